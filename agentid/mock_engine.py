@@ -1,0 +1,209 @@
+"""Run a Pulumi program or component under Pulumi's mock runtime and record what it registers.
+
+This is Pulumi's own unit-test runtime (`pulumi.runtime.set_mocks`): no CLI, no
+provider plugins, no cloud. Every resource the program registers is recorded
+with its type token, name, inputs (camelCased, as the engine sees them),
+parent and URN, and every stack output is resolved. Tests assert on the
+record; `agentid preview` sends it through the policy packs.
+
+Mock outputs are the inputs plus the few computed attributes our components
+read (ARNs, principal and client ids), derived deterministically from names.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+MOCK_ACCOUNT = "123456789012"
+MOCK_REGION = "eu-west-1"
+MOCK_TENANT = "00000000-0000-4000-8000-000000000001"
+
+
+@dataclass
+class RegisteredResource:
+    urn: str
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    parent: str | None  # parent URN; None for children of the stack
+    custom: bool
+    id: str | None
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ProgramRun:
+    project: str
+    stack: str
+    resources: list[RegisteredResource]
+    outputs: dict[str, Any]
+
+    def of_type(self, type_token: str) -> list[RegisteredResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def named(self, name: str, type_token: str | None = None) -> RegisteredResource:
+        found = [r for r in self.resources if r.name == name and (type_token is None or r.type == type_token)]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} resources named {name!r}" + (f" of type {type_token}" if type_token else ""))
+        return found[0]
+
+    def children_of(self, parent: RegisteredResource) -> list[RegisteredResource]:
+        return [r for r in self.resources if r.parent == parent.urn]
+
+
+def _uuid(*parts: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
+
+
+def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The id and output state a mock provider returns for a new resource."""
+    package, _, rest = type_token.partition(":")
+    module, _, kind = rest.partition(":")
+    state = dict(inputs)
+    physical = str(inputs.get("name") or inputs.get("roleName") or inputs.get("resourceName") or name)
+    resource_id = f"{physical}-id"
+    if package == "aws":
+        service = module.split("/")[0]
+        if service == "iam":
+            path = "role" if kind == "Role" else kind[0].lower() + kind[1:]
+            arn = f"arn:aws:iam::{MOCK_ACCOUNT}:{path}/{physical}"
+            if kind == "OpenIdConnectProvider":
+                host = str(inputs.get("url", "")).removeprefix("https://")
+                arn = f"arn:aws:iam::{MOCK_ACCOUNT}:oidc-provider/{host}"
+        else:
+            arn = f"arn:aws:{service}:{MOCK_REGION}:{MOCK_ACCOUNT}:{kind[0].lower() + kind[1:]}/{physical}"
+        state.setdefault("arn", arn)
+        state.setdefault("name", physical)
+        if kind == "UserPool":
+            resource_id = f"{MOCK_REGION}_{_uuid(name)[:9]}"
+            state.setdefault("endpoint", f"cognito-idp.{MOCK_REGION}.amazonaws.com/{resource_id}")
+        if kind == "UserPoolClient":
+            resource_id = _uuid("client", name).replace("-", "")[:26]
+            state.setdefault("clientSecret", "mock-" + _uuid("secret", name))
+        if kind == "TrustAnchor":
+            state["trustAnchorArn"] = f"arn:aws:rolesanywhere:{MOCK_REGION}:{MOCK_ACCOUNT}:trust-anchor/{_uuid(name)}"
+        if kind == "Profile":
+            state["arn"] = f"arn:aws:rolesanywhere:{MOCK_REGION}:{MOCK_ACCOUNT}:profile/{_uuid(name)}"
+    elif package in ("azure-native", "azuread"):
+        state.setdefault("principalId", _uuid("principal", name))
+        state.setdefault("clientId", _uuid("client", name))
+        state.setdefault("tenantId", MOCK_TENANT)
+        state.setdefault("objectId", _uuid("object", name))
+        if package == "azure-native":
+            resource_id = f"/subscriptions/{_uuid('subscription')}/providers/{module}/{kind}/{physical}"
+        else:
+            resource_id = _uuid("object", name)
+    state.setdefault("id", resource_id)
+    return resource_id, state
+
+
+class _RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.local = threading.local()
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        resource_id, state = mock_outputs(args.typ, args.name, args.inputs)
+        self.local.last = (args.inputs, resource_id, state)
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": MOCK_ACCOUNT, "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/mock", "userId": "MOCK"}, None
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": MOCK_REGION, "region": MOCK_REGION, "id": MOCK_REGION}, None
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, None
+        if args.token == "azure-native:authorization:getClientConfig":
+            return {"clientId": _uuid("deployer"), "objectId": _uuid("deployer-object"), "subscriptionId": _uuid("subscription"), "tenantId": MOCK_TENANT}, None
+        return {}, None
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, keeping every registration with its parent."""
+
+    def __init__(self, mocks: _RecordingMocks):
+        super().__init__(mocks)
+        self.recording_mocks = mocks
+        self.registered: list[RegisteredResource] = []
+        self.lock = threading.Lock()
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        inputs, resource_id, state = self.recording_mocks.local.last
+        record = RegisteredResource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            inputs=inputs,
+            parent=None if _is_stack_urn(request.parent) else request.parent,
+            custom=bool(request.custom),
+            id=resource_id if request.custom else None,
+            outputs=state,
+        )
+        with self.lock:
+            self.registered.append(record)
+        return response
+
+
+def _is_stack_urn(urn: str) -> bool:
+    return not urn or urn.split("::")[2:3] == ["pulumi:pulumi:Stack"]
+
+
+def run_program(
+    program: Callable[[], Any],
+    *,
+    project: str = "agent-identity-kit",
+    stack: str = "dev",
+    config: dict[str, str] | None = None,
+) -> ProgramRun:
+    """Run `program` (a function that declares resources) under mocks; raise what it raises."""
+    mocks = _RecordingMocks()
+    monitor = _RecordingMonitor(mocks)
+    pulumi_settings.reset_options()
+    pulumi_settings.ROOT.set(None)
+    _set_config(project, config or {})
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
+    root = pulumi_settings.get_root_resource()
+
+    async def resolve_outputs() -> dict[str, Any]:
+        outputs = getattr(root, "outputs", {}) or {}
+        return {key: await pulumi.Output.from_input(value).future() for key, value in outputs.items()}
+
+    _sync_await(run_pulumi_func(program))
+    outputs = _sync_await(resolve_outputs())
+    _sync_await(run_pulumi_func(lambda: None))  # settle anything the outputs started
+    return ProgramRun(project, stack, list(monitor.registered), outputs)
+
+
+def run_program_dir(program_dir: str | Path, **kwargs: Any) -> ProgramRun:
+    """Run a program directory (its `__main__.py`) the way the Python language host does."""
+    program_dir = Path(program_dir).resolve()
+    sys.path.insert(0, str(program_dir))
+    cwd = os.getcwd()
+    try:
+        os.chdir(program_dir)
+        return run_program(lambda: runpy.run_path(str(program_dir), run_name="__main__"), **kwargs)
+    finally:
+        os.chdir(cwd)
+        sys.path.remove(str(program_dir))
+
+
+def _set_config(project: str, config: dict[str, str]) -> None:
+    """Install stack config the way the language host does (keys `ns:key`, bare keys go to the project)."""
+    pulumi.runtime.set_all_config({key if ":" in key else f"{project}:{key}": value for key, value in config.items()})

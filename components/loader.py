@@ -1,0 +1,278 @@
+"""Load an agent file into the spec model, reporting every problem as FILE:LINE: PATH: MESSAGE.
+
+YAML is composed with libyaml (fast, and every node keeps its line), turned
+into plain Python while remembering the line of every key and list item, and
+validated by `components.spec`. Nothing here raises for bad input: a file that
+is not UTF-8, not YAML, empty, or of the wrong shape gives one clear error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from components.spec import Inventory
+
+try:  # libyaml is ~10x faster; the pure-Python loader gives the same nodes
+    _YamlLoader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML wheels ship libyaml
+    _YamlLoader = yaml.SafeLoader
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class SpecError:
+    """One problem in an agent file, located for a human and for SARIF."""
+
+    file: str
+    line: int
+    path: str  # e.g. agents[2].tools[0].aws.actions[1]; "" for the whole file
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{self.file}:{self.line}: {where}{self.message}"
+
+
+class SpecLoadError(Exception):
+    """Raised by `load_inventory` when a file is invalid; holds every problem found."""
+
+    def __init__(self, errors: list[SpecError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass(frozen=True)
+class LoadedInventory:
+    inventory: Inventory
+    file: str
+    lines: dict[Path_, int]  # where each key and item was declared, for SARIF locations
+
+    def line_of(self, path: Path_) -> int:
+        return _line_of(self.lines, path)
+
+    def agent_line(self, name: str) -> int:
+        for index, agent in enumerate(self.inventory.agents):
+            if agent.name == name:
+                return self.line_of(("agents", index))
+        return 1
+
+
+def load_inventory(file: str | Path, today: dt.date | None = None) -> LoadedInventory:
+    """Load and validate an agent file; raise SpecLoadError listing every problem."""
+    inventory, lines, errors = check_file(file, today)
+    if errors:
+        raise SpecLoadError(errors)
+    return LoadedInventory(inventory, str(file), lines)
+
+
+def check_file(file: str | Path, today: dt.date | None = None) -> tuple[Inventory | None, dict[Path_, int], list[SpecError]]:
+    name = str(file)
+    try:
+        data = Path(file).read_bytes()
+    except OSError as error:
+        return None, {}, [SpecError(name, 1, "", f"cannot read the file: {error.strerror or error}")]
+    return check_text(data, name, base_dir=Path(file).parent, today=today)
+
+
+def check_text(
+    data: bytes | str, name: str, base_dir: Path | None = None, today: dt.date | None = None
+) -> tuple[Inventory | None, dict[Path_, int], list[SpecError]]:
+    """Validate a document's text; returns (model or None, line map, errors)."""
+    document, lines, problem = _parse(data, name)
+    if problem:
+        return None, {}, [problem]
+    context = {"base_dir": str(base_dir or Path(".")), "today": today}
+    try:
+        return Inventory.model_validate(document, context=context), lines, []
+    except ValidationError as error:
+        errors = [_to_spec_error(entry, name, lines) for entry in error.errors(include_url=False)]
+        return None, lines, sorted(errors, key=lambda e: e.line)
+
+
+# --- parsing ------------------------------------------------------------------------
+
+_SHAPE_HINT = "an agent file is a mapping with the key 'agents:' holding a list of agents"
+
+
+def _parse(data: bytes | str, name: str) -> tuple[Any, dict[Path_, int], SpecError | None]:
+    if isinstance(data, bytes):
+        if b"\x00" in data:
+            return None, {}, SpecError(name, 1, "", f"not a text file (it holds NUL bytes): {_SHAPE_HINT}")
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            return None, {}, SpecError(name, line, "", f"not UTF-8 text (byte {error.start}): save the file as UTF-8")
+    try:
+        root = yaml.compose(data, Loader=_YamlLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        return None, {}, SpecError(name, line, "", f"invalid YAML: {problem}")
+    except Exception as error:  # noqa: BLE001 - libyaml raises odd types on odd bytes; never a traceback
+        return None, {}, SpecError(name, 1, "", f"invalid YAML: {error}")
+    if root is None:
+        return None, {}, SpecError(name, 1, "", f"the file is empty: {_SHAPE_HINT}")
+    if not isinstance(root, yaml.MappingNode):
+        found = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
+        return None, {}, SpecError(name, root.start_mark.line + 1, "", f"found {found} at the top: {_SHAPE_HINT}")
+    lines: dict[Path_, int] = {(): root.start_mark.line + 1}
+    try:
+        return _to_python(root, (), lines), lines, None
+    except _DuplicateKey as duplicate:
+        return None, {}, SpecError(name, duplicate.line, _format_path(duplicate.path), f"key '{duplicate.path[-1]}' appears twice in this mapping: keep one")
+    except RecursionError:
+        return None, {}, SpecError(name, 1, "", "the document nests too deeply (or refers to itself through an alias)")
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, path: Path_, line: int):
+        self.path, self.line = path, line
+
+
+_SCALAR_TYPES = {
+    "tag:yaml.org,2002:int": int,
+    "tag:yaml.org,2002:float": float,
+}
+
+
+def _to_python(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> Any:
+    """Plain Python from a YAML node, recording the line of every key and item."""
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "<complex key>"
+            child = path + (key,)
+            if key in result:
+                raise _DuplicateKey(child, key_node.start_mark.line + 1)
+            lines[child] = key_node.start_mark.line + 1
+            result[key] = _to_python(value_node, child, lines)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for index, item in enumerate(node.value):
+            lines[path + (index,)] = item.start_mark.line + 1
+            items.append(_to_python(item, path + (index,), lines))
+        return items
+    return _scalar(node)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    tag = node.tag
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    if tag == "tag:yaml.org,2002:bool":
+        return node.value.lower() in ("true", "yes", "on")
+    if tag in _SCALAR_TYPES:
+        try:
+            return _SCALAR_TYPES[tag](node.value.replace("_", ""))
+        except ValueError:
+            return node.value
+    return node.value  # strings, and dates as text: pydantic parses YYYY-MM-DD
+
+
+# --- error formatting -------------------------------------------------------------
+
+
+def _format_path(loc: Path_) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _line_of(lines: dict[Path_, int], loc: Path_) -> int:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return 1
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> Path_:
+    """Drop pydantic's union-member tags (e.g. 'list[str]', 'function-after[...]') from a location."""
+    return tuple(p for p in loc if isinstance(p, int) or ("[" not in p and p not in ("str", "int", "bool", "float")))
+
+
+def _to_spec_error(entry: dict[str, Any], file: str, lines: dict[Path_, int]) -> SpecError:
+    loc = _clean_loc(entry["loc"])
+    ctx = entry.get("ctx") or {}
+    if "subloc" in ctx:
+        loc = loc + tuple(ctx["subloc"])
+    return SpecError(file, _line_of(lines, loc), _format_path(loc), _message(entry, loc))
+
+
+def _message(entry: dict[str, Any], loc: Path_) -> str:
+    kind, value = entry["type"], entry.get("input")
+    key = loc[-1] if loc else ""
+    if kind == "missing":
+        model = _model_at(loc[:-1])
+        field = model.model_fields.get(str(key)) if model else None
+        described = f" ({field.description})" if field and field.description else ""
+        return f"required key '{key}' is missing{described}"
+    if kind == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        valid = list(model.model_fields) if model else []
+        close = difflib.get_close_matches(str(key), valid, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return f"unknown key '{key}': {hint}valid keys here are {', '.join(valid)}"
+    if kind == "too_short":
+        return f"'{key}' is empty: list at least one entry"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"expected a mapping of keys, found {_describe(value)}"
+    if kind == "list_type":
+        return f"expected a list, found {_describe(value)}"
+    if kind == "string_type":
+        return f"expected text, found {_describe(value)}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"expected a whole number, found {_describe(value)}"
+    if kind.startswith("date"):
+        return f"'{value}' is not a date: write YYYY-MM-DD, e.g. 2027-06-30"
+    if kind == "literal_error":
+        return f"'{value}' is not allowed: {entry['msg'].replace('Input should be ', 'use ')}"
+    return entry["msg"]
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"'{value}'"
+
+
+def _model_at(loc: Path_) -> type[BaseModel] | None:
+    """The spec model class that sits at a location, to list its valid keys."""
+    current: Any = Inventory
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(part, int):
+            args = typing.get_args(current)
+            current = args[0] if args else None
+        elif isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
+            current = current.model_fields[part].annotation
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """`X | None` -> X; list[...] stays a list."""
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return members[0] if len(members) == 1 else annotation
+    return annotation

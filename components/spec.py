@@ -1,0 +1,725 @@
+"""The agent spec: the one declarative description every other part compiles or judges.
+
+These pydantic models are the single source of truth: the loader validates
+YAML against them, the components compile them into cloud identities, the
+inventory renders them, and the JSON inventory loads back into them.
+
+Rules that need data (is `s3:GetObjekt` an action? does it apply to this
+ARN?) ask `iam_catalog` and `azure_catalog`. Every message says what is wrong
+and what would be valid. Pure: no Pulumi, no cloud SDK.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from components import azure_catalog, iam_catalog
+
+MAX_CREDENTIAL_MINUTES = 60
+DEFAULT_CREDENTIAL_MINUTES = 15
+MAX_TRUST_BINDINGS_PER_AZURE_IDENTITY = 20  # Azure's limit of federated credentials per identity
+COGNITO_MIN_TOKEN_MINUTES = 5  # Cognito access tokens live 5 minutes to 1 day
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TEAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+_GITHUB_REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
+_GIT_REF_NAME = re.compile(r"^[A-Za-z0-9._/-]+$")
+_K8S_NAME = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
+_OAUTH_SCOPE = re.compile(r"^[A-Za-z0-9._:/-]+$")
+_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|\*|aws)?:(.+)$")
+_SPIFFE_PATH = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
+_TRUST_DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")
+_CONDITION_OPERATOR = re.compile(
+    r"^(ForAllValues:|ForAnyValue:)?(StringEquals|StringNotEquals|StringEqualsIgnoreCase|"
+    r"StringNotEqualsIgnoreCase|StringLike|StringNotLike|NumericEquals|NumericNotEquals|NumericLessThan|"
+    r"NumericLessThanEquals|NumericGreaterThan|NumericGreaterThanEquals|DateEquals|DateNotEquals|"
+    r"DateLessThan|DateLessThanEquals|DateGreaterThan|DateGreaterThanEquals|Bool|BinaryEquals|IpAddress|"
+    r"NotIpAddress|ArnEquals|ArnLike|ArnNotEquals|ArnNotLike)(IfExists)?$|^Null$"
+)
+
+
+def _error(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
+    return PydanticCustomError(kind, message, ctx or None)
+
+
+class _Strict(BaseModel):
+    """Unknown keys are errors everywhere: a typo must never silently drop a setting."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --- field checks -----------------------------------------------------------------
+
+
+def _check_https_url(value: str) -> str:
+    if not value.startswith("https://") or len(value) <= len("https://") or " " in value:
+        raise _error("https_url", "'{value}' is not an https URL: issuers and audiences must be https://HOST[/PATH]", value=value)
+    if "*" in value:
+        raise _error("wildcard", "'{value}' holds a wildcard: name one exact URL", value=value)
+    return value
+
+
+HttpsUrl = Annotated[str, AfterValidator(_check_https_url)]
+
+
+def _check_aws_action(action: str) -> str:
+    if iam_catalog.is_wildcard(action):
+        raise _error(
+            "wildcard_action",
+            "wildcard action '{action}': list the exact actions the tool calls, e.g. s3:GetObject",
+            action=action,
+        )
+    try:
+        service, _ = iam_catalog.split_action(action)
+    except ValueError:
+        raise _error("action_syntax", "'{action}' is not an AWS action: write service:Action, e.g. s3:GetObject", action=action)
+    if not iam_catalog.service_exists(service):
+        hint = iam_catalog.suggest_service(service)
+        raise _error(
+            "unknown_service",
+            "unknown AWS service '{service}'" + (": did you mean '{hint}'?" if hint else ""),
+            service=service,
+            hint=hint,
+        )
+    info = iam_catalog.action_info(action)
+    if info is None:
+        hint = iam_catalog.suggest_action(action)
+        raise _error(
+            "unknown_action",
+            "unknown AWS action '{action}'" + (": did you mean '{hint}'?" if hint else " (no such action in service '{service}')"),
+            action=action,
+            hint=hint,
+            service=service,
+        )
+    return info.full_name  # canonical spelling: the compiled policies read like AWS's docs
+
+
+def _check_arn(arn: str) -> str:
+    if arn == "*":
+        return arn
+    if not _ARN.match(arn):
+        raise _error(
+            "arn_syntax",
+            "malformed ARN '{arn}': write arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, "
+            "e.g. arn:aws:s3:::my-bucket/reports/*",
+            arn=arn,
+        )
+    return arn
+
+
+def _check_azure_operation(operation: str) -> str:
+    if "*" in operation:
+        raise _error(
+            "wildcard_action",
+            "wildcard operation '{operation}': list the exact operations, "
+            "e.g. Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+            operation=operation,
+        )
+    if not azure_catalog.is_operation(operation):
+        raise _error(
+            "azure_operation",
+            "'{operation}' is not an Azure operation: write Provider.Namespace/resourceType/.../read|write|delete|action",
+            operation=operation,
+        )
+    return operation
+
+
+def _check_oauth_scope(scope: str) -> str:
+    if "*" in scope or not _OAUTH_SCOPE.match(scope):
+        raise _error(
+            "oauth_scope",
+            "'{scope}' is not a valid OAuth scope: one token of letters, digits and . _ : / - (no wildcards), "
+            "e.g. tickets.read",
+            scope=scope,
+        )
+    return scope
+
+
+AwsAction = Annotated[str, AfterValidator(_check_aws_action)]
+Arn = Annotated[str, AfterValidator(_check_arn)]
+AzureOperation = Annotated[str, AfterValidator(_check_azure_operation)]
+OAuthScope = Annotated[str, AfterValidator(_check_oauth_scope)]
+
+
+def _no_duplicates(values: list[str], what: str) -> list[str]:
+    seen: set[str] = set()
+    for value in values:
+        if value.lower() in seen:
+            raise _error("duplicate", f"'{{value}}' is listed twice in {what}", value=value)
+        seen.add(value.lower())
+    return values
+
+
+# --- tools ------------------------------------------------------------------------
+
+
+class AwsGrant(_Strict):
+    """AWS permissions of one tool: exact actions on exact ARNs."""
+
+    actions: list[AwsAction] = Field(min_length=1, description="exact IAM actions, e.g. dynamodb:Query")
+    resources: list[Arn] = Field(
+        min_length=1,
+        description="ARNs the actions may touch; '*' only for actions that accept no resource (e.g. sts:GetCallerIdentity)",
+    )
+    conditions: dict[str, dict[str, str | list[str] | bool | int]] = Field(
+        default_factory=dict, description="IAM condition block added to the tool's statements"
+    )
+
+    @field_validator("actions")
+    @classmethod
+    def _unique_actions(cls, actions: list[str]) -> list[str]:
+        return _no_duplicates(actions, "actions")
+
+    @field_validator("conditions")
+    @classmethod
+    def _known_operators(cls, conditions: dict[str, Any]) -> dict[str, Any]:
+        for operator, keys in conditions.items():
+            if not _CONDITION_OPERATOR.match(operator):
+                raise _error(
+                    "condition_operator",
+                    "unknown condition operator '{operator}': use an IAM operator such as StringEquals, "
+                    "StringLike, ArnEquals, IpAddress, Bool or DateLessThan",
+                    operator=operator,
+                )
+            for key in keys:
+                if ":" not in key:
+                    raise _error("condition_key", "condition key '{key}' needs a prefix, e.g. aws:SourceVpce", key=key)
+        return conditions
+
+    @model_validator(mode="after")
+    def _resources_fit_actions(self) -> "AwsGrant":
+        """Every action must apply to a declared ARN; '*' only for actions that need it."""
+        specific = [arn for arn in self.resources if arn != "*"]
+        wants_star = "*" in self.resources
+        star_needed = False
+        for index, action in enumerate(self.actions):
+            info = iam_catalog.action_info(action)
+            if not info.supports_resource_level:
+                star_needed = True
+                if not wants_star:
+                    raise _error(
+                        "needs_star",
+                        "{action} accepts no resource ARN (AWS only allows Resource '*' for it): "
+                        "add '*' to resources, or move the action to a tool of its own",
+                        action=action,
+                        subloc=("actions", index),
+                    )
+                continue
+            if not any(iam_catalog.action_applies_to(info, arn) for arn in specific):
+                formats = ", ".join(iam_catalog.example_arns(info)[:3])
+                raise _error(
+                    "action_resource_mismatch",
+                    "{action} does not apply to any declared resource"
+                    + (" ('*' is not allowed: the action supports resource-level permissions)" if wants_star else "")
+                    + "; it accepts ARNs like {formats}",
+                    action=action,
+                    formats=formats,
+                    subloc=("actions", index),
+                )
+        if wants_star and not star_needed:
+            raise _error(
+                "star_resource",
+                "Resource '*' is not allowed: every action of this tool supports resource-level permissions; "
+                "name the exact ARNs instead",
+                subloc=("resources", self.resources.index("*")),
+            )
+        for index, arn in enumerate(specific):
+            if not any(
+                iam_catalog.action_applies_to(iam_catalog.action_info(action), arn) for action in self.actions
+            ):
+                raise _error(
+                    "unused_resource",
+                    "no declared action applies to '{arn}': remove it or add the action that needs it",
+                    arn=arn,
+                    subloc=("resources", self.resources.index(arn)),
+                )
+        return self
+
+
+class AzureGrant(_Strict):
+    """Azure permissions of one tool: exact operations at one resource or resource-group scope."""
+
+    actions: list[AzureOperation] = Field(default_factory=list, description="control-plane operations")
+    data_actions: list[AzureOperation] = Field(default_factory=list, description="data-plane operations")
+    scope: str = Field(description="ARM id of the resource (or resource group) the role is assigned at")
+
+    @field_validator("scope")
+    @classmethod
+    def _narrow_scope(cls, scope: str) -> str:
+        parsed = azure_catalog.parse_scope(scope)
+        if parsed.is_broad:
+            raise _error(
+                "broad_scope",
+                "scope '{scope}' is at {level} level: assign at one resource group or resource, e.g. "
+                "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.Storage/storageAccounts/ACCOUNT",
+                scope=scope,
+                level=parsed.level.replace("_", "-"),
+            )
+        if parsed.level == "invalid":
+            raise _error(
+                "azure_scope",
+                "malformed Azure scope '{scope}': write /subscriptions/GUID/resourceGroups/RG"
+                "[/providers/Provider.Namespace/TYPE/NAME...]",
+                scope=scope,
+            )
+        return parsed.path
+
+    @model_validator(mode="after")
+    def _some_operation(self) -> "AzureGrant":
+        if not self.actions and not self.data_actions:
+            raise _error("no_operations", "an Azure grant needs at least one of actions or data_actions")
+        _no_duplicates(self.actions, "actions")
+        _no_duplicates(self.data_actions, "data_actions")
+        return self
+
+
+class OAuthGrant(_Strict):
+    """Scopes on one API or MCP server, obtained with the OAuth 2.1 client-credentials grant."""
+
+    audience: HttpsUrl = Field(description="the resource server or MCP server URL (the token's audience)")
+    scopes: list[OAuthScope] = Field(min_length=1, description="scopes the tool needs on that server")
+    provider: Literal["cognito", "entra"] = Field(
+        default="cognito", description="authorization server: Amazon Cognito or Microsoft Entra ID"
+    )
+
+    @field_validator("scopes")
+    @classmethod
+    def _unique_scopes(cls, scopes: list[str]) -> list[str]:
+        return _no_duplicates(scopes, "scopes")
+
+
+class Tool(_Strict):
+    """One tool the agent calls, with exactly one kind of grant."""
+
+    name: str = Field(description="DNS label, unique within the agent")
+    description: str = ""
+    aws: AwsGrant | None = None
+    azure: AzureGrant | None = None
+    oauth: OAuthGrant | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _dns_label(cls, name: str) -> str:
+        return _check_dns_label(name)
+
+    @model_validator(mode="after")
+    def _one_grant(self) -> "Tool":
+        kinds = [k for k in ("aws", "azure", "oauth") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise _error(
+                "tool_grant",
+                "a tool needs exactly one of aws, azure or oauth (found {found}): split it into one tool per grant",
+                found=", ".join(kinds) or "none",
+            )
+        return self
+
+    @property
+    def cloud(self) -> str:
+        if self.aws:
+            return "aws"
+        if self.azure:
+            return "azure"
+        return "aws" if self.oauth.provider == "cognito" else "azure"
+
+
+# --- trust ------------------------------------------------------------------------
+
+
+class GitHubActionsTrust(_Strict):
+    """A GitHub Actions workflow, through GitHub's OIDC tokens."""
+
+    repository: str = Field(description="OWNER/REPO, exact")
+    branch: str | None = Field(default=None, description="branch whose workflows may assume the identity")
+    environment: str | None = Field(default=None, description="GitHub environment (replaces the branch in the subject)")
+
+    @field_validator("repository")
+    @classmethod
+    def _exact_repository(cls, repository: str) -> str:
+        if "*" in repository or "?" in repository:
+            raise _error("wildcard", "wildcard repository '{value}': name one OWNER/REPO", value=repository)
+        if not _GITHUB_REPO.match(repository):
+            raise _error("repository", "'{value}' is not a GitHub repository: write OWNER/REPO", value=repository)
+        return repository
+
+    @field_validator("branch", "environment")
+    @classmethod
+    def _exact_ref(cls, value: str | None) -> str | None:
+        if value is not None and ("*" in value or "?" in value):
+            raise _error("wildcard", "wildcard '{value}': name one exact branch or environment", value=value)
+        if value is not None and not _GIT_REF_NAME.match(value):
+            raise _error("ref_name", "'{value}' is not a valid branch or environment name", value=value)
+        return value
+
+    @model_validator(mode="after")
+    def _branch_or_environment(self) -> "GitHubActionsTrust":
+        if (self.branch is None) == (self.environment is None):
+            raise _error(
+                "subject",
+                "name exactly one of branch or environment: the token's subject is "
+                "repo:OWNER/REPO:ref:refs/heads/BRANCH or repo:OWNER/REPO:environment:ENV",
+            )
+        return self
+
+    @property
+    def issuer(self) -> str:
+        return "https://token.actions.githubusercontent.com"
+
+    @property
+    def subject(self) -> str:
+        if self.environment:
+            return f"repo:{self.repository}:environment:{self.environment}"
+        return f"repo:{self.repository}:ref:refs/heads/{self.branch}"
+
+
+class KubernetesTrust(_Strict):
+    """A Kubernetes service account, through the cluster's OIDC issuer (or EKS Pod Identity)."""
+
+    issuer: HttpsUrl = Field(description="the cluster's service-account token issuer")
+    namespace: str
+    service_account: str
+    cluster: str | None = Field(
+        default=None, description="EKS cluster name: use EKS Pod Identity on AWS instead of an OIDC (IRSA) trust"
+    )
+
+    @field_validator("namespace", "service_account")
+    @classmethod
+    def _k8s_name(cls, value: str) -> str:
+        if "*" in value:
+            raise _error("wildcard", "wildcard '{value}': name one exact namespace and service account", value=value)
+        if not _K8S_NAME.match(value):
+            raise _error("k8s_name", "'{value}' is not a Kubernetes name (lower-case letters, digits, '-', '.')", value=value)
+        return value
+
+    @property
+    def subject(self) -> str:
+        return f"system:serviceaccount:{self.namespace}:{self.service_account}"
+
+
+class SpiffeTrust(_Strict):
+    """A SPIFFE ID: X.509-SVIDs over mTLS (AWS Roles Anywhere) or JWT-SVIDs (Azure federation)."""
+
+    trust_domain: str = Field(description="e.g. prod.example.org")
+    path: str = Field(description="workload path, e.g. /ns/data/sa/ingest")
+    ca_bundle: str | None = Field(default=None, description="PEM file of the trust domain's CA, relative to the spec file")
+    acm_pca_arn: str | None = Field(default=None, description="ACM Private CA that issues the SVIDs (instead of ca_bundle)")
+    jwt_issuer: HttpsUrl | None = Field(default=None, description="the trust domain's JWT-SVID issuer, for Azure federation")
+
+    @field_validator("trust_domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        if "*" in value or not _TRUST_DOMAIN.match(value):
+            raise _error("trust_domain", "'{value}' is not a SPIFFE trust domain: lower-case DNS name, no wildcards", value=value)
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if "*" in value or not _SPIFFE_PATH.match(value):
+            raise _error("spiffe_path", "'{value}' is not a SPIFFE path: /SEGMENT[/SEGMENT...], no wildcards", value=value)
+        return value
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _readable_pem(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return value
+        base = Path((info.context or {}).get("base_dir", "."))
+        path = base / value
+        try:
+            text = path.read_text(errors="replace")
+        except OSError:
+            raise _error("ca_bundle", "CA bundle '{value}' cannot be read (looked at {path})", value=value, path=str(path))
+        if "-----BEGIN CERTIFICATE-----" not in text:
+            raise _error("ca_bundle", "CA bundle '{value}' holds no PEM certificate", value=value)
+        return value
+
+    @field_validator("acm_pca_arn")
+    @classmethod
+    def _pca_arn(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:\d{12}:certificate-authority/[0-9a-f-]+$", value):
+            raise _error("arn_syntax", "'{value}' is not an ACM PCA ARN (arn:aws:acm-pca:REGION:ACCOUNT:certificate-authority/ID)", value=value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_anchor(self) -> "SpiffeTrust":
+        if self.ca_bundle and self.acm_pca_arn:
+            raise _error("anchor", "name one trust anchor: ca_bundle or acm_pca_arn, not both")
+        return self
+
+    @property
+    def spiffe_id(self) -> str:
+        return f"spiffe://{self.trust_domain}{self.path}"
+
+
+class AzureHostedTrust(_Strict):
+    """An Azure compute resource (VM, App Service, Container App...) the agent's managed identity is attached to."""
+
+    resource_id: str = Field(description="ARM id of the compute resource")
+
+    @field_validator("resource_id")
+    @classmethod
+    def _resource(cls, value: str) -> str:
+        if azure_catalog.parse_scope(value).level != "resource":
+            raise _error(
+                "azure_resource",
+                "'{value}' is not an Azure resource id: write /subscriptions/GUID/resourceGroups/RG/providers/NAMESPACE/TYPE/NAME",
+                value=value,
+            )
+        return value
+
+
+class TrustBinding(_Strict):
+    """How the agent proves who it is: exactly one kind a binding."""
+
+    github_actions: GitHubActionsTrust | None = None
+    kubernetes: KubernetesTrust | None = None
+    spiffe: SpiffeTrust | None = None
+    azure_hosted: AzureHostedTrust | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "TrustBinding":
+        kinds = [k for k in TRUST_KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise _error(
+                "trust_kind",
+                "a trust binding needs exactly one of github_actions, kubernetes, spiffe or azure_hosted (found {found})",
+                found=", ".join(kinds) or "none",
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in TRUST_KINDS if getattr(self, k) is not None)
+
+    @property
+    def detail(self) -> GitHubActionsTrust | KubernetesTrust | SpiffeTrust | AzureHostedTrust:
+        return getattr(self, self.kind)
+
+    def usable_on(self, cloud: str) -> bool:
+        """Can this binding reach an identity on `cloud` without a stored secret?"""
+        if cloud == "aws":
+            if self.spiffe:
+                return bool(self.spiffe.ca_bundle or self.spiffe.acm_pca_arn)
+            return self.azure_hosted is None
+        if self.spiffe:
+            return self.spiffe.jwt_issuer is not None
+        return True
+
+
+TRUST_KINDS = ("github_actions", "kubernetes", "spiffe", "azure_hosted")
+
+
+# --- agent and inventory ----------------------------------------------------------
+
+
+def _validate_unique_names(items: Any, handler: ValidatorFunctionWrapHandler, what: str, rule: str) -> list[Any]:
+    """Validate a list of named entries and report duplicate names *with* the entries' own errors.
+
+    A plain after-validator would only run once every entry is valid, hiding a
+    duplicate behind an unrelated typo; the user should see all problems at once.
+    """
+    duplicates: list[InitErrorDetails] = []
+    if isinstance(items, list):
+        first_index: dict[str, int] = {}
+        for index, item in enumerate(items):
+            name = item.get("name") if isinstance(item, dict) else None
+            if not isinstance(name, str):
+                continue
+            if name in first_index:
+                message = f"{what} name '{name}' is used twice ({what}s[{first_index[name]}] and {what}s[{index}]): {rule}"
+                duplicates.append(
+                    InitErrorDetails(type=_error(f"duplicate_{what}", message), loc=(index, "name"), input=name)
+                )
+            first_index.setdefault(name, index)
+    try:
+        validated = handler(items)
+    except ValidationError as error:
+        raise ValidationError.from_exception_data(error.title, _reraisable(error) + duplicates) from None
+    if duplicates:
+        raise ValidationError.from_exception_data(what, duplicates)
+    return validated
+
+
+def _reraisable(error: ValidationError) -> list[InitErrorDetails]:
+    """A ValidationError's errors in a form that can be raised again, messages kept."""
+    details: list[InitErrorDetails] = []
+    for entry in error.errors(include_url=False):
+        # pydantic-core fills only `{key}` placeholders named in ctx, so the formatted message passes through unchanged
+        details.append(
+            InitErrorDetails(type=PydanticCustomError(entry["type"], entry["msg"], entry.get("ctx")), loc=entry["loc"], input=entry.get("input"))
+        )
+    return details
+
+
+
+def _check_dns_label(name: str) -> str:
+    if not _DNS_LABEL.match(name):
+        raise _error(
+            "dns_label",
+            "'{value}' is not a DNS label: 1-63 lower-case letters, digits and '-', starting and ending alphanumeric",
+            value=name,
+        )
+    return name
+
+
+class Agent(_Strict):
+    """One AI agent: who it is, who answers for it, what it may touch and how it proves itself."""
+
+    name: str = Field(description="DNS label, unique in the file")
+    owner: str = Field(description="team or e-mail that answers for the agent")
+    purpose: str = Field(min_length=1, description="what the agent is for, one sentence")
+    environment: str = Field(description="e.g. dev, staging, prod")
+    review_by: dt.date = Field(description="date by which the owner re-approves the agent; never in the past")
+    max_credential_minutes: int = Field(
+        default=DEFAULT_CREDENTIAL_MINUTES,
+        description=f"lifetime of every credential and token, 1..{MAX_CREDENTIAL_MINUTES} minutes",
+    )
+    client_certificate: str | None = Field(
+        default=None, description="PEM certificate bound to the agent's Entra application (public part only)"
+    )
+    tools: list[Tool] = Field(min_length=1, description="the agent's tools and their grants")
+    trust: list[TrustBinding] = Field(min_length=1, description="how the agent proves who it is")
+
+    @field_validator("name")
+    @classmethod
+    def _dns_label(cls, name: str) -> str:
+        return _check_dns_label(name)
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, owner: str) -> str:
+        if not (_EMAIL.match(owner) or _TEAM.match(owner)):
+            raise _error("owner", "'{value}' is not a team name or e-mail address", value=owner)
+        return owner
+
+    @field_validator("environment")
+    @classmethod
+    def _environment(cls, value: str) -> str:
+        return _check_dns_label(value)
+
+    @field_validator("review_by")
+    @classmethod
+    def _not_past(cls, value: dt.date, info: ValidationInfo) -> dt.date:
+        today = (info.context or {}).get("today") or dt.date.today()
+        if value < today:
+            raise _error(
+                "review_overdue",
+                "review date {value} is in the past: the owner must re-approve the agent and set a date on or after {today}",
+                value=str(value),
+                today=str(today),
+            )
+        return value
+
+    @field_validator("max_credential_minutes")
+    @classmethod
+    def _lifetime(cls, value: int) -> int:
+        if not 1 <= value <= MAX_CREDENTIAL_MINUTES:
+            raise _error(
+                "lifetime",
+                "max_credential_minutes {value} is outside 1..{cap}: credentials must expire within the hour",
+                value=value,
+                cap=MAX_CREDENTIAL_MINUTES,
+            )
+        return value
+
+    @field_validator("client_certificate")
+    @classmethod
+    def _certificate(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return value
+        path = Path((info.context or {}).get("base_dir", ".")) / value
+        try:
+            text = path.read_text(errors="replace")
+        except OSError:
+            raise _error("certificate", "certificate '{value}' cannot be read (looked at {path})", value=value, path=str(path))
+        if "-----BEGIN CERTIFICATE-----" not in text:
+            raise _error("certificate", "'{value}' holds no PEM certificate", value=value)
+        if "PRIVATE KEY" in text:
+            raise _error("certificate", "'{value}' holds a private key: give the public certificate only", value=value)
+        return value
+
+    @field_validator("tools", mode="wrap")
+    @classmethod
+    def _unique_tools(cls, tools: Any, handler: ValidatorFunctionWrapHandler) -> list[Tool]:
+        return _validate_unique_names(tools, handler, "tool", "tool names are unique per agent")
+
+    @model_validator(mode="after")
+    def _cloud_rules(self) -> "Agent":
+        for cloud in self.clouds:
+            if not any(binding.usable_on(cloud) for binding in self.trust):
+                raise _error(
+                    "no_trust_for_cloud",
+                    "the agent has {cloud} tools but no trust binding usable on {cloud}: "
+                    + (
+                        "add github_actions, kubernetes, or spiffe with ca_bundle or acm_pca_arn"
+                        if cloud == "aws"
+                        else "add github_actions, kubernetes, azure_hosted, or spiffe with jwt_issuer"
+                    ),
+                    cloud=cloud.upper() if cloud == "aws" else "Azure",
+                    subloc=("trust",),
+                )
+        if "azure" in self.clouds:
+            federated = [b for b in self.trust if b.kind != "azure_hosted"]
+            if len(federated) > MAX_TRUST_BINDINGS_PER_AZURE_IDENTITY:
+                raise _error(
+                    "too_many_federated",
+                    "agent '{name}' has {count} federated trust bindings; an Azure managed identity holds at most {cap}",
+                    name=self.name,
+                    count=len(federated),
+                    cap=MAX_TRUST_BINDINGS_PER_AZURE_IDENTITY,
+                    subloc=("trust",),
+                )
+        uses_cognito = any(t.oauth and t.oauth.provider == "cognito" for t in self.tools)
+        if uses_cognito and self.max_credential_minutes < COGNITO_MIN_TOKEN_MINUTES:
+            raise _error(
+                "cognito_lifetime",
+                "Cognito access tokens live at least {min} minutes; this agent asks for {value}: "
+                "set max_credential_minutes to {min}..60",
+                min=COGNITO_MIN_TOKEN_MINUTES,
+                value=self.max_credential_minutes,
+                subloc=("max_credential_minutes",),
+            )
+        return self
+
+    @property
+    def clouds(self) -> list[str]:
+        """Clouds the agent needs an identity on, in a stable order."""
+        used = {tool.cloud for tool in self.tools}
+        return [cloud for cloud in ("aws", "azure") if cloud in used]
+
+    def tools_on(self, cloud: str) -> list[Tool]:
+        return [tool for tool in self.tools if tool.cloud == cloud]
+
+
+class Inventory(_Strict):
+    """A file of agents: `agents:` at the top."""
+
+    agents: list[Agent] = Field(min_length=1, description="the agents of this stack")
+
+    @field_validator("agents", mode="wrap")
+    @classmethod
+    def _unique_names(cls, agents: Any, handler: ValidatorFunctionWrapHandler) -> list[Agent]:
+        return _validate_unique_names(agents, handler, "agent", "agent names are unique per file")
+
+    def agent(self, name: str) -> Agent:
+        for agent in self.agents:
+            if agent.name == name:
+                return agent
+        raise KeyError(name)
