@@ -1,0 +1,1 @@
+"""CrossGuard policy packs and the pure policy-analysis core they share with `agentid lint` and `agentid audit`."""
