@@ -178,8 +178,19 @@ def arn_template(service: str, resource_type: str) -> str | None:
 
 
 def resource_types_of_arn(service: str, arn: str) -> list[str]:
-    """The resource types of `service` whose ARN format `arn` fits."""
-    return [key for key, (_, regex) in _resource_type_patterns(service.lower()).items() if regex.match(arn)]
+    """The resource types of `service` whose ARN format `arn` fits best.
+
+    A path variable also matches a more specific format (`table/T` fits
+    `table/T/index/I`), so when several fit, only the most specific ones
+    (the most literal text in their format) are kept.
+    """
+    fits = [
+        (len(_ARN_VARIABLE.sub("", template)), key)
+        for key, (template, regex) in _resource_type_patterns(service.lower()).items()
+        if regex.match(arn)
+    ]
+    best = max((specificity for specificity, _ in fits), default=0)
+    return [key for specificity, key in fits if specificity == best]
 
 
 def action_applies_to(info: ActionInfo, arn: str) -> bool:

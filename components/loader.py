@@ -1,4 +1,4 @@
-"""Load an agent file into the spec model, reporting every problem as FILE:LINE: PATH: MESSAGE.
+"""Load an agent file (YAML, or a JSON inventory) into the spec model, reporting every problem as FILE:LINE: PATH: MESSAGE.
 
 YAML is composed with libyaml (fast, and every node keeps its line), turned
 into plain Python while remembering the line of every key and list item, and
@@ -19,6 +19,7 @@ from typing import Any, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from components.inventory import is_inventory_json, strip_derived
 from components.spec import Inventory
 
 try:  # libyaml is ~10x faster; the pure-Python loader gives the same nodes
@@ -91,9 +92,11 @@ def check_text(
     document, lines, problem = _parse(data, name)
     if problem:
         return None, {}, [problem]
+    if is_inventory_json(document) and isinstance(document.get("base_dir"), str):
+        base_dir = Path(document["base_dir"])
     context = {"base_dir": str(base_dir or Path(".")), "today": today}
     try:
-        return Inventory.model_validate(document, context=context), lines, []
+        return Inventory.model_validate(strip_derived(document), context=context), lines, []
     except ValidationError as error:
         errors = [_to_spec_error(entry, name, lines) for entry in error.errors(include_url=False)]
         return None, lines, sorted(errors, key=lambda e: e.line)

@@ -1,0 +1,151 @@
+"""The agent inventory: which agents exist, who owns them, what they may touch, how to cut them off.
+
+Rendered from the validated spec as JSON (which loads back into the same
+model: `load_inventory` accepts it), CSV (one row per tool grant) or Markdown.
+Pure: no Pulumi, no cloud SDK.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from components import iam_catalog
+from components.revocation import revocation_steps
+from components.spec import Agent, Inventory, Tool
+
+INVENTORY_KIND = "agentid/inventory"
+INVENTORY_VERSION = 1
+
+
+def applicable_resources(action: str, resources: list[str]) -> list[str]:
+    """The declared resources an action really reaches ('*' only for actions without resource-level permissions)."""
+    info = iam_catalog.action_info(action)
+    if info is None or not info.supports_resource_level:
+        return ["*"]
+    return [arn for arn in resources if arn != "*" and iam_catalog.action_applies_to(info, arn)]
+
+
+def tool_permissions(tool: Tool) -> list[str]:
+    """A tool's exact grants as short human lines."""
+    if tool.aws:
+        lines = [f"{action} on {', '.join(applicable_resources(action, tool.aws.resources))}" for action in tool.aws.actions]
+        if tool.aws.conditions:
+            lines.append(f"when {json.dumps(tool.aws.conditions, sort_keys=True)}")
+        return lines
+    if tool.azure:
+        operations = tool.azure.actions + tool.azure.data_actions
+        return [f"{operation} at {tool.azure.scope}" for operation in operations]
+    return [f"{scope} on {tool.oauth.audience} ({tool.oauth.provider})" for scope in tool.oauth.scopes]
+
+
+def trust_bindings(agent: Agent) -> list[str]:
+    described = []
+    for binding in agent.trust:
+        detail = binding.detail
+        if binding.github_actions:
+            described.append(f"github_actions: {detail.subject}")
+        elif binding.kubernetes:
+            via = f" via EKS Pod Identity on {detail.cluster}" if detail.cluster else ""
+            described.append(f"kubernetes: {detail.subject} @ {detail.issuer}{via}")
+        elif binding.spiffe:
+            described.append(f"spiffe: {detail.spiffe_id}")
+        else:
+            described.append(f"azure_hosted: {detail.resource_id}")
+    return described
+
+
+def derived_facts(agent: Agent) -> dict[str, Any]:
+    """What the inventory adds to the spec: clouds, lifetimes, trust subjects, revocation."""
+    return {
+        "clouds": agent.clouds,
+        "credential_lifetime_minutes": agent.max_credential_minutes,
+        "trust_bindings": trust_bindings(agent),
+        "permissions": {tool.name: tool_permissions(tool) for tool in agent.tools},
+        "revocation": revocation_steps(agent),
+    }
+
+
+def to_json(inventory: Inventory, source: str) -> str:
+    agents = [
+        {**agent.model_dump(mode="json", exclude_none=True, exclude_defaults=False), "derived": derived_facts(agent)}
+        for agent in inventory.agents
+    ]
+    document = {
+        "kind": INVENTORY_KIND,
+        "version": INVENTORY_VERSION,
+        "source": source,
+        # certificate paths in the spec are relative to the agent file; keep them resolvable from anywhere
+        "base_dir": str(Path(source).resolve().parent),
+        "agents": agents,
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def is_inventory_json(document: Any) -> bool:
+    return isinstance(document, dict) and document.get("kind") == INVENTORY_KIND
+
+
+def strip_derived(document: Any) -> Any:
+    """A JSON inventory back to a plain agent file (the loader calls this); other documents pass unchanged."""
+    if not is_inventory_json(document):
+        return document
+    agents = document.get("agents")
+    if isinstance(agents, list):
+        agents = [{k: v for k, v in a.items() if k != "derived"} if isinstance(a, dict) else a for a in agents]
+    return {"agents": agents}
+
+
+CSV_COLUMNS = (
+    "agent", "owner", "purpose", "environment", "review_by", "clouds", "credential_minutes",
+    "tool", "grant", "permission", "trust_bindings", "revocation",
+)
+
+
+def to_csv(inventory: Inventory) -> str:
+    """One row per permission line, so a spreadsheet filter by agent, tool or cloud just works."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for agent in inventory.agents:
+        facts = derived_facts(agent)
+        revocation = " | ".join(f"{cloud}: {step}" for cloud, steps in facts["revocation"].items() for step in steps)
+        for tool in agent.tools:
+            grant = "aws" if tool.aws else "azure" if tool.azure else f"oauth/{tool.oauth.provider}"
+            for permission in facts["permissions"][tool.name]:
+                writer.writerow([
+                    agent.name, agent.owner, agent.purpose, agent.environment, agent.review_by.isoformat(),
+                    " ".join(agent.clouds), agent.max_credential_minutes, tool.name, grant, permission,
+                    " | ".join(facts["trust_bindings"]), revocation,
+                ])
+    return buffer.getvalue()
+
+
+def to_markdown(inventory: Inventory, source: str) -> str:
+    lines = [f"# Agent inventory ({source})", "", "| agent | owner | environment | review by | clouds | credential lifetime |", "|---|---|---|---|---|---|"]
+    for agent in inventory.agents:
+        lines.append(
+            f"| {agent.name} | {agent.owner} | {agent.environment} | {agent.review_by} | "
+            f"{', '.join(agent.clouds)} | {agent.max_credential_minutes} min |"
+        )
+    for agent in inventory.agents:
+        facts = derived_facts(agent)
+        lines += ["", f"## {agent.name}", "", agent.purpose, "", "**Tools**", ""]
+        for tool in agent.tools:
+            lines.append(f"- `{tool.name}`" + (f" — {tool.description}" if tool.description else ""))
+            lines += [f"  - `{permission}`" for permission in facts["permissions"][tool.name]]
+        lines += ["", "**Trust**", ""] + [f"- `{binding}`" for binding in facts["trust_bindings"]]
+        lines += ["", "**Revocation**", ""]
+        for cloud, steps in facts["revocation"].items():
+            lines += [f"- {cloud}:"] + [f"  {index}. {step}" for index, step in enumerate(steps, 1)]
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {
+    "json": lambda inventory, source: to_json(inventory, source),
+    "csv": lambda inventory, source: to_csv(inventory),
+    "markdown": lambda inventory, source: to_markdown(inventory, source),
+}
