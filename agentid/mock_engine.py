@@ -43,6 +43,7 @@ class RegisteredResource:
     custom: bool
     id: str | None
     outputs: dict[str, Any] = field(default_factory=dict)
+    dependencies: list[str] = field(default_factory=list)  # URNs it waits for: explicit depends_on and input dependencies
 
 
 @dataclass
@@ -107,6 +108,8 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
             resource_id = f"/subscriptions/{_uuid('subscription')}/providers/{module}/{kind}/{physical}"
         else:
             resource_id = _uuid("object", name)
+            if kind == "Application":  # azuread >= 3 ids applications as /applications/OBJECT_ID
+                resource_id = f"/applications/{state['objectId']}"
     state.setdefault("id", resource_id)
     return resource_id, state
 
@@ -155,6 +158,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             custom=bool(request.custom),
             id=resource_id if request.custom else None,
             outputs=state,
+            dependencies=list(request.dependencies),
         )
         with self.lock:
             self.registered.append(record)
