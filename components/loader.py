@@ -41,7 +41,8 @@ class SpecError:
 
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
-        return f"{self.file}:{self.line}: {where}{self.message}"
+        text = f"{self.file}:{self.line}: {where}{self.message}"
+        return text.replace("\r", "\\r").replace("\n", "\\n")  # user keys and values can hold newlines; one error, one line
 
 
 class SpecLoadError(Exception):

@@ -1,0 +1,105 @@
+"""`agentid validate` and `agentid inventory` as a user runs them: exit codes, output, files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from components.loader import load_inventory
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV = ROOT / "stacks" / "agents" / "dev.yaml"
+
+
+def agentid(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "agentid.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_validate_example_stack_exits_0():
+    result = agentid("validate", str(DEV))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{DEV}: ok (4 agents)"
+
+
+def test_validate_reports_every_problem_and_exits_2(tmp_path):
+    shutil.copytree(DEV.parent / "certs", tmp_path / "certs")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DEV.read_text().replace("dynamodb:GetItem", "dynamodb:GetItems").replace("    owner: finance-analytics\n", ""))
+    result = agentid("validate", str(DEV), str(bad))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        f"{bad}:14: agents[0].tools[0].aws.actions[0]: unknown AWS action 'dynamodb:GetItems': did you mean 'dynamodb:GetItem'?",
+        f"{bad}:30: agents[1].owner: required key 'owner' is missing (team or e-mail that answers for the agent)",
+        f"{bad}: 2 problems",
+    ]
+    assert result.stdout.strip() == f"{DEV}: ok (4 agents)"
+
+
+def test_validate_missing_file_exits_2(tmp_path):
+    result = agentid("validate", str(tmp_path / "nope.yaml"))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{tmp_path / 'nope.yaml'}:1: cannot read the file: No such file or directory")
+
+
+def test_json_inventory_round_trips(tmp_path):
+    out = tmp_path / "inventory.json"
+    result = agentid("inventory", str(DEV), "--format", "json", "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    document = json.loads(out.read_text())
+    assert document["kind"] == "agentid/inventory"
+    ingest = next(a for a in document["agents"] if a["name"] == "data-ingest")
+    assert ingest["derived"]["clouds"] == ["aws", "azure"]
+    assert ingest["derived"]["credential_lifetime_minutes"] == 30
+    assert ingest["derived"]["trust_bindings"][0] == "spiffe: spiffe://data.example.org/ns/ingest/sa/partner-loader"
+    assert ingest["derived"]["revocation"]["aws"][0].startswith("kill live sessions: `agentid revoke aws data-ingest")
+    # The JSON loads back into the very same model, from any directory.
+    assert load_inventory(out).inventory == load_inventory(DEV).inventory
+    assert agentid("validate", str(out), cwd=tmp_path).returncode == 0
+
+
+def test_csv_inventory_has_one_row_per_permission():
+    result = agentid("inventory", str(DEV), "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    triage = [r for r in rows if r["agent"] == "support-triage"]
+    assert [(r["tool"], r["permission"]) for r in triage] == [
+        ("read-tickets", "dynamodb:GetItem on arn:aws:dynamodb:eu-west-1:111122223333:table/support-tickets"),
+        ("read-tickets", "dynamodb:Query on arn:aws:dynamodb:eu-west-1:111122223333:table/support-tickets, "
+                         "arn:aws:dynamodb:eu-west-1:111122223333:table/support-tickets/index/by-customer"),
+        ("ticket-mcp", "tickets.read on https://mcp.tickets.example.com (cognito)"),
+        ("ticket-mcp", "tickets.comment on https://mcp.tickets.example.com (cognito)"),
+    ]
+    assert triage[0]["owner"] == "support-platform@example.com"
+    assert "delete the EKS Pod Identity association dev-agents/support/triage-agent" in triage[0]["revocation"]
+
+
+def test_markdown_inventory_lists_owner_trust_and_revocation():
+    result = agentid("inventory", str(DEV), "--format", "markdown")
+    assert result.returncode == 0
+    assert "| report-builder | finance-analytics | dev | 2027-03-31 | aws, azure | 10 min |" in result.stdout
+    assert "- `github_actions: repo:example-org/platform-deployments:environment:plan-review`" in result.stdout
+    assert "delete the federated identity credentials of managed identity id-agent-deploy-reviewer" in result.stdout
+
+
+def test_inventory_of_invalid_file_exits_2_and_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("agents: []\n")
+    out = tmp_path / "out.json"
+    result = agentid("inventory", str(bad), "--format", "json", "--output", str(out))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"{bad}:1: agents: 'agents' is empty: list at least one entry"
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args", [["--help"], ["validate", "--help"], ["inventory", "--help"]])
+def test_help(args):
+    result = agentid(*args)
+    assert result.returncode == 0 and "Usage" in result.stdout
