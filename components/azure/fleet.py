@@ -1,0 +1,80 @@
+"""The Azure side of a fleet: per-stack shared Entra resource applications and one identity per agent.
+
+Usage in a stack program:
+
+    settings = AzureSettings.from_config(spec_dir=Path(loaded.file).parent)
+    azure = AzureAgents("azure", loaded.inventory.agents, settings)
+    pulumi.export("azure", azure.inventory)
+
+Everything is planned and checked first (`plan.plan_fleet`): bad input raises
+`AzureCompileError` before a single resource, the component included, registers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from components.azure.entra import create_resource_app
+from components.azure.identity import AzureAgentIdentity
+from components.azure.plan import plan_fleet
+from components.spec import Agent
+
+CONFIG_NAMESPACE = "agent-identity-kit"
+TYPE_TOKEN = "agentid:azure:AgentFleet"
+
+
+@dataclass(frozen=True)
+class AzureSettings:
+    """Where the agents' Azure identities live.
+
+    resource_group: existing resource group holding the managed identities (config `azureResourceGroup`;
+        required as soon as one agent has Azure tools).
+    location: Azure region of the identities (config `azureLocation`; default: the azure-native
+        provider's `azure-native:location`).
+    spec_dir: directory the agent file's relative paths (client certificates) are resolved from.
+    """
+
+    resource_group: str | None = None
+    location: str | None = None
+    spec_dir: Path = Path(".")
+
+    @classmethod
+    def from_config(cls, config: pulumi.Config | None = None, spec_dir: str | Path = ".") -> "AzureSettings":
+        config = config or pulumi.Config(CONFIG_NAMESPACE)
+        return cls(
+            resource_group=config.get("azureResourceGroup"),
+            location=config.get("azureLocation"),
+            spec_dir=Path(spec_dir),
+        )
+
+
+class AzureAgents(pulumi.ComponentResource):
+    """One `AzureAgentIdentity` per agent with Azure tools, plus the Entra applications of their OAuth audiences."""
+
+    identities: dict[str, AzureAgentIdentity]
+    inventory: pulumi.Output[dict[str, dict[str, Any]]]
+
+    def __init__(
+        self,
+        name: str,
+        agents: list[Agent],
+        settings: AzureSettings,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        plan = plan_fleet(agents, settings.resource_group, settings.location, settings.spec_dir)
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        resource_apps = {
+            audience: create_resource_app(app, parent=self) for audience, app in plan.resource_apps.items()
+        }
+        self.identities = {
+            agent_plan.agent.name: AzureAgentIdentity(agent_plan, resource_apps, pulumi.ResourceOptions(parent=self))
+            for agent_plan in plan.agents
+        }
+        self.inventory = pulumi.Output.all(
+            **{agent: identity.inventory for agent, identity in self.identities.items()}
+        )
+        self.register_outputs({"inventory": self.inventory})

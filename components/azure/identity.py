@@ -1,0 +1,121 @@
+"""One agent's Azure identity: a user-assigned managed identity, its keyless trust and its least-privilege roles.
+
+- `managedidentity.UserAssignedIdentity`, tagged for the inventory.
+- One `managedidentity.FederatedIdentityCredential` per trust binding usable on Azure
+  (GitHub Actions, Kubernetes service accounts, SPIFFE JWT-SVIDs), audience
+  `api://AzureADTokenExchange`, each waiting for the previous one: Azure rejects
+  concurrent credential writes to one identity.
+- Per Azure tool, a custom `authorization.RoleDefinition` holding exactly the tool's
+  operations, assignable only at the tool's scope, and a `RoleAssignment` of it to
+  the identity at that scope.
+- With Entra OAuth tools, the agent's Entra application (see `entra.py`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi_azure_native import authorization, managedidentity
+
+from components.azure.entra import EntraClientResources, ResourceAppResources, create_agent_client
+from components.azure.inventory import agent_inventory
+from components.azure.plan import AgentPlan, RoleGrant
+
+TYPE_TOKEN = "agentid:azure:AgentIdentity"
+
+
+class AzureAgentIdentity(pulumi.ComponentResource):
+    """Everything one agent is on Azure. Build it from a checked plan (`plan.plan_fleet`)."""
+
+    identity: managedidentity.UserAssignedIdentity
+    entra: EntraClientResources | None
+    inventory: pulumi.Output[dict[str, Any]]
+
+    def __init__(
+        self,
+        plan: AgentPlan,
+        resource_apps: dict[str, ResourceAppResources],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(TYPE_TOKEN, plan.agent.name, None, opts)
+        for warning in plan.warnings:
+            pulumi.log.warn(warning, resource=self)
+        agent = plan.agent.name
+        self.identity = managedidentity.UserAssignedIdentity(
+            plan.identity_name,
+            resource_name_=plan.identity_name,
+            resource_group_name=plan.resource_group,
+            location=plan.location,
+            tags=plan.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        previous: pulumi.Resource = self.identity
+        for credential in plan.federated:
+            previous = managedidentity.FederatedIdentityCredential(
+                f"{agent}-{credential.name}",
+                federated_identity_credential_resource_name=credential.name,
+                resource_name_=plan.identity_name,
+                resource_group_name=plan.resource_group,
+                issuer=credential.issuer,
+                subject=credential.subject,
+                audiences=list(credential.audiences),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[previous]),
+            )
+        for role in plan.roles:
+            self._grant(agent, role)
+        self.entra = None
+        if plan.entra:
+            self.entra = create_agent_client(
+                plan, self.identity.principal_id, self.identity.tenant_id, resource_apps, parent=self
+            )
+        self.inventory = self._inventory(plan)
+        self.register_outputs({"inventory": self.inventory})
+
+    def _grant(self, agent: str, role: RoleGrant) -> None:
+        # Both names are fixed GUIDs: a replacement must delete the old object before creating its twin.
+        definition = authorization.RoleDefinition(
+            f"{agent}-{role.tool}-role",
+            role_definition_id=role.definition_guid,
+            role_name=role.role_name,
+            role_type="CustomRole",
+            description=role.description,
+            scope=role.scope,
+            assignable_scopes=[role.scope],
+            permissions=[
+                authorization.PermissionArgs(
+                    actions=list(role.actions),
+                    data_actions=list(role.data_actions),
+                    not_actions=[],
+                    not_data_actions=[],
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
+        )
+        authorization.RoleAssignment(
+            f"{agent}-{role.tool}-assignment",
+            role_assignment_name=role.assignment_guid,
+            scope=role.scope,
+            role_definition_id=role.role_definition_id,
+            principal_id=self.identity.principal_id,
+            # Without it a brand-new identity fails with PrincipalNotFound while Entra replicates it.
+            principal_type="ServicePrincipal",
+            description=f"{role.role_name} for managed identity of agent {agent}",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[definition], delete_before_replace=True),
+        )
+
+    def _inventory(self, plan: AgentPlan) -> pulumi.Output[dict[str, Any]]:
+        identity = pulumi.Output.all(
+            client_id=self.identity.client_id,
+            principal_id=self.identity.principal_id,
+            tenant_id=self.identity.tenant_id,
+            resource_id=self.identity.id,
+        )
+        if not self.entra:
+            return identity.apply(lambda ids: agent_inventory(plan, ids, None))
+        entra = pulumi.Output.all(
+            client_id=self.entra.application.client_id,
+            application_object_id=self.entra.application.object_id,
+            service_principal_object_id=self.entra.service_principal.object_id,
+        )
+        return pulumi.Output.all(identity, entra).apply(lambda both: agent_inventory(plan, both[0], both[1]))
