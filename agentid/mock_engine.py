@@ -97,6 +97,13 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
             state.setdefault("clientSecret", "mock-" + _uuid("secret", name))
         if kind == "TrustAnchor":
             state["trustAnchorArn"] = f"arn:aws:rolesanywhere:{MOCK_REGION}:{MOCK_ACCOUNT}:trust-anchor/{_uuid(name)}"
+            state["arn"] = state["trustAnchorArn"]  # the provider's output is `arn`, in this form
+        if kind == "PodIdentityAssociation":
+            state["associationId"] = "a-" + _uuid("association", name).replace("-", "")[:17]
+            cluster = inputs.get("clusterName", "cluster")
+            state["associationArn"] = (
+                f"arn:aws:eks:{MOCK_REGION}:{MOCK_ACCOUNT}:podidentityassociation/{cluster}/{state['associationId']}"
+            )
         if kind == "Profile":
             state["arn"] = f"arn:aws:rolesanywhere:{MOCK_REGION}:{MOCK_ACCOUNT}:profile/{_uuid(name)}"
     elif package in ("azure-native", "azuread"):
@@ -123,16 +130,17 @@ class _RecordingMocks(pulumi.runtime.Mocks):
         self.local.last = (args.inputs, resource_id, state)
         return resource_id, state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
+        # The failures list must be a list: MockMonitor.Invoke iterates it.
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": MOCK_ACCOUNT, "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/mock", "userId": "MOCK"}, None
+            return {"accountId": MOCK_ACCOUNT, "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/mock", "userId": "MOCK"}, []
         if args.token == "aws:index/getRegion:getRegion":
-            return {"name": MOCK_REGION, "region": MOCK_REGION, "id": MOCK_REGION}, None
+            return {"name": MOCK_REGION, "region": MOCK_REGION, "id": MOCK_REGION}, []
         if args.token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, None
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, []
         if args.token == "azure-native:authorization:getClientConfig":
-            return {"clientId": _uuid("deployer"), "objectId": _uuid("deployer-object"), "subscriptionId": _uuid("subscription"), "tenantId": MOCK_TENANT}, None
-        return {}, None
+            return {"clientId": _uuid("deployer"), "objectId": _uuid("deployer-object"), "subscriptionId": _uuid("subscription"), "tenantId": MOCK_TENANT}, []
+        return {}, []
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):

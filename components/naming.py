@@ -54,3 +54,37 @@ def azure_federated_credential_name(kind: str, issuer: str, subject: str) -> str
 def entra_resource_app_name(audience: str) -> str:
     """Display name of the Entra application that represents an API or MCP server (one per audience)."""
     return "agentid-api-" + audience.removeprefix("https://").rstrip("/").replace("/", "-")
+
+
+# --- AWS objects of an agent (components/aws) ----------------------------------
+
+AWS_ROLE_NAME_MAX = 64  # IAM role names are 1-64 characters
+
+
+def aws_boundary_policy_name(agent: str) -> str:
+    """The managed policy the kit creates as the agent role's permissions boundary."""
+    return f"agent-{agent}-boundary"
+
+
+def aws_tool_policy_name(tool: str) -> str:
+    """The inline policy holding one tool's statements (never clashes with REVOKE_POLICY_NAME)."""
+    return f"tool-{tool}"
+
+
+def aws_roles_anywhere_profile_name(agent: str) -> str:
+    return f"agent-{agent}"
+
+
+def aws_trust_anchor_name(agent: str, spiffe_id: str) -> str:
+    """One Roles Anywhere trust anchor per agent and SPIFFE ID, named from what it trusts."""
+    digest = hashlib.sha256(spiffe_id.encode()).hexdigest()[:8]
+    return f"agent-{agent}-{digest}"
+
+
+def cognito_user_pool_name(project: str, stack: str) -> str:
+    return f"agentid-{project}-{stack}"
+
+
+def cognito_domain_prefix(project: str, stack: str) -> str:
+    """Default Cognito hosted-domain prefix (lower-case letters, digits, hyphens; no 'aws'/'cognito')."""
+    return f"agentid-{project}-{stack}".lower().replace("_", "-")[:63].strip("-")

@@ -1,0 +1,289 @@
+"""One agent's identity on AWS: role, boundary, per-tool policies, keyless trust, OAuth client.
+
+`AwsAgentIdentity` turns a checked `AgentPlan` into resources; it decides
+nothing the plan has not already validated. Shared objects (OIDC providers,
+the Cognito pool and resource servers) come from the fleet in `SharedAws`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components import naming, revocation
+from components.aws import trust
+from components.aws.plan import AgentPlan
+from components.aws.trust import TrustRefs
+
+IDENTITY_TYPE = "agentid:aws:AgentIdentity"
+ROLE_MAX_SESSION_SECONDS = 3600  # IAM's minimum MaxSessionDuration; the kit never goes higher
+_DESCRIPTION_CHARS = {9, 10, 13, *range(0x20, 0x7F), *range(0xA1, 0x100)}  # what IAM accepts in a description
+
+
+@dataclass
+class SharedAws:
+    """Per-stack objects the fleet created (or referenced) for every agent."""
+
+    github_provider_arn: pulumi.Input[str] | None = None
+    oidc_provider_arns: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # issuer -> ARN
+    account_id: pulumi.Input[str] | None = None
+    cluster_arn_prefix: pulumi.Input[str] | None = None  # arn:PARTITION:eks:REGION:ACCOUNT:cluster/
+    permissions_boundary_arn: str | None = None  # a named boundary instead of one per agent
+    user_pool_id: pulumi.Input[str] | None = None
+    resource_servers: dict[str, pulumi.Resource] = field(default_factory=dict)  # audience -> ResourceServer
+    token_endpoint: pulumi.Input[str] | None = None
+
+
+def tags_of(plan: AgentPlan) -> dict[str, str]:
+    agent = plan.agent
+    return {
+        naming.TAG_AGENT: agent.name,
+        naming.TAG_OWNER: agent.owner,
+        naming.TAG_ENVIRONMENT: agent.environment,
+        naming.TAG_REVIEW_BY: agent.review_by.isoformat(),
+        naming.TAG_MANAGED_BY: naming.MANAGED_BY,
+    }
+
+
+class AwsAgentIdentity(pulumi.ComponentResource):
+    """An agent's AWS principal. Outputs: `role_arn`, `client_id`, `client_secret` (secret), `inventory`."""
+
+    def __init__(self, name: str, plan: AgentPlan, shared: SharedAws, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(IDENTITY_TYPE, name, None, opts)
+        self.plan = plan
+        self.role: aws.iam.Role | None = None
+        self.role_arn: pulumi.Output[str] | None = None
+        self.client_id: pulumi.Output[str] | None = None
+        self.client_secret: pulumi.Output[str] | None = None
+        inventory: dict = {}
+        if plan.needs_role:
+            inventory.update(self._role(plan, shared))
+        if plan.cognito_scopes:
+            inventory["oauth"] = self._oauth_client(plan, shared)
+        self.inventory = pulumi.Output.from_input({**_static_inventory(plan), **inventory})
+        self.register_outputs({"roleArn": self.role_arn, "clientId": self.client_id, "inventory": self.inventory})
+
+    # --- the role ------------------------------------------------------------
+
+    def _role(self, plan: AgentPlan, shared: SharedAws) -> dict:
+        agent = plan.agent
+        child = pulumi.ResourceOptions(parent=self)
+        tags = tags_of(plan)
+        boundary_arn: pulumi.Input[str]
+        if shared.permissions_boundary_arn:
+            boundary_arn = shared.permissions_boundary_arn
+        else:
+            boundary = aws.iam.Policy(
+                f"{agent.name}-boundary",
+                name=naming.aws_boundary_policy_name(agent.name),
+                description=f"Permissions boundary of agent {agent.name}: the union of its declared tools",
+                policy=json.dumps(plan.boundary),
+                tags=tags,
+                opts=child,
+            )
+            boundary_arn = boundary.arn
+
+        anchors = {
+            spiffe_id: self._trust_anchor(plan, spiffe_id, source, tags)
+            for spiffe_id, source in _anchor_sources(plan).items()
+        }
+        refs = {
+            "github": shared.github_provider_arn,
+            "oidc": shared.oidc_provider_arns,
+            "account": shared.account_id,
+            "cluster_prefix": shared.cluster_arn_prefix,
+            "anchors": {spiffe_id: anchor.arn for spiffe_id, anchor in anchors.items()},
+        }
+        trust_json = pulumi.Output.from_input(refs).apply(lambda r: json.dumps(trust.trust_policy(agent, _trust_refs(plan, r))))
+
+        role = aws.iam.Role(
+            f"{agent.name}-role",
+            name=plan.role_name,
+            description=_description(f"AI agent {agent.name}: {agent.purpose}"),
+            assume_role_policy=trust_json,
+            max_session_duration=ROLE_MAX_SESSION_SECONDS,
+            permissions_boundary=boundary_arn,
+            tags=tags,
+            opts=child,
+        )
+        self.role, self.role_arn = role, role.arn
+        # One aws.iam.RolePolicy per tool rather than the role's `inline_policies`: that argument
+        # (deprecated in pulumi-aws 7) manages the role's inline policies exclusively, so the next
+        # `pulumi up` would delete the revocation deny that `agentid revoke` writes out of band.
+        for tool_name, document in plan.tool_policies.items():
+            aws.iam.RolePolicy(
+                f"{agent.name}-{tool_name}",
+                name=naming.aws_tool_policy_name(tool_name),
+                role=role.name,
+                policy=json.dumps(document),
+                opts=child,
+            )
+
+        bindings: list[dict] = []
+        for binding in trust.aws_bindings(agent):
+            entry = {"kind": binding.kind, "trust_statement_sid": trust.statement_sid(binding)}
+            if binding.github_actions:
+                entry.update(subject=binding.github_actions.subject, oidc_provider_arn=shared.github_provider_arn)
+            elif trust.uses_irsa(binding):
+                k8s = binding.kubernetes
+                entry.update(
+                    mechanism="irsa", issuer=k8s.issuer, subject=k8s.subject, oidc_provider_arn=shared.oidc_provider_arns[k8s.issuer]
+                )
+            elif binding.kubernetes:
+                entry.update(self._pod_identity(plan, binding, role, tags))
+            else:
+                entry.update(spiffe_id=binding.spiffe.spiffe_id, trust_anchor_arn=anchors[binding.spiffe.spiffe_id].arn)
+            bindings.append(entry)
+
+        profile_arn = None
+        if anchors:
+            profile = aws.rolesanywhere.Profile(
+                f"{agent.name}-roles-anywhere",
+                name=naming.aws_roles_anywhere_profile_name(agent.name),
+                enabled=True,
+                duration_seconds=plan.session_seconds,
+                role_arns=[role.arn],
+                tags=tags,
+                opts=child,
+            )
+            profile_arn = profile.arn
+            for entry in bindings:
+                if entry["kind"] == "spiffe":
+                    entry["roles_anywhere_profile_arn"] = profile_arn
+        return {
+            "role_arn": role.arn,
+            "role_name": plan.role_name,
+            "permissions_boundary_arn": boundary_arn,
+            "trust": bindings,
+            "inline_policies": [naming.aws_tool_policy_name(tool) for tool in plan.tool_policies],
+        }
+
+    def _trust_anchor(self, plan: AgentPlan, spiffe_id: str, source: dict, tags: dict) -> aws.rolesanywhere.TrustAnchor:
+        name = naming.aws_trust_anchor_name(plan.agent.name, spiffe_id)
+        return aws.rolesanywhere.TrustAnchor(
+            name, name=name, enabled=True, source=source, tags=tags, opts=pulumi.ResourceOptions(parent=self)
+        )
+
+    def _pod_identity(self, plan: AgentPlan, binding, role: aws.iam.Role, tags: dict) -> dict:
+        k8s = binding.kubernetes
+        association = aws.eks.PodIdentityAssociation(
+            f"{plan.agent.name}-{k8s.cluster}-{k8s.namespace}-{k8s.service_account}",
+            cluster_name=k8s.cluster,
+            namespace=k8s.namespace,
+            service_account=k8s.service_account,
+            role_arn=role.arn,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return {
+            "mechanism": "eks-pod-identity",
+            "cluster": k8s.cluster,
+            "namespace": k8s.namespace,
+            "service_account": k8s.service_account,
+            "association_id": association.association_id,
+        }
+
+    # --- the OAuth client ----------------------------------------------------
+
+    def _oauth_client(self, plan: AgentPlan, shared: SharedAws) -> dict:
+        agent = plan.agent
+        client = aws.cognito.UserPoolClient(
+            f"{agent.name}-oauth-client",
+            name=naming.oauth_client_name(agent.name),
+            user_pool_id=shared.user_pool_id,
+            allowed_oauth_flows=["client_credentials"],
+            allowed_oauth_flows_user_pool_client=True,
+            allowed_oauth_scopes=plan.cognito_scope_ids,
+            generate_secret=True,
+            access_token_validity=agent.max_credential_minutes,
+            token_validity_units={"access_token": "minutes"},
+            # No user sign-in at all: the one explicit flow AWS requires when the list is set.
+            explicit_auth_flows=["ALLOW_REFRESH_TOKEN_AUTH"],
+            prevent_user_existence_errors="ENABLED",
+            enable_token_revocation=True,
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[shared.resource_servers[audience] for audience in plan.cognito_scopes]
+            ),
+        )
+        self.client_id = client.id
+        self.client_secret = pulumi.Output.secret(client.client_secret)
+        return {
+            "client_name": naming.oauth_client_name(agent.name),
+            "client_id": client.id,
+            "scopes": plan.cognito_scope_ids,
+            "token_endpoint": shared.token_endpoint,
+            "grant": "client_credentials",
+        }
+
+
+def _anchor_sources(plan: AgentPlan) -> dict[str, dict]:
+    """SPIFFE ID -> the trust anchor's `source`: the CA bundle or the ACM Private CA."""
+    sources: dict[str, dict] = {}
+    for binding in trust.aws_bindings(plan.agent):
+        spiffe = binding.spiffe
+        if spiffe is None:
+            continue
+        if spiffe.acm_pca_arn:
+            sources[spiffe.spiffe_id] = {"source_type": "AWS_ACM_PCA", "source_data": {"acm_pca_arn": spiffe.acm_pca_arn}}
+        else:
+            sources[spiffe.spiffe_id] = {
+                "source_type": "CERTIFICATE_BUNDLE",
+                "source_data": {"x509_certificate_data": plan.ca_bundles[spiffe.spiffe_id]},
+            }
+    return sources
+
+
+def _trust_refs(plan: AgentPlan, resolved: dict) -> TrustRefs:
+    clusters = {
+        b.kubernetes.cluster: f"{resolved['cluster_prefix']}{b.kubernetes.cluster}"
+        for b in trust.aws_bindings(plan.agent)
+        if trust.uses_pod_identity(b)
+    }
+    return TrustRefs(
+        github_provider_arn=resolved["github"],
+        oidc_provider_arns=resolved["oidc"],
+        account_id=resolved["account"],
+        cluster_arns=clusters,
+        trust_anchor_arns=resolved["anchors"],
+    )
+
+
+def _static_inventory(plan: AgentPlan) -> dict:
+    agent = plan.agent
+    role = naming.aws_role_name(agent.name)
+    return {
+        "agent": agent.name,
+        "owner": agent.owner,
+        "environment": agent.environment,
+        "review_by": agent.review_by.isoformat(),
+        "lifetimes": {
+            "declared_minutes": agent.max_credential_minutes,
+            # STS and Roles Anywhere refuse sessions under 900 s, so short lifetimes are raised to it
+            "sts_session_seconds": plan.session_seconds,
+            "role_max_session_seconds": ROLE_MAX_SESSION_SECONDS if plan.needs_role else None,
+            "oauth_access_token_minutes": agent.max_credential_minutes if plan.cognito_scopes else None,
+        },
+        "session_policies": plan.session_policies,
+        "revocation": {
+            "kill_live_sessions": (
+                {
+                    "role": role,
+                    "inline_policy_name": naming.REVOKE_POLICY_NAME,
+                    "effect": "Deny",
+                    "action": "*",
+                    "resource": "*",
+                    "condition": {"DateLessThan": {"aws:TokenIssueTime": "<revocation time, UTC ISO 8601>"}},
+                }
+                if plan.needs_role
+                else None
+            ),
+            "steps": revocation.aws_revocation_steps(agent),
+        },
+    }
+
+
+def _description(text: str) -> str:
+    return "".join(ch for ch in text if ord(ch) in _DESCRIPTION_CHARS)[:1000]

@@ -1,0 +1,115 @@
+"""Everything an agent compiles to on AWS, computed and checked before any resource registers.
+
+Pure (no Pulumi): the components only turn an `AgentPlan` into resources, so
+every refusal (a grant broader than declared, a lifetime above the cap, a name
+AWS would reject, an unreadable CA bundle) happens here, for the whole fleet,
+before the first registration.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from components import naming
+from components.aws import permissions
+from components.aws.permissions import PolicyCompileError
+from components.aws.trust import aws_bindings
+from components.spec import Agent, Tool
+
+# Cognito scope names: printable ASCII except '"', '/' and '\'.
+_COGNITO_SCOPE = re.compile(r'^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+$')
+
+
+@dataclass(frozen=True)
+class AgentPlan:
+    agent: Agent
+    role_name: str | None  # None when the agent needs no IAM role (Cognito OAuth tools only)
+    session_seconds: int
+    tool_policies: dict[str, dict] = field(default_factory=dict)  # tool -> inline policy document
+    session_policies: dict[str, dict] = field(default_factory=dict)  # tool -> STS session policy
+    boundary: dict | None = None
+    ca_bundles: dict[str, str] = field(default_factory=dict)  # SPIFFE ID -> PEM text
+    cognito_scopes: dict[str, list[str]] = field(default_factory=dict)  # audience -> scopes
+
+    @property
+    def needs_role(self) -> bool:
+        return self.role_name is not None
+
+    @property
+    def cognito_scope_ids(self) -> list[str]:
+        """Scopes as Cognito names them in tokens: `<resource-server-identifier>/<scope>`."""
+        return [f"{audience}/{scope}" for audience, scopes in self.cognito_scopes.items() for scope in scopes]
+
+
+def cognito_tools(agent: Agent) -> list[Tool]:
+    return [tool for tool in agent.tools if tool.oauth and tool.oauth.provider == "cognito"]
+
+
+def plan_agent(agent: Agent, agents_dir: str | Path = ".") -> AgentPlan:
+    """Compile one agent; raise PolicyCompileError naming the agent (and tool) on bad input."""
+    seconds = permissions.session_duration_seconds(agent)
+    role_name = None
+    compiled: dict = {}
+    if permissions.aws_tools(agent):
+        role_name = naming.aws_role_name(agent.name)
+        if len(role_name) > naming.AWS_ROLE_NAME_MAX:
+            raise PolicyCompileError(
+                agent.name, None, f"role name '{role_name}' is longer than IAM's {naming.AWS_ROLE_NAME_MAX} characters: shorten the agent name"
+            )
+        compiled = permissions.compile_agent(agent)
+    return AgentPlan(
+        agent=agent,
+        role_name=role_name,
+        session_seconds=seconds,
+        tool_policies=compiled.get("tool_policies", {}),
+        session_policies=compiled.get("session_policies", {}),
+        boundary=compiled.get("boundary"),
+        ca_bundles=_ca_bundles(agent, Path(agents_dir)) if role_name else {},
+        cognito_scopes=_cognito_scopes(agent),
+    )
+
+
+def _ca_bundles(agent: Agent, agents_dir: Path) -> dict[str, str]:
+    bundles: dict[str, str] = {}
+    for binding in aws_bindings(agent):
+        spiffe = binding.spiffe
+        if spiffe is None or spiffe.ca_bundle is None:
+            continue
+        path = agents_dir / spiffe.ca_bundle
+        try:
+            text = path.read_text()
+        except (OSError, UnicodeDecodeError) as error:
+            raise PolicyCompileError(agent.name, None, f"CA bundle '{spiffe.ca_bundle}' cannot be read ({path}: {error})")
+        if "-----BEGIN CERTIFICATE-----" not in text or "PRIVATE KEY" in text:
+            raise PolicyCompileError(
+                agent.name, None, f"CA bundle '{spiffe.ca_bundle}' must hold PEM certificates only (no private key)"
+            )
+        bundles[spiffe.spiffe_id] = text
+    return bundles
+
+
+def _cognito_scopes(agent: Agent) -> dict[str, list[str]]:
+    scopes: dict[str, list[str]] = {}
+    for tool in cognito_tools(agent):
+        for scope in tool.oauth.scopes:
+            if not _COGNITO_SCOPE.match(scope):
+                raise PolicyCompileError(agent.name, tool.name, f"scope '{scope}' has a character Cognito rejects ('/', '\"' or '\\')")
+            listed = scopes.setdefault(tool.oauth.audience, [])
+            if scope not in listed:
+                listed.append(scope)
+    return scopes
+
+
+def plan_fleet(agents: list[Agent], agents_dir: str | Path = ".") -> list[AgentPlan]:
+    """Plans for every agent with something on AWS, in the given order."""
+    seen: set[str] = set()
+    plans = []
+    for agent in agents:
+        if agent.name in seen:
+            raise PolicyCompileError(agent.name, None, "is declared twice: agent names are unique per stack")
+        seen.add(agent.name)
+        if "aws" in agent.clouds:
+            plans.append(plan_agent(agent, agents_dir))
+    return plans

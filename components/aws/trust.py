@@ -1,0 +1,127 @@
+"""Trust policies: who may become an agent's role, without any stored secret.
+
+Pure (no Pulumi). The Pulumi component resolves the ARNs this needs (OIDC
+providers, trust anchors, the cluster ARN) and calls `trust_policy` with plain
+strings, so the exact JSON is testable on its own.
+
+Every statement pins one workload exactly: GitHub's and the cluster's OIDC
+tokens by audience and subject; EKS Pod Identity by account, cluster and the
+session tags EKS sets for the namespace and service account; Roles Anywhere by
+the trust anchor and the certificate's SPIFFE URI SAN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from components.aws.permissions import POLICY_VERSION
+from components.spec import Agent, TrustBinding
+
+STS_AUDIENCE = "sts.amazonaws.com"
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+ROLES_ANYWHERE_SERVICE = "rolesanywhere.amazonaws.com"
+ROLES_ANYWHERE_ACTIONS = ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]
+POD_IDENTITY_ACTIONS = ["sts:AssumeRole", "sts:TagSession"]
+WEB_IDENTITY_ACTIONS = ["sts:AssumeRoleWithWebIdentity"]
+
+
+@dataclass(frozen=True)
+class TrustRefs:
+    """The resolved ARNs the trust statements name."""
+
+    github_provider_arn: str | None = None
+    oidc_provider_arns: dict[str, str] = field(default_factory=dict)  # issuer URL -> provider ARN
+    account_id: str | None = None
+    cluster_arns: dict[str, str] = field(default_factory=dict)  # EKS cluster name -> cluster ARN
+    trust_anchor_arns: dict[str, str] = field(default_factory=dict)  # SPIFFE ID -> trust anchor ARN
+
+
+def aws_bindings(agent: Agent) -> list[TrustBinding]:
+    """The agent's trust bindings that can reach AWS without a secret."""
+    return [binding for binding in agent.trust if binding.usable_on("aws")]
+
+
+def oidc_provider_host(issuer: str) -> str:
+    """The prefix IAM gives an OIDC provider's condition keys: the issuer URL without https://."""
+    return issuer.removeprefix("https://")
+
+
+def uses_pod_identity(binding: TrustBinding) -> bool:
+    return binding.kubernetes is not None and binding.kubernetes.cluster is not None
+
+
+def uses_irsa(binding: TrustBinding) -> bool:
+    return binding.kubernetes is not None and binding.kubernetes.cluster is None
+
+
+def binding_subject(binding: TrustBinding) -> str:
+    """What the binding pins: the token subject or the SPIFFE ID."""
+    if binding.github_actions:
+        return binding.github_actions.subject
+    if binding.kubernetes:
+        return f"{binding.kubernetes.issuer} {binding.kubernetes.subject}"
+    return binding.spiffe.spiffe_id
+
+
+def statement_sid(binding: TrustBinding) -> str:
+    """Stable Sid from what the statement trusts (reordering bindings renames nothing)."""
+    prefix = {"github_actions": "GitHubActions", "spiffe": "RolesAnywhere"}.get(binding.kind)
+    if prefix is None:
+        prefix = "EksPodIdentity" if uses_pod_identity(binding) else "KubernetesOidc"
+    return prefix + hashlib.sha256(binding_subject(binding).encode()).hexdigest()[:8].upper()
+
+
+def trust_statement(binding: TrustBinding, refs: TrustRefs) -> dict:
+    sid = statement_sid(binding)
+    if binding.github_actions:
+        host = oidc_provider_host(GITHUB_ISSUER)
+        return _web_identity(sid, refs.github_provider_arn, host, binding.github_actions.subject)
+    if uses_irsa(binding):
+        issuer = binding.kubernetes.issuer
+        return _web_identity(sid, refs.oidc_provider_arns[issuer], oidc_provider_host(issuer), binding.kubernetes.subject)
+    if binding.kubernetes:
+        k8s = binding.kubernetes
+        return {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": {"Service": POD_IDENTITY_SERVICE},
+            "Action": POD_IDENTITY_ACTIONS,
+            "Condition": {
+                "StringEquals": {
+                    "aws:SourceAccount": refs.account_id,
+                    # EKS tags every Pod Identity session; pinning the tags keeps a second
+                    # association (another namespace or service account) from using the role
+                    "aws:RequestTag/kubernetes-namespace": k8s.namespace,
+                    "aws:RequestTag/kubernetes-service-account": k8s.service_account,
+                },
+                "ArnEquals": {"aws:SourceArn": refs.cluster_arns[k8s.cluster]},
+            },
+        }
+    spiffe = binding.spiffe
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": ROLES_ANYWHERE_SERVICE},
+        "Action": ROLES_ANYWHERE_ACTIONS,
+        "Condition": {
+            "StringEquals": {"aws:PrincipalTag/x509SAN/URI": spiffe.spiffe_id},
+            "ArnEquals": {"aws:SourceArn": refs.trust_anchor_arns[spiffe.spiffe_id]},
+        },
+    }
+
+
+def _web_identity(sid: str, provider_arn: str | None, host: str, subject: str) -> dict:
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Federated": provider_arn},
+        "Action": WEB_IDENTITY_ACTIONS,
+        "Condition": {"StringEquals": {f"{host}:aud": STS_AUDIENCE, f"{host}:sub": subject}},
+    }
+
+
+def trust_policy(agent: Agent, refs: TrustRefs) -> dict:
+    """The role's assume-role policy: one statement per AWS-usable trust binding."""
+    return {"Version": POLICY_VERSION, "Statement": [trust_statement(b, refs) for b in aws_bindings(agent)]}
