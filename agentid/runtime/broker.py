@@ -1,0 +1,395 @@
+"""The per-tool credential broker: for each tool call, credentials narrowed to that tool, for minutes.
+
+    broker = CredentialBroker(AgentGrants.from_stack_outputs(outputs, "report-builder"))
+    s3 = broker.session("read-sales-exports").client("s3")
+
+For each (agent, tool) the broker calls STS once: `AssumeRole` (from ambient
+credentials, e.g. a Roles Anywhere session) or `AssumeRoleWithWebIdentity`
+(from a token file, e.g. an EKS or GitHub OIDC token) on the agent's role,
+with the tool's session policy, so the session can do only what that tool
+declares, whatever else the role allows. Credentials are cached and reused
+until fewer than `refresh_margin_seconds` of their life remain; a caller never
+receives credentials closer to expiry than that. Throttling and 5xx answers
+are retried with full-jitter backoff, a bounded number of times. Each
+issuance (success or failure) writes one audit record.
+
+Thread-safe: one lock per (agent, tool), so 50 threads asking for the same
+tool at once cause one STS call and 49 cache hits; different tools never wait
+on each other. No Pulumi import: this runs inside agent code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import random
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from agentid.runtime.audit_log import AuditLog, current_trace_id
+from agentid.runtime.grants import AgentGrants
+from agentid.runtime.retry import RetryPolicy, error_code, is_retryable
+
+DEFAULT_REFRESH_MARGIN_SECONDS = 300
+SESSION_TAG_AGENT = "agent"  # same key as the role's inventory tag (components.naming.TAG_AGENT)
+SESSION_TAG_TOOL = "tool"
+SESSION_TAG_TRACE = "trace-id"
+# Characters valid in both a RoleSessionName ([\w+=,.@-]) and a session tag value.
+_TRACE_ID = re.compile(r"^[A-Za-z0-9_+=.@-]{1,128}$")
+_SESSION_NAME_MAX = 64
+
+
+class BrokerError(Exception):
+    """Credentials for a tool could not be issued; the message names the agent, the tool and the reason."""
+
+    def __init__(self, message: str, agent: str | None = None, tool: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.agent, self.tool, self.code = agent, tool, code
+
+
+# --- base identities ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebIdentityToken:
+    """An OIDC token in a file (EKS IRSA, a GitHub Actions token written to disk, a SPIFFE JWT-SVID).
+
+    The file is read again for every issuance: the platform rotates it.
+    AssumeRoleWithWebIdentity accepts no `Tags` and no `SourceIdentity`
+    parameter (AWS takes both only from the token's claims), so with this base
+    identity the agent, tool and trace id travel in the role session name and
+    the audit record instead.
+    """
+
+    token_file: Path
+    method = "AssumeRoleWithWebIdentity"
+
+    def read(self) -> str:
+        try:
+            token = Path(self.token_file).read_text().strip()
+        except OSError as error:
+            raise BrokerError(f"cannot read the web identity token file {self.token_file}: {error.strerror or error}") from None
+        if not token:
+            raise BrokerError(f"the web identity token file {self.token_file} is empty")
+        return token
+
+
+@dataclass(frozen=True)
+class AmbientCredentials:
+    """Whatever credentials boto3 finds (a Roles Anywhere credential process, an instance profile, env vars)."""
+
+    session: Any = None  # a boto3.Session; None means boto3's default chain
+    method = "AssumeRole"
+
+
+def base_identity_from_environment() -> WebIdentityToken | AmbientCredentials:
+    """AWS_WEB_IDENTITY_TOKEN_FILE set (EKS IRSA, our GitHub recipe) -> web identity; otherwise ambient credentials."""
+    token_file = os.environ.get("AWS_WEB_IDENTITY_TOKEN_FILE")
+    return WebIdentityToken(Path(token_file)) if token_file else AmbientCredentials()
+
+
+# --- what the broker hands out -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ToolCredentials:
+    """Short-lived credentials of one tool; `session` is a boto3 Session built from them (create clients from it)."""
+
+    agent: str
+    tool: str
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
+    expiration: float  # when the credentials expire, on the broker's clock (epoch seconds by default)
+    trace_id: str  # the trace that caused this issuance (cache hits from other traces share it)
+    assumed_role_arn: str
+    session: Any = field(repr=False, compare=False)
+
+    def seconds_left(self, now: float) -> float:
+        return self.expiration - now
+
+
+@dataclass
+class BrokerStats:
+    sts_calls: int = 0  # STS requests sent, retries included
+    issued: int = 0  # credentials issued (one per successful issuance)
+    cache_hits: int = 0
+    retries: int = 0
+    failures: int = 0
+
+
+class CredentialBroker:
+    """Per-tool, short-lived credentials for one or more agents; see the module docstring."""
+
+    def __init__(
+        self,
+        agents: AgentGrants | Iterable[AgentGrants],
+        base: WebIdentityToken | AmbientCredentials | None = None,
+        *,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        refresh_margin_seconds: float = DEFAULT_REFRESH_MARGIN_SECONDS,
+        retry: RetryPolicy = RetryPolicy(),
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        uniform: Callable[[float, float], float] = random.uniform,
+        audit: AuditLog | None = None,
+        max_pool_connections: int = 64,
+    ):
+        grants = [agents] if isinstance(agents, AgentGrants) else list(agents)
+        self._grants = {g.agent: g for g in grants}
+        if not self._grants:
+            raise BrokerError("the broker needs at least one agent's grants")
+        shortest = min(g.duration_seconds for g in grants)
+        if not 0 <= refresh_margin_seconds < shortest:
+            raise BrokerError(
+                f"refresh margin {refresh_margin_seconds} s must be at least 0 and shorter than the shortest session "
+                f"({shortest} s), or no credential could ever be handed out"
+            )
+        self.base = base or base_identity_from_environment()
+        self.region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        self.endpoint_url = endpoint_url  # None: boto3 honours AWS_ENDPOINT_URL(_STS) itself
+        self.refresh_margin_seconds = refresh_margin_seconds
+        self.retry = retry
+        self.clock, self.sleep, self.uniform = clock, sleep, uniform
+        self.audit = audit or AuditLog()
+        self.stats = BrokerStats()
+        self._max_pool_connections = max_pool_connections
+        self._cache: dict[tuple[str, str], ToolCredentials] = {}
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._stats_lock = threading.Lock()
+        self._client: Any = None
+        self._client_lock = threading.Lock()
+
+    # --- public API ---------------------------------------------------------------
+
+    def session(self, tool: str, *, agent: str | None = None, trace_id: str | None = None) -> Any:
+        """A boto3 Session whose credentials can do only what `tool` declares, valid for at least the margin."""
+        return self.credentials(tool, agent=agent, trace_id=trace_id).session
+
+    def credentials(self, tool: str, *, agent: str | None = None, trace_id: str | None = None) -> ToolCredentials:
+        grants = self._agent(agent)
+        if tool not in grants.session_policies:
+            known = ", ".join(sorted(grants.session_policies))
+            raise BrokerError(f"agent '{grants.agent}' has no AWS tool '{tool}' (its AWS tools: {known})", grants.agent, tool)
+        key = (grants.agent, tool)
+        cached = self._fresh(key)
+        if cached is None:
+            with self._lock_for(key):
+                cached = self._fresh(key)  # another thread may have issued while we waited
+                if cached is None:
+                    cached = self._issue(grants, tool, self._trace_id(trace_id, grants.agent, tool))
+                    self._cache[key] = cached
+                    return cached
+        self._count(cache_hits=1)
+        return cached
+
+    def invalidate(self, agent: str | None = None, tool: str | None = None) -> None:
+        """Forget cached credentials (all, one agent's, or one tool's), e.g. after an AccessDenied from a revoke."""
+        for key in list(self._cache):
+            if (agent is None or key[0] == agent) and (tool is None or key[1] == tool):
+                self._cache.pop(key, None)
+
+    # --- cache ----------------------------------------------------------------------
+
+    def _fresh(self, key: tuple[str, str]) -> ToolCredentials | None:
+        cached = self._cache.get(key)
+        if cached is not None and cached.seconds_left(self.clock()) >= self.refresh_margin_seconds:
+            return cached
+        return None
+
+    def _lock_for(self, key: tuple[str, str]) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def _agent(self, agent: str | None) -> AgentGrants:
+        if agent is None:
+            if len(self._grants) == 1:
+                return next(iter(self._grants.values()))
+            raise BrokerError(f"this broker serves {len(self._grants)} agents: name the agent ({', '.join(sorted(self._grants))})")
+        try:
+            return self._grants[agent]
+        except KeyError:
+            raise BrokerError(f"this broker has no grants for agent '{agent}' (it serves {', '.join(sorted(self._grants))})", agent) from None
+
+    def _trace_id(self, trace_id: str | None, agent: str, tool: str) -> str:
+        trace_id = trace_id or current_trace_id()
+        if not _TRACE_ID.match(trace_id):
+            raise BrokerError(
+                f"trace id '{trace_id}' must be 1-128 letters, digits or _+=.@- (it becomes a session tag and part of the session name)",
+                agent,
+                tool,
+            )
+        return trace_id
+
+    def _count(self, **increments: int) -> None:
+        with self._stats_lock:
+            for name, value in increments.items():
+                setattr(self.stats, name, getattr(self.stats, name) + value)
+
+    # --- issuance -------------------------------------------------------------------
+
+    def _issue(self, grants: AgentGrants, tool: str, trace_id: str) -> ToolCredentials:
+        policy = json.dumps(grants.session_policies[tool], separators=(",", ":"), sort_keys=True)
+        request: dict[str, Any] = {
+            "RoleArn": grants.role_arn,
+            "RoleSessionName": session_name(tool, trace_id),
+            "Policy": policy,
+            "DurationSeconds": grants.duration_seconds,
+        }
+        audit_fields: dict[str, Any] = {
+            "agent": grants.agent,
+            "tool": tool,
+            "trace_id": trace_id,
+            "role_arn": grants.role_arn,
+            "method": self.base.method,
+            "session_name": request["RoleSessionName"],
+            "duration_seconds": grants.duration_seconds,
+            "policy_sha256": hashlib.sha256(policy.encode()).hexdigest(),
+        }
+        if isinstance(self.base, AmbientCredentials):
+            request["SourceIdentity"] = source_identity(grants.agent)
+            request["Tags"] = [
+                {"Key": SESSION_TAG_AGENT, "Value": grants.agent},
+                {"Key": SESSION_TAG_TOOL, "Value": tool},
+                {"Key": SESSION_TAG_TRACE, "Value": trace_id},
+            ]
+            audit_fields["source_identity"] = request["SourceIdentity"]
+            audit_fields["session_tags"] = ",".join(f"{t['Key']}={t['Value']}" for t in request["Tags"])
+        with self.audit.issuance(**audit_fields) as record:
+            response = self._call_sts(request, record, grants.agent, tool)
+            credentials = response["Credentials"]
+            expiration = _as_datetime(credentials["Expiration"])
+            now = self.clock()
+            expires_at = now + _lifetime_seconds(expiration, response, now)
+            record.update(
+                access_key_id=credentials["AccessKeyId"],
+                assumed_role_arn=response["AssumedRoleUser"]["Arn"],
+                expiration=expiration.astimezone(dt.timezone.utc).isoformat(),
+            )
+            left = expires_at - now
+            if left < self.refresh_margin_seconds:
+                raise BrokerError(
+                    f"agent '{grants.agent}', tool '{tool}': STS issued credentials with {left:.0f} s left, less than the "
+                    f"{self.refresh_margin_seconds} s margin: check the host clock and DurationSeconds",
+                    grants.agent,
+                    tool,
+                    "ShortLived",
+                )
+            self._count(issued=1)
+            return ToolCredentials(
+                agent=grants.agent,
+                tool=tool,
+                access_key_id=credentials["AccessKeyId"],
+                secret_access_key=credentials["SecretAccessKey"],
+                session_token=credentials["SessionToken"],
+                expiration=expires_at,
+                trace_id=trace_id,
+                assumed_role_arn=response["AssumedRoleUser"]["Arn"],
+                session=self._tool_session(credentials),
+            )
+
+    def _call_sts(self, request: dict[str, Any], record: dict[str, Any], agent: str, tool: str) -> dict[str, Any]:
+        client = self._sts_client()
+        for attempt in range(1, self.retry.max_attempts + 1):
+            record["attempts"] = attempt
+            self._count(sts_calls=1)
+            try:
+                if isinstance(self.base, WebIdentityToken):
+                    return client.assume_role_with_web_identity(WebIdentityToken=self.base.read(), **request)
+                return client.assume_role(**request)
+            except BrokerError:
+                self._count(failures=1)
+                raise
+            except Exception as error:  # noqa: BLE001 - classified below; never leaks a raw botocore traceback
+                code = error_code(error)
+                if attempt < self.retry.max_attempts and is_retryable(error):
+                    self._count(retries=1)
+                    self.sleep(self.retry.delay(attempt, self.uniform))
+                    continue
+                self._count(failures=1)
+                record["error_code"] = code
+                reason = "gave up after retries" if is_retryable(error) else "refused"
+                raise BrokerError(
+                    f"agent '{agent}', tool '{tool}': STS {self.base.method} on {request['RoleArn']} {reason} "
+                    f"(attempt {attempt}/{self.retry.max_attempts}): {code}: {error}",
+                    agent,
+                    tool,
+                    code,
+                ) from error
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _sts_client(self) -> Any:
+        with self._client_lock:
+            if self._client is None:
+                import boto3
+                from botocore.config import Config
+
+                # Our own retry loop owns retries (bounded, jittered, counted): botocore's is switched off.
+                config = Config(
+                    retries={"total_max_attempts": 1},
+                    connect_timeout=5,
+                    read_timeout=10,
+                    max_pool_connections=self._max_pool_connections,
+                )
+                session = self.base.session if isinstance(self.base, AmbientCredentials) and self.base.session else boto3.Session()
+                self._client = session.client("sts", region_name=self.region, endpoint_url=self.endpoint_url, config=config)
+            return self._client
+
+    def _tool_session(self, credentials: dict[str, Any]) -> Any:
+        import boto3
+
+        # Built once per issuance (a boto3 Session costs ~20 ms to build) and shared by every caller of the tool.
+        return boto3.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+            region_name=self.region,
+        )
+
+
+def session_name(tool: str, trace_id: str) -> str:
+    """`TOOL.TRACE`, at most 64 characters: CloudTrail shows it in every call the credentials make.
+
+    The role name already names the agent (`agent-NAME`), so the assumed-role
+    ARN reads arn:aws:sts::ACCOUNT:assumed-role/agent-NAME/TOOL.TRACE.
+    """
+    return f"{tool[:31]}.{trace_id}"[:_SESSION_NAME_MAX]
+
+
+def source_identity(agent: str) -> str:
+    """The agent's name (SourceIdentity needs 2-64 characters; a one-letter agent name gets the role prefix)."""
+    return agent if len(agent) >= 2 else f"agent-{agent}"
+
+
+def _as_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _lifetime_seconds(expiration: dt.datetime, response: dict[str, Any], now: float) -> float:
+    """How long the credentials live, measured on STS's own clock (Expiration minus the answer's Date).
+
+    Counting that lifetime down on the local clock keeps the refresh margin
+    true even when the host clock is skewed. The Date header has one-second
+    resolution, so one second is taken off to stay on the safe side. Without
+    a Date header, the absolute Expiration is compared with the local clock.
+    """
+    from email.utils import parsedate_to_datetime
+
+    date = response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    try:
+        issued = parsedate_to_datetime(date) if date else None
+    except (TypeError, ValueError):
+        issued = None
+    if issued is None:
+        return expiration.timestamp() - now
+    return (expiration - issued).total_seconds() - 1

@@ -1,0 +1,81 @@
+"""What the broker needs to know about one agent: its role, its per-tool session policies, its session length.
+
+Three ways to get it: from the stack outputs (what a deployed agent reads),
+from the agent spec (compiled by `components.aws.permissions`, the same
+compiler the Pulumi components use), or by hand. No Pulumi import here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+STS_MIN_SESSION_SECONDS = 900  # AssumeRole* refuse shorter sessions
+STS_MAX_SESSION_SECONDS = 43_200  # and longer than 12 hours
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+
+
+class GrantsError(ValueError):
+    """The agent's grants are missing or malformed (names the agent and what is wrong)."""
+
+
+@dataclass(frozen=True)
+class AgentGrants:
+    agent: str
+    role_arn: str
+    session_policies: Mapping[str, dict] = field(repr=False)  # tool name -> IAM session policy document
+    duration_seconds: int = STS_MIN_SESSION_SECONDS
+
+    def __post_init__(self) -> None:
+        if not _ROLE_ARN.match(self.role_arn or ""):
+            raise GrantsError(f"agent '{self.agent}': '{self.role_arn}' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
+        if not STS_MIN_SESSION_SECONDS <= self.duration_seconds <= STS_MAX_SESSION_SECONDS:
+            raise GrantsError(
+                f"agent '{self.agent}': duration {self.duration_seconds} s is outside STS's "
+                f"{STS_MIN_SESSION_SECONDS}..{STS_MAX_SESSION_SECONDS} s"
+            )
+        if not self.session_policies:
+            raise GrantsError(f"agent '{self.agent}' has no AWS tools: no session policy to narrow its role to")
+        for tool, policy in self.session_policies.items():
+            if not isinstance(policy, dict) or not isinstance(policy.get("Statement"), list):
+                raise GrantsError(f"agent '{self.agent}', tool '{tool}': the session policy is not an IAM policy document")
+
+    @classmethod
+    def from_spec(cls, agent: Any, role_arn: str) -> "AgentGrants":
+        """From a validated `components.spec.Agent`: the compiler's session policies and duration."""
+        from components.aws import permissions
+
+        return cls(
+            agent=agent.name,
+            role_arn=role_arn,
+            session_policies=permissions.session_policies(agent),
+            duration_seconds=permissions.session_duration_seconds(agent),
+        )
+
+    @classmethod
+    def from_stack_outputs(cls, outputs: Mapping[str, Any], agent: str, duration_seconds: int | None = None) -> "AgentGrants":
+        """From `pulumi stack output --json`: the agent's role ARN and its `<agent>-session-policies` output."""
+        from components import naming
+
+        policies_key = naming.aws_session_policy_output(agent)
+        role_key = naming.aws_role_arn_output(agent)
+        missing = [key for key in (role_key, policies_key) if key not in outputs]
+        if missing:
+            raise GrantsError(
+                f"agent '{agent}': the stack outputs lack {', '.join(missing)}: deploy the agent's AWS identity first "
+                "(or pass the role ARN and policies by hand)"
+            )
+        policies = outputs[policies_key]
+        if isinstance(policies, str):  # outputs may hold the policies as one JSON string
+            try:
+                policies = json.loads(policies)
+            except json.JSONDecodeError as error:
+                raise GrantsError(f"agent '{agent}': output {policies_key} is not JSON ({error.msg})") from None
+        if not isinstance(policies, dict):
+            raise GrantsError(f"agent '{agent}': output {policies_key} should map tool names to session policies")
+        policies = {tool: json.loads(doc) if isinstance(doc, str) else doc for tool, doc in policies.items()}
+        duration_key = naming.aws_session_duration_output(agent)
+        duration = duration_seconds or int(outputs.get(duration_key, STS_MIN_SESSION_SECONDS))
+        return cls(agent=agent, role_arn=outputs[role_key], session_policies=policies, duration_seconds=duration)
