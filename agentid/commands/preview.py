@@ -1,0 +1,64 @@
+"""`agentid preview`: run the stack offline under mocks, judge it with the policy packs, report, fail closed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def preview(
+    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack to preview (reads stacks/Pulumi.<stack>.yaml).")] = "dev",
+    policy_packs: Annotated[list[str], typer.Option(
+        "--policy-pack", help="Policy pack directory; repeatable. Default: policy_packs/agent_guard.")] = [],  # noqa: B006
+    policy_pack_configs: Annotated[list[Path], typer.Option(
+        "--policy-pack-config", help="JSON config for the --policy-pack at the same position (pulumi's format).",
+    )] = [],  # noqa: B006
+    json_file: Annotated[Path | None, typer.Option("--json", help="Write the full result as JSON here.")] = None,
+    sarif_file: Annotated[Path | None, typer.Option("--sarif", help="Write SARIF 2.1.0 here (GitHub code scanning).")] = None,
+    junit_file: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds allowed for the program run and for "
+                                           "each pack start and call.")] = 300.0,
+) -> None:
+    """Check the whole stack offline, as a pull-request gate.
+
+    Runs the stack's Pulumi program under mocks (no CLI, no cloud, no credentials), sends every resource through
+    each policy pack over the analyzer protocol, and prints the plan, the inventory and the violations.
+
+    Exit 0: no mandatory violation. 1: mandatory violations. 2: no verdict (spec, config, program or pack error).
+    """
+    import json
+
+    from agentid.preview.junit import to_junit
+    from agentid.preview.report import console_for, progress_for, render, to_json
+    from agentid.preview.runner import PreviewRequest, run_preview
+    from agentid.preview.sarif import to_sarif
+
+    request = PreviewRequest(stack=stack, pack_dirs=policy_packs, pack_config_files=[str(p) for p in policy_pack_configs],
+                             timeout=timeout)
+    progress = progress_for(sys.stderr)
+    try:
+        result = run_preview(request, progress)
+    finally:
+        progress.close()
+
+    render(result, console_for(sys.stdout))
+    for target, content in (
+        (json_file, lambda: json.dumps(to_json(result), indent=2, default=str) + "\n"),
+        (sarif_file, lambda: json.dumps(to_sarif(result), indent=2) + "\n"),
+        (junit_file, lambda: to_junit(result)),
+    ):
+        if target is not None:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(content(), encoding="utf-8")
+            except OSError as error:
+                typer.echo(f"agentid preview: cannot write {target}: {error.strerror or error}", err=True)
+                raise typer.Exit(2) from None
+    raise typer.Exit(result.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("preview")(preview)

@@ -1,0 +1,37 @@
+"""Where in the repository a violation should point a reviewer.
+
+A resource that belongs to an agent points at that agent's declaration in the
+stack's agent file (the line of its list item). Anything else, a hand-written
+resource or a stack-level violation, points at the program: the line where the
+resource's name first appears as a string literal, or the first line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from agentid.preview.runner import PreviewResult
+
+
+def location_of(result: PreviewResult, urn: str) -> tuple[str, int]:
+    """(path relative to the project root, 1-based line) for a resource URN ("" for the stack)."""
+    project = result.project
+    agent = result.agent_of.get(urn) if urn else None
+    if agent and result.inventory is not None and result.agents_file:
+        names = {a.name for a in result.inventory.inventory.agents}
+        if agent in names:
+            return result.agents_file, result.inventory.agent_line(agent)
+    program = project.program_file if project else Path("stacks/__main__.py")
+    resource = result.resource(urn) if urn else None
+    line = _literal_line(str(program), resource.name) if resource else 1
+    return (project.relative(program) if project else program.as_posix()), line
+
+
+def _literal_line(path: str, name: str) -> int:
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return 1
+    match = re.search(r"""(["'])""" + re.escape(name) + r"\1", text)
+    return text.count("\n", 0, match.start()) + 1 if match else 1

@@ -1,0 +1,84 @@
+"""Policy-pack config, read and reconciled the way the Pulumi engine does before `Configure`.
+
+The file `pulumi preview --policy-pack-config FILE` reads is a JSON object
+mapping a policy name (or `all`) to either an enforcement level
+(`"mandatory"`) or an object of properties, optionally holding
+`"enforcementLevel"`. Before `Configure`, the engine builds the config of
+*every* policy: its default level and the `default`s of its config schema,
+then `all`'s level, then the given entries on top; the result is validated
+against each policy's schema. `Configure` replaces the pack's whole config, so
+sending only the given entries would drop the schema defaults a rule reads.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from agentid.analyzer_client import AnalyzerInfo
+from agentid.preview.stack_config import ConfigError
+
+ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+
+
+def read_config_file(file: str | Path) -> dict[str, Any]:
+    """Parse a `--policy-pack-config` JSON file; an empty file is no config."""
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read policy pack config {file}: {error.strerror or error}") from None
+    if not text.strip():
+        return {}
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{file}:{error.lineno}: invalid JSON: {error.msg}") from None
+    return parse_config(document, str(file))
+
+
+def parse_config(document: Any, origin: str) -> dict[str, dict[str, Any]]:
+    """Normalise to {policy: {"enforcementLevel"?: level, property: value, ...}}, checking levels."""
+    if not isinstance(document, dict):
+        raise ConfigError(f"{origin}: policy pack config must be a JSON object of policy name to config")
+    parsed: dict[str, dict[str, Any]] = {}
+    for policy, value in document.items():
+        if isinstance(value, str):
+            entry: dict[str, Any] = {"enforcementLevel": value}
+        elif isinstance(value, dict):
+            entry = dict(value)
+        else:
+            raise ConfigError(f"{origin}: {policy}: {json.dumps(value)} is not valid; use an enforcement level or an object")
+        level = entry.get("enforcementLevel")
+        if level is not None and level not in ENFORCEMENT_LEVELS:
+            raise ConfigError(f"{origin}: {policy}: {level!r} is not an enforcement level ({', '.join(ENFORCEMENT_LEVELS)})")
+        if entry:
+            parsed[str(policy)] = entry
+    return parsed
+
+
+def reconcile(info: AnalyzerInfo, given: dict[str, dict[str, Any]], origin: str) -> dict[str, dict[str, Any]]:
+    """Every policy's full config (level + properties) as the engine sends it to `Configure`."""
+    known = {policy.name for policy in info.policies}
+    unknown = sorted(set(given) - known - {"all"})
+    if unknown:  # the engine ignores these; a typo here would silently leave a rule at its default, so refuse
+        raise ConfigError(f"{origin}: policy pack {info.name} has no policy {', '.join(unknown)} "
+                          f"(its policies: {', '.join(sorted(known))})")
+    all_level = given.get("all", {}).get("enforcementLevel")
+    result: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    for policy in info.policies:
+        schema = policy.config_schema or {}
+        properties = {key: spec["default"] for key, spec in schema.items() if isinstance(spec, dict) and "default" in spec}
+        entry = dict(given.get(policy.name, {}))
+        level = entry.pop("enforcementLevel", None) or all_level or policy.enforcement_level
+        properties.update(entry)
+        if schema:
+            validator = jsonschema.Draft7Validator({"type": "object", "properties": schema})
+            problems += [f"{policy.name}: {error.message}" for error in validator.iter_errors(properties)]
+        result[policy.name] = {"enforcementLevel": level, **properties}
+    if problems:
+        raise ConfigError(f"{origin}: invalid config for policy pack {info.name}: " + "; ".join(problems))
+    return result

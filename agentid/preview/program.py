@@ -1,0 +1,149 @@
+"""Run the stack's Pulumi program under mocks in a child process, so it cannot take the gate down.
+
+A program may raise, call `sys.exit`, crash the interpreter, print to stdout or
+never finish. The gate therefore runs it in a fresh interpreter
+(`python -m agentid.preview.program REQUEST RESULT`) with a deadline: the child
+runs `agentid.mock_engine.run_program_dir` and writes one JSON result file;
+the parent reads it. No result file, a non-zero exit or the deadline passing
+are all failures (fail closed), reported with the tail of the child's stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentid.preview.stack_config import Project
+
+
+@dataclass
+class Resource:
+    """One registered resource, as the gate and the packs see it."""
+
+    urn: str
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    parent: str | None
+    custom: bool
+    dependencies: list[str] = field(default_factory=list)
+
+    @property
+    def properties(self) -> dict[str, Any]:  # what `AnalyzeStack` sends: at preview, the inputs
+        return self.inputs
+
+
+@dataclass
+class ProgramOutcome:
+    resources: list[Resource]
+    outputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    file: str
+    line: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.path + ': ' if self.path else ''}{self.message}"
+
+
+class ProgramError(Exception):
+    """The program did not run to the end: it raised, crashed, hung or its spec is invalid."""
+
+    def __init__(self, reason: str, spec_problems: list[SpecProblem] | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.spec_problems = spec_problems or []
+
+
+def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeout: float,
+                 python: str | None = None) -> ProgramOutcome:
+    """Run the project's program for `stack` in a child interpreter; raise ProgramError on any failure."""
+    with tempfile.TemporaryDirectory(prefix="agentid-preview-") as scratch:
+        request_file, result_file = Path(scratch, "request.json"), Path(scratch, "result.json")
+        request_file.write_text(json.dumps({
+            "root": str(project.root), "main": str(project.main_dir), "project": project.name,
+            "stack": stack, "config": config,
+        }))
+        with open(Path(scratch, "stdout"), "w+b") as stdout, open(Path(scratch, "stderr"), "w+b") as stderr:
+            command = [python or sys.executable, "-m", "agentid.preview.program", str(request_file), str(result_file)]
+            try:
+                completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                                           timeout=timeout, cwd=project.root, env=_child_env(project))
+            except subprocess.TimeoutExpired:
+                raise ProgramError(f"the program did not finish within {timeout:g} s (a hang, or raise --timeout)"
+                                   + _tail(stderr)) from None
+            result = _read_result(result_file)
+            if result is None:
+                raise ProgramError(f"the program process exited with code {completed.returncode} without a result"
+                                   " (it crashed or called exit)" + _tail(stderr))
+    if result["status"] == "spec_error":
+        problems = [SpecProblem(project.relative(Path(project.main_dir, p["file"])), p["line"], p["path"], p["message"])
+                    for p in result["errors"]]
+        raise ProgramError(f"the agent spec is invalid ({len(problems)} problem{'s' * (len(problems) != 1)})", problems)
+    if result["status"] == "program_error":
+        raise ProgramError(f"the program raised {result['error']}\n{result['traceback']}")
+    resources = [Resource(**r) for r in result["resources"]]
+    return ProgramOutcome(resources=resources, outputs=result["outputs"])
+
+
+def _child_env(project: Project) -> dict[str, str]:
+    # The project root first on the path: the program imports the project's own packages (components/...).
+    paths = [str(project.root), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "PYTHONUNBUFFERED": "1"}
+
+
+def _read_result(file: Path) -> dict[str, Any] | None:
+    try:
+        result = json.loads(file.read_text())
+    except (OSError, ValueError):
+        return None
+    return result if isinstance(result, dict) and result.get("status") in ("ok", "spec_error", "program_error") else None
+
+
+def _tail(stream: Any, limit: int = 2000) -> str:
+    stream.flush()
+    stream.seek(0)
+    text = stream.read().decode(errors="replace").strip()
+    return f"\n--- program stderr (last {limit} chars) ---\n{text[-limit:]}" if text else ""
+
+
+# --- the child -------------------------------------------------------------------------------
+
+
+def _child(request_file: str, result_file: str) -> int:
+    request = json.loads(Path(request_file).read_text())
+    from components.loader import SpecLoadError
+
+    from agentid.mock_engine import run_program_dir
+
+    try:
+        run = run_program_dir(request["main"], project=request["project"], stack=request["stack"],
+                              config=request["config"])
+    except SpecLoadError as error:
+        result = {"status": "spec_error", "errors": [
+            {"file": e.file, "line": e.line, "path": e.path, "message": e.message} for e in error.errors]}
+    except BaseException as error:  # noqa: BLE001 - everything the program raises is a failed preview
+        result = {"status": "program_error", "error": f"{type(error).__name__}: {error}",
+                  "traceback": "".join(traceback.format_exception(error)[-12:])}
+    else:
+        result = {"status": "ok", "outputs": run.outputs, "resources": [
+            {"urn": r.urn, "type": r.type, "name": r.name, "inputs": r.inputs, "parent": r.parent,
+             "custom": r.custom, "dependencies": list(getattr(r, "dependencies", []))}
+            for r in run.resources]}
+    Path(result_file).write_text(json.dumps(result, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child(sys.argv[1], sys.argv[2]))

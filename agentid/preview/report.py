@@ -1,0 +1,229 @@
+"""The verdict for people (a terminal or a CI log) and as JSON.
+
+Terminal: the plan (resources grouped by agent and cloud), the inventory
+summary (from the agent spec, with the stack outputs' names), the violations
+(rule, severity, enforcement level, resource, message, remediation), and the
+verdict with its exit code. Large plans are summarised per agent.
+Progress goes to stderr: a rich progress bar on a terminal, plain lines elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from agentid.preview.locations import location_of
+from agentid.preview.runner import PreviewResult
+
+FULL_PLAN_LIMIT = 300  # above this many resources the plan shows counts per agent and cloud
+NO_AGENT = "(no agent)"
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+
+class PlainProgress:
+    """One line per step: readable in CI logs, no control characters."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+
+    def step(self, text: str, total: int | None = None) -> None:
+        print(f"agentid preview: {text} ...", file=self.stream, flush=True)
+
+    def advance(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class BarProgress:
+    """A rich progress bar (terminal only): a spinner per step, a bar while resources are analysed."""
+
+    def __init__(self, console: Console):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=console, transient=True)
+        self.progress.start()
+        self.task: Any = None
+
+    def step(self, text: str, total: int | None = None) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, completed=self.progress.tasks[-1].total or 0)
+        self.task = self.progress.add_task(text, total=total)
+
+    def advance(self) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task)
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+def progress_for(stream: TextIO) -> PlainProgress | BarProgress:
+    console = Console(file=stream)
+    return BarProgress(console) if console.is_terminal else PlainProgress(stream)
+
+
+# --- terminal report ----------------------------------------------------------------------------
+
+
+def console_for(stream: TextIO) -> Console:
+    """A console for the report: on a terminal its own width; in a CI log wide enough that tables do not fold."""
+    console = Console(file=stream, highlight=False)
+    if not console.is_terminal:
+        console = Console(file=stream, highlight=False, width=max(console.width, 160))
+    return console
+
+
+def render(result: PreviewResult, console: Console) -> None:
+    project = result.project.name if result.project else "?"
+    console.print(f"[bold]agentid preview[/bold]: stack [bold]{result.stack}[/bold] of project {project}")
+    if result.error:
+        _render_error(result, console)
+    else:
+        _render_plan(result, console)
+        _render_inventory(result, console)
+        _render_violations(result, console)
+    _render_verdict(result, console)
+
+
+def _render_error(result: PreviewResult, console: Console) -> None:
+    console.print(f"[red]error ({result.error_kind})[/red]: {result.error}", markup=True, highlight=False)
+    for problem in result.spec_problems:
+        console.print(f"  {problem}", highlight=False, markup=False)
+
+
+def _render_plan(result: PreviewResult, console: Console) -> None:
+    groups: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for resource in result.resources:
+        agent = result.agent_of.get(resource.urn) or NO_AGENT
+        cloud = result.cloud_of.get(resource.urn) or "component"
+        groups[agent][cloud].append(resource)
+    order = sorted(groups, key=lambda a: (a == NO_AGENT, a))
+    console.print(f"\n[bold]Plan[/bold]: {len(result.resources)} resources to create, "
+                  f"{len(groups) - (NO_AGENT in groups)} agents")
+    if len(result.resources) > FULL_PLAN_LIMIT:
+        table = Table("agent", "aws", "azure", "components", "other")
+        for agent in order:
+            clouds = groups[agent]
+            other = sum(len(v) for k, v in clouds.items() if k not in ("aws", "azure", "component"))
+            table.add_row(agent, *(str(len(clouds.get(k, []))) for k in ("aws", "azure", "component")), str(other))
+        console.print(table)
+        return
+    tree = Tree(f"stack {result.stack}")
+    for agent in order:
+        branch = tree.add(f"[bold]{agent}[/bold]" if agent != NO_AGENT else agent)
+        for cloud in sorted(groups[agent]):
+            leaf = branch.add(cloud)
+            for resource in groups[agent][cloud]:
+                leaf.add(f"+ {resource.type}  {resource.name}", highlight=False)
+    console.print(tree)
+
+
+def _render_inventory(result: PreviewResult, console: Console) -> None:
+    if result.inventory is None:
+        outputs = ", ".join(sorted(result.outputs)) or "none"
+        console.print(f"\n[bold]Inventory[/bold]: no agent file for this stack; stack outputs: {outputs}")
+        return
+    table = Table("agent", "owner", "env", "clouds", "tools", "trust", "max min", "review by",
+                  title=f"Inventory ({result.agents_file})", title_justify="left")
+    for agent in result.inventory.inventory.agents:
+        table.add_row(agent.name, agent.owner, agent.environment, ", ".join(agent.clouds), str(len(agent.tools)),
+                      ", ".join(t.kind for t in agent.trust), str(agent.max_credential_minutes), str(agent.review_by))
+    console.print()
+    console.print(table)
+    if result.outputs:
+        console.print(f"stack outputs: {', '.join(sorted(result.outputs))}", highlight=False)
+
+
+def _render_violations(result: PreviewResult, console: Console) -> None:
+    """One block per violation (no table: messages and URNs stay whole in narrow terminals and CI logs)."""
+    violations = sorted(result.violations, key=lambda v: (not v.mandatory, v.policy, v.urn))
+    packs = ", ".join(f"{p.name} {p.version}".strip() for p in result.packs)
+    console.print(f"\n[bold]Violations[/bold] ({packs}): " + (f"{len(violations)}" if violations else "none"))
+    for violation in violations:
+        resource = result.resource(violation.urn) if violation.urn else None
+        file, line = location_of(result, violation.urn)
+        level = "[red]MANDATORY[/red]" if violation.mandatory else violation.enforcement_level
+        subject = f"{resource.name} ({resource.type})" if resource else f"stack {result.stack}"
+        console.print(f"\n{level} {violation.severity or 'unspecified'}  [bold]{violation.policy}[/bold]  {subject}")
+        console.print(_indented("message", violation.message), markup=False)
+        if violation.urn:
+            console.print(_indented("urn", violation.urn), markup=False)
+        console.print(_indented("declared at", f"{file}:{line}"), markup=False)
+        if violation.remediation:
+            console.print(_indented("remediation", violation.remediation), markup=False)
+        if violation.url:
+            console.print(_indented("more", violation.url), markup=False)
+
+
+def _indented(label: str, text: str) -> str:
+    lines = text.strip().splitlines() or [""]
+    return "\n".join([f"  {label}: {lines[0]}", *(f"    {line}" for line in lines[1:])])
+
+
+def _render_verdict(result: PreviewResult, console: Console) -> None:
+    code = result.exit_code
+    if code == 0:
+        advisory = len(result.violations)
+        text = "[green]PASS[/green]: no mandatory violation" + (f" ({advisory} advisory)" if advisory else "")
+    elif code == 1:
+        text = f"[red]FAIL[/red]: {len(result.mandatory)} mandatory violation{'s' * (len(result.mandatory) != 1)}"
+    else:
+        text = "[red]ERROR[/red]: no verdict (the gate fails closed)"
+    console.print(f"\n{text} (exit {code})")
+
+
+# --- JSON ----------------------------------------------------------------------------------------
+
+
+def to_json(result: PreviewResult) -> dict[str, Any]:
+    violations = []
+    for violation in result.violations:
+        resource = result.resource(violation.urn) if violation.urn else None
+        file, line = location_of(result, violation.urn)
+        violations.append({
+            "policyPack": violation.pack, "policy": violation.policy, "description": violation.description,
+            "message": violation.message, "enforcementLevel": violation.enforcement_level,
+            "mandatory": violation.mandatory, "severity": violation.severity, "urn": violation.urn,
+            "resourceName": resource.name if resource else None, "resourceType": resource.type if resource else None,
+            "agent": result.agent_of.get(violation.urn) if violation.urn else None,
+            "remediation": violation.remediation, "url": violation.url, "file": file, "line": line,
+        })
+    return {
+        "project": result.project.name if result.project else None,
+        "stack": result.stack,
+        "verdict": result.verdict,
+        "exitCode": result.exit_code,
+        "error": {"kind": result.error_kind, "message": result.error,
+                  "problems": [vars(p) for p in result.spec_problems]} if result.error else None,
+        "policyPacks": [{"name": p.name, "version": p.version, "directory": p.directory,
+                         "policies": [x.name for x in p.policies], "config": p.config} for p in result.packs],
+        "resources": [{"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent,
+                       "agent": result.agent_of.get(r.urn), "cloud": result.cloud_of.get(r.urn)}
+                      for r in result.resources],
+        "agents": _agents_json(result),
+        "outputs": result.outputs,
+        "violations": violations,
+    }
+
+
+def _agents_json(result: PreviewResult) -> list[dict[str, Any]]:
+    if result.inventory is None:
+        return []
+    counts: dict[str, int] = defaultdict(int)
+    for agent in result.agent_of.values():
+        if agent:
+            counts[agent] += 1
+    return [{"name": a.name, "owner": a.owner, "environment": a.environment, "clouds": a.clouds,
+             "tools": [t.name for t in a.tools], "trust": [t.kind for t in a.trust],
+             "maxCredentialMinutes": a.max_credential_minutes, "reviewBy": str(a.review_by),
+             "resources": counts.get(a.name, 0), "line": result.inventory.agent_line(a.name)}
+            for a in result.inventory.inventory.agents]

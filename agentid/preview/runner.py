@@ -1,0 +1,184 @@
+"""The gate's steps, in order, and the verdict they lead to.
+
+1. Find the project (`Pulumi.yaml`) and read the stack's config.
+2. Run the program under mocks in a child process (`program.run_isolated`).
+3. Load the stack's agent file for the inventory summary and SARIF locations.
+4. Run each policy pack over every resource (`analysis.analyze_with_pack`).
+
+Exit code: 0 when no mandatory violation, 1 when there is one, 2 when no
+verdict could be reached (project/config/spec/program error, or a pack that
+crashed, hung or answered nonsense). Nothing is ever reported as passing
+unless every step ran to the end.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from agentid.analyzer_client import AnalyzerInfo, PackError
+from agentid.preview.analysis import PackRun, Violation, analyze_with_pack
+from agentid.preview.attribution import attribute
+from agentid.preview.pack_config import parse_config, read_config_file
+from agentid.preview.program import ProgramError, Resource, SpecProblem, run_isolated
+from agentid.preview.stack_config import POLICY_PACK_CONFIG_KEY, ConfigError, Project, StackConfig, find_project, load_stack_config
+
+DEFAULT_PACK = "policy_packs/agent_guard"
+EXIT_PASS, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+
+class Progress(Protocol):
+    """What the runner reports while it works (a rich progress bar on a terminal, plain lines otherwise)."""
+
+    def step(self, text: str, total: int | None = None) -> None: ...
+
+    def advance(self) -> None: ...
+
+
+class _Silent:
+    def step(self, text: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self) -> None:
+        pass
+
+
+@dataclass
+class PreviewRequest:
+    stack: str = "dev"
+    pack_dirs: Sequence[str] = ()  # empty: the default pack
+    pack_config_files: Sequence[str] = ()  # paired with pack_dirs by position, like `pulumi --policy-pack-config`
+    timeout: float = 300.0  # for the program run, a pack's start and each pack call
+    start_dir: str | None = None  # where to look for Pulumi.yaml (default: the working directory)
+
+
+@dataclass
+class PreviewResult:
+    stack: str
+    project: Project | None = None
+    config: StackConfig | None = None
+    resources: list[Resource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    agent_of: dict[str, str | None] = field(default_factory=dict)
+    cloud_of: dict[str, str | None] = field(default_factory=dict)
+    inventory: Any = None  # components.loader.LoadedInventory, when the stack's agent file loads
+    agents_file: str | None = None  # relative to the project root
+    packs: list[PackRun] = field(default_factory=list)
+    error: str | None = None
+    error_kind: str | None = None  # config | spec | program | pack
+    spec_problems: list[SpecProblem] = field(default_factory=list)
+
+    @property
+    def violations(self) -> list[Violation]:
+        return [v for pack in self.packs for v in pack.violations]
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.mandatory]
+
+    @property
+    def exit_code(self) -> int:
+        if self.error:
+            return EXIT_ERROR
+        return EXIT_VIOLATIONS if self.mandatory else EXIT_PASS
+
+    @property
+    def verdict(self) -> str:
+        return {EXIT_PASS: "pass", EXIT_VIOLATIONS: "fail", EXIT_ERROR: "error"}[self.exit_code]
+
+    def resource(self, urn: str) -> Resource | None:
+        return next((r for r in self.resources if r.urn == urn), None)
+
+
+def run_preview(request: PreviewRequest, progress: Progress | None = None) -> PreviewResult:
+    progress = progress or _Silent()
+    result = PreviewResult(stack=request.stack)
+    try:
+        _run(request, result, progress)
+    except ConfigError as error:
+        result.error, result.error_kind = str(error), "config"
+    except ProgramError as error:
+        result.error = error.reason
+        result.error_kind = "spec" if error.spec_problems else "program"
+        result.spec_problems = error.spec_problems
+    except PackError as error:
+        result.error, result.error_kind = str(error), "pack"
+        result.packs = []  # a partial verdict is no verdict
+    return result
+
+
+def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> None:
+    project = result.project = find_project(request.start_dir)
+    config = result.config = load_stack_config(project, request.stack)
+    pack_dirs = [_pack_dir(project, d) for d in (request.pack_dirs or [DEFAULT_PACK])]
+    if len(request.pack_config_files) > len(pack_dirs):
+        raise ConfigError(f"{len(request.pack_config_files)} --policy-pack-config files for {len(pack_dirs)} "
+                          "policy packs: each config file goes with the --policy-pack at the same position")
+    file_configs = [read_config_file(f) for f in request.pack_config_files]
+
+    progress.step(f"running the program {project.relative(project.program_file)} for stack {request.stack}")
+    outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout)
+    result.resources, result.outputs = outcome.resources, outcome.outputs
+    result.agent_of, result.cloud_of = attribute(result.resources)
+    _load_inventory(project, config, result)
+
+    for index, pack_dir in enumerate(pack_dirs):
+        def started(info: AnalyzerInfo) -> None:
+            progress.step(f"analysing {len(result.resources)} resources with {info.name} {info.version}".rstrip(),
+                          total=len(result.resources))
+
+        def config_for(info: AnalyzerInfo, index: int = index, pack_dir: Path = pack_dir) -> tuple[dict, str]:
+            return _pack_config(config, info, pack_dir, file_configs, index, project)
+
+        result.packs.append(analyze_with_pack(
+            pack_dir, result.resources, config_for=config_for,
+            env=_engine_env(project, config), timeout=request.timeout,
+            on_pack_started=started, on_resource_done=progress.advance,
+        ))
+
+
+def _pack_dir(project: Project, name: str) -> Path:
+    path = Path(name)
+    if not path.is_absolute():
+        path = (Path.cwd() / path) if (Path.cwd() / path).exists() else project.root / path
+    if not (path / "PulumiPolicy.yaml").is_file():
+        raise ConfigError(f"{name} is not a policy pack directory (no PulumiPolicy.yaml in {path})")
+    return path.resolve()
+
+
+def _pack_config(config: StackConfig, info: AnalyzerInfo, pack_dir: Path, file_configs: list[dict], index: int,
+                 project: Project) -> tuple[dict[str, dict[str, Any]], str]:
+    """--policy-pack-config for this pack when given; else the stack's `agentid:policyPackConfig.<pack>`; else none."""
+    if index < len(file_configs):
+        return file_configs[index], f"--policy-pack-config #{index + 1}"
+    carried = config.policy_pack_config(info.name, pack_dir.name)
+    origin = f"{project.relative(config.file)} ({POLICY_PACK_CONFIG_KEY}.{info.name})"
+    return (parse_config(carried, origin) if carried is not None else {}), origin
+
+
+def _engine_env(project: Project, config: StackConfig) -> dict[str, str]:
+    """What the engine tells an analyzer plugin about the stack (the SDK reads these for `pulumi.get_stack()` etc.)."""
+    return {
+        "PULUMI_PROJECT": project.name,
+        "PULUMI_STACK": config.stack,
+        "PULUMI_DRY_RUN": "true",
+        "PULUMI_CONFIG": json.dumps(config.values),
+    }
+
+
+def _load_inventory(project: Project, config: StackConfig, result: PreviewResult) -> None:
+    """The stack's agent file, found as stacks/__main__.py finds it (config `agentsFile`, else agents/<stack>.yaml)."""
+    from components.loader import SpecLoadError, load_inventory
+
+    relative = config.values.get(f"{project.name}:agentsFile") or f"agents/{config.stack}.yaml"
+    file = project.main_dir / relative
+    if not file.is_file():
+        return
+    result.agents_file = project.relative(file)
+    try:
+        result.inventory = load_inventory(file)
+    except SpecLoadError:
+        result.inventory = None  # the program ran, so it did not use this file; locations fall back to the program

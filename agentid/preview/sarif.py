@@ -1,0 +1,155 @@
+"""The verdict as SARIF 2.1.0, for GitHub code scanning (`github/codeql-action/upload-sarif`).
+
+* One rule descriptor per policy of every pack run: id, name, short and full
+  description, help (remediation steps and the policy's link), default level
+  from the severity, and `security-severity` so code scanning ranks it.
+* One result per violation: level `error` when it is mandatory (it fails the
+  gate), else `warning`/`note`; located at the agent's declaration in the
+  stack's agent file when the resource belongs to an agent, otherwise in the
+  program; the resource's name and URN in the message and as a logical location;
+  a stable fingerprint (policy + URN) so alerts follow the resource across runs.
+* A run that reached no verdict still yields a valid log: `executionSuccessful`
+  false with the reason as a tool notification, and no results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from agentid.analyzer_client import PolicyInfo
+from agentid.preview.analysis import PackRun, Violation
+from agentid.preview.locations import location_of
+from agentid.preview.runner import PreviewResult
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+TOOL_NAME = "agentid-preview"
+SRCROOT = "%SRCROOT%"
+
+# SARIF levels and GitHub's security-severity scores (critical >= 9.0, high >= 7.0, medium >= 4.0).
+_LEVEL_OF_SEVERITY = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+_SCORE_OF_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+
+
+def to_sarif(result: PreviewResult, tool_version: str = "0.1.0") -> dict[str, Any]:
+    rules, index_of = _rules(result.packs)
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": TOOL_NAME, "version": tool_version, "rules": rules,
+        }},
+        "automationDetails": {"id": f"agentid-preview/{result.stack}/"},
+        "invocations": [_invocation(result)],
+        "results": [_result(result, v, index_of[(v.pack, v.policy)], rules[index_of[(v.pack, v.policy)]]["id"])
+                    for v in result.violations],
+        "properties": {"stack": result.stack, "exitCode": result.exit_code, "verdict": result.verdict},
+    }
+    if result.project is not None:
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": result.project.root.resolve().as_uri() + "/"}}
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def rule_id(pack: str, policy: str, clashes: set[str]) -> str:
+    return f"{pack}/{policy}" if policy in clashes else policy
+
+
+def _rules(packs: list[PackRun]) -> tuple[list[dict[str, Any]], dict[tuple[str, str], int]]:
+    seen: dict[str, int] = {}
+    for pack in packs:
+        for policy in pack.policies:
+            seen[policy.name] = seen.get(policy.name, 0) + 1
+    clashes = {name for name, count in seen.items() if count > 1}  # two packs with one policy name: qualify both
+    rules, index_of = [], {}
+    for pack in packs:
+        for policy in pack.policies:
+            index_of[(pack.name, policy.name)] = len(rules)
+            rules.append(_rule(pack, policy, rule_id(pack.name, policy.name, clashes)))
+    return rules, index_of
+
+
+def _rule(pack: PackRun, policy: PolicyInfo, identifier: str) -> dict[str, Any]:
+    level = pack.config.get(policy.name, {}).get("enforcementLevel", policy.enforcement_level)
+    summary = policy.description.strip().splitlines()[0] if policy.description.strip() else policy.name
+    help_text = policy.remediation or "See the policy's description."
+    help_markdown = f"**Remediation.** {policy.remediation or 'See the description.'}"
+    if policy.url:
+        help_text += f"\nMore: {policy.url}"
+        help_markdown += f"\n\n[More about {policy.name}]({policy.url})"
+    rule: dict[str, Any] = {
+        "id": identifier,
+        "name": _pascal(policy.name),
+        "shortDescription": {"text": summary},
+        "fullDescription": {"text": f"{policy.description or policy.name} (policy pack {pack.name} {pack.version}, "
+                                    f"enforcement level {level})".strip()},
+        "help": {"text": help_text, "markdown": help_markdown},
+        "defaultConfiguration": {"level": _default_level(policy.severity, level), "enabled": level != "disabled"},
+        "properties": {"tags": ["security", "iam", pack.name], "enforcementLevel": level,
+                       "severity": policy.severity or "unspecified", "policyPack": pack.name},
+    }
+    if policy.url:
+        rule["helpUri"] = policy.url
+    if policy.severity in _SCORE_OF_SEVERITY:
+        rule["properties"]["security-severity"] = _SCORE_OF_SEVERITY[policy.severity]
+    return rule
+
+
+def _default_level(severity: str, enforcement_level: str) -> str:
+    if severity in _LEVEL_OF_SEVERITY:
+        return _LEVEL_OF_SEVERITY[severity]
+    return "error" if enforcement_level in ("mandatory", "remediate") else "warning"
+
+
+def _result(result: PreviewResult, violation: Violation, index: int, identifier: str) -> dict[str, Any]:
+    resource = result.resource(violation.urn) if violation.urn else None
+    file, line = location_of(result, violation.urn)
+    subject = f"resource {resource.name} ({violation.urn})" if resource else f"stack {result.stack}"
+    message = violation.message.strip() or violation.description
+    text = f"{message} [{subject}]"
+    if violation.remediation:
+        text += f" Remediation: {violation.remediation}"
+    location: dict[str, Any] = {
+        "physicalLocation": {
+            "artifactLocation": {"uri": file, "uriBaseId": SRCROOT},
+            "region": {"startLine": line},
+        },
+    }
+    if resource:
+        location["logicalLocations"] = [{"name": resource.name, "fullyQualifiedName": violation.urn,
+                                         "kind": "resource"}]
+    agent = result.agent_of.get(violation.urn) if violation.urn else None
+    return {
+        "ruleId": identifier,
+        "ruleIndex": index,
+        "level": _result_level(violation),
+        "message": {"text": text},
+        "locations": [location],
+        "partialFingerprints": {"agentidViolation/v1": hashlib.sha256(
+            f"{violation.pack}|{violation.policy}|{violation.urn}".encode()).hexdigest()},
+        "properties": {
+            "urn": violation.urn, "resourceName": resource.name if resource else "",
+            "resourceType": resource.type if resource else "", "agent": agent or "",
+            "enforcementLevel": violation.enforcement_level, "severity": violation.severity or "unspecified",
+            "policyPack": violation.pack,
+        },
+    }
+
+
+def _result_level(violation: Violation) -> str:
+    if violation.mandatory:
+        return "error"
+    return "note" if violation.severity == "low" else "warning"
+
+
+def _invocation(result: PreviewResult) -> dict[str, Any]:
+    invocation: dict[str, Any] = {"executionSuccessful": result.error is None, "exitCode": result.exit_code}
+    if result.error:
+        problems = [str(p) for p in result.spec_problems]
+        invocation["toolExecutionNotifications"] = [
+            {"level": "error", "message": {"text": f"{result.error_kind} error: {result.error}"}},
+            *({"level": "error", "message": {"text": p}} for p in problems),
+        ]
+    return invocation
+
+
+def _pascal(name: str) -> str:
+    parts = [p for p in name.replace("_", "-").split("-") if p]
+    return "".join(p[:1].upper() + p[1:] for p in parts) or name

@@ -1,0 +1,165 @@
+"""Read a Pulumi project and one stack's config the way the Pulumi CLI does, without the CLI.
+
+* The project is the nearest directory holding `Pulumi.yaml` (or `Pulumi.yml`);
+  `main` names the program directory and `stackConfigDir` the directory of the
+  `Pulumi.<stack>.yaml` files (both default to the project root).
+* Config values reach the program as strings, as the language host passes them:
+  booleans and numbers as their YAML text (`true`, `3`), lists and mappings as
+  JSON (Pulumi's structured config), bare keys in the project's namespace.
+  Project-level `config:` in `Pulumi.yaml` (plain values, or `default`/`value`
+  of a typed entry) applies to every stack; the stack file overrides it.
+* `secure:` values cannot be decrypted offline: the program gets a fixed
+  placeholder and the key is listed in `StackConfig.secret_keys`.
+* Policy-pack config is not part of stack config in Pulumi (the CLI takes it
+  from `--policy-pack-config FILE`). A stack may carry it under the key
+  `agentid:policyPackConfig`: a mapping from pack name to the same JSON object
+  `--policy-pack-config` reads. See docs/preview.md.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
+POLICY_PACK_CONFIG_KEY = "agentid:policyPackConfig"
+SECRET_PLACEHOLDER = "[secret: not decrypted by agentid preview]"
+
+
+class ConfigError(Exception):
+    """The project or the stack config cannot be read: exit code 2."""
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path  # the directory holding Pulumi.yaml
+    file: Path
+    name: str
+    main_dir: Path  # the program directory (`main`)
+    config_dir: Path  # where Pulumi.<stack>.yaml live (`stackConfigDir`)
+    config: dict[str, Any] = field(default_factory=dict)  # project-level `config:` block
+
+    @property
+    def program_file(self) -> Path:
+        return self.main_dir / "__main__.py" if self.main_dir.is_dir() else self.main_dir
+
+    def relative(self, path: str | Path) -> str:
+        """A path as the repository sees it (POSIX, relative to the project root when inside it)."""
+        path = Path(path)
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def stack_file(self, stack: str) -> Path:
+        return self.config_dir / f"Pulumi.{stack}.yaml"
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    stack: str
+    file: Path
+    values: dict[str, str]  # fully qualified keys (`ns:key`) -> string values, as the program sees them
+    secret_keys: tuple[str, ...]
+    raw: dict[str, Any]  # fully qualified keys -> values as written (objects kept), for policy-pack config
+
+    def policy_pack_config(self, pack_name: str, pack_dir_name: str) -> dict[str, Any] | None:
+        """The stack's config for one pack (`agentid:policyPackConfig.<pack>`), by pack name or directory name."""
+        carried = self.raw.get(POLICY_PACK_CONFIG_KEY)
+        if carried is None:
+            return None
+        if not isinstance(carried, dict):
+            raise ConfigError(f"{self.file}: {POLICY_PACK_CONFIG_KEY} must be a mapping from policy pack name to its config")
+        for key in (pack_name, pack_dir_name):
+            if key in carried:
+                value = carried[key]
+                if not isinstance(value, dict):
+                    raise ConfigError(f"{self.file}: {POLICY_PACK_CONFIG_KEY}.{key} must be a mapping of policy name to config")
+                return value
+        return None
+
+
+def find_project(start: str | Path | None = None) -> Project:
+    """The project holding `start` (default: the working directory), found by walking up to Pulumi.yaml."""
+    here = Path(start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        for name in PROJECT_FILES:
+            if (directory / name).is_file():
+                return load_project(directory / name)
+    raise ConfigError(f"no Pulumi.yaml in {here} or any parent directory: run agentid preview from the project")
+
+
+def load_project(file: Path) -> Project:
+    document = _read_yaml(file)
+    if not isinstance(document, dict) or not isinstance(document.get("name"), str):
+        raise ConfigError(f"{file}: a Pulumi project file needs a 'name'")
+    root = file.parent
+    main_dir = root / str(document.get("main") or ".")
+    config_dir = root / str(document.get("stackConfigDir") or ".")
+    if not main_dir.exists():
+        raise ConfigError(f"{file}: main: {document.get('main')} does not exist")
+    project_config = document.get("config") or {}
+    if not isinstance(project_config, dict):
+        raise ConfigError(f"{file}: config must be a mapping")
+    return Project(root=root, file=file, name=document["name"], main_dir=main_dir, config_dir=config_dir,
+                   config=project_config)
+
+
+def load_stack_config(project: Project, stack: str) -> StackConfig:
+    """The config a `pulumi preview --stack <stack>` would hand the program."""
+    file = project.stack_file(stack)
+    if not file.is_file():
+        found = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project.config_dir.glob("Pulumi.*.yaml"))
+        hint = f"stacks found: {', '.join(found)}" if found else "no stack files found"
+        raise ConfigError(f"no stack {stack!r}: {project.relative(file)} does not exist ({hint})")
+    document = _read_yaml(file) or {}
+    if not isinstance(document, dict):
+        raise ConfigError(f"{file}: a stack file is a mapping with a 'config:' key")
+    stack_values = document.get("config") or {}
+    if not isinstance(stack_values, dict):
+        raise ConfigError(f"{file}: config must be a mapping")
+
+    raw: dict[str, Any] = {}
+    for key, entry in project.config.items():
+        value = entry.get("value", entry.get("default")) if isinstance(entry, dict) and "type" in entry else entry
+        if value is not None:
+            raw[_qualify(project.name, str(key))] = value
+    for key, value in stack_values.items():
+        raw[_qualify(project.name, str(key))] = value
+
+    values: dict[str, str] = {}
+    secrets: list[str] = []
+    for key, value in raw.items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            values[key] = SECRET_PLACEHOLDER
+            secrets.append(key)
+        else:
+            values[key] = _as_config_string(value)
+    return StackConfig(stack=stack, file=file, values=values, secret_keys=tuple(secrets), raw=raw)
+
+
+def _qualify(project_name: str, key: str) -> str:
+    return key if ":" in key else f"{project_name}:{key}"
+
+
+def _as_config_string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), default=str)
+    return "" if value is None else str(value)
+
+
+def _read_yaml(file: Path) -> Any:
+    try:
+        return yaml.safe_load(file.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"cannot read {file}: {error.strerror or error}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(f"{file}{where}: invalid YAML: {getattr(error, 'problem', None) or error}") from None
