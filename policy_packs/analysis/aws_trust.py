@@ -1,0 +1,125 @@
+"""Who may assume a role (or use a key): weak trust in trust and resource policies.
+
+Findings (codes):
+  public-principal      `Principal: "*"` (or `{"AWS": "*"}`, or Allow with NotPrincipal) and no
+                        condition restricting the caller to an organisation, account, ARN or source
+  oidc-unpinned         web-identity (OIDC) trust without an exact `<provider>:aud` and `<provider>:sub`
+  cross-account         another account trusted without sts:ExternalId or an organisation condition
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .aws_policy import Condition, PolicyDocument, Statement
+from .findings import Finding
+
+# Condition keys that confine who the caller can be (positive operator, concrete values).
+_RESTRICTING_KEYS = frozenset({
+    "aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn",
+    "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths", "aws:sourceowner",
+    "aws:userid", "aws:sourcevpce", "aws:sourcevpc", "kms:calleraccount",
+})
+_CROSS_ACCOUNT_KEYS = frozenset({"sts:externalid", "aws:principalorgid", "aws:principalorgpaths"})
+_ACCOUNT = re.compile(r"^(?:(\d{12})|arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):.+)$")
+_WEB_IDENTITY_ACTIONS = ("sts:AssumeRoleWithWebIdentity",)
+
+
+def _exact(values: Iterable[str]) -> bool:
+    values = list(values)
+    return bool(values) and all(v and "*" not in v and "?" not in v for v in values)
+
+
+def _pins(condition: Condition) -> bool:
+    """A positive, non-IfExists condition whose values name something exact."""
+    if condition.is_negative or condition.if_exists:
+        return False
+    if condition.operator.startswith("ForAllValues:"):
+        return False  # an empty set of values satisfies ForAllValues
+    if condition.base_operator in ("StringEquals", "StringEqualsIgnoreCase", "ArnEquals"):
+        return _exact(condition.values)
+    if condition.base_operator in ("StringLike", "ArnLike"):
+        return _exact(condition.values)  # StringLike without wildcards is exact
+    return False
+
+
+def _restricted(statement: Statement, keys: frozenset[str]) -> bool:
+    return any(c.key in keys and _pins(c) for c in statement.conditions)
+
+
+def _is_public(statement: Statement) -> bool:
+    if statement.principals is None:
+        return False
+    if statement.not_principal:
+        return True  # Allow everyone except a few
+    return "*" in statement.principals or "*" in statement.principals.get("AWS", ())
+
+
+def _oidc_provider(federated: str) -> str | None:
+    """The provider's condition-key prefix: `token.actions.githubusercontent.com`, `oidc.eks.../id/X`."""
+    if ":oidc-provider/" in federated:
+        return federated.split(":oidc-provider/", 1)[1].lower()
+    if federated.startswith("arn:") and ":saml-provider/" in federated:
+        return None
+    return federated.lower() if "." in federated else None
+
+
+def _oidc_findings(statement: Statement) -> list[Finding]:
+    findings = []
+    for federated in (statement.principals or {}).get("Federated", ()):
+        provider = _oidc_provider(federated)
+        if provider is None or not any(statement.matches_action(a) for a in _WEB_IDENTITY_ACTIONS):
+            continue
+        missing = [claim for claim in ("aud", "sub")
+                   if not any(c.key == f"{provider}:{claim}" and _pins(c) for c in statement.conditions)]
+        if missing:
+            loose = [f"{c.key} {c.operator} {list(c.values)}" for c in statement.conditions
+                     if c.key in (f"{provider}:aud", f"{provider}:sub")]
+            detail = f" (have: {'; '.join(loose)})" if loose else ""
+            findings.append(Finding(
+                "oidc-unpinned",
+                f"trusts OIDC provider {provider} without an exact "
+                f"{' and '.join(f'{provider}:{m}' for m in missing)} condition{detail}: "
+                "any workload that provider issues tokens for could assume the role", statement.label))
+    return findings
+
+
+def _cross_account_findings(statement: Statement, own_accounts: frozenset[str]) -> list[Finding]:
+    accounts = []
+    for principal in (statement.principals or {}).get("AWS", ()):
+        match = _ACCOUNT.match(principal)
+        account = (match.group(1) or match.group(2)) if match else None
+        if account and account not in own_accounts:
+            accounts.append(account)
+    if not accounts or _restricted(statement, _CROSS_ACCOUNT_KEYS):
+        return []
+    return [Finding(
+        "cross-account",
+        f"trusts account(s) {', '.join(sorted(set(accounts)))} without an sts:ExternalId or "
+        "aws:PrincipalOrgID condition (confused-deputy risk)", statement.label)]
+
+
+def trust_findings(document: PolicyDocument, own_accounts: Iterable[str] = (), *,
+                   check_cross_account: bool = True) -> list[Finding]:
+    """Weak trust in a role's trust policy or a resource policy (key policy, bucket policy).
+
+    `own_accounts` are the organisation's own account ids: trusting them needs no
+    external id. Resource policies (key policies name their own account's root)
+    pass `check_cross_account=False`.
+    """
+    own = frozenset(own_accounts)
+    findings = []
+    for statement in document.statements:
+        if not statement.allows:
+            continue
+        if _is_public(statement) and not _restricted(statement, _RESTRICTING_KEYS):
+            findings.append(Finding(
+                "public-principal",
+                "allows any AWS principal (Principal \"*\") with no condition restricting the caller's "
+                "organization, account, ARN or source", statement.label))
+            continue
+        findings.extend(_oidc_findings(statement))
+        if check_cross_account and statement.matches_action("sts:AssumeRole"):
+            findings.extend(_cross_account_findings(statement, own))
+    return findings

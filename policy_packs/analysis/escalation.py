@@ -1,0 +1,153 @@
+"""Privilege escalation: which known methods a set of policies makes possible.
+
+The methods are data (`escalation_methods.yaml`). This module only judges:
+a method is possible when every action it requires is allowed on an
+effectively unbounded resource, not taken away by an unconditional Deny, and
+not pinned by a condition that defuses it (see the YAML's header).
+Statements may come from one policy or from every policy attached to one role,
+which is how the stack-level rule finds combinations split across policies.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .aws_policy import Condition, Statement
+from .aws_grants import is_denied
+from .aws_resources import is_unbounded
+from .findings import Finding
+
+_METHODS_FILE = Path(__file__).with_name("escalation_methods.yaml")
+# Conditions that bound any grant: a tag-scoped target set, or MFA an agent cannot present.
+_GLOBAL_DEFUSING_PREFIXES = ("aws:resourcetag/", "iam:resourcetag/")
+_GLOBAL_DEFUSING_KEYS = ("aws:multifactorauthpresent",)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    action: str
+    passed_to: str | None = None
+    defused_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EscalationMethod:
+    id: str
+    summary: str
+    requires: tuple[Requirement, ...]
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return tuple(r.action for r in self.requires)
+
+
+@lru_cache(maxsize=1)
+def escalation_methods() -> tuple[EscalationMethod, ...]:
+    """Every known method, as listed in escalation_methods.yaml."""
+    raw = yaml.safe_load(_METHODS_FILE.read_text())
+    return tuple(
+        EscalationMethod(
+            id=entry["id"],
+            summary=entry["summary"],
+            requires=tuple(
+                Requirement(r["action"], r.get("passed_to"), tuple(k.lower() for k in r.get("defused_by", ())))
+                for r in entry["requires"]
+            ),
+        )
+        for entry in raw
+    )
+
+
+@dataclass(frozen=True)
+class LabelledStatement:
+    """A statement and where it came from ("policy agent-x-s3", "inline policy tools")."""
+
+    source: str
+    statement: Statement
+
+    @property
+    def label(self) -> str:
+        return f"{self.source} {self.statement.label}".strip()
+
+
+def _is_positive(condition: Condition) -> bool:
+    return not condition.is_negative and not condition.if_exists
+
+
+def _defusing_condition(statement: Statement, requirement: Requirement) -> bool:
+    for condition in statement.conditions:
+        if not _is_positive(condition):
+            continue
+        key = condition.key
+        if key in requirement.defused_by or key in _GLOBAL_DEFUSING_KEYS or key.startswith(_GLOBAL_DEFUSING_PREFIXES):
+            if key == "aws:multifactorauthpresent" and condition.values != ("true",):
+                continue
+            return True
+    return False
+
+
+def _passes_to(statement: Statement, service: str) -> bool:
+    """Does the grant allow passing a role to `service` (no iam:PassedToService condition excluding it)?"""
+    for condition in statement.conditions:
+        if condition.key != "iam:passedtoservice" or not _is_positive(condition):
+            continue
+        if condition.base_operator in ("StringEquals", "StringEqualsIgnoreCase"):
+            if service.lower() not in (v.lower() for v in condition.values):
+                return False
+        elif condition.base_operator == "StringLike":
+            if not any(fnmatch.fnmatchcase(service, v) for v in condition.values):
+                return False
+    return True
+
+
+def _unbounded_resources(statement: Statement) -> list[str]:
+    if statement.not_resource:
+        return ["*"]  # everything except a list: as good as unbounded
+    return [r for r in statement.resources if is_unbounded(r)]
+
+
+def granting_statements(requirement: Requirement, statements: Sequence[LabelledStatement]) -> list[LabelledStatement]:
+    """The Allow statements that meet one requirement on their own."""
+    denies = [s.statement for s in statements if not s.statement.allows and not s.statement.conditions]
+    found = []
+    for labelled in statements:
+        statement = labelled.statement
+        if not statement.allows or not statement.matches_action(requirement.action):
+            continue
+        if _defusing_condition(statement, requirement):
+            continue
+        if requirement.passed_to and not _passes_to(statement, requirement.passed_to):
+            continue
+        if any(not is_denied(requirement.action, r, denies) for r in _unbounded_resources(statement)):
+            found.append(labelled)
+    return found
+
+
+def escalation_findings(statements: Sequence[LabelledStatement]) -> list[Finding]:
+    """One finding per known escalation method the statements, taken together, make possible."""
+    findings = []
+    for method in escalation_methods():
+        granted = []
+        for requirement in method.requires:
+            grants = granting_statements(requirement, statements)
+            if not grants:
+                break
+            granted.append((requirement.action, grants[0].label))
+        else:
+            via = "; ".join(f"{action} by {label}" for action, label in granted)
+            findings.append(Finding(
+                code=f"escalation:{method.id}",
+                message=f"allows privilege escalation ({method.id}): can {method.summary} — {via}",
+                statement=granted[0][1],
+            ))
+    return findings
+
+
+def labelled(source: str, statements: Sequence[Statement]) -> list[LabelledStatement]:
+    return [LabelledStatement(source, s) for s in statements]

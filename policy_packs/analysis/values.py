@@ -1,0 +1,49 @@
+"""Property values as the engine sends them: plain JSON plus the preview's "unknown" sentinels.
+
+During `pulumi preview` an input computed from another resource's output
+arrives as one of these sentinel strings. Rules must not judge a sentinel as if
+it were the value: they say "cannot check until known" instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+UNKNOWN_SENTINELS = frozenset({
+    UNKNOWN_STRING,
+    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
+    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
+    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
+    "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
+    "e48ece36-62e2-4504-bad9-02848725956a",  # archive
+    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
+})
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, str) and value in UNKNOWN_SENTINELS
+
+
+def unknown_path(value: Any, path: str = "") -> str | None:
+    """The path of the first unknown value inside `value` (`""` for the value itself), or None."""
+    if is_unknown(value):
+        return path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = unknown_path(item, f"{path}.{key}" if path else str(key))
+            if found is not None:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found = unknown_path(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+def as_list(value: Any) -> list[Any]:
+    """IAM's "one value or a list of values"."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
