@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -22,10 +23,9 @@ from pydantic import BaseModel, ValidationError
 from components.inventory import is_inventory_json, strip_derived
 from components.spec import Inventory
 
-try:  # libyaml is ~10x faster; the pure-Python loader gives the same nodes
-    _YamlLoader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML wheels ship libyaml
-    _YamlLoader = yaml.SafeLoader
+# libyaml parses; the *Base* loader skips PyYAML's implicit type resolution (a third
+# of the load time): scalars stay text and `_scalar` types the few that matter.
+_YamlLoader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 Path_ = tuple[str | int, ...]
 
@@ -145,10 +145,9 @@ class _DuplicateKey(Exception):
         self.path, self.line = path, line
 
 
-_SCALAR_TYPES = {
-    "tag:yaml.org,2002:int": int,
-    "tag:yaml.org,2002:float": float,
-}
+_NULLS = ("", "~", "null", "Null", "NULL")
+_INTEGER = re.compile(r"^[-+]?[0-9]+$")
+_FLOAT = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
 
 
 def _to_python(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> Any:
@@ -173,17 +172,21 @@ def _to_python(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> Any:
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
-    tag = node.tag
-    if tag == "tag:yaml.org,2002:null":
+    """Plain (unquoted) nulls and numbers become None, int and float; everything else stays text.
+
+    Booleans and dates stay text: pydantic parses them where a field wants them,
+    and IAM condition values are strings anyway.
+    """
+    value = node.value
+    if node.style is not None:  # quoted or block scalars are always text
+        return value
+    if value in _NULLS:
         return None
-    if tag == "tag:yaml.org,2002:bool":
-        return node.value.lower() in ("true", "yes", "on")
-    if tag in _SCALAR_TYPES:
-        try:
-            return _SCALAR_TYPES[tag](node.value.replace("_", ""))
-        except ValueError:
-            return node.value
-    return node.value  # strings, and dates as text: pydantic parses YYYY-MM-DD
+    if _INTEGER.match(value):
+        return int(value)
+    if _FLOAT.match(value):
+        return float(value)
+    return value
 
 
 # --- error formatting -------------------------------------------------------------

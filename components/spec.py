@@ -309,10 +309,10 @@ class Tool(_Strict):
     """One tool the agent calls, with exactly one kind of grant."""
 
     name: str = Field(description="DNS label, unique within the agent")
-    description: str = ""
-    aws: AwsGrant | None = None
-    azure: AzureGrant | None = None
-    oauth: OAuthGrant | None = None
+    description: str = Field(default="", description="what the tool does, for the inventory")
+    aws: AwsGrant | None = Field(default=None, description="AWS IAM grant (see tools[].aws)")
+    azure: AzureGrant | None = Field(default=None, description="Azure RBAC grant (see tools[].azure)")
+    oauth: OAuthGrant | None = Field(default=None, description="OAuth 2.1 / MCP grant (see tools[].oauth)")
 
     @field_validator("name")
     @classmethod
@@ -392,8 +392,8 @@ class KubernetesTrust(_Strict):
     """A Kubernetes service account, through the cluster's OIDC issuer (or EKS Pod Identity)."""
 
     issuer: HttpsUrl = Field(description="the cluster's service-account token issuer")
-    namespace: str
-    service_account: str
+    namespace: str = Field(description="namespace of the service account, exact")
+    service_account: str = Field(description="service account name, exact")
     cluster: str | None = Field(
         default=None, description="EKS cluster name: use EKS Pod Identity on AWS instead of an OIDC (IRSA) trust"
     )
@@ -488,10 +488,10 @@ class AzureHostedTrust(_Strict):
 class TrustBinding(_Strict):
     """How the agent proves who it is: exactly one kind a binding."""
 
-    github_actions: GitHubActionsTrust | None = None
-    kubernetes: KubernetesTrust | None = None
-    spiffe: SpiffeTrust | None = None
-    azure_hosted: AzureHostedTrust | None = None
+    github_actions: GitHubActionsTrust | None = Field(default=None, description="a GitHub Actions workflow (OIDC)")
+    kubernetes: KubernetesTrust | None = Field(default=None, description="a Kubernetes service account (OIDC or EKS Pod Identity)")
+    spiffe: SpiffeTrust | None = Field(default=None, description="a SPIFFE workload (X.509-SVID mTLS or JWT-SVID)")
+    azure_hosted: AzureHostedTrust | None = Field(default=None, description="an Azure compute resource holding the managed identity")
 
     @model_validator(mode="after")
     def _one_kind(self) -> "TrustBinding":
