@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 STS_MIN_SESSION_SECONDS = 900  # AssumeRole* refuse shorter sessions
 STS_MAX_SESSION_SECONDS = 43_200  # and longer than 12 hours
+STACK_OUTPUT_KEY = "aws"  # stacks export the AWS fleet's inventory under this key (components/aws/fleet.py)
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
 
@@ -55,27 +56,33 @@ class AgentGrants:
         )
 
     @classmethod
-    def from_stack_outputs(cls, outputs: Mapping[str, Any], agent: str, duration_seconds: int | None = None) -> "AgentGrants":
-        """From `pulumi stack output --json`: the agent's role ARN and its `<agent>-session-policies` output."""
-        from components import naming
+    def from_stack_outputs(cls, outputs: Mapping[str, Any], agent: str) -> "AgentGrants":
+        """From `pulumi stack output --json`: the AWS inventory the stack exports under `aws`.
 
-        policies_key = naming.aws_session_policy_output(agent)
-        role_key = naming.aws_role_arn_output(agent)
-        missing = [key for key in (role_key, policies_key) if key not in outputs]
-        if missing:
+        `outputs["aws"][AGENT]` holds `role_arn`, `session_policies` (tool ->
+        document) and `lifetimes.sts_session_seconds` (see components/aws).
+        The `aws` mapping itself is accepted too.
+        """
+        fleet = outputs.get(STACK_OUTPUT_KEY, outputs) if isinstance(outputs, Mapping) else None
+        entry = fleet.get(agent) if isinstance(fleet, Mapping) else None
+        if not isinstance(entry, Mapping):
+            known = ", ".join(sorted(k for k, v in fleet.items() if isinstance(v, Mapping))) if isinstance(fleet, Mapping) else ""
             raise GrantsError(
-                f"agent '{agent}': the stack outputs lack {', '.join(missing)}: deploy the agent's AWS identity first "
-                "(or pass the role ARN and policies by hand)"
+                f"agent '{agent}' is not in the stack outputs' '{STACK_OUTPUT_KEY}' inventory"
+                + (f" (it has: {known})" if known else "")
+                + ": deploy the agent's AWS identity first, or pass the role ARN and policies by hand"
             )
-        policies = outputs[policies_key]
-        if isinstance(policies, str):  # outputs may hold the policies as one JSON string
+        missing = [key for key in ("role_arn", "session_policies") if not entry.get(key)]
+        if missing:
+            raise GrantsError(f"agent '{agent}': the stack outputs lack {' and '.join(missing)} (the agent has no AWS role?)")
+        policies = entry["session_policies"]
+        if isinstance(policies, str):  # an output may hold JSON text
             try:
                 policies = json.loads(policies)
             except json.JSONDecodeError as error:
-                raise GrantsError(f"agent '{agent}': output {policies_key} is not JSON ({error.msg})") from None
-        if not isinstance(policies, dict):
-            raise GrantsError(f"agent '{agent}': output {policies_key} should map tool names to session policies")
-        policies = {tool: json.loads(doc) if isinstance(doc, str) else doc for tool, doc in policies.items()}
-        duration_key = naming.aws_session_duration_output(agent)
-        duration = duration_seconds or int(outputs.get(duration_key, STS_MIN_SESSION_SECONDS))
-        return cls(agent=agent, role_arn=outputs[role_key], session_policies=policies, duration_seconds=duration)
+                raise GrantsError(f"agent '{agent}': session_policies in the stack outputs are not JSON ({error.msg})") from None
+        if not isinstance(policies, Mapping):
+            raise GrantsError(f"agent '{agent}': session_policies in the stack outputs should map tool names to documents")
+        lifetimes = entry.get("lifetimes") or {}
+        duration = int(lifetimes.get("sts_session_seconds") or STS_MIN_SESSION_SECONDS)
+        return cls(agent=agent, role_arn=entry["role_arn"], session_policies=dict(policies), duration_seconds=duration)

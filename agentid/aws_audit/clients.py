@@ -1,0 +1,66 @@
+"""IAM clients and inventories for the live-account commands, with one-line errors instead of tracebacks.
+
+Every failure a user can cause (no credentials, an endpoint that does not
+answer, a refused call, an invalid inventory) becomes `LiveAwsError`, which the
+commands print as one line and turn into exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
+
+
+class LiveAwsError(Exception):
+    """Bad input or an unusable account connection: the message is the whole story."""
+
+
+def load_agents(path: Path) -> Any:
+    """The inventory (agent YAML or `agentid inventory --format json` output) or LiveAwsError naming the problems."""
+    from components.loader import SpecLoadError, load_inventory
+
+    try:
+        return load_inventory(path).inventory
+    except SpecLoadError as error:
+        shown = "; ".join(str(e) for e in error.errors[:3])
+        more = f" (and {len(error.errors) - 3} more)" if len(error.errors) > 3 else ""
+        raise LiveAwsError(f"invalid inventory: {shown}{more}") from None
+
+
+def iam_client(endpoint_url: str | None) -> Any:
+    """An IAM client for `endpoint_url` (None: boto3's own choice, which honours AWS_ENDPOINT_URL)."""
+    import boto3
+    from botocore.config import Config
+
+    # IAM is global; a region is still needed to sign when a custom endpoint is given.
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=30)
+    return boto3.Session().client("iam", region_name=region, endpoint_url=endpoint_url or None, config=config)
+
+
+def call(client: Any, what: str, function: Callable[..., T], missing_ok: bool = False, **kwargs: Any) -> T | None:
+    """Run one AWS call; turn every connection or credential problem into a one-line LiveAwsError.
+
+    With `missing_ok`, IAM's NoSuchEntity answers None instead of an error.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+
+    try:
+        return function(**kwargs)
+    except NoCredentialsError:
+        raise LiveAwsError(
+            f"{what}: no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+        ) from None
+    except EndpointConnectionError:
+        raise LiveAwsError(f"{what}: cannot reach the IAM endpoint {client.meta.endpoint_url} (is the URL right, is it up?)") from None
+    except ClientError as error:
+        detail = error.response.get("Error", {})
+        if missing_ok and detail.get("Code") == "NoSuchEntity":
+            return None
+        raise LiveAwsError(f"{what}: {detail.get('Code', 'error')}: {detail.get('Message', error)}") from None
+    except BotoCoreError as error:
+        raise LiveAwsError(f"{what}: {error}") from None
+

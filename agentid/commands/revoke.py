@@ -1,0 +1,50 @@
+"""`agentid revoke aws AGENT --inventory FILE`: cut an agent's live sessions off now."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+revoke_app = typer.Typer(help="Cut an agent's live credentials off now.", no_args_is_help=True)
+
+
+@revoke_app.command("aws")
+def revoke_aws(
+    agent: Annotated[str, typer.Argument(help="The agent's name, as in the inventory.", show_default=False)],
+    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="Agent file (YAML) or JSON inventory.", show_default=False)],
+    endpoint_url: Annotated[
+        str | None, typer.Option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="IAM endpoint (e.g. a moto server).")
+    ] = None,
+) -> None:
+    """Deny everything to the agent's sessions issued before now (inline policy on its role).
+
+    Idempotent: a second run moves the cutoff to the new now and says so. Exit 0
+    when the deny is in place, 2 when the agent or its role does not exist or the
+    account cannot be reached (nothing is changed then).
+    """
+    import datetime as dt
+
+    from agentid.aws_audit.clients import LiveAwsError, iam_client, load_agents
+    from agentid.revoke_aws import describe, revoke_sessions
+
+    try:
+        agents = load_agents(inventory)
+        known = {a.name: a for a in agents.agents}
+        if agent not in known:
+            raise LiveAwsError(f"agent '{agent}' is not in {inventory} (it lists: {', '.join(sorted(known))})")
+        result = revoke_sessions(iam_client(endpoint_url), known[agent], dt.datetime.now(dt.timezone.utc))
+    except LiveAwsError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    for line in describe(result):
+        typer.echo(line)
+    raise typer.Exit(EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(revoke_app, name="revoke")
