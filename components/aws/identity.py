@@ -175,6 +175,8 @@ class AwsAgentIdentity(pulumi.ComponentResource):
             namespace=k8s.namespace,
             service_account=k8s.service_account,
             role_arn=role.arn,
+            # The role's trust pins the namespace and service account through these session tags.
+            disable_session_tags=False,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )

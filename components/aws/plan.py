@@ -15,6 +15,7 @@ from pathlib import Path
 from components import naming
 from components.aws import permissions
 from components.aws.permissions import PolicyCompileError
+from components.aws import trust
 from components.aws.trust import aws_bindings
 from components.spec import Agent, Tool
 
@@ -59,6 +60,14 @@ def plan_agent(agent: Agent, agents_dir: str | Path = ".") -> AgentPlan:
                 agent.name, None, f"role name '{role_name}' is longer than IAM's {naming.AWS_ROLE_NAME_MAX} characters: shorten the agent name"
             )
         compiled = permissions.compile_agent(agent)
+        trust_size = trust.estimated_trust_policy_size(agent)
+        if trust_size > trust.TRUST_POLICY_MAX_CHARS:
+            raise PolicyCompileError(
+                agent.name,
+                None,
+                f"its trust policy would take up to {trust_size} characters; IAM accepts {trust.TRUST_POLICY_MAX_CHARS} "
+                "by default: give it fewer trust bindings (or split the agent)",
+            )
     return AgentPlan(
         agent=agent,
         role_name=role_name,

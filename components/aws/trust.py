@@ -13,6 +13,7 @@ the trust anchor and the certificate's SPIFFE URI SAN.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 
 from components.aws.permissions import POLICY_VERSION
@@ -120,6 +121,37 @@ def _web_identity(sid: str, provider_arn: str | None, host: str, subject: str) -
         "Action": WEB_IDENTITY_ACTIONS,
         "Condition": {"StringEquals": {f"{host}:aud": STS_AUDIENCE, f"{host}:sub": subject}},
     }
+
+
+TRUST_POLICY_MAX_CHARS = 2048  # IAM's default quota for a role trust policy, whitespace excluded
+
+
+def estimated_trust_policy_size(agent: Agent) -> int:
+    """The packed size of the agent's trust policy with the longest ARNs it could resolve to.
+
+    The real ARNs are only known at deployment; placeholders of maximal length
+    let the size check run before anything registers.
+    """
+    account = "123456789012"
+    region = "ap-southeast-3"
+    prefix = f"arn:aws-us-gov:iam::{account}:oidc-provider/"
+    bindings = aws_bindings(agent)
+    refs = TrustRefs(
+        github_provider_arn=prefix + oidc_provider_host(GITHUB_ISSUER),
+        oidc_provider_arns={b.kubernetes.issuer: prefix + oidc_provider_host(b.kubernetes.issuer) for b in bindings if uses_irsa(b)},
+        account_id=account,
+        cluster_arns={
+            b.kubernetes.cluster: f"arn:aws-us-gov:eks:{region}:{account}:cluster/{b.kubernetes.cluster}"
+            for b in bindings
+            if uses_pod_identity(b)
+        },
+        trust_anchor_arns={
+            b.spiffe.spiffe_id: f"arn:aws-us-gov:rolesanywhere:{region}:{account}:trust-anchor/{'0' * 36}"
+            for b in bindings
+            if b.spiffe
+        },
+    )
+    return len(json.dumps(trust_policy(agent, refs), separators=(",", ":")))
 
 
 def trust_policy(agent: Agent, refs: TrustRefs) -> dict:

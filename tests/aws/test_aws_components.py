@@ -1,0 +1,556 @@
+"""The AWS components under Pulumi mocks: exact type tokens and inputs for the dev agents and edge cases."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pulumi
+import pytest
+from aws_builders import DEV_AGENTS, REPO, make_agent
+from pulumi.runtime.sync_await import _sync_await
+
+from agentid.mock_engine import MOCK_ACCOUNT, MOCK_REGION, ProgramRun, run_program
+from components import naming
+from components.aws import permissions
+from components.aws.fleet import AwsAgents, AwsComponentError, AwsSettings
+from components.loader import load_inventory
+from components.spec import Agent, AwsGrant, Tool
+
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+POLICY = "aws:iam/policy:Policy"
+OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+POD_IDENTITY = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+TRUST_ANCHOR = "aws:rolesanywhere/trustAnchor:TrustAnchor"
+PROFILE = "aws:rolesanywhere/profile:Profile"
+USER_POOL = "aws:cognito/userPool:UserPool"
+DOMAIN = "aws:cognito/userPoolDomain:UserPoolDomain"
+RESOURCE_SERVER = "aws:cognito/resourceServer:ResourceServer"
+CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
+FLEET = "agentid:aws:AgentFleet"
+IDENTITY = "agentid:aws:AgentIdentity"
+FORBIDDEN = {"aws:iam/user:User", "aws:iam/accessKey:AccessKey", "aws:iam/userLoginProfile:UserLoginProfile"}
+GITHUB_PROVIDER_ARN = f"arn:aws:iam::{MOCK_ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+
+
+@dataclass
+class FleetRun:
+    run: ProgramRun
+    fleet: AwsAgents | None
+    errors: list[Exception] = field(default_factory=list)
+
+    def role(self, agent: str):
+        return self.run.named(f"{agent}-role", ROLE)
+
+    def trust(self, agent: str) -> dict:
+        return json.loads(self.role(agent).inputs["assumeRolePolicy"])
+
+    def inventory(self, agent: str) -> dict:
+        return self.run.outputs["inventory"][agent]
+
+
+def run_fleet(agents: list[Agent], settings: AwsSettings | None = None, config: dict | None = None) -> FleetRun:
+    """Run AwsAgents under mocks; errors raised by the component are caught inside the program."""
+    holder = FleetRun(run=None, fleet=None)  # type: ignore[arg-type]
+
+    def program() -> None:
+        try:
+            fleet = AwsAgents("aws", agents, settings or AwsSettings.from_config())
+        except AwsComponentError as error:
+            holder.errors.append(error)
+            return
+        holder.fleet = fleet
+        pulumi.export("inventory", fleet.inventory)
+        pulumi.export("clientSecrets", fleet.client_secrets)
+
+    holder.run = run_program(program, config={"agentsFile": str(DEV_AGENTS), **(config or {})})
+    return holder
+
+
+@pytest.fixture(scope="module")
+def dev() -> FleetRun:
+    return run_fleet(load_inventory(DEV_AGENTS).inventory.agents)
+
+
+# --- what the dev stack registers ---------------------------------------------------
+
+
+def test_dev_registers_exactly_these_resources(dev):
+    registered = sorted((r.type, r.name) for r in dev.run.resources)
+    assert registered == sorted(
+        [
+            (FLEET, "aws"),
+            (OIDC, "github-actions"),
+            (OIDC, "k8s-aks-dev.oidc.example.net-00000000-0000-0000-0000-000000000000"),
+            (USER_POOL, "oauth"),
+            (DOMAIN, "oauth"),
+            (RESOURCE_SERVER, "oauth-mcp.tickets.example.com"),
+            *[(IDENTITY, a) for a in ("support-triage", "report-builder", "deploy-reviewer", "data-ingest")],
+            *[(ROLE, f"{a}-role") for a in ("support-triage", "report-builder", "deploy-reviewer", "data-ingest")],
+            *[(POLICY, f"{a}-boundary") for a in ("support-triage", "report-builder", "deploy-reviewer", "data-ingest")],
+            (ROLE_POLICY, "support-triage-read-tickets"),
+            (ROLE_POLICY, "report-builder-read-sales-exports"),
+            (ROLE_POLICY, "report-builder-list-sales-exports"),
+            (ROLE_POLICY, "deploy-reviewer-read-deploy-plans"),
+            (ROLE_POLICY, "deploy-reviewer-whoami"),
+            (ROLE_POLICY, "data-ingest-write-landing-zone"),
+            (ROLE_POLICY, "data-ingest-enqueue-batches"),
+            (ROLE_POLICY, "data-ingest-use-lake-key"),
+            (POD_IDENTITY, "support-triage-dev-agents-support-triage-agent"),
+            (TRUST_ANCHOR, naming.aws_trust_anchor_name("data-ingest", "spiffe://data.example.org/ns/ingest/sa/partner-loader")),
+            (PROFILE, "data-ingest-roles-anywhere"),
+            (CLIENT, "support-triage-oauth-client"),
+        ]
+    )
+    assert not {r.type for r in dev.run.resources} & FORBIDDEN
+
+
+def test_everything_is_parented_to_its_component(dev):
+    fleet = dev.run.named("aws", FLEET)
+    assert fleet.parent is None
+    for resource in dev.run.resources:
+        if resource.type in (IDENTITY, OIDC, USER_POOL, DOMAIN, RESOURCE_SERVER):
+            assert resource.parent == fleet.urn, resource.name
+        elif resource.type != FLEET:
+            agent = resource.name.split("-role")[0] if resource.type == ROLE else None
+            parent_name = resource.parent.split("::")[-1]
+            assert parent_name in dev.fleet.identities, resource.name
+            if agent:
+                assert parent_name == agent
+
+
+@pytest.mark.parametrize("agent", ["support-triage", "report-builder", "deploy-reviewer", "data-ingest"])
+def test_role_inputs(dev, dev_agents, agent):
+    spec = dev_agents[agent]
+    role = dev.role(agent).inputs
+    assert role["name"] == f"agent-{agent}"
+    assert role["maxSessionDuration"] == 3600
+    assert role["permissionsBoundary"] == f"arn:aws:iam::{MOCK_ACCOUNT}:policy/agent-{agent}-boundary"
+    assert role["tags"] == {
+        "agent": agent,
+        "owner": spec.owner,
+        "environment": "dev",
+        "review-by": spec.review_by.isoformat(),
+        "managed-by": "agent-identity-kit",
+    }
+    assert "inlinePolicies" not in role and "managedPolicyArns" not in role
+
+
+@pytest.mark.parametrize("agent", ["support-triage", "report-builder", "deploy-reviewer", "data-ingest"])
+def test_inline_policies_hold_only_the_declared_grants(dev, dev_agents, agent):
+    spec = dev_agents[agent]
+    aws_tools = [t for t in spec.tools if t.aws]
+    policies = {r.inputs["name"]: r for r in dev.run.of_type(ROLE_POLICY) if r.name.startswith(f"{agent}-")}
+    assert set(policies) == {f"tool-{t.name}" for t in aws_tools}
+    for tool in aws_tools:
+        resource = policies[f"tool-{tool.name}"]
+        assert resource.inputs["role"] == f"agent-{agent}"
+        document = json.loads(resource.inputs["policy"])
+        assert document == permissions.session_policy(spec, tool)
+        granted = {a for s in document["Statement"] for a in s["Action"]}
+        assert granted == set(tool.aws.actions)
+        arns = {arn for s in document["Statement"] for arn in s["Resource"]}
+        assert arns == set(tool.aws.resources)
+        for statement in document["Statement"]:
+            assert statement["Effect"] == "Allow" and "NotAction" not in statement and "NotResource" not in statement
+
+
+@pytest.mark.parametrize("agent", ["support-triage", "report-builder", "deploy-reviewer", "data-ingest"])
+def test_boundary_is_created_from_the_tools(dev, dev_agents, agent):
+    boundary = dev.run.named(f"{agent}-boundary", POLICY).inputs
+    assert boundary["name"] == f"agent-{agent}-boundary"
+    assert json.loads(boundary["policy"]) == permissions.boundary_document(dev_agents[agent])
+
+
+def test_github_branch_trust(dev):
+    assert dev.trust("report-builder")["Statement"] == [
+        {
+            "Sid": dev.inventory("report-builder")["trust"][0]["trust_statement_sid"],
+            "Effect": "Allow",
+            "Principal": {"Federated": GITHUB_PROVIDER_ARN},
+            "Action": ["sts:AssumeRoleWithWebIdentity"],
+            "Condition": {
+                "StringEquals": {
+                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                    "token.actions.githubusercontent.com:sub": "repo:example-org/revenue-reports:ref:refs/heads/main",
+                }
+            },
+        }
+    ]
+
+
+def test_github_environment_trust(dev):
+    (statement,) = dev.trust("deploy-reviewer")["Statement"]
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": "repo:example-org/platform-deployments:environment:plan-review",
+        }
+    }
+
+
+def test_github_provider_created_once(dev):
+    (provider,) = [r for r in dev.run.of_type(OIDC) if r.name == "github-actions"]
+    assert provider.inputs == {
+        "url": "https://token.actions.githubusercontent.com",
+        "clientIdLists": ["sts.amazonaws.com"],
+        "tags": {"managed-by": "agent-identity-kit"},
+    }
+
+
+def test_pod_identity_association_and_trust(dev):
+    association = dev.run.named("support-triage-dev-agents-support-triage-agent", POD_IDENTITY).inputs
+    assert association == {
+        "clusterName": "dev-agents",
+        "namespace": "support",
+        "serviceAccount": "triage-agent",
+        "roleArn": f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-support-triage",
+        "disableSessionTags": False,
+        "tags": dev.role("support-triage").inputs["tags"],
+    }
+    (statement,) = dev.trust("support-triage")["Statement"]
+    assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
+    assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "aws:SourceAccount": MOCK_ACCOUNT,
+            "aws:RequestTag/kubernetes-namespace": "support",
+            "aws:RequestTag/kubernetes-service-account": "triage-agent",
+        },
+        "ArnEquals": {"aws:SourceArn": f"arn:aws:eks:{MOCK_REGION}:{MOCK_ACCOUNT}:cluster/dev-agents"},
+    }
+
+
+def test_roles_anywhere_anchor_profile_and_trust(dev):
+    spiffe_id = "spiffe://data.example.org/ns/ingest/sa/partner-loader"
+    anchor = dev.run.named(naming.aws_trust_anchor_name("data-ingest", spiffe_id), TRUST_ANCHOR)
+    pem = (REPO / "stacks/agents/certs/data-example-org-ca.pem").read_text()
+    assert anchor.inputs["enabled"] is True
+    assert anchor.inputs["source"] == {"sourceType": "CERTIFICATE_BUNDLE", "sourceData": {"x509CertificateData": pem}}
+    profile = dev.run.named("data-ingest-roles-anywhere", PROFILE).inputs
+    assert profile["durationSeconds"] == 1800  # 30 minutes, as declared
+    assert profile["roleArns"] == [f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-data-ingest"]
+    assert profile["enabled"] is True
+    statements = {s["Principal"].get("Service") or s["Principal"]["Federated"]: s for s in dev.trust("data-ingest")["Statement"]}
+    roles_anywhere = statements["rolesanywhere.amazonaws.com"]
+    assert roles_anywhere["Action"] == ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]
+    assert roles_anywhere["Condition"] == {
+        "StringEquals": {"aws:PrincipalTag/x509SAN/URI": spiffe_id},
+        "ArnEquals": {"aws:SourceArn": anchor.outputs["arn"]},
+    }
+    assert anchor.outputs["arn"].startswith(f"arn:aws:rolesanywhere:{MOCK_REGION}:{MOCK_ACCOUNT}:trust-anchor/")
+
+
+def test_irsa_trust_pins_service_account_and_audience(dev):
+    issuer_host = "aks-dev.oidc.example.net/00000000-0000-0000-0000-000000000000/"
+    provider = dev.run.named("k8s-aks-dev.oidc.example.net-00000000-0000-0000-0000-000000000000", OIDC)
+    assert provider.inputs["url"] == f"https://{issuer_host}"
+    assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
+    (irsa,) = [s for s in dev.trust("data-ingest")["Statement"] if "Federated" in s["Principal"]]
+    assert irsa["Principal"] == {"Federated": provider.outputs["arn"]}
+    assert irsa["Action"] == ["sts:AssumeRoleWithWebIdentity"]
+    assert irsa["Condition"] == {
+        "StringEquals": {
+            f"{issuer_host}:aud": "sts.amazonaws.com",
+            f"{issuer_host}:sub": "system:serviceaccount:ingest:partner-loader",
+        }
+    }
+
+
+def test_no_trust_statement_without_conditions(dev, dev_agents):
+    for agent in dev_agents:
+        for statement in dev.trust(agent)["Statement"]:
+            assert statement["Effect"] == "Allow" and statement["Condition"]
+            assert "AWS" not in statement["Principal"]  # never an account or user principal
+
+
+def test_cognito_pool_domain_and_resource_server(dev):
+    pool = dev.run.named("oauth", USER_POOL).inputs
+    assert pool["name"] == "agentid-agent-identity-kit-dev"
+    assert pool["adminCreateUserConfig"] == {"allowAdminCreateUserOnly": True}
+    domain = dev.run.named("oauth", DOMAIN).inputs
+    assert domain["domain"] == "agentid-agent-identity-kit-dev"
+    pool_id = dev.run.named("oauth", USER_POOL).id
+    assert domain["userPoolId"] == pool_id
+    server = dev.run.named("oauth-mcp.tickets.example.com", RESOURCE_SERVER).inputs
+    assert server["identifier"] == "https://mcp.tickets.example.com"
+    assert server["userPoolId"] == pool_id
+    assert [s["scopeName"] for s in server["scopes"]] == ["tickets.read", "tickets.comment"]
+
+
+def test_cognito_client_is_client_credentials_only(dev):
+    client = dev.run.named("support-triage-oauth-client", CLIENT)
+    assert client.inputs == {
+        "name": "agent-support-triage",
+        "userPoolId": dev.run.named("oauth", USER_POOL).id,
+        "allowedOauthFlows": ["client_credentials"],
+        "allowedOauthFlowsUserPoolClient": True,
+        "allowedOauthScopes": ["https://mcp.tickets.example.com/tickets.read", "https://mcp.tickets.example.com/tickets.comment"],
+        "generateSecret": True,
+        "accessTokenValidity": 15,
+        "tokenValidityUnits": {"accessToken": "minutes"},
+        "explicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],
+        "preventUserExistenceErrors": "ENABLED",
+        "enableTokenRevocation": True,
+    }
+    assert "callbackUrls" not in client.inputs
+
+
+def test_inventory_per_agent(dev, dev_agents):
+    assert set(dev.run.outputs["inventory"]) == set(dev_agents)
+    triage = dev.inventory("support-triage")
+    assert triage["role_arn"] == f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-support-triage"
+    assert triage["oauth"]["client_id"] == dev.run.named("support-triage-oauth-client", CLIENT).id
+    assert triage["oauth"]["scopes"] == ["https://mcp.tickets.example.com/tickets.read", "https://mcp.tickets.example.com/tickets.comment"]
+    assert triage["oauth"]["token_endpoint"] == (
+        f"https://agentid-agent-identity-kit-dev.auth.{MOCK_REGION}.amazoncognito.com/oauth2/token"
+    )
+    assert triage["lifetimes"] == {
+        "declared_minutes": 15,
+        "sts_session_seconds": 900,
+        "role_max_session_seconds": 3600,
+        "oauth_access_token_minutes": 15,
+    }
+    assert triage["trust"][0]["association_id"].startswith("a-")
+    assert triage["session_policies"] == permissions.session_policies(dev_agents["support-triage"])
+    kill = triage["revocation"]["kill_live_sessions"]
+    assert kill["inline_policy_name"] == naming.REVOKE_POLICY_NAME
+    assert kill["role"] == "agent-support-triage"
+    assert kill["condition"]["DateLessThan"].keys() == {"aws:TokenIssueTime"}
+    assert any("Pod Identity association" in step for step in triage["revocation"]["steps"])
+    ingest = dev.inventory("data-ingest")
+    assert ingest["lifetimes"]["sts_session_seconds"] == 1800
+    spiffe = next(t for t in ingest["trust"] if t["kind"] == "spiffe")
+    assert spiffe["roles_anywhere_profile_arn"].startswith(f"arn:aws:rolesanywhere:{MOCK_REGION}:{MOCK_ACCOUNT}:profile/")
+
+
+def test_client_secret_is_only_a_secret_output(dev):
+    secret = dev.run.named("support-triage-oauth-client", CLIENT).outputs["clientSecret"]
+    assert dev.run.outputs["clientSecrets"] == {"support-triage": secret}
+    assert _sync_await(dev.fleet.client_secrets.is_secret())
+    assert secret not in json.dumps(dev.run.outputs["inventory"])
+
+
+# --- settings: referencing existing objects -----------------------------------------
+
+
+def test_referenced_objects_are_not_created(dev_agents):
+    settings = AwsSettings(
+        github_oidc_provider_arn="arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+        kubernetes_oidc_provider_arns={
+            "https://aks-dev.oidc.example.net/00000000-0000-0000-0000-000000000000/": "arn:aws:iam::111122223333:oidc-provider/aks"
+        },
+        cognito_user_pool_id="eu-west-1_AbC123",
+        cognito_domain="auth.example.com",
+        permissions_boundary_arn="arn:aws:iam::111122223333:policy/agent-boundary",
+        agents_dir=str(DEV_AGENTS.parent),
+    )
+    result = run_fleet(list(dev_agents.values()), settings)
+    types = {r.type for r in result.run.resources}
+    assert not types & {OIDC, POLICY, USER_POOL, DOMAIN}
+    assert result.role("report-builder").inputs["permissionsBoundary"] == "arn:aws:iam::111122223333:policy/agent-boundary"
+    assert result.trust("report-builder")["Statement"][0]["Principal"] == {
+        "Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+    }
+    irsa = [s for s in result.trust("data-ingest")["Statement"] if "Federated" in s["Principal"]]
+    assert irsa[0]["Principal"]["Federated"] == "arn:aws:iam::111122223333:oidc-provider/aks"
+    assert result.run.named("support-triage-oauth-client", CLIENT).inputs["userPoolId"] == "eu-west-1_AbC123"
+    assert result.run.named("oauth-mcp.tickets.example.com", RESOURCE_SERVER).inputs["userPoolId"] == "eu-west-1_AbC123"
+    assert result.inventory("support-triage")["oauth"]["token_endpoint"] == "https://auth.example.com/oauth2/token"
+
+
+def test_settings_from_config(dev_agents):
+    captured = {}
+
+    def program():
+        captured["settings"] = AwsSettings.from_config()
+
+    run_program(
+        program,
+        config={
+            "agentsFile": "agents/dev.yaml",
+            "awsGithubOidcProviderArn": GITHUB_PROVIDER_ARN,
+            "awsKubernetesOidcProviderArns": json.dumps({"https://issuer.example.com": f"arn:aws:iam::{MOCK_ACCOUNT}:oidc-provider/issuer.example.com"}),
+            "awsCognitoUserPoolId": "eu-west-1_AbC123",
+            "awsCognitoDomain": "agentid-dev",
+            "awsPermissionsBoundaryArn": f"arn:aws:iam::{MOCK_ACCOUNT}:policy/b",
+        },
+    )
+    assert captured["settings"] == AwsSettings(
+        github_oidc_provider_arn=GITHUB_PROVIDER_ARN,
+        kubernetes_oidc_provider_arns={"https://issuer.example.com": f"arn:aws:iam::{MOCK_ACCOUNT}:oidc-provider/issuer.example.com"},
+        cognito_user_pool_id="eu-west-1_AbC123",
+        cognito_domain="agentid-dev",
+        permissions_boundary_arn=f"arn:aws:iam::{MOCK_ACCOUNT}:policy/b",
+        agents_dir="agents",
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"github_oidc_provider_arn": "arn:aws:iam::1:oidc-provider/x"}, "awsGithubOidcProviderArn"),
+        ({"github_oidc_provider_arn": f"arn:aws:iam::{MOCK_ACCOUNT}:oidc-provider/example.com"}, "token.actions.githubusercontent.com"),
+        ({"permissions_boundary_arn": "agent-boundary"}, "awsPermissionsBoundaryArn"),
+        ({"cognito_user_pool_id": "eu-west-1_AbC123"}, "awsCognitoDomain is not"),
+        ({"cognito_domain": "Bad_Domain"}, "awsCognitoDomain"),
+    ],
+)
+def test_bad_settings_are_refused(fields, message):
+    with pytest.raises(AwsComponentError, match=message):
+        AwsSettings(**fields)
+
+
+# --- edge cases ---------------------------------------------------------------------
+
+
+def test_acm_pca_anchor(tmp_path):
+    pca = "arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/11111111-2222-3333-4444-555555555555"
+    agent = make_agent(
+        [{"name": "get", "aws": {"actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::b/*"]}}],
+        trust=[{"spiffe": {"trust_domain": "prod.example.org", "path": "/agent", "acm_pca_arn": pca}}],
+        max_credential_minutes=5,
+    )
+    result = run_fleet([agent])
+    (anchor,) = result.run.of_type(TRUST_ANCHOR)
+    assert anchor.inputs["source"] == {"sourceType": "AWS_ACM_PCA", "sourceData": {"acmPcaArn": pca}}
+    (profile,) = result.run.of_type(PROFILE)
+    assert profile.inputs["durationSeconds"] == 900  # 5 minutes raised to the Roles Anywhere / STS floor
+    assert not result.run.of_type(OIDC)
+
+
+def test_cognito_only_agent_gets_a_client_but_no_role():
+    agent = make_agent(
+        [{"name": "mcp", "oauth": {"audience": "https://mcp.example.com/v1", "scopes": ["a.read"]}}], max_credential_minutes=5
+    )
+    result = run_fleet([agent])
+    assert not result.run.of_type(ROLE) and not result.run.of_type(OIDC)
+    (client,) = result.run.of_type(CLIENT)
+    assert client.inputs["allowedOauthScopes"] == ["https://mcp.example.com/v1/a.read"]
+    assert client.inputs["accessTokenValidity"] == 5
+    (server,) = result.run.of_type(RESOURCE_SERVER)
+    assert server.name == "oauth-mcp.example.com-v1" and server.inputs["name"] == "mcp.example.com-v1"
+
+
+def test_resource_server_unions_scopes_of_all_agents():
+    one = make_agent([{"name": "m", "oauth": {"audience": "https://api.example.com", "scopes": ["a", "b"]}}], name="one")
+    two = make_agent([{"name": "m", "oauth": {"audience": "https://api.example.com", "scopes": ["b", "c"]}}], name="two")
+    result = run_fleet([one, two])
+    (server,) = result.run.of_type(RESOURCE_SERVER)
+    assert [s["scopeName"] for s in server.inputs["scopes"]] == ["a", "b", "c"]
+    clients = {r.inputs["name"]: r.inputs["allowedOauthScopes"] for r in result.run.of_type(CLIENT)}
+    assert clients == {
+        "agent-one": ["https://api.example.com/a", "https://api.example.com/b"],
+        "agent-two": ["https://api.example.com/b", "https://api.example.com/c"],
+    }
+
+
+def test_azure_only_agents_register_nothing_on_aws():
+    agent = make_agent(
+        [
+            {
+                "name": "blob",
+                "azure": {
+                    "data_actions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"],
+                    "scope": "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg",
+                },
+            }
+        ]
+    )
+    result = run_fleet([agent])
+    assert [r.type for r in result.run.resources] == [FLEET]
+    assert result.run.outputs["inventory"] == {}
+
+
+def test_pass_role_policy_carries_the_guard():
+    agent = make_agent(
+        [
+            {
+                "name": "launch",
+                "aws": {
+                    "actions": ["iam:PassRole"],
+                    "resources": ["arn:aws:iam::111122223333:role/worker"],
+                    "conditions": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                },
+            }
+        ]
+    )
+    result = run_fleet([agent])
+    (policy,) = result.run.of_type(ROLE_POLICY)
+    assert json.loads(policy.inputs["policy"])["Statement"][0]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
+    }
+
+
+# --- bad input: a clear error and nothing registered ----------------------------------
+
+
+def _unvalidated(agent: Agent, **grant) -> Agent:
+    tool = Tool.model_construct(name="bad-tool", description="", aws=AwsGrant.model_construct(conditions={}, **grant), azure=None, oauth=None)
+    return Agent.model_construct(**{**dict(agent), "tools": [tool]})
+
+
+GOOD = make_agent([{"name": "get", "aws": {"actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::b/*"]}}], name="good")
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (
+            _unvalidated(GOOD, actions=["sts:GetCallerIdentity"], resources=["arn:aws:s3:::b"]),
+            "agent 'good', tool 'bad-tool': sts:GetCallerIdentity accepts no resource ARN, so it needs Resource '\\*', a broader grant",
+        ),
+        (
+            _unvalidated(GOOD, actions=["s3:PutObject"], resources=["arn:aws:s3:::bucket"]),
+            "agent 'good', tool 'bad-tool': s3:PutObject does not apply to the declared resource type",
+        ),
+        (
+            Agent.model_construct(**{**dict(GOOD), "max_credential_minutes": 240}),
+            "agent 'good': max_credential_minutes 240 is outside 1..60",
+        ),
+        (
+            make_agent(
+                [{"name": "pass", "aws": {"actions": ["iam:PassRole"], "resources": ["arn:aws:iam::111122223333:role/r"]}}],
+                name="good",
+            ),
+            "agent 'good', tool 'pass': iam:PassRole needs a guard condition",
+        ),
+        (
+            make_agent(
+                [{"name": "get", "aws": {"actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::b/*"]}}],
+                name="a" * 60,
+            ),
+            "role name 'agent-a+' is longer than IAM's 64 characters",
+        ),
+    ],
+)
+def test_bad_input_fails_before_anything_registers(bad, message):
+    first = make_agent([{"name": "get", "aws": {"actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::b/*"]}}], name="first")
+    result = run_fleet([first, bad])  # the good agent comes first: it must not register either
+    assert len(result.errors) == 1
+    assert isinstance(result.errors[0], pulumi.RunError)
+    assert __import__("re").search(message, str(result.errors[0])), str(result.errors[0])
+    assert result.run.resources == []
+
+
+def test_too_many_trust_bindings_fail_before_registration():
+    trust = [{"github_actions": {"repository": f"acme/repo-{i}", "branch": "main"}} for i in range(8)]
+    agent = make_agent([{"name": "get", "aws": {"actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::b/*"]}}], trust=trust)
+    result = run_fleet([agent])
+    assert "its trust policy would take up to" in str(result.errors[0])
+    assert result.run.resources == []
+
+
+def test_unreadable_ca_bundle_fails_before_registration(tmp_path):
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    agent = Agent.model_validate(
+        {
+            **GOOD.model_dump(exclude={"trust"}),
+            "trust": [{"spiffe": {"trust_domain": "x.example.org", "path": "/a", "ca_bundle": "ca.pem"}}],
+        },
+        context={"base_dir": str(tmp_path)},
+    )
+    result = run_fleet([agent], AwsSettings(agents_dir=str(tmp_path / "elsewhere")))
+    assert "CA bundle 'ca.pem' cannot be read" in str(result.errors[0])
+    assert result.run.resources == []
