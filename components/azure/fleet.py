@@ -74,7 +74,7 @@ class AzureAgents(pulumi.ComponentResource):
             agent_plan.agent.name: AzureAgentIdentity(agent_plan, resource_apps, pulumi.ResourceOptions(parent=self))
             for agent_plan in plan.agents
         }
-        self.inventory = pulumi.Output.all(
-            **{agent: identity.inventory for agent, identity in self.identities.items()}
-        )
+        entries = {agent: identity.inventory for agent, identity in self.identities.items()}
+        # Output.all() of nothing resolves to a list: keep the shape a dict either way
+        self.inventory = pulumi.Output.all(**entries) if entries else pulumi.Output.from_input({})
         self.register_outputs({"inventory": self.inventory})
