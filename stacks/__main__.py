@@ -1,10 +1,33 @@
-"""The Pulumi program: one AgentFleet compiled from this stack's agent file."""
+"""The Pulumi program: one AgentFleet compiled from this stack's agent file.
 
-import pulumi
+Config (stacks/Pulumi.<stack>.yaml, namespace `agent-identity-kit:`):
+  agentsFile   the agent file, relative to stacks/ (default agents/<stack>.yaml)
+  aws*/azure*  see README.md, "Stack configuration"
+"""
 
-from components.loader import load_inventory
+import sys
+from pathlib import Path
+
+# The project root, so `components` imports when the Pulumi language host runs this directory.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pulumi  # noqa: E402
+
+from components.aws.fleet import AwsSettings  # noqa: E402
+from components.azure.fleet import AzureSettings  # noqa: E402
+from components.fleet import AgentFleet  # noqa: E402
+from components.loader import load_inventory  # noqa: E402
 
 config = pulumi.Config()
 agents_file = config.get("agentsFile") or f"agents/{pulumi.get_stack()}.yaml"
-loaded = load_inventory(agents_file)
-pulumi.export("agents", [agent.name for agent in loaded.inventory.agents])
+loaded = load_inventory(agents_file)  # SpecLoadError lists every problem as FILE:LINE: PATH: MESSAGE
+
+fleet = AgentFleet(
+    "agents",
+    loaded,
+    AwsSettings.from_config(config),
+    AzureSettings.from_config(config, spec_dir=Path(agents_file).parent),
+)
+pulumi.export("inventory", fleet.inventory)
+if fleet.client_secrets is not None:
+    pulumi.export("oauthClientSecrets", fleet.client_secrets)

@@ -1,0 +1,58 @@
+"""The shipped `dev` stack program under Pulumi mocks: every agent lands on its clouds through the components."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from agentid.mock_engine import run_program_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def dev_run():
+    config = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
+    return run_program_dir(ROOT / "stacks", stack="dev", config={k: str(v) for k, v in config.items()})
+
+
+def test_fleet_tree(dev_run):
+    fleet = dev_run.named("agents", "agentid:index:AgentFleet")
+    assert fleet.parent is None
+    assert {r.type for r in dev_run.children_of(fleet)} == {"agentid:aws:AgentFleet", "agentid:azure:AgentFleet"}
+    aws_fleet = dev_run.named("aws", "agentid:aws:AgentFleet")
+    azure_fleet = dev_run.named("azure", "agentid:azure:AgentFleet")
+    aws_agents = sorted(r.name for r in dev_run.children_of(aws_fleet) if r.type == "agentid:aws:AgentIdentity")
+    azure_agents = sorted(r.name for r in dev_run.children_of(azure_fleet) if r.type == "agentid:azure:AgentIdentity")
+    assert aws_agents == ["data-ingest", "deploy-reviewer", "report-builder", "support-triage"]
+    assert azure_agents == ["data-ingest", "deploy-reviewer", "report-builder"]
+
+
+def test_one_role_per_aws_agent_and_one_identity_per_azure_agent(dev_run):
+    assert sorted(r.inputs["name"] for r in dev_run.of_type("aws:iam/role:Role")) == [
+        "agent-data-ingest", "agent-deploy-reviewer", "agent-report-builder", "agent-support-triage",
+    ]
+    assert sorted(r.inputs["resourceName"] for r in dev_run.of_type("azure-native:managedidentity:UserAssignedIdentity")) == [
+        "id-agent-data-ingest", "id-agent-deploy-reviewer", "id-agent-report-builder",
+    ]
+
+
+def test_no_static_credentials_anywhere(dev_run):
+    forbidden = {"aws:iam/user:User", "aws:iam/accessKey:AccessKey", "aws:iam/userLoginProfile:UserLoginProfile",
+                 "azuread:index/applicationPassword:ApplicationPassword",
+                 "azuread:index/servicePrincipalPassword:ServicePrincipalPassword"}
+    assert not [r for r in dev_run.resources if r.type in forbidden]
+
+
+def test_inventory_output_merges_spec_facts_and_clouds(dev_run):
+    inventory = dev_run.outputs["inventory"]
+    assert sorted(inventory) == ["data-ingest", "deploy-reviewer", "report-builder", "support-triage"]
+    report = inventory["report-builder"]
+    assert report["owner"] == "finance-analytics"
+    assert report["clouds"] == ["aws", "azure"]
+    assert report["credential_lifetime_minutes"] == 10
+    assert report["aws"]["role_arn"].endswith(":role/agent-report-builder")
+    assert "azure" in report and "aws" not in inventory["support-triage"].get("azure", {})
+    assert "azure" not in inventory["support-triage"]
