@@ -1,0 +1,53 @@
+"""AGID-INV-002 (stack): every agent identity in the stack belongs to an agent with one owner.
+
+Groups the identity-bearing resources by their `agent` tag: an identity with
+no agent, an agent whose identities name no owner, or an agent whose
+identities disagree about the owner is a violation (reported on the identity).
+"""
+
+from collections import defaultdict
+
+from components.naming import TAG_AGENT, TAG_OWNER
+from policy_packs.analysis.values import unknown_path
+
+from .base import Rule, Unknown, Violation, tags_of
+from .inventory_tags import TYPES
+
+
+def check(resources, config):
+    by_agent = defaultdict(list)
+    for resource in resources:
+        if resource.type not in TYPES:
+            continue
+        raw = resource.props.get("tags")
+        if unknown_path(raw) is not None:
+            yield Unknown(f"{resource.name}.tags", resource.urn)
+            continue
+        tags = tags_of(raw) or {}
+        agent = str(tags.get(TAG_AGENT, "")).strip()
+        if not agent:
+            yield Violation(f"{resource.type.rsplit(':', 1)[1]} {resource.name} belongs to no agent "
+                            f"(no {TAG_AGENT} tag): an identity nobody answers for", resource.urn)
+            continue
+        by_agent[agent].append((resource, str(tags.get(TAG_OWNER, "")).strip()))
+    for agent, members in sorted(by_agent.items()):
+        owners = sorted({owner for _, owner in members if owner})
+        if not owners:
+            for resource, _ in members:
+                yield Violation(f"{resource.name} belongs to agent {agent}, which has no owner", resource.urn)
+        elif len(owners) > 1:
+            for resource, owner in members:
+                yield Violation(f"{resource.name} belongs to agent {agent}, whose identities name different owners "
+                                f"({', '.join(owners)}); this one says {owner or 'none'}", resource.urn)
+
+
+RULE = Rule(
+    id="AGID-INV-002",
+    title="agent-identity-ownership",
+    severity="high",
+    description="Every agent identity in the stack belongs to an agent that has exactly one owner.",
+    remediation="Declare every identity through the agent spec, where each agent names its owner.",
+    url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html",
+    check=check,
+    stack=True,
+)

@@ -1,0 +1,28 @@
+"""AGID-AWS-032: trust of another AWS account requires sts:ExternalId or an organization condition.
+
+The pack cannot know the stack's own account, so accounts listed in the
+`ownAccountIds` config are exempt; every other account principal needs the condition.
+"""
+
+from .base import Resource, Rule
+from .trust_policy import TRUST_TYPES, judge_trust
+
+
+def check(resource: Resource, config):
+    yield from judge_trust(resource, ("cross-account",), list(config.get("ownAccountIds", [])))
+
+
+RULE = Rule(
+    id="AGID-AWS-032",
+    title="aws-cross-account-trust-conditioned",
+    severity="high",
+    description="Cross-account trust carries an sts:ExternalId or aws:PrincipalOrgID condition.",
+    remediation='Add "StringEquals": {"sts:ExternalId": "<secret per tenant>"} or {"aws:PrincipalOrgID": "o-..."}; '
+                "list your own accounts in the rule's ownAccountIds config.",
+    url="https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
+    check=check,
+    resource_types=TRUST_TYPES,
+    config={"ownAccountIds": []},
+    config_schema={"ownAccountIds": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]{12}$"},
+                                     "description": "This organization's own account ids (exempt)."}},
+)

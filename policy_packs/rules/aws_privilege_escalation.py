@@ -1,0 +1,43 @@
+"""AGID-AWS-020: no policy allows a known privilege-escalation method on its own.
+
+The ~60 methods are data (policy_packs/analysis/escalation_methods.yaml), judged
+against resource constraints, denies and conditions such as iam:PassedToService.
+Combinations split across several policies of one role are AGID-AWS-021's.
+"""
+
+from policy_packs.analysis import Finding, PolicyDocument, escalation_findings
+from policy_packs.analysis.escalation import labelled
+
+from .base import Resource, Rule
+from .documents import IDENTITY_POLICY_TYPES
+from .identity_policy import judge_identity_policies
+
+
+def summarize(findings: list[Finding]) -> list[Finding]:
+    """One finding naming every method, so a policy granting `*` is one violation, not sixty."""
+    if not findings:
+        return []
+    methods = ", ".join(f.code.split(":", 1)[1] for f in findings)
+    return [Finding("escalation", f"allows {len(findings)} privilege-escalation method(s): {methods}. "
+                    f"First: {findings[0].message}")]
+
+
+def _judge(document: PolicyDocument, label: str) -> list[Finding]:
+    return summarize(escalation_findings(labelled("", document.statements)))
+
+
+def check(resource: Resource, config):
+    yield from judge_identity_policies(resource, _judge)
+
+
+RULE = Rule(
+    id="AGID-AWS-020",
+    title="aws-no-privilege-escalation",
+    severity="critical",
+    description="No identity policy allows a known privilege-escalation combination.",
+    remediation="Scope iam:PassRole to named roles with iam:PassedToService, scope IAM writes to named resources "
+                "(or drop them), and never grant code or command execution on compute the agent does not own.",
+    url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html",
+    check=check,
+    resource_types=IDENTITY_POLICY_TYPES,
+)

@@ -1,0 +1,22 @@
+"""AGID-AWS-030: no trust or key policy lets any AWS principal in (`Principal: "*"`) without a restricting condition."""
+
+from .base import Resource, Rule
+from .trust_policy import TRUST_AND_KEY_TYPES, judge_trust
+
+
+def check(resource: Resource, config):
+    yield from judge_trust(resource, ("public-principal",))
+
+
+RULE = Rule(
+    id="AGID-AWS-030",
+    title="aws-no-public-principal",
+    severity="critical",
+    description='Trust and key policies do not allow Principal "*" unless a condition pins the caller '
+                "(aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceArn, ...).",
+    remediation="Name the trusted principal (an OIDC provider, a service, a role ARN) or add an "
+                "aws:PrincipalOrgID / aws:SourceArn condition.",
+    url="https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-anonymous",
+    check=check,
+    resource_types=TRUST_AND_KEY_TYPES,
+)

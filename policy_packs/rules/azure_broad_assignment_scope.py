@@ -1,0 +1,36 @@
+"""AGID-AZ-011: no role assignment at root, management-group or subscription scope."""
+
+from components import azure_catalog
+from policy_packs.analysis.values import is_unknown
+
+from .azure_privileged_role import ROLE_ASSIGNMENT
+from .base import Resource, Rule, Unknown, Violation
+
+
+def check(resource: Resource, config):
+    scope = resource.props.get("scope")
+    if scope is None or is_unknown(scope):
+        yield Unknown("scope")
+        return
+    if not isinstance(scope, str):
+        yield Violation(f"role assignment {resource.name}: scope is not a string")
+        return
+    parsed = azure_catalog.parse_scope(scope)
+    if parsed.is_broad:
+        yield Violation(f"role assignment {resource.name} is at {parsed.level.replace('_', '-')} scope {scope}: "
+                        "it reaches every resource below it")
+    elif parsed.level == "invalid":
+        yield Violation(f"role assignment {resource.name}: {scope!r} is not an Azure scope, so its reach cannot "
+                        "be judged")
+
+
+RULE = Rule(
+    id="AGID-AZ-011",
+    title="azure-no-broad-assignment-scope",
+    severity="critical",
+    description="Role assignments are scoped to a resource group or a resource, never subscription or above.",
+    remediation="Assign at the scope of the resource the tool uses (storage account, container, key vault, ...).",
+    url="https://learn.microsoft.com/en-us/azure/role-based-access-control/scope-overview",
+    check=check,
+    resource_types=(ROLE_ASSIGNMENT,),
+)

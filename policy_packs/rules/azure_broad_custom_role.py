@@ -1,0 +1,41 @@
+"""AGID-AZ-012: custom roles grant no `*`, Microsoft.Authorization writes or service-wide actions,
+and are not assignable at broad scopes. Data actions on one container are exactly what we want."""
+
+from policy_packs.analysis import RoleDefinitionError, parse_role_definition, role_definition_findings
+from policy_packs.analysis.values import unknown_path
+
+from .base import Resource, Rule, Unknown, Violation
+
+ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
+
+
+def check(resource: Resource, config):
+    permissions = resource.props.get("permissions")
+    scopes = resource.props.get("assignableScopes")
+    for field, value in (("permissions", permissions), ("assignableScopes", scopes)):
+        path = unknown_path(value)
+        if path is not None:
+            yield Unknown(f"{field}.{path}" if path else field)
+            return
+    if permissions is None:
+        yield Unknown("permissions")
+        return
+    try:
+        definition = parse_role_definition({"permissions": permissions, "assignableScopes": scopes or []})
+    except RoleDefinitionError:
+        return  # AGID-POL-001 reports unreadable definitions
+    for finding in role_definition_findings(definition):
+        yield Violation(f"custom role {resource.props.get('roleName') or resource.name}: {finding}")
+
+
+RULE = Rule(
+    id="AGID-AZ-012",
+    title="azure-no-broad-custom-roles",
+    severity="critical",
+    description="Custom roles list exact operations and are assignable only at resource-group or resource scope.",
+    remediation="List the exact operations (e.g. Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read) "
+                "and set assignableScopes to the resource the tool uses.",
+    url="https://learn.microsoft.com/en-us/azure/role-based-access-control/custom-roles",
+    check=check,
+    resource_types=(ROLE_DEFINITION,),
+)

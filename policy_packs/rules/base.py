@@ -1,0 +1,142 @@
+"""What a rule is: metadata plus a pure check function over plain resource inputs.
+
+Rules import no Pulumi: `crossguard.py` adapts them to pulumi_policy, `agentid lint`
+and the tests call them directly. A check yields outcomes:
+  Violation(message[, urn])  the resource (or, for stack rules, the resource at `urn`) breaks the rule
+  Unknown(path)              a value the rule needs is not known yet (preview): "cannot check until known"
+A check must never raise: unexpected shapes are violations (fail closed) or Unknowns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from policy_packs.analysis.values import is_unknown
+
+SEVERITIES = ("low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A resource as a rule sees it: type token, names and plain (camelCased) inputs."""
+
+    type: str
+    name: str
+    urn: str
+    props: Mapping[str, Any]
+    parent: str | None = None
+    dependencies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Violation:
+    message: str
+    urn: str | None = None
+
+
+@dataclass(frozen=True)
+class Unknown:
+    path: str
+    urn: str | None = None
+
+    @property
+    def message(self) -> str:
+        return f"cannot check until known: {self.path} is computed during preview"
+
+
+Outcome = Violation | Unknown
+ResourceCheck = Callable[[Resource, Mapping[str, Any]], Iterable[Outcome]]
+StackCheck = Callable[[list[Resource], Mapping[str, Any]], Iterable[Outcome]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str  # stable, e.g. AGID-AWS-001; the policy name in the pack and its config key
+    title: str  # short slug, e.g. aws-no-access-keys
+    severity: str  # low | medium | high | critical
+    description: str  # one line: what the rule demands
+    remediation: str
+    url: str
+    check: ResourceCheck | StackCheck
+    resource_types: tuple[str, ...] = ()  # resource rules: the type tokens checked; () for stack rules
+    stack: bool = False
+    config: Mapping[str, Any] = field(default_factory=dict)  # property -> default value
+    config_schema: Mapping[str, Any] = field(default_factory=dict)  # JSON schema per property
+    enforcement: str = ""  # default level; "" means mandatory for critical, advisory otherwise
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"{self.id}: severity {self.severity!r}")
+        if not self.enforcement:
+            object.__setattr__(self, "enforcement", "mandatory" if self.severity == "critical" else "advisory")
+
+    def applies_to(self, type_token: str) -> bool:
+        return not self.stack and type_token in self.resource_types
+
+    def settings(self, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The rule's config: defaults, overridden by well-typed values from the pack config."""
+        merged = dict(self.config)
+        for key, value in (overrides or {}).items():
+            if key in merged and _same_kind(merged[key], value):
+                merged[key] = value
+        return merged
+
+
+def _same_kind(default: Any, value: Any) -> bool:
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+    if isinstance(default, list):
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return isinstance(value, type(default))
+
+
+def run_resource_rule(rule: Rule, resource: Resource, config: Mapping[str, Any] | None = None) -> list[Outcome]:
+    """Run a resource rule on one resource (nothing if it does not apply)."""
+    if not rule.applies_to(resource.type):
+        return []
+    return list(rule.check(resource, rule.settings(config)))
+
+
+def run_stack_rule(rule: Rule, resources: list[Resource], config: Mapping[str, Any] | None = None) -> list[Outcome]:
+    return list(rule.check(resources, rule.settings(config)))
+
+
+# --- helpers for reading inputs ------------------------------------------------
+
+
+def tags_of(value: Any) -> dict[str, str] | None:
+    """Tags as a dict: AWS/ARM maps, or Entra's list of "key:value" / "key=value" strings. None if unreadable."""
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return {str(k): v for k, v in value.items() if isinstance(v, str)}
+    if isinstance(value, list):
+        tags = {}
+        for item in value:
+            if isinstance(item, str):
+                key, sep, rest = item.replace("=", ":", 1).partition(":")
+                tags[key] = rest if sep else ""
+        return tags
+    return None
+
+
+def number(value: Any) -> float | None:
+    """A number as the engine sends it (floats; sometimes numeric strings)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def unknown_or_missing(value: Any) -> bool:
+    return value is None or is_unknown(value)

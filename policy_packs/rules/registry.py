@@ -1,0 +1,55 @@
+"""Every rule of the agent_guard pack, in catalogue order. Importing this starts nothing."""
+
+from __future__ import annotations
+
+from . import (
+    agent_ownership,
+    aws_access_key,
+    aws_admin_managed_policy,
+    aws_login_profile,
+    aws_agent_iam_user,
+    aws_broad_actions,
+    aws_cross_account_trust,
+    aws_notaction_allow,
+    aws_oidc_trust,
+    aws_privilege_escalation,
+    aws_public_principal,
+    aws_role_escalation,
+    aws_star_resource,
+    azure_broad_assignment_scope,
+    azure_broad_custom_role,
+    azure_federated_credential,
+    azure_privileged_role,
+    cognito_implicit_flow,
+    credential_lifetime,
+    entra_password_credential,
+    inventory_tags,
+    policy_unparseable,
+    storage_shared_key,
+)
+from .base import Rule
+
+RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
+    # static credentials
+    aws_access_key, aws_login_profile,
+    aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key,
+    # unreadable policies fail closed
+    policy_unparseable,
+    # broad grants
+    aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy,
+    azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role,
+    # privilege escalation
+    aws_privilege_escalation, aws_role_escalation,
+    # weak trust
+    aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential,
+    # lifetimes and inventory
+    credential_lifetime, inventory_tags, agent_ownership,
+))
+
+RULES_BY_ID = {rule.id: rule for rule in RULES}
+if len(RULES_BY_ID) != len(RULES):
+    raise RuntimeError("duplicate rule ids")
+
+
+def rules_for_type(type_token: str) -> list[Rule]:
+    return [rule for rule in RULES if rule.applies_to(type_token)]

@@ -1,0 +1,28 @@
+"""Shared by the trust rules: judge a role's trust policy (and a key's policy) once per rule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policy_packs.analysis import RESOURCE, TRUST, PolicyParseError, parse_policy, trust_findings
+
+from .base import Outcome, Resource, Unknown, Violation
+from .documents import KMS_KEY, ROLE, Document, key_policy, trust_policy
+
+TRUST_TYPES = (ROLE,)
+TRUST_AND_KEY_TYPES = (ROLE, KMS_KEY)
+
+
+def judge_trust(resource: Resource, codes: tuple[str, ...], own_accounts: list[str] = ()) -> Iterator[Outcome]:
+    documents = [(d, TRUST) for d in trust_policy(resource)] + [(d, RESOURCE) for d in key_policy(resource)]
+    for document, kind in documents:
+        if not isinstance(document, Document):
+            yield Unknown(document.path)
+            continue
+        try:
+            parsed = parse_policy(document.value, kind)
+        except (PolicyParseError, RecursionError):
+            continue  # AGID-POL-001
+        for finding in trust_findings(parsed, own_accounts, check_cross_account=kind == TRUST):
+            if finding.code in codes:
+                yield Violation(f"{document.label} {finding}")
