@@ -20,7 +20,7 @@ import pulumi_aws as aws
 
 from components import naming
 from components.aws import trust
-from components.aws.identity import AwsAgentIdentity, SharedAws
+from components.aws.identity import AwsAgentIdentity, SharedAws, resolve_nested
 from components.aws.plan import AgentPlan, PolicyCompileError, plan_fleet
 from components.spec import Agent
 
@@ -115,7 +115,7 @@ class AwsAgents(pulumi.ComponentResource):
             plan.agent.name: AwsAgentIdentity(plan.agent.name, plan, shared, pulumi.ResourceOptions(parent=self))
             for plan in plans
         }
-        self.inventory = pulumi.Output.from_input({agent: identity.inventory for agent, identity in self.identities.items()})
+        self.inventory = resolve_nested({agent: identity.inventory for agent, identity in self.identities.items()})
         self.client_secrets = pulumi.Output.secret(
             {agent: identity.client_secret for agent, identity in self.identities.items() if identity.client_secret is not None}
         )

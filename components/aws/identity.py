@@ -63,7 +63,7 @@ class AwsAgentIdentity(pulumi.ComponentResource):
             inventory.update(self._role(plan, shared))
         if plan.cognito_scopes:
             inventory["oauth"] = self._oauth_client(plan, shared)
-        self.inventory = pulumi.Output.from_input({**_static_inventory(plan), **inventory})
+        self.inventory = resolve_nested({**_static_inventory(plan), **inventory})
         self.register_outputs({"roleArn": self.role_arn, "clientId": self.client_id, "inventory": self.inventory})
 
     # --- the role ------------------------------------------------------------
@@ -90,14 +90,15 @@ class AwsAgentIdentity(pulumi.ComponentResource):
             spiffe_id: self._trust_anchor(plan, spiffe_id, source, tags)
             for spiffe_id, source in _anchor_sources(plan).items()
         }
+        bindings = trust.aws_bindings(agent)
         refs = {
-            "github": shared.github_provider_arn,
-            "oidc": shared.oidc_provider_arns,
-            "account": shared.account_id,
-            "cluster_prefix": shared.cluster_arn_prefix,
+            "github": shared.github_provider_arn if any(b.github_actions for b in bindings) else None,
+            "oidc": {b.kubernetes.issuer: shared.oidc_provider_arns[b.kubernetes.issuer] for b in bindings if trust.uses_irsa(b)},
+            "account": shared.account_id if any(trust.uses_pod_identity(b) for b in bindings) else None,
+            "cluster_prefix": shared.cluster_arn_prefix if any(trust.uses_pod_identity(b) for b in bindings) else None,
             "anchors": {spiffe_id: anchor.arn for spiffe_id, anchor in anchors.items()},
         }
-        trust_json = pulumi.Output.from_input(refs).apply(lambda r: json.dumps(trust.trust_policy(agent, _trust_refs(plan, r))))
+        trust_json = resolve_nested(refs).apply(lambda r: json.dumps(trust.trust_policy(agent, _trust_refs(plan, r))))
 
         role = aws.iam.Role(
             f"{agent.name}-role",
@@ -122,8 +123,8 @@ class AwsAgentIdentity(pulumi.ComponentResource):
                 opts=child,
             )
 
-        bindings: list[dict] = []
-        for binding in trust.aws_bindings(agent):
+        entries: list[dict] = []
+        for binding in bindings:
             entry = {"kind": binding.kind, "trust_statement_sid": trust.statement_sid(binding)}
             if binding.github_actions:
                 entry.update(subject=binding.github_actions.subject, oidc_provider_arn=shared.github_provider_arn)
@@ -136,7 +137,7 @@ class AwsAgentIdentity(pulumi.ComponentResource):
                 entry.update(self._pod_identity(plan, binding, role, tags))
             else:
                 entry.update(spiffe_id=binding.spiffe.spiffe_id, trust_anchor_arn=anchors[binding.spiffe.spiffe_id].arn)
-            bindings.append(entry)
+            entries.append(entry)
 
         profile_arn = None
         if anchors:
@@ -150,14 +151,14 @@ class AwsAgentIdentity(pulumi.ComponentResource):
                 opts=child,
             )
             profile_arn = profile.arn
-            for entry in bindings:
+            for entry in entries:
                 if entry["kind"] == "spiffe":
                     entry["roles_anywhere_profile_arn"] = profile_arn
         return {
             "role_arn": role.arn,
             "role_name": plan.role_name,
             "permissions_boundary_arn": boundary_arn,
-            "trust": bindings,
+            "trust": entries,
             "inline_policies": [naming.aws_tool_policy_name(tool) for tool in plan.tool_policies],
         }
 
@@ -219,6 +220,42 @@ class AwsAgentIdentity(pulumi.ComponentResource):
             "token_endpoint": shared.token_endpoint,
             "grant": "client_credentials",
         }
+
+
+def resolve_nested(value: object) -> pulumi.Output:
+    """One Output of a dict/list tree holding a few Outputs among much static data.
+
+    `Output.from_input` would wrap every leaf of the static session policies in an
+    Output of its own (thousands per agent); this waits on the real Outputs only.
+    """
+    outputs: list[pulumi.Output] = []
+
+    def collect(node: object) -> None:
+        if isinstance(node, pulumi.Output):
+            outputs.append(node)
+        elif isinstance(node, dict):
+            for child in node.values():
+                collect(child)
+        elif isinstance(node, list):
+            for child in node:
+                collect(child)
+
+    def fill(resolved: list) -> object:
+        values = iter(resolved)
+
+        def substitute(node: object) -> object:
+            if isinstance(node, pulumi.Output):
+                return next(values)
+            if isinstance(node, dict):
+                return {key: substitute(child) for key, child in node.items()}
+            if isinstance(node, list):
+                return [substitute(child) for child in node]
+            return node
+
+        return substitute(value)
+
+    collect(value)
+    return pulumi.Output.all(*outputs).apply(fill)
 
 
 def _anchor_sources(plan: AgentPlan) -> dict[str, dict]:
