@@ -54,21 +54,24 @@ class PackRun:
     violations: tuple[Violation, ...]
 
 
+def start_pack(pack_dir: Path, *, env: dict[str, str], timeout: float) -> PackProcess:
+    """Start a pack as the engine does; `timeout` bounds the start and every later call."""
+    return PackProcess.start(pack_dir, timeout=timeout, call_timeout=timeout, env=env)
+
+
 def analyze_with_pack(
-    pack_dir: Path,
+    pack: PackProcess,
     resources: Sequence[Resource],
     *,
     config_for: Callable[[AnalyzerInfo], tuple[dict[str, dict[str, Any]], str]],
-    env: dict[str, str],
-    timeout: float,
     on_pack_started: Callable[[AnalyzerInfo], None] = lambda info: None,
     on_resource_done: Callable[[], None] = lambda: None,
 ) -> PackRun:
-    """Run one pack over the stack; raise PackError (or ConfigError for its config) if no verdict can be had."""
-    with PackProcess.start(pack_dir, timeout=timeout, call_timeout=timeout, env=env) as pack:
+    """Run a started pack over the stack; raise PackError (or ConfigError for its config) if no verdict can be had."""
+    try:
         info = pack.info()
         if not info.policies:
-            raise PackError(f"policy pack {info.name} ({pack_dir}) declares no policies: it cannot judge anything")
+            raise PackError(f"policy pack {info.name} ({pack.pack_dir}) declares no policies: it cannot judge anything")
         config = reconcile(info, *config_for(info))
         pack.configure(config)
         on_pack_started(info)
@@ -83,6 +86,8 @@ def analyze_with_pack(
             for resource, found in zip(resources, pool.map(analyze_one, resources)):
                 diagnostics += [(d, resource.urn) for d in found]
         diagnostics += [(d, "") for d in pack.analyze_stack(resources)]
+    except PackError as error:
+        raise _explained(pack, error) from None
 
     known_urns = {r.urn for r in resources}
     violations = tuple(
@@ -90,7 +95,18 @@ def analyze_with_pack(
         for diagnostic, subject in diagnostics
         if diagnostic.enforcement_level != "disabled"
     )
-    return PackRun(info.name, info.version, str(pack_dir), info.policies, config, violations)
+    return PackRun(info.name, info.version, str(pack.pack_dir), info.policies, config, violations)
+
+
+def _explained(pack: PackProcess, error: PackError) -> PackError:
+    """A call that failed because the pack died says so: the connection often drops before the exit is seen."""
+    if "crashed" in str(error) or "exited" in str(error):
+        return error
+    try:
+        code = pack.process.wait(timeout=2)
+    except Exception:  # noqa: BLE001 - still running: the error stands as it is
+        return error
+    return PackError(f"policy pack {pack.pack_dir.name} crashed (exit code {code}): {error}")
 
 
 def _to_violation(info: AnalyzerInfo, diagnostic: Diagnostic, subject: str, known_urns: set[str]) -> Violation:

@@ -3,7 +3,8 @@
 A resource that belongs to an agent points at that agent's declaration in the
 stack's agent file (the line of its list item). Anything else, a hand-written
 resource or a stack-level violation, points at the program: the line where the
-resource's name first appears as a string literal, or the first line.
+resource's class is called with its name (else where the name first appears
+as a string literal), or the first line.
 """
 
 from __future__ import annotations
@@ -24,14 +25,17 @@ def location_of(result: PreviewResult, urn: str) -> tuple[str, int]:
             return result.agents_file, result.inventory.agent_line(agent)
     program = project.program_file if project else Path("stacks/__main__.py")
     resource = result.resource(urn) if urn else None
-    line = _literal_line(str(program), resource.name) if resource else 1
+    line = _declaration_line(str(program), resource.type, resource.name) if resource else 1
     return (project.relative(program) if project else program.as_posix()), line
 
 
-def _literal_line(path: str, name: str) -> int:
+def _declaration_line(path: str, type_token: str, name: str) -> int:
+    """The line of `Kind("name"` (the resource's class called with its name), else of the first "name" literal."""
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return 1
-    match = re.search(r"""(["'])""" + re.escape(name) + r"\1", text)
+    kind = type_token.rsplit(":", 1)[-1]
+    literal = r"""(["'])""" + re.escape(name) + r"\1"
+    match = re.search(r"\b" + re.escape(kind) + r"\(\s*" + literal, text) or re.search(literal, text)
     return text.count("\n", 0, match.start()) + 1 if match else 1

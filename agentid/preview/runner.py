@@ -14,13 +14,15 @@ unless every step ran to the end.
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from agentid.analyzer_client import AnalyzerInfo, PackError
-from agentid.preview.analysis import PackRun, Violation, analyze_with_pack
+from agentid.preview.analysis import PackRun, Violation, analyze_with_pack, start_pack
 from agentid.preview.attribution import attribute
 from agentid.preview.pack_config import parse_config, read_config_file
 from agentid.preview.program import ProgramError, Resource, SpecProblem, run_isolated
@@ -119,25 +121,36 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
                           "policy packs: each config file goes with the --policy-pack at the same position")
     file_configs = [read_config_file(f) for f in request.pack_config_files]
 
-    progress.step(f"running the program {project.relative(project.program_file)} for stack {request.stack}")
-    outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout)
-    result.resources, result.outputs = outcome.resources, outcome.outputs
-    result.agent_of, result.cloud_of = attribute(result.resources)
-    _load_inventory(project, config, result)
+    # The packs start while the program runs: each takes about as long as a program's imports.
+    env = _engine_env(project, config)
+    with ExitStack() as cleanup, ThreadPoolExecutor(len(pack_dirs), thread_name_prefix="pack-start") as pool:
+        starting = [pool.submit(start_pack, d, env=env, timeout=request.timeout) for d in pack_dirs]
+        for future in starting:
+            cleanup.callback(_close_when_started, future)
 
-    for index, pack_dir in enumerate(pack_dirs):
-        def started(info: AnalyzerInfo) -> None:
-            progress.step(f"analysing {len(result.resources)} resources with {info.name} {info.version}".rstrip(),
-                          total=len(result.resources))
+        progress.step(f"running the program {project.relative(project.program_file)} for stack {request.stack}")
+        outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout)
+        result.resources, result.outputs = outcome.resources, outcome.outputs
+        result.agent_of, result.cloud_of = attribute(result.resources)
+        _load_inventory(project, config, result)
 
-        def config_for(info: AnalyzerInfo, index: int = index, pack_dir: Path = pack_dir) -> tuple[dict, str]:
-            return _pack_config(config, info, pack_dir, file_configs, index, project)
+        for index, (pack_dir, future) in enumerate(zip(pack_dirs, starting)):
+            def started(info: AnalyzerInfo) -> None:
+                progress.step(f"analysing {len(result.resources)} resources with {info.name} {info.version}".rstrip(),
+                              total=len(result.resources))
 
-        result.packs.append(analyze_with_pack(
-            pack_dir, result.resources, config_for=config_for,
-            env=_engine_env(project, config), timeout=request.timeout,
-            on_pack_started=started, on_resource_done=progress.advance,
-        ))
+            def config_for(info: AnalyzerInfo, index: int = index, pack_dir: Path = pack_dir) -> tuple[dict, str]:
+                return _pack_config(config, info, pack_dir, file_configs, index, project)
+
+            result.packs.append(analyze_with_pack(
+                future.result(), result.resources, config_for=config_for,
+                on_pack_started=started, on_resource_done=progress.advance,
+            ))
+
+
+def _close_when_started(future: Future) -> None:
+    if future.exception() is None:
+        future.result().close()
 
 
 def _pack_dir(project: Project, name: str) -> Path:
