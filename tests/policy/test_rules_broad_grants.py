@@ -1,0 +1,177 @@
+"""Broad grants: wildcard actions, NotAction, Resource "*", admin managed policies, Azure roles and scopes."""
+
+import json
+
+import pytest
+
+from tests.policy.ruletools import ACCOUNT, UNKNOWN, allow, policy, unknowns, violations
+
+POLICY = "aws:iam/policy:Policy"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+KMS_DEFAULT_KEY_POLICY = {
+    "Version": "2012-10-17", "Id": "key-default-1",
+    "Statement": [{"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+                   "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"}],
+}
+DENY_EVERYTHING = policy({"Effect": "Deny", "Action": "*", "Resource": "*"})
+
+
+@pytest.mark.parametrize("statement", [
+    allow("*"),
+    allow("*:*"),
+    allow("s3:*"),
+    allow("iam:*", f"arn:aws:iam::{ACCOUNT}:role/*"),
+    allow("s3:Get*", "arn:aws:s3:::*"),
+    allow("IAM:Put*", "arn:aws:iam::*:role/*"),  # case-insensitive
+    allow(["s3:GetObject", "ec2:*"], "*"),
+    {"Effect": "Allow", "Action": "dynamodb:*", "NotResource": "arn:aws:dynamodb:*:*:table/audit"},
+])
+def test_wildcard_actions_on_unbounded_resources_are_flagged(statement):
+    assert violations("AGID-AWS-010", POLICY, {"policy": policy(statement)})
+
+
+@pytest.mark.parametrize("document", [
+    policy(allow("s3:GetObject", "arn:aws:s3:::reports/2026/*")),
+    policy(allow("s3:Get*", "arn:aws:s3:::reports/*")),  # wildcard action, bounded resource
+    policy(allow("sts:GetCallerIdentity")),
+    DENY_EVERYTHING,
+    policy(allow("*"), {"Effect": "Deny", "Action": "*", "Resource": "*"}),  # allow cancelled by deny
+    policy(allow("lambda:*", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:triage-*")),
+])
+def test_bounded_or_denied_grants_are_not_flagged(document):
+    assert violations("AGID-AWS-010", POLICY, {"policy": document}) == []
+
+
+def test_wildcards_in_role_inline_policies_and_role_policies():
+    role = {"assumeRolePolicy": "{}", "inlinePolicies": [{"name": "tools", "policy": policy(allow("s3:*"))}]}
+    [message] = violations("AGID-AWS-010", ROLE, role)
+    assert message.startswith("inline policy tools Statement[0]") and "s3:*" in message
+    assert violations("AGID-AWS-010", ROLE_POLICY, {"role": "r", "policy": policy(allow("*"))})
+
+
+def test_policy_given_as_an_object_is_parsed_too():
+    assert violations("AGID-AWS-010", POLICY, {"policy": json.loads(policy(allow("*")))})
+
+
+def test_unknown_policy_cannot_be_checked_until_known():
+    assert unknowns("AGID-AWS-010", POLICY, {"policy": UNKNOWN}) == ["policy"]
+    assert unknowns("AGID-AWS-010", POLICY, {}) == ["policy"]
+    assert unknowns("AGID-AWS-010", ROLE, {"inlinePolicies": [{"name": "a", "policy": UNKNOWN}]}) == [
+        "inlinePolicies[0].policy"]
+
+
+def test_notaction_with_allow_is_flagged_but_with_deny_is_not():
+    [message] = violations("AGID-AWS-011", POLICY, {"policy": policy(
+        {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"})})
+    assert "NotAction with Allow" in message
+    deny_outside_region = policy(allow("s3:GetObject", "arn:aws:s3:::b/*"), {
+        "Effect": "Deny", "NotAction": "s3:GetObject", "Resource": "*"})
+    assert violations("AGID-AWS-011", POLICY, {"policy": deny_outside_region}) == []
+
+
+def test_star_resource_on_resource_level_actions():
+    [message] = violations("AGID-AWS-012", POLICY, {"policy": policy(allow(["s3:GetObject", "sts:GetCallerIdentity"]))})
+    assert "s3:GetObject" in message and "GetCallerIdentity" not in message
+    assert violations("AGID-AWS-012", POLICY, {"policy": policy(allow("sts:GetCallerIdentity"))}) == []
+    assert violations("AGID-AWS-012", POLICY, {"policy": policy(allow("s3:ListAllMyBuckets"))}) == []
+    assert violations("AGID-AWS-012", POLICY, {"policy": policy(allow("s3:GetObject", "arn:aws:s3:::b/p/*"))}) == []
+
+
+def test_unparseable_policy_is_a_violation_fail_closed():
+    for bad in ("{not json", json.dumps({"Statement": []}), policy({"Effect": "Permit", "Action": "s3:GetObject",
+                                                                     "Resource": "*"}),
+                policy({"Effect": "Allow", "Resource": "*"}), json.dumps([1, 2])):
+        [message] = violations("AGID-POL-001", POLICY, {"policy": bad})
+        assert "cannot be parsed" in message
+        assert violations("AGID-AWS-010", POLICY, {"policy": bad}) == []  # left to AGID-POL-001
+    assert violations("AGID-POL-001", ROLE, {"assumeRolePolicy": "nope"})
+    assert violations("AGID-POL-001", POLICY, {"policy": policy(allow("s3:GetObject", "arn:aws:s3:::b/*"))}) == []
+
+
+def test_default_kms_key_policy_is_not_flagged_by_any_rule():
+    from policy_packs.rules.base import run_resource_rule
+    from policy_packs.rules.registry import RULES
+    from tests.policy.ruletools import resource
+
+    key = resource("aws:kms/key:Key", {"policy": json.dumps(KMS_DEFAULT_KEY_POLICY), "description": "k"})
+    assert [o for rule in RULES for o in run_resource_rule(rule, key)] == []
+
+
+@pytest.mark.parametrize("arn", [
+    "arn:aws:iam::aws:policy/AdministratorAccess",
+    "arn:aws:iam::aws:policy/PowerUserAccess",
+    "arn:aws:iam::aws:policy/IAMFullAccess",
+    "arn:aws-us-gov:iam::aws:policy/AdministratorAccess",
+    "arn:aws:iam::aws:policy/job-function/SystemAdministrator",
+])
+def test_admin_class_managed_policies_are_flagged_wherever_attached(arn):
+    assert violations("AGID-AWS-013", "aws:iam/rolePolicyAttachment:RolePolicyAttachment", {"role": "r", "policyArn": arn})
+    assert violations("AGID-AWS-013", ROLE, {"assumeRolePolicy": "{}", "managedPolicyArns": [arn]})
+    assert violations("AGID-AWS-013", "aws:iam/policyAttachment:PolicyAttachment", {"roles": ["r"], "policyArn": arn})
+
+
+def test_narrow_managed_policies_are_not_flagged():
+    for arn in ("arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+                f"arn:aws:iam::{ACCOUNT}:policy/AdministratorAccess"):  # a customer policy named so: judged by content
+        assert violations("AGID-AWS-013", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                          {"role": "r", "policyArn": arn}) == []
+    assert unknowns("AGID-AWS-013", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                    {"role": "r", "policyArn": UNKNOWN}) == ["policyArn"]
+
+
+SUB = "/subscriptions/11111111-2222-4333-8444-555555555555"
+ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+DEFINITION = "azure-native:authorization:RoleDefinition"
+CONTAINER = f"{SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa/blobServices/default/containers/c"
+
+
+@pytest.mark.parametrize("role_id", [
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c",
+    "/providers/Microsoft.Authorization/roleDefinitions/18D7D88D-D35E-4FB5-A5C3-7773C20A72D9",
+])
+def test_privileged_builtin_roles_are_flagged(role_id):
+    assert violations("AGID-AZ-010", ASSIGNMENT, {"roleDefinitionId": role_id, "scope": CONTAINER})
+
+
+def test_data_reader_role_is_not_privileged():
+    reader = f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+    assert violations("AGID-AZ-010", ASSIGNMENT, {"roleDefinitionId": reader, "scope": CONTAINER}) == []
+    assert unknowns("AGID-AZ-010", ASSIGNMENT, {"roleDefinitionId": UNKNOWN, "scope": CONTAINER}) == ["roleDefinitionId"]
+
+
+@pytest.mark.parametrize("scope", ["/", SUB, "/providers/Microsoft.Management/managementGroups/corp"])
+def test_broad_assignment_scopes_are_flagged(scope):
+    assert violations("AGID-AZ-011", ASSIGNMENT, {"roleDefinitionId": "x", "scope": scope})
+
+
+def test_resource_and_group_scopes_are_not_flagged_but_garbage_is():
+    assert violations("AGID-AZ-011", ASSIGNMENT, {"scope": CONTAINER}) == []
+    assert violations("AGID-AZ-011", ASSIGNMENT, {"scope": f"{SUB}/resourceGroups/rg"}) == []
+    assert violations("AGID-AZ-011", ASSIGNMENT, {"scope": "everything"})
+
+
+@pytest.mark.parametrize("permissions, scopes, expected", [
+    ([{"actions": ["*"]}], [CONTAINER], "every operation"),
+    ([{"actions": ["Microsoft.Authorization/*"]}], [CONTAINER], "assign roles"),
+    ([{"actions": ["Microsoft.Authorization/roleAssignments/write"]}], [CONTAINER], "assign roles"),
+    ([{"actions": ["Microsoft.Storage/*"]}], [CONTAINER], "every operation of Microsoft.Storage"),
+    ([{"dataActions": ["*"]}], [CONTAINER], "every operation"),
+    ([{"actions": ["*/read"]}], [CONTAINER], "every provider"),
+    ([{"dataActions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"]}], [SUB],
+     "subscription scope"),
+])
+def test_broad_custom_roles_are_flagged(permissions, scopes, expected):
+    [message] = violations("AGID-AZ-012", DEFINITION, {"roleName": "agent-x", "permissions": permissions,
+                                                         "assignableScopes": scopes})
+    assert expected in message
+
+
+def test_custom_data_action_role_at_one_container_is_not_flagged():
+    props = {"roleName": "agent-triage-reports", "assignableScopes": [CONTAINER], "permissions": [{
+        "actions": ["Microsoft.Storage/storageAccounts/blobServices/containers/read"],
+        "dataActions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"]}]}
+    assert violations("AGID-AZ-012", DEFINITION, props) == []
+    assert violations("AGID-POL-001", DEFINITION, props) == []
+    assert violations("AGID-POL-001", DEFINITION, {"permissions": [{"actions": "oops"}, 3]})

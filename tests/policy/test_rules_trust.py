@@ -1,0 +1,122 @@
+"""Weak trust: public principals, unpinned OIDC, unconditioned cross-account trust, loose federated credentials."""
+
+import json
+
+import pytest
+
+from tests.policy.ruletools import ACCOUNT, UNKNOWN, unknowns, violations
+
+ROLE = "aws:iam/role:Role"
+GITHUB = "token.actions.githubusercontent.com"
+GITHUB_PROVIDER = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{GITHUB}"
+
+
+def trust(*statements) -> dict:
+    return {"assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)})}
+
+
+def web_identity(conditions: dict, provider: str = GITHUB_PROVIDER) -> dict:
+    return {"Effect": "Allow", "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": conditions}
+
+
+PINNED = {"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com", f"{GITHUB}:sub": "repo:acme/triage:environment:prod"}}
+
+
+@pytest.mark.parametrize("principal", ["*", {"AWS": "*"}, {"AWS": ["*"]}])
+def test_public_principal_without_condition_is_flagged(principal):
+    statement = {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}
+    assert violations("AGID-AWS-030", ROLE, trust(statement))
+    key_policy = json.dumps({"Version": "2012-10-17", "Statement": [{**statement, "Action": "kms:Decrypt",
+                                                                      "Resource": "*"}]})
+    assert violations("AGID-AWS-030", "aws:kms/key:Key", {"policy": key_policy})
+
+
+def test_public_principal_pinned_to_the_organization_is_not_flagged():
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole",
+                 "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}}
+    assert violations("AGID-AWS-030", ROLE, trust(statement)) == []
+    wildcard_org = {**statement, "Condition": {"StringLike": {"aws:PrincipalOrgID": "*"}}}
+    assert violations("AGID-AWS-030", ROLE, trust(wildcard_org))
+
+
+def test_not_principal_with_allow_is_public():
+    assert violations("AGID-AWS-030", ROLE, trust({"Effect": "Allow", "NotPrincipal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                                                   "Action": "sts:AssumeRole"}))
+
+
+def test_service_principal_trust_is_fine():
+    statement = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    for rule in ("AGID-AWS-030", "AGID-AWS-031", "AGID-AWS-032"):
+        assert violations(rule, ROLE, trust(statement)) == []
+
+
+def test_exactly_pinned_github_trust_passes():
+    assert violations("AGID-AWS-031", ROLE, trust(web_identity(PINNED))) == []
+
+
+@pytest.mark.parametrize("conditions, missing", [
+    ({"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"}}, "sub"),
+    ({"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"}, "StringLike": {f"{GITHUB}:sub": "repo:acme/*"}}, "sub"),
+    ({"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com",
+                       f"{GITHUB}:sub": ["repo:acme/triage:environment:prod", "repo:acme/*"]}}, "sub"),
+    ({"StringEquals": {f"{GITHUB}:sub": "repo:acme/triage:environment:prod"}}, "aud"),
+    ({"StringEqualsIfExists": {f"{GITHUB}:aud": "sts.amazonaws.com", f"{GITHUB}:sub": "repo:acme/t:ref:main"}}, "aud"),
+    ({"ForAllValues:StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com",
+                                    f"{GITHUB}:sub": "repo:acme/t:ref:main"}}, "aud"),
+    ({"StringNotEquals": {f"{GITHUB}:aud": "x", f"{GITHUB}:sub": "y"}}, "aud"),
+])
+def test_unpinned_web_identity_trust_is_flagged(conditions, missing):
+    [message] = violations("AGID-AWS-031", ROLE, trust(web_identity(conditions)))
+    assert f"{GITHUB}:{missing}" in message
+
+
+def test_eks_oidc_provider_keys_include_the_path():
+    eks = "oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF"
+    statement = web_identity({"StringEquals": {f"{eks}:aud": "sts.amazonaws.com",
+                                               f"{eks}:sub": "system:serviceaccount:agents:triage"}},
+                             provider=f"arn:aws:iam::{ACCOUNT}:oidc-provider/{eks}")
+    assert violations("AGID-AWS-031", ROLE, trust(statement)) == []
+    statement["Condition"] = {"StringEquals": {f"{eks}:aud": "sts.amazonaws.com"}}
+    assert violations("AGID-AWS-031", ROLE, trust(statement))
+
+
+def test_cross_account_trust_needs_external_id_or_org():
+    other = "210987654321"
+    statement = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{other}:root"}, "Action": "sts:AssumeRole"}
+    [message] = violations("AGID-AWS-032", ROLE, trust(statement))
+    assert other in message
+    with_external_id = {**statement, "Condition": {"StringEquals": {"sts:ExternalId": "tenant-42"}}}
+    assert violations("AGID-AWS-032", ROLE, trust(with_external_id)) == []
+    assert violations("AGID-AWS-032", ROLE, trust(statement), config={"ownAccountIds": [other]}) == []
+
+
+def test_trust_rules_wait_for_unknown_trust_policy():
+    for rule in ("AGID-AWS-030", "AGID-AWS-031", "AGID-AWS-032"):
+        assert unknowns(rule, ROLE, {"assumeRolePolicy": UNKNOWN}) == ["assumeRolePolicy"]
+        assert unknowns(rule, ROLE, {}) == ["assumeRolePolicy"]
+
+
+FIC = "azure-native:managedidentity:FederatedIdentityCredential"
+FLEX = "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential"
+
+
+def test_federated_credential_with_exact_subject_passes():
+    props = {"issuer": "https://token.actions.githubusercontent.com", "subject": "repo:acme/triage:environment:prod",
+             "audiences": ["api://AzureADTokenExchange"]}
+    assert violations("AGID-AZ-030", FIC, props) == []
+
+
+@pytest.mark.parametrize("type_, props", [
+    (FIC, {"subject": "repo:acme/*"}),
+    (FIC, {"subject": "system:serviceaccount:agents:*"}),
+    (FLEX, {"claimsMatchingExpression": "claims['sub'] matches 'repo:acme/triage:ref:refs/heads/*'"}),
+    (FLEX, {"claimsMatchingExpression": "claims['sub'] eq 'repo:a/b:ref:main' or claims['sub'] eq 'repo:a/c:ref:main'"}),
+])
+def test_federated_credentials_admitting_many_subjects_are_flagged(type_, props):
+    assert violations("AGID-AZ-030", type_, props)
+
+
+def test_single_subject_expression_passes_and_unknown_waits():
+    assert violations("AGID-AZ-030", FLEX, {"claimsMatchingExpression": "claims['sub'] eq 'repo:a/b:ref:main'"}) == []
+    assert unknowns("AGID-AZ-030", FIC, {"subject": UNKNOWN}) == ["subject"]
