@@ -109,10 +109,27 @@ class ToolCredentials:
     expiration: float  # when the credentials expire, on the broker's clock (epoch seconds by default)
     trace_id: str  # the trace that caused this issuance (cache hits from other traces share it)
     assumed_role_arn: str
-    session: Any = field(repr=False, compare=False)
+    region: str
+    _session: list = field(default_factory=list, repr=False, compare=False)  # the boto3 Session, built on first use
+    _session_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def seconds_left(self, now: float) -> float:
         return self.expiration - now
+
+    @property
+    def session(self) -> Any:
+        """One boto3 Session per issuance, built on first use (building one costs ~20 ms) and shared by every caller."""
+        with self._session_lock:
+            if not self._session:
+                import boto3
+
+                self._session.append(boto3.Session(
+                    aws_access_key_id=self.access_key_id,
+                    aws_secret_access_key=self.secret_access_key,
+                    aws_session_token=self.session_token,
+                    region_name=self.region,
+                ))
+            return self._session[0]
 
 
 @dataclass
@@ -293,7 +310,7 @@ class CredentialBroker:
                 expiration=expires_at,
                 trace_id=trace_id,
                 assumed_role_arn=response["AssumedRoleUser"]["Arn"],
-                session=self._tool_session(credentials),
+                region=self.region,
             )
 
     def _call_sts(self, request: dict[str, Any], record: dict[str, Any], agent: str, tool: str) -> dict[str, Any]:
@@ -342,17 +359,6 @@ class CredentialBroker:
                 session = self.base.session if isinstance(self.base, AmbientCredentials) and self.base.session else boto3.Session()
                 self._client = session.client("sts", region_name=self.region, endpoint_url=self.endpoint_url, config=config)
             return self._client
-
-    def _tool_session(self, credentials: dict[str, Any]) -> Any:
-        import boto3
-
-        # Built once per issuance (a boto3 Session costs ~20 ms to build) and shared by every caller of the tool.
-        return boto3.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            region_name=self.region,
-        )
 
 
 def session_name(tool: str, trace_id: str) -> str:
