@@ -82,9 +82,12 @@ def analyze_with_pack(
             return found
 
         diagnostics: list[tuple[Diagnostic, str]] = []
-        with ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="analyze") as pool:
+        pool = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="analyze")
+        try:
             for resource, found in zip(resources, pool.map(analyze_one, resources)):
                 diagnostics += [(d, resource.urn) for d in found]
+        finally:  # on a failure, drop the queued calls: each would wait out its deadline on a hung pack
+            pool.shutdown(wait=False, cancel_futures=True)
         diagnostics += [(d, "") for d in pack.analyze_stack(resources)]
     except PackError as error:
         raise _explained(pack, error) from None
@@ -100,7 +103,7 @@ def analyze_with_pack(
 
 def _explained(pack: PackProcess, error: PackError) -> PackError:
     """A call that failed because the pack died says so: the connection often drops before the exit is seen."""
-    if "crashed" in str(error) or "exited" in str(error):
+    if "UNAVAILABLE" not in str(error):  # a deadline, a refusal or a crash already named as such
         return error
     try:
         code = pack.process.wait(timeout=2)

@@ -1,0 +1,131 @@
+"""The gate's pure parts: project and stack config, pack config reconciliation, agent attribution."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agentid.analyzer_client import AnalyzerInfo, PolicyInfo
+from agentid.preview.attribution import attribute, tagged_agent
+from agentid.preview.pack_config import parse_config, read_config_file, reconcile
+from agentid.preview.program import Resource
+from agentid.preview.stack_config import SECRET_PLACEHOLDER, ConfigError, find_project, load_stack_config
+
+from .conftest import REPO
+
+
+def test_the_repository_project_and_dev_stack() -> None:
+    project = find_project(REPO / "stacks" / "agents")  # found from a subdirectory, as pulumi does
+    assert (project.name, project.main_dir, project.config_dir) == ("agent-identity-kit", REPO / "stacks", REPO / "stacks")
+    assert project.relative(project.program_file) == "stacks/__main__.py"
+    config = load_stack_config(project, "dev")
+    assert config.values["aws:region"] == "eu-west-1"
+    assert config.values["agent-identity-kit:agentsFile"] == "agents/dev.yaml"
+
+
+def test_config_values_reach_the_program_as_pulumi_passes_them(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text(
+        "name: demo\nruntime: python\nconfig:\n  region:\n    type: string\n    default: eu-west-1\n  team: core\n")
+    (tmp_path / "Pulumi.ci.yaml").write_text(
+        "config:\n  demo:count: 3\n  enabled: true\n  aws:allowedAccountIds: ['111122223333']\n"
+        "  demo:tags: {cost: 42}\n  demo:token:\n    secure: AAABAxyz\n  team: platform\n")
+    project = find_project(tmp_path)
+    config = load_stack_config(project, "ci")
+    assert config.values == {
+        "demo:region": "eu-west-1",  # project default
+        "demo:team": "platform",  # the stack overrides the project
+        "demo:count": "3", "demo:enabled": "true",
+        "aws:allowedAccountIds": '["111122223333"]', "demo:tags": '{"cost":42}',
+        "demo:token": SECRET_PLACEHOLDER,
+    }
+    assert config.secret_keys == ("demo:token",)
+
+
+def test_no_project_and_no_stack_are_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no Pulumi.yaml"):
+        find_project(tmp_path)
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
+    with pytest.raises(ConfigError, match=r"no stack 'prod'.*stacks found: dev"):
+        load_stack_config(find_project(tmp_path), "prod")
+
+
+def test_stack_carried_pack_config_is_found_by_pack_name_or_directory(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        "config:\n  agentid:policyPackConfig:\n    agent-guard:\n      all: mandatory\n")
+    config = load_stack_config(find_project(tmp_path), "dev")
+    assert config.policy_pack_config("agent-guard", "agent_guard") == {"all": "mandatory"}
+    assert config.policy_pack_config("other", "other_pack") is None
+
+
+INFO = AnalyzerInfo("demo-pack", "1.0.0", True, (
+    PolicyInfo("max-lifetime", "Credentials are short-lived.", "mandatory", "resource", "high", "Lower it.", "",
+               {"maxMinutes": {"type": "integer", "default": 60}, "exempt": {"type": "array"}}),
+    PolicyInfo("tags", "Identities carry inventory tags.", "advisory", "resource", "low", "", "", {}),
+))
+
+
+def test_reconcile_fills_every_policy_like_the_engine() -> None:
+    assert reconcile(INFO, {}, "x") == {
+        "max-lifetime": {"enforcementLevel": "mandatory", "maxMinutes": 60},
+        "tags": {"enforcementLevel": "advisory"},
+    }
+    given = parse_config({"all": "disabled", "max-lifetime": {"maxMinutes": 15}, "tags": "mandatory"}, "x")
+    assert reconcile(INFO, given, "x") == {
+        "max-lifetime": {"enforcementLevel": "disabled", "maxMinutes": 15},  # `all` sets every level first
+        "tags": {"enforcementLevel": "mandatory"},
+    }
+
+
+def test_reconcile_refuses_config_that_would_be_silently_ignored_or_wrong() -> None:
+    with pytest.raises(ConfigError, match="has no policy max-lifetme"):
+        reconcile(INFO, {"max-lifetme": {"enforcementLevel": "advisory"}}, "x")
+    with pytest.raises(ConfigError, match="max-lifetime: 'fifteen' is not of type 'integer'"):
+        reconcile(INFO, {"max-lifetime": {"maxMinutes": "fifteen"}}, "x")
+    with pytest.raises(ConfigError, match="is not an enforcement level"):
+        parse_config({"tags": {"enforcementLevel": "strict"}}, "x")
+    with pytest.raises(ConfigError, match="use an enforcement level or an object"):
+        parse_config({"tags": 3}, "x")
+
+
+def test_config_files_parse_like_pulumi(tmp_path: Path) -> None:
+    empty, broken, good = tmp_path / "empty.json", tmp_path / "broken.json", tmp_path / "good.json"
+    empty.write_text("  \n")
+    broken.write_text('{"tags": ')
+    good.write_text(json.dumps({"tags": {"enforcementLevel": "mandatory", "required": ["owner"]}}))
+    assert read_config_file(empty) == {}
+    assert read_config_file(good) == {"tags": {"enforcementLevel": "mandatory", "required": ["owner"]}}
+    with pytest.raises(ConfigError, match=r"broken.json:1: invalid JSON"):
+        read_config_file(broken)
+
+
+def _resource(urn_name: str, type_: str, parent: str | None = None, tags: object = None) -> Resource:
+    inputs = {"tags": tags} if tags is not None else {}
+    return Resource(urn=f"urn:pulumi:dev::p::{type_}::{urn_name}", type=type_, name=urn_name, inputs=inputs,
+                    parent=parent, custom=not type_.startswith("agentid:"))
+
+
+def test_attribution_by_tag_and_by_component() -> None:
+    fleet = _resource("fleet", "agentid:index:Fleet")
+    alpha = _resource("alpha", "agentid:aws:Agent", fleet.urn)
+    alpha_role = _resource("alpha-role", "aws:iam/role:Role", alpha.urn, {"agent": "alpha", "owner": "x"})
+    alpha_attach = _resource("alpha-attach", "aws:iam/rolePolicyAttachment:RolePolicyAttachment", alpha.urn)
+    beta = _resource("beta", "agentid:azure:Agent", fleet.urn)
+    beta_identity = _resource("beta-id", "azure-native:managedidentity:UserAssignedIdentity", beta.urn, {"agent": "beta"})
+    beta_app = _resource("beta-app", "azuread:index/application:Application", beta.urn, ["agent=beta"])
+    stray_key = _resource("key", "aws:iam/accessKey:AccessKey")
+    resources = [fleet, alpha, alpha_role, alpha_attach, beta, beta_identity, beta_app, stray_key]
+    agents, clouds = attribute(resources)
+    assert agents == {fleet.urn: None, alpha.urn: "alpha", alpha_role.urn: "alpha", alpha_attach.urn: "alpha",
+                      beta.urn: "beta", beta_identity.urn: "beta", beta_app.urn: "beta", stray_key.urn: None}
+    assert clouds[alpha.urn] == "aws" and clouds[beta.urn] == "azure" and clouds[fleet.urn] is None
+    assert clouds[beta_app.urn] == "azure"
+
+
+def test_tag_shapes() -> None:
+    assert tagged_agent({"tags": {"agent": "a"}}) == "a"
+    assert tagged_agent({"tags": ["owner=x", "agent:b"]}) == "b"
+    assert tagged_agent({"tags": {"agent": ""}}) is None and tagged_agent({}) is None
