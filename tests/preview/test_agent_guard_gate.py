@@ -1,0 +1,104 @@
+"""The gate with the real agent_guard pack: the example stack passes; hand-written risks beside it fail.
+
+These are the issue's acceptance tests. They need the agent_guard pack and the
+AWS/Azure components; without the pack they are skipped (reported by pytest -ra).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import AGENT_GUARD, REPO, SARIF_SCHEMA, run_cli
+
+pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
+
+SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
+OWNER_ROLE_ID = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+
+# Appended to the example program: four risks written by hand, outside any agent spec.
+HAND_WRITTEN = f'''
+
+# --- hand-written beside the fleet -----------------------------------------------------------
+import json as _json  # noqa: E402
+
+import pulumi_aws as _aws  # noqa: E402
+import pulumi_azure_native as _azure_native  # noqa: E402
+
+_aws.iam.AccessKey("ci-deployer-key", user="ci-deployer")
+_aws.iam.Policy("break-glass-admin", policy=_json.dumps({{
+    "Version": "2012-10-17",
+    "Statement": [{{"Effect": "Allow", "Action": "*", "Resource": "*"}}],
+}}))
+_azure_native.authorization.RoleAssignment(
+    "ops-owner",
+    principal_id="00000000-0000-4000-8000-00000000abcd",
+    principal_type="ServicePrincipal",
+    role_definition_id="/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{OWNER_ROLE_ID}",
+    scope="/subscriptions/{SUBSCRIPTION}",
+)
+_aws.iam.Role("github-deployer", assume_role_policy=_json.dumps({{
+    "Version": "2012-10-17",
+    "Statement": [{{
+        "Effect": "Allow",
+        "Principal": {{"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {{"StringEquals": {{"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}}},
+    }}],
+}}))
+'''
+
+# resource name -> (type, the rule that must flag it)
+EXPECTED = {
+    "ci-deployer-key": ("aws:iam/accessKey:AccessKey", "AGID-AWS-001"),
+    "break-glass-admin": ("aws:iam/policy:Policy", "AGID-AWS-010"),
+    "ops-owner": ("azure-native:authorization:RoleAssignment", "AGID-AZ-010"),
+    "github-deployer": ("aws:iam/role:Role", "AGID-AWS-031"),
+}
+
+
+def validate_sarif(document: dict) -> None:
+    import jsonschema
+
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    jsonschema.validators.validator_for(schema)(schema).validate(document)
+
+
+def test_the_example_dev_stack_passes(tmp_path: Path) -> None:
+    # The README's quick start, from the repository root, with the default pack.
+    run = run_cli(REPO, "--stack", "dev", "--sarif", str(tmp_path / "dev.sarif"), "--json", str(tmp_path / "dev.json"))
+    assert run.code == 0, run.stdout + run.stderr
+    result = json.loads((tmp_path / "dev.json").read_text())
+    assert result["policyPacks"][0]["name"] == "agent-guard"
+    assert {a["name"] for a in result["agents"]} == {"support-triage", "report-builder", "deploy-reviewer", "data-ingest"}
+    assert all(a["resources"] > 0 for a in result["agents"])  # every agent's resources were attributed to it
+    sarif = json.loads((tmp_path / "dev.sarif").read_text())
+    validate_sarif(sarif)
+    assert [r for r in sarif["runs"][0]["results"] if r["level"] == "error"] == []
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert len(rules) == len({r["id"] for r in rules}) == len(result["policyPacks"][0]["policies"])
+
+
+def test_hand_written_risks_beside_the_fleet_fail_the_gate(project: Path) -> None:
+    program = project / "stacks" / "__main__.py"
+    program.write_text(program.read_text() + HAND_WRITTEN)
+    run = run_cli(project, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--sarif", "out.sarif")
+    assert run.code == 1, run.stdout + run.stderr
+
+    sarif = run.json("out.sarif")
+    validate_sarif(sarif)
+    errors = [r for r in sarif["runs"][0]["results"] if r["level"] == "error"]
+    # Every mandatory finding is on one of the four hand-written resources, and each of them is caught by its rule.
+    flagged = {(r["properties"]["resourceName"], r["properties"]["resourceType"]) for r in errors}
+    assert flagged == {(name, type_) for name, (type_, _) in EXPECTED.items()}
+    for name, (_, rule) in EXPECTED.items():
+        assert rule in {r["ruleId"] for r in errors if r["properties"]["resourceName"] == name}, name
+    lines = program.read_text().splitlines()
+    for result in errors:
+        name, urn = result["properties"]["resourceName"], result["properties"]["urn"]
+        assert name in result["message"]["text"] and urn in result["message"]["text"]
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "stacks/__main__.py"  # no agent: located in the program
+        assert f'"{name}"' in lines[location["region"]["startLine"] - 1] or f'"{name}"' in lines[location["region"]["startLine"]]
