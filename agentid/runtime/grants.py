@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 STS_MIN_SESSION_SECONDS = 900  # AssumeRole* refuse shorter sessions
 STS_MAX_SESSION_SECONDS = 43_200  # and longer than 12 hours
-STACK_OUTPUT_KEY = "aws"  # stacks export the AWS fleet's inventory under this key (components/aws/fleet.py)
+STACK_OUTPUT_KEY = "inventory"  # the stack output holding every agent's inventory (stacks/__main__.py)
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
 
@@ -57,24 +57,25 @@ class AgentGrants:
 
     @classmethod
     def from_stack_outputs(cls, outputs: Mapping[str, Any], agent: str) -> "AgentGrants":
-        """From `pulumi stack output --json`: the AWS inventory the stack exports under `aws`.
+        """From `pulumi stack output --json` (or the `inventory` output alone).
 
-        `outputs["aws"][AGENT]` holds `role_arn`, `session_policies` (tool ->
-        document) and `lifetimes.sts_session_seconds` (see components/aws).
-        The `aws` mapping itself is accepted too.
+        The stack exports `inventory`: agent -> {..., "aws": {role_arn,
+        session_policies (tool -> document), lifetimes.sts_session_seconds}}.
+        The AWS fleet's own inventory (agent -> that "aws" entry) is accepted too.
         """
-        fleet = outputs.get(STACK_OUTPUT_KEY, outputs) if isinstance(outputs, Mapping) else None
-        entry = fleet.get(agent) if isinstance(fleet, Mapping) else None
+        agents = outputs.get(STACK_OUTPUT_KEY, outputs) if isinstance(outputs, Mapping) else None
+        entry = agents.get(agent) if isinstance(agents, Mapping) else None
+        if isinstance(entry, Mapping) and isinstance(entry.get("aws"), Mapping):
+            entry = entry["aws"]
         if not isinstance(entry, Mapping):
-            known = ", ".join(sorted(k for k, v in fleet.items() if isinstance(v, Mapping))) if isinstance(fleet, Mapping) else ""
+            known = ", ".join(sorted(k for k, v in agents.items() if isinstance(v, Mapping))) if isinstance(agents, Mapping) else ""
             raise GrantsError(
-                f"agent '{agent}' is not in the stack outputs' '{STACK_OUTPUT_KEY}' inventory"
-                + (f" (it has: {known})" if known else "")
-                + ": deploy the agent's AWS identity first, or pass the role ARN and policies by hand"
+                f"agent '{agent}' is not in the stack outputs" + (f" (they list: {known})" if known else "")
+                + ": deploy the agent first, or pass the role ARN and policies by hand"
             )
         missing = [key for key in ("role_arn", "session_policies") if not entry.get(key)]
         if missing:
-            raise GrantsError(f"agent '{agent}': the stack outputs lack {' and '.join(missing)} (the agent has no AWS role?)")
+            raise GrantsError(f"agent '{agent}': the stack outputs lack {' and '.join(missing)} (does the agent have AWS tools?)")
         policies = entry["session_policies"]
         if isinstance(policies, str):  # an output may hold JSON text
             try:

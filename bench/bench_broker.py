@@ -1,0 +1,154 @@
+"""The credential broker under 50 threads: STS calls per 1,000 tool calls, and latency with and without faults.
+
+Runs a real moto server and the fault-injecting proxy of the tests (10% of
+STS calls answered with `Throttling` or `500 InternalFailure`). Scenarios:
+
+  dev fleet    the 8 AWS tools of stacks/agents/dev.yaml, 1,000 `broker.session(tool)` calls
+               (what agent code does): cold (empty cache) and warm (the next 1,000 calls)
+  200 tools    2 agents x 100 tools, each asked 5 times (a cold, spread-out cache)
+  no reuse     1,000 distinct tools: every call is an STS issuance (the cost the cache saves)
+
+    /work/venv/bin/python bench/bench_broker.py [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from agentid.runtime import AgentGrants, AmbientCredentials, CredentialBroker, RetryPolicy  # noqa: E402
+from components.loader import load_inventory  # noqa: E402
+from tests.runtime.fault_proxy import FaultProxy  # noqa: E402
+from tests.runtime.moto_process import DUMMY_CREDENTIALS, MOTO_ACCOUNT_ID, moto_server, reset  # noqa: E402
+
+THREADS = 50
+CALLS = 1000
+
+
+def dev_fleet() -> list[AgentGrants]:
+    inventory = load_inventory(ROOT / "stacks" / "agents" / "dev.yaml").inventory
+    return [
+        AgentGrants.from_spec(agent, f"arn:aws:iam::{MOTO_ACCOUNT_ID}:role/agent-{agent.name}")
+        for agent in inventory.agents
+        if any(tool.aws for tool in agent.tools)
+    ]
+
+
+def synthetic_fleet(agents: int, tools: int) -> list[AgentGrants]:
+    return [
+        AgentGrants(
+            agent=f"bench-{a}",
+            role_arn=f"arn:aws:iam::{MOTO_ACCOUNT_ID}:role/agent-bench-{a}",
+            session_policies={
+                f"tool-{t}": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [f"arn:aws:s3:::bench-{a}/tool-{t}/*"]}]}
+                for t in range(tools)
+            },
+        )
+        for a in range(agents)
+    ]
+
+
+def requests_for(grants: list[AgentGrants], calls: int, seed: int) -> list[tuple[str, str]]:
+    keys = [(g.agent, tool) for g in grants for tool in g.session_policies]
+    requests = [keys[i % len(keys)] for i in range(calls)]
+    random.Random(seed).shuffle(requests)
+    return requests
+
+
+def run(upstream: str, grants: list[AgentGrants], fault_rate: float, use_session: bool, seed: int, passes: int = 1) -> dict:
+    """`passes` rounds of 1,000 calls on one broker; figures are of the last (passes=2: a warm cache)."""
+    with FaultProxy(upstream, fault_rate=fault_rate, seed=seed) as proxy:
+        broker = CredentialBroker(
+            grants, AmbientCredentials(), endpoint_url=proxy.url, retry=RetryPolicy(max_attempts=6, base_delay=0.02, max_delay=0.5)
+        )
+        for _ in range(passes):
+            proxy.reset_stats()
+            issued_before = broker.stats.issued
+            result = _one_pass(broker, grants, use_session, seed)
+        result["sts_calls"] = sum(1 for p in proxy.stats.sts_params if p["Action"].startswith("AssumeRole"))
+        result["faults"] = proxy.stats.faults
+        result["issued"] = broker.stats.issued - issued_before
+    return result
+
+
+def _one_pass(broker: CredentialBroker, grants: list[AgentGrants], use_session: bool, seed: int) -> dict:
+    requests = requests_for(grants, CALLS, seed)
+    latencies: list[float] = []
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+    call = broker.session if use_session else broker.credentials
+
+    def worker(share: list[tuple[str, str]]) -> None:
+        mine = []
+        for agent, tool in share:
+            started = time.perf_counter()
+            try:
+                call(tool, agent=agent)
+            except BaseException as error:  # noqa: BLE001 - counted
+                with lock:
+                    failures.append(error)
+            mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(requests[n::THREADS],)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "failures": len(failures),
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "max_ms": latencies[-1] * 1000,
+        "wall_s": wall,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=1, help="repeat each scenario and report the median round")
+    args = parser.parse_args()
+    os.environ.update(DUMMY_CREDENTIALS)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        os.environ.pop(name, None)
+    scenarios = [  # label, grants, use session(), passes on one broker
+        ("dev fleet, cold, session()", dev_fleet(), True, 1),
+        ("dev fleet, warm, session()", dev_fleet(), True, 2),
+        ("200 tools, credentials()", synthetic_fleet(2, 100), False, 1),
+        ("no reuse, credentials()", synthetic_fleet(10, 100), False, 1),
+    ]
+    print(f"{THREADS} threads, {CALLS} tool-credential calls per run; faults = Throttling/500 on that share of STS calls")
+    header = f"{'scenario':<30}{'faults':>7}{'STS/1000':>10}{'issued':>8}{'injected':>9}{'failed':>7}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'wall s':>8}"
+    print(header)
+    print("-" * len(header))
+    with moto_server() as upstream:
+        run(upstream, synthetic_fleet(1, 5), 0.0, True, seed=0)  # warm-up: load botocore's models once, unreported
+        for label, grants, use_session, passes in scenarios:
+            for fault_rate in (0.0, 0.10):
+                rounds = []
+                for round_number in range(args.rounds):
+                    reset(upstream)
+                    rounds.append(run(upstream, grants, fault_rate, use_session, round_number + 1, passes))
+                result = sorted(rounds, key=lambda r: r["p99_ms"])[len(rounds) // 2]
+                print(
+                    f"{label:<30}{fault_rate:>6.0%} {result['sts_calls']:>9}{result['issued']:>8}{result['faults']:>9}"
+                    f"{result['failures']:>7}{result['p50_ms']:>9.3f}{result['p99_ms']:>9.3f}{result['max_ms']:>9.1f}{result['wall_s']:>8.2f}"
+                )
+
+
+if __name__ == "__main__":
+    main()

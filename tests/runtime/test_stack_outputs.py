@@ -1,0 +1,55 @@
+"""The broker reads what the stack exports: the dev stack under Pulumi mocks -> grants -> STS on moto."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from agentid.mock_engine import run_program_dir
+from agentid.runtime import AgentGrants, AmbientCredentials, CredentialBroker, GrantsError
+from components.aws import permissions
+from components.loader import load_inventory
+from tests.runtime.moto_process import assumed_roles
+
+ROOT = Path(__file__).resolve().parents[2]
+INVENTORY = load_inventory(ROOT / "stacks" / "agents" / "dev.yaml").inventory
+
+
+@pytest.fixture(scope="module")
+def stack_outputs() -> dict:
+    config = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
+    run = run_program_dir(ROOT / "stacks", stack="dev", config={k: str(v) for k, v in config.items()})
+    return json.loads(json.dumps(run.outputs, default=str))  # what `pulumi stack output --json` prints
+
+
+def test_grants_from_the_stack_outputs_match_the_compiler(stack_outputs):
+    for agent in INVENTORY.agents:
+        grants = AgentGrants.from_stack_outputs(stack_outputs, agent.name)
+        assert grants.role_arn.endswith(f":role/agent-{agent.name}")
+        assert dict(grants.session_policies) == permissions.session_policies(agent)
+        assert grants.duration_seconds == permissions.session_duration_seconds(agent)
+    # the `inventory` output alone works too
+    assert AgentGrants.from_stack_outputs(stack_outputs["inventory"], "data-ingest").duration_seconds == 1800
+
+
+def test_broker_on_stack_outputs_issues_the_exported_session_policy(aws, stack_outputs):
+    grants = AgentGrants.from_stack_outputs(stack_outputs, "data-ingest")
+    broker = CredentialBroker(grants, AmbientCredentials(), endpoint_url=aws)
+    issued = broker.credentials("use-lake-key")
+    recorded = assumed_roles(aws)[issued.access_key_id]
+    assert recorded["role_arn"] == grants.role_arn
+    assert json.loads(recorded["policy"]) == stack_outputs["inventory"]["data-ingest"]["aws"]["session_policies"]["use-lake-key"]
+
+
+def test_missing_role_outputs_are_a_clear_error(stack_outputs):
+    with pytest.raises(GrantsError, match=r"agent 'nobody' is not in the stack outputs \(they list: data-ingest, deploy-reviewer, report-builder, support-triage\)"):
+        AgentGrants.from_stack_outputs(stack_outputs, "nobody")
+    stripped = json.loads(json.dumps(stack_outputs))
+    del stripped["inventory"]["report-builder"]["aws"]["role_arn"]
+    with pytest.raises(GrantsError, match="agent 'report-builder': the stack outputs lack role_arn"):
+        AgentGrants.from_stack_outputs(stripped, "report-builder")
+    with pytest.raises(GrantsError, match="agent 'report-builder' is not in the stack outputs"):
+        AgentGrants.from_stack_outputs({}, "report-builder")
