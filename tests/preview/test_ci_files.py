@@ -1,0 +1,56 @@
+"""The CI workflow and pre-commit hooks shipped in the repository say what the docs promise."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import yaml
+from typer.main import get_command
+
+from .conftest import REPO
+
+
+def _registered_commands() -> set[str]:
+    from agentid import cli
+
+    cli._register_commands()
+    return set(get_command(cli.app).commands)
+
+
+def test_pull_requests_run_the_offline_gate_and_upload_sarif() -> None:
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "agent-identity.yml").read_text())
+    gate = workflow["jobs"]["gate"]
+    assert gate["if"] == "github.event_name == 'pull_request'"
+    assert gate["permissions"]["security-events"] == "write"
+    runs = " ".join(step.get("run", "") for step in gate["steps"])
+    assert "pip install -e" in runs
+    assert "agentid preview --stack ${{ matrix.stack }}" in runs and "--sarif preview-${{ matrix.stack }}.sarif" in runs
+    upload = next(s for s in gate["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    assert upload["with"]["sarif_file"] == "preview-${{ matrix.stack }}.sarif"
+    assert upload["if"].startswith("always()")  # the alerts matter most when the gate fails
+
+
+def test_main_deploys_with_the_pack_and_oidc_credentials_only() -> None:
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "agent-identity.yml").read_text())
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["permissions"]["id-token"] == "write"
+    uses = {s["uses"].split("@")[0]: s for s in deploy["steps"] if "uses" in s}
+    assert "role-to-assume" in uses["aws-actions/configure-aws-credentials"]["with"]
+    assert "aws-access-key-id" not in uses["aws-actions/configure-aws-credentials"]["with"]
+    assert set(uses["azure/login"]["with"]) == {"client-id", "tenant-id", "subscription-id"}  # federated, no secret
+    runs = [s.get("run", "") for s in deploy["steps"]]
+    assert any(r.startswith("pulumi preview") and "--policy-pack policy_packs/agent_guard" in r for r in runs)
+    assert any(r.startswith("pulumi up") and "--policy-pack policy_packs/agent_guard" in r for r in runs)
+
+
+def test_pre_commit_hooks_call_commands_the_cli_has() -> None:
+    commands = _registered_commands()
+    local = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
+    offered = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    for hook in [*local, *offered]:
+        program, command, *_ = shlex.split(hook["entry"])
+        assert program == "agentid" and command in commands, hook["id"]
+    assert {h["id"] for h in local} == {h["id"] for h in offered} == {"agentid-validate", "agentid-lint", "agentid-preview"}
+    validate = next(h for h in local if h["id"] == "agentid-validate")
+    assert re.search(validate["files"], "stacks/agents/dev.yaml")
