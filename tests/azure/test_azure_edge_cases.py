@@ -273,3 +273,24 @@ def test_agent_without_entra_tools_gets_no_application():
     run, _ = run_fleet([agent()])
     assert run.of_type("azuread:index/application:Application") == []
     assert run.outputs["inventory"]["blob-reader"]["oauth"] is None
+
+
+# --- stable names --------------------------------------------------------------------
+
+
+def test_names_do_not_depend_on_declaration_order():
+    first = agent("ordered", trust=[github(branch="a"), github(branch="b")])
+    swapped = agent("ordered", trust=[github(branch="b"), github(branch="a")])
+    (plan_first,) = plan_fleet([first], "rg").agents
+    (plan_swapped,) = plan_fleet([swapped], "rg").agents
+    assert {c.name: c.subject for c in plan_first.federated} == {c.name: c.subject for c in plan_swapped.federated}
+    assert plan_first.roles == plan_swapped.roles  # same GUIDs, same role, same assignment
+
+
+def test_moving_a_tool_to_another_scope_gives_a_new_assignment_name():
+    here = agent("mover")
+    there = agent("mover", tools=[{"name": "read-inbox", "azure": {"data_actions": [BLOB_READ], "scope": RG_SCOPE}}])
+    (role_here,) = plan_fleet([here], "rg").agents[0].roles
+    (role_there,) = plan_fleet([there], "rg").agents[0].roles
+    assert role_here.definition_guid == role_there.definition_guid  # the role is updated in place
+    assert role_here.assignment_guid != role_there.assignment_guid  # an assignment's scope cannot change

@@ -1,0 +1,192 @@
+"""Benchmark: the Azure components for 500 generated agents under Pulumi mocks, against bare mocks.
+
+Prints resources per agent, wall time, peak memory, and the ratio of the
+components' wall time to a bare program registering the same number of plain
+resources through the same mock engine (goal: at most 1.3). Each measurement
+runs in a fresh interpreter so peak memory (ru_maxrss) belongs to it alone.
+
+    python bench/bench_azure_components.py [--agents 500] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SUB = "11111111-2222-3333-4444-555555555555"
+CONFIG = {"azureResourceGroup": "rg-agents-bench", "azureLocation": "westeurope"}
+
+
+def generated_agent(index: int) -> dict:
+    """An Azure agent of the dev stack's shapes: a data-plane tool on one container, a control-plane tool on one
+    resource group, GitHub + Kubernetes trust; every third agent also calls an API through Entra OAuth."""
+    name = f"agent-{index:04d}"
+    rg = f"/subscriptions/{SUB}/resourceGroups/rg-{index % 20}"
+    tools = [
+        {"name": "write-blob", "azure": {
+            "data_actions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
+                             "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write"],
+            "scope": f"{rg}/providers/Microsoft.Storage/storageAccounts/st{index}/blobServices/default/containers/c{index}"}},
+        {"name": "read-sites", "azure": {"actions": ["Microsoft.Web/sites/read", "Microsoft.Web/sites/config/read"], "scope": rg}},
+    ]
+    if index % 3 == 0:
+        tools.append({"name": "mcp", "oauth": {"audience": f"https://mcp{index % 5}.example.com",
+                                               "scopes": ["tickets.read", f"tickets.team{index % 4}"], "provider": "entra"}})
+    trust = [
+        {"github_actions": {"repository": f"example-org/repo-{index}", "branch": "main"}},
+        {"kubernetes": {"issuer": "https://aks.oidc.example.net/tenant/issuer/", "namespace": "agents", "service_account": name}},
+    ]
+    return {"name": name, "owner": f"team-{index % 25}", "purpose": "Generated for the benchmark.", "environment": "dev",
+            "review_by": "2030-01-01", "tools": tools, "trust": trust}
+
+
+def _components_run(agents: int):
+    import pulumi
+
+    from agentid.mock_engine import run_program
+    from components.azure.fleet import AzureAgents, AzureSettings
+    from components.spec import Agent
+
+    models = [Agent.model_validate(generated_agent(index)) for index in range(agents)]
+
+    def program() -> None:
+        fleet = AzureAgents("azure", models, AzureSettings.from_config())
+        pulumi.export("inventory", fleet.inventory)
+
+    start, cpu = time.perf_counter(), time.process_time()
+    run = run_program(program, config=CONFIG)
+    timing = {"wall": time.perf_counter() - start, "cpu": time.process_time() - cpu}
+    assert len(run.outputs["inventory"]) == agents
+    return timing, run
+
+
+def measure_components(agents: int) -> dict:
+    timing, run = _components_run(agents)
+    return {**timing, "resources": len(run.resources), "maxrss_kb": _maxrss_kb()}
+
+
+def measure_bare(count: int) -> dict:
+    import pulumi
+
+    from agentid.mock_engine import run_program
+
+    class Plain(pulumi.CustomResource):
+        def __init__(self, name: str, index: int) -> None:
+            super().__init__("bench:index:Plain", name, {"index": index, "label": f"plain-{index}"})
+
+    def program() -> None:
+        for index in range(count):
+            Plain(f"plain-{index}", index)
+
+    start, cpu = time.perf_counter(), time.process_time()
+    run = run_program(program)
+    timing = {"wall": time.perf_counter() - start, "cpu": time.process_time() - cpu}
+    return {**timing, "resources": len(run.resources), "maxrss_kb": _maxrss_kb()}
+
+
+def measure_flat(agents: int) -> dict:
+    """The same provider resources with the same inputs, registered flat: no components, parents,
+    dependencies or inventory outputs. Separates the providers' own SDK cost from the components' cost."""
+    import re
+
+    import pulumi_azuread as azuread
+    from pulumi_azure_native import authorization, managedidentity
+
+    from agentid.mock_engine import run_program
+
+    classes = {
+        "azure-native:managedidentity:UserAssignedIdentity": managedidentity.UserAssignedIdentity,
+        "azure-native:managedidentity:FederatedIdentityCredential": managedidentity.FederatedIdentityCredential,
+        "azure-native:authorization:RoleDefinition": authorization.RoleDefinition,
+        "azure-native:authorization:RoleAssignment": authorization.RoleAssignment,
+        "azuread:index/application:Application": azuread.Application,
+        "azuread:index/servicePrincipal:ServicePrincipal": azuread.ServicePrincipal,
+        "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential":
+            azuread.ApplicationFederatedIdentityCredential,
+        "azuread:index/applicationCertificate:ApplicationCertificate": azuread.ApplicationCertificate,
+        "azuread:index/appRoleAssignment:AppRoleAssignment": azuread.AppRoleAssignment,
+    }
+    recorded = _components_run(agents)[1]
+    registrations = []
+    for record in recorded.resources:
+        if record.type not in classes:
+            continue  # the components themselves
+        kwargs = {("resource_name_" if key == "resourceName" else re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()): value
+                  for key, value in record.inputs.items()}
+        registrations.append((classes[record.type], record.name, kwargs))
+
+    def program() -> None:
+        for cls, name, kwargs in registrations:
+            cls(name, **kwargs)
+
+    start, cpu = time.perf_counter(), time.process_time()
+    run = run_program(program)
+    timing = {"wall": time.perf_counter() - start, "cpu": time.process_time() - cpu}
+    return {**timing, "resources": len(run.resources), "maxrss_kb": _maxrss_kb()}
+
+
+def _maxrss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+
+
+def _in_subprocess(mode: str, count: int) -> dict:
+    output = subprocess.run(
+        [sys.executable, __file__, "--measure", mode, "--agents", str(count)],
+        check=True, capture_output=True, text=True, cwd=ROOT,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--measure", choices=["components", "bare", "flat"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        measure = {"components": measure_components, "bare": measure_bare, "flat": measure_flat}[args.measure]
+        print(json.dumps(measure(args.agents)))
+        return
+
+    # interleaved, so a busy machine slows every kind alike
+    runs: dict[str, list[dict]] = {"components": [], "flat": [], "bare": []}
+    for _ in range(args.repeat):
+        runs["components"].append(_in_subprocess("components", args.agents))
+        runs["flat"].append(_in_subprocess("flat", args.agents))
+        runs["bare"].append(_in_subprocess("bare", runs["components"][0]["resources"]))
+    figures = {
+        kind: {
+            "resources": results[0]["resources"],
+            "wall": statistics.median(r["wall"] for r in results),
+            "cpu": statistics.median(r["cpu"] for r in results),
+            "rss_mb": max(r["maxrss_kb"] for r in results) / 1024,  # flat: includes the run it replays
+        }
+        for kind, results in runs.items()
+    }
+    components, flat, bare = figures["components"], figures["flat"], figures["bare"]
+    resources = components["resources"]
+    print(f"Azure components, {args.agents} generated agents (median of {args.repeat} runs, fresh interpreter each):")
+    print(f"  resources registered: {resources} = {resources / args.agents:.2f} per agent (the components included)")
+    for label, kind in (
+        ("components (AzureAgents)", components),
+        ("same provider resources, flat", flat),
+        ("bare mocks, plain resources", bare),
+    ):
+        print(f"  {label:31s} {kind['resources']:6d} resources  wall {kind['wall']:7.2f} s  cpu {kind['cpu']:7.2f} s  "
+              f"{kind['wall'] / kind['resources'] * 1000:6.2f} ms/resource  peak RSS {kind['rss_mb']:5.0f} MB")
+    print(f"  ratio components / bare plain resources: wall {components['wall'] / bare['wall']:.2f}, "
+          f"cpu {components['cpu'] / bare['cpu']:.2f}, peak memory {components['rss_mb'] / bare['rss_mb']:.2f}  [goal <= 1.3]")
+    print(f"  ratio components / the same provider resources flat: wall {components['wall'] / flat['wall']:.2f}, "
+          f"cpu {components['cpu'] / flat['cpu']:.2f}  (what the components themselves add)")
+
+if __name__ == "__main__":
+    main()
