@@ -1,0 +1,157 @@
+"""Benchmark: `agentid preview` of generated fleets against the floor the protocol allows.
+
+    /work/venv/bin/python bench/bench_preview.py [--agents 50 200 1000] [--pack policy_packs/agent_guard]
+
+For each fleet size N the example project is copied to a temporary directory
+with N agents (the four agents of stacks/agents/dev.yaml, cycled, renamed and
+given their own OAuth audiences), and two things are measured, each in a fresh
+process so its peak memory is its own:
+
+* preview: the whole gate (`agentid.preview.runner.run_preview`): the real
+  program in a child process under mocks, the pack over gRPC, the verdict.
+* floor: bare mocks registering the same number of plain resources in one
+  process, then the one-trivial-rule pack (policy_packs/trivial_pack) analysing
+  them over the same protocol (`Analyze` each, `AnalyzeStack` once).
+
+Printed per size: resources, wall time, peak RSS (largest process), resources
+per second, and the ratio preview / floor (goal <= 1.5). Then a least-squares
+line of preview time against agents with its slope, intercept and R^2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+# --- fleets ------------------------------------------------------------------------------------
+
+
+def make_project(agents: int, directory: Path) -> Path:
+    """A copy of the project whose dev stack declares `agents` agents."""
+    import yaml
+
+    shutil.copy(REPO / "Pulumi.yaml", directory / "Pulumi.yaml")
+    shutil.copytree(REPO / "stacks", directory / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
+    templates = yaml.safe_load((REPO / "stacks" / "agents" / "dev.yaml").read_text())["agents"]
+    fleet = []
+    for index in range(agents):
+        agent = copy.deepcopy(templates[index % len(templates)])
+        agent["name"] = f"{agent['name']}-{index}"
+        for tool in agent["tools"]:
+            if "oauth" in tool:  # one resource server per audience: each agent gets its own
+                tool["oauth"]["audience"] = re.sub(r"^https://", f"https://a{index}.", tool["oauth"]["audience"])
+        fleet.append(agent)
+    (directory / "stacks" / "agents" / "dev.yaml").write_text(yaml.safe_dump({"agents": fleet}, sort_keys=False))
+    return directory
+
+
+# --- one measurement, in its own process ---------------------------------------------------------
+
+
+def measure_preview(project: Path, pack: str) -> dict:
+    from agentid.preview.runner import PreviewRequest, run_preview
+
+    start = time.perf_counter()
+    result = run_preview(PreviewRequest(stack="dev", pack_dirs=[pack], timeout=1800, start_dir=str(project)))
+    wall = time.perf_counter() - start
+    if result.error:
+        raise SystemExit(f"preview failed: {result.error}")
+    return {"wall": wall, "resources": len(result.resources), "exit": result.exit_code,
+            "violations": len(result.violations)}
+
+
+def measure_floor(resources: int) -> dict:
+    import pulumi_aws as aws
+
+    from agentid.analyzer_client import PackProcess
+    from agentid.mock_engine import run_program
+    from agentid.preview.analysis import IN_FLIGHT
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = time.perf_counter()
+    run = run_program(lambda: [aws.iam.Role(f"r{i}", assume_role_policy="{}") for i in range(resources)])
+    with PackProcess.start(REPO / "policy_packs" / "trivial_pack", timeout=600, call_timeout=600) as pack:
+        pack.info()
+        with ThreadPoolExecutor(IN_FLIGHT) as pool:
+            list(pool.map(lambda r: pack.analyze(r.type, r.name, r.urn, r.inputs), run.resources))
+        pack.analyze_stack(run.resources)
+    return {"wall": time.perf_counter() - start, "resources": len(run.resources)}
+
+
+def _peak_rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def _child_main(kind: str, argument: str, pack: str) -> None:
+    figures = measure_preview(Path(argument), pack) if kind == "preview" else measure_floor(int(argument))
+    figures["peak_mb"] = _peak_rss_mb()
+    print(json.dumps(figures))
+
+
+def _run_child(kind: str, argument: str, pack: str) -> dict:
+    output = subprocess.run([sys.executable, __file__, "--measure", kind, argument, "--pack", pack],
+                            check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+
+def linear_fit(xs: list[float], ys: list[float]) -> tuple[float, float, float]:
+    """Least squares y = slope * x + intercept; returns (slope, intercept, R^2)."""
+    n = len(xs)
+    mean_x, mean_y = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sxx
+    intercept = mean_y - slope * mean_x
+    total = sum((y - mean_y) ** 2 for y in ys)
+    residual = sum((y - (slope * x + intercept)) ** 2 for x, y in zip(xs, ys))
+    return slope, intercept, 1 - residual / total if total else 1.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, nargs="+", default=[50, 200, 1000])
+    parser.add_argument("--pack", default=str(REPO / "policy_packs" / "agent_guard"))
+    parser.add_argument("--measure", nargs=2, metavar=("KIND", "ARG"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        _child_main(*args.measure, args.pack)
+        return
+
+    print(f"agentid preview benchmark (pack {Path(args.pack).name}; floor: bare mocks + trivial_pack)")
+    print(f"{'agents':>7} {'resources':>9} {'preview s':>10} {'peak MB':>8} {'res/s':>7} "
+          f"{'floor s':>8} {'floor MB':>8} {'ratio':>6}")
+    rows = []
+    for agents in args.agents:
+        with tempfile.TemporaryDirectory(prefix="bench-preview-") as scratch:
+            project = make_project(agents, Path(scratch))
+            preview = _run_child("preview", str(project), args.pack)
+        floor = _run_child("floor", str(preview["resources"]), args.pack)
+        ratio = preview["wall"] / floor["wall"]
+        rows.append((agents, preview["wall"]))
+        print(f"{agents:>7} {preview['resources']:>9} {preview['wall']:>10.2f} {preview['peak_mb']:>8.0f} "
+              f"{preview['resources'] / preview['wall']:>7.0f} {floor['wall']:>8.2f} {floor['peak_mb']:>8.0f} "
+              f"{ratio:>6.2f}{'' if ratio <= 1.5 else '  (goal <= 1.5: missed)'}", flush=True)
+    if len(rows) >= 2:
+        slope, intercept, r2 = linear_fit([float(a) for a, _ in rows], [t for _, t in rows])
+        print(f"fit: preview seconds = {slope * 1000:.1f} ms/agent * agents + {intercept:.2f} s  (R^2 = {r2:.4f})")
+
+
+if __name__ == "__main__":
+    main()
