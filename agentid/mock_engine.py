@@ -44,6 +44,7 @@ class RegisteredResource:
     id: str | None
     outputs: dict[str, Any] = field(default_factory=dict)
     dependencies: list[str] = field(default_factory=list)  # URNs it waits for: explicit depends_on and input dependencies
+    source_position: tuple[str, int] | None = None  # (file URI, line) of the code that declared it, as the SDK reports
 
 
 @dataclass
@@ -167,6 +168,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             id=resource_id if request.custom else None,
             outputs=state,
             dependencies=list(request.dependencies),
+            source_position=(request.sourcePosition.uri, request.sourcePosition.line)
+            if request.sourcePosition.uri else None,
         )
         with self.lock:
             self.registered.append(record)
