@@ -115,11 +115,12 @@ class AwsAgents(pulumi.ComponentResource):
             plan.agent.name: AwsAgentIdentity(plan.agent.name, plan, shared, pulumi.ResourceOptions(parent=self))
             for plan in plans
         }
-        self.inventory = resolve_nested({agent: identity.inventory for agent, identity in self.identities.items()})
+        self.inventory = resolve_nested({agent: identity.inventory_tree for agent, identity in self.identities.items()})
         self.client_secrets = pulumi.Output.secret(
             {agent: identity.client_secret for agent, identity in self.identities.items() if identity.client_secret is not None}
         )
-        self.register_outputs({"inventory": self.inventory, "clientSecrets": self.client_secrets})
+        # The inventory is the caller's to export; registering it here would serialize it a second time.
+        self.register_outputs({"agents": list(self.identities)})
 
     def _shared(self, plans: list[AgentPlan]) -> SharedAws:
         settings = self.settings

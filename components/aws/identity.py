@@ -7,6 +7,7 @@ the Cognito pool and resource servers) come from the fleet in `SharedAws`.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -63,8 +64,16 @@ class AwsAgentIdentity(pulumi.ComponentResource):
             inventory.update(self._role(plan, shared))
         if plan.cognito_scopes:
             inventory["oauth"] = self._oauth_client(plan, shared)
-        self.inventory = resolve_nested({**_static_inventory(plan), **inventory})
-        self.register_outputs({"roleArn": self.role_arn, "clientId": self.client_id, "inventory": self.inventory})
+        # The tree keeps its Outputs unresolved so the fleet can resolve every agent's tree in one pass
+        # (an Output.all over resolved inventories would re-lift every leaf of every session policy).
+        self.inventory_tree = {**_static_inventory(plan), **inventory}
+        # Only the identifiers: registering the inventory too would serialize every session policy once more.
+        self.register_outputs({"roleArn": self.role_arn, "clientId": self.client_id})
+
+    @functools.cached_property
+    def inventory(self) -> pulumi.Output[dict]:
+        """This agent's inventory entry (built on first use: the fleet resolves all trees at once)."""
+        return resolve_nested(self.inventory_tree)
 
     # --- the role ------------------------------------------------------------
 
