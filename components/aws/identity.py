@@ -302,6 +302,9 @@ def _trust_refs(plan: AgentPlan, resolved: dict) -> TrustRefs:
 def _static_inventory(plan: AgentPlan) -> dict:
     agent = plan.agent
     role = naming.aws_role_name(agent.name)
+    steps = revocation.aws_revocation_steps(agent)
+    if not plan.needs_role:  # only a Cognito client exists: the role and trust steps do not apply
+        steps = [step for step in steps if "Cognito" in step]
     return {
         "agent": agent.name,
         "owner": agent.owner,
@@ -328,7 +331,7 @@ def _static_inventory(plan: AgentPlan) -> dict:
                 if plan.needs_role
                 else None
             ),
-            "steps": revocation.aws_revocation_steps(agent),
+            "steps": steps,
         },
     }
 

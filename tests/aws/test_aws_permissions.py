@@ -236,3 +236,61 @@ def test_no_notaction_no_wildcards_in_any_dev_document(dev_agents):
             assert set(statement) <= {"Sid", "Effect", "Action", "Resource", "Condition"}
             assert statement["Effect"] == "Allow"
             assert all("*" not in action for action in statement["Action"])
+
+
+# --- property: whatever the grant, the compiler never widens it -------------------------
+
+import re as _re  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from components import iam_catalog  # noqa: E402
+
+_SERVICES = ("s3", "dynamodb", "sqs", "kms", "iam", "lambda", "sts")
+_FILL = {"Partition": "aws", "Region": "eu-west-1", "Account": "111122223333"}
+
+
+def _arn_from_template(template: str) -> str:
+    return _re.sub(r"\$\{([^}]+)\}", lambda m: _FILL.get(m.group(1), "n1"), template)
+
+
+def _catalog_actions() -> list[str]:
+    return sorted(
+        info.full_name
+        for service in _SERVICES
+        for info in iam_catalog.actions_of_service(service)
+        if info.full_name not in permissions.GUARD_CONDITIONS
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_catalog_actions()), min_size=1, max_size=6, unique=True), st.randoms(use_true_random=False))
+def test_compiled_statements_never_exceed_the_grant(actions, rnd):
+    resources: list[str] = []
+    for action in actions:
+        info = iam_catalog.action_info(action)
+        arns = [_arn_from_template(t) for t in iam_catalog.example_arns(info)]
+        if not info.supports_resource_level:
+            arns = ["*"]
+        if arns:
+            choice = rnd.choice(arns)
+            if choice not in resources:
+                resources.append(choice)
+    tool = unvalidated_tool("prop", actions, resources)
+    try:
+        statements = permissions.tool_statements(tool, "probe")
+    except PolicyCompileError as error:
+        # only refusal allowed: an action whose own ARN formats the catalog cannot resolve
+        assert "does not apply" in str(error)
+        return
+    granted = [a for s in statements for a in s["Action"]]
+    assert sorted(granted) == sorted(actions)  # each declared action exactly once, nothing else
+    for statement in statements:
+        assert set(statement["Resource"]) <= set(resources)
+        for action in statement["Action"]:
+            info = iam_catalog.action_info(action)
+            if statement["Resource"] == ["*"]:
+                assert not info.supports_resource_level  # '*' only for actions that accept nothing else
+            else:
+                assert all(iam_catalog.action_applies_to(info, arn) for arn in statement["Resource"])
