@@ -1,7 +1,8 @@
 """The credential broker under 50 threads: STS calls per 1,000 tool calls, and latency with and without faults.
 
-Runs a real moto server and the fault-injecting proxy of the tests (10% of
-STS calls answered with `Throttling` or `500 InternalFailure`). Scenarios:
+Runs a real moto server and, for the fault runs, the fault-injecting proxy of
+the tests (10% of STS calls answered with `Throttling` or `500
+InternalFailure`). Scenarios:
 
   dev fleet    the 8 AWS tools of stacks/agents/dev.yaml, 1,000 `broker.session(tool)` calls
                (what agent code does): cold (empty cache) and warm (the next 1,000 calls)
@@ -66,19 +67,35 @@ def requests_for(grants: list[AgentGrants], calls: int, seed: int) -> list[tuple
 
 
 def run(upstream: str, grants: list[AgentGrants], fault_rate: float, use_session: bool, seed: int, passes: int = 1) -> dict:
-    """`passes` rounds of 1,000 calls on one broker; figures are of the last (passes=2: a warm cache)."""
+    """`passes` rounds of 1,000 calls on one broker; figures are of the last (passes=2: a warm cache).
+
+    Without faults the broker talks to moto directly; with faults, through the
+    proxy (which runs in this process and so also competes for the GIL).
+    """
     with FaultProxy(upstream, fault_rate=fault_rate, seed=seed) as proxy:
+        endpoint = proxy.url if fault_rate else upstream
         broker = CredentialBroker(
-            grants, AmbientCredentials(), endpoint_url=proxy.url, retry=RetryPolicy(max_attempts=6, base_delay=0.02, max_delay=0.5)
+            grants, AmbientCredentials(), endpoint_url=endpoint, retry=RetryPolicy(max_attempts=6, base_delay=0.02, max_delay=0.5)
         )
         for _ in range(passes):
             proxy.reset_stats()
-            issued_before = broker.stats.issued
+            before = (broker.stats.issued, broker.stats.sts_calls)
             result = _one_pass(broker, grants, use_session, seed)
-        result["sts_calls"] = sum(1 for p in proxy.stats.sts_params if p["Action"].startswith("AssumeRole"))
+        result["issued"] = broker.stats.issued - before[0]
+        result["sts_calls"] = broker.stats.sts_calls - before[1]  # equals the AssumeRole requests the proxy sees
         result["faults"] = proxy.stats.faults
-        result["issued"] = broker.stats.issued - issued_before
     return result
+
+
+def sequential_issuance_ms(upstream: str, count: int = 100) -> float:
+    """One thread, no cache reuse, no proxy: the median cost of one issuance against moto."""
+    broker = CredentialBroker(synthetic_fleet(1, count), AmbientCredentials(), endpoint_url=upstream)
+    timings = []
+    for tool in range(count):
+        started = time.perf_counter()
+        broker.credentials(f"tool-{tool}")
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings[1:]) * 1000
 
 
 def _one_pass(broker: CredentialBroker, grants: list[AgentGrants], use_session: bool, seed: int) -> dict:
@@ -137,6 +154,7 @@ def main() -> None:
     print("-" * len(header))
     with moto_server() as upstream:
         run(upstream, synthetic_fleet(1, 5), 0.0, True, seed=0)  # warm-up: load botocore's models once, unreported
+        print(f"one issuance, one thread, no proxy: median {sequential_issuance_ms(upstream):.1f} ms (moto on 127.0.0.1)")
         for label, grants, use_session, passes in scenarios:
             for fault_rate in (0.0, 0.10):
                 rounds = []

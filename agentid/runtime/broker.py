@@ -121,9 +121,7 @@ class ToolCredentials:
         """One boto3 Session per issuance, built on first use (building one costs ~20 ms) and shared by every caller."""
         with self._session_lock:
             if not self._session:
-                import boto3
-
-                self._session.append(boto3.Session(
+                self._session.append(new_boto3_session(
                     aws_access_key_id=self.access_key_id,
                     aws_secret_access_key=self.secret_access_key,
                     aws_session_token=self.session_token,
@@ -334,9 +332,16 @@ class CredentialBroker:
                 self._count(failures=1)
                 record["error_code"] = code
                 reason = "gave up after retries" if is_retryable(error) else "refused"
+                hint = ""
+                if code == "AccessDenied" and isinstance(self.base, AmbientCredentials):
+                    hint = (
+                        " (when the ambient credentials are a session of this same role, e.g. Roles Anywhere or EKS Pod "
+                        "Identity, its trust policy must allow the role itself sts:AssumeRole, sts:TagSession and "
+                        "sts:SetSourceIdentity)"
+                    )
                 raise BrokerError(
                     f"agent '{agent}', tool '{tool}': STS {self.base.method} on {request['RoleArn']} {reason} "
-                    f"(attempt {attempt}/{self.retry.max_attempts}): {code}: {error}",
+                    f"(attempt {attempt}/{self.retry.max_attempts}): {code}: {error}{hint}",
                     agent,
                     tool,
                     code,
@@ -346,7 +351,6 @@ class CredentialBroker:
     def _sts_client(self) -> Any:
         with self._client_lock:
             if self._client is None:
-                import boto3
                 from botocore.config import Config
 
                 # Our own retry loop owns retries (bounded, jittered, counted): botocore's is switched off.
@@ -356,9 +360,42 @@ class CredentialBroker:
                     read_timeout=10,
                     max_pool_connections=self._max_pool_connections,
                 )
-                session = self.base.session if isinstance(self.base, AmbientCredentials) and self.base.session else boto3.Session()
+                session = self.base.session if isinstance(self.base, AmbientCredentials) and self.base.session else new_boto3_session()
                 self._client = session.client("sts", region_name=self.region, endpoint_url=self.endpoint_url, config=config)
             return self._client
+
+
+class _SearchPaths(list):
+    """A model search path that ignores repeated appends: boto3 appends its data directory for every Session."""
+
+    def append(self, path: str) -> None:
+        if path not in self:
+            super().append(path)
+
+
+_shared_loader: Any = None
+_shared_loader_lock = threading.Lock()
+
+
+def new_boto3_session(**kwargs: Any) -> Any:
+    """A boto3 Session on a process-wide model loader.
+
+    A fresh boto3 Session re-reads botocore's JSON models, so its first client
+    costs ~330 ms; on a shared loader (whose cache makes repeated loads free) it
+    costs ~20 ms. Each issuance gets its own Session, so this matters per tool.
+    """
+    import boto3
+    import botocore.session
+    from botocore.loaders import Loader
+
+    global _shared_loader
+    with _shared_loader_lock:
+        if _shared_loader is None:
+            extra = [os.path.expanduser(p) for p in os.environ.get("AWS_DATA_PATH", "").split(os.pathsep) if p]
+            _shared_loader = Loader(extra_search_paths=_SearchPaths(extra))
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _shared_loader)
+    return boto3.Session(botocore_session=core, **kwargs)
 
 
 def session_name(tool: str, trace_id: str) -> str:

@@ -24,8 +24,17 @@ INTERNAL_BODY = (
     b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Receiver</Type>'
     b"<Code>InternalFailure</Code><Message>injected</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>"
 )
+DENIED_BODY = (
+    b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+    b"<Code>AccessDenied</Code><Message>not authorized to perform: sts:AssumeRole</Message></Error>"
+    b"<RequestId>fault-proxy</RequestId></ErrorResponse>"
+)
 _REPLACED = {"content-length", "date", "server"}  # the proxy's own response sets these
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "te", "upgrade"}
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # the default backlog of 5 resets connections when 50 clients connect at once
 
 
 @dataclass
@@ -44,14 +53,15 @@ class ProxyStats:
 class FaultProxy:
     """`with FaultProxy(upstream, fault_rate=0.1) as proxy: ... proxy.url ...`"""
 
-    def __init__(self, upstream: str, fault_rate: float = 0.0, seed: int = 7):
+    def __init__(self, upstream: str, fault_rate: float = 0.0, seed: int = 7, deny: bool = False):
         parsed = urllib.parse.urlsplit(upstream)
         self.upstream_host, self.upstream_port = parsed.hostname, parsed.port
         self.fault_rate = fault_rate
+        self.deny = deny  # answer every STS call with 403 AccessDenied (a refusal, not a fault)
         self.stats = ProxyStats()
         self._random = random.Random(seed)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -76,6 +86,8 @@ class FaultProxy:
         with self._lock:
             self.stats.sts_requests += 1
             self.stats.sts_params.append(params)
+            if self.deny:
+                return DENIED_BODY
             if self._random.random() >= self.fault_rate:
                 return None
             if self.stats.faults % 2 == 0:
@@ -99,7 +111,7 @@ class FaultProxy:
                 if params is not None:
                     fault = proxy._decide(params)
                     if fault is not None:
-                        status = 400 if fault is THROTTLE_BODY else 500
+                        status = {THROTTLE_BODY: 400, DENIED_BODY: 403}.get(fault, 500)
                         self._answer(status, {"Content-Type": "text/xml"}, fault)
                         return
                 upstream = http.client.HTTPConnection(proxy.upstream_host, proxy.upstream_port, timeout=30)

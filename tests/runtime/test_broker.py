@@ -191,6 +191,19 @@ def test_gives_up_after_bounded_attempts_with_a_clear_error(aws, caplog):
     assert record["outcome"] == "failed" and record["attempts"] == 4 and record["error_code"] in ("Throttling", "InternalFailure")
 
 
+def test_a_refusal_is_not_retried_and_says_what_the_trust_needs(aws, caplog):
+    with FaultProxy(aws, deny=True) as proxy:
+        broker = CredentialBroker(grants("data-ingest"), AmbientCredentials(), endpoint_url=proxy.url, sleep=no_sleep)
+        with caplog.at_level(logging.INFO, logger="agentid.runtime.audit"), pytest.raises(BrokerError) as raised:
+            broker.credentials("use-lake-key")
+    assert proxy.stats.sts_requests == 1 and broker.stats.retries == 0
+    assert raised.value.code == "AccessDenied"
+    assert "refused (attempt 1/5): AccessDenied" in str(raised.value)
+    assert "its trust policy must allow the role itself sts:AssumeRole, sts:TagSession and sts:SetSourceIdentity" in str(raised.value)
+    [record] = [json.loads(r.getMessage()) for r in caplog.records]
+    assert (record["outcome"], record["error_code"], record["tool"]) == ("failed", "AccessDenied", "use-lake-key")
+
+
 def test_unreachable_endpoint_is_a_broker_error_not_a_traceback():
     broker = CredentialBroker(
         grants("report-builder"),
