@@ -2,9 +2,10 @@
 
 A resource that belongs to an agent points at that agent's declaration in the
 stack's agent file (the line of its list item). Anything else, a hand-written
-resource or a stack-level violation, points at the program: the line where the
-resource's class is called with its name (else where the name first appears
-as a string literal), or the first line.
+resource or a stack-level violation, points at the code that declared it: the
+source position the Pulumi SDK reports for the resource when that file is in the
+project, else the program's line where the resource's class is called with its
+name (or where the name first appears as a string literal), else line 1.
 """
 
 from __future__ import annotations
@@ -25,8 +26,14 @@ def location_of(result: PreviewResult, urn: str) -> tuple[str, int]:
             return result.agents_file, result.inventory.agent_line(agent)
     program = project.program_file if project else Path("stacks/__main__.py")
     resource = result.resource(urn) if urn else None
+    if resource and project and resource.source_file and _inside(Path(resource.source_file), project.root):
+        return project.relative(resource.source_file), resource.source_line or 1
     line = _declaration_line(str(program), resource.type, resource.name) if resource else 1
     return (project.relative(program) if project else program.as_posix()), line
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root.resolve()) and path.is_file()
 
 
 def _declaration_line(path: str, type_token: str, name: str) -> int:

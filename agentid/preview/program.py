@@ -34,6 +34,8 @@ class Resource:
     parent: str | None
     custom: bool
     dependencies: list[str] = field(default_factory=list)
+    source_file: str | None = None  # absolute path of the code that declared it (the SDK's source position)
+    source_line: int = 0
 
     @property
     def properties(self) -> dict[str, Any]:  # what `AnalyzeStack` sends: at preview, the inputs
@@ -139,10 +141,18 @@ def _child(request_file: str, result_file: str) -> int:
     else:
         result = {"status": "ok", "outputs": run.outputs, "resources": [
             {"urn": r.urn, "type": r.type, "name": r.name, "inputs": r.inputs, "parent": r.parent,
-             "custom": r.custom, "dependencies": list(getattr(r, "dependencies", []))}
+             "custom": r.custom, "dependencies": list(r.dependencies), **_source(r.source_position)}
             for r in run.resources]}
     Path(result_file).write_text(json.dumps(result, default=str))
     return 0
+
+
+def _source(position: tuple[str, int] | None) -> dict[str, Any]:
+    if not position or not position[0].startswith("file://"):
+        return {}
+    from urllib.parse import unquote, urlparse
+
+    return {"source_file": unquote(urlparse(position[0]).path), "source_line": position[1]}
 
 
 if __name__ == "__main__":
