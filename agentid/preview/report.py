@@ -210,7 +210,8 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
                        "agent": result.agent_of.get(r.urn), "cloud": result.cloud_of.get(r.urn)}
                       for r in result.resources],
         "agents": _agents_json(result),
-        "outputs": result.outputs,
+        "outputs": sorted(result.outputs),  # names only: under mocks secret outputs lose their marking
+        "timings": {key: round(value, 3) for key, value in result.timings.items()},
         "violations": violations,
     }
 

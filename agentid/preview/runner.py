@@ -14,6 +14,7 @@ unless every step ran to the end.
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from collections.abc import Sequence
@@ -72,6 +73,7 @@ class PreviewResult:
     error: str | None = None
     error_kind: str | None = None  # config | spec | program | pack
     spec_problems: list[SpecProblem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: "program", "pack:<name>"
 
     @property
     def violations(self) -> list[Violation]:
@@ -129,7 +131,9 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
             cleanup.callback(_close_when_started, future)
 
         progress.step(f"running the program {project.relative(project.program_file)} for stack {request.stack}")
+        started_at = time.perf_counter()
         outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout)
+        result.timings["program"] = time.perf_counter() - started_at
         result.resources, result.outputs = outcome.resources, outcome.outputs
         result.agent_of, result.cloud_of = attribute(result.resources)
         _load_inventory(project, config, result)
@@ -142,10 +146,12 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
             def config_for(info: AnalyzerInfo, index: int = index, pack_dir: Path = pack_dir) -> tuple[dict, str]:
                 return _pack_config(config, info, pack_dir, file_configs, index, project)
 
+            started_at = time.perf_counter()
             result.packs.append(analyze_with_pack(
                 future.result(), result.resources, config_for=config_for,
                 on_pack_started=started, on_resource_done=progress.advance,
             ))
+            result.timings[f"pack:{result.packs[-1].name}"] = time.perf_counter() - started_at
 
 
 def _close_when_started(future: Future) -> None:
