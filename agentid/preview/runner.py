@@ -71,9 +71,10 @@ class PreviewResult:
     agents_file: str | None = None  # relative to the project root
     packs: list[PackRun] = field(default_factory=list)
     error: str | None = None
-    error_kind: str | None = None  # config | spec | program | pack
+    error_kind: str | None = None  # config | spec | program | pack | internal
     spec_problems: list[SpecProblem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds: "program", "pack:<name>"
+    _by_urn: dict[str, Resource] = field(default_factory=dict, repr=False)
 
     @property
     def violations(self) -> list[Violation]:
@@ -94,7 +95,9 @@ class PreviewResult:
         return {EXIT_PASS: "pass", EXIT_VIOLATIONS: "fail", EXIT_ERROR: "error"}[self.exit_code]
 
     def resource(self, urn: str) -> Resource | None:
-        return next((r for r in self.resources if r.urn == urn), None)
+        if len(self._by_urn) != len(self.resources):
+            self._by_urn = {r.urn: r for r in self.resources}
+        return self._by_urn.get(urn)
 
 
 def run_preview(request: PreviewRequest, progress: Progress | None = None) -> PreviewResult:
@@ -111,6 +114,9 @@ def run_preview(request: PreviewRequest, progress: Progress | None = None) -> Pr
     except PackError as error:
         result.error, result.error_kind = str(error), "pack"
         result.packs = []  # a partial verdict is no verdict
+    except Exception as error:  # noqa: BLE001 - a bug of the gate itself is no verdict either, never a pass
+        result.error, result.error_kind = f"{type(error).__name__}: {error}", "internal"
+        result.packs = []
     return result
 
 

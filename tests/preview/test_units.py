@@ -129,3 +129,19 @@ def test_tag_shapes() -> None:
     assert tagged_agent({"tags": {"agent": "a"}}) == "a"
     assert tagged_agent({"tags": ["owner=x", "agent:b"]}) == "b"
     assert tagged_agent({"tags": {"agent": ""}}) is None and tagged_agent({}) is None
+
+
+def test_a_bug_in_the_gate_itself_is_no_verdict() -> None:
+    from agentid.preview.runner import EXIT_ERROR, PreviewRequest, run_preview
+
+    class Broken:
+        def step(self, text: str, total: int | None = None) -> None:
+            raise ValueError("progress display broke")
+
+        def advance(self) -> None:
+            pass
+
+    request = PreviewRequest(stack="dev", pack_dirs=[str(REPO / "policy_packs" / "trivial_pack")], start_dir=str(REPO))
+    result = run_preview(request, Broken())
+    assert (result.exit_code, result.error_kind) == (EXIT_ERROR, "internal")
+    assert result.error == "ValueError: progress display broke" and result.packs == []
