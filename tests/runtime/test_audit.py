@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import boto3
 import pytest
 
 from components.loader import load_inventory
+from tests.runtime.cli import agentid, agentid_process
 from tests.runtime.deployed import ACCOUNT, deploy_agent
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,12 +31,9 @@ PINNED_TRUST = {
 WILDCARD = {"Version": "2012-10-17", "Statement": [{"Sid": "Everything", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
 
 
-def agentid(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "agentid.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
-
-
-def audit_json(url: str, inventory: Path = DEV) -> tuple[int, dict]:
-    result = agentid("audit", "aws", "--inventory", str(inventory), "--endpoint-url", url, "--format", "json")
+def audit_json(url: str, inventory: Path = DEV, process: bool = False) -> tuple[int, dict]:
+    run = agentid_process if process else agentid
+    result = run("audit", "aws", "--inventory", str(inventory), "--endpoint-url", url, "--format", "json")
     assert result.returncode in (0, 1), result.stderr
     return result.returncode, json.loads(result.stdout)
 
@@ -84,7 +80,7 @@ def test_finds_a_planted_key_an_undeclared_agent_role_and_an_extra_wildcard_poli
     wildcard = client.create_policy(PolicyName="quick-fix", PolicyDocument=json.dumps(WILDCARD))["Policy"]["Arn"]
     client.attach_role_policy(RoleName="agent-data-ingest", PolicyArn=wildcard)
 
-    code, report = audit_json(deployed)
+    code, report = audit_json(deployed, process=True)
     assert code == 1
     found = sorted((f["rule"], f["agent"], f["principal"], f["level"]) for f in report["findings"])
     user_arn = f"arn:aws:iam::{ACCOUNT}:user/report-builder"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,14 +13,11 @@ from agentid.revoke_aws import revoke_sessions
 from components import naming
 from components.loader import load_inventory
 from components.revocation import aws_revoke_sessions_policy
+from tests.runtime.cli import agentid, agentid_process
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "stacks" / "agents" / "dev.yaml"
 TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-
-
-def agentid(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "agentid.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
 def iam(url: str):
@@ -50,7 +45,7 @@ def issued_before(document: dict) -> dt.datetime:
 def test_revoke_writes_the_deny_with_the_time_of_the_run_and_says_how_to_undo(aws):
     create_role(aws, "report-builder")
     before = utc_now()
-    result = agentid("revoke", "aws", "report-builder", "--inventory", str(DEV), "--endpoint-url", aws)
+    result = agentid_process("revoke", "aws", "report-builder", "--inventory", str(DEV), "--endpoint-url", aws)
     after = utc_now()
     assert result.returncode == 0, result.stderr
     document = revoke_document(aws, "report-builder")
