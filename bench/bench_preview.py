@@ -14,7 +14,8 @@ process so its peak memory is its own:
   them over the same protocol (`Analyze` each, `AnalyzeStack` once).
 
 Printed per size: resources, wall time, peak RSS (largest process), resources
-per second, and the ratio preview / floor (goal <= 1.5). Then a least-squares
+per second, and the ratio preview / floor (goal <= 1.5), with the preview's
+time split into the program run and the pack analysis. Then a least-squares
 line of preview time against agents with its slope, intercept and R^2.
 """
 
@@ -69,8 +70,9 @@ def measure_preview(project: Path, pack: str) -> dict:
     wall = time.perf_counter() - start
     if result.error:
         raise SystemExit(f"preview failed: {result.error}")
+    analysis = sum(seconds for key, seconds in result.timings.items() if key.startswith("pack:"))
     return {"wall": wall, "resources": len(result.resources), "exit": result.exit_code,
-            "violations": len(result.violations)}
+            "violations": len(result.violations), "program": result.timings["program"], "analysis": analysis}
 
 
 def measure_floor(resources: int) -> dict:
@@ -135,7 +137,7 @@ def main() -> None:
         return
 
     print(f"agentid preview benchmark (pack {Path(args.pack).name}; floor: bare mocks + trivial_pack)")
-    print(f"{'agents':>7} {'resources':>9} {'preview s':>10} {'peak MB':>8} {'res/s':>7} "
+    print(f"{'agents':>7} {'resources':>9} {'preview s':>10} {'program':>8} {'packs':>6} {'peak MB':>8} {'res/s':>7} "
           f"{'floor s':>8} {'floor MB':>8} {'ratio':>6}")
     rows = []
     for agents in args.agents:
@@ -145,7 +147,8 @@ def main() -> None:
         floor = _run_child("floor", str(preview["resources"]), args.pack)
         ratio = preview["wall"] / floor["wall"]
         rows.append((agents, preview["wall"]))
-        print(f"{agents:>7} {preview['resources']:>9} {preview['wall']:>10.2f} {preview['peak_mb']:>8.0f} "
+        print(f"{agents:>7} {preview['resources']:>9} {preview['wall']:>10.2f} {preview['program']:>8.2f} "
+              f"{preview['analysis']:>6.2f} {preview['peak_mb']:>8.0f} "
               f"{preview['resources'] / preview['wall']:>7.0f} {floor['wall']:>8.2f} {floor['peak_mb']:>8.0f} "
               f"{ratio:>6.2f}{'' if ratio <= 1.5 else '  (goal <= 1.5: missed)'}", flush=True)
     if len(rows) >= 2:
