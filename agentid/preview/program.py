@@ -140,11 +140,17 @@ def _child(request_file: str, result_file: str) -> int:
                   "traceback": "".join(traceback.format_exception(error)[-12:])}
     else:
         result = {"status": "ok", "outputs": run.outputs, "resources": [
-            {"urn": r.urn, "type": r.type, "name": r.name, "inputs": r.inputs, "parent": r.parent,
-             "custom": r.custom, "dependencies": list(r.dependencies), **_source(r.source_position)}
+            {"urn": _engine_urn(r.urn), "type": r.type, "name": r.name, "inputs": r.inputs,
+             "parent": _engine_urn(r.parent) if r.parent else None, "custom": r.custom,
+             "dependencies": [_engine_urn(d) for d in r.dependencies], **_source(r.source_position)}
             for r in run.resources]}
     Path(result_file).write_text(json.dumps(result, default=str))
     return 0
+
+
+def _engine_urn(urn: str) -> str:
+    """The URN the engine gives a resource: the mock monitor puts the root stack's type in its children's."""
+    return urn.replace("::pulumi:pulumi:Stack$", "::", 1)
 
 
 def _source(position: tuple[str, int] | None) -> dict[str, Any]:

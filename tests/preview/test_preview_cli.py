@@ -129,6 +129,10 @@ def test_mandatory_violations_fail_and_point_at_the_agent_or_the_program(project
     user_line = program.read_text().splitlines().index('aws.iam.User("forbidden")') + 1
     assert program_result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "stacks/__main__.py"
     assert program_result["locations"][0]["physicalLocation"]["region"]["startLine"] == user_line
+    # URNs as the engine forms them (the root stack's type is not part of its children's)
+    assert program_result["properties"]["urn"] == "urn:pulumi:dev::agent-identity-kit::aws:iam/user:User::forbidden"
+    assert agent_result["properties"]["urn"] == ("urn:pulumi:dev::agent-identity-kit::test:index:Agent"
+                                                 "$aws:iam/rolePolicy:RolePolicy::forbidden")
     for result in results:
         urn = result["properties"]["urn"]
         assert "forbidden" in result["message"]["text"] and urn in result["message"]["text"]
