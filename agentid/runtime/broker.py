@@ -178,6 +178,7 @@ class CredentialBroker:
         self._max_pool_connections = max_pool_connections
         self._cache: dict[tuple[str, str], ToolCredentials] = {}
         self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._failures: dict[tuple[str, str], tuple[int, BrokerError]] = {}  # failed issuances so far, the last error
         self._locks_guard = threading.Lock()
         self._stats_lock = threading.Lock()
         self._client: Any = None
@@ -197,10 +198,20 @@ class CredentialBroker:
         key = (grants.agent, tool)
         cached = self._fresh(key)
         if cached is None:
+            failures_seen = self._failures.get(key, (0, None))[0]
             with self._lock_for(key):
                 cached = self._fresh(key)  # another thread may have issued while we waited
                 if cached is None:
-                    cached = self._issue(grants, tool, self._trace_id(trace_id, grants.agent, tool))
+                    count, error = self._failures.get(key, (0, None))
+                    if count > failures_seen:
+                        # The issuance we waited for failed (after its own retries): share its error rather
+                        # than have every waiter retry in turn, which would multiply an outage by the threads.
+                        raise BrokerError(f"{error} (shared with concurrent callers)", grants.agent, tool, error.code)
+                    try:
+                        cached = self._issue(grants, tool, self._trace_id(trace_id, grants.agent, tool))
+                    except BrokerError as failure:
+                        self._failures[key] = (count + 1, failure)
+                        raise
                     self._cache[key] = cached
                     return cached
         self._count(cache_hits=1)

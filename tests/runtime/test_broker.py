@@ -191,6 +191,37 @@ def test_gives_up_after_bounded_attempts_with_a_clear_error(aws, caplog):
     assert record["outcome"] == "failed" and record["attempts"] == 4 and record["error_code"] in ("Throttling", "InternalFailure")
 
 
+def test_waiters_share_a_failed_issuance_instead_of_retrying_in_turn(aws):
+    with FaultProxy(aws, fault_rate=1.0) as proxy:
+        broker = CredentialBroker(
+            grants("report-builder"), AmbientCredentials(), endpoint_url=proxy.url,
+            sleep=lambda _: time.sleep(0.2), retry=RetryPolicy(max_attempts=3),
+        )
+        barrier = threading.Barrier(20)
+        errors: list[BrokerError] = []
+
+        def ask() -> None:
+            barrier.wait()
+            try:
+                broker.credentials("read-sales-exports")
+            except BrokerError as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=ask) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(errors) == 20
+        # one issuance (3 attempts) for 20 callers; a descheduled straggler may start a second one at most
+        assert proxy.stats.sts_requests in (3, 6)
+        shared = [e for e in errors if "shared with concurrent callers" in str(e)]
+        assert len(shared) >= 18 and all(e.code in ("Throttling", "InternalFailure") for e in errors)
+        # once STS recovers, the next call issues again
+        proxy.fault_rate = 0.0
+        assert broker.credentials("read-sales-exports").tool == "read-sales-exports"
+
+
 def test_a_refusal_is_not_retried_and_says_what_the_trust_needs(aws, caplog):
     with FaultProxy(aws, deny=True) as proxy:
         broker = CredentialBroker(grants("data-ingest"), AmbientCredentials(), endpoint_url=proxy.url, sleep=no_sleep)
