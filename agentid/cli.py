@@ -21,7 +21,7 @@ app = typer.Typer(
 )
 
 # Modules under agentid.commands, each with `register(app)`.
-COMMAND_MODULES = ("spec_commands", "preview", "revoke", "audit")
+COMMAND_MODULES = ("spec_commands", "preview", "revoke", "audit", "lint")
 
 
 def _register_commands() -> None:

@@ -1,0 +1,106 @@
+"""Judge standalone documents (IAM policy JSON, Azure role-definition JSON) with the pack's own rules.
+
+`agentid lint` reads a file, `classify` says what it holds, and `lint_document`
+runs the rules that judge that kind of document on a stand-in resource of the
+matching type (an identity policy is judged as an `aws:iam/policy:Policy`, a
+trust policy as a role's `assumeRolePolicy`, ...). Same rules, same verdicts
+as the pack gives at deploy time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .base import Resource, Rule, Violation, run_resource_rule
+from .registry import RULES_BY_ID
+
+IDENTITY_POLICY = "aws-identity-policy"
+TRUST_POLICY = "aws-trust-policy"
+RESOURCE_POLICY = "aws-resource-policy"
+AZURE_ROLE = "azure-role-definition"
+
+# kind -> (stand-in resource type, input holding the document, rules that judge it)
+_TARGETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    IDENTITY_POLICY: ("aws:iam/policy:Policy", "policy",
+                      ("AGID-POL-001", "AGID-AWS-010", "AGID-AWS-011", "AGID-AWS-012", "AGID-AWS-020")),
+    TRUST_POLICY: ("aws:iam/role:Role", "assumeRolePolicy",
+                   ("AGID-POL-001", "AGID-AWS-030", "AGID-AWS-031", "AGID-AWS-032")),
+    RESOURCE_POLICY: ("aws:kms/key:Key", "policy", ("AGID-POL-001", "AGID-AWS-030")),
+    AZURE_ROLE: ("azure-native:authorization:RoleDefinition", "", ("AGID-POL-001", "AGID-AZ-012")),
+}
+# Wrappers the AWS CLI puts around documents (get-role, get-policy-version, get-account-authorization-details).
+_AWS_WRAPPERS = ("PolicyDocument", "AssumeRolePolicyDocument", "Document")
+
+
+class NotADocument(ValueError):
+    """The JSON is neither an IAM policy nor an Azure role definition."""
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    rule: Rule
+    message: str
+
+
+def classify(document: Any) -> tuple[str, Any]:
+    """(kind, the document itself) for a decoded JSON value; raises NotADocument."""
+    if isinstance(document, dict):
+        for wrapper in _AWS_WRAPPERS:
+            if isinstance(document.get(wrapper), (dict, str)) and "Statement" not in document:
+                return classify_policy(document[wrapper])
+        if "Statement" in document:
+            return classify_policy(document)
+        body = document.get("properties") if isinstance(document.get("properties"), dict) else document
+        if any(key in body for key in ("permissions", "Permissions", "Actions", "actions", "DataActions", "dataActions")):
+            return AZURE_ROLE, document
+    raise NotADocument("not an IAM policy (no Statement) or an Azure role definition (no permissions/Actions)")
+
+
+def classify_policy(document: Any) -> tuple[str, Any]:
+    if isinstance(document, str):
+        import json
+
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return IDENTITY_POLICY, document  # AGID-POL-001 will say why
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    statements = statements if isinstance(statements, list) else [statements]
+    with_principal = [s for s in statements if isinstance(s, dict) and ("Principal" in s or "NotPrincipal" in s)]
+    if not with_principal:
+        return IDENTITY_POLICY, document
+    with_resource = [s for s in with_principal if "Resource" in s or "NotResource" in s]
+    return (RESOURCE_POLICY if with_resource else TRUST_POLICY), document
+
+
+def lint_document(kind: str, document: Any, name: str = "document", config: dict[str, dict] | None = None) -> list[LintFinding]:
+    """Run the rules for `kind` on the document; Unknowns cannot occur in a file."""
+    type_, field, rule_ids = _TARGETS[kind]
+    props = _role_definition_props(document) if kind == AZURE_ROLE else {field: document}
+    resource = Resource(type_, name, f"file:{name}", props)
+    findings = []
+    for rule_id in rule_ids:
+        rule = RULES_BY_ID[rule_id]
+        for outcome in run_resource_rule(rule, resource, (config or {}).get(rule_id)):
+            if isinstance(outcome, Violation):
+                findings.append(LintFinding(rule, outcome.message))
+    return findings
+
+
+def _role_definition_props(document: dict) -> dict[str, Any]:
+    """An ARM / Azure CLI role definition as RoleDefinition resource inputs."""
+    from policy_packs.analysis import RoleDefinitionError, parse_role_definition
+
+    try:
+        definition = parse_role_definition(document)
+    except RoleDefinitionError:
+        body = document.get("properties") if isinstance(document.get("properties"), dict) else document
+        return {"permissions": body.get("permissions", body.get("Permissions", [None]))}  # AGID-POL-001 reports it
+    return {
+        "roleName": definition.name,
+        "permissions": [{"actions": list(p.actions), "notActions": list(p.not_actions),
+                         "dataActions": list(p.data_actions), "notDataActions": list(p.not_data_actions)}
+                        for p in definition.permissions],
+        "assignableScopes": list(definition.assignable_scopes),
+    }

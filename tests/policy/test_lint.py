@@ -1,0 +1,105 @@
+"""`agentid lint`: the pack's analysis on raw policy files, with exit codes and text/json/sarif output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from agentid import cli
+
+cli._register_commands() if not cli.app.registered_commands else None
+runner = CliRunner()
+SUB = "/subscriptions/11111111-2222-4333-8444-555555555555"
+CONTAINER = f"{SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa/blobServices/default/containers/c"
+
+
+def write(tmp_path, name: str, document) -> str:
+    path = tmp_path / name
+    path.write_text(document if isinstance(document, str) else json.dumps(document))
+    return str(path)
+
+
+def lint(*args: str):
+    return runner.invoke(cli.app, ["lint", *args])
+
+
+def statement(**fields):
+    return {"Version": "2012-10-17", "Statement": [fields]}
+
+
+def test_clean_files_exit_0(tmp_path):
+    files = [
+        write(tmp_path, "s3.json", statement(Effect="Allow", Action="s3:GetObject", Resource="arn:aws:s3:::r/p/*")),
+        write(tmp_path, "whoami.json", statement(Effect="Allow", Action="sts:GetCallerIdentity", Resource="*")),
+        write(tmp_path, "deny.json", statement(Effect="Deny", Action="*", Resource="*")),
+        write(tmp_path, "role.json", {"properties": {"roleName": "reader", "assignableScopes": [CONTAINER], "permissions": [
+            {"dataActions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"]}]}}),
+        write(tmp_path, "kms.json", {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*",
+            "Resource": "*"}]}),
+    ]
+    result = lint(*files)
+    assert result.exit_code == 0, result.output
+    assert "0 findings in 0 of 5 files" in result.output
+
+
+def test_findings_exit_1_and_name_rules(tmp_path):
+    admin = write(tmp_path, "admin.json", statement(Effect="Allow", Action="*", Resource="*"))
+    trust = write(tmp_path, "trust.json", {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"},
+        "Action": "sts:AssumeRoleWithWebIdentity"}]})
+    azure = write(tmp_path, "owner.json", {"Name": "too-much", "Actions": ["Microsoft.Authorization/*"],
+                                           "AssignableScopes": [SUB]})
+    wrapped = write(tmp_path, "cli.json", {"PolicyVersion": None, "PolicyDocument": statement(
+        Effect="Allow", NotAction="iam:*", Resource="*")})
+    result = lint(admin, trust, azure, wrapped)
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert any(line.startswith(f"{admin}: AGID-AWS-010 [critical]") for line in lines)
+    assert any(line.startswith(f"{admin}: AGID-AWS-020") for line in lines)
+    assert any(line.startswith(f"{trust}: AGID-AWS-031") for line in lines)
+    assert sum(line.startswith(f"{azure}: AGID-AZ-012") for line in lines) == 2
+    assert any(line.startswith(f"{wrapped}: AGID-AWS-011") for line in lines)
+
+
+def test_malformed_policy_is_a_finding_not_a_crash(tmp_path):
+    path = write(tmp_path, "p.json", {"Version": "2012-10-17", "Statement": [{"Effect": "Permit", "Action": "s3:*"}]})
+    result = lint(path)
+    assert result.exit_code == 1 and "AGID-POL-001" in result.output
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{nope", "invalid JSON"),
+    ('{"hello": "world"}', "not an IAM policy"),
+    ("[1, 2]", "not an IAM policy"),
+])
+def test_unreadable_input_exits_2_with_one_line(tmp_path, content, message):
+    path = write(tmp_path, "x.json", content)
+    result = lint(path)
+    assert result.exit_code == 2
+    assert [line for line in result.output.splitlines() if line.startswith(path)] == [
+        next(line for line in result.output.splitlines() if message in line)]
+
+
+def test_missing_file_exits_2(tmp_path):
+    result = lint(str(tmp_path / "absent.json"))
+    assert result.exit_code == 2 and "cannot read" in result.output
+
+
+def test_json_and_sarif_formats(tmp_path):
+    admin = write(tmp_path, "admin.json", statement(Effect="Allow", Action=["s3:*", "ssm:SendCommand"], Resource="*"))
+    as_json = json.loads(lint("--format", "json", admin).stdout)
+    assert {r["rule"] for r in as_json} == {"AGID-AWS-010", "AGID-AWS-020"}
+    assert all(r["file"] == admin and r["kind"] == "aws-identity-policy" for r in as_json)
+
+    result = lint("--format", "sarif", admin)
+    assert result.exit_code == 1
+    log = json.loads(result.stdout)
+    assert log["version"] == "2.1.0"
+    run = log["runs"][0]
+    assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == ["AGID-AWS-010", "AGID-AWS-020"]
+    assert {r["ruleId"] for r in run["results"]} == {"AGID-AWS-010", "AGID-AWS-020"}
+    assert all(r["level"] == "error" for r in run["results"])
+    assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("admin.json")
