@@ -147,11 +147,12 @@ class _RecordingMocks(pulumi.runtime.Mocks):
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
     """The mock monitor, keeping every registration with its parent."""
 
-    def __init__(self, mocks: _RecordingMocks):
+    def __init__(self, mocks: _RecordingMocks, on_register: Callable[[RegisteredResource], None] | None = None):
         super().__init__(mocks)
         self.recording_mocks = mocks
         self.registered: list[RegisteredResource] = []
         self.lock = threading.Lock()
+        self.on_register = on_register
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)
@@ -173,6 +174,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         )
         with self.lock:
             self.registered.append(record)
+            if self.on_register is not None:
+                self.on_register(record)
         return response
 
 
@@ -186,10 +189,15 @@ def run_program(
     project: str = "agent-identity-kit",
     stack: str = "dev",
     config: dict[str, str] | None = None,
+    on_register: Callable[[RegisteredResource], None] | None = None,
 ) -> ProgramRun:
-    """Run `program` (a function that declares resources) under mocks; raise what it raises."""
+    """Run `program` (a function that declares resources) under mocks; raise what it raises.
+
+    `on_register` is called with each resource as it registers (one call at a time), so a
+    caller can start judging resources while the program still runs.
+    """
     mocks = _RecordingMocks()
-    monitor = _RecordingMonitor(mocks)
+    monitor = _RecordingMonitor(mocks, on_register)
     pulumi_settings.reset_options()
     pulumi_settings.ROOT.set(None)
     _set_config(project, config or {})
