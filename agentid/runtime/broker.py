@@ -195,6 +195,8 @@ class CredentialBroker:
         if tool not in grants.session_policies:
             known = ", ".join(sorted(grants.session_policies))
             raise BrokerError(f"agent '{grants.agent}' has no AWS tool '{tool}' (its AWS tools: {known})", grants.agent, tool)
+        if trace_id is not None:
+            self._check_trace_id(trace_id, grants.agent, tool)  # a caller's bad input is never shared with others
         key = (grants.agent, tool)
         cached = self._fresh(key)
         if cached is None:
@@ -208,7 +210,7 @@ class CredentialBroker:
                         # than have every waiter retry in turn, which would multiply an outage by the threads.
                         raise BrokerError(f"{error} (shared with concurrent callers)", grants.agent, tool, error.code)
                     try:
-                        cached = self._issue(grants, tool, self._trace_id(trace_id, grants.agent, tool))
+                        cached = self._issue(grants, tool, trace_id or current_trace_id())
                     except BrokerError as failure:
                         self._failures[key] = (count + 1, failure)
                         raise
@@ -245,15 +247,14 @@ class CredentialBroker:
         except KeyError:
             raise BrokerError(f"this broker has no grants for agent '{agent}' (it serves {', '.join(sorted(self._grants))})", agent) from None
 
-    def _trace_id(self, trace_id: str | None, agent: str, tool: str) -> str:
-        trace_id = trace_id or current_trace_id()
+    @staticmethod
+    def _check_trace_id(trace_id: str, agent: str, tool: str) -> None:
         if not _TRACE_ID.match(trace_id):
             raise BrokerError(
                 f"trace id '{trace_id}' must be 1-128 letters, digits or _+=.@- (it becomes a session tag and part of the session name)",
                 agent,
                 tool,
             )
-        return trace_id
 
     def _count(self, **increments: int) -> None:
         with self._stats_lock:
