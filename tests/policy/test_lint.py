@@ -91,7 +91,7 @@ def test_missing_file_exits_2(tmp_path):
 def test_json_and_sarif_formats(tmp_path):
     admin = write(tmp_path, "admin.json", statement(Effect="Allow", Action=["s3:*", "ssm:SendCommand"], Resource="*"))
     as_json = json.loads(lint("--format", "json", admin).stdout)
-    assert {r["rule"] for r in as_json} == {"AGID-AWS-010", "AGID-AWS-020"}
+    assert {r["rule"] for r in as_json} == {"AGID-AWS-010", "AGID-AWS-012", "AGID-AWS-020"}
     assert all(r["file"] == admin and r["kind"] == "aws-identity-policy" for r in as_json)
 
     result = lint("--format", "sarif", admin)
@@ -99,7 +99,7 @@ def test_json_and_sarif_formats(tmp_path):
     log = json.loads(result.stdout)
     assert log["version"] == "2.1.0"
     run = log["runs"][0]
-    assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == ["AGID-AWS-010", "AGID-AWS-020"]
-    assert {r["ruleId"] for r in run["results"]} == {"AGID-AWS-010", "AGID-AWS-020"}
-    assert all(r["level"] == "error" for r in run["results"])
+    assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == ["AGID-AWS-010", "AGID-AWS-012", "AGID-AWS-020"]
+    assert {r["ruleId"] for r in run["results"]} == {"AGID-AWS-010", "AGID-AWS-012", "AGID-AWS-020"}
+    assert all(r["level"] == "error" for r in run["results"])  # critical and high
     assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("admin.json")
