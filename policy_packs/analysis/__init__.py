@@ -17,7 +17,7 @@ Grants (for "does the live role hold more than the inventory declares?"):
     effective_grants(documents) -> list[Grant(action, resource, conditional, except_resources)]
     is_allowed(documents, action, arn) -> bool
 
-Lower level: broad_grant_findings, escalation_findings, escalation_methods, trust_findings,
+Lower level: is_denied(action, resource, unconditional_denies), broad_grant_findings, escalation_findings, escalation_methods, trust_findings,
 assignment_findings, federated_credential_findings, is_unbounded, expand.
 """
 
@@ -26,7 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .aws_grants import Grant, broad_grant_findings, expand, is_allowed, statement_actions
+from .aws_grants import Grant, broad_grant_findings, expand, is_denied, statement_actions
+from .aws_grants import is_allowed as _is_allowed
 from .aws_grants import effective_grants as _effective_grants
 from .aws_policy import IDENTITY, RESOURCE, TRUST, PolicyDocument, PolicyParseError, Statement, parse_policy
 from .aws_resources import is_unbounded
@@ -99,11 +100,19 @@ def effective_grants(documents: Iterable[Any]) -> list[Grant]:
     return _effective_grants([_parsed(d, IDENTITY) for d in documents])
 
 
+def is_allowed(documents: Iterable[Any], action: str, arn: str, *, include_conditional: bool = True) -> bool:
+    """Would the identity policies allow `action` on the concrete `arn`? (Unconditional denies win.)
+
+    Raises PolicyParseError for a document that cannot be parsed.
+    """
+    return _is_allowed([_parsed(d, IDENTITY) for d in documents], action, arn, include_conditional=include_conditional)
+
+
 __all__ = [
     "IDENTITY", "RESOURCE", "TRUST", "EscalationMethod", "Finding", "Grant", "PolicyDocument", "PolicyParseError",
     "RoleDefinition", "RoleDefinitionError", "Statement", "assignment_findings", "broad_grant_findings",
     "combined_escalation_findings", "effective_grants", "escalation_findings", "escalation_methods", "expand",
-    "federated_credential_findings", "identity_policy_findings", "is_allowed", "is_unbounded", "parse_policy",
+    "federated_credential_findings", "identity_policy_findings", "is_allowed", "is_denied", "is_unbounded", "parse_policy",
     "parse_role_definition", "role_definition_findings", "role_definition_verdict", "statement_actions",
     "trust_findings", "trust_policy_findings", "unparseable",
 ]
