@@ -323,3 +323,12 @@ def test_bad_input_is_refused_before_any_sts_call(aws, tmp_path):
         AgentGrants("a", "agent-a", {"t": {"Version": "2012-10-17", "Statement": []}})
     with pytest.raises(GrantsError, match="agent 'support-triage' has no AWS tools|session policy"):
         AgentGrants("support-triage", role_arn("support-triage"), {})
+
+
+def test_lifetime_is_measured_on_sts_clock_so_a_skewed_host_clock_does_not_matter(aws):
+    skewed = FakeClock()
+    skewed.now += 3600  # the host clock runs an hour ahead of STS
+    broker = CredentialBroker(grants("report-builder"), AmbientCredentials(), endpoint_url=aws, clock=skewed)
+    issued = broker.credentials("read-sales-exports")
+    assert 890 <= issued.seconds_left(skewed.now) <= 900  # not "already expired"
+    assert broker.credentials("read-sales-exports") is issued

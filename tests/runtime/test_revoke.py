@@ -126,3 +126,36 @@ def test_unknown_agent_malformed_inventory_and_unreachable_endpoint_exit_2(aws, 
         "error: reading role agent-report-builder: cannot reach the IAM endpoint http://127.0.0.1:9 (is the URL right, is it up?)"
     )
     assert iam(aws).list_role_policies(RoleName="agent-report-builder")["PolicyNames"] == []
+
+
+def test_agent_without_aws_tools_has_nothing_to_revoke(aws, tmp_path):
+    oauth_only = tmp_path / "agents.yaml"
+    oauth_only.write_text(
+        "agents:\n"
+        "  - name: chat-helper\n"
+        "    owner: platform\n"
+        "    purpose: Answers questions through one MCP server.\n"
+        "    environment: dev\n"
+        "    review_by: 2099-01-01\n"
+        "    tools:\n"
+        "      - name: search\n"
+        "        oauth: {audience: 'https://mcp.example.com', scopes: [search.read], provider: entra}\n"
+        "    trust:\n"
+        "      - github_actions: {repository: example-org/chat, branch: main}\n"
+    )
+    result = agentid("revoke", "aws", "chat-helper", "--inventory", str(oauth_only), "--endpoint-url", aws)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.strip() == "error: agent 'chat-helper' has no AWS tools, so no AWS role: nothing to revoke on AWS"
+
+
+def test_missing_credentials_exit_2(aws, monkeypatch):
+    create_role(aws, "report-builder")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    result = agentid("revoke", "aws", "report-builder", "--inventory", str(DEV), "--endpoint-url", aws)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: reading role agent-report-builder: no AWS credentials found "
+        "(set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+    )
