@@ -205,12 +205,31 @@ def _boundary_grants(role: RoleInfo, managed: dict[str, object]) -> list[analysi
 
 
 def broad_grant_findings(role: RoleInfo, agent: str, managed: dict[str, object]) -> list[AuditFinding]:
+    """Broad grants one finding each; a policy's privilege-escalation methods in one finding (a full-admin
+    policy enables dozens, and a reviewer needs the list, not dozens of rows)."""
     findings = []
     for source, document in _live_documents(role, managed).items():
-        for finding in analysis.identity_policy_findings(document, source):
+        results = analysis.identity_policy_findings(document, source)
+        escalations = [f for f in results if f.code.startswith("escalation:")]
+        for finding in results:
+            if finding not in escalations:
+                findings.append(AuditFinding(
+                    "broad-grant", agent, role.arn, f"role {role.name}, {source}: {finding}",
+                    detail=f"{finding.code}@{source}:{finding.statement}",
+                ))
+        if len(escalations) == 1:
+            [finding] = escalations
             findings.append(AuditFinding(
-                "broad-grant", agent, role.arn, f"role {role.name}, {source}: {finding}",
-                detail=f"{finding.code}@{source}:{finding.statement}",
+                "broad-grant", agent, role.arn, f"role {role.name}, {source}: {finding}", detail=f"{finding.code}@{source}",
+            ))
+        elif escalations:
+            methods = [f.code.split(":", 1)[1] for f in escalations]
+            shown = ", ".join(methods[:EXAMPLES_SHOWN * 2])
+            more = f" and {len(methods) - EXAMPLES_SHOWN * 2} more" if len(methods) > EXAMPLES_SHOWN * 2 else ""
+            findings.append(AuditFinding(
+                "broad-grant", agent, role.arn,
+                f"role {role.name}, {source}: allows {len(methods)} privilege-escalation methods: {shown}{more}",
+                detail=f"escalation@{source}",
             ))
     return findings
 
