@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import boto3
@@ -176,3 +177,14 @@ def test_bad_inventory_and_unreachable_endpoint_exit_2_with_one_line(aws, tmp_pa
     assert unreachable.stderr.strip() == (
         "error: listing the account's IAM details: cannot reach the IAM endpoint http://127.0.0.1:9 (is the URL right, is it up?)"
     )
+
+
+def test_a_full_admin_policy_is_three_findings_not_dozens(deployed):
+    iam(deployed).put_role_policy(RoleName="agent-deploy-reviewer", PolicyName="admin", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    code, report = audit_json(deployed)
+    assert code == 1
+    details = sorted(f["detail"] for f in report["findings"])
+    assert details == ["escalation@inline policy admin", "full-admin@inline policy admin:Statement[0]", "inline policy admin"]
+    escalation = next(f for f in report["findings"] if f["detail"].startswith("escalation@"))
+    assert re.match(r"role agent-deploy-reviewer, inline policy admin: allows \d\d+ privilege-escalation methods: \w+", escalation["message"])
