@@ -332,3 +332,12 @@ def test_lifetime_is_measured_on_sts_clock_so_a_skewed_host_clock_does_not_matte
     issued = broker.credentials("read-sales-exports")
     assert 890 <= issued.seconds_left(skewed.now) <= 900  # not "already expired"
     assert broker.credentials("read-sales-exports") is issued
+
+
+def test_the_runtime_library_imports_no_pulumi_and_no_sdk_until_used():
+    import subprocess
+    import sys
+
+    code = "import sys, agentid.runtime; print(sorted({m.split('.')[0] for m in sys.modules} & {'pulumi', 'pulumi_aws', 'boto3', 'components', 'policy_packs'}))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2])
+    assert result.stdout.strip() == "[]", result.stderr
