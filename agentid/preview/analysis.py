@@ -3,8 +3,8 @@
 The pack is started as the engine starts it (`agentid.analyzer_client`), told
 the stack's project and name through the same environment variables, configured
 with the reconciled config (`pack_config`), then asked `Analyze` for each
-resource (a few calls in flight, so the pack's gRPC workers stay busy) and
-`AnalyzeStack` once for the whole stack.
+resource as the program registers it (a few calls in flight, so the pack's gRPC
+workers stay busy) and `AnalyzeStack` once for the whole stack.
 
 Anything that is not a well-formed verdict fails closed with `PackError`: a pack
 with no policies, a violation of a policy the pack did not declare, or a
@@ -14,7 +14,7 @@ violation about a resource that is not in the stack.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,51 +54,75 @@ class PackRun:
     violations: tuple[Violation, ...]
 
 
-def start_pack(pack_dir: Path, *, env: dict[str, str], timeout: float) -> PackProcess:
-    """Start a pack as the engine does; `timeout` bounds the start and every later call."""
-    return PackProcess.start(pack_dir, timeout=timeout, call_timeout=timeout, env=env)
+class PackSession:
+    """One pack judging a stack whose resources arrive while the program still runs.
 
+    The pack starts, answers `GetAnalyzerInfo` and is configured in the background;
+    `submit` queues an `Analyze` (at most IN_FLIGHT at a time, each waiting until the
+    pack is ready); `finish` collects every answer, sends `AnalyzeStack` and returns
+    the verdict. `close` stops the pack and drops whatever is still queued.
+    """
 
-def analyze_with_pack(
-    pack: PackProcess,
-    resources: Sequence[Resource],
-    *,
-    config_for: Callable[[AnalyzerInfo], tuple[dict[str, dict[str, Any]], str]],
-    on_pack_started: Callable[[AnalyzerInfo], None] = lambda info: None,
-    on_resource_done: Callable[[], None] = lambda: None,
-) -> PackRun:
-    """Run a started pack over the stack; raise PackError (or ConfigError for its config) if no verdict can be had."""
-    try:
-        info = pack.info()
+    def __init__(self, pack_dir: Path, *, env: dict[str, str], timeout: float,
+                 config_for: Callable[[AnalyzerInfo], tuple[dict[str, dict[str, Any]], str]],
+                 on_ready: Callable[[AnalyzerInfo], None] = lambda info: None,
+                 on_resource_done: Callable[[], None] = lambda: None) -> None:
+        self.pack_dir = pack_dir
+        self.pack: PackProcess | None = None
+        self._on_resource_done = on_resource_done
+        self._pool = ThreadPoolExecutor(IN_FLIGHT + 1, thread_name_prefix=f"pack-{pack_dir.name}")
+        self._ready = self._pool.submit(self._prepare, env, timeout, config_for, on_ready)
+        self._submitted: dict[str, Future] = {}
+
+    def _prepare(self, env: dict[str, str], timeout: float, config_for: Callable, on_ready: Callable) -> tuple:
+        self.pack = PackProcess.start(self.pack_dir, timeout=timeout, call_timeout=timeout, env=env)
+        info = self.pack.info()
         if not info.policies:
-            raise PackError(f"policy pack {info.name} ({pack.pack_dir}) declares no policies: it cannot judge anything")
+            raise PackError(f"policy pack {info.name} ({self.pack_dir}) declares no policies: it cannot judge anything")
         config = reconcile(info, *config_for(info))
-        pack.configure(config)
-        on_pack_started(info)
+        self.pack.configure(config)
+        on_ready(info)
+        return info, config
 
-        def analyze_one(resource: Resource) -> list[Diagnostic]:
-            found = pack.analyze(resource.type, resource.name, resource.urn, resource.inputs, parent=resource.parent)
-            on_resource_done()
-            return found
+    def submit(self, resource: Resource) -> None:
+        if resource.urn not in self._submitted:
+            self._submitted[resource.urn] = self._pool.submit(self._analyze, resource)
 
-        diagnostics: list[tuple[Diagnostic, str]] = []
-        pool = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="analyze")
+    def _analyze(self, resource: Resource) -> list[Diagnostic]:
+        self._ready.result()
+        found = self.pack.analyze(resource.type, resource.name, resource.urn, resource.inputs, parent=resource.parent)
+        self._on_resource_done()
+        return found
+
+    def finish(self, resources: Sequence[Resource]) -> PackRun:
+        """Every resource's answer (analysing any that was not streamed), then `AnalyzeStack`; the verdict."""
         try:
-            for resource, found in zip(resources, pool.map(analyze_one, resources)):
-                diagnostics += [(d, resource.urn) for d in found]
-        finally:  # on a failure, drop the queued calls: each would wait out its deadline on a hung pack
-            pool.shutdown(wait=False, cancel_futures=True)
-        diagnostics += [(d, "") for d in pack.analyze_stack(resources)]
-    except PackError as error:
-        raise _explained(pack, error) from None
+            info, config = self._ready.result()
+            for resource in resources:
+                self.submit(resource)
+            diagnostics: list[tuple[Diagnostic, str]] = []
+            for resource in resources:
+                diagnostics += [(d, resource.urn) for d in self._submitted[resource.urn].result()]
+            diagnostics += [(d, "") for d in self.pack.analyze_stack(resources)]
+        except PackError as error:
+            raise _explained(self.pack, error) if self.pack else error from None
+        known_urns = {r.urn for r in resources}
+        violations = tuple(
+            _to_violation(info, diagnostic, subject, known_urns)
+            for diagnostic, subject in diagnostics
+            if diagnostic.enforcement_level != "disabled"
+        )
+        return PackRun(info.name, info.version, str(self.pack_dir), info.policies, config, violations)
 
-    known_urns = {r.urn for r in resources}
-    violations = tuple(
-        _to_violation(info, diagnostic, subject, known_urns)
-        for diagnostic, subject in diagnostics
-        if diagnostic.enforcement_level != "disabled"
-    )
-    return PackRun(info.name, info.version, str(pack.pack_dir), info.policies, config, violations)
+    def close(self) -> None:
+        # Queued calls are dropped: each would wait out its deadline on a hung pack.
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        try:
+            self._ready.result(timeout=0) if self._ready.done() else self._ready.cancel()
+        except BaseException:  # noqa: BLE001 - a failed start has nothing to stop
+            pass
+        if self.pack is not None:
+            self.pack.close()
 
 
 def _explained(pack: PackProcess, error: PackError) -> PackError:

@@ -3,8 +3,9 @@
 A program may raise, call `sys.exit`, crash the interpreter, print to stdout or
 never finish. The gate therefore runs it in a fresh interpreter
 (`python -m agentid.preview.program REQUEST RESULT`) with a deadline: the child
-runs `agentid.mock_engine.run_program_dir` and writes one JSON result file;
-the parent reads it. No result file, a non-zero exit or the deadline passing
+runs `agentid.mock_engine.run_program_dir`, streams each resource as it
+registers down a pipe (so packs can judge it at once), and writes one JSON
+result file at the end; the parent reads both. No result file, a non-zero exit or the deadline passing
 are all failures (fail closed), reported with the tail of the child's stderr.
 """
 
@@ -15,7 +16,9 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,25 +72,40 @@ class ProgramError(Exception):
 
 
 def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeout: float,
-                 python: str | None = None) -> ProgramOutcome:
-    """Run the project's program for `stack` in a child interpreter; raise ProgramError on any failure."""
+                 on_resource: Callable[[Resource], None] | None = None, python: str | None = None) -> ProgramOutcome:
+    """Run the project's program for `stack` in a child interpreter; raise ProgramError on any failure.
+
+    `on_resource` sees each resource as the program registers it (from a pipe the child writes
+    one JSON line to per resource), so packs can judge it while the program still runs.
+    """
     with tempfile.TemporaryDirectory(prefix="agentid-preview-") as scratch:
         request_file, result_file = Path(scratch, "request.json"), Path(scratch, "result.json")
+        stream_read, stream_write = os.pipe()
         request_file.write_text(json.dumps({
             "root": str(project.root), "main": str(project.main_dir), "project": project.name,
-            "stack": stack, "config": config,
+            "stack": stack, "config": config, "stream_fd": stream_write,
         }))
         with open(Path(scratch, "stdout"), "w+b") as stdout, open(Path(scratch, "stderr"), "w+b") as stderr:
             command = [python or sys.executable, "-m", "agentid.preview.program", str(request_file), str(result_file)]
             try:
-                completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                                           timeout=timeout, cwd=project.root, env=_child_env(project))
+                process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                                           cwd=project.root, env=_child_env(project), pass_fds=(stream_write,))
+            finally:
+                os.close(stream_write)
+            reader = threading.Thread(target=_read_stream, args=(stream_read, on_resource), daemon=True)
+            reader.start()
+            try:
+                returncode = process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
                 raise ProgramError(f"the program did not finish within {timeout:g} s (a hang, or raise --timeout)"
                                    + _tail(stderr)) from None
+            finally:
+                reader.join(timeout=30)
             result = _read_result(result_file)
             if result is None:
-                raise ProgramError(f"the program process exited with code {completed.returncode} without a result"
+                raise ProgramError(f"the program process exited with code {returncode} without a result"
                                    " (it crashed or called exit)" + _tail(stderr))
     if result["status"] == "spec_error":
         problems = [SpecProblem(project.relative(Path(project.main_dir, p["file"])), p["line"], p["path"], p["message"])
@@ -97,6 +115,14 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
         raise ProgramError(f"the program raised {result['error']}\n{result['traceback']}")
     resources = [Resource(**r) for r in result["resources"]]
     return ProgramOutcome(resources=resources, outputs=result["outputs"])
+
+
+def _read_stream(fd: int, on_resource: Callable[[Resource], None] | None) -> None:
+    """Hand each streamed resource to `on_resource`; always drain the pipe so the child never blocks on it."""
+    with os.fdopen(fd, "r", encoding="utf-8") as stream:
+        for line in stream:
+            if on_resource is not None and line.strip():
+                on_resource(Resource(**json.loads(line)))
 
 
 def _child_env(project: Project) -> dict[str, str]:
@@ -129,9 +155,16 @@ def _child(request_file: str, result_file: str) -> int:
 
     from agentid.mock_engine import run_program_dir
 
+    stream = os.fdopen(request["stream_fd"], "w", encoding="utf-8") if "stream_fd" in request else None
+
+    def stream_resource(record: Any) -> None:  # called under the monitor's lock: one line at a time
+        if stream is not None:
+            stream.write(json.dumps(_serialise(record), default=str) + "\n")
+            stream.flush()
+
     try:
         run = run_program_dir(request["main"], project=request["project"], stack=request["stack"],
-                              config=request["config"])
+                              config=request["config"], on_register=stream_resource)
     except SpecLoadError as error:
         result = {"status": "spec_error", "errors": [
             {"file": e.file, "line": e.line, "path": e.path, "message": e.message} for e in error.errors]}
@@ -139,13 +172,18 @@ def _child(request_file: str, result_file: str) -> int:
         result = {"status": "program_error", "error": f"{type(error).__name__}: {error}",
                   "traceback": "".join(traceback.format_exception(error)[-12:])}
     else:
-        result = {"status": "ok", "outputs": run.outputs, "resources": [
-            {"urn": _engine_urn(r.urn), "type": r.type, "name": r.name, "inputs": r.inputs,
-             "parent": _engine_urn(r.parent) if r.parent else None, "custom": r.custom,
-             "dependencies": [_engine_urn(d) for d in r.dependencies], **_source(r.source_position)}
-            for r in run.resources]}
+        result = {"status": "ok", "outputs": run.outputs, "resources": [_serialise(r) for r in run.resources]}
+    if stream is not None:
+        stream.close()
     Path(result_file).write_text(json.dumps(result, default=str))
     return 0
+
+
+def _serialise(record: Any) -> dict[str, Any]:
+    """A mock_engine.RegisteredResource as the fields of `Resource`."""
+    return {"urn": _engine_urn(record.urn), "type": record.type, "name": record.name, "inputs": record.inputs,
+            "parent": _engine_urn(record.parent) if record.parent else None, "custom": record.custom,
+            "dependencies": [_engine_urn(d) for d in record.dependencies], **_source(record.source_position)}
 
 
 def _engine_urn(urn: str) -> str:

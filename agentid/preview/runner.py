@@ -3,7 +3,8 @@
 1. Find the project (`Pulumi.yaml`) and read the stack's config.
 2. Run the program under mocks in a child process (`program.run_isolated`).
 3. Load the stack's agent file for the inventory summary and SARIF locations.
-4. Run each policy pack over every resource (`analysis.analyze_with_pack`).
+4. Run each policy pack over every resource (`analysis.PackSession`), streaming
+   resources to the packs while the program still runs.
 
 Exit code: 0 when no mandatory violation, 1 when there is one, 2 when no
 verdict could be reached (project/config/spec/program error, or a pack that
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import json
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from agentid.analyzer_client import AnalyzerInfo, PackError
-from agentid.preview.analysis import PackRun, Violation, analyze_with_pack, start_pack
+from agentid.preview.analysis import PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
 from agentid.preview.pack_config import parse_config, read_config_file
 from agentid.preview.program import ProgramError, Resource, SpecProblem, run_isolated
@@ -129,40 +129,37 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
                           "policy packs: each config file goes with the --policy-pack at the same position")
     file_configs = [read_config_file(f) for f in request.pack_config_files]
 
-    # The packs start while the program runs: each takes about as long as a program's imports.
+    # The packs start while the program runs, and judge each resource as soon as it registers.
     env = _engine_env(project, config)
-    with ExitStack() as cleanup, ThreadPoolExecutor(len(pack_dirs), thread_name_prefix="pack-start") as pool:
-        starting = [pool.submit(start_pack, d, env=env, timeout=request.timeout) for d in pack_dirs]
-        for future in starting:
-            cleanup.callback(_close_when_started, future)
+    with ExitStack() as cleanup:
+        sessions = []
+        for index, pack_dir in enumerate(pack_dirs):
+            def config_for(info: AnalyzerInfo, index: int = index, pack_dir: Path = pack_dir) -> tuple[dict, str]:
+                return _pack_config(config, info, pack_dir, file_configs, index, project)
 
-        progress.step(f"running the program {project.relative(project.program_file)} for stack {request.stack}")
+            session = PackSession(pack_dir, env=env, timeout=request.timeout, config_for=config_for,
+                                  on_resource_done=progress.advance)
+            cleanup.callback(session.close)
+            sessions.append(session)
+
+        def judge(resource: Resource) -> None:
+            for session in sessions:
+                session.submit(resource)
+
+        progress.step(f"running {project.relative(project.program_file)} for stack {request.stack}, "
+                      f"judging each resource with {len(sessions)} policy pack{'s' * (len(sessions) != 1)}")
         started_at = time.perf_counter()
-        outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout)
+        outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout, on_resource=judge)
         result.timings["program"] = time.perf_counter() - started_at
         result.resources, result.outputs = outcome.resources, outcome.outputs
         result.agent_of, result.cloud_of = attribute(result.resources)
         _load_inventory(project, config, result)
 
-        for index, (pack_dir, future) in enumerate(zip(pack_dirs, starting)):
-            def started(info: AnalyzerInfo) -> None:
-                progress.step(f"analysing {len(result.resources)} resources with {info.name} {info.version}".rstrip(),
-                              total=len(result.resources))
-
-            def config_for(info: AnalyzerInfo, index: int = index, pack_dir: Path = pack_dir) -> tuple[dict, str]:
-                return _pack_config(config, info, pack_dir, file_configs, index, project)
-
+        progress.step(f"finishing the analysis of {len(result.resources)} resources", total=None)
+        for session in sessions:
             started_at = time.perf_counter()
-            result.packs.append(analyze_with_pack(
-                future.result(), result.resources, config_for=config_for,
-                on_pack_started=started, on_resource_done=progress.advance,
-            ))
+            result.packs.append(session.finish(result.resources))
             result.timings[f"pack:{result.packs[-1].name}"] = time.perf_counter() - started_at
-
-
-def _close_when_started(future: Future) -> None:
-    if future.exception() is None:
-        future.result().close()
 
 
 def _pack_dir(project: Project, name: str) -> Path:
