@@ -106,9 +106,12 @@ def _child_main(kind: str, argument: str, pack: str) -> None:
 
 
 def _run_child(kind: str, argument: str, pack: str) -> dict:
-    output = subprocess.run([sys.executable, __file__, "--measure", kind, argument, "--pack", pack],
-                            check=True, capture_output=True, text=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    completed = subprocess.run([sys.executable, __file__, "--measure", kind, argument, "--pack", pack],
+                               capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise SystemExit(f"{kind} {argument} failed (exit {completed.returncode}):\n{completed.stdout}\n"
+                         f"{completed.stderr[-3000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 # --- the report ----------------------------------------------------------------------------------
