@@ -31,8 +31,11 @@ def audit_aws(
     format: Annotated[AuditFormat, typer.Option("--format", "-f", help="Output format.")] = AuditFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")] = None,
 ) -> None:
-    """Report agent identities the inventory does not know, inventory agents missing from the account,
-    IAM users and access keys of agents, roles granting more than declared, and weak trust policies.
+    """Compare a live AWS account's agent identities with the inventory.
+
+    Reports agent identities the inventory does not know, inventory agents missing
+    from the account, IAM users and access keys of agents, roles whose live
+    policies grant more than declared or too broadly, and weak trust policies.
 
     Exit 0 when clean, 1 on findings, 2 on a bad inventory or an unreachable account.
     """
