@@ -31,13 +31,15 @@ def lint(
     format: Annotated[LintFormat, typer.Option("--format", "-f", help="Output format.")] = LintFormat.text,
 ) -> None:
     """Judge IAM policies and Azure role definitions: broad grants, escalation, weak trust, unreadable documents."""
-    from policy_packs.rules.files import NotADocument, classify, lint_document
+    from policy_packs.rules.files import AZURE_ROLE, NotADocument, classify, lint_document
 
     results: list[dict] = []
     invalid = False
     for file in files:
         try:
-            kind, document = classify(json.loads(file.read_text(encoding="utf-8")))
+            text = file.read_text(encoding="utf-8")
+            decoded = json.loads(text)
+            kind, document = classify(decoded)
         except (OSError, UnicodeDecodeError) as error:
             typer.echo(f"{file}: cannot read: {getattr(error, 'strerror', None) or error}", err=True)
             invalid = True
@@ -47,6 +49,8 @@ def lint(
             typer.echo(f"{file}: {reason}", err=True)
             invalid = True
             continue
+        if document is decoded and kind != AZURE_ROLE:
+            document = text  # the rules parse JSON text once and share it
         for finding in lint_document(kind, document, file.name):
             results.append({"file": str(file), "kind": kind, "rule": finding.rule.id, "title": finding.rule.title,
                             "severity": finding.rule.severity, "message": finding.message})

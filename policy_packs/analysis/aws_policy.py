@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from .values import as_list, is_unknown
@@ -79,9 +79,18 @@ class Statement:
     def allows(self) -> bool:
         return self.effect == "Allow"
 
+    @cached_property
+    def _action_matchers(self) -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
+        """Literal action names (lower-cased) and compiled wildcard patterns, built once per statement."""
+        literal = frozenset(p.lower() for p in self.actions if "*" not in p and "?" not in p)
+        wildcards = tuple(action_pattern_regex(p) for p in self.actions if "*" in p or "?" in p)
+        return literal, wildcards
+
     def matches_action(self, action: str) -> bool:
         """Does this statement apply to `action` ("iam:PassRole"), honouring NotAction?"""
-        hit = any(action_pattern_regex(pattern).match(action.lower()) for pattern in self.actions)
+        literal, wildcards = self._action_matchers
+        lowered = action.lower()
+        hit = lowered in literal or any(regex.match(lowered) for regex in wildcards)
         return hit != self.not_action
 
 
@@ -99,7 +108,22 @@ def action_pattern_regex(pattern: str) -> re.Pattern[str]:
 
 
 def parse_policy(document: Any, kind: str = IDENTITY) -> PolicyDocument:
-    """Parse a policy given as a JSON string or an already-decoded object."""
+    """Parse a policy given as a JSON string or an already-decoded object.
+
+    JSON strings (how the engine sends policy inputs) are parsed once and
+    remembered: several rules judge the same document.
+    """
+    if isinstance(document, str):
+        return _parse_text(document, kind)
+    return _parse(document, kind)
+
+
+@lru_cache(maxsize=512)
+def _parse_text(text: str, kind: str) -> PolicyDocument:
+    return _parse(text, kind)
+
+
+def _parse(document: Any, kind: str) -> PolicyDocument:
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     if is_unknown(document):

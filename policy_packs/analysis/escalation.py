@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from .aws_policy import Condition, Statement
+from .aws_policy import Condition, Statement, action_pattern_regex
 from .aws_grants import is_denied
 from .aws_resources import is_unbounded
 from .findings import Finding
@@ -132,10 +132,17 @@ def granting_statements(requirement: Requirement, statements: Sequence[LabelledS
 def escalation_findings(statements: Sequence[LabelledStatement]) -> list[Finding]:
     """One finding per known escalation method the statements, taken together, make possible."""
     findings = []
+    memo: dict[Requirement, list[LabelledStatement]] = {}  # methods share requirements (iam:PassRole ...)
+    # Fast pre-check: which required actions does any Allow mention at all? Most methods stop here.
+    mentioned = frozenset().union(*(_required_actions_of(s.statement) for s in statements if s.statement.allows))
     for method in escalation_methods():
+        if not all(r.action.lower() in mentioned for r in method.requires):
+            continue
         granted = []
         for requirement in method.requires:
-            grants = granting_statements(requirement, statements)
+            if requirement not in memo:
+                memo[requirement] = granting_statements(requirement, statements)
+            grants = memo[requirement]
             if not grants:
                 break
             granted.append((requirement.action, grants[0].label))
@@ -147,6 +154,25 @@ def escalation_findings(statements: Sequence[LabelledStatement]) -> list[Finding
                 statement=granted[0][1],
             ))
     return findings
+
+
+@lru_cache(maxsize=1)
+def _required_actions() -> frozenset[str]:
+    return frozenset(r.action.lower() for m in escalation_methods() for r in m.requires)
+
+
+@lru_cache(maxsize=4096)
+def _required_matching(pattern: str) -> frozenset[str]:
+    """The required actions an action pattern names (lower-cased pattern)."""
+    if "*" not in pattern and "?" not in pattern:
+        return frozenset({pattern}) & _required_actions()
+    regex = action_pattern_regex(pattern)
+    return frozenset(a for a in _required_actions() if regex.match(a))
+
+
+def _required_actions_of(statement: Statement) -> frozenset[str]:
+    named = frozenset().union(*(_required_matching(p.lower()) for p in statement.actions))
+    return _required_actions() - named if statement.not_action else named
 
 
 def labelled(source: str, statements: Sequence[Statement]) -> list[LabelledStatement]:
