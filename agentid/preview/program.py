@@ -121,8 +121,12 @@ def _read_stream(fd: int, on_resource: Callable[[Resource], None] | None) -> Non
     """Hand each streamed resource to `on_resource`; always drain the pipe so the child never blocks on it."""
     with os.fdopen(fd, "r", encoding="utf-8") as stream:
         for line in stream:
-            if on_resource is not None and line.strip():
+            if on_resource is None or not line.strip():
+                continue
+            try:
                 on_resource(Resource(**json.loads(line)))
+            except Exception:  # noqa: BLE001 - stop streaming, keep draining: the final result file is the record
+                on_resource = None
 
 
 def _child_env(project: Project) -> dict[str, str]:
