@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from agentid.aws_audit.collect import AccountSnapshot, RoleInfo, UserInfo
+from agentid.aws_audit.trust_drift import declared_trust, undeclared_trust
 from components import naming
 from components.aws import permissions
 from components.spec import Agent, Inventory
@@ -30,6 +31,7 @@ RULES: dict[str, tuple[str, str]] = {
     "excess-grant": ("error", "An agent role's live policies grant more than the inventory declares"),
     "broad-grant": ("error", "An agent role's live policy holds a broad grant or a privilege-escalation path"),
     "weak-trust": ("error", "An agent role's trust policy lets too many principals assume it"),
+    "undeclared-trust": ("error", "An agent role's trust policy admits a workload the inventory does not declare"),
 }
 EXAMPLES_SHOWN = 5
 
@@ -85,6 +87,7 @@ def audit(snapshot: AccountSnapshot, inventory: Inventory) -> list[AuditFinding]
             ))
         else:
             findings += excess_grant_findings(role, agents[agent], snapshot.managed_policies)
+            findings += undeclared_trust_findings(role, agents[agent])
         findings += broad_grant_findings(role, agent, snapshot.managed_policies)
         findings += weak_trust_findings(role, agent)
     for user in snapshot.users:
@@ -238,4 +241,16 @@ def weak_trust_findings(role: RoleInfo, agent: str) -> list[AuditFinding]:
     return [
         AuditFinding("weak-trust", agent, role.arn, f"role {role.name} trust policy: {finding}", detail=f"{finding.code}@{finding.statement}")
         for finding in analysis.trust_policy_findings(role.trust_policy, own_accounts=[role.account])
+    ]
+
+
+def undeclared_trust_findings(role: RoleInfo, agent: Agent) -> list[AuditFinding]:
+    return [
+        AuditFinding(
+            "undeclared-trust", agent.name, role.arn,
+            f"role {role.name} trust policy {label}: lets in {who}, which agent '{agent.name}' does not declare: "
+            "remove the statement, or declare the trust binding in the inventory",
+            detail=f"{label}:{who}",
+        )
+        for label, who in undeclared_trust(role.trust_policy, role.arn, declared_trust(agent))
     ]

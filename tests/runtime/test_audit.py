@@ -54,7 +54,20 @@ def deployed(aws):
     return aws
 
 
+def add_trust_statement(url: str, role: str, statement: dict) -> None:
+    client = iam(url)
+    document = client.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+    document = json.loads(document) if isinstance(document, str) else document
+    document["Statement"].append(statement)
+    client.update_assume_role_policy(RoleName=role, PolicyDocument=json.dumps(document))
+
+
 def test_the_kits_own_deployment_is_clean_even_after_a_revoke(deployed):
+    # the statement the broker's AssumeRole needs when the agent already runs as its role (Roles Anywhere)
+    add_trust_statement(deployed, "agent-data-ingest", {
+        "Sid": "BrokerSelfAssume", "Effect": "Allow", "Principal": {"AWS": role_arn("agent-data-ingest")},
+        "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+    })
     iam(deployed).create_role(RoleName="unrelated-service-role", AssumeRolePolicyDocument=json.dumps(PINNED_TRUST))
     iam(deployed).create_user(UserName="alice")  # a human: not the audit's business
     assert agentid("revoke", "aws", "report-builder", "--inventory", str(DEV), "--endpoint-url", deployed).returncode == 0
@@ -188,3 +201,30 @@ def test_a_full_admin_policy_is_three_findings_not_dozens(deployed):
     assert details == ["escalation@inline policy admin", "full-admin@inline policy admin:Statement[0]", "inline policy admin"]
     escalation = next(f for f in report["findings"] if f["detail"].startswith("escalation@"))
     assert re.match(r"role agent-deploy-reviewer, inline policy admin: allows \d\d+ privilege-escalation methods: \w+", escalation["message"])
+
+
+def test_trust_the_inventory_does_not_declare_is_found_even_when_pinned(deployed):
+    add_trust_statement(deployed, "agent-report-builder", {
+        "Sid": "OtherRepo", "Effect": "Allow",
+        "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": "repo:example-org/other-repo:ref:refs/heads/main",
+        }},
+    })
+    add_trust_statement(deployed, "agent-support-triage", {
+        "Sid": "Ec2", "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole",
+    })
+    code, report = audit_json(deployed)
+    assert code == 1
+    assert sorted((f["rule"], f["agent"], f["detail"]) for f in report["findings"]) == [
+        ("undeclared-trust", "report-builder",
+         "Statement[1] (OtherRepo):tokens of token.actions.githubusercontent.com with subject repo:example-org/other-repo:ref:refs/heads/main"),
+        ("undeclared-trust", "support-triage", "Statement[1] (Ec2):the service ec2.amazonaws.com"),
+    ]
+    message = next(f["message"] for f in report["findings"] if f["agent"] == "support-triage")
+    assert message == (
+        "role agent-support-triage trust policy Statement[1] (Ec2): lets in the service ec2.amazonaws.com, which agent "
+        "'support-triage' does not declare: remove the statement, or declare the trust binding in the inventory"
+    )
