@@ -21,7 +21,7 @@ import pulumi_aws as aws
 from components import naming
 from components.aws import trust
 from components.aws.identity import AwsAgentIdentity, SharedAws, resolve_nested
-from components.aws.plan import AgentPlan, PolicyCompileError, plan_fleet
+from components.aws.plan import AgentPlan, PolicyCompileError, plan_fleet, resource_servers
 from components.spec import Agent
 
 FLEET_TYPE = "agentid:aws:AgentFleet"
@@ -105,12 +105,13 @@ class AwsAgents(pulumi.ComponentResource):
     def __init__(self, name: str, agents: list[Agent], settings: AwsSettings, opts: pulumi.ResourceOptions | None = None):
         try:
             plans = plan_fleet(agents, settings.agents_dir)
+            servers = resource_servers(plans)
         except PolicyCompileError as error:
             raise AwsComponentError(str(error)) from None
         super().__init__(FLEET_TYPE, name, None, opts)
         self.settings = settings
         self.session_policies = {plan.agent.name: plan.session_policies for plan in plans if plan.needs_role}
-        shared = self._shared(plans)
+        shared = self._shared(plans, servers)
         self.identities = {
             plan.agent.name: AwsAgentIdentity(plan.agent.name, plan, shared, pulumi.ResourceOptions(parent=self))
             for plan in plans
@@ -122,7 +123,7 @@ class AwsAgents(pulumi.ComponentResource):
         # The inventory is the caller's to export; registering it here would serialize it a second time.
         self.register_outputs({"agents": list(self.identities)})
 
-    def _shared(self, plans: list[AgentPlan]) -> SharedAws:
+    def _shared(self, plans: list[AgentPlan], servers: dict[str, tuple[str, list[str]]]) -> SharedAws:
         settings = self.settings
         child = pulumi.ResourceOptions(parent=self)
         tags = {naming.TAG_MANAGED_BY: naming.MANAGED_BY}
@@ -148,7 +149,7 @@ class AwsAgents(pulumi.ComponentResource):
             shared.cluster_arn_prefix = pulumi.Output.concat("arn:", partition, ":eks:", region, ":", account, ":cluster/")
 
         if cognito_plans:
-            self._cognito(cognito_plans, shared, tags, child, region)
+            self._cognito(servers, shared, tags, child, region)
         return shared
 
     def _oidc_provider(self, name: str, issuer: str, tags: dict) -> pulumi.Output[str]:
@@ -158,7 +159,7 @@ class AwsAgents(pulumi.ComponentResource):
         )
         return provider.arn
 
-    def _cognito(self, plans: list[AgentPlan], shared: SharedAws, tags: dict, child: pulumi.ResourceOptions, region) -> None:
+    def _cognito(self, servers: dict, shared: SharedAws, tags: dict, child: pulumi.ResourceOptions, region) -> None:
         settings = self.settings
         project, stack = pulumi.get_project(), pulumi.get_stack()
         domain = settings.cognito_domain or naming.cognito_domain_prefix(project, stack)
@@ -181,13 +182,7 @@ class AwsAgents(pulumi.ComponentResource):
             else pulumi.Output.concat("https://", domain, ".auth.", region, ".amazoncognito.com/oauth2/token")
         )
 
-        scopes: dict[str, list[str]] = {}
-        for plan in plans:
-            for audience, names in plan.cognito_scopes.items():
-                listed = scopes.setdefault(audience, [])
-                listed.extend(s for s in names if s not in listed)
-        for audience, names in scopes.items():
-            label = re.sub(r"[^\w+=,.@-]+", "-", audience.removeprefix("https://")).strip("-")
+        for audience, (label, names) in servers.items():
             shared.resource_servers[audience] = aws.cognito.ResourceServer(
                 f"oauth-{label}",
                 identifier=audience,

@@ -122,3 +122,23 @@ def plan_fleet(agents: list[Agent], agents_dir: str | Path = ".") -> list[AgentP
         if "aws" in agent.clouds:
             plans.append(plan_agent(agent, agents_dir))
     return plans
+
+
+def resource_servers(plans: list[AgentPlan]) -> dict[str, tuple[str, list[str]]]:
+    """Audience -> (resource server name, scopes any agent declares on it), in declaration order.
+
+    Cognito names allow only word characters, spaces and +=,.@-, so the audience URL is folded; two audiences that fold to the
+    same name would collide as Pulumi resources and are refused here, before registration.
+    """
+    servers: dict[str, tuple[str, list[str]]] = {}
+    owners: dict[str, str] = {}
+    for plan in plans:
+        for audience, names in plan.cognito_scopes.items():
+            label = re.sub(r"[^\w+=,.@-]+", "-", audience.removeprefix("https://")).strip("-")[:256]
+            if owners.setdefault(label, audience) != audience:
+                raise PolicyCompileError(
+                    plan.agent.name, None, f"audiences {owners[label]} and {audience} both map to Cognito resource server name '{label}'"
+                )
+            scopes = servers.setdefault(audience, (label, []))[1]
+            scopes.extend(scope for scope in names if scope not in scopes)
+    return servers

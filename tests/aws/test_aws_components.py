@@ -554,3 +554,11 @@ def test_unreadable_ca_bundle_fails_before_registration(tmp_path):
     result = run_fleet([agent], AwsSettings(agents_dir=str(tmp_path / "elsewhere")))
     assert "CA bundle 'ca.pem' cannot be read" in str(result.errors[0])
     assert result.run.resources == []
+
+
+def test_colliding_resource_server_names_fail_before_registration():
+    one = make_agent([{"name": "m", "oauth": {"audience": "https://api.example.com/v1", "scopes": ["a"]}}], name="one")
+    two = make_agent([{"name": "m", "oauth": {"audience": "https://api.example.com-v1", "scopes": ["a"]}}], name="two")
+    result = run_fleet([one, two])
+    assert "both map to Cognito resource server name 'api.example.com-v1'" in str(result.errors[0])
+    assert result.run.resources == []
