@@ -103,11 +103,7 @@ class AwsAgents(pulumi.ComponentResource):
     """
 
     def __init__(self, name: str, agents: list[Agent], settings: AwsSettings, opts: pulumi.ResourceOptions | None = None):
-        try:
-            plans = plan_fleet(agents, settings.agents_dir)
-            servers = resource_servers(plans)
-        except PolicyCompileError as error:
-            raise AwsComponentError(str(error)) from None
+        plans, servers = self.check(agents, settings)
         super().__init__(FLEET_TYPE, name, None, opts)
         self.settings = settings
         self.session_policies = {plan.agent.name: plan.session_policies for plan in plans if plan.needs_role}
@@ -122,6 +118,18 @@ class AwsAgents(pulumi.ComponentResource):
         )
         # The inventory is the caller's to export; registering it here would serialize it a second time.
         self.register_outputs({"agents": list(self.identities)})
+
+    @staticmethod
+    def check(agents: list[Agent], settings: AwsSettings) -> tuple[list[AgentPlan], dict[str, tuple[str, list[str]]]]:
+        """Compile and check every agent without registering anything; raise AwsComponentError.
+
+        The constructor runs this first; a parent component can call it before registering itself.
+        """
+        try:
+            plans = plan_fleet(agents, settings.agents_dir)
+            return plans, resource_servers(plans)
+        except PolicyCompileError as error:
+            raise AwsComponentError(str(error)) from None
 
     def _shared(self, plans: list[AgentPlan], servers: dict[str, tuple[str, list[str]]]) -> SharedAws:
         settings = self.settings

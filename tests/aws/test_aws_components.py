@@ -562,3 +562,12 @@ def test_colliding_resource_server_names_fail_before_registration():
     result = run_fleet([one, two])
     assert "both map to Cognito resource server name 'api.example.com-v1'" in str(result.errors[0])
     assert result.run.resources == []
+
+
+def test_check_compiles_without_registering(dev_agents):
+    plans, servers = AwsAgents.check(list(dev_agents.values()), AwsSettings(agents_dir=str(DEV_AGENTS.parent)))
+    assert [p.agent.name for p in plans] == ["support-triage", "report-builder", "deploy-reviewer", "data-ingest"]
+    assert servers == {"https://mcp.tickets.example.com": ("mcp.tickets.example.com", ["tickets.read", "tickets.comment"])}
+    bad = Agent.model_construct(**{**dict(dev_agents["report-builder"]), "max_credential_minutes": 90})
+    with pytest.raises(AwsComponentError, match="agent 'report-builder': max_credential_minutes 90"):
+        AwsAgents.check([bad], AwsSettings())
