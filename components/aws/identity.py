@@ -81,39 +81,16 @@ class AwsAgentIdentity(pulumi.ComponentResource):
         agent = plan.agent
         child = pulumi.ResourceOptions(parent=self)
         tags = tags_of(plan)
-        boundary_arn: pulumi.Input[str]
-        if shared.permissions_boundary_arn:
-            boundary_arn = shared.permissions_boundary_arn
-        else:
-            boundary = aws.iam.Policy(
-                f"{agent.name}-boundary",
-                name=naming.aws_boundary_policy_name(agent.name),
-                description=f"Permissions boundary of agent {agent.name}: the union of its declared tools",
-                policy=json.dumps(plan.boundary),
-                tags=tags,
-                opts=child,
-            )
-            boundary_arn = boundary.arn
-
+        boundary_arn = shared.permissions_boundary_arn or self._boundary(plan, tags)
         anchors = {
             spiffe_id: self._trust_anchor(plan, spiffe_id, source, tags)
             for spiffe_id, source in _anchor_sources(plan).items()
         }
-        bindings = trust.aws_bindings(agent)
-        refs = {
-            "github": shared.github_provider_arn if any(b.github_actions for b in bindings) else None,
-            "oidc": {b.kubernetes.issuer: shared.oidc_provider_arns[b.kubernetes.issuer] for b in bindings if trust.uses_irsa(b)},
-            "account": shared.account_id if any(trust.uses_pod_identity(b) for b in bindings) else None,
-            "cluster_prefix": shared.cluster_arn_prefix if any(trust.uses_pod_identity(b) for b in bindings) else None,
-            "anchors": {spiffe_id: anchor.arn for spiffe_id, anchor in anchors.items()},
-        }
-        trust_json = resolve_nested(refs).apply(lambda r: json.dumps(trust.trust_policy(agent, _trust_refs(plan, r))))
-
         role = aws.iam.Role(
             f"{agent.name}-role",
             name=plan.role_name,
             description=_description(f"AI agent {agent.name}: {agent.purpose}"),
-            assume_role_policy=trust_json,
+            assume_role_policy=_trust_json(plan, shared, anchors),
             max_session_duration=ROLE_MAX_SESSION_SECONDS,
             permissions_boundary=boundary_arn,
             tags=tags,
@@ -131,9 +108,41 @@ class AwsAgentIdentity(pulumi.ComponentResource):
                 policy=json.dumps(document),
                 opts=child,
             )
+        profile_arn = self._profile(plan, role, tags).arn if anchors else None
+        return {
+            "role_arn": role.arn,
+            "role_name": plan.role_name,
+            "permissions_boundary_arn": boundary_arn,
+            "trust": self._trust_entries(plan, shared, role, anchors, profile_arn, tags),
+            "inline_policies": [naming.aws_tool_policy_name(tool) for tool in plan.tool_policies],
+        }
 
+    def _boundary(self, plan: AgentPlan, tags: dict) -> pulumi.Output[str]:
+        name = plan.agent.name
+        return aws.iam.Policy(
+            f"{name}-boundary",
+            name=naming.aws_boundary_policy_name(name),
+            description=f"Permissions boundary of agent {name}: the union of its declared tools",
+            policy=json.dumps(plan.boundary),
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        ).arn
+
+    def _profile(self, plan: AgentPlan, role: aws.iam.Role, tags: dict) -> aws.rolesanywhere.Profile:
+        return aws.rolesanywhere.Profile(
+            f"{plan.agent.name}-roles-anywhere",
+            name=naming.aws_roles_anywhere_profile_name(plan.agent.name),
+            enabled=True,
+            duration_seconds=plan.session_seconds,
+            role_arns=[role.arn],
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _trust_entries(self, plan: AgentPlan, shared: SharedAws, role, anchors: dict, profile_arn, tags: dict) -> list[dict]:
+        """The inventory's view of each trust binding (creating the Pod Identity associations on the way)."""
         entries: list[dict] = []
-        for binding in bindings:
+        for binding in trust.aws_bindings(plan.agent):
             entry = {"kind": binding.kind, "trust_statement_sid": trust.statement_sid(binding)}
             if binding.github_actions:
                 entry.update(subject=binding.github_actions.subject, oidc_provider_arn=shared.github_provider_arn)
@@ -145,31 +154,10 @@ class AwsAgentIdentity(pulumi.ComponentResource):
             elif binding.kubernetes:
                 entry.update(self._pod_identity(plan, binding, role, tags))
             else:
-                entry.update(spiffe_id=binding.spiffe.spiffe_id, trust_anchor_arn=anchors[binding.spiffe.spiffe_id].arn)
+                spiffe_id = binding.spiffe.spiffe_id
+                entry.update(spiffe_id=spiffe_id, trust_anchor_arn=anchors[spiffe_id].arn, roles_anywhere_profile_arn=profile_arn)
             entries.append(entry)
-
-        profile_arn = None
-        if anchors:
-            profile = aws.rolesanywhere.Profile(
-                f"{agent.name}-roles-anywhere",
-                name=naming.aws_roles_anywhere_profile_name(agent.name),
-                enabled=True,
-                duration_seconds=plan.session_seconds,
-                role_arns=[role.arn],
-                tags=tags,
-                opts=child,
-            )
-            profile_arn = profile.arn
-            for entry in entries:
-                if entry["kind"] == "spiffe":
-                    entry["roles_anywhere_profile_arn"] = profile_arn
-        return {
-            "role_arn": role.arn,
-            "role_name": plan.role_name,
-            "permissions_boundary_arn": boundary_arn,
-            "trust": entries,
-            "inline_policies": [naming.aws_tool_policy_name(tool) for tool in plan.tool_policies],
-        }
+        return entries
 
     def _trust_anchor(self, plan: AgentPlan, spiffe_id: str, source: dict, tags: dict) -> aws.rolesanywhere.TrustAnchor:
         name = naming.aws_trust_anchor_name(plan.agent.name, spiffe_id)
@@ -282,6 +270,20 @@ def _anchor_sources(plan: AgentPlan) -> dict[str, dict]:
                 "source_data": {"x509_certificate_data": plan.ca_bundles[spiffe.spiffe_id]},
             }
     return sources
+
+
+def _trust_json(plan: AgentPlan, shared: SharedAws, anchors: dict) -> pulumi.Output[str]:
+    """The role's trust policy, once the ARNs it names (only those this agent's bindings use) resolve."""
+    bindings = trust.aws_bindings(plan.agent)
+    pod_identity = any(trust.uses_pod_identity(b) for b in bindings)
+    refs = {
+        "github": shared.github_provider_arn if any(b.github_actions for b in bindings) else None,
+        "oidc": {b.kubernetes.issuer: shared.oidc_provider_arns[b.kubernetes.issuer] for b in bindings if trust.uses_irsa(b)},
+        "account": shared.account_id if pod_identity else None,
+        "cluster_prefix": shared.cluster_arn_prefix if pod_identity else None,
+        "anchors": {spiffe_id: anchor.arn for spiffe_id, anchor in anchors.items()},
+    }
+    return resolve_nested(refs).apply(lambda r: json.dumps(trust.trust_policy(plan.agent, _trust_refs(plan, r))))
 
 
 def _trust_refs(plan: AgentPlan, resolved: dict) -> TrustRefs:

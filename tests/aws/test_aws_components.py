@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import pulumi
@@ -530,7 +531,7 @@ def test_bad_input_fails_before_anything_registers(bad, message):
     result = run_fleet([first, bad])  # the good agent comes first: it must not register either
     assert len(result.errors) == 1
     assert isinstance(result.errors[0], pulumi.RunError)
-    assert __import__("re").search(message, str(result.errors[0])), str(result.errors[0])
+    assert re.search(message, str(result.errors[0])), str(result.errors[0])
     assert result.run.resources == []
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 from aws_builders import make_agent
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from components import iam_catalog
 from components.aws import permissions
 from components.aws.permissions import PolicyCompileError
 from components.spec import Agent, AwsGrant, Tool
@@ -240,19 +244,12 @@ def test_no_notaction_no_wildcards_in_any_dev_document(dev_agents):
 
 # --- property: whatever the grant, the compiler never widens it -------------------------
 
-import re as _re  # noqa: E402
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from components import iam_catalog  # noqa: E402
-
 _SERVICES = ("s3", "dynamodb", "sqs", "kms", "iam", "lambda", "sts")
 _FILL = {"Partition": "aws", "Region": "eu-west-1", "Account": "111122223333"}
 
 
 def _arn_from_template(template: str) -> str:
-    return _re.sub(r"\$\{([^}]+)\}", lambda m: _FILL.get(m.group(1), "n1"), template)
+    return re.sub(r"\$\{([^}]+)\}", lambda m: _FILL.get(m.group(1), "n1"), template)
 
 
 def _catalog_actions() -> list[str]:
