@@ -15,9 +15,10 @@ if str(REPO_ROOT) not in sys.path:
 
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 
-from policy_packs.rules.crossguard import policies  # noqa: E402
+from policy_packs.rules.crossguard import policies, share_property_decoding  # noqa: E402
 from policy_packs.rules.registry import RULES  # noqa: E402
 
+share_property_decoding()  # decode each resource's properties once, not once per rule
 PolicyPack(
     name="agent-guard",
     description="Blocks static credentials, broad grants, privilege escalation and weak trust for AI-agent "

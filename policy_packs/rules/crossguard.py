@@ -11,7 +11,8 @@ anyway (a bug) is reported as a violation, never a crash: fail closed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pulumi_policy import (
@@ -40,6 +41,67 @@ def plain(value: Any) -> Any:
         target = value["__target"] if _has_target(value) else value
         return [plain(item) for item in target]
     return value
+
+
+_LAST = threading.local()
+
+
+def _plain_props(props: Any) -> Any:
+    """`plain(props)`, computed once per request when every policy sees the same props object."""
+    cached = getattr(_LAST, "plain", None)
+    if cached is not None and cached[0] is props:
+        return cached[1]
+    result = plain(props)
+    _LAST.plain = (props, result)
+    return result
+
+
+def _last_result(function: Callable[..., Any], slot: str) -> Callable[..., Any]:
+    """Remember `function`'s last result per thread, reused when called again on the very same object."""
+
+    def remembered(value: Any, *args: Any, **kwargs: Any) -> Any:
+        cached = getattr(_LAST, slot, None)
+        if cached is not None and cached[0] is value and not args and not kwargs:
+            return cached[1]
+        result = function(value, *args, **kwargs)
+        if not args and not kwargs:
+            setattr(_LAST, slot, (value, result))  # the strong reference keeps `value`'s id from being reused
+        return result
+
+    return remembered
+
+
+class _SharedJsonFormat:
+    """protobuf's json_format, with MessageToDict remembered for the message just converted."""
+
+    def __init__(self, json_format: Any) -> None:
+        self._json_format = json_format
+        self.MessageToDict = _last_result(json_format.MessageToDict, "message_to_dict")  # noqa: N815
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._json_format, name)
+
+
+def share_property_decoding() -> None:
+    """Decode each Analyze request's properties once instead of once per policy.
+
+    pulumi_policy's Analyze converts, deserializes and proxies `request.properties`
+    anew for every policy in the pack, so a pack of 20 rules pays that 20 times
+    per resource: most of its cost. The three steps are pure functions of the
+    same input object, so remembering the last result per thread gives every
+    policy the same (read-only) props. Our rules never mutate props. Applied by
+    agent_guard's __main__ only; a pulumi_policy without these names is left alone.
+    """
+    import pulumi_policy.policy as sdk
+
+    if getattr(sdk, "_agentid_shared_decoding", False):
+        return
+    if not all(hasattr(sdk, name) for name in ("json_format", "deserialize_properties", "unknown_checking_proxy")):
+        return
+    sdk.json_format = _SharedJsonFormat(sdk.json_format)
+    sdk.deserialize_properties = _last_result(sdk.deserialize_properties, "deserialized")
+    sdk.unknown_checking_proxy = _last_result(sdk.unknown_checking_proxy, "proxied")
+    sdk._agentid_shared_decoding = True
 
 
 def _has_target(value: Any) -> bool:
@@ -72,7 +134,7 @@ def _resource_validation(rule: Rule):
     def validate(args, report_violation) -> None:
         if args.resource_type not in types:
             return
-        resource = Resource(args.resource_type, args.name, args.urn, plain(args.props),
+        resource = Resource(args.resource_type, args.name, args.urn, _plain_props(args.props),
                             getattr(args.opts, "parent", None))
         try:
             outcomes = run_resource_rule(rule, resource, args.get_config())
