@@ -41,17 +41,27 @@ def _last_segment(reference: str) -> str:
     return reference.rsplit("/", 1)[-1] if reference.startswith("arn:") else reference
 
 
-def _resolve(references, candidates: dict[str, Resource], dependencies: tuple[str, ...]) -> tuple[list[Resource], bool]:
-    """The candidates the references name; falls back to dependencies for unknown references.
+def _index(resources: dict[str, Resource]) -> dict[str, list[Resource]]:
+    """Every name a resource answers to -> the resources answering to it."""
+    index: dict[str, list[Resource]] = defaultdict(list)
+    for resource in resources.values():
+        for name in _names(resource):
+            index[name].append(resource)
+    return index
+
+
+def _resolve(references, index: dict[str, list[Resource]], by_urn: dict[str, Resource],
+             dependencies: tuple[str, ...]) -> tuple[list[Resource], bool]:
+    """The resources the references name; falls back to dependencies for unknown references.
 
     Returns (resources, unresolved) where unresolved means an unknown reference matched nothing.
     """
     found, unresolved = [], False
     for reference in references if isinstance(references, list) else [references]:
         if isinstance(reference, str) and not is_unknown(reference):
-            found += [r for r in candidates.values() if _last_segment(reference) in _names(r) or reference in _names(r)]
+            found += index.get(reference, []) or index.get(_last_segment(reference), [])
         elif reference is not None:
-            by_dependency = [candidates[urn] for urn in dependencies if urn in candidates]
+            by_dependency = [by_urn[urn] for urn in dependencies if urn in by_urn]
             found += by_dependency
             unresolved |= not by_dependency
     return found, unresolved
@@ -60,6 +70,7 @@ def _resolve(references, candidates: dict[str, Resource], dependencies: tuple[st
 def check(resources: list[Resource], config):
     roles = {r.urn: r for r in resources if r.type == ROLE}
     policies = {r.urn: r for r in resources if r.type == POLICY}
+    role_index, policy_index = _index(roles), _index(policies)
     documents: dict[str, dict[str, object]] = defaultdict(dict)  # role urn -> label -> document
     pending: dict[str, list[str]] = defaultdict(list)
 
@@ -72,19 +83,19 @@ def check(resources: list[Resource], config):
 
     for role in roles.values():
         add(role, role, "")
-        for policy in _resolve(role.props.get("managedPolicyArns") or [], policies, role.dependencies)[0]:
+        for policy in _resolve(role.props.get("managedPolicyArns") or [], policy_index, policies, role.dependencies)[0]:
             add(role, policy, f"policy {policy.name}")
     for resource in resources:
         if resource.type == ROLE_POLICY:
-            targets, unresolved = _resolve(resource.props.get("role"), roles, resource.dependencies)
+            targets, unresolved = _resolve(resource.props.get("role"), role_index, roles, resource.dependencies)
             for role in targets:
                 add(role, resource, f"role policy {resource.name}")
             if unresolved:
                 yield Unknown(f"{resource.name}.role", resource.urn)
         elif resource.type in ATTACHMENTS:
             role_field, policy_field = ATTACHMENTS[resource.type]
-            targets, _ = _resolve(resource.props.get(role_field), roles, resource.dependencies)
-            attached, _ = _resolve(resource.props.get(policy_field), policies, resource.dependencies)
+            targets, _ = _resolve(resource.props.get(role_field), role_index, roles, resource.dependencies)
+            attached, _ = _resolve(resource.props.get(policy_field), policy_index, policies, resource.dependencies)
             for role in targets:
                 for policy in attached:
                     add(role, policy, f"policy {policy.name}")
