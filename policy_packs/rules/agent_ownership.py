@@ -3,20 +3,28 @@
 Groups the identity-bearing resources by their `agent` tag: an identity with
 no agent, an agent whose identities name no owner, or an agent whose
 identities disagree about the owner is a violation (reported on the identity).
+Cognito app clients cannot carry tags: one belongs to agent A when it is named
+`naming.oauth_client_name(A)` and A's tagged identities name an owner.
 """
 
 from collections import defaultdict
 
-from components.naming import TAG_AGENT, TAG_OWNER
+from components.naming import TAG_AGENT, TAG_OWNER, oauth_client_name
 from policy_packs.analysis.values import unknown_path
 
 from .base import Rule, Unknown, Violation, tags_of
 from .inventory_tags import TYPES
 
+OAUTH_CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
+
 
 def check(resources, config):
     by_agent = defaultdict(list)
+    clients = []
     for resource in resources:
+        if resource.type == OAUTH_CLIENT:
+            clients.append(resource)
+            continue
         if resource.type not in TYPES:
             continue
         raw = resource.props.get("tags")
@@ -39,6 +47,18 @@ def check(resources, config):
             for resource, owner in members:
                 yield Violation(f"{resource.name} belongs to agent {agent}, whose identities name different owners "
                                 f"({', '.join(owners)}); this one says {owner or 'none'}", resource.urn)
+    yield from _clients(clients, by_agent)
+
+
+def _clients(clients, by_agent):
+    owned = {oauth_client_name(agent): agent for agent, members in by_agent.items() if any(o for _, o in members)}
+    for client in clients:
+        name = client.props.get("name")
+        if unknown_path(name) is not None:
+            yield Unknown(f"{client.name}.name", client.urn)
+        elif not isinstance(name, str) or name not in owned:
+            yield Violation(f"OAuth client {name if isinstance(name, str) else client.name} belongs to no agent with "
+                            "an owner in this stack (clients are named agent-<agent>)", client.urn)
 
 
 RULE = Rule(

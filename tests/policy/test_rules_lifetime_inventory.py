@@ -80,3 +80,14 @@ def test_every_agent_identity_belongs_to_an_agent_with_one_owner():
 def test_ownership_waits_for_unknown_tags():
     outcomes = stack_outcomes("AGID-INV-002", [_identity("r", UNKNOWN)])
     assert [type(o) for o in outcomes] == [Unknown]
+
+
+def test_oauth_clients_belong_to_an_owned_agent_by_name():
+    role = _identity("role", GOOD_TAGS)  # agent "triage"
+    client = resource("aws:cognito/userPoolClient:UserPoolClient", {"name": "agent-triage"}, name="client")
+    stray = resource("aws:cognito/userPoolClient:UserPoolClient", {"name": "web-frontend"}, name="web")
+    found = {o.urn: o.message for o in stack_outcomes("AGID-INV-002", [role, client, stray])}
+    assert client.urn not in found
+    assert "belongs to no agent with an owner" in found[stray.urn]
+    unknown = resource("aws:cognito/userPoolClient:UserPoolClient", {"name": UNKNOWN}, name="later")
+    assert [type(o) for o in stack_outcomes("AGID-INV-002", [role, unknown])] == [Unknown]
