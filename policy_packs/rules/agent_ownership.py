@@ -13,7 +13,7 @@ from components.naming import TAG_AGENT, TAG_OWNER, oauth_client_name
 from policy_packs.analysis.values import unknown_path
 
 from .base import Rule, Unknown, Violation, tags_of
-from .inventory_tags import TYPES
+from .inventory_tags import is_agent_identity
 
 OAUTH_CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
 
@@ -25,7 +25,7 @@ def check(resources, config):
         if resource.type == OAUTH_CLIENT:
             clients.append(resource)
             continue
-        if resource.type not in TYPES:
+        if not is_agent_identity(resource):
             continue
         raw = resource.props.get("tags")
         if unknown_path(raw) is not None:

@@ -2,7 +2,9 @@
 
 Checked: IAM roles, user-assigned managed identities and Entra applications
 (Entra tags are strings; "key:value" and "key=value" are read). review-by must
-be an ISO date (YYYY-MM-DD) that has not passed.
+be an ISO date (YYYY-MM-DD) that has not passed. An Entra application that only
+exposes an API (identifierUris or appRoles, and requests no access itself) is
+the resource agents call, not an agent's identity, and is not checked.
 """
 
 import datetime
@@ -19,7 +21,23 @@ TYPES = (
 )
 
 
+APPLICATION = "azuread:index/application:Application"
+
+
+def is_agent_identity(resource: Resource) -> bool:
+    """Identity-bearing resources, except Entra applications that only expose an API."""
+    if resource.type not in TYPES:
+        return False
+    if resource.type != APPLICATION:
+        return True
+    props = resource.props
+    exposes_api = bool(props.get("identifierUris") or props.get("appRoles") or props.get("api"))
+    return not exposes_api or bool(props.get("requiredResourceAccesses"))
+
+
 def check(resource: Resource, config):
+    if not is_agent_identity(resource):
+        return
     raw = resource.props.get("tags")
     path = unknown_path(raw)
     if path is not None:

@@ -91,3 +91,13 @@ def test_oauth_clients_belong_to_an_owned_agent_by_name():
     assert "belongs to no agent with an owner" in found[stray.urn]
     unknown = resource("aws:cognito/userPoolClient:UserPoolClient", {"name": UNKNOWN}, name="later")
     assert [type(o) for o in stack_outcomes("AGID-INV-002", [role, unknown])] == [Unknown]
+
+
+def test_api_only_entra_application_is_not_an_agent_identity():
+    app = "azuread:index/application:Application"
+    api = {"displayName": "catalog-api", "identifierUris": ["https://catalog.example.com"],
+           "appRoles": [{"value": "datasets.write"}], "tags": ["managed-by:agent-identity-kit"]}
+    assert violations("AGID-INV-001", app, api) == []
+    assert stack_outcomes("AGID-INV-002", [resource(app, api, name="api")]) == []
+    client_and_api = {**api, "requiredResourceAccesses": [{"resourceAppId": "x"}]}
+    assert violations("AGID-INV-001", app, client_and_api)
