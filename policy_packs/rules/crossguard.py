@@ -24,7 +24,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
-from .base import Outcome, Resource, Rule, Unknown, run_resource_rule, run_stack_rule
+from .base import Outcome, Resource, Rule, Unknown, Violation, run_resource_rule, run_stack_rule
 
 _LEVELS = {level.value: level for level in EnforcementLevel}
 _SEVERITIES = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH, "critical": Severity.CRITICAL}
@@ -161,9 +161,7 @@ def _stack_validation(rule: Rule):
     return validate
 
 
-def _internal_error(rule: Rule, error: Exception):
-    from .base import Violation
-
+def _internal_error(rule: Rule, error: Exception) -> Violation:
     return Violation(f"{rule.id} could not judge this resource ({type(error).__name__}: {error}); failing closed")
 
 

@@ -17,7 +17,7 @@ def check(resource: Resource, config):
                         f"{PASSWORD_RESOURCES[resource.type]}: a static credential that works from anywhere "
                         "until it expires")
         return
-    for field in ("password", "passwordCredentials", "passwords"):
+    for field in ("password", "passwordCredentials"):  # azuread's block; the Graph API's list
         value = resource.props.get(field)
         if is_unknown(value):
             yield Unknown(field)

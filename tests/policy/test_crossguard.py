@@ -1,0 +1,76 @@
+"""The CrossGuard adapter: rules become pulumi_policy policies that unwrap proxies, wait on unknowns, fail closed."""
+
+from __future__ import annotations
+
+import pytest
+from pulumi_policy import EnforcementLevel, ResourceValidationArgs
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+from policy_packs.rules.base import Rule, Unknown, Violation
+from policy_packs.rules.crossguard import plain, to_policy
+from policy_packs.rules.registry import RULES_BY_ID
+from tests.policy.ruletools import UNKNOWN, allow, policy
+
+TYPE = "aws:iam/policy:Policy"
+
+
+def validate(rule_policy, props: dict, config: dict | None = None) -> list[str]:
+    reported: list[str] = []
+    args = ResourceValidationArgs(TYPE, unknown_checking_proxy(props), f"urn:pulumi:s::p::{TYPE}::p", "p", None, None,
+                                  config)
+    rule_policy.validate(args, lambda message, urn=None: reported.append(message))
+    return reported
+
+
+def test_plain_unwraps_sdk_proxies_and_keeps_sentinels():
+    props = {"a": [{"b": UNKNOWN}, 1.0], "c": {"d": None}}
+    assert plain(unknown_checking_proxy(props)) == props
+
+
+def test_policy_metadata_comes_from_the_rule():
+    rule = RULES_BY_ID["AGID-LIFE-001"]
+    converted = to_policy(rule)
+    assert converted.name == "AGID-LIFE-001" and converted.enforcement_level == EnforcementLevel.ADVISORY
+    assert converted.url == rule.url and converted.remediation_steps == rule.remediation
+    assert "maxLifetimeMinutes" in converted.config_schema.properties
+    assert to_policy(RULES_BY_ID["AGID-AWS-001"]).enforcement_level == EnforcementLevel.MANDATORY
+
+
+def test_violations_are_reported_and_other_types_skipped():
+    converted = to_policy(RULES_BY_ID["AGID-AWS-010"])
+    [message] = validate(converted, {"policy": policy(allow("*"))})
+    assert "every action on every resource" in message
+    args = ResourceValidationArgs("aws:s3/bucket:Bucket", unknown_checking_proxy({}), "urn", "b", None, None)
+    assert converted.validate(args, lambda *a: pytest.fail("reported on another type")) is None
+
+
+def test_unknowns_raise_the_sdks_preview_error_with_our_message():
+    with pytest.raises(UnknownValueError) as raised:
+        validate(to_policy(RULES_BY_ID["AGID-AWS-010"]), {"policy": UNKNOWN})
+    assert raised.value.message == "cannot check until known: policy is computed during preview"
+
+
+def _rule(check) -> Rule:
+    return Rule(id="TEST-001", title="t", severity="low", description="d", remediation="r", url="https://x",
+                check=check, resource_types=(TYPE,))
+
+
+def test_a_rule_that_raises_fails_closed():
+    def broken(resource, config):
+        raise KeyError("boom")
+        yield  # pragma: no cover
+
+    [message] = validate(to_policy(_rule(broken)), {})
+    assert "could not judge this resource (KeyError" in message and "failing closed" in message
+
+
+def test_violations_and_unknowns_together():
+    def both(resource, config):
+        yield Violation("bad")
+        yield Unknown("later")
+
+    reported = []
+    args = ResourceValidationArgs(TYPE, unknown_checking_proxy({}), "urn", "p", None, None)
+    with pytest.raises(UnknownValueError):
+        to_policy(_rule(both)).validate(args, lambda message, urn=None: reported.append(message))
+    assert reported == ["bad"]
