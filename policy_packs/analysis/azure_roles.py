@@ -98,6 +98,12 @@ def _covered(operation: str, exclusions: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(operation.lower(), x.lower()) for x in exclusions)
 
 
+def _may_write(operation: str) -> bool:
+    """Can the (lower-cased) operation pattern match a write, delete or action verb?"""
+    verb = operation.rsplit("/", 1)[-1]
+    return "*" in verb or verb in ("write", "delete", "action")
+
+
 def role_definition_findings(definition: RoleDefinition) -> list[Finding]:
     findings = []
     for index, permission in enumerate(definition.permissions):
@@ -111,10 +117,10 @@ def role_definition_findings(definition: RoleDefinition) -> list[Finding]:
                 if lowered == "*":
                     findings.append(Finding("azure-all-actions", f"{kind} holds '*': every operation of every "
                                             "resource provider" + (f" except {list(exclusions)}" if exclusions else ""), where))
-                elif lowered.startswith("microsoft.authorization/") and (
-                        "*" in lowered or lowered.endswith(("/write", "/delete")) or "elevateaccess" in lowered):
-                    findings.append(Finding("azure-authorization-write", f"{kind} holds {operation}: the identity "
-                                            "could assign roles or rewrite role definitions (privilege escalation)", where))
+                elif lowered.startswith("microsoft.authorization/") and _may_write(lowered):
+                    findings.append(Finding("azure-authorization-write", f"{kind} holds {operation}: writes in "
+                                            "Microsoft.Authorization (role assignments, role definitions, policies) "
+                                            "let the identity grant itself more (privilege escalation)", where))
                 elif _SERVICE_WIDE.match(operation) or lowered.startswith("*/"):
                     findings.append(Finding("azure-service-wide", f"{kind} holds {operation}: every operation of "
                                             f"{'every provider' if lowered.startswith('*/') else operation.split('/')[0]}", where))

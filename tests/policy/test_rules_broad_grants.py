@@ -154,8 +154,8 @@ def test_resource_and_group_scopes_are_not_flagged_but_garbage_is():
 
 @pytest.mark.parametrize("permissions, scopes, expected", [
     ([{"actions": ["*"]}], [CONTAINER], "every operation"),
-    ([{"actions": ["Microsoft.Authorization/*"]}], [CONTAINER], "assign roles"),
-    ([{"actions": ["Microsoft.Authorization/roleAssignments/write"]}], [CONTAINER], "assign roles"),
+    ([{"actions": ["Microsoft.Authorization/*"]}], [CONTAINER], "grant itself more"),
+    ([{"actions": ["Microsoft.Authorization/roleAssignments/write"]}], [CONTAINER], "grant itself more"),
     ([{"actions": ["Microsoft.Storage/*"]}], [CONTAINER], "every operation of Microsoft.Storage"),
     ([{"dataActions": ["*"]}], [CONTAINER], "every operation"),
     ([{"actions": ["*/read"]}], [CONTAINER], "every provider"),
@@ -166,6 +166,14 @@ def test_broad_custom_roles_are_flagged(permissions, scopes, expected):
     [message] = violations("AGID-AZ-012", DEFINITION, {"roleName": "agent-x", "permissions": permissions,
                                                          "assignableScopes": scopes})
     assert expected in message
+
+
+def test_reading_authorization_is_not_escalation():
+    props = {"roleName": "auditor", "assignableScopes": [CONTAINER],
+             "permissions": [{"actions": ["Microsoft.Authorization/*/read"]}]}
+    assert violations("AGID-AZ-012", DEFINITION, props) == []
+    props["permissions"] = [{"actions": ["Microsoft.Authorization/roleAssignments/*"]}]
+    assert violations("AGID-AZ-012", DEFINITION, props)
 
 
 def test_custom_data_action_role_at_one_container_is_not_flagged():
