@@ -10,7 +10,8 @@ tools then judge the whole corpus in ONE process each, start-up included:
     agentid lint --format json FILE...
     parliament --directory DIR --json --include-community-auditors
 Prints documents per second for both, the ratio (goal: agentid >= 3x), and
-which escalation methods each tool flags and wrongly flags on the look-alikes.
+which escalation methods each tool flags, from our table (64 methods) and from
+parliament's own (read from its source), and which look-alikes each wrongly flags.
 """
 
 from __future__ import annotations
@@ -101,10 +102,24 @@ def escalation_documents() -> list[tuple[str, str, dict]]:
     return documents
 
 
+def parliament_methods() -> dict[str, list[str]]:
+    """Parliament's own escalation table, read from its source (the dict is local to a function)."""
+    import ast
+
+    import parliament.community_auditors.privilege_escalation as module
+
+    for node in ast.walk(ast.parse(Path(module.__file__).read_text())):
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "escalation_methods":
+            return ast.literal_eval(node.value)
+    return {}
+
+
 def write_corpus(directory: Path, total: int, seed: int) -> tuple[list[Path], dict[Path, tuple[str, str]]]:
     rng = random.Random(seed)
     files, labelled = [], {}
-    for index, (method, role, document) in enumerate(escalation_documents()):
+    theirs = [(f"parliament:{name}", "method", _doc({"Effect": "Allow", "Action": actions, "Resource": "*"}))
+              for name, actions in parliament_methods().items()]
+    for index, (method, role, document) in enumerate(escalation_documents() + theirs):
         path = directory / f"esc-{index:03d}-{role}.json"
         path.write_text(json.dumps(document, indent=2))
         files.append(path)
@@ -161,7 +176,8 @@ def main() -> None:
     for path, (method, role) in labelled.items():
         caught[method][role] = (path.name in lint_escalation, path.name in parliament_escalation)
 
-    print(f"corpus: {count} policy documents ({len(labelled)} escalation methods and look-alikes), seed {args.seed}")
+    print(f"corpus: {count} policy documents, seed {args.seed}; of them one per escalation method in our table "
+          "(its actions on \"*\"), a defused look-alike of each, and one per method in parliament's table")
     print(f"agentid lint : {lint_time:6.2f} s  {count / lint_time:8.1f} docs/s  "
           f"({len(lint_findings)} findings in {len(lint_flagged)} documents)")
     print(f"parliament   : {parliament_time:6.2f} s  {count / parliament_time:8.1f} docs/s  "
@@ -169,19 +185,20 @@ def main() -> None:
     ratio = (count / lint_time) / (count / parliament_time)
     print(f"ratio        : agentid lint is {ratio:.2f}x parliament's throughput (goal >= 3x: "
           f"{'met' if ratio >= 3 else 'MISSED'})")
-    methods = sorted(caught)
-    lint_hits = [m for m in methods if caught[m]["method"][0]]
-    parliament_hits = [m for m in methods if caught[m]["method"][1]]
-    lint_false = [m for m in methods if caught[m]["look-alike"][0]]
-    parliament_false = [m for m in methods if caught[m]["look-alike"][1]]
-    print(f"escalation methods flagged (of {len(methods)}): agentid lint {len(lint_hits)}, parliament "
-          f"{len(parliament_hits)}")
-    print(f"defused look-alikes wrongly flagged: agentid lint {len(lint_false)}, parliament {len(parliament_false)}")
-    print(f"  only parliament flags: {', '.join(sorted(set(parliament_hits) - set(lint_hits))) or '-'}")
-    print(f"  parliament misses    : {', '.join(sorted(set(lint_hits) - set(parliament_hits))) or '-'}")
-    print(f"  agentid misses       : {', '.join(sorted(set(methods) - set(lint_hits))) or '-'}")
-    print(f"  parliament flags look-alikes: {', '.join(parliament_false) or '-'}")
-    print(f"  agentid flags look-alikes   : {', '.join(lint_false) or '-'}")
+    for table, prefix in (("our table", ""), ("parliament's table", "parliament:")):
+        methods = sorted(m for m in caught if m.startswith(prefix) and (prefix or not m.startswith("parliament:")))
+        ours = [m for m in methods if caught[m]["method"][0]]
+        theirs = [m for m in methods if caught[m]["method"][1]]
+        print(f"escalation methods of {table} flagged (of {len(methods)}): agentid lint {len(ours)}, "
+              f"parliament {len(theirs)}")
+        print(f"  agentid lint misses: {', '.join(m.removeprefix(prefix) for m in methods if m not in ours) or '-'}")
+        print(f"  parliament misses  : {', '.join(m.removeprefix(prefix) for m in methods if m not in theirs) or '-'}")
+    lookalikes = sorted(m for m in caught if "look-alike" in caught[m])
+    print(f"defused look-alikes wrongly flagged (of {len(lookalikes)}): agentid lint "
+          f"{sum(caught[m]['look-alike'][0] for m in lookalikes)}, parliament "
+          f"{sum(caught[m]['look-alike'][1] for m in lookalikes)}")
+    print(f"  parliament flags: {', '.join(m for m in lookalikes if caught[m]['look-alike'][1]) or '-'}")
+    print(f"  agentid flags   : {', '.join(m for m in lookalikes if caught[m]['look-alike'][0]) or '-'}")
     if not args.keep:
         import shutil
 
