@@ -24,11 +24,6 @@ def aws_role_name(agent: str) -> str:
     return f"agent-{agent}"
 
 
-def aws_session_policy_output(agent: str) -> str:
-    """The stack output holding an agent's per-tool session policies."""
-    return f"{agent}-session-policies"
-
-
 def azure_identity_name(agent: str) -> str:
     return f"id-agent-{agent}"
 
