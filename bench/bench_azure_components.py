@@ -6,6 +6,10 @@ resources through the same mock engine (goal: at most 1.3). Each measurement
 runs in a fresh interpreter so peak memory (ru_maxrss) belongs to it alone.
 
     python bench/bench_azure_components.py [--agents 500] [--repeat 3]
+
+It also registers the same provider resources flat (no components), to separate what the components add
+from the providers' own SDK cost. `--measure components-without-aliases --agents N` is a diagnostic: the
+same run with azure-native's versioned type aliases dropped.
 """
 
 from __future__ import annotations
@@ -134,6 +138,28 @@ def measure_flat(agents: int) -> dict:
     return {**timing, "resources": len(run.resources), "maxrss_kb": _maxrss_kb()}
 
 
+def measure_components_without_aliases(agents: int) -> dict:
+    """Diagnostic only: the components with the providers' versioned type aliases dropped.
+
+    azure-native classes add 4-9 `Alias(type_=...v2023...)` options each, and the Pulumi Python SDK turns
+    every alias into an alias URN (a chain of Outputs) as soon as a resource is constructed. This run
+    shows what that costs; the components never drop aliases.
+    """
+    import pulumi
+
+    merge = pulumi.ResourceOptions.merge
+
+    def merge_without_aliases(first, second):
+        if second is not None and second.aliases and all(
+            isinstance(alias, pulumi.Alias) for alias in second.aliases
+        ):
+            second = pulumi.ResourceOptions()
+        return merge(first, second)
+
+    pulumi.ResourceOptions.merge = staticmethod(merge_without_aliases)
+    return measure_components(agents)
+
+
 def _maxrss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
 
@@ -150,10 +176,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--measure", choices=["components", "bare", "flat"], help=argparse.SUPPRESS)
+    parser.add_argument("--measure", choices=["components", "bare", "flat", "components-without-aliases"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        measure = {"components": measure_components, "bare": measure_bare, "flat": measure_flat}[args.measure]
+        measure = {
+            "components": measure_components,
+            "bare": measure_bare,
+            "flat": measure_flat,
+            "components-without-aliases": measure_components_without_aliases,
+        }[args.measure]
         print(json.dumps(measure(args.agents)))
         return
 
