@@ -6,6 +6,12 @@ InternalFailure`). Scenarios:
 
   dev fleet    the 8 AWS tools of stacks/agents/dev.yaml, 1,000 `broker.session(tool)` calls
                (what agent code does): cold (empty cache) and warm (the next 1,000 calls)
+  rolling      the dev fleet with the broker's clock running 1000x and a pause between calls, so
+               sessions expire and renew ~3 times during the run: hard margin only (ahead 0)
+               versus one caller renewing while the others keep the old credentials (ahead 200);
+               "rtt 100ms" adds a real endpoint's round trip to every STS answer (through the proxy)
+
+Column ">10ms": calls that waited for an issuance (a cache hit takes microseconds).
   200 tools    2 agents x 100 tools, each asked 5 times (a cold, spread-out cache)
   no reuse     1,000 distinct tools: every call is an STS issuance (the cost the cache saves)
 
@@ -32,6 +38,7 @@ from tests.runtime.fault_proxy import FaultProxy  # noqa: E402
 from tests.runtime.moto_process import DUMMY_CREDENTIALS, MOTO_ACCOUNT_ID, moto_server, reset  # noqa: E402
 
 THREADS = 50
+SLOW_SECONDS = 0.010  # a call slower than this waited for an issuance (a cache hit takes microseconds)
 CALLS = 1000
 
 
@@ -66,21 +73,25 @@ def requests_for(grants: list[AgentGrants], calls: int, seed: int) -> list[tuple
     return requests
 
 
-def run(upstream: str, grants: list[AgentGrants], fault_rate: float, use_session: bool, seed: int, passes: int = 1) -> dict:
+def run(
+    upstream: str, grants: list[AgentGrants], fault_rate: float, use_session: bool, seed: int, passes: int = 1,
+    options: dict | None = None, pause: float = 0.0, sts_delay: float = 0.0,
+) -> dict:
     """`passes` rounds of 1,000 calls on one broker; figures are of the last (passes=2: a warm cache).
 
     Without faults the broker talks to moto directly; with faults, through the
     proxy (which runs in this process and so also competes for the GIL).
     """
-    with FaultProxy(upstream, fault_rate=fault_rate, seed=seed) as proxy:
-        endpoint = proxy.url if fault_rate else upstream
+    with FaultProxy(upstream, fault_rate=fault_rate, seed=seed, sts_delay=sts_delay) as proxy:
+        endpoint = proxy.url if fault_rate or sts_delay else upstream
         broker = CredentialBroker(
-            grants, AmbientCredentials(), endpoint_url=endpoint, retry=RetryPolicy(max_attempts=6, base_delay=0.02, max_delay=0.5)
+            grants, AmbientCredentials(), endpoint_url=endpoint, retry=RetryPolicy(max_attempts=6, base_delay=0.02, max_delay=0.5),
+            **{key: (value() if callable(value) and key == "clock" else value) for key, value in (options or {}).items()},
         )
         for _ in range(passes):
             proxy.reset_stats()
             before = (broker.stats.issued, broker.stats.sts_calls)
-            result = _one_pass(broker, grants, use_session, seed)
+            result = _one_pass(broker, grants, use_session, seed, pause)
         result["issued"] = broker.stats.issued - before[0]
         result["sts_calls"] = broker.stats.sts_calls - before[1]  # equals the AssumeRole requests the proxy sees
         result["faults"] = proxy.stats.faults
@@ -98,7 +109,7 @@ def sequential_issuance_ms(upstream: str, count: int = 100) -> float:
     return statistics.median(timings[1:]) * 1000
 
 
-def _one_pass(broker: CredentialBroker, grants: list[AgentGrants], use_session: bool, seed: int) -> dict:
+def _one_pass(broker: CredentialBroker, grants: list[AgentGrants], use_session: bool, seed: int, pause: float = 0.0) -> dict:
     requests = requests_for(grants, CALLS, seed)
     latencies: list[float] = []
     failures: list[BaseException] = []
@@ -115,6 +126,8 @@ def _one_pass(broker: CredentialBroker, grants: list[AgentGrants], use_session: 
                 with lock:
                     failures.append(error)
             mine.append(time.perf_counter() - started)
+            if pause:
+                time.sleep(pause)
         with lock:
             latencies.extend(mine)
 
@@ -130,9 +143,20 @@ def _one_pass(broker: CredentialBroker, grants: list[AgentGrants], use_session: 
         "failures": len(failures),
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "slow": sum(1 for latency in latencies if latency > SLOW_SECONDS),
         "max_ms": latencies[-1] * 1000,
         "wall_s": wall,
     }
+
+
+ROLLOVER_SPEED = 1000  # broker clock runs 1000x: a 900 s session lasts 0.9 s of bench time
+ROLLOVER_PAUSE = 0.1  # each thread pauses between calls: 1,000 calls span ~2 s, i.e. ~3 session lifetimes
+
+
+def accelerated_clock():
+    """A clock for the broker running ROLLOVER_SPEED times faster than real time (built per run)."""
+    start = time.time()
+    return lambda: start + (time.time() - start) * ROLLOVER_SPEED
 
 
 def main() -> None:
@@ -142,29 +166,37 @@ def main() -> None:
     os.environ.update(DUMMY_CREDENTIALS)
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_WEB_IDENTITY_TOKEN_FILE"):
         os.environ.pop(name, None)
-    scenarios = [  # label, grants, use session(), passes on one broker
-        ("dev fleet, cold, session()", dev_fleet(), True, 1),
-        ("dev fleet, warm, session()", dev_fleet(), True, 2),
-        ("200 tools, credentials()", synthetic_fleet(2, 100), False, 1),
-        ("no reuse, credentials()", synthetic_fleet(10, 100), False, 1),
+    rollover = {"clock": accelerated_clock, "refresh_margin_seconds": 300}
+    scenarios = [  # label, grants, use session(), passes on one broker, broker options, pause between calls, STS delay
+        ("dev fleet, cold, session()", dev_fleet(), True, 1, {}, 0.0, 0.0),
+        ("dev fleet, warm, session()", dev_fleet(), True, 2, {}, 0.0, 0.0),
+        ("rolling, ahead 0", dev_fleet(), True, 2, {**rollover, "refresh_ahead_seconds": 0}, ROLLOVER_PAUSE, 0.0),
+        ("rolling, ahead 200", dev_fleet(), True, 2, {**rollover, "refresh_ahead_seconds": 200}, ROLLOVER_PAUSE, 0.0),
+        ("rolling, ahead 0, rtt 100ms", dev_fleet(), True, 2, {**rollover, "refresh_ahead_seconds": 0}, ROLLOVER_PAUSE, 0.1),
+        ("rolling, ahead 200, rtt 100ms", dev_fleet(), True, 2, {**rollover, "refresh_ahead_seconds": 200}, ROLLOVER_PAUSE, 0.1),
+        ("200 tools, credentials()", synthetic_fleet(2, 100), False, 1, {}, 0.0, 0.0),
+        ("no reuse, credentials()", synthetic_fleet(10, 100), False, 1, {}, 0.0, 0.0),
     ]
     print(f"{THREADS} threads, {CALLS} tool-credential calls per run; faults = Throttling/500 on that share of STS calls")
-    header = f"{'scenario':<30}{'faults':>7}{'STS/1000':>10}{'issued':>8}{'injected':>9}{'failed':>7}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'wall s':>8}"
+    header = (
+        f"{'scenario':<31}{'faults':>7}{'STS/1000':>10}{'issued':>8}{'injected':>9}{'failed':>7}{'>10ms':>7}"
+        f"{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'wall s':>8}"
+    )
     print(header)
     print("-" * len(header))
     with moto_server() as upstream:
         run(upstream, synthetic_fleet(1, 5), 0.0, True, seed=0)  # warm-up: load botocore's models once, unreported
         print(f"one issuance, one thread, no proxy: median {sequential_issuance_ms(upstream):.1f} ms (moto on 127.0.0.1)")
-        for label, grants, use_session, passes in scenarios:
+        for label, grants, use_session, passes, options, pause, sts_delay in scenarios:
             for fault_rate in (0.0, 0.10):
                 rounds = []
                 for round_number in range(args.rounds):
                     reset(upstream)
-                    rounds.append(run(upstream, grants, fault_rate, use_session, round_number + 1, passes))
+                    rounds.append(run(upstream, grants, fault_rate, use_session, round_number + 1, passes, options, pause, sts_delay))
                 result = sorted(rounds, key=lambda r: r["p99_ms"])[len(rounds) // 2]
                 print(
-                    f"{label:<30}{fault_rate:>6.0%} {result['sts_calls']:>9}{result['issued']:>8}{result['faults']:>9}"
-                    f"{result['failures']:>7}{result['p50_ms']:>9.3f}{result['p99_ms']:>9.3f}{result['max_ms']:>9.1f}{result['wall_s']:>8.2f}"
+                    f"{label:<31}{fault_rate:>6.0%} {result['sts_calls']:>9}{result['issued']:>8}{result['faults']:>9}"
+                    f"{result['failures']:>7}{result['slow']:>7}{result['p50_ms']:>9.3f}{result['p99_ms']:>9.3f}{result['max_ms']:>9.1f}{result['wall_s']:>8.2f}"
                 )
 
 

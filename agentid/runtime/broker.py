@@ -9,7 +9,8 @@ credentials, e.g. a Roles Anywhere session) or `AssumeRoleWithWebIdentity`
 with the tool's session policy, so the session can do only what that tool
 declares, whatever else the role allows. Credentials are cached and reused
 until fewer than `refresh_margin_seconds` of their life remain; a caller never
-receives credentials closer to expiry than that. Throttling and 5xx answers
+receives credentials closer to expiry than that. In the `refresh_ahead_seconds`
+before the margin, one caller renews them while the others keep the old ones. Throttling and 5xx answers
 are retried with full-jitter backoff, a bounded number of times. Each
 issuance (success or failure) writes one audit record.
 
@@ -37,6 +38,7 @@ from agentid.runtime.grants import AgentGrants
 from agentid.runtime.retry import RetryPolicy, error_code, is_retryable
 
 DEFAULT_REFRESH_MARGIN_SECONDS = 300
+DEFAULT_REFRESH_AHEAD_SECONDS = 60
 SESSION_TAG_AGENT = "agent"  # same key as the role's inventory tag (components.naming.TAG_AGENT)
 SESSION_TAG_TOOL = "tool"
 SESSION_TAG_TRACE = "trace-id"
@@ -150,6 +152,7 @@ class CredentialBroker:
         region: str | None = None,
         endpoint_url: str | None = None,
         refresh_margin_seconds: float = DEFAULT_REFRESH_MARGIN_SECONDS,
+        refresh_ahead_seconds: float = DEFAULT_REFRESH_AHEAD_SECONDS,
         retry: RetryPolicy = RetryPolicy(),
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
@@ -171,6 +174,7 @@ class CredentialBroker:
         self.region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
         self.endpoint_url = endpoint_url  # None: boto3 honours AWS_ENDPOINT_URL(_STS) itself
         self.refresh_margin_seconds = refresh_margin_seconds
+        self.refresh_ahead_seconds = max(0.0, refresh_ahead_seconds)
         self.retry = retry
         self.clock, self.sleep, self.uniform = clock, sleep, uniform
         self.audit = audit or AuditLog()
@@ -198,26 +202,61 @@ class CredentialBroker:
         if trace_id is not None:
             self._check_trace_id(trace_id, grants.agent, tool)  # a caller's bad input is never shared with others
         key = (grants.agent, tool)
-        cached = self._fresh(key)
-        if cached is None:
-            failures_seen = self._failures.get(key, (0, None))[0]
-            with self._lock_for(key):
-                cached = self._fresh(key)  # another thread may have issued while we waited
-                if cached is None:
-                    count, error = self._failures.get(key, (0, None))
-                    if count > failures_seen:
-                        # The issuance we waited for failed (after its own retries): share its error rather
-                        # than have every waiter retry in turn, which would multiply an outage by the threads.
-                        raise BrokerError(f"{error} (shared with concurrent callers)", grants.agent, tool, error.code)
-                    try:
-                        cached = self._issue(grants, tool, trace_id or current_trace_id())
-                    except BrokerError as failure:
-                        self._failures[key] = (count + 1, failure)
-                        raise
-                    self._cache[key] = cached
-                    return cached
-        self._count(cache_hits=1)
-        return cached
+        cached = self._cache.get(key)
+        left = cached.seconds_left(self.clock()) if cached is not None else float("-inf")
+        if left >= self.refresh_margin_seconds + self.refresh_ahead_seconds:
+            self._count(cache_hits=1)
+            return cached
+        if left >= self.refresh_margin_seconds:
+            return self._refresh_ahead(key, grants, tool, trace_id, cached)
+        failures_seen = self._failures.get(key, (0, None))[0]
+        with self._lock_for(key):
+            current = self._fresh(key)  # another thread may have issued while we waited
+            if current is not None:
+                self._count(cache_hits=1)
+                return current
+            failures, error = self._failures.get(key, (0, None))
+            if failures > failures_seen:
+                # The issuance we waited for failed (after its own retries): share its error rather
+                # than have every waiter retry in turn, which would multiply an outage by the threads.
+                raise BrokerError(f"{error} (shared with concurrent callers)", grants.agent, tool, error.code)
+            return self._issue_holding_lock(key, grants, tool, trace_id)
+
+    def _refresh_ahead(
+        self, key: tuple[str, str], grants: AgentGrants, tool: str, trace_id: str | None, cached: ToolCredentials
+    ) -> ToolCredentials:
+        """Credentials near the margin: one caller renews them while the others keep the still-valid ones.
+
+        Without this, every caller arriving after the margin would queue behind
+        the renewal; here nobody waits but the one caller that renews, and if
+        the renewal fails the cached credentials (still above the margin) serve.
+        """
+        lock = self._lock_for(key)
+        if not lock.acquire(blocking=False):
+            self._count(cache_hits=1)
+            return cached
+        try:
+            current = self._fresh(key)
+            if current is not cached:  # renewed, or past the margin, since we looked
+                return current or self._issue_holding_lock(key, grants, tool, trace_id)
+            try:
+                return self._issue_holding_lock(key, grants, tool, trace_id)
+            except BrokerError:
+                self._count(cache_hits=1)
+                return cached  # the failure is in the audit log; the cached credentials are still good
+        finally:
+            lock.release()
+
+    def _issue_holding_lock(self, key: tuple[str, str], grants: AgentGrants, tool: str, trace_id: str | None) -> ToolCredentials:
+        """Issue and cache; a failure is recorded so the callers queued on the lock share it."""
+        count = self._failures.get(key, (0, None))[0]
+        try:
+            issued = self._issue(grants, tool, trace_id or current_trace_id())
+        except BrokerError as failure:
+            self._failures[key] = (count + 1, failure)
+            raise
+        self._cache[key] = issued
+        return issued
 
     def invalidate(self, agent: str | None = None, tool: str | None = None) -> None:
         """Forget cached credentials (all, one agent's, or one tool's), e.g. after an AccessDenied from a revoke."""

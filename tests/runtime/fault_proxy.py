@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import random
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,11 +54,12 @@ class ProxyStats:
 class FaultProxy:
     """`with FaultProxy(upstream, fault_rate=0.1) as proxy: ... proxy.url ...`"""
 
-    def __init__(self, upstream: str, fault_rate: float = 0.0, seed: int = 7, deny: bool = False):
+    def __init__(self, upstream: str, fault_rate: float = 0.0, seed: int = 7, deny: bool = False, sts_delay: float = 0.0):
         parsed = urllib.parse.urlsplit(upstream)
         self.upstream_host, self.upstream_port = parsed.hostname, parsed.port
         self.fault_rate = fault_rate
         self.deny = deny  # answer every STS call with 403 AccessDenied (a refusal, not a fault)
+        self.sts_delay = sts_delay  # seconds added to every STS answer: a real endpoint's network round trip
         self.stats = ProxyStats()
         self._random = random.Random(seed)
         self._lock = threading.Lock()
@@ -108,6 +110,8 @@ class FaultProxy:
             def _relay(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 params = _sts_params(self.headers, body)
+                if params is not None and proxy.sts_delay:
+                    time.sleep(proxy.sts_delay)
                 if params is not None:
                     fault = proxy._decide(params)
                     if fault is not None:

@@ -127,7 +127,10 @@ def test_web_identity_sends_token_policy_and_duration_but_no_tags(aws, tmp_path)
 
 def test_repeated_calls_are_served_from_the_cache_and_refreshed_before_the_margin(aws):
     clock = FakeClock()
-    broker = CredentialBroker(grants("report-builder"), AmbientCredentials(), endpoint_url=aws, clock=clock, refresh_margin_seconds=120)
+    broker = CredentialBroker(
+        grants("report-builder"), AmbientCredentials(), endpoint_url=aws, clock=clock,
+        refresh_margin_seconds=120, refresh_ahead_seconds=0,  # the hard margin alone
+    )
     first = broker.credentials("read-sales-exports")
     assert all(broker.credentials("read-sales-exports") is first for _ in range(5))
     assert broker.stats.sts_calls == 1 and broker.stats.cache_hits == 5
@@ -143,6 +146,37 @@ def test_repeated_calls_are_served_from_the_cache_and_refreshed_before_the_margi
     # another tool has its own cache entry
     broker.credentials("list-sales-exports")
     assert broker.stats.issued == 3
+
+
+def test_near_the_margin_one_caller_renews_while_the_others_keep_the_old_credentials(aws):
+    clock = FakeClock()
+    with FaultProxy(aws) as proxy:
+        broker = CredentialBroker(
+            grants("report-builder"), AmbientCredentials(), endpoint_url=proxy.url, clock=clock,
+            refresh_margin_seconds=120, refresh_ahead_seconds=60, sleep=no_sleep,
+        )
+        first = broker.credentials("read-sales-exports")
+        clock.now += first.seconds_left(clock.now) - 181  # 181 s left: outside the refresh-ahead window
+        assert broker.credentials("read-sales-exports") is first
+        clock.now += 2  # 179 s left: inside it
+        # while another caller holds the renewal, callers get the old, still valid, credentials at once
+        lock = broker._lock_for(("report-builder", "read-sales-exports"))
+        with lock:
+            assert broker.credentials("read-sales-exports") is first
+        renewed = broker.credentials("read-sales-exports")  # this caller renews
+        assert renewed.access_key_id != first.access_key_id
+        assert broker.credentials("read-sales-exports") is renewed
+        assert broker.stats.issued == 2
+
+        # a failed renewal keeps serving the cached credentials (still above the margin)
+        clock.now += renewed.seconds_left(clock.now) - 150
+        proxy.fault_rate = 1.0
+        assert broker.credentials("read-sales-exports") is renewed
+        assert broker.stats.failures == 1
+        # past the margin they are never served: the caller gets the error
+        clock.now += 31
+        with pytest.raises(BrokerError, match="gave up after retries"):
+            broker.credentials("read-sales-exports")
 
 
 def test_fifty_threads_asking_for_one_tool_cause_one_sts_call(aws):
