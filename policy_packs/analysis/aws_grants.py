@@ -90,7 +90,7 @@ def broad_grant_findings(document: PolicyDocument) -> list[Finding]:
     """Broad grants in an identity policy: full admin, service-wide actions, NotAction, `*` resources."""
     findings = []
     for statement in _live_allows(document):
-        unbounded = statement.not_resource or any(is_unbounded(r) for r in statement.resources)
+        unbounded = bool(unbounded_resources(statement))
         where = statement.label
         if statement.not_action:
             findings.append(Finding(
@@ -108,12 +108,13 @@ def broad_grant_findings(document: PolicyDocument) -> list[Finding]:
                     findings.append(Finding(
                         "broad-action",
                         f"allows {pattern} ({count} actions) on unbounded resources "
-                        f"{', '.join(_unbounded(statement)) or 'NotResource'}", where))
+                        f"{', '.join(unbounded_resources(statement))}", where))
         findings.extend(_star_resource(statement))
     return findings
 
 
-def _unbounded(statement: Statement) -> list[str]:
+def unbounded_resources(statement: Statement) -> list[str]:
+    """The statement's effectively unbounded resource patterns; NotResource (all but a list) counts as "*"."""
     return [r for r in statement.resources if is_unbounded(r)] if not statement.not_resource else ["*"]
 
 

@@ -19,8 +19,7 @@ from pathlib import Path
 import yaml
 
 from .aws_policy import Condition, Statement, action_pattern_regex
-from .aws_grants import is_denied
-from .aws_resources import is_unbounded
+from .aws_grants import is_denied, unbounded_resources
 from .findings import Finding
 
 _METHODS_FILE = Path(__file__).with_name("escalation_methods.yaml")
@@ -106,12 +105,6 @@ def _passes_to(statement: Statement, service: str) -> bool:
     return True
 
 
-def _unbounded_resources(statement: Statement) -> list[str]:
-    if statement.not_resource:
-        return ["*"]  # everything except a list: as good as unbounded
-    return [r for r in statement.resources if is_unbounded(r)]
-
-
 def granting_statements(requirement: Requirement, statements: Sequence[LabelledStatement]) -> list[LabelledStatement]:
     """The Allow statements that meet one requirement on their own."""
     denies = [s.statement for s in statements if not s.statement.allows and not s.statement.conditions]
@@ -124,7 +117,7 @@ def granting_statements(requirement: Requirement, statements: Sequence[LabelledS
             continue
         if requirement.passed_to and not _passes_to(statement, requirement.passed_to):
             continue
-        if any(not is_denied(requirement.action, r, denies) for r in _unbounded_resources(statement)):
+        if any(not is_denied(requirement.action, r, denies) for r in unbounded_resources(statement)):
             found.append(labelled)
     return found
 
