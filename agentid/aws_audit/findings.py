@@ -86,6 +86,12 @@ def audit(snapshot: AccountSnapshot, inventory: Inventory) -> list[AuditFinding]
                 "declare the agent or delete the role",
             ))
         else:
+            if role.name != naming.aws_role_name(agent):
+                findings.append(AuditFinding(
+                    "unknown-agent-identity", agent, role.arn,
+                    f"role {role.name} belongs to agent '{agent}' ({_why_role(role)}), whose one role is "
+                    f"{naming.aws_role_name(agent)}: a second identity the inventory does not know; delete it",
+                ))
             findings += excess_grant_findings(role, agents[agent], snapshot.managed_policies)
             findings += undeclared_trust_findings(role, agents[agent])
         findings += broad_grant_findings(role, agent, snapshot.managed_policies)

@@ -342,6 +342,7 @@ class CredentialBroker:
             )
             left = expires_at - now
             if left < self.refresh_margin_seconds:
+                self._count(failures=1)
                 raise BrokerError(
                     f"agent '{grants.agent}', tool '{tool}': STS issued credentials with {left:.0f} s left, less than the "
                     f"{self.refresh_margin_seconds} s margin: check the host clock and DurationSeconds",

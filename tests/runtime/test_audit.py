@@ -140,6 +140,10 @@ def test_excess_grant_without_a_boundary_is_an_error_and_names_what_is_extra(dep
 def test_inventory_agents_missing_from_the_account_and_agent_named_users(aws):
     deploy_agent(aws, INVENTORY.agent("report-builder"))
     iam(aws).create_user(UserName="agent-ghost")
+    iam(aws).create_role(  # a second role claiming a declared agent
+        RoleName="report-builder-legacy", AssumeRolePolicyDocument=json.dumps(PINNED_TRUST),
+        Tags=[{"Key": "agent", "Value": "report-builder"}],
+    )
     code, report = audit_json(aws)
     assert code == 1
     found = sorted((f["rule"], f["agent"]) for f in report["findings"])
@@ -148,8 +152,15 @@ def test_inventory_agents_missing_from_the_account_and_agent_named_users(aws):
         ("agent-missing", "data-ingest"),
         ("agent-missing", "deploy-reviewer"),
         ("agent-missing", "support-triage"),
+        ("undeclared-trust", "report-builder"),  # the legacy role trusts a repository report-builder does not declare
         ("unknown-agent-identity", "ghost"),
+        ("unknown-agent-identity", "report-builder"),
     ]
+    legacy = next(f for f in report["findings"] if f["rule"] == "unknown-agent-identity" and f["agent"] == "report-builder")
+    assert legacy["message"] == (
+        "role report-builder-legacy belongs to agent 'report-builder' (tag agent=report-builder), whose one role is "
+        "agent-report-builder: a second identity the inventory does not know; delete it"
+    )
     missing = next(f for f in report["findings"] if f["agent"] == "data-ingest")
     assert missing["principal"] == role_arn("agent-data-ingest")
 
