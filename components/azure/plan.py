@@ -189,7 +189,20 @@ def plan_fleet(
                 grant.audience, ResourceApp(grant.audience, naming.entra_resource_app_name(grant.audience))
             )
             app.roles[grant.scope] = grant.app_role_id
+    _check_distinct_app_names(resource_apps)
     return FleetPlan(plans, resource_apps)
+
+
+def _check_distinct_app_names(resource_apps: dict[str, ResourceApp]) -> None:
+    """`https://api.example.com` and `https://api.example.com/` are two audiences but would share one app name."""
+    by_name: dict[str, str] = {}
+    for audience, app in resource_apps.items():
+        if app.display_name in by_name:
+            raise AzureCompileError(
+                f"OAuth audiences '{by_name[app.display_name]}' and '{audience}' differ only in form: "
+                "spell the audience the same way in every agent"
+            )
+        by_name[app.display_name] = audience
 
 
 def plan_agent(

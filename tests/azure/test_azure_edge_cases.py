@@ -294,3 +294,9 @@ def test_moving_a_tool_to_another_scope_gives_a_new_assignment_name():
     (role_there,) = plan_fleet([there], "rg").agents[0].roles
     assert role_here.definition_guid == role_there.definition_guid  # the role is updated in place
     assert role_here.assignment_guid != role_there.assignment_guid  # an assignment's scope cannot change
+
+
+def test_audiences_differing_only_by_a_trailing_slash_are_refused():
+    first = agent("one", tools=[entra_tool("https://api.example.com")])
+    second = agent("two", tools=[entra_tool("https://api.example.com/")], trust=[github("example-org/two")])
+    assert_refused([first, second], "'https://api.example.com' and 'https://api.example.com/' differ only in form")
