@@ -60,13 +60,13 @@ class BrokerError(Exception):
 
 @dataclass(frozen=True)
 class WebIdentityToken:
-    """An OIDC token in a file (EKS IRSA, a GitHub Actions token written to disk, a SPIFFE JWT-SVID).
+    """An OIDC token in a file (EKS IRSA, a GitHub Actions token written to disk).
 
     The file is read again for every issuance: the platform rotates it.
     AssumeRoleWithWebIdentity accepts no `Tags` and no `SourceIdentity`
     parameter (AWS takes both only from the token's claims), so with this base
-    identity the agent, tool and trace id travel in the role session name and
-    the audit record instead.
+    identity the tool and trace id travel in the role session name (the role
+    name carries the agent) and in the audit record instead.
     """
 
     token_file: Path
