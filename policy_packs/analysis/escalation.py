@@ -13,7 +13,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -44,6 +44,11 @@ class EscalationMethod:
     @property
     def actions(self) -> tuple[str, ...]:
         return tuple(r.action for r in self.requires)
+
+    @cached_property
+    def required(self) -> frozenset[str]:
+        """The required actions, lower-cased, for a quick subset test."""
+        return frozenset(r.action.lower() for r in self.requires)
 
 
 @lru_cache(maxsize=1)
@@ -129,7 +134,7 @@ def escalation_findings(statements: Sequence[LabelledStatement]) -> list[Finding
     # Fast pre-check: which required actions does any Allow mention at all? Most methods stop here.
     mentioned = frozenset().union(*(_required_actions_of(s.statement) for s in statements if s.statement.allows))
     for method in escalation_methods():
-        if not all(r.action.lower() in mentioned for r in method.requires):
+        if not method.required <= mentioned:
             continue
         granted = []
         for requirement in method.requires:
