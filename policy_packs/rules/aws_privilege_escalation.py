@@ -2,10 +2,11 @@
 
 The ~60 methods are data (policy_packs/analysis/escalation_methods.yaml), judged
 against resource constraints, denies and conditions such as iam:PassedToService.
-Combinations split across several policies of one role are AGID-AWS-021's.
+Combinations split across several policies of one role are AGID-AWS-021's; a
+policy granting `*` on everything is AGID-AWS-010's alone (same root cause).
 """
 
-from policy_packs.analysis import Finding, PolicyDocument, escalation_findings
+from policy_packs.analysis import Finding, PolicyDocument, broad_grant_findings, escalation_findings
 from policy_packs.analysis.escalation import labelled
 
 from .base import Resource, Rule
@@ -23,6 +24,10 @@ def summarize(findings: list[Finding]) -> list[Finding]:
 
 
 def _judge(document: PolicyDocument, label: str) -> list[Finding]:
+    if any(finding.code == "full-admin" for finding in broad_grant_findings(document)):
+        # Every escalation method follows from full admin, which AGID-AWS-010 already reports:
+        # one root cause, one violation.
+        return []
     return summarize(escalation_findings(labelled("", document.statements)))
 
 

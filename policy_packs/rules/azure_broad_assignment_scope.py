@@ -1,4 +1,8 @@
-"""AGID-AZ-011: no role assignment at root, management-group or subscription scope."""
+"""AGID-AZ-011: no role assignment at root, management-group or subscription scope.
+
+An assignment of a privileged built-in role is AGID-AZ-010's alone (its message
+names the scope too): one root cause, one violation.
+"""
 
 from components import azure_catalog
 from policy_packs.analysis.values import is_unknown
@@ -14,6 +18,9 @@ def check(resource: Resource, config):
         return
     if not isinstance(scope, str):
         yield Violation(f"role assignment {resource.name}: scope is not a string")
+        return
+    role = resource.props.get("roleDefinitionId")
+    if isinstance(role, str) and azure_catalog.privileged_role_name(role):
         return
     parsed = azure_catalog.parse_scope(scope)
     if parsed.is_broad:

@@ -18,8 +18,10 @@ def check(resource: Resource, config):
         return
     name = azure_catalog.privileged_role_name(role)
     if name:
+        scope = resource.props.get("scope")
+        at = f" at {azure_catalog.parse_scope(scope).level.replace('_', '-')} scope {scope}" if isinstance(scope, str) else ""
         yield Violation(f"role assignment {resource.name} grants the privileged built-in role {name} "
-                        f"({azure_catalog.role_id_of(role)}), which controls the scope itself or who may act on it")
+                        f"({azure_catalog.role_id_of(role)}){at}, which controls the scope itself or who may act on it")
 
 
 RULE = Rule(

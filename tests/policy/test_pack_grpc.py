@@ -62,7 +62,7 @@ def test_analyze_reports_violations_at_their_levels(pack):
     admin_role = {**clean_role, "maxSessionDuration": 43200.0,
                   "inlinePolicies": [{"name": "all", "policy": policy(allow("*"))}]}
     levels = {d.policy_name: d.enforcement_level for d in pack.analyze(role_type, "r", urn(role_type, "r"), admin_role)}
-    assert levels == {"AGID-AWS-010": "mandatory", "AGID-AWS-020": "mandatory", "AGID-LIFE-001": "advisory"}
+    assert levels == {"AGID-AWS-010": "mandatory", "AGID-LIFE-001": "advisory"}
 
 
 def test_unknown_values_give_an_advisory_cannot_check_until_known(pack):

@@ -146,6 +146,13 @@ def test_broad_assignment_scopes_are_flagged(scope):
     assert violations("AGID-AZ-011", ASSIGNMENT, {"roleDefinitionId": "x", "scope": scope})
 
 
+def test_privileged_role_at_broad_scope_is_one_violation_naming_the_scope():
+    owner = f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+    [message] = violations("AGID-AZ-010", ASSIGNMENT, {"roleDefinitionId": owner, "scope": SUB})
+    assert f"privileged built-in role Owner (8e3af657-a8ff-443c-a75c-2fe8c4bcb635) at subscription scope {SUB}" in message
+    assert violations("AGID-AZ-011", ASSIGNMENT, {"roleDefinitionId": owner, "scope": SUB}) == []
+
+
 def test_resource_and_group_scopes_are_not_flagged_but_garbage_is():
     assert violations("AGID-AZ-011", ASSIGNMENT, {"scope": CONTAINER}) == []
     assert violations("AGID-AZ-011", ASSIGNMENT, {"scope": f"{SUB}/resourceGroups/rg"}) == []

@@ -65,8 +65,14 @@ def test_defused_look_alikes_are_not_flagged(document):
 
 
 def test_one_violation_per_policy_naming_every_method():
-    [message] = violations("AGID-AWS-020", POLICY, {"policy": policy(allow("*"))})
+    [message] = violations("AGID-AWS-020", POLICY, {"policy": policy(allow(["iam:*", "lambda:*"]))})
     assert "PassRoleLambdaInvoke" in message and "CreatePolicyVersion" in message
+
+
+def test_full_admin_is_left_to_the_wildcard_rule():
+    # `*` on `*` is one root cause: AGID-AWS-010 reports it, AGID-AWS-020 does not repeat it.
+    assert violations("AGID-AWS-020", POLICY, {"policy": policy(allow("*"))}) == []
+    assert violations("AGID-AWS-010", POLICY, {"policy": policy(allow("*"))}) != []
 
 
 def test_escalation_methods_data_names_real_actions():
