@@ -1,0 +1,31 @@
+"""The rule catalogue as Markdown, rendered from the registry itself.
+
+README.md embeds it between markers and a test keeps the two equal.
+Run `python -m policy_packs.rules.catalogue` to print it.
+"""
+
+from __future__ import annotations
+
+from .registry import RULES
+
+
+def _short_type(token: str) -> str:
+    return f"`{token.rsplit(':', 1)[-1]}`"
+
+
+def render() -> str:
+    lines = [
+        "| Id | Severity | Default | Checks | What it flags | Remediation |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for rule in RULES:
+        checks = "stack" if rule.stack else ", ".join(dict.fromkeys(_short_type(t) for t in rule.resource_types))
+        lines.append(
+            f"| [{rule.id}]({rule.url}) `{rule.title}` | {rule.severity} | {rule.enforcement} | {checks} | "
+            f"{rule.description} | {rule.remediation} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")
