@@ -15,6 +15,7 @@ import pulumi
 from components.aws.fleet import AwsAgents, AwsSettings
 from components.azure.fleet import AzureAgents, AzureSettings
 from components.loader import LoadedInventory
+from components.outputs import resolve_nested
 from components.spec import Agent
 
 TYPE_TOKEN = "agentid:index:AgentFleet"
@@ -43,24 +44,42 @@ class AgentFleet(pulumi.ComponentResource):
         azure_settings: AzureSettings,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(TYPE_TOKEN, name, None, opts)
         agents = loaded.inventory.agents
-        child = pulumi.ResourceOptions(parent=self)
         on_aws = [agent for agent in agents if "aws" in agent.clouds]
         on_azure = [agent for agent in agents if "azure" in agent.clouds]
-        self.aws = AwsAgents("aws", on_aws, aws_settings, child) if on_aws else None
-        self.azure = AzureAgents("azure", on_azure, azure_settings, child) if on_azure else None
-        aws_inventory = self.aws.inventory if self.aws else {}
-        azure_inventory = self.azure.inventory if self.azure else {}
-        self.inventory = pulumi.Output.all(aws_inventory, azure_inventory).apply(
-            lambda clouds: {
-                agent.name: {
-                    **_spec_facts(agent),
-                    **({"aws": clouds[0][agent.name]} if agent.name in clouds[0] else {}),
-                    **({"azure": clouds[1][agent.name]} if agent.name in clouds[1] else {}),
-                }
-                for agent in agents
-            }
-        )
+        # Both clouds' checks first: bad input raises before anything, this component included, registers.
+        aws_plans = AwsAgents.check(on_aws, aws_settings) if on_aws else None
+        azure_plans = AzureAgents.check(on_azure, azure_settings) if on_azure else None
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.aws = AwsAgents("aws", on_aws, aws_settings, child, plans=aws_plans) if on_aws else None
+        self.azure = AzureAgents("azure", on_azure, azure_settings, child, plans=azure_plans) if on_azure else None
+        self.inventory = self._inventory(agents)
         self.client_secrets = self.aws.client_secrets if self.aws else None
-        self.register_outputs({"inventory": self.inventory})
+        # The inventory is the stack's to export; registering it here too would serialize it a second time.
+        self.register_outputs({"agents": [agent.name for agent in agents]})
+
+    def _inventory(self, agents: list[Agent]) -> pulumi.Output[dict[str, Any]]:
+        """One Output over the few real Outputs of every agent's AWS tree and Azure ids (no leaf lifted)."""
+        aws = self.aws.identities if self.aws else {}
+        azure = self.azure.identities if self.azure else {}
+        tree = {
+            agent.name: {
+                "aws": aws[agent.name].inventory_tree if agent.name in aws else None,
+                "azure": azure[agent.name].ids if agent.name in azure else None,
+            }
+            for agent in agents
+        }
+
+        def entries(resolved: dict[str, dict[str, Any]]) -> dict[str, Any]:
+            inventory = {}
+            for agent in agents:
+                entry = _spec_facts(agent)
+                if agent.name in aws:
+                    entry["aws"] = resolved[agent.name]["aws"]
+                if agent.name in azure:
+                    entry["azure"] = azure[agent.name].inventory_entry(resolved[agent.name]["azure"])
+                inventory[agent.name] = entry
+            return inventory
+
+        return resolve_nested(tree).apply(entries)

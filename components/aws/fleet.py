@@ -11,6 +11,7 @@ and nothing half-created.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,8 @@ import pulumi_aws as aws
 
 from components import naming
 from components.aws import trust
-from components.aws.identity import AwsAgentIdentity, SharedAws, resolve_nested
+from components.aws.identity import AwsAgentIdentity, SharedAws
+from components.outputs import resolve_nested
 from components.aws.plan import AgentPlan, PolicyCompileError, plan_fleet, resource_servers
 from components.spec import Agent
 
@@ -102,8 +104,16 @@ class AwsAgents(pulumi.ComponentResource):
     secret), `session_policies` (plain dict: agent -> tool -> document).
     """
 
-    def __init__(self, name: str, agents: list[Agent], settings: AwsSettings, opts: pulumi.ResourceOptions | None = None):
-        plans, servers = self.check(agents, settings)
+    def __init__(
+        self,
+        name: str,
+        agents: list[Agent],
+        settings: AwsSettings,
+        opts: pulumi.ResourceOptions | None = None,
+        plans: tuple[list[AgentPlan], dict[str, tuple[str, list[str]]]] | None = None,
+    ):
+        """`plans`: what `AwsAgents.check(agents, settings)` returned, if the caller already checked them."""
+        plans, servers = plans if plans is not None else self.check(agents, settings)
         super().__init__(FLEET_TYPE, name, None, opts)
         self.settings = settings
         self.session_policies = {plan.agent.name: plan.session_policies for plan in plans if plan.needs_role}
@@ -112,12 +122,16 @@ class AwsAgents(pulumi.ComponentResource):
             plan.agent.name: AwsAgentIdentity(plan.agent.name, plan, shared, pulumi.ResourceOptions(parent=self))
             for plan in plans
         }
-        self.inventory = resolve_nested({agent: identity.inventory_tree for agent, identity in self.identities.items()})
-        self.client_secrets = pulumi.Output.secret(
-            {agent: identity.client_secret for agent, identity in self.identities.items() if identity.client_secret is not None}
-        )
+        secrets = {agent: identity.client_secret for agent, identity in self.identities.items() if identity.client_secret is not None}
+        # Each client secret is a secret Output, so their tree is one too (without lifting each into another Output).
+        self.client_secrets = resolve_nested(secrets) if secrets else pulumi.Output.secret({})
         # The inventory is the caller's to export; registering it here would serialize it a second time.
         self.register_outputs({"agents": list(self.identities)})
+
+    @functools.cached_property
+    def inventory(self) -> pulumi.Output[dict]:
+        """Agent -> inventory entry, built on first use (`AgentFleet` resolves the trees itself)."""
+        return resolve_nested({agent: identity.inventory_tree for agent, identity in self.identities.items()})
 
     @staticmethod
     def check(agents: list[Agent], settings: AwsSettings) -> tuple[list[AgentPlan], dict[str, tuple[str, list[str]]]]:

@@ -18,6 +18,7 @@ from components import naming, revocation
 from components.aws import trust
 from components.aws.plan import AgentPlan
 from components.aws.trust import TrustRefs
+from components.outputs import resolve_nested
 
 IDENTITY_TYPE = "agentid:aws:AgentIdentity"
 ROLE_MAX_SESSION_SECONDS = 3600  # IAM's minimum MaxSessionDuration; the kit never goes higher
@@ -217,42 +218,6 @@ class AwsAgentIdentity(pulumi.ComponentResource):
             "token_endpoint": shared.token_endpoint,
             "grant": "client_credentials",
         }
-
-
-def resolve_nested(value: object) -> pulumi.Output:
-    """One Output of a dict/list tree holding a few Outputs among much static data.
-
-    `Output.from_input` would wrap every leaf of the static session policies in an
-    Output of its own (thousands per agent); this waits on the real Outputs only.
-    """
-    outputs: list[pulumi.Output] = []
-
-    def collect(node: object) -> None:
-        if isinstance(node, pulumi.Output):
-            outputs.append(node)
-        elif isinstance(node, dict):
-            for child in node.values():
-                collect(child)
-        elif isinstance(node, list):
-            for child in node:
-                collect(child)
-
-    def fill(resolved: list) -> object:
-        values = iter(resolved)
-
-        def substitute(node: object) -> object:
-            if isinstance(node, pulumi.Output):
-                return next(values)
-            if isinstance(node, dict):
-                return {key: substitute(child) for key, child in node.items()}
-            if isinstance(node, list):
-                return [substitute(child) for child in node]
-            return node
-
-        return substitute(value)
-
-    collect(value)
-    return pulumi.Output.all(*outputs).apply(fill)
 
 
 def _anchor_sources(plan: AgentPlan) -> dict[str, dict]:

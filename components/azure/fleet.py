@@ -12,6 +12,7 @@ Everything is planned and checked first (`plan.plan_fleet`): bad input raises
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ import pulumi
 
 from components.azure.entra import create_resource_app
 from components.azure.identity import AzureAgentIdentity
-from components.azure.plan import plan_fleet
+from components.azure.plan import FleetPlan, plan_fleet
+from components.outputs import resolve_nested
 from components.spec import Agent
 
 CONFIG_NAMESPACE = "agent-identity-kit"
@@ -56,7 +58,6 @@ class AzureAgents(pulumi.ComponentResource):
     """One `AzureAgentIdentity` per agent with Azure tools, plus the Entra applications of their OAuth audiences."""
 
     identities: dict[str, AzureAgentIdentity]
-    inventory: pulumi.Output[dict[str, dict[str, Any]]]
 
     def __init__(
         self,
@@ -64,8 +65,10 @@ class AzureAgents(pulumi.ComponentResource):
         agents: list[Agent],
         settings: AzureSettings,
         opts: pulumi.ResourceOptions | None = None,
+        plans: FleetPlan | None = None,
     ) -> None:
-        plan = plan_fleet(agents, settings.resource_group, settings.location, settings.spec_dir)
+        """`plans`: what `AzureAgents.check(agents, settings)` returned, if the caller already checked them."""
+        plan = plans if plans is not None else self.check(agents, settings)
         super().__init__(TYPE_TOKEN, name, None, opts)
         resource_apps = {
             audience: create_resource_app(app, parent=self) for audience, app in plan.resource_apps.items()
@@ -74,7 +77,21 @@ class AzureAgents(pulumi.ComponentResource):
             agent_plan.agent.name: AzureAgentIdentity(agent_plan, resource_apps, pulumi.ResourceOptions(parent=self))
             for agent_plan in plan.agents
         }
-        entries = {agent: identity.inventory for agent, identity in self.identities.items()}
-        # Output.all() of nothing resolves to a list: keep the shape a dict either way
-        self.inventory = pulumi.Output.all(**entries) if entries else pulumi.Output.from_input({})
-        self.register_outputs({"inventory": self.inventory})
+        # The inventory is the caller's to export; registering it here would serialize it a second time.
+        self.register_outputs({"agents": list(self.identities)})
+
+    @staticmethod
+    def check(agents: list[Agent], settings: AzureSettings) -> FleetPlan:
+        """Plan and check every agent without registering anything; raise `AzureCompileError`.
+
+        The constructor runs this first; a parent component can call it before registering itself.
+        """
+        return plan_fleet(agents, settings.resource_group, settings.location, settings.spec_dir)
+
+    @functools.cached_property
+    def inventory(self) -> pulumi.Output[dict[str, dict[str, Any]]]:
+        """Agent -> inventory entry, built on first use: one Output over every agent's Azure ids."""
+        identities = self.identities
+        return resolve_nested({agent: identity.ids for agent, identity in identities.items()}).apply(
+            lambda ids: {agent: identities[agent].inventory_entry(ids[agent]) for agent in identities}
+        )

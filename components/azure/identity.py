@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pulumi
@@ -21,6 +22,7 @@ from pulumi_azure_native import authorization, managedidentity
 from components.azure.entra import EntraClientResources, ResourceAppResources, create_agent_client
 from components.azure.inventory import agent_inventory
 from components.azure.plan import AgentPlan, RoleGrant
+from components.outputs import resolve_nested
 
 TYPE_TOKEN = "agentid:azure:AgentIdentity"
 
@@ -30,7 +32,6 @@ class AzureAgentIdentity(pulumi.ComponentResource):
 
     identity: managedidentity.UserAssignedIdentity
     entra: EntraClientResources | None
-    inventory: pulumi.Output[dict[str, Any]]
 
     def __init__(
         self,
@@ -69,8 +70,19 @@ class AzureAgentIdentity(pulumi.ComponentResource):
             self.entra = create_agent_client(
                 plan, self.identity.principal_id, self.identity.tenant_id, resource_apps, parent=self
             )
-        self.inventory = self._inventory(plan)
-        self.register_outputs({"inventory": self.inventory})
+        self.plan = plan
+        self.ids = self._ids()
+        # Only the identifiers: the inventory is the stack's to export, registering it here would serialize it again.
+        self.register_outputs({"clientId": self.identity.client_id, "principalId": self.identity.principal_id})
+
+    @functools.cached_property
+    def inventory(self) -> pulumi.Output[dict[str, Any]]:
+        """This agent's inventory entry (built on first use: the fleet resolves every agent's ids at once)."""
+        return resolve_nested(self.ids).apply(self.inventory_entry)
+
+    def inventory_entry(self, ids: dict[str, Any]) -> dict[str, Any]:
+        """The inventory entry, given `ids` resolved (see `_ids`)."""
+        return agent_inventory(self.plan, ids["identity"], ids["entra"])
 
     def _grant(self, agent: str, role: RoleGrant) -> None:
         # Both names are fixed GUIDs: a replacement must delete the old object before creating its twin.
@@ -104,18 +116,19 @@ class AzureAgentIdentity(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[definition], delete_before_replace=True),
         )
 
-    def _inventory(self, plan: AgentPlan) -> pulumi.Output[dict[str, Any]]:
-        identity = pulumi.Output.all(
-            client_id=self.identity.client_id,
-            principal_id=self.identity.principal_id,
-            tenant_id=self.identity.tenant_id,
-            resource_id=self.identity.id,
-        )
-        if not self.entra:
-            return identity.apply(lambda ids: agent_inventory(plan, ids, None))
-        entra = pulumi.Output.all(
-            client_id=self.entra.application.client_id,
-            application_object_id=self.entra.application.object_id,
-            service_principal_object_id=self.entra.service_principal.object_id,
-        )
-        return pulumi.Output.all(identity, entra).apply(lambda both: agent_inventory(plan, both[0], both[1]))
+    def _ids(self) -> dict[str, Any]:
+        """The identifiers Azure assigns that the inventory names, as Outputs (resolve with `resolve_nested`)."""
+        identity = {
+            "client_id": self.identity.client_id,
+            "principal_id": self.identity.principal_id,
+            "tenant_id": self.identity.tenant_id,
+            "resource_id": self.identity.id,
+        }
+        entra = None
+        if self.entra:
+            entra = {
+                "client_id": self.entra.application.client_id,
+                "application_object_id": self.entra.application.object_id,
+                "service_principal_object_id": self.entra.service_principal.object_id,
+            }
+        return {"identity": identity, "entra": entra}
