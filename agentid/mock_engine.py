@@ -206,12 +206,35 @@ def run_program(
 
     async def resolve_outputs() -> dict[str, Any]:
         outputs = getattr(root, "outputs", {}) or {}
-        return {key: await pulumi.Output.from_input(value).future() for key, value in outputs.items()}
+        return {key: await _resolved(value) for key, value in outputs.items()}
 
     _sync_await(run_pulumi_func(program))
     outputs = _sync_await(resolve_outputs())
     _sync_await(run_pulumi_func(lambda: None))  # settle anything the outputs started
     return ProgramRun(project, stack, list(monitor.registered), outputs)
+
+
+async def _resolved(value: Any) -> Any:
+    """`await Output.from_input(value).future()`, without lifting every leaf of a plain result into an Output.
+
+    An exported Output of a big dict (the inventory) resolves as is; only plain containers that
+    still hold Outputs (rare) go through Pulumi's deep unwrapping.
+    """
+    if isinstance(value, pulumi.Output):
+        value = await value.future()
+    if _holds_output(value):
+        value = await pulumi.Output.from_input(value).future()
+    return value
+
+
+def _holds_output(value: Any) -> bool:
+    if isinstance(value, pulumi.Output):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_output(child) for child in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_output(child) for child in value)
+    return False
 
 
 def run_program_dir(program_dir: str | Path, **kwargs: Any) -> ProgramRun:
