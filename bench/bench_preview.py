@@ -15,7 +15,9 @@ process so its peak memory is its own:
 
 Printed per size: resources, wall time, peak RSS (largest process), resources
 per second, and the ratio preview / floor (goal <= 1.5), with the preview's
-time split into the program run and the pack analysis. Then a least-squares
+time split into the program run and the pack analysis; then CPU seconds of each
+side (the measuring process plus its finished children: program run, pack
+processes) and their ratio, steadier than wall time on a loaded machine. Then a least-squares
 line of preview time against agents with its slope, intercept and R^2.
 """
 
@@ -65,13 +67,13 @@ def make_project(agents: int, directory: Path) -> Path:
 def measure_preview(project: Path, pack: str) -> dict:
     from agentid.preview.runner import PreviewRequest, run_preview
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_seconds()
     result = run_preview(PreviewRequest(stack="dev", pack_dirs=[pack], timeout=1800, start_dir=str(project)))
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
     if result.error:
         raise SystemExit(f"preview failed: {result.error}")
     analysis = sum(seconds for key, seconds in result.timings.items() if key.startswith("pack:"))
-    return {"wall": wall, "resources": len(result.resources), "exit": result.exit_code,
+    return {"wall": wall, "cpu": cpu, "resources": len(result.resources), "exit": result.exit_code,
             "violations": len(result.violations), "program": result.timings["program"], "analysis": analysis}
 
 
@@ -83,14 +85,20 @@ def measure_floor(resources: int) -> dict:
     from agentid.preview.analysis import IN_FLIGHT
     from concurrent.futures import ThreadPoolExecutor
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_seconds()
     run = run_program(lambda: [aws.iam.Role(f"r{i}", assume_role_policy="{}") for i in range(resources)])
     with PackProcess.start(REPO / "policy_packs" / "trivial_pack", timeout=600, call_timeout=600) as pack:
         pack.info()
         with ThreadPoolExecutor(IN_FLIGHT) as pool:
             list(pool.map(lambda r: pack.analyze(r.type, r.name, r.urn, r.inputs), run.resources))
         pack.analyze_stack(run.resources)
-    return {"wall": time.perf_counter() - start, "resources": len(run.resources)}
+    return {"wall": time.perf_counter() - start, "cpu": _cpu_seconds() - cpu, "resources": len(run.resources)}
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the program run, the pack processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _peak_rss_mb() -> float:
@@ -141,7 +149,7 @@ def main() -> None:
 
     print(f"agentid preview benchmark (pack {Path(args.pack).name}; floor: bare mocks + trivial_pack)")
     print(f"{'agents':>7} {'resources':>9} {'preview s':>10} {'program':>8} {'packs':>6} {'peak MB':>8} {'res/s':>7} "
-          f"{'floor s':>8} {'floor MB':>8} {'ratio':>6}")
+          f"{'floor s':>8} {'floor MB':>8} {'ratio':>6} {'cpu s':>7} {'floor cpu':>9} {'cpu ratio':>9}")
     rows = []
     for agents in args.agents:
         with tempfile.TemporaryDirectory(prefix="bench-preview-") as scratch:
@@ -153,7 +161,8 @@ def main() -> None:
         print(f"{agents:>7} {preview['resources']:>9} {preview['wall']:>10.2f} {preview['program']:>8.2f} "
               f"{preview['analysis']:>6.2f} {preview['peak_mb']:>8.0f} "
               f"{preview['resources'] / preview['wall']:>7.0f} {floor['wall']:>8.2f} {floor['peak_mb']:>8.0f} "
-              f"{ratio:>6.2f}{'' if ratio <= 1.5 else '  (goal <= 1.5: missed)'}", flush=True)
+              f"{ratio:>6.2f} {preview['cpu']:>7.2f} {floor['cpu']:>9.2f} {preview['cpu'] / floor['cpu']:>9.2f}"
+              f"{'' if ratio <= 1.5 else '  (goal <= 1.5: missed)'}", flush=True)
     if len(rows) >= 2:
         slope, intercept, r2 = linear_fit([float(a) for a, _ in rows], [t for _, t in rows])
         print(f"fit: preview seconds = {slope * 1000:.1f} ms/agent * agents + {intercept:.2f} s  (R^2 = {r2:.4f})")
