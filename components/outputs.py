@@ -16,6 +16,7 @@ import asyncio
 from typing import Any
 
 import pulumi
+from pulumi.output import UNKNOWN
 
 
 def resolve_nested(tree: Any) -> pulumi.Output:
@@ -26,22 +27,25 @@ def resolve_nested(tree: Any) -> pulumi.Output:
     """
     outputs: list[pulumi.Output] = []
     _collect(tree, outputs)
-    data = asyncio.ensure_future(_gather(outputs))
-
-    async def resources() -> set:
-        return (await data)[0]
+    # Futures, not coroutines: if an Output fails, the value raises and these are never awaited.
+    resources: asyncio.Future = asyncio.Future()
+    known: asyncio.Future = asyncio.Future()
+    secret: asyncio.Future = asyncio.Future()
 
     async def value() -> Any:
-        values = iter((await data)[1])
-        return _substitute(tree, values)
+        try:
+            dependencies, values, is_known, is_secret = await _gather(outputs)
+        except BaseException:
+            resources.set_result(set())
+            known.set_result(False)
+            secret.set_result(False)
+            raise
+        resources.set_result(dependencies)
+        known.set_result(is_known)
+        secret.set_result(is_secret)
+        return _substitute(tree, iter(values))
 
-    async def is_known() -> bool:
-        return (await data)[2]
-
-    async def is_secret() -> bool:
-        return (await data)[3]
-
-    return pulumi.Output(resources(), value(), is_known(), is_secret())
+    return pulumi.Output(resources, asyncio.ensure_future(value()), known, secret)
 
 
 async def _gather(outputs: list[pulumi.Output]) -> tuple[set, list, bool, bool]:
@@ -50,8 +54,10 @@ async def _gather(outputs: list[pulumi.Output]) -> tuple[set, list, bool, bool]:
     known, secret = True, False
     for output in outputs:
         resources |= await output.resources()
-        values.append(await output.future(with_unknowns=True))
-        known = known and await output.is_known()
+        value = await output.future(with_unknowns=True)
+        if not await output.is_known():  # as Output.all: an unknown leaf keeps the whole tree unknown
+            known, value = False, UNKNOWN
+        values.append(value)
         secret = secret or await output.is_secret()
     return resources, values, known, secret
 
