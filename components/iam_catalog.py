@@ -72,15 +72,19 @@ def split_action(action: str) -> tuple[str, str]:
     return service.lower(), name
 
 
-def action_info(action: str) -> ActionInfo | None:
-    """The action's data, or None when the service or action is unknown."""
+def _known_service_split(action: str) -> tuple[str, str] | None:
+    """(service, name) when `action` is service:Name of a known service, else None."""
     try:
         service, name = split_action(action)
     except ValueError:
         return None
-    if not service_exists(service):
-        return None
-    return _service_actions(service).get(name.lower())
+    return (service, name) if service_exists(service) else None
+
+
+def action_info(action: str) -> ActionInfo | None:
+    """The action's data, or None when the service or action is unknown."""
+    split = _known_service_split(action)
+    return _service_actions(split[0]).get(split[1].lower()) if split else None
 
 
 def actions_of_service(prefix: str) -> list[ActionInfo]:
@@ -94,12 +98,10 @@ def suggest_service(prefix: str) -> str | None:
 
 def suggest_action(action: str) -> str | None:
     """The closest known action of the same service, as `service:Name`."""
-    try:
-        service, name = split_action(action)
-    except ValueError:
+    split = _known_service_split(action)
+    if split is None:
         return None
-    if not service_exists(service):
-        return None
+    service, name = split
     names = {info.name.lower(): info.name for info in actions_of_service(service)}
     match = difflib.get_close_matches(name.lower(), names, n=1, cutoff=0.6)
     return f"{service}:{names[match[0]]}" if match else None
