@@ -3,7 +3,8 @@
 The one component the stack program declares. It hands each cloud's agents to
 that cloud's fleet component (`components.aws.fleet.AwsAgents`,
 `components.azure.fleet.AzureAgents`) and merges their inventories with the
-spec's own facts (owner, purpose, review date, lifetimes).
+spec's own facts (owner, purpose, review date, lifetimes). Both clouds' agents
+are checked before the fleet registers itself, so bad input registers nothing.
 """
 
 from __future__ import annotations
