@@ -10,7 +10,8 @@ What each kind of binding may look like in a live trust policy follows
   web identity   Federated oidc-provider/HOST, `HOST:sub` equal to a declared subject
   Roles Anywhere Service rolesanywhere, `aws:PrincipalTag/x509SAN/URI` a declared SPIFFE ID
   Pod Identity   Service pods.eks, `aws:RequestTag/kubernetes-namespace` and `-service-account` a declared pair
-  the role itself (AWS principal = its own ARN): the broker's AssumeRole from a session of the role
+  the role itself (AWS principal = its own ARN, or the account root pinned to it by `aws:PrincipalArn`,
+                 as `components.aws.trust` writes it): the broker's AssumeRole from a session of the role
 Anything else is undeclared. Pure: no boto3, no Pulumi.
 """
 
@@ -26,6 +27,12 @@ from policy_packs import analysis
 _SAN_URI = "aws:principaltag/x509san/uri"
 _POD_NAMESPACE = "aws:requesttag/kubernetes-namespace"
 _POD_SERVICE_ACCOUNT = "aws:requesttag/kubernetes-service-account"
+_PRINCIPAL_ARN = "aws:principalarn"
+
+
+def _account_root(role_arn: str) -> str:
+    """arn:PARTITION:iam::ACCOUNT:role/NAME -> arn:PARTITION:iam::ACCOUNT:root"""
+    return role_arn.split(":role/", 1)[0] + ":root"
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,8 @@ def _judge(kind: str, value: str, statement: analysis.Statement, role_arn: str, 
         return "EKS Pod Identity sessions of " + ", ".join(f"{n}/{s}" for n, s in extra) if extra else None
     if kind == "AWS" and value == role_arn:
         return None  # the role itself: the broker's per-tool AssumeRole from a session of the role
+    if kind == "AWS" and value == _account_root(role_arn) and _values(statement, _PRINCIPAL_ARN) == [role_arn]:
+        return None  # the same, as the kit writes it: the account, pinned to this role by aws:PrincipalArn
     if kind == "Service":
         return f"the service {value}"
     return f"{'any principal' if value == '*' else 'the AWS principal ' + value}"

@@ -164,11 +164,13 @@ class AwsAgents(pulumi.ComponentResource):
         region = None
         if needs_pod_identity or (cognito_plans and not _is_custom_domain(settings.cognito_domain)):
             region = aws.get_region_output().region
+        if any(trust.hands_out_role_sessions(b) for b in bindings):  # Pod Identity, Roles Anywhere: self-assume
+            shared.account_id = aws.get_caller_identity_output().account_id
+            shared.partition = aws.get_partition_output().partition
         if needs_pod_identity:
-            account = aws.get_caller_identity_output().account_id
-            partition = aws.get_partition_output().partition
-            shared.account_id = account
-            shared.cluster_arn_prefix = pulumi.Output.concat("arn:", partition, ":eks:", region, ":", account, ":cluster/")
+            shared.cluster_arn_prefix = pulumi.Output.concat(
+                "arn:", shared.partition, ":eks:", region, ":", shared.account_id, ":cluster/"
+            )
 
         if cognito_plans:
             self._cognito(servers, shared, tags, child, region)

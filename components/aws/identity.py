@@ -32,6 +32,7 @@ class SharedAws:
     github_provider_arn: pulumi.Input[str] | None = None
     oidc_provider_arns: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # issuer -> ARN
     account_id: pulumi.Input[str] | None = None
+    partition: pulumi.Input[str] | None = None
     cluster_arn_prefix: pulumi.Input[str] | None = None  # arn:PARTITION:eks:REGION:ACCOUNT:cluster/
     permissions_boundary_arn: str | None = None  # a named boundary instead of one per agent
     user_pool_id: pulumi.Input[str] | None = None
@@ -241,10 +242,12 @@ def _trust_json(plan: AgentPlan, shared: SharedAws, anchors: dict) -> pulumi.Out
     """The role's trust policy, once the ARNs it names (only those this agent's bindings use) resolve."""
     bindings = trust.aws_bindings(plan.agent)
     pod_identity = any(trust.uses_pod_identity(b) for b in bindings)
+    self_assume = trust.needs_self_assume(plan.agent)
     refs = {
         "github": shared.github_provider_arn if any(b.github_actions for b in bindings) else None,
         "oidc": {b.kubernetes.issuer: shared.oidc_provider_arns[b.kubernetes.issuer] for b in bindings if trust.uses_irsa(b)},
-        "account": shared.account_id if pod_identity else None,
+        "account": shared.account_id if self_assume else None,
+        "partition": shared.partition if self_assume else None,
         "cluster_prefix": shared.cluster_arn_prefix if pod_identity else None,
         "anchors": {spiffe_id: anchor.arn for spiffe_id, anchor in anchors.items()},
     }
@@ -261,6 +264,7 @@ def _trust_refs(plan: AgentPlan, resolved: dict) -> TrustRefs:
         github_provider_arn=resolved["github"],
         oidc_provider_arns=resolved["oidc"],
         account_id=resolved["account"],
+        partition=resolved["partition"] or "aws",
         cluster_arns=clusters,
         trust_anchor_arns=resolved["anchors"],
     )

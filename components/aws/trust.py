@@ -8,6 +8,11 @@ Every statement pins one workload exactly: GitHub's and the cluster's OIDC
 tokens by audience and subject; EKS Pod Identity by account, cluster and the
 session tags EKS sets for the namespace and service account; Roles Anywhere by
 the trust anchor and the certificate's SPIFFE URI SAN.
+
+Pod Identity and Roles Anywhere hand the workload a session of the role
+itself; the run-time broker narrows it per tool by assuming the same role
+again with the tool's session policy. AWS allows that only when the trust
+policy names the role explicitly, so those agents get one more statement.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from components import naming
 from components.aws.permissions import POLICY_VERSION
 from components.spec import Agent, TrustBinding
 
@@ -26,6 +32,8 @@ ROLES_ANYWHERE_SERVICE = "rolesanywhere.amazonaws.com"
 ROLES_ANYWHERE_ACTIONS = ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]
 POD_IDENTITY_ACTIONS = ["sts:AssumeRole", "sts:TagSession"]
 WEB_IDENTITY_ACTIONS = ["sts:AssumeRoleWithWebIdentity"]
+SELF_ASSUME_SID = "ToolSessionsFromOwnSessions"
+SELF_ASSUME_ACTIONS = ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class TrustRefs:
     account_id: str | None = None
     cluster_arns: dict[str, str] = field(default_factory=dict)  # EKS cluster name -> cluster ARN
     trust_anchor_arns: dict[str, str] = field(default_factory=dict)  # SPIFFE ID -> trust anchor ARN
+    partition: str = "aws"
 
 
 def aws_bindings(agent: Agent) -> list[TrustBinding]:
@@ -55,6 +64,32 @@ def uses_pod_identity(binding: TrustBinding) -> bool:
 
 def uses_irsa(binding: TrustBinding) -> bool:
     return binding.kubernetes is not None and binding.kubernetes.cluster is None
+
+
+def hands_out_role_sessions(binding: TrustBinding) -> bool:
+    """Does the binding give the workload a session of the role itself (not a token to exchange)?"""
+    return uses_pod_identity(binding) or binding.spiffe is not None
+
+
+def needs_self_assume(agent: Agent) -> bool:
+    return any(hands_out_role_sessions(b) for b in aws_bindings(agent))
+
+
+def self_assume_statement(agent: Agent, refs: TrustRefs) -> dict:
+    """Let sessions of this role assume it again, narrowed per tool (the broker's role chaining).
+
+    IAM rejects a role's own ARN as a principal while the role is being created,
+    so the statement trusts the account and pins the caller to this role with
+    `aws:PrincipalArn` (which is the role's ARN for its sessions).
+    """
+    role_arn = f"arn:{refs.partition}:iam::{refs.account_id}:role/{naming.aws_role_name(agent.name)}"
+    return {
+        "Sid": SELF_ASSUME_SID,
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{refs.partition}:iam::{refs.account_id}:root"},
+        "Action": SELF_ASSUME_ACTIONS,
+        "Condition": {"ArnEquals": {"aws:PrincipalArn": role_arn}},
+    }
 
 
 def binding_subject(binding: TrustBinding) -> str:
@@ -140,6 +175,7 @@ def estimated_trust_policy_size(agent: Agent) -> int:
         github_provider_arn=prefix + oidc_provider_host(GITHUB_ISSUER),
         oidc_provider_arns={b.kubernetes.issuer: prefix + oidc_provider_host(b.kubernetes.issuer) for b in bindings if uses_irsa(b)},
         account_id=account,
+        partition="aws-us-gov",
         cluster_arns={
             b.kubernetes.cluster: f"arn:aws-us-gov:eks:{region}:{account}:cluster/{b.kubernetes.cluster}"
             for b in bindings
@@ -155,5 +191,8 @@ def estimated_trust_policy_size(agent: Agent) -> int:
 
 
 def trust_policy(agent: Agent, refs: TrustRefs) -> dict:
-    """The role's assume-role policy: one statement per AWS-usable trust binding."""
-    return {"Version": POLICY_VERSION, "Statement": [trust_statement(b, refs) for b in aws_bindings(agent)]}
+    """The role's assume-role policy: one statement per AWS-usable trust binding (+ self-assume, see above)."""
+    statements = [trust_statement(b, refs) for b in aws_bindings(agent)]
+    if needs_self_assume(agent):
+        statements.append(self_assume_statement(agent, refs))
+    return {"Version": POLICY_VERSION, "Statement": statements}

@@ -4,7 +4,8 @@ Findings (codes):
   public-principal      `Principal: "*"` (or `{"AWS": "*"}`, or Allow with NotPrincipal) and no
                         condition restricting the caller to an organisation, account, ARN or source
   oidc-unpinned         web-identity (OIDC) trust without an exact `<provider>:aud` and `<provider>:sub`
-  cross-account         another account trusted without sts:ExternalId or an organisation condition
+  cross-account         another account trusted without sts:ExternalId, an organisation condition or an
+                        exact aws:PrincipalArn
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ _RESTRICTING_KEYS = frozenset({
     "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths", "aws:sourceowner",
     "aws:userid", "aws:sourcevpce", "aws:sourcevpc", "kms:calleraccount",
 })
-_CROSS_ACCOUNT_KEYS = frozenset({"sts:externalid", "aws:principalorgid", "aws:principalorgpaths"})
+# Conditions that keep another account's trust from reaching anyone in it: an external id
+# (third parties), the organisation, or the exact principal ARNs allowed in.
+_CROSS_ACCOUNT_KEYS = frozenset({"sts:externalid", "aws:principalorgid", "aws:principalorgpaths", "aws:principalarn"})
 _ACCOUNT = re.compile(r"^(?:(\d{12})|arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):.+)$")
 _WEB_IDENTITY_ACTIONS = ("sts:AssumeRoleWithWebIdentity",)
 
@@ -96,8 +99,8 @@ def _cross_account_findings(statement: Statement, own_accounts: frozenset[str]) 
         return []
     return [Finding(
         "cross-account",
-        f"trusts account(s) {', '.join(sorted(set(accounts)))} without an sts:ExternalId or "
-        "aws:PrincipalOrgID condition (confused-deputy risk)", statement.label)]
+        f"trusts account(s) {', '.join(sorted(set(accounts)))} without an sts:ExternalId, aws:PrincipalOrgID "
+        "or exact aws:PrincipalArn condition (confused-deputy risk)", statement.label)]
 
 
 def trust_findings(document: PolicyDocument, own_accounts: Iterable[str] = (), *,

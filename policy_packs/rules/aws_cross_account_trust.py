@@ -1,4 +1,4 @@
-"""AGID-AWS-032: trust of another AWS account requires sts:ExternalId or an organization condition.
+"""AGID-AWS-032: trust of another AWS account requires sts:ExternalId, an organization condition or exact principals.
 
 The pack cannot know the stack's own account, so accounts listed in the
 `ownAccountIds` config are exempt; every other account principal needs the condition.
@@ -16,8 +16,9 @@ RULE = Rule(
     id="AGID-AWS-032",
     title="aws-cross-account-trust-conditioned",
     severity="high",
-    description="Cross-account trust carries an sts:ExternalId or aws:PrincipalOrgID condition.",
-    remediation='Add "StringEquals": {"sts:ExternalId": "<secret per tenant>"} or {"aws:PrincipalOrgID": "o-..."}; '
+    description="Cross-account trust carries an sts:ExternalId, aws:PrincipalOrgID or exact aws:PrincipalArn condition.",
+    remediation='Add "StringEquals": {"sts:ExternalId": "<secret per tenant>"} or {"aws:PrincipalOrgID": "o-..."}, '
+                'or pin the callers with "ArnEquals": {"aws:PrincipalArn": "<role ARN>"}; '
                 "list your own accounts in the rule's ownAccountIds config.",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
     check=check,

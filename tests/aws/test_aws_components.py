@@ -210,7 +210,8 @@ def test_pod_identity_association_and_trust(dev):
         "disableSessionTags": False,
         "tags": dev.role("support-triage").inputs["tags"],
     }
-    (statement,) = dev.trust("support-triage")["Statement"]
+    statement, self_assume = dev.trust("support-triage")["Statement"]
+    assert self_assume == self_assume_statement("agent-support-triage")
     assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]
     assert statement["Condition"] == {
@@ -233,7 +234,8 @@ def test_roles_anywhere_anchor_profile_and_trust(dev):
     assert profile["durationSeconds"] == 1800  # 30 minutes, as declared
     assert profile["roleArns"] == [f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-data-ingest"]
     assert profile["enabled"] is True
-    statements = {s["Principal"].get("Service") or s["Principal"]["Federated"]: s for s in dev.trust("data-ingest")["Statement"]}
+    statements = {next(iter(s["Principal"].values())): s for s in dev.trust("data-ingest")["Statement"]}
+    assert statements[f"arn:aws:iam::{MOCK_ACCOUNT}:root"] == self_assume_statement("agent-data-ingest")
     roles_anywhere = statements["rolesanywhere.amazonaws.com"]
     assert roles_anywhere["Action"] == ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]
     assert roles_anywhere["Condition"] == {
@@ -259,11 +261,29 @@ def test_irsa_trust_pins_service_account_and_audience(dev):
     }
 
 
+def self_assume_statement(role: str) -> dict:
+    """Sessions of the role may assume it again with a tool's session policy (the broker's role chaining)."""
+    return {
+        "Sid": "ToolSessionsFromOwnSessions",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{MOCK_ACCOUNT}:root"},
+        "Action": ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+        "Condition": {"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{MOCK_ACCOUNT}:role/{role}"}},
+    }
+
+
 def test_no_trust_statement_without_conditions(dev, dev_agents):
     for agent in dev_agents:
         for statement in dev.trust(agent)["Statement"]:
             assert statement["Effect"] == "Allow" and statement["Condition"]
-            assert "AWS" not in statement["Principal"]  # never an account or user principal
+            if "AWS" in statement["Principal"]:  # only the role's own sessions, never an account or user
+                assert statement == self_assume_statement(naming.aws_role_name(agent))
+
+
+def test_only_agents_holding_role_sessions_may_self_assume(dev):
+    # GitHub and IRSA tokens are exchanged per tool with AssumeRoleWithWebIdentity: no self-trust needed.
+    for agent in ("report-builder", "deploy-reviewer"):
+        assert all("AWS" not in s["Principal"] for s in dev.trust(agent)["Statement"])
 
 
 def test_cognito_pool_domain_and_resource_server(dev):

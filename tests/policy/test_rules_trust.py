@@ -90,6 +90,12 @@ def test_cross_account_trust_needs_external_id_or_org():
     assert violations("AGID-AWS-032", ROLE, trust(with_external_id)) == []
     assert violations("AGID-AWS-032", ROLE, trust(statement), config={"ownAccountIds": [other]}) == []
 
+    # Pinned to exact principal ARNs (the kit's self-assume statement): not the whole account.
+    pinned = {**statement, "Condition": {"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{other}:role/agent-x"}}}
+    assert violations("AGID-AWS-032", ROLE, trust(pinned)) == []
+    wildcard = {**statement, "Condition": {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{other}:role/*"}}}
+    assert violations("AGID-AWS-032", ROLE, trust(wildcard))
+
 
 def test_trust_rules_wait_for_unknown_trust_policy():
     for rule in ("AGID-AWS-030", "AGID-AWS-031", "AGID-AWS-032"):

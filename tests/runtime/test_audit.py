@@ -232,10 +232,10 @@ def test_trust_the_inventory_does_not_declare_is_found_even_when_pinned(deployed
     assert sorted((f["rule"], f["agent"], f["detail"]) for f in report["findings"]) == [
         ("undeclared-trust", "report-builder",
          "Statement[1] (OtherRepo):tokens of token.actions.githubusercontent.com with subject repo:example-org/other-repo:ref:refs/heads/main"),
-        ("undeclared-trust", "support-triage", "Statement[1] (Ec2):the service ec2.amazonaws.com"),
+        ("undeclared-trust", "support-triage", "Statement[2] (Ec2):the service ec2.amazonaws.com"),
     ]
     message = next(f["message"] for f in report["findings"] if f["agent"] == "support-triage")
     assert message == (
-        "role agent-support-triage trust policy Statement[1] (Ec2): lets in the service ec2.amazonaws.com, which agent "
+        "role agent-support-triage trust policy Statement[2] (Ec2): lets in the service ec2.amazonaws.com, which agent "
         "'support-triage' does not declare: remove the statement, or declare the trust binding in the inventory"
     )

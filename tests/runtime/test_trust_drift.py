@@ -41,7 +41,8 @@ def test_another_spiffe_id_through_roles_anywhere():
 
 def test_another_service_account_through_pod_identity_and_an_unpinned_roles_anywhere_statement():
     document = kit_trust("support-triage")
-    [pod] = document["Statement"]
+    pod, self_assume = document["Statement"]
+    assert self_assume["Sid"] == trust.SELF_ASSUME_SID  # the kit's own statement is not drift
     other = copy.deepcopy(pod)
     other["Sid"] = "Other"
     other["Condition"]["StringEquals"]["aws:RequestTag/kubernetes-service-account"] = "someone-else"
@@ -51,8 +52,8 @@ def test_another_service_account_through_pod_identity_and_an_unpinned_roles_anyw
         "Action": trust.ROLES_ANYWHERE_ACTIONS,
     })
     assert drift("support-triage", document) == [
-        ("Statement[1] (Other)", "EKS Pod Identity sessions of support/someone-else"),
-        ("Statement[2] (AnyCert)", "Roles Anywhere certificates without a pinned SPIFFE URI SAN"),
+        ("Statement[2] (Other)", "EKS Pod Identity sessions of support/someone-else"),
+        ("Statement[3] (AnyCert)", "Roles Anywhere certificates without a pinned SPIFFE URI SAN"),
     ]
 
 
