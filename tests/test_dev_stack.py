@@ -56,3 +56,14 @@ def test_inventory_output_merges_spec_facts_and_clouds(dev_run):
     assert report["aws"]["role_arn"].endswith(":role/agent-report-builder")
     assert "azure" in report and "aws" not in inventory["support-triage"].get("azure", {})
     assert "azure" not in inventory["support-triage"]
+
+
+def test_bad_input_on_one_cloud_registers_nothing_on_any(tmp_path):
+    # No Azure resource group: the Azure plan fails, and the AWS side must not have registered either.
+    config = yaml.safe_load((ROOT / "stacks" / "Pulumi.dev.yaml").read_text())["config"]
+    del config["agent-identity-kit:azureResourceGroup"]
+    recorded = []
+    with pytest.raises(Exception, match="azureResourceGroup"):
+        run_program_dir(ROOT / "stacks", stack="dev", config={k: str(v) for k, v in config.items()},
+                        on_register=recorded.append)
+    assert recorded == []
