@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from agentid.preview.stack_config import Project
+from components.loader import SpecError
 
 
 @dataclass
@@ -51,21 +52,10 @@ class ProgramOutcome:
     outputs: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class SpecProblem:
-    file: str
-    line: int
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.path + ': ' if self.path else ''}{self.message}"
-
-
 class ProgramError(Exception):
     """The program did not run to the end: it raised, crashed, hung or its spec is invalid."""
 
-    def __init__(self, reason: str, spec_problems: list[SpecProblem] | None = None):
+    def __init__(self, reason: str, spec_problems: list[SpecError] | None = None):
         super().__init__(reason)
         self.reason = reason
         self.spec_problems = spec_problems or []
@@ -108,7 +98,7 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
                 raise ProgramError(f"the program process exited with code {returncode} without a result"
                                    " (it crashed or called exit)" + _tail(stderr))
     if result["status"] == "spec_error":
-        problems = [SpecProblem(project.relative(Path(project.main_dir, p["file"])), p["line"], p["path"], p["message"])
+        problems = [SpecError(project.relative(Path(project.main_dir, p["file"])), p["line"], p["path"], p["message"])
                     for p in result["errors"]]
         raise ProgramError(f"the agent spec is invalid ({len(problems)} problem{'s' * (len(problems) != 1)})", problems)
     if result["status"] == "program_error":

@@ -26,7 +26,8 @@ from agentid.analyzer_client import AnalyzerInfo, PackError
 from agentid.preview.analysis import PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
 from agentid.preview.pack_config import parse_config, read_config_file
-from agentid.preview.program import ProgramError, Resource, SpecProblem, run_isolated
+from agentid.preview.program import ProgramError, Resource, run_isolated
+from components.loader import SpecError
 from agentid.preview.stack_config import POLICY_PACK_CONFIG_KEY, ConfigError, Project, StackConfig, find_project, load_stack_config
 
 DEFAULT_PACK = "policy_packs/agent_guard"
@@ -72,7 +73,7 @@ class PreviewResult:
     packs: list[PackRun] = field(default_factory=list)
     error: str | None = None
     error_kind: str | None = None  # config | spec | program | pack | internal
-    spec_problems: list[SpecProblem] = field(default_factory=list)
+    spec_problems: list[SpecError] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds: "program", "pack:<name>"
     _by_urn: dict[str, Resource] = field(default_factory=dict, repr=False)
 
