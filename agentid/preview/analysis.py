@@ -112,7 +112,7 @@ class PackSession:
             for diagnostic, subject in diagnostics
             if diagnostic.enforcement_level != "disabled"
         )
-        return PackRun(info.name, info.version, str(self.pack_dir), info.policies, config, violations)
+        return PackRun(info.name, _pack_version(self.pack_dir, info), str(self.pack_dir), info.policies, config, violations)
 
     def close(self) -> None:
         # Queued calls are dropped: each would wait out its deadline on a hung pack.
@@ -161,3 +161,15 @@ def _to_violation(info: AnalyzerInfo, diagnostic: Diagnostic, subject: str, know
         remediation=policy.remediation,
         url=policy.url,
     )
+
+
+def _pack_version(pack_dir: Path, info: AnalyzerInfo) -> str:
+    """The version `pulumi` reports: PulumiPolicy.yaml's, else the analyzer's (Python packs always answer 0.0.1)."""
+    import yaml
+
+    try:
+        declared = yaml.safe_load((Path(pack_dir) / "PulumiPolicy.yaml").read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        declared = {}
+    version = declared.get("version") if isinstance(declared, dict) else None
+    return str(version) if version else info.version
