@@ -13,6 +13,7 @@ violation about a resource that is not in the stack.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -73,9 +74,16 @@ class PackSession:
         self._pool = ThreadPoolExecutor(IN_FLIGHT + 1, thread_name_prefix=f"pack-{pack_dir.name}")
         self._ready = self._pool.submit(self._prepare, env, timeout, config_for, on_ready)
         self._submitted: dict[str, Future] = {}
+        self._closed = False
+        self._lock = threading.Lock()
 
     def _prepare(self, env: dict[str, str], timeout: float, config_for: Callable, on_ready: Callable) -> tuple:
-        self.pack = PackProcess.start(self.pack_dir, timeout=timeout, call_timeout=timeout, env=env)
+        pack = PackProcess.start(self.pack_dir, timeout=timeout, call_timeout=timeout, env=env)
+        with self._lock:  # `close` may have run while the pack was starting: then nobody else will stop it
+            if self._closed:
+                pack.close()
+                raise PackError(f"policy pack {self.pack_dir.name}: the preview ended before the pack was ready")
+            self.pack = pack
         info = self.pack.info()
         if not info.policies:
             raise PackError(f"policy pack {info.name} ({self.pack_dir}) declares no policies: it cannot judge anything")
@@ -116,13 +124,12 @@ class PackSession:
 
     def close(self) -> None:
         # Queued calls are dropped: each would wait out its deadline on a hung pack.
+        with self._lock:
+            self._closed = True
+            pack = self.pack
         self._pool.shutdown(wait=False, cancel_futures=True)
-        try:
-            self._ready.result(timeout=0) if self._ready.done() else self._ready.cancel()
-        except BaseException:  # noqa: BLE001 - a failed start has nothing to stop
-            pass
-        if self.pack is not None:
-            self.pack.close()
+        if pack is not None:
+            pack.close()
 
 
 def _explained(pack: PackProcess, error: PackError) -> PackError:

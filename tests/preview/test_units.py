@@ -145,3 +145,26 @@ def test_a_bug_in_the_gate_itself_is_no_verdict() -> None:
     result = run_preview(request, Broken())
     assert (result.exit_code, result.error_kind) == (EXIT_ERROR, "internal")
     assert result.error == "ValueError: progress display broke" and result.packs == []
+
+
+def test_a_pack_still_starting_when_the_preview_ends_is_stopped(monkeypatch) -> None:
+    from concurrent.futures import wait
+
+    from agentid.analyzer_client import PackProcess
+    from agentid.preview.analysis import PackSession
+
+    started = []
+    real_start = PackProcess.start.__func__
+
+    def recording_start(cls, *args, **kwargs):
+        pack = real_start(cls, *args, **kwargs)
+        started.append(pack)
+        return pack
+
+    monkeypatch.setattr(PackProcess, "start", classmethod(recording_start))
+    session = PackSession(REPO / "policy_packs" / "trivial_pack", env={}, timeout=60,
+                          config_for=lambda info: ({}, "test"))
+    session.close()  # at once: the pack is still starting in the background
+    wait([session._ready], timeout=60)
+    assert len(started) == 1
+    assert started[0].process.wait(timeout=10) is not None  # stopped, not orphaned
