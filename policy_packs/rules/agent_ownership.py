@@ -65,6 +65,7 @@ RULE = Rule(
     id="AGID-INV-002",
     title="agent-identity-ownership",
     severity="high",
+    category="inventory",
     description="Every agent identity in the stack belongs to an agent that has exactly one owner.",
     remediation="Declare every identity through the agent spec, where each agent names its owner.",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html",

@@ -14,6 +14,7 @@ RULE = Rule(
     id="AGID-AWS-001",
     title="aws-no-access-keys",
     severity="critical",
+    category="static-credential",
     description="No IAM access keys: agents get short-lived role sessions, never static keys.",
     remediation="Delete the AccessKey; give the workload an IAM role it assumes with OIDC web identity, "
                 "IAM Roles Anywhere or EKS Pod Identity.",

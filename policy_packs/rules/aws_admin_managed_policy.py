@@ -62,6 +62,7 @@ RULE = Rule(
     id="AGID-AWS-013",
     title="aws-no-admin-managed-policies",
     severity="critical",
+    category="admin",
     description="No admin-class AWS managed policy (AdministratorAccess, PowerUserAccess, IAMFullAccess, ...) is attached.",
     remediation="Detach it; grant the tool's exact actions on its exact resources through the agent spec.",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_job-functions.html",

@@ -27,6 +27,7 @@ RULE = Rule(
     id="AGID-AWS-003",
     title="aws-no-agent-iam-users",
     severity="critical",
+    category="static-credential",
     description="Agents are not IAM users: each agent gets an IAM role with short-lived sessions.",
     remediation="Replace the IAM user with an agent role (components.aws) trusted through OIDC, Roles Anywhere "
                 "or Pod Identity.",

@@ -15,6 +15,7 @@ RULE = Rule(
     id="AGID-AWS-010",
     title="aws-no-wildcard-actions",
     severity="critical",
+    category="broad-grant",
     description="Identity policies grant no wildcard actions (*, service:*, service:Prefix*) on unbounded resources.",
     remediation="List the exact actions each tool needs and the ARNs it touches (declare them in the agent spec).",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege",

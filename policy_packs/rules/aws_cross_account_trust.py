@@ -16,6 +16,7 @@ RULE = Rule(
     id="AGID-AWS-032",
     title="aws-cross-account-trust-conditioned",
     severity="high",
+    category="weak-trust",
     description="Cross-account trust carries an sts:ExternalId, aws:PrincipalOrgID or exact aws:PrincipalArn condition.",
     remediation='Add "StringEquals": {"sts:ExternalId": "<secret per tenant>"} or {"aws:PrincipalOrgID": "o-..."}, '
                 'or pin the callers with "ArnEquals": {"aws:PrincipalArn": "<role ARN>"}; '

@@ -12,6 +12,7 @@ RULE = Rule(
     id="AGID-AWS-002",
     title="aws-no-login-profiles",
     severity="critical",
+    category="static-credential",
     description="No IAM user console passwords (login profiles).",
     remediation="Delete the UserLoginProfile; humans sign in through IAM Identity Center, agents assume roles.",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_admin-change-user.html",

@@ -15,6 +15,7 @@ RULE = Rule(
     id="AGID-AWS-011",
     title="aws-no-notaction-allow",
     severity="critical",
+    category="broad-grant",
     description="Identity policies never combine Effect Allow with NotAction.",
     remediation="Replace NotAction with the explicit list of allowed actions; use NotAction only with Deny.",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html",

@@ -17,6 +17,7 @@ RULE = Rule(
     id="AGID-AWS-031",
     title="aws-oidc-trust-pinned",
     severity="critical",
+    category="weak-trust",
     description="Web-identity (OIDC) trust requires an exact <provider>:aud and <provider>:sub with StringEquals.",
     remediation='Add "StringEquals": {"<provider>:aud": "sts.amazonaws.com", "<provider>:sub": '
                 '"repo:ORG/REPO:environment:ENV"} (the exact subject of the one workload).',

@@ -39,6 +39,7 @@ RULE = Rule(
     id="AGID-AWS-020",
     title="aws-no-privilege-escalation",
     severity="critical",
+    category="escalation",
     description="No identity policy allows a known privilege-escalation combination.",
     remediation="Scope iam:PassRole to named roles with iam:PassedToService, scope IAM writes to named resources "
                 "(or drop them), and never grant code or command execution on compute the agent does not own.",

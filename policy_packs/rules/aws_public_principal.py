@@ -12,6 +12,7 @@ RULE = Rule(
     id="AGID-AWS-030",
     title="aws-no-public-principal",
     severity="critical",
+    category="public-access",
     description='Trust and key policies do not allow Principal "*" unless a condition pins the caller '
                 "(aws:PrincipalOrgID, aws:PrincipalAccount, aws:SourceArn, ...).",
     remediation="Name the trusted principal (an OIDC provider, a service, a role ARN) or add an "

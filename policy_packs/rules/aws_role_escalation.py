@@ -118,6 +118,7 @@ RULE = Rule(
     id="AGID-AWS-021",
     title="aws-no-cross-policy-escalation",
     severity="critical",
+    category="escalation",
     description="The policies attached to one role do not combine into a privilege-escalation method.",
     remediation="Split the combination: scope iam:PassRole (iam:PassedToService, named roles) or drop the compute "
                 "or IAM write that completes the method.",

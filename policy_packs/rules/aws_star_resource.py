@@ -19,6 +19,7 @@ RULE = Rule(
     id="AGID-AWS-012",
     title="aws-no-star-resource",
     severity="high",
+    category="unbounded-resource",
     description='Actions that support resource-level permissions are not granted on Resource "*".',
     remediation="Name the ARNs (bucket/prefix, table, function, role) the tool needs in Resource.",
     url="https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html",

@@ -35,6 +35,7 @@ RULE = Rule(
     id="AGID-AZ-011",
     title="azure-no-broad-assignment-scope",
     severity="critical",
+    category="broad-grant",
     description="Role assignments are scoped to a resource group or a resource, never subscription or above.",
     remediation="Assign at the scope of the resource the tool uses (storage account, container, key vault, ...).",
     url="https://learn.microsoft.com/en-us/azure/role-based-access-control/scope-overview",

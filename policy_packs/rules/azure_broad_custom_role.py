@@ -32,6 +32,7 @@ RULE = Rule(
     id="AGID-AZ-012",
     title="azure-no-broad-custom-roles",
     severity="critical",
+    category="broad-grant",
     description="Custom roles list exact operations and are assignable only at resource-group or resource scope.",
     remediation="List the exact operations (e.g. Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read) "
                 "and set assignableScopes to the resource the tool uses.",

@@ -35,6 +35,7 @@ RULE = Rule(
     id="AGID-AZ-030",
     title="azure-federated-credential-pinned",
     severity="critical",
+    category="weak-trust",
     description="Federated identity credentials name one exact subject (no wildcards, no multi-subject expressions).",
     remediation="Set subject to the exact token subject (e.g. repo:ORG/REPO:environment:prod or "
                 "system:serviceaccount:NS:SA) and drop claimsMatchingExpression.",

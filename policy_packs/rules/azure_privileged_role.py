@@ -28,6 +28,7 @@ RULE = Rule(
     id="AGID-AZ-010",
     title="azure-no-privileged-builtin-roles",
     severity="critical",
+    category="admin",
     description="No role assignment grants Owner, Contributor, User Access Administrator, RBAC Administrator "
                 "or Reservations Administrator.",
     remediation="Assign a custom role with the tool's exact actions at the resource scope (components.azure).",

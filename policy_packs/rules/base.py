@@ -16,6 +16,20 @@ from typing import Any
 from policy_packs.analysis.values import is_unknown
 
 SEVERITIES = ("low", "medium", "high", "critical")
+# What a finding is about, by effect (README "Rule catalogue"): a fixed vocabulary shared by the pack's
+# diagnostics, `agentid lint` and SARIF, so reports can be filtered and counted the same way everywhere.
+CATEGORIES = (
+    "admin",               # full control of an account, subscription or tenant
+    "escalation",          # a path to permissions the principal was not given
+    "broad-grant",         # more actions than the task needs (wildcards, NotAction, every operation)
+    "unbounded-resource",  # actions on every resource of a type, not named ones
+    "static-credential",   # a long-lived secret: access keys, passwords, shared keys, API keys
+    "weak-trust",          # who may assume the identity is not pinned to one workload
+    "public-access",       # anyone, or another account, may use the resource
+    "lifetime",            # credentials or tokens that live too long
+    "inventory",           # owner, purpose, review date and tags that make an agent accountable
+    "unparseable",         # a document or value that cannot be read, so cannot be judged safe
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,7 @@ class Resource:
 class Violation:
     message: str
     urn: str | None = None
+    category: str | None = None  # overrides the rule's category for this finding (one of CATEGORIES)
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,7 @@ class Rule:
     id: str  # stable, e.g. AGID-AWS-001; the policy name in the pack and its config key
     title: str  # short slug, e.g. aws-no-access-keys
     severity: str  # low | medium | high | critical
+    category: str  # one of CATEGORIES: what the rule's findings are about, by effect
     description: str  # one line: what the rule demands
     remediation: str
     url: str
@@ -69,6 +85,8 @@ class Rule:
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"{self.id}: severity {self.severity!r}")
+        if self.category not in CATEGORIES:
+            raise ValueError(f"{self.id}: category {self.category!r} is not one of {', '.join(CATEGORIES)}")
         if not self.enforcement:
             object.__setattr__(self, "enforcement", "mandatory" if self.severity == "critical" else "advisory")
 

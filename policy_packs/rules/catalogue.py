@@ -15,13 +15,13 @@ def _short_type(token: str) -> str:
 
 def render() -> str:
     lines = [
-        "| Id | Severity | Default | Checks | What it flags | Remediation |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| Id | Severity | Category | Default | Checks | What it flags | Remediation |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for rule in RULES:
         checks = "stack" if rule.stack else ", ".join(dict.fromkeys(_short_type(t) for t in rule.resource_types))
         lines.append(
-            f"| [{rule.id}]({rule.url}) `{rule.title}` | {rule.severity} | {rule.enforcement} | {checks} | "
+            f"| [{rule.id}]({rule.url}) `{rule.title}` | {rule.severity} | {rule.category} | {rule.enforcement} | {checks} | "
             f"{rule.description} | {rule.remediation} |"
         )
     return "\n".join(lines) + "\n"

@@ -23,6 +23,7 @@ RULE = Rule(
     id="AGID-AWS-004",
     title="cognito-no-implicit-flow",
     severity="high",
+    category="weak-trust",
     description="Cognito app clients do not allow the OAuth implicit flow.",
     remediation="Set allowedOauthFlows to [\"client_credentials\"] for agents (or [\"code\"] with PKCE for people).",
     url="https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-app-idp-settings.html",

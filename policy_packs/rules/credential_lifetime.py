@@ -58,6 +58,7 @@ RULE = Rule(
     id="AGID-LIFE-001",
     title="credential-lifetime-cap",
     severity="medium",
+    category="lifetime",
     description="Role sessions, Roles Anywhere sessions and OAuth tokens live at most maxLifetimeMinutes (default 60).",
     remediation="Lower maxSessionDuration / durationSeconds / accessTokenValidity to the cap; agents refresh "
                 "credentials instead of holding long ones.",

@@ -30,6 +30,7 @@ RULE = Rule(
     id="AGID-AZ-001",
     title="entra-no-password-credentials",
     severity="critical",
+    category="static-credential",
     description="Entra applications and service principals have no password (client secret) credentials.",
     remediation="Remove the password; authenticate with a federated identity credential (workload identity "
                 "federation) or a certificate.",

@@ -67,6 +67,7 @@ RULE = Rule(
     id="AGID-INV-001",
     title="identity-inventory-tags",
     severity="medium",
+    category="inventory",
     description="Roles, managed identities and applications carry agent, owner and review-by tags.",
     remediation="Declare the identity through an agent spec (components set the tags), or add the tags by hand.",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html",

@@ -55,6 +55,7 @@ RULE = Rule(
     id="AGID-POL-001",
     title="policy-parseable",
     severity="critical",
+    category="unparseable",
     description="Every IAM policy document and Azure role definition is well-formed (unreadable ones fail closed).",
     remediation="Fix the document: valid JSON, Version 2012-10-17, Statement with Effect, Action/NotAction and "
                 "Resource/NotResource (Principal in trust and resource policies).",

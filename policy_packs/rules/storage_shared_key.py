@@ -23,6 +23,7 @@ RULE = Rule(
     id="AGID-AZ-002",
     title="storage-no-shared-key",
     severity="high",
+    category="static-credential",
     description="Storage accounts set allowSharedKeyAccess to false.",
     remediation="Set allowSharedKeyAccess: false and grant agents data-plane roles on the containers they use.",
     url="https://learn.microsoft.com/en-us/azure/storage/common/shared-key-authorization-prevent",

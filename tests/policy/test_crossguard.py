@@ -51,7 +51,7 @@ def test_unknowns_raise_the_sdks_preview_error_with_our_message():
 
 
 def _rule(check) -> Rule:
-    return Rule(id="TEST-001", title="t", severity="low", description="d", remediation="r", url="https://x",
+    return Rule(id="TEST-001", title="t", severity="low", category="inventory", description="d", remediation="r", url="https://x",
                 check=check, resource_types=(TYPE,))
 
 
