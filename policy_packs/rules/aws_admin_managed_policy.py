@@ -1,61 +1,69 @@
-"""AGID-AWS-013: no admin-class AWS managed policy attached to a role, user or group."""
+"""AGID-AWS-013: no AWS managed policy whose document grants admin or a privilege-escalation path.
 
-import re
+An attachment is judged by the DOCUMENT of the attached AWS managed policy (its default
+version, from the snapshot in `policy_packs.analysis.managed_policies`), through the same
+core as an inline policy (`identity_policy_findings`): a policy is flagged when its
+document allows every action (`full-admin`), everything but a list (`not-action-allow`,
+e.g. PowerUserAccess), or a known escalation method (e.g. IAMFullAccess, or
+AWSLambda_FullAccess through iam:PassRole + lambda:CreateFunction). Read-only policies
+(ReadOnlyAccess, SecurityAudit, ViewOnlyAccess) grant neither and pass here. A policy
+that is not in the snapshot is AGID-AWS-014's (cannot check), never a pass in silence.
+"""
 
-from policy_packs.analysis.values import is_unknown
+from __future__ import annotations
 
+from functools import lru_cache
+
+from policy_packs.analysis import Finding, identity_policy_findings
+from policy_packs.analysis.managed_policies import managed_policy_document
+
+from .aws_managed_policy_attachments import FIELDS, attached_arns
 from .base import Resource, Rule, Unknown, Violation
 
-# AWS managed policies that amount to administering the account (or its IAM).
-ADMIN_CLASS_POLICIES = {
-    "AdministratorAccess": "full administrator",
-    "PowerUserAccess": "every service except IAM management, i.e. near-administrator",
-    "IAMFullAccess": "full IAM control, which is administrator by another name",
-    "AWSOrganizationsFullAccess": "control of the whole organization",
-    "AdministratorAccess-Amplify": "administrator of Amplify and the IAM it needs",
-    "AdministratorAccess-AWSElasticBeanstalk": "administrator of Elastic Beanstalk and the IAM it needs",
-    "AWSCloudFormationFullAccess": "create stacks that run with any role it can pass",
-    "job-function/SystemAdministrator": "the system-administrator job function",
-    "job-function/NetworkAdministrator": "the network-administrator job function",
-    "job-function/DatabaseAdministrator": "the database-administrator job function",
-    "AWSSSOMasterAccountAdministrator": "administrator of IAM Identity Center in the management account",
-    "AmazonCognitoPowerUser": "administrator of Cognito user pools and identity pools",
-}
-_AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(.+)$")
-_LOWER = {name.lower(): name for name in ADMIN_CLASS_POLICIES}
-
-# type token -> input with one ARN, or a list of ARNs
-FIELDS = {
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "policyArn",
-    "aws:iam/userPolicyAttachment:UserPolicyAttachment": "policyArn",
-    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "policyArn",
-    "aws:iam/policyAttachment:PolicyAttachment": "policyArn",
-    "aws:iam/role:Role": "managedPolicyArns",
-    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "policyArns",
-    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": "policyArns",
-    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "policyArns",
-}
+# Finding codes of the core that make an attachment admin-class (category admin) ...
+_ADMIN_CODES = ("full-admin", "not-action-allow")
+# ... and the prefix of escalation methods (category escalation).
+_ESCALATION_PREFIX = "escalation:"
 
 
-def admin_class(arn: str) -> str | None:
-    """The admin-class AWS managed policy an ARN names (any partition), or None."""
-    match = _AWS_MANAGED.match(arn.strip())
-    return _LOWER.get(match.group(1).lower()) if match else None
+def _is_critical(finding: Finding) -> bool:
+    return finding.code in _ADMIN_CODES or finding.code.startswith(_ESCALATION_PREFIX)
+
+
+@lru_cache(maxsize=512)
+def managed_policy_verdict(arn: str) -> tuple[Finding, ...] | None:
+    """The admin/escalation findings of the AWS managed policy `arn` names; None if not in the snapshot."""
+    document = managed_policy_document(arn)
+    if document is None:
+        return None
+    name = arn.split(":policy/", 1)[1]
+    return tuple(f for f in identity_policy_findings(document, source=f"AWS managed policy {name}") if _is_critical(f))
+
+
+def _summary(findings: tuple[Finding, ...]) -> str:
+    admin = [f.code for f in findings if f.code in _ADMIN_CODES]
+    methods = sorted({f.code.split(":", 1)[1] for f in findings if f.code.startswith(_ESCALATION_PREFIX)})
+    parts = []
+    if admin:
+        parts.append("full administrator" if "full-admin" in admin else "every action except a short list (NotAction)")
+    if methods:
+        shown = ", ".join(methods[:5]) + (f" and {len(methods) - 5} more" if len(methods) > 5 else "")
+        parts.append(f"privilege escalation ({shown})")
+    return " and ".join(parts)
 
 
 def check(resource: Resource, config):
-    field = FIELDS[resource.type]
-    value = resource.props.get(field)
-    if value is None and field == "policyArn":
-        yield Unknown(field)
-        return
-    values = value if isinstance(value, list) else [value]
-    for index, arn in enumerate(values):
-        if is_unknown(arn):
-            yield Unknown(field if not isinstance(value, list) else f"{field}[{index}]")
-        elif isinstance(arn, str) and (name := admin_class(arn)):
-            yield Violation(f"{resource.name} attaches the AWS managed policy {name} "
-                            f"({ADMIN_CLASS_POLICIES[name]}) — far beyond any one tool's needs")
+    for arn in attached_arns(resource):
+        if isinstance(arn, Unknown):
+            yield arn
+            continue
+        findings = managed_policy_verdict(arn)
+        if not findings:  # not AWS-managed, not in the snapshot (AGID-AWS-014), or no admin/escalation grant
+            continue
+        category = "admin" if any(f.code in _ADMIN_CODES for f in findings) else "escalation"
+        name = arn.split(":policy/", 1)[1]
+        yield Violation(f"{resource.name} attaches the AWS managed policy {name}, whose document allows "
+                        f"{_summary(findings)} — far beyond any one tool's needs", category=category)
 
 
 RULE = Rule(
@@ -63,9 +71,10 @@ RULE = Rule(
     title="aws-no-admin-managed-policies",
     severity="critical",
     category="admin",
-    description="No admin-class AWS managed policy (AdministratorAccess, PowerUserAccess, IAMFullAccess, ...) is attached.",
+    description="No attached AWS managed policy allows admin or privilege escalation, judged by its document "
+                "(AdministratorAccess, PowerUserAccess, IAMFullAccess, ...).",
     remediation="Detach it; grant the tool's exact actions on its exact resources through the agent spec.",
-    url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_job-functions.html",
+    url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies",
     check=check,
     resource_types=tuple(FIELDS),
 )

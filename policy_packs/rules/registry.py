@@ -6,6 +6,7 @@ from . import (
     agent_ownership,
     aws_access_key,
     aws_admin_managed_policy,
+    aws_unknown_managed_policy,
     aws_login_profile,
     aws_agent_iam_user,
     aws_broad_actions,
@@ -34,7 +35,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_access_key, aws_login_profile,
     aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key,
     # unreadable policies fail closed
-    policy_unparseable,
+    policy_unparseable, aws_unknown_managed_policy,
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy,
     azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role,

@@ -1,0 +1,38 @@
+"""AGID-AWS-014: an attached AWS managed policy must be one whose document the pack knows.
+
+AGID-AWS-013 judges AWS managed policies by their documents from a snapshot
+(`policy_packs.analysis.managed_policies`, refreshed by
+`scripts/refresh_aws_managed_policies.py`). An `arn:<partition>:iam::aws:policy/...` that
+is not in the snapshot (a policy newer than the snapshot, or a misspelt name that will fail
+to attach) cannot be checked: it is reported, never passed in silence.
+"""
+
+from __future__ import annotations
+
+from policy_packs.analysis.managed_policies import is_aws_managed_arn, managed_policy_document, snapshot_source
+
+from .aws_managed_policy_attachments import FIELDS, attached_arns
+from .base import Resource, Rule, Unknown, Violation
+
+
+def check(resource: Resource, config):
+    for arn in attached_arns(resource):
+        if isinstance(arn, Unknown):
+            yield arn
+        elif is_aws_managed_arn(arn) and managed_policy_document(arn) is None:
+            yield Violation(f"{resource.name} attaches {arn}, which is not an AWS managed policy in the snapshot "
+                            f"({snapshot_source()}): cannot check what it grants")
+
+
+RULE = Rule(
+    id="AGID-AWS-014",
+    title="aws-managed-policy-known",
+    severity="medium",
+    category="unparseable",
+    description="Every attached AWS managed policy is one whose document is known, so that AGID-AWS-013 can judge it.",
+    remediation="Check the policy name (IAM console, `aws iam get-policy`); if it is new, refresh the snapshot "
+                "with scripts/refresh_aws_managed_policies.py.",
+    url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies",
+    check=check,
+    resource_types=tuple(FIELDS),
+)
