@@ -1,4 +1,4 @@
-"""One audit record per credential issuance: a JSON log line and, when OpenTelemetry is there, a span.
+"""One audit record per credential issuance or refusal: a JSON log line and, when OpenTelemetry is there, a span.
 
 The record names who got what (agent, tool, role, session policy hash, access
 key id, expiry) and why (trace id): enough to match it with the CloudTrail
@@ -20,6 +20,7 @@ from typing import Any, Iterator
 
 AUDIT_LOGGER = "agentid.runtime.audit"
 SPAN_NAME = "agentid.credentials.issue"
+REFUSAL_SPAN_NAME = "agentid.credentials.refuse"
 ATTRIBUTE_PREFIX = "agentid."
 
 try:  # optional dependency
@@ -75,6 +76,24 @@ class AuditLog:
         finally:
             if span_context is not None:
                 span_context.__exit__(None, None, None)
+
+    def refusal(self, **attributes: Any) -> dict[str, Any]:
+        """Record a request refused before any issuance (unknown agent or tool, bad trace id, policy deny).
+
+        Written at WARNING with `outcome: refused`; the span has ERROR status.
+        Returns the record as written.
+        """
+        record: dict[str, Any] = {key: value for key, value in attributes.items() if value is not None}
+        record["outcome"] = "refused"
+        record["event"] = REFUSAL_SPAN_NAME
+        if self.tracer is not None:
+            with self.tracer.start_as_current_span(REFUSAL_SPAN_NAME, record_exception=False, set_status_on_exception=False) as span:
+                span.set_attributes(span_attributes(record))
+                from opentelemetry.trace import Status, StatusCode
+
+                span.set_status(Status(StatusCode.ERROR, record.get("error", "")))
+        self.logger.warning(json.dumps(record, sort_keys=True, default=str), extra={"agentid_audit": record})
+        return record
 
     def _finish(self, record: dict[str, Any], started: float, span: Any, failed: bool) -> None:
         record["latency_ms"] = round((time.perf_counter() - started) * 1000, 3)

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from agentid.runtime import redaction
 from agentid.runtime.audit_log import AuditLog, current_trace_id
 from agentid.runtime.grants import AgentGrants
 from agentid.runtime.retry import RetryPolicy, error_code, is_retryable
@@ -45,6 +46,7 @@ SESSION_TAG_TRACE = "trace-id"
 # Characters valid in both a RoleSessionName ([\w+=,.@-]) and a session tag value.
 _TRACE_ID = re.compile(r"^[A-Za-z0-9_+=.@-]{1,128}$")
 _SESSION_NAME_MAX = 64
+_SESSION_TOOL_MAX = 31
 
 
 class BrokerError(Exception):
@@ -79,6 +81,7 @@ class WebIdentityToken:
             raise BrokerError(f"cannot read the web identity token file {self.token_file}: {error.strerror or error}") from None
         if not token:
             raise BrokerError(f"the web identity token file {self.token_file} is empty")
+        redaction.remember(token)
         return token
 
 
@@ -108,7 +111,7 @@ class ToolCredentials:
     access_key_id: str
     secret_access_key: str = field(repr=False)
     session_token: str = field(repr=False)
-    expiration: float  # when the credentials expire, on the broker's clock (epoch seconds by default)
+    expiration: float  # when the credentials expire, on the broker's clock (time.monotonic() by default, not epoch)
     trace_id: str  # the trace that caused this issuance (cache hits from other traces share it)
     assumed_role_arn: str
     region: str
@@ -139,6 +142,7 @@ class BrokerStats:
     cache_hits: int = 0
     retries: int = 0
     failures: int = 0
+    refusals: int = 0  # requests refused before any issuance (each with an audit record)
 
 
 class CredentialBroker:
@@ -154,7 +158,8 @@ class CredentialBroker:
         refresh_margin_seconds: float = DEFAULT_REFRESH_MARGIN_SECONDS,
         refresh_ahead_seconds: float = DEFAULT_REFRESH_AHEAD_SECONDS,
         retry: RetryPolicy = RetryPolicy(),
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         uniform: Callable[[float, float], float] = random.uniform,
         audit: AuditLog | None = None,
@@ -176,7 +181,10 @@ class CredentialBroker:
         self.refresh_margin_seconds = refresh_margin_seconds
         self.refresh_ahead_seconds = max(0.0, refresh_ahead_seconds)
         self.retry = retry
-        self.clock, self.sleep, self.uniform = clock, sleep, uniform
+        # Expiry is counted down on `clock` (monotonic: a host clock set back cannot revive expired
+        # credentials); `wall_clock` is read only when STS's answer lacks a Date header.
+        self.clock, self.wall_clock, self.sleep, self.uniform = clock, wall_clock, sleep, uniform
+        redaction.install()  # before the first STS call: botocore at DEBUG logs request and response bodies
         self.audit = audit or AuditLog()
         self.stats = BrokerStats()
         self._max_pool_connections = max_pool_connections
@@ -195,12 +203,23 @@ class CredentialBroker:
         return self.credentials(tool, agent=agent, trace_id=trace_id).session
 
     def credentials(self, tool: str, *, agent: str | None = None, trace_id: str | None = None) -> ToolCredentials:
-        grants = self._agent(agent)
-        if tool not in grants.session_policies:
-            known = ", ".join(sorted(grants.session_policies))
-            raise BrokerError(f"agent '{grants.agent}' has no AWS tool '{tool}' (its AWS tools: {known})", grants.agent, tool)
-        if trace_id is not None:
-            self._check_trace_id(trace_id, grants.agent, tool)  # a caller's bad input is never shared with others
+        """The tool's narrowed STS credentials, from the cache or issued now.
+
+        Raises BrokerError (and writes a refusal record) for an unknown agent,
+        a tool that is not one of the agent's AWS tools, or a malformed trace id.
+        """
+        try:
+            grants = self._agent(agent)
+            if tool not in grants.session_policies:
+                known = ", ".join(sorted(grants.session_policies))
+                raise BrokerError(
+                    f"agent '{grants.agent}' has no AWS tool {_shown(tool)} (its AWS tools: {known})", grants.agent, _clip(tool), "UnknownTool"
+                )
+            if trace_id is not None:
+                self._check_trace_id(trace_id, grants.agent, tool)  # a caller's bad input is never shared with others
+        except BrokerError as refused:
+            self.refuse(refused, agent=agent, tool=tool, trace_id=trace_id, kind="aws")
+            raise
         key = (grants.agent, tool)
         cached = self._cache.get(key)
         left = cached.seconds_left(self.clock()) if cached is not None else float("-inf")
@@ -280,20 +299,38 @@ class CredentialBroker:
         if agent is None:
             if len(self._grants) == 1:
                 return next(iter(self._grants.values()))
-            raise BrokerError(f"this broker serves {len(self._grants)} agents: name the agent ({', '.join(sorted(self._grants))})")
+            raise BrokerError(
+                f"this broker serves {len(self._grants)} agents: name the agent ({', '.join(sorted(self._grants))})", code="NoAgent"
+            )
         try:
             return self._grants[agent]
-        except KeyError:
-            raise BrokerError(f"this broker has no grants for agent '{agent}' (it serves {', '.join(sorted(self._grants))})", agent) from None
+        except (KeyError, TypeError):
+            raise BrokerError(
+                f"this broker has no grants for agent {_shown(agent)} (it serves {', '.join(sorted(self._grants))})", _clip(agent), code="UnknownAgent"
+            ) from None
 
     @staticmethod
     def _check_trace_id(trace_id: str, agent: str, tool: str) -> None:
-        if not _TRACE_ID.match(trace_id):
+        if not isinstance(trace_id, str) or not _TRACE_ID.match(trace_id):
             raise BrokerError(
-                f"trace id '{trace_id}' must be 1-128 letters, digits or _+=.@- (it becomes a session tag and part of the session name)",
+                f"trace id {_shown(trace_id)} must be 1-128 letters, digits or _+=.@- (it becomes a session tag and part of the session name)",
                 agent,
                 tool,
+                "BadTraceId",
             )
+
+    def refuse(self, error: BrokerError, *, agent: Any, tool: Any, trace_id: Any, kind: str, **fields: Any) -> None:
+        """Write the audit record of a refused request (nothing was issued); caller-supplied values are shortened and quoted."""
+        self._count(refusals=1)
+        self.audit.refusal(
+            agent=error.agent or (_clip(agent) if agent is not None else None),
+            tool=_clip(tool),
+            trace_id=_clip(trace_id) if trace_id is not None else None,
+            kind=kind,
+            error=str(error),
+            error_code=error.code,
+            **fields,
+        )
 
     def _count(self, **increments: int) -> None:
         with self._stats_lock:
@@ -306,7 +343,7 @@ class CredentialBroker:
         policy = json.dumps(grants.session_policies[tool], separators=(",", ":"), sort_keys=True)
         request: dict[str, Any] = {
             "RoleArn": grants.role_arn,
-            "RoleSessionName": session_name(tool, trace_id),
+            "RoleSessionName": session_name(grants.agent, tool, trace_id),
             "Policy": policy,
             "DurationSeconds": grants.duration_seconds,
         }
@@ -334,7 +371,10 @@ class CredentialBroker:
             credentials = response["Credentials"]
             expiration = _as_datetime(credentials["Expiration"])
             now = self.clock()
-            expires_at = now + _lifetime_seconds(expiration, response, now)
+            # STS's own times, never longer than asked for (a server claiming more is not believed)
+            lifetime = min(_lifetime_seconds(expiration, response, self.wall_clock()), float(grants.duration_seconds))
+            expires_at = now + lifetime
+            redaction.remember(credentials["SecretAccessKey"], credentials["SessionToken"])
             record.update(
                 access_key_id=credentials["AccessKeyId"],
                 assumed_role_arn=response["AssumedRoleUser"]["Arn"],
@@ -450,13 +490,38 @@ def new_boto3_session(**kwargs: Any) -> Any:
     return boto3.Session(botocore_session=core, **kwargs)
 
 
-def session_name(tool: str, trace_id: str) -> str:
-    """`TOOL.TRACE`, at most 64 characters: CloudTrail shows it in every call the credentials make.
+def session_name(agent: str, tool: str, trace_id: str) -> str:
+    """`TOOL.TRACE`, at most 64 characters (STS's limit): CloudTrail shows it in every call the credentials make.
 
     The role name already names the agent (`agent-NAME`), so the assumed-role
-    ARN reads arn:aws:sts::ACCOUNT:assumed-role/agent-NAME/TOOL.TRACE.
+    ARN reads arn:aws:sts::ACCOUNT:assumed-role/agent-NAME/TOOL.TRACE. A part
+    too long for its share (31 characters for the tool, 32 for the trace id)
+    is cut and ends in `-` plus 8 hex digits of a SHA-256 of the whole
+    (agent, tool) or trace id, so two long tool names never share a session
+    name however alike their first characters are.
     """
-    return f"{tool[:31]}.{trace_id}"[:_SESSION_NAME_MAX]
+    tool_part = _fit(tool, _SESSION_TOOL_MAX, f"{agent}/{tool}")
+    trace_part = _fit(trace_id, _SESSION_NAME_MAX - _SESSION_TOOL_MAX - 1, trace_id)
+    return f"{tool_part}.{trace_part}"
+
+
+def _fit(value: str, limit: int, identity: str) -> str:
+    if len(value) <= limit:
+        return value
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:8]
+    return f"{value[: limit - 9]}-{digest}"
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """A caller-supplied value for a message: quoted and escaped by repr (no control characters), at most `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def _clip(value: Any, limit: int = 128) -> str:
+    """A caller-supplied value for an audit record (the JSON encoder escapes it): text, at most `limit` characters."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def source_identity(agent: str) -> str:
@@ -470,7 +535,7 @@ def _as_datetime(value: Any) -> dt.datetime:
     return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-def _lifetime_seconds(expiration: dt.datetime, response: dict[str, Any], now: float) -> float:
+def _lifetime_seconds(expiration: dt.datetime, response: dict[str, Any], wall_now: float) -> float:
     """How long the credentials live, measured on STS's own clock (Expiration minus the answer's Date).
 
     Counting that lifetime down on the local clock keeps the refresh margin
@@ -486,5 +551,5 @@ def _lifetime_seconds(expiration: dt.datetime, response: dict[str, Any], now: fl
     except (TypeError, ValueError):
         issued = None
     if issued is None:
-        return expiration.timestamp() - now
+        return expiration.timestamp() - wall_now
     return (expiration - issued).total_seconds() - 1

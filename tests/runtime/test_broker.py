@@ -80,7 +80,7 @@ def test_ambient_credentials_carry_the_tools_session_policy_tags_source_identity
     assert json.loads(recorded["policy"]) == expected_policy
     assert recorded["role_arn"] == role_arn("report-builder")
     assert recorded["session_name"] == "read-sales-exports.4bf92f3577b34da6a3ce929d0e0e4736"
-    assert 895 <= issued.seconds_left(time.time()) <= 900
+    assert 895 <= issued.seconds_left(broker.clock()) <= 900
     assert caller_arn(issued.session, aws) == (
         f"arn:aws:sts::{MOTO_ACCOUNT_ID}:assumed-role/agent-report-builder/read-sales-exports.4bf92f3577b34da6a3ce929d0e0e4736"
     )
@@ -92,7 +92,7 @@ def test_duration_follows_the_agents_declared_lifetime(aws):
         issued = broker.credentials("enqueue-batches")
     [sent] = sent_assume_requests(proxy)
     assert sent["DurationSeconds"] == "1800"  # max_credential_minutes: 30
-    assert 1795 <= issued.seconds_left(time.time()) <= 1800
+    assert 1795 <= issued.seconds_left(broker.clock()) <= 1800
     assert json.loads(assumed_roles(aws)[issued.access_key_id]["policy"]) == permissions.session_policy(
         INVENTORY.agent("data-ingest"), "enqueue-batches"
     )
