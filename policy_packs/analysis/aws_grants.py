@@ -5,19 +5,22 @@ Findings (codes):
   broad-action       `service:*` or `service:Prefix*` (or `*:...`) on an unbounded resource
   not-action-allow   Allow with NotAction: everything except a list, including actions AWS adds later
   star-resource      `Resource: "*"` (or NotResource) on actions that support resource-level permissions
-An Allow that an unconditional Deny fully covers grants nothing and yields no finding.
+An Allow that unconditional Denies fully cover (as sets of actions and ARNs, aws_patterns) grants
+nothing and yields no finding; nor does an inert Allow (a condition that can never hold again).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from components import iam_catalog
 
-from .aws_policy import PolicyDocument, Statement, action_pattern_regex
-from .aws_resources import is_unbounded, matches_arn, pattern_covers
+from .aws_patterns import covers, covers_complement, overlaps
+from .aws_policy import PolicyDocument, Statement
+from .aws_resources import is_unbounded, matches_arn
 from .findings import Finding
 
 
@@ -60,26 +63,49 @@ def statement_actions(statement: Statement) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def _covers_actions(deny: Statement, patterns: Sequence[str], negated: bool) -> bool:
+    """Does the Deny's action set include the Allow's (`patterns`, or everything but them when `negated`)?"""
+    if not deny.not_action:
+        return covers_complement(deny.actions, patterns, ignore_case=True, universe="*:*") if negated else \
+            covers(deny.actions, patterns, ignore_case=True)
+    # Deny NotAction X applies to everything outside X
+    return covers(patterns, deny.actions, ignore_case=True) if negated else \
+        not overlaps(deny.actions, patterns, ignore_case=True)
+
+
+def _covers_resources(deny: Statement, patterns: Sequence[str], negated: bool) -> bool:
+    """Does the Deny's resource set include the Allow's? (ARNs compare case-sensitively.)"""
+    if not deny.not_resource:
+        return covers_complement(deny.resources, patterns) if negated else covers(deny.resources, patterns)
+    return covers(patterns, deny.resources) if negated else not overlaps(deny.resources, patterns)
+
+
 def _fully_denied(allow: Statement, denies: Sequence[Statement]) -> bool:
-    """Does one unconditional Deny take away everything this Allow gives?"""
-    for deny in denies:
-        if deny.conditions or deny.not_resource or deny.not_action:
-            continue
-        if allow.not_action and "*" not in deny.actions:
-            continue
-        covers_actions = all(
-            any(action_pattern_regex(d).match(a.lower()) for d in deny.actions) for a in allow.actions
-        )
-        allow_resources = ["*"] if allow.not_resource else allow.resources
-        covers_resources = all(any(pattern_covers(d, r) for d in deny.resources) for r in allow_resources)
-        if covers_actions and covers_resources:
-            return True
-    return False
+    """Do the unconditional Denies take away everything this Allow gives?
+
+    Decided on sets (aws_patterns): `Deny role/?` does not remove `Allow role/*`. Each of the
+    Allow's action patterns may be removed by a different Deny.
+    """
+    def removed(patterns: Sequence[str], negated: bool) -> bool:
+        return any(_covers_actions(deny, patterns, negated)
+                   and _covers_resources(deny, allow.resources, allow.not_resource) for deny in denies)
+
+    if not denies:
+        return False
+    if allow.not_action:
+        return removed(allow.actions, True)
+    return all(removed((pattern,), False) for pattern in allow.actions)
 
 
-def _live_allows(document: PolicyDocument) -> list[Statement]:
-    denies = [s for s in document.statements if not s.allows]
-    return [s for s in document.statements if s.allows and not _fully_denied(s, denies)]
+def unconditional_denies(statements: Iterable[Statement], today: date | None = None) -> list[Statement]:
+    """The Deny statements that surely apply: no condition, or only conditions that always hold."""
+    return [s for s in statements if not s.allows and s.unconditional(today)]
+
+
+def _live_allows(document: PolicyDocument, today: date | None = None) -> list[Statement]:
+    denies = unconditional_denies(document.statements, today)
+    return [s for s in document.statements
+            if s.allows and not s.inert(today) and not _fully_denied(s, denies)]
 
 
 def _is_wildcard(pattern: str) -> bool:
@@ -144,10 +170,10 @@ def effective_grants(documents: Iterable[PolicyDocument]) -> list[Grant]:
     is an upper bound: what a principal holding these policies may be able to do.
     """
     statements = [s for d in documents for s in d.statements]
-    denies = [s for s in statements if not s.allows and not s.conditions]
+    denies = unconditional_denies(statements)
     grants: dict[Grant, None] = {}
     for statement in statements:
-        if not statement.allows:
+        if not statement.allows or statement.inert():
             continue
         resources = ["*"] if statement.not_resource else list(statement.resources)
         excluded = statement.resources if statement.not_resource else ()
@@ -159,16 +185,11 @@ def effective_grants(documents: Iterable[PolicyDocument]) -> list[Grant]:
 
 
 def is_denied(action: str, resource: str, denies: Sequence[Statement]) -> bool:
-    """Is (action, resource pattern) taken away by one of `denies` (pass only unconditional ones)?"""
-    for deny in denies:
-        if not deny.matches_action(action):
-            continue
-        if deny.not_resource:
-            if not any(pattern_covers(excluded, resource) for excluded in deny.resources):
-                return True
-        elif any(pattern_covers(pattern, resource) for pattern in deny.resources):
-            return True
-    return False
+    """Is (action, resource pattern) taken away by one of `denies` (pass only unconditional ones)?
+
+    The Deny must cover the whole resource pattern as a set: `Deny role/?` does not take away `role/*`.
+    """
+    return any(deny.matches_action(action) and _covers_resources(deny, (resource,), False) for deny in denies)
 
 
 def is_allowed(documents: Iterable[PolicyDocument], action: str, arn: str, *, include_conditional: bool = True) -> bool:
@@ -179,9 +200,9 @@ def is_allowed(documents: Iterable[PolicyDocument], action: str, arn: str, *, in
         if not statement.matches_action(action):
             continue
         hit = any(matches_arn(p, arn) for p in statement.resources) != statement.not_resource
-        if not hit:
+        if not hit or statement.inert():
             continue
-        if not statement.allows and not statement.conditions:
+        if not statement.allows and statement.unconditional():
             return False
         if statement.allows and (include_conditional or not statement.conditions):
             allowed = True

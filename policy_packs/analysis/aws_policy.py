@@ -16,9 +16,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property, lru_cache
 from typing import Any
 
+from . import aws_conditions
 from .values import as_list, is_unknown
 
 # Which parts a statement must have depends on where the document is attached.
@@ -57,6 +59,10 @@ class Condition:
     def is_negative(self) -> bool:
         return self.base_operator.startswith(("StringNot", "ArnNot", "NumericNotEquals")) or self.base_operator == "Null"
 
+    def verdict(self, today: date | None = None, present: tuple[str, ...] = ()) -> str:
+        """ALWAYS, NEVER, OPEN, RESTRICTS or UNKNOWN: see aws_conditions."""
+        return aws_conditions.verdict(self.operator, self.key, self.values, today or aws_conditions.today_utc(), present)
+
 
 @dataclass(frozen=True)
 class Statement:
@@ -85,6 +91,19 @@ class Statement:
         literal = frozenset(p.lower() for p in self.actions if "*" not in p and "?" not in p)
         wildcards = tuple(action_pattern_regex(p) for p in self.actions if "*" in p or "?" in p)
         return literal, wildcards
+
+    def verdict(self, today: date | None = None, present: tuple[str, ...] = ()) -> str:
+        """What the Condition block does, taken together (aws_conditions): ALWAYS when it has none."""
+        today = today or aws_conditions.today_utc()
+        return aws_conditions.statement_verdict(c.verdict(today, present) for c in self.conditions)
+
+    def unconditional(self, today: date | None = None) -> bool:
+        """No condition, or only conditions that provably always hold (so a Deny surely applies)."""
+        return not self.conditions or self.verdict(today) == aws_conditions.ALWAYS
+
+    def inert(self, today: date | None = None) -> bool:
+        """A condition that can never hold again (DateLessThan aws:CurrentTime in the past): the statement is dead."""
+        return bool(self.conditions) and self.verdict(today) == aws_conditions.NEVER
 
     def matches_action(self, action: str) -> bool:
         """Does this statement apply to `action` ("iam:PassRole"), honouring NotAction?"""

@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from components import iam_catalog
 
+from .aws_patterns import covers, matches
+
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
 _WILDCARD_ONLY = re.compile(r"^[*?]+$")
 _SEPARATORS = re.compile(r"[/:]")
@@ -55,16 +57,11 @@ def is_unbounded(pattern: str) -> bool:
     )
 
 
-@lru_cache(maxsize=8192)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    return re.compile("^" + re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + "$", re.DOTALL)
-
-
 def pattern_covers(outer: str, inner: str) -> bool:
-    """Does every ARN that `inner` matches also match `outer`? (Sound for the patterns IAM allows.)"""
-    return bool(_glob_regex(outer).match(inner))
+    """Does every ARN that `inner` matches also match `outer`? (Language inclusion, aws_patterns.)"""
+    return covers((outer,), (inner,))
 
 
 def matches_arn(pattern: str, arn: str) -> bool:
-    """Does the IAM resource pattern match this concrete ARN?"""
-    return bool(_glob_regex(pattern).match(arn))
+    """Does the IAM resource pattern match this concrete ARN? (Case-sensitive, as IAM compares ARNs.)"""
+    return matches(pattern, arn)

@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from .aws_policy import Condition, Statement, action_pattern_regex
-from .aws_grants import is_denied, unbounded_resources
+from .aws_grants import is_denied, unbounded_resources, unconditional_denies
 from .findings import Finding
 
 _METHODS_FILE = Path(__file__).with_name("escalation_methods.yaml")
@@ -112,11 +112,11 @@ def _passes_to(statement: Statement, service: str) -> bool:
 
 def granting_statements(requirement: Requirement, statements: Sequence[LabelledStatement]) -> list[LabelledStatement]:
     """The Allow statements that meet one requirement on their own."""
-    denies = [s.statement for s in statements if not s.statement.allows and not s.statement.conditions]
+    denies = unconditional_denies(s.statement for s in statements)
     found = []
     for labelled in statements:
         statement = labelled.statement
-        if not statement.allows or not statement.matches_action(requirement.action):
+        if not statement.allows or not statement.matches_action(requirement.action) or statement.inert():
             continue
         if _defusing_condition(statement, requirement):
             continue

@@ -1,0 +1,92 @@
+"""IAM patterns as sets (aws_patterns) and Deny coverage decided on them (issue 10, kind 1)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policy_packs.analysis import identity_policy_findings, is_allowed
+from policy_packs.analysis.aws_patterns import covers, covers_complement, matches, overlaps
+from tests.policy.ruletools import allow, policy, violations
+
+POLICY = "aws:iam/policy:Policy"
+# Every string of length <= 6 over {a, b, x}: 'x' stands for every character no pattern names.
+_STRINGS = ["".join(t) for n in range(7) for t in itertools.product("abx", repeat=n)]
+globs = st.text(alphabet="ab*?", min_size=1, max_size=4)
+
+
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.S)
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(st.lists(globs, min_size=1, max_size=2), st.lists(globs, min_size=1, max_size=2))
+def test_inclusion_and_overlap_agree_with_enumeration(outer, inner):
+    outer_rx, inner_rx = [_regex(p) for p in outer], [_regex(p) for p in inner]
+    in_inner = [s for s in _STRINGS if any(r.fullmatch(s) for r in inner_rx)]
+    assert covers(outer, inner) == all(any(r.fullmatch(s) for r in outer_rx) for s in in_inner)
+    assert overlaps(outer, inner) == any(any(r.fullmatch(s) for r in outer_rx) for s in in_inner)
+
+
+def test_set_questions_on_iam_shapes():
+    assert covers(["*"], ["?"]) and not covers(["?"], ["*"])
+    assert not covers(["arn:aws:iam::*:role/?"], ["arn:aws:iam::*:role/*"])
+    assert covers(["arn:aws:iam::*:role/*"], ["arn:aws:iam::123456789012:role/agent-?"])
+    assert covers(["IAM:*"], ["iam:Pass*"], ignore_case=True) and not covers(["IAM:*"], ["iam:Pass*"])
+    assert not covers(["s3:Get*", "s3:Put*"], ["s3:*"], ignore_case=True)
+    assert covers_complement(["iam:*"], ["*:*"], universe="*:*") and not covers_complement(["iam:*"], ["*:*"])
+    assert not covers_complement(["iam:*"], ["s3:*"], universe="*:*")
+    assert overlaps(["role/a*"], ["role/*b"]) and not overlaps(["role/a?"], ["role/b*"])
+    assert matches("arn:aws:s3:::b/*", "arn:aws:s3:::b/k") and not matches("arn:aws:s3:::B/*", "arn:aws:s3:::b/k")
+
+
+def test_deny_on_one_character_does_not_cover_everything():
+    # issue 10's illustration: the old text comparison let both pass clean
+    document = policy(allow("*:*"), {"Effect": "Deny", "Action": "*", "Resource": "?"})
+    assert violations("AGID-AWS-010", POLICY, {"policy": document}) == [
+        "policy Statement[0]: allows every action on every resource"]
+    passrole = policy(allow(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"]),
+                      {"Effect": "Deny", "Action": "iam:PassRole", "Resource": "arn:aws:iam::*:role/?"})
+    assert "PassRoleLambdaInvoke" in violations("AGID-AWS-020", POLICY, {"policy": passrole})[0]
+
+
+def test_deny_that_covers_the_allow_as_a_set_removes_it():
+    for deny in ({"Effect": "Deny", "Action": "*", "Resource": "*"},
+                 {"Effect": "Deny", "Action": "IAM:*", "Resource": "arn:aws:iam::*"},
+                 {"Effect": "Deny", "NotAction": "s3:*", "Resource": "*"},
+                 {"Effect": "Deny", "Action": "iam:*", "NotResource": "arn:aws:s3:::*"},
+                 # a condition that always holds does not make the Deny conditional
+                 {"Effect": "Deny", "Action": "iam:*", "Resource": "*",
+                  "Condition": {"StringEquals": {"aws:userid": "${aws:userid}"}}}):
+        document = policy(allow("iam:PutRolePolicy", "arn:aws:iam::*:role/*"), deny)
+        assert violations("AGID-AWS-020", POLICY, {"policy": document}) == [], deny
+
+
+def test_deny_that_leaves_part_of_the_allow_does_not_remove_it():
+    for deny in ({"Effect": "Deny", "Action": "iam:Put*", "Resource": "arn:aws:iam::*:role/a*"},
+                 {"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"},
+                 {"Effect": "Deny", "Action": "iam:*", "NotResource": "arn:aws:iam::*:role/*"},
+                 # conditional: it may not apply
+                 {"Effect": "Deny", "Action": "iam:*", "Resource": "*",
+                  "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}):
+        document = policy(allow("iam:PutRolePolicy", "arn:aws:iam::*:role/*"), deny)
+        assert "PutRolePolicy" in violations("AGID-AWS-020", POLICY, {"policy": document})[0], deny
+
+
+def test_not_action_allow_is_removed_only_by_a_deny_of_its_whole_complement():
+    kept = policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+                  {"Effect": "Deny", "Action": "s3:*", "Resource": "*"})
+    assert [f.code for f in identity_policy_findings(kept)][:1] == ["not-action-allow"]
+    gone = policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+                  {"Effect": "Deny", "NotAction": "iam:Get*", "Resource": "*"})
+    assert identity_policy_findings(gone) == []
+
+
+def test_is_allowed_honours_a_deny_whose_condition_always_holds():
+    documents = [policy(allow("s3:GetObject", "arn:aws:s3:::b/*"),
+                        {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+                         "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}})]
+    assert not is_allowed(documents, "s3:GetObject", "arn:aws:s3:::b/k")
