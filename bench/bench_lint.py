@@ -10,7 +10,7 @@ tools then judge the whole corpus in ONE process each, start-up included:
     agentid lint --format json FILE...
     parliament --directory DIR --json --include-community-auditors
 Prints documents per second for both, the ratio (goal: agentid >= 3x), and
-which escalation methods each tool flags, from our table (64 methods) and from
+which escalation methods each tool flags, from our table (escalation_methods.yaml) and from
 parliament's own (read from its source), and which look-alikes each wrongly flags.
 """
 

@@ -40,6 +40,7 @@ class EscalationMethod:
     id: str
     summary: str
     requires: tuple[Requirement, ...]
+    source: str = ""  # the public catalogue entry or research that documents the method (URL)
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -59,6 +60,7 @@ def escalation_methods() -> tuple[EscalationMethod, ...]:
         EscalationMethod(
             id=entry["id"],
             summary=entry["summary"],
+            source=entry.get("source", ""),
             requires=tuple(
                 Requirement(r["action"], r.get("passed_to"), tuple(k.lower() for k in r.get("defused_by", ())))
                 for r in entry["requires"]
