@@ -2,6 +2,8 @@
 
 Rendered from the validated spec as JSON (which loads back into the same
 model: `load_inventory` accepts it), CSV (one row per tool grant) or Markdown.
+Every user string is escaped for its format (`components.text_safety`): CSV
+cells cannot start a spreadsheet formula, Markdown shows text as text.
 Pure: no Pulumi, no cloud SDK.
 """
 
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from components import iam_catalog
+from components.text_safety import csv_cell, markdown_code, markdown_text
 from components.revocation import revocation_steps
 from components.spec import Agent, Inventory, Tool
 
@@ -116,31 +119,32 @@ def to_csv(inventory: Inventory) -> str:
         for tool in agent.tools:
             grant = "aws" if tool.aws else "azure" if tool.azure else f"oauth/{tool.oauth.provider}"
             for permission in facts["permissions"][tool.name]:
-                writer.writerow([
+                writer.writerow([csv_cell(cell) for cell in (
                     agent.name, agent.owner, agent.purpose, agent.environment, agent.review_by.isoformat(),
                     " ".join(agent.clouds), agent.max_credential_minutes, tool.name, grant, permission,
                     " | ".join(facts["trust_bindings"]), revocation,
-                ])
+                )])
     return buffer.getvalue()
 
 
 def to_markdown(inventory: Inventory, source: str) -> str:
-    lines = [f"# Agent inventory ({source})", "", "| agent | owner | environment | review by | clouds | credential lifetime |", "|---|---|---|---|---|---|"]
+    text = markdown_text
+    lines = [f"# Agent inventory ({text(source)})", "", "| agent | owner | environment | review by | clouds | credential lifetime |", "|---|---|---|---|---|---|"]
     for agent in inventory.agents:
         lines.append(
-            f"| {agent.name} | {agent.owner} | {agent.environment} | {agent.review_by} | "
+            f"| {text(agent.name)} | {text(agent.owner)} | {text(agent.environment)} | {agent.review_by} | "
             f"{', '.join(agent.clouds)} | {agent.max_credential_minutes} min |"
         )
     for agent in inventory.agents:
         facts = derived_facts(agent)
-        lines += ["", f"## {agent.name}", "", agent.purpose, "", "**Tools**", ""]
+        lines += ["", f"## {text(agent.name)}", "", text(agent.purpose), "", "**Tools**", ""]
         for tool in agent.tools:
-            lines.append(f"- `{tool.name}`" + (f" — {tool.description}" if tool.description else ""))
-            lines += [f"  - `{permission}`" for permission in facts["permissions"][tool.name]]
-        lines += ["", "**Trust**", ""] + [f"- `{binding}`" for binding in facts["trust_bindings"]]
+            lines.append(f"- {markdown_code(tool.name)}" + (f" — {text(tool.description)}" if tool.description else ""))
+            lines += [f"  - {markdown_code(permission)}" for permission in facts["permissions"][tool.name]]
+        lines += ["", "**Trust**", ""] + [f"- {markdown_code(binding)}" for binding in facts["trust_bindings"]]
         lines += ["", "**Revocation**", ""]
         for cloud, steps in facts["revocation"].items():
-            lines += [f"- {cloud}:"] + [f"  {index}. {step}" for index, step in enumerate(steps, 1)]
+            lines += [f"- {cloud}:"] + [f"  {index}. {text(step)}" for index, step in enumerate(steps, 1)]
     return "\n".join(lines) + "\n"
 
 

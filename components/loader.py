@@ -20,14 +20,14 @@ from typing import Any, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from components import input_limits, text_safety
 from components.inventory import is_inventory_json, strip_derived
 from components.spec import Inventory
 
-# libyaml parses; the *Base* loader skips PyYAML's implicit type resolution (a third
-# of the load time): scalars stay text and `_scalar` types the few that matter.
-_YamlLoader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-
 Path_ = tuple[str | int, ...]
+
+
+MAX_MESSAGE_CHARS = 600
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,11 @@ class SpecError:
 
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
-        text = f"{self.file}:{self.line}: {where}{self.message}"
-        return text.replace("\r", "\\r").replace("\n", "\\n")  # user keys and values can hold newlines; one error, one line
+        message = self.message
+        if len(message) > MAX_MESSAGE_CHARS:  # a message quoting a 60,000-character value stays readable
+            message = f"{message[:MAX_MESSAGE_CHARS]}... ({len(message):,} characters)"
+        # user keys and values can hold newlines and escape codes: one error, one line, nothing interpreted
+        return text_safety.visible(f"{self.file}:{self.line}: {where}{message}")
 
 
 class SpecLoadError(Exception):
@@ -77,25 +80,37 @@ def load_inventory(file: str | Path, today: dt.date | None = None) -> LoadedInve
     return LoadedInventory(inventory, str(file), lines)
 
 
-def check_file(file: str | Path, today: dt.date | None = None) -> tuple[Inventory | None, dict[Path_, int], list[SpecError]]:
+def check_file(
+    file: str | Path, today: dt.date | None = None, files_root: Path | None | object = ...
+) -> tuple[Inventory | None, dict[Path_, int], list[SpecError]]:
+    """Validate an agent file; `files_root` bounds the files it may name (default: its repository; None: anywhere)."""
     name = str(file)
     try:
-        data = Path(file).read_bytes()
-    except OSError as error:
-        return None, {}, [SpecError(name, 1, "", f"cannot read the file: {error.strerror or error}")]
-    return check_text(data, name, base_dir=Path(file).parent, today=today)
+        data = input_limits.read_bytes(file, input_limits.AGENT_FILE.max_bytes, "file")
+    except input_limits.InputRefused as refused:
+        return None, {}, [SpecError(name, refused.line, "", refused.message)]
+    root = input_limits.repository_root(file) if files_root is ... else files_root
+    return check_text(data, name, base_dir=Path(file).parent, today=today, files_root=root)
 
 
 def check_text(
-    data: bytes | str, name: str, base_dir: Path | None = None, today: dt.date | None = None
+    data: bytes | str, name: str, base_dir: Path | None = None, today: dt.date | None = None,
+    files_root: Path | None = None,
 ) -> tuple[Inventory | None, dict[Path_, int], list[SpecError]]:
-    """Validate a document's text; returns (model or None, line map, errors)."""
+    """Validate a document's text; returns (model or None, line map, errors).
+
+    Files the document names (CA bundles, certificates) are read relative to
+    `base_dir` and must resolve inside `files_root` (None: anywhere).
+    """
     document, lines, problem = _parse(data, name)
     if problem:
         return None, {}, [problem]
     if is_inventory_json(document) and isinstance(document.get("base_dir"), str):
         base_dir = Path(document["base_dir"])
-    context = {"base_dir": str(base_dir or Path(".")), "today": today}
+        if files_root is not None:  # the certificates stay inside the repository the inventory was rendered from
+            files_root = input_limits.repository_root(base_dir / "inventory.json")
+    context = {"base_dir": str(base_dir or Path(".")), "today": today,
+               "files_root": str(files_root) if files_root is not None else None}
     try:
         return Inventory.model_validate(strip_derived(document), context=context), lines, []
     except ValidationError as error:
@@ -109,16 +124,14 @@ _SHAPE_HINT = "an agent file is a mapping with the key 'agents:' holding a list 
 
 
 def _parse(data: bytes | str, name: str) -> tuple[Any, dict[Path_, int], SpecError | None]:
-    if isinstance(data, bytes):
-        if b"\x00" in data:
-            return None, {}, SpecError(name, 1, "", f"not a text file (it holds NUL bytes): {_SHAPE_HINT}")
-        try:
-            data = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = data[: error.start].count(b"\n") + 1
-            return None, {}, SpecError(name, line, "", f"not UTF-8 text (byte {error.start}): save the file as UTF-8")
     try:
-        root = yaml.compose(data, Loader=_YamlLoader)
+        if isinstance(data, bytes):
+            data = input_limits.decode_utf8(data, name, "file")
+        if len(data) > input_limits.AGENT_FILE.max_bytes:
+            raise input_limits.InputRefused(name, 1, f"the agent file is over {input_limits.AGENT_FILE.max_bytes:,} bytes, the limit")
+        root = input_limits.yaml_tree(data, name, input_limits.AGENT_FILE)
+    except input_limits.InputRefused as refused:
+        return None, {}, SpecError(name, refused.line, "", refused.message)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = mark.line + 1 if mark else 1
@@ -136,13 +149,29 @@ def _parse(data: bytes | str, name: str) -> tuple[Any, dict[Path_, int], SpecErr
         return _to_python(root, (), lines), lines, None
     except _DuplicateKey as duplicate:
         return None, {}, SpecError(name, duplicate.line, _format_path(duplicate.path), f"key '{duplicate.path[-1]}' appears twice in this mapping: keep one")
-    except RecursionError:
-        return None, {}, SpecError(name, 1, "", "the document nests too deeply (or refers to itself through an alias)")
+    except _Unsafe as unsafe:
+        return None, {}, SpecError(name, unsafe.line, _format_path(unsafe.path), unsafe.message)
 
 
 class _DuplicateKey(Exception):
     def __init__(self, path: Path_, line: int):
         self.path, self.line = path, line
+
+
+class _Unsafe(Exception):
+    """A key or value holds a character that hides or reorders what a reviewer sees."""
+
+    def __init__(self, path: Path_, line: int, char: str):
+        self.path, self.line = path, line
+        self.message = (f"holds the invisible character {text_safety.describe_character(char)}: it hides or reorders "
+                        "what a reviewer sees (bidi controls, zero-width and control characters are refused)")
+
+
+def _check_visible(text: str, path: Path_, node: yaml.Node) -> str:
+    found = text_safety.invisible(text)
+    if found:
+        raise _Unsafe(path, node.start_mark.line + 1 + text.count("\n", 0, found.start()), found.group())
+    return text
 
 
 _NULLS = ("", "~", "null", "Null", "NULL")
@@ -157,6 +186,7 @@ def _to_python(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> Any:
         for key_node, value_node in node.value:
             key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "<complex key>"
             child = path + (key,)
+            _check_visible(key, path, key_node)
             if key in result:
                 raise _DuplicateKey(child, key_node.start_mark.line + 1)
             lines[child] = key_node.start_mark.line + 1
@@ -168,17 +198,17 @@ def _to_python(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> Any:
             lines[path + (index,)] = item.start_mark.line + 1
             items.append(_to_python(item, path + (index,), lines))
         return items
-    return _scalar(node)
+    return _scalar(node, path)
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
+def _scalar(node: yaml.ScalarNode, path: Path_ = ()) -> Any:
     """Plain (unquoted) nulls and numbers become None, int and float; everything else stays text.
 
     Booleans and dates stay text: pydantic parses them where a field wants them,
     and IAM condition values are strings anyway.
     """
-    value = node.value
-    if node.style is not None:  # quoted or block scalars are always text
+    value = _check_visible(node.value, path, node)
+    if node.style:  # quoted or block scalars are always text (plain ones have style None: input_limits.yaml_tree)
         return value
     if value in _NULLS:
         return None
@@ -233,6 +263,8 @@ def _message(entry: dict[str, Any], loc: Path_) -> str:
         close = difflib.get_close_matches(str(key), valid, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         return f"unknown key '{key}': {hint}valid keys here are {', '.join(valid)}"
+    if kind == "string_too_long":
+        return f"'{key}' is {len(value):,} characters long; the limit is {_max_length(entry)}"
     if kind == "too_short":
         return f"'{key}' is empty: list at least one entry"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
@@ -248,6 +280,10 @@ def _message(entry: dict[str, Any], loc: Path_) -> str:
     if kind == "literal_error":
         return f"'{value}' is not allowed: {entry['msg'].replace('Input should be ', 'use ')}"
     return entry["msg"]
+
+
+def _max_length(entry: dict[str, Any]) -> str:
+    return f"{(entry.get('ctx') or {}).get('max_length', '?'):,}"
 
 
 def _describe(value: Any) -> str:

@@ -29,12 +29,14 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from components import azure_catalog, iam_catalog
+from components import azure_catalog, iam_catalog, input_limits, text_safety
 
 MAX_CREDENTIAL_MINUTES = 60
 DEFAULT_CREDENTIAL_MINUTES = 15
 MAX_TRUST_BINDINGS_PER_AZURE_IDENTITY = 20  # Azure's limit of federated credentials per identity
 COGNITO_MIN_TOKEN_MINUTES = 5  # Cognito access tokens live 5 minutes to 1 day
+MAX_OWNER_CHARS = 254  # the longest e-mail address SMTP carries (RFC 5321 path limit, RFC 3696 errata 1690)
+MAX_TEXT_CHARS = 2000  # purposes and descriptions: a paragraph for the inventory, not a document
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -165,6 +167,29 @@ def _no_duplicates(values: list[str], what: str) -> list[str]:
             raise _error("duplicate", f"'{{value}}' is listed twice in {what}", value=value)
         seen.add(value.lower())
     return values
+
+
+def _read_referenced_file(value: str, info: ValidationInfo, what: str, kind: str) -> str:
+    """A file the spec names, relative to the spec's directory, within the input limits.
+
+    It must resolve (symlinks followed) inside the context's `files_root` (the
+    repository), unless that is None; devices, FIFOs and files over
+    `input_limits.CERTIFICATE_BYTES` are refused.
+    """
+    context = info.context or {}
+    path = Path(context.get("base_dir", ".")) / value
+    try:
+        input_limits.inside(path, context.get("files_root"))
+    except ValueError as error:
+        raise _error(kind, "{what} '{value}' is outside the repository ({reason}): keep it in the repository, "
+                           "or allow files outside it explicitly (--allow-outside-files)",
+                     what=what, value=value, reason=str(error))
+    try:
+        data = input_limits.read_bytes(path, input_limits.CERTIFICATE_BYTES, what)
+    except input_limits.InputRefused as refused:
+        raise _error(kind, "{what} '{value}': {reason} (looked at {path})", what=what, value=value,
+                     reason=refused.message, path=str(path))
+    return data.decode("utf-8", errors="replace")
 
 
 # --- tools ------------------------------------------------------------------------
@@ -309,7 +334,7 @@ class Tool(_Strict):
     """One tool the agent calls, with exactly one kind of grant."""
 
     name: str = Field(description="DNS label, unique within the agent")
-    description: str = Field(default="", description="what the tool does, for the inventory")
+    description: str = Field(default="", max_length=MAX_TEXT_CHARS, description="what the tool does, for the inventory")
     aws: AwsGrant | None = Field(default=None, description="AWS IAM grant (see tools[].aws)")
     azure: AzureGrant | None = Field(default=None, description="Azure RBAC grant (see tools[].azure)")
     oauth: OAuthGrant | None = Field(default=None, description="OAuth 2.1 / MCP grant (see tools[].oauth)")
@@ -440,12 +465,7 @@ class SpiffeTrust(_Strict):
     def _readable_pem(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return value
-        base = Path((info.context or {}).get("base_dir", "."))
-        path = base / value
-        try:
-            text = path.read_text(errors="replace")
-        except OSError:
-            raise _error("ca_bundle", "CA bundle '{value}' cannot be read (looked at {path})", value=value, path=str(path))
+        text = _read_referenced_file(value, info, "CA bundle", "ca_bundle")
         if "-----BEGIN CERTIFICATE-----" not in text:
             raise _error("ca_bundle", "CA bundle '{value}' holds no PEM certificate", value=value)
         return value
@@ -583,8 +603,8 @@ class Agent(_Strict):
     """One AI agent: who it is, who answers for it, what it may touch and how it proves itself."""
 
     name: str = Field(description="DNS label, unique in the file")
-    owner: str = Field(description="team or e-mail that answers for the agent")
-    purpose: str = Field(min_length=1, description="what the agent is for, one sentence")
+    owner: str = Field(max_length=MAX_OWNER_CHARS, description="team or e-mail that answers for the agent")
+    purpose: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="what the agent is for, one sentence")
     environment: str = Field(description="e.g. dev, staging, prod")
     review_by: dt.date = Field(description="date by which the owner re-approves the agent; never in the past")
     max_credential_minutes: int = Field(
@@ -605,6 +625,15 @@ class Agent(_Strict):
     @field_validator("owner")
     @classmethod
     def _owner(cls, owner: str) -> str:
+        foreign = next((char for char in owner if not char.isascii()), None)
+        if foreign is not None:
+            # As in names: ASCII only, so a look-alike ("аlice" with a Cyrillic а) cannot pass for another owner.
+            raise _error(
+                "owner_ascii",
+                "owner '{value}' holds {char}, which is not ASCII: write the team name or e-mail address in ASCII "
+                "(look-alike letters let one owner pass for another)",
+                value=owner, char=text_safety.describe_character(foreign),
+            )
         if not (_EMAIL.match(owner) or _TEAM.match(owner)):
             raise _error("owner", "'{value}' is not a team name or e-mail address", value=owner)
         return owner
@@ -644,11 +673,7 @@ class Agent(_Strict):
     def _certificate(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return value
-        path = Path((info.context or {}).get("base_dir", ".")) / value
-        try:
-            text = path.read_text(errors="replace")
-        except OSError:
-            raise _error("certificate", "certificate '{value}' cannot be read (looked at {path})", value=value, path=str(path))
+        text = _read_referenced_file(value, info, "certificate", "certificate")
         if "-----BEGIN CERTIFICATE-----" not in text:
             raise _error("certificate", "'{value}' holds no PEM certificate", value=value)
         if "PRIVATE KEY" in text:

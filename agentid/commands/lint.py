@@ -31,22 +31,25 @@ def lint(
     format: Annotated[LintFormat, typer.Option("--format", "-f", help="Output format.")] = LintFormat.text,
 ) -> None:
     """Judge IAM policies and Azure role definitions: broad grants, escalation, weak trust, unreadable documents."""
+    from components import input_limits
+    from components.text_safety import visible
     from policy_packs.rules.files import AZURE_ROLE, NotADocument, classify, lint_document
 
     results: list[dict] = []
     invalid = False
     for file in files:
         try:
-            text = file.read_text(encoding="utf-8")
-            decoded = json.loads(text)
+            text = input_limits.read_text(file, input_limits.LINT_FILE.max_bytes, "policy file")
+            decoded = input_limits.json_document(text, str(file), input_limits.LINT_FILE)
             kind, document = classify(decoded)
-        except (OSError, UnicodeDecodeError) as error:
-            typer.echo(f"{file}: cannot read: {getattr(error, 'strerror', None) or error}", err=True)
+        except input_limits.InputRefused as refused:
+            typer.echo(visible(str(refused)), err=True)
             invalid = True
             continue
         except ValueError as error:  # JSONDecodeError and NotADocument
             reason = str(error) if isinstance(error, NotADocument) else f"invalid JSON: {error}"
-            typer.echo(f"{file}: {reason}", err=True)
+            line = getattr(error, "lineno", 1)
+            typer.echo(visible(f"{file}:{line}: {reason}"), err=True)
             invalid = True
             continue
         if document is decoded and kind != AZURE_ROLE:
@@ -64,8 +67,10 @@ def _print(results: list[dict], format: LintFormat, file_count: int) -> None:
     elif format is LintFormat.sarif:
         typer.echo(json.dumps(sarif(results), indent=2))
     else:
-        for result in results:
-            typer.echo(f"{result['file']}: {result['rule']} [{result['severity']}] {result['message']}")
+        from components.text_safety import visible
+
+        for result in results:  # file names and policy text are the user's: no escape code reaches the terminal
+            typer.echo(visible(f"{result['file']}: {result['rule']} [{result['severity']}] {result['message']}"))
         files_with = len({r["file"] for r in results})
         typer.echo(f"{len(results)} finding{'s' if len(results) != 1 else ''} in {files_with} of {file_count} "
                    f"file{'s' if file_count != 1 else ''}")
@@ -73,6 +78,8 @@ def _print(results: list[dict], format: LintFormat, file_count: int) -> None:
 
 def sarif(results: list[dict]) -> dict:
     """SARIF 2.1.0, as GitHub code scanning reads it: one run, the rules that fired, one result each."""
+    from urllib.parse import quote
+
     from policy_packs.rules.registry import RULES_BY_ID
 
     fired = sorted({r["rule"] for r in results})
@@ -93,7 +100,7 @@ def sarif(results: list[dict]) -> dict:
             "results": [{
                 "ruleId": r["rule"], "ruleIndex": index[r["rule"]], "level": _SARIF_LEVELS[r["severity"]],
                 "message": {"text": r["message"]},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": Path(r["file"]).as_posix()},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": quote(Path(r["file"]).as_posix())},
                                                     "region": {"startLine": 1}}}],
             } for r in results],
         }],

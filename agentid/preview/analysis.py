@@ -172,11 +172,13 @@ def _to_violation(info: AnalyzerInfo, diagnostic: Diagnostic, subject: str, know
 
 def _pack_version(pack_dir: Path, info: AnalyzerInfo) -> str:
     """The version `pulumi` reports: PulumiPolicy.yaml's, else the analyzer's (Python packs always answer 0.0.1)."""
-    import yaml
+    from components import input_limits
 
+    file = Path(pack_dir) / "PulumiPolicy.yaml"
     try:
-        declared = yaml.safe_load((Path(pack_dir) / "PulumiPolicy.yaml").read_text()) or {}
-    except (OSError, yaml.YAMLError):
+        declared = input_limits.plain_yaml(input_limits.read_text(file, input_limits.STACK_FILE.max_bytes, "policy pack file"),
+                                           str(file), input_limits.STACK_FILE) or {}
+    except input_limits.InputRefused:
         declared = {}
     version = declared.get("version") if isinstance(declared, dict) else None
     return str(version) if version else info.version

@@ -5,6 +5,7 @@ agent, or `stack` for resources of no agent; name: resource name and type),
 plus one for the stack policies. A mandatory violation is a `<failure>`; an
 advisory one is written to the case's `<system-out>` so it is visible without
 failing. A preview that reached no verdict is one suite with an `<error>`.
+Characters XML 1.0 forbids (in names or messages) are written as visible escapes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import xml.etree.ElementTree as ET
 from agentid.preview.analysis import Violation
 from agentid.preview.locations import location_of
 from agentid.preview.runner import PreviewResult
+from components.text_safety import xml_text
 
 
 def to_junit(result: PreviewResult) -> str:
@@ -87,5 +89,9 @@ def _totals(root: ET.Element, tests: int, failures: int, errors: int) -> None:
 
 
 def _serialise(root: ET.Element) -> str:
+    for element in root.iter():  # names and messages are the pull request's: only characters XML 1.0 allows
+        element.text = xml_text(element.text) if element.text else element.text
+        for key, value in element.attrib.items():
+            element.set(key, xml_text(value))
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema
 
 from agentid.analyzer_client import AnalyzerInfo
+from components import input_limits
 from agentid.preview.stack_config import ConfigError
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
@@ -27,13 +28,12 @@ ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 def read_config_file(file: str | Path) -> dict[str, Any]:
     """Parse a `--policy-pack-config` JSON file; an empty file is no config."""
     try:
-        text = Path(file).read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"cannot read policy pack config {file}: {error.strerror or error}") from None
-    if not text.strip():
-        return {}
-    try:
-        document = json.loads(text)
+        text = input_limits.read_text(file, input_limits.PACK_CONFIG.max_bytes, "policy pack config")
+        if not text.strip():
+            return {}
+        document = input_limits.json_document(text, str(file), input_limits.PACK_CONFIG)
+    except input_limits.InputRefused as refused:
+        raise ConfigError(str(refused)) from None
     except json.JSONDecodeError as error:
         raise ConfigError(f"{file}:{error.lineno}: invalid JSON: {error.msg}") from None
     return parse_config(document, str(file))

@@ -5,6 +5,11 @@ summary (from the agent spec, with the stack outputs' names), the violations
 (rule, severity, enforcement level, resource, message, remediation), and the
 verdict with its exit code. Large plans are summarised per agent.
 Progress goes to stderr: a rich progress bar on a terminal, plain lines elsewhere.
+
+Names, types, messages and paths come from the pull request (its program, its
+agent file, its packs): they are printed as `Text`, never as Rich markup, with
+control and escape characters made visible (`components.text_safety.visible`),
+so `[link=...]` or an ANSI/OSC sequence shows as what it is.
 """
 
 from __future__ import annotations
@@ -13,11 +18,14 @@ from collections import defaultdict
 from typing import Any, TextIO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
 from agentid.preview.locations import location_of
 from agentid.preview.runner import PreviewResult
+from components.text_safety import visible
 
 FULL_PLAN_LIMIT = 300  # above this many resources the plan shows counts per agent and cloud
 NO_AGENT = "(no agent)"
@@ -33,7 +41,7 @@ class PlainProgress:
         self.stream = stream
 
     def step(self, text: str, total: int | None = None) -> None:
-        print(f"agentid preview: {text} ...", file=self.stream, flush=True)
+        print(visible(f"agentid preview: {text} ..."), file=self.stream, flush=True)
 
     def advance(self) -> None:
         pass
@@ -56,7 +64,7 @@ class BarProgress:
     def step(self, text: str, total: int | None = None) -> None:
         if self.task is not None:
             self.progress.update(self.task, completed=self.progress.tasks[-1].total or 0)
-        self.task = self.progress.add_task(text, total=total)
+        self.task = self.progress.add_task(_markup_safe(text), total=total)  # the column renders markup
 
     def advance(self) -> None:
         if self.task is not None:
@@ -82,9 +90,20 @@ def console_for(stream: TextIO) -> Console:
     return console
 
 
+def _plain(value: Any, one_line: bool = True) -> Text:
+    """User data as Rich text: no markup, no control characters."""
+    return Text(visible(str(value), one_line=one_line))
+
+
+def _markup_safe(value: Any) -> str:
+    """User data to embed in a markup string of ours."""
+    return escape(visible(str(value)))
+
+
 def render(result: PreviewResult, console: Console) -> None:
     project = result.project.name if result.project else "?"
-    console.print(f"[bold]agentid preview[/bold]: stack [bold]{result.stack}[/bold] of project {project}")
+    console.print(f"[bold]agentid preview[/bold]: stack [bold]{_markup_safe(result.stack)}[/bold] "
+                  f"of project {_markup_safe(project)}")
     if result.error:
         _render_error(result, console)
     else:
@@ -95,9 +114,10 @@ def render(result: PreviewResult, console: Console) -> None:
 
 
 def _render_error(result: PreviewResult, console: Console) -> None:
-    console.print(f"[red]error ({result.error_kind})[/red]: {result.error}", markup=True, highlight=False)
+    console.print(Text.assemble(("error", "red"), (f" ({visible(str(result.error_kind))})", "red"), ": ",
+                                visible(str(result.error), one_line=False)), highlight=False)
     for problem in result.spec_problems:
-        console.print(f"  {problem}", highlight=False, markup=False)
+        console.print(_plain(f"  {problem}"), highlight=False)
 
 
 def _render_plan(result: PreviewResult, console: Console) -> None:
@@ -114,59 +134,63 @@ def _render_plan(result: PreviewResult, console: Console) -> None:
         for agent in order:
             clouds = groups[agent]
             other = sum(len(v) for k, v in clouds.items() if k not in ("aws", "azure", "component"))
-            table.add_row(agent, *(str(len(clouds.get(k, []))) for k in ("aws", "azure", "component")), str(other))
+            table.add_row(_plain(agent), *(str(len(clouds.get(k, []))) for k in ("aws", "azure", "component")), str(other))
         console.print(table)
         return
-    tree = Tree(f"stack {result.stack}")
+    tree = Tree(_plain(f"stack {result.stack}"))
     for agent in order:
-        branch = tree.add(f"[bold]{agent}[/bold]" if agent != NO_AGENT else agent)
+        branch = tree.add(Text(visible(agent), style="bold" if agent != NO_AGENT else ""))
         for cloud in sorted(groups[agent]):
-            leaf = branch.add(cloud)
+            leaf = branch.add(_plain(cloud))
             for resource in groups[agent][cloud]:
-                leaf.add(f"+ {resource.type}  {resource.name}", highlight=False)
+                leaf.add(_plain(f"+ {resource.type}  {resource.name}"), highlight=False)
     console.print(tree)
 
 
 def _render_inventory(result: PreviewResult, console: Console) -> None:
     if result.inventory is None:
         outputs = ", ".join(sorted(result.outputs)) or "none"
-        console.print(f"\n[bold]Inventory[/bold]: no agent file for this stack; stack outputs: {outputs}")
+        console.print(Text.assemble("\n", ("Inventory", "bold"), ": no agent file for this stack; stack outputs: ",
+                                    visible(outputs)))
         return
     table = Table("agent", "owner", "env", "clouds", "tools", "trust", "max min", "review by",
-                  title=f"Inventory ({result.agents_file})", title_justify="left")
+                  title=_plain(f"Inventory ({result.agents_file})"), title_justify="left")
     for agent in result.inventory.inventory.agents:
-        table.add_row(agent.name, agent.owner, agent.environment, ", ".join(agent.clouds), str(len(agent.tools)),
-                      ", ".join(t.kind for t in agent.trust), str(agent.max_credential_minutes), str(agent.review_by))
+        table.add_row(*(_plain(cell) for cell in (
+            agent.name, agent.owner, agent.environment, ", ".join(agent.clouds), len(agent.tools),
+            ", ".join(t.kind for t in agent.trust), agent.max_credential_minutes, agent.review_by)))
     console.print()
     console.print(table)
     if result.outputs:
-        console.print(f"stack outputs: {', '.join(sorted(result.outputs))}", highlight=False)
+        console.print(_plain(f"stack outputs: {', '.join(sorted(result.outputs))}"), highlight=False)
 
 
 def _render_violations(result: PreviewResult, console: Console) -> None:
     """One block per violation (no table: messages and URNs stay whole in narrow terminals and CI logs)."""
     violations = sorted(result.violations, key=lambda v: (not v.mandatory, v.policy, v.urn))
     packs = ", ".join(f"{p.name} {p.version}".strip() for p in result.packs)
-    console.print(f"\n[bold]Violations[/bold] ({packs}): " + (f"{len(violations)}" if violations else "none"))
+    console.print(Text.assemble("\n", ("Violations", "bold"), f" ({visible(packs)}): ",
+                                f"{len(violations)}" if violations else "none"))
     for violation in violations:
         resource = result.resource(violation.urn) if violation.urn else None
         file, line = location_of(result, violation.urn)
-        level = "[red]MANDATORY[/red]" if violation.mandatory else violation.enforcement_level
+        level = ("MANDATORY", "red") if violation.mandatory else visible(str(violation.enforcement_level))
         subject = f"{resource.name} ({resource.type})" if resource else f"stack {result.stack}"
-        console.print(f"\n{level} {violation.severity or 'unspecified'}  [bold]{violation.policy}[/bold]  {subject}")
-        console.print(_indented("message", violation.message), markup=False)
+        console.print(Text.assemble("\n", level, f" {visible(str(violation.severity or 'unspecified'))}  ",
+                                    (visible(str(violation.policy)), "bold"), f"  {visible(subject)}"), highlight=False)
+        console.print(_indented("message", violation.message), highlight=False)
         if violation.urn:
-            console.print(_indented("urn", violation.urn), markup=False)
-        console.print(_indented("declared at", f"{file}:{line}"), markup=False)
+            console.print(_indented("urn", violation.urn), highlight=False)
+        console.print(_indented("declared at", f"{file}:{line}"), highlight=False)
         if violation.remediation:
-            console.print(_indented("remediation", violation.remediation), markup=False)
+            console.print(_indented("remediation", violation.remediation), highlight=False)
         if violation.url:
-            console.print(_indented("more", violation.url), markup=False)
+            console.print(_indented("more", violation.url), highlight=False)
 
 
-def _indented(label: str, text: str) -> str:
-    lines = text.strip().splitlines() or [""]
-    return "\n".join([f"  {label}: {lines[0]}", *(f"    {line}" for line in lines[1:])])
+def _indented(label: str, text: str) -> Text:
+    lines = [visible(line) for line in (text.strip().splitlines() or [""])]
+    return Text("\n".join([f"  {label}: {lines[0]}", *(f"    {line}" for line in lines[1:])]))
 
 
 def _render_verdict(result: PreviewResult, console: Console) -> None:

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+from urllib.parse import quote
 
 from agentid.analyzer_client import PolicyInfo
 from agentid.preview.analysis import PackRun, Violation
 from agentid.preview.locations import location_of
 from agentid.preview.runner import PreviewResult
+from components.text_safety import markdown_text
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "agentid-preview"
@@ -70,10 +72,10 @@ def _rule(pack: PackRun, policy: PolicyInfo, identifier: str) -> dict[str, Any]:
     level = pack.config.get(policy.name, {}).get("enforcementLevel", policy.enforcement_level)
     summary = policy.description.strip().splitlines()[0] if policy.description.strip() else policy.name
     help_text = policy.remediation or "See the policy's description."
-    help_markdown = f"**Remediation.** {policy.remediation or 'See the description.'}"
+    help_markdown = f"**Remediation.** {markdown_text(policy.remediation or 'See the description.')}"
     if policy.url:
         help_text += f"\nMore: {policy.url}"
-        help_markdown += f"\n\n[More about {policy.name}]({policy.url})"
+        help_markdown += f"\n\n[More about {markdown_text(policy.name)}](<{quote(policy.url, safe=':/?#[]@!$&()*+,;=%~')}>)"
     rule: dict[str, Any] = {
         "id": identifier,
         "name": _pascal(policy.name),
@@ -108,7 +110,7 @@ def _result(result: PreviewResult, violation: Violation, index: int, identifier:
         text += f" Remediation: {violation.remediation}"
     location: dict[str, Any] = {
         "physicalLocation": {
-            "artifactLocation": {"uri": file, "uriBaseId": SRCROOT},
+            "artifactLocation": {"uri": quote(file), "uriBaseId": SRCROOT},
             "region": {"startLine": line},
         },
     }

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from components import input_limits
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 POLICY_PACK_CONFIG_KEY = "agentid:policyPackConfig"
@@ -155,11 +155,9 @@ def _as_config_string(value: Any) -> str:
 
 
 def _read_yaml(file: Path) -> Any:
+    """A project or stack file as plain data, within `input_limits.STACK_FILE` (size, nesting, aliases)."""
     try:
-        return yaml.safe_load(file.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"cannot read {file}: {error.strerror or error}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise ConfigError(f"{file}{where}: invalid YAML: {getattr(error, 'problem', None) or error}") from None
+        return input_limits.plain_yaml(input_limits.read_text(file, input_limits.STACK_FILE.max_bytes, "Pulumi file"),
+                                       str(file), input_limits.STACK_FILE)
+    except input_limits.InputRefused as refused:
+        raise ConfigError(str(refused)) from None

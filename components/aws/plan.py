@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from components import naming
+from components import input_limits, naming
 from components.aws import permissions
 from components.aws.permissions import PolicyCompileError
 from components.aws import trust
@@ -88,9 +88,9 @@ def _ca_bundles(agent: Agent, agents_dir: Path) -> dict[str, str]:
             continue
         path = agents_dir / spiffe.ca_bundle
         try:
-            text = path.read_text()
-        except (OSError, UnicodeDecodeError) as error:
-            raise PolicyCompileError(agent.name, None, f"CA bundle '{spiffe.ca_bundle}' cannot be read ({path}: {error})")
+            text = input_limits.read_text(path, input_limits.CERTIFICATE_BYTES, "CA bundle")
+        except input_limits.InputRefused as refused:
+            raise PolicyCompileError(agent.name, None, f"CA bundle '{spiffe.ca_bundle}' cannot be read ({refused})") from None
         if "-----BEGIN CERTIFICATE-----" not in text or "PRIVATE KEY" in text:
             raise PolicyCompileError(
                 agent.name, None, f"CA bundle '{spiffe.ca_bundle}' must hold PEM certificates only (no private key)"

@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from components import azure_catalog, naming
+from components import azure_catalog, input_limits, naming
 from components.spec import MAX_TRUST_BINDINGS_PER_AZURE_IDENTITY, Agent, Tool
 
 # The audience Entra expects in every external token exchanged for an Entra token.
@@ -363,9 +363,9 @@ def _client_certificate(agent: Agent, spec_dir: Path, today: dt.date) -> tuple[C
     where = f"agent '{agent.name}': client_certificate '{agent.client_certificate}'"
     path = spec_dir / agent.client_certificate
     try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as error:
-        raise AzureCompileError(f"{where} cannot be read ({path}: {error.__class__.__name__})") from None
+        text = input_limits.read_text(path, input_limits.CERTIFICATE_BYTES, "certificate")
+    except input_limits.InputRefused as refused:
+        raise AzureCompileError(f"{where} cannot be read ({refused})") from None
     if "PRIVATE KEY" in text:
         # Never let a private key reach the program (and so the state file): refuse the whole file.
         raise AzureCompileError(f"{where} holds a private key: give the public certificate only")

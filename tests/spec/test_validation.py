@@ -329,7 +329,7 @@ def test_client_certificate_must_not_hold_a_private_key(tmp_path):
         ("- a\n- b\n", "agents.yaml:1: found a list at the top: an agent file is a mapping with the key 'agents:' holding a list of agents"),
         ("just text", "agents.yaml:1: found a single value at the top: an agent file is a mapping with the key 'agents:' holding a list of agents"),
         ("agents: [\n", "agents.yaml:2: invalid YAML: did not find expected node content"),
-        (b"\x7fELF\x02\x01\x00\x00", "agents.yaml:1: not a text file (it holds NUL bytes): an agent file is a mapping with the key 'agents:' holding a list of agents"),
+        (b"\x7fELF\x02\x01\x00\x00", "agents.yaml:1: not a text file (it holds NUL bytes)"),
         (b"agents: \xff\xfe", "agents.yaml:1: not UTF-8 text (byte 8): save the file as UTF-8"),
         ("agents: 3\n", "agents.yaml:1: agents: expected a list, found '3'"),
         ("agents: []\n", "agents.yaml:1: agents: 'agents' is empty: list at least one entry"),

@@ -1,0 +1,143 @@
+"""The reading limits (components.input_limits) and their use by the agent-file loader: one line, file and line, fast."""
+
+from __future__ import annotations
+
+import os
+import time
+import unicodedata
+
+import pytest
+
+from components import input_limits, text_safety
+from components.loader import check_file, check_text
+
+
+def errors(text: str) -> list[str]:
+    return [str(e) for e in check_text(text, "agents.yaml")[2]]
+
+
+def test_a_billion_laughs_alias_bomb_is_refused_at_its_first_costly_alias():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8))
+    start = time.perf_counter()
+    assert errors(bomb) == [
+        "agents.yaml:5: aliases expand to over 100,000 values (an alias bomb?): write the values out or use fewer aliases"]
+    assert time.perf_counter() - start < 0.5
+
+
+def test_a_few_aliases_still_work():
+    text = "agents:\n  - &one {name: a}\n  - *one\n"
+    assert input_limits.plain_yaml(text, "x.yaml", input_limits.AGENT_FILE) == {"agents": [{"name": "a"}, {"name": "a"}]}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a:\n" + "".join(" " * i + "- \n" for i in range(1, 70)), "agents.yaml:65: the document nests deeper than 64 levels"),
+    ("agents:\n  - max_credential_minutes: " + "9" * 401 + "\n", "agents.yaml:2: a number of 401 characters; the limit is 64"),
+    ("purpose: '" + "x" * 70_000 + "'\n", "agents.yaml:1: a value of 70,000 characters; the limit is 65,536"),
+])
+def test_deep_and_huge_documents_are_refused_in_one_line(text, expected):
+    assert errors(text) == [expected]
+
+
+def test_a_hundred_thousand_brackets_are_refused_not_a_crash():
+    (error,) = errors("[" * 100_000 + "]" * 100_000)  # libyaml's own composer recurses in C and crashes here
+    assert error in ("agents.yaml:1: the document nests deeper than 64 levels",
+                     "agents.yaml:1: invalid YAML: exceeded maximum nesting depth")  # newer libyaml stops at 1,000
+
+
+def test_devices_fifos_and_directories_are_refused_without_reading(tmp_path):
+    fifo = tmp_path / "agents.yaml"
+    os.mkfifo(fifo)  # opening it blocking would wait for a writer forever
+    start = time.perf_counter()
+    assert [str(e) for e in check_file(fifo)[2]] == [
+        f"{fifo}:1: the file is a FIFO (named pipe), not a regular file: name a file"]
+    assert [str(e) for e in check_file("/dev/zero")[2]] == [
+        "/dev/zero:1: the file is a character device, not a regular file: name a file"]
+    assert [str(e) for e in check_file(tmp_path)[2]] == [
+        f"{tmp_path}:1: the file is a directory, not a regular file: name a file"]
+    assert time.perf_counter() - start < 0.5
+
+
+def test_a_file_over_the_size_cap_is_refused_before_it_is_read(tmp_path):
+    big = tmp_path / "policy.json"
+    with big.open("wb") as handle:
+        handle.truncate(3 * input_limits.MiB)  # sparse: no disk used
+    with pytest.raises(input_limits.InputRefused, match=r"policy.json:1: the file is 3,145,728 bytes; the limit is 2,097,152"):
+        input_limits.read_bytes(big, input_limits.LINT_FILE.max_bytes)
+
+
+@pytest.mark.parametrize("line, value", [
+    ("owner: null", "agents.yaml:4: agents[0].owner: expected text, found nothing"),
+    ("owner: 123", "agents.yaml:4: agents[0].owner: expected text, found '123'"),
+    ("owner: ~", "agents.yaml:4: agents[0].owner: expected text, found nothing"),
+])
+def test_plain_nulls_and_numbers_are_typed_so_they_are_not_owners(line, value):
+    text = f"agents:\n  - name: a\n    purpose: p\n    {line}\n"
+    assert value in errors(text)
+
+
+def test_a_null_purpose_is_an_error():
+    assert "agents.yaml:3: agents[0].purpose: expected text, found nothing" in errors("agents:\n  - name: a\n    purpose: ~\n")
+
+
+@pytest.mark.parametrize("owner, shown", [
+    ("\u0430lice@example.com", "U+0430 CYRILLIC SMALL LETTER A"),  # looks like alice@example.com
+    ("team-\u0440ayments", "U+0440 CYRILLIC SMALL LETTER ER"),
+    ("ops@ex\u0430mple.com", "U+0430 CYRILLIC SMALL LETTER A"),
+])
+def test_look_alike_owners_are_refused_as_names_are(owner, shown):
+    found = errors(f"agents:\n  - name: a\n    owner: {owner}\n")
+    assert any(f"agents[0].owner: owner '{owner}' holds {shown}, which is not ASCII" in e for e in found), found
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u200b", "\u200d", "\ufeff", "\x1b", "\U000e0041"])
+def test_invisible_characters_are_refused_anywhere_with_their_name(char):
+    written = char if char.isprintable() or char in "\u202e\u2066\u200b\u200d\ufeff" else f"\\U{ord(char):08x}"
+    found = errors(f'agents:\n  - name: a\n    purpose: "pay {written}out"\n')  # YAML escapes reach every character
+    assert found == [f"agents.yaml:3: agents[0].purpose: holds the invisible character "
+                     f"{text_safety.describe_character(char)}: it hides or reorders what a reviewer sees "
+                     "(bidi controls, zero-width and control characters are refused)"]
+
+
+def test_ordinary_non_ascii_text_in_a_purpose_is_fine():
+    assert input_limits.plain_yaml("purpose: Résumé triage für 東京\n", "x", input_limits.AGENT_FILE) == {
+        "purpose": "Résumé triage für 東京"}
+
+
+def test_the_invisible_list_matches_this_pythons_unicode_data():
+    for code in range(0x110000):
+        char = chr(code)
+        expected = unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") and char not in "\t\n"
+        if expected:
+            assert text_safety.invisible(char), f"U+{code:04X} is not refused"
+
+
+def test_certificates_outside_the_repository_and_symlink_escapes_are_refused(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    outside = tmp_path / "ca.pem"
+    outside.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    (repo / "link.pem").symlink_to(outside)
+    for reference in ("../ca.pem", "link.pem", str(outside)):
+        agent = repo / "agents.yaml"
+        agent.write_text(f"agents:\n  - name: a\n    client_certificate: {reference}\n")
+        found = [str(e) for e in check_file(agent)[2]]
+        assert any("agents[0].client_certificate: certificate" in e and "is outside the repository" in e for e in found), found
+        allowed = [str(e) for e in check_file(agent, files_root=None)[2]]
+        assert not any("client_certificate" in e for e in allowed), allowed
+
+
+def test_a_certificate_that_is_a_device_is_refused(tmp_path):
+    agent = tmp_path / "agents.yaml"
+    agent.write_text("agents:\n  - name: a\n    client_certificate: /dev/zero\n")
+    found = [str(e) for e in check_file(agent, files_root=None)[2]]
+    assert ("agents.yaml:3: agents[0].client_certificate: certificate '/dev/zero': the certificate is a character "
+            "device, not a regular file: name a file (looked at /dev/zero)") in " ".join(found).replace(str(tmp_path) + "/", "")
+
+
+def test_json_nesting_and_numbers_are_bounded():
+    with pytest.raises(input_limits.InputRefused, match="nests deeper than 64"):
+        input_limits.json_document("[" * 50_000 + "]" * 50_000, "p.json", input_limits.LINT_FILE)
+    with pytest.raises(input_limits.InputRefused, match="a number of 5,000 digits"):
+        input_limits.json_document("[" + "1" * 5000 + "]", "p.json", input_limits.LINT_FILE)
+    assert input_limits.json_document('{"a": ["[{", 1]}', "p.json", input_limits.LINT_FILE) == {"a": ["[{", 1]}
