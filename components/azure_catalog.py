@@ -1,26 +1,26 @@
-"""The Azure RBAC vocabulary: scopes, operation strings and privileged built-in roles.
+"""The Azure RBAC vocabulary: scopes, operations and built-in role definitions.
 
-Azure publishes no operation database as a Python package, so operations are
-checked by their grammar (`Provider.Namespace/resourceType[/...]/verb`, the verb
-being read, write, delete or action) and scopes by their ARM path shape.
+Two data snapshots (components/data/, refreshed by components/data/refresh_azure.py
+from `az role definition list` and `az provider operation list`) answer "is this
+a real operation, and of which plane" and "what does built-in role GUID X grant".
+Scopes are checked by their ARM path shape. Built-in role ids are the same in
+every tenant of the public cloud.
 
-Pure: no Pulumi, no cloud SDK.
+Pure: no Pulumi, no cloud SDK. The snapshots load on first use (about 30 ms).
 """
 
 from __future__ import annotations
 
+import difflib
+import gzip
+import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-# Built-in roles that grant control of the scope itself (or of who may act on
-# it). Ids are the same in every tenant.
-PRIVILEGED_BUILTIN_ROLES: dict[str, str] = {
-    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
-    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
-    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
-    "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator",
-    "a8889054-8d42-49c9-bc1c-52486c10e7cd": "Reservations Administrator",
-}
+DATA = Path(__file__).resolve().parent / "data"
 
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _NAME = r"[^/\s]+"
@@ -86,6 +86,124 @@ def role_id_of(role_definition_id: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def privileged_role_name(role_definition_id: str) -> str | None:
+# --- built-in role definitions (snapshot of `az role definition list`) ---------------
+
+
+@dataclass(frozen=True)
+class BuiltinRole:
+    """One built-in role: its GUID, name and permission blocks as `az role definition list` gives them.
+
+    Each block is a dict with `actions`, `notActions`, `dataActions`, `notDataActions` (lists of
+    operation patterns) and, for a few roles, `condition` (an ABAC condition on the block).
+    """
+
+    id: str
+    name: str
+    permissions: tuple[dict[str, Any], ...]
+
+
+@lru_cache(maxsize=1)
+def _roles_snapshot() -> dict[str, Any]:
+    with gzip.open(DATA / "azure_builtin_roles.json.gz", "rt") as handle:
+        return json.load(handle)
+
+
+def roles_source() -> str:
+    """Where the built-in role snapshot came from (recorded by the refresh script)."""
+    return _roles_snapshot()["source"]
+
+
+def builtin_role(role_definition_id: str) -> BuiltinRole | None:
+    """The built-in role named by a GUID or a `.../roleDefinitions/<guid>` id; None if it is not built in."""
     role_id = role_id_of(role_definition_id)
-    return PRIVILEGED_BUILTIN_ROLES.get(role_id) if role_id else None
+    entry = _roles_snapshot()["roles"].get(role_id) if role_id else None
+    if entry is None:
+        return None
+    return BuiltinRole(role_id, entry["name"], tuple(entry["permissions"]))
+
+
+@lru_cache(maxsize=1)
+def _roles_by_name() -> dict[str, str]:
+    return {entry["name"].lower(): guid for guid, entry in _roles_snapshot()["roles"].items()}
+
+
+def builtin_role_id(name: str) -> str | None:
+    """The GUID of the built-in role called `name` (case-insensitive), e.g. "Owner"."""
+    return _roles_by_name().get(name.strip().lower())
+
+
+# --- provider operations (snapshot of `az provider operation list`) ---------------------
+
+ACTIONS = "actions"
+DATA_ACTIONS = "dataActions"
+
+
+@lru_cache(maxsize=1)
+def _operations() -> dict[str, tuple[str, str]]:
+    """Lower-cased operation -> (canonical spelling, plane)."""
+    with gzip.open(DATA / "azure_operations.json.gz", "rt") as handle:
+        providers = json.load(handle)["providers"]
+    table: dict[str, tuple[str, str]] = {}
+    for planes in providers.values():
+        for plane in (ACTIONS, DATA_ACTIONS):
+            for operation in planes[plane]:
+                table.setdefault(operation.lower(), (operation, plane))
+    return table
+
+
+@lru_cache(maxsize=1)
+def _providers() -> dict[str, str]:
+    """Lower-cased namespace -> canonical spelling."""
+    names: dict[str, str] = {}
+    for operation, _ in _operations().values():
+        namespace = operation.split("/", 1)[0]
+        names.setdefault(namespace.lower(), namespace)
+    return names
+
+
+def operation_plane(operation: str) -> str | None:
+    """`actions` (control plane) or `dataActions` for a known operation; None if Azure has no such operation."""
+    entry = _operations().get(operation.strip().lower())
+    return entry[1] if entry else None
+
+
+def canonical_operation(operation: str) -> str | None:
+    entry = _operations().get(operation.strip().lower())
+    return entry[0] if entry else None
+
+
+def provider_exists(namespace: str) -> bool:
+    return namespace.strip().lower() in _providers()
+
+
+def suggest_operation(operation: str) -> str | None:
+    """The closest known operation of the same provider (or overall), for did-you-mean messages."""
+    lowered = operation.strip().lower()
+    namespace = lowered.split("/", 1)[0]
+    candidates = [op for op in _operations() if op.startswith(namespace + "/")] or list(_operations())
+    match = difflib.get_close_matches(lowered, candidates, n=1, cutoff=0.75)
+    return _operations()[match[0]][0] if match else None
+
+
+def suggest_provider(namespace: str) -> str | None:
+    match = difflib.get_close_matches(namespace.strip().lower(), list(_providers()), n=1, cutoff=0.7)
+    return _providers()[match[0]] if match else None
+
+
+@lru_cache(maxsize=4096)
+def operation_pattern(pattern: str) -> re.Pattern[str]:
+    """An Azure operation pattern as a regex over lower-cased operations, matched as Azure matches them:
+    `*` matches any characters, `/` included, and a whole `/*/` segment may match nothing (Managed Identity
+    Operator's `userAssignedIdentities/*/assign/action` grants `userAssignedIdentities/assign/action`)."""
+    regex = ".*".join(re.escape(piece) for piece in pattern.strip().lower().split("*")).replace("/.*/", "/(?:.*/)?")
+    return re.compile(regex, re.DOTALL)
+
+
+def expand(pattern: str, plane: str) -> list[str]:
+    """The known operations of `plane` a pattern stands for (see operation_pattern)."""
+    lowered = pattern.strip().lower()
+    if "*" not in lowered:
+        entry = _operations().get(lowered)
+        return [entry[0]] if entry and entry[1] == plane else []
+    regex = operation_pattern(lowered)
+    return [canonical for key, (canonical, p) in _operations().items() if p == plane and regex.fullmatch(key)]

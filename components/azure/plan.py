@@ -302,9 +302,9 @@ def _role_grant(agent: Agent, tool: Tool) -> RoleGrant:
                 "Owner or User Access Administrator); agent roles never include it"
             )
     definition_guid = guid("role-definition", agent.name, tool.name)
-    privileged = azure_catalog.privileged_role_name(definition_guid)
-    if privileged:  # cannot happen with uuid5 names; the guard keeps it that way if naming ever changes
-        raise AzureCompileError(f"{where}: role id {definition_guid} is the built-in '{privileged}' role")
+    builtin = azure_catalog.builtin_role(definition_guid)
+    if builtin:  # cannot happen with uuid5 names; the guard keeps it that way if naming ever changes
+        raise AzureCompileError(f"{where}: role id {definition_guid} is the built-in '{builtin.name}' role")
     return RoleGrant(
         tool=tool.name,
         role_name=naming.azure_role_name(agent.name, tool.name),

@@ -18,7 +18,7 @@ Grants (for "does the live role hold more than the inventory declares?"):
     is_allowed(documents, action, arn) -> bool
 
 Lower level: is_denied(action, resource, unconditional_denies), broad_grant_findings, escalation_findings, escalation_methods, trust_findings,
-assignment_findings, federated_credential_findings, is_unbounded, expand.
+assigned_role, role_effects, federated_credential_findings, is_unbounded, expand.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from .aws_trust import trust_findings
 from .azure_roles import (
     RoleDefinition,
     RoleDefinitionError,
-    assignment_findings,
+    assigned_role,
+    role_effects,
     federated_credential_findings,
     parse_role_definition,
     role_definition_findings,
@@ -110,7 +111,7 @@ def is_allowed(documents: Iterable[Any], action: str, arn: str, *, include_condi
 
 __all__ = [
     "IDENTITY", "RESOURCE", "TRUST", "EscalationMethod", "Finding", "Grant", "PolicyDocument", "PolicyParseError",
-    "RoleDefinition", "RoleDefinitionError", "Statement", "assignment_findings", "broad_grant_findings",
+    "RoleDefinition", "RoleDefinitionError", "Statement", "assigned_role", "role_effects", "broad_grant_findings",
     "combined_escalation_findings", "effective_grants", "escalation_findings", "escalation_methods", "expand",
     "federated_credential_findings", "identity_policy_findings", "is_allowed", "is_denied", "is_unbounded", "parse_policy",
     "parse_role_definition", "role_definition_findings", "role_definition_verdict", "statement_actions",

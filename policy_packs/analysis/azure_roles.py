@@ -1,12 +1,16 @@
 """Azure RBAC: custom role definitions, role assignments and federated identity credentials.
 
+Roles are judged by effect: what their effective permissions (per block, actions minus notActions) let the
+holder do, from the capability list azure_capabilities.yaml, with wildcards expanded against the snapshot
+of real provider operations (components/azure_catalog.py). A built-in role id is judged by its definition
+in the snapshot of `az role definition list`.
+
 Findings (codes):
   azure-all-actions           `*` in actions or dataActions: every operation of every provider
-  azure-authorization-write   Microsoft.Authorization writes (role assignments/definitions): can grant itself more
-  azure-service-wide          `Provider.Namespace/*` or `*/verb`: a whole service (or every service)
-  azure-broad-assignable      assignable at root, management-group or subscription scope
-  azure-privileged-role       assignment of a privileged built-in role (Owner, Contributor, ...)
-  azure-broad-scope           assignment at root, management-group or subscription scope
+  azure-service-wide          `Provider.Namespace/*` or a `*/...` pattern reaching writes: a whole service
+  azure-read-everything       `*/read`: reads every resource of every provider (read only, not every operation)
+  azure-privileged-capability privileged effects (assign or define roles, run commands on VMs, attach identities, ...)
+  azure-broad-assignable      a custom role assignable at root, management-group or subscription scope
   azure-invalid               a definition or scope we cannot read (fail closed)
   fic-wildcard-subject        federated credential subject with a wildcard
   fic-claims-expression       claims-matching expression that admits more than one subject
@@ -14,13 +18,17 @@ Findings (codes):
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from components import azure_catalog
 
+from .azure_conditions import ANY_ROLE, ConditionError, RoleSet, assignable_roles
 from .findings import Finding
 from .values import as_list
 
@@ -31,10 +39,13 @@ class RoleDefinitionError(ValueError):
 
 @dataclass(frozen=True)
 class Permission:
+    """One permission block: the not-lists subtract from this block only."""
+
     actions: tuple[str, ...]
     not_actions: tuple[str, ...]
     data_actions: tuple[str, ...]
     not_data_actions: tuple[str, ...]
+    condition: str | None = None  # the block's ABAC condition (some built-in roles)
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,7 @@ class RoleDefinition:
     name: str
     permissions: tuple[Permission, ...]
     assignable_scopes: tuple[str, ...]
+    built_in: bool = False  # roleType BuiltInRole: Azure's own, assignable everywhere by design
 
 
 def _get(raw: dict, *names: str) -> Any:
@@ -59,6 +71,14 @@ def _operations(value: Any, what: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in items)
 
 
+def _condition(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise RoleDefinitionError("a permission's condition must be a string")
+    return value
+
+
 def parse_permissions(raw_permissions: Any) -> tuple[Permission, ...]:
     if not isinstance(raw_permissions, list) or not all(isinstance(p, dict) for p in raw_permissions):
         raise RoleDefinitionError("permissions must be a list of objects")
@@ -68,6 +88,7 @@ def parse_permissions(raw_permissions: Any) -> tuple[Permission, ...]:
             not_actions=_operations(_get(p, "notActions", "NotActions"), "notActions"),
             data_actions=_operations(_get(p, "dataActions", "DataActions"), "dataActions"),
             not_data_actions=_operations(_get(p, "notDataActions", "NotDataActions"), "notDataActions"),
+            condition=_condition(_get(p, "condition", "Condition")),
         )
         for p in raw_permissions
     )
@@ -87,69 +108,201 @@ def parse_role_definition(raw: Any) -> RoleDefinition:
         raise RoleDefinitionError("no permissions (actions / dataActions) in the role definition")
     scopes = _get(body, "assignableScopes", "AssignableScopes")
     scopes = () if scopes is None else _operations(scopes, "assignableScopes")
-    return RoleDefinition(str(name), permissions, scopes)
+    says_built_in = _get(body, "roleType", "RoleType") == "BuiltInRole" or _get(body, "IsCustom", "isCustom") is False
+    # Only a GUID Azure ships as a built-in role is one: the label alone is the judged input's word.
+    ids = [v for v in (_get(raw, "name"), _get(raw, "id", "Id"), _get(body, "Id")) if isinstance(v, str)]
+    built_in = says_built_in and any(azure_catalog.builtin_role(v) for v in ids)
+    return RoleDefinition(str(name), permissions, scopes, built_in)
 
 
-_SERVICE_WIDE = re.compile(r"^([^/]+)/\*$")
+@dataclass(frozen=True)
+class Capability:
+    """One privileged effect, as listed in azure_capabilities.yaml."""
+
+    id: str
+    plane: str  # "actions" | "dataActions"
+    operations: tuple[str, ...]
+    category: str
+    effect: str
+    source: str
+    wildcard: bool = False
 
 
-def _covered(operation: str, exclusions: tuple[str, ...]) -> bool:
-    """Is the operation pattern removed entirely by a notActions pattern?"""
-    return any(fnmatch.fnmatchcase(operation.lower(), x.lower()) for x in exclusions)
+@lru_cache(maxsize=1)
+def capabilities() -> tuple[Capability, ...]:
+    with open(Path(__file__).with_name("azure_capabilities.yaml")) as handle:
+        raw = yaml.safe_load(handle)["capabilities"]
+    return tuple(Capability(c["id"], c["plane"], tuple(c["operations"]), c["category"], c["effect"], c["source"],
+                            bool(c.get("wildcard", False))) for c in raw)
 
 
-def _may_write(operation: str) -> bool:
-    """Can the (lower-cased) operation pattern match a write, delete or action verb?"""
-    verb = operation.rsplit("/", 1)[-1]
-    return "*" in verb or verb in ("write", "delete", "action")
+def _matches(pattern: str, operation: str) -> bool:
+    return azure_catalog.operation_pattern(pattern).fullmatch(operation.lower()) is not None
+
+
+def granting_pattern(permission: Permission, plane: str, operation: str) -> str | None:
+    """The pattern of the block that grants `operation` after its not-list, or None."""
+    grants, exclusions = ((permission.actions, permission.not_actions) if plane == azure_catalog.ACTIONS
+                          else (permission.data_actions, permission.not_data_actions))
+    if any(_matches(x, operation) for x in exclusions):
+        return None
+    return next((p for p in grants if _matches(p, operation)), None)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A capability a role holds, with the pattern that grants it (and, for role assignment, what it may assign)."""
+
+    capability: Capability
+    operation: str
+    pattern: str
+    assignable: RoleSet | None = None  # assign-roles only: the privileged or unknown roles it may still assign
+    condition_error: str = ""
+
+    def describe(self) -> str:
+        via = f" via {self.pattern}" if self.pattern.lower() != self.operation.lower() else ""
+        text = f"{self.capability.effect} ({self.operation}{via})"
+        if self.condition_error:
+            text += f"; its condition cannot be read ({self.condition_error}), so any role counts"
+        elif self.assignable is not None and not self.assignable.allowed and self.assignable.ids:
+            text += f"; its condition excludes only {_role_names(self.assignable.ids)}, any other role may be assigned"
+        elif self.assignable is not None and self.assignable.allowed:
+            text += f"; its condition still allows {_role_names(self.assignable.ids)}"
+        return text
+
+
+def _role_names(ids: frozenset[str]) -> str:
+    names = []
+    for role_id in sorted(ids):
+        role = azure_catalog.builtin_role(role_id)
+        names.append(f"{role.name} ({role_id})" if role else f"{role_id} (not a built-in role: cannot check)")
+    return ", ".join(names) or "no role"
+
+
+def role_effects(permissions: tuple[Permission, ...], condition: str | None = None, *, depth: int = 0) -> list[Effect]:
+    """The privileged capabilities a set of permission blocks holds, judged by effect.
+
+    `condition` is the role assignment's ABAC condition; a block's own condition (some built-in roles) applies
+    to that block too. An assignment-writer whose conditions allow only known roles without privileged
+    capabilities of their own is not privileged; custom or unknown roles in the allowed set keep it privileged
+    (cannot tell: flag).
+    """
+    effects = []
+    for capability in capabilities():
+        found = None
+        for permission in permissions:
+            for operation in capability.operations:
+                pattern = granting_pattern(permission, capability.plane, operation)
+                if pattern is None or (capability.wildcard and "*" not in pattern):
+                    continue
+                if capability.id == "assign-roles":
+                    found = _assignment_effect(capability, operation, pattern, (condition, permission.condition), depth)
+                else:
+                    found = Effect(capability, operation, pattern)
+                if found:
+                    break
+            if found:
+                break
+        if found:
+            effects.append(found)
+    return effects
+
+
+def _assignment_effect(capability: Capability, operation: str, pattern: str, conditions: tuple[str | None, ...],
+                       depth: int) -> Effect | None:
+    """None when every role the conditions allow is a known built-in role without privileged capabilities."""
+    allowed = ANY_ROLE
+    for condition in conditions:
+        try:
+            allowed = allowed & assignable_roles(condition, operation)
+        except ConditionError as error:
+            return Effect(capability, operation, pattern, ANY_ROLE, str(error))
+    if not allowed.allowed:
+        return Effect(capability, operation, pattern, allowed)
+    offending = frozenset(
+        role_id for role_id in allowed.ids
+        if (role := azure_catalog.builtin_role(role_id)) is None or depth >= 2
+        or role_effects(builtin_permissions(role), depth=depth + 1)
+    )
+    return Effect(capability, operation, pattern, RoleSet(True, offending)) if offending else None
+
+
+def builtin_permissions(role: azure_catalog.BuiltinRole) -> tuple[Permission, ...]:
+    return parse_permissions(list(role.permissions))
+
+
+_SERVICE_WIDE = re.compile(r"^[^/*]+/\*$")
+
+
+def wildcard_findings(permission: Permission, where: str) -> list[Finding]:
+    """Wildcard patterns judged by what they expand to in the operation catalogue, not by their text."""
+    findings = []
+    for plane, grants, excluded in ((azure_catalog.ACTIONS, permission.actions, permission.not_actions),
+                                    (azure_catalog.DATA_ACTIONS, permission.data_actions, permission.not_data_actions)):
+        for pattern in grants:
+            if "*" not in pattern:
+                continue
+            if pattern == "*":
+                findings.append(Finding("azure-all-actions", f"{plane} holds '*': every operation of every resource "
+                                        "provider" + (f" except {list(excluded)}" if excluded else ""), where))
+            elif pattern.startswith("*"):
+                expanded = [op for op in azure_catalog.expand(pattern, plane) if granting_pattern(permission, plane, op)]
+                if all(op.lower().endswith("/read") for op in expanded):
+                    findings.append(Finding("azure-read-everything", f"{plane} holds {pattern}: reads every resource "
+                                            f"of every provider (read only: {len(expanded)} operations)", where))
+                else:
+                    findings.append(Finding("azure-service-wide", f"{plane} holds {pattern}: {len(expanded)} "
+                                            "operations across every provider, writes included", where))
+            elif _SERVICE_WIDE.match(pattern):
+                expanded = azure_catalog.expand(pattern, plane)
+                findings.append(Finding("azure-service-wide", f"{plane} holds {pattern}: every operation of "
+                                        f"{pattern.split('/', 1)[0]} ({len(expanded)} known)", where))
+    return findings
 
 
 def role_definition_findings(definition: RoleDefinition) -> list[Finding]:
     findings = []
     for index, permission in enumerate(definition.permissions):
-        where = f"permissions[{index}]"
-        for kind, operations, exclusions in (("actions", permission.actions, permission.not_actions),
-                                             ("dataActions", permission.data_actions, permission.not_data_actions)):
-            for operation in operations:
-                if _covered(operation, exclusions):
-                    continue
-                lowered = operation.lower()
-                if lowered == "*":
-                    findings.append(Finding("azure-all-actions", f"{kind} holds '*': every operation of every "
-                                            "resource provider" + (f" except {list(exclusions)}" if exclusions else ""), where))
-                elif lowered.startswith("microsoft.authorization/") and _may_write(lowered):
-                    findings.append(Finding("azure-authorization-write", f"{kind} holds {operation}: writes in "
-                                            "Microsoft.Authorization (role assignments, role definitions, policies) "
-                                            "let the identity grant itself more (privilege escalation)", where))
-                elif _SERVICE_WIDE.match(operation) or lowered.startswith("*/"):
-                    findings.append(Finding("azure-service-wide", f"{kind} holds {operation}: every operation of "
-                                            f"{'every provider' if lowered.startswith('*/') else operation.split('/')[0]}", where))
-    for scope in definition.assignable_scopes:
-        parsed = azure_catalog.parse_scope(scope)
-        if parsed.is_broad:
-            findings.append(Finding("azure-broad-assignable", f"assignable at {parsed.level.replace('_', '-')} scope "
-                                    f"{scope}: it can be granted far beyond one agent's resources", "assignableScopes"))
-        elif parsed.level == "invalid":
-            findings.append(Finding("azure-invalid", f"assignable scope {scope!r} is not an Azure scope", "assignableScopes"))
+        findings.extend(wildcard_findings(permission, f"permissions[{index}]"))
+    # A capability granted by `*` is azure-all-actions' consequence: one root cause, one finding.
+    effects = [e for e in role_effects(definition.permissions) if e.pattern != "*"]
+    if effects:  # one root cause (a privileged role), its effects listed together
+        findings.append(Finding("azure-privileged-capability", "the role can " + "; ".join(e.describe() for e in effects)))
+    if not definition.built_in:
+        for scope in definition.assignable_scopes:
+            parsed = azure_catalog.parse_scope(scope)
+            if parsed.is_broad:
+                findings.append(Finding("azure-broad-assignable", f"assignable at {parsed.level.replace('_', '-')} "
+                                        f"scope {scope}: it can be granted far beyond one agent's resources",
+                                        "assignableScopes"))
+            elif parsed.level == "invalid":
+                findings.append(Finding("azure-invalid", f"assignable scope {scope!r} is not an Azure scope",
+                                        "assignableScopes"))
     return findings
 
 
-def assignment_findings(role_definition_id: str, scope: str) -> list[Finding]:
-    """A role assignment of `role_definition_id` at `scope`."""
-    findings = []
-    privileged = azure_catalog.privileged_role_name(role_definition_id)
-    if privileged:
-        findings.append(Finding("azure-privileged-role", f"assigns the privileged built-in role {privileged} "
-                                f"({azure_catalog.role_id_of(role_definition_id)}): it controls the scope itself"))
-    elif azure_catalog.role_id_of(role_definition_id) is None:
-        findings.append(Finding("azure-invalid", f"roleDefinitionId {role_definition_id!r} does not name a role"))
-    parsed = azure_catalog.parse_scope(scope)
-    if parsed.is_broad:
-        findings.append(Finding("azure-broad-scope", f"assigned at {parsed.level.replace('_', '-')} scope {scope}: "
-                                "it reaches every resource below it"))
-    elif parsed.level == "invalid":
-        findings.append(Finding("azure-invalid", f"scope {scope!r} is not an Azure scope"))
-    return findings
+@dataclass(frozen=True)
+class AssignedRole:
+    """What an assignment of a role id grants, as far as the built-in snapshot tells."""
+
+    role_id: str | None  # None: the id names no role
+    builtin: azure_catalog.BuiltinRole | None  # None: not a built-in role (custom, or unknown)
+    effects: tuple[Effect, ...]
+    all_operations: bool  # `*` in actions (Owner, Contributor): every control-plane operation, less its not-list
+
+
+def assigned_role(role_definition_id: str, condition: str | None = None) -> AssignedRole:
+    """Judge an assignment of `role_definition_id` (GUID or ARM id) by the built-in role's definition.
+
+    Raises nothing: an unreadable condition counts as no restriction.
+    """
+    role_id = azure_catalog.role_id_of(role_definition_id)
+    builtin = azure_catalog.builtin_role(role_definition_id) if role_id else None
+    if builtin is None:
+        return AssignedRole(role_id, None, (), False)
+    permissions = builtin_permissions(builtin)
+    return AssignedRole(role_id, builtin, tuple(role_effects(permissions, condition)),
+                        any("*" in p.actions for p in permissions))
 
 
 _MATCHES = re.compile(r"\bmatches\b", re.IGNORECASE)

@@ -7,7 +7,7 @@ names the scope too): one root cause, one violation.
 from components import azure_catalog
 from policy_packs.analysis.values import is_unknown
 
-from .azure_privileged_role import ROLE_ASSIGNMENT
+from .azure_privileged_role import ROLE_ASSIGNMENT, privileged_message
 from .base import Resource, Rule, Unknown, Violation
 
 
@@ -20,7 +20,8 @@ def check(resource: Resource, config):
         yield Violation(f"role assignment {resource.name}: scope is not a string")
         return
     role = resource.props.get("roleDefinitionId")
-    if isinstance(role, str) and azure_catalog.privileged_role_name(role):
+    condition = resource.props.get("condition")
+    if isinstance(role, str) and privileged_message(role, condition if isinstance(condition, str) else None):
         return
     parsed = azure_catalog.parse_scope(scope)
     if parsed.is_broad:

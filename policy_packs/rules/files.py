@@ -102,5 +102,6 @@ def _role_definition_props(document: dict) -> dict[str, Any]:
         "permissions": [{"actions": list(p.actions), "notActions": list(p.not_actions),
                          "dataActions": list(p.data_actions), "notDataActions": list(p.not_data_actions)}
                         for p in definition.permissions],
-        "assignableScopes": list(definition.assignable_scopes),
+        # a built-in role (az role definition list) is assignable everywhere by design: not a custom role's fault
+        "assignableScopes": [] if definition.built_in else list(definition.assignable_scopes),
     }

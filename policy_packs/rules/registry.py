@@ -21,6 +21,7 @@ from . import (
     azure_broad_custom_role,
     azure_federated_credential,
     azure_privileged_role,
+    azure_unknown_role,
     cognito_implicit_flow,
     credential_lifetime,
     entra_password_credential,
@@ -38,7 +39,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     policy_unparseable, aws_unknown_managed_policy,
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy,
-    azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role,
+    azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,
     # privilege escalation
     aws_privilege_escalation, aws_role_escalation,
     # weak trust

@@ -61,7 +61,7 @@ def test_findings_exit_1_and_name_rules(tmp_path):
     # Full admin is one root cause: AGID-AWS-010 reports it, the escalation rule does not repeat it.
     assert not any(line.startswith(f"{admin}: AGID-AWS-020") for line in lines)
     assert any(line.startswith(f"{trust}: AGID-AWS-031") for line in lines)
-    assert sum(line.startswith(f"{azure}: AGID-AZ-012") for line in lines) == 2
+    assert sum(line.startswith(f"{azure}: AGID-AZ-012") for line in lines) == 3  # whole provider, its effects, scope
     assert any(line.startswith(f"{wrapped}: AGID-AWS-011") for line in lines)
 
 

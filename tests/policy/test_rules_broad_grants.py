@@ -149,7 +149,9 @@ def test_broad_assignment_scopes_are_flagged(scope):
 def test_privileged_role_at_broad_scope_is_one_violation_naming_the_scope():
     owner = f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
     [message] = violations("AGID-AZ-010", ASSIGNMENT, {"roleDefinitionId": owner, "scope": SUB})
-    assert f"privileged built-in role Owner (8e3af657-a8ff-443c-a75c-2fe8c4bcb635) at subscription scope {SUB}" in message
+    assert message.startswith(f"role assignment r at subscription scope {SUB} grants a privileged role: the built-in "
+                              "role Owner (8e3af657-a8ff-443c-a75c-2fe8c4bcb635) can perform every control-plane "
+                              "operation of every provider (assign-roles, define-roles, elevate-access, ")
     assert violations("AGID-AZ-011", ASSIGNMENT, {"roleDefinitionId": owner, "scope": SUB}) == []
 
 
@@ -159,20 +161,68 @@ def test_resource_and_group_scopes_are_not_flagged_but_garbage_is():
     assert violations("AGID-AZ-011", ASSIGNMENT, {"scope": "everything"})
 
 
+P = "custom role agent-x: "
+
+
 @pytest.mark.parametrize("permissions, scopes, expected", [
-    ([{"actions": ["*"]}], [CONTAINER], "every operation"),
-    ([{"actions": ["Microsoft.Authorization/*"]}], [CONTAINER], "grant itself more"),
-    ([{"actions": ["Microsoft.Authorization/roleAssignments/write"]}], [CONTAINER], "grant itself more"),
-    ([{"actions": ["Microsoft.Storage/*"]}], [CONTAINER], "every operation of Microsoft.Storage"),
-    ([{"dataActions": ["*"]}], [CONTAINER], "every operation"),
-    ([{"actions": ["*/read"]}], [CONTAINER], "every provider"),
+    ([{"actions": ["*"]}], [CONTAINER], [P + "permissions[0]: actions holds '*': every operation of every resource provider"]),
+    ([{"actions": ["Microsoft.Authorization/*"]}], [CONTAINER], [
+        P + "permissions[0]: actions holds Microsoft.Authorization/*: every operation of Microsoft.Authorization",
+        P + "the role can assign roles at its scope, to itself included (unless a condition limits which roles) "
+            "(Microsoft.Authorization/roleAssignments/write via Microsoft.Authorization/*); rewrite role definitions"]),
+    ([{"actions": ["Microsoft.Authorization/roleAssignments/write"]}], [CONTAINER], [
+        P + "the role can assign roles at its scope, to itself included (unless a condition limits which roles) "
+            "(Microsoft.Authorization/roleAssignments/write)"]),
+    ([{"actions": ["Microsoft.Storage/*"]}], [CONTAINER], [
+        P + "permissions[0]: actions holds Microsoft.Storage/*: every operation of Microsoft.Storage (",
+        P + "the role can read account keys or admin credentials that bypass RBAC entirely "
+            "(Microsoft.Storage/storageAccounts/listKeys/action via Microsoft.Storage/*)"]),
+    ([{"dataActions": ["*"]}], [CONTAINER], [P + "permissions[0]: dataActions holds '*': every operation"]),
+    # `*/read` reads everything; it is not "every operation"
+    ([{"actions": ["*/read"]}], [CONTAINER], [P + "permissions[0]: actions holds */read: reads every resource of "
+                                              "every provider (read only: "]),
     ([{"dataActions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"]}], [SUB],
-     "subscription scope"),
+     [P + f"assignableScopes: assignable at subscription scope {SUB}"]),
+    # Managed Identity Operator's pattern: `/*/` matches no segment too
+    ([{"actions": ["Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action"]}], [CONTAINER], [
+        P + "the role can attach any user-assigned managed identity in scope to compute it controls and act as that "
+            "identity (Microsoft.ManagedIdentity/userAssignedIdentities/assign/action via "
+            "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action)"]),
+    ([{"actions": ["Microsoft.Compute/virtualMachines/runCommand/action"]}], [CONTAINER], [
+        P + "the role can run code on virtual machines, with the managed identities they hold "
+            "(Microsoft.Compute/virtualMachines/runCommand/action)"]),
+    ([{"dataActions": ["Microsoft.KeyVault/vaults/*"]}], [CONTAINER], [
+        P + "the role can read or write every secret, key or certificate of every vault in scope (a Key Vault data "
+            "wildcard) (Microsoft.KeyVault/vaults/secrets/getSecret/action via Microsoft.KeyVault/vaults/*)"]),
 ])
 def test_broad_custom_roles_are_flagged(permissions, scopes, expected):
-    [message] = violations("AGID-AZ-012", DEFINITION, {"roleName": "agent-x", "permissions": permissions,
-                                                         "assignableScopes": scopes})
-    assert expected in message
+    messages = violations("AGID-AZ-012", DEFINITION, {"roleName": "agent-x", "permissions": permissions,
+                                                        "assignableScopes": scopes})
+    assert len(messages) == len(expected), messages
+    for message, start in zip(messages, expected):
+        assert message.startswith(start), message
+
+
+@pytest.mark.parametrize("permissions", [
+    # locks and deletes of assignments do not grant anything
+    {"actions": ["Microsoft.Authorization/locks/write", "Microsoft.Authorization/roleAssignments/delete"]},
+    # one exact secret read is what a tool needs; only a wildcard over vault data is broad
+    {"dataActions": ["Microsoft.KeyVault/vaults/secrets/getSecret/action"]},
+    # notActions remove the escalating operation from the block
+    {"actions": ["Microsoft.Compute/virtualMachines/*/action"],
+     "notActions": ["Microsoft.Compute/virtualMachines/runCommand/action"]},
+    {"actions": ["Microsoft.ManagedIdentity/userAssignedIdentities/read"]},
+])
+def test_look_alikes_of_privileged_operations_pass(permissions):
+    props = {"roleName": "agent-x", "assignableScopes": [CONTAINER], "permissions": [permissions]}
+    assert violations("AGID-AZ-012", DEFINITION, props) == []
+
+
+def test_not_actions_of_one_block_do_not_remove_another_blocks_grant():
+    props = {"roleName": "agent-x", "assignableScopes": [CONTAINER], "permissions": [
+        {"actions": ["Microsoft.Compute/virtualMachines/runCommand/action"]},
+        {"actions": [], "notActions": ["Microsoft.Compute/virtualMachines/runCommand/action"]}]}
+    assert len(violations("AGID-AZ-012", DEFINITION, props)) == 1
 
 
 def test_reading_authorization_is_not_escalation():
