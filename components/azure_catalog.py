@@ -1,6 +1,6 @@
 """The Azure RBAC vocabulary: scopes, operations and built-in role definitions.
 
-Two data snapshots (components/data/, refreshed by components/data/refresh_azure.py
+Two data snapshots (components/data/, refreshed by scripts/refresh_azure_catalog.py
 from `az role definition list` and `az provider operation list`) answer "is this
 a real operation, and of which plane" and "what does built-in role GUID X grant".
 Scopes are checked by their ARM path shape. Built-in role ids are the same in

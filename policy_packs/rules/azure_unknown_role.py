@@ -52,7 +52,7 @@ RULE = Rule(
     description="Every assigned role is a built-in role the snapshot knows or a custom role defined in the stack, "
                 "so its permissions can be judged.",
     remediation="Define the custom role in the same stack (components.azure does), or refresh the built-in role "
-                "snapshot with components/data/refresh_azure.py --az.",
+                "snapshot with scripts/refresh_azure_catalog.py --az.",
     url="https://learn.microsoft.com/en-us/cli/azure/role/definition#az-role-definition-list",
     check=check,
     stack=True,

@@ -15,12 +15,12 @@ Sources (Azure's own answers, nothing hand-typed):
 Run on a machine with Azure access (any subscription: built-in roles and operations are the same in every
 tenant of the public cloud):
 
-    python components/data/refresh_azure.py --az
+    python scripts/refresh_azure_catalog.py --az
 
 or from a directory holding those outputs one JSON file per role / per provider (the layout of the
 MIT-licensed archive github.com/easimon/azure-builtin-roles, which runs the same two commands daily):
 
-    python components/data/refresh_azure.py --from-dir PATH --source "archive@COMMIT (DATE)"
+    python scripts/refresh_azure_catalog.py --from-dir PATH --source "archive@COMMIT (DATE)"
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import subprocess
 from pathlib import Path
 from typing import Any, Iterable
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "components" / "data"
 ROLES_FILE = HERE / "azure_builtin_roles.json.gz"
 OPERATIONS_FILE = HERE / "azure_operations.json.gz"
 
