@@ -2,15 +2,27 @@
 
 One `PutRolePolicy` writes the whole deny (from `components.revocation`), so
 a revoke is applied entirely or not at all; it is read back to be sure.
-Running it again moves the cutoff to the new "now" (sessions issued since the
-last revoke are cut too) and says so; a cutoff already later than now is kept,
-so a second run never weakens a revoke.
+
+"Now" is AWS's clock, not this host's: the `Date` header of IAM's answer to
+`GetRole` (botocore's `ResponseMetadata.HTTPHeaders.date`, RFC 9110 section 6.6.1,
+whole seconds), rounded up by one second so every session issued up to the
+revoke is cut. A host clock running slow would otherwise leave recent sessions
+alive while saying they were cut. Only when IAM sends no Date does the host's
+clock decide, and the result says which clock was used.
+
+Running it again moves the cutoff forward; a cutoff already on the role is
+read in every form AWS accepts for date conditions (ISO 8601 with or without
+`Z`, an offset or fractional seconds, a bare date, or epoch seconds as a number
+or a string; https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Date)
+and is never moved back: a later one is kept untouched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +31,10 @@ from components import naming
 from components.revocation import aws_revocation_steps, aws_revoke_sessions_policy
 from components.spec import Agent
 
-_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_EPOCH = re.compile(r"^[+-]?\d+(\.\d+)?$")
+AWS_CLOCK = "AWS's clock (the Date header of IAM's GetRole answer, plus 1 s)"
+HOST_CLOCK = "this host's clock (IAM's answer carried no usable Date header)"
+GIVEN_CLOCK = "the time given by the caller"
 
 
 @dataclass(frozen=True)
@@ -27,36 +42,51 @@ class RevokeResult:
     agent: str
     role_name: str
     cutoff: str  # sessions issued before this UTC time are denied everything
-    previous_cutoff: str | None  # the cutoff already on the role, if any
+    previous_cutoff: str | None  # the cutoff already on the role, if any, as written there
     action: str  # "wrote", "updated" or "kept"
     next_steps: list[str]
+    clock: str = GIVEN_CLOCK  # which clock "now" came from
 
     @property
     def undo_command(self) -> str:
         return f"aws iam delete-role-policy --role-name {self.role_name} --policy-name {naming.REVOKE_POLICY_NAME}"
 
 
-def revoke_sessions(iam: Any, agent: Agent, now: dt.datetime) -> RevokeResult:
-    """Apply (or refresh) the revoke deny on the agent's role; LiveAwsError when the role is not there."""
+def revoke_sessions(iam: Any, agent: Agent, now: dt.datetime | None = None) -> RevokeResult:
+    """Apply (or refresh) the revoke deny on the agent's role; LiveAwsError when the role is not there.
+
+    `now`: the cutoff to write; None (the CLI) takes it from AWS's clock.
+    """
     if not any(tool.aws for tool in agent.tools):
         raise LiveAwsError(f"agent '{agent.name}' has no AWS tools, so no AWS role: nothing to revoke on AWS")
     role = naming.aws_role_name(agent.name)
-    if call(iam, f"reading role {role}", iam.get_role, missing_ok=True, RoleName=role) is None:
+    answer = call(iam, f"reading role {role}", iam.get_role, missing_ok=True, RoleName=role)
+    if answer is None:
         raise LiveAwsError(
             f"role {role} of agent '{agent.name}' does not exist in this account (endpoint {iam.meta.endpoint_url}): "
             "nothing was changed"
         )
+    clock = GIVEN_CLOCK
+    if now is None:
+        now, clock = aws_now(answer)
     existing = call(
         iam, f"reading inline policy {naming.REVOKE_POLICY_NAME} of role {role}", iam.get_role_policy,
         missing_ok=True, RoleName=role, PolicyName=naming.REVOKE_POLICY_NAME,
     )
-    previous = _cutoff_of(existing["PolicyDocument"]) if existing else None
     document = aws_revoke_sessions_policy(now)
-    cutoff = _cutoff_of(document)
-    if previous and previous >= cutoff:  # same format, so text order is time order
-        action, cutoff, document = "kept", previous, aws_revoke_sessions_policy(_parse(previous))
-    else:
-        action = "updated" if existing else "wrote"
+    cutoff = _cutoff_text(document)
+    previous_text = _cutoff_text(existing["PolicyDocument"]) if existing else None
+    previous = parse_cutoff(previous_text) if previous_text is not None else None
+    if previous_text is not None and previous is None:
+        raise LiveAwsError(
+            f"role {role} already has {naming.REVOKE_POLICY_NAME} with a cutoff this tool cannot read "
+            f"({json.dumps(previous_text)}): nothing was changed, so the cutoff cannot move back; check the policy by hand"
+        )
+    if previous is not None and previous >= parse_cutoff(cutoff):
+        # never rewrite a later cutoff: re-formatting it (whole seconds) could move it back
+        return RevokeResult(agent.name, role, _display(previous_text), _display(previous_text), "kept",
+                            aws_revocation_steps(agent)[1:], clock)
+    action = "updated" if existing else "wrote"
     call(
         iam, f"writing inline policy {naming.REVOKE_POLICY_NAME} on role {role}", iam.put_role_policy,
         RoleName=role, PolicyName=naming.REVOKE_POLICY_NAME, PolicyDocument=json.dumps(document),
@@ -64,7 +94,51 @@ def revoke_sessions(iam: Any, agent: Agent, now: dt.datetime) -> RevokeResult:
     written = call(iam, "reading the revoke policy back", iam.get_role_policy, RoleName=role, PolicyName=naming.REVOKE_POLICY_NAME)
     if _as_dict(written["PolicyDocument"]) != document:
         raise LiveAwsError(f"the revoke policy read back from role {role} differs from the one written: check the role by hand")
-    return RevokeResult(agent.name, role, cutoff, previous, action, aws_revocation_steps(agent)[1:])
+    shown_previous = _display(previous_text) if previous_text is not None else None
+    return RevokeResult(agent.name, role, cutoff, shown_previous, action, aws_revocation_steps(agent)[1:], clock)
+
+
+def aws_now(answer: dict) -> tuple[dt.datetime, str]:
+    """AWS's time from an IAM answer's Date header, rounded up a second; the host's when there is none."""
+    header = ((answer.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}).get("date")
+    try:
+        stamp = email.utils.parsedate_to_datetime(header) if header else None
+    except (TypeError, ValueError):
+        stamp = None
+    if stamp is None or stamp.tzinfo is None:
+        return dt.datetime.now(dt.timezone.utc), HOST_CLOCK
+    return stamp.astimezone(dt.timezone.utc) + dt.timedelta(seconds=1), AWS_CLOCK
+
+
+def parse_cutoff(value: Any) -> dt.datetime | None:
+    """A date condition value as AWS reads it (ISO 8601 forms or epoch seconds), in UTC; None when unreadable.
+
+    A list (any value matches a DateLessThan) counts as its latest date.
+    """
+    if isinstance(value, list):
+        parsed = [parse_cutoff(item) for item in value]
+        return None if not parsed or None in parsed else max(parsed)
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        if not isinstance(value, str):
+            return None
+        text = value.strip()
+        if _EPOCH.match(text):
+            return dt.datetime.fromtimestamp(float(text), dt.timezone.utc)
+        stamp = dt.datetime.fromisoformat(text)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return stamp.replace(tzinfo=dt.timezone.utc) if stamp.tzinfo is None else stamp.astimezone(dt.timezone.utc)
+
+
+def _display(value: Any) -> str:
+    """A cutoff as written on the role, with its UTC time when written in another form."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    stamp = parse_cutoff(value)
+    if stamp is None or (isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value)):
+        return text
+    return f"{text} (= {stamp:%Y-%m-%dT%H:%M:%S}{stamp.microsecond and f'.{stamp.microsecond:06d}' or ''}Z)"
 
 
 def describe(result: RevokeResult) -> list[str]:
@@ -83,6 +157,7 @@ def describe(result: RevokeResult) -> list[str]:
     lines = [
         f"revoked the live AWS sessions of agent '{result.agent}': {verb}",
         f"  every session issued before {result.cutoff} is now denied every action; credentials already handed out stop working",
+        f"  now was read from {result.clock}",
         "  new sessions are still possible: to keep the agent out, also",
     ]
     lines += [f"    - {step}" for step in result.next_steps] or ["    - remove the role's trust statements"]
@@ -99,14 +174,13 @@ def _as_dict(document: Any) -> dict:
     return document
 
 
-def _cutoff_of(document: Any) -> str | None:
-    """The aws:TokenIssueTime of a revoke policy, or None when the document is not ours."""
+def _cutoff_text(document: Any) -> Any:
+    """The aws:TokenIssueTime value of a revoke policy as written (text, number or list), or None when not ours."""
     try:
-        statement = _as_dict(document)["Statement"][0]
-        return statement["Condition"]["DateLessThan"]["aws:TokenIssueTime"]
-    except (KeyError, IndexError, TypeError, ValueError):
+        for statement in _as_dict(document)["Statement"]:
+            for operator, keys in statement.get("Condition", {}).items():
+                if operator.startswith("DateLessThan") and "aws:TokenIssueTime" in keys:
+                    return keys["aws:TokenIssueTime"]
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
         return None
-
-
-def _parse(timestamp: str) -> dt.datetime:
-    return dt.datetime.strptime(timestamp, _TIMESTAMP_FORMAT).replace(tzinfo=dt.timezone.utc)
+    return None

@@ -31,14 +31,41 @@ def load_agents(path: Path) -> Any:
 
 
 def iam_client(endpoint_url: str | None) -> Any:
-    """An IAM client for `endpoint_url` (None: boto3's own choice, which honours AWS_ENDPOINT_URL)."""
+    """An IAM client for `endpoint_url` (None: boto3's own choice, which honours AWS_ENDPOINT_URL).
+
+    LiveAwsError for an endpoint that is not an http(s) URL with a host (botocore raises a bare ValueError).
+    """
     import boto3
     from botocore.config import Config
+
+    endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL_IAM") or os.environ.get("AWS_ENDPOINT_URL") or None
+    if endpoint_url is not None:
+        check_endpoint_url(endpoint_url)
 
     # IAM is global; a region is still needed to sign when a custom endpoint is given.
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=30)
-    return boto3.Session().client("iam", region_name=region, endpoint_url=endpoint_url or None, config=config)
+    try:
+        return boto3.Session().client("iam", region_name=region, endpoint_url=endpoint_url, config=config)
+    except ValueError as error:  # botocore's "Invalid endpoint" and region checks
+        raise LiveAwsError(f"cannot make an IAM client: {error}") from None
+
+
+def check_endpoint_url(url: str) -> None:
+    """LiveAwsError unless `url` is http(s)://HOST[:PORT][/PATH] (what botocore can send requests to)."""
+    from urllib.parse import urlsplit
+
+    from components.text_safety import visible
+
+    shown = visible(url)
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok or any(
+            char.isspace() for char in url):
+        raise LiveAwsError(f"the endpoint URL '{shown}' is malformed: write http(s)://HOST[:PORT], e.g. https://iam.amazonaws.com")
 
 
 def call(client: Any, what: str, function: Callable[..., T], missing_ok: bool = False, **kwargs: Any) -> T | None:

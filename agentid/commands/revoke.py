@@ -23,12 +23,12 @@ def revoke_aws(
 ) -> None:
     """Deny everything to the agent's sessions issued before now (inline policy on its role).
 
-    Idempotent: a second run moves the cutoff to the new now and says so. Exit 0
+    "Now" is AWS's clock (the Date header of IAM's answer), not this host's.
+    Idempotent: a second run moves the cutoff to the new now and says so; a later
+    cutoff already on the role is kept. Exit 0
     when the deny is in place, 2 when the agent or its role does not exist or the
     account cannot be reached (nothing is changed then).
     """
-    import datetime as dt
-
     from agentid.aws_audit.clients import LiveAwsError, iam_client, load_agents
     from agentid.revoke_aws import describe, revoke_sessions
 
@@ -37,7 +37,7 @@ def revoke_aws(
         known = {a.name: a for a in agents.agents}
         if agent not in known:
             raise LiveAwsError(f"agent '{agent}' is not in {inventory} (it lists: {', '.join(sorted(known))})")
-        result = revoke_sessions(iam_client(endpoint_url), known[agent], dt.datetime.now(dt.timezone.utc))
+        result = revoke_sessions(iam_client(endpoint_url), known[agent])
     except LiveAwsError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
