@@ -25,6 +25,76 @@ ROLE = "aws:iam/role:Role"
 KMS_KEY = "aws:kms/key:Key"
 IDENTITY_POLICY_TYPES = (*IDENTITY_POLICY_FIELDS, ROLE)
 
+# type token -> input holding a resource-based policy (IAM JSON with Principal), per the pulumi-aws 7.x
+# input names. Only services whose documents are IAM policy grammar: OpenSearch Serverless access
+# policies, ECR lifecycle policies and the like are other languages. Source: each resource's page in the
+# Pulumi AWS registry (https://www.pulumi.com/registry/packages/aws/api-docs/) and AWS "Services that work
+# with IAM", column "Resource-based policies".
+RESOURCE_POLICY_FIELDS = {
+    KMS_KEY: "policy",
+    "aws:kms/keyPolicy:KeyPolicy": "policy",
+    "aws:kms/replicaKey:ReplicaKey": "policy",
+    "aws:kms/externalKey:ExternalKey": "policy",
+    "aws:kms/replicaExternalKey:ReplicaExternalKey": "policy",
+    "aws:s3/bucketPolicy:BucketPolicy": "policy",
+    "aws:s3/bucket:Bucket": "policy",
+    "aws:s3/bucketV2:BucketV2": "policy",
+    "aws:s3/accessPoint:AccessPoint": "policy",
+    "aws:s3/vectorsVectorBucketPolicy:VectorsVectorBucketPolicy": "policy",
+    "aws:s3/filesFileSystemPolicy:FilesFileSystemPolicy": "policy",
+    "aws:s3control/bucketPolicy:BucketPolicy": "policy",
+    "aws:s3control/accessPointPolicy:AccessPointPolicy": "policy",
+    "aws:s3control/objectLambdaAccessPointPolicy:ObjectLambdaAccessPointPolicy": "policy",
+    "aws:s3control/accessGrantsInstanceResourcePolicy:AccessGrantsInstanceResourcePolicy": "policy",
+    "aws:s3tables/tableBucketPolicy:TableBucketPolicy": "resourcePolicy",
+    "aws:s3tables/tablePolicy:TablePolicy": "resourcePolicy",
+    "aws:sqs/queuePolicy:QueuePolicy": "policy",
+    "aws:sqs/queue:Queue": "policy",
+    "aws:sns/topicPolicy:TopicPolicy": "policy",
+    "aws:sns/topic:Topic": "policy",
+    "aws:secretsmanager/secretPolicy:SecretPolicy": "policy",
+    "aws:secretsmanager/secret:Secret": "policy",
+    "aws:lambda/resourcePolicy:ResourcePolicy": "policy",
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": "policy",
+    "aws:ecr/registryPolicy:RegistryPolicy": "policy",
+    "aws:ecrpublic/repositoryPolicy:RepositoryPolicy": "policy",
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": "policy",
+    "aws:backup/vaultPolicy:VaultPolicy": "policy",
+    "aws:glacier/vault:Vault": "accessPolicy",
+    "aws:dynamodb/resourcePolicy:ResourcePolicy": "policy",
+    "aws:kinesis/resourcePolicy:ResourcePolicy": "policy",
+    "aws:glue/resourcePolicy:ResourcePolicy": "policy",
+    "aws:cloudwatch/eventBusPolicy:EventBusPolicy": "policy",
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "policyDocument",
+    "aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy": "accessPolicy",
+    "aws:apigateway/restApiPolicy:RestApiPolicy": "policy",
+    "aws:apigateway/restApi:RestApi": "policy",
+    "aws:codeartifact/domainPermissions:DomainPermissions": "policyDocument",
+    "aws:codeartifact/repositoryPermissionsPolicy:RepositoryPermissionsPolicy": "policyDocument",
+    "aws:codebuild/resourcePolicy:ResourcePolicy": "policy",
+    "aws:opensearch/domainPolicy:DomainPolicy": "accessPolicies",
+    "aws:opensearch/domain:Domain": "accessPolicies",
+    "aws:elasticsearch/domainPolicy:DomainPolicy": "accessPolicies",
+    "aws:elasticsearch/domain:Domain": "accessPolicies",
+    "aws:mediastore/containerPolicy:ContainerPolicy": "policy",
+    "aws:msk/clusterPolicy:ClusterPolicy": "policy",
+    "aws:redshift/resourcePolicy:ResourcePolicy": "policy",
+    "aws:redshiftserverless/resourcePolicy:ResourcePolicy": "policy",
+    "aws:dsql/clusterPolicy:ClusterPolicy": "policy",
+    "aws:acmpca/policy:Policy": "policy",
+    "aws:sesv2/emailIdentityPolicy:EmailIdentityPolicy": "policy",
+    "aws:ses/identityPolicy:IdentityPolicy": "policy",
+    "aws:schemas/registryPolicy:RegistryPolicy": "policy",
+    "aws:oam/sinkPolicy:SinkPolicy": "policy",
+    "aws:xray/resourcePolicy:ResourcePolicy": "policyDocument",
+    "aws:networkfirewall/resourcePolicy:ResourcePolicy": "policy",
+    "aws:vpclattice/authPolicy:AuthPolicy": "policy",
+    "aws:vpclattice/resourcePolicy:ResourcePolicy": "policy",
+    "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy": "resourcePolicy",
+    "aws:bedrock/agentcoreResourcePolicy:AgentcoreResourcePolicy": "policy",
+}
+RESOURCE_POLICY_TYPES = tuple(RESOURCE_POLICY_FIELDS)
+
 
 @dataclass(frozen=True)
 class Document:
@@ -71,9 +141,17 @@ def trust_policy(resource: Resource) -> Iterator[Document | Pending]:
                              required=True)
 
 
-def key_policy(resource: Resource) -> Iterator[Document | Pending]:
-    if resource.type == KMS_KEY and resource.props.get("policy") is not None:
-        yield from _document(resource.props.get("policy"), "policy", "key policy")
+def resource_policy(resource: Resource) -> Iterator[Document | Pending]:
+    """The resource-based policy a resource declares (a key, bucket, queue, topic, secret... policy).
+
+    Optional on the resources that carry one beside other settings (a key, a queue); required on the
+    `*Policy` resources that exist only to hold it.
+    """
+    field = RESOURCE_POLICY_FIELDS.get(resource.type)
+    if field is None:
+        return
+    label = "key policy" if resource.type.startswith("aws:kms/") else "resource policy"
+    yield from _document(resource.props.get(field), field, label, required=resource.type.endswith("Policy"))
 
 
 def _document(value: Any, path: str, label: str, *, required: bool = True) -> Iterator[Document | Pending]:

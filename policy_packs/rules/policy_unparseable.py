@@ -16,7 +16,14 @@ from policy_packs.analysis import (
 from policy_packs.analysis.values import unknown_path
 
 from .base import Resource, Rule, Unknown, Violation
-from .documents import IDENTITY_POLICY_TYPES, KMS_KEY, Document, identity_policies, key_policy, trust_policy
+from .documents import (
+    IDENTITY_POLICY_TYPES,
+    RESOURCE_POLICY_TYPES,
+    Document,
+    identity_policies,
+    resource_policy,
+    trust_policy,
+)
 
 ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
 
@@ -25,7 +32,8 @@ def check(resource: Resource, config):
     if resource.type == ROLE_DEFINITION:
         yield from _role_definition(resource)
         return
-    sources = [(identity_policies(resource), IDENTITY), (trust_policy(resource), TRUST), (key_policy(resource), RESOURCE)]
+    sources = [(identity_policies(resource), IDENTITY), (trust_policy(resource), TRUST),
+               (resource_policy(resource), RESOURCE)]
     for documents, kind in sources:
         for document in documents:
             if not isinstance(document, Document):
@@ -61,5 +69,5 @@ RULE = Rule(
                 "Resource/NotResource (Principal in trust and resource policies).",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html",
     check=check,
-    resource_types=(*IDENTITY_POLICY_TYPES, KMS_KEY, ROLE_DEFINITION),
+    resource_types=(*IDENTITY_POLICY_TYPES, *RESOURCE_POLICY_TYPES, ROLE_DEFINITION),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import (
     agent_ownership,
+    agentcore_gateway_authorizer,
     aws_access_key,
     aws_admin_managed_policy,
     aws_unknown_managed_policy,
@@ -11,18 +12,25 @@ from . import (
     aws_agent_iam_user,
     aws_broad_actions,
     aws_cross_account_trust,
+    aws_iam_user_grants,
+    aws_kms_foreign_admin,
+    aws_lambda_public,
+    aws_literal_secret,
     aws_notaction_allow,
+    aws_oidc_provider_audience,
     aws_oidc_trust,
     aws_privilege_escalation,
     aws_public_principal,
     aws_role_escalation,
     aws_star_resource,
+    aws_user_static_credential,
     azure_broad_assignment_scope,
     azure_broad_custom_role,
     azure_federated_credential,
     azure_privileged_role,
     azure_unknown_role,
     cognito_implicit_flow,
+    cognito_unauthenticated_identities,
     credential_lifetime,
     entra_password_credential,
     inventory_tags,
@@ -33,7 +41,7 @@ from .base import Rule
 
 RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # static credentials
-    aws_access_key, aws_login_profile,
+    aws_access_key, aws_login_profile, aws_user_static_credential, aws_iam_user_grants, aws_literal_secret,
     aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key,
     # unreadable policies fail closed
     policy_unparseable, aws_unknown_managed_policy,
@@ -44,6 +52,9 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_privilege_escalation, aws_role_escalation,
     # weak trust
     aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential,
+    # public or cross-account access
+    aws_kms_foreign_admin, aws_lambda_public, cognito_unauthenticated_identities, aws_oidc_provider_audience,
+    agentcore_gateway_authorizer,
     # lifetimes and inventory
     credential_lifetime, inventory_tags, agent_ownership,
 ))

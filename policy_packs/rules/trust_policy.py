@@ -1,4 +1,4 @@
-"""Shared by the trust rules: judge a role's trust policy (and a key's policy) once per rule."""
+"""Shared by the trust rules: judge a role's trust policy (and any resource-based policy) once per rule."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from policy_packs.analysis import RESOURCE, TRUST, PolicyParseError, parse_policy, trust_findings
 
 from .base import Outcome, Resource, Unknown, Violation
-from .documents import KMS_KEY, ROLE, Document, key_policy, trust_policy
+from .documents import RESOURCE_POLICY_TYPES, ROLE, Document, resource_policy, trust_policy
 
 TRUST_TYPES = (ROLE,)
-TRUST_AND_KEY_TYPES = (ROLE, KMS_KEY)
+TRUST_AND_RESOURCE_POLICY_TYPES = (ROLE, *RESOURCE_POLICY_TYPES)
 
 
 def judge_trust(resource: Resource, codes: tuple[str, ...], own_accounts: list[str] = ()) -> Iterator[Outcome]:
-    documents = [(d, TRUST) for d in trust_policy(resource)] + [(d, RESOURCE) for d in key_policy(resource)]
+    documents = [(d, TRUST) for d in trust_policy(resource)] + [(d, RESOURCE) for d in resource_policy(resource)]
     for document, kind in documents:
         if not isinstance(document, Document):
             yield Unknown(document.path)

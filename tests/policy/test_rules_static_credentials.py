@@ -46,7 +46,8 @@ def test_application_without_password_is_not_flagged():
 def test_cognito_implicit_flow_flagged_but_client_credentials_not():
     client = "aws:cognito/userPoolClient:UserPoolClient"
     assert violations("AGID-AWS-004", client, {"allowedOauthFlows": ["code", "implicit"]})
-    assert violations("AGID-AWS-004", client, {"allowedOauthFlows": ["client_credentials"]}) == []
+    assert violations("AGID-AWS-004", client, {"allowedOauthFlows": ["client_credentials"],
+                                                "explicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"]}) == []
     assert violations("AGID-AWS-004", client, {}) == []
     assert unknowns("AGID-AWS-004", client, {"allowedOauthFlows": UNKNOWN}) == ["allowedOauthFlows"]
 

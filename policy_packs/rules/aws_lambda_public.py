@@ -1,0 +1,73 @@
+"""AGID-AWS-034: no Lambda function is invocable by anyone.
+
+Two resources open a function to the world: a `lambda.Permission` whose principal is `*` with no
+`sourceArn`, `sourceAccount` or `principalOrgId` to pin the caller, and a `lambda.FunctionUrl` with
+`authorizationType: NONE` (AWS: "Lambda doesn't perform IAM authentication on requests to your function
+URL"). Source: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html and
+https://docs.aws.amazon.com/lambda/latest/dg/permissions-function-services.html
+"""
+
+from policy_packs.analysis.values import is_unknown
+
+from .base import Resource, Rule, Unknown, Violation
+
+PERMISSION = "aws:lambda/permission:Permission"
+FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+_PINNING = ("sourceArn", "sourceAccount", "principalOrgId")
+
+
+def _function(resource: Resource) -> str:
+    name = resource.props.get("function") or resource.props.get("functionName")
+    return name if isinstance(name, str) and not is_unknown(name) else resource.name
+
+
+def _permission(resource: Resource):
+    principal = resource.props.get("principal")
+    if is_unknown(principal):
+        yield Unknown("principal")
+        return
+    if not isinstance(principal, str):
+        yield Violation(f"lambda permission {resource.name}: principal is {type(principal).__name__}, not a string "
+                        "naming a service, account or ARN, so who may invoke the function cannot be judged")
+        return
+    if principal.strip() != "*":
+        return
+    pins = [key for key in _PINNING if resource.props.get(key) not in (None, "")]
+    if any(is_unknown(resource.props.get(key)) for key in pins):
+        return  # a pin is set; its value is computed, but it restricts the caller whatever it turns out to be
+    if not pins:
+        auth = resource.props.get("functionUrlAuthType")
+        via = " through its public function URL" if auth == "NONE" else ""
+        yield Violation(f"lambda permission {resource.name} lets any principal (\"*\") invoke function "
+                        f"{_function(resource)}{via}, with no sourceArn, sourceAccount or principalOrgId")
+
+
+def _function_url(resource: Resource):
+    auth = resource.props.get("authorizationType")
+    if is_unknown(auth):
+        yield Unknown("authorizationType")
+    elif auth == "NONE":
+        yield Violation(f"function URL {resource.name} of {_function(resource)} has authorizationType NONE: anyone "
+                        "on the internet can invoke it without AWS credentials")
+    elif auth != "AWS_IAM":
+        yield Violation(f"function URL {resource.name}: authorizationType {auth!r} is neither AWS_IAM nor NONE, so "
+                        "who may invoke it cannot be judged")
+
+
+def check(resource: Resource, config):
+    yield from (_permission if resource.type == PERMISSION else _function_url)(resource)
+
+
+RULE = Rule(
+    id="AGID-AWS-034",
+    title="aws-no-public-lambda",
+    severity="critical",
+    category="public-access",
+    description='Lambda functions are not invocable by anyone: no Permission for principal "*" without '
+                "sourceArn/sourceAccount/principalOrgId, no FunctionUrl with authorizationType NONE.",
+    remediation="Name the invoking service or account and pin it with sourceArn/sourceAccount; give function URLs "
+                "authorizationType AWS_IAM.",
+    url="https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html",
+    check=check,
+    resource_types=(PERMISSION, FUNCTION_URL),
+)

@@ -1,0 +1,98 @@
+"""AGID-AWS-007: no literal secret in a resource's inputs (the program, its state and every preview hold it).
+
+Where secrets are stored or handed to agents:
+  - Secrets Manager `SecretVersion`: secretString / secretStringWo / secretBinary;
+  - SSM `Parameter`: value / valueWo / insecureValue (a SecureString's value is a secret by type;
+    any other type is judged under its parameter name);
+  - Lambda `Function`: environment.variables, each under its variable name;
+  - Bedrock AgentCore `AgentcoreApiKeyCredentialProvider` (apiKey / apiKeyWo) and
+    `AgentcoreOauth2CredentialProvider` (any *secret* member of oauth2ProviderConfig).
+A value is a literal secret when it is known at preview and detect-secrets' detectors find a secret
+in it (secret_scan.py). A value unknown at preview (generated, or read from another resource) is
+not a literal; nor is the placeholder `agentid preview` sends for an encrypted stack-config secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from policy_packs.analysis.values import is_unknown
+
+from .base import Resource, Rule, Violation
+from .secret_scan import secret_kinds
+
+SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
+PARAMETER = "aws:ssm/parameter:Parameter"
+FUNCTION = "aws:lambda/function:Function"
+API_KEY_PROVIDER = "aws:bedrock/agentcoreApiKeyCredentialProvider:AgentcoreApiKeyCredentialProvider"
+OAUTH2_PROVIDER = "aws:bedrock/agentcoreOauth2CredentialProvider:AgentcoreOauth2CredentialProvider"
+PLACEHOLDER = "[secret: not decrypted by agentid preview]"  # agentid.preview.stack_config.SECRET_PLACEHOLDER
+_MAX_DEPTH = 8
+
+
+def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
+    """(path, key it is stored under, value) for every input that may hold a secret."""
+    props = resource.props
+    if resource.type == SECRET_VERSION:
+        for field in ("secretString", "secretStringWo", "secretBinary"):
+            yield field, "secret", props.get(field)
+    elif resource.type == PARAMETER:
+        name = props.get("name") if isinstance(props.get("name"), str) else resource.name
+        key = "secret" if props.get("type") == "SecureString" else name.rsplit("/", 1)[-1]
+        for field in ("value", "valueWo"):
+            yield field, key, props.get(field)
+        yield "insecureValue", name.rsplit("/", 1)[-1], props.get("insecureValue")
+    elif resource.type == FUNCTION:
+        environment = props.get("environment")
+        variables = environment.get("variables") if isinstance(environment, Mapping) else None
+        if isinstance(variables, Mapping):
+            for variable, value in variables.items():
+                yield f"environment.variables.{variable}", str(variable), value
+        elif variables is not None and not is_unknown(variables):
+            yield "environment.variables", "", variables  # not a map: reported as unreadable
+    elif resource.type == API_KEY_PROVIDER:
+        for field in ("apiKey", "apiKeyWo"):
+            yield field, "api_key", props.get(field)
+    elif resource.type == OAUTH2_PROVIDER:
+        yield from _secret_members(props.get("oauth2ProviderConfig"), "oauth2ProviderConfig", 0)
+
+
+def _secret_members(value: Any, path: str, depth: int) -> Iterator[tuple[str, str, Any]]:
+    if depth > _MAX_DEPTH or not isinstance(value, Mapping):
+        return
+    for key, item in value.items():
+        if isinstance(item, Mapping):
+            yield from _secret_members(item, f"{path}.{key}", depth + 1)
+        elif "secret" in str(key).lower():
+            yield f"{path}.{key}", "client_secret", item
+
+
+def check(resource: Resource, config):
+    for path, key, value in _candidates(resource):
+        if value is None or is_unknown(value) or value == PLACEHOLDER:
+            continue
+        if not isinstance(value, str):
+            yield Violation(f"{resource.name}: {path} is {type(value).__name__}, not a string, so whether it holds a "
+                            "literal secret cannot be judged")
+            continue
+        kinds = secret_kinds(key, value)
+        if kinds:
+            yield Violation(f"{resource.name}: {path} holds a literal secret (detect-secrets: {', '.join(kinds)}): it "
+                            "is in the program's source and every state file and preview; generate it "
+                            "(random.RandomPassword) or reference a secret stored elsewhere")
+
+
+RULE = Rule(
+    id="AGID-AWS-007",
+    title="aws-no-literal-secrets",
+    severity="critical",
+    category="static-credential",
+    description="No literal secret in Secrets Manager versions, SSM parameters, Lambda environments or AgentCore "
+                "credential providers (detect-secrets).",
+    remediation="Generate the value at deployment (random.RandomPassword, manageMasterUserPassword) or store it "
+                "out of band and pass its ARN; Lambda reads secrets from Secrets Manager at run time.",
+    url="https://docs.aws.amazon.com/secretsmanager/latest/userguide/security_cli-exposure-risks.html",
+    check=check,
+    resource_types=(SECRET_VERSION, PARAMETER, FUNCTION, API_KEY_PROVIDER, OAUTH2_PROVIDER),
+)

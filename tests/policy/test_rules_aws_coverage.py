@@ -1,0 +1,261 @@
+"""The AWS resource types that create a credential, a grant or a trust (issue 11): exact messages, direct calls.
+
+Each rule is shown a flagged case and a look-alike that must pass; unreadable shapes are violations
+naming the resource and the property; values unknown at preview are "cannot check", never a pass.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.policy.ruletools import ACCOUNT, UNKNOWN, allow, policy, unknowns, violations
+
+OTHER = "210987654321"
+
+
+def resource_policy(*statements) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+# --- static credentials -------------------------------------------------------------------------------
+
+
+def test_user_static_credentials_are_flagged_with_user_and_service():
+    ssc = "aws:iam/serviceSpecificCredential:ServiceSpecificCredential"
+    assert violations("AGID-AWS-005", ssc, {"userName": "build-bot", "serviceName": "bedrock.amazonaws.com"},
+                      name="bedrock-key") == [
+        "bedrock-key gives IAM user build-bot a service-specific credential for bedrock.amazonaws.com: a long-lived "
+        "static credential; agents use short-lived role sessions"]
+    assert violations("AGID-AWS-005", "aws:iam/sshKey:SshKey", {"username": UNKNOWN, "status": "Inactive"},
+                      name="ssh") == [
+        "ssh gives an IAM user an SSH public key (created Inactive, one API call from active): a long-lived static "
+        "credential; agents use short-lived role sessions"]
+    assert violations("AGID-AWS-005", "aws:iam/signingCertificate:SigningCertificate", {"userName": "x"})
+    # look-alike: a server certificate is a TLS certificate for a load balancer, not a user credential
+    assert violations("AGID-AWS-005", "aws:iam/serverCertificate:ServerCertificate", {"name": "tls"}) == []
+
+
+def test_grants_to_iam_users_of_any_name_are_flagged():
+    assert violations("AGID-AWS-006", "aws:iam/userPolicy:UserPolicy",
+                      {"user": "alice", "policy": policy(allow("s3:GetObject", "arn:aws:s3:::b/*"))}, name="p") == [
+        "p gives IAM user(s) alice an inline policy: permissions held by a static access key; grant them to a role "
+        "the workload assumes instead"]
+    assert violations("AGID-AWS-006", "aws:iam/groupMembership:GroupMembership",
+                      {"group": "admins", "users": ["ci", UNKNOWN]}, name="m") == [
+        "m gives IAM user(s) ci, (computed) the policies of group admins: permissions held by a static access key; "
+        "grant them to a role the workload assumes instead"]
+    assert violations("AGID-AWS-006", "aws:iam/userGroupMembership:UserGroupMembership",
+                      {"user": "svc", "groups": ["g"]})
+    assert violations("AGID-AWS-006", "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+                      {"user": "svc", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"})
+    # look-alikes: a PolicyAttachment for roles only, a role policy
+    assert violations("AGID-AWS-006", "aws:iam/policyAttachment:PolicyAttachment",
+                      {"roles": ["r"], "users": [], "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}) == []
+    assert violations("AGID-AWS-006", "aws:iam/rolePolicy:RolePolicy", {"role": "r", "policy": "{}"}) == []
+    # bad input and unknowns
+    assert violations("AGID-AWS-006", "aws:iam/userPolicy:UserPolicy", {"user": 7}, name="p") == [
+        "p: user is not a user name or a list of user names, so it cannot be judged"]
+    assert violations("AGID-AWS-006", "aws:iam/userPolicy:UserPolicy", {}, name="p") == [
+        "p: user is missing, so which IAM user it grants permissions to cannot be judged"]
+    assert unknowns("AGID-AWS-006", "aws:iam/userPolicy:UserPolicy", {"user": UNKNOWN}) == ["user"]
+
+
+SECRET_TAIL = ("it is in the program's source and every state file and preview; generate it (random.RandomPassword) "
+               "or reference a secret stored elsewhere")
+
+
+def test_literal_secrets_are_found_by_detect_secrets():
+    version = "aws:secretsmanager/secretVersion:SecretVersion"
+    assert violations("AGID-AWS-007", version, {"secretId": "s", "secretString": "S3cr3t!pass"}, name="v") == [
+        f"v: secretString holds a literal secret (detect-secrets: Secret Keyword): {SECRET_TAIL}"]
+    assert violations("AGID-AWS-007", version,
+                      {"secretString": json.dumps({"username": "app", "password": "pa55w0rd!"})}, name="v") == [
+        f"v: secretString holds a literal secret (detect-secrets: Secret Keyword): {SECRET_TAIL}"]
+    function = "aws:lambda/function:Function"
+    assert violations("AGID-AWS-007", function, {"environment": {"variables": {
+        "LOG_LEVEL": "debug", "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "TABLE": "tickets"}}}, name="fn") == [
+        f"fn: environment.variables.AWS_ACCESS_KEY_ID holds a literal secret (detect-secrets: AWS Access Key): "
+        f"{SECRET_TAIL}"]
+    assert violations("AGID-AWS-007", "aws:ssm/parameter:Parameter",
+                      {"name": "/app/db", "type": "SecureString", "value": "hunter2-prod"}, name="p")
+    assert violations("AGID-AWS-007", "aws:bedrock/agentcoreApiKeyCredentialProvider:AgentcoreApiKeyCredentialProvider",
+                      {"name": "openai", "apiKey": "sk-proj-abcdefABCDEF1234567890abcdefABCDEF12"})
+    assert violations("AGID-AWS-007", "aws:bedrock/agentcoreOauth2CredentialProvider:AgentcoreOauth2CredentialProvider",
+                      {"oauth2ProviderConfig": {"githubOauth2ProviderConfig": {
+                          "clientId": "Iv1.abc", "clientSecret": "0123456789abcdef0123456789abcdef01234567"}}},
+                      name="gh") == [
+        "gh: oauth2ProviderConfig.githubOauth2ProviderConfig.clientSecret holds a literal secret (detect-secrets: "
+        f"Hex High Entropy String, Secret Keyword): {SECRET_TAIL}"]
+
+
+def test_non_secret_look_alikes_unknown_values_and_placeholders_pass():
+    version = "aws:secretsmanager/secretVersion:SecretVersion"
+    assert violations("AGID-AWS-007", version, {"secretString": UNKNOWN}) == []  # generated: not a literal
+    assert unknowns("AGID-AWS-007", version, {"secretString": UNKNOWN}) == []
+    assert violations("AGID-AWS-007", version,
+                      {"secretString": "[secret: not decrypted by agentid preview]"}) == []
+    assert violations("AGID-AWS-007", version, {"secretString": json.dumps({"username": "app", "host": "db"})}) == []
+    assert violations("AGID-AWS-007", "aws:lambda/function:Function", {"environment": {"variables": {
+        "LOG_LEVEL": "debug", "QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/q",
+        "SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf"}}}) == []
+    assert violations("AGID-AWS-007", "aws:ssm/parameter:Parameter",
+                      {"name": "/app/region", "type": "String", "value": "eu-west-1"}) == []
+    assert violations("AGID-AWS-007", "aws:lambda/function:Function",
+                      {"environment": {"variables": ["A=b"]}}, name="fn") == [
+        "fn: environment.variables is list, not a string, so whether it holds a literal secret cannot be judged"]
+
+
+# --- public or cross-account access -------------------------------------------------------------------
+
+PUBLIC_READ = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+
+
+@pytest.mark.parametrize("type_,field", [
+    ("aws:s3/bucketPolicy:BucketPolicy", "policy"),
+    ("aws:s3control/bucketPolicy:BucketPolicy", "policy"),
+    ("aws:sqs/queuePolicy:QueuePolicy", "policy"),
+    ("aws:sqs/queue:Queue", "policy"),
+    ("aws:sns/topicPolicy:TopicPolicy", "policy"),
+    ("aws:secretsmanager/secretPolicy:SecretPolicy", "policy"),
+    ("aws:kms/keyPolicy:KeyPolicy", "policy"),
+    ("aws:bedrock/agentcoreResourcePolicy:AgentcoreResourcePolicy", "policy"),
+])
+def test_public_resource_policies_are_flagged_and_pinned_ones_pass(type_, field):
+    label = "key policy" if type_.startswith("aws:kms/") else "resource policy"
+    assert violations("AGID-AWS-030", type_, {field: resource_policy(PUBLIC_READ)}) == [
+        f'{label} Statement[0]: allows any AWS principal (Principal "*") with no condition restricting the '
+        "caller's organization, account, ARN or source"]
+    pinned = {**PUBLIC_READ, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}}
+    assert violations("AGID-AWS-030", type_, {field: resource_policy(pinned)}) == []
+    assert violations("AGID-AWS-030", type_, {field: resource_policy({**PUBLIC_READ, "Effect": "Deny"})}) == []
+    assert violations("AGID-POL-001", type_, {field: "{not json"})
+    assert unknowns("AGID-AWS-030", type_, {field: UNKNOWN}) == [field]
+
+
+def test_kms_full_control_for_another_account_or_everyone():
+    root = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*",
+            "Resource": "*"}
+    foreign = {**root, "Sid": "Partner", "Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"}}
+    key_policy = "aws:kms/keyPolicy:KeyPolicy"
+    assert violations("AGID-AWS-033", key_policy, {"keyId": "k", "policy": resource_policy(root)}) == []
+    flagged = violations("AGID-AWS-033", key_policy, {"policy": resource_policy(root, foreign)},
+                         config={"ownAccountIds": [ACCOUNT]}, name="kp")
+    assert flagged == [f"key policy of kp: Statement[1] (Partner) gives account {OTHER} full control of the key "
+                       "(kms:PutKeyPolicy, so every KMS action): it can decrypt everything the key protects and lock "
+                       "the owner out"]
+    # a partner allowed to use the key, not administer it, passes
+    use_only = {**foreign, "Action": ["kms:Decrypt", "kms:GenerateDataKey*"]}
+    assert violations("AGID-AWS-033", "aws:kms/key:Key", {"policy": resource_policy(root, use_only)},
+                      config={"ownAccountIds": [ACCOUNT]}) == []
+    everyone = {**root, "Principal": {"AWS": "*"}}
+    [message] = violations("AGID-AWS-033", "aws:kms/key:Key", {"policy": resource_policy(everyone)}, name="k")
+    assert "gives any AWS principal full control" in message
+    pinned = {**everyone, "Condition": {"StringEquals": {"kms:CallerAccount": ACCOUNT}}}
+    assert violations("AGID-AWS-033", "aws:kms/key:Key", {"policy": resource_policy(pinned)}) == []
+
+
+def test_two_accounts_with_full_control_are_flagged_even_without_own_account_config():
+    root = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*",
+            "Resource": "*"}
+    foreign = {**root, "Principal": {"AWS": OTHER}}
+    flagged = violations("AGID-AWS-033", "aws:kms/key:Key", {"policy": resource_policy(root, foreign)})
+    assert [m.split(" full control")[0] for m in flagged] == [
+        f"key policy of r: Statement[0] gives account {ACCOUNT}", f"key policy of r: Statement[1] gives account {OTHER}"]
+
+
+def test_lambda_permission_for_everyone_and_unauthenticated_function_urls():
+    permission = "aws:lambda/permission:Permission"
+    assert violations("AGID-AWS-034", permission, {"action": "lambda:InvokeFunction", "function": "triage",
+                                                   "principal": "*"}, name="p") == [
+        'lambda permission p lets any principal ("*") invoke function triage, with no sourceArn, sourceAccount or '
+        "principalOrgId"]
+    assert violations("AGID-AWS-034", permission, {"function": "triage", "principal": "*",
+                                                   "sourceAccount": ACCOUNT}) == []
+    assert violations("AGID-AWS-034", permission, {"function": "triage", "principal": "s3.amazonaws.com",
+                                                   "sourceArn": "arn:aws:s3:::b"}) == []
+    assert violations("AGID-AWS-034", permission, {"function": "f", "principal": ["*"]}, name="p") == [
+        "lambda permission p: principal is list, not a string naming a service, account or ARN, so who may invoke "
+        "the function cannot be judged"]
+    assert unknowns("AGID-AWS-034", permission, {"principal": UNKNOWN}) == ["principal"]
+    url = "aws:lambda/functionUrl:FunctionUrl"
+    assert violations("AGID-AWS-034", url, {"functionName": "triage", "authorizationType": "NONE"}, name="u") == [
+        "function URL u of triage has authorizationType NONE: anyone on the internet can invoke it without AWS "
+        "credentials"]
+    assert violations("AGID-AWS-034", url, {"functionName": "triage", "authorizationType": "AWS_IAM"}) == []
+
+
+def test_cognito_identity_pools_open_to_unauthenticated_identities():
+    pool = "aws:cognito/identityPool:IdentityPool"
+    assert violations("AGID-AWS-035", pool, {"identityPoolName": "p", "allowUnauthenticatedIdentities": True},
+                      name="pool") == [
+        "identity pool pool allows unauthenticated identities: anyone can obtain an identity (and the credentials of "
+        "its unauthenticated role) without signing in"]
+    assert violations("AGID-AWS-035", pool, {"allowUnauthenticatedIdentities": False}) == []
+    assert violations("AGID-AWS-035", pool, {}) == []
+    attachment = "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment"
+    assert violations("AGID-AWS-035", attachment, {"roles": {"authenticated": "arn:aws:iam::1:role/a",
+                                                             "unauthenticated": "arn:aws:iam::1:role/u"}}, name="a") == [
+        "identity pool role attachment a gives unauthenticated identities role arn:aws:iam::1:role/u: AWS "
+        "credentials for anyone who asks"]
+    assert violations("AGID-AWS-035", attachment, {"roles": {"authenticated": "arn:aws:iam::1:role/a"}}) == []
+    assert violations("AGID-AWS-035", attachment, {"roles": "arn"}, name="a") == [
+        "identity pool role attachment a: roles is str, not a map of authenticated/unauthenticated role ARNs, so it "
+        "cannot be judged"]
+
+
+def test_oidc_provider_with_a_wildcard_audience():
+    provider = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+    url = "https://token.actions.githubusercontent.com"
+    assert violations("AGID-AWS-036", provider, {"url": url, "clientIdLists": ["sts.amazonaws.com", "*"]},
+                      name="gh") == [
+        f"OIDC provider gh ({url}): clientIdLists[1] is '*': name the exact audience (e.g. sts.amazonaws.com), "
+        "never a wildcard"]
+    assert violations("AGID-AWS-036", provider, {"url": url, "clientIdLists": ["sts.amazonaws.com"]}) == []
+    assert violations("AGID-AWS-036", provider, {"url": url, "clientIdLists": "sts.amazonaws.com"}, name="gh") == [
+        f"OIDC provider gh ({url}): clientIdLists is not a list of strings, so the audiences it accepts cannot be "
+        "judged"]
+    assert unknowns("AGID-AWS-036", provider, {"clientIdLists": [UNKNOWN]}) == ["clientIdLists[0]"]
+
+
+def test_agentcore_gateway_without_an_authorizer():
+    gateway = "aws:bedrock/agentcoreGateway:AgentcoreGateway"
+    assert violations("AGID-AWS-037", gateway, {"authorizerType": "NONE", "protocolType": "MCP"}, name="gw") == [
+        "AgentCore gateway gw has authorizerType NONE: anyone who reaches its URL can call every tool behind it "
+        "with the gateway's role"]
+    assert violations("AGID-AWS-037", gateway, {"authorizerType": "CUSTOM_JWT", "protocolType": "MCP"}) == []
+    assert violations("AGID-AWS-037", gateway, {"protocolType": "MCP"}, name="gw") == [
+        "AgentCore gateway gw: authorizerType None is not one of CUSTOM_JWT, AWS_IAM, so how callers are "
+        "authenticated cannot be judged"]
+
+
+# --- Cognito app clients (OAuth 2.1) ------------------------------------------------------------------
+
+CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
+
+
+def test_agent_client_with_user_sign_in_and_a_30_day_refresh_token_is_flagged():
+    assert violations("AGID-AWS-004", CLIENT, {"name": "agent-triage", "allowedOauthFlows": ["client_credentials"]},
+                      name="c") == [
+        "agent client c can hold refresh tokens (through Cognito's default user flows) valid for 720 hours, beyond "
+        "the agent's 60-minute credential cap"]
+    assert violations("AGID-AWS-004", CLIENT, {"allowedOauthFlows": ["client_credentials", "code"],
+                                               "explicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"],
+                                               "refreshTokenValidity": 12.0,
+                                               "tokenValidityUnits": {"refreshToken": "hours"}}, name="c") == [
+        "agent client c can hold refresh tokens (through the code grant) valid for 12 hours, beyond the agent's "
+        "60-minute credential cap"]
+
+
+def test_agent_client_without_refresh_tokens_or_within_the_cap_passes_and_people_clients_are_left_alone():
+    assert violations("AGID-AWS-004", CLIENT, {"allowedOauthFlows": ["client_credentials"],
+                                               "explicitAuthFlows": ["ALLOW_REFRESH_TOKEN_AUTH"]}) == []
+    assert violations("AGID-AWS-004", CLIENT, {"name": "agent-x", "explicitAuthFlows": ["ALLOW_USER_SRP_AUTH"],
+                                               "refreshTokenValidity": 60.0,
+                                               "tokenValidityUnits": {"refreshToken": "minutes"}}) == []
+    assert violations("AGID-AWS-004", CLIENT, {"name": "web", "allowedOauthFlows": ["code"]}) == []
+    assert unknowns("AGID-AWS-004", CLIENT, {"name": "agent-x", "explicitAuthFlows": ["ALLOW_USER_SRP_AUTH"],
+                                             "refreshTokenValidity": UNKNOWN}) == ["refreshTokenValidity"]
+    assert violations("AGID-AWS-004", CLIENT, {"allowedOauthFlows": "implicit"}, name="c") == [
+        "user pool client c: allowedOauthFlows is not a list of strings, so it cannot be judged"]
