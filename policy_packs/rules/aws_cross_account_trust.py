@@ -5,7 +5,7 @@ The pack cannot know the stack's own account, so accounts listed in the
 """
 
 from .base import Resource, Rule
-from .trust_policy import TRUST_TYPES, judge_trust
+from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, TRUST_TYPES, judge_trust
 
 
 def check(resource: Resource, config):
@@ -24,7 +24,6 @@ RULE = Rule(
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
     check=check,
     resource_types=TRUST_TYPES,
-    config={"ownAccountIds": []},
-    config_schema={"ownAccountIds": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]{12}$"},
-                                     "description": "This organization's own account ids (exempt)."}},
+    config=OWN_ACCOUNTS_CONFIG,
+    config_schema=OWN_ACCOUNTS_SCHEMA,
 )

@@ -18,6 +18,7 @@ from policy_packs.analysis import RESOURCE, PolicyParseError, parse_policy
 
 from .base import Resource, Rule, Unknown, Violation
 from .documents import Document, resource_policy
+from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA
 
 KMS_TYPES = ("aws:kms/key:Key", "aws:kms/keyPolicy:KeyPolicy", "aws:kms/replicaKey:ReplicaKey",
              "aws:kms/externalKey:ExternalKey", "aws:kms/replicaExternalKey:ReplicaExternalKey")
@@ -76,7 +77,6 @@ RULE = Rule(
     url="https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html",
     check=check,
     resource_types=KMS_TYPES,
-    config={"ownAccountIds": []},
-    config_schema={"ownAccountIds": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]{12}$"},
-                                     "description": "This organization's own account ids (may hold full control)."}},
+    config=OWN_ACCOUNTS_CONFIG,
+    config_schema=OWN_ACCOUNTS_SCHEMA,
 )

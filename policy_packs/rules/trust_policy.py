@@ -10,6 +10,10 @@ from .base import Outcome, Resource, Unknown, Violation
 from .documents import RESOURCE_POLICY_TYPES, ROLE, Document, resource_policy, trust_policy
 
 TRUST_TYPES = (ROLE,)
+# The pack cannot know the stack's own account: rules that treat other accounts differently take this config.
+OWN_ACCOUNTS_CONFIG = {"ownAccountIds": []}
+OWN_ACCOUNTS_SCHEMA = {"ownAccountIds": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]{12}$"},
+                                         "description": "This organization's own account ids (exempt)."}}
 TRUST_AND_RESOURCE_POLICY_TYPES = (ROLE, *RESOURCE_POLICY_TYPES)
 
 
