@@ -124,6 +124,20 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
     return resource_id, state
 
 
+def mock_call(token: str, args: dict[str, Any]) -> dict[str, Any]:
+    """What a mock provider answers an invoke (data source) with: the caller's account, region and tenant."""
+    if token == "aws:index/getCallerIdentity:getCallerIdentity":
+        return {"accountId": MOCK_ACCOUNT, "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/mock", "userId": "MOCK"}
+    if token == "aws:index/getRegion:getRegion":
+        return {"name": MOCK_REGION, "region": MOCK_REGION, "id": MOCK_REGION}
+    if token == "aws:index/getPartition:getPartition":
+        return {"partition": "aws", "dnsSuffix": "amazonaws.com"}
+    if token == "azure-native:authorization:getClientConfig":
+        return {"clientId": _uuid("deployer"), "objectId": _uuid("deployer-object"),
+                "subscriptionId": _uuid("subscription"), "tenantId": MOCK_TENANT}
+    return {}
+
+
 class _RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.local = threading.local()
@@ -134,16 +148,7 @@ class _RecordingMocks(pulumi.runtime.Mocks):
         return resource_id, state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
-        # The failures list must be a list: MockMonitor.Invoke iterates it.
-        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": MOCK_ACCOUNT, "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/mock", "userId": "MOCK"}, []
-        if args.token == "aws:index/getRegion:getRegion":
-            return {"name": MOCK_REGION, "region": MOCK_REGION, "id": MOCK_REGION}, []
-        if args.token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, []
-        if args.token == "azure-native:authorization:getClientConfig":
-            return {"clientId": _uuid("deployer"), "objectId": _uuid("deployer-object"), "subscriptionId": _uuid("subscription"), "tenantId": MOCK_TENANT}, []
-        return {}, []
+        return mock_call(args.token, args.args), []  # the failures must be a list: MockMonitor.Invoke iterates it
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):

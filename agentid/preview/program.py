@@ -1,22 +1,27 @@
-"""Run the stack's Pulumi program under mocks in a child process, so it cannot take the gate down.
+"""Run the stack's Pulumi program in a child process, as a language host runs it against the engine.
 
-A program may raise, call `sys.exit`, crash the interpreter, print to stdout or
-never finish. The gate therefore runs it in a fresh interpreter
-(`python -m agentid.preview.program REQUEST RESULT`) with a deadline: the child
-runs `agentid.mock_engine.run_program_dir`, streams each resource as it
-registers down a pipe (so packs can judge it at once), and writes one JSON
-result file at the end; the parent reads both. No result file, a non-zero exit or the deadline passing
-are all failures (fail closed), reported with the tail of the child's stderr.
+The gate serves the engine's `ResourceMonitor` and `Engine` services itself
+(`agentid.preview.monitor`, on loopback) and starts the program in a fresh
+interpreter (`python -m agentid.preview.program REQUEST RESULT`) whose Pulumi
+settings point at them: the SDK's normal, non-mock code path. The program can
+only *register* resources; the list of what it registered, its stack outputs and
+whether it ran to the end stay in the gate's process. A program that raises,
+calls `exit`/`os._exit`, crashes, writes files or prints a fake verdict changes
+none of that: the run counts only when the child exits 0 *and* the SDK told the
+monitor it finished (the stack's outputs, then `SignalAndWaitForShutdown`).
+Anything else fails closed, with the tail of the child's stderr. The child's
+result file only carries *why* it failed (an invalid spec, a traceback): it can
+turn a run into a failure, never into a pass.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,27 +68,28 @@ class ProgramError(Exception):
 
 def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeout: float,
                  on_resource: Callable[[Resource], None] | None = None, python: str | None = None) -> ProgramOutcome:
-    """Run the project's program for `stack` in a child interpreter; raise ProgramError on any failure.
+    """Run the project's program for `stack` against the gate's monitor; raise ProgramError on any failure.
 
-    `on_resource` sees each resource as the program registers it (from a pipe the child writes
-    one JSON line to per resource), so packs can judge it while the program still runs.
+    `on_resource` sees each resource as the program registers it (one call at a time, in the
+    monitor's gRPC threads), so packs can judge it while the program still runs.
     """
-    with tempfile.TemporaryDirectory(prefix="agentid-preview-") as scratch:
+    from agentid.preview.monitor import GateMonitor, MonitorServer, Registration
+
+    def registered(record: Registration) -> None:
+        if on_resource is not None:
+            on_resource(_resource(record))
+
+    monitor = GateMonitor(project.name, stack, on_register=registered if on_resource else None)
+    with tempfile.TemporaryDirectory(prefix="agentid-preview-") as scratch, MonitorServer(monitor) as server:
         request_file, result_file = Path(scratch, "request.json"), Path(scratch, "result.json")
-        stream_read, stream_write = os.pipe()
         request_file.write_text(json.dumps({
             "root": str(project.root), "main": str(project.main_dir), "project": project.name,
-            "stack": stack, "config": config, "stream_fd": stream_write,
+            "stack": stack, "config": config, "monitor": server.address, "engine": server.address,
         }))
         with open(Path(scratch, "stdout"), "w+b") as stdout, open(Path(scratch, "stderr"), "w+b") as stderr:
             command = [python or sys.executable, "-m", "agentid.preview.program", str(request_file), str(result_file)]
-            try:
-                process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                                           cwd=project.root, env=_child_env(project), pass_fds=(stream_write,))
-            finally:
-                os.close(stream_write)
-            reader = threading.Thread(target=_read_stream, args=(stream_read, on_resource), daemon=True)
-            reader.start()
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                                       cwd=project.root, env=_child_env(project))
             try:
                 returncode = process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -92,45 +98,50 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
                 raise ProgramError(f"the program did not finish within {timeout:g} s (a hang, or raise --timeout)"
                                    + _tail(stderr)) from None
             finally:
-                reader.join(timeout=30)
-            result = _read_result(result_file)
-            if result is None:
-                raise ProgramError(f"the program process exited with code {returncode} without a result"
-                                   " (it crashed or called exit)" + _tail(stderr))
-    if result["status"] == "spec_error":
-        problems = [SpecError(project.relative(Path(project.main_dir, p["file"])), p["line"], p["path"], p["message"])
-                    for p in result["errors"]]
-        raise ProgramError(f"the agent spec is invalid ({len(problems)} problem{'s' * (len(problems) != 1)})", problems)
-    if result["status"] == "program_error":
-        raise ProgramError(f"the program raised {result['error']}\n{result['traceback']}")
-    resources = [Resource(**r) for r in result["resources"]]
-    return ProgramOutcome(resources=resources, outputs=result["outputs"])
+                records = monitor.close()  # nothing registers after this point
+            failure = _read_failure(result_file, project)
+            if failure is not None:
+                raise failure
+            if monitor.errors:
+                raise ProgramError("the program reported errors to the engine:\n" + "\n".join(monitor.errors[:20])
+                                   + _tail(stderr))
+            if returncode != 0 or not (monitor.stack_outputs_registered and monitor.shutdown_signalled):
+                raise ProgramError(f"the program process exited with code {returncode} before the Pulumi runtime "
+                                   "finished the stack (it crashed or called exit): no verdict on a partial run"
+                                   + _tail(stderr))
+    return ProgramOutcome(resources=[_resource(r) for r in records], outputs=monitor.outputs)
 
 
-def _read_stream(fd: int, on_resource: Callable[[Resource], None] | None) -> None:
-    """Hand each streamed resource to `on_resource`; always drain the pipe so the child never blocks on it."""
-    with os.fdopen(fd, "r", encoding="utf-8") as stream:
-        for line in stream:
-            if on_resource is None or not line.strip():
-                continue
-            try:
-                on_resource(Resource(**json.loads(line)))
-            except Exception:  # noqa: BLE001 - stop streaming, keep draining: the final result file is the record
-                on_resource = None
+def _resource(record: Any) -> Resource:
+    return Resource(urn=record.urn, type=record.type, name=record.name, inputs=record.inputs, parent=record.parent,
+                    custom=record.custom, dependencies=record.dependencies, source_file=record.source_file,
+                    source_line=record.source_line)
+
+
+def _read_failure(file: Path, project: Project) -> ProgramError | None:
+    """Why the child says the program failed, if it says so (its word can only ever fail the run)."""
+    try:
+        result = json.loads(file.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(result, dict):
+        return ProgramError("the program process wrote an unreadable result")
+    if result.get("status") == "spec_error":
+        try:
+            problems = [SpecError(project.relative(Path(project.main_dir, p["file"])), int(p["line"]), str(p["path"]),
+                                  str(p["message"])) for p in result["errors"]]
+        except (KeyError, TypeError, ValueError):
+            return ProgramError("the agent spec is invalid (the problems could not be read)")
+        return ProgramError(f"the agent spec is invalid ({len(problems)} problem{'s' * (len(problems) != 1)})", problems)
+    if result.get("status") == "program_error":
+        return ProgramError(f"the program raised {result.get('error')}\n{result.get('traceback', '')}")
+    return None
 
 
 def _child_env(project: Project) -> dict[str, str]:
     # The project root first on the path: the program imports the project's own packages (components/...).
     paths = [str(project.root), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     return {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "PYTHONUNBUFFERED": "1"}
-
-
-def _read_result(file: Path) -> dict[str, Any] | None:
-    try:
-        result = json.loads(file.read_text())
-    except (OSError, ValueError):
-        return None
-    return result if isinstance(result, dict) and result.get("status") in ("ok", "spec_error", "program_error") else None
 
 
 def _tail(stream: Any, limit: int = 2000) -> str:
@@ -144,54 +155,47 @@ def _tail(stream: Any, limit: int = 2000) -> str:
 
 
 def _child(request_file: str, result_file: str) -> int:
+    """Run the program as the Python language host does, against the monitor and engine the gate serves."""
     request = json.loads(Path(request_file).read_text())
+    gc.freeze()  # the imports so far stay out of every collection
+    gc.disable()  # the program keeps almost all it allocates until the end: collections only cost (issue 17)
+    import asyncio
+    import runpy
+
+    import pulumi
+    from pulumi.runtime import settings as pulumi_settings
+    from pulumi.runtime.stack import run_in_stack
+
     from components.loader import SpecLoadError
 
-    from agentid.mock_engine import run_program_dir
-
-    stream = os.fdopen(request["stream_fd"], "w", encoding="utf-8") if "stream_fd" in request else None
-
-    def stream_resource(record: Any) -> None:  # called under the monitor's lock: one line at a time
-        if stream is not None:
-            stream.write(json.dumps(_serialise(record), default=str) + "\n")
-            stream.flush()
-
+    pulumi_settings.configure(pulumi_settings.Settings(
+        project=request["project"], stack=request["stack"], monitor=request["monitor"], engine=request["engine"],
+        dry_run=True, organization="organization", root_directory=request["root"]))
+    pulumi.runtime.set_all_config({key if ":" in key else f"{request['project']}:{key}": value
+                                   for key, value in request["config"].items()})
+    main = request["main"]
+    sys.path.insert(0, main)
+    os.chdir(main)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    status = 0
     try:
-        run = run_program_dir(request["main"], project=request["project"], stack=request["stack"],
-                              config=request["config"], on_register=stream_resource)
+        loop.run_until_complete(run_in_stack(lambda: runpy.run_path(main, run_name="__main__")))
     except SpecLoadError as error:
-        result = {"status": "spec_error", "errors": [
-            {"file": e.file, "line": e.line, "path": e.path, "message": e.message} for e in error.errors]}
+        status = _write(result_file, {"status": "spec_error", "errors": [
+            {"file": e.file, "line": e.line, "path": e.path, "message": e.message} for e in error.errors]})
     except BaseException as error:  # noqa: BLE001 - everything the program raises is a failed preview
-        result = {"status": "program_error", "error": f"{type(error).__name__}: {error}",
-                  "traceback": "".join(traceback.format_exception(error)[-12:])}
-    else:
-        result = {"status": "ok", "outputs": run.outputs, "resources": [_serialise(r) for r in run.resources]}
-    if stream is not None:
-        stream.close()
-    Path(result_file).write_text(json.dumps(result, default=str))
-    return 0
+        status = _write(result_file, {"status": "program_error", "error": f"{type(error).__name__}: {error}",
+                                      "traceback": "".join(traceback.format_exception(error)[-12:])})
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)  # no interpreter teardown: everything the gate needs is already in its own process
 
 
-def _serialise(record: Any) -> dict[str, Any]:
-    """A mock_engine.RegisteredResource as the fields of `Resource`."""
-    return {"urn": _engine_urn(record.urn), "type": record.type, "name": record.name, "inputs": record.inputs,
-            "parent": _engine_urn(record.parent) if record.parent else None, "custom": record.custom,
-            "dependencies": [_engine_urn(d) for d in record.dependencies], **_source(record.source_position)}
-
-
-def _engine_urn(urn: str) -> str:
-    """The URN the engine gives a resource: the mock monitor puts the root stack's type in its children's."""
-    return urn.replace("::pulumi:pulumi:Stack$", "::", 1)
-
-
-def _source(position: tuple[str, int] | None) -> dict[str, Any]:
-    if not position or not position[0].startswith("file://"):
-        return {}
-    from urllib.parse import unquote, urlparse
-
-    return {"source_file": unquote(urlparse(position[0]).path), "source_line": position[1]}
+def _write(file: str, result: dict[str, Any]) -> int:
+    Path(file).write_text(json.dumps(result, default=str))
+    return 1
 
 
 if __name__ == "__main__":
-    sys.exit(_child(sys.argv[1], sys.argv[2]))
+    _child(sys.argv[1], sys.argv[2])

@@ -193,7 +193,7 @@ def test_a_program_that_raises_fails_closed(project: Path) -> None:
 def test_a_program_that_kills_its_interpreter_fails_closed(project: Path) -> None:
     write_program(project, extra="import os\nos._exit(0)")
     run = run_cli(project, *TRIVIAL)
-    assert run.code == 2 and "without a result" in run.stdout
+    assert run.code == 2 and "before the Pulumi runtime finished the stack" in run.stdout
 
 
 def test_a_program_that_hangs_fails_closed_at_the_timeout(project: Path) -> None:

@@ -1,0 +1,293 @@
+"""The engine's side of a Pulumi program run, served by the gate itself: `ResourceMonitor` and `Engine` over gRPC.
+
+The Pulumi engine serves these two services and the language host runs the
+program against them (pulumi/proto/pulumi/resource.proto, engine.proto). The
+gate does the same from its own process: the program, in a child interpreter,
+can only *call* them, so the list of what it registered, its stack outputs and
+whether it ran to the end (the SDK's `SignalAndWaitForShutdown` after the stack's
+outputs) belong to the gate. Nothing the program writes to a file or prints can
+add to, remove from or vouch for that list.
+
+Answers are a preview's under mocks: a new resource's outputs are its inputs
+plus the computed attributes `agentid.mock_engine.mock_outputs` derives (ids,
+ARNs, principal ids), unknown inputs stay unknown; invokes get
+`mock_engine.mock_call`'s answers; a `StackReference` reads the outputs given
+in `stack_references` (none by default).
+
+Inputs are kept as the engine hands them to an analyzer at preview: plain JSON,
+secrets unwrapped, a value unknown at preview as Pulumi's unknown sentinel
+(policy_packs.analysis.values), a resource reference as its id (custom) or URN.
+Transforms the engine would run through the program's callback server (resource
+`transforms`, `register_stack_transform`) are refused: the gate would judge
+inputs the deployment then changes. Old-style `transformations` run inside the
+SDK before registration and are judged as registered.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from concurrent import futures
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, resource_pb2, resource_pb2_grpc
+
+from agentid.mock_engine import mock_call, mock_outputs
+
+# Pulumi's property-value encoding (sdk/go/common/resource/properties.go, "special signatures").
+SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_REFERENCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+STACK_TYPE = "pulumi:pulumi:Stack"
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+# The features the gate serves (resource.proto SupportsFeatureRequest ids); `outputValues` is not one:
+# the SDK then sends an unknown Output as the plain unknown sentinel, as to an engine at preview.
+FEATURES = frozenset({"secrets", "resourceReferences", "aliasSpecs", "deletedWith", "parameterization"})
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # one registration's inputs; larger is refused, not buffered without bound
+
+
+@dataclass
+class Registration:
+    """One resource the program registered, as the engine recorded it."""
+
+    urn: str
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    parent: str | None  # None for the stack's direct children
+    custom: bool
+    id: str | None
+    dependencies: list[str] = field(default_factory=list)
+    source_file: str | None = None  # the SDK's source position (a file:// URI's path)
+    source_line: int = 0
+
+
+class ProgramRefused(Exception):
+    """The program asked for something the gate will not do (a transform it cannot judge)."""
+
+
+class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.EngineServicer):
+    """The ResourceMonitor and Engine services for one program run."""
+
+    def __init__(self, project: str, stack: str, *,
+                 on_register: Callable[[Registration], None] | None = None,
+                 stack_references: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        self.project, self.stack = project, stack
+        self.on_register = on_register
+        self.stack_references = dict(stack_references or {})
+        self.registered: list[Registration] = []
+        self.outputs: dict[str, Any] = {}
+        self.stack_urn: str | None = None
+        self.stack_outputs_registered = False
+        self.shutdown_signalled = False
+        self.errors: list[str] = []  # error diagnostics the program logged, and what the gate refused
+        self.warnings: list[str] = []
+        self._qualified: dict[str, str] = {}  # URN -> qualified type, for children's URNs
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # --- ResourceMonitor ---
+
+    def SupportsFeature(self, request, context):  # noqa: N802 - gRPC method names
+        return resource_pb2.SupportsFeatureResponse(hasSupport=request.id in FEATURES)
+
+    def GetDeploymentInfo(self, request, context):  # noqa: N802
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, "the SDK then probes SupportsFeature")
+
+    def RegisterResource(self, request, context):  # noqa: N802
+        urn = self._urn(request.parent, request.type, request.name)
+        if request.type == STACK_TYPE and not request.parent:
+            with self._lock:
+                self.stack_urn = urn
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        if len(request.transforms):
+            self._refuse(context, f"{request.type} {request.name!r} declares `transforms`: the engine would run them "
+                                  "after the gate judged the inputs; use `transformations` (run before registration)")
+        raw = json_format.MessageToDict(request.object)
+        inputs = plain(raw)
+        resource_id, state = mock_outputs(request.type, request.name, inputs)
+        record = Registration(
+            urn=urn, type=request.type, name=request.name, inputs=inputs,
+            parent=None if self._is_stack(request.parent) else request.parent, custom=bool(request.custom),
+            id=resource_id if request.custom else None, dependencies=list(request.dependencies),
+            **_source(request.sourcePosition),
+        )
+        with self._lock:
+            if self._closed:
+                context.abort(grpc.StatusCode.UNAVAILABLE, "the gate has stopped listening")
+            self.registered.append(record)
+            if self.on_register is not None:
+                self.on_register(record)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id if request.custom else "",
+                                                     object=_struct(_keep_raw(state, inputs, raw)))
+
+    def RegisterResourceOutputs(self, request, context):  # noqa: N802
+        with self._lock:
+            if request.urn and request.urn == self.stack_urn:
+                self.outputs = _whole_numbers(plain(json_format.MessageToDict(request.outputs)))
+                self.stack_outputs_registered = True
+        return empty_pb2.Empty()
+
+    def ReadResource(self, request, context):  # noqa: N802
+        urn = self._urn(request.parent, request.type, request.name)
+        inputs = plain(json_format.MessageToDict(request.properties))
+        if request.type == STACK_REFERENCE_TYPE:
+            name = str(inputs.get("name") or request.id)
+            outputs = dict(self.stack_references.get(name, {}))
+            state = {"name": name, "outputs": outputs, "secretOutputNames": []}
+        else:
+            _, state = mock_outputs(request.type, request.name, inputs)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=_struct(state))
+
+    def Invoke(self, request, context):  # noqa: N802
+        result = mock_call(request.tok, plain(json_format.MessageToDict(request.args)))
+        return resource_pb2.ResourceInvokeResponse(**{"return": _struct(result)})
+
+    def Call(self, request, context):  # noqa: N802
+        return provider_pb2.CallResponse(**{"return": _struct({})})
+
+    def RegisterStackTransform(self, request, context):  # noqa: N802
+        self._refuse(context, "the program registers a stack transform: the engine would run it after the gate "
+                              "judged the inputs; use `pulumi.runtime.register_stack_transformation`")
+
+    def RegisterStackInvokeTransform(self, request, context):  # noqa: N802
+        return empty_pb2.Empty()  # invokes are answered by the gate's mocks: nothing to change
+
+    def RegisterResourceHook(self, request, context):  # noqa: N802
+        return empty_pb2.Empty()  # hooks run at deployment around operations; they change no input
+
+    def RegisterErrorHook(self, request, context):  # noqa: N802
+        return empty_pb2.Empty()
+
+    def RegisterPackage(self, request, context):  # noqa: N802
+        return resource_pb2.RegisterPackageResponse(ref=f"{request.name}@{request.version}")
+
+    def SignalAndWaitForShutdown(self, request, context):  # noqa: N802
+        with self._lock:
+            self.shutdown_signalled = True
+        return empty_pb2.Empty()
+
+    # --- Engine ---
+
+    def Log(self, request, context):  # noqa: N802
+        if request.severity == engine_pb2.ERROR:
+            with self._lock:
+                self.errors.append(request.message.strip())
+        elif request.severity == engine_pb2.WARNING:
+            with self._lock:
+                self.warnings.append(request.message.strip())
+        return empty_pb2.Empty()
+
+    def GetRootResource(self, request, context):  # noqa: N802
+        return engine_pb2.GetRootResourceResponse(urn=self.stack_urn or "")
+
+    def SetRootResource(self, request, context):  # noqa: N802
+        return engine_pb2.SetRootResourceResponse()
+
+    def StartDebugging(self, request, context):  # noqa: N802
+        return empty_pb2.Empty()
+
+    def RequirePulumiVersion(self, request, context):  # noqa: N802
+        return empty_pb2.Empty()
+
+    # --- the gate's side ---
+
+    def close(self) -> list[Registration]:
+        """Stop accepting registrations; what was registered until now is the record."""
+        with self._lock:
+            self._closed = True
+            return list(self.registered)
+
+    def _urn(self, parent: str, type_: str, name: str) -> str:
+        """The engine's URN: `urn:pulumi:STACK::PROJECT::QUALIFIED-TYPE::NAME`, the parent's type chain before ours."""
+        qualified = type_
+        if parent and not self._is_stack(parent):
+            parent_type = self._qualified.get(parent) or parent.split("::")[2]
+            qualified = f"{parent_type}${type_}"
+        urn = f"urn:pulumi:{self.stack}::{self.project}::{qualified}::{name}"
+        self._qualified[urn] = qualified
+        return urn
+
+    def _is_stack(self, urn: str) -> bool:
+        return not urn or urn == self.stack_urn or urn.split("::")[2:3] == [STACK_TYPE]
+
+    def _refuse(self, context, reason: str) -> None:
+        with self._lock:
+            self.errors.append(reason)
+        context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"agentid preview: {reason}")
+
+
+class MonitorServer:
+    """A loopback gRPC server for one GateMonitor; `address` is what the program's settings point at."""
+
+    def __init__(self, monitor: GateMonitor, workers: int = 8) -> None:
+        self.monitor = monitor
+        options = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES), ("grpc.so_reuseport", 0)]
+        self.server = grpc.server(futures.ThreadPoolExecutor(workers, thread_name_prefix="gate-monitor"),
+                                  options=options)
+        resource_pb2_grpc.add_ResourceMonitorServicer_to_server(monitor, self.server)
+        engine_pb2_grpc.add_EngineServicer_to_server(monitor, self.server)
+        port = self.server.add_insecure_port("127.0.0.1:0")
+        self.address = f"127.0.0.1:{port}"
+
+    def __enter__(self) -> MonitorServer:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.monitor.close()
+        self.server.stop(grace=None)
+
+
+def plain(value: Any) -> Any:
+    """A property value as an analyzer sees it at preview: secrets unwrapped, references as their id or URN."""
+    if isinstance(value, dict):
+        signature = value.get(SIGNATURE_KEY)
+        if signature == SECRET_SIG:
+            return plain(value.get("value"))
+        if signature == RESOURCE_REFERENCE_SIG:
+            reference = value.get("id")
+            return plain(reference) if reference not in (None, "") else value.get("urn", UNKNOWN)
+        if signature == OUTPUT_VALUE_SIG:
+            return plain(value["value"]) if "value" in value else UNKNOWN
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def _whole_numbers(value: Any) -> Any:
+    """Integral numbers as ints (protobuf carries every number as a double), as `pulumi stack output --json` shows them."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    return value
+
+
+def _keep_raw(state: dict[str, Any], inputs: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+    """The output state with each input passed back as it came (a secret input stays a secret output)."""
+    return {key: raw[key] if key in raw and key in inputs and value is inputs[key] else value
+            for key, value in state.items()}
+
+
+def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
+    message = struct_pb2.Struct()
+    message.update(values)
+    return message
+
+
+def _source(position: Any) -> dict[str, Any]:
+    uri = position.uri if position is not None else ""
+    if not uri.startswith("file://"):
+        return {}
+    from urllib.parse import unquote, urlparse
+
+    return {"source_file": unquote(urlparse(uri).path), "source_line": position.line}
