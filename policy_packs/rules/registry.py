@@ -31,8 +31,12 @@ from . import (
     azure_unknown_role,
     cognito_implicit_flow,
     cognito_unauthenticated_identities,
+    cognitive_local_auth,
     credential_lifetime,
+    entra_app_flows,
+    entra_graph_app_role,
     entra_password_credential,
+    entra_privileged_directory_role,
     inventory_tags,
     policy_unparseable,
     storage_shared_key,
@@ -42,16 +46,17 @@ from .base import Rule
 RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # static credentials
     aws_access_key, aws_login_profile, aws_user_static_credential, aws_iam_user_grants, aws_literal_secret,
-    aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key,
+    aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key, cognitive_local_auth,
     # unreadable policies fail closed
     policy_unparseable, aws_unknown_managed_policy,
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy,
     azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,
+    entra_privileged_directory_role,
     # privilege escalation
-    aws_privilege_escalation, aws_role_escalation,
+    aws_privilege_escalation, aws_role_escalation, entra_graph_app_role,
     # weak trust
-    aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential,
+    aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential, entra_app_flows,
     # public or cross-account access
     aws_kms_foreign_admin, aws_lambda_public, cognito_unauthenticated_identities, aws_oidc_provider_audience,
     agentcore_gateway_authorizer,

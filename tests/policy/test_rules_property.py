@@ -80,6 +80,26 @@ FIELDS = {
     "assignableScopes": st.lists(interesting_strings, max_size=2) | json_values,
     "subject": interesting_strings | json_values, "claimsMatchingExpression": interesting_strings | json_values,
     "password": json_values, "passwordCredentials": json_values,
+    # Azure role-assignment conditions and Entra / AI service inputs
+    "condition": st.sampled_from([
+        "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR (@Request[Microsoft.Authorization/"
+        "roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {2a2b9908-6ea1-4ae2-8e65-a410df84e7d1}))",
+        "@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] GuidNotEquals {", "((((", "NOT !",
+        "@Resource[x] boolequals true && ActionMatches{'*'}"]) | short_text | json_values,
+    "roleId": interesting_strings | st.just("62e90394-69f5-4237-9190-012177145e10") | json_values,
+    "appRoleId": interesting_strings | st.just("9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8") | json_values,
+    "roleIds": st.lists(interesting_strings, max_size=3) | json_values, "apiClientId": interesting_strings | json_values,
+    "requiredResourceAccesses": st.lists(st.fixed_dictionaries({}, optional={
+        "resourceAppId": st.just("00000003-0000-0000-c000-000000000000") | json_values,
+        "resourceAccesses": st.lists(st.fixed_dictionaries({}, optional={
+            "id": st.just("1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9") | json_values,
+            "type": st.sampled_from(["Role", "Scope"]) | json_values}), max_size=2) | json_values}), max_size=2)
+    | json_values,
+    "web": st.fixed_dictionaries({}, optional={"implicitGrant": st.fixed_dictionaries({}, optional={
+        "accessTokenIssuanceEnabled": scalars, "idTokenIssuanceEnabled": scalars}) | json_values}) | json_values,
+    "fallbackPublicClientEnabled": scalars, "enabled": scalars, "implicitAccessTokenIssuanceEnabled": scalars,
+    "properties": st.fixed_dictionaries({}, optional={"disableLocalAuth": scalars}) | json_values,
+    "disableLocalAuth": scalars, "displayName": interesting_strings | json_values, "kind": json_values,
 }
 FIELD_NAMES = sorted(FIELDS)
 any_value = st.one_of(*FIELDS.values())

@@ -1,0 +1,53 @@
+"""Entra ID grants that control the tenant: privileged directory roles and Microsoft Graph application
+permissions, read from entra_privileged.yaml (ids with their source there).
+
+Pure: no Pulumi, no cloud SDK.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+@dataclass(frozen=True)
+class Privileged:
+    id: str  # the role template id or app role id (lower-case GUID)
+    name: str  # display name (directory role) or permission value (Graph app role)
+    why: str  # what the holder can do
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    with open(Path(__file__).with_name("entra_privileged.yaml")) as handle:
+        return yaml.safe_load(handle)
+
+
+def graph_app_id() -> str:
+    """Microsoft Graph's application (client) id, the same in every tenant."""
+    return _data()["graph_app_id"]
+
+
+def is_guid(value: str) -> bool:
+    return bool(_GUID.match(value.strip().lower()))
+
+
+def privileged_directory_role(template_id_or_name: str) -> Privileged | None:
+    """A privileged built-in directory role by template id or display name (case-insensitive); else None."""
+    wanted = template_id_or_name.strip().lower()
+    for template_id, entry in _data()["directory_roles"].items():
+        if wanted in (template_id, entry["name"].lower()):
+            return Privileged(template_id, entry["name"], entry["why"])
+    return None
+
+
+def privileged_graph_app_role(app_role_id: str) -> Privileged | None:
+    """A tenant-wide write permission of Microsoft Graph by its app role id; else None."""
+    entry = _data()["graph_app_roles"].get(app_role_id.strip().lower())
+    return Privileged(app_role_id.strip().lower(), entry["value"], entry["why"]) if entry else None

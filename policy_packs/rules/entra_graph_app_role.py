@@ -1,0 +1,73 @@
+"""AGID-AZ-021: no application is granted, or asks for, a Microsoft Graph permission that writes tenant-wide
+identity state (RoleManagement.ReadWrite.Directory, AppRoleAssignment.ReadWrite.All, Application.ReadWrite.All,
+Directory.ReadWrite.All): each lets the app grant itself any role.
+
+Checked where azuread expresses it: an `AppRoleAssignment` of such an app role id, an `Application`'s
+`requiredResourceAccesses` (Microsoft Graph, type `Role`), and an `ApplicationApiAccess`'s `roleIds`. App role
+ids are Graph's own GUIDs (policy_packs/analysis/entra_privileged.yaml); delegated scopes (`Scope`) are other ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from policy_packs.analysis.entra import graph_app_id, privileged_graph_app_role
+from policy_packs.analysis.values import is_unknown, unknown_path
+
+from .base import Resource, Rule, Unknown, Violation
+
+APP_ROLE_ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
+APPLICATION = "azuread:index/application:Application"
+API_ACCESS = "azuread:index/applicationApiAccess:ApplicationApiAccess"
+
+
+def _items(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _requested(resource: Resource) -> Iterator[tuple[str, object]]:
+    """(path, app role id) pairs the resource grants or requests from Microsoft Graph."""
+    props = resource.props
+    if resource.type == APP_ROLE_ASSIGNMENT:
+        yield "appRoleId", props.get("appRoleId")
+    elif resource.type == API_ACCESS:
+        if props.get("apiClientId") == graph_app_id() or is_unknown(props.get("apiClientId")):
+            for index, role_id in enumerate(_items(props.get("roleIds"))):
+                yield f"roleIds[{index}]", role_id
+    elif resource.type == APPLICATION:
+        for index, access in enumerate(_items(props.get("requiredResourceAccesses"))):
+            if not isinstance(access, dict) or access.get("resourceAppId") != graph_app_id():
+                continue
+            for inner, entry in enumerate(_items(access.get("resourceAccesses"))):
+                if isinstance(entry, dict) and entry.get("type") == "Role":
+                    yield f"requiredResourceAccesses[{index}].resourceAccesses[{inner}].id", entry.get("id")
+
+
+def check(resource: Resource, config):
+    fields = {APP_ROLE_ASSIGNMENT: "appRoleId", API_ACCESS: "roleIds", APPLICATION: "requiredResourceAccesses"}
+    pending = unknown_path(resource.props.get(fields[resource.type]))
+    if pending is not None or (resource.type == APP_ROLE_ASSIGNMENT and resource.props.get("appRoleId") is None):
+        yield Unknown(fields[resource.type] + (f".{pending}" if pending else ""))
+        return
+    granted = "is granted" if resource.type == APP_ROLE_ASSIGNMENT else "asks for"
+    for path, role_id in _requested(resource):
+        permission = privileged_graph_app_role(role_id) if isinstance(role_id, str) else None
+        if permission:
+            yield Violation(f"{resource.name} {granted} the Microsoft Graph application permission {permission.name} "
+                            f"({permission.id}, {path}): the app {permission.why}")
+
+
+RULE = Rule(
+    id="AGID-AZ-021",
+    title="entra-no-tenant-write-graph-permissions",
+    severity="critical",
+    category="escalation",
+    description="No application holds or requests Microsoft Graph application permissions that write tenant-wide "
+                "identity state (RoleManagement.ReadWrite.Directory, AppRoleAssignment.ReadWrite.All, "
+                "Application.ReadWrite.All, Directory.ReadWrite.All).",
+    remediation="Request the narrowest Graph permission the tool needs (e.g. Application.ReadWrite.OwnedBy, "
+                "User.Read.All) or an app role of the agent's own API.",
+    url="https://learn.microsoft.com/en-us/graph/permissions-overview#best-practices-for-using-microsoft-graph-permissions",
+    check=check,
+    resource_types=(APP_ROLE_ASSIGNMENT, APPLICATION, API_ACCESS),
+)
