@@ -88,6 +88,12 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
             if kind == "OpenIdConnectProvider":
                 host = str(inputs.get("url", "")).removeprefix("https://")
                 arn = f"arn:aws:iam::{MOCK_ACCOUNT}:oidc-provider/{host}"
+            # The provider's ids, so that `role.id` links as it does in AWS: a role's, user's or
+            # group's id is its name; a managed policy's id is its ARN.
+            if kind in ("Role", "User", "Group"):
+                resource_id = physical
+            elif kind == "Policy":
+                resource_id = arn
         else:
             arn = f"arn:aws:{service}:{MOCK_REGION}:{MOCK_ACCOUNT}:{kind[0].lower() + kind[1:]}/{physical}"
         state.setdefault("arn", arn)

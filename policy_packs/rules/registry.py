@@ -23,6 +23,7 @@ from . import (
     aws_public_principal,
     aws_role_escalation,
     aws_star_resource,
+    aws_unresolved_policy,
     aws_user_static_credential,
     azure_broad_assignment_scope,
     azure_broad_custom_role,
@@ -48,7 +49,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_access_key, aws_login_profile, aws_user_static_credential, aws_iam_user_grants, aws_literal_secret,
     aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key, cognitive_local_auth,
     # unreadable policies fail closed
-    policy_unparseable, aws_unknown_managed_policy,
+    policy_unparseable, aws_unknown_managed_policy, aws_unresolved_policy,
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy,
     azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,

@@ -1,0 +1,183 @@
+"""Which identity policies reach which IAM principal in a stack, however the program links them.
+
+A program links a policy to its role, user or group in many ways, and the engine shows each
+differently: by a literal name; by `role.name` or `role.id` (the name, for IAM roles, users and
+groups); by `role.arn` (`arn:aws:iam::ACCOUNT:role/PATH/NAME`); or by an Output the engine cannot
+resolve at preview (the unknown sentinel), where only the resource's dependency list says which
+resource it came from. Policies reach principals through every IAM shape: a role's inline
+policies and managed policy ARNs; RolePolicy / UserPolicy / GroupPolicy; Role/User/Group
+PolicyAttachment; PolicyAttachment (roles, users, groups); *PolicyAttachmentsExclusive; and a user
+gets the policies of every group it is a member of (UserGroupMembership, GroupMembership).
+
+An attached ARN is resolved to a customer managed policy defined in the stack (by ARN, name or
+dependency) or to an AWS managed policy's document (policy_packs.analysis.managed_policies). What
+cannot be resolved is recorded, never dropped: `unknown` (a reference not known at preview that no
+dependency explains) and `unresolved` (a customer policy ARN not defined in this stack).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from policy_packs.analysis.managed_policies import is_aws_managed_arn, managed_policy_document
+from policy_packs.analysis.values import is_unknown
+
+from .base import Resource
+from .documents import Document, identity_policies
+
+ROLE = "aws:iam/role:Role"
+USER = "aws:iam/user:User"
+GROUP = "aws:iam/group:Group"
+POLICY = "aws:iam/policy:Policy"
+KINDS = {ROLE: "role", USER: "user", GROUP: "group"}
+BY_KIND = {kind: type_ for type_, kind in KINDS.items()}
+
+# inline policy resources: type -> (principal kind, input naming the principal)
+INLINE = {
+    "aws:iam/rolePolicy:RolePolicy": ("role", "role"),
+    "aws:iam/userPolicy:UserPolicy": ("user", "user"),
+    "aws:iam/groupPolicy:GroupPolicy": ("group", "group"),
+}
+# attachments: type -> ([(principal kind, input naming the principal(s))], input naming the policy ARN(s))
+ATTACHMENTS = {
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ([("role", "role")], "policyArn"),
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": ([("user", "user")], "policyArn"),
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": ([("group", "group")], "policyArn"),
+    "aws:iam/policyAttachment:PolicyAttachment": ([("role", "roles"), ("user", "users"), ("group", "groups")],
+                                                 "policyArn"),
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": ([("role", "roleName")], "policyArns"),
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": ([("user", "userName")], "policyArns"),
+    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": ([("group", "groupName")],
+                                                                                "policyArns"),
+}
+# memberships: type -> (input naming the user(s), input naming the group(s))
+MEMBERSHIPS = {
+    "aws:iam/userGroupMembership:UserGroupMembership": ("user", "groups"),
+    "aws:iam/groupMembership:GroupMembership": ("users", "group"),
+}
+
+
+@dataclass
+class Principal:
+    resource: Resource
+    kind: str  # role | user | group
+    documents: dict[str, Any] = field(default_factory=dict)  # label -> policy document (JSON text or object)
+    pending: list[str] = field(default_factory=list)  # documents not known yet, as "resource.path"
+
+
+@dataclass
+class Links:
+    principals: dict[str, Principal]  # urn -> principal
+    unknown: list[tuple[str, str]] = field(default_factory=list)  # (resource.path, urn): a reference nothing explains
+    unresolved: list[tuple[str, str, str]] = field(default_factory=list)  # (holder name, ARN, urn): not in the stack
+
+
+def _names(resource: Resource) -> set[str]:
+    names = {resource.name, resource.urn}
+    for key in ("name", "arn"):
+        value = resource.props.get(key)
+        if isinstance(value, str) and not is_unknown(value):
+            names.add(value)
+    return names
+
+
+def _last_segment(reference: str) -> str:
+    """`arn:aws:iam::1:role/path/agent-x` -> `agent-x`; a plain name stays itself."""
+    return reference.rsplit("/", 1)[-1] if reference.startswith("arn:") else reference
+
+
+class _Index:
+    """Every name a resource of some types answers to -> the resources answering to it."""
+
+    def __init__(self, resources: Iterable[Resource]) -> None:
+        self.by_urn = {r.urn: r for r in resources}
+        self.names: dict[str, list[Resource]] = defaultdict(list)
+        for resource in self.by_urn.values():
+            for name in _names(resource):
+                self.names[name].append(resource)
+
+    def resolve(self, reference: Any, dependencies: tuple[str, ...]) -> list[Resource] | None:
+        """The resources one reference names; None when it is unknown and no dependency explains it."""
+        if isinstance(reference, str) and not is_unknown(reference):
+            reference = reference.strip()
+            return self.names.get(reference, []) or self.names.get(_last_segment(reference), [])
+        found = [self.by_urn[urn] for urn in dependencies if urn in self.by_urn]
+        return found or None
+
+
+def _references(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def link(resources: list[Resource]) -> Links:
+    """Join every identity policy in the stack to the principals it reaches (users include their groups')."""
+    principals = {r.urn: Principal(r, KINDS[r.type]) for r in resources if r.type in KINDS}
+    indexes = {kind: _Index(p.resource for p in principals.values() if p.kind == kind) for kind in BY_KIND}
+    policy_index = _Index(r for r in resources if r.type == POLICY)
+    links = Links(principals)
+
+    def add(principal: Principal, holder: Resource, prefix: str) -> None:
+        for document in identity_policies(holder):
+            if isinstance(document, Document):
+                label = f"{prefix} ({document.label})" if prefix else document.label
+                principal.documents[label] = document.value
+            else:
+                principal.pending.append(f"{holder.name}.{document.path}")
+
+    def targets(kind: str, value: Any, holder: Resource, path: str) -> list[Principal]:
+        found: list[Principal] = []
+        for reference in _references(value):
+            resolved = indexes[kind].resolve(reference, holder.dependencies)
+            if resolved is None:
+                links.unknown.append((f"{holder.name}.{path}", holder.urn))
+            else:
+                found += [principals[r.urn] for r in resolved]
+        return found
+
+    def attach(principal: Principal, arns: Any, holder: Resource, path: str) -> None:
+        for arn in _references(arns):
+            policies = policy_index.resolve(arn, holder.dependencies)
+            if policies:
+                for policy in policies:
+                    add(principal, policy, f"policy {policy.name}")
+            elif isinstance(arn, str) and is_aws_managed_arn(arn):
+                document = managed_policy_document(arn)
+                if document is not None:  # one missing from the snapshot is AGID-AWS-014's
+                    principal.documents[f"AWS managed policy {arn.rsplit('/', 1)[-1]}"] = document
+            elif isinstance(arn, str) and not is_unknown(arn):
+                links.unresolved.append((holder.name, arn.strip(), holder.urn))
+            elif policies is None and arn is not None:
+                links.unknown.append((f"{holder.name}.{path}", holder.urn))
+
+    for principal in principals.values():
+        add(principal, principal.resource, "")
+        if principal.kind == "role":
+            attach(principal, principal.resource.props.get("managedPolicyArns"), principal.resource,
+                   "managedPolicyArns")
+    for resource in resources:
+        if resource.type in INLINE:
+            kind, field_name = INLINE[resource.type]
+            for principal in targets(kind, resource.props.get(field_name), resource, field_name):
+                add(principal, resource, f"{kind} policy {resource.name}")
+        elif resource.type in ATTACHMENTS:
+            fields, policy_field = ATTACHMENTS[resource.type]
+            for kind, field_name in fields:
+                for principal in targets(kind, resource.props.get(field_name), resource, field_name):
+                    attach(principal, resource.props.get(policy_field), resource, policy_field)
+    # Group policies reach members only once every group has all its own policies.
+    for resource in resources:
+        if resource.type in MEMBERSHIPS:
+            user_field, group_field = MEMBERSHIPS[resource.type]
+            users = targets("user", resource.props.get(user_field), resource, user_field)
+            groups = targets("group", resource.props.get(group_field), resource, group_field)
+            for user in users:
+                for group in groups:
+                    for label, document in group.documents.items():
+                        user.documents[f"group {group.resource.name}: {label}"] = document
+                    user.pending += group.pending
+    return links
