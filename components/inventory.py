@@ -111,7 +111,7 @@ CSV_COLUMNS = (
 def to_csv(inventory: Inventory) -> str:
     """One row per permission line, so a spreadsheet filter by agent, tool or cloud just works."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer)  # RFC 4180 CRLF rows: a CR inside a value is then quoted, not a row break
     writer.writerow(CSV_COLUMNS)
     for agent in inventory.agents:
         facts = derived_facts(agent)

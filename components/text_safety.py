@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import re
 
-# Unicode 14 categories Cc, Cf, Zl and Zp (tests/hostile check this list against unicodedata),
-# plus the Hangul fillers (Lo, but drawn as nothing) and the combining grapheme joiner.
+# Unicode 14 categories Cc, Cf, Zl and Zp (tests/hostile check this list against unicodedata), plus the
+# Hangul fillers (Lo, but drawn as nothing), the combining grapheme joiner and lone surrogates (no UTF-8 for them).
 _INVISIBLE_RANGES = (
     "\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u115f\u1160"
-    "\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb"
+    "\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ud800-\udfff\ufeff\uffa0\ufff9-\ufffb"
     "\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     "\U000e0001\U000e0020-\U000e007f"
 )
@@ -81,7 +81,8 @@ _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 
 def markdown_text(text: str) -> str:
     """Text that renders as itself in CommonMark/GFM (tables included): one line, no markup, no HTML."""
-    escaped = re.sub(r'[&<>"]', lambda m: _HTML[m.group()], visible(text))  # also keeps '>' from quoting
+    # trimmed: four leading spaces would make a code block; '>' as &gt; cannot start a quote
+    escaped = re.sub(r'[&<>"]', lambda m: _HTML[m.group()], visible(text).strip())
     escaped = _MARKDOWN_INLINE.sub(r"\\\1", escaped)
     return _MARKDOWN_LINE_START.sub(
         lambda m: m.group(1) + (f"\\{m.group(2)}" if m.group(2) else f"{m.group(3)}\\{m.group(4)}"), escaped)

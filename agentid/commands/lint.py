@@ -100,7 +100,7 @@ def sarif(results: list[dict]) -> dict:
             "results": [{
                 "ruleId": r["rule"], "ruleIndex": index[r["rule"]], "level": _SARIF_LEVELS[r["severity"]],
                 "message": {"text": r["message"]},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": quote(Path(r["file"]).as_posix())},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": quote(Path(r["file"]).as_posix(), errors="replace")},
                                                     "region": {"startLine": 1}}}],
             } for r in results],
         }],

@@ -38,9 +38,11 @@ def _inside(path: Path, root: Path) -> bool:
 
 def _declaration_line(path: str, type_token: str, name: str) -> int:
     """The line of `Kind("name"` (the resource's class called with its name), else of the first "name" literal."""
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    from components import input_limits
+
+    try:  # the program is the pull request's: a FIFO or a device in its place must not hang the report
+        text = input_limits.read_bytes(path, input_limits.AGENT_FILE.max_bytes, "program").decode("utf-8", errors="replace")
+    except input_limits.InputRefused:
         return 1
     kind = type_token.rsplit(":", 1)[-1]
     literal = r"""(["'])""" + re.escape(name) + r"\1"

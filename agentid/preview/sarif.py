@@ -75,7 +75,8 @@ def _rule(pack: PackRun, policy: PolicyInfo, identifier: str) -> dict[str, Any]:
     help_markdown = f"**Remediation.** {markdown_text(policy.remediation or 'See the description.')}"
     if policy.url:
         help_text += f"\nMore: {policy.url}"
-        help_markdown += f"\n\n[More about {markdown_text(policy.name)}](<{quote(policy.url, safe=':/?#[]@!$&()*+,;=%~')}>)"
+        link = quote(policy.url, safe=":/?#[]@!$&()*+,;=%~", errors="replace")  # no space or '>' can end the link early
+        help_markdown += f"\n\n[More about {markdown_text(policy.name)}](<{link}>)"
     rule: dict[str, Any] = {
         "id": identifier,
         "name": _pascal(policy.name),
@@ -110,7 +111,7 @@ def _result(result: PreviewResult, violation: Violation, index: int, identifier:
         text += f" Remediation: {violation.remediation}"
     location: dict[str, Any] = {
         "physicalLocation": {
-            "artifactLocation": {"uri": quote(file), "uriBaseId": SRCROOT},
+            "artifactLocation": {"uri": quote(file, errors="replace"), "uriBaseId": SRCROOT},
             "region": {"startLine": line},
         },
     }
@@ -125,7 +126,7 @@ def _result(result: PreviewResult, violation: Violation, index: int, identifier:
         "message": {"text": text},
         "locations": [location],
         "partialFingerprints": {"agentidViolation/v1": hashlib.sha256(
-            f"{violation.pack}|{violation.policy}|{violation.urn}".encode()).hexdigest()},
+            f"{violation.pack}|{violation.policy}|{violation.urn}".encode("utf-8", "surrogatepass")).hexdigest()},
         "properties": {
             "urn": violation.urn, "resourceName": resource.name if resource else "",
             "resourceType": resource.type if resource else "", "agent": agent or "",
