@@ -167,11 +167,6 @@ def operation_plane(operation: str) -> str | None:
     return entry[1] if entry else None
 
 
-def canonical_operation(operation: str) -> str | None:
-    entry = _operations().get(operation.strip().lower())
-    return entry[0] if entry else None
-
-
 def provider_exists(namespace: str) -> bool:
     return namespace.strip().lower() in _providers()
 

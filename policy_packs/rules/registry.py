@@ -39,6 +39,7 @@ from . import (
     entra_password_credential,
     entra_privileged_directory_role,
     inventory_tags,
+    policy_actions_known,
     policy_unparseable,
     storage_shared_key,
 )
@@ -49,7 +50,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_access_key, aws_login_profile, aws_user_static_credential, aws_iam_user_grants, aws_literal_secret,
     aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key, cognitive_local_auth,
     # unreadable policies fail closed
-    policy_unparseable, aws_unknown_managed_policy, aws_unresolved_policy,
+    policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy,
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy,
     azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,

