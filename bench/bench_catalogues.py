@@ -1,0 +1,173 @@
+"""Benchmark: our policy core vs cloudsplaining and parliament on public escalation catalogues
+and on every AWS managed policy, in ONE run.
+
+    .venv/bin/python bench/bench_catalogues.py [--managed-limit N] [--tools agentid,cloudsplaining,parliament]
+
+Corpora:
+  * DataDog pathfinding.cloud and Bishop Fox iam-vulnerable: our own test cases, one per catalogue
+    entry, each with defused variants (bench/data/escalation_catalogues.yaml, built by
+    bench/catalogue_cases.py; nothing copied from the catalogues).
+  * the AWS managed-policy snapshot (policy_packs/analysis/data/aws_managed_policies.json.gz).
+Each tool judges each document in this process (imports timed apart):
+  agentid         policy_packs.analysis.identity_policy_findings: an `escalation:*` or `full-admin`
+                  finding flags a catalogue case; on managed policies, what AGID-AWS-013 flags
+                  (those two plus `not-action-allow`) is "critical"
+  cloudsplaining  PolicyDocument(doc).allows_privilege_escalation (its Rhino table) is non-empty
+  parliament      analyze_policy_string(..., include_community_auditors=True) has a
+                  PRIVILEGE_ESCALATION finding
+Prints recall on the vulnerable cases, false positives on the defused variants, the cases each
+tool gets wrong, managed policies flagged (read-only ones apart: *ReadOnly*, *ViewOnly*,
+SecurityAudit), seconds per tool and the speed ratio. Goals (issue 10): recall >= 0.95 on both
+catalogues, <= 1 false positive on defused variants, no read-only managed policy critical, >= 3x
+faster than cloudsplaining.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.catalogue_cases import load_cases  # noqa: E402
+
+READ_ONLY_MARKS = ("ReadOnly", "ViewOnly", "SecurityAudit")
+
+
+def agentid_judge() -> tuple[Callable[[dict], bool], Callable[[dict], bool]]:
+    from policy_packs.analysis import identity_policy_findings
+
+    def codes(document: dict) -> set[str]:
+        return {f.code for f in identity_policy_findings(document)}
+
+    def escalates(document: dict) -> bool:
+        return any(c.startswith("escalation:") or c == "full-admin" for c in codes(document))
+
+    def critical(document: dict) -> bool:
+        return any(c.startswith("escalation:") or c in ("full-admin", "not-action-allow") for c in codes(document))
+
+    return escalates, critical
+
+
+def cloudsplaining_judge() -> tuple[Callable[[dict], bool], Callable[[dict], bool]]:
+    from cloudsplaining.scan.policy_document import PolicyDocument
+
+    def escalates(document: dict) -> bool:
+        return bool(PolicyDocument(document).allows_privilege_escalation)
+
+    return escalates, escalates
+
+
+def parliament_judge() -> tuple[Callable[[dict], bool], Callable[[dict], bool]]:
+    import parliament
+
+    def escalates(document: dict) -> bool:
+        policy = parliament.analyze_policy_string(json.dumps(document), include_community_auditors=True)
+        return any(f.issue == "PRIVILEGE_ESCALATION" for f in policy.findings)
+
+    return escalates, escalates
+
+
+TOOLS = {"agentid": agentid_judge, "cloudsplaining": cloudsplaining_judge, "parliament": parliament_judge}
+
+
+def managed_documents(limit: int | None) -> list[tuple[str, dict]]:
+    from policy_packs.analysis.managed_policies import managed_policy_arns, managed_policy_document
+
+    arns = managed_policy_arns()[:limit] if limit else managed_policy_arns()
+    return [(arn.split(":policy/", 1)[1], managed_policy_document(arn)) for arn in arns]
+
+
+def _safe(judge: Callable[[dict], bool], document: dict) -> bool | None:
+    try:
+        return judge(document)
+    except Exception:  # a peer tool that crashes on a document: counted apart, never as a pass
+        return None
+
+
+def run(tools: list[str], managed_limit: int | None) -> dict:
+    cases = load_cases()
+    managed = managed_documents(managed_limit)
+    results = {}
+    for name in tools:
+        started = time.perf_counter()
+        escalates, critical = TOOLS[name]()
+        import_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        verdicts = {case.name: _safe(escalates, case.document) for case in cases}
+        catalogue_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        managed_verdicts = {policy: _safe(critical, document) for policy, document in managed}
+        managed_seconds = time.perf_counter() - started
+        results[name] = {"import": import_seconds, "catalogue_time": catalogue_seconds, "managed_time": managed_seconds,
+                         "cases": verdicts, "managed": managed_verdicts}
+    return {"cases": cases, "managed": [p for p, _ in managed], "tools": results}
+
+
+def summarize(outcome: dict) -> list[str]:
+    cases, tools = outcome["cases"], outcome["tools"]
+    lines = []
+    catalogues = sorted({c.catalogue for c in cases})
+    header = f"{'':34}" + "".join(f"{name:>18}" for name in tools)
+    lines.append(header)
+    for catalogue in catalogues:
+        vulnerable = [c for c in cases if c.catalogue == catalogue and c.must_flag]
+        defused = [c for c in cases if c.catalogue == catalogue and not c.must_flag]
+        row_recall = f"{catalogue + ' recall':34}"
+        row_fp = f"{catalogue + ' FP on defused':34}"
+        for name, result in tools.items():
+            hits = sum(result["cases"][c.name] is True for c in vulnerable)
+            fps = sum(result["cases"][c.name] is not False for c in defused)
+            row_recall += f"{f'{hits}/{len(vulnerable)} = {hits / len(vulnerable):.2f}':>18}"
+            row_fp += f"{f'{fps}/{len(defused)}':>18}"
+        lines += [row_recall, row_fp]
+    managed = outcome["managed"]
+    read_only = [p for p in managed if any(mark in p for mark in READ_ONLY_MARKS)]
+    row_flag = f"{f'managed policies flagged (of {len(managed)})':34}"
+    row_ro = f"{f'read-only ones flagged (of {len(read_only)})':34}"
+    for name, result in tools.items():
+        row_flag += f"{sum(v is not False for v in result['managed'].values()):>18}"
+        row_ro += f"{sum(result['managed'][p] is not False for p in read_only):>18}"
+    lines += [row_flag, row_ro]
+    for label, key in (("seconds: import", "import"), ("seconds: catalogue cases", "catalogue_time"),
+                       ("seconds: managed policies", "managed_time")):
+        lines.append(f"{label:34}" + "".join(f"{result[key]:>18.2f}" for result in tools.values()))
+    total = {name: r["catalogue_time"] + r["managed_time"] for name, r in tools.items()}
+    if "agentid" in total:
+        for name in tools:
+            if name != "agentid":
+                lines.append(f"agentid is {total[name] / total['agentid']:.1f}x faster than {name} "
+                             f"({len(cases) + len(managed)} documents, imports apart)")
+    for name, result in tools.items():
+        wrong = [c.name for c in cases if (result["cases"][c.name] is True) != c.must_flag]
+        crashed = [c.name for c in cases if result["cases"][c.name] is None]
+        lines.append(f"{name} wrong on {len(wrong)}: {', '.join(wrong[:15]) or '-'}"
+                     + (f" and {len(wrong) - 15} more" if len(wrong) > 15 else ""))
+        if crashed:
+            lines.append(f"{name} raised on {len(crashed)} (counted as wrong): {', '.join(crashed)}")
+        ro = [p for p in read_only if result["managed"][p] is not False]
+        lines.append(f"{name} read-only managed policies flagged: {', '.join(ro[:12]) or '-'}"
+                     + (f" and {len(ro) - 12} more" if len(ro) > 12 else ""))
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--managed-limit", type=int, default=None, help="judge only the first N managed policies")
+    parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of " + ", ".join(TOOLS))
+    args = parser.parse_args(argv)
+    tools = [t for t in args.tools.split(",") if t]
+    unknown = [t for t in tools if t not in TOOLS]
+    if unknown:
+        parser.error(f"unknown tool {unknown[0]!r}; choose from {', '.join(TOOLS)}")
+    print("\n".join(summarize(run(tools, args.managed_limit))))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
