@@ -21,6 +21,14 @@ def preview(
     junit_file: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
     timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds allowed for the program run and for "
                                            "each pack start and call.")] = 300.0,
+    strict_unknowns: Annotated[bool, typer.Option(
+        "--strict-unknowns", help="A mandatory policy that cannot check a value unknown at preview blocks.")] = False,
+    waivers_file: Annotated[str | None, typer.Option(
+        "--waivers", help="Waiver file (default: waivers.yaml at the project root, when present).")] = None,
+    waivers_ref: Annotated[str | None, typer.Option(
+        "--waivers-from-ref", help="Read the waivers from this git revision (CI: the base branch).")] = None,
+    today: Annotated[str | None, typer.Option(
+        "--today", help="Date for waiver expiry, YYYY-MM-DD (default: $AGENTID_TODAY, else today in UTC).")] = None,
 ) -> None:
     """Check the whole stack offline, as a pull-request gate.
 
@@ -37,7 +45,8 @@ def preview(
     from agentid.preview.sarif import to_sarif
 
     request = PreviewRequest(stack=stack, pack_dirs=policy_packs, pack_config_files=[str(p) for p in policy_pack_configs],
-                             timeout=timeout)
+                             timeout=timeout, strict_unknowns=strict_unknowns, waivers_file=waivers_file,
+                             waivers_ref=waivers_ref, today=today)
     progress = progress_for(sys.stderr)
     try:
         result = run_preview(request, progress)

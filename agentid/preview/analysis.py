@@ -39,10 +39,13 @@ class Violation:
     urn: str  # "" for a stack-level violation that names no resource
     remediation: str
     url: str
+    unknown: bool = False  # "cannot check until known": the policy could not read a value computed at preview
+    waiver: Any = None  # waivers.Waiver that accepts this violation (then it no longer blocks)
 
     @property
     def mandatory(self) -> bool:
-        return self.enforcement_level in MANDATORY_LEVELS
+        """Blocks the gate: a mandatory (or remediate) level and no waiver accepting it."""
+        return self.enforcement_level in MANDATORY_LEVELS and self.waiver is None
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,13 @@ class PackSession:
     def __init__(self, pack_dir: Path, *, env: dict[str, str], timeout: float,
                  config_for: Callable[[AnalyzerInfo], tuple[dict[str, dict[str, Any]], str]],
                  on_ready: Callable[[AnalyzerInfo], None] = lambda info: None,
-                 on_resource_done: Callable[[], None] = lambda: None) -> None:
+                 on_resource_done: Callable[[], None] = lambda: None,
+                 adjust_config: Callable[[AnalyzerInfo, dict], dict] = lambda info, config: config) -> None:
         self.pack_dir = pack_dir
         self.pack: PackProcess | None = None
         self._on_resource_done = on_resource_done
         self._pool = ThreadPoolExecutor(IN_FLIGHT + 1, thread_name_prefix=f"pack-{pack_dir.name}")
+        self._adjust_config = adjust_config
         self._ready = self._pool.submit(self._prepare, env, timeout, config_for, on_ready)
         self._submitted: dict[str, Future] = {}
         self._closed = False
@@ -87,7 +92,7 @@ class PackSession:
         info = self.pack.info()
         if not info.policies:
             raise PackError(f"policy pack {info.name} ({self.pack_dir}) declares no policies: it cannot judge anything")
-        config = reconcile(info, *config_for(info))
+        config = self._adjust_config(info, reconcile(info, *config_for(info)))
         self.pack.configure(config)
         on_ready(info)
         return info, config
@@ -167,7 +172,19 @@ def _to_violation(info: AnalyzerInfo, diagnostic: Diagnostic, subject: str, know
         urn=urn,
         remediation=policy.remediation,
         url=policy.url,
+        unknown=_is_unknown(diagnostic),
     )
+
+
+# pulumi_policy's answer when a policy read a value unknown at preview (policy.py, UnknownValueError):
+# "can't run policy 'P' from policy pack 'K@vV' during preview: ..."; it always sends it as advisory.
+_UNKNOWN_PREFIX = "can't run policy '"
+_UNKNOWN_MARK = "during preview:"
+
+
+def _is_unknown(diagnostic: Diagnostic) -> bool:
+    message = diagnostic.message.strip()
+    return message.startswith(_UNKNOWN_PREFIX) and _UNKNOWN_MARK in message.split("\n", 1)[0]
 
 
 def _pack_version(pack_dir: Path, info: AnalyzerInfo) -> str:

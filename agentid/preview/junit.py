@@ -46,6 +46,8 @@ def to_junit(result: PreviewResult) -> str:
         suite.set("tests", str(count))
         suite.set("failures", str(suite_failures))
         tests, failures = tests + count, failures + suite_failures
+    if result.waiver_findings or result.waived:
+        tests, failures = tests + 1, failures + _waivers_suite(root, result)
     _totals(root, tests, failures, 0)
     return _serialise(root)
 
@@ -61,8 +63,26 @@ def _judge(case: ET.Element, violations: list[Violation], result: PreviewResult)
         ET.SubElement(case, "failure", message="; ".join(f"{v.policy}: {_first_line(v.message)}" for v in mandatory),
                       type="mandatory").text = "\n\n".join(_describe(v) for v in mandatory)
     if advisory:
-        ET.SubElement(case, "system-out").text = "\n\n".join("advisory " + _describe(v) for v in advisory)
+        ET.SubElement(case, "system-out").text = "\n\n".join(
+            (f"waived ({v.waiver.justification}) " if v.waiver else "advisory ") + _describe(v) for v in advisory)
     return 1 if mandatory else 0
+
+
+def _waivers_suite(root: ET.Element, result: PreviewResult) -> int:
+    """One case for the waivers: a failure per expired waiver, the applied and unused ones in its output."""
+    suite = ET.SubElement(root, "testsuite", name="waivers", tests="1", errors="0", skipped="0")
+    case = ET.SubElement(suite, "testcase", classname="waivers",
+                         name=f"waivers ({result.waivers.origin if result.waivers else 'none'})")
+    expired = [f for f in result.waiver_findings if f.blocking]
+    if expired:
+        ET.SubElement(case, "failure", message=f"{len(expired)} expired waiver{'s' * (len(expired) != 1)}",
+                      type="waiver-expired").text = "\n".join(f.message for f in expired)
+    lines = [f"applied: {v.policy} on {v.urn or 'the stack'}: {v.waiver.justification}" for v in result.waived]
+    lines += [f"{f.kind}: {f.message}" for f in result.waiver_findings if not f.blocking]
+    if lines:
+        ET.SubElement(case, "system-out").text = "\n".join(lines)
+    suite.set("failures", str(int(bool(expired))))
+    return int(bool(expired))
 
 
 def _describe(violation: Violation) -> str:

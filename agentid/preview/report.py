@@ -110,6 +110,7 @@ def render(result: PreviewResult, console: Console) -> None:
         _render_plan(result, console)
         _render_inventory(result, console)
         _render_violations(result, console)
+        _render_gate(result, console)
     _render_verdict(result, console)
 
 
@@ -174,11 +175,14 @@ def _render_violations(result: PreviewResult, console: Console) -> None:
     for violation in violations:
         resource = result.resource(violation.urn) if violation.urn else None
         file, line = location_of(result, violation.urn)
-        level = ("MANDATORY", "red") if violation.mandatory else visible(str(violation.enforcement_level))
+        level = (("MANDATORY", "red") if violation.mandatory else ("WAIVED", "yellow") if violation.waiver
+                 else visible(str(violation.enforcement_level)))
         subject = f"{resource.name} ({resource.type})" if resource else f"stack {result.stack}"
         console.print(Text.assemble("\n", level, f" {visible(str(violation.severity or 'unspecified'))}  ",
                                     (visible(str(violation.policy)), "bold"), f"  {visible(subject)}"), highlight=False)
         console.print(_indented("message", violation.message), highlight=False)
+        if violation.waiver is not None:
+            console.print(_indented("waiver", violation.waiver.justification), highlight=False)
         if violation.urn:
             console.print(_indented("urn", violation.urn), highlight=False)
         console.print(_indented("declared at", f"{file}:{line}"), highlight=False)
@@ -193,13 +197,39 @@ def _indented(label: str, text: str) -> Text:
     return Text("\n".join([f"  {label}: {lines[0]}", *(f"    {line}" for line in lines[1:])]))
 
 
+def _render_gate(result: PreviewResult, console: Console) -> None:
+    """What the gate itself decided, apart from the packs: levels it kept, waivers it applied or flags."""
+    if result.floor_notes:
+        console.print(Text.assemble("\n", ("Enforcement floor", "bold"), f": {len(result.floor_notes)} setting"
+                                    f"{'s' * (len(result.floor_notes) != 1)} refused"))
+        for note in result.floor_notes:
+            console.print(Text(f"  {visible(note)}"), highlight=False)
+    source = result.waivers
+    if source is None or not (source.waivers or source.proposed):
+        return
+    console.print(Text.assemble("\n", ("Waivers", "bold"), f" ({visible(source.origin)}): "
+                                f"{len(result.waived)} violation{'s' * (len(result.waived) != 1)} accepted"))
+    for violation in result.waived:
+        waiver = violation.waiver
+        console.print(Text(f"  {visible(violation.policy)} on {visible(violation.urn or 'the stack')}: "
+                           f"{visible(waiver.justification)}"), highlight=False)
+    for finding in result.waiver_findings:
+        label = ("  EXPIRED ", "red") if finding.blocking else f"  {finding.kind} "
+        console.print(Text.assemble(label, visible(finding.message)), highlight=False)
+
+
 def _render_verdict(result: PreviewResult, console: Console) -> None:
     code = result.exit_code
+    expired = sum(f.blocking for f in result.waiver_findings)
     if code == 0:
-        advisory = len(result.violations)
+        advisory = len(result.violations) - len(result.waived)
         text = "[green]PASS[/green]: no mandatory violation" + (f" ({advisory} advisory)" if advisory else "")
+        if result.waived:
+            text += f", {len(result.waived)} waived"
     elif code == 1:
         text = f"[red]FAIL[/red]: {len(result.mandatory)} mandatory violation{'s' * (len(result.mandatory) != 1)}"
+        if expired:
+            text += f", {expired} expired waiver{'s' * (expired != 1)}"
     else:
         text = "[red]ERROR[/red]: no verdict (the gate fails closed)"
     console.print(f"\n{text} (exit {code})")
@@ -220,6 +250,7 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
             "resourceName": resource.name if resource else None, "resourceType": resource.type if resource else None,
             "agent": result.agent_of.get(violation.urn) if violation.urn else None,
             "remediation": violation.remediation, "url": violation.url, "file": file, "line": line,
+            "unknown": violation.unknown, "waiver": waiver_json(violation.waiver) if violation.waiver else None,
         })
     return {
         "project": result.project.name if result.project else None,
@@ -237,7 +268,19 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
         "outputs": sorted(result.outputs),  # names only: under mocks secret outputs lose their marking
         "timings": {key: round(value, 3) for key, value in result.timings.items()},
         "violations": violations,
+        "enforcementFloor": list(result.floor_notes),
+        "waivers": {
+            "source": result.waivers.origin if result.waivers else None,
+            "inForce": [waiver_json(w) for w in result.waivers.waivers] if result.waivers else [],
+            "findings": [{"kind": f.kind, "blocking": f.blocking, "message": f.message, "waiver": waiver_json(f.waiver)}
+                         for f in result.waiver_findings],
+        },
     }
+
+
+def waiver_json(waiver: Any) -> dict[str, Any]:
+    return {"rule": waiver.rule, "resource": waiver.resource, "reason": waiver.reason, "approver": waiver.approver,
+            "expires": waiver.expires.isoformat(), "stack": waiver.stack, "line": waiver.line}
 
 
 def _agents_json(result: PreviewResult) -> list[dict[str, Any]]:

@@ -6,10 +6,17 @@
 4. Run each policy pack over every resource (`analysis.PackSession`), streaming
    resources to the packs while the program still runs.
 
-Exit code: 0 when no mandatory violation, 1 when there is one, 2 when no
-verdict could be reached (project/config/spec/program error, or a pack that
-crashed, hung or answered nonsense). Nothing is ever reported as passing
-unless every step ran to the end.
+5. Hold the pull request to the gate's floor (issue 11, "Integrity"): a critical
+   policy stays mandatory and no policy drops below its pack's default level,
+   whatever the stack file or a config file says (`enforce_floor`); with
+   `strict_unknowns` a mandatory policy that could not read a value unknown at
+   preview blocks; waivers (`waivers.py`) accept named violations, an expired one blocks.
+
+Exit code: 0 when no mandatory violation, 1 when there is one (or an expired
+waiver), 2 when no verdict could be reached (project/config/spec/program error,
+a pack that crashed, hung or answered nonsense, or a stack with nothing to judge:
+no resources, or every resource's inputs unknown at preview). Nothing is ever
+reported as passing unless every step ran to the end.
 """
 
 from __future__ import annotations
@@ -18,16 +25,20 @@ import json
 import time
 from contextlib import ExitStack
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from agentid.analyzer_client import AnalyzerInfo, PackError
-from agentid.preview.analysis import PackRun, PackSession, Violation
+from agentid.preview import waivers
+from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
 from agentid.preview.pack_config import parse_config, read_config_file
 from agentid.preview.program import ProgramError, Resource, run_isolated
+from agentid.preview.waivers import WaiverFinding, WaiverSource
+from agentid.today import today as today_of
 from components.loader import SpecError
+from policy_packs.analysis.values import is_unknown
 from agentid.preview.stack_config import POLICY_PACK_CONFIG_KEY, ConfigError, Project, StackConfig, find_project, load_stack_config
 
 DEFAULT_PACK = "policy_packs/agent_guard"
@@ -57,6 +68,10 @@ class PreviewRequest:
     pack_config_files: Sequence[str] = ()  # paired with pack_dirs by position, like `pulumi --policy-pack-config`
     timeout: float = 300.0  # for the program run, a pack's start and each pack call
     start_dir: str | None = None  # where to look for Pulumi.yaml (default: the working directory)
+    strict_unknowns: bool = False  # a mandatory policy that cannot check a value unknown at preview blocks
+    waivers_file: str | None = None  # default: waivers.yaml at the project root, when it exists
+    waivers_ref: str | None = None  # read the waivers from this git revision (CI: the base branch)
+    today: str | None = None  # YYYY-MM-DD for waiver expiry (default $AGENTID_TODAY, else the UTC date)
 
 
 @dataclass
@@ -75,6 +90,9 @@ class PreviewResult:
     error_kind: str | None = None  # config | spec | program | pack | internal
     spec_problems: list[SpecError] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds: "program", "pack:<name>"
+    floor_notes: list[str] = field(default_factory=list)  # config the gate refused to lower a policy with
+    waivers: WaiverSource | None = None
+    waiver_findings: list[WaiverFinding] = field(default_factory=list)
     _by_urn: dict[str, Resource] = field(default_factory=dict, repr=False)
 
     @property
@@ -86,10 +104,15 @@ class PreviewResult:
         return [v for v in self.violations if v.mandatory]
 
     @property
+    def waived(self) -> list[Violation]:
+        return [v for v in self.violations if v.waiver is not None]
+
+    @property
     def exit_code(self) -> int:
         if self.error:
             return EXIT_ERROR
-        return EXIT_VIOLATIONS if self.mandatory else EXIT_PASS
+        blocking = self.mandatory or any(f.blocking for f in self.waiver_findings)
+        return EXIT_VIOLATIONS if blocking else EXIT_PASS
 
     @property
     def verdict(self) -> str:
@@ -129,6 +152,11 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
         raise ConfigError(f"{len(request.pack_config_files)} --policy-pack-config files for {len(pack_dirs)} "
                           "policy packs: each config file goes with the --policy-pack at the same position")
     file_configs = [read_config_file(f) for f in request.pack_config_files]
+    try:
+        today = today_of(request.today)
+    except ValueError as error:  # --today / AGENTID_TODAY that is not a date
+        raise ConfigError(str(error)) from None
+    result.waivers = waivers.load(project.root, request.waivers_file, request.waivers_ref)
 
     # The packs start while the program runs, and judge each resource as soon as it registers.
     env = _engine_env(project, config)
@@ -138,8 +166,13 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
             def config_for(info: AnalyzerInfo, index: int = index, pack_dir: Path = pack_dir) -> tuple[dict, str]:
                 return _pack_config(config, info, pack_dir, file_configs, index, project)
 
+            def floor(info: AnalyzerInfo, reconciled: dict) -> dict:
+                raised, notes = enforce_floor(info, reconciled)
+                result.floor_notes.extend(notes)
+                return raised
+
             session = PackSession(pack_dir, env=env, timeout=request.timeout, config_for=config_for,
-                                  on_resource_done=progress.advance)
+                                  on_resource_done=progress.advance, adjust_config=floor)
             cleanup.callback(session.close)
             sessions.append(session)
 
@@ -161,6 +194,73 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
             started_at = time.perf_counter()
             result.packs.append(session.finish(result.resources))
             result.timings[f"pack:{result.packs[-1].name}"] = time.perf_counter() - started_at
+    _judge(request, result, today)
+
+
+def _judge(request: PreviewRequest, result: PreviewResult, today: Any) -> None:
+    """The gate's own verdict over the packs' answers: strict unknowns, waivers, and "nothing was judged"."""
+    packs = []
+    for pack in result.packs:
+        violations = tuple(_strict(v, pack, request.strict_unknowns) for v in pack.violations)
+        packs.append(replace(pack, violations=violations))
+    all_violations = [v for pack in packs for v in pack.violations]
+    waived, result.waiver_findings = waivers.apply(
+        all_violations, result.waivers or WaiverSource("", ()), stack=result.stack, today=today,
+        name_of=lambda urn: (result.resource(urn).name if urn and result.resource(urn) else None))
+    result.waiver_findings.sort(key=waivers.sort_key)
+    result.packs = [replace(pack, violations=tuple(replace(v, waiver=waived[v]) if v in waived else v
+                                                   for v in pack.violations)) for pack in packs]
+    emptiness = nothing_judged(result.resources)
+    if emptiness:
+        result.error, result.error_kind = emptiness, "nothing-judged"
+
+
+def _strict(violation: Violation, pack: PackRun, strict: bool) -> Violation:
+    """An unknown reported by a policy configured mandatory blocks under --strict-unknowns (the SDK sends it advisory)."""
+    if not (strict and violation.unknown):
+        return violation
+    level = pack.config.get(violation.policy, {}).get("enforcementLevel", violation.enforcement_level)
+    return replace(violation, enforcement_level=level) if level in MANDATORY_LEVELS else violation
+
+
+# Rank of each enforcement level: a policy's config may raise it, never lower it below the floor.
+_RANK = {"disabled": 0, "advisory": 1, "mandatory": 2, "remediate": 2}
+
+
+def enforce_floor(info: AnalyzerInfo, config: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The config with no policy below its floor: mandatory for critical policies, else the pack's default level.
+
+    Returns the config to send and one note per level the gate refused (what was asked, what stays).
+    """
+    adjusted, notes = {}, []
+    for policy in info.policies:
+        entry = dict(config.get(policy.name, {}))
+        floor = "mandatory" if policy.severity == "critical" else policy.enforcement_level
+        asked = entry.get("enforcementLevel", floor)
+        if _RANK.get(asked, 0) < _RANK.get(floor, 0):
+            entry["enforcementLevel"] = floor
+            why = "critical policies stay mandatory" if policy.severity == "critical" else "the pack's default is the floor"
+            notes.append(f"{info.name}/{policy.name}: config asks for {asked}; the gate keeps {floor} ({why}; "
+                         "accept a violation with a waiver instead)")
+        adjusted[policy.name] = entry
+    return {**config, **adjusted}, notes
+
+
+def nothing_judged(resources: list[Resource]) -> str | None:
+    """Why a stack gave the packs nothing to judge (no verdict), or None.
+
+    No custom resource (components and providers only), or every custom resource's inputs
+    entirely unknown at preview: a PASS there would vouch for what nobody has seen.
+    """
+    custom = [r for r in resources if r.custom and not r.type.startswith("pulumi:providers:")]
+    if not custom:
+        return (f"the stack registered no resources to judge ({len(resources)} components or providers): "
+                "nothing was checked, so there is no verdict")
+    hidden = [r for r in custom if r.inputs and all(is_unknown(value) for value in r.inputs.values())]
+    if len(hidden) == len(custom):
+        return (f"every one of the stack's {len(custom)} resources has only inputs unknown at preview: "
+                "nothing could be checked, so there is no verdict")
+    return None
 
 
 def _pack_dir(project: Project, name: str) -> Path:

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from agentid.analyzer_client import PolicyInfo
-from agentid.preview.analysis import PackRun, Violation
+from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, Violation
 from agentid.preview.locations import location_of
 from agentid.preview.runner import PreviewResult
 from components.text_safety import markdown_text
@@ -42,7 +42,7 @@ def to_sarif(result: PreviewResult, tool_version: str = "0.1.0") -> dict[str, An
         "automationDetails": {"id": f"agentid-preview/{result.stack}/"},
         "invocations": [_invocation(result)],
         "results": [_result(result, v, index_of[(v.pack, v.policy)], rules[index_of[(v.pack, v.policy)]]["id"])
-                    for v in result.violations],
+                    for v in result.violations] + _expired_waivers(result, rules),
         "properties": {"stack": result.stack, "exitCode": result.exit_code, "verdict": result.verdict},
     }
     if result.project is not None:
@@ -131,19 +131,56 @@ def _result(result: PreviewResult, violation: Violation, index: int, identifier:
             "urn": violation.urn, "resourceName": resource.name if resource else "",
             "resourceType": resource.type if resource else "", "agent": agent or "",
             "enforcementLevel": violation.enforcement_level, "severity": violation.severity or "unspecified",
-            "policyPack": violation.pack,
+            "policyPack": violation.pack, "unknown": violation.unknown,
         },
+        **_suppressions(violation),
     }
 
 
+def _suppressions(violation: Violation) -> dict[str, Any]:
+    """A waived violation stays a result, suppressed with its waiver's justification (SARIF 2.1.0 §3.35)."""
+    if violation.waiver is None:
+        return {}
+    return {"suppressions": [{"kind": "external", "status": "accepted",
+                              "justification": violation.waiver.justification,
+                              "properties": {"approver": violation.waiver.approver,
+                                             "expires": violation.waiver.expires.isoformat()}}]}
+
+
+WAIVER_EXPIRED_RULE = "agentid-waiver-expired"
+
+
+def _expired_waivers(result: PreviewResult, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An expired waiver is itself a blocking result, at its line in the waiver file."""
+    expired = [f for f in result.waiver_findings if f.blocking]
+    if not expired:
+        return []
+    rules.append({"id": WAIVER_EXPIRED_RULE, "name": "WaiverExpired",
+                  "shortDescription": {"text": "A waiver has expired: renew it (with a new approval) or remove it."},
+                  "defaultConfiguration": {"level": "error"},
+                  "properties": {"tags": ["security", "waiver"], "enforcementLevel": "mandatory"}})
+    origin = result.waivers.origin.split(":")[-1] if result.waivers else "waivers.yaml"
+    return [{"ruleId": WAIVER_EXPIRED_RULE, "ruleIndex": len(rules) - 1, "level": "error",
+             "message": {"text": finding.message},
+             "locations": [{"physicalLocation": {"artifactLocation": {"uri": origin, "uriBaseId": SRCROOT},
+                                                 "region": {"startLine": max(finding.waiver.line, 1)}}}],
+             "partialFingerprints": {"agentidWaiver/v1": hashlib.sha256(
+                 f"{finding.waiver.rule}|{finding.waiver.resource}".encode()).hexdigest()}}
+            for finding in expired]
+
+
 def _result_level(violation: Violation) -> str:
-    if violation.mandatory:
+    if violation.mandatory or (violation.waiver is not None and violation.enforcement_level in MANDATORY_LEVELS):
         return "error"
     return "note" if violation.severity == "low" else "warning"
 
 
 def _invocation(result: PreviewResult) -> dict[str, Any]:
     invocation: dict[str, Any] = {"executionSuccessful": result.error is None, "exitCode": result.exit_code}
+    notes = [*(f"enforcement floor: {note}" for note in result.floor_notes),
+             *(f.message for f in result.waiver_findings if not f.blocking)]
+    if notes and not result.error:
+        invocation["toolConfigurationNotifications"] = [{"level": "warning", "message": {"text": n}} for n in notes]
     if result.error:
         problems = [str(p) for p in result.spec_problems]
         invocation["toolExecutionNotifications"] = [

@@ -11,6 +11,7 @@ anyway (a bug) is reported as a violation, never a crash: fail closed.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -30,9 +31,22 @@ _LEVELS = {level.value: level for level in EnforcementLevel}
 _SEVERITIES = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH, "critical": Severity.CRITICAL}
 
 
+# What a program leaves in a string when it formats an Output instead of applying it: pulumi's
+# `Output.__str__` text (output.py, _OutputToStringError) or an object repr such as
+# `<pulumi.output.Unknown object at 0x7f...>`. Neither is the value, which is unknown at preview.
+_OUTPUT_TEXT = re.compile(r"Calling __str__ on an Output\[T\]|<pulumi\.output\.\w+ object at 0x[0-9a-fA-F]+>")
+
+
 def plain(value: Any) -> Any:
-    """Unwrap the SDK's unknown-checking proxies into plain dicts and lists (sentinels stay strings)."""
-    if isinstance(value, (str, bytes, int, float, bool)) or value is None:
+    """Unwrap the SDK's unknown-checking proxies into plain dicts and lists (sentinels stay strings).
+
+    A string holding the text of a stringified Output becomes the unknown sentinel: a rule
+    then says "cannot check until known" instead of judging the text as if it were the value.
+    """
+    if isinstance(value, str):
+        return UNKNOWN_STRING_VALUE if ("Output" in value or "pulumi.output" in value) and _OUTPUT_TEXT.search(value) \
+            else value
+    if isinstance(value, (bytes, int, float, bool)) or value is None:
         return value
     if hasattr(value, "keys"):
         target = value["__target"] if _has_target(value) else value

@@ -7,11 +7,15 @@ named `forbidden`, so a test can tell whether the gate saw a resource at all.
 
 from __future__ import annotations
 
-import json
+import subprocess
+import textwrap
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .conftest import TRIVIAL_PACK, run_cli
-from .test_preview_cli import mandatory_config, write_program
+import yaml
+
+from .conftest import AGENT_GUARD, TRIVIAL_PACK, run_cli
+from .test_preview_cli import assert_valid_sarif, mandatory_config, write_program
 
 TRIVIAL = ("--policy-pack", str(TRIVIAL_PACK))
 
@@ -108,3 +112,217 @@ def test_stack_references_are_answered_and_nested_urns_are_the_engines(project: 
     assert urns["deep-role"] == ("urn:pulumi:dev::agent-identity-kit::test:index:Top$test:index:Nest"
                                  "$aws:iam/role:Role::deep-role")
     assert urns["top"] == "urn:pulumi:dev::agent-identity-kit::test:index:Top::top"
+
+
+# --- critical rules stay mandatory; waivers are the only way past one -----------------------------
+
+# A program of hand-written resources: `extra` adds the ones a test needs. The bucket is clean.
+SMALL_PROGRAM = '''\
+import asyncio
+import json
+
+import pulumi
+import pulumi_aws as aws
+
+
+def unknown():
+    """An Output whose value is unknown at preview, as a program can build one."""
+    loop = asyncio.get_event_loop()
+    value, known = loop.create_future(), loop.create_future()
+    value.set_result(None)
+    known.set_result(False)
+    return pulumi.Output(set(), value, known)
+
+
+bucket = aws.s3.Bucket("logs")
+{extra}
+'''
+GUARD = ("--policy-pack", str(AGENT_GUARD))
+TODAY = "2030-01-10"  # every dated test passes its own today: none depends on the real date
+
+
+def write_small(project: Path, extra: str) -> None:
+    (project / "stacks" / "__main__.py").write_text(SMALL_PROGRAM.format(extra=textwrap.dedent(extra)))
+
+
+def carry_pack_config(project: Path, config: str) -> None:
+    stack_file = project / "stacks" / "Pulumi.dev.yaml"
+    stack_file.write_text(stack_file.read_text() + "  agentid:policyPackConfig:\n    agent-guard:\n"
+                          + textwrap.indent(textwrap.dedent(config), "      "))
+
+
+ACCESS_KEY = 'aws.iam.AccessKey("ci-key", user="ci-deployer")'
+
+
+def by_policy(document: dict, policy: str) -> list[dict]:
+    return [v for v in document["violations"] if v["policy"] == policy]
+
+
+def test_the_stack_file_cannot_lower_a_critical_rule(project: Path) -> None:
+    write_small(project, ACCESS_KEY)
+    carry_pack_config(project, """\
+        all: disabled
+        AGID-AWS-001: advisory
+    """)
+    run = run_cli(project, *GUARD, "--json", "out.json", "--sarif", "out.sarif")
+    assert run.code == 1, run.stdout
+    document = run.json("out.json")
+    [key] = by_policy(document, "AGID-AWS-001")
+    assert (key["resourceName"], key["enforcementLevel"], key["mandatory"]) == ("ci-key", "mandatory", True)
+    floor = document["enforcementFloor"]
+    assert any(n.startswith("agent-guard/AGID-AWS-001: config asks for advisory; the gate keeps mandatory") for n in floor)
+    assert "Enforcement floor" in run.stdout
+    assert document["policyPacks"][0]["config"]["AGID-AWS-001"]["enforcementLevel"] == "mandatory"
+    assert_valid_sarif(run.json("out.sarif"))
+
+
+def test_a_stack_file_may_raise_a_level(project: Path) -> None:
+    write_small(project, 'aws.iam.User("forbidden")')
+    carry_pack_config(project, "trivial-name: mandatory\n")
+    stack_file = project / "stacks" / "Pulumi.dev.yaml"
+    stack_file.write_text(stack_file.read_text().replace("agent-guard:", "trivial-pack:"))
+    run = run_cli(project, *TRIVIAL, "--json", "out.json")
+    assert run.code == 1 and run.json("out.json")["enforcementFloor"] == []
+
+
+def write_waivers(project: Path, *waivers: dict) -> Path:
+    file = project / "waivers.yaml"
+    file.write_text(yaml.safe_dump({"waivers": list(waivers)}, sort_keys=False))
+    return file
+
+
+KEY_WAIVER = {"rule": "AGID-AWS-001", "resource": "ci-key", "reason": "vendor scanner needs a static key until Q1",
+              "approver": "security@example.com", "expires": "2030-02-01"}
+
+
+def test_a_waiver_accepts_the_named_violation_and_shows_as_a_sarif_suppression(project: Path) -> None:
+    write_small(project, ACCESS_KEY + '\naws.iam.AccessKey("other-key", user="ci-deployer")')
+    write_waivers(project, KEY_WAIVER, {**KEY_WAIVER, "resource": "no-such-resource"})
+    run = run_cli(project, *GUARD, "--today", TODAY, "--json", "out.json", "--sarif", "out.sarif", "--junit", "out.xml")
+    assert run.code == 1, run.stdout  # other-key has no waiver
+    document = run.json("out.json")
+    keys = {v["resourceName"]: v for v in by_policy(document, "AGID-AWS-001")}
+    assert keys["ci-key"]["mandatory"] is False and keys["ci-key"]["waiver"]["approver"] == "security@example.com"
+    assert keys["other-key"]["mandatory"] is True and keys["other-key"]["waiver"] is None
+    assert [(f["kind"], f["waiver"]["resource"]) for f in document["waivers"]["findings"]] == [
+        ("unused", "no-such-resource")]
+    sarif = run.json("out.sarif")
+    assert_valid_sarif(sarif)
+    results = {r["properties"]["resourceName"]: r for r in sarif["runs"][0]["results"]
+               if r["ruleId"] == "AGID-AWS-001"}
+    assert results["ci-key"]["suppressions"] == [{
+        "kind": "external", "status": "accepted",
+        "justification": "vendor scanner needs a static key until Q1 (approved by security@example.com, expires 2030-02-01)",
+        "properties": {"approver": "security@example.com", "expires": "2030-02-01"}}]
+    assert "suppressions" not in results["other-key"]
+    assert "WAIVED" in run.stdout and "matches no mandatory violation" in run.stdout
+    junit = ET.parse(project / "out.xml").getroot()
+    assert "applied: AGID-AWS-001" in junit.find("testsuite[@name='waivers']/testcase/system-out").text
+
+
+def test_an_expired_waiver_accepts_nothing_and_is_itself_a_violation(project: Path) -> None:
+    write_small(project, ACCESS_KEY)
+    write_waivers(project, KEY_WAIVER)
+    assert run_cli(project, *GUARD, "--today", "2030-01-31").code == 0  # the last day it applies
+    run = run_cli(project, *GUARD, "--today", "2030-02-01", "--json", "out.json", "--sarif", "out.sarif")
+    assert run.code == 1, run.stdout
+    document = run.json("out.json")
+    assert by_policy(document, "AGID-AWS-001")[0]["mandatory"] is True
+    assert [f["kind"] for f in document["waivers"]["findings"]] == ["expired"]
+    sarif = run.json("out.sarif")
+    assert_valid_sarif(sarif)
+    [expired] = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "agentid-waiver-expired"]
+    assert expired["level"] == "error"
+    assert expired["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "waivers.yaml"
+    assert expired["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+
+
+def test_an_expired_waiver_blocks_even_when_the_violation_is_gone(project: Path) -> None:
+    write_small(project, "")
+    write_waivers(project, KEY_WAIVER)
+    run = run_cli(project, *GUARD, "--today", "2031-01-01")
+    assert run.code == 1 and "EXPIRED" in run.stdout and "1 expired waiver" in run.stdout
+
+
+def test_environment_today_is_used_and_a_bad_date_is_a_config_error(project: Path) -> None:
+    write_small(project, ACCESS_KEY)
+    write_waivers(project, KEY_WAIVER)
+    run = run_cli(project, *GUARD, "--today", "soon")
+    assert run.code == 2 and "'soon' is not a date" in run.stdout
+
+
+def test_a_waiver_without_an_approver_is_a_config_error_naming_file_and_line(project: Path) -> None:
+    write_small(project, ACCESS_KEY)
+    write_waivers(project, KEY_WAIVER, {key: value for key, value in KEY_WAIVER.items() if key != "approver"})
+    run = run_cli(project, *GUARD, "--today", TODAY)
+    assert run.code == 2 and "waivers.yaml:7: approver: missing" in run.stdout
+
+
+def git(project: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=project, check=True,
+                   capture_output=True)
+
+
+def test_a_waiver_the_pull_request_adds_is_proposed_not_granted_until_merged(project: Path) -> None:
+    write_small(project, ACCESS_KEY)
+    git(project, "init", "-q", "-b", "main")
+    write_waivers(project)
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "base")
+    write_waivers(project, KEY_WAIVER)  # the pull request grants itself a waiver
+    run = run_cli(project, *GUARD, "--today", TODAY, "--waivers-from-ref", "main", "--json", "out.json")
+    assert run.code == 1, run.stdout
+    document = run.json("out.json")
+    assert document["waivers"]["source"] == "main:waivers.yaml"
+    assert [f["kind"] for f in document["waivers"]["findings"]] == ["proposed"]
+    assert by_policy(document, "AGID-AWS-001")[0]["mandatory"] is True
+    git(project, "commit", "-qam", "reviewed waiver")  # once merged (reviewed), it applies
+    assert run_cli(project, *GUARD, "--today", TODAY, "--waivers-from-ref", "main").code == 0
+
+
+# --- unknown at preview never passes silently ------------------------------------------------------
+
+ADMIN = 'json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})'
+
+
+def test_a_policy_hidden_behind_an_unknown_is_reported_and_blocks_with_strict_unknowns(project: Path) -> None:
+    write_small(project, f'aws.iam.RolePolicy("wide", role="ops", policy=unknown().apply(lambda _: {ADMIN}))')
+    lenient = run_cli(project, *GUARD, "--json", "out.json")
+    assert lenient.code == 0, lenient.stdout
+    [hidden] = by_policy(lenient.json("out.json"), "AGID-AWS-010")
+    assert (hidden["unknown"], hidden["mandatory"]) == (True, False) and "cannot check until known" in hidden["message"]
+    strict = run_cli(project, *GUARD, "--strict-unknowns", "--json", "out.json")
+    assert strict.code == 1, strict.stdout
+    [blocking] = by_policy(strict.json("out.json"), "AGID-AWS-010")
+    assert (blocking["unknown"], blocking["mandatory"], blocking["resourceName"]) == (True, True, "wide")
+
+
+def test_a_stringified_output_is_unknown_not_a_value(project: Path) -> None:
+    # f"{bucket.arn}" leaves pulumi's "Calling __str__ on an Output[T]..." text in the document.
+    write_small(project, '''
+        aws.iam.RolePolicy("leak", role="ops", policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{bucket.arn}/*"}]}))
+    ''')
+    run = run_cli(project, *GUARD, "--strict-unknowns", "--json", "out.json")
+    assert run.code == 1, run.stdout
+    leak = [v for v in run.json("out.json")["violations"] if v["resourceName"] == "leak" and v["mandatory"]]
+    assert leak and all(v["unknown"] for v in leak)
+
+
+# --- nothing to judge is no verdict ------------------------------------------------------------------
+
+
+def test_a_stack_with_no_resources_is_no_verdict(project: Path) -> None:
+    (project / "stacks" / "__main__.py").write_text('import pulumi\npulumi.export("nothing", True)\n')
+    run = run_cli(project, *TRIVIAL, "--json", "out.json")
+    assert run.code == 2, run.stdout
+    document = run.json("out.json")
+    assert document["error"]["kind"] == "nothing-judged" and "registered no resources" in document["error"]["message"]
+
+
+def test_a_stack_whose_every_input_is_unknown_is_no_verdict(project: Path) -> None:
+    (project / "stacks" / "__main__.py").write_text(SMALL_PROGRAM.format(extra="").replace(
+        'bucket = aws.s3.Bucket("logs")', 'aws.iam.RolePolicy("hidden", role=unknown(), policy=unknown())'))
+    run = run_cli(project, *TRIVIAL, "--json", "out.json")
+    assert run.code == 2, run.stdout
+    assert "only inputs unknown at preview" in run.json("out.json")["error"]["message"]

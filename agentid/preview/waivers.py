@@ -1,0 +1,232 @@
+"""Waivers: the one way to accept a mandatory violation, as reviewable data with a reason, an approver and an expiry.
+
+A pull request may not lower its own gate (issue 11, "Integrity"): a critical rule
+stays mandatory whatever the stack file says, and the only way past one of its
+violations is a waiver naming the resource, the rule, why, who approved it and
+until when, in the spirit of cdk-nag's `NagSuppressions` and checkov's skip
+comments, but kept out of the judged code. The file (default `waivers.yaml` at the
+project root):
+
+```yaml
+waivers:
+  - rule: AGID-AWS-001                 # the policy id
+    resource: legacy-batch-user        # a resource's URN, or its name (every resource of that name)
+    reason: vendor tool needs a static key until the migration in Q1
+    approver: security@example.com
+    expires: 2027-01-31                # YYYY-MM-DD; from that day on the waiver no longer applies
+    stack: dev                         # optional: only in this stack
+```
+
+With `--waivers-from-ref REF` (CI: the pull request's base branch) the file is read
+from that commit (`git show REF:PATH`): a waiver the pull request adds is shown as
+*proposed* and grants nothing until it is merged, i.e. reviewed. Without a ref the
+working tree's file is used and every applied waiver is listed apart in the report.
+An expired waiver is a blocking finding (it must be renewed or removed); a waiver
+that matches no violation is reported, so stale ones get cleaned up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agentid.preview.stack_config import ConfigError
+
+DEFAULT_FILE = "waivers.yaml"
+FIELDS = ("rule", "resource", "reason", "approver", "expires")
+MAX_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Waiver:
+    rule: str
+    resource: str  # URN, or a resource name
+    reason: str
+    approver: str
+    expires: dt.date
+    stack: str | None = None
+    line: int = 0  # in the waiver file
+
+    def covers(self, policy: str, urn: str, name: str | None, stack: str) -> bool:
+        if self.rule != policy or (self.stack is not None and self.stack != stack):
+            return False
+        return self.resource == urn or (name is not None and self.resource == name)
+
+    def expired(self, today: dt.date) -> bool:
+        return today >= self.expires
+
+    @property
+    def justification(self) -> str:
+        return f"{self.reason} (approved by {self.approver}, expires {self.expires.isoformat()})"
+
+
+@dataclass(frozen=True)
+class WaiverFinding:
+    """Something about a waiver a reviewer must see: `expired` blocks; `unused` and `proposed` inform."""
+
+    kind: str  # expired | unused | proposed
+    waiver: Waiver
+    message: str
+
+    @property
+    def blocking(self) -> bool:
+        return self.kind == "expired"
+
+
+@dataclass(frozen=True)
+class WaiverSource:
+    origin: str  # what a reader is told: "waivers.yaml" or "origin/main:waivers.yaml"
+    waivers: tuple[Waiver, ...]
+    proposed: tuple[Waiver, ...] = ()  # in the working tree, not in the trusted ref: granted by nobody yet
+
+
+def parse(text: str, origin: str) -> tuple[Waiver, ...]:
+    """The waivers of one file; ConfigError names the file, line and key of the first problem."""
+    if len(text.encode()) > MAX_BYTES:
+        raise ConfigError(f"{origin}: larger than {MAX_BYTES} bytes")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise ConfigError(f"{origin}{f':{mark.line + 1}' if mark else ''}: invalid YAML: "
+                          f"{getattr(error, 'problem', None) or error}") from None
+    if document is None:
+        return ()
+    if not isinstance(document, dict) or set(document) - {"waivers"} or not isinstance(document.get("waivers", []), list):
+        raise ConfigError(f"{origin}:1: a waiver file is a mapping with one key, `waivers:`, holding a list")
+    lines = _item_lines(node)
+    return tuple(_waiver(item, origin, lines[i] if i < len(lines) else 0) for i, item in enumerate(document["waivers"]))
+
+
+def _item_lines(node: Any) -> list[int]:
+    try:
+        (_, sequence), = node.value
+        return [item.start_mark.line + 1 for item in sequence.value]
+    except (AttributeError, TypeError, ValueError):
+        return []
+
+
+def _waiver(item: Any, origin: str, line: int) -> Waiver:
+    where = f"{origin}:{line}"
+    if not isinstance(item, dict):
+        raise ConfigError(f"{where}: a waiver is a mapping with {', '.join(FIELDS)} (and optionally stack)")
+    unknown = sorted(set(map(str, item)) - {*FIELDS, "stack"})
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (valid: {', '.join(FIELDS)}, stack)")
+    for key in FIELDS:
+        value = item.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ConfigError(f"{where}: {key}: missing; a waiver names {', '.join(FIELDS)}")
+    for key in ("rule", "resource", "reason", "approver"):
+        if not isinstance(item[key], str):
+            raise ConfigError(f"{where}: {key}: must be text, not {type(item[key]).__name__}")
+    expires = item["expires"]
+    if isinstance(expires, str):
+        try:
+            expires = dt.date.fromisoformat(expires)
+        except ValueError:
+            raise ConfigError(f"{where}: expires: {item['expires']!r} is not a date (YYYY-MM-DD)") from None
+    if not isinstance(expires, dt.date) or isinstance(expires, dt.datetime):
+        raise ConfigError(f"{where}: expires: must be a date (YYYY-MM-DD)")
+    stack = item.get("stack")
+    if stack is not None and not isinstance(stack, str):
+        raise ConfigError(f"{where}: stack: must be a stack name")
+    return Waiver(rule=item["rule"].strip(), resource=item["resource"].strip(), reason=item["reason"].strip(),
+                  approver=item["approver"].strip(), expires=expires, stack=stack, line=line)
+
+
+def load(root: Path, file: str | None, ref: str | None) -> WaiverSource:
+    """The waivers in force: from `ref` when given (the working tree's extras are `proposed`), else the working tree."""
+    relative = file or DEFAULT_FILE
+    path = Path(relative) if Path(relative).is_absolute() else root / relative
+    local: tuple[Waiver, ...] = ()
+    if path.is_file():
+        try:
+            local = parse(path.read_text(encoding="utf-8"), relative)
+        except OSError as error:
+            raise ConfigError(f"cannot read {relative}: {error.strerror or error}") from None
+    elif file is not None and ref is None:
+        raise ConfigError(f"{relative}: no such waiver file")
+    if ref is None:
+        return WaiverSource(relative, local)
+    text = _git_show(root, ref, _repository_path(root, path))
+    trusted = parse(text, f"{ref}:{relative}") if text is not None else ()
+    granted = {_identity(w) for w in trusted}
+    return WaiverSource(f"{ref}:{relative}", trusted, tuple(w for w in local if _identity(w) not in granted))
+
+
+def _identity(waiver: Waiver) -> tuple:
+    return (waiver.rule, waiver.resource, waiver.reason, waiver.approver, waiver.expires, waiver.stack)
+
+
+def _repository_path(root: Path, path: Path) -> str:
+    top = _git(root, "rev-parse", "--show-toplevel")
+    try:
+        return path.resolve().relative_to(Path(top.strip()).resolve()).as_posix()
+    except ValueError:
+        raise ConfigError(f"{path}: the waiver file is outside the git repository {top.strip()}") from None
+
+
+def _git_show(root: Path, ref: str, path: str) -> str | None:
+    """The file at `ref`, or None when it does not exist there (then no waiver is granted)."""
+    if ref.startswith("-"):
+        raise ConfigError(f"--waivers-from-ref: {ref!r} is not a git revision")
+    _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    completed = subprocess.run(["git", "cat-file", "-e", f"{ref}:{path}"], cwd=root, capture_output=True)
+    if completed.returncode != 0:
+        return None
+    return _git(root, "show", f"{ref}:{path}")
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        completed = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise ConfigError(f"git {' '.join(args)}: {error}") from None
+    if completed.returncode != 0:
+        detail = completed.stderr.strip().splitlines()[-1:] or ["failed"]
+        raise ConfigError(f"--waivers-from-ref: git {' '.join(args)}: {detail[0]}")
+    return completed.stdout
+
+
+def apply(violations: Iterable[Any], source: WaiverSource, *, stack: str, today: dt.date,
+          name_of: Any) -> tuple[dict[Any, Waiver], list[WaiverFinding]]:
+    """(violation -> the waiver that accepts it, findings). Only blocking violations need (and use) waivers.
+
+    `name_of(urn)` is the resource's name (None for stack-level violations). An expired waiver
+    accepts nothing and is a blocking finding; an unexpired one that accepts nothing is `unused`.
+    """
+    waived: dict[Any, Waiver] = {}
+    used: set[Waiver] = set()
+    findings: list[WaiverFinding] = []
+    for waiver in source.waivers:
+        if waiver.expired(today):
+            findings.append(WaiverFinding("expired", waiver, f"waiver of {waiver.rule} for {waiver.resource} expired on "
+                                          f"{waiver.expires.isoformat()} (approved by {waiver.approver}): renew or remove it"))
+    for violation in violations:
+        if not violation.mandatory:
+            continue
+        for waiver in source.waivers:
+            if not waiver.expired(today) and waiver.covers(violation.policy, violation.urn, name_of(violation.urn), stack):
+                waived[violation] = waiver
+                used.add(waiver)
+                break
+    for waiver in source.waivers:
+        if waiver not in used and not waiver.expired(today) and (waiver.stack in (None, stack)):
+            findings.append(WaiverFinding("unused", waiver, f"waiver of {waiver.rule} for {waiver.resource} matches no "
+                                          "mandatory violation in this stack: remove it"))
+    for waiver in source.proposed:
+        findings.append(WaiverFinding("proposed", waiver, f"waiver of {waiver.rule} for {waiver.resource} is proposed "
+                                      f"by this change and not in {source.origin.split(':')[0]}: it applies once merged"))
+    return waived, findings
+
+
+def sort_key(finding: WaiverFinding) -> Sequence[Any]:
+    return (not finding.blocking, finding.kind, finding.waiver.rule, finding.waiver.resource)
