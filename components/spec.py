@@ -409,14 +409,36 @@ class OAuthGrant(_Strict):
 
     audience: HttpsUrl = Field(description="the resource server or MCP server URL (the token's audience)")
     scopes: list[OAuthScope] = Field(min_length=1, description="scopes the tool needs on that server")
-    provider: Literal["cognito", "entra"] = Field(
-        default="cognito", description="authorization server: Amazon Cognito or Microsoft Entra ID"
+    provider: Literal["cognito", "entra", "oidc"] = Field(
+        default="cognito",
+        description="authorization server: Amazon Cognito, Microsoft Entra ID, or any OAuth 2.1 / OpenID server "
+        "found by discovery from `issuer` (RFC 8414)",
+    )
+    issuer: HttpsUrl | None = Field(
+        default=None, description="oidc only: the authorization server's issuer URL (its metadata is at ISSUER/.well-known/...)"
+    )
+    client_id: str | None = Field(
+        default=None,
+        description="oidc only: the agent's client id at that server (default: the agent's name); it authenticates with a "
+        "signed client assertion (RFC 7523), never a secret",
     )
 
     @field_validator("scopes")
     @classmethod
     def _unique_scopes(cls, scopes: list[str]) -> list[str]:
         return _no_duplicates(scopes, "scopes")
+
+    @model_validator(mode="after")
+    def _issuer_for_oidc(self) -> "OAuthGrant":
+        if self.provider == "oidc" and self.issuer is None:
+            raise _error("oidc_issuer", "provider oidc needs issuer: the authorization server's https issuer URL")
+        if self.provider != "oidc" and (self.issuer is not None or self.client_id is not None):
+            raise _error(
+                "oidc_only",
+                "issuer and client_id are for provider oidc; {provider} is configured by the kit's components",
+                provider=self.provider,
+            )
+        return self
 
 
 class Tool(_Strict):
@@ -450,7 +472,8 @@ class Tool(_Strict):
             return "aws"
         if self.azure:
             return "azure"
-        return "aws" if self.oauth.provider == "cognito" else "azure"
+        # an `oidc` server is outside both clouds; its tools need no cloud identity of their own
+        return {"cognito": "aws", "entra": "azure"}.get(self.oauth.provider, "none")
 
 
 # --- trust ------------------------------------------------------------------------

@@ -31,12 +31,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from agentid.runtime import redaction
 from agentid.runtime.audit_log import AuditLog, current_trace_id
 from agentid.runtime.grants import AgentGrants
 from agentid.runtime.retry import RetryPolicy, error_code, is_retryable
+
+if TYPE_CHECKING:
+    from agentid.runtime.bearer import BearerHop, BearerToken
 
 DEFAULT_REFRESH_MARGIN_SECONDS = 300
 DEFAULT_REFRESH_AHEAD_SECONDS = 60
@@ -106,6 +109,8 @@ def base_identity_from_environment() -> WebIdentityToken | AmbientCredentials:
 class ToolCredentials:
     """Short-lived credentials of one tool; `session` is a boto3 Session built from them (create clients from it)."""
 
+    kind = "aws"  # what credential() returned (BearerToken has "oauth", "mcp" or "azure")
+
     agent: str
     tool: str
     access_key_id: str
@@ -164,12 +169,16 @@ class CredentialBroker:
         uniform: Callable[[float, float], float] = random.uniform,
         audit: AuditLog | None = None,
         max_pool_connections: int = 64,
+        oauth_signer: Any = None,
+        oauth_client: Any = None,
+        authorizer: Any = None,
+        token_margin_seconds: float = 60.0,
     ):
         grants = [agents] if isinstance(agents, AgentGrants) else list(agents)
         self._grants = {g.agent: g for g in grants}
         if not self._grants:
             raise BrokerError("the broker needs at least one agent's grants")
-        shortest = min(g.duration_seconds for g in grants)
+        shortest = min(g.duration_seconds for g in grants if g.session_policies) if any(g.session_policies for g in grants) else float("inf")
         if not 0 <= refresh_margin_seconds < shortest:
             raise BrokerError(
                 f"refresh margin {refresh_margin_seconds} s must be at least 0 and shorter than the shortest session "
@@ -195,6 +204,139 @@ class CredentialBroker:
         self._stats_lock = threading.Lock()
         self._client: Any = None
         self._client_lock = threading.Lock()
+        # OAuth / MCP / Entra hops: a PrivateKeyJWT or WorkloadTokenAssertion (default: AGENTID_OAUTH_TOKEN_FILE)
+        self.oauth_signer = oauth_signer
+        self._oauth_client = oauth_client
+        self._bearer: Any = None
+        self.token_margin_seconds = token_margin_seconds
+        self.authorizer = authorizer  # an agentid.runtime.authorization.Authorizer, or None (no per-call decision)
+
+    # --- one entry point for every hop ------------------------------------------------
+
+    def credential(
+        self,
+        tool: str,
+        *,
+        agent: str | None = None,
+        trace_id: str | None = None,
+        target: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> "ToolCredentials | BearerToken":
+        """The credential kind `tool` needs, after a per-call authorization decision.
+
+        AWS tool -> ToolCredentials (an STS session narrowed by the tool's
+        session policy); OAuth tool -> BearerToken (kind "oauth", or "mcp" for an
+        MCP server, audience = the tool's resource, only its scopes); Entra tool ->
+        BearerToken of kind "azure" (an azure-core TokenCredential). `target` is
+        what the call touches (ARN, URL, `MCP_URL#TOOL`); `context` adds Cedar
+        context keys (e.g. on_behalf_of). With an `authorizer`, a deny raises
+        BrokerError (code "Denied") and nothing is issued. Every refusal and
+        issuance writes one audit record.
+        """
+        kind = "unknown"
+        try:
+            grants = self._agent(agent)
+            kind = self._kind(grants, tool)
+            if trace_id is not None:
+                self._check_trace_id(trace_id, grants.agent, tool)
+        except BrokerError as refused:
+            self.refuse(refused, agent=agent, tool=tool, trace_id=trace_id, kind=kind)
+            raise
+        trace = trace_id or current_trace_id()
+        decision = self._authorize(grants, tool, kind, trace, target, context)
+        if kind == "aws":
+            issued = self.credentials(tool, agent=grants.agent, trace_id=trace)
+            return issued
+        return self._bearer_token(grants, tool, kind, trace, decision)
+
+    def _kind(self, grants: AgentGrants, tool: Any) -> str:
+        if isinstance(tool, str) and tool in grants.session_policies:
+            return "aws"
+        oauth_tool = grants.oauth_tools.get(tool) if isinstance(tool, str) else None
+        if oauth_tool is not None:
+            return "azure" if oauth_tool.provider == "entra" else "mcp" if oauth_tool.mcp else "oauth"
+        others = [name for name, g in self._grants.items() if name != grants.agent and isinstance(tool, str) and tool in g.tools]
+        hint = f"; '{tool}' is a tool of {', '.join(others)}, not of this agent" if others else ""
+        raise BrokerError(
+            f"agent '{grants.agent}' has no tool {_shown(tool)} (its tools: {', '.join(grants.tools)}){hint}",
+            grants.agent,
+            _clip(tool),
+            "UnknownTool",
+        )
+
+    def _authorize(self, grants: AgentGrants, tool: str, kind: str, trace: str, target: str | None, context: Mapping[str, Any] | None) -> str:
+        if self.authorizer is None:
+            return "not-evaluated"
+        from agentid.runtime.authorization import call_context
+
+        if target is not None and (not isinstance(target, str) or len(target) > 2048):
+            error = BrokerError(f"agent '{grants.agent}', tool '{tool}': target {_shown(target)} must be a string of at most 2048 characters", grants.agent, tool, "BadTarget")
+            self.refuse(error, agent=grants.agent, tool=tool, trace_id=trace, kind=kind)
+            raise error
+        decision = self.authorizer.decide(grants.agent, tool, target, call_context(trace, context, self.wall_clock()))
+        if decision.allowed:
+            return "allow"
+        why = ("forbidden by " + ", ".join(decision.reasons)) if decision.reasons else "no policy permits it"
+        if decision.errors:
+            why += f" (evaluation errors: {'; '.join(decision.errors)[:300]})"
+        error = BrokerError(
+            f"agent '{grants.agent}', tool '{tool}', hop {kind}: Cedar denied the call on {_shown(target) if target else 'the tool'}: {why}",
+            grants.agent,
+            tool,
+            "Denied",
+        )
+        self.refuse(error, agent=grants.agent, tool=tool, trace_id=trace, kind=kind, decision="deny", target=_clip(target) if target else None,
+                    policies=",".join(decision.reasons) or None)
+        raise error
+
+    def _bearer_token(self, grants: AgentGrants, tool: str, kind: str, trace: str, decision: str) -> "BearerToken":
+        from agentid.runtime.oauth import OAuthError
+
+        hop = self._bearer_hop()
+        oauth_tool = grants.oauth_tools[tool]
+        cached = hop.cached(grants.agent, tool)
+        if cached is not None:
+            self._count(cache_hits=1)
+            return cached
+        with self.audit.issuance(agent=grants.agent, tool=tool, kind=kind, hop=kind, trace_id=trace, decision=decision) as record:
+            try:
+                token = hop.token(grants.agent, oauth_tool, grants.lifetime_cap_seconds, trace, record, kind)
+            except OAuthError as error:
+                self._count(failures=1)
+                record["error_code"] = error.code
+                raise BrokerError(f"agent '{grants.agent}', tool '{tool}', hop {kind}: {error}", grants.agent, tool, error.code) from None
+            if record.get("cache") == "hit":
+                self._count(cache_hits=1)
+            else:
+                self._count(issued=1)
+            record["expires_on"] = token.expires_on
+            return token
+
+    def _bearer_hop(self) -> "BearerHop":
+        with self._client_lock:
+            if self._bearer is None:
+                from agentid.runtime.bearer import BearerHop
+                from agentid.runtime.mcp_auth import discover_authorization_server
+                from agentid.runtime.oauth import OAuthClient, environment_signer
+
+                client = self._oauth_client or OAuthClient(clock=self.wall_clock)
+                self._bearer = BearerHop(
+                    self.oauth_signer or environment_signer(),
+                    client=client,
+                    clock=self.clock,
+                    wall_clock=self.wall_clock,
+                    margin_seconds=self.token_margin_seconds,
+                    retry=self.retry,
+                    sleep=self.sleep,
+                    uniform=self.uniform,
+                    resource_discovery=lambda tool, issuer: discover_authorization_server(client, tool, issuer),
+                )
+            return self._bearer
+
+    def invalidate_token(self, tool: str, *, agent: str | None = None) -> None:
+        """Forget a bearer token the resource server rejected (401); the next credential() gets a new one."""
+        if self._bearer is not None:
+            self._bearer.invalidate(self._agent(agent).agent, tool)
 
     # --- public API ---------------------------------------------------------------
 
@@ -357,6 +499,11 @@ class CredentialBroker:
             "duration_seconds": grants.duration_seconds,
             "policy_sha256": hashlib.sha256(policy.encode()).hexdigest(),
         }
+        if grants.max_credential_seconds and grants.max_credential_seconds < grants.duration_seconds:
+            audit_fields["lifetime_note"] = (
+                f"max_credential_minutes asks for {grants.max_credential_seconds} s; STS's floor is "
+                f"{grants.duration_seconds} s, so the session lives that long"
+            )
         if isinstance(self.base, AmbientCredentials):
             request["SourceIdentity"] = source_identity(grants.agent)
             request["Tags"] = [

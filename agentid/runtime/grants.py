@@ -24,35 +24,54 @@ class GrantsError(ValueError):
 
 @dataclass(frozen=True)
 class AgentGrants:
+    """One agent's tools by kind: AWS tools (role + session policies) and OAuth / MCP tools (audience + scopes)."""
+
     agent: str
-    role_arn: str
+    role_arn: str | None
     session_policies: Mapping[str, dict] = field(repr=False)  # tool name -> IAM session policy document
     duration_seconds: int = STS_MIN_SESSION_SECONDS
+    oauth_tools: Mapping[str, Any] = field(default_factory=dict)  # tool name -> agentid.runtime.oauth.OAuthTool
+    max_credential_seconds: int | None = None  # the spec's max_credential_minutes * 60 (None: duration_seconds)
 
     def __post_init__(self) -> None:
-        if not _ROLE_ARN.match(self.role_arn or ""):
+        if self.session_policies and not _ROLE_ARN.match(self.role_arn or ""):
             raise GrantsError(f"agent '{self.agent}': '{self.role_arn}' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
         if not STS_MIN_SESSION_SECONDS <= self.duration_seconds <= STS_MAX_SESSION_SECONDS:
             raise GrantsError(
                 f"agent '{self.agent}': duration {self.duration_seconds} s is outside STS's "
                 f"{STS_MIN_SESSION_SECONDS}..{STS_MAX_SESSION_SECONDS} s"
             )
-        if not self.session_policies:
-            raise GrantsError(f"agent '{self.agent}' has no AWS tools: no session policy to narrow its role to")
+        if not self.session_policies and not self.oauth_tools:
+            raise GrantsError(f"agent '{self.agent}' has no AWS or OAuth tools: no session policy to narrow its role to, no token to get")
+        if self.max_credential_seconds is not None and not 60 <= self.max_credential_seconds <= STS_MAX_SESSION_SECONDS:
+            raise GrantsError(f"agent '{self.agent}': max_credential_seconds {self.max_credential_seconds} is outside 60..{STS_MAX_SESSION_SECONDS}")
         for tool, policy in self.session_policies.items():
             if not isinstance(policy, dict) or not isinstance(policy.get("Statement"), list):
                 raise GrantsError(f"agent '{self.agent}', tool '{tool}': the session policy is not an IAM policy document")
 
+    @property
+    def lifetime_cap_seconds(self) -> int:
+        """The longest any credential of this agent may be handed out for (max_credential_minutes)."""
+        return self.max_credential_seconds or self.duration_seconds
+
+    @property
+    def tools(self) -> list[str]:
+        return sorted({*self.session_policies, *self.oauth_tools})
+
     @classmethod
-    def from_spec(cls, agent: Any, role_arn: str) -> "AgentGrants":
-        """From a validated `components.spec.Agent`: the compiler's session policies and duration."""
+    def from_spec(cls, agent: Any, role_arn: str | None = None) -> "AgentGrants":
+        """From a validated `components.spec.Agent`: the compiler's session policies and duration, its OAuth tools."""
+        from agentid.runtime.oauth import OAuthTool
         from components.aws import permissions
 
+        oauth_tools = {tool.name: OAuthTool.from_spec(tool) for tool in agent.tools if tool.oauth is not None}
         return cls(
             agent=agent.name,
             role_arn=role_arn,
-            session_policies=permissions.session_policies(agent),
+            session_policies=permissions.session_policies(agent) if role_arn else {},
             duration_seconds=permissions.session_duration_seconds(agent),
+            oauth_tools=oauth_tools,
+            max_credential_seconds=agent.max_credential_minutes * 60,
         )
 
     @classmethod

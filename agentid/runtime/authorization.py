@@ -1,0 +1,164 @@
+"""Per-call authorization with Cedar: may this agent use this tool on this target, in this context, now?
+
+The policy set is generated from the spec (one `permit` per tool) plus any
+Cedar files the user adds; it is evaluated with `cedarpy` before every
+credential is handed out. The request (Cedar's PARC model):
+
+- principal `Agent::"NAME"`, action `Action::"TOOL"`;
+- resource `Target::"ID"` for the call's target (an S3 object ARN, a table
+  ARN, an API URL, `MCP_URL#TOOL_NAME` for an MCP tool), with attribute `id`;
+  `Tool::"TOOL"` when the caller names no target (the credential for the tool
+  as a whole: the session policy or the token's scopes still bound it);
+- context `{trace_id, on_behalf_of, time (epoch s), hour (0-23 UTC)}` plus
+  the caller's own string/number/bool keys. Every key the kit defines is always
+  present (empty when unknown), so a user's `forbid ... when { context.on_behalf_of == ...}`
+  never errors (Cedar skips a policy whose condition errors: a forbid would be lost).
+
+Generated permits: an AWS tool permits `Target`s whose id matches one of its
+resource ARNs (IAM's `*` becomes Cedar's `like` wildcard; IAM's `?` becomes `*`,
+broader but only here: the session policy keeps the exact match); an OAuth/MCP
+tool permits targets under its audience URL. Anything not permitted is denied
+(Cedar's default), and only `Decision.Allow` allows: an evaluation error denies.
+
+Decisions are cached only for equal inputs (the whole request, context
+included), so a cached decision never outlives the facts it was made on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+_CACHE_SIZE = 4096
+
+
+class PolicyError(ValueError):
+    """A Cedar file or generated policy set that does not parse (names the file)."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reasons: tuple[str, ...]  # ids of the policies that decided (permit ids on allow, forbid ids on deny)
+    errors: tuple[str, ...]
+    cached: bool = False
+
+    @property
+    def label(self) -> str:
+        return "allow" if self.allowed else "deny"
+
+
+def _cedar_string(value: str) -> str:
+    return json.dumps(value)  # Cedar string literals use JSON's escapes
+
+
+def _like_pattern(pattern: str) -> str:
+    """An IAM ARN pattern as a Cedar `like` literal: `*` and `?` are wildcards, everything else literal."""
+    escaped = pattern.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("?", "*") + '"'
+
+
+def generate_policies(agents: Iterable[Any]) -> str:
+    """Cedar text for validated spec agents (`components.spec.Agent`): one annotated permit per tool."""
+    lines: list[str] = []
+    for agent in agents:
+        for tool in agent.tools:
+            head = (
+                f'@id("{agent.name}.{tool.name}")\n'
+                f"permit (principal == Agent::{_cedar_string(agent.name)}, action == Action::{_cedar_string(tool.name)}, resource)"
+            )
+            targets: list[str] = []
+            if tool.aws is not None:
+                targets = [f"resource.id like {_like_pattern(arn)}" for arn in tool.aws.resources]
+            elif tool.oauth is not None:
+                targets = [f"resource.id like {_like_pattern(tool.oauth.audience.replace('*', '') + '*')}"]
+            elif tool.azure is not None:
+                targets = [f"resource.id like {_like_pattern(tool.azure.scope + '*')}"]
+            condition = " || ".join(targets) or "false"
+            lines.append(
+                f"{head}\nwhen {{ resource == Tool::{_cedar_string(tool.name)} || (resource is Target && ({condition})) }};\n"
+            )
+    return "\n".join(lines)
+
+
+class Authorizer:
+    """Evaluates the policy set; thread-safe; keeps an LRU of decisions keyed by the whole request."""
+
+    def __init__(self, policies: str, *, source: str = "generated policies"):
+        import cedarpy
+
+        try:
+            self._policies = cedarpy.PolicySet.from_str(policies)
+        except ValueError as error:
+            raise PolicyError(f"{source}: Cedar policies do not parse: {str(error).splitlines()[0]}") from None
+        self.text = policies
+        self._cache: OrderedDict[tuple, Decision] = OrderedDict()
+        self._lock = threading.Lock()
+        self.evaluations = 0
+
+    @classmethod
+    def from_spec(cls, agents: Iterable[Any], extra_files: Iterable[str | Path] = ()) -> "Authorizer":
+        """Generated permits plus the user's Cedar files (e.g. forbids for hours, users or targets)."""
+        parts = [generate_policies(agents)]
+        for path in extra_files:
+            try:
+                text = Path(path).read_text()
+            except OSError as error:
+                raise PolicyError(f"{path}: cannot read the Cedar file: {error.strerror or error}") from None
+            try:
+                import cedarpy
+
+                cedarpy.PolicySet.from_str(text)
+            except ValueError as error:
+                raise PolicyError(f"{path}: Cedar policies do not parse: {str(error).splitlines()[0]}") from None
+            parts.append(f"// from {Path(path).name}\n{text}")
+        return cls("\n".join(parts), source=", ".join(str(p) for p in extra_files) or "generated policies")
+
+    def decide(self, agent: str, tool: str, target: str | None, context: Mapping[str, Any]) -> Decision:
+        import cedarpy
+
+        full_context = dict(context)
+        key = (agent, tool, target, tuple(sorted((k, repr(v)) for k, v in full_context.items())))
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return Decision(hit.allowed, hit.reasons, hit.errors, cached=True)
+        resource = {"type": "Target", "id": target} if target is not None else {"type": "Tool", "id": tool}
+        entities = [{"uid": resource, "attrs": {"id": target}, "parents": []}] if target is not None else []
+        request = {
+            "principal": {"type": "Agent", "id": agent},
+            "action": {"type": "Action", "id": tool},
+            "resource": resource,
+            "context": full_context,
+        }
+        try:
+            result = cedarpy.is_authorized(request, self._policies, entities)
+            decision = Decision(
+                allowed=result.decision == cedarpy.Decision.Allow,
+                reasons=tuple(result.diagnostics.reasons),
+                errors=tuple(str(e) for e in result.diagnostics.errors),
+            )
+        except Exception as error:  # noqa: BLE001 - a request Cedar cannot evaluate is denied, never allowed
+            decision = Decision(False, (), (f"{type(error).__name__}: {error}",))
+        self.evaluations += 1
+        with self._lock:
+            self._cache[key] = decision
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return decision
+
+
+def call_context(trace_id: str, extra: Mapping[str, Any] | None, wall_now: float) -> dict[str, Any]:
+    """The Cedar context of one call: the kit's keys (always present) and the caller's scalar keys."""
+    moment = dt.datetime.fromtimestamp(wall_now, dt.timezone.utc)
+    context: dict[str, Any] = {"trace_id": trace_id, "on_behalf_of": "", "time": int(wall_now), "hour": moment.hour}
+    for key, value in (extra or {}).items():
+        if isinstance(key, str) and isinstance(value, (str, int, bool)) and not isinstance(value, float):
+            context[key] = value
+    return context

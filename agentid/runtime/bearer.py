@@ -1,0 +1,194 @@
+"""Bearer tokens per (agent, tool): the OAuth 2.1, MCP and Entra hops of the broker, cached and refreshed ahead of expiry.
+
+A token is handed out only while more than its refresh margin is left
+(`min(margin_seconds, a quarter of its life)`), counted on a monotonic clock,
+and never for longer than the agent's `max_credential_minutes`: when the server
+issues a longer-lived token the broker stops handing it out at the cap and
+says so in the record (`lifetime_note`) — the token itself stays valid at the
+server until its own `exp`, which the broker cannot shorten.
+
+Transient server failures (5xx, unreachable) are retried with the broker's
+RetryPolicy; a refusal or a token that fails a check is not: it is a
+`BrokerError` naming the hop, with an audit record, and no token.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from agentid.runtime.oauth import OAuthClient, OAuthError, OAuthTool, PrivateKeyJWT, WorkloadTokenAssertion
+
+DEFAULT_TOKEN_MARGIN_SECONDS = 60
+TRANSIENT_OAUTH_CODES = frozenset({"server_error", "temporarily_unavailable", "unreachable", "metadata_status"})
+
+
+@dataclass(frozen=True)
+class BearerToken:
+    """A checked access token for one tool. `kind` is "oauth", "mcp" or "azure".
+
+    Use `headers()` for an HTTP call, `httpx_auth()` for an httpx client, or
+    pass it where azure-core wants a `TokenCredential` (`get_token`). The
+    token's value is never in repr, logs or spans.
+    """
+
+    kind: str
+    agent: str
+    tool: str
+    access_token: str = field(repr=False)
+    audience: tuple[str, ...]
+    scopes: tuple[str, ...]
+    issuer: str
+    expiration: float  # on the broker's clock (monotonic by default)
+    expires_on: int  # epoch seconds at which the broker stops handing it out (azure-core's AccessToken.expires_on)
+    lifetime_seconds: float
+    trace_id: str
+    token_id: str | None = None  # the JWT's jti: joins the record with the server's logs
+
+    def seconds_left(self, now: float) -> float:
+        return self.expiration - now
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+    def get_token(self, *scopes: str, **_options: Any) -> Any:
+        """azure-core's TokenCredential protocol: an AccessToken(token, expires_on) for this tool's resource."""
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self.access_token, self.expires_on)
+
+    def get_token_info(self, *scopes: str, options: Any = None) -> Any:
+        """azure-core's SupportsTokenInfo protocol (azure-core >= 1.31)."""
+        from azure.core.credentials import AccessTokenInfo
+
+        return AccessTokenInfo(self.access_token, self.expires_on)
+
+
+@dataclass
+class _Entry:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    token: BearerToken | None = None
+
+
+class BearerHop:
+    """Issues, caches and refreshes bearer tokens; the broker owns one and calls `token()`."""
+
+    def __init__(
+        self,
+        signer: PrivateKeyJWT | WorkloadTokenAssertion | None,
+        *,
+        client: OAuthClient | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        margin_seconds: float = DEFAULT_TOKEN_MARGIN_SECONDS,
+        retry: Any = None,
+        sleep: Callable[[float], None] = time.sleep,
+        uniform: Callable[[float, float], float] | None = None,
+        resource_discovery: Callable[[OAuthTool], tuple[str, str]] | None = None,
+    ):
+        from agentid.runtime.retry import RetryPolicy
+
+        self.signer = signer
+        self.client = client or OAuthClient(clock=wall_clock)
+        self.clock, self.wall_clock = clock, wall_clock
+        self.margin_seconds = margin_seconds
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        import random
+
+        self.uniform = uniform or random.uniform
+        self.resource_discovery = resource_discovery
+        self._entries: dict[tuple[str, str], _Entry] = {}
+        self._guard = threading.Lock()
+
+    def _entry(self, key: tuple[str, str]) -> _Entry:
+        with self._guard:
+            return self._entries.setdefault(key, _Entry())
+
+    def cached(self, agent: str, tool: str) -> BearerToken | None:
+        entry = self._entries.get((agent, tool))
+        token = entry.token if entry is not None else None
+        if token is not None and token.seconds_left(self.clock()) > self._margin(token):
+            return token
+        return None
+
+    def invalidate(self, agent: str, tool: str) -> None:
+        """Forget a token (e.g. after the server answered 401 for it); the next call gets a new one."""
+        entry = self._entries.get((agent, tool))
+        if entry is not None:
+            entry.token = None
+
+    def _margin(self, token: BearerToken) -> float:
+        return min(self.margin_seconds, token.lifetime_seconds / 4)
+
+    def token(self, agent: str, tool: OAuthTool, cap_seconds: int, trace_id: str, record: dict[str, Any], kind: str) -> BearerToken:
+        """A cached token with more than its margin left, or a new one (one request per key at a time)."""
+        cached = self.cached(agent, tool.tool)
+        if cached is not None:
+            record["cache"] = "hit"
+            return cached
+        entry = self._entry((agent, tool.tool))
+        with entry.lock:
+            cached = self.cached(agent, tool.tool)
+            if cached is not None:
+                record["cache"] = "hit"
+                return cached
+            record["cache"] = "miss"
+            entry.token = self._issue(agent, tool, cap_seconds, trace_id, record, kind)
+            return entry.token
+
+    def _issue(self, agent: str, tool: OAuthTool, cap_seconds: int, trace_id: str, record: dict[str, Any], kind: str) -> BearerToken:
+        if self.signer is None:
+            raise OAuthError(
+                "no client assertion available: give the broker a PrivateKeyJWT key or a workload token file "
+                "(AGENTID_OAUTH_TOKEN_FILE); it never uses a stored client secret for oidc tools",
+                "no_signer",
+            )
+        issuer = tool.issuer
+        if tool.mcp or issuer is None:
+            if self.resource_discovery is None:
+                raise OAuthError(f"tool '{tool.tool}' names no issuer and the broker has no resource discovery", "no_issuer")
+            issuer = self.resource_discovery(tool, issuer)
+            record["discovered_via"] = "protected-resource-metadata"
+        record.update(issuer=issuer, audience=tool.audience, scopes=" ".join(tool.scopes), client_auth=self.signer.method)
+        client_id = tool.client_id or agent
+        for attempt in range(1, self.retry.max_attempts + 1):
+            record["attempts"] = attempt
+            try:
+                issued = self.client.client_credentials(tool, issuer, client_id, self.signer, resource_param=tool.provider != "entra")
+                break
+            except OAuthError as error:
+                if error.code in TRANSIENT_OAUTH_CODES and attempt < self.retry.max_attempts:
+                    self.sleep(self.retry.delay(attempt, self.uniform))
+                    continue
+                raise
+        now, wall = self.clock(), self.wall_clock()
+        lifetime = min(issued.server_lifetime_seconds, float(cap_seconds))
+        if issued.server_lifetime_seconds > cap_seconds + 1:
+            record["lifetime_note"] = (
+                f"the server's token lives {issued.server_lifetime_seconds:.0f} s, above max_credential_minutes "
+                f"({cap_seconds} s): the broker hands it out for {cap_seconds} s only"
+            )
+        record.update(
+            lifetime_seconds=round(lifetime, 3),
+            server_lifetime_seconds=round(issued.server_lifetime_seconds, 3),
+            token_id=issued.claims.get("jti"),
+            granted_scopes=" ".join(issued.scopes),
+            token_audience=" ".join(issued.audience),
+        )
+        return BearerToken(
+            kind=kind,
+            agent=agent,
+            tool=tool.tool,
+            access_token=issued.access_token,
+            audience=issued.audience,
+            scopes=issued.scopes,
+            issuer=issuer,
+            expiration=now + lifetime,
+            expires_on=int(wall + lifetime),
+            lifetime_seconds=lifetime,
+            trace_id=trace_id,
+            token_id=issued.claims.get("jti") if isinstance(issued.claims.get("jti"), str) else None,
+        )

@@ -1,0 +1,255 @@
+"""MCP authorization, both ends: the agent's client auth and the MCP server's token verifier.
+
+Client side (the MCP authorization spec, 2025-06-18 and later):
+- `discover_authorization_server` finds the server's authorization server from
+  its Protected Resource Metadata (RFC 9728): an unauthenticated request is
+  answered `401` with `WWW-Authenticate: Bearer resource_metadata="URL"`
+  (RFC 9728 §5.1), else the well-known URL (§3.1). The metadata's `resource`
+  must be the MCP server's URL (§3.3: otherwise it is another server's) and,
+  when the spec names an issuer, that issuer must be among its
+  `authorization_servers`: an MCP server cannot send the agent to another one.
+- `broker_auth(broker, tool)` is an `httpx.Auth` (and `mcp_auth` the `httpx2.Auth`
+  the official MCP SDK's transport takes) that asks the broker for the tool's
+  token on every request (a cache hit after the first), names the MCP tool being
+  called as the Cedar target (`MCP_URL#TOOL`), and on a `401` drops the token and
+  retries once with a new one.
+
+Server side: `JWTTokenVerifier` implements the MCP SDK's `TokenVerifier`
+protocol: signature against the issuer's JWKS (asymmetric algorithms only),
+`iss`, `aud` = this server (RFC 8707 / RFC 9068 §4), `exp`/`nbf`; and
+`require_tool_scopes(name)` checks, inside a tool, the scopes that tool needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+import urllib.parse
+from typing import Any, Callable, Mapping
+
+from agentid.runtime.oauth import SIGNING_ALGORITHMS, OAuthClient, OAuthError, OAuthTool
+
+_CHALLENGE_PARAM = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
+
+
+def challenge_parameters(header: str) -> dict[str, str]:
+    """Parameters of a `Bearer` challenge in a WWW-Authenticate header (RFC 6750 §3, RFC 9110 §11.6.1)."""
+    match = re.search(r"(?i)\bbearer\b(.*)", header or "")
+    if not match:
+        return {}
+    return {m.group(1).lower(): (m.group(2) if m.group(2) is not None else m.group(3)) for m in _CHALLENGE_PARAM.finditer(match.group(1))}
+
+
+def well_known_metadata_url(resource: str) -> str:
+    """RFC 9728 §3.1: /.well-known/oauth-protected-resource inserted between the host and the path."""
+    parts = urllib.parse.urlsplit(resource)
+    return f"{parts.scheme}://{parts.netloc}/.well-known/oauth-protected-resource{parts.path.rstrip('/')}"
+
+
+def discover_authorization_server(client: OAuthClient, tool: OAuthTool, configured_issuer: str | None) -> str:
+    """The issuer to ask for `tool`'s token, per the MCP server's protected resource metadata; raises OAuthError."""
+    import httpx
+
+    metadata_url = None
+    try:
+        probe = client._client().post(
+            tool.audience,
+            content=json.dumps({"jsonrpc": "2.0", "id": 0, "method": "ping"}),
+            headers={"Content-Type": "application/json", "Accept": "application/json, text/event-stream"},
+        )
+        if probe.status_code == 401:
+            metadata_url = challenge_parameters(probe.headers.get("www-authenticate", "")).get("resource_metadata")
+    except httpx.HTTPError as error:
+        raise OAuthError(f"MCP server {tool.audience} is unreachable: {type(error).__name__}", "unreachable") from None
+    metadata_url = metadata_url or well_known_metadata_url(tool.audience)
+    document = client.get_json(metadata_url, "protected resource metadata")
+    resource = document.get("resource")
+    if not isinstance(resource, str) or resource.rstrip("/") != tool.audience.rstrip("/"):
+        raise OAuthError(
+            f"protected resource metadata at {metadata_url} is for {resource!r}, not {tool.audience} (RFC 9728 §3.3): refusing it",
+            "resource_mismatch",
+        )
+    servers = [s for s in document.get("authorization_servers") or [] if isinstance(s, str)]
+    if configured_issuer is not None:
+        if configured_issuer not in servers:
+            raise OAuthError(
+                f"MCP server {tool.audience} names authorization servers {servers}, not the spec's issuer {configured_issuer}",
+                "issuer_not_listed",
+            )
+        return configured_issuer
+    if not servers:
+        raise OAuthError(f"protected resource metadata at {metadata_url} lists no authorization_servers", "no_authorization_server")
+    return servers[0]
+
+
+# --- client auth for httpx and the MCP SDK -------------------------------------------
+
+
+def _mcp_target(audience: str, body: bytes) -> str | None:
+    """`MCP_URL#TOOL` for a JSON-RPC tools/call request, the URL for other requests."""
+    try:
+        message = json.loads(body) if body else None
+    except ValueError:
+        return audience
+    if isinstance(message, dict) and message.get("method") == "tools/call":
+        name = (message.get("params") or {}).get("name")
+        if isinstance(name, str):
+            return f"{audience}#{name}"
+    return audience
+
+
+def _flow_class(base: type) -> type:
+    class BrokerAuth(base):  # type: ignore[misc, valid-type]
+        """Bearer tokens from the broker for one tool; a 401 drops the token and retries once."""
+
+        requires_request_body = True
+
+        def __init__(self, broker: Any, tool: str, *, agent: str | None = None, trace_id: str | None = None,
+                     context: Mapping[str, Any] | None = None, audience: str | None = None):
+            self.broker, self.tool, self.agent, self.trace_id, self.context = broker, tool, agent, trace_id, context
+            self.audience = audience
+
+        def _token(self, request: Any) -> Any:
+            target = _mcp_target(self.audience or str(request.url), request.content) if self.audience else str(request.url)
+            return self.broker.credential(self.tool, agent=self.agent, trace_id=self.trace_id, target=target, context=self.context)
+
+        def auth_flow(self, request: Any):
+            request.headers["Authorization"] = f"Bearer {self._token(request).access_token}"
+            response = yield request
+            if response.status_code == 401:
+                self.broker.invalidate_token(self.tool, agent=self.agent)
+                request.headers["Authorization"] = f"Bearer {self._token(request).access_token}"
+                yield request
+
+        async def async_auth_flow(self, request: Any):
+            await request.aread()
+            token = await asyncio.to_thread(self._token, request)  # the token request blocks: keep it off the event loop
+            request.headers["Authorization"] = f"Bearer {token.access_token}"
+            response = yield request
+            if response.status_code == 401:
+                self.broker.invalidate_token(self.tool, agent=self.agent)
+                token = await asyncio.to_thread(self._token, request)
+                request.headers["Authorization"] = f"Bearer {token.access_token}"
+                yield request
+
+    return BrokerAuth
+
+
+def broker_auth(broker: Any, tool: str, **options: Any) -> Any:
+    """An `httpx.Auth` for one OAuth tool: `httpx.Client(auth=broker_auth(broker, "tickets"))`."""
+    import httpx
+
+    audience = _tool_audience(broker, tool, options.get("agent"))
+    return _flow_class(httpx.Auth)(broker, tool, audience=audience, **options)
+
+
+def mcp_auth(broker: Any, tool: str, **options: Any) -> Any:
+    """An `httpx2.Auth` for the official MCP SDK: `httpx2.AsyncClient(auth=mcp_auth(broker, "mcp-tool"))`."""
+    import httpx2
+
+    audience = _tool_audience(broker, tool, options.get("agent"))
+    return _flow_class(httpx2.Auth)(broker, tool, audience=audience, **options)
+
+
+def _tool_audience(broker: Any, tool: str, agent: str | None) -> str | None:
+    try:
+        grants = broker._agent(agent)
+    except Exception:  # noqa: BLE001 - credential() reports it, with its audit record, on first use
+        return None
+    oauth_tool = grants.oauth_tools.get(tool)
+    return oauth_tool.audience if oauth_tool is not None else None
+
+
+# --- server side: the MCP SDK's TokenVerifier ------------------------------------------
+
+
+class JWTTokenVerifier:
+    """Verifies RFC 9068 JWT access tokens for one MCP server (the SDK's `TokenVerifier` protocol).
+
+    `jwks`: a joserfc KeySet, or None to fetch the issuer's JWKS (by RFC 8414
+    discovery) on first use and again when a token names an unknown key.
+    Returns None for any token that fails a check (the SDK answers 401 with
+    the resource_metadata challenge); never raises on token content.
+    """
+
+    def __init__(self, issuer: str, audience: str, *, jwks: Any = None, client: OAuthClient | None = None,
+                 clock: Callable[[], float] = time.time, leeway_seconds: int = 0):
+        self.issuer, self.audience = issuer, audience
+        self._jwks = jwks
+        self._client = client or OAuthClient()
+        self.clock = clock
+        self.leeway = leeway_seconds
+        self.rejections: list[str] = []  # why tokens were refused (for the server's own logs and tests); never the token
+
+    def _keys(self, refresh: bool = False) -> Any:
+        if self._jwks is None or refresh:
+            metadata = self._client.metadata(self.issuer)
+            self._jwks = self._client.signing_keys(metadata, refresh=refresh)
+        return self._jwks
+
+    def check(self, token: str) -> dict[str, Any] | None:
+        from joserfc import jwt
+        from joserfc.errors import JoseError
+
+        try:
+            try:
+                decoded = jwt.decode(token, self._keys(), algorithms=list(SIGNING_ALGORITHMS))
+            except JoseError:
+                decoded = jwt.decode(token, self._keys(refresh=True), algorithms=list(SIGNING_ALGORITHMS))
+        except (JoseError, ValueError, KeyError, TypeError, OAuthError) as error:
+            self.rejections.append(f"signature: {type(error).__name__}")
+            return None
+        claims = dict(decoded.claims)
+        now = self.clock()
+        audience = claims.get("aud")
+        audiences = [audience] if isinstance(audience, str) else [a for a in audience or [] if isinstance(a, str)]
+        reason = None
+        if claims.get("iss") != self.issuer:
+            reason = "issuer"
+        elif self.audience.rstrip("/") not in {a.rstrip("/") for a in audiences}:
+            reason = "audience"
+        elif not isinstance(claims.get("exp"), (int, float)) or claims["exp"] + self.leeway <= now:
+            reason = "expired"
+        elif isinstance(claims.get("nbf"), (int, float)) and claims["nbf"] - self.leeway > now:
+            reason = "not yet valid"
+        if reason:
+            self.rejections.append(reason)
+            return None
+        return claims
+
+    async def verify_token(self, token: str) -> Any:
+        from mcp.server.auth.provider import AccessToken
+
+        from agentid.runtime.oauth import token_scopes
+
+        claims = await asyncio.to_thread(self.check, token)
+        if claims is None:
+            return None
+        return AccessToken(
+            token=token,
+            client_id=str(claims.get("client_id") or claims.get("azp") or claims.get("sub") or ""),
+            scopes=token_scopes(claims, {}),
+            expires_at=int(claims["exp"]),
+            resource=self.audience,
+            subject=claims.get("sub") if isinstance(claims.get("sub"), str) else None,
+            claims={k: v for k, v in claims.items() if k in ("iss", "aud", "jti", "iat")},
+        )
+
+
+def require_tool_scopes(tool_scopes: Mapping[str, list[str]], name: str) -> None:
+    """Inside an MCP tool: raise PermissionError unless the caller's token has every scope `name` needs.
+
+    Call as the tool's first line; a tool missing from `tool_scopes` is refused
+    (fail closed: a new tool needs its scopes declared before anyone can call it).
+    """
+    from mcp.server.auth.middleware.auth_context import get_access_token
+
+    needed = tool_scopes.get(name)
+    if needed is None:
+        raise PermissionError(f"tool '{name}' declares no scopes: refused")
+    token = get_access_token()
+    missing = sorted(set(needed) - set(token.scopes if token else []))
+    if missing:
+        raise PermissionError(f"tool '{name}' needs scope(s) {', '.join(missing)}")

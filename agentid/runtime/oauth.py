@@ -1,0 +1,418 @@
+"""The OAuth 2.1 hop: a bearer token for one tool, audience-bound, with only that tool's scopes, without a stored secret.
+
+For each (agent, tool) the broker runs the client-credentials grant
+(RFC 6749 §4.4, as profiled by OAuth 2.1) against the tool's authorization
+server:
+
+- the server's endpoints come from its metadata (RFC 8414
+  `/.well-known/oauth-authorization-server`, then OpenID Connect Discovery
+  `/.well-known/openid-configuration`), and its `issuer` must equal the one
+  asked for (RFC 8414 §3.3: a mismatch means the metadata is not the issuer's);
+- the client authenticates with a signed JWT (RFC 7523 §2.2,
+  `client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer`):
+  either one the broker signs with a key it holds (`PrivateKeyJWT`, OIDC's
+  `private_key_jwt`) or the workload's own OIDC token (`WorkloadTokenAssertion`,
+  what Entra, Okta, Auth0 and Keycloak federation accept);
+- `resource` = the tool's audience (RFC 8707 §2), `scope` = the tool's scopes.
+
+The answer is checked before any caller sees it: a JWT access token (RFC 9068)
+must carry a signature from the issuer's JWKS (no `alg: none`), `iss` = the
+issuer, `aud` containing the tool's audience (a server that ignores `resource`
+fails here), scopes no broader than asked, and an expiry in the future. An opaque
+token cannot be checked for its audience and is refused. Every refusal is a
+`BrokerError` naming the hop; nothing broader is ever handed out instead.
+
+httpx is imported on first use; joserfc (authlib's JOSE library) signs and verifies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from agentid.runtime import redaction
+
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"  # RFC 7523 §2.2
+ASSERTION_LIFETIME_SECONDS = 60  # RFC 7523 §3: short; the server rejects expired assertions
+SIGNING_ALGORITHMS = ("RS256", "PS256", "ES256", "ES384", "EdDSA")  # asymmetric only: never `none`, never HS*
+_MAX_METADATA_BYTES = 256 * 1024
+_MAX_TOKEN_RESPONSE_BYTES = 64 * 1024
+
+
+class OAuthError(Exception):
+    """One OAuth step failed; `code` is the OAuth error code or a short name of what was wrong."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class OAuthTool:
+    """What the broker needs to get one tool's token (from the spec's `tools[].oauth`)."""
+
+    tool: str
+    audience: str  # the resource server / MCP server URL: the RFC 8707 `resource` and the token's `aud`
+    scopes: tuple[str, ...]
+    provider: str = "oidc"  # oidc | entra | cognito
+    issuer: str | None = None  # None: found through the resource's protected-resource metadata (RFC 9728)
+    client_id: str | None = None  # default: the agent's name
+    mcp: bool = False  # the audience is an MCP server: confirm the issuer through its metadata (RFC 9728)
+
+    @classmethod
+    def from_spec(cls, tool: Any) -> "OAuthTool":
+        grant = tool.oauth
+        return cls(
+            tool=tool.name,
+            audience=grant.audience,
+            scopes=tuple(grant.scopes),
+            provider=grant.provider,
+            issuer=getattr(grant, "issuer", None),
+            client_id=getattr(grant, "client_id", None),
+        )
+
+
+# --- client authentication (RFC 7523) -------------------------------------------------
+
+
+class PrivateKeyJWT:
+    """Client assertions signed with a private key the agent holds and never sends (OIDC `private_key_jwt`).
+
+    `key` is a joserfc key (RSA, EC or OKP) or a PEM private key; the server
+    knows the public half (its JWKS or registration). Claims per RFC 7523 §3:
+    iss = sub = client_id, aud = the token endpoint, a 60 s exp and a fresh jti.
+    """
+
+    method = "private_key_jwt"
+
+    def __init__(self, key: Any, algorithm: str | None = None, key_id: str | None = None):
+        from joserfc import jwk
+
+        self._key = jwk.import_key(key) if isinstance(key, (str, bytes)) else key
+        self.algorithm = algorithm or {"RSA": "RS256", "EC": "ES256", "OKP": "EdDSA"}[self._key.key_type]
+        if self.algorithm not in SIGNING_ALGORITHMS:
+            raise ValueError(f"signing algorithm {self.algorithm} is not one of {', '.join(SIGNING_ALGORITHMS)}")
+        self.key_id = key_id or self._key.kid
+
+    def __repr__(self) -> str:
+        return f"PrivateKeyJWT(algorithm={self.algorithm!r}, key_id={self.key_id!r})"
+
+    def assertion(self, client_id: str, token_endpoint: str, now: float) -> str:
+        from joserfc import jwt
+
+        header = {"alg": self.algorithm, "typ": "JWT"} | ({"kid": self.key_id} if self.key_id else {})
+        claims = {
+            "iss": client_id,
+            "sub": client_id,
+            "aud": token_endpoint,
+            "iat": int(now),
+            "exp": int(now) + ASSERTION_LIFETIME_SECONDS,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(header, claims, self._key)
+
+
+@dataclass(frozen=True)
+class WorkloadTokenAssertion:
+    """The workload's own OIDC token (Kubernetes projected token, GitHub OIDC) as the client assertion.
+
+    The file is re-read for every token request (the platform rotates it).
+    Servers that federate workload identities (Entra federated credentials,
+    Okta, Auth0, Keycloak) accept it as a jwt-bearer client assertion.
+    """
+
+    token_file: Path
+    method = "workload_identity"
+
+    def assertion(self, client_id: str, token_endpoint: str, now: float) -> str:
+        try:
+            token = Path(self.token_file).read_text().strip()
+        except OSError as error:
+            raise OAuthError(f"cannot read the workload token file {self.token_file}: {error.strerror or error}", "workload_token") from None
+        if not token:
+            raise OAuthError(f"the workload token file {self.token_file} is empty", "workload_token")
+        redaction.remember(token)
+        return token
+
+
+# --- the grant --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServerMetadata:
+    issuer: str
+    token_endpoint: str
+    jwks_uri: str | None
+    auth_methods: tuple[str, ...]
+    raw: Mapping[str, Any] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A checked access token (the value is never in repr)."""
+
+    access_token: str = field(repr=False)
+    token_type: str
+    audience: tuple[str, ...]
+    scopes: tuple[str, ...]
+    server_lifetime_seconds: float  # how long the server says the token lives (expires_in, or exp - iat)
+    issuer: str
+    claims: Mapping[str, Any] = field(repr=False)
+
+
+class OAuthClient:
+    """Runs the client-credentials grant against discovered servers; thread-safe; caches metadata and JWKS.
+
+    `get(url)` and `post(url, form)` are pluggable transports (default httpx,
+    5 s timeouts, no redirects: a token endpoint that redirects is refused).
+    """
+
+    def __init__(self, timeout: float = 5.0, clock: Callable[[], float] = time.time):
+        self.timeout = timeout
+        self.clock = clock  # wall clock: JWT times (exp, iat) are epoch seconds
+        self._http: Any = None
+        self._metadata: dict[str, ServerMetadata] = {}
+        self._jwks: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.token_requests = 0  # token-endpoint calls made (benchmarks count them)
+
+    # transport
+
+    def _client(self) -> Any:
+        with self._lock:
+            if self._http is None:
+                import httpx
+
+                self._http = httpx.Client(timeout=self.timeout, follow_redirects=False, trust_env=False)
+            return self._http
+
+    def get_json(self, url: str, what: str) -> dict[str, Any]:
+        import httpx
+
+        try:
+            response = self._client().get(url, headers={"Accept": "application/json"})
+        except httpx.HTTPError as error:
+            raise OAuthError(f"{what} at {url} is unreachable: {type(error).__name__}: {error}", "unreachable") from None
+        if response.status_code != 200:
+            raise OAuthError(f"{what} at {url} answered HTTP {response.status_code}", "metadata_status")
+        return _json_object(response.content, _MAX_METADATA_BYTES, f"{what} at {url}")
+
+    # discovery
+
+    def metadata(self, issuer: str) -> ServerMetadata:
+        """RFC 8414 metadata (then OIDC discovery) of `issuer`; its `issuer` must equal the one asked for."""
+        cached = self._metadata.get(issuer)
+        if cached is not None:
+            return cached
+        errors = []
+        for url in discovery_urls(issuer):
+            try:
+                document = self.get_json(url, "authorization server metadata")
+            except OAuthError as error:
+                errors.append(str(error))
+                continue
+            if document.get("issuer") != issuer:
+                raise OAuthError(
+                    f"metadata at {url} names issuer {document.get('issuer')!r}, not {issuer!r} (RFC 8414 §3.3): refusing it",
+                    "issuer_mismatch",
+                )
+            token_endpoint = document.get("token_endpoint")
+            if not isinstance(token_endpoint, str) or not _is_http_url(token_endpoint):
+                raise OAuthError(f"metadata at {url} has no token_endpoint URL", "no_token_endpoint")
+            found = ServerMetadata(
+                issuer=issuer,
+                token_endpoint=token_endpoint,
+                jwks_uri=document.get("jwks_uri") if isinstance(document.get("jwks_uri"), str) else None,
+                auth_methods=tuple(document.get("token_endpoint_auth_methods_supported") or ("client_secret_basic",)),
+                raw=document,
+            )
+            self._metadata[issuer] = found
+            return found
+        raise OAuthError(f"no authorization server metadata for {issuer}: " + "; ".join(errors), "no_metadata")
+
+    def signing_keys(self, metadata: ServerMetadata, refresh: bool = False) -> Any:
+        from joserfc import jwk
+
+        if metadata.jwks_uri is None:
+            raise OAuthError(f"issuer {metadata.issuer} publishes no jwks_uri: its tokens cannot be verified", "no_jwks")
+        if refresh or metadata.jwks_uri not in self._jwks:
+            document = self.get_json(metadata.jwks_uri, "JWKS")
+            try:
+                self._jwks[metadata.jwks_uri] = jwk.KeySet.import_key_set(document)
+            except Exception as error:  # noqa: BLE001 - any malformed key set is one refusal
+                raise OAuthError(f"JWKS at {metadata.jwks_uri} is not a key set: {error}", "bad_jwks") from None
+        return self._jwks[metadata.jwks_uri]
+
+    # the grant
+
+    def client_credentials(
+        self, tool: OAuthTool, issuer: str, client_id: str, signer: PrivateKeyJWT | WorkloadTokenAssertion, *, resource_param: bool = True
+    ) -> IssuedToken:
+        """One token request and its checks; raises OAuthError (never returns an unchecked token)."""
+        import httpx
+
+        metadata = self.metadata(issuer)
+        if "private_key_jwt" not in metadata.auth_methods and signer.method == "private_key_jwt":
+            raise OAuthError(
+                f"{issuer} does not list private_key_jwt in token_endpoint_auth_methods_supported "
+                f"({', '.join(metadata.auth_methods)}): the broker will not fall back to a shared secret",
+                "no_private_key_jwt",
+            )
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_assertion_type": CLIENT_ASSERTION_TYPE,
+            "client_assertion": signer.assertion(client_id, metadata.token_endpoint, self.clock()),
+            "scope": " ".join(_request_scopes(tool)),
+        }
+        if resource_param:
+            form["resource"] = tool.audience
+        self.token_requests += 1
+        try:
+            response = self._client().post(metadata.token_endpoint, data=form, headers={"Accept": "application/json"})
+        except httpx.HTTPError as error:
+            raise OAuthError(f"token endpoint {metadata.token_endpoint} is unreachable: {type(error).__name__}", "unreachable") from None
+        body = _json_object(response.content, _MAX_TOKEN_RESPONSE_BYTES, f"token endpoint {metadata.token_endpoint}", soft=True)
+        if response.status_code != 200:
+            code = str(body.get("error") or f"http_{response.status_code}")[:64]
+            description = str(body.get("error_description") or "")[:200]
+            raise OAuthError(
+                f"token endpoint {metadata.token_endpoint} refused the request: HTTP {response.status_code} {code}"
+                + (f": {description}" if description else ""),
+                code if response.status_code < 500 else "server_error",
+            )
+        access_token = body.get("access_token")
+        if isinstance(access_token, str):
+            redaction.remember(access_token)
+        return self.check_token(body, tool, metadata)
+
+    def check_token(self, body: Mapping[str, Any], tool: OAuthTool, metadata: ServerMetadata) -> IssuedToken:
+        """RFC 6749 §5.1 response fields and RFC 9068 JWT claims; see the module docstring."""
+        from joserfc import jwt
+        from joserfc.errors import JoseError
+
+        access_token = body.get("access_token")
+        if not isinstance(access_token, str) or not access_token:
+            raise OAuthError("the token response has no access_token", "no_access_token")
+        token_type = str(body.get("token_type", ""))
+        if token_type.lower() != "bearer":
+            raise OAuthError(f"token_type {token_type!r} is not Bearer (a DPoP or MAC token needs a proof the broker does not make)", "token_type")
+        if access_token.count(".") != 2:
+            raise OAuthError(
+                "the access token is opaque: its audience and scopes cannot be checked, so it is refused "
+                "(ask the server for JWT access tokens, RFC 9068)",
+                "opaque_token",
+            )
+        keys = self.signing_keys(metadata)
+        try:
+            decoded = jwt.decode(access_token, keys, algorithms=list(SIGNING_ALGORITHMS))
+        except JoseError as error:
+            if "kid" in str(error).lower() or type(error).__name__ in ("InvalidKeyIdError",):
+                keys = self.signing_keys(metadata, refresh=True)  # the server rotated its keys
+                try:
+                    decoded = jwt.decode(access_token, keys, algorithms=list(SIGNING_ALGORITHMS))
+                except JoseError as again:
+                    raise OAuthError(f"the access token's signature does not verify against {metadata.jwks_uri}: {again}", "bad_signature") from None
+            else:
+                raise OAuthError(f"the access token's signature does not verify against {metadata.jwks_uri}: {error}", "bad_signature") from None
+        except (ValueError, KeyError) as error:
+            raise OAuthError(f"the access token is not a well-formed JWT: {error}", "bad_signature") from None
+        claims = dict(decoded.claims)
+        if claims.get("iss") != metadata.issuer:
+            raise OAuthError(f"the access token's iss {claims.get('iss')!r} is not the issuer {metadata.issuer!r}", "wrong_issuer")
+        audience = claims.get("aud")
+        audiences = (audience,) if isinstance(audience, str) else tuple(a for a in audience or () if isinstance(a, str))
+        expected = _expected_audiences(tool)
+        if not expected & set(audiences):
+            raise OAuthError(
+                f"the access token's audience {list(audiences)} is not the tool's resource {tool.audience} "
+                "(does the server support resource indicators, RFC 8707?)",
+                "wrong_audience",
+            )
+        now = self.clock()
+        exp = claims.get("exp")
+        if not isinstance(exp, (int, float)) or exp <= now:
+            raise OAuthError("the access token is already expired (or has no exp)", "expired_token")
+        granted = token_scopes(claims, body)
+        asked = set(tool.scopes)  # Entra asks with RESOURCE/.default but grants the named scopes or roles
+        broader = sorted(set(granted) - asked)
+        if broader:
+            raise OAuthError(f"the server granted scopes the tool did not ask for: {', '.join(broader)}", "broader_scopes")
+        expires_in = body.get("expires_in")
+        lifetime = float(exp - now)
+        if isinstance(expires_in, (int, float)) and expires_in > 0:
+            lifetime = min(lifetime, float(expires_in))
+        return IssuedToken(
+            access_token=access_token,
+            token_type="Bearer",
+            audience=audiences,
+            scopes=tuple(granted),
+            server_lifetime_seconds=lifetime,
+            issuer=metadata.issuer,
+            claims=claims,
+        )
+
+
+def discovery_urls(issuer: str) -> list[str]:
+    """Where an issuer's metadata lives: RFC 8414 §3.1 (well-known inserted before the path), then OIDC Discovery §4."""
+    parts = urllib.parse.urlsplit(issuer)
+    path = parts.path.rstrip("/")
+    base = f"{parts.scheme}://{parts.netloc}"
+    return [f"{base}/.well-known/oauth-authorization-server{path}", f"{base}{path}/.well-known/openid-configuration"]
+
+
+def token_scopes(claims: Mapping[str, Any], body: Mapping[str, Any]) -> list[str]:
+    """Scopes a token carries: RFC 9068 `scope` (space-separated), Entra `scp`/`roles`, else the response's `scope`."""
+    for value in (claims.get("scope"), claims.get("scp"), claims.get("roles"), body.get("scope")):
+        if isinstance(value, str) and value.strip():
+            return value.split()
+        if isinstance(value, list) and value:
+            return [str(v) for v in value]
+    return []
+
+
+def _request_scopes(tool: OAuthTool) -> list[str]:
+    if tool.provider == "entra":  # Entra v2 names the resource through the scope: RESOURCE/.default
+        return [f"{tool.audience.rstrip('/')}/.default"]
+    return list(tool.scopes)
+
+
+def _expected_audiences(tool: OAuthTool) -> set[str]:
+    # RFC 8707 compares the resource as a URI; a trailing slash is the one spelling servers vary on
+    return {tool.audience, tool.audience.rstrip("/"), tool.audience.rstrip("/") + "/"}
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urllib.parse.urlsplit(value)
+    return parts.scheme in ("https", "http") and bool(parts.netloc)
+
+
+def _json_object(content: bytes, limit: int, what: str, soft: bool = False) -> dict[str, Any]:
+    if len(content) > limit:
+        raise OAuthError(f"{what} answered {len(content)} bytes, more than the {limit} accepted", "too_large")
+    try:
+        document = json.loads(content)
+    except ValueError:
+        if soft:
+            return {}
+        raise OAuthError(f"{what} did not answer JSON", "not_json") from None
+    if not isinstance(document, dict):
+        if soft:
+            return {}
+        raise OAuthError(f"{what} did not answer a JSON object", "not_json")
+    return document
+
+
+def environment_signer() -> WorkloadTokenAssertion | None:
+    """The workload token named by AGENTID_OAUTH_TOKEN_FILE (or AZURE_FEDERATED_TOKEN_FILE), if any."""
+    for name in ("AGENTID_OAUTH_TOKEN_FILE", "AZURE_FEDERATED_TOKEN_FILE"):
+        if os.environ.get(name):
+            return WorkloadTokenAssertion(Path(os.environ[name]))
+    return None

@@ -1,0 +1,234 @@
+"""A real OAuth 2.1 authorization server on loopback, for the broker's tests and benchmark.
+
+Client credentials only (RFC 6749 §4.4), clients authenticate with a signed
+JWT (RFC 7523 §2.2, OIDC `private_key_jwt`) verified by authlib's server
+component `JWTBearerClientAssertion` (signature against the client's registered
+public key, iss = sub = client_id, aud = this server, exp, single-use jti);
+`resource` (RFC 8707) picks the audience, scopes are limited to what the client
+is registered for on that resource, and access tokens are RFC 9068 JWTs
+(`typ: at+jwt`) signed with the server's own key, published at `jwks_uri`
+with RFC 8414 and OIDC discovery metadata. An Entra-style request (no `resource`,
+`scope=RESOURCE/.default`) gets `aud` = RESOURCE and the registered scopes in
+`roles`, as Entra's v2 endpoint answers for an application.
+
+`misbehave` makes it answer like a broken or hostile server, per audience:
+"wrong_audience", "expired", "unsigned" (alg none), "foreign_key" (signed by a
+key not in its JWKS), "ignore_resource" (no RFC 8707: aud = the issuer),
+"broader_scopes", "opaque", "error" (HTTP 500); `fault_rate` fails that share of
+token requests with 503 (seeded).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from authlib.oauth2.rfc6749 import InvalidClientError
+from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
+from joserfc import jwk, jwt
+
+from tests.runtime.moto_process import free_port
+
+
+@dataclass
+class Client:
+    client_id: str
+    public_key: Any  # joserfc key: the public half of the agent's signing key
+    resources: dict[str, list[str]]  # audience -> scopes this client may get on it
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return method == PrivateKeyJwtAssertion.CLIENT_AUTH_METHOD and endpoint == "token"
+
+
+class PrivateKeyJwtAssertion(JWTBearerClientAssertion):
+    CLIENT_AUTH_METHOD = "private_key_jwt"
+
+    def __init__(self, server: "AuthorizationServer"):
+        super().__init__(validate_jti=True, leeway=5)
+        self.server = server
+
+    def get_audiences(self) -> list[str]:
+        return [self.server.token_endpoint, self.server.issuer]
+
+    def validate_jti(self, claims: dict, jti: str) -> bool:
+        with self.server.lock:
+            key = (claims["sub"], jti)
+            if key in self.server.seen_jti:
+                return False
+            self.server.seen_jti.add(key)
+            return True
+
+    def resolve_client_public_key(self, client: Client) -> Any:
+        return client.public_key
+
+
+class _Form:
+    def __init__(self, form: dict[str, str]):
+        self.form = form
+        self.client = None
+
+
+@dataclass
+class AuthorizationServer:
+    token_lifetime: int = 300
+    clients: dict[str, Client] = field(default_factory=dict)
+    misbehave: dict[str, str] = field(default_factory=dict)  # audience -> mode
+    fault_rate: float = 0.0
+    seed: int = 7
+    token_requests: int = 0
+    issued: list[dict] = field(default_factory=list)  # claims of every token issued
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    seen_jti: set = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.key = jwk.ECKey.generate_key("P-256", auto_kid=True)
+        self.foreign_key = jwk.ECKey.generate_key("P-256", auto_kid=True)
+        self.random = random.Random(self.seed)
+        self.port = free_port()
+        self.issuer = f"http://127.0.0.1:{self.port}"
+        self.token_endpoint = f"{self.issuer}/token"
+        self.client_auth = PrivateKeyJwtAssertion(self)
+
+    def register(self, client_id: str, public_key: Any, resources: dict[str, list[str]]) -> None:
+        self.clients[client_id] = Client(client_id, public_key, resources)
+
+    # --- HTTP ---------------------------------------------------------------------
+
+    def metadata(self) -> dict:
+        return {
+            "issuer": self.issuer,
+            "token_endpoint": self.token_endpoint,
+            "jwks_uri": f"{self.issuer}/jwks",
+            "grant_types_supported": ["client_credentials"],
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256"],
+            "response_types_supported": ["token"],
+        }
+
+    def token(self, form: dict[str, str]) -> tuple[int, dict]:
+        with self.lock:
+            self.token_requests += 1
+            faulty = self.fault_rate and self.random.random() < self.fault_rate
+        if faulty:
+            return 503, {"error": "temporarily_unavailable"}
+        if form.get("grant_type") != "client_credentials":
+            return 400, {"error": "unsupported_grant_type"}
+        try:
+            client = self.client_auth(self.clients.get, _Form(form))
+        except InvalidClientError as error:
+            return 401, {"error": "invalid_client", "error_description": error.description}
+        if client is None:
+            return 401, {"error": "invalid_client", "error_description": "a private_key_jwt client assertion is required"}
+        scopes = form.get("scope", "").split()
+        resource = form.get("resource")
+        entra_style = resource is None and len(scopes) == 1 and scopes[0].endswith("/.default")
+        if entra_style:
+            resource = scopes[0][: -len("/.default")]
+        if resource is None:
+            return 400, {"error": "invalid_target", "error_description": "resource is required"}
+        allowed = client.resources.get(resource)
+        if allowed is None:
+            return 400, {"error": "invalid_target", "error_description": f"client may not get tokens for {resource}"}
+        granted = list(allowed) if entra_style else [s for s in scopes if s in allowed]
+        if not entra_style and set(scopes) - set(allowed):
+            return 400, {"error": "invalid_scope", "error_description": "scope not registered for this resource"}
+        mode = self.misbehave.get(resource, "")
+        if mode == "error":
+            return 500, {"error": "server_error"}
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "sub": client.client_id,
+            "client_id": client.client_id,
+            "aud": resource,
+            "iat": now,
+            "exp": now + self.token_lifetime,
+            "jti": uuid.uuid4().hex,
+        }
+        if entra_style:
+            claims["roles"] = granted
+        else:
+            claims["scope"] = " ".join(granted)
+        if mode == "wrong_audience":
+            claims["aud"] = "https://someone-else.example.org/api"
+        elif mode == "ignore_resource":
+            claims["aud"] = self.issuer
+        elif mode == "expired":
+            claims["iat"], claims["exp"] = now - 600, now - 300
+        elif mode == "broader_scopes":
+            claims["scope"] = " ".join(granted + ["admin"])
+        header = {"alg": "ES256", "typ": "at+jwt", "kid": self.key.kid}
+        if mode == "unsigned":
+            import base64
+
+            def b64(data: dict) -> str:
+                return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+            access_token = f"{b64({'alg': 'none', 'typ': 'at+jwt'})}.{b64(claims)}."
+        elif mode == "foreign_key":
+            access_token = jwt.encode(dict(header, kid=self.foreign_key.kid), claims, self.foreign_key)
+        elif mode == "opaque":
+            access_token = uuid.uuid4().hex * 2
+        else:
+            access_token = jwt.encode(header, claims, self.key)
+        with self.lock:
+            self.issued.append(claims)
+        body = {"access_token": access_token, "token_type": "Bearer", "expires_in": claims["exp"] - now}
+        if not entra_style:
+            body["scope"] = claims["scope"]
+        return 200, body
+
+    def jwks(self) -> dict:
+        return {"keys": [self.key.as_dict(private=False)]}
+
+    def __enter__(self) -> "AuthorizationServer":
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _send(self, status: int, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                path = urllib.parse.urlsplit(self.path).path
+                # any path under the well-known names: a look-up for another issuer on this host gets this one's
+                # metadata, as a misconfigured multi-tenant server would answer
+                if path.startswith("/.well-known/oauth-authorization-server") or path.endswith("/.well-known/openid-configuration"):
+                    self._send(200, server.metadata())
+                elif path == "/jwks":
+                    self._send(200, server.jwks())
+                else:
+                    self._send(404, {"error": "not_found"})
+
+            def do_POST(self) -> None:
+                length = min(int(self.headers.get("Content-Length") or 0), 65536)
+                form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+                if urllib.parse.urlsplit(self.path).path != "/token":
+                    self._send(404, {"error": "not_found"})
+                    return
+                self._send(*server.token(form))
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+        self._thread.join(timeout=5)

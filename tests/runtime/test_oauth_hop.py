@@ -1,0 +1,167 @@
+"""The OAuth 2.1 hop against a real authorization server on loopback: keyless client assertions,
+RFC 8707 audience binding, only the tool's scopes, lifetime caps, and every way a server can misbehave."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from joserfc import jwk
+
+from agentid.runtime import AgentGrants, AuditLog, BrokerError, CredentialBroker
+from agentid.runtime.oauth import OAuthTool, PrivateKeyJWT
+from tests.runtime.oauth_server import AuthorizationServer
+
+TICKETS = "https://tickets.example.org/api"
+WIKI = "https://wiki.example.org/api"
+
+
+@pytest.fixture
+def server():
+    with AuthorizationServer() as running:
+        yield running
+
+
+@pytest.fixture
+def agent_key():
+    return jwk.ECKey.generate_key("P-256", auto_kid=True)
+
+
+def triage_grants(issuer: str, cap_seconds: int = 600) -> AgentGrants:
+    return AgentGrants(
+        agent="support-triage",
+        role_arn=None,
+        session_policies={},
+        oauth_tools={
+            "read-tickets": OAuthTool("read-tickets", TICKETS, ("tickets.read",), issuer=issuer),
+            "search-wiki": OAuthTool("search-wiki", WIKI, ("wiki.search",), issuer=issuer),
+        },
+        max_credential_seconds=cap_seconds,
+    )
+
+
+def make_broker(server: AuthorizationServer, agent_key, cap_seconds: int = 600, **options) -> CredentialBroker:
+    server.register("support-triage", jwk.ECKey.import_key(agent_key.as_dict(private=False)),
+                    {TICKETS: ["tickets.read", "tickets.write"], WIKI: ["wiki.search"]})
+    return CredentialBroker(triage_grants(server.issuer, cap_seconds), oauth_signer=PrivateKeyJWT(agent_key), **options)
+
+
+def records(caplog) -> list[dict]:
+    return [r.agentid_audit for r in caplog.records if hasattr(r, "agentid_audit")]
+
+
+def test_token_is_bound_to_the_tools_resource_and_carries_only_its_scopes(server, agent_key, caplog):
+    caplog.set_level(logging.INFO, logger="agentid.runtime.audit")
+    broker = make_broker(server, agent_key)
+    token = broker.credential("read-tickets", trace_id="trace-7")
+    assert token.kind == "oauth"
+    assert token.audience == (TICKETS,)
+    assert token.scopes == ("tickets.read",)  # registered for tickets.write too: not asked, not granted
+    assert 295 <= token.seconds_left(broker.clock()) <= 300
+    assert token.headers()["Authorization"].startswith("Bearer ey")
+    [claims] = server.issued
+    assert claims["aud"] == TICKETS and claims["scope"] == "tickets.read" and claims["sub"] == "support-triage"
+    assert broker.credential("read-tickets") is token  # cached per (agent, tool)
+    other = broker.credential("search-wiki")
+    assert other.audience == (WIKI,) and other.scopes == ("wiki.search",)
+    assert server.token_requests == 2
+    issued = [r for r in records(caplog) if r["outcome"] == "issued"]
+    assert [r["tool"] for r in issued] == ["read-tickets", "search-wiki"]
+    assert issued[0]["audience"] == TICKETS and issued[0]["client_auth"] == "private_key_jwt"
+    assert issued[0]["token_id"] == claims["jti"] and issued[0]["lifetime_seconds"] <= 300
+    assert token.access_token not in caplog.text
+    assert "access_token" not in repr(token) and token.access_token not in repr(token)
+
+
+def test_a_longer_lived_server_token_is_handed_out_only_up_to_max_credential_minutes(server, agent_key, caplog):
+    caplog.set_level(logging.INFO, logger="agentid.runtime.audit")
+    server.token_lifetime = 3600
+    broker = make_broker(server, agent_key, cap_seconds=600)
+    token = broker.credential("read-tickets")
+    assert token.lifetime_seconds == 600
+    assert 595 <= token.seconds_left(broker.clock()) <= 600
+    [record] = [r for r in records(caplog) if r["outcome"] == "issued"]
+    assert record["server_lifetime_seconds"] >= 3599
+    assert "above max_credential_minutes (600 s)" in record["lifetime_note"]
+
+
+def test_refresh_ahead_of_expiry(server, agent_key):
+    class Steady:
+        now = 1000.0
+
+        def __call__(self):
+            return self.now
+
+    steady = Steady()
+    broker = make_broker(server, agent_key, clock=steady)
+    first = broker.credential("read-tickets")
+    steady.now += 300 - 61  # 61 s left: more than the 60 s margin
+    assert broker.credential("read-tickets") is first
+    steady.now += 2  # 59 s left: never handed out again
+    second = broker.credential("read-tickets")
+    assert second is not first and second.access_token != first.access_token
+    assert server.token_requests == 2
+
+
+@pytest.mark.parametrize(
+    "mode, code, message",
+    [
+        ("wrong_audience", "wrong_audience", "audience \\['https://someone-else.example.org/api'\\] is not the tool's resource"),
+        ("ignore_resource", "wrong_audience", "does the server support resource indicators"),
+        ("expired", "expired_token", "already expired"),
+        ("unsigned", "bad_signature", "signature does not verify"),
+        ("foreign_key", "bad_signature", "signature does not verify"),
+        ("broader_scopes", "broader_scopes", "did not ask for: admin"),
+        ("opaque", "opaque_token", "opaque"),
+        ("error", "server_error", "HTTP 500"),
+    ],
+)
+def test_a_misbehaving_server_yields_an_error_naming_the_hop_and_no_token(server, agent_key, caplog, mode, code, message):
+    caplog.set_level(logging.INFO, logger="agentid.runtime.audit")
+    server.misbehave[TICKETS] = mode
+    from agentid.runtime import RetryPolicy
+
+    broker = make_broker(server, agent_key, retry=RetryPolicy(max_attempts=2, base_delay=0.0))
+    for _ in range(2):  # nothing was cached: the second call asks again and fails again
+        with pytest.raises(BrokerError, match=message) as raised:
+            broker.credential("read-tickets")
+        assert raised.value.code == code
+        assert "hop oauth" in str(raised.value) and "tool 'read-tickets'" in str(raised.value)
+    failed = [r for r in records(caplog) if r["outcome"] == "failed"]
+    assert len(failed) == 2 and {r["error_code"] for r in failed} == {code}
+    assert {r["hop"] for r in failed} == {"oauth"}
+    # the other tool of the same agent is unaffected
+    assert broker.credential("search-wiki").audience == (WIKI,)
+
+
+def test_refusals_before_the_server_is_asked(server, agent_key, caplog):
+    caplog.set_level(logging.INFO, logger="agentid.runtime.audit")
+    broker = make_broker(server, agent_key)
+    with pytest.raises(BrokerError, match="agent 'support-triage' has no tool 'publish-report'") as raised:
+        broker.credential("publish-report")
+    assert raised.value.code == "UnknownTool"
+    unsigned = CredentialBroker(triage_grants(server.issuer))
+    with pytest.raises(BrokerError, match="no client assertion available"):
+        unsigned.credential("read-tickets")
+    assert server.token_requests == 0
+    assert [r["outcome"] for r in records(caplog)] == ["refused", "failed"]
+
+
+def test_a_client_assertion_with_another_key_is_refused_by_the_server(server, agent_key):
+    broker = make_broker(server, agent_key)
+    broker.oauth_signer = PrivateKeyJWT(jwk.ECKey.generate_key("P-256", auto_kid=True))
+    broker._bearer = None
+    with pytest.raises(BrokerError, match="HTTP 401 invalid_client") as raised:
+        broker.credential("read-tickets")
+    assert raised.value.code == "invalid_client"
+
+
+def test_issuer_metadata_must_name_the_issuer_asked_for(server, agent_key):
+    grants = AgentGrants(
+        agent="support-triage", role_arn=None, session_policies={},
+        oauth_tools={"read-tickets": OAuthTool("read-tickets", TICKETS, ("tickets.read",), issuer=server.issuer + "/tenant-b")},
+    )
+    broker = CredentialBroker(grants, oauth_signer=PrivateKeyJWT(agent_key))
+    with pytest.raises(BrokerError, match="names issuer") as raised:
+        broker.credential("read-tickets")
+    assert raised.value.code == "issuer_mismatch"
