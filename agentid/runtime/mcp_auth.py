@@ -239,17 +239,19 @@ class JWTTokenVerifier:
 
 
 def require_tool_scopes(tool_scopes: Mapping[str, list[str]], name: str) -> None:
-    """Inside an MCP tool: raise PermissionError unless the caller's token has every scope `name` needs.
+    """Inside an MCP tool: raise the SDK's ToolError unless the caller's token has every scope `name` needs.
 
-    Call as the tool's first line; a tool missing from `tool_scopes` is refused
-    (fail closed: a new tool needs its scopes declared before anyone can call it).
+    Call as the tool's first line (the client sees the message as an is_error
+    result); a tool missing from `tool_scopes` is refused (fail closed: a new
+    tool needs its scopes declared before anyone can call it).
     """
     from mcp.server.auth.middleware.auth_context import get_access_token
+    from mcp.server.mcpserver.exceptions import ToolError
 
     needed = tool_scopes.get(name)
     if needed is None:
-        raise PermissionError(f"tool '{name}' declares no scopes: refused")
+        raise ToolError(f"tool '{name}' declares no scopes: refused")
     token = get_access_token()
     missing = sorted(set(needed) - set(token.scopes if token else []))
     if missing:
-        raise PermissionError(f"tool '{name}' needs scope(s) {', '.join(missing)}")
+        raise ToolError(f"tool '{name}' needs scope(s) {', '.join(missing)} (insufficient_scope)")
