@@ -39,8 +39,15 @@ def current_trace_id() -> str:
 
 
 def span_attributes(record: dict[str, Any]) -> dict[str, Any]:
-    """The record as OpenTelemetry attributes: same keys, prefixed; no None values (OTel rejects them)."""
-    return {ATTRIBUTE_PREFIX + key: value for key, value in record.items() if value is not None}
+    """The record as OpenTelemetry attributes: same keys, prefixed; no None values (OTel rejects them).
+
+    Plus the GenAI semantic-convention agent attributes (gen_ai.agent.name, gen_ai.agent.id).
+    """
+    attributes = {ATTRIBUTE_PREFIX + key: value if isinstance(value, (str, bool, int, float)) else str(value)
+                  for key, value in record.items() if value is not None}
+    if isinstance(record.get("agent"), str):
+        attributes["gen_ai.agent.name"] = attributes["gen_ai.agent.id"] = record["agent"]
+    return attributes
 
 
 class AuditLog:

@@ -121,6 +121,7 @@ class ToolCredentials:
     assumed_role_arn: str
     region: str
     _session: list = field(default_factory=list, repr=False, compare=False)  # the boto3 Session, built on first use
+    _tracer: Any = field(default=None, repr=False, compare=False)  # spans for each use (agentid.runtime.telemetry)
     _session_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def seconds_left(self, now: float) -> float:
@@ -131,12 +132,16 @@ class ToolCredentials:
         """One boto3 Session per issuance, built on first use (building one costs ~20 ms) and shared by every caller."""
         with self._session_lock:
             if not self._session:
-                self._session.append(new_boto3_session(
+                session = new_boto3_session(
                     aws_access_key_id=self.access_key_id,
                     aws_secret_access_key=self.secret_access_key,
                     aws_session_token=self.session_token,
                     region_name=self.region,
-                ))
+                )
+                from agentid.runtime.telemetry import instrument_boto3_session
+
+                instrument_boto3_session(session, self, self._tracer)
+                self._session.append(session)
             return self._session[0]
 
 
@@ -548,6 +553,7 @@ class CredentialBroker:
                 trace_id=trace_id,
                 assumed_role_arn=response["AssumedRoleUser"]["Arn"],
                 region=self.region,
+                _tracer=self.audit.tracer,
             )
 
     def _call_sts(self, request: dict[str, Any], record: dict[str, Any], agent: str, tool: str) -> dict[str, Any]:

@@ -111,28 +111,42 @@ def _flow_class(base: type) -> type:
             self.broker, self.tool, self.agent, self.trace_id, self.context = broker, tool, agent, trace_id, context
             self.audience = audience
 
-        def _token(self, request: Any) -> Any:
-            target = _mcp_target(self.audience or str(request.url), request.content) if self.audience else str(request.url)
-            return self.broker.credential(self.tool, agent=self.agent, trace_id=self.trace_id, target=target, context=self.context)
+        def _token(self, request: Any) -> tuple[Any, str]:
+            target = _mcp_target(self.audience, request.content) if self.audience else str(request.url)
+            token = self.broker.credential(self.tool, agent=self.agent, trace_id=self.trace_id, target=target, context=self.context)
+            return token, target
+
+        def _authorize(self, request: Any, token: Any, target: str) -> Any:
+            from agentid.runtime.telemetry import start_http_use
+
+            request.headers["Authorization"] = f"Bearer {token.access_token}"
+            return start_http_use(self.broker.audit.tracer, token, request, target)
 
         def auth_flow(self, request: Any):
-            request.headers["Authorization"] = f"Bearer {self._token(request).access_token}"
+            from agentid.runtime.telemetry import end_http_use
+
+            span = self._authorize(request, *self._token(request))
             response = yield request
+            end_http_use(span, response)
             if response.status_code == 401:
                 self.broker.invalidate_token(self.tool, agent=self.agent)
-                request.headers["Authorization"] = f"Bearer {self._token(request).access_token}"
-                yield request
+                span = self._authorize(request, *self._token(request))
+                response = yield request
+                end_http_use(span, response)
 
         async def async_auth_flow(self, request: Any):
+            from agentid.runtime.telemetry import end_http_use
+
             await request.aread()
-            token = await asyncio.to_thread(self._token, request)  # the token request blocks: keep it off the event loop
-            request.headers["Authorization"] = f"Bearer {token.access_token}"
+            # the token request blocks: keep it off the event loop
+            span = self._authorize(request, *(await asyncio.to_thread(self._token, request)))
             response = yield request
+            end_http_use(span, response)
             if response.status_code == 401:
                 self.broker.invalidate_token(self.tool, agent=self.agent)
-                token = await asyncio.to_thread(self._token, request)
-                request.headers["Authorization"] = f"Bearer {token.access_token}"
-                yield request
+                span = self._authorize(request, *(await asyncio.to_thread(self._token, request)))
+                response = yield request
+                end_http_use(span, response)
 
     return BrokerAuth
 
