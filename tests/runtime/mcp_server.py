@@ -8,6 +8,7 @@ each tool's scopes inside the tool.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from typing import Any
@@ -67,8 +68,20 @@ class McpServer:
         self._thread.join(timeout=10)
 
 
-async def call_tool(url: str, auth: Any, tool: str, arguments: dict) -> Any:
-    """One MCP tool call through the official SDK client over Streamable HTTP, with `auth` on its httpx2 client."""
+def call_tool(url: str, auth: Any, tool: str, arguments: dict) -> Any:
+    """One MCP tool call through the official SDK client over Streamable HTTP, with `auth` on its httpx2 client.
+
+    Runs on a private event loop: asyncio.run() would leave the main thread without one, which later
+    Pulumi-based tests in the same process need.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(_call_tool(url, auth, tool, arguments))
+    finally:
+        loop.close()
+
+
+async def _call_tool(url: str, auth: Any, tool: str, arguments: dict) -> Any:
     import httpx2
     from mcp.client.session import ClientSession
     from mcp.client.streamable_http import streamable_http_client

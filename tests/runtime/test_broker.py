@@ -325,7 +325,7 @@ def test_one_audit_record_per_issuance_as_json_and_span(aws, caplog):
     assert issued[0].secret_access_key not in line.getMessage() and issued[0].session_token not in line.getMessage()
     [span] = exporter.get_finished_spans()
     assert span.name == "agentid.credentials.issue"
-    assert dict(span.attributes) == {f"agentid.{k}": v for k, v in record.items()}
+    assert dict(span.attributes) == {**{f"agentid.{k}": v for k, v in record.items()}, "gen_ai.agent.name": "report-builder", "gen_ai.agent.id": "report-builder"}
 
 
 def test_trace_id_defaults_to_the_active_opentelemetry_trace(aws):

@@ -7,7 +7,6 @@ for other audiences, expired ones, and tools whose scopes the token lacks."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import pytest
@@ -42,7 +41,7 @@ def test_the_sdk_client_calls_a_tool_with_a_token_found_through_protected_resour
     authorization, mcp = servers
     caplog.set_level(logging.INFO, logger="agentid.runtime.audit")
     broker = mcp_broker(authorization, mcp)  # no issuer in the grant: discovered from the MCP server
-    result = asyncio.run(call_tool(mcp.url, mcp_auth(broker, "tickets-mcp"), "search_tickets", {"query": "refund"}))
+    result = (call_tool(mcp.url, mcp_auth(broker, "tickets-mcp"), "search_tickets", {"query": "refund"}))
     assert not result.is_error and "3 tickets match 'refund'" in result.content[0].text
     assert mcp.calls == [("search_tickets", "support-triage")]
     [claims] = authorization.issued
@@ -55,7 +54,7 @@ def test_the_sdk_client_calls_a_tool_with_a_token_found_through_protected_resour
 def test_a_tool_whose_scope_the_token_lacks_is_refused_by_the_server(servers):
     authorization, mcp = servers
     broker = mcp_broker(authorization, mcp, scopes=("tickets.search",))
-    result = asyncio.run(call_tool(mcp.url, mcp_auth(broker, "tickets-mcp"), "close_ticket", {"ticket": 7}))
+    result = (call_tool(mcp.url, mcp_auth(broker, "tickets-mcp"), "close_ticket", {"ticket": 7}))
     assert result.is_error and "needs scope(s) tickets.close" in result.content[0].text
     assert mcp.calls == []
 
@@ -96,7 +95,7 @@ def test_watch_a_token_expire_the_server_reject_it_and_the_broker_refresh(server
     authorization, mcp = servers
     broker = mcp_broker(authorization, mcp)
     auth = mcp_auth(broker, "tickets-mcp")
-    first = asyncio.run(call_tool(mcp.url, auth, "search_tickets", {"query": "a"}))
+    first = (call_tool(mcp.url, auth, "search_tickets", {"query": "a"}))
     assert not first.is_error
     old = broker.credential("tickets-mcp")
     assert authorization.token_requests == 1
@@ -106,7 +105,7 @@ def test_watch_a_token_expire_the_server_reject_it_and_the_broker_refresh(server
     mcp.verifier.clock = lambda: real_clock() + skew  # the server now sees the token expired
     authorization.token_lifetime = 600
     try:
-        second = asyncio.run(call_tool(mcp.url, auth, "search_tickets", {"query": "b"}))
+        second = (call_tool(mcp.url, auth, "search_tickets", {"query": "b"}))
     finally:
         mcp.verifier.clock = real_clock
     assert not second.is_error
