@@ -23,7 +23,7 @@ app = typer.Typer(
 )
 
 # Modules under agentid.commands, each with `register(app)`.
-COMMAND_MODULES = ("spec_commands", "preview", "revoke", "audit", "lint")
+COMMAND_MODULES = ("spec_commands", "preview", "revoke", "audit", "lint", "credential")
 
 
 def _register_commands() -> None:

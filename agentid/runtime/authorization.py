@@ -97,6 +97,9 @@ class Authorizer:
         except ValueError as error:
             raise PolicyError(f"{source}: Cedar policies do not parse: {str(error).splitlines()[0]}") from None
         self.text = policies
+        # Cedar names policies policy0, policy1, ... in text order; show the @id annotation where there is one
+        static = json.loads(cedarpy.policies_to_json_str(policies)).get("staticPolicies", {})
+        self._names = {pid: (body.get("annotations") or {}).get("id", pid) for pid, body in static.items()}
         self._cache: OrderedDict[tuple, Decision] = OrderedDict()
         self._lock = threading.Lock()
         self.evaluations = 0
@@ -141,7 +144,7 @@ class Authorizer:
             result = cedarpy.is_authorized(request, self._policies, entities)
             decision = Decision(
                 allowed=result.decision == cedarpy.Decision.Allow,
-                reasons=tuple(result.diagnostics.reasons),
+                reasons=tuple(self._names.get(r, r) for r in result.diagnostics.reasons),
                 errors=tuple(str(e) for e in result.diagnostics.errors),
             )
         except Exception as error:  # noqa: BLE001 - a request Cedar cannot evaluate is denied, never allowed

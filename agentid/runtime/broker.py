@@ -122,6 +122,7 @@ class ToolCredentials:
     region: str
     _session: list = field(default_factory=list, repr=False, compare=False)  # the boto3 Session, built on first use
     _tracer: Any = field(default=None, repr=False, compare=False)  # spans for each use (agentid.runtime.telemetry)
+    expiration_utc: str | None = None  # STS's Expiration, ISO 8601 UTC (for display and credential_process output)
     _session_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def seconds_left(self, now: float) -> float:
@@ -554,6 +555,7 @@ class CredentialBroker:
                 assumed_role_arn=response["AssumedRoleUser"]["Arn"],
                 region=self.region,
                 _tracer=self.audit.tracer,
+                expiration_utc=expiration.astimezone(dt.timezone.utc).isoformat(),
             )
 
     def _call_sts(self, request: dict[str, Any], record: dict[str, Any], agent: str, tool: str) -> dict[str, Any]:

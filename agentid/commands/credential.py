@@ -1,0 +1,145 @@
+"""`agentid credential AGENT TOOL --inventory FILE`: print one tool's short-lived credential, for scripts and debugging.
+
+Like `aws configure export-credentials`: the same broker, Cedar decision and
+audit record agent code gets, printed as JSON (AWS: the credential_process
+shape, Version 1) or as `export` lines for a shell.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+EXIT_OK = 0
+EXIT_REFUSED = 1  # the broker or a server refused (Cedar deny, token endpoint error, STS error)
+EXIT_BAD_INPUT = 2  # unknown agent or tool, unreadable inventory or key, malformed options
+_BAD_INPUT_CODES = {"UnknownAgent", "UnknownTool", "NoAgent", "BadTraceId", "BadTarget"}
+
+
+def credential(
+    agent: Annotated[str, typer.Argument(help="The agent's name, as in the inventory.", show_default=False)],
+    tool: Annotated[str, typer.Argument(help="One of the agent's tools.", show_default=False)],
+    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="Agent file (YAML) or JSON inventory.", show_default=False)],
+    output_format: Annotated[str, typer.Option("--format", "-f", help="json or env.")] = "json",
+    role_arn: Annotated[
+        str | None, typer.Option("--role-arn", help="The agent's role (default: agent-AGENT in the caller's account).")
+    ] = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="STS endpoint (e.g. a moto server).")
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="PEM private key for OAuth client assertions (private_key_jwt); default: the workload "
+                     "token in AGENTID_OAUTH_TOKEN_FILE."),
+    ] = None,
+    target: Annotated[str | None, typer.Option("--target", help="What the call touches (ARN, URL), for the Cedar decision.")] = None,
+    trace_id: Annotated[str | None, typer.Option("--trace-id", help="Trace id for the session name and audit record.")] = None,
+    policies: Annotated[list[Path], typer.Option("--policies", help="Extra Cedar files (repeatable).")] = [],  # noqa: B006
+) -> None:
+    """Print the credential TOOL needs (STS session or bearer token); exit 1 when refused, 2 on bad input."""
+    from agentid.aws_audit.clients import LiveAwsError, check_endpoint_url, load_agents
+    from agentid.runtime import AgentGrants, BrokerError, CredentialBroker, GrantsError
+    from agentid.runtime.authorization import Authorizer, PolicyError
+
+    if output_format not in ("json", "env"):
+        _fail(f"--format must be json or env, not {output_format!r}", EXIT_BAD_INPUT)
+    try:
+        if endpoint_url:
+            check_endpoint_url(endpoint_url)
+        agents = load_agents(inventory)
+        known = {a.name: a for a in agents.agents}
+        if agent not in known:
+            raise LiveAwsError(f"agent {agent!r} is not in {inventory} (it lists: {', '.join(sorted(known))})")
+        spec = known[agent]
+        needs_aws = any(t.aws is not None for t in spec.tools)
+        arn = role_arn or (_default_role_arn(agent, endpoint_url) if needs_aws else None)
+        grants = AgentGrants.from_spec(spec, arn)
+        authorizer = Authorizer.from_spec([spec], policies)
+        signer = _signer(key) if key else None
+    except (LiveAwsError, GrantsError, PolicyError) as error:
+        _fail(str(error), EXIT_BAD_INPUT)
+    broker = CredentialBroker(grants, endpoint_url=endpoint_url, oauth_signer=signer, authorizer=authorizer)
+    try:
+        issued = broker.credential(tool, trace_id=trace_id, target=target)
+    except BrokerError as error:
+        owners = sorted(a.name for a in agents.agents if a.name != agent and any(t.name == tool for t in a.tools))
+        hint = f"; {tool!r} is a tool of {', '.join(owners)}, not of this agent" if error.code == "UnknownTool" and owners else ""
+        _fail(str(error) + hint, EXIT_BAD_INPUT if error.code in _BAD_INPUT_CODES else EXIT_REFUSED)
+    typer.echo(_render(issued, output_format))
+    raise typer.Exit(EXIT_OK)
+
+
+def _fail(message: str, code: int) -> None:
+    from components.text_safety import visible
+
+    typer.echo(f"error: {visible(message)}", err=True)
+    raise typer.Exit(code)
+
+
+def _default_role_arn(agent: str, endpoint_url: str | None) -> str:
+    """arn:PARTITION:iam::ACCOUNT:role/agent-AGENT for the caller's account (one sts:GetCallerIdentity)."""
+    from agentid.aws_audit.clients import LiveAwsError
+    from agentid.runtime.broker import new_boto3_session
+
+    try:
+        identity = new_boto3_session().client("sts", endpoint_url=endpoint_url).get_caller_identity()
+    except Exception as error:  # noqa: BLE001 - no credentials, unreachable endpoint: one line
+        raise LiveAwsError(f"cannot find the caller's account to name the agent's role (give --role-arn): {type(error).__name__}: {error}") from None
+    partition = identity["Arn"].split(":")[1]
+    return f"arn:{partition}:iam::{identity['Account']}:role/agent-{agent}"
+
+
+def _signer(path: Path) -> Any:
+    from agentid.aws_audit.clients import LiveAwsError
+    from agentid.runtime.oauth import PrivateKeyJWT
+
+    try:
+        if not path.is_file() or path.stat().st_size > 64 * 1024:
+            raise LiveAwsError(f"--key {path} is not a regular file of at most 64 KiB")
+        return PrivateKeyJWT(path.read_bytes())
+    except LiveAwsError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any unreadable or unsupported key is one line
+        raise LiveAwsError(f"--key {path}: not a usable PEM private key ({type(error).__name__})") from None
+
+
+def _render(issued: Any, output_format: str) -> str:
+    if issued.kind == "aws":
+        fields = {
+            "Version": 1,
+            "AccessKeyId": issued.access_key_id,
+            "SecretAccessKey": issued.secret_access_key,
+            "SessionToken": issued.session_token,
+            "Expiration": issued.expiration_utc,
+        }
+        if output_format == "json":
+            return json.dumps(fields, indent=2)
+        return "\n".join([
+            f"export AWS_ACCESS_KEY_ID={shlex.quote(issued.access_key_id)}",
+            f"export AWS_SECRET_ACCESS_KEY={shlex.quote(issued.secret_access_key)}",
+            f"export AWS_SESSION_TOKEN={shlex.quote(issued.session_token)}",
+            f"export AWS_CREDENTIAL_EXPIRATION={shlex.quote(issued.expiration_utc or '')}",
+        ])
+    fields = {
+        "token_type": "Bearer",
+        "access_token": issued.access_token,
+        "expires_on": issued.expires_on,
+        "audience": list(issued.audience),
+        "scope": " ".join(issued.scopes),
+        "kind": issued.kind,
+    }
+    if output_format == "json":
+        return json.dumps(fields, indent=2)
+    return "\n".join([
+        f"export AGENTID_ACCESS_TOKEN={shlex.quote(issued.access_token)}",
+        f"export AGENTID_TOKEN_EXPIRES_ON={issued.expires_on}",
+        f"export AGENTID_TOKEN_AUDIENCE={shlex.quote(issued.audience[0] if issued.audience else '')}",
+    ])
+
+
+def register(app: typer.Typer) -> None:
+    app.command("credential")(credential)

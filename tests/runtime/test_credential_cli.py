@@ -1,0 +1,68 @@
+"""`agentid credential AGENT TOOL --inventory FILE`: the broker's credential on stdout, refusals as one line and an exit code."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from tests.runtime.cli import agentid
+from tests.runtime.moto_process import MOTO_ACCOUNT_ID, assumed_roles
+
+DEV = Path(__file__).resolve().parents[2] / "stacks" / "agents" / "dev.yaml"
+
+
+def test_json_is_the_credential_process_shape_of_a_narrowed_session(aws):
+    result = agentid("credential", "report-builder", "read-sales-exports", "--inventory", str(DEV), "--endpoint-url", aws,
+                     "--trace-id", "cli-1")
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert set(printed) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+    assert printed["Version"] == 1 and printed["Expiration"].endswith("+00:00")
+    session = assumed_roles(aws)[printed["AccessKeyId"]]
+    assert session["role_arn"] == f"arn:aws:iam::{MOTO_ACCOUNT_ID}:role/agent-report-builder"  # the caller's account
+    assert session["session_name"] == "read-sales-exports.cli-1"
+    assert json.loads(session["policy"])["Statement"][0]["Resource"] == ["arn:aws:s3:::example-sales-exports/weekly/*"]
+
+
+def test_env_format_is_shell_export_lines(aws):
+    result = agentid("credential", "report-builder", "list-sales-exports", "-i", str(DEV), "--endpoint-url", aws, "--format", "env")
+    assert result.returncode == 0, result.stderr
+    names = [re.match(r"export (\w+)=", line).group(1) for line in result.stdout.splitlines()]
+    assert names == ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION"]
+
+
+def test_a_target_outside_the_tools_resources_is_denied_by_cedar(aws):
+    inside = agentid("credential", "report-builder", "read-sales-exports", "-i", str(DEV), "--endpoint-url", aws,
+                     "--target", "arn:aws:s3:::example-sales-exports/weekly/2026-11-30.csv")
+    assert inside.returncode == 0, inside.stderr
+    outside = agentid("credential", "report-builder", "read-sales-exports", "-i", str(DEV), "--endpoint-url", aws,
+                      "--target", "arn:aws:s3:::example-sales-exports/monthly/2026-11.csv")
+    assert outside.returncode == 1 and outside.stdout == ""
+    assert "Cedar denied the call on 'arn:aws:s3:::example-sales-exports/monthly/2026-11.csv': no policy permits it" in outside.stderr
+
+
+def test_bad_input_is_one_line_and_exit_2(aws, tmp_path):
+    cases = [
+        (["nobody", "read-sales-exports"], "agent 'nobody' is not in"),
+        (["report-builder", "enqueue-batches"], "'enqueue-batches' is a tool of data-ingest, not of this agent"),
+        (["report-builder", "read-sales-exports", "--format", "yaml"], "--format must be json or env"),
+        (["report-builder", "read-sales-exports", "--trace-id", "a b"], "trace id 'a b' must be"),
+        (["report-builder", "read-sales-exports", "--endpoint-url", "http//nohost"], "is malformed"),
+    ]
+    for args, message in cases:
+        extra = [] if "--endpoint-url" in args else ["--endpoint-url", aws]
+        result = agentid("credential", *args, "-i", str(DEV), *extra)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1 and message in result.stderr, result.stderr
+    bad_cedar = tmp_path / "extra.cedar"
+    bad_cedar.write_text("forbid (principal, action, resource) when { context.hour > };")
+    result = agentid("credential", "report-builder", "read-sales-exports", "-i", str(DEV), "--endpoint-url", aws, "--policies", str(bad_cedar))
+    assert result.returncode == 2 and "extra.cedar: Cedar policies do not parse" in result.stderr
+
+
+def test_a_users_cedar_file_can_forbid_what_the_spec_permits(aws, tmp_path):
+    forbid = tmp_path / "no-reports-for-mallory.cedar"
+    forbid.write_text('@id("no-mallory")\nforbid (principal == Agent::"report-builder", action, resource);\n')
+    result = agentid("credential", "report-builder", "read-sales-exports", "-i", str(DEV), "--endpoint-url", aws, "--policies", str(forbid))
+    assert result.returncode == 1 and "forbidden by no-mallory" in result.stderr
