@@ -86,6 +86,8 @@ class AuthorizationServer:
     issued: list[dict] = field(default_factory=list)  # claims of every token issued
     lock: threading.Lock = field(default_factory=threading.Lock)
     seen_jti: set = field(default_factory=set)
+    api_audience: str | None = None  # when set, GET /api/tickets is a resource server for that audience
+    api_calls: list[str] = field(default_factory=list)  # client_id of each accepted API call
 
     def __post_init__(self) -> None:
         self.key = jwk.ECKey.generate_key("P-256", auto_kid=True)
@@ -212,8 +214,25 @@ class AuthorizationServer:
                     self._send(200, server.metadata())
                 elif path == "/jwks":
                     self._send(200, server.jwks())
+                elif path == "/api/tickets" and server.api_audience:
+                    self._api()
                 else:
                     self._send(404, {"error": "not_found"})
+
+            def _api(self) -> None:
+                from agentid.runtime.mcp_auth import JWTTokenVerifier
+
+                verifier = JWTTokenVerifier(server.issuer, server.api_audience, jwks=jwk.KeySet([server.key]))
+                header = self.headers.get("Authorization", "")
+                claims = verifier.check(header[7:]) if header.lower().startswith("bearer ") else None
+                if claims is None or "tickets.read" not in str(claims.get("scope", "")).split():
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Bearer error="invalid_token"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                server.api_calls.append(claims["client_id"])
+                self._send(200, {"tickets": [101, 102]})
 
             def do_POST(self) -> None:
                 length = min(int(self.headers.get("Content-Length") or 0), 65536)
