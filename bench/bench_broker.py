@@ -15,7 +15,17 @@ Column ">10ms": calls that waited for an issuance (a cache hit takes microsecond
   200 tools    2 agents x 100 tools, each asked 5 times (a cold, spread-out cache)
   no reuse     1,000 distinct tools: every call is an STS issuance (the cost the cache saves)
 
-    /work/venv/bin/python bench/bench_broker.py [--rounds N]
+Hops (`--only hops`; also run by default): `credential()` with the per-call Cedar decision and the
+OAuth hop against the tests' real authorization server on loopback:
+
+  cached credential()   p50/p99 of 20,000 cached calls, one thread: equal inputs (decision cached) and
+                        a new trace id per call (Cedar evaluated every time); goal p99 < 1 ms
+  AS faults 10%         1,000 tool calls over 5 OAuth tools, 10 threads, broker clock 1000x (tokens of
+                        300 s renew every ~0.3 s), 10% of token requests answered 503: token-endpoint
+                        calls per 1,000 tool calls, and every token handed out is checked (audience = its
+                        tool, more than the margin left): goal no wrong or expired token
+
+    .venv/bin/python bench/bench_broker.py [--rounds N] [--only sts|hops]
 """
 
 from __future__ import annotations
@@ -162,7 +172,12 @@ def accelerated_clock():
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=1, help="repeat each scenario and report the median round")
+    parser.add_argument("--only", choices=("sts", "hops"), help="run one part only")
     args = parser.parse_args()
+    if args.only != "sts":
+        hops_bench()
+    if args.only == "hops":
+        return
     os.environ.update(DUMMY_CREDENTIALS)
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_WEB_IDENTITY_TOKEN_FILE"):
         os.environ.pop(name, None)
@@ -198,6 +213,84 @@ def main() -> None:
                     f"{label:<31}{fault_rate:>6.0%} {result['sts_calls']:>9}{result['issued']:>8}{result['faults']:>9}"
                     f"{result['failures']:>7}{result['slow']:>7}{result['p50_ms']:>9.3f}{result['p99_ms']:>9.3f}{result['max_ms']:>9.1f}{result['wall_s']:>8.2f}"
                 )
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def hops_bench() -> None:
+    """credential() latency with Cedar, and the OAuth hop under authorization-server faults (see the docstring)."""
+    from joserfc import jwk
+
+    from agentid.runtime import Authorizer, OAuthTool, PrivateKeyJWT
+    from agentid.runtime.authorization import generate_policies
+    from tests.runtime.oauth_server import AuthorizationServer
+
+    tools = [f"https://api{i}.example.org/v1" for i in range(5)]
+    key = jwk.ECKey.generate_key("P-256", auto_kid=True)
+    with AuthorizationServer(token_lifetime=300, fault_rate=0.0) as server:
+        server.register("bench-agent", jwk.ECKey.import_key(key.as_dict(private=False)), {t: ["read"] for t in tools})
+        oauth_tools = {f"api-{i}": OAuthTool(f"api-{i}", t, ("read",), issuer=server.issuer) for i, t in enumerate(tools)}
+        grants = AgentGrants(agent="bench-agent", role_arn=None, session_policies={}, oauth_tools=oauth_tools, max_credential_seconds=900)
+        spec = type("Agent", (), {"name": "bench-agent", "tools": [
+            type("Tool", (), {"name": name, "aws": None, "azure": None, "oauth": type("G", (), {"audience": tool.audience})})
+            for name, tool in oauth_tools.items()]})
+        authorizer = Authorizer(generate_policies([spec]))
+
+        # 1. cached credential() with the Cedar decision
+        broker = CredentialBroker(grants, oauth_signer=PrivateKeyJWT(key), authorizer=authorizer)
+        broker.credential("api-0", trace_id="warm", target=tools[0] + "/items")
+        print("credential() on a cached OAuth token, one thread, incl. the per-call Cedar decision")
+        for label, trace_of in (("equal inputs (decision cached)", lambda n: "t-1"), ("new trace id per call (Cedar runs)", lambda n: f"t-{n}")):
+            samples = []
+            for n in range(20_000):
+                trace = trace_of(n)
+                started = time.perf_counter()
+                broker.credential("api-0", trace_id=trace, target=tools[0] + "/items")
+                samples.append((time.perf_counter() - started) * 1000)
+            print(f"  {label:<38} p50 {percentile(samples, 0.5):.3f} ms  p99 {percentile(samples, 0.99):.3f} ms  "
+                  f"max {max(samples):.2f} ms")
+
+        # 2. token-endpoint calls per 1,000 tool calls with 10% injected faults
+        for fault_rate in (0.0, 0.10):
+            server.fault_rate, server.token_requests = fault_rate, 0
+            server.random = random.Random(3)
+            faults_before = 0
+            broker = CredentialBroker(grants, oauth_signer=PrivateKeyJWT(key), authorizer=authorizer, clock=accelerated_clock(),
+                                      retry=RetryPolicy(max_attempts=6, base_delay=0.005, max_delay=0.05))
+            calls = [f"api-{i % 5}" for i in range(CALLS)]
+            random.Random(5).shuffle(calls)
+            wrong, expired, failed = [0], [0], [0]
+            lock = threading.Lock()
+
+            def worker(share: list[str]) -> None:
+                for tool in share:
+                    try:
+                        token = broker.credential(tool)
+                    except Exception:  # noqa: BLE001 - counted
+                        with lock:
+                            failed[0] += 1
+                        continue
+                    with lock:
+                        if token.audience != (oauth_tools[tool].audience,):
+                            wrong[0] += 1
+                        if token.seconds_left(broker.clock()) <= 0:
+                            expired[0] += 1
+                    time.sleep(ROLLOVER_PAUSE / 5)
+
+            started = time.perf_counter()
+            threads = [threading.Thread(target=worker, args=(calls[n::10],)) for n in range(10)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            wall = time.perf_counter() - started
+            print(f"  AS faults {fault_rate:>4.0%}: {server.token_requests * 1000 // CALLS} token-endpoint calls per 1,000 tool calls "
+                  f"({broker.stats.issued} tokens issued, {failed[0]} calls failed, {wrong[0]} wrong audience, "
+                  f"{expired[0]} expired handed out; {wall:.1f} s)")
+            del faults_before
 
 
 if __name__ == "__main__":
