@@ -108,37 +108,30 @@ def _signer(path: Path) -> Any:
 
 
 def _render(issued: Any, output_format: str) -> str:
+    """JSON (AWS: credential_process Version 1; tokens: an RFC 6749-like object) or shell export lines."""
     if issued.kind == "aws":
-        fields = {
+        fields: dict[str, Any] = {
             "Version": 1,
             "AccessKeyId": issued.access_key_id,
             "SecretAccessKey": issued.secret_access_key,
             "SessionToken": issued.session_token,
             "Expiration": issued.expiration_utc,
         }
-        if output_format == "json":
-            return json.dumps(fields, indent=2)
-        return "\n".join([
-            f"export AWS_ACCESS_KEY_ID={shlex.quote(issued.access_key_id)}",
-            f"export AWS_SECRET_ACCESS_KEY={shlex.quote(issued.secret_access_key)}",
-            f"export AWS_SESSION_TOKEN={shlex.quote(issued.session_token)}",
-            f"export AWS_CREDENTIAL_EXPIRATION={shlex.quote(issued.expiration_utc or '')}",
-        ])
-    fields = {
-        "token_type": "Bearer",
-        "access_token": issued.access_token,
-        "expires_on": issued.expires_on,
-        "audience": list(issued.audience),
-        "scope": " ".join(issued.scopes),
-        "kind": issued.kind,
-    }
+        exports = {"AWS_ACCESS_KEY_ID": "AccessKeyId", "AWS_SECRET_ACCESS_KEY": "SecretAccessKey",
+                   "AWS_SESSION_TOKEN": "SessionToken", "AWS_CREDENTIAL_EXPIRATION": "Expiration"}
+    else:
+        fields = {
+            "token_type": "Bearer",
+            "access_token": issued.access_token,
+            "expires_on": issued.expires_on,
+            "audience": issued.audience[0] if issued.audience else "",
+            "scope": " ".join(issued.scopes),
+            "kind": issued.kind,
+        }
+        exports = {"AGENTID_ACCESS_TOKEN": "access_token", "AGENTID_TOKEN_EXPIRES_ON": "expires_on", "AGENTID_TOKEN_AUDIENCE": "audience"}
     if output_format == "json":
         return json.dumps(fields, indent=2)
-    return "\n".join([
-        f"export AGENTID_ACCESS_TOKEN={shlex.quote(issued.access_token)}",
-        f"export AGENTID_TOKEN_EXPIRES_ON={issued.expires_on}",
-        f"export AGENTID_TOKEN_AUDIENCE={shlex.quote(issued.audience[0] if issued.audience else '')}",
-    ])
+    return "\n".join(f"export {name}={shlex.quote(str(fields[key] or ''))}" for name, key in exports.items())
 
 
 def register(app: typer.Typer) -> None:
