@@ -6,7 +6,8 @@ Where secrets are stored or handed to agents:
     any other type is judged under its parameter name);
   - Lambda `Function`: environment.variables, each under its variable name;
   - Bedrock AgentCore `AgentcoreApiKeyCredentialProvider` (apiKey / apiKeyWo) and
-    `AgentcoreOauth2CredentialProvider` (any *secret* member of oauth2ProviderConfig).
+    `AgentcoreOauth2CredentialProvider` (any *secret* member of oauth2ProviderConfig);
+  - CodeBuild `SourceCredential`: token (a personal access token for GitHub, Bitbucket, GitLab).
 A value is a literal secret when it is known at preview and detect-secrets' detectors find a secret
 in it (secret_scan.py). A value unknown at preview (generated, or read from another resource) is
 not a literal; nor is the placeholder `agentid preview` sends for an encrypted stack-config secret.
@@ -27,6 +28,7 @@ PARAMETER = "aws:ssm/parameter:Parameter"
 FUNCTION = "aws:lambda/function:Function"
 API_KEY_PROVIDER = "aws:bedrock/agentcoreApiKeyCredentialProvider:AgentcoreApiKeyCredentialProvider"
 OAUTH2_PROVIDER = "aws:bedrock/agentcoreOauth2CredentialProvider:AgentcoreOauth2CredentialProvider"
+SOURCE_CREDENTIAL = "aws:codebuild/sourceCredential:SourceCredential"  # a GitHub/Bitbucket token for CodeBuild
 PLACEHOLDER = "[secret: not decrypted by agentid preview]"  # agentid.preview.stack_config.SECRET_PLACEHOLDER
 _MAX_DEPTH = 8
 
@@ -54,6 +56,8 @@ def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
     elif resource.type == API_KEY_PROVIDER:
         for field in ("apiKey", "apiKeyWo"):
             yield field, "api_key", props.get(field)
+    elif resource.type == SOURCE_CREDENTIAL:
+        yield "token", "token", props.get("token")
     elif resource.type == OAUTH2_PROVIDER:
         yield from _secret_members(props.get("oauth2ProviderConfig"), "oauth2ProviderConfig", 0)
 
@@ -94,5 +98,5 @@ RULE = Rule(
                 "out of band and pass its ARN; Lambda reads secrets from Secrets Manager at run time.",
     url="https://docs.aws.amazon.com/secretsmanager/latest/userguide/security_cli-exposure-risks.html",
     check=check,
-    resource_types=(SECRET_VERSION, PARAMETER, FUNCTION, API_KEY_PROVIDER, OAUTH2_PROVIDER),
+    resource_types=(SECRET_VERSION, PARAMETER, FUNCTION, API_KEY_PROVIDER, OAUTH2_PROVIDER, SOURCE_CREDENTIAL),
 )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from policy_packs.analysis import combined_escalation_findings
 
 from .base import Rule, Unknown, Violation
-from .iam_links import link
+from .iam_links import LINKED_TYPES, link
 
 
 def check(resources, config):
@@ -47,4 +47,5 @@ RULE = Rule(
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html",
     check=check,
     stack=True,
+    reads=LINKED_TYPES,
 )

@@ -11,7 +11,7 @@ ARNs missing from the snapshot are AGID-AWS-014's; references unknown at preview
 from __future__ import annotations
 
 from .base import Rule, Violation
-from .iam_links import link
+from .iam_links import ATTACHMENTS, ROLE, link
 
 
 def check(resources, config):
@@ -31,4 +31,5 @@ RULE = Rule(
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html",
     check=check,
     stack=True,
+    reads=(*ATTACHMENTS, ROLE),
 )

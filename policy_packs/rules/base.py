@@ -78,6 +78,7 @@ class Rule:
     check: ResourceCheck | StackCheck
     resource_types: tuple[str, ...] = ()  # resource rules: the type tokens checked; () for stack rules
     stack: bool = False
+    reads: tuple[str, ...] = ()  # stack rules: the type tokens they judge (for docs/coverage.md)
     config: Mapping[str, Any] = field(default_factory=dict)  # property -> default value
     config_schema: Mapping[str, Any] = field(default_factory=dict)  # JSON schema per property
     enforcement: str = ""  # default level; "" means mandatory for critical, advisory otherwise

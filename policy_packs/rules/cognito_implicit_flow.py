@@ -18,6 +18,7 @@ from policy_packs.analysis.values import is_unknown
 from .base import Resource, Rule, Unknown, Violation, number
 
 CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
+MANAGED_CLIENT = "aws:cognito/managedUserPoolClient:ManagedUserPoolClient"  # same inputs, for a client AWS created
 _AGENT_NAME = re.compile(r"(^|[^a-z])agents?([^a-z]|$)", re.IGNORECASE)
 _UNIT_MINUTES = {"seconds": 1 / 60, "minutes": 1, "hours": 60, "days": 1440}
 _DEFAULT_REFRESH_DAYS = 30
@@ -97,7 +98,7 @@ RULE = Rule(
                 "refreshTokenValidity to the cap.",
     url="https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-app-idp-settings.html",
     check=check,
-    resource_types=(CLIENT,),
+    resource_types=(CLIENT, MANAGED_CLIENT),
     config={"maxLifetimeMinutes": 60},
     config_schema={"maxLifetimeMinutes": {"type": "number", "minimum": 60, "default": 60,
                                           "description": "Longest refresh-token lifetime an agent client may have, "

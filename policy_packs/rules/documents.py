@@ -92,6 +92,12 @@ RESOURCE_POLICY_FIELDS = {
     "aws:vpclattice/resourcePolicy:ResourcePolicy": "policy",
     "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy": "resourcePolicy",
     "aws:bedrock/agentcoreResourcePolicy:AgentcoreResourcePolicy": "policy",
+    "aws:amp/resourcePolicy:ResourcePolicy": "policyDocument",
+    "aws:opensearchingest/resourcePolicy:ResourcePolicy": "policy",
+    "aws:pinpoint/smsvoicev2ResourcePolicy:Smsvoicev2ResourcePolicy": "policy",
+    "aws:cloudsearch/domainServiceAccessPolicy:DomainServiceAccessPolicy": "accessPolicy",
+    "aws:cloudwatch/logDeliveryDestinationPolicy:LogDeliveryDestinationPolicy": "deliveryDestinationPolicy",
+    "aws:organizations/resourcePolicy:ResourcePolicy": "content",
 }
 RESOURCE_POLICY_TYPES = tuple(RESOURCE_POLICY_FIELDS)
 

@@ -68,4 +68,5 @@ RULE = Rule(
     url="https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/privileged-roles-permissions",
     check=check,
     stack=True,
+    reads=(DIRECTORY_ROLE, *GRANTS),
 )

@@ -58,6 +58,7 @@ MEMBERSHIPS = {
     "aws:iam/userGroupMembership:UserGroupMembership": ("user", "groups"),
     "aws:iam/groupMembership:GroupMembership": ("users", "group"),
 }
+LINKED_TYPES = (*KINDS, POLICY, *INLINE, *ATTACHMENTS, *MEMBERSHIPS)
 
 
 @dataclass
