@@ -7,7 +7,7 @@ names the scope too): one root cause, one violation.
 from components import azure_catalog
 from policy_packs.analysis.values import is_unknown
 
-from .azure_privileged_role import ROLE_ASSIGNMENT, privileged_message
+from .azure_privileged_role import ROLE_GRANTS, privileged_message
 from .base import Resource, Rule, Unknown, Violation
 
 
@@ -17,7 +17,7 @@ def check(resource: Resource, config):
         yield Unknown("scope")
         return
     if not isinstance(scope, str):
-        yield Violation(f"role assignment {resource.name}: scope is not a string")
+        yield Violation(f"{ROLE_GRANTS[resource.type]} {resource.name}: scope is not a string")
         return
     role = resource.props.get("roleDefinitionId")
     condition = resource.props.get("condition")
@@ -25,10 +25,10 @@ def check(resource: Resource, config):
         return
     parsed = azure_catalog.parse_scope(scope)
     if parsed.is_broad:
-        yield Violation(f"role assignment {resource.name} is at {parsed.level.replace('_', '-')} scope {scope}: "
+        yield Violation(f"{ROLE_GRANTS[resource.type]} {resource.name} is at {parsed.level.replace('_', '-')} scope {scope}: "
                         "it reaches every resource below it")
     elif parsed.level == "invalid":
-        yield Violation(f"role assignment {resource.name}: {scope!r} is not an Azure scope, so its reach cannot "
+        yield Violation(f"{ROLE_GRANTS[resource.type]} {resource.name}: {scope!r} is not an Azure scope, so its reach cannot "
                         "be judged")
 
 
@@ -41,5 +41,5 @@ RULE = Rule(
     remediation="Assign at the scope of the resource the tool uses (storage account, container, key vault, ...).",
     url="https://learn.microsoft.com/en-us/azure/role-based-access-control/scope-overview",
     check=check,
-    resource_types=(ROLE_ASSIGNMENT,),
+    resource_types=tuple(ROLE_GRANTS),
 )

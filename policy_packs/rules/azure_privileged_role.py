@@ -17,6 +17,9 @@ from components import azure_catalog
 from .base import Resource, Rule, Unknown, Violation
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
+# Resources that grant an Azure role (now, or on activation through PIM): roleDefinitionId, scope, condition.
+ROLE_GRANTS = {ROLE_ASSIGNMENT: "role assignment", PIM_ELIGIBILITY: "eligible role assignment (PIM)"}
 
 
 def privileged_message(role_definition_id: str, condition: str | None) -> tuple[str, str] | None:
@@ -45,17 +48,17 @@ def check(resource: Resource, config):
             yield Unknown(field)
             return
     if not isinstance(role, str):
-        yield Violation(f"role assignment {resource.name}: roleDefinitionId is not a string", category="unparseable")
+        yield Violation(f"{ROLE_GRANTS[resource.type]} {resource.name}: roleDefinitionId is not a string", category="unparseable")
         return
     if condition is not None and not isinstance(condition, str):
-        yield Violation(f"role assignment {resource.name}: condition is not a string", category="unparseable")
+        yield Violation(f"{ROLE_GRANTS[resource.type]} {resource.name}: condition is not a string", category="unparseable")
         return
     found = privileged_message(role, condition)
     if found:
         message, category = found
         scope = resource.props.get("scope")
         at = f" at {azure_catalog.parse_scope(scope).level.replace('_', '-')} scope {scope}" if isinstance(scope, str) else ""
-        yield Violation(f"role assignment {resource.name}{at} grants a privileged role: {message}", category=category)
+        yield Violation(f"{ROLE_GRANTS[resource.type]} {resource.name}{at} grants a privileged role: {message}", category=category)
 
 
 RULE = Rule(
@@ -63,11 +66,11 @@ RULE = Rule(
     title="azure-no-privileged-builtin-roles",
     severity="critical",
     category="admin",
-    description="No role assignment grants a built-in role that can do everything, assign or define roles, take over "
+    description="No role assignment (or PIM eligibility) grants a built-in role that can do everything, assign or define roles, take over "
                 "managed identities, run code on VMs, read account keys or every Key Vault secret.",
     remediation="Assign a custom role with the tool's exact actions at the resource scope (components.azure); to "
                 "delegate role assignment, add a condition that allows only named, non-privileged roles.",
     url="https://learn.microsoft.com/en-us/azure/role-based-access-control/best-practices#limit-privileged-administrator-role-assignments",
     check=check,
-    resource_types=(ROLE_ASSIGNMENT,),
+    resource_types=tuple(ROLE_GRANTS),
 )

@@ -11,7 +11,7 @@ from components import azure_catalog
 from policy_packs.analysis.values import is_unknown
 
 from .azure_broad_custom_role import ROLE_DEFINITION
-from .azure_privileged_role import ROLE_ASSIGNMENT
+from .azure_privileged_role import ROLE_GRANTS
 from .base import Resource, Rule, Violation
 
 
@@ -28,18 +28,18 @@ def _defined_ids(resources: list[Resource]) -> set[str]:
 def check(resources: list[Resource], config):
     defined = _defined_ids(resources)
     for resource in resources:
-        if resource.type != ROLE_ASSIGNMENT:
+        if resource.type not in ROLE_GRANTS:
             continue
         role = resource.props.get("roleDefinitionId")
         if not isinstance(role, str) or is_unknown(role):
             continue  # AGID-AZ-010 reports a missing, unknown or ill-typed roleDefinitionId
         role_id = azure_catalog.role_id_of(role)
         if role_id is None:
-            yield Violation(f"role assignment {resource.name}: roleDefinitionId {role!r} does not name a role "
+            yield Violation(f"{ROLE_GRANTS[resource.type]} {resource.name}: roleDefinitionId {role!r} does not name a role "
                             "(want /subscriptions/SUB/providers/Microsoft.Authorization/roleDefinitions/GUID)",
                             resource.urn)
         elif role_id not in defined and azure_catalog.builtin_role(role_id) is None:
-            yield Violation(f"role assignment {resource.name}: cannot check role {role_id}: it is neither a built-in "
+            yield Violation(f"{ROLE_GRANTS[resource.type]} {resource.name}: cannot check role {role_id}: it is neither a built-in "
                             f"role of the snapshot ({azure_catalog.roles_source()}) nor a role defined in this stack",
                             resource.urn)
 

@@ -156,3 +156,53 @@ def test_a_builtin_role_definition_is_not_a_custom_role_assignable_at_root():
     assert not any("assignable at root" in m for m in messages), messages
     owner_json["name"] = "12345678-1234-4234-8234-123456789abc"  # the label alone does not make a role built in
     assert any("assignable at root scope /" in m for m in [f.message for f in lint_document(AZURE_ROLE, owner_json)])
+
+
+PIM = "azure-native:authorization:PimRoleEligibilitySchedule"
+
+
+def test_pim_eligibility_is_judged_like_an_assignment():
+    props = {"roleDefinitionId": role_id(OWNER), "scope": SUB, "principalId": "p", "requestType": "AdminAssign"}
+    [message] = violations("AGID-AZ-010", PIM, props, name="standby")
+    assert message.startswith(f"eligible role assignment (PIM) standby at subscription scope {SUB} grants a privileged "
+                              "role: the built-in role Owner")
+    reader = {**props, "roleDefinitionId": role_id(BLOB_READER)}
+    assert violations("AGID-AZ-010", PIM, reader) == []
+    assert violations("AGID-AZ-011", PIM, reader, name="e") == [
+        f"eligible role assignment (PIM) e is at subscription scope {SUB}: it reaches every resource below it"]
+
+
+def test_role_grants_over_grpc():
+    from pathlib import Path
+
+    from agentid.analyzer_client import PackProcess
+
+    pack_dir = Path(__file__).resolve().parents[2] / "policy_packs" / "agent_guard"
+    good = constrain(f"{BLOB_READER}, {BLOB_CONTRIBUTOR}")
+    cases = {
+        "delegate-any": ({"roleDefinitionId": role_id(RBAC_ADMIN), "scope": RG, "principalId": "p"}, True),
+        "delegate-bounded": ({"roleDefinitionId": role_id(RBAC_ADMIN), "scope": RG, "principalId": "p",
+                              "condition": good, "conditionVersion": "2.0"}, False),
+        "mi-operator": ({"roleDefinitionId": role_id("f1a07417-d97a-45cb-824c-7a7467783830"), "scope": RG}, True),
+        "reader": ({"roleDefinitionId": role_id("acdd72a7-3385-48ef-bd42-f606fba81ae7"), "scope": RG}, False),
+    }
+    with PackProcess.start(pack_dir, timeout=60) as pack:
+        pack.configure({})
+        for name, (props, flagged) in cases.items():
+            urn = f"urn:pulumi:dev::kit::{ASSIGNMENT}::{name}"
+            diags = [d for d in pack.analyze(ASSIGNMENT, name, urn, props) if d.policy_name == "AGID-AZ-010"]
+            assert bool(diags) == flagged, (name, diags)
+            if flagged:
+                assert diags[0].enforcement_level == "mandatory"
+
+
+def test_key_vault_access_policies_with_all_are_flagged():
+    vault = "azure-native:keyvault:Vault"
+    entry = {"tenantId": "t", "objectId": "agent-oid", "permissions": {"secrets": ["get", "list"], "keys": ["All"]}}
+    assert violations("AGID-AZ-014", vault, {"properties": {"accessPolicies": [entry]}}, name="kv") == [
+        "key vault kv: properties.accessPolicies[0] gives agent-oid every operation on keys ('all'), purge included, "
+        "outside Azure RBAC"]
+    exact = {**entry, "permissions": {"secrets": ["get"]}}
+    assert violations("AGID-AZ-014", vault, {"properties": {"accessPolicies": [exact], "enableRbacAuthorization": False}}) == []
+    assert violations("AGID-AZ-014", "azure-native:keyvault:AccessPolicy", {"policy": entry, "vaultName": "kv"})
+    assert unknowns("AGID-AZ-014", vault, {"properties": {"accessPolicies": UNKNOWN}}) == ["properties.accessPolicies"]

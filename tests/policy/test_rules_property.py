@@ -98,7 +98,10 @@ FIELDS = {
     "web": st.fixed_dictionaries({}, optional={"implicitGrant": st.fixed_dictionaries({}, optional={
         "accessTokenIssuanceEnabled": scalars, "idTokenIssuanceEnabled": scalars}) | json_values}) | json_values,
     "fallbackPublicClientEnabled": scalars, "enabled": scalars, "implicitAccessTokenIssuanceEnabled": scalars,
-    "properties": st.fixed_dictionaries({}, optional={"disableLocalAuth": scalars}) | json_values,
+    "properties": st.fixed_dictionaries({}, optional={"disableLocalAuth": scalars, "accessPolicies": st.lists(
+        st.fixed_dictionaries({}, optional={"objectId": json_values, "permissions": st.fixed_dictionaries({}, optional={
+            "keys": st.lists(st.sampled_from(["all", "get"]) | json_values, max_size=2) | json_values}) | json_values}),
+        max_size=2) | json_values}) | json_values,
     "disableLocalAuth": scalars, "displayName": interesting_strings | json_values, "kind": json_values,
 }
 FIELD_NAMES = sorted(FIELDS)
