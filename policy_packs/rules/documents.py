@@ -129,12 +129,19 @@ def identity_policies(resource: Resource) -> Iterator[Document | Pending]:
         if is_unknown(inline):
             yield Pending("inlinePolicies")
             return
+        if inline is None:
+            return
         if not isinstance(inline, list):
+            # Not the list of {name, policy} the provider takes: handed on as a document that cannot be
+            # parsed, so AGID-POL-001 names it (fail closed) and the other rules skip it.
+            yield Document("inlinePolicies", inline, "inlinePolicies")
             return
         for index, entry in enumerate(inline):
             path = f"inlinePolicies[{index}]"
             if is_unknown(entry):
                 yield Pending(path)
+            elif not isinstance(entry, dict):
+                yield Document(path, entry, path)
             elif isinstance(entry, dict) and entry.get("policy") is not None:
                 name = entry.get("name")
                 label = f"inline policy {name}" if isinstance(name, str) and not is_unknown(name) else path

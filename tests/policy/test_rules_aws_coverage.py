@@ -259,3 +259,13 @@ def test_agent_client_without_refresh_tokens_or_within_the_cap_passes_and_people
                                              "refreshTokenValidity": UNKNOWN}) == ["refreshTokenValidity"]
     assert violations("AGID-AWS-004", CLIENT, {"allowedOauthFlows": "implicit"}, name="c") == [
         "user pool client c: allowedOauthFlows is not a list of strings, so it cannot be judged"]
+
+
+def test_inline_policies_of_a_shape_the_provider_does_not_take_fail_closed():
+    role = "aws:iam/role:Role"
+    assert violations("AGID-POL-001", role, {"inlinePolicies": [7]}) == [
+        "inlinePolicies[0] cannot be parsed, so it cannot be judged safe: a policy must be a JSON object, not int"]
+    [message] = violations("AGID-POL-001", role, {"inlinePolicies": "s3:GetObject"})
+    assert message.startswith("inlinePolicies cannot be parsed, so it cannot be judged safe: not valid JSON")
+    assert violations("AGID-POL-001", role, {"inlinePolicies": [{"name": "s3", "policy": policy(allow(
+        "s3:GetObject", "arn:aws:s3:::b/*"))}]}) == []
