@@ -56,5 +56,5 @@ RULE = Rule(
     url="https://learn.microsoft.com/en-us/cli/azure/role/definition#az-role-definition-list",
     check=check,
     stack=True,
-    reads=(ROLE_ASSIGNMENT, ROLE_DEFINITION),
+    reads=(*ROLE_GRANTS, ROLE_DEFINITION),
 )
