@@ -726,6 +726,11 @@ class Agent(_Strict):
     client_certificate: str | None = Field(
         default=None, description="PEM certificate bound to the agent's Entra application (public part only)"
     )
+    cedar_policies: list[str] = Field(
+        default_factory=list,
+        description="Cedar files (relative to the spec file) added to the per-call policies the broker generates "
+        "from the tools: e.g. forbids for hours, users or targets (docs/runtime.md)",
+    )
     tools: list[Tool] = Field(min_length=1, description="the agent's tools and their grants")
     trust: list[TrustBinding] = Field(min_length=1, description="how the agent proves who it is")
 
@@ -779,6 +784,21 @@ class Agent(_Strict):
                 cap=MAX_CREDENTIAL_MINUTES,
             )
         return value
+
+    @field_validator("cedar_policies")
+    @classmethod
+    def _cedar_files(cls, files: list[str], info: ValidationInfo) -> list[str]:
+        """Each file readable inside the repository and valid Cedar (cedarpy parses it: https://docs.cedarpolicy.com)."""
+        for index, value in enumerate(files):
+            text = _read_referenced_file(value, info, "Cedar file", "cedar_policies")
+            try:
+                import cedarpy
+
+                cedarpy.PolicySet.from_str(text)
+            except ValueError as error:
+                raise _error("cedar_policies", "Cedar file '{value}' does not parse: {reason}", value=value,
+                             reason=str(error).splitlines()[0][:200], subloc=(index,))
+        return _no_duplicates(files, "cedar_policies")
 
     @field_validator("client_certificate")
     @classmethod

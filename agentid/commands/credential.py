@@ -58,7 +58,7 @@ def credential(
         needs_aws = any(t.aws is not None for t in spec.tools)
         arn = role_arn or (_default_role_arn(agent, endpoint_url) if needs_aws else None)
         grants = AgentGrants.from_spec(spec, arn)
-        authorizer = Authorizer.from_spec([spec], policies)
+        authorizer = Authorizer.from_spec([spec], policies, base_dir=inventory.parent)
         signer = _signer(key) if key else None
     except (LiveAwsError, GrantsError, PolicyError) as error:
         _fail(str(error), EXIT_BAD_INPUT)

@@ -105,22 +105,25 @@ class Authorizer:
         self.evaluations = 0
 
     @classmethod
-    def from_spec(cls, agents: Iterable[Any], extra_files: Iterable[str | Path] = ()) -> "Authorizer":
-        """Generated permits plus the user's Cedar files (e.g. forbids for hours, users or targets)."""
+    def from_spec(cls, agents: Iterable[Any], extra_files: Iterable[str | Path] = (), base_dir: str | Path | None = None) -> "Authorizer":
+        """Generated permits, each agent's `cedar_policies` files (relative to `base_dir`, the spec's folder), and `extra_files`."""
+        agents = list(agents)
+        files = [Path(base_dir or ".") / name for agent in agents for name in getattr(agent, "cedar_policies", None) or ()]
+        files += [Path(p) for p in extra_files]
         parts = [generate_policies(agents)]
-        for path in extra_files:
+        for path in files:
             try:
-                text = Path(path).read_text()
-            except OSError as error:
-                raise PolicyError(f"{path}: cannot read the Cedar file: {error.strerror or error}") from None
+                text = path.read_text()
+            except (OSError, UnicodeDecodeError) as error:
+                raise PolicyError(f"{path}: cannot read the Cedar file: {getattr(error, 'strerror', None) or error}") from None
             try:
                 import cedarpy
 
                 cedarpy.PolicySet.from_str(text)
             except ValueError as error:
                 raise PolicyError(f"{path}: Cedar policies do not parse: {str(error).splitlines()[0]}") from None
-            parts.append(f"// from {Path(path).name}\n{text}")
-        return cls("\n".join(parts), source=", ".join(str(p) for p in extra_files) or "generated policies")
+            parts.append(f"// from {path.name}\n{text}")
+        return cls("\n".join(parts), source=", ".join(str(p) for p in files) or "generated policies")
 
     def decide(self, agent: str, tool: str, target: str | None, context: Mapping[str, Any]) -> Decision:
         import cedarpy

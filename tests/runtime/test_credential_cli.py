@@ -66,3 +66,26 @@ def test_a_users_cedar_file_can_forbid_what_the_spec_permits(aws, tmp_path):
     forbid.write_text('@id("no-mallory")\nforbid (principal == Agent::"report-builder", action, resource);\n')
     result = agentid("credential", "report-builder", "read-sales-exports", "-i", str(DEV), "--endpoint-url", aws, "--policies", str(forbid))
     assert result.returncode == 1 and "forbidden by no-mallory" in result.stderr
+
+
+def test_cedar_files_named_in_the_spec_join_the_generated_policies(aws, tmp_path):
+    import shutil
+
+    import yaml
+
+    shutil.copytree(DEV.parent, tmp_path, dirs_exist_ok=True)  # the certificates the agents reference come along
+    document = yaml.safe_load(DEV.read_text())
+    agent = next(a for a in document["agents"] if a["name"] == "report-builder")
+    agent["cedar_policies"] = ["policies/office-hours.cedar"]
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "office-hours.cedar").write_text(
+        '@id("only-with-a-user")\nforbid (principal, action, resource) when { context.on_behalf_of == "" };\n'
+    )
+    spec = tmp_path / "agents.yaml"
+    spec.write_text(yaml.safe_dump(document))
+    result = agentid("credential", "report-builder", "read-sales-exports", "-i", str(spec), "--endpoint-url", aws)
+    assert result.returncode == 1 and "forbidden by only-with-a-user" in result.stderr
+
+    (tmp_path / "policies" / "office-hours.cedar").write_text("forbid (principal, action, resource) when { context.hour > };")
+    invalid = agentid("validate", str(spec))
+    assert invalid.returncode == 2 and "Cedar file 'policies/office-hours.cedar' does not parse" in invalid.stdout + invalid.stderr
