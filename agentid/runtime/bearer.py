@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from agentid.runtime.oauth import OAuthClient, OAuthError, OAuthTool, PrivateKeyJWT, WorkloadTokenAssertion
+from agentid.runtime.oauth import IssuedToken, OAuthClient, OAuthError, OAuthTool, PrivateKeyJWT, WorkloadTokenAssertion
 
 DEFAULT_TOKEN_MARGIN_SECONDS = 60
 TRANSIENT_OAUTH_CODES = frozenset({"server_error", "temporarily_unavailable", "unreachable", "metadata_status"})
@@ -123,47 +123,61 @@ class BearerHop:
     def _margin(self, token: BearerToken) -> float:
         return min(self.margin_seconds, token.lifetime_seconds / 4)
 
-    def token(self, agent: str, tool: OAuthTool, cap_seconds: int, trace_id: str, record: dict[str, Any], kind: str) -> BearerToken:
-        """A cached token with more than its margin left, or a new one (one request per key at a time)."""
-        cached = self.cached(agent, tool.tool)
+    def token(
+        self, agent: str, tool: str, cap_seconds: int, trace_id: str, record: dict[str, Any], kind: str,
+        fetch: Callable[[dict[str, Any]], "IssuedToken"],
+    ) -> BearerToken:
+        """A cached token with more than its margin left, or a new one from `fetch` (one fetch per key at a time)."""
+        cached = self.cached(agent, tool)
         if cached is not None:
             record["cache"] = "hit"
             return cached
-        entry = self._entry((agent, tool.tool))
+        entry = self._entry((agent, tool))
         with entry.lock:
-            cached = self.cached(agent, tool.tool)
+            cached = self.cached(agent, tool)
             if cached is not None:
                 record["cache"] = "hit"
                 return cached
             record["cache"] = "miss"
-            entry.token = self._issue(agent, tool, cap_seconds, trace_id, record, kind)
+            entry.token = self._bearer(agent, tool, cap_seconds, trace_id, record, kind, fetch(record))
             return entry.token
 
-    def _issue(self, agent: str, tool: OAuthTool, cap_seconds: int, trace_id: str, record: dict[str, Any], kind: str) -> BearerToken:
-        if self.signer is None:
-            raise OAuthError(
-                "no client assertion available: give the broker a PrivateKeyJWT key or a workload token file "
-                "(AGENTID_OAUTH_TOKEN_FILE); it never uses a stored client secret for oidc tools",
-                "no_signer",
-            )
-        issuer = tool.issuer
-        if tool.mcp or issuer is None:
-            if self.resource_discovery is None:
-                raise OAuthError(f"tool '{tool.tool}' names no issuer and the broker has no resource discovery", "no_issuer")
-            issuer = self.resource_discovery(tool, issuer)
-            record["discovered_via"] = "protected-resource-metadata"
-        record.update(issuer=issuer, audience=tool.audience, scopes=" ".join(tool.scopes), client_auth=self.signer.method)
-        client_id = tool.client_id or agent
+    def oauth_fetch(self, agent: str, tool: OAuthTool) -> Callable[[dict[str, Any]], "IssuedToken"]:
+        """The client-credentials grant for `tool`, with discovery and bounded retries of transient failures."""
+
+        def fetch(record: dict[str, Any]) -> IssuedToken:
+            if self.signer is None:
+                raise OAuthError(
+                    "no client assertion available: give the broker a PrivateKeyJWT key or a workload token file "
+                    "(AGENTID_OAUTH_TOKEN_FILE); it never uses a stored client secret for oidc tools",
+                    "no_signer",
+                )
+            issuer = tool.issuer
+            if tool.mcp or issuer is None:
+                if self.resource_discovery is None:
+                    raise OAuthError(f"tool '{tool.tool}' names no issuer and the broker has no resource discovery", "no_issuer")
+                issuer = self.resource_discovery(tool, issuer)
+                record["discovered_via"] = "protected-resource-metadata"
+            record.update(issuer=issuer, audience=tool.audience, scopes=" ".join(tool.scopes), client_auth=self.signer.method)
+            return self.retrying(record, lambda: self.client.client_credentials(
+                tool, issuer, tool.client_id or agent, self.signer, resource_param=tool.provider != "entra"))
+
+        return fetch
+
+    def retrying(self, record: dict[str, Any], call: Callable[[], "IssuedToken"]) -> "IssuedToken":
         for attempt in range(1, self.retry.max_attempts + 1):
             record["attempts"] = attempt
             try:
-                issued = self.client.client_credentials(tool, issuer, client_id, self.signer, resource_param=tool.provider != "entra")
-                break
+                return call()
             except OAuthError as error:
                 if error.code in TRANSIENT_OAUTH_CODES and attempt < self.retry.max_attempts:
                     self.sleep(self.retry.delay(attempt, self.uniform))
                     continue
                 raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _bearer(self, agent: str, tool: str, cap_seconds: int, trace_id: str, record: dict[str, Any], kind: str,
+                issued: "IssuedToken") -> BearerToken:
         now, wall = self.clock(), self.wall_clock()
         lifetime = min(issued.server_lifetime_seconds, float(cap_seconds))
         if issued.server_lifetime_seconds > cap_seconds + 1:
@@ -171,24 +185,25 @@ class BearerHop:
                 f"the server's token lives {issued.server_lifetime_seconds:.0f} s, above max_credential_minutes "
                 f"({cap_seconds} s): the broker hands it out for {cap_seconds} s only"
             )
+        jti = issued.claims.get("jti") if isinstance(issued.claims.get("jti"), str) else None
         record.update(
             lifetime_seconds=round(lifetime, 3),
             server_lifetime_seconds=round(issued.server_lifetime_seconds, 3),
-            token_id=issued.claims.get("jti"),
+            token_id=jti,
             granted_scopes=" ".join(issued.scopes),
             token_audience=" ".join(issued.audience),
         )
         return BearerToken(
             kind=kind,
             agent=agent,
-            tool=tool.tool,
+            tool=tool,
             access_token=issued.access_token,
             audience=issued.audience,
             scopes=issued.scopes,
-            issuer=issuer,
+            issuer=issued.issuer,
             expiration=now + lifetime,
             expires_on=int(wall + lifetime),
             lifetime_seconds=lifetime,
             trace_id=trace_id,
-            token_id=issued.claims.get("jti") if isinstance(issued.claims.get("jti"), str) else None,
+            token_id=jti,
         )

@@ -179,6 +179,7 @@ class CredentialBroker:
         oauth_client: Any = None,
         authorizer: Any = None,
         token_margin_seconds: float = 60.0,
+        azure_credential: Any = None,
     ):
         grants = [agents] if isinstance(agents, AgentGrants) else list(agents)
         self._grants = {g.agent: g for g in grants}
@@ -216,6 +217,7 @@ class CredentialBroker:
         self._bearer: Any = None
         self.token_margin_seconds = token_margin_seconds
         self.authorizer = authorizer  # an agentid.runtime.authorization.Authorizer, or None (no per-call decision)
+        self.azure_credential = azure_credential  # an azure-core TokenCredential (the agent's managed/federated identity)
 
     # --- one entry point for every hop ------------------------------------------------
 
@@ -258,6 +260,8 @@ class CredentialBroker:
     def _kind(self, grants: AgentGrants, tool: Any) -> str:
         if isinstance(tool, str) and tool in grants.session_policies:
             return "aws"
+        if isinstance(tool, str) and tool in grants.azure_tools:
+            return "azure"
         oauth_tool = grants.oauth_tools.get(tool) if isinstance(tool, str) else None
         if oauth_tool is not None:
             return "azure" if oauth_tool.provider == "entra" else "mcp" if oauth_tool.mcp else "oauth"
@@ -299,14 +303,19 @@ class CredentialBroker:
         from agentid.runtime.oauth import OAuthError
 
         hop = self._bearer_hop()
-        oauth_tool = grants.oauth_tools[tool]
+        if tool in grants.azure_tools:
+            from agentid.runtime.azure_hop import azure_fetch
+
+            fetch = azure_fetch(self._azure_credential_for(), grants.azure_tools[tool], self.wall_clock, hop)
+        else:
+            fetch = hop.oauth_fetch(grants.agent, grants.oauth_tools[tool])
         cached = hop.cached(grants.agent, tool)
         if cached is not None:
             self._count(cache_hits=1)
             return cached
         with self.audit.issuance(agent=grants.agent, tool=tool, kind=kind, hop=kind, trace_id=trace, decision=decision) as record:
             try:
-                token = hop.token(grants.agent, oauth_tool, grants.lifetime_cap_seconds, trace, record, kind)
+                token = hop.token(grants.agent, tool, grants.lifetime_cap_seconds, trace, record, kind, fetch)
             except OAuthError as error:
                 self._count(failures=1)
                 record["error_code"] = error.code
@@ -338,6 +347,15 @@ class CredentialBroker:
                     resource_discovery=lambda tool, issuer: discover_authorization_server(client, tool, issuer),
                 )
             return self._bearer
+
+    def _azure_credential_for(self) -> Any:
+        """The agent's Azure identity: the `azure_credential` given, else azure-identity from the environment."""
+        with self._client_lock:
+            if self.azure_credential is None:
+                from agentid.runtime.azure_hop import environment_credential
+
+                self.azure_credential = environment_credential()
+            return self.azure_credential
 
     def invalidate_token(self, tool: str, *, agent: str | None = None) -> None:
         """Forget a bearer token the resource server rejected (401); the next credential() gets a new one."""

@@ -31,6 +31,7 @@ class AgentGrants:
     session_policies: Mapping[str, dict] = field(repr=False)  # tool name -> IAM session policy document
     duration_seconds: int = STS_MIN_SESSION_SECONDS
     oauth_tools: Mapping[str, Any] = field(default_factory=dict)  # tool name -> agentid.runtime.oauth.OAuthTool
+    azure_tools: Mapping[str, Any] = field(default_factory=dict)  # tool name -> agentid.runtime.azure_hop.AzureTool
     max_credential_seconds: int | None = None  # the spec's max_credential_minutes * 60 (None: duration_seconds)
 
     def __post_init__(self) -> None:
@@ -41,8 +42,8 @@ class AgentGrants:
                 f"agent '{self.agent}': duration {self.duration_seconds} s is outside STS's "
                 f"{STS_MIN_SESSION_SECONDS}..{STS_MAX_SESSION_SECONDS} s"
             )
-        if not self.session_policies and not self.oauth_tools:
-            raise GrantsError(f"agent '{self.agent}' has no AWS or OAuth tools: no session policy to narrow its role to, no token to get")
+        if not self.session_policies and not self.oauth_tools and not self.azure_tools:
+            raise GrantsError(f"agent '{self.agent}' has no AWS, OAuth or Azure tools: no session policy to narrow its role to, no token to get")
         if self.max_credential_seconds is not None and not 60 <= self.max_credential_seconds <= STS_MAX_SESSION_SECONDS:
             raise GrantsError(f"agent '{self.agent}': max_credential_seconds {self.max_credential_seconds} is outside 60..{STS_MAX_SESSION_SECONDS}")
         for tool, policy in self.session_policies.items():
@@ -56,21 +57,30 @@ class AgentGrants:
 
     @property
     def tools(self) -> list[str]:
-        return sorted({*self.session_policies, *self.oauth_tools})
+        return sorted({*self.session_policies, *self.oauth_tools, *self.azure_tools})
 
     @classmethod
     def from_spec(cls, agent: Any, role_arn: str | None = None) -> "AgentGrants":
         """From a validated `components.spec.Agent`: the compiler's session policies and duration, its OAuth tools."""
+        from agentid.runtime.azure_hop import AzureTool
         from agentid.runtime.oauth import OAuthTool
         from components.aws import permissions
 
         oauth_tools = {tool.name: OAuthTool.from_spec(tool) for tool in agent.tools if tool.oauth is not None}
+        azure_tools = {}
+        for tool in agent.tools:
+            if tool.azure is not None:
+                try:
+                    azure_tools[tool.name] = AzureTool.from_spec(tool)
+                except ValueError as error:
+                    raise GrantsError(f"agent '{agent.name}', tool '{tool.name}': {error}") from None
         return cls(
             agent=agent.name,
             role_arn=role_arn,
             session_policies=permissions.session_policies(agent) if role_arn else {},
             duration_seconds=permissions.session_duration_seconds(agent),
             oauth_tools=oauth_tools,
+            azure_tools=azure_tools,
             max_credential_seconds=agent.max_credential_minutes * 60,
         )
 

@@ -88,6 +88,10 @@ class AuthorizationServer:
     seen_jti: set = field(default_factory=set)
     api_audience: str | None = None  # when set, GET /api/tickets is a resource server for that audience
     api_calls: list[str] = field(default_factory=list)  # client_id of each accepted API call
+    # App Service managed-identity endpoint (GET /msi/token, header X-IDENTITY-HEADER), as azure-identity calls it
+    msi_header: str | None = None
+    msi_identity: str = "agent-identity-client-id"
+    msi_resources: dict[str, list[str]] = field(default_factory=dict)  # resource -> roles in its tokens
 
     def __post_init__(self) -> None:
         self.key = jwk.ECKey.generate_key("P-256", auto_kid=True)
@@ -187,6 +191,26 @@ class AuthorizationServer:
             body["scope"] = claims["scope"]
         return 200, body
 
+    def managed_identity_token(self, header: str | None, query: dict[str, str]) -> tuple[int, dict]:
+        """The App Service managed identity protocol (api-version 2019-08-01): resource in, token + expires_on out."""
+        with self.lock:
+            self.token_requests += 1
+        if header != self.msi_header:
+            return 401, {"error": "invalid_request", "error_description": "X-IDENTITY-HEADER"}
+        resource = query.get("resource", "").removesuffix("/.default")
+        if resource not in self.msi_resources:
+            return 400, {"error": "invalid_resource", "error_description": f"no role for {resource}"}
+        now = int(time.time())
+        claims = {"iss": self.issuer, "sub": self.msi_identity, "appid": self.msi_identity, "aud": resource,
+                  "roles": self.msi_resources[resource], "iat": now, "exp": now + self.token_lifetime, "jti": uuid.uuid4().hex}
+        if self.misbehave.get(resource) == "wrong_audience":
+            claims["aud"] = "https://management.azure.com"
+        with self.lock:
+            self.issued.append(claims)
+        token = jwt.encode({"alg": "ES256", "typ": "JWT", "kid": self.key.kid}, claims, self.key)
+        return 200, {"access_token": token, "expires_on": str(claims["exp"]), "resource": resource, "token_type": "Bearer",
+                     "client_id": self.msi_identity}
+
     def jwks(self) -> dict:
         return {"keys": [self.key.as_dict(private=False)]}
 
@@ -216,6 +240,9 @@ class AuthorizationServer:
                     self._send(200, server.jwks())
                 elif path == "/api/tickets" and server.api_audience:
                     self._api()
+                elif path == "/msi/token" and server.msi_header:
+                    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+                    self._send(*server.managed_identity_token(self.headers.get("X-IDENTITY-HEADER"), query))
                 else:
                     self._send(404, {"error": "not_found"})
 

@@ -1,0 +1,124 @@
+"""The Azure hop: an Entra access token for the service an Azure tool's grant touches, from the agent's own identity.
+
+The agent's identity is an azure-core TokenCredential from azure-identity:
+`WorkloadIdentityCredential` where a federated token file is set
+(AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID: AKS workload
+identity, or any OIDC workload federated to the agent's identity), otherwise
+`ManagedIdentityCredential` (the user-assigned identity the components create,
+AZURE_CLIENT_ID). The token is asked for `RESOURCE/.default`, where RESOURCE is
+the audience of the service the tool's actions belong to (the data plane's for
+data actions, Azure Resource Manager's for control-plane actions), so a token
+minted for one service is useless at another. The role assignment at the tool's
+scope still bounds what the token can do; with one identity per agent it holds
+every Azure tool's roles (a per-tool identity is not built yet).
+
+Checked before use: a JWT's `aud` must be the resource asked for (Entra also
+answers with the resource's application id, a GUID, which is accepted), and
+the token must not be expired. azure-identity retries transient failures itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from agentid.runtime.oauth import IssuedToken, OAuthError, token_scopes
+
+# Provider namespace of a data action -> the audience of its data plane. Sources: Microsoft Learn,
+# "Authorize access to blobs/queues using Microsoft Entra ID" (https://storage.azure.com/),
+# "Key Vault authentication" (https://vault.azure.net), "App Configuration: Microsoft Entra ID"
+# (https://azconfig.io), "Service Bus / Event Hubs: authenticate an application with Microsoft Entra ID"
+# (https://servicebus.azure.net, https://eventhubs.azure.net), "Azure OpenAI: role-based access control"
+# (https://cognitiveservices.azure.com), "Azure Monitor: Log Analytics API" (https://api.loganalytics.io).
+DATA_PLANE_AUDIENCES = {
+    "microsoft.storage": "https://storage.azure.com",
+    "microsoft.keyvault": "https://vault.azure.net",
+    "microsoft.appconfiguration": "https://azconfig.io",
+    "microsoft.servicebus": "https://servicebus.azure.net",
+    "microsoft.eventhub": "https://eventhubs.azure.net",
+    "microsoft.cognitiveservices": "https://cognitiveservices.azure.com",
+    "microsoft.operationalinsights": "https://api.loganalytics.io",
+}
+RESOURCE_MANAGER = "https://management.azure.com"  # control-plane (ARM) operations
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AzureTool:
+    tool: str
+    resource: str  # the token audience: a data plane or Azure Resource Manager
+    scope: str  # the ARM id the tool's role is assigned at (the Cedar target prefix)
+
+    @classmethod
+    def from_spec(cls, tool: Any) -> "AzureTool":
+        return cls(tool=tool.name, resource=resource_for(tool.azure.actions, tool.azure.data_actions), scope=tool.azure.scope)
+
+
+def resource_for(actions: list[str], data_actions: list[str]) -> str:
+    """The one token audience a tool's operations need; ValueError when they span services or one is unknown."""
+    audiences = {RESOURCE_MANAGER} if actions else set()
+    for operation in data_actions:
+        namespace = operation.split("/", 1)[0].lower()
+        if namespace not in DATA_PLANE_AUDIENCES:
+            raise ValueError(f"no known data-plane audience for {operation} (known: {', '.join(sorted(DATA_PLANE_AUDIENCES))})")
+        audiences.add(DATA_PLANE_AUDIENCES[namespace])
+    if len(audiences) != 1:
+        raise ValueError(f"the tool's operations need tokens for {len(audiences)} services ({', '.join(sorted(audiences))}): split it")
+    return audiences.pop()
+
+
+def environment_credential() -> Any:
+    """azure-identity's credential for this workload: federated token file if set, else the managed identity."""
+    from azure.identity import ManagedIdentityCredential, WorkloadIdentityCredential
+
+    if os.environ.get("AZURE_FEDERATED_TOKEN_FILE"):
+        return WorkloadIdentityCredential()
+    return ManagedIdentityCredential(client_id=os.environ.get("AZURE_CLIENT_ID"))
+
+
+def _claims(token: str) -> dict[str, Any]:
+    try:
+        payload = token.split(".")[1]
+        decoded = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
+
+
+def azure_fetch(credential: Any, tool: AzureTool, wall_clock: Callable[[], float], hop: Any) -> Callable[[dict[str, Any]], IssuedToken]:
+    def fetch(record: dict[str, Any]) -> IssuedToken:
+        record.update(audience=tool.resource, identity=type(credential).__name__, scopes=f"{tool.resource}/.default")
+
+        def call() -> IssuedToken:
+            try:
+                answer = credential.get_token(f"{tool.resource}/.default")
+            except Exception as error:  # noqa: BLE001 - azure-identity raises several kinds; one refusal each
+                raise OAuthError(f"{type(credential).__name__} could not get a token for {tool.resource}: "
+                                 f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}", "azure_identity") from None
+            from agentid.runtime import redaction
+
+            redaction.remember(answer.token)
+            claims = _claims(answer.token)
+            audience = claims.get("aud")
+            if isinstance(audience, str) and not _GUID.match(audience) and audience.rstrip("/") != tool.resource.rstrip("/"):
+                raise OAuthError(f"the Entra token's audience {audience!r} is not {tool.resource}", "wrong_audience")
+            lifetime = float(answer.expires_on) - wall_clock()
+            if lifetime <= 0:
+                raise OAuthError("the Entra token is already expired", "expired_token")
+            return IssuedToken(
+                access_token=answer.token,
+                token_type="Bearer",
+                audience=(tool.resource,),
+                scopes=tuple(token_scopes(claims, {})),
+                server_lifetime_seconds=lifetime,
+                issuer=str(claims.get("iss") or "entra"),
+                claims=claims,
+            )
+
+        return hop.retrying(record, call)
+
+    return fetch
