@@ -51,3 +51,13 @@ def privileged_graph_app_role(app_role_id: str) -> Privileged | None:
     """A tenant-wide write permission of Microsoft Graph by its app role id; else None."""
     entry = _data()["graph_app_roles"].get(app_role_id.strip().lower())
     return Privileged(app_role_id.strip().lower(), entry["value"], entry["why"]) if entry else None
+
+
+def privileged_graph_scope(value: str) -> Privileged | None:
+    """A tenant-wide write permission by its value (`Directory.ReadWrite.All`): delegated scopes carry the same
+    names as the application permissions. Case-insensitive."""
+    wanted = value.strip().lower()
+    for role_id, entry in _data()["graph_app_roles"].items():
+        if entry["value"].lower() == wanted:
+            return Privileged(role_id, entry["value"], entry["why"])
+    return None

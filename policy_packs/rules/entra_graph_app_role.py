@@ -3,7 +3,8 @@ identity state (RoleManagement.ReadWrite.Directory, AppRoleAssignment.ReadWrite.
 Directory.ReadWrite.All): each lets the app grant itself any role.
 
 Checked where azuread expresses it: an `AppRoleAssignment` of such an app role id, an `Application`'s
-`requiredResourceAccesses` (Microsoft Graph, type `Role`), and an `ApplicationApiAccess`'s `roleIds`. App role
+`requiredResourceAccesses` (Microsoft Graph, type `Role`), an `ApplicationApiAccess`'s `roleIds`, and a
+`ServicePrincipalDelegatedPermissionGrant` consenting for every user to the delegated scope of the same name. App role
 ids are Graph's own GUIDs (policy_packs/analysis/entra_privileged.yaml); delegated scopes (`Scope`) are other ids.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policy_packs.analysis.entra import graph_app_id, privileged_graph_app_role
+from policy_packs.analysis.entra import graph_app_id, privileged_graph_app_role, privileged_graph_scope
 from policy_packs.analysis.values import is_unknown, unknown_path
 
 from .base import Resource, Rule, Unknown, Violation
@@ -19,6 +20,7 @@ from .base import Resource, Rule, Unknown, Violation
 APP_ROLE_ASSIGNMENT = "azuread:index/appRoleAssignment:AppRoleAssignment"
 APPLICATION = "azuread:index/application:Application"
 API_ACCESS = "azuread:index/applicationApiAccess:ApplicationApiAccess"
+DELEGATED_GRANT = "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant"
 
 
 def _items(value) -> list:
@@ -43,7 +45,27 @@ def _requested(resource: Resource) -> Iterator[tuple[str, object]]:
                     yield f"requiredResourceAccesses[{index}].resourceAccesses[{inner}].id", entry.get("id")
 
 
+def _delegated(resource: Resource):
+    """Admin consent for every user (no userObjectId) to a tenant-wide write scope: the app acts as any signed-in
+    user, administrators included, with that scope."""
+    claims, user = resource.props.get("claimValues"), resource.props.get("userObjectId")
+    pending = unknown_path(claims)
+    if pending is not None or is_unknown(user):
+        yield Unknown("claimValues" + (f".{pending}" if pending else "") if pending is not None else "userObjectId")
+        return
+    if user is not None:
+        return  # consent of one user: limited to what that user may do
+    for index, value in enumerate(_items(claims)):
+        scope = privileged_graph_scope(value) if isinstance(value, str) else None
+        if scope:
+            yield Violation(f"{resource.name} consents for every user of the tenant to the delegated scope "
+                            f"{scope.name} (claimValues[{index}]): the app, with any administrator's sign-in, {scope.why}")
+
+
 def check(resource: Resource, config):
+    if resource.type == DELEGATED_GRANT:
+        yield from _delegated(resource)
+        return
     fields = {APP_ROLE_ASSIGNMENT: "appRoleId", API_ACCESS: "roleIds", APPLICATION: "requiredResourceAccesses"}
     pending = unknown_path(resource.props.get(fields[resource.type]))
     if pending is not None or (resource.type == APP_ROLE_ASSIGNMENT and resource.props.get("appRoleId") is None):
@@ -69,5 +91,5 @@ RULE = Rule(
                 "User.Read.All) or an app role of the agent's own API.",
     url="https://learn.microsoft.com/en-us/graph/permissions-overview#best-practices-for-using-microsoft-graph-permissions",
     check=check,
-    resource_types=(APP_ROLE_ASSIGNMENT, APPLICATION, API_ACCESS),
+    resource_types=(APP_ROLE_ASSIGNMENT, APPLICATION, API_ACCESS, DELEGATED_GRANT),
 )

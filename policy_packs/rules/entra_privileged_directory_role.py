@@ -18,6 +18,8 @@ DIRECTORY_ROLE = "azuread:index/directoryRole:DirectoryRole"
 GRANTS = {
     "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment": "roleId",
     "azuread:index/directoryRoleEligibilityScheduleRequest:DirectoryRoleEligibilityScheduleRequest": "roleDefinitionId",
+    # legacy membership: roleObjectId is the activated DirectoryRole's object id (an Output of it in the stack)
+    "azuread:index/directoryRoleMember:DirectoryRoleMember": "roleObjectId",
 }
 
 

@@ -194,3 +194,27 @@ def test_directory_roles_over_grpc(pack):
     diags = [d for d in pack.analyze_stack([role, bad, good]) if d.policy_name == "AGID-AZ-020"]
     assert [(d.urn, d.enforcement_level) for d in diags] == [(bad.urn, "mandatory")]
     assert "Global Administrator (62e90394-69f5-4237-9190-012177145e10)" in diags[0].message
+
+
+DELEGATED = "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant"
+
+
+def test_tenant_wide_consent_to_a_write_scope_is_flagged():
+    props = {"servicePrincipalObjectId": "app", "resourceServicePrincipalObjectId": "graph",
+             "claimValues": ["User.Read", "directory.readwrite.all"]}
+    assert violations("AGID-AZ-021", DELEGATED, props, name="consent") == [
+        "consent consents for every user of the tenant to the delegated scope Directory.ReadWrite.All (claimValues[1]): "
+        "the app, with any administrator's sign-in, writes users, groups and applications across the tenant"]
+    # look-alikes that pass: one user's consent, harmless scopes
+    assert violations("AGID-AZ-021", DELEGATED, {**props, "userObjectId": "u"}) == []
+    assert violations("AGID-AZ-021", DELEGATED, {**props, "claimValues": ["User.Read", "openid"]}) == []
+    assert unknowns("AGID-AZ-021", DELEGATED, {**props, "claimValues": UNKNOWN}) == ["claimValues"]
+
+
+def test_legacy_directory_role_membership_is_judged_through_the_activated_role():
+    role = resource(DIRECTORY_ROLE, {"templateId": GLOBAL_ADMIN}, "ga")
+    member = resource("azuread:index/directoryRoleMember:DirectoryRoleMember",
+                      {"roleObjectId": UNKNOWN, "memberObjectId": "sp"}, "member", deps=(role.urn,))
+    assert stack_violations("AGID-AZ-020", [role, member]) == [
+        ("member", f"member assigns the privileged directory role Global Administrator ({GLOBAL_ADMIN}): its holder "
+                   "controls every part of the tenant")]
