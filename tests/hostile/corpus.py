@@ -108,14 +108,7 @@ def agent_files(directory: Path) -> dict[str, Path]:
         "valid-markup-and-formulas": json.dumps({"agents": [valid_agent()]}),
         "valid-formula-owner": json.dumps({"agents": [valid_agent(owner="=cmd@example.com")]}),
     }
-    paths = {}
-    for name, content in files.items():
-        path = directory / f"{name}.yaml"
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-        paths[name] = path
+    paths = _write(directory, files, ".yaml")
     big = directory / "sparse-20MB.yaml"
     with big.open("wb") as handle:
         handle.truncate(20 * 1024 * 1024)
@@ -130,6 +123,18 @@ def agent_files(directory: Path) -> dict[str, Path]:
 
 class Plain(str):
     """A value written into YAML as is (a plain scalar: `~`, `null`, `123`)."""
+
+
+def _write(directory: Path, files: dict[str, str | bytes], suffix: str) -> dict[str, Path]:
+    paths = {}
+    for name, content in files.items():
+        path = directory / f"{name}{suffix}"
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        paths[name] = path
+    return paths
 
 
 def yaml_agent(**changes) -> str:
@@ -161,14 +166,7 @@ def lint_files(directory: Path) -> dict[str, Path]:
         "finding-hostile-name-\x1b[31m[link=x]": json.dumps({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
     }
-    paths = {}
-    for name, content in files.items():
-        path = directory / f"{name}.json"
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-        paths[name] = path
+    paths = _write(directory, files, ".json")
     fifo = directory / "fifo.json"
     os.mkfifo(fifo)
     paths["fifo"] = fifo
