@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -72,17 +73,32 @@ def derived_facts(agent: Agent) -> dict[str, Any]:
     }
 
 
-def to_json(inventory: Inventory, source: str) -> str:
-    agents = [
-        {**agent.model_dump(mode="json", exclude_none=True, exclude_defaults=False), "derived": derived_facts(agent)}
-        for agent in inventory.agents
-    ]
+def to_json(inventory: Inventory, source: str, output_dir: str | Path | None = None) -> str:
+    """The inventory as JSON that loads back into the spec model, wherever it is written.
+
+    Portable: no absolute path. The files the spec names (client certificates, CA bundles; relative to the
+    agent file `source`) are rewritten relative to `output_dir`, the directory the JSON file is written to
+    (default: the current directory, for stdout), which is where the loader resolves them.
+    """
+    base = Path(output_dir) if output_dir is not None else Path(".")
+    source_dir = Path(source).parent
+
+    def rebase(path: str) -> str:
+        return Path(os.path.relpath(source_dir / path, base)).as_posix()
+
+    agents = []
+    for agent in inventory.agents:
+        entry = agent.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
+        if "client_certificate" in entry:
+            entry["client_certificate"] = rebase(entry["client_certificate"])
+        for binding in entry["trust"]:
+            if "ca_bundle" in (binding.get("spiffe") or {}):
+                binding["spiffe"]["ca_bundle"] = rebase(binding["spiffe"]["ca_bundle"])
+        agents.append({**entry, "derived": derived_facts(agent)})
     document = {
         "kind": INVENTORY_KIND,
         "version": INVENTORY_VERSION,
-        "source": source,
-        # certificate paths in the spec are relative to the agent file; keep them resolvable from anywhere
-        "base_dir": str(Path(source).resolve().parent),
+        "source": rebase(Path(source).name),
         "agents": agents,
     }
     return json.dumps(document, indent=2) + "\n"
@@ -149,7 +165,7 @@ def to_markdown(inventory: Inventory, source: str) -> str:
 
 
 RENDERERS = {
-    "json": lambda inventory, source: to_json(inventory, source),
-    "csv": lambda inventory, source: to_csv(inventory),
-    "markdown": lambda inventory, source: to_markdown(inventory, source),
+    "json": lambda inventory, source, output_dir=None: to_json(inventory, source, output_dir),
+    "csv": lambda inventory, source, output_dir=None: to_csv(inventory),
+    "markdown": lambda inventory, source, output_dir=None: to_markdown(inventory, source),
 }

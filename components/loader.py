@@ -72,16 +72,19 @@ class LoadedInventory:
         return 1
 
 
-def load_inventory(file: str | Path, today: dt.date | None = None) -> LoadedInventory:
-    """Load and validate an agent file; raise SpecLoadError listing every problem."""
-    inventory, lines, errors = check_file(file, today)
+def load_inventory(file: str | Path, today: dt.date | None = None, check_files: bool = True) -> LoadedInventory:
+    """Load and validate an agent file; raise SpecLoadError listing every problem.
+
+    `check_files=False` skips reading the certificate and CA files the spec names (see `check_text`).
+    """
+    inventory, lines, errors = check_file(file, today, check_files=check_files)
     if errors:
         raise SpecLoadError(errors)
     return LoadedInventory(inventory, str(file), lines)
 
 
 def check_file(
-    file: str | Path, today: dt.date | None = None, files_root: Path | None | object = ...
+    file: str | Path, today: dt.date | None = None, files_root: Path | None | object = ..., check_files: bool = True
 ) -> tuple[Inventory | None, dict[Path_, int], list[SpecError]]:
     """Validate an agent file; `files_root` bounds the files it may name (default: its repository; None: anywhere)."""
     name = str(file)
@@ -90,26 +93,25 @@ def check_file(
     except input_limits.InputRefused as refused:
         return None, {}, [SpecError(name, refused.line, "", refused.message)]
     root = input_limits.repository_root(file) if files_root is ... else files_root
-    return check_text(data, name, base_dir=Path(file).parent, today=today, files_root=root)
+    return check_text(data, name, base_dir=Path(file).parent, today=today, files_root=root, check_files=check_files)
 
 
 def check_text(
     data: bytes | str, name: str, base_dir: Path | None = None, today: dt.date | None = None,
-    files_root: Path | None = None,
+    files_root: Path | None = None, check_files: bool = True,
 ) -> tuple[Inventory | None, dict[Path_, int], list[SpecError]]:
     """Validate a document's text; returns (model or None, line map, errors).
 
-    Files the document names (CA bundles, certificates) are read relative to
-    `base_dir` and must resolve inside `files_root` (None: anywhere).
+    Files the document names (CA bundles, certificates) are read relative to `base_dir`, the directory of
+    the file (agent files and JSON inventories alike), and must resolve inside `files_root` (None: anywhere).
+    `check_files=False` does not read them: the commands that act on one agent of a fleet (`revoke`, `audit`)
+    must not fail on another agent's missing file. `today` is unused since an overdue review became a
+    finding (`components.review`); kept for callers.
     """
     document, lines, problem = _parse(data, name)
     if problem:
         return None, {}, [problem]
-    if is_inventory_json(document) and isinstance(document.get("base_dir"), str):
-        base_dir = Path(document["base_dir"])
-        if files_root is not None:  # the certificates stay inside the repository the inventory was rendered from
-            files_root = input_limits.repository_root(base_dir / "inventory.json")
-    context = {"base_dir": str(base_dir or Path(".")), "today": today,
+    context = {"base_dir": str(base_dir or Path(".")), "check_files": check_files,
                "files_root": str(files_root) if files_root is not None else None}
     try:
         return Inventory.model_validate(strip_derived(document), context=context), lines, []

@@ -15,6 +15,7 @@ from agentid.aws_audit.collect import AccountSnapshot, RoleInfo, UserInfo
 from agentid.aws_audit.trust_drift import declared_trust, undeclared_trust
 from components import naming
 from components.aws import permissions
+from components.review import overdue_agents, overdue_message
 from components.spec import Agent, Inventory
 from policy_packs import analysis
 from policy_packs.analysis.aws_grants import is_denied
@@ -32,6 +33,7 @@ RULES: dict[str, tuple[str, str]] = {
     "broad-grant": ("error", "An agent role's live policy holds a broad grant or a privilege-escalation path"),
     "weak-trust": ("error", "An agent role's trust policy lets too many principals assume it"),
     "undeclared-trust": ("error", "An agent role's trust policy admits a workload the inventory does not declare"),
+    "review-overdue": ("warning", "An inventory agent's review_by date has passed: its owner must re-approve it"),
 }
 EXAMPLES_SHOWN = 5
 
@@ -106,6 +108,11 @@ def audit(snapshot: AccountSnapshot, inventory: Inventory) -> list[AuditFinding]
                 f"agent '{name}' has AWS tools but its role {naming.aws_role_name(name)} is not in the account: "
                 "deploy the stack, or remove the agent from the inventory",
             ))
+    for _, agent in overdue_agents(inventory):
+        roles = roles_by_agent.get(agent.name)
+        principal = roles[0].arn if roles else f"arn:aws:iam::{account}:role/{naming.aws_role_name(agent.name)}"
+        findings.append(AuditFinding("review-overdue", agent.name, principal, overdue_message(agent),
+                                     detail=f"review_by={agent.review_by}"))
     return findings
 
 

@@ -24,12 +24,12 @@ class AuditFormat(str, Enum):
 
 @audit_app.command("aws")
 def audit_aws(
-    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="Agent file (YAML) or JSON inventory.", show_default=False)],
+    inventory: Annotated[Path, typer.Option("--inventory", "-i", metavar="FILE", help="Agent file (YAML) or JSON inventory.", show_default=False)],
     endpoint_url: Annotated[
-        str | None, typer.Option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="IAM endpoint (e.g. a moto server).")
+        str | None, typer.Option("--endpoint-url", metavar="URL", envvar="AWS_ENDPOINT_URL", help="IAM endpoint (e.g. a moto server).")
     ] = None,
     format: Annotated[AuditFormat, typer.Option("--format", "-f", help="Output format.")] = AuditFormat.table,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report to this file instead of stdout.")] = None,
 ) -> None:
     """Compare a live AWS account's agent identities with the inventory.
 
@@ -37,7 +37,9 @@ def audit_aws(
     from the account, IAM users and access keys of agents, roles whose live
     policies grant more than declared or too broadly, and weak trust policies.
 
-    Exit 0 when clean, 1 on findings, 2 on a bad inventory or an unreachable account.
+    Agents whose review_by date has passed are reported (review-overdue) and audited like the others.
+
+    Exit codes: 0 clean; 1 findings; 2 a bad inventory, an unreachable account, or a usage error.
     """
     import json
 
@@ -60,7 +62,7 @@ def audit_aws(
     if format is AuditFormat.json:
         text = to_json(findings, str(inventory), iam.meta.endpoint_url)
     elif format is AuditFormat.sarif:
-        loaded = load_inventory(inventory)
+        loaded = load_inventory(inventory, check_files=False)
         lines = {name: loaded.agent_line(name) for name in names}
         text = json.dumps(to_sarif(findings, str(inventory), lines), indent=2) + "\n"
     else:

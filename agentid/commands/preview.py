@@ -10,16 +10,16 @@ import typer
 
 
 def preview(
-    stack: Annotated[str, typer.Option("--stack", "-s", help="Stack to preview (reads stacks/Pulumi.<stack>.yaml).")] = "dev",
+    stack: Annotated[str, typer.Option("--stack", "-s", metavar="NAME", help="Stack to preview (reads stacks/Pulumi.<stack>.yaml).")] = "dev",
     policy_packs: Annotated[list[str], typer.Option(
-        "--policy-pack", help="Policy pack directory; repeatable. Default: policy_packs/agent_guard.")] = [],  # noqa: B006
+        "--policy-pack", metavar="DIR", help="Policy pack directory; repeatable. Default: policy_packs/agent_guard.")] = [],  # noqa: B006
     policy_pack_configs: Annotated[list[Path], typer.Option(
-        "--policy-pack-config", help="JSON config for the --policy-pack at the same position (pulumi's format).",
+        "--policy-pack-config", metavar="FILE", help="JSON config for the --policy-pack at the same position (pulumi's format).",
     )] = [],  # noqa: B006
-    json_file: Annotated[Path | None, typer.Option("--json", help="Write the full result as JSON here.")] = None,
-    sarif_file: Annotated[Path | None, typer.Option("--sarif", help="Write SARIF 2.1.0 here (GitHub code scanning).")] = None,
-    junit_file: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
-    timeout: Annotated[float, typer.Option("--timeout", min=1, help="Seconds allowed for the program run and for "
+    json_file: Annotated[Path | None, typer.Option("--json", metavar="FILE", help="Write the full result as JSON here.")] = None,
+    sarif_file: Annotated[Path | None, typer.Option("--sarif", metavar="FILE", help="Write SARIF 2.1.0 here (GitHub code scanning).")] = None,
+    junit_file: Annotated[Path | None, typer.Option("--junit", metavar="FILE", help="Write JUnit XML here.")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, metavar="SECONDS", help="Seconds allowed for the program run and for "
                                            "each pack start and call.")] = 300.0,
     strict_unknowns: Annotated[bool, typer.Option(
         "--strict-unknowns", help="A mandatory policy that cannot check a value unknown at preview blocks.")] = False,
@@ -35,7 +35,8 @@ def preview(
     Runs the stack's Pulumi program under mocks (no CLI, no cloud, no credentials), sends every resource through
     each policy pack over the analyzer protocol, and prints the plan, the inventory and the violations.
 
-    Exit 0: no mandatory violation. 1: mandatory violations. 2: no verdict (spec, config, program or pack error).
+    Exit codes: 0 no mandatory violation; 1 mandatory violations; 2 no verdict (spec, config, program or pack
+    error) or a usage error.
     """
     import json
 

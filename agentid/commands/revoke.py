@@ -16,18 +16,21 @@ revoke_app = typer.Typer(help="Cut an agent's live credentials off now.", no_arg
 @revoke_app.command("aws")
 def revoke_aws(
     agent: Annotated[str, typer.Argument(help="The agent's name, as in the inventory.", show_default=False)],
-    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="Agent file (YAML) or JSON inventory.", show_default=False)],
+    inventory: Annotated[Path, typer.Option("--inventory", "-i", metavar="FILE", help="Agent file (YAML) or JSON inventory.", show_default=False)],
     endpoint_url: Annotated[
-        str | None, typer.Option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="IAM endpoint (e.g. a moto server).")
+        str | None, typer.Option("--endpoint-url", metavar="URL", envvar="AWS_ENDPOINT_URL", help="IAM endpoint (e.g. a moto server).")
     ] = None,
 ) -> None:
     """Deny everything to the agent's sessions issued before now (inline policy on its role).
 
     "Now" is AWS's clock (the Date header of IAM's answer), not this host's.
     Idempotent: a second run moves the cutoff to the new now and says so; a later
-    cutoff already on the role is kept. Exit 0
-    when the deny is in place, 2 when the agent or its role does not exist or the
-    account cannot be reached (nothing is changed then).
+    cutoff already on the role is kept. Only this agent is read from the
+    inventory: another agent's overdue review or missing certificate file does
+    not stop a revocation.
+
+    Exit codes: 0 the deny is in place; 2 the agent or its role does not exist,
+    the account cannot be reached (nothing is changed then), or a usage error.
     """
     from agentid.aws_audit.clients import LiveAwsError, iam_client, load_agents
     from agentid.revoke_aws import describe, revoke_sessions

@@ -129,7 +129,9 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
     def RegisterResourceOutputs(self, request, context):  # noqa: N802
         with self._lock:
             if request.urn and request.urn == self.stack_urn:
-                self.outputs = _whole_numbers(plain(json_format.MessageToDict(request.outputs)))
+                # As `pulumi stack output --json` prints them: an output holding a secret is "[secret]".
+                self.outputs = {key: SECRET_OUTPUT if _holds_secret(value) else _whole_numbers(plain(value))
+                                for key, value in json_format.MessageToDict(request.outputs).items()}
                 self.stack_outputs_registered = True
         return empty_pb2.Empty()
 
@@ -259,6 +261,15 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(item) for item in value]
     return value
+
+
+SECRET_OUTPUT = "[secret]"
+
+
+def _holds_secret(value: Any) -> bool:
+    if isinstance(value, dict):
+        return value.get(SIGNATURE_KEY) == SECRET_SIG or any(_holds_secret(item) for item in value.values())
+    return isinstance(value, list) and any(_holds_secret(item) for item in value)
 
 
 def _whole_numbers(value: Any) -> Any:

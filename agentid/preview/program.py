@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentid.preview.stack_config import Project
+from agentid.preview.stack_config import ConfigError, Project
 from components.loader import SpecError
 
 
@@ -118,7 +118,7 @@ def _resource(record: Any) -> Resource:
                     source_line=record.source_line)
 
 
-def _read_failure(file: Path, project: Project) -> ProgramError | None:
+def _read_failure(file: Path, project: Project) -> ProgramError | ConfigError | None:
     """Why the child says the program failed, if it says so (its word can only ever fail the run)."""
     try:
         result = json.loads(file.read_text())
@@ -133,6 +133,8 @@ def _read_failure(file: Path, project: Project) -> ProgramError | None:
         except (KeyError, TypeError, ValueError):
             return ProgramError("the agent spec is invalid (the problems could not be read)")
         return ProgramError(f"the agent spec is invalid ({len(problems)} problem{'s' * (len(problems) != 1)})", problems)
+    if result.get("status") == "config_error":
+        return ConfigError(str(result.get("error")))
     if result.get("status") == "program_error":
         return ProgramError(f"the program raised {result.get('error')}\n{result.get('traceback', '')}")
     return None
@@ -152,6 +154,20 @@ def _tail(stream: Any, limit: int = 2000) -> str:
 
 
 # --- the child -------------------------------------------------------------------------------
+
+
+def _config_errors() -> tuple[type[BaseException], ...]:
+    """What the components raise for bad stack config or a spec they refuse: reported in one line, no traceback.
+
+    `pulumi.RunError` is Pulumi's own "report without a stack trace" (AwsComponentError is one); the AWS and
+    Azure compilers raise their own ValueErrors before registering anything.
+    """
+    import pulumi
+
+    from components.aws.permissions import PolicyCompileError
+    from components.azure.plan import AzureCompileError
+
+    return (pulumi.RunError, PolicyCompileError, AzureCompileError)
 
 
 def _child(request_file: str, result_file: str) -> int:
@@ -184,6 +200,8 @@ def _child(request_file: str, result_file: str) -> int:
     except SpecLoadError as error:
         status = _write(result_file, {"status": "spec_error", "errors": [
             {"file": e.file, "line": e.line, "path": e.path, "message": e.message} for e in error.errors]})
+    except _config_errors() as error:  # the components refused the stack's config or spec: the message says it all
+        status = _write(result_file, {"status": "config_error", "error": str(error)})
     except BaseException as error:  # noqa: BLE001 - everything the program raises is a failed preview
         status = _write(result_file, {"status": "program_error", "error": f"{type(error).__name__}: {error}",
                                       "traceback": "".join(traceback.format_exception(error)[-12:])})

@@ -116,7 +116,7 @@ def render(result: PreviewResult, console: Console) -> None:
 
 def _render_error(result: PreviewResult, console: Console) -> None:
     console.print(Text.assemble(("error", "red"), (f" ({visible(str(result.error_kind))})", "red"), ": ",
-                                visible(str(result.error), one_line=False)), highlight=False)
+                                visible(str(result.error), one_line=False)), highlight=False, soft_wrap=True)
     for problem in result.spec_problems:
         console.print(_plain(f"  {problem}"), highlight=False)
 
@@ -265,7 +265,9 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
                        "agent": result.agent_of.get(r.urn), "cloud": result.cloud_of.get(r.urn)}
                       for r in result.resources],
         "agents": _agents_json(result),
-        "outputs": sorted(result.outputs),  # names only: under mocks secret outputs lose their marking
+        # The stack outputs' values, as `pulumi stack output --json` prints them (secrets as "[secret]"): the
+        # inventory the run-time broker reads, produced offline (`jq .outputs preview.json > outputs.json`).
+        "outputs": result.outputs,
         "timings": {key: round(value, 3) for key, value in result.timings.items()},
         "violations": violations,
         "enforcementFloor": list(result.floor_notes),

@@ -264,9 +264,16 @@ def nothing_judged(resources: list[Resource]) -> str | None:
 
 
 def _pack_dir(project: Project, name: str) -> Path:
+    """A pack directory: relative to the working directory, else to the project root; the default pack, in a
+    project that does not carry its own copy (a repository using the pre-commit hook), is the installed one."""
     path = Path(name)
     if not path.is_absolute():
-        path = (Path.cwd() / path) if (Path.cwd() / path).exists() else project.root / path
+        candidates = [Path.cwd() / path, project.root / path]
+        if name == DEFAULT_PACK:
+            import policy_packs
+
+            candidates.append(Path(policy_packs.__file__).parent / "agent_guard")
+        path = next((c for c in candidates if (c / "PulumiPolicy.yaml").is_file()), project.root / path)
     if not (path / "PulumiPolicy.yaml").is_file():
         raise ConfigError(f"{name} is not a policy pack directory (no PulumiPolicy.yaml in {path})")
     return path.resolve()

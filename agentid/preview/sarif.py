@@ -9,12 +9,15 @@
   program; the resource's name and URN in the message and as a logical location;
   a stable fingerprint (policy + URN) so alerts follow the resource across runs.
 * A run that reached no verdict still yields a valid log: `executionSuccessful`
-  false with the reason as a tool notification, and no results.
+  false with the reason as a tool notification; each spec problem or config
+  error is also a result (rule `agentid/spec`, `agentid/config`) at its file
+  and line, so it annotates the pull request.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -42,7 +45,7 @@ def to_sarif(result: PreviewResult, tool_version: str = "0.1.0") -> dict[str, An
         "automationDetails": {"id": f"agentid-preview/{result.stack}/"},
         "invocations": [_invocation(result)],
         "results": [_result(result, v, index_of[(v.pack, v.policy)], rules[index_of[(v.pack, v.policy)]]["id"])
-                    for v in result.violations] + _expired_waivers(result, rules),
+                    for v in result.violations] + _expired_waivers(result, rules) + _error_results(result, rules),
         "properties": {"stack": result.stack, "exitCode": result.exit_code, "verdict": result.verdict},
     }
     if result.project is not None:
@@ -188,6 +191,59 @@ def _invocation(result: PreviewResult) -> dict[str, Any]:
             *({"level": "error", "message": {"text": p}} for p in problems),
         ]
     return invocation
+
+
+# Errors that stop the gate before a verdict, as rules of their own (results need a rule to annotate a line).
+_ERROR_RULES = {
+    "spec": ("agentid/spec", "The stack's agent file breaks the agent spec (README.md, \"Agent spec reference\")."),
+    "config": ("agentid/config", "The stack's configuration is invalid or refused by the components."),
+}
+
+
+def _error_results(result: PreviewResult, rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One `error` result per spec problem, or one for a config error, at its file and line.
+
+    Appends the rule descriptor it uses to `rules`. Program and pack errors stay notifications only (a
+    traceback or a pack has no line of the stack's files to annotate).
+    """
+    if not result.error or result.error_kind not in _ERROR_RULES:
+        return []
+    rule_id, description = _ERROR_RULES[result.error_kind]
+    rules.append({"id": rule_id, "name": _pascal(rule_id.split("/")[1]) + "Error",
+                  "shortDescription": {"text": description}, "defaultConfiguration": {"level": "error"},
+                  "properties": {"tags": ["agentid"], "security-severity": _SCORE_OF_SEVERITY["high"]}})
+    index = len(rules) - 1
+    if result.spec_problems:
+        located = [(p.file, p.line, f"{p.path}: {p.message}" if p.path else p.message) for p in result.spec_problems]
+    else:
+        file, line = _error_location(result)
+        located = [(file, line, result.error.splitlines()[0])]
+    return [{
+        "ruleId": rule_id, "ruleIndex": index, "level": "error", "message": {"text": text},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": file, "uriBaseId": SRCROOT},
+                                            "region": {"startLine": max(1, line)}}}],
+        "partialFingerprints": {"agentidError/v1": hashlib.sha256(f"{rule_id}|{file}|{text}".encode()).hexdigest()},
+    } for file, line, text in located]
+
+
+_CONFIG_KEY = re.compile(r"^\s*(?:[\w.-]+:)?([A-Za-z][\w.-]*):")  # `  agent-identity-kit:azureResourceGroup: rg`
+
+
+def _error_location(result: PreviewResult) -> tuple[str, int]:
+    """A config error: the stack's config file, at the first key the message names (else line 1)."""
+    project = result.project
+    if project is None:
+        return "Pulumi.yaml", 1
+    file = result.config.file if result.config is not None else project.file
+    try:
+        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return project.relative(file), 1
+    for number, text in enumerate(lines, 1):
+        match = _CONFIG_KEY.match(text)
+        if match and match.group(1) != "config" and re.search(rf"\b{re.escape(match.group(1))}\b", result.error):
+            return project.relative(file), number
+    return project.relative(file), 1
 
 
 def _pascal(name: str) -> str:

@@ -21,6 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from agentid.today import today as current_day
 from components import azure_catalog, input_limits, naming
 from components.spec import MAX_TRUST_BINDINGS_PER_AZURE_IDENTITY, Agent, Tool
 
@@ -210,7 +211,7 @@ def plan_agent(
 ) -> AgentPlan:
     federated, hosted_on = _federated_credentials(agent)
     roles = tuple(_role_grant(agent, tool) for tool in agent.tools_on("azure") if tool.azure)
-    entra, warnings = _entra_client(agent, federated, bool(hosted_on), spec_dir, today or dt.date.today())
+    entra, warnings = _entra_client(agent, federated, bool(hosted_on), spec_dir, today or current_day())
     return AgentPlan(
         agent=agent,
         identity_name=naming.azure_identity_name(agent.name),

@@ -10,6 +10,7 @@ the resource agents call, not an agent's identity, and is not checked.
 import datetime
 
 from components.naming import INVENTORY_TAG_KEYS, TAG_REVIEW_BY
+from agentid.today import today
 from policy_packs.analysis.values import unknown_path
 
 from .base import Resource, Rule, Unknown, Violation, tags_of
@@ -58,7 +59,7 @@ def check(resource: Resource, config):
         except ValueError:
             yield Violation(f"{resource.name}: {TAG_REVIEW_BY} {review_by!r} is not a date (YYYY-MM-DD)")
             return
-        if due < datetime.date.today():
+        if due < today():
             yield Violation(f"{resource.name}: {TAG_REVIEW_BY} {due.isoformat()} has passed; review the identity "
                             "and move the date")
 

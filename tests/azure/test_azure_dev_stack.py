@@ -62,7 +62,7 @@ def test_managed_identity_inputs(dev):
             "agent": "report-builder",
             "owner": "finance-analytics",
             "environment": "dev",
-            "review-by": "2027-03-31",
+            "review-by": "2031-03-31",
             "managed-by": "agent-identity-kit",
         },
     }
@@ -204,7 +204,7 @@ def test_certificate_credential_is_the_public_pem_only(dev):
     assert value[SECRET_SIG] == SECRET_MARK  # the provider keeps the value out of plain-text state
     assert value["value"].strip() == pem.strip()
     assert "PRIVATE KEY" not in value["value"]
-    assert certificate.inputs["endDate"] == "2027-11-01T00:00:00Z"  # the certificate's own notAfter
+    assert certificate.inputs["endDate"] == "2036-11-01T00:00:00Z"  # the certificate's own notAfter
     last_credential = children(dev, "data-ingest", APP_FIC)[-1]
     assert last_credential.urn in certificate.dependencies
 

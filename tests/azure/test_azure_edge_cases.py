@@ -239,7 +239,7 @@ def test_rsa_certificate_is_bound_without_warning(tmp_path):
     plan = plan_fleet([client], "rg-agents", spec_dir=tmp_path)
     (agent_plan,) = plan.agents
     assert agent_plan.warnings == ()
-    assert agent_plan.entra.certificate.not_after == "2027-06-30T00:00:00Z"
+    assert agent_plan.entra.certificate.not_after == "2036-06-30T00:00:00Z"
     run, errors = run_fleet([client], spec_dir=tmp_path)
     (certificate,) = run.of_type("azuread:index/applicationCertificate:ApplicationCertificate")
     assert certificate.inputs["keyId"] == agent_plan.entra.certificate.key_id

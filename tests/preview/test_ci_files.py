@@ -25,8 +25,9 @@ def test_pull_requests_run_the_offline_gate_and_upload_sarif() -> None:
     assert gate["if"] == "github.event_name == 'pull_request'"
     assert gate["permissions"]["security-events"] == "write"
     runs = " ".join(step.get("run", "") for step in gate["steps"])
-    assert "pip install -e" in runs
-    assert "agentid preview --stack ${{ matrix.stack }}" in runs and "--sarif preview-${{ matrix.stack }}.sarif" in runs
+    assert "pip install -q -e ." in runs
+    assert gate["env"]["STACK"] == "${{ matrix.stack }}"  # a value from file names reaches the shell as a variable
+    assert 'agentid preview --stack "$STACK"' in runs and '--sarif "preview-$STACK.sarif"' in runs
     upload = next(s for s in gate["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
     assert upload["with"]["sarif_file"] == "preview-${{ matrix.stack }}.sarif"
     assert upload["if"].startswith("always()")  # the alerts matter most when the gate fails

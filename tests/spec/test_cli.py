@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -60,8 +61,19 @@ def test_json_inventory_round_trips(tmp_path):
     assert ingest["derived"]["credential_lifetime_minutes"] == 30
     assert ingest["derived"]["trust_bindings"][0] == "spiffe: spiffe://data.example.org/ns/ingest/sa/partner-loader"
     assert ingest["derived"]["revocation"]["aws"][0].startswith("kill live sessions: `agentid revoke aws data-ingest")
-    # The JSON loads back into the very same model, from any directory.
-    assert load_inventory(out).inventory == load_inventory(DEV).inventory
+    # The JSON loads back into the same model, from any directory; the certificate paths it names are
+    # relative to the JSON file and reach the same files.
+    assert ingest["client_certificate"] == Path(os.path.relpath(DEV.parent / "certs/data-ingest-client.pem", tmp_path)).as_posix()
+    def files_by_name(file: Path) -> dict:
+        document = load_inventory(file).inventory.model_dump(mode="json")
+        for agent in document["agents"]:
+            agent["client_certificate"] = agent["client_certificate"] and Path(agent["client_certificate"]).name
+            for binding in agent["trust"]:
+                if binding.get("spiffe") and binding["spiffe"]["ca_bundle"]:
+                    binding["spiffe"]["ca_bundle"] = Path(binding["spiffe"]["ca_bundle"]).name
+        return document
+
+    assert files_by_name(out) == files_by_name(DEV)
     assert agentid("validate", str(out), cwd=tmp_path).returncode == 0
 
 
@@ -84,7 +96,7 @@ def test_csv_inventory_has_one_row_per_permission():
 def test_markdown_inventory_lists_owner_trust_and_revocation():
     result = agentid("inventory", str(DEV), "--format", "markdown")
     assert result.returncode == 0
-    assert "| report-builder | finance-analytics | dev | 2027-03-31 | aws, azure | 10 min |" in result.stdout
+    assert "| report-builder | finance-analytics | dev | 2031-03-31 | aws, azure | 10 min |" in result.stdout
     assert "- `github_actions: repo:example-org/platform-deployments:environment:plan-review`" in result.stdout
     assert "delete the federated identity credentials of managed identity id-agent-deploy-reviewer" in result.stdout
 
