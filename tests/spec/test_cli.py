@@ -50,9 +50,14 @@ def test_validate_missing_file_exits_2(tmp_path):
     assert result.stderr.startswith(f"{tmp_path / 'nope.yaml'}:1: cannot read the file: No such file or directory")
 
 
-def test_json_inventory_round_trips(tmp_path):
-    out = tmp_path / "inventory.json"
-    result = agentid("inventory", str(DEV), "--format", "json", "--output", str(out))
+def test_json_inventory_round_trips_and_is_portable(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(DEV.parent, project / "stacks" / "agents")
+    (project / "Pulumi.yaml").write_text("name: agent-identity-kit\nruntime: python\n")
+    agents = project / "stacks" / "agents" / "dev.yaml"
+    out = project / "reports" / "inventory.json"
+    out.parent.mkdir()
+    result = agentid("inventory", str(agents), "--format", "json", "--output", str(out))
     assert result.returncode == 0, result.stderr
     document = json.loads(out.read_text())
     assert document["kind"] == "agentid/inventory"
@@ -61,20 +66,19 @@ def test_json_inventory_round_trips(tmp_path):
     assert ingest["derived"]["credential_lifetime_minutes"] == 30
     assert ingest["derived"]["trust_bindings"][0] == "spiffe: spiffe://data.example.org/ns/ingest/sa/partner-loader"
     assert ingest["derived"]["revocation"]["aws"][0].startswith("kill live sessions: `agentid revoke aws data-ingest")
-    # The JSON loads back into the same model, from any directory; the certificate paths it names are
-    # relative to the JSON file and reach the same files.
-    assert ingest["client_certificate"] == Path(os.path.relpath(DEV.parent / "certs/data-ingest-client.pem", tmp_path)).as_posix()
-    def files_by_name(file: Path) -> dict:
-        document = load_inventory(file).inventory.model_dump(mode="json")
-        for agent in document["agents"]:
-            agent["client_certificate"] = agent["client_certificate"] and Path(agent["client_certificate"]).name
-            for binding in agent["trust"]:
-                if binding.get("spiffe") and binding["spiffe"]["ca_bundle"]:
-                    binding["spiffe"]["ca_bundle"] = Path(binding["spiffe"]["ca_bundle"]).name
-        return document
-
-    assert files_by_name(out) == files_by_name(DEV)
-    assert agentid("validate", str(out), cwd=tmp_path).returncode == 0
+    # No absolute path: the files it names are relative to the JSON file, so the whole checkout can move.
+    assert "base_dir" not in document and str(tmp_path) not in out.read_text()
+    assert ingest["client_certificate"] == "../stacks/agents/certs/data-ingest-client.pem"
+    assert document["source"] == "../stacks/agents/dev.yaml"
+    moved = tmp_path / "moved"
+    project.rename(moved)
+    assert load_inventory(moved / "reports" / "inventory.json").inventory == load_inventory(moved / "stacks" / "agents" / "dev.yaml").inventory.model_copy(
+        update={"agents": [
+            a.model_copy(update={"client_certificate": a.client_certificate and "../stacks/agents/" + a.client_certificate,
+                                 "trust": [b.model_copy(update={"spiffe": b.spiffe.model_copy(update={"ca_bundle": "../stacks/agents/" + b.spiffe.ca_bundle})})
+                                           if b.spiffe and b.spiffe.ca_bundle else b for b in a.trust]})
+            for a in load_inventory(moved / "stacks" / "agents" / "dev.yaml").inventory.agents]})
+    assert agentid("validate", str(moved / "reports" / "inventory.json"), cwd=tmp_path).returncode == 0
 
 
 def test_csv_inventory_has_one_row_per_permission():
