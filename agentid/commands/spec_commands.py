@@ -54,10 +54,13 @@ def validate(
 
     day = today()
     worst = EXIT_OK
-    agent_files = expand(files, AGENT_FILE_SUFFIXES, ignore=PULUMI_FILES)
-    if not agent_files:
-        typer.echo(visible(f"no agent file (*.yaml, *.yml, *.json) under {', '.join(map(str, files))}"), err=True)
-        raise typer.Exit(EXIT_INVALID)
+    agent_files = []
+    for argument in files:
+        found = expand([argument], AGENT_FILE_SUFFIXES, ignore=PULUMI_FILES)
+        if not found:
+            typer.echo(visible(f"{argument}: no agent file (*.yaml, *.yml, *.json) under this directory"), err=True)
+            worst = EXIT_INVALID
+        agent_files += found
     for file in agent_files:
         inventory, lines, errors = check_file(file, files_root=_files_root(file, allow_outside_files))
         if inventory is not None:

@@ -72,6 +72,10 @@ def test_validate_refuses_each_hostile_file_in_bounded_time_and_memory(agents, c
     if case.startswith("valid-"):
         assert (run.code, run.stdout) == (0, f"{path}: ok (1 agents)\n"), run.stderr
         assert_bounded(run, case)
+    elif case == "directory":  # validate walks a directory: each hostile file in it is refused under its own name
+        lines = run.stderr.strip().splitlines()
+        assert run.code == 2 and lines and all(line.startswith(f"{path}/") for line in lines), lines[:3]
+        assert_bounded(run, case)
     else:
         assert_refused(run, path, case)
         assert len(run.stderr.strip().splitlines()) <= 3, run.stderr  # one problem (+ the count), not a cascade
