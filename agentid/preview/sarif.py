@@ -220,9 +220,10 @@ def _error_results(result: PreviewResult, rules: list[dict[str, Any]]) -> list[d
         located = [(file, line, result.error.splitlines()[0])]
     return [{
         "ruleId": rule_id, "ruleIndex": index, "level": "error", "message": {"text": text},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": file, "uriBaseId": SRCROOT},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": quote(file, errors="replace"), "uriBaseId": SRCROOT},
                                             "region": {"startLine": max(1, line)}}}],
-        "partialFingerprints": {"agentidError/v1": hashlib.sha256(f"{rule_id}|{file}|{text}".encode()).hexdigest()},
+        "partialFingerprints": {"agentidError/v1": hashlib.sha256(
+            f"{rule_id}|{file}|{text}".encode("utf-8", "surrogatepass")).hexdigest()},
     } for file, line, text in located]
 
 
