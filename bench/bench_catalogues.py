@@ -15,7 +15,8 @@ Each tool judges each document in this process (imports timed apart):
   cloudsplaining  PolicyDocument(doc).allows_privilege_escalation (its Rhino table) is non-empty
   parliament      analyze_policy_string(..., include_community_auditors=True) has a
                   PRIVILEGE_ESCALATION finding
-Prints recall on the vulnerable cases, false positives on the defused variants, the cases each
+Each tool gets at most --budget seconds per corpus (documents left are not judged, and the
+figures say how many were). Prints recall on the vulnerable cases, false positives on the defused variants, the cases each
 tool gets wrong, managed policies flagged (read-only ones apart: *ReadOnly*, *ViewOnly*,
 SecurityAudit), seconds per tool and the speed ratio. Goals (issue 10): recall >= 0.95 on both
 catalogues, <= 1 false positive on defused variants, no read-only managed policy critical, >= 3x
@@ -90,7 +91,17 @@ def _safe(judge: Callable[[dict], bool], document: dict) -> bool | None:
         return None
 
 
-def run(tools: list[str], managed_limit: int | None) -> dict:
+def _judge_all(judge: Callable[[dict], bool], named: list[tuple[str, dict]], budget: float) -> tuple[dict, float]:
+    """{name: verdict} for the documents judged within `budget` seconds (in order), and the seconds spent."""
+    verdicts, started = {}, time.perf_counter()
+    for name, document in named:
+        if time.perf_counter() - started > budget:
+            break
+        verdicts[name] = _safe(judge, document)
+    return verdicts, time.perf_counter() - started
+
+
+def run(tools: list[str], managed_limit: int | None, budget: float = 300.0) -> dict:
     cases = load_cases()
     managed = managed_documents(managed_limit)
     results = {}
@@ -98,14 +109,12 @@ def run(tools: list[str], managed_limit: int | None) -> dict:
         started = time.perf_counter()
         escalates, critical = TOOLS[name]()
         import_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        verdicts = {case.name: _safe(escalates, case.document) for case in cases}
-        catalogue_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        managed_verdicts = {policy: _safe(critical, document) for policy, document in managed}
-        managed_seconds = time.perf_counter() - started
+        verdicts, catalogue_seconds = _judge_all(escalates, [(c.name, c.document) for c in cases], budget)
+        managed_verdicts, managed_seconds = _judge_all(critical, managed, budget)
         results[name] = {"import": import_seconds, "catalogue_time": catalogue_seconds, "managed_time": managed_seconds,
                          "cases": verdicts, "managed": managed_verdicts}
+        print(f"{name}: {catalogue_seconds:.1f} s on {len(cases)} catalogue cases, {managed_seconds:.1f} s on "
+              f"{len(managed)} managed policies", file=sys.stderr, flush=True)
     return {"cases": cases, "managed": [p for p, _ in managed], "tools": results}
 
 
@@ -121,36 +130,44 @@ def summarize(outcome: dict) -> list[str]:
         row_recall = f"{catalogue + ' recall':34}"
         row_fp = f"{catalogue + ' FP on defused':34}"
         for name, result in tools.items():
-            hits = sum(result["cases"][c.name] is True for c in vulnerable)
-            fps = sum(result["cases"][c.name] is not False for c in defused)
+            hits = sum(result["cases"].get(c.name) is True for c in vulnerable)
+            fps = sum(result["cases"].get(c.name, False) is not False for c in defused)
             row_recall += f"{f'{hits}/{len(vulnerable)} = {hits / len(vulnerable):.2f}':>18}"
             row_fp += f"{f'{fps}/{len(defused)}':>18}"
         lines += [row_recall, row_fp]
     managed = outcome["managed"]
     read_only = [p for p in managed if any(mark in p for mark in READ_ONLY_MARKS)]
-    row_flag = f"{f'managed policies flagged (of {len(managed)})':34}"
+    row_judged = f"{f'managed policies judged (of {len(managed)})':34}"
+    row_flag = f"{'managed policies flagged':34}"
     row_ro = f"{f'read-only ones flagged (of {len(read_only)})':34}"
     for name, result in tools.items():
-        row_flag += f"{sum(v is not False for v in result['managed'].values()):>18}"
-        row_ro += f"{sum(result['managed'][p] is not False for p in read_only):>18}"
-    lines += [row_flag, row_ro]
+        judged = result["managed"]
+        row_judged += f"{len(judged):>18}"
+        row_flag += f"{sum(v is not False for v in judged.values()):>18}"
+        row_ro += f"{f'{sum(judged[p] is not False for p in read_only if p in judged)} of {sum(p in judged for p in read_only)}':>18}"
+    lines += [row_judged, row_flag, row_ro]
     for label, key in (("seconds: import", "import"), ("seconds: catalogue cases", "catalogue_time"),
                        ("seconds: managed policies", "managed_time")):
         lines.append(f"{label:34}" + "".join(f"{result[key]:>18.2f}" for result in tools.values()))
-    total = {name: r["catalogue_time"] + r["managed_time"] for name, r in tools.items()}
-    if "agentid" in total:
+    rate = {name: (len(r["cases"]) + len(r["managed"])) / max(r["catalogue_time"] + r["managed_time"], 1e-9)
+            for name, r in tools.items()}
+    lines.append(f"{'documents per second':34}" + "".join(f"{rate[name]:>18.1f}" for name in tools))
+    if "agentid" in rate:
         for name in tools:
             if name != "agentid":
-                lines.append(f"agentid is {total[name] / total['agentid']:.1f}x faster than {name} "
-                             f"({len(cases) + len(managed)} documents, imports apart)")
+                lines.append(f"agentid is {rate['agentid'] / rate[name]:.1f}x faster than {name} (documents per "
+                             "second over everything each judged, imports apart)")
     for name, result in tools.items():
-        wrong = [c.name for c in cases if (result["cases"][c.name] is True) != c.must_flag]
-        crashed = [c.name for c in cases if result["cases"][c.name] is None]
+        judged = [c for c in cases if c.name in result["cases"]]
+        if len(judged) < len(cases):
+            lines.append(f"{name} judged only {len(judged)} of {len(cases)} catalogue cases within the time budget")
+        wrong = [c.name for c in judged if (result["cases"][c.name] is True) != c.must_flag]
+        crashed = [c.name for c in judged if result["cases"][c.name] is None]
         lines.append(f"{name} wrong on {len(wrong)}: {', '.join(wrong[:15]) or '-'}"
                      + (f" and {len(wrong) - 15} more" if len(wrong) > 15 else ""))
         if crashed:
             lines.append(f"{name} raised on {len(crashed)} (counted as wrong): {', '.join(crashed)}")
-        ro = [p for p in read_only if result["managed"][p] is not False]
+        ro = [p for p in read_only if result["managed"].get(p, False) is not False]
         lines.append(f"{name} read-only managed policies flagged: {', '.join(ro[:12]) or '-'}"
                      + (f" and {len(ro) - 12} more" if len(ro) > 12 else ""))
     return lines
@@ -160,12 +177,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--managed-limit", type=int, default=None, help="judge only the first N managed policies")
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of " + ", ".join(TOOLS))
+    parser.add_argument("--budget", type=float, default=300.0,
+                        help="seconds per tool per corpus; documents left when it runs out are not judged "
+                             "(parliament takes ~25 s on AdministratorAccess alone)")
     args = parser.parse_args(argv)
     tools = [t for t in args.tools.split(",") if t]
     unknown = [t for t in tools if t not in TOOLS]
     if unknown:
         parser.error(f"unknown tool {unknown[0]!r}; choose from {', '.join(TOOLS)}")
-    print("\n".join(summarize(run(tools, args.managed_limit))))
+    print("\n".join(summarize(run(tools, args.managed_limit, args.budget))))
     return 0
 
 

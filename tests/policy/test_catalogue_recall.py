@@ -75,4 +75,4 @@ def test_the_benchmark_runs_and_reports_the_goals(capsys):
     assert bench_catalogues.main(["--tools", "agentid", "--managed-limit", "5"]) == 0
     out = capsys.readouterr().out
     assert "pathfinding.cloud recall" in out and "iam-vulnerable FP on defused" in out
-    assert "managed policies flagged (of 5)" in out
+    assert "managed policies judged (of 5)" in out and "documents per second" in out
