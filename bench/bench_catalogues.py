@@ -15,7 +15,8 @@ Each tool judges each document in this process (imports timed apart):
   cloudsplaining  PolicyDocument(doc).allows_privilege_escalation (its Rhino table) is non-empty
   parliament      analyze_policy_string(..., include_community_auditors=True) has a
                   PRIVILEGE_ESCALATION finding
-Each tool gets at most --budget seconds per corpus (documents left are not judged, and the
+Times are CPU seconds of this process (time.process_time), so a busy shared machine does not
+skew the ratios. Each tool gets at most --budget CPU seconds per corpus (documents left are not judged, and the
 figures say how many were). Prints recall on the vulnerable cases, false positives on the defused variants, the cases each
 tool gets wrong, managed policies flagged (read-only ones apart: *ReadOnly*, *ViewOnly*,
 SecurityAudit), seconds per tool and the speed ratio. Goals (issue 10): recall >= 0.95 on both
@@ -93,12 +94,12 @@ def _safe(judge: Callable[[dict], bool], document: dict) -> bool | None:
 
 def _judge_all(judge: Callable[[dict], bool], named: list[tuple[str, dict]], budget: float) -> tuple[dict, float]:
     """{name: verdict} for the documents judged within `budget` seconds (in order), and the seconds spent."""
-    verdicts, started = {}, time.perf_counter()
+    verdicts, started = {}, time.process_time()
     for name, document in named:
-        if time.perf_counter() - started > budget:
+        if time.process_time() - started > budget:
             break
         verdicts[name] = _safe(judge, document)
-    return verdicts, time.perf_counter() - started
+    return verdicts, time.process_time() - started
 
 
 def run(tools: list[str], managed_limit: int | None, budget: float = 300.0) -> dict:
@@ -106,9 +107,9 @@ def run(tools: list[str], managed_limit: int | None, budget: float = 300.0) -> d
     managed = managed_documents(managed_limit)
     results = {}
     for name in tools:
-        started = time.perf_counter()
+        started = time.process_time()
         escalates, critical = TOOLS[name]()
-        import_seconds = time.perf_counter() - started
+        import_seconds = time.process_time() - started
         verdicts, catalogue_seconds = _judge_all(escalates, [(c.name, c.document) for c in cases], budget)
         managed_verdicts, managed_seconds = _judge_all(critical, managed, budget)
         results[name] = {"import": import_seconds, "catalogue_time": catalogue_seconds, "managed_time": managed_seconds,
@@ -178,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--managed-limit", type=int, default=None, help="judge only the first N managed policies")
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of " + ", ".join(TOOLS))
     parser.add_argument("--budget", type=float, default=300.0,
-                        help="seconds per tool per corpus; documents left when it runs out are not judged "
+                        help="CPU seconds per tool per corpus; documents left when it runs out are not judged "
                              "(parliament takes ~25 s on AdministratorAccess alone)")
     args = parser.parse_args(argv)
     tools = [t for t in args.tools.split(",") if t]
