@@ -30,6 +30,7 @@ from . import (
     azure_federated_credential,
     azure_key_vault_access_policy,
     azure_privileged_role,
+    azure_shared_access_keys,
     azure_unknown_role,
     cognito_implicit_flow,
     cognito_unauthenticated_identities,
@@ -50,6 +51,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # static credentials
     aws_access_key, aws_login_profile, aws_user_static_credential, aws_iam_user_grants, aws_literal_secret,
     aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key, cognitive_local_auth,
+    azure_shared_access_keys,
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy,
     # broad grants

@@ -218,3 +218,25 @@ def test_legacy_directory_role_membership_is_judged_through_the_activated_role()
     assert stack_violations("AGID-AZ-020", [role, member]) == [
         ("member", f"member assigns the privileged directory role Global Administrator ({GLOBAL_ADMIN}): its holder "
                    "controls every part of the tenant")]
+
+
+def test_sas_authorization_rules_and_local_auth_are_flagged():
+    rule = "azure-native:servicebus:QueueAuthorizationRule"
+    assert violations("AGID-AZ-024", rule, {"rights": ["Listen", "Send"], "queueName": "q"}, name="send") == [
+        "authorization rule send mints shared access keys with rights Listen, Send: static credentials that bypass "
+        "Entra ID and RBAC"]
+    namespace = "azure-native:servicebus:Namespace"
+    assert violations("AGID-AZ-024", namespace, {"sku": {"name": "Standard"}}, name="bus") == [
+        "servicebus bus: disableLocalAuth is not set (Azure's default allows keys), so its access keys (the root key "
+        "included) bypass Entra ID and RBAC"]
+    # look-alikes that pass: local auth off; a data-role assignment instead of a key
+    assert violations("AGID-AZ-024", namespace, {"disableLocalAuth": True}) == []
+    assert violations("AGID-AZ-024", "azure-native:cosmosdb:DatabaseAccount", {"disableLocalAuth": True}) == []
+    assert unknowns("AGID-AZ-024", namespace, {"disableLocalAuth": UNKNOWN}) == ["disableLocalAuth"]
+
+
+def test_shared_access_keys_over_grpc(pack):
+    namespace = "azure-native:eventhub:Namespace"
+    bad = {d.policy_name for d in pack.analyze(namespace, "hub", urn(namespace, "hub"), {"disableLocalAuth": False})}
+    good = {d.policy_name for d in pack.analyze(namespace, "hub2", urn(namespace, "hub2"), {"disableLocalAuth": True})}
+    assert "AGID-AZ-024" in bad and "AGID-AZ-024" not in good

@@ -105,6 +105,7 @@ FIELDS = {
     "disableLocalAuth": scalars, "displayName": interesting_strings | json_values, "kind": json_values,
     "claimValues": st.lists(st.sampled_from(["Directory.ReadWrite.All", "User.Read"]) | json_values, max_size=3)
     | json_values, "userObjectId": json_values, "roleObjectId": interesting_strings | json_values,
+    "rights": st.lists(st.sampled_from(["Manage", "Send"]) | json_values, max_size=2) | json_values,
 }
 FIELD_NAMES = sorted(FIELDS)
 any_value = st.one_of(*FIELDS.values())
