@@ -86,3 +86,18 @@ def test_passrole_methods_respect_the_service_the_role_may_be_passed_to():
 def test_read_only_identity_center_access_is_not_escalation():
     doc = _doc("sso:Describe*", "sso:List*", "sso:Get*", "identitystore:Describe*", "identitystore:List*")
     assert not [c for c in _codes(doc) if c.startswith("escalation:")]
+
+
+def test_identity_center_writes_escalate_on_named_targets_too():
+    """The caller may hold the named permission set or be in the named group (self is a target)."""
+    permission_set = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2222222222222222"
+    instance = "arn:aws:sso:::instance/ssoins-1111111111111111"
+    named = _doc("sso:PutInlinePolicyToPermissionSet", "sso:ProvisionPermissionSet", resource=[permission_set, instance])
+    assert "escalation:SsoPermissionSetInlinePolicy" in _codes(named)
+    group = _doc("identitystore:CreateGroupMembership", resource=[
+        "arn:aws:identitystore::123456789012:identitystore/d-1234567890", "arn:aws:identitystore:::group/g-1",
+        "arn:aws:identitystore:::user/u-1"])
+    assert "escalation:IdentityStoreGroupMembership" in _codes(group)
+    # reading the permission set is not writing it
+    assert not [c for c in _codes(_doc("sso:DescribePermissionSet", "sso:GetInlinePolicyForPermissionSet",
+                                       resource=[permission_set, instance])) if c.startswith("escalation:")]
