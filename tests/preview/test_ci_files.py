@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -63,3 +69,118 @@ def test_each_hook_calls_a_command_the_cli_has(hook: dict) -> None:
     program, command, *_ = shlex.split(hook["entry"])
     assert program == "agentid"
     assert command in _registered_commands()
+
+
+# --- the template runs as written: schema, security audit, pins, matrix, deploy, forks ------------------------------
+
+WORKFLOW = REPO / ".github" / "workflows" / "agent-identity.yml"
+TOOLS = Path(sys.executable).parent
+
+
+def _workflow() -> dict:
+    return yaml.safe_load(WORKFLOW.read_text())
+
+
+def test_the_workflow_is_valid_against_githubs_workflow_schema() -> None:
+    run = subprocess.run([str(TOOLS / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_zizmor_finds_nothing_of_medium_severity_or_above_offline() -> None:
+    run = subprocess.run([str(TOOLS / "zizmor"), "--offline", "--format", "json", "--min-severity", "medium", str(WORKFLOW)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and json.loads(run.stdout) == [], run.stdout + run.stderr
+
+
+def test_every_action_is_pinned_to_a_commit_and_names_its_release() -> None:
+    uses = re.findall(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$", WORKFLOW.read_text(), re.M)
+    assert len(uses) >= 9
+    for action, comment in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", action), action
+        assert re.fullmatch(r"\s*# v\d+(\.\d+)*", comment), (action, comment)
+
+
+def test_the_matrix_is_computed_from_the_stack_files(tmp_path: Path) -> None:
+    jobs = _workflow()["jobs"]
+    for job in ("gate", "deploy"):
+        assert jobs[job]["needs"] == "stacks"
+        assert jobs[job]["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.stacks.outputs.stacks) }}"
+    script = next(s["run"] for s in jobs["stacks"]["steps"] if s.get("id") == "list")
+    (tmp_path / "stacks").mkdir()
+    for name in ("Pulumi.dev.yaml", "Pulumi.prod-eu.yaml", "Pulumi.yaml.bak", "dev.yaml"):
+        (tmp_path / "stacks" / name).write_text("config: {}\n")
+    output = tmp_path / "github_output"
+    run = subprocess.run(["bash", "-c", script], cwd=tmp_path, env={**os.environ, "GITHUB_OUTPUT": str(output)},
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert output.read_text() == 'stacks=["dev", "prod-eu"]\n'
+    (tmp_path / "stacks" / "Pulumi.$(id).yaml").write_text("config: {}\n")  # a file name is not a shell command
+    run = subprocess.run(["bash", "-c", script], cwd=tmp_path, env={**os.environ, "GITHUB_OUTPUT": str(output)},
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0 and "stack names must match" in run.stderr
+
+
+def test_matrix_values_reach_the_shell_only_as_variables() -> None:
+    for name, job in _workflow()["jobs"].items():
+        for step in job["steps"]:
+            assert "${{" not in step.get("run", ""), (name, step.get("name"))
+
+
+def test_the_deploy_job_creates_the_virtualenv_pulumi_yaml_names_and_selects_the_stack() -> None:
+    venv = yaml.safe_load((REPO / "Pulumi.yaml").read_text())["runtime"]["options"]["virtualenv"]
+    deploy = _workflow()["jobs"]["deploy"]
+    runs = [s.get("run", "") for s in deploy["steps"]]
+    create = next(i for i, r in enumerate(runs) if f"python3 -m venv {venv} " in r)
+    assert f"{venv}/bin/pip install -q -e .\n" in runs[create] and "[dev]" not in WORKFLOW.read_text()
+    select = next(i for i, r in enumerate(runs) if r.startswith('pulumi stack select --create "$STACK"'))
+    first_pulumi = next(i for i, r in enumerate(runs) if r.startswith(("pulumi preview", "pulumi up")))
+    assert create < select < first_pulumi
+
+
+def test_fork_pull_requests_skip_the_sarif_upload_and_keep_the_reports() -> None:
+    gate = _workflow()["jobs"]["gate"]
+    upload = next(s for s in gate["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
+    assert "!github.event.pull_request.head.repo.fork" in upload["if"]
+    keep = next(s for s in gate["steps"] if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert keep["if"] == "always()"
+
+
+# --- pre-commit: hooks that apply here, and a consumer's working agentid-preview -------------------------------------
+
+
+def _tracked_files() -> list[str]:
+    return subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.splitlines()
+
+
+@pytest.mark.parametrize("hook", LOCAL_HOOKS, ids=lambda h: h["id"])
+def test_each_local_hook_matches_files_that_exist(hook: dict) -> None:
+    assert any(re.search(hook["files"], path) for path in _tracked_files()), hook["files"]
+
+
+def test_the_offered_lint_hook_matches_the_repositorys_policy_json() -> None:
+    lint = next(h for h in OFFERED_HOOKS if h["id"] == "agentid-lint")
+    matched = [p for p in _tracked_files() if re.search(lint["files"], p) and p.endswith(".json")]
+    assert matched == ["policies/github-deploy-role-trust.json"]
+
+
+@pytest.mark.skipif(not shutil.which("git"), reason="pre-commit needs git")
+def test_a_consumer_gets_a_working_agentid_preview_hook(tmp_path: Path) -> None:
+    """`pre-commit try-repo` installs this repository as a consumer's hook would (its own virtualenv, no editable
+    install, offline from the package index this machine is configured with) and runs agentid-preview in a
+    repository that has only a Pulumi project and an agent file: the default pack comes from the install."""
+    consumer = tmp_path / "consumer"
+    consumer.mkdir()
+    shutil.copy(REPO / "Pulumi.yaml", consumer)
+    shutil.copytree(REPO / "stacks", consumer / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
+    git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
+    subprocess.run([*git, "init", "-q"], cwd=consumer, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=consumer, check=True)
+    subprocess.run([*git, "commit", "-qm", "consumer"], cwd=consumer, check=True)
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    run = subprocess.run([str(TOOLS / "pre-commit"), "try-repo", str(REPO), "agentid-preview", "--all-files",
+                          "--hook-stage", "pre-push", "--verbose"],
+                         cwd=consumer, env=env, capture_output=True, text=True, timeout=1200)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert re.search(r"agentid preview\.+Passed", run.stdout)
+    assert "PASS" in run.stdout  # the gate's own verdict, printed by the hook
