@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 _CACHE_SIZE = 4096
+_MAX_CONTEXT_KEYS = 32  # caller-supplied context: bounded, scalar only (a cache key and a Cedar record)
+_MAX_CONTEXT_CHARS = 1024
 
 
 class PolicyError(ValueError):
@@ -53,14 +55,29 @@ class Decision:
         return "allow" if self.allowed else "deny"
 
 
+_CEDAR_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\0"}
+
+
+def _cedar_escape(value: str) -> str:
+    """Cedar string-literal escapes (the Cedar grammar: backslash, quote, n, r, t, 0 and u{HEX} escapes)."""
+    out = []
+    for char in value:
+        if char in _CEDAR_ESCAPES:
+            out.append(_CEDAR_ESCAPES[char])
+        elif ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0:
+            out.append("\\u{%x}" % ord(char))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def _cedar_string(value: str) -> str:
-    return json.dumps(value)  # Cedar string literals use JSON's escapes
+    return '"' + _cedar_escape(value) + '"'
 
 
 def _like_pattern(pattern: str) -> str:
     """An IAM ARN pattern as a Cedar `like` literal: `*` and `?` are wildcards, everything else literal."""
-    escaped = pattern.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + escaped.replace("?", "*") + '"'
+    return _cedar_string(pattern.replace("?", "*"))
 
 
 def generate_policies(agents: Iterable[Any]) -> str:
@@ -69,7 +86,7 @@ def generate_policies(agents: Iterable[Any]) -> str:
     for agent in agents:
         for tool in agent.tools:
             head = (
-                f'@id("{agent.name}.{tool.name}")\n'
+                f"@id({_cedar_string(agent.name + '.' + tool.name)})\n"
                 f"permit (principal == Agent::{_cedar_string(agent.name)}, action == Action::{_cedar_string(tool.name)}, resource)"
             )
             targets: list[str] = []
@@ -164,7 +181,11 @@ def call_context(trace_id: str, extra: Mapping[str, Any] | None, wall_now: float
     """The Cedar context of one call: the kit's keys (always present) and the caller's scalar keys."""
     moment = dt.datetime.fromtimestamp(wall_now, dt.timezone.utc)
     context: dict[str, Any] = {"trace_id": trace_id, "on_behalf_of": "", "time": int(wall_now), "hour": moment.hour}
-    for key, value in (extra or {}).items():
-        if isinstance(key, str) and isinstance(value, (str, int, bool)) and not isinstance(value, float):
+    for key, value in list((extra or {}).items())[:_MAX_CONTEXT_KEYS]:
+        if not isinstance(key, str) or len(key) > 64 or key in ("trace_id", "time", "hour"):
+            continue  # the kit's own facts cannot be overridden by the caller
+        if isinstance(value, str):
+            context[key] = value[:_MAX_CONTEXT_CHARS]
+        elif isinstance(value, bool) or (isinstance(value, int) and -(2**63) <= value < 2**63):  # Cedar Long
             context[key] = value
     return context

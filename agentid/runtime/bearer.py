@@ -87,6 +87,7 @@ class BearerHop:
         sleep: Callable[[float], None] = time.sleep,
         uniform: Callable[[float, float], float] | None = None,
         resource_discovery: Callable[[OAuthTool], tuple[str, str]] | None = None,
+        secret_store: Any = None,
     ):
         from agentid.runtime.retry import RetryPolicy
 
@@ -100,6 +101,7 @@ class BearerHop:
 
         self.uniform = uniform or random.uniform
         self.resource_discovery = resource_discovery
+        self.secret_store = secret_store  # oauth.StoredClientSecret for Cognito tools
         self._entries: dict[tuple[str, str], _Entry] = {}
         self._guard = threading.Lock()
 
@@ -146,7 +148,16 @@ class BearerHop:
         """The client-credentials grant for `tool`, with discovery and bounded retries of transient failures."""
 
         def fetch(record: dict[str, Any]) -> IssuedToken:
-            if self.signer is None:
+            signer = self.secret_store if tool.provider == "cognito" else self.signer
+            if tool.provider == "cognito" and (tool.issuer is None or tool.client_secret_ref is None):
+                raise OAuthError(
+                    "a cognito tool needs the user pool's issuer, the agent's client id and the Secrets Manager id of its "
+                    "client secret (OAuthTool issuer=, client_id=, client_secret_ref=)",
+                    "secret_store",
+                )
+            if tool.provider == "cognito" and signer is None:
+                raise OAuthError("a cognito tool needs the broker's secret store (Cognito offers client secrets only)", "secret_store")
+            if signer is None:
                 raise OAuthError(
                     "no client assertion available: give the broker a PrivateKeyJWT key or a workload token file "
                     "(AGENTID_OAUTH_TOKEN_FILE); it never uses a stored client secret for oidc tools",
@@ -158,9 +169,9 @@ class BearerHop:
                     raise OAuthError(f"tool '{tool.tool}' names no issuer and the broker has no resource discovery", "no_issuer")
                 issuer = self.resource_discovery(tool, issuer)
                 record["discovered_via"] = "protected-resource-metadata"
-            record.update(issuer=issuer, audience=tool.audience, scopes=" ".join(tool.scopes), client_auth=self.signer.method)
+            record.update(issuer=issuer, audience=tool.audience, scopes=" ".join(tool.scopes), client_auth=signer.method)
             return self.retrying(record, lambda: self.client.client_credentials(
-                tool, issuer, tool.client_id or agent, self.signer, resource_param=tool.provider != "entra"))
+                tool, issuer, tool.client_id or agent, signer, resource_param=tool.provider not in ("entra", "cognito")))
 
         return fetch
 

@@ -180,6 +180,7 @@ class CredentialBroker:
         authorizer: Any = None,
         token_margin_seconds: float = 60.0,
         azure_credential: Any = None,
+        secret_store: Any = None,
     ):
         grants = [agents] if isinstance(agents, AgentGrants) else list(agents)
         self._grants = {g.agent: g for g in grants}
@@ -218,6 +219,7 @@ class CredentialBroker:
         self.token_margin_seconds = token_margin_seconds
         self.authorizer = authorizer  # an agentid.runtime.authorization.Authorizer, or None (no per-call decision)
         self.azure_credential = azure_credential  # an azure-core TokenCredential (the agent's managed/federated identity)
+        self.secret_store = secret_store  # oauth.StoredClientSecret for Cognito tools (default: Secrets Manager)
 
     # --- one entry point for every hop ------------------------------------------------
 
@@ -332,7 +334,7 @@ class CredentialBroker:
             if self._bearer is None:
                 from agentid.runtime.bearer import BearerHop
                 from agentid.runtime.mcp_auth import discover_authorization_server
-                from agentid.runtime.oauth import OAuthClient, environment_signer
+                from agentid.runtime.oauth import OAuthClient, StoredClientSecret, environment_signer
 
                 client = self._oauth_client or OAuthClient(clock=self.wall_clock)
                 self._bearer = BearerHop(
@@ -345,6 +347,7 @@ class CredentialBroker:
                     sleep=self.sleep,
                     uniform=self.uniform,
                     resource_discovery=lambda tool, issuer: discover_authorization_server(client, tool, issuer),
+                    secret_store=self.secret_store or StoredClientSecret(endpoint_url=self.endpoint_url, region=self.region),
                 )
             return self._bearer
 

@@ -65,6 +65,7 @@ class OAuthTool:
     issuer: str | None = None  # None: found through the resource's protected-resource metadata (RFC 9728)
     client_id: str | None = None  # default: the agent's name
     mcp: bool = False  # the audience is an MCP server: confirm the issuer through its metadata (RFC 9728)
+    client_secret_ref: str | None = None  # cognito: Secrets Manager id/ARN of the client secret (read at issuance)
 
     @classmethod
     def from_spec(cls, tool: Any) -> "OAuthTool":
@@ -140,6 +141,47 @@ class WorkloadTokenAssertion:
             raise OAuthError(f"the workload token file {self.token_file} is empty", "workload_token")
         redaction.remember(token)
         return token
+
+
+class StoredClientSecret:
+    """A client secret read from a secret store at each issuance, for servers that only offer secrets (Cognito).
+
+    `read(ref)` returns the secret (default: AWS Secrets Manager `GetSecretValue`
+    with the agent's own AWS identity, i.e. boto3's default chain: the role the
+    secret's resource policy admits). The secret is never cached by the broker,
+    never in agent code or stack outputs; it is sent as HTTP Basic client
+    authentication (RFC 6749 §2.3.1, `client_secret_basic`) and redacted from logs.
+    """
+
+    method = "client_secret_basic"
+
+    def __init__(self, read: Callable[[str], str] | None = None, endpoint_url: str | None = None, region: str | None = None):
+        self._read = read
+        self.endpoint_url, self.region = endpoint_url, region
+
+    def secret(self, ref: str) -> str:
+        if self._read is not None:
+            value = self._read(ref)
+        else:
+            from agentid.runtime.broker import new_boto3_session
+
+            try:
+                client = new_boto3_session().client("secretsmanager", endpoint_url=self.endpoint_url,
+                                                    region_name=self.region or _region_of(ref))
+                value = client.get_secret_value(SecretId=ref).get("SecretString")
+            except Exception as error:  # noqa: BLE001 - AccessDenied, not found, no credentials: one refusal
+                code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+                raise OAuthError(f"cannot read the client secret {ref} from Secrets Manager with the agent's identity: {code}",
+                                 "secret_store") from None
+        if not isinstance(value, str) or not value:
+            raise OAuthError(f"the client secret {ref} is empty or not a string", "secret_store")
+        redaction.remember(value)
+        return value
+
+
+def _region_of(ref: str) -> str | None:
+    parts = ref.split(":")
+    return parts[3] if ref.startswith("arn:") and len(parts) > 3 and parts[3] else os.environ.get("AWS_REGION") or "us-east-1"
 
 
 # --- the grant --------------------------------------------------------------------
@@ -253,12 +295,18 @@ class OAuthClient:
     # the grant
 
     def client_credentials(
-        self, tool: OAuthTool, issuer: str, client_id: str, signer: PrivateKeyJWT | WorkloadTokenAssertion, *, resource_param: bool = True
+        self, tool: OAuthTool, issuer: str, client_id: str, signer: Any, *, resource_param: bool = True
     ) -> IssuedToken:
         """One token request and its checks; raises OAuthError (never returns an unchecked token)."""
         import httpx
 
         metadata = self.metadata(issuer)
+        if signer.method == "client_secret_basic":
+            if tool.client_secret_ref is None:
+                raise OAuthError(f"tool '{tool.tool}' names no client secret in a secret store", "secret_store")
+            form = {"grant_type": "client_credentials", "scope": " ".join(_request_scopes(tool))}
+            auth: Any = (client_id, signer.secret(tool.client_secret_ref))
+            return self._token_request(metadata, form, tool, auth)
         if "private_key_jwt" not in metadata.auth_methods and signer.method == "private_key_jwt":
             raise OAuthError(
                 f"{issuer} does not list private_key_jwt in token_endpoint_auth_methods_supported "
@@ -274,9 +322,15 @@ class OAuthClient:
         }
         if resource_param:
             form["resource"] = tool.audience
+        return self._token_request(metadata, form, tool, None)
+
+    def _token_request(self, metadata: ServerMetadata, form: dict[str, str], tool: OAuthTool, auth: Any) -> IssuedToken:
+        import httpx
+
         self.token_requests += 1
         try:
-            response = self._client().post(metadata.token_endpoint, data=form, headers={"Accept": "application/json"})
+            response = self._client().post(metadata.token_endpoint, data=form, headers={"Accept": "application/json"},
+                                           **({"auth": auth} if auth else {}))
         except httpx.HTTPError as error:
             raise OAuthError(f"token endpoint {metadata.token_endpoint} is unreachable: {type(error).__name__}", "unreachable") from None
         body = _json_object(response.content, _MAX_TOKEN_RESPONSE_BYTES, f"token endpoint {metadata.token_endpoint}", soft=True)
@@ -330,7 +384,10 @@ class OAuthClient:
         audience = claims.get("aud")
         audiences = (audience,) if isinstance(audience, str) else tuple(a for a in audience or () if isinstance(a, str))
         expected = _expected_audiences(tool)
-        if not expected & set(audiences):
+        if tool.provider == "cognito" and not audiences:
+            # Cognito access tokens carry no `aud`: the audience is the resource server prefix of every scope
+            audiences = tuple(sorted({s.rsplit("/", 1)[0] for s in token_scopes(claims, body) if "/" in s}))
+        if not expected & set(audiences) or (tool.provider == "cognito" and len(set(audiences)) != 1):
             raise OAuthError(
                 f"the access token's audience {list(audiences)} is not the tool's resource {tool.audience} "
                 "(does the server support resource indicators, RFC 8707?)",
@@ -342,6 +399,8 @@ class OAuthClient:
             raise OAuthError("the access token is already expired (or has no exp)", "expired_token")
         granted = token_scopes(claims, body)
         asked = set(tool.scopes)  # Entra asks with RESOURCE/.default but grants the named scopes or roles
+        if tool.provider == "cognito":
+            asked = set(_request_scopes(tool))
         broader = sorted(set(granted) - asked)
         if broader:
             raise OAuthError(f"the server granted scopes the tool did not ask for: {', '.join(broader)}", "broader_scopes")
@@ -381,6 +440,8 @@ def token_scopes(claims: Mapping[str, Any], body: Mapping[str, Any]) -> list[str
 def _request_scopes(tool: OAuthTool) -> list[str]:
     if tool.provider == "entra":  # Entra v2 names the resource through the scope: RESOURCE/.default
         return [f"{tool.audience.rstrip('/')}/.default"]
+    if tool.provider == "cognito":  # Cognito names scopes RESOURCE-SERVER-IDENTIFIER/SCOPE
+        return [f"{tool.audience}/{scope}" for scope in tool.scopes]
     return list(tool.scopes)
 
 

@@ -42,6 +42,7 @@ class Client:
     client_id: str
     public_key: Any  # joserfc key: the public half of the agent's signing key
     resources: dict[str, list[str]]  # audience -> scopes this client may get on it
+    secret: str | None = None  # a Cognito-style client: client_secret_basic, tokens without `aud`
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         return method == PrivateKeyJwtAssertion.CLIENT_AUTH_METHOD and endpoint == "token"
@@ -102,8 +103,8 @@ class AuthorizationServer:
         self.token_endpoint = f"{self.issuer}/token"
         self.client_auth = PrivateKeyJwtAssertion(self)
 
-    def register(self, client_id: str, public_key: Any, resources: dict[str, list[str]]) -> None:
-        self.clients[client_id] = Client(client_id, public_key, resources)
+    def register(self, client_id: str, public_key: Any, resources: dict[str, list[str]], secret: str | None = None) -> None:
+        self.clients[client_id] = Client(client_id, public_key, resources, secret)
 
     # --- HTTP ---------------------------------------------------------------------
 
@@ -118,7 +119,7 @@ class AuthorizationServer:
             "response_types_supported": ["token"],
         }
 
-    def token(self, form: dict[str, str]) -> tuple[int, dict]:
+    def token(self, form: dict[str, str], authorization: str | None = None) -> tuple[int, dict]:
         with self.lock:
             self.token_requests += 1
             faulty = self.fault_rate and self.random.random() < self.fault_rate
@@ -126,6 +127,8 @@ class AuthorizationServer:
             return 503, {"error": "temporarily_unavailable"}
         if form.get("grant_type") != "client_credentials":
             return 400, {"error": "unsupported_grant_type"}
+        if authorization and authorization.lower().startswith("basic "):
+            return self._cognito_token(form, authorization)
         try:
             client = self.client_auth(self.clients.get, _Form(form))
         except InvalidClientError as error:
@@ -190,6 +193,26 @@ class AuthorizationServer:
         if not entra_style:
             body["scope"] = claims["scope"]
         return 200, body
+
+    def _cognito_token(self, form: dict[str, str], authorization: str) -> tuple[int, dict]:
+        """As Cognito answers client_secret_basic: scopes RESOURCE-SERVER/SCOPE, no `aud`, `client_id` and `token_use`."""
+        import base64
+
+        client_id, _, secret = base64.b64decode(authorization[6:]).decode().partition(":")
+        client = self.clients.get(urllib.parse.unquote(client_id))
+        if client is None or client.secret is None or client.secret != urllib.parse.unquote(secret):
+            return 401, {"error": "invalid_client"}
+        scopes = form.get("scope", "").split()
+        allowed = {f"{resource}/{scope}" for resource, names in client.resources.items() for scope in names}
+        if not scopes or set(scopes) - allowed:
+            return 400, {"error": "invalid_scope"}
+        now = int(time.time())
+        claims = {"iss": self.issuer, "sub": client.client_id, "client_id": client.client_id, "token_use": "access",
+                  "scope": " ".join(scopes), "iat": now, "exp": now + self.token_lifetime, "jti": uuid.uuid4().hex}
+        with self.lock:
+            self.issued.append(claims)
+        token = jwt.encode({"alg": "ES256", "kid": self.key.kid}, claims, self.key)
+        return 200, {"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime}
 
     def managed_identity_token(self, header: str | None, query: dict[str, str]) -> tuple[int, dict]:
         """The App Service managed identity protocol (api-version 2019-08-01): resource in, token + expires_on out."""
@@ -267,7 +290,7 @@ class AuthorizationServer:
                 if urllib.parse.urlsplit(self.path).path != "/token":
                     self._send(404, {"error": "not_found"})
                     return
-                self._send(*server.token(form))
+                self._send(*server.token(form, self.headers.get("Authorization")))
 
         self._http = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)

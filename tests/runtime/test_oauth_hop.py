@@ -165,3 +165,35 @@ def test_issuer_metadata_must_name_the_issuer_asked_for(server, agent_key):
     with pytest.raises(BrokerError, match="names issuer") as raised:
         broker.credential("read-tickets")
     assert raised.value.code == "issuer_mismatch"
+
+
+def test_a_cognito_tool_reads_its_client_secret_from_secrets_manager_with_the_agents_identity(server, aws, caplog):
+    """Cognito offers client secrets only: the broker reads it from Secrets Manager at issuance (never agent code)."""
+    import boto3
+
+    caplog.set_level(logging.DEBUG)
+    secret_value = "cognito-client-secret-9f8e7d6c5b4a"
+    arn = boto3.client("secretsmanager", endpoint_url=aws, region_name="us-east-1").create_secret(
+        Name="agentid/dev/support-triage/cognito-client-secret", SecretString=secret_value)["ARN"]
+    server.register("7hq2cognitoclientid", None, {TICKETS: ["tickets.read"]}, secret=secret_value)
+    grants = AgentGrants(
+        agent="support-triage", role_arn=None, session_policies={},
+        oauth_tools={"read-tickets": OAuthTool("read-tickets", TICKETS, ("tickets.read",), provider="cognito",
+                                               issuer=server.issuer, client_id="7hq2cognitoclientid", client_secret_ref=arn)},
+    )
+    broker = CredentialBroker(grants, endpoint_url=aws)
+    token = broker.credential("read-tickets")
+    assert token.audience == (TICKETS,) and token.scopes == (f"{TICKETS}/tickets.read",)
+    assert secret_value not in caplog.text and token.access_token not in caplog.text
+    [record] = [r for r in records(caplog) if r["outcome"] == "issued"]
+    assert record["client_auth"] == "client_secret_basic"
+
+    # a secret the agent's identity cannot read is a refusal naming the store, not a fallback
+    missing = AgentGrants(
+        agent="support-triage", role_arn=None, session_policies={},
+        oauth_tools={"read-tickets": OAuthTool("read-tickets", TICKETS, ("tickets.read",), provider="cognito",
+                                               issuer=server.issuer, client_id="7hq2cognitoclientid", client_secret_ref=arn + "-gone")},
+    )
+    with pytest.raises(BrokerError, match="cannot read the client secret .* ResourceNotFoundException") as raised:
+        CredentialBroker(missing, endpoint_url=aws).credential("read-tickets")
+    assert raised.value.code == "secret_store"

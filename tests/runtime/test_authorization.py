@@ -1,0 +1,73 @@
+"""Cedar policies generated from the spec: what each tool permits, what it does not, and what callers cannot override."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentid.runtime.authorization import Authorizer, PolicyError, call_context, generate_policies
+from components.loader import load_inventory
+
+DEV = Path(__file__).resolve().parents[2] / "stacks" / "agents" / "dev.yaml"
+INVENTORY = load_inventory(DEV).inventory
+
+
+@pytest.fixture(scope="module")
+def authorizer() -> Authorizer:
+    return Authorizer(generate_policies(INVENTORY.agents))
+
+
+def decide(authorizer, agent, tool, target, **context):
+    return authorizer.decide(agent, tool, target, call_context("t-1", context, 1_700_000_000))
+
+
+def test_each_tool_permits_its_own_resources_only(authorizer):
+    assert decide(authorizer, "report-builder", "read-sales-exports", "arn:aws:s3:::example-sales-exports/weekly/a.csv").allowed
+    assert decide(authorizer, "report-builder", "read-sales-exports", None).allowed  # the tool as a whole
+    for agent, tool, target in [
+        ("report-builder", "read-sales-exports", "arn:aws:s3:::example-sales-exports/monthly/a.csv"),  # outside weekly/*
+        ("report-builder", "read-sales-exports", "arn:aws:s3:::example-sales-exports-evil/weekly/a.csv"),  # look-alike bucket
+        ("report-builder", "list-sales-exports", "arn:aws:s3:::example-sales-exports/weekly/a.csv"),  # the bucket, not objects
+        ("report-builder", "enqueue-batches", None),  # another agent's tool
+        ("data-ingest", "read-sales-exports", None),
+    ]:
+        decision = decide(authorizer, agent, tool, target)
+        assert not decision.allowed, (agent, tool, target)
+        assert decision.reasons == ()  # denied because nothing permits it
+    assert decide(authorizer, "support-triage", "ticket-mcp", "https://mcp.example.org/tickets#search").allowed is not None
+
+
+def test_decisions_are_cached_only_for_equal_inputs(authorizer):
+    target = "arn:aws:s3:::example-sales-exports/weekly/b.csv"
+    first = decide(authorizer, "report-builder", "read-sales-exports", target)
+    again = decide(authorizer, "report-builder", "read-sales-exports", target)
+    other_user = decide(authorizer, "report-builder", "read-sales-exports", target, on_behalf_of="bob")
+    assert (first.cached, again.cached, other_user.cached) == (False, True, False)
+
+
+def test_callers_cannot_override_the_kits_context_and_values_are_bounded():
+    context = call_context("t-9", {"trace_id": "forged", "time": 0, "hour": 3, "x" * 100: "long key", "big": "y" * 5000,
+                                   "n": 2**70, "f": 1.5, "ok": True, 7: "int key"}, 1_700_000_000)
+    assert context["trace_id"] == "t-9" and context["time"] == 1_700_000_000 and context["hour"] == 22
+    assert len(context["big"]) == 1024 and context["ok"] is True
+    assert not {"n", "f", 7, "x" * 100} & set(context)
+
+
+def test_an_unparsable_policy_set_is_a_one_line_error(tmp_path):
+    with pytest.raises(PolicyError, match="do not parse"):
+        Authorizer("permit (principal, action, resource) when {")
+    missing = tmp_path / "missing.cedar"
+    with pytest.raises(PolicyError, match="missing.cedar: cannot read"):
+        Authorizer.from_spec(INVENTORY.agents, [missing])
+
+
+def test_target_strings_cannot_inject_policy_text():
+    """Names and patterns become Cedar string literals: quotes and backslashes stay data."""
+    from types import SimpleNamespace
+
+    agent = SimpleNamespace(name='a"b', tools=[SimpleNamespace(name='t") || true; //', aws=SimpleNamespace(resources=['arn:aws:s3:::x/"*']),
+                                                               oauth=None, azure=None)])
+    authorizer = Authorizer(generate_policies([agent]))
+    assert not authorizer.decide("other", "t", None, call_context("t", None, 0)).allowed
+    assert authorizer.decide('a"b', 't") || true; //', 'arn:aws:s3:::x/"anything', call_context("t", None, 0)).allowed
