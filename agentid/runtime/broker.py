@@ -3,6 +3,11 @@
     broker = CredentialBroker(AgentGrants.from_stack_outputs(outputs, "report-builder"))
     s3 = broker.session("read-sales-exports").client("s3")
 
+`credential(tool, target=, context=)` is the one entry point for every hop: it
+evaluates the per-call Cedar decision (authorization.py), then returns this
+module's STS credentials for an AWS tool or a BearerToken (bearer.py: OAuth 2.1,
+MCP, Entra) for the others. The rest of this docstring is the AWS hop.
+
 For each (agent, tool) the broker calls STS once: `AssumeRole` (from ambient
 credentials, e.g. a Roles Anywhere session) or `AssumeRoleWithWebIdentity`
 (from a token file, e.g. an EKS or GitHub OIDC token) on the agent's role,
