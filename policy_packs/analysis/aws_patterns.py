@@ -131,13 +131,28 @@ def _covers(outer: tuple[str, ...], inner: tuple[str, ...]) -> bool:
         return True
     if not wild_outer:
         return False  # a wildcard pattern denotes infinitely many strings; literals cover finitely many
-    return _union_fsm(tuple(remaining)).issubset(_union_fsm(wild_outer))
+    # Most questions are settled by one outer pattern per inner one (small automata) ...
+    uncovered = tuple(p for p in remaining if not any(_one_covers(o, p) for o in wild_outer))
+    if not uncovered:
+        return True
+    # ... the rest need the union of the outer patterns, whose automaton can grow exponentially with
+    # the number of `*`: beyond a budget the answer is the conservative one (not covered).
+    if sum(o.count("*") for o in wild_outer) > _UNION_STAR_BUDGET:
+        return False
+    return _union_fsm(uncovered).issubset(_union_fsm(wild_outer))
+
+
+_UNION_STAR_BUDGET = 16
+
+
+@lru_cache(maxsize=16384)
+def _one_covers(outer: str, inner: str) -> bool:
+    return is_everything(outer) or _glob_fsm(inner).issubset(_glob_fsm(outer))
 
 
 def covers(outer: Iterable[str], inner: Iterable[str], *, ignore_case: bool = False) -> bool:
     """Is every string some `inner` pattern matches also matched by some `outer` pattern?
 
-    (interegular's `isdisjoint` is not used: it answers wrongly across different alphabets.)
     Empty `inner` is trivially covered; empty `outer` covers only an empty `inner`.
     """
     inner_n, outer_n = _normalise(inner, ignore_case), _normalise(outer, ignore_case)
@@ -161,8 +176,39 @@ def _overlap(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
             elif not is_pattern(a):
                 if _matches(b, a):
                     return True
-            elif is_everything(a) or is_everything(b) or not _glob_fsm(a).intersection(_glob_fsm(b)).empty():
+            elif is_everything(a) or is_everything(b) or _globs_meet(a, b):
                 return True
+    return False
+
+
+@lru_cache(maxsize=16384)
+def _globs_meet(left: str, right: str) -> bool:
+    """Is some string matched by both globs? Reachability over pairs of positions: O(|left|·|right|).
+
+    (The product of the two automata answers the same question, but its subset construction grows
+    badly for patterns with many `*`, such as `/restapis/*/resources/*/methods/*/integrations/*`.)
+    """
+    end = (len(left), len(right))
+    seen = {(0, 0)}
+    stack = [(0, 0)]
+    while stack:
+        i, j = stack.pop()
+        if (i, j) == end:
+            return True
+        a = left[i] if i < len(left) else None
+        b = right[j] if j < len(right) else None
+        following = []
+        if a == "*":
+            following.append((i + 1, j))  # the star matches nothing more
+        if b == "*":
+            following.append((i, j + 1))
+        if a is not None and b is not None and (a in _WILDCARDS or b in _WILDCARDS or a == b):
+            # both sides read one and the same character
+            following.append((i if a == "*" else i + 1, j if b == "*" else j + 1))
+        for state in following:
+            if state not in seen:
+                seen.add(state)
+                stack.append(state)
     return False
 
 

