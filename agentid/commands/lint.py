@@ -56,7 +56,8 @@ def lint(
             document = text  # the rules parse JSON text once and share it
         for finding in lint_document(kind, document, file.name):
             results.append({"file": str(file), "kind": kind, "rule": finding.rule.id, "title": finding.rule.title,
-                            "severity": finding.rule.severity, "message": finding.message})
+                            "severity": finding.rule.severity, "category": finding.category,
+                            "message": finding.message})
     _print(results, format, len(files))
     raise typer.Exit(EXIT_INVALID if invalid else EXIT_FINDINGS if results else EXIT_CLEAN)
 
@@ -89,7 +90,7 @@ def sarif(results: list[dict]) -> dict:
         "help": {"text": rule.remediation}, "helpUri": rule.url,
         "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]},
         "properties": {"security-severity": {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}[
-            rule.severity], "tags": ["security", "iam"]},
+            rule.severity], "tags": ["security", "iam", rule.category], "category": rule.category},
     } for rule in (RULES_BY_ID[rule_id] for rule_id in fired)]
     index = {rule_id: i for i, rule_id in enumerate(fired)}
     return {
@@ -100,6 +101,7 @@ def sarif(results: list[dict]) -> dict:
             "results": [{
                 "ruleId": r["rule"], "ruleIndex": index[r["rule"]], "level": _SARIF_LEVELS[r["severity"]],
                 "message": {"text": r["message"]},
+                "properties": {"category": r["category"], "tags": [r["category"]]},
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": quote(Path(r["file"]).as_posix(), errors="replace")},
                                                     "region": {"startLine": 1}}}],
             } for r in results],

@@ -26,6 +26,9 @@ from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, Violation
 from agentid.preview.locations import location_of
 from agentid.preview.runner import PreviewResult
 from components.text_safety import markdown_text
+from policy_packs.rules.base import category_of
+
+_CATEGORY_IN_DESCRIPTION = re.compile(r"\[category: ([a-z-]+)\]")
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "agentid-preview"
@@ -91,6 +94,10 @@ def _rule(pack: PackRun, policy: PolicyInfo, identifier: str) -> dict[str, Any]:
         "properties": {"tags": ["security", "iam", pack.name], "enforcementLevel": level,
                        "severity": policy.severity or "unspecified", "policyPack": pack.name},
     }
+    category = _CATEGORY_IN_DESCRIPTION.search(policy.description or "")
+    if category:  # agent_guard's policies name their category (policy_packs.rules.crossguard.to_policy)
+        rule["properties"]["tags"].append(category.group(1))
+        rule["properties"]["category"] = category.group(1)
     if policy.url:
         rule["helpUri"] = policy.url
     if policy.severity in _SCORE_OF_SEVERITY:
@@ -108,7 +115,8 @@ def _result(result: PreviewResult, violation: Violation, index: int, identifier:
     resource = result.resource(violation.urn) if violation.urn else None
     file, line = location_of(result, violation.urn)
     subject = f"resource {resource.name} ({violation.urn})" if resource else f"stack {result.stack}"
-    message = violation.message.strip() or violation.description
+    category, message = category_of(violation.message.strip())
+    message = message or violation.description
     text = f"{message} [{subject}]"
     if violation.remediation:
         text += f" Remediation: {violation.remediation}"
@@ -135,6 +143,7 @@ def _result(result: PreviewResult, violation: Violation, index: int, identifier:
             "resourceType": resource.type if resource else "", "agent": agent or "",
             "enforcementLevel": violation.enforcement_level, "severity": violation.severity or "unspecified",
             "policyPack": violation.pack, "unknown": violation.unknown,
+            **({"category": category, "tags": [category]} if category else {}),
         },
         **_suppressions(violation),
     }

@@ -32,6 +32,21 @@ CATEGORIES = (
 )
 
 
+def tagged(message: str, category: str) -> str:
+    """A diagnostic's message with its category in front, `[admin] ...`: the one place the protocol leaves
+    for per-finding metadata (a Diagnostic has no free-form fields). `category_of` reads it back."""
+    return f"[{category}] {message}"
+
+
+def category_of(message: str) -> tuple[str | None, str]:
+    """(category, message without the tag) for a message `tagged` wrote; (None, message) otherwise."""
+    if message.startswith("["):
+        tag, sep, rest = message[1:].partition("] ")
+        if sep and tag in CATEGORIES:
+            return tag, rest
+    return None, message
+
+
 @dataclass(frozen=True)
 class Resource:
     """A resource as a rule sees it: type token, names and plain (camelCased) inputs."""

@@ -25,7 +25,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
-from .base import Outcome, Resource, Rule, Unknown, Violation, run_resource_rule, run_stack_rule
+from .base import Outcome, Resource, Rule, Unknown, Violation, run_resource_rule, run_stack_rule, tagged
+from .base import category_of  # noqa: F401 - re-exported for readers of the pack's diagnostics
 
 _LEVELS = {level.value: level for level in EnforcementLevel}
 _SEVERITIES = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH, "critical": Severity.CRITICAL}
@@ -126,15 +127,17 @@ def _has_target(value: Any) -> bool:
         return False
 
 
-def _report(outcomes: Iterable[Outcome], report_violation, *, stack: bool) -> None:
+def _report(outcomes: Iterable[Outcome], report_violation, *, stack: bool, category: str) -> None:
     unknowns: list[Unknown] = []
     for outcome in outcomes:
         if isinstance(outcome, Unknown):
             unknowns.append(outcome)
-        elif stack:
-            report_violation(outcome.message, outcome.urn)
+            continue
+        message = tagged(outcome.message, outcome.category or category)
+        if stack:
+            report_violation(message, outcome.urn)
         else:
-            report_violation(outcome.message)
+            report_violation(message)
     if unknowns:
         error = UnknownValueError(UNKNOWN_STRING_VALUE, [])
         error.message = "cannot check until known: " + ", ".join(sorted({u.path for u in unknowns})) + \
@@ -154,7 +157,7 @@ def _resource_validation(rule: Rule):
             outcomes = run_resource_rule(rule, resource, args.get_config())
         except Exception as error:  # noqa: BLE001 - a rule bug must block, not crash the pack
             outcomes = [_internal_error(rule, error)]
-        _report(outcomes, report_violation, stack=False)
+        _report(outcomes, report_violation, stack=False, category=rule.category)
 
     return validate
 
@@ -170,7 +173,7 @@ def _stack_validation(rule: Rule):
             outcomes = run_stack_rule(rule, resources, args.get_config())
         except Exception as error:  # noqa: BLE001
             outcomes = [_internal_error(rule, error)]
-        _report(outcomes, report_violation, stack=True)
+        _report(outcomes, report_violation, stack=True, category=rule.category)
 
     return validate
 
@@ -182,7 +185,7 @@ def _internal_error(rule: Rule, error: Exception) -> Violation:
 def to_policy(rule: Rule) -> ResourceValidationPolicy | StackValidationPolicy:
     common = dict(
         name=rule.id,
-        description=f"{rule.description} [{rule.title}]",
+        description=f"{rule.description} [{rule.title}] [category: {rule.category}]",
         enforcement_level=_LEVELS[rule.enforcement],
         severity=_SEVERITIES[rule.severity],
         remediation_steps=rule.remediation,

@@ -41,6 +41,11 @@ class NotADocument(ValueError):
 class LintFinding:
     rule: Rule
     message: str
+    category: str = ""  # the finding's category (CATEGORIES): the violation's own, else the rule's
+
+    def __post_init__(self) -> None:
+        if not self.category:
+            object.__setattr__(self, "category", self.rule.category)
 
 
 def classify(document: Any) -> tuple[str, Any]:
@@ -84,7 +89,7 @@ def lint_document(kind: str, document: Any, name: str = "document", config: dict
         rule = RULES_BY_ID[rule_id]
         for outcome in run_resource_rule(rule, resource, (config or {}).get(rule_id)):
             if isinstance(outcome, Violation):
-                findings.append(LintFinding(rule, outcome.message))
+                findings.append(LintFinding(rule, outcome.message, outcome.category or rule.category))
     return findings
 
 

@@ -73,4 +73,19 @@ def test_violations_and_unknowns_together():
     args = ResourceValidationArgs(TYPE, unknown_checking_proxy({}), "urn", "p", None, None)
     with pytest.raises(UnknownValueError):
         to_policy(_rule(both)).validate(args, lambda message, urn=None: reported.append(message))
-    assert reported == ["bad"]
+    assert reported == ["[inventory] bad"]  # the diagnostic carries the rule's category (issue 10, kind 7)
+
+
+def test_a_violation_category_overrides_the_rules_and_reads_back():
+    from policy_packs.rules.crossguard import category_of
+
+    def admin(resource, config):
+        yield Violation("allows every action", category="admin")
+
+    reported = []
+    args = ResourceValidationArgs(TYPE, unknown_checking_proxy({}), "urn", "p", None, None)
+    to_policy(_rule(admin)).validate(args, lambda message, urn=None: reported.append(message))
+    assert reported == ["[admin] allows every action"]
+    assert category_of(reported[0]) == ("admin", "allows every action")
+    assert category_of("[not-a-category] text") == (None, "[not-a-category] text")
+    assert "[category: inventory]" in to_policy(_rule(admin)).description

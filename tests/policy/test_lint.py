@@ -104,3 +104,21 @@ def test_json_and_sarif_formats(tmp_path):
     assert {r["ruleId"] for r in run["results"]} == {"AGID-AWS-010", "AGID-AWS-012", "AGID-AWS-020"}
     assert all(r["level"] == "error" for r in run["results"])  # critical and high
     assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("admin.json")
+
+
+def test_every_finding_carries_its_category_in_json_and_sarif(tmp_path):
+    admin = write(tmp_path, "admin.json", statement(Effect="Allow", Action="*", Resource="*"))
+    reads = write(tmp_path, "reads.json", statement(Effect="Allow", Action=["s3:Get*", "ec2:Describe*"], Resource="*"))
+    passrole = write(tmp_path, "put.json", statement(Effect="Allow", Action="iam:PutRolePolicy",
+                                                     Resource="arn:aws:iam::123456789012:role/agent-x"))
+    result = lint("--format", "json", admin, reads, passrole)
+    assert result.exit_code == 1
+    found = {(r["file"].rsplit("/", 1)[-1], r["rule"], r["category"]) for r in json.loads(result.output)}
+    assert found == {("admin.json", "AGID-AWS-010", "admin"), ("reads.json", "AGID-AWS-012", "unbounded-resource"),
+                     ("put.json", "AGID-AWS-020", "escalation")}
+    sarif = json.loads(lint("--format", "sarif", admin, reads, passrole).output)
+    run = sarif["runs"][0]
+    assert {r["properties"]["category"] for r in run["results"]} == {"admin", "unbounded-resource", "escalation"}
+    tags = {rule["id"]: rule["properties"]["tags"] for rule in run["tool"]["driver"]["rules"]}
+    assert tags["AGID-AWS-020"] == ["security", "iam", "escalation"]
+    assert tags["AGID-AWS-010"] == ["security", "iam", "broad-grant"]  # the rule's own; the admin result says admin
