@@ -226,6 +226,11 @@ def plain_yaml(text: str, name: str, limits: Limits) -> Any:
     return None if root is None else _plain(root)
 
 
+def plain(node: yaml.Node) -> Any:
+    """A node of `yaml_tree` as plain Python, typed as `plain_yaml` types scalars."""
+    return _plain(node)
+
+
 _RESOLVER = yaml.resolver.Resolver()
 _SAFE = yaml.SafeLoader  # for its scalar constructors only
 

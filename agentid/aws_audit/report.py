@@ -45,17 +45,21 @@ def to_table(findings: list[AuditFinding]) -> str:
 
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from components.text_safety import visible
 
     table = Table(show_lines=True)
     for column in ("level", "rule", "agent", "principal", "finding"):
         table.add_column(column, overflow="fold")
-    for finding in findings:
-        table.add_row(finding.level, finding.rule, finding.agent or "-", finding.principal, finding.message)
+    for finding in findings:  # names and policy text come from the account: text, never Rich markup or escapes
+        table.add_row(*(Text(visible(str(cell))) for cell in (
+            finding.level, finding.rule, finding.agent or "-", finding.principal, finding.message)))
     buffer = StringIO()
     console = Console(file=buffer, width=200, no_color=True)
     if findings:
         console.print(table)
-    console.print(summary(findings))
+    console.print(Text(visible(summary(findings))))
     return buffer.getvalue()
 
 

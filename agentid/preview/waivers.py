@@ -37,6 +37,7 @@ from typing import Any
 import yaml
 
 from agentid.preview.stack_config import ConfigError
+from components import input_limits
 
 DEFAULT_FILE = "waivers.yaml"
 FIELDS = ("rule", "resource", "reason", "approver", "expires")
@@ -90,9 +91,11 @@ def parse(text: str, origin: str) -> tuple[Waiver, ...]:
     """The waivers of one file; ConfigError names the file, line and key of the first problem."""
     if len(text.encode()) > MAX_BYTES:
         raise ConfigError(f"{origin}: larger than {MAX_BYTES} bytes")
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        document = yaml.safe_load(text)
+    try:  # a waiver file comes with the pull request: composed within the input limits (nesting, aliases, sizes)
+        node = input_limits.yaml_tree(text, origin, input_limits.STACK_FILE)
+        document = None if node is None else input_limits.plain(node)
+    except input_limits.InputRefused as refused:
+        raise ConfigError(str(refused)) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise ConfigError(f"{origin}{f':{mark.line + 1}' if mark else ''}: invalid YAML: "
@@ -149,9 +152,9 @@ def load(root: Path, file: str | None, ref: str | None) -> WaiverSource:
     local: tuple[Waiver, ...] = ()
     if path.is_file():
         try:
-            local = parse(path.read_text(encoding="utf-8"), relative)
-        except OSError as error:
-            raise ConfigError(f"cannot read {relative}: {error.strerror or error}") from None
+            local = parse(input_limits.read_text(path, MAX_BYTES, "waiver file"), relative)
+        except input_limits.InputRefused as refused:
+            raise ConfigError(str(refused)) from None
     elif file is not None and ref is None:
         raise ConfigError(f"{relative}: no such waiver file")
     if ref is None:

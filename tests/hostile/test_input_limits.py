@@ -141,3 +141,17 @@ def test_json_nesting_and_numbers_are_bounded():
     with pytest.raises(input_limits.InputRefused, match="a number of 5,000 digits"):
         input_limits.json_document("[" + "1" * 5000 + "]", "p.json", input_limits.LINT_FILE)
     assert input_limits.json_document('{"a": ["[{", 1]}', "p.json", input_limits.LINT_FILE) == {"a": ["[{", 1]}
+
+
+def test_a_waiver_file_is_read_within_the_same_limits():
+    from agentid.preview.stack_config import ConfigError
+    from agentid.preview.waivers import parse
+
+    bomb = "waivers: &a [[x, x, x, x, x, x, x, x, x, x]]\n" + "".join(
+        f"b{i}: &b{i} [{', '.join(['*' + ('a' if i == 0 else f'b{i - 1}')] * 10)}]\n" for i in range(8))
+    with pytest.raises(ConfigError, match=r"^waivers.yaml:5: aliases expand to over 100,000 values"):
+        parse(bomb, "waivers.yaml")
+    with pytest.raises(ConfigError, match=r"^waivers.yaml:1: (the document nests deeper than 64 levels|invalid YAML)"):
+        parse("waivers: " + "[" * 50_000 + "]" * 50_000, "waivers.yaml")
+    with pytest.raises(ConfigError, match=r"^waivers.yaml:2: rule: must be text, not int"):
+        parse("waivers:\n  - {rule: 123, resource: r, reason: x, approver: a, expires: 2099-01-01}\n", "waivers.yaml")

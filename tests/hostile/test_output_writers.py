@@ -172,3 +172,22 @@ def test_rich_markup_in_user_data_is_shown_not_applied():
     render(result, Console(file=screen, width=200, color_system=None))
     shown = screen.getvalue()
     assert "[link=https://evil.example]ok[/link]" in shown and "[/x] [bold red]PASS[/]" in shown
+
+
+@settings(max_examples=40, deadline=None)
+@given(TEXT, TEXT)
+def test_the_audit_table_shows_account_text_as_text(principal, message):
+    from agentid.aws_audit.findings import RULES, AuditFinding
+    from agentid.aws_audit.report import to_table
+
+    table = to_table([AuditFinding(rule=next(iter(RULES)), agent=None, principal=principal, message=message)])
+    assert INVISIBLE.search(table.replace("\n", "")) is None
+
+
+def test_the_audit_table_does_not_apply_markup():
+    from agentid.aws_audit.findings import RULES, AuditFinding
+    from agentid.aws_audit.report import to_table
+
+    table = to_table([AuditFinding(rule=next(iter(RULES)), agent=None, principal="arn:aws:iam::1:role/[/x]",
+                                   message="[link=https://evil.example]ok[/link]")])
+    assert "arn:aws:iam::1:role/[/x]" in table and "[link=https://evil.example]ok[/link]" in table
