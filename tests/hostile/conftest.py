@@ -6,8 +6,8 @@ from tests.hostile.corpus import WORST
 
 
 def pytest_terminal_summary(terminalreporter):
-    if WORST:
-        seconds, slow = WORST.get("seconds", (0.0, "-"))
-        megabytes, big = WORST.get("rss_mb", (0.0, "-"))
-        terminalreporter.write_line(f"hostile corpus: worst time {seconds:.2f} s ({slow}); "
+    for command, worst in sorted(WORST.items()):
+        seconds, slow = worst["seconds"]
+        megabytes, big = worst["rss_mb"]
+        terminalreporter.write_line(f"hostile corpus, agentid {command}: worst time {seconds:.2f} s ({slow}); "
                                     f"worst peak memory {megabytes:.0f} MB ({big})")

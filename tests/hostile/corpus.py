@@ -186,7 +186,7 @@ class BoundedRun:
     max_rss_mb: float  # peak resident memory of the command or of any process it started
 
 
-WORST: dict[str, tuple[float, str]] = {}  # "seconds"/"rss_mb" -> (worst value, case), reported at the end
+WORST: dict[str, dict[str, tuple[float, str]]] = {}  # command -> "seconds"/"rss_mb" -> (worst value, case)
 
 # The CLI, with its peak memory written out at exit. Its own high-water mark comes from /proc (VmHWM belongs to
 # the memory map made by exec): wait4's ru_maxrss would also count the pytest process the child was forked from.
@@ -223,7 +223,8 @@ def run_bounded(args: list[str], cwd: Path, timeout: float, case: str) -> Bounde
                      err.read_text(encoding="utf-8", errors="replace"), seconds, int(peak.read_text()) / 1024)
     for file in (out, err, peak):
         file.unlink()
+    worst = WORST.setdefault(args[0], {})
     for key, value in (("seconds", run.seconds), ("rss_mb", run.max_rss_mb)):
-        if value > WORST.get(key, (0.0, ""))[0]:
-            WORST[key] = (value, case)
+        if value > worst.get(key, (0.0, ""))[0]:
+            worst[key] = (value, case)
     return run
