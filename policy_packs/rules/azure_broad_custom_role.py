@@ -1,5 +1,6 @@
-"""AGID-AZ-012: custom roles grant no `*`, Microsoft.Authorization writes or service-wide actions,
-and are not assignable at broad scopes. Data actions on one container are exactly what we want."""
+"""AGID-AZ-012: custom roles grant no `*`, privileged capabilities or service-wide actions, and are not assignable
+at broad scopes. Data actions on one container are exactly what we want. A read-only `*/read` is reported by
+AGID-AZ-015 at its own (lower) severity: severity by effect, not by the wildcard."""
 
 from policy_packs.analysis import RoleDefinitionError, parse_role_definition, role_definition_findings
 from policy_packs.analysis.values import unknown_path
@@ -9,7 +10,11 @@ from .base import Resource, Rule, Unknown, Violation
 ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
 
 
-def check(resource: Resource, config):
+READ_ONLY = "azure-read-everything"
+
+
+def judged(resource: Resource):
+    """Yields Unknown outcomes, or the role's findings (policy_packs.analysis.Finding)."""
     permissions = resource.props.get("permissions")
     scopes = resource.props.get("assignableScopes")
     for field, value in (("permissions", permissions), ("assignableScopes", scopes)):
@@ -24,8 +29,15 @@ def check(resource: Resource, config):
         definition = parse_role_definition({"permissions": permissions, "assignableScopes": scopes or []})
     except RoleDefinitionError:
         return  # AGID-POL-001 reports unreadable definitions
-    for finding in role_definition_findings(definition):
-        yield Violation(f"custom role {resource.props.get('roleName') or resource.name}: {finding}")
+    yield from role_definition_findings(definition)
+
+
+def check(resource: Resource, config):
+    for item in judged(resource):
+        if isinstance(item, Unknown):
+            yield item
+        elif item.code != READ_ONLY:
+            yield Violation(f"custom role {resource.props.get('roleName') or resource.name}: {item}")
 
 
 RULE = Rule(

@@ -27,7 +27,7 @@ _TARGETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     TRUST_POLICY: ("aws:iam/role:Role", "assumeRolePolicy",
                    ("AGID-POL-001", "AGID-POL-002", "AGID-AWS-030", "AGID-AWS-031", "AGID-AWS-032")),
     RESOURCE_POLICY: ("aws:kms/key:Key", "policy", ("AGID-POL-001", "AGID-POL-002", "AGID-AWS-030")),
-    AZURE_ROLE: ("azure-native:authorization:RoleDefinition", "", ("AGID-POL-001", "AGID-POL-002", "AGID-AZ-012")),
+    AZURE_ROLE: ("azure-native:authorization:RoleDefinition", "", ("AGID-POL-001", "AGID-POL-002", "AGID-AZ-012", "AGID-AZ-015")),
 }
 # Wrappers the AWS CLI puts around documents (get-role, get-policy-version, get-account-authorization-details).
 _AWS_WRAPPERS = ("PolicyDocument", "AssumeRolePolicyDocument", "Document")

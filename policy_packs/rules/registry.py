@@ -30,6 +30,7 @@ from . import (
     azure_federated_credential,
     azure_key_vault_access_policy,
     azure_privileged_role,
+    azure_read_everything,
     azure_shared_access_keys,
     azure_unknown_role,
     cognito_implicit_flow,
@@ -57,7 +58,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy,
     azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,
-    azure_key_vault_access_policy,
+    azure_key_vault_access_policy, azure_read_everything,
     entra_privileged_directory_role,
     # privilege escalation
     aws_privilege_escalation, aws_role_escalation, entra_graph_app_role,

@@ -180,9 +180,6 @@ P = "custom role agent-x: "
         P + "the role can read account keys or admin credentials that bypass RBAC entirely "
             "(Microsoft.Storage/storageAccounts/listKeys/action via Microsoft.Storage/*)"]),
     ([{"dataActions": ["*"]}], [CONTAINER], [P + "permissions[0]: dataActions holds '*': every operation"]),
-    # `*/read` reads everything; it is not "every operation"
-    ([{"actions": ["*/read"]}], [CONTAINER], [P + "permissions[0]: actions holds */read: reads every resource of "
-                                              "every provider (read only: "]),
     ([{"dataActions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"]}], [SUB],
      [P + f"assignableScopes: assignable at subscription scope {SUB}"]),
     # Managed Identity Operator's pattern: `/*/` matches no segment too
@@ -291,3 +288,16 @@ def test_a_named_prefix_or_a_pattern_of_another_type_is_not_unbounded_for_the_ac
     assert violations("AGID-AWS-012", POLICY, {"policy": policy(
         allow("dynamodb:GetItem", "arn:aws:dynamodb:*:*:table/orders"))}) == []
     assert violations("AGID-AWS-012", POLICY, {"policy": policy(allow("dynamodb:GetItem", "arn:aws:dynamodb:*:*:table/*"))})
+
+
+def test_read_everything_is_its_own_medium_finding_not_every_operation():
+    props = {"roleName": "agent-x", "assignableScopes": [CONTAINER], "permissions": [{"actions": ["*/read"]}]}
+    assert violations("AGID-AZ-012", DEFINITION, props) == []
+    [message] = violations("AGID-AZ-015", DEFINITION, props)
+    assert message.startswith("custom role agent-x: permissions[0]: actions holds */read: reads every resource of every "
+                              "provider (read only: ")
+    props["permissions"] = [{"actions": ["*/write"]}]  # a `*/` pattern that reaches writes stays critical
+    assert violations("AGID-AZ-015", DEFINITION, props) == []
+    wide, effects = violations("AGID-AZ-012", DEFINITION, props)
+    assert "operations across every provider, writes included" in wide
+    assert "the role can assign roles at its scope" in effects
