@@ -7,6 +7,7 @@ Where secrets are stored or handed to agents:
   - Lambda `Function`: environment.variables, each under its variable name;
   - Bedrock AgentCore `AgentcoreApiKeyCredentialProvider` (apiKey / apiKeyWo) and
     `AgentcoreOauth2CredentialProvider` (any *secret* member of oauth2ProviderConfig);
+  - ECS `TaskDefinition`: each container's environment in containerDefinitions, under its variable name;
   - CodeBuild `SourceCredential`: token (a personal access token for GitHub, Bitbucket, GitLab).
 A value is a literal secret when it is known at preview and detect-secrets' detectors find a secret
 in it (secret_scan.py). A value unknown at preview (generated, or read from another resource) is
@@ -15,6 +16,7 @@ not a literal; nor is the placeholder `agentid preview` sends for an encrypted s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -29,8 +31,10 @@ FUNCTION = "aws:lambda/function:Function"
 API_KEY_PROVIDER = "aws:bedrock/agentcoreApiKeyCredentialProvider:AgentcoreApiKeyCredentialProvider"
 OAUTH2_PROVIDER = "aws:bedrock/agentcoreOauth2CredentialProvider:AgentcoreOauth2CredentialProvider"
 SOURCE_CREDENTIAL = "aws:codebuild/sourceCredential:SourceCredential"  # a GitHub/Bitbucket token for CodeBuild
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 PLACEHOLDER = "[secret: not decrypted by agentid preview]"  # agentid.preview.stack_config.SECRET_PLACEHOLDER
 _MAX_DEPTH = 8
+_NOT_JSON_LIST = object()  # marks containerDefinitions that are not the JSON list of containers ECS takes
 
 
 def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
@@ -56,10 +60,31 @@ def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
     elif resource.type == API_KEY_PROVIDER:
         for field in ("apiKey", "apiKeyWo"):
             yield field, "api_key", props.get(field)
+    elif resource.type == TASK_DEFINITION:
+        yield from _container_environment(props.get("containerDefinitions"))
     elif resource.type == SOURCE_CREDENTIAL:
         yield "token", "token", props.get("token")
     elif resource.type == OAUTH2_PROVIDER:
         yield from _secret_members(props.get("oauth2ProviderConfig"), "oauth2ProviderConfig", 0)
+
+
+def _container_environment(value: Any) -> Iterator[tuple[str, str, Any]]:
+    """ECS containerDefinitions (a JSON string: containers with environment [{name, value}])."""
+    if value is None or is_unknown(value):
+        return
+    try:
+        containers = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        containers = None
+    if not isinstance(containers, list):
+        yield "containerDefinitions", "", _NOT_JSON_LIST
+        return
+    for index, container in enumerate(containers):
+        environment = container.get("environment") if isinstance(container, Mapping) else None
+        for entry in environment if isinstance(environment, list) else []:
+            if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
+                yield (f"containerDefinitions[{index}].environment.{entry['name']}", entry["name"],
+                       entry.get("value"))
 
 
 def _secret_members(value: Any, path: str, depth: int) -> Iterator[tuple[str, str, Any]]:
@@ -75,6 +100,10 @@ def _secret_members(value: Any, path: str, depth: int) -> Iterator[tuple[str, st
 def check(resource: Resource, config):
     for path, key, value in _candidates(resource):
         if value is None or is_unknown(value) or value == PLACEHOLDER:
+            continue
+        if value is _NOT_JSON_LIST:
+            yield Violation(f"{resource.name}: {path} is not a JSON list of container definitions, so whether it "
+                            "holds a literal secret cannot be judged")
             continue
         if not isinstance(value, str):
             yield Violation(f"{resource.name}: {path} is {type(value).__name__}, not a string, so whether it holds a "
@@ -92,11 +121,12 @@ RULE = Rule(
     title="aws-no-literal-secrets",
     severity="critical",
     category="static-credential",
-    description="No literal secret in Secrets Manager versions, SSM parameters, Lambda environments or AgentCore "
-                "credential providers (detect-secrets).",
+    description="No literal secret in Secrets Manager versions, SSM parameters, Lambda and ECS environments, "
+                "AgentCore credential providers or CodeBuild source credentials (detect-secrets).",
     remediation="Generate the value at deployment (random.RandomPassword, manageMasterUserPassword) or store it "
                 "out of band and pass its ARN; Lambda reads secrets from Secrets Manager at run time.",
     url="https://docs.aws.amazon.com/secretsmanager/latest/userguide/security_cli-exposure-risks.html",
     check=check,
-    resource_types=(SECRET_VERSION, PARAMETER, FUNCTION, API_KEY_PROVIDER, OAUTH2_PROVIDER, SOURCE_CREDENTIAL),
+    resource_types=(SECRET_VERSION, PARAMETER, FUNCTION, TASK_DEFINITION, API_KEY_PROVIDER, OAUTH2_PROVIDER,
+                    SOURCE_CREDENTIAL),
 )

@@ -19,6 +19,7 @@ from . import (
     aws_notaction_allow,
     aws_oidc_provider_audience,
     aws_oidc_trust,
+    aws_s3_public_acl,
     aws_privilege_escalation,
     aws_public_principal,
     aws_role_escalation,
@@ -66,7 +67,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential, entra_app_flows,
     # public or cross-account access
     aws_kms_foreign_admin, aws_lambda_public, cognito_unauthenticated_identities, aws_oidc_provider_audience,
-    agentcore_gateway_authorizer,
+    agentcore_gateway_authorizer, aws_s3_public_acl,
     # lifetimes and inventory
     credential_lifetime, inventory_tags, agent_ownership,
 ))

@@ -112,6 +112,13 @@ CASES = [
     ("cognito-managed-client-implicit", "aws:cognito/managedUserPoolClient:ManagedUserPoolClient",
      {"namePattern": "web", "allowedOauthFlows": ["implicit"]}, "AGID-AWS-004",
      {"namePattern": "web", "allowedOauthFlows": ["code"]}),
+    ("ecs-task-environment", "aws:ecs/taskDefinition:TaskDefinition",
+     {"family": "app", "containerDefinitions": json.dumps([{"name": "app", "image": "app:1", "environment": [
+         {"name": "GITHUB_TOKEN", "value": "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789"}]}])}, "AGID-AWS-007",
+     {"family": "app", "containerDefinitions": json.dumps([{"name": "app", "image": "app:1", "environment": [
+         {"name": "GITHUB_API", "value": "https://api.github.com"}]}])}),
+    ("s3-bucket-acl-public", "aws:s3/bucketAclV2:BucketAclV2", {"bucket": "b", "acl": "public-read-write"},
+     "AGID-AWS-038", {"bucket": "b", "acl": "private"}),
     ("cognito-client-implicit", "aws:cognito/userPoolClient:UserPoolClient",
      {"name": "web", "allowedOauthFlows": ["implicit"]}, "AGID-AWS-004",
      {"name": "web", "allowedOauthFlows": ["code"]}),

@@ -269,3 +269,44 @@ def test_inline_policies_of_a_shape_the_provider_does_not_take_fail_closed():
     assert message.startswith("inlinePolicies cannot be parsed, so it cannot be judged safe: not valid JSON")
     assert violations("AGID-POL-001", role, {"inlinePolicies": [{"name": "s3", "policy": policy(allow(
         "s3:GetObject", "arn:aws:s3:::b/*"))}]}) == []
+
+
+def test_s3_acls_granting_everyone_or_every_aws_account():
+    acl = "aws:s3/bucketAclV2:BucketAclV2"
+    assert violations("AGID-AWS-038", acl, {"bucket": "b", "acl": "public-read"}, name="acl") == [
+        "acl: acl 'public-read': anyone may read, unsigned"]
+    grants = {"owner": {"id": "o"}, "grants": [
+        {"grantee": {"type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AllUsers"}, "permission": "READ"},
+        {"grantee": {"type": "CanonicalUser", "id": "abc"}, "permission": "FULL_CONTROL"}]}
+    assert violations("AGID-AWS-038", acl, {"bucket": "b", "accessControlPolicy": grants}, name="acl") == [
+        "acl: accessControlPolicy.grants[0] grants READ to AllUsers (anyone)"]
+    assert violations("AGID-AWS-038", "aws:s3/bucketV2:BucketV2", {"grants": [
+        {"type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+         "permissions": ["READ", "WRITE"]}]}, name="b") == [
+        "b: grants[0] grants READ, WRITE to AuthenticatedUsers (every AWS account)"]
+    assert violations("AGID-AWS-038", "aws:s3/bucketObjectv2:BucketObjectv2", {"acl": "authenticated-read"},
+                      name="o") == ["o: acl 'authenticated-read': anyone holding any AWS credential, in any account, "
+                                    "may read"]
+    # look-alikes: private ACL, a grant to one canonical user, the log-delivery group
+    assert violations("AGID-AWS-038", "aws:s3/bucketV2:BucketV2", {"acl": "private", "grants": [
+        {"type": "CanonicalUser", "id": "abc", "permissions": ["FULL_CONTROL"]},
+        {"type": "Group", "uri": "http://acs.amazonaws.com/groups/s3/LogDelivery", "permissions": ["WRITE"]}]}) == []
+    assert violations("AGID-AWS-038", "aws:s3/bucketV2:BucketV2", {"grants": "x"}, name="b") == [
+        "b: grants is not a list of grants, so who the ACL lets in cannot be judged"]
+    assert unknowns("AGID-AWS-038", acl, {"acl": UNKNOWN}) == ["acl"]
+
+
+def test_ecs_container_environment_is_scanned_and_secrets_by_arn_pass():
+    task = "aws:ecs/taskDefinition:TaskDefinition"
+    containers = [{"name": "app", "image": "app:1", "environment": [
+        {"name": "STAGE", "value": "prod"}, {"name": "DB_PASSWORD", "value": "Tr0ub4dor&3"}],
+        "secrets": [{"name": "API_KEY", "valueFrom": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:k-AbC"}]}]
+    assert violations("AGID-AWS-007", task, {"family": "app", "containerDefinitions": json.dumps(containers)},
+                      name="td") == [
+        f"td: containerDefinitions[0].environment.DB_PASSWORD holds a literal secret (detect-secrets: Secret Keyword): "
+        f"{SECRET_TAIL}"]
+    containers[0]["environment"] = [{"name": "STAGE", "value": "prod"}]
+    assert violations("AGID-AWS-007", task, {"containerDefinitions": json.dumps(containers)}) == []
+    assert violations("AGID-AWS-007", task, {"containerDefinitions": "{not json"}, name="td") == [
+        "td: containerDefinitions is not a JSON list of container definitions, so whether it holds a literal secret "
+        "cannot be judged"]
