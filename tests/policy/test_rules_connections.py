@@ -184,3 +184,20 @@ def test_unknown_links_over_grpc_follow_dependencies(pack):
     orphan = [stack[0], StackResource(ROLE_POLICY, "pass", stack[1].urn, {"role": UNKNOWN, "policy": PASS})]
     [diag] = [d for d in pack.analyze_stack(orphan) if d.policy_name == "AGID-AWS-021"]
     assert diag.enforcement_level == "advisory" and "pass.role" in diag.message
+
+
+def test_unreadable_customer_policy_over_grpc(pack):
+    from agentid.analyzer_client import StackResource
+
+    role_urn = "urn:pulumi:dev::kit::aws:iam/role:Role::agent-x"
+    attachment_type = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+    attachment = StackResource(attachment_type, "att", f"urn:pulumi:dev::kit::{attachment_type}::att",
+                               {"role": "agent-x", "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/elsewhere"})
+    stack = [StackResource(ROLE, "agent-x", role_urn, {"name": "agent-x", "assumeRolePolicy": good_trust()}),
+             attachment]
+    [diag] = [d for d in pack.analyze_stack(stack) if d.policy_name == "AGID-AWS-015"]
+    assert (diag.urn, diag.enforcement_level) == (attachment.urn, "advisory")
+    assert "neither defined in this stack nor AWS managed" in diag.message
+    defined = [*stack, StackResource(POLICY, "elsewhere", f"urn:pulumi:dev::kit::{POLICY}::elsewhere",
+                                     {"name": "elsewhere", "policy": policy(allow("s3:GetObject", "arn:aws:s3:::b/*"))})]
+    assert [d for d in pack.analyze_stack(defined) if d.policy_name == "AGID-AWS-015"] == []
