@@ -120,11 +120,11 @@ class PackSession:
         except PackError as error:
             raise _explained(self.pack, error) if self.pack else error from None
         known_urns = {r.urn for r in resources}
-        violations = tuple(
-            _to_violation(info, diagnostic, subject, known_urns)
-            for diagnostic, subject in diagnostics
-            if diagnostic.enforcement_level != "disabled"
-        )
+        violations = tuple(sorted(  # by URN, then policy: reports and alerts do not move between runs
+            (_to_violation(info, diagnostic, subject, known_urns)
+             for diagnostic, subject in diagnostics
+             if diagnostic.enforcement_level != "disabled"),
+            key=lambda v: (v.urn, v.policy, v.message)))
         return PackRun(info.name, _pack_version(self.pack_dir, info), str(self.pack_dir), info.policies, config, violations)
 
     def close(self) -> None:
@@ -142,7 +142,7 @@ def _explained(pack: PackProcess, error: PackError) -> PackError:
     if "UNAVAILABLE" not in str(error):  # a deadline, a refusal or a crash already named as such
         return error
     try:
-        code = pack.process.wait(timeout=2)
+        code = pack.process.wait(timeout=10)  # a loaded CI machine can take seconds to reap it
     except Exception:  # noqa: BLE001 - still running: the error stands as it is
         return error
     return PackError(f"policy pack {pack.pack_dir.name} crashed (exit code {code}): {error}")

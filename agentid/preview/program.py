@@ -53,8 +53,9 @@ class Resource:
 
 @dataclass
 class ProgramOutcome:
-    resources: list[Resource]
+    resources: list[Resource]  # sorted by URN: registration order varies from run to run
     outputs: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)  # what the program (or the SDK) logged as warnings
 
 
 class ProgramError(Exception):
@@ -109,7 +110,8 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
                 raise ProgramError(f"the program process exited with code {returncode} before the Pulumi runtime "
                                    "finished the stack (it crashed or called exit): no verdict on a partial run"
                                    + _tail(stderr))
-    return ProgramOutcome(resources=[_resource(r) for r in records], outputs=monitor.outputs)
+    return ProgramOutcome(resources=sorted((_resource(r) for r in records), key=lambda r: r.urn),
+                          outputs=monitor.outputs, warnings=list(monitor.warnings))
 
 
 def _resource(record: Any) -> Resource:
@@ -176,7 +178,6 @@ def _child(request_file: str, result_file: str) -> int:
     gc.freeze()  # the imports so far stay out of every collection
     gc.disable()  # the program keeps almost all it allocates until the end: collections only cost (issue 17)
     import asyncio
-    import runpy
 
     import pulumi
     from pulumi.runtime import settings as pulumi_settings
@@ -196,7 +197,7 @@ def _child(request_file: str, result_file: str) -> int:
     asyncio.set_event_loop(loop)
     status = 0
     try:
-        loop.run_until_complete(run_in_stack(lambda: runpy.run_path(main, run_name="__main__")))
+        loop.run_until_complete(run_in_stack(lambda: _run_program(main)))
     except SpecLoadError as error:
         status = _write(result_file, {"status": "spec_error", "errors": [
             {"file": e.file, "line": e.line, "path": e.path, "message": e.message} for e in error.errors]})
@@ -208,6 +209,19 @@ def _child(request_file: str, result_file: str) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)  # no interpreter teardown: everything the gate needs is already in its own process
+
+
+def _run_program(main: str) -> None:
+    """The program, with the SDK costs a plan's verdict does not need taken off (inside the stack: it needs the root)."""
+    import runpy
+
+    import pulumi
+
+    from agentid.preview import sdk_speedups
+
+    for warning in sdk_speedups.apply():
+        pulumi.log.warn(warning)  # reaches the gate through the Engine service, shown with the verdict
+    runpy.run_path(main, run_name="__main__")
 
 
 def _write(file: str, result: dict[str, Any]) -> int:

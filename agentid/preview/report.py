@@ -271,6 +271,7 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
         "timings": {key: round(value, 3) for key, value in result.timings.items()},
         "violations": violations,
         "enforcementFloor": list(result.floor_notes),
+        "programWarnings": list(result.program_warnings),
         "waivers": {
             "source": result.waivers.origin if result.waivers else None,
             "inForce": [waiver_json(w) for w in result.waivers.waivers] if result.waivers else [],

@@ -93,6 +93,7 @@ class PreviewResult:
     floor_notes: list[str] = field(default_factory=list)  # config the gate refused to lower a policy with
     waivers: WaiverSource | None = None
     waiver_findings: list[WaiverFinding] = field(default_factory=list)
+    program_warnings: list[str] = field(default_factory=list)  # warnings the program logged to the engine
     _by_urn: dict[str, Resource] = field(default_factory=dict, repr=False)
 
     @property
@@ -186,6 +187,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
         outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout, on_resource=judge)
         result.timings["program"] = time.perf_counter() - started_at
         result.resources, result.outputs = outcome.resources, outcome.outputs
+        result.program_warnings = outcome.warnings
         result.agent_of, result.cloud_of = attribute(result.resources)
         _load_inventory(project, config, result)
 
@@ -208,6 +210,7 @@ def _judge(request: PreviewRequest, result: PreviewResult, today: Any) -> None:
         all_violations, result.waivers or WaiverSource("", ()), stack=result.stack, today=today,
         name_of=lambda urn: (result.resource(urn).name if urn and result.resource(urn) else None))
     result.waiver_findings.sort(key=waivers.sort_key)
+    result.floor_notes.sort()
     result.packs = [replace(pack, violations=tuple(replace(v, waiver=waived[v]) if v in waived else v
                                                    for v in pack.violations)) for pack in packs]
     emptiness = nothing_judged(result.resources)

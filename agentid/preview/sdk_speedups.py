@@ -1,0 +1,104 @@
+"""Two costs of the Pulumi Python SDK that judging a plan does not need, taken off in the gate's program run only.
+
+Issue 17 profiled `agentid preview` at 1,000 agents: besides the garbage collector
+(off in the child, see `program._child`), two SDK costs are per resource and buy
+nothing for a verdict:
+
+* **Alias URNs.** Every pulumi_azure_native class declares 4-9 versioned aliases
+  (`ResourceOptions.aliases`), and `Resource.__init__` turns each into a URN
+  Output at once (`collapse_alias_to_urn`). Aliases let `pulumi up` match a renamed
+  resource to its old state; a preview judged offline has no state to match. A
+  *stack transformation* (public API: `pulumi.runtime.register_stack_transformation`,
+  run before the aliases are read) drops them. The components keep declaring them.
+* **The call stack at every registration.** `pulumi.runtime.resource._get_stack_trace`
+  calls `traceback.extract_stack()`, which formats every frame and reads its source
+  line, only for the engine to take the first frame as the resource's source
+  position. `_first_frame_stack_trace` finds that same frame by walking the frames,
+  and sends it alone.
+
+Neither changes a registered resource, input, URN, parent, dependency or source
+position (tests/preview/test_speedups.py runs stacks both ways and compares). Each
+is applied only when the SDK still has the shape relied on; otherwise the plain
+path runs and a warning says so. `AGENTID_PREVIEW_PLAIN_SDK=1` turns both off.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+PLAIN_SDK_ENV = "AGENTID_PREVIEW_PLAIN_SDK"
+
+
+def apply() -> list[str]:
+    """Apply what the installed SDK allows; the warnings for what it does not (empty when all applied)."""
+    if os.environ.get(PLAIN_SDK_ENV, "") not in ("", "0"):
+        return []
+    warnings = []
+    for name, install in (("alias URNs", _skip_alias_urns), ("stack capture", _first_frame_stack_capture)):
+        problem = install()
+        if problem:
+            warnings.append(f"agentid preview: not skipping {name} ({problem}); the run is correct but slower")
+    return warnings
+
+
+def _skip_alias_urns() -> str | None:
+    """Register the stack transformation that drops aliases (call inside `run_in_stack`, once the stack exists)."""
+    import pulumi
+
+    register = getattr(pulumi.runtime, "register_stack_transformation", None)
+    result_type = getattr(pulumi, "ResourceTransformationResult", None)
+    options_type = getattr(pulumi, "ResourceOptions", None)
+    if register is None or result_type is None or options_type is None or not hasattr(options_type, "_copy") \
+            or not hasattr(options_type(), "aliases"):
+        return "this pulumi SDK has no register_stack_transformation / ResourceOptions.aliases"
+
+    def without_aliases(args: Any) -> Any:
+        if not args.opts.aliases:
+            return None  # nothing to drop: the resource goes on untouched
+        opts = args.opts._copy()
+        opts.aliases = None
+        return result_type(props=args.props, opts=opts)
+
+    register(without_aliases)
+    return None
+
+
+def _first_frame_stack_capture() -> str | None:
+    """Replace the SDK's full stack capture by the one frame the engine uses as the source position."""
+    try:
+        from pulumi.runtime import resource as sdk
+        from pulumi.runtime.proto import source_pb2
+    except ImportError as error:
+        return str(error)
+    original = getattr(sdk, "_get_stack_trace", None)
+    position_of = getattr(sdk, "_get_source_position_for_frame", None)
+    if original is None or position_of is None or not hasattr(source_pb2, "StackTrace"):
+        return "pulumi.runtime.resource._get_stack_trace is not there"
+
+    class _Frame:  # what _get_source_position_for_frame reads of a traceback.FrameSummary
+        __slots__ = ("filename", "lineno")
+
+        def __init__(self, filename: str, lineno: int | None) -> None:
+            self.filename, self.lineno = filename, lineno
+
+    def first_frame_stack_trace() -> Any:
+        # The SDK's rule (runtime/resource.py): the caller of the third `__init__` up the stack
+        # (Resource, Custom/ComponentResource, the concrete class) is the user's code.
+        frame = sys._getframe(1)
+        seen = 0
+        while frame is not None:
+            if frame.f_code.co_name == "__init__":
+                seen += 1
+                if seen == 3:
+                    break
+            frame = frame.f_back
+        caller = frame.f_back if frame is not None else None
+        if caller is None:
+            return source_pb2.StackTrace()
+        return source_pb2.StackTrace(frames=[source_pb2.StackFrame(
+            pc=position_of(_Frame(caller.f_code.co_filename, caller.f_lineno)))])
+
+    sdk._get_stack_trace = first_frame_stack_trace
+    return None

@@ -1,0 +1,82 @@
+"""Issue 17: the gate's speed-ups change nothing a reviewer sees, and its output order is reproducible.
+
+The speed-ups (`agentid/preview/sdk_speedups.py`: no alias URNs, one-frame stack capture;
+GC off in the child) are switched off with AGENTID_PREVIEW_PLAIN_SDK=1; the same stacks
+run both ways must register the same resources, inputs, URNs, parents, dependencies and
+source positions, and get the same violations.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agentid.preview import sdk_speedups
+from agentid.preview.program import run_isolated
+from agentid.preview.runner import PreviewRequest, run_preview
+from agentid.preview.stack_config import find_project, load_stack_config
+
+from .conftest import AGENT_GUARD, copy_project, run_cli
+
+
+def _record(resources):
+    return sorted((r.urn, r.type, r.name, r.parent, r.custom, tuple(sorted(r.dependencies)),
+                   json.dumps(r.inputs, sort_keys=True), r.source_file, r.source_line) for r in resources)
+
+
+def test_the_speed_ups_register_exactly_what_the_plain_sdk_registers(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    project = find_project(copy_project(tmp_path))
+    config = load_stack_config(project, "dev")
+    fast = run_isolated(project, "dev", config.values, timeout=120)
+    monkeypatch.setenv(sdk_speedups.PLAIN_SDK_ENV, "1")
+    plain = run_isolated(project, "dev", config.values, timeout=120)
+    assert len(fast.resources) > 40 and any(r.type.startswith("azure-native:") for r in fast.resources)
+    assert _record(fast.resources) == _record(plain.resources)
+    assert fast.outputs == plain.outputs
+    # Source positions are still found (the fleet's components declare their resources in components/).
+    assert all(r.source_file and r.source_line > 0 for r in fast.resources if r.custom)
+
+
+def test_the_speed_ups_give_the_same_violations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_project(tmp_path)
+    program = root / "stacks" / "__main__.py"
+    program.write_text(program.read_text() + "\nimport pulumi_aws as _aws\n_aws.iam.AccessKey('ci-key', user='ci')\n")
+    request = PreviewRequest(stack="dev", pack_dirs=[str(AGENT_GUARD)], start_dir=str(root))
+
+    def verdict():
+        result = run_preview(request)
+        assert result.error is None, result.error
+        return sorted((v.policy, v.urn, v.message, v.enforcement_level) for v in result.violations)
+
+    fast = verdict()
+    monkeypatch.setenv(sdk_speedups.PLAIN_SDK_ENV, "1")
+    assert fast and fast == verdict()
+
+
+def test_an_sdk_without_the_shape_relied_on_falls_back_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pulumi.runtime import resource as sdk
+
+    monkeypatch.delattr(sdk, "_get_stack_trace")
+    assert sdk_speedups._first_frame_stack_capture() == "pulumi.runtime.resource._get_stack_trace is not there"
+    monkeypatch.delattr("pulumi.runtime.register_stack_transformation")
+    warnings = sdk_speedups.apply()
+    assert len(warnings) == 2 and all("the run is correct but slower" in w for w in warnings)
+
+
+def test_two_runs_write_byte_for_byte_the_same_reports(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    outputs = []
+    for attempt in ("a", "b"):
+        run = run_cli(root, "--policy-pack", str(AGENT_GUARD), "--json", f"{attempt}.json", "--sarif",
+                      f"{attempt}.sarif", "--junit", f"{attempt}.xml")
+        assert run.code in (0, 1), run.stdout
+        document = run.json(f"{attempt}.json")
+        document.pop("timings")
+        outputs.append((json.dumps(document), (root / f"{attempt}.sarif").read_bytes(),
+                        (root / f"{attempt}.xml").read_bytes()))
+    assert outputs[0] == outputs[1]
+    urns = [r["urn"] for r in json.loads(outputs[0][0])["resources"]]
+    assert urns == sorted(urns)
