@@ -8,17 +8,23 @@ given their own OAuth audiences), and two things are measured, each in a fresh
 process so its peak memory is its own:
 
 * preview: the whole gate (`agentid.preview.runner.run_preview`): the real
-  program in a child process under mocks, the pack over gRPC, the verdict.
-* floor: bare mocks registering the same number of plain resources in one
-  process, then the one-trivial-rule pack (policy_packs/trivial_pack) analysing
-  them over the same protocol (`Analyze` each, `AnalyzeStack` once).
+  program in a child process against the gate's own engine services, the pack
+  over gRPC, the verdict.
+* the floor named "mocks+trivial (in-process, GC-tuned)": bare mocks registering
+  the same number of plain resources in one process (`mock_engine.run_program`,
+  collector thresholds raised), then the one-trivial-rule pack
+  (policy_packs/trivial_pack) analysing them over the same protocol (`Analyze`
+  each, `AnalyzeStack` once). Every ratio printed is against this floor.
 
 Printed per size: resources, wall time, peak RSS (largest process), resources
 per second, and the ratio preview / floor (goal <= 1.5), with the preview's
 time split into the program run and the pack analysis; then CPU seconds of each
 side (the measuring process plus its finished children: program run, pack
-processes) and their ratio, steadier than wall time on a loaded machine. Then a least-squares
-line of preview time against agents with its slope, intercept and R^2.
+processes) and their ratio, steadier than wall time on a loaded machine; the gate process's own
+CPU apart from its children's (program run and packs), the peak RSS of the gate process and of
+its largest child, and the gate process's garbage collections (count and seconds; the program's
+child runs with the collector off). Then a least-squares line of preview time against agents
+with its slope, intercept and R^2.
 """
 
 from __future__ import annotations
@@ -67,14 +73,45 @@ def make_project(agents: int, directory: Path) -> Path:
 def measure_preview(project: Path, pack: str) -> dict:
     from agentid.preview.runner import PreviewRequest, run_preview
 
-    start, cpu = time.perf_counter(), _cpu_seconds()
+    collections = _GcClock()
+    start, cpu, own = time.perf_counter(), _cpu_seconds(), _own_cpu_seconds()
     result = run_preview(PreviewRequest(stack="dev", pack_dirs=[pack], timeout=1800, start_dir=str(project)))
-    wall, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+    wall, cpu, own = time.perf_counter() - start, _cpu_seconds() - cpu, _own_cpu_seconds() - own
+    collections.stop()
     if result.error:
         raise SystemExit(f"preview failed: {result.error}")
     analysis = sum(seconds for key, seconds in result.timings.items() if key.startswith("pack:"))
-    return {"wall": wall, "cpu": cpu, "resources": len(result.resources), "exit": result.exit_code,
-            "violations": len(result.violations), "program": result.timings["program"], "analysis": analysis}
+    return {"wall": wall, "cpu": cpu, "gate_cpu": own, "resources": len(result.resources), "exit": result.exit_code,
+            "violations": len(result.violations), "program": result.timings["program"], "analysis": analysis,
+            "gc_count": collections.count, "gc_seconds": collections.seconds,
+            "gate_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "child_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+
+
+class _GcClock:
+    """Counts and times this process's garbage collections (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        import gc
+
+        self.count, self.seconds, self._started = 0, 0.0, 0.0
+        self._gc = gc
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.count += 1
+            self.seconds += time.perf_counter() - self._started
+
+    def stop(self) -> None:
+        self._gc.callbacks.remove(self._callback)
+
+
+def _own_cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
 
 
 def measure_floor(resources: int) -> dict:
@@ -147,7 +184,8 @@ def main() -> None:
         _child_main(*args.measure, args.pack)
         return
 
-    print(f"agentid preview benchmark (pack {Path(args.pack).name}; floor: bare mocks + trivial_pack)")
+    print(f"agentid preview benchmark (pack {Path(args.pack).name}; floor 'mocks+trivial (in-process, GC-tuned)': "
+          "bare mocks + trivial_pack; every ratio is against that floor)")
     print(f"{'agents':>7} {'resources':>9} {'preview s':>10} {'program':>8} {'packs':>6} {'peak MB':>8} {'res/s':>7} "
           f"{'floor s':>8} {'floor MB':>8} {'ratio':>6} {'cpu s':>7} {'floor cpu':>9} {'cpu ratio':>9}")
     rows = []
@@ -163,6 +201,10 @@ def main() -> None:
               f"{preview['resources'] / preview['wall']:>7.0f} {floor['wall']:>8.2f} {floor['peak_mb']:>8.0f} "
               f"{ratio:>6.2f} {preview['cpu']:>7.2f} {floor['cpu']:>9.2f} {preview['cpu'] / floor['cpu']:>9.2f}"
               f"{'' if ratio <= 1.5 else '  (goal <= 1.5: missed)'}", flush=True)
+        print(f"{'':>7} gate process: {preview['gate_cpu']:.2f} s CPU, peak {preview['gate_peak_mb']:.0f} MB, "
+              f"{preview['gc_count']} collections in {preview['gc_seconds']:.2f} s; children (program, pack): "
+              f"{preview['cpu'] - preview['gate_cpu']:.2f} s CPU, largest peak {preview['child_peak_mb']:.0f} MB",
+              flush=True)
     if len(rows) >= 2:
         slope, intercept, r2 = linear_fit([float(a) for a, _ in rows], [t for _, t in rows])
         print(f"fit: preview seconds = {slope * 1000:.1f} ms/agent * agents + {intercept:.2f} s  (R^2 = {r2:.4f})")

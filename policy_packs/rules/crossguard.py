@@ -156,7 +156,7 @@ def _resource_validation(rule: Rule):
         try:
             outcomes = run_resource_rule(rule, resource, args.get_config())
         except Exception as error:  # noqa: BLE001 - a rule bug must block, not crash the pack
-            outcomes = [_internal_error(rule, error)]
+            outcomes = [_internal_error(rule, error, resource)]
         _report(outcomes, report_violation, stack=False, category=rule.category)
 
     return validate
@@ -178,8 +178,14 @@ def _stack_validation(rule: Rule):
     return validate
 
 
-def _internal_error(rule: Rule, error: Exception) -> Violation:
-    return Violation(f"{rule.id} could not judge this resource ({type(error).__name__}: {error}); failing closed")
+def _internal_error(rule: Rule, error: Exception, resource: Resource | None = None) -> Violation:
+    """A rule that raised: a violation (fail closed) naming the rule, the error and the resource's input shape."""
+    where = ""
+    if resource is not None:
+        shape = ", ".join(f"{key}: {type(value).__name__}" for key, value in sorted(resource.props.items())[:20])
+        where = f"; resource {resource.type} {resource.name!r}, inputs {{{shape}}}"
+    return Violation(f"{rule.id} could not judge this resource ({type(error).__name__}: {error}){where}; "
+                     "failing closed")
 
 
 def to_policy(rule: Rule) -> ResourceValidationPolicy | StackValidationPolicy:
