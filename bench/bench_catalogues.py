@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -85,11 +86,28 @@ def managed_documents(limit: int | None) -> list[tuple[str, dict]]:
     return [(arn.split(":policy/", 1)[1], managed_policy_document(arn)) for arn in arns]
 
 
+class _OutOfTime(Exception):
+    pass
+
+
+def _out_of_time(signum, frame):
+    raise _OutOfTime
+
+
+DOCUMENT_LIMIT = 20.0  # CPU seconds for one document; beyond it the verdict is "none" (counted apart)
+
+
 def _safe(judge: Callable[[dict], bool], document: dict) -> bool | None:
+    """The tool's verdict; None when it raises or runs out of time (never counted as a pass)."""
+    previous = signal.signal(signal.SIGPROF, _out_of_time)
+    signal.setitimer(signal.ITIMER_PROF, DOCUMENT_LIMIT)
     try:
         return judge(document)
-    except Exception:  # a peer tool that crashes on a document: counted apart, never as a pass
+    except (Exception, _OutOfTime):
         return None
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def _judge_all(judge: Callable[[dict], bool], named: list[tuple[str, dict]], budget: float) -> tuple[dict, float]:
@@ -167,7 +185,11 @@ def summarize(outcome: dict) -> list[str]:
         lines.append(f"{name} wrong on {len(wrong)}: {', '.join(wrong[:15]) or '-'}"
                      + (f" and {len(wrong) - 15} more" if len(wrong) > 15 else ""))
         if crashed:
-            lines.append(f"{name} raised on {len(crashed)} (counted as wrong): {', '.join(crashed)}")
+            lines.append(f"{name} raised or ran out of time on {len(crashed)} (counted as wrong): {', '.join(crashed)}")
+        stuck = [p for p, verdict in result["managed"].items() if verdict is None]
+        if stuck:
+            lines.append(f"{name} raised or took over {DOCUMENT_LIMIT:.0f} CPU s on {len(stuck)} managed policies "
+                         f"(counted as flagged): {', '.join(stuck[:8])}" + (" ..." if len(stuck) > 8 else ""))
         ro = [p for p in read_only if result["managed"].get(p, False) is not False]
         lines.append(f"{name} read-only managed policies flagged: {', '.join(ro[:12]) or '-'}"
                      + (f" and {len(ro) - 12} more" if len(ro) > 12 else ""))
