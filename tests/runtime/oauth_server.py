@@ -43,6 +43,7 @@ class Client:
     public_key: Any  # joserfc key: the public half of the agent's signing key
     resources: dict[str, list[str]]  # audience -> scopes this client may get on it
     secret: str | None = None  # a Cognito-style client: client_secret_basic, tokens without `aud`
+    federation: tuple[str, str, Any] | None = None  # (workload issuer, subject, its public key): federated assertions
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         return method == PrivateKeyJwtAssertion.CLIENT_AUTH_METHOD and endpoint == "token"
@@ -103,8 +104,9 @@ class AuthorizationServer:
         self.token_endpoint = f"{self.issuer}/token"
         self.client_auth = PrivateKeyJwtAssertion(self)
 
-    def register(self, client_id: str, public_key: Any, resources: dict[str, list[str]], secret: str | None = None) -> None:
-        self.clients[client_id] = Client(client_id, public_key, resources, secret)
+    def register(self, client_id: str, public_key: Any, resources: dict[str, list[str]], secret: str | None = None,
+                 federation: tuple[str, str, Any] | None = None) -> None:
+        self.clients[client_id] = Client(client_id, public_key, resources, secret, federation)
 
     # --- HTTP ---------------------------------------------------------------------
 
@@ -130,7 +132,7 @@ class AuthorizationServer:
         if authorization and authorization.lower().startswith("basic "):
             return self._cognito_token(form, authorization)
         try:
-            client = self.client_auth(self.clients.get, _Form(form))
+            client = self._federated_client(form) or self.client_auth(self.clients.get, _Form(form))
         except InvalidClientError as error:
             return 401, {"error": "invalid_client", "error_description": error.description}
         if client is None:
@@ -193,6 +195,26 @@ class AuthorizationServer:
         if not entra_style:
             body["scope"] = claims["scope"]
         return 200, body
+
+    def _federated_client(self, form: dict[str, str]) -> Client | None:
+        """A workload's own OIDC token as the client assertion (Entra/Okta-style federation): iss and sub are the
+        workload's, aud is this server; it must match a federation registered for the named client_id."""
+        client = self.clients.get(form.get("client_id", ""))
+        if client is None or client.federation is None or not form.get("client_assertion"):
+            return None
+        issuer, subject, key = client.federation
+        try:
+            claims = jwt.decode(form["client_assertion"], key, algorithms=["ES256", "RS256"]).claims
+        except Exception as error:  # noqa: BLE001 - any undecodable assertion is invalid_client
+            raise InvalidClientError(description=f"federated assertion: {type(error).__name__}") from None
+        if claims.get("iss") != issuer or claims.get("sub") != subject:
+            raise InvalidClientError(description="federated assertion: issuer or subject not trusted for this client")
+        audience = claims.get("aud")
+        if self.issuer not in ([audience] if isinstance(audience, str) else audience or []):
+            raise InvalidClientError(description="federated assertion: audience is not this server")
+        if not isinstance(claims.get("exp"), int) or claims["exp"] <= time.time():
+            raise InvalidClientError(description="federated assertion: expired")
+        return client
 
     def _cognito_token(self, form: dict[str, str], authorization: str) -> tuple[int, dict]:
         """As Cognito answers client_secret_basic: scopes RESOURCE-SERVER/SCOPE, no `aud`, `client_id` and `token_use`."""

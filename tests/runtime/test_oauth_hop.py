@@ -197,3 +197,36 @@ def test_a_cognito_tool_reads_its_client_secret_from_secrets_manager_with_the_ag
     with pytest.raises(BrokerError, match="cannot read the client secret .* ResourceNotFoundException") as raised:
         CredentialBroker(missing, endpoint_url=aws).credential("read-tickets")
     assert raised.value.code == "secret_store"
+
+
+def test_the_workloads_own_oidc_token_is_the_client_assertion_and_is_reread_each_time(server, tmp_path):
+    """Keyless: a Kubernetes-style projected token federated to the agent's client (what Entra, Okta, Keycloak accept)."""
+    import time as clock
+
+    from joserfc import jwt
+
+    from agentid.runtime.oauth import WorkloadTokenAssertion
+
+    cluster_key = jwk.ECKey.generate_key("P-256", auto_kid=True)
+    cluster = "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE"
+    subject = "system:serviceaccount:support:triage"
+    server.register("support-triage", None, {TICKETS: ["tickets.read"]},
+                    federation=(cluster, subject, jwk.ECKey.import_key(cluster_key.as_dict(private=False))))
+
+    def projected(sub: str = subject) -> str:
+        now = int(clock.time())
+        return jwt.encode({"alg": "ES256", "kid": cluster_key.kid}, {"iss": cluster, "sub": sub, "aud": server.issuer,
+                                                                     "iat": now, "exp": now + 3600}, cluster_key)
+
+    token_file = tmp_path / "token"
+    token_file.write_text(projected())
+    grants = AgentGrants(agent="support-triage", role_arn=None, session_policies={},
+                         oauth_tools={"read-tickets": OAuthTool("read-tickets", TICKETS, ("tickets.read",), issuer=server.issuer)})
+    broker = CredentialBroker(grants, oauth_signer=WorkloadTokenAssertion(token_file))
+    token = broker.credential("read-tickets")
+    assert token.audience == (TICKETS,) and token.scopes == ("tickets.read",)
+
+    token_file.write_text(projected(sub="system:serviceaccount:other:intruder"))  # the platform rotated the file
+    broker.invalidate_token("read-tickets")
+    with pytest.raises(BrokerError, match="HTTP 401 invalid_client: federated assertion: issuer or subject not trusted"):
+        broker.credential("read-tickets")
