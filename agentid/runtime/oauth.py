@@ -96,7 +96,9 @@ class PrivateKeyJWT:
     def __init__(self, key: Any, algorithm: str | None = None, key_id: str | None = None):
         from joserfc import jwk
 
-        self._key = jwk.import_key(key) if isinstance(key, (str, bytes)) else key
+        self._key = _private_key(key) if isinstance(key, (str, bytes)) else key
+        if getattr(self._key, "key_type", None) not in ("RSA", "EC", "OKP") or not self._key.is_private:
+            raise ValueError("a client assertion needs an asymmetric private key (RSA, EC or Ed25519): never a shared secret")
         self.algorithm = algorithm or {"RSA": "RS256", "EC": "ES256", "OKP": "EdDSA"}[self._key.key_type]
         if self.algorithm not in SIGNING_ALGORITHMS:
             raise ValueError(f"signing algorithm {self.algorithm} is not one of {', '.join(SIGNING_ALGORITHMS)}")
@@ -118,6 +120,21 @@ class PrivateKeyJWT:
             "jti": uuid.uuid4().hex,
         }
         return jwt.encode(header, claims, self._key)
+
+
+def _private_key(pem: str | bytes) -> Any:
+    """A PEM private key as a joserfc key of its own type (never guessed as a symmetric key)."""
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    from joserfc import jwk
+
+    data = pem.encode() if isinstance(pem, str) else pem
+    loaded = load_pem_private_key(data, password=None)
+    kind = {rsa.RSAPrivateKey: "RSA", ec.EllipticCurvePrivateKey: "EC", ed25519.Ed25519PrivateKey: "OKP"}
+    key_type = next((name for cls, name in kind.items() if isinstance(loaded, cls)), None)
+    if key_type is None:
+        raise ValueError(f"unsupported private key type {type(loaded).__name__}")
+    return jwk.import_key(data, key_type)
 
 
 @dataclass(frozen=True)

@@ -89,3 +89,32 @@ def test_cedar_files_named_in_the_spec_join_the_generated_policies(aws, tmp_path
     (tmp_path / "policies" / "office-hours.cedar").write_text("forbid (principal, action, resource) when { context.hour > };")
     invalid = agentid("validate", str(spec))
     assert invalid.returncode == 2 and "Cedar file 'policies/office-hours.cedar' does not parse" in invalid.stdout + invalid.stderr
+
+
+def test_an_oauth_tool_with_an_unreachable_issuer_is_one_line_and_exit_1(tmp_path):
+    import shutil
+
+    import yaml
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    shutil.copytree(DEV.parent, tmp_path, dirs_exist_ok=True)
+    document = yaml.safe_load(DEV.read_text())
+    agent = next(a for a in document["agents"] if a["name"] == "support-triage")
+    agent["tools"].append({"name": "wiki", "oauth": {"audience": "https://wiki.example.org/api", "scopes": ["wiki.read"],
+                                                     "provider": "oidc", "issuer": "https://127.0.0.1:9/realms/agents"}})
+    spec = tmp_path / "agents.yaml"
+    spec.write_text(yaml.safe_dump(document))
+    key = tmp_path / "agent.pem"
+    key.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    result = agentid("credential", "support-triage", "wiki", "-i", str(spec), "--key", str(key), "--role-arn",
+                     "arn:aws:iam::123456789012:role/agent-support-triage")
+    assert result.returncode == 1 and result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert "tool 'wiki', hop oauth: no authorization server metadata for https://127.0.0.1:9/realms/agents" in line
+    bad_key = tmp_path / "not-a-key.pem"
+    bad_key.write_text("hello")
+    result = agentid("credential", "support-triage", "wiki", "-i", str(spec), "--key", str(bad_key), "--role-arn",
+                     "arn:aws:iam::123456789012:role/agent-support-triage")
+    assert result.returncode == 2 and "not a usable PEM private key" in result.stderr
