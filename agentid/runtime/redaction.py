@@ -47,7 +47,8 @@ _PATTERNS = (
     # JWS/JWT compact serialisation: three base64url parts, the first a JSON header ("eyJ")
     re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"),
     re.compile(rf"(<(?:{_SECRET_FIELDS})>)[^<]*(</)", re.IGNORECASE),  # XML (STS, Query APIs)
-    re.compile(rf"""(["']?(?:{_SECRET_FIELDS})["']?\s*[:=]\s*["']?)[^"'&\s,}}]+""", re.IGNORECASE),  # JSON, form, repr
+    re.compile(rf"""(["'](?:{_SECRET_FIELDS})["']\s*:\s*["']?)[^"'&\s,}}]+""", re.IGNORECASE),  # JSON, Python repr
+    re.compile(rf"""((?<![\w-])(?:{_SECRET_FIELDS})=)[^&\s"']+""", re.IGNORECASE),  # form bodies, query strings
     re.compile(r"((?:authorization|x-amz-security-token|proxy-authorization)[\"']?\s*[:=]\s*[\"']?(?:bearer |basic |dpop )?)[^\"'\r\n,}]+", re.IGNORECASE),
 )
 
