@@ -174,8 +174,8 @@ def summarize(outcome: dict) -> list[str]:
     if "agentid" in rate:
         for name in tools:
             if name != "agentid":
-                lines.append(f"agentid is {rate['agentid'] / rate[name]:.1f}x faster than {name} (documents per "
-                             "second over everything each judged, imports apart)")
+                lines.append(f"speed agentid / {name}: {rate['agentid'] / rate[name]:.1f}x (documents per second "
+                             "over everything each judged, imports apart; goal vs cloudsplaining >= 3x)")
     for name, result in tools.items():
         judged = [c for c in cases if c.name in result["cases"]]
         if len(judged) < len(cases):
