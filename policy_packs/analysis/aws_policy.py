@@ -14,6 +14,7 @@ condition values compare as written.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -237,14 +238,24 @@ def _principals(raw: dict, where: str, *, required: bool) -> tuple[dict[str, tup
         if principal_kind not in _PRINCIPAL_KINDS:
             raise PolicyParseError(f"{where}.{key} has unknown principal type {principal_kind!r}")
         principals[principal_kind] = tuple(_strings(values, f"{where}.{key}.{principal_kind}"))
+        for value in principals[principal_kind]:
+            if ("*" in value or "?" in value) and not (principal_kind == "AWS" and value == "*"):
+                # IAM refuses the document ("Invalid principal in policy"): it must not pass as if it were narrow
+                raise PolicyParseError(
+                    f"{where}.{key}.{principal_kind}: {value!r} has a wildcard inside a principal, which IAM rejects; "
+                    "use Principal \"*\" with an aws:PrincipalOrgID or aws:PrincipalArn (ArnLike) condition instead")
     return principals, key == "NotPrincipal"
 
 
 def _condition_value(value: Any, what: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, int):
+        return str(value)  # never through float: a 401-digit integer would overflow it
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise PolicyParseError(f"{what} values must be finite numbers, not {value}")
+        return str(int(value)) if value.is_integer() else str(value)
     if isinstance(value, str):
         return value
     raise PolicyParseError(f"{what} values must be strings, numbers or booleans")

@@ -68,11 +68,17 @@ def _oidc_provider(federated: str) -> str | None:
     return federated.lower() if "." in federated else None
 
 
+_COGNITO = "cognito-identity.amazonaws.com"
+
+
 def _oidc_findings(statement: Statement) -> list[Finding]:
     findings = []
     for federated in (statement.principals or {}).get("Federated", ()):
         provider = _oidc_provider(federated)
         if provider is None or not any(statement.matches_action(a) for a in _WEB_IDENTITY_ACTIONS):
+            continue
+        if provider == _COGNITO:
+            findings.extend(_cognito_findings(statement))
             continue
         missing = [claim for claim in ("aud", "sub")
                    if not any(c.key == f"{provider}:{claim}" and _pins(c) for c in statement.conditions)]
@@ -84,8 +90,60 @@ def _oidc_findings(statement: Statement) -> list[Finding]:
                 "oidc-unpinned",
                 f"trusts OIDC provider {provider} without an exact "
                 f"{' and '.join(f'{provider}:{m}' for m in missing)} condition{detail}: "
-                "any workload that provider issues tokens for could assume the role", statement.label))
+                f"{_who(statement, provider, missing)} could assume the role", statement.label, "weak-trust"))
     return findings
+
+
+def _who(statement: Statement, provider: str, missing: list[str]) -> str:
+    """Exactly whom the conditions let in, in words (a GitHub `repo:O/R:*` is one repository's every ref)."""
+    if "sub" not in missing:
+        return f"tokens {provider} issues for that subject to any audience"
+    subjects = [v for c in statement.conditions if c.key == f"{provider}:sub" and not c.is_negative
+                and not c.operator.startswith("ForAllValues:") and not c.if_exists
+                and c.base_operator in ("StringLike", "StringEquals") for v in c.values]
+    if not subjects:
+        return f"any workload {provider} issues tokens for"
+    return "; ".join(_subject_scope(v, provider) for v in subjects)
+
+
+def _subject_scope(subject: str, provider: str) -> str:
+    if provider == "token.actions.githubusercontent.com" and subject.startswith("repo:"):
+        parts = subject[len("repo:"):].split(":", 1)
+        repository, rest = parts[0], parts[1] if len(parts) > 1 else ""
+        if "*" in repository or "?" in repository:
+            owner = repository.split("/", 1)[0]
+            return (f"any repository of {owner} ({subject})" if "*" not in owner and "?" not in owner
+                    else f"any repository matching {subject}")
+        if rest in ("*", ""):
+            return f"any ref, pull request or environment of the one repository {repository} ({subject})"
+        if "*" in rest or "?" in rest:
+            return f"workflows of {repository} matching {subject}"
+        return f"only {subject}"
+    if "*" in subject or "?" in subject:
+        return "any workload" if set(subject) <= {"*", "?"} else f"any subject matching {subject}"
+    return f"only {subject}"
+
+
+def _cognito_findings(statement: Statement) -> list[Finding]:
+    """Cognito identity pools: pinned by the pool id (`:aud`) and `:amr` "authenticated", not by `sub`.
+
+    Source: Amazon Cognito developer guide, "IAM roles" / role trust and permissions
+    (https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html).
+    """
+    problems = []
+    if not any(c.key == f"{_COGNITO}:aud" and _pins(c) for c in statement.conditions):
+        problems.append(f"no exact {_COGNITO}:aud (identity pool id): identities of ANY identity pool, in any "
+                        "account, could assume the role")
+    amr = [v.lower() for c in statement.conditions if c.key == f"{_COGNITO}:amr" and not c.is_negative
+           and not c.if_exists and not c.operator.startswith("ForAllValues:") for v in c.values]
+    if not amr:
+        problems.append(f"no {_COGNITO}:amr \"authenticated\" condition: the pool's unauthenticated (guest) "
+                        "identities could assume it too")
+    elif any(v == "unauthenticated" or set(v) <= {"*", "?"} for v in amr):
+        problems.append(f"{_COGNITO}:amr admits \"unauthenticated\": guest identities, i.e. anyone, "
+                        "could assume the role")
+    return [Finding("oidc-unpinned", f"trusts Cognito identity pools with {'; and '.join(problems)}",
+                    statement.label, "weak-trust")] if problems else []
 
 
 def _cross_account_findings(statement: Statement, own_accounts: frozenset[str]) -> list[Finding]:

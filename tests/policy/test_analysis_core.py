@@ -106,3 +106,15 @@ def test_document_verdicts_never_raise():
     assert [f.code for f in role_definition_verdict("x")] == ["unparseable"]
     assert identity_policy_findings(doc({"Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"})) == []
 
+
+
+def test_huge_or_non_finite_condition_numbers_never_raise():
+    # issue 10: a 401-digit number is a value like any other (no float overflow); inf/nan cannot be judged
+    huge = doc({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b",
+                "Condition": {"NumericLessThan": {"s3:max-keys": 10 ** 400}}})
+    assert identity_policy_findings(huge) == []
+    for value in (float("inf"), float("nan")):
+        bad = doc({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b",
+                   "Condition": {"NumericLessThan": {"s3:max-keys": value}}})
+        [finding] = identity_policy_findings(bad)
+        assert finding.code == "unparseable" and "must be finite numbers" in finding.message

@@ -126,3 +126,53 @@ def test_federated_credentials_admitting_many_subjects_are_flagged(type_, props)
 def test_single_subject_expression_passes_and_unknown_waits():
     assert violations("AGID-AZ-030", FLEX, {"claimsMatchingExpression": "claims['sub'] eq 'repo:a/b:ref:main'"}) == []
     assert unknowns("AGID-AZ-030", FIC, {"subject": UNKNOWN}) == ["subject"]
+
+
+# --- issue 10, kind 8 -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("principal", [{"AWS": "arn:aws:iam::*:root"}, {"AWS": f"arn:aws:iam::{ACCOUNT}:role/agent-*"},
+                                       {"Federated": "arn:aws:iam::*:oidc-provider/x"}])
+def test_a_wildcard_inside_a_principal_is_unparseable_not_a_pass(principal):
+    document = trust({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"})
+    [message] = violations("AGID-POL-001", ROLE, document)
+    assert message.startswith("assumeRolePolicy cannot be parsed, so it cannot be judged safe: Statement[0].Principal.")
+    assert "has a wildcard inside a principal, which IAM rejects" in message
+    # the public principal itself stays valid IAM, judged by AGID-AWS-030
+    assert violations("AGID-POL-001", ROLE, trust({"Effect": "Allow", "Principal": {"AWS": "*"},
+                                                   "Action": "sts:AssumeRole"})) == []
+
+
+def test_messages_say_exactly_what_a_github_subject_allows():
+    one_repo = {"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"}, "StringLike": {f"{GITHUB}:sub": "repo:acme/triage:*"}}
+    [message] = violations("AGID-AWS-031", ROLE, trust(web_identity(one_repo)))
+    assert message.endswith("any ref, pull request or environment of the one repository acme/triage "
+                            "(repo:acme/triage:*) could assume the role")
+    whole_org = {"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"}, "StringLike": {f"{GITHUB}:sub": "repo:acme/*"}}
+    [message] = violations("AGID-AWS-031", ROLE, trust(web_identity(whole_org)))
+    assert message.endswith("any repository of acme (repo:acme/*) could assume the role")
+    [message] = violations("AGID-AWS-031", ROLE, trust(web_identity({"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"}})))
+    assert message.endswith(f"any workload {GITHUB} issues tokens for could assume the role")
+
+
+COGNITO = "cognito-identity.amazonaws.com"
+POOL = "eu-west-1:11111111-2222-3333-4444-555555555555"
+
+
+def cognito(conditions):
+    return trust(web_identity(conditions, provider=COGNITO))
+
+
+def test_cognito_identity_pool_trust_is_judged_by_pool_and_amr_not_sub():
+    pinned = {"StringEquals": {f"{COGNITO}:aud": POOL}, "ForAnyValue:StringLike": {f"{COGNITO}:amr": "authenticated"}}
+    assert violations("AGID-AWS-031", ROLE, cognito(pinned)) == []  # no sub needed
+    guests = {"StringEquals": {f"{COGNITO}:aud": POOL}, "ForAnyValue:StringLike": {f"{COGNITO}:amr": "unauthenticated"}}
+    assert violations("AGID-AWS-031", ROLE, cognito(guests)) == [
+        f"assumeRolePolicy Statement[0]: trusts Cognito identity pools with {COGNITO}:amr admits \"unauthenticated\": "
+        "guest identities, i.e. anyone, could assume the role"]
+    any_pool = {"ForAnyValue:StringLike": {f"{COGNITO}:amr": "authenticated"}}
+    assert violations("AGID-AWS-031", ROLE, cognito(any_pool)) == [
+        f"assumeRolePolicy Statement[0]: trusts Cognito identity pools with no exact {COGNITO}:aud (identity pool id): "
+        "identities of ANY identity pool, in any account, could assume the role"]
+    no_amr = {"StringEquals": {f"{COGNITO}:aud": POOL}}
+    [message] = violations("AGID-AWS-031", ROLE, cognito(no_amr))
+    assert "unauthenticated (guest) identities could assume it too" in message
