@@ -24,6 +24,7 @@ assigned_role, role_effects, federated_credential_findings, is_unbounded, expand
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from .aws_grants import Grant, broad_grant_findings, expand, is_denied, statement_actions
@@ -53,16 +54,19 @@ def unparseable(error: Exception, what: str = "policy") -> Finding:
     return Finding("unparseable", f"{what} cannot be parsed, so it cannot be judged safe: {error}")
 
 
-def identity_policy_findings(document: Any, source: str = "") -> list[Finding]:
-    """Broad grants and escalation methods in one identity policy (JSON string, object or parsed)."""
+def identity_policy_findings(document: Any, source: str = "", today: date | None = None) -> list[Finding]:
+    """Broad grants and escalation methods in one identity policy (JSON string, object or parsed).
+
+    `today` (a UTC date) is when aws:CurrentTime conditions are judged; None: the current date.
+    """
     try:
         parsed = _parsed(document, IDENTITY)
     except (PolicyParseError, RecursionError) as error:
         return [unparseable(error)]
-    return broad_grant_findings(parsed) + escalation_findings(labelled(source, parsed.statements))
+    return broad_grant_findings(parsed, today) + escalation_findings(labelled(source, parsed.statements), today)
 
 
-def combined_escalation_findings(documents: Mapping[str, Any]) -> list[Finding]:
+def combined_escalation_findings(documents: Mapping[str, Any], today: date | None = None) -> list[Finding]:
     """Escalation methods made possible by several identity policies together (one role's policies).
 
     Unparseable documents are skipped here: each is reported on its own resource.
@@ -73,7 +77,7 @@ def combined_escalation_findings(documents: Mapping[str, Any]) -> list[Finding]:
             statements.extend(labelled(source, _parsed(document, IDENTITY).statements))
         except (PolicyParseError, RecursionError):
             continue
-    return escalation_findings(statements)
+    return escalation_findings(statements, today)
 
 
 def trust_policy_findings(document: Any, own_accounts: Iterable[str] = (), *, kind: str = TRUST) -> list[Finding]:

@@ -67,3 +67,14 @@ def test_an_allow_that_can_never_apply_again_is_inert():
     still_open = {"DateLessThan": {"aws:CurrentTime": "2999-01-01T00:00:00Z"}}
     assert violations("AGID-AWS-010", "aws:iam/policy:Policy", {"policy": policy(allow("*", Condition=still_open))}) == [
         "policy Statement[0]: allows every action on every resource"]
+
+
+def test_whole_document_verdicts_take_an_injected_today():
+    from policy_packs.analysis import identity_policy_findings
+
+    window = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "*",
+        "Condition": {"DateLessThan": {"aws:CurrentTime": "2026-06-01T00:00:00Z"}}}]}
+    assert [f.code for f in identity_policy_findings(window, today=date(2026, 1, 1))] == [
+        "star-resource", "escalation:PutRolePolicy"]
+    assert identity_policy_findings(window, today=date(2027, 1, 1)) == []  # the window has closed: inert
