@@ -40,7 +40,10 @@ def credential(
     trace_id: Annotated[str | None, typer.Option("--trace-id", help="Trace id for the session name and audit record.")] = None,
     policies: Annotated[list[Path], typer.Option("--policies", help="Extra Cedar files (repeatable).")] = [],  # noqa: B006
 ) -> None:
-    """Print the credential TOOL needs (STS session or bearer token); exit 1 when refused, 2 on bad input."""
+    """Print the credential TOOL needs (STS session or bearer token).
+
+    Exit codes: 0 printed; 1 refused (Cedar deny, token endpoint or STS error); 2 bad input or a usage error.
+    """
     from agentid.aws_audit.clients import LiveAwsError, check_endpoint_url, load_agents
     from agentid.runtime import AgentGrants, BrokerError, CredentialBroker, GrantsError
     from agentid.runtime.authorization import Authorizer, PolicyError

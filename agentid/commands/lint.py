@@ -3,15 +3,18 @@
 For pre-commit hooks and pull requests. Each file is classified (identity,
 trust or resource policy; Azure role definition) and judged by the same rules
 the pack runs at deploy time. Exit 0 clean, 1 findings, 2 unreadable or
-unrecognised input (one line on stderr per bad file).
+unrecognised input (one line on stderr per bad file; the JSON and SARIF reports
+say the run failed).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import unquote
 
 import typer
 
@@ -26,47 +29,102 @@ class LintFormat(str, Enum):
 
 
 def lint(
-    files: Annotated[list[Path], typer.Argument(help="IAM policy or Azure role-definition JSON files.",
-                                                show_default=False)],
+    files: Annotated[list[Path], typer.Argument(
+        help="IAM policy or Azure role-definition JSON files (AWS CLI output included), or directories holding them.",
+        metavar="FILE_OR_DIR...", show_default=False)],
     format: Annotated[LintFormat, typer.Option("--format", "-f", help="Output format.")] = LintFormat.text,
 ) -> None:
-    """Judge IAM policies and Azure role definitions: broad grants, escalation, weak trust, unreadable documents."""
+    """Judge IAM policies and Azure role definitions: broad grants, escalation, weak trust, unreadable documents.
+
+    Reads plain documents and the AWS CLI's outputs (get-policy-version, get-role, get-role-policy,
+    get-account-authorization-details; URL-encoded documents too). A directory stands for its *.json files.
+
+    Exit codes: 0 clean; 1 findings; 2 an unreadable or unrecognised file (the JSON and SARIF reports then say
+    the run failed: executionSuccessful false), or a usage error.
+    """
+    from agentid.paths import expand
     from components import input_limits
     from components.text_safety import visible
-    from policy_packs.rules.files import AZURE_ROLE, NotADocument, classify, lint_document
+    from policy_packs.rules.files import AZURE_ROLE, NotADocument, documents_in, lint_document
 
     results: list[dict] = []
-    invalid = False
-    for file in files:
+    errors: list[dict] = []
+    paths = expand(files, (".json",))
+    for file in paths:
         try:
             text = input_limits.read_text(file, input_limits.LINT_FILE.max_bytes, "policy file")
+            if text.lstrip()[:3].upper() == "%7B":  # a whole document URL-encoded, as the raw IAM API returns it
+                text = unquote(text)
             decoded = input_limits.json_document(text, str(file), input_limits.LINT_FILE)
-            kind, document = classify(decoded)
+            documents = documents_in(decoded)
         except input_limits.InputRefused as refused:
-            typer.echo(visible(str(refused)), err=True)
-            invalid = True
+            errors.append({"file": str(file), "line": refused.line, "message": str(refused)})
             continue
         except ValueError as error:  # JSONDecodeError and NotADocument
             reason = str(error) if isinstance(error, NotADocument) else f"invalid JSON: {error}"
             line = getattr(error, "lineno", 1)
-            typer.echo(visible(f"{file}:{line}: {reason}"), err=True)
-            invalid = True
+            errors.append({"file": str(file), "line": line, "message": f"{file}:{line}: {reason}"})
             continue
-        if document is decoded and kind != AZURE_ROLE:
-            document = text  # the rules parse JSON text once and share it
-        for finding in lint_document(kind, document, file.name):
-            results.append({"file": str(file), "kind": kind, "rule": finding.rule.id, "title": finding.rule.title,
-                            "severity": finding.rule.severity, "category": finding.category,
-                            "message": finding.message})
-    _print(results, format, len(files))
-    raise typer.Exit(EXIT_INVALID if invalid else EXIT_FINDINGS if results else EXIT_CLEAN)
+        lines = None
+        for where, kind, document in documents:
+            if where == () and document is decoded and kind != AZURE_ROLE:
+                document = text  # the rules parse JSON text once and share it
+            for finding in lint_document(kind, document, file.name):
+                lines = _line_map(text) if lines is None else lines
+                results.append({"file": str(file), "document": _format_path(where), "kind": kind,
+                                "rule": finding.rule.id, "title": finding.rule.title, "severity": finding.rule.severity,
+                                "category": finding.category, "message": finding.message, "line": _finding_line(lines, where, finding.message)})
+    for error in errors:
+        typer.echo(visible(error["message"]), err=True)
+    _print(results, errors, format, len(paths))
+    raise typer.Exit(EXIT_INVALID if errors else EXIT_FINDINGS if results else EXIT_CLEAN)
 
 
-def _print(results: list[dict], format: LintFormat, file_count: int) -> None:
+def _format_path(path: tuple) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else (f".{part}" if i else part) for i, part in enumerate(path))
+
+
+def _line_map(text: str) -> dict[tuple, int]:
+    """Line of every key and list item of a JSON text (JSON is YAML: libyaml keeps each node's line); {} if unparsable."""
+    import yaml
+
+    lines: dict[tuple, int] = {}
+
+    def walk(node, path: tuple) -> None:
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                lines[path + (key.value,)] = key.start_mark.line + 1
+                walk(value, path + (key.value,))
+                lines[path + (key.value,)] = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, path + (index,))
+
+    try:
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        if root is not None:
+            walk(root, ())
+    except Exception:  # noqa: BLE001 - JSON that YAML reads differently: locations fall back to line 1
+        return {}
+    return lines
+
+
+def _finding_line(lines: dict[tuple, int], where: tuple, message: str) -> int:
+    """The line of the statement a finding names (`Statement[2]`), else of the document, else 1."""
+    match = re.search(r"Statement\[(\d+)\]", message)
+    if match:
+        for path in (where + ("Statement", int(match.group(1))), where + ("Statement",)):
+            if path in lines:
+                return lines[path]
+    return lines.get(where, 1)
+
+
+def _print(results: list[dict], errors: list[dict], format: LintFormat, file_count: int) -> None:
     if format is LintFormat.json:
-        typer.echo(json.dumps(results, indent=2))
+        typer.echo(json.dumps({"executionSuccessful": not errors, "errors": errors, "findings": results}, indent=2))
     elif format is LintFormat.sarif:
-        typer.echo(json.dumps(sarif(results), indent=2))
+        typer.echo(json.dumps(sarif(results, errors), indent=2))
     else:
         from components.text_safety import visible
 
@@ -77,8 +135,10 @@ def _print(results: list[dict], format: LintFormat, file_count: int) -> None:
                    f"file{'s' if file_count != 1 else ''}")
 
 
-def sarif(results: list[dict]) -> dict:
-    """SARIF 2.1.0, as GitHub code scanning reads it: one run, the rules that fired, one result each."""
+def sarif(results: list[dict], errors: list[dict] = ()) -> dict:
+    """SARIF 2.1.0, as GitHub code scanning reads it: one run, the rules that fired, one result each at the
+    statement's line; an unreadable file makes the run unsuccessful (`executionSuccessful` false, the reason a
+    tool notification at the file)."""
     from urllib.parse import quote
 
     from policy_packs.rules.registry import RULES_BY_ID
@@ -103,8 +163,13 @@ def sarif(results: list[dict]) -> dict:
                 "message": {"text": r["message"]},
                 "properties": {"category": r["category"], "tags": [r["category"]]},
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": quote(Path(r["file"]).as_posix(), errors="replace")},
-                                                    "region": {"startLine": 1}}}],
+                                                    "region": {"startLine": max(1, r["line"])}}}],
             } for r in results],
+            "invocations": [{"executionSuccessful": not errors, "toolExecutionNotifications": [{
+                "level": "error", "message": {"text": e["message"]},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": quote(Path(e["file"]).as_posix(), errors="replace")},
+                                                    "region": {"startLine": max(1, e["line"])}}}],
+            } for e in errors]}],
         }],
     }
 

@@ -62,10 +62,64 @@ def classify(document: Any) -> tuple[str, Any]:
     raise NotADocument("not an IAM policy (no Statement) or an Azure role definition (no permissions/Actions)")
 
 
+def documents_in(decoded: Any) -> list[tuple[tuple[str | int, ...], str, Any]]:
+    """Every document in a file, as (path inside the file, kind, document); raises NotADocument when none.
+
+    Reads plain documents and the shapes the AWS CLI wraps them in: `get-policy-version`
+    (`PolicyVersion.Document`), `get-role` (`Role.AssumeRolePolicyDocument`), `get-role-policy` /
+    `get-user-policy` / `get-group-policy` (`PolicyDocument`), and `get-account-authorization-details`
+    (each user's, group's and role's inline policies, each role's trust policy, each managed policy's
+    default version). Documents held as text are decoded, URL-encoded ones (the raw IAM API's form, RFC 3986
+    percent-encoding) included. Source: AWS CLI reference, `aws iam get-account-authorization-details`.
+    """
+    found: list[tuple[tuple[str | int, ...], str, Any]] = []
+    if isinstance(decoded, dict) and isinstance(decoded.get("PolicyVersion"), dict) and "Document" in decoded["PolicyVersion"]:
+        found.append((("PolicyVersion", "Document"), *classify_policy(decoded["PolicyVersion"]["Document"])))
+    elif isinstance(decoded, dict) and isinstance(decoded.get("Role"), dict) and "AssumeRolePolicyDocument" in decoded["Role"]:
+        found.append((("Role", "AssumeRolePolicyDocument"), *classify_policy(decoded["Role"]["AssumeRolePolicyDocument"])))
+    elif isinstance(decoded, dict) and any(key in decoded for key in _AUTHORIZATION_DETAILS):
+        found += _authorization_details(decoded)
+    else:
+        wrapper = next((w for w in _AWS_WRAPPERS if isinstance(decoded, dict) and "Statement" not in decoded
+                        and isinstance(decoded.get(w), (dict, str))), None)
+        found.append(((wrapper,) if wrapper else (), *classify(decoded)))
+    if not found:
+        raise NotADocument("an AWS authorization-details file with no policy document in it")
+    return found
+
+
+_AUTHORIZATION_DETAILS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+_INLINE_LISTS = {"UserDetailList": "UserPolicyList", "GroupDetailList": "GroupPolicyList", "RoleDetailList": "RolePolicyList"}
+
+
+def _authorization_details(decoded: dict) -> list[tuple[tuple[str | int, ...], str, Any]]:
+    found = []
+    for principals, inline in _INLINE_LISTS.items():
+        for index, principal in enumerate(_list(decoded.get(principals))):
+            if principals == "RoleDetailList" and "AssumeRolePolicyDocument" in principal:
+                found.append(((principals, index, "AssumeRolePolicyDocument"),
+                              *classify_policy(principal["AssumeRolePolicyDocument"])))
+            for number, policy in enumerate(_list(principal.get(inline))):
+                if "PolicyDocument" in policy:
+                    found.append(((principals, index, inline, number, "PolicyDocument"), *classify_policy(policy["PolicyDocument"])))
+    for index, policy in enumerate(_list(decoded.get("Policies"))):
+        for number, version in enumerate(_list(policy.get("PolicyVersionList"))):
+            if version.get("IsDefaultVersion") is True and "Document" in version:  # the version in force
+                found.append((("Policies", index, "PolicyVersionList", number, "Document"), *classify_policy(version["Document"])))
+    return found
+
+
+def _list(value: Any) -> list[dict]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def classify_policy(document: Any) -> tuple[str, Any]:
     if isinstance(document, str):
         import json
+        from urllib.parse import unquote
 
+        if document.lstrip()[:3].upper() == "%7B":  # the raw IAM API returns documents URL-encoded
+            document = unquote(document)
         try:
             document = json.loads(document)
         except ValueError:

@@ -169,11 +169,12 @@ def test_lint_refuses_hostile_files_in_every_format(policies, case, fmt, tmp_pat
     run = run_bounded(["lint", "--format", fmt, str(path)], tmp_path, KILL_AFTER, f"lint {fmt} {case}")
     assert_refused(run, path, case)
     if fmt == "json":
-        assert json.loads(run.stdout) == []
+        assert json.loads(run.stdout)["findings"] == [] and json.loads(run.stdout)["executionSuccessful"] is False
     elif fmt == "sarif":
         document = json.loads(run.stdout)
         schema = json.loads(SARIF_SCHEMA.read_text())
         jsonschema.validators.validator_for(schema)(schema).validate(document)
+        assert document["runs"][0]["invocations"][0]["executionSuccessful"] is False
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
@@ -185,7 +186,7 @@ def test_lint_findings_on_hostile_strings_are_escaped_in_every_format(policies, 
     if fmt == "text":
         assert "finding-hostile-name-\\x1b[31m[link=x].json: " in run.stdout
     elif fmt == "json":
-        assert {r["file"] for r in json.loads(run.stdout)} == set(files)
+        assert {r["file"] for r in json.loads(run.stdout)["findings"]} == set(files)
     else:
         document = json.loads(run.stdout)
         schema = json.loads(SARIF_SCHEMA.read_text())

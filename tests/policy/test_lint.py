@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from urllib.parse import quote
 from typer.testing import CliRunner
 
 from agentid import cli
@@ -91,7 +92,7 @@ def test_missing_file_exits_2(tmp_path):
 
 def test_json_and_sarif_formats(tmp_path):
     admin = write(tmp_path, "admin.json", statement(Effect="Allow", Action=["s3:*", "ssm:SendCommand"], Resource="*"))
-    as_json = json.loads(lint("--format", "json", admin).stdout)
+    as_json = json.loads(lint("--format", "json", admin).stdout)["findings"]
     assert {r["rule"] for r in as_json} == {"AGID-AWS-010", "AGID-AWS-012", "AGID-AWS-020"}
     assert all(r["file"] == admin and r["kind"] == "aws-identity-policy" for r in as_json)
 
@@ -113,7 +114,7 @@ def test_every_finding_carries_its_category_in_json_and_sarif(tmp_path):
                                                      Resource="arn:aws:iam::123456789012:role/agent-x"))
     result = lint("--format", "json", admin, reads, passrole)
     assert result.exit_code == 1
-    found = {(r["file"].rsplit("/", 1)[-1], r["rule"], r["category"]) for r in json.loads(result.output)}
+    found = {(r["file"].rsplit("/", 1)[-1], r["rule"], r["category"]) for r in json.loads(result.output)["findings"]}
     assert found == {("admin.json", "AGID-AWS-010", "admin"), ("reads.json", "AGID-AWS-012", "unbounded-resource"),
                      ("put.json", "AGID-AWS-020", "escalation")}
     sarif = json.loads(lint("--format", "sarif", admin, reads, passrole).output)
@@ -122,3 +123,78 @@ def test_every_finding_carries_its_category_in_json_and_sarif(tmp_path):
     tags = {rule["id"]: rule["properties"]["tags"] for rule in run["tool"]["driver"]["rules"]}
     assert tags["AGID-AWS-020"] == ["security", "iam", "escalation"]
     assert tags["AGID-AWS-010"] == ["security", "iam", "broad-grant"]  # the rule's own; the admin result says admin
+
+
+# --- the AWS CLI's shapes, directories, locations, failed runs ------------------------------------------------------
+
+ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+OPEN_TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
+
+
+@pytest.mark.parametrize("shape, rule", [
+    ({"PolicyVersion": {"Document": ADMIN, "VersionId": "v3", "IsDefaultVersion": True}}, "AGID-AWS-010"),  # get-policy-version
+    ({"Role": {"RoleName": "r", "Arn": "arn:aws:iam::111122223333:role/r", "AssumeRolePolicyDocument": OPEN_TRUST}},
+     "AGID-AWS-030"),  # get-role
+    ({"RoleName": "r", "PolicyName": "p", "PolicyDocument": ADMIN}, "AGID-AWS-010"),  # get-role-policy
+    ({"PolicyVersion": {"Document": quote(json.dumps(ADMIN)), "VersionId": "v1"}}, "AGID-AWS-010"),  # raw API: URL-encoded
+], ids=["get-policy-version", "get-role", "get-role-policy", "url-encoded"])
+def test_aws_cli_outputs_are_read(tmp_path, shape, rule):
+    result = lint("--format", "json", write(tmp_path, "out.json", shape))
+    assert result.exit_code == 1, result.output
+    assert rule in {f["rule"] for f in json.loads(result.stdout)["findings"]}
+
+
+def test_account_authorization_details_judges_every_document_in_force(tmp_path):
+    details = {
+        "UserDetailList": [{"UserName": "u", "UserPolicyList": [{"PolicyName": "inline", "PolicyDocument": ADMIN}]}],
+        "RoleDetailList": [{"RoleName": "r", "AssumeRolePolicyDocument": quote(json.dumps(OPEN_TRUST)),
+                            "RolePolicyList": [{"PolicyName": "ok", "PolicyDocument": statement(
+                                Effect="Allow", Action="s3:GetObject", Resource="arn:aws:s3:::b/k")}]}],
+        "Policies": [{"PolicyName": "m", "PolicyVersionList": [
+            {"VersionId": "v1", "IsDefaultVersion": False, "Document": ADMIN},  # an old version is not in force
+            {"VersionId": "v2", "IsDefaultVersion": True, "Document": statement(Effect="Allow", NotAction="iam:*", Resource="*")},
+        ]}],
+    }
+    result = lint("--format", "json", write(tmp_path, "details.json", details))
+    assert result.exit_code == 1, result.output
+    found = sorted((f["document"], f["rule"]) for f in json.loads(result.stdout)["findings"])
+    assert found == [
+        ("Policies[0].PolicyVersionList[1].Document", "AGID-AWS-011"),
+        ("Policies[0].PolicyVersionList[1].Document", "AGID-AWS-020"),  # Allow NotAction iam:* reaches escalations
+        ("RoleDetailList[0].AssumeRolePolicyDocument", "AGID-AWS-030"),
+        ("UserDetailList[0].UserPolicyList[0].PolicyDocument", "AGID-AWS-010"),
+    ]
+
+
+def test_a_directory_stands_for_its_json_files(tmp_path):
+    (tmp_path / "nested").mkdir()
+    write(tmp_path / "nested", "admin.json", ADMIN)
+    write(tmp_path, "ok.json", statement(Effect="Allow", Action="sts:GetCallerIdentity", Resource="*"))
+    (tmp_path / "notes.txt").write_text("not json")
+    result = lint(str(tmp_path))
+    assert result.exit_code == 1
+    assert "1 finding in 1 of 2 files" in result.output and f"{tmp_path / 'nested' / 'admin.json'}: AGID-AWS-010" in result.output
+
+
+def test_sarif_results_sit_at_the_statements_line(tmp_path):
+    path = tmp_path / "policy.json"
+    path.write_text('{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow", "Action": "s3:GetObject",'
+                    ' "Resource": "arn:aws:s3:::b/k"},\n    {\n      "Effect": "Allow",\n      "Action": "*",\n'
+                    '      "Resource": "*"\n    }\n  ]\n}\n')
+    log = json.loads(lint("--format", "sarif", str(path)).stdout)
+    assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in log["runs"][0]["results"]] == [5]
+
+
+def test_unreadable_input_makes_json_and_sarif_say_the_run_failed(tmp_path):
+    good = write(tmp_path, "admin.json", ADMIN)
+    bad = write(tmp_path, "bad.json", "{nope")
+    as_json = json.loads(lint("--format", "json", good, bad).stdout)
+    assert as_json["executionSuccessful"] is False and [e["file"] for e in as_json["errors"]] == [bad]
+    assert {f["rule"] for f in as_json["findings"]} == {"AGID-AWS-010"}
+    result = lint("--format", "sarif", good, bad)
+    assert result.exit_code == 2
+    invocation = json.loads(result.stdout)["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert invocation["toolExecutionNotifications"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("bad.json")
+    clean = json.loads(lint("--format", "sarif", good).stdout)["runs"][0]["invocations"][0]
+    assert clean["executionSuccessful"] is True
