@@ -1,6 +1,6 @@
 """Benchmark: the AWS components for N generated agents under Pulumi mocks, against bare Pulumi mocks.
 
-    /work/venv/bin/python bench/bench_aws_components.py [--agents 500] [--repeat 3]
+    .venv/bin/python bench/bench_aws_components.py [--agents 500] [--repeat 3]
 
 Prints resources per agent, wall and CPU time, peak memory (each run in a
 fresh process, so peak RSS is that run's own) and the ratio of the components'

@@ -1,6 +1,6 @@
 """Benchmark: `agentid lint` vs parliament on one generated corpus of IAM policy documents.
 
-    /work/venv/bin/python bench/bench_lint.py [--documents 2200] [--keep DIR]
+    .venv/bin/python bench/bench_lint.py [--documents 2200] [--keep DIR]
 
 Generates a deterministic corpus (seeded): least-privilege policies, broad
 grants, NotAction, Deny, conditions, one document per known escalation method

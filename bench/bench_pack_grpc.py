@@ -1,6 +1,6 @@
 """Benchmark: the agent_guard pack's gRPC throughput against a pack with one trivial rule.
 
-    /work/venv/bin/python bench/bench_pack_grpc.py [--resources 2000] [--rounds 3]
+    .venv/bin/python bench/bench_pack_grpc.py [--resources 2000] [--rounds 3]
 
 Both packs are started exactly as the engine starts them (`python -u -m
 pulumi.policy <engine> <pack>`) and sent the same resources: a realistic mix

@@ -1,6 +1,6 @@
 """Benchmark: `agentid preview` of generated fleets against the floor the protocol allows.
 
-    /work/venv/bin/python bench/bench_preview.py [--agents 50 200 1000] [--pack policy_packs/agent_guard]
+    .venv/bin/python bench/bench_preview.py [--agents 50 200 1000] [--pack policy_packs/agent_guard]
 
 For each fleet size N the example project is copied to a temporary directory
 with N agents (the four agents of stacks/agents/dev.yaml, cycled, renamed and

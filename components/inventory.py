@@ -62,14 +62,14 @@ def trust_bindings(agent: Agent) -> list[str]:
     return described
 
 
-def derived_facts(agent: Agent) -> dict[str, Any]:
+def derived_facts(agent: Agent, source: str = "FILE") -> dict[str, Any]:
     """What the inventory adds to the spec: clouds, lifetimes, trust subjects, revocation."""
     return {
         "clouds": agent.clouds,
         "credential_lifetime_minutes": agent.max_credential_minutes,
         "trust_bindings": trust_bindings(agent),
         "permissions": {tool.name: tool_permissions(tool) for tool in agent.tools},
-        "revocation": revocation_steps(agent),
+        "revocation": revocation_steps(agent, source),
     }
 
 
@@ -94,7 +94,7 @@ def to_json(inventory: Inventory, source: str, output_dir: str | Path | None = N
         for binding in entry["trust"]:
             if "ca_bundle" in (binding.get("spiffe") or {}):
                 binding["spiffe"]["ca_bundle"] = rebase(binding["spiffe"]["ca_bundle"])
-        agents.append({**entry, "derived": derived_facts(agent)})
+        agents.append({**entry, "derived": derived_facts(agent, rebase(Path(source).name))})  # portable: no absolute path
     document = {
         "kind": INVENTORY_KIND,
         "version": INVENTORY_VERSION,
@@ -124,13 +124,13 @@ CSV_COLUMNS = (
 )
 
 
-def to_csv(inventory: Inventory) -> str:
+def to_csv(inventory: Inventory, source: str = "FILE") -> str:
     """One row per permission line, so a spreadsheet filter by agent, tool or cloud just works."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)  # RFC 4180 CRLF rows: a CR inside a value is then quoted, not a row break
     writer.writerow(CSV_COLUMNS)
     for agent in inventory.agents:
-        facts = derived_facts(agent)
+        facts = derived_facts(agent, source)
         revocation = " | ".join(f"{cloud}: {step}" for cloud, steps in facts["revocation"].items() for step in steps)
         for tool in agent.tools:
             grant = "aws" if tool.aws else "azure" if tool.azure else f"oauth/{tool.oauth.provider}"
@@ -152,7 +152,7 @@ def to_markdown(inventory: Inventory, source: str) -> str:
             f"{', '.join(agent.clouds)} | {agent.max_credential_minutes} min |"
         )
     for agent in inventory.agents:
-        facts = derived_facts(agent)
+        facts = derived_facts(agent, source)
         lines += ["", f"## {text(agent.name)}", "", text(agent.purpose), "", "**Tools**", ""]
         for tool in agent.tools:
             lines.append(f"- {markdown_code(tool.name)}" + (f" — {text(tool.description)}" if tool.description else ""))
@@ -166,6 +166,6 @@ def to_markdown(inventory: Inventory, source: str) -> str:
 
 RENDERERS = {
     "json": lambda inventory, source, output_dir=None: to_json(inventory, source, output_dir),
-    "csv": lambda inventory, source, output_dir=None: to_csv(inventory),
+    "csv": lambda inventory, source, output_dir=None: to_csv(inventory, source),
     "markdown": lambda inventory, source, output_dir=None: to_markdown(inventory, source),
 }

@@ -7,6 +7,7 @@ Pure: no Pulumi, no cloud SDK.
 from __future__ import annotations
 
 import datetime as dt
+from shlex import quote
 
 from components import naming
 from components.spec import Agent
@@ -35,36 +36,80 @@ def aws_revoke_sessions_policy(issued_before: dt.datetime) -> dict:
     }
 
 
-def aws_revocation_steps(agent: Agent) -> list[str]:
+# Values the agent spec does not hold, named as shell variables the steps expect (set them from the stack).
+USER_POOL_VARIABLE = "USER_POOL_ID"  # the stack's Cognito user pool (config awsCognitoUserPoolId, or the created pool)
+RESOURCE_GROUP_VARIABLE = "RESOURCE_GROUP"  # the stack's config `azureResourceGroup`
+
+
+def aws_revocation_steps(agent: Agent, inventory: str = "FILE") -> list[str]:
+    """The AWS steps, each a description and the command that does it (AWS CLI v2, jq; `inventory`: the agent file).
+
+    Sources: AWS CLI reference for `iam update-assume-role-policy`, `eks delete-pod-identity-association`,
+    `rolesanywhere disable-profile`, `cognito-idp delete-user-pool-client`.
+    """
+    from components.aws.trust import statement_sid
+
     role = naming.aws_role_name(agent.name)
     steps = [
-        f"kill live sessions: `agentid revoke aws {agent.name} --inventory FILE` writes inline policy "
+        f"kill live sessions: `agentid revoke aws {quote(agent.name)} --inventory {quote(inventory)}` writes inline policy "
         f"'{naming.REVOKE_POLICY_NAME}' on role {role} (Deny * when aws:TokenIssueTime is before now)",
     ]
     for binding in agent.trust:
         if not binding.usable_on("aws"):
             continue
-        if binding.github_actions:
-            steps.append(f"remove the trust statement for {binding.github_actions.subject} from role {role}")
-        elif binding.kubernetes and binding.kubernetes.cluster:
+        if binding.kubernetes and binding.kubernetes.cluster:
+            cluster, namespace, account = binding.kubernetes.cluster, binding.kubernetes.namespace, binding.kubernetes.service_account
             steps.append(
-                f"delete the EKS Pod Identity association {binding.kubernetes.cluster}/{binding.kubernetes.namespace}/"
-                f"{binding.kubernetes.service_account}"
+                f"delete the EKS Pod Identity association {cluster}/{namespace}/{account}: "
+                f"`aws eks list-pod-identity-associations --cluster-name {quote(cluster)} --namespace {quote(namespace)} "
+                f"--service-account {quote(account)} --query 'associations[].associationId' --output text | "
+                f"xargs -n1 aws eks delete-pod-identity-association --cluster-name {quote(cluster)} --association-id`"
             )
-        elif binding.kubernetes:
-            steps.append(f"remove the trust statement for {binding.kubernetes.subject} from role {role}")
+        elif binding.github_actions or binding.kubernetes:
+            subject = (binding.github_actions or binding.kubernetes).subject
+            sid = statement_sid(binding)
+            steps.append(
+                f"remove the trust statement for {subject} from role {role}: "
+                f"`aws iam get-role --role-name {role} --query Role.AssumeRolePolicyDocument --output json | "
+                f"jq 'del(.Statement[] | select(.Sid == \"{sid}\"))' > trust-{role}.json && "
+                f"aws iam update-assume-role-policy --role-name {role} --policy-document file://trust-{role}.json`"
+            )
         elif binding.spiffe:
-            steps.append(f"disable the IAM Roles Anywhere profile of {binding.spiffe.spiffe_id} (and revoke its certificate)")
+            profile = naming.aws_roles_anywhere_profile_name(agent.name)
+            steps.append(
+                f"disable the IAM Roles Anywhere profile of {binding.spiffe.spiffe_id} (and revoke its certificate): "
+                f"`aws rolesanywhere list-profiles --query \"profiles[?name=='{profile}'].profileId\" --output text | "
+                f"xargs -n1 aws rolesanywhere disable-profile --profile-id`"
+            )
     if any(tool.oauth and tool.oauth.provider == "cognito" for tool in agent.tools):
-        steps.append(f"delete the Cognito app client '{naming.oauth_client_name(agent.name)}' (its tokens stop refreshing)")
+        client = naming.oauth_client_name(agent.name)
+        steps.append(
+            f"delete the Cognito app client '{client}' (its tokens stop refreshing): "
+            f"`aws cognito-idp list-user-pool-clients --user-pool-id \"${USER_POOL_VARIABLE}\" "
+            f"--query \"UserPoolClients[?ClientName=='{client}'].ClientId\" --output text | "
+            f"xargs -n1 aws cognito-idp delete-user-pool-client --user-pool-id \"${USER_POOL_VARIABLE}\" --client-id`"
+        )
     return steps
 
 
 def azure_revocation_steps(agent: Agent) -> list[str]:
+    """The Azure steps, each a description and the Azure CLI command that does it ($RESOURCE_GROUP: the stack's
+    `azureResourceGroup`). Sources: Azure CLI reference for `az identity federated-credential delete`,
+    `az role assignment delete`, `az ad sp update`.
+    """
     identity = naming.azure_identity_name(agent.name)
-    steps = [f"delete the federated identity credentials of managed identity {identity}"]
+    group = f"\"${RESOURCE_GROUP_VARIABLE}\""
+    principal = f"\"$(az identity show --name {identity} --resource-group {group} --query principalId --output tsv)\""
+    steps = [
+        f"delete the federated identity credentials of managed identity {identity}: "
+        f"`az identity federated-credential list --identity-name {identity} --resource-group {group} --query '[].name' "
+        f"--output tsv | xargs -I{{}} az identity federated-credential delete --identity-name {identity} "
+        f"--resource-group {group} --name {{}} --yes`"
+    ]
     steps += [
-        f"remove the role assignment of '{naming.azure_role_name(agent.name, tool.name)}' at {tool.azure.scope}"
+        f"remove the role assignment of '{naming.azure_role_name(agent.name, tool.name)}' at {tool.azure.scope}: "
+        f"`az role assignment delete --assignee {principal} --role {quote(naming.azure_role_name(agent.name, tool.name))} "
+        f"--scope {quote(tool.azure.scope)}`"
         for tool in agent.tools
         if tool.azure
     ]
@@ -72,14 +117,17 @@ def azure_revocation_steps(agent: Agent) -> list[str]:
         f"detach {identity} from {binding.azure_hosted.resource_id}" for binding in agent.trust if binding.azure_hosted
     ]
     if any(tool.oauth and tool.oauth.provider == "entra" for tool in agent.tools):
+        application = naming.oauth_client_name(agent.name)
         steps.append(
-            f"disable the service principal of Entra application '{naming.oauth_client_name(agent.name)}' "
-            "(accountEnabled = false) and remove its app role assignments"
+            f"disable the service principal of Entra application '{application}' "
+            "(accountEnabled = false) and remove its app role assignments: "
+            f"`az ad sp update --id \"$(az ad app list --display-name {quote(application)} --query '[0].appId' --output tsv)\" "
+            "--set accountEnabled=false`"
         )
     return steps
 
 
-def revocation_steps(agent: Agent) -> dict[str, list[str]]:
-    """Per cloud the agent lives on, the steps that cut it off, most urgent first."""
-    by_cloud = {"aws": aws_revocation_steps, "azure": azure_revocation_steps}
+def revocation_steps(agent: Agent, inventory: str = "FILE") -> dict[str, list[str]]:
+    """Per cloud the agent lives on, the steps that cut it off, most urgent first; `inventory`: the agent file."""
+    by_cloud = {"aws": lambda a: aws_revocation_steps(a, inventory), "azure": azure_revocation_steps}
     return {cloud: by_cloud[cloud](agent) for cloud in agent.clouds}

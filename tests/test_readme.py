@@ -104,3 +104,24 @@ def test_every_module_the_cli_imports_comes_with_a_plain_install():
     # opentelemetry is optional at run time (agentid/runtime/audit_log.py imports it inside try/except ImportError).
     missing.pop("opentelemetry", None)
     assert missing == {}, f"imported at run time but only installed by the dev extra: {missing}"
+
+
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "bench").glob("*.py"))]
+
+
+def test_no_path_of_a_developers_machine_in_docs():
+    import re
+
+    for file in DOCS:
+        found = re.findall(r"(?<![\w.])/(?:work|home|Users|root|opt/venv)/[\w./-]*", file.read_text())
+        assert found == [], f"{file.relative_to(ROOT)}: {found}"
+
+
+def test_benchmark_figures_live_in_one_place():
+    """The README's Benchmarks table is the one set of figures; the docs describe the methods and point there."""
+    import re
+
+    figure = re.compile(r"\d[\d,.]* ?(?:resources/s|docs/s|Analyze/s|ms per agent|MB peak|s wall|s CPU)\b")
+    for file in sorted((ROOT / "docs").glob("*.md")):
+        assert figure.findall(file.read_text()) == [], file.name
+    assert len(figure.findall((ROOT / "README.md").read_text())) >= 3
