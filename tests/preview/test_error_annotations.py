@@ -68,3 +68,16 @@ def test_preview_json_carries_the_outputs_the_broker_reads(project: Path) -> Non
     grants = AgentGrants.from_stack_outputs(json.loads(json.dumps(outputs)), "report-builder")
     assert grants.role_arn.endswith(":role/agent-report-builder")
     assert set(grants.session_policies) == {"read-sales-exports", "list-sales-exports"}
+
+
+def test_an_overdue_review_is_a_finding_on_that_agent_not_a_failed_run(project: Path, today) -> None:
+    import datetime as dt
+
+    agents = project / "stacks" / "agents" / "dev.yaml"
+    agents.write_text(agents.read_text().replace("review_by: 2031-03-31", f"review_by: {today - dt.timedelta(days=1)}"))
+    run = run_cli(project, "--policy-pack", str(AGENT_GUARD), "--json", "out.json")
+    assert run.code == 0, run.stdout  # advisory: the gate still reaches a verdict on the whole stack
+    result = run.json("out.json")
+    assert result["error"] is None and result["verdict"] == "pass"
+    overdue = {(v["policy"], v["agent"]) for v in result["violations"] if "has passed" in v["message"]}
+    assert overdue == {("AGID-INV-001", "report-builder")}
