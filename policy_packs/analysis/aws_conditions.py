@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from .aws_patterns import is_everything
 
@@ -75,6 +75,9 @@ def verdict(operator: str, key: str, values: tuple[str, ...], today: date,
         return OPEN  # true whenever the caller makes the key absent
     if key in _TIME_KEYS and (base in _DATE or (key == "aws:epochtime" and base in _NUMERIC)):
         return _time(base, values, today)
+    if key == "aws:tokenissuetime" and base in _DATE:
+        # every live session was issued within the longest session (36 h, role chaining aside 12 h) before now
+        return _time(base, values, today - timedelta(days=2))
     if base in _DATE and not all(_instant(v) for v in values):
         return UNKNOWN
     if base in _POSITIVE_MATCH | _NEGATIVE_MATCH:

@@ -231,6 +231,8 @@ def _reach(requirement: Requirement, pattern: str, resource_type: str | None, us
     `resource_type` may list alternatives (`instance|managed-instance`); None means any type the action accepts.
     """
     action, info = requirement.action, requirement.info
+    if _aws_owned(pattern):
+        return None  # AWS managed policies (account `aws`) cannot be written by any customer principal
     alternatives = tuple(resource_type.split("|")) if resource_type else (None,)
     if resource_type and not any(reaches_type(action, pattern, t) for t in alternatives):
         return None
@@ -242,6 +244,12 @@ def _reach(requirement: Requirement, pattern: str, resource_type: str | None, us
         return False
     types = alternatives if resource_type else info.resource_types
     return False if any(reaches_type(action, pattern, t) for t in types) else None
+
+
+def _aws_owned(pattern: str) -> bool:
+    """`arn:aws:iam::aws:policy/...`: the account field is literally `aws`."""
+    fields = pattern.split(":", 5)
+    return len(fields) == 6 and fields[4] == "aws"
 
 
 def granting_statements(requirement: Requirement, statements: Sequence[LabelledStatement],

@@ -153,3 +153,17 @@ def test_a_role_policy_writing_its_own_role_names_it():
 def test_self_service_writes_that_change_no_permission_pass():
     assert escalation(allow("iam:CreateAccessKey", "arn:aws:iam::*:user/${aws:username}")) == []
     assert escalation(allow(["iam:GetRole", "iam:ListRolePolicies"], f"arn:aws:iam::{ACCOUNT}:role/agent-x")) == []
+
+
+def test_writes_to_aws_managed_policies_reach_nothing():
+    # only AWS writes policies in account `aws` (iam-vulnerable's defused variant fp4 has this shape)
+    assert escalation(allow(["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"],
+                            "arn:aws:iam::aws:policy/AdministratorAccess")) == []
+    assert "CreatePolicyVersion" in escalation(allow("iam:CreatePolicyVersion", "arn:aws:iam::*:policy/*"))[0]
+
+
+def test_a_grant_only_for_sessions_issued_before_a_past_date_is_inert():
+    issued_before_2020 = {"DateLessThan": {"aws:TokenIssueTime": "2020-01-01T00:00:00Z"}}
+    assert escalation(allow("iam:PutRolePolicy", Condition=issued_before_2020)) == []
+    issued_after_2020 = {"DateGreaterThan": {"aws:TokenIssueTime": "2020-01-01T00:00:00Z"}}
+    assert escalation(allow("iam:PutRolePolicy", Condition=issued_after_2020)) == [PUT_MESSAGE]

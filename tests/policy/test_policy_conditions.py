@@ -28,7 +28,11 @@ TODAY = date(2026, 11, 30)  # injected: no verdict below depends on the wall clo
     ("DateGreaterThan", "aws:currenttime", ("2999-01-01",), OPEN),
     ("NumericLessThan", "aws:epochtime", ("1577836800",), NEVER),
     ("DateLessThan", "aws:currenttime", ("yesterday",), UNKNOWN),
-    ("DateLessThan", "aws:tokenissuetime", ("2020-01-01T00:00:00Z",), RESTRICTS),
+    # no live session was issued in 2020: "issued before 2020" never holds again, "after" always does
+    ("DateLessThan", "aws:tokenissuetime", ("2020-01-01T00:00:00Z",), NEVER),
+    ("DateGreaterThan", "aws:tokenissuetime", ("2020-01-01T00:00:00Z",), ALWAYS),
+    ("DateLessThan", "aws:tokenissuetime", ("2026-11-30T00:00:00Z",), OPEN),  # a revocation cut-off of today
+    ("DateLessThan", "aws:multifactorauthage", ("2020-01-01T00:00:00Z",), RESTRICTS),
     # IfExists: true when the caller makes the key absent, unless the key is always there
     ("StringEqualsIfExists", "aws:resourcetag/team", ("sre",), OPEN),
     ("StringEqualsIfExists", "aws:principalaccount", ("123456789012",), RESTRICTS),
