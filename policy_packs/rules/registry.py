@@ -12,6 +12,7 @@ from . import (
     aws_agent_iam_user,
     aws_broad_actions,
     aws_cross_account_trust,
+    aws_eks_cluster_admin,
     aws_iam_user_grants,
     aws_kms_foreign_admin,
     aws_lambda_public,
@@ -57,7 +58,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy,
     # broad grants
-    aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy,
+    aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy, aws_eks_cluster_admin,
     azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,
     azure_key_vault_access_policy, azure_read_everything,
     entra_privileged_directory_role,

@@ -117,6 +117,13 @@ CASES = [
          {"name": "GITHUB_TOKEN", "value": "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789"}]}])}, "AGID-AWS-007",
      {"family": "app", "containerDefinitions": json.dumps([{"name": "app", "image": "app:1", "environment": [
          {"name": "GITHUB_API", "value": "https://api.github.com"}]}])}),
+    ("eks-cluster-admin", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+     {"clusterName": "c", "principalArn": f"arn:aws:iam::{ACCOUNT}:role/agent-x",
+      "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+      "accessScope": {"type": "cluster"}}, "AGID-AWS-039",
+     {"clusterName": "c", "principalArn": f"arn:aws:iam::{ACCOUNT}:role/agent-x",
+      "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+      "accessScope": {"type": "namespace", "namespaces": ["agents"]}}),
     ("s3-bucket-acl-public", "aws:s3/bucketAclV2:BucketAclV2", {"bucket": "b", "acl": "public-read-write"},
      "AGID-AWS-038", {"bucket": "b", "acl": "private"}),
     ("cognito-client-implicit", "aws:cognito/userPoolClient:UserPoolClient",

@@ -310,3 +310,26 @@ def test_ecs_container_environment_is_scanned_and_secrets_by_arn_pass():
     assert violations("AGID-AWS-007", task, {"containerDefinitions": "{not json"}, name="td") == [
         "td: containerDefinitions is not a JSON list of container definitions, so whether it holds a literal secret "
         "cannot be judged"]
+
+
+def test_eks_cluster_admin_access_entries():
+    association = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+    role = f"arn:aws:iam::{ACCOUNT}:role/agent-x"
+    admin = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+    assert violations("AGID-AWS-039", association, {"clusterName": "c", "principalArn": role, "policyArn": admin,
+                                                    "accessScope": {"type": "namespace", "namespaces": ["a"]}},
+                      name="a") == [
+        f"EKS access policy association a makes {role} cluster-admin (AmazonEKSClusterAdminPolicy): every resource, "
+        "secret and service-account token of the cluster"]
+    ns_admin = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy"
+    assert violations("AGID-AWS-039", association, {"principalArn": role, "policyArn": ns_admin,
+                                                    "accessScope": {"type": "cluster"}}, name="a") == [
+        f"EKS access policy association a makes {role} admin of every namespace (AmazonEKSAdminPolicy with "
+        "accessScope type cluster)"]
+    # look-alikes: namespace-scoped admin, cluster-wide view
+    assert violations("AGID-AWS-039", association, {"principalArn": role, "policyArn": ns_admin,
+                                                    "accessScope": {"type": "namespace", "namespaces": ["agents"]}}) == []
+    assert violations("AGID-AWS-039", association, {
+        "principalArn": role, "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+        "accessScope": {"type": "cluster"}}) == []
+    assert unknowns("AGID-AWS-039", association, {"policyArn": UNKNOWN}) == ["policyArn"]
