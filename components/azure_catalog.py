@@ -11,6 +11,7 @@ Pure: no Pulumi, no cloud SDK. The snapshots load on first use (about 30 ms).
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import gzip
 import json
@@ -172,11 +173,18 @@ def provider_exists(namespace: str) -> bool:
 
 
 def suggest_operation(operation: str) -> str | None:
-    """The closest known operation of the same provider (or overall), for did-you-mean messages."""
-    lowered = operation.strip().lower()
+    """The closest known operation of the same provider, for did-you-mean messages (None for an unknown provider:
+    suggest_provider answers that). Bounded: one provider's operations, the first 300 characters."""
+    lowered = operation.strip().lower()[:300]
     namespace = lowered.split("/", 1)[0]
-    candidates = [op for op in _operations() if op.startswith(namespace + "/")] or list(_operations())
-    match = difflib.get_close_matches(lowered, candidates, n=1, cutoff=0.75)
+    keys = _sorted_operations()
+    start = bisect.bisect_left(keys, namespace + "/")
+    candidates = []
+    for key in keys[start:]:
+        if not key.startswith(namespace + "/"):
+            break
+        candidates.append(key)
+    match = difflib.get_close_matches(lowered, candidates, n=1, cutoff=0.75) if candidates else []
     return _operations()[match[0]][0] if match else None
 
 
@@ -194,11 +202,29 @@ def operation_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(regex, re.DOTALL)
 
 
-def expand(pattern: str, plane: str) -> list[str]:
-    """The known operations of `plane` a pattern stands for (see operation_pattern)."""
+@lru_cache(maxsize=4096)
+def expand(pattern: str, plane: str) -> tuple[str, ...]:
+    """The known operations of `plane` a pattern stands for (see operation_pattern). Cached: built-in roles
+    repeat the same patterns (`*/read`, `Microsoft.Support/*`), and one expansion scans 22,000 operations."""
     lowered = pattern.strip().lower()
     if "*" not in lowered:
         entry = _operations().get(lowered)
-        return [entry[0]] if entry and entry[1] == plane else []
+        return (entry[0],) if entry and entry[1] == plane else ()
     regex = operation_pattern(lowered)
-    return [canonical for key, (canonical, p) in _operations().items() if p == plane and regex.fullmatch(key)]
+    prefix = lowered.split("*", 1)[0]  # only operations starting with the literal prefix can match
+    keys = _sorted_operations()
+    start = bisect.bisect_left(keys, prefix)
+    table = _operations()
+    found = []
+    for key in keys[start:]:
+        if not key.startswith(prefix):
+            break
+        canonical, p = table[key]
+        if p == plane and regex.fullmatch(key):
+            found.append(canonical)
+    return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def _sorted_operations() -> list[str]:
+    return sorted(_operations())

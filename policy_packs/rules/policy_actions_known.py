@@ -72,7 +72,20 @@ def azure_operation_problem(operation: str, plane: str) -> str | None:
     return f"unknown Azure operation '{operation}'" + (f": did you mean '{hint}'?" if hint else "")
 
 
+MAX_FINDINGS = 20  # per resource: did-you-mean costs a fuzzy match each; the rest are counted, not named
+
+
 def check(resource: Resource, config):
+    found = 0
+    for violation in _problems(resource):
+        found += 1
+        if found <= MAX_FINDINGS:
+            yield violation
+    if found > MAX_FINDINGS:
+        yield Violation(f"and {found - MAX_FINDINGS} more unknown actions or operations")
+
+
+def _problems(resource: Resource):
     if resource.type == ROLE_DEFINITION:
         try:
             definition = parse_role_definition({"permissions": resource.props.get("permissions")})
