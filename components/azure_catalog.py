@@ -176,14 +176,10 @@ def suggest_operation(operation: str) -> str | None:
     """The closest known operation of the same provider, for did-you-mean messages (None for an unknown provider:
     suggest_provider answers that). Bounded: one provider's operations, the first 300 characters."""
     lowered = operation.strip().lower()[:300]
-    namespace = lowered.split("/", 1)[0]
-    keys = _sorted_operations()
-    start = bisect.bisect_left(keys, namespace + "/")
-    candidates = []
-    for key in keys[start:]:
-        if not key.startswith(namespace + "/"):
-            break
-        candidates.append(key)
+    parts = lowered.split("/")
+    # the operations of the same resource type if there are any, else of the same provider
+    candidates = _with_prefix("/".join(parts[:2]) + "/") if len(parts) > 2 else []
+    candidates = candidates or _with_prefix(parts[0] + "/")
     match = difflib.get_close_matches(lowered, candidates, n=1, cutoff=0.75) if candidates else []
     return _operations()[match[0]][0] if match else None
 
@@ -223,6 +219,16 @@ def expand(pattern: str, plane: str) -> tuple[str, ...]:
         if p == plane and regex.fullmatch(key):
             found.append(canonical)
     return tuple(found)
+
+
+def _with_prefix(prefix: str) -> list[str]:
+    keys = _sorted_operations()
+    found = []
+    for key in keys[bisect.bisect_left(keys, prefix):]:
+        if not key.startswith(prefix):
+            break
+        found.append(key)
+    return found
 
 
 @lru_cache(maxsize=1)

@@ -59,4 +59,4 @@ def test_many_unknown_operations_stay_bounded_in_time_and_output():
     started = time.process_time()
     found = violations("AGID-POL-002", "azure-native:authorization:RoleDefinition", props)
     assert time.process_time() - started < 10
-    assert len(found) == 21 and found[-1] == "and 380 more unknown actions or operations"
+    assert len(found) == 21 and found[-1] == "and more unknown actions or operations (the first 20 are listed)"
