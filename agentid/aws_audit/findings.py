@@ -187,7 +187,7 @@ def excess_grant_findings(role: RoleInfo, agent: Agent, managed: dict[str, objec
                 "excess-grant", agent.name, role.arn, f"role {role.name}: {source} cannot be parsed, so it cannot be judged: {error}",
                 detail=f"unparseable@{source}",
             ))
-    denies = [s for doc in parsed.values() for s in doc.statements if not s.allows and not s.conditions]
+    denies = [s for doc in parsed.values() for s in doc.statements if not s.allows and s.unconditional()]
     boundary = _boundary_grants(role, managed)
     for source, document in parsed.items():
         excess = [
