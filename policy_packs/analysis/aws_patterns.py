@@ -4,10 +4,17 @@ A pattern such as `arn:aws:iam::*:role/*` denotes a (regular) language of
 strings. "Does this Deny take away that Allow?" is the question "is the
 Allow's language included in the Deny's?", which text comparison gets wrong
 (`Deny role/?` does not cover `Allow role/*`; `Deny *` covers `Allow ?`).
-Inclusion, overlap and complement are decided on finite automata by the
-`interegular` library; this module only builds each pattern's automaton (the
-subset construction of a glob is small: its states are sets of positions in
-the pattern) and remembers it.
+
+Inclusion is decided on the patterns' automata, explored on the fly and
+within a work budget. A glob's states are sets of positions in the pattern;
+building its whole deterministic automaton up front (as an automaton library
+does) is exponential for some globs a pull request can write
+(`*a??????????????????????` has 2^22 states, and a Deny of eleven `*X*`
+patterns unions into millions), which would let one policy hang the gate.
+Exploring only the reachable pairs of (Allow state, Deny states) and giving
+the conservative answer when the budget runs out ("not covered": the Allow
+stands, so the finding is kept) keeps every question bounded. Matching a
+concrete string simulates the position sets directly: O(len(text) x len(pattern)).
 
 Sources: IAM JSON policy elements, "Action" and "Resource" wildcards
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html#reference_policies_elements_resource_wildcards).
@@ -25,9 +32,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-from interegular.fsm import FSM, Alphabet, anything_else
-
 _WILDCARDS = frozenset("*?")
+# Steps (one pattern state advanced by one symbol) an inclusion question may take before it is
+# answered conservatively. Real policies need a few hundred; the budget bounds hostile ones to ~0.2 s.
+_STEP_BUDGET = 200_000
 
 
 def is_pattern(text: str) -> bool:
@@ -44,64 +52,52 @@ def _normalise(patterns: Iterable[str], ignore_case: bool) -> tuple[str, ...]:
     return tuple(sorted({p.lower() if ignore_case else p for p in patterns}))
 
 
-@lru_cache(maxsize=8192)
-def _glob_fsm(pattern: str) -> FSM:
-    """The minimal-enough DFA of one glob, by subset construction over pattern positions."""
-    symbols = sorted({c for c in pattern if c not in _WILDCARDS})
-    mapping: dict[object, int] = {c: i for i, c in enumerate(symbols)}
-    mapping[anything_else] = len(symbols)
-    alphabet = Alphabet(mapping)
+def _closure(pattern: str, positions: Iterable[int]) -> frozenset[int]:
+    """A `*` may match nothing: being before it means being after it too."""
     length = len(pattern)
-
-    def closure(positions: set[int]) -> frozenset[int]:
-        # a `*` may match nothing: being before it means being after it too
-        stack, seen = list(positions), set(positions)
-        while stack:
-            position = stack.pop()
-            if position < length and pattern[position] == "*" and position + 1 not in seen:
-                seen.add(position + 1)
-                stack.append(position + 1)
-        return frozenset(seen)
-
-    start = closure({0})
-    index = {start: 0}
-    queue = [start]
-    transitions: dict[int, dict[int, int]] = {}
-    keys = [(symbol, mapping[symbol]) for symbol in (*symbols, anything_else)]
-    while queue:
-        state = queue.pop()
-        row: dict[int, int] = {}
-        for symbol, key in keys:
-            following: set[int] = set()
-            for position in state:
-                if position == length:
-                    continue
-                token = pattern[position]
-                if token == "*":
-                    following.add(position)
-                elif token == "?" or token == symbol:
-                    following.add(position + 1)
-            if not following:
-                continue  # no transition: the string is rejected from here on
-            target = closure(following)
-            if target not in index:
-                index[target] = len(index)
-                queue.append(target)
-            row[key] = index[target]
-        transitions[index[state]] = row
-    finals = {number for state, number in index.items() if length in state}
-    return FSM(alphabet=alphabet, states=set(index.values()), initial=0, finals=finals, map=transitions)
+    stack, seen = list(positions), set(positions)
+    while stack:
+        position = stack.pop()
+        if position < length and pattern[position] == "*" and position + 1 not in seen:
+            seen.add(position + 1)
+            stack.append(position + 1)
+    return frozenset(seen)
 
 
-@lru_cache(maxsize=4096)
-def _union_fsm(patterns: tuple[str, ...]) -> FSM:
-    fsms = [_glob_fsm(p) for p in patterns]
-    return fsms[0].union(*fsms[1:]) if len(fsms) > 1 else fsms[0]
+@lru_cache(maxsize=1 << 16)
+def _step(pattern: str, state: frozenset[int], symbol: str | None) -> frozenset[int]:
+    """The positions after reading one character (`None`: a character no pattern names)."""
+    length = len(pattern)
+    following = set()
+    for position in state:
+        if position == length:
+            continue
+        token = pattern[position]
+        if token == "*":
+            following.add(position)
+        elif token == "?" or token == symbol:
+            following.add(position + 1)
+    return _closure(pattern, following) if following else frozenset()
+
+
+@lru_cache(maxsize=1 << 12)
+def _start(pattern: str) -> frozenset[int]:
+    return _closure(pattern, (0,))
+
+
+def _accepts_all_from(pattern: str, state: frozenset[int]) -> bool:
+    """From this state, does the pattern accept every continuation (a rest made only of `*`)?"""
+    return any(position < len(pattern) and set(pattern[position:]) <= {"*"} for position in state)
 
 
 @lru_cache(maxsize=8192)
 def _matches(pattern: str, text: str) -> bool:
-    return _glob_fsm(pattern).accepts(text)
+    state = _start(pattern)
+    for character in text:
+        state = _step(pattern, state, character if character in pattern else None)
+        if not state:
+            return False
+    return len(pattern) in state
 
 
 def matches(pattern: str, text: str, *, ignore_case: bool = False) -> bool:
@@ -113,6 +109,41 @@ def matches(pattern: str, text: str, *, ignore_case: bool = False) -> bool:
     if is_everything(pattern):
         return True
     return _matches(pattern, text)
+
+
+@lru_cache(maxsize=16384)
+def _included(inner: str, outer: tuple[str, ...]) -> bool:
+    """Is the language of glob `inner` inside the union of the `outer` globs? False when unsure.
+
+    A depth-first search over reachable (inner state, outer states) pairs for a string the inner
+    glob accepts and no outer glob does; the search stops at `_STEP_BUDGET` steps and then answers
+    False, the conservative answer for every caller (a Deny that may not cover an Allow leaves it).
+    """
+    symbols: list[str | None] = sorted({c for p in (inner, *outer) for c in p if c not in _WILDCARDS})
+    symbols.append(None)
+    length = len(inner)
+    start = (_start(inner), tuple(_start(o) for o in outer))
+    seen = {start}
+    stack = [start]
+    steps = 0
+    while stack:
+        inner_state, outer_states = stack.pop()
+        if any(_accepts_all_from(o, s) for o, s in zip(outer, outer_states)):
+            continue  # every string from here on is covered
+        if length in inner_state and not any(len(o) in s for o, s in zip(outer, outer_states)):
+            return False  # a string the inner pattern matches and no outer pattern does
+        for symbol in symbols:
+            steps += 1 + len(outer)
+            if steps > _STEP_BUDGET:
+                return False
+            following = _step(inner, inner_state, symbol)
+            if not following:
+                continue
+            pair = (following, tuple(_step(o, s, symbol) if s else s for o, s in zip(outer, outer_states)))
+            if pair not in seen:
+                seen.add(pair)
+                stack.append(pair)
+    return True
 
 
 @lru_cache(maxsize=16384)
@@ -131,29 +162,15 @@ def _covers(outer: tuple[str, ...], inner: tuple[str, ...]) -> bool:
         return True
     if not wild_outer:
         return False  # a wildcard pattern denotes infinitely many strings; literals cover finitely many
-    # Most questions are settled by one outer pattern per inner one (small automata) ...
-    uncovered = tuple(p for p in remaining if not any(_one_covers(o, p) for o in wild_outer))
-    if not uncovered:
-        return True
-    # ... the rest need the union of the outer patterns, whose automaton can grow exponentially with
-    # the number of `*`: beyond a budget the answer is the conservative one (not covered).
-    if sum(o.count("*") for o in wild_outer) > _UNION_STAR_BUDGET:
-        return False
-    return _union_fsm(uncovered).issubset(_union_fsm(wild_outer))
-
-
-_UNION_STAR_BUDGET = 16
-
-
-@lru_cache(maxsize=16384)
-def _one_covers(outer: str, inner: str) -> bool:
-    return is_everything(outer) or _glob_fsm(inner).issubset(_glob_fsm(outer))
+    # Most questions are settled by one outer pattern per inner one; the rest need the union.
+    return all(any(_included(p, (o,)) for o in wild_outer) or _included(p, wild_outer) for p in remaining)
 
 
 def covers(outer: Iterable[str], inner: Iterable[str], *, ignore_case: bool = False) -> bool:
     """Is every string some `inner` pattern matches also matched by some `outer` pattern?
 
-    Empty `inner` is trivially covered; empty `outer` covers only an empty `inner`.
+    Empty `inner` is trivially covered; empty `outer` covers only an empty `inner`. Bounded:
+    a question too costly to settle answers False (not covered).
     """
     inner_n, outer_n = _normalise(inner, ignore_case), _normalise(outer, ignore_case)
     if not inner_n:

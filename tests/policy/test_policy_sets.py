@@ -90,3 +90,27 @@ def test_is_allowed_honours_a_deny_whose_condition_always_holds():
                         {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
                          "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}})]
     assert not is_allowed(documents, "s3:GetObject", "arn:aws:s3:::b/k")
+
+
+def test_hostile_patterns_are_answered_in_bounded_time():
+    # A glob's full automaton can be exponential (`*a` then 40 `?`: 2^40 states), and a union of
+    # `*X*` Deny patterns multiplies; the gate must answer (conservatively) instead of hanging.
+    import time
+
+    from policy_packs.analysis import identity_policy_findings
+
+    blowup = "arn:aws:s3:::b/*a" + "?" * 40
+    started = time.process_time()
+    assert matches(blowup, "arn:aws:s3:::b/" + "a" * 41) and not matches(blowup, "arn:aws:s3:::b/" + "a" * 40)
+    assert not covers(["arn:aws:s3:::b/x*"], [blowup])
+    assert covers(["arn:aws:s3:::b/*"], [blowup])
+    connect = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "connect:Create*", "Resource": "*"},
+        {"Effect": "Deny", "Resource": "*", "Action": [
+            "connect:Start*", "connect:Stop*", "connect:Resume*", "connect:Suspend*", "connect:*Contact",
+            "connect:SearchContacts", "connect:*ContactAttributes*", "connect:*RealtimeContact*",
+            "connect:*AnalyticsData*", "connect:*MetricData*", "connect:*UserData*"]}]}
+    assert [f.code for f in identity_policy_findings(connect)]  # Create* is not denied: still judged
+    many = ["s3:" + "*".join("abcdefgh"[:k]) + "*" for k in range(1, 9)] + ["s3:*a*b*c*d*e*f*g*h*i*"]
+    assert not covers(many, ["s3:*z"], ignore_case=True)
+    assert time.process_time() - started < 5
