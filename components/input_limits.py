@@ -14,7 +14,8 @@ the gate, exhaust its memory or reach outside the repository:
   cap on the length of one scalar and on the digits of a number, and an alias
   budget: the nodes that aliases add when expanded ("billion laughs") are counted
   while composing, so a 353-byte bomb is refused at its first costly alias.
-* `json_document`: JSON with the same nesting and length caps.
+* `json_document`: JSON with the same nesting and length caps, read by `strict_json`: a
+  name twice in one object, NaN, Infinity and numbers beyond a double are refused.
 
 Every refusal is `InputRefused`: one line, `FILE:LINE: what is wrong and the limit`.
 The caps are far above any real agent file, stack file, policy or certificate
@@ -51,6 +52,8 @@ STACK_FILE = Limits(max_bytes=1 * MiB)  # Pulumi.yaml, Pulumi.<stack>.yaml, Pulu
 PACK_CONFIG = Limits(max_bytes=1 * MiB)  # --policy-pack-config JSON
 LINT_FILE = Limits(max_bytes=2 * MiB)  # a raw IAM policy or Azure role definition
 CERTIFICATE_BYTES = 1 * MiB  # a PEM CA bundle or client certificate (one certificate is ~2 KiB)
+TOKEN_FILE_BYTES = 64 * 1024  # a projected JWT (Kubernetes, SPIFFE): a few KiB; it travels in HTTP headers/forms
+KEY_FILE_BYTES = 64 * 1024  # one PEM private key (RSA 8192 is under 7 KiB)
 
 
 class InputRefused(Exception):
@@ -170,7 +173,8 @@ def yaml_tree(text: str, name: str, limits: Limits) -> yaml.Node | None:
         else:
             root = node
 
-    for event in yaml.parse(text, Loader=loader):
+    events = iter(yaml.parse(text, Loader=loader))
+    for event in events:
         line = event.start_mark.line + 1 if event.start_mark else 1
         if isinstance(event, yaml.ScalarEvent):
             value = event.value
@@ -207,6 +211,11 @@ def yaml_tree(text: str, name: str, limits: Limits) -> yaml.Node | None:
                                                "(an alias bomb?): write the values out or use fewer aliases")
             attach(node, size)
         elif isinstance(event, yaml.DocumentEndEvent):
+            following = next(events, None)
+            if following is not None and not isinstance(following, yaml.StreamEndEvent):
+                # a second document would be ignored here yet may be read by another tool: refuse, never drop
+                raise InputRefused(name, following.start_mark.line + 1,
+                                   "a second YAML document starts here ('---'): a file holds one document")
             return root
     return root
 
@@ -223,23 +232,30 @@ def plain_yaml(text: str, name: str, limits: Limits) -> Any:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise InputRefused(name, mark.line + 1 if mark else 1, f"invalid YAML: {problem}") from None
-    return None if root is None else _plain(root)
+    return None if root is None else _plain(root, name)
 
 
-def plain(node: yaml.Node) -> Any:
-    """A node of `yaml_tree` as plain Python, typed as `plain_yaml` types scalars."""
-    return _plain(node)
+def plain(node: yaml.Node, name: str) -> Any:
+    """A node of `yaml_tree` (of file `name`) as plain Python, typed as `plain_yaml` types scalars."""
+    return _plain(node, name)
 
 
 _RESOLVER = yaml.resolver.Resolver()
 _SAFE = yaml.SafeLoader  # for its scalar constructors only
 
 
-def _plain(node: yaml.Node) -> Any:
+def _plain(node: yaml.Node, name: str) -> Any:
     if isinstance(node, yaml.MappingNode):
-        return {_hashable(_plain(key)): _plain(value) for key, value in node.value}
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _hashable(_plain(key_node, name))
+            if key in mapping:  # YAML forbids it; parsers differ on which one wins, so a reviewer and a tool may too
+                raise InputRefused(name, key_node.start_mark.line + 1,
+                                   f"key {key!r} appears twice in this mapping: keep one")
+            mapping[key] = _plain(value_node, name)
+        return mapping
     if isinstance(node, yaml.SequenceNode):
-        return [_plain(item) for item in node.value]
+        return [_plain(item, name) for item in node.value]
     tag = node.tag if node.tag not in ("", "!") else _RESOLVER.resolve(yaml.ScalarNode, node.value, (node.style is None, False))
     constructor = {
         "tag:yaml.org,2002:null": lambda: None,
@@ -283,9 +299,66 @@ def json_document(text: str, name: str, limits: Limits) -> Any:
             depth -= 1
         elif char == "\n":
             line += 1
-    document = json.loads(text, parse_int=lambda digits: _json_int(digits, name, limits))
+    try:
+        document = strict_json(text, parse_int=lambda digits: _json_int(digits, name, limits))
+    except DuplicateName as duplicate:
+        raise InputRefused(name, duplicate.line(text), str(duplicate)) from None
+    except NotJSONNumber as number:
+        raise InputRefused(name, 1, str(number)) from None
     _check_strings(document, name, limits)
     return document
+
+
+class DuplicateName(ValueError):
+    """An object names one member twice."""
+
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__(f"the name {key!r} appears twice in one object: keep one")
+
+    def line(self, text: str) -> int:
+        """The line of the name's second occurrence in `text` (1 when it cannot be found)."""
+        import re
+
+        found = list(re.finditer(re.escape(json.dumps(self.key)) + r"\s*:", text))
+        if len(found) < 2:
+            found = list(re.finditer(re.escape(json.dumps(self.key, ensure_ascii=False)) + r"\s*:", text))
+        return text.count("\n", 0, found[1].start()) + 1 if len(found) >= 2 else 1
+
+
+class NotJSONNumber(ValueError):
+    """NaN, Infinity or a number no double holds."""
+
+
+def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise DuplicateName(key)
+        document[key] = value
+    return document
+
+
+def _constant(word: str) -> Any:
+    raise NotJSONNumber(f"{word} is not a JSON number (RFC 8259, section 6): write a finite number or a string")
+
+
+def _finite(digits: str) -> float:
+    value = float(digits)
+    if value in (float("inf"), float("-inf")):
+        raise NotJSONNumber(f"the number {digits[:40]} is beyond a double's range: write a smaller number")
+    return value
+
+
+def strict_json(text: str | bytes, **options: Any) -> Any:
+    """`json.loads`, refusing what RFC 8259 leaves each receiver to decide (https://www.rfc-editor.org/rfc/rfc8259).
+
+    Duplicate names in an object (section 4: "the behavior of software that receives such an
+    object is unpredictable"; Python keeps the last, other parsers the first, so a policy could
+    read one way to the gate and another to AWS), and NaN / Infinity / numbers beyond a double
+    (section 6). Raises DuplicateName or NotJSONNumber (both ValueError), or json's own ValueError.
+    """
+    return json.loads(text, object_pairs_hook=_unique_names, parse_constant=_constant, parse_float=_finite, **options)
 
 
 def _json_int(digits: str, name: str, limits: Limits) -> int:

@@ -99,13 +99,14 @@ def _default_role_arn(agent: str, endpoint_url: str | None) -> str:
 def _signer(path: Path) -> Any:
     from agentid.aws_audit.clients import LiveAwsError
     from agentid.runtime.oauth import PrivateKeyJWT
+    from components import input_limits
 
+    try:  # checked on the open descriptor, not before: nothing can be swapped in between
+        pem = input_limits.read_bytes(path, input_limits.KEY_FILE_BYTES, "key")
+    except input_limits.InputRefused as refused:
+        raise LiveAwsError(f"--key {refused}") from None
     try:
-        if not path.is_file() or path.stat().st_size > 64 * 1024:
-            raise LiveAwsError(f"--key {path} is not a regular file of at most 64 KiB")
-        return PrivateKeyJWT(path.read_bytes())
-    except LiveAwsError:
-        raise
+        return PrivateKeyJWT(pem)
     except Exception as error:  # noqa: BLE001 - any unreadable or unsupported key is one line
         raise LiveAwsError(f"--key {path}: not a usable PEM private key ({type(error).__name__})") from None
 

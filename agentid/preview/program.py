@@ -29,7 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from agentid.preview.stack_config import ConfigError, Project
+from components import input_limits
 from components.loader import SpecError
+
+# What the child writes when the program fails: a status, spec problems or an error and a traceback's tail.
+RESULT_FILE = input_limits.Limits(max_bytes=4 * input_limits.MiB, max_scalar_chars=4 * input_limits.MiB)
 
 
 @dataclass
@@ -122,10 +126,13 @@ def _resource(record: Any) -> Resource:
 
 def _read_failure(file: Path, project: Project) -> ProgramError | ConfigError | None:
     """Why the child says the program failed, if it says so (its word can only ever fail the run)."""
-    try:
-        result = json.loads(file.read_text())
-    except (OSError, ValueError):
+    if not os.path.lexists(file):
         return None
+    try:  # the program runs in the child and knows this path: a FIFO, a device or a bomb in its place must not hang us
+        result = input_limits.json_document(input_limits.read_text(file, RESULT_FILE.max_bytes, "program result"),
+                                            str(file), RESULT_FILE)
+    except (input_limits.InputRefused, ValueError) as refused:
+        return ProgramError(f"the program process wrote an unreadable result ({refused})")
     if not isinstance(result, dict):
         return ProgramError("the program process wrote an unreadable result")
     if result.get("status") == "spec_error":

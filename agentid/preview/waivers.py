@@ -93,7 +93,7 @@ def parse(text: str, origin: str) -> tuple[Waiver, ...]:
         raise ConfigError(f"{origin}: larger than {MAX_BYTES} bytes")
     try:  # a waiver file comes with the pull request: composed within the input limits (nesting, aliases, sizes)
         node = input_limits.yaml_tree(text, origin, input_limits.STACK_FILE)
-        document = None if node is None else input_limits.plain(node)
+        document = None if node is None else input_limits.plain(node, origin)
     except input_limits.InputRefused as refused:
         raise ConfigError(str(refused)) from None
     except yaml.YAMLError as error:

@@ -129,10 +129,12 @@ class Authorizer:
         files += [Path(p) for p in extra_files]
         parts = [generate_policies(agents)]
         for path in files:
-            try:
-                text = path.read_text()
-            except (OSError, UnicodeDecodeError) as error:
-                raise PolicyError(f"{path}: cannot read the Cedar file: {getattr(error, 'strerror', None) or error}") from None
+            from components import input_limits  # loaded when used: the runtime library imports no kit module up front
+
+            try:  # the limits the spec's loader applies to the same files (they come with a pull request)
+                text = input_limits.read_text(path, input_limits.CERTIFICATE_BYTES, "Cedar file")
+            except input_limits.InputRefused as refused:
+                raise PolicyError(str(refused)) from None
             try:
                 import cedarpy
 

@@ -83,10 +83,12 @@ class WebIdentityToken:
     method = "AssumeRoleWithWebIdentity"
 
     def read(self) -> str:
-        try:
-            token = Path(self.token_file).read_text().strip()
-        except OSError as error:
-            raise BrokerError(f"cannot read the web identity token file {self.token_file}: {error.strerror or error}") from None
+        from components import input_limits
+
+        try:  # regular file, bounded: a FIFO or /dev/zero in its place must not hang the broker or fill its memory
+            token = input_limits.read_text(self.token_file, input_limits.TOKEN_FILE_BYTES, "web identity token file").strip()
+        except input_limits.InputRefused as refused:
+            raise BrokerError(str(refused)) from None
         if not token:
             raise BrokerError(f"the web identity token file {self.token_file} is empty")
         redaction.remember(token)

@@ -150,10 +150,12 @@ class WorkloadTokenAssertion:
     method = "workload_identity"
 
     def assertion(self, client_id: str, token_endpoint: str, now: float) -> str:
-        try:
-            token = Path(self.token_file).read_text().strip()
-        except OSError as error:
-            raise OAuthError(f"cannot read the workload token file {self.token_file}: {error.strerror or error}", "workload_token") from None
+        from components import input_limits
+
+        try:  # regular file, bounded: a FIFO or /dev/zero in its place must not hang the client or fill its memory
+            token = input_limits.read_text(self.token_file, input_limits.TOKEN_FILE_BYTES, "workload token file").strip()
+        except input_limits.InputRefused as refused:
+            raise OAuthError(str(refused), "workload_token") from None
         if not token:
             raise OAuthError(f"the workload token file {self.token_file} is empty", "workload_token")
         redaction.remember(token)

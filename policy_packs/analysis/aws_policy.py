@@ -13,13 +13,14 @@ condition values compare as written.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
 from typing import Any
+
+from components import input_limits
 
 from . import aws_conditions
 from .values import as_list, is_unknown
@@ -152,7 +153,7 @@ def _parse(document: Any, kind: str) -> PolicyDocument:
         document = document.decode("utf-8", errors="replace")
     if isinstance(document, str):
         try:
-            document = json.loads(document)
+            document = input_limits.strict_json(document)  # a name twice could read one way here, another in AWS
         except (ValueError, RecursionError) as error:
             raise PolicyParseError(f"not valid JSON: {error}") from None
     if not isinstance(document, dict):

@@ -115,14 +115,15 @@ def _list(value: Any) -> list[dict]:
 
 def classify_policy(document: Any) -> tuple[str, Any]:
     if isinstance(document, str):
-        import json
         from urllib.parse import unquote
+
+        from components.input_limits import strict_json
 
         if document.lstrip()[:3].upper() == "%7B":  # the raw IAM API returns documents URL-encoded
             document = unquote(document)
         try:
-            document = json.loads(document)
-        except ValueError:
+            document = strict_json(document)
+        except (ValueError, RecursionError):
             return IDENTITY_POLICY, document  # AGID-POL-001 will say why
     statements = document.get("Statement") if isinstance(document, dict) else None
     statements = statements if isinstance(statements, list) else [statements]

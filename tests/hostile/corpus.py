@@ -162,6 +162,17 @@ def lint_files(directory: Path) -> dict[str, Path]:
         "nul-byte": b'{"Version": "2012-10-17"\x00}',
         "not-utf8": b'{"Version": "\xff"}',
         "not-json": "{nope",
+        # RFC 8259 leaves these to each receiver: the gate must not read a policy one way while AWS reads it another
+        "duplicate-statement": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],'
+                               '\n "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/k"}]}',
+        "duplicate-action": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*",'
+                            ' "Action": "s3:GetObject", "Resource": "*"}]}',
+        "nan": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*",'
+               ' "Condition": {"NumericLessThanEquals": {"s3:max-keys": NaN}}}]}',
+        "infinity": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*",'
+                    ' "Condition": {"NumericLessThanEquals": {"s3:max-keys": -Infinity}}}]}',
+        "beyond-double": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*",'
+                         ' "Condition": {"NumericLessThanEquals": {"s3:max-keys": 1e999}}}]}',
         "finding-hostile-strings": json.dumps({"Version": "2012-10-17", "Statement": hostile_statements}),
         "finding-hostile-name-\x1b[31m[link=x]": json.dumps({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "*", "Resource": "*"}]}),

@@ -58,7 +58,7 @@ def test_an_unparsable_policy_set_is_a_one_line_error(tmp_path):
     with pytest.raises(PolicyError, match="do not parse"):
         Authorizer("permit (principal, action, resource) when {")
     missing = tmp_path / "missing.cedar"
-    with pytest.raises(PolicyError, match="missing.cedar: cannot read"):
+    with pytest.raises(PolicyError, match="missing.cedar:1: cannot read the Cedar file: No such file"):
         Authorizer.from_spec(INVENTORY.agents, [missing])
 
 
