@@ -55,7 +55,9 @@ def audit_aws(
         iam = iam_client(endpoint_url)
         snapshot = collect(iam, lambda role: agent_of_role(role) is not None, lambda user: agent_of_user(user, names) is not None)
     except LiveAwsError as error:
-        typer.echo(f"error: {error}", err=True)
+        from components.text_safety import visible
+
+        typer.echo(f"error: {visible(str(error))}", err=True)  # names and AWS messages: shown, never run as escapes
         raise typer.Exit(EXIT_BAD_INPUT)
     findings = audit(snapshot, agents)
 

@@ -151,3 +151,19 @@ def test_a_cedar_file_or_a_key_that_is_a_fifo_is_one_error(tmp_path):
     outcome = finishes(lambda: _signer(Path("/dev/zero")))
     assert isinstance(outcome["error"], LiveAwsError)
     assert str(outcome["error"]) == "--key /dev/zero:1: the key is a character device, not a regular file: name a file"
+
+
+# --- what the operator types is shown as text too ------------------------------------------------
+
+
+def test_revoke_and_audit_errors_show_escapes_as_text(tmp_path):
+    from tests.runtime.cli import agentid
+
+    inventory = tmp_path / "agents.yaml"
+    inventory.write_text(Path(__file__).resolve().parents[2].joinpath("stacks/agents/dev.yaml").read_text())
+    revoke = agentid("revoke", "aws", "--inventory", str(inventory), "evil\x1b]0;owned\x07\x1b[31m[link=https://x.example]a[/link]")
+    audit = agentid("audit", "aws", "--inventory", str(inventory), "--endpoint-url", "http://x\x1b[2J")
+    for run, shown in ((revoke, "evil\\x1b]0;owned\\x07\\x1b[31m[link=https://x.example]a[/link]"), (audit, "http://x\\x1b[2J")):
+        assert run.returncode == 2
+        assert "\x1b" not in run.stderr and "\x07" not in run.stderr
+        assert shown in run.stderr, run.stderr  # shown as written, not swallowed or run by the terminal
