@@ -45,9 +45,14 @@ class Limits:
     max_scalar_chars: int = 64 * 1024  # one string value
     max_number_digits: int = 64  # an unquoted number (Python refuses int() beyond 4,300 digits; nothing needs 64)
     max_alias_nodes: int = 100_000  # nodes added by expanding aliases, over the whole document
+    # Values in the whole document (scalars, lists and mappings, aliases expanded). Validation's memory
+    # grows with the values it must report on (a 4 MB file of 400,000 bare list items made pydantic
+    # build 2.8 million errors in 5.7 GB), so the count is capped before validation starts.
+    max_nodes: int = 1_000_000
 
 
-AGENT_FILE = Limits(max_bytes=8 * MiB)  # a 1,000-agent file is about 1 MiB; parsing 8 MiB peaks near 80 MB
+# A 1,000-agent file is about 1 MiB and 70,000 values (the cap allows ~2,000); parsing 8 MiB peaks near 80 MB.
+AGENT_FILE = Limits(max_bytes=8 * MiB, max_nodes=150_000)
 STACK_FILE = Limits(max_bytes=1 * MiB)  # Pulumi.yaml, Pulumi.<stack>.yaml, PulumiPolicy.yaml
 PACK_CONFIG = Limits(max_bytes=1 * MiB)  # --policy-pack-config JSON
 LINT_FILE = Limits(max_bytes=2 * MiB)  # a raw IAM policy or Azure role definition
@@ -162,7 +167,15 @@ def yaml_tree(text: str, name: str, limits: Limits) -> yaml.Node | None:
     anchors: dict[str, tuple[yaml.Node, int]] = {}  # anchor -> (node, its size with aliases expanded)
     stack: list[tuple[yaml.Node, list[Any], int, yaml.Event]] = []  # open collections: node, children, size, event
     alias_nodes = 0
+    nodes = 0
     root: yaml.Node | None = None
+
+    def count(line: int, size: int = 1) -> None:
+        nonlocal nodes
+        nodes += size
+        if nodes > limits.max_nodes:
+            raise InputRefused(name, line, f"the document holds over {limits.max_nodes:,} values, the limit: "
+                                           "split it into several files")
 
     def attach(node: yaml.Node, size: int) -> None:
         nonlocal root
@@ -183,6 +196,7 @@ def yaml_tree(text: str, name: str, limits: Limits) -> yaml.Node | None:
                 raise InputRefused(name, line, f"a value of {len(value):,} characters; the limit is {limits.max_scalar_chars:,}")
             if style is None and len(value) > limits.max_number_digits and _number_like(value):
                 raise InputRefused(name, line, f"a number of {len(value):,} characters; the limit is {limits.max_number_digits}")
+            count(line)
             node = yaml.ScalarNode(event.tag or "", value, event.start_mark, event.end_mark, style=style)
             if event.anchor:
                 anchors[event.anchor] = (node, 1)
@@ -190,6 +204,7 @@ def yaml_tree(text: str, name: str, limits: Limits) -> yaml.Node | None:
         elif isinstance(event, _STARTS):
             if len(stack) >= limits.max_depth:
                 raise InputRefused(name, line, f"the document nests deeper than {limits.max_depth} levels")
+            count(line)
             kind = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
             node = kind(event.tag or "", [], event.start_mark, None, flow_style=event.flow_style)
             stack.append((node, node.value, 1, event))
@@ -206,6 +221,7 @@ def yaml_tree(text: str, name: str, limits: Limits) -> yaml.Node | None:
                 raise yaml.composer.ComposerError(None, None, f"found undefined alias '{event.anchor}'", event.start_mark)
             node, size = anchors[event.anchor]  # a collection's anchor is known at its end: no alias loops
             alias_nodes += size
+            count(line, size)
             if alias_nodes > limits.max_alias_nodes:
                 raise InputRefused(name, line, f"aliases expand to over {limits.max_alias_nodes:,} values "
                                                "(an alias bomb?): write the values out or use fewer aliases")

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from components import input_limits, text_safety
 from components.inventory import is_inventory_json, strip_derived
-from components.spec import Inventory
+from components.spec import Agent, Inventory
 
 Path_ = tuple[str | int, ...]
 
@@ -113,11 +113,53 @@ def check_text(
         return None, {}, [problem]
     context = {"base_dir": str(base_dir or Path(".")), "check_files": check_files,
                "files_root": str(files_root) if files_root is not None else None}
+    document = strip_derived(document)
     try:
-        return Inventory.model_validate(strip_derived(document), context=context), lines, []
+        document = _agents_one_by_one(document, context)
+        return Inventory.model_validate(document, context=context), lines, []
+    except _TooManyProblems as stopped:
+        errors = [_to_spec_error(entry, name, lines) for entry in stopped.entries]
+        errors = sorted(errors, key=lambda e: e.line)
+        errors.append(SpecError(name, errors[-1].line, "", f"stopped after {len(errors)} problems in a file of "
+                                                          f"{stopped.agents:,} agents: fix these and run again"))
+        return None, lines, errors
     except ValidationError as error:
         errors = [_to_spec_error(entry, name, lines) for entry in error.errors(include_url=False)]
         return None, lines, sorted(errors, key=lambda e: e.line)
+
+
+# A file of many agents is validated agent by agent, stopping once this many problems are known:
+# pydantic builds every error of a document in memory (a hostile file of a few MB can hold millions),
+# so a large file's cost must not grow with how wrong it is. Small files report every problem at once.
+_ONE_BY_ONE_FROM = 200
+_MAX_PROBLEMS = 200
+
+
+class _TooManyProblems(Exception):
+    def __init__(self, entries: list[dict[str, Any]], agents: int):
+        self.entries, self.agents = entries, agents
+
+
+def _agents_one_by_one(document: Any, context: dict[str, Any]) -> Any:
+    """A large file's agents as validated models (so the Inventory check does not redo them), or
+    _TooManyProblems with the first problems found. Small or oddly shaped documents pass unchanged."""
+    agents = document.get("agents") if isinstance(document, dict) else None
+    limit = Inventory.model_fields["agents"].metadata
+    if not isinstance(agents, list) or len(agents) < _ONE_BY_ONE_FROM or any(
+            getattr(m, "max_length", None) is not None and len(agents) > m.max_length for m in limit):
+        return document
+    validated, entries = [], []
+    for index, raw in enumerate(agents):
+        try:
+            validated.append(Agent.model_validate(raw, context=context))
+        except ValidationError as error:
+            entries.extend({**entry, "loc": ("agents", index, *entry["loc"])}
+                           for entry in error.errors(include_url=False))
+            if len(entries) >= _MAX_PROBLEMS:
+                break
+    if entries:
+        raise _TooManyProblems(entries[:_MAX_PROBLEMS], len(agents))
+    return {**document, "agents": validated}
 
 
 # --- parsing ------------------------------------------------------------------------

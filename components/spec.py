@@ -737,8 +737,10 @@ class Agent(_Strict):
         description="Cedar files (relative to the spec file) added to the per-call policies the broker generates "
         "from the tools: e.g. forbids for hours, users or targets (docs/runtime.md)",
     )
-    tools: list[Tool] = Field(min_length=1, description="the agent's tools and their grants")
-    trust: list[TrustBinding] = Field(min_length=1, description="how the agent proves who it is")
+    # Upper bounds keep validation's memory bounded on hostile files (pydantic stops at the first
+    # item past max_length); no real agent comes near them.
+    tools: list[Tool] = Field(min_length=1, max_length=200, description="the agent's tools and their grants")
+    trust: list[TrustBinding] = Field(min_length=1, max_length=50, description="how the agent proves who it is")
 
     @field_validator("name")
     @classmethod
@@ -861,7 +863,7 @@ class Agent(_Strict):
 class Inventory(_Strict):
     """A file of agents: `agents:` at the top."""
 
-    agents: list[Agent] = Field(min_length=1, description="the agents of this stack")
+    agents: list[Agent] = Field(min_length=1, max_length=5000, description="the agents of this stack")
 
     @field_validator("agents", mode="wrap")
     @classmethod
