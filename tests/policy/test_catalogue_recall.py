@@ -55,12 +55,7 @@ def test_recall_on_the_catalogue_is_at_least_095(catalogue):
 # Defused cases the core still flags, each for a semantic the analysis core (policy_packs/analysis,
 # issue 10 kinds 2-4) does not model yet. Listed so that any NEW false positive fails here; remove
 # an entry when the core learns it (the test below then holds the count down).
-KNOWN_CORE_GAPS = {
-    # policies in account "aws" are AWS managed: no customer can write a version of them
-    "iam-vulnerable:tool-testing/fp4-NonExploitableResourceConstraint.tf:catalogue-defused",
-    # DateLessThan aws:TokenIssueTime <2020>: no session issued before 2020 is alive today
-    "iam-vulnerable:tool-testing/fp5-NonExploitableConditionConstraint.tf:catalogue-defused",
-}
+KNOWN_CORE_GAPS: set[str] = set()  # fp4 (account 'aws' policies) and fp5 (inert TokenIssueTime window) are fixed
 
 
 def test_at_most_one_false_positive_on_defused_variants_beyond_the_known_core_gaps():
