@@ -8,7 +8,8 @@
 
 5. Hold the pull request to the gate's floor (issue 11, "Integrity"): a critical
    policy stays mandatory and no policy drops below its pack's default level,
-   whatever the stack file or a config file says (`enforce_floor`); with
+   whatever the stack file or a config file says, and a rule setting there applies only when at
+   least as strict as the trusted one (pack default, or the base branch's waiver file) (`enforce_floor`); with
    `strict_unknowns` a mandatory policy that could not read a value unknown at
    preview blocks; waivers (`waivers.py`) accept named violations, an expired one blocks.
 
@@ -34,12 +35,13 @@ from agentid.mock_engine import few_collections
 from agentid.preview import waivers
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
-from agentid.preview.pack_config import parse_config, read_config_file
+from agentid.preview.pack_config import parse_config, read_config_file, reconcile
 from agentid.preview.program import ProgramError, Resource, run_isolated
 from agentid.preview.waivers import WaiverFinding, WaiverSource
 from agentid.today import today as today_of
 from components.loader import SpecError
 from policy_packs.analysis.values import is_unknown
+from policy_packs.rules import strictness
 from agentid.preview.stack_config import POLICY_PACK_CONFIG_KEY, ConfigError, Project, StackConfig, find_project, load_stack_config
 
 DEFAULT_PACK = "policy_packs/agent_guard"
@@ -159,6 +161,9 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
     except ValueError as error:  # --today / AGENTID_TODAY that is not a date
         raise ConfigError(str(error)) from None
     result.waivers = waivers.load(project.root, request.waivers_file, request.waivers_ref)
+    if result.waivers.proposed_settings:
+        result.floor_notes.append(f"{waivers.SETTINGS_KEY} in the working tree's waiver file differs from "
+                                  f"{result.waivers.origin}: the change is proposed and applies once merged")
 
     # The packs start while the program runs, and judge each resource as soon as it registers.
     env = _engine_env(project, config)
@@ -168,11 +173,17 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
         cleanup.enter_context(few_collections())
         sessions = []
         for index, pack_dir in enumerate(pack_dirs):
+            def trusted(info: AnalyzerInfo, pack_dir: Path = pack_dir) -> tuple[dict, str]:
+                origin = f"{result.waivers.origin} ({waivers.SETTINGS_KEY}.{info.name})"
+                return parse_config(result.waivers.pack_settings(info.name, pack_dir.name), origin), origin
+
             def config_for(info: AnalyzerInfo, index: int = index, pack_dir: Path = pack_dir) -> tuple[dict, str]:
-                return _pack_config(config, info, pack_dir, file_configs, index, project)
+                given, origin = _pack_config(config, info, pack_dir, file_configs, index, project)
+                base = trusted(info)[0]  # the pull request's entries go on top of the trusted ones
+                return {p: {**base.get(p, {}), **given.get(p, {})} for p in {*base, *given}}, origin
 
             def floor(info: AnalyzerInfo, reconciled: dict) -> dict:
-                raised, notes = enforce_floor(info, reconciled)
+                raised, notes = enforce_floor(info, reconciled, reconcile(info, *trusted(info)))
                 result.floor_notes.extend(notes)
                 return raised
 
@@ -234,23 +245,55 @@ def _strict(violation: Violation, pack: PackRun, strict: bool) -> Violation:
 _RANK = {"disabled": 0, "advisory": 1, "mandatory": 2, "remediate": 2}
 
 
-def enforce_floor(info: AnalyzerInfo, config: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """The config with no policy below its floor: mandatory for critical policies, else the pack's default level.
+def enforce_floor(info: AnalyzerInfo, config: dict[str, dict[str, Any]],
+                  baseline: dict[str, dict[str, Any]] | None = None) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The config with no policy looser than its floor; one note per refused setting (what was asked, what stays).
 
-    Returns the config to send and one note per level the gate refused (what was asked, what stays).
+    `config` is the pull request's reconciled config, `baseline` the trusted one (pack defaults and
+    the base branch's settings; default: the pack's defaults). Levels: a critical policy stays
+    mandatory, any other stays at least at its baseline level. Properties: a value applies only when
+    at least as strict as the baseline's, in the direction the pack publishes in the property's schema
+    (`strictness.KEYWORD`); a property with no published direction keeps the baseline value.
     """
+    baseline = baseline if baseline is not None else reconcile(info, {}, info.name)
     adjusted, notes = {}, []
     for policy in info.policies:
         entry = dict(config.get(policy.name, {}))
-        floor = "mandatory" if policy.severity == "critical" else policy.enforcement_level
+        trusted = baseline.get(policy.name, {})
+        floor = "mandatory" if policy.severity == "critical" else trusted.get("enforcementLevel", policy.enforcement_level)
         asked = entry.get("enforcementLevel", floor)
         if _RANK.get(asked, 0) < _RANK.get(floor, 0):
             entry["enforcementLevel"] = floor
             why = "critical policies stay mandatory" if policy.severity == "critical" else "the pack's default is the floor"
             notes.append(f"{info.name}/{policy.name}: config asks for {asked}; the gate keeps {floor} ({why}; "
                          "accept a violation with a waiver instead)")
+        schema = policy.config_schema or {}
+        for key in sorted(set(entry) - {"enforcementLevel"}):
+            spec = schema.get(key) if isinstance(schema.get(key), dict) else {}
+            kind = spec.get(strictness.KEYWORD)
+            if key not in trusted:  # nothing trusted to compare with: only the pack's own default may stand
+                entry.pop(key)
+                notes.append(f"{info.name}/{policy.name}: config sets {key}, which has no default to hold it to; "
+                             "the gate ignores it (set it in the base branch's waiver file)")
+            elif not strictness.at_least_as_strict(kind, entry[key], trusted[key]):
+                notes.append(f"{info.name}/{policy.name}: config asks for {key}={_shown(entry[key])}; the gate "
+                             f"keeps {_shown(trusted[key])} (settings may tighten a rule, never loosen it: "
+                             f"{_DIRECTION.get(kind, 'no direction declared')}; loosen it in the base branch's "
+                             "waiver file)")
+                entry[key] = trusted[key]
         adjusted[policy.name] = entry
     return {**config, **adjusted}, notes
+
+
+def _shown(value: Any) -> str:
+    """A setting as JSON, whole numbers without `.0` (the pack's schema defaults arrive as protobuf doubles)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return json.dumps(value)
+
+
+_DIRECTION = {"lower": "lower is stricter", "higher": "higher is stricter", "subset": "fewer entries is stricter",
+              "superset": "more entries is stricter", True: "true is stricter", False: "false is stricter"}
 
 
 def nothing_judged(resources: list[Resource]) -> str | None:

@@ -23,6 +23,20 @@ from that commit (`git show REF:PATH`): a waiver the pull request adds is shown 
 working tree's file is used and every applied waiver is listed apart in the report.
 An expired waiver is a blocking finding (it must be renewed or removed); a waiver
 that matches no violation is reported, so stale ones get cleaned up.
+
+The same file carries the gate's trusted rule settings, the only config that may
+*loosen* a rule (issue 11: stack-file settings may add strictness, never remove it):
+
+```yaml
+policyPackConfig:                      # pack name -> the JSON object --policy-pack-config reads
+  agent-guard:
+    AGID-AWS-032: {ownAccountIds: ["111122223333"]}
+```
+
+They are the baseline the pull request's own config (stack file, `--policy-pack-config`)
+is held to: a setting there applies only when at least as strict (runner.enforce_floor).
+With `--waivers-from-ref` they are read from the ref too; the working tree's differing
+settings are *proposed* until merged.
 """
 
 from __future__ import annotations
@@ -30,7 +44,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +54,7 @@ from agentid.preview.stack_config import ConfigError
 from components import input_limits
 
 DEFAULT_FILE = "waivers.yaml"
+SETTINGS_KEY = "policyPackConfig"
 FIELDS = ("rule", "resource", "reason", "approver", "expires")
 MAX_BYTES = 1024 * 1024
 
@@ -85,10 +100,27 @@ class WaiverSource:
     origin: str  # what a reader is told: "waivers.yaml" or "origin/main:waivers.yaml"
     waivers: tuple[Waiver, ...]
     proposed: tuple[Waiver, ...] = ()  # in the working tree, not in the trusted ref: granted by nobody yet
+    settings: dict[str, Any] = field(default_factory=dict)  # trusted `policyPackConfig`: pack name -> config
+    proposed_settings: bool = False  # the working tree's `policyPackConfig` differs from the trusted ref's
+
+    def pack_settings(self, pack_name: str, pack_dir_name: str) -> dict[str, Any]:
+        """The trusted config of one pack (by pack name or directory name), unparsed; {} when none."""
+        for key in (pack_name, pack_dir_name):
+            if key in self.settings:
+                value = self.settings[key]
+                if not isinstance(value, dict):
+                    raise ConfigError(f"{self.origin}: {SETTINGS_KEY}.{key} must be a mapping of policy name to config")
+                return value
+        return {}
 
 
 def parse(text: str, origin: str) -> tuple[Waiver, ...]:
     """The waivers of one file; ConfigError names the file, line and key of the first problem."""
+    return parse_file(text, origin)[0]
+
+
+def parse_file(text: str, origin: str) -> tuple[tuple[Waiver, ...], dict[str, Any]]:
+    """(waivers, trusted settings) of one file; ConfigError names the file, line and key of the first problem."""
     if len(text.encode()) > MAX_BYTES:
         raise ConfigError(f"{origin}: larger than {MAX_BYTES} bytes")
     try:  # a waiver file comes with the pull request: composed within the input limits (nesting, aliases, sizes)
@@ -101,18 +133,25 @@ def parse(text: str, origin: str) -> tuple[Waiver, ...]:
         raise ConfigError(f"{origin}{f':{mark.line + 1}' if mark else ''}: invalid YAML: "
                           f"{getattr(error, 'problem', None) or error}") from None
     if document is None:
-        return ()
-    if not isinstance(document, dict) or set(document) - {"waivers"} or not isinstance(document.get("waivers", []), list):
-        raise ConfigError(f"{origin}:1: a waiver file is a mapping with one key, `waivers:`, holding a list")
+        return (), {}
+    if not isinstance(document, dict) or set(document) - {"waivers", SETTINGS_KEY} \
+            or not isinstance(document.get("waivers", []), list):
+        raise ConfigError(f"{origin}:1: a waiver file is a mapping with `waivers:`, holding a list, "
+                          f"and optionally `{SETTINGS_KEY}:`")
+    settings = document.get(SETTINGS_KEY) or {}
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{origin}: {SETTINGS_KEY}: must be a mapping from policy pack name to its config")
     lines = _item_lines(node)
-    return tuple(_waiver(item, origin, lines[i] if i < len(lines) else 0) for i, item in enumerate(document["waivers"]))
+    waivers = tuple(_waiver(item, origin, lines[i] if i < len(lines) else 0)
+                    for i, item in enumerate(document.get("waivers") or []))
+    return waivers, settings
 
 
 def _item_lines(node: Any) -> list[int]:
     try:
-        (_, sequence), = node.value
+        sequence = next(value for key, value in node.value if key.value == "waivers")
         return [item.start_mark.line + 1 for item in sequence.value]
-    except (AttributeError, TypeError, ValueError):
+    except (AttributeError, TypeError, ValueError, StopIteration):
         return []
 
 
@@ -150,19 +189,21 @@ def load(root: Path, file: str | None, ref: str | None) -> WaiverSource:
     relative = file or DEFAULT_FILE
     path = Path(relative) if Path(relative).is_absolute() else root / relative
     local: tuple[Waiver, ...] = ()
+    local_settings: dict[str, Any] = {}
     if path.is_file():
         try:
-            local = parse(input_limits.read_text(path, MAX_BYTES, "waiver file"), relative)
+            local, local_settings = parse_file(input_limits.read_text(path, MAX_BYTES, "waiver file"), relative)
         except input_limits.InputRefused as refused:
             raise ConfigError(str(refused)) from None
     elif file is not None and ref is None:
         raise ConfigError(f"{relative}: no such waiver file")
     if ref is None:
-        return WaiverSource(relative, local)
+        return WaiverSource(relative, local, settings=local_settings)
     text = _git_show(root, ref, _repository_path(root, path))
-    trusted = parse(text, f"{ref}:{relative}") if text is not None else ()
+    trusted, settings = parse_file(text, f"{ref}:{relative}") if text is not None else ((), {})
     granted = {_identity(w) for w in trusted}
-    return WaiverSource(f"{ref}:{relative}", trusted, tuple(w for w in local if _identity(w) not in granted))
+    return WaiverSource(f"{ref}:{relative}", trusted, tuple(w for w in local if _identity(w) not in granted),
+                        settings=settings, proposed_settings=local_settings != settings)
 
 
 def _identity(waiver: Waiver) -> tuple:

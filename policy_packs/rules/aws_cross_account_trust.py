@@ -5,7 +5,7 @@ The pack cannot know the stack's own account, so accounts listed in the
 """
 
 from .base import Resource, Rule
-from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, TRUST_TYPES, judge_trust
+from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS, TRUST_TYPES, judge_trust
 
 
 def check(resource: Resource, config):
@@ -26,4 +26,5 @@ RULE = Rule(
     resource_types=TRUST_TYPES,
     config=OWN_ACCOUNTS_CONFIG,
     config_schema=OWN_ACCOUNTS_SCHEMA,
+    config_strictness=OWN_ACCOUNTS_STRICTNESS,
 )

@@ -18,7 +18,7 @@ from policy_packs.analysis import RESOURCE, PolicyParseError, parse_policy
 
 from .base import Resource, Rule, Unknown, Violation
 from .documents import Document, resource_policy
-from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA
+from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
 
 KMS_TYPES = ("aws:kms/key:Key", "aws:kms/keyPolicy:KeyPolicy", "aws:kms/replicaKey:ReplicaKey",
              "aws:kms/externalKey:ExternalKey", "aws:kms/replicaExternalKey:ReplicaExternalKey")
@@ -79,4 +79,5 @@ RULE = Rule(
     resource_types=KMS_TYPES,
     config=OWN_ACCOUNTS_CONFIG,
     config_schema=OWN_ACCOUNTS_SCHEMA,
+    config_strictness=OWN_ACCOUNTS_STRICTNESS,
 )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policy_packs.analysis.values import is_unknown
+from policy_packs.rules.strictness import KEYWORD, check_declaration
 
 SEVERITIES = ("low", "medium", "high", "critical")
 # What a finding is about, by effect (README "Rule catalogue"): a fixed vocabulary shared by the pack's
@@ -96,6 +97,8 @@ class Rule:
     reads: tuple[str, ...] = ()  # stack rules: the type tokens they judge (for docs/coverage.md)
     config: Mapping[str, Any] = field(default_factory=dict)  # property -> default value
     config_schema: Mapping[str, Any] = field(default_factory=dict)  # JSON schema per property
+    # property -> which way is stricter (strictness.py): the gate lets a pull request tighten, never loosen
+    config_strictness: Mapping[str, Any] = field(default_factory=dict)
     enforcement: str = ""  # default level; "" means mandatory for critical, advisory otherwise
 
     def __post_init__(self) -> None:
@@ -105,6 +108,13 @@ class Rule:
             raise ValueError(f"{self.id}: category {self.category!r} is not one of {', '.join(CATEGORIES)}")
         if not self.enforcement:
             object.__setattr__(self, "enforcement", "mandatory" if self.severity == "critical" else "advisory")
+        check_declaration(self.id, self.config, self.config_strictness)
+
+    @property
+    def published_schema(self) -> dict[str, Any]:
+        """The config schema the pack publishes: each property's schema with its strictness direction."""
+        return {key: {**spec, KEYWORD: self.config_strictness[key]} if key in self.config_strictness else dict(spec)
+                for key, spec in self.config_schema.items()}
 
     def applies_to(self, type_token: str) -> bool:
         return not self.stack and type_token in self.resource_types

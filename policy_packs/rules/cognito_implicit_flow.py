@@ -100,6 +100,7 @@ RULE = Rule(
     check=check,
     resource_types=(CLIENT, MANAGED_CLIENT),
     config={"maxLifetimeMinutes": 60},
+    config_strictness={"maxLifetimeMinutes": "lower"},  # a shorter cap is stricter
     config_schema={"maxLifetimeMinutes": {"type": "number", "minimum": 60, "default": 60,
                                           "description": "Longest refresh-token lifetime an agent client may have, "
                                                          "in minutes (Cognito's floor is 60)."}},

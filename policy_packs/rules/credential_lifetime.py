@@ -66,6 +66,7 @@ RULE = Rule(
     check=check,
     resource_types=(ROLE, PROFILE, CLIENT),
     config={"maxLifetimeMinutes": 60},
+    config_strictness={"maxLifetimeMinutes": "lower"},  # a shorter cap is stricter
     config_schema={"maxLifetimeMinutes": {"type": "number", "minimum": 15, "default": 60,
                                           "description": "Longest credential lifetime allowed, in minutes."}},
 )

@@ -196,7 +196,7 @@ def to_policy(rule: Rule) -> ResourceValidationPolicy | StackValidationPolicy:
         severity=_SEVERITIES[rule.severity],
         remediation_steps=rule.remediation,
         url=rule.url,
-        config_schema=PolicyConfigSchema(properties=dict(rule.config_schema)) if rule.config_schema else None,
+        config_schema=PolicyConfigSchema(properties=rule.published_schema) if rule.config_schema else None,
     )
     if rule.stack:
         return StackValidationPolicy(validate=_stack_validation(rule), **common)

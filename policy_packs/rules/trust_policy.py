@@ -12,7 +12,10 @@ from .documents import RESOURCE_POLICY_TYPES, ROLE, Document, resource_policy, t
 TRUST_TYPES = (ROLE,)
 # The pack cannot know the stack's own account: rules that treat other accounts differently take this config.
 OWN_ACCOUNTS_CONFIG = {"ownAccountIds": []}
+# Listed accounts are exempt from the check: fewer exemptions is stricter.
+OWN_ACCOUNTS_STRICTNESS = {"ownAccountIds": "subset"}
 OWN_ACCOUNTS_SCHEMA = {"ownAccountIds": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]{12}$"},
+                                         "default": [],
                                          "description": "This organization's own account ids (exempt)."}}
 TRUST_AND_RESOURCE_POLICY_TYPES = (ROLE, *RESOURCE_POLICY_TYPES)
 

@@ -7,6 +7,7 @@ named `forbidden`, so a test can tell whether the gate saw a resource at all.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import textwrap
 import xml.etree.ElementTree as ET
@@ -326,3 +327,89 @@ def test_a_stack_whose_every_input_is_unknown_is_no_verdict(project: Path) -> No
     run = run_cli(project, *TRIVIAL, "--json", "out.json")
     assert run.code == 2, run.stdout
     assert "only inputs unknown at preview" in run.json("out.json")["error"]["message"]
+
+
+# --- rule settings from the pull request may tighten a rule, never loosen it ---------------------------
+
+PARTNER_ROLE = '''aws.iam.Role("partner", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "arn:aws:iam::999988887777:root"}}]}))'''
+TRUSTED_SETTINGS = {"agent-guard": {"AGID-AWS-032": {"enforcementLevel": "mandatory", "ownAccountIds": ["111122223333"]}}}
+
+
+def write_settings(project: Path, settings: dict) -> None:
+    (project / "waivers.yaml").write_text(yaml.safe_dump({"waivers": [], "policyPackConfig": settings}))
+
+
+def test_the_stack_file_cannot_exempt_an_attackers_account_but_the_base_branch_can(project: Path) -> None:
+    write_small(project, PARTNER_ROLE)
+    git(project, "init", "-q", "-b", "main")
+    write_settings(project, TRUSTED_SETTINGS)  # the base branch makes cross-account trust blocking
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "base")
+    # The pull request lists the account it trusts as one of "our own" to get past AGID-AWS-032.
+    carry_pack_config(project, 'AGID-AWS-032: {ownAccountIds: ["111122223333", "999988887777"]}\n')
+    from_base = ("--waivers-from-ref", "main", "--json", "out.json", "--sarif", "out.sarif")
+    run = run_cli(project, *GUARD, *from_base)
+    assert run.code == 1, run.stdout
+    document = run.json("out.json")
+    [trust] = by_policy(document, "AGID-AWS-032")
+    assert (trust["resourceName"], trust["mandatory"]) == ("partner", True)
+    assert document["policyPacks"][0]["config"]["AGID-AWS-032"]["ownAccountIds"] == ["111122223333"]
+    assert document["enforcementFloor"] == [
+        'agent-guard/AGID-AWS-032: config asks for ownAccountIds=["111122223333", "999988887777"]; the gate keeps '
+        '["111122223333"] (settings may tighten a rule, never loosen it: fewer entries is stricter; loosen it in '
+        "the base branch's waiver file)"]
+    assert "Enforcement floor" in run.stdout and "999988887777" in run.stdout
+    sarif = run.json("out.sarif")
+    assert_valid_sarif(sarif)
+    assert "enforcement floor: agent-guard/AGID-AWS-032" in json.dumps(sarif)
+
+    # Putting the loosening in the waiver file of the pull request only proposes it.
+    write_settings(project, {"agent-guard": {"AGID-AWS-032": {**TRUSTED_SETTINGS["agent-guard"]["AGID-AWS-032"],
+                                                              "ownAccountIds": ["111122223333", "999988887777"]}}})
+    run = run_cli(project, *GUARD, *from_base)
+    assert run.code == 1, run.stdout
+    assert any("differs from main:waivers.yaml: the change is proposed" in n for n in run.json("out.json")["enforcementFloor"])
+    # Once merged (reviewed) on the base branch, it applies; the stack file now asks for nothing looser.
+    git(project, "commit", "-qam", "reviewed: the partner account is ours")
+    run = run_cli(project, *GUARD, *from_base)
+    assert run.code == 0, run.stdout
+    document = run.json("out.json")
+    assert by_policy(document, "AGID-AWS-032") == [] and document["enforcementFloor"] == []
+    assert document["policyPacks"][0]["config"]["AGID-AWS-032"]["ownAccountIds"] == ["111122223333", "999988887777"]
+
+
+def test_the_stack_file_cannot_lower_a_level_the_base_branch_raised(project: Path) -> None:
+    write_small(project, PARTNER_ROLE)
+    write_settings(project, TRUSTED_SETTINGS)
+    carry_pack_config(project, "AGID-AWS-032: advisory\n")
+    run = run_cli(project, *GUARD, "--json", "out.json")
+    assert run.code == 1, run.stdout
+    assert run.json("out.json")["enforcementFloor"][0].startswith(
+        "agent-guard/AGID-AWS-032: config asks for advisory; the gate keeps mandatory")
+
+
+LONG_SESSION_ROLE = '''aws.iam.Role("worker", max_session_duration=3600, assume_role_policy=json.dumps({
+    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                            "Principal": {"Service": "lambda.amazonaws.com"}}]}))'''
+
+
+def test_a_stricter_lifetime_cap_applies_and_a_looser_one_is_refused(project: Path, tmp_path: Path) -> None:
+    write_small(project, LONG_SESSION_ROLE)
+    carry_pack_config(project, "AGID-LIFE-001: {maxLifetimeMinutes: 30}\n")
+    run = run_cli(project, *GUARD, "--json", "out.json")
+    document = run.json("out.json")
+    assert document["enforcementFloor"] == [], run.stdout
+    assert document["policyPacks"][0]["config"]["AGID-LIFE-001"]["maxLifetimeMinutes"] == 30
+    assert [v["resourceName"] for v in by_policy(document, "AGID-LIFE-001")] == ["worker"]  # 60 min > 30 min
+
+    looser = tmp_path / "looser.json"  # --policy-pack-config is held to the same floor as the stack file
+    looser.write_text(json.dumps({"AGID-LIFE-001": {"maxLifetimeMinutes": 720}}))
+    write_small(project, LONG_SESSION_ROLE.replace("3600", "43200"))
+    run = run_cli(project, *GUARD, "--policy-pack-config", str(looser), "--json", "out.json")
+    document = run.json("out.json")
+    assert document["policyPacks"][0]["config"]["AGID-LIFE-001"]["maxLifetimeMinutes"] == 60
+    assert [v["resourceName"] for v in by_policy(document, "AGID-LIFE-001")] == ["worker"]  # 720 min > 60 min
+    assert document["enforcementFloor"] == [
+        "agent-guard/AGID-LIFE-001: config asks for maxLifetimeMinutes=720; the gate keeps 60 (settings may tighten "
+        "a rule, never loosen it: lower is stricter; loosen it in the base branch's waiver file)"]
