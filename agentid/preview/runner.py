@@ -161,6 +161,9 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
     except ValueError as error:  # --today / AGENTID_TODAY that is not a date
         raise ConfigError(str(error)) from None
     result.waivers = waivers.load(project.root, request.waivers_file, request.waivers_ref)
+    if result.waivers.settings and request.waivers_ref is None:  # like waivers without a ref: trusted, but said so
+        result.floor_notes.append(f"{waivers.SETTINGS_KEY} in {result.waivers.origin} is read from the working tree "
+                                  "and may loosen rules: in CI read it from the base branch with --waivers-from-ref")
     if result.waivers.proposed_settings:
         result.floor_notes.append(f"{waivers.SETTINGS_KEY} in the working tree's waiver file differs from "
                                   f"{result.waivers.origin}: the change is proposed and applies once merged")
@@ -179,7 +182,8 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
 
             def config_for(info: AnalyzerInfo, index: int = index, pack_dir: Path = pack_dir) -> tuple[dict, str]:
                 given, origin = _pack_config(config, info, pack_dir, file_configs, index, project)
-                base = trusted(info)[0]  # the pull request's entries go on top of the trusted ones
+                base, base_origin = trusted(info)  # the pull request's entries go on top of the trusted ones
+                reconcile(info, base, base_origin)  # a bad trusted value is reported as the waiver file's
                 return {p: {**base.get(p, {}), **given.get(p, {})} for p in {*base, *given}}, origin
 
             def floor(info: AnalyzerInfo, reconciled: dict) -> dict:

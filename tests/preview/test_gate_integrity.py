@@ -379,14 +379,27 @@ def test_the_stack_file_cannot_exempt_an_attackers_account_but_the_base_branch_c
     assert document["policyPacks"][0]["config"]["AGID-AWS-032"]["ownAccountIds"] == ["111122223333", "999988887777"]
 
 
-def test_the_stack_file_cannot_lower_a_level_the_base_branch_raised(project: Path) -> None:
+def test_the_stack_file_cannot_lower_a_level_the_trusted_settings_raised(project: Path) -> None:
     write_small(project, PARTNER_ROLE)
     write_settings(project, TRUSTED_SETTINGS)
     carry_pack_config(project, "AGID-AWS-032: advisory\n")
     run = run_cli(project, *GUARD, "--json", "out.json")
     assert run.code == 1, run.stdout
-    assert run.json("out.json")["enforcementFloor"][0].startswith(
-        "agent-guard/AGID-AWS-032: config asks for advisory; the gate keeps mandatory")
+    assert run.json("out.json")["enforcementFloor"] == [
+        "agent-guard/AGID-AWS-032: config asks for advisory; the gate keeps mandatory (the pack's default is the "
+        "floor; accept a violation with a waiver instead)",
+        "policyPackConfig in waivers.yaml is read from the working tree and may loosen rules: in CI read it from "
+        "the base branch with --waivers-from-ref"]
+
+
+def test_malformed_trusted_settings_are_a_config_error(project: Path) -> None:
+    write_small(project, PARTNER_ROLE)
+    write_settings(project, ["AGID-AWS-032"])
+    run = run_cli(project, *GUARD)
+    assert run.code == 2 and "waivers.yaml: policyPackConfig: must be a mapping from policy pack name" in run.stdout
+    write_settings(project, {"agent-guard": {"AGID-AWS-032": {"ownAccountIds": ["not-an-account"]}}})
+    run = run_cli(project, *GUARD)
+    assert run.code == 2 and "waivers.yaml (policyPackConfig.agent-guard): invalid config" in run.stdout, run.stdout
 
 
 LONG_SESSION_ROLE = '''aws.iam.Role("worker", max_session_duration=3600, assume_role_policy=json.dumps({
