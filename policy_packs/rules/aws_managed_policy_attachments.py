@@ -18,7 +18,11 @@ FIELDS = {
     "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "policyArns",
     "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": "policyArns",
     "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "policyArns",
+    # IAM Identity Center: an AWS managed policy on a permission set lands on the role provisioned from it
+    "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment": "managedPolicyArn",
+    "aws:ssoadmin/managedPolicyAttachmentsExclusive:ManagedPolicyAttachmentsExclusive": "managedPolicyArns",
 }
+REQUIRED_SINGLE = {"policyArn", "managedPolicyArn"}  # one required ARN: absent means not known yet
 
 
 def attached_arns(resource: Resource) -> Iterator[str | Unknown]:
@@ -29,7 +33,7 @@ def attached_arns(resource: Resource) -> Iterator[str | Unknown]:
     field = FIELDS[resource.type]
     value = resource.props.get(field)
     if value is None:
-        if field == "policyArn":  # a required input: absent means not known yet
+        if field in REQUIRED_SINGLE:
             yield Unknown(field)
         return
     if is_unknown(value):

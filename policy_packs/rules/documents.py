@@ -20,6 +20,9 @@ IDENTITY_POLICY_FIELDS = {
     "aws:iam/rolePolicy:RolePolicy": "policy",
     "aws:iam/userPolicy:UserPolicy": "policy",
     "aws:iam/groupPolicy:GroupPolicy": "policy",
+    # An IAM Identity Center permission set's inline policy becomes an identity policy of the role
+    # AWS provisions in every assigned account (AWS: "Permission sets", IAM Identity Center user guide).
+    "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy": "inlinePolicy",
 }
 ROLE = "aws:iam/role:Role"
 KMS_KEY = "aws:kms/key:Key"
