@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import (
     agent_ownership,
     agentcore_gateway_authorizer,
+    aws_hidden_identities,
     aws_access_key,
     aws_admin_managed_policy,
     aws_unknown_managed_policy,
@@ -56,7 +57,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key, cognitive_local_auth,
     azure_shared_access_keys,
     # unreadable policies fail closed
-    policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy,
+    policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_hidden_identities,
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy, aws_eks_cluster_admin,
     azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,
