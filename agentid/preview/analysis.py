@@ -97,6 +97,10 @@ class PackSession:
         on_ready(info)
         return info, config
 
+    def wait_ready(self) -> None:
+        """Block until the pack has started, loaded its data and been configured (PackError if it failed)."""
+        self._ready.result()
+
     def submit(self, resource: Resource) -> None:
         if resource.urn not in self._submitted:
             self._submitted[resource.urn] = self._pool.submit(self._analyze, resource)

@@ -196,6 +196,11 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
             cleanup.callback(session.close)
             sessions.append(session)
 
+        # The program may write files (it runs as the same user): it starts only once every pack has
+        # loaded its rules and data, so nothing the pack reads can be the program's version.
+        for session in sessions:
+            session.wait_ready()
+
         def judge(resource: Resource) -> None:
             for session in sessions:
                 session.submit(resource)

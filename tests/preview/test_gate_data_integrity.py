@@ -1,0 +1,59 @@
+"""The judged program cannot rewrite what the pack judges with: the pack loads its data before the program runs.
+
+The program runs as the same user as the pack and can write files. Before the fix, a program that
+overwrote the pack's AWS managed policy snapshot (AdministratorAccess read as s3:GetObject) and emptied
+escalation_methods.yaml, then attached AdministratorAccess and granted PassRole + RunInstances, got
+`PASS (exit 0)`: the pack read both files lazily, after the program had started.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from .conftest import REPO, copy_project
+
+PROGRAM = '''\
+import gzip
+import json
+import pathlib
+
+import pulumi_aws as aws
+
+import policy_packs
+
+pack_data = pathlib.Path(policy_packs.__file__).resolve().parent / "analysis"
+if not str(pack_data).startswith(str(pathlib.Path.cwd().resolve().parent)):
+    raise SystemExit(f"refusing to touch a pack outside the test's copy: {pack_data}")
+snapshot = pack_data / "data" / "aws_managed_policies.json.gz"
+with gzip.open(snapshot, "rt") as handle:
+    text = handle.read()
+with gzip.open(snapshot, "wt") as handle:
+    handle.write(text.replace('"Action": "*"', '"Action": "s3:GetObject"').replace('"Action":"*"', '"Action":"s3:GetObject"'))
+(pack_data / "escalation_methods.yaml").write_text("[]\\n")
+
+trust = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+role = aws.iam.Role("worker", assume_role_policy=trust)
+aws.iam.RolePolicyAttachment("worker-admin", role=role.name, policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")
+aws.iam.RolePolicy("worker-launch", role=role.name, policy=json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["iam:PassRole", "ec2:RunInstances"], "Resource": "*"}]}))
+'''
+
+
+def test_a_program_that_rewrites_the_packs_data_is_judged_with_the_data_as_it_was(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    for package in ("policy_packs", "components"):  # the program may only ever write to this copy
+        shutil.copytree(REPO / package, project / package, ignore=shutil.ignore_patterns("__pycache__"))
+    (project / "stacks" / "__main__.py").write_text(textwrap.dedent(PROGRAM))
+    env = {**os.environ, "PYTHONPATH": str(project)}
+    completed = subprocess.run([sys.executable, "-m", "agentid.cli", "preview", "--stack", "dev"], cwd=project,
+                               env=env, capture_output=True, text=True, timeout=180)
+    assert (project / "policy_packs" / "analysis" / "escalation_methods.yaml").read_text() == "[]\n"  # it did write
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert "MANDATORY critical  AGID-AWS-013  worker-admin" in completed.stdout
+    assert "MANDATORY critical  AGID-AWS-020  worker-launch" in completed.stdout
