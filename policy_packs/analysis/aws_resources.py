@@ -84,6 +84,22 @@ def type_glob(service: str, resource_type: str) -> str | None:
     return _VARIABLE.sub("*", template) if template else None
 
 
+def _caller_names_top_level(resource: str, template: str) -> bool:
+    """For a creating action: does a wildcard fall in the type's first name (so the caller picks any top-level
+    resource), rather than under a named parent (`log-group:app:*` creates streams only in log group app)?"""
+    if not is_pattern(resource):
+        return False
+    pattern_part = template.split(":", 5)[5] if template.count(":") >= 5 else template
+    if "${" not in pattern_part:
+        return True
+    prefix, _, rest = pattern_part.partition("${")
+    after = rest.partition("}")[2].partition("${")[0]  # the literal text after the first name, e.g. ':log-stream:'
+    if not resource.startswith(prefix) or not after:
+        return True
+    first_name = resource[len(prefix):].partition(after[0])[0]
+    return is_pattern(first_name)
+
+
 def creates(info: ActionInfo) -> bool:
     """Does the action create the resource it is authorized on (CreateRole, RunInstances, CreateTrainingJob)?"""
     return info.name.lower().startswith(_CREATING_PREFIXES)
@@ -114,7 +130,8 @@ def unbounded_for(action: str, pattern: str, resource_type: str | None = None) -
         resource = pattern.split(":", 5)[5]
         keywords = tuple(sorted(_template_keywords(iam_catalog.arn_template(info.service, type_) or ""),
                                 key=len, reverse=True))
-        if _names_nothing(resource, keywords) or (creates(info) and is_pattern(resource)):
+        if _names_nothing(resource, keywords) or (
+                creates(info) and _caller_names_top_level(resource, iam_catalog.arn_template(info.service, type_) or "")):
             return True
     return False
 

@@ -167,3 +167,13 @@ def test_a_grant_only_for_sessions_issued_before_a_past_date_is_inert():
     assert escalation(allow("iam:PutRolePolicy", Condition=issued_before_2020)) == []
     issued_after_2020 = {"DateGreaterThan": {"aws:TokenIssueTime": "2020-01-01T00:00:00Z"}}
     assert escalation(allow("iam:PutRolePolicy", Condition=issued_after_2020)) == [PUT_MESSAGE]
+
+
+def test_a_created_name_under_a_named_parent_is_bounded_by_the_parent():
+    # every Lambda execution role: CreateLogStream on log-group:NAME:* creates streams in one named group
+    from policy_packs.analysis.aws_resources import unbounded_for
+
+    group = "arn:aws:logs:us-east-1:111122223333:log-group:"
+    assert not unbounded_for("logs:CreateLogStream", group + "app:*")
+    assert unbounded_for("logs:CreateLogStream", group + "a*:*")  # the caller picks the group too
+    assert unbounded_for("iam:CreateRole", "arn:aws:iam::111122223333:role/managed/*")  # the name is the caller's
