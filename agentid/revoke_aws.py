@@ -1,6 +1,6 @@
 """Cut an agent's live AWS sessions off now: the `aws:TokenIssueTime` deny on its role.
 
-One `PutRolePolicy` writes the whole deny (from `components.revocation`), so
+One `PutRolePolicy` writes the whole deny (from `agentid_components.revocation`), so
 a revoke is applied entirely or not at all; it is read back to be sure.
 
 "Now" is AWS's clock, not this host's: the `Date` header of IAM's answer to
@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentid.aws_audit.clients import LiveAwsError, call
-from components import naming
-from components.revocation import aws_revocation_steps, aws_revoke_sessions_policy
-from components.spec import Agent
+from agentid_components import naming
+from agentid_components.revocation import aws_revocation_steps, aws_revoke_sessions_policy
+from agentid_components.spec import Agent
 
 _EPOCH = re.compile(r"^[+-]?\d+(\.\d+)?$")
 AWS_CLOCK = "AWS's clock (the Date header of IAM's GetRole answer, plus 1 s)"

@@ -32,7 +32,7 @@ CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBbench\n-----END CERTIFICATE-----\n"
 
 def generate_agents(count: int, agents_dir: Path) -> list:
     """A realistic mix: 1-3 AWS tools, a third with a Cognito tool, every trust kind."""
-    from components.spec import Agent
+    from agentid_components.spec import Agent
 
     (agents_dir / "ca.pem").write_text(CA_PEM)
     review_by = dt.date.today() + dt.timedelta(days=90)
@@ -86,7 +86,7 @@ def run_components(count: int) -> dict:
     import pulumi  # noqa: F401 - imported before timing, like the engine's language host
 
     from agentid.mock_engine import run_program
-    from components.aws.fleet import AwsAgents, AwsSettings
+    from agentid_components.aws.fleet import AwsAgents, AwsSettings
 
     import pulumi_aws as aws
 

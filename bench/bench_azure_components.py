@@ -57,8 +57,8 @@ def _components_run(agents: int):
     import pulumi
 
     from agentid.mock_engine import run_program
-    from components.azure.fleet import AzureAgents, AzureSettings
-    from components.spec import Agent
+    from agentid_components.azure.fleet import AzureAgents, AzureSettings
+    from agentid_components.spec import Agent
 
     models = [Agent.model_validate(generated_agent(index)) for index in range(agents)]
 

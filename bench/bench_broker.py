@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from agentid.runtime import AgentGrants, AmbientCredentials, CredentialBroker, RetryPolicy  # noqa: E402
-from components.loader import load_inventory  # noqa: E402
+from agentid_components.loader import load_inventory  # noqa: E402
 from tests.runtime.fault_proxy import FaultProxy  # noqa: E402
 from tests.runtime.moto_process import DUMMY_CREDENTIALS, MOTO_ACCOUNT_ID, moto_server, reset  # noqa: E402
 

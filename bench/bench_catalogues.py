@@ -9,7 +9,7 @@ Corpora:
     bench/catalogue_cases.py; nothing copied from the catalogues).
   * the AWS managed-policy snapshot (policy_packs/analysis/data/aws_managed_policies.json.gz).
 Each tool judges each document in this process (imports timed apart):
-  agentid         policy_packs.analysis.identity_policy_findings: an `escalation:*` or `full-admin`
+  agentid         agentid_policy_packs.analysis.identity_policy_findings: an `escalation:*` or `full-admin`
                   finding flags a catalogue case; on managed policies, what AGID-AWS-013 flags
                   (those two plus `not-action-allow`) is "critical"
   cloudsplaining  PolicyDocument(doc).allows_privilege_escalation (its Rhino table) is non-empty
@@ -43,7 +43,7 @@ READ_ONLY_MARKS = ("ReadOnly", "ViewOnly", "SecurityAudit")
 
 
 def agentid_judge() -> tuple[Callable[[dict], bool], Callable[[dict], bool]]:
-    from policy_packs.analysis import identity_policy_findings
+    from agentid_policy_packs.analysis import identity_policy_findings
 
     def codes(document: dict) -> set[str]:
         return {f.code for f in identity_policy_findings(document)}
@@ -80,7 +80,7 @@ TOOLS = {"agentid": agentid_judge, "cloudsplaining": cloudsplaining_judge, "parl
 
 
 def managed_documents(limit: int | None) -> list[tuple[str, dict]]:
-    from policy_packs.analysis.managed_policies import managed_policy_arns, managed_policy_document
+    from agentid_policy_packs.analysis.managed_policies import managed_policy_arns, managed_policy_document
 
     arns = managed_policy_arns()[:limit] if limit else managed_policy_arns()
     return [(arn.split(":policy/", 1)[1], managed_policy_document(arn)) for arn in arns]

@@ -30,8 +30,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from components import iam_catalog  # noqa: E402
-from policy_packs.analysis import escalation_methods  # noqa: E402
+from agentid_components import iam_catalog  # noqa: E402
+from agentid_policy_packs.analysis import escalation_methods  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 ACCOUNT = "123456789012"

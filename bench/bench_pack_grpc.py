@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from agentid.analyzer_client import PackProcess, StackResource  # noqa: E402
-from components.naming import oauth_client_name  # noqa: E402
+from agentid_components.naming import oauth_client_name  # noqa: E402
 
 ACCOUNT = "123456789012"
 SUB = "/subscriptions/11111111-2222-4333-8444-555555555555"

@@ -47,7 +47,7 @@ def generated_agent(index: int) -> dict:
 
 
 def bench_validation(agents: int, repeat: int) -> None:
-    from components.loader import check_file
+    from agentid_components.loader import check_file
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "agents.yaml"

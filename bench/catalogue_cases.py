@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from components import iam_catalog
+from agentid_components import iam_catalog
 
 DATA = Path(__file__).with_name("data") / "escalation_catalogues.yaml"
 ACCOUNT = "123456789012"

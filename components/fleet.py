@@ -1,8 +1,8 @@
 """AgentFleet: a stack's agents compiled onto every cloud they use, and the inventory as an output.
 
 The one component the stack program declares. It hands each cloud's agents to
-that cloud's fleet component (`components.aws.fleet.AwsAgents`,
-`components.azure.fleet.AzureAgents`) and merges their inventories with the
+that cloud's fleet component (`agentid_components.aws.fleet.AwsAgents`,
+`agentid_components.azure.fleet.AzureAgents`) and merges their inventories with the
 spec's own facts (owner, purpose, review date, lifetimes). Both clouds' agents
 are checked before the fleet registers itself, so bad input registers nothing.
 """
@@ -13,11 +13,11 @@ from typing import Any
 
 import pulumi
 
-from components.aws.fleet import AwsAgents, AwsSettings
-from components.azure.fleet import AzureAgents, AzureSettings
-from components.loader import LoadedInventory
-from components.outputs import resolve_nested
-from components.spec import Agent
+from agentid_components.aws.fleet import AwsAgents, AwsSettings
+from agentid_components.azure.fleet import AzureAgents, AzureSettings
+from agentid_components.loader import LoadedInventory
+from agentid_components.outputs import resolve_nested
+from agentid_components.spec import Agent
 
 TYPE_TOKEN = "agentid:index:AgentFleet"
 

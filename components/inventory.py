@@ -2,7 +2,7 @@
 
 Rendered from the validated spec as JSON (which loads back into the same
 model: `load_inventory` accepts it), CSV (one row per tool grant) or Markdown.
-Every user string is escaped for its format (`components.text_safety`): CSV
+Every user string is escaped for its format (`agentid_components.text_safety`): CSV
 cells cannot start a spreadsheet formula, Markdown shows text as text.
 Pure: no Pulumi, no cloud SDK.
 """
@@ -16,10 +16,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from components import iam_catalog
-from components.text_safety import csv_cell, markdown_code, markdown_text
-from components.revocation import revocation_steps
-from components.spec import Agent, Inventory, Tool
+from agentid_components import iam_catalog
+from agentid_components.text_safety import csv_cell, markdown_code, markdown_text
+from agentid_components.revocation import revocation_steps
+from agentid_components.spec import Agent, Inventory, Tool
 
 INVENTORY_KIND = "agentid/inventory"
 INVENTORY_VERSION = 1

@@ -2,7 +2,7 @@
 
 YAML is composed with libyaml (fast, and every node keeps its line), turned
 into plain Python while remembering the line of every key and list item, and
-validated by `components.spec`. Nothing here raises for bad input: a file that
+validated by `agentid_components.spec`. Nothing here raises for bad input: a file that
 is not UTF-8, not YAML, empty, or of the wrong shape gives one clear error.
 """
 
@@ -20,9 +20,9 @@ from typing import Any, Union
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from components import input_limits, text_safety
-from components.inventory import is_inventory_json, strip_derived
-from components.spec import Agent, Inventory
+from agentid_components import input_limits, text_safety
+from agentid_components.inventory import is_inventory_json, strip_derived
+from agentid_components.spec import Agent, Inventory
 
 Path_ = tuple[str | int, ...]
 
@@ -106,7 +106,7 @@ def check_text(
     the file (agent files and JSON inventories alike), and must resolve inside `files_root` (None: anywhere).
     `check_files=False` does not read them: the commands that act on one agent of a fleet (`revoke`, `audit`)
     must not fail on another agent's missing file. `today` is unused since an overdue review became a
-    finding (`components.review`); kept for callers.
+    finding (`agentid_components.review`); kept for callers.
     """
     document, lines, problem = _parse(data, name)
     if problem:

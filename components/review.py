@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from agentid.today import today as current_day
-from components.spec import Agent, Inventory
+from agentid_components.spec import Agent, Inventory
 
 
 def is_overdue(agent: Agent, today: dt.date | None = None) -> bool:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from shlex import quote
 
-from components import naming
-from components.spec import Agent
+from agentid_components import naming
+from agentid_components.spec import Agent
 
 
 def aws_revoke_sessions_policy(issued_before: dt.datetime) -> dict:
@@ -47,7 +47,7 @@ def aws_revocation_steps(agent: Agent, inventory: str = "FILE") -> list[str]:
     Sources: AWS CLI reference for `iam update-assume-role-policy`, `eks delete-pod-identity-association`,
     `rolesanywhere disable-profile`, `cognito-idp delete-user-pool-client`.
     """
-    from components.aws.trust import statement_sid
+    from agentid_components.aws.trust import statement_sid
 
     role = naming.aws_role_name(agent.name)
     steps = [

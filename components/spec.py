@@ -29,7 +29,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from components import azure_catalog, iam_catalog, iam_conditions, input_limits, text_safety
+from agentid_components import azure_catalog, iam_catalog, iam_conditions, input_limits, text_safety
 
 MAX_CREDENTIAL_MINUTES = 60
 DEFAULT_CREDENTIAL_MINUTES = 15
@@ -319,8 +319,8 @@ class AwsGrant(_Strict):
 
     def _no_unbounded_arns(self, specific: list[str]) -> None:
         """An ARN that names every resource of a type (`table/*`, `*/*`, `arn:aws:iam::*:role/*`) is '*' in
-        effect, judged as the pack judges it (policy_packs.analysis.aws_resources.unbounded_for)."""
-        from policy_packs.analysis.aws_resources import unbounded_for  # the pack's own judge: spec and pack agree
+        effect, judged as the pack judges it (agentid_policy_packs.analysis.aws_resources.unbounded_for)."""
+        from agentid_policy_packs.analysis.aws_resources import unbounded_for  # the pack's own judge: spec and pack agree
 
         for arn in specific:
             for action in self.actions:

@@ -2,7 +2,7 @@
 
 README.md embeds this output between markers; a test keeps the two equal, so
 the documentation can never drift from the model.
-Run `python -m components.spec_reference` to print it.
+Run `python -m agentid_components.spec_reference` to print it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, Union
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from components import spec
+from agentid_components import spec
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("file", spec.Inventory),

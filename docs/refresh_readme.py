@@ -13,8 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from components import spec_reference  # noqa: E402
-from policy_packs.rules import catalogue  # noqa: E402
+from agentid_components import spec_reference  # noqa: E402
+from agentid_policy_packs.rules import catalogue  # noqa: E402
 
 BLOCKS = {"SPEC-REFERENCE": spec_reference.render, "RULE-CATALOGUE": catalogue.render}
 

@@ -13,10 +13,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pulumi  # noqa: E402
 
-from components.aws.fleet import AwsSettings  # noqa: E402
-from components.azure.fleet import AzureSettings  # noqa: E402
-from components.fleet import AgentFleet  # noqa: E402
-from components.loader import load_inventory  # noqa: E402
+from agentid_components.aws.fleet import AwsSettings  # noqa: E402
+from agentid_components.azure.fleet import AzureSettings  # noqa: E402
+from agentid_components.fleet import AgentFleet  # noqa: E402
+from agentid_components.loader import load_inventory  # noqa: E402
 
 config = pulumi.Config()
 agents_file = config.get("agentsFile") or f"agents/{pulumi.get_stack()}.yaml"

@@ -23,8 +23,8 @@ def test_generated_blocks_are_current():
 
 
 def test_every_rule_and_spec_field_is_documented():
-    from components import spec
-    from policy_packs.rules.registry import RULES
+    from agentid_components import spec
+    from agentid_policy_packs.rules.registry import RULES
 
     readme = (ROOT / "README.md").read_text()
     assert all(f"[{rule.id}]" in readme for rule in RULES)

@@ -20,7 +20,7 @@ class LiveAwsError(Exception):
 
 def load_agents(path: Path) -> Any:
     """The inventory (agent YAML or `agentid inventory --format json` output) or LiveAwsError naming the problems."""
-    from components.loader import SpecLoadError, load_inventory
+    from agentid_components.loader import SpecLoadError, load_inventory
 
     try:
         # The live commands act on agents by name: another agent's certificate file is not needed here.
@@ -56,7 +56,7 @@ def check_endpoint_url(url: str) -> None:
     """LiveAwsError unless `url` is http(s)://HOST[:PORT][/PATH] (what botocore can send requests to)."""
     from urllib.parse import urlsplit
 
-    from components.text_safety import visible
+    from agentid_components.text_safety import visible
 
     shown = visible(url)
     try:

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 from agentid.aws_audit.collect import AccountSnapshot, RoleInfo, UserInfo
 from agentid.aws_audit.trust_drift import declared_trust, undeclared_trust
-from components import naming
-from components.aws import permissions
-from components.review import overdue_agents, overdue_message
-from components.spec import Agent, Inventory
-from policy_packs import analysis
-from policy_packs.analysis.aws_grants import is_denied
-from policy_packs.analysis.aws_resources import pattern_covers
+from agentid_components import naming
+from agentid_components.aws import permissions
+from agentid_components.review import overdue_agents, overdue_message
+from agentid_components.spec import Agent, Inventory
+from agentid_policy_packs import analysis
+from agentid_policy_packs.analysis.aws_grants import is_denied
+from agentid_policy_packs.analysis.aws_resources import pattern_covers
 
 ROLE_PREFIX = naming.aws_role_name("")  # roles the kit names for agents start with this
 

@@ -47,7 +47,7 @@ def to_table(findings: list[AuditFinding]) -> str:
     from rich.table import Table
     from rich.text import Text
 
-    from components.text_safety import visible
+    from agentid_components.text_safety import visible
 
     table = Table(show_lines=True)
     for column in ("level", "rule", "agent", "principal", "finding"):

@@ -6,12 +6,12 @@ perfectly pinned and still let in a workload nobody declared, e.g. a second
 GitHub repository or another Kubernetes service account added by hand.
 
 What each kind of binding may look like in a live trust policy follows
-`components.aws.trust` (the statements the kit writes):
+`agentid_components.aws.trust` (the statements the kit writes):
   web identity   Federated oidc-provider/HOST, `HOST:sub` equal to a declared subject
   Roles Anywhere Service rolesanywhere, `aws:PrincipalTag/x509SAN/URI` a declared SPIFFE ID
   Pod Identity   Service pods.eks, `aws:RequestTag/kubernetes-namespace` and `-service-account` a declared pair
   the role itself (AWS principal = its own ARN, or the account root pinned to it by `aws:PrincipalArn`,
-                 as `components.aws.trust` writes it): the broker's AssumeRole from a session of the role
+                 as `agentid_components.aws.trust` writes it): the broker's AssumeRole from a session of the role
 Anything else is undeclared. Pure: no boto3, no Pulumi.
 """
 
@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from components.aws import trust
-from components.spec import Agent
-from policy_packs import analysis
+from agentid_components.aws import trust
+from agentid_components.spec import Agent
+from agentid_policy_packs import analysis
 
 _SAN_URI = "aws:principaltag/x509san/uri"
 _POD_NAMESPACE = "aws:requesttag/kubernetes-namespace"

@@ -47,7 +47,7 @@ def audit_aws(
     from agentid.aws_audit.collect import collect
     from agentid.aws_audit.findings import agent_of_role, agent_of_user, audit
     from agentid.aws_audit.report import summary, to_json, to_sarif, to_table
-    from components.loader import load_inventory
+    from agentid_components.loader import load_inventory
 
     try:
         agents = load_agents(inventory)
@@ -55,7 +55,7 @@ def audit_aws(
         iam = iam_client(endpoint_url)
         snapshot = collect(iam, lambda role: agent_of_role(role) is not None, lambda user: agent_of_user(user, names) is not None)
     except LiveAwsError as error:
-        from components.text_safety import visible
+        from agentid_components.text_safety import visible
 
         typer.echo(f"error: {visible(str(error))}", err=True)  # names and AWS messages: shown, never run as escapes
         raise typer.Exit(EXIT_BAD_INPUT)

@@ -77,7 +77,7 @@ def credential(
 
 
 def _fail(message: str, code: int) -> None:
-    from components.text_safety import visible
+    from agentid_components.text_safety import visible
 
     typer.echo(f"error: {visible(message)}", err=True)
     raise typer.Exit(code)
@@ -99,7 +99,7 @@ def _default_role_arn(agent: str, endpoint_url: str | None) -> str:
 def _signer(path: Path) -> Any:
     from agentid.aws_audit.clients import LiveAwsError
     from agentid.runtime.oauth import PrivateKeyJWT
-    from components import input_limits
+    from agentid_components import input_limits
 
     try:  # checked on the open descriptor, not before: nothing can be swapped in between
         pem = input_limits.read_bytes(path, input_limits.KEY_FILE_BYTES, "key")

@@ -43,9 +43,9 @@ def lint(
     the run failed: executionSuccessful false), or a usage error.
     """
     from agentid.paths import expand
-    from components import input_limits
-    from components.text_safety import visible
-    from policy_packs.rules.files import AZURE_ROLE, NotADocument, documents_in, lint_document
+    from agentid_components import input_limits
+    from agentid_components.text_safety import visible
+    from agentid_policy_packs.rules.files import AZURE_ROLE, NotADocument, documents_in, lint_document
 
     results: list[dict] = []
     errors: list[dict] = []
@@ -126,7 +126,7 @@ def _print(results: list[dict], errors: list[dict], format: LintFormat, file_cou
     elif format is LintFormat.sarif:
         typer.echo(json.dumps(sarif(results, errors), indent=2))
     else:
-        from components.text_safety import visible
+        from agentid_components.text_safety import visible
 
         for result in results:  # file names and policy text are the user's: no escape code reaches the terminal
             typer.echo(visible(f"{result['file']}: {result['rule']} [{result['severity']}] {result['message']}"))
@@ -141,7 +141,7 @@ def sarif(results: list[dict], errors: list[dict] = ()) -> dict:
     tool notification at the file)."""
     from urllib.parse import quote
 
-    from policy_packs.rules.registry import RULES_BY_ID
+    from agentid_policy_packs.rules.registry import RULES_BY_ID
 
     fired = sorted({r["rule"] for r in results})
     rules = [{

@@ -42,7 +42,7 @@ def revoke_aws(
             raise LiveAwsError(f"agent '{agent}' is not in {inventory} (it lists: {', '.join(sorted(known))})")
         result = revoke_sessions(iam_client(endpoint_url), known[agent])
     except LiveAwsError as error:
-        from components.text_safety import visible
+        from agentid_components.text_safety import visible
 
         typer.echo(f"error: {visible(str(error))}", err=True)  # names and AWS messages: shown, never run as escapes
         raise typer.Exit(EXIT_BAD_INPUT)

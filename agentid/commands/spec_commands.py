@@ -28,7 +28,7 @@ AllowOutsideFiles = Annotated[bool, typer.Option(
 
 
 def _files_root(file: Path, allow_outside: bool) -> Path | None:
-    from components.input_limits import repository_root
+    from agentid_components.input_limits import repository_root
 
     return None if allow_outside else repository_root(file)
 
@@ -48,9 +48,9 @@ def validate(
     """
     from agentid.paths import expand
     from agentid.today import today
-    from components.loader import SpecError, check_file
-    from components.review import overdue_agents, overdue_message
-    from components.text_safety import visible
+    from agentid_components.loader import SpecError, check_file
+    from agentid_components.review import overdue_agents, overdue_message
+    from agentid_components.text_safety import visible
 
     day = today()
     worst = EXIT_OK
@@ -95,8 +95,8 @@ def inventory(
 
     Exit codes: 0 written; 2 an invalid or unreadable agent file, or a usage error.
     """
-    from components.inventory import RENDERERS
-    from components.loader import check_file
+    from agentid_components.inventory import RENDERERS
+    from agentid_components.loader import check_file
 
     loaded, _, errors = check_file(file, files_root=_files_root(file, allow_outside_files))
     if errors:

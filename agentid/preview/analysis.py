@@ -193,7 +193,7 @@ def _is_unknown(diagnostic: Diagnostic) -> bool:
 
 def _pack_version(pack_dir: Path, info: AnalyzerInfo) -> str:
     """The version `pulumi` reports: PulumiPolicy.yaml's, else the analyzer's (Python packs always answer 0.0.1)."""
-    from components import input_limits
+    from agentid_components import input_limits
 
     file = Path(pack_dir) / "PulumiPolicy.yaml"
     try:

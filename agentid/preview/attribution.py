@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from components.naming import TAG_AGENT
+from agentid_components.naming import TAG_AGENT
 
 CLOUDS = {"aws": "aws", "azure-native": "azure", "azuread": "azure", "azure": "azure"}
 

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from agentid.preview.analysis import Violation
 from agentid.preview.locations import location_of
 from agentid.preview.runner import PreviewResult
-from components.text_safety import xml_text
+from agentid_components.text_safety import xml_text
 
 
 def to_junit(result: PreviewResult) -> str:

@@ -38,7 +38,7 @@ def _inside(path: Path, root: Path) -> bool:
 
 def _declaration_line(path: str, type_token: str, name: str) -> int:
     """The line of `Kind("name"` (the resource's class called with its name), else of the first "name" literal."""
-    from components import input_limits
+    from agentid_components import input_limits
 
     try:  # the program is the pull request's: a FIFO or a device in its place must not hang the report
         text = input_limits.read_bytes(path, input_limits.AGENT_FILE.max_bytes, "program").decode("utf-8", errors="replace")

@@ -16,7 +16,7 @@ in `stack_references` (none by default).
 
 Inputs are kept as the engine hands them to an analyzer at preview: plain JSON,
 secrets unwrapped, a value unknown at preview as Pulumi's unknown sentinel
-(policy_packs.analysis.values), a resource reference as its id (custom) or URN.
+(agentid_policy_packs.analysis.values), a resource reference as its id (custom) or URN.
 Transforms the engine would run through the program's callback server (resource
 `transforms`, `register_stack_transform`) are refused: the gate would judge
 inputs the deployment then changes. Old-style `transformations` run inside the

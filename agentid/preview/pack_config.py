@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 
 from agentid.analyzer_client import AnalyzerInfo
-from components import input_limits
+from agentid_components import input_limits
 from agentid.preview.stack_config import ConfigError
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from agentid.preview.stack_config import ConfigError, Project
-from components import input_limits
-from components.loader import SpecError
+from agentid_components import input_limits
+from agentid_components.loader import SpecError
 
 # What the child writes when the program fails: a status, spec problems or an error and a traceback's tail.
 RESULT_FILE = input_limits.Limits(max_bytes=4 * input_limits.MiB, max_scalar_chars=4 * input_limits.MiB)
@@ -173,8 +173,8 @@ def _config_errors() -> tuple[type[BaseException], ...]:
     """
     import pulumi
 
-    from components.aws.permissions import PolicyCompileError
-    from components.azure.plan import AzureCompileError
+    from agentid_components.aws.permissions import PolicyCompileError
+    from agentid_components.azure.plan import AzureCompileError
 
     return (pulumi.RunError, PolicyCompileError, AzureCompileError)
 
@@ -190,7 +190,7 @@ def _child(request_file: str, result_file: str) -> int:
     from pulumi.runtime import settings as pulumi_settings
     from pulumi.runtime.stack import run_in_stack
 
-    from components.loader import SpecLoadError
+    from agentid_components.loader import SpecLoadError
 
     pulumi_settings.configure(pulumi_settings.Settings(
         project=request["project"], stack=request["stack"], monitor=request["monitor"], engine=request["engine"],

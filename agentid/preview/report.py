@@ -8,7 +8,7 @@ Progress goes to stderr: a rich progress bar on a terminal, plain lines elsewher
 
 Names, types, messages and paths come from the pull request (its program, its
 agent file, its packs): they are printed as `Text`, never as Rich markup, with
-control and escape characters made visible (`components.text_safety.visible`),
+control and escape characters made visible (`agentid_components.text_safety.visible`),
 so `[link=...]` or an ANSI/OSC sequence shows as what it is.
 """
 
@@ -25,7 +25,7 @@ from rich.tree import Tree
 
 from agentid.preview.locations import location_of
 from agentid.preview.runner import PreviewResult
-from components.text_safety import visible
+from agentid_components.text_safety import visible
 
 FULL_PLAN_LIMIT = 300  # above this many resources the plan shows counts per agent and cloud
 NO_AGENT = "(no agent)"

@@ -39,9 +39,9 @@ from agentid.preview.pack_config import parse_config, read_config_file, reconcil
 from agentid.preview.program import ProgramError, Resource, run_isolated
 from agentid.preview.waivers import WaiverFinding, WaiverSource
 from agentid.today import today as today_of
-from components.loader import SpecError
-from policy_packs.analysis.values import is_unknown
-from policy_packs.rules import strictness
+from agentid_components.loader import SpecError
+from agentid_policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.rules import strictness
 from agentid.preview.stack_config import POLICY_PACK_CONFIG_KEY, ConfigError, Project, StackConfig, find_project, load_stack_config
 
 DEFAULT_PACK = "policy_packs/agent_guard"
@@ -86,7 +86,7 @@ class PreviewResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     agent_of: dict[str, str | None] = field(default_factory=dict)
     cloud_of: dict[str, str | None] = field(default_factory=dict)
-    inventory: Any = None  # components.loader.LoadedInventory, when the stack's agent file loads
+    inventory: Any = None  # agentid_components.loader.LoadedInventory, when the stack's agent file loads
     agents_file: str | None = None  # relative to the project root
     packs: list[PackRun] = field(default_factory=list)
     error: str | None = None
@@ -329,9 +329,9 @@ def _pack_dir(project: Project, name: str) -> Path:
     if not path.is_absolute():
         candidates = [Path.cwd() / path, project.root / path]
         if name == DEFAULT_PACK:
-            import policy_packs
+            import agentid_policy_packs
 
-            candidates.append(Path(policy_packs.__file__).parent / "agent_guard")
+            candidates.append(Path(agentid_policy_packs.__file__).parent / "agent_guard")
         path = next((c for c in candidates if (c / "PulumiPolicy.yaml").is_file()), project.root / path)
     if not (path / "PulumiPolicy.yaml").is_file():
         raise ConfigError(f"{name} is not a policy pack directory (no PulumiPolicy.yaml in {path})")
@@ -360,7 +360,7 @@ def _engine_env(project: Project, config: StackConfig) -> dict[str, str]:
 
 def _load_inventory(project: Project, config: StackConfig, result: PreviewResult) -> None:
     """The stack's agent file, found as stacks/__main__.py finds it (config `agentsFile`, else agents/<stack>.yaml)."""
-    from components.loader import SpecLoadError, load_inventory
+    from agentid_components.loader import SpecLoadError, load_inventory
 
     relative = config.values.get(f"{project.name}:agentsFile") or f"agents/{config.stack}.yaml"
     file = project.main_dir / relative

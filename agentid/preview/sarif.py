@@ -25,8 +25,8 @@ from agentid.analyzer_client import PolicyInfo
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, Violation
 from agentid.preview.locations import location_of
 from agentid.preview.runner import PreviewResult
-from components.text_safety import markdown_text
-from policy_packs.rules.base import category_of
+from agentid_components.text_safety import markdown_text
+from agentid_policy_packs.rules.base import category_of
 
 _CATEGORY_IN_DESCRIPTION = re.compile(r"\[category: ([a-z-]+)\]")
 
@@ -95,7 +95,7 @@ def _rule(pack: PackRun, policy: PolicyInfo, identifier: str) -> dict[str, Any]:
                        "severity": policy.severity or "unspecified", "policyPack": pack.name},
     }
     category = _CATEGORY_IN_DESCRIPTION.search(policy.description or "")
-    if category:  # agent_guard's policies name their category (policy_packs.rules.crossguard.to_policy)
+    if category:  # agent_guard's policies name their category (agentid_policy_packs.rules.crossguard.to_policy)
         rule["properties"]["tags"].append(category.group(1))
         rule["properties"]["category"] = category.group(1)
     if policy.url:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components import input_limits
+from agentid_components import input_limits
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 POLICY_PACK_CONFIG_KEY = "agentid:policyPackConfig"

@@ -51,7 +51,7 @@ from typing import Any
 import yaml
 
 from agentid.preview.stack_config import ConfigError
-from components import input_limits
+from agentid_components import input_limits
 
 DEFAULT_FILE = "waivers.yaml"
 SETTINGS_KEY = "policyPackConfig"

@@ -81,7 +81,7 @@ def _like_pattern(pattern: str) -> str:
 
 
 def generate_policies(agents: Iterable[Any]) -> str:
-    """Cedar text for validated spec agents (`components.spec.Agent`): one annotated permit per tool."""
+    """Cedar text for validated spec agents (`agentid_components.spec.Agent`): one annotated permit per tool."""
     lines: list[str] = []
     for agent in agents:
         for tool in agent.tools:
@@ -129,7 +129,7 @@ class Authorizer:
         files += [Path(p) for p in extra_files]
         parts = [generate_policies(agents)]
         for path in files:
-            from components import input_limits  # loaded when used: the runtime library imports no kit module up front
+            from agentid_components import input_limits  # loaded when used: the runtime library imports no kit module up front
 
             try:  # the limits the spec's loader applies to the same files (they come with a pull request)
                 text = input_limits.read_text(path, input_limits.CERTIFICATE_BYTES, "Cedar file")

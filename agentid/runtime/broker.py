@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 DEFAULT_REFRESH_MARGIN_SECONDS = 300
 DEFAULT_REFRESH_AHEAD_SECONDS = 60
-SESSION_TAG_AGENT = "agent"  # same key as the role's inventory tag (components.naming.TAG_AGENT)
+SESSION_TAG_AGENT = "agent"  # same key as the role's inventory tag (agentid_components.naming.TAG_AGENT)
 SESSION_TAG_TOOL = "tool"
 SESSION_TAG_TRACE = "trace-id"
 # Characters valid in both a RoleSessionName ([\w+=,.@-]) and a session tag value.
@@ -83,7 +83,7 @@ class WebIdentityToken:
     method = "AssumeRoleWithWebIdentity"
 
     def read(self) -> str:
-        from components import input_limits
+        from agentid_components import input_limits
 
         try:  # regular file, bounded: a FIFO or /dev/zero in its place must not hang the broker or fill its memory
             token = input_limits.read_text(self.token_file, input_limits.TOKEN_FILE_BYTES, "web identity token file").strip()

@@ -1,7 +1,7 @@
 """What the broker needs to know about one agent: its role, its per-tool session policies, its session length.
 
 Three ways to get it: from the stack outputs (what a deployed agent reads),
-from the agent spec (compiled by `components.aws.permissions`, the same
+from the agent spec (compiled by `agentid_components.aws.permissions`, the same
 compiler the Pulumi components use), or by hand. No Pulumi import here.
 """
 
@@ -61,10 +61,10 @@ class AgentGrants:
 
     @classmethod
     def from_spec(cls, agent: Any, role_arn: str | None = None) -> "AgentGrants":
-        """From a validated `components.spec.Agent`: the compiler's session policies and duration, its OAuth tools."""
+        """From a validated `agentid_components.spec.Agent`: the compiler's session policies and duration, its OAuth tools."""
         from agentid.runtime.azure_hop import AzureTool
         from agentid.runtime.oauth import OAuthTool
-        from components.aws import permissions
+        from agentid_components.aws import permissions
 
         oauth_tools = {tool.name: OAuthTool.from_spec(tool) for tool in agent.tools if tool.oauth is not None}
         azure_tools = {}

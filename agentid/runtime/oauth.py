@@ -150,7 +150,7 @@ class WorkloadTokenAssertion:
     method = "workload_identity"
 
     def assertion(self, client_id: str, token_endpoint: str, now: float) -> str:
-        from components import input_limits
+        from agentid_components import input_limits
 
         try:  # regular file, bounded: a FIFO or /dev/zero in its place must not hang the client or fill its memory
             token = input_limits.read_text(self.token_file, input_limits.TOKEN_FILE_BYTES, "workload token file").strip()

@@ -19,12 +19,12 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components import naming
-from components.aws import trust
-from components.aws.identity import AwsAgentIdentity, SharedAws
-from components.outputs import resolve_nested
-from components.aws.plan import AgentPlan, PolicyCompileError, plan_fleet, resource_servers
-from components.spec import Agent
+from agentid_components import naming
+from agentid_components.aws import trust
+from agentid_components.aws.identity import AwsAgentIdentity, SharedAws
+from agentid_components.outputs import resolve_nested
+from agentid_components.aws.plan import AgentPlan, PolicyCompileError, plan_fleet, resource_servers
+from agentid_components.spec import Agent
 
 FLEET_TYPE = "agentid:aws:AgentFleet"
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components import naming, revocation
-from components.aws import trust
-from components.aws.plan import AgentPlan
-from components.aws.trust import TrustRefs
-from components.outputs import resolve_nested
+from agentid_components import naming, revocation
+from agentid_components.aws import trust
+from agentid_components.aws.plan import AgentPlan
+from agentid_components.aws.trust import TrustRefs
+from agentid_components.outputs import resolve_nested
 
 IDENTITY_TYPE = "agentid:aws:AgentIdentity"
 ROLE_MAX_SESSION_SECONDS = 3600  # IAM's minimum MaxSessionDuration; the kit never goes higher

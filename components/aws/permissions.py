@@ -24,8 +24,8 @@ import copy
 import json
 from dataclasses import dataclass
 
-from components import iam_catalog
-from components.spec import MAX_CREDENTIAL_MINUTES, Agent, Tool
+from agentid_components import iam_catalog
+from agentid_components.spec import MAX_CREDENTIAL_MINUTES, Agent, Tool
 
 POLICY_VERSION = "2012-10-17"
 STS_MIN_SESSION_SECONDS = 900  # AssumeRole* refuse DurationSeconds below 15 minutes

@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from components import input_limits, naming
-from components.aws import permissions
-from components.aws.permissions import PolicyCompileError
-from components.aws import trust
-from components.aws.trust import aws_bindings
-from components.spec import Agent, Tool
+from agentid_components import input_limits, naming
+from agentid_components.aws import permissions
+from agentid_components.aws.permissions import PolicyCompileError
+from agentid_components.aws import trust
+from agentid_components.aws.trust import aws_bindings
+from agentid_components.spec import Agent, Tool
 
 # Cognito scope names: printable ASCII except '"', '/' and '\'.
 _COGNITO_SCOPE = re.compile(r'^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+$')

@@ -21,9 +21,9 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from components import naming
-from components.aws.permissions import POLICY_VERSION
-from components.spec import Agent, TrustBinding
+from agentid_components import naming
+from agentid_components.aws.permissions import POLICY_VERSION
+from agentid_components.spec import Agent, TrustBinding
 
 STS_AUDIENCE = "sts.amazonaws.com"
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_azuread as azuread
 
-from components import naming
-from components.azure.plan import ENTRA_ISSUER, TOKEN_EXCHANGE_AUDIENCE, AgentPlan, ResourceApp
+from agentid_components import naming
+from agentid_components.azure.plan import ENTRA_ISSUER, TOKEN_EXCHANGE_AUDIENCE, AgentPlan, ResourceApp
 
 ONLY_THIS_TENANT = "AzureADMyOrg"
 # Redirect-based browser flows are off: these applications authenticate as themselves only.

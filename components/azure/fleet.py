@@ -19,11 +19,11 @@ from typing import Any
 
 import pulumi
 
-from components.azure.entra import create_resource_app
-from components.azure.identity import AzureAgentIdentity
-from components.azure.plan import FleetPlan, plan_fleet
-from components.outputs import resolve_nested
-from components.spec import Agent
+from agentid_components.azure.entra import create_resource_app
+from agentid_components.azure.identity import AzureAgentIdentity
+from agentid_components.azure.plan import FleetPlan, plan_fleet
+from agentid_components.outputs import resolve_nested
+from agentid_components.spec import Agent
 
 CONFIG_NAMESPACE = "agent-identity-kit"
 TYPE_TOKEN = "agentid:azure:AgentFleet"

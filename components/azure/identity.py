@@ -19,10 +19,10 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization, managedidentity
 
-from components.azure.entra import EntraClientResources, ResourceAppResources, create_agent_client
-from components.azure.inventory import agent_inventory
-from components.azure.plan import AgentPlan, RoleGrant
-from components.outputs import resolve_nested
+from agentid_components.azure.entra import EntraClientResources, ResourceAppResources, create_agent_client
+from agentid_components.azure.inventory import agent_inventory
+from agentid_components.azure.plan import AgentPlan, RoleGrant
+from agentid_components.outputs import resolve_nested
 
 TYPE_TOKEN = "agentid:azure:AgentIdentity"
 

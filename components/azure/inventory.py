@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.azure.plan import ENTRA_ISSUER, AgentPlan, FederatedCredential
-from components.revocation import azure_revocation_steps
+from agentid_components.azure.plan import ENTRA_ISSUER, AgentPlan, FederatedCredential
+from agentid_components.revocation import azure_revocation_steps
 
 
 def _credential(credential: FederatedCredential) -> dict[str, Any]:

@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from agentid.today import today as current_day
-from components import azure_catalog, input_limits, naming
-from components.spec import MAX_TRUST_BINDINGS_PER_AZURE_IDENTITY, Agent, Tool
+from agentid_components import azure_catalog, input_limits, naming
+from agentid_components.spec import MAX_TRUST_BINDINGS_PER_AZURE_IDENTITY, Agent, Tool
 
 # The audience Entra expects in every external token exchanged for an Entra token.
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"

@@ -15,9 +15,9 @@ if str(REPO_ROOT) not in sys.path:
 
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 
-from policy_packs.rules.crossguard import policies, share_property_decoding  # noqa: E402
-from policy_packs.rules.preload import preload  # noqa: E402
-from policy_packs.rules.registry import RULES  # noqa: E402
+from agentid_policy_packs.rules.crossguard import policies, share_property_decoding  # noqa: E402
+from agentid_policy_packs.rules.preload import preload  # noqa: E402
+from agentid_policy_packs.rules.registry import RULES  # noqa: E402
 
 preload()  # the program runs beside the pack and could rewrite data files read later
 share_property_decoding()  # decode each resource's properties once, not once per rule

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from components import iam_catalog
+from agentid_components import iam_catalog
 
 from .aws_patterns import covers, covers_complement, overlaps
 from .aws_policy import PolicyDocument, Statement

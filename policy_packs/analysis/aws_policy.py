@@ -20,7 +20,7 @@ from datetime import date
 from functools import cached_property, lru_cache
 from typing import Any
 
-from components import input_limits
+from agentid_components import input_limits
 
 from . import aws_conditions
 from .values import as_list, is_unknown

@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from components import iam_catalog
-from components.iam_catalog import ActionInfo
+from agentid_components import iam_catalog
+from agentid_components.iam_catalog import ActionInfo
 
 from .aws_patterns import covers, is_everything, is_pattern, matches, overlaps
 

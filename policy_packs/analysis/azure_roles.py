@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from components import azure_catalog
+from agentid_components import azure_catalog
 
 from .azure_conditions import ANY_ROLE, ConditionError, RoleSet, assignable_roles
 from .findings import Finding

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import yaml
 
-from components import iam_catalog
-from components.iam_catalog import ActionInfo
+from agentid_components import iam_catalog
+from agentid_components.iam_catalog import ActionInfo
 
 from .aws_conditions import RESTRICTS, today_utc
 from .aws_grants import is_denied, unconditional_denies

@@ -16,7 +16,7 @@ class Finding:
     code: str
     message: str
     statement: str = ""
-    category: str = ""  # one of policy_packs.rules.base.CATEGORIES when the finding fixes it ("admin" for `*:*`)
+    category: str = ""  # one of agentid_policy_packs.rules.base.CATEGORIES when the finding fixes it ("admin" for `*:*`)
 
     def __str__(self) -> str:
         return f"{self.statement}: {self.message}" if self.statement else self.message

@@ -9,8 +9,8 @@ Cognito app clients cannot carry tags: one belongs to agent A when it is named
 
 from collections import defaultdict
 
-from components.naming import TAG_AGENT, TAG_OWNER, oauth_client_name
-from policy_packs.analysis.values import unknown_path
+from agentid_components.naming import TAG_AGENT, TAG_OWNER, oauth_client_name
+from agentid_policy_packs.analysis.values import unknown_path
 
 from .base import Rule, Unknown, Violation, tags_of
 from .inventory_tags import is_agent_identity

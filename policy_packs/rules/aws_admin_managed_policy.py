@@ -1,7 +1,7 @@
 """AGID-AWS-013: no AWS managed policy whose document grants admin or a privilege-escalation path.
 
 An attachment is judged by the DOCUMENT of the attached AWS managed policy (its default
-version, from the snapshot in `policy_packs.analysis.managed_policies`), through the same
+version, from the snapshot in `agentid_policy_packs.analysis.managed_policies`), through the same
 core as an inline policy (`identity_policy_findings`): a policy is flagged when its
 document allows every action (`full-admin`), everything but a list (`not-action-allow`,
 e.g. PowerUserAccess), or a known escalation method (e.g. IAMFullAccess, or
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from policy_packs.analysis import Finding, identity_policy_findings
-from policy_packs.analysis.managed_policies import managed_policy_document
+from agentid_policy_packs.analysis import Finding, identity_policy_findings
+from agentid_policy_packs.analysis.managed_policies import managed_policy_document
 
 from .aws_managed_policy_attachments import FIELDS, attached_arns
 from .base import Resource, Rule, Unknown, Violation

@@ -6,7 +6,7 @@ tag or its name says "agent"; IAM users of people are left to other controls.
 
 import re
 
-from components.naming import TAG_AGENT
+from agentid_components.naming import TAG_AGENT
 
 from .base import Resource, Rule, Violation, tags_of
 
@@ -29,7 +29,7 @@ RULE = Rule(
     severity="critical",
     category="static-credential",
     description="Agents are not IAM users: each agent gets an IAM role with short-lived sessions.",
-    remediation="Replace the IAM user with an agent role (components.aws) trusted through OIDC, Roles Anywhere "
+    remediation="Replace the IAM user with an agent role (agentid_components.aws) trusted through OIDC, Roles Anywhere "
                 "or Pod Identity.",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users.html#when-to-use-iam-users",
     check=check,

@@ -1,6 +1,6 @@
 """AGID-AWS-010: no `*`, `service:*` or `service:Prefix*` actions on effectively unbounded resources."""
 
-from policy_packs.analysis import broad_grant_findings
+from agentid_policy_packs.analysis import broad_grant_findings
 
 from .base import Resource, Rule
 from .documents import IDENTITY_POLICY_TYPES

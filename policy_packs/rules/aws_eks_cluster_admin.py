@@ -9,7 +9,7 @@ of the whole cluster. Source: https://docs.aws.amazon.com/eks/latest/userguide/a
 
 from collections.abc import Mapping
 
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 

@@ -8,7 +8,7 @@ UserPoliciesExclusive, PolicyAttachment with `users`, UserGroupMembership, Group
 Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#bp-workloads-use-roles
 """
 
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 

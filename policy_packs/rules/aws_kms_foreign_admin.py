@@ -14,7 +14,7 @@ https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-exter
 
 import re
 
-from policy_packs.analysis import RESOURCE, PolicyParseError, parse_policy
+from agentid_policy_packs.analysis import RESOURCE, PolicyParseError, parse_policy
 
 from .base import Resource, Rule, Unknown, Violation
 from .documents import Document, resource_policy

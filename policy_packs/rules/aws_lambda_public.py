@@ -7,7 +7,7 @@ URL"). Source: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html and
 https://docs.aws.amazon.com/lambda/latest/dg/permissions-function-services.html
 """
 
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 

@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Violation
 from .secret_scan import secret_kinds

@@ -1,6 +1,6 @@
 """AGID-AWS-011: no Allow with NotAction (it grants everything else, including actions AWS adds later)."""
 
-from policy_packs.analysis import broad_grant_findings
+from agentid_policy_packs.analysis import broad_grant_findings
 
 from .base import Resource, Rule
 from .documents import IDENTITY_POLICY_TYPES

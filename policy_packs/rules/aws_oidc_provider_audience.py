@@ -7,7 +7,7 @@ An empty list accepts no token and is the provider's own misconfiguration. Sourc
 https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html
 """
 
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 

@@ -6,10 +6,10 @@ Combinations split across several policies of one role are AGID-AWS-021's; a
 policy granting `*` on everything is AGID-AWS-010's alone (same root cause).
 """
 
-from policy_packs.analysis import Finding, PolicyDocument, broad_grant_findings, escalation_findings
-from policy_packs.analysis.escalation import labelled
+from agentid_policy_packs.analysis import Finding, PolicyDocument, broad_grant_findings, escalation_findings
+from agentid_policy_packs.analysis.escalation import labelled
 
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule
 from .documents import IDENTITY_POLICY_TYPES, ROLE

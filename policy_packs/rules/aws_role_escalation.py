@@ -11,7 +11,7 @@ single-policy methods are AGID-AWS-020's. A link nothing explains is "cannot che
 
 from __future__ import annotations
 
-from policy_packs.analysis import combined_escalation_findings
+from agentid_policy_packs.analysis import combined_escalation_findings
 
 from .base import Rule, Unknown, Violation
 from .iam_links import LINKED_TYPES, link

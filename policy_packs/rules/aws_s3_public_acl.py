@@ -9,7 +9,7 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#specifyi
 
 from collections.abc import Mapping
 
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 

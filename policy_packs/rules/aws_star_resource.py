@@ -7,7 +7,7 @@ that expand only to List/Read actions on unbounded resources (the ReadOnlyAccess
 shape) are reported here too (`broad-read`): wide, but not admin (AGID-AWS-010).
 """
 
-from policy_packs.analysis import broad_grant_findings
+from agentid_policy_packs.analysis import broad_grant_findings
 
 from .base import Resource, Rule
 from .documents import IDENTITY_POLICY_TYPES

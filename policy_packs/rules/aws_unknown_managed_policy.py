@@ -1,7 +1,7 @@
 """AGID-AWS-014: an attached AWS managed policy must be one whose document the pack knows.
 
 AGID-AWS-013 judges AWS managed policies by their documents from a snapshot
-(`policy_packs.analysis.managed_policies`, refreshed by
+(`agentid_policy_packs.analysis.managed_policies`, refreshed by
 `scripts/refresh_aws_managed_policies.py`). An `arn:<partition>:iam::aws:policy/...` that
 is not in the snapshot (a policy newer than the snapshot, or a misspelt name that will fail
 to attach) cannot be checked: it is reported, never passed in silence.
@@ -9,7 +9,7 @@ to attach) cannot be checked: it is reported, never passed in silence.
 
 from __future__ import annotations
 
-from policy_packs.analysis.managed_policies import is_aws_managed_arn, managed_policy_document, snapshot_source
+from agentid_policy_packs.analysis.managed_policies import is_aws_managed_arn, managed_policy_document, snapshot_source
 
 from .aws_managed_policy_attachments import FIELDS, attached_arns
 from .base import Resource, Rule, Unknown, Violation

@@ -11,7 +11,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_ssh-keys.html,
 https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_server-certs.html
 """
 
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Violation
 

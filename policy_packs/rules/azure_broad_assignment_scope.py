@@ -4,8 +4,8 @@ An assignment of a privileged built-in role is AGID-AZ-010's alone (its message
 names the scope too): one root cause, one violation.
 """
 
-from components import azure_catalog
-from policy_packs.analysis.values import is_unknown
+from agentid_components import azure_catalog
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .azure_privileged_role import ROLE_GRANTS, privileged_message
 from .base import Resource, Rule, Unknown, Violation

@@ -2,8 +2,8 @@
 at broad scopes. Data actions on one container are exactly what we want. A read-only `*/read` is reported by
 AGID-AZ-015 at its own (lower) severity: severity by effect, not by the wildcard."""
 
-from policy_packs.analysis import RoleDefinitionError, parse_role_definition, role_definition_findings
-from policy_packs.analysis.values import unknown_path
+from agentid_policy_packs.analysis import RoleDefinitionError, parse_role_definition, role_definition_findings
+from agentid_policy_packs.analysis.values import unknown_path
 
 from .base import Resource, Rule, Unknown, Violation
 
@@ -14,7 +14,7 @@ READ_ONLY = "azure-read-everything"
 
 
 def judged(resource: Resource):
-    """Yields Unknown outcomes, or the role's findings (policy_packs.analysis.Finding)."""
+    """Yields Unknown outcomes, or the role's findings (agentid_policy_packs.analysis.Finding)."""
     permissions = resource.props.get("permissions")
     scopes = resource.props.get("assignableScopes")
     for field, value in (("permissions", permissions), ("assignableScopes", scopes)):

@@ -4,8 +4,8 @@ A wildcard subject, or a claims-matching expression with `matches` and a
 wildcard (or an `or`), lets many workloads act as the identity.
 """
 
-from policy_packs.analysis import federated_credential_findings
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis import federated_credential_findings
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 

@@ -8,7 +8,7 @@ permission-free export included, to the entry's object on every item of the vaul
 
 from __future__ import annotations
 
-from policy_packs.analysis.values import is_unknown, unknown_path
+from agentid_policy_packs.analysis.values import is_unknown, unknown_path
 
 from .base import Resource, Rule, Unknown, Violation
 

@@ -9,10 +9,10 @@ roles without such capabilities. Role ids that are not built in are AGID-AZ-013'
 AGID-AZ-012 on their definition).
 """
 
-from policy_packs.analysis import assigned_role
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis import assigned_role
+from agentid_policy_packs.analysis.values import is_unknown
 
-from components import azure_catalog
+from agentid_components import azure_catalog
 
 from .base import Resource, Rule, Unknown, Violation
 
@@ -68,7 +68,7 @@ RULE = Rule(
     category="admin",
     description="No role assignment (or PIM eligibility) grants a built-in role that can do everything, assign or define roles, take over "
                 "managed identities, run code on VMs, read account keys or every Key Vault secret.",
-    remediation="Assign a custom role with the tool's exact actions at the resource scope (components.azure); to "
+    remediation="Assign a custom role with the tool's exact actions at the resource scope (agentid_components.azure); to "
                 "delegate role assignment, add a condition that allows only named, non-privileged roles.",
     url="https://learn.microsoft.com/en-us/azure/role-based-access-control/best-practices#limit-privileged-administrator-role-assignments",
     check=check,

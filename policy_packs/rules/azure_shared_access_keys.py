@@ -9,7 +9,7 @@ Source: https://learn.microsoft.com/en-us/azure/service-bus-messaging/disable-lo
 
 from __future__ import annotations
 
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 

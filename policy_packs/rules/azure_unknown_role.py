@@ -7,8 +7,8 @@ stack, or a built-in role newer than the snapshot) cannot be judged here: it is 
 
 from __future__ import annotations
 
-from components import azure_catalog
-from policy_packs.analysis.values import is_unknown
+from agentid_components import azure_catalog
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .azure_broad_custom_role import ROLE_DEFINITION
 from .azure_privileged_role import ROLE_GRANTS
@@ -51,7 +51,7 @@ RULE = Rule(
     category="unparseable",
     description="Every assigned role is a built-in role the snapshot knows or a custom role defined in the stack, "
                 "so its permissions can be judged.",
-    remediation="Define the custom role in the same stack (components.azure does), or refresh the built-in role "
+    remediation="Define the custom role in the same stack (agentid_components.azure does), or refresh the built-in role "
                 "snapshot with scripts/refresh_azure_catalog.py --az.",
     url="https://learn.microsoft.com/en-us/cli/azure/role/definition#az-role-definition-list",
     check=check,

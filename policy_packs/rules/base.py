@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from policy_packs.analysis.values import is_unknown
-from policy_packs.rules.strictness import KEYWORD, check_declaration
+from agentid_policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.rules.strictness import KEYWORD, check_declaration
 
 SEVERITIES = ("low", "medium", "high", "critical")
 # What a finding is about, by effect (README "Rule catalogue"): a fixed vocabulary shared by the pack's

@@ -1,7 +1,7 @@
 """The rule catalogue as Markdown, rendered from the registry itself.
 
 README.md embeds it between markers and a test keeps the two equal.
-Run `python -m policy_packs.rules.catalogue` to print it.
+Run `python -m agentid_policy_packs.rules.catalogue` to print it.
 """
 
 from __future__ import annotations

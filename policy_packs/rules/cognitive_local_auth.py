@@ -6,7 +6,7 @@ bypasses RBAC and the agent's identity, and anyone holding it can call the servi
 
 from __future__ import annotations
 
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 

@@ -13,7 +13,7 @@ Source: https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito
 
 import re
 
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation, number
 

@@ -8,7 +8,7 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/identity-pools.html#un
 
 from collections.abc import Mapping
 
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 

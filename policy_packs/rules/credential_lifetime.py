@@ -5,7 +5,7 @@ profile `durationSeconds` (default 3600), Cognito app-client access and ID
 token validity (in `tokenValidityUnits`, hours by default; AWS default 60 min).
 """
 
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation, number
 

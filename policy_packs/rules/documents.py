@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from policy_packs.analysis.values import is_unknown, unknown_path
+from agentid_policy_packs.analysis.values import is_unknown, unknown_path
 
 from .base import Resource
 

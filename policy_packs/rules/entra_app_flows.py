@@ -7,7 +7,7 @@ tokens without a credential. Agents authenticate as confidential clients (certif
 
 from __future__ import annotations
 
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policy_packs.analysis.entra import graph_app_id, privileged_graph_app_role, privileged_graph_scope
-from policy_packs.analysis.values import is_unknown, unknown_path
+from agentid_policy_packs.analysis.entra import graph_app_id, privileged_graph_app_role, privileged_graph_scope
+from agentid_policy_packs.analysis.values import is_unknown, unknown_path
 
 from .base import Resource, Rule, Unknown, Violation
 

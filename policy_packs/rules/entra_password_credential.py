@@ -1,6 +1,6 @@
 """AGID-AZ-001: no client secrets (password credentials) on Entra applications or service principals."""
 
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 

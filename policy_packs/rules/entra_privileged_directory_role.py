@@ -8,8 +8,8 @@ found through the assignment's dependencies. Privileged roles are data (policy_p
 
 from __future__ import annotations
 
-from policy_packs.analysis.entra import privileged_directory_role
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.entra import privileged_directory_role
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 

@@ -117,7 +117,7 @@ def classify_policy(document: Any) -> tuple[str, Any]:
     if isinstance(document, str):
         from urllib.parse import unquote
 
-        from components.input_limits import strict_json
+        from agentid_components.input_limits import strict_json
 
         if document.lstrip()[:3].upper() == "%7B":  # the raw IAM API returns documents URL-encoded
             document = unquote(document)
@@ -150,7 +150,7 @@ def lint_document(kind: str, document: Any, name: str = "document", config: dict
 
 def _role_definition_props(document: dict) -> dict[str, Any]:
     """An ARM / Azure CLI role definition as RoleDefinition resource inputs."""
-    from policy_packs.analysis import RoleDefinitionError, parse_role_definition
+    from agentid_policy_packs.analysis import RoleDefinitionError, parse_role_definition
 
     try:
         definition = parse_role_definition(document)

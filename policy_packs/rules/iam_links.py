@@ -10,7 +10,7 @@ PolicyAttachment; PolicyAttachment (roles, users, groups); *PolicyAttachmentsExc
 gets the policies of every group it is a member of (UserGroupMembership, GroupMembership).
 
 An attached ARN is resolved to a customer managed policy defined in the stack (by ARN, name or
-dependency) or to an AWS managed policy's document (policy_packs.analysis.managed_policies). What
+dependency) or to an AWS managed policy's document (agentid_policy_packs.analysis.managed_policies). What
 cannot be resolved is recorded, never dropped: `unknown` (a reference not known at preview that no
 dependency explains) and `unresolved` (a customer policy ARN not defined in this stack).
 """
@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from policy_packs.analysis.managed_policies import is_aws_managed_arn, managed_policy_document
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.managed_policies import is_aws_managed_arn, managed_policy_document
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource
 from .documents import Document, identity_policies

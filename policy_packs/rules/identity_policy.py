@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from policy_packs.analysis import Finding, PolicyDocument, PolicyParseError, parse_policy
+from agentid_policy_packs.analysis import Finding, PolicyDocument, PolicyParseError, parse_policy
 
 from .base import Outcome, Resource, Unknown, Violation
 from .documents import Document, identity_policies

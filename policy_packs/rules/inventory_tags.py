@@ -9,9 +9,9 @@ the resource agents call, not an agent's identity, and is not checked.
 
 import datetime
 
-from components.naming import INVENTORY_TAG_KEYS, TAG_REVIEW_BY
+from agentid_components.naming import INVENTORY_TAG_KEYS, TAG_REVIEW_BY
 from agentid.today import today
-from policy_packs.analysis.values import unknown_path
+from agentid_policy_packs.analysis.values import unknown_path
 
 from .base import Resource, Rule, Unknown, Violation, tags_of
 

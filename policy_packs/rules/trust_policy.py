@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from policy_packs.analysis import RESOURCE, TRUST, PolicyParseError, parse_policy, trust_findings
+from agentid_policy_packs.analysis import RESOURCE, TRUST, PolicyParseError, parse_policy, trust_findings
 
 from .base import Outcome, Resource, Unknown, Violation
 from .documents import RESOURCE_POLICY_TYPES, ROLE, Document, resource_policy, trust_policy

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from components.spec import Agent
+from agentid_components.spec import Agent
 
 REPO = Path(__file__).resolve().parents[2]
 DEV_AGENTS = REPO / "stacks" / "agents" / "dev.yaml"

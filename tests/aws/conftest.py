@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from aws_builders import DEV_AGENTS
-from components.loader import load_inventory
-from components.spec import Agent
+from agentid_components.loader import load_inventory
+from agentid_components.spec import Agent
 
 
 @pytest.fixture(scope="session")

@@ -12,11 +12,11 @@ from aws_builders import DEV_AGENTS, REPO, make_agent
 from pulumi.runtime.sync_await import _sync_await
 
 from agentid.mock_engine import MOCK_ACCOUNT, MOCK_REGION, ProgramRun, run_program
-from components import naming
-from components.aws import permissions
-from components.aws.fleet import AwsAgents, AwsComponentError, AwsSettings
-from components.loader import load_inventory
-from components.spec import Agent, AwsGrant, Tool
+from agentid_components import naming
+from agentid_components.aws import permissions
+from agentid_components.aws.fleet import AwsAgents, AwsComponentError, AwsSettings
+from agentid_components.loader import load_inventory
+from agentid_components.spec import Agent, AwsGrant, Tool
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"

@@ -10,10 +10,10 @@ from aws_builders import make_agent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components import iam_catalog
-from components.aws import permissions
-from components.aws.permissions import PolicyCompileError
-from components.spec import Agent, AwsGrant, Tool
+from agentid_components import iam_catalog
+from agentid_components.aws import permissions
+from agentid_components.aws.permissions import PolicyCompileError
+from agentid_components.spec import Agent, AwsGrant, Tool
 
 
 def unvalidated_tool(name: str, actions: list[str], resources: list[str], conditions: dict | None = None) -> Tool:

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from agentid.mock_engine import ProgramRun, run_program
-from components.spec import Agent
+from agentid_components.spec import Agent
 
 TODAY = dt.date(2026, 11, 28)
 SUB = "11111111-2222-3333-4444-555555555555"
@@ -85,8 +85,8 @@ def run_fleet(agents: list[Agent], spec_dir: Path | str = ".", config: dict[str,
     """Run AzureAgents under mocks; returns the run and the AzureCompileError messages raised (if any)."""
     import pulumi
 
-    from components.azure.fleet import AzureAgents, AzureSettings
-    from components.azure.plan import AzureCompileError
+    from agentid_components.azure.fleet import AzureAgents, AzureSettings
+    from agentid_components.azure.plan import AzureCompileError
 
     errors: list[str] = []
 

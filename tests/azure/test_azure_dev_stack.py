@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from agentid.mock_engine import MOCK_TENANT
-from components.azure.plan import GUID_NAMESPACE
-from components.loader import load_inventory
+from agentid_components.azure.plan import GUID_NAMESPACE
+from agentid_components.loader import load_inventory
 from tests.azure.builders import run_fleet
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,9 +9,9 @@ import yaml
 from pydantic import ValidationError
 
 from agentid.mock_engine import MOCK_TENANT
-from components.azure.plan import AzureCompileError, plan_fleet
-from components.loader import check_text
-from components.spec import Agent, AzureGrant, Tool, TrustBinding
+from agentid_components.azure.plan import AzureCompileError, plan_fleet
+from agentid_components.loader import check_text
+from agentid_components.spec import Agent, AzureGrant, Tool, TrustBinding
 from tests.azure.builders import (
     BLOB_READ,
     CONTAINER_SCOPE,

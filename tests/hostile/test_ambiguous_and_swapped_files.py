@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from components import input_limits
-from components.loader import check_text
+from agentid_components import input_limits
+from agentid_components.loader import check_text
 
 POLICY_TWICE = ('{"Version": "2012-10-17",\n "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],\n'
                 ' "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/k"}]}')
@@ -83,7 +83,7 @@ def test_a_waiver_with_two_expiry_dates_is_refused():
 
 
 def test_a_policy_string_with_a_name_twice_is_unreadable_to_the_analysis_not_read_as_its_last_half():
-    from policy_packs.analysis.aws_policy import PolicyParseError, parse_policy
+    from agentid_policy_packs.analysis.aws_policy import PolicyParseError, parse_policy
 
     with pytest.raises(PolicyParseError, match="the name 'Statement' appears twice in one object"):
         parse_policy(POLICY_TWICE, "identity")

@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 from markdown_it import MarkdownIt
 
-from components.text_safety import INVISIBLE
+from agentid_components.text_safety import INVISIBLE
 from tests.hostile.corpus import agent_files, lint_files, run_bounded
 
 SARIF_SCHEMA = Path(__file__).parents[1] / "preview" / "sarif-schema-2.1.0-rtm.5.json"
@@ -112,7 +112,7 @@ EXPECTED_MESSAGES = {
 
 @pytest.mark.parametrize("case", sorted(EXPECTED_MESSAGES))
 def test_each_refusal_says_what_limit_was_hit(agents, case):
-    from components.loader import check_file
+    from agentid_components.loader import check_file
 
     messages = [str(e) for e in check_file(agents[case])[2]]
     assert any(EXPECTED_MESSAGES[case] in m for m in messages), messages

@@ -1,4 +1,4 @@
-"""The reading limits (components.input_limits) and their use by the agent-file loader: one line, file and line, fast."""
+"""The reading limits (agentid_components.input_limits) and their use by the agent-file loader: one line, file and line, fast."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import unicodedata
 
 import pytest
 
-from components import input_limits, text_safety
-from components.loader import check_file, check_text
+from agentid_components import input_limits, text_safety
+from agentid_components.loader import check_file, check_text
 
 
 def errors(text: str) -> list[str]:
@@ -159,7 +159,7 @@ def test_a_waiver_file_is_read_within_the_same_limits():
 
 def test_many_values_are_refused_before_validation_and_large_files_stop_early(tmp_path):
     # a 4 MB file of 400,000 bare agents made pydantic build 2.8 million errors in 5.7 GB
-    from components.loader import check_file
+    from agentid_components.loader import check_file
 
     many = tmp_path / "many.yaml"
     many.write_text("agents: [" + ", ".join(["{name: a}"] * 100_000) + "]\n")

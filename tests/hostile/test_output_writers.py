@@ -28,10 +28,10 @@ from agentid.preview.program import Resource
 from agentid.preview.report import render, to_json
 from agentid.preview.runner import PreviewResult
 from agentid.preview.sarif import to_sarif
-from components.inventory import to_csv, to_json as inventory_json, to_markdown
-from components.loader import SpecError
-from components.spec import Agent, AwsGrant, GitHubActionsTrust, Inventory, Tool, TrustBinding
-from components.text_safety import INVISIBLE, csv_cell, markdown_code, markdown_text, visible, xml_text
+from agentid_components.inventory import to_csv, to_json as inventory_json, to_markdown
+from agentid_components.loader import SpecError
+from agentid_components.spec import Agent, AwsGrant, GitHubActionsTrust, Inventory, Tool, TrustBinding
+from agentid_components.text_safety import INVISIBLE, csv_cell, markdown_code, markdown_text, visible, xml_text
 from tests.hostile.corpus import HOSTILE_STRINGS
 
 ANY_TEXT = st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF, blacklist_categories=()), max_size=60)

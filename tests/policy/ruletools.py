@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from policy_packs.rules.base import Resource, Unknown, Violation, run_resource_rule, run_stack_rule
-from policy_packs.rules.registry import RULES_BY_ID
+from agentid_policy_packs.rules.base import Resource, Unknown, Violation, run_resource_rule, run_stack_rule
+from agentid_policy_packs.rules.registry import RULES_BY_ID
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 ACCOUNT = "123456789012"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from policy_packs.analysis import (
+from agentid_policy_packs.analysis import (
     TRUST,
     Grant,
     PolicyParseError,

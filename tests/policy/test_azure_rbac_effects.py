@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from components import azure_catalog
-from policy_packs.analysis.azure_conditions import ANY_ROLE, ConditionError, RoleSet, assignable_roles
-from policy_packs.analysis.azure_roles import capabilities
-from policy_packs.rules.base import Violation
+from agentid_components import azure_catalog
+from agentid_policy_packs.analysis.azure_conditions import ANY_ROLE, ConditionError, RoleSet, assignable_roles
+from agentid_policy_packs.analysis.azure_roles import capabilities
+from agentid_policy_packs.rules.base import Violation
 from tests.policy.ruletools import UNKNOWN, resource, stack_outcomes, unknowns, violations
 
 SUB = "/subscriptions/11111111-2222-4333-8444-555555555555"
@@ -147,7 +147,7 @@ def test_assignments_of_roles_the_gate_cannot_judge_are_reported():
 
 
 def test_a_builtin_role_definition_is_not_a_custom_role_assignable_at_root():
-    from policy_packs.rules.files import AZURE_ROLE, lint_document
+    from agentid_policy_packs.rules.files import AZURE_ROLE, lint_document
 
     owner_json = {"roleName": "Reader", "roleType": "BuiltInRole", "assignableScopes": ["/"],
                   "name": "acdd72a7-3385-48ef-bd42-f606fba81ae7",

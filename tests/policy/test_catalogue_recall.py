@@ -12,8 +12,8 @@ from collections import Counter
 import pytest
 
 from bench.catalogue_cases import load_cases
-from components import iam_catalog
-from policy_packs.analysis import identity_policy_findings
+from agentid_components import iam_catalog
+from agentid_policy_packs.analysis import identity_policy_findings
 
 CASES = load_cases()
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from policy_packs.rules import coverage
-from policy_packs.rules.coverage import PROVIDERS, covering_rules, provider_tokens, reasons, rows, selected
+from agentid_policy_packs.rules import coverage
+from agentid_policy_packs.rules.coverage import PROVIDERS, covering_rules, provider_tokens, reasons, rows, selected
 
 
 def all_tokens() -> set[str]:

@@ -6,9 +6,9 @@ import pytest
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from policy_packs.rules.base import Rule, Unknown, Violation
-from policy_packs.rules.crossguard import plain, to_policy
-from policy_packs.rules.registry import RULES_BY_ID
+from agentid_policy_packs.rules.base import Rule, Unknown, Violation
+from agentid_policy_packs.rules.crossguard import plain, to_policy
+from agentid_policy_packs.rules.registry import RULES_BY_ID
 from tests.policy.ruletools import UNKNOWN, allow, policy
 
 TYPE = "aws:iam/policy:Policy"
@@ -77,7 +77,7 @@ def test_violations_and_unknowns_together():
 
 
 def test_a_violation_category_overrides_the_rules_and_reads_back():
-    from policy_packs.rules.crossguard import category_of
+    from agentid_policy_packs.rules.crossguard import category_of
 
     def admin(resource, config):
         yield Violation("allows every action", category="admin")

@@ -11,7 +11,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import bench_lint  # noqa: E402
 
-from policy_packs.rules.files import classify, lint_document  # noqa: E402
+from agentid_policy_packs.rules.files import classify, lint_document  # noqa: E402
 
 
 def test_each_method_is_flagged_and_each_look_alike_is_not(tmp_path):

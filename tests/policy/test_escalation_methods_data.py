@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from components import iam_catalog
-from policy_packs.analysis import escalation_methods, identity_policy_findings
+from agentid_components import iam_catalog
+from agentid_policy_packs.analysis import escalation_methods, identity_policy_findings
 
 METHODS = escalation_methods()
 

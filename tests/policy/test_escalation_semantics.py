@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.policy.ruletools import ACCOUNT, allow, policy, resource, violations
-from policy_packs.rules.base import run_resource_rule
-from policy_packs.rules.registry import RULES_BY_ID
+from agentid_policy_packs.rules.base import run_resource_rule
+from agentid_policy_packs.rules.registry import RULES_BY_ID
 
 POLICY = "aws:iam/policy:Policy"
 COMPUTE = allow(["lambda:CreateFunction", "lambda:InvokeFunction"])
@@ -99,7 +99,7 @@ def test_passrole_on_patterns_of_another_type_or_a_named_prefix_passes(pattern):
 
 
 def test_a_name_pattern_does_not_bound_what_the_caller_creates():
-    from policy_packs.analysis.aws_resources import unbounded_for
+    from agentid_policy_packs.analysis.aws_resources import unbounded_for
 
     assert unbounded_for("iam:CreateRole", "arn:aws:iam::*:role/managed/*")
     assert unbounded_for("sagemaker:CreateTrainingJob", "arn:aws:sagemaker:*:*:training-job/*canvas*")
@@ -171,7 +171,7 @@ def test_a_grant_only_for_sessions_issued_before_a_past_date_is_inert():
 
 def test_a_created_name_under_a_named_parent_is_bounded_by_the_parent():
     # every Lambda execution role: CreateLogStream on log-group:NAME:* creates streams in one named group
-    from policy_packs.analysis.aws_resources import unbounded_for
+    from agentid_policy_packs.analysis.aws_resources import unbounded_for
 
     group = "arn:aws:logs:us-east-1:111122223333:log-group:"
     assert not unbounded_for("logs:CreateLogStream", group + "app:*")

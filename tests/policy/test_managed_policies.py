@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from policy_packs.analysis.managed_policies import (
+from agentid_policy_packs.analysis.managed_policies import (
     SNAPSHOT, is_aws_managed_arn, managed_policy_arns, managed_policy_document, snapshot_source,
 )
 from tests.policy.ruletools import ACCOUNT, UNKNOWN, unknowns, violations
@@ -51,7 +51,7 @@ def test_non_aws_managed_values_have_no_document(value):
     ("job-function/SystemAdministrator", "escalation", "LambdaUpdateFunctionCode"),
 ])
 def test_escalating_managed_policies_are_flagged_by_their_document_wherever_attached(name, category, says):
-    from policy_packs.rules.base import Violation
+    from agentid_policy_packs.rules.base import Violation
     from tests.policy.ruletools import outcomes
 
     arn = f"arn:aws:iam::aws:policy/{name}"
@@ -74,7 +74,7 @@ def test_read_only_managed_policies_are_not_critical(name):
 
 
 def test_no_read_only_managed_policy_in_the_snapshot_is_critical():
-    from policy_packs.rules.aws_admin_managed_policy import managed_policy_verdict
+    from agentid_policy_packs.rules.aws_admin_managed_policy import managed_policy_verdict
 
     read_only = [a for a in managed_policy_arns() if a.endswith(("ReadOnlyAccess", "ReadOnly", "ViewOnlyAccess"))]
     assert len(read_only) > 100

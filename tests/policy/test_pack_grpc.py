@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agentid.analyzer_client import PackProcess, StackResource
-from policy_packs.rules.registry import RULES
+from agentid_policy_packs.rules.registry import RULES
 from tests.policy.ruletools import ACCOUNT, GOOD_TAGS, UNKNOWN, allow, policy
 
 PACK = Path(__file__).resolve().parents[2] / "policy_packs" / "agent_guard"

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from policy_packs.analysis.aws_conditions import ALWAYS, NEVER, OPEN, RESTRICTS, UNKNOWN, verdict
+from agentid_policy_packs.analysis.aws_conditions import ALWAYS, NEVER, OPEN, RESTRICTS, UNKNOWN, verdict
 
 TODAY = date(2026, 11, 30)  # injected: no verdict below depends on the wall clock
 
@@ -74,7 +74,7 @@ def test_an_allow_that_can_never_apply_again_is_inert():
 
 
 def test_whole_document_verdicts_take_an_injected_today():
-    from policy_packs.analysis import identity_policy_findings
+    from agentid_policy_packs.analysis import identity_policy_findings
 
     window = {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Action": "iam:PutRolePolicy", "Resource": "*",

@@ -8,8 +8,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy_packs.analysis import identity_policy_findings, is_allowed
-from policy_packs.analysis.aws_patterns import covers, covers_complement, matches, overlaps
+from agentid_policy_packs.analysis import identity_policy_findings, is_allowed
+from agentid_policy_packs.analysis.aws_patterns import covers, covers_complement, matches, overlaps
 from tests.policy.ruletools import allow, policy, violations
 
 POLICY = "aws:iam/policy:Policy"
@@ -97,7 +97,7 @@ def test_hostile_patterns_are_answered_in_bounded_time():
     # `*X*` Deny patterns multiplies; the gate must answer (conservatively) instead of hanging.
     import time
 
-    from policy_packs.analysis import identity_policy_findings
+    from agentid_policy_packs.analysis import identity_policy_findings
 
     blowup = "arn:aws:s3:::b/*a" + "?" * 40
     started = time.process_time()

@@ -92,8 +92,8 @@ def test_unparseable_policy_is_a_violation_fail_closed():
 
 
 def test_default_kms_key_policy_is_not_flagged_by_any_rule():
-    from policy_packs.rules.base import run_resource_rule
-    from policy_packs.rules.registry import RULES
+    from agentid_policy_packs.rules.base import run_resource_rule
+    from agentid_policy_packs.rules.registry import RULES
     from tests.policy.ruletools import resource
 
     key = resource("aws:kms/key:Key", {"policy": json.dumps(KMS_DEFAULT_KEY_POLICY), "description": "k"})
@@ -260,7 +260,7 @@ def test_read_only_wildcards_are_not_admin_but_are_unbounded_reads():
 
 
 def _count(*patterns):
-    from policy_packs.analysis import expand
+    from agentid_policy_packs.analysis import expand
 
     return len({a for p in patterns for a in expand(p)})
 

@@ -15,7 +15,7 @@ import pytest
 
 from agentid.analyzer_client import PackProcess
 from agentid.mock_engine import run_program
-from policy_packs.rules.base import Unknown, Violation
+from agentid_policy_packs.rules.base import Unknown, Violation
 from tests.policy.ruletools import ACCOUNT, UNKNOWN, allow, policy, resource, stack_outcomes
 from tests.policy.test_pack_grpc import PACK, good_trust
 

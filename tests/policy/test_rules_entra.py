@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from agentid.analyzer_client import PackProcess, StackResource
-from policy_packs.rules.base import Unknown, Violation
+from agentid_policy_packs.rules.base import Unknown, Violation
 from tests.policy.ruletools import UNKNOWN, resource, stack_outcomes, unknowns, violations
 
 PACK = Path(__file__).resolve().parents[2] / "policy_packs" / "agent_guard"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from policy_packs.rules.base import Unknown, Violation
+from agentid_policy_packs.rules.base import Unknown, Violation
 from tests.policy.ruletools import ACCOUNT, UNKNOWN, allow, policy, resource, stack_outcomes, violations
 
 POLICY = "aws:iam/policy:Policy"
@@ -76,8 +76,8 @@ def test_full_admin_is_left_to_the_wildcard_rule():
 
 
 def test_escalation_methods_data_names_real_actions():
-    from components.iam_catalog import action_info
-    from policy_packs.analysis import escalation_methods
+    from agentid_components.iam_catalog import action_info
+    from agentid_policy_packs.analysis import escalation_methods
 
     methods_ = escalation_methods()
     assert len(methods_) >= 60

@@ -2,7 +2,7 @@
 
 import pytest
 
-from policy_packs.rules.base import Unknown, Violation
+from agentid_policy_packs.rules.base import Unknown, Violation
 from tests.policy.ruletools import GOOD_TAGS, UNKNOWN, resource, stack_outcomes, unknowns, violations
 
 ROLE = "aws:iam/role:Role"

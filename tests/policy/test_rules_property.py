@@ -16,9 +16,9 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policy_packs.analysis.values import UNKNOWN_SENTINELS
-from policy_packs.rules.base import Resource, Unknown, Violation
-from policy_packs.rules.registry import RULES
+from agentid_policy_packs.analysis.values import UNKNOWN_SENTINELS
+from agentid_policy_packs.rules.base import Resource, Unknown, Violation
+from agentid_policy_packs.rules.registry import RULES
 
 SHAPES_PER_RULE = 10_000
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from policy_packs.rules import strictness
-from policy_packs.rules.base import Rule
-from policy_packs.rules.crossguard import to_policy
-from policy_packs.rules.registry import RULES_BY_ID
+from agentid_policy_packs.rules import strictness
+from agentid_policy_packs.rules.base import Rule
+from agentid_policy_packs.rules.crossguard import to_policy
+from agentid_policy_packs.rules.registry import RULES_BY_ID
 
 
 def test_every_rule_property_declares_its_strict_direction_and_publishes_it() -> None:

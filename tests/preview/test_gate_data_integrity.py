@@ -24,9 +24,9 @@ import pathlib
 
 import pulumi_aws as aws
 
-import policy_packs
+import agentid_policy_packs
 
-pack_data = pathlib.Path(policy_packs.__file__).resolve().parent / "analysis"
+pack_data = pathlib.Path(agentid_policy_packs.__file__).resolve().parent / "analysis"
 if not str(pack_data).startswith(str(pathlib.Path.cwd().resolve().parent)):
     raise SystemExit(f"refusing to touch a pack outside the test's copy: {pack_data}")
 snapshot = pack_data / "data" / "aws_managed_policies.json.gz"
@@ -47,13 +47,13 @@ aws.iam.RolePolicy("worker-launch", role=role.name, policy=json.dumps({"Version"
 
 def test_a_program_that_rewrites_the_packs_data_is_judged_with_the_data_as_it_was(tmp_path: Path) -> None:
     project = copy_project(tmp_path)
-    for package in ("policy_packs", "components"):  # the program may only ever write to this copy
-        shutil.copytree(REPO / package, project / package, ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("policy_packs", "components"):  # the program may only ever write to this copy (first on PYTHONPATH)
+        shutil.copytree(REPO / folder, project / f"agentid_{folder}", ignore=shutil.ignore_patterns("__pycache__"))
     (project / "stacks" / "__main__.py").write_text(textwrap.dedent(PROGRAM))
     env = {**os.environ, "PYTHONPATH": str(project)}
     completed = subprocess.run([sys.executable, "-m", "agentid.cli", "preview", "--stack", "dev"], cwd=project,
                                env=env, capture_output=True, text=True, timeout=180)
-    assert (project / "policy_packs" / "analysis" / "escalation_methods.yaml").read_text() == "[]\n"  # it did write
+    assert (project / "agentid_policy_packs" / "analysis" / "escalation_methods.yaml").read_text() == "[]\n"  # it did write
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert "MANDATORY critical  AGID-AWS-013  worker-admin" in completed.stdout
     assert "MANDATORY critical  AGID-AWS-020  worker-launch" in completed.stdout

@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from components.loader import load_inventory
+from agentid_components.loader import load_inventory
 
 from .conftest import FIXTURES, SARIF_SCHEMA, TRIVIAL_PACK, run_cli
 
@@ -25,8 +25,8 @@ from .conftest import FIXTURES, SARIF_SCHEMA, TRIVIAL_PACK, run_cli
 PROGRAM = '''\
 import pulumi
 import pulumi_aws as aws
-from components.loader import load_inventory
-from components.naming import TAG_AGENT
+from agentid_components.loader import load_inventory
+from agentid_components.naming import TAG_AGENT
 
 loaded = load_inventory("agents/dev.yaml")
 

@@ -11,9 +11,9 @@ import json
 
 import boto3
 
-from components import naming
-from components.aws import permissions, trust
-from components.spec import Agent
+from agentid_components import naming
+from agentid_components.aws import permissions, trust
+from agentid_components.spec import Agent
 from tests.runtime.moto_process import MOTO_ACCOUNT_ID
 
 ACCOUNT = MOTO_ACCOUNT_ID

@@ -9,7 +9,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from components.loader import load_inventory
+from agentid_components.loader import load_inventory
 from tests.runtime.cli import agentid, agentid_process
 from tests.runtime.deployed import ACCOUNT, deploy_agent
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from agentid.runtime.authorization import Authorizer, PolicyError, call_context, generate_policies
-from components.loader import load_inventory
+from agentid_components.loader import load_inventory
 
 DEV = Path(__file__).resolve().parents[2] / "stacks" / "agents" / "dev.yaml"
 INVENTORY = load_inventory(DEV).inventory

@@ -10,7 +10,7 @@ import pytest
 
 from agentid.runtime import AgentGrants, BrokerError, CredentialBroker, GrantsError
 from agentid.runtime.azure_hop import resource_for
-from components.loader import load_inventory
+from agentid_components.loader import load_inventory
 from tests.runtime.oauth_server import AuthorizationServer
 
 DEV = Path(__file__).resolve().parents[2] / "stacks" / "agents" / "dev.yaml"

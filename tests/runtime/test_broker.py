@@ -23,8 +23,8 @@ from agentid.runtime import (
     WebIdentityToken,
 )
 from agentid.runtime.retry import is_retryable
-from components.aws import permissions
-from components.loader import load_inventory
+from agentid_components.aws import permissions
+from agentid_components.loader import load_inventory
 from tests.runtime.fault_proxy import FaultProxy
 from tests.runtime.moto_process import MOTO_ACCOUNT_ID, assumed_roles
 

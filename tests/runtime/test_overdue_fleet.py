@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from components import naming
+from agentid_components import naming
 from tests.runtime.cli import agentid, agentid_process
 from tests.runtime.deployed import deploy_agent
 from tests.runtime.test_audit import iam
@@ -81,7 +81,7 @@ def test_revoke_works_on_an_overdue_agent_without_another_agents_certificate(aws
 
 
 def test_audit_reports_the_overdue_review_as_a_finding_on_that_agent(aws, overdue_fleet, today):
-    from components.loader import load_inventory
+    from agentid_components.loader import load_inventory
 
     for agent in load_inventory(DEV).inventory.agents:
         deploy_agent(aws, agent)

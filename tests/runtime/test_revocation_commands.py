@@ -8,8 +8,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from components.loader import load_inventory
-from components.revocation import revocation_steps
+from agentid_components.loader import load_inventory
+from agentid_components.revocation import revocation_steps
 from tests.runtime.deployed import deploy_agent
 from tests.runtime.test_audit import iam
 

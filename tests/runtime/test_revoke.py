@@ -10,9 +10,9 @@ from pathlib import Path
 import boto3
 
 from agentid.revoke_aws import revoke_sessions
-from components import naming
-from components.loader import load_inventory
-from components.revocation import aws_revoke_sessions_policy
+from agentid_components import naming
+from agentid_components.loader import load_inventory
+from agentid_components.revocation import aws_revoke_sessions_policy
 from tests.runtime.cli import agentid, agentid_process
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,8 +23,8 @@ from botocore.exceptions import ClientError
 
 from agentid.aws_audit.clients import LiveAwsError
 from agentid.revoke_aws import AWS_CLOCK, HOST_CLOCK, parse_cutoff, revoke_sessions
-from components import naming
-from components.loader import load_inventory
+from agentid_components import naming
+from agentid_components.loader import load_inventory
 from tests.runtime.cli import agentid
 from tests.runtime.test_revoke import DEV, create_role, iam, revoke_document
 

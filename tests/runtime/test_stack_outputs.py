@@ -10,8 +10,8 @@ import yaml
 
 from agentid.mock_engine import run_program_dir
 from agentid.runtime import AgentGrants, AmbientCredentials, CredentialBroker, GrantsError
-from components.aws import permissions
-from components.loader import load_inventory
+from agentid_components.aws import permissions
+from agentid_components.loader import load_inventory
 from tests.runtime.moto_process import assumed_roles
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,8 +6,8 @@ import copy
 from pathlib import Path
 
 from agentid.aws_audit.trust_drift import declared_trust, undeclared_trust
-from components.aws import trust
-from components.loader import load_inventory
+from agentid_components.aws import trust
+from agentid_components.loader import load_inventory
 from tests.runtime.deployed import ACCOUNT, refs_for
 
 INVENTORY = load_inventory(Path(__file__).resolve().parents[2] / "stacks" / "agents" / "dev.yaml").inventory

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from components.loader import load_inventory
+from agentid_components.loader import load_inventory
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "stacks" / "agents" / "dev.yaml"

@@ -9,8 +9,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.loader import check_text
-from components.spec import Inventory
+from agentid_components.loader import check_text
+from agentid_components.spec import Inventory
 
 from .test_validation import TODAY, valid_agent
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from components.spec import OAuthGrant
+from agentid_components.spec import OAuthGrant
 
 
 def test_oidc_needs_an_https_issuer_and_may_name_a_client_id():

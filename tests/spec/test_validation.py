@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import yaml
 
-from components.loader import check_text
+from agentid_components.loader import check_text
 
 TODAY = dt.date(2026, 11, 28)
 CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
