@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/bench_pack_grpc.py [--resources 2000] [--rounds 3]
 
-Both packs are started exactly as the engine starts them (`python -u -m
-pulumi.policy <engine> <pack>`) and sent the same resources: a realistic mix
+Both packs are started exactly as the engine (and `agentid preview`) starts them:
+`python -u -m pulumi.policy <engine> <pack>` with the engine's environment for the
+example `dev` stack (PULUMI_PROJECT, PULUMI_STACK, PULUMI_DRY_RUN, PULUMI_CONFIG),
+which the SDK re-reads on every call; and sent the same resources: a realistic mix
 of agent identities (roles with trust and inline policies, policies,
 attachments, Cognito clients, Azure identities, custom roles and
 assignments) plus unrelated resources (buckets, queues). Reports Analyze calls
@@ -25,6 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from agentid.analyzer_client import PackProcess, StackResource  # noqa: E402
+from agentid.preview.runner import _engine_env  # noqa: E402 - the very environment the gate gives each pack
+from agentid.preview.stack_config import find_project, load_stack_config  # noqa: E402
 from agentid_components.naming import oauth_client_name  # noqa: E402
 
 ACCOUNT = "123456789012"
@@ -99,11 +103,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--stack", default="dev", help="stack whose engine environment the packs get (default dev)")
     args = parser.parse_args()
     batch = resources(args.resources)
+    project = find_project(REPO)
+    env = _engine_env(project, load_stack_config(project, args.stack))
     # Both packs run side by side and rounds alternate, so a busy machine slows both alike.
-    with PackProcess.start(REPO / "policy_packs" / "agent_guard", timeout=60) as guard, \
-            PackProcess.start(REPO / "policy_packs" / "trivial_pack", timeout=60) as trivial:
+    with PackProcess.start(REPO / "policy_packs" / "agent_guard", timeout=60, env=env) as guard, \
+            PackProcess.start(REPO / "policy_packs" / "trivial_pack", timeout=60, env=env) as trivial:
         for pack in (guard, trivial):
             pack.info()
             pack.configure({})

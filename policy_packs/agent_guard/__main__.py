@@ -15,12 +15,13 @@ if str(REPO_ROOT) not in sys.path:
 
 from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
 
-from agentid_policy_packs.rules.crossguard import policies, share_property_decoding  # noqa: E402
+from agentid_policy_packs.rules.crossguard import index_analyze_by_type, policies, share_property_decoding  # noqa: E402
 from agentid_policy_packs.rules.preload import preload  # noqa: E402
 from agentid_policy_packs.rules.registry import RULES  # noqa: E402
 
 preload()  # the program runs beside the pack and could rewrite data files read later
 share_property_decoding()  # decode each resource's properties once, not once per rule
+index_analyze_by_type()  # run only the policies that judge the resource's type
 PolicyPack(
     name="agent-guard",
     description="Blocks static credentials, broad grants, privilege escalation and weak trust for AI-agent "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
@@ -101,10 +101,78 @@ def unconditional_denies(statements: Iterable[Statement], today: date | None = N
     return [s for s in statements if not s.allows and s.unconditional(today)]
 
 
+def _meet(current: Sequence[str], negated: bool, kept: Sequence[str], ignore_case: bool) -> tuple[str, ...]:
+    """Patterns whose union includes (current ∩ kept): the set an Allow keeps once a Deny removes all but `kept`.
+
+    `current` is the Allow's set (everything but `current` when `negated`). Exact for the common
+    shapes (one side inside the other); where two globs only partly meet, the Allow's own pattern
+    stands for their intersection: a superset, so a finding is never lost.
+    """
+    if negated:
+        return tuple(k for k in kept if not covers(current, (k,), ignore_case=ignore_case))
+    met: dict[str, None] = {}
+    for pattern in current:
+        for keep in kept:
+            if covers((pattern,), (keep,), ignore_case=ignore_case):
+                met[keep] = None
+            elif covers((keep,), (pattern,), ignore_case=ignore_case):
+                met[pattern] = None
+            elif overlaps((pattern,), (keep,), ignore_case=ignore_case):
+                met[pattern] = None
+    return tuple(met)
+
+
+def narrowed(allow: Statement, denies: Sequence[Statement]) -> Statement | None:
+    """The Allow as the unconditional `NotAction` / `NotResource` Denies leave it; None if nothing is left.
+
+    `Deny NotAction X` on (at least) the Allow's resources takes away every action outside X, so the
+    Allow keeps only its actions inside X; `Deny NotResource Y` for (at least) the Allow's actions keeps
+    only its resources inside Y. Denies are combined: `Allow *:*` with `Deny NotAction s3:GetObject` and
+    `Deny * NotResource arn:aws:s3:::bucket/*` leaves `s3:GetObject` on that bucket's objects (IAM's
+    evaluation: an explicit Deny in any statement wins over every Allow, docs.aws.amazon.com/IAM/latest/
+    UserGuide/reference_policies_evaluation-logic.html). Each Deny narrows once, in any order, until none
+    applies. The result keeps the Allow's label and conditions; plain Denies are left to `_fully_denied`.
+    """
+    narrowing = [d for d in denies if d.not_action or d.not_resource]
+    current = allow
+    applied: set[int] = set()
+    progress = True
+    while progress:
+        progress = False
+        for number, deny in enumerate(narrowing):
+            if number in applied:
+                continue
+            if deny.not_action and _covers_resources(deny, current.resources, current.not_resource):
+                kept = _meet(current.actions, current.not_action, deny.actions, True)
+                current = replace(current, actions=kept, not_action=False)
+            elif deny.not_resource and _covers_actions(deny, current.actions, current.not_action):
+                kept = _meet(current.resources, current.not_resource, deny.resources, False)
+                current = replace(current, resources=kept, not_resource=False)
+            else:
+                continue
+            if not kept:
+                return None
+            applied.add(number)
+            progress = True
+    return current
+
+
+def live_allows(statements: Iterable[Statement], today: date | None = None) -> list[Statement]:
+    """The Allows that still grant something once the unconditional Denies apply, as narrowed by them."""
+    statements = list(statements)
+    denies = unconditional_denies(statements, today)
+    live = []
+    for statement in statements:
+        if not statement.allows or statement.inert(today):
+            continue
+        statement = narrowed(statement, denies) if denies else statement
+        if statement is not None and not _fully_denied(statement, denies):
+            live.append(statement)
+    return live
+
+
 def _live_allows(document: PolicyDocument, today: date | None = None) -> list[Statement]:
-    denies = unconditional_denies(document.statements, today)
-    return [s for s in document.statements
-            if s.allows and not s.inert(today) and not _fully_denied(s, denies)]
+    return live_allows(document.statements, today)
 
 
 def _is_wildcard(pattern: str) -> bool:
@@ -261,9 +329,7 @@ def effective_grants(documents: Iterable[PolicyDocument]) -> list[Grant]:
     statements = [s for d in documents for s in d.statements]
     denies = unconditional_denies(statements)
     grants: dict[Grant, None] = {}
-    for statement in statements:
-        if not statement.allows or statement.inert():
-            continue
+    for statement in live_allows(statements):
         resources = ["*"] if statement.not_resource else list(statement.resources)
         excluded = statement.resources if statement.not_resource else ()
         for action in statement_actions(statement):

@@ -29,7 +29,7 @@ from agentid_components import iam_catalog
 from agentid_components.iam_catalog import ActionInfo
 
 from .aws_conditions import RESTRICTS, today_utc
-from .aws_grants import is_denied, unconditional_denies
+from .aws_grants import is_denied, narrowed, unconditional_denies
 from .aws_patterns import is_pattern, matches, overlaps
 from .aws_policy import Condition, Statement, action_pattern_regex
 from .aws_resources import reaches_type, unbounded_for
@@ -257,6 +257,7 @@ def granting_statements(requirement: Requirement, statements: Sequence[LabelledS
     """The Allow grants that meet one requirement (every listed resource type reached by some grant)."""
     today = today or today_utc()
     denies = unconditional_denies((s.statement for s in statements), today)
+    narrowing = any(d.not_action or d.not_resource for d in denies)
     types = requirement.resources or ((None, ()),)
     found: list[Grant] = []
     for resource_type, useful in types:
@@ -265,6 +266,10 @@ def granting_statements(requirement: Requirement, statements: Sequence[LabelledS
             statement = labelled_.statement
             if not statement.allows or not statement.matches_action(requirement.action) or statement.inert(today):
                 continue
+            if narrowing:  # what NotAction / NotResource Denies leave of this Allow (aws_grants.narrowed)
+                statement = narrowed(statement, denies)
+                if statement is None or not statement.matches_action(requirement.action):
+                    continue
             if _defusing_condition(statement, requirement, today) is not None:
                 continue
             if requirement.passed_to and not _passes_to(statement, requirement, today):

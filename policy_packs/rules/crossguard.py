@@ -204,4 +204,64 @@ def to_policy(rule: Rule) -> ResourceValidationPolicy | StackValidationPolicy:
 
 
 def policies(rules: Iterable[Rule]) -> list:
-    return [to_policy(rule) for rule in rules]
+    """One CrossGuard policy per rule, as a list the SDK's `Analyze` walks by the request's resource type."""
+    rules = list(rules)
+    return TypeIndexedPolicies([to_policy(rule) for rule in rules], rules)
+
+
+_REQUEST = threading.local()  # the resource type of the `Analyze` request this thread is answering
+
+
+class TypeIndexedPolicies(list):
+    """The pack's policies, indexed once by the resource types their rules judge.
+
+    pulumi_policy's `Analyze` loops over every policy of the pack for every resource
+    (level lookup, argument building, a call) although each of our resource rules names
+    the few type tokens it judges: most of a big pack's cost per resource. While this
+    thread answers an `Analyze` for type T (`index_analyze_by_type` marks it), iterating
+    yields only the resource policies whose rule judges T, in catalogue order; everywhere
+    else (`GetAnalyzerInfo`, `Configure`, `AnalyzeStack`) it is the whole list. Skipped
+    policies would have returned at once (`_resource_validation` checks the type), so
+    verdicts, levels and per-policy config are the SDK's own, unchanged.
+    """
+
+    def __init__(self, items: list, rules: list[Rule]) -> None:
+        super().__init__(items)
+        self._by_type: dict[str, tuple] = {}
+        for policy, rule in zip(items, rules):
+            for type_token in () if rule.stack else rule.resource_types:
+                self._by_type[type_token] = self._by_type.get(type_token, ()) + (policy,)
+
+    def for_type(self, type_token: str) -> tuple:
+        return self._by_type.get(type_token, ())
+
+    def __iter__(self):
+        type_token = getattr(_REQUEST, "type", None)
+        if type_token is None:
+            return super().__iter__()
+        return iter(self._by_type.get(type_token, ()))
+
+
+def index_analyze_by_type() -> None:
+    """Make the SDK's `Analyze` see only the policies that judge the request's type (TypeIndexedPolicies).
+
+    Wraps `_PolicyAnalyzerServicer.Analyze` to mark the thread with `request.type` for the
+    call. Policies given as a plain list are unaffected (their iteration ignores the mark).
+    Applied by agent_guard's __main__; a pulumi_policy without that class is left alone.
+    """
+    import pulumi_policy.policy as sdk
+
+    servicer = getattr(sdk, "_PolicyAnalyzerServicer", None)
+    if servicer is None or getattr(servicer, "_agentid_indexed", False):
+        return
+    analyze = servicer.Analyze
+
+    def indexed_analyze(self, request, context):
+        _REQUEST.type = request.type
+        try:
+            return analyze(self, request, context)
+        finally:
+            _REQUEST.type = None
+
+    servicer.Analyze = indexed_analyze
+    servicer._agentid_indexed = True

@@ -16,6 +16,7 @@ from . import (
     aws_eks_cluster_admin,
     aws_iam_user_grants,
     aws_kms_foreign_admin,
+    aws_kms_grant,
     aws_lambda_public,
     aws_literal_secret,
     aws_notaction_allow,
@@ -24,6 +25,7 @@ from . import (
     aws_s3_public_acl,
     aws_privilege_escalation,
     aws_public_principal,
+    aws_public_sharing,
     aws_role_escalation,
     aws_star_resource,
     aws_unresolved_policy,
@@ -68,7 +70,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # weak trust
     aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential, entra_app_flows,
     # public or cross-account access
-    aws_kms_foreign_admin, aws_lambda_public, cognito_unauthenticated_identities, aws_oidc_provider_audience,
+    aws_kms_foreign_admin, aws_kms_grant, aws_lambda_public, aws_public_sharing, cognito_unauthenticated_identities, aws_oidc_provider_audience,
     agentcore_gateway_authorizer, aws_s3_public_acl,
     # lifetimes and inventory
     credential_lifetime, inventory_tags, agent_ownership,

@@ -89,3 +89,47 @@ def test_a_violation_category_overrides_the_rules_and_reads_back():
     assert category_of(reported[0]) == ("admin", "allows every action")
     assert category_of("[not-a-category] text") == (None, "[not-a-category] text")
     assert "[category: inventory]" in to_policy(_rule(admin)).description
+
+
+def test_policies_are_walked_by_resource_type_only_while_an_analyze_is_answered():
+    from agentid_policy_packs.rules import crossguard
+    from agentid_policy_packs.rules.registry import RULES, rules_for_type
+
+    pack_policies = crossguard.policies(RULES)
+    assert [p.name for p in pack_policies] == [r.id for r in RULES]  # GetAnalyzerInfo, Configure, AnalyzeStack
+    for type_token in ("aws:iam/role:Role", "aws:kms/grant:Grant", "azure-native:authorization:RoleAssignment",
+                       "aws:s3/bucket:Bucket", "random:index/randomString:RandomString"):
+        crossguard._REQUEST.type = type_token
+        try:
+            walked = [p.name for p in pack_policies]
+        finally:
+            crossguard._REQUEST.type = None
+        assert walked == [r.id for r in rules_for_type(type_token)]  # catalogue order, resource rules only
+    assert len(list(pack_policies)) == len(RULES)
+
+
+def test_indexed_analyze_marks_the_thread_for_the_call_only():
+    import pulumi_policy.policy as sdk
+
+    from agentid_policy_packs.rules import crossguard
+
+    seen = []
+
+    class Servicer:
+        def Analyze(self, request, context):  # noqa: N802 - the SDK's method name
+            seen.append(crossguard._REQUEST.type)
+            raise RuntimeError("boom")
+
+    original = getattr(sdk, "_PolicyAnalyzerServicer")
+    sdk._PolicyAnalyzerServicer = Servicer
+    try:
+        crossguard.index_analyze_by_type()
+
+        class Request:
+            type = "aws:iam/role:Role"
+
+        with pytest.raises(RuntimeError):
+            Servicer().Analyze(Request(), None)
+    finally:
+        sdk._PolicyAnalyzerServicer = original
+    assert seen == ["aws:iam/role:Role"] and crossguard._REQUEST.type is None

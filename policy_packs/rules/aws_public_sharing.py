@@ -1,0 +1,99 @@
+"""AGID-AWS-041: no artifact is shared with every AWS account.
+
+Three permission resources share one artifact and can name everyone instead of an account:
+  - `lambda.LayerVersionPermission` with principal `*` and no `organizationId`: every AWS account may
+    read the layer's code and configuration (lambda:GetLayerVersion), secrets baked into it included
+    (https://docs.aws.amazon.com/lambda/latest/api/API_AddLayerVersionPermission.html: "specify * to grant
+    permission to all accounts ... use OrganizationId to restrict to one organization");
+  - `ec2.AmiLaunchPermission` with group `all`: the image is public, any account may launch (and copy) it
+    (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sharingamis-intro.html);
+  - `cloudwatch.EventPermission` with principal `*` and no condition: any account may put events on the
+    bus, so its rules run their targets (with the targets' roles) on a stranger's input
+    (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutPermission.html; a condition on
+    aws:PrincipalOrgID keeps it inside the organization).
+An account id, an organization or a computed value (another resource's output) is not everyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from agentid_policy_packs.analysis.values import is_unknown
+
+from .base import Resource, Rule, Unknown, Violation
+
+LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
+AMI_LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
+EVENT_PERMISSION = "aws:cloudwatch/eventPermission:EventPermission"
+
+
+def _set(value) -> bool:
+    return value is not None and value != ""
+
+
+def _principal(resource: Resource):
+    principal = resource.props.get("principal")
+    if is_unknown(principal):
+        return None, Unknown("principal")
+    if not isinstance(principal, str):
+        return None, Violation(f"{resource.name}: principal is {type(principal).__name__}, not an account id or "
+                               '"*", so who it is shared with cannot be judged')
+    return principal.strip(), None
+
+
+def _layer(resource: Resource):
+    principal, problem = _principal(resource)
+    if problem:
+        yield problem
+    elif principal == "*" and not _set(resource.props.get("organizationId")):
+        layer = resource.props.get("layerName")
+        version = resource.props.get("versionNumber")
+        what = f"{layer} version {version:g}" if isinstance(layer, str) and isinstance(version, (int, float)) \
+            else "its layer"
+        yield Violation(f"layer permission {resource.name} shares {what} with every AWS account (principal \"*\", no "
+                        "organizationId): anyone can download its code")
+
+
+def _ami(resource: Resource):
+    group = resource.props.get("group")
+    if is_unknown(group):
+        yield Unknown("group")
+    elif group == "all":
+        yield Violation(f"launch permission {resource.name} makes image {resource.props.get('imageId', '?')} public "
+                        "(group \"all\"): every AWS account can launch and copy it, with whatever it holds")
+
+
+def _event_bus(resource: Resource):
+    principal, problem = _principal(resource)
+    if problem:
+        yield problem
+        return
+    if principal != "*":
+        return
+    condition = resource.props.get("condition")
+    if is_unknown(condition):
+        yield Unknown("condition")
+    elif not isinstance(condition, Mapping) or not _set(condition.get("value")):
+        bus = resource.props.get("eventBusName") or "default"
+        yield Violation(f"event bus permission {resource.name} lets every AWS account put events on bus {bus} "
+                        "(principal \"*\", no condition): its rules run their targets on a stranger's input")
+
+
+def check(resource: Resource, config):
+    judge = {LAYER_PERMISSION: _layer, AMI_LAUNCH_PERMISSION: _ami, EVENT_PERMISSION: _event_bus}[resource.type]
+    yield from judge(resource)
+
+
+RULE = Rule(
+    id="AGID-AWS-041",
+    title="aws-no-public-sharing",
+    severity="high",
+    category="public-access",
+    description='Lambda layers, AMIs and event buses are not shared with every AWS account (principal "*" without '
+                'an organization, launch group "all").',
+    remediation="Share with named account ids, or with your organization (organizationId on layer permissions, "
+                "organizationArn on AMI launch permissions, an aws:PrincipalOrgID condition on event bus permissions).",
+    url="https://docs.aws.amazon.com/lambda/latest/api/API_AddLayerVersionPermission.html",
+    check=check,
+    resource_types=(LAYER_PERMISSION, AMI_LAUNCH_PERMISSION, EVENT_PERMISSION),
+)
