@@ -58,6 +58,8 @@ class SpecLoadError(Exception):
 
 @dataclass(frozen=True)
 class LoadedInventory:
+    """A validated agent file: the model, the file's name, and the line of every key and item (for SARIF)."""
+
     inventory: Inventory
     file: str
     lines: dict[Path_, int]  # where each key and item was declared, for SARIF locations
