@@ -203,3 +203,26 @@ def test_bad_args_are_one_line_input_errors(provider, inputs, path, reason):
     assert problems, "each refusal names its problems"
     assert any(p == path and reason in r for p, r in problems), problems
     assert all("\n" not in r for _, r in problems)
+
+
+@pytest.mark.parametrize("inputs", [
+    {"agents": "not a list"},
+    {"agents": [5]},
+    {"agents": [{**GOOD_AGENT, "maxCredentialMinutes": "fifteen"}]},
+    {"agents": [{**GOOD_AGENT, "maxCredentialMinutes": 15.5}]},
+    {"agents": [{**GOOD_AGENT, "name": 5}]},
+    {"agents": [{**GOOD_AGENT, "tools": [{"name": "t", "oauth": {"audience": "https://a.example.com",
+                                                                   "scopes": ["x"], "provider": "okta"}}]}]},
+    {"agents": [{**GOOD_AGENT, "tools": "nope"}]},
+    {"agents": [GOOD_AGENT], "agentsFile": 5},
+    {"agentsFile": 5},
+    {"agents": [GOOD_AGENT], "baseDirectory": ["/"]},
+    {"agentsFile": "/"},
+    {"agents": [GOOD_AGENT], "aws": {"kubernetesOidcProviderArns": {"https://oidc.example.com": 5}}},
+    {"agents": [{**GOOD_AGENT, "name": f"agent-{index}"} for index in range(5001)]},
+])
+def test_hostile_args_are_refused_cleanly(provider, inputs):
+    """Wrong shapes, wrong kinds, out-of-range sizes: an input error, never a traceback, nothing registered."""
+    _, problems = _refusal(provider, inputs)
+    assert problems
+    assert all(len(reason) < 2000 for _, reason in problems)

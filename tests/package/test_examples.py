@@ -1,4 +1,6 @@
-"""examples/typescript: the args its `new agentid.AgentFleet(...)` passes are accepted by Construct and build exact resources.
+"""examples/typescript and examples/yaml: the args they pass are accepted by Construct and build exact resources.
+
+examples/yaml's resource properties are the args as written (after `${pulumi.stack}`).
 
 No Pulumi CLI, no generated SDK here: node runs index.ts (written in the subset of
 TypeScript that is plain JavaScript) with stand-ins for `@pulumi/pulumi` and
@@ -16,13 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from google.protobuf import json_format
 
 from agentid.preview.monitor import SECRET_SIG, SIGNATURE_KEY
 from tests.package.conftest import FLEET, REPO
-from tests.package.test_construct import CONFIG, _relative_parent, _tree
+from tests.package.test_construct import CONFIG, _comparable, _relative_parent, _tree
 
 EXAMPLE = REPO / "examples" / "typescript"
+YAML_EXAMPLE = REPO / "examples" / "yaml" / "Pulumi.yaml"
 NODE = shutil.which("node")
 
 PULUMI_STAND_IN = """
@@ -63,27 +67,51 @@ def _run_example(tmp_path: Path, config: dict[str, str]) -> list[dict[str, Any]]
     return [json.loads(line) for line in record.read_text().splitlines()]
 
 
-def _keys_outside_schema(value: Any, ref: str, schema: dict[str, Any], where: str) -> list[str]:
-    """Keys the example writes that the schema type `ref` does not declare (a typo the SDK's types would catch)."""
-    if ref == "pulumi.json#/Any":
-        return []
-    declared = schema["types"][ref.removeprefix("#/types/")]
-    problems = []
-    for key, item in value.items():
-        prop = declared.get("properties", {}).get(key)
-        if prop is None:
-            problems.append(f"{where}.{key}")
-        else:
-            problems += _prop_problems(item, prop, schema, f"{where}.{key}")
-    return problems
+_KINDS = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "object": (dict,),
+          "array": (list,)}
 
 
 def _prop_problems(value: Any, prop: dict[str, Any], schema: dict[str, Any], where: str) -> list[str]:
-    if "$ref" in prop and isinstance(value, dict):
-        return _keys_outside_schema(value, prop["$ref"], schema, where)
-    if prop.get("type") == "array":
+    """What the generated SDK's types would reject: a key the schema does not declare, a value of another kind,
+    a value outside an enum."""
+    if prop.get("$ref") == "pulumi.json#/Any":
+        return []
+    if "$ref" in prop:
+        declared = schema["types"][prop["$ref"].removeprefix("#/types/")]
+        if "enum" in declared:
+            allowed = [member["value"] for member in declared["enum"]]
+            return [] if value in allowed else [f"{where}: {value!r} is not one of {allowed}"]
+        if not isinstance(value, dict):
+            return [f"{where}: not an object"]
+        problems = [f"{where}.{key}: not in the schema" for key in value if key not in declared["properties"]]
+        return problems + [p for key, item in value.items() if key in declared["properties"]
+                           for p in _prop_problems(item, declared["properties"][key], schema, f"{where}.{key}")]
+    kind = prop.get("type")
+    if kind and (not isinstance(value, _KINDS[kind]) or (kind != "boolean" and isinstance(value, bool))):
+        return [f"{where}: {type(value).__name__} where the schema says {kind}"]
+    if kind == "array":
         return [p for index, item in enumerate(value) for p in _prop_problems(item, prop["items"], schema, f"{where}[{index}]")]
+    if kind == "object" and "additionalProperties" in prop:
+        return [p for key, item in value.items()
+                for p in _prop_problems(item, prop["additionalProperties"], schema, f"{where}.{key}")]
     return []
+
+
+def test_the_schema_check_catches_what_an_sdk_would(provider):
+    """The check the examples go through is not vacuous."""
+    schema = provider.schema()
+    agents = schema["resources"][FLEET]["inputProperties"]["agents"]
+    bad = [{"name": "a", "reviewBy": 20310630, "maxCredentialMinutes": "15", "tools": [{"nmae": "t"}],
+            "trust": [{"githubActions": {"repository": "o/r"}}],
+            "oauthy": 1}]
+    problems = _prop_problems(bad, agents, schema, "agents")
+    assert problems == ["agents[0].oauthy: not in the schema",
+                        "agents[0].reviewBy: int where the schema says string",
+                        "agents[0].maxCredentialMinutes: str where the schema says integer",
+                        "agents[0].tools[0].nmae: not in the schema"]
+    tool = {"name": "t", "oauth": {"audience": "https://a", "scopes": ["s"], "provider": "okta"}}
+    assert _prop_problems([tool], schema["types"]["agentid:index:Agent"]["properties"]["tools"], schema, "tools") == [
+        "tools[0].oauth.provider: 'okta' is not one of ['cognito', 'entra', 'oidc']"]
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
@@ -129,3 +157,39 @@ def test_typescript_example_references_an_existing_github_provider_from_config(p
     assert not [r for r in tree if r.type == "aws:iam/openIdConnectProvider:OpenIdConnectProvider"]
     role = next(r for r in tree if r.type == "aws:iam/role:Role")
     assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Federated": arn}
+
+
+def _yaml_fleets() -> list[tuple[str, dict[str, Any]]]:
+    program = yaml.safe_load(YAML_EXAMPLE.read_text())
+    fleets = []
+    for name, resource in program["resources"].items():
+        if resource["type"] in (FLEET, "agentid:AgentFleet"):
+            text = json.dumps(resource["properties"]).replace("${pulumi.stack}", "dev")
+            assert "${" not in text, "the test resolves only ${pulumi.stack}"
+            fleets.append((name, json.loads(text)))
+    return fleets
+
+
+def test_yaml_example_properties_are_schema_inputs(provider):
+    [(name, args)] = _yaml_fleets()
+    schema = provider.schema()
+    inputs = schema["resources"][FLEET]["inputProperties"]
+    assert set(args) <= set(inputs)
+    assert [p for key, value in args.items() for p in _prop_problems(value, inputs[key], schema, key)] == []
+    outputs = yaml.safe_load(YAML_EXAMPLE.read_text())["outputs"]
+    assert {value.removeprefix(f"${{{name}.").removesuffix("}") for value in outputs.values()} <= set(
+        schema["resources"][FLEET]["properties"])
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_yaml_and_typescript_examples_build_the_same_resources(provider, tmp_path):
+    """The same agent declared in two languages: the same roles, policies, trust and OAuth client."""
+    [(_, yaml_args)] = _yaml_fleets()
+    [call] = _run_example(tmp_path, config={})
+    rows = []
+    for name, args in (("from-yaml", yaml_args), ("from-ts", call["args"])):
+        response = provider.construct(name, args, config=CONFIG)
+        rows.append(_comparable([r for r in _tree(provider.registered(), response.urn) if r.type != FLEET],
+                                response.urn))
+    assert rows[0] == rows[1]
+    assert len(rows[0]) == 10
