@@ -138,8 +138,19 @@ def prepare(args: AgentFleetArgs) -> tuple[LoadedInventory, aws_fleet.AwsSetting
         if on_azure:
             azure_fleet.AzureAgents.check(on_azure, azure_settings)
     except Exception as error:  # noqa: BLE001 - every planning error is the caller's input; shown as one line
-        raise ArgsError([("", str(error).strip())]) from error
+        message = " ".join(str(error).split())
+        raise ArgsError([(_settings_path(message), message)]) from error
     return loaded, aws_settings, azure_settings
+
+
+_CONFIG_KEY = re.compile(r"\bconfig (?:agent-identity-kit:)?(aws|azure)([A-Z]\w*)")
+
+
+def _settings_path(message: str) -> str:
+    """The settings errors name the stack config key (`config awsCognitoDomain ...`); the package's input
+    is `aws.cognitoDomain`. Other planning errors concern the fleet as a whole: no path."""
+    found = _CONFIG_KEY.search(message)
+    return f"{found.group(1)}.{found.group(2)[0].lower()}{found.group(2)[1:]}" if found else ""
 
 
 def _absolute(args: AgentFleetArgs, key: str, schema_name: str) -> Path | None:

@@ -148,3 +148,14 @@ def test_every_type_and_property_is_described(schema):
 def test_package_types_are_generated_from_the_current_spec():
     assert package_codegen.TARGET.read_text(encoding="utf-8") == package_codegen.render(), (
         "spec models changed: run `python -m agentid_components.package_codegen`")
+
+
+def test_the_engine_handshake_before_construct(provider):
+    """What the engine asks a provider before Construct: its version, and that it takes secrets and outputs."""
+    from google.protobuf import empty_pb2
+    from pulumi.runtime.proto import provider_pb2
+
+    info = provider.stub.GetPluginInfo(empty_pb2.Empty(), timeout=30)
+    assert info.version == package.importlib.metadata.version("agent-identity-kit")
+    configured = provider.stub.Configure(provider_pb2.ConfigureRequest(), timeout=30)
+    assert (configured.acceptSecrets, configured.acceptOutputs, configured.acceptResources) == (True, True, True)
