@@ -99,7 +99,7 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
         state.setdefault("arn", arn)
         state.setdefault("name", physical)
         if kind == "UserPool":
-            resource_id = f"{MOCK_REGION}_{_uuid(name)[:9]}"
+            resource_id = f"{MOCK_REGION}_{_uuid(name).replace('-', '')[:9]}"
             state.setdefault("endpoint", f"cognito-idp.{MOCK_REGION}.amazonaws.com/{resource_id}")
         if kind == "UserPoolClient":
             resource_id = _uuid("client", name).replace("-", "")[:26]

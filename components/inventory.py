@@ -169,3 +169,40 @@ RENDERERS = {
     "csv": lambda inventory, source, output_dir=None: to_csv(inventory, source),
     "markdown": lambda inventory, source, output_dir=None: to_markdown(inventory, source),
 }
+
+
+INVENTORY_SET_KIND = "agentid/inventory-set"
+
+
+def merge(format: str, parts: list[tuple[str, Inventory, str]], output_dir: str | Path | None = None) -> str:
+    """Several stacks' inventories as one document; `parts`: (label — the stack or the file —, inventory, agent file).
+
+    The same agent in two stacks (dev and prod of one spec) stays two entries, each labelled. JSON: an
+    `agentid/inventory-set` whose `inventories` are each an inventory document (`to_json`) with its `label`;
+    CSV: the single-file columns after a `source` column; Markdown: one table of every agent, then each part.
+    """
+    if format == "json":
+        documents = [{"label": label, **json.loads(to_json(inventory, source, output_dir))}
+                     for label, inventory, source in parts]
+        return json.dumps({"kind": INVENTORY_SET_KIND, "version": INVENTORY_VERSION, "inventories": documents},
+                          indent=2) + "\n"
+    if format == "csv":
+        rows = []
+        for index, (label, inventory, source) in enumerate(parts):
+            table = list(csv.reader(io.StringIO(to_csv(inventory, source), newline="")))
+            rows += [["source", *table[0]]] if index == 0 else []
+            rows += [[csv_cell(label), *row] for row in table[1:]]
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        return buffer.getvalue()
+    text = markdown_text
+    lines = [f"# Agent inventory ({len(parts)} sources)", "",
+             "| source | agent | owner | environment | review by | clouds | credential lifetime |",
+             "|---|---|---|---|---|---|---|"]
+    for label, inventory, _ in parts:
+        lines += [f"| {text(label)} | {text(a.name)} | {text(a.owner)} | {text(a.environment)} | {a.review_by} | "
+                  f"{', '.join(a.clouds)} | {a.max_credential_minutes} min |" for a in inventory.agents]
+    for label, inventory, source in parts:
+        lines += ["", *("#" + line if line.startswith("#") else line
+                        for line in to_markdown(inventory, source).splitlines())]
+    return "\n".join(lines) + "\n"

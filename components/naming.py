@@ -76,6 +76,11 @@ def aws_trust_anchor_name(agent: str, spiffe_id: str) -> str:
     return f"agent-{agent}-{digest}"
 
 
+def aws_platform_trust_anchor_name(trust_domain: str) -> str:
+    """The platform's one Roles Anywhere trust anchor for a SPIFFE trust domain (names: 1-255 of [ a-zA-Z0-9-_])."""
+    return "spiffe-" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in trust_domain)[:200]
+
+
 def cognito_user_pool_name(project: str, stack: str) -> str:
     return f"agentid-{project}-{stack}"
 

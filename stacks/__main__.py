@@ -1,6 +1,7 @@
-"""The Pulumi program: one AgentFleet compiled from this stack's agent file.
+"""The Pulumi program: one AgentFleet compiled from this stack's agent file, or the platform stack.
 
 Config (stacks/Pulumi.<stack>.yaml, namespace `agent-identity-kit:`):
+  platform     (platform stack) what every agent stack shares: agentid_components.platform_spec.PlatformSpec
   agentsFile   the agent file, relative to stacks/ (default agents/<stack>.yaml)
   aws*/azure*  see README.md, "Stack configuration"
 """
@@ -17,17 +18,27 @@ from agentid_components.aws.fleet import AwsSettings  # noqa: E402
 from agentid_components.azure.fleet import AzureSettings  # noqa: E402
 from agentid_components.fleet import AgentFleet  # noqa: E402
 from agentid_components.loader import load_inventory  # noqa: E402
+from agentid_components.platform import Platform  # noqa: E402
+
+
+def platform_stack(config: pulumi.Config) -> None:
+    """The shared objects once per account and tenant, exported for the agent stacks' StackReference."""
+    Platform.from_config(config).export()
+
+
+def agent_stack(config: pulumi.Config) -> None:
+    agents_file = config.get("agentsFile") or f"agents/{pulumi.get_stack()}.yaml"
+    loaded = load_inventory(agents_file)  # SpecLoadError lists every problem as FILE:LINE: PATH: MESSAGE
+    fleet = AgentFleet(
+        "agents",
+        loaded,
+        AwsSettings.from_config(config),
+        AzureSettings.from_config(config, spec_dir=Path(agents_file).parent),
+    )
+    pulumi.export("inventory", fleet.inventory)
+    if fleet.client_secrets is not None:
+        pulumi.export("oauthClientSecrets", fleet.client_secrets)
+
 
 config = pulumi.Config()
-agents_file = config.get("agentsFile") or f"agents/{pulumi.get_stack()}.yaml"
-loaded = load_inventory(agents_file)  # SpecLoadError lists every problem as FILE:LINE: PATH: MESSAGE
-
-fleet = AgentFleet(
-    "agents",
-    loaded,
-    AwsSettings.from_config(config),
-    AzureSettings.from_config(config, spec_dir=Path(agents_file).parent),
-)
-pulumi.export("inventory", fleet.inventory)
-if fleet.client_secrets is not None:
-    pulumi.export("oauthClientSecrets", fleet.client_secrets)
+(platform_stack if config.get("platform") is not None else agent_stack)(config)

@@ -12,7 +12,8 @@ import typer
 def preview(
     stack: Annotated[str, typer.Option("--stack", "-s", metavar="NAME", help="Stack to preview (reads stacks/Pulumi.<stack>.yaml).")] = "dev",
     policy_packs: Annotated[list[str], typer.Option(
-        "--policy-pack", metavar="DIR", help="Policy pack directory; repeatable. Default: policy_packs/agent_guard.")] = [],  # noqa: B006
+        "--policy-pack", metavar="DIR|NAME", help="Policy pack directory, or the name of a pack installed with the kit "
+        "(agent_guard); repeatable. Default: the project's policy_packs/agent_guard, else the installed agent_guard.")] = [],  # noqa: B006
     policy_pack_configs: Annotated[list[Path], typer.Option(
         "--policy-pack-config", metavar="FILE", help="JSON config for the --policy-pack at the same position (pulumi's format).",
     )] = [],  # noqa: B006
@@ -29,11 +30,18 @@ def preview(
         "--waivers-from-ref", help="Read the waivers from this git revision (CI: the base branch).")] = None,
     today: Annotated[str | None, typer.Option(
         "--today", help="Date for waiver expiry, YYYY-MM-DD (default: $AGENTID_TODAY, else today in UTC).")] = None,
+    reference_projects: Annotated[list[str], typer.Option(
+        "--reference-project", metavar="DIR", help="Another Pulumi project whose stacks the program references "
+        "(StackReference ORG/PROJECT/STACK): that stack is previewed to answer; repeatable.")] = [],  # noqa: B006
+    stack_outputs: Annotated[list[str], typer.Option(
+        "--stack-outputs", metavar="NAME=FILE", help="Answer StackReference NAME with a deployed stack's outputs "
+        "(pulumi stack output --json --show-secrets) instead of previewing it; repeatable.")] = [],  # noqa: B006
 ) -> None:
     """Check the whole stack offline, as a pull-request gate.
 
     Runs the stack's Pulumi program under mocks (no CLI, no cloud, no credentials), sends every resource through
-    each policy pack over the analyzer protocol, and prints the plan, the inventory and the violations.
+    each policy pack over the analyzer protocol, and prints the plan, the inventory and the violations. A
+    StackReference the program reads is answered with the referenced stack's own preview outputs.
 
     Exit codes: 0 no mandatory violation; 1 mandatory violations; 2 no verdict (spec, config, program or pack
     error) or a usage error.
@@ -47,7 +55,8 @@ def preview(
 
     request = PreviewRequest(stack=stack, pack_dirs=policy_packs, pack_config_files=[str(p) for p in policy_pack_configs],
                              timeout=timeout, strict_unknowns=strict_unknowns, waivers_file=waivers_file,
-                             waivers_ref=waivers_ref, today=today)
+                             waivers_ref=waivers_ref, today=today, reference_projects=reference_projects,
+                             stack_outputs=stack_outputs)
     progress = progress_for(sys.stderr)
     try:
         result = run_preview(request, progress)

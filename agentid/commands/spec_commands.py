@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -83,32 +84,78 @@ def validate(
 
 
 def inventory(
-    file: Annotated[Path, typer.Argument(help="The agent file, e.g. stacks/agents/dev.yaml.", show_default=False)],
+    files: Annotated[list[Path] | None, typer.Argument(
+        help="Agent files, or directories holding them (*.yaml, *.yml, *.json); several are merged.",
+        metavar="[FILE_OR_DIR]...", show_default=False)] = None,
+    stacks: Annotated[list[str], typer.Option(
+        "--stack", "-s", metavar="NAME", help="A stack of the Pulumi project here: its agent file (config agentsFile, "
+        "else agents/<stack>.yaml beside the program); repeatable, merged with the files.")] = [],  # noqa: B006
     format: Annotated[InventoryFormat, typer.Option("--format", "-f", help="Output format.")] = InventoryFormat.markdown,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead of stdout.")] = None,
     allow_outside_files: AllowOutsideFiles = False,
 ) -> None:
     """Render the agent inventory: owners, tools and exact permissions, trust, lifetimes, revocation steps.
 
-    The JSON form loads back into the spec (`agentid validate inventory.json`); the files it names are
-    relative to the JSON file. Agents whose review is overdue are listed like the others.
+    One agent file: the JSON form loads back into the spec (`agentid validate inventory.json`); the files it
+    names are relative to the JSON file. Several files, a directory or several --stack: one merged inventory
+    whose entries say their stack or file (the same agent in dev and prod stays two entries). Agents whose
+    review is overdue are listed like the others.
 
-    Exit codes: 0 written; 2 an invalid or unreadable agent file, or a usage error.
+    Exit codes: 0 written; 2 an invalid or unreadable agent file, an unknown stack, nothing to list, or a usage error.
     """
-    from agentid_components.inventory import RENDERERS
+    from agentid.paths import expand
+    from agentid_components.inventory import RENDERERS, merge
     from agentid_components.loader import check_file
+    from agentid_components.text_safety import visible
 
-    loaded, _, errors = check_file(file, files_root=_files_root(file, allow_outside_files))
-    if errors:
+    sources: list[tuple[str, Path]] = [(stack, _stack_agents_file(stack)) for stack in stacks]
+    for argument in files or []:
+        found = expand([argument], AGENT_FILE_SUFFIXES, ignore=PULUMI_FILES)
+        if not found:
+            typer.echo(visible(f"{argument}: no agent file (*.yaml, *.yml, *.json) under this directory"), err=True)
+            raise typer.Exit(EXIT_INVALID)
+        sources += [(str(file), file) for file in found]
+    if not sources:
+        typer.echo("agentid inventory: name an agent file, a directory of them or --stack NAME", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    parts, failed = [], False
+    for label, file in sources:
+        loaded, _, errors = check_file(file, files_root=_files_root(file, allow_outside_files))
         for error in errors:
             typer.echo(str(error), err=True)
+        failed = failed or bool(errors)
+        parts.append((label, loaded, str(file)))
+    if failed:
         raise typer.Exit(EXIT_INVALID)
-    text = RENDERERS[format.value](loaded, str(file), output.parent if output is not None else Path("."))
+    out_dir = output.parent if output is not None else Path(".")
+    if len(parts) == 1:
+        text = RENDERERS[format.value](parts[0][1], parts[0][2], out_dir)
+    else:
+        text = merge(format.value, parts, out_dir)
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text)
-        typer.echo(f"wrote {format.value} inventory of {len(loaded.agents)} agents to {output}", err=True)
+        count = sum(len(loaded.agents) for _, loaded, _ in parts)
+        typer.echo(f"wrote {format.value} inventory of {count} agents to {output}", err=True)
+
+
+def _stack_agents_file(stack: str) -> Path:
+    """The agent file of a stack of the project in the working directory, as `agentid preview` finds it."""
+    from agentid.preview.stack_config import ConfigError, find_project, load_stack_config, stack_agents_file
+    from agentid_components.text_safety import visible
+
+    try:
+        project = find_project()
+        file = stack_agents_file(project, load_stack_config(project, stack))
+    except ConfigError as error:
+        typer.echo(visible(f"agentid inventory: {error}"), err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+    if not file.is_file():
+        typer.echo(visible(f"agentid inventory: stack {stack} has no agent file ({project.relative(file)} does not exist)"),
+                   err=True)
+        raise typer.Exit(EXIT_INVALID)
+    return Path(os.path.relpath(file))  # as the user would name it (no machine path in a shared inventory)
 
 
 def register(app: typer.Typer) -> None:

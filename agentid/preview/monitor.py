@@ -11,8 +11,10 @@ add to, remove from or vouch for that list.
 Answers are a preview's under mocks: a new resource's outputs are its inputs
 plus the computed attributes `agentid.mock_engine.mock_outputs` derives (ids,
 ARNs, principal ids), unknown inputs stay unknown; invokes get
-`mock_engine.mock_call`'s answers; a `StackReference` reads the outputs given
-in `stack_references` (none by default).
+`mock_engine.mock_call`'s answers; a `StackReference` read is answered by the
+`stack_references` callable (`agentid.preview.references`: the referenced stack's
+own preview outputs); without one, or when it cannot answer, the read fails and
+so does the run (never an empty stack's outputs).
 
 Inputs are kept as the engine hands them to an analyzer at preview: plain JSON,
 secrets unwrapped, a value unknown at preview as Pulumi's unknown sentinel
@@ -76,12 +78,15 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
 
     def __init__(self, project: str, stack: str, *,
                  on_register: Callable[[Registration], None] | None = None,
-                 stack_references: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+                 stack_references: Callable[[str], Any] | None = None) -> None:
+        """`stack_references(name)` returns a `references.ReferencedStack` or raises `references.UnresolvedReference`."""
         self.project, self.stack = project, stack
         self.on_register = on_register
-        self.stack_references = dict(stack_references or {})
+        self.stack_references = stack_references
         self.registered: list[Registration] = []
         self.outputs: dict[str, Any] = {}
+        self.output_values: dict[str, Any] = {}  # the outputs with secrets' values, for stacks that reference this one
+        self.secret_output_names: tuple[str, ...] = ()
         self.stack_urn: str | None = None
         self.stack_outputs_registered = False
         self.shutdown_signalled = False
@@ -129,8 +134,11 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         with self._lock:
             if request.urn and request.urn == self.stack_urn:
                 # As `pulumi stack output --json` prints them: an output holding a secret is "[secret]".
+                outputs = sorted(json_format.MessageToDict(request.outputs).items())
                 self.outputs = {key: SECRET_OUTPUT if _holds_secret(value) else _whole_numbers(plain(value))
-                                for key, value in sorted(json_format.MessageToDict(request.outputs).items())}
+                                for key, value in outputs}
+                self.output_values = {key: _whole_numbers(plain(value)) for key, value in outputs}
+                self.secret_output_names = tuple(key for key, value in outputs if _holds_secret(value))
                 self.stack_outputs_registered = True
         return empty_pb2.Empty()
 
@@ -138,9 +146,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         urn = self._urn(request.parent, request.type, request.name)
         inputs = decode(request.properties)
         if request.type == STACK_REFERENCE_TYPE:
-            name = str(inputs.get("name") or request.id)
-            outputs = dict(self.stack_references.get(name, {}))
-            state = {"name": name, "outputs": outputs, "secretOutputNames": []}
+            state = self._stack_reference(str(inputs.get("name") or request.id), context)
         else:
             _, state = mock_outputs(request.type, request.name, inputs)
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_struct(state))
@@ -172,6 +178,21 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         with self._lock:
             self.shutdown_signalled = True
         return empty_pb2.Empty()
+
+    def _stack_reference(self, name: str, context) -> dict[str, Any]:
+        """The StackReference's state as the engine reads it: its outputs, secret ones wrapped, and their names."""
+        from agentid.preview.references import UnresolvedReference
+
+        if self.stack_references is None:
+            self._refuse(context, f"the program reads stack reference {name!r} and this run has no stacks to answer it")
+        try:
+            referenced = self.stack_references(name)
+        except UnresolvedReference as error:
+            self._refuse(context, str(error))
+        secret = set(referenced.secret_output_names)
+        outputs = {key: {SIGNATURE_KEY: SECRET_SIG, "value": value} if key in secret else value
+                   for key, value in referenced.outputs.items()}
+        return {"name": name, "outputs": outputs, "secretOutputNames": sorted(secret)}
 
     # --- Engine ---
 

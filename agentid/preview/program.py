@@ -58,8 +58,10 @@ class Resource:
 @dataclass
 class ProgramOutcome:
     resources: list[Resource]  # sorted by URN: registration order varies from run to run
-    outputs: dict[str, Any]
+    outputs: dict[str, Any]  # as `pulumi stack output --json` shows them: a secret is "[secret]"
     warnings: list[str] = field(default_factory=list)  # what the program (or the SDK) logged as warnings
+    stack_output_values: dict[str, Any] = field(default_factory=dict)  # secrets' values too: for StackReference reads
+    secret_output_names: tuple[str, ...] = ()
 
 
 class ProgramError(Exception):
@@ -72,11 +74,13 @@ class ProgramError(Exception):
 
 
 def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeout: float,
-                 on_resource: Callable[[Resource], None] | None = None, python: str | None = None) -> ProgramOutcome:
+                 on_resource: Callable[[Resource], None] | None = None, python: str | None = None,
+                 stack_references: Callable[[str], Any] | None = None) -> ProgramOutcome:
     """Run the project's program for `stack` against the gate's monitor; raise ProgramError on any failure.
 
     `on_resource` sees each resource as the program registers it (one call at a time, in the
-    monitor's gRPC threads), so packs can judge it while the program still runs.
+    monitor's gRPC threads), so packs can judge it while the program still runs. `stack_references`
+    answers the program's StackReference reads (`agentid.preview.references.StackReferences`).
     """
     from agentid.preview.monitor import GateMonitor, MonitorServer, Registration
 
@@ -84,7 +88,8 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
         if on_resource is not None:
             on_resource(_resource(record))
 
-    monitor = GateMonitor(project.name, stack, on_register=registered if on_resource else None)
+    monitor = GateMonitor(project.name, stack, on_register=registered if on_resource else None,
+                          stack_references=stack_references)
     with tempfile.TemporaryDirectory(prefix="agentid-preview-") as scratch, MonitorServer(monitor) as server:
         request_file, result_file = Path(scratch, "request.json"), Path(scratch, "result.json")
         request_file.write_text(json.dumps({
@@ -115,7 +120,8 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
                                    "finished the stack (it crashed or called exit): no verdict on a partial run"
                                    + _tail(stderr))
     return ProgramOutcome(resources=sorted((_resource(r) for r in records), key=lambda r: r.urn),
-                          outputs=monitor.outputs, warnings=list(monitor.warnings))
+                          outputs=monitor.outputs, warnings=list(monitor.warnings),
+                          stack_output_values=monitor.output_values, secret_output_names=monitor.secret_output_names)
 
 
 def _resource(record: Any) -> Resource:

@@ -146,6 +146,8 @@ def _render_plan(result: PreviewResult, console: Console) -> None:
             for resource in groups[agent][cloud]:
                 leaf.add(_plain(f"+ {resource.type}  {resource.name}"), highlight=False)
     console.print(tree)
+    for name, source in result.stack_references.items():
+        console.print(_plain(f"stack reference {name}: answered by the {source}"), highlight=False)
 
 
 def _render_inventory(result: PreviewResult, console: Console) -> None:
@@ -272,6 +274,7 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
         "violations": violations,
         "enforcementFloor": list(result.floor_notes),
         "programWarnings": list(result.program_warnings),
+        "stackReferences": dict(result.stack_references),  # name -> how the gate answered it (a preview, a file)
         "waivers": {
             "source": result.waivers.origin if result.waivers else None,
             "inForce": [waiver_json(w) for w in result.waivers.waivers] if result.waivers else [],

@@ -37,14 +37,17 @@ from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Vio
 from agentid.preview.attribution import attribute
 from agentid.preview.pack_config import parse_config, read_config_file, reconcile
 from agentid.preview.program import ProgramError, Resource, run_isolated
+from agentid.preview.references import StackReferences, parse_outputs_options
 from agentid.preview.waivers import WaiverFinding, WaiverSource
 from agentid.today import today as today_of
 from agentid_components.loader import SpecError
 from agentid_policy_packs.analysis.values import is_unknown
 from agentid_policy_packs.rules import strictness
-from agentid.preview.stack_config import POLICY_PACK_CONFIG_KEY, ConfigError, Project, StackConfig, find_project, load_stack_config
+from agentid.preview.stack_config import (POLICY_PACK_CONFIG_KEY, ConfigError, Project, StackConfig, find_project,
+                                         load_stack_config, stack_agents_file)
 
-DEFAULT_PACK = "policy_packs/agent_guard"
+DEFAULT_PACK = "policy_packs/agent_guard"  # the project's own copy when it has one
+DEFAULT_PACK_NAME = "agent_guard"  # else the installed pack of that name
 EXIT_PASS, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
 
@@ -75,6 +78,8 @@ class PreviewRequest:
     waivers_file: str | None = None  # default: waivers.yaml at the project root, when it exists
     waivers_ref: str | None = None  # read the waivers from this git revision (CI: the base branch)
     today: str | None = None  # YYYY-MM-DD for waiver expiry (default $AGENTID_TODAY, else the UTC date)
+    reference_projects: Sequence[str] = ()  # other projects' directories, for StackReferences to their stacks
+    stack_outputs: Sequence[str] = ()  # NAME=FILE: a referenced stack's deployed outputs instead of its preview
 
 
 @dataclass
@@ -97,6 +102,7 @@ class PreviewResult:
     waivers: WaiverSource | None = None
     waiver_findings: list[WaiverFinding] = field(default_factory=list)
     program_warnings: list[str] = field(default_factory=list)  # warnings the program logged to the engine
+    stack_references: dict[str, str] = field(default_factory=dict)  # reference name -> how it was answered
     _by_urn: dict[str, Resource] = field(default_factory=dict, repr=False)
 
     @property
@@ -208,7 +214,13 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
         progress.step(f"running {project.relative(project.program_file)} for stack {request.stack}, "
                       f"judging each resource with {len(sessions)} policy pack{'s' * (len(sessions) != 1)}")
         started_at = time.perf_counter()
-        outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout, on_resource=judge)
+        references = StackReferences(project, request.timeout, [Path(d) for d in request.reference_projects],
+                                     parse_outputs_options(request.stack_outputs), (f"{project.name}/{request.stack}",))
+        try:
+            outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout, on_resource=judge,
+                                   stack_references=references)
+        finally:
+            result.stack_references = {name: answer.source for name, answer in sorted(references.answered.items())}
         result.timings["program"] = time.perf_counter() - started_at
         result.resources, result.outputs = outcome.resources, outcome.outputs
         result.program_warnings = outcome.warnings
@@ -323,19 +335,37 @@ def nothing_judged(resources: list[Resource]) -> str | None:
 
 
 def _pack_dir(project: Project, name: str) -> Path:
-    """A pack directory: relative to the working directory, else to the project root; the default pack, in a
-    project that does not carry its own copy (a repository using the pre-commit hook), is the installed one."""
-    path = Path(name)
-    if not path.is_absolute():
-        candidates = [Path.cwd() / path, project.root / path]
-        if name == DEFAULT_PACK:
-            import agentid_policy_packs
+    """A pack directory: a path (relative to the working directory, else to the project root), else the name of a pack
+    installed with the kit (`agent_guard`, as `pulumi policy` names packs: directory or `name:` with - or _).
 
-            candidates.append(Path(agentid_policy_packs.__file__).parent / "agent_guard")
-        path = next((c for c in candidates if (c / "PulumiPolicy.yaml").is_file()), project.root / path)
-    if not (path / "PulumiPolicy.yaml").is_file():
-        raise ConfigError(f"{name} is not a policy pack directory (no PulumiPolicy.yaml in {path})")
-    return path.resolve()
+    The default pack is the project's own copy when it carries one, else the installed one (a consumer project,
+    a repository using the pre-commit hook).
+    """
+    path = Path(name)
+    candidates = [path] if path.is_absolute() else [Path.cwd() / path, project.root / path]
+    found = next((c for c in candidates if (c / "PulumiPolicy.yaml").is_file()), None)
+    if found is None:
+        found = installed_pack(DEFAULT_PACK_NAME if name == DEFAULT_PACK else name)
+    if found is None:
+        names = ", ".join(installed_packs()) or "none"
+        raise ConfigError(f"{name} is not a policy pack directory (no PulumiPolicy.yaml in {candidates[-1]}) nor the "
+                          f"name of an installed pack (installed: {names})")
+    return found.resolve()
+
+
+def installed_packs() -> dict[str, Path]:
+    """The packs installed with the kit: directory name -> directory (each holds PulumiPolicy.yaml)."""
+    import agentid_policy_packs
+
+    root = Path(agentid_policy_packs.__file__).parent
+    return {d.name: d for d in sorted(root.iterdir()) if (d / "PulumiPolicy.yaml").is_file()}
+
+
+def installed_pack(name: str) -> Path | None:
+    """The installed pack called `name` (`agent_guard` or `agent-guard`); None for anything that is not a bare name."""
+    if not name or Path(name).name != name:
+        return None
+    return installed_packs().get(name.replace("-", "_"))
 
 
 def _pack_config(config: StackConfig, info: AnalyzerInfo, pack_dir: Path, file_configs: list[dict], index: int,
@@ -362,8 +392,7 @@ def _load_inventory(project: Project, config: StackConfig, result: PreviewResult
     """The stack's agent file, found as stacks/__main__.py finds it (config `agentsFile`, else agents/<stack>.yaml)."""
     from agentid_components.loader import SpecLoadError, load_inventory
 
-    relative = config.values.get(f"{project.name}:agentsFile") or f"agents/{config.stack}.yaml"
-    file = project.main_dir / relative
+    file = stack_agents_file(project, config)
     if not file.is_file():
         return
     result.agents_file = project.relative(file)

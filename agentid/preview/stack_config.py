@@ -142,6 +142,13 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
     return StackConfig(stack=stack, file=file, values=values, secret_keys=tuple(secrets), raw=raw)
 
 
+def stack_agents_file(project: Project, config: StackConfig) -> Path:
+    """The stack's agent file as stacks/__main__.py finds it: config `agentsFile`, else agents/<stack>.yaml, beside
+    the program (it may not exist: a platform stack has none)."""
+    relative = config.values.get(f"{project.name}:agentsFile") or f"agents/{config.stack}.yaml"
+    return project.main_dir / relative
+
+
 def _qualify(project_name: str, key: str) -> str:
     return key if ":" in key else f"{project_name}:{key}"
 

@@ -20,7 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from agentid_components import naming
-from agentid_components.aws import trust
+from agentid_components.aws import shared as aws_shared, trust
 from agentid_components.aws.identity import AwsAgentIdentity, SharedAws
 from agentid_components.outputs import resolve_nested
 from agentid_components.aws.plan import AgentPlan, PolicyCompileError, plan_fleet, resource_servers
@@ -185,36 +185,17 @@ class AwsAgents(pulumi.ComponentResource):
 
     def _cognito(self, servers: dict, shared: SharedAws, tags: dict, child: pulumi.ResourceOptions, region) -> None:
         settings = self.settings
-        project, stack = pulumi.get_project(), pulumi.get_stack()
-        domain = settings.cognito_domain or naming.cognito_domain_prefix(project, stack)
+        domain = settings.cognito_domain or naming.cognito_domain_prefix(pulumi.get_project(), pulumi.get_stack())
         if settings.cognito_user_pool_id:
             shared.user_pool_id = settings.cognito_user_pool_id
         else:
-            pool = aws.cognito.UserPool(
-                "oauth",
-                name=naming.cognito_user_pool_name(project, stack),
-                # A pool for machine clients only: nobody signs up or is invited as a user.
-                admin_create_user_config={"allow_admin_create_user_only": True},
-                tags=tags,
-                opts=child,
-            )
-            aws.cognito.UserPoolDomain("oauth", domain=domain, user_pool_id=pool.id, opts=child)
-            shared.user_pool_id = pool.id
+            shared.user_pool_id = aws_shared.cognito_user_pool(domain, tags, child)
         shared.token_endpoint = (
             f"https://{domain}/oauth2/token"
             if _is_custom_domain(domain)
             else pulumi.Output.concat("https://", domain, ".auth.", region, ".amazoncognito.com/oauth2/token")
         )
-
-        for audience, (label, names) in servers.items():
-            shared.resource_servers[audience] = aws.cognito.ResourceServer(
-                f"oauth-{label}",
-                identifier=audience,
-                name=label,
-                scopes=[{"scope_name": s, "scope_description": f"{s} on {audience}"[:256]} for s in names],
-                user_pool_id=shared.user_pool_id,
-                opts=child,
-            )
+        shared.resource_servers.update(aws_shared.resource_servers(servers, shared.user_pool_id, child))
 
 
 def _is_custom_domain(domain: str | None) -> bool:

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from agentid_components import naming, revocation
-from agentid_components.aws import trust
+from agentid_components.aws import shared as aws_shared, trust
 from agentid_components.aws.plan import AgentPlan
 from agentid_components.aws.trust import TrustRefs
 from agentid_components.outputs import resolve_nested
@@ -226,15 +226,9 @@ def _anchor_sources(plan: AgentPlan) -> dict[str, dict]:
     sources: dict[str, dict] = {}
     for binding in trust.aws_bindings(plan.agent):
         spiffe = binding.spiffe
-        if spiffe is None:
-            continue
-        if spiffe.acm_pca_arn:
-            sources[spiffe.spiffe_id] = {"source_type": "AWS_ACM_PCA", "source_data": {"acm_pca_arn": spiffe.acm_pca_arn}}
-        else:
-            sources[spiffe.spiffe_id] = {
-                "source_type": "CERTIFICATE_BUNDLE",
-                "source_data": {"x509_certificate_data": plan.ca_bundles[spiffe.spiffe_id]},
-            }
+        if spiffe is not None:
+            sources[spiffe.spiffe_id] = aws_shared.trust_anchor_source(plan.ca_bundles.get(spiffe.spiffe_id),
+                                                                       spiffe.acm_pca_arn)
     return sources
 
 

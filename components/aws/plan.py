@@ -124,6 +124,11 @@ def plan_fleet(agents: list[Agent], agents_dir: str | Path = ".") -> list[AgentP
     return plans
 
 
+def resource_server_name(audience: str) -> str:
+    """The Cognito resource server's name for an audience (Cognito names: word characters, spaces and +=,.@-)."""
+    return re.sub(r"[^\w+=,.@-]+", "-", audience.removeprefix("https://")).strip("-")[:256]
+
+
 def resource_servers(plans: list[AgentPlan]) -> dict[str, tuple[str, list[str]]]:
     """Audience -> (resource server name, scopes any agent declares on it), in declaration order.
 
@@ -134,7 +139,7 @@ def resource_servers(plans: list[AgentPlan]) -> dict[str, tuple[str, list[str]]]
     owners: dict[str, str] = {}
     for plan in plans:
         for audience, names in plan.cognito_scopes.items():
-            label = re.sub(r"[^\w+=,.@-]+", "-", audience.removeprefix("https://")).strip("-")[:256]
+            label = resource_server_name(audience)
             if owners.setdefault(label, audience) != audience:
                 raise PolicyCompileError(
                     plan.agent.name, None, f"audiences {owners[label]} and {audience} both map to Cognito resource server name '{label}'"

@@ -64,6 +64,12 @@ def guid(*parts: str) -> str:
     return str(uuid.uuid5(GUID_NAMESPACE, "/".join(parts)))
 
 
+def app_role_id(audience: str, scope: str) -> str:
+    """The id of the app role that stands for `scope` on the API `audience`: the same in every stack and tenant,
+    so a platform stack's API application and an agent stack's grants agree without exchanging ids."""
+    return guid("app-role", audience, scope)
+
+
 # --- the plan ----------------------------------------------------------------------
 
 
@@ -331,7 +337,7 @@ def _entra_client(
                     f"agent '{agent.name}', tool '{tool.name}': '{scope}' cannot be an Entra app role value "
                     "(no spaces or wildcards, not starting with '.')"
                 )
-            grants.append(AppRoleGrant(tool.name, tool.oauth.audience, scope, guid("app-role", tool.oauth.audience, scope)))
+            grants.append(AppRoleGrant(tool.name, tool.oauth.audience, scope, app_role_id(tool.oauth.audience, scope)))
     if not grants:
         return None, ()
     app_credentials = len(federated) + (1 if hosted else 0)

@@ -1,23 +1,17 @@
-"""The agent_guard CrossGuard pack: every rule of policy_packs/rules/registry.py.
+"""The agent_guard CrossGuard pack: every rule of agentid_policy_packs/rules/registry.py.
 
 Started by the engine as `python -u -m pulumi.policy <engine-address> <this dir>`
-or by `pulumi preview --policy-pack policy_packs/agent_guard`. The rules live
-in the repository, so the repository root goes on sys.path first. Nothing is
-printed: the first stdout line must be the port PolicyPack prints.
+(`pulumi preview --policy-pack DIR`, `agentid preview`). The folder is
+self-contained, so `pulumi policy publish` can ship it alone: the rules come from
+the installed kit (requirements.txt), never from a path into a repository.
+Nothing is printed: the first stdout line must be the port PolicyPack prints.
 """
 
-import sys
-from pathlib import Path
+from pulumi_policy import EnforcementLevel, PolicyPack
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
-
-from agentid_policy_packs.rules.crossguard import index_analyze_by_type, policies, share_property_decoding  # noqa: E402
-from agentid_policy_packs.rules.preload import preload  # noqa: E402
-from agentid_policy_packs.rules.registry import RULES  # noqa: E402
+from agentid_policy_packs.rules.crossguard import index_analyze_by_type, policies, share_property_decoding
+from agentid_policy_packs.rules.preload import preload
+from agentid_policy_packs.rules.registry import RULES
 
 preload()  # the program runs beside the pack and could rewrite data files read later
 share_property_decoding()  # decode each resource's properties once, not once per rule

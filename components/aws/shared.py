@@ -1,0 +1,50 @@
+"""AWS objects shared by many agents: the Cognito pool and its resource servers, Roles Anywhere trust anchors.
+
+Built here once, for the two places that create them: an agent fleet that has
+no platform stack (`aws.fleet.AwsAgents`) and the platform stack itself
+(`agentid_components.platform.Platform`), so both make exactly the same objects.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from agentid_components import naming
+
+
+def cognito_user_pool(domain: str, tags: dict[str, str], opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
+    """A user pool for machine clients only, with its hosted domain (`domain`: the prefix); returns the pool id."""
+    pool = aws.cognito.UserPool(
+        "oauth",
+        name=naming.cognito_user_pool_name(pulumi.get_project(), pulumi.get_stack()),
+        # Nobody signs up or is invited as a user: the clients authenticate as themselves.
+        admin_create_user_config={"allow_admin_create_user_only": True},
+        tags=tags,
+        opts=opts,
+    )
+    aws.cognito.UserPoolDomain("oauth", domain=domain, user_pool_id=pool.id, opts=opts)
+    return pool.id
+
+
+def resource_servers(servers: dict[str, tuple[str, list[str]]], user_pool_id: pulumi.Input[str],
+                     opts: pulumi.ResourceOptions) -> dict[str, aws.cognito.ResourceServer]:
+    """One resource server per audience (`servers`: audience -> (name, scopes), see `plan.resource_servers`)."""
+    return {
+        audience: aws.cognito.ResourceServer(
+            f"oauth-{label}",
+            identifier=audience,  # the scopes clients ask for are AUDIENCE/SCOPE
+            name=label,
+            scopes=[{"scope_name": s, "scope_description": f"{s} on {audience}"[:256]} for s in names],
+            user_pool_id=user_pool_id,
+            opts=opts,
+        )
+        for audience, (label, names) in servers.items()
+    }
+
+
+def trust_anchor_source(ca_bundle_pem: str | None, acm_pca_arn: str | None) -> dict:
+    """A Roles Anywhere trust anchor's `source`: the CA certificates (PEM) or the ACM Private CA."""
+    if acm_pca_arn:
+        return {"source_type": "AWS_ACM_PCA", "source_data": {"acm_pca_arn": acm_pca_arn}}
+    return {"source_type": "CERTIFICATE_BUNDLE", "source_data": {"x509_certificate_data": ca_bundle_pem}}

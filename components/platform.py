@@ -1,0 +1,170 @@
+"""The platform stack's component, and the agent stacks' view of it through a StackReference.
+
+    # the platform stack (once per account and tenant)
+    platform = Platform("platform", PlatformSpec(apis=[PlatformApi(audience="https://mcp.example.com", scopes=["read"])]))
+    platform.export()
+
+    # each agent stack
+    shared = platform_outputs(config.require("platformStack"))  # a pulumi.StackReference by name
+    shared.github_oidc_provider_arn  # an Output[str], for the settings that accept an existing provider
+
+What each shared object is and why it exists once: `agentid_components.platform_spec`.
+The objects are built by the same code the agent fleet uses when it creates them
+itself (`aws.shared`, `azure.entra`), so a platform-created resource server or
+Entra application is exactly the one an agent stack would have made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from agentid_components import naming
+from agentid_components import platform_spec as outputs_
+from agentid_components.platform_spec import PlatformSpec, PlatformSpecError, parse_platform
+
+TYPE_TOKEN = "agentid:index:Platform"
+
+
+class PlatformError(pulumi.RunError):
+    """Bad platform settings, or an agent stack asking its platform for something it does not export (no traceback)."""
+
+
+class Platform(pulumi.ComponentResource):
+    """The shared objects of `spec`; `outputs` holds the values `export()` publishes (names in platform_spec.OUTPUTS)."""
+
+    def __init__(self, name: str, spec: PlatformSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+        import pulumi_aws as aws
+
+        from agentid_components.aws import shared, trust
+        from agentid_components.aws.plan import resource_server_name
+
+        cognito_apis = spec.apis_on("cognito")
+        names = {api.audience: (resource_server_name(api.audience), list(api.scopes)) for api in cognito_apis}
+        by_name: dict[str, str] = {}
+        for audience, (label, _) in names.items():  # checked before anything registers
+            if by_name.setdefault(label, audience) != audience:
+                raise PlatformError(f"apis: audiences {by_name[label]} and {audience} both map to Cognito resource "
+                                    f"server name '{label}': spell each API's audience one way")
+        super().__init__(TYPE_TOKEN, name, None, opts)
+
+        child = pulumi.ResourceOptions(parent=self)
+        tags = {naming.TAG_MANAGED_BY: naming.MANAGED_BY}
+        self.outputs: dict[str, Any] = {}
+        if spec.github_actions:
+            provider = aws.iam.OpenIdConnectProvider(
+                "github-actions", url=trust.GITHUB_ISSUER, client_id_lists=[trust.STS_AUDIENCE], tags=tags, opts=child)
+            self.outputs[outputs_.GITHUB_OIDC_PROVIDER_ARN] = provider.arn
+
+        if cognito_apis:
+            domain = spec.cognito_domain or naming.cognito_domain_prefix(pulumi.get_project(), pulumi.get_stack())
+            pool_id = shared.cognito_user_pool(domain, tags, child)
+            servers = shared.resource_servers(names, pool_id, child)
+            self.outputs[outputs_.COGNITO_USER_POOL_ID] = pool_id
+            self.outputs[outputs_.COGNITO_DOMAIN] = domain
+            self.outputs[outputs_.COGNITO_RESOURCE_SERVERS] = {
+                audience: server.identifier for audience, server in servers.items()}
+
+        if spec.spiffe_trust_domains:
+            self.outputs[outputs_.ROLES_ANYWHERE_TRUST_ANCHOR_ARNS] = {
+                domain.trust_domain: aws.rolesanywhere.TrustAnchor(
+                    naming.aws_platform_trust_anchor_name(domain.trust_domain),
+                    name=naming.aws_platform_trust_anchor_name(domain.trust_domain),
+                    enabled=True,
+                    source=shared.trust_anchor_source(domain.ca_bundle, domain.acm_pca_arn),
+                    tags={**tags, "spiffe-trust-domain": domain.trust_domain},
+                    opts=child,
+                ).arn
+                for domain in spec.spiffe_trust_domains
+            }
+
+        entra_apis = spec.apis_on("entra")
+        if entra_apis:
+            from agentid_components.azure.entra import create_resource_app
+            from agentid_components.azure.plan import ResourceApp, app_role_id
+
+            applications = {}
+            for api in entra_apis:
+                roles = {scope: app_role_id(api.audience, scope) for scope in api.scopes}
+                app = create_resource_app(ResourceApp(api.audience, naming.entra_resource_app_name(api.audience), roles),
+                                          parent=self)
+                applications[api.audience] = {"clientId": app.application.client_id,
+                                              "servicePrincipalObjectId": app.service_principal.object_id,
+                                              "appRoleIds": roles}
+            self.outputs[outputs_.ENTRA_API_APPLICATIONS] = applications
+        self.register_outputs(self.outputs)
+
+    @classmethod
+    def from_config(cls, config: pulumi.Config, key: str = "platform", base_dir: str = ".",
+                    name: str = "platform") -> "Platform":
+        """The platform of the stack's structured config `key` (a PlatformSpec mapping; `ca_bundle` files relative
+        to `base_dir`, the program's directory); PlatformError lists every problem as `config KEY.PATH: message`."""
+        try:
+            spec = parse_platform(config.get_object(key), f"config {config.full_key(key)}", base_dir=base_dir)
+        except PlatformSpecError as error:
+            raise PlatformError(str(error)) from None
+        return cls(name, spec)
+
+    def export(self) -> None:
+        """Export every shared identifier under its platform_spec name, for the agent stacks' StackReference."""
+        for key, value in self.outputs.items():
+            pulumi.export(key, value)
+
+
+@dataclass(frozen=True)
+class PlatformOutputs:
+    """A platform stack's outputs as an agent stack reads them (Outputs: known once the reference is read).
+
+    An output the platform does not export (e.g. no API uses Cognito) reads as None / an empty mapping.
+    """
+
+    github_oidc_provider_arn: pulumi.Output[str | None]
+    cognito_user_pool_id: pulumi.Output[str | None]
+    cognito_domain: pulumi.Output[str | None]
+    cognito_resource_servers: pulumi.Output[dict[str, str]]
+    roles_anywhere_trust_anchor_arns: pulumi.Output[dict[str, str]]
+    entra_api_applications: pulumi.Output[dict[str, dict[str, Any]]]
+    stack: str = ""  # the reference's name, for messages
+
+    def resource_server(self, audience: str) -> pulumi.Output[str]:
+        """The identifier of the platform's Cognito resource server for `audience`."""
+        return self.cognito_resource_servers.apply(lambda servers: self._entry(servers, audience, "apis[].audience "
+                                                   "with provider cognito", outputs_.COGNITO_RESOURCE_SERVERS))
+
+    def trust_anchor_arn(self, trust_domain: str) -> pulumi.Output[str]:
+        """The ARN of the platform's Roles Anywhere trust anchor for a SPIFFE trust domain."""
+        return self.roles_anywhere_trust_anchor_arns.apply(lambda anchors: self._entry(
+            anchors, trust_domain, "spiffe_trust_domains[].trust_domain", outputs_.ROLES_ANYWHERE_TRUST_ANCHOR_ARNS))
+
+    def entra_api_application(self, audience: str) -> pulumi.Output[dict[str, Any]]:
+        """{clientId, servicePrincipalObjectId, appRoleIds} of the platform's Entra application for `audience`."""
+        return self.entra_api_applications.apply(lambda apps: self._entry(
+            apps, audience, "apis[].audience with provider entra", outputs_.ENTRA_API_APPLICATIONS))
+
+    def _entry(self, exported: dict, key: str, setting: str, output: str) -> Any:
+        if key not in exported:
+            raise PlatformError(f"platform stack {self.stack} exports no {output} entry for {key!r} "
+                                f"(it has: {', '.join(sorted(exported)) or 'none'}): add it to the platform's {setting}")
+        return exported[key]
+
+
+def platform_outputs(stack: str | pulumi.StackReference) -> PlatformOutputs:
+    """The shared identifiers a platform stack exported: `stack` is its name (ORG/PROJECT/STACK; a StackReference
+    is created) or a StackReference the program already holds."""
+    name = stack if isinstance(stack, str) else ""
+    reference = pulumi.StackReference(stack) if isinstance(stack, str) else stack
+
+    def mapping(name: str) -> pulumi.Output[dict]:
+        return reference.get_output(name).apply(lambda value: dict(value or {}))
+
+    return PlatformOutputs(
+        github_oidc_provider_arn=reference.get_output(outputs_.GITHUB_OIDC_PROVIDER_ARN),
+        cognito_user_pool_id=reference.get_output(outputs_.COGNITO_USER_POOL_ID),
+        cognito_domain=reference.get_output(outputs_.COGNITO_DOMAIN),
+        cognito_resource_servers=mapping(outputs_.COGNITO_RESOURCE_SERVERS),
+        roles_anywhere_trust_anchor_arns=mapping(outputs_.ROLES_ANYWHERE_TRUST_ANCHOR_ARNS),
+        entra_api_applications=mapping(outputs_.ENTRA_API_APPLICATIONS),
+        stack=name,
+    )

@@ -1,0 +1,65 @@
+"""`agentid inventory` over several stacks or files: one inventory, each entry labelled with its stack or file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+from tests.spec.test_cli import ROOT, agentid
+
+
+def _project(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copytree(ROOT / "stacks", tmp_path / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
+    agents = tmp_path / "stacks" / "agents"
+    (agents / "prod.yaml").write_text((agents / "dev.yaml").read_text().replace("environment: dev", "environment: prod"))
+    (tmp_path / "stacks" / "Pulumi.prod.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    return tmp_path
+
+
+def test_two_stacks_merge_and_keep_the_same_agent_twice(tmp_path: Path):
+    project = _project(tmp_path)
+    result = agentid("inventory", "--stack", "dev", "--stack", "prod", "--format", "csv", cwd=project)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0])[:3] == ["source", "agent", "owner"]
+    by_stack = {stack: sorted({(r["agent"], r["environment"]) for r in rows if r["source"] == stack}) for stack in ("dev", "prod")}
+    assert [agent for agent, _ in by_stack["dev"]] == [agent for agent, _ in by_stack["prod"]] and len(by_stack["dev"]) == 4
+    assert {env for _, env in by_stack["dev"]} == {"dev"} and {env for _, env in by_stack["prod"]} == {"prod"}
+
+    result = agentid("inventory", "--stack", "dev", "--stack", "prod", "--format", "json", cwd=project)
+    document = json.loads(result.stdout)
+    assert document["kind"] == "agentid/inventory-set"
+    assert [(part["label"], part["kind"], part["source"]) for part in document["inventories"]] == [
+        ("dev", "agentid/inventory", "stacks/agents/dev.yaml"), ("prod", "agentid/inventory", "stacks/agents/prod.yaml")]
+    assert str(tmp_path) not in result.stdout  # no machine path in a shared inventory
+
+    result = agentid("inventory", "--stack", "dev", "--stack", "prod", cwd=project)
+    assert "| prod | support-triage |" in result.stdout and "| dev | support-triage |" in result.stdout
+    assert "\n## Agent inventory (stacks/agents/prod.yaml)\n" in result.stdout
+
+
+def test_a_directory_is_every_agent_file_in_it(tmp_path: Path):
+    project = _project(tmp_path)
+    result = agentid("inventory", "stacks/agents", "--format", "json", cwd=project)
+    assert result.returncode == 0, result.stderr
+    labels = [part["label"] for part in json.loads(result.stdout)["inventories"]]
+    assert labels == ["stacks/agents/dev.yaml", "stacks/agents/prod.yaml"]
+    single = agentid("inventory", "stacks/agents/dev.yaml", "--format", "json", cwd=project)
+    assert json.loads(single.stdout)["kind"] == "agentid/inventory"  # one file: the document that loads back
+
+
+def test_what_cannot_be_listed_exits_2(tmp_path: Path):
+    project = _project(tmp_path)
+    cases = {("--stack", "platform"): "stack platform has no agent file (stacks/agents/platform.yaml does not exist)",
+             ("--stack", "qa"): "no stack 'qa'",
+             (): "name an agent file, a directory of them or --stack NAME"}
+    for args, message in cases.items():
+        result = agentid("inventory", *args, cwd=project)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+    (project / "stacks" / "agents" / "prod.yaml").write_text("agents: []\n")
+    result = agentid("inventory", "--stack", "dev", "--stack", "prod", cwd=project)
+    assert result.returncode == 2 and "prod.yaml" in result.stderr and result.stdout == ""
