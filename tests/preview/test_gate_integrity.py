@@ -106,8 +106,10 @@ def test_stack_references_are_answered_and_nested_urns_are_the_engines(project: 
 
         Top("top")
     ''')
-    run = run_cli(project, *TRIVIAL, "--json", "out.json")
+    (project / "network.json").write_text('{"vpcId": "vpc-0a1b2c3d"}')
+    run = run_cli(project, *TRIVIAL, "--json", "out.json", "--stack-outputs", "acme/network/dev=network.json")
     assert run.code == 0, run.stdout
+    assert run.json("out.json")["outputs"]["sharedVpc"] == "vpc-0a1b2c3d"
     urns = {r["name"]: r["urn"] for r in run.json("out.json")["resources"]}
     # The engine qualifies a child's type with its parent's whole type chain (not only the parent's own type).
     assert urns["deep-role"] == ("urn:pulumi:dev::agent-identity-kit::test:index:Top$test:index:Nest"
