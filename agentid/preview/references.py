@@ -20,6 +20,7 @@ never runs with made-up inputs.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from typing import Any
 from agentid.preview.stack_config import ConfigError, Project, find_project, load_stack_config
 from agentid_components import input_limits
 
+_NAME_PART = re.compile(r"^(?!\.+$)[A-Za-z0-9_.-]{1,100}$")  # Pulumi's organization, project and stack names
 MAX_DEPTH = 4  # a platform stack referencing a network stack is two; more is a loop in disguise
 OUTPUTS_FILE = input_limits.Limits(max_bytes=4 * input_limits.MiB)
 
@@ -94,7 +96,7 @@ class StackReferences:
 
     def _locate(self, name: str) -> tuple[Project, str]:
         parts = name.split("/")
-        if not 1 <= len(parts) <= 3 or not all(parts):
+        if not 1 <= len(parts) <= 3 or not all(_NAME_PART.match(part) for part in parts):
             raise UnresolvedReference(f"stack reference {name!r} is not a stack name: expected ORG/PROJECT/STACK, "
                                   "PROJECT/STACK or STACK")
         stack = parts[-1]

@@ -106,10 +106,12 @@ def test_what_cannot_be_answered_fails_the_run(tmp_path: Path):
         "a": {"ref": "b"}, "b": {"ref": "a"},  # a cycle
         "missing": {"ref": "nowhere"},  # no such stack
         "broken": {"ref": "bad/name/with/parts"},
+        "escape": {"ref": "consumer/../a"},
     })
     cases = {"a": "stack reference cycle: consumer/a -> consumer/b -> consumer/a",
              "missing": "stack reference 'nowhere': no stack 'nowhere': Pulumi.nowhere.yaml does not exist",
-             "broken": "stack reference 'bad/name/with/parts' is not a stack name: expected ORG/PROJECT/STACK"}
+             "broken": "stack reference 'bad/name/with/parts' is not a stack name: expected ORG/PROJECT/STACK",
+             "escape": "stack reference 'consumer/../a' is not a stack name"}
     for stack, message in cases.items():
         run = _preview(project, stack)
         assert run.code == 2, run.stdout
