@@ -9,11 +9,17 @@ Nothing is printed: the first stdout line must be the port PolicyPack prints.
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from agentid_policy_packs.rules.crossguard import index_analyze_by_type, policies, share_property_decoding
+from agentid_policy_packs.rules.crossguard import (
+    index_analyze_by_type,
+    keep_secret_marks,
+    policies,
+    share_property_decoding,
+)
 from agentid_policy_packs.rules.preload import preload
 from agentid_policy_packs.rules.registry import RULES
 
 preload()  # the program runs beside the pack and could rewrite data files read later
+keep_secret_marks()  # rules can tell the engine's secret values (config secrets) from literals
 share_property_decoding()  # decode each resource's properties once, not once per rule
 index_analyze_by_type()  # run only the policies that judge the resource's type
 PolicyPack(

@@ -12,6 +12,10 @@ Where secrets are stored or handed to agents:
 A value is a literal secret when it is known at preview and detect-secrets' detectors find a secret
 in it (secret_scan.py). A value unknown at preview (generated, or read from another resource) is
 not a literal; nor is the placeholder `agentid preview` sends for an encrypted stack-config secret.
+Nor is a value the engine sent marked secret (engine_secrets: a config secret under `pulumi preview`,
+or `Output.secret`): it is not in the program's source as far as the pack can tell, and it stays
+encrypted in the state. Stored where anyone who can read the setting reads it (a Lambda or ECS
+environment, an SSM String parameter), it is AGID-AWS-043's; in a secret store it is where it belongs.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Violation
+from .engine_secrets import SecretText, is_engine_secret
 from .secret_scan import secret_kinds
 
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
@@ -35,6 +40,31 @@ TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 PLACEHOLDER = "[secret: not decrypted by agentid preview]"  # agentid.preview.stack_config.SECRET_PLACEHOLDER
 _MAX_DEPTH = 8
 _NOT_JSON_LIST = object()  # marks containerDefinitions that are not the JSON list of containers ECS takes
+
+
+def plaintext(resource: Resource, path: str) -> bool:
+    """Is the input at `path` stored in the clear, readable by whoever may read the setting?
+
+    Lambda environment variables (lambda:GetFunctionConfiguration), ECS container environments
+    (ecs:DescribeTaskDefinition), an SSM parameter that is not a SecureString (ssm:GetParameter) and
+    its insecureValue. Secrets Manager, SecureString, AgentCore credential providers and CodeBuild
+    source credentials store the value encrypted for the purpose.
+    """
+    if resource.type in (FUNCTION, TASK_DEFINITION):
+        return True
+    if resource.type == PARAMETER:
+        return path == "insecureValue" or resource.props.get("type") != "SecureString"
+    return False
+
+
+def candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
+    """(path, key it is stored under, value) for every input that may hold a secret.
+
+    Values taken out of a secret-marked container definition list are marked secret too.
+    """
+    marked = resource.type == TASK_DEFINITION and is_engine_secret(resource.props.get("containerDefinitions"))
+    for path, key, value in _candidates(resource):
+        yield path, key, SecretText(value) if marked and isinstance(value, str) else value
 
 
 def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
@@ -98,8 +128,8 @@ def _secret_members(value: Any, path: str, depth: int) -> Iterator[tuple[str, st
 
 
 def check(resource: Resource, config):
-    for path, key, value in _candidates(resource):
-        if value is None or is_unknown(value) or value == PLACEHOLDER:
+    for path, key, value in candidates(resource):
+        if value is None or is_unknown(value) or value == PLACEHOLDER or is_engine_secret(value):
             continue
         if value is _NOT_JSON_LIST:
             yield Violation(f"{resource.name}: {path} is not a JSON list of container definitions, so whether it "

@@ -119,6 +119,28 @@ def share_property_decoding() -> None:
     sdk._agentid_shared_decoding = True
 
 
+def keep_secret_marks() -> None:
+    """Let rules tell values the engine sent marked secret (engine_secrets.SecretText) from plain ones.
+
+    pulumi_policy's `Analyze` and `AnalyzeStack` unwrap the engine's secret wrappers in
+    `deserialize_properties`; this wraps that function so the strings inside each wrapper are
+    marked first. Apply before `share_property_decoding` (which then remembers the marked result).
+    """
+    import pulumi_policy.policy as sdk
+
+    from .engine_secrets import mark_secrets
+
+    if getattr(sdk, "_agentid_secret_marks", False) or not hasattr(sdk, "deserialize_properties"):
+        return
+    deserialize = sdk.deserialize_properties
+
+    def marked(props, *args, **kwargs):
+        return deserialize(mark_secrets(props), *args, **kwargs)
+
+    sdk.deserialize_properties = marked
+    sdk._agentid_secret_marks = True
+
+
 def _has_target(value: Any) -> bool:
     try:
         value["__target"]

@@ -23,6 +23,7 @@ from . import (
     aws_oidc_provider_audience,
     aws_oidc_trust,
     aws_s3_public_acl,
+    aws_secret_in_plaintext,
     aws_privilege_escalation,
     aws_public_principal,
     aws_public_sharing,
@@ -56,7 +57,8 @@ from .base import Rule
 RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # static credentials
     aws_access_key, aws_login_profile, aws_user_static_credential, aws_iam_user_grants, aws_literal_secret,
-    aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key, cognitive_local_auth,
+    aws_secret_in_plaintext, aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key,
+    cognitive_local_auth,
     azure_shared_access_keys,
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_hidden_identities,

@@ -133,3 +133,19 @@ def test_indexed_analyze_marks_the_thread_for_the_call_only():
     finally:
         sdk._PolicyAnalyzerServicer = original
     assert seen == ["aws:iam/role:Role"] and crossguard._REQUEST.type is None
+
+
+def test_mark_secrets_marks_every_string_inside_a_secret_wrapper_only():
+    from agentid_policy_packs.rules.engine_secrets import SECRET_SIG, SIGNATURE_KEY, UNKNOWN, is_engine_secret, mark_secrets
+
+    wrapped = {SIGNATURE_KEY: SECRET_SIG, "value": {"a": ["x", 1.0, True, UNKNOWN], "b": "y"}}
+    marked = mark_secrets({"plain": "p", "s": wrapped, "list": [wrapped["value"]["b"]]})
+    assert marked["s"][SIGNATURE_KEY] == SECRET_SIG and not is_engine_secret(marked["s"][SIGNATURE_KEY])
+    inner = marked["s"]["value"]
+    assert is_engine_secret(inner["a"][0]) and is_engine_secret(inner["b"]) and inner["a"][0] == "x"
+    assert inner["a"][1:] == [1.0, True, UNKNOWN] and not is_engine_secret(inner["a"][3])
+    assert not is_engine_secret(marked["plain"]) and not is_engine_secret(marked["list"][0])
+    deep = current = {}
+    for _ in range(5000):  # bounded: a hostile depth is left as it is, no RecursionError
+        current["x"] = current = {}
+    assert mark_secrets({SIGNATURE_KEY: SECRET_SIG, "value": deep}) is not None
