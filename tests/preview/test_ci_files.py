@@ -108,13 +108,13 @@ def test_the_matrix_is_computed_from_the_stack_files(tmp_path: Path) -> None:
         assert jobs[job]["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.stacks.outputs.stacks) }}"
     script = next(s["run"] for s in jobs["stacks"]["steps"] if s.get("id") == "list")
     (tmp_path / "stacks").mkdir()
-    for name in ("Pulumi.dev.yaml", "Pulumi.prod-eu.yaml", "Pulumi.yaml.bak", "dev.yaml"):
+    for name in ("Pulumi.dev.yaml", "Pulumi.prod-eu.yaml", "Pulumi.platform.yaml", "Pulumi.yaml.bak", "dev.yaml"):
         (tmp_path / "stacks" / name).write_text("config: {}\n")
     output = tmp_path / "github_output"
     run = subprocess.run(["bash", "-c", script], cwd=tmp_path, env={**os.environ, "GITHUB_OUTPUT": str(output)},
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
-    assert output.read_text() == 'stacks=["dev", "prod-eu"]\n'
+    assert output.read_text() == 'stacks=["platform", "dev", "prod-eu"]\n'  # deployed first: agent stacks read it
     (tmp_path / "stacks" / "Pulumi.$(id).yaml").write_text("config: {}\n")  # a file name is not a shell command
     run = subprocess.run(["bash", "-c", script], cwd=tmp_path, env={**os.environ, "GITHUB_OUTPUT": str(output)},
                          capture_output=True, text=True, timeout=60)
