@@ -6,7 +6,8 @@
 
     # each agent stack
     shared = platform_outputs(config.require("platformStack"))  # a pulumi.StackReference by name
-    shared.github_oidc_provider_arn  # an Output[str], for the settings that accept an existing provider
+    fleet = AgentFleet("agents", loaded, AwsSettings(**shared.aws_settings_args()),
+                       AzureSettings(resource_group="rg-agents", **shared.azure_settings_args()))
 
 What each shared object is and why it exists once: `agentid_components.platform_spec`.
 The objects are built by the same code the agent fleet uses when it creates them
@@ -128,26 +129,33 @@ class PlatformOutputs:
     entra_api_applications: pulumi.Output[dict[str, dict[str, Any]]]
     stack: str = ""  # the reference's name, for messages
 
-    def resource_server(self, audience: str) -> pulumi.Output[str]:
-        """The identifier of the platform's Cognito resource server for `audience`."""
-        return self.cognito_resource_servers.apply(lambda servers: self._entry(servers, audience, "apis[].audience "
-                                                   "with provider cognito", outputs_.COGNITO_RESOURCE_SERVERS))
+    def aws_settings_args(self) -> dict[str, Any]:
+        """`AwsSettings` keyword arguments that reference the platform's AWS objects instead of creating them.
 
-    def trust_anchor_arn(self, trust_domain: str) -> pulumi.Output[str]:
-        """The ARN of the platform's Roles Anywhere trust anchor for a SPIFFE trust domain."""
-        return self.roles_anywhere_trust_anchor_arns.apply(lambda anchors: self._entry(
-            anchors, trust_domain, "spiffe_trust_domains[].trust_domain", outputs_.ROLES_ANYWHERE_TRUST_ANCHOR_ARNS))
+        Used only where an agent needs them (a GitHub trust, a Cognito tool, a SPIFFE trust); a value the platform
+        does not export then fails the run with the output's name, never a None ARN in a trust policy.
+        """
+        return {
+            "github_oidc_provider_arn": self._required(self.github_oidc_provider_arn, outputs_.GITHUB_OIDC_PROVIDER_ARN,
+                                                       "github_actions: true"),
+            "cognito_user_pool_id": self._required(self.cognito_user_pool_id, outputs_.COGNITO_USER_POOL_ID,
+                                                   "an API with provider cognito"),
+            "cognito_domain": self._required(self.cognito_domain, outputs_.COGNITO_DOMAIN, "an API with provider cognito"),
+            "cognito_resource_servers": self.cognito_resource_servers,
+            "roles_anywhere_trust_anchor_arns": self.roles_anywhere_trust_anchor_arns,
+        }
 
-    def entra_api_application(self, audience: str) -> pulumi.Output[dict[str, Any]]:
-        """{clientId, servicePrincipalObjectId, appRoleIds} of the platform's Entra application for `audience`."""
-        return self.entra_api_applications.apply(lambda apps: self._entry(
-            apps, audience, "apis[].audience with provider entra", outputs_.ENTRA_API_APPLICATIONS))
+    def azure_settings_args(self) -> dict[str, Any]:
+        """`AzureSettings` keyword arguments that reference the platform's Entra API applications."""
+        return {"api_applications": self.entra_api_applications}
 
-    def _entry(self, exported: dict, key: str, setting: str, output: str) -> Any:
-        if key not in exported:
-            raise PlatformError(f"platform stack {self.stack} exports no {output} entry for {key!r} "
-                                f"(it has: {', '.join(sorted(exported)) or 'none'}): add it to the platform's {setting}")
-        return exported[key]
+    def _required(self, value: pulumi.Output, output: str, setting: str) -> pulumi.Output:
+        def present(known: Any) -> Any:
+            if known is None:
+                raise PlatformError(f"platform stack {self.stack} exports no {output}: set {setting} in its platform")
+            return known
+
+        return value.apply(present)
 
 
 def platform_outputs(stack: str | pulumi.StackReference) -> PlatformOutputs:
