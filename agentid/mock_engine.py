@@ -104,6 +104,9 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
         if kind == "UserPoolClient":
             resource_id = _uuid("client", name).replace("-", "")[:26]
             state.setdefault("clientSecret", "mock-" + _uuid("secret", name))
+        if type_token == "aws:secretsmanager/secret:Secret":  # AWS appends '-' and 6 random characters to the name
+            state["arn"] = f"arn:aws:secretsmanager:{MOCK_REGION}:{MOCK_ACCOUNT}:secret:{physical}-{_uuid('secret', name)[:6]}"
+            resource_id = state["arn"]  # the provider's id is the ARN
         if kind == "TrustAnchor":
             state["trustAnchorArn"] = f"arn:aws:rolesanywhere:{MOCK_REGION}:{MOCK_ACCOUNT}:trust-anchor/{_uuid(name)}"
             state["arn"] = state["trustAnchorArn"]  # the provider's output is `arn`, in this form
@@ -136,6 +139,8 @@ def mock_call(token: str, args: dict[str, Any]) -> dict[str, Any]:
         return {"accountId": MOCK_ACCOUNT, "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/mock", "userId": "MOCK"}
     if token == "aws:index/getRegion:getRegion":
         return {"name": MOCK_REGION, "region": MOCK_REGION, "id": MOCK_REGION}
+    if token == "aws:iam/getSessionContext:getSessionContext":  # the caller is a user in the mocks: its own ARN
+        return {"arn": args.get("arn"), "issuerArn": args.get("arn"), "issuerId": "MOCK", "issuerName": "mock"}
     if token == "aws:index/getPartition:getPartition":
         return {"partition": "aws", "dnsSuffix": "amazonaws.com"}
     if token == "azure-native:authorization:getClientConfig":

@@ -31,6 +31,19 @@ def _spec_facts(agent: Agent) -> dict[str, Any]:
         "clouds": agent.clouds,
         "credential_lifetime_minutes": agent.max_credential_minutes,
         "tools": [tool.name for tool in agent.tools],
+        # What the run-time broker needs to get each OAuth / MCP tool's token (agentid.runtime.grants.from_stack_outputs);
+        # a Cognito tool's client id, issuer and secret ARN are in the `aws.oauth` entry.
+        "oauth_tools": {
+            tool.name: {
+                "audience": tool.oauth.audience,
+                "scopes": list(tool.oauth.scopes),
+                "provider": tool.oauth.provider,
+                "issuer": tool.oauth.issuer,
+                "client_id": tool.oauth.client_id,
+            }
+            for tool in agent.tools
+            if tool.oauth is not None
+        },
     }
 
 
@@ -56,7 +69,6 @@ class AgentFleet(pulumi.ComponentResource):
         self.aws = AwsAgents("aws", on_aws, aws_settings, child, plans=aws_plans) if on_aws else None
         self.azure = AzureAgents("azure", on_azure, azure_settings, child, plans=azure_plans) if on_azure else None
         self.inventory = self._inventory(agents)
-        self.client_secrets = self.aws.client_secrets if self.aws else None
         # The inventory is the stack's to export; registering it here too would serialize it a second time.
         self.register_outputs({"agents": [agent.name for agent in agents]})
 

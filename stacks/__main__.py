@@ -35,9 +35,7 @@ def agent_stack(config: pulumi.Config) -> None:
         AwsSettings.from_config(config),
         AzureSettings.from_config(config, spec_dir=Path(agents_file).parent),
     )
-    pulumi.export("inventory", fleet.inventory)
-    if fleet.client_secrets is not None:
-        pulumi.export("oauthClientSecrets", fleet.client_secrets)
+    pulumi.export("inventory", fleet.inventory)  # no secret: Cognito client secrets live in Secrets Manager
 
 
 config = pulumi.Config()

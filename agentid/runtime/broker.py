@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from agentid.runtime import redaction
 from agentid.runtime.audit_log import AuditLog, current_trace_id
-from agentid.runtime.grants import AgentGrants
+from agentid.runtime.grants import STS_MIN_SESSION_SECONDS, AgentGrants
 from agentid.runtime.retry import RetryPolicy, error_code, is_retryable
 
 if TYPE_CHECKING:
@@ -354,9 +354,65 @@ class CredentialBroker:
                     sleep=self.sleep,
                     uniform=self.uniform,
                     resource_discovery=lambda tool, issuer: discover_authorization_server(client, tool, issuer),
-                    secret_store=self.secret_store or StoredClientSecret(endpoint_url=self.endpoint_url, region=self.region),
+                    secret_store=self.secret_store or StoredClientSecret(read=self._read_client_secret),
                 )
             return self._bearer
+
+    def _read_client_secret(self, ref: str) -> str:
+        """A Cognito client secret, read with the agent's own role narrowed to GetSecretValue on that one secret.
+
+        The components store the secret in Secrets Manager with a resource policy
+        that admits only the agent's role (agentid_components.aws.client_secret);
+        here the broker assumes that role from its base identity with a session
+        policy allowing nothing but reading `ref`, reads it, and drops the
+        session. One audit record (kind "client-secret") names the secret's ARN
+        and the assumed-role ARN that read it, never the value.
+        """
+        from agentid.runtime.oauth import OAuthError
+        from agentid_components.aws import client_secret
+
+        owners = [(g, name) for g in self._grants.values() for name, t in g.oauth_tools.items() if t.client_secret_ref == ref]
+        if not owners or owners[0][0].role_arn is None:
+            raise OAuthError(f"no agent of this broker has a role that may read the client secret {ref} (the inventory's "
+                             "aws.role_arn of a Cognito agent)", "secret_store")
+        grants, tool = owners[0]
+        trace = current_trace_id()
+        policy = json.dumps(client_secret.read_policy(ref), separators=(",", ":"))
+        request: dict[str, Any] = {
+            "RoleArn": grants.role_arn,
+            "RoleSessionName": session_name(grants.agent, tool, trace),
+            "Policy": policy,
+            "DurationSeconds": STS_MIN_SESSION_SECONDS,  # used for one call, then dropped
+        }
+        if isinstance(self.base, AmbientCredentials):
+            request["SourceIdentity"] = source_identity(grants.agent)
+            request["Tags"] = [{"Key": SESSION_TAG_AGENT, "Value": grants.agent}, {"Key": SESSION_TAG_TOOL, "Value": tool},
+                               {"Key": SESSION_TAG_TRACE, "Value": trace}]
+        with self.audit.issuance(agent=grants.agent, tool=tool, kind="client-secret", trace_id=trace, secret_arn=ref,
+                                 role_arn=grants.role_arn, method=self.base.method,
+                                 policy_sha256=hashlib.sha256(policy.encode()).hexdigest()) as record:
+            try:
+                response = self._call_sts(request, record, grants.agent, tool)
+            except BrokerError as error:
+                raise OAuthError(f"cannot read the client secret {ref} with the agent's role: {error}", "secret_store") from None
+            credentials = response["Credentials"]
+            redaction.remember(credentials["SecretAccessKey"], credentials["SessionToken"])
+            record.update(read_as=response["AssumedRoleUser"]["Arn"], access_key_id=credentials["AccessKeyId"])
+            try:
+                session = new_boto3_session(aws_access_key_id=credentials["AccessKeyId"],
+                                            aws_secret_access_key=credentials["SecretAccessKey"],
+                                            aws_session_token=credentials["SessionToken"])
+                client = session.client("secretsmanager", endpoint_url=self.endpoint_url, region_name=_region_of_arn(ref) or self.region)
+                value = client.get_secret_value(SecretId=ref).get("SecretString")
+            except Exception as error:  # noqa: BLE001 - AccessDenied, not found, unreachable: one refusal naming the store
+                code = error_code(error)
+                record["error_code"] = code
+                raise OAuthError(f"cannot read the client secret {ref} from Secrets Manager with the agent's role: {code}",
+                                 "secret_store") from None
+        if not isinstance(value, str) or not value:
+            raise OAuthError(f"the client secret {ref} is empty or not a string", "secret_store")
+        redaction.remember(value)
+        return value
 
     def _azure_credential_for(self) -> Any:
         """The agent's Azure identity: the `azure_credential` given, else azure-identity from the environment."""
@@ -710,6 +766,11 @@ def _clip(value: Any, limit: int = 128) -> str:
 def source_identity(agent: str) -> str:
     """The agent's name (SourceIdentity needs 2-64 characters; a one-letter agent name gets the role prefix)."""
     return agent if len(agent) >= 2 else f"agent-{agent}"
+
+
+def _region_of_arn(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 5 and parts[0] == "arn" and parts[3] else None
 
 
 def _as_datetime(value: Any) -> dt.datetime:

@@ -42,6 +42,11 @@ class AgentGrants:
                 f"agent '{self.agent}': duration {self.duration_seconds} s is outside STS's "
                 f"{STS_MIN_SESSION_SECONDS}..{STS_MAX_SESSION_SECONDS} s"
             )
+        if any(t.provider == "cognito" for t in self.oauth_tools.values()) and not _ROLE_ARN.match(self.role_arn or ""):
+            raise GrantsError(
+                f"agent '{self.agent}': its Cognito tools need the agent's role ARN: only that role may read the client "
+                "secret from Secrets Manager"
+            )
         if not self.session_policies and not self.oauth_tools and not self.azure_tools:
             raise GrantsError(f"agent '{self.agent}' has no AWS, OAuth or Azure tools: no session policy to narrow its role to, no token to get")
         if self.max_credential_seconds is not None and not 60 <= self.max_credential_seconds <= STS_MAX_SESSION_SECONDS:
@@ -86,26 +91,26 @@ class AgentGrants:
 
     @classmethod
     def from_stack_outputs(cls, outputs: Mapping[str, Any], agent: str) -> "AgentGrants":
-        """From `pulumi stack output --json` (or the `inventory` output alone).
+        """From `pulumi stack output --json` (or the `inventory` output alone): every tool kind the agent has.
 
-        The stack exports `inventory`: agent -> {..., "aws": {role_arn,
-        session_policies (tool -> document), lifetimes.sts_session_seconds}}.
-        The AWS fleet's own inventory (agent -> that "aws" entry) is accepted too.
+        The stack exports `inventory`: agent -> {credential_lifetime_minutes,
+        oauth_tools (tool -> audience, scopes, provider, issuer, client_id),
+        "aws": {role_arn, session_policies (tool -> document),
+        lifetimes.sts_session_seconds, oauth: {client_id, issuer,
+        client_secret_arn} for Cognito}, "azure": {roles: [{tool, actions,
+        data_actions, scope}]}}. The AWS fleet's own inventory (agent -> that
+        "aws" entry) is accepted too. Raises GrantsError naming what is missing.
         """
         agents = outputs.get(STACK_OUTPUT_KEY, outputs) if isinstance(outputs, Mapping) else None
         entry = agents.get(agent) if isinstance(agents, Mapping) else None
-        if isinstance(entry, Mapping) and isinstance(entry.get("aws"), Mapping):
-            entry = entry["aws"]
         if not isinstance(entry, Mapping):
             known = ", ".join(sorted(k for k, v in agents.items() if isinstance(v, Mapping))) if isinstance(agents, Mapping) else ""
             raise GrantsError(
                 f"agent '{agent}' is not in the stack outputs" + (f" (they list: {known})" if known else "")
                 + ": deploy the agent first, or pass the role ARN and policies by hand"
             )
-        missing = [key for key in ("role_arn", "session_policies") if not entry.get(key)]
-        if missing:
-            raise GrantsError(f"agent '{agent}': the stack outputs lack {' and '.join(missing)} (does the agent have AWS tools?)")
-        policies = entry["session_policies"]
+        aws = entry.get("aws") if isinstance(entry.get("aws"), Mapping) else entry if "role_arn" in entry else {}
+        policies = aws.get("session_policies") or {}
         if isinstance(policies, str):  # an output may hold JSON text
             try:
                 policies = json.loads(policies)
@@ -113,6 +118,65 @@ class AgentGrants:
                 raise GrantsError(f"agent '{agent}': session_policies in the stack outputs are not JSON ({error.msg})") from None
         if not isinstance(policies, Mapping):
             raise GrantsError(f"agent '{agent}': session_policies in the stack outputs should map tool names to documents")
-        lifetimes = entry.get("lifetimes") or {}
+        if policies and not aws.get("role_arn"):
+            raise GrantsError(f"agent '{agent}': the stack outputs lack role_arn (does the agent have AWS tools?)")
+        oauth_tools = _oauth_tools(agent, entry.get("oauth_tools"), aws.get("oauth"))
+        azure_tools = _azure_tools(agent, entry.get("azure"))
+        if not policies and not oauth_tools and not azure_tools:
+            raise GrantsError(f"agent '{agent}': the stack outputs lack role_arn and session_policies (does the agent have AWS tools?)")
+        lifetimes = aws.get("lifetimes") or {}
         duration = int(lifetimes.get("sts_session_seconds") or STS_MIN_SESSION_SECONDS)
-        return cls(agent=agent, role_arn=entry["role_arn"], session_policies=dict(policies), duration_seconds=duration)
+        minutes = entry.get("credential_lifetime_minutes")
+        return cls(
+            agent=agent,
+            role_arn=aws.get("role_arn"),
+            session_policies=dict(policies),
+            duration_seconds=duration,
+            oauth_tools=oauth_tools,
+            azure_tools=azure_tools,
+            max_credential_seconds=int(minutes) * 60 if isinstance(minutes, int) and not isinstance(minutes, bool) else None,
+        )
+
+
+def _oauth_tools(agent: str, declared: Any, cognito: Any) -> dict[str, Any]:
+    """The inventory's `oauth_tools`, a Cognito tool completed with the deployed client (issuer, id, secret ARN)."""
+    from agentid.runtime.oauth import OAuthTool
+
+    if declared is None:
+        return {}
+    if not isinstance(declared, Mapping):
+        raise GrantsError(f"agent '{agent}': oauth_tools in the stack outputs should map tool names to grants")
+    tools = {}
+    for name, grant in declared.items():
+        scopes = grant.get("scopes") if isinstance(grant, Mapping) else None
+        if not isinstance(grant.get("audience") if isinstance(grant, Mapping) else None, str) or not isinstance(scopes, list):
+            raise GrantsError(f"agent '{agent}', tool '{name}': oauth_tools entry needs audience and scopes")
+        provider = grant.get("provider") or "oidc"
+        fields: dict[str, Any] = {"issuer": grant.get("issuer"), "client_id": grant.get("client_id")}
+        if provider == "cognito":
+            if not isinstance(cognito, Mapping) or not all(cognito.get(k) for k in ("issuer", "client_id", "client_secret_arn")):
+                raise GrantsError(
+                    f"agent '{agent}', tool '{name}': a Cognito tool needs aws.oauth.issuer, client_id and client_secret_arn "
+                    "in the stack outputs (deploy the agent with this version of the kit)"
+                )
+            fields = {"issuer": cognito["issuer"], "client_id": cognito["client_id"], "client_secret_ref": cognito["client_secret_arn"]}
+        tools[name] = OAuthTool(tool=name, audience=grant["audience"], scopes=tuple(scopes), provider=provider,
+                                mcp=bool(grant.get("mcp")), **fields)
+    return tools
+
+
+def _azure_tools(agent: str, azure: Any) -> dict[str, Any]:
+    """AzureTool per entry of the Azure inventory's `roles` (tool, actions, data_actions, scope)."""
+    from agentid.runtime.azure_hop import AzureTool, resource_for
+
+    roles = azure.get("roles") if isinstance(azure, Mapping) else None
+    tools = {}
+    for role in roles if isinstance(roles, list) else []:
+        if not isinstance(role, Mapping) or not isinstance(role.get("tool"), str) or not isinstance(role.get("scope"), str):
+            raise GrantsError(f"agent '{agent}': an azure.roles entry in the stack outputs lacks tool or scope")
+        try:
+            resource = resource_for(list(role.get("actions") or []), list(role.get("data_actions") or []))
+        except ValueError as error:
+            raise GrantsError(f"agent '{agent}', tool '{role['tool']}': {error}") from None
+        tools[role["tool"]] = AzureTool(tool=role["tool"], resource=resource, scope=role["scope"])
+    return tools

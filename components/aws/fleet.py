@@ -99,9 +99,10 @@ def _check(key: str, value: str | None, pattern: re.Pattern[str], example: str) 
 class AwsAgents(pulumi.ComponentResource):
     """Every agent of a stack on AWS.
 
-    Outputs: `inventory` (agent -> role, trust, OAuth client, lifetimes, session
-    policies, revocation), `client_secrets` (secret: agent -> Cognito client
-    secret), `session_policies` (plain dict: agent -> tool -> document).
+    Outputs: `inventory` (agent -> role, trust, OAuth client with the ARN of
+    its secret in Secrets Manager, lifetimes, session policies, revocation),
+    `session_policies` (plain dict: agent -> tool -> document). No output holds
+    a client secret: it lives in Secrets Manager, readable by the agent's role.
     """
 
     def __init__(
@@ -122,9 +123,6 @@ class AwsAgents(pulumi.ComponentResource):
             plan.agent.name: AwsAgentIdentity(plan.agent.name, plan, shared, pulumi.ResourceOptions(parent=self))
             for plan in plans
         }
-        secrets = {agent: identity.client_secret for agent, identity in self.identities.items() if identity.client_secret is not None}
-        # Each client secret is a secret Output, so their tree is one too (without lifting each into another Output).
-        self.client_secrets = resolve_nested(secrets) if secrets else pulumi.Output.secret({})
         # The inventory is the caller's to export; registering it here would serialize it a second time.
         self.register_outputs({"agents": list(self.identities)})
 
@@ -162,7 +160,7 @@ class AwsAgents(pulumi.ComponentResource):
         cognito_plans = [plan for plan in plans if plan.cognito_scopes]
         needs_pod_identity = any(trust.uses_pod_identity(b) for b in bindings)
         region = None
-        if needs_pod_identity or (cognito_plans and not _is_custom_domain(settings.cognito_domain)):
+        if needs_pod_identity or cognito_plans:
             region = aws.get_region_output().region
         if any(trust.hands_out_role_sessions(b) for b in bindings):  # Pod Identity, Roles Anywhere: self-assume
             shared.account_id = aws.get_caller_identity_output().account_id
@@ -190,6 +188,10 @@ class AwsAgents(pulumi.ComponentResource):
             shared.user_pool_id = settings.cognito_user_pool_id
         else:
             shared.user_pool_id = aws_shared.cognito_user_pool(domain, tags, child)
+        shared.cognito_issuer = pulumi.Output.concat("https://cognito-idp.", region, ".amazonaws.com/", shared.user_pool_id)
+        # The deployer reads the secret version back (provider read, refresh): the secret's policy names it.
+        caller = aws.get_caller_identity_output()
+        shared.deployer_arn = aws.iam.get_session_context_output(arn=caller.arn).issuer_arn
         shared.token_endpoint = (
             f"https://{domain}/oauth2/token"
             if _is_custom_domain(domain)

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from agentid_components import naming, revocation
-from agentid_components.aws import shared as aws_shared, trust
+from agentid_components.aws import client_secret, shared as aws_shared, trust
 from agentid_components.aws.plan import AgentPlan
 from agentid_components.aws.trust import TrustRefs
 from agentid_components.outputs import resolve_nested
@@ -38,6 +38,8 @@ class SharedAws:
     user_pool_id: pulumi.Input[str] | None = None
     resource_servers: dict[str, pulumi.Resource] = field(default_factory=dict)  # audience -> ResourceServer
     token_endpoint: pulumi.Input[str] | None = None
+    cognito_issuer: pulumi.Input[str] | None = None  # https://cognito-idp.REGION.amazonaws.com/POOL_ID
+    deployer_arn: pulumi.Input[str] | None = None  # IAM ARN of the principal running the deployment (client_secret.py)
 
 
 def tags_of(plan: AgentPlan) -> dict[str, str]:
@@ -52,7 +54,7 @@ def tags_of(plan: AgentPlan) -> dict[str, str]:
 
 
 class AwsAgentIdentity(pulumi.ComponentResource):
-    """An agent's AWS principal. Outputs: `role_arn`, `client_id`, `client_secret` (secret), `inventory`."""
+    """An agent's AWS principal. Outputs: `role_arn`, `client_id`, `client_secret_arn`, `inventory` (never a secret's value)."""
 
     def __init__(self, name: str, plan: AgentPlan, shared: SharedAws, opts: pulumi.ResourceOptions | None = None):
         super().__init__(IDENTITY_TYPE, name, None, opts)
@@ -60,12 +62,16 @@ class AwsAgentIdentity(pulumi.ComponentResource):
         self.role: aws.iam.Role | None = None
         self.role_arn: pulumi.Output[str] | None = None
         self.client_id: pulumi.Output[str] | None = None
-        self.client_secret: pulumi.Output[str] | None = None
+        self.client_secret_arn: pulumi.Output[str] | None = None
         inventory: dict = {}
-        if plan.needs_role:
-            inventory.update(self._role(plan, shared))
+        secret = None
         if plan.cognito_scopes:
-            inventory["oauth"] = self._oauth_client(plan, shared)
+            # Created before the role: the role's boundary and inline policy name the secret's ARN.
+            oauth, secret = self._oauth_client(plan, shared)
+        if plan.needs_role:
+            inventory.update(self._role(plan, shared, secret))
+        if secret is not None:
+            inventory["oauth"] = oauth
         # The tree keeps its Outputs unresolved so the fleet can resolve every agent's tree in one pass
         # (an Output.all over resolved inventories would re-lift every leaf of every session policy).
         self.inventory_tree = {**_static_inventory(plan), **inventory}
@@ -79,11 +85,11 @@ class AwsAgentIdentity(pulumi.ComponentResource):
 
     # --- the role ------------------------------------------------------------
 
-    def _role(self, plan: AgentPlan, shared: SharedAws) -> dict:
+    def _role(self, plan: AgentPlan, shared: SharedAws, secret: aws.secretsmanager.Secret | None) -> dict:
         agent = plan.agent
         child = pulumi.ResourceOptions(parent=self)
         tags = tags_of(plan)
-        boundary_arn = shared.permissions_boundary_arn or self._boundary(plan, tags)
+        boundary_arn = shared.permissions_boundary_arn or self._boundary(plan, tags, secret)
         anchors = {
             spiffe_id: self._trust_anchor(plan, spiffe_id, source, tags)
             for spiffe_id, source in _anchor_sources(plan).items()
@@ -110,6 +116,8 @@ class AwsAgentIdentity(pulumi.ComponentResource):
                 policy=json.dumps(document),
                 opts=child,
             )
+        if secret is not None:
+            self._secret_readable_by_role_only(plan, shared, role, secret)
         profile_arn = self._profile(plan, role, tags).arn if anchors else None
         return {
             "role_arn": role.arn,
@@ -119,13 +127,18 @@ class AwsAgentIdentity(pulumi.ComponentResource):
             "inline_policies": [naming.aws_tool_policy_name(tool) for tool in plan.tool_policies],
         }
 
-    def _boundary(self, plan: AgentPlan, tags: dict) -> pulumi.Output[str]:
+    def _boundary(self, plan: AgentPlan, tags: dict, secret: aws.secretsmanager.Secret | None) -> pulumi.Output[str]:
         name = plan.agent.name
+        policy = (
+            secret.arn.apply(lambda arn: json.dumps(client_secret.with_read(plan.boundary, arn)))
+            if secret is not None
+            else json.dumps(plan.boundary)
+        )
         return aws.iam.Policy(
             f"{name}-boundary",
             name=naming.aws_boundary_policy_name(name),
             description=f"Permissions boundary of agent {name}: the union of its declared tools",
-            policy=json.dumps(plan.boundary),
+            policy=policy,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         ).arn
@@ -190,7 +203,7 @@ class AwsAgentIdentity(pulumi.ComponentResource):
 
     # --- the OAuth client ----------------------------------------------------
 
-    def _oauth_client(self, plan: AgentPlan, shared: SharedAws) -> dict:
+    def _oauth_client(self, plan: AgentPlan, shared: SharedAws) -> tuple[dict, aws.secretsmanager.Secret]:
         agent = plan.agent
         client = aws.cognito.UserPoolClient(
             f"{agent.name}-oauth-client",
@@ -211,14 +224,52 @@ class AwsAgentIdentity(pulumi.ComponentResource):
             ),
         )
         self.client_id = client.id
-        self.client_secret = pulumi.Output.secret(client.client_secret)
-        return {
+        # Cognito offers client secrets only: the secret goes to Secrets Manager (client_secret.py), never to an output.
+        secret = aws.secretsmanager.Secret(
+            f"{agent.name}-oauth-client-secret",
+            name=client_secret.secret_name(agent.name),
+            description=f"Cognito client secret of agent {agent.name}: readable only by its role agent-{agent.name}",
+            tags=tags_of(plan),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{agent.name}-oauth-client-secret",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(client.client_secret),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.client_secret_arn = secret.arn
+        entry = {
             "client_name": naming.oauth_client_name(agent.name),
             "client_id": client.id,
+            "client_secret_arn": secret.arn,
+            "issuer": shared.cognito_issuer,
             "scopes": plan.cognito_scope_ids,
             "token_endpoint": shared.token_endpoint,
             "grant": "client_credentials",
         }
+        return entry, secret
+
+    def _secret_readable_by_role_only(self, plan: AgentPlan, shared: SharedAws, role: aws.iam.Role, secret) -> None:
+        """The role's grant on the secret, and the secret's policy that admits the role alone (and the deployer)."""
+        name = plan.agent.name
+        child = pulumi.ResourceOptions(parent=self)
+        aws.iam.RolePolicy(
+            f"{name}-oauth-client-secret",
+            name=client_secret.INLINE_POLICY_NAME,
+            role=role.name,
+            policy=secret.arn.apply(lambda arn: json.dumps(client_secret.read_policy(arn))),
+            opts=child,
+        )
+        aws.secretsmanager.SecretPolicy(
+            f"{name}-oauth-client-secret",
+            secret_arn=secret.arn,
+            policy=pulumi.Output.all(role.arn, shared.deployer_arn).apply(
+                lambda arns: json.dumps(client_secret.resource_policy(arns[0], arns[1]))
+            ),
+            block_public_policy=True,
+            opts=child,
+        )
 
 
 def _anchor_sources(plan: AgentPlan) -> dict[str, dict]:

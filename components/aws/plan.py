@@ -26,7 +26,7 @@ _COGNITO_SCOPE = re.compile(r'^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]+$')
 @dataclass(frozen=True)
 class AgentPlan:
     agent: Agent
-    role_name: str | None  # None when the agent needs no IAM role (Cognito OAuth tools only)
+    role_name: str | None  # None when the agent needs no IAM role (no AWS tools, no Cognito client)
     session_seconds: int
     tool_policies: dict[str, dict] = field(default_factory=dict)  # tool -> inline policy document
     session_policies: dict[str, dict] = field(default_factory=dict)  # tool -> STS session policy
@@ -53,13 +53,14 @@ def plan_agent(agent: Agent, agents_dir: str | Path = ".") -> AgentPlan:
     seconds = permissions.session_duration_seconds(agent)
     role_name = None
     compiled: dict = {}
-    if permissions.aws_tools(agent):
+    # Cognito tools need the role too: it alone may read the client secret (client_secret.py).
+    if permissions.aws_tools(agent) or cognito_tools(agent):
         role_name = naming.aws_role_name(agent.name)
         if len(role_name) > naming.AWS_ROLE_NAME_MAX:
             raise PolicyCompileError(
                 agent.name, None, f"role name '{role_name}' is longer than IAM's {naming.AWS_ROLE_NAME_MAX} characters: shorten the agent name"
             )
-        compiled = permissions.compile_agent(agent)
+        compiled = permissions.compile_agent(agent) if permissions.aws_tools(agent) else {}
         trust_size = trust.estimated_trust_policy_size(agent)
         if trust_size > trust.TRUST_POLICY_MAX_CHARS:
             raise PolicyCompileError(

@@ -31,6 +31,9 @@ RESOURCE_SERVER = "aws:cognito/resourceServer:ResourceServer"
 CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
 FLEET = "agentid:aws:AgentFleet"
 IDENTITY = "agentid:aws:AgentIdentity"
+SECRET = "aws:secretsmanager/secret:Secret"
+SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
+SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
 FORBIDDEN = {"aws:iam/user:User", "aws:iam/accessKey:AccessKey", "aws:iam/userLoginProfile:UserLoginProfile"}
 GITHUB_PROVIDER_ARN = f"arn:aws:iam::{MOCK_ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
 
@@ -63,7 +66,6 @@ def run_fleet(agents: list[Agent], settings: AwsSettings | None = None, config: 
             return
         holder.fleet = fleet
         pulumi.export("inventory", fleet.inventory)
-        pulumi.export("clientSecrets", fleet.client_secrets)
 
     holder.run = run_program(program, config={"agentsFile": str(DEV_AGENTS), **(config or {})})
     return holder
@@ -102,6 +104,10 @@ def test_dev_registers_exactly_these_resources(dev):
             (TRUST_ANCHOR, naming.aws_trust_anchor_name("data-ingest", "spiffe://data.example.org/ns/ingest/sa/partner-loader")),
             (PROFILE, "data-ingest-roles-anywhere"),
             (CLIENT, "support-triage-oauth-client"),
+            (SECRET, "support-triage-oauth-client-secret"),
+            (SECRET_VERSION, "support-triage-oauth-client-secret"),
+            (SECRET_POLICY, "support-triage-oauth-client-secret"),
+            (ROLE_POLICY, "support-triage-oauth-client-secret"),
         ]
     )
     assert not {r.type for r in dev.run.resources} & FORBIDDEN
@@ -143,7 +149,8 @@ def test_inline_policies_hold_only_the_declared_grants(dev, dev_agents, agent):
     spec = dev_agents[agent]
     aws_tools = [t for t in spec.tools if t.aws]
     policies = {r.inputs["name"]: r for r in dev.run.of_type(ROLE_POLICY) if r.name.startswith(f"{agent}-")}
-    assert set(policies) == {f"tool-{t.name}" for t in aws_tools}
+    cognito = {"agentid-oauth-client-secret"} if any(t.oauth and t.oauth.provider == "cognito" for t in spec.tools) else set()
+    assert set(policies) == {f"tool-{t.name}" for t in aws_tools} | cognito  # the secret's read: tested below
     for tool in aws_tools:
         resource = policies[f"tool-{tool.name}"]
         assert resource.inputs["role"] == f"agent-{agent}"
@@ -161,7 +168,10 @@ def test_inline_policies_hold_only_the_declared_grants(dev, dev_agents, agent):
 def test_boundary_is_created_from_the_tools(dev, dev_agents, agent):
     boundary = dev.run.named(f"{agent}-boundary", POLICY).inputs
     assert boundary["name"] == f"agent-{agent}-boundary"
-    assert json.loads(boundary["policy"]) == permissions.boundary_document(dev_agents[agent])
+    document = json.loads(boundary["policy"])
+    if agent == "support-triage":  # and its Cognito client secret's read (tested below)
+        assert document["Statement"].pop()["Sid"] == "ReadOwnOAuthClientSecret"
+    assert document == permissions.boundary_document(dev_agents[agent])
 
 
 def test_github_branch_trust(dev):
@@ -346,11 +356,54 @@ def test_inventory_per_agent(dev, dev_agents):
     assert spiffe["roles_anywhere_profile_arn"].startswith(f"arn:aws:rolesanywhere:{MOCK_REGION}:{MOCK_ACCOUNT}:profile/")
 
 
-def test_client_secret_is_only_a_secret_output(dev):
-    secret = dev.run.named("support-triage-oauth-client", CLIENT).outputs["clientSecret"]
-    assert dev.run.outputs["clientSecrets"] == {"support-triage": secret}
-    assert _sync_await(dev.fleet.client_secrets.is_secret())
-    assert secret not in json.dumps(dev.run.outputs["inventory"])
+def test_the_client_secret_is_in_secrets_manager_readable_only_by_the_agents_role(dev):
+    """Cognito offers client secrets only: the secret goes to Secrets Manager, its ARN (never the value) to the inventory."""
+    client_secret = dev.run.named("support-triage-oauth-client", CLIENT).outputs["clientSecret"]
+    secret = dev.run.named("support-triage-oauth-client-secret", SECRET)
+    secret_arn = secret.outputs["arn"]
+    role_arn = f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-support-triage"
+    assert secret.inputs["name"] == "agentid/support-triage/oauth-client-secret"
+    assert secret.inputs["tags"]["agent"] == "support-triage"
+    version = dev.run.named("support-triage-oauth-client-secret", SECRET_VERSION)
+    # written as a Pulumi secret (the engine's secret signature wraps it), so the state encrypts it
+    assert version.inputs["secretString"] == {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": client_secret}
+    assert version.inputs["secretId"] == secret.id
+    # the role may read exactly this secret, and its boundary lets it
+    grant = dev.run.named("support-triage-oauth-client-secret", ROLE_POLICY).inputs
+    assert grant["name"] == "agentid-oauth-client-secret" and grant["role"] == "agent-support-triage"
+    read = {"Sid": "ReadOwnOAuthClientSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn}
+    assert json.loads(grant["policy"]) == {"Version": "2012-10-17", "Statement": [read]}
+    boundary = json.loads(dev.run.named("support-triage-boundary", POLICY).inputs["policy"])
+    assert boundary["Statement"][-1] == read
+    assert boundary["Statement"][:-1] == permissions.boundary_document(load_inventory(DEV_AGENTS).inventory.agent("support-triage"))["Statement"]
+    # the secret's own policy: the role reads it, every other principal is denied (the deployer excepted: the provider reads back)
+    policy = dev.run.named("support-triage-oauth-client-secret", SECRET_POLICY).inputs
+    assert policy["secretArn"] == secret_arn and policy["blockPublicPolicy"] is True
+    allow, deny = json.loads(policy["policy"])["Statement"]
+    assert allow == {"Sid": "AgentRoleReads", "Effect": "Allow", "Principal": {"AWS": role_arn},
+                     "Action": "secretsmanager:GetSecretValue", "Resource": "*"}
+    assert deny["Effect"] == "Deny" and deny["Principal"] == "*" and deny["Action"] == "secretsmanager:GetSecretValue"
+    assert deny["Condition"] == {"StringNotEquals": {"aws:PrincipalArn": [role_arn, f"arn:aws:iam::{MOCK_ACCOUNT}:user/mock"]}}
+    # the inventory names the secret and the issuer, never the value; no stack output holds the value
+    oauth = dev.inventory("support-triage")["oauth"]
+    assert oauth["client_secret_arn"] == secret_arn
+    assert oauth["issuer"] == f"https://cognito-idp.{MOCK_REGION}.amazonaws.com/" + dev.run.named("oauth", USER_POOL).id
+    assert client_secret not in json.dumps(dev.run.outputs)
+    assert not hasattr(dev.fleet, "client_secrets")
+
+
+def test_a_cognito_only_agent_gets_a_role_that_can_only_read_its_client_secret(dev_agents):
+    agent = dev_agents["support-triage"].model_copy(
+        update={"name": "ticket-reader", "tools": [t for t in dev_agents["support-triage"].tools if t.oauth and t.oauth.provider == "cognito"]}
+    )
+    result = run_fleet([agent])
+    assert not result.errors
+    boundary = json.loads(result.run.named("ticket-reader-boundary", POLICY).inputs["policy"])
+    secret_arn = result.run.named("ticket-reader-oauth-client-secret", SECRET).outputs["arn"]
+    assert boundary == {"Version": "2012-10-17", "Statement": [
+        {"Sid": "ReadOwnOAuthClientSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn}]}
+    assert [r.name for r in result.run.of_type(ROLE_POLICY)] == ["ticket-reader-oauth-client-secret"]
+    assert result.inventory("ticket-reader")["session_policies"] == {}
 
 
 # --- settings: referencing existing objects -----------------------------------------
@@ -441,12 +494,13 @@ def test_acm_pca_anchor(tmp_path):
     assert not result.run.of_type(OIDC)
 
 
-def test_cognito_only_agent_gets_a_client_but_no_role():
+def test_cognito_only_agent_gets_a_client_and_a_role_only_to_read_its_secret():
     agent = make_agent(
         [{"name": "mcp", "oauth": {"audience": "https://mcp.example.com/v1", "scopes": ["a.read"]}}], max_credential_minutes=5
     )
     result = run_fleet([agent])
-    assert not result.run.of_type(ROLE) and not result.run.of_type(OIDC)
+    (role,) = result.run.of_type(ROLE)  # the only principal that may read the client secret
+    assert [p.inputs["name"] for p in result.run.of_type(ROLE_POLICY)] == ["agentid-oauth-client-secret"]
     (client,) = result.run.of_type(CLIENT)
     assert client.inputs["allowedOauthScopes"] == ["https://mcp.example.com/v1/a.read"]
     assert client.inputs["accessTokenValidity"] == 5

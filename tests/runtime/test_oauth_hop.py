@@ -8,7 +8,7 @@ import logging
 import pytest
 from joserfc import jwk
 
-from agentid.runtime import AgentGrants, AuditLog, BrokerError, CredentialBroker
+from agentid.runtime import AgentGrants, AuditLog, BrokerError, CredentialBroker, GrantsError
 from agentid.runtime.oauth import OAuthTool, PrivateKeyJWT
 from tests.runtime.oauth_server import AuthorizationServer
 
@@ -168,35 +168,50 @@ def test_issuer_metadata_must_name_the_issuer_asked_for(server, agent_key):
 
 
 def test_a_cognito_tool_reads_its_client_secret_from_secrets_manager_with_the_agents_identity(server, aws, caplog):
-    """Cognito offers client secrets only: the broker reads it from Secrets Manager at issuance (never agent code)."""
+    """Cognito offers client secrets only: the broker reads it at issuance with the agent's role narrowed to that secret."""
+    import json
+
     import boto3
+
+    from agentid_components.aws import client_secret
+    from tests.runtime.moto_process import assumed_roles
 
     caplog.set_level(logging.DEBUG)
     secret_value = "cognito-client-secret-9f8e7d6c5b4a"
     arn = boto3.client("secretsmanager", endpoint_url=aws, region_name="us-east-1").create_secret(
-        Name="agentid/dev/support-triage/cognito-client-secret", SecretString=secret_value)["ARN"]
+        Name=client_secret.secret_name("support-triage"), SecretString=secret_value)["ARN"]
+    role_arn = boto3.client("iam", endpoint_url=aws, region_name="us-east-1").create_role(
+        RoleName="agent-support-triage", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))["Role"]["Arn"]
     server.register("7hq2cognitoclientid", None, {TICKETS: ["tickets.read"]}, secret=secret_value)
-    grants = AgentGrants(
-        agent="support-triage", role_arn=None, session_policies={},
-        oauth_tools={"read-tickets": OAuthTool("read-tickets", TICKETS, ("tickets.read",), provider="cognito",
-                                               issuer=server.issuer, client_id="7hq2cognitoclientid", client_secret_ref=arn)},
-    )
-    broker = CredentialBroker(grants, endpoint_url=aws)
+
+    def cognito_grants(ref: str) -> AgentGrants:
+        return AgentGrants(
+            agent="support-triage", role_arn=role_arn, session_policies={},
+            oauth_tools={"read-tickets": OAuthTool("read-tickets", TICKETS, ("tickets.read",), provider="cognito",
+                                                   issuer=server.issuer, client_id="7hq2cognitoclientid", client_secret_ref=ref)},
+        )
+
+    broker = CredentialBroker(cognito_grants(arn), endpoint_url=aws)
     token = broker.credential("read-tickets")
     assert token.audience == (TICKETS,) and token.scopes == (f"{TICKETS}/tickets.read",)
     assert secret_value not in caplog.text and token.access_token not in caplog.text
-    [record] = [r for r in records(caplog) if r["outcome"] == "issued"]
+    [read] = [r for r in records(caplog) if r["kind"] == "client-secret"]
+    assert read["outcome"] == "issued" and read["secret_arn"] == arn
+    assert read["read_as"].startswith(f"arn:aws:sts::{role_arn.split(':')[4]}:assumed-role/agent-support-triage/read-tickets.")
+    # the session that read it could do nothing else: its session policy is GetSecretValue on that one ARN
+    session = assumed_roles(aws)[read["access_key_id"]]
+    assert session["role_arn"] == role_arn and json.loads(session["policy"]) == client_secret.read_policy(arn)
+    [record] = [r for r in records(caplog) if r["outcome"] == "issued" and r["kind"] == "oauth"]
     assert record["client_auth"] == "client_secret_basic"
 
-    # a secret the agent's identity cannot read is a refusal naming the store, not a fallback
-    missing = AgentGrants(
-        agent="support-triage", role_arn=None, session_policies={},
-        oauth_tools={"read-tickets": OAuthTool("read-tickets", TICKETS, ("tickets.read",), provider="cognito",
-                                               issuer=server.issuer, client_id="7hq2cognitoclientid", client_secret_ref=arn + "-gone")},
-    )
-    with pytest.raises(BrokerError, match="cannot read the client secret .* ResourceNotFoundException") as raised:
-        CredentialBroker(missing, endpoint_url=aws).credential("read-tickets")
+    # a secret the agent's role cannot read is a refusal naming the store, not a fallback
+    with pytest.raises(BrokerError, match="cannot read the client secret .* with the agent's role: ResourceNotFoundException") as raised:
+        CredentialBroker(cognito_grants(arn + "-gone"), endpoint_url=aws).credential("read-tickets")
     assert raised.value.code == "secret_store"
+    # and a Cognito tool without the agent's role is refused when the grants are built
+    with pytest.raises(GrantsError, match="its Cognito tools need the agent's role ARN"):
+        AgentGrants(agent="support-triage", role_arn=None, session_policies={},
+                    oauth_tools=cognito_grants(arn).oauth_tools)
 
 
 def test_the_workloads_own_oidc_token_is_the_client_assertion_and_is_reread_each_time(server, tmp_path):

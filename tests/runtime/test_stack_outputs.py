@@ -53,3 +53,28 @@ def test_missing_role_outputs_are_a_clear_error(stack_outputs):
         AgentGrants.from_stack_outputs(stripped, "report-builder")
     with pytest.raises(GrantsError, match="agent 'report-builder' is not in the stack outputs"):
         AgentGrants.from_stack_outputs({}, "report-builder")
+
+
+def test_grants_from_the_stack_outputs_know_oauth_and_azure_tools(stack_outputs):
+    """Every hop from the deployed inventory: a Cognito tool reads its secret by ARN, an Entra tool and an Azure tool by spec."""
+    triage = AgentGrants.from_stack_outputs(stack_outputs, "support-triage")
+    aws = stack_outputs["inventory"]["support-triage"]["aws"]
+    mcp = triage.oauth_tools["ticket-mcp"]
+    assert (mcp.provider, mcp.audience, mcp.client_id, mcp.issuer) == (
+        "cognito", "https://mcp.tickets.example.com", aws["oauth"]["client_id"], aws["oauth"]["issuer"])
+    assert mcp.client_secret_ref == aws["oauth"]["client_secret_arn"]
+    assert mcp.client_secret_ref.startswith("arn:aws:secretsmanager:")
+    assert triage.role_arn == aws["role_arn"] and triage.max_credential_seconds == 15 * 60
+    catalog = AgentGrants.from_stack_outputs(stack_outputs, "data-ingest").oauth_tools["catalog-api"]
+    assert (catalog.provider, catalog.audience, catalog.client_secret_ref) == ("entra", "https://catalog.data.example.com", None)
+    publish = AgentGrants.from_stack_outputs(stack_outputs, "report-builder").azure_tools["publish-report"]
+    assert publish.resource == "https://storage.azure.com" and publish.scope.endswith("/containers/weekly")
+    # no output holds a client secret's value: only the inventory, with the secret's ARN
+    assert set(stack_outputs) == {"inventory"}
+
+
+def test_a_cognito_tool_without_its_deployed_client_is_a_clear_error(stack_outputs):
+    stripped = json.loads(json.dumps(stack_outputs))
+    del stripped["inventory"]["support-triage"]["aws"]["oauth"]["client_secret_arn"]
+    with pytest.raises(GrantsError, match="tool 'ticket-mcp': a Cognito tool needs aws.oauth.issuer, client_id and client_secret_arn"):
+        AgentGrants.from_stack_outputs(stripped, "support-triage")
