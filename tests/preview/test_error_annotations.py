@@ -64,7 +64,9 @@ def test_preview_json_carries_the_outputs_the_broker_reads(project: Path) -> Non
     run = run_cli(project, "--policy-pack", str(AGENT_GUARD), "--json", "out.json")
     assert run.code == 0, run.stdout
     outputs = run.json("out.json")["outputs"]
-    assert outputs["oauthClientSecrets"] == "[secret]"  # as `pulumi stack output --json` prints a secret
+    assert set(outputs) == {"inventory"}  # no output holds a secret: Cognito's client secret is in Secrets Manager
+    cognito = AgentGrants.from_stack_outputs(json.loads(json.dumps(outputs)), "support-triage").oauth_tools["ticket-mcp"]
+    assert cognito.client_secret_ref.startswith("arn:aws:secretsmanager:") and cognito.issuer.startswith("https://cognito-idp.")
     grants = AgentGrants.from_stack_outputs(json.loads(json.dumps(outputs)), "report-builder")
     assert grants.role_arn.endswith(":role/agent-report-builder")
     assert set(grants.session_policies) == {"read-sales-exports", "list-sales-exports"}
