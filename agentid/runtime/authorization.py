@@ -96,6 +96,10 @@ def generate_policies(agents: Iterable[Any]) -> str:
                 targets = [f"resource.id like {_like_pattern(tool.oauth.audience.replace('*', '') + '*')}"]
             elif tool.azure is not None:
                 targets = [f"resource.id like {_like_pattern(tool.azure.scope + '*')}"]
+            elif tool.llm is not None:  # Anthropic / OpenAI: targets on the provider's API (model hop)
+                from agentid.runtime.model_hop import PROVIDERS
+
+                targets = [f"resource.id like {_like_pattern(PROVIDERS[tool.llm.provider][1] + '/*')}"]
             condition = " || ".join(targets) or "false"
             lines.append(
                 f"{head}\nwhen {{ resource == Tool::{_cedar_string(tool.name)} || (resource is Target && ({condition})) }};\n"

@@ -271,6 +271,8 @@ class CredentialBroker:
             return "aws"
         if isinstance(tool, str) and tool in grants.azure_tools:
             return "azure"
+        if isinstance(tool, str) and tool in grants.llm_tools:
+            return "llm"
         oauth_tool = grants.oauth_tools.get(tool) if isinstance(tool, str) else None
         if oauth_tool is not None:
             return "azure" if oauth_tool.provider == "entra" else "mcp" if oauth_tool.mcp else "oauth"
@@ -316,6 +318,10 @@ class CredentialBroker:
             from agentid.runtime.azure_hop import azure_fetch
 
             fetch = azure_fetch(self._azure_credential_for(), grants.azure_tools[tool], self.wall_clock, hop)
+        elif tool in grants.llm_tools:
+            from agentid.runtime.model_hop import model_fetch
+
+            fetch = model_fetch(hop.client, hop.signer, grants.llm_tools[tool], hop)
         else:
             fetch = hop.oauth_fetch(grants.agent, grants.oauth_tools[tool])
         cached = hop.cached(grants.agent, tool)

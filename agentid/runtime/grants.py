@@ -33,6 +33,7 @@ class AgentGrants:
     oauth_tools: Mapping[str, Any] = field(default_factory=dict)  # tool name -> agentid.runtime.oauth.OAuthTool
     azure_tools: Mapping[str, Any] = field(default_factory=dict)  # tool name -> agentid.runtime.azure_hop.AzureTool
     max_credential_seconds: int | None = None  # the spec's max_credential_minutes * 60 (None: duration_seconds)
+    llm_tools: Mapping[str, Any] = field(default_factory=dict)  # tool name -> agentid.runtime.model_hop.ModelProviderTool
 
     def __post_init__(self) -> None:
         if self.session_policies and not _ROLE_ARN.match(self.role_arn or ""):
@@ -47,8 +48,8 @@ class AgentGrants:
                 f"agent '{self.agent}': its Cognito tools need the agent's role ARN: only that role may read the client "
                 "secret from Secrets Manager"
             )
-        if not self.session_policies and not self.oauth_tools and not self.azure_tools:
-            raise GrantsError(f"agent '{self.agent}' has no AWS, OAuth or Azure tools: no session policy to narrow its role to, no token to get")
+        if not self.session_policies and not self.oauth_tools and not self.azure_tools and not self.llm_tools:
+            raise GrantsError(f"agent '{self.agent}' has no AWS, OAuth, Azure or model-provider tools: no session policy to narrow its role to, no token to get")
         if self.max_credential_seconds is not None and not 60 <= self.max_credential_seconds <= STS_MAX_SESSION_SECONDS:
             raise GrantsError(f"agent '{self.agent}': max_credential_seconds {self.max_credential_seconds} is outside 60..{STS_MAX_SESSION_SECONDS}")
         for tool, policy in self.session_policies.items():
@@ -62,7 +63,7 @@ class AgentGrants:
 
     @property
     def tools(self) -> list[str]:
-        return sorted({*self.session_policies, *self.oauth_tools, *self.azure_tools})
+        return sorted({*self.session_policies, *self.oauth_tools, *self.azure_tools, *self.llm_tools})
 
     @classmethod
     def from_spec(cls, agent: Any, role_arn: str | None = None) -> "AgentGrants":
@@ -79,6 +80,10 @@ class AgentGrants:
                     azure_tools[tool.name] = AzureTool.from_spec(tool)
                 except ValueError as error:
                     raise GrantsError(f"agent '{agent.name}', tool '{tool.name}': {error}") from None
+        from agentid.runtime.model_hop import ModelProviderTool
+
+        llm_tools = {tool.name: ModelProviderTool.from_spec(tool) for tool in agent.tools
+                     if tool.llm is not None and tool.llm.provider in ("anthropic", "openai")}
         return cls(
             agent=agent.name,
             role_arn=role_arn,
@@ -87,6 +92,7 @@ class AgentGrants:
             oauth_tools=oauth_tools,
             azure_tools=azure_tools,
             max_credential_seconds=agent.max_credential_minutes * 60,
+            llm_tools=llm_tools,
         )
 
     @classmethod
@@ -122,7 +128,8 @@ class AgentGrants:
             raise GrantsError(f"agent '{agent}': the stack outputs lack role_arn (does the agent have AWS tools?)")
         oauth_tools = _oauth_tools(agent, entry.get("oauth_tools"), aws.get("oauth"))
         azure_tools = _azure_tools(agent, entry.get("azure"))
-        if not policies and not oauth_tools and not azure_tools:
+        llm_tools = _llm_tools(agent, entry.get("llm_tools"))
+        if not policies and not oauth_tools and not azure_tools and not llm_tools:
             raise GrantsError(f"agent '{agent}': the stack outputs lack role_arn and session_policies (does the agent have AWS tools?)")
         lifetimes = aws.get("lifetimes") or {}
         duration = int(lifetimes.get("sts_session_seconds") or STS_MIN_SESSION_SECONDS)
@@ -134,6 +141,7 @@ class AgentGrants:
             duration_seconds=duration,
             oauth_tools=oauth_tools,
             azure_tools=azure_tools,
+            llm_tools=llm_tools,
             max_credential_seconds=int(minutes) * 60 if isinstance(minutes, int) and not isinstance(minutes, bool) else None,
         )
 
@@ -179,4 +187,22 @@ def _azure_tools(agent: str, azure: Any) -> dict[str, Any]:
         except ValueError as error:
             raise GrantsError(f"agent '{agent}', tool '{role['tool']}': {error}") from None
         tools[role["tool"]] = AzureTool(tool=role["tool"], resource=resource, scope=role["scope"])
+    return tools
+
+
+def _llm_tools(agent: str, declared: Any) -> dict[str, Any]:
+    """The inventory's `llm_tools` (tool -> provider and the provider's identifiers) as ModelProviderTools."""
+    from agentid.runtime.model_hop import ModelProviderTool
+
+    if declared is None:
+        return {}
+    tools = {}
+    for name, grant in declared.items() if isinstance(declared, Mapping) else [(None, None)]:
+        ids = grant.get("ids") if isinstance(grant, Mapping) else None
+        if not isinstance(ids, Mapping) or not all(isinstance(v, str) for v in ids.values()):
+            raise GrantsError(f"agent '{agent}': llm_tools in the stack outputs should map tool names to {{provider, ids}}")
+        try:
+            tools[name] = ModelProviderTool(tool=name, provider=str(grant.get("provider")), ids=tuple(sorted(ids.items())))
+        except ValueError as error:
+            raise GrantsError(f"agent '{agent}', tool '{name}': {error}") from None
     return tools

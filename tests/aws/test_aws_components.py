@@ -646,3 +646,14 @@ def test_check_compiles_without_registering(dev_agents):
     bad = Agent.model_construct(**{**dict(dev_agents["report-builder"]), "max_credential_minutes": 90})
     with pytest.raises(AwsComponentError, match="agent 'report-builder': max_credential_minutes 90"):
         AwsAgents.check([bad], AwsSettings())
+
+
+def test_a_bedrock_llm_tool_compiles_to_a_role_policy_on_exactly_its_models():
+    model = "arn:aws:bedrock:eu-west-1::foundation-model/amazon.nova-pro-v1:0"
+    agent = make_agent([{"name": "nova", "llm": {"bedrock": {"models": [model]}}}])
+    result = run_fleet([agent])
+    (policy,) = result.run.of_type(ROLE_POLICY)
+    assert policy.inputs["name"] == "tool-nova"
+    assert json.loads(policy.inputs["policy"])["Statement"] == [
+        {"Sid": "Nova", "Effect": "Allow", "Action": ["bedrock:InvokeModel"], "Resource": [model]}]
+    assert result.inventory("probe")["session_policies"]["nova"]["Statement"][0]["Resource"] == [model]
