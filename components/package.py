@@ -99,14 +99,9 @@ class AgentFleet(python_fleet.AgentFleet):
     inventory: pulumi.Output[dict[str, Any]]
     """agent name -> owner, purpose, environment, review_by, clouds, credential_lifetime_minutes, tools, and the deployed identifiers under `aws` / `azure` (the Python stack's `inventory` export, as `agentid inventory --json` shows it)"""
 
-    oauth_client_secrets: Optional[pulumi.Output[dict[str, str]]]
-    """secret: agent name -> its Cognito app client secret (agents with Cognito OAuth tools only)"""
-
     def __init__(self, name: str, args: AgentFleetArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         loaded, aws_settings, azure_settings = prepare(args)
         super().__init__(name, loaded, aws_settings, azure_settings, opts)
-        if self.client_secrets is not None:
-            self.oauth_client_secrets = self.client_secrets
 
 
 class ArgsError(Exception):

@@ -43,4 +43,3 @@ const fleet = new agentid.AgentFleet("agents", {
 });
 
 export const inventory = fleet.inventory;
-export const oauthClientSecrets = fleet.oauthClientSecrets;

@@ -21,7 +21,6 @@ import pytest
 import yaml
 from google.protobuf import json_format
 
-from agentid.preview.monitor import SECRET_SIG, SIGNATURE_KEY
 from tests.package.conftest import FLEET, REPO
 from tests.package.test_construct import CONFIG, _comparable, _relative_parent, _tree
 
@@ -40,7 +39,7 @@ const fs = require("fs");
 class AgentFleet {
   constructor(name, args, opts) {
     fs.appendFileSync(process.env.EXAMPLE_RECORD, JSON.stringify({type: "agentid:index:AgentFleet", name, args}) + "\\n");
-    this.inventory = {}; this.oauthClientSecrets = {};
+    this.inventory = {};
   }
 }
 exports.AgentFleet = AgentFleet;
@@ -143,9 +142,9 @@ def test_typescript_example_constructs_exactly_these_resources(provider, tmp_pat
     state = json_format.MessageToDict(response.state)
     assert state["inventory"]["pr-labeler"]["tools"] == ["read-rules", "ticket-mcp"]
     assert state["inventory"]["pr-labeler"]["environment"] == "dev"
-    # The Cognito client secret leaves the provider as a secret (the engine encrypts it in the state).
-    assert state["oauthClientSecrets"][SIGNATURE_KEY] == SECRET_SIG
-    assert set(state["oauthClientSecrets"]["value"]) == {"pr-labeler"}
+    # No output holds the Cognito client secret: it is in Secrets Manager, the inventory names its ARN.
+    assert set(state) == {"inventory"}
+    assert state["inventory"]["pr-labeler"]["aws"]["oauth"]["client_secret_arn"].startswith("arn:aws:secretsmanager:")
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")

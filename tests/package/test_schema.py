@@ -74,12 +74,11 @@ def test_fleet_inputs_are_plain_and_typed(schema):
 
 def test_fleet_outputs(schema):
     outputs = schema["resources"][FLEET]["properties"]
-    assert set(outputs) == {"inventory", "oauthClientSecrets"}
+    assert set(outputs) == {"inventory"}  # no secret output: Cognito client secrets stay in Secrets Manager
     assert outputs["inventory"]["type"] == "object"
     assert outputs["inventory"]["additionalProperties"]["$ref"] == "pulumi.json#/Any"
-    assert outputs["oauthClientSecrets"]["additionalProperties"]["type"] == "string"
     assert schema["resources"][FLEET]["required"] == ["inventory"]
-    assert "owner" in outputs["inventory"]["description"] and "secret" in outputs["oauthClientSecrets"]["description"]
+    assert "owner" in outputs["inventory"]["description"]
 
 
 def test_every_spec_model_is_a_schema_type_field_for_field(schema):
