@@ -66,6 +66,68 @@ class OAuthGrant(TypedDict):
     """oidc only: the agent's client id at that server (default: the agent's name); it authenticates with a signed client assertion (RFC 7523), never a secret"""
 
 
+class BedrockModels(TypedDict):
+    """Amazon Bedrock: InvokeModel (and Converse) on exact model or inference-profile ARNs."""
+
+    models: list[str]
+    """exact ARNs: foundation-model (arn:aws:bedrock:REGION::foundation-model/ID), inference-profile, application-inference-profile, provisioned-model...; a cross-region inference profile also needs its foundation model in every region it routes to"""
+
+    streaming: NotRequired[bool]
+    """also InvokeModelWithResponseStream (and ConverseStream); default: `False`"""
+
+
+class AzureOpenAI(TypedDict):
+    """Azure OpenAI: exact data actions at one Cognitive Services account, with an Entra token (no API key)."""
+
+    account: str
+    """ARM id of the Microsoft.CognitiveServices/accounts resource (the role's scope)"""
+
+    data_actions: list[str]
+    """exact Microsoft.CognitiveServices/accounts/OpenAI/... data actions, e.g. Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action"""
+
+
+class AnthropicFederation(TypedDict):
+    """Claude API workload identity federation: the agent's OIDC token exchanged for a short-lived access token."""
+
+    organization_id: str
+    """UUID of the Anthropic organization"""
+
+    federation_rule_id: str
+    """the federation rule that admits the agent's token (fdrl_...)"""
+
+    service_account_id: str
+    """the service account the token acts as (svac_...)"""
+
+    workspace_id: NotRequired[str]
+    """workspace to scope the token to (wrkspc_... or default)"""
+
+
+class OpenAIFederation(TypedDict):
+    """OpenAI API workload identity federation: the agent's OIDC token exchanged for a short-lived access token."""
+
+    identity_provider_id: str
+    """the OpenAI Workload Identity Provider configured for the agent's issuer"""
+
+    service_account_id: str
+    """the OpenAI service account the token acts as"""
+
+
+class LlmGrant(TypedDict):
+    """The model hop: exactly one model provider, each reached without a static API key."""
+
+    bedrock: NotRequired[BedrockModels]
+    """Amazon Bedrock models (the agent's AWS role, per-tool session)"""
+
+    azure_openai: NotRequired[AzureOpenAI]
+    """Azure OpenAI (an Entra token of the agent's identity)"""
+
+    anthropic: NotRequired[AnthropicFederation]
+    """Claude API through workload identity federation"""
+
+    openai: NotRequired[OpenAIFederation]
+    """OpenAI API through workload identity federation"""
+
+
 class Tool(TypedDict):
     """One tool the agent calls, with exactly one kind of grant."""
 
@@ -83,6 +145,9 @@ class Tool(TypedDict):
 
     oauth: NotRequired[OAuthGrant]
     """OAuth 2.1 / MCP grant (see tools[].oauth)"""
+
+    llm: NotRequired[LlmGrant]
+    """model provider grant (see tools[].llm): Bedrock compiles to the tool's `aws` grant and Azure OpenAI to its `azure` grant (both shown in the inventory); Anthropic and OpenAI federate the agent's OIDC token"""
 
 
 class GitHubActionsTrust(TypedDict):

@@ -45,10 +45,6 @@ SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 RESOURCE_REFERENCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-# Secrets a provider generates when it creates the resource: unknown at preview, never a value the program wrote.
-# A stand-in value here would reach the rules as a literal (AGID-AWS-007 flagged the SecretVersion the AWS
-# components write Cognito's client secret into).
-GENERATED_SECRETS = {"aws:cognito/userPoolClient:UserPoolClient": ("clientSecret",)}
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 # The features the gate serves (resource.proto SupportsFeatureRequest ids); `outputValues` is not one:
@@ -119,8 +115,6 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
                                   "after the gate judged the inputs; use `transformations` (run before registration)")
         inputs = decode(request.object)
         resource_id, state = mock_outputs(request.type, request.name, inputs)
-        for key in GENERATED_SECRETS.get(request.type, ()):
-            state[key] = UNKNOWN  # as at a real preview: the provider generates it on create
         record = Registration(
             urn=urn, type=request.type, name=request.name, inputs=inputs,
             parent=None if self._is_stack(request.parent) else request.parent, custom=bool(request.custom),

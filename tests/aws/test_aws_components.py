@@ -358,15 +358,19 @@ def test_inventory_per_agent(dev, dev_agents):
 
 def test_the_client_secret_is_in_secrets_manager_readable_only_by_the_agents_role(dev):
     """Cognito offers client secrets only: the secret goes to Secrets Manager, its ARN (never the value) to the inventory."""
-    client_secret = dev.run.named("support-triage-oauth-client", CLIENT).outputs["clientSecret"]
+    client = dev.run.named("support-triage-oauth-client", CLIENT)
     secret = dev.run.named("support-triage-oauth-client-secret", SECRET)
     secret_arn = secret.outputs["arn"]
     role_arn = f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-support-triage"
     assert secret.inputs["name"] == "agentid/support-triage/oauth-client-secret"
     assert secret.inputs["tags"]["agent"] == "support-triage"
     version = dev.run.named("support-triage-oauth-client-secret", SECRET_VERSION)
-    # written as a Pulumi secret (the engine's secret signature wraps it), so the state encrypts it
-    assert version.inputs["secretString"] == {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": client_secret}
+    # the client's generated secret (unknown until Cognito creates it), written as a Pulumi secret (the engine's
+    # secret signature wraps it), so the state encrypts it
+    assert client.outputs["clientSecret"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    wrapped = version.inputs["secretString"]
+    assert wrapped["4dabf18193072939515e22adb298388d"] == "1b47061264138c4ac30d75fd1eb44270"
+    assert wrapped["value"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9" and client.urn in version.dependencies
     assert version.inputs["secretId"] == secret.id
     # the role may read exactly this secret, and its boundary lets it
     grant = dev.run.named("support-triage-oauth-client-secret", ROLE_POLICY).inputs
@@ -388,7 +392,7 @@ def test_the_client_secret_is_in_secrets_manager_readable_only_by_the_agents_rol
     oauth = dev.inventory("support-triage")["oauth"]
     assert oauth["client_secret_arn"] == secret_arn
     assert oauth["issuer"] == f"https://cognito-idp.{MOCK_REGION}.amazonaws.com/" + dev.run.named("oauth", USER_POOL).id
-    assert client_secret not in json.dumps(dev.run.outputs)
+    assert "clientSecret" not in json.dumps(dev.run.outputs) and "secretString" not in json.dumps(dev.run.outputs)
     assert not hasattr(dev.fleet, "client_secrets")
 
 
