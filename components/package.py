@@ -37,10 +37,12 @@ from pulumi.provider import main as serve_provider
 from pulumi.provider.experimental.component import ComponentProvider
 
 from agentid_components import fleet as python_fleet
+from agentid_components import platform as python_platform
 from agentid_components.aws import fleet as aws_fleet
 from agentid_components.azure import fleet as azure_fleet
 from agentid_components.loader import LoadedInventory, SpecError, SpecLoadError, check_text, load_inventory
-from agentid_components.package_types import Agent
+from agentid_components.package_types import Agent, PlatformSpec
+from agentid_components.platform_spec import PlatformSpecError, parse_platform
 
 PACKAGE_NAME = "agentid"  # the schema's package name: type tokens are agentid:index:<Component>
 
@@ -104,6 +106,36 @@ class AgentFleet(python_fleet.AgentFleet):
         super().__init__(name, loaded, aws_settings, azure_settings, opts)
 
 
+class Platform(python_platform.Platform):
+    """The objects an account and a tenant hold once, shared by every agent stack (the platform stack): the GitHub Actions OIDC provider, a Cognito user pool with its domain and one resource server per API, one IAM Roles Anywhere trust anchor per SPIFFE trust domain, one Entra application per API. Export its outputs under their names; agent stacks read them through a StackReference (`platformStack`)."""
+
+    github_oidc_provider_arn: Optional[pulumi.Output[str]]
+    """ARN of the GitHub Actions OIDC provider (githubActions true)"""
+
+    cognito_user_pool_id: Optional[pulumi.Output[str]]
+    """the Cognito user pool (when an API uses Cognito)"""
+
+    cognito_domain: Optional[pulumi.Output[str]]
+    """the pool's hosted-domain prefix"""
+
+    cognito_resource_servers: Optional[pulumi.Output[dict[str, str]]]
+    """API audience -> its Cognito resource server identifier"""
+
+    roles_anywhere_trust_anchor_arns: Optional[pulumi.Output[dict[str, str]]]
+    """SPIFFE trust domain -> its IAM Roles Anywhere trust anchor ARN"""
+
+    entra_api_applications: Optional[pulumi.Output[dict[str, Any]]]
+    """API audience -> {clientId, servicePrincipalObjectId, appRoleIds: {scope: app role id}} of its Entra application"""
+
+    def __init__(self, name: str, args: PlatformSpec, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__(name, prepare_platform(args), opts)
+        for output, value in self.outputs.items():  # platform_spec.OUTPUTS: camelCase export names
+            setattr(self, _SCHEMA_TO_PYTHON.sub(lambda match: "_" + match.group(0).lower(), output), value)
+
+
+_SCHEMA_TO_PYTHON = re.compile(r"[A-Z]")
+
+
 class ArgsError(Exception):
     """The args do not describe a fleet; `problems` are (schema property path, reason), in the schema's camelCase."""
 
@@ -146,6 +178,18 @@ def _settings_path(message: str) -> str:
     is `aws.cognitoDomain`. Other planning errors concern the fleet as a whole: no path."""
     found = _CONFIG_KEY.search(message)
     return f"{found.group(1)}.{found.group(2)[0].lower()}{found.group(2)[1:]}" if found else ""
+
+
+def prepare_platform(args: PlatformSpec) -> Any:
+    """The validated `platform_spec.PlatformSpec` of the args (`caBundle` is PEM text here); raise `ArgsError`."""
+    try:
+        return parse_platform(_plain(dict(args)), "")
+    except PlatformSpecError as error:
+        problems = []
+        for line in str(error).splitlines():
+            path, _, reason = line.partition(": ")
+            problems.append((_SNAKE.sub(lambda match: match.group(1).upper(), path.lstrip(".")), reason))
+        raise ArgsError(problems) from None
 
 
 def _absolute(args: AgentFleetArgs, key: str, schema_name: str) -> Path | None:
@@ -199,16 +243,18 @@ class AgentIdProvider(ComponentProvider):
 
     def map_inputs(self, inputs: Inputs, component_def: Any) -> Inputs:
         mapped = super().map_inputs(inputs, component_def)
-        if component_def.name == AgentFleet.__name__:
-            try:
-                prepare(mapped)  # type: ignore[arg-type] - mapped holds the AgentFleetArgs keys
-            except ArgsError as error:
-                details = [InputPropertyErrorDetails(property_path=path, reason=reason) for path, reason in error.problems]
-                raise InputPropertiesError(f"AgentFleet: {len(details)} problem(s) in the args", details) from None
+        check = _CHECKS[component_def.name]
+        try:
+            check(mapped)
+        except ArgsError as error:
+            details = [InputPropertyErrorDetails(property_path=path, reason=reason) for path, reason in error.problems]
+            raise InputPropertiesError(f"{component_def.name}: {len(details)} problem(s) in the args", details) from None
         return mapped
 
 
-COMPONENTS = [AgentFleet]
+COMPONENTS = [AgentFleet, Platform]
+# What each component checks before it registers (the host would wrap a constructor's error in a traceback).
+_CHECKS = {AgentFleet.__name__: prepare, Platform.__name__: prepare_platform}
 
 
 def provider() -> AgentIdProvider:

@@ -9,7 +9,8 @@ its docstring, so the schema cannot drift from the spec. tests/package checks
 the file is current.
 
 Mapping (spec -> package type): `str`/constrained `str` -> `str`; `int`, `bool` ->
-themselves; a date -> `str` (YYYY-MM-DD); `Literal[...]` -> an `Enum` of its values;
+themselves; a date -> `str` (YYYY-MM-DD); `Literal[...]` -> an `Enum` of its values (a list
+of them -> a list of `str`, see `type_of`);
 a union of several value kinds -> `Any`; a nested model -> its `TypedDict`;
 optional or defaulted -> `NotRequired`. Values stay plain (not `Input`): the
 spec decides which resources exist, so it must be known when the fleet is built.
@@ -28,10 +29,11 @@ from typing import Any, Union
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from agentid_components import spec
+from agentid_components import platform_spec, spec
 
 TARGET = Path(__file__).with_name("package_types.py")
-ROOT_MODEL = spec.Agent
+# The args of the package's components: AgentFleet's agents, and the Platform itself.
+ROOT_MODELS = (spec.Agent, platform_spec.PlatformSpec)
 
 _HEADER = '''"""The agent spec as the component package's typed args (GENERATED: do not edit).
 
@@ -83,9 +85,12 @@ class _Renderer:
             members = [m for m in typing.get_args(annotation) if m is not type(None)]
             annotation = members[0] if len(members) == 1 else Union[tuple(members)]  # noqa: UP007 - built at run time
         python_type = self.type_of(annotation, f"{model.__name__}{_pascal(name)}")
-        doc = (field.description or name).rstrip(".")
+        doc = (field.description or _described_by_items(annotation) or name).rstrip(".")
         if _strip_annotated(annotation) is dt.date:
             doc += " (YYYY-MM-DD)"
+        literal_items = _literal_items(annotation)
+        if literal_items:
+            doc += f"; each one of: {', '.join(map(str, literal_items))}"
         default = _default_text(field)
         if default:
             doc += f"; default: {default}"
@@ -101,6 +106,10 @@ class _Renderer:
         if annotation is dt.date:
             return "str"
         if origin is list:
+            if typing.get_origin(_strip_annotated(args[0])) is typing.Literal:
+                # pulumi 3.272's ComponentProvider maps each item of a list of enums as an object (it arrives as
+                # {}): such a list is a list of strings in the schema, its values named in the description.
+                return "list[str]"
             return f"list[{self.type_of(args[0], enum_name)}]"
         if origin is dict:
             return f"dict[str, {self.type_of(args[1], enum_name)}]"
@@ -120,6 +129,23 @@ class _Renderer:
                 lines += [f"    {_member(value)} = {value!r}", ""]
             self.blocks.append("\n".join(lines).rstrip() + "\n")
         return name
+
+
+def _literal_items(annotation: Any) -> tuple[Any, ...]:
+    annotation = _strip_annotated(annotation)
+    if typing.get_origin(annotation) is list:
+        item = _strip_annotated(typing.get_args(annotation)[0])
+        if typing.get_origin(item) is typing.Literal:
+            return typing.get_args(item)
+    return ()
+
+
+def _described_by_items(annotation: Any) -> str | None:
+    """A list of models without a description of its own: its items' docstring says what each is."""
+    args = typing.get_args(_strip_annotated(annotation))
+    if typing.get_origin(_strip_annotated(annotation)) is list and isinstance(args[0], type) and issubclass(args[0], BaseModel):
+        return f"each: {_doc(args[0])}"
+    return None
 
 
 def _member(value: Any) -> str:
@@ -146,7 +172,8 @@ def _default_text(field: Any) -> str:
 
 def render() -> str:
     renderer = _Renderer()
-    renderer.model(ROOT_MODEL)
+    for model in ROOT_MODELS:
+        renderer.model(model)
     return _HEADER + "\n\n" + "\n\n".join(renderer.blocks)
 
 

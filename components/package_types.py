@@ -253,3 +253,45 @@ class Agent(TypedDict):
 
     trust: list[TrustBinding]
     """how the agent proves who it is"""
+
+
+class PlatformApi(TypedDict):
+    """One API or MCP server the agents obtain tokens for: its scopes on each authorization server."""
+
+    audience: str
+    """the resource server or MCP server URL (the tokens' audience)"""
+
+    scopes: list[str]
+    """every scope agents may be granted"""
+
+    providers: NotRequired[list[str]]
+    """where the API is registered: Cognito resource server, Entra application (app roles), or both; each one of: cognito, entra; default: `['cognito']`"""
+
+
+class PlatformTrustDomain(TypedDict):
+    """A SPIFFE trust domain whose X.509-SVIDs IAM Roles Anywhere accepts: its CA, as one trust anchor."""
+
+    trust_domain: str
+    """e.g. prod.example.org"""
+
+    ca_bundle: NotRequired[str]
+    """PEM text of the trust domain's CA certificates"""
+
+    acm_pca_arn: NotRequired[str]
+    """ACM Private CA that issues the SVIDs (instead)"""
+
+
+class PlatformSpec(TypedDict):
+    """The shared objects of one account and tenant."""
+
+    github_actions: NotRequired[bool]
+    """create the GitHub Actions OIDC provider; default: `True`"""
+
+    cognito_domain: NotRequired[str]
+    """Cognito hosted-domain prefix (default agentid-PROJECT-STACK); only when an API uses Cognito"""
+
+    apis: NotRequired[list[PlatformApi]]
+    """each: One API or MCP server the agents obtain tokens for: its scopes on each authorization server; default: empty"""
+
+    spiffe_trust_domains: NotRequired[list[PlatformTrustDomain]]
+    """each: A SPIFFE trust domain whose X.509-SVIDs IAM Roles Anywhere accepts: its CA, as one trust anchor; default: empty"""

@@ -32,7 +32,12 @@ PUBLIC: list[tuple[str, list[str] | None, str]] = [
     ("agentid_components.azure.fleet", ["AzureSettings", "AzureAgents"], "The Azure side of a fleet."),
     ("agentid_components.loader", ["load_inventory", "LoadedInventory", "SpecLoadError", "SpecError"],
      "Loading and validating an agent file (the keys: README, \"Agent spec reference\")."),
-    ("agentid_components.package", ["AgentFleet", "AgentFleetArgs", "AwsSettings", "AzureSettings", "prepare", "main"],
+    ("agentid_components.platform", ["Platform", "PlatformOutputs", "platform_outputs", "PlatformError"],
+     "The platform stack's shared objects, and the agent stacks' view of them."),
+    ("agentid_components.platform_spec", ["parse_platform", "PlatformSpecError"],
+     "The platform's settings (keys: the `PlatformSpec` model, or `agentid_components.package_types`)."),
+    ("agentid_components.package", ["AgentFleet", "AgentFleetArgs", "AwsSettings", "AzureSettings", "Platform",
+                                    "prepare", "prepare_platform", "main"],
      "The component package other Pulumi languages consume (`pulumi package add`); its args types are "
      "generated from the spec (`agentid_components.package_types`)."),
     ("agentid.runtime", None, "The run-time broker: per-tool, short-lived credentials for agent code."),

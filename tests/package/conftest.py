@@ -43,13 +43,13 @@ class Provider:
         return json.loads(self.stub.GetSchema(provider_pb2.GetSchemaRequest(version=0), timeout=60).schema)
 
     def construct(self, name: str, inputs: dict[str, Any], config: dict[str, str] | None = None,
-                  dry_run: bool = True) -> provider_pb2.ConstructResponse:
-        """One `new agentid.AgentFleet(name, inputs)` of a consumer program, as the engine sends it."""
+                  dry_run: bool = True, type_: str = FLEET) -> provider_pb2.ConstructResponse:
+        """One `new agentid.AgentFleet(name, inputs)` (or another component) of a consumer program, as the engine sends it."""
         message = struct_pb2.Struct()
         message.update(inputs)
         request = provider_pb2.ConstructRequest(
             project=PROJECT, stack=STACK, organization="organization", dryRun=dry_run, parallel=4,
-            monitorEndpoint=self.monitor_address, type=FLEET, name=name, parent=STACK_URN, inputs=message,
+            monitorEndpoint=self.monitor_address, type=type_, name=name, parent=STACK_URN, inputs=message,
             config=config or {},
         )
         return self.stub.Construct(request, timeout=120)

@@ -147,10 +147,10 @@ def test_one_agent_registers_exactly_these_resources(provider):
     assert state["inventory"]["pr-labeler"]["credential_lifetime_minutes"] == 20
 
 
-def _refusal(provider, inputs: dict[str, Any]) -> tuple[str, list[tuple[str, str]]]:
+def _refusal(provider, inputs: dict[str, Any], type_: str = FLEET) -> tuple[str, list[tuple[str, str]]]:
     before = len(provider.registered())
     with pytest.raises(grpc.RpcError) as raised:
-        provider.construct("refused", inputs, config=CONFIG)
+        provider.construct("refused", inputs, config=CONFIG, type_=type_)
     error = raised.value
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert len(provider.registered()) == before, "nothing may register when the args are refused"

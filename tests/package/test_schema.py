@@ -16,7 +16,7 @@ from typing import Any, Union
 import pytest
 from pydantic import BaseModel
 
-from agentid_components import package, package_codegen, spec
+from agentid_components import package, package_codegen, platform_spec, spec
 from agentid_components.aws.fleet import AwsSettings
 from agentid_components.azure.fleet import AzureSettings
 from tests.package.conftest import FLEET
@@ -28,8 +28,8 @@ def _camel(name: str) -> str:
     return re.sub(r"_([a-z])", lambda match: match.group(1).upper(), name)
 
 
-def _models(root: type[BaseModel] = spec.Agent, seen: dict[str, type[BaseModel]] | None = None) -> dict[str, type[BaseModel]]:
-    """Every spec model an agent is made of, by name."""
+def _models(root: type[BaseModel], seen: dict[str, type[BaseModel]] | None = None) -> dict[str, type[BaseModel]]:
+    """Every spec model `root` is made of, by name."""
     seen = {} if seen is None else seen
     seen[root.__name__] = root
     for field in root.model_fields.values():
@@ -51,10 +51,11 @@ def schema(provider) -> dict[str, Any]:
     return provider.schema()
 
 
-def test_the_package_is_agentid_with_one_component(schema):
+def test_the_package_is_agentid_with_its_two_components(schema):
     assert schema["name"] == "agentid"
     assert schema["version"] == package.importlib.metadata.version("agent-identity-kit")
-    assert list(schema["resources"]) == [FLEET]
+    assert list(schema["resources"]) == [FLEET, "agentid:index:Platform"]
+    assert schema["resources"]["agentid:index:Platform"]["isComponent"] is True
     fleet = schema["resources"][FLEET]
     assert fleet["isComponent"] is True
     assert fleet["description"].startswith("Every agent of a stack compiled into its own cloud identities")
@@ -82,9 +83,15 @@ def test_fleet_outputs(schema):
 
 
 def test_every_spec_model_is_a_schema_type_field_for_field(schema):
-    models = _models()
+    models = {**_models(spec.Agent), **_models(platform_spec.PlatformSpec)}
     assert {"Agent", "Tool", "AwsGrant", "AzureGrant", "OAuthGrant", "TrustBinding", "GitHubActionsTrust",
-            "KubernetesTrust", "SpiffeTrust", "AzureHostedTrust"} <= set(models)
+            "KubernetesTrust", "SpiffeTrust", "AzureHostedTrust", "PlatformSpec", "PlatformApi",
+            "PlatformTrustDomain"} <= set(models)
+    # The Platform's args are the PlatformSpec itself: its fields are the component's inputs.
+    schema = {**schema, "types": {**schema["types"], PREFIX + "PlatformSpec": {
+        "type": "object", "description": platform_spec.PlatformSpec.__doc__.strip(),
+        "properties": schema["resources"][PREFIX + "Platform"]["inputProperties"],
+        "required": schema["resources"][PREFIX + "Platform"]["requiredInputs"]}}}
     for name, model in models.items():
         declared = schema["types"][PREFIX + name]
         assert declared["type"] == "object"
@@ -94,7 +101,7 @@ def test_every_spec_model_is_a_schema_type_field_for_field(schema):
             _camel(field_name) for field_name, field in model.model_fields.items() if field.is_required()), name
         for field_name, field in model.model_fields.items():
             prop = declared["properties"][_camel(field_name)]
-            assert prop["description"].startswith(field.description.rstrip(".")), (name, field_name)
+            assert prop["description"].startswith((field.description or "each: ").rstrip(".")), (name, field_name)
 
 
 @pytest.mark.parametrize(("type_name", "prop", "expected"), [
@@ -109,6 +116,8 @@ def test_every_spec_model_is_a_schema_type_field_for_field(schema):
     ("AzureGrant", "dataActions", {"type": "array", "items": {"type": "string"}}),
     ("OAuthGrant", "provider", {"$ref": f"#/types/{PREFIX}OAuthGrantProvider"}),
     ("TrustBinding", "githubActions", {"$ref": f"#/types/{PREFIX}GitHubActionsTrust"}),
+    ("PlatformApi", "providers", {"type": "array", "items": {"type": "string"}}),  # see package_codegen.type_of
+    ("PlatformTrustDomain", "acmPcaArn", {"type": "string"}),
     ("KubernetesTrust", "serviceAccount", {"type": "string"}),
 ])
 def test_property_types(schema, type_name, prop, expected):
