@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from agentid_components import iam_catalog
 
+from .aws_boundaries import BOUNDED, CREATES_PRINCIPAL, PRIVILEGED, UNJUDGED, boundary_verdict, pinned_boundaries
 from .aws_patterns import covers, covers_complement, overlaps
 from .aws_policy import PolicyDocument, Statement
 from .aws_resources import is_unbounded, matches_arn, unbounded_for
@@ -295,7 +296,9 @@ def unbounded_resources(statement: Statement) -> list[str]:
 def _star_resource(statement: Statement) -> list[Finding]:
     """Named actions that accept specific ARNs, granted on a pattern unbounded for their resource type."""
     patterns = ("*",) if statement.not_resource else statement.resources
-    scoped, reached = [], []
+    boundaries = pinned_boundaries(statement)
+    verdict = boundary_verdict(boundaries) if boundaries else None
+    scoped, reached, unjudged = [], [], []
     for pattern in statement.actions:
         if _is_wildcard(pattern):
             continue  # wildcard patterns are broad-action / broad-read
@@ -303,20 +306,35 @@ def _star_resource(statement: Statement) -> list[Finding]:
         if not info or not info.supports_resource_level:
             continue
         hits = [r for r in patterns if unbounded_for(info.full_name, r)]
-        if hits:
-            scoped.append(info.full_name)
-            reached.extend(h for h in hits if h not in reached)
+        if not hits:
+            continue
+        if verdict in (BOUNDED, UNJUDGED) and info.full_name.lower() in CREATES_PRINCIPAL:
+            # what it creates holds at most what the pinned boundary allows (aws_boundaries)
+            if verdict == UNJUDGED:
+                unjudged.append(info.full_name)
+            continue
+        scoped.append(info.full_name)
+        reached.extend(h for h in hits if h not in reached)
+    findings = [Finding(
+        "boundary-unjudged",
+        f"grants {', '.join(unjudged)} pinned to permissions boundary {', '.join(boundaries)}, whose document is "
+        "not known here: every role or user it creates may do what that boundary allows (judge the boundary "
+        "policy)", statement.label, "unbounded-resource")] if unjudged else []
     if not scoped:
-        return []
+        return findings
     if statement.not_resource:
         what = "NotResource (every resource but a few)"
     elif reached == ["*"]:
         what = 'Resource "*"'
     else:
         what = f"unbounded resources {', '.join(reached)}"
-    return [Finding(
+    note = ""
+    if verdict == PRIVILEGED and any(a.lower() in CREATES_PRINCIPAL for a in scoped):
+        note = (f"; the pinned permissions boundary {', '.join(boundaries)} allows admin or privilege escalation, "
+                "so it bounds nothing")
+    return findings + [Finding(
         "star-resource",
-        f"grants {', '.join(scoped)} on {what}, though these actions accept specific resource ARNs",
+        f"grants {', '.join(scoped)} on {what}, though these actions accept specific resource ARNs{note}",
         statement.label, "unbounded-resource")]
 
 

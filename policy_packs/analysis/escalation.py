@@ -28,6 +28,7 @@ import yaml
 from agentid_components import iam_catalog
 from agentid_components.iam_catalog import ActionInfo
 
+from .aws_boundaries import PRIVILEGED, boundary_verdict
 from .aws_conditions import RESTRICTS, today_utc
 from .aws_grants import is_denied, narrowed, unconditional_denies
 from .aws_patterns import is_pattern, matches, overlaps
@@ -153,8 +154,9 @@ def _defusing_condition(statement: Statement, requirement: Requirement, today: d
         elif key == "iam:policyarn":
             if key in requirement.defused_by and _pins_policy_arns(condition):
                 return condition
-        elif key == "iam:permissionsboundary":
-            if key in requirement.defused_by and base in _EQUALITY and not any(map(is_pattern, condition.values)):
+        elif key == "iam:permissionsboundary":  # a boundary that itself allows admin bounds nothing (aws_boundaries)
+            if key in requirement.defused_by and base in _EQUALITY and not any(map(is_pattern, condition.values)) \
+                    and boundary_verdict(condition.values) != PRIVILEGED:
                 return condition
         elif key in requirement.defused_by or key in _CALLED_VIA_KEYS or _TAG_KEY.match(key):
             return condition

@@ -3,9 +3,15 @@
 Two resources open a function to the world: a `lambda.Permission` whose principal is `*` with no
 `sourceArn`, `sourceAccount` or `principalOrgId` to pin the caller, and a `lambda.FunctionUrl` with
 `authorizationType: NONE` (AWS: "Lambda doesn't perform IAM authentication on requests to your function
-URL"). Source: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html and
+URL"). A service principal (`s3.amazonaws.com`, `apigateway.amazonaws.com`, ...) with no `sourceArn` or
+`sourceAccount` is the same hole one step removed: a resource of that service in ANY account may invoke
+the function (the confused deputy; AWS: "use the SourceArn or SourceAccount condition ... otherwise, other
+accounts could configure resources to invoke your function"); Alexa skills are pinned by
+`eventSourceToken`. Source: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html and
 https://docs.aws.amazon.com/lambda/latest/dg/permissions-function-services.html
 """
+
+import re
 
 from agentid_policy_packs.analysis.values import is_unknown
 
@@ -14,6 +20,10 @@ from .base import Resource, Rule, Unknown, Violation
 PERMISSION = "aws:lambda/permission:Permission"
 FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
 _PINNING = ("sourceArn", "sourceAccount", "principalOrgId")
+# A service principal is pinned to the caller's resource or account (principalOrgId does not apply to
+# service principals; eventSourceToken pins an Alexa skill).
+_SERVICE_PINNING = ("sourceArn", "sourceAccount", "eventSourceToken")
+_SERVICE = re.compile(r"^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$")
 
 
 def _function(resource: Resource) -> str:
@@ -30,16 +40,22 @@ def _permission(resource: Resource):
         yield Violation(f"lambda permission {resource.name}: principal is {type(principal).__name__}, not a string "
                         "naming a service, account or ARN, so who may invoke the function cannot be judged")
         return
-    if principal.strip() != "*":
+    principal = principal.strip()
+    service = _SERVICE.match(principal.lower())
+    if principal != "*" and not service:
         return
-    pins = [key for key in _PINNING if resource.props.get(key) not in (None, "")]
-    if any(is_unknown(resource.props.get(key)) for key in pins):
-        return  # a pin is set; its value is computed, but it restricts the caller whatever it turns out to be
-    if not pins:
+    pinning = _PINNING if principal == "*" else _SERVICE_PINNING
+    if any(resource.props.get(key) not in (None, "") for key in pinning):
+        return  # a pin is set (a computed one too: it restricts the caller whatever it turns out to be)
+    if principal == "*":
         auth = resource.props.get("functionUrlAuthType")
         via = " through its public function URL" if auth == "NONE" else ""
         yield Violation(f"lambda permission {resource.name} lets any principal (\"*\") invoke function "
                         f"{_function(resource)}{via}, with no sourceArn, sourceAccount or principalOrgId")
+    else:
+        yield Violation(f"lambda permission {resource.name} lets {principal} invoke function {_function(resource)} "
+                        "with no sourceArn or sourceAccount: a resource of that service in any AWS account may "
+                        "invoke it (confused deputy)")
 
 
 def _function_url(resource: Resource):
@@ -64,7 +80,8 @@ RULE = Rule(
     severity="critical",
     category="public-access",
     description='Lambda functions are not invocable by anyone: no Permission for principal "*" without '
-                "sourceArn/sourceAccount/principalOrgId, no FunctionUrl with authorizationType NONE.",
+                "sourceArn/sourceAccount/principalOrgId, nor for a service principal without sourceArn/sourceAccount; "
+                "no FunctionUrl with authorizationType NONE.",
     remediation="Name the invoking service or account and pin it with sourceArn/sourceAccount; give function URLs "
                 "authorizationType AWS_IAM.",
     url="https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html",

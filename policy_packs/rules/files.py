@@ -23,7 +23,8 @@ AZURE_ROLE = "azure-role-definition"
 # kind -> (stand-in resource type, input holding the document, rules that judge it)
 _TARGETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     IDENTITY_POLICY: ("aws:iam/policy:Policy", "policy",
-                      ("AGID-POL-001", "AGID-POL-002", "AGID-AWS-010", "AGID-AWS-011", "AGID-AWS-012", "AGID-AWS-020")),
+                      ("AGID-POL-001", "AGID-POL-002", "AGID-AWS-010", "AGID-AWS-011", "AGID-AWS-012", "AGID-AWS-014",
+                       "AGID-AWS-020")),
     TRUST_POLICY: ("aws:iam/role:Role", "assumeRolePolicy",
                    ("AGID-POL-001", "AGID-POL-002", "AGID-AWS-030", "AGID-AWS-031", "AGID-AWS-032")),
     RESOURCE_POLICY: ("aws:kms/key:Key", "policy", ("AGID-POL-001", "AGID-POL-002", "AGID-AWS-030")),

@@ -13,6 +13,11 @@ An attached ARN is resolved to a customer managed policy defined in the stack (b
 dependency) or to an AWS managed policy's document (agentid_policy_packs.analysis.managed_policies). What
 cannot be resolved is recorded, never dropped: `unknown` (a reference not known at preview that no
 dependency explains) and `unresolved` (a customer policy ARN not defined in this stack).
+
+Names join case-insensitively: IAM "names are not distinguished by case" (you cannot create both
+`PRODROLE` and `prodrole`; https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html),
+so a RolePolicy naming `Agent-X` lands on the role `agent-x`, and the two halves of an escalation
+split across spellings must meet here too.
 """
 
 from __future__ import annotations
@@ -97,14 +102,14 @@ class _Index:
         self.by_urn = {r.urn: r for r in resources}
         self.names: dict[str, list[Resource]] = defaultdict(list)
         for resource in self.by_urn.values():
-            for name in _names(resource):
+            for name in {n.casefold() for n in _names(resource)}:
                 self.names[name].append(resource)
 
     def resolve(self, reference: Any, dependencies: tuple[str, ...]) -> list[Resource] | None:
         """The resources one reference names; None when it is unknown and no dependency explains it."""
         if isinstance(reference, str) and not is_unknown(reference):
             reference = reference.strip()
-            return self.names.get(reference, []) or self.names.get(_last_segment(reference), [])
+            return self.names.get(reference.casefold(), []) or self.names.get(_last_segment(reference).casefold(), [])
         found = [self.by_urn[urn] for urn in dependencies if urn in self.by_urn]
         return found or None
 

@@ -201,3 +201,13 @@ def test_unreadable_customer_policy_over_grpc(pack):
     defined = [*stack, StackResource(POLICY, "elsewhere", f"urn:pulumi:dev::kit::{POLICY}::elsewhere",
                                      {"name": "elsewhere", "policy": policy(allow("s3:GetObject", "arn:aws:s3:::b/*"))})]
     assert [d for d in pack.analyze_stack(defined) if d.policy_name == "AGID-AWS-015"] == []
+
+
+def test_names_join_case_insensitively_as_iam_does():
+    # IAM names are not distinguished by case: a RolePolicy for "Agent-X" lands on the role "agent-x"
+    stack = [role(), resource(ROLE_POLICY, {"role": "Agent-X", "policy": PASS}, "pass"),
+             resource(ROLE_POLICY, {"role": f"arn:aws:iam::{ACCOUNT}:role/AGENT-X", "policy": COMPUTE}, "compute")]
+    assert flagged(stack) == ["agent-x"]
+    other = [role(), role("agent-y"), resource(ROLE_POLICY, {"role": "Agent-X", "policy": PASS}, "pass"),
+             resource(ROLE_POLICY, {"role": "AGENT-Y", "policy": COMPUTE}, "compute")]
+    assert flagged(other) == []
