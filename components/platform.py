@@ -6,7 +6,8 @@
 
     # each agent stack
     shared = platform_outputs(config.require("platformStack"))  # a pulumi.StackReference by name
-    fleet = AgentFleet("agents", loaded, AwsSettings(**shared.aws_settings_args()),
+    agents = loaded.inventory.agents
+    fleet = AgentFleet("agents", loaded, AwsSettings(**shared.aws_settings_args(agents)),
                        AzureSettings(resource_group="rg-agents", **shared.azure_settings_args()))
 
 What each shared object is and why it exists once: `agentid_components.platform_spec`.
@@ -17,6 +18,7 @@ Entra application is exactly the one an agent stack would have made.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,7 @@ import pulumi
 from agentid_components import naming
 from agentid_components import platform_spec as outputs_
 from agentid_components.platform_spec import PlatformSpec, PlatformSpecError, parse_platform
+from agentid_components.spec import Agent
 
 TYPE_TOKEN = "agentid:index:Platform"
 
@@ -129,21 +132,28 @@ class PlatformOutputs:
     entra_api_applications: pulumi.Output[dict[str, dict[str, Any]]]
     stack: str = ""  # the reference's name, for messages
 
-    def aws_settings_args(self) -> dict[str, Any]:
-        """`AwsSettings` keyword arguments that reference the platform's AWS objects instead of creating them.
+    def aws_settings_args(self, agents: Iterable[Agent]) -> dict[str, Any]:
+        """`AwsSettings` keyword arguments that reference the platform's AWS objects the `agents` use.
 
-        Used only where an agent needs them (a GitHub trust, a Cognito tool, a SPIFFE trust); a value the platform
-        does not export then fails the run with the output's name, never a None ARN in a trust policy.
+        The provider and the pool are passed only when an agent on AWS trusts GitHub Actions or has a Cognito
+        tool (decided from the spec, before anything resolves): a value the platform does not export then fails
+        the run naming the output, and one nobody needs fails nothing. The mappings (resource servers, trust
+        anchors) are passed whole; the components look up the entries their agents use.
         """
-        return {
-            "github_oidc_provider_arn": self._required(self.github_oidc_provider_arn, outputs_.GITHUB_OIDC_PROVIDER_ARN,
-                                                       "github_actions: true"),
-            "cognito_user_pool_id": self._required(self.cognito_user_pool_id, outputs_.COGNITO_USER_POOL_ID,
-                                                   "an API with provider cognito"),
-            "cognito_domain": self._required(self.cognito_domain, outputs_.COGNITO_DOMAIN, "an API with provider cognito"),
+        on_aws = [agent for agent in agents if "aws" in agent.clouds]
+        args: dict[str, Any] = {
             "cognito_resource_servers": self.cognito_resource_servers,
             "roles_anywhere_trust_anchor_arns": self.roles_anywhere_trust_anchor_arns,
         }
+        if any(binding.github_actions for agent in on_aws for binding in agent.trust):
+            args["github_oidc_provider_arn"] = self._required(
+                self.github_oidc_provider_arn, outputs_.GITHUB_OIDC_PROVIDER_ARN, "github_actions: true")
+        if any(tool.oauth and tool.oauth.provider == "cognito" for agent in on_aws for tool in agent.tools):
+            args["cognito_user_pool_id"] = self._required(
+                self.cognito_user_pool_id, outputs_.COGNITO_USER_POOL_ID, "an API with provider cognito")
+            args["cognito_domain"] = self._required(
+                self.cognito_domain, outputs_.COGNITO_DOMAIN, "an API with provider cognito")
+        return args
 
     def azure_settings_args(self) -> dict[str, Any]:
         """`AzureSettings` keyword arguments that reference the platform's Entra API applications."""

@@ -8,6 +8,7 @@ outputs (--stack-outputs NAME=FILE). Whatever cannot be answered fails the run: 
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 from agentid_components.azure.plan import app_role_id
@@ -164,3 +165,45 @@ def test_bad_platform_settings_are_one_line_each(tmp_path: Path):
     assert ("error (config): config agent-identity-kit:platform.apis[1].scopes[0]: 'datasets.*' is not a valid OAuth "
             "scope") in said, said
     assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_platform_outputs_name_what_the_platform_does_not_export(tmp_path: Path):
+    """Settings for what the agents use come from the platform; one it does not export fails naming it, others nothing."""
+    project = _project(tmp_path / "p", "consumer", {"team": {}, "oauth": {"cognito": True}})
+    (project / "__main__.py").write_text(textwrap.dedent('''
+        import pulumi
+        import pulumi_aws as aws
+        from agentid_components.platform import platform_outputs
+        from agentid_components.spec import Agent
+
+        tool = ({"name": "t", "oauth": {"audience": "https://mcp.example.com", "scopes": ["r"]}}
+                if pulumi.Config().get_bool("cognito") else
+                {"name": "t", "aws": {"actions": ["sqs:SendMessage"], "resources": ["arn:aws:sqs:eu-west-1:123456789012:q"]}})
+        agent = Agent.model_validate({"name": "a", "owner": "team", "purpose": "p", "environment": "dev",
+                                      "review_by": "2031-01-01", "tools": [tool],
+                                      "trust": [{"github_actions": {"repository": "acme/a", "branch": "main"}}]})
+        shared = platform_outputs("acme/platform/prod")
+        args = shared.aws_settings_args([agent])
+        aws.s3.BucketV2("b", bucket="b")
+        pulumi.export("settings", sorted(args))
+        pulumi.export("servers", args["cognito_resource_servers"])
+        pulumi.export("apps", shared.azure_settings_args()["api_applications"])
+        pulumi.export("provider", args["github_oidc_provider_arn"])
+    '''))
+    outputs = project / "platform.json"
+    outputs.write_text(json.dumps({"githubOidcProviderArn": GITHUB_PROVIDER,
+                                   "cognitoResourceServers": {"https://mcp.example.com": "https://mcp.example.com"}}))
+    run = _preview(project, "team", "--stack-outputs", f"acme/platform/prod={outputs}")
+    assert run.code == 0, run.stdout
+    assert run.json("out.json")["outputs"] == {  # no Cognito tool: no pool asked for, none missing
+        "settings": ["cognito_resource_servers", "github_oidc_provider_arn", "roles_anywhere_trust_anchor_arns"],
+        "provider": GITHUB_PROVIDER, "apps": {}, "servers": {"https://mcp.example.com": "https://mcp.example.com"}}
+    run = _preview(project, "oauth", "--stack-outputs", f"acme/platform/prod={outputs}")
+    assert run.code == 2
+    assert "platform stack acme/platform/prod exports no cognitoUserPoolId: set an API with provider cognito in its " \
+           "platform" in " ".join(run.stdout.split())
+    outputs.write_text(json.dumps({"cognitoUserPoolId": "eu-west-1_AbCdEf123"}))
+    run = _preview(project, "team", "--stack-outputs", f"acme/platform/prod={outputs}")
+    assert run.code == 2
+    assert ("platform stack acme/platform/prod exports no githubOidcProviderArn: set github_actions: true in its "
+            "platform") in " ".join(run.stdout.split())
