@@ -101,6 +101,12 @@ class PackSession:
         """Block until the pack has started, loaded its data and been configured (PackError if it failed)."""
         self._ready.result()
 
+    def reconfigure(self) -> None:
+        """Send the trusted config again: `Configure` replaces the pack's whole config, so whatever another
+        client of the pack's port set (an unsandboxed program can reach it) is gone. Before any `Analyze`."""
+        _info, config = self._ready.result()
+        self.pack.configure(config)
+
     def submit(self, resource: Resource) -> None:
         if resource.urn not in self._submitted:
             self._submitted[resource.urn] = self._pool.submit(self._analyze, resource)

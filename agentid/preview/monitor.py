@@ -245,17 +245,24 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
 
 
 class MonitorServer:
-    """A loopback gRPC server for one GateMonitor; `address` is what the program's settings point at."""
+    """A gRPC server for one GateMonitor; `address` is what the program's settings point at.
 
-    def __init__(self, monitor: GateMonitor, workers: int = 4) -> None:
+    `listen` is a gRPC address: `unix:/path/monitor.sock` for a program in the sandbox (a unix-domain
+    socket is a file: bind-mounted into the program's view, it crosses the network namespace that keeps
+    the packs' TCP ports out of reach), default loopback TCP on a free port.
+    """
+
+    def __init__(self, monitor: GateMonitor, listen: str = "127.0.0.1:0", workers: int = 4) -> None:
         self.monitor = monitor
         options = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES), ("grpc.so_reuseport", 0)]
         self.server = grpc.server(futures.ThreadPoolExecutor(workers, thread_name_prefix="gate-monitor"),
                                   options=options)
         resource_pb2_grpc.add_ResourceMonitorServicer_to_server(monitor, self.server)
         engine_pb2_grpc.add_EngineServicer_to_server(monitor, self.server)
-        port = self.server.add_insecure_port("127.0.0.1:0")
-        self.address = f"127.0.0.1:{port}"
+        port = self.server.add_insecure_port(listen)
+        if not port:
+            raise OSError(f"the gate cannot listen on {listen}")
+        self.address = listen if listen.startswith("unix:") else f"{listen.rsplit(':', 1)[0]}:{port}"
 
     def __enter__(self) -> MonitorServer:
         self.server.start()

@@ -1,33 +1,36 @@
 """Run the stack's Pulumi program in a child process, as a language host runs it against the engine.
 
 The gate serves the engine's `ResourceMonitor` and `Engine` services itself
-(`agentid.preview.monitor`, on loopback) and starts the program in a fresh
-interpreter (`python -m agentid.preview.program REQUEST RESULT`) whose Pulumi
-settings point at them: the SDK's normal, non-mock code path. The program can
-only *register* resources; the list of what it registered, its stack outputs and
-whether it ran to the end stay in the gate's process. A program that raises,
-calls `exit`/`os._exit`, crashes, writes files or prints a fake verdict changes
-none of that: the run counts only when the child exits 0 *and* the SDK told the
-monitor it finished (the stack's outputs, then `SignalAndWaitForShutdown`).
-Anything else fails closed, with the tail of the child's stderr. The child's
-result file only carries *why* it failed (an invalid spec, a traceback): it can
-turn a run into a failure, never into a pass.
+(`agentid.preview.monitor`, on a unix-domain socket) and starts the program as
+Pulumi's Python language host does (`language_host.py`, installed in a run
+directory as `pulumi-language-python-exec`): the SDK's normal, non-mock code path.
+Where Linux namespaces allow it, the program runs in the sandbox of `sandbox.py`:
+no network (the packs' ports do not exist for it), a read-only file system but
+its run directory and tmpfs, its own pid namespace (nothing it starts outlives
+it). The program can only *register* resources; the list of what it registered,
+its stack outputs and whether it ran to the end stay in the gate's process. A
+program that raises, calls `exit`/`os._exit`, crashes, writes files or prints a
+fake verdict changes none of that: the run counts only when the child exits 0
+*and* the SDK told the monitor it finished (the stack's outputs, then
+`SignalAndWaitForShutdown`). Anything else fails closed, with the tail of the
+child's stderr. The child's result file only carries *why* it failed (an invalid
+spec, a traceback): it can turn a run into a failure, never into a pass.
 """
 
 from __future__ import annotations
 
-import gc
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentid.preview import sandbox
 from agentid.preview.stack_config import ConfigError, Project
 from agentid_components import input_limits
 from agentid_components.loader import SpecError
@@ -75,14 +78,20 @@ class ProgramError(Exception):
 
 def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeout: float,
                  on_resource: Callable[[Resource], None] | None = None, python: str | None = None,
-                 stack_references: Callable[[str], Any] | None = None) -> ProgramOutcome:
+                 stack_references: Callable[[str], Any] | None = None,
+                 isolation: sandbox.Isolation | None = None) -> ProgramOutcome:
     """Run the project's program for `stack` against the gate's monitor; raise ProgramError on any failure.
 
     `on_resource` sees each resource as the program registers it (one call at a time, in the
     monitor's gRPC threads), so packs can judge it while the program still runs. `stack_references`
-    answers the program's StackReference reads (`agentid.preview.references.StackReferences`).
+    answers the program's StackReference reads (`agentid.preview.references.StackReferences`). `isolation`
+    (default: what `sandbox.isolation()` finds) says whether the program runs in the sandbox.
+    When this returns or raises, no process of the run is left: the sandbox's pid namespace is gone,
+    or (unsandboxed) the program's process group and every orphan it left were killed.
     """
     from agentid.preview.monitor import GateMonitor, MonitorServer, Registration
+
+    isolation = isolation or sandbox.isolation()
 
     def registered(record: Registration) -> None:
         if on_resource is not None:
@@ -90,38 +99,79 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
 
     monitor = GateMonitor(project.name, stack, on_register=registered if on_resource else None,
                           stack_references=stack_references)
-    with tempfile.TemporaryDirectory(prefix="agentid-preview-") as scratch, MonitorServer(monitor) as server:
-        request_file, result_file = Path(scratch, "request.json"), Path(scratch, "result.json")
-        request_file.write_text(json.dumps({
-            "root": str(project.root), "main": str(project.main_dir), "project": project.name,
-            "stack": stack, "config": config, "monitor": server.address, "engine": server.address,
-        }))
-        with open(Path(scratch, "stdout"), "w+b") as stdout, open(Path(scratch, "stderr"), "w+b") as stderr:
-            command = [python or sys.executable, "-m", "agentid.preview.program", str(request_file), str(result_file)]
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                                       cwd=project.root, env=_child_env(project))
-            try:
-                returncode = process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-                raise ProgramError(f"the program did not finish within {timeout:g} s (a hang, or raise --timeout)"
-                                   + _tail(stderr)) from None
-            finally:
-                records = monitor.close()  # nothing registers after this point
-            failure = _read_failure(result_file, project)
-            if failure is not None:
-                raise failure
-            if monitor.errors:
-                raise ProgramError("the program reported errors to the engine:\n" + "\n".join(monitor.errors[:20])
-                                   + _tail(stderr))
-            if returncode != 0 or not (monitor.stack_outputs_registered and monitor.shutdown_signalled):
-                raise ProgramError(f"the program process exited with code {returncode} before the Pulumi runtime "
-                                   "finished the stack (it crashed or called exit): no verdict on a partial run"
-                                   + _tail(stderr))
+    with tempfile.TemporaryDirectory(prefix="pulumi-", dir=_short_temp_dir()) as private:
+        run_dir = Path(private, "run")  # the program's only writable directory in the sandbox
+        run_dir.mkdir()
+        socket = run_dir / "monitor.sock"
+        with MonitorServer(monitor, f"unix:{socket}") as server:
+            exec_script = _install_language_host(run_dir)
+            argv = [python or sys.executable, "-u", str(exec_script), *_language_host_args(project, stack, server.address)]
+            command = (sandbox.command(argv, run_dir.resolve(), _program_needs(project, argv[0])) if isolation.sandboxed
+                       else sandbox.unsandboxed(argv))
+            with open(Path(private, "stdout"), "w+b") as stdout, open(Path(private, "stderr"), "w+b") as stderr:
+                started_at = sandbox.clock_ticks_now()
+                if not isolation.sandboxed:
+                    sandbox.adopt_orphans()
+                process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                                           cwd=project.main_dir, env=_program_env(project, config),
+                                           start_new_session=True)
+                try:
+                    returncode = process.wait(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    process.kill()  # unshare: its --kill-child takes the whole pid namespace with it
+                    process.wait()
+                    raise ProgramError(f"the program did not finish within {timeout:g} s (a hang, or raise --timeout)"
+                                       + _tail(stderr)) from None
+                finally:
+                    records = monitor.close()  # nothing registers after this point
+                    left = [] if isolation.sandboxed else sandbox.kill_leftovers(process.pid, started_at, set())
+                if left:
+                    raise ProgramError(f"the program left {len(left)} processes the gate could not stop "
+                                       "(a fork bomb?): no verdict")
+                if isolation.sandboxed and returncode == sandbox.SETUP_FAILED:
+                    raise ProgramError("the sandbox for the program could not be set up" + _tail(stderr))
+                failure = _read_failure(run_dir / "result.json", project)
+                if failure is not None:
+                    raise failure
+                if monitor.errors:
+                    raise ProgramError("the program reported errors to the engine:\n" + "\n".join(monitor.errors[:20])
+                                       + _tail(stderr))
+                if returncode != 0 or not (monitor.stack_outputs_registered and monitor.shutdown_signalled):
+                    raise ProgramError(f"the program process exited with code {returncode} before the Pulumi runtime "
+                                       "finished the stack (it crashed or called exit): no verdict on a partial run"
+                                       + _tail(stderr))
     return ProgramOutcome(resources=sorted((_resource(r) for r in records), key=lambda r: r.urn),
                           outputs=monitor.outputs, warnings=list(monitor.warnings),
                           stack_output_values=monitor.output_values, secret_output_names=monitor.secret_output_names)
+
+
+def _short_temp_dir() -> str | None:
+    """The temp directory, unless a unix socket path under it would pass the kernel's 108 bytes (unix(7))."""
+    return None if len(tempfile.gettempdir()) <= 60 else "/tmp"
+
+
+def _program_needs(project: Project, python: str) -> list[Path]:
+    """What the program must be able to read: its project, its interpreter and everything on its import path."""
+    paths = [project.root, Path(python), Path(python).resolve(), Path(sys.prefix), Path(sys.base_prefix)]
+    paths += [Path(entry) for entry in sys.path if entry and Path(entry).is_absolute()]
+    paths += [Path(entry) for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
+    return [path for path in paths if path.exists()]
+
+
+def _install_language_host(run_dir: Path) -> Path:
+    """The language host script (and the SDK speed-ups it loads) in the run directory, as Pulumi names it."""
+    here = Path(__file__).parent
+    script = run_dir / "pulumi-language-python-exec"
+    shutil.copyfile(here / "language_host.py", script)
+    shutil.copyfile(here / "sdk_speedups.py", run_dir / "sdk_speedups.py")
+    return script
+
+
+def _language_host_args(project: Project, stack: str, address: str) -> list[str]:
+    """The arguments Pulumi's language host passes its exec script (pulumi-language-python, main.go)."""
+    return ["--monitor", address, "--engine", address, "--project", project.name, "--stack", stack,
+            "--pwd", str(project.main_dir), "--dry_run", "true", "--parallel", str(os.cpu_count() or 1),
+            "--organization", "organization", "--root_directory", str(project.root), str(project.main_dir)]
 
 
 def _resource(record: Any) -> Resource:
@@ -155,10 +205,14 @@ def _read_failure(file: Path, project: Project) -> ProgramError | ConfigError | 
     return None
 
 
-def _child_env(project: Project) -> dict[str, str]:
-    # The project root first on the path: the program imports the project's own packages (components/...).
+def _program_env(project: Project, config: dict[str, str]) -> dict[str, str]:
+    """The environment Pulumi's language host gives a program: the caller's, the stack config as `PULUMI_CONFIG`
+    (keys `project:key`). The gate's own variables (AGENTID_*) are not the program's business."""
+    # The project root first on the path: the program imports the project's own packages.
     paths = [str(project.root), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "PYTHONUNBUFFERED": "1"}
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AGENTID_", "PULUMI_"))}
+    qualified = {key if ":" in key else f"{project.name}:{key}": value for key, value in config.items()}
+    return {**env, "PYTHONPATH": os.pathsep.join(paths), "PYTHONUNBUFFERED": "1", "PULUMI_CONFIG": json.dumps(qualified)}
 
 
 def _tail(stream: Any, limit: int = 2000) -> str:
@@ -166,81 +220,3 @@ def _tail(stream: Any, limit: int = 2000) -> str:
     stream.seek(0)
     text = stream.read().decode(errors="replace").strip()
     return f"\n--- program stderr (last {limit} chars) ---\n{text[-limit:]}" if text else ""
-
-
-# --- the child -------------------------------------------------------------------------------
-
-
-def _config_errors() -> tuple[type[BaseException], ...]:
-    """What the components raise for bad stack config or a spec they refuse: reported in one line, no traceback.
-
-    `pulumi.RunError` is Pulumi's own "report without a stack trace" (AwsComponentError is one); the AWS and
-    Azure compilers raise their own ValueErrors before registering anything.
-    """
-    import pulumi
-
-    from agentid_components.aws.permissions import PolicyCompileError
-    from agentid_components.azure.plan import AzureCompileError
-
-    return (pulumi.RunError, PolicyCompileError, AzureCompileError)
-
-
-def _child(request_file: str, result_file: str) -> int:
-    """Run the program as the Python language host does, against the monitor and engine the gate serves."""
-    request = json.loads(Path(request_file).read_text())
-    gc.freeze()  # the imports so far stay out of every collection
-    gc.disable()  # the program keeps almost all it allocates until the end: collections only cost (issue 17)
-    import asyncio
-
-    import pulumi
-    from pulumi.runtime import settings as pulumi_settings
-    from pulumi.runtime.stack import run_in_stack
-
-    from agentid_components.loader import SpecLoadError
-
-    pulumi_settings.configure(pulumi_settings.Settings(
-        project=request["project"], stack=request["stack"], monitor=request["monitor"], engine=request["engine"],
-        dry_run=True, organization="organization", root_directory=request["root"]))
-    pulumi.runtime.set_all_config({key if ":" in key else f"{request['project']}:{key}": value
-                                   for key, value in request["config"].items()})
-    main = request["main"]
-    sys.path.insert(0, main)
-    os.chdir(main)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    status = 0
-    try:
-        loop.run_until_complete(run_in_stack(lambda: _run_program(main)))
-    except SpecLoadError as error:
-        status = _write(result_file, {"status": "spec_error", "errors": [
-            {"file": e.file, "line": e.line, "path": e.path, "message": e.message} for e in error.errors]})
-    except _config_errors() as error:  # the components refused the stack's config or spec: the message says it all
-        status = _write(result_file, {"status": "config_error", "error": str(error)})
-    except BaseException as error:  # noqa: BLE001 - everything the program raises is a failed preview
-        status = _write(result_file, {"status": "program_error", "error": f"{type(error).__name__}: {error}",
-                                      "traceback": "".join(traceback.format_exception(error)[-12:])})
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)  # no interpreter teardown: everything the gate needs is already in its own process
-
-
-def _run_program(main: str) -> None:
-    """The program, with the SDK costs a plan's verdict does not need taken off (inside the stack: it needs the root)."""
-    import runpy
-
-    import pulumi
-
-    from agentid.preview import sdk_speedups
-
-    for warning in sdk_speedups.apply():
-        pulumi.log.warn(warning)  # reaches the gate through the Engine service, shown with the verdict
-    runpy.run_path(main, run_name="__main__")
-
-
-def _write(file: str, result: dict[str, Any]) -> int:
-    Path(file).write_text(json.dumps(result, default=str))
-    return 1
-
-
-if __name__ == "__main__":
-    _child(sys.argv[1], sys.argv[2])

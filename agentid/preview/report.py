@@ -104,6 +104,8 @@ def render(result: PreviewResult, console: Console) -> None:
     project = result.project.name if result.project else "?"
     console.print(f"[bold]agentid preview[/bold]: stack [bold]{_markup_safe(result.stack)}[/bold] "
                   f"of project {_markup_safe(project)}")
+    if result.isolation is not None and result.isolation.warning:
+        console.print(Text(visible(result.isolation.warning), style="bold yellow"), highlight=False, soft_wrap=True)
     if result.error:
         _render_error(result, console)
     else:
@@ -275,6 +277,8 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
         "enforcementFloor": list(result.floor_notes),
         "programWarnings": list(result.program_warnings),
         "stackReferences": dict(result.stack_references),  # name -> how the gate answered it (a preview, a file)
+        "sandbox": None if result.isolation is None else {"sandboxed": result.isolation.sandboxed,
+                                                          "reason": result.isolation.reason or None},
         "waivers": {
             "source": result.waivers.origin if result.waivers else None,
             "inForce": [waiver_json(w) for w in result.waivers.waivers] if result.waivers else [],

@@ -32,12 +32,13 @@ from typing import Any, Protocol
 
 from agentid.analyzer_client import AnalyzerInfo, PackError
 from agentid.mock_engine import few_collections
-from agentid.preview import waivers
+from agentid.preview import sandbox, waivers
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
 from agentid.preview.pack_config import parse_config, read_config_file, reconcile
 from agentid.preview.program import ProgramError, Resource, run_isolated
 from agentid.preview.references import StackReferences, parse_outputs_options
+from agentid.preview.sandbox import Isolation
 from agentid.preview.waivers import WaiverFinding, WaiverSource
 from agentid.today import today as today_of
 from agentid_components.loader import SpecError
@@ -80,6 +81,7 @@ class PreviewRequest:
     today: str | None = None  # YYYY-MM-DD for waiver expiry (default $AGENTID_TODAY, else the UTC date)
     reference_projects: Sequence[str] = ()  # other projects' directories, for StackReferences to their stacks
     stack_outputs: Sequence[str] = ()  # NAME=FILE: a referenced stack's deployed outputs instead of its preview
+    require_sandbox: bool = False  # no sandbox for the program (sandbox.py) is an error, not a warning
 
 
 @dataclass
@@ -103,6 +105,7 @@ class PreviewResult:
     waiver_findings: list[WaiverFinding] = field(default_factory=list)
     program_warnings: list[str] = field(default_factory=list)  # warnings the program logged to the engine
     stack_references: dict[str, str] = field(default_factory=dict)  # reference name -> how it was answered
+    isolation: Isolation | None = None  # whether the program ran in the sandbox, or why not
     _by_urn: dict[str, Resource] = field(default_factory=dict, repr=False)
 
     @property
@@ -174,7 +177,12 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
         result.floor_notes.append(f"{waivers.SETTINGS_KEY} in the working tree's waiver file differs from "
                                   f"{result.waivers.origin}: the change is proposed and applies once merged")
 
-    # The packs start while the program runs, and judge each resource as soon as it registers.
+    isolation = result.isolation = sandbox.isolation()
+    if not isolation.sandboxed and request.require_sandbox:
+        raise ConfigError(f"--require-sandbox: the program cannot be sandboxed here ({isolation.reason})")
+
+    # The packs start before the program and, when it is sandboxed (it cannot reach them), judge each
+    # resource as soon as it registers.
     env = _engine_env(project, config)
     with ExitStack() as cleanup:
         # The gate keeps every registration and answer until the verdict: the collector's default
@@ -202,8 +210,8 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
             cleanup.callback(session.close)
             sessions.append(session)
 
-        # The program may write files (it runs as the same user): it starts only once every pack has
-        # loaded its rules and data, so nothing the pack reads can be the program's version.
+        # The packs load their rules and data before the program starts: unsandboxed, the program can
+        # write files as this user, and nothing a pack reads may be the program's version.
         for session in sessions:
             session.wait_ready()
 
@@ -216,11 +224,17 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
         started_at = time.perf_counter()
         references = StackReferences(project, request.timeout, [Path(d) for d in request.reference_projects],
                                      parse_outputs_options(request.stack_outputs), (f"{project.name}/{request.stack}",))
+        # Unsandboxed, the program can reach the packs' loopback ports and send `Configure`: the packs then
+        # judge only once every process of the run is gone (run_isolated), with the trusted config sent again.
         try:
-            outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout, on_resource=judge,
-                                   stack_references=references)
+            outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout,
+                                   on_resource=judge if isolation.sandboxed else None, stack_references=references,
+                                   isolation=isolation)
         finally:
             result.stack_references = {name: answer.source for name, answer in sorted(references.answered.items())}
+        if not isolation.sandboxed:
+            for session in sessions:
+                session.reconfigure()
         result.timings["program"] = time.perf_counter() - started_at
         result.resources, result.outputs = outcome.resources, outcome.outputs
         result.program_warnings = outcome.warnings

@@ -34,6 +34,8 @@ def test_pull_requests_run_the_offline_gate_and_upload_sarif() -> None:
     assert "pip install -q -e ." in runs
     assert gate["env"]["STACK"] == "${{ matrix.stack }}"  # a value from file names reaches the shell as a variable
     assert 'agentid preview --stack "$STACK"' in runs and '--sarif "preview-$STACK.sarif"' in runs
+    # The pull request's program never runs outside the sandbox in CI (and the runner may sandbox it).
+    assert "--require-sandbox" in runs and "kernel.apparmor_restrict_unprivileged_userns=0" in runs
     upload = next(s for s in gate["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
     assert upload["with"]["sarif_file"] == "preview-${{ matrix.stack }}.sarif"
     assert upload["if"].startswith("always()")  # the alerts matter most when the gate fails

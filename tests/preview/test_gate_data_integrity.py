@@ -1,6 +1,7 @@
 """The judged program cannot rewrite what the pack judges with: the pack loads its data before the program runs.
 
-The program runs as the same user as the pack and can write files. Before the fix, a program that
+Unsandboxed (no Linux namespaces: `agentid/preview/sandbox.py`), the program runs as the same user as the
+pack and can write files. Before the fix, a program that
 overwrote the pack's AWS managed policy snapshot (AdministratorAccess read as s3:GetObject) and emptied
 escalation_methods.yaml, then attached AdministratorAccess and granted PassRole + RunInstances, got
 `PASS (exit 0)`: the pack read both files lazily, after the program had started.
@@ -14,6 +15,10 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
+
+from agentid.preview import sandbox
 
 from .conftest import REPO, copy_project
 
@@ -32,9 +37,12 @@ if not str(pack_data).startswith(str(pathlib.Path.cwd().resolve().parent)):
 snapshot = pack_data / "data" / "aws_managed_policies.json.gz"
 with gzip.open(snapshot, "rt") as handle:
     text = handle.read()
-with gzip.open(snapshot, "wt") as handle:
-    handle.write(text.replace('"Action": "*"', '"Action": "s3:GetObject"').replace('"Action":"*"', '"Action":"s3:GetObject"'))
-(pack_data / "escalation_methods.yaml").write_text("[]\\n")
+try:  # in the gate's sandbox the file system is read-only: the attack fails there before it starts
+    (pack_data / "escalation_methods.yaml").write_text("[]\\n")
+    with gzip.open(snapshot, "wt") as handle:
+        handle.write(text.replace('"Action": "*"', '"Action": "s3:GetObject"').replace('"Action":"*"', '"Action":"s3:GetObject"'))
+except OSError:
+    pass
 
 trust = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
@@ -45,15 +53,19 @@ aws.iam.RolePolicy("worker-launch", role=role.name, policy=json.dumps({"Version"
 '''
 
 
-def test_a_program_that_rewrites_the_packs_data_is_judged_with_the_data_as_it_was(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["sandbox", "off"])
+def test_a_program_that_rewrites_the_packs_data_is_judged_with_the_data_as_it_was(tmp_path: Path, mode: str) -> None:
+    if mode == "sandbox" and sandbox.probe() is not None:
+        pytest.skip(f"no sandbox on this machine: {sandbox.probe()}")
     project = copy_project(tmp_path)
     for folder in ("policy_packs", "components"):  # the program may only ever write to this copy (first on PYTHONPATH)
         shutil.copytree(REPO / folder, project / f"agentid_{folder}", ignore=shutil.ignore_patterns("__pycache__"))
     (project / "stacks" / "__main__.py").write_text(textwrap.dedent(PROGRAM))
-    env = {**os.environ, "PYTHONPATH": str(project)}
+    env = {**os.environ, "PYTHONPATH": str(project), sandbox.SANDBOX_ENV: mode}
     completed = subprocess.run([sys.executable, "-m", "agentid.cli", "preview", "--stack", "dev"], cwd=project,
                                env=env, capture_output=True, text=True, timeout=180)
-    assert (project / "agentid_policy_packs" / "analysis" / "escalation_methods.yaml").read_text() == "[]\n"  # it did write
+    written = (project / "agentid_policy_packs" / "analysis" / "escalation_methods.yaml").read_text() == "[]\n"
+    assert written == (mode == "off")  # unsandboxed it did write: the pack had loaded its data before
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert "MANDATORY critical  AGID-AWS-013  worker-admin" in completed.stdout
     assert "MANDATORY critical  AGID-AWS-020  worker-launch" in completed.stdout

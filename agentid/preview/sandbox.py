@@ -1,0 +1,239 @@
+"""Where the judged program runs: Linux namespaces that leave it nothing of the gate to touch.
+
+The program a pull request brings is untrusted (issue 11, "Integrity"). It must only be able to
+*register* resources with the gate's monitor. Run as a plain child process of the same user, it
+could also (1) connect to a policy pack's loopback port and send `Configure` to disable policies,
+(2) rewrite files the gate or a pack reads later (kit modules, data, `.pyc` caches, site-packages),
+(3) recognise the gate and register clean resources only there, and (4) leave a child behind that
+acts once the program "ended". The sandbox closes each, with the kernel's own mechanisms
+(namespaces(7), user_namespaces(7), pid_namespaces(7), mount_namespaces(7)):
+
+* **network namespace** (empty, loopback down): the packs' TCP ports do not exist for the program;
+  it reaches the monitor only through the unix-domain socket bind-mounted into its view;
+* **mount namespace**: every mount read-only (remounted one by one, and checked), `/tmp` and
+  `/dev/shm` fresh tmpfs, one writable run directory (the monitor socket, the language host
+  script, the failure note). A second, nested user namespace owns the program's mount namespace,
+  so the read-only mounts are *locked* (mount_namespaces(7), "Restrictions on mount namespaces"):
+  even as root of its own namespace the program cannot remount them writable or unmount them;
+* **pid namespace**: the program sees only its own processes (it cannot signal or find the gate
+  or the packs), and when the namespace's init exits (right after the program) the kernel kills
+  every process left in it: nothing outlives the run;
+* `ulimit -f`: no file it writes (its tmpfs, its stdout) grows past `MAX_FILE_BYTES`.
+
+It needs util-linux `unshare` and unprivileged user namespaces (most Linux CI runners, GitHub's
+ubuntu images included). Where they are missing, `probe()` says why; the gate then runs the
+program unsandboxed with a one-line warning and its fallback defences (`runner`: judge only
+after every process of the run is gone, with the trusted config sent again), or refuses to run
+at all under `--require-sandbox`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SANDBOX_ENV = "AGENTID_PREVIEW_SANDBOX"  # "off": run unsandboxed (tests of the fallback); anything else: auto
+MAX_FILE_BYTES = 256 * 1024 * 1024  # any one file the program writes (RLIMIT_FSIZE), its stdout and stderr included
+TMPFS_SIZE = "256m"  # the program's /tmp and /dev/shm
+SETUP_FAILED = 121  # the namespace's init could not build the view: no run, never a fallback
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """How the program of one run is isolated: `sandboxed`, or why not."""
+
+    sandboxed: bool
+    reason: str = ""  # why not, when not
+
+    @property
+    def warning(self) -> str | None:
+        if self.sandboxed:
+            return None
+        return (f"agentid preview: the program runs WITHOUT a sandbox ({self.reason}); it can write files "
+                "as this user. Use --require-sandbox in CI to refuse such runs")
+
+
+def isolation() -> Isolation:
+    """The isolation this machine gives (probed once per process, about 20 ms)."""
+    if os.environ.get(SANDBOX_ENV, "").lower() == "off":
+        return Isolation(False, f"{SANDBOX_ENV}=off")
+    problem = probe()
+    return Isolation(True) if problem is None else Isolation(False, problem)
+
+
+@functools.cache
+def probe() -> str | None:
+    """None when the sandbox can be built here, else one line saying why not."""
+    if not Path("/proc/self/ns/user").exists():
+        return "this system has no Linux namespaces"
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return "util-linux `unshare` is not installed"
+    script = f"mount -o remount,ro,bind / && exec {_inner_unshare(unshare)} true"
+    try:
+        completed = subprocess.run([*_outer_unshare(unshare), "sh", "-c", script], stdin=subprocess.DEVNULL,
+                                   capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"`unshare` did not run: {error}"
+    if completed.returncode != 0:
+        last = (completed.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"user, network, pid and mount namespaces are not available to this user: {last}"
+    return None
+
+
+def command(argv: list[str], run_dir: Path, needs: list[Path]) -> list[str]:
+    """`argv` wrapped so that it runs in the sandbox, with `run_dir` its only writable directory but its tmpfs.
+
+    The program's /tmp is a fresh tmpfs; of the real /tmp it sees (read-only) only the entries that hold
+    one of `needs` (its project, its interpreter, its import path, when they live under /tmp).
+    """
+    unshare = shutil.which("unshare") or "unshare"
+    kept = sorted({path.resolve().relative_to("/tmp").parts[0] for path in needs
+                   if path.resolve().is_relative_to("/tmp") and path.resolve() != Path("/tmp")}
+                  - {run_dir.resolve().relative_to("/tmp").parts[0] if run_dir.resolve().is_relative_to("/tmp") else ""})
+    return [*_outer_unshare(unshare), "sh", "-c", _SETUP, "sh", str(run_dir), str(MAX_FILE_BYTES // 512),
+            TMPFS_SIZE, str(os.getuid()), str(os.getgid()), unshare, str(len(kept)), *kept, *argv]
+
+
+def unsandboxed(argv: list[str]) -> list[str]:
+    """`argv` under a plain `sh` that waits for it: without a sandbox, the program's parent is still not the gate
+    (whose command line names it)."""
+    return ["sh", "-c", '"$@"; exit $?', "sh", *argv]
+
+
+def _outer_unshare(unshare: str) -> list[str]:
+    # New user (mapped to root: it may mount), network, mount and pid namespaces; /proc of the new pid
+    # namespace; the forked init is SIGKILLed if unshare itself dies (the gate's timeout kills unshare).
+    return [unshare, "--user", "--map-root-user", "--net", "--mount", "--pid", "--fork", "--mount-proc",
+            "--kill-child=SIGKILL"]
+
+
+def _inner_unshare(unshare: str, uid: str = "0", gid: str = "0") -> str:
+    # The program's own user namespace (its ids are the caller's ids outside) and a mount namespace it
+    # owns, copied from the one just made read-only: the copy's mounts are locked (cannot be made writable).
+    return f"{unshare} --user --map-user={uid} --map-group={gid} --mount"
+
+
+# The namespace's init (PID 1). $1 run dir, $2 file-size limit in 512-byte blocks, $3 tmpfs size,
+# $4/$5 the caller's uid/gid, $6 unshare, $7 a count N, then N names in /tmp the program needs (its project,
+# its Python), then the program's argv. It stays the program's parent and exits with its status; its exit
+# makes the kernel kill everything still in the pid namespace.
+_SETUP = r"""
+set -f
+fail() { echo "sandbox: $*" >&2; exit 121; }
+run=$1 blocks=$2 size=$3 uid=$4 gid=$5 unshare=$6 count=$7
+shift 7
+exec 3<"$run" || fail "cannot open the run directory"
+while read -r _dev point _rest; do
+  case "$point" in /proc|/proc/*) continue ;; esac
+  mount -o remount,ro,bind "$point" 2>/dev/null || fail "cannot make $point read-only"
+done < /proc/self/mounts
+mount -t tmpfs -o "size=$size,mode=1777,nosuid,nodev" tmpfs /dev/shm || fail "cannot mount /dev/shm"
+mkdir /dev/shm/.tmp && mount --rbind /tmp /dev/shm/.tmp || fail "cannot keep /tmp aside"
+mount -t tmpfs -o "size=$size,mode=1777,nosuid,nodev" tmpfs /tmp || fail "cannot mount /tmp"
+while [ "$count" -gt 0 ]; do
+  name=$1; shift; count=$((count - 1))
+  if [ -d "/dev/shm/.tmp/$name" ]; then mkdir "/tmp/$name"; else : > "/tmp/$name"; fi
+  mount --rbind "/dev/shm/.tmp/$name" "/tmp/$name" && mount -o remount,ro,bind "/tmp/$name" \
+    || fail "cannot show /tmp/$name"
+done
+umount -l /dev/shm/.tmp && rmdir /dev/shm/.tmp || fail "cannot drop the old /tmp"
+mkdir -p "$run" 2>/dev/null
+mount --no-canonicalize --bind /proc/self/fd/3 "$run" && mount -o remount,rw,bind "$run" \
+  || fail "cannot mount the run directory"
+exec 3<&-
+# The top mount at each point (a lower one it covers cannot be reached) must now be read-only.
+awk '{ top[$2] = $4 } END { for (p in top) print p, top[p] }' /proc/self/mounts > /tmp/.mounts
+while read -r point options; do
+  case "$point" in /proc|/proc/*|/tmp|/dev/shm|"$run") continue ;; esac
+  case "$options" in ro|ro,*) ;; *) fail "$point is still writable" ;; esac
+done < /tmp/.mounts
+rm -f /tmp/.mounts
+ulimit -f "$blocks" || fail "cannot limit file sizes"
+"$unshare" --user --map-user="$uid" --map-group="$gid" --mount -- "$@" </dev/null
+exit $?
+"""
+
+# --- the fallback: no namespaces ---------------------------------------------------------------
+
+_PR_SET_CHILD_SUBREAPER = 36  # prctl(2)
+
+
+def adopt_orphans() -> bool:
+    """Make this process the subreaper of its descendants (prctl(2) PR_SET_CHILD_SUBREAPER): a child the
+    program daemonizes (double fork, setsid) is re-parented here instead of to init, so it can be found."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def kill_leftovers(process_group: int, started_after: float, spare: set[int], rounds: int = 200) -> list[int]:
+    """Kill the program's process group and every orphan re-parented to us since `started_after`
+    (monotonic clock tick of the program's start) but the processes in `spare`; return what still runs
+    after `rounds` sweeps (empty: all gone). Each killed parent's children are orphaned to us in turn."""
+    try:
+        os.killpg(process_group, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    remaining: list[int] = []
+    for _ in range(rounds):
+        remaining = [pid for pid in _children_of(os.getpid()) if pid not in spare and _started(pid) >= started_after]
+        if not remaining:
+            return []
+        for pid in remaining:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            _reap(pid)
+        time.sleep(0.005)
+    return remaining
+
+
+def clock_ticks_now() -> float:
+    """Now, in the unit of /proc/PID/stat's start time (clock ticks since boot)."""
+    return time.clock_gettime(time.CLOCK_BOOTTIME) * os.sysconf("SC_CLK_TCK")
+
+
+def _children_of(parent: int) -> list[int]:
+    children = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            stat = _stat(int(entry.name))
+            if stat is not None and int(stat[1]) == parent:
+                children.append(int(entry.name))
+    return children
+
+
+def _started(pid: int) -> float:
+    stat = _stat(pid)
+    return float(stat[19]) if stat is not None else 0.0
+
+
+def _stat(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat after the command name (state, ppid, ..., starttime at index 19)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rfind(")") + 2:].split()
+
+
+def _reap(pid: int) -> None:
+    for _ in range(100):
+        try:
+            done, _status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if done:
+            return
+        time.sleep(0.001)
