@@ -28,6 +28,14 @@ def azure_identity_name(agent: str) -> str:
     return f"id-agent-{agent}"
 
 
+def azure_tool_identity_name(agent: str, tool: str) -> str:
+    """The per-tool managed identity of `azure_identity_per_tool` agents (Azure allows 3-128 characters)."""
+    return f"id-agent-{agent}-{tool}"
+
+
+AZURE_IDENTITY_NAME_MAX = 128
+
+
 def azure_role_name(agent: str, tool: str) -> str:
     return f"agent-{agent}-{tool}"
 

@@ -248,6 +248,9 @@ class Agent(TypedDict):
     cedar_policies: NotRequired[list[str]]
     """Cedar files (relative to the spec file) added to the per-call policies the broker generates from the tools: e.g. forbids for hours, users or targets (docs/runtime.md); default: empty"""
 
+    azure_identity_per_tool: NotRequired[bool]
+    """one user-assigned managed identity per Azure tool, holding only that tool's role and trusted through the same federated bindings, so an Azure token holds one tool's role (the counterpart of the AWS per-tool session policy); the broker asks each tool's token from its own identity; default: `False`"""
+
     tools: list[Tool]
     """the agent's tools and their grants"""
 

@@ -92,6 +92,12 @@ def aws_revocation_steps(agent: Agent, inventory: str = "FILE") -> list[str]:
     return steps
 
 
+def _holder(agent: Agent, tool, group: str) -> str:
+    """The principal id of the tool's own managed identity, as a shell expression."""
+    own = naming.azure_tool_identity_name(agent.name, tool.name)
+    return f"\"$(az identity show --name {own} --resource-group {group} --query principalId --output tsv)\""
+
+
 def azure_revocation_steps(agent: Agent) -> list[str]:
     """The Azure steps, each a description and the Azure CLI command that does it ($RESOURCE_GROUP: the stack's
     `azureResourceGroup`). Sources: Azure CLI reference for `az identity federated-credential delete`,
@@ -106,9 +112,20 @@ def azure_revocation_steps(agent: Agent) -> list[str]:
         f"--output tsv | xargs -I{{}} az identity federated-credential delete --identity-name {identity} "
         f"--resource-group {group} --name {{}} --yes`"
     ]
+    if agent.azure_identity_per_tool:
+        for tool in agent.tools:
+            if tool.azure:
+                own = naming.azure_tool_identity_name(agent.name, tool.name)
+                steps.append(
+                    f"delete the federated identity credentials of tool {tool.name}'s managed identity {own}: "
+                    f"`az identity federated-credential list --identity-name {own} --resource-group {group} --query '[].name' "
+                    f"--output tsv | xargs -I{{}} az identity federated-credential delete --identity-name {own} "
+                    f"--resource-group {group} --name {{}} --yes`"
+                )
     steps += [
         f"remove the role assignment of '{naming.azure_role_name(agent.name, tool.name)}' at {tool.azure.scope}: "
-        f"`az role assignment delete --assignee {principal} --role {quote(naming.azure_role_name(agent.name, tool.name))} "
+        f"`az role assignment delete --assignee {_holder(agent, tool, group) if agent.azure_identity_per_tool else principal} "
+        f"--role {quote(naming.azure_role_name(agent.name, tool.name))} "
         f"--scope {quote(tool.azure.scope)}`"
         for tool in agent.tools
         if tool.azure

@@ -901,6 +901,12 @@ class Agent(_Strict):
     )
     # Upper bounds keep validation's memory bounded on hostile files (pydantic stops at the first
     # item past max_length); no real agent comes near them.
+    azure_identity_per_tool: bool = Field(
+        default=False,
+        description="one user-assigned managed identity per Azure tool, holding only that tool's role and trusted "
+        "through the same federated bindings, so an Azure token holds one tool's role (the counterpart of the AWS "
+        "per-tool session policy); the broker asks each tool's token from its own identity",
+    )
     tools: list[Tool] = Field(min_length=1, max_length=200, description="the agent's tools and their grants")
     trust: list[TrustBinding] = Field(min_length=1, max_length=50, description="how the agent proves who it is")
 

@@ -9,8 +9,11 @@ AZURE_CLIENT_ID). The token is asked for `RESOURCE/.default`, where RESOURCE is
 the audience of the service the tool's actions belong to (the data plane's for
 data actions, Azure Resource Manager's for control-plane actions), so a token
 minted for one service is useless at another. The role assignment at the tool's
-scope still bounds what the token can do; with one identity per agent it holds
-every Azure tool's roles (a per-tool identity is not built yet).
+scope still bounds what the token can do. With one identity per agent that
+identity holds every Azure tool's role; with `azure_identity_per_tool` each
+tool's role is held by an identity of its own (its client id in the
+inventory's `azure.roles[].identity`), and the broker asks that identity, so an
+Azure token holds one tool's role.
 
 Checked before use: a JWT's `aud` must be the resource asked for (Entra also
 answers with the resource's application id, a GUID, which is accepted), and
@@ -52,6 +55,7 @@ class AzureTool:
     tool: str
     resource: str  # the token audience: a data plane or Azure Resource Manager
     scope: str  # the ARM id the tool's role is assigned at (the Cedar target prefix)
+    client_id: str | None = None  # the tool's own managed identity (azure_identity_per_tool); None: the agent's
 
     @classmethod
     def from_spec(cls, tool: Any) -> "AzureTool":
@@ -71,13 +75,18 @@ def resource_for(actions: list[str], data_actions: list[str]) -> str:
     return audiences.pop()
 
 
-def environment_credential() -> Any:
-    """azure-identity's credential for this workload: federated token file if set, else the managed identity."""
+def environment_credential(client_id: str | None = None) -> Any:
+    """azure-identity's credential for this workload: federated token file if set, else the managed identity.
+
+    `client_id`: a tool's own identity (azure_identity_per_tool): the same federated token file is exchanged
+    for that identity's token (each per-tool identity trusts the same subjects), or the managed-identity
+    endpoint is asked for that user-assigned identity. None: AZURE_CLIENT_ID, the agent's identity.
+    """
     from azure.identity import ManagedIdentityCredential, WorkloadIdentityCredential
 
     if os.environ.get("AZURE_FEDERATED_TOKEN_FILE"):
-        return WorkloadIdentityCredential()
-    return ManagedIdentityCredential(client_id=os.environ.get("AZURE_CLIENT_ID"))
+        return WorkloadIdentityCredential(client_id=client_id) if client_id else WorkloadIdentityCredential()
+    return ManagedIdentityCredential(client_id=client_id or os.environ.get("AZURE_CLIENT_ID"))
 
 
 def _claims(token: str) -> dict[str, Any]:
@@ -91,7 +100,8 @@ def _claims(token: str) -> dict[str, Any]:
 
 def azure_fetch(credential: Any, tool: AzureTool, wall_clock: Callable[[], float], hop: Any) -> Callable[[dict[str, Any]], IssuedToken]:
     def fetch(record: dict[str, Any]) -> IssuedToken:
-        record.update(audience=tool.resource, identity=type(credential).__name__, scopes=f"{tool.resource}/.default")
+        record.update(audience=tool.resource, identity=type(credential).__name__, scopes=f"{tool.resource}/.default",
+                      identity_client_id=tool.client_id or "agent")
 
         def call() -> IssuedToken:
             try:

@@ -225,7 +225,8 @@ class CredentialBroker:
         self._bearer: Any = None
         self.token_margin_seconds = token_margin_seconds
         self.authorizer = authorizer  # an agentid.runtime.authorization.Authorizer, or None (no per-call decision)
-        self.azure_credential = azure_credential  # an azure-core TokenCredential (the agent's managed/federated identity)
+        self.azure_credential = azure_credential  # a TokenCredential, or client id -> TokenCredential (per-tool identities)
+        self._azure_credentials: dict[str | None, Any] = {}
         self.secret_store = secret_store  # oauth.StoredClientSecret for Cognito tools (default: Secrets Manager)
 
     # --- one entry point for every hop ------------------------------------------------
@@ -317,7 +318,13 @@ class CredentialBroker:
         if tool in grants.azure_tools:
             from agentid.runtime.azure_hop import azure_fetch
 
-            fetch = azure_fetch(self._azure_credential_for(), grants.azure_tools[tool], self.wall_clock, hop)
+            try:
+                credential = self._azure_credential_for(grants.azure_tools[tool])
+            except OAuthError as error:  # no identity that holds this tool's role: refused, never another identity's token
+                refused = BrokerError(f"agent '{grants.agent}', tool '{tool}', hop {kind}: {error}", grants.agent, tool, error.code)
+                self.refuse(refused, agent=grants.agent, tool=tool, trace_id=trace, kind=kind)
+                raise refused from None
+            fetch = azure_fetch(credential, grants.azure_tools[tool], self.wall_clock, hop)
         elif tool in grants.llm_tools:
             from agentid.runtime.model_hop import model_fetch
 
@@ -420,14 +427,33 @@ class CredentialBroker:
         redaction.remember(value)
         return value
 
-    def _azure_credential_for(self) -> Any:
-        """The agent's Azure identity: the `azure_credential` given, else azure-identity from the environment."""
+    def _azure_credential_for(self, tool: Any) -> Any:
+        """The identity that holds `tool`'s role: the tool's own (azure_identity_per_tool) or the agent's.
+
+        `azure_credential` may be one azure-core TokenCredential (the agent's identity) or a function of a client
+        id (None: the agent's) returning one; by default azure-identity from the environment. A tool with its own
+        identity never gets a token from the agent-wide credential: that identity does not hold the tool's role.
+        """
+        from agentid.runtime.oauth import OAuthError
+
+        given = self.azure_credential
         with self._client_lock:
-            if self.azure_credential is None:
+            if tool.client_id in self._azure_credentials:
+                return self._azure_credentials[tool.client_id]
+            if given is not None and hasattr(given, "get_token"):
+                if tool.client_id is not None:
+                    raise OAuthError(
+                        f"tool '{tool.tool}' has its own managed identity (client id {tool.client_id}): pass azure_credential "
+                        "as a function of the client id, not the agent's one credential", "azure_identity")
+                credential = given
+            elif given is not None:
+                credential = given(tool.client_id)
+            else:
                 from agentid.runtime.azure_hop import environment_credential
 
-                self.azure_credential = environment_credential()
-            return self.azure_credential
+                credential = environment_credential(tool.client_id)
+            self._azure_credentials[tool.client_id] = credential
+            return credential
 
     def invalidate_token(self, tool: str, *, agent: str | None = None) -> None:
         """Forget a bearer token the resource server rejected (401); the next credential() gets a new one."""

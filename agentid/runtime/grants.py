@@ -186,7 +186,11 @@ def _azure_tools(agent: str, azure: Any) -> dict[str, Any]:
             resource = resource_for(list(role.get("actions") or []), list(role.get("data_actions") or []))
         except ValueError as error:
             raise GrantsError(f"agent '{agent}', tool '{role['tool']}': {error}") from None
-        tools[role["tool"]] = AzureTool(tool=role["tool"], resource=resource, scope=role["scope"])
+        own = role.get("identity")
+        client_id = own.get("client_id") if isinstance(own, Mapping) else None
+        if own is not None and not isinstance(client_id, str):
+            raise GrantsError(f"agent '{agent}', tool '{role['tool']}': azure.roles[].identity lacks client_id")
+        tools[role["tool"]] = AzureTool(tool=role["tool"], resource=resource, scope=role["scope"], client_id=client_id)
     return tools
 
 

@@ -51,20 +51,23 @@ class AzureAgentIdentity(pulumi.ComponentResource):
             tags=plan.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        previous: pulumi.Resource = self.identity
-        for credential in plan.federated:
-            previous = managedidentity.FederatedIdentityCredential(
-                f"{agent}-{credential.name}",
-                federated_identity_credential_resource_name=credential.name,
-                resource_name_=plan.identity_name,
-                resource_group_name=plan.resource_group,
-                issuer=credential.issuer,
-                subject=credential.subject,
-                audiences=list(credential.audiences),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[previous]),
-            )
+        self._federate(plan, plan.identity_name, self.identity, agent)
+        # azure_identity_per_tool: each Azure tool's role goes to an identity of its own, trusted the same way.
+        self.tool_identities: dict[str, managedidentity.UserAssignedIdentity] = {}
         for role in plan.roles:
-            self._grant(agent, role)
+            holder = self.identity
+            if role.identity_name is not None:
+                holder = managedidentity.UserAssignedIdentity(
+                    role.identity_name,
+                    resource_name_=role.identity_name,
+                    resource_group_name=plan.resource_group,
+                    location=plan.location,
+                    tags={**plan.tags, "tool": role.tool},
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+                self._federate(plan, role.identity_name, holder, f"{agent}-{role.tool}")
+                self.tool_identities[role.tool] = holder
+            self._grant(agent, role, holder)
         self.entra = None
         if plan.entra:
             self.entra = create_agent_client(
@@ -82,9 +85,24 @@ class AzureAgentIdentity(pulumi.ComponentResource):
 
     def inventory_entry(self, ids: dict[str, Any]) -> dict[str, Any]:
         """The inventory entry, given `ids` resolved (see `_ids`)."""
-        return agent_inventory(self.plan, ids["identity"], ids["entra"])
+        return agent_inventory(self.plan, ids["identity"], ids["entra"], ids.get("tools") or {})
 
-    def _grant(self, agent: str, role: RoleGrant) -> None:
+    def _federate(self, plan: AgentPlan, identity_name: str, identity: managedidentity.UserAssignedIdentity, prefix: str) -> None:
+        """One federated credential per trust binding, each after the previous (Azure rejects concurrent writes)."""
+        previous: pulumi.Resource = identity
+        for credential in plan.federated:
+            previous = managedidentity.FederatedIdentityCredential(
+                f"{prefix}-{credential.name}",
+                federated_identity_credential_resource_name=credential.name,
+                resource_name_=identity_name,
+                resource_group_name=plan.resource_group,
+                issuer=credential.issuer,
+                subject=credential.subject,
+                audiences=list(credential.audiences),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[previous]),
+            )
+
+    def _grant(self, agent: str, role: RoleGrant, holder: managedidentity.UserAssignedIdentity) -> None:
         # Both names are fixed GUIDs: a replacement must delete the old object before creating its twin.
         definition = authorization.RoleDefinition(
             f"{agent}-{role.tool}-role",
@@ -109,10 +127,10 @@ class AzureAgentIdentity(pulumi.ComponentResource):
             role_assignment_name=role.assignment_guid,
             scope=role.scope,
             role_definition_id=role.role_definition_id,
-            principal_id=self.identity.principal_id,
+            principal_id=holder.principal_id,
             # Without it a brand-new identity fails with PrincipalNotFound while Entra replicates it.
             principal_type="ServicePrincipal",
-            description=f"{role.role_name} for managed identity of agent {agent}",
+            description=f"{role.role_name} for managed identity {role.identity_name or 'of agent ' + agent}",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[definition], delete_before_replace=True),
         )
 
@@ -131,4 +149,10 @@ class AzureAgentIdentity(pulumi.ComponentResource):
                 "application_object_id": self.entra.application.object_id,
                 "service_principal_object_id": self.entra.service_principal.object_id,
             }
-        return {"identity": identity, "entra": entra}
+        tools = {
+            tool: {"name": holder_name, "client_id": holder.client_id, "principal_id": holder.principal_id, "resource_id": holder.id}
+            for (tool, holder), holder_name in zip(
+                self.tool_identities.items(), [r.identity_name for r in self.plan.roles if r.identity_name is not None]
+            )
+        }
+        return {"identity": identity, "entra": entra, "tools": tools}

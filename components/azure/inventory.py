@@ -25,9 +25,13 @@ def _credential(credential: FederatedCredential) -> dict[str, Any]:
     }
 
 
-def agent_inventory(plan: AgentPlan, identity: dict[str, str], entra: dict[str, str] | None) -> dict[str, Any]:
+def agent_inventory(
+    plan: AgentPlan, identity: dict[str, str], entra: dict[str, str] | None, tools: dict[str, dict[str, str]] | None = None
+) -> dict[str, Any]:
     """`identity`: client_id, principal_id, tenant_id, resource_id of the managed identity;
-    `entra`: client_id, application_object_id, service_principal_object_id of the agent's Entra app."""
+    `entra`: client_id, application_object_id, service_principal_object_id of the agent's Entra app;
+    `tools`: tool -> name, client_id, principal_id, resource_id of its own identity (azure_identity_per_tool)."""
+    tools = tools or {}
     agent = plan.agent
     return {
         "agent": agent.name,
@@ -53,6 +57,7 @@ def agent_inventory(plan: AgentPlan, identity: dict[str, str], entra: dict[str, 
                 "actions": list(role.actions),
                 "data_actions": list(role.data_actions),
                 "assignment_id": role.assignment_id,
+                **({"identity": tools[role.tool]} if role.tool in tools else {}),
             }
             for role in plan.roles
         ],

@@ -11,6 +11,7 @@ Pure: no Pulumi, no cloud SDK.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import uuid
@@ -96,6 +97,7 @@ class RoleGrant:
     actions: tuple[str, ...]
     data_actions: tuple[str, ...]
     description: str
+    identity_name: str | None = None  # the tool's own managed identity (azure_identity_per_tool); None: the agent's
 
     @property
     def role_definition_id(self) -> str:
@@ -217,6 +219,8 @@ def plan_agent(
 ) -> AgentPlan:
     federated, hosted_on = _federated_credentials(agent)
     roles = tuple(_role_grant(agent, tool) for tool in agent.tools_on("azure") if tool.azure)
+    if agent.azure_identity_per_tool:
+        roles = tuple(dataclasses.replace(role, identity_name=_tool_identity_name(agent, role.tool)) for role in roles)
     entra, warnings = _entra_client(agent, federated, bool(hosted_on), spec_dir, today or current_day())
     return AgentPlan(
         agent=agent,
@@ -236,6 +240,16 @@ def plan_agent(
         entra=entra,
         warnings=warnings,
     )
+
+
+def _tool_identity_name(agent: Agent, tool: str) -> str:
+    name = naming.azure_tool_identity_name(agent.name, tool)
+    if len(name) > naming.AZURE_IDENTITY_NAME_MAX:
+        raise AzureCompileError(
+            f"agent '{agent.name}', tool '{tool}': the tool's managed identity name '{name}' is longer than Azure's "
+            f"{naming.AZURE_IDENTITY_NAME_MAX} characters: shorten the agent or tool name"
+        )
+    return name
 
 
 def _check_resource_group(resource_group: str | None, on_azure: list[Agent]) -> None:

@@ -246,7 +246,8 @@ class AuthorizationServer:
         if resource not in self.msi_resources:
             return 400, {"error": "invalid_resource", "error_description": f"no role for {resource}"}
         now = int(time.time())
-        claims = {"iss": self.issuer, "sub": self.msi_identity, "appid": self.msi_identity, "aud": resource,
+        identity = query.get("client_id") or self.msi_identity  # a user-assigned identity is asked for by client_id
+        claims = {"iss": self.issuer, "sub": identity, "appid": identity, "aud": resource,
                   "roles": self.msi_resources[resource], "iat": now, "exp": now + self.token_lifetime, "jti": uuid.uuid4().hex}
         if self.misbehave.get(resource) == "wrong_audience":
             claims["aud"] = "https://management.azure.com"
@@ -254,7 +255,7 @@ class AuthorizationServer:
             self.issued.append(claims)
         token = jwt.encode({"alg": "ES256", "typ": "JWT", "kid": self.key.kid}, claims, self.key)
         return 200, {"access_token": token, "expires_on": str(claims["exp"]), "resource": resource, "token_type": "Bearer",
-                     "client_id": self.msi_identity}
+                     "client_id": identity}
 
     def jwks(self) -> dict:
         return {"keys": [self.key.as_dict(private=False)]}
