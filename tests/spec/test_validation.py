@@ -62,7 +62,7 @@ CASES = {
     "unknown key": (
         lambda a: a.update(colour="blue"),
         "agents.yaml:18: agents[0].colour: unknown key 'colour': valid keys here are name, owner, purpose, environment, "
-        "review_by, max_credential_minutes, client_certificate, cedar_policies, tools, trust",
+        "review_by, max_credential_minutes, client_certificate, cedar_policies, azure_identity_per_tool, tools, trust",
     ),
     "unknown nested key with did-you-mean": (
         lambda a: a["tools"][0]["aws"].update(resource=["x"]),
