@@ -34,6 +34,7 @@ MOCK_ACCOUNT = "123456789012"
 MOCK_REGION = "eu-west-1"
 MOCK_TENANT = "00000000-0000-4000-8000-000000000001"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's sentinel for a value unknown at preview
+MOCK_GCP_PROJECT_NUMBER = "123456789012"
 
 
 @dataclass
@@ -132,6 +133,22 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
             resource_id = _uuid("object", name)
             if kind == "Application":  # azuread >= 3 ids applications as /applications/OBJECT_ID
                 resource_id = f"/applications/{state['objectId']}"
+    elif package == "gcp":
+        project = str(inputs.get("project") or "mock-project")
+        if kind == "WorkloadIdentityPool":
+            state["name"] = (f"projects/{MOCK_GCP_PROJECT_NUMBER}/locations/global/workloadIdentityPools/"
+                             f"{inputs.get('workloadIdentityPoolId')}")
+        elif kind == "WorkloadIdentityPoolProvider":
+            state["name"] = (f"projects/{MOCK_GCP_PROJECT_NUMBER}/locations/global/workloadIdentityPools/"
+                             f"{inputs.get('workloadIdentityPoolId')}/providers/{inputs.get('workloadIdentityPoolProviderId')}")
+        elif kind == "Account":
+            state["email"] = f"{inputs.get('accountId')}@{project}.iam.gserviceaccount.com"
+            state["name"] = f"projects/{project}/serviceAccounts/{state['email']}"
+            state["uniqueId"] = str(int(_uuid("sa", name).replace("-", "")[:15], 16))
+            state["member"] = f"serviceAccount:{state['email']}"
+        elif kind == "IAMCustomRole":
+            state["name"] = f"projects/{project}/roles/{inputs.get('roleId')}"
+        resource_id = str(state.get("name") or resource_id)
     state.setdefault("id", resource_id)
     return resource_id, state
 

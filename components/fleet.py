@@ -15,6 +15,7 @@ import pulumi
 
 from agentid_components.aws.fleet import AwsAgents, AwsSettings
 from agentid_components.azure.fleet import AzureAgents, AzureSettings
+from agentid_components.gcp.fleet import GcpAgents, GcpSettings
 from agentid_components.loader import LoadedInventory
 from agentid_components.outputs import resolve_nested
 from agentid_components.spec import Agent
@@ -57,7 +58,7 @@ def _spec_facts(agent: Agent) -> dict[str, Any]:
 
 
 class AgentFleet(pulumi.ComponentResource):
-    """Every agent of the stack. Output `inventory`: agent -> spec facts + `aws` + `azure` entries."""
+    """Every agent of the stack. Output `inventory`: agent -> spec facts + `aws` + `azure` + `gcp` entries."""
 
     def __init__(
         self,
@@ -66,17 +67,22 @@ class AgentFleet(pulumi.ComponentResource):
         aws_settings: AwsSettings,
         azure_settings: AzureSettings,
         opts: pulumi.ResourceOptions | None = None,
+        gcp_settings: GcpSettings | None = None,
     ) -> None:
         agents = loaded.inventory.agents
         on_aws = [agent for agent in agents if "aws" in agent.clouds]
         on_azure = [agent for agent in agents if "azure" in agent.clouds]
-        # Both clouds' checks first: bad input raises before anything, this component included, registers.
+        on_gcp = [agent for agent in agents if "gcp" in agent.clouds]
+        gcp_settings = gcp_settings or GcpSettings()
+        # Every cloud's checks first: bad input raises before anything, this component included, registers.
         aws_plans = AwsAgents.check(on_aws, aws_settings) if on_aws else None
         azure_plans = AzureAgents.check(on_azure, azure_settings) if on_azure else None
+        gcp_plans = GcpAgents.check(on_gcp, gcp_settings) if on_gcp else None
         super().__init__(TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.aws = AwsAgents("aws", on_aws, aws_settings, child, plans=aws_plans) if on_aws else None
         self.azure = AzureAgents("azure", on_azure, azure_settings, child, plans=azure_plans) if on_azure else None
+        self.gcp = GcpAgents("gcp", on_gcp, gcp_settings, child, plans=gcp_plans) if on_gcp else None
         self.inventory = self._inventory(agents)
         # The inventory is the stack's to export; registering it here too would serialize it a second time.
         self.register_outputs({"agents": [agent.name for agent in agents]})
@@ -85,10 +91,12 @@ class AgentFleet(pulumi.ComponentResource):
         """One Output over the few real Outputs of every agent's AWS tree and Azure ids (no leaf lifted)."""
         aws = self.aws.identities if self.aws else {}
         azure = self.azure.identities if self.azure else {}
+        gcp = self.gcp.identities if self.gcp else {}
         tree = {
             agent.name: {
                 "aws": aws[agent.name].inventory_tree if agent.name in aws else None,
                 "azure": azure[agent.name].ids if agent.name in azure else None,
+                "gcp": gcp[agent.name].ids if agent.name in gcp else None,
             }
             for agent in agents
         }
@@ -101,6 +109,8 @@ class AgentFleet(pulumi.ComponentResource):
                     entry["aws"] = resolved[agent.name]["aws"]
                 if agent.name in azure:
                     entry["azure"] = azure[agent.name].inventory_entry(resolved[agent.name]["azure"])
+                if agent.name in gcp:
+                    entry["gcp"] = gcp[agent.name].inventory_entry(resolved[agent.name]["gcp"])
                 inventory[agent.name] = entry
             return inventory
 

@@ -50,14 +50,16 @@ def tool_permissions(tool: Tool) -> list[str]:
     if tool.llm is not None and tool.llm.openai is not None:
         grant = tool.llm.openai
         return [f"OpenAI API as service account {grant.service_account_id} (workload identity provider {grant.identity_provider_id})"]
+    if tool.gcp:
+        return [f"{grant} on {tool.gcp.resource}" for grant in tool.gcp.permissions + tool.gcp.roles]
     return [f"{scope} on {tool.oauth.audience} ({tool.oauth.provider})" for scope in tool.oauth.scopes]
 
 
 def grant_kind(tool: Tool) -> str:
-    """The tool's grant as one word: aws, azure, oauth/PROVIDER or llm/PROVIDER (an llm grant names its provider)."""
+    """The tool's grant as one word: aws, azure, gcp, oauth/PROVIDER or llm/PROVIDER (an llm grant names its provider)."""
     if tool.llm is not None:
         return f"llm/{tool.llm.provider}"
-    return "aws" if tool.aws else "azure" if tool.azure else f"oauth/{tool.oauth.provider}"
+    return "aws" if tool.aws else "azure" if tool.azure else "gcp" if tool.gcp else f"oauth/{tool.oauth.provider}"
 
 
 def trust_bindings(agent: Agent) -> list[str]:

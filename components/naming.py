@@ -96,3 +96,35 @@ def cognito_user_pool_name(project: str, stack: str) -> str:
 def cognito_domain_prefix(project: str, stack: str) -> str:
     """Default Cognito hosted-domain prefix (lower-case letters, digits, hyphens; no 'aws'/'cognito')."""
     return f"agentid-{project}-{stack}".lower().replace("_", "-")[:63].strip("-")
+
+
+# --- Google Cloud objects of an agent (components/gcp) --------------------------
+
+
+def _bounded(text: str, limit: int, seed: str) -> str:
+    """`text` if it fits in `limit` characters, else its head and a digest of `seed` (stable, still unique)."""
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha256(seed.encode()).hexdigest()[:8]
+    return f"{text[:limit - 9].rstrip('-_')}-{digest}" if "-" in text else f"{text[:limit - 9]}_{digest}"
+
+
+def gcp_service_account_id(agent: str) -> str:
+    """The agent's service account id: 6-30 of [a-z0-9-], starting with a letter
+    (https://cloud.google.com/iam/docs/service-accounts-create#creating)."""
+    return _bounded(f"agent-{agent}", 30, agent)
+
+
+def gcp_custom_role_id(agent: str, tool: str) -> str:
+    """One custom role a tool: 3-64 of [a-zA-Z0-9_.] (https://cloud.google.com/iam/docs/creating-custom-roles)."""
+    return _bounded(f"agentid_{agent}_{tool}".replace("-", "_"), 64, f"{agent}\n{tool}")
+
+
+def gcp_pool_id(prefix: str, platform: str) -> str:
+    """A Workload Identity Federation pool a platform: 4-32 of [a-z0-9-], not starting with 'gcp-'."""
+    return f"{prefix}-{platform}"
+
+
+def gcp_provider_id(platform: str, issuer: str) -> str:
+    """A pool provider an issuer, named from the issuer (4-32 of [a-z0-9-])."""
+    return f"{platform}-{hashlib.sha256(issuer.encode()).hexdigest()[:12]}"

@@ -40,6 +40,7 @@ from agentid_components import fleet as python_fleet
 from agentid_components import platform as python_platform
 from agentid_components.aws import fleet as aws_fleet
 from agentid_components.azure import fleet as azure_fleet
+from agentid_components.gcp import fleet as gcp_fleet
 from agentid_components.loader import LoadedInventory, SpecError, SpecLoadError, check_text, load_inventory
 from agentid_components.package_types import Agent, PlatformSpec
 from agentid_components.platform_spec import PlatformSpecError, parse_platform
@@ -76,6 +77,16 @@ class AzureSettings(TypedDict):
     """Azure region of the identities; default: the azure-native provider's location"""
 
 
+class GcpSettings(TypedDict):
+    """Where the agents' Google Cloud identities live (the stack config keys `gcp*`)."""
+
+    project: NotRequired[str]
+    """project id of the service accounts, custom roles and Workload Identity pools; required as soon as one agent has gcp tools"""
+
+    pool_prefix: NotRequired[str]
+    """prefix of the Workload Identity pool ids (PREFIX-github, -k8s, -spiffe); default agents"""
+
+
 class AgentFleetArgs(TypedDict):
     """The inputs of AgentFleet: the agents (inline or as an agent file) and where shared cloud objects come from."""
 
@@ -94,6 +105,9 @@ class AgentFleetArgs(TypedDict):
     azure: NotRequired[AzureSettings]
     """where the Azure identities live"""
 
+    gcp: NotRequired[GcpSettings]
+    """where the Google Cloud identities live"""
+
 
 class AgentFleet(python_fleet.AgentFleet):
     """Every agent of a stack compiled into its own cloud identities: per agent an AWS IAM role (per-tool least-privilege policies, permissions boundary, OIDC / Pod Identity / Roles Anywhere trust, Cognito client-credentials client) and an Azure user-assigned identity (federated credentials, one custom role per tool at the tool's scope, an Entra application with a certificate credential). Output `inventory`: who owns each agent, what each tool may touch, how it is trusted and how to cut it off."""
@@ -102,8 +116,8 @@ class AgentFleet(python_fleet.AgentFleet):
     """agent name -> owner, purpose, environment, review_by, clouds, credential_lifetime_minutes, tools, and the deployed identifiers under `aws` / `azure` (the Python stack's `inventory` export, as `agentid inventory --json` shows it)"""
 
     def __init__(self, name: str, args: AgentFleetArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        loaded, aws_settings, azure_settings = prepare(args)
-        super().__init__(name, loaded, aws_settings, azure_settings, opts)
+        loaded, aws_settings, azure_settings, gcp_settings = prepare(args)
+        super().__init__(name, loaded, aws_settings, azure_settings, opts, gcp_settings=gcp_settings)
 
 
 class Platform(python_platform.Platform):
@@ -144,8 +158,9 @@ class ArgsError(Exception):
         super().__init__("; ".join(f"{path}: {reason}" if path else reason for path, reason in problems))
 
 
-def prepare(args: AgentFleetArgs) -> tuple[LoadedInventory, aws_fleet.AwsSettings, azure_fleet.AzureSettings]:
-    """The validated spec and both clouds' settings from the args, each cloud's fleet checked; raise `ArgsError`.
+def prepare(args: AgentFleetArgs) -> tuple[LoadedInventory, aws_fleet.AwsSettings, azure_fleet.AzureSettings,
+                                           gcp_fleet.GcpSettings]:
+    """The validated spec and every cloud's settings from the args, each cloud's fleet checked; raise `ArgsError`.
 
     Everything a Construct can get wrong is found here, before the component registers: spec errors (every one,
     with its path), settings errors and the clouds' planning errors (a policy that cannot compile, a missing
@@ -157,6 +172,7 @@ def prepare(args: AgentFleetArgs) -> tuple[LoadedInventory, aws_fleet.AwsSetting
     try:
         aws_settings = aws_fleet.AwsSettings(**dict(args.get("aws") or {}), agents_dir=str(base))
         azure_settings = azure_fleet.AzureSettings(**dict(args.get("azure") or {}), spec_dir=base)
+        gcp_settings = gcp_fleet.GcpSettings(**{"pool_prefix": "agents", **dict(args.get("gcp") or {})})
         agents = loaded.inventory.agents
         on_aws = [agent for agent in agents if "aws" in agent.clouds]
         on_azure = [agent for agent in agents if "azure" in agent.clouds]
@@ -164,13 +180,16 @@ def prepare(args: AgentFleetArgs) -> tuple[LoadedInventory, aws_fleet.AwsSetting
             aws_fleet.AwsAgents.check(on_aws, aws_settings)
         if on_azure:
             azure_fleet.AzureAgents.check(on_azure, azure_settings)
+        on_gcp = [agent for agent in agents if "gcp" in agent.clouds]
+        if on_gcp:
+            gcp_fleet.GcpAgents.check(on_gcp, gcp_settings)
     except Exception as error:  # noqa: BLE001 - every planning error is the caller's input; shown as one line
         message = " ".join(str(error).split())
         raise ArgsError([(_settings_path(message), message)]) from error
-    return loaded, aws_settings, azure_settings
+    return loaded, aws_settings, azure_settings, gcp_settings
 
 
-_CONFIG_KEY = re.compile(r"\bconfig (?:agent-identity-kit:)?(aws|azure)([A-Z]\w*)")
+_CONFIG_KEY = re.compile(r"\bconfig (?:agent-identity-kit:)?(aws|azure|gcp)([A-Z]\w*)")
 
 
 def _settings_path(message: str) -> str:

@@ -128,6 +128,19 @@ class LlmGrant(TypedDict):
     """OpenAI API through workload identity federation"""
 
 
+class GcpGrant(TypedDict):
+    """Google Cloud permissions of one tool: exact permissions (a custom role) or predefined roles at one resource."""
+
+    permissions: NotRequired[list[str]]
+    """exact IAM permissions, e.g. storage.objects.get (compiled into one custom role); default: empty"""
+
+    roles: NotRequired[list[str]]
+    """predefined roles, e.g. roles/pubsub.publisher; default: empty"""
+
+    resource: str
+    """full resource name of the one resource granted on: a bucket (//storage.googleapis.com/projects/_/buckets/B), dataset, secret, topic, subscription, service account, or the project (//cloudresourcemanager.googleapis.com/projects/P) only for permissions with no narrower resource"""
+
+
 class Tool(TypedDict):
     """One tool the agent calls, with exactly one kind of grant."""
 
@@ -148,6 +161,9 @@ class Tool(TypedDict):
 
     llm: NotRequired[LlmGrant]
     """model provider grant (see tools[].llm): Bedrock compiles to the tool's `aws` grant and Azure OpenAI to its `azure` grant (both shown in the inventory); Anthropic and OpenAI federate the agent's OIDC token"""
+
+    gcp: NotRequired[GcpGrant]
+    """Google Cloud IAM grant (see tools[].gcp)"""
 
 
 class GitHubActionsTrust(TypedDict):

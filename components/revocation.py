@@ -39,6 +39,9 @@ def aws_revoke_sessions_policy(issued_before: dt.datetime) -> dict:
 # Values the agent spec does not hold, named as shell variables the steps expect (set them from the stack).
 USER_POOL_VARIABLE = "USER_POOL_ID"  # the stack's Cognito user pool (config awsCognitoUserPoolId, or the created pool)
 RESOURCE_GROUP_VARIABLE = "RESOURCE_GROUP"  # the stack's config `azureResourceGroup`
+GCP_PROJECT_VARIABLE = "GCP_PROJECT"  # the stack's config `gcpProject`
+GCP_PROJECT_NUMBER_VARIABLE = "GCP_PROJECT_NUMBER"  # that project's number (principal:// identifiers use it)
+GCP_POOL_PREFIX_VARIABLE = "GCP_POOL_PREFIX"  # the stack's config `gcpPoolPrefix` (default agents)
 
 
 def aws_revocation_steps(agent: Agent, inventory: str = "FILE") -> list[str]:
@@ -144,7 +147,43 @@ def azure_revocation_steps(agent: Agent) -> list[str]:
     return steps
 
 
+def gcp_revocation_steps(agent: Agent) -> list[str]:
+    """The Google Cloud steps, each with the gcloud / bq command that does it ($GCP_PROJECT, $GCP_PROJECT_NUMBER,
+    $GCP_POOL_PREFIX: the stack's project, its number and pool prefix). Sources: gcloud reference for
+    `iam service-accounts disable`, `iam service-accounts remove-iam-policy-binding`,
+    `iam workload-identity-pools providers update-oidc --disabled`, `storage buckets remove-iam-policy-binding`.
+    """
+    from agentid_components.gcp.plan import PLATFORMS, WORKLOAD_IDENTITY_USER, issuer_and_subject
+
+    project = f"\"${GCP_PROJECT_VARIABLE}\""
+    account = f"{naming.gcp_service_account_id(agent.name)}@${{{GCP_PROJECT_VARIABLE}}}.iam.gserviceaccount.com"
+    steps = [
+        f"disable service account {account} (no new tokens; Google refuses its tokens while disabled): "
+        f"`gcloud iam service-accounts disable \"{account}\" --project {project}`"
+    ]
+    for binding in agent.trust:
+        if not binding.usable_on("gcp"):
+            continue
+        issuer, subject = issuer_and_subject(binding)
+        platform = PLATFORMS[binding.kind]
+        pool = f"${{{GCP_POOL_PREFIX_VARIABLE}}}-{platform}"
+        principal = (f"principal://iam.googleapis.com/projects/${{{GCP_PROJECT_NUMBER_VARIABLE}}}/locations/global/"
+                     f"workloadIdentityPools/{pool}/subject/{subject}")
+        steps.append(
+            f"remove {WORKLOAD_IDENTITY_USER} of {subject} on {account}: `gcloud iam service-accounts "
+            f"remove-iam-policy-binding \"{account}\" --project {project} --role {WORKLOAD_IDENTITY_USER} "
+            f"--member \"{principal}\"`"
+        )
+        steps.append(
+            f"if no other agent uses {issuer}: disable its provider in pool {pool} (it is shared per issuer): "
+            f"`gcloud iam workload-identity-pools providers update-oidc {naming.gcp_provider_id(platform, issuer)} "
+            f"--workload-identity-pool \"{pool}\" --location global --project {project} --disabled`"
+        )
+    return steps
+
+
 def revocation_steps(agent: Agent, inventory: str = "FILE") -> dict[str, list[str]]:
     """Per cloud the agent lives on, the steps that cut it off, most urgent first; `inventory`: the agent file."""
-    by_cloud = {"aws": lambda a: aws_revocation_steps(a, inventory), "azure": azure_revocation_steps}
+    by_cloud = {"aws": lambda a: aws_revocation_steps(a, inventory), "azure": azure_revocation_steps,
+                "gcp": gcp_revocation_steps}
     return {cloud: by_cloud[cloud](agent) for cloud in agent.clouds}

@@ -29,7 +29,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from agentid_components import azure_catalog, iam_catalog, iam_conditions, input_limits, text_safety
+from agentid_components import azure_catalog, gcp_catalog, iam_catalog, iam_conditions, input_limits, text_safety
 
 MAX_CREDENTIAL_MINUTES = 60
 DEFAULT_CREDENTIAL_MINUTES = 15
@@ -404,6 +404,117 @@ class AzureGrant(_Strict):
         return self
 
 
+def _check_gcp_permission(permission: str) -> str:
+    if "*" in permission:
+        raise _error("wildcard_action", "wildcard permission '{permission}': list the exact permissions, e.g. "
+                     "storage.objects.get", permission=permission)
+    if not gcp_catalog.PERMISSION.match(permission):
+        raise _error("gcp_permission", "'{permission}' is not a Google Cloud permission: write service.resource.verb, "
+                     "e.g. storage.objects.get", permission=permission)
+    if not gcp_catalog.is_permission(permission):
+        hint = gcp_catalog.suggest_permission(permission)
+        raise _error("unknown_permission", "unknown Google Cloud permission '{permission}'"
+                     + (": did you mean '{hint}'?" if hint else " (not in the kit's permission catalogue, "
+                        "components/data/gcp_iam.yaml; refresh it with scripts/refresh_gcp_iam.py)"),
+                     permission=permission, hint=hint)
+    reason = gcp_catalog.escalation_reason(permission)
+    if reason:
+        raise _error("escalation_permission", "{permission} {reason}: an agent holding it can reach more than its "
+                     "tools; give the tool the data permissions it uses instead", permission=permission, reason=reason)
+    return permission
+
+
+def _check_gcp_role(role: str) -> str:
+    if gcp_catalog.is_basic_role(role):
+        raise _error("basic_role", "{role} is a basic role (thousands of permissions in every service): name the "
+                     "tool's exact permissions, or a predefined role such as roles/storage.objectViewer", role=role)
+    if not gcp_catalog.ROLE.match(role):
+        raise _error("gcp_role", "'{role}' is not a predefined role: write roles/SERVICE.ROLE, e.g. "
+                     "roles/storage.objectViewer (list exact permissions to get a custom role)", role=role)
+    info = gcp_catalog.role_info(role)
+    if info is None:
+        hint = gcp_catalog.suggest_role(role)
+        raise _error("unknown_role", "unknown or uncatalogued predefined role '{role}'"
+                     + (": did you mean '{hint}'?" if hint else ": list the tool's exact permissions instead"),
+                     role=role, hint=hint)
+    escalations = gcp_catalog.role_escalations(info)
+    if escalations:
+        permission, reason = escalations[0]
+        raise _error("escalation_role", "{role} holds {permission}, which {reason}: list the tool's exact "
+                     "permissions instead", role=role, permission=permission, reason=reason)
+    return role
+
+
+GcpPermission = Annotated[str, AfterValidator(_check_gcp_permission)]
+GcpRole = Annotated[str, AfterValidator(_check_gcp_role)]
+
+
+class GcpGrant(_Strict):
+    """Google Cloud permissions of one tool: exact permissions (a custom role) or predefined roles at one resource."""
+
+    permissions: list[GcpPermission] = Field(
+        default_factory=list, description="exact IAM permissions, e.g. storage.objects.get (compiled into one custom role)")
+    roles: list[GcpRole] = Field(default_factory=list, description="predefined roles, e.g. roles/pubsub.publisher")
+    resource: str = Field(
+        description="full resource name of the one resource granted on: a bucket "
+        "(//storage.googleapis.com/projects/_/buckets/B), dataset, secret, topic, subscription, service account, "
+        "or the project (//cloudresourcemanager.googleapis.com/projects/P) only for permissions with no narrower resource")
+
+    @field_validator("resource")
+    @classmethod
+    def _one_resource(cls, resource: str) -> str:
+        if "*" in resource:
+            raise _error("wildcard", "wildcard resource '{resource}': name one resource", resource=resource)
+        if re.match(r"^//cloudresourcemanager\.googleapis\.com/(organizations|folders)/", resource):
+            raise _error("broad_scope", "'{resource}' is an organization or folder: grant at one resource, e.g. "
+                         "//storage.googleapis.com/projects/_/buckets/BUCKET", resource=resource)
+        if gcp_catalog.parse_resource(resource) is None:
+            raise _error("gcp_resource", "'{resource}' is not a full resource name the kit grants at: write one of "
+                         "{examples}", resource=resource, examples=", ".join(gcp_catalog.example_names()))
+        return resource
+
+    @field_validator("permissions")
+    @classmethod
+    def _unique_permissions(cls, permissions: list[str]) -> list[str]:
+        return _no_duplicates(permissions, "permissions")
+
+    @field_validator("roles")
+    @classmethod
+    def _unique_roles(cls, roles: list[str]) -> list[str]:
+        return _no_duplicates(roles, "roles")
+
+    @model_validator(mode="after")
+    def _fit_resource(self) -> "GcpGrant":
+        """Each permission is grantable at the resource; the project only when no narrower resource exists."""
+        if not self.permissions and not self.roles:
+            raise _error("no_permissions", "a gcp grant needs at least one of permissions or roles")
+        kind = gcp_catalog.parse_resource(self.resource).kind
+        for index, permission in enumerate(self.permissions):
+            narrower = gcp_catalog.grantable_at(permission)
+            if kind == "project" and narrower:
+                raise _error("broad_scope", "{permission} can be granted on one {kinds}: name that resource instead of "
+                             "the whole project (it would reach every one in the project)", permission=permission,
+                             kinds=" or ".join(narrower), subloc=("permissions", index))
+            if kind != "project" and kind not in narrower:
+                where = " or ".join(narrower) if narrower else "the project only"
+                raise _error("permission_resource_mismatch", "{permission} cannot be granted on a {resource_kind}: it applies at "
+                             "{where}", permission=permission, resource_kind=kind.replace("_", " "), where=where,
+                             subloc=("permissions", index))
+        for index, role in enumerate(self.roles):
+            info = gcp_catalog.role_info(role)
+            if kind == "project":
+                narrower = sorted({k for p in info.permissions for k in gcp_catalog.grantable_at(p)})
+                if narrower:
+                    raise _error("broad_scope", "{role} holds permissions grantable on one {kinds}: grant it on that "
+                                 "resource instead of the whole project", role=role, kinds=" or ".join(narrower),
+                                 subloc=("roles", index))
+            elif not any(kind in gcp_catalog.grantable_at(p) for p in info.permissions):
+                raise _error("permission_resource_mismatch", "{role} grants nothing on a {resource_kind}: choose a role of "
+                             "the resource's service", role=role, resource_kind=kind.replace("_", " "),
+                             subloc=("roles", index))
+        return self
+
+
 class OAuthGrant(_Strict):
     """Scopes on one API or MCP server, obtained with the OAuth 2.1 client-credentials grant."""
 
@@ -594,6 +705,7 @@ class Tool(_Strict):
         description="model provider grant (see tools[].llm): Bedrock compiles to the tool's `aws` grant and Azure OpenAI "
         "to its `azure` grant (both shown in the inventory); Anthropic and OpenAI federate the agent's OIDC token",
     )
+    gcp: GcpGrant | None = Field(default=None, description="Google Cloud IAM grant (see tools[].gcp)")
 
     @field_validator("name")
     @classmethod
@@ -603,13 +715,13 @@ class Tool(_Strict):
     @model_validator(mode="after")
     def _one_grant(self) -> "Tool":
         compiled = self._compiled_llm_grant()
-        kinds = [k for k in ("aws", "azure", "oauth", "llm") if getattr(self, k) is not None]
+        kinds = [k for k in ("aws", "azure", "gcp", "oauth", "llm") if getattr(self, k) is not None]
         if compiled is not None and getattr(self, compiled[0]) == compiled[1]:
             kinds.remove(compiled[0])  # the inventory's JSON carries the compiled grant beside the llm grant
         if len(kinds) != 1:
             raise _error(
                 "tool_grant",
-                "a tool needs exactly one of aws, azure, oauth or llm (found {found}): split it into one tool per grant",
+                "a tool needs exactly one of aws, azure, gcp, oauth or llm (found {found}): split it into one tool per grant",
                 found=", ".join(kinds) or "none",
             )
         if compiled is not None:
@@ -632,6 +744,8 @@ class Tool(_Strict):
             return "aws"
         if self.azure:
             return "azure"
+        if self.gcp:
+            return "gcp"
         if self.llm:  # Anthropic / OpenAI federation: outside both clouds, like an `oidc` server
             return "none"
         # an `oidc` server is outside both clouds; its tools need no cloud identity of their own
@@ -814,10 +928,15 @@ class TrustBinding(_Strict):
             return self.azure_hosted is None
         if self.spiffe:
             return self.spiffe.jwt_issuer is not None
+        if cloud == "gcp":
+            # Workload Identity Federation takes OIDC tokens; an Azure managed identity's subject (its object id)
+            # is not known before it exists, so azure_hosted cannot be pinned from the spec.
+            return self.azure_hosted is None
         return True
 
 
 TRUST_KINDS = ("github_actions", "kubernetes", "spiffe", "azure_hosted")
+CLOUDS = ("aws", "azure", "gcp")
 
 
 # --- agent and inventory ----------------------------------------------------------
@@ -987,12 +1106,12 @@ class Agent(_Strict):
                 raise _error(
                     "no_trust_for_cloud",
                     "the agent has {cloud} tools but no trust binding usable on {cloud}: "
-                    + (
-                        "add github_actions, kubernetes, or spiffe with ca_bundle or acm_pca_arn"
-                        if cloud == "aws"
-                        else "add github_actions, kubernetes, azure_hosted, or spiffe with jwt_issuer"
-                    ),
-                    cloud=cloud.upper() if cloud == "aws" else "Azure",
+                    + {
+                        "aws": "add github_actions, kubernetes, or spiffe with ca_bundle or acm_pca_arn",
+                        "azure": "add github_actions, kubernetes, azure_hosted, or spiffe with jwt_issuer",
+                        "gcp": "add github_actions, kubernetes, or spiffe with jwt_issuer (Workload Identity Federation)",
+                    }[cloud],
+                    cloud={"aws": "AWS", "azure": "Azure", "gcp": "Google Cloud"}[cloud],
                     subloc=("trust",),
                 )
         if "azure" in self.clouds:
@@ -1022,7 +1141,7 @@ class Agent(_Strict):
     def clouds(self) -> list[str]:
         """Clouds the agent needs an identity on, in a stable order."""
         used = {tool.cloud for tool in self.tools}
-        return [cloud for cloud in ("aws", "azure") if cloud in used]
+        return [cloud for cloud in CLOUDS if cloud in used]
 
     def tools_on(self, cloud: str) -> list[Tool]:
         return [tool for tool in self.tools if tool.cloud == cloud]

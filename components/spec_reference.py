@@ -22,6 +22,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("tools[]", spec.Tool),
     ("tools[].aws", spec.AwsGrant),
     ("tools[].azure", spec.AzureGrant),
+    ("tools[].gcp", spec.GcpGrant),
     ("tools[].oauth", spec.OAuthGrant),
     ("tools[].llm", spec.LlmGrant),
     ("tools[].llm.bedrock", spec.BedrockModels),

@@ -17,6 +17,7 @@ import pulumi  # noqa: E402
 from agentid_components.aws.fleet import AwsSettings  # noqa: E402
 from agentid_components.azure.fleet import AzureSettings  # noqa: E402
 from agentid_components.fleet import AgentFleet  # noqa: E402
+from agentid_components.gcp.fleet import GcpSettings  # noqa: E402
 from agentid_components.loader import load_inventory  # noqa: E402
 from agentid_components.platform import Platform  # noqa: E402
 
@@ -34,6 +35,7 @@ def agent_stack(config: pulumi.Config) -> None:
         loaded,
         AwsSettings.from_config(config),
         AzureSettings.from_config(config, spec_dir=Path(agents_file).parent),
+        gcp_settings=GcpSettings.from_config(config),
     )
     pulumi.export("inventory", fleet.inventory)  # no secret: Cognito client secrets live in Secrets Manager
 

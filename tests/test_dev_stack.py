@@ -21,13 +21,16 @@ def dev_run():
 def test_fleet_tree(dev_run):
     fleet = dev_run.named("agents", "agentid:index:AgentFleet")
     assert fleet.parent is None
-    assert {r.type for r in dev_run.children_of(fleet)} == {"agentid:aws:AgentFleet", "agentid:azure:AgentFleet"}
+    assert {r.type for r in dev_run.children_of(fleet)} == {
+        "agentid:aws:AgentFleet", "agentid:azure:AgentFleet", "agentid:gcp:AgentFleet"}
     aws_fleet = dev_run.named("aws", "agentid:aws:AgentFleet")
     azure_fleet = dev_run.named("azure", "agentid:azure:AgentFleet")
     aws_agents = sorted(r.name for r in dev_run.children_of(aws_fleet) if r.type == "agentid:aws:AgentIdentity")
     azure_agents = sorted(r.name for r in dev_run.children_of(azure_fleet) if r.type == "agentid:azure:AgentIdentity")
     assert aws_agents == ["data-ingest", "deploy-reviewer", "report-builder", "support-triage"]
     assert azure_agents == ["data-ingest", "deploy-reviewer", "report-builder"]
+    gcp_fleet = dev_run.named("gcp", "agentid:gcp:AgentFleet")
+    assert [r.name for r in dev_run.children_of(gcp_fleet) if r.type == "agentid:gcp:AgentIdentity"] == ["bq-analyst"]
 
 
 def test_one_role_per_aws_agent_and_one_identity_per_azure_agent(dev_run):
@@ -48,7 +51,7 @@ def test_no_static_credentials_anywhere(dev_run):
 
 def test_inventory_output_merges_spec_facts_and_clouds(dev_run):
     inventory = dev_run.outputs["inventory"]
-    assert sorted(inventory) == ["data-ingest", "deploy-reviewer", "report-builder", "support-triage"]
+    assert sorted(inventory) == ["bq-analyst", "data-ingest", "deploy-reviewer", "report-builder", "support-triage"]
     report = inventory["report-builder"]
     assert report["owner"] == "finance-analytics"
     assert report["clouds"] == ["aws", "azure"]

@@ -16,7 +16,10 @@ from typing import Any, Protocol
 
 from agentid_components.naming import TAG_AGENT
 
-CLOUDS = {"aws": "aws", "azure-native": "azure", "azuread": "azure", "azure": "azure"}
+CLOUDS = {"aws": "aws", "azure-native": "azure", "azuread": "azure", "azure": "azure", "gcp": "gcp",
+          "kubernetes": "kubernetes"}
+# Components whose name is the agent's: Google Cloud service accounts and IAM members carry no labels to tag.
+AGENT_COMPONENTS = ("agentid:gcp:AgentIdentity",)
 
 
 class _Resource(Protocol):
@@ -50,7 +53,8 @@ def attribute(resources: Iterable[_Resource]) -> tuple[dict[str, str | None], di
     """(agent by URN, cloud by URN). A component's cloud is its descendants' when they share one."""
     resources = list(resources)
     by_urn = {r.urn: r for r in resources}
-    own = {r.urn: tagged_agent(r.inputs) for r in resources}
+    own = {r.urn: tagged_agent(r.inputs) or (getattr(r, "name", None) if r.type in AGENT_COMPONENTS else None)
+           for r in resources}
     below_agents: dict[str, set[str]] = {r.urn: set() for r in resources}
     below_clouds: dict[str, set[str]] = {r.urn: set() for r in resources}
     for resource in resources:

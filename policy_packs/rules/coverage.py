@@ -18,7 +18,9 @@ Selection (what "identity-bearing" means here), by token:
   - pulumi-azure-native: modules authorization, managedidentity, keyvault; and resources named
     RoleAssignment, RoleDefinition, FederatedIdentityCredential, Secret, AccessPolicy,
     Credential, AuthorizationRule, SharedAccess, Certificate, ApiKey, or a service `Account` /
-    `StorageAccount` (key-based local auth lives there).
+    `StorageAccount` (key-based local auth lives there);
+  - pulumi-gcp: modules iam, serviceaccount; every IAM member, binding and policy type of every service,
+    custom roles, audit configs, API keys, HMAC keys and secrets.
 Tokens a rule judges are listed too, selected or not (a bucket's inline policy, a Lambda function's
 environment). A selected token is COVERED when a registered rule judges it (`resource_types`, or `reads` for
 stack rules); otherwise the first pattern of coverage_reasons.yaml that matches it says why it is
@@ -40,13 +42,16 @@ import yaml
 
 from .registry import RULES
 
-PROVIDERS = {"pulumi_aws": "pulumi-aws", "pulumi_azure_native": "pulumi-azure-native", "pulumi_azuread": "pulumi-azuread"}
+PROVIDERS = {"pulumi_aws": "pulumi-aws", "pulumi_azure_native": "pulumi-azure-native", "pulumi_azuread": "pulumi-azuread",
+             "pulumi_gcp": "pulumi-gcp"}
 REASONS_FILE = Path(__file__).with_name("coverage_reasons.yaml")
 DOC = Path(__file__).resolve().parents[2] / "docs" / "coverage.md"
 
 _AWS_MODULES = re.compile(r"^aws:(iam|sts|rolesanywhere|ssoadmin|identitystore|cognito|kms|secretsmanager|organizations)/")
 _AWS_NAMES = re.compile(r"Policy|Permission|Credential|Secret|AccessKey|KeyPair|Password|Grant|Authorizer|Trust|"
                         r"Principal|ApiKey|FunctionUrl|^Agentcore(Gateway|WorkloadIdentity|.*CredentialProvider)")
+_GCP_MODULES = re.compile(r"^gcp:(iam|serviceaccount)/")
+_GCP_NAMES = re.compile(r"(IAM|Iam)(Member|Binding|Policy|CustomRole|AuditConfig)$|^(ApiKey|HmacKey|\w*Secret|SecretVersion)$")
 _AZURE_MODULES = re.compile(r"^azure-native:(authorization|managedidentity|keyvault):")
 _AZURE_NAMES = re.compile(r"RoleAssignment|RoleDefinition|FederatedIdentityCredential|Secret|AccessPolicy|Credential|"
                           r"AuthorizationRule|SharedAccess|Certificate$|ApiKey|^Account$|^StorageAccount$")
@@ -85,6 +90,8 @@ def selected(token: str) -> bool:
         return bool(_AWS_MODULES.match(token) or _AWS_NAMES.search(name))
     if token.startswith("azure-native:"):
         return bool(_AZURE_MODULES.match(token) or _AZURE_NAMES.search(name))
+    if token.startswith("gcp:"):
+        return bool(_GCP_MODULES.match(token) or _GCP_NAMES.search(name))
     return False
 
 

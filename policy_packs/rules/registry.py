@@ -47,6 +47,12 @@ from . import (
     entra_graph_app_role,
     entra_password_credential,
     entra_privileged_directory_role,
+    gcp_agent_broad_binding,
+    gcp_basic_roles,
+    gcp_impersonation_escalation,
+    gcp_public_members,
+    gcp_service_account_key,
+    gcp_wif_provider_pinned,
     inventory_tags,
     policy_actions_known,
     policy_unparseable,
@@ -59,21 +65,22 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_access_key, aws_login_profile, aws_user_static_credential, aws_iam_user_grants, aws_literal_secret,
     aws_secret_in_plaintext, aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key,
     cognitive_local_auth,
-    azure_shared_access_keys,
+    azure_shared_access_keys, gcp_service_account_key,
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_hidden_identities,
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy, aws_eks_cluster_admin,
     azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,
     azure_key_vault_access_policy, azure_read_everything,
-    entra_privileged_directory_role,
+    entra_privileged_directory_role, gcp_basic_roles, gcp_agent_broad_binding,
     # privilege escalation
-    aws_privilege_escalation, aws_role_escalation, entra_graph_app_role,
+    aws_privilege_escalation, aws_role_escalation, entra_graph_app_role, gcp_impersonation_escalation,
     # weak trust
     aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential, entra_app_flows,
+    gcp_wif_provider_pinned,
     # public or cross-account access
     aws_kms_foreign_admin, aws_kms_grant, aws_lambda_public, aws_public_sharing, cognito_unauthenticated_identities, aws_oidc_provider_audience,
-    agentcore_gateway_authorizer, aws_s3_public_acl,
+    agentcore_gateway_authorizer, aws_s3_public_acl, gcp_public_members,
     # lifetimes and inventory
     credential_lifetime, inventory_tags, agent_ownership,
 ))

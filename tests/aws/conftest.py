@@ -11,4 +11,4 @@ from agentid_components.spec import Agent
 
 @pytest.fixture(scope="session")
 def dev_agents() -> dict[str, Agent]:
-    return {agent.name: agent for agent in load_inventory(DEV_AGENTS).inventory.agents}
+    return {agent.name: agent for agent in load_inventory(DEV_AGENTS).inventory.agents if "aws" in agent.clouds}

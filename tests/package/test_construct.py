@@ -17,11 +17,13 @@ from agentid.preview.monitor import _whole_numbers, plain
 from agentid_components.aws.fleet import AwsSettings
 from agentid_components.azure.fleet import AzureSettings
 from agentid_components.fleet import AgentFleet
+from agentid_components.gcp.fleet import GcpSettings
 from agentid_components.loader import load_inventory
 from tests.package.conftest import FLEET, PROJECT, REPO, STACK
 
 DEV = REPO / "stacks" / "agents" / "dev.yaml"
 RESOURCE_GROUP = "rg-agent-identities-dev"
+GCP_PROJECT = "example-agents-dev"
 CONFIG = {"aws:region": "eu-west-1", "azure-native:location": "westeurope"}
 
 
@@ -76,7 +78,8 @@ def python_dev():
     def program() -> None:
         loaded = load_inventory(DEV)
         AgentFleet("agents", loaded, AwsSettings(agents_dir=str(DEV.parent)),
-                   AzureSettings(resource_group=RESOURCE_GROUP, spec_dir=DEV.parent))
+                   AzureSettings(resource_group=RESOURCE_GROUP, spec_dir=DEV.parent),
+                   gcp_settings=GcpSettings(project=GCP_PROJECT))
 
     run = run_program(program, project=PROJECT, stack=STACK, config=CONFIG)
     root = run.named("agents", FLEET)
@@ -85,7 +88,8 @@ def python_dev():
 
 @pytest.fixture(scope="module")
 def from_file(provider):
-    response = provider.construct("agents", {"agentsFile": str(DEV), "azure": {"resourceGroup": RESOURCE_GROUP}},
+    response = provider.construct("agents", {"agentsFile": str(DEV), "azure": {"resourceGroup": RESOURCE_GROUP},
+                                             "gcp": {"project": GCP_PROJECT}},
                                   config=CONFIG)
     return response, _tree(provider.registered(), response.urn)
 
@@ -105,7 +109,8 @@ def test_inline_agents_typed_as_the_schema_give_the_same_resources(provider, fro
     agents = _as_consumer_writes_it(yaml.safe_load(DEV.read_text())["agents"])
     assert agents[1]["tools"][2]["azure"]["dataActions"] and agents[0]["reviewBy"] == "2031-05-31"
     response = provider.construct("inline", {"agents": agents, "baseDirectory": str(DEV.parent),
-                                             "azure": {"resourceGroup": RESOURCE_GROUP}}, config=CONFIG)
+                                             "azure": {"resourceGroup": RESOURCE_GROUP},
+                                             "gcp": {"project": GCP_PROJECT}}, config=CONFIG)
     inline = _comparable(_tree(provider.registered(), response.urn), response.urn)
     file_response, file_tree = from_file
     by_file = _comparable(file_tree, file_response.urn)

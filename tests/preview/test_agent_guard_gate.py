@@ -72,7 +72,7 @@ def test_the_example_dev_stack_passes(tmp_path: Path) -> None:
     assert run.code == 0, run.stdout + run.stderr
     result = json.loads((tmp_path / "dev.json").read_text())
     assert result["policyPacks"][0]["name"] == "agent-guard"
-    assert {a["name"] for a in result["agents"]} == {"support-triage", "report-builder", "deploy-reviewer", "data-ingest"}
+    assert {a["name"] for a in result["agents"]} == {"support-triage", "report-builder", "deploy-reviewer", "data-ingest", "bq-analyst"}
     assert all(a["resources"] > 0 for a in result["agents"])  # every agent's resources were attributed to it
     sarif = json.loads((tmp_path / "dev.sarif").read_text())
     validate_sarif(sarif)

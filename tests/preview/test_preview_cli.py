@@ -79,8 +79,8 @@ def test_clean_stack_passes_and_groups_resources_by_agent(project: Path) -> None
     assert by_name["report-builder"]["agent"] == "report-builder"  # the component, by its tagged children
     assert by_name["report-builder-policy"]["agent"] == "report-builder"  # untagged child of the component
     assert by_name["report-builder-role"]["cloud"] == "aws"
-    assert result["outputs"] == {"agents": ["support-triage", "report-builder", "deploy-reviewer", "data-ingest"]}
-    assert [a["name"] for a in result["agents"]] == ["support-triage", "report-builder", "deploy-reviewer", "data-ingest"]
+    assert result["outputs"] == {"agents": ["support-triage", "report-builder", "deploy-reviewer", "data-ingest", "bq-analyst"]}
+    assert [a["name"] for a in result["agents"]] == ["support-triage", "report-builder", "deploy-reviewer", "data-ingest", "bq-analyst"]
     assert set(result["timings"]) == {"program", "pack:trivial-pack"}
     sarif = run.json("out.sarif")
     assert_valid_sarif(sarif)

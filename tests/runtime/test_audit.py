@@ -50,7 +50,8 @@ def role_arn(name: str) -> str:
 @pytest.fixture
 def deployed(aws):
     for agent in INVENTORY.agents:
-        deploy_agent(aws, agent)
+        if "aws" in agent.clouds:  # agents on other clouds only have no role to deploy
+            deploy_agent(aws, agent)
     return aws
 
 

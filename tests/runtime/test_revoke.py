@@ -111,7 +111,7 @@ def test_unknown_agent_malformed_inventory_and_unreachable_endpoint_exit_2(aws, 
     unknown = agentid("revoke", "aws", "nobody", "--inventory", str(DEV), "--endpoint-url", aws)
     assert unknown.returncode == 2
     assert unknown.stderr.strip() == (
-        f"error: agent 'nobody' is not in {DEV} (it lists: data-ingest, deploy-reviewer, report-builder, support-triage)"
+        f"error: agent 'nobody' is not in {DEV} (it lists: bq-analyst, data-ingest, deploy-reviewer, report-builder, support-triage)"
     )
 
     malformed = tmp_path / "agents.yaml"

@@ -26,7 +26,7 @@ def agentid(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 def test_validate_example_stack_exits_0():
     result = agentid("validate", str(DEV))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"{DEV}: ok (4 agents)"
+    assert result.stdout.strip() == f"{DEV}: ok (5 agents)"
 
 
 def test_validate_reports_every_problem_and_exits_2(tmp_path):
@@ -41,7 +41,7 @@ def test_validate_reports_every_problem_and_exits_2(tmp_path):
         f"{bad}:30: agents[1].owner: required key 'owner' is missing (team or e-mail that answers for the agent)",
         f"{bad}: 2 problems",
     ]
-    assert result.stdout.strip() == f"{DEV}: ok (4 agents)"
+    assert result.stdout.strip() == f"{DEV}: ok (5 agents)"
 
 
 def test_validate_missing_file_exits_2(tmp_path):

@@ -66,7 +66,7 @@ def test_validate_expands_directories_and_skips_pulumi_files(tmp_path):
     run = subprocess.run([sys.executable, "-m", "agentid.cli", "validate", "--allow-outside-files", str(tmp_path)],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
-    assert run.stdout == f"{tmp_path / 'nested' / 'one.yaml'}: ok (4 agents)\n"
+    assert run.stdout == f"{tmp_path / 'nested' / 'one.yaml'}: ok (5 agents)\n"
     empty = tmp_path / "empty"
     empty.mkdir()
     run = agentid("validate", str(empty))

@@ -27,7 +27,7 @@ def test_two_stacks_merge_and_keep_the_same_agent_twice(tmp_path: Path):
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert list(rows[0])[:3] == ["source", "agent", "owner"]
     by_stack = {stack: sorted({(r["agent"], r["environment"]) for r in rows if r["source"] == stack}) for stack in ("dev", "prod")}
-    assert [agent for agent, _ in by_stack["dev"]] == [agent for agent, _ in by_stack["prod"]] and len(by_stack["dev"]) == 4
+    assert [agent for agent, _ in by_stack["dev"]] == [agent for agent, _ in by_stack["prod"]] and len(by_stack["dev"]) == 5
     assert {env for _, env in by_stack["dev"]} == {"dev"} and {env for _, env in by_stack["prod"]} == {"prod"}
 
     result = agentid("inventory", "--stack", "dev", "--stack", "prod", "--format", "json", cwd=project)

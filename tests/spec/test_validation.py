@@ -196,7 +196,7 @@ CASES = {
     ),
     "tool with two grants": (
         lambda a: a["tools"][0].update(oauth={"audience": "https://api.example.com", "scopes": ["read"]}),
-        "agents.yaml:8: agents[0].tools[0]: a tool needs exactly one of aws, azure, oauth or llm (found aws, oauth): split "
+        "agents.yaml:8: agents[0].tools[0]: a tool needs exactly one of aws, azure, gcp, oauth or llm (found aws, oauth): split "
         "it into one tool per grant",
     ),
     "non-https OAuth audience": (

@@ -1,0 +1,181 @@
+"""The Google Cloud IAM vocabulary: resource names, permissions, predefined roles and escalation permissions.
+
+One data snapshot (components/data/gcp_iam.yaml, refreshed by scripts/refresh_gcp_iam.py from the IAM API's
+`permissions.queryTestablePermissions` and `roles.list`) answers "is this a real permission", "at which kinds
+of resource can it be granted", "what does predefined role X hold" and "does it let the holder reach more
+than it was given". Resources are IAM full resource names
+(https://cloud.google.com/iam/docs/full-resource-names), e.g.
+`//storage.googleapis.com/projects/_/buckets/BUCKET`.
+
+Pure: no Pulumi, no cloud SDK. The snapshot loads on first use.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "gcp_iam.yaml"
+
+# service.resource.verb (https://cloud.google.com/iam/docs/permissions-reference)
+PERMISSION = re.compile(r"^[a-z][a-z0-9]*(\.[a-z][A-Za-z0-9]*){2}$")
+ROLE = re.compile(r"^roles/[a-z][A-Za-z0-9_.]*$")
+# Project ids: 6-30 lower-case letters, digits and hyphens, starting with a letter
+# (https://cloud.google.com/resource-manager/docs/creating-managing-projects#before_you_begin).
+PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+# Each kind's name rule, from the service's naming docs (buckets: 3-63 of a-z0-9_.-; datasets: letters, digits,
+# underscore; secrets: letters, digits, _ and -; Pub/Sub: 3-255, starting with a letter; service accounts: e-mail).
+_NAME_RULES = {
+    "bucket": r"[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]",
+    "dataset": r"[A-Za-z0-9_]{1,1024}",
+    "secret": r"[A-Za-z0-9_-]{1,255}",
+    "topic": r"[A-Za-z][A-Za-z0-9._~+%-]{2,254}",
+    "subscription": r"[A-Za-z][A-Za-z0-9._~+%-]{2,254}",
+    "service_account": r"[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com",
+    "project": PROJECT_ID.pattern[1:-1],
+}
+
+
+@dataclass(frozen=True)
+class GcpResource:
+    """A parsed full resource name: its kind, its project (None for buckets: `projects/_`) and its own name."""
+
+    kind: str
+    project: str | None
+    name: str
+    full_name: str
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict[str, Any]:
+    with DATA_FILE.open("rb") as handle:
+        return yaml.safe_load(handle)
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, re.Pattern[str]]:
+    patterns = {}
+    for kind, entry in _data()["resource_kinds"].items():
+        template = re.escape(entry["full_name"]).replace(r"\{project\}", f"(?P<project>{_NAME_RULES['project']})")
+        template = template.replace(r"\{name\}", f"(?P<name>{_NAME_RULES[kind]})")
+        patterns[kind] = re.compile(f"^{template}$")
+    return patterns
+
+
+def resource_kinds() -> list[str]:
+    return list(_data()["resource_kinds"])
+
+
+def example_names() -> list[str]:
+    """One template a kind, for messages: //storage.googleapis.com/projects/_/buckets/{name}, ..."""
+    return [entry["full_name"] for entry in _data()["resource_kinds"].values()]
+
+
+def parse_resource(full_name: str) -> GcpResource | None:
+    """The resource a full resource name denotes, or None if it is none of the kinds the kit grants at."""
+    for kind, pattern in _patterns().items():
+        match = pattern.match(full_name)
+        if match:
+            groups = match.groupdict()
+            project = groups.get("project") if kind != "project" else groups["name"]
+            return GcpResource(kind, project, groups["name"], full_name)
+    return None
+
+
+@lru_cache(maxsize=1)
+def _permission_kinds() -> dict[str, tuple[str, ...]]:
+    kinds: dict[str, list[str]] = {}
+    for kind, entry in _data()["resource_kinds"].items():
+        for permission in entry["permissions"]:
+            kinds.setdefault(permission, []).append(kind)
+    return {permission: tuple(found) for permission, found in kinds.items()}
+
+
+def is_permission(permission: str) -> bool:
+    return permission in _permission_kinds()
+
+
+def grantable_at(permission: str) -> tuple[str, ...]:
+    """The kinds of resource below the project at which `permission` can be granted; () if only the project."""
+    return tuple(kind for kind in _permission_kinds().get(permission, ()) if kind != "project")
+
+
+def suggest_permission(permission: str) -> str | None:
+    hint = difflib.get_close_matches(permission, list(_permission_kinds()), n=1, cutoff=0.75)
+    return hint[0] if hint else None
+
+
+@dataclass(frozen=True)
+class RoleInfo:
+    name: str
+    basic: bool
+    permissions: tuple[str, ...]  # patterns: exact names, or `service.*` / `*.verb` for roles that hold every one
+
+    def grants(self, permission: str) -> bool:
+        return any(fnmatchcase(permission, pattern) for pattern in self.permissions)
+
+
+def role_info(role: str) -> RoleInfo | None:
+    entry = _data()["roles"].get(role)
+    if entry is None:
+        return None
+    return RoleInfo(role, bool(entry.get("basic")), tuple(entry["permissions"]))
+
+
+def known_roles() -> list[str]:
+    return list(_data()["roles"])
+
+
+def is_basic_role(role: str) -> bool:
+    """roles/owner, roles/editor, roles/viewer (https://cloud.google.com/iam/docs/roles-overview#basic)."""
+    return role in _data()["basic_roles"]
+
+
+def suggest_role(role: str) -> str | None:
+    hint = difflib.get_close_matches(role, known_roles(), n=1, cutoff=0.75)
+    return hint[0] if hint else None
+
+
+def escalation_reason(permission: str) -> str | None:
+    """Why `permission` lets its holder reach more than it was given, or None.
+
+    `permission` may be a pattern from a role (`storage.*`, `*`): it escalates if it covers an escalation
+    permission of the snapshot (`*.setIamPolicy` entries cover every service's setIamPolicy).
+    """
+    for escalating, reason in _data()["escalation_permissions"].items():
+        if fnmatchcase(permission, escalating):
+            return reason
+        if "*" in permission and _patterns_overlap(permission, escalating):
+            return reason
+    return None
+
+
+def _patterns_overlap(pattern: str, escalating: str) -> bool:
+    """Whether two permission patterns of the shapes the data uses (`svc.*`, `*.verb`, `*`, exact) share a name."""
+    if pattern == "*" or escalating == "*":
+        return True
+    if escalating.startswith("*."):
+        verb = escalating[2:]
+        return pattern.endswith(".*") or fnmatchcase(verb, pattern.rsplit(".", 1)[-1])
+    return fnmatchcase(escalating, pattern)
+
+
+def role_escalations(role: RoleInfo) -> list[tuple[str, str]]:
+    """(permission pattern, reason) for each permission of `role` that escalates."""
+    found = []
+    for permission in role.permissions:
+        reason = escalation_reason(permission)
+        if reason:
+            found.append((permission, reason))
+    return found
+
+
+def source() -> str:
+    return _data()["source"]

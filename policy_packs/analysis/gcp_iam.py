@@ -1,0 +1,188 @@
+"""Google Cloud IAM as the pack reads it: the bindings a resource grants, the level it grants them at, who the
+members are, and whether a Workload Identity Federation condition pins one subject.
+
+Every IAM-bearing pulumi-gcp type has one of three shapes (https://www.pulumi.com/registry/packages/gcp/api-docs/):
+  *IAMMember / *IamMember    role, member, condition        (one member added)
+  *IAMBinding / *IamBinding  role, members[], condition     (the role's whole member list)
+  *IAMPolicy / *IamPolicy    policyData: JSON {"bindings": [{"role", "members", "condition"}]}  (the whole policy)
+The type tokens are data (data/gcp_iam_binding_types.txt, scripts/refresh_gcp_iam_types.py).
+
+Pure: no Pulumi.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from agentid_policy_packs.analysis.values import is_unknown
+
+DATA = Path(__file__).resolve().parent / "data" / "gcp_iam_binding_types.txt"
+PUBLIC_MEMBERS = ("allusers", "allauthenticatedusers")  # https://cloud.google.com/iam/docs/principal-identifiers
+
+
+class Unreadable(ValueError):
+    """A binding property the rules need is not of the documented shape: judged as a violation (fail closed)."""
+
+
+class NotYetKnown(Exception):
+    """A property is computed during preview; `path` names it."""
+
+    def __init__(self, path: str):
+        super().__init__(path)
+        self.path = path
+
+
+@dataclass(frozen=True)
+class Binding:
+    role: str
+    members: tuple[str, ...]
+    condition: Any  # None when unconditional
+
+
+@lru_cache(maxsize=1)
+def binding_types() -> tuple[str, ...]:
+    return tuple(line.strip() for line in DATA.read_text().splitlines() if line.strip())
+
+
+def level_of(type_token: str) -> str:
+    """organization | folder | project | resource: where the type's grant applies (inherited below it)."""
+    module = type_token.split(":", 2)[1].split("/", 1)[0]
+    return {"organizations": "organization", "folder": "folder", "projects": "project"}.get(module, "resource")
+
+
+def bindings(props: dict[str, Any]) -> list[Binding]:
+    """The bindings of one IAM resource's inputs; raises NotYetKnown or Unreadable."""
+    if "policyData" in props:
+        data = props["policyData"]
+        if is_unknown(data):
+            raise NotYetKnown("policyData")
+        try:
+            from agentid_components.input_limits import strict_json
+
+            document = strict_json(data) if isinstance(data, str) else None
+        except Exception as error:  # noqa: BLE001 - any parse failure is an unreadable policy
+            raise Unreadable(f"policyData is not JSON ({str(error)[:80]})") from None
+        if not isinstance(document, dict) or not isinstance(document.get("bindings", []), list):
+            raise Unreadable("policyData is not an IAM policy ({\"bindings\": [...]})")
+        found = []
+        for index, entry in enumerate(document.get("bindings", [])):
+            if not isinstance(entry, dict):
+                raise Unreadable(f"policyData.bindings[{index}] is not an object")
+            found.append(_binding(entry.get("role"), entry.get("members"), entry.get("condition"),
+                                  f"policyData.bindings[{index}]"))
+        return found
+    if "members" in props:
+        return [_binding(props.get("role"), props.get("members"), props.get("condition"), "")]
+    if "member" in props:
+        member = props.get("member")
+        if is_unknown(member):
+            raise NotYetKnown("member")
+        return [_binding(props.get("role"), [member], props.get("condition"), "")]
+    raise Unreadable("no member, members or policyData")
+
+
+def _binding(role: Any, members: Any, condition: Any, where: str) -> Binding:
+    prefix = f"{where}." if where else ""
+    if is_unknown(role):
+        raise NotYetKnown(f"{prefix}role")
+    if not isinstance(role, str) or not role:
+        raise Unreadable(f"{prefix}role is not a role name")
+    if is_unknown(members):
+        raise NotYetKnown(f"{prefix}members")
+    if not isinstance(members, list):
+        raise Unreadable(f"{prefix}members is not a list")
+    for index, member in enumerate(members):
+        if is_unknown(member):
+            raise NotYetKnown(f"{prefix}members[{index}]")
+        if not isinstance(member, str):
+            raise Unreadable(f"{prefix}members[{index}] is not a string")
+    return Binding(role, tuple(members), condition)
+
+
+def is_public(member: str) -> bool:
+    """allUsers / allAuthenticatedUsers (compared case-insensitively: a respelling is never a narrower member)."""
+    return member.strip().lower() in PUBLIC_MEMBERS
+
+
+def is_agent_member(member: str, prefixes: tuple[str, ...]) -> bool:
+    """A workload principal an agent acts as: one of our service accounts (account id starting with a prefix,
+    `agent-` by default: naming.gcp_service_account_id) or a federated workload (principal://, principalSet://)."""
+    kind, _, identity = member.partition(":")
+    if member.startswith(("principal://", "principalSet://")):
+        return True
+    if kind == "serviceAccount":
+        return identity.split("@", 1)[0].startswith(prefixes)
+    return False
+
+
+# --- Workload Identity Federation attribute conditions (CEL) -------------------------------------------------
+
+_STRING = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
+_SUBJECT = r"(?:assertion\.sub|google\.subject)"
+_PIN_EQUALS = re.compile(rf"^{_SUBJECT}\s*==\s*(?:{_STRING})$|^(?:{_STRING})\s*==\s*{_SUBJECT}$")
+_PIN_IN = re.compile(rf"^{_SUBJECT}\s+in\s+\[\s*(?:{_STRING})(?:\s*,\s*(?:{_STRING}))*\s*,?\s*\]$")
+
+
+def _top_level_split(expression: str, operator: str) -> list[str] | None:
+    """`expression` split at `operator` outside strings and brackets; None if the brackets or quotes do not close."""
+    parts, depth, start, index, quote = [], 0, 0, 0, ""
+    while index < len(expression):
+        char = expression[index]
+        if quote:
+            if char == "\\":
+                index += 2
+                continue
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif depth == 0 and expression.startswith(operator, index):
+            parts.append(expression[start:index].strip())
+            start = index + len(operator)
+            index = start
+            continue
+        index += 1
+    if quote or depth:
+        return None
+    parts.append(expression[start:].strip())
+    return parts
+
+
+def _unwrap(expression: str) -> str:
+    expression = expression.strip()
+    # "(a) && (b)" keeps its parentheses: its inside, "a) && (b", does not balance
+    while expression.startswith("(") and expression.endswith(")") and _top_level_split(expression[1:-1], "||") is not None:
+        expression = expression[1:-1].strip()
+    return expression
+
+
+def condition_pins_subject(condition: str) -> bool:
+    """Does this CEL attribute condition admit only tokens whose subject is one of a literal list?
+
+    It must be a conjunction (`&&`) one of whose terms is `assertion.sub == 'LITERAL'` or
+    `assertion.sub in ['A', 'B']` (or google.subject). A disjunction anywhere at the top, a negation, a
+    `startsWith` / `matches` / `contains`, or a pin only on other claims (repository_owner, namespace) is not a
+    pin. Unparseable text is not a pin (fail closed).
+    """
+    expression = _unwrap(condition)
+    if not expression or _top_level_split(expression, "||") != [expression]:
+        return False
+    terms = _top_level_split(expression, "&&")
+    if terms is None:
+        return False
+    for term in terms:
+        term = _unwrap(term)
+        if _PIN_EQUALS.match(term) or _PIN_IN.match(term):
+            return True
+    return False

@@ -1,0 +1,102 @@
+"""AGID-GCP-006: agent principals are not bound at project, folder or organization level, unless the role holds
+only permissions that have no narrower resource (e.g. roles/bigquery.jobUser, logging.logEntries.create).
+
+A binding at a level is inherited by every resource below it: an agent with roles/storage.objectViewer on the
+project reads every bucket in it. Agent principals: service accounts whose id starts with one of
+`agentServiceAccountPrefixes` (default `agent-`, the kit's naming) and any federated principal
+(principal://, principalSet://). Custom roles are judged by their definition in the same stack; a role the pack
+cannot see is reported (cannot tell: flag). The spec applies the same judgement (spec.GcpGrant).
+"""
+
+from __future__ import annotations
+
+from agentid_components import gcp_catalog
+from agentid_policy_packs.analysis.gcp_iam import Binding, binding_types, is_agent_member, level_of
+from agentid_policy_packs.analysis.values import is_unknown
+
+from .base import Resource, Rule, Unknown, Violation
+from .gcp_bindings import each_binding
+
+CUSTOM_ROLE_TYPES = ("gcp:projects/iAMCustomRole:IAMCustomRole", "gcp:organizations/iAMCustomRole:IAMCustomRole")
+
+
+def _custom_roles(resources: list[Resource]) -> dict[str, object]:
+    """Role name (projects/P/roles/ID, organizations/O/roles/ID) -> its permissions as declared in the stack."""
+    roles: dict[str, object] = {}
+    for resource in resources:
+        if resource.type not in CUSTOM_ROLE_TYPES:
+            continue
+        role_id = resource.props.get("roleId")
+        parent = resource.props.get("project") if "projects/" in resource.type else resource.props.get("orgId")
+        if isinstance(role_id, str) and isinstance(parent, str):
+            kind = "projects" if "projects/" in resource.type else "organizations"
+            roles[f"{kind}/{parent}/roles/{role_id}"] = resource.props.get("permissions")
+    return roles
+
+
+def _too_broad(role: str, custom: dict[str, object]) -> str | None:
+    """Why `role` at project level reaches more than it needs, or None when it holds only project-level permissions."""
+    if role in custom:
+        permissions = custom[role]
+        if is_unknown(permissions) or not isinstance(permissions, list):
+            return "cannot check: the custom role's permissions are not known"
+    else:
+        info = gcp_catalog.role_info(role)
+        if info is None:
+            return "cannot check: the role is neither defined in this stack nor in the kit's role catalogue"
+        permissions = list(info.permissions)
+    narrower = sorted({kind for p in permissions if isinstance(p, str) for kind in gcp_catalog.grantable_at(p)})
+    if any(isinstance(p, str) and "*" in p for p in permissions):
+        return "it holds every permission of a service"
+    if narrower:
+        return f"it holds permissions that can be granted on one {' or '.join(narrower)} instead"
+    return None
+
+
+def check(resources: list[Resource], config):
+    prefixes = tuple(p for p in config["agentServiceAccountPrefixes"] if isinstance(p, str) and p)
+    custom = _custom_roles(resources)
+    for resource in resources:
+        if resource.type not in binding_types():
+            continue
+        level = level_of(resource.type)
+        if level == "resource":
+            continue
+        for outcome in each_binding(resource):
+            if isinstance(outcome, (Unknown, Violation)):
+                yield type(outcome)(**{**outcome.__dict__, "urn": resource.urn})
+                continue
+            agents = [m for m in outcome.members if is_agent_member(m, prefixes)]
+            if not agents:
+                continue
+            if level != "project":
+                yield Violation(f"{resource.name} grants {outcome.role} to agent principal {', '.join(agents)} at {level} "
+                                f"level: every project and resource in the {level} inherits it", resource.urn)
+                continue
+            role = outcome.role.strip()
+            if role in custom and is_unknown(custom[role]):
+                yield Unknown(f"permissions of custom role {role}", resource.urn)
+                continue
+            why = _too_broad(role, custom)
+            if why:
+                yield Violation(f"{resource.name} grants {role} to agent principal {', '.join(agents)} on the whole "
+                                f"project: {why}", resource.urn)
+
+
+RULE = Rule(
+    id="AGID-GCP-006",
+    title="gcp-agent-no-broad-binding",
+    severity="high",
+    category="unbounded-resource",
+    description="Agent principals hold roles on one resource; at project level only roles whose permissions have no "
+                "narrower resource, never at folder or organization level.",
+    remediation="Bind the role on the bucket, dataset, secret, topic or subscription the tool uses (BucketIAMMember, "
+                "DatasetIamMember, ...); declare the tool as a gcp grant in the agent spec.",
+    url="https://cloud.google.com/iam/docs/resource-hierarchy-access-control",
+    check=check,
+    stack=True,
+    reads=binding_types() + CUSTOM_ROLE_TYPES,
+    config={"agentServiceAccountPrefixes": ["agent-"]},
+    config_schema={"agentServiceAccountPrefixes": {"type": "array", "items": {"type": "string"}}},
+    config_strictness={"agentServiceAccountPrefixes": "superset"},
+)

@@ -1,0 +1,32 @@
+"""AGID-GCP-003: no allUsers / allAuthenticatedUsers. allUsers is anyone on the internet; allAuthenticatedUsers is
+anyone with any Google account, inside or outside the organization."""
+
+from agentid_policy_packs.analysis.gcp_iam import Binding, binding_types, is_public
+
+from .base import Resource, Rule, Violation
+from .gcp_bindings import each_binding
+
+
+def check(resource: Resource, config):
+    for outcome in each_binding(resource):
+        if not isinstance(outcome, Binding):
+            yield outcome
+            continue
+        for member in outcome.members:
+            if is_public(member):
+                yield Violation(f"{resource.name} grants {outcome.role} to {member}: anyone"
+                                + (" with a Google account" if "authenticated" in member.lower() else " on the internet"))
+
+
+RULE = Rule(
+    id="AGID-GCP-003",
+    title="gcp-no-public-members",
+    severity="critical",
+    category="public-access",
+    description="No IAM binding names allUsers or allAuthenticatedUsers.",
+    remediation="Name the principals (serviceAccount:, group:, principal://...) that need the role; serve public "
+                "content through a CDN or signed URLs instead.",
+    url="https://cloud.google.com/iam/docs/principal-identifiers#allusers",
+    check=check,
+    resource_types=binding_types(),
+)

@@ -1,0 +1,40 @@
+"""AGID-GCP-004: Workload Identity Federation providers pin the subject. Without an attributeCondition every
+token the issuer signs (every GitHub repository, every pod of the cluster) can be exchanged in the pool; a
+condition on the owner, a prefix or a disjunction admits more than one workload."""
+
+from agentid_policy_packs.analysis.gcp_iam import condition_pins_subject
+from agentid_policy_packs.analysis.values import is_unknown
+
+from .base import Resource, Rule, Unknown, Violation
+
+
+def check(resource: Resource, config):
+    condition = resource.props.get("attributeCondition")
+    if is_unknown(condition):
+        yield Unknown("attributeCondition")
+        return
+    if condition is None or (isinstance(condition, str) and not condition.strip()):
+        yield Violation(f"workload identity pool provider {resource.name} has no attributeCondition: every token its "
+                        "issuer signs can be exchanged in the pool")
+        return
+    if not isinstance(condition, str):
+        yield Violation(f"workload identity pool provider {resource.name}: cannot check: attributeCondition is not a string")
+        return
+    if not condition_pins_subject(condition):
+        yield Violation(f"workload identity pool provider {resource.name}: attributeCondition {condition[:200]!r} does not "
+                        "pin the subject: it needs assertion.sub == 'EXACT' (or assertion.sub in [...]) in a conjunction, "
+                        "with no ||, negation, prefix or pattern")
+
+
+RULE = Rule(
+    id="AGID-GCP-004",
+    title="gcp-wif-provider-pinned",
+    severity="critical",
+    category="weak-trust",
+    description="Workload Identity Federation providers carry an attributeCondition that admits exact subjects only.",
+    remediation="Set attributeCondition to assertion.sub == 'repo:ORG/REPO:environment:ENV' (or "
+                "'system:serviceaccount:NS:SA', or the SPIFFE ID), or assertion.sub in [...] for several workloads.",
+    url="https://cloud.google.com/iam/docs/workload-identity-federation#conditions",
+    check=check,
+    resource_types=("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider",),
+)
