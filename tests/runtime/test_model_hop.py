@@ -171,7 +171,7 @@ def test_an_llm_grant_with_another_grant_is_refused_but_its_own_compiled_grant_r
     dumped = next(t for t in writer.tools if t.name == "claude-bedrock").model_dump(exclude_none=True)
     assert Tool.model_validate(dumped).aws.resources == [BEDROCK_MODEL, PROFILE]  # inventory JSON loads back
     dumped["aws"]["resources"] = ["arn:aws:bedrock:eu-west-1::foundation-model/other-model-v1:0"]
-    with pytest.raises(ValueError, match="exactly one of aws, azure, oauth or llm \\(found aws, llm\\)"):
+    with pytest.raises(ValueError, match="exactly one of aws, azure, gcp, oauth or llm \\(found aws, llm\\)"):
         Tool.model_validate(dumped)
 
 

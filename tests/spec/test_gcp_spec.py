@@ -81,4 +81,4 @@ def test_two_grants_on_one_tool_refused():
     agent = valid_agent()
     agent["tools"][0]["gcp"] = {"roles": ["roles/pubsub.publisher"], "resource": "//pubsub.googleapis.com/projects/proj-one/topics/events"}
     (error,) = errors_of({"agents": [agent]})
-    assert "a tool needs exactly one of aws, azure, gcp or oauth (found aws, gcp)" in error
+    assert "a tool needs exactly one of aws, azure, gcp, oauth or llm (found aws, gcp)" in error
