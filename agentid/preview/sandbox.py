@@ -61,7 +61,7 @@ class Isolation:
 
 
 def isolation() -> Isolation:
-    """The isolation this machine gives (probed once per process, about 20 ms)."""
+    """The isolation this machine gives (probed once per process, about 0.1 s)."""
     if os.environ.get(SANDBOX_ENV, "").lower() == "off":
         return Isolation(False, f"{SANDBOX_ENV}=off")
     problem = probe()
