@@ -8,7 +8,10 @@ runs in a fresh interpreter so peak memory (ru_maxrss) belongs to it alone.
     python bench/bench_azure_components.py [--agents 500] [--repeat 3]
 
 It also registers the same provider resources flat (no components), to separate what the components add
-from the providers' own SDK cost. `--measure components-without-aliases --agents N` is a diagnostic: the
+from the providers' own SDK cost, and runs the components and the bare program again with the gate's SDK
+speed-ups (`agentid/preview/sdk_speedups.py`: no alias URNs, one-frame stack capture, batched output waits),
+as `agentid preview` runs every program: "components (gate SDK)" against "bare mocks (gate SDK)" is the ratio
+the offline gate pays (issue 17 goal: at most 2). `--measure components-without-aliases --agents N` is a diagnostic: the
 same run with azure-native's versioned type aliases dropped.
 """
 
@@ -53,7 +56,16 @@ def generated_agent(index: int) -> dict:
             "review_by": "2030-01-01", "tools": tools, "trust": trust}
 
 
-def _components_run(agents: int):
+def _gate_sdk() -> None:
+    """The gate's SDK speed-ups, applied inside the running stack as the gate's program run applies them."""
+    from agentid.preview import sdk_speedups
+
+    problems = sdk_speedups.apply()
+    if problems:
+        raise SystemExit("; ".join(problems))
+
+
+def _components_run(agents: int, gate_sdk: bool = False):
     import pulumi
 
     from agentid.mock_engine import run_program
@@ -63,6 +75,8 @@ def _components_run(agents: int):
     models = [Agent.model_validate(generated_agent(index)) for index in range(agents)]
 
     def program() -> None:
+        if gate_sdk:
+            _gate_sdk()
         fleet = AzureAgents("azure", models, AzureSettings.from_config())
         pulumi.export("inventory", fleet.inventory)
 
@@ -73,12 +87,12 @@ def _components_run(agents: int):
     return timing, run
 
 
-def measure_components(agents: int) -> dict:
-    timing, run = _components_run(agents)
+def measure_components(agents: int, gate_sdk: bool = False) -> dict:
+    timing, run = _components_run(agents, gate_sdk)
     return {**timing, "resources": len(run.resources), "maxrss_kb": _maxrss_kb()}
 
 
-def measure_bare(count: int) -> dict:
+def measure_bare(count: int, gate_sdk: bool = False) -> dict:
     import pulumi
 
     from agentid.mock_engine import run_program
@@ -88,6 +102,8 @@ def measure_bare(count: int) -> dict:
             super().__init__("bench:index:Plain", name, {"index": index, "label": f"plain-{index}"})
 
     def program() -> None:
+        if gate_sdk:
+            _gate_sdk()
         for index in range(count):
             Plain(f"plain-{index}", index)
 
@@ -176,7 +192,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--measure", choices=["components", "bare", "flat", "components-without-aliases"], help=argparse.SUPPRESS)
+    parser.add_argument("--measure", choices=["components", "bare", "flat", "components-without-aliases",
+                                              "components-gate", "bare-gate"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         measure = {
@@ -184,16 +201,20 @@ def main() -> None:
             "bare": measure_bare,
             "flat": measure_flat,
             "components-without-aliases": measure_components_without_aliases,
+            "components-gate": lambda agents: measure_components(agents, gate_sdk=True),
+            "bare-gate": lambda count: measure_bare(count, gate_sdk=True),
         }[args.measure]
         print(json.dumps(measure(args.agents)))
         return
 
     # interleaved, so a busy machine slows every kind alike
-    runs: dict[str, list[dict]] = {"components": [], "flat": [], "bare": []}
+    runs: dict[str, list[dict]] = {"components": [], "flat": [], "bare": [], "components-gate": [], "bare-gate": []}
     for _ in range(args.repeat):
         runs["components"].append(_in_subprocess("components", args.agents))
         runs["flat"].append(_in_subprocess("flat", args.agents))
         runs["bare"].append(_in_subprocess("bare", runs["components"][0]["resources"]))
+        runs["components-gate"].append(_in_subprocess("components-gate", args.agents))
+        runs["bare-gate"].append(_in_subprocess("bare-gate", runs["components"][0]["resources"]))
     figures = {
         kind: {
             "resources": results[0]["resources"],
@@ -204,6 +225,7 @@ def main() -> None:
         for kind, results in runs.items()
     }
     components, flat, bare = figures["components"], figures["flat"], figures["bare"]
+    gate, bare_gate = figures["components-gate"], figures["bare-gate"]
     resources = components["resources"]
     print(f"Azure components, {args.agents} generated agents (median of {args.repeat} runs, fresh interpreter each):")
     print(f"  resources registered: {resources} = {resources / args.agents:.2f} per agent (the components included)")
@@ -211,11 +233,17 @@ def main() -> None:
         ("components (AzureAgents)", components),
         ("same provider resources, flat", flat),
         ("bare mocks, plain resources", bare),
+        ("components (gate SDK)", gate),
+        ("bare mocks (gate SDK)", bare_gate),
     ):
         print(f"  {label:31s} {kind['resources']:6d} resources  wall {kind['wall']:7.2f} s  cpu {kind['cpu']:7.2f} s  "
               f"{kind['wall'] / kind['resources'] * 1000:6.2f} ms/resource  peak RSS {kind['rss_mb']:5.0f} MB")
     print(f"  ratio components / bare plain resources: wall {components['wall'] / bare['wall']:.2f}, "
           f"cpu {components['cpu'] / bare['cpu']:.2f}, peak memory {components['rss_mb'] / bare['rss_mb']:.2f}  [goal <= 1.3]")
+    print(f"  ratio components (gate SDK) / bare mocks (gate SDK): wall {gate['wall'] / bare_gate['wall']:.2f}, "
+          f"cpu {gate['cpu'] / bare_gate['cpu']:.2f}, peak memory {gate['rss_mb'] / bare_gate['rss_mb']:.2f}; "
+          f"/ bare mocks (plain SDK): wall {gate['wall'] / bare['wall']:.2f}, cpu {gate['cpu'] / bare['cpu']:.2f}  "
+          "[issue 17 goal <= 2]")
     print(f"  ratio components / the same provider resources flat: wall {components['wall'] / flat['wall']:.2f}, "
           f"cpu {components['cpu'] / flat['cpu']:.2f}  (what the components themselves add)")
 

@@ -1,7 +1,7 @@
-"""Two costs of the Pulumi Python SDK that judging a plan does not need, taken off in the gate's program run only.
+"""Costs of the Pulumi Python SDK that judging a plan does not need, taken off in the gate's program run only.
 
 Issue 17 profiled `agentid preview` at 1,000 agents: besides the garbage collector
-(off in the child, see `program._child`), two SDK costs are per resource and buy
+(off in the child, see `program._child`), three SDK costs are per resource and buy
 nothing for a verdict:
 
 * **Alias URNs.** Every pulumi_azure_native class declares 4-9 versioned aliases
@@ -15,15 +15,33 @@ nothing for a verdict:
   line, only for the engine to take the first frame as the resource's source
   position. `_first_frame_stack_trace` finds that same frame by walking the frames,
   and sends it alone.
+* **Debug log messages.** The SDK sends the engine 3-4 DEBUG `Log` calls per
+  resource ("registering resource ...", "resource registration successful ..."),
+  each a blocking gRPC round trip, one of them on the program's event loop:
+  half the program's wall time at 1,000 agents. The engine prints DEBUG only
+  at `-v` levels and the gate's `Engine.Log` keeps only warnings and errors
+  (`monitor.GateMonitor.Log`), so `pulumi.log.debug` returns at once. Warnings
+  and errors still go to the gate.
+* **Waiting for outstanding outputs.** `pulumi.runtime.stack.wait_for_rpcs` waits
+  for the program's outstanding Output tasks with `asyncio.wait(FIRST_COMPLETED)`
+  over all of them, again after each completion: every round adds and removes a
+  callback on each pending task, so the wait costs (pending tasks x completions),
+  a quarter of the program's CPU at 1,000 agents. Its module's `asyncio.wait` is
+  given a FIRST_COMPLETED that returns once every task is done or one has failed
+  (raised or was cancelled): the loop around it then awaits the same tasks, raises
+  the same first failure, and picks up tasks added meanwhile as before, in one
+  round per batch instead of one per task.
 
-Neither changes a registered resource, input, URN, parent, dependency or source
+None of these changes a registered resource, input, URN, parent, dependency or source
 position (tests/preview/test_speedups.py runs stacks both ways and compares). Each
 is applied only when the SDK still has the shape relied on; otherwise the plain
-path runs and a warning says so. `AGENTID_PREVIEW_PLAIN_SDK=1` turns both off.
+path runs and a warning says so. `AGENTID_PREVIEW_PLAIN_SDK=1` turns them all off.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
 import sys
 from typing import Any
@@ -36,7 +54,9 @@ def apply() -> list[str]:
     if os.environ.get(PLAIN_SDK_ENV, "") not in ("", "0"):
         return []
     warnings = []
-    for name, install in (("alias URNs", _skip_alias_urns), ("stack capture", _first_frame_stack_capture)):
+    for name, install in (("alias URNs", _skip_alias_urns), ("stack capture", _first_frame_stack_capture),
+                          ("debug log messages", _drop_debug_logs),
+                          ("per-task output waits", _wait_for_outputs_in_batches)):
         problem = install()
         if problem:
             warnings.append(f"agentid preview: not skipping {name} ({problem}); the run is correct but slower")
@@ -102,3 +122,73 @@ def _first_frame_stack_capture() -> str | None:
 
     sdk._get_stack_trace = first_frame_stack_trace
     return None
+
+
+def _drop_debug_logs() -> str | None:
+    """Make `pulumi.log.debug` return at once: the gate drops DEBUG messages, each cost a gRPC round trip."""
+    from pulumi import log
+
+    original = getattr(log, "debug", None)
+    if original is None or not hasattr(log, "warn") or not hasattr(log, "error"):
+        return "pulumi.log.debug is not there"
+
+    def debug(msg: str, resource: Any = None, stream_id: int | None = None, ephemeral: bool | None = None) -> None:
+        return None
+
+    log.debug = debug
+    return None
+
+
+def _wait_for_outputs_in_batches() -> str | None:
+    """Give `wait_for_rpcs` an `asyncio.wait` whose FIRST_COMPLETED waits for all tasks or the first failure."""
+    from pulumi.runtime import stack
+
+    wait_for_rpcs = getattr(stack, "wait_for_rpcs", None)
+    if wait_for_rpcs is None or getattr(stack, "asyncio", None) is not asyncio:
+        return "pulumi.runtime.stack.wait_for_rpcs is not there"
+    try:
+        source = inspect.getsource(wait_for_rpcs)
+    except (OSError, TypeError):
+        return "the source of pulumi.runtime.stack.wait_for_rpcs is not readable"
+    if "asyncio.wait(" not in source or "return_when=asyncio.FIRST_COMPLETED" not in source:
+        return "pulumi.runtime.stack.wait_for_rpcs no longer waits with asyncio.wait(FIRST_COMPLETED)"
+    stack.asyncio = _BatchWaitAsyncio()
+    return None
+
+
+class _BatchWaitAsyncio:
+    """`asyncio` as pulumi.runtime.stack sees it: the same module but for `wait(..., FIRST_COMPLETED)`."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(asyncio, name)
+
+    @staticmethod
+    async def wait(tasks: Any, *, timeout: float | None = None,
+                   return_when: str = asyncio.ALL_COMPLETED) -> tuple[set, set]:
+        if return_when != asyncio.FIRST_COMPLETED or timeout is not None:
+            return await asyncio.wait(tasks, timeout=timeout, return_when=return_when)
+        return await all_done_or_first_failure(tasks)
+
+
+async def all_done_or_first_failure(tasks: Any) -> tuple[set, set]:
+    """(done, pending) once every task is done, or as soon as one raised or was cancelled; one callback a task."""
+    tasks = set(tasks)
+    waiter = asyncio.get_running_loop().create_future()
+    remaining = len(tasks)
+
+    def finished(task: asyncio.Future) -> None:
+        nonlocal remaining
+        remaining -= 1
+        if not waiter.done() and (remaining == 0 or task.cancelled() or task.exception() is not None):
+            waiter.set_result(None)
+
+    for task in tasks:
+        task.add_done_callback(finished)
+    try:
+        if tasks:
+            await waiter
+    finally:
+        for task in tasks:
+            task.remove_done_callback(finished)
+    done = {task for task in tasks if task.done()}
+    return done, tasks - done

@@ -9,6 +9,7 @@ source positions, and get the same violations.
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,22 @@ def test_the_speed_ups_register_exactly_what_the_plain_sdk_registers(tmp_path: P
 def test_the_speed_ups_give_the_same_violations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = copy_project(tmp_path)
     program = root / "stacks" / "__main__.py"
-    program.write_text(program.read_text() + "\nimport pulumi_aws as _aws\n_aws.iam.AccessKey('ci-key', user='ci')\n")
+    # Resource rules (the access key) and stack rules (AGID-AWS-021 across two policies of one role, AGID-INV-002 for
+    # an identity no agent owns): the pack's shared decoding (crossguard.share_property_decoding) is switched too.
+    program.write_text(program.read_text() + textwrap.dedent("""
+        import json as _json
+        import pulumi_aws as _aws
+        import pulumi_azure_native as _azure
+        _aws.iam.AccessKey('ci-key', user='ci')
+        _role = _aws.iam.Role('ops', name='ops', assume_role_policy=_json.dumps({'Version': '2012-10-17', 'Statement': [
+            {'Effect': 'Allow', 'Principal': {'Service': 'lambda.amazonaws.com'}, 'Action': 'sts:AssumeRole'}]}))
+        def _allow(actions):
+            return _json.dumps({'Version': '2012-10-17', 'Statement': [
+                {'Effect': 'Allow', 'Action': actions, 'Resource': '*'}]})
+        _aws.iam.RolePolicy('ops-pass', role='ops', policy=_allow('iam:PassRole'))
+        _aws.iam.RolePolicy('ops-lambda', role='ops', policy=_allow(['lambda:CreateFunction', 'lambda:InvokeFunction']))
+        _azure.managedidentity.UserAssignedIdentity('orphan', resource_group_name='rg', location='westeurope')
+        """))
     request = PreviewRequest(stack="dev", pack_dirs=[str(AGENT_GUARD)], start_dir=str(root))
 
     def verdict():
@@ -52,8 +68,10 @@ def test_the_speed_ups_give_the_same_violations(tmp_path: Path, monkeypatch: pyt
         return sorted((v.policy, v.urn, v.message, v.enforcement_level) for v in result.violations)
 
     fast = verdict()
+    assert {"AGID-AWS-001", "AGID-AWS-021", "AGID-INV-002"} <= {policy for policy, *_ in fast}
+    assert any(urn.endswith("::ops") for policy, urn, *_ in fast if policy == "AGID-AWS-021")
     monkeypatch.setenv(sdk_speedups.PLAIN_SDK_ENV, "1")
-    assert fast and fast == verdict()
+    assert fast == verdict()
 
 
 def test_an_sdk_without_the_shape_relied_on_falls_back_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -62,8 +80,10 @@ def test_an_sdk_without_the_shape_relied_on_falls_back_with_a_warning(monkeypatc
     monkeypatch.delattr(sdk, "_get_stack_trace")
     assert sdk_speedups._first_frame_stack_capture() == "pulumi.runtime.resource._get_stack_trace is not there"
     monkeypatch.delattr("pulumi.runtime.register_stack_transformation")
+    monkeypatch.delattr("pulumi.log.debug")
+    monkeypatch.setattr("pulumi.runtime.stack.asyncio", None)
     warnings = sdk_speedups.apply()
-    assert len(warnings) == 2 and all("the run is correct but slower" in w for w in warnings)
+    assert len(warnings) == 4 and all("the run is correct but slower" in w for w in warnings)
 
 
 def test_two_runs_write_byte_for_byte_the_same_reports(tmp_path: Path) -> None:
