@@ -132,6 +132,8 @@ def share_property_decoding() -> None:
     servicer = getattr(sdk, "_PolicyAnalyzerServicer", None)
     if servicer is not None and hasattr(servicer, "AnalyzeStack"):
         servicer.AnalyzeStack = _remembering_the_request(servicer.AnalyzeStack)
+    if servicer is not None and hasattr(servicer, "_get_resource_options"):  # read anew for each policy too
+        servicer._get_resource_options = _last_result_of_method(servicer._get_resource_options, "options")
     sdk._agentid_shared_decoding = True
 
 
@@ -155,6 +157,15 @@ def keep_secret_marks() -> None:
 
     sdk.deserialize_properties = marked
     sdk._agentid_secret_marks = True
+
+
+def _last_result_of_method(method: Callable[[Any, Any], Any], slot: str) -> Callable[[Any, Any], Any]:
+    """`_last_result` for a method of the (one) servicer: remembered per request message."""
+
+    def remembered(self: Any, request: Any) -> Any:
+        return _last_result(lambda message: method(self, message), slot)(request)
+
+    return remembered
 
 
 def _remembering_the_request(analyze_stack: Callable[..., Any]) -> Callable[..., Any]:
