@@ -1,9 +1,11 @@
 """Issue 17: the gate's speed-ups change nothing a reviewer sees, and its output order is reproducible.
 
-The speed-ups (`agentid/preview/sdk_speedups.py`: no alias URNs, one-frame stack capture;
-GC off in the child) are switched off with AGENTID_PREVIEW_PLAIN_SDK=1; the same stacks
-run both ways must register the same resources, inputs, URNs, parents, dependencies and
-source positions, and get the same violations.
+The speed-ups (`agentid/preview/sdk_speedups.py`: no alias URNs, one-frame stack capture,
+no DEBUG log round trips, batched output waits; GC off in the child; in the pack, each
+resource decoded once per request, `crossguard.share_property_decoding`) are switched off
+with AGENTID_PREVIEW_PLAIN_SDK=1; the same stacks run both ways must register the same
+resources, inputs, URNs, parents, dependencies and source positions, and get the same
+violations (resource and stack policies) and warnings.
 """
 
 from __future__ import annotations
@@ -100,3 +102,44 @@ def test_two_runs_write_byte_for_byte_the_same_reports(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1]
     urns = [r["urn"] for r in json.loads(outputs[0][0])["resources"]]
     assert urns == sorted(urns)
+
+
+def test_warnings_still_reach_the_gate_when_debug_messages_are_dropped(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    root = copy_project(tmp_path)
+    program = root / "stacks" / "__main__.py"
+    program.write_text(program.read_text() + textwrap.dedent("""
+        import pulumi as _pulumi
+        _pulumi.log.debug("a debug line the gate drops")
+        _pulumi.log.warn("the program's own warning")
+        """))
+    project = find_project(root)
+    config = load_stack_config(project, "dev")
+    fast = run_isolated(project, "dev", config.values, timeout=120)
+    monkeypatch.setenv(sdk_speedups.PLAIN_SDK_ENV, "1")
+    plain = run_isolated(project, "dev", config.values, timeout=120)
+    assert fast.warnings == plain.warnings == ["the program's own warning"]
+
+
+def test_the_batched_output_wait_returns_when_all_are_done_or_at_the_first_failure() -> None:
+    import asyncio
+
+    async def scenario():
+        never = asyncio.get_running_loop().create_future()
+        quick = [asyncio.ensure_future(asyncio.sleep(0)) for _ in range(3)]
+        done, pending = await sdk_speedups.all_done_or_first_failure(quick)
+        assert done == set(quick) and not pending
+
+        async def fails():
+            raise ValueError("boom")
+
+        failing = asyncio.ensure_future(fails())
+        done, pending = await sdk_speedups.all_done_or_first_failure([never, failing])
+        assert done == {failing} and pending == {never}  # the failure is seen at once, not after `never`
+        cancelled = asyncio.ensure_future(asyncio.sleep(60))
+        asyncio.get_running_loop().call_soon(cancelled.cancel)
+        done, pending = await sdk_speedups.all_done_or_first_failure([never, cancelled])
+        assert done == {cancelled} and pending == {never}
+        never.cancel()
+
+    asyncio.run(scenario())
