@@ -168,3 +168,35 @@ def test_a_pack_still_starting_when_the_preview_ends_is_stopped(monkeypatch) -> 
     wait([session._ready], timeout=60)
     assert len(started) == 1
     assert started[0].process.wait(timeout=10) is not None  # stopped, not orphaned
+
+
+def test_no_registration_reaches_the_packs_once_the_gate_has_taken_the_record() -> None:
+    """Issue 17: after the program run ends (exit, timeout), a late RegisterResource is refused, never judged or kept."""
+    import grpc
+    from google.protobuf import struct_pb2
+    from pulumi.runtime.proto import resource_pb2
+
+    from agentid.preview.monitor import GateMonitor
+
+    class Aborted(Exception):
+        pass
+
+    class Context:
+        def abort(self, code, details):
+            raise Aborted(code, details)
+
+    judged = []
+    monitor = GateMonitor("kit", "dev", on_register=judged.append)
+    inputs = struct_pb2.Struct()
+    inputs.update({"user": "ci"})
+    request = resource_pb2.RegisterResourceRequest(type="aws:iam/accessKey:AccessKey", name="early", custom=True,
+                                                   object=inputs)
+    monitor.RegisterResource(request, Context())
+    record = monitor.close()
+    late = resource_pb2.RegisterResourceRequest(type="aws:iam/accessKey:AccessKey", name="late", custom=True,
+                                                object=inputs)
+    with pytest.raises(Aborted) as refused:
+        monitor.RegisterResource(late, Context())
+    assert refused.value.args[0] == grpc.StatusCode.UNAVAILABLE
+    assert [r.name for r in record] == [r.name for r in judged] == ["early"]
+    assert [r.name for r in monitor.registered] == ["early"]
