@@ -289,6 +289,26 @@ def few_collections():
         gc.unfreeze()
 
 
+@contextlib.contextmanager
+def no_collections():
+    """Run with the cyclic garbage collector off, for a process that keeps what it allocates until the end.
+
+    The gate keeps every registration and every pack answer until the verdict and makes no cycles
+    worth collecting meanwhile (issue 17: at 1,000 agents the gate's peak was 245 MB with the collector
+    off, 249 MB with `few_collections`, which still spent 13 collections, 2.2 s, re-scanning them).
+    Freezing what exists keeps the one collection after the run off the imports; both are undone after.
+    """
+    enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.unfreeze()
+
+
 async def _resolved(value: Any) -> Any:
     """`await Output.from_input(value).future()`, without lifting every leaf of a plain result into an Output.
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from agentid.analyzer_client import AnalyzerInfo, PackError
-from agentid.mock_engine import few_collections
+from agentid.mock_engine import no_collections
 from agentid.preview import sandbox, waivers
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
@@ -187,7 +187,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
     with ExitStack() as cleanup:
         # The gate keeps every registration and answer until the verdict: the collector's default
         # thresholds re-scan them over and over (5.4 s of 30 s of the gate's CPU at 1,000 agents).
-        cleanup.enter_context(few_collections())
+        cleanup.enter_context(no_collections())
         sessions = []
         for index, pack_dir in enumerate(pack_dirs):
             def trusted(info: AnalyzerInfo, pack_dir: Path = pack_dir) -> tuple[dict, str]:
