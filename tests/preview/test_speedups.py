@@ -142,4 +142,8 @@ def test_the_batched_output_wait_returns_when_all_are_done_or_at_the_first_failu
         assert done == {cancelled} and pending == {never}
         never.cancel()
 
-    asyncio.run(scenario())
+    loop = asyncio.new_event_loop()  # not asyncio.run: it leaves the main thread with no event loop for later tests
+    try:
+        loop.run_until_complete(scenario())
+    finally:
+        loop.close()
