@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentid.preview import sandbox
+from agentid.preview import sandbox, sdk_speedups
 from agentid.preview.stack_config import ConfigError, Project
 from agentid_components import input_limits
 from agentid_components.loader import SpecError
@@ -163,7 +163,9 @@ def _install_language_host(run_dir: Path) -> Path:
     here = Path(__file__).parent
     script = run_dir / "pulumi-language-python-exec"
     shutil.copyfile(here / "language_host.py", script)
-    shutil.copyfile(here / "sdk_speedups.py", run_dir / "sdk_speedups.py")
+    # The program's environment carries no AGENTID_* variable: the gate decides here (the host runs without them).
+    if not sdk_speedups.plain_sdk_requested():
+        shutil.copyfile(here / "sdk_speedups.py", run_dir / "sdk_speedups.py")
     return script
 
 

@@ -49,9 +49,14 @@ from typing import Any
 PLAIN_SDK_ENV = "AGENTID_PREVIEW_PLAIN_SDK"
 
 
+def plain_sdk_requested() -> bool:
+    """AGENTID_PREVIEW_PLAIN_SDK=1 in the gate's environment: run the program on the plain SDK path."""
+    return os.environ.get(PLAIN_SDK_ENV, "") not in ("", "0")
+
+
 def apply() -> list[str]:
     """Apply what the installed SDK allows; the warnings for what it does not (empty when all applied)."""
-    if os.environ.get(PLAIN_SDK_ENV, "") not in ("", "0"):
+    if plain_sdk_requested():
         return []
     warnings = []
     for name, install in (("alias URNs", _skip_alias_urns), ("stack capture", _first_frame_stack_capture),

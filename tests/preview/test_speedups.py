@@ -16,7 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from pulumi.runtime.proto import engine_pb2
+
 from agentid.preview import sdk_speedups
+from agentid.preview.monitor import GateMonitor
 from agentid.preview.program import run_isolated
 from agentid.preview.runner import PreviewRequest, run_preview
 from agentid.preview.stack_config import find_project, load_stack_config
@@ -33,9 +36,20 @@ def test_the_speed_ups_register_exactly_what_the_plain_sdk_registers(tmp_path: P
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     project = find_project(copy_project(tmp_path))
     config = load_stack_config(project, "dev")
+    debug_messages = []
+    log = GateMonitor.Log
+
+    def counting(self, request, context):  # the SDK's DEBUG messages: sent only on the plain path
+        debug_messages.append(request.severity == engine_pb2.DEBUG)
+        return log(self, request, context)
+
+    monkeypatch.setattr(GateMonitor, "Log", counting)
     fast = run_isolated(project, "dev", config.values, timeout=120)
+    fast_debug, debug_messages[:] = sum(debug_messages), []
     monkeypatch.setenv(sdk_speedups.PLAIN_SDK_ENV, "1")
     plain = run_isolated(project, "dev", config.values, timeout=120)
+    # The two runs really took the two paths (the stack itself registers before the speed-ups apply).
+    assert fast_debug <= 1 and sum(debug_messages) > 100
     assert len(fast.resources) > 40 and any(r.type.startswith("azure-native:") for r in fast.resources)
     assert _record(fast.resources) == _record(plain.resources)
     assert fast.outputs == plain.outputs
