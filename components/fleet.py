@@ -16,6 +16,7 @@ import pulumi
 from agentid_components.aws.fleet import AwsAgents, AwsSettings
 from agentid_components.azure.fleet import AzureAgents, AzureSettings
 from agentid_components.gcp.fleet import GcpAgents, GcpSettings
+from agentid_components.workload.fleet import Workloads, WorkloadSettings
 from agentid_components.loader import LoadedInventory
 from agentid_components.outputs import resolve_nested
 from agentid_components.spec import Agent
@@ -68,6 +69,7 @@ class AgentFleet(pulumi.ComponentResource):
         azure_settings: AzureSettings,
         opts: pulumi.ResourceOptions | None = None,
         gcp_settings: GcpSettings | None = None,
+        workload_settings: WorkloadSettings | None = None,
     ) -> None:
         agents = loaded.inventory.agents
         on_aws = [agent for agent in agents if "aws" in agent.clouds]
@@ -78,14 +80,34 @@ class AgentFleet(pulumi.ComponentResource):
         aws_plans = AwsAgents.check(on_aws, aws_settings) if on_aws else None
         azure_plans = AzureAgents.check(on_azure, azure_settings) if on_azure else None
         gcp_plans = GcpAgents.check(on_gcp, gcp_settings) if on_gcp else None
+        workload_settings = workload_settings or WorkloadSettings()
+        workload_plan = Workloads.check(agents, workload_settings) if workload_settings.enabled else None
         super().__init__(TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.aws = AwsAgents("aws", on_aws, aws_settings, child, plans=aws_plans) if on_aws else None
         self.azure = AzureAgents("azure", on_azure, azure_settings, child, plans=azure_plans) if on_azure else None
         self.gcp = GcpAgents("gcp", on_gcp, gcp_settings, child, plans=gcp_plans) if on_gcp else None
+        self.workloads = None
+        if workload_plan is not None:
+            self.workloads = Workloads("kubernetes", agents, workload_settings, self._cloud_identities(agents), child,
+                                       plan=workload_plan)
         self.inventory = self._inventory(agents)
         # The inventory is the stack's to export; registering it here too would serialize it a second time.
         self.register_outputs({"agents": [agent.name for agent in agents]})
+
+    def _cloud_identities(self, agents: list[Agent]) -> dict[str, dict[str, pulumi.Output[str]]]:
+        """Agent -> the identifiers the workload side annotates its service accounts with."""
+        found: dict[str, dict[str, pulumi.Output[str]]] = {}
+        for agent in agents:
+            ids: dict[str, pulumi.Output[str]] = {}
+            if self.aws and agent.name in self.aws.identities:
+                ids["aws_role_arn"] = self.aws.identities[agent.name].role_arn
+            if self.azure and agent.name in self.azure.identities:
+                ids["azure_client_id"] = self.azure.identities[agent.name].identity.client_id
+            if self.gcp and agent.name in self.gcp.identities:
+                ids["gcp_email"] = self.gcp.identities[agent.name].account.email
+            found[agent.name] = ids
+        return found
 
     def _inventory(self, agents: list[Agent]) -> pulumi.Output[dict[str, Any]]:
         """One Output over the few real Outputs of every agent's AWS tree and Azure ids (no leaf lifted)."""

@@ -18,6 +18,7 @@ from agentid_components.aws.fleet import AwsSettings  # noqa: E402
 from agentid_components.azure.fleet import AzureSettings  # noqa: E402
 from agentid_components.fleet import AgentFleet  # noqa: E402
 from agentid_components.gcp.fleet import GcpSettings  # noqa: E402
+from agentid_components.workload.fleet import WorkloadSettings  # noqa: E402
 from agentid_components.loader import load_inventory  # noqa: E402
 from agentid_components.platform import Platform  # noqa: E402
 
@@ -36,6 +37,7 @@ def agent_stack(config: pulumi.Config) -> None:
         AwsSettings.from_config(config),
         AzureSettings.from_config(config, spec_dir=Path(agents_file).parent),
         gcp_settings=GcpSettings.from_config(config),
+        workload_settings=WorkloadSettings.from_config(config),
     )
     pulumi.export("inventory", fleet.inventory)  # no secret: Cognito client secrets live in Secrets Manager
 

@@ -22,7 +22,7 @@ def test_fleet_tree(dev_run):
     fleet = dev_run.named("agents", "agentid:index:AgentFleet")
     assert fleet.parent is None
     assert {r.type for r in dev_run.children_of(fleet)} == {
-        "agentid:aws:AgentFleet", "agentid:azure:AgentFleet", "agentid:gcp:AgentFleet"}
+        "agentid:aws:AgentFleet", "agentid:azure:AgentFleet", "agentid:gcp:AgentFleet", "agentid:kubernetes:Workloads"}
     aws_fleet = dev_run.named("aws", "agentid:aws:AgentFleet")
     azure_fleet = dev_run.named("azure", "agentid:azure:AgentFleet")
     aws_agents = sorted(r.name for r in dev_run.children_of(aws_fleet) if r.type == "agentid:aws:AgentIdentity")

@@ -32,6 +32,9 @@ class _Resource(Protocol):
 def tagged_agent(inputs: Mapping[str, Any]) -> str | None:
     """The `agent` tag of a resource: a mapping (AWS, azure-native) or `key=value`/`key:value` strings (azuread)."""
     tags = inputs.get("tags")
+    metadata = inputs.get("metadata")
+    if tags is None and isinstance(metadata, Mapping):  # Kubernetes objects: the kit labels them `agent`
+        tags = metadata.get("labels")
     if isinstance(tags, Mapping):
         value = tags.get(TAG_AGENT)
         return value if isinstance(value, str) and value else None

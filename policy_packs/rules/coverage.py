@@ -20,7 +20,8 @@ Selection (what "identity-bearing" means here), by token:
     Credential, AuthorizationRule, SharedAccess, Certificate, ApiKey, or a service `Account` /
     `StorageAccount` (key-based local auth lives there);
   - pulumi-gcp: modules iam, serviceaccount; every IAM member, binding and policy type of every service,
-    custom roles, audit configs, API keys, HMAC keys and secrets.
+    custom roles, audit configs, API keys, HMAC keys and secrets;
+  - pulumi-kubernetes: the RBAC API group, ServiceAccounts and Secrets.
 Tokens a rule judges are listed too, selected or not (a bucket's inline policy, a Lambda function's
 environment). A selected token is COVERED when a registered rule judges it (`resource_types`, or `reads` for
 stack rules); otherwise the first pattern of coverage_reasons.yaml that matches it says why it is
@@ -43,7 +44,7 @@ import yaml
 from .registry import RULES
 
 PROVIDERS = {"pulumi_aws": "pulumi-aws", "pulumi_azure_native": "pulumi-azure-native", "pulumi_azuread": "pulumi-azuread",
-             "pulumi_gcp": "pulumi-gcp"}
+             "pulumi_gcp": "pulumi-gcp", "pulumi_kubernetes": "pulumi-kubernetes"}
 REASONS_FILE = Path(__file__).with_name("coverage_reasons.yaml")
 DOC = Path(__file__).resolve().parents[2] / "docs" / "coverage.md"
 
@@ -92,6 +93,8 @@ def selected(token: str) -> bool:
         return bool(_AZURE_MODULES.match(token) or _AZURE_NAMES.search(name))
     if token.startswith("gcp:"):
         return bool(_GCP_MODULES.match(token) or _GCP_NAMES.search(name))
+    if token.startswith("kubernetes:"):
+        return token.startswith("kubernetes:rbac.authorization.k8s.io/") or name.startswith(("ServiceAccount", "Secret"))
     return False
 
 

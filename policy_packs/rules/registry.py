@@ -54,6 +54,9 @@ from . import (
     gcp_service_account_key,
     gcp_wif_provider_pinned,
     inventory_tags,
+    k8s_agent_cluster_secrets,
+    k8s_rbac_escalation,
+    k8s_rbac_wildcards,
     policy_actions_known,
     policy_unparseable,
     storage_shared_key,
@@ -72,9 +75,10 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy, aws_eks_cluster_admin,
     azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,
     azure_key_vault_access_policy, azure_read_everything,
-    entra_privileged_directory_role, gcp_basic_roles, gcp_agent_broad_binding,
+    entra_privileged_directory_role, gcp_basic_roles, gcp_agent_broad_binding, k8s_rbac_wildcards,
+    k8s_agent_cluster_secrets,
     # privilege escalation
-    aws_privilege_escalation, aws_role_escalation, entra_graph_app_role, gcp_impersonation_escalation,
+    aws_privilege_escalation, aws_role_escalation, entra_graph_app_role, gcp_impersonation_escalation, k8s_rbac_escalation,
     # weak trust
     aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential, entra_app_flows,
     gcp_wif_provider_pinned,

@@ -30,10 +30,13 @@ def _by_type(run, token):
 def test_one_pool_per_platform_and_one_provider_per_issuer_pinned_to_exact_subjects(dev_run):
     pools = _by_type(dev_run, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool")
     assert [(p.inputs["workloadIdentityPoolId"], p.inputs["project"], p.inputs["disabled"]) for p in pools] == [
-        ("agents-github", "example-agents-dev", False), ("agents-k8s", "example-agents-dev", False)]
+        ("agents-github", "example-agents-dev", False), ("agents-k8s", "example-agents-dev", False),
+        ("agents-spiffe", "example-agents-dev", False)]
     providers = {p.inputs["oidc"]["issuerUri"]: p.inputs
                  for p in dev_run.of_type("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")}
-    assert sorted(providers) == [GKE_ISSUER, "https://token.actions.githubusercontent.com"]
+    assert sorted(providers) == [GKE_ISSUER, "https://oidc.dev.example.org", "https://token.actions.githubusercontent.com"]
+    assert providers["https://oidc.dev.example.org"]["attributeCondition"] == (
+        "assertion.sub == 'spiffe://dev.example.org/ns/analytics/sa/bq-analyst'")
     github = providers["https://token.actions.githubusercontent.com"]
     assert github["workloadIdentityPoolId"] == "agents-github"
     assert github["attributeCondition"] == "assertion.sub == 'repo:example-org/analytics-agent:environment:dev'"
@@ -52,6 +55,8 @@ def test_service_account_and_workload_identity_user_for_exactly_each_principal(d
          f"principal://iam.googleapis.com/{POOLS}/agents-github/subject/repo:example-org/analytics-agent:environment:dev"),
         (f"projects/example-agents-dev/serviceAccounts/{email}", "roles/iam.workloadIdentityUser",
          f"principal://iam.googleapis.com/{POOLS}/agents-k8s/subject/system:serviceaccount:analytics:bq-analyst"),
+        (f"projects/example-agents-dev/serviceAccounts/{email}", "roles/iam.workloadIdentityUser",
+         f"principal://iam.googleapis.com/{POOLS}/agents-spiffe/subject/spiffe://dev.example.org/ns/analytics/sa/bq-analyst"),
     ]
 
 
@@ -79,7 +84,8 @@ def test_inventory_names_the_account_principals_and_lifetime(dev_run):
     assert gcp["service_account"] == "agent-bq-analyst@example-agents-dev.iam.gserviceaccount.com"
     assert gcp["token_lifetime_seconds"] == 900
     assert [p["subject"] for p in gcp["federated_principals"]] == [
-        "repo:example-org/analytics-agent:environment:dev", "system:serviceaccount:analytics:bq-analyst"]
+        "repo:example-org/analytics-agent:environment:dev", "system:serviceaccount:analytics:bq-analyst",
+        "spiffe://dev.example.org/ns/analytics/sa/bq-analyst"]
     assert gcp["tools"]["save-charts"]["roles"] == ["projects/example-agents-dev/roles/agentid_bq_analyst_save_charts"]
 
 

@@ -1,0 +1,108 @@
+"""Kubernetes RBAC as the pack reads it: the rules of a Role / ClusterRole and what they allow.
+
+Shapes (rbac.authorization.k8s.io/v1, https://kubernetes.io/docs/reference/access-authn-authz/rbac/):
+  Role / ClusterRole            rules: [{apiGroups, resources, verbs, resourceNames, nonResourceURLs}],
+                                ClusterRole also aggregationRule (its rules are then filled in by the controller)
+  RoleBinding / ClusterRoleBinding  roleRef {apiGroup, kind, name}, subjects [{kind, name, namespace}]
+Escalation verbs and built-in roles: https://kubernetes.io/docs/concepts/security/rbac-good-practices/.
+
+Pure: no Pulumi.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from agentid_policy_packs.analysis.values import is_unknown
+
+VERSIONS = ("v1", "v1beta1", "v1alpha1")
+ROLE_TYPES = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:{k}" for v in VERSIONS
+                   for k in ("Role", "ClusterRole", "RolePatch", "ClusterRolePatch"))
+BINDING_TYPES = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:{k}" for v in VERSIONS
+                      for k in ("RoleBinding", "ClusterRoleBinding", "RoleBindingPatch", "ClusterRoleBindingPatch"))
+SERVICE_ACCOUNT_TYPE = "kubernetes:core/v1:ServiceAccount"
+# Built-in ClusterRoles that read secrets in every namespace they are bound cluster-wide
+# (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles).
+SECRET_READING_BUILTINS = {"cluster-admin", "admin", "edit"}
+ESCALATION = {
+    "bind": "binds any role, including ones with permissions it does not hold",
+    "escalate": "creates or edits roles with permissions it does not hold",
+    "impersonate": "acts as another user, group or service account",
+}
+READ_VERBS = {"get", "list", "watch", "*"}
+
+
+class Unreadable(ValueError):
+    pass
+
+
+class NotYetKnown(Exception):
+    def __init__(self, path: str):
+        super().__init__(path)
+        self.path = path
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    api_groups: tuple[str, ...]
+    resources: tuple[str, ...]
+    verbs: tuple[str, ...]
+    resource_names: tuple[str, ...]
+    non_resource_urls: tuple[str, ...]
+
+    def covers(self, group: str, resource: str, verbs: set[str]) -> bool:
+        """Does this rule allow any of `verbs` on `resource` (a plural, or plural/subresource) in `group`?"""
+        return ((group in self.api_groups or "*" in self.api_groups)
+                and (resource in self.resources or "*" in self.resources)
+                and bool(verbs & set(self.verbs) or "*" in self.verbs))
+
+
+def _strings(value: Any, path: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if is_unknown(value):
+        raise NotYetKnown(path)
+    if not isinstance(value, list):
+        raise Unreadable(f"{path} is not a list")
+    for index, item in enumerate(value):
+        if is_unknown(item):
+            raise NotYetKnown(f"{path}[{index}]")
+        if not isinstance(item, str):
+            raise Unreadable(f"{path}[{index}] is not a string")
+    return tuple(value)
+
+
+def role_rules(props: dict[str, Any]) -> list[PolicyRule]:
+    rules = props.get("rules")
+    if rules is None:
+        return []
+    if is_unknown(rules):
+        raise NotYetKnown("rules")
+    if not isinstance(rules, list):
+        raise Unreadable("rules is not a list")
+    found = []
+    for index, rule in enumerate(rules):
+        if is_unknown(rule):
+            raise NotYetKnown(f"rules[{index}]")
+        if not isinstance(rule, dict):
+            raise Unreadable(f"rules[{index}] is not an object")
+        found.append(PolicyRule(
+            _strings(rule.get("apiGroups"), f"rules[{index}].apiGroups"),
+            _strings(rule.get("resources"), f"rules[{index}].resources"),
+            _strings(rule.get("verbs"), f"rules[{index}].verbs"),
+            _strings(rule.get("resourceNames"), f"rules[{index}].resourceNames"),
+            _strings(rule.get("nonResourceURLs"), f"rules[{index}].nonResourceURLs"),
+        ))
+    return found
+
+
+def reads_secrets(rules: list[PolicyRule]) -> bool:
+    """Allows get/list/watch on secrets (of any name: a resourceNames list bounds it)."""
+    return any(rule.covers("", "secrets", READ_VERBS) and not rule.resource_names for rule in rules)
+
+
+def metadata_name(props: dict[str, Any]) -> str | None:
+    metadata = props.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return name if isinstance(name, str) else None
