@@ -28,7 +28,7 @@ from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Violation
 from .engine_secrets import SecretText, is_engine_secret
-from .secret_scan import secret_kinds
+from .secret_scan import literal_secret_message
 
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 PARAMETER = "aws:ssm/parameter:Parameter"
@@ -139,11 +139,10 @@ def check(resource: Resource, config):
             yield Violation(f"{resource.name}: {path} is {type(value).__name__}, not a string, so whether it holds a "
                             "literal secret cannot be judged")
             continue
-        kinds = secret_kinds(key, value)
-        if kinds:
-            yield Violation(f"{resource.name}: {path} holds a literal secret (detect-secrets: {', '.join(kinds)}): it "
-                            "is in the program's source and every state file and preview; generate it "
-                            "(random.RandomPassword) or reference a secret stored elsewhere")
+        message = literal_secret_message(resource.name, path, key, value,
+                                         "generate it (random.RandomPassword) or reference a secret stored elsewhere")
+        if message:
+            yield Violation(message)
 
 
 RULE = Rule(

@@ -35,6 +35,7 @@ from . import (
     azure_broad_custom_role,
     azure_federated_credential,
     azure_key_vault_access_policy,
+    azure_literal_secret,
     azure_privileged_role,
     azure_read_everything,
     azure_shared_access_keys,
@@ -68,7 +69,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_access_key, aws_login_profile, aws_user_static_credential, aws_iam_user_grants, aws_literal_secret,
     aws_secret_in_plaintext, aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key,
     cognitive_local_auth,
-    azure_shared_access_keys, gcp_service_account_key,
+    azure_shared_access_keys, azure_literal_secret, gcp_service_account_key,
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_hidden_identities,
     # broad grants

@@ -71,3 +71,15 @@ def secret_kinds(key: str, value: str) -> tuple[str, ...]:
     for line in value.splitlines() or [value]:
         kinds.update(_scan(f"{name} = {json.dumps(line)}"))
     return tuple(sorted(kinds))
+
+
+def literal_secret_message(name: str, path: str, key: str, value: str, remedy: str) -> str | None:
+    """The finding for a literal secret in input `path` of resource `name` (None when none is found).
+
+    Names the detect-secrets types, never the value. Shared by AGID-AWS-007 and AGID-AZ-025.
+    """
+    kinds = secret_kinds(key, value)
+    if not kinds:
+        return None
+    return (f"{name}: {path} holds a literal secret (detect-secrets: {', '.join(kinds)}): it is in the program's "
+            f"source and every state file and preview; {remedy}")
