@@ -52,19 +52,21 @@ class RevokeResult:
         return f"aws iam delete-role-policy --role-name {self.role_name} --policy-name {naming.REVOKE_POLICY_NAME}"
 
 
-def revoke_sessions(iam: Any, agent: Agent, now: dt.datetime | None = None) -> RevokeResult:
+def revoke_sessions(iam: Any, agent: Agent, now: dt.datetime | None = None, suffix: str = "") -> RevokeResult:
     """Apply (or refresh) the revoke deny on the agent's role; LiveAwsError when the role is not there.
 
-    `now`: the cutoff to write; None (the CLI) takes it from AWS's clock.
+    `now`: the cutoff to write; None (the CLI) takes it from AWS's clock. `suffix`: the stack's name
+    suffix (`naming`), part of the role's name.
     """
     if not any(tool.aws for tool in agent.tools):
         raise LiveAwsError(f"agent '{agent.name}' has no AWS tools, so no AWS role: nothing to revoke on AWS")
-    role = naming.aws_role_name(agent.name)
+    role = naming.aws_role_name(agent.name, suffix)
     answer = call(iam, f"reading role {role}", iam.get_role, missing_ok=True, RoleName=role)
     if answer is None:
         raise LiveAwsError(
             f"role {role} of agent '{agent.name}' does not exist in this account (endpoint {iam.meta.endpoint_url}): "
             "nothing was changed"
+            + ("" if suffix else " (a stack names its roles agent-NAME-SUFFIX, SUFFIX its stack: pass --name-suffix SUFFIX)")
         )
     clock = GIVEN_CLOCK
     if now is None:
@@ -85,7 +87,7 @@ def revoke_sessions(iam: Any, agent: Agent, now: dt.datetime | None = None) -> R
     if previous is not None and previous >= parse_cutoff(cutoff):
         # never rewrite a later cutoff: re-formatting it (whole seconds) could move it back
         return RevokeResult(agent.name, role, _display(previous_text), _display(previous_text), "kept",
-                            aws_revocation_steps(agent)[1:], clock)
+                            aws_revocation_steps(agent, suffix=suffix)[1:], clock)
     action = "updated" if existing else "wrote"
     call(
         iam, f"writing inline policy {naming.REVOKE_POLICY_NAME} on role {role}", iam.put_role_policy,
@@ -95,7 +97,7 @@ def revoke_sessions(iam: Any, agent: Agent, now: dt.datetime | None = None) -> R
     if _as_dict(written["PolicyDocument"]) != document:
         raise LiveAwsError(f"the revoke policy read back from role {role} differs from the one written: check the role by hand")
     shown_previous = _display(previous_text) if previous_text is not None else None
-    return RevokeResult(agent.name, role, cutoff, shown_previous, action, aws_revocation_steps(agent)[1:], clock)
+    return RevokeResult(agent.name, role, cutoff, shown_previous, action, aws_revocation_steps(agent, suffix=suffix)[1:], clock)
 
 
 def aws_now(answer: dict) -> tuple[dt.datetime, str]:

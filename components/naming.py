@@ -2,9 +2,21 @@
 
 One place, so the components that create them, the inventory that documents
 them and the CLI that revokes them always agree.
+
+Physical names carry a *name suffix*: by default the Pulumi stack the program
+runs in (config `agent-identity-kit:nameSuffix` overrides it), so `dev` and
+`prod` of the same agents in one AWS account or one Entra tenant never name
+the same role, identity, role definition (and its GUID), trust anchor, Cognito
+client or Entra application. An empty suffix gives the names of kit versions
+before the suffix existed (for stacks deployed with them).
+
+Every name is fitted to its cloud's length and character limits (`fit`): a
+name that would be too long keeps its start and ends in a hash of the whole,
+so two long names stay distinct.
 """
 
 import hashlib
+import re
 
 MANAGED_BY = "agent-identity-kit"
 
@@ -19,86 +31,168 @@ INVENTORY_TAG_KEYS = (TAG_AGENT, TAG_OWNER, TAG_REVIEW_BY)
 # Inline policy that `agentid revoke aws` writes to cut off live sessions.
 REVOKE_POLICY_NAME = "agentid-revoke-sessions"
 
+# --- the suffix -----------------------------------------------------------------
 
-def aws_role_name(agent: str) -> str:
-    return f"agent-{agent}"
-
-
-def azure_identity_name(agent: str) -> str:
-    return f"id-agent-{agent}"
+NAME_SUFFIX_MAX = 24
+# What every cloud below accepts in a name: lower-case letters, digits, inner hyphens.
+_SUFFIX = re.compile(r"^([a-z0-9]([a-z0-9-]{0,22}[a-z0-9])?)?$")
 
 
-def azure_tool_identity_name(agent: str, tool: str) -> str:
-    """The per-tool managed identity of `azure_identity_per_tool` agents (Azure allows 3-128 characters)."""
-    return f"id-agent-{agent}-{tool}"
+class NameSuffixError(ValueError):
+    """A configured name suffix no cloud name could carry."""
 
 
+def check_suffix(suffix: str) -> str:
+    """`suffix` itself, or NameSuffixError: 0-24 of lower-case letters, digits and inner hyphens.
+
+    The intersection of the character sets below (IAM's `[\\w+=,.@-]`, Roles Anywhere's
+    `[ a-zA-Z0-9-_]`, Cognito domains' `[a-z0-9-]`, Azure managed identities' `[a-zA-Z0-9_-]`).
+    """
+    if not isinstance(suffix, str) or not _SUFFIX.match(suffix):
+        raise NameSuffixError(
+            f"nameSuffix '{suffix}' is not valid: 0-{NAME_SUFFIX_MAX} lower-case letters, digits and inner hyphens "
+            "(e.g. dev, prod-eu)"
+        )
+    return suffix
+
+
+def stack_suffix(stack: str) -> str:
+    """The default suffix for a Pulumi stack name (which may hold `A-Z _ .` and be up to 100 characters).
+
+    Lower-cased, other characters folded to '-'; longer than 24 characters, cut and ended with a hash of
+    the whole stack name, so two long stack names still differ.
+    """
+    folded = re.sub(r"[^a-z0-9]+", "-", stack.lower()).strip("-") or "stack"
+    if folded != stack or len(folded) > NAME_SUFFIX_MAX:  # folded or cut: a hash keeps 'Dev' apart from 'dev'
+        digest = hashlib.sha256(stack.encode()).hexdigest()[:6]
+        folded = f"{folded[:NAME_SUFFIX_MAX - 7].rstrip('-')}-{digest}"
+    return check_suffix(folded)
+
+
+def fit(name: str, limit: int) -> str:
+    """`name` if it has at most `limit` characters, else its start, '-' and 8 hex of its SHA-256."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:limit - 9].rstrip('-_ ')}-{digest}"
+
+
+def _with(name: str, suffix: str) -> str:
+    return f"{name}-{suffix}" if suffix else name
+
+
+# --- AWS objects of an agent (components/aws) ----------------------------------
+
+# IAM role and policy names: [\w+=,.@-], roles 1-64, managed policies 1-128 characters.
+# https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html, .../API_CreatePolicy.html
+AWS_ROLE_NAME_MAX = 64
+AWS_POLICY_NAME_MAX = 128
+# Roles Anywhere profile and trust anchor names: 1-255 of [ a-zA-Z0-9-_].
+# https://docs.aws.amazon.com/rolesanywhere/latest/APIReference/API_CreateTrustAnchor.html
+ROLES_ANYWHERE_NAME_MAX = 255
+# Cognito user pool and app client names: 1-128 of [\w\s+=,.@-].
+# https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolClient.html
+COGNITO_NAME_MAX = 128
+# Cognito domain prefixes: 1-63 of [a-z0-9-], starting and ending alphanumeric.
+# https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPoolDomain.html
+COGNITO_DOMAIN_MAX = 63
+
+
+def aws_role_name(agent: str, suffix: str = "") -> str:
+    return fit(_with(f"agent-{agent}", suffix), AWS_ROLE_NAME_MAX)
+
+
+def aws_boundary_policy_name(agent: str, suffix: str = "") -> str:
+    """The managed policy the kit creates as the agent role's permissions boundary."""
+    return fit(_with(f"agent-{agent}", suffix) + "-boundary", AWS_POLICY_NAME_MAX)
+
+
+def aws_tool_policy_name(tool: str) -> str:
+    """The inline policy holding one tool's statements (never clashes with REVOKE_POLICY_NAME).
+
+    Scoped to its role, whose name carries the suffix already.
+    """
+    return f"tool-{tool}"
+
+
+def aws_roles_anywhere_profile_name(agent: str, suffix: str = "") -> str:
+    return fit(_with(f"agent-{agent}", suffix), ROLES_ANYWHERE_NAME_MAX)
+
+
+def aws_trust_anchor_name(trust_domain: str, suffix: str = "") -> str:
+    """One Roles Anywhere trust anchor per SPIFFE trust domain (a DNS name; its dots become '-')."""
+    return fit(_with("spiffe-" + re.sub(r"[^a-zA-Z0-9-]+", "-", trust_domain), suffix), ROLES_ANYWHERE_NAME_MAX)
+
+
+def aws_platform_trust_anchor_name(trust_domain: str) -> str:
+    """The platform stack's one Roles Anywhere trust anchor for a SPIFFE trust domain (one per account: no suffix)."""
+    return aws_trust_anchor_name(trust_domain)
+
+
+def oauth_client_name(agent: str, suffix: str = "") -> str:
+    """The agent's Cognito app client and its Entra application (display name), see ENTRA_DISPLAY_NAME_MAX."""
+    return fit(_with(f"agent-{agent}", suffix), ENTRA_DISPLAY_NAME_MAX)
+
+
+def cognito_user_pool_name(project: str, stack: str) -> str:
+    return fit(f"agentid-{project}-{stack}", COGNITO_NAME_MAX)
+
+
+def cognito_domain_prefix(project: str, stack: str) -> str:
+    """Default Cognito hosted-domain prefix (lower-case letters, digits, hyphens; no 'aws'/'cognito')."""
+    return fit(re.sub(r"[^a-z0-9-]+", "-", f"agentid-{project}-{stack}".lower()).strip("-"), COGNITO_DOMAIN_MAX)
+
+
+# --- Azure objects of an agent (components/azure) --------------------------------
+
+# User-assigned managed identity names: 3-128 of [a-zA-Z0-9_-], starting alphanumeric.
+# https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftmanagedidentity
 AZURE_IDENTITY_NAME_MAX = 128
+# Custom role names (`roleName`) are unique per tenant, at most 512 characters.
+# https://learn.microsoft.com/azure/role-based-access-control/custom-roles#custom-role-properties
+AZURE_ROLE_NAME_MAX = 512
+# Entra application display names: kept to 120 characters, the portal's limit (conservative for Graph).
+# https://learn.microsoft.com/graph/api/resources/application
+ENTRA_DISPLAY_NAME_MAX = 120
 
 
-def azure_role_name(agent: str, tool: str) -> str:
-    return f"agent-{agent}-{tool}"
+def azure_identity_name(agent: str, suffix: str = "") -> str:
+    return fit(_with(f"id-agent-{agent}", suffix), AZURE_IDENTITY_NAME_MAX)
 
 
-def oauth_client_name(agent: str) -> str:
-    return f"agent-{agent}"
+def azure_tool_identity_name(agent: str, tool: str, suffix: str = "") -> str:
+    """The per-tool managed identity of `azure_identity_per_tool` agents (Azure allows 3-128 characters)."""
+    return fit(_with(f"id-agent-{agent}-{tool}", suffix), AZURE_IDENTITY_NAME_MAX)
+
+
+def azure_role_name(agent: str, tool: str, suffix: str = "") -> str:
+    return fit(_with(f"agent-{agent}-{tool}", suffix), AZURE_ROLE_NAME_MAX)
+
+
+def azure_guid_parts(*parts: str, suffix: str = "") -> tuple[str, ...]:
+    """The parts a deterministic GUID (role definition, role assignment) is derived from: with the suffix,
+    so dev's and prod's GUIDs differ; without one, the GUIDs of kit versions before the suffix."""
+    return (*parts, suffix) if suffix else parts
 
 
 def azure_federated_credential_name(kind: str, issuer: str, subject: str) -> str:
     """Name of a federated identity credential (on a managed identity or an Entra app).
 
     Derived from what it trusts, not from its position in the spec, so reordering
-    trust bindings renames nothing. Azure allows 3-120 of [A-Za-z0-9_-].
+    trust bindings renames nothing. Azure allows 3-120 of [A-Za-z0-9_-]; scoped to its
+    identity or application, whose name carries the suffix already.
     """
     digest = hashlib.sha256(f"{issuer}\n{subject}".encode()).hexdigest()[:12]
     return f"{kind.replace('_', '-')}-{digest}"
 
 
-def entra_resource_app_name(audience: str) -> str:
+def entra_resource_app_name(audience: str, suffix: str = "") -> str:
     """Display name of the Entra application that represents an API or MCP server (one per audience)."""
-    return "agentid-api-" + audience.removeprefix("https://").rstrip("/").replace("/", "-")
+    base = "agentid-api-" + audience.removeprefix("https://").rstrip("/").replace("/", "-")
+    return fit(_with(base, suffix), ENTRA_DISPLAY_NAME_MAX)
 
 
-# --- AWS objects of an agent (components/aws) ----------------------------------
-
-AWS_ROLE_NAME_MAX = 64  # IAM role names are 1-64 characters
-
-
-def aws_boundary_policy_name(agent: str) -> str:
-    """The managed policy the kit creates as the agent role's permissions boundary."""
-    return f"agent-{agent}-boundary"
-
-
-def aws_tool_policy_name(tool: str) -> str:
-    """The inline policy holding one tool's statements (never clashes with REVOKE_POLICY_NAME)."""
-    return f"tool-{tool}"
-
-
-def aws_roles_anywhere_profile_name(agent: str) -> str:
-    return f"agent-{agent}"
-
-
-def aws_trust_anchor_name(agent: str, spiffe_id: str) -> str:
-    """One Roles Anywhere trust anchor per agent and SPIFFE ID, named from what it trusts."""
-    digest = hashlib.sha256(spiffe_id.encode()).hexdigest()[:8]
-    return f"agent-{agent}-{digest}"
-
-
-def aws_platform_trust_anchor_name(trust_domain: str) -> str:
-    """The platform's one Roles Anywhere trust anchor for a SPIFFE trust domain (names: 1-255 of [ a-zA-Z0-9-_])."""
-    return "spiffe-" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in trust_domain)[:200]
-
-
-def cognito_user_pool_name(project: str, stack: str) -> str:
-    return f"agentid-{project}-{stack}"
-
-
-def cognito_domain_prefix(project: str, stack: str) -> str:
-    """Default Cognito hosted-domain prefix (lower-case letters, digits, hyphens; no 'aws'/'cognito')."""
-    return f"agentid-{project}-{stack}".lower().replace("_", "-")[:63].strip("-")
-
-
-# --- Google Cloud objects of an agent (components/gcp) --------------------------
+# --- Google Cloud objects of an agent (components/gcp): not yet suffixed (see README) ----
 
 
 def _bounded(text: str, limit: int, seed: str) -> str:

@@ -66,6 +66,28 @@ class AwsSettings(TypedDict):
     permissions_boundary_arn: NotRequired[str]
     """managed policy used as every agent role's permissions boundary instead of one per agent from its tools"""
 
+    roles_anywhere_trust_anchor_arns: NotRequired[dict[str, str]]
+    """SPIFFE trust domain -> existing Roles Anywhere trust anchor ARN (other domains get one anchor each)"""
+
+    cognito_resource_servers: NotRequired[dict[str, str]]
+    """audience -> identifier of the resource server already in the referenced pool (others are created)"""
+
+    name_suffix: NotRequired[str]
+    """suffix of every physical name: 0-24 of a-z 0-9 - (default: the stack name; '' for none)"""
+
+
+class ApiApplication(TypedDict):
+    """An existing Entra application standing for one API / MCP server."""
+
+    client_id: str
+    """its application (client) id"""
+
+    service_principal_object_id: str
+    """object id of its service principal (app role assignments name it)"""
+
+    app_role_ids: NotRequired[dict[str, str]]
+    """scope -> app role id (default: the kit's own ids, for applications the kit made)"""
+
 
 class AzureSettings(TypedDict):
     """Where the agents' Azure identities live (the stack config keys `azure*`)."""
@@ -75,6 +97,12 @@ class AzureSettings(TypedDict):
 
     location: NotRequired[str]
     """Azure region of the identities; default: the azure-native provider's location"""
+
+    api_applications: NotRequired[dict[str, ApiApplication]]
+    """audience -> the existing Entra API application (an identifier URI is unique per tenant)"""
+
+    name_suffix: NotRequired[str]
+    """suffix of every physical name: 0-24 of a-z 0-9 - (default: the stack name; '' for none)"""
 
 
 class GcpSettings(TypedDict):

@@ -94,8 +94,8 @@ class Platform(pulumi.ComponentResource):
                 roles = {scope: app_role_id(api.audience, scope) for scope in api.scopes}
                 app = create_resource_app(ResourceApp(api.audience, naming.entra_resource_app_name(api.audience), roles),
                                           parent=self)
-                applications[api.audience] = {"clientId": app.application.client_id,
-                                              "servicePrincipalObjectId": app.service_principal.object_id,
+                applications[api.audience] = {"clientId": app.client_id,
+                                              "servicePrincipalObjectId": app.service_principal_object_id,
                                               "appRoleIds": roles}
             self.outputs[outputs_.ENTRA_API_APPLICATIONS] = applications
         self.register_outputs(self.outputs)

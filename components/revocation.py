@@ -44,17 +44,19 @@ GCP_PROJECT_NUMBER_VARIABLE = "GCP_PROJECT_NUMBER"  # that project's number (pri
 GCP_POOL_PREFIX_VARIABLE = "GCP_POOL_PREFIX"  # the stack's config `gcpPoolPrefix` (default agents)
 
 
-def aws_revocation_steps(agent: Agent, inventory: str = "FILE") -> list[str]:
-    """The AWS steps, each a description and the command that does it (AWS CLI v2, jq; `inventory`: the agent file).
+def aws_revocation_steps(agent: Agent, inventory: str = "FILE", suffix: str = "") -> list[str]:
+    """The AWS steps, each a description and the command that does it (AWS CLI v2, jq; `inventory`: the agent file;
+    `suffix`: the stack's name suffix, see `naming`).
 
     Sources: AWS CLI reference for `iam update-assume-role-policy`, `eks delete-pod-identity-association`,
     `rolesanywhere disable-profile`, `cognito-idp delete-user-pool-client`.
     """
     from agentid_components.aws.trust import statement_sid
 
-    role = naming.aws_role_name(agent.name)
+    role = naming.aws_role_name(agent.name, suffix)
+    suffix_option = f" --name-suffix {quote(suffix)}" if suffix else ""
     steps = [
-        f"kill live sessions: `agentid revoke aws {quote(agent.name)} --inventory {quote(inventory)}` writes inline policy "
+        f"kill live sessions: `agentid revoke aws {quote(agent.name)} --inventory {quote(inventory)}{suffix_option}` writes inline policy "
         f"'{naming.REVOKE_POLICY_NAME}' on role {role} (Deny * when aws:TokenIssueTime is before now)",
     ]
     for binding in agent.trust:
@@ -78,14 +80,14 @@ def aws_revocation_steps(agent: Agent, inventory: str = "FILE") -> list[str]:
                 f"aws iam update-assume-role-policy --role-name {role} --policy-document file://trust-{role}.json`"
             )
         elif binding.spiffe:
-            profile = naming.aws_roles_anywhere_profile_name(agent.name)
+            profile = naming.aws_roles_anywhere_profile_name(agent.name, suffix)
             steps.append(
                 f"disable the IAM Roles Anywhere profile of {binding.spiffe.spiffe_id} (and revoke its certificate): "
                 f"`aws rolesanywhere list-profiles --query \"profiles[?name=='{profile}'].profileId\" --output text | "
                 f"xargs -n1 aws rolesanywhere disable-profile --profile-id`"
             )
     if any(tool.oauth and tool.oauth.provider == "cognito" for tool in agent.tools):
-        client = naming.oauth_client_name(agent.name)
+        client = naming.oauth_client_name(agent.name, suffix)
         steps.append(
             f"delete the Cognito app client '{client}' (its tokens stop refreshing): "
             f"`aws cognito-idp list-user-pool-clients --user-pool-id \"${USER_POOL_VARIABLE}\" "
@@ -95,18 +97,18 @@ def aws_revocation_steps(agent: Agent, inventory: str = "FILE") -> list[str]:
     return steps
 
 
-def _holder(agent: Agent, tool, group: str) -> str:
+def _holder(agent: Agent, tool, group: str, suffix: str = "") -> str:
     """The principal id of the tool's own managed identity, as a shell expression."""
-    own = naming.azure_tool_identity_name(agent.name, tool.name)
+    own = naming.azure_tool_identity_name(agent.name, tool.name, suffix)
     return f"\"$(az identity show --name {own} --resource-group {group} --query principalId --output tsv)\""
 
 
-def azure_revocation_steps(agent: Agent) -> list[str]:
+def azure_revocation_steps(agent: Agent, suffix: str = "") -> list[str]:
     """The Azure steps, each a description and the Azure CLI command that does it ($RESOURCE_GROUP: the stack's
     `azureResourceGroup`). Sources: Azure CLI reference for `az identity federated-credential delete`,
     `az role assignment delete`, `az ad sp update`.
     """
-    identity = naming.azure_identity_name(agent.name)
+    identity = naming.azure_identity_name(agent.name, suffix)
     group = f"\"${RESOURCE_GROUP_VARIABLE}\""
     principal = f"\"$(az identity show --name {identity} --resource-group {group} --query principalId --output tsv)\""
     steps = [
@@ -118,7 +120,7 @@ def azure_revocation_steps(agent: Agent) -> list[str]:
     if agent.azure_identity_per_tool:
         for tool in agent.tools:
             if tool.azure:
-                own = naming.azure_tool_identity_name(agent.name, tool.name)
+                own = naming.azure_tool_identity_name(agent.name, tool.name, suffix)
                 steps.append(
                     f"delete the federated identity credentials of tool {tool.name}'s managed identity {own}: "
                     f"`az identity federated-credential list --identity-name {own} --resource-group {group} --query '[].name' "
@@ -126,9 +128,9 @@ def azure_revocation_steps(agent: Agent) -> list[str]:
                     f"--resource-group {group} --name {{}} --yes`"
                 )
     steps += [
-        f"remove the role assignment of '{naming.azure_role_name(agent.name, tool.name)}' at {tool.azure.scope}: "
-        f"`az role assignment delete --assignee {_holder(agent, tool, group) if agent.azure_identity_per_tool else principal} "
-        f"--role {quote(naming.azure_role_name(agent.name, tool.name))} "
+        f"remove the role assignment of '{naming.azure_role_name(agent.name, tool.name, suffix)}' at {tool.azure.scope}: "
+        f"`az role assignment delete --assignee {_holder(agent, tool, group, suffix) if agent.azure_identity_per_tool else principal} "
+        f"--role {quote(naming.azure_role_name(agent.name, tool.name, suffix))} "
         f"--scope {quote(tool.azure.scope)}`"
         for tool in agent.tools
         if tool.azure
@@ -137,7 +139,7 @@ def azure_revocation_steps(agent: Agent) -> list[str]:
         f"detach {identity} from {binding.azure_hosted.resource_id}" for binding in agent.trust if binding.azure_hosted
     ]
     if any(tool.oauth and tool.oauth.provider == "entra" for tool in agent.tools):
-        application = naming.oauth_client_name(agent.name)
+        application = naming.oauth_client_name(agent.name, suffix)
         steps.append(
             f"disable the service principal of Entra application '{application}' "
             "(accountEnabled = false) and remove its app role assignments: "
@@ -182,8 +184,9 @@ def gcp_revocation_steps(agent: Agent) -> list[str]:
     return steps
 
 
-def revocation_steps(agent: Agent, inventory: str = "FILE") -> dict[str, list[str]]:
-    """Per cloud the agent lives on, the steps that cut it off, most urgent first; `inventory`: the agent file."""
-    by_cloud = {"aws": lambda a: aws_revocation_steps(a, inventory), "azure": azure_revocation_steps,
-                "gcp": gcp_revocation_steps}
+def revocation_steps(agent: Agent, inventory: str = "FILE", suffix: str = "") -> dict[str, list[str]]:
+    """Per cloud the agent lives on, the steps that cut it off, most urgent first; `inventory`: the agent file;
+    `suffix`: the stack's name suffix (`naming`; GCP names do not carry it yet)."""
+    by_cloud = {"aws": lambda a: aws_revocation_steps(a, inventory, suffix),
+                "azure": lambda a: azure_revocation_steps(a, suffix), "gcp": gcp_revocation_steps}
     return {cloud: by_cloud[cloud](agent) for cloud in agent.clouds}

@@ -1,4 +1,4 @@
-"""Refresh README.md's generated blocks (spec reference, rule catalogue) from the code.
+"""Refresh README.md's generated blocks (spec reference, rule catalogue, config keys) from the code.
 
     python docs/refresh_readme.py          # rewrite README.md
     python docs/refresh_readme.py --check  # exit 1 if README.md is stale (tests/test_readme.py does the same)
@@ -13,10 +13,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agentid_components import spec_reference  # noqa: E402
+from agentid_components import settings, spec_reference  # noqa: E402
 from agentid_policy_packs.rules import catalogue  # noqa: E402
 
-BLOCKS = {"SPEC-REFERENCE": spec_reference.render, "RULE-CATALOGUE": catalogue.render}
+BLOCKS = {"SPEC-REFERENCE": spec_reference.render, "RULE-CATALOGUE": catalogue.render, "CONFIG-KEYS": settings.render}
 
 
 def refreshed(text: str) -> str:

@@ -1,9 +1,9 @@
 """The Pulumi program: one AgentFleet compiled from this stack's agent file, or the platform stack.
 
-Config (stacks/Pulumi.<stack>.yaml, namespace `agent-identity-kit:`):
+Config (stacks/Pulumi.<stack>.yaml, namespace `agent-identity-kit:` whatever the project is called):
   platform     (platform stack) what every agent stack shares: agentid_components.platform_spec.PlatformSpec
   agentsFile   the agent file, relative to stacks/ (default agents/<stack>.yaml)
-  aws*/azure*  see README.md, "Stack configuration"
+  nameSuffix, aws*/azure*  see README.md, "Stack configuration" (agentid_components.settings.KEYS)
 """
 
 import sys
@@ -21,6 +21,7 @@ from agentid_components.gcp.fleet import GcpSettings  # noqa: E402
 from agentid_components.workload.fleet import WorkloadSettings  # noqa: E402
 from agentid_components.loader import load_inventory  # noqa: E402
 from agentid_components.platform import Platform  # noqa: E402
+from agentid_components.settings import config as kit_config  # noqa: E402
 
 
 def platform_stack(config: pulumi.Config) -> None:
@@ -42,5 +43,5 @@ def agent_stack(config: pulumi.Config) -> None:
     pulumi.export("inventory", fleet.inventory)  # no secret: Cognito client secrets live in Secrets Manager
 
 
-config = pulumi.Config()
+config = kit_config()
 (platform_stack if config.get("platform") is not None else agent_stack)(config)

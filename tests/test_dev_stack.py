@@ -35,10 +35,10 @@ def test_fleet_tree(dev_run):
 
 def test_one_role_per_aws_agent_and_one_identity_per_azure_agent(dev_run):
     assert sorted(r.inputs["name"] for r in dev_run.of_type("aws:iam/role:Role")) == [
-        "agent-data-ingest", "agent-deploy-reviewer", "agent-report-builder", "agent-support-triage",
+        "agent-data-ingest-dev", "agent-deploy-reviewer-dev", "agent-report-builder-dev", "agent-support-triage-dev",
     ]
     assert sorted(r.inputs["resourceName"] for r in dev_run.of_type("azure-native:managedidentity:UserAssignedIdentity")) == [
-        "id-agent-data-ingest", "id-agent-deploy-reviewer", "id-agent-report-builder",
+        "id-agent-data-ingest-dev", "id-agent-deploy-reviewer-dev", "id-agent-report-builder-dev",
     ]
 
 
@@ -56,7 +56,7 @@ def test_inventory_output_merges_spec_facts_and_clouds(dev_run):
     assert report["owner"] == "finance-analytics"
     assert report["clouds"] == ["aws", "azure"]
     assert report["credential_lifetime_minutes"] == 10
-    assert report["aws"]["role_arn"].endswith(":role/agent-report-builder")
+    assert report["aws"]["role_arn"].endswith(":role/agent-report-builder-dev")
     assert "azure" in report and "aws" not in inventory["support-triage"].get("azure", {})
     assert "azure" not in inventory["support-triage"]
 

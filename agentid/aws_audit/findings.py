@@ -72,7 +72,9 @@ def agent_of_user(user: UserInfo, known_agents: Iterable[str]) -> str | None:
     return None
 
 
-def audit(snapshot: AccountSnapshot, inventory: Inventory) -> list[AuditFinding]:
+def audit(snapshot: AccountSnapshot, inventory: Inventory, suffix: str = "") -> list[AuditFinding]:
+    """Findings on the account's agent identities against the inventory of one stack, whose name suffix
+    (`naming`) is `suffix`: an agent's one role is `naming.aws_role_name(agent, suffix)`."""
     agents = {agent.name: agent for agent in inventory.agents}
     findings: list[AuditFinding] = []
     roles_by_agent: dict[str, list[RoleInfo]] = {}
@@ -88,11 +90,11 @@ def audit(snapshot: AccountSnapshot, inventory: Inventory) -> list[AuditFinding]
                 "declare the agent or delete the role",
             ))
         else:
-            if role.name != naming.aws_role_name(agent):
+            if role.name != naming.aws_role_name(agent, suffix):
                 findings.append(AuditFinding(
                     "unknown-agent-identity", agent, role.arn,
                     f"role {role.name} belongs to agent '{agent}' ({_why_role(role)}), whose one role is "
-                    f"{naming.aws_role_name(agent)}: a second identity the inventory does not know; delete it",
+                    f"{naming.aws_role_name(agent, suffix)}: a second identity the inventory does not know; delete it",
                 ))
             findings += excess_grant_findings(role, agents[agent], snapshot.managed_policies)
             findings += undeclared_trust_findings(role, agents[agent])
@@ -104,13 +106,13 @@ def audit(snapshot: AccountSnapshot, inventory: Inventory) -> list[AuditFinding]
     for name, agent in agents.items():
         if permissions.aws_tools(agent) and name not in roles_by_agent:
             findings.append(AuditFinding(
-                "agent-missing", name, f"arn:aws:iam::{account}:role/{naming.aws_role_name(name)}",
-                f"agent '{name}' has AWS tools but its role {naming.aws_role_name(name)} is not in the account: "
+                "agent-missing", name, f"arn:aws:iam::{account}:role/{naming.aws_role_name(name, suffix)}",
+                f"agent '{name}' has AWS tools but its role {naming.aws_role_name(name, suffix)} is not in the account: "
                 "deploy the stack, or remove the agent from the inventory",
             ))
     for _, agent in overdue_agents(inventory):
         roles = roles_by_agent.get(agent.name)
-        principal = roles[0].arn if roles else f"arn:aws:iam::{account}:role/{naming.aws_role_name(agent.name)}"
+        principal = roles[0].arn if roles else f"arn:aws:iam::{account}:role/{naming.aws_role_name(agent.name, suffix)}"
         findings.append(AuditFinding("review-overdue", agent.name, principal, overdue_message(agent),
                                      detail=f"review_by={agent.review_by}"))
     return findings

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from agentid.commands.name_suffix import NameSuffixOption, checked_suffix
+
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
@@ -28,6 +30,7 @@ def audit_aws(
     endpoint_url: Annotated[
         str | None, typer.Option("--endpoint-url", metavar="URL", envvar="AWS_ENDPOINT_URL", help="IAM endpoint (e.g. a moto server).")
     ] = None,
+    name_suffix: NameSuffixOption = "",
     format: Annotated[AuditFormat, typer.Option("--format", "-f", help="Output format.")] = AuditFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report to this file instead of stdout.")] = None,
 ) -> None:
@@ -50,6 +53,7 @@ def audit_aws(
     from agentid_components.loader import load_inventory
 
     try:
+        suffix = checked_suffix(name_suffix, LiveAwsError)
         agents = load_agents(inventory)
         names = [agent.name for agent in agents.agents]
         iam = iam_client(endpoint_url)
@@ -59,7 +63,7 @@ def audit_aws(
 
         typer.echo(f"error: {visible(str(error))}", err=True)  # names and AWS messages: shown, never run as escapes
         raise typer.Exit(EXIT_BAD_INPUT)
-    findings = audit(snapshot, agents)
+    findings = audit(snapshot, agents, suffix)
 
     if format is AuditFormat.json:
         text = to_json(findings, str(inventory), iam.meta.endpoint_url)

@@ -67,6 +67,7 @@ class Registration:
     dependencies: list[str] = field(default_factory=list)
     source_file: str | None = None  # the SDK's source position (a file:// URI's path)
     source_line: int = 0
+    shown_inputs: dict[str, Any] | None = None  # the inputs with secrets as "[secret]"; None: no secret in them
 
 
 class ProgramRefused(Exception):
@@ -116,7 +117,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         inputs = decode(request.object)
         resource_id, state = mock_outputs(request.type, request.name, inputs)
         record = Registration(
-            urn=urn, type=request.type, name=request.name, inputs=inputs,
+            urn=urn, type=request.type, name=request.name, inputs=inputs, shown_inputs=shown(request.object),
             parent=None if self._is_stack(request.parent) else request.parent, custom=bool(request.custom),
             id=resource_id if request.custom else None, dependencies=list(request.dependencies),
             **_source(request.sourcePosition),
@@ -297,6 +298,41 @@ def _value(value: struct_pb2.Value) -> Any:
     if kind == "list_value":
         return [_value(item) for item in value.list_value.values]
     return None
+
+
+def shown(message: struct_pb2.Struct) -> dict[str, Any] | None:
+    """The property map as reports may show it: a secret (wherever it is nested) as "[secret]", else as `decode`
+    reads it; None when the map holds no secret (then `decode`'s result is the one to show).
+
+    Secrets are found by their signature in the message's bytes first, so maps without one (nearly all)
+    cost one substring search.
+    """
+    serialized = message.SerializeToString()
+    if _SECRET_BYTES not in serialized and _OUTPUT_VALUE_BYTES not in serialized:
+        return None
+    return {key: _shown(_value_raw(value)) for key, value in message.fields.items()}
+
+
+_SECRET_BYTES = SECRET_SIG.encode()
+_OUTPUT_VALUE_BYTES = OUTPUT_VALUE_SIG.encode()
+
+
+def _value_raw(value: struct_pb2.Value) -> Any:
+    """A `Value` as JSON-like data, signatures kept (secrets still wrapped)."""
+    return json_format.MessageToDict(value)
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, dict):
+        signature = value.get(SIGNATURE_KEY)
+        if signature == SECRET_SIG or (signature == OUTPUT_VALUE_SIG and value.get("secret") is True):
+            return SECRET_OUTPUT
+        if signature is not None:
+            return _shown(plain({**value, "value": _shown(value["value"])} if "value" in value else value))
+        return {key: _shown(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shown(item) for item in value]
+    return value
 
 
 def plain(value: Any) -> Any:

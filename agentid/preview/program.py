@@ -52,6 +52,12 @@ class Resource:
     dependencies: list[str] = field(default_factory=list)
     source_file: str | None = None  # absolute path of the code that declared it (the SDK's source position)
     source_line: int = 0
+    shown_inputs: dict[str, Any] | None = None  # `inputs` with secrets as "[secret]"; None: they hold no secret
+
+    @property
+    def public_inputs(self) -> dict[str, Any]:
+        """The inputs as reports show them: secrets redacted."""
+        return self.inputs if self.shown_inputs is None else self.shown_inputs
 
     @property
     def properties(self) -> dict[str, Any]:  # what `AnalyzeStack` sends: at preview, the inputs
@@ -179,7 +185,7 @@ def _language_host_args(project: Project, stack: str, address: str) -> list[str]
 def _resource(record: Any) -> Resource:
     return Resource(urn=record.urn, type=record.type, name=record.name, inputs=record.inputs, parent=record.parent,
                     custom=record.custom, dependencies=record.dependencies, source_file=record.source_file,
-                    source_line=record.source_line)
+                    source_line=record.source_line, shown_inputs=record.shown_inputs)
 
 
 def _read_failure(file: Path, project: Project) -> ProgramError | ConfigError | None:

@@ -265,8 +265,11 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
                   "problems": [vars(p) for p in result.spec_problems]} if result.error else None,
         "policyPacks": [{"name": p.name, "version": p.version, "directory": p.directory,
                          "policies": [x.name for x in p.policies], "config": p.config} for p in result.packs],
+        # Each resource's inputs as the packs judged them, secrets as "[secret]" (values unknown at preview
+        # as Pulumi's unknown sentinel): physical names, trust and grants can be checked from outside.
         "resources": [{"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent,
-                       "agent": result.agent_of.get(r.urn), "cloud": result.cloud_of.get(r.urn)}
+                       "agent": result.agent_of.get(r.urn), "cloud": result.cloud_of.get(r.urn),
+                       "inputs": r.public_inputs}
                       for r in result.resources],
         "agents": _agents_json(result),
         # The stack outputs' values, as `pulumi stack output --json` prints them (secrets as "[secret]"): the

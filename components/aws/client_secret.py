@@ -31,9 +31,11 @@ INLINE_POLICY_NAME = "agentid-oauth-client-secret"  # the role's inline policy t
 STATEMENT_SID = "ReadOwnOAuthClientSecret"
 
 
-def secret_name(agent: str) -> str:
-    """The secret's name (Secrets Manager appends `-` and 6 random characters to form the ARN)."""
-    return f"agentid/{agent}/oauth-client-secret"
+def secret_name(agent: str, suffix: str = "") -> str:
+    """The secret's name (Secrets Manager appends `-` and 6 random characters to form the ARN); `suffix`: the
+    stack's name suffix (`naming`), so two stacks in one account and region name two secrets. Names are 1-512
+    of [A-Za-z0-9/_+=.@-] (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html)."""
+    return f"agentid/{agent}-{suffix}/oauth-client-secret" if suffix else f"agentid/{agent}/oauth-client-secret"
 
 
 def read_statement(secret_arn: str) -> dict:

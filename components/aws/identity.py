@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from agentid_components import naming, revocation
-from agentid_components.aws import client_secret, shared as aws_shared, trust
+from agentid_components.aws import client_secret, trust
 from agentid_components.aws.plan import AgentPlan
 from agentid_components.aws.trust import TrustRefs
 from agentid_components.outputs import resolve_nested
@@ -36,7 +36,9 @@ class SharedAws:
     cluster_arn_prefix: pulumi.Input[str] | None = None  # arn:PARTITION:eks:REGION:ACCOUNT:cluster/
     permissions_boundary_arn: str | None = None  # a named boundary instead of one per agent
     user_pool_id: pulumi.Input[str] | None = None
-    resource_servers: dict[str, pulumi.Resource] = field(default_factory=dict)  # audience -> ResourceServer
+    resource_servers: dict[str, pulumi.Resource] = field(default_factory=dict)  # audience -> ResourceServer created
+    resource_server_ids: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # audience -> identifier (any)
+    trust_anchor_arns: dict[str, pulumi.Input[str]] = field(default_factory=dict)  # SPIFFE trust domain -> anchor ARN
     token_endpoint: pulumi.Input[str] | None = None
     cognito_issuer: pulumi.Input[str] | None = None  # https://cognito-idp.REGION.amazonaws.com/POOL_ID
     deployer_arn: pulumi.Input[str] | None = None  # IAM ARN of the principal running the deployment (client_secret.py)
@@ -90,9 +92,10 @@ class AwsAgentIdentity(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = tags_of(plan)
         boundary_arn = shared.permissions_boundary_arn or self._boundary(plan, tags, secret)
-        anchors = {
-            spiffe_id: self._trust_anchor(plan, spiffe_id, source, tags)
-            for spiffe_id, source in _anchor_sources(plan).items()
+        anchors = {  # SPIFFE ID -> its trust domain's anchor ARN (one per domain, from the fleet)
+            b.spiffe.spiffe_id: shared.trust_anchor_arns[b.spiffe.trust_domain]
+            for b in trust.aws_bindings(agent)
+            if b.spiffe
         }
         role = aws.iam.Role(
             f"{agent.name}-role",
@@ -136,7 +139,7 @@ class AwsAgentIdentity(pulumi.ComponentResource):
         )
         return aws.iam.Policy(
             f"{name}-boundary",
-            name=naming.aws_boundary_policy_name(name),
+            name=naming.aws_boundary_policy_name(name, plan.suffix),
             description=f"Permissions boundary of agent {name}: the union of its declared tools",
             policy=policy,
             tags=tags,
@@ -146,7 +149,7 @@ class AwsAgentIdentity(pulumi.ComponentResource):
     def _profile(self, plan: AgentPlan, role: aws.iam.Role, tags: dict) -> aws.rolesanywhere.Profile:
         return aws.rolesanywhere.Profile(
             f"{plan.agent.name}-roles-anywhere",
-            name=naming.aws_roles_anywhere_profile_name(plan.agent.name),
+            name=naming.aws_roles_anywhere_profile_name(plan.agent.name, plan.suffix),
             enabled=True,
             duration_seconds=plan.session_seconds,
             role_arns=[role.arn],
@@ -170,15 +173,9 @@ class AwsAgentIdentity(pulumi.ComponentResource):
                 entry.update(self._pod_identity(plan, binding, role, tags))
             else:
                 spiffe_id = binding.spiffe.spiffe_id
-                entry.update(spiffe_id=spiffe_id, trust_anchor_arn=anchors[spiffe_id].arn, roles_anywhere_profile_arn=profile_arn)
+                entry.update(spiffe_id=spiffe_id, trust_anchor_arn=anchors[spiffe_id], roles_anywhere_profile_arn=profile_arn)
             entries.append(entry)
         return entries
-
-    def _trust_anchor(self, plan: AgentPlan, spiffe_id: str, source: dict, tags: dict) -> aws.rolesanywhere.TrustAnchor:
-        name = naming.aws_trust_anchor_name(plan.agent.name, spiffe_id)
-        return aws.rolesanywhere.TrustAnchor(
-            name, name=name, enabled=True, source=source, tags=tags, opts=pulumi.ResourceOptions(parent=self)
-        )
 
     def _pod_identity(self, plan: AgentPlan, binding, role: aws.iam.Role, tags: dict) -> dict:
         k8s = binding.kubernetes
@@ -205,13 +202,22 @@ class AwsAgentIdentity(pulumi.ComponentResource):
 
     def _oauth_client(self, plan: AgentPlan, shared: SharedAws) -> tuple[dict, aws.secretsmanager.Secret]:
         agent = plan.agent
+        # Scopes as tokens name them: `<resource server identifier>/<scope>` (the identifier is the audience
+        # for servers this stack creates; a referenced server's identifier may be an Output).
+        scopes = [
+            f"{shared.resource_server_ids[audience]}/{scope}"
+            if isinstance(shared.resource_server_ids[audience], str)
+            else pulumi.Output.concat(shared.resource_server_ids[audience], "/", scope)
+            for audience, names in plan.cognito_scopes.items()
+            for scope in names
+        ]
         client = aws.cognito.UserPoolClient(
             f"{agent.name}-oauth-client",
-            name=naming.oauth_client_name(agent.name),
+            name=naming.oauth_client_name(agent.name, plan.suffix),
             user_pool_id=shared.user_pool_id,
             allowed_oauth_flows=["client_credentials"],
             allowed_oauth_flows_user_pool_client=True,
-            allowed_oauth_scopes=plan.cognito_scope_ids,
+            allowed_oauth_scopes=scopes,
             generate_secret=True,
             access_token_validity=agent.max_credential_minutes,
             token_validity_units={"access_token": "minutes"},
@@ -220,15 +226,16 @@ class AwsAgentIdentity(pulumi.ComponentResource):
             prevent_user_existence_errors="ENABLED",
             enable_token_revocation=True,
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[shared.resource_servers[audience] for audience in plan.cognito_scopes]
+                parent=self,
+                depends_on=[shared.resource_servers[a] for a in plan.cognito_scopes if a in shared.resource_servers],
             ),
         )
         self.client_id = client.id
         # Cognito offers client secrets only: the secret goes to Secrets Manager (client_secret.py), never to an output.
         secret = aws.secretsmanager.Secret(
             f"{agent.name}-oauth-client-secret",
-            name=client_secret.secret_name(agent.name),
-            description=f"Cognito client secret of agent {agent.name}: readable only by its role agent-{agent.name}",
+            name=client_secret.secret_name(agent.name, plan.suffix),
+            description=f"Cognito client secret of agent {agent.name}: readable only by its role {plan.role_name}",
             tags=tags_of(plan),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -240,11 +247,11 @@ class AwsAgentIdentity(pulumi.ComponentResource):
         )
         self.client_secret_arn = secret.arn
         entry = {
-            "client_name": naming.oauth_client_name(agent.name),
+            "client_name": naming.oauth_client_name(agent.name, plan.suffix),
             "client_id": client.id,
             "client_secret_arn": secret.arn,
             "issuer": shared.cognito_issuer,
-            "scopes": plan.cognito_scope_ids,
+            "scopes": scopes,
             "token_endpoint": shared.token_endpoint,
             "grant": "client_credentials",
         }
@@ -272,17 +279,6 @@ class AwsAgentIdentity(pulumi.ComponentResource):
         )
 
 
-def _anchor_sources(plan: AgentPlan) -> dict[str, dict]:
-    """SPIFFE ID -> the trust anchor's `source`: the CA bundle or the ACM Private CA."""
-    sources: dict[str, dict] = {}
-    for binding in trust.aws_bindings(plan.agent):
-        spiffe = binding.spiffe
-        if spiffe is not None:
-            sources[spiffe.spiffe_id] = aws_shared.trust_anchor_source(plan.ca_bundles.get(spiffe.spiffe_id),
-                                                                       spiffe.acm_pca_arn)
-    return sources
-
-
 def _trust_json(plan: AgentPlan, shared: SharedAws, anchors: dict) -> pulumi.Output[str]:
     """The role's trust policy, once the ARNs it names (only those this agent's bindings use) resolve."""
     bindings = trust.aws_bindings(plan.agent)
@@ -294,7 +290,7 @@ def _trust_json(plan: AgentPlan, shared: SharedAws, anchors: dict) -> pulumi.Out
         "account": shared.account_id if self_assume else None,
         "partition": shared.partition if self_assume else None,
         "cluster_prefix": shared.cluster_arn_prefix if pod_identity else None,
-        "anchors": {spiffe_id: anchor.arn for spiffe_id, anchor in anchors.items()},
+        "anchors": anchors,
     }
     return resolve_nested(refs).apply(lambda r: json.dumps(trust.trust_policy(plan.agent, _trust_refs(plan, r))))
 
@@ -312,13 +308,14 @@ def _trust_refs(plan: AgentPlan, resolved: dict) -> TrustRefs:
         partition=resolved["partition"] or "aws",
         cluster_arns=clusters,
         trust_anchor_arns=resolved["anchors"],
+        role_name=plan.role_name,
     )
 
 
 def _static_inventory(plan: AgentPlan) -> dict:
     agent = plan.agent
-    role = naming.aws_role_name(agent.name)
-    steps = revocation.aws_revocation_steps(agent)
+    role = naming.aws_role_name(agent.name, plan.suffix)
+    steps = revocation.aws_revocation_steps(agent, suffix=plan.suffix)
     if not plan.needs_role:  # only a Cognito client exists: the role and trust steps do not apply
         steps = [step for step in steps if "Cognito" in step]
     return {

@@ -33,6 +33,7 @@ class AgentPlan:
     boundary: dict | None = None
     ca_bundles: dict[str, str] = field(default_factory=dict)  # SPIFFE ID -> PEM text
     cognito_scopes: dict[str, list[str]] = field(default_factory=dict)  # audience -> scopes
+    suffix: str = ""  # the stack's name suffix (see `naming`)
 
     @property
     def needs_role(self) -> bool:
@@ -48,18 +49,17 @@ def cognito_tools(agent: Agent) -> list[Tool]:
     return [tool for tool in agent.tools if tool.oauth and tool.oauth.provider == "cognito"]
 
 
-def plan_agent(agent: Agent, agents_dir: str | Path = ".") -> AgentPlan:
-    """Compile one agent; raise PolicyCompileError naming the agent (and tool) on bad input."""
+def plan_agent(agent: Agent, agents_dir: str | Path = ".", suffix: str = "") -> AgentPlan:
+    """Compile one agent; raise PolicyCompileError naming the agent (and tool) on bad input.
+
+    `suffix`: the stack's name suffix (see `naming`), part of the role's name.
+    """
     seconds = permissions.session_duration_seconds(agent)
     role_name = None
     compiled: dict = {}
     # Cognito tools need the role too: it alone may read the client secret (client_secret.py).
     if permissions.aws_tools(agent) or cognito_tools(agent):
-        role_name = naming.aws_role_name(agent.name)
-        if len(role_name) > naming.AWS_ROLE_NAME_MAX:
-            raise PolicyCompileError(
-                agent.name, None, f"role name '{role_name}' is longer than IAM's {naming.AWS_ROLE_NAME_MAX} characters: shorten the agent name"
-            )
+        role_name = naming.aws_role_name(agent.name, suffix)  # fitted to IAM's 64 characters
         compiled = permissions.compile_agent(agent) if permissions.aws_tools(agent) else {}
         trust_size = trust.estimated_trust_policy_size(agent)
         if trust_size > trust.TRUST_POLICY_MAX_CHARS:
@@ -78,6 +78,7 @@ def plan_agent(agent: Agent, agents_dir: str | Path = ".") -> AgentPlan:
         boundary=compiled.get("boundary"),
         ca_bundles=_ca_bundles(agent, Path(agents_dir)) if role_name else {},
         cognito_scopes=_cognito_scopes(agent),
+        suffix=suffix,
     )
 
 
@@ -112,7 +113,7 @@ def _cognito_scopes(agent: Agent) -> dict[str, list[str]]:
     return scopes
 
 
-def plan_fleet(agents: list[Agent], agents_dir: str | Path = ".") -> list[AgentPlan]:
+def plan_fleet(agents: list[Agent], agents_dir: str | Path = ".", suffix: str = "") -> list[AgentPlan]:
     """Plans for every agent with something on AWS, in the given order."""
     seen: set[str] = set()
     plans = []
@@ -121,13 +122,48 @@ def plan_fleet(agents: list[Agent], agents_dir: str | Path = ".") -> list[AgentP
             raise PolicyCompileError(agent.name, None, "is declared twice: agent names are unique per stack")
         seen.add(agent.name)
         if "aws" in agent.clouds:
-            plans.append(plan_agent(agent, agents_dir))
+            plans.append(plan_agent(agent, agents_dir, suffix))
     return plans
 
 
 def resource_server_name(audience: str) -> str:
     """The Cognito resource server's name for an audience (Cognito names: word characters, spaces and +=,.@-)."""
     return re.sub(r"[^\w+=,.@-]+", "-", audience.removeprefix("https://")).strip("-")[:256]
+
+
+def trust_anchor_source(ca_bundle_pem: str | None, acm_pca_arn: str | None) -> dict:
+    """A Roles Anywhere trust anchor's `source`: the CA certificates (PEM) or the ACM Private CA."""
+    if acm_pca_arn:
+        return {"source_type": "AWS_ACM_PCA", "source_data": {"acm_pca_arn": acm_pca_arn}}
+    return {"source_type": "CERTIFICATE_BUNDLE", "source_data": {"x509_certificate_data": ca_bundle_pem}}
+
+
+def trust_anchor_sources(plans: list[AgentPlan]) -> dict[str, dict]:
+    """SPIFFE trust domain -> the `source` of its one Roles Anywhere trust anchor (CA bundle or ACM Private CA).
+
+    A trust domain has one CA (SPIFFE: the trust bundle is per trust domain), so one anchor serves every
+    agent of it; two bindings of one trust domain naming different CAs are refused.
+    """
+    sources: dict[str, dict] = {}
+    first: dict[str, str] = {}
+    for plan in plans:
+        if not plan.needs_role:
+            continue
+        for binding in aws_bindings(plan.agent):
+            spiffe = binding.spiffe
+            if spiffe is None:
+                continue
+            source = trust_anchor_source(plan.ca_bundles.get(spiffe.spiffe_id), spiffe.acm_pca_arn)
+            domain = spiffe.trust_domain
+            if sources.setdefault(domain, source) != source:
+                raise PolicyCompileError(
+                    plan.agent.name,
+                    None,
+                    f"SPIFFE trust domain {domain} is given a different CA (ca_bundle / acm_pca_arn) than for "
+                    f"{first[domain]}: one trust domain has one CA, so one Roles Anywhere trust anchor",
+                )
+            first.setdefault(domain, f"{plan.agent.name} ({spiffe.spiffe_id})")
+    return sources
 
 
 def resource_servers(plans: list[AgentPlan]) -> dict[str, tuple[str, list[str]]]:

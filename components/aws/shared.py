@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from agentid_components import naming
+from agentid_components.aws.plan import trust_anchor_source  # noqa: F401 - the platform builds its anchors with it
 
 
 def cognito_user_pool(domain: str, tags: dict[str, str], opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
@@ -41,10 +42,3 @@ def resource_servers(servers: dict[str, tuple[str, list[str]]], user_pool_id: pu
         )
         for audience, (label, names) in servers.items()
     }
-
-
-def trust_anchor_source(ca_bundle_pem: str | None, acm_pca_arn: str | None) -> dict:
-    """A Roles Anywhere trust anchor's `source`: the CA certificates (PEM) or the ACM Private CA."""
-    if acm_pca_arn:
-        return {"source_type": "AWS_ACM_PCA", "source_data": {"acm_pca_arn": acm_pca_arn}}
-    return {"source_type": "CERTIFICATE_BUNDLE", "source_data": {"x509_certificate_data": ca_bundle_pem}}

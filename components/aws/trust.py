@@ -46,6 +46,7 @@ class TrustRefs:
     cluster_arns: dict[str, str] = field(default_factory=dict)  # EKS cluster name -> cluster ARN
     trust_anchor_arns: dict[str, str] = field(default_factory=dict)  # SPIFFE ID -> trust anchor ARN
     partition: str = "aws"
+    role_name: str | None = None  # the agent's role (default: its name without a suffix)
 
 
 def aws_bindings(agent: Agent) -> list[TrustBinding]:
@@ -82,7 +83,7 @@ def self_assume_statement(agent: Agent, refs: TrustRefs) -> dict:
     so the statement trusts the account and pins the caller to this role with
     `aws:PrincipalArn` (which is the role's ARN for its sessions).
     """
-    role_arn = f"arn:{refs.partition}:iam::{refs.account_id}:role/{naming.aws_role_name(agent.name)}"
+    role_arn = f"arn:{refs.partition}:iam::{refs.account_id}:role/{refs.role_name or naming.aws_role_name(agent.name)}"
     return {
         "Sid": SELF_ASSUME_SID,
         "Effect": "Allow",
@@ -176,6 +177,7 @@ def estimated_trust_policy_size(agent: Agent) -> int:
         oidc_provider_arns={b.kubernetes.issuer: prefix + oidc_provider_host(b.kubernetes.issuer) for b in bindings if uses_irsa(b)},
         account_id=account,
         partition="aws-us-gov",
+        role_name="r" * naming.AWS_ROLE_NAME_MAX,
         cluster_arns={
             b.kubernetes.cluster: f"arn:aws-us-gov:eks:{region}:{account}:cluster/{b.kubernetes.cluster}"
             for b in bindings

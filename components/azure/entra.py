@@ -28,14 +28,24 @@ _NO_BROWSER_FLOWS = azuread.ApplicationWebArgs(
 
 
 @dataclass
-class ResourceAppResources:
-    plan: ResourceApp
-    application: azuread.Application
-    service_principal: azuread.ServicePrincipal
+class ResourceAppRef:
+    """The Entra application of one API / MCP server, created by this stack or referenced (platform stack).
+
+    Agents' applications request its roles by `client_id`; their role assignments name its service principal.
+    """
+
+    audience: str
+    client_id: pulumi.Input[str]
+    service_principal_object_id: pulumi.Input[str]
+    app_role_ids: dict[str, pulumi.Input[str]]  # scope -> app role id
 
 
-def create_resource_app(plan: ResourceApp, parent: pulumi.Resource) -> ResourceAppResources:
-    """The application and service principal standing for one API / MCP server, shared by every agent."""
+def create_resource_app(plan: ResourceApp, parent: pulumi.Resource) -> ResourceAppRef:
+    """The application and service principal standing for one API / MCP server, shared by every agent.
+
+    Its identifier URI (the audience) is unique per tenant: a second stack with this audience in the same
+    tenant must reference it (`azureApiApplications`, or the platform stack) rather than create it.
+    """
     options = pulumi.ResourceOptions(parent=parent)
     application = azuread.Application(
         plan.display_name,
@@ -66,7 +76,7 @@ def create_resource_app(plan: ResourceApp, parent: pulumi.Resource) -> ResourceA
         app_role_assignment_required=True,
         opts=options,
     )
-    return ResourceAppResources(plan, application, service_principal)
+    return ResourceAppRef(plan.audience, application.client_id, service_principal.object_id, dict(plan.roles))
 
 
 @dataclass
@@ -79,16 +89,16 @@ def create_agent_client(
     plan: AgentPlan,
     identity_principal_id: pulumi.Output[str],
     identity_tenant_id: pulumi.Output[str],
-    resource_apps: dict[str, ResourceAppResources],
+    resource_apps: dict[str, ResourceAppRef],
     parent: pulumi.Resource,
 ) -> EntraClientResources:
     """The agent's own Entra application, its keyless credentials and its app role assignments."""
     client = plan.entra
     agent = plan.agent
     options = pulumi.ResourceOptions(parent=parent)
-    roles_by_audience: dict[str, list[str]] = {}
+    roles_by_audience: dict[str, list[pulumi.Input[str]]] = {}
     for grant in client.grants:
-        roles_by_audience.setdefault(grant.audience, []).append(grant.app_role_id)
+        roles_by_audience.setdefault(grant.audience, []).append(resource_apps[grant.audience].app_role_ids[grant.scope])
     application = azuread.Application(
         f"{agent.name}-entra-app",
         display_name=client.display_name,
@@ -98,7 +108,7 @@ def create_agent_client(
         # Shows reviewers, in the portal, which API permissions the agent holds (granted below).
         required_resource_accesses=[
             azuread.ApplicationRequiredResourceAccessArgs(
-                resource_app_id=resource_apps[audience].application.client_id,
+                resource_app_id=resource_apps[audience].client_id,
                 resource_accesses=[
                     azuread.ApplicationRequiredResourceAccessResourceAccessArgs(id=role_id, type="Role")
                     for role_id in role_ids
@@ -151,9 +161,9 @@ def create_agent_client(
     for grant in client.grants:
         azuread.AppRoleAssignment(
             f"{agent.name}-{grant.tool}-{grant.app_role_id[:8]}",
-            app_role_id=grant.app_role_id,
+            app_role_id=resource_apps[grant.audience].app_role_ids[grant.scope],
             principal_object_id=service_principal.object_id,
-            resource_object_id=resource_apps[grant.audience].service_principal.object_id,
+            resource_object_id=resource_apps[grant.audience].service_principal_object_id,
             opts=options,
         )
     return EntraClientResources(application, service_principal)

@@ -19,7 +19,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization, managedidentity
 
-from agentid_components.azure.entra import EntraClientResources, ResourceAppResources, create_agent_client
+from agentid_components.azure.entra import EntraClientResources, ResourceAppRef, create_agent_client
 from agentid_components.azure.inventory import agent_inventory
 from agentid_components.azure.plan import AgentPlan, RoleGrant
 from agentid_components.outputs import resolve_nested
@@ -36,7 +36,7 @@ class AzureAgentIdentity(pulumi.ComponentResource):
     def __init__(
         self,
         plan: AgentPlan,
-        resource_apps: dict[str, ResourceAppResources],
+        resource_apps: dict[str, ResourceAppRef],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(TYPE_TOKEN, plan.agent.name, None, opts)
@@ -69,6 +69,7 @@ class AzureAgentIdentity(pulumi.ComponentResource):
                 self.tool_identities[role.tool] = holder
             self._grant(agent, role, holder)
         self.entra = None
+        self._resource_apps = resource_apps
         if plan.entra:
             self.entra = create_agent_client(
                 plan, self.identity.principal_id, self.identity.tenant_id, resource_apps, parent=self
@@ -141,6 +142,7 @@ class AzureAgentIdentity(pulumi.ComponentResource):
             "principal_id": self.identity.principal_id,
             "tenant_id": self.identity.tenant_id,
             "resource_id": self.identity.id,
+            "resource_group": self.plan.resource_group,
         }
         entra = None
         if self.entra:
@@ -148,6 +150,10 @@ class AzureAgentIdentity(pulumi.ComponentResource):
                 "client_id": self.entra.application.client_id,
                 "application_object_id": self.entra.application.object_id,
                 "service_principal_object_id": self.entra.service_principal.object_id,
+                "app_role_ids": {
+                    f"{grant.audience} {grant.scope}": self._resource_apps[grant.audience].app_role_ids[grant.scope]
+                    for grant in self.plan.entra.grants
+                },
             }
         tools = {
             tool: {"name": holder_name, "client_id": holder.client_id, "principal_id": holder.principal_id, "resource_id": holder.id}

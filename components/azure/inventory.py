@@ -43,7 +43,7 @@ def agent_inventory(
         "tenant_id": identity["tenant_id"],
         "managed_identity": {
             "name": plan.identity_name,
-            "resource_group": plan.resource_group,
+            "resource_group": identity.get("resource_group", plan.resource_group),
             "resource_id": identity["resource_id"],
         },
         "federated_subjects": [_credential(credential) for credential in plan.federated],
@@ -63,8 +63,8 @@ def agent_inventory(
         ],
         "oauth": _oauth_entry(plan, identity, entra) if plan.entra else None,
         "revocation": {
-            "steps": azure_revocation_steps(agent),
-            "commands": revocation_commands(plan, entra),
+            "steps": azure_revocation_steps(agent, plan.suffix),
+            "commands": revocation_commands(plan, entra, identity.get("resource_group", plan.resource_group)),
         },
     }
 
@@ -99,7 +99,8 @@ def _oauth_entry(plan: AgentPlan, identity: dict[str, str], entra: dict[str, str
         if certificate
         else None,
         "scopes": [
-            {"tool": grant.tool, "audience": grant.audience, "scope": grant.scope, "app_role_id": grant.app_role_id}
+            {"tool": grant.tool, "audience": grant.audience, "scope": grant.scope,
+             "app_role_id": entra.get("app_role_ids", {}).get(f"{grant.audience} {grant.scope}", grant.app_role_id)}
             for grant in client.grants
         ],
         # client credentials against Entra: one token per API, carrying the assigned app roles in `roles`
@@ -107,14 +108,14 @@ def _oauth_entry(plan: AgentPlan, identity: dict[str, str], entra: dict[str, str
     }
 
 
-def revocation_commands(plan: AgentPlan, entra: dict[str, str] | None) -> list[str]:
-    """Azure CLI commands that cut the agent off, most urgent first."""
+def revocation_commands(plan: AgentPlan, entra: dict[str, str] | None, resource_group: str | None = None) -> list[str]:
+    """Azure CLI commands that cut the agent off, most urgent first (`resource_group`: resolved, if the plan's is an Output)."""
     commands: list[str] = []
     if plan.entra and entra:
         # Stops Entra issuing new tokens to the agent's app at once, whatever credential it presents.
         commands.append(f"az ad sp update --id {entra['service_principal_object_id']} --set accountEnabled=false")
     commands += [
-        f"az identity federated-credential delete --resource-group {plan.resource_group} "
+        f"az identity federated-credential delete --resource-group {resource_group or plan.resource_group} "
         f"--identity-name {plan.identity_name} --name {credential.name} --yes"
         for credential in plan.federated
     ]

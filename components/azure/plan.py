@@ -159,6 +159,7 @@ class AgentPlan:
     roles: tuple[RoleGrant, ...]
     entra: EntraClient | None
     warnings: tuple[str, ...] = ()
+    suffix: str = ""  # the stack's name suffix (see `naming`)
 
 
 @dataclass(frozen=True)
@@ -185,17 +186,22 @@ def plan_fleet(
     location: str | None = None,
     spec_dir: str | Path = ".",
     today: dt.date | None = None,
+    suffix: str = "",
 ) -> FleetPlan:
-    """Plan every agent that has Azure tools; raise AzureCompileError on the first bad input."""
+    """Plan every agent that has Azure tools; raise AzureCompileError on the first bad input.
+
+    `resource_group` and `location` may be Outputs (a StackReference's): they are passed through, and the
+    component checks the group's name when it is known. `suffix`: the stack's name suffix (see `naming`).
+    """
     on_azure = [agent for agent in agents if "azure" in agent.clouds]
     if on_azure:
         _check_resource_group(resource_group, on_azure)
-    plans = tuple(plan_agent(agent, resource_group, location, Path(spec_dir), today) for agent in on_azure)
+    plans = tuple(plan_agent(agent, resource_group, location, Path(spec_dir), today, suffix) for agent in on_azure)
     resource_apps: dict[str, ResourceApp] = {}
     for plan in plans:
         for grant in plan.entra.grants if plan.entra else ():
             app = resource_apps.setdefault(
-                grant.audience, ResourceApp(grant.audience, naming.entra_resource_app_name(grant.audience))
+                grant.audience, ResourceApp(grant.audience, naming.entra_resource_app_name(grant.audience, suffix))
             )
             app.roles[grant.scope] = grant.app_role_id
     _check_distinct_app_names(resource_apps)
@@ -215,16 +221,17 @@ def _check_distinct_app_names(resource_apps: dict[str, ResourceApp]) -> None:
 
 
 def plan_agent(
-    agent: Agent, resource_group: str, location: str | None, spec_dir: Path, today: dt.date | None = None
+    agent: Agent, resource_group: str, location: str | None, spec_dir: Path, today: dt.date | None = None, suffix: str = ""
 ) -> AgentPlan:
     federated, hosted_on = _federated_credentials(agent)
-    roles = tuple(_role_grant(agent, tool) for tool in agent.tools_on("azure") if tool.azure)
+    roles = tuple(_role_grant(agent, tool, suffix) for tool in agent.tools_on("azure") if tool.azure)
     if agent.azure_identity_per_tool:
-        roles = tuple(dataclasses.replace(role, identity_name=_tool_identity_name(agent, role.tool)) for role in roles)
-    entra, warnings = _entra_client(agent, federated, bool(hosted_on), spec_dir, today or current_day())
+        roles = tuple(dataclasses.replace(role, identity_name=naming.azure_tool_identity_name(agent.name, role.tool, suffix))
+                      for role in roles)  # fitted to Azure's 128 characters
+    entra, warnings = _entra_client(agent, federated, bool(hosted_on), spec_dir, today or current_day(), suffix)
     return AgentPlan(
         agent=agent,
-        identity_name=naming.azure_identity_name(agent.name),
+        identity_name=naming.azure_identity_name(agent.name, suffix),
         resource_group=resource_group,
         location=location,
         tags={
@@ -239,29 +246,27 @@ def plan_agent(
         roles=roles,
         entra=entra,
         warnings=warnings,
+        suffix=suffix,
     )
 
 
-def _tool_identity_name(agent: Agent, tool: str) -> str:
-    name = naming.azure_tool_identity_name(agent.name, tool)
-    if len(name) > naming.AZURE_IDENTITY_NAME_MAX:
-        raise AzureCompileError(
-            f"agent '{agent.name}', tool '{tool}': the tool's managed identity name '{name}' is longer than Azure's "
-            f"{naming.AZURE_IDENTITY_NAME_MAX} characters: shorten the agent or tool name"
-        )
-    return name
-
-
-def _check_resource_group(resource_group: str | None, on_azure: list[Agent]) -> None:
+def _check_resource_group(resource_group: object, on_azure: list[Agent]) -> None:
     names = ", ".join(f"'{agent.name}'" for agent in on_azure)
-    if not resource_group:
+    if resource_group is None or resource_group == "":
         raise AzureCompileError(
             f"agents {names} have Azure tools but no resource group is configured for their managed identities: "
             "run `pulumi config set agent-identity-kit:azureResourceGroup RG` (an existing resource group)"
         )
+    if isinstance(resource_group, str):
+        check_resource_group_name(resource_group)
+
+
+def check_resource_group_name(resource_group: str) -> None:
+    """AzureCompileError unless `resource_group` is a resource group name: 1-90 of letters, digits, _ - . ( ),
+    not ending in '.' (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules)."""
     if not _RESOURCE_GROUP.match(resource_group):
         raise AzureCompileError(
-            f"azureResourceGroup '{resource_group}' is not a resource group name "
+            f"azureResourceGroup '{resource_group[:200]}' is not a resource group name "
             "(1-90 letters, digits, _ - . ( ), not ending in '.')"
         )
 
@@ -295,7 +300,7 @@ def _federated_credentials(agent: Agent) -> tuple[tuple[FederatedCredential, ...
     return tuple(credentials), tuple(hosted_on)
 
 
-def _role_grant(agent: Agent, tool: Tool) -> RoleGrant:
+def _role_grant(agent: Agent, tool: Tool, suffix: str = "") -> RoleGrant:
     where = f"agent '{agent.name}', tool '{tool.name}'"
     grant = tool.azure
     scope = azure_catalog.parse_scope(grant.scope)
@@ -322,15 +327,15 @@ def _role_grant(agent: Agent, tool: Tool) -> RoleGrant:
                 f"{where}: '{operation}' lets the agent grant access or add credentials (as privileged as "
                 "Owner or User Access Administrator); agent roles never include it"
             )
-    definition_guid = guid("role-definition", agent.name, tool.name)
+    definition_guid = guid(*naming.azure_guid_parts("role-definition", agent.name, tool.name, suffix=suffix))
     builtin = azure_catalog.builtin_role(definition_guid)
     if builtin:  # cannot happen with uuid5 names; the guard keeps it that way if naming ever changes
         raise AzureCompileError(f"{where}: role id {definition_guid} is the built-in '{builtin.name}' role")
     return RoleGrant(
         tool=tool.name,
-        role_name=naming.azure_role_name(agent.name, tool.name),
+        role_name=naming.azure_role_name(agent.name, tool.name, suffix),
         definition_guid=definition_guid,
-        assignment_guid=guid("role-assignment", agent.name, tool.name, scope.path.lower()),
+        assignment_guid=guid(*naming.azure_guid_parts("role-assignment", agent.name, tool.name, scope.path.lower(), suffix=suffix)),
         scope=scope.path,
         actions=tuple(grant.actions),
         data_actions=tuple(grant.data_actions),
@@ -339,7 +344,7 @@ def _role_grant(agent: Agent, tool: Tool) -> RoleGrant:
 
 
 def _entra_client(
-    agent: Agent, federated: tuple[FederatedCredential, ...], hosted: bool, spec_dir: Path, today: dt.date
+    agent: Agent, federated: tuple[FederatedCredential, ...], hosted: bool, spec_dir: Path, today: dt.date, suffix: str = ""
 ) -> tuple[EntraClient | None, tuple[str, ...]]:
     grants: list[AppRoleGrant] = []
     for tool in agent.tools:
@@ -365,7 +370,7 @@ def _entra_client(
         certificate, warnings = _client_certificate(agent, spec_dir, today)
     return (
         EntraClient(
-            display_name=naming.oauth_client_name(agent.name),
+            display_name=naming.oauth_client_name(agent.name, suffix),
             federated=federated,
             managed_identity_credential=(
                 naming.azure_federated_credential_name("managed_identity", ENTRA_ISSUER, agent.name) if hosted else None

@@ -4,12 +4,14 @@ Groups the identity-bearing resources by their `agent` tag: an identity with
 no agent, an agent whose identities name no owner, or an agent whose
 identities disagree about the owner is a violation (reported on the identity).
 Cognito app clients cannot carry tags: one belongs to agent A when it is named
-`naming.oauth_client_name(A)` and A's tagged identities name an owner.
+`naming.oauth_client_name(A, SUFFIX)` and A's tagged identities name an owner, SUFFIX being the
+stack's name suffix as A's tagged role or managed identity shows it (`agent-A-SUFFIX`,
+`id-agent-A-SUFFIX`), or none.
 """
 
 from collections import defaultdict
 
-from agentid_components.naming import TAG_AGENT, TAG_OWNER, oauth_client_name
+from agentid_components.naming import TAG_AGENT, TAG_OWNER, aws_role_name, azure_identity_name, oauth_client_name
 from agentid_policy_packs.analysis.values import unknown_path
 
 from .base import Rule, Unknown, Violation, tags_of
@@ -50,15 +52,31 @@ def check(resources, config):
     yield from _clients(clients, by_agent)
 
 
+def _suffixes(agent, members):
+    """The name suffixes A's tagged identities carry (exactly as `naming` builds them), and none."""
+    found = {""}
+    for resource, _ in members:
+        for name, prefix, build in ((resource.props.get("name"), f"agent-{agent}-", aws_role_name),
+                                    (resource.props.get("resourceName"), f"id-agent-{agent}-", azure_identity_name)):
+            if isinstance(name, str) and name.startswith(prefix) and build(agent, name[len(prefix):]) == name:
+                found.add(name[len(prefix):])
+    return found
+
+
 def _clients(clients, by_agent):
-    owned = {oauth_client_name(agent): agent for agent, members in by_agent.items() if any(o for _, o in members)}
+    owned = {
+        oauth_client_name(agent, suffix): agent
+        for agent, members in by_agent.items()
+        if any(o for _, o in members)
+        for suffix in _suffixes(agent, members)
+    }
     for client in clients:
         name = client.props.get("name")
         if unknown_path(name) is not None:
             yield Unknown(f"{client.name}.name", client.urn)
         elif not isinstance(name, str) or name not in owned:
             yield Violation(f"OAuth client {name if isinstance(name, str) else client.name} belongs to no agent with "
-                            "an owner in this stack (clients are named agent-<agent>)", client.urn)
+                            "an owner in this stack (clients are named agent-<agent>-<stack suffix>)", client.urn)
 
 
 RULE = Rule(

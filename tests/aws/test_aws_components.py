@@ -101,7 +101,7 @@ def test_dev_registers_exactly_these_resources(dev):
             (ROLE_POLICY, "data-ingest-enqueue-batches"),
             (ROLE_POLICY, "data-ingest-use-lake-key"),
             (POD_IDENTITY, "support-triage-dev-agents-support-triage-agent"),
-            (TRUST_ANCHOR, naming.aws_trust_anchor_name("data-ingest", "spiffe://data.example.org/ns/ingest/sa/partner-loader")),
+            (TRUST_ANCHOR, naming.aws_trust_anchor_name("data.example.org", "dev")),
             (PROFILE, "data-ingest-roles-anywhere"),
             (CLIENT, "support-triage-oauth-client"),
             (SECRET, "support-triage-oauth-client-secret"),
@@ -117,7 +117,7 @@ def test_everything_is_parented_to_its_component(dev):
     fleet = dev.run.named("aws", FLEET)
     assert fleet.parent is None
     for resource in dev.run.resources:
-        if resource.type in (IDENTITY, OIDC, USER_POOL, DOMAIN, RESOURCE_SERVER):
+        if resource.type in (IDENTITY, OIDC, USER_POOL, DOMAIN, RESOURCE_SERVER, TRUST_ANCHOR):  # shared per stack
             assert resource.parent == fleet.urn, resource.name
         elif resource.type != FLEET:
             agent = resource.name.split("-role")[0] if resource.type == ROLE else None
@@ -131,9 +131,9 @@ def test_everything_is_parented_to_its_component(dev):
 def test_role_inputs(dev, dev_agents, agent):
     spec = dev_agents[agent]
     role = dev.role(agent).inputs
-    assert role["name"] == f"agent-{agent}"
+    assert role["name"] == f"agent-{agent}-dev"  # the stack's name suffix
     assert role["maxSessionDuration"] == 3600
-    assert role["permissionsBoundary"] == f"arn:aws:iam::{MOCK_ACCOUNT}:policy/agent-{agent}-boundary"
+    assert role["permissionsBoundary"] == f"arn:aws:iam::{MOCK_ACCOUNT}:policy/agent-{agent}-dev-boundary"
     assert role["tags"] == {
         "agent": agent,
         "owner": spec.owner,
@@ -153,7 +153,7 @@ def test_inline_policies_hold_only_the_declared_grants(dev, dev_agents, agent):
     assert set(policies) == {f"tool-{t.name}" for t in aws_tools} | cognito  # the secret's read: tested below
     for tool in aws_tools:
         resource = policies[f"tool-{tool.name}"]
-        assert resource.inputs["role"] == f"agent-{agent}"
+        assert resource.inputs["role"] == f"agent-{agent}-dev"
         document = json.loads(resource.inputs["policy"])
         assert document == permissions.session_policy(spec, tool)
         granted = {a for s in document["Statement"] for a in s["Action"]}
@@ -167,7 +167,7 @@ def test_inline_policies_hold_only_the_declared_grants(dev, dev_agents, agent):
 @pytest.mark.parametrize("agent", ["support-triage", "report-builder", "deploy-reviewer", "data-ingest"])
 def test_boundary_is_created_from_the_tools(dev, dev_agents, agent):
     boundary = dev.run.named(f"{agent}-boundary", POLICY).inputs
-    assert boundary["name"] == f"agent-{agent}-boundary"
+    assert boundary["name"] == f"agent-{agent}-dev-boundary"
     document = json.loads(boundary["policy"])
     if agent == "support-triage":  # and its Cognito client secret's read (tested below)
         assert document["Statement"].pop()["Sid"] == "ReadOwnOAuthClientSecret"
@@ -216,12 +216,12 @@ def test_pod_identity_association_and_trust(dev):
         "clusterName": "dev-agents",
         "namespace": "support",
         "serviceAccount": "triage-agent",
-        "roleArn": f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-support-triage",
+        "roleArn": f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-support-triage-dev",
         "disableSessionTags": False,
         "tags": dev.role("support-triage").inputs["tags"],
     }
     statement, self_assume = dev.trust("support-triage")["Statement"]
-    assert self_assume == self_assume_statement("agent-support-triage")
+    assert self_assume == self_assume_statement("agent-support-triage-dev")
     assert statement["Principal"] == {"Service": "pods.eks.amazonaws.com"}
     assert statement["Action"] == ["sts:AssumeRole", "sts:TagSession"]
     assert statement["Condition"] == {
@@ -236,16 +236,16 @@ def test_pod_identity_association_and_trust(dev):
 
 def test_roles_anywhere_anchor_profile_and_trust(dev):
     spiffe_id = "spiffe://data.example.org/ns/ingest/sa/partner-loader"
-    anchor = dev.run.named(naming.aws_trust_anchor_name("data-ingest", spiffe_id), TRUST_ANCHOR)
+    anchor = dev.run.named(naming.aws_trust_anchor_name("data.example.org", "dev"), TRUST_ANCHOR)
     pem = (REPO / "stacks/agents/certs/data-example-org-ca.pem").read_text()
     assert anchor.inputs["enabled"] is True
     assert anchor.inputs["source"] == {"sourceType": "CERTIFICATE_BUNDLE", "sourceData": {"x509CertificateData": pem}}
     profile = dev.run.named("data-ingest-roles-anywhere", PROFILE).inputs
     assert profile["durationSeconds"] == 1800  # 30 minutes, as declared
-    assert profile["roleArns"] == [f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-data-ingest"]
+    assert profile["roleArns"] == [f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-data-ingest-dev"]
     assert profile["enabled"] is True
     statements = {next(iter(s["Principal"].values())): s for s in dev.trust("data-ingest")["Statement"]}
-    assert statements[f"arn:aws:iam::{MOCK_ACCOUNT}:root"] == self_assume_statement("agent-data-ingest")
+    assert statements[f"arn:aws:iam::{MOCK_ACCOUNT}:root"] == self_assume_statement("agent-data-ingest-dev")
     roles_anywhere = statements["rolesanywhere.amazonaws.com"]
     assert roles_anywhere["Action"] == ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"]
     assert roles_anywhere["Condition"] == {
@@ -287,7 +287,7 @@ def test_no_trust_statement_without_conditions(dev, dev_agents):
         for statement in dev.trust(agent)["Statement"]:
             assert statement["Effect"] == "Allow" and statement["Condition"]
             if "AWS" in statement["Principal"]:  # only the role's own sessions, never an account or user
-                assert statement == self_assume_statement(naming.aws_role_name(agent))
+                assert statement == self_assume_statement(naming.aws_role_name(agent, "dev"))
 
 
 def test_only_agents_holding_role_sessions_may_self_assume(dev):
@@ -313,7 +313,7 @@ def test_cognito_pool_domain_and_resource_server(dev):
 def test_cognito_client_is_client_credentials_only(dev):
     client = dev.run.named("support-triage-oauth-client", CLIENT)
     assert client.inputs == {
-        "name": "agent-support-triage",
+        "name": "agent-support-triage-dev",
         "userPoolId": dev.run.named("oauth", USER_POOL).id,
         "allowedOauthFlows": ["client_credentials"],
         "allowedOauthFlowsUserPoolClient": True,
@@ -331,7 +331,7 @@ def test_cognito_client_is_client_credentials_only(dev):
 def test_inventory_per_agent(dev, dev_agents):
     assert set(dev.run.outputs["inventory"]) == set(dev_agents)
     triage = dev.inventory("support-triage")
-    assert triage["role_arn"] == f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-support-triage"
+    assert triage["role_arn"] == f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-support-triage-dev"
     assert triage["oauth"]["client_id"] == dev.run.named("support-triage-oauth-client", CLIENT).id
     assert triage["oauth"]["scopes"] == ["https://mcp.tickets.example.com/tickets.read", "https://mcp.tickets.example.com/tickets.comment"]
     assert triage["oauth"]["token_endpoint"] == (
@@ -347,7 +347,7 @@ def test_inventory_per_agent(dev, dev_agents):
     assert triage["session_policies"] == permissions.session_policies(dev_agents["support-triage"])
     kill = triage["revocation"]["kill_live_sessions"]
     assert kill["inline_policy_name"] == naming.REVOKE_POLICY_NAME
-    assert kill["role"] == "agent-support-triage"
+    assert kill["role"] == "agent-support-triage-dev"
     assert kill["condition"]["DateLessThan"].keys() == {"aws:TokenIssueTime"}
     assert any("Pod Identity association" in step for step in triage["revocation"]["steps"])
     ingest = dev.inventory("data-ingest")
@@ -361,8 +361,8 @@ def test_the_client_secret_is_in_secrets_manager_readable_only_by_the_agents_rol
     client = dev.run.named("support-triage-oauth-client", CLIENT)
     secret = dev.run.named("support-triage-oauth-client-secret", SECRET)
     secret_arn = secret.outputs["arn"]
-    role_arn = f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-support-triage"
-    assert secret.inputs["name"] == "agentid/support-triage/oauth-client-secret"
+    role_arn = f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-support-triage-dev"
+    assert secret.inputs["name"] == "agentid/support-triage-dev/oauth-client-secret"
     assert secret.inputs["tags"]["agent"] == "support-triage"
     version = dev.run.named("support-triage-oauth-client-secret", SECRET_VERSION)
     # the client's generated secret (unknown until Cognito creates it), written as a Pulumi secret (the engine's
@@ -374,7 +374,7 @@ def test_the_client_secret_is_in_secrets_manager_readable_only_by_the_agents_rol
     assert version.inputs["secretId"] == secret.id
     # the role may read exactly this secret, and its boundary lets it
     grant = dev.run.named("support-triage-oauth-client-secret", ROLE_POLICY).inputs
-    assert grant["name"] == "agentid-oauth-client-secret" and grant["role"] == "agent-support-triage"
+    assert grant["name"] == "agentid-oauth-client-secret" and grant["role"] == "agent-support-triage-dev"
     read = {"Sid": "ReadOwnOAuthClientSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn}
     assert json.loads(grant["policy"]) == {"Version": "2012-10-17", "Statement": [read]}
     boundary = json.loads(dev.run.named("support-triage-boundary", POLICY).inputs["policy"])
@@ -520,8 +520,8 @@ def test_resource_server_unions_scopes_of_all_agents():
     assert [s["scopeName"] for s in server.inputs["scopes"]] == ["a", "b", "c"]
     clients = {r.inputs["name"]: r.inputs["allowedOauthScopes"] for r in result.run.of_type(CLIENT)}
     assert clients == {
-        "agent-one": ["https://api.example.com/a", "https://api.example.com/b"],
-        "agent-two": ["https://api.example.com/b", "https://api.example.com/c"],
+        "agent-one-dev": ["https://api.example.com/a", "https://api.example.com/b"],
+        "agent-two-dev": ["https://api.example.com/b", "https://api.example.com/c"],
     }
 
 
@@ -595,13 +595,6 @@ GOOD = make_agent([{"name": "get", "aws": {"actions": ["s3:GetObject"], "resourc
             ),
             "agent 'good', tool 'pass': iam:PassRole needs a guard condition",
         ),
-        (
-            make_agent(
-                [{"name": "get", "aws": {"actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::b/*"]}}],
-                name="a" * 60,
-            ),
-            "role name 'agent-a+' is longer than IAM's 64 characters",
-        ),
     ],
 )
 def test_bad_input_fails_before_anything_registers(bad, message):
@@ -661,3 +654,15 @@ def test_a_bedrock_llm_tool_compiles_to_a_role_policy_on_exactly_its_models():
     assert json.loads(policy.inputs["policy"])["Statement"] == [
         {"Sid": "Nova", "Effect": "Allow", "Action": ["bedrock:InvokeModel"], "Resource": [model]}]
     assert result.inventory("probe")["session_policies"]["nova"]["Statement"][0]["Resource"] == [model]
+
+
+def test_long_agent_names_get_role_names_within_iam_limits():
+    # IAM role names are at most 64 characters: a 60-character agent name plus the stack suffix is cut and
+    # ends in a hash of the whole, so two long names sharing a start stay distinct.
+    tool = [{"name": "get", "aws": {"actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::b/*"]}}]
+    result = run_fleet([make_agent(tool, name="a" * 59 + "x"), make_agent(tool, name="a" * 59 + "y")])
+    names = sorted(role.inputs["name"] for role in result.run.of_type(ROLE))
+    assert [len(name) for name in names] == [64, 64] and names[0] != names[1]
+    assert all(re.fullmatch(r"agent-a{49}-[0-9a-f]{8}", name) for name in names), names
+    boundaries = [policy.inputs["name"] for policy in result.run.of_type(POLICY)]
+    assert all(len(name) <= 128 and name.endswith("-dev-boundary") for name in boundaries)

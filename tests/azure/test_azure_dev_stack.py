@@ -53,9 +53,9 @@ def test_one_identity_component_per_agent_with_azure_tools(dev):
 
 def test_managed_identity_inputs(dev):
     (identity,) = children(dev, "report-builder", MI)
-    assert identity.name == "id-agent-report-builder"
+    assert identity.name == "id-agent-report-builder-dev"
     assert identity.inputs == {
-        "resourceName": "id-agent-report-builder",
+        "resourceName": "id-agent-report-builder-dev",
         "resourceGroupName": "rg-agents",
         "location": "westeurope",
         "tags": {
@@ -73,7 +73,7 @@ def test_github_actions_federated_credential(dev):
     (identity,) = children(dev, "deploy-reviewer", MI)
     assert credential.inputs == {
         "federatedIdentityCredentialResourceName": credential.inputs["federatedIdentityCredentialResourceName"],
-        "resourceName": "id-agent-deploy-reviewer",
+        "resourceName": "id-agent-deploy-reviewer-dev",
         "resourceGroupName": "rg-agents",
         "issuer": "https://token.actions.githubusercontent.com",
         # an environment replaces the branch in GitHub's subject
@@ -109,7 +109,7 @@ def test_custom_role_holds_exactly_the_declared_data_actions_at_the_container(de
     guid = role.inputs["roleDefinitionId"]
     assert role.inputs == {
         "roleDefinitionId": guid,
-        "roleName": "agent-report-builder-publish-report",
+        "roleName": "agent-report-builder-publish-report-dev",
         "roleType": "CustomRole",
         "description": role.inputs["description"],
         "scope": scope,
@@ -145,7 +145,7 @@ def test_role_and_assignment_names_are_stable_guids(dev):
 
     (role,) = children(dev, "deploy-reviewer", ROLE)
     (assignment,) = children(dev, "deploy-reviewer", ASSIGNMENT)
-    assert role.inputs["roleDefinitionId"] == str(uuid.uuid5(GUID_NAMESPACE, "role-definition/deploy-reviewer/read-app-settings"))
+    assert role.inputs["roleDefinitionId"] == str(uuid.uuid5(GUID_NAMESPACE, "role-definition/deploy-reviewer/read-app-settings/dev"))
     assert uuid.UUID(assignment.inputs["roleAssignmentName"]).version == 5
     assert role.inputs["permissions"][0]["actions"] == ["Microsoft.Web/sites/read", "Microsoft.Web/sites/config/read"]
     assert role.inputs["assignableScopes"] == [f"/subscriptions/{SUB}/resourceGroups/rg-apps-dev"]
@@ -153,7 +153,7 @@ def test_role_and_assignment_names_are_stable_guids(dev):
 
 def test_agent_entra_application_is_client_credentials_only(dev):
     (app,) = children(dev, "data-ingest", APP)
-    assert app.inputs["displayName"] == "agent-data-ingest"
+    assert app.inputs["displayName"] == "agent-data-ingest-dev"
     assert app.inputs["signInAudience"] == "AzureADMyOrg"
     assert app.inputs["fallbackPublicClientEnabled"] is False
     assert app.inputs["web"] == {"implicitGrant": {"accessTokenIssuanceEnabled": False, "idTokenIssuanceEnabled": False}}
@@ -264,7 +264,7 @@ def test_inventory_output(dev):
         }
     ]
     (role,) = entry["roles"]
-    assert role["role_name"] == "agent-report-builder-publish-report"
+    assert role["role_name"] == "agent-report-builder-publish-report-dev"
     assert role["scope"] == assignment.inputs["scope"]
     assert role["assignment_id"] == (
         f"{assignment.inputs['scope']}/providers/Microsoft.Authorization/roleAssignments/"

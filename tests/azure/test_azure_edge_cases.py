@@ -70,7 +70,7 @@ def test_azure_hosted_agent_signs_in_to_its_entra_app_with_the_managed_identity(
     )
     run, errors = run_fleet([hosted])
     assert errors == []
-    identity = run.named("id-agent-vm-agent")
+    identity = run.named("id-agent-vm-agent-dev")
     github_credential, managed_identity = run.of_type(APP_FIC)
     assert github_credential.inputs["issuer"] == "https://token.actions.githubusercontent.com"
     assert managed_identity.inputs["issuer"] == f"https://login.microsoftonline.com/{MOCK_TENANT}/v2.0"
@@ -99,7 +99,7 @@ def test_twenty_federated_credentials_form_one_chain():
     assert [c.inputs["subject"] for c in credentials] == [
         f"repo:example-org/agent:ref:refs/heads/release-{index}" for index in range(20)
     ]
-    identity = run.named("id-agent-busy")
+    identity = run.named("id-agent-busy-dev")
     assert credentials[0].dependencies == [identity.urn]
     for previous, current in zip(credentials, credentials[1:]):
         assert current.dependencies == [previous.urn]
@@ -208,7 +208,7 @@ def test_no_azure_agents_needs_no_azure_config():
 
 def test_location_defaults_to_the_provider():
     run, _ = run_fleet([agent()], config={"azureResourceGroup": "rg-agents"})
-    assert "location" not in run.named("id-agent-blob-reader").inputs
+    assert "location" not in run.named("id-agent-blob-reader-dev").inputs
 
 
 # --- Entra OAuth -------------------------------------------------------------------

@@ -139,7 +139,7 @@ def test_one_agent_registers_exactly_these_resources(provider):
     ]
     by_type = {r.type: r for r in tree}
     role = by_type["aws:iam/role:Role"].inputs
-    assert role["name"] == "agent-pr-labeler"
+    assert role["name"] == "agent-pr-labeler-dev"  # the stack's name suffix
     assert role["maxSessionDuration"] == 3600  # a role's floor (1 h); sessions get 20 minutes (inventory below)
     trust = json.loads(role["assumeRolePolicy"])
     assert trust["Statement"][0]["Condition"]["StringEquals"][

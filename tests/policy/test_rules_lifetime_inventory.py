@@ -93,6 +93,22 @@ def test_oauth_clients_belong_to_an_owned_agent_by_name():
     assert [type(o) for o in stack_outcomes("AGID-INV-002", [role, unknown])] == [Unknown]
 
 
+def test_oauth_clients_carry_the_stack_suffix_their_agents_identities_carry():
+    # The stack's suffix is read from the agent's tagged role (agent-triage-prod) or identity (id-agent-triage-prod).
+    role = resource("aws:iam/role:Role", {"name": "agent-triage-prod", "tags": GOOD_TAGS}, name="role")
+    uami = resource("azure-native:managedidentity:UserAssignedIdentity",
+                    {"resourceName": "id-agent-triage-eu", "tags": GOOD_TAGS}, name="uami")
+    client = resource("aws:cognito/userPoolClient:UserPoolClient", {"name": "agent-triage-prod"}, name="client")
+    from_identity = resource("aws:cognito/userPoolClient:UserPoolClient", {"name": "agent-triage-eu"}, name="eu")
+    other_stack = resource("aws:cognito/userPoolClient:UserPoolClient", {"name": "agent-triage-dev"}, name="dev")
+    look_alike = resource("aws:cognito/userPoolClient:UserPoolClient", {"name": "agent-triage-prod-2"}, name="twin")
+    found = {o.urn: o.message for o in stack_outcomes("AGID-INV-002", [role, uami, client, from_identity, other_stack,
+                                                                       look_alike])}
+    assert client.urn not in found and from_identity.urn not in found
+    assert "belongs to no agent with an owner" in found[other_stack.urn]
+    assert "belongs to no agent with an owner" in found[look_alike.urn]
+
+
 def test_api_only_entra_application_is_not_an_agent_identity():
     app = "azuread:index/application:Application"
     api = {"displayName": "catalog-api", "identifierUris": ["https://catalog.example.com"],

@@ -68,7 +68,7 @@ def test_preview_json_carries_the_outputs_the_broker_reads(project: Path) -> Non
     cognito = AgentGrants.from_stack_outputs(json.loads(json.dumps(outputs)), "support-triage").oauth_tools["ticket-mcp"]
     assert cognito.client_secret_ref.startswith("arn:aws:secretsmanager:") and cognito.issuer.startswith("https://cognito-idp.")
     grants = AgentGrants.from_stack_outputs(json.loads(json.dumps(outputs)), "report-builder")
-    assert grants.role_arn.endswith(":role/agent-report-builder")
+    assert grants.role_arn.endswith(":role/agent-report-builder-dev")
     assert set(grants.session_policies) == {"read-sales-exports", "list-sales-exports"}
 
 

@@ -100,6 +100,7 @@ def test_missing_role_is_refused_cleanly_and_nothing_changes(aws):
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"error: role agent-data-ingest of agent 'data-ingest' does not exist in this account (endpoint {aws}): nothing was changed"
+        " (a stack names its roles agent-NAME-SUFFIX, SUFFIX its stack: pass --name-suffix SUFFIX)"
     )
     assert result.stdout == ""
     assert [r["RoleName"] for r in iam(aws).list_roles()["Roles"]] == ["agent-report-builder"]
@@ -159,3 +160,19 @@ def test_missing_credentials_exit_2(aws, monkeypatch):
         "error: reading role agent-report-builder: no AWS credentials found "
         "(set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
     )
+
+
+def test_revoke_finds_a_stack_suffixed_role_with_name_suffix(aws):
+    # Components name the role agent-NAME-SUFFIX (the stack): --name-suffix points revoke at it.
+    iam(aws).create_role(RoleName=naming.aws_role_name("deploy-reviewer", "prod"), AssumeRolePolicyDocument=json.dumps(TRUST))
+    missing = agentid_process("revoke", "aws", "deploy-reviewer", "--inventory", str(DEV), "--endpoint-url", aws)
+    assert missing.returncode == 2
+    assert "role agent-deploy-reviewer of agent 'deploy-reviewer' does not exist" in missing.stderr
+    assert "pass --name-suffix SUFFIX" in missing.stderr
+    result = agentid_process("revoke", "aws", "deploy-reviewer", "--inventory", str(DEV), "--endpoint-url", aws,
+                             "--name-suffix", "prod")
+    assert result.returncode == 0, result.stderr
+    assert "on role agent-deploy-reviewer-prod" in result.stdout
+    bad = agentid_process("revoke", "aws", "deploy-reviewer", "--inventory", str(DEV), "--endpoint-url", aws,
+                          "--name-suffix", "Prod!")
+    assert bad.returncode == 2 and "--name-suffix 'Prod!' is not valid" in bad.stderr

@@ -28,7 +28,7 @@ def stack_outputs() -> dict:
 def test_grants_from_the_stack_outputs_match_the_compiler(stack_outputs):
     for agent in (a for a in INVENTORY.agents if "aws" in a.clouds):
         grants = AgentGrants.from_stack_outputs(stack_outputs, agent.name)
-        assert grants.role_arn.endswith(f":role/agent-{agent.name}")
+        assert grants.role_arn.endswith(f":role/agent-{agent.name}-dev")  # the dev stack's name suffix
         assert dict(grants.session_policies) == permissions.session_policies(agent)
         assert grants.duration_seconds == permissions.session_duration_seconds(agent)
     # the `inventory` output alone works too
