@@ -58,7 +58,9 @@ def check_endpoint_url(url: str) -> None:
 
     from agentid_components.text_safety import visible
 
-    shown = visible(url)
+    from agentid.runtime.redaction import hide_url_userinfo
+
+    shown = visible(hide_url_userinfo(url))
     try:
         parts = urlsplit(url)
         port_ok = parts.port is None or 0 < parts.port < 65536

@@ -61,7 +61,9 @@ def audit_aws(
     except LiveAwsError as error:
         from agentid_components.text_safety import visible
 
-        typer.echo(f"error: {visible(str(error))}", err=True)  # names and AWS messages: shown, never run as escapes
+        from agentid.runtime.redaction import hide_url_userinfo
+
+        typer.echo(f"error: {visible(hide_url_userinfo(str(error)))}", err=True)  # names and AWS messages: shown, never run as escapes
         raise typer.Exit(EXIT_BAD_INPUT)
     findings = audit(snapshot, agents, suffix)
 

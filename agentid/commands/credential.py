@@ -79,7 +79,9 @@ def credential(
 def _fail(message: str, code: int) -> None:
     from agentid_components.text_safety import visible
 
-    typer.echo(f"error: {visible(message)}", err=True)
+    from agentid.runtime.redaction import hide_url_userinfo
+
+    typer.echo(f"error: {visible(hide_url_userinfo(message))}", err=True)  # botocore repeats --endpoint-url
     raise typer.Exit(code)
 
 

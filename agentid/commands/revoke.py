@@ -48,7 +48,9 @@ def revoke_aws(
     except LiveAwsError as error:
         from agentid_components.text_safety import visible
 
-        typer.echo(f"error: {visible(str(error))}", err=True)  # names and AWS messages: shown, never run as escapes
+        from agentid.runtime.redaction import hide_url_userinfo
+
+        typer.echo(f"error: {visible(hide_url_userinfo(str(error)))}", err=True)  # names and AWS messages: shown, never run as escapes
         raise typer.Exit(EXIT_BAD_INPUT)
     for line in describe(result):
         typer.echo(line)

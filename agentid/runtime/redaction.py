@@ -52,6 +52,19 @@ _PATTERNS = (
     re.compile(r"((?:authorization|x-amz-security-token|proxy-authorization)[\"']?\s*[:=]\s*[\"']?(?:bearer |basic |dpop )?)[^\"'\r\n,}]+", re.IGNORECASE),
 )
 
+# The user-info of a URL (RFC 3986 section 3.2.1: `scheme://user:password@host`): "user:password"
+# is deprecated precisely because it is shown wherever the URL is; botocore and httpx errors repeat the URL.
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s@\"'<>]+@")
+
+
+def hide_url_userinfo(text: str) -> str:
+    """`text` with the user-info of every URL in it replaced: `http://u:p@h/` -> `http://[REDACTED]@h/`.
+
+    Applied to every message the CLI prints about an endpoint (RFC 3986 section 3.2.1, section 7.5).
+    """
+    return _URL_USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
+
+
 _secrets: "OrderedDict[str, None]" = OrderedDict()
 _by_length: tuple[str, ...] = ()  # the same values, longest first (a quoted form may contain the plain one)
 _secrets_lock = threading.Lock()
@@ -80,7 +93,7 @@ def redact(text: str) -> str:
             text = text.replace(secret, REDACTED)
     for pattern in _PATTERNS:
         text = pattern.sub(_keep_label, text)
-    return text
+    return hide_url_userinfo(text)
 
 
 def _keep_label(match: re.Match) -> str:

@@ -118,3 +118,29 @@ def test_an_oauth_tool_with_an_unreachable_issuer_is_one_line_and_exit_1(tmp_pat
     result = agentid("credential", "support-triage", "wiki", "-i", str(spec), "--key", str(bad_key), "--role-arn",
                      "arn:aws:iam::123456789012:role/agent-support-triage")
     assert result.returncode == 2 and "not a usable PEM private key" in result.stderr
+
+
+def test_a_password_in_the_endpoint_url_is_never_printed(monkeypatch):
+    """RFC 3986 section 7.5: user-info in a URL is shown wherever the URL is; every error the CLI prints hides it."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    unreachable = agentid("credential", "report-builder", "read-sales-exports", "-i", str(DEV),
+                          "--endpoint-url", "http://user:PASSWORDINURL@127.0.0.1:9/")  # nothing listens on port 9
+    assert unreachable.returncode == 2 and "cannot find the caller's account" in unreachable.stderr
+    assert "PASSWORDINURL" not in unreachable.stderr and "user:" not in unreachable.stderr
+    assert "http://[REDACTED]@127.0.0.1:9/" in unreachable.stderr  # which endpoint stays visible
+    malformed = agentid("credential", "report-builder", "read-sales-exports", "-i", str(DEV),
+                        "--endpoint-url", "ftp://user:PASSWORDINURL@127.0.0.1:9/")
+    assert malformed.returncode == 2 and "is malformed" in malformed.stderr and "PASSWORDINURL" not in malformed.stderr
+
+
+def test_url_userinfo_is_hidden_and_lookalikes_are_kept():
+    from agentid.runtime.redaction import hide_url_userinfo, redact
+
+    assert hide_url_userinfo("see https://a:b@h.example:8443/p?q=1 and http://tok@h/") == \
+        "see https://[REDACTED]@h.example:8443/p?q=1 and http://[REDACTED]@h/"
+    for kept in ("http://127.0.0.1:9/path@v2", "https://h/?user=a@b.example", "mailto:ops@example.com", "ops@example.com"):
+        assert hide_url_userinfo(kept) == kept
+    assert redact('Could not connect to the endpoint URL: "http://u:secretpw@127.0.0.1:9/"') == \
+        'Could not connect to the endpoint URL: "http://[REDACTED]@127.0.0.1:9/"'  # log records too
