@@ -13,7 +13,7 @@ def preview(
     stack: Annotated[str, typer.Option("--stack", "-s", metavar="NAME", help="Stack to preview (reads stacks/Pulumi.<stack>.yaml).")] = "dev",
     policy_packs: Annotated[list[str], typer.Option(
         "--policy-pack", metavar="DIR|NAME", help="Policy pack directory, or the name of a pack installed with the kit "
-        "(agent_guard); repeatable. Default: the project's policy_packs/agent_guard, else the installed agent_guard.")] = [],  # noqa: B006
+        "(agent_guard: a bare name is always the installed pack); repeatable. Default: the installed agent_guard.")] = [],  # noqa: B006
     policy_pack_configs: Annotated[list[Path], typer.Option(
         "--policy-pack-config", metavar="FILE", help="JSON config for the --policy-pack at the same position (pulumi's format).",
     )] = [],  # noqa: B006

@@ -204,8 +204,9 @@ def _indented(label: str, text: str) -> Text:
 def _render_gate(result: PreviewResult, console: Console) -> None:
     """What the gate itself decided, apart from the packs: levels it kept, waivers it applied or flags."""
     if result.floor_notes:
-        console.print(Text.assemble("\n", ("Enforcement floor", "bold"), f": {len(result.floor_notes)} setting"
-                                    f"{'s' * (len(result.floor_notes) != 1)} refused"))
+        console.print(Text.assemble("\n", ("Enforcement floor", "bold"), f": {len(result.floor_notes)} note"
+                                    f"{'s' * (len(result.floor_notes) != 1)} (settings refused, packs not installed "
+                                    "with the kit)"))
         for note in result.floor_notes:
             console.print(Text(f"  {visible(note)}"), highlight=False)
     source = result.waivers

@@ -47,8 +47,8 @@ from agentid_policy_packs.rules import strictness
 from agentid.preview.stack_config import (POLICY_PACK_CONFIG_KEY, ConfigError, Project, StackConfig, find_project,
                                          load_stack_config, stack_agents_file)
 
-DEFAULT_PACK = "policy_packs/agent_guard"  # the project's own copy when it has one
-DEFAULT_PACK_NAME = "agent_guard"  # else the installed pack of that name
+DEFAULT_PACK_NAME = "agent_guard"  # the pack installed with the kit: never a copy from the judged project's tree
+DEFAULT_PACK = DEFAULT_PACK_NAME
 EXIT_PASS, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
 
@@ -161,6 +161,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
     project = result.project = find_project(request.start_dir)
     config = result.config = load_stack_config(project, request.stack)
     pack_dirs = [_pack_dir(project, d) for d in (request.pack_dirs or [DEFAULT_PACK])]
+    result.floor_notes.extend(_pack_origin_notes(project, pack_dirs))
     if len(request.pack_config_files) > len(pack_dirs):
         raise ConfigError(f"{len(request.pack_config_files)} --policy-pack-config files for {len(pack_dirs)} "
                           "policy packs: each config file goes with the --policy-pack at the same position")
@@ -352,22 +353,44 @@ def nothing_judged(resources: list[Resource]) -> str | None:
 
 
 def _pack_dir(project: Project, name: str) -> Path:
-    """A pack directory: a path (relative to the working directory, else to the project root), else the name of a pack
-    installed with the kit (`agent_guard`, as `pulumi policy` names packs: directory or `name:` with - or _).
+    """A pack directory: a bare name (`agent_guard`, `agent-guard`, as `pulumi policy` names packs) is ALWAYS the pack
+    installed with the kit; anything else is a path (relative to the working directory, else to the project root).
 
-    The default pack is the project's own copy when it carries one, else the installed one (a consumer project,
-    a repository using the pre-commit hook).
+    A bare name never resolves to a folder of the judged project: a pull request that added its own `agent_guard/`
+    (a no-op pack with the same name) would otherwise choose its own judge. Raises ConfigError naming what is valid.
     """
+    if _is_bare_name(name):
+        found = installed_pack(name)
+        if found is None:
+            raise ConfigError(f"{name} is not a policy pack directory (a directory is given as a path: ./{name}) nor "
+                              f"the name of an installed pack (installed: {', '.join(installed_packs()) or 'none'})")
+        return found.resolve()
     path = Path(name)
     candidates = [path] if path.is_absolute() else [Path.cwd() / path, project.root / path]
     found = next((c for c in candidates if (c / "PulumiPolicy.yaml").is_file()), None)
     if found is None:
-        found = installed_pack(DEFAULT_PACK_NAME if name == DEFAULT_PACK else name)
-    if found is None:
-        names = ", ".join(installed_packs()) or "none"
         raise ConfigError(f"{name} is not a policy pack directory (no PulumiPolicy.yaml in {candidates[-1]}) nor the "
-                          f"name of an installed pack (installed: {names})")
+                          f"name of an installed pack (installed: {', '.join(installed_packs()) or 'none'})")
     return found.resolve()
+
+
+def _is_bare_name(name: str) -> bool:
+    return bool(name) and "/" not in name and "\\" not in name and not name.startswith(".")
+
+
+def _pack_origin_notes(project: Project, pack_dirs: list[Path]) -> list[str]:
+    """One line per pack that is not the installed one but a directory inside the judged project (the pull request
+    can rewrite it), and one when the installed agent_guard is not among the packs at all: the verdict is then only
+    what those packs say, and whoever reads it must know."""
+    installed = {p.resolve() for p in installed_packs().values()}
+    root = project.root.resolve()
+    notes = [f"policy pack {d} is read from the judged project's tree, not installed with the kit: the change under "
+             "review can rewrite its rules; in CI name the installed pack (--policy-pack agent_guard)"
+             for d in pack_dirs if d not in installed and d.is_relative_to(root)]
+    guard = installed_pack(DEFAULT_PACK_NAME)
+    if guard is not None and guard.resolve() not in pack_dirs:
+        notes.append("the installed agent_guard pack is not among the packs: its critical rules were not applied")
+    return notes
 
 
 def installed_packs() -> dict[str, Path]:
