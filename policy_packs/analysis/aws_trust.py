@@ -3,7 +3,8 @@
 Findings (codes):
   public-principal      `Principal: "*"` (or `{"AWS": "*"}`, or Allow with NotPrincipal) and no
                         condition restricting the caller to an organisation, account, ARN or source
-  oidc-unpinned         web-identity (OIDC) trust without an exact `<provider>:aud` and `<provider>:sub`
+  oidc-unpinned         web-identity (OIDC) trust without an exact `<provider>:aud` and `<provider>:sub`,
+                        or a GitHub `sub` every pull-request run carries (`repo:O/R:pull_request`)
   cross-account         another account trusted without sts:ExternalId, an organisation condition or an
                         exact aws:PrincipalArn
 """
@@ -15,6 +16,7 @@ from collections.abc import Iterable
 
 from .aws_policy import Condition, PolicyDocument, Statement
 from .findings import Finding
+from .github_oidc import pull_request_message, pull_request_subject
 
 # Condition keys that confine who the caller can be (positive operator, concrete values).
 _RESTRICTING_KEYS = frozenset({
@@ -91,7 +93,17 @@ def _oidc_findings(statement: Statement) -> list[Finding]:
                 f"trusts OIDC provider {provider} without an exact "
                 f"{' and '.join(f'{provider}:{m}' for m in missing)} condition{detail}: "
                 f"{_who(statement, provider, missing)} could assume the role", statement.label, "weak-trust"))
+            continue
+        for subject in _pull_request_subjects(statement, provider):
+            findings.append(Finding("oidc-unpinned", f"trusts OIDC provider {provider} with {provider}:sub "
+                                    f"{pull_request_message(subject)}", statement.label, "weak-trust"))
     return findings
+
+
+def _pull_request_subjects(statement: Statement, provider: str) -> list[str]:
+    """The `sub` values of positive conditions that every pull-request run carries (any of them lets it in)."""
+    return [v for c in statement.conditions if c.key == f"{provider}:sub" and not c.is_negative
+            for v in c.values if pull_request_subject(v)]
 
 
 def _who(statement: Statement, provider: str, missing: list[str]) -> str:

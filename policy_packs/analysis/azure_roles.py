@@ -31,6 +31,7 @@ from agentid_components import azure_catalog
 from .azure_conditions import ANY_ROLE, ConditionError, RoleSet, assignable_roles
 from .findings import Finding
 from .values import as_list
+from .github_oidc import pull_request_message, pull_request_subject, pull_request_subjects_in
 
 
 class RoleDefinitionError(ValueError):
@@ -310,7 +311,7 @@ _OR = re.compile(r"(\|\||\bor\b)", re.IGNORECASE)
 
 
 def federated_credential_findings(subject: str | None, claims_matching_expression: str | None) -> list[Finding]:
-    """A federated identity credential must admit exactly one subject."""
+    """A federated identity credential must admit exactly one subject, and not the GitHub pull-request one."""
     findings = []
     if subject is not None and ("*" in subject or "?" in subject or not subject.strip()):
         findings.append(Finding("fic-wildcard-subject", f"subject {subject!r} is not one exact subject: any "
@@ -320,4 +321,8 @@ def federated_credential_findings(subject: str | None, claims_matching_expressio
         if _MATCHES.search(expression) and re.search(r"[*?]", expression) or _OR.search(expression):
             findings.append(Finding("fic-claims-expression", f"claims-matching expression {expression!r} admits "
                                     "more than one subject"))
+    subjects = [subject] if subject is not None and pull_request_subject(subject) else []
+    subjects += pull_request_subjects_in(claims_matching_expression or "")
+    for pr_subject in subjects:
+        findings.append(Finding("fic-pull-request-subject", pull_request_message(pr_subject)))
     return findings
