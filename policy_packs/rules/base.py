@@ -15,6 +15,7 @@ from typing import Any
 
 from agentid_policy_packs.analysis.values import is_unknown
 from agentid_policy_packs.rules.strictness import KEYWORD, check_declaration
+from agentid_policy_packs.rules.type_tokens import canonical_type
 
 SEVERITIES = ("low", "medium", "high", "critical")
 # What a finding is about, by effect (README "Rule catalogue"): a fixed vocabulary shared by the pack's
@@ -58,6 +59,10 @@ class Resource:
     props: Mapping[str, Any]
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # rules compare `type` with the default token: an API-versioned azure-native alias is the same resource
+        object.__setattr__(self, "type", canonical_type(self.type))
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,7 @@ class Rule:
                 for key, spec in self.config_schema.items()}
 
     def applies_to(self, type_token: str) -> bool:
-        return not self.stack and type_token in self.resource_types
+        return not self.stack and canonical_type(type_token) in self.resource_types
 
     def settings(self, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
         """The rule's config: defaults, overridden by well-typed values from the pack config."""

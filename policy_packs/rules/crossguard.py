@@ -27,6 +27,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from .base import Outcome, Resource, Rule, Unknown, Violation, run_resource_rule, run_stack_rule, tagged
 from .base import category_of  # noqa: F401 - re-exported for readers of the pack's diagnostics
+from .type_tokens import canonical_type
 
 _LEVELS = {level.value: level for level in EnforcementLevel}
 _SEVERITIES = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH, "critical": Severity.CRITICAL}
@@ -212,7 +213,7 @@ def _resource_validation(rule: Rule):
     types = frozenset(rule.resource_types)
 
     def validate(args, report_violation) -> None:
-        if args.resource_type not in types:
+        if canonical_type(args.resource_type) not in types:
             return
         resource = Resource(args.resource_type, args.name, args.urn, _plain_props(args.props),
                             getattr(args.opts, "parent", None))
@@ -320,7 +321,7 @@ def index_analyze_by_type() -> None:
     analyze = servicer.Analyze
 
     def indexed_analyze(self, request, context):
-        _REQUEST.type = request.type
+        _REQUEST.type = canonical_type(request.type)  # a versioned azure-native alias meets the default's rules
         try:
             return analyze(self, request, context)
         finally:
