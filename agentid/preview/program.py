@@ -95,9 +95,14 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
     When this returns or raises, no process of the run is left: the sandbox's pid namespace is gone,
     or (unsandboxed) the program's process group and every orphan it left were killed.
     """
+    from agentid.preview.default_providers import default_providers
     from agentid.preview.monitor import GateMonitor, MonitorServer, Registration
 
     isolation = isolation or sandbox.isolation()
+    providers = default_providers(project.name, stack, config)  # what the engine would register from stack config
+    if on_resource is not None:
+        for provider in providers:
+            on_resource(provider)
 
     def registered(record: Registration) -> None:
         if on_resource is not None:
@@ -146,7 +151,7 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
                     raise ProgramError(f"the program process exited with code {returncode} before the Pulumi runtime "
                                        "finished the stack (it crashed or called exit): no verdict on a partial run"
                                        + _tail(stderr))
-    return ProgramOutcome(resources=sorted((_resource(r) for r in records), key=lambda r: r.urn),
+    return ProgramOutcome(resources=sorted([*providers, *(_resource(r) for r in records)], key=lambda r: r.urn),
                           outputs=monitor.outputs, warnings=list(monitor.warnings),
                           stack_output_values=monitor.output_values, secret_output_names=monitor.secret_output_names)
 

@@ -60,6 +60,7 @@ from . import (
     k8s_rbac_wildcards,
     policy_actions_known,
     policy_unparseable,
+    provider_static_credentials,
     storage_shared_key,
 )
 from .base import Rule
@@ -69,7 +70,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_access_key, aws_login_profile, aws_user_static_credential, aws_iam_user_grants, aws_literal_secret,
     aws_secret_in_plaintext, aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key,
     cognitive_local_auth,
-    azure_shared_access_keys, azure_literal_secret, gcp_service_account_key,
+    azure_shared_access_keys, azure_literal_secret, gcp_service_account_key, provider_static_credentials,
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_hidden_identities,
     # broad grants

@@ -18,7 +18,8 @@ def test_provider_tokens_are_read_from_the_installed_packages():
 
 
 def test_every_token_a_rule_names_exists_in_the_providers():
-    assert sorted(set(covering_rules()) - all_tokens()) == []
+    # `pulumi:providers:<package>` is each package's provider resource (its Provider class), not in the type lists
+    assert sorted(t for t in set(covering_rules()) - all_tokens() if not t.startswith("pulumi:providers:")) == []
 
 
 def test_every_selected_token_is_covered_or_has_a_reason():

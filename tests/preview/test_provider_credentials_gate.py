@@ -1,0 +1,48 @@
+"""AGID-PRV-001 end to end: static cloud keys on a provider, explicit or in the stack file, fail `agentid preview`.
+
+red1 finding 7: `aws.Provider(access_key=..., secret_key=...)` and `aws:accessKey`/`aws:secretKey` in
+Pulumi.dev.yaml (the default provider's config) passed. The engine registers the default provider as
+`pulumi:providers:aws` with the stack's `aws:*` config as inputs; the gate now does the same.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import AGENT_GUARD, run_cli
+
+pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
+
+# AWS's documented example key pair (https://docs.aws.amazon.com/IAM/latest/UserGuide/security-creds.html)
+ACCESS_KEY, SECRET_KEY = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+def preview(tmp_path: Path, program: str, stack_config: str) -> tuple[int, list[tuple[str, str, str]]]:
+    (tmp_path / "Pulumi.yaml").write_text("name: acme\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n" + stack_config)
+    (tmp_path / "__main__.py").write_text(program)
+    run = run_cli(tmp_path, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--json", "out.json")
+    assert run.code in (0, 1), run.stdout + run.stderr
+    violations = json.loads((tmp_path / "out.json").read_text())["violations"]
+    return run.code, sorted((v["policy"], v["resourceType"], v["resourceName"]) for v in violations if v["mandatory"])
+
+
+def test_keys_in_the_stack_file_fail(tmp_path):
+    code, found = preview(tmp_path, 'import pulumi_aws as aws\naws.s3.BucketV2("b", bucket="acme-b")\n',
+                          f"  aws:accessKey: {ACCESS_KEY}\n  aws:secretKey: {SECRET_KEY}\n")
+    assert (code, found) == (1, [("AGID-PRV-001", "pulumi:providers:aws", "default")])
+
+
+def test_keys_on_an_explicit_provider_fail_and_oidc_passes(tmp_path):
+    program = f'''import pulumi, pulumi_aws as aws
+keys = aws.Provider("keys", region="eu-west-1", access_key="{ACCESS_KEY}", secret_key="{SECRET_KEY}")
+oidc = aws.Provider("oidc", region="eu-west-1", assume_role_with_web_identity={{
+    "role_arn": "arn:aws:iam::123456789012:role/deployer", "web_identity_token_file": "/var/run/token"}})
+aws.s3.BucketV2("b", bucket="acme-b", opts=pulumi.ResourceOptions(provider=keys))
+aws.s3.BucketV2("c", bucket="acme-c", opts=pulumi.ResourceOptions(provider=oidc))
+'''
+    code, found = preview(tmp_path, program, "  aws:profile: deployer\n")
+    assert (code, found) == (1, [("AGID-PRV-001", "pulumi:providers:aws", "keys")])
