@@ -123,9 +123,43 @@ def is_agent_member(member: str, prefixes: tuple[str, ...]) -> bool:
 # --- Workload Identity Federation attribute conditions (CEL) -------------------------------------------------
 
 _STRING = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""
-_SUBJECT = r"(?:assertion\.sub|google\.subject)"
-_PIN_EQUALS = re.compile(rf"^{_SUBJECT}\s*==\s*(?:{_STRING})$|^(?:{_STRING})\s*==\s*{_SUBJECT}$")
-_PIN_IN = re.compile(rf"^{_SUBJECT}\s+in\s+\[\s*(?:{_STRING})(?:\s*,\s*(?:{_STRING}))*\s*,?\s*\]$")
+_SUBJECT_NAMES = {"assertion.sub": r"assertion\.sub", "google.subject": r"google\.subject"}
+
+
+def _pin_patterns(subjects: list[str]) -> tuple[re.Pattern, re.Pattern]:
+    subject = "(?:" + "|".join(_SUBJECT_NAMES[s] for s in subjects) + ")"
+    return (re.compile(rf"^{subject}\s*==\s*(?:{_STRING})$|^(?:{_STRING})\s*==\s*{subject}$"),
+            re.compile(rf"^{subject}\s+in\s+\[\s*(?:{_STRING})(?:\s*,\s*(?:{_STRING}))*\s*,?\s*\]$"))
+
+
+def _strip_comments(expression: str) -> str | None:
+    """CEL text without its `//` line comments (outside string literals); None if a string does not close.
+
+    CEL grammar (https://github.com/google/cel-spec/blob/master/doc/langdef.md#syntax): `//` starts a comment
+    to the end of the line. A comment may hold a quote that would otherwise pair with a later one and hide
+    an `||` inside a "string".
+    """
+    out, index, quote = [], 0, ""
+    while index < len(expression):
+        char = expression[index]
+        if quote:
+            if char == "\\":
+                out.append(expression[index:index + 2])
+                index += 2
+                continue
+            if char == "\n":
+                return None  # a single-quoted CEL string cannot span lines
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif expression.startswith("//", index):
+            end = expression.find("\n", index)
+            index = len(expression) if end < 0 else end
+            continue
+        out.append(char)
+        index += 1
+    return None if quote else "".join(out)
 
 
 def _top_level_split(expression: str, operator: str) -> list[str] | None:
@@ -167,15 +201,27 @@ def _unwrap(expression: str) -> str:
     return expression
 
 
-def condition_pins_subject(condition: str) -> bool:
+def condition_pins_subject(condition: str, subject_mapping: str | None = "assertion.sub") -> bool:
     """Does this CEL attribute condition admit only tokens whose subject is one of a literal list?
 
     It must be a conjunction (`&&`) one of whose terms is `assertion.sub == 'LITERAL'` or
-    `assertion.sub in ['A', 'B']` (or google.subject). A disjunction anywhere at the top, a negation, a
-    `startsWith` / `matches` / `contains`, or a pin only on other claims (repository_owner, namespace) is not a
-    pin. Unparseable text is not a pin (fail closed).
+    `assertion.sub in ['A', 'B']`, or the same on google.subject when the provider maps google.subject from
+    assertion.sub (`subject_mapping`: the attributeMapping's google.subject expression). A disjunction anywhere
+    at the top, a negation, a `startsWith` / `matches` / `contains`, a pin only on other claims
+    (repository_owner, namespace) or on a google.subject mapped from anything else (assertion.iss, a constant)
+    is not a pin. `//` comments are read as CEL reads them. Unparseable text (an unclosed string, a
+    triple-quoted or raw string) is not a pin (fail closed).
     """
-    expression = _unwrap(condition)
+    if "'''" in condition or '"""' in condition:
+        return False
+    expression = _strip_comments(condition)
+    if expression is None:
+        return False
+    subjects = ["assertion.sub"]
+    if subject_mapping is not None and "".join(subject_mapping.split()) == "assertion.sub":
+        subjects.append("google.subject")
+    pin_equals, pin_in = _pin_patterns(subjects)
+    expression = _unwrap(expression)
     if not expression or _top_level_split(expression, "||") != [expression]:
         return False
     terms = _top_level_split(expression, "&&")
@@ -183,6 +229,6 @@ def condition_pins_subject(condition: str) -> bool:
         return False
     for term in terms:
         term = _unwrap(term)
-        if _PIN_EQUALS.match(term) or _PIN_IN.match(term):
+        if pin_equals.match(term) or pin_in.match(term):
             return True
     return False

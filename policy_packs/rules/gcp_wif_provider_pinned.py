@@ -20,10 +20,24 @@ def check(resource: Resource, config):
     if not isinstance(condition, str):
         yield Violation(f"workload identity pool provider {resource.name}: cannot check: attributeCondition is not a string")
         return
-    if not condition_pins_subject(condition):
+    mapping = resource.props.get("attributeMapping")
+    if is_unknown(mapping) or (isinstance(mapping, dict) and is_unknown(mapping.get("google.subject"))):
+        yield Unknown("attributeMapping")
+        return
+    if not condition_pins_subject(condition, _subject_mapping(resource.props, mapping)):
         yield Violation(f"workload identity pool provider {resource.name}: attributeCondition {condition[:200]!r} does not "
                         "pin the subject: it needs assertion.sub == 'EXACT' (or assertion.sub in [...]) in a conjunction, "
-                        "with no ||, negation, prefix or pattern")
+                        "with no ||, negation, prefix or pattern (google.subject counts only when mapped from assertion.sub)")
+
+
+def _subject_mapping(props: dict, mapping) -> str | None:
+    """The expression google.subject is mapped from. Without a mapping an OIDC provider maps it from
+    assertion.sub, an AWS provider from assertion.arn, a SAML provider has none
+    (https://cloud.google.com/iam/docs/workload-identity-federation#mapping)."""
+    if isinstance(mapping, dict):
+        value = mapping.get("google.subject")
+        return value if isinstance(value, str) else None
+    return "assertion.sub" if mapping is None and props.get("oidc") is not None else None
 
 
 RULE = Rule(

@@ -1,0 +1,71 @@
+"""AGID-GCP-004 over gRPC: attribute conditions that only look pinned.
+
+Before this fix these passed `agentid preview`: a CEL `//` comment hiding a quote so the gate's splitter
+read `|| true` as part of a string (CEL reads `(sub == P && true) || true`), and google.subject compared
+to a literal while the provider maps it from assertion.iss or a constant (every token matches).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agentid.analyzer_client import PackProcess
+from tests.policy.ruletools import UNKNOWN
+from tests.policy.test_pack_grpc import PACK, urn
+
+PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
+P = "'repo:acme/x:environment:prod'"
+
+
+@pytest.fixture(scope="module")
+def pack():
+    with PackProcess.start(PACK, timeout=60) as running:
+        yield running
+
+
+def provider(condition, mapping=None, oidc=True):
+    props = {"workloadIdentityPoolId": "agents-github", "workloadIdentityPoolProviderId": "gh",
+             "attributeCondition": condition}
+    if mapping is not None:
+        props["attributeMapping"] = mapping
+    if oidc:
+        props["oidc"] = {"issuerUri": "https://token.actions.githubusercontent.com"}
+    return props
+
+
+def mandatory(pack, props) -> list[str]:
+    diags = pack.analyze(PROVIDER, "gh", urn(PROVIDER, "gh"), props)
+    return [d.message for d in diags if d.policy_name == "AGID-GCP-004" and d.enforcement_level == "mandatory"]
+
+
+SUB = {"google.subject": "assertion.sub"}
+
+
+@pytest.mark.parametrize("props", [
+    provider(f"assertion.sub == {P} && true // '\n|| true // '", SUB),
+    provider(f"assertion.sub == {P} // '\n|| true", SUB),
+    provider("google.subject == 'https://token.actions.githubusercontent.com'", {"google.subject": "assertion.iss"}),
+    provider("google.subject == 'x'", {"google.subject": "'x'"}),
+    provider(f"google.subject == {P}", {"google.subject": "assertion.repository_owner"}),
+    provider(f"google.subject == {P}", None, oidc=False),  # AWS/SAML default mapping is not assertion.sub
+    provider(f"assertion.sub == '''repo:acme/x'''", SUB),
+])
+def test_conditions_that_only_look_pinned_block(pack, props):
+    [message] = mandatory(pack, props)
+    assert "does not pin the subject" in message
+
+
+@pytest.mark.parametrize("props", [
+    provider(f"assertion.sub == {P} // the one prod environment\n&& assertion.aud != ''", SUB),
+    provider("assertion.sub == 'repo:acme/x:ref:refs/heads/a//b'", SUB),
+    provider(f"google.subject == {P}", SUB),
+    provider(f"google.subject == {P}", {"google.subject": " assertion.sub "}),
+    provider(f"google.subject == {P}", None),  # OIDC default mapping: google.subject=assertion.sub
+])
+def test_real_pins_pass(pack, props):
+    assert mandatory(pack, props) == []
+
+
+def test_unknown_mapping_is_not_a_pass(pack):
+    diags = pack.analyze(PROVIDER, "gh", urn(PROVIDER, "gh"), provider(f"google.subject == {P}", UNKNOWN))
+    assert [d.policy_name for d in diags] == ["AGID-GCP-004"] and "cannot check until known" in diags[0].message
