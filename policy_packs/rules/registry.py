@@ -50,6 +50,7 @@ from . import (
     entra_privileged_directory_role,
     gcp_agent_broad_binding,
     gcp_basic_roles,
+    gcp_custom_role_escalation,
     gcp_impersonation_escalation,
     gcp_public_members,
     gcp_service_account_key,
@@ -80,7 +81,8 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     entra_privileged_directory_role, gcp_basic_roles, gcp_agent_broad_binding, k8s_rbac_wildcards,
     k8s_agent_cluster_secrets,
     # privilege escalation
-    aws_privilege_escalation, aws_role_escalation, entra_graph_app_role, gcp_impersonation_escalation, k8s_rbac_escalation,
+    aws_privilege_escalation, aws_role_escalation, entra_graph_app_role, gcp_impersonation_escalation, gcp_custom_role_escalation,
+    k8s_rbac_escalation,
     # weak trust
     aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential, entra_app_flows,
     gcp_wif_provider_pinned,
