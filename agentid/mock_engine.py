@@ -154,7 +154,8 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
 
 
 def mock_call(token: str, args: dict[str, Any]) -> dict[str, Any]:
-    """What a mock provider answers an invoke (data source) with: the caller's account, region and tenant."""
+    """What a mock provider answers an invoke (data source) with: the caller's account, region and tenant; the
+    policy JSON of aws:iam/getPolicyDocument (agentid.aws_policy_document), as the provider computes it locally."""
     if token == "aws:index/getCallerIdentity:getCallerIdentity":
         return {"accountId": MOCK_ACCOUNT, "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/mock", "userId": "MOCK"}
     if token == "aws:index/getRegion:getRegion":
@@ -166,6 +167,9 @@ def mock_call(token: str, args: dict[str, Any]) -> dict[str, Any]:
     if token == "azure-native:authorization:getClientConfig":
         return {"clientId": _uuid("deployer"), "objectId": _uuid("deployer-object"),
                 "subscriptionId": _uuid("subscription"), "tenantId": MOCK_TENANT}
+    if token == "aws:iam/getPolicyDocument:getPolicyDocument":  # rendered in the provider, no AWS call: known
+        from agentid.aws_policy_document import render  # imports this module's UNKNOWN
+        return render(_sentinel_unknowns(args)) or {}  # {} = unknown outputs, as when it cannot be rendered
     return {}
 
 
