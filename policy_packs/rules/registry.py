@@ -54,6 +54,7 @@ from . import (
     gcp_custom_role_escalation,
     gcp_impersonation_escalation,
     gcp_public_members,
+    gcp_service_account_impersonation,
     gcp_service_account_key,
     gcp_wif_provider_pinned,
     inventory_tags,
@@ -84,7 +85,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     k8s_agent_cluster_secrets,
     # privilege escalation
     aws_privilege_escalation, aws_role_escalation, entra_graph_app_role, gcp_impersonation_escalation, gcp_custom_role_escalation,
-    k8s_rbac_escalation,
+    gcp_service_account_impersonation, k8s_rbac_escalation,
     # weak trust
     aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential, entra_app_flows,
     gcp_wif_provider_pinned,

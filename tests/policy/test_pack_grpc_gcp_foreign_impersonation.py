@@ -1,0 +1,78 @@
+"""AGID-GCP-008 over gRPC: impersonation of a service account that is not the agent's, or by a whole set.
+
+Before this rule an agent's service account holding roles/iam.serviceAccountTokenCreator (or serviceAccountUser,
+serviceAccountKeyAdmin, workloadIdentityUser, a custom getAccessToken role) on the default compute service
+account, and workloadIdentityUser / TokenCreator granted to a pool's every identity, an owner's every repository
+or a domain, passed `agentid preview` with no finding.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agentid.analyzer_client import PackProcess, StackResource
+from tests.policy.ruletools import UNKNOWN
+from tests.policy.test_pack_grpc import PACK, urn
+
+SA_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
+SA_BINDING = "gcp:serviceaccount/iAMBinding:IAMBinding"
+CUSTOM = "gcp:projects/iAMCustomRole:IAMCustomRole"
+COMPUTE = "projects/p1/serviceAccounts/123456789-compute@developer.gserviceaccount.com"
+OWN = "projects/p1/serviceAccounts/agent-x@p1.iam.gserviceaccount.com"
+AGENT = "serviceAccount:agent-x@p1.iam.gserviceaccount.com"
+POOL = "principalSet://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/agents-github"
+SUBJECT = ("principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/agents-github/"
+           "subject/repo:acme/x:environment:prod")
+
+
+@pytest.fixture(scope="module")
+def pack():
+    with PackProcess.start(PACK, timeout=60) as running:
+        yield running
+
+
+def flagged(pack, *resources) -> dict[str, str]:
+    diags = pack.analyze_stack([StackResource(t, n, urn(t, n), p) for t, n, p in resources])
+    return {d.urn.rsplit("::", 1)[-1]: d.message for d in diags
+            if d.policy_name == "AGID-GCP-008" and d.enforcement_level == "mandatory"}
+
+
+@pytest.mark.parametrize("role", ["roles/iam.serviceAccountTokenCreator", "roles/iam.serviceAccountUser",
+                                  "roles/iam.serviceAccountKeyAdmin", "roles/iam.workloadIdentityUser"])
+def test_agent_impersonating_a_foreign_service_account_blocks(pack, role):
+    found = flagged(pack, (SA_MEMBER, "imp", {"serviceAccountId": COMPUTE, "role": role, "member": AGENT}))
+    assert "not an agent's own" in found["imp"] and "123456789-compute" in found["imp"]
+    # the same role on the agent's own service account, and a non-impersonation role on the foreign one, pass
+    assert flagged(pack, (SA_MEMBER, "own", {"serviceAccountId": OWN, "role": role, "member": AGENT}),
+                   (SA_MEMBER, "view", {"serviceAccountId": COMPUTE, "role": "roles/iam.serviceAccountViewer",
+                                        "member": AGENT})) == {}
+
+
+def test_custom_token_role_and_role_known_only_at_deployment_block(pack):
+    found = flagged(pack,
+                    (CUSTOM, "c", {"project": "p1", "roleId": "c", "permissions": ["iam.serviceAccounts.signJwt"]}),
+                    (SA_MEMBER, "by-name", {"serviceAccountId": COMPUTE, "role": "projects/p1/roles/c", "member": AGENT}),
+                    (SA_MEMBER, "by-output", {"serviceAccountId": COMPUTE, "role": UNKNOWN, "member": AGENT}),
+                    (SA_MEMBER, "own-output", {"serviceAccountId": OWN, "role": UNKNOWN, "member": AGENT}))
+    assert sorted(found) == ["by-name", "by-output"] and "cannot check" in found["by-output"]
+
+
+@pytest.mark.parametrize("member", [POOL + "/*", POOL + "/attribute.repository_owner/acme", "domain:example.com"])
+@pytest.mark.parametrize("role", ["roles/iam.workloadIdentityUser", "roles/iam.serviceAccountTokenCreator"])
+def test_sets_impersonating_the_agent_account_block(pack, member, role):
+    found = flagged(pack, (SA_BINDING, "set", {"serviceAccountId": OWN, "role": role, "members": [member]}))
+    assert "every identity in that set" in found["set"]
+
+
+@pytest.mark.parametrize("member", [SUBJECT, POOL + "/attribute.repository/acme/x"])
+def test_one_subject_or_one_repository_passes(pack, member):
+    assert flagged(pack, (SA_MEMBER, "one", {"serviceAccountId": OWN, "role": "roles/iam.workloadIdentityUser",
+                                             "member": member})) == {}
+
+
+def test_target_known_only_at_deployment_waits(pack):
+    diags = pack.analyze_stack([StackResource(SA_MEMBER, "later", urn(SA_MEMBER, "later"), {
+        "serviceAccountId": UNKNOWN, "role": "roles/iam.workloadIdentityUser", "member": SUBJECT})])
+    assert [(d.policy_name, d.enforcement_level) for d in diags if d.policy_name == "AGID-GCP-008"] == [
+        ("AGID-GCP-008", "advisory")]
+    assert "cannot check until known: serviceAccountId" in [d.message for d in diags if d.policy_name == "AGID-GCP-008"][0]
