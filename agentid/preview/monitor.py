@@ -114,6 +114,11 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         if len(request.transforms):
             self._refuse(context, f"{request.type} {request.name!r} declares `transforms`: the engine would run them "
                                   "after the gate judged the inputs; use `transformations` (run before registration)")
+        if request.remote:
+            # a multi-language component's provider builds its children at `pulumi up`; the gate runs no provider,
+            # so they would never be judged: no verdict rather than a PASS on resources nobody saw
+            self._refuse(context, f"{request.type} {request.name!r} is a remote (multi-language) component: the gate "
+                                  "cannot build its children to judge them; run `pulumi preview --policy-pack`")
         inputs = decode(request.object)
         resource_id, state = mock_outputs(request.type, request.name, inputs)
         record = Registration(

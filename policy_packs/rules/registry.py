@@ -65,6 +65,7 @@ from . import (
     policy_unparseable,
     provider_static_credentials,
     storage_shared_key,
+    unjudgeable_resources,
 )
 from .base import Rule
 
@@ -76,7 +77,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     azure_shared_access_keys, azure_literal_secret, gcp_service_account_key, provider_static_credentials,
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_unseen_role_target,
-    aws_hidden_identities,
+    aws_hidden_identities, unjudgeable_resources,
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy, aws_eks_cluster_admin,
     azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,

@@ -1,0 +1,76 @@
+"""AGID-GEN-001: no resource the pack cannot judge that can create identities or run arbitrary code.
+
+The pack's rules are keyed by type token; a resource of a package no rule knows is never judged. Some
+such resources reach exactly what the pack guards, so they must block (fail closed) until reviewed:
+  - dynamic providers (`pulumi-python:dynamic:*`, `pulumi-nodejs:dynamic:*`): program code the engine
+    runs at deployment with the deployer's credentials
+    (https://www.pulumi.com/docs/concepts/resources/dynamic-providers/);
+  - the command provider (`command:local:Command`, `command:remote:Command`, ...): shell commands such as
+    `aws iam create-access-key` (https://www.pulumi.com/registry/packages/command/);
+  - identity and authorization modules (IDENTITY_MODULES) of a package no rule covers: `aws-native:iam:Role`,
+    `aws-native:sso:PermissionSet`, classic `azure:authorization/assignment:Assignment`,
+    `google-native:iam/v1:...`. A package is covered when some registered rule names one of its tokens.
+A component resource of the program's own package whose module has such a name is flagged too (the pack
+cannot tell a component from a custom resource under `pulumi up`); a waiver with a reason settles it.
+"""
+
+from __future__ import annotations
+
+from .base import Rule, Violation
+
+CODE_RUNNING_PREFIXES = ("pulumi-python:dynamic", "pulumi-nodejs:dynamic", "command:")
+# module names (first segment of the token's module) that create principals, credentials or grants, across
+# providers: AWS (iam, sso, ssoadmin, identitystore, sts, organizations, rolesanywhere, cognito), Azure
+# (authorization, managedidentity, role, ad), Google (iam, iamcredentials, serviceusage is not), Kubernetes (rbac)
+IDENTITY_MODULES = frozenset({
+    "iam", "sso", "ssoadmin", "identitystore", "sts", "organizations", "rolesanywhere", "cognito",
+    "authorization", "managedidentity", "role", "ad", "aad", "iamcredentials", "rbac", "identity",
+})
+_ENGINE_PACKAGES = ("pulumi",)  # pulumi:pulumi:Stack, pulumi:providers:* (judged by AGID-PRV-001)
+
+
+def covered_packages() -> frozenset[str]:
+    """Packages some registered rule names a token of (`aws`, `azure-native`, `azuread`, `gcp`, ...)."""
+    from .registry import RULES
+
+    return frozenset(token.split(":", 1)[0] for rule in RULES for token in (*rule.resource_types, *rule.reads)
+                     if not token.startswith("pulumi:"))
+
+
+def why_unjudgeable(type_token: str, covered: frozenset[str]) -> str | None:
+    """The reason a resource of `type_token` must block, or None."""
+    if type_token.startswith(CODE_RUNNING_PREFIXES):
+        return "runs arbitrary code at deployment (dynamic provider or command provider)"
+    package, _, rest = type_token.partition(":")
+    if package in covered or package in _ENGINE_PACKAGES or not rest:
+        return None
+    module = rest.split(":", 1)[0].split("/", 1)[0].lower()
+    if module in IDENTITY_MODULES:
+        return f"is in identity module {module!r} of package {package!r}, which no rule of this pack judges"
+    return None
+
+
+def check(resources, config):
+    covered = covered_packages()
+    for resource in resources:
+        reason = why_unjudgeable(resource.type, covered)
+        if reason:
+            yield Violation(f"{resource.type} {resource.name} {reason}: it can create identities or credentials "
+                            "the gate cannot see; use a covered provider's resource, or waive it with a reason",
+                            resource.urn)
+
+
+RULE = Rule(
+    id="AGID-GEN-001",
+    title="no-unjudgeable-identity-resources",
+    severity="high",
+    category="unparseable",
+    description="No resource the pack cannot judge that can create identities or run code: dynamic providers, "
+                "the command provider, identity modules of uncovered packages.",
+    remediation="Declare the identity with a covered provider (aws, azure-native, azuread, gcp, kubernetes) so the "
+                "pack judges it; replace commands and dynamic providers that call cloud IAM APIs.",
+    url="https://www.pulumi.com/docs/concepts/resources/dynamic-providers/",
+    check=check,
+    stack=True,
+    enforcement="mandatory",
+)
