@@ -1,0 +1,52 @@
+"""AGID-AZ custom-role capabilities over gRPC: roles that run code as another identity or reach its secrets.
+
+Before this data change a custom role with Automation runbooks/jobs write, Key Vault vaults/write (access
+policies are a property of the vault), Logic Apps workflows write / trigger run, container exec, or App Service
+publishing profiles / function keys passed `agentid preview`. Sources are named per capability in
+policy_packs/analysis/azure_capabilities.yaml.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agentid.analyzer_client import PackProcess
+from tests.policy.test_pack_grpc import PACK, urn
+
+ROLE = "azure-native:authorization:RoleDefinition"
+
+
+@pytest.fixture(scope="module")
+def pack():
+    with PackProcess.start(PACK, timeout=60) as running:
+        yield running
+
+
+def mandatory(pack, actions) -> list[str]:
+    props = {"roleName": "agent-x", "scope": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg",
+             "assignableScopes": ["/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"],
+             "permissions": [{"actions": actions, "notActions": [], "dataActions": [], "notDataActions": []}]}
+    diags = pack.analyze(ROLE, "r", urn(ROLE, "r"), props)
+    return [d.message for d in diags if d.enforcement_level == "mandatory"]
+
+
+@pytest.mark.parametrize("action, words", [
+    ("Microsoft.Automation/automationAccounts/runbooks/write", "Automation runbooks"),
+    ("Microsoft.Automation/automationAccounts/jobs/write", "Automation runbooks"),
+    ("Microsoft.KeyVault/vaults/write", "access policies included"),
+    ("Microsoft.Logic/workflows/write", "Logic Apps workflows"),
+    ("Microsoft.Logic/workflows/triggers/run/action", "Logic Apps workflows"),
+    ("Microsoft.ContainerInstance/containerGroups/containers/exec/action", "container groups"),
+    ("Microsoft.Web/sites/publishxml/Action", "account keys or admin credentials"),
+    ("microsoft.web/sites/host/listkeys/action", "account keys or admin credentials"),
+    ("Microsoft.Batch/batchAccounts/listkeys/action", "account keys or admin credentials"),
+])
+def test_code_as_another_identity_or_its_secrets_blocks(pack, action, words):
+    messages = mandatory(pack, [action])
+    assert any(words in m and action in m for m in messages), messages
+
+
+def test_read_only_look_alikes_pass(pack):
+    assert mandatory(pack, ["Microsoft.Automation/automationAccounts/runbooks/read",
+                            "Microsoft.KeyVault/vaults/read", "Microsoft.Logic/workflows/read",
+                            "Microsoft.ContainerInstance/containerGroups/read", "Microsoft.Web/sites/Read"]) == []
