@@ -37,6 +37,8 @@ def mandatory(pack, actions) -> list[str]:
     ("Microsoft.Logic/workflows/write", "Logic Apps workflows"),
     ("Microsoft.Logic/workflows/triggers/run/action", "Logic Apps workflows"),
     ("Microsoft.ContainerInstance/containerGroups/containers/exec/action", "container groups"),
+    ("Microsoft.Web/sites/Write", "App Service or Functions app's code"),
+    ("Microsoft.Batch/batchAccounts/pools/write", "Batch pools"),
     ("Microsoft.Web/sites/publishxml/Action", "account keys or admin credentials"),
     ("microsoft.web/sites/host/listkeys/action", "account keys or admin credentials"),
     ("Microsoft.Batch/batchAccounts/listkeys/action", "account keys or admin credentials"),
