@@ -1155,7 +1155,14 @@ class Inventory(_Strict):
     @field_validator("agents", mode="wrap")
     @classmethod
     def _unique_names(cls, agents: Any, handler: ValidatorFunctionWrapHandler) -> list[Agent]:
-        return _validate_unique_names(agents, handler, "agent", "agent names are unique per file")
+        validated = _validate_unique_names(agents, handler, "agent", "agent names are unique per file")
+        from agentid_components.physical_names import clashes  # it names objects of agents: imported late
+
+        found = clashes(validated)
+        if found:
+            raise ValidationError.from_exception_data("agent", [
+                InitErrorDetails(type=_error("physical_name_clash", message), loc=loc, input=None) for loc, message in found])
+        return validated
 
     def agent(self, name: str) -> Agent:
         for agent in self.agents:

@@ -1,0 +1,84 @@
+"""`agentid validate` refuses two owners (agents, tools) of one file whose cloud objects get one physical name.
+
+The kit joins agent and tool names with '-' (GCP role ids with '_'), so `a` + `b` and `a-b` meet; one deployed
+object would carry two owners' grants and trust (red2 finding 2). Each kind of name: a clash refused with the file
+line of the later owner naming both, and a look-alike that must pass.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SCOPE = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct"
+ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+
+
+def _tool(name: str, cloud: str) -> dict:
+    grant = {
+        "aws": {"actions": ["dynamodb:GetItem"], "resources": ["arn:aws:dynamodb:eu-west-1:111122223333:table/t"]},
+        "azure": {"data_actions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"], "scope": SCOPE},
+        "gcp": {"permissions": ["storage.objects.get"], "resource": "//storage.googleapis.com/projects/_/buckets/acme-reports"},
+    }[cloud]
+    return {"name": name, cloud: grant}
+
+
+def _agent(name: str, tools: list[dict], per_tool: bool = False, trust: dict | None = None) -> dict:
+    return {"name": name, "owner": "team", "purpose": "p", "environment": "dev", "review_by": "2031-06-30",
+            "azure_identity_per_tool": per_tool, "tools": tools,
+            "trust": [trust or {"github_actions": {"repository": "org/repo", "branch": "main"}}]}
+
+
+def _validate(tmp_path: Path, agents: list[dict]) -> subprocess.CompletedProcess:
+    spec = tmp_path / "agents.yaml"
+    spec.write_text(yaml.safe_dump({"agents": agents}, sort_keys=False))
+    return subprocess.run([sys.executable, "-m", "agentid.cli", "validate", str(spec)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+
+
+def _k8s(namespace: str, issuer: str = ISSUER) -> dict:
+    return {"kubernetes": {"issuer": issuer, "namespace": namespace, "service_account": "agent"}}
+
+
+def test_each_kind_of_shared_name_is_refused_naming_both_owners(tmp_path):
+    cases = [
+        ([_agent("a", [_tool("b", "azure")], per_tool=True), _agent("a-b", [_tool("w", "azure")])],
+         ": agents[1].name: agent 'a-b' and tool 'b' of agent 'a' (agents[0]) would both get Azure managed identity 'id-agent-a-b'"),
+        ([_agent("a", [_tool("b-c", "azure")]), _agent("a-b", [_tool("c", "azure")])],
+         ": agents[1].tools[0].name: tool 'c' of agent 'a-b' and tool 'b-c' of agent 'a' (agents[0]) would both get "
+         "Azure role definition 'agent-a-b-c'"),
+        ([_agent("a", [_tool("g-h", "gcp")]), _agent("a-g", [_tool("h", "gcp")])],
+         ": agents[1].tools[0].name: tool 'h' of agent 'a-g' and tool 'g-h' of agent 'a' (agents[0]) would both get "
+         "GCP custom role 'agentid_a_g_h'"),
+        ([_agent("a", [_tool("t", "aws")], trust=_k8s("ns")), _agent("b", [_tool("t", "aws")], trust=_k8s("ns"))],
+         ": agents[1].trust[0].kubernetes: agent 'b' and agent 'a' (agents[0]) would both get Kubernetes service account "
+         f"'{ISSUER} ns/agent'"),
+    ]
+    for agents, message in cases:
+        result = _validate(tmp_path, agents)
+        assert result.returncode == 2, (message, result.stdout)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 2 and message in lines[0] and lines[1].endswith(": 1 problem"), result.stderr
+        assert lines[0].startswith(f"{tmp_path / 'agents.yaml'}:") and lines[0].split(":")[1].isdigit()  # FILE:LINE
+
+
+def test_look_alike_names_that_compile_to_distinct_objects_pass(tmp_path):
+    cases = [
+        # `a` has one identity (not per tool): 'id-agent-a' and 'id-agent-a-b' differ
+        [_agent("a", [_tool("b", "azure")]), _agent("a-b", [_tool("w", "azure")])],
+        # role definitions 'agent-a-b-c' and 'agent-a-bc'
+        [_agent("a", [_tool("b-c", "azure")]), _agent("a-b", [_tool("xc", "azure")]), _agent("a-bc", [_tool("d", "azure")])],
+        # GCP: 'agentid_a_g_h' and 'agentid_a_gh'; AWS roles of agents named alike are per agent
+        [_agent("a", [_tool("g-h", "gcp"), _tool("t", "aws")]), _agent("a-g", [_tool("i", "gcp"), _tool("t", "aws")]),
+         _agent("a-gh", [_tool("t", "aws")])],
+        # the same namespace/name on two clusters (issuers) are two service accounts
+        [_agent("a", [_tool("t", "aws")], trust=_k8s("ns")),
+         _agent("b", [_tool("t", "aws")], trust=_k8s("ns", ISSUER.replace("EXAMPLED", "OTHERD")))],
+    ]
+    for agents in cases:
+        result = _validate(tmp_path, agents)
+        assert result.returncode == 0, result.stderr
