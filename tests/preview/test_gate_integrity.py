@@ -185,7 +185,9 @@ def test_a_stack_file_may_raise_a_level(project: Path) -> None:
     stack_file = project / "stacks" / "Pulumi.dev.yaml"
     stack_file.write_text(stack_file.read_text().replace("agent-guard:", "trivial-pack:"))
     run = run_cli(project, *TRIVIAL, "--json", "out.json")
-    assert run.code == 1 and run.json("out.json")["enforcementFloor"] == []
+    assert run.code == 1  # raised, and nothing refused; the one note says agent_guard's rules were not applied
+    assert run.json("out.json")["enforcementFloor"] == [
+        "the installed agent_guard pack is not among the packs: its critical rules were not applied"]
 
 
 def write_waivers(project: Path, *waivers: dict) -> Path:
