@@ -102,9 +102,17 @@ def test_a_consumer_project_gates_its_platform_and_agent_stacks(installed_kit: I
     assert ("aws:iam/role:Role", "triage-role") in resources  # from agents.yaml
     assert ("aws:iam/role:Role", "reporter-role") in resources  # built in code
     assert ("aws:s3/bucketV2:BucketV2", "reports") in resources  # the project's own components package
+    assert ("aws:cognito/userPoolClient:UserPoolClient", "triage-oauth-client") in resources
+    # The platform's shared objects are referenced, not created a second time in the agent stack.
+    created = {t for t, _ in resources}
+    assert not created & {"aws:iam/openIdConnectProvider:OpenIdConnectProvider", "aws:cognito/userPool:UserPool",
+                          "aws:cognito/resourceServer:ResourceServer"}
     assert result["stackReferences"] == {"organization/acme-agents/platform": "preview of acme-agents/platform (__main__.py)"}
-    assert "stack reference organization/acme-agents/platform: answered by the preview of acme-agents/platform" in \
-        " ".join(agents.stdout.split())
+    # The StackReference's values reached the agents: the platform's provider and pool, as the inventory records them.
+    triage = result["outputs"]["inventory"]["triage"]["aws"]
+    [binding] = triage["trust"]
+    assert binding["oidc_provider_arn"] == platform_result["outputs"]["githubOidcProviderArn"]
+    assert triage["oauth"]["token_endpoint"].startswith(f"https://{platform_result['outputs']['cognitoDomain']}.auth.")
 
     program = project / "__main__.py"
     program.write_text(program.read_text() + '    import pulumi_aws as aws\n'
