@@ -43,7 +43,10 @@ import os
 
 def stat(pid):
     text = open(f"/proc/{pid}/stat").read()
-    return text[text.rfind(")") + 2:].split()
+    fields = text[text.rfind(")") + 2:].split()
+    if len(fields) < 2:  # the process went away between listing /proc and reading it (a busy machine): skip it
+        raise OSError(f"/proc/{pid}/stat is empty")
+    return fields
 
 
 def gate_pids():
@@ -200,7 +203,7 @@ def test_no_process_of_the_program_outlives_the_run(tmp_path: Path, mode: str) -
         daemon = textwrap.dedent(\'\'\'
             import os, sys, time
             parent = int(sys.argv[2])
-            gates = {int(pid) for pid in sys.argv[4].split(",")}  # whose packs it targets once the program is gone
+            gates = {{int(pid) for pid in sys.argv[4].split(",")}}  # whose packs it targets once the program is gone
             while os.path.exists(f"/proc/{{parent}}"):
                 time.sleep(0.001)
             exec(sys.argv[3])
