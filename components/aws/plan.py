@@ -93,7 +93,8 @@ def _ca_bundles(agent: Agent, agents_dir: Path) -> dict[str, str]:
             text = input_limits.read_text(path, input_limits.CERTIFICATE_BYTES, "CA bundle")
         except input_limits.InputRefused as refused:
             raise PolicyCompileError(agent.name, None, f"CA bundle '{spiffe.ca_bundle}' cannot be read ({refused})") from None
-        if "-----BEGIN CERTIFICATE-----" not in text or "PRIVATE KEY" in text:
+        holds_private_key = "PRIVATE KEY" in text  # a key never goes into a trust anchor's bundle
+        if "-----BEGIN CERTIFICATE-----" not in text or holds_private_key:
             raise PolicyCompileError(
                 agent.name, None, f"CA bundle '{spiffe.ca_bundle}' must hold PEM certificates only (no private key)"
             )

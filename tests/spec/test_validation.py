@@ -312,7 +312,7 @@ def test_ca_bundle_must_be_a_readable_certificate(tmp_path):
 
 def test_client_certificate_must_not_hold_a_private_key(tmp_path):
     # Built at run time so no key-shaped text sits in the repository.
-    (tmp_path / "both.pem").write_text(CERT + "-----BEGIN " + "PRIVATE KEY-----\nxx\n")
+    (tmp_path / "both.pem").write_text(CERT + "-----BEGIN " + "PRIVATE" + " KEY-----\nxx\n")
     agent = valid_agent()
     agent["client_certificate"] = "both.pem"
     assert "agents.yaml:18: agents[0].client_certificate: 'both.pem' holds a private key: give the public certificate only" in errors_of({"agents": [agent]}, base_dir=tmp_path)
