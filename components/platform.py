@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
@@ -28,6 +28,10 @@ from agentid_components import naming
 from agentid_components import platform_spec as outputs_
 from agentid_components.platform_spec import PlatformSpec, PlatformSpecError, parse_platform
 from agentid_components.spec import Agent
+
+if TYPE_CHECKING:
+    from agentid_components.aws.fleet import AwsSettings
+    from agentid_components.azure.fleet import AzureSettings
 
 TYPE_TOKEN = "agentid:index:Platform"
 
@@ -117,6 +121,17 @@ class Platform(pulumi.ComponentResource):
             pulumi.export(key, value)
 
 
+# Settings field -> the agent stack's config key naming the same shared object (settings.KEYS).
+_CONFIG_KEYS = {
+    "github_oidc_provider_arn": "awsGithubOidcProviderArn",
+    "cognito_user_pool_id": "awsCognitoUserPoolId",
+    "cognito_domain": "awsCognitoDomain",
+    "cognito_resource_servers": "awsCognitoResourceServers",
+    "roles_anywhere_trust_anchor_arns": "awsRolesAnywhereTrustAnchorArns",
+    "api_applications": "azureApiApplications",
+}
+
+
 @dataclass(frozen=True)
 class PlatformOutputs:
     """A platform stack's outputs as an agent stack reads them (Outputs: known once the reference is read).
@@ -158,6 +173,26 @@ class PlatformOutputs:
     def azure_settings_args(self) -> dict[str, Any]:
         """`AzureSettings` keyword arguments that reference the platform's Entra API applications."""
         return {"api_applications": self.entra_api_applications}
+
+    def settings(self, aws: "AwsSettings", azure: "AzureSettings", agents: Iterable[Agent]) -> tuple["AwsSettings", "AzureSettings"]:
+        """`aws` and `azure` (read from the agent stack's config) with this platform's shared objects in them.
+
+        A stack that references a platform must not also name one of those objects itself (config
+        awsGithubOidcProviderArn, awsCognito*, awsRolesAnywhereTrustAnchorArns, azureApiApplications): two
+        sources of one object would silently pick one, so PlatformError names the keys to remove.
+        """
+        import dataclasses
+
+        agents = list(agents)
+        aws_args, azure_args = self.aws_settings_args(agents), self.azure_settings_args()
+        both = [_CONFIG_KEYS[field] for settings, args in ((aws, aws_args), (azure, azure_args))
+                for field in args if getattr(settings, field) not in (None, {})]
+        if both:
+            raise PlatformError(f"config platformStack ({self.stack or 'a StackReference'}) provides what "
+                                f"{', '.join(both)} also name{'s' if len(both) == 1 else ''}: remove "
+                                f"{'it' if len(both) == 1 else 'them'} from the stack config (the platform's objects "
+                                "are used) or drop platformStack")
+        return dataclasses.replace(aws, **aws_args), dataclasses.replace(azure, **azure_args)
 
     def _required(self, value: pulumi.Output, output: str, setting: str) -> pulumi.Output:
         def present(known: Any) -> Any:
