@@ -60,8 +60,11 @@ FLOOR = "mocks+trivial (in-process, GC-tuned)"  # the floor every ratio is again
 
 def _cloud(tool: dict) -> str:
     """The cloud a tool's grant lives on, as `agentid_components.spec.Tool.cloud` says."""
-    if "aws" in tool or "azure" in tool:
-        return "aws" if "aws" in tool else "azure"
+    for cloud in ("aws", "azure", "gcp"):
+        if cloud in tool:
+            return cloud
+    if "llm" in tool:
+        return "none"
     return {"cognito": "aws", "entra": "azure"}.get(tool["oauth"].get("provider", "cognito"), "none")
 
 
@@ -93,6 +96,11 @@ def make_project(agents: int, directory: Path, fleet: str = "mixed") -> Path:
     for index in range(agents):
         agent = copy.deepcopy(templates[index % len(templates)])
         agent["name"] = f"{agent['name']}-{index}"
+        for trust in agent.get("trust", []):  # every cloud object has one owner: one service account an agent
+            if "kubernetes" in trust:
+                trust["kubernetes"]["service_account"] += f"-{index}"
+            if "spiffe" in trust:
+                trust["spiffe"]["path"] += f"-{index}"
         for tool in agent["tools"]:
             if "oauth" in tool:  # one resource server per audience: each agent gets its own
                 tool["oauth"]["audience"] = re.sub(r"^https://", f"https://a{index}.", tool["oauth"]["audience"])
