@@ -62,7 +62,7 @@ def _root(
     """Give every AI agent its own short-lived, least-privilege cloud identity, declared as code."""
 
 # Modules under agentid.commands, each with `register(app)`.
-COMMAND_MODULES = ("spec_commands", "preview", "revoke", "audit", "lint", "credential")
+COMMAND_MODULES = ("spec_commands", "preview", "revoke", "audit", "lint", "credential", "cedar")
 
 
 def _register_commands() -> None:

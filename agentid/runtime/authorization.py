@@ -80,6 +80,31 @@ def _like_pattern(pattern: str) -> str:
     return _cedar_string(pattern.replace("?", "*"))
 
 
+def target_patterns(tool: Any) -> list[str]:
+    """The target ids a spec tool may touch, as IAM-style patterns (`*` and `?` wildcards): its AWS resource ARNs,
+    its OAuth audience URL (and everything under it), its Azure scope, its GCP resource (and everything under
+    it), or its model provider's API. Both Cedar dialects (the kit's and AgentCore's) are written from these."""
+    if tool.aws is not None:
+        return list(tool.aws.resources)
+    if tool.oauth is not None:  # the URL, paths under it, and `URL#TOOL` (an MCP tool); never `URL.evil.example`
+        base = tool.oauth.audience.replace("*", "").rstrip("/")
+        return [base, base + "/*", base + "#*"]
+    if tool.azure is not None:  # the scope and resources under it; never a sibling named like it (`rg` vs `rg-other`)
+        return [tool.azure.scope.rstrip("/"), tool.azure.scope.rstrip("/") + "/*"]
+    if getattr(tool, "gcp", None) is not None:  # the bucket itself and the objects in it (//storage.../buckets/B/objects/K)
+        return [tool.gcp.resource, tool.gcp.resource + "/*"]
+    if tool.llm is not None:  # Anthropic / OpenAI (Bedrock and Azure OpenAI compile to aws / azure): the provider API
+        from agentid.runtime.model_hop import PROVIDERS
+
+        return [PROVIDERS[tool.llm.provider][1] + "/*"]
+    return []
+
+
+def target_condition(attribute: str, tool: Any) -> str:
+    """`ATTRIBUTE like P1 || ATTRIBUTE like P2 ...` for the tool's target patterns; `false` when it has none."""
+    return " || ".join(f"{attribute} like {_like_pattern(p)}" for p in target_patterns(tool)) or "false"
+
+
 def generate_policies(agents: Iterable[Any]) -> str:
     """Cedar text for validated spec agents (`agentid_components.spec.Agent`): one annotated permit per tool."""
     lines: list[str] = []
@@ -89,18 +114,7 @@ def generate_policies(agents: Iterable[Any]) -> str:
                 f"@id({_cedar_string(agent.name + '.' + tool.name)})\n"
                 f"permit (principal == Agent::{_cedar_string(agent.name)}, action == Action::{_cedar_string(tool.name)}, resource)"
             )
-            targets: list[str] = []
-            if tool.aws is not None:
-                targets = [f"resource.id like {_like_pattern(arn)}" for arn in tool.aws.resources]
-            elif tool.oauth is not None:
-                targets = [f"resource.id like {_like_pattern(tool.oauth.audience.replace('*', '') + '*')}"]
-            elif tool.azure is not None:
-                targets = [f"resource.id like {_like_pattern(tool.azure.scope + '*')}"]
-            elif tool.llm is not None:  # Anthropic / OpenAI: targets on the provider's API (model hop)
-                from agentid.runtime.model_hop import PROVIDERS
-
-                targets = [f"resource.id like {_like_pattern(PROVIDERS[tool.llm.provider][1] + '/*')}"]
-            condition = " || ".join(targets) or "false"
+            condition = target_condition("resource.id", tool)
             lines.append(
                 f"{head}\nwhen {{ resource == Tool::{_cedar_string(tool.name)} || (resource is Target && ({condition})) }};\n"
             )

@@ -38,6 +38,29 @@ def test_each_tool_permits_its_own_resources_only(authorizer):
     assert decide(authorizer, "support-triage", "ticket-mcp", "https://mcp.example.org/tickets#search").allowed is not None
 
 
+def test_url_and_scope_targets_stop_at_a_boundary(authorizer):
+    """An audience or Azure scope permits itself and what is under it, never a look-alike that merely starts with it."""
+    allowed = [
+        ("support-triage", "ticket-mcp", "https://mcp.tickets.example.com"),
+        ("support-triage", "ticket-mcp", "https://mcp.tickets.example.com/v1/tickets"),
+        ("support-triage", "ticket-mcp", "https://mcp.tickets.example.com#search_tickets"),  # MCP_URL#TOOL
+        ("data-ingest", "catalog-api", "https://catalog.data.example.com/datasets/1"),
+        ("deploy-reviewer", "read-app-settings", "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-apps-dev/providers/Microsoft.AppConfiguration/configurationStores/s"),
+        ("bq-analyst", "save-charts", "//storage.googleapis.com/projects/_/buckets/example-analytics-charts/objects/c.png"),
+    ]
+    denied = [
+        ("support-triage", "ticket-mcp", "https://mcp.tickets.example.com.attacker.example/v1"),  # another host
+        ("support-triage", "ticket-mcp", "https://mcp.tickets.example.com-evil.example#search_tickets"),
+        ("data-ingest", "catalog-api", "https://catalog.data.example.company/datasets/1"),
+        ("deploy-reviewer", "read-app-settings", "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-apps-dev-secrets/providers/Microsoft.AppConfiguration/configurationStores/s"),
+        ("bq-analyst", "save-charts", "//storage.googleapis.com/projects/_/buckets/example-analytics-charts-public/objects/c.png"),
+    ]
+    for agent, tool, target in allowed:
+        assert decide(authorizer, agent, tool, target).allowed, target
+    for agent, tool, target in denied:
+        assert not decide(authorizer, agent, tool, target).allowed, target
+
+
 def test_decisions_are_cached_only_for_equal_inputs(authorizer):
     target = "arn:aws:s3:::example-sales-exports/weekly/b.csv"
     first = decide(authorizer, "report-builder", "read-sales-exports", target)
