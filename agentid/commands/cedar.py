@@ -39,7 +39,8 @@ def cedar(
     evaluates before each credential. `--target agentcore`: the same permits for an AgentCore Gateway (principal
     AgentCore::IamEntity or AgentCore::OAuthUser, actions TARGET___TOOL, resource AgentCore::Gateway::"ARN").
 
-    Exit codes: 0 printed; 2 bad input (unknown agent, unreadable inventory or Cedar file, malformed mapping).
+    Exit codes: 0 printed; 2 bad input (unknown agent, unreadable inventory or Cedar file, malformed mapping) or a
+    usage error.
     """
     from agentid.aws_audit.clients import LiveAwsError, load_agents
     from agentid.runtime import agentcore_cedar
