@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentid_policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.rules import k8s_lists
 from agentid_policy_packs.rules.strictness import KEYWORD, check_declaration
 from agentid_policy_packs.rules.type_tokens import canonical_type
 
@@ -113,6 +114,9 @@ class Rule:
             raise ValueError(f"{self.id}: category {self.category!r} is not one of {', '.join(CATEGORIES)}")
         if not self.enforcement:
             object.__setattr__(self, "enforcement", "mandatory" if self.severity == "critical" else "advisory")
+        # a rule for a Kubernetes kind judges the items of that kind's typed list too (k8s_lists.py)
+        object.__setattr__(self, "resource_types", k8s_lists.with_lists(self.resource_types))
+        object.__setattr__(self, "reads", k8s_lists.with_lists(self.reads))
         check_declaration(self.id, self.config, self.config_strictness)
 
     @property
@@ -147,11 +151,62 @@ def run_resource_rule(rule: Rule, resource: Resource, config: Mapping[str, Any] 
     """Run a resource rule on one resource (nothing if it does not apply)."""
     if not rule.applies_to(resource.type):
         return []
-    return list(rule.check(resource, rule.settings(config)))
+    settings = rule.settings(config)
+    kind = k8s_lists.item_type(resource.type)
+    if kind is not None and kind in rule.resource_types:
+        return list(_judge_items(rule, resource, kind, settings))
+    return list(rule.check(resource, settings))
+
+
+def _judge_items(rule: Rule, listed: Resource, kind: str, settings: Mapping[str, Any]) -> Iterable[Outcome]:
+    """`rule` on each item of a Kubernetes `<Kind>List` (k8s_lists.py), each outcome placed at its item."""
+    try:
+        for index, props in k8s_lists.items(listed.props):
+            item = Resource(kind, k8s_lists.item_name(listed.name, index), listed.urn, props, listed.parent,
+                            listed.dependencies)
+            for outcome in rule.check(item, settings):
+                if isinstance(outcome, Unknown):
+                    yield Unknown(f"items[{index}].{outcome.path}", outcome.urn)
+                else:
+                    yield outcome
+    except k8s_lists.ItemsProblem as problem:
+        yield Unknown(problem.path) if problem.unknown else Violation(
+            f"{listed.name}: cannot check: {problem.path} is {problem.what}, so the {kind.rsplit(':', 1)[-1]} "
+            "objects this list creates cannot be judged")
+
+
+def _expand_lists(resources: list[Resource]) -> tuple[list[Resource], list[Outcome]]:
+    """`resources` with each Kubernetes `<Kind>List` replaced by its items (same URN), and the outcomes for lists
+    whose items cannot be read. The same list object when there is no list (the common case)."""
+    if not any(k8s_lists.item_type(resource.type) for resource in resources):
+        return resources, []
+    expanded: list[Resource] = []
+    problems: list[Outcome] = []
+    for resource in resources:
+        kind = k8s_lists.item_type(resource.type)
+        if kind is None:
+            expanded.append(resource)
+            continue
+        try:
+            expanded.extend(Resource(kind, k8s_lists.item_name(resource.name, index), resource.urn, props,
+                                     resource.parent, resource.dependencies)
+                            for index, props in k8s_lists.items(resource.props))
+        except k8s_lists.ItemsProblem as problem:
+            problems.append(Unknown(problem.path, resource.urn) if problem.unknown else Violation(
+                f"{resource.name}: cannot check: {problem.path} is {problem.what}", resource.urn))
+    return expanded, problems
 
 
 def run_stack_rule(rule: Rule, resources: list[Resource], config: Mapping[str, Any] | None = None) -> list[Outcome]:
-    return list(rule.check(resources, rule.settings(config)))
+    """Run a stack rule; Kubernetes lists reach it as their items (k8s_lists.py). A list whose items cannot be
+    read is reported by the stack rules that read its kind."""
+    expanded, problems = _expand_lists(resources)
+    reads = set(rule.reads)
+    outcomes = []
+    if problems:
+        kinds = {r.urn: k8s_lists.item_type(r.type) for r in resources if k8s_lists.item_type(r.type)}
+        outcomes = [problem for problem in problems if kinds.get(problem.urn) in reads]
+    return outcomes + list(rule.check(expanded, rule.settings(config)))
 
 
 # --- helpers for reading inputs ------------------------------------------------
