@@ -61,6 +61,7 @@ from . import (
     k8s_agent_cluster_secrets,
     k8s_rbac_escalation,
     k8s_rbac_wildcards,
+    k8s_secret_literal,
     policy_actions_known,
     policy_unparseable,
     provider_static_credentials,
@@ -75,6 +76,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_secret_in_plaintext, aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key,
     cognitive_local_auth,
     azure_shared_access_keys, azure_literal_secret, gcp_service_account_key, provider_static_credentials,
+    k8s_secret_literal,
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_unseen_role_target,
     aws_hidden_identities, unjudgeable_resources,
