@@ -50,8 +50,10 @@ from . import (
     entra_password_credential,
     entra_privileged_directory_role,
     gcp_agent_broad_binding,
+    gcp_api_key_restrictions,
     gcp_basic_roles,
     gcp_custom_role_escalation,
+    gcp_hmac_key,
     gcp_impersonation_escalation,
     gcp_public_members,
     gcp_service_account_impersonation,
@@ -75,7 +77,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_access_key, aws_login_profile, aws_user_static_credential, aws_iam_user_grants, aws_literal_secret,
     aws_secret_in_plaintext, aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key,
     cognitive_local_auth,
-    azure_shared_access_keys, azure_literal_secret, gcp_service_account_key, provider_static_credentials,
+    azure_shared_access_keys, azure_literal_secret, gcp_service_account_key, gcp_hmac_key, provider_static_credentials,
     k8s_secret_literal,
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_unseen_role_target,
@@ -84,7 +86,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy, aws_eks_cluster_admin,
     azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,
     azure_key_vault_access_policy, azure_read_everything,
-    entra_privileged_directory_role, gcp_basic_roles, gcp_agent_broad_binding, k8s_rbac_wildcards,
+    entra_privileged_directory_role, gcp_basic_roles, gcp_agent_broad_binding, gcp_api_key_restrictions, k8s_rbac_wildcards,
     k8s_agent_cluster_secrets,
     # privilege escalation
     aws_privilege_escalation, aws_role_escalation, entra_graph_app_role, gcp_impersonation_escalation, gcp_custom_role_escalation,
