@@ -34,6 +34,7 @@ from . import (
     aws_user_static_credential,
     azure_broad_assignment_scope,
     azure_broad_custom_role,
+    azure_cosmos_data_plane,
     azure_federated_credential,
     azure_key_vault_access_policy,
     azure_literal_secret,
@@ -85,7 +86,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy, aws_eks_cluster_admin,
     azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,
-    azure_key_vault_access_policy, azure_read_everything,
+    azure_key_vault_access_policy, azure_read_everything, azure_cosmos_data_plane,
     entra_privileged_directory_role, gcp_basic_roles, gcp_agent_broad_binding, gcp_api_key_restrictions, k8s_rbac_wildcards,
     k8s_agent_cluster_secrets,
     # privilege escalation
