@@ -61,3 +61,12 @@ def privileged_graph_scope(value: str) -> Privileged | None:
         if entry["value"].lower() == wanted:
             return Privileged(role_id, entry["value"], entry["why"])
     return None
+
+
+def privileged_directory_action(action: str) -> str | None:
+    """What a custom directory role's resource action lets its holder do, when it is privileged; else None.
+
+    Case-insensitive; `applications.myOrganization/...` is judged as `applications/...` (the same task on the
+    tenant's own applications). Actions not in entra_privileged.yaml are not privileged here."""
+    wanted = action.strip().lower().replace(".myorganization/", "/")
+    return next((why for name, why in _data()["directory_actions"].items() if name.lower() == wanted), None)

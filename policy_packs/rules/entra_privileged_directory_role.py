@@ -1,5 +1,5 @@
 """AGID-AZ-020 (stack): no privileged Entra directory role (Global Administrator, Privileged Role Administrator,
-Application Administrator, ...) is assigned or made eligible.
+Application Administrator, ...) is assigned or made eligible, at tenant scope or in an administrative unit.
 
 The role is recognised by its template id in `roleId` / `roleDefinitionId`, or, when that is the output of an
 `azuread.DirectoryRole` in the stack (unknown at preview), by that resource's `displayName` or `templateId`,
@@ -20,6 +20,9 @@ GRANTS = {
     "azuread:index/directoryRoleEligibilityScheduleRequest:DirectoryRoleEligibilityScheduleRequest": "roleDefinitionId",
     # legacy membership: roleObjectId is the activated DirectoryRole's object id (an Output of it in the stack)
     "azuread:index/directoryRoleMember:DirectoryRoleMember": "roleObjectId",
+    # a role scoped to an administrative unit: the holder acts on the unit's users, groups and devices, which
+    # may be administrators or role-assignable groups (so still privileged); roleObjectId as for members
+    "azuread:index/administrativeUnitRoleMember:AdministrativeUnitRoleMember": "roleObjectId",
 }
 
 
@@ -54,6 +57,8 @@ def check(resources: list[Resource], config):
                 continue
         if role:
             kind = "makes eligible for" if "Eligibility" in resource.type else "assigns"
+            if "administrativeUnit" in resource.type:
+                kind = f"assigns, in administrative unit {resource.props.get('administrativeUnitObjectId')},"
             yield Violation(f"{resource.name} {kind} the privileged directory role {role.name} ({role.id}): its holder "
                             f"{role.why}", resource.urn)
 

@@ -47,6 +47,7 @@ from . import (
     cognitive_local_auth,
     credential_lifetime,
     entra_app_flows,
+    entra_custom_directory_role,
     entra_graph_app_role,
     entra_password_credential,
     entra_privileged_directory_role,
@@ -91,7 +92,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     k8s_agent_cluster_secrets,
     # privilege escalation
     aws_privilege_escalation, aws_role_escalation, entra_graph_app_role, gcp_impersonation_escalation, gcp_custom_role_escalation,
-    gcp_service_account_impersonation, k8s_rbac_escalation,
+    gcp_service_account_impersonation, k8s_rbac_escalation, entra_custom_directory_role,
     # weak trust
     aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential, entra_app_flows,
     gcp_wif_provider_pinned,

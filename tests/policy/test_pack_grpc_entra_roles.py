@@ -1,0 +1,72 @@
+"""Entra custom directory roles (AGID-AZ-032) and administrative-unit role members (AGID-AZ-020) over gRPC.
+
+Resource actions from https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/custom-available-permissions;
+role template ids from https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/permissions-reference.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agentid.analyzer_client import PackProcess, StackResource
+from tests.policy.ruletools import UNKNOWN
+from tests.policy.test_pack_grpc import PACK, urn
+
+CUSTOM = "azuread:index/customDirectoryRole:CustomDirectoryRole"
+DIRECTORY_ROLE = "azuread:index/directoryRole:DirectoryRole"
+AU_MEMBER = "azuread:index/administrativeUnitRoleMember:AdministrativeUnitRoleMember"
+BASE = {"displayName": "Agent app manager", "version": "1.0", "enabled": True}
+
+
+def role(*actions):
+    return {**BASE, "permissions": [{"allowedResourceActions": list(actions)}]}
+
+
+@pytest.fixture(scope="module")
+def pack():
+    with PackProcess.start(PACK, timeout=60) as running:
+        running.configure({})
+        yield running
+
+
+@pytest.mark.parametrize("action", [
+    "microsoft.directory/applications/credentials/update",
+    "microsoft.directory/applications.myOrganization/credentials/update",
+    "Microsoft.Directory/roleAssignments/allProperties/allTasks",
+    "microsoft.directory/servicePrincipals/owners/update",
+    "microsoft.directory/servicePrincipals/appRoleAssignedTo/update",
+])
+def test_privileged_custom_role_is_flagged_and_basic_one_passes(pack, action):
+    diags = pack.analyze(CUSTOM, "cr", urn(CUSTOM, "cr"), role("microsoft.directory/applications/basic/update", action))
+    assert [(d.policy_name, d.enforcement_level) for d in diags] == [("AGID-AZ-032", "mandatory")]
+    assert f"cr permissions[0] allows {action}: its holder" in diags[0].message
+    assert pack.analyze(CUSTOM, "ok", urn(CUSTOM, "ok"), role(
+        "microsoft.directory/applications/basic/update", "microsoft.directory/applications/standard/read")) == []
+    assert pack.analyze(CUSTOM, "off", urn(CUSTOM, "off"), {**role(action), "enabled": False}) == []
+
+
+@pytest.mark.parametrize("props,fragment", [
+    ({**BASE, "permissions": UNKNOWN}, "cannot check until known: permissions"),
+    ({**BASE, "permissions": {"allowedResourceActions": []}}, "cannot check: permissions is a dict"),
+    ({**BASE, "permissions": [{"allowedResourceActions": "microsoft.directory/applications/credentials/update"}]},
+     "permissions[0].allowedResourceActions is not a list"),
+])
+def test_unreadable_custom_roles_never_pass(pack, props, fragment):
+    diags = pack.analyze(CUSTOM, "x", urn(CUSTOM, "x"), props)
+    assert diags and fragment in diags[0].message
+
+
+def test_privileged_role_scoped_to_an_administrative_unit_is_flagged(pack):
+    helpdesk = StackResource(DIRECTORY_ROLE, "helpdesk", urn(DIRECTORY_ROLE, "helpdesk"),
+                             {"displayName": "Helpdesk Administrator"})
+    reader = StackResource(DIRECTORY_ROLE, "reader", urn(DIRECTORY_ROLE, "reader"), {"displayName": "Directory Readers"})
+
+    def member(name, role_resource):
+        return StackResource(AU_MEMBER, name, urn(AU_MEMBER, name), {
+            "administrativeUnitObjectId": "au-agents", "memberObjectId": "sp-agent", "roleObjectId": UNKNOWN},
+            dependencies=[role_resource.urn])
+
+    diags = [d for d in pack.analyze_stack([helpdesk, reader, member("m-helpdesk", helpdesk), member("m-reader", reader)])
+             if d.policy_name == "AGID-AZ-020"]
+    assert [d.urn.rsplit("::", 1)[-1] for d in diags] == ["m-helpdesk"]
+    assert "in administrative unit au-agents" in diags[0].message and "Helpdesk Administrator" in diags[0].message
