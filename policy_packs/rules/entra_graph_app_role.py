@@ -27,7 +27,7 @@ def _items(value) -> list:
     return value if isinstance(value, list) else []
 
 
-def _requested(resource: Resource) -> Iterator[tuple[str, object]]:
+def requested_graph_app_roles(resource: Resource) -> Iterator[tuple[str, object]]:
     """(path, app role id) pairs the resource grants or requests from Microsoft Graph."""
     props = resource.props
     if resource.type == APP_ROLE_ASSIGNMENT:
@@ -72,7 +72,7 @@ def check(resource: Resource, config):
         yield Unknown(fields[resource.type] + (f".{pending}" if pending else ""))
         return
     granted = "is granted" if resource.type == APP_ROLE_ASSIGNMENT else "asks for"
-    for path, role_id in _requested(resource):
+    for path, role_id in requested_graph_app_roles(resource):
         permission = privileged_graph_app_role(role_id) if isinstance(role_id, str) else None
         if permission:
             yield Violation(f"{resource.name} {granted} the Microsoft Graph application permission {permission.name} "

@@ -1,0 +1,111 @@
+"""AGID-AZ-033 (stack): no owner on an Entra application that holds privileged permissions.
+
+An application's or service principal's owner can add a secret or certificate to it and then sign in as it:
+ownership of an app is its permissions (https://learn.microsoft.com/en-us/entra/identity/enterprise-apps/overview-assign-app-owners,
+"Owners can add credentials"; the classic escalation path of Application Administrator). So an app that holds
+tenant-wide Microsoft Graph write permissions or a privileged directory role (AGID-AZ-021 / AGID-AZ-020, which may be
+waived for an admin tool) must have no owner the gate lets through, an agent's identity least of all.
+
+An application in the stack is privileged when
+  - it asks for a tenant-write Graph application permission (requiredResourceAccesses, or an
+    ApplicationApiAccess that depends on it), or
+  - an AppRoleAssignment of such a permission, or a DirectoryRoleAssignment of a privileged directory role,
+    depends on its service principal (the principal of the grant; a service principal of Microsoft Graph
+    itself is the grant's resource side and is skipped).
+Owners: an `ApplicationOwner` that depends on the application, the application's `owners`, and the `owners` of a
+service principal that depends on it. Links follow the resources' dependencies, as the program wires them (the
+object ids are outputs, unknown at preview). Privileged permissions and roles are data
+(policy_packs/analysis/entra_privileged.yaml).
+"""
+
+from __future__ import annotations
+
+from agentid_policy_packs.analysis.entra import graph_app_id, privileged_directory_role, privileged_graph_app_role
+from agentid_policy_packs.analysis.values import is_unknown
+
+from .base import Resource, Rule, Unknown, Violation
+from .entra_graph_app_role import API_ACCESS, APP_ROLE_ASSIGNMENT, APPLICATION, requested_graph_app_roles
+
+SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
+APPLICATION_OWNER = "azuread:index/applicationOwner:ApplicationOwner"
+DIRECTORY_ROLE_ASSIGNMENT = "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment"
+
+
+def _graph_permissions(resource: Resource) -> list[str]:
+    found = []
+    for _path, role_id in requested_graph_app_roles(resource):
+        permission = privileged_graph_app_role(role_id) if isinstance(role_id, str) else None
+        if permission:
+            found.append(permission.name)
+    return found
+
+
+def _privileges(resource: Resource) -> list[str]:
+    """The privileged permissions or roles a grant resource gives (empty for others)."""
+    if resource.type in (APPLICATION, API_ACCESS, APP_ROLE_ASSIGNMENT):
+        return _graph_permissions(resource)
+    if resource.type == DIRECTORY_ROLE_ASSIGNMENT:
+        role_id = resource.props.get("roleId")
+        role = privileged_directory_role(role_id) if isinstance(role_id, str) and not is_unknown(role_id) else None
+        return [f"directory role {role.name}"] if role else []
+    return []
+
+
+def check(resources: list[Resource], config):
+    by_urn = {resource.urn: resource for resource in resources}
+    apps = {resource.urn: resource for resource in resources if resource.type == APPLICATION}
+    if not apps:
+        return
+    # service principal urn -> application urn (an app's own SP, not Microsoft Graph's)
+    sp_app = {sp.urn: next(dep for dep in sp.dependencies if dep in apps) for sp in resources
+              if sp.type == SERVICE_PRINCIPAL and sp.props.get("clientId") != graph_app_id()
+              and any(dep in apps for dep in sp.dependencies)}
+    privileged: dict[str, list[str]] = {urn: _graph_permissions(app) for urn, app in apps.items()}
+    for resource in resources:
+        if resource.type not in (API_ACCESS, APP_ROLE_ASSIGNMENT, DIRECTORY_ROLE_ASSIGNMENT):
+            continue
+        gained = _privileges(resource)
+        if not gained:
+            continue
+        for dep in resource.dependencies:
+            app = dep if (dep in apps and resource.type == API_ACCESS) else sp_app.get(dep)
+            if app is not None:
+                privileged[app] += gained
+    for resource in resources:
+        if resource.type == APPLICATION_OWNER:
+            owned = [dep for dep in resource.dependencies if privileged.get(dep)]
+            owner = resource.props.get("ownerObjectId")
+            owner = "an object (its id unknown at preview)" if is_unknown(owner) or owner is None else owner
+            targets = [(urn, owner) for urn in owned]
+        elif resource.type == APPLICATION and privileged.get(resource.urn):
+            targets = [(resource.urn, resource.props.get("owners"))]
+        elif resource.type == SERVICE_PRINCIPAL and privileged.get(sp_app.get(resource.urn, "")):
+            targets = [(sp_app[resource.urn], resource.props.get("owners"))]
+        else:
+            continue
+        for app_urn, owners in targets:
+            if is_unknown(owners):
+                yield Unknown(f"{resource.name}.owners", resource.urn)
+                continue
+            if not owners:
+                continue
+            held = ", ".join(dict.fromkeys(privileged[app_urn]))
+            yield Violation(f"{resource.name} makes {owners} owner of application {by_urn[app_urn].name}, which holds "
+                            f"{held}: an owner adds a credential to the app and acts with those permissions",
+                            resource.urn)
+
+
+RULE = Rule(
+    id="AGID-AZ-033",
+    title="entra-no-owner-of-privileged-app",
+    severity="critical",
+    category="escalation",
+    description="Applications holding tenant-write Microsoft Graph permissions or privileged directory roles have no "
+                "owners (an owner can add credentials and act as the app).",
+    remediation="Remove the owners (ApplicationOwner, owners) of the privileged app; manage it through a privileged "
+                "role activated in PIM, or drop the privileged permission.",
+    url="https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/privileged-roles-permissions",
+    check=check,
+    stack=True,
+    reads=(APPLICATION, SERVICE_PRINCIPAL, APPLICATION_OWNER, API_ACCESS, APP_ROLE_ASSIGNMENT, DIRECTORY_ROLE_ASSIGNMENT),
+)

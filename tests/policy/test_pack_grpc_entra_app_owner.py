@@ -1,0 +1,89 @@
+"""AGID-AZ-033 over gRPC: owners of Entra applications that hold privileged permissions, and look-alikes.
+
+Graph app role ids from https://learn.microsoft.com/en-us/graph/permissions-reference (Application.ReadWrite.All,
+User.Read.All); directory role template ids from the Entra permissions reference.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agentid.analyzer_client import PackProcess, StackResource
+from tests.policy.ruletools import UNKNOWN
+from tests.policy.test_pack_grpc import PACK, urn
+
+APP = "azuread:index/application:Application"
+SP = "azuread:index/servicePrincipal:ServicePrincipal"
+OWNER = "azuread:index/applicationOwner:ApplicationOwner"
+ASSIGN = "azuread:index/appRoleAssignment:AppRoleAssignment"
+DRA = "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment"
+GRAPH = "00000003-0000-0000-c000-000000000000"
+APP_RW_ALL, USER_READ_ALL = "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9", "df021288-bdef-4463-88db-98f22de89214"
+APP_ADMIN, DIRECTORY_READERS = "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
+AGENT_SP = "0f0e0d0c-0b0a-0908-0706-050403020100"
+
+
+def res(type_, name, props, *deps):
+    return StackResource(type_, name, urn(type_, name), props, dependencies=[d.urn for d in deps])
+
+
+def app(name, role_id=None, owners=None):
+    props = {"displayName": name}
+    if role_id:
+        props["requiredResourceAccesses"] = [{"resourceAppId": GRAPH, "resourceAccesses": [{"id": role_id,
+                                                                                           "type": "Role"}]}]
+    if owners is not None:
+        props["owners"] = owners
+    return res(APP, name, props)
+
+
+@pytest.fixture(scope="module")
+def pack():
+    with PackProcess.start(PACK, timeout=60) as running:
+        running.configure({})
+        yield running
+
+
+def flagged(pack, *resources):
+    return sorted((d.urn.rsplit("::", 1)[-1], d.message) for d in pack.analyze_stack(list(resources))
+                  if d.policy_name == "AGID-AZ-033")
+
+
+def test_owner_of_an_app_asking_for_tenant_write_is_flagged_and_of_a_reader_app_passes(pack):
+    admin_app, reader_app = app("admin-tool", APP_RW_ALL), app("reports", USER_READ_ALL)
+    found = flagged(pack, admin_app, reader_app,
+                    res(OWNER, "own-admin", {"applicationId": UNKNOWN, "ownerObjectId": AGENT_SP}, admin_app),
+                    res(OWNER, "own-reports", {"applicationId": UNKNOWN, "ownerObjectId": AGENT_SP}, reader_app))
+    assert [name for name, _ in found] == ["own-admin"]
+    assert AGENT_SP in found[0][1] and "Application.ReadWrite.All" in found[0][1]
+
+
+def test_owners_listed_on_the_app_or_its_service_principal(pack):
+    admin_app = app("admin-tool", APP_RW_ALL, owners=[AGENT_SP])
+    sp = res(SP, "admin-sp", {"clientId": UNKNOWN, "owners": [AGENT_SP]}, admin_app)
+    plain_app = app("plain", None, owners=[AGENT_SP])
+    plain_sp = res(SP, "plain-sp", {"clientId": UNKNOWN, "owners": [AGENT_SP]}, plain_app)
+    assert [name for name, _ in flagged(pack, admin_app, sp, plain_app, plain_sp)] == ["admin-sp", "admin-tool"]
+
+
+def test_privilege_granted_to_the_service_principal_counts(pack):
+    tool = app("tool")
+    sp = res(SP, "tool-sp", {"clientId": UNKNOWN}, tool)
+    graph_sp = res(SP, "graph", {"clientId": GRAPH, "useExisting": True})
+    owner = res(OWNER, "own-tool", {"applicationId": UNKNOWN, "ownerObjectId": UNKNOWN}, tool)
+    granted = res(ASSIGN, "grant", {"appRoleId": APP_RW_ALL, "principalObjectId": UNKNOWN,
+                                    "resourceObjectId": UNKNOWN}, sp, graph_sp)
+    found = flagged(pack, tool, sp, graph_sp, owner, granted)
+    assert [name for name, _ in found] == ["own-tool"] and "id unknown at preview" in found[0][1]
+    role = res(DRA, "admin-role", {"roleId": APP_ADMIN, "principalObjectId": UNKNOWN}, sp)
+    assert "directory role Application Administrator" in flagged(pack, tool, sp, owner, role)[0][1]
+    readers = res(DRA, "readers", {"roleId": DIRECTORY_READERS, "principalObjectId": UNKNOWN}, sp)
+    harmless = res(ASSIGN, "grant-read", {"appRoleId": USER_READ_ALL, "principalObjectId": UNKNOWN,
+                                          "resourceObjectId": UNKNOWN}, sp, graph_sp)
+    assert flagged(pack, tool, sp, graph_sp, owner, readers, harmless) == []
+
+
+def test_unknown_owner_lists_are_reported(pack):
+    admin_app = app("admin-tool", APP_RW_ALL, owners=UNKNOWN)
+    diags = [d for d in pack.analyze_stack([admin_app]) if d.policy_name == "AGID-AZ-033"]
+    assert diags and "cannot check until known: admin-tool.owners" in diags[0].message
