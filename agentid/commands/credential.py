@@ -17,7 +17,7 @@ import typer
 EXIT_OK = 0
 EXIT_REFUSED = 1  # the broker or a server refused (Cedar deny, token endpoint error, STS error)
 EXIT_BAD_INPUT = 2  # unknown agent or tool, unreadable inventory or key, malformed options
-_BAD_INPUT_CODES = {"UnknownAgent", "UnknownTool", "NoAgent", "BadTraceId", "BadTarget"}
+_BAD_INPUT_CODES = {"UnknownAgent", "UnknownTool", "NoAgent", "BadTraceId", "BadTarget", "NoServiceAccount"}
 
 
 def credential(
@@ -39,6 +39,10 @@ def credential(
     target: Annotated[str | None, typer.Option("--target", help="What the call touches (ARN, URL), for the Cedar decision.")] = None,
     trace_id: Annotated[str | None, typer.Option("--trace-id", help="Trace id for the session name and audit record.")] = None,
     policies: Annotated[list[Path], typer.Option("--policies", help="Extra Cedar files (repeatable).")] = [],  # noqa: B006
+    gcp_project: Annotated[
+        str | None, typer.Option("--gcp-project", metavar="PROJECT", envvar="GOOGLE_CLOUD_PROJECT",
+                                 help="GCP tools: the project of the agent's service account (stack config gcpProject).")
+    ] = None,
 ) -> None:
     """Print the credential TOOL needs (STS session or bearer token).
 
@@ -60,7 +64,7 @@ def credential(
         spec = known[agent]
         needs_aws = any(t.aws is not None for t in spec.tools)
         arn = role_arn or (_default_role_arn(agent, endpoint_url) if needs_aws else None)
-        grants = AgentGrants.from_spec(spec, arn)
+        grants = AgentGrants.from_spec(spec, arn, gcp_project=gcp_project)
         authorizer = Authorizer.from_spec([spec], policies, base_dir=inventory.parent)
         signer = _signer(key) if key else None
     except (LiveAwsError, GrantsError, PolicyError) as error:

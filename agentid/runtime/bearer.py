@@ -27,7 +27,7 @@ TRANSIENT_OAUTH_CODES = frozenset({"server_error", "temporarily_unavailable", "u
 
 @dataclass(frozen=True)
 class BearerToken:
-    """A checked access token for one tool. `kind` is "oauth", "mcp" or "azure".
+    """A checked access token for one tool. `kind` is "oauth", "mcp", "azure", "llm" or "gcp".
 
     Use `headers()` for an HTTP call, `httpx_auth()` for an httpx client, or
     pass it where azure-core wants a `TokenCredential` (`get_token`). The
@@ -58,6 +58,16 @@ class BearerToken:
         from azure.core.credentials import AccessToken
 
         return AccessToken(self.access_token, self.expires_on)
+
+    def google_credentials(self) -> Any:
+        """For a "gcp" token: google.oauth2 Credentials holding it (pass as `credentials=` to a Google Cloud client);
+        they cannot refresh themselves: ask the broker again for a new one."""
+        import datetime as dt
+
+        from google.oauth2.credentials import Credentials
+
+        expiry = dt.datetime.fromtimestamp(self.expires_on, dt.timezone.utc).replace(tzinfo=None)  # google-auth: naive UTC
+        return Credentials(token=self.access_token, expiry=expiry)
 
     def get_token_info(self, *scopes: str, options: Any = None) -> Any:
         """azure-core's SupportsTokenInfo protocol (azure-core >= 1.31)."""

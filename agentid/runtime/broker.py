@@ -188,6 +188,8 @@ class CredentialBroker:
         token_margin_seconds: float = 60.0,
         azure_credential: Any = None,
         secret_store: Any = None,
+        gcp_credentials: Any = None,
+        gcp_request: Any = None,
     ):
         grants = [agents] if isinstance(agents, AgentGrants) else list(agents)
         self._grants = {g.agent: g for g in grants}
@@ -228,6 +230,10 @@ class CredentialBroker:
         self.azure_credential = azure_credential  # a TokenCredential, or client id -> TokenCredential (per-tool identities)
         self._azure_credentials: dict[str | None, Any] = {}
         self.secret_store = secret_store  # oauth.StoredClientSecret for Cognito tools (default: Secrets Manager)
+        # GCP hop: the workload's google.auth credentials (default: Application Default Credentials, resolved on the
+        # first GCP call) and the google.auth transport (default: google.auth.transport.requests.Request)
+        self._gcp_source, self.gcp_request = gcp_credentials, gcp_request
+        self._gcp_impersonations: dict[tuple[str, int], tuple[Any, threading.Lock]] = {}
 
     # --- one entry point for every hop ------------------------------------------------
 
@@ -245,7 +251,9 @@ class CredentialBroker:
         AWS tool -> ToolCredentials (an STS session narrowed by the tool's
         session policy); OAuth tool -> BearerToken (kind "oauth", or "mcp" for an
         MCP server, audience = the tool's resource, only its scopes); Entra tool ->
-        BearerToken of kind "azure" (an azure-core TokenCredential). `target` is
+        BearerToken of kind "azure" (an azure-core TokenCredential); GCP tool ->
+        BearerToken of kind "gcp" (the agent's service-account token, downscoped to
+        the tool's bucket for Cloud Storage; `.google_credentials()`). `target` is
         what the call touches (ARN, URL, `MCP_URL#TOOL`); `context` adds Cedar
         context keys (e.g. on_behalf_of). With an `authorizer`, a deny raises
         BrokerError (code "Denied") and nothing is issued. Every refusal and
@@ -274,6 +282,8 @@ class CredentialBroker:
             return "azure"
         if isinstance(tool, str) and tool in grants.llm_tools:
             return "llm"
+        if isinstance(tool, str) and tool in grants.gcp_tools:
+            return "gcp"
         oauth_tool = grants.oauth_tools.get(tool) if isinstance(tool, str) else None
         if oauth_tool is not None:
             return "azure" if oauth_tool.provider == "entra" else "mcp" if oauth_tool.mcp else "oauth"
@@ -325,6 +335,19 @@ class CredentialBroker:
                 self.refuse(refused, agent=grants.agent, tool=tool, trace_id=trace, kind=kind)
                 raise refused from None
             fetch = azure_fetch(credential, grants.azure_tools[tool], self.wall_clock, hop)
+        elif tool in grants.gcp_tools:
+            from agentid.runtime.gcp_hop import MAX_LIFETIME_SECONDS, gcp_fetch
+
+            if grants.gcp_service_account is None:
+                refused = BrokerError(f"agent '{grants.agent}', tool '{tool}', hop gcp: the agent's service account is not "
+                                      "known (AgentGrants.from_spec(..., gcp_project=), agentid credential --gcp-project, or the stack "
+                                      "outputs' gcp entry)",
+                                      grants.agent, tool, "NoServiceAccount")
+                self.refuse(refused, agent=grants.agent, tool=tool, trace_id=trace, kind=kind)
+                raise refused
+            email, lifetime = grants.gcp_service_account, min(grants.lifetime_cap_seconds, MAX_LIFETIME_SECONDS)
+            fetch = gcp_fetch(lambda: self._gcp_impersonation(email, lifetime), self.gcp_request, grants.gcp_tools[tool],
+                              email, lifetime, self.wall_clock, hop)
         elif tool in grants.llm_tools:
             from agentid.runtime.model_hop import model_fetch
 
@@ -454,6 +477,19 @@ class CredentialBroker:
                 credential = environment_credential(tool.client_id)
             self._azure_credentials[tool.client_id] = credential
             return credential
+
+    def _gcp_impersonation(self, email: str, lifetime_seconds: int) -> tuple[Any, threading.Lock]:
+        """The agent's impersonated credentials (one per account and lifetime, from the workload's credentials:
+        default Application Default Credentials, the external-account configuration) and their refresh lock."""
+        with self._client_lock:
+            key = (email, lifetime_seconds)
+            if key not in self._gcp_impersonations:
+                from agentid.runtime.gcp_hop import default_source, impersonation
+
+                if self._gcp_source is None:
+                    self._gcp_source = default_source()
+                self._gcp_impersonations[key] = (impersonation(self._gcp_source, email, lifetime_seconds), threading.Lock())
+            return self._gcp_impersonations[key]
 
     def invalidate_token(self, tool: str, *, agent: str | None = None) -> None:
         """Forget a bearer token the resource server rejected (401); the next credential() gets a new one."""

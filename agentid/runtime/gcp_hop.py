@@ -15,6 +15,11 @@ Google's STS). From it, per tool:
    them. Other resources are bounded by the IAM binding at the resource alone (IAM grants the account each
    tool's roles; Credential Access Boundaries exist only for Cloud Storage).
 
+In the broker (`CredentialBroker.credential(tool)`, kind "gcp") the token goes through the same Cedar decision,
+cache, refresh ahead of expiry, lifetime cap (max_credential_minutes, at most 3,600 s), audit record and spans as
+every other hop (gcp_fetch); one impersonation per agent is kept, so the workload's token is exchanged at STS once
+per federated token's life, not once per tool.
+
 google-auth does the protocol (the IAM Credentials API and the STS token exchange); `request` is a
 `google.auth.transport.Request`, injectable so tests answer without a network.
 """
@@ -22,8 +27,9 @@ google-auth does the protocol (the IAM Credentials API and the STS token exchang
 from __future__ import annotations
 
 import itertools
+import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from agentid_components import gcp_catalog, naming
 
@@ -44,11 +50,19 @@ class GcpTool:
 
     @classmethod
     def from_spec(cls, tool: Any) -> "GcpTool":
-        grant = tool.gcp
-        parsed = gcp_catalog.parse_resource(grant.resource)
-        if parsed is None or parsed.kind != "bucket":
-            return cls(tool.name, grant.resource, ())
-        return cls(tool.name, grant.resource, boundary_roles(grant.roles, grant.permissions))
+        return cls.from_grant(tool.name, tool.gcp.resource, tool.gcp.roles, tool.gcp.permissions)
+
+    @classmethod
+    def from_grant(cls, tool: str, resource: str, roles: list[str] | tuple[str, ...],
+                   permissions: list[str] | tuple[str, ...]) -> "GcpTool":
+        """A tool's grant (the spec's `gcp`, or the inventory's `gcp.tools[TOOL]`, whose roles may include the
+        tool's custom role `projects/P/roles/R`: only predefined Storage roles go into a boundary)."""
+        parsed = gcp_catalog.parse_resource(resource)
+        if parsed is None:
+            raise GcpHopError(f"tool '{tool}': '{resource}' is not a full resource name the kit grants at")
+        if parsed.kind != "bucket":
+            return cls(tool, resource, ())
+        return cls(tool, resource, boundary_roles([r for r in roles if r.startswith("roles/")], permissions))
 
 
 def boundary_roles(roles: list[str] | tuple[str, ...], permissions: list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -84,27 +98,9 @@ class GcpHop:
 
     def credentials(self, tool: str) -> Any:
         """google.auth credentials for `tool` (not yet refreshed): impersonated, then downscoped for a bucket."""
-        from google.auth import downscoped, impersonated_credentials
-
         if tool not in self.tools:
             raise GcpHopError(f"agent '{self.agent}' has no gcp tool '{tool}' (it has: {', '.join(sorted(self.tools))})")
-        spec = self.tools[tool]
-        source = self._source
-        if source is None:
-            import google.auth
-
-            source, _ = google.auth.default(scopes=[CLOUD_PLATFORM])
-        credentials = impersonated_credentials.Credentials(
-            source_credentials=source, target_principal=self.email, target_scopes=[CLOUD_PLATFORM],
-            lifetime=self.lifetime_seconds)
-        if spec.boundary_roles:
-            rule = downscoped.AccessBoundaryRule(
-                available_resource=spec.resource,
-                available_permissions=[f"inRole:{role}" for role in spec.boundary_roles])
-            credentials = downscoped.Credentials(
-                source_credentials=credentials,
-                credential_access_boundary=downscoped.CredentialAccessBoundary(rules=[rule]))
-        return credentials
+        return tool_credentials(self._source or default_source(), self.email, self.tools[tool], self.lifetime_seconds)
 
     def token(self, tool: str) -> tuple[str, Any]:
         """(access token, expiry) for `tool`; raise GcpHopError when Google refuses."""
@@ -117,3 +113,113 @@ class GcpHop:
         except exceptions.GoogleAuthError as error:
             raise GcpHopError(f"agent '{self.agent}', tool '{tool}': Google refused the token: {str(error)[:200]}") from None
         return credentials.token, credentials.expiry
+
+
+def default_source() -> Any:
+    """The workload's Application Default Credentials (the external-account configuration), cloud-platform scope."""
+    import google.auth
+
+    source, _ = google.auth.default(scopes=[CLOUD_PLATFORM])
+    return source
+
+
+def tool_credentials(source: Any, email: str, tool: GcpTool, lifetime_seconds: int) -> Any:
+    """The service account's token for `lifetime_seconds` (impersonated from `source`), downscoped to the tool's
+    bucket and boundary roles when it has some."""
+    return _chain(impersonation(source, email, lifetime_seconds), tool)[-1]
+
+
+def impersonation(source: Any, email: str, lifetime_seconds: int) -> Any:
+    """google-auth's impersonated credentials of `email` from `source`. Keep one per (account, lifetime) and refresh
+    it for each token: it works on its own scoped copy of the source, which keeps its federated token between
+    refreshes (a new one per token would exchange the workload's token at STS every time)."""
+    from google.auth import impersonated_credentials
+
+    return impersonated_credentials.Credentials(
+        source_credentials=source, target_principal=email, target_scopes=[CLOUD_PLATFORM], lifetime=lifetime_seconds)
+
+
+def _chain(impersonated: Any, tool: GcpTool) -> list[Any]:
+    """[impersonated] or [impersonated, downscoped from it to the tool's bucket]."""
+    from google.auth import downscoped
+
+    chain = [impersonated]
+    if tool.boundary_roles:
+        rule = downscoped.AccessBoundaryRule(
+            available_resource=tool.resource, available_permissions=[f"inRole:{role}" for role in tool.boundary_roles])
+        chain.append(downscoped.Credentials(
+            source_credentials=impersonated, credential_access_boundary=downscoped.CredentialAccessBoundary(rules=[rule])))
+    return chain
+
+
+def gcp_fetch(impersonated: Callable[[], tuple[Any, threading.Lock]], request: Any, tool: GcpTool, email: str,
+              lifetime_seconds: int, wall_clock: Callable[[], float], hop: Any) -> Callable[[dict[str, Any]], Any]:
+    """The broker's fetch for one GCP tool (agentid.runtime.bearer): an IssuedToken, or OAuthError naming the step.
+
+    `impersonated()` returns the agent's shared `impersonation(...)` credentials and the lock that serializes their
+    refreshes (one token at a time per account: google-auth credentials are not thread-safe); `request` is the
+    google.auth transport. Transient failures (unreachable, a 5xx or 429 from Google) are retried with the broker's
+    RetryPolicy; a refusal is not. The token is opaque (no audience to check): its audience is the tool's resource
+    as asked, its expiry Google's, and a downscoped token never counts as living longer than the service-account
+    token it was cut from.
+    """
+    import datetime as dt
+
+    from agentid.runtime.oauth import IssuedToken, OAuthError
+
+    def fetch(record: dict[str, Any]) -> IssuedToken:
+        record.update(service_account=email, resource=tool.resource, requested_lifetime_seconds=lifetime_seconds,
+                      access_boundary=",".join(f"inRole:{r}" for r in tool.boundary_roles) or None)
+
+        def call() -> IssuedToken:
+            from google.auth import exceptions
+            from google.auth.transport.requests import Request
+
+            try:
+                credentials, lock = impersonated()
+                chain = _chain(credentials, tool)
+                with lock:
+                    chain[-1].refresh(request or Request())  # a downscoped token refreshes the impersonation first
+                    token, expiries = chain[-1].token, [c.expiry for c in chain]
+            except exceptions.DefaultCredentialsError as error:
+                raise OAuthError(f"no Google credentials for the workload: {str(error).splitlines()[0][:200]}", "gcp_identity") from None
+            except exceptions.TransportError as error:
+                raise OAuthError(f"Google's token endpoints are unreachable: {str(error)[:200]}", "unreachable") from None
+            except exceptions.GoogleAuthError as error:
+                code = "server_error" if _transient(error) else "gcp_refused"
+                raise OAuthError(f"Google refused the token for {email}: {str(error)[:200]}", code) from None
+            from agentid.runtime import redaction
+
+            if not token or any(e is None for e in expiries):
+                raise OAuthError("Google answered without a token or its expiry", "gcp_refused")
+            redaction.remember(token)
+            expiry = min(expiries).replace(tzinfo=dt.timezone.utc)  # google-auth keeps naive UTC datetimes
+            lifetime = expiry.timestamp() - wall_clock()
+            if lifetime <= 0:
+                raise OAuthError("Google's token is already expired", "expired_token")
+            return IssuedToken(access_token=token, token_type="Bearer", audience=(tool.resource,),
+                               scopes=tuple(f"inRole:{r}" for r in tool.boundary_roles) or (CLOUD_PLATFORM,),
+                               server_lifetime_seconds=lifetime, issuer="https://sts.googleapis.com" if tool.boundary_roles
+                               else "https://iamcredentials.googleapis.com", claims={})
+
+        return hop.retrying(record, call)
+
+    return fetch
+
+
+def _transient(error: Exception) -> bool:
+    """A failure worth retrying: google-auth says so, or the answer is Google's JSON error (AIP-193) with a 5xx or
+    429 code (google-auth's IAM Credentials call raises RefreshError(message, body) without classifying it)."""
+    import json
+
+    if getattr(error, "retryable", False):
+        return True
+    for arg in getattr(error, "args", ()):
+        try:
+            body = json.loads(arg) if isinstance(arg, (str, bytes)) else None
+        except ValueError:
+            continue
+        code = body.get("error", {}).get("code") if isinstance(body, dict) and isinstance(body.get("error"), dict) else None
+        if isinstance(code, int) and (code >= 500 or code == 429):
+            return True
+    return False

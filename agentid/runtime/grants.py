@@ -15,6 +15,7 @@ from typing import Any, Mapping
 STS_MIN_SESSION_SECONDS = 900  # AssumeRole* refuse shorter sessions
 STS_MAX_SESSION_SECONDS = 43_200  # and longer than 12 hours
 STACK_OUTPUT_KEY = "inventory"  # the stack output holding every agent's inventory (stacks/__main__.py)
+_SERVICE_ACCOUNT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 
 
@@ -34,6 +35,8 @@ class AgentGrants:
     azure_tools: Mapping[str, Any] = field(default_factory=dict)  # tool name -> agentid.runtime.azure_hop.AzureTool
     max_credential_seconds: int | None = None  # the spec's max_credential_minutes * 60 (None: duration_seconds)
     llm_tools: Mapping[str, Any] = field(default_factory=dict)  # tool name -> agentid.runtime.model_hop.ModelProviderTool
+    gcp_tools: Mapping[str, Any] = field(default_factory=dict)  # tool name -> agentid.runtime.gcp_hop.GcpTool
+    gcp_service_account: str | None = None  # the agent's service account email (None: its GCP tools are refused)
 
     def __post_init__(self) -> None:
         if self.session_policies and not _ROLE_ARN.match(self.role_arn or ""):
@@ -48,8 +51,11 @@ class AgentGrants:
                 f"agent '{self.agent}': its Cognito tools need the agent's role ARN: only that role may read the client "
                 "secret from Secrets Manager"
             )
-        if not self.session_policies and not self.oauth_tools and not self.azure_tools and not self.llm_tools:
-            raise GrantsError(f"agent '{self.agent}' has no AWS, OAuth, Azure or model-provider tools: no session policy to narrow its role to, no token to get")
+        if not self.session_policies and not self.oauth_tools and not self.azure_tools and not self.llm_tools and not self.gcp_tools:
+            raise GrantsError(f"agent '{self.agent}' has no AWS, OAuth, Azure, GCP or model-provider tools: no session policy to narrow its role to, no token to get")
+        if self.gcp_service_account is not None and not _SERVICE_ACCOUNT.match(self.gcp_service_account):
+            raise GrantsError(f"agent '{self.agent}': '{self.gcp_service_account}' is not a service account email "
+                              "(NAME@PROJECT.iam.gserviceaccount.com)")
         if self.max_credential_seconds is not None and not 60 <= self.max_credential_seconds <= STS_MAX_SESSION_SECONDS:
             raise GrantsError(f"agent '{self.agent}': max_credential_seconds {self.max_credential_seconds} is outside 60..{STS_MAX_SESSION_SECONDS}")
         for tool, policy in self.session_policies.items():
@@ -63,11 +69,12 @@ class AgentGrants:
 
     @property
     def tools(self) -> list[str]:
-        return sorted({*self.session_policies, *self.oauth_tools, *self.azure_tools, *self.llm_tools})
+        return sorted({*self.session_policies, *self.oauth_tools, *self.azure_tools, *self.llm_tools, *self.gcp_tools})
 
     @classmethod
-    def from_spec(cls, agent: Any, role_arn: str | None = None) -> "AgentGrants":
-        """From a validated `agentid_components.spec.Agent`: the compiler's session policies and duration, its OAuth tools."""
+    def from_spec(cls, agent: Any, role_arn: str | None = None, gcp_project: str | None = None) -> "AgentGrants":
+        """From a validated `agentid_components.spec.Agent`: the compiler's session policies and duration, its OAuth,
+        Azure, model-provider and GCP tools (`gcp_project`: where the components created its service account)."""
         from agentid.runtime.azure_hop import AzureTool
         from agentid.runtime.oauth import OAuthTool
         from agentid_components.aws import permissions
@@ -84,9 +91,18 @@ class AgentGrants:
 
         llm_tools = {tool.name: ModelProviderTool.from_spec(tool) for tool in agent.tools
                      if tool.llm is not None and tool.llm.provider in ("anthropic", "openai")}
+        gcp_tools = _gcp_tools(agent.name, [(t.name, t.gcp.resource, t.gcp.roles, t.gcp.permissions)
+                                            for t in agent.tools if t.gcp is not None])
+        email = None
+        if gcp_tools and gcp_project:
+            from agentid.runtime.gcp_hop import service_account_email
+
+            email = service_account_email(agent.name, gcp_project)
         return cls(
             agent=agent.name,
             role_arn=role_arn,
+            gcp_tools=gcp_tools,
+            gcp_service_account=email,
             session_policies=permissions.session_policies(agent) if role_arn else {},
             duration_seconds=permissions.session_duration_seconds(agent),
             oauth_tools=oauth_tools,
@@ -104,7 +120,8 @@ class AgentGrants:
         "aws": {role_arn, session_policies (tool -> document),
         lifetimes.sts_session_seconds, oauth: {client_id, issuer,
         client_secret_arn} for Cognito}, "azure": {roles: [{tool, actions,
-        data_actions, scope}]}}. The AWS fleet's own inventory (agent -> that
+        data_actions, scope}]}, "gcp": {service_account, tools (tool -> resource,
+        roles, permissions)}}. The AWS fleet's own inventory (agent -> that
         "aws" entry) is accepted too. Raises GrantsError naming what is missing.
         """
         agents = outputs.get(STACK_OUTPUT_KEY, outputs) if isinstance(outputs, Mapping) else None
@@ -129,7 +146,15 @@ class AgentGrants:
         oauth_tools = _oauth_tools(agent, entry.get("oauth_tools"), aws.get("oauth"))
         azure_tools = _azure_tools(agent, entry.get("azure"))
         llm_tools = _llm_tools(agent, entry.get("llm_tools"))
-        if not policies and not oauth_tools and not azure_tools and not llm_tools:
+        gcp = entry.get("gcp") if isinstance(entry.get("gcp"), Mapping) else {}
+        declared = gcp.get("tools") if isinstance(gcp.get("tools"), Mapping) else {}
+        if any(not isinstance(g, Mapping) or not isinstance(g.get("resource"), str) for g in declared.values()):
+            raise GrantsError(f"agent '{agent}': gcp.tools in the stack outputs should map tool names to {{resource, roles, permissions}}")
+        gcp_tools = _gcp_tools(agent, [(name, g["resource"], list(g.get("roles") or []), list(g.get("permissions") or []))
+                                          for name, g in declared.items()])
+        if gcp_tools and not isinstance(gcp.get("service_account"), str):
+            raise GrantsError(f"agent '{agent}': the stack outputs list gcp tools but no gcp.service_account")
+        if not policies and not oauth_tools and not azure_tools and not llm_tools and not gcp_tools:
             raise GrantsError(f"agent '{agent}': the stack outputs lack role_arn and session_policies (does the agent have AWS tools?)")
         lifetimes = aws.get("lifetimes") or {}
         duration = int(lifetimes.get("sts_session_seconds") or STS_MIN_SESSION_SECONDS)
@@ -142,6 +167,8 @@ class AgentGrants:
             oauth_tools=oauth_tools,
             azure_tools=azure_tools,
             llm_tools=llm_tools,
+            gcp_tools=gcp_tools,
+            gcp_service_account=gcp.get("service_account") if gcp_tools else None,
             max_credential_seconds=int(minutes) * 60 if isinstance(minutes, int) and not isinstance(minutes, bool) else None,
         )
 
@@ -208,5 +235,20 @@ def _llm_tools(agent: str, declared: Any) -> dict[str, Any]:
         try:
             tools[name] = ModelProviderTool(tool=name, provider=str(grant.get("provider")), ids=tuple(sorted(ids.items())))
         except ValueError as error:
+            raise GrantsError(f"agent '{agent}', tool '{name}': {error}") from None
+    return tools
+
+
+def _gcp_tools(agent: str, grants: list[tuple[str, str, list[str], list[str]]]) -> dict[str, Any]:
+    """GcpTool per (tool, resource, roles, permissions); a grant no Credential Access Boundary can express is an error."""
+    if not grants:
+        return {}
+    from agentid.runtime.gcp_hop import GcpHopError, GcpTool
+
+    tools = {}
+    for name, resource, roles, permissions in grants:
+        try:
+            tools[name] = GcpTool.from_grant(name, resource, roles, permissions)
+        except GcpHopError as error:
             raise GrantsError(f"agent '{agent}', tool '{name}': {error}") from None
     return tools
