@@ -4,7 +4,13 @@ Where secret values are written through the providers:
   - Key Vault `Secret`: properties.value (a secret by type);
   - DevTest Labs `Secret` and Service Fabric Mesh `SecretValue`: value (a secret by type);
   - Entra `SynchronizationSecret`: each credentials[] entry's value, under its key (the provisioning
-    job's token or password, e.g. `SecretToken`).
+    job's token or password, e.g. `SecretToken`);
+  - service-stored credentials: Automation `Credential` and Elastic Jobs `JobCredential` password (a secret
+    by type); Data Factory `LinkedService`: every `SecureString` object's value in `properties` (a secret by
+    type: https://learn.microsoft.com/azure/data-factory/store-credentials-in-key-vault) and every other string
+    there scanned under its key (connection strings with an AccountKey, SAS URIs, ...), except
+    `encryptedCredential` (encrypted by the integration runtime) and Key Vault references (`AzureKeyVaultSecret`,
+    which name a secret instead of holding it).
 A value is a literal secret when it is known at preview and detect-secrets' detectors find a secret
 in it (secret_scan.py), as for AWS (AGID-AWS-007). A value unknown at preview (generated with
 random.RandomPassword, or read from another resource), the placeholder `agentid preview` sends for an
@@ -29,7 +35,34 @@ KEY_VAULT_SECRET = "azure-native:keyvault:Secret"
 DEVTEST_SECRET = "azure-native:devtestlab:Secret"
 MESH_SECRET_VALUE = "azure-native:servicefabricmesh:SecretValue"
 SYNCHRONIZATION_SECRET = "azuread:index/synchronizationSecret:SynchronizationSecret"
+AUTOMATION_CREDENTIAL = "azure-native:automation:Credential"
+SQL_JOB_CREDENTIAL = "azure-native:sql:JobCredential"
+DATA_FACTORY_LINKED_SERVICE = "azure-native:datafactory:LinkedService"
 _NOT_READABLE = object()
+_BY_TYPE = object()  # the value is a secret by the field's type: no detector needs to find one
+_MAX_DEPTH = 12  # a linked service's properties nest a few levels (typeProperties, nested credentials)
+
+
+def _linked_service(value: Any, path: str, key: str, depth: int = 0) -> Iterator[tuple[str, str, Any]]:
+    """(path, key, value) of every string in a Data Factory linked service's properties; SecureString values
+    come as (path, key, (_BY_TYPE, value))."""
+    if depth > _MAX_DEPTH or value is None or is_unknown(value):
+        return
+    if isinstance(value, Mapping):
+        kind = value.get("type")
+        if kind == "SecureString":
+            yield f"{path}.value", key, (_BY_TYPE, value.get("value"))
+            return
+        if kind == "AzureKeyVaultSecret":
+            return
+        for member, item in value.items():
+            if member != "encryptedCredential":
+                yield from _linked_service(item, f"{path}.{member}", str(member), depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _linked_service(item, f"{path}[{index}]", key, depth + 1)
+    elif isinstance(value, str):
+        yield path, key, value
 
 
 def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
@@ -43,6 +76,13 @@ def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
             yield "properties", "", _NOT_READABLE
     elif resource.type in (DEVTEST_SECRET, MESH_SECRET_VALUE):
         yield "value", "secret", props.get("value")
+    elif resource.type in (AUTOMATION_CREDENTIAL, SQL_JOB_CREDENTIAL):
+        yield "password", "password", (_BY_TYPE, props.get("password"))
+    elif resource.type == DATA_FACTORY_LINKED_SERVICE:
+        properties = props.get("properties")
+        if properties is not None and not is_unknown(properties) and not isinstance(properties, Mapping):
+            yield "properties", "", _NOT_READABLE
+        yield from _linked_service(properties, "properties", "")
     else:
         credentials = props.get("credentials")
         if credentials is None or is_unknown(credentials):
@@ -60,6 +100,9 @@ def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
 
 def check(resource: Resource, config):
     for path, key, value in _candidates(resource):
+        by_type = isinstance(value, tuple) and value[0] is _BY_TYPE
+        if by_type:
+            value = value[1]
         if value is None or is_unknown(value) or value == PLACEHOLDER or is_engine_secret(value):
             continue
         if value is _NOT_READABLE or not isinstance(value, str):
@@ -67,8 +110,12 @@ def check(resource: Resource, config):
             yield Violation(f"{resource.name}: {path} is {shape}, so whether it holds a literal secret cannot be "
                             "judged")
             continue
-        message = literal_secret_message(resource.name, path, key, value,
-                                         "generate it (random.RandomPassword) or pass it as a config secret")
+        remedy = "generate it (random.RandomPassword) or pass it as a config secret"
+        if by_type and value.strip():
+            yield Violation(f"{resource.name}: {path} holds a literal secret (the field is a secret by type): it is in "
+                            f"the program's source and every state file and preview; {remedy}")
+            continue
+        message = literal_secret_message(resource.name, path, key, value, remedy)
         if message:
             yield Violation(message)
 
@@ -78,11 +125,13 @@ RULE = Rule(
     title="azure-no-literal-secrets",
     severity="critical",
     category="static-credential",
-    description="No literal secret in Key Vault secrets, DevTest Labs or Service Fabric Mesh secret values, or "
-                "Entra provisioning (synchronization) secrets (detect-secrets).",
+    description="No literal secret in Key Vault secrets, DevTest Labs or Service Fabric Mesh secret values, Entra "
+                "provisioning (synchronization) secrets, Automation and Elastic Jobs credentials, or Data Factory "
+                "linked services (detect-secrets, and fields that are secrets by type).",
     remediation="Generate the value at deployment (random.RandomPassword) or pass it as a Pulumi config secret "
                 "(`pulumi config set --secret`); never type it into the program.",
     url="https://learn.microsoft.com/azure/key-vault/secrets/secrets-best-practices",
     check=check,
-    resource_types=(KEY_VAULT_SECRET, DEVTEST_SECRET, MESH_SECRET_VALUE, SYNCHRONIZATION_SECRET),
+    resource_types=(KEY_VAULT_SECRET, DEVTEST_SECRET, MESH_SECRET_VALUE, SYNCHRONIZATION_SECRET, AUTOMATION_CREDENTIAL,
+                    SQL_JOB_CREDENTIAL, DATA_FACTORY_LINKED_SERVICE),
 )
