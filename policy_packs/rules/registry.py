@@ -50,6 +50,7 @@ from . import (
     entra_custom_directory_role,
     entra_graph_app_role,
     entra_password_credential,
+    entra_pim_group_privileged,
     entra_privileged_app_owner,
     entra_privileged_directory_role,
     gcp_agent_broad_binding,
@@ -94,7 +95,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # privilege escalation
     aws_privilege_escalation, aws_role_escalation, entra_graph_app_role, gcp_impersonation_escalation, gcp_custom_role_escalation,
     gcp_service_account_impersonation, k8s_rbac_escalation, entra_custom_directory_role,
-    entra_privileged_app_owner,
+    entra_privileged_app_owner, entra_pim_group_privileged,
     # weak trust
     aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential, entra_app_flows,
     gcp_wif_provider_pinned,

@@ -1,0 +1,61 @@
+"""AGID-AZ-034 over gRPC: PIM for Groups schedules onto groups that hold directory roles, and look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentid.analyzer_client import PackProcess, StackResource
+from tests.policy.ruletools import UNKNOWN
+from tests.policy.test_pack_grpc import PACK, urn
+
+GROUP = "azuread:index/group:Group"
+DRA = "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment"
+ELIGIBLE = "azuread:index/privilegedAccessGroupEligibilitySchedule:PrivilegedAccessGroupEligibilitySchedule"
+ASSIGNED = "azuread:index/privilegedAccessGroupAssignmentSchedule:PrivilegedAccessGroupAssignmentSchedule"
+GLOBAL_ADMIN, DIRECTORY_READERS = "62e90394-69f5-4237-9190-012177145e10", "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
+AGENT = "0f0e0d0c-0b0a-0908-0706-050403020100"
+
+
+def res(type_, name, props, *deps):
+    return StackResource(type_, name, urn(type_, name), props, dependencies=[d.urn for d in deps])
+
+
+def schedule(name, group, type_=ELIGIBLE, role="member"):
+    return res(type_, name, {"groupId": UNKNOWN, "principalId": AGENT, "assignmentType": role, "duration": "P30D"},
+               group)
+
+
+@pytest.fixture(scope="module")
+def pack():
+    with PackProcess.start(PACK, timeout=60) as running:
+        running.configure({})
+        yield running
+
+
+def flagged(pack, *resources):
+    return sorted((d.urn.rsplit("::", 1)[-1], d.message) for d in pack.analyze_stack(list(resources))
+                  if d.policy_name == "AGID-AZ-034")
+
+
+def test_schedules_onto_role_holding_groups_are_flagged_and_onto_plain_groups_pass(pack):
+    assignable = res(GROUP, "tier0", {"displayName": "tier0", "securityEnabled": True, "assignableToRole": True})
+    admins = res(GROUP, "admins", {"displayName": "admins", "securityEnabled": True})
+    readers = res(GROUP, "readers", {"displayName": "readers", "securityEnabled": True})
+    plain = res(GROUP, "project", {"displayName": "project", "securityEnabled": True})
+    found = flagged(pack, assignable, admins, readers, plain,
+                    res(DRA, "ga", {"roleId": GLOBAL_ADMIN, "principalObjectId": UNKNOWN}, admins),
+                    res(DRA, "dr", {"roleId": DIRECTORY_READERS, "principalObjectId": UNKNOWN}, readers),
+                    schedule("e-tier0", assignable), schedule("a-admins", admins, ASSIGNED, "owner"),
+                    schedule("e-readers", readers), schedule("e-project", plain))
+    assert [name for name, _ in found] == ["a-admins", "e-tier0"], found
+    assert f"makes {AGENT} assigned owner of group admins, which holds the privileged directory role Global " \
+           "Administrator" in found[0][1]
+    assert "is role-assignable" in found[1][1]
+
+
+def test_a_group_outside_the_stack_cannot_be_judged(pack):
+    outside = StackResource(ELIGIBLE, "e-outside", urn(ELIGIBLE, "e-outside"), {
+        "groupId": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "principalId": AGENT, "assignmentType": "member"})
+    [(name, message)] = flagged(pack, outside)
+    assert name == "e-outside" and "cannot check: group 7c9e6679-7425-40de-944b-e07fc1f90ae7 is not in this stack" \
+        in message
