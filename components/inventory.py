@@ -78,18 +78,19 @@ def trust_bindings(agent: Agent) -> list[str]:
     return described
 
 
-def derived_facts(agent: Agent, source: str = "FILE") -> dict[str, Any]:
-    """What the inventory adds to the spec: clouds, lifetimes, trust subjects, revocation."""
+def derived_facts(agent: Agent, source: str = "FILE", suffix: str = "") -> dict[str, Any]:
+    """What the inventory adds to the spec: clouds, lifetimes, trust subjects, revocation (whose steps name the
+    cloud objects as the stack creates them: `suffix` is the stack's name suffix, see `naming`)."""
     return {
         "clouds": agent.clouds,
         "credential_lifetime_minutes": agent.max_credential_minutes,
         "trust_bindings": trust_bindings(agent),
         "permissions": {tool.name: tool_permissions(tool) for tool in agent.tools},
-        "revocation": revocation_steps(agent, source),
+        "revocation": revocation_steps(agent, source, suffix),
     }
 
 
-def to_json(inventory: Inventory, source: str, output_dir: str | Path | None = None) -> str:
+def to_json(inventory: Inventory, source: str, output_dir: str | Path | None = None, suffix: str = "") -> str:
     """The inventory as JSON that loads back into the spec model, wherever it is written.
 
     Portable: no absolute path. The files the spec names (client certificates, CA bundles; relative to the
@@ -110,11 +111,12 @@ def to_json(inventory: Inventory, source: str, output_dir: str | Path | None = N
         for binding in entry["trust"]:
             if "ca_bundle" in (binding.get("spiffe") or {}):
                 binding["spiffe"]["ca_bundle"] = rebase(binding["spiffe"]["ca_bundle"])
-        agents.append({**entry, "derived": derived_facts(agent, rebase(Path(source).name))})  # portable: no absolute path
+        agents.append({**entry, "derived": derived_facts(agent, rebase(Path(source).name), suffix)})  # portable: no absolute path
     document = {
         "kind": INVENTORY_KIND,
         "version": INVENTORY_VERSION,
         "source": rebase(Path(source).name),
+        "name_suffix": suffix,  # what the revocation steps' physical names end in (the stack's nameSuffix)
         "agents": agents,
     }
     return json.dumps(document, indent=2) + "\n"
@@ -140,13 +142,13 @@ CSV_COLUMNS = (
 )
 
 
-def to_csv(inventory: Inventory, source: str = "FILE") -> str:
+def to_csv(inventory: Inventory, source: str = "FILE", suffix: str = "") -> str:
     """One row per permission line, so a spreadsheet filter by agent, tool or cloud just works."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)  # RFC 4180 CRLF rows: a CR inside a value is then quoted, not a row break
     writer.writerow(CSV_COLUMNS)
     for agent in inventory.agents:
-        facts = derived_facts(agent, source)
+        facts = derived_facts(agent, source, suffix)
         revocation = " | ".join(f"{cloud}: {step}" for cloud, steps in facts["revocation"].items() for step in steps)
         for tool in agent.tools:
             grant = grant_kind(tool)
@@ -159,7 +161,7 @@ def to_csv(inventory: Inventory, source: str = "FILE") -> str:
     return buffer.getvalue()
 
 
-def to_markdown(inventory: Inventory, source: str) -> str:
+def to_markdown(inventory: Inventory, source: str, suffix: str = "") -> str:
     text = markdown_text
     lines = [f"# Agent inventory ({text(source)})", "", "| agent | owner | environment | review by | clouds | credential lifetime |", "|---|---|---|---|---|---|"]
     for agent in inventory.agents:
@@ -168,7 +170,7 @@ def to_markdown(inventory: Inventory, source: str) -> str:
             f"{', '.join(agent.clouds)} | {agent.max_credential_minutes} min |"
         )
     for agent in inventory.agents:
-        facts = derived_facts(agent, source)
+        facts = derived_facts(agent, source, suffix)
         lines += ["", f"## {text(agent.name)}", "", text(agent.purpose), "", "**Tools**", ""]
         for tool in agent.tools:
             lines.append(f"- {markdown_code(tool.name)}" + (f" — {text(tool.description)}" if tool.description else ""))
@@ -180,32 +182,33 @@ def to_markdown(inventory: Inventory, source: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDERERS = {
-    "json": lambda inventory, source, output_dir=None: to_json(inventory, source, output_dir),
-    "csv": lambda inventory, source, output_dir=None: to_csv(inventory, source),
-    "markdown": lambda inventory, source, output_dir=None: to_markdown(inventory, source),
+RENDERERS = {  # (inventory, agent file, output directory, name suffix) -> text
+    "json": lambda inventory, source, output_dir=None, suffix="": to_json(inventory, source, output_dir, suffix),
+    "csv": lambda inventory, source, output_dir=None, suffix="": to_csv(inventory, source, suffix),
+    "markdown": lambda inventory, source, output_dir=None, suffix="": to_markdown(inventory, source, suffix),
 }
 
 
 INVENTORY_SET_KIND = "agentid/inventory-set"
 
 
-def merge(format: str, parts: list[tuple[str, Inventory, str]], output_dir: str | Path | None = None) -> str:
-    """Several stacks' inventories as one document; `parts`: (label — the stack or the file —, inventory, agent file).
+def merge(format: str, parts: list[tuple[str, Inventory, str, str]], output_dir: str | Path | None = None) -> str:
+    """Several stacks' inventories as one document; `parts`: (label — the stack or the file —, inventory, agent file,
+    name suffix of the stack's physical names).
 
     The same agent in two stacks (dev and prod of one spec) stays two entries, each labelled. JSON: an
     `agentid/inventory-set` whose `inventories` are each an inventory document (`to_json`) with its `label`;
     CSV: the single-file columns after a `source` column; Markdown: one table of every agent, then each part.
     """
     if format == "json":
-        documents = [{"label": label, **json.loads(to_json(inventory, source, output_dir))}
-                     for label, inventory, source in parts]
+        documents = [{"label": label, **json.loads(to_json(inventory, source, output_dir, suffix))}
+                     for label, inventory, source, suffix in parts]
         return json.dumps({"kind": INVENTORY_SET_KIND, "version": INVENTORY_VERSION, "inventories": documents},
                           indent=2) + "\n"
     if format == "csv":
         rows = []
-        for index, (label, inventory, source) in enumerate(parts):
-            table = list(csv.reader(io.StringIO(to_csv(inventory, source), newline="")))
+        for index, (label, inventory, source, suffix) in enumerate(parts):
+            table = list(csv.reader(io.StringIO(to_csv(inventory, source, suffix), newline="")))
             rows += [["source", *table[0]]] if index == 0 else []
             rows += [[csv_cell(label), *row] for row in table[1:]]
         buffer = io.StringIO()
@@ -215,10 +218,10 @@ def merge(format: str, parts: list[tuple[str, Inventory, str]], output_dir: str 
     lines = [f"# Agent inventory ({len(parts)} sources)", "",
              "| source | agent | owner | environment | review by | clouds | credential lifetime |",
              "|---|---|---|---|---|---|---|"]
-    for label, inventory, _ in parts:
+    for label, inventory, _, _ in parts:
         lines += [f"| {text(label)} | {text(a.name)} | {text(a.owner)} | {text(a.environment)} | {a.review_by} | "
                   f"{', '.join(a.clouds)} | {a.max_credential_minutes} min |" for a in inventory.agents]
-    for label, inventory, source in parts:
+    for label, inventory, source, suffix in parts:
         lines += ["", *("#" + line if line.startswith("#") else line
-                        for line in to_markdown(inventory, source).splitlines())]
+                        for line in to_markdown(inventory, source, suffix).splitlines())]
     return "\n".join(lines) + "\n"

@@ -92,6 +92,11 @@ def inventory(
         "else agents/<stack>.yaml beside the program); repeatable, merged with the files.")] = [],  # noqa: B006
     format: Annotated[InventoryFormat, typer.Option("--format", "-f", help="Output format.")] = InventoryFormat.markdown,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file instead of stdout.")] = None,
+    name_suffix: Annotated[str | None, typer.Option(
+        "--name-suffix", metavar="SUFFIX",
+        help="For FILE arguments: the suffix the stack's physical names end in (config nameSuffix, by default the stack "
+             "name, e.g. dev; '' for none). Needed when FILE is not the agent file of one stack of its project; "
+             "--stack reads it from the stack.")] = None,
     allow_outside_files: AllowOutsideFiles = False,
 ) -> None:
     """Render the agent inventory: owners, tools and exact permissions, trust, lifetimes, revocation steps.
@@ -101,6 +106,10 @@ def inventory(
     whose entries say their stack or file (the same agent in dev and prod stays two entries). Agents whose
     review is overdue are listed like the others.
 
+    The revocation steps name the cloud objects as the stack creates them, ending in its name suffix: --stack
+    reads it from the stack's config; a FILE that is the agent file of one stack of the Pulumi project holding it
+    takes that stack's; any other FILE needs --name-suffix.
+
     Exit codes: 0 written; 2 an invalid or unreadable agent file, an unknown stack, nothing to list, or a usage error.
     """
     from agentid.paths import expand
@@ -108,54 +117,97 @@ def inventory(
     from agentid_components.loader import check_file
     from agentid_components.text_safety import visible
 
-    sources: list[tuple[str, Path]] = [(stack, _stack_agents_file(stack)) for stack in stacks]
+    sources: list[tuple[str, Path, str | None]] = [(stack, *_stack_agents_file(stack)) for stack in stacks]
+    if name_suffix is not None:
+        name_suffix = _checked_suffix(name_suffix)
     for argument in files or []:
         found = expand([argument], AGENT_FILE_SUFFIXES, ignore=PULUMI_FILES)
         if not found:
             typer.echo(visible(f"{argument}: no agent file (*.yaml, *.yml, *.json) under this directory"), err=True)
             raise typer.Exit(EXIT_INVALID)
-        sources += [(str(file), file) for file in found]
+        sources += [(str(file), file, name_suffix) for file in found]  # None: the stack's, once the file is valid
     if not sources:
         typer.echo("agentid inventory: name an agent file, a directory of them or --stack NAME", err=True)
         raise typer.Exit(EXIT_INVALID)
     parts, failed = [], False
-    for label, file in sources:
+    for label, file, suffix in sources:
         loaded, _, errors = check_file(file, files_root=_files_root(file, allow_outside_files))
         for error in errors:
             typer.echo(str(error), err=True)
         failed = failed or bool(errors)
-        parts.append((label, loaded, str(file)))
+        parts.append((label, loaded, str(file), suffix))
     if failed:
         raise typer.Exit(EXIT_INVALID)
+    parts = [(label, loaded, file, _file_suffix(Path(file)) if suffix is None else suffix)
+             for label, loaded, file, suffix in parts]
     out_dir = output.parent if output is not None else Path(".")
     if len(parts) == 1:
-        text = RENDERERS[format.value](parts[0][1], parts[0][2], out_dir)
+        text = RENDERERS[format.value](parts[0][1], parts[0][2], out_dir, parts[0][3])
     else:
         text = merge(format.value, parts, out_dir)
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text)
-        count = sum(len(loaded.agents) for _, loaded, _ in parts)
+        count = sum(len(part[1].agents) for part in parts)
         typer.echo(f"wrote {format.value} inventory of {count} agents to {output}", err=True)
 
 
-def _stack_agents_file(stack: str) -> Path:
-    """The agent file of a stack of the project in the working directory, as `agentid preview` finds it."""
-    from agentid.preview.stack_config import ConfigError, find_project, load_stack_config, stack_agents_file
+def _stack_agents_file(stack: str) -> tuple[Path, str]:
+    """The agent file of a stack of the project in the working directory, as `agentid preview` finds it, and the
+    stack's name suffix."""
+    from agentid.preview.stack_config import (ConfigError, KIT_NAMESPACE, find_project, load_stack_config,
+                                              stack_agents_file, stack_name_suffix)
     from agentid_components.text_safety import visible
 
     try:
         project = find_project()
-        file = stack_agents_file(project, load_stack_config(project, stack))
+        config = load_stack_config(project, stack)
+        file, suffix = stack_agents_file(project, config), stack_name_suffix(config)
     except ConfigError as error:
         typer.echo(visible(f"agentid inventory: {error}"), err=True)
         raise typer.Exit(EXIT_INVALID) from None
     if not file.is_file():
-        typer.echo(visible(f"agentid inventory: stack {stack} has no agent file ({project.relative(file)} does not exist)"),
-                   err=True)
+        typer.echo(visible(f"agentid inventory: stack {stack} has no agent file ({project.relative(file)} does not exist): "
+                           f"set {KIT_NAMESPACE}:agentsFile in {project.relative(config.file)} to the file the program "
+                           "loads (relative to the program's directory)"), err=True)
         raise typer.Exit(EXIT_INVALID)
-    return Path(os.path.relpath(file))  # as the user would name it (no machine path in a shared inventory)
+    return Path(os.path.relpath(file)), suffix  # as the user would name it (no machine path in a shared inventory)
+
+
+def _checked_suffix(value: str) -> str:
+    from agentid.commands.name_suffix import checked_suffix
+
+    try:
+        return checked_suffix(value, ValueError)
+    except ValueError as error:
+        typer.echo(f"agentid inventory: {error}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+def _file_suffix(file: Path) -> str:
+    """The name suffix of the one stack (of the Pulumi project holding `file`) whose agent file is `file`;
+    exit 2 naming --name-suffix when no stack, or stacks with different suffixes, use it."""
+    from agentid.preview.stack_config import ConfigError, find_project, load_stack_config, stack_agents_file, stack_name_suffix
+    from agentid_components.text_safety import visible
+
+    by_stack: dict[str, str] = {}
+    try:
+        project = find_project(file.parent)  # the project holding the file, wherever the command runs
+        for stack_file in sorted(project.config_dir.glob("Pulumi.*.yaml")):
+            config = load_stack_config(project, stack_file.name.removeprefix("Pulumi.").removesuffix(".yaml"))
+            if stack_agents_file(project, config).resolve() == file.resolve():
+                by_stack[config.stack] = stack_name_suffix(config)
+    except ConfigError:
+        by_stack = {}  # no project here, or one that cannot be read: nothing to infer from
+    if len(set(by_stack.values())) == 1:
+        return next(iter(by_stack.values()))
+    used = (f"stacks {', '.join(sorted(by_stack))} all use it with different suffixes (or give --stack for each)"
+            if by_stack else "no stack of a Pulumi project holding it uses it")
+    typer.echo(visible(f"agentid inventory: {file}: the revocation steps name the stack's cloud objects, which end in its "
+                       f"name suffix, and {used}: pass --name-suffix SUFFIX (config nameSuffix, by default the stack "
+                       "name, e.g. dev; '' for names without one)"), err=True)
+    raise typer.Exit(EXIT_INVALID)
 
 
 def register(app: typer.Typer) -> None:

@@ -27,6 +27,7 @@ from agentid_components import input_limits
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 POLICY_PACK_CONFIG_KEY = "agentid:policyPackConfig"
+KIT_NAMESPACE = "agent-identity-kit"  # agentid_components.settings.NAMESPACE (not imported: it loads pulumi)
 SECRET_PLACEHOLDER = "[secret: not decrypted by agentid preview]"
 
 
@@ -143,10 +144,23 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
 
 
 def stack_agents_file(project: Project, config: StackConfig) -> Path:
-    """The stack's agent file as stacks/__main__.py finds it: config `agentsFile`, else agents/<stack>.yaml, beside
-    the program (it may not exist: a platform stack has none)."""
-    relative = config.values.get(f"{project.name}:agentsFile") or f"agents/{config.stack}.yaml"
+    """The stack's agent file as stacks/__main__.py finds it: config `agent-identity-kit:agentsFile` (the kit's
+    namespace whatever the project is called), else agents/<stack>.yaml, beside the program (it may not exist: a
+    platform stack has none)."""
+    relative = config.values.get(f"{KIT_NAMESPACE}:agentsFile") or f"agents/{config.stack}.yaml"
     return project.main_dir / relative
+
+
+def stack_name_suffix(config: StackConfig) -> str:
+    """The name suffix the stack's physical names end in: config `agent-identity-kit:nameSuffix`, else the stack's
+    name folded (`agentid_components.naming.stack_suffix`), as the components compute it; ConfigError if invalid."""
+    from agentid_components import naming
+
+    configured = config.values.get(f"{KIT_NAMESPACE}:nameSuffix")
+    try:
+        return naming.stack_suffix(config.stack) if configured is None else naming.check_suffix(configured)
+    except naming.NameSuffixError as problem:
+        raise ConfigError(f"{config.file}: {KIT_NAMESPACE}:{problem}") from None
 
 
 def _qualify(project_name: str, key: str) -> str:

@@ -127,7 +127,7 @@ def test_inventory_refuses_hostile_files_in_every_format(agents, case, fmt, tmp_
 
 
 def test_csv_inventory_neutralises_every_formula(agents, tmp_path):
-    run = run_bounded(["inventory", str(agents["valid-formula-owner"]), "--format", "csv"], tmp_path, KILL_AFTER, "inventory csv")
+    run = run_bounded(["inventory", str(agents["valid-formula-owner"]), "--format", "csv", "--name-suffix", ""], tmp_path, KILL_AFTER, "inventory csv")
     assert run.code == 0, run.stderr
     rows = list(csv.DictReader(io.StringIO(run.stdout)))
     assert rows and rows[0]["owner"] == "'=cmd@example.com"
@@ -141,7 +141,7 @@ def test_csv_inventory_neutralises_every_formula(agents, tmp_path):
 
 
 def test_markdown_inventory_shows_user_text_as_text(agents, tmp_path):
-    run = run_bounded(["inventory", str(agents["valid-markup-and-formulas"]), "--format", "markdown"], tmp_path, KILL_AFTER, "md")
+    run = run_bounded(["inventory", str(agents["valid-markup-and-formulas"]), "--format", "markdown", "--name-suffix", ""], tmp_path, KILL_AFTER, "md")
     assert run.code == 0, run.stderr
     html = MarkdownIt("commonmark").enable("table").enable("strikethrough").render(run.stdout)
     assert "<script" not in html and "<a " not in html
@@ -152,7 +152,7 @@ def test_markdown_inventory_shows_user_text_as_text(agents, tmp_path):
 
 
 def test_json_inventory_of_hostile_text_loads_back(agents, tmp_path):
-    run = run_bounded(["inventory", str(agents["valid-markup-and-formulas"]), "--format", "json"], tmp_path, KILL_AFTER, "json")
+    run = run_bounded(["inventory", str(agents["valid-markup-and-formulas"]), "--format", "json", "--name-suffix", ""], tmp_path, KILL_AFTER, "json")
     assert run.code == 0, run.stderr
     document = json.loads(run.stdout)
     assert document["agents"][0]["owner"] == "[/x]@example.com"

@@ -63,7 +63,8 @@ def test_inventory_lists_overdue_agents(overdue_fleet, tmp_path):
     (overdue_fleet.parent / "certs" / "data-ingest-client.pem").unlink()  # inventory still checks the files...
     assert agentid("inventory", str(overdue_fleet)).returncode == 2
     shutil.copy(DEV.parent / "certs" / "data-ingest-client.pem", overdue_fleet.parent / "certs")  # ...and renders with them
-    result = agentid("inventory", str(overdue_fleet), "--format", "json", "-o", str(tmp_path / "inventory.json"))
+    result = agentid("inventory", str(overdue_fleet), "--format", "json", "-o", str(tmp_path / "inventory.json"),
+                     "--name-suffix", "dev")
     assert result.returncode == 0, result.stderr
     names = [a["name"] for a in json.loads((tmp_path / "inventory.json").read_text())["agents"]]
     assert names == ["support-triage", "report-builder", "deploy-reviewer", "data-ingest", "bq-analyst"]

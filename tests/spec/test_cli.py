@@ -58,14 +58,25 @@ def test_json_inventory_round_trips_and_is_portable(tmp_path):
     out = project / "reports" / "inventory.json"
     out.parent.mkdir()
     result = agentid("inventory", str(agents), "--format", "json", "--output", str(out))
+    assert result.returncode == 2  # no stack of this project names the file: its physical names are unknown
+    assert result.stderr == (
+        f"agentid inventory: {agents}: the revocation steps name the stack's cloud objects, which end in its name "
+        "suffix, and no stack of a Pulumi project holding it uses it: pass --name-suffix SUFFIX (config nameSuffix, "
+        "by default the stack name, e.g. dev; '' for names without one)\n")
+    assert not out.exists()
+    result = agentid("inventory", str(agents), "--format", "json", "--output", str(out), "--name-suffix", "qa")
     assert result.returncode == 0, result.stderr
     document = json.loads(out.read_text())
+    assert document["name_suffix"] == "qa"
     assert document["kind"] == "agentid/inventory"
     ingest = next(a for a in document["agents"] if a["name"] == "data-ingest")
     assert ingest["derived"]["clouds"] == ["aws", "azure"]
     assert ingest["derived"]["credential_lifetime_minutes"] == 30
     assert ingest["derived"]["trust_bindings"][0] == "spiffe: spiffe://data.example.org/ns/ingest/sa/partner-loader"
-    assert ingest["derived"]["revocation"]["aws"][0].startswith("kill live sessions: `agentid revoke aws data-ingest")
+    assert ingest["derived"]["revocation"]["aws"][0] == (
+        f"kill live sessions: `agentid revoke aws data-ingest --inventory ../stacks/agents/dev.yaml --name-suffix qa` "
+        "writes inline policy 'agentid-revoke-sessions' on role agent-data-ingest-qa (Deny * when aws:TokenIssueTime "
+        "is before now)")
     # No absolute path: the files it names are relative to the JSON file, so the whole checkout can move.
     assert "base_dir" not in document and str(tmp_path) not in out.read_text()
     assert ingest["client_certificate"] == "../stacks/agents/certs/data-ingest-client.pem"

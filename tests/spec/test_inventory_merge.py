@@ -63,3 +63,43 @@ def test_what_cannot_be_listed_exits_2(tmp_path: Path):
     (project / "stacks" / "agents" / "prod.yaml").write_text("agents: []\n")
     result = agentid("inventory", "--stack", "dev", "--stack", "prod", cwd=project)
     assert result.returncode == 2 and "prod.yaml" in result.stderr and result.stdout == ""
+
+
+def _revocation(document: dict, agent: str) -> list[str]:
+    return next(a for a in document["agents"] if a["name"] == agent)["derived"]["revocation"]["aws"]
+
+
+def test_revocation_steps_name_each_stacks_own_objects(tmp_path: Path):
+    """dev's steps act on agent-X-dev, prod's on agent-X-prod (nameSuffix overrides the stack name)."""
+    project = _project(tmp_path)
+    (project / "stacks" / "Pulumi.prod.yaml").write_text(
+        "config:\n  aws:region: eu-west-1\n  agent-identity-kit:nameSuffix: prod-eu\n")
+    result = agentid("inventory", "--stack", "dev", "--stack", "prod", "--format", "json", cwd=project)
+    assert result.returncode == 0, result.stderr
+    dev, prod = json.loads(result.stdout)["inventories"]
+    assert (dev["name_suffix"], prod["name_suffix"]) == ("dev", "prod-eu")
+    assert _revocation(dev, "report-builder")[0] == (
+        "kill live sessions: `agentid revoke aws report-builder --inventory stacks/agents/dev.yaml --name-suffix dev` "
+        "writes inline policy 'agentid-revoke-sessions' on role agent-report-builder-dev (Deny * when "
+        "aws:TokenIssueTime is before now)")
+    assert "role agent-report-builder-prod-eu " in _revocation(prod, "report-builder")[0]
+    [cognito] = [step for step in _revocation(prod, "support-triage") if "Cognito" in step]
+    assert cognito.startswith("delete the Cognito app client 'agent-support-triage-prod-eu'")
+    assert "agent-report-builder-dev" not in json.dumps(prod) and "-prod-eu" not in json.dumps(dev)
+
+
+def test_a_file_takes_the_suffix_of_the_one_stack_using_it(tmp_path: Path):
+    project = _project(tmp_path)
+    single = agentid("inventory", "agents/prod.yaml", "--format", "json", cwd=project / "stacks")
+    assert single.returncode == 0, single.stderr
+    assert json.loads(single.stdout)["name_suffix"] == "prod"  # found from the file's project, not the cwd
+    (project / "stacks" / "Pulumi.staging.yaml").write_text(
+        "config:\n  agent-identity-kit:agentsFile: agents/prod.yaml\n")
+    shared = agentid("inventory", "stacks/agents/prod.yaml", cwd=project)
+    assert shared.returncode == 2 and shared.stdout == ""
+    assert ("stacks prod, staging all use it with different suffixes (or give --stack for each): pass --name-suffix "
+            "SUFFIX") in shared.stderr
+    chosen = agentid("inventory", "stacks/agents/prod.yaml", "--format", "json", "--name-suffix", "staging", cwd=project)
+    assert json.loads(chosen.stdout)["name_suffix"] == "staging"
+    bad = agentid("inventory", "stacks/agents/prod.yaml", "--name-suffix", "Prod_EU", cwd=project)
+    assert bad.returncode == 2 and "--name-suffix 'Prod_EU' is not valid" in bad.stderr
