@@ -9,6 +9,7 @@ are checked before the fleet registers itself, so bad input registers nothing.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import pulumi
@@ -22,6 +23,35 @@ from agentid_components.outputs import resolve_nested
 from agentid_components.spec import Agent
 
 TYPE_TOKEN = "agentid:index:AgentFleet"
+
+
+class FleetError(pulumi.RunError):
+    """A second AgentFleet in one stack (Pulumi prints the one-line message without a traceback)."""
+
+
+# The fleets of the running program, per resource monitor (one a deployment; the mocks make one per test run).
+_fleets: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
+
+
+def _claim_stack(name: str) -> None:
+    """Refuse a second AgentFleet in the running program, naming both.
+
+    The fleet's children have fixed names ("aws", "azure", "<agent>-role", ...) and a child's URN holds its
+    parent's type, not its name, so two fleets in one stack would register the same URNs (and, for the same
+    agent, the same physical names). Scoping the names by fleet would rename every child of every deployed
+    single-fleet stack (a replacement unless each child got an alias), so one fleet a stack it is.
+    """
+    monitor = pulumi.runtime.settings.get_monitor()
+    try:
+        first = _fleets.get(monitor) if monitor is not None else None
+    except TypeError:  # a monitor that cannot be weakly referenced: nothing to remember the fleet by
+        return
+    if first is not None:
+        raise FleetError(f"AgentFleet '{name}': this stack already has AgentFleet '{first}'; their resources would "
+                         "get the same URNs (children are named by agent, not by fleet): put every agent of the "
+                         "stack in one AgentFleet")
+    if monitor is not None:
+        _fleets[monitor] = name
 
 
 def _spec_facts(agent: Agent) -> dict[str, Any]:
@@ -82,6 +112,7 @@ class AgentFleet(pulumi.ComponentResource):
         gcp_plans = GcpAgents.check(on_gcp, gcp_settings) if on_gcp else None
         workload_settings = workload_settings or WorkloadSettings()
         workload_plan = Workloads.check(agents, workload_settings) if workload_settings.enabled else None
+        _claim_stack(name)
         super().__init__(TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.aws = AwsAgents("aws", on_aws, aws_settings, child, plans=aws_plans) if on_aws else None
