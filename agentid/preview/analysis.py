@@ -130,12 +130,13 @@ class PackSession:
         except PackError as error:
             raise _explained(self.pack, error) if self.pack else error from None
         known_urns = {r.urn for r in resources}
+        version = _pack_version(self.pack_dir, info)
         violations = tuple(sorted(  # by URN, then policy: reports and alerts do not move between runs
-            (_to_violation(info, diagnostic, subject, known_urns)
+            (_to_violation(info, diagnostic, subject, known_urns, version)
              for diagnostic, subject in diagnostics
              if diagnostic.enforcement_level != "disabled"),
             key=lambda v: (v.urn, v.policy, v.message)))
-        return PackRun(info.name, _pack_version(self.pack_dir, info), str(self.pack_dir), info.policies, config, violations)
+        return PackRun(info.name, version, str(self.pack_dir), info.policies, config, violations)
 
     def close(self) -> None:
         # Queued calls are dropped: each would wait out its deadline on a hung pack.
@@ -158,7 +159,8 @@ def _explained(pack: PackProcess, error: PackError) -> PackError:
     return PackError(f"policy pack {pack.pack_dir.name} crashed (exit code {code}): {error}")
 
 
-def _to_violation(info: AnalyzerInfo, diagnostic: Diagnostic, subject: str, known_urns: set[str]) -> Violation:
+def _to_violation(info: AnalyzerInfo, diagnostic: Diagnostic, subject: str, known_urns: set[str],
+                  version: str) -> Violation:
     try:
         policy = info.policy(diagnostic.policy_name)
     except KeyError:
@@ -172,6 +174,9 @@ def _to_violation(info: AnalyzerInfo, diagnostic: Diagnostic, subject: str, know
     description = diagnostic.description or policy.description
     # pulumi_policy sends "<description>\n<message>"; keep the message proper, as the Pulumi CLI shows it apart.
     message = diagnostic.message.removeprefix(description).strip() if description else diagnostic.message.strip()
+    # pulumi_policy names itself 'K@v0.0.1' in "can't run policy" messages; the report's header names the pack's
+    # declared version (PulumiPolicy.yaml), so the message says the same.
+    message = message.replace(f"'{info.name}@v{info.version}'", f"'{info.name}@v{version}'")
     return Violation(
         pack=info.name,
         policy=policy.name,

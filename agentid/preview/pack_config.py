@@ -59,13 +59,24 @@ def parse_config(document: Any, origin: str) -> dict[str, dict[str, Any]]:
     return parsed
 
 
+def _title_hints(unknown: list[str], known: set[str]) -> str:
+    """"use AGID-AWS-001 for aws-no-access-keys" for keys that are the kit's rule titles (the README catalogue
+    shows both; the engine keys policy config by policy name, which is the rule id)."""
+    from agentid_policy_packs.rules.registry import RULES
+
+    by_title = {rule.title: rule.id for rule in RULES if rule.id in known}
+    return ", ".join(f"use {by_title[key]} for {key}" for key in unknown if key in by_title)
+
+
 def reconcile(info: AnalyzerInfo, given: dict[str, dict[str, Any]], origin: str) -> dict[str, dict[str, Any]]:
     """Every policy's full config (level + properties) as the engine sends it to `Configure`."""
     known = {policy.name for policy in info.policies}
     unknown = sorted(set(given) - known - {"all"})
     if unknown:  # the engine ignores these; a typo here would silently leave a rule at its default, so refuse
-        raise ConfigError(f"{origin}: policy pack {info.name} has no policy {', '.join(unknown)} "
-                          f"(its policies: {', '.join(sorted(known))})")
+        hints = _title_hints(unknown, known)
+        raise ConfigError(f"{origin}: policy pack {info.name} has no policy {', '.join(unknown)}"
+                          + (f"; config is keyed by policy id, not title: {hints}" if hints else
+                             f" (its policies: {', '.join(sorted(known))})"))
     all_level = given.get("all", {}).get("enforcementLevel")
     result: dict[str, dict[str, Any]] = {}
     problems: list[str] = []

@@ -296,6 +296,8 @@ def test_a_policy_hidden_behind_an_unknown_is_reported_and_blocks_with_strict_un
     assert lenient.code == 0, lenient.stdout
     [hidden] = by_policy(lenient.json("out.json"), "AGID-AWS-010")
     assert (hidden["unknown"], hidden["mandatory"]) == (True, False) and "cannot check until known" in hidden["message"]
+    # the SDK's own "K@v0.0.1" is replaced by the version the report's header names (PulumiPolicy.yaml)
+    assert f"'agent-guard@v{lenient.json('out.json')['policyPacks'][0]['version']}'" in hidden["message"]
     strict = run_cli(project, *GUARD, "--strict-unknowns", "--json", "out.json")
     assert strict.code == 1, strict.stdout
     [blocking] = by_policy(strict.json("out.json"), "AGID-AWS-010")

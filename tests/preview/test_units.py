@@ -83,6 +83,11 @@ def test_reconcile_fills_every_policy_like_the_engine() -> None:
 def test_reconcile_refuses_config_that_would_be_silently_ignored_or_wrong() -> None:
     with pytest.raises(ConfigError, match="has no policy max-lifetme"):
         reconcile(INFO, {"max-lifetme": {"enforcementLevel": "advisory"}}, "x")
+    # the README catalogue shows each rule's title beside its id; config keyed by a title says which id to use
+    guard = AnalyzerInfo("agent-guard", "0.1.0", True, (PolicyInfo("AGID-AWS-001", "", "mandatory", "resource",
+                                                                  "critical", "", "", {}),))
+    with pytest.raises(ConfigError, match="keyed by policy id, not title: use AGID-AWS-001 for aws-no-access-keys"):
+        reconcile(guard, {"aws-no-access-keys": {"enforcementLevel": "advisory"}}, "x")
     with pytest.raises(ConfigError, match="max-lifetime: 'fifteen' is not of type 'integer'"):
         reconcile(INFO, {"max-lifetime": {"maxMinutes": "fifteen"}}, "x")
     with pytest.raises(ConfigError, match="is not an enforcement level"):
