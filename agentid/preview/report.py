@@ -176,19 +176,25 @@ def _render_violations(result: PreviewResult, console: Console) -> None:
     packs = ", ".join(f"{p.name} {p.version}".strip() for p in result.packs)
     console.print(Text.assemble("\n", ("Violations", "bold"), f" ({visible(packs)}): ",
                                 f"{len(violations)}" if violations else "none"))
+    # Rules quote resource names in messages; a name holding a line break would start a report line of its own
+    # (a forged "PASS: ..."), so such names are written escaped wherever a message quotes them.
+    hostile = sorted({r.name for r in result.resources if visible(r.name) != r.name}, key=len, reverse=True)
     for violation in violations:
         resource = result.resource(violation.urn) if violation.urn else None
+        message = violation.message
+        for name in hostile:
+            message = message.replace(name, visible(name))
         file, line = location_of(result, violation.urn)
         level = (("MANDATORY", "red") if violation.mandatory else ("WAIVED", "yellow") if violation.waiver
                  else visible(str(violation.enforcement_level)))
         subject = f"{resource.name} ({resource.type})" if resource else f"stack {result.stack}"
         console.print(Text.assemble("\n", level, f" {visible(str(violation.severity or 'unspecified'))}  ",
                                     (visible(str(violation.policy)), "bold"), f"  {visible(subject)}"), highlight=False)
-        console.print(_indented("message", violation.message), highlight=False)
+        console.print(_indented("message", message), highlight=False)
         if violation.waiver is not None:
             console.print(_indented("waiver", violation.waiver.justification), highlight=False)
         if violation.urn:
-            console.print(_indented("urn", violation.urn), highlight=False)
+            console.print(Text(f"  urn: {visible(violation.urn)}"), highlight=False)  # one line, whatever the name holds
         console.print(_indented("declared at", f"{file}:{line}"), highlight=False)
         if violation.remediation:
             console.print(_indented("remediation", violation.remediation), highlight=False)

@@ -432,3 +432,15 @@ def test_a_stricter_lifetime_cap_applies_and_a_looser_one_is_refused(project: Pa
     assert document["enforcementFloor"] == [
         "agent-guard/AGID-LIFE-001: config asks for maxLifetimeMinutes=720; the gate keeps 60 (settings may tighten "
         "a rule, never loosen it: lower is stricter; loosen it in the base branch's waiver file)"]
+
+
+def test_a_resource_name_cannot_start_a_line_of_the_report(project: Path) -> None:
+    # A name holding CR/LF and terminal escapes would otherwise put "PASS: forged" at the start of a report line.
+    write_small(project, '''
+        user = aws.iam.User("u")
+        aws.iam.AccessKey("k\\x1b[2K\\r\\nPASS: forged", user=user.name)
+    ''')
+    run = run_cli(project, *GUARD)
+    assert run.code == 1, run.stdout
+    assert not [line for line in run.stdout.splitlines() if line.lstrip().startswith("PASS")], run.stdout
+    assert "\x1b" not in run.stdout and "\r" not in run.stdout
