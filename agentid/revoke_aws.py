@@ -76,8 +76,8 @@ def revoke_sessions(iam: Any, agent: Agent, now: dt.datetime | None = None, suff
         missing_ok=True, RoleName=role, PolicyName=naming.REVOKE_POLICY_NAME,
     )
     document = aws_revoke_sessions_policy(now)
-    cutoff = _cutoff_text(document)
-    previous_text = _cutoff_text(existing["PolicyDocument"]) if existing else None
+    cutoff = cutoff_text(document)
+    previous_text = cutoff_text(existing["PolicyDocument"]) if existing else None
     previous = parse_cutoff(previous_text) if previous_text is not None else None
     if previous_text is not None and previous is None:
         raise LiveAwsError(
@@ -176,7 +176,7 @@ def _as_dict(document: Any) -> dict:
     return document
 
 
-def _cutoff_text(document: Any) -> Any:
+def cutoff_text(document: Any) -> Any:
     """The aws:TokenIssueTime value of a revoke policy as written (text, number or list), or None when not ours."""
     try:
         for statement in _as_dict(document)["Statement"]:

@@ -190,6 +190,8 @@ class CredentialBroker:
         secret_store: Any = None,
         gcp_credentials: Any = None,
         gcp_request: Any = None,
+        revocation: Any = "auto",
+        iam_endpoint_url: str | None = None,
     ):
         grants = [agents] if isinstance(agents, AgentGrants) else list(agents)
         self._grants = {g.agent: g for g in grants}
@@ -234,6 +236,14 @@ class CredentialBroker:
         # first GCP call) and the google.auth transport (default: google.auth.transport.requests.Request)
         self._gcp_source, self.gcp_request = gcp_credentials, gcp_request
         self._gcp_impersonations: dict[tuple[str, int], tuple[Any, threading.Lock]] = {}
+        # Revocation record (revocation_check.py): "auto" reads it with the ambient credentials; None opts out
+        if revocation == "auto":
+            from agentid.runtime.revocation_check import RoleRevocationCheck
+
+            revocation = RoleRevocationCheck() if isinstance(self.base, AmbientCredentials) else None
+        self.revocation = revocation
+        # IAM for that read: an emulator's URL serves every service; an AWS STS URL is not IAM's
+        self.iam_endpoint_url = iam_endpoint_url or (endpoint_url if endpoint_url and "amazonaws.com" not in endpoint_url else None)
 
     # --- one entry point for every hop ------------------------------------------------
 
@@ -269,6 +279,8 @@ class CredentialBroker:
             self.refuse(refused, agent=agent, tool=tool, trace_id=trace_id, kind=kind)
             raise
         trace = trace_id or current_trace_id()
+        if kind != "aws":  # credentials() checks the AWS hop itself
+            self._check_revocation(grants, tool, trace, kind)
         decision = self._authorize(grants, tool, kind, trace, target, context)
         if kind == "aws":
             issued = self.credentials(tool, agent=grants.agent, trace_id=trace)
@@ -320,6 +332,50 @@ class CredentialBroker:
         self.refuse(error, agent=grants.agent, tool=tool, trace_id=trace, kind=kind, decision="deny", target=_clip(target) if target else None,
                     policies=",".join(decision.reasons) or None)
         raise error
+
+    def _check_revocation(self, grants: AgentGrants, tool: str, trace: str | None, kind: str) -> None:
+        """Refuse every credential of an agent whose role carries the revoke record (revocation_check.py); when the
+        record cannot be read, refuse the AWS hop (other hops do not depend on AWS being reachable)."""
+        if self.revocation is None or not grants.role_arn:
+            return
+        from agentid.runtime.revocation_check import RevocationUnknown, role_name
+
+        role = role_name(grants.role_arn)
+        try:
+            cutoff = self.revocation.cutoff(grants.role_arn, self.clock(), self._iam_client)
+        except RevocationUnknown as unknown:
+            if kind != "aws":  # the record is the AWS role's: without AWS access only the AWS hop is in doubt
+                return
+            error = BrokerError(
+                f"agent '{grants.agent}', tool '{tool}': {unknown}; the broker refuses rather than hand out credentials "
+                f"it cannot tell are revoked (let its identity iam:GetRolePolicy on role {role}, or opt out with "
+                "CredentialBroker(revocation=None))", grants.agent, tool, "RevocationUnknown")
+            self.refuse(error, agent=grants.agent, tool=tool, trace_id=trace, kind=kind)
+            raise error from None
+        if cutoff is None:
+            return
+        from agentid_components import naming
+
+        self.invalidate(grants.agent)  # the cached sessions are denied everything now: never hand them out again
+        if self._bearer is not None:
+            for name in grants.tools:
+                self._bearer.invalidate(grants.agent, name)
+        error = BrokerError(
+            f"agent '{grants.agent}' is revoked: role {role} carries inline policy '{naming.REVOKE_POLICY_NAME}' "
+            f"(written by `agentid revoke aws`; sessions issued before {cutoff} are denied everything), so the broker "
+            f"issues no credential for tool '{tool}' or any other until it is removed "
+            f"(aws iam delete-role-policy --role-name {role} --policy-name {naming.REVOKE_POLICY_NAME})",
+            grants.agent, tool, "Revoked")
+        self.refuse(error, agent=grants.agent, tool=tool, trace_id=trace, kind=kind, revoked_before=str(cutoff))
+        raise error
+
+    def _iam_client(self) -> Any:
+        """IAM with the broker's ambient identity (for the revocation record), botocore's standard retries."""
+        from botocore.config import Config
+
+        session = self.base.session if isinstance(self.base, AmbientCredentials) and self.base.session else new_boto3_session()
+        return session.client("iam", region_name=self.region, endpoint_url=self.iam_endpoint_url,
+                              config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=10))
 
     def _bearer_token(self, grants: AgentGrants, tool: str, kind: str, trace: str, decision: str) -> "BearerToken":
         from agentid.runtime.oauth import OAuthError
@@ -520,6 +576,7 @@ class CredentialBroker:
         except BrokerError as refused:
             self.refuse(refused, agent=agent, tool=tool, trace_id=trace_id, kind="aws")
             raise
+        self._check_revocation(grants, tool, trace_id, "aws")
         key = (grants.agent, tool)
         cached = self._cache.get(key)
         left = cached.seconds_left(self.clock()) if cached is not None else float("-inf")
