@@ -62,6 +62,10 @@ def credential(
         if agent not in known:
             raise LiveAwsError(f"agent {agent!r} is not in {inventory} (it lists: {', '.join(sorted(known))})")
         spec = known[agent]
+        if tool not in {t.name for t in spec.tools}:  # before any cloud call: a typo is not a credentials problem
+            owners = sorted(a.name for a in agents.agents if any(t.name == tool for t in a.tools))
+            raise LiveAwsError(f"agent {agent!r} has no tool {tool!r} (its tools: {', '.join(t.name for t in spec.tools)})"
+                               + (f"; {tool!r} is a tool of {', '.join(owners)}, not of this agent" if owners else ""))
         needs_aws = any(t.aws is not None for t in spec.tools)
         arn = role_arn or (_default_role_arn(agent, endpoint_url) if needs_aws else None)
         grants = AgentGrants.from_spec(spec, arn, gcp_project=gcp_project)

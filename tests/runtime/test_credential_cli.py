@@ -144,3 +144,16 @@ def test_url_userinfo_is_hidden_and_lookalikes_are_kept():
         assert hide_url_userinfo(kept) == kept
     assert redact('Could not connect to the endpoint URL: "http://u:secretpw@127.0.0.1:9/"') == \
         'Could not connect to the endpoint URL: "http://[REDACTED]@127.0.0.1:9/"'  # log records too
+
+
+def test_an_unknown_tool_is_named_before_any_cloud_call(monkeypatch):
+    # No --endpoint-url, --role-arn or AWS credentials: the tool is checked first, so the error is the typo,
+    # not "cannot find the caller's account".
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    result = agentid("credential", "support-triage", "nosuch", "-i", str(DEV))
+    assert result.returncode == 2 and result.stdout == ""
+    assert "agent 'support-triage' has no tool 'nosuch' (its tools: read-tickets, ticket-mcp" in result.stderr
+    assert "caller's account" not in result.stderr
