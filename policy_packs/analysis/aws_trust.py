@@ -5,6 +5,9 @@ Findings (codes):
                         condition restricting the caller to an organisation, account, ARN or source
   oidc-unpinned         web-identity (OIDC) trust without an exact `<provider>:aud` and `<provider>:sub`,
                         or a GitHub `sub` every pull-request run carries (`repo:O/R:pull_request`)
+  certificate-unpinned  IAM Roles Anywhere trust without an exact certificate subject or SAN
+                        (aws:PrincipalTag/x509Subject/... or x509SAN/...): any certificate the trust
+                        anchor's CA signs (any SPIFFE ID of the trust domain) could assume the role
   cross-account         another account trusted without sts:ExternalId, an organisation condition or an
                         exact aws:PrincipalArn
 """
@@ -158,6 +161,27 @@ def _cognito_findings(statement: Statement) -> list[Finding]:
                     statement.label, "weak-trust")] if problems else []
 
 
+_ROLES_ANYWHERE = "rolesanywhere.amazonaws.com"
+# Roles Anywhere tags each session with the certificate's subject, issuer and SAN fields; only the subject and
+# SAN name one workload (the issuer is the CA, shared by all its certificates). Source: IAM Roles Anywhere user
+# guide, "Trust model" / "Trust policy" (https://docs.aws.amazon.com/rolesanywhere/latest/userguide/trust-model.html).
+_CERTIFICATE_SUBJECT_KEYS = ("aws:principaltag/x509subject/", "aws:principaltag/x509san/")
+
+
+def _roles_anywhere_findings(statement: Statement) -> list[Finding]:
+    services = (statement.principals or {}).get("Service", ())
+    if not any(s.lower() == _ROLES_ANYWHERE for s in services) or not statement.matches_action("sts:AssumeRole"):
+        return []
+    if any(c.key.startswith(_CERTIFICATE_SUBJECT_KEYS) and _pins(c) for c in statement.conditions):
+        return []
+    anchors = [v for c in statement.conditions if c.key == "aws:sourcearn" and _pins(c) for v in c.values]
+    scope = (f"any certificate the CA of trust anchor {', '.join(anchors)} signs" if anchors
+             else "any certificate of any trust anchor in the account (no aws:SourceArn either)")
+    return [Finding("certificate-unpinned",
+                    f"trusts IAM Roles Anywhere without an exact aws:PrincipalTag/x509SAN/URI (SPIFFE ID) or "
+                    f"x509Subject/CN condition: {scope} could assume the role", statement.label, "weak-trust")]
+
+
 def _cross_account_findings(statement: Statement, own_accounts: frozenset[str]) -> list[Finding]:
     accounts = []
     for principal in (statement.principals or {}).get("AWS", ()):
@@ -193,6 +217,7 @@ def trust_findings(document: PolicyDocument, own_accounts: Iterable[str] = (), *
                 "organization, account, ARN or source", statement.label))
             continue
         findings.extend(_oidc_findings(statement))
+        findings.extend(_roles_anywhere_findings(statement))
         if check_cross_account and statement.matches_action("sts:AssumeRole"):
             findings.extend(_cross_account_findings(statement, own))
     return findings

@@ -1,8 +1,11 @@
-"""AGID-AWS-031: OIDC web-identity trust pins an exact audience and subject.
+"""AGID-AWS-031: federated trust pins the exact workload: OIDC audience and subject, or certificate subject.
 
 A wildcard `sub` (or a list holding one), StringLike with `*`, IfExists or
 ForAllValues operators, or no `sub` at all lets every workload the provider
 issues tokens for (every repository on GitHub, every pod in a cluster) assume the role.
+IAM Roles Anywhere trust is the same with certificates: without an exact
+`aws:PrincipalTag/x509SAN/URI` (the SPIFFE ID) or `x509Subject/CN` condition, every
+certificate the trust anchor's CA signs (every workload of the trust domain) is let in.
 """
 
 from .base import Resource, Rule
@@ -10,7 +13,7 @@ from .trust_policy import TRUST_TYPES, judge_trust
 
 
 def check(resource: Resource, config):
-    yield from judge_trust(resource, ("oidc-unpinned",))
+    yield from judge_trust(resource, ("oidc-unpinned", "certificate-unpinned"))
 
 
 RULE = Rule(
@@ -18,9 +21,11 @@ RULE = Rule(
     title="aws-oidc-trust-pinned",
     severity="critical",
     category="weak-trust",
-    description="Web-identity (OIDC) trust requires an exact <provider>:aud and <provider>:sub with StringEquals.",
+    description="Web-identity (OIDC) trust requires an exact <provider>:aud and <provider>:sub with StringEquals; "
+                "IAM Roles Anywhere trust an exact certificate SAN URI (SPIFFE ID) or subject.",
     remediation='Add "StringEquals": {"<provider>:aud": "sts.amazonaws.com", "<provider>:sub": '
-                '"repo:ORG/REPO:environment:ENV"} (the exact subject of the one workload).',
+                '"repo:ORG/REPO:environment:ENV"} (the exact subject of the one workload); for Roles Anywhere '
+                '"StringEquals": {"aws:PrincipalTag/x509SAN/URI": "spiffe://TRUST-DOMAIN/PATH"} and the anchor\'s aws:SourceArn.',
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html#idp_oidc_Create_GitHub",
     check=check,
     resource_types=TRUST_TYPES,
