@@ -35,14 +35,20 @@ def _files_root(file: Path, allow_outside: bool) -> Path | None:
 
 
 def validate(
-    files: Annotated[list[Path], typer.Argument(
+    files: Annotated[list[Path] | None, typer.Argument(
         help="Agent files (YAML, or JSON inventories), or directories holding them (*.yaml, *.yml, *.json).",
-        metavar="FILE_OR_DIR...", show_default=False)],
+        metavar="[FILE_OR_DIR]...", show_default=False)] = None,
+    stacks: Annotated[list[str], typer.Option(
+        "--stack", "-s", metavar="NAME", help="A stack of the Pulumi project here: its agent file is checked; with "
+        "several, an object one AWS account or Entra tenant holds once that two of them would create is an error."
+    )] = [],  # noqa: B006
     allow_outside_files: AllowOutsideFiles = False,
 ) -> None:
     """Check agent files against the spec; print every problem as FILE:LINE: PATH: MESSAGE.
 
-    An agent whose review_by date has passed is reported as a finding (the file still loads).
+    An agent whose review_by date has passed is reported as a finding (the file still loads). With several
+    --stack: two stacks that would both create the GitHub OIDC provider, an IRSA issuer's OIDC provider or an
+    Entra API application (one per account / tenant) are refused, both named (move it to the platform stack).
 
     Exit codes: 0 every file valid, no finding; 1 overdue reviews; 2 an invalid or unreadable file,
     no agent file found, or a usage error.
@@ -55,15 +61,20 @@ def validate(
 
     day = today()
     worst = EXIT_OK
-    agent_files = []
-    for argument in files:
+    agent_files = [_stack_agents_file(stack)[0] for stack in stacks]
+    if not files and not stacks:
+        typer.echo("agentid validate: name an agent file, a directory of them or --stack NAME", err=True)
+        raise typer.Exit(EXIT_INVALID)
+    loaded_by_file = {}
+    for argument in files or []:
         found = expand([argument], AGENT_FILE_SUFFIXES, ignore=PULUMI_FILES)
         if not found:
             typer.echo(visible(f"{argument}: no agent file (*.yaml, *.yml, *.json) under this directory"), err=True)
             worst = EXIT_INVALID
         agent_files += found
-    for file in agent_files:
+    for file in dict.fromkeys(agent_files):  # two stacks may share one agent file
         inventory, lines, errors = check_file(file, files_root=_files_root(file, allow_outside_files))
+        loaded_by_file[file] = inventory
         if inventory is not None:
             errors = [
                 SpecError(str(file), lines.get(("agents", index, "review_by"), 1), f"agents[{index}].review_by",
@@ -80,6 +91,12 @@ def validate(
             typer.echo(visible(f"{file}: valid, {len(errors)} overdue review{'s' if len(errors) != 1 else ''}"), err=True)
         else:
             typer.echo(visible(f"{file}: ok ({len(inventory.agents)} agents)"))
+    stacks = list(dict.fromkeys(stacks))
+    if len(stacks) > 1 and all(loaded_by_file.get(file) is not None for file in agent_files[:len(stacks)]):
+        parts = [(stack, loaded_by_file[file]) for stack, file in zip(stacks, agent_files)]
+        for line in _warn_collisions(parts, stacks):
+            typer.echo(visible(f"error: {line}"), err=True)
+            worst = EXIT_INVALID
     raise typer.Exit(worst)
 
 
@@ -140,6 +157,8 @@ def inventory(
         raise typer.Exit(EXIT_INVALID)
     parts = [(label, loaded, file, _file_suffix(Path(file)) if suffix is None else suffix)
              for label, loaded, file, suffix in parts]
+    for line in _warn_collisions(parts, list(dict.fromkeys(stacks))):
+        typer.echo(visible(f"warning: {line}"), err=True)
     out_dir = output.parent if output is not None else Path(".")
     if len(parts) == 1:
         text = RENDERERS[format.value](parts[0][1], parts[0][2], out_dir, parts[0][3])
@@ -151,6 +170,20 @@ def inventory(
         output.write_text(text)
         count = sum(len(part[1].agents) for part in parts)
         typer.echo(f"wrote {format.value} inventory of {count} agents to {output}", err=True)
+
+
+def _stack_config_values(stack: str) -> dict[str, str]:
+    from agentid.preview.stack_config import find_project, load_stack_config
+
+    return load_stack_config(find_project(), stack).values  # already read once by _stack_agents_file
+
+
+def _warn_collisions(parts: list, stacks: list[str]) -> list[str]:
+    """Lines for every once-per-account/tenant object two of `stacks` would both create (agentid_components.shared_objects)."""
+    from agentid_components.shared_objects import collisions
+
+    by_label = {part[0]: part[1] for part in parts}
+    return collisions([(stack, list(by_label[stack].agents), _stack_config_values(stack)) for stack in stacks])
 
 
 def _stack_agents_file(stack: str) -> tuple[Path, str]:

@@ -103,3 +103,48 @@ def test_a_file_takes_the_suffix_of_the_one_stack_using_it(tmp_path: Path):
     assert json.loads(chosen.stdout)["name_suffix"] == "staging"
     bad = agentid("inventory", "stacks/agents/prod.yaml", "--name-suffix", "Prod_EU", cwd=project)
     assert bad.returncode == 2 and "--name-suffix 'Prod_EU' is not valid" in bad.stderr
+
+
+GITHUB = ("stacks dev and prod both create the GitHub Actions OIDC provider (token.actions.githubusercontent.com), which "
+          "one AWS account holds once: move it to the platform stack (platform: github_actions: true; config "
+          "platformStack in each agent stack) or reference it (awsGithubOidcProviderArn)")
+IRSA = ("stacks dev and prod both create the IRSA OIDC provider of https://aks-dev.oidc.example.net/00000000-0000-0000-"
+        "0000-000000000000/, which one AWS account holds once: create it once and reference it in each stack "
+        "(awsKubernetesOidcProviderArns)")
+ENTRA = ("stacks dev and prod both create the Entra API application of https://catalog.data.example.com, which one "
+         "Entra tenant holds once: move it to the platform stack (platform: apis with provider entra; config "
+         "platformStack in each agent stack) or reference it (azureApiApplications)")
+
+
+def _prod(project: Path, *lines: str) -> None:
+    (project / "stacks" / "Pulumi.prod.yaml").write_text("config:\n  aws:region: eu-west-1\n" + "".join(f"  {line}\n" for line in lines))
+
+
+def test_two_stacks_creating_one_accounts_shared_objects_are_named(tmp_path: Path):
+    project = _project(tmp_path)
+    inventory = agentid("inventory", "--stack", "dev", "--stack", "prod", "--format", "json", cwd=project)
+    assert inventory.returncode == 0 and json.loads(inventory.stdout)["kind"] == "agentid/inventory-set"
+    assert inventory.stderr.splitlines() == [f"warning: {GITHUB}", f"warning: {IRSA}", f"warning: {ENTRA}"]
+    validate = agentid("validate", "--stack", "dev", "--stack", "prod", cwd=project)
+    assert validate.returncode == 2
+    assert [line for line in validate.stderr.splitlines() if line.startswith("error:")] == [
+        f"error: {GITHUB}", f"error: {IRSA}", f"error: {ENTRA}"]
+    assert agentid("validate", "--stack", "dev", cwd=project).returncode == 0  # one stack alone collides with nothing
+
+
+def test_referenced_or_platform_objects_and_other_accounts_do_not_collide(tmp_path: Path):
+    project = _project(tmp_path)
+    _prod(project, "agent-identity-kit:platformStack: organization/agent-identity-kit/platform")
+    validate = agentid("validate", "--stack", "dev", "--stack", "prod", cwd=project)
+    assert [line for line in validate.stderr.splitlines() if line.startswith("error:")] == [f"error: {IRSA}"]
+    _prod(project, "agent-identity-kit:platformStack: organization/agent-identity-kit/platform",
+          'agent-identity-kit:awsKubernetesOidcProviderArns: {"https://aks-dev.oidc.example.net/00000000-0000-0000-'
+          '0000-000000000000/": "arn:aws:iam::111122223333:oidc-provider/aks-dev.oidc.example.net/x"}')
+    validate = agentid("validate", "--stack", "dev", "--stack", "prod", cwd=project)
+    assert validate.returncode == 0 and validate.stderr == "", validate.stderr
+    _prod(project, "aws:allowedAccountIds: ['999999999999']", "azuread:tenantId: 4d2c1a77-0000-4000-8000-000000000001")
+    (project / "stacks" / "Pulumi.dev.yaml").write_text(
+        (project / "stacks" / "Pulumi.dev.yaml").read_text() + "  aws:allowedAccountIds: ['111122223333']\n")
+    validate = agentid("validate", "--stack", "dev", "--stack", "prod", cwd=project)
+    # other AWS account: no AWS collision; dev's tenant is not pinned, so the Entra application may still collide
+    assert [line for line in validate.stderr.splitlines() if line.startswith("error:")] == [f"error: {ENTRA}"]
