@@ -32,6 +32,7 @@ from . import (
     aws_unresolved_policy,
     aws_unseen_role_target,
     aws_user_static_credential,
+    azure_anonymous_data_access,
     azure_broad_assignment_scope,
     azure_broad_custom_role,
     azure_cosmos_data_plane,
@@ -101,7 +102,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     gcp_wif_provider_pinned,
     # public or cross-account access
     aws_kms_foreign_admin, aws_kms_grant, aws_lambda_public, aws_public_sharing, cognito_unauthenticated_identities, aws_oidc_provider_audience,
-    agentcore_gateway_authorizer, aws_s3_public_acl, gcp_public_members,
+    agentcore_gateway_authorizer, aws_s3_public_acl, gcp_public_members, azure_anonymous_data_access,
     # lifetimes and inventory
     credential_lifetime, inventory_tags, agent_ownership,
 ))
