@@ -47,7 +47,9 @@ def check(resource: Resource, config):
 RULE = Rule(
     id="AGID-AZ-014",
     title="azure-key-vault-no-all-access-policy",
-    severity="high",
+    # critical (mandatory) like a vault-wide Key Vault Administrator assignment (AGID-AZ-010): every secret of
+    # the vault to one object, purge included (outside review h07 passed with it advisory)
+    severity="critical",
     category="broad-grant",
     description="Key Vault access policies list the exact operations (get, list, ...), never 'all'.",
     remediation="Set enableRbacAuthorization: true and assign Key Vault Secrets User (or a custom role with exact "

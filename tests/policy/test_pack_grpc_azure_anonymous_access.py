@@ -51,3 +51,18 @@ def test_anonymous_access_is_mandatory(pack, type_, props, words):
 ])
 def test_private_data_passes(pack, type_, props):
     assert mandatory(pack, type_, props) == []
+
+
+def test_a_key_vault_access_policy_granting_all_is_mandatory_and_exact_permissions_pass(pack):
+    def vault(permissions):
+        entry = {"tenantId": "00000000-0000-4000-8000-000000000001", "objectId": "11111111-1111-1111-1111-111111111111",
+                 "permissions": permissions}
+        props = {"resourceGroupName": "rg", "vaultName": "kv1",
+                 "properties": {"tenantId": entry["tenantId"], "sku": {"family": "A", "name": "standard"},
+                                "accessPolicies": [entry]}}
+        diags = pack.analyze("azure-native:keyvault:Vault", "kv", urn("azure-native:keyvault:Vault", "kv"), props)
+        return [d.message for d in diags if d.policy_name == "AGID-AZ-014" and d.enforcement_level == "mandatory"]
+
+    [message] = vault({"secrets": ["all"], "keys": ["All"], "certificates": ["get"]})
+    assert "every operation on keys, secrets ('all'), purge included" in message
+    assert vault({"secrets": ["get", "list"]}) == []
