@@ -6,7 +6,7 @@ hold identity policies, trust policies and resource policies.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,6 +101,8 @@ RESOURCE_POLICY_FIELDS = {
     "aws:cloudsearch/domainServiceAccessPolicy:DomainServiceAccessPolicy": "accessPolicy",
     "aws:cloudwatch/logDeliveryDestinationPolicy:LogDeliveryDestinationPolicy": "deliveryDestinationPolicy",
     "aws:organizations/resourcePolicy:ResourcePolicy": "content",
+    # a dotted path: the document sits inside an object input ({name, policy})
+    "aws:s3control/multiRegionAccessPointPolicy:MultiRegionAccessPointPolicy": "details.policy",
 }
 RESOURCE_POLICY_TYPES = tuple(RESOURCE_POLICY_FIELDS)
 
@@ -167,7 +169,17 @@ def resource_policy(resource: Resource) -> Iterator[Document | Pending]:
     if field is None:
         return
     label = "key policy" if resource.type.startswith("aws:kms/") else "resource policy"
-    yield from _document(resource.props.get(field), field, label, required=resource.type.endswith("Policy"))
+    value: Any = resource.props
+    for depth, part in enumerate(field.split(".")):
+        if is_unknown(value):
+            yield Pending(".".join(field.split(".")[:depth]))
+            return
+        if not isinstance(value, Mapping):
+            # not the object the provider takes: handed on unparseable, so AGID-POL-001 names it (fail closed)
+            yield Document(".".join(field.split(".")[:depth]), value, label)
+            return
+        value = value.get(part)
+    yield from _document(value, field, label, required=resource.type.endswith("Policy"))
 
 
 def _document(value: Any, path: str, label: str, *, required: bool = True) -> Iterator[Document | Pending]:

@@ -11,9 +11,12 @@ from . import (
     aws_unknown_managed_policy,
     aws_login_profile,
     aws_agent_iam_user,
+    aws_api_route_auth,
     aws_broad_actions,
     aws_cross_account_trust,
+    aws_data_service_grants,
     aws_eks_cluster_admin,
+    aws_foreign_sharing,
     aws_iam_user_grants,
     aws_kms_foreign_admin,
     aws_kms_grant,
@@ -22,8 +25,10 @@ from . import (
     aws_notaction_allow,
     aws_oidc_provider_audience,
     aws_oidc_trust,
+    aws_opensearch_serverless_access,
     aws_s3_public_acl,
     aws_secret_in_plaintext,
+    aws_service_static_keys,
     aws_privilege_escalation,
     aws_public_principal,
     aws_public_sharing,
@@ -80,7 +85,7 @@ from .base import Rule
 RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # static credentials
     aws_access_key, aws_login_profile, aws_user_static_credential, aws_iam_user_grants, aws_literal_secret,
-    aws_secret_in_plaintext, aws_agent_iam_user, entra_password_credential, cognito_implicit_flow, storage_shared_key,
+    aws_secret_in_plaintext, aws_agent_iam_user, aws_service_static_keys, entra_password_credential, cognito_implicit_flow, storage_shared_key,
     cognitive_local_auth,
     azure_shared_access_keys, azure_literal_secret, gcp_service_account_key, gcp_hmac_key, provider_static_credentials,
     k8s_secret_literal,
@@ -89,6 +94,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_hidden_identities, unjudgeable_resources,
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy, aws_eks_cluster_admin,
+    aws_data_service_grants, aws_opensearch_serverless_access,
     azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,
     azure_key_vault_access_policy, azure_read_everything, azure_cosmos_data_plane,
     entra_privileged_directory_role, gcp_basic_roles, gcp_agent_broad_binding, gcp_api_key_restrictions, k8s_rbac_wildcards,
@@ -101,8 +107,9 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential, entra_app_flows,
     gcp_wif_provider_pinned,
     # public or cross-account access
-    aws_kms_foreign_admin, aws_kms_grant, aws_lambda_public, aws_public_sharing, cognito_unauthenticated_identities, aws_oidc_provider_audience,
-    agentcore_gateway_authorizer, aws_s3_public_acl, gcp_public_members, azure_anonymous_data_access,
+    aws_kms_foreign_admin, aws_kms_grant, aws_lambda_public, aws_public_sharing, aws_foreign_sharing,
+    cognito_unauthenticated_identities, aws_oidc_provider_audience,
+    agentcore_gateway_authorizer, aws_api_route_auth, aws_s3_public_acl, gcp_public_members, azure_anonymous_data_access,
     # lifetimes and inventory
     credential_lifetime, inventory_tags, agent_ownership,
 ))

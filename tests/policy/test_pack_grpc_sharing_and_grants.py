@@ -10,6 +10,7 @@ import pytest
 
 from agentid.analyzer_client import PackProcess
 from tests.policy.ruletools import ACCOUNT, UNKNOWN
+from tests.policy.pack_cases import assert_flagged_and_look_alike
 from tests.policy.test_pack_grpc import PACK, urn
 
 OTHER = "210987654321"
@@ -78,10 +79,7 @@ def pack():
 
 @pytest.mark.parametrize("case,type_,flagged,rule_id,level,look_alike", CASES, ids=[c[0] for c in CASES])
 def test_flagged_case_and_look_alike(pack, case, type_, flagged, rule_id, level, look_alike):
-    diags = pack.analyze(type_, case, urn(type_, case), flagged)
-    assert [(d.policy_name, d.enforcement_level) for d in diags] == [(rule_id, level)], [d.message for d in diags]
-    assert case in diags[0].message
-    assert pack.analyze(type_, case, urn(type_, case), look_alike) == []
+    assert_flagged_and_look_alike(pack, case, type_, flagged, rule_id, level, look_alike)
 
 
 def test_grant_messages_name_the_account_and_the_power(pack):

@@ -1,0 +1,114 @@
+"""AGID-AWS-046: API Gateway routes authenticate their callers, and JWT authorizers pin an audience.
+
+An agent's tool is often an API behind API Gateway; a route nobody authenticates is a tool anyone may call
+(with whatever role its integration runs as):
+  - REST API `apigateway.Method` with `authorization: NONE` (valid: NONE, AWS_IAM, CUSTOM, COGNITO_USER_POOLS;
+    https://docs.aws.amazon.com/apigateway/latest/api/API_PutMethod.html). An `apiKeyRequired` method is still
+    unauthenticated: API keys identify usage plans, they do not authorize (AWS says so). OPTIONS methods pass:
+    browsers send CORS preflights without credentials, and an OPTIONS integration answers with headers only.
+  - HTTP/WebSocket API `apigatewayv2.Route` with `authorizationType` NONE or absent (the default) on an HTTP
+    route key (`GET /items`, `ANY /{proxy+}`, `$default`) or on a WebSocket `$connect`. Other WebSocket route
+    keys cannot carry authorization (AWS: only `$connect` is authorized), so they pass
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html).
+  - `apigatewayv2.Authorizer` of type JWT without `jwtConfiguration.audiences`: any token the issuer signs for
+    any client is accepted (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html).
+A private REST API whose resource policy admits only a VPC endpoint still has unauthenticated methods; the
+finding is advisory (high), so such an API takes a waiver with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from agentid_policy_packs.analysis.values import is_unknown
+
+from .base import Resource, Rule, Unknown, Violation
+
+METHOD = "aws:apigateway/method:Method"
+ROUTE = "aws:apigatewayv2/route:Route"
+AUTHORIZER = "aws:apigatewayv2/authorizer:Authorizer"
+REST_AUTHORIZATION = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
+ROUTE_AUTHORIZATION = ("NONE", "AWS_IAM", "CUSTOM", "JWT")
+
+
+def _method(resource: Resource):
+    props = resource.props
+    kind, verb = props.get("authorization"), props.get("httpMethod")
+    if is_unknown(kind):
+        yield Unknown("authorization")
+        return
+    if not isinstance(kind, str) or kind.upper() not in REST_AUTHORIZATION:
+        yield Violation(f"API Gateway method {resource.name}: authorization {kind!r} is not one of "
+                        f"{', '.join(REST_AUTHORIZATION)}, so who may call it cannot be judged")
+    elif kind.upper() == "NONE":
+        if is_unknown(verb):
+            yield Unknown("httpMethod")
+        elif not (isinstance(verb, str) and verb.upper() == "OPTIONS"):
+            key = " (apiKeyRequired: an API key is no authorization)" if props.get("apiKeyRequired") is True else ""
+            yield Violation(f"API Gateway method {resource.name} ({verb} on resource {props.get('resourceId', '?')}) "
+                            f"has authorization NONE{key}: anyone who reaches the API can call it")
+
+
+def _route(resource: Resource):
+    props = resource.props
+    key, kind = props.get("routeKey"), props.get("authorizationType", "NONE")
+    if is_unknown(key) or is_unknown(kind):
+        yield Unknown("routeKey" if is_unknown(key) else "authorizationType")
+        return
+    if not isinstance(key, str) or not isinstance(kind, str) or kind.upper() not in ROUTE_AUTHORIZATION:
+        yield Violation(f"API Gateway route {resource.name}: routeKey {key!r} / authorizationType {kind!r} is not a "
+                        f"route key with one of {', '.join(ROUTE_AUTHORIZATION)}, so who may call it cannot be judged")
+        return
+    if kind.upper() != "NONE":
+        return
+    method = key.split(" ", 1)[0].upper() if " " in key.strip() else ""
+    if method == "OPTIONS":
+        return
+    websocket_message = not method and key.strip() not in ("$default", "$connect")
+    if not websocket_message:
+        yield Violation(f"API Gateway route {resource.name} ({key}) has authorizationType NONE: anyone who reaches "
+                        "the API can call it")
+
+
+def _authorizer(resource: Resource):
+    props = resource.props
+    kind = props.get("authorizerType")
+    if is_unknown(kind):
+        yield Unknown("authorizerType")
+        return
+    if not (isinstance(kind, str) and kind.upper() == "JWT"):
+        return
+    jwt = props.get("jwtConfiguration")
+    if is_unknown(jwt):
+        yield Unknown("jwtConfiguration")
+        return
+    audiences = jwt.get("audiences") if isinstance(jwt, Mapping) else None
+    if is_unknown(audiences) or (isinstance(audiences, list) and any(is_unknown(a) for a in audiences)):
+        yield Unknown("jwtConfiguration.audiences")
+    elif not isinstance(audiences, list) or not [a for a in audiences if isinstance(a, str) and a.strip()]:
+        issuer = jwt.get("issuer") if isinstance(jwt, Mapping) else None
+        yield Violation(f"JWT authorizer {resource.name} names no audience: any token issuer {issuer or '?'} signs, "
+                        "for any client, is accepted", category="weak-trust")
+    elif any(a.strip() == "*" for a in audiences if isinstance(a, str)):
+        yield Violation(f"JWT authorizer {resource.name} accepts audience \"*\": any token of its issuer is accepted",
+                        category="weak-trust")
+
+
+def check(resource: Resource, config):
+    judge = {METHOD: _method, ROUTE: _route, AUTHORIZER: _authorizer}[resource.type]
+    yield from judge(resource)
+
+
+RULE = Rule(
+    id="AGID-AWS-046",
+    title="aws-api-routes-authenticated",
+    severity="high",
+    category="public-access",
+    description="API Gateway methods and routes authenticate callers (no authorization NONE except CORS "
+                "preflights), and JWT authorizers pin an audience.",
+    remediation="Set authorization AWS_IAM (SigV4 from the agent's role session), CUSTOM/JWT with an authorizer, or "
+                "COGNITO_USER_POOLS; give JWT authorizers the audiences (client ids) they accept.",
+    url="https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-to-api.html",
+    check=check,
+    resource_types=(METHOD, ROUTE, AUTHORIZER),
+)

@@ -1,0 +1,141 @@
+"""AGID-AWS-047: snapshots, RAM shares and signing profiles are not shared with everyone or with accounts outside
+your own.
+
+Each resource below hands one artifact to another account, outside any policy the gate reads:
+  - `ram.ResourceShare` with `allowExternalPrincipals: true`: its principal associations may name accounts outside
+    the organization (https://docs.aws.amazon.com/ram/latest/APIReference/API_CreateResourceShare.html);
+  - `ram.PrincipalAssociation`: an account id (or IAM role/user) outside `ownAccountIds` gets the shared resources;
+    a whole organization's ARN gets them for every account, including accounts created later (an OU ARN, a
+    narrower and deliberate scope, and service principals pass);
+  - `ec2.SnapshotCreateVolumePermission`: the account may create volumes from (so read) the EBS snapshot;
+    `all` makes it public (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-modifying-snapshot-permissions.html);
+  - `rds.Snapshot` / `rds.ClusterSnapshot` (and their `*Copy`) `sharedAccounts`: the accounts may restore the
+    database; `all` makes it public (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ShareSnapshot.html);
+  - `signer.SigningProfilePermission` granting `signer:StartSigningJob` or `signer:SignPayload`: the account signs
+    code as you, and Lambda code-signing configs that trust the profile run it
+    (https://docs.aws.amazon.com/signer/latest/developerguide/signing-profile-permissions.html).
+An account is "yours" when it is listed in the rule's `ownAccountIds` (pack config): with none listed, every
+named account is reported, because each of these resources only ever names another account. A value computed at
+preview cannot be checked until known.
+"""
+
+from __future__ import annotations
+
+from agentid_policy_packs.analysis.aws_accounts import organization_id, organizational_unit, principal_account
+from agentid_policy_packs.analysis.values import is_unknown
+
+from .base import Resource, Rule, Unknown, Violation
+from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
+
+RAM_SHARE = "aws:ram/resourceShare:ResourceShare"
+RAM_PRINCIPAL = "aws:ram/principalAssociation:PrincipalAssociation"
+EBS_SNAPSHOT = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission"
+RDS_SNAPSHOTS = ("aws:rds/snapshot:Snapshot", "aws:rds/clusterSnapshot:ClusterSnapshot",
+                 "aws:rds/snapshotCopy:SnapshotCopy", "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy")
+SIGNER = "aws:signer/signingProfilePermission:SigningProfilePermission"
+SIGNING_ACTIONS = frozenset({"signer:StartSigningJob", "signer:SignPayload"})
+_SIGNER_ACTIONS = (*SIGNING_ACTIONS, "signer:GetSigningProfile", "signer:RevokeSignature")
+
+
+def _stranger(account: str, config) -> str:
+    own = config.get("ownAccountIds") or []
+    return (f"account {account}, not one of ownAccountIds" if own
+            else f"account {account} (no ownAccountIds configured to tell it is yours)")
+
+
+def _accounts(resource: Resource, what: str, field: str, values: list, config):
+    """Outcomes for artifact `what` shared with each of `values` (account ids or `all`)."""
+    own = set(config.get("ownAccountIds") or [])
+    for value in values:
+        if is_unknown(value):
+            yield Unknown(field)
+        elif isinstance(value, str) and value.strip().lower() == "all":
+            yield Violation(f"{resource.name} makes {what} public (\"all\"): every AWS account can copy it, with "
+                            "whatever data it holds")
+        elif not isinstance(value, str) or (account := principal_account(value)) is None:
+            yield Violation(f"{resource.name}: {value!r} is not an account id, so who gets {what} cannot be judged")
+        elif account not in own:
+            yield Violation(f"{resource.name} shares {what} with {_stranger(account, config)}")
+
+
+def _ram_share(resource: Resource, config):
+    external = resource.props.get("allowExternalPrincipals")
+    if is_unknown(external):
+        yield Unknown("allowExternalPrincipals")
+    elif external is True:
+        yield Violation(f"resource share {resource.name} sets allowExternalPrincipals: its resources may be shared "
+                        "with any account outside your organization")
+
+
+def _ram_principal(resource: Resource, config):
+    principal = resource.props.get("principal")
+    share = resource.props.get("resourceShareArn")
+    what = "the resources of share " + (share if isinstance(share, str) and not is_unknown(share) else "?")
+    if is_unknown(principal):
+        yield Unknown("principal")
+    elif isinstance(principal, str) and (org := organization_id(principal)):
+        yield Violation(f"{resource.name} shares {what} with every account of organization {org}, including "
+                        "accounts added later; name the accounts or an organizational unit")
+    elif isinstance(principal, str) and (organizational_unit(principal)
+                                         or principal.strip().endswith(".amazonaws.com")):
+        return
+    else:
+        yield from _accounts(resource, what, "principal", [principal], config)
+
+
+def _ebs(resource: Resource, config):
+    what = f"EBS snapshot {resource.props.get('snapshotId', '?')}"
+    yield from _accounts(resource, what, "accountId", [resource.props.get("accountId")], config)
+
+
+def _rds(resource: Resource, config):
+    shared = resource.props.get("sharedAccounts")
+    if shared is None:
+        return
+    if is_unknown(shared):
+        yield Unknown("sharedAccounts")
+    elif not isinstance(shared, list):
+        yield Violation(f"{resource.name}: sharedAccounts is {type(shared).__name__}, not a list of account ids, so "
+                        "who may restore the snapshot cannot be judged")
+    else:
+        name = resource.props.get("dbSnapshotIdentifier") or resource.props.get("dbClusterSnapshotIdentifier") \
+            or resource.props.get("targetDbSnapshotIdentifier") or resource.props.get("targetDbClusterSnapshotIdentifier")
+        yield from _accounts(resource, f"RDS snapshot {name or '?'}", "sharedAccounts", shared, config)
+
+
+def _signer(resource: Resource, config):
+    action = resource.props.get("action")
+    if is_unknown(action):
+        yield Unknown("action")
+    elif action not in _SIGNER_ACTIONS:
+        yield Violation(f"signing profile permission {resource.name}: action {action!r} is not one of "
+                        f"{', '.join(_SIGNER_ACTIONS)}, so what the account may do cannot be judged")
+    elif action in SIGNING_ACTIONS:
+        what = f"the right to sign code with profile {resource.props.get('profileName', '?')} ({action})"
+        yield from _accounts(resource, what, "principal", [resource.props.get("principal")], config)
+
+
+_JUDGES = {RAM_SHARE: _ram_share, RAM_PRINCIPAL: _ram_principal, EBS_SNAPSHOT: _ebs, SIGNER: _signer,
+           **{token: _rds for token in RDS_SNAPSHOTS}}
+
+
+def check(resource: Resource, config):
+    yield from _JUDGES[resource.type](resource, config)
+
+
+RULE = Rule(
+    id="AGID-AWS-047",
+    title="aws-no-foreign-sharing",
+    severity="high",
+    category="public-access",
+    description="EBS/RDS snapshots, RAM shares and code-signing profiles are not shared publicly, organization-wide "
+                "or with accounts outside ownAccountIds.",
+    remediation="Share with the named accounts you own (list them in ownAccountIds) or an organizational unit; keep "
+                "allowExternalPrincipals false; never share a snapshot with \"all\".",
+    url="https://docs.aws.amazon.com/ram/latest/userguide/working-with-sharing.html",
+    check=check,
+    resource_types=tuple(_JUDGES),
+    config=OWN_ACCOUNTS_CONFIG,
+    config_schema=OWN_ACCOUNTS_SCHEMA,
+    config_strictness=OWN_ACCOUNTS_STRICTNESS,
+)

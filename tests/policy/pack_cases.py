@@ -1,0 +1,18 @@
+"""The shape every coverage case of the pack takes over gRPC: a flagged resource and its look-alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.policy.test_pack_grpc import urn
+
+
+def assert_flagged_and_look_alike(pack, case: str, type_: str, flagged: dict[str, Any], rule_id: str, level: str,
+                                  look_alike: dict[str, Any], alike_type: str | None = None) -> None:
+    """`flagged` gets exactly one diagnostic, of `rule_id` at `level`, naming the resource (`case`);
+    `look_alike` (of `alike_type`, default the same type) gets none at all."""
+    diags = pack.analyze(type_, case, urn(type_, case), flagged)
+    assert [(d.policy_name, d.enforcement_level) for d in diags] == [(rule_id, level)], [d.message for d in diags]
+    assert case in diags[0].message
+    alike_type = alike_type or type_
+    assert pack.analyze(alike_type, case, urn(alike_type, case), look_alike) == []

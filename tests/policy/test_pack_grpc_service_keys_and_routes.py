@@ -1,0 +1,146 @@
+"""Service-specific static keys (AGID-AWS-045) and API route authorization (AGID-AWS-046), sent to agent_guard
+as the engine sends them.
+
+Each case: the resource that must be flagged (exactly one diagnostic, of the rule, at its level) and the
+look-alike a careful program writes, which must pass with no diagnostic at all. Input names are pulumi-aws
+7.x's (camelCase, as the engine sends them); facts from the AWS pages named in each rule's docstring.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agentid.analyzer_client import PackProcess
+from tests.policy.ruletools import UNKNOWN
+from tests.policy.pack_cases import assert_flagged_and_look_alike
+from tests.policy.test_pack_grpc import PACK, urn
+
+GRAFANA = "g-0123456789"
+CLUSTER = "arn:aws:kafka:eu-west-1:123456789012:cluster/events/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1"
+SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_events-AbCdEf"
+ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI"
+
+# (case id, flagged type, flagged props, rule id, level, look-alike type, look-alike props)
+CASES = [
+    # static keys: the look-alike is the same service used without a static secret
+    ("apigw-key", "aws:apigateway/apiKey:ApiKey", {"name": "partner"}, "AGID-AWS-045", "mandatory",
+     "aws:apigateway/usagePlan:UsagePlan", {"name": "partner", "throttleSettings": {"rateLimit": 10.0}}),
+    ("apigw-key-disabled", "aws:apigateway/apiKey:ApiKey", {"name": "partner", "enabled": False}, "AGID-AWS-045",
+     "mandatory", "aws:apigateway/method:Method",
+     {"restApi": "abc", "resourceId": "r1", "httpMethod": "GET", "authorization": "AWS_IAM", "apiKeyRequired": True}),
+    ("appsync-key", "aws:appsync/apiKey:ApiKey", {"apiId": "x1y2z3", "expires": "2030-01-01T00:00:00Z"},
+     "AGID-AWS-045", "mandatory", "aws:appsync/graphQLApi:GraphQLApi",
+     {"name": "tools", "authenticationType": "AWS_IAM"}),
+    ("grafana-key", "aws:grafana/workspaceApiKey:WorkspaceApiKey",
+     {"keyName": "bot", "keyRole": "ADMIN", "secondsToLive": 3600.0, "workspaceId": GRAFANA}, "AGID-AWS-045",
+     "mandatory", "aws:grafana/roleAssociation:RoleAssociation",
+     {"role": "VIEWER", "workspaceId": GRAFANA, "groupIds": ["g-1"]}),
+    ("grafana-sa-token", "aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken",
+     {"name": "bot", "secondsToLive": 3600.0, "serviceAccountId": "sa-1", "workspaceId": GRAFANA}, "AGID-AWS-045",
+     "mandatory", "aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount",
+     {"name": "bot", "grafanaRole": "VIEWER", "workspaceId": GRAFANA}),
+    ("lightsail-bucket-key", "aws:lightsail/bucketAccessKey:BucketAccessKey", {"bucketName": "reports"},
+     "AGID-AWS-045", "mandatory", "aws:lightsail/bucket:Bucket", {"name": "reports", "bundleId": "small_1_0"}),
+    ("transfer-ssh-key", "aws:transfer/sshKey:SshKey",
+     {"serverId": "s-0123456789abcdef0", "userName": "etl", "body": "ssh-ed25519 AAAAC3Nza etl"}, "AGID-AWS-045",
+     "mandatory", "aws:transfer/server:Server", {"identityProviderType": "AWS_LAMBDA", "protocols": ["SFTP"]}),
+    ("msk-scram", "aws:msk/scramSecretAssociation:ScramSecretAssociation",
+     {"clusterArn": CLUSTER, "secretArnLists": [SECRET]}, "AGID-AWS-045", "mandatory",
+     "aws:msk/serverlessCluster:ServerlessCluster",
+     {"clientAuthentication": {"sasl": {"iam": {"enabled": True}}},
+      "vpcConfigs": [{"subnetIds": ["subnet-1"], "securityGroupIds": ["sg-1"]}]}),
+    ("msk-single-scram", "aws:msk/singleScramSecretAssociation:SingleScramSecretAssociation",
+     {"clusterArn": CLUSTER, "secretArn": SECRET}, "AGID-AWS-045", "mandatory",
+     "aws:msk/clusterPolicy:ClusterPolicy",
+     {"clusterArn": CLUSTER, "policy": '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":'
+                                       '"arn:aws:iam::123456789012:role/producer"},"Action":"kafka:DescribeCluster",'
+                                       f'"Resource":"{CLUSTER}"}}]}}'}),
+    ("chime-sip", "aws:chime/voiceConnectorTerminationCredentials:VoiceConnectorTerminationCredentials",
+     {"voiceConnectorId": "abcdef1ghij2klmno3pqr4", "credentials": [{"username": "pbx", "password": UNKNOWN}]},
+     "AGID-AWS-045", "mandatory", "aws:chime/voiceConnectorTermination:VoiceConnectorTermination",
+     {"voiceConnectorId": "abcdef1ghij2klmno3pqr4", "callingRegions": ["US"], "cidrAllowLists": ["203.0.113.0/24"]}),
+    # REST API methods
+    ("method-none", "aws:apigateway/method:Method",
+     {"restApi": "abc", "resourceId": "r1", "httpMethod": "POST", "authorization": "NONE"}, "AGID-AWS-046",
+     "advisory", "aws:apigateway/method:Method",
+     {"restApi": "abc", "resourceId": "r1", "httpMethod": "POST", "authorization": "AWS_IAM"}),
+    ("method-none-api-key", "aws:apigateway/method:Method",
+     {"restApi": "abc", "resourceId": "r1", "httpMethod": "ANY", "authorization": "none", "apiKeyRequired": True},
+     "AGID-AWS-046", "advisory", "aws:apigateway/method:Method",
+     {"restApi": "abc", "resourceId": "r1", "httpMethod": "OPTIONS", "authorization": "NONE"}),
+    ("method-unknown-kind", "aws:apigateway/method:Method",
+     {"restApi": "abc", "resourceId": "r1", "httpMethod": "GET", "authorization": "OPEN"}, "AGID-AWS-046",
+     "advisory", "aws:apigateway/method:Method",
+     {"restApi": "abc", "resourceId": "r1", "httpMethod": "GET", "authorization": "COGNITO_USER_POOLS",
+      "authorizerId": "au1"}),
+    # HTTP / WebSocket API routes
+    ("route-default-absent", "aws:apigatewayv2/route:Route", {"apiId": "a1", "routeKey": "GET /items"},
+     "AGID-AWS-046", "advisory", "aws:apigatewayv2/route:Route",
+     {"apiId": "a1", "routeKey": "GET /items", "authorizationType": "JWT", "authorizerId": "au1"}),
+    ("route-catch-all", "aws:apigatewayv2/route:Route",
+     {"apiId": "a1", "routeKey": "$default", "authorizationType": "NONE"}, "AGID-AWS-046", "advisory",
+     "aws:apigatewayv2/route:Route", {"apiId": "a1", "routeKey": "OPTIONS /{proxy+}", "authorizationType": "NONE"}),
+    ("route-ws-connect", "aws:apigatewayv2/route:Route",
+     {"apiId": "a1", "routeKey": "$connect", "authorizationType": "NONE"}, "AGID-AWS-046", "advisory",
+     "aws:apigatewayv2/route:Route", {"apiId": "a1", "routeKey": "sendmessage", "authorizationType": "NONE"}),
+    ("route-proxy-any", "aws:apigatewayv2/route:Route",
+     {"apiId": "a1", "routeKey": "ANY /{proxy+}", "authorizationType": "NONE"}, "AGID-AWS-046", "advisory",
+     "aws:apigatewayv2/route:Route", {"apiId": "a1", "routeKey": "ANY /{proxy+}", "authorizationType": "AWS_IAM"}),
+    # JWT authorizers
+    ("jwt-no-audience", "aws:apigatewayv2/authorizer:Authorizer",
+     {"apiId": "a1", "authorizerType": "JWT", "jwtConfiguration": {"issuer": ISSUER}}, "AGID-AWS-046", "advisory",
+     "aws:apigatewayv2/authorizer:Authorizer",
+     {"apiId": "a1", "authorizerType": "JWT", "jwtConfiguration": {"issuer": ISSUER, "audiences": ["4l1ent1d"]}}),
+    ("jwt-empty-audience", "aws:apigatewayv2/authorizer:Authorizer",
+     {"apiId": "a1", "authorizerType": "JWT", "jwtConfiguration": {"issuer": ISSUER, "audiences": [" "]}},
+     "AGID-AWS-046", "advisory", "aws:apigatewayv2/authorizer:Authorizer",
+     {"apiId": "a1", "authorizerType": "REQUEST", "authorizerUri": "arn:aws:apigateway:eu-west-1:lambda:path/x"}),
+]
+
+
+@pytest.fixture(scope="module")
+def pack():
+    with PackProcess.start(PACK, timeout=60) as running:
+        running.configure({})
+        yield running
+
+
+@pytest.mark.parametrize("case,type_,flagged,rule_id,level,alike_type,look_alike", CASES, ids=[c[0] for c in CASES])
+def test_flagged_case_and_look_alike(pack, case, type_, flagged, rule_id, level, alike_type, look_alike):
+    assert_flagged_and_look_alike(pack, case, type_, flagged, rule_id, level, look_alike, alike_type)
+
+
+def test_messages_name_the_power_and_the_category(pack):
+    [diag] = pack.analyze("aws:grafana/workspaceApiKey:WorkspaceApiKey", "k", "urn:k",
+                          {"keyName": "bot", "keyRole": "ADMIN", "secondsToLive": 60.0, "workspaceId": GRAFANA})
+    assert "[static-credential] " in diag.message and "role ADMIN" in diag.message and GRAFANA in diag.message
+    [diag] = pack.analyze("aws:apigateway/method:Method", "m", "urn:m",
+                          {"restApi": "abc", "resourceId": "r1", "httpMethod": "ANY", "authorization": "NONE",
+                           "apiKeyRequired": True})
+    assert "[public-access] " in diag.message and "API key is no authorization" in diag.message
+    [diag] = pack.analyze("aws:apigatewayv2/authorizer:Authorizer", "a", "urn:a",
+                          {"authorizerType": "JWT", "jwtConfiguration": {"issuer": ISSUER, "audiences": ["*"]}})
+    assert "[weak-trust] " in diag.message and '"*"' in diag.message
+
+
+@pytest.mark.parametrize("type_,props,path", [
+    ("aws:apigateway/method:Method", {"httpMethod": "GET", "authorization": UNKNOWN}, "authorization"),
+    ("aws:apigateway/method:Method", {"httpMethod": UNKNOWN, "authorization": "NONE"}, "httpMethod"),
+    ("aws:apigatewayv2/route:Route", {"routeKey": UNKNOWN, "authorizationType": "NONE"}, "routeKey"),
+    ("aws:apigatewayv2/authorizer:Authorizer", {"authorizerType": "JWT", "jwtConfiguration": UNKNOWN},
+     "jwtConfiguration"),
+])
+def test_values_unknown_at_preview_cannot_be_checked(pack, type_, props, path):
+    [diag] = pack.analyze(type_, "u", urn(type_, "u"), props)
+    assert diag.policy_name == "AGID-AWS-046" and f"cannot check until known: {path}" in diag.message
+
+
+@pytest.mark.parametrize("type_,props", [
+    ("aws:apigateway/method:Method", {"httpMethod": "GET", "authorization": ["NONE"]}),
+    ("aws:apigatewayv2/route:Route", {"routeKey": 7.0, "authorizationType": "NONE"}),
+    ("aws:apigatewayv2/route:Route", {"routeKey": "GET /", "authorizationType": "COGNITO"}),
+    ("aws:apigatewayv2/authorizer:Authorizer", {"authorizerType": "JWT", "jwtConfiguration": {"audiences": "a"}}),
+])
+def test_unreadable_shapes_fail_closed(pack, type_, props):
+    [diag] = pack.analyze(type_, "bad", urn(type_, "bad"), props)
+    assert diag.policy_name == "AGID-AWS-046" and "bad" in diag.message
