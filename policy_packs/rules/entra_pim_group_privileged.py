@@ -1,4 +1,7 @@
-"""AGID-AZ-034 (stack): no PIM for Groups eligibility or assignment to a group that holds directory roles.
+"""AGID-AZ-034 (stack): no member, owner, PIM eligibility or assignment of a group that holds directory roles.
+
+Membership paths: `azuread.GroupMember` (`groupObjectId`, `memberObjectId`), a Group's own `members` and
+`owners` inputs, and PIM for Groups schedules.
 
 `azuread.PrivilegedAccessGroupEligibilitySchedule` / `...AssignmentSchedule` make `principalId` a member or owner
 of `groupId` (eligible: it activates membership itself, without approval unless the group's policy demands it).
@@ -21,6 +24,13 @@ GROUP = "azuread:index/group:Group"
 DIRECTORY_ROLE_ASSIGNMENT = "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment"
 SCHEDULES = ("azuread:index/privilegedAccessGroupEligibilitySchedule:PrivilegedAccessGroupEligibilitySchedule",
              "azuread:index/privilegedAccessGroupAssignmentSchedule:PrivilegedAccessGroupAssignmentSchedule")
+GROUP_MEMBER = "azuread:index/groupMember:GroupMember"
+# resource type -> (input naming the group, input naming who joins it, how it joins)
+_JOINS = {
+    SCHEDULES[0]: ("groupId", "principalId", "eligible"),
+    SCHEDULES[1]: ("groupId", "principalId", "assigned"),
+    GROUP_MEMBER: ("groupObjectId", "memberObjectId", "member"),
+}
 
 
 def _role_holding_groups(resources: list[Resource], groups: dict[str, Resource]) -> dict[str, str]:
@@ -41,23 +51,31 @@ def _role_holding_groups(resources: list[Resource], groups: dict[str, Resource])
 def check(resources: list[Resource], config):
     groups = {resource.urn: resource for resource in resources if resource.type == GROUP}
     privileged = _role_holding_groups(resources, groups)
+    for urn, group in groups.items():  # members and owners written on the group itself
+        for key in ("members", "owners"):
+            listed = group.props.get(key)
+            if urn in privileged and (is_unknown(listed) or (isinstance(listed, list) and listed)):
+                who = "known at deployment" if is_unknown(listed) else ", ".join(
+                    "one known at deployment" if is_unknown(m) else str(m) for m in listed)
+                yield Violation(f"group {group.name} {privileged[urn]}; its {key} ({who}) reach those roles", urn)
     for resource in resources:
-        if resource.type not in SCHEDULES:
+        if resource.type not in _JOINS:
             continue
+        group_key, principal_key, kind = _JOINS[resource.type]
         linked = [dep for dep in resource.dependencies if dep in groups]
         if not linked:
-            group_id = resource.props.get("groupId")
+            group_id = resource.props.get(group_key)
             if is_unknown(group_id):
-                yield Unknown(f"{resource.name}.groupId", resource.urn)
+                yield Unknown(f"{resource.name}.{group_key}", resource.urn)
             else:
                 yield Violation(f"{resource.name}: cannot check: group {group_id} is not in this stack, so whether its "
                                 "membership holds directory roles cannot be judged", resource.urn)
             continue
-        kind = "eligible" if "Eligibility" in resource.type else "assigned"
         role = resource.props.get("assignmentType")
+        joins = f"{kind} {role}" if role else kind
         for urn in linked:
             if urn in privileged:
-                yield Violation(f"{resource.name} makes {resource.props.get('principalId')} {kind} {role} of group "
+                yield Violation(f"{resource.name} makes {resource.props.get(principal_key)} {joins} of group "
                                 f"{groups[urn].name}, which {privileged[urn]}: the principal reaches the group's roles",
                                 resource.urn)
 
@@ -67,12 +85,12 @@ RULE = Rule(
     title="entra-no-pim-group-to-roles",
     severity="critical",
     category="escalation",
-    description="No PIM for Groups eligibility or assignment (member or owner) to a role-assignable group or a group "
-                "holding a privileged directory role.",
+    description="No member, owner, PIM for Groups eligibility or assignment of a role-assignable group or a group "
+                "holding a privileged directory role (GroupMember, the group's members/owners, PIM schedules).",
     remediation="Give the agent the exact Graph or Azure permissions its tools need; groups that hold directory "
                 "roles stay for people, with approval on activation.",
     url="https://learn.microsoft.com/en-us/entra/id-governance/privileged-identity-management/concept-pim-for-groups",
     check=check,
     stack=True,
-    reads=(GROUP, DIRECTORY_ROLE_ASSIGNMENT, *SCHEDULES),
+    reads=(GROUP, DIRECTORY_ROLE_ASSIGNMENT, GROUP_MEMBER, *SCHEDULES),
 )

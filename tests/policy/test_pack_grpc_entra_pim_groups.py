@@ -59,3 +59,45 @@ def test_a_group_outside_the_stack_cannot_be_judged(pack):
     [(name, message)] = flagged(pack, outside)
     assert name == "e-outside" and "cannot check: group 7c9e6679-7425-40de-944b-e07fc1f90ae7 is not in this stack" \
         in message
+
+
+MEMBER = "azuread:index/groupMember:GroupMember"
+
+
+def member(name, group, who=AGENT):
+    return res(MEMBER, name, {"groupObjectId": UNKNOWN, "memberObjectId": who}, group)
+
+
+def test_group_members_of_role_holding_groups_are_flagged_and_of_plain_groups_pass(pack):
+    # outside review l04: GroupMember into a role-assignable group passed
+    tier0 = res(GROUP, "tier0", {"displayName": "tier0", "securityEnabled": True, "assignableToRole": True})
+    admins = res(GROUP, "admins", {"displayName": "admins", "securityEnabled": True})
+    plain = res(GROUP, "project", {"displayName": "project", "securityEnabled": True, "members": [AGENT]})
+    found = flagged(pack, tier0, admins, plain,
+                    res(DRA, "ga", {"roleId": GLOBAL_ADMIN, "principalObjectId": UNKNOWN}, admins),
+                    member("m-tier0", tier0), member("m-admins", admins), member("m-project", plain))
+    assert [name for name, _ in found] == ["m-admins", "m-tier0"], found
+    assert f"m-admins makes {AGENT} member of group admins, which holds the privileged directory role Global " \
+           "Administrator" in found[0][1]
+
+
+def test_members_and_owners_written_on_a_role_holding_group_are_flagged(pack):
+    listed = res(GROUP, "tier0", {"displayName": "tier0", "securityEnabled": True, "assignableToRole": True,
+                                  "members": [AGENT], "owners": []})
+    owned = res(GROUP, "ops", {"displayName": "ops", "securityEnabled": True, "assignableToRole": True,
+                               "owners": [UNKNOWN]})
+    empty = res(GROUP, "spare", {"displayName": "spare", "securityEnabled": True, "assignableToRole": True})
+    found = flagged(pack, listed, owned, empty)
+    assert [(name, message.rsplit("\n", 1)[-1]) for name, message in found] == [
+        ("ops", "[escalation] group ops is role-assignable (it exists to hold directory roles); its owners (one known "
+                "at deployment) reach those roles"),
+        ("tier0", f"[escalation] group tier0 is role-assignable (it exists to hold directory roles); its members "
+                  f"({AGENT}) reach those roles"),
+    ], found
+
+
+def test_a_group_member_of_a_group_outside_the_stack_cannot_be_judged(pack):
+    outside = StackResource(MEMBER, "m-outside", urn(MEMBER, "m-outside"), {
+        "groupObjectId": "44444444-4444-4444-4444-444444444444", "memberObjectId": AGENT})
+    [(name, message)] = flagged(pack, outside)
+    assert name == "m-outside" and "cannot check: group 44444444-4444-4444-4444-444444444444 is not in this stack" in message
