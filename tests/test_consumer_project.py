@@ -83,8 +83,8 @@ def test_the_kit_is_the_installed_wheel_not_the_repository(installed_kit: Instal
 def test_a_consumer_project_gates_its_platform_and_agent_stacks(installed_kit: Installed, tmp_path: Path):
     project = _consumer_project(tmp_path / "acme")
     commands = readme_commands()
-    assert [command[:3] for command in commands] == [["agentid", "preview", "--stack"]] * 2
-    (platform_stack, platform), (agent_stack, agents) = [(c[3], _preview(installed_kit, project, c)) for c in commands]
+    assert [command[:3] for command in commands] == [["agentid", "preview", "--stack"]] * 2 + [["agentid", "inventory", "--stack"]]
+    (platform_stack, platform), (agent_stack, agents) = [(c[3], _preview(installed_kit, project, c)) for c in commands[:2]]
     assert (platform_stack, agent_stack) == ("platform", "dev")
 
     assert platform.returncode == 0, platform.stdout + platform.stderr
@@ -113,6 +113,18 @@ def test_a_consumer_project_gates_its_platform_and_agent_stacks(installed_kit: I
     [binding] = triage["trust"]
     assert binding["oidc_provider_arn"] == platform_result["outputs"]["githubOidcProviderArn"]
     assert triage["oauth"]["token_endpoint"].startswith(f"https://{platform_result['outputs']['cognitoDomain']}.auth.")
+
+    # The stack's agent file (config agent-identity-kit:agentsFile) and its physical names, as the CLI finds them.
+    listed = subprocess.run([str(installed_kit.agentid), *commands[2][1:]], cwd=project, capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "AGENTID_TODAY": "2030-01-15"})
+    assert listed.returncode == 0 and listed.stderr.startswith("wrote json inventory of 1 agents"), listed.stderr
+    inventory = json.loads((project / "inventory.json").read_text())
+    assert (inventory["source"], inventory["name_suffix"]) == ("agents.yaml", "dev")
+    [triage] = inventory["agents"]
+    assert "on role agent-triage-dev " in triage["derived"]["revocation"]["aws"][0]
+    assert triage["derived"]["revocation"]["aws"][0].split("`")[1] == (
+        "agentid revoke aws triage --inventory agents.yaml --name-suffix dev")
+    assert result["outputs"]["inventory"]["triage"]["aws"]["role_arn"].endswith(":role/agent-triage-dev")
 
     program = project / "__main__.py"
     program.write_text(program.read_text() + '    import pulumi_aws as aws\n'

@@ -26,9 +26,27 @@ def load_agents(path: Path) -> Any:
         # The live commands act on agents by name: another agent's certificate file is not needed here.
         return load_inventory(path, check_files=False).inventory
     except SpecLoadError as error:
+        if _holds_stack_outputs(path):
+            raise LiveAwsError(
+                f"{path} holds a stack's outputs (`agentid preview --json`, its .outputs, `pulumi stack output --json`), "
+                "not agent specs: give the agent file (or `agentid inventory --format json`) as --inventory; "
+                "`agentid credential` takes the outputs as --stack-outputs") from None
         shown = "; ".join(str(e) for e in error.errors[:3])
         more = f" (and {len(error.errors) - 3} more)" if len(error.errors) > 3 else ""
         raise LiveAwsError(f"invalid inventory: {shown}{more}") from None
+
+
+def _holds_stack_outputs(path: Path) -> bool:
+    """Is `path` a JSON object with an `inventory` or `outputs` key (stack outputs or a preview report)?"""
+    import json
+
+    from agentid_components import input_limits
+
+    try:
+        document = json.loads(input_limits.read_text(path, 64 * input_limits.MiB, "inventory"))
+    except (input_limits.InputRefused, ValueError):
+        return False
+    return isinstance(document, dict) and ("inventory" in document or "outputs" in document) and "agents" not in document
 
 
 def iam_client(endpoint_url: str | None) -> Any:

@@ -24,6 +24,12 @@ def credential(
     agent: Annotated[str, typer.Argument(help="The agent's name, as in the inventory.", show_default=False)],
     tool: Annotated[str, typer.Argument(help="One of the agent's tools.", show_default=False)],
     inventory: Annotated[Path, typer.Option("--inventory", "-i", help="Agent file (YAML) or JSON inventory.", show_default=False)],
+    stack_outputs: Annotated[
+        Path | None,
+        typer.Option("--stack-outputs", metavar="FILE", help="The stack's outputs: `agentid preview --json` report, its "
+                     "`jq .outputs`, or `pulumi stack output --json`; the agent's deployed role ARN (with the stack's "
+                     "name suffix) is taken from them."),
+    ] = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="json or env.")] = "json",
     role_arn: Annotated[
         str | None, typer.Option("--role-arn", help="The agent's role (default: agent-AGENT in the caller's account).")
@@ -67,7 +73,8 @@ def credential(
             raise LiveAwsError(f"agent {agent!r} has no tool {tool!r} (its tools: {', '.join(t.name for t in spec.tools)})"
                                + (f"; {tool!r} is a tool of {', '.join(owners)}, not of this agent" if owners else ""))
         needs_aws = any(t.aws is not None for t in spec.tools)
-        arn = role_arn or (_default_role_arn(agent, endpoint_url) if needs_aws else None)
+        deployed = _deployed_role_arn(stack_outputs, agent) if stack_outputs is not None and not role_arn else None
+        arn = role_arn or deployed or (_default_role_arn(agent, endpoint_url) if needs_aws else None)
         grants = AgentGrants.from_spec(spec, arn, gcp_project=gcp_project)
         authorizer = Authorizer.from_spec([spec], policies, base_dir=inventory.parent)
         signer = _signer(key) if key else None
@@ -91,6 +98,39 @@ def _fail(message: str, code: int) -> None:
 
     typer.echo(f"error: {visible(hide_url_userinfo(message))}", err=True)  # botocore repeats --endpoint-url
     raise typer.Exit(code)
+
+
+def _read_stack_outputs(path: Path) -> dict:
+    """The stack outputs in `path`: a whole `agentid preview --json` report (its `outputs`), or the outputs alone
+    (`jq .outputs`, `pulumi stack output --json`); LiveAwsError naming the file otherwise."""
+    from agentid.aws_audit.clients import LiveAwsError
+    from agentid_components import input_limits
+
+    try:
+        # a 1,000-agent preview report is about 25 MB
+        document = json.loads(input_limits.read_text(path, 64 * input_limits.MiB, "stack outputs"))
+    except input_limits.InputRefused as refused:
+        raise LiveAwsError(f"--stack-outputs {refused}") from None
+    except ValueError as error:
+        raise LiveAwsError(f"--stack-outputs {path}: not JSON ({error})") from None
+    if isinstance(document, dict) and isinstance(document.get("outputs"), dict) and "resources" in document:
+        document = document["outputs"]  # the preview report
+    if not isinstance(document, dict) or not isinstance(document.get("inventory"), dict):
+        raise LiveAwsError(f"--stack-outputs {path}: no 'inventory' output (give `agentid preview --json` output, "
+                           "its .outputs, or `pulumi stack output --json` of an agent stack)")
+    return document
+
+
+def _deployed_role_arn(path: Path, agent: str) -> str | None:
+    """The agent's role ARN as the stack outputs record it (None: the agent has no AWS role)."""
+    from agentid.aws_audit.clients import LiveAwsError
+
+    entry = _read_stack_outputs(path)["inventory"].get(agent)
+    if not isinstance(entry, dict):
+        raise LiveAwsError(f"--stack-outputs {path}: agent {agent!r} is not in the stack's inventory output")
+    aws = entry.get("aws")
+    arn = aws.get("role_arn") if isinstance(aws, dict) else None
+    return arn if isinstance(arn, str) and arn.startswith("arn:") else None
 
 
 def _default_role_arn(agent: str, endpoint_url: str | None) -> str:

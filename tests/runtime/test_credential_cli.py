@@ -157,3 +157,36 @@ def test_an_unknown_tool_is_named_before_any_cloud_call(monkeypatch):
     assert result.returncode == 2 and result.stdout == ""
     assert "agent 'support-triage' has no tool 'nosuch' (its tools: read-tickets, ticket-mcp" in result.stderr
     assert "caller's account" not in result.stderr
+
+
+def test_stack_outputs_give_the_deployed_role_and_an_outputs_file_as_inventory_is_named(aws, tmp_path):
+    """`agentid preview --json` (whole, or its .outputs as `jq .outputs` gives it) names the stack's real role
+    agent-report-builder-dev (the name suffix), which the spec alone cannot."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = DEV.parents[2]
+    shutil.copytree(root / "stacks", tmp_path / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(root / "Pulumi.yaml", tmp_path)
+    preview = subprocess.run([sys.executable, "-m", "agentid.cli", "preview", "--stack", "dev", "--json", "dev.json"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert preview.returncode == 0, preview.stdout[-2000:] + preview.stderr[-2000:]
+    report = tmp_path / "dev.json"
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(json.loads(report.read_text())["outputs"]))  # jq .outputs dev.json
+    for given in (report, outputs):
+        result = agentid("credential", "report-builder", "read-sales-exports", "-i", str(DEV), "--stack-outputs",
+                         str(given), "--endpoint-url", aws)
+        assert result.returncode == 0, result.stderr
+        session = assumed_roles(aws)[json.loads(result.stdout)["AccessKeyId"]]
+        assert session["role_arn"] == f"arn:aws:iam::{MOTO_ACCOUNT_ID}:role/agent-report-builder-dev"
+    wrong = agentid("credential", "report-builder", "read-sales-exports", "-i", str(outputs), "--endpoint-url", aws)
+    assert wrong.returncode == 2 and wrong.stdout == ""
+    assert wrong.stderr == (
+        f"error: {outputs} holds a stack's outputs (`agentid preview --json`, its .outputs, `pulumi stack output "
+        "--json`), not agent specs: give the agent file (or `agentid inventory --format json`) as --inventory; "
+        "`agentid credential` takes the outputs as --stack-outputs\n")
+    stranger = agentid("credential", "report-builder", "read-sales-exports", "-i", str(DEV), "--stack-outputs", str(DEV),
+                       "--endpoint-url", aws)
+    assert stranger.returncode == 2 and f"--stack-outputs {DEV}: not JSON" in stranger.stderr
