@@ -51,6 +51,17 @@ STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 # the SDK then sends an unknown Output as the plain unknown sentinel, as to an engine at preview.
 FEATURES = frozenset({"secrets", "resourceReferences", "aliasSpecs", "deletedWith", "parameterization"})
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # one registration's inputs; larger is refused, not buffered without bound
+# Components of pulumi-kubernetes whose children the kubernetes provider renders through an invoke the gate's mocks
+# cannot answer (`kubernetes:yaml:decode`, `kubernetes:helm:template`, `kubernetes:kustomize:directory`, and the
+# helm binary or kustomize behind them): under the gate they register no child, so a PASS would cover resources
+# nobody saw. Token -> what renders the children.
+UNRENDERED_COMPONENTS = {
+    "kubernetes:yaml:ConfigFile": "the kubernetes provider's yaml decode",
+    "kubernetes:yaml:ConfigGroup": "the kubernetes provider's yaml decode",
+    "kubernetes:helm.sh/v3:Chart": "helm template (the helm binary, run by the kubernetes provider)",
+    "kubernetes:helm.sh/v2:Chart": "helm template (the helm binary, run by the kubernetes provider)",
+    "kubernetes:kustomize:Directory": "kustomize (run by the kubernetes provider)",
+}
 
 
 @dataclass
@@ -92,6 +103,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         self.stack_outputs_registered = False
         self.shutdown_signalled = False
         self.errors: list[str] = []  # error diagnostics the program logged, and what the gate refused
+        self.refusals: list[str] = []  # what the gate refused: the run's cause, whatever the program then raised
         self.warnings: list[str] = []
         self._qualified: dict[str, str] = {}  # URN -> qualified type, for children's URNs
         self._lock = threading.Lock()
@@ -114,6 +126,11 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         if len(request.transforms):
             self._refuse(context, f"{request.type} {request.name!r} declares `transforms`: the engine would run them "
                                   "after the gate judged the inputs; use `transformations` (run before registration)")
+        if request.type in UNRENDERED_COMPONENTS and not request.custom:
+            self._refuse(context, f"{request.type} {request.name!r}: its children are rendered by "
+                                  f"{UNRENDERED_COMPONENTS[request.type]}, which the gate does not run, so they cannot "
+                                  "be judged; declare the objects as typed resources (e.g. "
+                                  "kubernetes.rbac.v1.ClusterRole) or run `pulumi preview --policy-pack`")
         if request.remote:
             # a multi-language component's provider builds its children at `pulumi up`; the gate runs no provider,
             # so they would never be judged: no verdict rather than a PASS on resources nobody saw
@@ -247,6 +264,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
     def _refuse(self, context, reason: str) -> None:
         with self._lock:
             self.errors.append(reason)
+            self.refusals.append(reason)
         context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"agentid preview: {reason}")
 
 

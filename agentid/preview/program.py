@@ -141,6 +141,9 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
                                        "(a fork bomb?): no verdict")
                 if isolation.sandboxed and returncode == sandbox.SETUP_FAILED:
                     raise ProgramError("the sandbox for the program could not be set up" + _tail(stderr))
+                if monitor.refusals:
+                    # the gate's own refusal is the cause: the SDK's gRPC traceback after it says nothing more
+                    raise ProgramError("agentid preview: " + "\n".join(monitor.refusals[:20]))
                 failure = _read_failure(run_dir / "result.json", project)
                 if failure is not None:
                     raise failure
