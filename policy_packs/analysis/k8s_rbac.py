@@ -106,3 +106,76 @@ def metadata_name(props: dict[str, Any]) -> str | None:
     metadata = props.get("metadata")
     name = metadata.get("name") if isinstance(metadata, dict) else None
     return name if isinstance(name, str) else None
+
+
+# --- built-in roles, broad subjects and escalation paths (data: k8s_rbac_facts.yaml, its sources there) ---
+
+def _facts() -> dict[str, Any]:
+    import yaml  # noqa: PLC0415 - only the rules that judge RBAC need it
+    from pathlib import Path  # noqa: PLC0415
+
+    with open(Path(__file__).with_name("k8s_rbac_facts.yaml"), encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+FACTS = _facts()
+
+
+@dataclass(frozen=True)
+class EscalationPath:
+    group: str
+    resources: tuple[str, ...]
+    verbs: frozenset[str]
+    cluster_only: bool  # True: judged in ClusterRoles only (a namespaced Role keeps it inside its namespace)
+    why: str
+
+
+ESCALATION_PATHS = tuple(EscalationPath(str(p["group"]), tuple(p["resources"]), frozenset(p["verbs"]),
+                                        p["scope"] == "cluster", str(p["why"])) for p in FACTS["escalation_paths"])
+
+
+def builtin_cluster_role(name: str) -> tuple[bool, str] | None:
+    """(powerful, why) for a ClusterRole Kubernetes creates itself; None for a name it does not create."""
+    if name in FACTS["powerful_cluster_roles"]:
+        return True, FACTS["powerful_cluster_roles"][name]
+    if name in FACTS["harmless_cluster_roles"]:
+        return False, FACTS["harmless_cluster_roles"][name]
+    for prefix, why in FACTS["powerful_cluster_role_prefixes"].items():
+        if name.startswith(prefix + ":"):
+            return True, why
+    return None
+
+
+def broad_subject(name: str) -> str | None:
+    """Why a subject name (user or group) stands for everyone or every workload; None if it does not."""
+    if name in FACTS["broad_subjects"]:
+        return FACTS["broad_subjects"][name]
+    for prefix, why in FACTS["broad_subject_prefixes"].items():
+        if name.startswith(prefix):
+            return why
+    return None
+
+
+def granted_to_everyone_by_default(cluster_role: str) -> bool:
+    """Kubernetes binds this built-in ClusterRole to every (authenticated) user itself."""
+    return cluster_role in FACTS["everyone_cluster_roles"]
+
+
+def rbac_bypassing_group(name: str) -> str | None:
+    """Why a Kubernetes group's members bypass RBAC (system:masters); None for any other group."""
+    return FACTS["rbac_bypassing_groups"].get(name)
+
+
+def escalation_grants(rules: list[PolicyRule], cluster_role: bool) -> list[tuple[int, str, str, str]]:
+    """(rule index, resource, verb, why) for each escalation path the rules allow. Rules bounded by
+    resourceNames are skipped for paths on named objects (they reach only those objects)."""
+    found = []
+    for index, rule in enumerate(rules):
+        for path in ESCALATION_PATHS:
+            if path.cluster_only and not cluster_role:
+                continue
+            for resource in path.resources:
+                if rule.covers(path.group, resource, set(path.verbs)) and not rule.resource_names:
+                    verbs = sorted(path.verbs & set(rule.verbs)) or ["*"]
+                    found.append((index, resource, ", ".join(verbs), path.why))
+    return found

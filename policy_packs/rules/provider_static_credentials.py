@@ -10,12 +10,19 @@ deployment - and any agent that runs it - signs in with. These inputs hold long-
     https://www.pulumi.com/registry/packages/azuread/api-docs/provider/
   - gcp: credentials (a service-account key, as JSON or a path to one; `accessToken` is short-lived)
     https://www.pulumi.com/registry/packages/gcp/api-docs/provider/
+  - kubernetes: kubeconfig, when it is a kubeconfig document (not a path) whose users[].user holds a bearer
+    `token`, `client-key-data` (a client certificate's private key), a `password`, or an auth-provider's
+    client-secret / refresh-token / id-token; an `exec` plugin (short-lived tokens) passes.
+    https://www.pulumi.com/registry/packages/kubernetes/api-docs/provider/ ,
+    https://kubernetes.io/docs/reference/config-api/kubeconfig.v1/
 Whether the value is plain text or a Pulumi secret, it is a long-lived key: the remedy is OIDC / workload
 identity (aws: assumeRoleWithWebIdentity; azure: useOidc; gcp: workload identity federation).
 A value unknown at preview cannot be judged ("cannot check until known").
 """
 
 from __future__ import annotations
+
+from agentid_components import input_limits
 
 from agentid_policy_packs.analysis.values import is_unknown
 
@@ -30,7 +37,39 @@ STATIC_CREDENTIAL_INPUTS: dict[str, tuple[str, ...]] = {
     "azuread": _AZURE_KEYS,
     "gcp": ("credentials",),
 }
-PROVIDER_TYPES = tuple(f"pulumi:providers:{package}" for package in STATIC_CREDENTIAL_INPUTS)
+PROVIDER_TYPES = (*(f"pulumi:providers:{package}" for package in STATIC_CREDENTIAL_INPUTS),
+                  "pulumi:providers:kubernetes")
+# kubeconfig v1 (https://kubernetes.io/docs/reference/config-api/kubeconfig.v1/#AuthInfo): user fields holding secrets
+KUBECONFIG_SECRET_FIELDS = ("token", "client-key-data", "password")
+AUTH_PROVIDER_SECRET_FIELDS = ("client-secret", "refresh-token", "id-token")
+KUBECONFIG_LIMITS = input_limits.Limits(max_bytes=1024 * 1024, max_depth=32, max_nodes=100_000)
+
+
+def _kubeconfig_credentials(text: str) -> list[str]:
+    """`users[i].user.<field>` paths holding a credential; raises ValueError when the document cannot be read.
+    A single-line text without ':' is a file path (the provider reads that file): nothing to judge here."""
+    if "\n" not in text.strip() and ":" not in text and "{" not in text:
+        return []
+    if len(text) > KUBECONFIG_LIMITS.max_bytes:
+        raise ValueError(f"kubeconfig is over {KUBECONFIG_LIMITS.max_bytes:,} characters")
+    try:
+        document = input_limits.plain_yaml(text, "kubeconfig", KUBECONFIG_LIMITS)  # JSON is YAML too
+    except input_limits.InputRefused as refused:
+        raise ValueError(str(refused)) from None
+    if not isinstance(document, dict) or not isinstance(document.get("users") or [], list):
+        raise ValueError("kubeconfig is not a kubeconfig document (a mapping with a users list)")
+    found = []
+    for index, entry in enumerate(document.get("users") or []):
+        user = entry.get("user") if isinstance(entry, dict) else None
+        if not isinstance(user, dict):
+            raise ValueError(f"kubeconfig users[{index}].user is not a mapping")
+        found += [f"users[{index}].user.{key}" for key in KUBECONFIG_SECRET_FIELDS if user.get(key)]
+        provider = user.get("auth-provider")
+        settings = provider.get("config") if isinstance(provider, dict) else None
+        if isinstance(settings, dict):
+            found += [f"users[{index}].user.auth-provider.config.{key}" for key in AUTH_PROVIDER_SECRET_FIELDS
+                      if settings.get(key)]
+    return found
 
 
 def check(resource: Resource, config):
@@ -42,6 +81,14 @@ def check(resource: Resource, config):
             yield Unknown(key)
         elif value not in (None, ""):
             present.append(key)
+    kubeconfig = resource.props.get("kubeconfig") if package == "kubernetes" else None
+    if is_unknown(kubeconfig):
+        yield Unknown("kubeconfig")
+    elif isinstance(kubeconfig, str) and kubeconfig:
+        try:
+            present += [f"kubeconfig {path}" for path in _kubeconfig_credentials(kubeconfig)]
+        except ValueError as error:
+            yield Violation(f"{resource.type} {resource.name}: cannot check: {error}")
     if present:
         yield Violation(f"{resource.type} {resource.name} is configured with a static credential "
                         f"({', '.join(present)}): a long-lived key every deployment and agent signs in with; "
@@ -53,10 +100,11 @@ RULE = Rule(
     title="provider-no-static-credentials",
     severity="critical",
     category="static-credential",
-    description="No static cloud credential (access key, client secret or certificate, service-account key) "
-                "on a Pulumi provider, explicit or from stack config.",
+    description="No static cloud credential (access key, client secret or certificate, service-account key, "
+                "kubeconfig token or client key) on a Pulumi provider, explicit or from stack config.",
     remediation="Remove the key from the provider and the stack config; sign in with OIDC: aws "
-                "assumeRoleWithWebIdentity, azure useOidc, gcp workload identity federation.",
+                "assumeRoleWithWebIdentity, azure useOidc, gcp workload identity federation, kubernetes a kubeconfig "
+                "`exec` plugin (aws eks get-token, gke-gcloud-auth-plugin, kubelogin).",
     url="https://www.pulumi.com/docs/pulumi-cloud/access-management/oidc/",
     check=check,
     resource_types=PROVIDER_TYPES,
