@@ -37,8 +37,11 @@ STATIC_CREDENTIAL_INPUTS: dict[str, tuple[str, ...]] = {
     "azuread": _AZURE_KEYS,
     "gcp": ("credentials",),
 }
-PROVIDER_TYPES = (*(f"pulumi:providers:{package}" for package in STATIC_CREDENTIAL_INPUTS),
-                  "pulumi:providers:kubernetes")
+# provider package -> inputs holding a document that may embed a credential (judged by content, below)
+CREDENTIAL_DOCUMENT_INPUTS: dict[str, tuple[str, ...]] = {"kubernetes": ("kubeconfig",)}
+# what a default provider built from stack config must carry for this rule to judge it (default_providers.py)
+CREDENTIAL_CONFIG_KEYS: dict[str, tuple[str, ...]] = {**STATIC_CREDENTIAL_INPUTS, **CREDENTIAL_DOCUMENT_INPUTS}
+PROVIDER_TYPES = tuple(f"pulumi:providers:{package}" for package in CREDENTIAL_CONFIG_KEYS)
 # kubeconfig v1 (https://kubernetes.io/docs/reference/config-api/kubeconfig.v1/#AuthInfo): user fields holding secrets
 KUBECONFIG_SECRET_FIELDS = ("token", "client-key-data", "password")
 AUTH_PROVIDER_SECRET_FIELDS = ("client-secret", "refresh-token", "id-token")
@@ -48,7 +51,8 @@ KUBECONFIG_LIMITS = input_limits.Limits(max_bytes=1024 * 1024, max_depth=32, max
 def _kubeconfig_credentials(text: str) -> list[str]:
     """`users[i].user.<field>` paths holding a credential; raises ValueError when the document cannot be read.
     A single-line text without ':' is a file path (the provider reads that file): nothing to judge here."""
-    if "\n" not in text.strip() and ":" not in text and "{" not in text:
+    single_line = "\n" not in text.strip()
+    if single_line and ":" not in text and "{" not in text:
         return []
     if len(text) > KUBECONFIG_LIMITS.max_bytes:
         raise ValueError(f"kubeconfig is over {KUBECONFIG_LIMITS.max_bytes:,} characters")
@@ -56,6 +60,8 @@ def _kubeconfig_credentials(text: str) -> list[str]:
         document = input_limits.plain_yaml(text, "kubeconfig", KUBECONFIG_LIMITS)  # JSON is YAML too
     except input_limits.InputRefused as refused:
         raise ValueError(str(refused)) from None
+    if single_line and isinstance(document, str):
+        return []  # a path such as C:\\Users\\me\\.kube\\config
     if not isinstance(document, dict) or not isinstance(document.get("users") or [], list):
         raise ValueError("kubeconfig is not a kubeconfig document (a mapping with a users list)")
     found = []

@@ -228,6 +228,7 @@ def test_kubeconfig_with_a_credential_blocks(pack, user, field):
 @pytest.mark.parametrize("kubeconfig", [
     KUBECONFIG % "{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: aws, args: [eks, get-token]}}",
     "/home/deployer/.kube/config",
+    "C:\\Users\\deployer\\.kube\\config",
     "",
 ])
 def test_kubeconfig_look_alikes_pass(pack, kubeconfig):

@@ -46,3 +46,26 @@ aws.s3.BucketV2("c", bucket="acme-c", opts=pulumi.ResourceOptions(provider=oidc)
 '''
     code, found = preview(tmp_path, program, "  aws:profile: deployer\n")
     assert (code, found) == (1, [("AGID-PRV-001", "pulumi:providers:aws", "keys")])
+
+
+KUBECONFIG_WITH_TOKEN = ("apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: https://192.0.2.10}}]\n"
+                         "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n"
+                         "users: [{name: u, user: {token: not-a-real-token-0123456789}}]\n")
+
+
+def test_a_kubeconfig_holding_a_token_fails_explicit_or_in_the_stack_file(tmp_path):
+    """red3 r01: a kubernetes provider's kubeconfig with a literal bearer token; a kubeconfig path passes."""
+    program = f'''import pulumi, pulumi_kubernetes as k8s
+p = k8s.Provider("p", kubeconfig={KUBECONFIG_WITH_TOKEN!r})
+path = k8s.Provider("path", kubeconfig="/home/deployer/.kube/config")
+k8s.core.v1.ConfigMap("cm", data={{"a": "b"}}, opts=pulumi.ResourceOptions(provider=p))
+k8s.core.v1.ConfigMap("cm2", data={{"a": "b"}}, opts=pulumi.ResourceOptions(provider=path))
+'''
+    (tmp_path / "explicit").mkdir()
+    code, found = preview(tmp_path / "explicit", program, "")
+    assert (code, found) == (1, [("AGID-PRV-001", "pulumi:providers:kubernetes", "p")])
+    (tmp_path / "config").mkdir()
+    code, found = preview(tmp_path / "config", 'import pulumi_kubernetes as k8s\n'
+                          'k8s.core.v1.ConfigMap("cm", data={"a": "b"})\n',
+                          "  kubernetes:kubeconfig: " + json.dumps(KUBECONFIG_WITH_TOKEN) + "\n")
+    assert (code, found) == (1, [("AGID-PRV-001", "pulumi:providers:kubernetes", "default")])
