@@ -53,9 +53,8 @@ def check(resources: list[Resource], config):
         if is_unknown(subjects):
             yield Unknown(f"{resource.name}.subjects", resource.urn)
             continue
-        patch = resource.type.endswith("Patch")
         if not isinstance(ref, dict) or not isinstance(ref.get("name"), str) \
-                or not (subjects is None and patch or isinstance(subjects, list)):
+                or not (subjects is None or isinstance(subjects, list)):  # subjects are optional in RBAC v1
             yield Violation(f"{resource.name}: cannot check: roleRef or subjects is not of the RBAC shape "
                             "(roleRef {kind, name}, subjects [{kind, name}])", resource.urn)
             continue

@@ -141,9 +141,12 @@ def test_bindings_of_powerful_builtins_and_to_everyone_are_flagged(pack):
         binding(RB, "ok-view", "view", SA, namespace="agents"),
         binding(CRB, "ok-discovery", "system:discovery", group("system:authenticated")),
         binding(CRB, "ok-user", "view", user("system:authenticated-auditor")),
+        binding(CRB, "ok-no-subjects", "pod-reader"),
+        StackResource(CRB, "bad-shape", urn(CRB, "bad-shape"), {"roleRef": "view", "subjects": [SA]}),
     )
-    assert sorted(found) == ["crb-admin", "crb-anon", "crb-authn", "crb-controller", "crb-unseen", "rb-admin",
-                             "rb-ns-sas", "rb-unseen-role"], found
+    assert sorted(found) == ["bad-shape", "crb-admin", "crb-anon", "crb-authn", "crb-controller", "crb-unseen",
+                             "rb-admin", "rb-ns-sas", "rb-unseen-role"], found
+    assert "bad-shape: cannot check: roleRef or subjects is not of the RBAC shape" in found["bad-shape"]
     assert "grants built-in ClusterRole cluster-admin in every namespace" in found["crb-admin"]
     assert "binds ClusterRole admin to system:serviceaccounts (subjects[0])" in found["rb-admin"]
     assert "to system:anonymous" in found["crb-anon"]
