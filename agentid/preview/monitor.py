@@ -38,6 +38,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, resource_pb2, resource_pb2_grpc
 
 from agentid.mock_engine import mock_call, mock_outputs
+from agentid.preview import kubernetes_manifests
 
 # Pulumi's property-value encoding (sdk/go/common/resource/properties.go, "special signatures").
 SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
@@ -52,12 +53,13 @@ STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 FEATURES = frozenset({"secrets", "resourceReferences", "aliasSpecs", "deletedWith", "parameterization"})
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # one registration's inputs; larger is refused, not buffered without bound
 # Components of pulumi-kubernetes whose children the kubernetes provider renders through an invoke the gate's mocks
-# cannot answer (`kubernetes:yaml:decode`, `kubernetes:helm:template`, `kubernetes:kustomize:directory`, and the
-# helm binary or kustomize behind them): under the gate they register no child, so a PASS would cover resources
+# cannot answer (`kubernetes:helm:template`, `kubernetes:kustomize:directory`: the helm binary or kustomize behind
+# them): under the gate they register no child, so a PASS would cover resources
 # nobody saw. Token -> what renders the children.
+# yaml.ConfigFile / ConfigGroup (v1) are not here: their SDK reads the files itself and asks the provider only to
+# split the YAML into objects (`kubernetes:yaml:decode`), which the gate answers (kubernetes_manifests.decode), so
+# their children register as typed resources and are judged.
 UNRENDERED_COMPONENTS = {
-    "kubernetes:yaml:ConfigFile": "the kubernetes provider's yaml decode",
-    "kubernetes:yaml:ConfigGroup": "the kubernetes provider's yaml decode",
     "kubernetes:helm.sh/v3:Chart": "helm template (the helm binary, run by the kubernetes provider)",
     "kubernetes:helm.sh/v2:Chart": "helm template (the helm binary, run by the kubernetes provider)",
     "kubernetes:kustomize:Directory": "kustomize (run by the kubernetes provider)",
@@ -175,6 +177,12 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_struct(state))
 
     def Invoke(self, request, context):  # noqa: N802
+        if request.tok == kubernetes_manifests.DECODE:
+            try:
+                result = kubernetes_manifests.decode(decode(request.args))
+            except kubernetes_manifests.ManifestRefused as refused:
+                self._refuse(context, str(refused))
+            return resource_pb2.ResourceInvokeResponse(**{"return": _struct(result)})
         result = mock_call(request.tok, decode(request.args))
         return resource_pb2.ResourceInvokeResponse(**{"return": _struct(result)})
 
