@@ -1,9 +1,15 @@
 """The Google Cloud IAM vocabulary: resource names, permissions, predefined roles and escalation permissions.
 
-One data snapshot (components/data/gcp_iam.yaml, refreshed by scripts/refresh_gcp_iam.py from the IAM API's
-`permissions.queryTestablePermissions` and `roles.list`) answers "is this a real permission", "at which kinds
-of resource can it be granted", "what does predefined role X hold" and "does it let the holder reach more
-than it was given". Resources are IAM full resource names
+Two data snapshots answer "is this a real permission", "at which kinds of resource can it be granted", "what
+does predefined role X hold" and "does it let the holder reach more than it was given":
+
+- components/data/gcp_roles.json.gz: every predefined role (2,461) and the permissions it holds (13,790 distinct
+  permissions), refreshed by scripts/refresh_gcp_roles.py from the public dataset iann0036/iam-dataset (MIT),
+  itself taken from Google's IAM API `roles.list?view=FULL`. A permission is "known" when some predefined role
+  holds it or a resource kind below lists it.
+- components/data/gcp_iam.yaml: the resource kinds the kit grants at with the permissions grantable AT each
+  (IAM API `permissions.queryTestablePermissions`, scripts/refresh_gcp_iam.py), the basic roles, and the
+  escalation permissions (judgements from Google's guidance). Resources are IAM full resource names
 (https://cloud.google.com/iam/docs/full-resource-names), e.g.
 `//storage.googleapis.com/projects/_/buckets/BUCKET`.
 
@@ -13,16 +19,19 @@ Pure: no Pulumi, no cloud SDK. The snapshot loads on first use.
 from __future__ import annotations
 
 import difflib
+import gzip
+import json
 import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "gcp_iam.yaml"
+ROLES_FILE = Path(__file__).resolve().parent / "data" / "gcp_roles.json.gz"
 
 # service.resource.verb (https://cloud.google.com/iam/docs/permissions-reference)
 PERMISSION = re.compile(r"^[a-z][a-z0-9]*(\.[a-z][A-Za-z0-9]*){2}$")
@@ -57,6 +66,12 @@ class GcpResource:
 def _data() -> dict[str, Any]:
     with DATA_FILE.open("rb") as handle:
         return yaml.safe_load(handle)
+
+
+@lru_cache(maxsize=1)
+def _roles() -> dict[str, Any]:
+    with ROLES_FILE.open("rb") as handle:
+        return json.loads(gzip.decompress(handle.read()))
 
 
 @lru_cache(maxsize=1)
@@ -98,8 +113,14 @@ def _permission_kinds() -> dict[str, tuple[str, ...]]:
     return {permission: tuple(found) for permission, found in kinds.items()}
 
 
+@lru_cache(maxsize=1)
+def _known_permissions() -> frozenset[str]:
+    return frozenset(_roles()["permissions"]) | frozenset(_permission_kinds())
+
+
 def is_permission(permission: str) -> bool:
-    return permission in _permission_kinds()
+    """Whether `permission` is a real permission: held by a predefined role or grantable at a catalogued kind."""
+    return permission in _known_permissions()
 
 
 def grantable_at(permission: str) -> tuple[str, ...]:
@@ -107,9 +128,26 @@ def grantable_at(permission: str) -> tuple[str, ...]:
     return tuple(kind for kind in _permission_kinds().get(permission, ()) if kind != "project")
 
 
-def suggest_permission(permission: str) -> str | None:
-    hint = difflib.get_close_matches(permission, list(_permission_kinds()), n=1, cutoff=0.75)
-    return hint[0] if hint else None
+def _suggest(wrong: str, candidates: list[str], acceptable: Callable[[str], bool]) -> str | None:
+    """The closest candidate, if `acceptable` admits it: a did-you-mean never names what validation then refuses,
+    and never a farther name in its place (`roles/ownr` gets no hint rather than `roles/browser`)."""
+    hint = difflib.get_close_matches(wrong, candidates, n=1, cutoff=0.75)
+    return hint[0] if hint and acceptable(hint[0]) else None
+
+
+def project_only(permission: str) -> bool:
+    """Whether the snapshot lists `permission` as grantable at the project and at no narrower kind."""
+    return _permission_kinds().get(permission) == ("project",)
+
+
+def suggest_permission(permission: str, acceptable: Callable[[str], bool] = lambda _: True) -> str | None:
+    """The closest known permission (of the same service when it has one close enough), if `acceptable` admits it."""
+    service = permission.split(".", 1)[0] + "."
+    known = sorted(_known_permissions())
+    same_service = [p for p in known if p.startswith(service)]
+    if difflib.get_close_matches(permission, same_service, n=1, cutoff=0.75):
+        return _suggest(permission, same_service, acceptable)
+    return _suggest(permission, known, acceptable)
 
 
 @dataclass(frozen=True)
@@ -122,15 +160,24 @@ class RoleInfo:
         return any(fnmatchcase(permission, pattern) for pattern in self.permissions)
 
 
+@lru_cache(maxsize=256)
 def role_info(role: str) -> RoleInfo | None:
-    entry = _data()["roles"].get(role)
-    if entry is None:
+    """What predefined role `role` (roles/SERVICE.ROLE, or a basic role) holds, or None if it is not one."""
+    encoded = _roles()["roles"].get(role)
+    if encoded is None:
         return None
-    return RoleInfo(role, bool(entry.get("basic")), tuple(entry["permissions"]))
+    permissions = _roles()["permissions"]
+    held = tuple(permissions[int(index, 16)] for index in encoded.split(",")) if encoded else ()
+    return RoleInfo(role, is_basic_role(role), held)
+
+
+def role_stage(role: str) -> str:
+    """GA, BETA, ALPHA or DEPRECATED (the launch stage Google gives the role)."""
+    return _roles()["stages"].get(role, "GA")
 
 
 def known_roles() -> list[str]:
-    return list(_data()["roles"])
+    return list(_roles()["roles"])
 
 
 def is_basic_role(role: str) -> bool:
@@ -138,21 +185,25 @@ def is_basic_role(role: str) -> bool:
     return role in _data()["basic_roles"]
 
 
-def suggest_role(role: str) -> str | None:
-    hint = difflib.get_close_matches(role, known_roles(), n=1, cutoff=0.75)
-    return hint[0] if hint else None
+def suggest_role(role: str, acceptable: Callable[[str], bool] = lambda _: True) -> str | None:
+    """The closest predefined role, if `acceptable` admits it; else None."""
+    return _suggest(role, known_roles(), acceptable)
 
 
 def escalation_reason(permission: str) -> str | None:
     """Why `permission` lets its holder reach more than it was given, or None.
 
-    `permission` may be a pattern from a role (`storage.*`, `*`): it escalates if it covers an escalation
-    permission of the snapshot (`*.setIamPolicy` entries cover every service's setIamPolicy).
+    `permission` may be a pattern (`storage.*`, `*`, from a hand-written custom role): it escalates if it covers an
+    escalation permission of the snapshot (`*.setIamPolicy` entries cover every service's setIamPolicy).
     """
-    for escalating, reason in _data()["escalation_permissions"].items():
-        if fnmatchcase(permission, escalating):
-            return reason
-        if "*" in permission and _patterns_overlap(permission, escalating):
+    escalating = _data()["escalation_permissions"]
+    if "*" not in permission and "?" not in permission and "[" not in permission:
+        # an exact name (every predefined role's permissions): dict look-ups, then the few pattern entries
+        found = escalating.get(permission) or escalating.get("*." + permission.rsplit(".", 1)[-1])
+        return found or next((reason for pattern, reason in escalating.items()
+                              if "*" in pattern and fnmatchcase(permission, pattern)), None)
+    for pattern, reason in escalating.items():
+        if fnmatchcase(permission, pattern) or _patterns_overlap(permission, pattern):
             return reason
     return None
 
@@ -178,4 +229,5 @@ def role_escalations(role: RoleInfo) -> list[tuple[str, str]]:
 
 
 def source() -> str:
-    return _data()["source"]
+    """Where both snapshots come from (for messages and the README)."""
+    return f"{_data()['source']}; roles: {_roles()['source']} ({_roles()['licence']})"

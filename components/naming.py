@@ -69,12 +69,20 @@ def stack_suffix(stack: str) -> str:
     return check_suffix(folded)
 
 
-def fit(name: str, limit: int) -> str:
-    """`name` if it has at most `limit` characters, else its start, '-' and 8 hex of its SHA-256."""
+def fit(name: str, limit: int, joiner: str = "-") -> str:
+    """`name` if it has at most `limit` characters, else its start, `joiner` and 8 hex of its SHA-256.
+
+    `joiner` is '-' except where the cloud refuses hyphens (GCP custom role ids: '_').
+    """
     if len(name) <= limit:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{name[:limit - 9].rstrip('-_ ')}-{digest}"
+    return f"{name[:limit - 9].rstrip('-_ ')}{joiner}{digest}"
+
+
+def is_cut(name: str, limit: int) -> bool:
+    """Whether `fit(name, limit)` shortens `name` (agentid validate names the cloud's limit then)."""
+    return len(name) > limit
 
 
 def _with(name: str, suffix: str) -> str:
@@ -192,33 +200,37 @@ def entra_resource_app_name(audience: str, suffix: str = "") -> str:
     return fit(_with(base, suffix), ENTRA_DISPLAY_NAME_MAX)
 
 
-# --- Google Cloud objects of an agent (components/gcp): not yet suffixed (see README) ----
+# --- Google Cloud objects of an agent (components/gcp) -----------------------------
+
+# Service account ids: 6-30 of [a-z0-9-], a letter first, no hyphen last
+# (https://cloud.google.com/iam/docs/service-accounts-create#creating).
+GCP_SERVICE_ACCOUNT_ID_MAX = 30
+# Custom role ids: 3-64 of [a-zA-Z0-9_.] (https://cloud.google.com/iam/docs/creating-custom-roles#creating).
+GCP_CUSTOM_ROLE_ID_MAX = 64
+# Workload Identity Federation pool and provider ids: 4-32 of [a-z0-9-], the prefix 'gcp-' reserved
+# (https://cloud.google.com/iam/docs/reference/rest/v1/projects.locations.workloadIdentityPools/create).
+GCP_POOL_ID_MAX = 32
 
 
-def _bounded(text: str, limit: int, seed: str) -> str:
-    """`text` if it fits in `limit` characters, else its head and a digest of `seed` (stable, still unique)."""
-    if len(text) <= limit:
-        return text
-    digest = hashlib.sha256(seed.encode()).hexdigest()[:8]
-    return f"{text[:limit - 9].rstrip('-_')}-{digest}" if "-" in text else f"{text[:limit - 9]}_{digest}"
+def gcp_service_account_id(agent: str, suffix: str = "") -> str:
+    """The agent's service account id, `agent-AGENT-SUFFIX` cut to 30 (a hash of the whole name kept)."""
+    return fit(_with(f"agent-{agent}", suffix), GCP_SERVICE_ACCOUNT_ID_MAX)
 
 
-def gcp_service_account_id(agent: str) -> str:
-    """The agent's service account id: 6-30 of [a-z0-9-], starting with a letter
-    (https://cloud.google.com/iam/docs/service-accounts-create#creating)."""
-    return _bounded(f"agent-{agent}", 30, agent)
+def gcp_custom_role_id(agent: str, tool: str, suffix: str = "") -> str:
+    """One custom role a tool, `agentid_AGENT_TOOL_SUFFIX` ('-' becomes '_', which role ids need) cut to 64."""
+    return fit(_with(f"agentid_{agent}_{tool}", suffix).replace("-", "_"),
+               GCP_CUSTOM_ROLE_ID_MAX, joiner="_")
 
 
-def gcp_custom_role_id(agent: str, tool: str) -> str:
-    """One custom role a tool: 3-64 of [a-zA-Z0-9_.] (https://cloud.google.com/iam/docs/creating-custom-roles)."""
-    return _bounded(f"agentid_{agent}_{tool}".replace("-", "_"), 64, f"{agent}\n{tool}")
-
-
-def gcp_pool_id(prefix: str, platform: str) -> str:
-    """A Workload Identity Federation pool a platform: 4-32 of [a-z0-9-], not starting with 'gcp-'."""
-    return f"{prefix}-{platform}"
+def gcp_pool_id(prefix: str, platform: str, suffix: str = "") -> str:
+    """A Workload Identity Federation pool a platform and stack, `PREFIX-PLATFORM-SUFFIX` cut to 32."""
+    return fit(_with(f"{prefix}-{platform}", suffix), GCP_POOL_ID_MAX)
 
 
 def gcp_provider_id(platform: str, issuer: str) -> str:
-    """A pool provider an issuer, named from the issuer (4-32 of [a-z0-9-])."""
+    """A pool provider an issuer, named from the issuer (4-32 of [a-z0-9-]).
+
+    Provider ids are unique within their pool, whose id carries the stack's suffix already.
+    """
     return f"{platform}-{hashlib.sha256(issuer.encode()).hexdigest()[:12]}"

@@ -149,16 +149,18 @@ def azure_revocation_steps(agent: Agent, suffix: str = "") -> list[str]:
     return steps
 
 
-def gcp_revocation_steps(agent: Agent) -> list[str]:
+def gcp_revocation_steps(agent: Agent, suffix: str = "") -> list[str]:
     """The Google Cloud steps, each with the gcloud / bq command that does it ($GCP_PROJECT, $GCP_PROJECT_NUMBER,
-    $GCP_POOL_PREFIX: the stack's project, its number and pool prefix). Sources: gcloud reference for
+    $GCP_POOL_PREFIX: the stack's project, its number and pool prefix; `suffix`: the stack's name suffix, which
+    the service account and pool ids carry; a pool id longer than 32 characters is cut with a hash, as the
+    inventory's `gcp.pools` shows). Sources: gcloud reference for
     `iam service-accounts disable`, `iam service-accounts remove-iam-policy-binding`,
     `iam workload-identity-pools providers update-oidc --disabled`, `storage buckets remove-iam-policy-binding`.
     """
     from agentid_components.gcp.plan import PLATFORMS, WORKLOAD_IDENTITY_USER, issuer_and_subject
 
     project = f"\"${GCP_PROJECT_VARIABLE}\""
-    account = f"{naming.gcp_service_account_id(agent.name)}@${{{GCP_PROJECT_VARIABLE}}}.iam.gserviceaccount.com"
+    account = f"{naming.gcp_service_account_id(agent.name, suffix)}@${{{GCP_PROJECT_VARIABLE}}}.iam.gserviceaccount.com"
     steps = [
         f"disable service account {account} (no new tokens; Google refuses its tokens while disabled): "
         f"`gcloud iam service-accounts disable \"{account}\" --project {project}`"
@@ -168,7 +170,7 @@ def gcp_revocation_steps(agent: Agent) -> list[str]:
             continue
         issuer, subject = issuer_and_subject(binding)
         platform = PLATFORMS[binding.kind]
-        pool = f"${{{GCP_POOL_PREFIX_VARIABLE}}}-{platform}"
+        pool = f"${{{GCP_POOL_PREFIX_VARIABLE}}}-{platform}" + (f"-{suffix}" if suffix else "")
         principal = (f"principal://iam.googleapis.com/projects/${{{GCP_PROJECT_NUMBER_VARIABLE}}}/locations/global/"
                      f"workloadIdentityPools/{pool}/subject/{subject}")
         steps.append(
@@ -186,7 +188,7 @@ def gcp_revocation_steps(agent: Agent) -> list[str]:
 
 def revocation_steps(agent: Agent, inventory: str = "FILE", suffix: str = "") -> dict[str, list[str]]:
     """Per cloud the agent lives on, the steps that cut it off, most urgent first; `inventory`: the agent file;
-    `suffix`: the stack's name suffix (`naming`; GCP names do not carry it yet)."""
+    `suffix`: the stack's name suffix (`naming`)."""
     by_cloud = {"aws": lambda a: aws_revocation_steps(a, inventory, suffix),
-                "azure": lambda a: azure_revocation_steps(a, suffix), "gcp": gcp_revocation_steps}
+                "azure": lambda a: azure_revocation_steps(a, suffix), "gcp": lambda a: gcp_revocation_steps(a, suffix)}
     return {cloud: by_cloud[cloud](agent) for cloud in agent.clouds}

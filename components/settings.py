@@ -64,7 +64,7 @@ KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("gcpProject", "project id", "project holding the agents' service accounts, custom roles and Workload "
               "Identity pools (default gcp:project; required when an agent has gcp tools)"),
     ConfigKey("gcpPoolPrefix", "prefix", "prefix of the Workload Identity pool ids PREFIX-github, -k8s, -spiffe (two "
-              "stacks in one project need two; default agents). GCP names do not carry nameSuffix yet"),
+              "default agents); the pool ids also carry nameSuffix"),
     ConfigKey("kubernetesIssuer", "URL", "the stack's cluster OIDC issuer: kubernetes bindings on it get a generated "
               "ServiceAccount (components/workload)"),
     ConfigKey("spireTrustDomain", "trust domain", "the stack's SPIRE trust domain: spiffe bindings in it get a "

@@ -412,10 +412,10 @@ def _check_gcp_permission(permission: str) -> str:
         raise _error("gcp_permission", "'{permission}' is not a Google Cloud permission: write service.resource.verb, "
                      "e.g. storage.objects.get", permission=permission)
     if not gcp_catalog.is_permission(permission):
-        hint = gcp_catalog.suggest_permission(permission)
+        hint = gcp_catalog.suggest_permission(permission, lambda p: not gcp_catalog.escalation_reason(p))
         raise _error("unknown_permission", "unknown Google Cloud permission '{permission}'"
-                     + (": did you mean '{hint}'?" if hint else " (not in the kit's permission catalogue, "
-                        "components/data/gcp_iam.yaml; refresh it with scripts/refresh_gcp_iam.py)"),
+                     + (": did you mean '{hint}'?" if hint else " (not held by any predefined role in the kit's "
+                        "catalogue, components/data/gcp_roles.json.gz; refresh it with scripts/refresh_gcp_roles.py)"),
                      permission=permission, hint=hint)
     reason = gcp_catalog.escalation_reason(permission)
     if reason:
@@ -433,7 +433,7 @@ def _check_gcp_role(role: str) -> str:
                      "roles/storage.objectViewer (list exact permissions to get a custom role)", role=role)
     info = gcp_catalog.role_info(role)
     if info is None:
-        hint = gcp_catalog.suggest_role(role)
+        hint = gcp_catalog.suggest_role(role, _grantable_role)
         raise _error("unknown_role", "unknown or uncatalogued predefined role '{role}'"
                      + (": did you mean '{hint}'?" if hint else ": list the tool's exact permissions instead"),
                      role=role, hint=hint)
@@ -443,6 +443,12 @@ def _check_gcp_role(role: str) -> str:
         raise _error("escalation_role", "{role} holds {permission}, which {reason}: list the tool's exact "
                      "permissions instead", role=role, permission=permission, reason=reason)
     return role
+
+
+def _grantable_role(role: str) -> bool:
+    """Whether _check_gcp_role admits `role` (a did-you-mean must not suggest a role validation then refuses)."""
+    info = gcp_catalog.role_info(role)
+    return info is not None and not info.basic and not gcp_catalog.role_escalations(info)
 
 
 GcpPermission = Annotated[str, AfterValidator(_check_gcp_permission)]
@@ -495,6 +501,14 @@ class GcpGrant(_Strict):
                 raise _error("broad_scope", "{permission} can be granted on one {kinds}: name that resource instead of "
                              "the whole project (it would reach every one in the project)", permission=permission,
                              kinds=" or ".join(narrower), subloc=("permissions", index))
+            if kind == "project" and not gcp_catalog.project_only(permission):
+                # a real permission of a resource type the kit does not grant at (compute instances, ...): it may
+                # have a narrower home than the project, so granting it project-wide is refused (fail closed)
+                raise _error("broad_scope", "{permission} is not known to be grantable only on the project (the kit "
+                             "grants at {kinds}): the kit cannot grant it without reaching every resource of its "
+                             "type in the project", permission=permission,
+                             kinds=", ".join(k.replace("_", " ") for k in gcp_catalog.resource_kinds()),
+                             subloc=("permissions", index))
             if kind != "project" and kind not in narrower:
                 where = " or ".join(narrower) if narrower else "the project only"
                 raise _error("permission_resource_mismatch", "{permission} cannot be granted on a {resource_kind}: it applies at "

@@ -4,8 +4,7 @@
                                     {"fullResourceName": EXAMPLE[KIND]} (every page): the permissions that can be
                                     granted at a resource of that kind. For `project`, the ones not testable at any
                                     narrower kind are kept (the project is granted only what has no narrower home).
-  roles.ROLE.permissions            GET https://iam.googleapis.com/v1/roles/ROLE?view=FULL for each role in ROLES
-                                    (includedPermissions)
+(Predefined roles and their permissions: scripts/refresh_gcp_roles.py, components/data/gcp_roles.json.gz.)
 
 Run on a machine with Google Cloud access, with Application Default Credentials of a principal that may call
 the IAM API (any project; the answers are the same everywhere) and names of real resources of each kind:
@@ -53,12 +52,6 @@ def testable_permissions(session: Any, full_resource_name: str) -> list[str]:
             return sorted(set(found))
 
 
-def role_permissions(session: Any, role: str) -> list[str]:
-    response = session.get(f"{API}/{role}", params={"view": "FULL"}, timeout=60)
-    response.raise_for_status()
-    return sorted(response.json().get("includedPermissions", []))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for kind in ("bucket", "dataset", "secret", "topic", "subscription", "service-account", "project"):
@@ -84,10 +77,7 @@ def main() -> None:
             entry["permissions"] = permissions
         else:
             entry["permissions"] = [p for p in permissions if p not in narrower]
-    for role, entry in data["roles"].items():
-        if not entry.get("basic"):
-            entry["permissions"] = role_permissions(session, role)
-    data["source"] = "IAM API queryTestablePermissions + roles.get(view=FULL) via scripts/refresh_gcp_iam.py"
+    data["source"] = "IAM API queryTestablePermissions via scripts/refresh_gcp_iam.py"
     DATA_FILE.write_text(yaml.safe_dump(data, sort_keys=False, width=118))
 
 

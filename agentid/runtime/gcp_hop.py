@@ -80,8 +80,10 @@ def boundary_roles(roles: list[str] | tuple[str, ...], permissions: list[str] | 
                       "Boundary can only name predefined roles")
 
 
-def service_account_email(agent: str, project: str) -> str:
-    return f"{naming.gcp_service_account_id(agent)}@{project}.iam.gserviceaccount.com"
+def service_account_email(agent: str, project: str, name_suffix: str = "") -> str:
+    """The agent's service account as the kit names it in a stack whose name suffix is `name_suffix`
+    (the inventory's `gcp.service_account` holds the same address)."""
+    return f"{naming.gcp_service_account_id(agent, name_suffix)}@{project}.iam.gserviceaccount.com"
 
 
 class GcpHop:
@@ -89,11 +91,11 @@ class GcpHop:
     (default: `google.auth.default()`, the external-account configuration)."""
 
     def __init__(self, agent: str, project: str, tools: dict[str, GcpTool], lifetime_seconds: int,
-                 source: Any = None, request: Any = None):
+                 source: Any = None, request: Any = None, name_suffix: str = ""):
         if not 1 <= lifetime_seconds <= MAX_LIFETIME_SECONDS:
             raise GcpHopError(f"lifetime {lifetime_seconds} s is outside 1..{MAX_LIFETIME_SECONDS} s")
         self.agent, self.tools, self.lifetime_seconds = agent, tools, lifetime_seconds
-        self.email = service_account_email(agent, project)
+        self.email = service_account_email(agent, project, name_suffix)
         self._source, self._request = source, request
 
     def credentials(self, tool: str) -> Any:

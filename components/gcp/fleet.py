@@ -25,6 +25,7 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
+from agentid_components import settings as kit_settings
 from agentid_components.gcp.plan import WORKLOAD_IDENTITY_USER, AgentPlan, FleetPlan, ToolGrant, plan_fleet
 from agentid_components.gcp.inventory import agent_inventory
 from agentid_components.outputs import resolve_nested
@@ -41,12 +42,23 @@ class GcpSettings:
 
     project: project id holding the service accounts, custom roles and pools (config `gcpProject`, else the
         provider's `gcp:project`; required as soon as one agent has gcp tools).
-    pool_prefix: prefix of the pool ids, `PREFIX-github` / `-k8s` / `-spiffe` (config `gcpPoolPrefix`, default
-        `agents`): two stacks sharing a project need different prefixes.
+    pool_prefix: prefix of the pool ids, `PREFIX-github-SUFFIX` / `-k8s-` / `-spiffe-` (config `gcpPoolPrefix`,
+        default `agents`).
+    name_suffix: part of every physical name: service account ids, custom role ids, pool ids (config
+        `nameSuffix`; default: the stack name, see `naming`), so two stacks can share one project.
     """
 
     project: str | None = None
     pool_prefix: str = "agents"
+    name_suffix: str | None = None
+
+    def __post_init__(self) -> None:
+        self.suffix  # noqa: B018 - a bad suffix fails here, before anything registers
+
+    @property
+    def suffix(self) -> str:
+        """The name suffix in force: `name_suffix`, or the stack's (`naming.stack_suffix`)."""
+        return kit_settings.name_suffix(self.name_suffix)
 
     @classmethod
     def from_config(cls, config: pulumi.Config | None = None) -> "GcpSettings":
@@ -54,6 +66,7 @@ class GcpSettings:
         return cls(
             project=config.get("gcpProject") or pulumi.Config("gcp").get("project"),
             pool_prefix=config.get("gcpPoolPrefix") or "agents",
+            name_suffix=config.get("nameSuffix"),
         )
 
 
@@ -180,7 +193,7 @@ class GcpAgents(pulumi.ComponentResource):
     @staticmethod
     def check(agents: list[Agent], settings: GcpSettings) -> FleetPlan:
         """Plan and check every agent without registering anything; raise `GcpCompileError`."""
-        return plan_fleet(agents, settings.project, settings.pool_prefix)
+        return plan_fleet(agents, settings.project, settings.pool_prefix, settings.suffix)
 
     @property
     def inventory(self) -> pulumi.Output[dict[str, dict[str, Any]]]:

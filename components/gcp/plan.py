@@ -112,8 +112,12 @@ def token_lifetime_seconds(agent: Agent) -> int:
     return max(MIN_TOKEN_SECONDS, min(MAX_TOKEN_SECONDS, agent.max_credential_minutes * 60))
 
 
-def plan_fleet(agents: list[Agent], project: str | None, pool_prefix: str = "agents") -> FleetPlan:
-    """Plan every agent with GCP tools; raise `GcpCompileError` listing every problem."""
+def plan_fleet(agents: list[Agent], project: str | None, pool_prefix: str = "agents", suffix: str = "") -> FleetPlan:
+    """Plan every agent with GCP tools; raise `GcpCompileError` listing every problem.
+
+    `suffix`: the stack's name suffix (see `naming`), carried by service account ids, custom role ids and pool ids
+    so two stacks in one project get their own objects.
+    """
     on_gcp = [agent for agent in agents if "gcp" in agent.clouds]
     problems: list[str] = []
     if on_gcp and not project:
@@ -122,7 +126,7 @@ def plan_fleet(agents: list[Agent], project: str | None, pool_prefix: str = "age
     if project and not gcp_catalog.PROJECT_ID.match(project):
         problems.append(f"gcpProject '{project}' is not a project id (6-30 of a-z, 0-9, '-', starting with a letter)")
     for platform in PLATFORMS.values():
-        pool = naming.gcp_pool_id(pool_prefix, platform)
+        pool = naming.gcp_pool_id(pool_prefix, platform, suffix)
         if not _POOL_ID.match(pool):
             problems.append(f"gcpPoolPrefix '{pool_prefix}' gives pool id '{pool}': pool ids are 4-32 of a-z, 0-9, '-' "
                             "and do not start with 'gcp-'")
@@ -140,7 +144,7 @@ def plan_fleet(agents: list[Agent], project: str | None, pool_prefix: str = "age
                                 f"maps it to google.subject, which holds at most {MAX_SUBJECT_BYTES}: shorten the names")
                 continue
             platform = PLATFORMS[binding.kind]
-            pool = naming.gcp_pool_id(pool_prefix, platform)
+            pool = naming.gcp_pool_id(pool_prefix, platform, suffix)
             provider = naming.gcp_provider_id(platform, issuer)
             subjects.setdefault((pool, provider, issuer), set()).add(subject)
             bindings.append(FederatedBinding(binding.kind, pool, provider, issuer, subject))
@@ -152,9 +156,9 @@ def plan_fleet(agents: list[Agent], project: str | None, pool_prefix: str = "age
                 resource=gcp_catalog.parse_resource(grant.resource),
                 roles=tuple(grant.roles),
                 permissions=tuple(grant.permissions),
-                custom_role_id=naming.gcp_custom_role_id(agent.name, tool.name) if grant.permissions else None,
+                custom_role_id=naming.gcp_custom_role_id(agent.name, tool.name, suffix) if grant.permissions else None,
             ))
-        agent_plans.append(AgentPlan(agent, project or "", naming.gcp_service_account_id(agent.name), tuple(bindings),
+        agent_plans.append(AgentPlan(agent, project or "", naming.gcp_service_account_id(agent.name, suffix), tuple(bindings),
                                      tuple(tools), token_lifetime_seconds(agent)))
     if problems:
         raise GcpCompileError("\n".join(problems))

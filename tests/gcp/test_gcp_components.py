@@ -30,15 +30,15 @@ def _by_type(run, token):
 def test_one_pool_per_platform_and_one_provider_per_issuer_pinned_to_exact_subjects(dev_run):
     pools = _by_type(dev_run, "gcp:iam/workloadIdentityPool:WorkloadIdentityPool")
     assert [(p.inputs["workloadIdentityPoolId"], p.inputs["project"], p.inputs["disabled"]) for p in pools] == [
-        ("agents-github", "example-agents-dev", False), ("agents-k8s", "example-agents-dev", False),
-        ("agents-spiffe", "example-agents-dev", False)]
+        ("agents-github-dev", "example-agents-dev", False), ("agents-k8s-dev", "example-agents-dev", False),
+        ("agents-spiffe-dev", "example-agents-dev", False)]
     providers = {p.inputs["oidc"]["issuerUri"]: p.inputs
                  for p in dev_run.of_type("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")}
     assert sorted(providers) == [GKE_ISSUER, "https://oidc.dev.example.org", "https://token.actions.githubusercontent.com"]
     assert providers["https://oidc.dev.example.org"]["attributeCondition"] == (
         "assertion.sub == 'spiffe://dev.example.org/ns/analytics/sa/bq-analyst'")
     github = providers["https://token.actions.githubusercontent.com"]
-    assert github["workloadIdentityPoolId"] == "agents-github"
+    assert github["workloadIdentityPoolId"] == "agents-github-dev"
     assert github["attributeCondition"] == "assertion.sub == 'repo:example-org/analytics-agent:environment:dev'"
     assert github["attributeMapping"] == {"google.subject": "assertion.sub"}
     assert providers[GKE_ISSUER]["attributeCondition"] == "assertion.sub == 'system:serviceaccount:analytics:bq-analyst'"
@@ -46,34 +46,34 @@ def test_one_pool_per_platform_and_one_provider_per_issuer_pinned_to_exact_subje
 
 def test_service_account_and_workload_identity_user_for_exactly_each_principal(dev_run):
     (account,) = dev_run.of_type("gcp:serviceaccount/account:Account")
-    assert account.inputs["accountId"] == "agent-bq-analyst"
+    assert account.inputs["accountId"] == "agent-bq-analyst-dev"
     assert account.inputs["project"] == "example-agents-dev"
-    email = "agent-bq-analyst@example-agents-dev.iam.gserviceaccount.com"
+    email = "agent-bq-analyst-dev@example-agents-dev.iam.gserviceaccount.com"
     members = [r.inputs for r in dev_run.of_type("gcp:serviceaccount/iAMMember:IAMMember")]
     assert sorted((m["serviceAccountId"], m["role"], m["member"]) for m in members) == [
         (f"projects/example-agents-dev/serviceAccounts/{email}", "roles/iam.workloadIdentityUser",
-         f"principal://iam.googleapis.com/{POOLS}/agents-github/subject/repo:example-org/analytics-agent:environment:dev"),
+         f"principal://iam.googleapis.com/{POOLS}/agents-github-dev/subject/repo:example-org/analytics-agent:environment:dev"),
         (f"projects/example-agents-dev/serviceAccounts/{email}", "roles/iam.workloadIdentityUser",
-         f"principal://iam.googleapis.com/{POOLS}/agents-k8s/subject/system:serviceaccount:analytics:bq-analyst"),
+         f"principal://iam.googleapis.com/{POOLS}/agents-k8s-dev/subject/system:serviceaccount:analytics:bq-analyst"),
         (f"projects/example-agents-dev/serviceAccounts/{email}", "roles/iam.workloadIdentityUser",
-         f"principal://iam.googleapis.com/{POOLS}/agents-spiffe/subject/spiffe://dev.example.org/ns/analytics/sa/bq-analyst"),
+         f"principal://iam.googleapis.com/{POOLS}/agents-spiffe-dev/subject/spiffe://dev.example.org/ns/analytics/sa/bq-analyst"),
     ]
 
 
 def test_tools_bound_at_their_one_resource(dev_run):
-    member = "serviceAccount:agent-bq-analyst@example-agents-dev.iam.gserviceaccount.com"
+    member = "serviceAccount:agent-bq-analyst-dev@example-agents-dev.iam.gserviceaccount.com"
     (dataset,) = dev_run.of_type("gcp:bigquery/datasetIamMember:DatasetIamMember")
     assert dataset.inputs == {"project": "example-analytics-dev", "datasetId": "sales",
                               "role": "roles/bigquery.dataViewer", "member": member}
     (project,) = dev_run.of_type("gcp:projects/iAMMember:IAMMember")
     assert project.inputs == {"project": "example-analytics-dev", "role": "roles/bigquery.jobUser", "member": member}
     (custom,) = dev_run.of_type("gcp:projects/iAMCustomRole:IAMCustomRole")
-    assert custom.inputs["roleId"] == "agentid_bq_analyst_save_charts"
+    assert custom.inputs["roleId"] == "agentid_bq_analyst_save_charts_dev"
     assert custom.inputs["permissions"] == ["storage.objects.create", "storage.objects.get"]
     assert custom.inputs["stage"] == "GA"
     (bucket,) = dev_run.of_type("gcp:storage/bucketIAMMember:BucketIAMMember")
     assert bucket.inputs == {"bucket": "example-analytics-charts", "member": member,
-                             "role": "projects/example-agents-dev/roles/agentid_bq_analyst_save_charts"}
+                             "role": "projects/example-agents-dev/roles/agentid_bq_analyst_save_charts_dev"}
     assert not dev_run.of_type("gcp:serviceaccount/key:Key")
 
 
@@ -81,12 +81,12 @@ def test_inventory_names_the_account_principals_and_lifetime(dev_run):
     entry = dev_run.outputs["inventory"]["bq-analyst"]
     assert entry["clouds"] == ["gcp"]
     gcp = entry["gcp"]
-    assert gcp["service_account"] == "agent-bq-analyst@example-agents-dev.iam.gserviceaccount.com"
+    assert gcp["service_account"] == "agent-bq-analyst-dev@example-agents-dev.iam.gserviceaccount.com"
     assert gcp["token_lifetime_seconds"] == 900
     assert [p["subject"] for p in gcp["federated_principals"]] == [
         "repo:example-org/analytics-agent:environment:dev", "system:serviceaccount:analytics:bq-analyst",
         "spiffe://dev.example.org/ns/analytics/sa/bq-analyst"]
-    assert gcp["tools"]["save-charts"]["roles"] == ["projects/example-agents-dev/roles/agentid_bq_analyst_save_charts"]
+    assert gcp["tools"]["save-charts"]["roles"] == ["projects/example-agents-dev/roles/agentid_bq_analyst_save_charts_dev"]
 
 
 def _agent(**overrides) -> Agent:

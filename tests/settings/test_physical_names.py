@@ -57,6 +57,19 @@ PHYSICAL_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "azuread:index/applicationCertificate:ApplicationCertificate": (("applicationId", "keyId"),),
     "azuread:index/appRoleAssignment:AppRoleAssignment": (("principalObjectId", "resourceObjectId", "appRoleId"),),
+    # Google Cloud: service account ids, custom role ids and pool ids per project, providers per pool, IAM
+    # members per (resource, role, member) (https://cloud.google.com/iam/docs/service-accounts-create,
+    # .../creating-custom-roles, .../manage-workload-identity-pools-providers).
+    "gcp:serviceaccount/account:Account": (("project", "accountId"),),
+    "gcp:projects/iAMCustomRole:IAMCustomRole": (("project", "roleId"),),
+    "gcp:iam/workloadIdentityPool:WorkloadIdentityPool": (("project", "workloadIdentityPoolId"),),
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (
+        ("project", "workloadIdentityPoolId", "workloadIdentityPoolProviderId"),
+    ),
+    "gcp:serviceaccount/iAMMember:IAMMember": (("serviceAccountId", "role", "member"),),
+    "gcp:projects/iAMMember:IAMMember": (("project", "role", "member"),),
+    "gcp:storage/bucketIAMMember:BucketIAMMember": (("bucket", "role", "member"),),
+    "gcp:bigquery/datasetIamMember:DatasetIamMember": (("project", "datasetId", "role", "member"),),
 }
 SHARED = {  # what a platform stack exports: referenced, these are created by neither stack
     "agent-identity-kit:awsGithubOidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
@@ -68,16 +81,6 @@ SHARED = {  # what a platform stack exports: referenced, these are created by ne
         "clientId": "5c2b1a9e-0f4d-4e7b-9a11-3f6c2d8e7b10", "servicePrincipalObjectId": "a1b2c3d4-1111-2222-3333-444455556666",
     }}),
 }
-
-
-# Google Cloud objects (components/gcp) do not carry the name suffix yet: a known gap, listed here so the test
-# still covers every other resource and fails when a GCP type appears that is not named.
-GCP_NOT_YET_SUFFIXED = (
-    "gcp:serviceaccount/account:Account", "gcp:serviceaccount/iAMMember:IAMMember", "gcp:projects/iAMMember:IAMMember",
-    "gcp:projects/iAMCustomRole:IAMCustomRole", "gcp:iam/workloadIdentityPool:WorkloadIdentityPool",
-    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider", "gcp:storage/bucketIAMMember:BucketIAMMember",
-    "gcp:bigquery/datasetIamMember:DatasetIamMember",
-)
 
 
 def physical_keys(resources: list[dict]) -> dict[tuple, str]:
@@ -172,7 +175,7 @@ def test_every_custom_resource_type_has_its_physical_keys_listed(standalone):
         # Kubernetes objects (components/workload) are the workloads the agent file names (namespace/service
         # account): named by the spec, not by the kit, like the Pod Identity association below.
         types = {r["type"] for r in result["resources"] if not r["type"].startswith(("agentid:", "kubernetes:"))}
-        assert types <= set(PHYSICAL_KEYS) | set(GCP_NOT_YET_SUFFIXED), types - set(PHYSICAL_KEYS)
+        assert types <= set(PHYSICAL_KEYS), types - set(PHYSICAL_KEYS)
 
 
 def test_dev_and_prod_share_only_what_one_account_or_tenant_holds_once(standalone):

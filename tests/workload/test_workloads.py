@@ -30,7 +30,7 @@ def test_one_service_account_per_binding_on_the_stack_cluster_with_each_clouds_a
     analyst = accounts[("analytics", "bq-analyst")]
     assert analyst["metadata"]["labels"] == {"agent": "bq-analyst", "app.kubernetes.io/managed-by": "agent-identity-kit"}
     assert analyst["metadata"]["annotations"] == {
-        "iam.gke.io/gcp-service-account": "agent-bq-analyst@example-agents-dev.iam.gserviceaccount.com"}
+        "iam.gke.io/gcp-service-account": "agent-bq-analyst-dev@example-agents-dev.iam.gserviceaccount.com"}
     assert analyst["automountServiceAccountToken"] is False
 
 
