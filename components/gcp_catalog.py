@@ -52,6 +52,18 @@ _NAME_RULES = {
 }
 
 
+# The same rules in words, for messages.
+_NAME_RULE_TEXT = {
+    "bucket": "3-63 of a-z, 0-9, '_', '.', '-', starting and ending with a letter or digit",
+    "dataset": "1-1024 of letters, digits and '_'",
+    "secret": "1-255 of letters, digits, '_' and '-'",
+    "topic": "3-255 of letters, digits and . _ ~ + % -, starting with a letter",
+    "subscription": "3-255 of letters, digits and . _ ~ + % -, starting with a letter",
+    "service_account": "an address ACCOUNT@PROJECT.iam.gserviceaccount.com (ACCOUNT: 6-30 of a-z, 0-9, '-')",
+    "project": "6-30 of a-z, 0-9, '-', starting with a letter, not ending with '-'",
+}
+
+
 @dataclass(frozen=True)
 class GcpResource:
     """A parsed full resource name: its kind, its project (None for buckets: `projects/_`) and its own name."""
@@ -91,6 +103,23 @@ def resource_kinds() -> list[str]:
 def example_names() -> list[str]:
     """One template a kind, for messages: //storage.googleapis.com/projects/_/buckets/{name}, ..."""
     return [entry["full_name"] for entry in _data()["resource_kinds"].values()]
+
+
+def name_problem(full_name: str) -> str | None:
+    """Why `full_name`, shaped like a kind's full resource name, names no valid resource of it; None if it is not
+    shaped like any (then the kinds' templates are the useful answer) or is valid."""
+    for kind, entry in _data()["resource_kinds"].items():
+        template = re.escape(entry["full_name"]).replace(r"\{project\}", "(?P<project>[^/]*)")
+        match = re.match("^" + template.replace(r"\{name\}", "(?P<name>[^/]*)") + "$", full_name)
+        if not match or _patterns()[kind].match(full_name):
+            continue
+        groups = match.groupdict()
+        project = groups.get("project")
+        if project is not None and not PROJECT_ID.match(project):
+            return f"'{project}' in {full_name} is not a project id: {_NAME_RULE_TEXT['project']}"
+        label = "project id" if kind == "project" else f"{kind.replace('_', ' ')} name"
+        return f"'{groups['name']}' is not a valid {label}: {_NAME_RULE_TEXT[kind]}"
+    return None
 
 
 def parse_resource(full_name: str) -> GcpResource | None:

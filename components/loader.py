@@ -126,7 +126,7 @@ def check_text(
                                                           f"{stopped.agents:,} agents: fix these and run again"))
         return None, lines, errors
     except ValidationError as error:
-        errors = [_to_spec_error(entry, name, lines) for entry in error.errors(include_url=False)]
+        errors = [_to_spec_error(entry, name, lines) for entry in _one_per_union(error.errors(include_url=False))]
         return None, lines, sorted(errors, key=lambda e: e.line)
 
 
@@ -282,9 +282,41 @@ def _line_of(lines: dict[Path_, int], loc: Path_) -> int:
     return 1
 
 
+_MEMBER_TAGS = ("str", "int", "bool", "float", "constrained-str", "constrained-int", "constrained-float")
+
+
 def _clean_loc(loc: tuple[Any, ...]) -> Path_:
-    """Drop pydantic's union-member tags (e.g. 'list[str]', 'function-after[...]') from a location."""
-    return tuple(p for p in loc if isinstance(p, int) or ("[" not in p and p not in ("str", "int", "bool", "float")))
+    """Drop pydantic's union-member tags (e.g. 'list[str]', 'function-after[...]', 'constrained-str')."""
+    return tuple(p for p in loc if isinstance(p, int) or ("[" not in p and p not in _MEMBER_TAGS))
+
+
+# What each member of a union expects, by the error pydantic gives when the value is not of that type.
+_EXPECTED = {"string_type": "text", "list_type": "a list", "bool_type": "true or false", "bool_parsing": "true or false",
+             "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
+             "dict_type": "a mapping", "model_type": "a mapping", "float_type": "a number", "float_parsing": "a number"}
+
+
+def _one_per_union(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One error a value: pydantic reports a value that fits no member of a union once per member (a mapping
+    where `str | list[str] | bool | int` is expected gives four lines). Kept: the one member error that is not a
+    type mismatch (the value had the member's type but a wrong content), else one line naming every type allowed."""
+    groups: dict[tuple[Path_, str], list[dict[str, Any]]] = {}
+    for entry in entries:
+        groups.setdefault((_clean_loc(entry["loc"]), repr(entry.get("input"))[:200]), []).append(entry)
+    kept = []
+    for group in groups.values():
+        if len(group) == 1 or len({entry["loc"] for entry in group}) == 1:
+            kept += group
+            continue
+        specific = [entry for entry in group if entry["type"] not in _EXPECTED]
+        if len(specific) == 1:
+            kept.append(specific[0])
+            continue
+        expected = list(dict.fromkeys(_EXPECTED.get(entry["type"], entry["msg"]) for entry in group))
+        first = group[0]
+        kept.append({**first, "type": "union_type", "ctx": {},
+                     "msg": f"expected one of: {'; '.join(expected)} (found {_describe(first.get('input'))})"})
+    return kept
 
 
 def _to_spec_error(entry: dict[str, Any], file: str, lines: dict[Path_, int]) -> SpecError:
@@ -320,6 +352,8 @@ def _message(entry: dict[str, Any], loc: Path_) -> str:
     if kind == "string_type":
         return f"expected text, found {_describe(value)}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():  # a quoted number: never read as one
+            return f"expected a whole number, found the text '{value}': write {value.strip()} without quotes"
         return f"expected a whole number, found {_describe(value)}"
     if kind.startswith("date"):
         return f"'{value}' is not a date: write YYYY-MM-DD, e.g. 2027-06-30"

@@ -267,7 +267,11 @@ def _loaded(args: AgentFleetArgs, base: Path | None) -> LoadedInventory:
 
 
 def _plain(value: Any) -> Any:
-    """Args as JSON: enum members (OAuthGrantProvider) as their values."""
+    """Args as JSON: enum members (OAuthGrantProvider) as their values; whole floats as ints (protobuf's Struct,
+    which carries the args, has only doubles: `maxCredentialMinutes: 15` arrives as 15.0, and the spec reads
+    numbers strictly)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):

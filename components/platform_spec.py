@@ -23,7 +23,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from agentid_components import input_limits
-from agentid_components.spec import HttpsUrl, OAuthScope, SpiffeTrust, _Strict
+from agentid_components.spec import HttpsUrl, OAuthScope, SpiffeTrust, TrueOrFalse, _Strict
 
 # The platform stack's outputs (camelCase, as Pulumi exports read in other languages).
 GITHUB_OIDC_PROVIDER_ARN = "githubOidcProviderArn"  # str
@@ -92,7 +92,7 @@ class PlatformTrustDomain(_Strict):
 class PlatformSpec(_Strict):
     """The shared objects of one account and tenant."""
 
-    github_actions: bool = Field(default=True, description="create the GitHub Actions OIDC provider")
+    github_actions: TrueOrFalse = Field(default=True, description="create the GitHub Actions OIDC provider")
     cognito_domain: str | None = Field(default=None, description="Cognito hosted-domain prefix "
                                        "(default agentid-PROJECT-STACK); only when an API uses Cognito")
     apis: list[PlatformApi] = Field(default_factory=list, max_length=500)

@@ -19,11 +19,13 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
     ValidatorFunctionWrapHandler,
+    Strict,
     field_validator,
     model_validator,
 )
@@ -65,6 +67,27 @@ class _Strict(BaseModel):
     """Unknown keys are errors everywhere: a typo must never silently drop a setting."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# Numbers and switches are never guessed from text: pydantic's lax mode reads `"15"` as 15 and `yes`, `on`, `1`
+# as true, so a quoted or misspelt value would silently become a setting. Every int and bool field of the spec
+# uses these two types (tests/spec/test_strict_types.py checks that no field escapes them).
+WholeNumber = Annotated[int, Strict()]
+_BOOLEANS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+
+
+def _true_or_false(value: Any) -> Any:
+    """A YAML 1.2 core-schema boolean (the loader keeps plain scalars as text) or a Python bool; nothing else."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value in _BOOLEANS:
+        return _BOOLEANS[value]
+    shown = f"'{value}'" if isinstance(value, (str, int, float)) else "a mapping" if isinstance(value, dict) \
+        else "a list" if isinstance(value, list) else "nothing"
+    raise _error("true_or_false", "expected true or false, found {shown}", shown=shown)
+
+
+TrueOrFalse = Annotated[bool, BeforeValidator(_true_or_false)]
 
 
 # --- field checks -----------------------------------------------------------------
@@ -475,6 +498,9 @@ class GcpGrant(_Strict):
             raise _error("broad_scope", "'{resource}' is an organization or folder: grant at one resource, e.g. "
                          "//storage.googleapis.com/projects/_/buckets/BUCKET", resource=resource)
         if gcp_catalog.parse_resource(resource) is None:
+            problem = gcp_catalog.name_problem(resource)
+            if problem:  # the right shape with a wrong name: say what the name must be, not that the shape is wrong
+                raise _error("gcp_resource", "{problem}", problem=problem)
             raise _error("gcp_resource", "'{resource}' is not a full resource name the kit grants at: write one of "
                          "{examples}", resource=resource, examples=", ".join(gcp_catalog.example_names()))
         return resource
@@ -589,7 +615,7 @@ class BedrockModels(_Strict):
         "application-inference-profile, provisioned-model...; a cross-region inference profile also needs its "
         "foundation model in every region it routes to",
     )
-    streaming: bool = Field(default=False, description="also InvokeModelWithResponseStream (and ConverseStream)")
+    streaming: TrueOrFalse = Field(default=False, description="also InvokeModelWithResponseStream (and ConverseStream)")
 
     @field_validator("models")
     @classmethod
@@ -858,8 +884,16 @@ class SpiffeTrust(_Strict):
     @field_validator("path")
     @classmethod
     def _path(cls, value: str) -> str:
+        """The SPIFFE ID standard, section 2.2 (https://github.com/spiffe/spiffe/blob/main/standards/SPIFFE-ID.md):
+        segments of A-Z a-z 0-9 . - _, none empty, none `.` or `..`, no trailing '/'."""
         if "*" in value or not _SPIFFE_PATH.match(value):
-            raise _error("spiffe_path", "'{value}' is not a SPIFFE path: /SEGMENT[/SEGMENT...], no wildcards", value=value)
+            raise _error("spiffe_path", "'{value}' is not a SPIFFE path: /SEGMENT[/SEGMENT...] of A-Z a-z 0-9 . - _, "
+                         "no empty segment, no trailing '/', no wildcards", value=value)
+        dots = [segment for segment in value.split("/")[1:] if segment in (".", "..")]
+        if dots:
+            raise _error("spiffe_path", "'{value}' is not a SPIFFE path: a segment '{segment}' is not allowed (the "
+                         "SPIFFE ID standard forbids '.' and '..' segments; name the workload's path as it is)",
+                         value=value, segment=dots[0])
         return value
 
     @field_validator("ca_bundle")
@@ -1020,7 +1054,7 @@ class Agent(_Strict):
     purpose: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="what the agent is for, one sentence")
     environment: str = Field(description="e.g. dev, staging, prod")
     review_by: dt.date = Field(description="date by which the owner re-approves the agent; once past, every check reports the agent as overdue")
-    max_credential_minutes: int = Field(
+    max_credential_minutes: WholeNumber = Field(
         default=DEFAULT_CREDENTIAL_MINUTES,
         description=f"lifetime of every credential and token, 1..{MAX_CREDENTIAL_MINUTES} minutes",
     )
@@ -1034,7 +1068,7 @@ class Agent(_Strict):
     )
     # Upper bounds keep validation's memory bounded on hostile files (pydantic stops at the first
     # item past max_length); no real agent comes near them.
-    azure_identity_per_tool: bool = Field(
+    azure_identity_per_tool: TrueOrFalse = Field(
         default=False,
         description="one user-assigned managed identity per Azure tool, holding only that tool's role and trusted "
         "through the same federated bindings, so an Azure token holds one tool's role (the counterpart of the AWS "

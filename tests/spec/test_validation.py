@@ -187,7 +187,8 @@ CASES = {
     ),
     "wildcard SPIFFE path": (
         lambda a: a.update(trust=[{"spiffe": {"trust_domain": "example.org", "path": "/ns/*", "acm_pca_arn": "arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/0a1b"}}]),
-        "agents.yaml:17: agents[0].trust[0].spiffe.path: '/ns/*' is not a SPIFFE path: /SEGMENT[/SEGMENT...], no wildcards",
+        "agents.yaml:17: agents[0].trust[0].spiffe.path: '/ns/*' is not a SPIFFE path: /SEGMENT[/SEGMENT...] of A-Z a-z 0-9 . - _, "
+        "no empty segment, no trailing '/', no wildcards",
     ),
     "AWS tools with only Azure trust": (
         lambda a: a.update(trust=[{"azure_hosted": {"resource_id": "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Web/sites/app"}}]),
