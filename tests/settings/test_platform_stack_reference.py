@@ -70,6 +70,15 @@ def test_prod_plans_exactly_dev_without_the_shared_objects(previews):
     dev, prod = by_type_and_name(previews["dev"]), by_type_and_name(previews["prod"])
     only_dev = sorted((dev - prod).elements())
     only_prod = sorted((prod - dev).elements())
+    # Workload Identity pools (and the providers in them) are named by their stack, as GCP ids are per project
+    pools = ("gcp:iam/workloadIdentityPool:WorkloadIdentityPool",
+             "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")
+    dev_pools = [item for item in only_dev if item[0] in pools]
+    prod_pools = [item for item in only_prod if item[0] in pools]
+    assert len(dev_pools) == 6 and all("-dev" in name for _, name in dev_pools)
+    assert prod_pools == sorted((kind, name.replace("-dev", "-prod")) for kind, name in dev_pools)
+    only_dev = [item for item in only_dev if item[0] not in pools]
+    only_prod = [item for item in only_prod if item[0] not in pools]
     assert only_dev == [
         ("agentid:kubernetes:Workloads", "kubernetes"),  # dev alone sets kubernetesIssuer
         ("aws:cognito/resourceServer:ResourceServer", "oauth-mcp.tickets.example.com"),
