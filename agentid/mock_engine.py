@@ -167,10 +167,38 @@ def mock_call(token: str, args: dict[str, Any]) -> dict[str, Any]:
     if token == "azure-native:authorization:getClientConfig":
         return {"clientId": _uuid("deployer"), "objectId": _uuid("deployer-object"),
                 "subscriptionId": _uuid("subscription"), "tenantId": MOCK_TENANT}
+    if token == "aws:iam/getPolicy:getPolicy":
+        return _aws_managed_policy(args)
     if token == "aws:iam/getPolicyDocument:getPolicyDocument":  # rendered in the provider, no AWS call: known
         from agentid.aws_policy_document import render  # imports this module's UNKNOWN
         return render(_sentinel_unknowns(args)) or {}  # {} = unknown outputs, as when it cannot be rendered
     return {}
+
+
+def _aws_managed_policy(args: dict[str, Any]) -> dict[str, Any]:
+    """aws.iam.get_policy(arn=... | name=...) of an AWS managed policy: its ARN and document are public facts (the
+    pack's snapshot), so the lookup is known and the attachment judged by its document; AdministratorAccess
+    attached by lookup was "cannot check until known" and passed without --strict-unknowns. Anything else
+    (a customer-managed policy, a name the snapshot lacks) stays unknown, as at a preview without the account."""
+    import json
+
+    from agentid_policy_packs.analysis.managed_policies import managed_policy_arns, managed_policy_document
+
+    arn, name = args.get("arn"), args.get("name")
+    if not isinstance(arn, str) and isinstance(name, str) and name:
+        matches = [a for a in managed_policy_arns() if a.rsplit("/", 1)[1].lower() == name.lower()]
+        prefix = args.get("pathPrefix")
+        if isinstance(prefix, str) and prefix:
+            matches = [a for a in matches if ("/" + a.split(":policy/", 1)[1]).startswith(prefix)]
+        arn = matches[0] if len(matches) == 1 else None
+    document = managed_policy_document(arn) if isinstance(arn, str) else None
+    if document is None:
+        return {}
+    canonical = arn.strip()  # the partition the program asked for
+    path_and_name = canonical.split(":policy/", 1)[1]
+    path = "/" + path_and_name.rsplit("/", 1)[0] + "/" if "/" in path_and_name else "/"
+    return {"arn": canonical, "id": canonical, "name": path_and_name.rsplit("/", 1)[-1], "path": path,
+            "policy": json.dumps(document), "description": "", "policyId": "", "attachmentCount": 0, "tags": {}}
 
 
 def _sentinel_unknowns(value: Any) -> Any:

@@ -125,3 +125,40 @@ def test_the_gate_judges_a_policy_built_by_get_policy_document(tmp_path: Path, s
     else:
         assert run.code == 0, run.stdout + run.stderr
         assert "cannot check" not in text.lower() or "d-admin" not in text
+
+
+# --- aws:iam/getPolicy of an AWS managed policy: a public fact, answered from the pack's snapshot ------------
+
+POLICY_TOKEN = "aws:iam/getPolicy:getPolicy"
+
+
+def test_an_aws_managed_policy_lookup_is_known() -> None:
+    by_name = mock_call(POLICY_TOKEN, {"name": "AdministratorAccess"})
+    assert by_name["arn"] == "arn:aws:iam::aws:policy/AdministratorAccess" and by_name["path"] == "/"
+    assert json.loads(by_name["policy"])["Statement"][0]["Action"] == "*"
+    by_arn = mock_call(POLICY_TOKEN, {"arn": "arn:aws-us-gov:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"})
+    assert by_arn["arn"] == "arn:aws-us-gov:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+    assert (by_arn["name"], by_arn["path"]) == ("AWSLambdaBasicExecutionRole", "/service-role/")
+
+
+@pytest.mark.parametrize("args", [
+    {"name": "my-team-policy"},  # customer-managed: only the account knows it
+    {"arn": "arn:aws:iam::111122223333:policy/AdministratorAccess"},
+    {"arn": "arn:aws:iam::aws:policy/NoSuchPolicyYet"},
+    {"name": "AdministratorAccess", "pathPrefix": "/custom/"},
+])
+def test_other_policy_lookups_stay_unknown(args: dict) -> None:
+    assert mock_call(POLICY_TOKEN, args) == {}
+
+
+@pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
+def test_administrator_access_attached_by_lookup_is_blocked_without_strict_unknowns(tmp_path: Path) -> None:
+    # outside review o02: the lookup's ARN was "cannot check until known", so the default run passed
+    project = _project(tmp_path, '''
+        admin = aws.iam.get_policy_output(name="AdministratorAccess")
+        aws.iam.RolePolicyAttachment("a", role=r.name, policy_arn=admin.arn)
+        ''')
+    run = run_cli(project, "--stack", "dev", "--policy-pack", "agent_guard", "--json", str(tmp_path / "out.json"))
+    assert run.code == 1, run.stdout + run.stderr
+    flagged = [v for v in run.json("out.json")["violations"] if v["mandatory"] and v["resourceName"] == "a"]
+    assert "AGID-AWS-013" in {v["policy"] for v in flagged}, flagged
