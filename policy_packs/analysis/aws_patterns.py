@@ -162,8 +162,9 @@ def _covers(outer: tuple[str, ...], inner: tuple[str, ...]) -> bool:
         return True
     if not wild_outer:
         return False  # a wildcard pattern denotes infinitely many strings; literals cover finitely many
-    # Most questions are settled by one outer pattern per inner one; the rest need the union.
-    return all(any(_included(p, (o,)) for o in wild_outer) or _included(p, wild_outer) for p in remaining)
+    # Most questions are settled by one outer pattern per inner one; the rest need the union, literals
+    # included: ['b', '??*'] covers '*b' (its one-character member 'b' is the literal).
+    return all(any(_included(p, (o,)) for o in wild_outer) or _included(p, outer) for p in remaining)
 
 
 def covers(outer: Iterable[str], inner: Iterable[str], *, ignore_case: bool = False) -> bool:

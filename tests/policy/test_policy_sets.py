@@ -40,6 +40,7 @@ def test_set_questions_on_iam_shapes():
     assert covers_complement(["iam:*"], ["*:*"], universe="*:*") and not covers_complement(["iam:*"], ["*:*"])
     assert not covers_complement(["iam:*"], ["s3:*"], universe="*:*")
     assert overlaps(["role/a*"], ["role/*b"]) and not overlaps(["role/a?"], ["role/b*"])
+    assert covers(["b", "??*"], ["*b"]) and not covers(["c", "??*"], ["*b"])  # a literal joins the union
     assert matches("arn:aws:s3:::b/*", "arn:aws:s3:::b/k") and not matches("arn:aws:s3:::B/*", "arn:aws:s3:::b/k")
 
 
