@@ -144,6 +144,15 @@ def to_struct(properties: Mapping[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
+def _set_properties(target: struct_pb2.Struct, properties: Mapping[str, Any], wire: bytes | None) -> None:
+    """Fill a request's property Struct: from its serialized form when the caller has it (native parsing),
+    else by encoding `properties`."""
+    if wire is not None:
+        target.MergeFromString(wire)
+    else:
+        target.CopyFrom(to_struct(properties))
+
+
 def _options(parent: str | None) -> analyzer_pb2.AnalyzerResourceOptions:
     return analyzer_pb2.AnalyzerResourceOptions(parent=parent or "")
 
@@ -271,18 +280,22 @@ class PackProcess:
         self._call("Configure", request)
 
     def analyze(self, type_: str, name: str, urn: str, properties: Mapping[str, Any],
-                *, parent: str | None = None) -> list[Diagnostic]:
-        """`Analyze`: run the resource policies on one resource."""
-        request = analyzer_pb2.AnalyzeRequest(
-            type=type_, name=name, urn=urn, properties=to_struct(properties), options=_options(parent),
-        )
+                *, parent: str | None = None, wire_properties: bytes | None = None) -> list[Diagnostic]:
+        """`Analyze`: run the resource policies on one resource.
+
+        `wire_properties`: `properties` already serialized as a protobuf Struct (the gate forwards what the
+        program sent, `agentid.preview.monitor.wire`); sent as they are instead of encoding `properties`.
+        """
+        request = analyzer_pb2.AnalyzeRequest(type=type_, name=name, urn=urn, options=_options(parent))
+        _set_properties(request.properties, properties, wire_properties)
         return self._diagnostics(self._call("Analyze", request))
 
     def analyze_stack(self, resources: Iterable[Any]) -> list[Diagnostic]:
         """`AnalyzeStack`: run the stack policies on every resource.
 
         Each resource is a `StackResource` or anything with `type`, `name`,
-        `urn`, `parent` and `inputs` (such as `mock_engine.RegisteredResource`).
+        `urn`, `parent` and `inputs` (such as `mock_engine.RegisteredResource`); one with
+        `wire_inputs` (serialized Struct bytes, see `analyze`) is sent those.
         """
         request = analyzer_pb2.AnalyzeStackRequest()
         for resource in resources:
@@ -290,10 +303,12 @@ class PackProcess:
             if properties is None:
                 properties = getattr(resource, "inputs", {})
             parent = getattr(resource, "parent", None) or ""
-            request.resources.append(analyzer_pb2.AnalyzerResource(
-                type=resource.type, name=resource.name, urn=resource.urn, properties=to_struct(properties),
+            analyzed = analyzer_pb2.AnalyzerResource(
+                type=resource.type, name=resource.name, urn=resource.urn,
                 options=_options(parent), parent=parent, dependencies=list(getattr(resource, "dependencies", []) or []),
-            ))
+            )
+            _set_properties(analyzed.properties, properties, getattr(resource, "wire_inputs", None))
+            request.resources.append(analyzed)
         return self._diagnostics(self._call("AnalyzeStack", request))
 
     def plugin_version(self) -> str:

@@ -113,7 +113,8 @@ class PackSession:
 
     def _analyze(self, resource: Resource) -> list[Diagnostic]:
         self._ready.result()
-        found = self.pack.analyze(resource.type, resource.name, resource.urn, resource.inputs, parent=resource.parent)
+        found = self.pack.analyze(resource.type, resource.name, resource.urn, resource.inputs, parent=resource.parent,
+                                  wire_properties=resource.wire_inputs)
         self._on_resource_done()
         return found
 

@@ -81,6 +81,7 @@ class Registration:
     source_file: str | None = None  # the SDK's source position (a file:// URI's path)
     source_line: int = 0
     shown_inputs: dict[str, Any] | None = None  # the inputs with secrets as "[secret]"; None: no secret in them
+    wire_inputs: bytes | None = None  # the inputs' Struct as sent, when it is already what an analyzer sees (`wire`)
 
 
 class ProgramRefused(Exception):
@@ -92,9 +93,11 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
 
     def __init__(self, project: str, stack: str, *,
                  on_register: Callable[[Registration], None] | None = None,
-                 stack_references: Callable[[str], Any] | None = None) -> None:
-        """`stack_references(name)` returns a `references.ReferencedStack` or raises `references.UnresolvedReference`."""
+                 stack_references: Callable[[str], Any] | None = None, forward_wire: bool = True) -> None:
+        """`stack_references(name)` returns a `references.ReferencedStack` or raises `references.UnresolvedReference`.
+        `forward_wire`: keep each registration's inputs as sent (`Registration.wire_inputs`) for the packs."""
         self.project, self.stack = project, stack
+        self.forward_wire = forward_wire
         self.on_register = on_register
         self.stack_references = stack_references
         self.registered: list[Registration] = []
@@ -139,9 +142,11 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
             self._refuse(context, f"{request.type} {request.name!r} is a remote (multi-language) component: the gate "
                                   "cannot build its children to judge them; run `pulumi preview --policy-pack`")
         inputs = decode(request.object)
+        serialized = request.object.SerializeToString()
         resource_id, state = mock_outputs(request.type, request.name, inputs)
         record = Registration(
-            urn=urn, type=request.type, name=request.name, inputs=inputs, shown_inputs=shown(request.object),
+            urn=urn, type=request.type, name=request.name, inputs=inputs, shown_inputs=shown(request.object, serialized),
+            wire_inputs=wire(serialized) if self.forward_wire else None,
             parent=None if self._is_stack(request.parent) else request.parent, custom=bool(request.custom),
             id=resource_id if request.custom else None, dependencies=list(request.dependencies),
             **_source(request.sourcePosition),
@@ -331,19 +336,32 @@ def _value(value: struct_pb2.Value) -> Any:
     return None
 
 
-def shown(message: struct_pb2.Struct) -> dict[str, Any] | None:
+def wire(serialized: bytes) -> bytes | None:
+    """A serialized property map that an analyzer may be sent as it is, or None when it must be decoded first.
+
+    Without Pulumi's signature key anywhere in it (no secret, resource reference or output value: nearly
+    every registration), `decode` changes nothing, so the message the program sent is the one the pack
+    gets: forwarding its bytes spares the gate encoding the decoded inputs again for `Analyze` and for
+    `AnalyzeStack` (`analyzer_client.to_struct`). The search is on bytes: a map key is stored as its UTF-8
+    bytes, so a signature is never missed; a string value that merely contains it only costs the decode.
+    """
+    return None if _SIGNATURE_BYTES in serialized else serialized
+
+
+def shown(message: struct_pb2.Struct, serialized: bytes | None = None) -> dict[str, Any] | None:
     """The property map as reports may show it: a secret (wherever it is nested) as "[secret]", else as `decode`
     reads it; None when the map holds no secret (then `decode`'s result is the one to show).
 
     Secrets are found by their signature in the message's bytes first, so maps without one (nearly all)
     cost one substring search.
     """
-    serialized = message.SerializeToString()
+    serialized = message.SerializeToString() if serialized is None else serialized
     if _SECRET_BYTES not in serialized and _OUTPUT_VALUE_BYTES not in serialized:
         return None
     return {key: _shown(_value_raw(value)) for key, value in message.fields.items()}
 
 
+_SIGNATURE_BYTES = SIGNATURE_KEY.encode()
 _SECRET_BYTES = SECRET_SIG.encode()
 _OUTPUT_VALUE_BYTES = OUTPUT_VALUE_SIG.encode()
 

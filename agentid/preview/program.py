@@ -53,6 +53,7 @@ class Resource:
     source_file: str | None = None  # absolute path of the code that declared it (the SDK's source position)
     source_line: int = 0
     shown_inputs: dict[str, Any] | None = None  # `inputs` with secrets as "[secret]"; None: they hold no secret
+    wire_inputs: bytes | None = None  # `inputs` as a serialized Struct, as sent to packs (monitor.wire); None: encode
 
     @property
     def public_inputs(self) -> dict[str, Any]:
@@ -109,7 +110,7 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
             on_resource(_resource(record))
 
     monitor = GateMonitor(project.name, stack, on_register=registered if on_resource else None,
-                          stack_references=stack_references)
+                          stack_references=stack_references, forward_wire=not sdk_speedups.plain_sdk_requested())
     with tempfile.TemporaryDirectory(prefix="pulumi-", dir=_short_temp_dir()) as private:
         run_dir = Path(private, "run")  # the program's only writable directory in the sandbox
         run_dir.mkdir()
@@ -193,7 +194,8 @@ def _language_host_args(project: Project, stack: str, address: str) -> list[str]
 def _resource(record: Any) -> Resource:
     return Resource(urn=record.urn, type=record.type, name=record.name, inputs=record.inputs, parent=record.parent,
                     custom=record.custom, dependencies=record.dependencies, source_file=record.source_file,
-                    source_line=record.source_line, shown_inputs=record.shown_inputs)
+                    source_line=record.source_line, shown_inputs=record.shown_inputs,
+                    wire_inputs=record.wire_inputs)
 
 
 def _read_failure(file: Path, project: Project) -> ProgramError | ConfigError | None:

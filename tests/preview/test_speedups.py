@@ -16,10 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from google.protobuf import struct_pb2
 from pulumi.runtime.proto import engine_pb2
 
+from agentid.analyzer_client import to_struct
+
 from agentid.preview import sdk_speedups
-from agentid.preview.monitor import GateMonitor
+from agentid.preview.monitor import SECRET_SIG, SIGNATURE_KEY, GateMonitor, decode, wire
 from agentid.preview.program import run_isolated
 from agentid.preview.runner import PreviewRequest, run_preview
 from agentid.preview.stack_config import find_project, load_stack_config
@@ -55,6 +58,11 @@ def test_the_speed_ups_register_exactly_what_the_plain_sdk_registers(tmp_path: P
     assert fast.outputs == plain.outputs
     # Source positions are still found (the fleet's components declare their resources in components/).
     assert all(r.source_file and r.source_line > 0 for r in fast.resources if r.custom)
+    # The packs get the inputs as the program sent them (monitor.wire) where that is what decoding gives back,
+    # and encoded from `inputs` everywhere on the plain path.
+    forwarded = [r for r in fast.resources if r.wire_inputs is not None]
+    assert len(forwarded) > 0.8 * len(fast.resources) and all(r.wire_inputs is None for r in plain.resources)
+    assert all(struct_pb2.Struct.FromString(r.wire_inputs) == to_struct(r.inputs) for r in forwarded)
 
 
 def test_the_speed_ups_give_the_same_violations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -161,3 +169,22 @@ def test_the_batched_output_wait_returns_when_all_are_done_or_at_the_first_failu
         loop.run_until_complete(scenario())
     finally:
         loop.close()
+
+
+@pytest.mark.parametrize("inputs", [
+    {"name": "r", "maxSessionDuration": 3600.0, "tags": {"owner": "a@example.com"}, "empty": {}, "none": None,
+     "list": [1.5, True, "x", {"nested": ["y", None]}], "on": False},
+    {"statement": "a string that names " + SIGNATURE_KEY + " without being one"},  # conservative: decoded instead
+    {"password": {SIGNATURE_KEY: SECRET_SIG, "value": "hunter2"}},
+    {"deep": [{"ref": {SIGNATURE_KEY: "5cf8f73096256a8f31e491e813e4eb8e", "urn": "urn:x", "id": "i-1"}}]},
+])
+def test_a_forwarded_property_map_is_exactly_what_decoding_and_encoding_give(inputs) -> None:
+    message = struct_pb2.Struct()
+    message.update(inputs)
+    serialized = message.SerializeToString()
+    forwarded = wire(serialized)
+    if SIGNATURE_KEY in json.dumps(inputs):
+        # a secret or a reference reaches the pack unwrapped (decode); a string naming the key is decoded too
+        assert forwarded is None
+    else:
+        assert struct_pb2.Struct.FromString(forwarded) == to_struct(decode(message))
