@@ -12,6 +12,10 @@ An agent's tool is often an API behind API Gateway; a route nobody authenticates
     (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html).
   - `apigatewayv2.Authorizer` of type JWT without `jwtConfiguration.audiences`: any token the issuer signs for
     any client is accepted (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html).
+  - routes that never appear as Method/Route resources: an `apigatewayv2.Api` "quick create" (`target` set) makes
+    a `$default` route with no authorization (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-basic-concept.html#apigateway-definition-quick-create);
+    an OpenAPI `body` of an `apigateway.RestApi` or `apigatewayv2.Api` defines routes whose authorization is
+    judged by `analysis/openapi_auth.py`. An unreadable body is flagged (cannot be judged).
 A private REST API whose resource policy admits only a VPC endpoint still has unauthenticated methods; the
 finding is advisory (high), so such an API takes a waiver with its reason.
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from agentid_policy_packs.analysis.openapi_auth import load_definition, unauthenticated_operations
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -27,6 +32,9 @@ from .base import Resource, Rule, Unknown, Violation
 METHOD = "aws:apigateway/method:Method"
 ROUTE = "aws:apigatewayv2/route:Route"
 AUTHORIZER = "aws:apigatewayv2/authorizer:Authorizer"
+REST_API = "aws:apigateway/restApi:RestApi"
+HTTP_API = "aws:apigatewayv2/api:Api"
+SHOWN_OPERATIONS = 5  # operations named in one finding; the rest are counted
 REST_AUTHORIZATION = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
 ROUTE_AUTHORIZATION = ("NONE", "AWS_IAM", "CUSTOM", "JWT")
 
@@ -94,8 +102,35 @@ def _authorizer(resource: Resource):
                         category="weak-trust")
 
 
+def _definition(resource: Resource):
+    body = resource.props.get("body")
+    if body is None:
+        return
+    if is_unknown(body):
+        yield Unknown("body")
+        return
+    try:
+        open_operations = unauthenticated_operations(load_definition(body))
+    except ValueError as error:
+        yield Violation(f"API {resource.name}: body is {error}, so which routes authenticate cannot be judged")
+        return
+    if open_operations:
+        shown = "; ".join(open_operations[:SHOWN_OPERATIONS])
+        more = f" and {len(open_operations) - SHOWN_OPERATIONS} more" if len(open_operations) > SHOWN_OPERATIONS else ""
+        yield Violation(f"API {resource.name} defines operations anyone who reaches it can call: {shown}{more}")
+
+
+def _api(resource: Resource):
+    target = resource.props.get("target")
+    if is_unknown(target) or (target is not None and target != ""):
+        # quick create: API Gateway adds a $default route without authorization to this integration
+        yield Violation(f"HTTP API {resource.name} is a quick create (target set): its $default route has no "
+                        "authorization, so anyone who reaches the API invokes the target")
+    yield from _definition(resource)
+
+
 def check(resource: Resource, config):
-    judge = {METHOD: _method, ROUTE: _route, AUTHORIZER: _authorizer}[resource.type]
+    judge = {METHOD: _method, ROUTE: _route, AUTHORIZER: _authorizer, REST_API: _definition, HTTP_API: _api}[resource.type]
     yield from judge(resource)
 
 
@@ -104,11 +139,11 @@ RULE = Rule(
     title="aws-api-routes-authenticated",
     severity="high",
     category="public-access",
-    description="API Gateway methods and routes authenticate callers (no authorization NONE except CORS "
-                "preflights), and JWT authorizers pin an audience.",
+    description="API Gateway methods, routes and OpenAPI-defined operations authenticate callers (no authorization "
+                "NONE except CORS preflights, no quick-create API), and JWT authorizers pin an audience.",
     remediation="Set authorization AWS_IAM (SigV4 from the agent's role session), CUSTOM/JWT with an authorizer, or "
                 "COGNITO_USER_POOLS; give JWT authorizers the audiences (client ids) they accept.",
     url="https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-to-api.html",
     check=check,
-    resource_types=(METHOD, ROUTE, AUTHORIZER),
+    resource_types=(METHOD, ROUTE, AUTHORIZER, REST_API, HTTP_API),
 )

@@ -1,6 +1,7 @@
-"""AGID-AWS-048: Lake Formation and S3 Access Grants give no super, re-grantable, IAM-wide or foreign access.
+"""AGID-AWS-048: Lake Formation, S3 Access Grants and Service Catalog give no super, re-grantable, IAM-wide or
+foreign access.
 
-Both services grant data access outside IAM policies, so a reviewer of the roles' policies never sees it:
+These services grant access outside IAM policies, so a reviewer of the roles' policies never sees it:
   - `lakeformation.Permissions` (https://docs.aws.amazon.com/lake-formation/latest/dg/lf-permissions-reference.html):
       `ALL` ("Super": every permission on the resource, DROP and ALTER included) is a broad grant;
       `permissionsWithGrantOptions`: the principal may grant what it holds to any principal, outside the gate's sight;
@@ -12,6 +13,10 @@ Both services grant data access outside IAM policies, so a reviewer of the roles
       an `AccessGrantsLocation` with the default scope `s3://` covers every bucket of the account in the region,
       so every grant on it may reach any bucket with the location role's power;
       an `AccessGrant` to an IAM principal of an account outside `ownAccountIds` (or outside its `accountId`).
+  - Service Catalog `PrincipalPortfolioAssociation` of type `IAM_PATTERN` whose name is a bare wildcard
+    (`arn:aws:iam:::role/*`): every role (or user) of every account the portfolio is shared with may launch its
+    products, which run with the products' launch roles, usually far broader than the caller
+    (https://docs.aws.amazon.com/servicecatalog/latest/dg/API_AssociatePrincipalWithPortfolio.html).
 A value computed at preview cannot be checked until known; a shape the provider does not take is flagged.
 """
 
@@ -28,6 +33,7 @@ from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS
 LF_PERMISSIONS = "aws:lakeformation/permissions:Permissions"
 ACCESS_GRANT = "aws:s3control/accessGrant:AccessGrant"
 ACCESS_GRANTS_LOCATION = "aws:s3control/accessGrantsLocation:AccessGrantsLocation"
+PORTFOLIO_PRINCIPAL = "aws:servicecatalog/principalPortfolioAssociation:PrincipalPortfolioAssociation"
 IAM_ALLOWED_PRINCIPALS = "IAM_ALLOWED_PRINCIPALS"
 
 
@@ -128,8 +134,22 @@ def _access_grant(resource: Resource, config):
                             f"{identifier} of account {account}, not one of ownAccountIds")
 
 
+def _portfolio_principal(resource: Resource, config):
+    kind, arn = resource.props.get("principalType", "IAM"), resource.props.get("principalArn")
+    if is_unknown(kind) or is_unknown(arn):
+        yield Unknown("principalType" if is_unknown(kind) else "principalArn")
+    elif kind not in ("IAM", "IAM_PATTERN") or not isinstance(arn, str):
+        yield Violation(f"portfolio association {resource.name}: principalType {kind!r} / principalArn {arn!r} is not "
+                        "an IAM or IAM_PATTERN principal, so who may launch products cannot be judged")
+    elif kind == "IAM_PATTERN" and arn.split(":", 5)[-1].partition("/")[2].strip("*?/") == "":
+        # arn:aws:iam:::role/* (or user/*): the name pattern after the kind matches every name under every path
+        yield Violation(f"portfolio association {resource.name} lets {arn} (every principal of that kind in every "
+                        f"account the portfolio {resource.props.get('portfolioId', '?')} is shared with) launch its "
+                        "products with their launch roles", category="escalation")
+
+
 _JUDGES = {LF_PERMISSIONS: _lake_formation, ACCESS_GRANT: _access_grant,
-           ACCESS_GRANTS_LOCATION: _access_grants_location}
+           ACCESS_GRANTS_LOCATION: _access_grants_location, PORTFOLIO_PRINCIPAL: _portfolio_principal}
 
 
 def check(resource: Resource, config):
@@ -138,13 +158,15 @@ def check(resource: Resource, config):
 
 RULE = Rule(
     id="AGID-AWS-048",
-    title="aws-no-broad-data-grants",
+    title="aws-no-broad-service-grants",
     severity="high",
     category="broad-grant",
     description="Lake Formation and S3 Access Grants give no ALL, no grant option, nothing to IAM_ALLOWED_PRINCIPALS, "
-                "organizations or foreign accounts, and no location covers all of S3.",
+                "organizations or foreign accounts, no location covers all of S3, and no Service Catalog portfolio "
+                "is open to every role.",
     remediation="Grant the exact permissions (SELECT, DESCRIBE) on named tables to the agent's role, without grant "
-                "option; register S3 Access Grants locations for one bucket or prefix.",
+                "option; register S3 Access Grants locations for one bucket or prefix; associate portfolios with "
+                "named roles or a narrow name pattern.",
     url="https://docs.aws.amazon.com/lake-formation/latest/dg/lf-permissions-reference.html",
     check=check,
     resource_types=tuple(_JUDGES),

@@ -47,6 +47,9 @@ def _rule_sets(resource: Resource):
                                    "policy AWS accepts (20 KB), so it cannot be judged")
         try:
             policy = json.loads(policy)
+        except RecursionError:
+            return None, Violation(f"{resource.name}: policy is JSON nested deeper than can be read, so it cannot be "
+                                   "judged")
         except ValueError as error:
             return None, Violation(f"{resource.name}: policy is not JSON ({error.msg} at line {error.lineno}), so it "
                                    "cannot be judged")

@@ -34,6 +34,7 @@ LF = "aws:lakeformation/permissions:Permissions"
 GRANT = "aws:s3control/accessGrant:AccessGrant"
 LOCATION = "aws:s3control/accessGrantsLocation:AccessGrantsLocation"
 AOSS = "aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy"
+PORTFOLIO = "aws:servicecatalog/principalPortfolioAssociation:PrincipalPortfolioAssociation"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/agent-analyst"
 TABLE = {"table": {"databaseName": "sales", "name": "orders"}}
 LOCATION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/access-grants-location"
@@ -96,6 +97,14 @@ CASES = [
      "AGID-AWS-048", "advisory",
      {"accessGrantsLocationId": "default", "permission": "READ",
       "grantee": {"granteeType": "IAM", "granteeIdentifier": ROLE}}),
+    # Service Catalog
+    ("sc-every-role", PORTFOLIO,
+     {"portfolioId": "port-abc123", "principalType": "IAM_PATTERN", "principalArn": "arn:aws:iam:::role/*"},
+     "AGID-AWS-048", "advisory",
+     {"portfolioId": "port-abc123", "principalType": "IAM_PATTERN", "principalArn": "arn:aws:iam:::role/launchers/*"}),
+    ("sc-every-user", PORTFOLIO,
+     {"portfolioId": "port-abc123", "principalType": "IAM_PATTERN", "principalArn": "arn:aws:iam:::user/?*"},
+     "AGID-AWS-048", "advisory", {"portfolioId": "port-abc123", "principalArn": ROLE}),
     # OpenSearch Serverless
     ("aoss-star", AOSS, aoss(["*"]), "AGID-AWS-049", "advisory", aoss([ROLE])),
     ("aoss-stranger", AOSS, aoss([f"arn:aws:iam::{STRANGER}:role/x"]), "AGID-AWS-049", "advisory",
@@ -170,6 +179,8 @@ def test_values_unknown_at_preview_cannot_be_checked(pack, type_, props, path):
                                                    "Principal": [ROLE]}])}),
     (AOSS, {"type": "network", "policy": "[]"}),
     (AOSS, {"type": "data", "policy": "[" * 40_000}),
+    (AOSS, {"type": "data", "policy": "[" * 20_000}),
+    (PORTFOLIO, {"portfolioId": "port-abc123", "principalType": "ROLE", "principalArn": ROLE}),
 ])
 def test_unreadable_shapes_fail_closed(pack, type_, props):
     diags = pack.analyze(type_, "bad", urn(type_, "bad"), props)

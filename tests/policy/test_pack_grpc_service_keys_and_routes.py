@@ -8,9 +8,12 @@ look-alike a careful program writes, which must pass with no diagnostic at all. 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from agentid.analyzer_client import PackProcess
+from agentid_policy_packs.analysis.openapi_auth import MAX_DEFINITION_CHARS, load_definition
 from tests.policy.ruletools import UNKNOWN
 from tests.policy.pack_cases import assert_flagged_and_look_alike
 from tests.policy.test_pack_grpc import PACK, urn
@@ -144,3 +147,94 @@ def test_values_unknown_at_preview_cannot_be_checked(pack, type_, props, path):
 def test_unreadable_shapes_fail_closed(pack, type_, props):
     [diag] = pack.analyze(type_, "bad", urn(type_, "bad"), props)
     assert diag.policy_name == "AGID-AWS-046" and "bad" in diag.message
+
+
+# --- routes defined where no Method/Route resource shows them ------------------------------------------------
+REST_API = "aws:apigateway/restApi:RestApi"
+HTTP_API = "aws:apigatewayv2/api:Api"
+LAMBDA = "arn:aws:lambda:eu-west-1:123456789012:function:tool"
+SIGV4 = {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "awsSigv4"}
+API_KEY = {"type": "apiKey", "name": "x-api-key", "in": "header"}
+JWT = {"type": "oauth2", "flows": {}, "x-amazon-apigateway-authorizer": {
+    "type": "jwt", "identitySource": "$request.header.Authorization",
+    "jwtConfiguration": {"issuer": ISSUER, "audience": ["4l1ent1d"]}}}
+
+
+def oas3(security=None, op_security=None, schemes=None) -> str:
+    operation = {"responses": {"200": {"description": "ok"}}}
+    if op_security is not None:
+        operation["security"] = op_security
+    document = {"openapi": "3.0.1", "info": {"title": "tools", "version": "1"},
+                "paths": {"/items": {"get": operation, "options": {"responses": {"200": {"description": "cors"}}}}},
+                "components": {"securitySchemes": schemes or {}}}
+    if security is not None:
+        document["security"] = security
+    return json.dumps(document)
+
+
+SWAGGER_API_KEY_ONLY = json.dumps({
+    "swagger": "2.0", "info": {"title": "tools", "version": "1"}, "securityDefinitions": {"api_key": API_KEY},
+    "paths": {"/items": {"x-amazon-apigateway-any-method": {"security": [{"api_key": []}]}}}})
+SWAGGER_IAM = json.dumps({
+    "swagger": "2.0", "info": {"title": "tools", "version": "1"}, "securityDefinitions": {"api_key": API_KEY},
+    "paths": {"/items": {"x-amazon-apigateway-any-method": {"security": [{"api_key": []}],
+                                                            "x-amazon-apigateway-auth": {"type": "AWS_IAM"}}}}})
+YAML_OPTIONAL = """openapi: 3.0.1
+info: {title: tools, version: "1"}
+components:
+  securitySchemes:
+    jwt: {type: oauth2, flows: {}, x-amazon-apigateway-authorizer: {type: jwt}}
+paths:
+  /items:
+    post:
+      security: [{}, {jwt: [tools/write]}]
+"""
+
+DEFINITION_CASES = [
+    ("http-quick-create", HTTP_API, {"name": "tools", "protocolType": "HTTP", "target": LAMBDA},
+     {"name": "tools", "protocolType": "HTTP"}),
+    ("rest-openapi-open", REST_API, {"name": "tools", "body": oas3()},
+     {"name": "tools", "body": oas3(security=[{"sigv4": []}], schemes={"sigv4": SIGV4})}),
+    ("rest-openapi-api-key-only", REST_API, {"name": "tools", "body": SWAGGER_API_KEY_ONLY},
+     {"name": "tools", "body": SWAGGER_IAM}),
+    ("rest-openapi-override", REST_API,
+     {"name": "tools", "body": oas3(security=[{"sigv4": []}], op_security=[], schemes={"sigv4": SIGV4})},
+     {"name": "tools", "body": oas3(op_security=[{"sigv4": []}], schemes={"sigv4": SIGV4})}),
+    ("http-openapi-optional", HTTP_API, {"name": "tools", "protocolType": "HTTP", "body": YAML_OPTIONAL},
+     {"name": "tools", "protocolType": "HTTP", "body": YAML_OPTIONAL.replace("[{}, {jwt", "[{jwt")}),
+    ("http-openapi-unknown-scheme", HTTP_API,
+     {"name": "tools", "protocolType": "HTTP", "body": oas3(security=[{"jwt": []}])},
+     {"name": "tools", "protocolType": "HTTP", "body": oas3(security=[{"jwt": []}], schemes={"jwt": JWT})}),
+]
+
+
+@pytest.mark.parametrize("case,type_,flagged,look_alike", DEFINITION_CASES, ids=[c[0] for c in DEFINITION_CASES])
+def test_routes_an_api_defines_itself(pack, case, type_, flagged, look_alike):
+    assert_flagged_and_look_alike(pack, case, type_, flagged, "AGID-AWS-046", "advisory", look_alike)
+
+
+def test_openapi_findings_name_the_operations(pack):
+    [diag] = pack.analyze(REST_API, "t", urn(REST_API, "t"), {"name": "tools", "body": SWAGGER_API_KEY_ONLY})
+    assert "ANY /items (only api_key" in diag.message
+    [diag] = pack.analyze(REST_API, "t", urn(REST_API, "t"), {"name": "tools", "body": oas3()})
+    assert "GET /items (no security requirement)" in diag.message and "OPTIONS" not in diag.message
+    paths = {f"/p{i}": {"get": {}} for i in range(8)}
+    [diag] = pack.analyze(REST_API, "t", urn(REST_API, "t"), {"body": json.dumps({"openapi": "3.0.1", "paths": paths})})
+    assert "GET /p4 (no security requirement) and 3 more" in diag.message
+
+
+@pytest.mark.parametrize("body", ["paths: [", json.dumps({"paths": ["/items"]}), "- a\n- b\n",
+                                  json.dumps({"paths": {"/items": {"get": "open"}}}), "[" * 100_000])
+def test_unreadable_definitions_fail_closed(pack, body):
+    [diag] = pack.analyze(REST_API, "bad", urn(REST_API, "bad"), {"name": "tools", "body": body})
+    assert diag.policy_name == "AGID-AWS-046" and "cannot be judged" in diag.message and "bad" in diag.message
+
+
+def test_definition_unknown_at_preview_cannot_be_checked(pack):
+    [diag] = pack.analyze(REST_API, "u", urn(REST_API, "u"), {"name": "tools", "body": UNKNOWN})
+    assert "cannot check until known: body" in diag.message
+
+
+def test_a_definition_larger_than_api_gateway_imports_is_refused_unread():
+    with pytest.raises(ValueError, match="more than API Gateway imports"):
+        load_definition("{" + " " * MAX_DEFINITION_CHARS + "}")
