@@ -80,9 +80,10 @@ def fit(name: str, limit: int, joiner: str = "-") -> str:
     return f"{name[:limit - 9].rstrip('-_ ')}{joiner}{digest}"
 
 
-def is_cut(name: str, limit: int) -> bool:
-    """Whether `fit(name, limit)` shortens `name` (agentid validate names the cloud's limit then)."""
-    return len(name) > limit
+def was_cut(fitted: str, limit: int) -> bool:
+    """Whether `fitted`, a result of `fit(..., limit)`, is a cut name: exactly `limit` long and ending in the
+    joiner and 8 hex digits (a whole name of that exact shape is taken for a cut one: only the note differs)."""
+    return len(fitted) == limit and re.search(r"[-_][0-9a-f]{8}$", fitted) is not None
 
 
 def _with(name: str, suffix: str) -> str:

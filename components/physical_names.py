@@ -60,6 +60,34 @@ def _owned_names(index: int, agent: "Agent") -> list[tuple[str, str, Loc, str]]:
     return names
 
 
+# Each kind's length limit (naming.py holds the sources), for the note `agentid validate` prints when a name is cut.
+LIMITS = {
+    "AWS IAM role": ("AWS", naming.AWS_ROLE_NAME_MAX),
+    "AWS IAM boundary policy": ("AWS", naming.AWS_POLICY_NAME_MAX),
+    "AWS Roles Anywhere profile": ("AWS", naming.ROLES_ANYWHERE_NAME_MAX),
+    "Azure managed identity": ("Azure", naming.AZURE_IDENTITY_NAME_MAX),
+    "Azure role definition": ("Azure", naming.AZURE_ROLE_NAME_MAX),
+    "Cognito app client / Entra application": ("Entra", naming.ENTRA_DISPLAY_NAME_MAX),
+    "GCP service account": ("Google Cloud", naming.GCP_SERVICE_ACCOUNT_ID_MAX),
+    "GCP custom role": ("Google Cloud", naming.GCP_CUSTOM_ROLE_ID_MAX),
+}
+
+
+def cut_names(agents: list["Agent"]) -> list[tuple[Loc, str]]:
+    """(loc, note) for every physical name longer than its cloud allows, which the kit cuts to the limit with a
+    hash of the whole name: still unique, no longer readable in the cloud's console. Names are judged without the
+    stack's name suffix (unknown here), which makes every name longer still."""
+    notes: list[tuple[Loc, str]] = []
+    for index, agent in enumerate(agents):
+        for kind, name, loc, owner in _owned_names(index, agent):
+            cloud, limit = LIMITS.get(kind, ("", 0))
+            if limit and naming.was_cut(name, limit):
+                notes.append((loc, f"{owner}: its {kind} name is longer than the {limit} characters {cloud} allows, "
+                                   f"so the kit cuts it to '{name}' (a hash keeps it unique); a shorter name stays "
+                                   "readable (the stack's name suffix is added too)"))
+    return notes
+
+
 def clashes(agents: list["Agent"]) -> list[tuple[Loc, str]]:
     """(loc of the later owner, message naming both owners) for every physical name two owners share."""
     first: dict[tuple[str, str], tuple[str, Loc]] = {}

@@ -83,6 +83,9 @@ def validate(
             ]
         for error in errors:
             typer.echo(str(error), err=True)
+        if inventory is not None:
+            for note in _cut_name_notes(str(file), inventory, lines):
+                typer.echo(visible(note), err=True)
         if inventory is None:
             worst = EXIT_INVALID
             typer.echo(visible(f"{file}: {len(errors)} problem{'s' if len(errors) != 1 else ''}"), err=True)
@@ -98,6 +101,19 @@ def validate(
             typer.echo(visible(f"error: {line}"), err=True)
             worst = EXIT_INVALID
     raise typer.Exit(worst)
+
+
+def _cut_name_notes(file: str, inventory, lines) -> list[str]:
+    """FILE:LINE: PATH: note: ... for each physical name a cloud's length limit cuts (not a problem: exit unchanged)."""
+    from agentid_components.physical_names import cut_names
+
+    notes = []
+    for loc, note in cut_names(list(inventory.agents)):
+        path = ("agents", *loc)
+        line = next((lines[path[:end]] for end in range(len(path), 0, -1) if path[:end] in lines), 1)
+        where = f"agents[{loc[0]}]" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[1:])
+        notes.append(f"{file}:{line}: {where}: note: {note}")
+    return notes
 
 
 def inventory(

@@ -2,16 +2,21 @@
 only permissions that have no narrower resource (e.g. roles/bigquery.jobUser, logging.logEntries.create).
 
 A binding at a level is inherited by every resource below it: an agent with roles/storage.objectViewer on the
-project reads every bucket in it. Agent principals: service accounts whose id starts with one of
-`agentServiceAccountPrefixes` (default `agent-`, the kit's naming) and any federated principal
-(principal://, principalSet://). Custom roles are judged by their definition in the same stack; a role the pack
-cannot see is reported (cannot tell: flag). The spec applies the same judgement (spec.GcpGrant).
+project reads every bucket in it. Agent principals are judged by what the stack links, not by their names
+(analysis/agent_principals.py): federated principals (principal://, principalSet://, GKE workloads), service
+accounts of the stack that a federated principal can act as, and accounts whose id starts with one of
+`agentServiceAccountPrefixes` (default `agent-`, the kit's naming; a superset). A service account the stack
+neither creates nor links could be an agent named otherwise: bound with such a role it is reported (cannot
+tell: flag); Google's service agents, users and groups are not agents. Custom roles are judged by their
+definition in the same stack; a role the pack cannot see is reported (cannot tell: flag). The spec applies the
+same judgement (spec.GcpGrant).
 """
 
 from __future__ import annotations
 
 from agentid_components import gcp_catalog
-from agentid_policy_packs.analysis.gcp_iam import Binding, binding_types, is_agent_member, level_of
+from agentid_policy_packs.analysis.agent_principals import AGENT, UNKNOWN, GcpPrincipals
+from agentid_policy_packs.analysis.gcp_iam import binding_types, level_of
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -56,6 +61,7 @@ def _too_broad(role: str, custom: dict[str, object]) -> str | None:
 def check(resources: list[Resource], config):
     prefixes = tuple(p for p in config["agentServiceAccountPrefixes"] if isinstance(p, str) and p)
     custom = _custom_roles(resources)
+    principals = GcpPrincipals.from_stack(resources, prefixes)
     for resource in resources:
         if resource.type not in binding_types():
             continue
@@ -66,12 +72,15 @@ def check(resources: list[Resource], config):
             if isinstance(outcome, (Unknown, Violation)):
                 yield type(outcome)(**{**outcome.__dict__, "urn": resource.urn})
                 continue
-            agents = [m for m in outcome.members if is_agent_member(m, prefixes)]
-            if not agents:
+            found = {member: principals.classify(member) for member in outcome.members}
+            agents = [m for m, kind in found.items() if kind == AGENT]
+            unknown = [m for m, kind in found.items() if kind == UNKNOWN]
+            if not agents and not unknown:
                 continue
+            who = _who(agents, unknown)
             if level != "project":
-                yield Violation(f"{resource.name} grants {outcome.role} to agent principal {', '.join(agents)} at {level} "
-                                f"level: every project and resource in the {level} inherits it", resource.urn)
+                yield Violation(f"{resource.name} grants {outcome.role} to {who} at {level} level: every project and "
+                                f"resource in the {level} inherits it", resource.urn)
                 continue
             role = outcome.role.strip()
             if role in custom and is_unknown(custom[role]):
@@ -79,8 +88,15 @@ def check(resources: list[Resource], config):
                 continue
             why = _too_broad(role, custom)
             if why:
-                yield Violation(f"{resource.name} grants {role} to agent principal {', '.join(agents)} on the whole "
-                                f"project: {why}", resource.urn)
+                yield Violation(f"{resource.name} grants {role} to {who} on the whole project: {why}", resource.urn)
+
+
+def _who(agents: list[str], unknown: list[str]) -> str:
+    parts = [f"agent principal {', '.join(agents)}"] if agents else []
+    if unknown:
+        parts.append(f"service account {', '.join(unknown)}, which this stack neither creates nor links to a "
+                     "workload (cannot tell whether it is an agent's)")
+    return " and ".join(parts)
 
 
 RULE = Rule(

@@ -2,12 +2,17 @@
 
 A ClusterRoleBinding of a ClusterRole that can get/list/watch secrets (cluster-admin, admin, edit, or one in the
 stack) to an agent's service account lets the agent read every credential in the cluster. Agent service
-accounts: ServiceAccounts in the stack labelled `agent` (the kit's components label theirs). A ClusterRole the
-pack cannot see and that is not a built-in is reported (cannot tell: flag).
+accounts are judged by what the stack links, not by names or labels alone (analysis/agent_principals.py): a
+ServiceAccount with a cloud identity annotation (IRSA, Azure workload identity, GKE), an EKS Pod Identity
+association, a trust document naming `system:serviceaccount:NS:NAME` (or a GKE `svc.id.goog[NS/NAME]` member),
+or the kit's `agent` label. A ServiceAccount the stack does not define could be an agent named otherwise: bound
+to a secret-reading ClusterRole it is reported (cannot tell: flag); one the stack defines without any of those
+links is not an agent. A ClusterRole the pack cannot see and that is not a built-in is reported (cannot tell).
 """
 
 from __future__ import annotations
 
+from agentid_policy_packs.analysis.agent_principals import AGENT, UNKNOWN, KubernetesAccounts
 from agentid_policy_packs.analysis.k8s_rbac import (
     BINDING_TYPES, ROLE_TYPES, SECRET_READING_BUILTINS, SERVICE_ACCOUNT_TYPE, NotYetKnown, Unreadable,
     metadata_name, reads_secrets, role_rules)
@@ -18,21 +23,8 @@ from .base import Resource, Rule, Unknown, Violation
 BUILTIN_READ_ONLY = {"view", "system:basic-user", "system:discovery", "system:public-info-viewer"}
 
 
-def _agent_accounts(resources: list[Resource]) -> set[tuple[str, str]]:
-    found = set()
-    for resource in resources:
-        if resource.type != SERVICE_ACCOUNT_TYPE:
-            continue
-        metadata = resource.props.get("metadata")
-        if isinstance(metadata, dict) and isinstance(metadata.get("labels"), dict) and metadata["labels"].get("agent"):
-            found.add((str(metadata.get("namespace") or "default"), str(metadata.get("name"))))
-    return found
-
-
 def check(resources: list[Resource], config):
-    agents = _agent_accounts(resources)
-    if not agents:
-        return
+    accounts = KubernetesAccounts.from_stack(resources)
     cluster_roles = {}
     for resource in resources:
         if resource.type in ROLE_TYPES and resource.type.endswith(":ClusterRole"):
@@ -49,9 +41,11 @@ def check(resources: list[Resource], config):
         if not isinstance(subjects, list) or not isinstance(ref, dict) or not isinstance(ref.get("name"), str):
             yield Violation(f"{resource.name}: cannot check: subjects or roleRef is not of the RBAC shape", resource.urn)
             continue
-        bound = [f"{s.get('namespace')}/{s.get('name')}" for s in subjects if isinstance(s, dict)
-                 and s.get("kind") == "ServiceAccount" and (str(s.get("namespace")), str(s.get("name"))) in agents]
-        if not bound:
+        kinds = {f"{s.get('namespace')}/{s.get('name')}": accounts.classify(str(s.get("namespace")), str(s.get("name")))
+                 for s in subjects if isinstance(s, dict) and s.get("kind") == "ServiceAccount"}
+        bound = [account for account, kind in kinds.items() if kind == AGENT]
+        unknown = [account for account, kind in kinds.items() if kind == UNKNOWN]
+        if not bound and not unknown:
             continue
         role = ref["name"]
         if role in cluster_roles:
@@ -70,8 +64,12 @@ def check(resources: list[Resource], config):
         else:
             secret_reader, why = True, "cannot check: the ClusterRole is neither in this stack nor a known built-in"
         if secret_reader:
-            yield Violation(f"{resource.name} binds ClusterRole {role} cluster-wide to agent service account "
-                            f"{', '.join(bound)}: {why}", resource.urn)
+            who = [f"agent service account {', '.join(bound)}"] if bound else []
+            if unknown:
+                who.append(f"service account {', '.join(unknown)}, which this stack does not define (cannot tell "
+                           "whether it is an agent's)")
+            yield Violation(f"{resource.name} binds ClusterRole {role} cluster-wide to {' and '.join(who)}: {why}",
+                            resource.urn)
 
 
 RULE = Rule(

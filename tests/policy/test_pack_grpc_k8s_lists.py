@@ -71,9 +71,11 @@ def test_a_binding_inside_a_list_reaches_the_stack_rules(pack):
         "metadata": {"name": "summarizer", "namespace": "agents", "labels": {"agent": "summarizer"}}})
     bindings = StackResource(CRB_LIST, "bindings", urn(CRB_LIST, "bindings"), {"items": [
         _binding("b-view", "view"), _binding("b-admin", "cluster-admin")]})
+    # `ci` is defined in the stack with no cloud identity and no trust naming it: not an agent's account
+    ci_sa = StackResource(SA, "ci", urn(SA, "ci"), {"metadata": {"name": "ci", "namespace": "agents"}})
     harmless = StackResource(CRB_LIST, "harmless", urn(CRB_LIST, "harmless"), {"items": [
         _binding("b-view", "view"), _binding("b-ci", "cluster-admin", account="ci")]})
-    diags = [d for d in pack.analyze_stack([agent_sa, bindings, harmless]) if d.policy_name == "AGID-K8S-003"]
+    diags = [d for d in pack.analyze_stack([agent_sa, ci_sa, bindings, harmless]) if d.policy_name == "AGID-K8S-003"]
     assert [(d.urn.rsplit("::", 1)[-1], "bindings items[1] binds ClusterRole cluster-admin" in d.message)
             for d in diags] == [("bindings", True)], [d.message for d in diags]
 

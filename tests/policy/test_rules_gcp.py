@@ -122,7 +122,58 @@ def test_agent_principals_at_project_level_only_for_project_only_roles(pack):
         (BUCKET_MEMBER, "on-bucket", {"bucket": "b", "role": "roles/storage.objectViewer", "member": AGENT}),
     ))
     flagged = sorted(d.urn.rsplit("::", 1)[-1] for d in diags if d.policy_name == "AGID-GCP-006")
-    assert flagged == ["custom-objects", "federated", "on-folder", "unseen-custom", "viewer-on-project"]
+    # someone-else: a service account this stack neither creates nor links could be an agent named otherwise
+    assert flagged == ["custom-objects", "federated", "on-folder", "someone-else", "unseen-custom", "viewer-on-project"]
+
+
+SA_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
+ACCOUNT = "gcp:serviceaccount/account:Account"
+POOL_PRINCIPAL = ("principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/agents-github/"
+                  "subject/repo:example-org/reports:environment:prod")
+
+
+def test_agents_are_known_by_what_the_stack_links_not_by_their_names(pack):
+    """An agent account named like anything (`reporting-bot`) is an agent once a federated principal can act as
+    it; an account the stack creates without such a link is not, whatever its name; Google's service agents,
+    users and groups are not agents."""
+    viewer = "roles/storage.objectViewer"
+    diags = pack.analyze_stack(_stack(
+        (ACCOUNT, "bot", {"project": "proj-one", "accountId": "reporting-bot"}),
+        (SA_MEMBER, "bot-wif", {"serviceAccountId": "projects/proj-one/serviceAccounts/reporting-bot@proj-one.iam."
+                                                    "gserviceaccount.com", "role": "roles/iam.workloadIdentityUser",
+                                "member": POOL_PRINCIPAL}),
+        (PROJECT_MEMBER, "renamed-agent", {"project": "proj-one", "role": viewer,
+                                           "member": "serviceAccount:reporting-bot@proj-one.iam.gserviceaccount.com"}),
+        (ACCOUNT, "deployer", {"project": "proj-one", "accountId": "ci-deployer"}),
+        (PROJECT_MEMBER, "in-stack-non-agent", {"project": "proj-one", "role": viewer,
+                                                "member": "serviceAccount:ci-deployer@proj-one.iam.gserviceaccount.com"}),
+        (ACCOUNT, "prefixed", {"project": "proj-one", "accountId": "agent-lookalike"}),
+        (PROJECT_MEMBER, "prefix-still-counts", {"project": "proj-one", "role": viewer,
+                                                 "member": "serviceAccount:agent-lookalike@proj-one.iam.gserviceaccount.com"}),
+        (PROJECT_MEMBER, "gke-workload", {"project": "proj-one", "role": viewer,
+                                          "member": "serviceAccount:proj-one.svc.id.goog[reports/bot]"}),
+        (PROJECT_MEMBER, "service-agent", {"project": "proj-one", "role": viewer, "member":
+                                           "serviceAccount:service-123@gcp-sa-bigquerydatatransfer.iam.gserviceaccount.com"}),
+        (PROJECT_MEMBER, "human", {"project": "proj-one", "role": viewer, "member": "user:alice@example.com"}),
+        (PROJECT_MEMBER, "unlinked-job-user", {"project": "proj-one", "role": "roles/bigquery.jobUser",
+                                               "member": "serviceAccount:elsewhere@proj-two.iam.gserviceaccount.com"}),
+    ))
+    found = {d.urn.rsplit("::", 1)[-1]: d.message for d in diags if d.policy_name == "AGID-GCP-006"}
+    assert sorted(found) == ["gke-workload", "prefix-still-counts", "renamed-agent"]
+    assert "agent principal serviceAccount:reporting-bot@proj-one.iam.gserviceaccount.com on the whole project" in (
+        found["renamed-agent"])
+
+
+def test_an_unknown_account_is_named_as_such(pack):
+    diags = pack.analyze_stack(_stack(
+        ("gcp:folder/iAMMember:IAMMember", "foreign-on-folder", {"folder": "folders/1", "role": "roles/logging.logWriter",
+                                                                 "member": "serviceAccount:x-runner@proj-two.iam.gserviceaccount.com"}),
+    ))
+    assert [d.message.rsplit("[unbounded-resource] ", 1)[-1] for d in diags if d.policy_name == "AGID-GCP-006"] == [
+        "foreign-on-folder grants roles/logging.logWriter to service account "
+        "serviceAccount:x-runner@proj-two.iam.gserviceaccount.com, which this stack neither creates nor links to a "
+        "workload (cannot tell whether it is an agent's) at folder level: every project and resource in the folder "
+        "inherits it"]
 
 
 @pytest.mark.parametrize("condition, pinned", [

@@ -82,4 +82,42 @@ def test_agent_service_accounts_never_read_secrets_cluster_wide(pack):
         _binding("b-other-sa", "secrets-reader", account="ci"),
     ))
     flagged = sorted(d.urn.rsplit("::", 1)[-1] for d in diags if d.policy_name == "AGID-K8S-003")
-    assert flagged == ["b-edit", "b-reader", "b-unseen"]
+    # b-other-sa: `ci` is not defined in this stack, so it could be an agent named otherwise (cannot tell: flag)
+    assert flagged == ["b-edit", "b-other-sa", "b-reader", "b-unseen"]
+
+
+def _account(name, namespace="agents", annotations=None, labels=None):
+    metadata = {"name": name, "namespace": namespace}
+    if annotations:
+        metadata["annotations"] = annotations
+    if labels:
+        metadata["labels"] = labels
+    return (SA, f"sa-{name}", {"metadata": metadata})
+
+
+def test_agent_service_accounts_are_known_by_their_cloud_identity_not_their_label(pack):
+    """Accounts named and labelled like anything are agents once the stack gives them a cloud identity (an
+    annotation, EKS Pod Identity, a trust document naming their subject); an account the stack defines with none
+    of those is not an agent."""
+    reader = (CLUSTER_ROLE, "secrets-reader", {"metadata": {"name": "secrets-reader"}, "rules": [
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]}]})
+    diags = pack.analyze_stack(_stack(
+        reader,
+        _account("irsa", annotations={"eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/x"}),
+        _account("azure-wi", annotations={"azure.workload.identity/client-id": "5c2b1a9e-0f4d-4e7b-9a11-3f6c2d8e7b10"}),
+        _account("gke", annotations={"iam.gke.io/gcp-service-account": "x-runner@proj-one.iam.gserviceaccount.com"}),
+        _account("pod-identity"),
+        ("aws:eks/podIdentityAssociation:PodIdentityAssociation", "assoc", {
+            "clusterName": "c", "namespace": "agents", "serviceAccount": "pod-identity",
+            "roleArn": "arn:aws:iam::111122223333:role/y"}),
+        _account("federated"),
+        ("azure-native:managedidentity:FederatedIdentityCredential", "fic", {
+            "resourceGroupName": "rg", "resourceName": "id-x", "issuer": "https://oidc.example.net/",
+            "subject": "system:serviceaccount:agents:federated", "audiences": ["api://AzureADTokenExchange"]}),
+        _account("plain-worker"),
+        _account("labelled", labels={"agent": "x"}),
+        *[_binding(f"b-{name}", "secrets-reader", account=name)
+          for name in ("irsa", "azure-wi", "gke", "pod-identity", "federated", "plain-worker", "labelled")],
+    ))
+    flagged = sorted(d.urn.rsplit("::", 1)[-1] for d in diags if d.policy_name == "AGID-K8S-003")
+    assert flagged == ["b-azure-wi", "b-federated", "b-gke", "b-irsa", "b-labelled", "b-pod-identity"]

@@ -82,3 +82,17 @@ def test_look_alike_names_that_compile_to_distinct_objects_pass(tmp_path):
     for agents in cases:
         result = _validate(tmp_path, agents)
         assert result.returncode == 0, result.stderr
+
+
+def test_validate_names_each_cloud_limit_that_cuts_a_name(tmp_path):
+    """A name past a cloud's length limit is cut with a hash (still unique): validate says which limit, where, and
+    what the name becomes; it is a note, not a problem (exit 0)."""
+    long_name = "quarterly-revenue-analyst-emea"  # agent-<30> = 36 > 30 (GCP service account id)
+    done = _validate(tmp_path, [_agent(long_name, [_tool("save", "gcp")]), _agent("short", [_tool("save", "gcp")])])
+    assert done.returncode == 0, done.stderr
+    notes = [line for line in done.stderr.splitlines() if ": note: " in line]
+    assert notes == [
+        f"{tmp_path / 'agents.yaml'}:2: agents[0].name: note: agent '{long_name}': its GCP service account name is "
+        "longer than the 30 characters Google Cloud allows, so the kit cuts it to 'agent-quarterly-reven-6d5a17fa' "
+        "(a hash keeps it unique); a shorter name stays readable (the stack's name suffix is added too)"]
+    assert done.stdout.strip().endswith("ok (2 agents)")

@@ -1,0 +1,176 @@
+"""Which principals of a stack are agents, judged by what the stack links to them, never by how they are named.
+
+An attacker (or a careless author) names an agent's service account whatever they like: `ci-runner`, not
+`agent-...`. What makes a workload an agent is that it can obtain cloud credentials as a workload, and the stack
+says so in its own resources:
+
+Google Cloud (`GcpPrincipals`):
+  - a federated principal (`principal://`, `principalSet://`, Workload Identity Federation) or a GKE workload
+    (`serviceAccount:PROJECT.svc.id.goog[NS/KSA]`) is an agent;
+  - a service account created in the stack (`gcp:serviceaccount/account:Account`) is an agent's when a binding in
+    the stack lets a federated principal or GKE workload act as it (roles/iam.workloadIdentityUser,
+    serviceAccountTokenCreator, any role: the link is the point), or when its id starts with a configured prefix
+    (`agent-`, the kit's naming: a superset, never the only sign);
+  - a Google-managed service agent (`...@gcp-sa-*.iam.gserviceaccount.com`, `@cloudservices`, `@developer`,
+    `@cloudbuild.gserviceaccount.com`, ...) is not; humans and groups (`user:`, `group:`, `domain:`) are not;
+  - any other service account, not created in the stack, is unknown: the rules that are about agents fail closed.
+  Sources: https://cloud.google.com/iam/docs/principal-identifiers, https://cloud.google.com/iam/docs/service-agents,
+  https://cloud.google.com/kubernetes-engine/docs/concepts/workload-identity.
+
+Kubernetes (`KubernetesAccounts`): a ServiceAccount is an agent's when the stack gives it a cloud identity: an
+annotation of EKS IRSA (`eks.amazonaws.com/role-arn`), Azure workload identity (`azure.workload.identity/client-id`)
+or GKE (`iam.gke.io/gcp-service-account`), an EKS Pod Identity association, or any trust document of the stack
+naming its subject (`system:serviceaccount:NS:NAME`: IAM role trust, Azure / Entra federated credentials, GCP
+workload identity principals and provider conditions; `PROJECT.svc.id.goog[NS/NAME]`), or the kit's `agent`
+label. A ServiceAccount the stack does not define is unknown.
+
+Pure: no Pulumi.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any, Iterable
+
+from agentid_policy_packs.analysis.values import is_unknown
+
+GCP_ACCOUNT_TYPE = "gcp:serviceaccount/account:Account"
+GCP_ACCOUNT_BINDING_TYPES = ("gcp:serviceaccount/iAMMember:IAMMember", "gcp:serviceaccount/iAMBinding:IAMBinding",
+                             "gcp:serviceaccount/iAMPolicy:IAMPolicy")
+K8S_SERVICE_ACCOUNT_TYPE = "kubernetes:core/v1:ServiceAccount"
+EKS_POD_IDENTITY_TYPE = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+# Annotations through which a Kubernetes ServiceAccount obtains a cloud identity
+# (https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html,
+# https://azure.github.io/azure-workload-identity/docs/topics/service-account-labels-and-annotations.html,
+# https://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity).
+CLOUD_IDENTITY_ANNOTATIONS = ("eks.amazonaws.com/role-arn", "azure.workload.identity/client-id",
+                              "iam.gke.io/gcp-service-account")
+AGENT_LABEL = "agent"
+
+_GKE_WORKLOAD = re.compile(r"^serviceAccount:[a-z0-9.:-]+\.svc\.id\.goog\[[^\]/]+/[^\]]+\]$")
+# Google-managed service agents and default accounts (https://cloud.google.com/iam/docs/service-agents)
+_GOOGLE_MANAGED = re.compile(
+    r"@(gcp-sa-[a-z0-9-]+\.iam\.gserviceaccount\.com|[a-z0-9-]+\.gserviceaccount\.com|"
+    r"developer\.gserviceaccount\.com|appspot\.gserviceaccount\.com|cloudservices\.gserviceaccount\.com|"
+    r"cloudbuild\.gserviceaccount\.com|container-engine-robot\.iam\.gserviceaccount\.com|"
+    r"compute-system\.iam\.gserviceaccount\.com)$")
+_K8S_SUBJECT = re.compile(r"system:serviceaccount:([a-z0-9*][a-z0-9.*-]*):([a-z0-9*][a-z0-9.*-]*)")
+_GKE_SUBJECT = re.compile(r"\.svc\.id\.goog\[([a-z0-9*][a-z0-9.*-]*)/([a-z0-9*][a-z0-9.*-]*)\]")
+
+AGENT, NOT_AGENT, UNKNOWN = "agent", "not an agent", "unknown"
+
+
+def _federated(member: str) -> bool:
+    return member.startswith(("principal://", "principalSet://")) or bool(_GKE_WORKLOAD.match(member))
+
+
+def _members(props: dict[str, Any]) -> list[str]:
+    """Every member string a service-account IAM resource names (member, members[], policyData bindings)."""
+    found: list[Any] = [props.get("member")]
+    if isinstance(props.get("members"), list):
+        found += props["members"]
+    policy = props.get("policyData")
+    if isinstance(policy, str):
+        try:
+            document = json.loads(policy)
+        except ValueError:
+            document = {}
+        for binding in document.get("bindings", []) if isinstance(document, dict) else []:
+            if isinstance(binding, dict) and isinstance(binding.get("members"), list):
+                found += binding["members"]
+    return [m for m in found if isinstance(m, str)]
+
+
+def _account_email(reference: Any) -> str | None:
+    """The e-mail a serviceAccountId names: projects/P/serviceAccounts/EMAIL, or the e-mail itself."""
+    if not isinstance(reference, str) or is_unknown(reference):
+        return None
+    last = reference.rsplit("/", 1)[-1]
+    return last.lower() if "@" in last else None
+
+
+@dataclass
+class GcpPrincipals:
+    """The stack's service accounts and which of them federated workloads can act as."""
+
+    prefixes: tuple[str, ...] = ()
+    created: set[str] = field(default_factory=set)  # e-mails of accounts the stack creates
+    linked: set[str] = field(default_factory=set)  # of those (or any), the ones a federated principal acts as
+
+    @classmethod
+    def from_stack(cls, resources: Iterable[Any], prefixes: tuple[str, ...] = ()) -> "GcpPrincipals":
+        found = cls(prefixes)
+        for resource in resources:
+            props = resource.props
+            if resource.type == GCP_ACCOUNT_TYPE:
+                account, project = props.get("accountId"), props.get("project")
+                email = props.get("email")
+                if isinstance(email, str) and not is_unknown(email):
+                    found.created.add(email.lower())
+                elif isinstance(account, str) and isinstance(project, str) and not is_unknown(project):
+                    found.created.add(f"{account}@{project}.iam.gserviceaccount.com".lower())
+            elif resource.type in GCP_ACCOUNT_BINDING_TYPES:
+                email = _account_email(props.get("serviceAccountId"))
+                if email and any(_federated(m) for m in _members(dict(props))):
+                    found.linked.add(email)
+        return found
+
+    def classify(self, member: str) -> str:
+        """AGENT, NOT_AGENT or UNKNOWN (a service account the stack neither creates nor links)."""
+        if _federated(member):
+            return AGENT
+        kind, _, identity = member.partition(":")
+        if kind != "serviceAccount":
+            return NOT_AGENT  # user:, group:, domain:, public sets (AGID-GCP-005's): people, not workloads
+        email = identity.lower()
+        if email in self.linked or email.split("@", 1)[0].startswith(self.prefixes):
+            return AGENT
+        if email in self.created:
+            return NOT_AGENT
+        if _GOOGLE_MANAGED.search(email):
+            return NOT_AGENT
+        return UNKNOWN
+
+
+@dataclass
+class KubernetesAccounts:
+    """The stack's ServiceAccounts (namespace, name) and the subjects its cloud trust names."""
+
+    defined: set[tuple[str, str]] = field(default_factory=set)
+    agents: set[tuple[str, str]] = field(default_factory=set)  # defined ones with a cloud identity or the label
+    trusted: set[tuple[str, str]] = field(default_factory=set)  # subjects named by trust (patterns may hold '*')
+
+    @classmethod
+    def from_stack(cls, resources: Iterable[Any]) -> "KubernetesAccounts":
+        found = cls()
+        for resource in resources:
+            props = resource.props
+            if resource.type == K8S_SERVICE_ACCOUNT_TYPE:
+                metadata = props.get("metadata") if isinstance(props.get("metadata"), dict) else {}
+                key = (str(metadata.get("namespace") or "default"), str(metadata.get("name")))
+                found.defined.add(key)
+                annotations = metadata.get("annotations") if isinstance(metadata.get("annotations"), dict) else {}
+                labels = metadata.get("labels") if isinstance(metadata.get("labels"), dict) else {}
+                if any(annotations.get(a) for a in CLOUD_IDENTITY_ANNOTATIONS) or labels.get(AGENT_LABEL):
+                    found.agents.add(key)
+                continue
+            if resource.type == EKS_POD_IDENTITY_TYPE:
+                namespace, account = props.get("namespace"), props.get("serviceAccount")
+                if isinstance(namespace, str) and isinstance(account, str):
+                    found.trusted.add((namespace, account))
+                continue
+            text = json.dumps(dict(props), default=str)
+            if "system:serviceaccount:" in text or ".svc.id.goog[" in text:
+                found.trusted.update(_K8S_SUBJECT.findall(text))
+                found.trusted.update(_GKE_SUBJECT.findall(text))
+        return found
+
+    def classify(self, namespace: str, name: str) -> str:
+        """AGENT, NOT_AGENT (defined here, no cloud identity, no trust) or UNKNOWN (not defined in the stack)."""
+        if (namespace, name) in self.agents or any(
+                fnmatchcase(namespace, ns) and fnmatchcase(name, sa) for ns, sa in self.trusted):
+            return AGENT
+        return NOT_AGENT if (namespace, name) in self.defined else UNKNOWN
