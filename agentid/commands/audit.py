@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from agentid.commands.name_suffix import NameSuffixOption, checked_suffix
+from agentid.commands.name_suffix import NameSuffixOption, suffix_in_force
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
@@ -30,7 +30,7 @@ def audit_aws(
     endpoint_url: Annotated[
         str | None, typer.Option("--endpoint-url", metavar="URL", envvar="AWS_ENDPOINT_URL", help="IAM endpoint (e.g. a moto server).")
     ] = None,
-    name_suffix: NameSuffixOption = "",
+    name_suffix: NameSuffixOption = None,
     format: Annotated[AuditFormat, typer.Option("--format", "-f", help="Output format.")] = AuditFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report to this file instead of stdout.")] = None,
 ) -> None:
@@ -53,7 +53,7 @@ def audit_aws(
     from agentid_components.loader import load_inventory
 
     try:
-        suffix = checked_suffix(name_suffix, LiveAwsError)
+        suffix = suffix_in_force(name_suffix, inventory, LiveAwsError)
         agents = load_agents(inventory)
         names = [agent.name for agent in agents.agents]
         iam = iam_client(endpoint_url)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from agentid.commands.name_suffix import NameSuffixOption, checked_suffix
+from agentid.commands.name_suffix import NameSuffixOption, suffix_in_force
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -19,7 +19,7 @@ revoke_app = typer.Typer(help="Cut an agent's live credentials off now.", no_arg
 def revoke_aws(
     agent: Annotated[str, typer.Argument(help="The agent's name, as in the inventory.", show_default=False)],
     inventory: Annotated[Path, typer.Option("--inventory", "-i", metavar="FILE", help="Agent file (YAML) or JSON inventory.", show_default=False)],
-    name_suffix: NameSuffixOption = "",
+    name_suffix: NameSuffixOption = None,
     endpoint_url: Annotated[
         str | None, typer.Option("--endpoint-url", metavar="URL", envvar="AWS_ENDPOINT_URL", help="IAM endpoint (e.g. a moto server).")
     ] = None,
@@ -43,7 +43,7 @@ def revoke_aws(
         known = {a.name: a for a in agents.agents}
         if agent not in known:
             raise LiveAwsError(f"agent '{agent}' is not in {inventory} (it lists: {', '.join(sorted(known))})")
-        suffix = checked_suffix(name_suffix, LiveAwsError)
+        suffix = suffix_in_force(name_suffix, inventory, LiveAwsError)
         result = revoke_sessions(iam_client(endpoint_url), known[agent], suffix=suffix)
     except LiveAwsError as error:
         from agentid_components.text_safety import visible

@@ -185,7 +185,9 @@ def test_sarif_locates_findings_at_the_agents_declaration(deployed):
 
 def test_json_inventory_is_accepted(deployed, tmp_path):
     inventory_json = tmp_path / "inventory.json"
-    assert agentid("inventory", str(DEV), "--format", "json", "--output", str(inventory_json)).returncode == 0
+    # The account's roles are named without a suffix: the inventory records that, and audit reads it.
+    assert agentid("inventory", str(DEV), "--format", "json", "--output", str(inventory_json),
+                   "--name-suffix", "").returncode == 0
     code, report = audit_json(deployed, inventory_json)
     assert (code, report["findings"]) == (0, [])
 

@@ -85,13 +85,20 @@ def test_a_later_cutoff_already_in_place_is_kept(aws):
 
 
 def test_revoke_accepts_the_json_inventory(aws, tmp_path):
-    create_role(aws, "data-ingest")
+    """The JSON inventory of the dev stack's agent file records its name suffix: revoke acts on agent-X-dev."""
+    iam(aws).create_role(RoleName="agent-data-ingest-dev", AssumeRolePolicyDocument=json.dumps(TRUST))
     inventory_json = tmp_path / "inventory.json"
     made = agentid("inventory", str(DEV), "--format", "json", "--output", str(inventory_json))
     assert made.returncode == 0, made.stderr
+    assert json.loads(inventory_json.read_text())["name_suffix"] == "dev"  # DEV is the dev stack's agentsFile
     result = agentid("revoke", "aws", "data-ingest", "--inventory", str(inventory_json), "--endpoint-url", aws)
     assert result.returncode == 0, result.stderr
-    assert issued_before(revoke_document(aws, "data-ingest")) <= utc_now() + dt.timedelta(seconds=1)  # AWS's Date, rounded up
+    document = iam(aws).get_role_policy(RoleName="agent-data-ingest-dev", PolicyName=naming.REVOKE_POLICY_NAME)["PolicyDocument"]
+    document = json.loads(document) if isinstance(document, str) else document
+    assert issued_before(document) <= utc_now() + dt.timedelta(seconds=1)  # AWS's Date, rounded up
+    unsuffixed = agentid("revoke", "aws", "data-ingest", "--inventory", str(inventory_json), "--name-suffix", "",
+                         "--endpoint-url", aws)
+    assert unsuffixed.returncode == 2 and "agent-data-ingest" in unsuffixed.stderr  # the option still wins
 
 
 def test_missing_role_is_refused_cleanly_and_nothing_changes(aws):
