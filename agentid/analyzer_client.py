@@ -115,6 +115,7 @@ class StackResource:
     properties: Mapping[str, Any]
     parent: str | None = None
     dependencies: list[str] = field(default_factory=list)
+    custom: bool = True  # False for a component resource: the engine sends it without a provider
 
 
 class _RecordingEngine(engine_pb2_grpc.EngineServicer):
@@ -155,6 +156,17 @@ def _set_properties(target: struct_pb2.Struct, properties: Mapping[str, Any], wi
 
 def _options(parent: str | None) -> analyzer_pb2.AnalyzerResourceOptions:
     return analyzer_pb2.AnalyzerResourceOptions(parent=parent or "")
+
+
+def _provider(resource: Any) -> analyzer_pb2.AnalyzerProviderResource | None:
+    """The provider the engine sends with a custom resource (its package's default provider); None for a component
+    (`custom` False) and for a provider itself (pulumi/pkg/resource/deploy/step_generator.go, AnalyzeResources)."""
+    if not getattr(resource, "custom", True) or resource.type.startswith("pulumi:providers:"):
+        return None
+    package = resource.type.split(":", 1)[0]
+    stack_project = resource.urn.split("::", 2)[:2] if resource.urn.startswith("urn:pulumi:") else ["urn:pulumi:stack", "project"]
+    type_ = f"pulumi:providers:{package}"
+    return analyzer_pb2.AnalyzerProviderResource(type=type_, name="default", urn="::".join([*stack_project, type_, "default"]))
 
 
 class PackProcess:
@@ -306,6 +318,7 @@ class PackProcess:
             analyzed = analyzer_pb2.AnalyzerResource(
                 type=resource.type, name=resource.name, urn=resource.urn,
                 options=_options(parent), parent=parent, dependencies=list(getattr(resource, "dependencies", []) or []),
+                provider=_provider(resource),
             )
             _set_properties(analyzed.properties, properties, getattr(resource, "wire_inputs", None))
             request.resources.append(analyzed)

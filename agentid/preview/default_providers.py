@@ -7,19 +7,30 @@ sees what the program registers, so a static key in Pulumi.<stack>.yaml (`aws:ac
 reach the pack. This builds those provider resources for packages whose config holds a credential key
 (agentid_policy_packs.rules.provider_static_credentials names them), so AGID-PRV-001 judges them the
 same way under `agentid preview` and under `pulumi up --policy-pack`.
+
+The key lives in a file, not in the program: each provider's source position is the line of its first
+credential key (`aws:accessKey`) in the stack file, else in the project file (project-level `config:`),
+so a violation points at `Pulumi.<stack>.yaml:LINE`, never at the program's first line.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
 from agentid.preview.program import Resource
+from agentid_components import input_limits
 from agentid_policy_packs.rules.provider_static_credentials import CREDENTIAL_CONFIG_KEYS
 
 NAME = "default"
 
 
-def default_providers(project: str, stack: str, config: dict[str, str]) -> list[Resource]:
+def default_providers(project: str, stack: str, config: dict[str, str],
+                      config_files: Sequence[Path] = ()) -> list[Resource]:
     """One `pulumi:providers:<package>` Resource (inputs: that package's config keys, unqualified) per package
-    whose stack config sets one of its credential inputs (or a kubeconfig); [] when none does."""
+    whose stack config sets one of its credential inputs (or a kubeconfig); [] when none does. `config_files`
+    (the stack file, then the project file) are searched for the key's line, the resource's source position."""
     by_package: dict[str, dict[str, str]] = {}
     for qualified, value in config.items():
         package, sep, key = qualified.partition(":")
@@ -30,6 +41,23 @@ def default_providers(project: str, stack: str, config: dict[str, str]) -> list[
         if not any(inputs.get(key) not in (None, "") for key in CREDENTIAL_CONFIG_KEYS[package]):
             continue
         type_ = f"pulumi:providers:{package}"
+        keys = [f"{package}:{key}" for key in CREDENTIAL_CONFIG_KEYS[package] if inputs.get(key) not in (None, "")]
+        source_file, source_line = _key_position(keys, config_files)
         resources.append(Resource(urn=f"urn:pulumi:{stack}::{project}::{type_}::{NAME}", type=type_, name=NAME,
-                                  inputs=inputs, parent=None, custom=True))
+                                  inputs=inputs, parent=None, custom=True, source_file=source_file,
+                                  source_line=source_line))
     return resources
+
+
+def _key_position(keys: Sequence[str], files: Sequence[Path]) -> tuple[str | None, int]:
+    """(file, 1-based line) of the first of `keys` written as a mapping key in one of `files`; (None, 0) if none."""
+    pattern = re.compile(r"^[ \t]*[\"']?(?:" + "|".join(re.escape(k) for k in keys) + r")[\"']?[ \t]*:", re.MULTILINE)
+    for file in files:
+        try:  # the pull request's file: read within the stack file's limits (a FIFO in its place must not hang)
+            text = input_limits.read_text(file, input_limits.STACK_FILE.max_bytes, "Pulumi file")
+        except (input_limits.InputRefused, OSError):
+            continue
+        match = pattern.search(text)
+        if match:
+            return str(file), text.count("\n", 0, match.start()) + 1
+    return None, 0

@@ -100,7 +100,8 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
     from agentid.preview.monitor import GateMonitor, MonitorServer, Registration
 
     isolation = isolation or sandbox.isolation()
-    providers = default_providers(project.name, stack, config)  # what the engine would register from stack config
+    # what the engine would register from stack config, located at the key's line in the stack (or project) file
+    providers = default_providers(project.name, stack, config, (project.stack_file(stack), project.file))
     if on_resource is not None:
         for provider in providers:
             on_resource(provider)

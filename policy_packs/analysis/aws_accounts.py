@@ -1,4 +1,16 @@
-"""Which AWS account a principal string names, as RAM, EBS, RDS and Signer sharing inputs spell principals.
+"""Which AWS account a principal or ARN names, and whether it is known to be one of the stack's own.
+
+The pack cannot know the account a stack deploys to: a literal account id in a policy (`arn:aws:iam::
+999988887777:root`, or the account `aws.get_caller_identity()` returned) is the stack's own only when
+that is KNOWN, never presumed. Known means either
+  - listed: the rule config `ownAccountIds`, which comes from the gate's side (the pack config the CI
+    passes, or the base branch's waiver file under `agentid preview`; a pull request's stack file may
+    only shorten the list, agentid.preview.runner.enforce_floor), or
+  - derived from the judged resource itself where that is sound: a statement whose every Resource ARN
+    names one account A applies only to a resource in A, so a principal in A is the resource's own
+    account (a statement naming another account's ARNs is inert on this resource, so an attacker gains
+    nothing by writing one); a KMS key policy or grant whose `keyId` is a key ARN names the key's account.
+Anything else is "cannot tell": callers flag it (fail closed), asking for the account in ownAccountIds.
 
 Shapes (AWS "IAM identifiers", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html):
   123456789012                                    an account id
@@ -6,31 +18,86 @@ Shapes (AWS "IAM identifiers", https://docs.aws.amazon.com/IAM/latest/UserGuide/
   arn:aws:sts::123456789012:assumed-role/..       a role session
   arn:aws:organizations::111111111111:organization/o-...   a whole organization
   arn:aws:organizations::111111111111:ou/o-.../ou-...      one organizational unit
+(AWS JSON policy elements: Principal,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html).
+ARN layout `arn:partition:service:region:account-id:resource`
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-_ACCOUNT = re.compile(r"^(?:(\d{12})|arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):(?:root|role/.+|user/.+|"
-                      r"assumed-role/.+|federated-user/.+))$")
+from .aws_policy import Statement
+
+_PRINCIPAL = re.compile(r"^(?:(\d{12})|arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):(?:root|role/.+|user/.+|"
+                        r"assumed-role/.+|federated-user/.+))$")
 _ORGANIZATION = re.compile(r"^arn:aws[a-z-]*:organizations::\d{12}:organization/(o-[a-z0-9]+)$")
 _OU = re.compile(r"^arn:aws[a-z-]*:organizations::\d{12}:ou/o-[a-z0-9]+/(ou-[a-z0-9-]+)$")
+_ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):.+$")
 
 
 def principal_account(principal: str) -> str | None:
-    """The 12-digit account an account id or IAM/STS principal ARN belongs to; None for any other string."""
-    match = _ACCOUNT.match(principal.strip())
+    """`999988887777`, `arn:aws:iam::999988887777:role/x` -> `999988887777`; None for anything else."""
+    match = _PRINCIPAL.match(principal.strip()) if isinstance(principal, str) else None
     return (match.group(1) or match.group(2)) if match else None
 
 
 def organization_id(principal: str) -> str | None:
     """`o-...` when the principal is a whole AWS Organizations organization's ARN, else None."""
-    match = _ORGANIZATION.match(principal.strip())
+    match = _ORGANIZATION.match(principal.strip()) if isinstance(principal, str) else None
     return match.group(1) if match else None
 
 
 def organizational_unit(principal: str) -> str | None:
     """`ou-...` when the principal is an organizational unit's ARN, else None."""
-    match = _OU.match(principal.strip())
+    match = _OU.match(principal.strip()) if isinstance(principal, str) else None
     return match.group(1) if match else None
+
+
+def arn_account(arn: str) -> str | None:
+    """The account of an ARN that carries one (`arn:aws:sqs:us-east-1:111122223333:q`); None otherwise (S3, `*`)."""
+    match = _ARN_ACCOUNT.match(arn.strip()) if isinstance(arn, str) else None
+    return match.group(1) if match else None
+
+
+def statement_account(statement: Statement) -> str | None:
+    """The one account every Resource of an Allow names, so the statement applies only there; else None.
+
+    NotResource, `*`, an ARN without an account (S3) or ARNs of two accounts give None: no derivation.
+    """
+    if statement.not_resource or not statement.resources:
+        return None
+    accounts = {arn_account(r) for r in statement.resources}
+    return accounts.pop() if len(accounts) == 1 and None not in accounts else None
+
+
+@dataclass(frozen=True)
+class OwnAccounts:
+    """The accounts known to be the stack's own: `listed` (ownAccountIds) and `derived` (from the resource)."""
+
+    listed: frozenset[str] = frozenset()
+    derived: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_config(cls, config) -> OwnAccounts:
+        listed = config.get("ownAccountIds") if hasattr(config, "get") else None
+        return cls(frozenset(a for a in listed or () if isinstance(a, str)))
+
+    def including(self, accounts: Iterable[str | None]) -> OwnAccounts:
+        """These accounts derived as the resource's own too (None entries are ignored)."""
+        return OwnAccounts(self.listed, self.derived | {a for a in accounts if a})
+
+    def is_own(self, account: str) -> bool:
+        return account in self.listed or account in self.derived
+
+    def problem(self, account: str) -> str | None:
+        """None when `account` is known to be own; otherwise why it is flagged, as a phrase."""
+        if self.is_own(account):
+            return None
+        if not self.listed and not self.derived:
+            return f"cannot tell whether account {account} is yours: list it in ownAccountIds"
+        known = sorted(self.listed | self.derived)
+        return f"account {account} is a foreign account (the stack's own: {', '.join(known)})"

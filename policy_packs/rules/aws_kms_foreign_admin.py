@@ -5,45 +5,34 @@ policy may grant themselves every other KMS action). AWS's default key policy gi
 key's own account root, which is fine; another account's principal, or `*` not pinned to one
 account (kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalOrgID), is not.
 
-The pack cannot know the stack's own account: accounts listed in `ownAccountIds` are exempt. With
-no list, one account holding full control is taken to be the owner and two or more distinct
-accounts are flagged (at most one of them can own the key).
+The pack cannot know the stack's own account (analysis.aws_accounts): an account holding full control
+passes only when known to be the key's own: listed in `ownAccountIds`, or derived from the resource
+(`keyId` / `primaryKeyArn` given as a key ARN, or every Resource ARN of the statement in that account).
+A lone account with full control is NOT presumed to be the owner (a key held only by a foreign account
+would pass): with nothing known, it is flagged "cannot tell whether account X is yours".
 Source: https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html and
 https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
 """
 
-import re
+from agentid_policy_packs.analysis.aws_accounts import principal_account, statement_account
 
-from agentid_policy_packs.analysis import RESOURCE, PolicyParseError, parse_policy
-
-from .base import Resource, Rule, Unknown, Violation
-from .documents import Document, resource_policy
+from .base import Resource, Rule, Violation
+from .documents import Document, judge_resource_policies
+from .own_accounts import own_accounts
 from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
 
 KMS_TYPES = ("aws:kms/key:Key", "aws:kms/keyPolicy:KeyPolicy", "aws:kms/replicaKey:ReplicaKey",
              "aws:kms/externalKey:ExternalKey", "aws:kms/replicaExternalKey:ReplicaExternalKey")
-_ACCOUNT = re.compile(r"^(?:(\d{12})|arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):.+)$")
 # Conditions that keep a `*` principal inside named accounts or an organization.
 _PINNING_KEYS = frozenset({"kms:calleraccount", "aws:principalaccount", "aws:principalorgid", "aws:principalarn",
                            "aws:principalorgpaths"})
 
 
-def _account(principal: str) -> str | None:
-    match = _ACCOUNT.match(principal)
-    return (match.group(1) or match.group(2)) if match else None
-
-
 def check(resource: Resource, config):
-    own = set(config.get("ownAccountIds") or [])
-    for document in resource_policy(resource):
-        if not isinstance(document, Document):
-            yield Unknown(document.path)
-            continue
-        try:
-            parsed = parse_policy(document.value, RESOURCE)
-        except (PolicyParseError, RecursionError):
-            continue  # AGID-POL-001
-        holders: dict[str, str] = {}  # account or "*" -> statement label
+    own = own_accounts(resource, config)
+
+    def judge(document: Document, parsed):
+        holders: dict[str, tuple[str, str | None]] = {}  # account or "*" -> (statement label, why flagged)
         for statement in parsed.statements:
             if not statement.allows or not statement.principals or statement.not_principal:
                 continue
@@ -53,18 +42,18 @@ def check(resource: Resource, config):
                 if principal == "*":
                     pinned = any(c.key in _PINNING_KEYS and not c.is_negative for c in statement.conditions)
                     if not pinned:
-                        holders.setdefault("*", statement.label)
-                elif (account := _account(principal)) is not None:
-                    holders.setdefault(account, statement.label)
-        foreign = sorted(a for a in holders if a != "*" and a not in own)
-        if not own and len(foreign) == 1:
-            foreign = []  # the one account with full control is presumably the key's owner
-        for who in (["*"] if "*" in holders else []) + foreign:
+                        holders.setdefault("*", (statement.label, None))
+                elif (account := principal_account(principal)) is not None:
+                    problem = own.including([statement_account(statement)]).problem(account)
+                    if problem:
+                        holders.setdefault(account, (statement.label, problem))
+        for who, (label, problem) in sorted(holders.items(), key=lambda item: item[0] != "*"):
             whom = "any AWS principal" if who == "*" else f"account {who}"
-            yield Violation(f"{document.label} of {resource.name}: {holders[who]} gives {whom} full control of the "
+            yield Violation(f"{document.label} of {resource.name}: {label} gives {whom} full control of the "
                             "key (kms:PutKeyPolicy, so every KMS action): it can decrypt everything the key protects "
-                            "and lock the owner out")
+                            f"and lock the owner out{f' ({problem})' if problem else ''}")
 
+    yield from judge_resource_policies(resource, judge)
 
 RULE = Rule(
     id="AGID-AWS-033",

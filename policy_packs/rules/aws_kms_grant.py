@@ -22,24 +22,16 @@ judged and is flagged. Source: https://docs.aws.amazon.com/kms/latest/APIReferen
 
 from __future__ import annotations
 
-import re
-
+from agentid_policy_packs.analysis.aws_accounts import principal_account
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
+from .own_accounts import own_accounts
 from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
 
 GRANT = "aws:kms/grant:Grant"
 # Operations that reveal nothing the key protects and act on nothing (public-key checks, metadata, retiring).
 HARMLESS_OPERATIONS = frozenset({"DescribeKey", "GetPublicKey", "Verify", "VerifyMac", "RetireGrant"})
-_PRINCIPAL = re.compile(r"^(?:(\d{12})|arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):(?:root|role/.+|user/.+|"
-                        r"assumed-role/.+|federated-user/.+))$")
-_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:(\d{12}):(?:key|alias)/.+$")
-
-
-def _account(principal: str) -> str | None:
-    match = _PRINCIPAL.match(principal.strip())
-    return (match.group(1) or match.group(2)) if match else None
 
 
 def _operations(resource: Resource):
@@ -68,31 +60,24 @@ def check(resource: Resource, config):
                         "the key policy", category="escalation")
     if is_unknown(grantee):
         return  # computed in this stack (a role's ARN): a principal of the stack's own account
-    if not isinstance(grantee, str) or (account := _account(grantee)) is None:
+    if not isinstance(grantee, str) or (account := principal_account(grantee)) is None:
         yield Violation(f"KMS grant {resource.name}: granteePrincipal {grantee!r} is not an IAM principal ARN or an "
                         "account id, so who may use the key cannot be judged")
         return
     using = sorted(op for op in operations if op not in HARMLESS_OPERATIONS)
     if not using:
         return
-    own = set(config.get("ownAccountIds") or [])
-    key = resource.props.get("keyId")
-    key_account = _KEY_ARN.match(key) if isinstance(key, str) and not is_unknown(key) else None
-    if key_account:
-        own.add(key_account.group(1))
-    if not own:  # whose key it is decides whether the grantee is foreign
-        if is_unknown(key):
-            yield Unknown("keyId")
-        else:
-            yield Violation(f"KMS grant {resource.name} lets account {account} {', '.join(using)} with key {key!r}, "
-                            "whose account is not in the key id: give keyId as the key's ARN or list your accounts "
-                            "in ownAccountIds, so a grant to another account can be told apart")
+    own = own_accounts(resource, config)
+    problem = own.problem(account)
+    if problem is None:
         return
-    if account not in own:
-        yield Violation(f"KMS grant {resource.name} lets account {account} ({grantee}) {', '.join(using)} with the "
-                        f"key {key if isinstance(key, str) and not is_unknown(key) else '(computed)'}, which belongs "
-                        f"to {', '.join(sorted(own))}: a cross-account grant the key policy does not show")
-
+    key = resource.props.get("keyId")
+    if not own.listed and not own.derived and is_unknown(key):
+        yield Unknown("keyId")  # the key's ARN, once known, may name the grantee's account
+        return
+    shown = key if isinstance(key, str) and not is_unknown(key) else "(computed)"
+    yield Violation(f"KMS grant {resource.name} lets account {account} ({grantee}) {', '.join(using)} with the key "
+                    f"{shown}: {problem}; a cross-account grant the key policy does not show")
 
 RULE = Rule(
     id="AGID-AWS-042",

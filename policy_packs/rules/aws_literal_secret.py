@@ -26,9 +26,9 @@ from typing import Any
 
 from agentid_policy_packs.analysis.values import is_unknown
 
-from .base import Resource, Rule, Violation
+from .base import Resource, Rule
 from .engine_secrets import SecretText, is_engine_secret
-from .secret_scan import literal_secret_message
+from .secret_scan import Unreadable, literal_secret_findings
 
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 PARAMETER = "aws:ssm/parameter:Parameter"
@@ -39,7 +39,7 @@ SOURCE_CREDENTIAL = "aws:codebuild/sourceCredential:SourceCredential"  # a GitHu
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 PLACEHOLDER = "[secret: not decrypted by agentid preview]"  # agentid.preview.stack_config.SECRET_PLACEHOLDER
 _MAX_DEPTH = 8
-_NOT_JSON_LIST = object()  # marks containerDefinitions that are not the JSON list of containers ECS takes
+_NOT_JSON_LIST = Unreadable("not a JSON list of container definitions")  # not the list of containers ECS takes
 
 
 def plaintext(resource: Resource, path: str) -> bool:
@@ -128,22 +128,8 @@ def _secret_members(value: Any, path: str, depth: int) -> Iterator[tuple[str, st
 
 
 def check(resource: Resource, config):
-    for path, key, value in candidates(resource):
-        if value is None or is_unknown(value) or value == PLACEHOLDER or is_engine_secret(value):
-            continue
-        if value is _NOT_JSON_LIST:
-            yield Violation(f"{resource.name}: {path} is not a JSON list of container definitions, so whether it "
-                            "holds a literal secret cannot be judged")
-            continue
-        if not isinstance(value, str):
-            yield Violation(f"{resource.name}: {path} is {type(value).__name__}, not a string, so whether it holds a "
-                            "literal secret cannot be judged")
-            continue
-        message = literal_secret_message(resource.name, path, key, value,
-                                         "generate it (random.RandomPassword) or reference a secret stored elsewhere")
-        if message:
-            yield Violation(message)
-
+    yield from literal_secret_findings(resource, candidates(resource), "generate it (random.RandomPassword) or "
+                                       "reference a secret stored elsewhere", PLACEHOLDER)
 
 RULE = Rule(
     id="AGID-AWS-007",

@@ -6,11 +6,17 @@ service (with lambda:CreateFunction, ec2:RunInstances, ...) lets the caller run 
 outside this stack (`arn:aws:iam::999988887777:role/OrganizationAccountAccessRole`, an administrator role
 of the own account created elsewhere) the pack never sees its policies: what the grant really gives
 cannot be checked, so it is reported (advisory), as AGID-AWS-015 reports customer policy ARNs the pack
-cannot read. A target that is a role of this stack (by name, case-insensitively, as IAM compares role
-names) is judged with that role's own policies and passes here; a role ARN in an account outside
-`ownAccountIds` (when set) is never taken for the stack's role of the same name. A wildcard role ARN
-(`role/Org*`, `arn:aws:iam::*:role/x`) may match roles outside the stack, so it is reported here too (a
-bare `*` or `role/*` is also mandatory under AGID-AWS-020); computed targets are "cannot check until known".
+cannot read.
+
+A target is a role of this stack, judged with that role's own policies, when the policy reaches it the
+ways AGID-AWS-021 joins policies to principals (iam_links.NameIndex): an Output of the role unknown at
+preview (`role.arn`: the holder's dependencies name the role), or a literal ARN whose role name is a stack
+role's name, `name` input or ARN, compared case-insensitively as IAM compares role names. A literal ARN
+also names an account, and a role of the same name in another account is not this stack's: the account
+must be known to be own (analysis.aws_accounts: `ownAccountIds`; nothing is presumed), else "cannot tell
+whether account X is yours". A wildcard role ARN (`role/Org*`, `arn:aws:iam::*:role/x`) may match roles
+outside the stack, so it is reported here too (a bare `*` or `role/*` is also mandatory under
+AGID-AWS-020); a computed target no dependency explains is "cannot check until known".
 """
 
 from __future__ import annotations
@@ -18,12 +24,13 @@ from __future__ import annotations
 import re
 
 from agentid_policy_packs.analysis import PolicyParseError, parse_policy
+from agentid_policy_packs.analysis.aws_accounts import OwnAccounts
 from agentid_policy_packs.analysis.aws_grants import live_allows
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Rule, Unknown, Violation
 from .documents import IDENTITY_POLICY_TYPES, Document, identity_policies
-from .iam_links import ROLE
+from .iam_links import ROLE, NameIndex
 from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
 
 # the actions whose Resource is a role the caller then acts as (Service Authorization Reference, IAM and STS)
@@ -31,18 +38,20 @@ ROLE_USING_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:As
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}|[*?0-9]*):role/(?:.*/)?(?P<name>[^/]*)$")
 
 
-def _stack_role_names(resources) -> set[str]:
-    names = set()
-    for resource in resources:
-        name = resource.props.get("name") if resource.type == ROLE else None
-        if isinstance(name, str) and not is_unknown(name):
-            names.add(name.lower())
-    return names
+def _target_problem(target: str, roles: NameIndex, own: OwnAccounts) -> str | None:
+    """Why a literal role ARN is not (known to be) a role of this stack; None when it is."""
+    match = _ROLE_ARN.match(target)
+    if not match:
+        return None  # not a role ARN ("*" alone is AGID-AWS-012's / AGID-AWS-020's)
+    if any(ch in target for ch in "*?") or not roles.resolve(target, ()):
+        return "a role not defined in this stack: cannot check what the role holds"
+    problem = own.problem(match["account"])
+    return None if problem is None else f"named like a role of this stack, but {problem}"
 
 
 def check(resources, config):
-    own = set(config.get("ownAccountIds") or [])
-    stack_roles = _stack_role_names(resources)
+    own = OwnAccounts.from_config(config)
+    roles = NameIndex(r for r in resources if r.type == ROLE)
     for resource in resources:
         for document in identity_policies(resource):
             if not isinstance(document, Document):
@@ -57,19 +66,13 @@ def check(resources, config):
                     continue
                 for target in statement.resources:
                     if is_unknown(target):
-                        yield Unknown(f"{document.path} Resource", resource.urn)
+                        if not roles.resolve(target, resource.dependencies):  # an Output of a stack role passes
+                            yield Unknown(f"{document.path} Resource", resource.urn)
                         continue
-                    match = _ROLE_ARN.match(target)
-                    if not match:
-                        continue  # not a role ARN ("*" alone is AGID-AWS-012's / AGID-AWS-020's)
-                    account = match["account"] or ""
-                    foreign = bool(own) and account not in own
-                    exact = not any(ch in target for ch in "*?")
-                    if exact and match["name"].lower() in stack_roles and not foreign:
-                        continue
-                    yield Violation(f"{document.label} ({statement.label}) allows {', '.join(actions)} on {target}, a "
-                                    "role not defined in this stack: cannot check what the role holds", resource.urn)
-
+                    problem = _target_problem(target, roles, own)
+                    if problem:
+                        yield Violation(f"{document.label} ({statement.label}) allows {', '.join(actions)} on "
+                                        f"{target}, {problem}", resource.urn)
 
 RULE = Rule(
     id="AGID-AWS-044",

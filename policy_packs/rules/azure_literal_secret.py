@@ -27,9 +27,8 @@ from typing import Any
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .aws_literal_secret import PLACEHOLDER
-from .base import Resource, Rule, Violation
-from .engine_secrets import is_engine_secret
-from .secret_scan import literal_secret_message
+from .base import Resource, Rule
+from .secret_scan import SecretByType, Unreadable, literal_secret_findings
 
 KEY_VAULT_SECRET = "azure-native:keyvault:Secret"
 DEVTEST_SECRET = "azure-native:devtestlab:Secret"
@@ -38,20 +37,19 @@ SYNCHRONIZATION_SECRET = "azuread:index/synchronizationSecret:SynchronizationSec
 AUTOMATION_CREDENTIAL = "azure-native:automation:Credential"
 SQL_JOB_CREDENTIAL = "azure-native:sql:JobCredential"
 DATA_FACTORY_LINKED_SERVICE = "azure-native:datafactory:LinkedService"
-_NOT_READABLE = object()
-_BY_TYPE = object()  # the value is a secret by the field's type: no detector needs to find one
+_NOT_READABLE = Unreadable("not the input shape the provider takes")
 _MAX_DEPTH = 12  # a linked service's properties nest a few levels (typeProperties, nested credentials)
 
 
 def _linked_service(value: Any, path: str, key: str, depth: int = 0) -> Iterator[tuple[str, str, Any]]:
     """(path, key, value) of every string in a Data Factory linked service's properties; SecureString values
-    come as (path, key, (_BY_TYPE, value))."""
+    come as SecretByType(value)."""
     if depth > _MAX_DEPTH or value is None or is_unknown(value):
         return
     if isinstance(value, Mapping):
         kind = value.get("type")
         if kind == "SecureString":
-            yield f"{path}.value", key, (_BY_TYPE, value.get("value"))
+            yield f"{path}.value", key, SecretByType(value.get("value"))
             return
         if kind == "AzureKeyVaultSecret":
             return
@@ -77,7 +75,7 @@ def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
     elif resource.type in (DEVTEST_SECRET, MESH_SECRET_VALUE):
         yield "value", "secret", props.get("value")
     elif resource.type in (AUTOMATION_CREDENTIAL, SQL_JOB_CREDENTIAL):
-        yield "password", "password", (_BY_TYPE, props.get("password"))
+        yield "password", "password", SecretByType(props.get("password"))
     elif resource.type == DATA_FACTORY_LINKED_SERVICE:
         properties = props.get("properties")
         if properties is not None and not is_unknown(properties) and not isinstance(properties, Mapping):
@@ -99,26 +97,8 @@ def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
 
 
 def check(resource: Resource, config):
-    for path, key, value in _candidates(resource):
-        by_type = isinstance(value, tuple) and value[0] is _BY_TYPE
-        if by_type:
-            value = value[1]
-        if value is None or is_unknown(value) or value == PLACEHOLDER or is_engine_secret(value):
-            continue
-        if value is _NOT_READABLE or not isinstance(value, str):
-            shape = "not the input shape the provider takes" if value is _NOT_READABLE else type(value).__name__
-            yield Violation(f"{resource.name}: {path} is {shape}, so whether it holds a literal secret cannot be "
-                            "judged")
-            continue
-        remedy = "generate it (random.RandomPassword) or pass it as a config secret"
-        if by_type and value.strip():
-            yield Violation(f"{resource.name}: {path} holds a literal secret (the field is a secret by type): it is in "
-                            f"the program's source and every state file and preview; {remedy}")
-            continue
-        message = literal_secret_message(resource.name, path, key, value, remedy)
-        if message:
-            yield Violation(message)
-
+    yield from literal_secret_findings(resource, _candidates(resource), "generate it (random.RandomPassword) or pass "
+                                       "it as a config secret", PLACEHOLDER)
 
 RULE = Rule(
     id="AGID-AZ-025",

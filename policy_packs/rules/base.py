@@ -60,6 +60,10 @@ class Resource:
     props: Mapping[str, Any]
     parent: str | None = None
     dependencies: tuple[str, ...] = ()
+    # Whether a provider manages it. The engine sends a resource's provider with every custom resource
+    # (AnalyzerResource.provider) and none with a component, which creates nothing itself. True unless
+    # known otherwise: only stack rules learn it (ResourceValidationArgs are judged per type anyway).
+    custom: bool = True
 
     def __post_init__(self) -> None:
         # rules compare `type` with the default token: an API-versioned azure-native alias is the same resource

@@ -230,7 +230,7 @@ def _stack_validation(rule: Rule):
     def validate(args, report_violation) -> None:
         resources = [
             Resource(r.resource_type, r.name, r.urn, _plain_props(r.props), r.parent.urn if r.parent else None,
-                     tuple(d.urn for d in (r.dependencies or [])))
+                     tuple(d.urn for d in (r.dependencies or [])), custom=r.provider is not None)
             for r in args.resources
         ]
         try:

@@ -6,13 +6,14 @@ hold identity policies, trust policies and resource policies.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from agentid_policy_packs.analysis import RESOURCE, PolicyParseError, parse_policy
 from agentid_policy_packs.analysis.values import is_unknown, unknown_path
 
-from .base import Resource
+from .base import Resource, Unknown
 
 # type token -> input holding one identity policy (attached to a principal)
 IDENTITY_POLICY_FIELDS = {
@@ -192,3 +193,20 @@ def _document(value: Any, path: str, label: str, *, required: bool = True) -> It
         yield Pending(f"{path}.{pending}" if pending else path)
         return
     yield Document(path, value, label)
+
+
+def judge_resource_policies(resource: Resource, judge: Callable[[Document, Any], Iterable[Any]]) -> Iterator[Any]:
+    """What `judge(document, parsed PolicyDocument)` finds in each resource-based policy of `resource`.
+
+    A policy not known at preview is "cannot check until known" (Unknown); one that does not parse is
+    skipped here, because AGID-POL-001 reports it (fail closed there, once).
+    """
+    for document in resource_policy(resource):
+        if not isinstance(document, Document):
+            yield Unknown(document.path)
+            continue
+        try:
+            parsed = parse_policy(document.value, RESOURCE)
+        except (PolicyParseError, RecursionError):
+            continue  # AGID-POL-001
+        yield from judge(document, parsed)

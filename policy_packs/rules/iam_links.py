@@ -95,7 +95,7 @@ def _last_segment(reference: str) -> str:
     return reference.rsplit("/", 1)[-1] if reference.startswith("arn:") else reference
 
 
-class _Index:
+class NameIndex:
     """Every name a resource of some types answers to -> the resources answering to it."""
 
     def __init__(self, resources: Iterable[Resource]) -> None:
@@ -123,8 +123,8 @@ def _references(value: Any) -> list[Any]:
 def link(resources: list[Resource]) -> Links:
     """Join every identity policy in the stack to the principals it reaches (users include their groups')."""
     principals = {r.urn: Principal(r, KINDS[r.type]) for r in resources if r.type in KINDS}
-    indexes = {kind: _Index(p.resource for p in principals.values() if p.kind == kind) for kind in BY_KIND}
-    policy_index = _Index(r for r in resources if r.type == POLICY)
+    indexes = {kind: NameIndex(p.resource for p in principals.values() if p.kind == kind) for kind in BY_KIND}
+    policy_index = NameIndex(r for r in resources if r.type == POLICY)
     links = Links(principals)
 
     def add(principal: Principal, holder: Resource, prefix: str) -> None:

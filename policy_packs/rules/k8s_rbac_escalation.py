@@ -2,28 +2,23 @@
 any permission, `impersonate` lets it act as any user, group or service account, and `create` on
 serviceaccounts/token mints tokens of other service accounts."""
 
-from agentid_policy_packs.analysis.k8s_rbac import ESCALATION, ROLE_TYPES, NotYetKnown, Unreadable, role_rules
+from agentid_policy_packs.analysis.k8s_rbac import ESCALATION, ROLE_TYPES, PolicyRule
 
-from .base import Resource, Rule, Unknown, Violation
+from .base import Resource, Rule
+from .k8s_roles import judge_role_rules
+
+
+def _escalations(rule: PolicyRule):
+    for verb, why in ESCALATION.items():
+        if verb in rule.verbs:
+            yield f"allows '{verb}': the holder {why}"
+    if rule.covers("", "serviceaccounts/token", {"create"}):
+        yield ("allows create on serviceaccounts/token: the holder mints tokens of "
+               + ("the named service accounts" if rule.resource_names else "every service account"))
 
 
 def check(resource: Resource, config):
-    try:
-        rules = role_rules(dict(resource.props))
-    except NotYetKnown as unknown:
-        yield Unknown(unknown.path)
-        return
-    except Unreadable as error:
-        yield Violation(f"{resource.name}: cannot check: {error}")
-        return
-    for index, rule in enumerate(rules):
-        for verb, why in ESCALATION.items():
-            if verb in rule.verbs:
-                yield Violation(f"{resource.name} rules[{index}] allows '{verb}': the holder {why}")
-        if rule.covers("", "serviceaccounts/token", {"create"}):
-            yield Violation(f"{resource.name} rules[{index}] allows create on serviceaccounts/token: the holder mints "
-                            "tokens of " + ("the named service accounts" if rule.resource_names else "every service account"))
-
+    yield from judge_role_rules(resource, _escalations)
 
 RULE = Rule(
     id="AGID-K8S-002",

@@ -1,28 +1,23 @@
 """AGID-K8S-001: no wildcard verbs or resources in RBAC roles. `*` grants every verb (including bind, escalate,
 impersonate) or every resource (including secrets and resources added to the API later)."""
 
-from agentid_policy_packs.analysis.k8s_rbac import ROLE_TYPES, NotYetKnown, Unreadable, role_rules
+from agentid_policy_packs.analysis.k8s_rbac import ROLE_TYPES, PolicyRule
 
-from .base import Resource, Rule, Unknown, Violation
+from .base import Resource, Rule
+from .k8s_roles import judge_role_rules
+
+
+def _wildcards(rule: PolicyRule):
+    what = [name for name, values in (("verbs", rule.verbs), ("resources", rule.resources),
+                                      ("nonResourceURLs", rule.non_resource_urls)) if "*" in values]
+    if what:
+        yield (f"has '*' in {' and '.join(what)}: it allows "
+               + ("every verb, bind, escalate and impersonate included" if "verbs" in what
+                  else "every resource, secrets and future ones included"))
 
 
 def check(resource: Resource, config):
-    try:
-        rules = role_rules(dict(resource.props))
-    except NotYetKnown as unknown:
-        yield Unknown(unknown.path)
-        return
-    except Unreadable as error:
-        yield Violation(f"{resource.name}: cannot check: {error}")
-        return
-    for index, rule in enumerate(rules):
-        what = [name for name, values in (("verbs", rule.verbs), ("resources", rule.resources),
-                                          ("nonResourceURLs", rule.non_resource_urls)) if "*" in values]
-        if what:
-            yield Violation(f"{resource.name} rules[{index}] has '*' in {' and '.join(what)}: it allows "
-                            + ("every verb, bind, escalate and impersonate included" if "verbs" in what
-                               else "every resource, secrets and future ones included"))
-
+    yield from judge_role_rules(resource, _wildcards)
 
 RULE = Rule(
     id="AGID-K8S-001",

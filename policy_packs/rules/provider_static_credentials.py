@@ -22,6 +22,8 @@ A value unknown at preview cannot be judged ("cannot check until known").
 
 from __future__ import annotations
 
+import re
+
 from agentid_components import input_limits
 
 from agentid_policy_packs.analysis.values import is_unknown
@@ -42,6 +44,8 @@ CREDENTIAL_DOCUMENT_INPUTS: dict[str, tuple[str, ...]] = {"kubernetes": ("kubeco
 # what a default provider built from stack config must carry for this rule to judge it (default_providers.py)
 CREDENTIAL_CONFIG_KEYS: dict[str, tuple[str, ...]] = {**STATIC_CREDENTIAL_INPUTS, **CREDENTIAL_DOCUMENT_INPUTS}
 PROVIDER_TYPES = tuple(f"pulumi:providers:{package}" for package in CREDENTIAL_CONFIG_KEYS)
+# the engine names default providers `default` or `default_<version>` (`default_7_51_0`)
+_DEFAULT_PROVIDER = re.compile(r"default(?:_[0-9]+(?:_[0-9A-Za-z.-]+)*)?")
 # kubeconfig v1 (https://kubernetes.io/docs/reference/config-api/kubeconfig.v1/#AuthInfo): user fields holding secrets
 KUBECONFIG_SECRET_FIELDS = ("token", "client-key-data", "password")
 AUTH_PROVIDER_SECRET_FIELDS = ("client-secret", "refresh-token", "id-token")
@@ -96,8 +100,12 @@ def check(resource: Resource, config):
         except ValueError as error:
             yield Violation(f"{resource.type} {resource.name}: cannot check: {error}")
     if present:
-        yield Violation(f"{resource.type} {resource.name} is configured with a static credential "
-                        f"({', '.join(present)}): a long-lived key every deployment and agent signs in with; "
+        # The engine's default provider (`default`, `default_7_51_0`) takes its inputs from the stack's config:
+        # name the keys as they are written there (`aws:accessKey`), not as the provider's inputs.
+        where = (f"by the stack config ({', '.join(f'{package}:{key}' for key in present)})"
+                 if _DEFAULT_PROVIDER.fullmatch(resource.name) else f"with a static credential ({', '.join(present)})")
+        yield Violation(f"{resource.type} {resource.name} is configured {where}: a long-lived key every deployment "
+                        "and agent signs in with; "
                         "use OIDC / workload identity federation instead")
 
 

@@ -16,6 +16,7 @@ from . import (
     aws_cross_account_trust,
     aws_data_service_grants,
     aws_eks_cluster_admin,
+    aws_foreign_account_access,
     aws_foreign_sharing,
     aws_iam_user_grants,
     aws_kms_foreign_admin,
@@ -83,6 +84,7 @@ from . import (
     provider_static_credentials,
     storage_shared_key,
     unjudgeable_resources,
+    unknown_packages,
 )
 from .base import Rule
 
@@ -95,7 +97,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     k8s_secret_literal, k8s_service_account_token_secret,
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_unseen_role_target,
-    aws_hidden_identities, unjudgeable_resources,
+    aws_hidden_identities, unjudgeable_resources, unknown_packages,
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy, aws_eks_cluster_admin,
     aws_data_service_grants, aws_opensearch_serverless_access,
@@ -111,7 +113,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential, entra_app_flows,
     gcp_wif_provider_pinned,
     # public or cross-account access
-    aws_kms_foreign_admin, aws_kms_grant, aws_lambda_public, aws_public_sharing, aws_foreign_sharing,
+    aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_lambda_public, aws_public_sharing, aws_foreign_sharing,
     cognito_unauthenticated_identities, aws_oidc_provider_audience,
     agentcore_gateway_authorizer, aws_api_route_auth, aws_s3_public_acl, gcp_public_members, azure_anonymous_data_access,
     # lifetimes and inventory

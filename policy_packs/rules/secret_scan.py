@@ -15,6 +15,11 @@ import re
 import threading
 from functools import lru_cache
 
+from agentid_policy_packs.analysis.values import is_unknown
+
+from .base import Violation
+from .engine_secrets import is_engine_secret
+
 _LOCK = threading.Lock()  # detect-secrets keeps its settings in a process-wide singleton
 _IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
 # A reference names where a secret is kept, not the secret: an ARN (a Secrets Manager secret, an SSM
@@ -83,3 +88,45 @@ def literal_secret_message(name: str, path: str, key: str, value: str, remedy: s
         return None
     return (f"{name}: {path} holds a literal secret (detect-secrets: {', '.join(kinds)}): it is in the program's "
             f"source and every state file and preview; {remedy}")
+
+
+class SecretByType:
+    """A value the field's type says is a secret (a password field, a Data Factory SecureString): a literal
+    whenever it is a non-empty string, whether or not a detector recognises it."""
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+
+class Unreadable:
+    """A candidate input that is not the shape the provider takes, so whether it holds a secret cannot be judged."""
+
+    def __init__(self, shape: str) -> None:
+        self.shape = shape  # what it is, as a message phrase: "not a JSON list of container definitions"
+
+
+def literal_secret_findings(resource, candidates, remedy: str, placeholder: str):
+    """The violations of a literal-secret rule (AGID-AWS-007, AGID-AZ-025) over `candidates`.
+
+    `candidates` are (path, key it is stored under, value or SecretByType(value)). Skipped: absent and unknown values, the
+    `placeholder` `agentid preview` sends for an encrypted config secret, and values the engine marked
+    secret (engine_secrets). An Unreadable value or a non-string fails closed (a violation naming the path).
+    """
+    for path, key, value in candidates:
+        by_type = isinstance(value, SecretByType)
+        value = value.value if by_type else value
+        if value is None or is_unknown(value) or value == placeholder or is_engine_secret(value):
+            continue
+        if isinstance(value, Unreadable) or not isinstance(value, str):
+            shape = value.shape if isinstance(value, Unreadable) else f"{type(value).__name__}, not a string"
+            yield Violation(f"{resource.name}: {path} is {shape}, so whether it holds a literal secret cannot be "
+                            "judged")
+            continue
+        if by_type:
+            if value.strip():
+                yield Violation(f"{resource.name}: {path} holds a literal secret (the field is a secret by type): it "
+                                f"is in the program's source and every state file and preview; {remedy}")
+            continue
+        message = literal_secret_message(resource.name, path, key, value, remedy)
+        if message:
+            yield Violation(message)

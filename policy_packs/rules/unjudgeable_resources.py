@@ -10,8 +10,13 @@ such resources reach exactly what the pack guards, so they must block (fail clos
   - identity and authorization modules (IDENTITY_MODULES) of a package no rule covers: `aws-native:iam:Role`,
     `aws-native:sso:PermissionSet`, classic `azure:authorization/assignment:Assignment`,
     `google-native:iam/v1:...`. A package is covered when some registered rule names one of its tokens.
-A component resource of the program's own package whose module has such a name is flagged too (the pack
-cannot tell a component from a custom resource under `pulumi up`); a waiver with a reason settles it.
+A component resource (the program's own `acme:iam:AgentRole`) is not flagged whatever its module is called:
+it creates nothing itself, and its children are registered and judged one by one. The engine tells the
+two apart: it sends a custom resource with its provider and a component with none
+(pulumi/pkg/resource/deploy/step_generator.go, AnalyzeResources; Resource.custom). A remote
+(multi-language) component comes with its provider, so it is judged as what it may create.
+Resources of a package the pack does not know at all, outside identity modules, are AGID-GEN-002's
+(advisory).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ IDENTITY_MODULES = frozenset({
     "iam", "sso", "ssoadmin", "identitystore", "sts", "organizations", "rolesanywhere", "cognito",
     "authorization", "managedidentity", "role", "ad", "aad", "iamcredentials", "rbac", "identity",
 })
-_ENGINE_PACKAGES = ("pulumi",)  # pulumi:pulumi:Stack, pulumi:providers:* (judged by AGID-PRV-001)
+ENGINE_PACKAGES = ("pulumi",)  # pulumi:pulumi:Stack, pulumi:providers:* (judged by AGID-PRV-001)
 
 
 def covered_packages() -> frozenset[str]:
@@ -42,7 +47,7 @@ def why_unjudgeable(type_token: str, covered: frozenset[str]) -> str | None:
     if type_token.startswith(CODE_RUNNING_PREFIXES):
         return "runs arbitrary code at deployment (dynamic provider or command provider)"
     package, _, rest = type_token.partition(":")
-    if package in covered or package in _ENGINE_PACKAGES or not rest:
+    if package in covered or package in ENGINE_PACKAGES or not rest:
         return None
     module = rest.split(":", 1)[0].split("/", 1)[0].lower()
     if module in IDENTITY_MODULES:
@@ -53,7 +58,7 @@ def why_unjudgeable(type_token: str, covered: frozenset[str]) -> str | None:
 def check(resources, config):
     covered = covered_packages()
     for resource in resources:
-        reason = why_unjudgeable(resource.type, covered)
+        reason = why_unjudgeable(resource.type, covered) if resource.custom else None
         if reason:
             yield Violation(f"{resource.type} {resource.name} {reason}: it can create identities or credentials "
                             "the gate cannot see; use a covered provider's resource, or waive it with a reason",

@@ -77,7 +77,7 @@ CASES = [
     ("kms-key-policy-foreign-admin", "aws:kms/keyPolicy:KeyPolicy",
      {"keyId": "k", "policy": doc(ROOT_ADMIN, {**ROOT_ADMIN, "Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"}})},
      "AGID-AWS-033",
-     {"keyId": "k", "policy": doc(ROOT_ADMIN, {**ROOT_ADMIN, "Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"},
+     {"keyId": "k", "policy": doc(ROOT_ADMIN, {**ROOT_ADMIN, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/r"},
                                                "Action": ["kms:Decrypt", "kms:DescribeKey"]})}),
     ("kms-key-foreign-admin", "aws:kms/key:Key",
      {"policy": doc(ROOT_ADMIN, {**ROOT_ADMIN, "Principal": {"AWS": OTHER}})}, "AGID-AWS-033",
@@ -98,7 +98,7 @@ CASES = [
     ("lambda-permission-account", "aws:lambda/permission:Permission",
      {"action": "lambda:InvokeFunction", "function": "triage", "principal": "events.amazonaws.com",
       "sourceArn": ""}, "AGID-AWS-034",
-     {"action": "lambda:InvokeFunction", "function": "triage", "principal": OTHER}),
+     {"action": "lambda:InvokeFunction", "function": "triage", "principal": ACCOUNT}),
     ("lambda-function-url", "aws:lambda/functionUrl:FunctionUrl",
      {"functionName": "triage", "authorizationType": "NONE"}, "AGID-AWS-034",
      {"functionName": "triage", "authorizationType": "AWS_IAM"}),
@@ -152,7 +152,9 @@ CASES = [
 @pytest.fixture(scope="module")
 def pack():
     with PackProcess.start(PACK, timeout=60) as running:
-        running.configure({})
+        # the stack's own account, so the look-alikes' own principals pass AGID-AWS-033/-050 (fail closed without it)
+        own = {"ownAccountIds": [ACCOUNT]}
+        running.configure({"AGID-AWS-033": own, "AGID-AWS-050": own})
         yield running
 
 

@@ -43,3 +43,39 @@ def test_unjudgeable_identity_or_code_resources_block(pack, type_):
 
 def test_look_alikes_pass(pack):
     assert blocked(pack, *PASSING) == []
+
+
+def findings(pack, resources: list[StackResource], policy: str) -> list:
+    pack.configure({})
+    return [d for d in pack.analyze_stack(resources) if d.policy_name == policy]
+
+
+@pytest.mark.parametrize("type_", ["acme:iam:AgentRole", "acme:identity:Workforce", "platform:rbac/v1:TeamAccess",
+                                   "aws-native:iam:Role"])
+def test_a_component_named_like_an_identity_module_is_not_a_cloud_resource(pack, type_):
+    """The engine sends a component without a provider: it creates nothing; its children are judged one by one."""
+    component = StackResource(type_, "ops", urn(type_, "ops"), {}, custom=False)
+    assert findings(pack, [component], "AGID-GEN-001") == []
+    assert findings(pack, [component], "AGID-GEN-002") == []
+    # the same token as a provider's custom resource still blocks
+    custom = StackResource(type_, "ops", urn(type_, "ops"), {})
+    [diag] = findings(pack, [custom], "AGID-GEN-001")
+    assert diag.enforcement_level == "mandatory" and type_ in diag.message
+
+
+def test_resources_of_a_package_no_rule_knows_get_an_advisory_once_per_package(pack):
+    tokens = ["cloudflare:index/apiToken:ApiToken", "cloudflare:index/record:Record", "cloudflare:index/record:Record",
+              "github:index/actionsSecret:ActionsSecret"]
+    resources = [StackResource(t, f"r{i}", urn(t, f"r{i}"), {}) for i, t in enumerate(tokens)]
+    diags = findings(pack, resources, "AGID-GEN-002")
+    assert [(d.enforcement_level, d.urn.split("::")[-1]) for d in diags] == [("advisory", "r0"), ("advisory", "r3")]
+    assert ("3 resource(s) of package 'cloudflare', which no rule of this pack knows, were not judged: "
+            "cloudflare:index/apiToken:ApiToken, cloudflare:index/record:Record") in diags[0].message
+    assert "package 'github'" in diags[1].message
+    # look-alikes: covered packages, identity-free packages, the engine's own, components, and GEN-001's blocks
+    quiet = ["aws:s3/bucketV2:BucketV2", "random:index/randomPassword:RandomPassword", "time:index/sleep:Sleep",
+             "pulumi:providers:cloudflare", "command:local:Command", "cloudflare:iam:Thing"]
+    resources = [StackResource(t, f"q{i}", urn(t, f"q{i}"), {}) for i, t in enumerate(quiet)]
+    resources.append(StackResource("cloudflare:index/zone:Zone", "c", urn("cloudflare:index/zone:Zone", "c"), {},
+                                   custom=False))
+    assert findings(pack, resources, "AGID-GEN-002") == []

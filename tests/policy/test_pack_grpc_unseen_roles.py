@@ -50,9 +50,12 @@ def test_a_role_outside_the_stack_is_reported_advisory(pack, statement, target):
     assert target in diag.message and "cannot check what the role holds" in diag.message
 
 
+OWN = {"AGID-AWS-044": {"ownAccountIds": ["123456789012"]}}
+
+
 def test_the_stacks_own_roles_and_other_actions_pass(pack):
     own = "arn:aws:iam::123456789012:role/AGENT-WORKER"  # IAM role names compare case-insensitively
-    assert found(pack, stack(allow("sts:AssumeRole", own), allow("iam:PassRole", own))) == []
+    assert found(pack, stack(allow("sts:AssumeRole", own), allow("iam:PassRole", own)), OWN) == []
     assert found(pack, stack(allow("s3:GetObject", "arn:aws:s3:::reports/*"))) == []
     # a Deny on the outside role leaves nothing to check
     assert found(pack, stack(allow("sts:AssumeRole", FOREIGN),
@@ -61,5 +64,42 @@ def test_the_stacks_own_roles_and_other_actions_pass(pack):
 
 def test_a_same_named_role_in_another_account_is_not_the_stacks(pack):
     other = "arn:aws:iam::999988887777:role/agent-worker"
-    [diag] = found(pack, stack(allow("sts:AssumeRole", other)), {"AGID-AWS-044": {"ownAccountIds": ["123456789012"]}})
-    assert other in diag.message
+    [diag] = found(pack, stack(allow("sts:AssumeRole", other)), OWN)
+    assert other in diag.message and "account 999988887777 is a foreign account" in diag.message
+
+
+def test_a_stack_role_name_in_an_account_nobody_listed_cannot_be_told_apart(pack):
+    """Without ownAccountIds the account of a literal ARN is unknown: `arn:aws:iam::999988887777:role/agent-worker`
+    (an attacker's role named like ours) and the stack's own are the same text but for the account."""
+    for account in ("123456789012", "999988887777"):
+        target = f"arn:aws:iam::{account}:role/agent-worker"
+        [diag] = found(pack, stack(allow("sts:AssumeRole", target)))
+        assert f"cannot tell whether account {account} is yours" in diag.message, diag.message
+
+
+def role_with(props: dict, name: str = "worker-logical") -> StackResource:
+    return StackResource(ROLE, name, urn(ROLE, name), {"assumeRolePolicy": good_trust(), "tags": GOOD_TAGS, **props})
+
+
+@pytest.mark.parametrize("spelling, target, dependencies", [
+    # role.arn / role.name Outputs unknown at preview: the holder's dependency list names the role
+    ("arn Output", "UNKNOWN", [urn(ROLE, "worker-logical")]),
+    # the literal ARN of a role given its physical name (`name`), in any case
+    ("name", "arn:aws:iam::123456789012:role/Team-Worker", []),
+    # a role whose `name` is unknown is known by its logical name (its physical name starts with it)
+    ("logical name", "arn:aws:iam::123456789012:role/worker-logical", []),
+    # a role path before the name
+    ("path", "arn:aws:iam::123456789012:role/agents/team-worker", []),
+])
+def test_each_way_a_program_names_a_stack_role_joins(pack, spelling, target, dependencies):
+    from tests.policy.ruletools import UNKNOWN
+
+    target = UNKNOWN if target == "UNKNOWN" else target
+    name = {"name": UNKNOWN} if spelling in ("arn Output", "logical name") else {"name": "team-worker"}
+    holder = StackResource(RP, "c1", urn(RP, "c1"), {"role": "agent-c", "policy": policy(allow("iam:PassRole", target))},
+                           dependencies=dependencies)
+    resources = [*stack()[:2], role_with(name), holder]
+    assert found(pack, resources, OWN) == [], spelling
+    # the same spelling with no such role in the stack is reported
+    [diag] = found(pack, [*stack()[:2], holder], OWN)
+    assert diag.enforcement_level == "advisory"

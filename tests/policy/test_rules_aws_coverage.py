@@ -139,12 +139,22 @@ def test_kms_full_control_for_another_account_or_everyone():
             "Resource": "*"}
     foreign = {**root, "Sid": "Partner", "Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"}}
     key_policy = "aws:kms/keyPolicy:KeyPolicy"
-    assert violations("AGID-AWS-033", key_policy, {"keyId": "k", "policy": resource_policy(root)}) == []
-    flagged = violations("AGID-AWS-033", key_policy, {"policy": resource_policy(root, foreign)},
-                         config={"ownAccountIds": [ACCOUNT]}, name="kp")
-    assert flagged == [f"key policy of kp: Statement[1] (Partner) gives account {OTHER} full control of the key "
-                       "(kms:PutKeyPolicy, so every KMS action): it can decrypt everything the key protects and lock "
-                       "the owner out"]
+    key_arn = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    # the key's own account: listed, or named by the key ARN the KeyPolicy is attached to
+    assert violations("AGID-AWS-033", key_policy, {"keyId": "k", "policy": resource_policy(root)},
+                      config={"ownAccountIds": [ACCOUNT]}) == []
+    assert violations("AGID-AWS-033", key_policy, {"keyId": key_arn, "policy": resource_policy(root)}) == []
+    # nothing known: the lone account is not presumed to own the key (a key held only by a stranger would pass)
+    assert violations("AGID-AWS-033", key_policy, {"keyId": "k", "policy": resource_policy(root)}, name="kp") == [
+        f"key policy of kp: Statement[0] gives account {ACCOUNT} full control of the key (kms:PutKeyPolicy, so every "
+        "KMS action): it can decrypt everything the key protects and lock the owner out (cannot tell whether account "
+        f"{ACCOUNT} is yours: list it in ownAccountIds)"]
+    for own in ({"config": {"ownAccountIds": [ACCOUNT]}}, {"props": {"keyId": key_arn}}):
+        flagged = violations("AGID-AWS-033", key_policy, {**own.get("props", {}), "policy": resource_policy(root, foreign)},
+                             config=own.get("config"), name="kp")
+        assert flagged == [f"key policy of kp: Statement[1] (Partner) gives account {OTHER} full control of the key "
+                           "(kms:PutKeyPolicy, so every KMS action): it can decrypt everything the key protects and "
+                           f"lock the owner out (account {OTHER} is a foreign account (the stack's own: {ACCOUNT}))"]
     # a partner allowed to use the key, not administer it, passes
     use_only = {**foreign, "Action": ["kms:Decrypt", "kms:GenerateDataKey*"]}
     assert violations("AGID-AWS-033", "aws:kms/key:Key", {"policy": resource_policy(root, use_only)},
@@ -154,6 +164,17 @@ def test_kms_full_control_for_another_account_or_everyone():
     assert "gives any AWS principal full control" in message
     pinned = {**everyone, "Condition": {"StringEquals": {"kms:CallerAccount": ACCOUNT}}}
     assert violations("AGID-AWS-033", "aws:kms/key:Key", {"policy": resource_policy(pinned)}) == []
+
+
+def test_a_lone_foreign_account_with_full_control_is_not_taken_for_the_owner():
+    foreign_only = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"}, "Action": "kms:*",
+                    "Resource": "*"}
+    [message] = violations("AGID-AWS-033", "aws:kms/key:Key", {"policy": resource_policy(foreign_only)})
+    assert f"gives account {OTHER} full control" in message and "cannot tell whether account" in message
+    # a statement scoped to one account's key ARNs applies only there: its principal in that account is the owner
+    scoped = {**foreign_only, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+              "Resource": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
+    assert violations("AGID-AWS-033", "aws:kms/key:Key", {"policy": resource_policy(scoped)}) == []
 
 
 def test_two_accounts_with_full_control_are_flagged_even_without_own_account_config():

@@ -91,13 +91,18 @@ def test_unparseable_policy_is_a_violation_fail_closed():
     assert violations("AGID-POL-001", POLICY, {"policy": policy(allow("s3:GetObject", "arn:aws:s3:::b/*"))}) == []
 
 
-def test_default_kms_key_policy_is_not_flagged_by_any_rule():
+def test_default_kms_key_policy_is_not_flagged_by_any_rule_once_the_account_is_known_own():
     from agentid_policy_packs.rules.base import run_resource_rule
     from agentid_policy_packs.rules.registry import RULES
     from tests.policy.ruletools import resource
 
     key = resource("aws:kms/key:Key", {"policy": json.dumps(KMS_DEFAULT_KEY_POLICY), "description": "k"})
-    assert [o for rule in RULES for o in run_resource_rule(rule, key)] == []
+    own = {"ownAccountIds": [ACCOUNT]}
+    assert [o for rule in RULES for o in run_resource_rule(rule, key, own)] == []
+    # unknown whose the root account is: only AGID-AWS-033 asks (a key policy names no key ARN to tell by)
+    flagged = [(rule.id, o.message) for rule in RULES for o in run_resource_rule(rule, key)]
+    assert [rule_id for rule_id, _ in flagged] == ["AGID-AWS-033"]
+    assert f"cannot tell whether account {ACCOUNT} is yours" in flagged[0][1]
 
 
 @pytest.mark.parametrize("arn", [

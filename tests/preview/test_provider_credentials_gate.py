@@ -69,3 +69,32 @@ k8s.core.v1.ConfigMap("cm2", data={{"a": "b"}}, opts=pulumi.ResourceOptions(prov
                           'k8s.core.v1.ConfigMap("cm", data={"a": "b"})\n',
                           "  kubernetes:kubeconfig: " + json.dumps(KUBECONFIG_WITH_TOKEN) + "\n")
     assert (code, found) == (1, [("AGID-PRV-001", "pulumi:providers:kubernetes", "default")])
+
+
+def test_a_key_in_the_stack_file_is_reported_at_its_line_under_its_config_name(tmp_path):
+    """Not at `__main__.py:1`: the key is in Pulumi.<stack>.yaml, under the name the stack file gives it."""
+    preview(tmp_path, 'import pulumi_aws as aws\naws.s3.BucketV2("b", bucket="acme-b")\n',
+            f"  aws:profile: deployer\n  aws:secretKey: {SECRET_KEY}\n  aws:accessKey: {ACCESS_KEY}\n")
+    [violation] = [v for v in json.loads((tmp_path / "out.json").read_text())["violations"]
+                   if v["policy"] == "AGID-PRV-001"]
+    assert (violation["file"], violation["line"]) == ("Pulumi.dev.yaml", 4)  # the first credential key's line
+    assert "configured by the stack config (aws:accessKey, aws:secretKey)" in violation["message"]
+    sarif = tmp_path / "out.sarif"
+    run_cli(tmp_path, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--sarif", str(sarif))
+    [location] = [r["locations"][0]["physicalLocation"] for r in json.loads(sarif.read_text())["runs"][0]["results"]
+                  if r["ruleId"].endswith("AGID-PRV-001")]
+    assert (location["artifactLocation"]["uri"], location["region"]["startLine"]) == ("Pulumi.dev.yaml", 4)
+
+
+def test_a_key_in_the_project_file_is_reported_there(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: acme\nruntime: python\n")
+    code, found = preview(tmp_path, 'import pulumi_aws as aws\naws.s3.BucketV2("b", bucket="acme-b")\n', "")
+    assert (code, found) == (0, [])
+    # project-level config: `config:` of Pulumi.yaml (preview() rewrites it, so add the block after)
+    (tmp_path / "Pulumi.yaml").write_text(f"name: acme\nruntime: python\nconfig:\n  aws:accessKey: {ACCESS_KEY}\n"
+                                          f"  aws:secretKey: {SECRET_KEY}\n")
+    run = run_cli(tmp_path, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--json", "out.json")
+    assert run.code == 1, run.stdout
+    [violation] = [v for v in json.loads((tmp_path / "out.json").read_text())["violations"]
+                   if v["policy"] == "AGID-PRV-001"]
+    assert (violation["file"], violation["line"]) == ("Pulumi.yaml", 4)
