@@ -207,8 +207,32 @@ def _indented(label: str, text: str) -> Text:
     return Text("\n".join([f"  {label}: {lines[0]}", *(f"    {line}" for line in lines[1:])]))
 
 
+def own_accounts(result: PreviewResult) -> list[str]:
+    """One line per pack and distinct `ownAccountIds` the gate configured: which accounts count as the stack's own.
+
+    These settings decide whether a grant to an account is "own" or "foreign" (AGID-AWS-032/033/042/044/050),
+    so the report shows them whatever their source (pack default, base branch's waiver file, stack file).
+    """
+    lines = []
+    for pack in result.packs:
+        by_value: dict[tuple, list[str]] = defaultdict(list)
+        for policy, entry in sorted(pack.config.items()):
+            if isinstance(entry, dict) and "ownAccountIds" in entry and entry.get("enforcementLevel") != "disabled":
+                accounts = entry["ownAccountIds"] if isinstance(entry["ownAccountIds"], list) else []
+                by_value[tuple(str(a) for a in accounts)].append(policy)
+        for accounts, policies in by_value.items():
+            shown = ", ".join(accounts) if accounts else "none listed (a grant to any account is flagged: cannot tell)"
+            lines.append(f"{pack.name}: {shown} ({', '.join(policies)})")
+    return lines
+
+
 def _render_gate(result: PreviewResult, console: Console) -> None:
     """What the gate itself decided, apart from the packs: levels it kept, waivers it applied or flags."""
+    accounts = own_accounts(result)
+    if accounts:
+        console.print(Text.assemble("\n", ("Own accounts", "bold"), " (ownAccountIds the packs judged with):"))
+        for line in accounts:
+            console.print(Text(f"  {visible(line)}"), highlight=False)
     if result.floor_notes:
         console.print(Text.assemble("\n", ("Enforcement floor", "bold"), f": {len(result.floor_notes)} note"
                                     f"{'s' * (len(result.floor_notes) != 1)} (settings refused, packs not installed "

@@ -14,9 +14,9 @@ Findings (codes):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
+from .aws_accounts import principal_account
 from .aws_policy import Condition, PolicyDocument, Statement
 from .findings import Finding
 from .github_oidc import pull_request_message, pull_request_subject
@@ -30,7 +30,6 @@ _RESTRICTING_KEYS = frozenset({
 # Conditions that keep another account's trust from reaching anyone in it: an external id
 # (third parties), the organisation, or the exact principal ARNs allowed in.
 _CROSS_ACCOUNT_KEYS = frozenset({"sts:externalid", "aws:principalorgid", "aws:principalorgpaths", "aws:principalarn"})
-_ACCOUNT = re.compile(r"^(?:(\d{12})|arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):.+)$")
 _WEB_IDENTITY_ACTIONS = ("sts:AssumeRoleWithWebIdentity",)
 
 
@@ -185,8 +184,7 @@ def _roles_anywhere_findings(statement: Statement) -> list[Finding]:
 def _cross_account_findings(statement: Statement, own_accounts: frozenset[str]) -> list[Finding]:
     accounts = []
     for principal in (statement.principals or {}).get("AWS", ()):
-        match = _ACCOUNT.match(principal)
-        account = (match.group(1) or match.group(2)) if match else None
+        account = principal_account(principal)
         if account and account not in own_accounts:
             accounts.append(account)
     if not accounts or _restricted(statement, _CROSS_ACCOUNT_KEYS):

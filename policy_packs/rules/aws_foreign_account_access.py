@@ -15,12 +15,19 @@ account; a key/function/share ARN input naming it). Otherwise it is flagged: "fo
 own accounts are known and it is not one of them, "cannot tell whether account X is yours" when nothing
 is known. Conditions do not exempt a grant: an organization id or external id is written by the same
 pull request and proves nothing about whose account it is. Denied and inert statements grant nothing.
-`*` is AGID-AWS-030's / AGID-AWS-034's / AGID-AWS-041's, service principals AGID-AWS-034's.
+A service principal (`sns.amazonaws.com`, a Lambda permission for `s3.amazonaws.com`) scoped to another
+account's resources by aws:SourceAccount / aws:SourceOwner / aws:SourceArn (`sourceAccount` / `sourceArn` on a
+Lambda permission), and Principal "*" pinned to another account by aws:PrincipalAccount / kms:CallerAccount /
+aws:PrincipalArn (which AGID-AWS-030 accepts as restricted), let that account in the same way and are judged
+the same way. `*` is
+AGID-AWS-030's / AGID-AWS-034's / AGID-AWS-041's; a service principal with no source at all AGID-AWS-034's.
 """
 
 from __future__ import annotations
 
-from agentid_policy_packs.analysis.aws_accounts import principal_account, statement_account
+import re
+
+from agentid_policy_packs.analysis.aws_accounts import arn_account, principal_account, statement_account
 from agentid_policy_packs.analysis.aws_grants import live_allows
 from agentid_policy_packs.analysis.values import is_unknown
 
@@ -32,8 +39,12 @@ from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS
 
 # type -> (input naming the grantee, what the grant gives, inputs whose ARN names the resource's own account).
 # Input names: pulumi-aws 7.x registry pages of each resource.
+LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
+_SOURCE_KEYS = frozenset({"aws:sourceaccount", "aws:sourceowner", "aws:sourcearn"})
+_PRINCIPAL_KEYS = frozenset({"aws:principalaccount", "kms:calleraccount", "aws:principalarn"})
+_ARN_KEYS = frozenset({"aws:sourcearn", "aws:principalarn"})
 PERMISSIONS = {
-    "aws:lambda/permission:Permission": ("principal", "may call the function ({action})", ("function",)),
+    LAMBDA_PERMISSION: ("principal", "may call the function ({action})", ("function",)),
     "aws:lambda/layerVersionPermission:LayerVersionPermission": ("principal", "may read the layer's code",
                                                                   ("layerName",)),
     "aws:cloudwatch/eventPermission:EventPermission": ("principal", "may put events on the bus", ()),
@@ -49,15 +60,45 @@ def _policies(resource: Resource, config):
             if resource.type in KMS_TYPES and statement.matches_action("kms:PutKeyPolicy"):
                 continue  # full control of a key: AGID-AWS-033's, one finding per grant
             scoped = own.including([statement_account(statement)])
+            granted = f"{', '.join(statement.actions) or 'actions'}{' (NotAction)' if statement.not_action else ''}"
             for principal in statement.principals.get("AWS", ()):
                 account = principal_account(principal)
                 problem = scoped.problem(account) if account else None
                 if problem:
                     yield Violation(f"{document.label} of {resource.name}: {statement.label} allows {principal} "
-                                    f"{', '.join(statement.actions) or 'actions'}"
-                                    f"{' (NotAction)' if statement.not_action else ''}: {problem}")
+                                    f"{granted}: {problem}")
+            # Principal "*" pinned to an account, or a service acting for an account's resources, by condition
+            everyone = "*" in statement.principals or "*" in statement.principals.get("AWS", ())
+            services = statement.principals.get("Service", ())
+            keys = _PRINCIPAL_KEYS | _SOURCE_KEYS if everyone else _SOURCE_KEYS if services else frozenset()
+            who = "any principal" if everyone else ", ".join(services)
+            for key, account in _condition_accounts(statement, keys):
+                problem = scoped.problem(account)
+                if problem:
+                    yield Violation(f"{document.label} of {resource.name}: {statement.label} allows {who} "
+                                    f"{granted} for account {account} ({key}): {problem}")
 
     yield from judge_resource_policies(resource, judge)
+
+
+def _condition_accounts(statement, keys: frozenset[str]) -> list[tuple[str, str]]:
+    """(condition key, account) for each account a positive condition on one of `keys` names.
+
+    A service principal (`sns.amazonaws.com`) acts for whichever resource triggers it: aws:SourceAccount /
+    SourceOwner / SourceArn say whose resources those are
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html); Principal "*" pinned by
+    aws:PrincipalAccount / kms:CallerAccount / aws:PrincipalArn is that account's principals. Naming another
+    account's lets that account in, exactly as naming it in Principal does.
+    """
+    found = []
+    for condition in statement.conditions:
+        if condition.is_negative or condition.key not in keys:
+            continue
+        for value in condition.values:
+            account = arn_account(value) if condition.key in _ARN_KEYS else value
+            if isinstance(account, str) and re.fullmatch(r"\d{12}", account):
+                found.append((condition.key, account))
+    return found
 
 
 def _permission(resource: Resource, config):
@@ -76,7 +117,23 @@ def _permission(resource: Resource, config):
         yield Violation(f"{resource.name}: {field} {grantee} {what}: {problem}")
 
 
+def _lambda_source(resource: Resource, config):
+    """A Lambda permission for a service, scoped to another account's resources (sourceAccount / sourceArn)."""
+    own = own_accounts(resource, config, ("function",))
+    principal = resource.props.get("principal")
+    for field, value in (("sourceAccount", resource.props.get("sourceAccount")),
+                         ("sourceArn", resource.props.get("sourceArn"))):
+        account = value if field == "sourceAccount" else arn_account(value) if isinstance(value, str) else None
+        if isinstance(account, str) and re.fullmatch(r"\d{12}", account.strip()):
+            problem = own.problem(account.strip())
+            if problem:
+                yield Violation(f"{resource.name}: {principal} may call the function for resources of account "
+                                f"{account.strip()} ({field} {value}): {problem}")
+
+
 def check(resource: Resource, config):
+    if resource.type == LAMBDA_PERMISSION:
+        yield from _lambda_source(resource, config)
     judge = _permission if resource.type in PERMISSIONS else _policies
     yield from judge(resource, config)
 

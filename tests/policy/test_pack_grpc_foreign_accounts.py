@@ -122,3 +122,40 @@ def test_the_accounts_own_grant_elsewhere_does_not_vouch_for_another_statement(p
                  grant(f"arn:aws:iam::{OTHER}:root", "sqs:ReceiveMessage", "*"))
     [diag] = diagnostics(pack, queue, "q", {"queueUrl": "jobs", "policy": policy})
     assert "Statement[1]" in diag.message and "Statement[0]" not in diag.message
+
+
+def test_a_service_or_everyone_scoped_to_another_account_is_that_accounts_access(pack):
+    """aws:SourceAccount / aws:SourceArn (a service acting for an account's resources) and aws:PrincipalAccount /
+    kms:CallerAccount (Principal "*" pinned to one account, which AGID-AWS-030 accepts) name an account too."""
+    topic = "aws:sns/topicPolicy:TopicPolicy"
+    service = {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sns:Publish",
+               "Resource": TOPIC_ARN, "Condition": {"StringEquals": {"aws:SourceAccount": OTHER}}}
+    [diag] = diagnostics(pack, topic, "t", {"arn": TOPIC_ARN, "policy": doc(service)})
+    assert f"s3.amazonaws.com sns:Publish for account {OTHER} (aws:sourceaccount)" in diag.message
+    assert "is a foreign account" in diag.message
+    own = {**service, "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}
+    assert diagnostics(pack, topic, "t", {"arn": TOPIC_ARN, "policy": doc(own)}) == []
+    queue = "aws:sqs/queuePolicy:QueuePolicy"
+    from_topic = {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
+                  "Resource": "*", "Condition": {"ArnEquals": {"aws:SourceArn": f"arn:aws:sns:{REGION}:{OTHER}:t"}}}
+    [diag] = diagnostics(pack, queue, "q", {"queueUrl": QUEUE_URL, "policy": doc(from_topic)})
+    assert f"for account {OTHER} (aws:sourcearn)" in diag.message
+    secret = "aws:secretsmanager/secretPolicy:SecretPolicy"
+    everyone = {"Effect": "Allow", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalAccount": OTHER}}}
+    [diag] = diagnostics(pack, secret, "s", {"policy": doc(everyone)})
+    assert f"any principal secretsmanager:GetSecretValue for account {OTHER}" in diag.message
+    assert "cannot tell whether" in diag.message
+    assert diagnostics(pack, secret, "s", {"secretArn": SECRET_ARN, "policy": doc(
+        {**everyone, "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}})}) == []
+    # a negative condition names who is kept out, not who is let in
+    assert diagnostics(pack, secret, "s", {"secretArn": SECRET_ARN, "policy": doc(
+        {**everyone, "Condition": {"StringNotEquals": {"aws:PrincipalAccount": OTHER},
+                                   "StringEquals": {"aws:PrincipalAccount": ACCOUNT}}})}) == []
+    permission = "aws:lambda/permission:Permission"
+    function = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:triage"
+    [diag] = diagnostics(pack, permission, "p", {"function": function, "principal": "s3.amazonaws.com",
+                                                 "sourceAccount": OTHER, "action": "lambda:InvokeFunction"})
+    assert f"resources of account {OTHER} (sourceAccount {OTHER})" in diag.message
+    assert diagnostics(pack, permission, "p", {"function": function, "principal": "s3.amazonaws.com",
+                                               "sourceAccount": ACCOUNT, "action": "lambda:InvokeFunction"}) == []

@@ -47,6 +47,7 @@ def test_a_bucket_shared_with_another_account_fails_and_the_stacks_own_grant_pas
     [(name, mandatory, message)] = foreign_account_findings(run)
     assert (name, mandatory) == ("share", True)
     assert f"cannot tell whether account {ATTACKER} is yours: list it in ownAccountIds" in message
+    assert "none listed (a grant to any account is flagged: cannot tell)" in run.stdout
     # without the bucket grant, the secret read by the stack's own role passes: its account is the secret's
     write_small(project, OWN_ROLE_READS_SECRET)
     run = run_cli(project, *GUARD, "--json", "out.json")
@@ -71,6 +72,8 @@ def test_the_stack_file_cannot_declare_the_attackers_account_own_but_the_base_br
     assert any(note.startswith("agent-guard/AGID-AWS-050: config asks for ownAccountIds=") for note in
                document["enforcementFloor"])
     assert "Enforcement floor" in run.stdout
+    assert "Own accounts (ownAccountIds the packs judged with):" in run.stdout
+    assert f"agent-guard: {OURS} (AGID-AWS-050)" in run.stdout
 
     # A grant to an account the base branch lists passes.
     write_small(project, BUCKET_GRANT.format(account=OURS))
