@@ -67,8 +67,10 @@ from . import (
     gcp_hmac_key,
     gcp_impersonation_escalation,
     gcp_public_members,
+    gcp_role_known,
     gcp_service_account_impersonation,
     gcp_service_account_key,
+    gcp_unseen_service_account,
     gcp_wif_provider_pinned,
     inventory_tags,
     k8s_agent_cluster_secrets,
@@ -97,7 +99,8 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     k8s_secret_literal, k8s_service_account_token_secret,
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_unseen_role_target,
-    aws_hidden_identities, unjudgeable_resources, unknown_packages,
+    aws_hidden_identities, unjudgeable_resources, unknown_packages, gcp_role_known,
+    gcp_unseen_service_account,
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy, aws_eks_cluster_admin,
     aws_data_service_grants, aws_opensearch_serverless_access,

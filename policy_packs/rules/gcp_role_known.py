@@ -1,0 +1,61 @@
+"""AGID-GCP-011 (stack): every role a Google Cloud IAM binding grants is one the pack can read.
+
+The other GCP rules judge a role by what it holds: a predefined role by the catalogue
+(components/data/gcp_roles.json.gz, every predefined role Google lists, see agentid_components.gcp_catalog), a
+custom role by its definition in the same stack (gcp.projects.IAMCustomRole / gcp.organizations.IAMCustomRole).
+A role that is neither - a custom role defined outside the stack (`organizations/123/roles/superRole`,
+`projects/other/roles/x`), a predefined name the catalogue does not list (a new, misspelt or invented
+`roles/...`) - may hold setIamPolicy or actAs at any level: it cannot be checked, so it is a violation (fail
+closed), as AGID-AZ-011 treats an Azure role definition the pack cannot read. A role name known only during
+deployment is "cannot check until known" (the other rules report it).
+Role names: https://cloud.google.com/iam/docs/roles-overview#role-types.
+"""
+
+from __future__ import annotations
+
+from agentid_components import gcp_catalog
+from agentid_policy_packs.analysis.gcp_iam import Binding, binding_types, level_of
+
+from .base import Resource, Rule, Violation
+from .gcp_agent_broad_binding import CUSTOM_ROLE_TYPES, _custom_roles
+from .gcp_bindings import each_binding
+
+
+def _why_unknown(role: str) -> str:
+    if role.startswith("roles/"):
+        hint = gcp_catalog.suggest_role(role)
+        return ("it is not a predefined role of the kit's catalogue" + (f" (did you mean {hint}?)" if hint else "")
+                + f"; catalogue: {gcp_catalog.source()}")
+    return "it is a custom role this stack does not define, so what it holds is not visible to the pack"
+
+
+def check(resources: list[Resource], config):
+    defined = _custom_roles(resources)
+    for resource in resources:
+        if resource.type not in binding_types():
+            continue
+        for outcome in each_binding(resource):
+            if not isinstance(outcome, Binding):
+                continue  # unknown / unreadable bindings are reported by AGID-GCP-002 and -005
+            role = outcome.role.strip()
+            if gcp_catalog.role_info(role) is not None or gcp_catalog.is_basic_role(role) or role in defined:
+                continue
+            yield Violation(f"{resource.name} grants {role!r} at {level_of(resource.type)} level to "
+                            f"{', '.join(outcome.members) or 'nobody yet'}: cannot check what role {role} holds: "
+                            f"{_why_unknown(role)}", resource.urn)
+
+
+RULE = Rule(
+    id="AGID-GCP-011",
+    title="gcp-role-known",
+    severity="critical",
+    category="unparseable",
+    description="Every role an IAM binding grants is a predefined role of the catalogue or a custom role defined in "
+                "the same stack, so what it holds can be judged.",
+    remediation="Define the custom role in this stack (gcp.projects.IAMCustomRole / gcp.organizations.IAMCustomRole) "
+                "so its permissions are judged, or bind a predefined role by its exact name.",
+    url="https://cloud.google.com/iam/docs/roles-overview#role-types",
+    check=check,
+    stack=True,
+    reads=binding_types() + CUSTOM_ROLE_TYPES,
+)
