@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -64,6 +64,7 @@ class Requirement:
     defused_by: tuple[str, ...] = ()
     resources: tuple[tuple[str, tuple[str, ...]], ...] = ()
     any_target: bool | None = None
+    created_by: str | None = None  # an action of the same method creating the resource this one uses
 
     @cached_property
     def info(self) -> ActionInfo | None:
@@ -105,7 +106,7 @@ def _requirement(raw: dict) -> Requirement:
         action=raw["action"], passed_to=raw.get("passed_to"),
         defused_by=tuple(k.lower() for k in raw.get("defused_by", ())),
         resources=tuple((type_, tuple(useful or ())) for type_, useful in resources.items()),
-        any_target=raw.get("any_target"),
+        any_target=raw.get("any_target"), created_by=raw.get("created_by"),
     )
 
 
@@ -333,6 +334,8 @@ def escalation_findings(statements: Sequence[LabelledStatement], today: date | N
         for requirement in method.requires:
             if requirement not in memo:
                 memo[requirement] = granting_statements(requirement, statements, today)
+                if not memo[requirement] and requirement.created_by:
+                    memo[requirement] = _on_created(requirement, method, statements, today)
             grants = memo[requirement]
             if not grants:
                 break
@@ -346,6 +349,20 @@ def escalation_findings(statements: Sequence[LabelledStatement], today: date | N
                 category="escalation",
             ))
     return findings
+
+
+def _on_created(requirement: Requirement, method: EscalationMethod, statements: Sequence[LabelledStatement],
+                today: date) -> list[Grant]:
+    """Grants of `requirement` on targets the holder may create with its method's `created_by` action: a
+    function (job, ...) the holder creates under a name its use grant names is one it can then use."""
+    creator = next((r for r in method.requires if r.action == requirement.created_by), None)
+    if creator is None:
+        return []
+    # a named target counts here: CreateFunction on function:f creates 'f' whenever that name is free
+    created = tuple(grant.pattern for grant in granting_statements(replace(creator, any_target=True), statements, today))
+    if not created:
+        return []
+    return granting_statements(replace(requirement, resources=((None, created),), created_by=None), statements, today)
 
 
 @lru_cache(maxsize=1)

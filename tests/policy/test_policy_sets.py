@@ -115,3 +115,15 @@ def test_hostile_patterns_are_answered_in_bounded_time():
     many = ["s3:" + "*".join("abcdefgh"[:k]) + "*" for k in range(1, 9)] + ["s3:*a*b*c*d*e*f*g*h*i*"]
     assert not covers(many, ["s3:*z"], ignore_case=True)
     assert time.process_time() - started < 5
+
+
+def test_a_function_the_holder_creates_under_the_name_it_may_invoke_completes_the_method():
+    # red3 finding 9: CreateFunction and InvokeFunction on the one function ARN 'f' escalate with PassRole *:
+    # the holder creates 'f' with the passed role, then invokes it.
+    passrole = {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+                "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}}
+    fn = "arn:aws:lambda:eu-west-1:123456789012:function:"
+    same = policy(passrole, allow(["lambda:CreateFunction", "lambda:InvokeFunction"], resource=fn + "f"))
+    assert "PassRoleLambdaInvoke" in " ".join(violations("AGID-AWS-020", POLICY, {"policy": same}))
+    apart = policy(passrole, allow("lambda:CreateFunction", resource=fn + "new-*"), allow("lambda:InvokeFunction", resource=fn + "old-*"))
+    assert not [v for v in violations("AGID-AWS-020", POLICY, {"policy": apart}) if "PassRoleLambdaInvoke" in v]

@@ -1,0 +1,78 @@
+"""AGID-AWS-055 over gRPC: PassRole of a role defined outside the stack, with a service that runs code.
+
+Outside review (red3 finding 9): an agent spec granting iam:PassRole on arn:aws:iam::123456789012:role/admin
+(iam:PassedToService lambda) with lambda:CreateFunction and lambda:InvokeFunction got only the advisory
+AGID-AWS-044 and PASS: Rhino Security Labs' PassRole + Lambda method with a role whose power is unknown.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agentid.analyzer_client import PackProcess, StackResource
+from tests.policy.test_pack_grpc import PACK, urn
+
+ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
+OUTSIDE = "arn:aws:iam::123456789012:role/admin"
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                           "Action": "sts:AssumeRole"}]})
+
+
+def res(type_, name, props):
+    return StackResource(type_, name, urn(type_, name), props)
+
+
+def policy(*statements) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def passrole(target, service="lambda.amazonaws.com"):
+    statement = {"Effect": "Allow", "Action": "iam:PassRole", "Resource": target}
+    if service:
+        statement["Condition"] = {"StringEquals": {"iam:PassedToService": service}}
+    return statement
+
+
+LAMBDA = {"Effect": "Allow", "Action": ["lambda:CreateFunction", "lambda:InvokeFunction"],
+          "Resource": "arn:aws:lambda:eu-west-1:123456789012:function:agent-*"}
+
+
+@pytest.fixture(scope="module")
+def pack():
+    with PackProcess.start(PACK, timeout=60) as running:
+        running.configure({})
+        yield running
+
+
+def flagged(pack, *resources):
+    return [(d.urn.rsplit("::", 1)[-1], d.message) for d in pack.analyze_stack(list(resources))
+            if d.policy_name == "AGID-AWS-055" and d.enforcement_level == "mandatory"]
+
+
+def agent(*policies, extra=()):
+    return [res(ROLE, "agent", {"name": "agent-a", "assumeRolePolicy": TRUST}),
+            *(res(ROLE_POLICY, f"p{i}", {"role": "agent-a", "policy": p}) for i, p in enumerate(policies)), *extra]
+
+
+def test_passing_an_outside_role_to_lambda_with_create_and_invoke_is_mandatory(pack):
+    [(name, message)] = flagged(pack, *agent(policy(passrole(OUTSIDE), LAMBDA)))
+    assert name == "agent" and f"role agent-a may pass {OUTSIDE}" in message and "PassRoleLambdaInvoke" in message
+
+
+def test_the_two_halves_in_two_policies_of_one_role_are_mandatory_too(pack):
+    assert flagged(pack, *agent(policy(passrole(OUTSIDE, service=None)), policy(LAMBDA)))
+
+
+@pytest.mark.parametrize("policies, extra", [
+    # the role passed is the stack's own: judged by its own policies
+    ((policy(passrole("arn:aws:iam::123456789012:role/Fn-Exec"), LAMBDA),),
+     (res(ROLE, "fn", {"name": "fn-exec", "assumeRolePolicy": TRUST}),)),
+    # passing to a service that the other actions do not run (PassedToService pins ec2, actions are Lambda's)
+    ((policy(passrole(OUTSIDE, service="ec2.amazonaws.com"), LAMBDA),), ()),
+    # no compute action: only AGID-AWS-044's advisory
+    ((policy(passrole(OUTSIDE)),), ()),
+])
+def test_look_alikes_pass(pack, policies, extra):
+    assert flagged(pack, *agent(*policies, extra=extra)) == []
