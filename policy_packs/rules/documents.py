@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from agentid_policy_packs.analysis import RESOURCE, PolicyParseError, parse_policy
+from agentid_policy_packs.analysis.openapi_auth import load_definition
 from agentid_policy_packs.analysis.values import is_unknown, unknown_path
 
 from .base import Resource, Unknown
@@ -27,6 +29,7 @@ IDENTITY_POLICY_FIELDS = {
 }
 ROLE = "aws:iam/role:Role"
 KMS_KEY = "aws:kms/key:Key"
+REST_API = "aws:apigateway/restApi:RestApi"
 IDENTITY_POLICY_TYPES = (*IDENTITY_POLICY_FIELDS, ROLE)
 
 # type token -> input holding a resource-based policy (IAM JSON with Principal), per the pulumi-aws 7.x
@@ -72,7 +75,7 @@ RESOURCE_POLICY_FIELDS = {
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "policyDocument",
     "aws:cloudwatch/logDestinationPolicy:LogDestinationPolicy": "accessPolicy",
     "aws:apigateway/restApiPolicy:RestApiPolicy": "policy",
-    "aws:apigateway/restApi:RestApi": "policy",
+    "aws:apigateway/restApi:RestApi": "policy",  # and x-amazon-apigateway-policy in its OpenAPI body
     "aws:codeartifact/domainPermissions:DomainPermissions": "policyDocument",
     "aws:codeartifact/repositoryPermissionsPolicy:RepositoryPermissionsPolicy": "policyDocument",
     "aws:codebuild/resourcePolicy:ResourcePolicy": "policy",
@@ -181,6 +184,29 @@ def resource_policy(resource: Resource) -> Iterator[Document | Pending]:
             return
         value = value.get(part)
     yield from _document(value, field, label, required=resource.type.endswith("Policy"))
+    if resource.type == REST_API:
+        yield from _openapi_policy(resource.props.get("body"))
+
+
+def _openapi_policy(body: Any) -> Iterator[Document]:
+    """A REST API's resource policy written into its OpenAPI body (`x-amazon-apigateway-policy`, which API
+    Gateway applies on import: https://docs.aws.amazon.com/apigateway/latest/developerguide/openapi-extensions-policy.html).
+    A computed or unreadable body yields nothing here: AGID-AWS-046 reports it."""
+    if not isinstance(body, str) or is_unknown(body):
+        return
+    policy = _embedded_policy(body)
+    if policy is not None:
+        yield Document("body.x-amazon-apigateway-policy", policy, "resource policy (OpenAPI body)")
+
+
+@lru_cache(maxsize=16)
+def _embedded_policy(body: str) -> Any:
+    # cached: every resource-policy rule asks for the same body
+    try:
+        definition = load_definition(body)
+    except ValueError:
+        return None
+    return definition.get("x-amazon-apigateway-policy")
 
 
 def _document(value: Any, path: str, label: str, *, required: bool = True) -> Iterator[Document | Pending]:

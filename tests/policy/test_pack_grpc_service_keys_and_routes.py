@@ -238,3 +238,19 @@ def test_definition_unknown_at_preview_cannot_be_checked(pack):
 def test_a_definition_larger_than_api_gateway_imports_is_refused_unread():
     with pytest.raises(ValueError, match="more than API Gateway imports"):
         load_definition("{" + " " * MAX_DEFINITION_CHARS + "}")
+
+
+def test_rest_api_resource_policy_inside_its_openapi_body_is_judged(pack):
+    # x-amazon-apigateway-policy: API Gateway applies it on import, beside (or instead of) the policy input
+    open_policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+                                                          "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]}
+    pinned = json.loads(json.dumps(open_policy))
+    pinned["Statement"][0]["Condition"] = {"StringEquals": {"aws:SourceVpce": "vpce-0a1b2c3d4e5f67890"}}
+    secured = oas3(security=[{"sigv4": []}], schemes={"sigv4": SIGV4})
+
+    def with_policy(policy) -> str:
+        return json.dumps({**json.loads(secured), "x-amazon-apigateway-policy": policy})
+
+    diags = pack.analyze(REST_API, "p", urn(REST_API, "p"), {"name": "tools", "body": with_policy(open_policy)})
+    assert [(d.policy_name, d.enforcement_level) for d in diags] == [("AGID-AWS-030", "mandatory")]
+    assert pack.analyze(REST_API, "p", urn(REST_API, "p"), {"name": "tools", "body": with_policy(pinned)}) == []
