@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from agentid_components import gcp_catalog, naming
+from agentid_components.settings import SettingError
 from agentid_components.spec import Agent, TrustBinding
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
@@ -34,8 +35,9 @@ _POOL_ID = re.compile(r"^(?!gcp-)[a-z0-9-]{4,32}$")
 PLATFORMS = {"github_actions": "github", "kubernetes": "k8s", "spiffe": "spiffe"}
 
 
-class GcpCompileError(ValueError):
-    """The agents cannot be compiled onto Google Cloud as configured; every problem, one a line."""
+class GcpCompileError(SettingError, ValueError):
+    """The agents cannot be compiled onto Google Cloud as configured; every problem, one a line. A RunError:
+    Pulumi (and `agentid preview`) print the message without a traceback, as for the AWS components."""
 
 
 @dataclass(frozen=True)

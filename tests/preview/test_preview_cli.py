@@ -254,3 +254,14 @@ def test_one_failing_pack_voids_the_verdict_of_the_others(project: Path) -> None
     run = run_cli(project, *TRIVIAL, "--policy-pack", str(FIXTURES / "crashing_pack"), "--json", "out.json")
     assert run.code == 2
     assert run.json("out.json")["policyPacks"] == []
+
+
+def test_gcp_agents_without_a_project_are_one_config_line_not_a_traceback(project: Path) -> None:
+    stack_file = project / "stacks" / "Pulumi.dev.yaml"
+    stack_file.write_text("".join(line for line in stack_file.read_text().splitlines(keepends=True)
+                                  if "gcpProject" not in line))
+    run = run_cli(project, "--stack", "dev")
+    assert run.code == 2, run.stdout
+    assert ("error (config): agents with gcp tools need the stack's project: set config "
+            "agent-identity-kit:gcpProject") in run.stdout + run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
