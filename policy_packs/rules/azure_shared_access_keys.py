@@ -60,7 +60,7 @@ def check(resource: Resource, config):
 RULE = Rule(
     id="AGID-AZ-024",
     title="azure-no-shared-access-keys",
-    severity="high",
+    severity="critical",  # a static key is mandatory (issue 11): it bypasses the identity
     category="static-credential",
     description="No SAS authorization rules; Service Bus, Event Hubs, Cosmos DB, App Configuration, SignalR and Web "
                 "PubSub set disableLocalAuth to true.",

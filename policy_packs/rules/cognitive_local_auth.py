@@ -35,7 +35,7 @@ def check(resource: Resource, config):
 RULE = Rule(
     id="AGID-AZ-023",
     title="ai-services-no-local-auth",
-    severity="high",
+    severity="critical",  # a static key is mandatory (issue 11): it bypasses the identity
     category="static-credential",
     description="Azure OpenAI / AI services accounts and AI Search services disable local (API key) authentication.",
     remediation="Set properties.disableLocalAuth (search: disableLocalAuth) to true and grant the agent's identity a "

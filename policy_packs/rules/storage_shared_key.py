@@ -22,7 +22,7 @@ def check(resource: Resource, config):
 RULE = Rule(
     id="AGID-AZ-002",
     title="storage-no-shared-key",
-    severity="high",
+    severity="critical",  # a static key is mandatory (issue 11): it bypasses the identity
     category="static-credential",
     description="Storage accounts set allowSharedKeyAccess to false.",
     remediation="Set allowSharedKeyAccess: false and grant agents data-plane roles on the containers they use.",
