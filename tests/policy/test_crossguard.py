@@ -149,3 +149,97 @@ def test_mark_secrets_marks_every_string_inside_a_secret_wrapper_only():
     for _ in range(5000):  # bounded: a hostile depth is left as it is, no RecursionError
         current["x"] = current = {}
     assert mark_secrets({SIGNATURE_KEY: SECRET_SIG, "value": deep}) is not None
+
+
+def _stack_request(resources):
+    from google.protobuf import struct_pb2
+    from pulumi.runtime.proto import analyzer_pb2
+
+    request = analyzer_pb2.AnalyzeStackRequest()
+    for type_, name, parent, dependencies, props, provider in resources:
+        urn = f"urn:pulumi:s::p::{type_}::{name}"
+        analyzed = analyzer_pb2.AnalyzerResource(type=type_, name=name, urn=urn, parent=parent,
+                                                  dependencies=dependencies)
+        if provider:
+            analyzed.provider.CopyFrom(analyzer_pb2.AnalyzerProviderResource(type="pulumi:providers:aws", name="p",
+                                                                              urn="urn:pulumi:s::p::pulumi:providers:aws::p"))
+        analyzed.propertyDependencies["policy"].urns.extend(dependencies)
+        struct = struct_pb2.Struct()
+        struct.update(props)
+        analyzed.properties.CopyFrom(struct)
+        request.resources.append(analyzed)
+    return request
+
+
+def test_analyze_stack_building_resources_once_answers_as_the_sdk_does():
+    """The pack's AnalyzeStack (crossguard._stack_resources_once) gives every stack policy the resources the SDK's
+    own loop would build (props, parent, dependencies, property dependencies, provider) and the same answer:
+    violations of a real stack rule, an unknown, a disabled policy, per-policy config."""
+    import pulumi_policy.policy as sdk
+    from pulumi_policy import StackValidationPolicy
+
+    from agentid_policy_packs.rules.crossguard import _stack_resources_once
+
+    once, problem = _stack_resources_once(sdk, sdk._PolicyAnalyzerServicer)
+    assert problem is None
+    seen: list[list] = []
+
+    def looking(args, report_violation):
+        seen.append(sorted((r.urn, r.name, r.parent.urn if r.parent else None, [d.urn for d in r.dependencies],
+                            {k: [d.urn for d in v] for k, v in r.property_dependencies.items()},
+                            r.provider.urn if r.provider else None, plain(r.props), args.get_config())
+                           for r in args.resources))
+        report_violation("looked", args.resources[0].urn)
+
+    def unknown(args, report_violation):
+        error = UnknownValueError(UNKNOWN, [])
+        error.message = "cannot check until known"
+        raise error
+
+    role = "aws:iam/role:Role"
+    trust = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": ' \
+            '"lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
+    def grant(actions: str) -> str:
+        return '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [%s], "Resource": "*"}]}' % actions
+    parent = "urn:pulumi:s::p::my:Fleet::f"
+    request = _stack_request([
+        ("my:Fleet", "f", "", [], {}, False),
+        (role, "ops", parent, [], {"name": "ops", "assumeRolePolicy": trust}, True),
+        ("aws:iam/rolePolicy:RolePolicy", "grant", parent, [f"urn:pulumi:s::p::{role}::ops"],
+         {"role": "ops", "policy": grant('"iam:PassRole"'), "nested": {"list": [1.0, "x", {"deep": True}]}}, True),
+        ("aws:iam/rolePolicy:RolePolicy", "lambda", "", [],
+         {"role": "ops", "policy": grant('"lambda:CreateFunction", "lambda:InvokeFunction"')}, True),
+    ])
+    policies = [StackValidationPolicy(name="looking", description="d", validate=looking),
+                StackValidationPolicy(name="unknown", description="d", validate=unknown),
+                StackValidationPolicy(name="off", description="d", validate=looking,
+                                      enforcement_level=EnforcementLevel.DISABLED),
+                to_policy(RULES_BY_ID["AGID-AWS-021"])]
+    servicer = sdk._PolicyAnalyzerServicer("pack", "0.0.1", policies, EnforcementLevel.MANDATORY,
+                                           {"looking": {"limit": 3}})
+    answers = []
+    for analyze_stack in (sdk._PolicyAnalyzerServicer.AnalyzeStack, once):
+        answers.append(analyze_stack(servicer, request, None))
+    assert answers[0] == answers[1]
+    assert {d.policyName for d in answers[0].diagnostics} == {"looking", "unknown", "AGID-AWS-021"}
+    assert len(seen) == 2 and seen[0] == seen[1]
+    provider, ops = "urn:pulumi:s::p::pulumi:providers:aws::p", f"urn:pulumi:s::p::{role}::ops"
+    assert {entry[1]: entry[2:6] for entry in seen[0]} == {
+        "f": (None, [], {"policy": []}, None),
+        "ops": (parent, [], {"policy": []}, provider),
+        "grant": (parent, [ops], {"policy": [ops]}, provider),
+        "lambda": (None, [], {"policy": []}, provider)}
+
+
+def test_analyze_stack_of_another_sdk_version_is_left_to_the_sdk(monkeypatch):
+    import pulumi_policy.policy as sdk
+
+    from agentid_policy_packs.rules import crossguard
+
+    monkeypatch.setattr(crossguard, "_ANALYZE_STACK_SHA256", "0" * 64)
+    assert crossguard._stack_resources_once(sdk, sdk._PolicyAnalyzerServicer) == \
+        (None, "this pulumi_policy's AnalyzeStack is not the one the speed-up reproduces")
+    monkeypatch.undo()
+    monkeypatch.delattr(sdk._PolicyAnalyzerServicer, "_get_provider_resource")
+    assert crossguard._stack_resources_once(sdk, sdk._PolicyAnalyzerServicer) == \
+        (None, "pulumi_policy lacks _get_provider_resource")
