@@ -27,7 +27,7 @@ per second, and the ratio preview / floor (goal <= 1.0), with the preview's
 time split into the program run and the pack analysis; then CPU seconds of each
 side (the measuring process plus its finished children: program run, pack
 processes) and their ratio, steadier than wall time on a loaded machine; the gate process's own
-CPU apart from its children's (program run and packs), the peak RSS of the gate process and of
+CPU apart from its children's, the program run's and the packs' (each process's CPU, read when it was reaped), the peak RSS of the gate process and of
 its largest child, and the gate process's garbage collections (count and seconds; the program's
 child runs with the collector off). Then a least-squares line of preview time against agents
 with its slope, intercept and R^2.
@@ -114,17 +114,36 @@ def make_project(agents: int, directory: Path, fleet: str = "mixed") -> Path:
 
 
 def measure_preview(project: Path, pack: str) -> dict:
+    from agentid.preview import runner
     from agentid.preview.runner import PreviewRequest, run_preview
 
     collections = _GcClock()
     start, cpu, own = time.perf_counter(), _cpu_seconds(), _own_cpu_seconds()
-    result = run_preview(PreviewRequest(stack="dev", pack_dirs=[pack], timeout=1800, start_dir=str(project)))
+    children_at_start = _children_cpu_seconds()
+    program_cpu = []
+    run_isolated = runner.run_isolated
+
+    def timed_program(*args, **kwargs):
+        # the program's process (and the sandbox's) has been waited for when this returns, the packs' not yet:
+        # finished children's CPU then is the program's
+        try:
+            return run_isolated(*args, **kwargs)
+        finally:
+            program_cpu.append(_children_cpu_seconds() - children_at_start)
+
+    runner.run_isolated = timed_program
+    try:
+        result = run_preview(PreviewRequest(stack="dev", pack_dirs=[pack], timeout=1800, start_dir=str(project)))
+    finally:
+        runner.run_isolated = run_isolated
     wall, cpu, own = time.perf_counter() - start, _cpu_seconds() - cpu, _own_cpu_seconds() - own
+    children = _children_cpu_seconds() - children_at_start
     collections.stop()
     if result.error:
         raise SystemExit(f"preview failed: {result.error}")
     analysis = sum(seconds for key, seconds in result.timings.items() if key.startswith("pack:"))
-    return {"wall": wall, "cpu": cpu, "gate_cpu": own, "resources": len(result.resources), "exit": result.exit_code,
+    return {"wall": wall, "cpu": cpu, "gate_cpu": own, "program_cpu": program_cpu[0],
+            "packs_cpu": children - program_cpu[0], "resources": len(result.resources), "exit": result.exit_code,
             "violations": len(result.violations), "program": result.timings["program"], "analysis": analysis,
             "gc_count": collections.count, "gc_seconds": collections.seconds,
             "gate_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -150,6 +169,11 @@ class _GcClock:
 
     def stop(self) -> None:
         self._gc.callbacks.remove(self._callback)
+
+
+def _children_cpu_seconds() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return children.ru_utime + children.ru_stime
 
 
 def _own_cpu_seconds() -> float:
@@ -258,8 +282,9 @@ def _print_row(fleet: str, agents: int, preview: dict, floor: dict) -> None:
           f"{floor['wall']:>7.2f} {floor['peak_mb']:>8.0f} {wall:>9.2f}x {preview['cpu']:>6.2f} {floor['cpu']:>9.2f} "
           f"{cpu:>8.2f}x  floor: {FLOOR}{missed}", flush=True)
     print(f"{'':>13} gate process: {preview['gate_cpu']:.2f} s CPU, peak {preview['gate_peak_mb']:.0f} MB, "
-          f"{preview['gc_count']} collections in {preview['gc_seconds']:.2f} s; children (program, pack): "
-          f"{preview['cpu'] - preview['gate_cpu']:.2f} s CPU, largest peak {preview['child_peak_mb']:.0f} MB",
+          f"{preview['gc_count']} collections in {preview['gc_seconds']:.2f} s; children: program "
+          f"{preview['program_cpu']:.2f} s CPU, packs {preview['packs_cpu']:.2f} s CPU, largest peak "
+          f"{preview['child_peak_mb']:.0f} MB",
           flush=True)
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
@@ -262,3 +266,84 @@ def test_after_the_pack_preload_the_aws_catalogue_reads_no_file(monkeypatch):
     assert iam_catalog.action_info("s3:GetObject").access_level == "Read"
     assert iam_catalog.resource_types_of_arn("iam", "arn:aws:iam::123456789012:role/ops") == ["role"]
     assert len(iam_catalog.expand_action_pattern("*")) > 10_000
+
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(2 ** 53), 2 ** 53)
+    | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), _json_values, max_size=6))
+def test_a_struct_reads_as_json_format_reads_it(values):
+    """crossguard.struct_to_dict (the pack's MessageToDict for property maps) gives json_format's very values."""
+    from google.protobuf import json_format, struct_pb2
+
+    from agentid_policy_packs.rules.crossguard import struct_to_dict
+
+    message = struct_pb2.Struct()
+    message.update(values)
+    expected = json_format.MessageToDict(message)
+    assert struct_to_dict(message) == expected
+    assert json.dumps(struct_to_dict(message)) == json.dumps(expected)  # same types and key order too
+
+
+def test_a_struct_with_a_value_json_cannot_carry_is_refused_as_json_format_refuses_it():
+    from google.protobuf import json_format, struct_pb2
+
+    from agentid_policy_packs.rules.crossguard import struct_to_dict
+
+    for bad in (float("nan"), float("inf"), float("-inf")):
+        message = struct_pb2.Struct()
+        message.fields["x"].list_value.values.add().number_value = bad
+        with pytest.raises(ValueError):
+            json_format.MessageToDict(message)
+        with pytest.raises(ValueError):
+            struct_to_dict(message)
+    unset = struct_pb2.Struct()
+    unset.fields["x"]  # a Value with no kind set
+    assert struct_to_dict(unset) == json_format.MessageToDict(unset) == {"x": None}
+
+
+def test_runtime_settings_are_set_again_only_when_the_environment_or_the_thread_changes(monkeypatch):
+    import threading
+
+    import pulumi
+    import pulumi_policy.policy as sdk
+
+    from agentid_policy_packs.rules import crossguard
+
+    once, problem = crossguard._runtime_settings_once(sdk._PolicyAnalyzerServicer._configure_runtime_settings)
+    assert problem is None
+    monkeypatch.setattr(crossguard, "_LAST", threading.local())
+    configured = []
+    monkeypatch.setattr(pulumi.runtime, "configure", lambda settings: configured.append(
+        (threading.get_ident(), settings.project, settings.stack)))
+    for name, value in (("PULUMI_PROJECT", "p"), ("PULUMI_STACK", "s"), ("PULUMI_DRY_RUN", "true")):
+        monkeypatch.setenv(name, value)
+    servicer = object()
+    once(servicer)
+    once(servicer)
+    assert len(configured) == 1
+    monkeypatch.setenv("PULUMI_STACK", "prod")
+    once(servicer)
+    once(servicer)
+    assert [stack for _, _, stack in configured] == ["s", "prod"]
+    worker = threading.Thread(target=once, args=(servicer,))  # the settings are context variables: per thread
+    worker.start()
+    worker.join()
+    assert len(configured) == 3 and configured[2][0] != configured[0][0]
+
+
+def test_runtime_settings_of_another_sdk_version_are_read_every_time(monkeypatch):
+    import pulumi_policy.policy as sdk
+
+    from agentid_policy_packs.rules import crossguard
+
+    monkeypatch.setattr(crossguard, "_CONFIGURE_RUNTIME_SHA256", "0" * 64)
+    original = sdk._PolicyAnalyzerServicer._configure_runtime_settings
+    assert crossguard._runtime_settings_once(original) == \
+        (original, "this pulumi_policy's _configure_runtime_settings is not the one the speed-up knows")
