@@ -30,8 +30,10 @@ class CliRun:
 
 
 def copy_project(target: Path) -> Path:
-    """Pulumi.yaml and stacks/ of the repository in `target`; the program imports the repository's packages."""
+    """Pulumi.yaml, stacks/ and the gate's waivers.yaml of the repository in `target`; the program imports the
+    repository's packages."""
     shutil.copy(REPO / "Pulumi.yaml", target / "Pulumi.yaml")
+    shutil.copy(REPO / "waivers.yaml", target / "waivers.yaml")  # the dev stack's waivers and trusted settings
     shutil.copytree(REPO / "stacks", target / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
     return target
 
