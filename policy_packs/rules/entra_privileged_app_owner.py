@@ -16,6 +16,12 @@ Owners: an `ApplicationOwner` that depends on the application, the application's
 service principal that depends on it. Links follow the resources' dependencies, as the program wires them (the
 object ids are outputs, unknown at preview). Privileged permissions and roles are data
 (policy_packs/analysis/entra_privileged.yaml).
+
+An owner given to an application or service principal the stack does not define (an `ApplicationOwner` whose
+application is not in the stack, a `ServicePrincipal` with `owners` for an outside app, Microsoft Graph's own
+included) cannot be judged: what that app holds is out of sight, and the owner becomes it. That fails closed as a
+violation (issue 11, red4: "app owner adds secret"), as an unknown role does (AGID-AZ-011). Group owners are
+AGID-AZ-034's.
 """
 
 from __future__ import annotations
@@ -51,11 +57,33 @@ def _privileges(resource: Resource) -> list[str]:
     return []
 
 
+def _owner_object(owner: Resource) -> str:
+    value = owner.props.get("ownerObjectId")
+    return "an object (its id unknown at preview)" if is_unknown(value) or value is None else str(value)
+
+
+def _owner_of_unseen_app(resource: Resource, apps: dict[str, Resource], sp_app: dict[str, str]):
+    """A violation (or Unknown) for an owner of an application or service principal the stack does not define."""
+    if resource.type == APPLICATION_OWNER and not any(dep in apps for dep in resource.dependencies):
+        target, owners = f"application {resource.props.get('applicationId')!s:.200}", _owner_object(resource)
+    elif resource.type == SERVICE_PRINCIPAL and resource.urn not in sp_app:
+        owners = resource.props.get("owners")
+        if is_unknown(owners):
+            return Unknown(f"{resource.name}.owners", resource.urn)
+        if not owners:
+            return None
+        client = resource.props.get("clientId")
+        target = "Microsoft Graph's service principal" if client == graph_app_id() else \
+            f"the service principal of application {client!s:.200}"
+    else:
+        return None
+    return Violation(f"{resource.name} makes {owners} owner of {target}, which the stack does not define: an owner adds "
+                     "a credential to it and acts with whatever it holds, which the pack cannot see", resource.urn)
+
+
 def check(resources: list[Resource], config):
     by_urn = {resource.urn: resource for resource in resources}
     apps = {resource.urn: resource for resource in resources if resource.type == APPLICATION}
-    if not apps:
-        return
     # service principal urn -> application urn (an app's own SP, not Microsoft Graph's)
     sp_app = {sp.urn: next(dep for dep in sp.dependencies if dep in apps) for sp in resources
               if sp.type == SERVICE_PRINCIPAL and sp.props.get("clientId") != graph_app_id()
@@ -72,11 +100,13 @@ def check(resources: list[Resource], config):
             if app is not None:
                 privileged[app] += gained
     for resource in resources:
+        outside = _owner_of_unseen_app(resource, apps, sp_app)
+        if outside is not None:
+            yield outside
+            continue
         if resource.type == APPLICATION_OWNER:
             owned = [dep for dep in resource.dependencies if privileged.get(dep)]
-            owner = resource.props.get("ownerObjectId")
-            owner = "an object (its id unknown at preview)" if is_unknown(owner) or owner is None else owner
-            targets = [(urn, owner) for urn in owned]
+            targets = [(urn, _owner_object(resource)) for urn in owned]
         elif resource.type == APPLICATION and privileged.get(resource.urn):
             targets = [(resource.urn, resource.props.get("owners"))]
         elif resource.type == SERVICE_PRINCIPAL and privileged.get(sp_app.get(resource.urn, "")):
@@ -100,10 +130,12 @@ RULE = Rule(
     title="entra-no-owner-of-privileged-app",
     severity="critical",
     category="escalation",
-    description="Applications holding tenant-write Microsoft Graph permissions or privileged directory roles have no "
-                "owners (an owner can add credentials and act as the app).",
-    remediation="Remove the owners (ApplicationOwner, owners) of the privileged app; manage it through a privileged "
-                "role activated in PIM, or drop the privileged permission.",
+    description="Applications holding tenant-write Microsoft Graph permissions or privileged directory roles, and "
+                "applications or service principals the stack does not define, have no owners (an owner can add "
+                "credentials and act as the app).",
+    remediation="Remove the owners (ApplicationOwner, owners) of the privileged or outside app; manage it through a "
+                "privileged role activated in PIM, or drop the privileged permission; define the app in the stack to "
+                "have its permissions judged.",
     url="https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/privileged-roles-permissions",
     check=check,
     stack=True,

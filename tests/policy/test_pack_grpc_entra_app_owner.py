@@ -1,4 +1,5 @@
-"""AGID-AZ-033 over gRPC: owners of Entra applications that hold privileged permissions, and look-alikes.
+"""AGID-AZ-033 over gRPC: owners of Entra applications that hold privileged permissions or that the stack does not
+define, and look-alikes.
 
 Graph app role ids from https://learn.microsoft.com/en-us/graph/permissions-reference (Application.ReadWrite.All,
 User.Read.All); directory role template ids from the Entra permissions reference.
@@ -87,3 +88,40 @@ def test_unknown_owner_lists_are_reported(pack):
     admin_app = app("admin-tool", APP_RW_ALL, owners=UNKNOWN)
     diags = [d for d in pack.analyze_stack([admin_app]) if d.policy_name == "AGID-AZ-033"]
     assert diags and "cannot check until known: admin-tool.owners" in diags[0].message
+
+
+# --- owners of applications and service principals the stack does not define (issue 11, red4 / red3 c06, l04) ---
+
+OUTSIDE_APP = "/applications/33333333-3333-3333-3333-333333333333"
+OUTSIDE_CLIENT = "55555555-5555-5555-5555-555555555555"
+
+
+def test_an_owner_of_an_application_outside_the_stack_is_flagged(pack):
+    owner = res(OWNER, "o", {"applicationId": OUTSIDE_APP, "ownerObjectId": AGENT_SP})
+    [(name, message)] = flagged(pack, owner)
+    assert name == "o" and f"makes {AGENT_SP} owner of application {OUTSIDE_APP}, which the stack does not define" in message
+    assert [d.enforcement_level for d in pack.analyze_stack([owner]) if d.policy_name == "AGID-AZ-033"] == ["mandatory"]
+
+
+def test_owners_on_a_service_principal_of_an_outside_app_or_of_microsoft_graph_are_flagged(pack):
+    graph_sp = res(SP, "sp", {"clientId": GRAPH, "owners": [AGENT_SP]})
+    outside_sp = res(SP, "vendor-sp", {"clientId": OUTSIDE_CLIENT, "owners": [AGENT_SP]})
+    found = flagged(pack, graph_sp, outside_sp)
+    assert [name for name, _ in found] == ["sp", "vendor-sp"]
+    assert "owner of Microsoft Graph's service principal" in found[0][1]
+    assert f"owner of the service principal of application {OUTSIDE_CLIENT}" in found[1][1]
+
+
+def test_look_alikes_pass_owners_of_the_stacks_own_unprivileged_app_and_outside_principals_without_owners(pack):
+    plain = app("plain")
+    own_owner = res(OWNER, "own-plain", {"applicationId": UNKNOWN, "ownerObjectId": AGENT_SP}, plain)
+    own_sp = res(SP, "plain-sp", {"clientId": UNKNOWN, "owners": [AGENT_SP]}, plain)
+    no_owner_sp = res(SP, "graph", {"clientId": GRAPH, "useExisting": True})
+    empty_owners = res(SP, "vendor-sp", {"clientId": OUTSIDE_CLIENT, "owners": []})
+    assert flagged(pack, plain, own_owner, own_sp, no_owner_sp, empty_owners) == []
+
+
+def test_owners_of_an_outside_service_principal_unknown_at_preview_are_reported(pack):
+    sp = res(SP, "vendor-sp", {"clientId": OUTSIDE_CLIENT, "owners": UNKNOWN})
+    diags = [d for d in pack.analyze_stack([sp]) if d.policy_name == "AGID-AZ-033"]
+    assert len(diags) == 1 and "cannot check until known: vendor-sp.owners" in diags[0].message
