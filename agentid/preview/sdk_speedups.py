@@ -32,6 +32,13 @@ nothing for a verdict:
   the same first failure, and picks up tasks added meanwhile as before, in one
   round per batch instead of one per task.
 
+* **The mock URN of every registration.** `register_resource` (and `read_resource`) await
+  `create_urn(name, type, parent_urn)` before each call to the monitor, a URN used only when
+  there is no monitor (unit tests); built from Outputs (`Output.all(...).apply`) it costs
+  tasks and callbacks on the event loop for every resource (4% of the program's CPU at 1,000
+  agents). The module's `create_urn` is given one that, for plain strings (what those two
+  calls pass), returns the same text as a known Output at once; anything else goes to the SDK's.
+
 None of these changes a registered resource, input, URN, parent, dependency or source
 position (tests/preview/test_speedups.py runs stacks both ways and compares). Each
 is applied only when the SDK still has the shape relied on; otherwise the plain
@@ -61,7 +68,8 @@ def apply() -> list[str]:
     warnings = []
     for name, install in (("alias URNs", _skip_alias_urns), ("stack capture", _first_frame_stack_capture),
                           ("debug log messages", _drop_debug_logs),
-                          ("per-task output waits", _wait_for_outputs_in_batches)):
+                          ("per-task output waits", _wait_for_outputs_in_batches),
+                          ("mock URNs as Outputs", _plain_mock_urns)):
         problem = install()
         if problem:
             warnings.append(f"agentid preview: not skipping {name} ({problem}); the run is correct but slower")
@@ -126,6 +134,39 @@ def _first_frame_stack_capture() -> str | None:
             pc=position_of(_Frame(caller.f_code.co_filename, caller.f_lineno)))])
 
     sdk._get_stack_trace = first_frame_stack_trace
+    return None
+
+
+def _plain_mock_urns() -> str | None:
+    """Give pulumi.runtime.resource a `create_urn` that computes a URN of plain strings without Outputs."""
+    from pulumi import Output
+    from pulumi.runtime import resource as sdk
+    from pulumi.runtime import settings
+
+    original = getattr(sdk, "create_urn", None)
+    if original is None or not hasattr(settings, "get_stack") or not hasattr(settings, "get_project"):
+        return "pulumi.runtime.resource.create_urn is not there"
+    try:
+        source = inspect.getsource(original)
+    except (OSError, TypeError):
+        return "the source of pulumi.runtime.resource.create_urn is not readable"
+    # The SDK's text, which `plain_create_urn` reproduces for plain strings.
+    if 'u[0 : u.rfind("::")] + "$"' not in source or '"urn:pulumi:" + stack + "::" + project + "::"' not in source \
+            or 'arr[0] + arr[1] + "::" + arr[2]' not in source:
+        return "pulumi.runtime.resource.create_urn no longer builds the URN the way this speed-up reproduces"
+
+    def plain_create_urn(name: Any, type_: Any, parent: Any = None, project: str | None = None,
+                         stack: str | None = None) -> Any:
+        if not isinstance(name, str) or not isinstance(type_, str) or not (parent is None or isinstance(parent, str)):
+            return original(name, type_, parent, project, stack)
+        if parent is not None:
+            prefix = parent[0: parent.rfind("::")] + "$"
+        else:
+            prefix = ("urn:pulumi:" + (settings.get_stack() if stack is None else stack) + "::"
+                      + (settings.get_project() if project is None else project) + "::")
+        return Output.from_input(prefix + type_ + "::" + name)
+
+    sdk.create_urn = plain_create_urn
     return None
 
 

@@ -106,8 +106,40 @@ def test_an_sdk_without_the_shape_relied_on_falls_back_with_a_warning(monkeypatc
     monkeypatch.delattr("pulumi.runtime.register_stack_transformation")
     monkeypatch.delattr("pulumi.log.debug")
     monkeypatch.setattr("pulumi.runtime.stack.asyncio", None)
+    monkeypatch.delattr(sdk, "create_urn")
     warnings = sdk_speedups.apply()
-    assert len(warnings) == 4 and all("the run is correct but slower" in w for w in warnings)
+    assert len(warnings) == 5 and all("the run is correct but slower" in w for w in warnings)
+
+
+def test_the_plain_mock_urn_is_the_sdks_urn(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from pulumi.runtime import resource as sdk
+
+    original = sdk.create_urn
+    assert sdk_speedups._plain_mock_urns() is None
+    plain_create_urn = sdk.create_urn
+    monkeypatch.setattr(sdk, "create_urn", original)
+    assert plain_create_urn is not original
+    cases = [("r", "aws:iam/role:Role", "urn:pulumi:dev::proj::agentid:index:AgentFleet$agentid:aws:AgentIdentity::a"),
+             ("r", "aws:iam/role:Role", "urn:pulumi:dev::proj::pulumi:pulumi:Stack::proj-dev"),
+             ("r", "aws:iam/role:Role", ""),  # the SDK passes "" for a resource without a parent
+             ("r::x", "t", "no-separator")]
+
+    async def both() -> list[tuple[str, str]]:
+        answers = [(await original(*case).future(), await plain_create_urn(*case).future()) for case in cases]
+        answers.append((await original("n", "t", None, "proj", "dev").future(),
+                        await plain_create_urn("n", "t", None, "proj", "dev").future()))
+        return answers
+
+    loop = asyncio.new_event_loop()
+    try:
+        answers = loop.run_until_complete(both())
+    finally:
+        loop.close()
+    assert all(ours == theirs for theirs, ours in answers)
+    assert answers[0][0] == "urn:pulumi:dev::proj::agentid:index:AgentFleet$agentid:aws:AgentIdentity$aws:iam/role:Role::r"
+    assert answers[-1][0] == "urn:pulumi:dev::proj::t::n"
 
 
 def test_two_runs_write_byte_for_byte_the_same_reports(tmp_path: Path) -> None:
