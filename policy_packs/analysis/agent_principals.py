@@ -84,7 +84,7 @@ def _members(props: dict[str, Any]) -> list[str]:
     return [m for m in found if isinstance(m, str)]
 
 
-def _account_email(reference: Any) -> str | None:
+def account_email(reference: Any) -> str | None:
     """The e-mail a serviceAccountId names: projects/P/serviceAccounts/EMAIL, or the e-mail itself."""
     if not isinstance(reference, str) or is_unknown(reference):
         return None
@@ -113,7 +113,7 @@ class GcpPrincipals:
                 elif isinstance(account, str) and isinstance(project, str) and not is_unknown(project):
                     found.created.add(f"{account}@{project}.iam.gserviceaccount.com".lower())
             elif resource.type in GCP_ACCOUNT_BINDING_TYPES:
-                email = _account_email(props.get("serviceAccountId"))
+                email = account_email(props.get("serviceAccountId"))
                 if email and any(_federated(m) for m in _members(dict(props))):
                     found.linked.add(email)
         return found

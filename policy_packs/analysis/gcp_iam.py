@@ -109,17 +109,6 @@ def is_public(member: str) -> bool:
     return member.strip().lower() in PUBLIC_MEMBERS
 
 
-def is_agent_member(member: str, prefixes: tuple[str, ...]) -> bool:
-    """A workload principal an agent acts as: one of our service accounts (account id starting with a prefix,
-    `agent-` by default: naming.gcp_service_account_id) or a federated workload (principal://, principalSet://)."""
-    kind, _, identity = member.partition(":")
-    if member.startswith(("principal://", "principalSet://")):
-        return True
-    if kind == "serviceAccount":
-        return identity.split("@", 1)[0].startswith(prefixes)
-    return False
-
-
 # --- Workload Identity Federation attribute conditions (CEL) -------------------------------------------------
 
 _STRING = r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\""

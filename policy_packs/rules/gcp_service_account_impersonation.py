@@ -5,9 +5,12 @@ Roles holding iam.serviceAccounts.getAccessToken / getOpenIdToken / signJwt / si
 actAs or iam.serviceAccountKeys.create (roles/iam.serviceAccountTokenCreator, serviceAccountUser,
 serviceAccountKeyAdmin, workloadIdentityUser, or a custom role of the stack holding them) bound on one service
 account make the member that account. Two ways this escapes the agent's bounds:
-  - an agent principal (account id with an `agentServiceAccountPrefixes` prefix, or a federated principal)
-    may become a service account that is not an agent's (e.g. the default compute account
-    `PROJECT_NUMBER-compute@developer.gserviceaccount.com`, Editor on its project);
+  - an agent principal may become a service account that is not an agent's (e.g. the default compute account
+    `PROJECT_NUMBER-compute@developer.gserviceaccount.com`, Editor on its project). Agents and their accounts
+    are known by what the stack links (analysis/agent_principals.py, as AGID-GCP-006): federated principals,
+    GKE workloads, service accounts a federated principal can act as, ids with an `agentServiceAccountPrefixes`
+    prefix (a superset, never the only sign). A member service account the stack neither creates nor links
+    could be an agent named otherwise: impersonating a non-agent account it is flagged (cannot tell);
   - the member is a set: `principalSet://.../workloadIdentityPools/POOL/*` (every identity of the pool),
     `.../attribute.repository_owner/OWNER` (every repository of an owner) or `domain:` (every user of a domain).
 A custom role whose name is only known during deployment, on a service account that is not an agent's, cannot
@@ -20,7 +23,9 @@ from __future__ import annotations
 import re
 
 from agentid_components import gcp_catalog
-from agentid_policy_packs.analysis.gcp_iam import NotYetKnown, Unreadable, bindings, is_agent_member
+from agentid_policy_packs.analysis.agent_principals import (AGENT, GCP_ACCOUNT_TYPE, UNKNOWN, GcpPrincipals,
+                                                          account_email)
+from agentid_policy_packs.analysis.gcp_iam import NotYetKnown, Unreadable, bindings
 
 from agentid_policy_packs.analysis.values import is_unknown
 
@@ -51,12 +56,12 @@ def _impersonates(role: str, custom: dict[str, object]) -> str | None:
     return None
 
 
-def _account_id(props) -> str | None:
+def _account(props) -> str | None:
+    """The target account as written (e-mail, or the last segment of projects/P/serviceAccounts/X)."""
     target = props.get("serviceAccountId")
     if not isinstance(target, str):
         return None
-    email = target.rsplit("/", 1)[-1]
-    return email.split("@", 1)[0]
+    return account_email(target) or target.rsplit("/", 1)[-1]
 
 
 def _broad(member: str) -> bool:
@@ -66,13 +71,15 @@ def _broad(member: str) -> bool:
 def check(resources: list[Resource], config):
     prefixes = tuple(p for p in config["agentServiceAccountPrefixes"] if isinstance(p, str) and p)
     custom = _custom_roles(resources)
+    principals = GcpPrincipals.from_stack(resources, prefixes)
     for resource in resources:
         if resource.type not in SERVICE_ACCOUNT_TYPES:
             continue
-        account = _account_id(resource.props)
+        account = _account(resource.props)
         target_known = not is_unknown(resource.props.get("serviceAccountId"))
         # a target known only at deployment (service_account.name) is judged then: not flagged as foreign now
-        own = not target_known or (account is not None and account.startswith(prefixes))
+        own = not target_known or (account is not None and "@" in account
+                                   and principals.classify(f"serviceAccount:{account}") == AGENT)
         try:
             found = bindings(dict(resource.props))
         except NotYetKnown as unknown:
@@ -91,13 +98,20 @@ def check(resources: list[Resource], config):
             if broad:
                 yield Violation(f"{resource.name} grants {binding.role} ({permission}) on service account {account} to "
                                 f"{', '.join(broad)}: every identity in that set can act as the account", resource.urn)
-            agents = [m for m in binding.members if is_agent_member(m, prefixes) and m not in broad]
-            if agents and not target_known:
+            kinds = {m: principals.classify(m) for m in binding.members if m not in broad}
+            agents = [m for m, kind in kinds.items() if kind == AGENT]
+            unknown = [m for m, kind in kinds.items() if kind == UNKNOWN]
+            if (agents or unknown) and not target_known:
                 yield Unknown("serviceAccountId", resource.urn)
             elif agents and not own:
                 yield Violation(f"{resource.name} lets agent principal {', '.join(agents)} impersonate service account "
                                 f"{account} ({binding.role}: {permission}), which is not an agent's own: the agent "
                                 "gains everything that account holds", resource.urn)
+            elif unknown and not own:
+                yield Violation(f"{resource.name} lets service account {', '.join(unknown)}, which this stack neither "
+                                f"creates nor links to a workload (cannot tell whether it is an agent's), impersonate "
+                                f"service account {account} ({binding.role}: {permission}), which is not an agent's "
+                                "own", resource.urn)
 
 
 RULE = Rule(
@@ -112,7 +126,7 @@ RULE = Rule(
     url="https://cloud.google.com/iam/docs/service-account-permissions",
     check=check,
     stack=True,
-    reads=SERVICE_ACCOUNT_TYPES + ("gcp:projects/iAMCustomRole:IAMCustomRole",
+    reads=SERVICE_ACCOUNT_TYPES + (GCP_ACCOUNT_TYPE, "gcp:projects/iAMCustomRole:IAMCustomRole",
                                    "gcp:organizations/iAMCustomRole:IAMCustomRole"),
     config={"agentServiceAccountPrefixes": ["agent-"]},
     config_schema={"agentServiceAccountPrefixes": {"type": "array", "items": {"type": "string"}}},

@@ -76,3 +76,41 @@ def test_target_known_only_at_deployment_waits(pack):
     assert [(d.policy_name, d.enforcement_level) for d in diags if d.policy_name == "AGID-GCP-008"] == [
         ("AGID-GCP-008", "advisory")]
     assert "cannot check until known: serviceAccountId" in [d.message for d in diags if d.policy_name == "AGID-GCP-008"][0]
+
+
+# Agents are known by what the stack links, not by the `agent-` prefix (issue 16): an agent's account named
+# `ci-runner` (a federated subject acts as it) impersonating the default compute account passed before.
+ACCOUNT = "gcp:serviceaccount/account:Account"
+RUNNER = "projects/p1/serviceAccounts/ci-runner@p1.iam.gserviceaccount.com"
+RUNNER_MEMBER = "serviceAccount:ci-runner@p1.iam.gserviceaccount.com"
+
+
+def test_agent_known_by_its_link_not_its_name_blocks(pack):
+    found = flagged(pack,
+                    (ACCOUNT, "runner", {"accountId": "ci-runner", "project": "p1"}),
+                    (SA_MEMBER, "link", {"serviceAccountId": RUNNER, "role": "roles/iam.workloadIdentityUser",
+                                         "member": SUBJECT}),
+                    (SA_MEMBER, "escalate", {"serviceAccountId": COMPUTE, "member": RUNNER_MEMBER,
+                                             "role": "roles/iam.serviceAccountTokenCreator"}))
+    assert sorted(found) == ["escalate"] and "agent principal " + RUNNER_MEMBER in found["escalate"]
+
+
+def test_same_account_without_a_link_is_not_an_agent(pack):
+    # created by the stack, no federated principal acts as it: a deployment account, not an agent's
+    assert flagged(pack,
+                   (ACCOUNT, "runner", {"accountId": "ci-runner", "project": "p1"}),
+                   (SA_MEMBER, "escalate", {"serviceAccountId": COMPUTE, "member": RUNNER_MEMBER,
+                                            "role": "roles/iam.serviceAccountTokenCreator"})) == {}
+
+
+def test_account_the_stack_neither_creates_nor_links_fails_closed(pack):
+    stranger = "serviceAccount:bot@other-project.iam.gserviceaccount.com"
+    found = flagged(pack, (SA_MEMBER, "escalate", {"serviceAccountId": COMPUTE, "member": stranger,
+                                                   "role": "roles/iam.serviceAccountUser"}))
+    assert "cannot tell whether it is an agent's" in found["escalate"] and "123456789-compute" in found["escalate"]
+    # the stranger impersonating a linked agent account (e.g. a CI deploying it) is not this rule's concern
+    assert flagged(pack,
+                   (SA_MEMBER, "link", {"serviceAccountId": RUNNER, "role": "roles/iam.workloadIdentityUser",
+                                        "member": SUBJECT}),
+                   (SA_MEMBER, "deploy", {"serviceAccountId": RUNNER, "member": stranger,
+                                          "role": "roles/iam.serviceAccountUser"})) == {}
