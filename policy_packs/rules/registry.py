@@ -67,6 +67,7 @@ from . import (
     gcp_custom_role_escalation,
     gcp_hmac_key,
     gcp_impersonation_escalation,
+    gcp_public_acl,
     gcp_public_members,
     gcp_resource_iam_admin,
     gcp_role_known,
@@ -120,7 +121,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # public or cross-account access
     aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_lambda_public, aws_public_sharing, aws_foreign_sharing,
     cognito_unauthenticated_identities, aws_oidc_provider_audience,
-    agentcore_gateway_authorizer, aws_api_route_auth, aws_s3_public_acl, gcp_public_members, azure_anonymous_data_access,
+    agentcore_gateway_authorizer, aws_api_route_auth, aws_s3_public_acl, gcp_public_members, gcp_public_acl, azure_anonymous_data_access,
     # lifetimes and inventory
     credential_lifetime, inventory_tags, agent_ownership,
 ))
