@@ -69,3 +69,43 @@ def test_real_pins_pass(pack, props):
 def test_unknown_mapping_is_not_a_pass(pack):
     diags = pack.analyze(PROVIDER, "gh", urn(PROVIDER, "gh"), provider(f"google.subject == {P}", UNKNOWN))
     assert [d.policy_name for d in diags] == ["AGID-GCP-004"] and "cannot check until known" in diags[0].message
+
+
+# Workforce pool providers (red4, issue 11): trusting an IdP with no attributeCondition, or one that pins no
+# subject, passed; the attribute-condition judgement is the workload provider's.
+WORKFORCE = "gcp:iam/workforcePoolProvider:WorkforcePoolProvider"
+ENTRA = "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0"
+
+
+def workforce(condition=None, **extra):
+    props = {"location": "global", "workforcePoolId": "partners", "providerId": "entra",
+             "attributeMapping": {"google.subject": "assertion.sub", "google.groups": "assertion.groups"},
+             "oidc": {"issuerUri": ENTRA, "clientId": "api://gcp"}, **extra}
+    if condition is not None:
+        props["attributeCondition"] = condition
+    return props
+
+
+@pytest.mark.parametrize("condition,fragment", [
+    (None, "workforce pool provider wf has no attributeCondition"),
+    ("'admins' in assertion.groups", "does not pin the subject"),
+    ("assertion.sub.startsWith('u-')", "does not pin the subject"),
+    ("assertion.sub == 'u-123' || true", "does not pin the subject"),
+])
+def test_workforce_provider_without_a_pinned_subject_blocks(pack, condition, fragment):
+    diags = [d for d in pack.analyze(WORKFORCE, "wf", urn(WORKFORCE, "wf"), workforce(condition))
+             if d.policy_name == "AGID-GCP-004"]
+    assert [d.enforcement_level for d in diags] == ["mandatory"] and fragment in diags[0].message
+
+
+@pytest.mark.parametrize("condition", ["assertion.sub == 'u-123'",
+                                       "assertion.sub in ['u-123', 'u-456'] && 'admins' in assertion.groups"])
+def test_workforce_provider_pinned_to_subjects_passes(pack, condition):
+    assert [d for d in pack.analyze(WORKFORCE, "wf", urn(WORKFORCE, "wf"), workforce(condition))
+            if d.policy_name == "AGID-GCP-004"] == []
+
+
+def test_workforce_condition_known_only_at_deployment_waits(pack):
+    [diag] = [d for d in pack.analyze(WORKFORCE, "wf", urn(WORKFORCE, "wf"), workforce(UNKNOWN))
+              if d.policy_name == "AGID-GCP-004"]
+    assert diag.enforcement_level == "advisory" and "attributeCondition" in diag.message
