@@ -27,6 +27,7 @@ SDK before registration and are judged as registered.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Mapping
 from concurrent import futures
@@ -38,7 +39,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, resource_pb2, resource_pb2_grpc
 
 from agentid.mock_engine import mock_call, mock_outputs
-from agentid.preview import kubernetes_manifests
+from agentid.preview import kubernetes_manifests, type_tokens
 
 # Pulumi's property-value encoding (sdk/go/common/resource/properties.go, "special signatures").
 SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
@@ -93,10 +94,15 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
 
     def __init__(self, project: str, stack: str, *,
                  on_register: Callable[[Registration], None] | None = None,
-                 stack_references: Callable[[str], Any] | None = None, forward_wire: bool = True) -> None:
+                 stack_references: Callable[[str], Any] | None = None, forward_wire: bool = True,
+                 root: str | None = None) -> None:
         """`stack_references(name)` returns a `references.ReferencedStack` or raises `references.UnresolvedReference`.
-        `forward_wire`: keep each registration's inputs as sent (`Registration.wire_inputs`) for the packs."""
+        `forward_wire`: keep each registration's inputs as sent (`Registration.wire_inputs`) for the packs.
+        `root`: the project's directory; refusals name the program's files relative to it."""
         self.project, self.stack = project, stack
+        self.root = root
+        # the providers' type tokens are read while the program starts, not on its first registration
+        threading.Thread(target=type_tokens.installed, name="gate-type-tokens", daemon=True).start()
         self.forward_wire = forward_wire
         self.on_register = on_register
         self.stack_references = stack_references
@@ -141,6 +147,9 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
             # so they would never be judged: no verdict rather than a PASS on resources nobody saw
             self._refuse(context, f"{request.type} {request.name!r} is a remote (multi-language) component: the gate "
                                   "cannot build its children to judge them; run `pulumi preview --policy-pack`")
+        bogus = type_tokens.unknown_token(request.type, bool(request.custom))
+        if bogus:
+            self._refuse(context, f"{self._where(request.sourcePosition)}resource {request.name}: {bogus}")
         inputs = decode(request.object)
         serialized = request.object.SerializeToString()
         resource_id, state = mock_outputs(request.type, request.name, inputs)
@@ -270,6 +279,16 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         urn = f"urn:pulumi:{self.stack}::{self.project}::{qualified}::{name}"
         self._qualified[urn] = qualified
         return urn
+
+    def _where(self, position: Any) -> str:
+        """`FILE:LINE: ` of the program's code that registered a resource (relative to the project), or ""."""
+        source = _source(position)
+        if not source:
+            return ""
+        file = source["source_file"]
+        if self.root and os.path.isabs(file) and os.path.commonpath([self.root, file]) == os.path.normpath(self.root):
+            file = os.path.relpath(file, self.root)
+        return f"{file}:{source['source_line']}: "
 
     def _is_stack(self, urn: str) -> bool:
         return not urn or urn == self.stack_urn or urn.split("::")[2:3] == [STACK_TYPE]

@@ -1,0 +1,111 @@
+"""End to end (`agentid preview`): a type token the provider does not have gets no verdict (red3 d03/d04).
+
+The mocks accept any token, so `aws:iam/AccessKey:AccessKey` (wrong case) or `aws:iam:AccessKey` (wrong shape)
+matched no rule and PASSED while the real engine fails on it (or a hostile provider maps it). A component
+wearing a provider's token was judged as that resource with inputs the program chose. Look-alikes that are real
+(the provider's own token, an alias such as azure-native's versioned tokens, a CRD of kubernetes, the program's
+own component type, a package no SDK is installed for) keep being judged as before.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agentid.preview import type_tokens
+
+from .conftest import AGENT_GUARD, run_cli
+
+pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
+
+
+def run(tmp_path: Path, program: str):
+    (tmp_path / "Pulumi.yaml").write_text("name: acme\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    (tmp_path / "__main__.py").write_text(program)
+    return run_cli(tmp_path, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--json", "out.json")
+
+
+def error_lines(result) -> list[str]:
+    return [line for line in result.stdout.splitlines() if line.startswith("error (program)")]
+
+
+def test_a_wrong_case_token_of_a_subclass_is_refused_with_its_file_line_and_the_real_token(tmp_path):
+    result = run(tmp_path, '''import pulumi
+class Key(pulumi.CustomResource):
+    def __init__(self, name, props):
+        super().__init__("aws:iam/AccessKey:AccessKey", name, props)
+Key("k", {"user": "bob"})
+''')
+    assert result.code == 2, result.stdout
+    assert error_lines(result) == ["error (program): agentid preview: __main__.py:5: resource k: unknown type token "
+                                   "aws:iam/AccessKey:AccessKey (did you mean aws:iam/accessKey:AccessKey?)"]
+    assert "Traceback" not in result.stdout + result.stderr and "PASS" not in result.stdout
+
+
+def test_a_token_of_the_wrong_shape_is_refused(tmp_path):
+    result = run(tmp_path, 'import pulumi\npulumi.CustomResource("aws:iam:AccessKey", "k", {"user": "bob"})\n')
+    assert result.code == 2, result.stdout
+    # the SDK gives no source position for a bare CustomResource: the line has no FILE
+    assert error_lines(result) == ["error (program): agentid preview: resource k: unknown type token aws:iam:AccessKey "
+                                   "(did you mean aws:iam/accessKey:AccessKey?)"]
+
+
+def test_a_component_wearing_a_provider_token_is_refused(tmp_path):
+    result = run(tmp_path, '''import pulumi, pulumi_aws as aws
+class Key(pulumi.ComponentResource):
+    def __init__(self, name):
+        super().__init__("aws:iam/accessKey:AccessKey", name, {"user": "bob", "status": "Inactive"})
+Key("k")
+aws.s3.BucketV2("b")
+''')
+    assert result.code == 2, result.stdout
+    [line] = error_lines(result)
+    assert line.startswith("error (program): agentid preview: __main__.py:5: resource k: component resource with "
+                           "aws's custom resource type token aws:iam/accessKey:AccessKey")
+
+
+def test_real_tokens_aliases_crds_own_components_and_unknown_packages_are_judged(tmp_path):
+    result = run(tmp_path, '''import pulumi, pulumi_aws as aws
+class Agent(pulumi.ComponentResource):
+    def __init__(self, name):
+        super().__init__("acme:iam:AccessKey", name, {})  # the program's own component type
+        aws.s3.BucketV2(name + "-b", opts=pulumi.ResourceOptions(parent=self))
+Agent("a")
+aws.iam.AccessKey("k", user="bob")  # the real token: judged (AGID-AWS-001)
+# azure-native's versioned token (a declared alias of RoleAssignment)
+pulumi.CustomResource("azure-native:authorization/v20220401:RoleAssignment", "ra",
+                      {"principalId": "p", "roleDefinitionId": "r", "scope": "/subscriptions/s"})
+pulumi.CustomResource("kubernetes:stable.example.com/v1:CronTab", "crd", {"spec": {}})  # a CRD's group
+pulumi.CustomResource("cloudflare:index/apiToken:ApiToken", "cf", {"name": "t"})  # no SDK installed
+''')
+    assert result.code == 1, result.stdout
+    document = json.loads((tmp_path / "out.json").read_text())
+    policies = {(v["policy"], v["resourceName"]) for v in document["violations"]}
+    assert ("AGID-AWS-001", "k") in policies
+    assert ("AGID-GEN-002", "cf") in policies
+
+
+@pytest.mark.parametrize(("token", "custom", "expected"), [
+    ("aws:iam/accessKey:AccessKey", True, None),
+    ("AWS:iam/accessKey:AccessKey", True, "unknown type token AWS:iam/accessKey:AccessKey "
+                                          "(did you mean aws:iam/accessKey:AccessKey?)"),
+    ("azure-native:authorization:roleAssignment", True, "unknown type token azure-native:authorization:roleAssignment "
+                                                        "(did you mean azure-native:authorization:RoleAssignment?)"),
+    ("azure-native:authorization/v20220401:RoleAssignment", True, None),
+    ("kubernetes:v1:Secret", True, "unknown type token kubernetes:v1:Secret (did you mean kubernetes:core/v1:Secret?)"),
+    ("kubernetes:rbac.authorization.k8s.io/v1:Clusterrole", True,
+     "unknown type token kubernetes:rbac.authorization.k8s.io/v1:Clusterrole "
+     "(did you mean kubernetes:rbac.authorization.k8s.io/v1:ClusterRole?)"),
+    ("kubernetes:gateway.networking.k8s.io/v1:Gateway", True, None),
+    ("gcp:serviceaccount/key:Key", True, None),
+    ("gcp:serviceaccount/keys:Keys", True, "unknown type token gcp:serviceaccount/keys:Keys (did you mean "
+                                           "gcp:serviceaccount/key:Key?)"),
+    ("aws:iam:AgentRole", False, None),
+    ("acme:index:Thing", True, None),
+    ("pulumi:providers:aws", True, None),
+])
+def test_which_tokens_the_gate_refuses(token, custom, expected):
+    assert type_tokens.unknown_token(token, custom) == expected
