@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from agentid.analyzer_client import AnalyzerInfo, PackError
-from agentid.mock_engine import no_collections
+from agentid.mock_engine import MOCK_ACCOUNT, no_collections
 from agentid.preview import sandbox, waivers
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
@@ -42,6 +42,7 @@ from agentid.preview.sandbox import Isolation
 from agentid.preview.waivers import WaiverFinding, WaiverSource
 from agentid.today import today as today_of
 from agentid_components.loader import SpecError
+from agentid_policy_packs.analysis.aws_accounts import MOCK_ACCOUNTS_ENV
 from agentid_policy_packs.analysis.values import is_unknown
 from agentid_policy_packs.rules import strictness
 from agentid.preview.stack_config import (POLICY_PACK_CONFIG_KEY, ConfigError, Project, StackConfig, find_project,
@@ -425,6 +426,9 @@ def _engine_env(project: Project, config: StackConfig) -> dict[str, str]:
         "PULUMI_STACK": config.stack,
         "PULUMI_DRY_RUN": "true",
         "PULUMI_CONFIG": json.dumps(config.values),
+        # the account the gate's mocks put in every ARN they invent: never the stack's own as a whole
+        # (agentid_policy_packs.analysis.aws_accounts)
+        MOCK_ACCOUNTS_ENV: MOCK_ACCOUNT,
     }
 
 

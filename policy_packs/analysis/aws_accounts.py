@@ -12,6 +12,15 @@ that is KNOWN, never presumed. Known means either
     nothing by writing one); a KMS key policy or grant whose `keyId` is a key ARN names the key's account.
 Anything else is "cannot tell": callers flag it (fail closed), asking for the account in ownAccountIds.
 
+Under `agentid preview` the gate's mocks invent every computed ARN in one placeholder account (the gate
+names it to the packs in AGENTID_MOCK_ACCOUNTS; agentid.mock_engine.MOCK_ACCOUNT). At a real preview those
+ARNs are unknown, so nothing is derived from them. A mock ARN still stands for a resource this stack creates
+(`role.arn` granted on the stack's own secret is the stack's own role), so an invented account derived from
+the resource counts as own for a principal naming one resource of it (`...:role/x`), never for the account
+as a whole (`arn:aws:iam::A:root`, `A`, a condition's account): the mocks never invent those, so such a
+principal was written by the program (or came from `aws.get_caller_identity()`, which a real preview answers
+with the real account) and must be known own from ownAccountIds, as `pulumi preview --policy-pack` requires.
+
 Shapes (AWS "IAM identifiers", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html):
   123456789012                                    an account id
   arn:aws:iam::123456789012:root|role/..|user/..  an account root or an IAM principal (any partition)
@@ -26,6 +35,7 @@ ARN layout `arn:partition:service:region:account-id:resource`
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +47,13 @@ _PRINCIPAL = re.compile(r"^(?:(\d{12})|arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):(?:r
 _ORGANIZATION = re.compile(r"^arn:aws[a-z-]*:organizations::\d{12}:organization/(o-[a-z0-9]+)$")
 _OU = re.compile(r"^arn:aws[a-z-]*:organizations::\d{12}:ou/o-[a-z0-9]+/(ou-[a-z0-9-]+)$")
 _ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):.+$")
+_WHOLE_ACCOUNT = re.compile(r"^(?:\d{12}|arn:aws[a-z-]*:iam::\d{12}:root)$")
+MOCK_ACCOUNTS_ENV = "AGENTID_MOCK_ACCOUNTS"  # set by the gate for its packs only: the accounts its mocks invent
+
+
+def invented_accounts() -> frozenset[str]:
+    """The accounts the gate's mocks put in the ARNs they invent (none outside `agentid preview`)."""
+    return frozenset(a for a in os.environ.get(MOCK_ACCOUNTS_ENV, "").split(",") if re.fullmatch(r"\d{12}", a))
 
 
 def principal_account(principal: str) -> str | None:
@@ -90,14 +107,20 @@ class OwnAccounts:
         """These accounts derived as the resource's own too (None entries are ignored)."""
         return OwnAccounts(self.listed, self.derived | {a for a in accounts if a})
 
-    def is_own(self, account: str) -> bool:
-        return account in self.listed or account in self.derived
+    def is_own(self, account: str, principal: str | None = None) -> bool:
+        """Is `account` known own for `principal` (the principal string naming it; None: the account as a whole)?"""
+        if account in self.listed:
+            return True
+        if account not in self.derived:
+            return False
+        whole = principal is None or bool(_WHOLE_ACCOUNT.match(principal.strip()))
+        return not (whole and account in invented_accounts())
 
-    def problem(self, account: str) -> str | None:
-        """None when `account` is known to be own; otherwise why it is flagged, as a phrase."""
-        if self.is_own(account):
+    def problem(self, account: str, principal: str | None = None) -> str | None:
+        """None when `account` is known to be own (for `principal`, see is_own); otherwise why it is flagged."""
+        if self.is_own(account, principal):
             return None
-        if not self.listed and not self.derived:
+        known = sorted(self.listed | (self.derived - invented_accounts()))
+        if not known:
             return f"cannot tell whether account {account} is yours: list it in ownAccountIds"
-        known = sorted(self.listed | self.derived)
         return f"account {account} is a foreign account (the stack's own: {', '.join(known)})"

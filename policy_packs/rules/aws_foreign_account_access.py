@@ -63,7 +63,7 @@ def _policies(resource: Resource, config):
             granted = f"{', '.join(statement.actions) or 'actions'}{' (NotAction)' if statement.not_action else ''}"
             for principal in statement.principals.get("AWS", ()):
                 account = principal_account(principal)
-                problem = scoped.problem(account) if account else None
+                problem = scoped.problem(account, principal) if account else None
                 if problem:
                     yield Violation(f"{document.label} of {resource.name}: {statement.label} allows {principal} "
                                     f"{granted}: {problem}")
@@ -110,7 +110,7 @@ def _permission(resource: Resource, config):
     account = principal_account(grantee) if isinstance(grantee, str) else None
     if account is None:
         return  # "*", a service principal or an organization: other rules' (AGID-AWS-034, AGID-AWS-041)
-    problem = own_accounts(resource, config, inputs).problem(account)
+    problem = own_accounts(resource, config, inputs).problem(account, grantee)
     if problem:
         action = resource.props.get("action")
         what = gives.format(action=action if isinstance(action, str) else "its action")

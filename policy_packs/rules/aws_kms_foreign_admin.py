@@ -44,7 +44,7 @@ def check(resource: Resource, config):
                     if not pinned:
                         holders.setdefault("*", (statement.label, None))
                 elif (account := principal_account(principal)) is not None:
-                    problem = own.including([statement_account(statement)]).problem(account)
+                    problem = own.including([statement_account(statement)]).problem(account, principal)
                     if problem:
                         holders.setdefault(account, (statement.label, problem))
         for who, (label, problem) in sorted(holders.items(), key=lambda item: item[0] != "*"):

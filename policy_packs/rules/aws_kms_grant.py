@@ -68,7 +68,7 @@ def check(resource: Resource, config):
     if not using:
         return
     own = own_accounts(resource, config)
-    problem = own.problem(account)
+    problem = own.problem(account, grantee)
     if problem is None:
         return
     key = resource.props.get("keyId")

@@ -120,3 +120,23 @@ pulumi.CustomResource("cloudflare:index/apiToken:ApiToken", "ci-token", {"name":
     [unknown] = by_policy(document, "AGID-GEN-002")
     assert (unknown["resourceName"], unknown["mandatory"]) == ("ci-token", False)
     assert "package 'cloudflare'" in unknown["message"]
+
+
+# The mocks invent every ARN in one account (agentid.mock_engine.MOCK_ACCOUNT): the stack's own secret's ARN is one.
+MOCK_ROOT_READS_SECRET = '''
+secret = aws.secretsmanager.Secret("token")
+aws.secretsmanager.SecretPolicy("token", secret_arn=secret.arn, policy=json.dumps({
+    "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                                            "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}))
+'''
+
+
+def test_the_mock_account_written_as_a_literal_principal_is_not_own(project: Path) -> None:
+    # A real preview sees the secret's ARN unknown and flags the literal root; the gate's mock ARN must not vouch for it.
+    write_small(project, MOCK_ROOT_READS_SECRET)
+    run = run_cli(project, *GUARD, "--json", "out.json")
+    assert run.code == 1, run.stdout
+    [(name, mandatory, message)] = foreign_account_findings(run)
+    assert (name, mandatory) == ("token", True)
+    assert message.endswith("allows arn:aws:iam::123456789012:root secretsmanager:GetSecretValue: cannot tell whether "
+                            "account 123456789012 is yours: list it in ownAccountIds")
