@@ -228,17 +228,12 @@ def own_accounts(result: PreviewResult) -> list[str]:
 
 def _render_gate(result: PreviewResult, console: Console) -> None:
     """What the gate itself decided, apart from the packs: levels it kept, waivers it applied or flags."""
-    accounts = own_accounts(result)
-    if accounts:
-        console.print(Text.assemble("\n", ("Own accounts", "bold"), " (ownAccountIds the packs judged with):"))
-        for line in accounts:
-            console.print(Text(f"  {visible(line)}"), highlight=False)
-    if result.floor_notes:
-        console.print(Text.assemble("\n", ("Enforcement floor", "bold"), f": {len(result.floor_notes)} note"
-                                    f"{'s' * (len(result.floor_notes) != 1)} (settings refused, packs not installed "
-                                    "with the kit)"))
-        for note in result.floor_notes:
-            console.print(Text(f"  {visible(note)}"), highlight=False)
+    _render_section(console, "Own accounts", " (ownAccountIds the packs judged with):", own_accounts(result))
+    notes = result.floor_notes
+    _render_section(console, "Enforcement floor", f": {len(notes)} note{'s' * (len(notes) != 1)} (settings refused, "
+                    "packs not installed with the kit)", notes)
+    _render_section(console, "Cloaking", f" (advisory): {len(result.cloaking)} place{'s' * (len(result.cloaking) != 1)}"
+                    " where the program asks whether it runs at preview", result.cloaking)
     source = result.waivers
     if source is None or not (source.waivers or source.proposed):
         return
@@ -251,6 +246,15 @@ def _render_gate(result: PreviewResult, console: Console) -> None:
     for finding in result.waiver_findings:
         label = ("  EXPIRED ", "red") if finding.blocking else f"  {finding.kind} "
         console.print(Text.assemble(label, visible(finding.message)), highlight=False)
+
+
+def _render_section(console: Console, title: str, summary: str, lines: list[str]) -> None:
+    """A titled list of the gate's own lines (user data shown as text); nothing when there is none."""
+    if not lines:
+        return
+    console.print(Text.assemble("\n", (title, "bold"), summary))
+    for line in lines:
+        console.print(Text(f"  {visible(line)}"), highlight=False)
 
 
 def _render_verdict(result: PreviewResult, console: Console) -> None:
@@ -310,6 +314,7 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
         "violations": violations,
         "enforcementFloor": list(result.floor_notes),
         "programWarnings": list(result.program_warnings),
+        "cloaking": list(result.cloaking),
         "stackReferences": dict(result.stack_references),  # name -> how the gate answered it (a preview, a file)
         "sandbox": None if result.isolation is None else {"sandboxed": result.isolation.sandboxed,
                                                           "reason": result.isolation.reason or None},

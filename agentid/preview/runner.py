@@ -32,7 +32,7 @@ from typing import Any, Protocol
 
 from agentid.analyzer_client import AnalyzerInfo, PackError
 from agentid.mock_engine import MOCK_ACCOUNT, no_collections
-from agentid.preview import sandbox, waivers
+from agentid.preview import cloaking, sandbox, waivers
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
 from agentid.preview.pack_config import parse_config, read_config_file, reconcile
@@ -105,6 +105,7 @@ class PreviewResult:
     waivers: WaiverSource | None = None
     waiver_findings: list[WaiverFinding] = field(default_factory=list)
     program_warnings: list[str] = field(default_factory=list)  # warnings the program logged to the engine
+    cloaking: list[str] = field(default_factory=list)  # where the program's source asks if it runs at preview (advisory)
     stack_references: dict[str, str] = field(default_factory=dict)  # reference name -> how it was answered
     isolation: Isolation | None = None  # whether the program ran in the sandbox, or why not
     _by_urn: dict[str, Resource] = field(default_factory=dict, repr=False)
@@ -215,6 +216,8 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
         # The agent file (for the summary and SARIF locations) is read while the packs start, before the
         # program runs: 2 s of the gate's CPU at 1,000 agents that no longer follow the program's end.
         _load_inventory(project, config, result)
+        # Read before the program runs: unsandboxed, it could rewrite its own source before the gate looks.
+        result.cloaking = cloaking.scan(project.root, _kit_directories())
 
         # The packs load their rules and data before the program starts: unsandboxed, the program can
         # write files as this user, and nothing a pack reads may be the program's version.
@@ -430,6 +433,15 @@ def _engine_env(project: Project, config: StackConfig) -> dict[str, str]:
         # (agentid_policy_packs.analysis.aws_accounts)
         MOCK_ACCOUNTS_ENV: MOCK_ACCOUNT,
     }
+
+
+def _kit_directories() -> tuple[Path, ...]:
+    """The kit's own packages: the judge's code is not the judged program's, even when the project is the kit."""
+    import agentid
+    import agentid_components
+    import agentid_policy_packs
+
+    return tuple(Path(module.__file__).parent for module in (agentid, agentid_components, agentid_policy_packs))
 
 
 def _load_inventory(project: Project, config: StackConfig, result: PreviewResult) -> None:

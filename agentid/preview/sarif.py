@@ -190,6 +190,7 @@ def _result_level(violation: Violation) -> str:
 def _invocation(result: PreviewResult) -> dict[str, Any]:
     invocation: dict[str, Any] = {"executionSuccessful": result.error is None, "exitCode": result.exit_code}
     notes = [*(f"enforcement floor: {note}" for note in result.floor_notes),
+             *(f"cloaking: {line}" for line in result.cloaking),
              *(f.message for f in result.waiver_findings if not f.blocking)]
     if notes and not result.error:
         invocation["toolConfigurationNotifications"] = [{"level": "warning", "message": {"text": n}} for n in notes]
