@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
+from agentid.commands.name_suffix import RoleSuffixOption
+
 EXIT_OK = 0
 EXIT_REFUSED = 1  # the broker or a server refused (Cedar deny, token endpoint error, STS error)
 EXIT_BAD_INPUT = 2  # unknown agent or tool, unreadable inventory or key, malformed options
@@ -32,8 +34,10 @@ def credential(
     ] = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="json or env.")] = "json",
     role_arn: Annotated[
-        str | None, typer.Option("--role-arn", help="The agent's role (default: agent-AGENT in the caller's account).")
+        str | None, typer.Option("--role-arn", help="The agent's role (default: agent-AGENT-SUFFIX in the caller's "
+                                                    "account, SUFFIX as --name-suffix says).")
     ] = None,
+    name_suffix: RoleSuffixOption = None,
     endpoint_url: Annotated[
         str | None, typer.Option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="STS endpoint (e.g. a moto server).")
     ] = None,
@@ -74,7 +78,14 @@ def credential(
                                + (f"; {tool!r} is a tool of {', '.join(owners)}, not of this agent" if owners else ""))
         needs_aws = any(t.aws is not None for t in spec.tools)
         deployed = _deployed_role_arn(stack_outputs, agent) if stack_outputs is not None and not role_arn else None
-        arn = role_arn or deployed or (_default_role_arn(agent, endpoint_url) if needs_aws else None)
+        if needs_aws and not (role_arn or deployed):
+            from agentid.commands.name_suffix import role_suffix
+
+            # the stack's name suffix first: naming the role needs no cloud call, and a missing suffix is bad input
+            suffix = role_suffix(name_suffix, inventory, LiveAwsError)
+            arn = _default_role_arn(agent, suffix, endpoint_url)
+        else:
+            arn = role_arn or deployed
         grants = AgentGrants.from_spec(spec, arn, gcp_project=gcp_project)
         authorizer = Authorizer.from_spec([spec], policies, base_dir=inventory.parent)
         signer = _signer(key) if key else None
@@ -133,8 +144,9 @@ def _deployed_role_arn(path: Path, agent: str) -> str | None:
     return arn if isinstance(arn, str) and arn.startswith("arn:") else None
 
 
-def _default_role_arn(agent: str, endpoint_url: str | None) -> str:
-    """arn:PARTITION:iam::ACCOUNT:role/agent-AGENT for the caller's account (one sts:GetCallerIdentity)."""
+def _default_role_arn(agent: str, suffix: str, endpoint_url: str | None) -> str:
+    """arn:PARTITION:iam::ACCOUNT:role/agent-AGENT-SUFFIX (agentid_components.naming.aws_role_name, as the stack
+    names it) for the caller's account (one sts:GetCallerIdentity)."""
     from agentid.aws_audit.clients import LiveAwsError
     from agentid.runtime.broker import new_boto3_session
 
@@ -143,7 +155,9 @@ def _default_role_arn(agent: str, endpoint_url: str | None) -> str:
     except Exception as error:  # noqa: BLE001 - no credentials, unreachable endpoint: one line
         raise LiveAwsError(f"cannot find the caller's account to name the agent's role (give --role-arn): {type(error).__name__}: {error}") from None
     partition = identity["Arn"].split(":")[1]
-    return f"arn:{partition}:iam::{identity['Account']}:role/agent-{agent}"
+    from agentid_components.naming import aws_role_name
+
+    return f"arn:{partition}:iam::{identity['Account']}:role/{aws_role_name(agent, suffix)}"
 
 
 def _signer(path: Path) -> Any:

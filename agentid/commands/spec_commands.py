@@ -237,22 +237,13 @@ def _checked_suffix(value: str) -> str:
 def _file_suffix(file: Path) -> str:
     """The name suffix of the one stack (of the Pulumi project holding `file`) whose agent file is `file`;
     exit 2 naming --name-suffix when no stack, or stacks with different suffixes, use it."""
-    from agentid.preview.stack_config import ConfigError, find_project, load_stack_config, stack_agents_file, stack_name_suffix
+    from agentid.commands.name_suffix import stack_suffix_of_file
     from agentid_components.text_safety import visible
 
-    by_stack: dict[str, str] = {}
-    try:
-        project = find_project(file.parent)  # the project holding the file, wherever the command runs
-        for stack_file in sorted(project.config_dir.glob("Pulumi.*.yaml")):
-            config = load_stack_config(project, stack_file.name.removeprefix("Pulumi.").removesuffix(".yaml"))
-            if stack_agents_file(project, config).resolve() == file.resolve():
-                by_stack[config.stack] = stack_name_suffix(config)
-    except ConfigError:
-        by_stack = {}  # no project here, or one that cannot be read: nothing to infer from
-    if len(set(by_stack.values())) == 1:
-        return next(iter(by_stack.values()))
-    used = (f"stacks {', '.join(sorted(by_stack))} all use it with different suffixes (or give --stack for each)"
-            if by_stack else "no stack of a Pulumi project holding it uses it")
+    suffix, used = stack_suffix_of_file(file)
+    if suffix is not None:
+        return suffix
+    used += " (or give --stack for each)" if "different suffixes" in used else ""
     typer.echo(visible(f"agentid inventory: {file}: the revocation steps name the stack's cloud objects, which end in its "
                        f"name suffix, and {used}: pass --name-suffix SUFFIX (config nameSuffix, by default the stack "
                        "name, e.g. dev; '' for names without one)"), err=True)

@@ -20,7 +20,8 @@ def test_json_is_the_credential_process_shape_of_a_narrowed_session(aws):
     assert set(printed) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
     assert printed["Version"] == 1 and printed["Expiration"].endswith("+00:00")
     session = assumed_roles(aws)[printed["AccessKeyId"]]
-    assert session["role_arn"] == f"arn:aws:iam::{MOTO_ACCOUNT_ID}:role/agent-report-builder"  # the caller's account
+    # the caller's account, the role as stack dev (whose agent file DEV is) names it: agent-NAME-SUFFIX
+    assert session["role_arn"] == f"arn:aws:iam::{MOTO_ACCOUNT_ID}:role/agent-report-builder-dev"
     assert session["session_name"] == "read-sales-exports.cli-1"
     assert json.loads(session["policy"])["Statement"][0]["Resource"] == ["arn:aws:s3:::example-sales-exports/weekly/*"]
 
@@ -83,7 +84,8 @@ def test_cedar_files_named_in_the_spec_join_the_generated_policies(aws, tmp_path
     )
     spec = tmp_path / "agents.yaml"
     spec.write_text(yaml.safe_dump(document))
-    result = agentid("credential", "report-builder", "read-sales-exports", "-i", str(spec), "--endpoint-url", aws)
+    result = agentid("credential", "report-builder", "read-sales-exports", "-i", str(spec), "--name-suffix", "",
+                     "--endpoint-url", aws)
     assert result.returncode == 1 and "forbidden by only-with-a-user" in result.stderr
 
     (tmp_path / "policies" / "office-hours.cedar").write_text("forbid (principal, action, resource) when { context.hour > };")
@@ -190,3 +192,24 @@ def test_stack_outputs_give_the_deployed_role_and_an_outputs_file_as_inventory_i
     stranger = agentid("credential", "report-builder", "read-sales-exports", "-i", str(DEV), "--stack-outputs", str(DEV),
                        "--endpoint-url", aws)
     assert stranger.returncode == 2 and f"--stack-outputs {DEV}: not JSON" in stranger.stderr
+
+
+def test_the_default_role_takes_the_name_suffix_as_inventory_does(aws, tmp_path):
+    """Without --role-arn or --stack-outputs the role is named as the stack names it; an agent file no stack uses
+    needs --name-suffix (a guess would assume another role), and --name-suffix '' names the unsuffixed role."""
+    import shutil
+
+    loose = tmp_path / "agents.yaml"  # not the agent file of any stack of a Pulumi project
+    shutil.copy(DEV, loose)
+    missing = agentid("credential", "report-builder", "read-sales-exports", "-i", str(loose), "--endpoint-url", aws)
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert missing.stderr == (
+        f"error: {loose}: the agent's role name ends in its stack's name suffix, and no stack of a Pulumi project "
+        "holding it uses it: pass --name-suffix SUFFIX (config nameSuffix, by default the stack name, e.g. dev; '' "
+        "for names without one) or --role-arn\n")
+    for suffix, role in (("prod", "agent-report-builder-prod"), ("", "agent-report-builder")):
+        given = agentid("credential", "report-builder", "read-sales-exports", "-i", str(loose), "--name-suffix", suffix,
+                        "--endpoint-url", aws)
+        assert given.returncode == 0, given.stderr
+        session = assumed_roles(aws)[json.loads(given.stdout)["AccessKeyId"]]
+        assert session["role_arn"] == f"arn:aws:iam::{MOTO_ACCOUNT_ID}:role/{role}"
