@@ -1,16 +1,13 @@
-"""AGID-GCP-010: Google Cloud API keys are restricted to named APIs and not bound to a service account.
+"""AGID-GCP-010: Google Cloud API keys are restricted to named APIs.
 
-A `gcp:projects/apiKey:ApiKey` holds a bearer key string (in the stack's state). Two findings:
-  - no `restrictions.apiTargets` (or an empty list): "If no restrictions are specified, all targets are
-    allowed" (pulumi-gcp's ApiKeyRestrictionsArgs), so the key calls every API enabled in the project,
-    Gemini and Vertex AI included, and bills the project (broad-grant);
-  - `serviceAccountEmail` set: the key is bound to that service account and authenticates as it to the
-    APIs that accept bound keys: a static credential of an identity, like a service-account key
-    (static-credential).
+A `gcp:projects/apiKey:ApiKey` holds a bearer key string (in the stack's state); that it exists at all is
+AGID-GCP-015's finding (a static credential, mandatory, bound to a service account or not). This rule says
+what to fix when a key must stay: with no `restrictions.apiTargets` (or an empty list), "If no restrictions
+are specified, all targets are allowed" (pulumi-gcp's ApiKeyRestrictionsArgs), so the key calls every API
+enabled in the project, Gemini and Vertex AI included, and bills the project (broad-grant).
 Application restrictions (referrers, IPs, apps) are not demanded: agents rarely have fixed addresses.
 A restrictions object the pack cannot read is a violation; a value unknown at preview is "cannot check until known".
-Sources: https://cloud.google.com/docs/authentication/api-keys#api_key_restrictions,
-https://cloud.google.com/docs/authentication/api-keys#bound-sa
+Source: https://cloud.google.com/docs/authentication/api-keys#api_key_restrictions
 """
 
 from collections.abc import Mapping
@@ -23,13 +20,6 @@ API_KEY = "gcp:projects/apiKey:ApiKey"
 
 
 def check(resource: Resource, config):
-    account = resource.props.get("serviceAccountEmail")
-    if is_unknown(account):
-        yield Unknown("serviceAccountEmail")
-    elif account:
-        yield Violation(f"{resource.name} is bound to service account {account}: the key string authenticates as "
-                        "that account, a static credential that lives until the key is deleted; give the agent a "
-                        "federated identity instead", category="static-credential")
     restrictions = resource.props.get("restrictions")
     if is_unknown(restrictions):
         yield Unknown("restrictions")
@@ -61,10 +51,8 @@ RULE = Rule(
     title="gcp-api-key-restricted",
     severity="high",
     category="broad-grant",
-    description="Google Cloud API keys list the APIs they may call (restrictions.apiTargets) and are not bound to a "
-                "service account.",
-    remediation="Add restrictions.apiTargets with the one service (e.g. generativelanguage.googleapis.com); drop "
-                "serviceAccountEmail and give the agent a federated identity; keep the key string in Secret Manager.",
+    description="Google Cloud API keys list the APIs they may call (restrictions.apiTargets).",
+    remediation="Add restrictions.apiTargets with the one service (e.g. generativelanguage.googleapis.com); keep the key string in Secret Manager.",
     url="https://cloud.google.com/docs/authentication/api-keys#api_key_restrictions",
     check=check,
     resource_types=(API_KEY,),

@@ -73,6 +73,7 @@ from . import (
     gcp_role_known,
     gcp_service_account_impersonation,
     gcp_service_account_key,
+    gcp_static_credentials,
     gcp_unseen_service_account,
     gcp_wif_provider_pinned,
     inventory_tags,
@@ -98,7 +99,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_access_key, aws_login_profile, aws_user_static_credential, aws_iam_user_grants, aws_literal_secret,
     aws_secret_in_plaintext, aws_agent_iam_user, aws_service_static_keys, entra_password_credential, cognito_implicit_flow, storage_shared_key,
     cognitive_local_auth,
-    azure_shared_access_keys, azure_literal_secret, gcp_service_account_key, gcp_hmac_key, provider_static_credentials,
+    azure_shared_access_keys, azure_literal_secret, gcp_service_account_key, gcp_hmac_key, gcp_static_credentials, provider_static_credentials,
     k8s_secret_literal, k8s_service_account_token_secret,
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_unseen_role_target,
