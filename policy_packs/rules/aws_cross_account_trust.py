@@ -1,7 +1,9 @@
 """AGID-AWS-032: trust of another AWS account requires sts:ExternalId, an organization condition or exact principals.
 
 The pack cannot know the stack's own account, so accounts listed in the
-`ownAccountIds` config are exempt; every other account principal needs the condition.
+`ownAccountIds` config are exempt; every other account principal needs the condition (fail closed: with
+none listed, every account is "not known own"). Critical, so mandatory: another account's every principal
+able to assume the role is the confused-deputy path (red3 finding 11).
 """
 
 from .base import Resource, Rule
@@ -15,7 +17,7 @@ def check(resource: Resource, config):
 RULE = Rule(
     id="AGID-AWS-032",
     title="aws-cross-account-trust-conditioned",
-    severity="high",
+    severity="critical",
     category="weak-trust",
     description="Cross-account trust carries an sts:ExternalId, aws:PrincipalOrgID or exact aws:PrincipalArn condition.",
     remediation='Add "StringEquals": {"sts:ExternalId": "<secret per tenant>"} or {"aws:PrincipalOrgID": "o-..."}, '

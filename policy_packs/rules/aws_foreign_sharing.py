@@ -14,8 +14,10 @@ Each resource below hands one artifact to another account, outside any policy th
   - `signer.SigningProfilePermission` granting `signer:StartSigningJob` or `signer:SignPayload`: the account signs
     code as you, and Lambda code-signing configs that trust the profile run it
     (https://docs.aws.amazon.com/signer/latest/developerguide/signing-profile-permissions.html).
-An account is "yours" when it is listed in the rule's `ownAccountIds` (pack config): with none listed, every
-named account is reported, because each of these resources only ever names another account. A value computed at
+An account is "yours" when it is listed in `ownAccountIds` (pack config) or is the account of the RAM share's own
+ARN: any other account is reported (foreign, or "cannot tell" with none listed), because each of these resources
+only ever names another account. Critical (mandatory): public or cross-account data access blocks, as S3 public
+policies do (AGID-AWS-030). A value computed at
 preview cannot be checked until known.
 """
 
@@ -25,6 +27,7 @@ from agentid_policy_packs.analysis.aws_accounts import organization_id, organiza
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
+from .own_accounts import own_accounts
 from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
 
 RAM_SHARE = "aws:ram/resourceShare:ResourceShare"
@@ -37,15 +40,12 @@ SIGNING_ACTIONS = frozenset({"signer:StartSigningJob", "signer:SignPayload"})
 _SIGNER_ACTIONS = (*SIGNING_ACTIONS, "signer:GetSigningProfile", "signer:RevokeSignature")
 
 
-def _stranger(account: str, config) -> str:
-    own = config.get("ownAccountIds") or []
-    return (f"account {account}, not one of ownAccountIds" if own
-            else f"account {account} (no ownAccountIds configured to tell it is yours)")
-
-
 def _accounts(resource: Resource, what: str, field: str, values: list, config):
-    """Outcomes for artifact `what` shared with each of `values` (account ids or `all`)."""
-    own = set(config.get("ownAccountIds") or [])
+    """Outcomes for artifact `what` shared with each of `values` (account ids or `all`).
+
+    Own per own_accounts.own_accounts (ownAccountIds, plus the account of the share's own ARN): anything
+    else is foreign or "cannot tell", both flagged (fail closed, as AGID-AWS-050)."""
+    own = own_accounts(resource, config, ("resourceShareArn",))
     for value in values:
         if is_unknown(value):
             yield Unknown(field)
@@ -54,8 +54,8 @@ def _accounts(resource: Resource, what: str, field: str, values: list, config):
                             "whatever data it holds")
         elif not isinstance(value, str) or (account := principal_account(value)) is None:
             yield Violation(f"{resource.name}: {value!r} is not an account id, so who gets {what} cannot be judged")
-        elif account not in own:
-            yield Violation(f"{resource.name} shares {what} with {_stranger(account, config)}")
+        elif (problem := own.problem(account)) is not None:
+            yield Violation(f"{resource.name} shares {what} with {problem}")
 
 
 def _ram_share(resource: Resource, config):
@@ -126,7 +126,7 @@ def check(resource: Resource, config):
 RULE = Rule(
     id="AGID-AWS-047",
     title="aws-no-foreign-sharing",
-    severity="high",
+    severity="critical",
     category="public-access",
     description="EBS/RDS snapshots, RAM shares and code-signing profiles are not shared publicly, organization-wide "
                 "or with accounts outside ownAccountIds.",

@@ -12,6 +12,7 @@ Three permission resources share one artifact and can name everyone instead of a
     (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutPermission.html; a condition on
     aws:PrincipalOrgID keeps it inside the organization).
 An account id, an organization or a computed value (another resource's output) is not everyone.
+Critical (mandatory): a public artifact is public data access, as a public S3 policy is (AGID-AWS-030).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def check(resource: Resource, config):
 RULE = Rule(
     id="AGID-AWS-041",
     title="aws-no-public-sharing",
-    severity="high",
+    severity="critical",
     category="public-access",
     description='Lambda layers, AMIs and event buses are not shared with every AWS account (principal "*" without '
                 'an organization, launch group "all").',

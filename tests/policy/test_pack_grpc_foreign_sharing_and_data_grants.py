@@ -48,33 +48,33 @@ def aoss(principals, resource="collection/orders", permission=("aoss:*",), kind=
 
 # (case id, type, flagged props, rule id, level, look-alike props)
 CASES = [
-    ("ram-external", RAM_SHARE, {"name": "subnets", "allowExternalPrincipals": True}, "AGID-AWS-047", "advisory",
+    ("ram-external", RAM_SHARE, {"name": "subnets", "allowExternalPrincipals": True}, "AGID-AWS-047", "mandatory",
      {"name": "subnets", "allowExternalPrincipals": False}),
     ("ram-stranger", RAM_PRINCIPAL, {"principal": STRANGER, "resourceShareArn": SHARE_ARN}, "AGID-AWS-047",
-     "advisory", {"principal": SIBLING, "resourceShareArn": SHARE_ARN}),
-    ("ram-org-wide", RAM_PRINCIPAL, {"principal": ORG, "resourceShareArn": SHARE_ARN}, "AGID-AWS-047", "advisory",
+     "mandatory", {"principal": SIBLING, "resourceShareArn": SHARE_ARN}),
+    ("ram-org-wide", RAM_PRINCIPAL, {"principal": ORG, "resourceShareArn": SHARE_ARN}, "AGID-AWS-047", "mandatory",
      {"principal": OU, "resourceShareArn": SHARE_ARN}),
     ("ram-foreign-role", RAM_PRINCIPAL,
-     {"principal": f"arn:aws:iam::{STRANGER}:role/x", "resourceShareArn": SHARE_ARN}, "AGID-AWS-047", "advisory",
+     {"principal": f"arn:aws:iam::{STRANGER}:role/x", "resourceShareArn": SHARE_ARN}, "AGID-AWS-047", "mandatory",
      {"principal": f"arn:aws:iam::{SIBLING}:role/x", "resourceShareArn": SHARE_ARN}),
     ("ram-garbage", RAM_PRINCIPAL, {"principal": "everyone", "resourceShareArn": SHARE_ARN}, "AGID-AWS-047",
-     "advisory", {"principal": "pca-connector-ad.amazonaws.com", "resourceShareArn": SHARE_ARN}),
-    ("ebs-public", EBS, {"snapshotId": "snap-0abc", "accountId": "all"}, "AGID-AWS-047", "advisory",
+     "mandatory", {"principal": "pca-connector-ad.amazonaws.com", "resourceShareArn": SHARE_ARN}),
+    ("ebs-public", EBS, {"snapshotId": "snap-0abc", "accountId": "all"}, "AGID-AWS-047", "mandatory",
      {"snapshotId": "snap-0abc", "accountId": SIBLING}),
-    ("ebs-stranger", EBS, {"snapshotId": "snap-0abc", "accountId": STRANGER}, "AGID-AWS-047", "advisory",
+    ("ebs-stranger", EBS, {"snapshotId": "snap-0abc", "accountId": STRANGER}, "AGID-AWS-047", "mandatory",
      {"snapshotId": "snap-0abc", "accountId": ACCOUNT}),
     ("rds-public", RDS, {"dbInstanceIdentifier": "db1", "dbSnapshotIdentifier": "s1", "sharedAccounts": ["all"]},
-     "AGID-AWS-047", "advisory", {"dbInstanceIdentifier": "db1", "dbSnapshotIdentifier": "s1"}),
+     "AGID-AWS-047", "mandatory", {"dbInstanceIdentifier": "db1", "dbSnapshotIdentifier": "s1"}),
     ("rds-cluster-stranger", RDS_CLUSTER,
      {"dbClusterIdentifier": "c1", "dbClusterSnapshotIdentifier": "s1", "sharedAccounts": [SIBLING, STRANGER]},
-     "AGID-AWS-047", "advisory",
+     "AGID-AWS-047", "mandatory",
      {"dbClusterIdentifier": "c1", "dbClusterSnapshotIdentifier": "s1", "sharedAccounts": [SIBLING]}),
     ("signer-stranger", SIGNER,
      {"profileName": "lambda_prod", "action": "signer:StartSigningJob", "principal": STRANGER}, "AGID-AWS-047",
-     "advisory", {"profileName": "lambda_prod", "action": "signer:GetSigningProfile", "principal": STRANGER}),
+     "mandatory", {"profileName": "lambda_prod", "action": "signer:GetSigningProfile", "principal": STRANGER}),
     ("signer-payload", SIGNER,
      {"profileName": "lambda_prod", "action": "signer:SignPayload", "principal": f"arn:aws:iam::{STRANGER}:root"},
-     "AGID-AWS-047", "advisory",
+     "AGID-AWS-047", "mandatory",
      {"profileName": "lambda_prod", "action": "signer:SignPayload", "principal": SIBLING}),
     # Lake Formation
     ("lf-super", LF, {"principal": ROLE, "permissions": ["ALL"], **TABLE}, "AGID-AWS-048", "advisory",
@@ -132,7 +132,14 @@ def test_without_own_accounts_every_named_account_is_reported(pack):
     pack.configure({})
     try:
         [diag] = pack.analyze(EBS, "e", urn(EBS, "e"), {"snapshotId": "snap-0abc", "accountId": SIBLING})
-        assert f"account {SIBLING} (no ownAccountIds configured" in diag.message
+        assert (diag.policy_name, diag.enforcement_level) == ("AGID-AWS-047", "mandatory")
+        assert f"cannot tell whether account {SIBLING} is yours: list it in ownAccountIds" in diag.message
+        # the RAM share's own ARN names its account: associating that account is not sharing it away
+        assert pack.analyze(RAM_PRINCIPAL, "r", urn(RAM_PRINCIPAL, "r"),
+                            {"principal": ACCOUNT, "resourceShareArn": SHARE_ARN}) == []
+        [foreign] = pack.analyze(RAM_PRINCIPAL, "r", urn(RAM_PRINCIPAL, "r"),
+                                 {"principal": STRANGER, "resourceShareArn": SHARE_ARN})
+        assert f"account {STRANGER} is a foreign account (the stack's own: {ACCOUNT})" in foreign.message
         # an IAM principal ARN on S3 Access Grants / OpenSearch Serverless cannot be told foreign without them
         assert pack.analyze(AOSS, "a", urn(AOSS, "a"), aoss([f"arn:aws:iam::{STRANGER}:role/x"])) == []
     finally:

@@ -385,14 +385,21 @@ def test_the_stack_file_cannot_exempt_an_attackers_account_but_the_base_branch_c
     assert document["policyPacks"][0]["config"]["AGID-AWS-032"]["ownAccountIds"] == ["111122223333", "999988887777"]
 
 
+# a named action on every resource: AGID-AWS-012, advisory by default (high)
+STAR_READ = '''aws.iam.RolePolicy("reader", role="agent-reader", policy=json.dumps({"Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}))'''
+
+
 def test_the_stack_file_cannot_lower_a_level_the_trusted_settings_raised(project: Path) -> None:
-    write_small(project, PARTNER_ROLE)
-    write_settings(project, TRUSTED_SETTINGS)
-    carry_pack_config(project, "AGID-AWS-032: advisory\n")
+    write_small(project, STAR_READ)
+    write_settings(project, {"agent-guard": {"AGID-AWS-012": {"enforcementLevel": "mandatory"}}})
+    carry_pack_config(project, "AGID-AWS-012: advisory\n")
     run = run_cli(project, *GUARD, "--json", "out.json")
     assert run.code == 1, run.stdout
+    [star] = by_policy(run.json("out.json"), "AGID-AWS-012")
+    assert (star["resourceName"], star["mandatory"]) == ("reader", True)
     assert run.json("out.json")["enforcementFloor"] == [
-        "agent-guard/AGID-AWS-032: config asks for advisory; the gate keeps mandatory (the pack's default is the "
+        "agent-guard/AGID-AWS-012: config asks for advisory; the gate keeps mandatory (the pack's default is the "
         "floor; accept a violation with a waiver instead)",
         "policyPackConfig in waivers.yaml is read from the working tree and may loosen rules: in CI read it from "
         "the base branch with --waivers-from-ref"]

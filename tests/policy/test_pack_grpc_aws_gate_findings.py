@@ -1,0 +1,73 @@
+"""Outside reviewers' AWS findings (red3, red4; issue 11), sent to agent_guard as the engine sends them.
+
+Each got `agentid preview` PASS (advisories only). Every case: the resource that must be flagged by the rule,
+at mandatory, and the look-alike a careful program writes, which that rule must leave alone. Roles also get the
+inventory rules' advisories (AGID-INV-*), so each case looks at the rule under test only.
+red4's repros were lost: the cases below re-create them from the findings.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from agentid.analyzer_client import PackProcess
+from tests.policy.test_pack_grpc import PACK, urn
+
+ACCOUNT = "123456789012"  # the stack's own account, as the gate configures it
+STRANGER = "999999999999"
+ROLE = "aws:iam/role:Role"
+OWN = {"ownAccountIds": [ACCOUNT]}
+
+
+def document(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def trust(principal: dict[str, Any], action: str = "sts:AssumeRole", condition: dict | None = None) -> dict:
+    statement = {"Effect": "Allow", "Principal": principal, "Action": action}
+    if condition:
+        statement["Condition"] = condition
+    return {"assumeRolePolicy": document(statement)}
+
+
+@pytest.fixture(scope="module")
+def pack():
+    with PackProcess.start(PACK, timeout=60) as running:
+        running.configure({rule: OWN for rule in ("AGID-AWS-032", "AGID-AWS-047")})
+        yield running
+
+
+def judged(pack, type_: str, name: str, props: dict[str, Any], rule_id: str) -> list:
+    return [d for d in pack.analyze(type_, name, urn(type_, name), props) if d.policy_name == rule_id]
+
+
+def assert_mandatory(pack, type_: str, name: str, props: dict[str, Any], rule_id: str, *needles: str) -> None:
+    diags = judged(pack, type_, name, props, rule_id)
+    assert [d.enforcement_level for d in diags] == ["mandatory"], [d.message for d in diags]
+    for needle in needles:
+        assert needle in diags[0].message
+
+
+# --- cross-account trust (red3 b01_xacct.py, finding 11) -----------------------------------------------------
+
+def test_foreign_account_trust_without_external_id_blocks(pack):
+    root = {"AWS": f"arn:aws:iam::{STRANGER}:root"}
+    assert_mandatory(pack, ROLE, "xacct", trust(root), "AGID-AWS-032", STRANGER)
+    assert_mandatory(pack, ROLE, "xacct-role", trust({"AWS": f"arn:aws:iam::{STRANGER}:role/ci"}), "AGID-AWS-032")
+    # look-alikes: the third party's external id, the organization, or the stack's own account
+    assert judged(pack, ROLE, "xacct", trust(root, condition={"StringEquals": {"sts:ExternalId": "tenant-42"}}),
+                  "AGID-AWS-032") == []
+    assert judged(pack, ROLE, "xacct", trust(root, condition={"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}),
+                  "AGID-AWS-032") == []
+    assert judged(pack, ROLE, "own", trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}), "AGID-AWS-032") == []
+
+
+def test_foreign_account_trust_fails_closed_without_own_accounts(pack):
+    pack.configure({})
+    try:
+        assert_mandatory(pack, ROLE, "own", trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}), "AGID-AWS-032", ACCOUNT)
+    finally:
+        pack.configure({rule: OWN for rule in ("AGID-AWS-032", "AGID-AWS-047")})
