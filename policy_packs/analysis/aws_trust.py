@@ -5,6 +5,9 @@ Findings (codes):
                         condition restricting the caller to an organisation, account, ARN or source
   oidc-unpinned         web-identity (OIDC) trust without an exact `<provider>:aud` and `<provider>:sub`,
                         or a GitHub `sub` every pull-request run carries (`repo:O/R:pull_request`)
+  saml-unpinned         SAML federation (sts:AssumeRoleWithSAML from a saml-provider) without an exact
+                        `SAML:aud` condition: an assertion the IdP issued for another service provider
+                        (another recipient) could be replayed to assume the role
   certificate-unpinned  IAM Roles Anywhere trust without an exact certificate subject or SAN
                         (aws:PrincipalTag/x509Subject/... or x509SAN/...): any certificate the trust
                         anchor's CA signs (any SPIFFE ID of the trust domain) could assume the role
@@ -160,6 +163,29 @@ def _cognito_findings(statement: Statement) -> list[Finding]:
                     statement.label, "weak-trust")] if problems else []
 
 
+# IAM's SAML trust: the role's trust policy names the saml-provider and should require `SAML:aud`, the
+# assertion's recipient, to be the AWS sign-in endpoint (https://signin.aws.amazon.com/saml, or a regional
+# https://<region>.signin.aws.amazon.com/saml). Source: IAM user guide, "Configure SAML assertions for the
+# authentication response" and "Create a role for SAML 2.0 federation" (trust policy with SAML:aud),
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml_assertions.html
+_SAML_ACTION = "sts:AssumeRoleWithSAML"
+_SAML_AUDIENCE = "saml:aud"
+
+
+def _saml_findings(statement: Statement) -> list[Finding]:
+    providers = [f for f in (statement.principals or {}).get("Federated", ()) if ":saml-provider/" in f]
+    if not providers or not statement.matches_action(_SAML_ACTION):
+        return []
+    if any(c.key == _SAML_AUDIENCE and _pins(c) for c in statement.conditions):
+        return []
+    loose = [f"{c.key} {c.operator} {list(c.values)}" for c in statement.conditions if c.key == _SAML_AUDIENCE]
+    detail = f" (have: {'; '.join(loose)})" if loose else ""
+    return [Finding("saml-unpinned",
+                    f"trusts SAML provider {', '.join(providers)} without an exact SAML:aud condition{detail}: an "
+                    "assertion the identity provider issued for another recipient could assume the role; require "
+                    "SAML:aud https://signin.aws.amazon.com/saml", statement.label, "weak-trust")]
+
+
 _ROLES_ANYWHERE = "rolesanywhere.amazonaws.com"
 # Roles Anywhere tags each session with the certificate's subject, issuer and SAN fields; only the subject and
 # SAN name one workload (the issuer is the CA, shared by all its certificates). Source: IAM Roles Anywhere user
@@ -215,6 +241,7 @@ def trust_findings(document: PolicyDocument, own_accounts: Iterable[str] = (), *
                 "organization, account, ARN or source", statement.label))
             continue
         findings.extend(_oidc_findings(statement))
+        findings.extend(_saml_findings(statement))
         findings.extend(_roles_anywhere_findings(statement))
         if check_cross_account and statement.matches_action("sts:AssumeRole"):
             findings.extend(_cross_account_findings(statement, own))

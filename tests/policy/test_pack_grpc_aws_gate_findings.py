@@ -71,3 +71,31 @@ def test_foreign_account_trust_fails_closed_without_own_accounts(pack):
         assert_mandatory(pack, ROLE, "own", trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}), "AGID-AWS-032", ACCOUNT)
     finally:
         pack.configure({rule: OWN for rule in ("AGID-AWS-032", "AGID-AWS-047")})
+
+
+# --- SAML trust without an audience (red4) -------------------------------------------------------------------
+
+SAML_PROVIDER = {"Federated": f"arn:aws:iam::{ACCOUNT}:saml-provider/Okta"}
+SIGN_IN = "https://signin.aws.amazon.com/saml"
+
+
+@pytest.mark.parametrize("action,condition", [
+    ("sts:AssumeRoleWithSAML", None),
+    (["sts:AssumeRoleWithSAML", "sts:TagSession"], {"StringEquals": {"saml:sub": "alice@example.com"}}),
+    ("sts:AssumeRole*", {"StringLike": {"SAML:aud": "*"}}),
+    ("sts:AssumeRoleWithSAML", {"StringEqualsIfExists": {"SAML:aud": SIGN_IN}}),
+    ("sts:AssumeRoleWithSAML", {"StringNotEquals": {"SAML:aud": "https://evil.example.net/acs"}}),
+], ids=["no-condition", "subject-only", "wildcard-aud", "if-exists", "negative"])
+def test_saml_trust_without_exact_audience_blocks(pack, action, condition):
+    assert_mandatory(pack, ROLE, "saml", trust(SAML_PROVIDER, action, condition), "AGID-AWS-031",
+                     "saml-provider/Okta", "SAML:aud")
+
+
+@pytest.mark.parametrize("condition", [
+    {"StringEquals": {"SAML:aud": SIGN_IN}},
+    {"StringEquals": {"saml:aud": "https://eu-west-1.signin.aws.amazon.com/saml"}},
+    {"StringEquals": {"SAML:aud": SIGN_IN, "saml:sub": "alice@example.com"}},
+], ids=["console", "regional-lower-case-key", "with-subject"])
+def test_saml_trust_with_exact_audience_passes(pack, condition):
+    assert judged(pack, ROLE, "saml", trust(SAML_PROVIDER, "sts:AssumeRoleWithSAML", condition), "AGID-AWS-031") == []
+
