@@ -31,6 +31,7 @@ from . import (
     aws_secret_in_plaintext,
     aws_service_static_keys,
     aws_passrole_unseen_role,
+    aws_permissions_management,
     aws_privilege_escalation,
     aws_public_principal,
     aws_public_sharing,
@@ -106,7 +107,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_hidden_identities, unjudgeable_resources, unknown_packages, gcp_role_known,
     gcp_unseen_service_account,
     # broad grants
-    aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_admin_managed_policy, aws_eks_cluster_admin,
+    aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_permissions_management, aws_admin_managed_policy, aws_eks_cluster_admin,
     aws_data_service_grants, aws_opensearch_serverless_access,
     azure_privileged_role, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,
     azure_key_vault_access_policy, azure_read_everything, azure_cosmos_data_plane,
