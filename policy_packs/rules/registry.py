@@ -27,6 +27,7 @@ from . import (
     aws_oidc_provider_audience,
     aws_oidc_trust,
     aws_opensearch_serverless_access,
+    aws_block_public_access,
     aws_s3_public_acl,
     aws_secret_in_plaintext,
     aws_service_static_keys,
@@ -123,7 +124,8 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # public or cross-account access
     aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_lambda_public, aws_public_sharing, aws_foreign_sharing,
     cognito_unauthenticated_identities, aws_oidc_provider_audience,
-    agentcore_gateway_authorizer, aws_api_route_auth, aws_s3_public_acl, gcp_public_members, gcp_public_acl, azure_anonymous_data_access,
+    agentcore_gateway_authorizer, aws_api_route_auth, aws_s3_public_acl, aws_block_public_access, gcp_public_members, gcp_public_acl,
+    azure_anonymous_data_access,
     # lifetimes and inventory
     credential_lifetime, inventory_tags, agent_ownership,
 ))
