@@ -36,6 +36,10 @@ def preview(
     stack_outputs: Annotated[list[str], typer.Option(
         "--stack-outputs", metavar="NAME=FILE", help="Answer StackReference NAME with a deployed stack's outputs "
         "(pulumi stack output --json --show-secrets) instead of previewing it; repeatable.")] = [],  # noqa: B006
+    own_accounts: Annotated[list[str], typer.Option(
+        "--own-account", metavar="ID", help="An AWS account id of the stack's own (repeatable): every rule that tells "
+        "own from foreign accounts (ownAccountIds) counts it as own. The gate's setting: the stack file cannot add "
+        "to it.")] = [],  # noqa: B006
     require_sandbox: Annotated[bool, typer.Option(
         "--require-sandbox", help="Refuse to run the program outside the sandbox (no Linux user/network/pid/mount "
                                   "namespaces here): exit 2 instead of a warning. Set it in CI.")] = False,
@@ -59,7 +63,8 @@ def preview(
     request = PreviewRequest(stack=stack, pack_dirs=policy_packs, pack_config_files=[str(p) for p in policy_pack_configs],
                              timeout=timeout, strict_unknowns=strict_unknowns, waivers_file=waivers_file,
                              waivers_ref=waivers_ref, today=today, reference_projects=reference_projects,
-                             stack_outputs=stack_outputs, require_sandbox=require_sandbox)
+                             stack_outputs=stack_outputs, require_sandbox=require_sandbox,
+                             own_accounts=own_accounts)
     progress = progress_for(sys.stderr)
     try:
         result = run_preview(request, progress)

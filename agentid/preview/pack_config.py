@@ -8,6 +8,9 @@ mapping a policy name (or `all`) to either an enforcement level
 then `all`'s level, then the given entries on top; the result is validated
 against each policy's schema. `Configure` replaces the pack's whole config, so
 sending only the given entries would drop the schema defaults a rule reads.
+`all` may also hold pack-wide settings (`ownAccountIds`): each is joined to the
+list of every policy whose schema takes it (agentid_policy_packs.rules.pack_settings),
+so the packs get one config per policy, as the gate sends it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import jsonschema
 
 from agentid.analyzer_client import AnalyzerInfo
 from agentid_components import input_limits
+from agentid_policy_packs.rules.pack_settings import ALL, PACK_WIDE, fanned_out, pack_wide
 from agentid.preview.stack_config import ConfigError
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
@@ -68,6 +72,19 @@ def _title_hints(unknown: list[str], known: set[str]) -> str:
     return ", ".join(f"use {by_title[key]} for {key}" for key in unknown if key in by_title)
 
 
+def _pack_wide_settings(entry: dict[str, Any], info: AnalyzerInfo, origin: str) -> dict[str, list[str]]:
+    """The `all` entry's pack-wide settings; anything else in it (a typo would silently do nothing) is refused."""
+    odd = sorted(set(entry) - {"enforcementLevel", *PACK_WIDE})
+    if odd:
+        raise ConfigError(f"{origin}: {ALL}: {', '.join(odd)} is not a pack-wide setting of {info.name} "
+                          f"(pack-wide: {', '.join(PACK_WIDE)}; other settings go under the policy that takes them)")
+    wide = pack_wide(entry)
+    bad = [key for key in PACK_WIDE if key in entry and key not in wide]
+    if bad:
+        raise ConfigError(f"{origin}: {ALL}: {bad[0]} must be a list of strings, e.g. [\"111122223333\"]")
+    return wide
+
+
 def reconcile(info: AnalyzerInfo, given: dict[str, dict[str, Any]], origin: str) -> dict[str, dict[str, Any]]:
     """Every policy's full config (level + properties) as the engine sends it to `Configure`."""
     known = {policy.name for policy in info.policies}
@@ -77,7 +94,8 @@ def reconcile(info: AnalyzerInfo, given: dict[str, dict[str, Any]], origin: str)
         raise ConfigError(f"{origin}: policy pack {info.name} has no policy {', '.join(unknown)}"
                           + (f"; config is keyed by policy id, not title: {hints}" if hints else
                              f" (its policies: {', '.join(sorted(known))})"))
-    all_level = given.get("all", {}).get("enforcementLevel")
+    all_level = given.get(ALL, {}).get("enforcementLevel")
+    wide = _pack_wide_settings(given.get(ALL, {}), info, origin)
     result: dict[str, dict[str, Any]] = {}
     problems: list[str] = []
     for policy in info.policies:
@@ -86,6 +104,7 @@ def reconcile(info: AnalyzerInfo, given: dict[str, dict[str, Any]], origin: str)
         entry = dict(given.get(policy.name, {}))
         level = entry.pop("enforcementLevel", None) or all_level or policy.enforcement_level
         properties.update(entry)
+        properties = fanned_out(schema, properties, wide)
         if schema:
             validator = jsonschema.Draft7Validator({"type": "object", "properties": schema})
             problems += [f"{policy.name}: {error.message}" for error in validator.iter_errors(properties)]

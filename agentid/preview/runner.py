@@ -23,6 +23,7 @@ reported as passing unless every step ran to the end.
 from __future__ import annotations
 
 import json
+import re
 import time
 from contextlib import ExitStack
 from collections.abc import Sequence
@@ -45,6 +46,7 @@ from agentid_components.loader import SpecError
 from agentid_policy_packs.analysis.aws_accounts import MOCK_ACCOUNTS_ENV
 from agentid_policy_packs.analysis.values import is_unknown
 from agentid_policy_packs.rules import strictness
+from agentid_policy_packs.rules.pack_settings import ALL
 from agentid.preview.stack_config import (POLICY_PACK_CONFIG_KEY, ConfigError, Project, StackConfig, find_project,
                                          load_stack_config, stack_agents_file)
 
@@ -83,6 +85,7 @@ class PreviewRequest:
     reference_projects: Sequence[str] = ()  # other projects' directories, for StackReferences to their stacks
     stack_outputs: Sequence[str] = ()  # NAME=FILE: a referenced stack's deployed outputs instead of its preview
     require_sandbox: bool = False  # no sandbox for the program (sandbox.py) is an error, not a warning
+    own_accounts: Sequence[str] = ()  # --own-account: the stack's AWS accounts, a trusted pack-wide ownAccountIds
 
 
 @dataclass
@@ -168,6 +171,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
         raise ConfigError(f"{len(request.pack_config_files)} --policy-pack-config files for {len(pack_dirs)} "
                           "policy packs: each config file goes with the --policy-pack at the same position")
     file_configs = [read_config_file(f) for f in request.pack_config_files]
+    own_accounts = checked_accounts(request.own_accounts)
     try:
         today = today_of(request.today)
     except ValueError as error:  # --today / AGENTID_TODAY that is not a date
@@ -195,7 +199,8 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
         for index, pack_dir in enumerate(pack_dirs):
             def trusted(info: AnalyzerInfo, pack_dir: Path = pack_dir) -> tuple[dict, str]:
                 origin = f"{result.waivers.origin} ({waivers.SETTINGS_KEY}.{info.name})"
-                return parse_config(result.waivers.pack_settings(info.name, pack_dir.name), origin), origin
+                base = parse_config(result.waivers.pack_settings(info.name, pack_dir.name), origin)
+                return with_own_accounts(base, own_accounts), origin
 
             def config_for(info: AnalyzerInfo, index: int = index, pack_dir: Path = pack_dir) -> tuple[dict, str]:
                 given, origin = _pack_config(config, info, pack_dir, file_configs, index, project)
@@ -255,6 +260,28 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
             result.packs.append(session.finish(result.resources))
             result.timings[f"pack:{result.packs[-1].name}"] = time.perf_counter() - started_at
     _judge(request, result, today)
+
+
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+
+
+def checked_accounts(accounts: Sequence[str]) -> list[str]:
+    """`--own-account` values, each a 12-digit AWS account id (ConfigError naming the first that is not)."""
+    for account in accounts:
+        if not _ACCOUNT_ID.match(account):
+            raise ConfigError(f"--own-account {account!r}: not an AWS account id (12 digits, e.g. 111122223333)")
+    return list(dict.fromkeys(accounts))
+
+
+def with_own_accounts(trusted: dict[str, dict[str, Any]], accounts: list[str]) -> dict[str, dict[str, Any]]:
+    """The trusted config with `accounts` joined to its pack-wide ownAccountIds (pack_settings: every rule that
+    takes ownAccountIds gets them). The command line is the gate's side: the pull request cannot change it."""
+    if not accounts:
+        return trusted
+    entry = dict(trusted.get(ALL, {}))
+    listed = entry.get("ownAccountIds") if isinstance(entry.get("ownAccountIds"), list) else []
+    entry["ownAccountIds"] = list(dict.fromkeys([*listed, *accounts]))
+    return {**trusted, ALL: entry}
 
 
 def _judge(request: PreviewRequest, result: PreviewResult, today: Any) -> None:

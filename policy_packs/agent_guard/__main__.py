@@ -13,6 +13,7 @@ from agentid_policy_packs.rules.crossguard import (
     index_analyze_by_type,
     keep_secret_marks,
     policies,
+    read_pack_wide_settings,
     share_property_decoding,
 )
 from agentid_policy_packs.rules.preload import preload
@@ -22,6 +23,7 @@ preload()  # the program runs beside the pack and could rewrite data files read 
 keep_secret_marks()  # rules can tell the engine's secret values (config secrets) from literals
 share_property_decoding()  # decode each resource's properties once, not once per rule
 index_analyze_by_type()  # run only the policies that judge the resource's type
+read_pack_wide_settings()  # `all: {ownAccountIds: [...]}` reaches every rule that takes it
 PolicyPack(
     name="agent-guard",
     description="Blocks static credentials, broad grants, privilege escalation and weak trust for AI-agent "

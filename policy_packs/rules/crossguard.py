@@ -29,6 +29,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from .base import Outcome, Resource, Rule, Unknown, Violation, run_resource_rule, run_stack_rule, tagged
+from .pack_settings import ALL, fanned_out, pack_wide
 from .base import category_of  # noqa: F401 - re-exported for readers of the pack's diagnostics
 from .type_tokens import canonical_type
 
@@ -394,6 +395,40 @@ def _report(outcomes: Iterable[Outcome], report_violation, *, stack: bool, categ
         raise error
 
 
+_PACK_WIDE: dict[str, list[str]] = {}  # the pack-wide settings of the last `Configure` (pack_settings.py)
+
+
+def _config(rule: Rule, args) -> dict:
+    """The rule's config from the engine, with the pack-wide settings it takes joined in (no copy without any)."""
+    config = args.get_config()
+    return fanned_out(rule.config, config or {}, _PACK_WIDE) if _PACK_WIDE else config
+
+
+def read_pack_wide_settings() -> None:
+    """Keep the `all` entry's pack-wide settings (pack_settings.py) from each `Configure`.
+
+    The engine sends `all` like a policy's entry (Pulumi's reconciled config keeps every given key); the SDK
+    stores it under that name where no policy reads it. Wraps `_PolicyAnalyzerServicer.Configure`; applied
+    by agent_guard's __main__, whatever the speed-up switches say (this is what the config means).
+    """
+    import pulumi_policy.policy as sdk
+    from google.protobuf import json_format
+
+    servicer = getattr(sdk, "_PolicyAnalyzerServicer", None)
+    if servicer is None or getattr(servicer, "_agentid_pack_wide", False):
+        return
+    configure = servicer.Configure
+
+    def configuring(self, request, context):
+        entry = request.policyConfig[ALL] if ALL in request.policyConfig else None
+        _PACK_WIDE.clear()
+        _PACK_WIDE.update(pack_wide(json_format.MessageToDict(entry.properties)) if entry is not None else {})
+        return configure(self, request, context)
+
+    servicer.Configure = configuring
+    servicer._agentid_pack_wide = True
+
+
 def _resource_validation(rule: Rule):
     types = frozenset(rule.resource_types)
 
@@ -403,7 +438,7 @@ def _resource_validation(rule: Rule):
         resource = Resource(args.resource_type, args.name, args.urn, _plain_props(args.props),
                             getattr(args.opts, "parent", None))
         try:
-            outcomes = run_resource_rule(rule, resource, args.get_config())
+            outcomes = run_resource_rule(rule, resource, _config(rule, args))
         except Exception as error:  # noqa: BLE001 - a rule bug must block, not crash the pack
             outcomes = [_internal_error(rule, error, resource)]
         _report(outcomes, report_violation, stack=False, category=rule.category)
@@ -429,7 +464,7 @@ def _stack_validation(rule: Rule):
     def validate(args, report_violation) -> None:
         resources = list(_shared_resources(args.resources))
         try:
-            outcomes = run_stack_rule(rule, resources, args.get_config())
+            outcomes = run_stack_rule(rule, resources, _config(rule, args))
         except Exception as error:  # noqa: BLE001
             outcomes = [_internal_error(rule, error)]
         _report(outcomes, report_violation, stack=True, category=rule.category)

@@ -99,3 +99,25 @@ def test_saml_trust_without_exact_audience_blocks(pack, action, condition):
 def test_saml_trust_with_exact_audience_passes(pack, condition):
     assert judged(pack, ROLE, "saml", trust(SAML_PROVIDER, "sts:AssumeRoleWithSAML", condition), "AGID-AWS-031") == []
 
+
+# --- one pack-wide ownAccountIds (issue 11 item 6), as `pulumi preview --policy-pack-config` sends it -------------
+
+def test_pack_wide_own_accounts_reach_every_rule_that_takes_them(pack):
+    role_policy = {"role": "agent-ops", "policy": document(
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": f"arn:aws:iam::{ACCOUNT}:role/agent-tool"})}
+    own_trust = trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"})
+    pack.configure({})
+    try:
+        assert judged(pack, ROLE, "own", own_trust, "AGID-AWS-032")
+        assert judged(pack, "aws:iam/rolePolicy:RolePolicy", "ops", role_policy, "AGID-AWS-052")
+        # Pulumi's config file: {"all": {"ownAccountIds": [...]}}; the engine passes `all` to the pack as an entry
+        pack.configure({"all": {"ownAccountIds": [ACCOUNT]}})
+        assert judged(pack, ROLE, "own", own_trust, "AGID-AWS-032") == []
+        assert judged(pack, "aws:iam/rolePolicy:RolePolicy", "ops", role_policy, "AGID-AWS-052") == []
+        assert judged(pack, ROLE, "xacct", trust({"AWS": f"arn:aws:iam::{STRANGER}:root"}), "AGID-AWS-032")
+        # the list under one rule still works, joined with the pack-wide one
+        pack.configure({"all": {"ownAccountIds": [ACCOUNT]}, "AGID-AWS-032": {"ownAccountIds": [STRANGER]}})
+        assert judged(pack, ROLE, "xacct", trust({"AWS": f"arn:aws:iam::{STRANGER}:root"}), "AGID-AWS-032") == []
+        assert judged(pack, ROLE, "own", own_trust, "AGID-AWS-032") == []
+    finally:
+        pack.configure({rule: OWN for rule in ("AGID-AWS-032", "AGID-AWS-047")})

@@ -1,0 +1,39 @@
+"""Pack-wide settings: one value given once, fanned out to every rule whose config takes it.
+
+Today one such setting: `ownAccountIds`, the stack's own AWS account ids, read by every rule that tells an
+own account from a foreign one (AGID-AWS-032, -033, -042, -044, -047 ... -050, -052). It can be given
+  - once, pack-wide, under the policy-pack config's `all` entry: `{"all": {"ownAccountIds": ["111122223333"]}}`
+    (Pulumi's config file: `all` is the entry for every policy; its `enforcementLevel`, when given, sets
+    every policy's level, and the engine passes its other properties to the pack under the name `all`);
+  - under each rule, as before (`{"AGID-AWS-032": {"ownAccountIds": [...]}}`);
+  - to `agentid preview` as `--own-account ID` (repeatable), which the gate puts in the trusted `all` entry.
+A rule judges with the union of its own list and the pack-wide one: each is the gate's (or the deployer's)
+statement of which accounts are the stack's, so neither hides the other. Under `agentid preview` each list
+is held to its trusted floor separately (a pull request may shorten a list, never lengthen it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+ALL = "all"  # the policy-pack config entry that applies to every policy (Pulumi's name)
+PACK_WIDE = ("ownAccountIds",)  # settings a rule may take from the `all` entry
+
+
+def pack_wide(entry: Any) -> dict[str, list[str]]:
+    """The pack-wide settings of an `all` entry (its well-typed lists only: anything else is not a setting)."""
+    if not isinstance(entry, Mapping):
+        return {}
+    return {key: [str(v) for v in entry[key]] for key in PACK_WIDE
+            if isinstance(entry.get(key), list) and all(isinstance(v, str) for v in entry[key])}
+
+
+def fanned_out(takes: Iterable[str], own: Mapping[str, Any], wide: Mapping[str, list[str]]) -> dict[str, Any]:
+    """`own` (a rule's config) with each pack-wide list of `wide` the rule `takes` joined to its own, in order."""
+    merged = dict(own)
+    for key in PACK_WIDE:
+        if key in takes and wide.get(key):
+            mine = merged.get(key) if isinstance(merged.get(key), list) else []
+            merged[key] = list(dict.fromkeys([*mine, *wide[key]]))
+    return merged
