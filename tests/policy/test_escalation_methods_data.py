@@ -101,3 +101,58 @@ def test_identity_center_writes_escalate_on_named_targets_too():
     # reading the permission set is not writing it
     assert not [c for c in _codes(_doc("sso:DescribePermissionSet", "sso:GetInlinePolicyForPermissionSet",
                                        resource=[permission_set, instance])) if c.startswith("escalation:")]
+
+
+# Rhino Security Labs, "AWS IAM Privilege Escalation - Methods and Mitigation" (methods 1-21, and the SageMaker
+# follow-up): https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/ . Each combination,
+# granted on every resource, must be an escalation finding (AGID-AWS-020, critical). Written from the article's
+# action lists (our own data, not copied text).
+RHINO_METHODS = {
+    "CreateNewPolicyVersion": ["iam:CreatePolicyVersion"],
+    "SetExistingDefaultPolicyVersion": ["iam:SetDefaultPolicyVersion"],
+    "CreateEC2WithExistingInstanceProfile": ["iam:PassRole", "ec2:RunInstances"],
+    "CreateAccessKey": ["iam:CreateAccessKey"],
+    "CreateLoginProfile": ["iam:CreateLoginProfile"],
+    "UpdateLoginProfile": ["iam:UpdateLoginProfile"],
+    "AttachUserPolicy": ["iam:AttachUserPolicy"],
+    "AttachGroupPolicy": ["iam:AttachGroupPolicy"],
+    "AttachRolePolicy": ["iam:AttachRolePolicy"],
+    "PutUserPolicy": ["iam:PutUserPolicy"],
+    "PutGroupPolicy": ["iam:PutGroupPolicy"],
+    "PutRolePolicy": ["iam:PutRolePolicy"],
+    "AddUserToGroup": ["iam:AddUserToGroup"],
+    "UpdateRolePolicyToAssumeIt": ["iam:UpdateAssumeRolePolicy", "sts:AssumeRole"],
+    "PassExistingRoleToNewLambdaThenInvoke": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"],
+    "PassExistingRoleToNewLambdaThenTriggerWithNewDynamo": [
+        "iam:PassRole", "lambda:CreateFunction", "lambda:CreateEventSourceMapping", "dynamodb:CreateTable",
+        "dynamodb:PutItem"],
+    "PassExistingRoleToNewLambdaThenTriggerWithExistingDynamo": [
+        "iam:PassRole", "lambda:CreateFunction", "lambda:CreateEventSourceMapping"],
+    "PassExistingRoleToNewGlueDevEndpoint": ["iam:PassRole", "glue:CreateDevEndpoint", "glue:GetDevEndpoint"],
+    "UpdateExistingGlueDevEndpoint": ["glue:UpdateDevEndpoint"],
+    "PassExistingRoleToCloudFormation": ["iam:PassRole", "cloudformation:CreateStack", "cloudformation:DescribeStacks"],
+    "PassExistingRoleToNewDataPipeline": [
+        "iam:PassRole", "datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition",
+        "datapipeline:ActivatePipeline"],
+    "EditExistingLambdaFunctionWithRole": ["lambda:UpdateFunctionCode"],
+    "PassExistingRoleToNewSageMakerNotebook": [
+        "iam:PassRole", "sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl"],
+    "SageMakerPresignedUrlOfExistingNotebook": ["sagemaker:CreatePresignedNotebookInstanceUrl"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(RHINO_METHODS))
+def test_every_rhino_security_labs_method_is_an_escalation(name):
+    document = {"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": RHINO_METHODS[name], "Resource": "*"}]}
+    codes = [f.code for f in identity_policy_findings(document)]
+    assert any(code.startswith("escalation:") for code in codes), (name, codes)
+
+
+def test_rhino_codestar_methods_name_actions_aws_no_longer_has():
+    # Rhino's CodeStar methods (codestar:CreateProject with iam:PassRole, CreateProjectFromTemplate,
+    # CreateProject + AssociateTeamMember): AWS CodeStar was discontinued on 2024-07-31 and its actions left the
+    # Service Authorization Reference, so a policy naming them grants nothing; AGID-POL-002 reports them as unknown.
+    assert not iam_catalog.service_exists("codestar")
+    for action in ("codestar:CreateProject", "codestar:AssociateTeamMember", "codestar:CreateProjectFromTemplate"):
+        assert iam_catalog.action_info(action) is None
