@@ -2,11 +2,15 @@
 
 Today one such setting: `ownAccountIds`, the stack's own AWS account ids, read by every rule that tells an
 own account from a foreign one (AGID-AWS-032, -033, -042, -044, -047 ... -050, -052). It can be given
-  - once, pack-wide, under the policy-pack config's `all` entry: `{"all": {"ownAccountIds": ["111122223333"]}}`
-    (Pulumi's config file: `all` is the entry for every policy; its `enforcementLevel`, when given, sets
-    every policy's level, and the engine passes its other properties to the pack under the name `all`);
-  - under each rule, as before (`{"AGID-AWS-032": {"ownAccountIds": [...]}}`);
-  - to `agentid preview` as `--own-account ID` (repeatable), which the gate puts in the trusted `all` entry.
+  - to `agentid preview` as `--own-account ID` (repeatable), which the gate puts in the trusted `all` entry;
+  - once, pack-wide, under the `all` entry of the config `agentid preview` reads (waivers.yaml's policyPackConfig,
+    --policy-pack-config): `{"all": {"ownAccountIds": ["111122223333"]}}`. The gate resolves it into every rule's
+    entry (agentid.preview.pack_config.reconcile) and records that per-rule config in its JSON report
+    (`policyPacks[].config`), which is the file to hand `pulumi preview --policy-pack-config` (the shipped
+    workflow does). Given to Pulumi directly, an `all` entry must carry an `enforcementLevel` (the engine
+    refuses an entry without a valid level, "invalid enforcement level") and that level then applies to every
+    policy; the pack honours the entry's ownAccountIds when the engine sends it (crossguard.read_pack_wide_settings);
+  - under each rule, as before (`{"AGID-AWS-032": {"ownAccountIds": [...]}}`).
 A rule judges with the union of its own list and the pack-wide one: each is the gate's (or the deployer's)
 statement of which accounts are the stack's, so neither hides the other. Under `agentid preview` each list
 is held to its trusted floor separately (a pull request may shorten a list, never lengthen it).

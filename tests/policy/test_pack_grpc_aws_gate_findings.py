@@ -110,7 +110,7 @@ def test_pack_wide_own_accounts_reach_every_rule_that_takes_them(pack):
     try:
         assert judged(pack, ROLE, "own", own_trust, "AGID-AWS-032")
         assert judged(pack, "aws:iam/rolePolicy:RolePolicy", "ops", role_policy, "AGID-AWS-052")
-        # Pulumi's config file: {"all": {"ownAccountIds": [...]}}; the engine passes `all` to the pack as an entry
+        # an `all` entry as an engine sends it (Pulumi sends one only with a valid level: the client adds advisory)
         pack.configure({"all": {"ownAccountIds": [ACCOUNT]}})
         assert judged(pack, ROLE, "own", own_trust, "AGID-AWS-032") == []
         assert judged(pack, "aws:iam/rolePolicy:RolePolicy", "ops", role_policy, "AGID-AWS-052") == []
