@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from agentid.aws_audit.collect import AccountSnapshot, RoleInfo, UserInfo
 from agentid.aws_audit.trust_drift import declared_trust, undeclared_trust
 from agentid_components import naming
-from agentid_components.aws import permissions
+from agentid_components.aws import permissions, revocation_read
 from agentid_components.review import overdue_agents, overdue_message
 from agentid_components.spec import Agent, Inventory
 from agentid_policy_packs import analysis
@@ -177,7 +177,8 @@ def _covered(grant: analysis.Grant, allowed: list[analysis.Grant]) -> bool:
 def excess_grant_findings(role: RoleInfo, agent: Agent, managed: dict[str, object]) -> list[AuditFinding]:
     """One finding per live policy that allows something the agent's tools do not declare."""
     try:
-        declared = analysis.effective_grants([permissions.role_policy_document(agent)])
+        # the agent's tools, and the one grant the kit adds to every role: reading its own revocation record
+        declared = analysis.effective_grants([permissions.role_policy_document(agent), revocation_read.read_policy(role.arn)])
     except (permissions.PolicyCompileError, analysis.PolicyParseError) as error:
         return [AuditFinding("excess-grant", agent.name, role.arn, f"the inventory's grants of agent '{agent.name}' cannot be compiled: {error}")]
     parsed, findings = {}, []

@@ -334,8 +334,13 @@ class CredentialBroker:
         raise error
 
     def _check_revocation(self, grants: AgentGrants, tool: str, trace: str | None, kind: str) -> None:
-        """Refuse every credential of an agent whose role carries the revoke record (revocation_check.py); when the
-        record cannot be read, refuse the AWS hop (other hops do not depend on AWS being reachable)."""
+        """Refuse every credential of an agent whose role carries the revoke record (revocation_check.py).
+
+        When the record cannot be read (fail closed, code "RevocationUnknown", the IAM error in the refusal record's
+        `revocation_error`): the AWS hop is refused; the other hops go on (they do not depend on AWS being reachable)
+        unless the record was readable before and is now denied, which is how a revoke looks to a broker running
+        as the role itself: then every hop is refused, as for "Revoked".
+        """
         if self.revocation is None or not grants.role_arn:
             return
         from agentid.runtime.revocation_check import RevocationUnknown, role_name
@@ -344,13 +349,23 @@ class CredentialBroker:
         try:
             cutoff = self.revocation.cutoff(grants.role_arn, self.clock(), self._iam_client)
         except RevocationUnknown as unknown:
-            if kind != "aws":  # the record is the AWS role's: without AWS access only the AWS hop is in doubt
+            if kind != "aws" and not unknown.was_readable:
                 return
+            if unknown.was_readable:
+                why = ("it was readable before, so this broker's own session may be the one the revoke cut off "
+                       "(its Deny covers every session of the role issued before the cutoff)")
+                self.invalidate(grants.agent)
+                if self._bearer is not None:
+                    for name in grants.tools:
+                        self._bearer.invalidate(grants.agent, name)
+            else:
+                why = (f"let its identity iam:GetRolePolicy on role {role} (the kit's roles hold inline policy "
+                       "'agentid-read-revocation-record' and the same statement in their boundary), or opt out with "
+                       "CredentialBroker(revocation=None)")
             error = BrokerError(
-                f"agent '{grants.agent}', tool '{tool}': {unknown}; the broker refuses rather than hand out credentials "
-                f"it cannot tell are revoked (let its identity iam:GetRolePolicy on role {role}, or opt out with "
-                "CredentialBroker(revocation=None))", grants.agent, tool, "RevocationUnknown")
-            self.refuse(error, agent=grants.agent, tool=tool, trace_id=trace, kind=kind)
+                f"agent '{grants.agent}', tool '{tool}', hop {kind}: {unknown}; the broker refuses rather than hand out "
+                f"credentials it cannot tell are revoked ({why})", grants.agent, tool, "RevocationUnknown")
+            self.refuse(error, agent=grants.agent, tool=tool, trace_id=trace, kind=kind, revocation_error=unknown.code or None)
             raise error from None
         if cutoff is None:
             return

@@ -11,9 +11,20 @@ restores the agent.
 
 The record is read with IAM `GetRolePolicy` on the agent's role by the broker's own AWS identity (its ambient
 credentials), at most once per `ttl_seconds` per agent (default 30 s: a revoke takes effect at the broker within
-that). A record that cannot be read (AccessDenied, no credentials, IAM unreachable) is not taken as "not revoked": the
-broker refuses the agent's AWS credentials (code "RevocationUnknown") unless the last successful reading is younger
-than `stale_seconds` and the failure is transient; its OAuth, Azure, GCP and model hops do not need AWS and go on.
+that). When that identity is a session of the agent's role (Roles Anywhere, EKS Pod Identity: the self-broker case),
+the read is allowed by the kit's components: every agent role holds inline policy `agentid-read-revocation-record`
+(GetRolePolicy on its own ARN, nothing else) and its boundary the same statement
+(`agentid_components.aws.revocation_read`); a named boundary (`awsPermissionsBoundaryArn`) must allow it too.
+
+Failure mode (fail closed, explicit). A record that cannot be read is never taken as "not revoked":
+  - AccessDenied, no credentials, IAM unreachable, throttled: the agent's AWS hop is refused (BrokerError code
+    "RevocationUnknown"; the refusal record's `revocation_error` holds IAM's error code), unless the failure is
+    transient and the last successful reading is younger than `stale_seconds` (default 300 s; that reading stands).
+    The OAuth, Azure, GCP and model hops go on: they do not depend on AWS being reachable.
+  - AccessDenied after the record was readable: every hop of the agent is refused (code "RevocationUnknown") and its
+    cached credentials dropped. That is what a revoke looks like to a broker running as the role: the revoke's Deny of
+    `*` covers the broker's own session too (issued before the cutoff), GetRolePolicy included, until the session is
+    renewed after the cutoff and the record itself can be read ("Revoked").
 IAM has no VPC endpoint: an agent in a private subnet reaches it through a proxy or NAT, or opts out
 (`revocation=None`). A web-identity broker has no AWS identity before it assumes the role, so it reads no record
 unless given a check explicitly (`CredentialBroker(revocation=RoleRevocationCheck(...))` with an IAM client that
@@ -31,14 +42,20 @@ from agentid_components import naming
 
 DEFAULT_TTL_SECONDS = 30.0
 DEFAULT_STALE_SECONDS = 300.0
+DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException"})  # IAM's answers to a caller it does not allow
 
 
 class RevocationUnknown(Exception):
-    """The record could not be read (the message names the role and the error code)."""
+    """The record could not be read (the message names the role and the error code).
 
-    def __init__(self, message: str, transient: bool):
+    `code`: IAM's error code (AccessDenied, Throttling, EndpointConnectionError ...); `transient`: worth retrying;
+    `was_readable`: this check read the record before and is now denied it, which is what a revoke looks like to a
+    broker whose own identity is a session of the role (the revoke's Deny covers that session too).
+    """
+
+    def __init__(self, message: str, transient: bool, code: str = "", was_readable: bool = False):
         super().__init__(message)
-        self.transient = transient
+        self.transient, self.code, self.was_readable = transient, code, was_readable
 
 
 @dataclass(frozen=True)
@@ -73,6 +90,7 @@ class RoleRevocationCheck:
         except RevocationUnknown as unknown:
             if unknown.transient and last is not None and now - last.read_at < self.stale_seconds:
                 return last.cutoff
+            unknown.was_readable = last is not None and unknown.code in DENIED_CODES
             raise
         with self._lock:
             self._readings[role_arn] = reading
@@ -97,6 +115,7 @@ class RoleRevocationCheck:
             raise RevocationUnknown(
                 f"cannot read the revocation record (inline policy '{naming.REVOKE_POLICY_NAME}' on role {role}): {code}",
                 transient=is_retryable(error) or code in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError"),
+                code=code,
             ) from None
         cutoff = cutoff_text(answer.get("PolicyDocument"))
         # a policy of that name whose cutoff cannot be read is still a revoke: refuse rather than guess

@@ -48,12 +48,6 @@ def read_policy(secret_arn: str) -> dict:
     return {"Version": "2012-10-17", "Statement": [read_statement(secret_arn)]}
 
 
-def with_read(boundary: dict | None, secret_arn: str) -> dict:
-    """The agent's permissions boundary with the secret read added (a new document; the input is not changed)."""
-    statements = list((boundary or {}).get("Statement", []))
-    return {"Version": "2012-10-17", "Statement": [*statements, read_statement(secret_arn)]}
-
-
 def resource_policy(role_arn: str, deployer_arn: str | None) -> dict:
     """The secret's resource policy: the agent's role reads it; every other principal is denied (but the deployer).
 

@@ -240,7 +240,9 @@ class AwsAgents(pulumi.ComponentResource):
         region = None
         if needs_pod_identity or cognito_plans:  # the issuer names the region whatever the domain
             region = aws.get_region_output().region
-        if any(trust.hands_out_role_sessions(b) for b in bindings):  # Pod Identity, Roles Anywhere: self-assume
+        # Pod Identity, Roles Anywhere: self-assume; every role the kit's boundary names (its own revocation read)
+        if any(trust.hands_out_role_sessions(b) for b in bindings) or (
+            not shared.permissions_boundary_arn and any(plan.needs_role for plan in plans)):
             shared.account_id = aws.get_caller_identity_output().account_id
             shared.partition = aws.get_partition_output().partition
         if needs_pod_identity:

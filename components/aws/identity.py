@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from agentid_components import naming, revocation
-from agentid_components.aws import client_secret, trust
+from agentid_components.aws import client_secret, revocation_read, trust
 from agentid_components.aws.plan import AgentPlan
 from agentid_components.aws.trust import TrustRefs
 from agentid_components.outputs import resolve_nested
@@ -91,7 +91,7 @@ class AwsAgentIdentity(pulumi.ComponentResource):
         agent = plan.agent
         child = pulumi.ResourceOptions(parent=self)
         tags = tags_of(plan)
-        boundary_arn = shared.permissions_boundary_arn or self._boundary(plan, tags, secret)
+        boundary_arn = shared.permissions_boundary_arn or self._boundary(plan, shared, tags, secret)
         anchors = {  # SPIFFE ID -> its trust domain's anchor ARN (one per domain, from the fleet)
             b.spiffe.spiffe_id: shared.trust_anchor_arns[b.spiffe.trust_domain]
             for b in trust.aws_bindings(agent)
@@ -119,6 +119,8 @@ class AwsAgentIdentity(pulumi.ComponentResource):
                 policy=json.dumps(document),
                 opts=child,
             )
+        # The broker, running as this role, reads the revocation record on it (revocation_read.py).
+        _read_grant(f"{agent.name}-revocation-read", revocation_read.INLINE_POLICY_NAME, role, role.arn, revocation_read.read_policy, child)
         if secret is not None:
             self._secret_readable_by_role_only(plan, shared, role, secret)
         profile_arn = self._profile(plan, role, tags).arn if anchors else None
@@ -127,21 +129,29 @@ class AwsAgentIdentity(pulumi.ComponentResource):
             "role_name": plan.role_name,
             "permissions_boundary_arn": boundary_arn,
             "trust": self._trust_entries(plan, shared, role, anchors, profile_arn, tags),
-            "inline_policies": [naming.aws_tool_policy_name(tool) for tool in plan.tool_policies],
+            "inline_policies": [naming.aws_tool_policy_name(tool) for tool in plan.tool_policies] + [revocation_read.INLINE_POLICY_NAME],
         }
 
-    def _boundary(self, plan: AgentPlan, tags: dict, secret: aws.secretsmanager.Secret | None) -> pulumi.Output[str]:
+    def _boundary(self, plan: AgentPlan, shared: SharedAws, tags: dict, secret: aws.secretsmanager.Secret | None) -> pulumi.Output[str]:
+        """The agent's own boundary: its tools' union, the client secret's read (Cognito agents) and the read of its
+        own revocation record (the role's ARN is built from account and partition: the role needs the boundary first)."""
         name = plan.agent.name
-        policy = (
-            secret.arn.apply(lambda arn: json.dumps(client_secret.with_read(plan.boundary, arn)))
-            if secret is not None
-            else json.dumps(plan.boundary)
-        )
+        own_arn = pulumi.Output.all(shared.partition, shared.account_id).apply(
+            lambda parts: revocation_read.role_arn(parts[0] or "aws", parts[1], plan.role_name))
+        secret_arn = secret.arn if secret is not None else None
+
+        def document(arns: list) -> str:
+            statements = list((plan.boundary or {}).get("Statement", []))
+            if arns[1] is not None:
+                statements.append(client_secret.read_statement(arns[1]))
+            statements.append(revocation_read.read_statement(arns[0]))
+            return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
         return aws.iam.Policy(
             f"{name}-boundary",
             name=naming.aws_boundary_policy_name(name, plan.suffix),
             description=f"Permissions boundary of agent {name}: the union of its declared tools",
-            policy=policy,
+            policy=pulumi.Output.all(own_arn, secret_arn).apply(document),
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         ).arn
@@ -261,13 +271,7 @@ class AwsAgentIdentity(pulumi.ComponentResource):
         """The role's grant on the secret, and the secret's policy that admits the role alone (and the deployer)."""
         name = plan.agent.name
         child = pulumi.ResourceOptions(parent=self)
-        aws.iam.RolePolicy(
-            f"{name}-oauth-client-secret",
-            name=client_secret.INLINE_POLICY_NAME,
-            role=role.name,
-            policy=secret.arn.apply(lambda arn: json.dumps(client_secret.read_policy(arn))),
-            opts=child,
-        )
+        _read_grant(f"{name}-oauth-client-secret", client_secret.INLINE_POLICY_NAME, role, secret.arn, client_secret.read_policy, child)
         aws.secretsmanager.SecretPolicy(
             f"{name}-oauth-client-secret",
             secret_arn=secret.arn,
@@ -277,6 +281,13 @@ class AwsAgentIdentity(pulumi.ComponentResource):
             block_public_policy=True,
             opts=child,
         )
+
+
+def _read_grant(resource_name: str, policy_name: str, role: aws.iam.Role, arn: pulumi.Output[str], policy_of, opts) -> aws.iam.RolePolicy:
+    """An inline policy of the role holding one read the kit itself needs, on one ARN known only once deployed."""
+    return aws.iam.RolePolicy(
+        resource_name, name=policy_name, role=role.name, policy=arn.apply(lambda value: json.dumps(policy_of(value))), opts=opts
+    )
 
 
 def _trust_json(plan: AgentPlan, shared: SharedAws, anchors: dict) -> pulumi.Output[str]:

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentid_components import input_limits, naming
-from agentid_components.aws import permissions
+from agentid_components.aws import permissions, revocation_read, trust
 from agentid_components.aws.permissions import PolicyCompileError
-from agentid_components.aws import trust
 from agentid_components.aws.trust import aws_bindings
 from agentid_components.spec import Agent, Tool
 
@@ -61,6 +60,7 @@ def plan_agent(agent: Agent, agents_dir: str | Path = ".", suffix: str = "") -> 
     if permissions.aws_tools(agent) or cognito_tools(agent):
         role_name = naming.aws_role_name(agent.name, suffix)  # fitted to IAM's 64 characters
         compiled = permissions.compile_agent(agent) if permissions.aws_tools(agent) else {}
+        _leaves_room_for_the_revocation_read(agent, role_name, compiled.get("boundary"))
         trust_size = trust.estimated_trust_policy_size(agent)
         if trust_size > trust.TRUST_POLICY_MAX_CHARS:
             raise PolicyCompileError(
@@ -80,6 +80,21 @@ def plan_agent(agent: Agent, agents_dir: str | Path = ".", suffix: str = "") -> 
         cognito_scopes=_cognito_scopes(agent),
         suffix=suffix,
     )
+
+
+def _leaves_room_for_the_revocation_read(agent: Agent, role_name: str, boundary: dict | None) -> None:
+    """The role's read of its own revocation record (revocation_read.py) goes into its boundary and its inline
+    policies: the boundary (the union of the inline policies, and the smaller limit: 6,144 against 10,240 characters)
+    must still fit with the longest ARN any partition gives the role."""
+    if not boundary:
+        return
+    extra = permissions.packed_size(revocation_read.longest_statement(role_name)) + 1  # and a comma
+    size = permissions.packed_size(boundary) + extra
+    if size > permissions.MANAGED_POLICY_MAX_CHARS:
+        raise PolicyCompileError(
+            agent.name, None, f"its permissions boundary, with the read of its own revocation record, takes up to {size} "
+            f"characters; a managed policy holds at most {permissions.MANAGED_POLICY_MAX_CHARS}: split the agent"
+        )
 
 
 def _ca_bundles(agent: Agent, agents_dir: Path) -> dict[str, str]:

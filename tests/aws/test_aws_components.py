@@ -100,6 +100,7 @@ def test_dev_registers_exactly_these_resources(dev):
             (ROLE_POLICY, "data-ingest-write-landing-zone"),
             (ROLE_POLICY, "data-ingest-enqueue-batches"),
             (ROLE_POLICY, "data-ingest-use-lake-key"),
+            *[(ROLE_POLICY, f"{a}-revocation-read") for a in ("support-triage", "report-builder", "deploy-reviewer", "data-ingest")],
             (POD_IDENTITY, "support-triage-dev-agents-support-triage-agent"),
             (TRUST_ANCHOR, naming.aws_trust_anchor_name("data.example.org", "dev")),
             (PROFILE, "data-ingest-roles-anywhere"),
@@ -150,7 +151,8 @@ def test_inline_policies_hold_only_the_declared_grants(dev, dev_agents, agent):
     aws_tools = [t for t in spec.tools if t.aws]
     policies = {r.inputs["name"]: r for r in dev.run.of_type(ROLE_POLICY) if r.name.startswith(f"{agent}-")}
     cognito = {"agentid-oauth-client-secret"} if any(t.oauth and t.oauth.provider == "cognito" for t in spec.tools) else set()
-    assert set(policies) == {f"tool-{t.name}" for t in aws_tools} | cognito  # the secret's read: tested below
+    # the secret's read and the revocation record's read: tested below
+    assert set(policies) == {f"tool-{t.name}" for t in aws_tools} | cognito | {"agentid-read-revocation-record"}
     for tool in aws_tools:
         resource = policies[f"tool-{tool.name}"]
         assert resource.inputs["role"] == f"agent-{agent}-dev"
@@ -169,9 +171,35 @@ def test_boundary_is_created_from_the_tools(dev, dev_agents, agent):
     boundary = dev.run.named(f"{agent}-boundary", POLICY).inputs
     assert boundary["name"] == f"agent-{agent}-dev-boundary"
     document = json.loads(boundary["policy"])
+    assert document["Statement"].pop() == own_read(agent)  # the read of its own revocation record
     if agent == "support-triage":  # and its Cognito client secret's read (tested below)
         assert document["Statement"].pop()["Sid"] == "ReadOwnOAuthClientSecret"
     assert document == permissions.boundary_document(dev_agents[agent])
+
+
+def own_read(agent: str) -> dict:
+    """GetRolePolicy on exactly the agent's own role: IAM has no condition key to narrow it to one policy name."""
+    return {"Sid": "ReadOwnRevocationRecord", "Effect": "Allow", "Action": "iam:GetRolePolicy",
+            "Resource": f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-{agent}-dev"}
+
+
+@pytest.mark.parametrize("agent", ["support-triage", "report-builder", "deploy-reviewer", "data-ingest"])
+def test_the_role_may_read_its_own_revocation_record_and_nothing_else_of_iam(dev, agent):
+    """The broker running as the role reads `agentid-revoke-sessions` on it: the role's inline policy and its
+    boundary allow GetRolePolicy on the role's own ARN, with GitHub, IRSA, Pod Identity and Roles Anywhere trust alike."""
+    grant = dev.run.named(f"{agent}-revocation-read", ROLE_POLICY)
+    assert grant.inputs["name"] == "agentid-read-revocation-record" and grant.inputs["role"] == f"agent-{agent}-dev"
+    assert json.loads(grant.inputs["policy"]) == {"Version": "2012-10-17", "Statement": [own_read(agent)]}
+    assert dev.role(agent).urn in grant.dependencies
+    assert own_read(agent)["Resource"] == dev.inventory(agent)["role_arn"]
+    boundary = json.loads(dev.run.named(f"{agent}-boundary", POLICY).inputs["policy"])
+    iam_statements = [s for s in boundary["Statement"] if any(str(a).startswith("iam:") for a in _listed(s["Action"]))]
+    assert iam_statements == [own_read(agent)]  # no dev agent declares an IAM tool: this is the only IAM grant
+    assert "agentid-read-revocation-record" in dev.inventory(agent)["inline_policies"]
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def test_github_branch_trust(dev):
@@ -378,8 +406,8 @@ def test_the_client_secret_is_in_secrets_manager_readable_only_by_the_agents_rol
     read = {"Sid": "ReadOwnOAuthClientSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn}
     assert json.loads(grant["policy"]) == {"Version": "2012-10-17", "Statement": [read]}
     boundary = json.loads(dev.run.named("support-triage-boundary", POLICY).inputs["policy"])
-    assert boundary["Statement"][-1] == read
-    assert boundary["Statement"][:-1] == permissions.boundary_document(load_inventory(DEV_AGENTS).inventory.agent("support-triage"))["Statement"]
+    assert boundary["Statement"][-2:] == [read, own_read("support-triage")]
+    assert boundary["Statement"][:-2] == permissions.boundary_document(load_inventory(DEV_AGENTS).inventory.agent("support-triage"))["Statement"]
     # the secret's own policy: the role reads it, every other principal is denied (the deployer excepted: the provider reads back)
     policy = dev.run.named("support-triage-oauth-client-secret", SECRET_POLICY).inputs
     assert policy["secretArn"] == secret_arn and policy["blockPublicPolicy"] is True
@@ -405,8 +433,9 @@ def test_a_cognito_only_agent_gets_a_role_that_can_only_read_its_client_secret(d
     boundary = json.loads(result.run.named("ticket-reader-boundary", POLICY).inputs["policy"])
     secret_arn = result.run.named("ticket-reader-oauth-client-secret", SECRET).outputs["arn"]
     assert boundary == {"Version": "2012-10-17", "Statement": [
-        {"Sid": "ReadOwnOAuthClientSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn}]}
-    assert [r.name for r in result.run.of_type(ROLE_POLICY)] == ["ticket-reader-oauth-client-secret"]
+        {"Sid": "ReadOwnOAuthClientSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn},
+        own_read("ticket-reader")]}
+    assert sorted(r.name for r in result.run.of_type(ROLE_POLICY)) == ["ticket-reader-oauth-client-secret", "ticket-reader-revocation-read"]
     assert result.inventory("ticket-reader")["session_policies"] == {}
 
 
@@ -504,7 +533,7 @@ def test_cognito_only_agent_gets_a_client_and_a_role_only_to_read_its_secret():
     )
     result = run_fleet([agent])
     (role,) = result.run.of_type(ROLE)  # the only principal that may read the client secret
-    assert [p.inputs["name"] for p in result.run.of_type(ROLE_POLICY)] == ["agentid-oauth-client-secret"]
+    assert sorted(p.inputs["name"] for p in result.run.of_type(ROLE_POLICY)) == ["agentid-oauth-client-secret", "agentid-read-revocation-record"]
     (client,) = result.run.of_type(CLIENT)
     assert client.inputs["allowedOauthScopes"] == ["https://mcp.example.com/v1/a.read"]
     assert client.inputs["accessTokenValidity"] == 5
@@ -556,7 +585,7 @@ def test_pass_role_policy_carries_the_guard():
         ]
     )
     result = run_fleet([agent])
-    (policy,) = result.run.of_type(ROLE_POLICY)
+    (policy,) = [p for p in result.run.of_type(ROLE_POLICY) if p.inputs["name"].startswith("tool-")]
     assert json.loads(policy.inputs["policy"])["Statement"][0]["Condition"] == {
         "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
     }
@@ -649,7 +678,7 @@ def test_a_bedrock_llm_tool_compiles_to_a_role_policy_on_exactly_its_models():
     model = "arn:aws:bedrock:eu-west-1::foundation-model/amazon.nova-pro-v1:0"
     agent = make_agent([{"name": "nova", "llm": {"bedrock": {"models": [model]}}}])
     result = run_fleet([agent])
-    (policy,) = result.run.of_type(ROLE_POLICY)
+    (policy,) = [p for p in result.run.of_type(ROLE_POLICY) if p.inputs["name"].startswith("tool-")]
     assert policy.inputs["name"] == "tool-nova"
     assert json.loads(policy.inputs["policy"])["Statement"] == [
         {"Sid": "Nova", "Effect": "Allow", "Action": ["bedrock:InvokeModel"], "Resource": [model]}]

@@ -136,8 +136,9 @@ def test_one_agent_registers_exactly_these_resources(provider):
         ("aws:iam/policy:Policy", "pr-labeler-boundary", "pr-labeler"),
         ("aws:iam/role:Role", "pr-labeler-role", "pr-labeler"),
         ("aws:iam/rolePolicy:RolePolicy", "pr-labeler-read-rules", "pr-labeler"),
+        ("aws:iam/rolePolicy:RolePolicy", "pr-labeler-revocation-read", "pr-labeler"),  # its own revocation record
     ]
-    by_type = {r.type: r for r in tree}
+    by_type = {r.type: r for r in tree if r.name != "pr-labeler-revocation-read"}
     role = by_type["aws:iam/role:Role"].inputs
     assert role["name"] == "agent-pr-labeler-dev"  # the stack's name suffix
     assert role["maxSessionDuration"] == 3600  # a role's floor (1 h); sessions get 20 minutes (inventory below)

@@ -139,6 +139,7 @@ def test_typescript_example_constructs_exactly_these_resources(provider, tmp_pat
         ("aws:iam/role:Role", "pr-labeler-role", "pr-labeler"),
         ("aws:iam/rolePolicy:RolePolicy", "pr-labeler-oauth-client-secret", "pr-labeler"),
         ("aws:iam/rolePolicy:RolePolicy", "pr-labeler-read-rules", "pr-labeler"),
+        ("aws:iam/rolePolicy:RolePolicy", "pr-labeler-revocation-read", "pr-labeler"),
         ("aws:secretsmanager/secret:Secret", "pr-labeler-oauth-client-secret", "pr-labeler"),
         ("aws:secretsmanager/secretPolicy:SecretPolicy", "pr-labeler-oauth-client-secret", "pr-labeler"),
         ("aws:secretsmanager/secretVersion:SecretVersion", "pr-labeler-oauth-client-secret", "pr-labeler"),
@@ -195,4 +196,5 @@ def test_yaml_and_typescript_examples_build_the_same_resources(provider, tmp_pat
         rows.append(_comparable([r for r in _tree(provider.registered(), response.urn) if r.type != FLEET],
                                 response.urn))
     assert rows[0] == rows[1]
-    assert len(rows[0]) == 14  # 10 + the Cognito client secret: Secret, SecretVersion, SecretPolicy, its RolePolicy
+    # 10 + the Cognito client secret (Secret, SecretVersion, SecretPolicy, its RolePolicy) + the revocation record's read
+    assert len(rows[0]) == 15

@@ -12,7 +12,7 @@ import json
 import boto3
 
 from agentid_components import naming
-from agentid_components.aws import permissions, trust
+from agentid_components.aws import permissions, revocation_read, trust
 from agentid_components.spec import Agent
 from tests.runtime.moto_process import MOTO_ACCOUNT_ID
 
@@ -41,8 +41,11 @@ def deploy_agent(url: str, agent: Agent) -> str:
     iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1")
     tags = {naming.TAG_AGENT: agent.name, naming.TAG_OWNER: agent.owner, naming.TAG_ENVIRONMENT: agent.environment,
             naming.TAG_REVIEW_BY: agent.review_by.isoformat(), naming.TAG_MANAGED_BY: naming.MANAGED_BY}
+    role_arn = revocation_read.role_arn("aws", ACCOUNT, naming.aws_role_name(agent.name))
+    document = permissions.boundary_document(agent)
+    document["Statement"].append(revocation_read.read_statement(role_arn))  # as the components' boundary has it
     boundary = iam.create_policy(
-        PolicyName=naming.aws_boundary_policy_name(agent.name), PolicyDocument=json.dumps(permissions.boundary_document(agent))
+        PolicyName=naming.aws_boundary_policy_name(agent.name), PolicyDocument=json.dumps(document)
     )["Policy"]["Arn"]
     role = iam.create_role(
         RoleName=naming.aws_role_name(agent.name),
@@ -56,4 +59,9 @@ def deploy_agent(url: str, agent: Agent) -> str:
             RoleName=role["RoleName"], PolicyName=naming.aws_tool_policy_name(tool.name),
             PolicyDocument=json.dumps(permissions.tool_policy_document(agent, tool)),
         )
+    iam.put_role_policy(
+        RoleName=role["RoleName"], PolicyName=revocation_read.INLINE_POLICY_NAME,
+        PolicyDocument=json.dumps(revocation_read.read_policy(role["Arn"])),
+    )
+    assert role["Arn"] == role_arn
     return role["Arn"]
