@@ -20,8 +20,14 @@ broader but only here: the session policy keeps the exact match); an OAuth/MCP
 tool permits targets under its audience URL. Anything not permitted is denied
 (Cedar's default), and only `Decision.Allow` allows: an evaluation error denies.
 
-Decisions are cached only for equal inputs (the whole request, context
-included), so a cached decision never outlives the facts it was made on.
+Decisions are cached only for equal inputs, so a cached decision never
+outlives the facts it was made on. "Equal" is judged on what the policies can
+see: principal, action, target, and the context keys some policy reads
+(`context.KEY` or `context has KEY`, found in the policies' JSON form when the
+authorizer is built). The generated permits read no context, so a new trace id
+(or a new second of `time`) does not make Cedar run again; a user policy that
+reads `context.trace_id` makes every trace its own decision, and one that uses
+`context` otherwise (a whole-record comparison) keys the cache on every key.
 """
 
 from __future__ import annotations
@@ -135,6 +141,8 @@ class Authorizer:
         # Cedar names policies policy0, policy1, ... in text order; show the @id annotation where there is one
         static = json.loads(cedarpy.policies_to_json_str(policies)).get("staticPolicies", {})
         self._names = {pid: (body.get("annotations") or {}).get("id", pid) for pid, body in static.items()}
+        # The context keys any policy can see (None: the context as a whole); the decision cache keys on these only
+        self.context_keys = context_keys_read(policies)
         self._cache: OrderedDict[tuple, Decision] = OrderedDict()
         self._lock = threading.Lock()
         self.evaluations = 0
@@ -166,7 +174,8 @@ class Authorizer:
         import cedarpy
 
         full_context = dict(context)
-        key = (agent, tool, target, tuple(sorted((k, repr(v)) for k, v in full_context.items())))
+        seen = self.context_keys
+        key = (agent, tool, target, tuple(sorted((k, repr(v)) for k, v in full_context.items() if seen is None or k in seen)))
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:
@@ -195,6 +204,37 @@ class Authorizer:
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return decision
+
+
+def context_keys_read(policies: str) -> frozenset[str] | None:
+    """The context keys the policies read (`context.KEY`, `context["KEY"]`, `context has KEY`), from Cedar's JSON
+    policy format (its `.` and `has` operators on `{"Var": "context"}`); None when `context` is used any other way
+    (compared or passed whole) or the text cannot be converted: then every key counts."""
+    import cedarpy
+
+    try:
+        tree = json.loads(cedarpy.policies_to_json_str(policies))
+    except (ValueError, TypeError):
+        return None
+    keys: set[str] = set()
+    whole = False
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if node == {"Var": "context"}:
+                whole = True
+                continue
+            for operator, operand in node.items():
+                if operator in (".", "has") and isinstance(operand, dict) and operand.get("left") == {"Var": "context"}:
+                    if not isinstance(operand.get("attr"), str):
+                        whole = True
+                    keys.add(str(operand.get("attr")))
+                else:
+                    stack.append(operand)
+    return None if whole else frozenset(keys)
 
 
 def call_context(trace_id: str, extra: Mapping[str, Any] | None, wall_now: float) -> dict[str, Any]:

@@ -65,8 +65,55 @@ def test_decisions_are_cached_only_for_equal_inputs(authorizer):
     target = "arn:aws:s3:::example-sales-exports/weekly/b.csv"
     first = decide(authorizer, "report-builder", "read-sales-exports", target)
     again = decide(authorizer, "report-builder", "read-sales-exports", target)
-    other_user = decide(authorizer, "report-builder", "read-sales-exports", target, on_behalf_of="bob")
-    assert (first.cached, again.cached, other_user.cached) == (False, True, False)
+    other_target = decide(authorizer, "report-builder", "read-sales-exports", target + ".bak")
+    other_tool = decide(authorizer, "report-builder", "list-sales-exports", target)
+    assert (first.cached, again.cached, other_target.cached, other_tool.cached) == (False, True, False, False)
+
+
+NIGHT_AND_MALLORY = (
+    '@id("no-mallory")\nforbid (principal, action, resource) when { context.on_behalf_of == "mallory" };\n'
+    '@id("no-night")\nforbid (principal, action, resource) when { context has hour && context["hour"] < 6 };\n'
+)
+
+
+def test_context_keys_no_policy_reads_do_not_make_cedar_run_again():
+    """The generated permits read no context: a new trace id or a new second is the same decision (cached); a key a
+    user policy reads is part of the cache key, so a different value is decided by Cedar again."""
+    generated = Authorizer(generate_policies(INVENTORY.agents))
+    assert generated.context_keys == frozenset()
+    target = "arn:aws:s3:::example-sales-exports/weekly/b.csv"
+    calls = [generated.decide("report-builder", "read-sales-exports", target, call_context(f"t-{n}", {}, 1_700_000_000 + n))
+             for n in range(3)]
+    assert [d.cached for d in calls] == [False, True, True] and generated.evaluations == 1
+
+    users = Authorizer(generate_policies(INVENTORY.agents) + NIGHT_AND_MALLORY)
+    assert users.context_keys == {"on_behalf_of", "hour"}
+    noon, night = 1_700_000_000 - 1_700_000_000 % 86_400 + 12 * 3600, 1_700_000_000 - 1_700_000_000 % 86_400 + 3 * 3600
+    alice = users.decide("report-builder", "read-sales-exports", target, call_context("t-1", {"on_behalf_of": "alice"}, noon))
+    alice_again = users.decide("report-builder", "read-sales-exports", target, call_context("t-2", {"on_behalf_of": "alice"}, noon + 60))
+    mallory = users.decide("report-builder", "read-sales-exports", target, call_context("t-3", {"on_behalf_of": "mallory"}, noon))
+    alice_at_night = users.decide("report-builder", "read-sales-exports", target, call_context("t-4", {"on_behalf_of": "alice"}, night))
+    assert (alice.allowed, alice_again.allowed, alice_again.cached) == (True, True, True)
+    assert (mallory.allowed, mallory.cached, mallory.reasons) == (False, False, ("no-mallory",))
+    assert (alice_at_night.allowed, alice_at_night.cached, alice_at_night.reasons) == (False, False, ("no-night",))
+
+
+@pytest.mark.parametrize("policy, keys", [
+    ('forbid (principal, action, resource) when { context.trace_id like "bad-*" };', {"trace_id"}),
+    ('forbid (principal, action, resource) when { context has on_behalf_of.name };', {"on_behalf_of"}),
+    ('forbid (principal, action, resource) when { context == {"trace_id": "x"} };', None),  # the whole record: every key
+    ('forbid (principal, action, resource) when { {"c": context}.c.trace_id == "x" };', None),
+])
+def test_a_policy_that_reads_the_trace_or_the_whole_context_decides_every_trace(policy, keys):
+    users = Authorizer(generate_policies(INVENTORY.agents) + "\n" + policy)
+    assert users.context_keys == (frozenset(keys) if keys is not None else None)
+    target = "arn:aws:s3:::example-sales-exports/weekly/b.csv"
+    first = users.decide("report-builder", "read-sales-exports", target, call_context("t-1", {}, 1_700_000_000))
+    second = users.decide("report-builder", "read-sales-exports", target, call_context("t-2", {}, 1_700_000_000))
+    assert second.cached is (keys is not None and "trace_id" not in keys)
+    if "trace_id" in (keys or ()):
+        bad = users.decide("report-builder", "read-sales-exports", target, call_context("bad-1", {}, 1_700_000_000))
+        assert (first.allowed, bad.allowed) == (True, False)
 
 
 def test_callers_cannot_override_the_kits_context_and_values_are_bounded():
