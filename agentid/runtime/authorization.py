@@ -144,6 +144,7 @@ class Authorizer:
         # The context keys any policy can see (None: the context as a whole); the decision cache keys on these only
         self.context_keys = context_keys_read(policies)
         self._cache: OrderedDict[tuple, Decision] = OrderedDict()
+        self._entities: OrderedDict[str | None, Any] = OrderedDict()  # target -> cedarpy.Entities
         self._lock = threading.Lock()
         self.evaluations = 0
 
@@ -182,7 +183,6 @@ class Authorizer:
                 self._cache.move_to_end(key)
                 return Decision(hit.allowed, hit.reasons, hit.errors, cached=True)
         resource = {"type": "Target", "id": target} if target is not None else {"type": "Tool", "id": tool}
-        entities = [{"uid": resource, "attrs": {"id": target}, "parents": []}] if target is not None else []
         request = {
             "principal": {"type": "Agent", "id": agent},
             "action": {"type": "Action", "id": tool},
@@ -190,7 +190,7 @@ class Authorizer:
             "context": full_context,
         }
         try:
-            result = cedarpy.is_authorized(request, self._policies, entities)
+            result = cedarpy.is_authorized(request, self._policies, self._entities_of(target))
             decision = Decision(
                 allowed=result.decision == cedarpy.Decision.Allow,
                 reasons=tuple(self._names.get(r, r) for r in result.diagnostics.reasons),
@@ -204,6 +204,25 @@ class Authorizer:
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return decision
+
+    def _entities_of(self, target: str | None) -> Any:
+        """The request's entity graph (the Target and its `id`), parsed by cedarpy once per target and reused: a
+        decision that runs Cedar again for the same target (a new context) skips the JSON and its parsing."""
+        import cedarpy
+
+        with self._lock:
+            handle = self._entities.get(target)
+            if handle is not None:
+                self._entities.move_to_end(target)
+                return handle
+        uid = {"type": "Target", "id": target}
+        entities = [{"uid": uid, "attrs": {"id": target}, "parents": []}] if target is not None else []
+        handle = cedarpy.Entities.from_json_str(json.dumps(entities))
+        with self._lock:
+            self._entities[target] = handle
+            if len(self._entities) > _CACHE_SIZE:
+                self._entities.popitem(last=False)
+        return handle
 
 
 def context_keys_read(policies: str) -> frozenset[str] | None:
