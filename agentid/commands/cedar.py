@@ -73,9 +73,16 @@ def cedar(
         typer.echo(json.dumps([p.as_dict() for p in policies], indent=2))
     else:
         typer.echo(agentcore_cedar.render_text(policies), nl=False)
-    if spec.cedar_policies:
-        typer.echo(f"note: {', '.join(spec.cedar_policies)} use the kit's entities (Agent, Action, Target) and are not "
-                   "exported: write their AgentCore counterparts by hand", err=True)
+    for name in spec.cedar_policies or ():
+        from agentid_components import input_limits
+
+        try:  # already read once by the spec's loader and the Authorizer: bounded the same way
+            text = input_limits.read_text(inventory.parent / name, input_limits.CERTIFICATE_BYTES, "Cedar file")
+        except input_limits.InputRefused as refused:
+            typer.echo(f"note: {refused}: not exported", err=True)
+            continue
+        for line in agentcore_cedar.untranslated(name, text):
+            typer.echo(f"note: {line}", err=True)
     raise typer.Exit(EXIT_OK)
 
 

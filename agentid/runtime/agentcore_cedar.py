@@ -18,8 +18,13 @@ Gateway's names: the caller gives them). The agent is the principal: the assumed
 one account (`principal.id like "arn:aws:sts::ACCOUNT:assumed-role/ROLE/*"`), or the OAuth subject of its client
 (client credentials: `sub` is the client id). Where the caller names the argument that carries the call's
 target, the permit also requires `context.input.ARG` to match the tool's target patterns, the same patterns the
-kit's own permits check `resource.id` against (authorization.target_patterns). Users' own Cedar files are
-written against the kit's entities and are not translated.
+kit's own permits check `resource.id` against (authorization.target_patterns).
+
+Users' own Cedar files are written against the kit's entities and are not translated: AgentCore's context holds
+only `input` (no `trace_id`, `on_behalf_of`, `time`, `hour`, nor the caller's keys), its resource is the Gateway
+(no `Target` with an `id`), and its principal is an `AgentCore::IamEntity` / `OAuthUser` (not `Agent::"NAME"`), so
+a condition on any of those has no counterpart there. `untranslated` names each such policy and what it reads; a
+forbid left out means the Gateway allows what the broker forbids, and the CLI says so.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from agentid.runtime.authorization import _cedar_string, target_condition
+from agentid.runtime.authorization import _cedar_string, attributes_read, target_condition
 
 ACTION_SEPARATOR = "___"  # AgentCore's action id: TargetName___toolName
 _GATEWAY_ARN = re.compile(r"^arn:aws[a-z-]*:bedrock-agentcore:[a-z0-9-]+:\d{12}:gateway/[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
@@ -155,3 +160,30 @@ def render(agent: Any, gateway_arn: str, tools: list[GatewayTool], caller: Calle
 def render_text(policies: list[AgentCorePolicy]) -> str:
     """The statements as one Cedar text, each after a `// name` comment (cedarpy and the Cedar CLI read it whole)."""
     return "\n".join(f"// {policy.name}\n{policy.statement}" for policy in policies)
+
+
+def untranslated(name: str, text: str) -> list[str]:
+    """One line per policy of a user's Cedar file (`name`: how to call it) that the export leaves out: its @id (or
+    Cedar's policyN), its effect and the kit facts it reads that AgentCore Policy has no counterpart for."""
+    import json
+
+    import cedarpy
+
+    try:
+        static = json.loads(cedarpy.policies_to_json_str(text)).get("staticPolicies", {})
+    except (ValueError, TypeError) as error:
+        return [f"{name}: does not parse as Cedar ({str(error).splitlines()[0] if str(error) else 'error'}): not exported"]
+    lines = []
+    for pid, body in static.items():
+        label = (body.get("annotations") or {}).get("id") or f"policy #{int(pid[6:]) + 1 if pid[6:].isdigit() else pid}"
+        reads = []
+        for variable in ("context", "resource", "principal"):
+            keys = attributes_read(body.get("conditions", []), variable)
+            if keys is None or keys:
+                reads.append(f"{variable} (whole)" if keys is None else ", ".join(f"{variable}.{k}" for k in sorted(keys)))
+        facts = "; reads " + ", ".join(reads) if reads else ""
+        effect = body.get("effect", "?")
+        consequence = ("the Gateway allows what the broker forbids: write its AgentCore counterpart by hand (only "
+                       "context.input exists there)") if effect == "forbid" else "the Gateway permits less than the broker: nothing widens"
+        lines.append(f"{name}: {effect} {label!r}{facts}: not exported; {consequence}")
+    return lines

@@ -235,19 +235,26 @@ def context_keys_read(policies: str) -> frozenset[str] | None:
         tree = json.loads(cedarpy.policies_to_json_str(policies))
     except (ValueError, TypeError):
         return None
+    return attributes_read(tree, "context")
+
+
+def attributes_read(tree: Any, variable: str) -> frozenset[str] | None:
+    """The attributes of Cedar variable `variable` (principal, action, resource, context) read anywhere in `tree`
+    (Cedar's JSON policy format, or any part of it); None when the variable is used whole (compared, passed)."""
     keys: set[str] = set()
     whole = False
     stack: list[Any] = [tree]
+    var = {"Var": variable}
     while stack:
         node = stack.pop()
         if isinstance(node, list):
             stack.extend(node)
         elif isinstance(node, dict):
-            if node == {"Var": "context"}:
+            if node == var:
                 whole = True
                 continue
             for operator, operand in node.items():
-                if operator in (".", "has") and isinstance(operand, dict) and operand.get("left") == {"Var": "context"}:
+                if operator in (".", "has") and isinstance(operand, dict) and operand.get("left") == var:
                     if not isinstance(operand.get("attr"), str):
                         whole = True
                     keys.add(str(operand.get("attr")))
