@@ -152,21 +152,12 @@ def test_bad_gateway_and_target_are_refused():
 def test_users_own_policies_are_named_with_what_agentcore_cannot_see(tmp_path):
     """A user's Cedar file reads kit facts AgentCore Policy has no counterpart for (its context holds only `input`):
     the export leaves each policy out and says which, what it reads, and that a left-out forbid is allowed there."""
-    import shutil
+    from tests.runtime.spec_files import dev_with_cedar
 
-    import yaml
-
-    shutil.copytree(DEV.parent, tmp_path, dirs_exist_ok=True)
-    document = yaml.safe_load(DEV.read_text())
-    agent = next(a for a in document["agents"] if a["name"] == "support-triage")
-    agent["cedar_policies"] = ["policies/rules.cedar"]
-    (tmp_path / "policies").mkdir()
-    (tmp_path / "policies" / "rules.cedar").write_text(
+    spec = dev_with_cedar(tmp_path, "support-triage", (
         '@id("only-with-a-user")\nforbid (principal, action, resource) when { context.on_behalf_of == "" };\n'
         'permit (principal, action, resource) when { resource.id like "https://mcp.tickets.example.com/*" && context.hour > 8 };\n'
-    )
-    spec = tmp_path / "agents.yaml"
-    spec.write_text(yaml.safe_dump(document))
+    ))
     result = agentid("cedar", "support-triage", "-i", str(spec), "--target", "agentcore", "--gateway-arn", GATEWAY,
                      "--gateway-tool", "ticket-mcp=Tickets:search_tickets", "--account", ACCOUNT, "--name-suffix", "dev")
     assert result.returncode == 0, result.stderr

@@ -70,20 +70,10 @@ def test_a_users_cedar_file_can_forbid_what_the_spec_permits(aws, tmp_path):
 
 
 def test_cedar_files_named_in_the_spec_join_the_generated_policies(aws, tmp_path):
-    import shutil
+    from tests.runtime.spec_files import dev_with_cedar
 
-    import yaml
-
-    shutil.copytree(DEV.parent, tmp_path, dirs_exist_ok=True)  # the certificates the agents reference come along
-    document = yaml.safe_load(DEV.read_text())
-    agent = next(a for a in document["agents"] if a["name"] == "report-builder")
-    agent["cedar_policies"] = ["policies/office-hours.cedar"]
-    (tmp_path / "policies").mkdir()
-    (tmp_path / "policies" / "office-hours.cedar").write_text(
-        '@id("only-with-a-user")\nforbid (principal, action, resource) when { context.on_behalf_of == "" };\n'
-    )
-    spec = tmp_path / "agents.yaml"
-    spec.write_text(yaml.safe_dump(document))
+    spec = dev_with_cedar(tmp_path, "report-builder", '@id("only-with-a-user")\nforbid (principal, action, resource) when '
+                          '{ context.on_behalf_of == "" };\n', name="policies/office-hours.cedar")
     result = agentid("credential", "report-builder", "read-sales-exports", "-i", str(spec), "--name-suffix", "",
                      "--endpoint-url", aws)
     assert result.returncode == 1 and "forbidden by only-with-a-user" in result.stderr
