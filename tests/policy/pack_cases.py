@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agentid.analyzer_client import StackResource
 from tests.policy.test_pack_grpc import urn
 
 
@@ -16,3 +17,11 @@ def assert_flagged_and_look_alike(pack, case: str, type_: str, flagged: dict[str
     assert case in diags[0].message
     alike_type = alike_type or type_
     assert pack.analyze(alike_type, case, urn(alike_type, case), look_alike) == []
+
+
+def stack_findings(pack, rule_id: str, resources, level: str | None = None) -> list[tuple[str, str]]:
+    """(resource name, message) of each diagnostic of `rule_id` (only at `level`, when given) the pack gives the
+    stack `resources` (StackResource, or (type, name, props) tuples), sorted."""
+    stack = [r if isinstance(r, StackResource) else StackResource(r[0], r[1], urn(r[0], r[1]), r[2]) for r in resources]
+    return sorted((d.urn.rsplit("::", 1)[-1], d.message) for d in pack.analyze_stack(stack)
+                  if d.policy_name == rule_id and (level is None or d.enforcement_level == level))

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 
-from agentid.analyzer_client import PackProcess, StackResource
+from agentid.analyzer_client import StackResource
 from agentid_policy_packs.rules.registry import RULES
 from tests.policy.ruletools import ACCOUNT, GOOD_TAGS, UNKNOWN, allow, policy
 
@@ -25,12 +24,6 @@ def good_trust() -> str:
         "Action": "sts:AssumeRoleWithWebIdentity",
         "Condition": {"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com",
                                        f"{GITHUB}:sub": "repo:acme/triage:environment:prod"}}}]})
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 def test_analyzer_info_lists_every_rule_with_metadata(pack):

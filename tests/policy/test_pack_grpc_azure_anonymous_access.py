@@ -8,20 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 ACCOUNT = "azure-native:storage:StorageAccount"
 CONTAINER = "azure-native:storage:BlobContainer"
 REGISTRY = "azure-native:containerregistry:Registry"
 BASE = {"resourceGroupName": "rg", "location": "westeurope", "kind": "StorageV2", "sku": {"name": "Standard_LRS"},
         "allowSharedKeyAccess": False}
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 def mandatory(pack, type_, props) -> list[str]:

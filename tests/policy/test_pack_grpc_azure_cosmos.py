@@ -5,11 +5,10 @@ Role ids and data actions from https://learn.microsoft.com/azure/cosmos-db/nosql
 
 from __future__ import annotations
 
-import pytest
-
-from agentid.analyzer_client import PackProcess, StackResource
+from agentid.analyzer_client import StackResource
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.pack_cases import stack_findings
+from tests.policy.test_pack_grpc import urn
 
 DEF = "azure-native:cosmosdb:SqlResourceSqlRoleDefinition"
 ASSIGN = "azure-native:cosmosdb:SqlResourceSqlRoleAssignment"
@@ -40,16 +39,8 @@ EXACT = definition("items-read", CUSTOM_EXACT, [f"{SQL}/readMetadata", f"{SQL}/s
                                                 f"{SQL}/sqlDatabases/containers/executeQuery"])
 
 
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        running.configure({})
-        yield running
-
-
 def flagged(pack, *resources):
-    return sorted((d.urn.rsplit("::", 1)[-1], d.message) for d in pack.analyze_stack(list(resources))
-                  if d.policy_name == "AGID-AZ-031")
+    return stack_findings(pack, "AGID-AZ-031", resources)
 
 
 def test_contributor_at_account_scope_is_flagged_and_at_a_container_passes(pack):

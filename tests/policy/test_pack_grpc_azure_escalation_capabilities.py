@@ -10,16 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 ROLE = "azure-native:authorization:RoleDefinition"
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 def mandatory(pack, actions) -> list[str]:

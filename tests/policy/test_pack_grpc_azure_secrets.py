@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 SIG, SECRET = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
 TOKEN = "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -36,13 +35,6 @@ CASES = [
      {"servicePrincipalId": "sp", "credentials": [
          {"key": "BaseAddress", "value": "https://scim.example.com"}, {"key": "SecretToken", "value": UNKNOWN}]}),
 ]
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        running.configure({})
-        yield running
 
 
 @pytest.mark.parametrize("case,type_,flagged,look_alike", CASES, ids=[c[0] for c in CASES])

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 AUTOMATION, JOB, LINKED = ("azure-native:automation:Credential", "azure-native:sql:JobCredential",
                            "azure-native:datafactory:LinkedService")
@@ -44,13 +43,6 @@ CASES = [
      linked({"connectionString": "DefaultEndpointsProtocol=https;AccountName=st;EndpointSuffix=core.windows.net",
              "encryptedCredential": "ew0KICAiVmVyc2lvbiI6ICIyMDE3LTExLTMwIiwNCiAgIlByb3RlY3Rpb25Nb2RlIjogIktleSIs"})),
 ]
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        running.configure({})
-        yield running
 
 
 @pytest.mark.parametrize("case,type_,flagged,fragment,look_alike", CASES, ids=[c[0] for c in CASES])

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 STORAGE = "azure-native:storage:StorageAccount"
 STORAGE_V2023 = "azure-native:storage/v20230101:StorageAccount"
@@ -21,13 +20,6 @@ COGNITIVE = "azure-native:cognitiveservices:Account"
 SEARCH = "azure-native:search:Service"
 SERVICE_BUS = "azure-native:servicebus:Namespace"
 QUEUE_RULE = "azure-native:servicebus:QueueAuthorizationRule"
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        running.configure({})
-        yield running
 
 
 def levels(pack, type_, props, rule):

@@ -9,15 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
 from tests.policy.test_pack_grpc_aws_gate_findings import ACCOUNT, judged
-from tests.policy.test_pack_grpc import PACK
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 # --- S3 Block Public Access turned off (red4) ----------------------------------------------------------------

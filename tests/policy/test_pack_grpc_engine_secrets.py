@@ -12,9 +12,8 @@ import json
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
 from tests.policy.ruletools import ACCOUNT, allow, policy
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 SIG, SECRET = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
 TOKEN = "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789"  # detect-secrets' GitHub token detector finds it
@@ -39,13 +38,6 @@ def task(value) -> dict:
 
 def containers(value: str) -> str:
     return json.dumps([{"name": "app", "image": "app:1", "environment": [{"name": "GITHUB_TOKEN", "value": value}]}])
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        running.configure({})
-        yield running
 
 
 def verdict(pack, type_: str, props: dict) -> list[tuple[str, str]]:

@@ -11,22 +11,14 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 APPLICATION = "azuread:index/application:Application"
 REGISTRATION = "azuread:index/applicationRegistration:ApplicationRegistration"
 FALLBACK = "azuread:index/applicationFallbackPublicClient:ApplicationFallbackPublicClient"
 REDIRECT_URIS = "azuread:index/applicationRedirectUris:ApplicationRedirectUris"
 APP_ID = "/applications/00000000-0000-0000-0000-0000000000a1"
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        running.configure({})
-        yield running
 
 
 def findings(pack, type_, props):

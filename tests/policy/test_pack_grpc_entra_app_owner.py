@@ -7,11 +7,10 @@ User.Read.All); directory role template ids from the Entra permissions reference
 
 from __future__ import annotations
 
-import pytest
-
-from agentid.analyzer_client import PackProcess, StackResource
+from agentid.analyzer_client import StackResource
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.pack_cases import stack_findings
+from tests.policy.test_pack_grpc import urn
 
 APP = "azuread:index/application:Application"
 SP = "azuread:index/servicePrincipal:ServicePrincipal"
@@ -38,16 +37,8 @@ def app(name, role_id=None, owners=None):
     return res(APP, name, props)
 
 
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        running.configure({})
-        yield running
-
-
 def flagged(pack, *resources):
-    return sorted((d.urn.rsplit("::", 1)[-1], d.message) for d in pack.analyze_stack(list(resources))
-                  if d.policy_name == "AGID-AZ-033")
+    return stack_findings(pack, "AGID-AZ-033", resources)
 
 
 def test_owner_of_an_app_asking_for_tenant_write_is_flagged_and_of_a_reader_app_passes(pack):

@@ -11,21 +11,13 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 APP_ID = "/applications/33333333-3333-3333-3333-333333333333"
 SP_ID = "/servicePrincipals/44444444-4444-4444-4444-444444444444"
 # a syntactically plausible PEM body; the rule never needs to parse it (no key material: public part only)
 PEM = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUexample\n-----END CERTIFICATE-----\n"
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        running.configure({})
-        yield running
 
 
 def findings(pack, type_, props):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
-from agentid.analyzer_client import PackProcess, StackResource
+from agentid.analyzer_client import StackResource
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.pack_cases import stack_findings
+from tests.policy.test_pack_grpc import urn
 
 GROUP = "azuread:index/group:Group"
 DRA = "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment"
@@ -25,16 +24,8 @@ def schedule(name, group, type_=ELIGIBLE, role="member"):
                group)
 
 
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        running.configure({})
-        yield running
-
-
 def flagged(pack, *resources):
-    return sorted((d.urn.rsplit("::", 1)[-1], d.message) for d in pack.analyze_stack(list(resources))
-                  if d.policy_name == "AGID-AZ-034")
+    return stack_findings(pack, "AGID-AZ-034", resources)
 
 
 def test_schedules_onto_role_holding_groups_are_flagged_and_onto_plain_groups_pass(pack):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess, StackResource
+from agentid.analyzer_client import StackResource
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 CUSTOM = "azuread:index/customDirectoryRole:CustomDirectoryRole"
 DIRECTORY_ROLE = "azuread:index/directoryRole:DirectoryRole"
@@ -20,13 +20,6 @@ BASE = {"displayName": "Agent app manager", "version": "1.0", "enabled": True}
 
 def role(*actions):
     return {**BASE, "permissions": [{"allowedResourceActions": list(actions)}]}
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        running.configure({})
-        yield running
 
 
 @pytest.mark.parametrize("action", [

@@ -11,9 +11,8 @@ import json
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
 from tests.policy.ruletools import ACCOUNT, UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 OTHER = "999988887777"  # the attacker's account
 OWN = {"AGID-AWS-050": {"ownAccountIds": [ACCOUNT]}}
@@ -63,12 +62,6 @@ CASES = [
     ("ami-launch-permission", "aws:ec2/amiLaunchPermission:AmiLaunchPermission",
      {"imageId": "ami-0abc", "accountId": OTHER}, None),
 ]
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 def diagnostics(pack, type_, case, props, config=None):

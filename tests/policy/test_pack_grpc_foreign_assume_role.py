@@ -7,7 +7,6 @@ Outside review (red3 e07_ram.py, finding 11): sts:AssumeRole on arn:aws:iam::*:r
 
 from __future__ import annotations
 
-
 import pytest
 
 from agentid.analyzer_client import PackProcess

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess, StackResource
+from agentid.analyzer_client import StackResource
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 BUCKET = "gcp:storage/bucketIAMMember:BucketIAMMember"
 SECRET = "gcp:secretmanager/secretIamMember:SecretIamMember"
@@ -26,12 +26,6 @@ FOLDER_MEMBER = "gcp:folder/iAMMember:IAMMember"
 PROJECT_ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
 USER = "user:dev@example.com"
 AGENT = "principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/subject/repo:a/b:ref:x"
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 def one(pack, rule_id: str, type_: str, props: dict) -> list[tuple[str, str]]:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess, StackResource
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.pack_cases import stack_findings
 
 ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
 ORG_ROLE = "gcp:organizations/iAMCustomRole:IAMCustomRole"
@@ -20,16 +19,8 @@ SA_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
 AGENT = "serviceAccount:agent-x@p1.iam.gserviceaccount.com"
 
 
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
-
-
 def flagged(pack, *resources) -> dict[str, str]:
-    diags = pack.analyze_stack([StackResource(t, n, urn(t, n), p) for t, n, p in resources])
-    return {d.urn.rsplit("::", 1)[-1]: d.message for d in diags
-            if d.policy_name == "AGID-GCP-007" and d.enforcement_level == "mandatory"}
+    return dict(stack_findings(pack, "AGID-GCP-007", resources, "mandatory"))
 
 
 @pytest.mark.parametrize("permission", ["resourcemanager.projects.setIamPolicy", "iam.roles.update",

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess, StackResource
+from agentid.analyzer_client import StackResource
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.pack_cases import stack_findings
+from tests.policy.test_pack_grpc import urn
 
 SA_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
 SA_BINDING = "gcp:serviceaccount/iAMBinding:IAMBinding"
@@ -25,16 +26,8 @@ SUBJECT = ("principal://iam.googleapis.com/projects/123/locations/global/workloa
            "subject/repo:acme/x:environment:prod")
 
 
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
-
-
 def flagged(pack, *resources) -> dict[str, str]:
-    diags = pack.analyze_stack([StackResource(t, n, urn(t, n), p) for t, n, p in resources])
-    return {d.urn.rsplit("::", 1)[-1]: d.message for d in diags
-            if d.policy_name == "AGID-GCP-008" and d.enforcement_level == "mandatory"}
+    return dict(stack_findings(pack, "AGID-GCP-008", resources, "mandatory"))
 
 
 @pytest.mark.parametrize("role", ["roles/iam.serviceAccountTokenCreator", "roles/iam.serviceAccountUser",

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
 from tests.policy.pack_cases import assert_flagged_and_look_alike
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 BUCKET_AC = "gcp:storage/bucketAccessControl:BucketAccessControl"
 OBJECT_AC = "gcp:storage/objectAccessControl:ObjectAccessControl"
@@ -24,12 +23,6 @@ DATASET_ACCESS = "gcp:bigquery/datasetAccess:DatasetAccess"
 DATASET = "gcp:bigquery/dataset:Dataset"
 PRIVATE = ["OWNER:project-owners-123", "OWNER:project-editors-123", "READER:project-viewers-123",
            "READER:user-agent-bq@p1.iam.gserviceaccount.com"]
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 # (case, type, flagged props, level, message fragment, look-alike props)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 HMAC = "gcp:storage/hmacKey:HmacKey"
 SQL_CERT = "gcp:sql/sslCert:SslCert"
@@ -21,13 +20,6 @@ SCIM_TOKEN = "gcp:iam/workforcePoolProviderScimToken:WorkforcePoolProviderScimTo
 API_KEY = "gcp:projects/apiKey:ApiKey"
 SA = "agent-bq@proj-1.iam.gserviceaccount.com"
 GEMINI_ONLY = {"apiTargets": [{"service": "generativelanguage.googleapis.com"}]}
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        running.configure({})
-        yield running
 
 
 # (case, type, flagged props, rule, enforcement, message fragment, look-alike props[, look-alike type])

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess, StackResource
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.pack_cases import stack_findings
+from tests.policy.test_pack_grpc import urn
 
 PROJECT_MEMBER = "gcp:projects/iAMMember:IAMMember"
 ORG_MEMBER = "gcp:organizations/iAMMember:IAMMember"
@@ -24,16 +24,8 @@ PROJECT_ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
 WORKER = "serviceAccount:worker@p1.iam.gserviceaccount.com"
 
 
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
-
-
 def mandatory(pack, rule_id: str, *resources) -> dict[str, str]:
-    diags = pack.analyze_stack([StackResource(t, n, urn(t, n), p) for t, n, p in resources])
-    return {d.urn.rsplit("::", 1)[-1]: d.message for d in diags
-            if d.policy_name == rule_id and d.enforcement_level == "mandatory"}
+    return dict(stack_findings(pack, rule_id, resources, "mandatory"))
 
 
 @pytest.mark.parametrize("type_, props", [

@@ -10,8 +10,7 @@ import json
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 STACK = "aws:cloudformation/stack:Stack"
 STACK_SET = "aws:cloudformation/stackSet:StackSet"
@@ -32,12 +31,6 @@ Resources:
 Outputs:
   Arn: {Value: !GetAtt Logs.Arn}
 """
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 def messages(pack, type_, props) -> list[str]:

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
 
-from agentid.analyzer_client import PackProcess
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 INSTANCE = "arn:aws:sso:::instance/ssoins-1111111111111111"
 PERMISSION_SET = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-2222222222222222"
@@ -25,12 +23,6 @@ SET = {"instanceArn": INSTANCE, "permissionSetArn": PERMISSION_SET}
 
 def doc(action, resource) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": action, "Resource": resource}})
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 def verdict(pack, type_, props) -> set[tuple[str, str]]:

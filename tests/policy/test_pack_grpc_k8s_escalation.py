@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess, StackResource
+from agentid.analyzer_client import StackResource
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 RBAC = "kubernetes:rbac.authorization.k8s.io/v1"
 ROLE, CLUSTER_ROLE = f"{RBAC}:Role", f"{RBAC}:ClusterRole"
@@ -21,12 +21,6 @@ SECRET = "kubernetes:core/v1:Secret"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 def messages(pack, type_, props, rule_id, name="r"):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess, StackResource
+from agentid.analyzer_client import StackResource
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 RBAC = "kubernetes:rbac.authorization.k8s.io"
 ROLE_LIST = f"{RBAC}/v1:RoleList"
@@ -24,12 +24,6 @@ READ_PODS = {"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}
 def role(name, *rules):
     return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": name, "namespace": "n"},
             "rules": list(rules)}
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 @pytest.mark.parametrize("type_,flagged_item,rule_id,fragment", [

@@ -9,9 +9,8 @@ import base64
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 SECRET, SECRET_LIST, SECRET_PATCH = "kubernetes:core/v1:Secret", "kubernetes:core/v1:SecretList", \
     "kubernetes:core/v1:SecretPatch"
@@ -48,13 +47,6 @@ CASES = [
     ("list-item", SECRET_LIST, {"items": [{**META, "stringData": {"a": "b"}}, {**META, "data": {"t": b64(TOKEN)}}]},
      "list-item items[1]: data['t']", {"items": [{**META, "stringData": {"a": "b"}}]}),
 ]
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        running.configure({})
-        yield running
 
 
 @pytest.mark.parametrize("case,type_,flagged,fragment,look_alike", CASES, ids=[c[0] for c in CASES])

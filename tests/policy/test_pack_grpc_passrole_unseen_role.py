@@ -11,8 +11,9 @@ import json
 
 import pytest
 
-from agentid.analyzer_client import PackProcess, StackResource
-from tests.policy.test_pack_grpc import PACK, urn
+from agentid.analyzer_client import StackResource
+from tests.policy.pack_cases import stack_findings
+from tests.policy.test_pack_grpc import urn
 
 ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
 OUTSIDE = "arn:aws:iam::123456789012:role/admin"
@@ -39,16 +40,8 @@ LAMBDA = {"Effect": "Allow", "Action": ["lambda:CreateFunction", "lambda:InvokeF
           "Resource": "arn:aws:lambda:eu-west-1:123456789012:function:agent-*"}
 
 
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        running.configure({})
-        yield running
-
-
 def flagged(pack, *resources):
-    return [(d.urn.rsplit("::", 1)[-1], d.message) for d in pack.analyze_stack(list(resources))
-            if d.policy_name == "AGID-AWS-055" and d.enforcement_level == "mandatory"]
+    return stack_findings(pack, "AGID-AWS-055", resources, "mandatory")
 
 
 def agent(*policies, extra=()):

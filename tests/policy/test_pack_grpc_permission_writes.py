@@ -8,18 +8,9 @@ a resource tag, and reads of the same resources pass this rule.
 
 from __future__ import annotations
 
-
 import pytest
 
-from agentid.analyzer_client import PackProcess
 from tests.policy.test_pack_grpc_aws_gate_findings import ACCOUNT, assert_mandatory, document, judged
-from tests.policy.test_pack_grpc import PACK
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 # --- policy writes on every resource (red4; AGID-AWS-012 was advisory) ----------------------------------------

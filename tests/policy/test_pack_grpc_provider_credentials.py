@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 SECRET = "not-a-real-secret-0123456789"  # any non-empty value is a configured credential
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 def flagged(pack, type_, props) -> list[str]:

@@ -12,8 +12,7 @@ import json
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 GITHUB = "token.actions.githubusercontent.com"
 ROLE = "aws:iam/role:Role"
@@ -24,12 +23,6 @@ FLAGGED = ["repo:acme/x:pull_request", "repo:acme/x:event_name:pull_request_targ
            "repo:acme/x:context:pull_request", "repo:Acme/X:PULL_REQUEST"]
 PASSING = ["repo:acme/x:environment:prod", "repo:acme/x:ref:refs/heads/main",
            "repo:acme/x:environment:pull_request", "repo:acme/x:ref:refs/heads/pull_request"]
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 def mandatory(pack, type_, props, rule) -> list[str]:

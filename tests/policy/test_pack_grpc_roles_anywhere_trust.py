@@ -13,18 +13,11 @@ import json
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 ROLE = "aws:iam/role:Role"
 ANCHOR = "arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/4f1b2c3d-0000-4000-8000-000000000001"
 ACTIONS = ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 def messages(pack, condition, service="rolesanywhere.amazonaws.com", action=ACTIONS) -> list[str]:

@@ -12,11 +12,10 @@ import json
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
 from agentid_policy_packs.analysis.openapi_auth import MAX_DEFINITION_CHARS, load_definition
 from tests.policy.ruletools import UNKNOWN
 from tests.policy.pack_cases import assert_flagged_and_look_alike
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 GRAFANA = "g-0123456789"
 CLUSTER = "arn:aws:kafka:eu-west-1:123456789012:cluster/events/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1"
@@ -99,13 +98,6 @@ CASES = [
      "AGID-AWS-046", "advisory", "aws:apigatewayv2/authorizer:Authorizer",
      {"apiId": "a1", "authorizerType": "REQUEST", "authorizerUri": "arn:aws:apigateway:eu-west-1:lambda:path/x"}),
 ]
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        running.configure({})
-        yield running
 
 
 @pytest.mark.parametrize("case,type_,flagged,rule_id,level,alike_type,look_alike", CASES, ids=[c[0] for c in CASES])

@@ -8,14 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess, StackResource
-from tests.policy.test_pack_grpc import PACK, urn
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
+from agentid.analyzer_client import StackResource
+from tests.policy.test_pack_grpc import urn
 
 
 def blocked(pack, *types: str) -> list[str]:

@@ -8,18 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess, StackResource
-from tests.policy.test_pack_grpc import GOOD_TAGS, PACK, allow, good_trust, policy, urn
+from agentid.analyzer_client import StackResource
+from tests.policy.test_pack_grpc import GOOD_TAGS, allow, good_trust, policy, urn
 
 ROLE, RP = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
 FOREIGN = "arn:aws:iam::999988887777:role/OrganizationAccountAccessRole"
 OWN_OUTSIDE = "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 def stack(*statements) -> list[StackResource]:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
 from agentid_policy_packs.rules.type_tokens import canonical_type
-from tests.policy.test_pack_grpc import PACK, urn
+from tests.policy.test_pack_grpc import urn
 
 SUBSCRIPTION = "/subscriptions/00000000-0000-0000-0000-000000000001"
 OWNER = "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
@@ -24,12 +23,6 @@ READER_ON_ACCOUNT = {**OWNER_AT_SUBSCRIPTION, "roleDefinitionId": READER,
 FIC_ANY_REPO = {"resourceGroupName": "rg", "resourceName": "id-x", "issuer": "https://token.actions.githubusercontent.com",
                 "subject": "repo:*", "audiences": ["api://AzureADTokenExchange"]}
 FIC_ONE_BRANCH = {**FIC_ANY_REPO, "subject": "repo:acme/agent:ref:refs/heads/main"}
-
-
-@pytest.fixture(scope="module")
-def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
-        yield running
 
 
 def mandatory(pack, type_, props) -> list[tuple[str, str]]:
