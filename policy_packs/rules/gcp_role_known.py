@@ -8,6 +8,12 @@ A role that is neither - a custom role defined outside the stack (`organizations
 `roles/...`) - may hold setIamPolicy or actAs at any level: it cannot be checked, so it is a violation (fail
 closed), as AGID-AZ-011 treats an Azure role definition the pack cannot read. A role name known only during
 deployment is "cannot check until known" (the other rules report it).
+
+A custom role the stack defines is read only as far as its permission names are known: a name the catalogue does
+not list (`iam.workloadIdentityPoolProviders.update` for Google's
+`iam.googleapis.com/workloadIdentityPoolProviders.update`, a misspelt or new permission) is matched by no
+escalation entry, so the role could hold anything under that name: the binding is flagged "cannot check", at every
+level and for any member, as an unknown predefined role is (red5 finding 5).
 Role names: https://cloud.google.com/iam/docs/roles-overview#role-types.
 """
 
@@ -29,6 +35,24 @@ def _why_unknown(role: str) -> str:
     return "it is a custom role this stack does not define, so what it holds is not visible to the pack"
 
 
+def _unknown_permissions(permissions: object) -> list[str]:
+    """The permission names of a custom role the catalogue does not list (patterns are AGID-GCP-007's)."""
+    if not isinstance(permissions, list):
+        return []  # not known until deployment: AGID-GCP-005 / -007 report it
+    return [p for p in permissions if isinstance(p, str) and not any(c in p for c in "*?[")
+            and not gcp_catalog.is_permission(p)]
+
+
+def _why_unknown_permissions(unknown: list[str]) -> str:
+    named = []
+    for permission in unknown[:3]:
+        hint = gcp_catalog.suggest_permission(permission)
+        named.append(permission + (f" (did you mean {hint}?)" if hint else ""))
+    more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+    return (f"it holds {', '.join(named)}{more}, which the kit's catalogue does not list, so whether it escalates "
+            f"cannot be judged; catalogue: {gcp_catalog.source()}")
+
+
 def check(resources: list[Resource], config):
     defined = _custom_roles(resources)
     for resource in resources:
@@ -38,7 +62,13 @@ def check(resources: list[Resource], config):
             if not isinstance(outcome, Binding):
                 continue  # unknown / unreadable bindings are reported by AGID-GCP-002 and -005
             role = outcome.role.strip()
-            if gcp_catalog.role_info(role) is not None or gcp_catalog.is_basic_role(role) or role in defined:
+            if role in defined:
+                if unknown := _unknown_permissions(defined[role]):
+                    yield Violation(f"{resource.name} grants custom role {role} at {level_of(resource.type)} level to "
+                                    f"{', '.join(outcome.members) or 'nobody yet'}: cannot check what role {role} "
+                                    f"holds: {_why_unknown_permissions(unknown)}", resource.urn)
+                continue
+            if gcp_catalog.role_info(role) is not None or gcp_catalog.is_basic_role(role):
                 continue
             yield Violation(f"{resource.name} grants {role!r} at {level_of(resource.type)} level to "
                             f"{', '.join(outcome.members) or 'nobody yet'}: cannot check what role {role} holds: "
@@ -51,9 +81,10 @@ RULE = Rule(
     severity="critical",
     category="unparseable",
     description="Every role an IAM binding grants is a predefined role of the catalogue or a custom role defined in "
-                "the same stack, so what it holds can be judged.",
+                "the same stack whose permissions the catalogue lists, so what it holds can be judged.",
     remediation="Define the custom role in this stack (gcp.projects.IAMCustomRole / gcp.organizations.IAMCustomRole) "
-                "so its permissions are judged, or bind a predefined role by its exact name.",
+                "so its permissions are judged, spell each permission as Google lists it, or bind a predefined role by "
+                "its exact name.",
     url="https://cloud.google.com/iam/docs/roles-overview#role-types",
     check=check,
     stack=True,

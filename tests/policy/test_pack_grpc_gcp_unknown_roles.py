@@ -89,3 +89,33 @@ def test_organization_admin_at_organization_blocks_and_narrow_roles_pass(pack):
     assert len(found) == 1 and "setIamPolicy" in found[0]
     for role in ("roles/container.clusterViewer", "roles/cloudbuild.builds.viewer", "roles/secretmanager.secretAccessor"):
         assert escalation(pack, PROJECT_MEMBER, {"project": "p1", "role": role, "member": WORKER}) == [], role
+
+
+@pytest.mark.parametrize("binding_type, where", [
+    (PROJECT_MEMBER, {"project": "p1"}),
+    (ORG_MEMBER, {"orgId": "123456"}),
+    (BUCKET_MEMBER, {"bucket": "b"}),
+])
+def test_custom_role_with_a_permission_the_catalogue_lacks_blocks_at_every_level(pack, binding_type, where):
+    """red5 finding 5 (g17): a stack's custom role holding `iam.workloadIdentityPoolProviders.update` (Google spells
+    it iam.googleapis.com/workloadIdentityPoolProviders.update) matched no escalation entry and passed; a name the
+    catalogue does not list cannot be judged, whatever the level or member."""
+    found = mandatory(pack, "AGID-GCP-011",
+                      (PROJECT_ROLE, "cr", {"project": "p1", "roleId": "x", "title": "x",
+                                            "permissions": ["logging.logEntries.create",
+                                                            "iam.workloadIdentityPoolProviders.update"]}),
+                      (binding_type, "grant", {**where, "role": "projects/p1/roles/x", "member": WORKER}))
+    assert list(found) == ["grant"]
+    assert "cannot check what role projects/p1/roles/x holds" in found["grant"]
+    assert ("iam.workloadIdentityPoolProviders.update (did you mean "
+            "iam.googleapis.com/workloadIdentityPoolProviders.update?)") in found["grant"]
+
+
+def test_custom_role_with_google_spelt_permissions_is_not_unknown(pack):
+    """The look-alike: the same role spelt as Google lists it is readable (AGID-GCP-007 judges what it holds)."""
+    resources = [(PROJECT_ROLE, "cr", {"project": "p1", "roleId": "x", "title": "x",
+                                       "permissions": ["logging.logEntries.create",
+                                                       "iam.googleapis.com/workloadIdentityPoolProviders.update"]}),
+                 (PROJECT_MEMBER, "grant", {"project": "p1", "role": "projects/p1/roles/x", "member": WORKER})]
+    assert mandatory(pack, "AGID-GCP-011", *resources) == {}
+    assert "workloadIdentityPoolProviders.update" in mandatory(pack, "AGID-GCP-007", *resources)["grant"]
