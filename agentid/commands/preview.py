@@ -43,6 +43,10 @@ def preview(
     require_sandbox: Annotated[bool, typer.Option(
         "--require-sandbox", help="Refuse to run the program outside the sandbox (no Linux user/network/pid/mount "
                                   "namespaces here): exit 2 instead of a warning. Set it in CI.")] = False,
+    trusted_issuers: Annotated[list[str], typer.Option(
+        "--trusted-issuer", metavar="URL", help="An OIDC issuer you run (a SPIRE OIDC discovery provider, a "
+        "self-managed cluster) that federated credentials and WIF providers may trust (AGID-GEN-003); repeatable. "
+        "The gate's setting: the judged stack cannot add one.")] = [],  # noqa: B006
 ) -> None:
     """Check the whole stack offline, as a pull-request gate.
 
@@ -64,7 +68,7 @@ def preview(
                              timeout=timeout, strict_unknowns=strict_unknowns, waivers_file=waivers_file,
                              waivers_ref=waivers_ref, today=today, reference_projects=reference_projects,
                              stack_outputs=stack_outputs, require_sandbox=require_sandbox,
-                             own_accounts=own_accounts)
+                             own_accounts=own_accounts, trusted_issuers=trusted_issuers)
     progress = progress_for(sys.stderr)
     try:
         result = run_preview(request, progress)

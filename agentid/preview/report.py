@@ -213,22 +213,33 @@ def own_accounts(result: PreviewResult) -> list[str]:
     These settings decide whether a grant to an account is "own" or "foreign" (AGID-AWS-032/033/042/044/050),
     so the report shows them whatever their source (pack default, base branch's waiver file, stack file).
     """
+    return _configured_lists(result, "ownAccountIds", "none listed (a grant to any account is flagged: cannot tell)")
+
+
+def trusted_issuers(result: PreviewResult) -> list[str]:
+    """One line per pack and distinct `trustedIssuers` the gate configured (--trusted-issuer, the base branch's
+    waiver file): the self-run OIDC issuers federated credentials may trust (AGID-GEN-003)."""
+    return _configured_lists(result, "trustedIssuers", "none listed (only platform issuers pass)")
+
+
+def _configured_lists(result: PreviewResult, key: str, empty: str) -> list[str]:
+    """`pack: value, value (policies)` for each distinct list setting `key` of the enabled policies."""
     lines = []
     for pack in result.packs:
         by_value: dict[tuple, list[str]] = defaultdict(list)
         for policy, entry in sorted(pack.config.items()):
-            if isinstance(entry, dict) and "ownAccountIds" in entry and entry.get("enforcementLevel") != "disabled":
-                accounts = entry["ownAccountIds"] if isinstance(entry["ownAccountIds"], list) else []
-                by_value[tuple(str(a) for a in accounts)].append(policy)
-        for accounts, policies in by_value.items():
-            shown = ", ".join(accounts) if accounts else "none listed (a grant to any account is flagged: cannot tell)"
-            lines.append(f"{pack.name}: {shown} ({', '.join(policies)})")
+            if isinstance(entry, dict) and key in entry and entry.get("enforcementLevel") != "disabled":
+                values = entry[key] if isinstance(entry[key], list) else []
+                by_value[tuple(str(v) for v in values)].append(policy)
+        for values, policies in by_value.items():
+            lines.append(f"{pack.name}: {', '.join(values) if values else empty} ({', '.join(policies)})")
     return lines
 
 
 def _render_gate(result: PreviewResult, console: Console) -> None:
     """What the gate itself decided, apart from the packs: levels it kept, waivers it applied or flags."""
     _render_section(console, "Own accounts", " (ownAccountIds the packs judged with):", own_accounts(result))
+    _render_section(console, "Trusted issuers", " (trustedIssuers the packs judged with):", trusted_issuers(result))
     notes = result.floor_notes
     _render_section(console, "Enforcement floor", f": {len(notes)} note{'s' * (len(notes) != 1)} (settings refused, "
                     "packs not installed with the kit)", notes)

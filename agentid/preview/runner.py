@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 from agentid.analyzer_client import AnalyzerInfo, PackError
 from agentid.mock_engine import MOCK_ACCOUNT, no_collections
-from agentid.preview import cloaking, sandbox, waivers
+from agentid.preview import cloaking, sandbox, trusted_issuers, waivers
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
 from agentid.preview.pack_config import parse_config, read_config_file, reconcile
@@ -86,6 +86,7 @@ class PreviewRequest:
     stack_outputs: Sequence[str] = ()  # NAME=FILE: a referenced stack's deployed outputs instead of its preview
     require_sandbox: bool = False  # no sandbox for the program (sandbox.py) is an error, not a warning
     own_accounts: Sequence[str] = ()  # --own-account: the stack's AWS accounts, a trusted pack-wide ownAccountIds
+    trusted_issuers: Sequence[str] = ()  # OIDC issuers the gate operator runs (trusted_issuers.py): trusted baseline
 
 
 @dataclass
@@ -177,6 +178,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
     except ValueError as error:  # --today / AGENTID_TODAY that is not a date
         raise ConfigError(str(error)) from None
     result.waivers = waivers.load(project.root, request.waivers_file, request.waivers_ref)
+    operator_issuers = trusted_issuers.checked(request.trusted_issuers)
     if result.waivers.settings and request.waivers_ref is None:  # like waivers without a ref: trusted, but said so
         result.floor_notes.append(f"{waivers.SETTINGS_KEY} in {result.waivers.origin} is read from the working tree "
                                   "and may loosen rules: in CI read it from the base branch with --waivers-from-ref")
@@ -200,7 +202,8 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
             def trusted(info: AnalyzerInfo, pack_dir: Path = pack_dir) -> tuple[dict, str]:
                 origin = f"{result.waivers.origin} ({waivers.SETTINGS_KEY}.{info.name})"
                 base = parse_config(result.waivers.pack_settings(info.name, pack_dir.name), origin)
-                return with_own_accounts(base, own_accounts), origin
+                base = with_own_accounts(base, own_accounts)
+                return trusted_issuers.add_to(info.policies, base, operator_issuers), origin
 
             def config_for(info: AnalyzerInfo, index: int = index, pack_dir: Path = pack_dir) -> tuple[dict, str]:
                 given, origin = _pack_config(config, info, pack_dir, file_configs, index, project)

@@ -64,6 +64,7 @@ from . import (
     entra_pim_group_privileged,
     entra_privileged_app_owner,
     entra_privileged_directory_role,
+    federated_issuer_known,
     gcp_agent_broad_binding,
     gcp_api_key_restrictions,
     gcp_basic_roles,
@@ -122,7 +123,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     entra_privileged_app_owner, entra_pim_group_privileged,
     # weak trust
     aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential, entra_app_flows,
-    gcp_wif_provider_pinned,
+    gcp_wif_provider_pinned, federated_issuer_known,
     # public or cross-account access
     aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_lambda_public, aws_public_sharing, aws_foreign_sharing,
     cognito_unauthenticated_identities, aws_oidc_provider_audience,

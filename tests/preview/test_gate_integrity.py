@@ -146,6 +146,7 @@ TODAY = "2030-01-10"  # every dated test passes its own today: none depends on t
 
 def write_small(project: Path, extra: str) -> None:
     (project / "stacks" / "__main__.py").write_text(SMALL_PROGRAM.format(extra=textwrap.dedent(extra)))
+    (project / "waivers.yaml").unlink(missing_ok=True)  # the dev stack's waivers and trusted settings are not this program's
 
 
 def carry_pack_config(project: Path, config: str) -> None:

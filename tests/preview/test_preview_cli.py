@@ -50,6 +50,7 @@ pulumi.export("agents", [agent.name for agent in loaded.inventory.agents])
 def write_program(project: Path, extra: str = "", agent_policy_suffix: str = "policy") -> Path:
     program = project / "stacks" / "__main__.py"
     program.write_text(PROGRAM.format(extra=textwrap.dedent(extra), agent_policy_suffix=agent_policy_suffix))
+    (project / "waivers.yaml").unlink(missing_ok=True)  # the dev stack's waivers and trusted settings are not this program's
     return program
 
 

@@ -1,0 +1,95 @@
+"""AGID-GEN-003: workload identity federation trusts only issuers a platform runs or the gate operator lists.
+
+An exact subject (`repo:acme/app:environment:prod`, `system:serviceaccount:ns:sa`) means one workload only
+under one issuer: whoever serves an issuer's discovery document and JWKS signs any subject they like. A
+federated identity credential (Azure managed identity, Entra application) or a Google Workload Identity
+Federation provider trusting `https://evil.example.net` therefore lets that server's owner become the identity.
+Known issuers (GitHub Actions, GitLab.com, Google, Entra tenants, AKS / EKS / GKE cluster issuers) are data
+(analysis/oidc_issuers.yaml, each with its source); issuers the operator runs (a SPIRE OIDC discovery provider,
+a self-managed cluster) are listed in this rule's `trustedIssuers` config by the GATE: `agentid preview
+--trusted-issuer URL`, or the base branch's waivers.yaml `policyPackConfig` (a pull request's own config may only
+shorten the list, strictness "subset"), never in the judged stack. Mandatory (high): an unknown issuer blocks.
+Caveat: a cluster-issuer pattern proves the platform holds the keys, not that the cluster is yours.
+Sources: https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation,
+https://cloud.google.com/iam/docs/workload-identity-federation.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from agentid_policy_packs.analysis.values import is_unknown
+
+from .base import Resource, Rule, Unknown, Violation
+
+DATA = Path(__file__).resolve().parent.parent / "analysis" / "oidc_issuers.yaml"
+AZURE_TYPES = (
+    "azure-native:managedidentity:FederatedIdentityCredential",
+    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
+    "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential",
+)
+GCP_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
+
+
+@lru_cache(maxsize=1)
+def _known() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(entry["pattern"]) for entry in yaml.safe_load(DATA.read_text())["issuers"])
+
+
+def _normal(issuer: str) -> str:
+    return issuer.strip().rstrip("/")
+
+
+def _issuer(resource: Resource):
+    """The issuer URL input, None when the resource federates with no OIDC issuer (a GCP AWS/SAML provider)."""
+    if resource.type == GCP_PROVIDER:
+        oidc = resource.props.get("oidc")
+        if is_unknown(oidc):
+            return oidc
+        return oidc.get("issuerUri") if isinstance(oidc, dict) else None
+    return resource.props.get("issuer")
+
+
+def check(resource: Resource, config):
+    issuer = _issuer(resource)
+    if is_unknown(issuer):
+        yield Unknown("oidc.issuerUri" if resource.type == GCP_PROVIDER else "issuer")
+        return
+    if issuer is None and resource.type == GCP_PROVIDER:
+        return  # an AWS or SAML provider: no OIDC issuer (AGID-GCP-004 judges its condition)
+    if not isinstance(issuer, str) or not issuer.strip():
+        yield Violation(f"{resource.name}: cannot check: the issuer is not a URL")
+        return
+    listed = {_normal(item) for item in config["trustedIssuers"] if isinstance(item, str)}
+    normal = _normal(issuer)
+    if normal in listed or any(pattern.fullmatch(normal) for pattern in _known()):
+        return
+    yield Violation(f"{resource.name} trusts tokens from issuer {issuer[:200]!r}, which is neither a platform's issuer "
+                    "(GitHub Actions, GitLab.com, Google, Entra, AKS/EKS/GKE) nor listed in the gate's trustedIssuers: "
+                    "whoever serves its keys can sign the trusted subject; list an issuer you run with "
+                    "`agentid preview --trusted-issuer URL` or in the base branch's waivers.yaml")
+
+
+RULE = Rule(
+    id="AGID-GEN-003",
+    title="federated-issuer-known",
+    severity="high",
+    category="weak-trust",
+    enforcement="mandatory",
+    description="Federated identity credentials and Workload Identity Federation providers trust a platform's OIDC "
+                "issuer or one the gate operator lists in trustedIssuers.",
+    remediation="Trust the platform's issuer (token.actions.githubusercontent.com, the cluster's OIDC issuer URL), or "
+                "have the gate operator trust the issuer you run (e.g. your SPIRE OIDC discovery provider): `agentid preview "
+                "--trusted-issuer URL`, or trustedIssuers in the base branch's waivers.yaml policyPackConfig.",
+    url="https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation-considerations",
+    check=check,
+    resource_types=AZURE_TYPES + (GCP_PROVIDER,),
+    config={"trustedIssuers": []},
+    config_schema={"trustedIssuers": {"type": "array", "items": {"type": "string"}, "default": [],
+                                      "description": "OIDC issuer URLs the gate operator runs (set by the gate)"}},
+    config_strictness={"trustedIssuers": "subset"},
+)

@@ -1,0 +1,101 @@
+"""AGID-GEN-003 over gRPC: federation trusting an issuer neither a platform runs nor the gate operator lists.
+
+Outside review (red3 suspicion c12/h09, red4): an Azure managed-identity federated credential, an Entra application's
+federated credential and a GCP Workload Identity Federation provider trusting https://evil.example.net with an exact
+subject passed: whoever serves that issuer's keys signs the subject. Mandatory (high). Issuers the operator runs come
+from the gate (`--trusted-issuer`, the base branch's waivers.yaml), sent here as the pack config the gate sends.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agentid.analyzer_client import PackProcess
+from tests.policy.ruletools import UNKNOWN
+from tests.policy.test_pack_grpc import PACK, urn
+
+FIC = "azure-native:managedidentity:FederatedIdentityCredential"
+APP_FIC = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
+FLEX_FIC = "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential"
+FIC_VERSIONED = "azure-native:managedidentity/v20230131:FederatedIdentityCredential"
+PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+
+def fic(issuer):
+    return {"resourceGroupName": "rg", "resourceName": "id1", "issuer": issuer, "subject": "repo:acme/app:ref:refs/heads/main",
+            "audiences": ["api://AzureADTokenExchange"]}
+
+
+def provider(issuer):
+    return {"workloadIdentityPoolId": "pool", "workloadIdentityPoolProviderId": "gh",
+            "attributeMapping": {"google.subject": "assertion.sub"}, "oidc": {"issuerUri": issuer},
+            "attributeCondition": "assertion.sub == 'agent'"}
+
+
+@pytest.fixture(scope="module")
+def pack():
+    with PackProcess.start(PACK, timeout=60) as running:
+        yield running
+
+
+def issuer_findings(pack, type_, props, config=None):
+    diags = pack.analyze(type_, "fed", urn(type_, "fed"), props)
+    return [(d.enforcement_level, d.message) for d in diags if d.policy_name == "AGID-GEN-003"]
+
+
+@pytest.mark.parametrize("type_, props", [
+    (FIC, fic("https://evil.example.net")),
+    (APP_FIC, {"applicationId": "/applications/0", "displayName": "x", "issuer": "https://evil.example.net/",
+               "subject": "agent", "audiences": ["api://AzureADTokenExchange"]}),
+    (PROVIDER, provider("https://evil.example.net")),
+    (FLEX_FIC, {"applicationId": "/applications/0", "displayName": "x", "issuer": "https://evil.example.net",
+                "claimsMatchingExpression": "claims['sub'] eq 'agent'", "audience": "api://AzureADTokenExchange"}),
+    (FIC_VERSIONED, fic("https://evil.example.net")),
+    (FIC, fic("https://gitlab.com.evil.example.net")),
+    (FIC, fic("https://evil.example.net/https://token.actions.githubusercontent.com")),
+    # look-alikes of platform issuers on other hosts
+    (FIC, fic("https://token.actions.githubusercontent.com.evil.example.net")),
+    (PROVIDER, provider("https://oidc.eks.eu-west-1.amazonaws.com.evil.net/id/0123456789ABCDEF0123456789ABCDEF")),
+    (FIC, fic("http://token.actions.githubusercontent.com")),
+])
+def test_unknown_issuer_is_flagged(pack, type_, props):
+    found = issuer_findings(pack, type_, props)
+    assert len(found) == 1 and found[0][0] == "mandatory" and "--trusted-issuer URL" in found[0][1], found
+
+
+@pytest.mark.parametrize("issuer", [
+    "https://token.actions.githubusercontent.com",
+    "https://token.actions.githubusercontent.com/",
+    "https://token.actions.githubusercontent.com/acme-enterprise",  # an enterprise's own issuer
+    "https://app.terraform.io",
+    f"https://vstoken.dev.azure.com/{TENANT}",
+    f"https://login.microsoftonline.com/{TENANT}/v2.0",
+    f"https://sts.windows.net/{TENANT}/",
+    f"https://westeurope.oic.prod-aks.azure.com/{TENANT}/0b5c1a7e-3f2d-4c1b-9a8e-7d6f5e4c3b2a/",
+    "https://oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF",
+    "https://container.googleapis.com/v1/projects/example-analytics-dev/locations/europe-west1/clusters/agents",
+])
+def test_platform_issuers_pass(pack, issuer):
+    assert issuer_findings(pack, FIC, fic(issuer)) == []
+    assert issuer_findings(pack, PROVIDER, provider(issuer)) == []
+
+
+def test_issuer_known_only_at_deployment_waits_and_aws_provider_has_none(pack):
+    found = issuer_findings(pack, FIC, fic(UNKNOWN))
+    assert len(found) == 1 and "cannot check until known: issuer" in found[0][1]
+    aws = {"workloadIdentityPoolId": "pool", "workloadIdentityPoolProviderId": "aws", "aws": {"accountId": "123456789012"},
+           "attributeCondition": "assertion.arn == 'arn:aws:sts::123456789012:assumed-role/r/s'"}
+    assert issuer_findings(pack, PROVIDER, aws) == []
+
+
+def test_operator_listed_issuer_passes_only_where_listed(pack):
+    """The gate's config (never the stack) lists the issuers the operator runs, e.g. a SPIRE OIDC discovery
+    provider; a look-alike host stays flagged."""
+    pack.configure({"AGID-GEN-003": {"trustedIssuers": ["https://oidc.dev.example.org"]}})
+    try:
+        assert issuer_findings(pack, FIC, fic("https://oidc.dev.example.org/")) == []
+        assert issuer_findings(pack, PROVIDER, provider("https://oidc.dev.example.org")) == []
+        assert len(issuer_findings(pack, FIC, fic("https://oidc.dev.example.org.evil.net"))) == 1
+    finally:
+        pack.configure({})

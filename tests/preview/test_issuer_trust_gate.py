@@ -1,0 +1,83 @@
+"""Issuer trust end to end (AGID-GEN-003; red3 c12/h09, red4): `agentid preview` blocks a federated credential that
+trusts an issuer nobody vouched for, and only the GATE says which self-run issuers are trusted.
+
+A federated identity credential naming one exact subject is only as safe as its issuer: whoever serves
+https://evil.example.net's keys signs `sub: agent`. Trusted issuers come from `--trusted-issuer URL` or the base
+branch's waivers.yaml `policyPackConfig`, never from the pull request's stack file.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import AGENT_GUARD, run_cli
+from .test_gate_integrity import GUARD, by_policy, carry_pack_config, git, write_settings, write_small
+
+pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
+
+EVIL = "https://evil.example.net"
+OURS = "https://spire-oidc.example.org"
+FEDERATED = '''
+import pulumi_azure_native as azure_native
+azure_native.managedidentity.FederatedIdentityCredential(
+    "trusts-{name}", resource_group_name="rg", resource_name_="id1", issuer="{issuer}", subject="agent",
+    audiences=["api://AzureADTokenExchange"])
+'''
+GITHUB = "https://token.actions.githubusercontent.com"
+
+
+def program(project, *issuers: str) -> None:
+    """Federated credentials trusting `issuers`, in a project whose gate trusts no self-run issuer yet."""
+    write_small(project, "\n".join(FEDERATED.format(name=i, issuer=issuer) for i, issuer in enumerate(issuers)))
+
+
+def issuer_findings(run) -> list[tuple[str, bool]]:
+    return [(v["resourceName"], v["mandatory"]) for v in by_policy(run.json("out.json"), "AGID-GEN-003")]
+
+
+def test_an_unknown_issuer_blocks_and_a_platform_issuer_passes(project) -> None:
+    program(project, EVIL, GITHUB)
+    run = run_cli(project, *GUARD, "--json", "out.json")
+    assert run.code == 1, run.stdout
+    assert issuer_findings(run) == [("trusts-0", True)]
+    assert "Trusted issuers (trustedIssuers the packs judged with):" in run.stdout
+    assert "none listed (only platform issuers pass)" in run.stdout
+
+
+def test_the_gate_operator_trusts_an_issuer_with_the_option_and_the_report_shows_it(project) -> None:
+    program(project, OURS, GITHUB)
+    run = run_cli(project, *GUARD, "--trusted-issuer", OURS + "/", "--json", "out.json")
+    assert run.code == 0, run.stdout
+    assert issuer_findings(run) == []
+    assert f"agent-guard: {OURS} (AGID-GEN-003)" in run.stdout
+    assert run.json("out.json")["policyPacks"][0]["config"]["AGID-GEN-003"]["trustedIssuers"] == [OURS]
+    # a look-alike host of the trusted issuer stays blocked
+    program(project, OURS + ".evil.example.net")
+    run = run_cli(project, *GUARD, "--trusted-issuer", OURS, "--json", "out.json")
+    assert run.code == 1 and issuer_findings(run) == [("trusts-0", True)], run.stdout
+
+
+def test_the_stack_file_cannot_trust_an_issuer_but_the_base_branchs_waiver_file_can(project) -> None:
+    program(project, EVIL)
+    git(project, "init", "-q", "-b", "main")
+    write_settings(project, {"agent-guard": {"AGID-GEN-003": {"trustedIssuers": [OURS]}}})
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "base")
+    carry_pack_config(project, f'AGID-GEN-003: {{trustedIssuers: ["{OURS}", "{EVIL}"], enforcementLevel: advisory}}\n')
+    run = run_cli(project, *GUARD, "--waivers-from-ref", "main", "--json", "out.json")
+    assert run.code == 1, run.stdout
+    assert issuer_findings(run) == [("trusts-0", True)]
+    document = run.json("out.json")
+    assert document["policyPacks"][0]["config"]["AGID-GEN-003"]["trustedIssuers"] == [OURS]
+    assert any(note.startswith("agent-guard/AGID-GEN-003: config asks for trustedIssuers=")
+               for note in document["enforcementFloor"])
+    # the base branch's issuer passes
+    program(project, OURS)
+    assert run_cli(project, *GUARD, "--waivers-from-ref", "main").code == 0
+
+
+def test_a_trusted_issuer_that_is_not_an_https_url_is_a_config_error(project) -> None:
+    program(project, GITHUB)
+    for bad in ("http://oidc.example.org", "oidc.example.org", "https://oidc.example.org?x=1"):
+        run = run_cli(project, *GUARD, "--trusted-issuer", bad)
+        assert run.code == 2 and f"--trusted-issuer {bad!r}: an OIDC issuer is an https URL" in run.stdout, run.stdout
