@@ -175,6 +175,7 @@ def test_a_consumer_gets_a_working_agentid_preview_hook(tmp_path: Path) -> None:
     consumer.mkdir()
     shutil.copy(REPO / "Pulumi.yaml", consumer)
     shutil.copytree(REPO / "stacks", consumer / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "waivers.yaml", consumer)  # the dev stack's waiver and trusted issuers (AGID-AZ-001, GEN-003)
     git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
     subprocess.run([*git, "init", "-q"], cwd=consumer, check=True)
     subprocess.run([*git, "add", "-A"], cwd=consumer, check=True)

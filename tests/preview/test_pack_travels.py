@@ -137,6 +137,7 @@ def test_a_pack_planted_in_the_project_does_not_replace_the_judge(tmp_path: Path
 
 def test_a_pack_from_the_projects_tree_by_path_is_said_loudly(tmp_path: Path):
     project = copy_project(tmp_path)
+    (project / "waivers.yaml").unlink()  # its trusted settings name agent_guard's policies, which the no-op pack lacks
     _plant_no_op_pack(project / "my_pack")
     _plant_access_key(project)
     run = run_cli(project, "--stack", "dev", "--policy-pack", "./my_pack", "--json", "out.json")
