@@ -12,7 +12,10 @@ project's Python files (never runs them) and lists each line that
     absent in the gate's environment and present at `pulumi up`).
 The findings are advisory (a report section, JSON `cloaking`, SARIF notifications): many programs use
 `is_dry_run()` honestly (skip a slow lookup, log), and a verdict the program's wording could flip would let
-the judged input steer the judge the other way. Not caught (documented): computed spellings
+the judged input steer the judge the other way. But when the program asks about the dry run itself
+(is_dry_run, dry_run, PULUMI_DRY_RUN), the gate also runs it as `pulumi up` does (`is_dry_run()` false,
+same mocks) and judges what only that run registers (`with_update_run`); a resource both runs register with
+different inputs is no verdict. Not caught (documented): computed spellings
 (`getattr(pulumi.runtime, "is_" + "dry_run")`, `os.environ` scanned in a loop), probing the network (the
 sandbox has none; `pulumi up` has), the clock, the mock ids, or code outside the project's tree.
 """
@@ -21,7 +24,9 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 _SPELLINGS = re.compile(r"\b(is_dry_run|dry_run|PULUMI_DRY_RUN|PULUMI_ACCESS_TOKEN|PULUMI_BACKEND_URL)\b")
 _WHY = {
@@ -31,6 +36,7 @@ _WHY = {
     "PULUMI_ACCESS_TOKEN": "reads PULUMI_ACCESS_TOKEN (the CLI's login: present at `pulumi up`, not in the gate)",
     "PULUMI_BACKEND_URL": "reads PULUMI_BACKEND_URL (the CLI's backend: present at `pulumi up`, not in the gate)",
 }
+_DRY_RUN_WHY = tuple(_WHY[name] for name in ("is_dry_run", "dry_run", "PULUMI_DRY_RUN"))
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".venv", "venv", "env", "node_modules", "__pycache__", "site-packages",
                            ".tox", ".nox", ".mypy_cache", ".pytest_cache", "build", "dist"})
 MAX_FILES = 5000  # a project's own Python files; beyond this the scan says it stopped
@@ -73,3 +79,31 @@ def _python_files(root: Path, excluded: set[Path]):
         for name in sorted(files):
             if name.endswith(".py"):
                 yield here / name
+
+
+def asks_dry_run(findings: list[str]) -> bool:
+    """Does a finding of `scan` say the program asks the SDK (or the engine's variable) whether it is a dry run?"""
+    return any(why in finding for finding in findings for why in _DRY_RUN_WHY)
+
+
+def with_update_run(preview: Any, update: Any) -> tuple[Any, str]:
+    """The preview run's outcome plus the resources only the `pulumi up`-like run registered, and a report line.
+
+    `preview`, `update`: program.ProgramOutcome of the same program with is_dry_run() true and false. A resource
+    both register (same URN) with other inputs is program.ProgramError: the gate cannot say which one the
+    update creates, so no verdict.
+    """
+    from agentid.preview.program import ProgramError
+
+    seen = {resource.urn: resource for resource in preview.resources}
+    changed = sorted(r.name for r in update.resources if r.urn in seen and r.inputs != seen[r.urn].inputs)
+    if changed:
+        raise ProgramError(f"the program registers {len(changed)} resource(s) with other inputs when is_dry_run() is "
+                           f"false (as at `pulumi up`) than at preview: {', '.join(changed[:10])}; the gate cannot "
+                           "judge what the update creates: no verdict")
+    added = [r for r in update.resources if r.urn not in seen]
+    shown = ", ".join(f"{r.name} ({r.type})" for r in added[:10]) + (" ..." if len(added) > 10 else "")
+    note = ("the program also ran as at `pulumi up` (is_dry_run() false): "
+            + (f"{len(added)} resource(s) registered only there were judged too: {shown}" if added
+               else "it registered the same resources"))
+    return replace(preview, resources=sorted([*preview.resources, *added], key=lambda r: r.urn)), note

@@ -86,13 +86,14 @@ class ProgramError(Exception):
 def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeout: float,
                  on_resource: Callable[[Resource], None] | None = None, python: str | None = None,
                  stack_references: Callable[[str], Any] | None = None,
-                 isolation: sandbox.Isolation | None = None) -> ProgramOutcome:
+                 isolation: sandbox.Isolation | None = None, dry_run: bool = True) -> ProgramOutcome:
     """Run the project's program for `stack` against the gate's monitor; raise ProgramError on any failure.
 
     `on_resource` sees each resource as the program registers it (one call at a time, in the
     monitor's gRPC threads), so packs can judge it while the program still runs. `stack_references`
     answers the program's StackReference reads (`agentid.preview.references.StackReferences`). `isolation`
     (default: what `sandbox.isolation()` finds) says whether the program runs in the sandbox.
+    `dry_run`: the SDK's `is_dry_run()` (True as at a preview; False runs the program as `pulumi up` would).
     When this returns or raises, no process of the run is left: the sandbox's pid namespace is gone,
     or (unsandboxed) the program's process group and every orphan it left were killed.
     """
@@ -119,7 +120,7 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
         socket = run_dir / "monitor.sock"
         with MonitorServer(monitor, f"unix:{socket}") as server:
             exec_script = _install_language_host(run_dir)
-            argv = [python or sys.executable, "-u", str(exec_script), *_language_host_args(project, stack, server.address)]
+            argv = [python or sys.executable, "-u", str(exec_script), *_language_host_args(project, stack, server.address, dry_run)]
             command = (sandbox.command(argv, run_dir.resolve(), _program_needs(project, argv[0])) if isolation.sandboxed
                        else sandbox.unsandboxed(argv))
             with open(Path(private, "stdout"), "w+b") as stdout, open(Path(private, "stderr"), "w+b") as stderr:
@@ -186,10 +187,10 @@ def _install_language_host(run_dir: Path) -> Path:
     return script
 
 
-def _language_host_args(project: Project, stack: str, address: str) -> list[str]:
+def _language_host_args(project: Project, stack: str, address: str, dry_run: bool = True) -> list[str]:
     """The arguments Pulumi's language host passes its exec script (pulumi-language-python, main.go)."""
     return ["--monitor", address, "--engine", address, "--project", project.name, "--stack", stack,
-            "--pwd", str(project.main_dir), "--dry_run", "true", "--parallel", str(os.cpu_count() or 1),
+            "--pwd", str(project.main_dir), "--dry_run", "true" if dry_run else "false", "--parallel", str(os.cpu_count() or 1),
             "--organization", "organization", "--root_directory", str(project.root), str(project.main_dir)]
 
 

@@ -247,6 +247,14 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
             outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout,
                                    on_resource=judge if isolation.sandboxed else None, stack_references=references,
                                    isolation=isolation)
+            if cloaking.asks_dry_run(result.cloaking):
+                # The program branches on "is this a preview?": run it again as `pulumi up` runs it and judge
+                # what only that run registers, so the branch hides nothing the mocks can answer.
+                update = run_isolated(project, request.stack, config.values, timeout=request.timeout,
+                                      on_resource=judge if isolation.sandboxed else None, stack_references=references,
+                                      isolation=isolation, dry_run=False)
+                outcome, note = cloaking.with_update_run(outcome, update)
+                result.cloaking.append(note)
         finally:
             result.stack_references = {name: answer.source for name, answer in sorted(references.answered.items())}
         if not isolation.sandboxed:

@@ -41,13 +41,38 @@ if not pulumi.runtime.is_dry_run():
 from pulumi.runtime import settings
 ONLINE = bool(os.environ.get("PULUMI_ACCESS_TOKEN")) or settings.is_dry_run() is False
 ''')
-    assert result.code == 0, result.stdout  # advisory: the key is not registered here, so nothing is flagged
-    assert json.loads((tmp_path / "out.json").read_text())["cloaking"] == [
+    # the program asks about the dry run: the gate runs it again as `pulumi up` does and judges the key it registers
+    assert result.code == 1, result.stdout
+    document = json.loads((tmp_path / "out.json").read_text())
+    assert [(v["policy"], v["resourceName"]) for v in document["violations"] if v["mandatory"]] == [("AGID-AWS-001", "k")]
+    assert document["cloaking"] == [
         "__main__.py:3: asks whether this is a preview (pulumi.runtime.is_dry_run)" + WHY,
         "lib/__init__.py:3: reads PULUMI_ACCESS_TOKEN (the CLI's login: present at `pulumi up`, not in the gate)" + WHY,
         "lib/__init__.py:3: asks whether this is a preview (pulumi.runtime.is_dry_run)" + WHY,
+        "the program also ran as at `pulumi up` (is_dry_run() false): 1 resource(s) registered only there were judged "
+        "too: k (aws:iam/accessKey:AccessKey)",
     ]
-    assert "Cloaking (advisory): 3 places where the program asks whether it runs at preview" in result.stdout
+    assert "Cloaking (advisory): where the program asks whether it runs at preview" in result.stdout
+
+
+def test_a_resource_whose_inputs_differ_at_the_update_gets_no_verdict(tmp_path):
+    result = run(tmp_path, '''import pulumi, pulumi_aws as aws
+aws.iam.User("u", path="/" if pulumi.runtime.is_dry_run() else "/admins/")
+''')
+    assert result.code == 2, result.stdout
+    assert ("the program registers 1 resource(s) with other inputs when is_dry_run() is false (as at `pulumi up`) than "
+            "at preview: u; the gate cannot judge what the update creates: no verdict") in result.stdout
+
+
+def test_a_program_that_reads_only_deployment_variables_runs_once(tmp_path):
+    result = run(tmp_path, '''import os, pulumi_aws as aws
+if os.environ.get("PULUMI_BACKEND_URL"):
+    aws.iam.AccessKey("k", user="bob")
+aws.s3.BucketV2("b")
+''')
+    assert result.code == 0, result.stdout  # advisory only: the gate cannot make that variable true
+    assert json.loads((tmp_path / "out.json").read_text())["cloaking"] == [
+        "__main__.py:2: reads PULUMI_BACKEND_URL (the CLI's backend: present at `pulumi up`, not in the gate)" + WHY]
 
 
 def test_look_alikes_are_not_reported(tmp_path):
