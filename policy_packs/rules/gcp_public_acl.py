@@ -48,7 +48,7 @@ def _owns(resource: Resource, entry: AclEntry) -> str | None:
         return "OWNER, which changes the ACL" if kind == "OWNER" else None
     if role.upper() == "OWNER":
         return "OWNER, which changes the dataset's access list"
-    permission = policy_admin_permission(role, {})
+    permission = policy_admin_permission(role, {}, "bigquery/dataset")
     return f"{role}, which holds {permission}" if permission else None
 
 

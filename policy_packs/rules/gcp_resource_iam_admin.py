@@ -26,9 +26,12 @@ from .gcp_bindings import each_binding
 SET_IAM_POLICY = "setIamPolicy"
 
 
-def policy_admin_permission(role: str, custom: dict[str, object]) -> str | None:
+def policy_admin_permission(role: str, custom: dict[str, object], target: str = "") -> str | None:
     """The setIamPolicy permission `role` holds, "(permissions not known)" for a stack role whose permissions are
-    not readable lists, or None (no such permission, or a role the pack cannot see: AGID-GCP-011)."""
+    not readable lists, or None (no such permission, or a role the pack cannot see: AGID-GCP-011).
+
+    `target` (a type token) picks, for the message, the permission on that kind of resource when the role holds
+    several (roles/pubsub.admin on a topic: pubsub.topics.setIamPolicy, not pubsub.schemas.setIamPolicy)."""
     if role in custom:
         permissions = custom[role]
         if not isinstance(permissions, list):
@@ -38,13 +41,11 @@ def policy_admin_permission(role: str, custom: dict[str, object]) -> str | None:
         if info is None:
             return None
         permissions = list(info.permissions)
-    for permission in permissions:
-        if not isinstance(permission, str):
-            continue
-        # a pattern (`storage.*`, `*`) covers setIamPolicy; Google refuses them in custom roles, fail closed anyway
-        if permission.rsplit(".", 1)[-1] == SET_IAM_POLICY or permission.endswith("*"):
-            return permission
-    return None
+    # a pattern (`storage.*`, `*`) covers setIamPolicy; Google refuses them in custom roles, fail closed anyway
+    held = [p for p in permissions if isinstance(p, str) and (p.rsplit(".", 1)[-1] == SET_IAM_POLICY or p.endswith("*"))]
+    kind = target.lower()
+    on_target = [p for p in held if p.count(".") == 2 and p.split(".")[1].lower().rstrip("s") in kind]
+    return (on_target or held or [None])[0]
 
 
 def check(resources: list[Resource], config):
@@ -60,7 +61,7 @@ def check(resources: list[Resource], config):
             if role in custom and is_unknown(custom[role]):
                 yield Unknown(f"permissions of custom role {role}", resource.urn)
                 continue
-            permission = policy_admin_permission(role, custom)
+            permission = policy_admin_permission(role, custom, resource.type)
             if permission is None:
                 continue
             kind = resource.type.rsplit(":", 1)[-1]

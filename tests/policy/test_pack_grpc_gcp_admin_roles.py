@@ -45,10 +45,10 @@ ADMIN_ON_ONE = [
     (SECRET, {"secretId": "s1", "role": "roles/secretmanager.admin", "member": USER},
      "secretmanager.secrets.setIamPolicy"),
     (KEY_RING, {"keyRingId": "projects/p1/locations/global/keyRings/r", "role": "roles/cloudkms.admin",
-                "member": USER}, "setIamPolicy"),
+                "member": USER}, "cloudkms.keyRings.setIamPolicy"),
     (CRYPTO_KEY, {"cryptoKeyId": "projects/p1/locations/global/keyRings/r/cryptoKeys/k", "role": "roles/cloudkms.admin",
-                  "members": [USER]}, "setIamPolicy"),
-    (TOPIC, {"topic": "t1", "role": "roles/pubsub.admin", "member": USER}, "setIamPolicy"),
+                  "members": [USER]}, "cloudkms.cryptoKeys.setIamPolicy"),
+    (TOPIC, {"topic": "t1", "role": "roles/pubsub.admin", "member": USER}, "pubsub.topics.setIamPolicy"),
     (SA_MEMBER, {"serviceAccountId": "projects/p1/serviceAccounts/agent-x@p1.iam.gserviceaccount.com",
                  "role": "roles/iam.serviceAccountAdmin", "member": USER}, "iam.serviceAccounts.setIamPolicy"),
 ]

@@ -56,7 +56,7 @@ CASES = [
                                                 "specialGroup": "allAuthenticatedUsers"}, "anyone with a Google account",
      {"datasetId": "d", "role": "roles/bigquery.dataViewer", "specialGroup": "projectReaders"}),
     ("dataset-access-owner", DATASET_ACCESS, {"datasetId": "d", "role": "roles/bigquery.dataOwner",
-                                              "groupByEmail": "ext@example.net"}, "roles/bigquery.dataOwner, which holds bigquery.",
+                                              "groupByEmail": "ext@example.net"}, "roles/bigquery.dataOwner, which holds bigquery.datasets.setIamPolicy",
      {"datasetId": "d", "role": "roles/bigquery.dataOwner", "specialGroup": "projectOwners"}),
     ("dataset-accesses", DATASET, {"datasetId": "d", "accesses": [
         {"role": "OWNER", "specialGroup": "projectOwners"}, {"role": "READER", "iamMember": "allAuthenticatedUsers"}]},
