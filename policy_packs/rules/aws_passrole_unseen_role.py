@@ -11,6 +11,9 @@ the unreadable role (advisory); this rule reports the combination (mandatory). F
 the policies that reach it (iam_links, as AGID-AWS-021) are judged with each PassRole of an unreadable role
 read as PassRole of any role; methods that hold only then are reported. A role of this stack (by its name
 or ARN, case-insensitively, or an Output of it) is judged by its own policies and passes here.
+A role PATTERN (`role/service-role/*`, `role/*-admin`, an account `*`) may match roles defined outside the
+stack whatever the stack's own roles are called, so it is judged like one named outside role (red5 finding 1):
+never less strict than the name it generalises. `role/*` and `*` are unbounded and already AGID-AWS-020/021's.
 Source: https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/
 """
 
@@ -26,7 +29,7 @@ from agentid_policy_packs.analysis.values import is_unknown
 from .base import Rule, Violation
 from .iam_links import LINKED_TYPES, ROLE, link
 
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/(?:.*/)?(?P<name>[^/*?]+)$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9*?]+:role/(?:.*/)?(?P<name>[^/]*)$")
 
 
 def _stack_role_names(resources) -> set[str]:
@@ -39,13 +42,14 @@ def _stack_role_names(resources) -> set[str]:
 
 
 def _unreadable_targets(statement, stack_roles: set[str]) -> list[str]:
-    """Literal role ARNs this PassRole grant names whose role is not one of the stack's."""
+    """Role ARNs this PassRole grant names that may be a role not of the stack's: a literal name the stack does
+    not define, or any pattern (a wildcard in the account or the role path/name)."""
     if not statement.allows or statement.not_resource or not statement.matches_action("iam:PassRole"):
         return []
     found = []
     for target in statement.resources:
         match = _ROLE_ARN.match(target) if isinstance(target, str) and not is_unknown(target) else None
-        if match and match["name"].lower() not in stack_roles:
+        if match and (any(ch in target for ch in "*?") or match["name"].lower() not in stack_roles):
             found.append(target)
     return found
 

@@ -69,3 +69,23 @@ def test_the_two_halves_in_two_policies_of_one_role_are_mandatory_too(pack):
 ])
 def test_look_alikes_pass(pack, policies, extra):
     assert flagged(pack, *agent(*policies, extra=extra)) == []
+
+
+EC2 = {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"}
+
+
+@pytest.mark.parametrize("pattern", [
+    "arn:aws:iam::123456789012:role/service-role/*",  # red5 finding 1: a path pattern
+    "arn:aws:iam::123456789012:role/*-admin",         # a suffix pattern
+    "arn:aws:iam::*:role/agent-a",                    # any account's role of the stack role's name
+    "arn:aws:iam::123456789012:role/agent-?",         # matches agent-a of the stack, and agent-b of nobody's
+])
+def test_passing_a_role_pattern_is_at_least_as_strict_as_an_outside_name(pack, pattern):
+    [(name, message)] = flagged(pack, *agent(policy(passrole(pattern, service=None), EC2)))
+    assert name == "agent" and f"may pass {pattern}" in message and "PassRoleEc2RunInstances" in message
+
+
+def test_a_named_stack_role_with_ec2_is_still_judged_by_its_own_policies(pack):
+    stack_role = res(ROLE, "fn", {"name": "fn-exec", "assumeRolePolicy": TRUST})
+    assert flagged(pack, *agent(policy(passrole("arn:aws:iam::123456789012:role/fn-exec", service=None), EC2),
+                                extra=(stack_role,))) == []
