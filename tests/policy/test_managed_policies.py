@@ -106,3 +106,24 @@ def test_unknown_arns_are_reported_as_unknown_by_both_rules():
         assert unknowns(rule, ROLE, {"managedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess", UNKNOWN]}) == \
             ["managedPolicyArns[1]"]
         assert unknowns(rule, ROLE, {"managedPolicyArns": UNKNOWN}) == ["managedPolicyArns"]
+
+
+@pytest.mark.parametrize("name, wildcard", [("AWSOrganizationsFullAccess", "organizations:*"),
+                                            ("AmazonS3FullAccess", "s3-object-lambda:*, s3:*")])
+def test_a_service_wide_write_wildcard_attached_by_arn_is_as_strict_as_inline(name, wildcard):
+    # red5 finding 4: the same grant written inline is AGID-AWS-010 (broad-action); attached by ARN it passed
+    arn = f"arn:aws:iam::aws:policy/{name}"
+    from agentid_policy_packs.rules.base import Violation
+    from tests.policy.ruletools import outcomes
+
+    [outcome] = [o for o in outcomes("AGID-AWS-013", ATTACHMENT, {"role": "r", "policyArn": arn})
+                 if isinstance(o, Violation)]
+    assert outcome.message == (f"r attaches the AWS managed policy {name}, whose document allows service-wide "
+                               f"writes on every resource ({wildcard}) — far beyond any one tool's needs")
+    assert outcome.category == "broad-grant"
+
+
+def test_named_actions_on_every_resource_in_a_managed_policy_are_not_a_service_wide_grant():
+    # AWSLambdaBasicExecutionRole: logs:CreateLogGroup/CreateLogStream/PutLogEvents on * (named actions)
+    arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+    assert violations("AGID-AWS-013", ATTACHMENT, {"role": "r", "policyArn": arn}) == []
