@@ -65,6 +65,13 @@ class Requirement:
     resources: tuple[tuple[str, tuple[str, ...]], ...] = ()
     any_target: bool | None = None
     created_by: str | None = None  # an action of the same method creating the resource this one uses
+    # The existing resource the method takes over (data, escalation_methods.yaml `target:`): True for every
+    # resource type the action accepts, or one resource-type key (`instance|managed-instance`); None: none.
+    target: bool | str | None = None
+
+    def targets(self, resource_type: str | None) -> bool:
+        """Is `resource_type` (None: any the action accepts) the resource this requirement takes over?"""
+        return self.target is True or (isinstance(self.target, str) and self.target == resource_type)
 
     @cached_property
     def info(self) -> ActionInfo | None:
@@ -106,7 +113,7 @@ def _requirement(raw: dict) -> Requirement:
         action=raw["action"], passed_to=raw.get("passed_to"),
         defused_by=tuple(k.lower() for k in raw.get("defused_by", ())),
         resources=tuple((type_, tuple(useful or ())) for type_, useful in resources.items()),
-        any_target=raw.get("any_target"), created_by=raw.get("created_by"),
+        any_target=raw.get("any_target"), created_by=raw.get("created_by"), target=raw.get("target"),
     )
 
 
@@ -256,14 +263,20 @@ def _aws_owned(pattern: str) -> bool:
 
 
 def granting_statements(requirement: Requirement, statements: Sequence[LabelledStatement],
-                        today: date | None = None) -> list[Grant]:
-    """The Allow grants that meet one requirement (every listed resource type reached by some grant)."""
+                        today: date | None = None, takeover: bool = False) -> list[Grant]:
+    """The Allow grants that meet one requirement (every listed resource type reached by some grant).
+
+    `takeover`: a named target (or pattern) of the requirement's `target` resource type meets it too
+    (Grant.named), for `takeovers`.
+    """
     today = today or today_utc()
     denies = unconditional_denies((s.statement for s in statements), today)
     narrowing = any(d.not_action or d.not_resource for d in denies)
     types = requirement.resources or ((None, ()),)
     found: list[Grant] = []
     for resource_type, useful in types:
+        judged = replace(requirement, any_target=True) if takeover and requirement.targets(resource_type) \
+            else requirement
         reached = []
         for labelled_ in statements:
             statement = labelled_.statement
@@ -279,7 +292,7 @@ def granting_statements(requirement: Requirement, statements: Sequence[LabelledS
                 continue
             patterns = ("*",) if statement.not_resource else statement.resources
             for pattern in patterns:
-                reach = _reach(requirement, pattern, resource_type, useful)
+                reach = _reach(judged, pattern, resource_type, useful)
                 if reach is None or is_denied(requirement.action, pattern, denies):
                     continue
                 reached.append(Grant(labelled_, pattern, not reach, resource_type or ""))
@@ -349,6 +362,49 @@ def escalation_findings(statements: Sequence[LabelledStatement], today: date | N
                 category="escalation",
             ))
     return findings
+
+
+@dataclass(frozen=True)
+class Takeover:
+    """A method the statements make possible on existing resources they name (or match by a pattern).
+
+    `targets`: the ARN patterns its `target` requirements are met on only by name (not unbounded); what
+    the method gains is what those resources run as, which the statements alone cannot tell.
+    """
+
+    method: EscalationMethod
+    targets: tuple[str, ...]
+    evidence: str
+
+
+def takeovers(statements: Sequence[LabelledStatement], today: date | None = None) -> list[Takeover]:
+    """Methods with a `target` requirement met with named targets (escalation_methods.yaml `target:`).
+
+    Methods met unbounded are `escalation_findings`'; one met only because a target is named is returned
+    here with those targets, for the caller to judge what each runs as (a resource of the stack) or to
+    fail closed (one it does not define). Source of the methods: each entry's `source` (Rhino Security
+    Labs, pathfinding.cloud).
+    """
+    today = today or today_utc()
+    mentioned = frozenset().union(*(_required_actions_of(s.statement) for s in statements if s.statement.allows))
+    found = []
+    for method in escalation_methods():
+        if not any(r.target for r in method.requires) or not method.required <= mentioned:
+            continue
+        met: list[tuple[Requirement, list[Grant]]] = []
+        for requirement in method.requires:
+            grants = granting_statements(requirement, statements, today, takeover=True)
+            if not grants and requirement.created_by:
+                grants = _on_created(requirement, method, statements, today)
+            if not grants:
+                break
+            met.append((requirement, grants))
+        else:
+            targets = tuple(dict.fromkeys(g.pattern for r, grants in met if r.target for g in grants if g.named))
+            if targets:
+                evidence = "; ".join(f"{r.action} by {grants[0].labelled.label}" for r, grants in met)
+                found.append(Takeover(method, targets, evidence))
+    return found
 
 
 def _on_created(requirement: Requirement, method: EscalationMethod, statements: Sequence[LabelledStatement],

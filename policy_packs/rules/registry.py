@@ -34,6 +34,7 @@ from . import (
     aws_service_static_keys,
     aws_passrole_unseen_role,
     aws_permissions_management,
+    aws_takeover_unseen_target,
     aws_privilege_escalation,
     aws_public_principal,
     aws_public_sharing,
@@ -117,8 +118,8 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     entra_privileged_directory_role, gcp_basic_roles, gcp_agent_broad_binding, gcp_api_key_restrictions, k8s_rbac_wildcards,
     k8s_agent_cluster_secrets, k8s_powerful_binding, k8s_rbac_bypass_group,
     # privilege escalation
-    aws_privilege_escalation, aws_role_escalation, aws_passrole_unseen_role, aws_foreign_assume_role, entra_graph_app_role,
-    gcp_impersonation_escalation, gcp_custom_role_escalation,
+    aws_privilege_escalation, aws_role_escalation, aws_passrole_unseen_role, aws_takeover_unseen_target,
+    aws_foreign_assume_role, entra_graph_app_role, gcp_impersonation_escalation, gcp_custom_role_escalation,
     gcp_service_account_impersonation, gcp_resource_iam_admin, k8s_rbac_escalation, k8s_rbac_escalation_paths, entra_custom_directory_role,
     entra_privileged_app_owner, entra_pim_group_privileged,
     # weak trust

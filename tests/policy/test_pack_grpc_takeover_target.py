@@ -1,0 +1,121 @@
+"""AGID-AWS-056 over gRPC: escalation methods on an existing target (user, function, instance, ...).
+
+Outside review (red5 findings 2 and 3): iam:CreateAccessKey on user/admin, lambda:UpdateFunctionCode on
+function:prod-*, ssm:SendCommand on one instance with AWS-RunShellScript, ... all passed: the methods of
+analysis/escalation_methods.yaml fired only on `*`. A target the stack does not define fails closed; one it
+defines is judged by what its own user or role can do.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agentid.analyzer_client import PackProcess, StackResource
+from tests.policy.test_pack_grpc import PACK, urn
+
+ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
+USER, USER_POLICY = "aws:iam/user:User", "aws:iam/userPolicy:UserPolicy"
+FUNCTION = "aws:lambda/function:Function"
+ACCOUNT = "111122223333"
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                           "Action": "sts:AssumeRole"}]})
+INSTANCE = f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-0123456789abcdef0"
+SHELL = "arn:aws:ssm:eu-west-1::document/AWS-RunShellScript"
+
+
+def res(type_, name, props, dependencies=()):
+    return StackResource(type_, name, urn(type_, name), props, dependencies=list(dependencies))
+
+
+def policy(*statements) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(actions, resources):
+    return {"Effect": "Allow", "Action": actions, "Resource": resources}
+
+
+@pytest.fixture(scope="module")
+def pack():
+    with PackProcess.start(PACK, timeout=60) as running:
+        running.configure({})
+        yield running
+
+
+def flagged(pack, *resources):
+    return [(d.urn.rsplit("::", 1)[-1], d.message) for d in pack.analyze_stack(list(resources))
+            if d.policy_name == "AGID-AWS-056" and d.enforcement_level == "mandatory"]
+
+
+def agent(statement, extra=()):
+    return [res(ROLE, "agent", {"name": "agent-a", "assumeRolePolicy": TRUST}),
+            res(ROLE_POLICY, "p", {"role": "agent-a", "policy": policy(statement)}), *extra]
+
+
+@pytest.mark.parametrize("statement, method", [
+    (allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/admin"), "CreateAccessKey"),
+    (allow(["iam:CreateLoginProfile"], f"arn:aws:iam::{ACCOUNT}:user/admin"), "CreateLoginProfile"),
+    (allow(["iam:UpdateLoginProfile"], f"arn:aws:iam::{ACCOUNT}:user/ops-*"), "UpdateLoginProfile"),
+    (allow(["lambda:UpdateFunctionCode"], f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:f"), "LambdaUpdateFunctionCode"),
+    (allow(["lambda:UpdateFunctionCode"], f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:prod-*"),
+     "LambdaUpdateFunctionCode"),
+    (allow(["ssm:SendCommand"], [INSTANCE, SHELL]), "SsmSendCommand"),
+    (allow(["ecs:ExecuteCommand"], f"arn:aws:ecs:eu-west-1:{ACCOUNT}:task/prod/*"), "EcsExecuteCommand"),
+    (allow(["ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"], INSTANCE), "Ec2UserDataRestart"),
+    (allow(["ec2-instance-connect:SendSSHPublicKey"], INSTANCE), "Ec2InstanceConnect"),
+    (allow(["eks:CreateAccessEntry", "eks:AssociateAccessPolicy"],
+           [f"arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/prod", f"arn:aws:eks:eu-west-1:{ACCOUNT}:access-entry/prod/*"]),
+     "EksAccessEntry"),
+    (allow(["cloudformation:UpdateStack"], f"arn:aws:cloudformation:eu-west-1:{ACCOUNT}:stack/prod/*"),
+     "CloudFormationUpdateStackExistingRole"),
+])
+def test_a_method_on_a_target_the_stack_does_not_define_fails_closed(pack, statement, method):
+    [(name, message)] = flagged(pack, *agent(statement))
+    assert name == "agent" and "role agent-a can " in message and f"({method}: " in message
+    assert message.endswith("is not defined in this stack: cannot check what it holds or runs as")
+
+
+HARMLESS = policy(allow(["s3:GetObject"], "arn:aws:s3:::reports/*"))
+ADMIN = policy(allow("*", "*"))
+
+
+def stack_user(document):
+    return (res(USER, "u", {"name": "admin"}), res(USER_POLICY, "up", {"user": "admin", "policy": document}))
+
+
+def stack_function(document):
+    role = res(ROLE, "fnrole", {"name": "fn-role", "assumeRolePolicy": TRUST})
+    return (role, res(ROLE_POLICY, "fp", {"role": "fn-role", "policy": document}),
+            res(FUNCTION, "fn", {"name": "f", "role": f"arn:aws:iam::{ACCOUNT}:role/fn-role"}))
+
+
+def test_keys_for_a_stack_user_holding_admin_are_flagged_with_its_power(pack):
+    [(name, message)] = flagged(pack, *agent(allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/admin"),
+                                             extra=stack_user(ADMIN)))
+    assert name == "agent" and "is this stack's user admin, which allows every action on every resource; escalate (" in message
+
+
+def test_new_code_for_a_stack_function_whose_role_is_admin_is_flagged(pack):
+    [(_, message)] = flagged(pack, *agent(allow("lambda:UpdateFunctionCode",
+                                                f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:f"),
+                                          extra=stack_function(ADMIN)))
+    assert "is this stack's role fn-role, which allows every action on every resource; escalate (" in message
+
+
+@pytest.mark.parametrize("statement, extra", [
+    # the same actions on a user / function the stack defines whose power is harmless
+    (allow(["iam:CreateAccessKey", "iam:UpdateLoginProfile"], f"arn:aws:iam::{ACCOUNT}:user/admin"), stack_user(HARMLESS)),
+    (allow("lambda:UpdateFunctionCode", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:f"), stack_function(HARMLESS)),
+    # read-only actions on named targets of nobody's
+    (allow(["iam:GetUser", "iam:ListAccessKeys"], f"arn:aws:iam::{ACCOUNT}:user/admin"), ()),
+    (allow(["lambda:GetFunction", "lambda:InvokeFunction"], f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:f"), ()),
+    (allow(["ec2:DescribeInstances", "ssm:GetCommandInvocation"], INSTANCE), ()),
+    # SendCommand with a fixed-purpose AWS document: no shell on the instance
+    (allow("ssm:SendCommand", [INSTANCE, "arn:aws:ssm:eu-west-1::document/AWS-UpdateSSMAgent"]), ()),
+    # the caller's own keys
+    (allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/${{aws:username}}"), ()),
+])
+def test_look_alikes_pass(pack, statement, extra):
+    assert flagged(pack, *agent(statement, extra=extra)) == []
