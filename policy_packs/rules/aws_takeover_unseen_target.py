@@ -71,6 +71,12 @@ def _power(documents: dict) -> list[str]:
     return found
 
 
+def _name(resource) -> str:
+    """The physical name (`name` input) when known, else the Pulumi name."""
+    physical = resource.props.get("name")
+    return physical if isinstance(physical, str) and not is_unknown(physical) else resource.name
+
+
 class _Stack:
     """The users and functions of the stack, and what each one's principal can do."""
 
@@ -106,9 +112,7 @@ class _Stack:
         power = _power(principal.documents)
         if not power:
             return None
-        physical = principal.resource.props.get("name")
-        name = physical if isinstance(physical, str) and not is_unknown(physical) else principal.resource.name
-        return f"{target} is this stack's {principal.kind} {name}, which allows {'; '.join(power)}"
+        return f"{target} is this stack's {principal.kind} {_name(principal.resource)}, which allows {'; '.join(power)}"
 
 
 def check(resources, config):
@@ -124,9 +128,7 @@ def check(resources, config):
             problems = [p for p in map(stack.problem, takeover.targets) if p]
             if not problems:
                 continue
-            physical = principal.resource.props.get("name")
-            name = physical if isinstance(physical, str) and not is_unknown(physical) else principal.resource.name
-            yield Violation(f"{principal.kind} {name} can {takeover.method.summary} ({takeover.method.id}: "
+            yield Violation(f"{principal.kind} {_name(principal.resource)} can {takeover.method.summary} ({takeover.method.id}: "
                             f"{takeover.evidence}) — {'; '.join(problems)}", urn)
 
 
