@@ -156,6 +156,16 @@ def broad_subject(name: str) -> str | None:
     return None
 
 
+def system_namespace(namespace: str) -> str | None:
+    """Why a namespace's service accounts hold cluster-wide power (kube-system, gke-managed, ...); None otherwise."""
+    if namespace in FACTS["system_namespaces"]:
+        return f"{namespace} is a system namespace (its service accounts hold cluster-wide roles)"
+    for prefix, why in FACTS["system_namespace_prefixes"].items():
+        if namespace.startswith(prefix):
+            return f"{namespace}: {why}"
+    return None
+
+
 def granted_to_everyone_by_default(cluster_role: str) -> bool:
     """Kubernetes binds this built-in ClusterRole to every (authenticated) user itself."""
     return cluster_role in FACTS["everyone_cluster_roles"]

@@ -7,9 +7,17 @@ signing requests (any user or group), admission webhooks (rewrite every object),
 which may be bound cluster-wide, reading every secret or creating/patching workloads (a pod runs as any
 service account of any namespace). The paths are data: analysis/k8s_rbac_facts.yaml `escalation_paths`.
 Rules bounded by resourceNames are not flagged for the named objects.
+
+A namespaced Role in a system namespace (kube-system, kube-node-lease, gke-managed, ... : `system_namespaces` in
+the same data file) is judged like a ClusterRole (red5 finding 6): the service accounts there hold cluster-wide
+roles, so reading its secrets or running a pod there as one of them is cluster-wide power. A Role whose namespace
+is not set lands in the provider's default namespace, which the pack cannot see: if it holds such a path it is
+"cannot check" (fail closed); a namespace known only at deployment is reported as not yet known.
 """
 
-from agentid_policy_packs.analysis.k8s_rbac import ROLE_TYPES, NotYetKnown, Unreadable, escalation_grants, role_rules
+from agentid_policy_packs.analysis.k8s_rbac import (
+    ROLE_TYPES, NotYetKnown, Unreadable, escalation_grants, role_rules, system_namespace)
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 
@@ -24,14 +32,28 @@ def check(resource: Resource, config):
         yield Violation(f"{resource.name}: cannot check: {error}")
         return
     cluster_role = ":ClusterRole" in resource.type
+    where = " in every namespace" if cluster_role else ""
+    if not cluster_role and len(escalation_grants(rules, True)) > len(escalation_grants(rules, False)):
+        # it holds a path that is cluster-wide power in a system namespace: where the Role lives decides
+        metadata = resource.props.get("metadata")
+        namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+        if is_unknown(metadata) or is_unknown(namespace):
+            yield Unknown("metadata.namespace")
+            return
+        if not isinstance(namespace, str) or not namespace:
+            yield Violation(f"{resource.name}: cannot check: metadata.namespace is not set, so the Role lands in the "
+                            "provider's default namespace (kube-system possible) and it runs workloads or reads "
+                            "secrets there: set metadata.namespace to the workload's own namespace")
+            return
+        if why_system := system_namespace(namespace):
+            cluster_role, where = True, f" in {namespace} ({why_system})"
     by_rule: dict[int, list[tuple[str, str, str]]] = {}
     for index, what, verbs, why in escalation_grants(rules, cluster_role):
         by_rule.setdefault(index, []).append((what, verbs, why))
     for index, grants in by_rule.items():  # one violation a rule: a '*' rule reaches every path at once
         allowed = "; ".join(f"{verbs} on {what}" for what, verbs, _ in grants)
         whys = "; ".join(dict.fromkeys(why for _, _, why in grants))
-        yield Violation(f"{resource.name} rules[{index}] allows {allowed}"
-                        + (" in every namespace" if cluster_role else "") + f": the holder {whys}")
+        yield Violation(f"{resource.name} rules[{index}] allows {allowed}{where}: the holder {whys}")
 
 
 RULE = Rule(
@@ -40,7 +62,8 @@ RULE = Rule(
     severity="critical",
     category="escalation",
     description="Kubernetes roles do not allow pods/exec or attach, nodes/proxy, certificate approval or admission "
-                "webhooks, and ClusterRoles do not read every secret or create workloads in every namespace.",
+                "webhooks, and ClusterRoles (or Roles in system namespaces such as kube-system) do not read every "
+                "secret or create workloads.",
     remediation="Grant these in a namespaced Role of the workload's own namespace (secrets with resourceNames), "
                 "and leave exec, node proxy, certificate approval and webhooks to cluster administrators.",
     url="https://kubernetes.io/docs/concepts/security/rbac-good-practices/#privilege-escalation-risks",

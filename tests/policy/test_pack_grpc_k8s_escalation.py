@@ -87,6 +87,46 @@ def test_unknown_and_unreadable_rules_never_pass(pack):
     assert "cannot check" in bad
 
 
+WORKLOADS = {"apiGroups": ["", "apps", "batch"], "resources": ["pods", "deployments", "cronjobs"], "verbs": ["create"]}
+SECRET_READ = {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]}
+
+
+def in_namespace(namespace, *items):
+    return {"metadata": {"name": "r", "namespace": namespace}, "rules": list(items)}
+
+
+@pytest.mark.parametrize("namespace, rule, fragment", [
+    ("kube-system", WORKLOADS, "allows create on pods; create on deployments; create on cronjobs in kube-system"),
+    ("kube-system", SECRET_READ, "allows get, list on secrets in kube-system"),
+    ("kube-node-lease", {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["patch"]}, "in kube-node-lease"),
+    ("kube-flannel", SECRET_READ, "the kube- prefix is reserved"),
+    ("gke-managed-system", WORKLOADS, "GKE-managed namespace"),
+    ("gatekeeper-system", SECRET_READ, "in gatekeeper-system"),
+])
+def test_role_in_a_system_namespace_is_judged_like_a_cluster_role(pack, namespace, rule, fragment):
+    """red5 finding 6 (k09, k19, k20): a namespaced Role in kube-system creating pods/deployments/cronjobs or
+    reading secrets passed; the service accounts there hold cluster-wide roles, so it is cluster-wide power."""
+    [found] = messages(pack, ROLE, in_namespace(namespace, rule), "AGID-K8S-005")
+    assert fragment in found, found
+
+
+@pytest.mark.parametrize("namespace", ["agents", "kubesystem", "my-kube-system", "default"])
+def test_same_role_in_a_workload_namespace_passes(pack, namespace):
+    """Look-alikes: the same grants in an ordinary namespace (even one whose name contains kube) stay inside it."""
+    assert pack.analyze(ROLE, "r", urn(ROLE, "r"), in_namespace(namespace, WORKLOADS, SECRET_READ)) == []
+
+
+def test_role_without_a_namespace_holding_workload_power_cannot_be_checked(pack):
+    """The provider's default namespace may be kube-system; a harmless Role without a namespace still passes."""
+    [found] = messages(pack, ROLE, {"metadata": {"name": "r"}, "rules": [WORKLOADS]}, "AGID-K8S-005")
+    assert "cannot check: metadata.namespace is not set" in found
+    assert pack.analyze(ROLE, "r", urn(ROLE, "r"), {"metadata": {"name": "r"}, "rules": [
+        {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}]}) == []
+    [later] = messages(pack, ROLE, {"metadata": {"name": "r", "namespace": UNKNOWN}, "rules": [SECRET_READ]},
+                       "AGID-K8S-005")
+    assert "cannot check until known" in later
+
+
 # --- AGID-K8S-006: bindings ---------------------------------------------------------------------------------
 
 def binding(type_, name, role, *subjects, role_kind="ClusterRole", namespace=None):
