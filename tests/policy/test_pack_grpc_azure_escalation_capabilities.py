@@ -15,10 +15,11 @@ from tests.policy.test_pack_grpc import urn
 ROLE = "azure-native:authorization:RoleDefinition"
 
 
-def mandatory(pack, actions) -> list[str]:
+def mandatory(pack, actions, data_actions=()) -> list[str]:
     props = {"roleName": "agent-x", "scope": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg",
              "assignableScopes": ["/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg"],
-             "permissions": [{"actions": actions, "notActions": [], "dataActions": [], "notDataActions": []}]}
+             "permissions": [{"actions": actions, "notActions": [], "dataActions": list(data_actions),
+                              "notDataActions": []}]}
     diags = pack.analyze(ROLE, "r", urn(ROLE, "r"), props)
     return [d.message for d in diags if d.enforcement_level == "mandatory"]
 
@@ -35,6 +36,23 @@ def mandatory(pack, actions) -> list[str]:
     ("Microsoft.Web/sites/publishxml/Action", "account keys or admin credentials"),
     ("microsoft.web/sites/host/listkeys/action", "account keys or admin credentials"),
     ("Microsoft.Batch/batchAccounts/listkeys/action", "account keys or admin credentials"),
+    # red5 finding 7: every "run code on a compute resource as its identity" operation, not only VM run command
+    ("Microsoft.ContainerService/managedClusters/runCommand/action", "AKS cluster's own credential"),
+    ("Microsoft.KubernetesConfiguration/fluxConfigurations/write", "GitOps configuration"),
+    ("Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/write", "run code on virtual machines"),
+    ("Microsoft.Compute/virtualMachineScaleSets/extensions/write", "run code on virtual machines"),
+    ("Microsoft.Compute/virtualMachineScaleSets/write", "run code on virtual machines"),
+    ("Microsoft.HybridCompute/machines/extensions/write", "run code on virtual machines"),
+    ("Microsoft.Automation/automationAccounts/runbooks/publish/action", "Automation runbooks"),
+    ("Microsoft.Automation/automationAccounts/sourceControls/write", "Automation runbooks"),
+    ("Microsoft.Web/sites/publish/Action", "deploy through Kudu"),
+    ("Microsoft.Web/sites/sourcecontrols/Write", "App Service or Functions app's code"),
+    ("Microsoft.Web/sites/config/Write", "App Service or Functions app's code"),
+    ("microsoft.web/sites/functions/write", "App Service or Functions app's code"),
+    ("Microsoft.App/containerApps/write", "container apps"),
+    ("Microsoft.App/jobs/start/action", "container apps and jobs"),
+    ("Microsoft.ContainerInstance/containerGroups/write", "container groups"),
+    ("Microsoft.MachineLearningServices/workspaces/computes/write", "Machine Learning computes"),
 ])
 def test_code_as_another_identity_or_its_secrets_blocks(pack, action, words):
     messages = mandatory(pack, [action])
@@ -45,3 +63,23 @@ def test_read_only_look_alikes_pass(pack):
     assert mandatory(pack, ["Microsoft.Automation/automationAccounts/runbooks/read",
                             "Microsoft.KeyVault/vaults/read", "Microsoft.Logic/workflows/read",
                             "Microsoft.ContainerInstance/containerGroups/read", "Microsoft.Web/sites/Read"]) == []
+
+
+@pytest.mark.parametrize("data_action", [
+    "Microsoft.ContainerService/managedClusters/pods/exec/action",
+    "Microsoft.ContainerService/managedClusters/batch/jobs/write",
+    "Microsoft.App/containerApps/exec/action",
+])
+def test_data_plane_exec_into_pods_and_apps_blocks(pack, data_action):
+    messages = mandatory(pack, [], [data_action])
+    assert any("service-account tokens and managed identities" in m and data_action in m for m in messages), messages
+
+
+def test_aks_and_compute_read_look_alikes_pass(pack):
+    """Reading run-command results, cluster and scale-set state, or pod lists is not running code."""
+    assert mandatory(pack, ["Microsoft.ContainerService/managedClusters/read",
+                            "Microsoft.ContainerService/managedClusters/commandResults/read",
+                            "Microsoft.Compute/virtualMachineScaleSets/read",
+                            "Microsoft.Compute/virtualMachines/runCommands/read",
+                            "Microsoft.App/containerApps/read", "Microsoft.Web/sites/config/Read"],
+                     ["Microsoft.ContainerService/managedClusters/pods/read"]) == []
