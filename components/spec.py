@@ -89,6 +89,23 @@ def _true_or_false(value: Any) -> Any:
 
 TrueOrFalse = Annotated[bool, BeforeValidator(_true_or_false)]
 
+_CALENDAR_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _calendar_date(value: Any) -> Any:
+    """A date written YYYY-MM-DD (ISO 8601 calendar date, as YAML's timestamp type writes one), or a Python date;
+    a timestamp (2031-01-01T00:00:00Z), a number or a free text is refused: review dates are whole days."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _CALENDAR_DATE.fullmatch(value):
+        return value  # pydantic checks it is a real day (2031-02-30 is refused)
+    shown = f"'{value}'" if isinstance(value, (str, int, float, dt.datetime)) else "a mapping" \
+        if isinstance(value, dict) else "a list" if isinstance(value, list) else "nothing"
+    raise _error("calendar_date", "{shown} is not a date: write YYYY-MM-DD, e.g. 2027-06-30", shown=shown)
+
+
+CalendarDate = Annotated[dt.date, BeforeValidator(_calendar_date)]
+
 
 # --- field checks -----------------------------------------------------------------
 
@@ -1053,7 +1070,7 @@ class Agent(_Strict):
     owner: str = Field(max_length=MAX_OWNER_CHARS, description="team or e-mail that answers for the agent")
     purpose: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="what the agent is for, one sentence")
     environment: str = Field(description="e.g. dev, staging, prod")
-    review_by: dt.date = Field(description="date by which the owner re-approves the agent; once past, every check reports the agent as overdue")
+    review_by: CalendarDate = Field(description="date by which the owner re-approves the agent; once past, every check reports the agent as overdue")
     max_credential_minutes: WholeNumber = Field(
         default=DEFAULT_CREDENTIAL_MINUTES,
         description=f"lifetime of every credential and token, 1..{MAX_CREDENTIAL_MINUTES} minutes",

@@ -100,3 +100,34 @@ def test_a_short_bucket_or_project_name_says_what_the_name_must_be(resource, mes
     agent = valid_agent()
     agent["tools"] = [{"name": "t", "gcp": {"roles": ["roles/storage.objectViewer"], "resource": resource}}]
     assert [e.split(": ", 1)[1] for e in errors_of({"agents": [agent]})] == [f"agents[0].tools[0].gcp.resource: {message}"]
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("2031-01-01T00:00:00Z", "'2031-01-01T00:00:00Z'"),  # red5: a timestamp passed as the date of its day
+    ("2031-01-01 00:00:00", "'2031-01-01 00:00:00'"),
+    ("20310101", "'20310101'"),
+    (20310101, "'20310101'"),
+])
+def test_review_by_is_a_calendar_date_not_a_timestamp(value, shown):
+    assert [e.split(": ", 1)[1] for e in agent_errors(review_by=value)] == [
+        f"agents[0].review_by: {shown} is not a date: write YYYY-MM-DD, e.g. 2027-06-30"]
+
+
+def test_a_calendar_date_passes_and_an_impossible_day_is_refused():
+    assert agent_errors(review_by="2031-01-01") == []
+    assert "is not a date" in agent_errors(review_by="2031-02-30")[0]
+
+
+def test_every_date_field_of_the_spec_is_a_calendar_date():
+    """The whole kind: no date field of the agent or platform spec accepts a timestamp in lax mode."""
+    import datetime as dt
+    loose = []
+    models = [m for module in (spec, platform_spec) for m in vars(module).values()
+              if isinstance(m, type) and issubclass(m, BaseModel) and m.__module__ == module.__name__]
+    for model in models:
+        for name, field in model.model_fields.items():
+            base = typing.get_args(field.annotation) or (field.annotation,)
+            if field.annotation is dt.date or dt.date in base:
+                if not any(type(m).__name__ == "BeforeValidator" for m in field.metadata):
+                    loose.append(f"{model.__name__}.{name}")
+    assert loose == []
