@@ -10,12 +10,17 @@ project root):
 ```yaml
 waivers:
   - rule: AGID-AWS-001                 # the policy id
-    resource: legacy-batch-user        # a resource's URN, or its name (every resource of that name)
+    resource: legacy-batch-user        # a resource's URN, or its name together with `type`
+    type: aws:iam/user:User            # the Pulumi type token; required with a name (see below)
     reason: vendor tool needs a static key until the migration in Q1
     approver: security@example.com
     expires: 2027-01-31                # YYYY-MM-DD; from that day on the waiver no longer applies
     stack: dev                         # optional: only in this stack
 ```
+
+A waiver naming a resource by its name must name its type too: a name alone would accept the same rule's
+violation on any resource a later pull request gives that name (a new role or key called `legacy-batch-user`),
+so a name waives only resources of that name AND type; a URN names one resource.
 
 With `--waivers-from-ref REF` (CI: the pull request's base branch) the file is read
 from that commit (`git show REF:PATH`): a waiver the pull request adds is shown as
@@ -56,6 +61,8 @@ from agentid_components import input_limits
 DEFAULT_FILE = "waivers.yaml"
 SETTINGS_KEY = "policyPackConfig"
 FIELDS = ("rule", "resource", "reason", "approver", "expires")
+OPTIONAL = ("type", "stack")
+URN_PREFIX = "urn:pulumi:"
 MAX_BYTES = 1024 * 1024
 
 
@@ -68,11 +75,14 @@ class Waiver:
     expires: dt.date
     stack: str | None = None
     line: int = 0  # in the waiver file
+    type: str | None = None  # Pulumi type token; required (by the parser) when `resource` is a name
 
     def covers(self, policy: str, urn: str, name: str | None, stack: str) -> bool:
         if self.rule != policy or (self.stack is not None and self.stack != stack):
             return False
-        return self.resource == urn or (name is not None and self.resource == name)
+        if self.resource.startswith(URN_PREFIX):
+            return self.resource == urn
+        return name is not None and self.resource == name and self.type == urn_type(urn)
 
     def expired(self, today: dt.date) -> bool:
         return today >= self.expires
@@ -80,6 +90,13 @@ class Waiver:
     @property
     def justification(self) -> str:
         return f"{self.reason} (approved by {self.approver}, expires {self.expires.isoformat()})"
+
+
+def urn_type(urn: str) -> str | None:
+    """The resource's own type token from its URN (urn:pulumi:STACK::PROJECT::[PARENT_TYPE$...]TYPE::NAME), or None
+    (https://www.pulumi.com/docs/iac/concepts/resources/names/#urns)."""
+    parts = urn.split("::")
+    return parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 and urn.startswith(URN_PREFIX) else None
 
 
 @dataclass(frozen=True)
@@ -158,10 +175,10 @@ def _item_lines(node: Any) -> list[int]:
 def _waiver(item: Any, origin: str, line: int) -> Waiver:
     where = f"{origin}:{line}"
     if not isinstance(item, dict):
-        raise ConfigError(f"{where}: a waiver is a mapping with {', '.join(FIELDS)} (and optionally stack)")
-    unknown = sorted(set(map(str, item)) - {*FIELDS, "stack"})
+        raise ConfigError(f"{where}: a waiver is a mapping with {', '.join(FIELDS)} (and optionally type, stack)")
+    unknown = sorted(set(map(str, item)) - {*FIELDS, *OPTIONAL})
     if unknown:
-        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (valid: {', '.join(FIELDS)}, stack)")
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (valid: {', '.join((*FIELDS, *OPTIONAL))})")
     for key in FIELDS:
         value = item.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -180,8 +197,19 @@ def _waiver(item: Any, origin: str, line: int) -> Waiver:
     stack = item.get("stack")
     if stack is not None and not isinstance(stack, str):
         raise ConfigError(f"{where}: stack: must be a stack name")
-    return Waiver(rule=item["rule"].strip(), resource=item["resource"].strip(), reason=item["reason"].strip(),
-                  approver=item["approver"].strip(), expires=expires, stack=stack, line=line)
+    resource, type_ = item["resource"].strip(), item.get("type")
+    if type_ is not None and (not isinstance(type_, str) or type_.count(":") < 2 or " " in type_.strip()):
+        raise ConfigError(f"{where}: type: must be a Pulumi type token such as aws:iam/accessKey:AccessKey")
+    if not resource.startswith(URN_PREFIX) and type_ is None:
+        raise ConfigError(f"{where}: type: missing; a waiver naming a resource by name ({resource!r}) names its Pulumi "
+                          "type token too (e.g. aws:iam/accessKey:AccessKey), so another resource given that name is "
+                          "not waived; or give the resource's URN")
+    if resource.startswith(URN_PREFIX) and urn_type(resource) is None:
+        raise ConfigError(f"{where}: resource: {resource!r} is not a Pulumi URN "
+                          "(urn:pulumi:STACK::PROJECT::TYPE::NAME)")
+    return Waiver(rule=item["rule"].strip(), resource=resource, reason=item["reason"].strip(),
+                  approver=item["approver"].strip(), expires=expires, stack=stack, line=line,
+                  type=type_.strip() if type_ else None)
 
 
 def load(root: Path, file: str | None, ref: str | None) -> WaiverSource:
@@ -207,7 +235,7 @@ def load(root: Path, file: str | None, ref: str | None) -> WaiverSource:
 
 
 def _identity(waiver: Waiver) -> tuple:
-    return (waiver.rule, waiver.resource, waiver.reason, waiver.approver, waiver.expires, waiver.stack)
+    return (waiver.rule, waiver.resource, waiver.type, waiver.reason, waiver.approver, waiver.expires, waiver.stack)
 
 
 def _repository_path(root: Path, path: Path) -> str:

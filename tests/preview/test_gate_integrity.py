@@ -197,8 +197,9 @@ def write_waivers(project: Path, *waivers: dict) -> Path:
     return file
 
 
-KEY_WAIVER = {"rule": "AGID-AWS-001", "resource": "ci-key", "reason": "vendor scanner needs a static key until Q1",
-              "approver": "security@example.com", "expires": "2030-02-01"}
+KEY_WAIVER = {"rule": "AGID-AWS-001", "resource": "ci-key", "type": "aws:iam/accessKey:AccessKey",
+              "reason": "vendor scanner needs a static key until Q1", "approver": "security@example.com",
+              "expires": "2030-02-01"}
 
 
 def test_a_waiver_accepts_the_named_violation_and_shows_as_a_sarif_suppression(project: Path) -> None:
@@ -261,7 +262,25 @@ def test_a_waiver_without_an_approver_is_a_config_error_naming_file_and_line(pro
     write_small(project, ACCESS_KEY)
     write_waivers(project, KEY_WAIVER, {key: value for key, value in KEY_WAIVER.items() if key != "approver"})
     run = run_cli(project, *GUARD, "--today", TODAY)
-    assert run.code == 2 and "waivers.yaml:7: approver: missing" in run.stdout
+    assert run.code == 2 and "waivers.yaml:8: approver: missing" in run.stdout
+
+
+def test_a_waived_name_covers_only_resources_of_its_type(project: Path) -> None:
+    """red5: a waiver naming only `ci-key` accepted its rule on any resource of that name, whatever a pull request
+    made it. A name waives only resources of its type; a URN one resource; a name without a type is a config
+    error naming the file, the line and what to add."""
+    write_small(project, ACCESS_KEY)
+    write_waivers(project, {**KEY_WAIVER, "type": "aws:iam/user:User"})  # the same name, another type
+    run = run_cli(project, *GUARD, "--today", TODAY, "--json", "out.json")
+    assert run.code == 1, run.stdout
+    [key] = by_policy(run.json("out.json"), "AGID-AWS-001")
+    assert key["mandatory"] is True and key["waiver"] is None
+    assert [f["kind"] for f in run.json("out.json")["waivers"]["findings"]] == ["unused"]
+    write_waivers(project, {**{k: v for k, v in KEY_WAIVER.items() if k != "type"}, "resource": key["urn"]})
+    assert run_cli(project, *GUARD, "--today", TODAY).code == 0  # the URN waives exactly that one
+    write_waivers(project, {key: value for key, value in KEY_WAIVER.items() if key != "type"})
+    run = run_cli(project, *GUARD, "--today", TODAY)
+    assert run.code == 2 and "waivers.yaml:2: type: missing; a waiver naming a resource by name ('ci-key')" in run.stdout
 
 
 def git(project: Path, *args: str) -> None:
