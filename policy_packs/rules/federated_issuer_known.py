@@ -33,6 +33,9 @@ AZURE_TYPES = (
     "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential",
 )
 GCP_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
+# Workforce pool providers sign people in through an IdP's OIDC issuer the same way (oidc.issuerUri)
+GCP_WORKFORCE_PROVIDER = "gcp:iam/workforcePoolProvider:WorkforcePoolProvider"
+GCP_PROVIDERS = (GCP_PROVIDER, GCP_WORKFORCE_PROVIDER)
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +49,7 @@ def _normal(issuer: str) -> str:
 
 def _issuer(resource: Resource):
     """The issuer URL input, None when the resource federates with no OIDC issuer (a GCP AWS/SAML provider)."""
-    if resource.type == GCP_PROVIDER:
+    if resource.type in GCP_PROVIDERS:
         oidc = resource.props.get("oidc")
         if is_unknown(oidc):
             return oidc
@@ -57,9 +60,9 @@ def _issuer(resource: Resource):
 def check(resource: Resource, config):
     issuer = _issuer(resource)
     if is_unknown(issuer):
-        yield Unknown("oidc.issuerUri" if resource.type == GCP_PROVIDER else "issuer")
+        yield Unknown("oidc.issuerUri" if resource.type in GCP_PROVIDERS else "issuer")
         return
-    if issuer is None and resource.type == GCP_PROVIDER:
+    if issuer is None and resource.type in GCP_PROVIDERS:
         return  # an AWS or SAML provider: no OIDC issuer (AGID-GCP-004 judges its condition)
     if not isinstance(issuer, str) or not issuer.strip():
         yield Violation(f"{resource.name}: cannot check: the issuer is not a URL")
@@ -80,14 +83,14 @@ RULE = Rule(
     severity="high",
     category="weak-trust",
     enforcement="mandatory",
-    description="Federated identity credentials and Workload Identity Federation providers trust a platform's OIDC "
+    description="Federated identity credentials and Workload / Workforce Identity Federation providers trust a platform's OIDC "
                 "issuer or one the gate operator lists in trustedIssuers.",
     remediation="Trust the platform's issuer (token.actions.githubusercontent.com, the cluster's OIDC issuer URL), or "
                 "have the gate operator trust the issuer you run (e.g. your SPIRE OIDC discovery provider): `agentid preview "
                 "--trusted-issuer URL`, or trustedIssuers in the base branch's waivers.yaml policyPackConfig.",
     url="https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation-considerations",
     check=check,
-    resource_types=AZURE_TYPES + (GCP_PROVIDER,),
+    resource_types=AZURE_TYPES + GCP_PROVIDERS,
     config={"trustedIssuers": []},
     config_schema={"trustedIssuers": {"type": "array", "items": {"type": "string"}, "default": [],
                                       "description": "OIDC issuer URLs the gate operator runs (set by the gate)"}},

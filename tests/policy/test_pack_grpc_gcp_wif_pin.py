@@ -102,3 +102,14 @@ def test_workforce_condition_known_only_at_deployment_waits(pack):
     [diag] = [d for d in pack.analyze(WORKFORCE, "wf", urn(WORKFORCE, "wf"), workforce(UNKNOWN))
               if d.policy_name == "AGID-GCP-004"]
     assert diag.enforcement_level == "advisory" and "attributeCondition" in diag.message
+
+
+def test_workforce_provider_trusting_an_unknown_issuer_blocks(pack):
+    """AGID-GEN-003 (issuer trust) reads workforce providers too: whoever serves an unknown issuer's keys signs
+    the pinned subject."""
+    pinned = "assertion.sub == 'u-123'"
+    evil = workforce(pinned, oidc={"issuerUri": "https://evil.example.net", "clientId": "c"})
+    [diag] = pack.analyze(WORKFORCE, "wf", urn(WORKFORCE, "wf"), evil)
+    assert (diag.policy_name, diag.enforcement_level) == ("AGID-GEN-003", "mandatory")
+    assert "https://evil.example.net" in diag.message
+    assert pack.analyze(WORKFORCE, "wf", urn(WORKFORCE, "wf"), workforce(pinned)) == []

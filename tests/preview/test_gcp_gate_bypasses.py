@@ -14,7 +14,7 @@ from .test_gate_integrity import GUARD, write_small
 
 pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
 
-OIDC = '''oidc={"issuer_uri": "https://login.microsoftonline.com/tenant/v2.0", "client_id": "c",
+OIDC = '''oidc={"issuer_uri": "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0", "client_id": "c",
                   "web_sso_config": {"response_type": "CODE",
                                      "assertion_claims_behavior": "MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS"}}'''
 BYPASSES = f'''
@@ -27,6 +27,10 @@ gcp.projects.IAMMember("functions-dev", project="p1", role="roles/cloudfunctions
                        member="user:dev@example.com")
 gcp.iam.WorkforcePoolProvider("any-user", location="global", workforce_pool_id="p", provider_id="e",
                               attribute_mapping={{"google.subject": "assertion.sub"}}, {OIDC})
+gcp.iam.WorkforcePoolProvider("evil-idp", location="global", workforce_pool_id="p", provider_id="x",
+                              attribute_condition="assertion.sub == 'u-123'",
+                              attribute_mapping={{"google.subject": "assertion.sub"}},
+                              oidc={{"issuer_uri": "https://evil.example.net", "client_id": "c"}})
 gcp.projects.ApiKey("key", name="k", restrictions={{"api_targets": [{{"service": "generativelanguage.googleapis.com"}}]}})
 '''
 LOOK_ALIKES = f'''
@@ -42,7 +46,7 @@ gcp.iam.WorkforcePoolProvider("any-user", location="global", workforce_pool_id="
 '''
 EXPECTED = {("public-entity", "AGID-GCP-014"), ("public-list", "AGID-GCP-014"), ("public-canned", "AGID-GCP-014"),
             ("bucket-admin", "AGID-GCP-013"), ("functions-dev", "AGID-GCP-005"), ("any-user", "AGID-GCP-004"),
-            ("key", "AGID-GCP-015")}
+            ("key", "AGID-GCP-015"), ("evil-idp", "AGID-GEN-003")}
 
 
 def test_gcp_bypasses_block_and_look_alikes_pass(project: Path) -> None:
