@@ -76,17 +76,23 @@ def credential(
             owners = sorted(a.name for a in agents.agents if any(t.name == tool for t in a.tools))
             raise LiveAwsError(f"agent {agent!r} has no tool {tool!r} (its tools: {', '.join(t.name for t in spec.tools)})"
                                + (f"; {tool!r} is a tool of {', '.join(owners)}, not of this agent" if owners else ""))
-        needs_aws = any(t.aws is not None for t in spec.tools)
+        # only the asked tool decides (red5: ticket-mcp failed on NoCredentialsError with no word of why): an
+        # Entra/OIDC OAuth, Azure, GCP or model-provider hop needs no AWS role, hence no AWS credentials
+        asked = next(t for t in spec.tools if t.name == tool)
+        why_role = _why_aws_role(asked)
         deployed = _deployed_role_arn(stack_outputs, agent) if stack_outputs is not None and not role_arn else None
-        if needs_aws and not (role_arn or deployed):
+        if why_role and not (role_arn or deployed):
             from agentid.commands.name_suffix import role_suffix
 
             # the stack's name suffix first: naming the role needs no cloud call, and a missing suffix is bad input
             suffix = role_suffix(name_suffix, inventory, LiveAwsError)
-            arn = _default_role_arn(agent, suffix, endpoint_url)
+            arn = _default_role_arn(agent, suffix, endpoint_url, f"tool {tool!r} {why_role}")
         else:
             arn = role_arn or deployed
-        grants = AgentGrants.from_spec(spec, arn, gcp_project=gcp_project)
+        # one tool's credential needs that tool's grants only: a hop without an AWS role is not refused because
+        # another tool of the agent (Cognito) would need one
+        grants = AgentGrants.from_spec(spec if why_role else spec.model_copy(update={"tools": [asked]}), arn,
+                                       gcp_project=gcp_project)
         authorizer = Authorizer.from_spec([spec], policies, base_dir=inventory.parent)
         signer = _signer(key) if key else None
     except (LiveAwsError, GrantsError, PolicyError) as error:
@@ -144,16 +150,26 @@ def _deployed_role_arn(path: Path, agent: str) -> str | None:
     return arn if isinstance(arn, str) and arn.startswith("arn:") else None
 
 
-def _default_role_arn(agent: str, suffix: str, endpoint_url: str | None) -> str:
+def _why_aws_role(tool: Any) -> str | None:
+    """Why issuing `tool`'s credential needs the agent's AWS role (so AWS credentials to find it), or None."""
+    if tool.aws is not None:
+        return "is an AWS tool: its session is assumed from the agent's role"
+    if tool.oauth is not None and tool.oauth.provider == "cognito":
+        return "is a Cognito OAuth tool: its client secret is read from Secrets Manager as the agent's role"
+    return None
+
+
+def _default_role_arn(agent: str, suffix: str, endpoint_url: str | None, why: str) -> str:
     """arn:PARTITION:iam::ACCOUNT:role/agent-AGENT-SUFFIX (agentid_components.naming.aws_role_name, as the stack
-    names it) for the caller's account (one sts:GetCallerIdentity)."""
+    names it) for the caller's account (one sts:GetCallerIdentity). `why`: the role's use, for the error."""
     from agentid.aws_audit.clients import LiveAwsError
     from agentid.runtime.broker import new_boto3_session
 
     try:
         identity = new_boto3_session().client("sts", endpoint_url=endpoint_url).get_caller_identity()
     except Exception as error:  # noqa: BLE001 - no credentials, unreachable endpoint: one line
-        raise LiveAwsError(f"cannot find the caller's account to name the agent's role (give --role-arn): {type(error).__name__}: {error}") from None
+        raise LiveAwsError(f"{why}; cannot find the caller's account to name the agent's role (give --role-arn or "
+                           f"--stack-outputs, or AWS credentials): {type(error).__name__}: {error}") from None
     partition = identity["Arn"].split(":")[1]
     from agentid_components.naming import aws_role_name
 

@@ -204,3 +204,48 @@ def test_the_default_role_takes_the_name_suffix_as_inventory_does(aws, tmp_path)
         assert given.returncode == 0, given.stderr
         session = assumed_roles(aws)[json.loads(given.stdout)["AccessKeyId"]]
         assert session["role_arn"] == f"arn:aws:iam::{MOTO_ACCOUNT_ID}:role/{role}"
+
+
+def _no_aws_credentials(monkeypatch):
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+
+
+def test_a_cognito_oauth_tool_says_why_it_needs_the_agents_aws_role(monkeypatch):
+    """red5: `credential support-triage ticket-mcp` failed with a bare NoCredentialsError; a Cognito tool's client
+    secret is read as the agent's role, so the error says so and what to give."""
+    _no_aws_credentials(monkeypatch)
+    result = agentid("credential", "support-triage", "ticket-mcp", "-i", str(DEV))
+    assert result.returncode == 2 and result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: tool 'ticket-mcp' is a Cognito OAuth tool: its client secret is read from Secrets "
+                           "Manager as the agent's role; cannot find the caller's account")
+    assert "give --role-arn or --stack-outputs, or AWS credentials" in line
+
+
+def test_an_oidc_oauth_tool_needs_no_aws_credentials_even_beside_aws_and_cognito_tools(monkeypatch, tmp_path):
+    """The look-alike: an OIDC tool of the same agent (which has AWS and Cognito tools) goes straight to its
+    authorization server, with no AWS credentials and no --role-arn; here that server is unreachable (exit 1)."""
+    import shutil
+
+    import yaml
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    _no_aws_credentials(monkeypatch)
+    shutil.copytree(DEV.parent, tmp_path, dirs_exist_ok=True)
+    document = yaml.safe_load(DEV.read_text())
+    agent = next(a for a in document["agents"] if a["name"] == "support-triage")
+    agent["tools"].append({"name": "wiki", "oauth": {"audience": "https://wiki.example.org/api", "scopes": ["wiki.read"],
+                                                     "provider": "oidc", "issuer": "https://127.0.0.1:9/realms/agents"}})
+    spec = tmp_path / "agents.yaml"
+    spec.write_text(yaml.safe_dump(document))
+    key = tmp_path / "agent.pem"
+    key.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    result = agentid("credential", "support-triage", "wiki", "-i", str(spec), "--key", str(key))
+    assert result.returncode == 1 and result.stdout == "", result.stderr
+    assert "no authorization server metadata for https://127.0.0.1:9/realms/agents" in result.stderr
+    assert "caller's account" not in result.stderr and "Credentials" not in result.stderr
