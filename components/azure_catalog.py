@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 DATA = Path(__file__).resolve().parent / "data"
+# What makes an Azure role privileged, by effect (its own header says the shape and sources): the pack's
+# AGID-AZ-012 judges roles by it, and the components refuse its exact operations in a spec.
+CAPABILITIES_FILE = DATA / "azure_capabilities.yaml"
 
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _NAME = r"[^/\s]+"
@@ -234,3 +237,16 @@ def _with_prefix(prefix: str) -> list[str]:
 @lru_cache(maxsize=1)
 def _sorted_operations() -> list[str]:
     return sorted(_operations())
+
+
+@lru_cache(maxsize=1)
+def privileged_operations() -> dict[str, str]:
+    """Lower-cased exact operation -> what its holder can do, for every capability of azure_capabilities.yaml that
+    an exact operation grants (those marked `wildcard: true` count only as wildcards: one exact vault data action is
+    what a tool needs)."""
+    import yaml  # noqa: PLC0415 - only the spec compiler needs it
+
+    with open(CAPABILITIES_FILE, encoding="utf-8") as handle:
+        listed = yaml.safe_load(handle)["capabilities"]
+    return {operation.lower(): capability["effect"] for capability in listed if not capability.get("wildcard")
+            for operation in capability["operations"]}

@@ -74,6 +74,8 @@ def validate(
         agent_files += found
     for file in dict.fromkeys(agent_files):  # two stacks may share one agent file
         inventory, lines, errors = check_file(file, files_root=_files_root(file, allow_outside_files))
+        if inventory is not None and (refused := _compile_refusals(str(file), inventory, lines, Path(file).parent)):
+            inventory, errors = None, refused  # the components would refuse it: not valid
         loaded_by_file[file] = inventory
         if inventory is not None:
             errors = [
@@ -101,6 +103,15 @@ def validate(
             typer.echo(visible(f"error: {line}"), err=True)
             worst = EXIT_INVALID
     raise typer.Exit(worst)
+
+
+def _compile_refusals(file: str, inventory, lines, spec_dir: Path) -> list:
+    """FILE:LINE: agents[i]: MESSAGE for each agent a cloud compiler refuses (the components' own checks)."""
+    from agentid_components.compile_check import agent_refusals
+    from agentid_components.loader import SpecError
+
+    return [SpecError(file, lines.get(("agents", index), 1), f"agents[{index}]", message)
+            for index, agent in enumerate(inventory.agents) for message in agent_refusals(agent, spec_dir)]
 
 
 def _cut_name_notes(file: str, inventory, lines) -> list[str]:

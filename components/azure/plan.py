@@ -327,6 +327,12 @@ def _role_grant(agent: Agent, tool: Tool, suffix: str = "") -> RoleGrant:
                 f"{where}: '{operation}' lets the agent grant access or add credentials (as privileged as "
                 "Owner or User Access Administrator); agent roles never include it"
             )
+        if effect := azure_catalog.privileged_operations().get(operation.lower()):
+            # the pack's AGID-AZ-012 capabilities (one data file): refused here so the spec fails as early
+            raise AzureCompileError(
+                f"{where}: '{operation}' lets the agent {effect} (a privileged capability, "
+                "components/data/azure_capabilities.yaml); agent roles never include it"
+            )
     definition_guid = guid(*naming.azure_guid_parts("role-definition", agent.name, tool.name, suffix=suffix))
     builtin = azure_catalog.builtin_role(definition_guid)
     if builtin:  # cannot happen with uuid5 names; the guard keeps it that way if naming ever changes

@@ -1,7 +1,7 @@
 """Azure RBAC: custom role definitions, role assignments and federated identity credentials.
 
 Roles are judged by effect: what their effective permissions (per block, actions minus notActions) let the
-holder do, from the capability list azure_capabilities.yaml, with wildcards expanded against the snapshot
+holder do, from the capability list components/data/azure_capabilities.yaml, with wildcards expanded against the snapshot
 of real provider operations (components/azure_catalog.py). A built-in role id is judged by its definition
 in the snapshot of `az role definition list`.
 
@@ -131,7 +131,7 @@ class Capability:
 
 @lru_cache(maxsize=1)
 def capabilities() -> tuple[Capability, ...]:
-    with open(Path(__file__).with_name("azure_capabilities.yaml")) as handle:
+    with open(azure_catalog.CAPABILITIES_FILE) as handle:  # shared with the components' spec compiler
         raw = yaml.safe_load(handle)["capabilities"]
     return tuple(Capability(c["id"], c["plane"], tuple(c["operations"]), c["category"], c["effect"], c["source"],
                             bool(c.get("wildcard", False))) for c in raw)

@@ -2,7 +2,7 @@
 
 The role's definition comes from the snapshot of `az role definition list` (components/azure_catalog.py):
 a role is privileged when it holds every control-plane operation (`*`: Owner, Contributor) or a capability
-of policy_packs/analysis/azure_capabilities.yaml (assign roles, define roles, attach managed identities,
+of components/data/azure_capabilities.yaml (assign roles, define roles, attach managed identities,
 run commands on VMs, read account keys, Key Vault data wildcards, ...). An assignment-writer such as Role
 Based Access Control Administrator passes when the assignment's ABAC `condition` lets it assign only known
 roles without such capabilities. Role ids that are not built in are AGID-AZ-013's (custom roles are judged by

@@ -3,7 +3,7 @@
 Before this data change a custom role with Automation runbooks/jobs write, Key Vault vaults/write (access
 policies are a property of the vault), Logic Apps workflows write / trigger run, container exec, or App Service
 publishing profiles / function keys passed `agentid preview`. Sources are named per capability in
-policy_packs/analysis/azure_capabilities.yaml.
+components/data/azure_capabilities.yaml.
 """
 
 from __future__ import annotations
