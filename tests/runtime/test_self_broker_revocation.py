@@ -168,7 +168,8 @@ def test_denied_after_readable_refuses_every_hop_as_the_revoke_does_on_aws(aws, 
         ("RevocationUnknown", "AccessDenied", "aws"), ("RevocationUnknown", "AccessDenied", "azure")]
 
 
-def test_never_readable_refuses_the_aws_hop_only_and_names_the_grant(aws):
+def test_never_readable_refuses_the_aws_hop_only_and_names_the_grant(aws, caplog):
+    caplog.set_level(logging.INFO, logger="agentid.runtime.audit")
     agent = load_inventory(DEV).inventory.agent("report-builder")
 
     class NoGrantIam:
@@ -187,3 +188,6 @@ def test_never_readable_refuses_the_aws_hop_only_and_names_the_grant(aws):
         broker.credential("read-sales-exports")
     assert raised.value.code == "RevocationUnknown"
     assert broker.credential("publish-report").kind == "azure"  # the Azure hop does not depend on AWS: it goes on
+    refusals = [r.agentid_audit for r in caplog.records if getattr(r, "agentid_audit", {}).get("outcome") == "refused"]
+    assert [(r["error_code"], r["revocation_error"], r["kind"], r["tool"]) for r in refusals] == [
+        ("RevocationUnknown", "AccessDenied", "aws", "read-sales-exports")]
