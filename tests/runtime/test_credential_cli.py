@@ -84,22 +84,7 @@ def test_cedar_files_named_in_the_spec_join_the_generated_policies(aws, tmp_path
 
 
 def test_an_oauth_tool_with_an_unreachable_issuer_is_one_line_and_exit_1(tmp_path):
-    import shutil
-
-    import yaml
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    shutil.copytree(DEV.parent, tmp_path, dirs_exist_ok=True)
-    document = yaml.safe_load(DEV.read_text())
-    agent = next(a for a in document["agents"] if a["name"] == "support-triage")
-    agent["tools"].append({"name": "wiki", "oauth": {"audience": "https://wiki.example.org/api", "scopes": ["wiki.read"],
-                                                     "provider": "oidc", "issuer": "https://127.0.0.1:9/realms/agents"}})
-    spec = tmp_path / "agents.yaml"
-    spec.write_text(yaml.safe_dump(document))
-    key = tmp_path / "agent.pem"
-    key.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    spec, key = _agent_with_an_unreachable_oidc_tool(tmp_path)
     result = agentid("credential", "support-triage", "wiki", "-i", str(spec), "--key", str(key), "--role-arn",
                      "arn:aws:iam::123456789012:role/agent-support-triage")
     assert result.returncode == 1 and result.stdout == ""
@@ -228,13 +213,23 @@ def test_a_cognito_oauth_tool_says_why_it_needs_the_agents_aws_role(monkeypatch)
 def test_an_oidc_oauth_tool_needs_no_aws_credentials_even_beside_aws_and_cognito_tools(monkeypatch, tmp_path):
     """The look-alike: an OIDC tool of the same agent (which has AWS and Cognito tools) goes straight to its
     authorization server, with no AWS credentials and no --role-arn; here that server is unreachable (exit 1)."""
+    _no_aws_credentials(monkeypatch)
+    spec, key = _agent_with_an_unreachable_oidc_tool(tmp_path)
+    result = agentid("credential", "support-triage", "wiki", "-i", str(spec), "--key", str(key))
+    assert result.returncode == 1 and result.stdout == "", result.stderr
+    assert "no authorization server metadata for https://127.0.0.1:9/realms/agents" in result.stderr
+    assert "caller's account" not in result.stderr and "Credentials" not in result.stderr
+
+
+def _agent_with_an_unreachable_oidc_tool(tmp_path: Path) -> tuple[Path, Path]:
+    """The dev agent file, copied, where support-triage gains an OIDC OAuth tool whose issuer does not answer
+    (loopback port 9), and a freshly generated EC key for its client assertion: (agent file, key file)."""
     import shutil
 
     import yaml
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    _no_aws_credentials(monkeypatch)
     shutil.copytree(DEV.parent, tmp_path, dirs_exist_ok=True)
     document = yaml.safe_load(DEV.read_text())
     agent = next(a for a in document["agents"] if a["name"] == "support-triage")
@@ -245,7 +240,4 @@ def test_an_oidc_oauth_tool_needs_no_aws_credentials_even_beside_aws_and_cognito
     key = tmp_path / "agent.pem"
     key.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    result = agentid("credential", "support-triage", "wiki", "-i", str(spec), "--key", str(key))
-    assert result.returncode == 1 and result.stdout == "", result.stderr
-    assert "no authorization server metadata for https://127.0.0.1:9/realms/agents" in result.stderr
-    assert "caller's account" not in result.stderr and "Credentials" not in result.stderr
+    return spec, key
