@@ -225,7 +225,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
         # program runs: 2 s of the gate's CPU at 1,000 agents that no longer follow the program's end.
         _load_inventory(project, config, result)
         # Read before the program runs: unsandboxed, it could rewrite its own source before the gate looks.
-        result.cloaking = cloaking.scan(project.root, _kit_directories())
+        result.cloaking = cloaking.scan(project.root, _not_the_program(project))
 
         # The packs load their rules and data before the program starts: unsandboxed, the program can
         # write files as this user, and nothing a pack reads may be the program's version.
@@ -471,6 +471,28 @@ def _engine_env(project: Project, config: StackConfig) -> dict[str, str]:
         # (agentid_policy_packs.analysis.aws_accounts)
         MOCK_ACCOUNTS_ENV: MOCK_ACCOUNT,
     }
+
+
+# In the kit's own checkout (its example stacks), these folders hold the judge's source, its tests and its
+# benchmarks, which name is_dry_run and PULUMI_DRY_RUN by the dozen: read as the program's, they buried the quick
+# start's report under ~60 cloaking lines and ran the example stack a second time. The program (stacks/) is read.
+_KIT_CHECKOUT_FOLDERS = ("agentid", "components", "policy_packs", "tests", "bench", "docs", "scripts")
+_KIT_DISTRIBUTION = re.compile(r'^name\s*=\s*"agent-identity-kit"\s*$', re.MULTILINE)
+
+
+def _not_the_program(project: Project) -> tuple[Path, ...]:
+    """Folders the cloaking scan skips: the kit's installed packages, and in the kit's own checkout its folders
+    other than the program's (a pyproject.toml naming the distribution agent-identity-kit at the project root)."""
+    skipped = _kit_directories()
+    try:
+        checkout = bool(_KIT_DISTRIBUTION.search((project.root / "pyproject.toml").read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError):
+        checkout = False
+    if not checkout:
+        return skipped
+    program = project.program_file.resolve().parent
+    return skipped + tuple(folder for name in _KIT_CHECKOUT_FOLDERS
+                           if not program.is_relative_to(folder := (project.root / name).resolve()))
 
 
 def _kit_directories() -> tuple[Path, ...]:

@@ -14,7 +14,7 @@ import pytest
 
 from agentid.preview import cloaking
 
-from .conftest import AGENT_GUARD, run_cli
+from .conftest import AGENT_GUARD, REPO, run_cli
 
 pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
 
@@ -95,3 +95,26 @@ def test_the_scan_skips_virtualenvs_and_excluded_directories(tmp_path):
     (tmp_path / "main.py").write_text('import os\nos.environ["PULUMI_DRY_RUN"]\n')
     assert cloaking.scan(tmp_path, (tmp_path / "kit",)) == [
         "main.py:2: reads PULUMI_DRY_RUN (set only by the engine: preview or update)" + WHY]
+
+
+def test_the_kits_own_checkout_reads_only_its_program(tmp_path):
+    """The README's quick start: in the kit's checkout the judge's source, tests and benchmarks name is_dry_run by
+    the dozen; they are not the example stack's program, so the report has no cloaking line and the stack runs once.
+    A copy of the checkout with one more line in the program (stacks/) is still read (the look-alike)."""
+    import shutil
+
+    ignore = shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info", "build", ".pytest_cache")
+    for name in ("Pulumi.yaml", "pyproject.toml", "waivers.yaml"):
+        shutil.copy(REPO / name, tmp_path)
+    for name in ("stacks", "tests", "bench"):
+        shutil.copytree(REPO / name, tmp_path / name, ignore=ignore)
+    result = run_cli(tmp_path, "--stack", "dev", "--json", "out.json", timeout=300)
+    assert result.code == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert json.loads((tmp_path / "out.json").read_text())["cloaking"] == []
+
+    program = tmp_path / "stacks" / "__main__.py"
+    program.write_text(program.read_text() + "\nimport pulumi\nLATE = pulumi.runtime.is_dry_run()\n")
+    result = run_cli(tmp_path, "--stack", "dev", "--json", "out.json", timeout=300)
+    found = json.loads((tmp_path / "out.json").read_text())["cloaking"]
+    assert any(line.startswith("stacks/__main__.py:") for line in found), found
+    assert not any(line.startswith(("tests/", "bench/")) for line in found), found
