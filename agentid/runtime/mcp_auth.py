@@ -87,12 +87,51 @@ def discover_authorization_server(client: OAuthClient, tool: OAuthTool, configur
 # --- client auth for httpx and the MCP SDK -------------------------------------------
 
 
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def request_within_audience(audience: str, url: str) -> bool:
+    """Is `url` a request to the tool's resource server `audience`?
+
+    Same scheme, host and effective port (RFC 3986 §6.2.3: case and the scheme's default port do not count; a
+    trailing dot does), no userinfo (`https://aud@evil/` is evil's), and a path equal to the audience's or below
+    it at a segment boundary (`/api` covers `/api/x`, not `/api-admin`). A token is sent nowhere else: the
+    bearer is whoever holds it (RFC 6750 §5.2), so a redirect or a wrong base URL must not carry it away.
+    """
+    try:
+        want, got = urllib.parse.urlsplit(audience), urllib.parse.urlsplit(str(url))
+        want_port = want.port or _DEFAULT_PORTS.get(want.scheme.lower())
+        got_port = got.port or _DEFAULT_PORTS.get(got.scheme.lower())
+    except ValueError:
+        return False
+    if got.username is not None or got.password is not None or "@" in got.netloc:
+        return False
+    if got.scheme.lower() != want.scheme.lower() or (got.hostname or "") != (want.hostname or "") or got_port != want_port:
+        return False
+    base = want.path.rstrip("/")
+    return not base or got.path == base or got.path.startswith(base + "/")
+
+
+def _shown(url: str) -> str:
+    """The URL without userinfo, query or fragment: what an error may name (the userinfo may be a password)."""
+    parts = urllib.parse.urlsplit(str(url))
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}{parts.path}"
+
+
 def _mcp_target(audience: str, body: bytes) -> str | None:
-    """`MCP_URL#TOOL` for a JSON-RPC tools/call request, the URL for other requests."""
+    """`MCP_URL#TOOL` for a JSON-RPC tools/call request, the URL for other requests.
+
+    A JSON-RPC batch (a list) is refused: Cedar would see the server, not the tools called inside it, and the
+    MCP specification removed batching in its 2025-06-18 revision.
+    """
     try:
         message = json.loads(body) if body else None
     except ValueError:
         return audience
+    if isinstance(message, list):
+        raise ValueError("a JSON-RPC batch hides each tools/call from the per-call decision; MCP (2025-06-18) has no "
+                         "batches: send each request alone")
     if isinstance(message, dict) and message.get("method") == "tools/call":
         name = (message.get("params") or {}).get("name")
         if isinstance(name, str):
@@ -112,7 +151,16 @@ def _flow_class(base: type) -> type:
             self.audience = audience
 
         def _token(self, request: Any) -> tuple[Any, str]:
-            target = _mcp_target(self.audience, request.content) if self.audience else str(request.url)
+            from agentid.runtime.broker import BrokerError
+
+            if self.audience is not None and not request_within_audience(self.audience, str(request.url)):
+                raise BrokerError(f"tool '{self.tool}': refusing to send its token to {_shown(request.url)}: not the "
+                                  f"tool's resource {self.audience} (scheme, host, port and path must match, no "
+                                  "userinfo)", self.agent, self.tool, code="WrongResource")
+            try:
+                target = _mcp_target(self.audience, request.content) if self.audience else str(request.url)
+            except ValueError as error:
+                raise BrokerError(f"tool '{self.tool}': {error}", self.agent, self.tool, code="BatchRefused") from None
             token = self.broker.credential(self.tool, agent=self.agent, trace_id=self.trace_id, target=target, context=self.context)
             return token, target
 

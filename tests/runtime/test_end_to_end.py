@@ -88,7 +88,10 @@ def test_one_task_four_hops_each_with_its_own_credential_decision_and_spans(hops
     assert caller["Arn"].endswith(f"assumed-role/agent-support-triage/read-tickets.{trace}")
 
     # hop 2, OAuth API: a token for the tickets API only, used through httpx
-    with httpx.Client(auth=broker_auth(broker, "tickets-api", trace_id=trace), base_url=authorization.issuer) as api:
+    # The API is https://tickets.example.org (the token's audience); the transport stands in for DNS and sends
+    # the bytes to the loopback server. broker_auth sends a token only to its tool's resource server.
+    with httpx.Client(auth=broker_auth(broker, "tickets-api", trace_id=trace), base_url="https://tickets.example.org",
+                      transport=_ResolvedTo(authorization.issuer)) as api:
         assert api.get("/api/tickets").json() == {"tickets": [101, 102]}
     api_token = broker.credential("tickets-api", trace_id=trace)
     assert (api_token.kind, api_token.audience, api_token.scopes) == ("oauth", (TICKETS_API,), ("tickets.read",))
@@ -156,3 +159,14 @@ def test_one_task_four_hops_each_with_its_own_credential_decision_and_spans(hops
                blob_token.access_token]
     rendered = " ".join(str(v) for s in spans for v in s.attributes.values()) + caplog.text
     assert not [s[:8] for s in secrets if s in rendered]
+
+
+class _ResolvedTo(httpx.BaseTransport):
+    """An httpx transport that connects to `address` (a loopback server) whatever host the URL names: DNS for tests."""
+
+    def __init__(self, address: str):
+        self.address, self.inner = httpx.URL(address), httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(scheme=self.address.scheme, host=self.address.host, port=self.address.port)
+        return self.inner.handle_request(request)

@@ -114,3 +114,55 @@ def test_watch_a_token_expire_the_server_reject_it_and_the_broker_refresh(server
     assert new.access_token != old.access_token and new.token_id != old.token_id
     assert authorization.token_requests == 2
     assert [tool for tool, _ in mcp.calls] == ["search_tickets", "search_tickets"]
+
+
+@pytest.mark.parametrize("url, within", [
+    ("https://tickets.example.org/api", True),
+    ("https://TICKETS.example.org:443/api/x?q=1", True),
+    ("https://tickets.example.org/api/", True),
+    ("https://tickets.example.org.evil/api/x", False),  # red6: a look-alike host got the token
+    ("https://user@evil.example/steal", False),
+    ("https://tickets.example.org@evil.example/api", False),
+    ("https://user:pw@tickets.example.org/api", False),  # userinfo at all: never send a bearer with it
+    ("http://tickets.example.org:8080/api", False),
+    ("http://tickets.example.org/api", False),  # the same host in cleartext
+    ("https://tickets.example.org./api", False),  # a trailing dot is another name to TLS and cookies
+    ("https://tickets.example.org:8443/api", False),
+    ("https://tickets.example.org/api-admin", False),  # not below /api at a segment boundary
+    ("https://tickets.example.org/", False),
+    ("https://[::1/api", False),  # unparsable: no
+])
+def test_a_token_goes_only_to_its_tools_resource_server(url, within):
+    from agentid.runtime.mcp_auth import request_within_audience
+
+    assert request_within_audience("https://tickets.example.org/api", url) is within
+
+
+def test_broker_auth_refuses_a_request_outside_the_tools_audience_before_asking_for_a_token(servers):
+    import httpx
+
+    from agentid.runtime.mcp_auth import broker_auth
+
+    authorization, mcp = servers
+    broker = mcp_broker(authorization, mcp)
+    lookalike = mcp.url.replace("127.0.0.1", "localhost")  # same server, another name: not the audience
+    with httpx.Client(auth=broker_auth(broker, "tickets-mcp"), timeout=10) as client:
+        with pytest.raises(BrokerError, match=r"refusing to send its token to http://localhost:\d+/.*: not the tool's "
+                                              r"resource") as refused:
+            client.post(lookalike, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
+    assert refused.value.code == "WrongResource"
+    assert authorization.issued == []  # no token was even minted
+
+
+def test_a_json_rpc_batch_is_refused_so_each_tool_call_meets_cedar(servers):
+    import httpx
+
+    from agentid.runtime.mcp_auth import broker_auth
+
+    authorization, mcp = servers
+    broker = mcp_broker(authorization, mcp)
+    batch = [{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "close_ticket", "arguments": {}}}]
+    with httpx.Client(auth=broker_auth(broker, "tickets-mcp"), timeout=10) as client:
+        with pytest.raises(BrokerError, match="JSON-RPC batch") as refused:
+            client.post(mcp.url, json=batch)
+    assert refused.value.code == "BatchRefused" and mcp.calls == [] and authorization.issued == []
