@@ -15,9 +15,10 @@ tool's role is held by an identity of its own (its client id in the
 inventory's `azure.roles[].identity`), and the broker asks that identity, so an
 Azure token holds one tool's role.
 
-Checked before use: a JWT's `aud` must be the resource asked for (Entra also
-answers with the resource's application id, a GUID, which is accepted), and
-the token must not be expired. azure-identity retries transient failures itself.
+Checked before use: the token must be a JWT whose `aud` is one value, the
+resource asked for or that resource's well-known first-party application id
+(FIRST_PARTY_APP_IDS; any other GUID, a list, no `aud` or an opaque token is
+refused), and it must not be expired. azure-identity retries transient failures itself.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -47,7 +47,15 @@ DATA_PLANE_AUDIENCES = {
     "microsoft.operationalinsights": "https://api.loganalytics.io",
 }
 RESOURCE_MANAGER = "https://management.azure.com"  # control-plane (ARM) operations
-_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+# The application id Entra may put in `aud` instead of the resource URI (v2 tokens), for the resources whose
+# first-party app id is well known (Microsoft Learn, "Verify first-party Microsoft applications in sign-in
+# reports"). A GUID audience not listed for the tool's resource is refused: any GUID would include Microsoft
+# Graph's (00000003-0000-0000-c000-000000000000), a token for another service.
+FIRST_PARTY_APP_IDS = {
+    RESOURCE_MANAGER: "797f4846-ba00-4fd7-ba43-dac1f8f63013",  # Windows Azure Service Management API
+    "https://storage.azure.com": "e406a681-f3d4-42a8-90b6-c2b029497af1",  # Azure Storage
+    "https://vault.azure.net": "cfa8b339-82a2-471a-a3c9-0fc0be7a4093",  # Azure Key Vault
+}
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,17 @@ def _claims(token: str) -> dict[str, Any]:
     return decoded if isinstance(decoded, dict) else {}
 
 
+def check_audience(audience: Any, resource: str) -> None:
+    """OAuthError unless `audience` (a token's `aud`) is exactly one value: `resource` (a trailing slash aside) or
+    that resource's first-party application id. A list, a missing `aud` or another service's id is refused."""
+    accepted = {resource.rstrip("/")} | ({FIRST_PARTY_APP_IDS[resource.rstrip("/")]}
+                                         if resource.rstrip("/") in FIRST_PARTY_APP_IDS else set())
+    if not isinstance(audience, str) or audience.rstrip("/").lower() not in {a.lower() for a in accepted}:
+        raise OAuthError(f"the Entra token's audience {audience!r} is not {resource}"
+                         + (f" (or its application id {FIRST_PARTY_APP_IDS[resource.rstrip('/')]})"
+                            if resource.rstrip("/") in FIRST_PARTY_APP_IDS else ""), "wrong_audience")
+
+
 def azure_fetch(credential: Any, tool: AzureTool, wall_clock: Callable[[], float], hop: Any) -> Callable[[dict[str, Any]], IssuedToken]:
     def fetch(record: dict[str, Any]) -> IssuedToken:
         record.update(audience=tool.resource, identity=type(credential).__name__, scopes=f"{tool.resource}/.default",
@@ -113,9 +132,9 @@ def azure_fetch(credential: Any, tool: AzureTool, wall_clock: Callable[[], float
 
             redaction.remember(answer.token)
             claims = _claims(answer.token)
-            audience = claims.get("aud")
-            if isinstance(audience, str) and not _GUID.match(audience) and audience.rstrip("/") != tool.resource.rstrip("/"):
-                raise OAuthError(f"the Entra token's audience {audience!r} is not {tool.resource}", "wrong_audience")
+            if not claims:
+                raise OAuthError("the Entra token is opaque: its audience cannot be checked, so it is refused", "opaque_token")
+            check_audience(claims.get("aud"), tool.resource)
             lifetime = float(answer.expires_on) - wall_clock()
             if lifetime <= 0:
                 raise OAuthError("the Entra token is already expired", "expired_token")

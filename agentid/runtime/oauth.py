@@ -42,6 +42,7 @@ from agentid.runtime import redaction
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"  # RFC 7523 §2.2
 ASSERTION_LIFETIME_SECONDS = 60  # RFC 7523 §3: short; the server rejects expired assertions
 SIGNING_ALGORITHMS = ("RS256", "PS256", "ES256", "ES384", "EdDSA")  # asymmetric only: never `none`, never HS*
+NBF_LEEWAY_SECONDS = 60  # RFC 7519 §4.1.5 allows "some small leeway" for clock skew
 _MAX_METADATA_BYTES = 256 * 1024
 _MAX_TOKEN_RESPONSE_BYTES = 64 * 1024
 
@@ -406,7 +407,9 @@ class OAuthClient:
         if tool.provider == "cognito" and not audiences:
             # Cognito access tokens carry no `aud`: the audience is the resource server prefix of every scope
             audiences = tuple(sorted({s.rsplit("/", 1)[0] for s in token_scopes(claims, body) if "/" in s}))
-        if not expected & set(audiences) or (tool.provider == "cognito" and len(set(audiences)) != 1):
+        # One audience, the tool's: a token also valid at another API (aud: [tool, other]) is wider than the grant
+        # (RFC 8707 §2: the client asked for one resource, so a token for more is not what it asked for).
+        if not expected & set(audiences) or len(set(audiences)) != 1:
             raise OAuthError(
                 f"the access token's audience {list(audiences)} is not the tool's resource {tool.audience} "
                 "(does the server support resource indicators, RFC 8707?)",
@@ -416,6 +419,10 @@ class OAuthClient:
         exp = claims.get("exp")
         if not isinstance(exp, (int, float)) or exp <= now:
             raise OAuthError("the access token is already expired (or has no exp)", "expired_token")
+        nbf = claims.get("nbf")
+        if nbf is not None and (not isinstance(nbf, (int, float)) or nbf > now + NBF_LEEWAY_SECONDS):
+            raise OAuthError(f"the access token is not valid yet (nbf {nbf!r}, more than {NBF_LEEWAY_SECONDS} s ahead: "
+                             "RFC 7519 §4.1.5)", "not_yet_valid")
         granted = token_scopes(claims, body)
         asked = set(tool.scopes)  # Entra asks with RESOURCE/.default but grants the named scopes or roles
         if tool.provider == "cognito":
@@ -447,12 +454,20 @@ def discovery_urls(issuer: str) -> list[str]:
 
 
 def token_scopes(claims: Mapping[str, Any], body: Mapping[str, Any]) -> list[str]:
-    """Scopes a token carries: RFC 9068 `scope` (space-separated), Entra `scp`/`roles`, else the response's `scope`."""
-    for value in (claims.get("scope"), claims.get("scp"), claims.get("roles"), body.get("scope")):
-        if isinstance(value, str) and value.strip():
-            return value.split()
-        if isinstance(value, list) and value:
-            return [str(v) for v in value]
+    """Every scope a token carries: RFC 9068 `scope` (space-separated), Entra `scp` and `roles`, all of them
+    together (a resource server honours each: a `roles: [Admin]` beside `scope: read` is Admin); the token
+    response's `scope` only when the token names none. In first-seen order, without repeats."""
+    found: list[str] = []
+    for value in (claims.get("scope"), claims.get("scp"), claims.get("roles")):
+        found.extend(_scope_values(value))
+    return list(dict.fromkeys(found or _scope_values(body.get("scope"))))
+
+
+def _scope_values(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [str(v) for v in value]
     return []
 
 

@@ -14,7 +14,8 @@ with RFC 8414 and OIDC discovery metadata. An Entra-style request (no `resource`
 `misbehave` makes it answer like a broken or hostile server, per audience:
 "wrong_audience", "expired", "unsigned" (alg none), "foreign_key" (signed by a
 key not in its JWKS), "ignore_resource" (no RFC 8707: aud = the issuer),
-"broader_scopes", "opaque", "error" (HTTP 500); `fault_rate` fails that share of
+"broader_scopes", "extra_roles"/"extra_scp" (wider grants in the other scope claims), "two_audiences",
+"not_yet_valid" (nbf an hour ahead), "opaque", "error" (HTTP 500); `fault_rate` fails that share of
 token requests with 503 (seeded).
 """
 
@@ -175,6 +176,14 @@ class AuthorizationServer:
             claims["iat"], claims["exp"] = now - 600, now - 300
         elif mode == "broader_scopes":
             claims["scope"] = " ".join(granted + ["admin"])
+        elif mode == "extra_roles":  # red6: the asked scope, and an app role beside it
+            claims["roles"] = ["Payments.Admin"]
+        elif mode == "extra_scp":
+            claims["scp"] = "tickets.write admin"
+        elif mode == "two_audiences":  # valid at the tool and at another API
+            claims["aud"] = [resource, "https://payments.example.org/api"]
+        elif mode == "not_yet_valid":
+            claims["nbf"] = now + 3600
         header = {"alg": "ES256", "typ": "at+jwt", "kid": self.key.kid}
         if mode == "unsigned":
             import base64
@@ -254,6 +263,8 @@ class AuthorizationServer:
         with self.lock:
             self.issued.append(claims)
         token = jwt.encode({"alg": "ES256", "typ": "JWT", "kid": self.key.kid}, claims, self.key)
+        if self.misbehave.get(resource) == "opaque":
+            token = uuid.uuid4().hex * 2
         return 200, {"access_token": token, "expires_on": str(claims["exp"]), "resource": resource, "token_type": "Bearer",
                      "client_id": identity}
 

@@ -50,6 +50,38 @@ def test_a_token_for_another_audience_is_refused(identity_endpoint):
     assert raised.value.code == "wrong_audience"
 
 
+@pytest.mark.parametrize("audience", [
+    "00000003-0000-0000-c000-000000000000",  # red6: Microsoft Graph's app id, a token for another service
+    "797f4846-ba00-4fd7-ba43-dac1f8f63013",  # Resource Manager's app id: not storage's
+    ["https://storage.azure.com", "https://management.azure.com"],
+    None,
+    "https://storage.azure.com.evil",
+])
+def test_only_the_resource_or_its_own_app_id_is_an_accepted_audience(audience):
+    from agentid.runtime.azure_hop import check_audience
+    from agentid.runtime.oauth import OAuthError
+
+    with pytest.raises(OAuthError, match="audience") as raised:
+        check_audience(audience, "https://storage.azure.com")
+    assert raised.value.code == "wrong_audience"
+
+
+@pytest.mark.parametrize("audience", ["https://storage.azure.com", "https://storage.azure.com/",
+                                      "e406a681-f3d4-42a8-90b6-c2b029497af1", "E406A681-F3D4-42A8-90B6-C2B029497AF1"])
+def test_the_resource_uri_and_its_first_party_app_id_are_accepted(audience):
+    from agentid.runtime.azure_hop import check_audience
+
+    check_audience(audience, "https://storage.azure.com")
+
+
+def test_an_opaque_entra_token_is_refused(identity_endpoint):
+    identity_endpoint.misbehave["https://storage.azure.com"] = "opaque"
+    broker = CredentialBroker(AgentGrants.from_spec(INVENTORY.agent("report-builder")))
+    with pytest.raises(BrokerError, match="opaque") as raised:
+        broker.credential("publish-report")
+    assert raised.value.code == "opaque_token"
+
+
 def test_the_token_audience_follows_the_operations():
     assert resource_for([], ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write"]) == "https://storage.azure.com"
     assert resource_for(["Microsoft.Web/sites/read"], []) == "https://management.azure.com"
