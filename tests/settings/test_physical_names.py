@@ -131,6 +131,7 @@ def make_project(tmp_path: Path, extra: dict[str, str]) -> Path:
     project = tmp_path / "project"
     shutil.copytree(ROOT / "stacks", project / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "Pulumi.yaml", project)
+    shutil.copy(ROOT / "waivers.yaml", project)  # the gate settings of the dev stack (trusted issuers, its waiver)
     shutil.copytree(ROOT / "policy_packs", project / "policy_packs", ignore=shutil.ignore_patterns("__pycache__"))
     dev = yaml.safe_load((project / "stacks" / "Pulumi.dev.yaml").read_text())
     dev["config"].update(extra)

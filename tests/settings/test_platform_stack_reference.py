@@ -34,6 +34,7 @@ PROD = {
 def make_project(directory: Path, prod_config: dict) -> Path:
     shutil.copytree(ROOT / "stacks", directory / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "Pulumi.yaml", directory)
+    shutil.copy(ROOT / "waivers.yaml", directory)  # the gate settings of the dev stack (trusted issuers, its waiver)
     (directory / "stacks" / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": prod_config}))
     return directory
 
