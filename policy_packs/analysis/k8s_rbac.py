@@ -52,10 +52,22 @@ class PolicyRule:
     non_resource_urls: tuple[str, ...]
 
     def covers(self, group: str, resource: str, verbs: set[str]) -> bool:
-        """Does this rule allow any of `verbs` on `resource` (a plural, or plural/subresource) in `group`?"""
+        """Does this rule allow any of `verbs` on `resource` (a plural, or plural/subresource) in `group`?
+
+        As the API server's RBAC authorizer matches (kubernetes/pkg/apis/rbac/v1/evaluation_helpers.go,
+        ResourceMatches): `*`, the exact name, or `*/SUBRESOURCE` for that subresource of every resource
+        (`*/exec` is pods/exec, `*/token` serviceaccounts/token, `*/proxy` nodes/proxy).
+        """
         return ((group in self.api_groups or "*" in self.api_groups)
-                and (resource in self.resources or "*" in self.resources)
+                and any(_resource_matches(allowed, resource) for allowed in self.resources)
                 and bool(verbs & set(self.verbs) or "*" in self.verbs))
+
+
+def _resource_matches(allowed: str, resource: str) -> bool:
+    if allowed in ("*", resource):
+        return True
+    _, slash, subresource = resource.partition("/")
+    return bool(slash) and allowed == f"*/{subresource}"
 
 
 def _strings(value: Any, path: str) -> tuple[str, ...]:

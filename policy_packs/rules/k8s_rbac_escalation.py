@@ -8,10 +8,21 @@ from .base import Resource, Rule
 from .k8s_roles import judge_role_rules
 
 
+# What each escalation verb acts on (https://kubernetes.io/docs/concepts/security/rbac-good-practices/): a
+# rule allowing every verb ('*') on one of these allows that verb too (red6: verbs ['*'] on clusterroles passed).
+_VERB_TARGETS = {
+    "bind": (("rbac.authorization.k8s.io", "roles"), ("rbac.authorization.k8s.io", "clusterroles")),
+    "escalate": (("rbac.authorization.k8s.io", "roles"), ("rbac.authorization.k8s.io", "clusterroles")),
+    "impersonate": (("", "users"), ("", "groups"), ("", "serviceaccounts"), ("authentication.k8s.io", "uids"),
+                    ("authentication.k8s.io", "userextras/scopes")),
+}
+
+
 def _escalations(rule: PolicyRule):
     for verb, why in ESCALATION.items():
-        if verb in rule.verbs:
-            yield f"allows '{verb}': the holder {why}"
+        if verb in rule.verbs or ("*" in rule.verbs and any(rule.covers(group, resource, {verb})
+                                                             for group, resource in _VERB_TARGETS[verb])):
+            yield f"allows '{verb}'{' (through verbs *)' if verb not in rule.verbs else ''}: the holder {why}"
     if rule.covers("", "serviceaccounts/token", {"create"}):
         yield ("allows create on serviceaccounts/token: the holder mints tokens of "
                + ("the named service accounts" if rule.resource_names else "every service account"))

@@ -47,6 +47,13 @@ def rules(*items):
                     "verbs": ["update"]}, "on certificatesigningrequests/approval"),
     (ROLE, {"apiGroups": ["admissionregistration.k8s.io"], "resources": ["mutatingwebhookconfigurations"],
             "verbs": ["create"]}, "on mutatingwebhookconfigurations"),
+    # red6: RBAC matches */SUBRESOURCE for every resource's subresource
+    (CLUSTER_ROLE, {"apiGroups": [""], "resources": ["*/exec"], "verbs": ["create"]}, "allows create on pods/exec"),
+    (CLUSTER_ROLE, {"apiGroups": [""], "resources": ["*/proxy"], "verbs": ["get"]}, "allows get on nodes/proxy"),
+    (ROLE, {"apiGroups": ["*"], "resources": ["*/attach"], "verbs": ["get"]}, "allows get on pods/attach"),
+    (CLUSTER_ROLE, {"apiGroups": [""], "resources": ["pods/ephemeralcontainers"], "verbs": ["patch"]},
+     "on pods/ephemeralcontainers"),
+    (CLUSTER_ROLE, {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["update", "patch"]}, "aws-auth"),
 ])
 def test_escalation_paths_are_flagged(pack, type_, rule, fragment):
     found = messages(pack, type_, rules({"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}, rule),
@@ -74,6 +81,10 @@ def test_one_violation_a_rule_names_every_path_it_opens(pack):
                     "verbs": ["create", "get"]}),
     (CLUSTER_ROLE, {"apiGroups": ["admissionregistration.k8s.io"], "resources": ["validatingwebhookconfigurations"],
                     "verbs": ["get", "list"]}),
+    (CLUSTER_ROLE, {"apiGroups": [""], "resources": ["*/status"], "verbs": ["get"]}),  # a harmless subresource
+    (CLUSTER_ROLE, {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list"]}),
+    (ROLE, {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["update", "patch"]}),  # its own namespace
+    (CLUSTER_ROLE, {"apiGroups": [""], "resources": ["pods/ephemeralcontainers"], "verbs": ["get"]}),
 ])
 def test_look_alikes_pass(pack, type_, rule):
     assert pack.analyze(type_, "r", urn(type_, "r"), rules(rule)) == []
@@ -277,3 +288,24 @@ def test_unreadable_kubeconfig_fails_closed(pack):
     assert "cannot check" in bad
     assert all("cannot check until known" in m for m in messages(pack, K8S_PROVIDER, {"kubeconfig": UNKNOWN},
                                                                   "AGID-PRV-001", name="p"))
+
+
+@pytest.mark.parametrize("rule, fragment", [
+    ({"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["*"]},
+     "allows 'bind' (through verbs *)"),  # red6: verbs * on clusterroles was only AGID-K8S-001's advisory
+    ({"apiGroups": ["*"], "resources": ["roles"], "verbs": ["*"]}, "allows 'escalate' (through verbs *)"),
+    ({"apiGroups": [""], "resources": ["users", "groups"], "verbs": ["*"]}, "allows 'impersonate' (through verbs *)"),
+    ({"apiGroups": [""], "resources": ["*/token"], "verbs": ["create"]}, "mints tokens of every service account"),
+])
+def test_every_verb_on_rbac_or_identity_resources_is_escalation(pack, rule, fragment):
+    found = messages(pack, CLUSTER_ROLE, rules(rule), "AGID-K8S-002")
+    assert any(fragment in message for message in found), found
+
+
+@pytest.mark.parametrize("rule", [
+    {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["get", "list", "watch"]},
+    {"apiGroups": ["apps"], "resources": ["deployments/scale"], "verbs": ["*"]},
+    {"apiGroups": [""], "resources": ["*/log"], "verbs": ["get"]},
+])
+def test_look_alikes_hold_no_escalation_verb(pack, rule):
+    assert messages(pack, CLUSTER_ROLE, rules(rule), "AGID-K8S-002") == []
