@@ -90,6 +90,7 @@ def make_project(agents: int, directory: Path, fleet: str = "mixed") -> Path:
     import yaml
 
     shutil.copy(REPO / "Pulumi.yaml", directory / "Pulumi.yaml")
+    shutil.copy(REPO / "waivers.yaml", directory / "waivers.yaml")  # the gate's settings: the example issuers
     shutil.copytree(REPO / "stacks", directory / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
     templates = fleet_templates(fleet)
     fleet_agents = []

@@ -57,6 +57,11 @@ def _owned_names(index: int, agent: "Agent") -> list[tuple[str, str, Loc, str]]:
             k8s = binding.kubernetes
             account = f"{k8s.issuer.rstrip('/')} {k8s.namespace}/{k8s.service_account}"
             names.append(("Kubernetes service account", account, (index, "trust", binding_index, "kubernetes"), who))
+        # A SPIFFE ID is one agent's workload: trusted by two agents, one workload could act as either, and the kit
+        # would register one SPIRE ClusterSPIFFEID per agent for the same ID (red6). (A GitHub subject shared by two
+        # agents registers no shared object; it is allowed: one repository's workflow may run two agents.)
+        if binding.spiffe:
+            names.append(("SPIFFE ID", binding.spiffe.spiffe_id, (index, "trust", binding_index, "spiffe"), who))
     return names
 
 
@@ -88,6 +93,12 @@ def cut_names(agents: list["Agent"]) -> list[tuple[Loc, str]]:
     return notes
 
 
+_RENAME = "rename one of them so every cloud object has one owner"
+_REMEDY = {
+    "SPIFFE ID": "one workload would act as both agents: give each agent its own workload (its own SPIFFE path)",
+}
+
+
 def clashes(agents: list["Agent"]) -> list[tuple[Loc, str]]:
     """(loc of the later owner, message naming both owners) for every physical name two owners share."""
     first: dict[tuple[str, str], tuple[str, Loc]] = {}
@@ -97,5 +108,5 @@ def clashes(agents: list["Agent"]) -> list[tuple[Loc, str]]:
             earlier = first.setdefault((kind, name), (owner, loc))
             if earlier[1] != loc and earlier[0] != owner:
                 found.append((loc, f"{owner} and {earlier[0]} (agents[{earlier[1][0]}]) would both get {kind} "
-                                   f"'{name}': rename one of them so every cloud object has one owner"))
+                                   f"'{name}': {_REMEDY.get(kind, _RENAME)}"))
     return found

@@ -44,6 +44,10 @@ def _k8s(namespace: str, issuer: str = ISSUER) -> dict:
     return {"kubernetes": {"issuer": issuer, "namespace": namespace, "service_account": "agent"}}
 
 
+def _spiffe(path: str) -> dict:
+    return {"spiffe": {"trust_domain": "dev.example.org", "path": path, "jwt_issuer": "https://oidc.dev.example.org"}}
+
+
 def test_each_kind_of_shared_name_is_refused_naming_both_owners(tmp_path):
     cases = [
         ([_agent("a", [_tool("b", "azure")], per_tool=True), _agent("a-b", [_tool("w", "azure")])],
@@ -57,6 +61,11 @@ def test_each_kind_of_shared_name_is_refused_naming_both_owners(tmp_path):
         ([_agent("a", [_tool("t", "aws")], trust=_k8s("ns")), _agent("b", [_tool("t", "aws")], trust=_k8s("ns"))],
          ": agents[1].trust[0].kubernetes: agent 'b' and agent 'a' (agents[0]) would both get Kubernetes service account "
          f"'{ISSUER} ns/agent'"),
+        # red6: one SPIFFE ID trusted by two agents (one ClusterSPIFFEID each for the same ID)
+        ([_agent("a", [_tool("t", "gcp")], trust=_spiffe("/ns/a/sa/b")),
+          _agent("b", [_tool("t", "gcp")], trust=_spiffe("/ns/a/sa/b"))],
+         ": agents[1].trust[0].spiffe: agent 'b' and agent 'a' (agents[0]) would both get SPIFFE ID "
+         "'spiffe://dev.example.org/ns/a/sa/b': one workload would act as both agents"),
     ]
     for agents, message in cases:
         result = _validate(tmp_path, agents)
@@ -78,6 +87,9 @@ def test_look_alike_names_that_compile_to_distinct_objects_pass(tmp_path):
         # the same namespace/name on two clusters (issuers) are two service accounts
         [_agent("a", [_tool("t", "aws")], trust=_k8s("ns")),
          _agent("b", [_tool("t", "aws")], trust=_k8s("ns", ISSUER.replace("EXAMPLED", "OTHERD")))],
+        # two workloads: /ns/a/sa/b and /ns/a/sa/b2 are two SPIFFE IDs
+        [_agent("a", [_tool("t", "gcp")], trust=_spiffe("/ns/a/sa/b")),
+         _agent("b", [_tool("t", "gcp")], trust=_spiffe("/ns/a/sa/b2"))],
     ]
     for agents in cases:
         result = _validate(tmp_path, agents)
