@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import urllib.parse
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -111,10 +112,32 @@ CalendarDate = Annotated[dt.date, BeforeValidator(_calendar_date)]
 
 
 def _check_https_url(value: str) -> str:
-    if not value.startswith("https://") or len(value) <= len("https://") or " " in value:
+    """An issuer or audience as a token names it: https://HOST[:PORT][/PATH], nothing else.
+
+    Refused (red6: each validated and then meant another host or another string than the token's): userinfo
+    (`https://aud.example@evil.example` is evil.example's), a query or fragment (OpenID Connect Discovery §3 and
+    RFC 8414 §2 forbid them in an issuer; an audience with one is never the resource server's URL), a trailing dot
+    or upper case in the host (another name to TLS and to an exact `aud` comparison), and a bad port.
+    """
+    if not value.startswith("https://") or len(value) <= len("https://") or any(c.isspace() for c in value):
         raise _error("https_url", "'{value}' is not an https URL: issuers and audiences must be https://HOST[/PATH]", value=value)
     if "*" in value:
         raise _error("wildcard", "'{value}' holds a wildcard: name one exact URL", value=value)
+    parts = urllib.parse.urlsplit(value)
+    try:
+        parts.port
+    except ValueError:
+        raise _error("https_url", "'{value}' has a port that is not a number from 0 to 65535", value=value) from None
+    host = parts.hostname or ""
+    if "@" in parts.netloc:
+        raise _error("https_url", "'{value}' holds userinfo ('...@'): its host is what follows the '@'; write "
+                                  "https://HOST[/PATH]", value=value)
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        raise _error("https_url", "'{value}' has a query or fragment: issuers and audiences are https://HOST[/PATH]",
+                     value=value)
+    if not host or host.endswith(".") or host != parts.netloc.split(":")[0] or host != host.lower():
+        raise _error("https_url", "'{value}': write the host in lower case, without a trailing dot, as tokens name it",
+                     value=value)
     return value
 
 

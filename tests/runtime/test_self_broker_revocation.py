@@ -177,9 +177,16 @@ def test_never_readable_refuses_the_aws_hop_only_and_names_the_grant(aws, caplog
             raise ClientError({"Error": {"Code": "AccessDenied", "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": 403}},
                               "GetRolePolicy")
 
-    class AgentIdentity:  # an azure-core TokenCredential
+    class AgentIdentity:  # an azure-core TokenCredential; a JWT-shaped token for the asked resource (the hop reads aud)
         def get_token(self, *scopes, **_):
-            return AccessToken("entra-token-for-" + scopes[0], int(time.time()) + 3600)
+            import base64
+            import json
+
+            def part(data: dict) -> str:
+                return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+            resource = scopes[0].removesuffix("/.default")
+            return AccessToken(f"{part({'alg': 'ES256'})}.{part({'aud': resource})}.sig", int(time.time()) + 3600)
 
     broker = CredentialBroker(AgentGrants.from_spec(agent, f"arn:aws:iam::{MOTO_ACCOUNT_ID}:role/agent-report-builder"),
                               AmbientCredentials(), endpoint_url=aws, revocation=RoleRevocationCheck(NoGrantIam()),

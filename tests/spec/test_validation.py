@@ -205,6 +205,30 @@ CASES = {
         "agents.yaml:16: agents[0].tools[1].oauth.audience: 'http://mcp.example.com' is not an https URL: issuers and "
         "audiences must be https://HOST[/PATH]",
     ),
+    # red6: each of these validated, and then named another host (userinfo) or another string than tokens carry
+    "OAuth audience with userinfo": (
+        lambda a: a["tools"].append({"name": "mcp", "oauth": {"audience": "https://mcp.acme.example@evil.example",
+                                                              "scopes": ["read"]}}),
+        "agents.yaml:16: agents[0].tools[1].oauth.audience: 'https://mcp.acme.example@evil.example' holds userinfo "
+        "('...@'): its host is what follows the '@'; write https://HOST[/PATH]",
+    ),
+    "OAuth audience with a trailing dot": (
+        lambda a: a["tools"].append({"name": "mcp", "oauth": {"audience": "https://mcp.acme.example./mcp",
+                                                              "scopes": ["read"]}}),
+        "agents.yaml:16: agents[0].tools[1].oauth.audience: 'https://mcp.acme.example./mcp': write the host in lower "
+        "case, without a trailing dot, as tokens name it",
+    ),
+    "OAuth audience in upper case": (
+        lambda a: a["tools"].append({"name": "mcp", "oauth": {"audience": "https://MCP.acme.example", "scopes": ["read"]}}),
+        "agents.yaml:16: agents[0].tools[1].oauth.audience: 'https://MCP.acme.example': write the host in lower "
+        "case, without a trailing dot, as tokens name it",
+    ),
+    "Kubernetes issuer with a query": (
+        lambda a: a["trust"].append({"kubernetes": {"issuer": "https://c.example.com/?x=1#f", "namespace": "n",
+                                                    "service_account": "s"}}),
+        "agents.yaml:19: agents[0].trust[1].kubernetes.issuer: 'https://c.example.com/?x=1#f' has a query or "
+        "fragment: issuers and audiences are https://HOST[/PATH]",
+    ),
     "wildcard OAuth scope": (
         lambda a: a["tools"].append({"name": "mcp", "oauth": {"audience": "https://mcp.example.com", "scopes": ["tickets.*"]}}),
         "agents.yaml:18: agents[0].tools[1].oauth.scopes[0]: 'tickets.*' is not a valid OAuth scope: one token of "
