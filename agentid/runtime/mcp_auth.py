@@ -231,25 +231,38 @@ class JWTTokenVerifier:
     """Verifies RFC 9068 JWT access tokens for one MCP server (the SDK's `TokenVerifier` protocol).
 
     `jwks`: a joserfc KeySet, or None to fetch the issuer's JWKS (by RFC 8414
-    discovery) on first use and again when a token names an unknown key.
+    discovery) on first use and again when a token does not verify, at most
+    once every `jwks_refresh_seconds` (unauthenticated callers must not turn
+    forged tokens into requests to the issuer). The header's `typ` must be
+    `at+jwt` (RFC 9068 §4: so an ID token of the same issuer is not an access
+    token); `require_at_jwt=False` for issuers that do not set it (Entra ID's
+    access tokens say `JWT`). `aud` must be exactly this server.
     Returns None for any token that fails a check (the SDK answers 401 with
     the resource_metadata challenge); never raises on token content.
     """
 
     def __init__(self, issuer: str, audience: str, *, jwks: Any = None, client: OAuthClient | None = None,
-                 clock: Callable[[], float] = time.time, leeway_seconds: int = 0):
+                 clock: Callable[[], float] = time.time, leeway_seconds: int = 0, require_at_jwt: bool = True,
+                 jwks_refresh_seconds: float = 60.0):
         self.issuer, self.audience = issuer, audience
         self._jwks = jwks
         self._client = client or OAuthClient()
         self.clock = clock
         self.leeway = leeway_seconds
+        self.require_at_jwt = require_at_jwt
+        self.jwks_refresh_seconds = jwks_refresh_seconds
+        self._refreshed_at: float | None = None
         self.rejections: list[str] = []  # why tokens were refused (for the server's own logs and tests); never the token
 
     def _keys(self, refresh: bool = False) -> Any:
         if self._jwks is None or refresh:
             metadata = self._client.metadata(self.issuer)
             self._jwks = self._client.signing_keys(metadata, refresh=refresh)
+            self._refreshed_at = self.clock()
         return self._jwks
+
+    def _may_refresh(self) -> bool:
+        return self._refreshed_at is None or self.clock() - self._refreshed_at >= self.jwks_refresh_seconds
 
     def check(self, token: str) -> dict[str, Any] | None:
         from joserfc import jwt
@@ -259,6 +272,8 @@ class JWTTokenVerifier:
             try:
                 decoded = jwt.decode(token, self._keys(), algorithms=list(SIGNING_ALGORITHMS))
             except JoseError:
+                if not self._may_refresh():
+                    raise
                 decoded = jwt.decode(token, self._keys(refresh=True), algorithms=list(SIGNING_ALGORITHMS))
         except (JoseError, ValueError, KeyError, TypeError, OAuthError) as error:
             self.rejections.append(f"signature: {type(error).__name__}")
@@ -267,10 +282,13 @@ class JWTTokenVerifier:
         now = self.clock()
         audience = claims.get("aud")
         audiences = [audience] if isinstance(audience, str) else [a for a in audience or [] if isinstance(a, str)]
+        typ = str(decoded.header.get("typ") or "").lower()
         reason = None
-        if claims.get("iss") != self.issuer:
+        if self.require_at_jwt and typ not in ("at+jwt", "application/at+jwt"):
+            reason = "typ"
+        elif claims.get("iss") != self.issuer:
             reason = "issuer"
-        elif self.audience.rstrip("/") not in {a.rstrip("/") for a in audiences}:
+        elif len({a.rstrip("/") for a in audiences}) != 1 or self.audience.rstrip("/") not in {a.rstrip("/") for a in audiences}:
             reason = "audience"
         elif not isinstance(claims.get("exp"), (int, float)) or claims["exp"] + self.leeway <= now:
             reason = "expired"
