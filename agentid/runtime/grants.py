@@ -194,7 +194,9 @@ def _oauth_tools(agent: str, declared: Any, cognito: Any) -> dict[str, Any]:
                     f"agent '{agent}', tool '{name}': a Cognito tool needs aws.oauth.issuer, client_id and client_secret_arn "
                     "in the stack outputs (deploy the agent with this version of the kit)"
                 )
-            fields = {"issuer": cognito["issuer"], "client_id": cognito["client_id"], "client_secret_ref": cognito["client_secret_arn"]}
+            fields = {"issuer": cognito["issuer"], "client_id": cognito["client_id"], "client_secret_ref": cognito["client_secret_arn"],
+                      # on the user pool's domain, not the issuer's host: the one other host the secret may go to
+                      "token_endpoint": cognito.get("token_endpoint") if isinstance(cognito.get("token_endpoint"), str) else None}
         tools[name] = OAuthTool(tool=name, audience=grant["audience"], scopes=tuple(scopes), provider=provider,
                                 mcp=bool(grant.get("mcp")), **fields)
     return tools

@@ -5,9 +5,10 @@ Client side (the MCP authorization spec, 2025-06-18 and later):
   its Protected Resource Metadata (RFC 9728): an unauthenticated request is
   answered `401` with `WWW-Authenticate: Bearer resource_metadata="URL"`
   (RFC 9728 §5.1), else the well-known URL (§3.1). The metadata's `resource`
-  must be the MCP server's URL (§3.3: otherwise it is another server's) and,
-  when the spec names an issuer, that issuer must be among its
-  `authorization_servers`: an MCP server cannot send the agent to another one.
+  must be the MCP server's URL (§3.3: otherwise it is another server's) and
+  the tool's configured issuer must be among its `authorization_servers`: an
+  MCP server cannot send the agent (and its client credential) to another one,
+  and a tool without a configured issuer is refused (`no_issuer`).
 - `broker_auth(broker, tool)` is an `httpx.Auth` (and `mcp_auth` the `httpx2.Auth`
   the official MCP SDK's transport takes) that asks the broker for the tool's
   token on every request (a cache hit after the first), names the MCP tool being
@@ -29,7 +30,7 @@ import time
 import urllib.parse
 from typing import Any, Callable, Mapping
 
-from agentid.runtime.oauth import SIGNING_ALGORITHMS, OAuthClient, OAuthError, OAuthTool
+from agentid.runtime.oauth import SIGNING_ALGORITHMS, OAuthClient, OAuthError, OAuthTool, origin
 
 _CHALLENGE_PARAM = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
@@ -72,44 +73,39 @@ def discover_authorization_server(client: OAuthClient, tool: OAuthTool, configur
             "resource_mismatch",
         )
     servers = [s for s in document.get("authorization_servers") or [] if isinstance(s, str)]
-    if configured_issuer is not None:
-        if configured_issuer not in servers:
-            raise OAuthError(
-                f"MCP server {tool.audience} names authorization servers {servers}, not the spec's issuer {configured_issuer}",
-                "issuer_not_listed",
-            )
-        return configured_issuer
-    if not servers:
-        raise OAuthError(f"protected resource metadata at {metadata_url} lists no authorization_servers", "no_authorization_server")
-    return servers[0]
+    if configured_issuer is None:
+        # The MCP server could name its own authorization server and receive the agent's client assertion (a
+        # workload token is valid at every federation that trusts its issuer): the issuer comes from configuration.
+        raise OAuthError(
+            f"tool '{tool.tool}' names no issuer, and MCP server {tool.audience} lists {servers[:5]}: the broker sends the "
+            "agent's client credential only to the issuer the tool's configuration names (oauth.issuer), never to one "
+            "the MCP server picks", "no_issuer")
+    if configured_issuer not in servers:
+        raise OAuthError(
+            f"MCP server {tool.audience} names authorization servers {servers[:5]}, not the spec's issuer {configured_issuer}",
+            "issuer_not_listed",
+        )
+    return configured_issuer
 
 
 # --- client auth for httpx and the MCP SDK -------------------------------------------
 
 
-_DEFAULT_PORTS = {"https": 443, "http": 80}
-
-
 def request_within_audience(audience: str, url: str) -> bool:
     """Is `url` a request to the tool's resource server `audience`?
 
-    Same scheme, host and effective port (RFC 3986 §6.2.3: case and the scheme's default port do not count; a
-    trailing dot does), no userinfo (`https://aud@evil/` is evil's), and a path equal to the audience's or below
-    it at a segment boundary (`/api` covers `/api/x`, not `/api-admin`). A token is sent nowhere else: the
-    bearer is whoever holds it (RFC 6750 §5.2), so a redirect or a wrong base URL must not carry it away.
+    Same scheme, host and effective port (`oauth.origin`: RFC 3986 §6.2.3, case and the scheme's default port do
+    not count; a trailing dot does), no userinfo (`https://aud@evil/` is evil's), and a path equal to the
+    audience's or below it at a segment boundary (`/api` covers `/api/x`, not `/api-admin`). A token is sent
+    nowhere else: the bearer is whoever holds it (RFC 6750 §5.2), so a redirect or a wrong base URL must not
+    carry it away.
     """
-    try:
-        want, got = urllib.parse.urlsplit(audience), urllib.parse.urlsplit(str(url))
-        want_port = want.port or _DEFAULT_PORTS.get(want.scheme.lower())
-        got_port = got.port or _DEFAULT_PORTS.get(got.scheme.lower())
-    except ValueError:
+    want, got = origin(audience), origin(str(url))
+    if want is None or got is None or want != got:
         return False
-    if got.username is not None or got.password is not None or "@" in got.netloc:
-        return False
-    if got.scheme.lower() != want.scheme.lower() or (got.hostname or "") != (want.hostname or "") or got_port != want_port:
-        return False
-    base = want.path.rstrip("/")
-    return not base or got.path == base or got.path.startswith(base + "/")
+    base = urllib.parse.urlsplit(audience).path.rstrip("/")
+    path = urllib.parse.urlsplit(str(url)).path
+    return not base or path == base or path.startswith(base + "/")
 
 
 def _shown(url: str) -> str:

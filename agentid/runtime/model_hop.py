@@ -63,6 +63,11 @@ class ModelProviderTool:
         if self.provider not in PROVIDERS:
             raise ValueError(f"unknown model provider {self.provider!r} (documented exchanges: {', '.join(PROVIDERS)})")
         endpoint, origin = PROVIDERS[self.provider]
+        if self.token_endpoint and self.token_endpoint != endpoint and not _loopback_url(self.token_endpoint):
+            # the subject token is the workload's own OIDC token, valid at every federation that trusts its issuer:
+            # it goes to the provider's documented endpoint, or to a test double on this machine, nowhere else
+            raise ValueError(f"the {self.provider} exchange sends the workload's token only to {endpoint} (or a loopback "
+                             "test double), not to another token endpoint")
         object.__setattr__(self, "token_endpoint", self.token_endpoint or endpoint)
         object.__setattr__(self, "audience", self.audience or origin)
 
@@ -77,6 +82,13 @@ class ModelProviderTool:
         if self.provider == "anthropic":
             return {"grant_type": JWT_BEARER, "assertion": subject_token, **dict(self.ids)}
         return {"grant_type": TOKEN_EXCHANGE, "subject_token_type": JWT_TOKEN_TYPE, "subject_token": subject_token, **dict(self.ids)}
+
+
+def _loopback_url(url: str) -> bool:
+    from agentid.runtime.oauth import is_loopback_host, origin
+
+    found = origin(url)
+    return found is not None and is_loopback_host(found[1])
 
 
 def model_fetch(client: Any, signer: Any, tool: ModelProviderTool, hop: Any) -> Callable[[dict[str, Any]], IssuedToken]:

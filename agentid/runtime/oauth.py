@@ -67,6 +67,9 @@ class OAuthTool:
     client_id: str | None = None  # default: the agent's name
     mcp: bool = False  # the audience is an MCP server: confirm the issuer through its metadata (RFC 9728)
     client_secret_ref: str | None = None  # cognito: Secrets Manager id/ARN of the client secret (read at issuance)
+    # the token endpoint the tool's configuration names (Cognito: the stack output aws.oauth.token_endpoint, on the
+    # user pool's domain, not the issuer's host): the one off-origin endpoint a credential may go to
+    token_endpoint: str | None = None
 
     @classmethod
     def from_spec(cls, tool: Any) -> "OAuthTool":
@@ -240,7 +243,7 @@ class OAuthClient:
         self.timeout = timeout
         self.clock = clock  # wall clock: JWT times (exp, iat) are epoch seconds
         self._http: Any = None
-        self._metadata: dict[str, ServerMetadata] = {}
+        self._metadata: dict[tuple[str, str | None], ServerMetadata] = {}
         self._jwks: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.token_requests = 0  # token-endpoint calls made (benchmarks count them)
@@ -268,9 +271,21 @@ class OAuthClient:
 
     # discovery
 
-    def metadata(self, issuer: str) -> ServerMetadata:
-        """RFC 8414 metadata (then OIDC discovery) of `issuer`; its `issuer` must equal the one asked for."""
-        cached = self._metadata.get(issuer)
+    def metadata(self, issuer: str, token_endpoint: str | None = None) -> ServerMetadata:
+        """RFC 8414 metadata (then OIDC discovery) of `issuer`; raises OAuthError.
+
+        Its `issuer` must equal the one asked for, character for character (RFC 8414 §3.3), and every endpoint the
+        broker sends to or trusts must be the issuer's own (`endpoint_problem`): `token_endpoint` (it receives the
+        client credential) and `jwks_uri` (it decides which tokens verify). `token_endpoint`: the one the tool's
+        configuration names, if any (Cognito's user pool domain), which the metadata must then name exactly.
+        Other endpoints (`registration_endpoint`, `revocation_endpoint`, ...) are never called, so never read.
+        """
+        problem = issuer_problem(issuer)
+        if problem is not None:
+            raise OAuthError(f"issuer {_shown_url(issuer)}: {problem}", "insecure_issuer")
+        if token_endpoint is not None and (problem := issuer_problem(token_endpoint)) is not None:
+            raise OAuthError(f"the configured token endpoint {_shown_url(token_endpoint)}: {problem}", "insecure_endpoint")
+        cached = self._metadata.get((issuer, token_endpoint))
         if cached is not None:
             return cached
         errors = []
@@ -282,20 +297,28 @@ class OAuthClient:
                 continue
             if document.get("issuer") != issuer:
                 raise OAuthError(
-                    f"metadata at {url} names issuer {document.get('issuer')!r}, not {issuer!r} (RFC 8414 §3.3): refusing it",
+                    f"metadata at {url} names issuer {_shown_value(document.get('issuer'))}, not {issuer!r} (RFC 8414 §3.3): "
+                    "refusing it",
                     "issuer_mismatch",
                 )
-            token_endpoint = document.get("token_endpoint")
-            if not isinstance(token_endpoint, str) or not _is_http_url(token_endpoint):
+            named = document.get("token_endpoint")
+            if not isinstance(named, str) or not _is_http_url(named):
                 raise OAuthError(f"metadata at {url} has no token_endpoint URL", "no_token_endpoint")
+            for field_name, value in (("token_endpoint", named), ("jwks_uri", document.get("jwks_uri"))):
+                if value is None and field_name == "jwks_uri":
+                    continue  # no keys: check_token refuses its tokens ("no_jwks")
+                found_problem = endpoint_problem(value, issuer, token_endpoint if field_name == "token_endpoint" else None)
+                if found_problem is not None:
+                    raise OAuthError(f"metadata at {url} names {field_name} {_shown_value(value)}: {found_problem[1]}",
+                                     found_problem[0])
             found = ServerMetadata(
                 issuer=issuer,
-                token_endpoint=token_endpoint,
-                jwks_uri=document.get("jwks_uri") if isinstance(document.get("jwks_uri"), str) else None,
+                token_endpoint=named,
+                jwks_uri=document.get("jwks_uri"),
                 auth_methods=tuple(document.get("token_endpoint_auth_methods_supported") or ("client_secret_basic",)),
                 raw=document,
             )
-            self._metadata[issuer] = found
+            self._metadata[(issuer, token_endpoint)] = found
             return found
         raise OAuthError(f"no authorization server metadata for {issuer}: " + "; ".join(errors), "no_metadata")
 
@@ -320,7 +343,7 @@ class OAuthClient:
         """One token request and its checks; raises OAuthError (never returns an unchecked token)."""
         import httpx
 
-        metadata = self.metadata(issuer)
+        metadata = self.metadata(issuer, tool.token_endpoint)
         if signer.method == "client_secret_basic":
             if tool.client_secret_ref is None:
                 raise OAuthError(f"tool '{tool.tool}' names no client secret in a secret store", "secret_store")
@@ -353,6 +376,13 @@ class OAuthClient:
                                            **({"auth": auth} if auth else {}))
         except httpx.HTTPError as error:
             raise OAuthError(f"token endpoint {metadata.token_endpoint} is unreachable: {type(error).__name__}", "unreachable") from None
+        if 300 <= response.status_code < 400:
+            raise OAuthError(
+                f"token endpoint {metadata.token_endpoint} answered a redirect (HTTP {response.status_code} to "
+                f"{_shown_url(response.headers.get('location', '(no location)'))}): the broker does not follow it, a client "
+                "credential goes only to the token endpoint the issuer's metadata names",
+                "redirect_refused",
+            )
         body = _json_object(response.content, _MAX_TOKEN_RESPONSE_BYTES, f"token endpoint {metadata.token_endpoint}", soft=True)
         if response.status_code != 200:
             code = str(body.get("error") or f"http_{response.status_code}")[:64]
@@ -487,6 +517,92 @@ def _expected_audiences(tool: OAuthTool) -> set[str]:
 def _is_http_url(value: str) -> bool:
     parts = urllib.parse.urlsplit(value)
     return parts.scheme in ("https", "http") and bool(parts.netloc)
+
+
+# --- whose endpoint is it? ----------------------------------------------------------
+
+DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """127.0.0.0/8, ::1 or localhost: traffic that never leaves the machine (RFC 6761 §6.3, RFC 5735)."""
+    import ipaddress
+
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def origin(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, effective port) of an http(s) URL (RFC 6454 §4; case and the scheme's default port do not
+    count, a trailing dot does); None when it is not an http(s) URL with a host, or carries userinfo."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        scheme = parts.scheme.lower()
+        port = parts.port or DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        return None
+    if scheme not in DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc:
+        return None
+    return scheme, parts.hostname, port
+
+
+def issuer_problem(url: str) -> str | None:
+    """Why the broker will not talk to `url` at all, or None: https, or http only to a loopback address (a test
+    double or an emulator on this machine); no userinfo (https://issuer@evil is evil's)."""
+    found = origin(url) if isinstance(url, str) else None
+    if found is None:
+        return "not an http(s) URL with a host and without userinfo"
+    scheme, host, _ = found
+    if scheme != "https" and not is_loopback_host(host):
+        return ("cleartext http: anyone on the path reads and changes what crosses it; only https, or http to a "
+                "loopback address, is used")
+    return None
+
+
+def endpoint_problem(url: Any, issuer: str, configured: str | None = None) -> tuple[str, str] | None:
+    """(code, why) when an endpoint an issuer's metadata names is not the issuer's own, else None.
+
+    The issuer's own: https (`issuer_problem`) and on the issuer's origin (same scheme, host and effective port),
+    or exactly `configured`, the endpoint the tool's configuration names. Metadata is bound to its issuer by the
+    issuer field alone (RFC 8414 §3.3); a host it names is not thereby the issuer's, and a client credential or a
+    key set from elsewhere belongs to whoever runs that host (RFC 9700 §4.4, mix-up; §4.15, endpoints).
+    """
+    if not isinstance(url, str) or not _is_http_url(url):
+        return "bad_endpoint", "not an http(s) URL"
+    problem = issuer_problem(url)
+    if problem is not None:
+        return "insecure_endpoint", problem
+    if configured is not None:
+        if url == configured:
+            return None
+        return ("foreign_endpoint", f"not the token endpoint the tool's configuration names ({_shown_url(configured)}): "
+                "the broker sends the client credential nowhere else")
+    if origin(url) != origin(issuer):
+        return ("foreign_endpoint", f"not on the issuer's origin {_shown_url(issuer)} (same scheme, host and port): the "
+                "broker sends a client credential only to, and trusts keys only from, the issuer's own host (a tool whose "
+                "server really uses another host names that token endpoint in its configuration, as Cognito's does)")
+    return None
+
+
+def _shown_url(url: Any) -> str:
+    """A URL as an error may show it: no userinfo (it may be a password), no query or fragment, at most 200 characters."""
+    try:
+        parts = urllib.parse.urlsplit(str(url))
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(malformed URL)"
+    return f"{parts.scheme}://{host}{port}{parts.path}"[:200]
+
+
+def _shown_value(value: Any) -> str:
+    return repr(_shown_url(value)) if isinstance(value, str) and "://" in value else repr(value)[:200]
 
 
 def _json_object(content: bytes, limit: int, what: str, soft: bool = False) -> dict[str, Any]:

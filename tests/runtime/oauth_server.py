@@ -95,6 +95,8 @@ class AuthorizationServer:
     msi_header: str | None = None
     msi_identity: str = "agent-identity-client-id"
     msi_resources: dict[str, list[str]] = field(default_factory=dict)  # resource -> roles in its tokens
+    metadata_overrides: dict[str, Any] = field(default_factory=dict)  # fields its RFC 8414 metadata answers instead
+    token_redirect: str | None = None  # when set, POST /token answers 307 to this URL
 
     def __post_init__(self) -> None:
         self.key = jwk.ECKey.generate_key("P-256", auto_kid=True)
@@ -120,7 +122,7 @@ class AuthorizationServer:
             "token_endpoint_auth_methods_supported": ["private_key_jwt"],
             "token_endpoint_auth_signing_alg_values_supported": ["ES256", "RS256"],
             "response_types_supported": ["token"],
-        }
+        } | self.metadata_overrides
 
     def token(self, form: dict[str, str], authorization: str | None = None) -> tuple[int, dict]:
         with self.lock:
@@ -324,14 +326,79 @@ class AuthorizationServer:
                 if urllib.parse.urlsplit(self.path).path != "/token":
                     self._send(404, {"error": "not_found"})
                     return
+                if server.token_redirect:
+                    self.send_response(307)
+                    self.send_header("Location", server.token_redirect)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 self._send(*server.token(form, self.headers.get("Authorization")))
 
-        self._http = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
-        self._thread.start()
+        self._http = _serve("127.0.0.1", self.port, Handler)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-        self._thread.join(timeout=5)
+        _stop(self._http)
+
+
+class RecordingServer:
+    """A server on another loopback address (127.0.0.2 by default: another host to the broker) that records every
+    request it gets (method, path, headers, body) and either answers 404 or relays it to `forward_to` (an origin),
+    returning that answer: the host an attacker's metadata names, or a token endpoint legitimately on another host.
+    As an HTTP proxy (absolute-form request targets) it records the same way."""
+
+    def __init__(self, host: str = "127.0.0.2", forward_to: str | None = None):
+        self.host, self.forward_to = host, forward_to
+        self.port = free_port()
+        self.url = f"http://{host}:{self.port}"
+        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+
+    def __enter__(self) -> "RecordingServer":
+        import http.client
+
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _handle(self) -> None:
+                length = min(int(self.headers.get("Content-Length") or 0), 65536)
+                body = self.rfile.read(length) if length else b""
+                recorder.requests.append((self.command, self.path, dict(self.headers), body))
+                status, answer, kind = 404, b'{"error": "not_found"}', "application/json"
+                if recorder.forward_to:
+                    target = urllib.parse.urlsplit(recorder.forward_to)
+                    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=5)
+                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                    connection.request(self.command, self.path, body=body or None, headers=headers)
+                    reply = connection.getresponse()
+                    status, answer, kind = reply.status, reply.read(), reply.getheader("Content-Type", "application/json")
+                    connection.close()
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            do_GET = do_POST = do_CONNECT = _handle
+
+        self._http = _serve(self.host, self.port, Handler)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _stop(self._http)
+
+
+def _serve(host: str, port: int, handler: type) -> ThreadingHTTPServer:
+    """A threading HTTP server on (host, port), serving from a daemon thread until `_stop`."""
+    server = ThreadingHTTPServer((host, port), handler)
+    server.thread = threading.Thread(target=server.serve_forever, daemon=True)  # type: ignore[attr-defined]
+    server.thread.start()  # type: ignore[attr-defined]
+    return server
+
+
+def _stop(server: ThreadingHTTPServer) -> None:
+    server.shutdown()
+    server.server_close()
+    server.thread.join(timeout=5)  # type: ignore[attr-defined]

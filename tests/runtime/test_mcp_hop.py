@@ -1,7 +1,7 @@
 """The MCP hop end to end: a real MCP server (official SDK) and a real authorization server on loopback.
 
-The broker finds the authorization server through the MCP server's protected
-resource metadata (RFC 9728), gets a token whose audience is that MCP server,
+The broker confirms the tool's configured authorization server through the MCP
+server's protected resource metadata (RFC 9728), gets a token whose audience is that MCP server,
 and the SDK client calls tools with it; the server's verifier refuses tokens
 for other audiences, expired ones, and tools whose scopes the token lacks."""
 
@@ -31,7 +31,7 @@ def mcp_broker(authorization: AuthorizationServer, mcp: McpServer, scopes=("tick
                            {mcp.url: ["tickets.search", "tickets.close"], "https://other.example.org/mcp": ["tickets.search"]})
     grants = AgentGrants(
         agent="support-triage", role_arn=None, session_policies={},
-        oauth_tools={"tickets-mcp": OAuthTool("tickets-mcp", mcp.url, tuple(scopes), issuer=issuer, mcp=True)},
+        oauth_tools={"tickets-mcp": OAuthTool("tickets-mcp", mcp.url, tuple(scopes), issuer=issuer or authorization.issuer, mcp=True)},
         max_credential_seconds=600,
     )
     return CredentialBroker(grants, oauth_signer=PrivateKeyJWT(key), **options)
@@ -40,7 +40,7 @@ def mcp_broker(authorization: AuthorizationServer, mcp: McpServer, scopes=("tick
 def test_the_sdk_client_calls_a_tool_with_a_token_found_through_protected_resource_metadata(servers, caplog):
     authorization, mcp = servers
     caplog.set_level(logging.INFO, logger="agentid.runtime.audit")
-    broker = mcp_broker(authorization, mcp)  # no issuer in the grant: discovered from the MCP server
+    broker = mcp_broker(authorization, mcp)  # the configured issuer, confirmed through the MCP server's metadata
     result = (call_tool(mcp.url, mcp_auth(broker, "tickets-mcp"), "search_tickets", {"query": "refund"}))
     assert not result.is_error and "3 tickets match 'refund'" in result.content[0].text
     assert mcp.calls == [("search_tickets", "support-triage")]

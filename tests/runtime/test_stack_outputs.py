@@ -64,6 +64,9 @@ def test_grants_from_the_stack_outputs_know_oauth_and_azure_tools(stack_outputs)
         "cognito", "https://mcp.tickets.example.com", aws["oauth"]["client_id"], aws["oauth"]["issuer"])
     assert mcp.client_secret_ref == aws["oauth"]["client_secret_arn"]
     assert mcp.client_secret_ref.startswith("arn:aws:secretsmanager:")
+    # Cognito's token endpoint is on the user pool's domain, not the issuer's host: the one other host the secret may go to
+    assert mcp.token_endpoint == aws["oauth"]["token_endpoint"]
+    assert mcp.token_endpoint.startswith("https://") and mcp.token_endpoint.endswith(".amazoncognito.com/oauth2/token")
     assert triage.role_arn == aws["role_arn"] and triage.max_credential_seconds == 15 * 60
     catalog = AgentGrants.from_stack_outputs(stack_outputs, "data-ingest").oauth_tools["catalog-api"]
     assert (catalog.provider, catalog.audience, catalog.client_secret_ref) == ("entra", "https://catalog.data.example.com", None)
