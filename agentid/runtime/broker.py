@@ -192,6 +192,7 @@ class CredentialBroker:
         gcp_request: Any = None,
         revocation: Any = "auto",
         iam_endpoint_url: str | None = None,
+        revocation_list: Any = "auto",
     ):
         grants = [agents] if isinstance(agents, AgentGrants) else list(agents)
         self._grants = {g.agent: g for g in grants}
@@ -242,6 +243,14 @@ class CredentialBroker:
 
             revocation = RoleRevocationCheck() if isinstance(self.base, AmbientCredentials) else None
         self.revocation = revocation
+        # The revocation list (revocation_list.py): every agent, every hop. "auto": AGENTID_REVOCATION_LIST, if set
+        from agentid.runtime import revocation_list as revocations
+
+        if revocation_list == "auto":
+            revocation_list = revocations.from_environment()
+        elif isinstance(revocation_list, (str, Path)):
+            revocation_list = revocations.RevocationList(revocation_list)
+        self.revocation_list = revocation_list
         # IAM for that read: an emulator's URL serves every service; an AWS STS URL is not IAM's
         self.iam_endpoint_url = iam_endpoint_url or (endpoint_url if endpoint_url and "amazonaws.com" not in endpoint_url else None)
 
@@ -341,6 +350,7 @@ class CredentialBroker:
         unless the record was readable before and is now denied, which is how a revoke looks to a broker running
         as the role itself: then every hop is refused, as for "Revoked".
         """
+        self._check_revocation_list(grants, tool, trace, kind)
         if self.revocation is None or not grants.role_arn:
             return
         from agentid.runtime.revocation_check import RevocationUnknown, role_name
@@ -354,10 +364,7 @@ class CredentialBroker:
             if unknown.was_readable:
                 why = ("it was readable before, so this broker's own session may be the one the revoke cut off "
                        "(its Deny covers every session of the role issued before the cutoff)")
-                self.invalidate(grants.agent)
-                if self._bearer is not None:
-                    for name in grants.tools:
-                        self._bearer.invalidate(grants.agent, name)
+                self._forget_agent(grants)
             else:
                 why = (f"let its identity iam:GetRolePolicy on role {role} (the kit's roles hold inline policy "
                        "'agentid-read-revocation-record' and the same statement in their boundary), or opt out with "
@@ -371,10 +378,7 @@ class CredentialBroker:
             return
         from agentid_components import naming
 
-        self.invalidate(grants.agent)  # the cached sessions are denied everything now: never hand them out again
-        if self._bearer is not None:
-            for name in grants.tools:
-                self._bearer.invalidate(grants.agent, name)
+        self._forget_agent(grants)  # the cached sessions are denied everything now: never hand them out again
         error = BrokerError(
             f"agent '{grants.agent}' is revoked: role {role} carries inline policy '{naming.REVOKE_POLICY_NAME}' "
             f"(written by `agentid revoke aws`; sessions issued before {cutoff} are denied everything), so the broker "
@@ -383,6 +387,44 @@ class CredentialBroker:
             grants.agent, tool, "Revoked")
         self.refuse(error, agent=grants.agent, tool=tool, trace_id=trace, kind=kind, revoked_before=str(cutoff))
         raise error
+
+    def _check_revocation_list(self, grants: AgentGrants, tool: str, trace: str | None, kind: str) -> None:
+        """Refuse every credential of an agent the revocation list names (revocation_list.py), whatever its clouds,
+        and every credential of every agent while a configured list cannot be read."""
+        if self.revocation_list is None:
+            return
+        from agentid.runtime.revocation_list import RevocationListUnreadable
+        from agentid_components.text_safety import visible
+
+        try:
+            entry = self.revocation_list.entry(grants.agent)
+        except RevocationListUnreadable as unreadable:
+            self._forget_agent(grants)
+            error = BrokerError(
+                f"agent '{grants.agent}', tool '{tool}', hop {kind}: {visible(str(unreadable))}; the broker refuses every "
+                "credential rather than hand out one it cannot tell is revoked (write the list with `agentid revoke`, "
+                "or start the broker without one)", grants.agent, tool, "RevocationUnknown")
+            self.refuse(error, agent=grants.agent, tool=tool, trace_id=trace, kind=kind, revocation_error="list-unreadable")
+            raise error from None
+        if entry is None:
+            return
+        self._forget_agent(grants)
+        path = self.revocation_list.path
+        reason = f"; reason: {visible(entry.reason)[:200]}" if entry.reason else ""
+        error = BrokerError(
+            f"agent '{grants.agent}' is revoked: the revocation list {path} names it (since {visible(entry.revoked_at)[:40]}"
+            f"{reason}), so the broker issues no credential for tool '{tool}' or any other, on any hop, until it is "
+            f"removed (agentid revoke undo {grants.agent} --list {path})", grants.agent, tool, "Revoked")
+        self.refuse(error, agent=grants.agent, tool=tool, trace_id=trace, kind=kind, revoked_at=visible(entry.revoked_at)[:40],
+                    revocation_list=str(path))
+        raise error
+
+    def _forget_agent(self, grants: AgentGrants) -> None:
+        """Drop every credential cached for the agent, on every hop."""
+        self.invalidate(grants.agent)
+        if self._bearer is not None:
+            for name in grants.tools:
+                self._bearer.invalidate(grants.agent, name)
 
     def _iam_client(self) -> Any:
         """IAM with the broker's ambient identity (for the revocation record), botocore's standard retries."""

@@ -1,5 +1,6 @@
 """Has the agent been revoked? The broker reads the record `agentid revoke aws` leaves in the cloud before it hands
-anything out.
+anything out. (For any agent, whatever its clouds, the broker also reads the revocation list `agentid revoke AGENT`
+writes: revocation_list.py, checked first.)
 
 `agentid revoke aws AGENT` writes the inline policy `agentid-revoke-sessions` on the agent's role: Deny `*` to
 sessions whose `aws:TokenIssueTime` is before the cutoff. That cuts the live sessions off, but AWS still issues new
