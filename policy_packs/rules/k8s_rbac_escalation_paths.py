@@ -3,9 +3,12 @@
 Beyond the escalation verbs (AGID-K8S-002), these grants let the holder become someone more powerful
 (https://kubernetes.io/docs/concepts/security/rbac-good-practices/#privilege-escalation-risks):
 exec/attach into pods (their tokens and secrets), nodes/proxy (the kubelet API), approving certificate
-signing requests (any user or group), admission webhooks (rewrite every object), and in a ClusterRole,
-which may be bound cluster-wide, reading every secret or creating/patching workloads (a pod runs as any
-service account of any namespace). The paths are data: analysis/k8s_rbac_facts.yaml `escalation_paths`.
+signing requests (any user or group), admission webhooks and admission policies (rewrite every object),
+patching namespaces (their pod-security labels), and in a ClusterRole, which may be bound cluster-wide, reading
+every secret or creating/patching workloads (a pod runs as any service account of any namespace), creating
+service-account-token Secrets, patching nodes (labels and taints steer workloads), and writing CRDs (conversion
+webhooks) or APIServices (a built-in API group served by someone else). The paths are data:
+analysis/k8s_rbac_facts.yaml `escalation_paths`.
 Rules bounded by resourceNames are not flagged for the named objects.
 
 A namespaced Role in a system namespace (kube-system, kube-node-lease, gke-managed, ... : `system_namespaces` in
@@ -61,9 +64,10 @@ RULE = Rule(
     title="k8s-rbac-no-escalation-paths",
     severity="critical",
     category="escalation",
-    description="Kubernetes roles do not allow pods/exec or attach, nodes/proxy, certificate approval or admission "
-                "webhooks, and ClusterRoles (or Roles in system namespaces such as kube-system) do not read every "
-                "secret or create workloads.",
+    description="Kubernetes roles do not allow pods/exec or attach, nodes/proxy, certificate approval, admission "
+                "webhooks or policies, or namespace relabelling, and ClusterRoles (or Roles in system namespaces such "
+                "as kube-system) do not read every secret, create workloads or token Secrets, patch nodes, or write "
+                "CRDs or APIServices.",
     remediation="Grant these in a namespaced Role of the workload's own namespace (secrets with resourceNames), "
                 "and leave exec, node proxy, certificate approval and webhooks to cluster administrators.",
     url="https://kubernetes.io/docs/concepts/security/rbac-good-practices/#privilege-escalation-risks",

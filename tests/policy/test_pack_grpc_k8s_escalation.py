@@ -54,6 +54,20 @@ def rules(*items):
     (CLUSTER_ROLE, {"apiGroups": [""], "resources": ["pods/ephemeralcontainers"], "verbs": ["patch"]},
      "on pods/ephemeralcontainers"),
     (CLUSTER_ROLE, {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["update", "patch"]}, "aws-auth"),
+    # red6 / k8s12: the rest of the good-practices escalation list
+    (CLUSTER_ROLE, {"apiGroups": [""], "resources": ["nodes"], "verbs": ["patch"]}, "allows patch on nodes"),
+    (CLUSTER_ROLE, {"apiGroups": ["*"], "resources": ["*/status"], "verbs": ["update"]},
+     "allows update on nodes/status"),
+    (ROLE, {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["patch"]}, "pod-security.kubernetes.io"),
+    (CLUSTER_ROLE, {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]}, "service-account-token Secret"),
+    (CLUSTER_ROLE, {"apiGroups": ["apiextensions.k8s.io"], "resources": ["customresourcedefinitions"],
+                    "verbs": ["create", "update"]}, "conversion webhook"),
+    (CLUSTER_ROLE, {"apiGroups": ["apiregistration.k8s.io"], "resources": ["apiservices"], "verbs": ["patch"]},
+     "allows patch on apiservices"),
+    (ROLE, {"apiGroups": ["admissionregistration.k8s.io"], "resources": ["mutatingadmissionpolicies"],
+            "verbs": ["create"]}, "on mutatingadmissionpolicies"),
+    (CLUSTER_ROLE, {"apiGroups": ["admissionregistration.k8s.io"], "resources": ["*"], "verbs": ["update"]},
+     "on mutatingadmissionpolicybindings"),
 ])
 def test_escalation_paths_are_flagged(pack, type_, rule, fragment):
     found = messages(pack, type_, rules({"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}, rule),
@@ -85,6 +99,17 @@ def test_one_violation_a_rule_names_every_path_it_opens(pack):
     (CLUSTER_ROLE, {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list"]}),
     (ROLE, {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["update", "patch"]}),  # its own namespace
     (CLUSTER_ROLE, {"apiGroups": [""], "resources": ["pods/ephemeralcontainers"], "verbs": ["get"]}),
+    # k8s12 look-alikes: reading nodes, namespaces, CRDs and APIServices; nodes in a namespaced Role (a cluster-scoped
+    # resource a RoleBinding cannot grant); secrets created in the Role's own namespace; create bounded by
+    # resourceNames (the API server never allows create through resourceNames: the name is not known yet)
+    (CLUSTER_ROLE, {"apiGroups": [""], "resources": ["nodes", "nodes/status", "namespaces"], "verbs": ["get", "list"]}),
+    (ROLE, {"apiGroups": [""], "resources": ["nodes"], "verbs": ["patch"]}),
+    (ROLE, {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]}),
+    (CLUSTER_ROLE, {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"], "resourceNames": ["agent-cache"]}),
+    (CLUSTER_ROLE, {"apiGroups": ["apiextensions.k8s.io", "apiregistration.k8s.io"],
+                    "resources": ["customresourcedefinitions", "apiservices"], "verbs": ["get", "list", "watch"]}),
+    (CLUSTER_ROLE, {"apiGroups": ["admissionregistration.k8s.io"], "resources": ["mutatingadmissionpolicies"],
+                    "verbs": ["get", "list"]}),
 ])
 def test_look_alikes_pass(pack, type_, rule):
     assert pack.analyze(type_, "r", urn(type_, "r"), rules(rule)) == []
