@@ -174,9 +174,14 @@ class BearerHop:
                     "no_signer",
                 )
             issuer = tool.issuer
-            if tool.mcp or issuer is None:
+            if issuer is None:  # never one a resource server names: it could name its own and receive the assertion
+                raise OAuthError(
+                    f"tool '{tool.tool}' names no issuer: the broker sends the agent's client credential only to the issuer "
+                    "the tool's configuration names (oauth.issuer; Cognito and Entra tools take theirs from the stack "
+                    "outputs: AgentGrants.from_stack_outputs)", "no_issuer")
+            if tool.mcp:  # the MCP server must list the configured issuer (RFC 9728 protected resource metadata)
                 if self.resource_discovery is None:
-                    raise OAuthError(f"tool '{tool.tool}' names no issuer and the broker has no resource discovery", "no_issuer")
+                    raise OAuthError(f"tool '{tool.tool}' is an MCP tool and the broker has no resource discovery", "no_issuer")
                 issuer = self.resource_discovery(tool, issuer)
                 record["discovered_via"] = "protected-resource-metadata"
             record.update(issuer=issuer, audience=tool.audience, scopes=" ".join(tool.scopes), client_auth=signer.method)

@@ -597,11 +597,12 @@ class CredentialBroker:
         with self._client_lock:
             key = (email, lifetime_seconds)
             if key not in self._gcp_impersonations:
-                from agentid.runtime.gcp_hop import default_source, impersonation
+                from agentid.runtime.gcp_hop import checked_source, default_source, impersonation
 
                 if self._gcp_source is None:
                     self._gcp_source = default_source()
-                self._gcp_impersonations[key] = (impersonation(self._gcp_source, email, lifetime_seconds), threading.Lock())
+                source = checked_source(self._gcp_source)  # where it would send the workload's token: Google only
+                self._gcp_impersonations[key] = (impersonation(source, email, lifetime_seconds), threading.Lock())
             return self._gcp_impersonations[key]
 
     def invalidate_token(self, tool: str, *, agent: str | None = None) -> None:

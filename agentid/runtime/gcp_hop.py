@@ -125,6 +125,53 @@ def default_source() -> Any:
     return source
 
 
+GOOGLE_UNIVERSE = "googleapis.com"  # google-auth's default universe domain: sts., iamcredentials. are built on it
+# Where google-auth credentials send what they hold (google-auth 2.x attribute names): an external account's
+# token_url gets the workload's OIDC token (RFC 8693 token exchange) and its service_account_impersonation_url the
+# federated token; an authorized user's token_uri gets its refresh token and client secret, a service account
+# key's token_uri its signed assertion.
+_SOURCE_ENDPOINTS = (("_token_url", "token_url"), ("_token_uri", "token_uri"),
+                     ("_service_account_impersonation_url", "service_account_impersonation_url"))
+
+
+def source_endpoint_problem(source: Any) -> str | None:
+    """Why the workload's Google credentials would send a credential somewhere other than Google, or None.
+
+    Every endpoint they name must be https on googleapis.com or a subdomain (regional and Private Service Connect
+    STS endpoints are), or a loopback test double; the universe domain (the base of the impersonation and
+    downscoping endpoints) must be googleapis.com. The configuration file is the workload's, but google-auth 2.x no
+    longer checks these URLs, and a broker holding the workload's token checks before it sends it.
+    """
+    from agentid.runtime.oauth import is_loopback_host, issuer_problem, origin, shown_url
+
+    # the attribute, not the property: Compute Engine credentials fetch the property from the metadata server
+    universe = getattr(source, "_universe_domain", None) or getattr(source, "universe_domain", GOOGLE_UNIVERSE)
+    if isinstance(universe, str) and universe != GOOGLE_UNIVERSE:
+        return (f"its universe domain is {universe!r}: the broker sends Google credentials only to {GOOGLE_UNIVERSE} "
+                "(its STS and IAM Credentials endpoints are built on the universe domain)")
+    for attribute, name in _SOURCE_ENDPOINTS:
+        url = getattr(source, attribute, None)
+        if not isinstance(url, str) or not url:
+            continue
+        found = origin(url)
+        host = found[1] if found else ""
+        google = host == GOOGLE_UNIVERSE or host.endswith("." + GOOGLE_UNIVERSE)
+        if issuer_problem(url) is not None or not (google or is_loopback_host(host)):
+            return (f"its {name} is {shown_url(url)}: not https on {GOOGLE_UNIVERSE} (or a loopback test double), so "
+                    "the credential it would send there is not sent")
+    return None
+
+
+def checked_source(source: Any) -> Any:
+    """`source` when `source_endpoint_problem` finds nothing; OAuthError (code "foreign_endpoint") otherwise."""
+    from agentid.runtime.oauth import OAuthError
+
+    problem = source_endpoint_problem(source)
+    if problem is not None:
+        raise OAuthError(f"the workload's Google credentials ({type(source).__name__}): {problem}", "foreign_endpoint")
+    return source
+
+
 def tool_credentials(source: Any, email: str, tool: GcpTool, lifetime_seconds: int) -> Any:
     """The service account's token for `lifetime_seconds` (impersonated from `source`), downscoped to the tool's
     bucket and boundary roles when it has some."""

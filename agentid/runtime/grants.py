@@ -143,7 +143,8 @@ class AgentGrants:
             raise GrantsError(f"agent '{agent}': session_policies in the stack outputs should map tool names to documents")
         if policies and not aws.get("role_arn"):
             raise GrantsError(f"agent '{agent}': the stack outputs lack role_arn (does the agent have AWS tools?)")
-        oauth_tools = _oauth_tools(agent, entry.get("oauth_tools"), aws.get("oauth"))
+        azure_entry = entry.get("azure") if isinstance(entry.get("azure"), Mapping) else {}
+        oauth_tools = _oauth_tools(agent, entry.get("oauth_tools"), aws.get("oauth"), azure_entry)
         azure_tools = _azure_tools(agent, entry.get("azure"))
         llm_tools = _llm_tools(agent, entry.get("llm_tools"))
         gcp = entry.get("gcp") if isinstance(entry.get("gcp"), Mapping) else {}
@@ -173,9 +174,12 @@ class AgentGrants:
         )
 
 
-def _oauth_tools(agent: str, declared: Any, cognito: Any) -> dict[str, Any]:
-    """The inventory's `oauth_tools`, a Cognito tool completed with the deployed client (issuer, id, secret ARN)."""
+def _oauth_tools(agent: str, declared: Any, cognito: Any, azure: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The inventory's `oauth_tools`, a Cognito tool completed with the deployed client (issuer, id, secret ARN,
+    token endpoint), an Entra tool with the agent's tenant (issuer https://login.microsoftonline.com/TENANT/v2.0)
+    and its application's client id: the broker sends the client assertion only to the issuer the stack names."""
     from agentid.runtime.oauth import OAuthTool
+    from agentid_components.azure.plan import ENTRA_ISSUER
 
     if declared is None:
         return {}
@@ -197,6 +201,14 @@ def _oauth_tools(agent: str, declared: Any, cognito: Any) -> dict[str, Any]:
             fields = {"issuer": cognito["issuer"], "client_id": cognito["client_id"], "client_secret_ref": cognito["client_secret_arn"],
                       # on the user pool's domain, not the issuer's host: the one other host the secret may go to
                       "token_endpoint": cognito.get("token_endpoint") if isinstance(cognito.get("token_endpoint"), str) else None}
+        if provider == "entra":
+            application = (azure or {}).get("oauth") if isinstance((azure or {}).get("oauth"), Mapping) else {}
+            tenant, client_id = (azure or {}).get("tenant_id"), application.get("client_id")
+            if not isinstance(tenant, str) or not isinstance(client_id, str) or not tenant or not client_id:
+                raise GrantsError(
+                    f"agent '{agent}', tool '{name}': an Entra tool needs azure.tenant_id and azure.oauth.client_id in the "
+                    "stack outputs (deploy the agent with this version of the kit)")
+            fields = {"issuer": ENTRA_ISSUER.format(tenant=tenant), "client_id": client_id}
         tools[name] = OAuthTool(tool=name, audience=grant["audience"], scopes=tuple(scopes), provider=provider,
                                 mcp=bool(grant.get("mcp")), **fields)
     return tools

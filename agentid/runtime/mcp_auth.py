@@ -30,7 +30,7 @@ import time
 import urllib.parse
 from typing import Any, Callable, Mapping
 
-from agentid.runtime.oauth import SIGNING_ALGORITHMS, OAuthClient, OAuthError, OAuthTool, origin
+from agentid.runtime.oauth import SIGNING_ALGORITHMS, OAuthClient, OAuthError, OAuthTool, origin, shown_url
 
 _CHALLENGE_PARAM = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
@@ -108,13 +108,6 @@ def request_within_audience(audience: str, url: str) -> bool:
     return not base or path == base or path.startswith(base + "/")
 
 
-def _shown(url: str) -> str:
-    """The URL without userinfo, query or fragment: what an error may name (the userinfo may be a password)."""
-    parts = urllib.parse.urlsplit(str(url))
-    host = parts.hostname or ""
-    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}{parts.path}"
-
-
 def _mcp_target(audience: str, body: bytes) -> str | None:
     """`MCP_URL#TOOL` for a JSON-RPC tools/call request, the URL for other requests.
 
@@ -150,7 +143,7 @@ def _flow_class(base: type) -> type:
             from agentid.runtime.broker import BrokerError
 
             if self.audience is not None and not request_within_audience(self.audience, str(request.url)):
-                raise BrokerError(f"tool '{self.tool}': refusing to send its token to {_shown(request.url)}: not the "
+                raise BrokerError(f"tool '{self.tool}': refusing to send its token to {shown_url(request.url)}: not the "
                                   f"tool's resource {self.audience} (scheme, host, port and path must match, no "
                                   "userinfo)", self.agent, self.tool, code="WrongResource")
             try:

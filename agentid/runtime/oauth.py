@@ -282,9 +282,9 @@ class OAuthClient:
         """
         problem = issuer_problem(issuer)
         if problem is not None:
-            raise OAuthError(f"issuer {_shown_url(issuer)}: {problem}", "insecure_issuer")
+            raise OAuthError(f"issuer {shown_url(issuer)}: {problem}", "insecure_issuer")
         if token_endpoint is not None and (problem := issuer_problem(token_endpoint)) is not None:
-            raise OAuthError(f"the configured token endpoint {_shown_url(token_endpoint)}: {problem}", "insecure_endpoint")
+            raise OAuthError(f"the configured token endpoint {shown_url(token_endpoint)}: {problem}", "insecure_endpoint")
         cached = self._metadata.get((issuer, token_endpoint))
         if cached is not None:
             return cached
@@ -379,7 +379,7 @@ class OAuthClient:
         if 300 <= response.status_code < 400:
             raise OAuthError(
                 f"token endpoint {metadata.token_endpoint} answered a redirect (HTTP {response.status_code} to "
-                f"{_shown_url(response.headers.get('location', '(no location)'))}): the broker does not follow it, a client "
+                f"{shown_url(response.headers.get('location', '(no location)'))}): the broker does not follow it, a client "
                 "credential goes only to the token endpoint the issuer's metadata names",
                 "redirect_refused",
             )
@@ -581,16 +581,16 @@ def endpoint_problem(url: Any, issuer: str, configured: str | None = None) -> tu
     if configured is not None:
         if url == configured:
             return None
-        return ("foreign_endpoint", f"not the token endpoint the tool's configuration names ({_shown_url(configured)}): "
+        return ("foreign_endpoint", f"not the token endpoint the tool's configuration names ({shown_url(configured)}): "
                 "the broker sends the client credential nowhere else")
     if origin(url) != origin(issuer):
-        return ("foreign_endpoint", f"not on the issuer's origin {_shown_url(issuer)} (same scheme, host and port): the "
+        return ("foreign_endpoint", f"not on the issuer's origin {shown_url(issuer)} (same scheme, host and port): the "
                 "broker sends a client credential only to, and trusts keys only from, the issuer's own host (a tool whose "
                 "server really uses another host names that token endpoint in its configuration, as Cognito's does)")
     return None
 
 
-def _shown_url(url: Any) -> str:
+def shown_url(url: Any) -> str:
     """A URL as an error may show it: no userinfo (it may be a password), no query or fragment, at most 200 characters."""
     try:
         parts = urllib.parse.urlsplit(str(url))
@@ -602,7 +602,7 @@ def _shown_url(url: Any) -> str:
 
 
 def _shown_value(value: Any) -> str:
-    return repr(_shown_url(value)) if isinstance(value, str) and "://" in value else repr(value)[:200]
+    return repr(shown_url(value)) if isinstance(value, str) and "://" in value else repr(value)[:200]
 
 
 def _json_object(content: bytes, limit: int, what: str, soft: bool = False) -> dict[str, Any]:

@@ -39,6 +39,7 @@ class FakeGoogle:
         self.workload_token, self.provider = workload_token, provider
         self.impersonators = impersonators  # service account email -> the federated token's subject allowed to act as it
         self.calls: list[tuple[str, dict]] = []
+        self.attempted: list[str] = []  # every URL the transport was asked for, Google's or not
         self.fail_next: list[int] = []
         self.extra_lifetime = 0
         self._counter = 0
@@ -75,7 +76,7 @@ class FakeGoogle:
     def transport(self) -> Request:
         """google-auth's requests transport, with Google's token hosts answered by this server."""
         session = requests.Session()
-        session.mount("https://", _Loopback(self.port))
+        session.mount("https://", _Loopback(self.port, self.attempted))
         return Request(session)
 
     def _new(self, prefix: str) -> str:
@@ -127,11 +128,12 @@ class FakeGoogle:
 class _Loopback(requests.adapters.HTTPAdapter):
     """Sends requests for Google's token hosts to the loopback server; refuses every other host."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, attempted: list[str]):
         super().__init__()
-        self.port = port
+        self.port, self.attempted = port, attempted
 
     def send(self, request, **kwargs):
+        self.attempted.append(request.url)
         for host in GOOGLE_HOSTS:
             if request.url.startswith(host + "/"):
                 request.url = f"http://127.0.0.1:{self.port}" + request.url[len(host):]

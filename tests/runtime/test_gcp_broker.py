@@ -41,6 +41,7 @@ def google(tmp_path):
     token_file = tmp_path / "workload-token"
     token_file.write_text("workload-oidc-token")
     with FakeGoogle("workload-oidc-token", PROVIDER, {EMAIL: "workload"}) as fake:
+        fake.token_file = str(token_file)
         fake.source = identity_pool.Credentials.from_info({
             "type": "external_account", "audience": PROVIDER, "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
             "token_url": "https://sts.googleapis.com/v1/token", "credential_source": {"file": str(token_file)},

@@ -15,6 +15,8 @@ from agentid.runtime import AgentGrants, BrokerError, CredentialBroker
 from agentid.runtime.model_hop import ModelProviderTool
 from agentid.runtime.oauth import OAuthTool, PrivateKeyJWT, endpoint_problem
 from tests.runtime.oauth_server import AuthorizationServer, RecordingServer
+from tests.runtime.test_gcp_broker import PROVIDER, google  # noqa: F401 - fixture
+from tests.runtime.test_gcp_broker import _broker as gcp_broker
 
 TICKETS = "https://tickets.example.org/api"
 
@@ -172,10 +174,17 @@ def test_an_mcp_tool_without_a_configured_issuer_never_sends_its_credential_to_t
         grants = AgentGrants(agent="support-triage", role_arn=None, session_policies={},
                              oauth_tools={"tickets-mcp": OAuthTool("tickets-mcp", mcp.url, ("tickets.search",), mcp=True)})
         broker = CredentialBroker(grants, oauth_signer=PrivateKeyJWT(agent_key))
-        with pytest.raises(BrokerError, match="names no issuer, and MCP server .* lists .*: the broker sends the agent's "
-                                              "client credential only to the issuer the tool's configuration names") as raised:
+        with pytest.raises(BrokerError, match="tool 'tickets-mcp' names no issuer: the broker sends the agent's client "
+                                              "credential only to the issuer the tool's configuration names") as raised:
             broker.credential("tickets-mcp")
-    assert raised.value.code == "no_issuer" and server.token_requests == 0
+        assert raised.value.code == "no_issuer" and server.token_requests == 0
+        # the discovery itself refuses too, when called without a configured issuer
+        from agentid.runtime.mcp_auth import discover_authorization_server
+        from agentid.runtime.oauth import OAuthClient, OAuthError
+
+        with pytest.raises(OAuthError, match=r"names no issuer, and MCP server .* lists \['http://127.0.0.1:\d+'\]") as raised:
+            discover_authorization_server(OAuthClient(), grants.oauth_tools["tickets-mcp"], None)
+        assert raised.value.code == "no_issuer" and server.token_requests == 0
 
 
 def test_the_model_exchange_sends_the_workload_token_only_to_the_providers_endpoint():
@@ -185,3 +194,56 @@ def test_the_model_exchange_sends_the_workload_token_only_to_the_providers_endpo
         ModelProviderTool("claude", "anthropic", (), token_endpoint="http://api.anthropic.com/v1/oauth/token")
     assert ModelProviderTool("claude", "anthropic", (), token_endpoint="http://127.0.0.1:8/v1/oauth/token").token_endpoint.startswith("http://127")
     assert ModelProviderTool("gpt", "openai", ()).token_endpoint == "https://auth.openai.com/oauth/token"
+
+
+# --- GCP: where the workload's Google credentials would send what they hold --------------------------------
+
+
+def _pool_source(google_fake, **changes):
+    from google.auth import identity_pool
+
+    info = {"type": "external_account", "audience": PROVIDER, "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+            "token_url": "https://sts.googleapis.com/v1/token", "credential_source": {"file": google_fake.token_file}} | changes
+    return identity_pool.Credentials.from_info(info).with_scopes(["https://www.googleapis.com/auth/cloud-platform"])
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"token_url": "https://sts.googleapis.com.evil.example/v1/token"},
+     "its token_url is https://sts.googleapis.com.evil.example/v1/token: not https on googleapis.com"),
+    ({"token_url": "http://sts.googleapis.com/v1/token"}, "its token_url is http://sts.googleapis.com/v1/token: not https"),
+    ({"service_account_impersonation_url": "https://iam.evil.example/v1/projects/-/serviceAccounts/x:generateAccessToken"},
+     "its service_account_impersonation_url is https://iam.evil.example/v1/projects/-/serviceAccounts/x:generateAccessToken"),
+    ({"universe_domain": "evil.example"}, "its universe domain is 'evil.example': the broker sends Google credentials only to googleapis.com"),
+])
+def test_google_credentials_that_would_send_the_workload_token_elsewhere_are_refused(google, changes, message):  # noqa: F811
+    google.source = _pool_source(google, **changes)
+    with pytest.raises(BrokerError) as raised:
+        gcp_broker(google).credential("run-queries")
+    assert raised.value.code == "foreign_endpoint"
+    assert str(raised.value).startswith("agent 'bq-analyst', tool 'run-queries', hop gcp: the workload's Google credentials (Credentials): ")
+    assert message in str(raised.value)
+    assert google.attempted == []  # nothing was sent anywhere, not even to Google
+
+
+def test_an_authorized_users_refresh_token_goes_only_to_google(google):  # noqa: F811
+    from google.oauth2.credentials import Credentials
+
+    google.source = Credentials(None, refresh_token="1//refresh-token-of-a-user", client_id="c", client_secret="s",
+                                token_uri="https://oauth2.evil.example/token")
+    with pytest.raises(BrokerError, match="its token_uri is https://oauth2.evil.example/token") as raised:
+        gcp_broker(google).credential("run-queries")
+    assert raised.value.code == "foreign_endpoint" and google.attempted == []
+
+
+def test_regional_google_endpoints_are_googles(google):  # noqa: F811
+    """Look-alike that must pass the check: a regional STS endpoint is on googleapis.com (the loopback double then
+    has no route to it, so the request fails as unreachable, after the check)."""
+    from agentid.runtime.gcp_hop import source_endpoint_problem
+
+    assert source_endpoint_problem(_pool_source(google)) is None
+    assert source_endpoint_problem(_pool_source(google, token_url="https://sts.europe-west1.rep.googleapis.com/v1/token")) is None
+    google.source = _pool_source(google, token_url="https://sts.europe-west1.rep.googleapis.com/v1/token")
+    with pytest.raises(BrokerError) as raised:
+        gcp_broker(google).credential("run-queries")
+    assert raised.value.code == "unreachable"
+    assert google.attempted == ["https://sts.europe-west1.rep.googleapis.com/v1/token"] * len(google.attempted)

@@ -70,6 +70,10 @@ def test_grants_from_the_stack_outputs_know_oauth_and_azure_tools(stack_outputs)
     assert triage.role_arn == aws["role_arn"] and triage.max_credential_seconds == 15 * 60
     catalog = AgentGrants.from_stack_outputs(stack_outputs, "data-ingest").oauth_tools["catalog-api"]
     assert (catalog.provider, catalog.audience, catalog.client_secret_ref) == ("entra", "https://catalog.data.example.com", None)
+    # the Entra tool's issuer and client id come from the deployed application: the assertion goes to that tenant only
+    azure = stack_outputs["inventory"]["data-ingest"]["azure"]
+    assert catalog.issuer == f"https://login.microsoftonline.com/{azure['tenant_id']}/v2.0"
+    assert catalog.client_id == azure["oauth"]["client_id"]
     publish = AgentGrants.from_stack_outputs(stack_outputs, "report-builder").azure_tools["publish-report"]
     assert publish.resource == "https://storage.azure.com" and publish.scope.endswith("/containers/weekly")
     # no output holds a client secret's value: only the inventory, with the secret's ARN
@@ -81,3 +85,11 @@ def test_a_cognito_tool_without_its_deployed_client_is_a_clear_error(stack_outpu
     del stripped["inventory"]["support-triage"]["aws"]["oauth"]["client_secret_arn"]
     with pytest.raises(GrantsError, match="tool 'ticket-mcp': a Cognito tool needs aws.oauth.issuer, client_id and client_secret_arn"):
         AgentGrants.from_stack_outputs(stripped, "support-triage")
+
+
+def test_an_entra_tool_without_its_deployed_application_is_a_clear_error(stack_outputs):
+    """Without the tenant the broker would have no configured issuer, and it sends a client assertion to no other."""
+    stripped = json.loads(json.dumps(stack_outputs))
+    del stripped["inventory"]["data-ingest"]["azure"]["tenant_id"]
+    with pytest.raises(GrantsError, match="tool 'catalog-api': an Entra tool needs azure.tenant_id and azure.oauth.client_id"):
+        AgentGrants.from_stack_outputs(stripped, "data-ingest")
