@@ -21,7 +21,8 @@ Selection (what "identity-bearing" means here), by token:
     `StorageAccount` (key-based local auth lives there);
   - pulumi-gcp: modules iam, serviceaccount; every IAM member, binding and policy type of every service,
     custom roles, audit configs, API keys, HMAC keys and secrets;
-  - pulumi-kubernetes: the RBAC API group, ServiceAccounts and Secrets.
+  - pulumi-kubernetes: the RBAC and admission-registration API groups (an admission webhook rewrites or reads every
+    object it intercepts), ServiceAccounts and Secrets.
 Tokens a rule judges are listed too, selected or not (a bucket's inline policy, a Lambda function's
 environment). A selected token is COVERED when a registered rule judges it (`resource_types`, or `reads` for
 stack rules); otherwise the first pattern of coverage_reasons.yaml that matches it says why it is
@@ -94,7 +95,8 @@ def selected(token: str) -> bool:
     if token.startswith("gcp:"):
         return bool(_GCP_MODULES.match(token) or _GCP_NAMES.search(name))
     if token.startswith("kubernetes:"):
-        return token.startswith("kubernetes:rbac.authorization.k8s.io/") or name.startswith(("ServiceAccount", "Secret"))
+        return (token.startswith(("kubernetes:rbac.authorization.k8s.io/", "kubernetes:admissionregistration.k8s.io/"))
+                or name.startswith(("ServiceAccount", "Secret")))
     return False
 
 

@@ -82,6 +82,7 @@ from . import (
     gcp_unseen_service_account,
     gcp_wif_provider_pinned,
     inventory_tags,
+    k8s_admission_takeover,
     k8s_agent_cluster_secrets,
     k8s_powerful_binding,
     k8s_rbac_bypass_group,
@@ -120,7 +121,8 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # privilege escalation
     aws_privilege_escalation, aws_role_escalation, aws_passrole_unseen_role, aws_takeover_unseen_target,
     aws_foreign_assume_role, entra_graph_app_role, gcp_impersonation_escalation, gcp_custom_role_escalation,
-    gcp_service_account_impersonation, gcp_resource_iam_admin, k8s_rbac_escalation, k8s_rbac_escalation_paths, entra_custom_directory_role,
+    gcp_service_account_impersonation, gcp_resource_iam_admin, k8s_rbac_escalation, k8s_rbac_escalation_paths, k8s_admission_takeover,
+    entra_custom_directory_role,
     entra_privileged_app_owner, entra_pim_group_privileged,
     # weak trust
     aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential, entra_app_flows,

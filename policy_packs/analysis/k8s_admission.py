@@ -1,0 +1,169 @@
+"""Kubernetes admission control as the pack reads it: which requests an admission webhook or a mutating admission
+policy intercepts, and where a webhook sends them.
+
+Shapes (admissionregistration.k8s.io v1, https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/):
+  Mutating/ValidatingWebhookConfiguration  webhooks: [{name, clientConfig: {url | service: {namespace, name, path,
+                                           port}, caBundle}, rules: [{operations, apiGroups, apiVersions, resources,
+                                           scope}], failurePolicy, namespaceSelector, objectSelector, ...}]
+  MutatingAdmissionPolicy (v1alpha1..v1)   spec: {matchConstraints: {resourceRules: [same rule shape,
+                                           resourceNames], excludeResourceRules, ...}, mutations: [...], ...}
+Matching follows the API server (k8s.io/apiserver/pkg/admission/plugin/webhook/predicates/rules/rules.go): an
+operation matches `*` or itself; a group `*` or itself; a resource entry `R/S` is split at the slash, and `R` matches
+`*` or the resource, `S` matches `*` or the subresource (none for `pods`): so `*` is every resource but no
+subresource, `pods/*` is pods and all its subresources, `*/*` is everything. apiVersions, scope, the selectors, match
+conditions and excludeResourceRules only narrow and are not read: a narrower interceptor is still judged on what
+its rules name (conservative).
+
+Which objects matter is data: k8s_admission_facts.yaml `identity_objects` (sources there). Pure: no Pulumi.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from agentid_policy_packs.analysis.k8s_rbac import NotYetKnown, Unreadable
+from agentid_policy_packs.analysis.values import is_unknown
+
+GROUP = "kubernetes:admissionregistration.k8s.io"
+WEBHOOK_VERSIONS = ("v1", "v1beta1")
+POLICY_VERSIONS = ("v1", "v1beta1", "v1alpha1")
+MUTATING_WEBHOOK_TYPES = tuple(f"{GROUP}/{v}:MutatingWebhookConfiguration{p}" for v in WEBHOOK_VERSIONS for p in ("", "Patch"))
+VALIDATING_WEBHOOK_TYPES = tuple(f"{GROUP}/{v}:ValidatingWebhookConfiguration{p}" for v in WEBHOOK_VERSIONS
+                                 for p in ("", "Patch"))
+MUTATING_POLICY_TYPES = tuple(f"{GROUP}/{v}:MutatingAdmissionPolicy{p}" for v in POLICY_VERSIONS for p in ("", "Patch"))
+WRITES = frozenset({"CREATE", "UPDATE"})  # the operations whose objects a mutating interceptor can rewrite
+
+
+@dataclass(frozen=True)
+class AdmissionRule:
+    """One RuleWithOperations: the requests it matches."""
+
+    operations: tuple[str, ...]
+    api_groups: tuple[str, ...]
+    resources: tuple[str, ...]
+
+    def matches(self, group: str, resource: str, operations: frozenset[str]) -> bool:
+        """Does the rule intercept `resource` (plural or plural/subresource) of `group` for any of `operations`?"""
+        return (("*" in self.operations or bool(operations & set(self.operations)))
+                and ("*" in self.api_groups or group in self.api_groups)
+                and any(_resource_matches(entry, resource) for entry in self.resources))
+
+
+def _resource_matches(entry: str, resource: str) -> bool:
+    want, _, want_sub = entry.partition("/")
+    name, _, sub = resource.partition("/")
+    return want in ("*", name) and want_sub in ("*", sub)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    index: int
+    name: str
+    url: str | None  # clientConfig.url: a server the API server reaches directly (outside the cluster's services)
+    service: str | None  # clientConfig.service as namespace/name
+    rules: tuple[AdmissionRule, ...]
+
+    @property
+    def url_host(self) -> str:
+        try:
+            return urlsplit(self.url or "").hostname or (self.url or "")
+        except ValueError:
+            return self.url or ""
+
+
+def _object(value: Any, path: str, required: bool = False) -> dict[str, Any]:
+    if is_unknown(value):
+        raise NotYetKnown(path)
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict):
+        raise Unreadable(f"{path} is not an object")
+    return value
+
+
+def _list(value: Any, path: str) -> list[Any]:
+    if is_unknown(value):
+        raise NotYetKnown(path)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Unreadable(f"{path} is not a list")
+    for index, item in enumerate(value):
+        if is_unknown(item):
+            raise NotYetKnown(f"{path}[{index}]")
+    return value
+
+
+def _strings(value: Any, path: str) -> tuple[str, ...]:
+    items = _list(value, path)
+    for index, item in enumerate(items):
+        if not isinstance(item, str):
+            raise Unreadable(f"{path}[{index}] is not a string")
+    return tuple(items)
+
+
+def admission_rules(value: Any, path: str) -> tuple[AdmissionRule, ...]:
+    """The rules at `path` (a list of RuleWithOperations / NamedRuleWithOperations); raises NotYetKnown / Unreadable."""
+    found = []
+    for index, rule in enumerate(_list(value, path)):
+        rule = _object(rule, f"{path}[{index}]", required=True)
+        found.append(AdmissionRule(_strings(rule.get("operations"), f"{path}[{index}].operations"),
+                                   _strings(rule.get("apiGroups"), f"{path}[{index}].apiGroups"),
+                                   _strings(rule.get("resources"), f"{path}[{index}].resources")))
+    return tuple(found)
+
+
+def webhooks(props: dict[str, Any]) -> list[Webhook]:
+    """The webhooks of a Mutating/ValidatingWebhookConfiguration; raises NotYetKnown / Unreadable."""
+    found = []
+    for index, hook in enumerate(_list(props.get("webhooks"), "webhooks")):
+        where = f"webhooks[{index}]"
+        hook = _object(hook, where, required=True)
+        name = hook.get("name")
+        if is_unknown(name):
+            raise NotYetKnown(f"{where}.name")
+        client = _object(hook.get("clientConfig"), f"{where}.clientConfig")
+        url = client.get("url")
+        if is_unknown(url):
+            raise NotYetKnown(f"{where}.clientConfig.url")
+        if url is not None and not isinstance(url, str):
+            raise Unreadable(f"{where}.clientConfig.url is not a string")
+        service = _object(client.get("service"), f"{where}.clientConfig.service")
+        if any(is_unknown(service.get(key)) for key in ("namespace", "name")):
+            raise NotYetKnown(f"{where}.clientConfig.service")
+        found.append(Webhook(index, name if isinstance(name, str) else f"#{index}", url or None,
+                             f"{service.get('namespace', '?')}/{service.get('name', '?')}" if service else None,
+                             admission_rules(hook.get("rules"), f"{where}.rules")))
+    return found
+
+
+def mutating_policy_rules(props: dict[str, Any]) -> tuple[AdmissionRule, ...]:
+    """spec.matchConstraints.resourceRules of a MutatingAdmissionPolicy; raises NotYetKnown / Unreadable."""
+    spec = _object(props.get("spec"), "spec")
+    constraints = _object(spec.get("matchConstraints"), "spec.matchConstraints")
+    return admission_rules(constraints.get("resourceRules"), "spec.matchConstraints.resourceRules")
+
+
+def _facts() -> list[tuple[str, tuple[str, ...], str]]:
+    import yaml  # noqa: PLC0415 - only the admission rule needs it
+    from pathlib import Path  # noqa: PLC0415
+
+    with open(Path(__file__).with_name("k8s_admission_facts.yaml"), encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    return [(str(entry["group"]), tuple(entry["resources"]), str(entry["what"])) for entry in data["identity_objects"]]
+
+
+IDENTITY_OBJECTS = _facts()
+
+
+def intercepted(rules: tuple[AdmissionRule, ...], operations: frozenset[str]) -> list[tuple[str, str]]:
+    """(group/resource, what it controls) for each identity-carrying object the rules intercept for `operations`."""
+    found = []
+    for group, resources, what in IDENTITY_OBJECTS:
+        hit = [resource for resource in resources
+               if any(rule.matches(group, resource, operations) for rule in rules)]
+        if hit:
+            found.append((", ".join(f"{group or 'core'}/{resource}" for resource in hit), what))
+    return found
