@@ -28,8 +28,9 @@ import json
 import os
 from dataclasses import dataclass
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
-from agentid.runtime.oauth import IssuedToken, OAuthError, token_scopes
+from agentid.runtime.oauth import IssuedToken, OAuthError, origin, shown_url, token_scopes
 
 # Provider namespace of a data action -> the audience of its data plane. Sources: Microsoft Learn,
 # "Authorize access to blobs/queues using Microsoft Entra ID" (https://storage.azure.com/),
@@ -83,6 +84,27 @@ def resource_for(actions: list[str], data_actions: list[str]) -> str:
     return audiences.pop()
 
 
+def authority_problem(authority: str | None) -> str | None:
+    """Why the workload's federated token must not go to `authority` (AZURE_AUTHORITY_HOST), or None.
+
+    azure-identity sends the token file's content (the workload's OIDC token, valid at every federation that trusts
+    its issuer) to that host and checks only that it is https; the broker accepts Entra ID's own authority hosts
+    (azure.identity.AzureAuthorityHosts: public, US Government, China clouds), or none set (the public cloud).
+    """
+    from azure.identity import AzureAuthorityHosts
+
+    if not authority:
+        return None
+    hosts = {value for name, value in vars(AzureAuthorityHosts).items() if not name.startswith("_")}
+    text = authority.strip().rstrip("/")
+    url = text if "://" in text else f"https://{text}"  # azure-identity's reading: a bare host is https
+    found = origin(url)
+    if found is None or found[0] != "https" or found[1] not in hosts or found[2] != 443 or urlsplit(url).path:
+        return (f"is {shown_url(url)!r}: the workload's federated token goes only to Entra ID's authority hosts "
+                f"({', '.join(sorted(hosts))}), never to another host")
+    return None
+
+
 def environment_credential(client_id: str | None = None) -> Any:
     """azure-identity's credential for this workload: federated token file if set, else the managed identity.
 
@@ -93,6 +115,9 @@ def environment_credential(client_id: str | None = None) -> Any:
     from azure.identity import ManagedIdentityCredential, WorkloadIdentityCredential
 
     if os.environ.get("AZURE_FEDERATED_TOKEN_FILE"):
+        problem = authority_problem(os.environ.get("AZURE_AUTHORITY_HOST"))
+        if problem is not None:
+            raise OAuthError(f"AZURE_AUTHORITY_HOST {problem}", "foreign_endpoint")
         return WorkloadIdentityCredential(client_id=client_id) if client_id else WorkloadIdentityCredential()
     return ManagedIdentityCredential(client_id=client_id or os.environ.get("AZURE_CLIENT_ID"))
 

@@ -8,6 +8,8 @@ issuer through the `issuer` field only; the hosts it names are not thereby the i
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from joserfc import jwk
 
@@ -19,6 +21,7 @@ from tests.runtime.test_gcp_broker import PROVIDER, google  # noqa: F401 - fixtu
 from tests.runtime.test_gcp_broker import _broker as gcp_broker
 
 TICKETS = "https://tickets.example.org/api"
+DEV = Path(__file__).resolve().parents[2] / "stacks" / "agents" / "dev.yaml"
 
 
 @pytest.fixture
@@ -247,3 +250,32 @@ def test_regional_google_endpoints_are_googles(google):  # noqa: F811
         gcp_broker(google).credential("run-queries")
     assert raised.value.code == "unreachable"
     assert google.attempted == ["https://sts.europe-west1.rep.googleapis.com/v1/token"] * len(google.attempted)
+
+
+# --- Azure: where azure-identity would send the workload's federated token ------------------------------
+
+
+@pytest.mark.parametrize("authority", ["https://login.microsoftonline.com.evil.example", "http://login.microsoftonline.com",
+                                       "login.evil.example", "https://login.microsoftonline.com@127.0.0.2"])
+def test_the_federated_token_goes_only_to_an_entra_authority_host(tmp_path, monkeypatch, authority):
+    from agentid_components.loader import load_inventory
+
+    token = tmp_path / "azure-token"
+    token.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ3b3JrbG9hZCJ9.c2ln")
+    for name, value in (("AZURE_FEDERATED_TOKEN_FILE", str(token)), ("AZURE_TENANT_ID", "11111111-2222-3333-4444-555555555555"),
+                        ("AZURE_CLIENT_ID", "66666666-7777-8888-9999-000000000000"), ("AZURE_AUTHORITY_HOST", authority)):
+        monkeypatch.setenv(name, value)
+    agent = load_inventory(DEV).inventory.agent("report-builder")
+    with pytest.raises(BrokerError) as raised:
+        CredentialBroker(AgentGrants.from_spec(agent)).credential("publish-report")
+    assert raised.value.code == "foreign_endpoint"
+    assert str(raised.value).startswith("agent 'report-builder', tool 'publish-report', hop azure: AZURE_AUTHORITY_HOST is '")
+    assert ("the workload's federated token goes only to Entra ID's authority hosts (login.chinacloudapi.cn, "
+            "login.microsoftonline.com, login.microsoftonline.us), never to another host") in str(raised.value)
+
+
+def test_entra_authority_hosts_of_every_cloud_are_accepted():
+    from agentid.runtime.azure_hop import authority_problem
+
+    for authority in (None, "", "login.microsoftonline.com", "https://login.microsoftonline.us/", "https://login.chinacloudapi.cn"):
+        assert authority_problem(authority) is None
