@@ -90,6 +90,20 @@ def test_metadata_naming_an_endpoint_the_issuer_does_not_own_is_refused_before_a
     assert server.token_requests == 0
 
 
+@pytest.mark.parametrize("named", ["{issuer}/", "HTTP://127.0.0.1:{port}", "http://localhost:{port}", "{issuer}/tenant-b",
+                                   None, ["{issuer}"]])
+def test_metadata_naming_any_other_spelling_of_the_issuer_is_refused(server, agent_key, named):
+    """RFC 8414 §3.3: the issuer in the metadata MUST be identical to the one asked for: a trailing slash, another
+    case or another name of the same host is another issuer (tokens carry it in `iss` and are compared as strings)."""
+    def spelled(value):
+        return value.format(issuer=server.issuer, port=server.port) if isinstance(value, str) else value
+
+    server.metadata_overrides["issuer"] = [spelled(v) for v in named] if isinstance(named, list) else spelled(named)
+    with pytest.raises(BrokerError, match=r"names issuer .* not 'http://127.0.0.1:\d+' \(RFC 8414 §3.3\): refusing it") as raised:
+        broker_for(server, agent_key).credential("read-tickets")
+    assert raised.value.code == "issuer_mismatch" and server.token_requests == 0
+
+
 def test_endpoints_the_broker_never_calls_may_live_anywhere(server, elsewhere, agent_key):
     """Look-alike that must work: registration, revocation and introspection endpoints on other hosts or on http
     are never called (the kit's clients are registered by its components, no dynamic registration), so not read."""
