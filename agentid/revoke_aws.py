@@ -59,7 +59,9 @@ def revoke_sessions(iam: Any, agent: Agent, now: dt.datetime | None = None, suff
     suffix (`naming`), part of the role's name.
     """
     if not any(tool.aws for tool in agent.tools):
-        raise LiveAwsError(f"agent '{agent.name}' has no AWS tools, so no AWS role: nothing to revoke on AWS")
+        raise LiveAwsError(f"agent '{agent.name}' has no AWS tools, so no AWS role: nothing to revoke on AWS; "
+                           f"`agentid revoke {agent.name} --inventory FILE --list FILE` makes every broker refuse it, "
+                           "on every hop, whatever its clouds")
     role = naming.aws_role_name(agent.name, suffix)
     answer = call(iam, f"reading role {role}", iam.get_role, missing_ok=True, RoleName=role)
     if answer is None:

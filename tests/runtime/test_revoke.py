@@ -153,7 +153,9 @@ def test_agent_without_aws_tools_has_nothing_to_revoke(aws, tmp_path):
     )
     result = agentid("revoke", "aws", "chat-helper", "--inventory", str(oauth_only), "--endpoint-url", aws)
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr.strip() == "error: agent 'chat-helper' has no AWS tools, so no AWS role: nothing to revoke on AWS"
+    assert result.stderr.strip() == ("error: agent 'chat-helper' has no AWS tools, so no AWS role: nothing to revoke on AWS; "
+                                     "`agentid revoke chat-helper --inventory FILE --list FILE` makes every broker refuse it, "
+                                     "on every hop, whatever its clouds")
 
 
 def test_missing_credentials_exit_2(aws, monkeypatch):
