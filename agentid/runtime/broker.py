@@ -346,29 +346,38 @@ class CredentialBroker:
         """Refuse every credential of an agent whose role carries the revoke record (revocation_check.py).
 
         When the record cannot be read (fail closed, code "RevocationUnknown", the IAM error in the refusal record's
-        `revocation_error`): the AWS hop is refused; the other hops go on (they do not depend on AWS being reachable)
-        unless the record was readable before and is now denied, which is how a revoke looks to a broker running
-        as the role itself: then every hop is refused, as for "Revoked".
+        `revocation_error`): the AWS hop is refused. A read IAM DENIES (AccessDenied) refuses every hop too, first
+        read or not: that is how a revoke looks to a broker running as the role itself (the revoke's Deny of `*`
+        covers its own session, issued before the cutoff), and a broker that cannot tell whether it is revoked must
+        not hand out anything. Only a record IAM could not be asked for (no AWS credentials, unreachable, throttled)
+        lets the OAuth, Azure, GCP and model hops go on: they do not depend on AWS being reachable.
         """
         self._check_revocation_list(grants, tool, trace, kind)
         if self.revocation is None or not grants.role_arn:
             return
-        from agentid.runtime.revocation_check import RevocationUnknown, role_name
+        from agentid.runtime.revocation_check import DENIED_CODES, RevocationUnknown, role_name
 
         role = role_name(grants.role_arn)
         try:
             cutoff = self.revocation.cutoff(grants.role_arn, self.clock(), self._iam_client)
         except RevocationUnknown as unknown:
-            if kind != "aws" and not unknown.was_readable:
+            denied = unknown.code in DENIED_CODES
+            if kind != "aws" and not denied:
                 return
+            if denied:  # after a revoke the role's own pre-cutoff sessions get exactly this answer: treat as revoked
+                self._forget_agent(grants)
+            grant = (f"let its identity iam:GetRolePolicy on role {role} (the kit's roles hold inline policy "
+                     "'agentid-read-revocation-record' and the same statement in their boundary), or opt out with "
+                     "CredentialBroker(revocation=None)")
             if unknown.was_readable:
                 why = ("it was readable before, so this broker's own session may be the one the revoke cut off "
                        "(its Deny covers every session of the role issued before the cutoff)")
-                self._forget_agent(grants)
+            elif denied:
+                why = ("IAM denies the read, which is how a revoke answers the role's own sessions issued before its "
+                       f"cutoff, so every hop is refused until the record can be read; if the broker does not run as the "
+                       f"role, {grant}")
             else:
-                why = (f"let its identity iam:GetRolePolicy on role {role} (the kit's roles hold inline policy "
-                       "'agentid-read-revocation-record' and the same statement in their boundary), or opt out with "
-                       "CredentialBroker(revocation=None)")
+                why = grant
             error = BrokerError(
                 f"agent '{grants.agent}', tool '{tool}', hop {kind}: {unknown}; the broker refuses rather than hand out "
                 f"credentials it cannot tell are revoked ({why})", grants.agent, tool, "RevocationUnknown")

@@ -18,14 +18,16 @@ the read is allowed by the kit's components: every agent role holds inline polic
 (`agentid_components.aws.revocation_read`); a named boundary (`awsPermissionsBoundaryArn`) must allow it too.
 
 Failure mode (fail closed, explicit). A record that cannot be read is never taken as "not revoked":
-  - AccessDenied, no credentials, IAM unreachable, throttled: the agent's AWS hop is refused (BrokerError code
+  - No credentials, IAM unreachable, throttled: the agent's AWS hop is refused (BrokerError code
     "RevocationUnknown"; the refusal record's `revocation_error` holds IAM's error code), unless the failure is
     transient and the last successful reading is younger than `stale_seconds` (default 300 s; that reading stands).
     The OAuth, Azure, GCP and model hops go on: they do not depend on AWS being reachable.
-  - AccessDenied after the record was readable: every hop of the agent is refused (code "RevocationUnknown") and its
-    cached credentials dropped. That is what a revoke looks like to a broker running as the role: the revoke's Deny of
-    `*` covers the broker's own session too (issued before the cutoff), GetRolePolicy included, until the session is
-    renewed after the cutoff and the record itself can be read ("Revoked").
+  - AccessDenied, on the first read or after the record was readable: every hop of the agent is refused (code
+    "RevocationUnknown") and its cached credentials dropped. That is what a revoke looks like to a broker running as
+    the role: the revoke's Deny of `*` covers the broker's own session too (issued before the cutoff), GetRolePolicy
+    included, until the session is renewed after the cutoff and the record itself can be read ("Revoked"). A broker
+    started (or first asked) after the revoke, on a session issued before it, sees the denial on its FIRST read, so
+    a first denial is no more "never revoked" than a later one (red7a 6).
 IAM has no VPC endpoint: an agent in a private subnet reaches it through a proxy or NAT, or opts out
 (`revocation=None`). A web-identity broker has no AWS identity before it assumes the role, so it reads no record
 unless given a check explicitly (`CredentialBroker(revocation=RoleRevocationCheck(...))` with an IAM client that

@@ -66,7 +66,7 @@ def test_a_revoked_agent_gets_nothing_until_the_record_is_removed(aws, caplog):
     assert after.access_key_id != before.access_key_id and len(assumed_roles(aws)) == sessions + 1
 
 
-def test_a_record_that_cannot_be_read_refuses_the_aws_hop_only(aws):
+def test_a_record_that_cannot_be_read_refuses_the_aws_hop(aws):
     class DeniedIam:
         def __init__(self, code):
             self.code, self.calls = code, 0

@@ -168,33 +168,62 @@ def test_denied_after_readable_refuses_every_hop_as_the_revoke_does_on_aws(aws, 
         ("RevocationUnknown", "AccessDenied", "aws"), ("RevocationUnknown", "AccessDenied", "azure")]
 
 
-def test_never_readable_refuses_the_aws_hop_only_and_names_the_grant(aws, caplog):
+class _AgentIdentity:  # an azure-core TokenCredential; a JWT-shaped token for the asked resource (the hop reads aud)
+    def get_token(self, *scopes, **_):
+        import base64
+
+        def part(data: dict) -> str:
+            return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+        resource = scopes[0].removesuffix("/.default")
+        return AccessToken(f"{part({'alg': 'ES256'})}.{part({'aud': resource})}.sig", int(time.time()) + 3600)
+
+
+class _FailingIam:
+    """IAM answering every GetRolePolicy with one error code (AccessDenied: a revoked pre-cutoff session of the role,
+    or an identity without the grant; EndpointConnectionError-like codes: IAM never asked)."""
+
+    def __init__(self, code: str, status: int = 403):
+        self.code, self.status, self.calls = code, status, 0
+
+    def get_role_policy(self, **_):
+        self.calls += 1
+        raise ClientError({"Error": {"Code": self.code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": self.status}},
+                          "GetRolePolicy")
+
+
+def test_a_first_read_denied_refuses_every_hop_and_names_the_grant(aws, caplog):
+    """red7a 6: a broker whose FIRST read is AccessDenied (started after the revoke on a pre-cutoff session of the
+    role) used to issue every non-AWS token: a revoked agent kept its Azure, OAuth, GCP and model hops."""
     caplog.set_level(logging.INFO, logger="agentid.runtime.audit")
     agent = load_inventory(DEV).inventory.agent("report-builder")
-
-    class NoGrantIam:
-        def get_role_policy(self, **_):
-            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": 403}},
-                              "GetRolePolicy")
-
-    class AgentIdentity:  # an azure-core TokenCredential; a JWT-shaped token for the asked resource (the hop reads aud)
-        def get_token(self, *scopes, **_):
-            import base64
-            import json
-
-            def part(data: dict) -> str:
-                return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-
-            resource = scopes[0].removesuffix("/.default")
-            return AccessToken(f"{part({'alg': 'ES256'})}.{part({'aud': resource})}.sig", int(time.time()) + 3600)
-
     broker = CredentialBroker(AgentGrants.from_spec(agent, f"arn:aws:iam::{MOTO_ACCOUNT_ID}:role/agent-report-builder"),
-                              AmbientCredentials(), endpoint_url=aws, revocation=RoleRevocationCheck(NoGrantIam()),
-                              azure_credential=AgentIdentity())
+                              AmbientCredentials(), endpoint_url=aws, revocation=RoleRevocationCheck(_FailingIam("AccessDenied")),
+                              azure_credential=_AgentIdentity())
     with pytest.raises(BrokerError, match=r"hop aws: .*AccessDenied.*inline policy 'agentid-read-revocation-record'") as raised:
         broker.credential("read-sales-exports")
     assert raised.value.code == "RevocationUnknown"
-    assert broker.credential("publish-report").kind == "azure"  # the Azure hop does not depend on AWS: it goes on
+    with pytest.raises(BrokerError, match=r"hop azure: cannot read the revocation record .inline policy 'agentid-revoke-sessions' "
+                                          r"on role agent-report-builder.: AccessDenied; the broker refuses rather than hand out "
+                                          r"credentials it cannot tell are revoked .IAM denies the read, which is how a revoke "
+                                          r"answers the role's own sessions") as raised:
+        broker.credential("publish-report")
+    assert raised.value.code == "RevocationUnknown" and broker._cache == {}
     refusals = [r.agentid_audit for r in caplog.records if getattr(r, "agentid_audit", {}).get("outcome") == "refused"]
     assert [(r["error_code"], r["revocation_error"], r["kind"], r["tool"]) for r in refusals] == [
-        ("RevocationUnknown", "AccessDenied", "aws", "read-sales-exports")]
+        ("RevocationUnknown", "AccessDenied", "aws", "read-sales-exports"),
+        ("RevocationUnknown", "AccessDenied", "azure", "publish-report")]
+
+
+@pytest.mark.parametrize("code", ["EndpointConnectionError", "NoCredentialsError", "Throttling"])
+def test_iam_not_reached_refuses_the_aws_hop_only(aws, code):
+    """The look-alike that must go on: IAM never answered (no AWS credentials, unreachable, throttled): the non-AWS
+    hops do not depend on AWS, and nothing says the agent is revoked."""
+    agent = load_inventory(DEV).inventory.agent("report-builder")
+    broker = CredentialBroker(AgentGrants.from_spec(agent, f"arn:aws:iam::{MOTO_ACCOUNT_ID}:role/agent-report-builder"),
+                              AmbientCredentials(), endpoint_url=aws, revocation=RoleRevocationCheck(_FailingIam(code, 400)),
+                              azure_credential=_AgentIdentity())
+    with pytest.raises(BrokerError, match=rf"hop aws: .*: {code}; the broker refuses") as raised:
+        broker.credential("read-sales-exports")
+    assert raised.value.code == "RevocationUnknown"
+    assert broker.credential("publish-report").kind == "azure"
