@@ -10,7 +10,7 @@ credential is handed out. The request (Cedar's PARC model):
   `Tool::"TOOL"` when the caller names no target (the credential for the tool
   as a whole: the session policy or the token's scopes still bound it);
 - context `{trace_id, on_behalf_of, time (epoch s), hour (0-23 UTC)}` plus
-  the caller's own string/number/bool keys. Every key the kit defines is always
+  the caller's own string/integer/bool keys, whole (call_context refuses what it cannot pass whole). Every key the kit defines is always
   present (empty when unknown), so a user's `forbid ... when { context.on_behalf_of == ...}`
   never errors (Cedar skips a policy whose condition errors: a forbid would be lost).
 
@@ -41,8 +41,17 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 _CACHE_SIZE = 4096
-_MAX_CONTEXT_KEYS = 32  # caller-supplied context: bounded, scalar only (a cache key and a Cedar record)
-_MAX_CONTEXT_CHARS = 1024
+# Caller-supplied context: bounded, scalar only (it is a cache key and a Cedar record). A value outside these limits
+# is REFUSED (ContextError), never cut or dropped: a user's forbid reading the key would silently stop firing.
+MAX_CONTEXT_KEYS = 32
+MAX_CONTEXT_KEY_CHARS = 64
+MAX_CONTEXT_CHARS = 1024
+KIT_CONTEXT_KEYS = ("trace_id", "time", "hour")  # the kit's own facts: a caller cannot set them
+_LONG = (-(2**63), 2**63 - 1)  # Cedar's Long
+
+
+class ContextError(ValueError):
+    """A caller's Cedar context the broker will not evaluate (names the key and the limit); the call is refused."""
 
 
 class PolicyError(ValueError):
@@ -264,14 +273,38 @@ def attributes_read(tree: Any, variable: str) -> frozenset[str] | None:
 
 
 def call_context(trace_id: str, extra: Mapping[str, Any] | None, wall_now: float) -> dict[str, Any]:
-    """The Cedar context of one call: the kit's keys (always present) and the caller's scalar keys."""
+    """The Cedar context of one call: the kit's keys (always present) and the caller's keys, whole.
+
+    The caller's keys: at most MAX_CONTEXT_KEYS, each a string of 1..MAX_CONTEXT_KEY_CHARS characters other than
+    the kit's own (KIT_CONTEXT_KEYS; `on_behalf_of` is the caller's to set), each value a string of at most
+    MAX_CONTEXT_CHARS characters, a boolean, or an integer in Cedar's Long range. Anything else (a longer string,
+    a list, a record, a float, a 33rd key) raises ContextError naming the key and the limit: the call is refused
+    rather than evaluated on a context cut short, where a forbid reading the missing part would not fire.
+    """
+    from agentid.runtime.broker import _shown  # a caller's key in a message: quoted, escaped, clipped
+
     moment = dt.datetime.fromtimestamp(wall_now, dt.timezone.utc)
     context: dict[str, Any] = {"trace_id": trace_id, "on_behalf_of": "", "time": int(wall_now), "hour": moment.hour}
-    for key, value in list((extra or {}).items())[:_MAX_CONTEXT_KEYS]:
-        if not isinstance(key, str) or len(key) > 64 or key in ("trace_id", "time", "hour"):
-            continue  # the kit's own facts cannot be overridden by the caller
+    given = dict(extra or {})
+    if len(given) > MAX_CONTEXT_KEYS:
+        raise ContextError(f"the call's context has {len(given)} keys; at most {MAX_CONTEXT_KEYS} are evaluated, and "
+                           "the broker refuses rather than drop some")
+    for key, value in given.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= MAX_CONTEXT_KEY_CHARS:
+            raise ContextError(f"context key {_shown(key)} must be a string of 1..{MAX_CONTEXT_KEY_CHARS} characters")
+        if key in KIT_CONTEXT_KEYS:
+            raise ContextError(f"context key {_shown(key)} is the kit's own ({', '.join(KIT_CONTEXT_KEYS)}): a caller "
+                               "cannot set it")
         if isinstance(value, str):
-            context[key] = value[:_MAX_CONTEXT_CHARS]
-        elif isinstance(value, bool) or (isinstance(value, int) and -(2**63) <= value < 2**63):  # Cedar Long
-            context[key] = value
+            if len(value) > MAX_CONTEXT_CHARS:
+                raise ContextError(f"context key {_shown(key)}: a string of {len(value)} characters; at most "
+                                   f"{MAX_CONTEXT_CHARS} are evaluated, and the broker refuses rather than cut it")
+        elif isinstance(value, bool) or (isinstance(value, int) and _LONG[0] <= value <= _LONG[1]):
+            pass
+        else:
+            kind = "an integer outside Cedar's Long range" if isinstance(value, int) else f"a {type(value).__name__}"
+            raise ContextError(f"context key {_shown(key)}: {kind} is not evaluated (values: strings of at most "
+                               f"{MAX_CONTEXT_CHARS} characters, booleans, integers in -2^63..2^63-1)")
+        context[key] = value
     return context
+

@@ -320,13 +320,19 @@ class CredentialBroker:
     def _authorize(self, grants: AgentGrants, tool: str, kind: str, trace: str, target: str | None, context: Mapping[str, Any] | None) -> str:
         if self.authorizer is None:
             return "not-evaluated"
-        from agentid.runtime.authorization import call_context
+        from agentid.runtime.authorization import ContextError, call_context
 
         if target is not None and (not isinstance(target, str) or len(target) > 2048):
             error = BrokerError(f"agent '{grants.agent}', tool '{tool}': target {_shown(target)} must be a string of at most 2048 characters", grants.agent, tool, "BadTarget")
             self.refuse(error, agent=grants.agent, tool=tool, trace_id=trace, kind=kind)
             raise error
-        decision = self.authorizer.decide(grants.agent, tool, target, call_context(trace, context, self.wall_clock()))
+        try:
+            cedar_context = call_context(trace, context, self.wall_clock())
+        except ContextError as bad:
+            error = BrokerError(f"agent '{grants.agent}', tool '{tool}': {bad}", grants.agent, tool, "BadContext")
+            self.refuse(error, agent=grants.agent, tool=tool, trace_id=trace, kind=kind)
+            raise error from None
+        decision = self.authorizer.decide(grants.agent, tool, target, cedar_context)
         if decision.allowed:
             return "allow"
         why = ("forbidden by " + ", ".join(decision.reasons)) if decision.reasons else "no policy permits it"
