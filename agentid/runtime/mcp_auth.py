@@ -30,7 +30,8 @@ import time
 import urllib.parse
 from typing import Any, Callable, Mapping
 
-from agentid.runtime.oauth import SIGNING_ALGORITHMS, OAuthClient, OAuthError, OAuthTool, origin, shown_url
+from agentid.runtime.oauth import SIGNING_ALGORITHMS, OAuthClient, OAuthError, OAuthTool, shown_url
+from agentid.runtime.resource_binding import path_problem, tool_resources, within
 
 _CHALLENGE_PARAM = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
@@ -96,16 +97,12 @@ def request_within_audience(audience: str, url: str) -> bool:
 
     Same scheme, host and effective port (`oauth.origin`: RFC 3986 §6.2.3, case and the scheme's default port do
     not count; a trailing dot does), no userinfo (`https://aud@evil/` is evil's), and a path equal to the
-    audience's or below it at a segment boundary (`/api` covers `/api/x`, not `/api-admin`). A token is sent
-    nowhere else: the bearer is whoever holds it (RFC 6750 §5.2), so a redirect or a wrong base URL must not
-    carry it away.
+    audience's or below it at a segment boundary (`/api` covers `/api/x`, not `/api-admin`), with no dot segment,
+    encoded dot, backslash, encoded slash or empty segment a server could resolve elsewhere
+    (`resource_binding.path_problem`). A token is sent nowhere else: the bearer is whoever holds it (RFC 6750
+    §5.2), so a redirect or a wrong base URL must not carry it away.
     """
-    want, got = origin(audience), origin(str(url))
-    if want is None or got is None or want != got:
-        return False
-    base = urllib.parse.urlsplit(audience).path.rstrip("/")
-    path = urllib.parse.urlsplit(str(url)).path
-    return not base or path == base or path.startswith(base + "/")
+    return within(audience, url)
 
 
 def _mcp_target(audience: str, body: bytes) -> str | None:
@@ -130,87 +127,167 @@ def _mcp_target(audience: str, body: bytes) -> str | None:
 
 def _flow_class(base: type) -> type:
     class BrokerAuth(base):  # type: ignore[misc, valid-type]
-        """Bearer tokens from the broker for one tool; a 401 drops the token and retries once."""
+        """Bearer tokens from the broker for one tool, sent only to the tool's resources; a 401 drops the token and
+        retries once."""
 
         requires_request_body = True
 
         def __init__(self, broker: Any, tool: str, *, agent: str | None = None, trace_id: str | None = None,
-                     context: Mapping[str, Any] | None = None, audience: str | None = None):
+                     context: Mapping[str, Any] | None = None, resources: tuple[str, ...] | None = None,
+                     mcp_audience: str | None = None):
             self.broker, self.tool, self.agent, self.trace_id, self.context = broker, tool, agent, trace_id, context
-            self.audience = audience
+            self.resources, self.mcp_audience = resources, mcp_audience
+
+        def _refusal(self, url: Any, why: str = "") -> Any:
+            from agentid.runtime.broker import BrokerError
+
+            shown = " or ".join(self.resources or ()) or "none: an AWS tool's credentials sign requests (broker.session(tool))"
+            return BrokerError(f"tool '{self.tool}': refusing to send its token to {shown_url(url)}{why}: not the tool's "
+                               f"resource ({shown}; scheme, host, port and path must match, no userinfo, no dot "
+                               "segments)", self.agent, self.tool, code="WrongResource")
+
+        def _check(self, url: Any) -> None:
+            if not any(within(resource, str(url)) for resource in self.resources or ()):
+                problem = None
+                try:
+                    problem = path_problem(urllib.parse.urlsplit(str(url)).path)
+                except ValueError:
+                    pass
+                raise self._refusal(url, f" (its path holds {problem})" if problem else "")
 
         def _token(self, request: Any) -> tuple[Any, str]:
             from agentid.runtime.broker import BrokerError
 
-            if self.audience is not None and not request_within_audience(self.audience, str(request.url)):
-                raise BrokerError(f"tool '{self.tool}': refusing to send its token to {shown_url(request.url)}: not the "
-                                  f"tool's resource {self.audience} (scheme, host, port and path must match, no "
-                                  "userinfo)", self.agent, self.tool, code="WrongResource")
+            if self.resources is None:  # unknown agent or tool: the broker refuses it by name, with its audit record
+                self.broker.credential(self.tool, agent=self.agent, trace_id=self.trace_id)
+                raise self._refusal(request.url)
+            self._check(request.url)
             try:
-                target = _mcp_target(self.audience, request.content) if self.audience else str(request.url)
+                target = _mcp_target(self.mcp_audience, request.content) if self.mcp_audience else str(request.url)
             except ValueError as error:
                 raise BrokerError(f"tool '{self.tool}': {error}", self.agent, self.tool, code="BatchRefused") from None
             token = self.broker.credential(self.tool, agent=self.agent, trace_id=self.trace_id, target=target, context=self.context)
             return token, target
 
-        def _authorize(self, request: Any, token: Any, target: str) -> Any:
+        def _authorize(self, request: Any, token: Any, target: str, asynchronous: bool) -> Any:
             from agentid.runtime.telemetry import start_http_use
 
             request.headers["Authorization"] = f"Bearer {token.access_token}"
+            _check_every_hop(request, self._check, asynchronous)
             return start_http_use(self.broker.audit.tracer, token, request, target)
+
+        def _after(self, request: Any, response: Any) -> None:
+            """A client that followed redirects with a transport that runs no `trace` hook: judge the hops taken,
+            and drop the token if one left the resource (it is no longer the agent's alone)."""
+            sent = request.headers.get("Authorization")
+            for hop in [*getattr(response, "history", ())[1:], response] if getattr(response, "history", None) else ():
+                if hop.request.headers.get("Authorization") == sent:
+                    try:
+                        self._check(hop.request.url)
+                    except Exception:
+                        self.broker.invalidate_token(self.tool, agent=self.agent)
+                        raise
 
         def auth_flow(self, request: Any):
             from agentid.runtime.telemetry import end_http_use
 
-            span = self._authorize(request, *self._token(request))
+            span = self._authorize(request, *self._token(request), asynchronous=False)
             response = yield request
             end_http_use(span, response)
+            self._after(request, response)
             if response.status_code == 401:
                 self.broker.invalidate_token(self.tool, agent=self.agent)
-                span = self._authorize(request, *self._token(request))
+                span = self._authorize(request, *self._token(request), asynchronous=False)
                 response = yield request
                 end_http_use(span, response)
+                self._after(request, response)
 
         async def async_auth_flow(self, request: Any):
             from agentid.runtime.telemetry import end_http_use
 
             await request.aread()
             # the token request blocks: keep it off the event loop
-            span = self._authorize(request, *(await asyncio.to_thread(self._token, request)))
+            span = self._authorize(request, *(await asyncio.to_thread(self._token, request)), asynchronous=True)
             response = yield request
             end_http_use(span, response)
+            self._after(request, response)
             if response.status_code == 401:
                 self.broker.invalidate_token(self.tool, agent=self.agent)
-                span = self._authorize(request, *(await asyncio.to_thread(self._token, request)))
+                span = self._authorize(request, *(await asyncio.to_thread(self._token, request)), asynchronous=True)
                 response = yield request
                 end_http_use(span, response)
+                self._after(request, response)
 
     return BrokerAuth
 
 
+def _check_every_hop(request: Any, check: Callable[[str], None], asynchronous: bool) -> None:
+    """Run `check(url)` before the headers of EVERY request this one becomes, redirects included.
+
+    httpx follows redirects inside one step of the auth flow and copies Authorization to a same-origin redirect
+    (`/tickets/x` -> `/admin`), so the flow never sees that hop. The redirect request keeps this request's
+    extensions, and httpcore calls the `trace` extension (httpcore docs, "Extensions: trace") with
+    `http11.send_request_headers.started` / `http2.send_request_headers.started` before it writes a request's
+    headers: raising there sends nothing. An existing trace callback is chained.
+    """
+    previous = request.extensions.get("trace")
+
+    def judge(name: str, info: Mapping[str, Any]) -> None:
+        if name.endswith("send_request_headers.started"):
+            sent = info.get("request")
+            if sent is not None and any(k.lower() == b"authorization" for k, _ in sent.headers):
+                check(_httpcore_url(sent.url))
+
+    if getattr(previous, "_agentid_hops", False):  # the same request again (the retry after a 401): checked already
+        return
+    if asynchronous:
+        async def trace(name: str, info: Mapping[str, Any]) -> None:
+            judge(name, info)
+            if previous is not None:
+                await previous(name, info)
+    else:
+        def trace(name: str, info: Mapping[str, Any]) -> None:  # type: ignore[misc]
+            judge(name, info)
+            if previous is not None:
+                previous(name, info)
+    trace._agentid_hops = True  # type: ignore[attr-defined]
+    request.extensions = {**request.extensions, "trace": trace}
+
+
+def _httpcore_url(url: Any) -> str:
+    """The URL an httpcore request goes to (a forward proxy's request target is already absolute)."""
+    target = url.target.decode("ascii", "replace")
+    if target.startswith(("http://", "https://")):
+        return target
+    host = url.host.decode("ascii", "replace")
+    host = f"[{host}]" if ":" in host else host
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{url.scheme.decode('ascii', 'replace')}://{host}{port}{target}"
+
+
 def broker_auth(broker: Any, tool: str, **options: Any) -> Any:
-    """An `httpx.Auth` for one OAuth tool: `httpx.Client(auth=broker_auth(broker, "tickets"))`."""
+    """An `httpx.Auth` for one bearer tool (OAuth, MCP, Azure, GCP, model provider): `httpx.Client(auth=broker_auth(
+    broker, "tickets"))`. The token goes only to the tool's resources (`resource_binding.tool_resources`), checked
+    on every request and every redirect hop; anything else raises BrokerError code "WrongResource"."""
     import httpx
 
-    audience = _tool_audience(broker, tool, options.get("agent"))
-    return _flow_class(httpx.Auth)(broker, tool, audience=audience, **options)
+    return _flow_class(httpx.Auth)(broker, tool, **_binding(broker, tool, options.get("agent")), **options)
 
 
 def mcp_auth(broker: Any, tool: str, **options: Any) -> Any:
     """An `httpx2.Auth` for the official MCP SDK: `httpx2.AsyncClient(auth=mcp_auth(broker, "mcp-tool"))`."""
     import httpx2
 
-    audience = _tool_audience(broker, tool, options.get("agent"))
-    return _flow_class(httpx2.Auth)(broker, tool, audience=audience, **options)
+    return _flow_class(httpx2.Auth)(broker, tool, **_binding(broker, tool, options.get("agent")), **options)
 
 
-def _tool_audience(broker: Any, tool: str, agent: str | None) -> str | None:
+def _binding(broker: Any, tool: str, agent: str | None) -> dict[str, Any]:
     try:
         grants = broker._agent(agent)
     except Exception:  # noqa: BLE001 - credential() reports it, with its audit record, on first use
-        return None
+        return {"resources": None, "mcp_audience": None}
     oauth_tool = grants.oauth_tools.get(tool)
-    return oauth_tool.audience if oauth_tool is not None else None
+    return {"resources": tool_resources(grants, tool), "mcp_audience": oauth_tool.audience if oauth_tool is not None else None}
 
 
 # --- server side: the MCP SDK's TokenVerifier ------------------------------------------
