@@ -87,6 +87,10 @@ def credential(
             # the stack's name suffix first: naming the role needs no cloud call, and a missing suffix is bad input
             suffix = role_suffix(name_suffix, inventory, LiveAwsError)
             arn = _default_role_arn(agent, suffix, endpoint_url, f"tool {tool!r} {why_role}")
+        elif not (role_arn or deployed) and any(_why_aws_role(t) for t in spec.tools):
+            # red7a 5: the agent's role carries its revocation record (`agentid revoke aws`), which the broker reads
+            # for every hop; without the role's ARN an Azure/Entra/GCP/model tool of a revoked agent was issued
+            arn = _record_role_arn(agent, name_suffix, inventory, endpoint_url)
         else:
             arn = role_arn or deployed
         # one tool's credential needs that tool's grants only: a hop without an AWS role is not refused because
@@ -157,6 +161,25 @@ def _why_aws_role(tool: Any) -> str | None:
     if tool.oauth is not None and tool.oauth.provider == "cognito":
         return "is a Cognito OAuth tool: its client secret is read from Secrets Manager as the agent's role"
     return None
+
+
+def _record_role_arn(agent: str, name_suffix: str | None, inventory: Path, endpoint_url: str | None) -> str | None:
+    """The role holding the agent's revocation record, for a tool that does not itself need the role; None (and
+    a warning on stderr naming why) when it cannot be named: no AWS credentials or no stack suffix. That is the
+    broker's "IAM not reached" case: the hop does not depend on AWS and goes on, and the revocation list
+    (AGENTID_REVOCATION_LIST), which covers every agent, is still read. An IAM that DENIES the read refuses."""
+    from agentid.aws_audit.clients import LiveAwsError
+    from agentid.commands.name_suffix import role_suffix
+
+    try:
+        suffix = role_suffix(name_suffix, inventory, LiveAwsError)
+        return _default_role_arn(agent, suffix, endpoint_url, "the agent's role holds its revocation record")
+    except LiveAwsError as error:
+        from agentid_components.text_safety import visible
+
+        typer.echo(f"warning: agent {agent!r}: the revocation record on its AWS role was not read: {visible(str(error))[:400]}",
+                   err=True)
+        return None
 
 
 def _default_role_arn(agent: str, suffix: str, endpoint_url: str | None, why: str) -> str:

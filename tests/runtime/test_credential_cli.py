@@ -241,3 +241,57 @@ def _agent_with_an_unreachable_oidc_tool(tmp_path: Path) -> tuple[Path, Path]:
     key.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     return spec, key
+
+
+def _role(aws: str, name: str, revoked: bool) -> None:
+    """The agent's role as `agentid credential` names it by default (agent-AGENT-dev), with `agentid revoke aws`'s
+    record on it when `revoked`."""
+    import datetime as dt
+
+    import boto3
+
+    from agentid_components import naming
+    from agentid_components.revocation import aws_revoke_sessions_policy
+
+    iam = boto3.client("iam", endpoint_url=aws, region_name="us-east-1")
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))
+    if revoked:
+        iam.put_role_policy(RoleName=name, PolicyName=naming.REVOKE_POLICY_NAME, PolicyDocument=json.dumps(
+            aws_revoke_sessions_policy(dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc))))
+
+
+def test_a_revoked_agents_azure_and_entra_tools_are_refused_too(aws):
+    """red7a 5: the AWS tool of a revoked agent was refused, its Azure and Entra tools never read the record (the
+    CLI built their grants without the role) and went on to their hop."""
+    _role(aws, "agent-report-builder-dev", revoked=True)
+    _role(aws, "agent-data-ingest-dev", revoked=True)
+    for agent, tool, hop in (("report-builder", "publish-report", "azure"), ("data-ingest", "catalog-api", "azure"),
+                             ("report-builder", "read-sales-exports", "aws")):
+        result = agentid("credential", agent, tool, "-i", str(DEV), "--endpoint-url", aws)
+        assert result.returncode == 1 and result.stdout == "", result.stderr
+        assert result.stderr.startswith(
+            f"error: agent '{agent}' is revoked: role agent-{agent}-dev carries inline policy 'agentid-revoke-sessions' "
+            "(written by `agentid revoke aws`; sessions issued before 2026-12-01T12:00:00Z are denied everything), so the "
+            f"broker issues no credential for tool '{tool}' or any other"), (tool, result.stderr)
+
+
+def test_a_role_without_the_record_lets_the_azure_hop_go_on(aws):
+    """The look-alike: the record is read (no revoke policy on the role) and the Azure hop is tried; here it has no
+    managed identity to ask (exit 1 from azure-identity, not a revocation)."""
+    _role(aws, "agent-report-builder-dev", revoked=False)
+    result = agentid("credential", "report-builder", "publish-report", "-i", str(DEV), "--endpoint-url", aws)
+    assert result.returncode == 1 and "revoked" not in result.stderr and "revocation" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "error: agent 'report-builder', tool 'publish-report', hop azure: ManagedIdentityCredential could not get a token")
+
+
+def test_without_aws_credentials_the_unread_record_is_a_warning_and_the_azure_hop_goes_on(monkeypatch):
+    _no_aws_credentials(monkeypatch)
+    result = agentid("credential", "report-builder", "publish-report", "-i", str(DEV))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == (
+        "warning: agent 'report-builder': the revocation record on its AWS role was not read: the agent's role holds its "
+        "revocation record; cannot find the caller's account to name the agent's role (give --role-arn or "
+        "--stack-outputs, or AWS credentials): NoCredentialsError: Unable to locate credentials")
+    assert lines[-1].startswith("error: agent 'report-builder', tool 'publish-report', hop azure: ManagedIdentityCredential")
