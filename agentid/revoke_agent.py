@@ -25,7 +25,7 @@ def outside_the_broker(agent: Agent, inventory: str, suffix: str = "") -> list[s
     """What a broker refusal does not undo, one line a cloud or server, each followed by its steps (indented)."""
     minutes = agent.max_credential_minutes
     lines: list[str] = []
-    steps = revocation_steps(agent, inventory, suffix)
+    steps = revocation_steps(agent, inventory, suffix)  # its "broker" step is what this command did
     if "aws" in steps:
         floor = " (STS's floor)" if minutes < 15 else ""
         lines.append(f"AWS: sessions already handed out keep working until they expire (up to {max(minutes, 15)} minutes"

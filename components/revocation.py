@@ -1,6 +1,6 @@
 """How to cut an agent off, on each cloud: the exact steps, as data.
 
-The inventory prints these; `agentid revoke aws` applies the first AWS step.
+The inventory prints these; `agentid revoke AGENT` applies the broker step, `agentid revoke aws` the first AWS step.
 Pure: no Pulumi, no cloud SDK.
 """
 
@@ -186,9 +186,20 @@ def gcp_revocation_steps(agent: Agent, suffix: str = "") -> list[str]:
     return steps
 
 
+def broker_revocation_steps(agent: Agent, inventory: str = "FILE", suffix: str = "") -> list[str]:
+    """The step that works for every agent, whatever its clouds, offline: the brokers' revocation list
+    (`agentid revoke AGENT`; agentid.runtime.revocation_list)."""
+    suffix_option = f" --name-suffix {quote(suffix)}" if suffix else ""
+    return [
+        f"refuse every credential at the brokers, on every hop: `agentid revoke {quote(agent.name)} --inventory "
+        f"{quote(inventory)}{suffix_option} --list \"$AGENTID_REVOCATION_LIST\"` writes the agent into the brokers' "
+        "revocation list (offline; what was already issued is cut by the cloud steps)"
+    ]
+
+
 def revocation_steps(agent: Agent, inventory: str = "FILE", suffix: str = "") -> dict[str, list[str]]:
-    """Per cloud the agent lives on, the steps that cut it off, most urgent first; `inventory`: the agent file;
-    `suffix`: the stack's name suffix (`naming`)."""
+    """The steps that cut the agent off, most urgent first: `broker` (every agent) then one entry per cloud the
+    agent lives on; `inventory`: the agent file; `suffix`: the stack's name suffix (`naming`)."""
     by_cloud = {"aws": lambda a: aws_revocation_steps(a, inventory, suffix),
                 "azure": lambda a: azure_revocation_steps(a, suffix), "gcp": lambda a: gcp_revocation_steps(a, suffix)}
-    return {cloud: by_cloud[cloud](agent) for cloud in agent.clouds}
+    return {"broker": broker_revocation_steps(agent, inventory, suffix)} | {cloud: by_cloud[cloud](agent) for cloud in agent.clouds}

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -21,7 +20,7 @@ class _AgentByDefault(TyperGroup):
     """`agentid revoke AGENT ...` means `agentid revoke agent AGENT ...`: a first word that is not a subcommand is
     the agent (an agent named like a subcommand, e.g. `aws`, is revoked with `agentid revoke agent aws`)."""
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:  # ctx: the click Context typer vendors
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["agent", *args]
         return super().resolve_command(ctx, args)

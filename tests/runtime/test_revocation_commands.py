@@ -32,8 +32,22 @@ def test_every_step_but_a_detach_carries_a_command_that_parses_as_shell():
 
 
 def test_the_first_step_names_the_agent_file_it_was_rendered_from():
-    assert commands(AGENTS[0], "stacks/agents/dev.yaml")[0] == \
-        "agentid revoke aws support-triage --inventory stacks/agents/dev.yaml"
+    assert commands(AGENTS[0], "stacks/agents/dev.yaml")[:2] == [
+        'agentid revoke support-triage --inventory stacks/agents/dev.yaml --list "$AGENTID_REVOCATION_LIST"',
+        "agentid revoke aws support-triage --inventory stacks/agents/dev.yaml"]
+
+
+def test_every_agent_has_the_broker_step_whatever_its_clouds(tmp_path):
+    """An agent with only an `oidc` tool lives on no cloud: its one step is the brokers' revocation list."""
+    spec = tmp_path / "agents.yaml"
+    spec.write_text(
+        "agents:\n  - name: chat-helper\n    owner: platform\n    purpose: Answers through one MCP server.\n"
+        "    environment: dev\n    review_by: 2031-01-01\n    tools:\n      - name: search\n"
+        "        oauth: {audience: 'https://mcp.example.com', scopes: [search.read], provider: oidc, issuer: 'https://idp.example.com'}\n"
+        "    trust:\n      - github_actions: {repository: example-org/chat, branch: main}\n")
+    agent = load_inventory(spec).inventory.agent("chat-helper")
+    assert list(revocation_steps(agent, "agents.yaml")) == ["broker"]
+    assert commands(agent, "agents.yaml") == ['agentid revoke chat-helper --inventory agents.yaml --list "$AGENTID_REVOCATION_LIST"']
 
 
 def test_the_trust_command_removes_a_statement_the_deployed_role_really_has(aws):
