@@ -89,7 +89,7 @@ def test_an_oauth_tool_with_an_unreachable_issuer_is_one_line_and_exit_1(tmp_pat
                      "arn:aws:iam::123456789012:role/agent-support-triage")
     assert result.returncode == 1 and result.stdout == ""
     [line] = result.stderr.strip().splitlines()
-    assert "tool 'wiki', hop oauth: no authorization server metadata for https://127.0.0.1:9/realms/agents" in line
+    assert "tool 'wiki', hop oauth: no authorization server metadata for https://idp.invalid/realms/agents" in line
     bad_key = tmp_path / "not-a-key.pem"
     bad_key.write_text("hello")
     result = agentid("credential", "support-triage", "wiki", "-i", str(spec), "--key", str(bad_key), "--role-arn",
@@ -217,13 +217,13 @@ def test_an_oidc_oauth_tool_needs_no_aws_credentials_even_beside_aws_and_cognito
     spec, key = _agent_with_an_unreachable_oidc_tool(tmp_path)
     result = agentid("credential", "support-triage", "wiki", "-i", str(spec), "--key", str(key))
     assert result.returncode == 1 and result.stdout == "", result.stderr
-    assert "no authorization server metadata for https://127.0.0.1:9/realms/agents" in result.stderr
+    assert "no authorization server metadata for https://idp.invalid/realms/agents" in result.stderr
     assert "caller's account" not in result.stderr and "Credentials" not in result.stderr
 
 
 def _agent_with_an_unreachable_oidc_tool(tmp_path: Path) -> tuple[Path, Path]:
     """The dev agent file, copied, where support-triage gains an OIDC OAuth tool whose issuer does not answer
-    (loopback port 9), and a freshly generated EC key for its client assertion: (agent file, key file)."""
+    (.invalid never resolves, RFC 6761 §6.4), and a freshly generated EC key for its client assertion: (agent file, key file)."""
     import shutil
 
     import yaml
@@ -234,7 +234,7 @@ def _agent_with_an_unreachable_oidc_tool(tmp_path: Path) -> tuple[Path, Path]:
     document = yaml.safe_load(DEV.read_text())
     agent = next(a for a in document["agents"] if a["name"] == "support-triage")
     agent["tools"].append({"name": "wiki", "oauth": {"audience": "https://wiki.example.org/api", "scopes": ["wiki.read"],
-                                                     "provider": "oidc", "issuer": "https://127.0.0.1:9/realms/agents"}})
+                                                     "provider": "oidc", "issuer": "https://idp.invalid/realms/agents"}})
     spec = tmp_path / "agents.yaml"
     spec.write_text(yaml.safe_dump(document))
     key = tmp_path / "agent.pem"

@@ -215,13 +215,13 @@ CASES = {
     "OAuth audience with a trailing dot": (
         lambda a: a["tools"].append({"name": "mcp", "oauth": {"audience": "https://mcp.acme.example./mcp",
                                                               "scopes": ["read"]}}),
-        "agents.yaml:16: agents[0].tools[1].oauth.audience: 'https://mcp.acme.example./mcp': write the host in lower "
-        "case, without a trailing dot, as tokens name it",
+        "agents.yaml:16: agents[0].tools[1].oauth.audience: 'https://mcp.acme.example./mcp' needs a host without a "
+        "trailing dot: write the name as tokens do, https://HOST[/PATH]",
     ),
     "OAuth audience in upper case": (
         lambda a: a["tools"].append({"name": "mcp", "oauth": {"audience": "https://MCP.acme.example", "scopes": ["read"]}}),
-        "agents.yaml:16: agents[0].tools[1].oauth.audience: 'https://MCP.acme.example': write the host in lower "
-        "case, without a trailing dot, as tokens name it",
+        "agents.yaml:16: agents[0].tools[1].oauth.audience: 'https://MCP.acme.example' has upper case in its host: "
+        "write the host in lower case, as tokens name it",
     ),
     "Kubernetes issuer with a query": (
         lambda a: a["trust"].append({"kubernetes": {"issuer": "https://c.example.com/?x=1#f", "namespace": "n",
