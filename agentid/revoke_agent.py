@@ -57,9 +57,12 @@ def outside_the_broker(agent: Agent, inventory: str, suffix: str = "") -> list[s
 
 def describe(agent: Agent, entry: Entry, added: bool, list_path: Path, inventory: str, suffix: str = "") -> list[str]:
     """What `agentid revoke AGENT` did, what it did not, and the undo, for a human."""
-    did = ("revoked" if added else "already revoked") + f" agent '{agent.name}' in the revocation list {list_path}"
+    from agentid_components.text_safety import visible
+
+    did = ("revoked" if added else "already revoked") + f" agent '{agent.name}' in the revocation list {visible(str(list_path))}"
+    # the entry may be someone else's (already revoked): its text is shown, never run as terminal escapes
     lines = [
-        f"{did} (since {entry.revoked_at}" + (f"; reason: {entry.reason}" if entry.reason else "") + ")",
+        f"{did} (since {visible(entry.revoked_at)}" + (f"; reason: {visible(entry.reason)}" if entry.reason else "") + ")",
         "  every broker reading this list (AGENTID_REVOCATION_LIST, or CredentialBroker(revocation_list=...)) refuses "
         "every credential of the agent, on every hop (AWS, OAuth, MCP, Azure, GCP, model), cached ones included, "
         "from its next call: BrokerError code 'Revoked'",

@@ -103,10 +103,14 @@ def undo_revoke_agent(
     except OSError as error:
         _fail(f"{revocation_list}: cannot write the revocation list: {error.strerror or error}; nothing was changed")
     if entry is None:
-        typer.echo(f"agent '{agent}' is not on the revocation list {revocation_list}: nothing to undo")
+        from agentid_components.text_safety import visible
+
+        typer.echo(visible(f"agent '{agent}' is not on the revocation list {revocation_list}: nothing to undo"))
     else:
-        typer.echo(f"restored agent '{agent}': removed from the revocation list {revocation_list} (revoked since "
-                   f"{entry.revoked_at}); brokers reading it serve the agent again from their next call")
+        from agentid_components.text_safety import visible
+
+        typer.echo(visible(f"restored agent '{agent}': removed from the revocation list {revocation_list} (revoked since "
+                           f"{entry.revoked_at}); brokers reading it serve the agent again from their next call"))
         typer.echo("  what was cut outside the broker (AWS revoke policy, federated credentials, disabled accounts) "
                    "stays cut: undo those with the commands `agentid revoke` printed")
     raise typer.Exit(EXIT_OK)

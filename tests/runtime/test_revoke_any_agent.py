@@ -307,3 +307,13 @@ def test_the_list_is_parsed_again_only_when_it_changes_and_the_environment_names
     assert broker.revocation_list.reads == 2
     monkeypatch.delenv("AGENTID_REVOCATION_LIST")
     assert CredentialBroker(grants).revocation_list is None  # no list configured: nothing read, as before
+
+
+def test_text_from_the_list_is_shown_never_run_as_terminal_escapes(agents_file, tmp_path):
+    revocations = tmp_path / "revoked.json"
+    revocations.write_text(json.dumps({"agentid_revocation_list": 1, "revoked": {
+        "ticket-bot": {"revoked_at": "2026-01-01T00:00:00Z\x1b[2J", "reason": "\x1b]0;owned\x07leak"}}}))
+    again = revoke("ticket-bot", agents_file, revocations)
+    assert "\x1b" not in again.stdout and "\\x1b]0;owned\\x07leak" in again.stdout
+    restored = undo("ticket-bot", revocations)
+    assert "\x1b" not in restored.stdout and "\\x1b[2J" in restored.stdout
