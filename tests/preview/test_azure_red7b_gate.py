@@ -1,0 +1,47 @@
+"""red7b's Azure / Entra bypasses end to end: `agentid preview` with the shipped CI flags blocks each of them, and the
+look-alike beside it passes. One program a test; the pack-level cases (every shape) are in tests/policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import AGENT_GUARD, run_cli
+from .test_gate_integrity import GUARD, by_policy, write_small
+
+pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
+
+CI_FLAGS = ("--strict-unknowns", "--require-sandbox", "--json", "out.json")
+
+
+def blocked(project, program: str, policy: str) -> list[str]:
+    """The resource names `policy` blocks (mandatory) in `program`, after asserting the gate failed (exit 1)."""
+    write_small(project, program)
+    run = run_cli(project, *GUARD, *CI_FLAGS)
+    assert run.code == 1, run.stdout
+    return sorted(v["resourceName"] for v in by_policy(run.json("out.json"), policy) if v["mandatory"])
+
+
+ARM_OWNER = '''
+import pulumi_azure_native as az
+OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+ra = {"type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01", "name": "[guid('x')]",
+      "properties": {"roleDefinitionId": f"[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{OWNER}')]",
+                     "principalId": "44444444-4444-4444-4444-444444444444"}}
+vnet = {"type": "Microsoft.Network/virtualNetworks", "apiVersion": "2023-04-01", "name": "vnet",
+        "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}}
+def tmpl(*resources):
+    return {"$schema": "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+            "contentVersion": "1.0.0.0", "resources": list(resources)}
+az.resources.DeploymentAtSubscriptionScope("arm-owner", location="westeurope",
+                                           properties={"mode": "Incremental", "template": tmpl(vnet, ra)})
+az.resources.Deployment("arm-network", resource_group_name="rg", properties={"mode": "Incremental", "template": tmpl(vnet)})
+az.resources.DeploymentStackAtSubscription("stack-owner", location="westeurope", template=tmpl(ra),
+                                           action_on_unmanage={"resources": "detach"}, deny_settings={"mode": "none"})
+az.resources.Resource("generic-owner", resource_group_name="rg", resource_provider_namespace="Microsoft.Authorization",
+                      parent_resource_path="", resource_type="roleAssignments", resource_name_="5e0b5c4a-0000-4000-8000-000000000001",
+                      api_version="2022-04-01", properties={"principalId": "44444444-4444-4444-4444-444444444445"})
+'''
+
+
+def test_role_assignments_inside_arm_templates_and_generic_resources_block(project) -> None:
+    assert blocked(project, ARM_OWNER, "AGID-AZ-040") == ["arm-owner", "generic-owner", "stack-owner"]
