@@ -129,6 +129,8 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
         state.setdefault("objectId", _uuid("object", name))
         if package == "azure-native":
             resource_id = f"/subscriptions/{_uuid('subscription')}/providers/{module}/{kind}/{physical}"
+            if isinstance(inputs.get("identity"), dict):
+                state["identity"] = _managed_identity_state(inputs["identity"])
         else:
             resource_id = _uuid("object", name)
             if kind == "Application":  # azuread >= 3 ids applications as /applications/OBJECT_ID
@@ -151,6 +153,21 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
         resource_id = str(state.get("name") or resource_id)
     state.setdefault("id", resource_id)
     return resource_id, state
+
+
+def _managed_identity_state(identity: dict[str, Any]) -> dict[str, Any]:
+    """A resource's `identity` as Azure answers it. The input lists the user-assigned identities' resource ids;
+    the output maps each id to its principal and client ids (azure-native v3 `ManagedServiceIdentityResponse`,
+    https://learn.microsoft.com/rest/api/managedidentity/): echoing the list made the SDK fail on every resource
+    with a user-assigned identity, so none of them could be judged."""
+    state = dict(identity)
+    assigned = identity.get("userAssignedIdentities")
+    if isinstance(assigned, list):
+        state["userAssignedIdentities"] = {
+            str(resource_id): {"principalId": _uuid("principal", str(resource_id)),
+                               "clientId": _uuid("client", str(resource_id))}
+            for resource_id in assigned}
+    return state
 
 
 def mock_call(token: str, args: dict[str, Any]) -> dict[str, Any]:

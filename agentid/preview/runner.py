@@ -48,7 +48,7 @@ from agentid_policy_packs.analysis.values import is_unknown
 from agentid_policy_packs.rules import strictness
 from agentid_policy_packs.rules.pack_settings import ALL
 from agentid.preview.stack_config import (POLICY_PACK_CONFIG_KEY, ConfigError, Project, StackConfig, find_project,
-                                         load_stack_config, stack_agents_file)
+                                         load_stack_config, require_python_runtime, stack_agents_file)
 
 DEFAULT_PACK_NAME = "agent_guard"  # the pack installed with the kit: never a copy from the judged project's tree
 DEFAULT_PACK = DEFAULT_PACK_NAME
@@ -165,6 +165,7 @@ def run_preview(request: PreviewRequest, progress: Progress | None = None) -> Pr
 
 def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> None:
     project = result.project = find_project(request.start_dir)
+    require_python_runtime(project)
     config = result.config = load_stack_config(project, request.stack)
     pack_dirs = [_pack_dir(project, d) for d in (request.pack_dirs or [DEFAULT_PACK])]
     result.floor_notes.extend(_pack_origin_notes(project, pack_dirs))

@@ -10,6 +10,9 @@
   of a typed entry) applies to every stack; the stack file overrides it.
 * `secure:` values cannot be decrypted offline: the program gets a fixed
   placeholder and the key is listed in `StackConfig.secret_keys`.
+* Only `runtime: python` projects are judged, and a stack importing Pulumi ESC
+  environments (`environment:`) is refused: in both cases `pulumi up` would run
+  a program or config the gate cannot see (ConfigError, exit 2).
 * Policy-pack config is not part of stack config in Pulumi (the CLI takes it
   from `--policy-pack-config FILE`). A stack may carry it under the key
   `agentid:policyPackConfig`: a mapping from pack name to the same JSON object
@@ -43,6 +46,7 @@ class Project:
     main_dir: Path  # the program directory (`main`)
     config_dir: Path  # where Pulumi.<stack>.yaml live (`stackConfigDir`)
     config: dict[str, Any] = field(default_factory=dict)  # project-level `config:` block
+    runtime: Any = None  # `runtime:` as written: "python", or {name: python, options: {...}}
 
     @property
     def program_file(self) -> Path:
@@ -107,7 +111,23 @@ def load_project(file: Path) -> Project:
     if not isinstance(project_config, dict):
         raise ConfigError(f"{file}: config must be a mapping")
     return Project(root=root, file=file, name=document["name"], main_dir=main_dir, config_dir=config_dir,
-                   config=project_config)
+                   config=project_config, runtime=document.get("runtime"))
+
+
+def require_python_runtime(project: Project) -> None:
+    """The gate runs Python programs only. `pulumi up` runs whatever `runtime:` names (a string, or a mapping
+    with `name` and `options`: https://www.pulumi.com/docs/iac/concepts/projects/project-file/#runtime-options),
+    so judging the Python files beside a YAML, Node.js, Go, .NET or Java program would judge a program that is
+    never deployed: no verdict instead (a project only referenced by a StackReference may be in any language).
+    ConfigError when it is not Python."""
+    runtime = project.runtime
+    name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if name == "python":
+        return
+    shown = "missing" if runtime is None else repr(name if isinstance(name, str) else runtime)
+    raise ConfigError(f"{project.relative(project.file)}: runtime: {shown}: agentid preview runs Python programs only (runtime: python); "
+                      "it cannot judge what `pulumi up` would run here: use `pulumi preview --policy-pack` with the "
+                      "project's own language")
 
 
 def load_stack_config(project: Project, stack: str) -> StackConfig:
@@ -120,6 +140,17 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
     document = _read_yaml(file) or {}
     if not isinstance(document, dict):
         raise ConfigError(f"{file}: a stack file is a mapping with a 'config:' key")
+    if document.get("environment"):
+        # Pulumi ESC: `pulumi up` merges the imported environments' `pulumiConfig` into this config
+        # (https://www.pulumi.com/docs/esc/integrations/infrastructure/pulumi-iac/). Offline they cannot be
+        # opened, and a program that reads them (creating an admin key only when they say so) would be judged
+        # on config it never gets: no verdict rather than a verdict on a different program run.
+        imported = document["environment"]
+        names = ", ".join(map(str, imported)) if isinstance(imported, list) else "a Pulumi ESC environment"
+        raise ConfigError(f"{project.relative(file)}: environment: the stack imports {names}; agentid preview cannot "
+                          "open Pulumi ESC environments offline, so the config the program gets at `pulumi up` is "
+                          "unknown here: give the gate's run a stack file with the values in `config:` (e.g. from "
+                          "`esc env open`), or judge this stack with `pulumi preview --policy-pack`")
     stack_values = document.get("config") or {}
     if not isinstance(stack_values, dict):
         raise ConfigError(f"{file}: config must be a mapping")

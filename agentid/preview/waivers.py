@@ -20,7 +20,9 @@ waivers:
 
 A waiver naming a resource by its name must name its type too: a name alone would accept the same rule's
 violation on any resource a later pull request gives that name (a new role or key called `legacy-batch-user`),
-so a name waives only resources of that name AND type; a URN names one resource.
+so a name waives only resources of that name AND type; a URN names one resource. A name waiver is
+reviewed for ONE resource: when it matches several (a second of that name and type, a component's child, say),
+it accepts none and the report says it is ambiguous.
 
 With `--waivers-from-ref REF` (CI: the pull request's base branch) the file is read
 from that commit (`git show REF:PATH`): a waiver the pull request adds is shown as
@@ -103,7 +105,7 @@ def urn_type(urn: str) -> str | None:
 class WaiverFinding:
     """Something about a waiver a reviewer must see: `expired` blocks; `unused` and `proposed` inform."""
 
-    kind: str  # expired | unused | proposed
+    kind: str  # expired | unused | proposed | ambiguous (a name matching several resources: see `apply`)
     waiver: Waiver
     message: str
 
@@ -282,16 +284,25 @@ def apply(violations: Iterable[Any], source: WaiverSource, *, stack: str, today:
         if waiver.expired(today):
             findings.append(WaiverFinding("expired", waiver, f"waiver of {waiver.rule} for {waiver.resource} expired on "
                                           f"{waiver.expires.isoformat()} (approved by {waiver.approver}): renew or remove it"))
-    for violation in violations:
-        if not violation.mandatory:
-            continue
-        for waiver in source.waivers:
-            if not waiver.expired(today) and waiver.covers(violation.policy, violation.urn, name_of(violation.urn), stack):
+    live = [waiver for waiver in source.waivers if not waiver.expired(today)]
+    mandatory = [v for v in violations if v.mandatory]
+    matches = {waiver: [v for v in mandatory if waiver.covers(v.policy, v.urn, name_of(v.urn), stack)] for waiver in live}
+    # A waiver was reviewed for ONE resource. A name that now matches several (a second key of that name and type
+    # a change adds inside a component, say) accepts none of them: which one was reviewed cannot be told offline.
+    ambiguous = {waiver for waiver, found in matches.items() if len({v.urn for v in found}) > 1}
+    for waiver in sorted(ambiguous, key=lambda w: (w.rule, w.resource)):
+        urns = sorted({v.urn for v in matches[waiver]})
+        findings.append(WaiverFinding("ambiguous", waiver, f"waiver of {waiver.rule} for {waiver.resource} "
+                                      f"({waiver.type}) matches {len(urns)} resources ({', '.join(urns)}): it accepts "
+                                      "none of them; name the resource by its URN"))
+    for violation in mandatory:
+        for waiver in live:
+            if waiver not in ambiguous and violation in matches[waiver]:
                 waived[violation] = waiver
                 used.add(waiver)
                 break
     for waiver in source.waivers:
-        if waiver not in used and not waiver.expired(today) and (waiver.stack in (None, stack)):
+        if waiver not in used and waiver not in ambiguous and not waiver.expired(today) and (waiver.stack in (None, stack)):
             findings.append(WaiverFinding("unused", waiver, f"waiver of {waiver.rule} for {waiver.resource} matches no "
                                           "mandatory violation in this stack: remove it"))
     for waiver in source.proposed:

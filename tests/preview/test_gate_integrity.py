@@ -283,6 +283,33 @@ def test_a_waived_name_covers_only_resources_of_its_type(project: Path) -> None:
     assert run.code == 2 and "waivers.yaml:2: type: missing; a waiver naming a resource by name ('ci-key')" in run.stdout
 
 
+def test_a_waiver_by_name_accepts_one_resource_not_a_second_of_that_name(project: Path) -> None:
+    """red7b f13: the base branch's waiver (name `ci-key` + AccessKey type) accepted a second AccessKey called
+    `ci-key` that the pull request adds inside a component for a new user. A name waiver was reviewed for ONE
+    resource: matching two, it accepts neither, and the report says why."""
+    write_small(project, ACCESS_KEY + """
+class Vendor(pulumi.ComponentResource):
+    def __init__(self, name):
+        super().__init__("acme:index:Vendor", name)
+        user = aws.iam.User(f"{name}-user", opts=pulumi.ResourceOptions(parent=self))
+        aws.iam.AccessKey("ci-key", user=user.name, opts=pulumi.ResourceOptions(parent=self))
+Vendor("new-vendor")
+""")
+    write_waivers(project, KEY_WAIVER)
+    run = run_cli(project, *GUARD, "--today", TODAY, "--json", "out.json", "--junit", "out.xml")
+    assert run.code == 1, run.stdout
+    document = run.json("out.json")
+    keys = sorted((v["urn"], v["mandatory"], v["waiver"]) for v in by_policy(document, "AGID-AWS-001"))
+    assert keys == [
+        ("urn:pulumi:dev::agent-identity-kit::acme:index:Vendor$aws:iam/accessKey:AccessKey::ci-key", True, None),
+        ("urn:pulumi:dev::agent-identity-kit::aws:iam/accessKey:AccessKey::ci-key", True, None)]
+    [finding] = document["waivers"]["findings"]
+    assert finding["kind"] == "ambiguous" and "matches 2 resources" in finding["message"], finding
+    assert "ambiguous" in run.stdout and "name the resource by its URN" in run.stdout
+    junit = ET.parse(project / "out.xml").getroot()
+    assert "ambiguous: waiver of AGID-AWS-001" in junit.find("testsuite[@name='waivers']/testcase/system-out").text
+
+
 def git(project: Path, *args: str) -> None:
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=project, check=True,
                    capture_output=True)
@@ -471,3 +498,55 @@ def test_a_resource_name_cannot_start_a_line_of_the_report(project: Path) -> Non
     assert run.code == 1, run.stdout
     assert not [line for line in run.stdout.splitlines() if line.lstrip().startswith("PASS")], run.stdout
     assert "\x1b" not in run.stdout and "\r" not in run.stdout
+
+
+def test_a_project_that_pulumi_runs_in_another_language_gets_no_verdict(project: Path) -> None:
+    """red7b f12: Pulumi.yaml said `runtime: yaml` (an admin user and its access key inline) or `nodejs`; the gate
+    ran the harmless __main__.py beside it and said PASS, while `pulumi up` runs the YAML/JS program."""
+    write_small(project, "")
+    pulumi_yaml = project / "Pulumi.yaml"
+    original = yaml.safe_load(pulumi_yaml.read_text())
+    assert original["runtime"]["name"] == "python"  # the long form: name and options
+    for runtime, shown in (("yaml", "'yaml'"), ({"name": "nodejs", "options": {"typescript": False}}, "'nodejs'"),
+                           (None, "missing")):
+        changed = {key: value for key, value in original.items() if key != "runtime"}
+        if runtime is not None:
+            changed["runtime"] = runtime
+        pulumi_yaml.write_text(yaml.safe_dump(changed))
+        run = run_cli(project, *GUARD, "--json", "out.json")
+        assert run.code == 2, (runtime, run.stdout)
+        assert f"Pulumi.yaml: runtime: {shown}: agentid preview runs Python programs only" in run.stdout, run.stdout
+    pulumi_yaml.write_text(yaml.safe_dump({**original, "runtime": "python"}))
+    assert run_cli(project, *GUARD).code == 0  # the short form of python is python too
+
+
+def test_a_stack_importing_an_esc_environment_gets_no_verdict(project: Path) -> None:
+    """red7b f24: the stack file imported a Pulumi ESC environment; the program made an admin key only when that
+    environment's config said so. The gate cannot open ESC offline and said PASS on config `pulumi up` never sees."""
+    write_small(project, """
+if pulumi.Config().get_bool("bootstrapAdmin"):
+    aws.iam.AccessKey("bootstrap-key", user="bootstrap")
+""")
+    stack_file = project / "stacks" / "Pulumi.dev.yaml"
+    stack_file.write_text("environment:\n  - acme/prod-bootstrap\n" + stack_file.read_text())
+    run = run_cli(project, *GUARD)
+    assert run.code == 2, run.stdout
+    assert ("stacks/Pulumi.dev.yaml: environment: the stack imports acme/prod-bootstrap; agentid preview cannot "
+            "open Pulumi ESC environments offline") in run.stdout
+
+
+def test_an_azure_resource_with_a_user_assigned_identity_is_judged(project: Path) -> None:
+    """red7b s02: the mocks echoed `identity.userAssignedIdentities` (a list of ids in) where the SDK expects
+    Azure's answer (a map of id -> principal and client ids), so every such resource ended the run with exit 2."""
+    write_small(project, """
+import pulumi_azure_native as azure_native
+azure_native.web.WebApp("portal", resource_group_name="rg", server_farm_id="farm",
+    identity={"type": "UserAssigned", "user_assigned_identities": [
+        "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/portal"]})
+aws.iam.AccessKey("ci-key", user="ci-deployer")
+""")
+    run = run_cli(project, *GUARD, "--json", "out.json")
+    assert run.code == 1, run.stdout  # judged: the access key blocks, the web app runs as its identity
+    document = run.json("out.json")
+    assert [v["resourceName"] for v in by_policy(document, "AGID-AWS-001")] == ["ci-key"]
+    assert "portal" in {r["name"] for r in document["resources"]}
