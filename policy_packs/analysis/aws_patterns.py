@@ -29,6 +29,7 @@ callers treat as "pinned to the caller" before asking (see aws_resources).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -41,6 +42,23 @@ _STEP_BUDGET = 200_000
 def is_pattern(text: str) -> bool:
     """True when `text` contains `*` or `?` (so denotes more than one string)."""
     return "*" in text or "?" in text
+
+
+_POLICY_VARIABLE = re.compile(r"\$\{\s*([^},\s]*)")
+_LITERAL_ESCAPES = {"*", "?", "$"}  # ${*} ${?} ${$} stand for the characters themselves
+
+
+def names_request_value(text: str) -> bool:
+    """True when `text` holds an IAM policy variable whose value comes from the request (the caller, its session,
+    its tags, the token), i.e. anything but the literal escapes and the resource's own `${aws:Resource...}` keys.
+
+    Such a value pins nothing a reviewer can read: `aws:PrincipalAccount = ${aws:PrincipalAccount}`,
+    `aws:PrincipalOrgID = ${aws:PrincipalOrgID}` or a web-identity `sub = ${token...:sub}` hold for every caller
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html). A variable naming the
+    resource's own account or organisation (`${aws:ResourceAccount}`, `${aws:ResourceOrgID}`) names one.
+    """
+    return any(name not in _LITERAL_ESCAPES and not name.lower().startswith("aws:resource")
+               for name in _POLICY_VARIABLE.findall(text))
 
 
 def is_everything(text: str) -> bool:

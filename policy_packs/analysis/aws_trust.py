@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .aws_accounts import principal_account
+from .aws_patterns import is_pattern, names_request_value
 from .aws_policy import Condition, PolicyDocument, Statement
 from .findings import Finding
 from .github_oidc import pull_request_message, pull_request_subject
@@ -37,8 +38,10 @@ _WEB_IDENTITY_ACTIONS = ("sts:AssumeRoleWithWebIdentity",)
 
 
 def _exact(values: Iterable[str]) -> bool:
+    """Every value names one string: no wildcard, and no policy variable taken from the request (which makes
+    `aws:PrincipalOrgID = ${aws:PrincipalOrgID}` or `sub = ${...:sub}` true for every caller)."""
     values = list(values)
-    return bool(values) and all(v and "*" not in v and "?" not in v for v in values)
+    return bool(values) and all(v and not is_pattern(v) and not names_request_value(v) for v in values)
 
 
 def _pins(condition: Condition) -> bool:

@@ -31,7 +31,7 @@ from agentid_components.iam_catalog import ActionInfo
 from .aws_boundaries import PRIVILEGED, boundary_verdict
 from .aws_conditions import RESTRICTS, today_utc
 from .aws_grants import is_denied, narrowed, unconditional_denies
-from .aws_patterns import is_pattern, matches, overlaps
+from .aws_patterns import is_pattern, matches, names_request_value, overlaps
 from .aws_policy import Condition, Statement, action_pattern_regex
 from .aws_resources import reaches_type, unbounded_for
 from .findings import Finding
@@ -175,6 +175,8 @@ def _pins_policy_arns(condition: Condition) -> bool:
     """iam:PolicyARN pinned to named policies none of which grants admin or escalation."""
     if condition.base_operator not in _EQUALITY or any(map(is_pattern, condition.values)):
         return False  # `arn:aws:iam::aws:policy/*` includes AdministratorAccess
+    if any(map(names_request_value, condition.values)):
+        return False  # `${aws:PrincipalTag/policy}`: the caller chooses which policy
     return not any(privileged_policy(arn) for arn in condition.values)
 
 
