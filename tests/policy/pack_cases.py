@@ -25,3 +25,13 @@ def stack_findings(pack, rule_id: str, resources, level: str | None = None) -> l
     stack = [r if isinstance(r, StackResource) else StackResource(r[0], r[1], urn(r[0], r[1]), r[2]) for r in resources]
     return sorted((d.urn.rsplit("::", 1)[-1], d.message) for d in pack.analyze_stack(stack)
                   if d.policy_name == rule_id and (level is None or d.enforcement_level == level))
+
+
+def flagged_names(pack, rule_id: str, resource, level: str | None = None) -> list[str]:
+    """Names `rule_id` flags (at `level`, when given) when the pack judges the one `resource` ((type, name, props))
+    the way the engine does: its resource policies (`Analyze`) and its stack policies (`AnalyzeStack`)."""
+    type_, name, props = resource
+    diags = [*pack.analyze(type_, name, urn(type_, name), props),
+             *pack.analyze_stack([StackResource(type_, name, urn(type_, name), props)])]
+    return [d.urn.rsplit("::", 1)[-1] if d.urn else name for d in diags
+            if d.policy_name == rule_id and (level is None or d.enforcement_level == level)]

@@ -13,22 +13,12 @@ import json
 
 import pytest
 
-from agentid.analyzer_client import StackResource
-from tests.policy.test_pack_grpc import urn
+from tests.policy.pack_cases import flagged_names as flagged
 
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
 ROLE = "aws:iam/role:Role"
 GITHUB = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
-
-
-def flagged(pack, rule_id: str, resource: tuple, level: str | None = None) -> list[str]:
-    """Names of the resources `rule_id` flags (at `level`, when given), resource and stack policies alike."""
-    type_, name, props = resource
-    diags = [*pack.analyze(type_, name, urn(type_, name), props),
-             *pack.analyze_stack([StackResource(type_, name, urn(type_, name), props)])]
-    return [d.urn.rsplit("::", 1)[-1] if d.urn else name for d in diags
-            if d.policy_name == rule_id and (level is None or d.enforcement_level == level)]
 
 
 def document(statement: dict) -> str:
