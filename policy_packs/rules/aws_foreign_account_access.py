@@ -19,7 +19,8 @@ A service principal (`sns.amazonaws.com`, a Lambda permission for `s3.amazonaws.
 account's resources by aws:SourceAccount / aws:SourceOwner / aws:SourceArn (`sourceAccount` / `sourceArn` on a
 Lambda permission), and Principal "*" pinned to another account by aws:PrincipalAccount / kms:CallerAccount /
 aws:PrincipalArn (which AGID-AWS-030 accepts as restricted), let that account in the same way and are judged
-the same way. `*` is
+the same way. A `CanonicalUser` principal (S3) names an account by an id no account number can be derived
+from: it is flagged as "cannot tell". `*` is
 AGID-AWS-030's / AGID-AWS-034's / AGID-AWS-041's; a service principal with no source at all AGID-AWS-034's.
 """
 
@@ -67,6 +68,12 @@ def _policies(resource: Resource, config):
                 if problem:
                     yield Violation(f"{document.label} of {resource.name}: {statement.label} allows {principal} "
                                     f"{granted}: {problem}")
+            for canonical in statement.principals.get("CanonicalUser", ()):
+                # S3 names an account (or a legacy CloudFront origin access identity) by a canonical user id no
+                # account number can be derived from: ownAccountIds cannot vouch for it
+                yield Violation(f"{document.label} of {resource.name}: {statement.label} allows canonical user "
+                                f"{canonical[:100]!r} {granted}: cannot tell whose account it is; name the account id "
+                                "(or, for CloudFront, the service principal with aws:SourceArn)")
             # Principal "*" pinned to an account, or a service acting for an account's resources, by condition
             everyone = "*" in statement.principals or "*" in statement.principals.get("AWS", ())
             services = statement.principals.get("Service", ())

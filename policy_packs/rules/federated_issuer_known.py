@@ -3,7 +3,8 @@
 An exact subject (`repo:acme/app:environment:prod`, `system:serviceaccount:ns:sa`) means one workload only
 under one issuer: whoever serves an issuer's discovery document and JWKS signs any subject they like. A
 federated identity credential (Azure managed identity, Entra application) or a Google Workload Identity
-Federation provider trusting `https://evil.example.net` therefore lets that server's owner become the identity.
+Federation provider or an AWS IAM OIDC provider trusting `https://evil.example.net` therefore lets that server's
+owner become the identity (of every role trusting that provider).
 Known issuers (GitHub Actions, GitLab.com, Google, Entra tenants, AKS / EKS / GKE cluster issuers) are data
 (analysis/oidc_issuers.yaml, each with its source); issuers the operator runs (a SPIRE OIDC discovery provider,
 a self-managed cluster) are listed in this rule's `trustedIssuers` config by the GATE: `agentid preview
@@ -36,6 +37,9 @@ GCP_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvide
 # Workforce pool providers sign people in through an IdP's OIDC issuer the same way (oidc.issuerUri)
 GCP_WORKFORCE_PROVIDER = "gcp:iam/workforcePoolProvider:WorkforcePoolProvider"
 GCP_PROVIDERS = (GCP_PROVIDER, GCP_WORKFORCE_PROVIDER)
+# An IAM OIDC identity provider: every role trusting `oidc-provider/HOST` trusts what that issuer signs (`url`,
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html)
+AWS_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 
 
 @lru_cache(maxsize=1)
@@ -54,13 +58,18 @@ def _issuer(resource: Resource):
         if is_unknown(oidc):
             return oidc
         return oidc.get("issuerUri") if isinstance(oidc, dict) else None
+    if resource.type == AWS_PROVIDER:
+        url = resource.props.get("url")
+        # IAM takes the URL with or without its scheme; the issuer is https://HOST[/PATH] either way
+        return url if not isinstance(url, str) or "://" in url else f"https://{url}"
     return resource.props.get("issuer")
 
 
 def check(resource: Resource, config):
     issuer = _issuer(resource)
     if is_unknown(issuer):
-        yield Unknown("oidc.issuerUri" if resource.type in GCP_PROVIDERS else "issuer")
+        yield Unknown("oidc.issuerUri" if resource.type in GCP_PROVIDERS else "url" if resource.type == AWS_PROVIDER
+                      else "issuer")
         return
     if issuer is None and resource.type in GCP_PROVIDERS:
         return  # an AWS or SAML provider: no OIDC issuer (AGID-GCP-004 judges its condition)
@@ -83,14 +92,14 @@ RULE = Rule(
     severity="high",
     category="weak-trust",
     enforcement="mandatory",
-    description="Federated identity credentials and Workload / Workforce Identity Federation providers trust a platform's OIDC "
-                "issuer or one the gate operator lists in trustedIssuers.",
+    description="Federated identity credentials, Workload / Workforce Identity Federation providers and IAM OIDC providers "
+                "trust a platform's OIDC issuer or one the gate operator lists in trustedIssuers.",
     remediation="Trust the platform's issuer (token.actions.githubusercontent.com, the cluster's OIDC issuer URL), or "
                 "have the gate operator trust the issuer you run (e.g. your SPIRE OIDC discovery provider): `agentid preview "
                 "--trusted-issuer URL`, or trustedIssuers in the base branch's waivers.yaml policyPackConfig.",
     url="https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation-considerations",
     check=check,
-    resource_types=AZURE_TYPES + GCP_PROVIDERS,
+    resource_types=AZURE_TYPES + GCP_PROVIDERS + (AWS_PROVIDER,),
     config={"trustedIssuers": []},
     config_schema={"trustedIssuers": {"type": "array", "items": {"type": "string"}, "default": [],
                                       "description": "OIDC issuer URLs the gate operator runs (set by the gate)"}},
