@@ -11,6 +11,9 @@ Each resource below hands one artifact to another account, outside any policy th
     `all` makes it public (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-modifying-snapshot-permissions.html);
   - `rds.Snapshot` / `rds.ClusterSnapshot` (and their `*Copy`) `sharedAccounts`: the accounts may restore the
     database; `all` makes it public (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ShareSnapshot.html);
+  - `ssm.Document` `permissions` of type Share: the accounts (comma-separated ids, or `All` = public) may run the
+    document, commands and credentials it embeds included
+    (https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-ssm-sharing.html; Security Hub SSM.4);
   - `signer.SigningProfilePermission` granting `signer:StartSigningJob` or `signer:SignPayload`: the account signs
     code as you, and Lambda code-signing configs that trust the profile run it
     (https://docs.aws.amazon.com/signer/latest/developerguide/signing-profile-permissions.html).
@@ -36,6 +39,7 @@ EBS_SNAPSHOT = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermi
 RDS_SNAPSHOTS = ("aws:rds/snapshot:Snapshot", "aws:rds/clusterSnapshot:ClusterSnapshot",
                  "aws:rds/snapshotCopy:SnapshotCopy", "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy")
 SIGNER = "aws:signer/signingProfilePermission:SigningProfilePermission"
+SSM_DOCUMENT = "aws:ssm/document:Document"
 SIGNING_ACTIONS = frozenset({"signer:StartSigningJob", "signer:SignPayload"})
 _SIGNER_ACTIONS = (*SIGNING_ACTIONS, "signer:GetSigningProfile", "signer:RevokeSignature")
 
@@ -115,7 +119,28 @@ def _signer(resource: Resource, config):
         yield from _accounts(resource, what, "principal", [resource.props.get("principal")], config)
 
 
-_JUDGES = {RAM_SHARE: _ram_share, RAM_PRINCIPAL: _ram_principal, EBS_SNAPSHOT: _ebs, SIGNER: _signer,
+def _ssm_document(resource: Resource, config):
+    permissions = resource.props.get("permissions")
+    if permissions is None:
+        return
+    if is_unknown(permissions):
+        yield Unknown("permissions")
+        return
+    if not isinstance(permissions, dict):
+        yield Violation(f"{resource.name}: permissions is {type(permissions).__name__}, not a mapping (type, "
+                        "account_ids), so who may run the document cannot be judged")
+        return
+    # a plain string map: the keys stay as the program wrote them (`account_ids` or `accountIds`)
+    ids = permissions.get("account_ids", permissions.get("accountIds"))
+    if is_unknown(ids):
+        yield Unknown("permissions.account_ids")
+    elif ids is not None:
+        values = [part.strip() for part in ids.split(",")] if isinstance(ids, str) else [ids]
+        yield from _accounts(resource, f"SSM document {resource.props.get('name', resource.name)}",
+                             "permissions.account_ids", values, config)
+
+
+_JUDGES = {RAM_SHARE: _ram_share, SSM_DOCUMENT: _ssm_document, RAM_PRINCIPAL: _ram_principal, EBS_SNAPSHOT: _ebs, SIGNER: _signer,
            **{token: _rds for token in RDS_SNAPSHOTS}}
 
 
@@ -128,8 +153,8 @@ RULE = Rule(
     title="aws-no-foreign-sharing",
     severity="critical",
     category="public-access",
-    description="EBS/RDS snapshots, RAM shares and code-signing profiles are not shared publicly, organization-wide "
-                "or with accounts outside ownAccountIds.",
+    description="EBS/RDS snapshots, SSM documents, RAM shares and code-signing profiles are not shared publicly, "
+                "organization-wide or with accounts outside ownAccountIds.",
     remediation="Share with the named accounts you own (list them in ownAccountIds) or an organizational unit; keep "
                 "allowExternalPrincipals false; never share a snapshot with \"all\".",
     url="https://docs.aws.amazon.com/ram/latest/userguide/working-with-sharing.html",
