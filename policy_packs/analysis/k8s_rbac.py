@@ -133,6 +133,9 @@ def _facts() -> dict[str, Any]:
 FACTS = _facts()
 
 
+UNBOUNDED = "unbounded"
+
+
 @dataclass(frozen=True)
 class EscalationPath:
     group: str
@@ -140,10 +143,30 @@ class EscalationPath:
     verbs: frozenset[str]
     cluster_only: bool  # True: judged in ClusterRoles only (a namespaced Role keeps it inside its namespace)
     why: str
+    # What resourceNames does to the path (facts `names`): None = the named objects bound it; UNBOUNDED = naming
+    # objects bounds nothing; a set = the names of the dangerous objects (any other name bounds it).
+    names: frozenset[str] | str | None = None
+
+    def named_rule_reaches(self, resource: str, names: tuple[str, ...]) -> bool:
+        """Does a rule bounded by resourceNames `names` still reach this path on `resource`?"""
+        if self.names == UNBOUNDED:
+            return True
+        return isinstance(self.names, frozenset) and bool(self.names.intersection(names))
+
+
+def _path_names(entry: dict[str, Any]) -> frozenset[str] | str | None:
+    names = entry.get("names")
+    if names is None or names == UNBOUNDED:
+        return names
+    if isinstance(names, list) and all(isinstance(name, str) for name in names):
+        return frozenset(names)
+    raise ValueError(f"k8s_rbac_facts.yaml: escalation path {entry.get('resources')}: names must be "
+                     f"'{UNBOUNDED}' or a list of object names, not {names!r}")
 
 
 ESCALATION_PATHS = tuple(EscalationPath(str(p["group"]), tuple(p["resources"]), frozenset(p["verbs"]),
-                                        p["scope"] == "cluster", str(p["why"])) for p in FACTS["escalation_paths"])
+                                        p["scope"] == "cluster", str(p["why"]), _path_names(p))
+                         for p in FACTS["escalation_paths"])
 
 
 def builtin_cluster_role(name: str) -> tuple[bool, str] | None:
@@ -188,16 +211,39 @@ def rbac_bypassing_group(name: str) -> str | None:
     return FACTS["rbac_bypassing_groups"].get(name)
 
 
+def _reached_verbs(rule: PolicyRule, path: EscalationPath, resource: str) -> list[str]:
+    """The path's verbs `rule` allows on `resource` (["*"] for a verbs-* rule); [] when it reaches none.
+
+    A rule with resourceNames reaches the path only when the path's `names` say naming does not bound it, and
+    then never through `create` of a top-level object: the API server authorizes a create before the object has
+    a name, so a named rule does not match it (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#referring-to-resources).
+    Subresources (pods/exec, nodes/proxy) are requested on a named parent, so every verb counts there.
+    """
+    if not rule.covers(path.group, resource, set(path.verbs)):
+        return []
+    verbs = sorted(path.verbs & set(rule.verbs)) or ["*"]
+    if not rule.resource_names:
+        return verbs
+    if not path.named_rule_reaches(resource, rule.resource_names):
+        return []
+    if "/" not in resource:
+        verbs = [verb for verb in verbs if verb != "create"]
+    return verbs
+
+
 def escalation_grants(rules: list[PolicyRule], cluster_role: bool) -> list[tuple[int, str, str, str]]:
-    """(rule index, resource, verb, why) for each escalation path the rules allow. Rules bounded by
-    resourceNames are skipped for paths on named objects (they reach only those objects)."""
+    """(rule index, resource, verbs, why) for each escalation path the rules allow. A rule bounded by
+    resourceNames reaches a path only where the facts say naming does not bound it (`names`, red7a finding 7:
+    the signer kubernetes.io/kube-apiserver-client, a CSR the holder names, a named node's kubelet, aws-auth)."""
     found = []
     for index, rule in enumerate(rules):
         for path in ESCALATION_PATHS:
             if path.cluster_only and not cluster_role:
                 continue
             for resource in path.resources:
-                if rule.covers(path.group, resource, set(path.verbs)) and not rule.resource_names:
-                    verbs = sorted(path.verbs & set(rule.verbs)) or ["*"]
+                if verbs := _reached_verbs(rule, path, resource):
+                    if rule.resource_names:
+                        named = ", ".join(rule.resource_names)
+                        resource = f"{resource} (resourceNames {named}: naming them does not bound this)"
                     found.append((index, resource, ", ".join(verbs), path.why))
     return found

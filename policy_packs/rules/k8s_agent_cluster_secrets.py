@@ -15,22 +15,18 @@ from __future__ import annotations
 from agentid_policy_packs.analysis.agent_principals import AGENT, UNKNOWN, KubernetesAccounts
 from agentid_policy_packs.analysis.k8s_rbac import (
     BINDING_TYPES, ROLE_TYPES, SECRET_READING_BUILTINS, SERVICE_ACCOUNT_TYPE, NotYetKnown, Unreadable,
-    metadata_name, reads_secrets, role_rules)
+    reads_secrets, role_rules)
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
+from .k8s_roles import StackRoles
 
 BUILTIN_READ_ONLY = {"view", "system:basic-user", "system:discovery", "system:public-info-viewer"}
 
 
 def check(resources: list[Resource], config):
     accounts = KubernetesAccounts.from_stack(resources)
-    cluster_roles = {}
-    for resource in resources:
-        if resource.type in ROLE_TYPES and resource.type.endswith(":ClusterRole"):
-            name = metadata_name(dict(resource.props))
-            if name:
-                cluster_roles[name] = resource
+    roles = StackRoles(resources)  # a stack ClusterRole named like a built-in is not the one bound (red7a 8)
     for resource in resources:
         if resource.type not in BINDING_TYPES or ":ClusterRoleBinding" not in resource.type:
             continue
@@ -48,9 +44,9 @@ def check(resources: list[Resource], config):
         if not bound and not unknown:
             continue
         role = ref["name"]
-        if role in cluster_roles:
+        if (own := roles.find("ClusterRole", role, resource)) is not None:
             try:
-                secret_reader = reads_secrets(role_rules(dict(cluster_roles[role].props)))
+                secret_reader = reads_secrets(role_rules(dict(own.props)))
             except NotYetKnown as unknown:
                 yield Unknown(f"ClusterRole {role} {unknown.path}", resource.urn)
                 continue

@@ -9,7 +9,11 @@ A binding is flagged when
     to them itself (system:discovery, system:public-info-viewer, ...): `view` to everyone is flagged too;
   - its role is neither in this stack nor a known built-in, or is an aggregated ClusterRole of the stack
     (its rules come from other roles): cannot check, reported (fail closed).
-A role defined in this stack is judged by its content (AGID-K8S-001, -002, -005), not here.
+A role defined in this stack is judged by its content (AGID-K8S-001, -002, -005), not here. The stack's role is
+the one the API server will find (red7a finding 8): a ClusterRole of the name, or a Role of the name in the
+binding's own namespace (a Role of that name elsewhere is another object); a stack role carrying a built-in
+name (cluster-admin, admin, edit, view, system:*) is not the stack's: the cluster has that role already and
+reconciles it, so the binding is judged by the built-in (a system:* name the data does not know: cannot check).
 Built-in roles and broad subjects are data: analysis/k8s_rbac_facts.yaml (sources there: the Kubernetes RBAC
 docs "Default roles and role bindings" and the bootstrap policy).
 """
@@ -19,21 +23,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from agentid_policy_packs.analysis.k8s_rbac import (
-    BINDING_TYPES, ROLE_TYPES, broad_subject, builtin_cluster_role, granted_to_everyone_by_default, metadata_name)
+    BINDING_TYPES, ROLE_TYPES, broad_subject, builtin_cluster_role, granted_to_everyone_by_default)
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
-
-
-def _stack_roles(resources: list[Resource]) -> dict[tuple[str, str], Resource]:
-    """(kind, name) -> the role resource, for roles whose name is known at preview."""
-    roles = {}
-    for resource in resources:
-        if resource.type in ROLE_TYPES and not resource.type.endswith("Patch"):
-            name = metadata_name(dict(resource.props))
-            if name:
-                roles[(resource.type.rsplit(":", 1)[-1], name)] = resource
-    return roles
+from .k8s_roles import StackRoles, namespace_of
 
 
 def _subject_names(subjects: list) -> Iterable[tuple[int, str | None]]:
@@ -42,7 +36,7 @@ def _subject_names(subjects: list) -> Iterable[tuple[int, str | None]]:
 
 
 def check(resources: list[Resource], config):
-    roles = _stack_roles(resources)
+    roles = StackRoles(resources)
     for resource in resources:
         if resource.type not in BINDING_TYPES:
             continue
@@ -59,6 +53,11 @@ def check(resources: list[Resource], config):
                             "(roleRef {kind, name}, subjects [{kind, name}])", resource.urn)
             continue
         kind, name = ref.get("kind") or "ClusterRole", ref["name"]
+        metadata = resource.props.get("metadata")
+        if kind == "Role" and (is_unknown(metadata) or isinstance(metadata, dict) and is_unknown(metadata.get("namespace"))):
+            yield Unknown(f"{resource.name}.metadata.namespace", resource.urn)  # which namespace's Role it names
+            continue
+        own = roles.find(kind, name, resource)
         for index, subject in _subject_names(subjects or []):
             if subject is None:
                 if is_unknown(subjects[index]) or isinstance(subjects[index], dict) \
@@ -68,18 +67,19 @@ def check(resources: list[Resource], config):
                     yield Violation(f"{resource.name}: cannot check: subjects[{index}] has no name", resource.urn)
                 continue
             why = broad_subject(subject)
-            default = kind == "ClusterRole" and granted_to_everyone_by_default(name) and (kind, name) not in roles
+            default = kind == "ClusterRole" and granted_to_everyone_by_default(name) and own is None
             if why and not default:
                 yield Violation(f"{resource.name} binds {kind} {name} to {subject} (subjects[{index}]): {why}",
                                 resource.urn)
-        if (kind, name) in roles:
-            if kind == "ClusterRole" and roles[(kind, name)].props.get("aggregationRule") not in (None, {}):
+        if own is not None:
+            if kind == "ClusterRole" and own.props.get("aggregationRule") not in (None, {}):
                 yield Violation(f"{resource.name}: cannot check: ClusterRole {name} is aggregated (its rules are "
                                 "filled in from other ClusterRoles by label)", resource.urn)
             continue
         builtin = builtin_cluster_role(name) if kind == "ClusterRole" else None
         if builtin is None:
-            yield Violation(f"{resource.name}: cannot check: {kind} {name} is neither in this stack nor a known "
+            where = f" of namespace {namespace_of(resource) or '(the provider default)'}" if kind == "Role" else ""
+            yield Violation(f"{resource.name}: cannot check: {kind} {name}{where} is neither in this stack nor a known "
                             "built-in ClusterRole, so what the binding grants is unknown", resource.urn)
         elif builtin[0]:
             scope = "in every namespace" if ":ClusterRoleBinding" in resource.type else "in its namespace"

@@ -9,7 +9,11 @@ every secret or creating/patching workloads (a pod runs as any service account o
 service-account-token Secrets, patching nodes (labels and taints steer workloads), and writing CRDs (conversion
 webhooks) or APIServices (a built-in API group served by someone else). The paths are data:
 analysis/k8s_rbac_facts.yaml `escalation_paths`.
-Rules bounded by resourceNames are not flagged for the named objects.
+Rules bounded by resourceNames are not flagged where the named objects bound the path (secrets the workload reads);
+they are where naming bounds nothing (red7a finding 7): the named object is the dangerous one (the signer
+kubernetes.io/kube-apiserver-client, an existing webhook configuration, kube-system's aws-auth), one named object
+reaches everything (a node's kubelet API, a workload whose pod template names any service account, a pod's exec),
+or the holder picks the name (the CSR it created). Which is which is data (`names` in the same file).
 
 A namespaced Role in a system namespace (kube-system, kube-node-lease, gke-managed, ... : `system_namespaces` in
 the same data file) is judged like a ClusterRole (red5 finding 6): the service accounts there hold cluster-wide

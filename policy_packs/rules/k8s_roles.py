@@ -1,4 +1,5 @@
-"""Shared by the Kubernetes RBAC rules: read a Role's or ClusterRole's rules once, failing closed.
+"""Shared by the Kubernetes RBAC rules: read a Role's or ClusterRole's rules once, failing closed, and find the
+stack role a binding's roleRef names (StackRoles).
 
 A role whose rules are not known at preview is "cannot check until known"; rules the pack cannot
 read (not the list of PolicyRule objects rbac.authorization.k8s.io/v1 defines) are a violation that
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from agentid_policy_packs.analysis.k8s_rbac import NotYetKnown, PolicyRule, Unreadable, role_rules
+from agentid_policy_packs.analysis.k8s_rbac import (
+    ROLE_TYPES, NotYetKnown, PolicyRule, Unreadable, builtin_cluster_role, metadata_name, role_rules)
 
 from .base import Outcome, Resource, Unknown, Violation
 
@@ -27,3 +29,41 @@ def judge_role_rules(resource: Resource, judge: Callable[[PolicyRule], Iterable[
     for index, rule in enumerate(rules):
         for message in judge(rule):
             yield Violation(f"{resource.name} rules[{index}] {message}")
+
+
+# --- which role a binding's roleRef names (red7a finding 8) ------------------------------------------------------
+
+def reserved_role_name(name: str) -> bool:
+    """A ClusterRole/Role name Kubernetes itself creates (cluster-admin, admin, edit, view, system:*): a stack role
+    of that name is not the one a binding gets. The API server already has it and reconciles it at every start
+    (annotation rbac.authorization.kubernetes.io/autoupdate,
+    https://kubernetes.io/docs/reference/access-authn-authz/rbac/#auto-reconciliation)."""
+    return builtin_cluster_role(name) is not None or name.startswith("system:")
+
+
+def namespace_of(resource: Resource) -> str | None:
+    """metadata.namespace when set to a string; None when unset (the provider's default namespace) or not one."""
+    metadata = resource.props.get("metadata")
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    return namespace if isinstance(namespace, str) and namespace else None
+
+
+class StackRoles:
+    """The stack's Roles and ClusterRoles as a binding's roleRef finds them: a ClusterRole by name, a Role by
+    (namespace, name) in the binding's own namespace (a RoleBinding can only name a Role of its namespace), and
+    never a role carrying a built-in name (`reserved_role_name`: judge the binding by the built-in instead)."""
+
+    def __init__(self, resources: list[Resource]):
+        self._roles: dict[tuple[str, str | None, str], Resource] = {}
+        for resource in resources:
+            if resource.type in ROLE_TYPES and not resource.type.endswith("Patch"):
+                name = metadata_name(dict(resource.props))
+                if name:
+                    kind = resource.type.rsplit(":", 1)[-1]
+                    self._roles[(kind, namespace_of(resource) if kind == "Role" else None, name)] = resource
+
+    def find(self, kind: str, name: str, binding: Resource) -> Resource | None:
+        """The stack role `binding`'s roleRef {kind, name} grants; None when it is not one of the stack's."""
+        if reserved_role_name(name):
+            return None
+        return self._roles.get((kind, namespace_of(binding) if kind == "Role" else None, name))
