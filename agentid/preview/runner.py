@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from agentid.analyzer_client import AnalyzerInfo, PackError
-from agentid.mock_engine import MOCK_ACCOUNT, no_collections
+from agentid.mock_engine import MOCK_ACCOUNT, MOCK_TENANT, no_collections
 from agentid.preview import cloaking, sandbox, trusted_issuers, waivers
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
@@ -44,6 +44,7 @@ from agentid.preview.waivers import WaiverFinding, WaiverSource
 from agentid.today import today as today_of
 from agentid_components.loader import SpecError
 from agentid_policy_packs.analysis.aws_accounts import MOCK_ACCOUNTS_ENV
+from agentid_policy_packs.rules.federated_issuer_known import MOCK_TENANTS_ENV
 from agentid_policy_packs.analysis.values import is_unknown
 from agentid_policy_packs.rules import strictness
 from agentid_policy_packs.rules.pack_settings import ALL
@@ -471,6 +472,9 @@ def _engine_env(project: Project, config: StackConfig) -> dict[str, str]:
         # the account the gate's mocks put in every ARN they invent: never the stack's own as a whole
         # (agentid_policy_packs.analysis.aws_accounts)
         MOCK_ACCOUNTS_ENV: MOCK_ACCOUNT,
+        # the Entra tenant the mocks give the stack's identities and get_client_config(): the stack's own tenant
+        # (agentid_policy_packs.rules.federated_issuer_known)
+        MOCK_TENANTS_ENV: MOCK_TENANT,
     }
 
 

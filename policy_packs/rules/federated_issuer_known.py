@@ -11,12 +11,21 @@ a self-managed cluster) are listed in this rule's `trustedIssuers` config by the
 --trusted-issuer URL`, or the base branch's waivers.yaml `policyPackConfig` (a pull request's own config may only
 shorten the list, strictness "subset"), never in the judged stack. Mandatory (high): an unknown issuer blocks.
 Caveat: a cluster-issuer pattern proves the platform holds the keys, not that the cluster is yours.
+An Entra ID tenant's issuer (`https://login.microsoftonline.com/TENANT/v2.0`, `https://sts.windows.net/TENANT/`, an
+AKS cluster's issuer naming its TENANT) is Microsoft's word that a principal of THAT tenant asked: any application
+or managed identity of another tenant then signs in as this identity (red7b f08). It passes only for the stack's own
+tenants: this rule's `ownTenantIds` (set by the gate, strictness "subset"), the stack config's `azure-native:tenantId`
+/ `azuread:tenantId` / `azure:tenantId` (the tenant the stack deploys into), and under `agentid preview` the tenant
+the gate's mocks give the stack's identities (AGENTID_MOCK_TENANTS). Workforce pool providers sign in PEOPLE of a
+company's (or a partner's) IdP, so their tenant is not judged.
 Sources: https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation,
 https://cloud.google.com/iam/docs/workload-identity-federation.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -40,11 +49,28 @@ GCP_PROVIDERS = (GCP_PROVIDER, GCP_WORKFORCE_PROVIDER)
 # An IAM OIDC identity provider: every role trusting `oidc-provider/HOST` trusts what that issuer signs (`url`,
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html)
 AWS_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+# Stack config keys naming the Entra tenant the stack deploys into (Pulumi azure-native, azuread, classic azure providers)
+TENANT_CONFIG_KEYS = ("azure-native:tenantId", "azuread:tenantId", "azure:tenantId")
+MOCK_TENANTS_ENV = "AGENTID_MOCK_TENANTS"  # set by the gate for its packs only: the tenant its mocks invent
 
 
 @lru_cache(maxsize=1)
 def _known() -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(entry["pattern"]) for entry in yaml.safe_load(DATA.read_text())["issuers"])
+
+
+def own_tenants(config) -> frozenset[str]:
+    """Entra tenant ids (lower case) the stack's identities belong to: the gate's ownTenantIds, the stack config's
+    tenantId of the Azure providers (PULUMI_CONFIG, which the engine gives policy packs), the gate's mock tenant."""
+    found = {item for item in config.get("ownTenantIds", []) if isinstance(item, str)}
+    try:
+        stack_config = json.loads(os.environ.get("PULUMI_CONFIG") or "{}")
+    except ValueError:
+        stack_config = {}
+    if isinstance(stack_config, dict):
+        found.update(value for key in TENANT_CONFIG_KEYS if isinstance(value := stack_config.get(key), str))
+    found.update(os.environ.get(MOCK_TENANTS_ENV, "").split(","))
+    return frozenset(tenant.strip().lower() for tenant in found if tenant.strip())
 
 
 def _normal(issuer: str) -> str:
@@ -78,7 +104,19 @@ def check(resource: Resource, config):
         return
     listed = {_normal(item) for item in config["trustedIssuers"] if isinstance(item, str)}
     normal = _normal(issuer)
-    if normal in listed or any(pattern.fullmatch(normal) for pattern in _known()):
+    if normal in listed:
+        return
+    match = next((found for pattern in _known() if (found := pattern.fullmatch(normal))), None)
+    if match and (resource.type == GCP_WORKFORCE_PROVIDER or "tenant" not in match.re.groupindex):
+        return
+    if match:
+        tenant = match.group("tenant")
+        if tenant.lower() in own_tenants(config):
+            return
+        yield Violation(f"{resource.name} trusts tokens from Entra tenant {tenant} ({issuer[:200]!r}), which is not one "
+                        "of the stack's own tenants (ownTenantIds, the stack's azure-native/azuread tenantId): any "
+                        "application or managed identity of that tenant can sign in as this identity; list the tenant "
+                        "in the base branch's waivers.yaml policyPackConfig AGID-GEN-003 ownTenantIds if it is yours")
         return
     yield Violation(f"{resource.name} trusts tokens from issuer {issuer[:200]!r}, which is neither a platform's issuer "
                     "(GitHub Actions, GitLab.com, Google, Entra, AKS/EKS/GKE) nor listed in the gate's trustedIssuers: "
@@ -93,15 +131,19 @@ RULE = Rule(
     category="weak-trust",
     enforcement="mandatory",
     description="Federated identity credentials, Workload / Workforce Identity Federation providers and IAM OIDC providers "
-                "trust a platform's OIDC issuer or one the gate operator lists in trustedIssuers.",
+                "trust a platform's OIDC issuer (an Entra tenant's only for the stack's own tenants) or one the gate "
+                "operator lists in trustedIssuers.",
     remediation="Trust the platform's issuer (token.actions.githubusercontent.com, the cluster's OIDC issuer URL), or "
                 "have the gate operator trust the issuer you run (e.g. your SPIRE OIDC discovery provider): `agentid preview "
                 "--trusted-issuer URL`, or trustedIssuers in the base branch's waivers.yaml policyPackConfig.",
     url="https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation-considerations",
     check=check,
     resource_types=AZURE_TYPES + GCP_PROVIDERS + (AWS_PROVIDER,),
-    config={"trustedIssuers": []},
+    config={"trustedIssuers": [], "ownTenantIds": []},
     config_schema={"trustedIssuers": {"type": "array", "items": {"type": "string"}, "default": [],
-                                      "description": "OIDC issuer URLs the gate operator runs (set by the gate)"}},
-    config_strictness={"trustedIssuers": "subset"},
+                                      "description": "OIDC issuer URLs the gate operator runs (set by the gate)"},
+                   "ownTenantIds": {"type": "array", "items": {"type": "string"}, "default": [],
+                                    "description": "Entra tenant ids whose issuers federated credentials may trust, besides "
+                                                   "the stack's azure-native/azuread tenantId (set by the gate)"}},
+    config_strictness={"trustedIssuers": "subset", "ownTenantIds": "subset"},
 )

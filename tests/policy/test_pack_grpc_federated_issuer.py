@@ -70,9 +70,6 @@ def test_unknown_issuer_is_flagged(pack, type_, props):
     "https://token.actions.githubusercontent.com/acme-enterprise",  # an enterprise's own issuer
     "https://app.terraform.io",
     f"https://vstoken.dev.azure.com/{TENANT}",
-    f"https://login.microsoftonline.com/{TENANT}/v2.0",
-    f"https://sts.windows.net/{TENANT}/",
-    f"https://westeurope.oic.prod-aks.azure.com/{TENANT}/0b5c1a7e-3f2d-4c1b-9a8e-7d6f5e4c3b2a/",
     "https://oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF",
     "https://container.googleapis.com/v1/projects/example-analytics-dev/locations/europe-west1/clusters/agents",
 ])
@@ -99,3 +96,48 @@ def test_operator_listed_issuer_passes_only_where_listed(pack):
         assert len(issuer_findings(pack, FIC, fic("https://oidc.dev.example.org.evil.net"))) == 1
     finally:
         pack.configure({})
+
+
+# red7b f08: an Entra tenant's issuer is Microsoft's word that a principal of THAT tenant asked, so a federated
+# credential trusting another tenant lets any app or managed identity there sign in as the agent. Own tenants come
+# from the gate's ownTenantIds and the stack config's azure-native / azuread tenantId (PULUMI_CONFIG).
+FOREIGN = "99999999-9999-9999-9999-999999999999"
+TENANT_ISSUERS = ("https://login.microsoftonline.com/{}/v2.0", "https://sts.windows.net/{}/",
+                  "https://westeurope.oic.prod-aks.azure.com/{}/0b5c1a7e-3f2d-4c1b-9a8e-7d6f5e4c3b2a/")
+
+
+@pytest.mark.parametrize("issuer", TENANT_ISSUERS)
+@pytest.mark.parametrize("type_", [FIC, APP_FIC, PROVIDER])
+def test_another_tenants_issuer_blocks_and_an_own_tenants_passes(pack, issuer, type_):
+    props = (lambda i: provider(i)) if type_ == PROVIDER else (lambda i: fic(i) | ({"applicationId": "/applications/0"}
+                                                                                    if type_ == APP_FIC else {}))
+    pack.configure({"AGID-GEN-003": {"ownTenantIds": [TENANT.upper()]}})
+    try:
+        assert issuer_findings(pack, type_, props(issuer.format(TENANT))) == []
+        [(level, message)] = issuer_findings(pack, type_, props(issuer.format(FOREIGN)))
+    finally:
+        pack.configure({})
+    assert level == "mandatory"
+    assert message.endswith(f"fed trusts tokens from Entra tenant {FOREIGN} ({issuer.format(FOREIGN)!r}), "
+                            "which is not one of the stack's own tenants (ownTenantIds, the stack's azure-native/azuread "
+                            "tenantId): any application or managed identity of that tenant can sign in as this identity; "
+                            "list the tenant in the base branch's waivers.yaml policyPackConfig AGID-GEN-003 ownTenantIds "
+                            "if it is yours")
+    # without any own tenant, even ours is another tenant to the pack
+    assert len(issuer_findings(pack, type_, props(issuer.format(TENANT)))) == 1
+
+
+def test_the_stack_configs_tenant_is_own_and_workforce_providers_are_not_judged_by_tenant():
+    """The engine gives the pack the stack config (PULUMI_CONFIG): azuread:tenantId names the tenant it deploys into."""
+    import json
+    import os
+
+    env = {**os.environ, "PULUMI_CONFIG": json.dumps({"azuread:tenantId": TENANT, "proj:other": FOREIGN})}
+    with PackProcess.start(PACK, timeout=60, env=env) as running:
+        running.configure({})
+        assert issuer_findings(running, FIC, fic(f"https://login.microsoftonline.com/{TENANT}/v2.0")) == []
+        assert len(issuer_findings(running, FIC, fic(f"https://login.microsoftonline.com/{FOREIGN}/v2.0"))) == 1
+        workforce = {"location": "global", "workforcePoolId": "partners", "providerId": "entra",
+                     "oidc": {"issuerUri": f"https://login.microsoftonline.com/{FOREIGN}/v2.0", "clientId": "c"}}
+        workforce_type = "gcp:iam/workforcePoolProvider:WorkforcePoolProvider"
+        assert issuer_findings(running, workforce_type, workforce) == []

@@ -45,3 +45,24 @@ az.resources.Resource("generic-owner", resource_group_name="rg", resource_provid
 
 def test_role_assignments_inside_arm_templates_and_generic_resources_block(project) -> None:
     assert blocked(project, ARM_OWNER, "AGID-AZ-040") == ["arm-owner", "generic-owner", "stack-owner"]
+
+
+FOREIGN_TENANT_FIC = '''
+import pulumi_azuread as ad, pulumi_azure_native as az
+FOREIGN = "https://login.microsoftonline.com/99999999-9999-9999-9999-999999999999/v2.0"
+app = ad.Application("agent-app", display_name="agent-app")
+ad.ApplicationFederatedIdentityCredential("app-fic-foreign", application_id=app.id, display_name="x",
+    audiences=["api://AzureADTokenExchange"], issuer=FOREIGN, subject="77777777-7777-7777-7777-777777777777")
+az.managedidentity.FederatedIdentityCredential("mi-fic-foreign", resource_group_name="rg", resource_name_="agent-mi",
+    issuer=FOREIGN, subject="77777777-7777-7777-7777-777777777778", audiences=["api://AzureADTokenExchange"])
+# the look-alike: the stack's own managed identity signs in to its own app (the kit's azure_hosted binding)
+mi = az.managedidentity.UserAssignedIdentity("agent-mi", resource_group_name="rg")
+ad.ApplicationFederatedIdentityCredential("app-fic-own", application_id=app.id, display_name="own",
+    audiences=["api://AzureADTokenExchange"], subject=mi.principal_id,
+    issuer=mi.tenant_id.apply(lambda tenant: f"https://login.microsoftonline.com/{tenant}/v2.0"))
+'''
+
+
+def test_federated_credentials_trusting_another_entra_tenant_block(project) -> None:
+    assert blocked(project, FOREIGN_TENANT_FIC, "AGID-GEN-003") == ["app-fic-foreign", "mi-fic-foreign"]
+
