@@ -161,6 +161,9 @@ RULE = Rule(
     title="aws-no-broad-service-grants",
     severity="high",
     category="broad-grant",
+    # Mandatory: each finding is a super, re-grantable, IAM-wide or cross-account grant outside IAM, which the
+    # broad-grant, escalation and foreign-account rules block when IAM policies give it (red7b f22)
+    enforcement="mandatory",
     description="Lake Formation and S3 Access Grants give no ALL, no grant option, nothing to IAM_ALLOWED_PRINCIPALS, "
                 "organizations or foreign accounts, no location covers all of S3, and no Service Catalog portfolio "
                 "is open to every role.",

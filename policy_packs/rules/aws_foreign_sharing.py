@@ -14,6 +14,11 @@ Each resource below hands one artifact to another account, outside any policy th
   - `ssm.Document` `permissions` of type Share: the accounts (comma-separated ids, or `All` = public) may run the
     document, commands and credentials it embeds included
     (https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-ssm-sharing.html; Security Hub SSM.4);
+  - `organizations.DelegatedAdministrator`: the account administers an organization service for every member
+    account (IAM Identity Center assigns permission sets, StackSets deploy stacks)
+    (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_integrate_delegated_admin.html);
+  - `lakeformation.DataLakeSettings` `admins` / `readOnlyAdmins`: principals of the account administer (read) every
+    database and table of the catalog (https://docs.aws.amazon.com/lake-formation/latest/dg/getting-started-setup.html);
   - `signer.SigningProfilePermission` granting `signer:StartSigningJob` or `signer:SignPayload`: the account signs
     code as you, and Lambda code-signing configs that trust the profile run it
     (https://docs.aws.amazon.com/signer/latest/developerguide/signing-profile-permissions.html).
@@ -40,6 +45,8 @@ RDS_SNAPSHOTS = ("aws:rds/snapshot:Snapshot", "aws:rds/clusterSnapshot:ClusterSn
                  "aws:rds/snapshotCopy:SnapshotCopy", "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy")
 SIGNER = "aws:signer/signingProfilePermission:SigningProfilePermission"
 SSM_DOCUMENT = "aws:ssm/document:Document"
+DELEGATED_ADMINISTRATOR = "aws:organizations/delegatedAdministrator:DelegatedAdministrator"
+DATA_LAKE_SETTINGS = "aws:lakeformation/dataLakeSettings:DataLakeSettings"
 SIGNING_ACTIONS = frozenset({"signer:StartSigningJob", "signer:SignPayload"})
 _SIGNER_ACTIONS = (*SIGNING_ACTIONS, "signer:GetSigningProfile", "signer:RevokeSignature")
 
@@ -140,7 +147,29 @@ def _ssm_document(resource: Resource, config):
                              "permissions.account_ids", values, config)
 
 
-_JUDGES = {RAM_SHARE: _ram_share, SSM_DOCUMENT: _ssm_document, RAM_PRINCIPAL: _ram_principal, EBS_SNAPSHOT: _ebs, SIGNER: _signer,
+def _delegated_administrator(resource: Resource, config):
+    service = resource.props.get("servicePrincipal")
+    what = f"administration of {service if isinstance(service, str) else 'an organization service'} for every member account"
+    yield from _accounts(resource, what, "accountId", [resource.props.get("accountId")], config)
+
+
+def _data_lake_settings(resource: Resource, config):
+    for field, what in (("admins", "administration of every Lake Formation database and table"),
+                        ("readOnlyAdmins", "read access to every Lake Formation database and table")):
+        principals = resource.props.get(field)
+        if principals is None:
+            continue
+        if is_unknown(principals):
+            yield Unknown(field)
+        elif not isinstance(principals, list):
+            yield Violation(f"{resource.name}: {field} is not a list of principal ARNs, so who administers the data "
+                            "lake cannot be judged")
+        else:
+            yield from _accounts(resource, what, field, principals, config)
+
+
+_JUDGES = {RAM_SHARE: _ram_share, SSM_DOCUMENT: _ssm_document, DELEGATED_ADMINISTRATOR: _delegated_administrator,
+           DATA_LAKE_SETTINGS: _data_lake_settings, RAM_PRINCIPAL: _ram_principal, EBS_SNAPSHOT: _ebs, SIGNER: _signer,
            **{token: _rds for token in RDS_SNAPSHOTS}}
 
 
@@ -153,8 +182,9 @@ RULE = Rule(
     title="aws-no-foreign-sharing",
     severity="critical",
     category="public-access",
-    description="EBS/RDS snapshots, SSM documents, RAM shares and code-signing profiles are not shared publicly, "
-                "organization-wide or with accounts outside ownAccountIds.",
+    description="EBS/RDS snapshots, SSM documents, RAM shares, code-signing profiles, organization delegated "
+                "administration and Lake Formation admins are not shared publicly, organization-wide or with accounts "
+                "outside ownAccountIds.",
     remediation="Share with the named accounts you own (list them in ownAccountIds) or an organizational unit; keep "
                 "allowExternalPrincipals false; never share a snapshot with \"all\".",
     url="https://docs.aws.amazon.com/ram/latest/userguide/working-with-sharing.html",
