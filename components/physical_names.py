@@ -1,11 +1,13 @@
-"""Two agents (or tools) of one file that would get the same cloud object.
+"""Two agents (or tools) of one file that would get the same cloud object, or trust the same workload.
 
 The kit joins names with '-' (and GCP role ids with '_'), so different agent and
 tool names can meet in one physical name: agent `a` with per-tool Azure
 identities and tool `b` gets `id-agent-a-b`, as does agent `a-b`; GCP agent `a`
 tool `g-h` and agent `a-g` tool `h` both get custom role `agentid_a_g_h`. One
 deployed object would then carry two owners' grants or trust. `clashes` names
-every such pair so `agentid validate` refuses the file before anything compiles.
+every such pair so `agentid validate` refuses the file before anything compiles. The same holds for what
+proves an agent's identity: one Kubernetes service account, SPIFFE ID or GitHub Actions subject trusted by two
+agents (whatever kinds of binding name it) lets one workload act as both.
 
 Names are compared without the stack's name suffix: every object of a stack
 carries the same suffix, so two names clash with it exactly when they clash
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING
 from agentid_components import naming
 
 if TYPE_CHECKING:
-    from agentid_components.spec import Agent
+    from agentid_components.spec import Agent, GitHubActionsTrust, TrustBinding
 
 # loc inside `agents` (agent index, then "tools", tool index, "name" or "trust", index) of what owns a name
 Loc = tuple[int | str, ...]
@@ -58,11 +60,63 @@ def _owned_names(index: int, agent: "Agent") -> list[tuple[str, str, Loc, str]]:
             account = f"{k8s.issuer.rstrip('/')} {k8s.namespace}/{k8s.service_account}"
             names.append(("Kubernetes service account", account, (index, "trust", binding_index, "kubernetes"), who))
         # A SPIFFE ID is one agent's workload: trusted by two agents, one workload could act as either, and the kit
-        # would register one SPIRE ClusterSPIFFEID per agent for the same ID (red6). (A GitHub subject shared by two
-        # agents registers no shared object; it is allowed: one repository's workflow may run two agents.)
+        # would register one SPIRE ClusterSPIFFEID per agent for the same ID (red6).
         if binding.spiffe:
             names.append(("SPIFFE ID", binding.spiffe.spiffe_id, (index, "trust", binding_index, "spiffe"), who))
+        # A GitHub OIDC subject names one workflow context (repo:OWNER/REPO:environment:ENV or ...:ref:refs/heads/B):
+        # trusted by two agents, every job in that context could act as both, as with a shared service account.
+        # GitHub compares repository and environment names case-insensitively, branches exactly.
+        if binding.github_actions:
+            names.append(("GitHub Actions subject", _github_subject(binding.github_actions),
+                          (index, "trust", binding_index, "github_actions"), who))
     return names
+
+
+def _github_subject(github: "GitHubActionsTrust") -> str:
+    """The subject as GitHub would send it for any spelling of the names it compares without case."""
+    if github.environment:
+        return f"repo:{github.repository.lower()}:environment:{github.environment.lower()}"
+    return f"repo:{github.repository.lower()}:ref:refs/heads/{github.branch}"
+
+
+def _pods(binding: "TrustBinding") -> tuple[str, str] | None:
+    """(namespace, service account) whose pods hold this binding's identity: a kubernetes binding's account, or
+    the account SPIRE's Kubernetes convention gives a SPIFFE ID /ns/NAMESPACE/sa/SERVICE_ACCOUNT."""
+    if binding.kubernetes:
+        return binding.kubernetes.namespace, binding.kubernetes.service_account
+    if binding.spiffe:
+        return binding.spiffe.kubernetes_service_account
+    return None
+
+
+def _shared_workloads(agents: list["Agent"]) -> list[tuple[Loc, str]]:
+    """One service account's pods trusted by two agents through two kinds of binding (red7a item 12): agent one
+    trusts Kubernetes service account agents/shared, agent two SPIFFE ID spiffe://TD/ns/agents/sa/shared, and
+    the kit writes both the ServiceAccount (one's identity) and a ClusterSPIFFEID giving the same pods two's SVID.
+    Compared without the cluster: a SPIFFE trust domain does not say which clusters attest into it, so the ID
+    reaches that service account's pods in any of them. (Same kind twice is the name clash above.)"""
+    first: dict[tuple[str, str], dict[str, tuple[str, Loc, str]]] = {}
+    found: list[tuple[Loc, str]] = []
+    for index, agent in enumerate(agents):
+        who = f"agent '{agent.name}'"
+        for binding_index, binding in enumerate(agent.trust):
+            pods = _pods(binding)
+            if pods is None:
+                continue
+            kind = binding.kind
+            loc: Loc = (index, "trust", binding_index, kind)
+            what = (f"Kubernetes service account {pods[0]}/{pods[1]}" if binding.kubernetes
+                    else f"SPIFFE ID '{binding.spiffe.spiffe_id}'")
+            seen = first.setdefault(pods, {})
+            other = next(((owner, at, named) for other_kind, (owner, at, named) in seen.items()
+                          if other_kind != kind and owner != who), None)
+            if other:
+                found.append((loc, f"{who} trusts {what} and {other[0]} (agents[{other[1][0]}]) trusts {other[2]}: "
+                                   f"both are the pods of service account {pods[0]}/{pods[1]} (SPIRE's "
+                                   "/ns/NAMESPACE/sa/SERVICE_ACCOUNT convention), so one workload would act as both "
+                                   "agents: give each agent its own service account"))
+            seen.setdefault(kind, (who, loc, what))
+    return found
 
 
 # Each kind's length limit (naming.py holds the sources), for the note `agentid validate` prints when a name is cut.
@@ -96,11 +150,13 @@ def cut_names(agents: list["Agent"]) -> list[tuple[Loc, str]]:
 _RENAME = "rename one of them so every cloud object has one owner"
 _REMEDY = {
     "SPIFFE ID": "one workload would act as both agents: give each agent its own workload (its own SPIFFE path)",
+    "GitHub Actions subject": "every job of that workflow context would act as both agents: give each agent its "
+                              "own GitHub environment (or branch)",
 }
 
 
 def clashes(agents: list["Agent"]) -> list[tuple[Loc, str]]:
-    """(loc of the later owner, message naming both owners) for every physical name two owners share."""
+    """(loc of the later owner, message naming both owners) for every physical name or workload two owners share."""
     first: dict[tuple[str, str], tuple[str, Loc]] = {}
     found: list[tuple[Loc, str]] = []
     for index, agent in enumerate(agents):
@@ -109,4 +165,4 @@ def clashes(agents: list["Agent"]) -> list[tuple[Loc, str]]:
             if earlier[1] != loc and earlier[0] != owner:
                 found.append((loc, f"{owner} and {earlier[0]} (agents[{earlier[1][0]}]) would both get {kind} "
                                    f"'{name}': {_REMEDY.get(kind, _RENAME)}"))
-    return found
+    return found + _shared_workloads(agents)

@@ -50,6 +50,12 @@ _K8S_NAME = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
 _OAUTH_SCOPE = re.compile(r"^[A-Za-z0-9._:/-]+$")
 _ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|\*|aws)?:(.+)$")
 _SPIFFE_PATH = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
+# SPIRE's Kubernetes convention, spiffe://TD/ns/NAMESPACE/sa/SERVICE_ACCOUNT (the k8s workload attestor's
+# selectors k8s:ns / k8s:sa; https://github.com/spiffe/spire-controller-manager/blob/main/docs/clusterspiffeid-crd.md)
+_SPIFFE_K8S_PATH = re.compile(r"^/ns/([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)/sa/([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?)$")
+# Kubernetes gives every pod that names no service account its namespace's `default` one
+# (https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#use-the-default-service-account-to-access-the-api-server)
+DEFAULT_SERVICE_ACCOUNT = "default"
 _TRUST_DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$")
 _CONDITION_OPERATOR = re.compile(
     r"^(ForAllValues:|ForAnyValue:)?(StringEquals|StringNotEquals|StringEqualsIgnoreCase|"
@@ -860,6 +866,11 @@ class GitHubActionsTrust(_Strict):
         return f"repo:{self.repository}:ref:refs/heads/{self.branch}"
 
 
+_DEFAULT_ACCOUNT_MESSAGE = (
+    "{what} is the one Kubernetes gives every pod of its namespace that names none: every such pod would act as the "
+    "agent; create a service account for the agent (e.g. named after it) and trust that")
+
+
 class KubernetesTrust(_Strict):
     """A Kubernetes service account, through the cluster's OIDC issuer (or EKS Pod Identity)."""
 
@@ -877,6 +888,13 @@ class KubernetesTrust(_Strict):
             raise _error("wildcard", "wildcard '{value}': name one exact namespace and service account", value=value)
         if not _K8S_NAME.match(value):
             raise _error("k8s_name", "'{value}' is not a Kubernetes name (lower-case letters, digits, '-', '.')", value=value)
+        return value
+
+    @field_validator("service_account")
+    @classmethod
+    def _not_the_default_account(cls, value: str) -> str:
+        if value == DEFAULT_SERVICE_ACCOUNT:
+            raise _error("default_service_account", _DEFAULT_ACCOUNT_MESSAGE, what="service account 'default'")
         return value
 
     @property
@@ -913,6 +931,10 @@ class SpiffeTrust(_Strict):
             raise _error("spiffe_path", "'{value}' is not a SPIFFE path: a segment '{segment}' is not allowed (the "
                          "SPIFFE ID standard forbids '.' and '..' segments; name the workload's path as it is)",
                          value=value, segment=dots[0])
+        k8s = _SPIFFE_K8S_PATH.match(value)
+        if k8s and k8s.group(3) == DEFAULT_SERVICE_ACCOUNT:
+            raise _error("default_service_account", _DEFAULT_ACCOUNT_MESSAGE,
+                         what=f"'{value}' names service account 'default', which")
         return value
 
     @field_validator("ca_bundle")
@@ -941,6 +963,13 @@ class SpiffeTrust(_Strict):
     @property
     def spiffe_id(self) -> str:
         return f"spiffe://{self.trust_domain}{self.path}"
+
+    @property
+    def kubernetes_service_account(self) -> tuple[str, str] | None:
+        """(namespace, service account) whose pods SPIRE's Kubernetes convention gives this ID
+        (/ns/NAMESPACE/sa/SERVICE_ACCOUNT), or None for a path of another form."""
+        match = _SPIFFE_K8S_PATH.match(self.path)
+        return (match.group(1), match.group(3)) if match else None
 
 
 class AzureHostedTrust(_Strict):

@@ -26,7 +26,6 @@ Pure: no Pulumi.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 
 from agentid_components import naming
@@ -38,7 +37,6 @@ IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 AZURE_CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id"
 AZURE_USE_LABEL = "azure.workload.identity/use"
 GKE_ANNOTATION = "iam.gke.io/gcp-service-account"
-_SPIFFE_K8S_PATH = re.compile(r"^/ns/([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)/sa/([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?)$")
 
 
 class WorkloadCompileError(ValueError):
@@ -121,14 +119,14 @@ def plan_workloads(agents: list[Agent], issuer: str | None, trust_domain: str | 
                     gcp="gcp" in clouds,
                 )
             if binding.spiffe and trust_domain and binding.spiffe.trust_domain == trust_domain:
-                match = _SPIFFE_K8S_PATH.match(binding.spiffe.path)
-                if not match:
+                pods = binding.spiffe.kubernetes_service_account
+                if not pods:
                     problems.append(f"agent '{agent.name}': SPIFFE path '{binding.spiffe.path}' is not "
                                     "/ns/NAMESPACE/sa/SERVICE_ACCOUNT, so no registration can select exactly its "
                                     "workload: use the SPIRE Kubernetes convention")
                     continue
                 registrations.append(SpiffeRegistrationPlan(
-                    agent.name, binding.spiffe.spiffe_id, match.group(1), match.group(3),
+                    agent.name, binding.spiffe.spiffe_id, *pods,
                     agent.max_credential_minutes, class_name))
     if problems:
         raise WorkloadCompileError("\n".join(problems))

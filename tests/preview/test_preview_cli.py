@@ -266,3 +266,34 @@ def test_gcp_agents_without_a_project_are_one_config_line_not_a_traceback(projec
     assert ("error (config): agents with gcp tools need the stack's project: set config "
             "agent-identity-kit:gcpProject") in run.stdout + run.stderr
     assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_one_workload_trusted_by_two_agents_across_binding_kinds_stops_the_gate(project: Path) -> None:
+    """red7a item 12, end to end: the dev stack's agent file gains agent 'one' trusting Kubernetes service account
+    agents/shared and agent 'two' trusting spiffe://dev.example.org/ns/agents/sa/shared (whose ClusterSPIFFEID
+    gives the same pods two's SVID): the gate passed it; now it stops at the agent file (exit 2, kind spec)."""
+    import yaml
+
+    agents = project / "stacks" / "agents" / "dev.yaml"
+    document = yaml.safe_load(agents.read_text())
+    base = {"owner": "o", "purpose": "p", "environment": "dev", "review_by": "2031-06-30"}
+    document["agents"] += [
+        {"name": "one", **base, "tools": [{"name": "t", "aws": {"actions": ["s3:GetObject"],
+                                                                "resources": ["arn:aws:s3:::one-bucket/*"]}}],
+         "trust": [{"kubernetes": {"issuer": "https://container.googleapis.com/v1/projects/example-analytics-dev/"
+                                             "locations/europe-west1/clusters/agents",
+                                   "namespace": "agents", "service_account": "shared"}}]},
+        {"name": "two", **base, "tools": [{"name": "t", "gcp": {
+            "permissions": ["storage.objects.create"],
+            "resource": "//storage.googleapis.com/projects/_/buckets/example-payments"}}],
+         "trust": [{"spiffe": {"trust_domain": "dev.example.org", "path": "/ns/agents/sa/shared",
+                               "jwt_issuer": "https://oidc.dev.example.org"}}]},
+    ]
+    agents.write_text(yaml.safe_dump(document, sort_keys=False))
+    run = run_cli(project, "--json", "out.json", *TRIVIAL)
+    assert run.code == 2, run.stdout
+    shown = " ".join(run.stdout.split())  # the report wraps long lines
+    assert (f"agents[{len(document['agents']) - 1}].trust[0].spiffe: agent 'two' trusts SPIFFE ID "
+            "'spiffe://dev.example.org/ns/agents/sa/shared' and agent 'one' "
+            f"(agents[{len(document['agents']) - 2}]) trusts Kubernetes service account agents/shared") in shown
+    assert run.json("out.json")["error"]["kind"] == "spec"

@@ -30,7 +30,7 @@ def _tool(name: str, cloud: str) -> dict:
 def _agent(name: str, tools: list[dict], per_tool: bool = False, trust: dict | None = None) -> dict:
     return {"name": name, "owner": "team", "purpose": "p", "environment": "dev", "review_by": "2031-06-30",
             "azure_identity_per_tool": per_tool, "tools": tools,
-            "trust": [trust or {"github_actions": {"repository": "org/repo", "branch": "main"}}]}
+            "trust": [trust or {"github_actions": {"repository": f"org/{name}", "branch": "main"}}]}
 
 
 def _validate(tmp_path: Path, agents: list[dict]) -> subprocess.CompletedProcess:
@@ -44,8 +44,13 @@ def _k8s(namespace: str, issuer: str = ISSUER) -> dict:
     return {"kubernetes": {"issuer": issuer, "namespace": namespace, "service_account": "agent"}}
 
 
-def _spiffe(path: str) -> dict:
-    return {"spiffe": {"trust_domain": "dev.example.org", "path": path, "jwt_issuer": "https://oidc.dev.example.org"}}
+def _spiffe(path: str, trust_domain: str = "dev.example.org") -> dict:
+    return {"spiffe": {"trust_domain": trust_domain, "path": path, "jwt_issuer": "https://oidc.dev.example.org"}}
+
+
+def _github(repository: str, branch: str | None = None, environment: str | None = None) -> dict:
+    return {"github_actions": {"repository": repository, **({"branch": branch} if branch else {}),
+                               **({"environment": environment} if environment else {})}}
 
 
 def test_each_kind_of_shared_name_is_refused_naming_both_owners(tmp_path):
@@ -66,6 +71,29 @@ def test_each_kind_of_shared_name_is_refused_naming_both_owners(tmp_path):
           _agent("b", [_tool("t", "gcp")], trust=_spiffe("/ns/a/sa/b"))],
          ": agents[1].trust[0].spiffe: agent 'b' and agent 'a' (agents[0]) would both get SPIFFE ID "
          "'spiffe://dev.example.org/ns/a/sa/b': one workload would act as both agents"),
+        # red7a item 12: one service account's pods, named by a kubernetes binding and by a SPIFFE ID (either order,
+        # whatever the issuer and trust domain: a trust domain does not say which clusters attest into it)
+        ([_agent("one", [_tool("t", "aws")], trust=_k8s("agents")),
+          _agent("two", [_tool("t", "gcp")], trust=_spiffe("/ns/agents/sa/agent", "other.example.org"))],
+         ": agents[1].trust[0].spiffe: agent 'two' trusts SPIFFE ID 'spiffe://other.example.org/ns/agents/sa/agent' and "
+         "agent 'one' (agents[0]) trusts Kubernetes service account agents/agent: both are the pods of service account "
+         "agents/agent (SPIRE's /ns/NAMESPACE/sa/SERVICE_ACCOUNT convention), so one workload would act as both "
+         "agents: give each agent its own service account"),
+        ([_agent("one", [_tool("t", "gcp")], trust=_spiffe("/ns/agents/sa/agent")),
+          _agent("two", [_tool("t", "aws")], trust=_k8s("agents"))],
+         ": agents[1].trust[0].kubernetes: agent 'two' trusts Kubernetes service account agents/agent and agent 'one' "
+         "(agents[0]) trusts SPIFFE ID 'spiffe://dev.example.org/ns/agents/sa/agent': both are the pods of service "
+         "account agents/agent"),
+        # one GitHub OIDC subject (one workflow context) trusted by two agents, as GitHub compares the names
+        ([_agent("one", [_tool("t", "aws")], trust=_github("acme/r", branch="main")),
+          _agent("two", [_tool("t", "aws")], trust=_github("acme/r", branch="main"))],
+         ": agents[1].trust[0].github_actions: agent 'two' and agent 'one' (agents[0]) would both get GitHub Actions "
+         "subject 'repo:acme/r:ref:refs/heads/main': every job of that workflow context would act as both agents: "
+         "give each agent its own GitHub environment (or branch)"),
+        ([_agent("one", [_tool("t", "aws")], trust=_github("acme/r", environment="prod")),
+          _agent("two", [_tool("t", "aws")], trust=_github("Acme/R", environment="Prod"))],
+         ": agents[1].trust[0].github_actions: agent 'two' and agent 'one' (agents[0]) would both get GitHub Actions "
+         "subject 'repo:acme/r:environment:prod'"),
     ]
     for agents, message in cases:
         result = _validate(tmp_path, agents)
@@ -90,6 +118,19 @@ def test_look_alike_names_that_compile_to_distinct_objects_pass(tmp_path):
         # two workloads: /ns/a/sa/b and /ns/a/sa/b2 are two SPIFFE IDs
         [_agent("a", [_tool("t", "gcp")], trust=_spiffe("/ns/a/sa/b")),
          _agent("b", [_tool("t", "gcp")], trust=_spiffe("/ns/a/sa/b2"))],
+        # one agent naming its own service account both ways (the example's data-ingest and bq-analyst)
+        [{**_agent("a", [_tool("t", "gcp")]), "trust": [_k8s("agents"), _spiffe("/ns/agents/sa/agent")]}],
+        # another account in the namespace, the same account name in another namespace, a path of another form
+        [_agent("one", [_tool("t", "aws")], trust=_k8s("agents")),
+         _agent("two", [_tool("t", "gcp")], trust=_spiffe("/ns/agents/sa/agent2")),
+         _agent("three", [_tool("t", "gcp")], trust=_spiffe("/ns/agents2/sa/agent")),
+         _agent("four", [_tool("t", "gcp")], trust=_spiffe("/agents/agent"))],
+        # GitHub: one repository, two environments; one branch name in two repositories; branches compare exactly
+        [_agent("one", [_tool("t", "aws")], trust=_github("acme/r", environment="prod")),
+         _agent("two", [_tool("t", "aws")], trust=_github("acme/r", environment="staging")),
+         _agent("three", [_tool("t", "aws")], trust=_github("acme/r2", environment="prod")),
+         _agent("four", [_tool("t", "aws")], trust=_github("acme/r", branch="main")),
+         _agent("five", [_tool("t", "aws")], trust=_github("acme/r", branch="Main"))],
     ]
     for agents in cases:
         result = _validate(tmp_path, agents)

@@ -175,6 +175,21 @@ CASES = {
         "agents.yaml:16: agents[0].trust[0].kubernetes.issuer: 'http://oidc.example.com' is not an https URL: issuers "
         "and audiences must be https://HOST[/PATH]",
     ),
+    # unconfirmed red7a item: every pod of a namespace that names no account runs as its `default` one
+    "the default service account": (
+        lambda a: a.update(trust=[{"kubernetes": {"issuer": "https://oidc.example.com", "namespace": "kube-system",
+                                                  "service_account": "default"}}]),
+        "agents.yaml:18: agents[0].trust[0].kubernetes.service_account: service account 'default' is the one "
+        "Kubernetes gives every pod of its namespace that names none: every such pod would act as the agent; create "
+        "a service account for the agent (e.g. named after it) and trust that",
+    ),
+    "the default service account as a SPIFFE ID": (
+        lambda a: a.update(trust=[{"spiffe": {"trust_domain": "example.org", "path": "/ns/agents/sa/default",
+                                              "acm_pca_arn": "arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/0a1b"}}]),
+        "agents.yaml:17: agents[0].trust[0].spiffe.path: '/ns/agents/sa/default' names service account 'default', "
+        "which is the one Kubernetes gives every pod of its namespace that names none: every such pod would act as "
+        "the agent; create a service account for the agent (e.g. named after it) and trust that",
+    ),
     "wildcard service account": (
         lambda a: a.update(trust=[{"kubernetes": {"issuer": "https://oidc.example.com", "namespace": "a", "service_account": "*"}}]),
         "agents.yaml:18: agents[0].trust[0].kubernetes.service_account: wildcard '*': name one exact namespace and "
@@ -296,6 +311,17 @@ def test_more_than_20_federated_bindings_on_azure_identity():
         "agent 'triage' has 21 federated trust bindings; an Azure managed identity holds at most 20" in e
         for e in errors_of({"agents": [agent]})
     )
+
+
+def test_accounts_named_like_default_are_accepted():
+    """Look-alikes: an account named default-something, and an agent's own account in the namespace `default`."""
+    for trust in ({"kubernetes": {"issuer": "https://oidc.example.com", "namespace": "default", "service_account": "triage"}},
+                  {"kubernetes": {"issuer": "https://oidc.example.com", "namespace": "a", "service_account": "default-triage"}},
+                  {"spiffe": {"trust_domain": "example.org", "path": "/ns/default/sa/triage",
+                              "acm_pca_arn": "arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/0a1b"}},
+                  {"spiffe": {"trust_domain": "example.org", "path": "/default",
+                              "acm_pca_arn": "arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/0a1b"}}):
+        assert errors_for(lambda a: a.update(trust=[trust])) == [], trust
 
 
 def test_duplicate_agent_names_are_reported_with_other_errors():
