@@ -53,6 +53,16 @@ def credential(
         str | None, typer.Option("--gcp-project", metavar="PROJECT", envvar="GOOGLE_CLOUD_PROJECT",
                                  help="GCP tools: the project of the agent's service account (stack config gcpProject).")
     ] = None,
+    azure_tenant: Annotated[
+        str | None, typer.Option("--azure-tenant", metavar="TENANT", envvar="AZURE_TENANT_ID",
+                                 help="Entra OAuth tools: the tenant (GUID or verified domain) whose authority issues the "
+                                      "token (default: the stack outputs' azure.tenant_id).")
+    ] = None,
+    azure_client_id: Annotated[
+        str | None, typer.Option("--azure-client-id", metavar="ID",
+                                 help="Entra OAuth tools: the agent application's client id (default: the stack "
+                                      "outputs' azure.oauth.client_id).")
+    ] = None,
 ) -> None:
     """Print the credential TOOL needs (STS session or bearer token).
 
@@ -61,6 +71,7 @@ def credential(
     from agentid.aws_audit.clients import LiveAwsError, check_endpoint_url, load_agents
     from agentid.runtime import AgentGrants, BrokerError, CredentialBroker, GrantsError
     from agentid.runtime.authorization import Authorizer, PolicyError
+    from agentid.runtime.grants import entra_issuer
 
     if output_format not in ("json", "env"):
         _fail(f"--format must be json or env, not {output_format!r}", EXIT_BAD_INPUT)
@@ -95,8 +106,14 @@ def credential(
             arn = role_arn or deployed
         # one tool's credential needs that tool's grants only: a hop without an AWS role is not refused because
         # another tool of the agent (Cognito) would need one
+        entra: dict[str, str | None] = {}
+        if asked.oauth is not None and asked.oauth.provider == "entra":  # its authority from configuration only
+            if stack_outputs is not None:
+                azure_tenant, azure_client_id = _deployed_entra_application(stack_outputs, agent, azure_tenant, azure_client_id)
+            entra_issuer(agent, azure_tenant, azure_client_id)  # both given and one tenant, or exit 2 naming them
+            entra = {"azure_tenant": azure_tenant, "azure_client_id": azure_client_id}
         grants = AgentGrants.from_spec(spec if why_role else spec.model_copy(update={"tools": [asked]}), arn,
-                                       gcp_project=gcp_project)
+                                       gcp_project=gcp_project, **entra)
         authorizer = Authorizer.from_spec([spec], policies, base_dir=inventory.parent)
         signer = _signer(key) if key else None
     except (LiveAwsError, GrantsError, PolicyError) as error:
@@ -152,6 +169,17 @@ def _deployed_role_arn(path: Path, agent: str) -> str | None:
     aws = entry.get("aws")
     arn = aws.get("role_arn") if isinstance(aws, dict) else None
     return arn if isinstance(arn, str) and arn.startswith("arn:") else None
+
+
+def _deployed_entra_application(path: Path, agent: str, tenant: str | None, client_id: str | None) -> tuple[str | None, str | None]:
+    """(tenant, application client id) of the agent's Entra application as the stack outputs record them; the
+    values given on the command line win."""
+    entry = _read_stack_outputs(path)["inventory"].get(agent)
+    azure = entry.get("azure") if isinstance(entry, dict) and isinstance(entry.get("azure"), dict) else {}
+    application = azure.get("oauth") if isinstance(azure.get("oauth"), dict) else {}
+    deployed_tenant, deployed_client = azure.get("tenant_id"), application.get("client_id")
+    return (tenant or (deployed_tenant if isinstance(deployed_tenant, str) else None),
+            client_id or (deployed_client if isinstance(deployed_client, str) else None))
 
 
 def _why_aws_role(tool: Any) -> str | None:

@@ -178,7 +178,8 @@ class BearerHop:
                 raise OAuthError(
                     f"tool '{tool.tool}' names no issuer: the broker sends the agent's client credential only to the issuer "
                     "the tool's configuration names (oauth.issuer; Cognito and Entra tools take theirs from the stack "
-                    "outputs: AgentGrants.from_stack_outputs)", "no_issuer")
+                    "outputs: AgentGrants.from_stack_outputs; an Entra tool from its tenant: AgentGrants.from_spec("
+                    "azure_tenant=, azure_client_id=), agentid credential --azure-tenant --azure-client-id)", "no_issuer")
             if tool.mcp:  # the MCP server must list the configured issuer (RFC 9728 protected resource metadata)
                 if self.resource_discovery is None:
                     raise OAuthError(f"tool '{tool.tool}' is an MCP tool and the broker has no resource discovery", "no_issuer")

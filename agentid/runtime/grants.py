@@ -7,6 +7,7 @@ compiler the Pulumi components use), or by hand. No Pulumi import here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
@@ -72,14 +73,27 @@ class AgentGrants:
         return sorted({*self.session_policies, *self.oauth_tools, *self.azure_tools, *self.llm_tools, *self.gcp_tools})
 
     @classmethod
-    def from_spec(cls, agent: Any, role_arn: str | None = None, gcp_project: str | None = None) -> "AgentGrants":
+    def from_spec(cls, agent: Any, role_arn: str | None = None, gcp_project: str | None = None,
+                  azure_tenant: str | None = None, azure_client_id: str | None = None) -> "AgentGrants":
         """From a validated `agentid_components.spec.Agent`: the compiler's session policies and duration, its OAuth,
-        Azure, model-provider and GCP tools (`gcp_project`: where the components created its service account)."""
+        Azure, model-provider and GCP tools (`gcp_project`: where the components created its service account).
+
+        An Entra OAuth tool (`oauth.provider: entra`) gets its authority from configuration only: `azure_tenant` (the
+        tenant id or verified domain) makes its issuer https://login.microsoftonline.com/TENANT/v2.0 and
+        `azure_client_id` is the agent application's client id (the stack outputs' azure.tenant_id and
+        azure.oauth.client_id). Without them the tool has no issuer and the broker refuses it (`no_issuer`): it
+        never asks the resource server which authorization server to send the workload token to. GrantsError for a
+        tenant that is not one tenant (`common`, `organizations`, `consumers` accept other tenants' tokens)."""
         from agentid.runtime.azure_hop import AzureTool
         from agentid.runtime.oauth import OAuthTool
         from agentid_components.aws import permissions
 
         oauth_tools = {tool.name: OAuthTool.from_spec(tool) for tool in agent.tools if tool.oauth is not None}
+        entra = [name for name, t in oauth_tools.items() if t.provider == "entra"]
+        if entra and (azure_tenant is not None or azure_client_id is not None):
+            issuer = entra_issuer(agent.name, azure_tenant, azure_client_id)
+            for name in entra:
+                oauth_tools[name] = dataclasses.replace(oauth_tools[name], issuer=issuer, client_id=azure_client_id)
         azure_tools = {}
         for tool in agent.tools:
             if tool.azure is not None:
@@ -174,12 +188,33 @@ class AgentGrants:
         )
 
 
+# Entra tenant: a GUID or a verified domain (Microsoft identity platform, "Authority": login.microsoftonline.com/
+# {tenant}); the multi-tenant aliases are refused: an issuer must be one tenant
+_TENANT = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|"
+                     r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$")
+_MULTI_TENANT = ("common", "organizations", "consumers")
+
+
+def entra_issuer(agent: str, tenant: str | None, client_id: str | None) -> str:
+    """https://login.microsoftonline.com/TENANT/v2.0 for a configured tenant and application client id; GrantsError
+    naming what is missing or malformed."""
+    from agentid_components.azure.plan import ENTRA_ISSUER
+
+    if not isinstance(tenant, str) or not isinstance(client_id, str) or not tenant or not client_id:
+        raise GrantsError(f"agent '{agent}': an Entra tool needs both the tenant and the agent application's client id "
+                          "(stack outputs azure.tenant_id and azure.oauth.client_id; agentid credential --azure-tenant "
+                          "and --azure-client-id)")
+    if tenant.lower() in _MULTI_TENANT or not _TENANT.match(tenant.lower()):
+        raise GrantsError(f"agent '{agent}': Entra tenant {tenant[:80]!r} is not one tenant (a GUID or a verified domain "
+                          f"such as contoso.onmicrosoft.com; {', '.join(_MULTI_TENANT)} accept other tenants' tokens)")
+    return ENTRA_ISSUER.format(tenant=tenant.lower())
+
+
 def _oauth_tools(agent: str, declared: Any, cognito: Any, azure: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The inventory's `oauth_tools`, a Cognito tool completed with the deployed client (issuer, id, secret ARN,
     token endpoint), an Entra tool with the agent's tenant (issuer https://login.microsoftonline.com/TENANT/v2.0)
     and its application's client id: the broker sends the client assertion only to the issuer the stack names."""
     from agentid.runtime.oauth import OAuthTool
-    from agentid_components.azure.plan import ENTRA_ISSUER
 
     if declared is None:
         return {}
@@ -208,7 +243,7 @@ def _oauth_tools(agent: str, declared: Any, cognito: Any, azure: Mapping[str, An
                 raise GrantsError(
                     f"agent '{agent}', tool '{name}': an Entra tool needs azure.tenant_id and azure.oauth.client_id in the "
                     "stack outputs (deploy the agent with this version of the kit)")
-            fields = {"issuer": ENTRA_ISSUER.format(tenant=tenant), "client_id": client_id}
+            fields = {"issuer": entra_issuer(agent, tenant, client_id), "client_id": client_id}
         tools[name] = OAuthTool(tool=name, audience=grant["audience"], scopes=tuple(scopes), provider=provider,
                                 mcp=bool(grant.get("mcp")), **fields)
     return tools

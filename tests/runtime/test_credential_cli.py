@@ -265,9 +265,10 @@ def test_a_revoked_agents_azure_and_entra_tools_are_refused_too(aws):
     CLI built their grants without the role) and went on to their hop."""
     _role(aws, "agent-report-builder-dev", revoked=True)
     _role(aws, "agent-data-ingest-dev", revoked=True)
-    for agent, tool, hop in (("report-builder", "publish-report", "azure"), ("data-ingest", "catalog-api", "azure"),
-                             ("report-builder", "read-sales-exports", "aws")):
-        result = agentid("credential", agent, tool, "-i", str(DEV), "--endpoint-url", aws)
+    entra = ("--azure-tenant", "7d3c4b2a-1e0f-4a9b-8c7d-6e5f4a3b2c1d", "--azure-client-id", "0f1e2d3c-4b5a-4968-8776-655443322110")
+    for agent, tool, options in (("report-builder", "publish-report", ()), ("data-ingest", "catalog-api", entra),
+                                 ("report-builder", "read-sales-exports", ())):
+        result = agentid("credential", agent, tool, "-i", str(DEV), "--endpoint-url", aws, *options)
         assert result.returncode == 1 and result.stdout == "", result.stderr
         assert result.stderr.startswith(
             f"error: agent '{agent}' is revoked: role agent-{agent}-dev carries inline policy 'agentid-revoke-sessions' "
