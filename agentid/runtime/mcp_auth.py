@@ -134,9 +134,9 @@ def _flow_class(base: type) -> type:
 
         def __init__(self, broker: Any, tool: str, *, agent: str | None = None, trace_id: str | None = None,
                      context: Mapping[str, Any] | None = None, resources: tuple[str, ...] | None = None,
-                     mcp_audience: str | None = None):
+                     mcp_audience: str | None = None, url_targets: bool = True):
             self.broker, self.tool, self.agent, self.trace_id, self.context = broker, tool, agent, trace_id, context
-            self.resources, self.mcp_audience = resources, mcp_audience
+            self.resources, self.mcp_audience, self.url_targets = resources, mcp_audience, url_targets
 
         def _refusal(self, url: Any, why: str = "") -> Any:
             from agentid.runtime.broker import BrokerError
@@ -163,7 +163,10 @@ def _flow_class(base: type) -> type:
                 raise self._refusal(request.url)
             self._check(request.url)
             try:
-                target = _mcp_target(self.mcp_audience, request.content) if self.mcp_audience else str(request.url)
+                # Cedar names an Azure or GCP tool's targets by ARM id / full resource name, not by URL: the
+                # decision is then on the tool as a whole (its role and scope, or its boundary, still bound it)
+                target = (_mcp_target(self.mcp_audience, request.content) if self.mcp_audience
+                          else str(request.url) if self.url_targets else None)
             except ValueError as error:
                 raise BrokerError(f"tool '{self.tool}': {error}", self.agent, self.tool, code="BatchRefused") from None
             token = self.broker.credential(self.tool, agent=self.agent, trace_id=self.trace_id, target=target, context=self.context)
@@ -287,7 +290,8 @@ def _binding(broker: Any, tool: str, agent: str | None) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - credential() reports it, with its audit record, on first use
         return {"resources": None, "mcp_audience": None}
     oauth_tool = grants.oauth_tools.get(tool)
-    return {"resources": tool_resources(grants, tool), "mcp_audience": oauth_tool.audience if oauth_tool is not None else None}
+    return {"resources": tool_resources(grants, tool), "mcp_audience": oauth_tool.audience if oauth_tool is not None else None,
+            "url_targets": tool not in grants.azure_tools and tool not in grants.gcp_tools}
 
 
 # --- server side: the MCP SDK's TokenVerifier ------------------------------------------

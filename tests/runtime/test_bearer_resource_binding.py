@@ -222,3 +222,15 @@ def test_an_aws_tool_sends_no_bearer():
                                           r"\(broker.session\(tool\)\);") as refused:
         _sent(broker_auth(broker, "read-sales-exports"), "https://example-sales-exports.s3.amazonaws.com/weekly/a.csv")
     assert refused.value.code == "WrongResource" and broker.stats.sts_calls == 0
+
+
+def test_an_azure_tool_under_cedar_is_decided_as_the_tool_not_by_url():
+    """Cedar names an Azure tool's targets by ARM id (its scope), so broker_auth asks for the tool as a whole: the
+    generated permit allows it (a URL target would match no permit and be denied)."""
+    from agentid.runtime.authorization import Authorizer
+
+    agent = INVENTORY.agent("report-builder")
+    broker = CredentialBroker(AgentGrants.from_spec(agent), azure_credential=_EntraIdentity(), revocation=None,
+                              revocation_list=None, authorizer=Authorizer.from_spec([agent]))
+    assert _sent(broker_auth(broker, "publish-report"), "https://streportsdev.blob.core.windows.net/weekly/r.csv")
+    assert broker.stats.issued == 1
