@@ -169,7 +169,8 @@ def test_flagged_case_and_look_alike(pack, case, type_, flagged, rule_id, look_a
 
 def test_bad_shapes_are_violations_naming_resource_and_property(pack):
     type_ = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
-    [diag] = pack.analyze(type_, "gh", urn(type_, "gh"), {"url": "https://x.example", "clientIdLists": {"a": 1}})
+    [diag] = pack.analyze(type_, "gh", urn(type_, "gh"), {"url": "https://token.actions.githubusercontent.com",
+                                                          "clientIdLists": {"a": 1}})
     assert diag.policy_name == "AGID-AWS-036" and "gh" in diag.message and "clientIdLists" in diag.message
     type_ = "aws:sqs/queuePolicy:QueuePolicy"
     [diag] = pack.analyze(type_, "q", urn(type_, "q"), {"queueUrl": "q", "policy": "[1, 2]"})

@@ -298,7 +298,7 @@ def test_s3_acls_granting_everyone_or_every_aws_account():
         "acl: acl 'public-read': anyone may read, unsigned"]
     grants = {"owner": {"id": "o"}, "grants": [
         {"grantee": {"type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AllUsers"}, "permission": "READ"},
-        {"grantee": {"type": "CanonicalUser", "id": "abc"}, "permission": "FULL_CONTROL"}]}
+        {"grantee": {"type": "CanonicalUser", "id": "o"}, "permission": "FULL_CONTROL"}]}  # the owner itself
     assert violations("AGID-AWS-038", acl, {"bucket": "b", "accessControlPolicy": grants}, name="acl") == [
         "acl: accessControlPolicy.grants[0] grants READ to AllUsers (anyone)"]
     assert violations("AGID-AWS-038", "aws:s3/bucketV2:BucketV2", {"grants": [
@@ -308,9 +308,14 @@ def test_s3_acls_granting_everyone_or_every_aws_account():
     assert violations("AGID-AWS-038", "aws:s3/bucketObjectv2:BucketObjectv2", {"acl": "authenticated-read"},
                       name="o") == ["o: acl 'authenticated-read': anyone holding any AWS credential, in any account, "
                                     "may read"]
-    # look-alikes: private ACL, a grant to one canonical user, the log-delivery group
+    # look-alikes: private ACL, a grant to the owner's canonical user (aws.s3.get_canonical_user_id(): computed),
+    # the log-delivery group; a literal canonical user of another account is red7b f02's (flagged)
+    assert violations("AGID-AWS-038", "aws:s3/bucketV2:BucketV2", {"grants": [
+        {"type": "CanonicalUser", "id": "abc", "permissions": ["READ"]}]}, name="b") == [
+        "b: grants[0] grants READ to canonical user 'abc' (another account, unless it is the bucket owner's): the pack "
+        "cannot tell whose account that is; grant through a bucket policy naming the account id"]
     assert violations("AGID-AWS-038", "aws:s3/bucketV2:BucketV2", {"acl": "private", "grants": [
-        {"type": "CanonicalUser", "id": "abc", "permissions": ["FULL_CONTROL"]},
+        {"type": "CanonicalUser", "id": UNKNOWN, "permissions": ["FULL_CONTROL"]},
         {"type": "Group", "uri": "http://acs.amazonaws.com/groups/s3/LogDelivery", "permissions": ["WRITE"]}]}) == []
     assert violations("AGID-AWS-038", "aws:s3/bucketV2:BucketV2", {"grants": "x"}, name="b") == [
         "b: grants is not a list of grants, so who the ACL lets in cannot be judged"]
