@@ -8,7 +8,13 @@ Where secrets are stored or handed to agents:
   - Bedrock AgentCore `AgentcoreApiKeyCredentialProvider` (apiKey / apiKeyWo) and
     `AgentcoreOauth2CredentialProvider` (any *secret* member of oauth2ProviderConfig);
   - ECS `TaskDefinition`: each container's environment in containerDefinitions, under its variable name;
-  - CodeBuild `SourceCredential`: token (a personal access token for GitHub, Bitbucket, GitLab).
+  - CodeBuild `SourceCredential`: token (a personal access token for GitHub, Bitbucket, GitLab);
+  - CodeBuild `Project`: environment.environmentVariables of type PLAINTEXT (the default), under their names
+    (PARAMETER_STORE / SECRETS_MANAGER entries hold a reference, not the value);
+  - EC2 `Instance` / `LaunchTemplate` / `LaunchConfiguration` user data (`userData`, `userDataBase64`; a launch
+    template's is base64), readable by anyone with ec2:DescribeInstanceAttribute and from the instance's
+    metadata service (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html: "do not store
+    sensitive data"). red7b f21 found keys in both passing.
 A value is a literal secret when it is known at preview and detect-secrets' detectors find a secret
 in it (secret_scan.py). A value unknown at preview (generated, or read from another resource) is
 not a literal; nor is the placeholder `agentid preview` sends for an encrypted stack-config secret.
@@ -20,6 +26,8 @@ environment, an SSM String parameter), it is AGID-AWS-043's; in a secret store i
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -37,6 +45,12 @@ API_KEY_PROVIDER = "aws:bedrock/agentcoreApiKeyCredentialProvider:AgentcoreApiKe
 OAUTH2_PROVIDER = "aws:bedrock/agentcoreOauth2CredentialProvider:AgentcoreOauth2CredentialProvider"
 SOURCE_CREDENTIAL = "aws:codebuild/sourceCredential:SourceCredential"  # a GitHub/Bitbucket token for CodeBuild
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+CODEBUILD_PROJECT = "aws:codebuild/project:Project"
+# type -> (plain user-data input, base64 user-data input)
+USER_DATA = {"aws:ec2/instance:Instance": ("userData", "userDataBase64"),
+             "aws:ec2/launchTemplate:LaunchTemplate": (None, "userData"),
+             "aws:ec2/launchConfiguration:LaunchConfiguration": ("userData", "userDataBase64")}
+_MAX_USER_DATA = 64 * 1024  # EC2 takes 16 KB of raw user data; a larger value is not user data EC2 would run
 PLACEHOLDER = "[secret: not decrypted by agentid preview]"  # agentid.preview.stack_config.SECRET_PLACEHOLDER
 _MAX_DEPTH = 8
 _NOT_JSON_LIST = Unreadable("not a JSON list of container definitions")  # not the list of containers ECS takes
@@ -50,7 +64,7 @@ def plaintext(resource: Resource, path: str) -> bool:
     its insecureValue. Secrets Manager, SecureString, AgentCore credential providers and CodeBuild
     source credentials store the value encrypted for the purpose.
     """
-    if resource.type in (FUNCTION, TASK_DEFINITION):
+    if resource.type in (FUNCTION, TASK_DEFINITION, CODEBUILD_PROJECT) or resource.type in USER_DATA:
         return True
     if resource.type == PARAMETER:
         return path == "insecureValue" or resource.props.get("type") != "SecureString"
@@ -96,6 +110,28 @@ def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
         yield "token", "token", props.get("token")
     elif resource.type == OAUTH2_PROVIDER:
         yield from _secret_members(props.get("oauth2ProviderConfig"), "oauth2ProviderConfig", 0)
+    elif resource.type == CODEBUILD_PROJECT:
+        environment = props.get("environment")
+        variables = environment.get("environmentVariables") if isinstance(environment, Mapping) else None
+        for index, entry in enumerate(variables if isinstance(variables, list) else []):
+            if isinstance(entry, Mapping) and entry.get("type", "PLAINTEXT") == "PLAINTEXT":
+                yield (f"environment.environmentVariables[{index}]", str(entry.get("name", "")), entry.get("value"))
+    elif resource.type in USER_DATA:
+        plain, encoded = USER_DATA[resource.type]
+        if plain:
+            yield plain, "user_data", props.get(plain)
+        yield encoded, "user_data", _base64_text(props.get(encoded))
+
+
+def _base64_text(value: Any) -> Any:
+    """Base64 user data as the text EC2 runs; unknown and absent values as they are, the rest Unreadable."""
+    if value is None or is_unknown(value) or not isinstance(value, str):
+        return value
+    try:
+        raw = base64.b64decode(value[: _MAX_USER_DATA * 2], validate=True)
+    except (binascii.Error, ValueError):
+        return Unreadable("not base64")
+    return raw[:_MAX_USER_DATA].decode("utf-8", "replace")
 
 
 def _container_environment(value: Any) -> Iterator[tuple[str, str, Any]]:
@@ -136,12 +172,13 @@ RULE = Rule(
     title="aws-no-literal-secrets",
     severity="critical",
     category="static-credential",
-    description="No literal secret in Secrets Manager versions, SSM parameters, Lambda and ECS environments, "
-                "AgentCore credential providers or CodeBuild source credentials (detect-secrets).",
+    description="No literal secret in Secrets Manager versions, SSM parameters, Lambda, ECS and CodeBuild "
+                "environments, EC2 user data, AgentCore credential providers or CodeBuild source credentials "
+                "(detect-secrets).",
     remediation="Generate the value at deployment (random.RandomPassword, manageMasterUserPassword) or store it "
                 "out of band and pass its ARN; Lambda reads secrets from Secrets Manager at run time.",
     url="https://docs.aws.amazon.com/secretsmanager/latest/userguide/security_cli-exposure-risks.html",
     check=check,
     resource_types=(SECRET_VERSION, PARAMETER, FUNCTION, TASK_DEFINITION, API_KEY_PROVIDER, OAUTH2_PROVIDER,
-                    SOURCE_CREDENTIAL),
+                    SOURCE_CREDENTIAL, CODEBUILD_PROJECT, *USER_DATA),
 )
