@@ -10,8 +10,9 @@ file imports none: it is run by path, never as `agentid.preview.language_host`),
 no gate environment variables.
 
 What differs from Pulumi's script, for the gate: the garbage collector is off (the program keeps
-almost all it allocates; issue 17), the SDK costs `sdk_speedups.py` removes are removed (that file is
-copied next to this one and loaded under a neutral name), and when the program fails this script
+almost all it allocates; issue 17), the SDK costs `sdk_speedups.py` removes are removed and registrations
+are answered here and sent to the gate in batches (that file and the two it loads are copied next to this
+one and loaded under neutral names), and when the program fails this script
 writes why to `result.json` beside itself (spec problems, config errors, a traceback's tail) for the
 gate to show. That note can only turn a run into a failure: the gate's verdict rests on what the
 monitor recorded and on the program having finished through the SDK.
@@ -45,9 +46,15 @@ def main() -> None:
     import pulumi
     import pulumi.runtime
 
+    speedups = _speedups()
+    monitor, warnings = args.monitor, []
+    if speedups is not None:  # registrations answered here and sent in batches, when the SDK allows it
+        monitor, problem = speedups.batching_monitor(args.monitor, args.project, args.stack)
+        if problem:
+            warnings.append(f"agentid preview: not batching registrations ({problem}); the run is correct but slower")
     pulumi.runtime.set_all_config(pulumi.runtime.get_config_env(), pulumi.runtime.get_config_secret_keys_env())
     pulumi.runtime.configure(pulumi.runtime.Settings(
-        monitor=args.monitor, engine=args.engine, project=args.project, stack=args.stack,
+        monitor=monitor, engine=args.engine, project=args.project, stack=args.stack,
         parallel=int(args.parallel or 0) or None, dry_run=args.dry_run == "true",
         organization=args.organization or "organization", root_directory=args.root_directory))
     sys.argv = [args.PROGRAM, *args.ARGS]
@@ -60,7 +67,7 @@ def main() -> None:
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # as Pulumi's script: unobserved futures are expected
     status = 0
     try:
-        loop.run_until_complete(pulumi.runtime.run_in_stack(lambda: _run(program)))
+        loop.run_until_complete(pulumi.runtime.run_in_stack(lambda: _run(program, speedups, warnings)))
     except BaseException as error:  # noqa: BLE001 - everything the program raises is a failed preview
         status = _write(_failure(error))
     sys.stdout.flush()
@@ -68,26 +75,27 @@ def main() -> None:
     os._exit(status)  # no interpreter teardown: everything the gate needs is already in its own process
 
 
-def _run(program: str) -> None:
+def _run(program: str, speedups, warnings: list) -> None:
     import runpy
 
     import pulumi
 
-    for warning in _speedups():
+    for warning in [*warnings, *(speedups.apply() if speedups is not None else [])]:
         pulumi.log.warn(warning)  # reaches the gate through the Engine service, shown with the verdict
     runpy.run_path(program, run_name="__main__")
 
 
-def _speedups() -> list:
-    """Apply sdk_speedups.py from beside this file, under a name that is not the kit's (nothing in sys.modules)."""
+def _speedups():
+    """sdk_speedups.py from beside this file, under a name that is not the kit's (nothing in sys.modules); None
+    when the gate did not install it (the plain path)."""
     if not os.path.exists(SPEEDUPS):
-        return []
+        return None
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("pulumi_language_python_speedups", SPEEDUPS)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.apply()
+    return module
 
 
 def _failure(error: BaseException) -> dict:

@@ -9,7 +9,7 @@ outputs) belong to the gate. Nothing the program writes to a file or prints can
 add to, remove from or vouch for that list.
 
 Answers are a preview's under mocks: a new resource's outputs are its inputs
-plus the computed attributes `agentid.mock_engine.mock_outputs` derives (ids,
+plus the computed attributes `agentid.mock_provider.mock_outputs` derives (ids,
 ARNs, principal ids), unknown inputs stay unknown; invokes get
 `mock_engine.mock_call`'s answers; a `StackReference` read is answered by the
 `stack_references` callable (`agentid.preview.references`: the referenced stack's
@@ -23,6 +23,13 @@ Transforms the engine would run through the program's callback server (resource
 `transforms`, `register_stack_transform`) are refused: the gate would judge
 inputs the deployment then changes. Old-style `transformations` run inside the
 SDK before registration and are judged as registered.
+
+Registrations arrive one call each (`RegisterResource`) or, from the gate's own
+language host, in batches the program's child answered itself with the same code
+(`RegisterResources`, `sdk_speedups.BatchingMonitor`: one round trip per ~128
+instead of one each). Both are checked and recorded alike, as the engine would:
+a URN the gate computes (a batch's claimed URN must be it), registered once, under
+a parent already registered or read.
 """
 
 from __future__ import annotations
@@ -38,15 +45,13 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, resource_pb2, resource_pb2_grpc
 
-from agentid.mock_engine import mock_call, mock_outputs
-from agentid.preview import kubernetes_manifests, type_tokens
+from agentid.mock_engine import mock_call
+from agentid.mock_provider import mock_outputs
+from agentid.preview import kubernetes_manifests, sdk_speedups, type_tokens
+# The encoding and decoding of property values live in their own module (the program's child loads it by path).
+from agentid.preview.property_values import (OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG, SECRET_SIG,  # noqa: F401
+                                             SIGNATURE_KEY, UNKNOWN, decode, output_state, plain)
 
-# Pulumi's property-value encoding (sdk/go/common/resource/properties.go, "special signatures").
-SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-RESOURCE_REFERENCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
-OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 # The features the gate serves (resource.proto SupportsFeatureRequest ids); `outputValues` is not one:
@@ -117,6 +122,8 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         self.refusals: list[str] = []  # what the gate refused: the run's cause, whatever the program then raised
         self.warnings: list[str] = []
         self._qualified: dict[str, str] = {}  # URN -> qualified type, for children's URNs
+        self._registered_urns: set[str] = set()
+        self._read_urns: set[str] = set()  # ReadResource's: a read resource may parent others
         self._lock = threading.Lock()
         self._closed = False
 
@@ -129,11 +136,44 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         context.abort(grpc.StatusCode.UNIMPLEMENTED, "the SDK then probes SupportsFeature")
 
     def RegisterResource(self, request, context):  # noqa: N802
+        urn, state = self._register(request, context)
+        if state is None:  # the stack
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        resource_id, outputs = state
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id if request.custom else "",
+                                                     object=output_state(request.object, outputs[0], outputs[1]))
+
+    def RegisterResources(self, batch: bytes, context) -> bytes:  # noqa: N802
+        """Registrations the program's child answered itself (`sdk_speedups.BatchingMonitor`), in their order.
+
+        Each is checked and recorded exactly as `RegisterResource` records it; the child's answer is only
+        a claim: its URN must be the one the gate computes, so a parent it names is one the gate recorded.
+        A refusal aborts the batch (the run then fails, as on the plain path)."""
+        try:
+            entries = sdk_speedups.read_batch(batch)
+        except ValueError as error:
+            self._refuse(context, f"the program sent an unreadable batch of registrations ({error})")
+        for kind, claimed_urn, message in entries:
+            if kind == sdk_speedups.OUTPUTS:
+                self.RegisterResourceOutputs(resource_pb2.RegisterResourceOutputsRequest.FromString(message), context)
+                continue
+            request = resource_pb2.RegisterResourceRequest.FromString(message)
+            if request.type == STACK_TYPE and not request.parent:
+                self._refuse(context, "the program registered its stack inside a batch (the stack registers first)")
+            self._register(request, context, claimed_urn)
+        return b""
+
+    def _register(self, request, context, claimed_urn: str | None = None) -> tuple[str, tuple | None]:
+        """Check and record one registration: its URN and (id, (inputs, mock state)); (URN, None) for the stack.
+        `claimed_urn`: the URN the program's child answered with (a batch), refused unless it is the engine's."""
         urn = self._urn(request.parent, request.type, request.name)
+        if claimed_urn is not None and urn != claimed_urn:
+            self._refuse(context, f"resource {request.name}: the program answered its registration with URN "
+                                  f"{claimed_urn!r}, the engine's is {urn!r}")
         if request.type == STACK_TYPE and not request.parent:
             with self._lock:
                 self.stack_urn = urn
-            return resource_pb2.RegisterResourceResponse(urn=urn)
+            return urn, None
         if len(request.transforms):
             self._refuse(context, f"{request.type} {request.name!r} declares `transforms`: the engine would run them "
                                   "after the gate judged the inputs; use `transformations` (run before registration)")
@@ -163,11 +203,19 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         with self._lock:
             if self._closed:
                 context.abort(grpc.StatusCode.UNAVAILABLE, "the gate has stopped listening")
+            # As the engine: one resource a URN, and a parent is a resource it already knows.
+            if urn in self._registered_urns:
+                self._refuse_locked(context, f"{self._where(request.sourcePosition)}duplicate resource URN {urn!r}; "
+                                             "give the resource a unique name")
+            if record.parent is not None and record.parent not in self._registered_urns \
+                    and record.parent not in self._read_urns:
+                self._refuse_locked(context, f"{self._where(request.sourcePosition)}resource {request.name}: its parent "
+                                             f"{record.parent!r} was never registered")
+            self._registered_urns.add(urn)
             self.registered.append(record)
             if self.on_register is not None:
                 self.on_register(record)
-        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id if request.custom else "",
-                                                     object=_outputs(request.object, inputs, state))
+        return urn, (resource_id, (inputs, state))
 
     def RegisterResourceOutputs(self, request, context):  # noqa: N802
         with self._lock:
@@ -183,6 +231,8 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
 
     def ReadResource(self, request, context):  # noqa: N802
         urn = self._urn(request.parent, request.type, request.name)
+        with self._lock:
+            self._read_urns.add(urn)
         inputs = decode(request.properties)
         if request.type == STACK_REFERENCE_TYPE:
             state = self._stack_reference(str(inputs.get("name") or request.id), context)
@@ -295,8 +345,11 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
 
     def _refuse(self, context, reason: str) -> None:
         with self._lock:
-            self.errors.append(reason)
-            self.refusals.append(reason)
+            self._refuse_locked(context, reason)
+
+    def _refuse_locked(self, context, reason: str) -> None:
+        self.errors.append(reason)
+        self.refusals.append(reason)
         context.abort(grpc.StatusCode.FAILED_PRECONDITION, f"agentid preview: {reason}")
 
 
@@ -315,6 +368,10 @@ class MonitorServer:
                                   options=options)
         resource_pb2_grpc.add_ResourceMonitorServicer_to_server(monitor, self.server)
         engine_pb2_grpc.add_EngineServicer_to_server(monitor, self.server)
+        # The batches of registrations the program's child answered itself (raw bytes: sdk_speedups.read_batch).
+        service, method = sdk_speedups.BATCH_METHOD.strip("/").split("/")
+        self.server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(
+            service, {method: grpc.unary_unary_rpc_method_handler(monitor.RegisterResources)})])
         port = self.server.add_insecure_port(listen)
         if not port:
             raise OSError(f"the gate cannot listen on {listen}")
@@ -327,32 +384,6 @@ class MonitorServer:
     def __exit__(self, *exc: object) -> None:
         self.monitor.close()
         self.server.stop(grace=None)
-
-
-def decode(message: struct_pb2.Struct) -> dict[str, Any]:
-    """A property map as an analyzer sees it at preview (see `plain`), read straight from the message.
-
-    Reading each `Value`'s kind is native code with the upb protobuf runtime; `json_format.MessageToDict`
-    walks the same message in Python and was most of the gate's cost per registration.
-    """
-    return {key: _value(value) for key, value in message.fields.items()}
-
-
-def _value(value: struct_pb2.Value) -> Any:
-    kind = value.WhichOneof("kind")
-    if kind == "string_value":
-        return value.string_value
-    if kind == "number_value":
-        return value.number_value
-    if kind == "bool_value":
-        return value.bool_value
-    if kind == "struct_value":
-        fields = value.struct_value.fields
-        decoded = {key: _value(item) for key, item in fields.items()}
-        return plain(decoded) if SIGNATURE_KEY in fields else decoded  # a secret, a reference, an output value
-    if kind == "list_value":
-        return [_value(item) for item in value.list_value.values]
-    return None
 
 
 def wire(serialized: bytes) -> bytes | None:
@@ -403,23 +434,6 @@ def _shown(value: Any) -> Any:
     return value
 
 
-def plain(value: Any) -> Any:
-    """A property value as an analyzer sees it at preview: secrets unwrapped, references as their id or URN."""
-    if isinstance(value, dict):
-        signature = value.get(SIGNATURE_KEY)
-        if signature == SECRET_SIG:
-            return plain(value.get("value"))
-        if signature == RESOURCE_REFERENCE_SIG:
-            reference = value.get("id")
-            return plain(reference) if reference not in (None, "") else value.get("urn", UNKNOWN)
-        if signature == OUTPUT_VALUE_SIG:
-            return plain(value["value"]) if "value" in value else UNKNOWN
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
-
-
 SECRET_OUTPUT = "[secret]"
 
 
@@ -438,17 +452,6 @@ def _whole_numbers(value: Any) -> Any:
     if isinstance(value, list):
         return [_whole_numbers(item) for item in value]
     return value
-
-
-def _outputs(inputs_message: struct_pb2.Struct, inputs: dict[str, Any], state: dict[str, Any]) -> struct_pb2.Struct:
-    """The output state: the inputs exactly as they came (a secret input stays a secret output), plus what the
-    mock provider computed or changed. Copying the message is native code; only the few computed keys are converted."""
-    message = struct_pb2.Struct()
-    message.CopyFrom(inputs_message)
-    changed = {key: value for key, value in state.items() if key not in inputs or value is not inputs[key]}
-    if changed:
-        message.update(changed)
-    return message
 
 
 def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:

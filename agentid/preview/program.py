@@ -184,6 +184,9 @@ def _install_language_host(run_dir: Path) -> Path:
     # The program's environment carries no AGENTID_* variable: the gate decides here (the host runs without them).
     if not sdk_speedups.plain_sdk_requested():
         shutil.copyfile(here / "sdk_speedups.py", run_dir / "sdk_speedups.py")
+        # what it answers registrations with in the child: the gate's own decoding and mock provider
+        shutil.copyfile(here / "property_values.py", run_dir / "property_values.py")
+        shutil.copyfile(here.parent / "mock_provider.py", run_dir / "mock_provider.py")
     return script
 
 

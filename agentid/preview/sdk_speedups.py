@@ -38,6 +38,18 @@ nothing for a verdict:
   tasks and callbacks on the event loop for every resource (4% of the program's CPU at 1,000
   agents). The module's `create_urn` is given one that, for plain strings (what those two
   calls pass), returns the same text as a known Output at once; anything else goes to the SDK's.
+* **A gRPC round trip per registration.** Every `RegisterResource` waited for the gate's
+  answer, which under mocks is a pure function of the request: the URN from parent, type and
+  name, the mock provider's outputs (`agentid.mock_provider`). `BatchingMonitor`, the monitor
+  the language host configures the SDK with (`Settings(monitor=...)`, as `set_mocks` does),
+  answers it in the child with the gate's own code (`property_values.py`, `mock_provider.py`,
+  copied beside this file) and sends the requests to the gate in batches (`BATCH_METHOD`);
+  every other call (invokes, reads, the stack's outputs, the shutdown signal) sends what is
+  pending first, so the gate sees calls in the program's order and has every registration
+  before the program can finish. The batch is not trusted: the gate checks and records each
+  request as it does a single one (`monitor.GateMonitor.RegisterResources`) and refuses a
+  URN other than its own, a duplicate URN or a parent it never recorded; the child decides
+  nothing the verdict rests on.
 
 None of these changes a registered resource, input, URN, parent, dependency or source
 position (tests/preview/test_speedups.py runs stacks both ways and compares). Each
@@ -48,12 +60,20 @@ path runs and a warning says so. `AGENTID_PREVIEW_PLAIN_SDK=1` turns them all of
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import inspect
 import os
+import struct
 import sys
+import threading
 from typing import Any
 
 PLAIN_SDK_ENV = "AGENTID_PREVIEW_PLAIN_SDK"
+# The gate's method for a batch of registrations, served beside ResourceMonitor on the same socket.
+BATCH_METHOD = "/agentid.preview.Gate/RegisterResources"
+BATCH_SIZE = 128  # registrations a batch: the packs still see resources while the program runs
+REGISTER, OUTPUTS = b"R", b"O"  # a batch entry's kind: RegisterResourceRequest, RegisterResourceOutputsRequest
+STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 def plain_sdk_requested() -> bool:
@@ -238,3 +258,165 @@ async def all_done_or_first_failure(tasks: Any) -> tuple[set, set]:
             task.remove_done_callback(finished)
     done = {task for task in tasks if task.done()}
     return done, tasks - done
+
+
+# --- registrations answered in the child, sent in batches ---
+
+
+def write_batch(entries: list[tuple[bytes, str, bytes]]) -> bytes:
+    """(kind, URN the child answered, serialized request) entries as one message: for each, the kind byte, then
+    the URN and the request, each after its length (4 bytes, big-endian)."""
+    parts = []
+    for kind, urn, message in entries:
+        encoded = urn.encode()
+        parts += [kind, struct.pack(">I", len(encoded)), encoded, struct.pack(">I", len(message)), message]
+    return b"".join(parts)
+
+
+def read_batch(batch: bytes) -> list[tuple[bytes, str, bytes]]:
+    """The entries of `write_batch`'s message; ValueError when it is not one (truncated, unknown kind, bad URN)."""
+    entries, at, end = [], 0, len(batch)
+    while at < end:
+        kind = batch[at:at + 1]
+        if kind not in (REGISTER, OUTPUTS):
+            raise ValueError(f"unknown entry kind {kind!r} at byte {at}")
+        at += 1
+        fields = []
+        for _ in range(2):
+            if at + 4 > end:
+                raise ValueError("truncated")
+            (length,) = struct.unpack_from(">I", batch, at)
+            at += 4
+            if at + length > end:
+                raise ValueError("truncated")
+            fields.append(batch[at:at + length])
+            at += length
+        try:
+            urn = fields[0].decode()
+        except UnicodeDecodeError:
+            raise ValueError("a URN that is not UTF-8") from None
+        entries.append((kind, urn, fields[1]))
+    return entries
+
+
+def batching_monitor(address: str, project: str, stack: str) -> tuple[Any, str | None]:
+    """The monitor for `pulumi.runtime.Settings(monitor=...)`: a `BatchingMonitor` on `address`, or `address`
+    itself (the SDK's own stub) and why, when the SDK or the helper files beside this one lack the shape relied on."""
+    if plain_sdk_requested():
+        return address, None
+    try:
+        import grpc
+        from pulumi.runtime import resource as sdk_resource
+        from pulumi.runtime import settings
+        from pulumi.runtime.proto import resource_pb2, resource_pb2_grpc
+    except ImportError as error:
+        return address, str(error)
+    try:
+        accepts_object = "self.monitor = monitor" in inspect.getsource(settings.Settings.__init__)
+        register_source = inspect.getsource(sdk_resource)
+    except (OSError, TypeError):
+        return address, "the source of pulumi.runtime.settings / resource is not readable"
+    if not accepts_object or "monitor.RegisterResource(req)" not in register_source \
+            or "monitor.RegisterResourceOutputs(req)" not in register_source:
+        return address, "pulumi.runtime no longer takes a monitor object or calls RegisterResource(req) on it"
+    if not {"urn", "id", "object"} <= set(resource_pb2.RegisterResourceResponse.DESCRIPTOR.fields_by_name):
+        return address, "RegisterResourceResponse has no urn/id/object"
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        values = _load(os.path.join(here, "property_values.py"), "pulumi_language_python_values")
+        provider = _load(os.path.join(here, "mock_provider.py"), "pulumi_language_python_mock_provider")
+    except (OSError, ImportError, SyntaxError) as error:
+        return address, f"the gate's answer helpers are not beside the language host ({error})"
+    channel = grpc.insecure_channel(address, options=getattr(settings, "_GRPC_CHANNEL_OPTIONS", None))
+    return BatchingMonitor(channel, resource_pb2_grpc.ResourceMonitorStub(channel), resource_pb2, values, provider,
+                           project, stack), None
+
+
+def _load(path: str, name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class BatchingMonitor:
+    """The SDK's ResourceMonitor client that answers `RegisterResource` itself, as the gate would, and sends the
+    requests to the gate in batches. Every other method is the gate's own, called once what is pending was sent.
+
+    `values` and `provider` are the gate's `property_values` and `mock_provider` modules (loaded by path in the
+    child). Thread-safe: the SDK calls the monitor from its executor threads; entries keep the order in which
+    the answers were given, so a parent always precedes its children."""
+
+    def __init__(self, channel: Any, stub: Any, resource_pb2: Any, values: Any, provider: Any, project: str,
+                 stack: str, batch_size: int = BATCH_SIZE) -> None:
+        self._stub = stub
+        self._send = channel.unary_unary(BATCH_METHOD)  # bytes in, bytes out
+        self._response = resource_pb2.RegisterResourceResponse
+        self._values, self._provider = values, provider
+        self._prefix = f"urn:pulumi:{stack}::{project}::"
+        self._batch_size = batch_size
+        self._pending: list[tuple[bytes, str, bytes]] = []
+        self._qualified: dict[str, str] = {}  # URN -> qualified type, as the gate keeps it for children's URNs
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        if request.type == STACK_TYPE and not request.parent:
+            self.flush()
+            return self._stub.RegisterResource(request)
+        urn = self._urn(request.parent, request.type, request.name)
+        inputs = self._values.decode(request.object)
+        resource_id, state = self._provider.mock_outputs(request.type, request.name, inputs)
+        response = self._response(urn=urn, id=resource_id if request.custom else "",
+                                  object=self._values.output_state(request.object, inputs, state))
+        self._add(REGISTER, urn, request.SerializeToString())
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+        if self._is_stack(request.urn):
+            # the stack's outputs: the program is finishing, so the gate must have every registration first
+            self.flush()
+            return self._stub.RegisterResourceOutputs(request)
+        self._add(OUTPUTS, "", request.SerializeToString())
+        from google.protobuf import empty_pb2
+
+        return empty_pb2.Empty()
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._stub, name)
+
+        def after_pending(*args: Any, **kwargs: Any) -> Any:
+            self.flush()
+            return method(*args, **kwargs)
+
+        return after_pending
+
+    def flush(self) -> None:
+        """Send what is pending (in the caller's thread; a refusal raises the gate's grpc.RpcError here)."""
+        with self._lock:
+            self._flush_locked()
+
+    def _add(self, kind: bytes, urn: str, message: bytes) -> None:
+        with self._lock:
+            self._pending.append((kind, urn, message))
+            if len(self._pending) >= self._batch_size:
+                self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        if self._pending:  # sent while holding the lock: batches reach the gate in the order they were answered
+            batch, self._pending = self._pending, []
+            self._send(write_batch(batch))
+
+    def _urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the gate computes (`monitor.GateMonitor._urn`): the parent's type chain before ours."""
+        qualified = type_
+        if parent and not self._is_stack(parent):
+            qualified = f"{self._qualified.get(parent) or parent.split('::')[2]}${type_}"
+        urn = f"{self._prefix}{qualified}::{name}"
+        self._qualified[urn] = qualified
+        return urn
+
+    @staticmethod
+    def _is_stack(urn: str) -> bool:
+        return not urn or urn.split("::")[2:3] == [STACK_TYPE]

@@ -47,12 +47,28 @@ def test_the_speed_ups_register_exactly_what_the_plain_sdk_registers(tmp_path: P
         return log(self, request, context)
 
     monkeypatch.setattr(GateMonitor, "Log", counting)
+    calls = {"single": 0, "batches": 0}
+    single, batches = GateMonitor.RegisterResource, GateMonitor.RegisterResources
+
+    def counted(kind, method):
+        def call(self, request, context):
+            calls[kind] += 1
+            return method(self, request, context)
+        return call
+
+    monkeypatch.setattr(GateMonitor, "RegisterResource", counted("single", single))
+    monkeypatch.setattr(GateMonitor, "RegisterResources", counted("batches", batches))
     fast = run_isolated(project, "dev", config.values, timeout=120)
     fast_debug, debug_messages[:] = sum(debug_messages), []
+    fast_calls = dict(calls)
+    calls.update(single=0, batches=0)
     monkeypatch.setenv(sdk_speedups.PLAIN_SDK_ENV, "1")
     plain = run_isolated(project, "dev", config.values, timeout=120)
-    # The two runs really took the two paths (the stack itself registers before the speed-ups apply).
+    # The two runs really took the two paths (the stack itself registers before the speed-ups apply, and
+    # directly: every other registration went in batches).
     assert fast_debug <= 1 and sum(debug_messages) > 100
+    assert fast_calls["single"] == 1 and 0 < fast_calls["batches"] < len(fast.resources) / 10
+    assert calls["batches"] == 0 and calls["single"] == len(plain.resources) + 1
     assert len(fast.resources) > 40 and any(r.type.startswith("azure-native:") for r in fast.resources)
     assert _record(fast.resources) == _record(plain.resources)
     assert fast.outputs == plain.outputs
