@@ -16,7 +16,8 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,43 +37,51 @@ FLEET = "agentid:index:AgentFleet"
 @dataclass
 class Provider:
     stub: provider_pb2_grpc.ResourceProviderStub
-    monitor: GateMonitor
-    monitor_address: str
+    servers: ExitStack  # one gate monitor per Construct, each kept until the provider stops
+    monitors: list[GateMonitor] = field(default_factory=list)
 
     def schema(self) -> dict[str, Any]:
         return json.loads(self.stub.GetSchema(provider_pb2.GetSchemaRequest(version=0), timeout=60).schema)
 
     def construct(self, name: str, inputs: dict[str, Any], config: dict[str, str] | None = None,
                   dry_run: bool = True, type_: str = FLEET) -> provider_pb2.ConstructResponse:
-        """One `new agentid.AgentFleet(name, inputs)` (or another component) of a consumer program, as the engine sends it."""
+        """One `new agentid.AgentFleet(name, inputs)` (or another component) of a consumer program, as the engine sends it.
+
+        Each is its own program run against a fresh monitor (`monitorEndpoint` is per request): the gate's monitor
+        refuses a URN registered twice, as the engine does, and two fleets' children share URNs (a URN names the
+        parent's type, not its name)."""
+        monitor = GateMonitor(PROJECT, STACK)
+        monitor.stack_urn = STACK_URN
+        server = self.servers.enter_context(MonitorServer(monitor))
+        self.monitors.append(monitor)
         message = struct_pb2.Struct()
         message.update(inputs)
         request = provider_pb2.ConstructRequest(
             project=PROJECT, stack=STACK, organization="organization", dryRun=dry_run, parallel=4,
-            monitorEndpoint=self.monitor_address, type=type_, name=name, parent=STACK_URN, inputs=message,
+            monitorEndpoint=server.address, type=type_, name=name, parent=STACK_URN, inputs=message,
             config=config or {},
         )
         return self.stub.Construct(request, timeout=120)
 
     def registered(self) -> list[Registration]:
-        return list(self.monitor.registered)
+        """Every resource registered by every Construct so far."""
+        return [record for monitor in self.monitors for record in monitor.registered]
 
 
 @pytest.fixture(scope="module")
 def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
     """The provider process, started from a directory outside the repository (it must not depend on its cwd)."""
-    monitor = GateMonitor(PROJECT, STACK)
-    monitor.stack_urn = STACK_URN
-    with MonitorServer(monitor) as server:
+    with ExitStack() as servers:
+        engine = servers.enter_context(MonitorServer(GateMonitor(PROJECT, STACK)))  # the address it starts with
         process = subprocess.Popen(
-            [sys.executable, "-u", str(REPO), server.address], cwd=tmp_path_factory.mktemp("provider-cwd"),
+            [sys.executable, "-u", str(REPO), engine.address], cwd=tmp_path_factory.mktemp("provider-cwd"),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
         )
         try:
             port = process.stdout.readline().decode().strip()
             assert port.isdigit(), f"the provider printed {port!r} first; stderr: {process.stderr.read().decode()[-2000:]}"
             channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-            yield Provider(provider_pb2_grpc.ResourceProviderStub(channel), monitor, server.address)
+            yield Provider(provider_pb2_grpc.ResourceProviderStub(channel), servers)
             channel.close()
         finally:
             process.terminate()
