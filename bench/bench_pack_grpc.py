@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from agentid.analyzer_client import PackProcess, StackResource  # noqa: E402
+from agentid.preview import sandbox  # noqa: E402
 from agentid.preview.runner import _engine_env  # noqa: E402 - the very environment the gate gives each pack
 from agentid.preview.stack_config import find_project, load_stack_config  # noqa: E402
 from agentid_components.naming import oauth_client_name  # noqa: E402
@@ -107,7 +108,7 @@ def main() -> None:
     args = parser.parse_args()
     batch = resources(args.resources)
     project = find_project(REPO)
-    env = _engine_env(project, load_stack_config(project, args.stack))
+    env = _engine_env(project, load_stack_config(project, args.stack), sandbox.isolation())
     # Both packs run side by side and rounds alternate, so a busy machine slows both alike.
     with PackProcess.start(REPO / "policy_packs" / "agent_guard", timeout=60, env=env) as guard, \
             PackProcess.start(REPO / "policy_packs" / "trivial_pack", timeout=60, env=env) as trivial:

@@ -47,6 +47,7 @@ from agentid_policy_packs.analysis.aws_accounts import MOCK_ACCOUNTS_ENV
 from agentid_policy_packs.rules.federated_issuer_known import MOCK_TENANTS_ENV
 from agentid_policy_packs.analysis.values import is_unknown
 from agentid_policy_packs.rules import strictness
+from agentid_policy_packs.rules.preload import PRELOAD_ENV
 from agentid_policy_packs.rules.pack_settings import ALL
 from agentid.preview.stack_config import (POLICY_PACK_CONFIG_KEY, ConfigError, Project, StackConfig, find_project,
                                          load_stack_config, require_python_runtime, stack_agents_file)
@@ -194,7 +195,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
 
     # The packs start before the program and, when it is sandboxed (it cannot reach them), judge each
     # resource as soon as it registers.
-    env = _engine_env(project, config)
+    env = _engine_env(project, config, isolation)
     with ExitStack() as cleanup:
         # The gate keeps every registration and answer until the verdict: the collector's default
         # thresholds re-scan them over and over (5.4 s of 30 s of the gate's CPU at 1,000 agents).
@@ -470,9 +471,12 @@ def _pack_config(config: StackConfig, info: AnalyzerInfo, pack_dir: Path, file_c
     return (parse_config(carried, origin) if carried is not None else {}), origin
 
 
-def _engine_env(project: Project, config: StackConfig) -> dict[str, str]:
-    """What the engine tells an analyzer plugin about the stack (the SDK reads these for `pulumi.get_stack()` etc.)."""
+def _engine_env(project: Project, config: StackConfig, isolation: Isolation) -> dict[str, str]:
+    """What the engine tells an analyzer plugin about the stack (the SDK reads these for `pulumi.get_stack()` etc.),
+    and whether the pack must load its data before the program starts (not when the program is sandboxed: it
+    cannot write any file the pack reads; set either way, whatever the caller's environment says)."""
     return {
+        PRELOAD_ENV: "0" if isolation.sandboxed else "1",
         "PULUMI_PROJECT": project.name,
         "PULUMI_STACK": config.stack,
         "PULUMI_DRY_RUN": "true",

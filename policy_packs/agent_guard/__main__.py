@@ -16,10 +16,11 @@ from agentid_policy_packs.rules.crossguard import (
     read_pack_wide_settings,
     share_property_decoding,
 )
-from agentid_policy_packs.rules.preload import preload
+from agentid_policy_packs.rules.preload import preload, preload_wanted
 from agentid_policy_packs.rules.registry import RULES
 
-preload()  # the program runs beside the pack and could rewrite data files read later
+if preload_wanted():
+    preload()  # the program runs beside the pack and could rewrite data files read later
 keep_secret_marks()  # rules can tell the engine's secret values (config secrets) from literals
 share_property_decoding()  # decode each resource's properties once, not once per rule
 index_analyze_by_type()  # run only the policies that judge the resource's type

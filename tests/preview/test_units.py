@@ -205,3 +205,20 @@ def test_no_registration_reaches_the_packs_once_the_gate_has_taken_the_record() 
     assert refused.value.args[0] == grpc.StatusCode.UNAVAILABLE
     assert [r.name for r in record] == [r.name for r in judged] == ["early"]
     assert [r.name for r in monitor.registered] == ["early"]
+
+
+def test_the_pack_preloads_its_data_unless_the_program_is_sandboxed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: a sandboxed program cannot write the pack's data files, so the pack reads them on first use;
+    unsandboxed the pack loads them before the program starts, whatever the caller's environment says."""
+    from agentid.preview.runner import _engine_env
+    from agentid.preview.sandbox import Isolation
+    from agentid_policy_packs.rules.preload import PRELOAD_ENV, preload_wanted
+
+    project = find_project(str(REPO))
+    config = load_stack_config(project, "dev")
+    monkeypatch.setenv(PRELOAD_ENV, "0")  # a caller's leftover must not switch it off for an unsandboxed program
+    assert _engine_env(project, config, Isolation(False, "no namespaces"))[PRELOAD_ENV] == "1"
+    assert _engine_env(project, config, Isolation(True))[PRELOAD_ENV] == "0"
+    assert not preload_wanted()
+    monkeypatch.delenv(PRELOAD_ENV)
+    assert preload_wanted()  # the engine's own start (`pulumi preview --policy-pack`) preloads
