@@ -49,6 +49,9 @@ GCP_PROVIDERS = (GCP_PROVIDER, GCP_WORKFORCE_PROVIDER)
 # An IAM OIDC identity provider: every role trusting `oidc-provider/HOST` trusts what that issuer signs (`url`,
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html)
 AWS_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+# AgentCore gateways and runtimes take callers' JWTs from the issuer of their customJwtAuthorizer.discoveryUrl
+AGENTCORE = ("aws:bedrock/agentcoreGateway:AgentcoreGateway", "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime")
+_DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 # Stack config keys naming the Entra tenant the stack deploys into (Pulumi azure-native, azuread, classic azure providers)
 TENANT_CONFIG_KEYS = ("azure-native:tenantId", "azuread:tenantId", "azure:tenantId")
 MOCK_TENANTS_ENV = "AGENTID_MOCK_TENANTS"  # set by the gate for its packs only: the tenant its mocks invent
@@ -84,6 +87,15 @@ def _issuer(resource: Resource):
         if is_unknown(oidc):
             return oidc
         return oidc.get("issuerUri") if isinstance(oidc, dict) else None
+    if resource.type in AGENTCORE:
+        configuration = resource.props.get("authorizerConfiguration")
+        if is_unknown(configuration):
+            return configuration
+        jwt = configuration.get("customJwtAuthorizer") if isinstance(configuration, dict) else None
+        if is_unknown(jwt) or not isinstance(jwt, dict):
+            return jwt if is_unknown(jwt) else None  # no JWT authorizer: AWS_IAM or NONE (AGID-AWS-037)
+        url = jwt.get("discoveryUrl")
+        return url.strip().removesuffix(_DISCOVERY_SUFFIX) if isinstance(url, str) else url
     if resource.type == AWS_PROVIDER:
         url = resource.props.get("url")
         # IAM takes the URL with or without its scheme; the issuer is https://HOST[/PATH] either way
@@ -95,10 +107,11 @@ def check(resource: Resource, config):
     issuer = _issuer(resource)
     if is_unknown(issuer):
         yield Unknown("oidc.issuerUri" if resource.type in GCP_PROVIDERS else "url" if resource.type == AWS_PROVIDER
+                      else "authorizerConfiguration.customJwtAuthorizer.discoveryUrl" if resource.type in AGENTCORE
                       else "issuer")
         return
-    if issuer is None and resource.type in GCP_PROVIDERS:
-        return  # an AWS or SAML provider: no OIDC issuer (AGID-GCP-004 judges its condition)
+    if issuer is None and resource.type in GCP_PROVIDERS + AGENTCORE:
+        return  # a GCP AWS/SAML provider (AGID-GCP-004), an AgentCore resource without a JWT authorizer
     if not isinstance(issuer, str) or not issuer.strip():
         yield Violation(f"{resource.name}: cannot check: the issuer is not a URL")
         return
@@ -138,7 +151,7 @@ RULE = Rule(
                 "--trusted-issuer URL`, or trustedIssuers in the base branch's waivers.yaml policyPackConfig.",
     url="https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation-considerations",
     check=check,
-    resource_types=AZURE_TYPES + GCP_PROVIDERS + (AWS_PROVIDER,),
+    resource_types=AZURE_TYPES + GCP_PROVIDERS + (AWS_PROVIDER, *AGENTCORE),
     config={"trustedIssuers": [], "ownTenantIds": []},
     config_schema={"trustedIssuers": {"type": "array", "items": {"type": "string"}, "default": [],
                                       "description": "OIDC issuer URLs the gate operator runs (set by the gate)"},
