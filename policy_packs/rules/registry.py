@@ -7,6 +7,7 @@ from . import (
     agentcore_gateway_authorizer,
     aws_hidden_identities,
     aws_deploy_time_exec,
+    aws_api_identity_proxy,
     aws_access_key,
     aws_admin_managed_policy,
     aws_unknown_managed_policy,
@@ -122,7 +123,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     k8s_agent_cluster_secrets, k8s_powerful_binding, k8s_rbac_bypass_group,
     # privilege escalation
     aws_privilege_escalation, aws_role_escalation, aws_passrole_unseen_role, aws_takeover_unseen_target,
-    aws_foreign_assume_role, aws_deploy_time_exec, entra_graph_app_role, gcp_impersonation_escalation, gcp_custom_role_escalation,
+    aws_foreign_assume_role, aws_deploy_time_exec, aws_api_identity_proxy, entra_graph_app_role, gcp_impersonation_escalation, gcp_custom_role_escalation,
     gcp_service_account_impersonation, gcp_resource_iam_admin, k8s_rbac_escalation, k8s_rbac_escalation_paths, k8s_admission_takeover,
     entra_custom_directory_role,
     entra_privileged_app_owner, entra_pim_group_privileged,
