@@ -102,6 +102,8 @@ def make_project(agents: int, directory: Path, fleet: str = "mixed") -> Path:
                 trust["kubernetes"]["service_account"] += f"-{index}"
             if "spiffe" in trust:
                 trust["spiffe"]["path"] += f"-{index}"
+            if "github_actions" in trust:  # one workflow context, one agent (agentid validate refuses a shared subject)
+                trust["github_actions"]["repository"] += f"-{index}"
         for tool in agent["tools"]:
             if "oauth" in tool:  # one resource server per audience: each agent gets its own
                 tool["oauth"]["audience"] = re.sub(r"^https://", f"https://a{index}.", tool["oauth"]["audience"])
