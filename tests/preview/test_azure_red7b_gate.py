@@ -66,3 +66,24 @@ ad.ApplicationFederatedIdentityCredential("app-fic-own", application_id=app.id, 
 def test_federated_credentials_trusting_another_entra_tenant_block(project) -> None:
     assert blocked(project, FOREIGN_TENANT_FIC, "AGID-GEN-003") == ["app-fic-foreign", "mi-fic-foreign"]
 
+
+LIGHTHOUSE = '''
+import pulumi_azure_native as az
+SUB = "/subscriptions/00000000-0000-0000-0000-000000000001"
+OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"; UAA = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+def definition(name, *authorizations):
+    rd = az.managedservices.RegistrationDefinition(name, scope=SUB, properties={
+        "registration_definition_name": name, "managed_by_tenant_id": "99999999-9999-9999-9999-999999999999",
+        "authorizations": list(authorizations)})
+    az.managedservices.RegistrationAssignment(name + "-asg", scope=SUB, properties={"registration_definition_id": rd.id})
+definition("msp-owner", {"principal_id": "33333333-3333-3333-3333-333333333333", "role_definition_id": OWNER},
+           {"principal_id": "33333333-3333-3333-3333-333333333334", "role_definition_id": UAA,
+            "delegated_role_definition_ids": [OWNER]})
+definition("msp-reader", {"principal_id": "33333333-3333-3333-3333-333333333335", "role_definition_id": READER})
+'''
+
+
+def test_lighthouse_delegating_owner_to_another_tenant_blocks(project) -> None:
+    # Owner, User Access Administrator, and the Owner it may delegate: one finding each
+    assert blocked(project, LIGHTHOUSE, "AGID-AZ-041") == ["msp-owner", "msp-owner", "msp-owner"]
