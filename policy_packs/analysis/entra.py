@@ -47,10 +47,18 @@ def privileged_directory_role(template_id_or_name: str) -> Privileged | None:
     return None
 
 
-def privileged_graph_app_role(app_role_id: str) -> Privileged | None:
-    """A tenant-wide write permission of Microsoft Graph by its app role id; else None."""
+def privileged_api_ids() -> frozenset[str]:
+    """Application (client) ids of the APIs whose app roles entra_privileged.yaml lists: Microsoft Graph, and the
+    Exchange Online / SharePoint Online resources of the entries with an `api`."""
+    return frozenset({graph_app_id(), *(entry["api"] for entry in _data()["graph_app_roles"].values() if "api" in entry)})
+
+
+def privileged_graph_app_role(app_role_id: str, api: str | None = None) -> Privileged | None:
+    """A tenant-wide write permission by its app role id (of the resource app `api`, when given); else None."""
     entry = _data()["graph_app_roles"].get(app_role_id.strip().lower())
-    return Privileged(app_role_id.strip().lower(), entry["value"], entry["why"]) if entry else None
+    if entry is None or (api is not None and api.strip().lower() != entry.get("api", graph_app_id())):
+        return None
+    return Privileged(app_role_id.strip().lower(), entry["value"], entry["why"])
 
 
 def privileged_graph_scope(value: str) -> Privileged | None:
@@ -60,6 +68,9 @@ def privileged_graph_scope(value: str) -> Privileged | None:
     for role_id, entry in _data()["graph_app_roles"].items():
         if entry["value"].lower() == wanted:
             return Privileged(role_id, entry["value"], entry["why"])
+    for scope, why in _data().get("graph_delegated_scopes", {}).items():
+        if scope.lower() == wanted:
+            return Privileged(scope, scope, why)
     return None
 
 

@@ -1,6 +1,8 @@
 """AGID-AZ-021: no application is granted, or asks for, a Microsoft Graph permission that writes tenant-wide
 identity state (RoleManagement.ReadWrite.Directory, AppRoleAssignment.ReadWrite.All, Application.ReadWrite.All,
-Directory.ReadWrite.All): each lets the app grant itself any role.
+Directory.ReadWrite.All, the PIM schedules, UserAuthenticationMethod.ReadWrite.All, Domain.ReadWrite.All, ...) or
+takes over principals (Exchange full_access_as_app, SharePoint Sites.FullControl.All): each lets the app grant itself
+any role or sign in as anyone. The list is data with its sources (policy_packs/analysis/entra_privileged.yaml).
 
 Checked where azuread expresses it: an `AppRoleAssignment` of such an app role id, an `Application`'s
 `requiredResourceAccesses` (Microsoft Graph, type `Role`), an `ApplicationApiAccess`'s `roleIds`, and a
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentid_policy_packs.analysis.entra import graph_app_id, privileged_graph_app_role, privileged_graph_scope
+from agentid_policy_packs.analysis.entra import privileged_api_ids, privileged_graph_app_role, privileged_graph_scope
 from agentid_policy_packs.analysis.values import is_unknown, unknown_path
 
 from .base import Resource, Rule, Unknown, Violation
@@ -27,22 +29,30 @@ def _items(value) -> list:
     return value if isinstance(value, list) else []
 
 
-def requested_graph_app_roles(resource: Resource) -> Iterator[tuple[str, object]]:
-    """(path, app role id) pairs the resource grants or requests from Microsoft Graph."""
+def _api(value) -> str | None:
+    """The resource app id when it is one whose app roles are listed (Graph, Exchange, SharePoint); None otherwise."""
+    return value.strip().lower() if isinstance(value, str) and value.strip().lower() in privileged_api_ids() else None
+
+
+def requested_graph_app_roles(resource: Resource) -> Iterator[tuple[str, object, str | None]]:
+    """(path, app role id, resource app id or None when any) the resource grants or requests from Microsoft Graph,
+    Exchange Online or SharePoint Online."""
     props = resource.props
     if resource.type == APP_ROLE_ASSIGNMENT:
-        yield "appRoleId", props.get("appRoleId")
+        yield "appRoleId", props.get("appRoleId"), None
     elif resource.type == API_ACCESS:
-        if props.get("apiClientId") == graph_app_id() or is_unknown(props.get("apiClientId")):
+        api = props.get("apiClientId")
+        if _api(api) or is_unknown(api):
             for index, role_id in enumerate(_items(props.get("roleIds"))):
-                yield f"roleIds[{index}]", role_id
+                yield f"roleIds[{index}]", role_id, _api(api)
     elif resource.type == APPLICATION:
         for index, access in enumerate(_items(props.get("requiredResourceAccesses"))):
-            if not isinstance(access, dict) or access.get("resourceAppId") != graph_app_id():
+            api = _api(access.get("resourceAppId")) if isinstance(access, dict) else None
+            if api is None:
                 continue
             for inner, entry in enumerate(_items(access.get("resourceAccesses"))):
                 if isinstance(entry, dict) and entry.get("type") == "Role":
-                    yield f"requiredResourceAccesses[{index}].resourceAccesses[{inner}].id", entry.get("id")
+                    yield f"requiredResourceAccesses[{index}].resourceAccesses[{inner}].id", entry.get("id"), api
 
 
 def _delegated(resource: Resource):
@@ -72,8 +82,8 @@ def check(resource: Resource, config):
         yield Unknown(fields[resource.type] + (f".{pending}" if pending else ""))
         return
     granted = "is granted" if resource.type == APP_ROLE_ASSIGNMENT else "asks for"
-    for path, role_id in requested_graph_app_roles(resource):
-        permission = privileged_graph_app_role(role_id) if isinstance(role_id, str) else None
+    for path, role_id, api in requested_graph_app_roles(resource):
+        permission = privileged_graph_app_role(role_id, api) if isinstance(role_id, str) else None
         if permission:
             yield Violation(f"{resource.name} {granted} the Microsoft Graph application permission {permission.name} "
                             f"({permission.id}, {path}): the app {permission.why}")
@@ -84,9 +94,9 @@ RULE = Rule(
     title="entra-no-tenant-write-graph-permissions",
     severity="critical",
     category="escalation",
-    description="No application holds or requests Microsoft Graph application permissions that write tenant-wide "
-                "identity state (RoleManagement.ReadWrite.Directory, AppRoleAssignment.ReadWrite.All, "
-                "Application.ReadWrite.All, Directory.ReadWrite.All).",
+    description="No application holds or requests a Microsoft Graph (or Exchange / SharePoint) application permission that "
+                "controls the tenant's identities: role and PIM writes, app and consent writes, authentication methods and "
+                "passwords, sign-in policies, domains, sync, groups, Intune, every mailbox or site (entra_privileged.yaml).",
     remediation="Request the narrowest Graph permission the tool needs (e.g. Application.ReadWrite.OwnedBy, "
                 "User.Read.All) or an app role of the agent's own API.",
     url="https://learn.microsoft.com/en-us/graph/permissions-overview#best-practices-for-using-microsoft-graph-permissions",

@@ -39,8 +39,8 @@ DIRECTORY_ROLE_ASSIGNMENT = "azuread:index/directoryRoleAssignment:DirectoryRole
 
 def _graph_permissions(resource: Resource) -> list[str]:
     found = []
-    for _path, role_id in requested_graph_app_roles(resource):
-        permission = privileged_graph_app_role(role_id) if isinstance(role_id, str) else None
+    for _path, role_id, api in requested_graph_app_roles(resource):
+        permission = privileged_graph_app_role(role_id, api) if isinstance(role_id, str) else None
         if permission:
             found.append(permission.name)
     return found

@@ -87,3 +87,32 @@ definition("msp-reader", {"principal_id": "33333333-3333-3333-3333-333333333335"
 def test_lighthouse_delegating_owner_to_another_tenant_blocks(project) -> None:
     # Owner, User Access Administrator, and the Owner it may delegate: one finding each
     assert blocked(project, LIGHTHOUSE, "AGID-AZ-041") == ["msp-owner", "msp-owner", "msp-owner"]
+
+
+TIER0 = '''
+import pulumi_azuread as ad
+GRAPH_SP = "aaaaaaaa-0000-0000-0000-000000000001"
+ad.AppRoleAssignment("pim-assign", app_role_id="dd199f4a-f148-40a4-a2ec-f0069cc799ec",  # RoleAssignmentSchedule.ReadWrite.Directory
+                     principal_object_id="bbbbbbbb-0000-0000-0000-000000000001", resource_object_id=GRAPH_SP)
+ad.AppRoleAssignment("auth-methods", app_role_id="50483e42-d915-4231-9639-7fdb7fd190e5",  # UserAuthenticationMethod.ReadWrite.All
+                     principal_object_id="bbbbbbbb-0000-0000-0000-000000000002", resource_object_id=GRAPH_SP)
+ad.AppRoleAssignment("user-read", app_role_id="df021288-bdef-4463-88db-98f22de89214",  # User.Read.All: the look-alike
+                     principal_object_id="bbbbbbbb-0000-0000-0000-000000000003", resource_object_id=GRAPH_SP)
+ad.ServicePrincipalDelegatedPermissionGrant("as-user", service_principal_object_id="bbbbbbbb-0000-0000-0000-000000000004",
+                                            resource_service_principal_object_id=GRAPH_SP,
+                                            claim_values=["Directory.AccessAsUser.All"])
+ad.DirectoryRoleAssignment("sync-role", role_id="d29b2b05-8046-44ba-8758-1e26182fcf32",  # Directory Synchronization Accounts
+                           principal_object_id="cccccccc-0000-0000-0000-000000000001")
+ad.DirectoryRoleAssignment("readers-role", role_id="88d8e3e3-8f55-4a1e-953a-9b9898b8876b",  # Directory Readers
+                           principal_object_id="cccccccc-0000-0000-0000-000000000002")
+'''
+
+
+def test_tier0_graph_permissions_and_directory_roles_block(project) -> None:
+    write_small(project, TIER0)
+    run = run_cli(project, *GUARD, *CI_FLAGS)
+    assert run.code == 1, run.stdout
+    document = run.json("out.json")
+    assert sorted(v["resourceName"] for v in by_policy(document, "AGID-AZ-021") if v["mandatory"]) == [
+        "as-user", "auth-methods", "pim-assign"]
+    assert sorted(v["resourceName"] for v in by_policy(document, "AGID-AZ-020") if v["mandatory"]) == ["sync-role"]
