@@ -1,10 +1,22 @@
 """AGID-AZ-024: Azure messaging and data services accept Entra ID tokens only, and no SAS authorization rule is made.
 
-Service Bus, Event Hubs, Relay and Notification Hubs authorization rules each mint a pair of shared access keys:
-static credentials that bypass RBAC and the agent's identity (`Manage` rights control the whole entity). The
-namespaces (and Cosmos DB, App Configuration, SignalR, Web PubSub) accept such keys, their built-in root key
-included, unless `disableLocalAuth` is true.
-Source: https://learn.microsoft.com/en-us/azure/service-bus-messaging/disable-local-authentication
+Service Bus, Event Hubs, Relay and Notification Hubs authorization rules and Container Registry tokens each mint
+shared access keys / passwords: static credentials that bypass RBAC and the agent's identity (`Manage` rights control
+the whole entity). Services accept such keys or local accounts, their built-in root key included, unless a setting
+turns them off (LOCAL_AUTH: the input path, and whether Azure's default when it is omitted allows keys):
+  Service Bus / Event Hubs namespaces, Cosmos DB, App Configuration, SignalR, Web PubSub, Event Grid topics / domains /
+  partner namespaces: `disableLocalAuth` true; IoT Hub: `properties.disableLocalAuth` true (its iothubowner SAS
+  policy); Azure Cache for Redis: `disableAccessKeyAuthentication` true; AKS: `disableLocalAccounts` true (the
+  clusterAdmin kubeconfig); Container Registry: `adminUserEnabled` not true (the admin user's passwords); Batch:
+  `allowedAuthenticationModes` without SharedKey (omitted allows it).
+Sources: https://learn.microsoft.com/en-us/azure/service-bus-messaging/disable-local-authentication,
+https://learn.microsoft.com/en-us/azure/event-grid/authenticate-with-access-keys-shared-access-signatures,
+https://learn.microsoft.com/en-us/azure/iot-hub/authenticate-authorize-azure-ad,
+https://learn.microsoft.com/en-us/azure/azure-cache-for-redis/cache-azure-active-directory-for-authentication,
+https://learn.microsoft.com/en-us/azure/aks/manage-local-accounts-managed-azure-ad,
+https://learn.microsoft.com/en-us/azure/container-registry/container-registry-authentication#admin-account,
+https://learn.microsoft.com/en-us/azure/container-registry/container-registry-repository-scoped-permissions,
+https://learn.microsoft.com/en-us/azure/batch/batch-aad-auth.
 """
 
 from __future__ import annotations
@@ -24,16 +36,38 @@ AUTHORIZATION_RULES = (
     "azure-native:relay:WCFRelayAuthorizationRule",
     "azure-native:notificationhubs:NamespaceAuthorizationRule",
     "azure-native:notificationhubs:NotificationHubAuthorizationRule",
+    "azure-native:containerregistry:Token",  # a repository-scoped token: passwords for docker login
 )
-# services whose top-level `disableLocalAuth` input turns their access keys off
-LOCAL_AUTH = (
-    "azure-native:servicebus:Namespace",
-    "azure-native:eventhub:Namespace",
-    "azure-native:cosmosdb:DatabaseAccount",
-    "azure-native:appconfiguration:ConfigurationStore",
-    "azure-native:signalrservice:SignalR",
-    "azure-native:webpubsub:WebPubSub",
-)
+_DISABLE_LOCAL_AUTH = ("disableLocalAuth", True, "its access keys (the root key included)")
+# type -> (input path, dotted; the value that turns keys off, or a callable judging the value; what stays on otherwise)
+LOCAL_AUTH = {
+    "azure-native:servicebus:Namespace": _DISABLE_LOCAL_AUTH,
+    "azure-native:eventhub:Namespace": _DISABLE_LOCAL_AUTH,
+    "azure-native:cosmosdb:DatabaseAccount": _DISABLE_LOCAL_AUTH,
+    "azure-native:appconfiguration:ConfigurationStore": _DISABLE_LOCAL_AUTH,
+    "azure-native:signalrservice:SignalR": _DISABLE_LOCAL_AUTH,
+    "azure-native:webpubsub:WebPubSub": _DISABLE_LOCAL_AUTH,
+    "azure-native:eventgrid:Topic": _DISABLE_LOCAL_AUTH,
+    "azure-native:eventgrid:Domain": _DISABLE_LOCAL_AUTH,
+    "azure-native:eventgrid:PartnerNamespace": _DISABLE_LOCAL_AUTH,
+    "azure-native:iothub:IotHubResource": ("properties.disableLocalAuth", True, "its shared access policies (iothubowner)"),
+    "azure-native:redis:Redis": ("disableAccessKeyAuthentication", True, "its access keys"),
+    "azure-native:containerservice:ManagedCluster": ("disableLocalAccounts", True,
+                                                     "its local cluster-admin account (az aks get-credentials --admin)"),
+    "azure-native:containerregistry:Registry": ("adminUserEnabled", lambda value: value is None or value is False,
+                                                "the admin user's passwords"),
+    "azure-native:batch:BatchAccount": ("allowedAuthenticationModes",
+                                        lambda value: isinstance(value, list) and "SharedKey" not in value,
+                                        "SharedKey authentication with the account keys"),
+}
+
+
+def _value(props, path: str):
+    for part in path.split("."):
+        if is_unknown(props) or not isinstance(props, dict):
+            return props if is_unknown(props) else None
+        props = props.get(part)
+    return props
 
 
 def check(resource: Resource, config):
@@ -43,18 +77,19 @@ def check(resource: Resource, config):
             yield Unknown("rights")
             return
         listed = ", ".join(r for r in rights if isinstance(r, str)) if isinstance(rights, list) else ""
-        yield Violation(f"authorization rule {resource.name} mints shared access keys"
+        what = "registry token" if resource.type.endswith(":Token") else "authorization rule"
+        yield Violation(f"{what} {resource.name} mints shared access keys"
                         + (f" with rights {listed}" if listed else "") + ": static credentials that bypass Entra ID "
                         "and RBAC")
         return
-    value = resource.props.get("disableLocalAuth")
+    path, safe, what = LOCAL_AUTH[resource.type]
+    value = _value(resource.props, path)
     if is_unknown(value):
-        yield Unknown("disableLocalAuth")
-    elif value is not True:
+        yield Unknown(path)
+    elif not (safe(value) if callable(safe) else value is safe):
         state = "is not set (Azure's default allows keys)" if value is None else f"is {value!r}"
         service = resource.type.split(":")[1]
-        yield Violation(f"{service} {resource.name}: disableLocalAuth {state}, so its access keys (the root key "
-                        "included) bypass Entra ID and RBAC")
+        yield Violation(f"{service} {resource.name}: {path} {state}, so {what} bypass Entra ID and RBAC")
 
 
 RULE = Rule(
@@ -62,8 +97,8 @@ RULE = Rule(
     title="azure-no-shared-access-keys",
     severity="critical",  # a static key is mandatory (issue 11): it bypasses the identity
     category="static-credential",
-    description="No SAS authorization rules; Service Bus, Event Hubs, Cosmos DB, App Configuration, SignalR and Web "
-                "PubSub set disableLocalAuth to true.",
+    description="No SAS authorization rules or registry tokens; Service Bus, Event Hubs, Event Grid, IoT Hub, Cosmos DB, App "
+                "Configuration, SignalR, Web PubSub, Redis, AKS, Container Registry and Batch turn keys / local accounts off.",
     remediation="Delete the authorization rule and set disableLocalAuth: true; grant the agent's identity a data role "
                 "(e.g. Azure Service Bus Data Sender) on the entity it uses.",
     url="https://learn.microsoft.com/en-us/azure/service-bus-messaging/disable-local-authentication",

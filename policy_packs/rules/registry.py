@@ -67,6 +67,7 @@ from . import (
     entra_custom_directory_role,
     entra_graph_app_role,
     entra_password_credential,
+    entra_user_password,
     entra_pim_group_privileged,
     entra_privileged_app_owner,
     entra_privileged_directory_role,
@@ -108,7 +109,8 @@ from .base import Rule
 RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # static credentials
     aws_access_key, aws_login_profile, aws_user_static_credential, aws_iam_user_grants, aws_literal_secret,
-    aws_secret_in_plaintext, aws_agent_iam_user, aws_service_static_keys, entra_password_credential, cognito_implicit_flow, storage_shared_key,
+    aws_secret_in_plaintext, aws_agent_iam_user, aws_service_static_keys, entra_password_credential, entra_user_password,
+    cognito_implicit_flow, storage_shared_key,
     cognitive_local_auth,
     azure_shared_access_keys, azure_literal_secret, gcp_service_account_key, gcp_hmac_key, gcp_static_credentials, provider_static_credentials,
     k8s_secret_literal, k8s_service_account_token_secret,

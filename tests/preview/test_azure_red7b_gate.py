@@ -135,3 +135,25 @@ az.resources.AzureCliScript("owner-script", resource_group_name="rg", kind="Azur
 
 def test_code_run_at_deployment_blocks(project) -> None:
     assert blocked(project, DEPLOY_TIME_CODE, "AGID-AZ-042") == ["owner-script", "runcmd-jumpbox", "script-jumpbox"]
+
+
+LOCAL_AUTH = '''
+import pulumi_azure_native as az, pulumi_azuread as ad
+az.containerregistry.Registry("acr-admin-user", resource_group_name="rg", sku={"name": "Basic"}, admin_user_enabled=True)
+az.containerregistry.Registry("acr-entra-only", resource_group_name="rg", sku={"name": "Basic"})
+az.eventgrid.Topic("eg-topic-keys", resource_group_name="rg", disable_local_auth=False)
+az.eventgrid.Topic("eg-topic-entra", resource_group_name="rg", disable_local_auth=True)
+az.batch.BatchAccount("batch-sharedkey", resource_group_name="rg", allowed_authentication_modes=["SharedKey", "AAD"])
+ad.User("breakglass", user_principal_name="bg@contoso.onmicrosoft.com", display_name="bg",
+        password="Summer2026!Summer2026!", disable_password_expiration=True)
+'''
+
+
+def test_local_auth_keys_and_user_passwords_block(project) -> None:
+    write_small(project, LOCAL_AUTH)
+    run = run_cli(project, *GUARD, *CI_FLAGS)
+    assert run.code == 1, run.stdout
+    document = run.json("out.json")
+    assert sorted(v["resourceName"] for v in by_policy(document, "AGID-AZ-024") if v["mandatory"]) == [
+        "acr-admin-user", "batch-sharedkey", "eg-topic-keys"]
+    assert [v["resourceName"] for v in by_policy(document, "AGID-AZ-003") if v["mandatory"]] == ["breakglass"]
