@@ -1,11 +1,12 @@
-"""AGID-AZ-035: no anonymous (public) read access to Azure data: blob containers and container registries.
+"""AGID-AZ-035: no anonymous (public) read access to Azure data: blob containers, container registries, galleries.
 
 A blob container whose `publicAccess` is `Blob` or `Container` serves its blobs (and, for `Container`, their
 listing) to anyone on the internet without credentials, when its storage account allows it; a storage account
 with `allowBlobPublicAccess: true` lets any container of it be made public later, from outside the stack. A
 container registry with `anonymousPullEnabled: true` serves every image to unauthenticated clients. The S3
-counterpart is AGID-AWS-038.
-Sources: https://learn.microsoft.com/en-us/azure/storage/blobs/anonymous-read-access-prevent,
+counterpart is AGID-AWS-038. A Compute Gallery whose `sharingProfile.permissions` is `Community` publishes its
+images to every Azure subscription (red7b f23; the AWS twin, a public AMI, is AGID-AWS-047).
+Sources: https://learn.microsoft.com/en-us/azure/virtual-machines/share-gallery-community, https://learn.microsoft.com/en-us/azure/storage/blobs/anonymous-read-access-prevent,
 https://learn.microsoft.com/en-us/azure/container-registry/anonymous-pull-access
 """
 
@@ -18,6 +19,7 @@ from .base import Resource, Rule, Unknown, Violation
 STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 BLOB_CONTAINER = "azure-native:storage:BlobContainer"
 REGISTRY = "azure-native:containerregistry:Registry"
+GALLERY = "azure-native:compute:Gallery"
 # (input, the value that opens anonymous access, what it opens)
 _SWITCHES = {
     STORAGE_ACCOUNT: ("allowBlobPublicAccess", "lets any of its blob containers be made readable by anyone"),
@@ -37,6 +39,18 @@ def check(resource: Resource, config):
             yield Violation(f"blob container {resource.name}: publicAccess {level!r} serves {reach} to anyone "
                             "without credentials")
         return
+    if resource.type == GALLERY:
+        profile = resource.props.get("sharingProfile")
+        permissions = profile.get("permissions") if isinstance(profile, dict) else profile
+        if is_unknown(permissions):
+            yield Unknown("sharingProfile.permissions")
+        elif isinstance(permissions, str) and permissions.strip().lower() == "community":
+            yield Violation(f"compute gallery {resource.name}: sharingProfile.permissions 'Community' publishes its "
+                            "images to every Azure subscription")
+        elif permissions is not None and not isinstance(permissions, str):
+            yield Violation(f"compute gallery {resource.name}: sharingProfile.permissions {permissions!r} is not "
+                            "Private, Groups or Community")
+        return
     key, opens = _SWITCHES[resource.type]
     value = resource.props.get(key)
     if is_unknown(value):
@@ -52,10 +66,11 @@ RULE = Rule(
     severity="critical",
     category="public-access",
     description="No anonymous access to Azure data: blob containers keep publicAccess None, storage accounts set "
-                "allowBlobPublicAccess false, container registries keep anonymousPullEnabled false.",
+                "allowBlobPublicAccess false, container registries keep anonymousPullEnabled false, compute galleries "
+                "are not shared with the Community.",
     remediation="Remove publicAccess (or set None) and set allowBlobPublicAccess: false; give readers an Entra "
                 "identity with Storage Blob Data Reader (AcrPull for registries) on the one container or registry.",
     url="https://learn.microsoft.com/en-us/azure/storage/blobs/anonymous-read-access-prevent",
     check=check,
-    resource_types=(STORAGE_ACCOUNT, BLOB_CONTAINER, REGISTRY),
+    resource_types=(STORAGE_ACCOUNT, BLOB_CONTAINER, REGISTRY, GALLERY),
 )

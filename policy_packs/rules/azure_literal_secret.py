@@ -10,7 +10,13 @@ Where secret values are written through the providers:
     type: https://learn.microsoft.com/azure/data-factory/store-credentials-in-key-vault) and every other string
     there scanned under its key (connection strings with an AccountKey, SAS URIs, ...), except
     `encryptedCredential` (encrypted by the integration runtime) and Key Vault references (`AzureKeyVaultSecret`,
-    which name a secret instead of holding it).
+    which name a secret instead of holding it);
+  - application settings and environments (red7b f21: a GitHub token and a storage connection string with its
+    AccountKey passed): App Service `WebAppApplicationSettings(Slot)` properties (NAME -> value) and
+    `WebAppConnectionStrings(Slot)` properties (NAME -> {value}), `WebApp(Slot)` siteConfig.appSettings /
+    connectionStrings, Container Instances containers[].properties.environmentVariables (`value` scanned under its
+    name, `secureValue` a secret by type), Container Apps configuration.secrets[].value (by type) and
+    template.containers[].env[].value.
 A value is a literal secret when it is known at preview and detect-secrets' detectors find a secret
 in it (secret_scan.py), as for AWS (AGID-AWS-007). A value unknown at preview (generated with
 random.RandomPassword, or read from another resource), the placeholder `agentid preview` sends for an
@@ -37,6 +43,11 @@ SYNCHRONIZATION_SECRET = "azuread:index/synchronizationSecret:SynchronizationSec
 AUTOMATION_CREDENTIAL = "azure-native:automation:Credential"
 SQL_JOB_CREDENTIAL = "azure-native:sql:JobCredential"
 DATA_FACTORY_LINKED_SERVICE = "azure-native:datafactory:LinkedService"
+APP_SETTINGS = ("azure-native:web:WebAppApplicationSettings", "azure-native:web:WebAppApplicationSettingsSlot")
+CONNECTION_STRINGS = ("azure-native:web:WebAppConnectionStrings", "azure-native:web:WebAppConnectionStringsSlot")
+WEB_APPS = ("azure-native:web:WebApp", "azure-native:web:WebAppSlot")
+CONTAINER_GROUP = "azure-native:containerinstance:ContainerGroup"
+CONTAINER_APP = "azure-native:app:ContainerApp"
 _NOT_READABLE = Unreadable("not the input shape the provider takes")
 _MAX_DEPTH = 12  # a linked service's properties nest a few levels (typeProperties, nested credentials)
 
@@ -63,6 +74,61 @@ def _linked_service(value: Any, path: str, key: str, depth: int = 0) -> Iterator
         yield path, key, value
 
 
+def _named(entries: Any, path: str, name_key: str, value_key: str, by_type: bool = False) -> Iterator[tuple[str, str, Any]]:
+    """(path, name, value) of each `{name_key: NAME, value_key: value}` entry of a list input."""
+    if entries is None or is_unknown(entries):
+        return
+    if not isinstance(entries, list):
+        yield path, "", _NOT_READABLE
+        return
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            yield f"{path}[{index}]", "", _NOT_READABLE
+            continue
+        name = entry.get(name_key) if isinstance(entry.get(name_key), str) else ""
+        if value_key in entry:
+            value = entry.get(value_key)
+            yield f"{path}[{index}].{value_key} ({name})", name, SecretByType(value) if by_type else value
+
+
+def _settings(resource: Resource) -> Iterator[tuple[str, str, Any]]:
+    """Application settings, connection strings and container environments of App Service, ACI and Container Apps."""
+    props = resource.props
+    if resource.type in APP_SETTINGS + CONNECTION_STRINGS:
+        properties = props.get("properties")
+        if properties is None or is_unknown(properties):
+            return
+        if not isinstance(properties, Mapping):
+            yield "properties", "", _NOT_READABLE
+            return
+        for name, value in properties.items():
+            if resource.type in CONNECTION_STRINGS:
+                value = value.get("value") if isinstance(value, Mapping) else value
+            yield f"properties.{name}", str(name), value
+    elif resource.type in WEB_APPS:
+        site = props.get("siteConfig")
+        if isinstance(site, Mapping):
+            yield from _named(site.get("appSettings"), "siteConfig.appSettings", "name", "value")
+            yield from _named(site.get("connectionStrings"), "siteConfig.connectionStrings", "name", "connectionString")
+    elif resource.type == CONTAINER_GROUP:
+        containers = props.get("containers")
+        for index, container in enumerate(containers if isinstance(containers, list) else []):
+            properties = container.get("properties") if isinstance(container, Mapping) else None
+            if isinstance(properties, Mapping):
+                path = f"containers[{index}].properties.environmentVariables"
+                yield from _named(properties.get("environmentVariables"), path, "name", "value")
+                yield from _named(properties.get("environmentVariables"), path, "name", "secureValue", by_type=True)
+    elif resource.type == CONTAINER_APP:
+        configuration = props.get("configuration")
+        if isinstance(configuration, Mapping):
+            yield from _named(configuration.get("secrets"), "configuration.secrets", "name", "value", by_type=True)
+        template = props.get("template")
+        containers = template.get("containers") if isinstance(template, Mapping) else None
+        for index, container in enumerate(containers if isinstance(containers, list) else []):
+            if isinstance(container, Mapping):
+                yield from _named(container.get("env"), f"template.containers[{index}].env", "name", "value")
+
+
 def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
     """(path, key it is stored under, value) for every input that holds a secret value."""
     props = resource.props
@@ -76,6 +142,8 @@ def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
         yield "value", "secret", props.get("value")
     elif resource.type in (AUTOMATION_CREDENTIAL, SQL_JOB_CREDENTIAL):
         yield "password", "password", SecretByType(props.get("password"))
+    elif resource.type in APP_SETTINGS + CONNECTION_STRINGS + WEB_APPS + (CONTAINER_GROUP, CONTAINER_APP):
+        yield from _settings(resource)
     elif resource.type == DATA_FACTORY_LINKED_SERVICE:
         properties = props.get("properties")
         if properties is not None and not is_unknown(properties) and not isinstance(properties, Mapping):
@@ -106,12 +174,14 @@ RULE = Rule(
     severity="critical",
     category="static-credential",
     description="No literal secret in Key Vault secrets, DevTest Labs or Service Fabric Mesh secret values, Entra "
-                "provisioning (synchronization) secrets, Automation and Elastic Jobs credentials, or Data Factory "
-                "linked services (detect-secrets, and fields that are secrets by type).",
+                "provisioning (synchronization) secrets, Automation and Elastic Jobs credentials, Data Factory "
+                "linked services, App Service settings and connection strings, or container environments (ACI, "
+                "Container Apps) (detect-secrets, and fields that are secrets by type).",
     remediation="Generate the value at deployment (random.RandomPassword) or pass it as a Pulumi config secret "
                 "(`pulumi config set --secret`); never type it into the program.",
     url="https://learn.microsoft.com/azure/key-vault/secrets/secrets-best-practices",
     check=check,
     resource_types=(KEY_VAULT_SECRET, DEVTEST_SECRET, MESH_SECRET_VALUE, SYNCHRONIZATION_SECRET, AUTOMATION_CREDENTIAL,
-                    SQL_JOB_CREDENTIAL, DATA_FACTORY_LINKED_SERVICE),
+                    SQL_JOB_CREDENTIAL, DATA_FACTORY_LINKED_SERVICE, *APP_SETTINGS, *CONNECTION_STRINGS, *WEB_APPS,
+                    CONTAINER_GROUP, CONTAINER_APP),
 )

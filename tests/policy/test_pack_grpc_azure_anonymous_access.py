@@ -59,3 +59,20 @@ def test_a_key_vault_access_policy_granting_all_is_mandatory_and_exact_permissio
     [message] = vault({"secrets": ["all"], "keys": ["All"], "certificates": ["get"]})
     assert "every operation on keys, secrets ('all'), purge included" in message
     assert vault({"secrets": ["get", "list"]}) == []
+
+
+GALLERY = "azure-native:compute:Gallery"
+COMMUNITY_INFO = {"publisherUri": "https://example.com", "publisherContact": "images@example.com", "eula": "https://example.com/eula",
+                  "publicNamePrefix": "acme"}
+
+
+def test_a_gallery_shared_with_the_community_blocks_and_groups_or_private_pass(pack):
+    """red7b f23: sharingProfile.permissions Community publishes the gallery's images to every Azure subscription."""
+    props = {"resourceGroupName": "rg", "sharingProfile": {"permissions": "Community", "communityGalleryInfo": COMMUNITY_INFO}}
+    diags = [d for d in pack.analyze(GALLERY, "gallery", urn(GALLERY, "gallery"), props) if d.policy_name == "AGID-AZ-035"]
+    assert [(d.enforcement_level, d.message.rsplit("\n", 1)[-1]) for d in diags] == [(
+        "mandatory", "[public-access] compute gallery gallery: sharingProfile.permissions 'Community' publishes its images to "
+                     "every Azure subscription")]
+    for look_alike in ({"resourceGroupName": "rg", "sharingProfile": {"permissions": "Groups"}},
+                       {"resourceGroupName": "rg", "sharingProfile": {"permissions": "Private"}}, {"resourceGroupName": "rg"}):
+        assert [d for d in pack.analyze(GALLERY, "g", urn(GALLERY, "g"), look_alike) if d.policy_name == "AGID-AZ-035"] == []

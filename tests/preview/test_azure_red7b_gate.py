@@ -157,3 +157,31 @@ def test_local_auth_keys_and_user_passwords_block(project) -> None:
     assert sorted(v["resourceName"] for v in by_policy(document, "AGID-AZ-024") if v["mandatory"]) == [
         "acr-admin-user", "batch-sharedkey", "eg-topic-keys"]
     assert [v["resourceName"] for v in by_policy(document, "AGID-AZ-003") if v["mandatory"]] == ["breakglass"]
+
+
+SETTINGS_AND_GALLERY = '''
+import base64
+import pulumi_azure_native as az
+TOKEN = "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789"
+KEY = base64.b64encode(bytes(range(64))).decode()
+az.web.WebAppApplicationSettings("web-settings", name="agent-web", resource_group_name="rg",
+                                 properties={"GITHUB_TOKEN": TOKEN, "REGION": "westeurope"})
+az.web.WebAppApplicationSettings("web-settings-kv", name="agent-web2", resource_group_name="rg",
+    properties={"GITHUB_TOKEN": "@Microsoft.KeyVault(SecretUri=https://kv-agents.vault.azure.net/secrets/github-token/)"})
+az.containerinstance.ContainerGroup("aci-env", resource_group_name="rg", os_type="Linux", containers=[{
+    "name": "agent", "image": "agent:1", "resources": {"requests": {"cpu": 1, "memory_in_gb": 1}},
+    "environment_variables": [{"name": "STORAGE", "value": f"DefaultEndpointsProtocol=https;AccountName=logs;AccountKey={KEY}"}]}])
+az.compute.Gallery("gallery-community", resource_group_name="rg", sharing_profile={"permissions": "Community",
+    "community_gallery_info": {"publisher_uri": "https://x.example", "publisher_contact": "a@example.com", "eula": "x",
+                               "public_name_prefix": "acme"}})
+az.compute.Gallery("gallery-private", resource_group_name="rg")
+'''
+
+
+def test_literal_secrets_in_app_settings_and_a_community_gallery_block(project) -> None:
+    write_small(project, SETTINGS_AND_GALLERY)
+    run = run_cli(project, *GUARD, *CI_FLAGS)
+    assert run.code == 1, run.stdout
+    document = run.json("out.json")
+    assert sorted(v["resourceName"] for v in by_policy(document, "AGID-AZ-025") if v["mandatory"]) == ["aci-env", "web-settings"]
+    assert [v["resourceName"] for v in by_policy(document, "AGID-AZ-035") if v["mandatory"]] == ["gallery-community"]
