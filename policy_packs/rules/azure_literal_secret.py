@@ -14,7 +14,7 @@ Where secret values are written through the providers:
   - application settings and environments (red7b f21: a GitHub token and a storage connection string with its
     AccountKey passed): App Service `WebAppApplicationSettings(Slot)` properties (NAME -> value) and
     `WebAppConnectionStrings(Slot)` properties (NAME -> {value}), `WebApp(Slot)` siteConfig.appSettings /
-    connectionStrings, Container Instances containers[].properties.environmentVariables (`value` scanned under its
+    connectionStrings, Container Instances containers[].environmentVariables (`value` scanned under its
     name, `secureValue` a secret by type), Container Apps configuration.secrets[].value (by type) and
     template.containers[].env[].value.
 A value is a literal secret when it is known at preview and detect-secrets' detectors find a secret
@@ -74,8 +74,10 @@ def _linked_service(value: Any, path: str, key: str, depth: int = 0) -> Iterator
         yield path, key, value
 
 
-def _named(entries: Any, path: str, name_key: str, value_key: str, by_type: bool = False) -> Iterator[tuple[str, str, Any]]:
-    """(path, name, value) of each `{name_key: NAME, value_key: value}` entry of a list input."""
+def _named(entries: Any, path: str, name_key: str, value_key: str, by_type: bool = False,
+           default_name: str = "") -> Iterator[tuple[str, str, Any]]:
+    """(path, name, value) of each `{name_key: NAME, value_key: value}` entry of a list input (an entry without
+    value_key is skipped; `by_type`: the value is a secret by its field's type)."""
     if entries is None or is_unknown(entries):
         return
     if not isinstance(entries, list):
@@ -85,7 +87,7 @@ def _named(entries: Any, path: str, name_key: str, value_key: str, by_type: bool
         if not isinstance(entry, Mapping):
             yield f"{path}[{index}]", "", _NOT_READABLE
             continue
-        name = entry.get(name_key) if isinstance(entry.get(name_key), str) else ""
+        name = entry.get(name_key) if isinstance(entry.get(name_key), str) else default_name
         if value_key in entry:
             value = entry.get(value_key)
             yield f"{path}[{index}].{value_key} ({name})", name, SecretByType(value) if by_type else value
@@ -113,11 +115,10 @@ def _settings(resource: Resource) -> Iterator[tuple[str, str, Any]]:
     elif resource.type == CONTAINER_GROUP:
         containers = props.get("containers")
         for index, container in enumerate(containers if isinstance(containers, list) else []):
-            properties = container.get("properties") if isinstance(container, Mapping) else None
-            if isinstance(properties, Mapping):
-                path = f"containers[{index}].properties.environmentVariables"
-                yield from _named(properties.get("environmentVariables"), path, "name", "value")
-                yield from _named(properties.get("environmentVariables"), path, "name", "secureValue", by_type=True)
+            if isinstance(container, Mapping):  # the provider flattens the API's `properties` into the container
+                path = f"containers[{index}].environmentVariables"
+                yield from _named(container.get("environmentVariables"), path, "name", "value")
+                yield from _named(container.get("environmentVariables"), path, "name", "secureValue", by_type=True)
     elif resource.type == CONTAINER_APP:
         configuration = props.get("configuration")
         if isinstance(configuration, Mapping):
@@ -150,18 +151,7 @@ def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
             yield "properties", "", _NOT_READABLE
         yield from _linked_service(properties, "properties", "")
     else:
-        credentials = props.get("credentials")
-        if credentials is None or is_unknown(credentials):
-            return
-        if not isinstance(credentials, list):
-            yield "credentials", "", _NOT_READABLE
-            return
-        for index, entry in enumerate(credentials):
-            if not isinstance(entry, Mapping):
-                yield f"credentials[{index}]", "", _NOT_READABLE
-                continue
-            key = entry.get("key") if isinstance(entry.get("key"), str) else "secret"
-            yield f"credentials[{index}].value ({key})", key, entry.get("value")
+        yield from _named(props.get("credentials"), "credentials", "key", "value", default_name="secret")
 
 
 def check(resource: Resource, config):

@@ -20,9 +20,10 @@ KEYVAULT_REF = "@Microsoft.KeyVault(SecretUri=https://kv-agents.vault.azure.net/
 
 
 def container_group(**env):
-    return {"resourceGroupName": "rg", "osType": "Linux", "containers": [{"name": "agent", "properties": {
-        "image": "agent:1", "resources": {"requests": {"cpu": 1, "memoryInGB": 1}},
-        "environmentVariables": [{"name": name, **value} for name, value in env.items()]}}]}
+    """The provider's shape: the API's container `properties` are flattened into the container."""
+    return {"resourceGroupName": "rg", "osType": "Linux", "containers": [{
+        "name": "agent", "image": "agent:1", "resources": {"requests": {"cpu": 1, "memoryInGB": 1}},
+        "environmentVariables": [{"name": name, **value} for name, value in env.items()]}]}
 
 
 CASES = [

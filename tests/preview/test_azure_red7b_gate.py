@@ -13,12 +13,21 @@ pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(
 CI_FLAGS = ("--strict-unknowns", "--require-sandbox", "--json", "out.json")
 
 
-def blocked(project, program: str, policy: str) -> list[str]:
-    """The resource names `policy` blocks (mandatory) in `program`, after asserting the gate failed (exit 1)."""
+def failed_report(project, program: str) -> dict:
+    """The gate's --json report on `program`, after asserting it failed (exit 1)."""
     write_small(project, program)
     run = run_cli(project, *GUARD, *CI_FLAGS)
     assert run.code == 1, run.stdout
-    return sorted(v["resourceName"] for v in by_policy(run.json("out.json"), policy) if v["mandatory"])
+    return run.json("out.json")
+
+
+def mandatory(document: dict, policy: str) -> list[str]:
+    return sorted(v["resourceName"] for v in by_policy(document, policy) if v["mandatory"])
+
+
+def blocked(project, program: str, policy: str) -> list[str]:
+    """The resource names `policy` blocks (mandatory) in `program`, after asserting the gate failed (exit 1)."""
+    return mandatory(failed_report(project, program), policy)
 
 
 ARM_OWNER = '''
@@ -109,13 +118,10 @@ ad.DirectoryRoleAssignment("readers-role", role_id="88d8e3e3-8f55-4a1e-953a-9b98
 
 
 def test_tier0_graph_permissions_and_directory_roles_block(project) -> None:
-    write_small(project, TIER0)
-    run = run_cli(project, *GUARD, *CI_FLAGS)
-    assert run.code == 1, run.stdout
-    document = run.json("out.json")
-    assert sorted(v["resourceName"] for v in by_policy(document, "AGID-AZ-021") if v["mandatory"]) == [
+    document = failed_report(project, TIER0)
+    assert mandatory(document, "AGID-AZ-021") == [
         "as-user", "auth-methods", "pim-assign"]
-    assert sorted(v["resourceName"] for v in by_policy(document, "AGID-AZ-020") if v["mandatory"]) == ["sync-role"]
+    assert mandatory(document, "AGID-AZ-020") == ["sync-role"]
 
 
 DEPLOY_TIME_CODE = '''
@@ -150,13 +156,10 @@ ad.User("breakglass", user_principal_name="bg@contoso.onmicrosoft.com", display_
 
 
 def test_local_auth_keys_and_user_passwords_block(project) -> None:
-    write_small(project, LOCAL_AUTH)
-    run = run_cli(project, *GUARD, *CI_FLAGS)
-    assert run.code == 1, run.stdout
-    document = run.json("out.json")
-    assert sorted(v["resourceName"] for v in by_policy(document, "AGID-AZ-024") if v["mandatory"]) == [
+    document = failed_report(project, LOCAL_AUTH)
+    assert mandatory(document, "AGID-AZ-024") == [
         "acr-admin-user", "batch-sharedkey", "eg-topic-keys"]
-    assert [v["resourceName"] for v in by_policy(document, "AGID-AZ-003") if v["mandatory"]] == ["breakglass"]
+    assert mandatory(document, "AGID-AZ-003") == ["breakglass"]
 
 
 SETTINGS_AND_GALLERY = '''
@@ -179,9 +182,6 @@ az.compute.Gallery("gallery-private", resource_group_name="rg")
 
 
 def test_literal_secrets_in_app_settings_and_a_community_gallery_block(project) -> None:
-    write_small(project, SETTINGS_AND_GALLERY)
-    run = run_cli(project, *GUARD, *CI_FLAGS)
-    assert run.code == 1, run.stdout
-    document = run.json("out.json")
-    assert sorted(v["resourceName"] for v in by_policy(document, "AGID-AZ-025") if v["mandatory"]) == ["aci-env", "web-settings"]
-    assert [v["resourceName"] for v in by_policy(document, "AGID-AZ-035") if v["mandatory"]] == ["gallery-community"]
+    document = failed_report(project, SETTINGS_AND_GALLERY)
+    assert mandatory(document, "AGID-AZ-025") == ["aci-env", "web-settings"]
+    assert mandatory(document, "AGID-AZ-035") == ["gallery-community"]
