@@ -14,7 +14,7 @@ const fleet = new agentid.AgentFleet("agents", {
             owner: "dev-productivity@example.com",
             purpose: "Labels pull requests from the repository's labelling rules.",
             environment: pulumi.getStack(),
-            reviewBy: "2031-06-30",
+            reviewBy: "2099-06-30", // a real agent's within months; an example's must not pass
             maxCredentialMinutes: 15,
             tools: [
                 {

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
 
 from agentid.mock_engine import MOCK_TENANT
+from agentid.today import today
 from agentid_components.azure.plan import GUID_NAMESPACE
 from agentid_components.loader import load_inventory
-from tests.azure.builders import run_fleet
+from tests.azure.builders import run_fleet, write_certificate
 
 ROOT = Path(__file__).resolve().parents[2]
 AGENTS_FILE = ROOT / "stacks" / "agents" / "dev.yaml"
@@ -34,6 +37,24 @@ def dev():
     run, errors = run_fleet(loaded.inventory.agents, spec_dir=AGENTS_FILE.parent)
     assert errors == []
     return run
+
+
+@pytest.fixture(scope="module")
+def certified(tmp_path_factory):
+    """The dev agents with data-ingest binding a client certificate (`client_certificate`), generated for the run:
+    it expires two years after today, so the binding is shown without a date the example would depend on."""
+    agents_dir = tmp_path_factory.mktemp("certified") / "agents"
+    shutil.copytree(AGENTS_FILE.parent, agents_dir)
+    not_after = dt.datetime.combine(today() + dt.timedelta(days=730), dt.time(), dt.timezone.utc)
+    write_certificate(agents_dir / "certs", "data-ingest-client.pem", not_after=not_after)
+    agents_file = agents_dir / "dev.yaml"
+    agents_file.write_text(agents_file.read_text().replace(
+        "    max_credential_minutes: 30\n", "    max_credential_minutes: 30\n    client_certificate: certs/data-ingest-client.pem\n"))
+    loaded = load_inventory(agents_file)
+    assert loaded.inventory.agents[3].client_certificate == "certs/data-ingest-client.pem"
+    run, errors = run_fleet(loaded.inventory.agents, spec_dir=agents_dir)
+    assert errors == []
+    return run, agents_dir, not_after
 
 
 def children(run, agent: str, type_token: str):
@@ -62,7 +83,7 @@ def test_managed_identity_inputs(dev):
             "agent": "report-builder",
             "owner": "finance-analytics",
             "environment": "dev",
-            "review-by": "2031-03-31",
+            "review-by": "2099-03-31",
             "managed-by": "agent-identity-kit",
         },
     }
@@ -193,10 +214,18 @@ def test_agent_application_federated_credentials_are_chained(dev):
     assert set(credentials[1].dependencies) == {app.urn, credentials[0].urn}
 
 
-def test_certificate_credential_is_the_public_pem_only(dev):
-    (certificate,) = children(dev, "data-ingest", CERT)
-    (app,) = children(dev, "data-ingest", APP)
-    pem = (AGENTS_FILE.parent / "certs" / "data-ingest-client.pem").read_text()
+def test_the_example_binds_no_certificate(dev):
+    # data-ingest signs in to Entra with its federated credentials only: nothing in the example expires
+    assert children(dev, "data-ingest", CERT) == []
+    assert dev.outputs["inventory"]["data-ingest"]["oauth"]["certificate"] is None
+
+
+def test_certificate_credential_is_the_public_pem_only(certified):
+    run, agents_dir, not_after = certified
+    (certificate,) = children(run, "data-ingest", CERT)
+    (app,) = children(run, "data-ingest", APP)
+    pem = (agents_dir / "certs" / "data-ingest-client.pem").read_text()
+    assert certificate.name == "data-ingest-entra-certificate"
     assert certificate.inputs["applicationId"] == app.id
     assert certificate.inputs["type"] == "AsymmetricX509Cert"
     assert certificate.inputs["encoding"] == "pem"
@@ -204,8 +233,8 @@ def test_certificate_credential_is_the_public_pem_only(dev):
     assert value[SECRET_SIG] == SECRET_MARK  # the provider keeps the value out of plain-text state
     assert value["value"].strip() == pem.strip()
     assert "PRIVATE KEY" not in value["value"]
-    assert certificate.inputs["endDate"] == "2036-11-01T00:00:00Z"  # the certificate's own notAfter
-    last_credential = children(dev, "data-ingest", APP_FIC)[-1]
+    assert certificate.inputs["endDate"] == not_after.strftime("%Y-%m-%dT%H:%M:%SZ")  # the certificate's own notAfter
+    last_credential = children(run, "data-ingest", APP_FIC)[-1]
     assert last_credential.urn in certificate.dependencies
 
 
@@ -239,7 +268,7 @@ def test_resources_per_agent(dev):
         "FederatedIdentityCredential", "RoleAssignment", "RoleDefinition", "UserAssignedIdentity",
     ]
     assert kinds("data-ingest") == [
-        "AppRoleAssignment", "Application", "ApplicationCertificate",
+        "AppRoleAssignment", "Application",
         "ApplicationFederatedIdentityCredential", "ApplicationFederatedIdentityCredential",
         "FederatedIdentityCredential", "FederatedIdentityCredential", "ServicePrincipal", "UserAssignedIdentity",
     ]
@@ -284,10 +313,23 @@ def test_inventory_oauth_and_revocation(dev):
     assert oauth["service_principal_object_id"] == sp.outputs["objectId"]
     assert oauth["scopes"][0]["scope"] == "datasets.write"
     assert oauth["token_requests"] == ["scope=https://catalog.data.example.com/.default"]
-    assert oauth["certificate"]["file"] == "certs/data-ingest-client.pem"
+    assert oauth["certificate"] is None
     commands = entry["revocation"]["commands"]
     # disabling the service principal stops new tokens at once: it comes first
     assert commands[0] == f"az ad sp update --id {sp.outputs['objectId']} --set accountEnabled=false"
     assert sum("az identity federated-credential delete" in c for c in commands) == 2
     assert sum("az ad app federated-credential delete" in c for c in commands) == 2
-    assert any(c.startswith("az ad app credential delete") and oauth["certificate"]["key_id"] in c for c in commands)
+    assert not any(c.startswith("az ad app credential delete") for c in commands)  # no certificate to remove
+
+
+def test_inventory_names_the_bound_certificate_and_its_revocation(certified):
+    run, _, not_after = certified
+    (certificate,) = children(run, "data-ingest", CERT)
+    oauth = run.outputs["inventory"]["data-ingest"]["oauth"]
+    assert oauth["certificate"]["file"] == "certs/data-ingest-client.pem"
+    assert oauth["certificate"]["key_id"] == certificate.inputs["keyId"]
+    assert oauth["certificate"]["not_after"] == not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
+    commands = run.outputs["inventory"]["data-ingest"]["revocation"]["commands"]
+    (app,) = children(run, "data-ingest", APP)
+    assert commands[-1] == (f"az ad app credential delete --id {app.outputs['clientId']} "
+                            f"--key-id {certificate.inputs['keyId']} --cert")

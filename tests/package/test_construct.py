@@ -107,7 +107,7 @@ def test_construct_from_an_agent_file_registers_what_the_python_component_does(p
 def test_inline_agents_typed_as_the_schema_give_the_same_resources(provider, from_file):
     """The camelCase object a TypeScript/Go/C# program builds from the schema's types, not a file."""
     agents = _as_consumer_writes_it(yaml.safe_load(DEV.read_text())["agents"])
-    assert agents[1]["tools"][2]["azure"]["dataActions"] and agents[0]["reviewBy"] == "2031-05-31"
+    assert agents[1]["tools"][2]["azure"]["dataActions"] and agents[0]["reviewBy"] == "2099-05-31"
     response = provider.construct("inline", {"agents": agents, "baseDirectory": str(DEV.parent),
                                              "azure": {"resourceGroup": RESOURCE_GROUP},
                                              "gcp": {"project": GCP_PROJECT}}, config=CONFIG)

@@ -76,13 +76,73 @@ def test_the_example_dev_stack_passes(tmp_path: Path) -> None:
     assert all(a["resources"] > 0 for a in result["agents"])  # every agent's resources were attributed to it
     sarif = json.loads((tmp_path / "dev.sarif").read_text())
     validate_sarif(sarif)
-    # blocking results: none; the waived ones (waivers.yaml) stay results, suppressed with their justification
-    errors = [r for r in sarif["runs"][0]["results"] if r["level"] == "error"]
-    assert [(r["ruleId"], r["properties"]["resourceName"]) for r in errors if "suppressions" not in r] == []
-    assert sorted((r["ruleId"], r["properties"]["resourceName"]) for r in errors) == [
-        ("AGID-AZ-001", "data-ingest-entra-certificate")]
+    # No result at all, and no waiver in force: nothing in the example expires, so it passes on any day
+    # (test_the_example_passes_on_any_day)
+    assert [(r["ruleId"], r["properties"].get("resourceName")) for r in sarif["runs"][0]["results"]] == []
+    assert result["waivers"]["inForce"] == [] and result["waivers"]["findings"] == []
     rules = sarif["runs"][0]["tool"]["driver"]["rules"]
     assert len(rules) == len({r["id"] for r in rules}) == len(result["policyPacks"][0]["policies"])
+
+
+def test_the_example_passes_on_any_day(tmp_path: Path) -> None:
+    """The quick start holds on the last day of 2098: no dated waiver, no certificate, no review date passes before.
+
+    `--today` fixes the clock (the suite's own is pinned too, tests/conftest.py)."""
+    run = run_cli(REPO, "--stack", "dev", "--today", "2098-12-31", "--json", str(tmp_path / "dev.json"))
+    assert run.code == 0, run.stdout + run.stderr
+    result = json.loads((tmp_path / "dev.json").read_text())
+    assert [(v["policy"], v["resourceName"]) for v in result["violations"]] == []
+    assert result["verdict"] == "pass"
+
+
+def test_a_bound_client_certificate_blocks_until_waived(project: Path, today) -> None:
+    """The kit's `client_certificate` binding: AGID-AZ-001 blocks the Entra certificate credential it makes; a waiver
+    in the gate's waivers.yaml accepts it until its expiry and shows in SARIF as a suppression with its justification.
+    The certificate and the waiver are made for the day the test runs (two years / 90 days ahead), never dated."""
+    import datetime as dt
+
+    import yaml
+
+    from tests.azure.builders import write_certificate
+
+    agents = project / "stacks" / "agents" / "dev.yaml"
+    not_after = dt.datetime.combine(today + dt.timedelta(days=730), dt.time(), dt.timezone.utc)
+    write_certificate(agents.parent / "certs", "data-ingest-client.pem", not_after=not_after)
+    text = agents.read_text()
+    assert text.count("    max_credential_minutes: 30\n") == 1  # data-ingest's
+    agents.write_text(text.replace("    max_credential_minutes: 30\n",
+                                   "    max_credential_minutes: 30\n    client_certificate: certs/data-ingest-client.pem\n"))
+    run = run_cli(project, "--stack", "dev", "--json", "blocked.json")
+    assert run.code == 1, run.stdout + run.stderr
+    blocking = [(v["policy"], v["resourceName"], v["resourceType"]) for v in run.json("blocked.json")["violations"]
+                if v["mandatory"]]
+    assert blocking == [("AGID-AZ-001", "data-ingest-entra-certificate",
+                         "azuread:index/applicationCertificate:ApplicationCertificate")]
+
+    expires = (today + dt.timedelta(days=90)).isoformat()
+    waivers = project / "waivers.yaml"
+    document = yaml.safe_load(waivers.read_text())  # keeps the trusted issuers (policyPackConfig)
+    document["waivers"] = [{
+        "rule": "AGID-AZ-001", "resource": "data-ingest-entra-certificate",
+        "type": "azuread:index/applicationCertificate:ApplicationCertificate",
+        "reason": "the private key is non-exportable in the partner's HSM", "approver": "security@example.com",
+        "expires": expires}]
+    waivers.write_text(yaml.safe_dump(document, sort_keys=False))
+    run = run_cli(project, "--stack", "dev", "--sarif", "dev.sarif", "--json", "dev.json")
+    assert run.code == 0, run.stdout + run.stderr
+    sarif = run.json("dev.sarif")
+    validate_sarif(sarif)
+    errors = [r for r in sarif["runs"][0]["results"] if r["level"] == "error"]
+    assert [(r["ruleId"], r["properties"]["resourceName"]) for r in errors] == [
+        ("AGID-AZ-001", "data-ingest-entra-certificate")]
+    assert errors[0]["suppressions"] == [{
+        "kind": "external", "status": "accepted",
+        "justification": f"the private key is non-exportable in the partner's HSM (approved by security@example.com, "
+                         f"expires {expires})",
+        "properties": {"approver": "security@example.com", "expires": expires}}]
+    [violation] = run.json("dev.json")["violations"]
+    assert (violation["mandatory"], violation["waiver"]["expires"]) == (False, expires)
+    assert run.json("dev.json")["waivers"]["findings"] == []
 
 
 def test_hand_written_risks_beside_the_fleet_fail_the_gate(project: Path) -> None:

@@ -76,7 +76,9 @@ def test_an_overdue_review_is_a_finding_on_that_agent_not_a_failed_run(project: 
     import datetime as dt
 
     agents = project / "stacks" / "agents" / "dev.yaml"
-    agents.write_text(agents.read_text().replace("review_by: 2031-03-31", f"review_by: {today - dt.timedelta(days=1)}"))
+    text = agents.read_text()
+    assert "review_by: 2099-03-31" in text  # report-builder's
+    agents.write_text(text.replace("review_by: 2099-03-31", f"review_by: {today - dt.timedelta(days=1)}"))
     run = run_cli(project, "--policy-pack", str(AGENT_GUARD), "--json", "out.json")
     assert run.code == 0, run.stdout  # advisory: the gate still reaches a verdict on the whole stack
     result = run.json("out.json")

@@ -36,9 +36,12 @@ def test_validate_reports_every_problem_and_exits_2(tmp_path):
     result = agentid("validate", str(DEV), str(bad))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
+    text = bad.read_text().splitlines()
+    action = next(n for n, line in enumerate(text, 1) if "dynamodb:GetItems" in line)
+    report_builder = text.index("  - name: report-builder") + 1
     assert lines == [
-        f"{bad}:14: agents[0].tools[0].aws.actions[0]: unknown AWS action 'dynamodb:GetItems': did you mean 'dynamodb:GetItem'?",
-        f"{bad}:30: agents[1].owner: required key 'owner' is missing (team or e-mail that answers for the agent)",
+        f"{bad}:{action}: agents[0].tools[0].aws.actions[0]: unknown AWS action 'dynamodb:GetItems': did you mean 'dynamodb:GetItem'?",
+        f"{bad}:{report_builder}: agents[1].owner: required key 'owner' is missing (team or e-mail that answers for the agent)",
         f"{bad}: 2 problems",
     ]
     assert result.stdout.strip() == f"{DEV}: ok (5 agents)"
@@ -79,14 +82,13 @@ def test_json_inventory_round_trips_and_is_portable(tmp_path):
         "is before now)")
     # No absolute path: the files it names are relative to the JSON file, so the whole checkout can move.
     assert "base_dir" not in document and str(tmp_path) not in out.read_text()
-    assert ingest["client_certificate"] == "../stacks/agents/certs/data-ingest-client.pem"
+    assert ingest["trust"][0]["spiffe"]["ca_bundle"] == "../stacks/agents/certs/data-example-org-ca.pem"
     assert document["source"] == "../stacks/agents/dev.yaml"
     moved = tmp_path / "moved"
     project.rename(moved)
     assert load_inventory(moved / "reports" / "inventory.json").inventory == load_inventory(moved / "stacks" / "agents" / "dev.yaml").inventory.model_copy(
         update={"agents": [
-            a.model_copy(update={"client_certificate": a.client_certificate and "../stacks/agents/" + a.client_certificate,
-                                 "trust": [b.model_copy(update={"spiffe": b.spiffe.model_copy(update={"ca_bundle": "../stacks/agents/" + b.spiffe.ca_bundle})})
+            a.model_copy(update={"trust": [b.model_copy(update={"spiffe": b.spiffe.model_copy(update={"ca_bundle": "../stacks/agents/" + b.spiffe.ca_bundle})})
                                            if b.spiffe and b.spiffe.ca_bundle else b for b in a.trust]})
             for a in load_inventory(moved / "stacks" / "agents" / "dev.yaml").inventory.agents]})
     assert agentid("validate", str(moved / "reports" / "inventory.json"), cwd=tmp_path).returncode == 0
@@ -111,7 +113,7 @@ def test_csv_inventory_has_one_row_per_permission():
 def test_markdown_inventory_lists_owner_trust_and_revocation():
     result = agentid("inventory", str(DEV), "--format", "markdown")
     assert result.returncode == 0
-    assert "| report-builder | finance-analytics | dev | 2031-03-31 | aws, azure | 10 min |" in result.stdout
+    assert "| report-builder | finance-analytics | dev | 2099-03-31 | aws, azure | 10 min |" in result.stdout
     assert "- `github_actions: repo:example-org/platform-deployments:environment:plan-review`" in result.stdout
     assert "delete the federated identity credentials of managed identity id-agent-deploy-reviewer" in result.stdout
 
