@@ -22,7 +22,6 @@ from typing import Any
 from agentid_policy_packs.analysis.values import is_unknown
 
 DATA = Path(__file__).resolve().parent / "data" / "gcp_iam_binding_types.txt"
-PUBLIC_MEMBERS = ("allusers", "allauthenticatedusers")  # https://cloud.google.com/iam/docs/principal-identifiers
 
 
 class Unreadable(ValueError):
@@ -104,9 +103,29 @@ def _binding(role: Any, members: Any, condition: Any, where: str) -> Binding:
     return Binding(role, tuple(members), condition)
 
 
-def is_public(member: str) -> bool:
-    """allUsers / allAuthenticatedUsers (compared case-insensitively: a respelling is never a narrower member)."""
-    return member.strip().lower() in PUBLIC_MEMBERS
+# Members that stand for the public (red7a, confirmed: each passed AGID-GCP-003). Principal identifiers:
+# https://cloud.google.com/iam/docs/principal-identifiers - allUsers, allAuthenticatedUsers, and the IAM v2 spelling
+# of everyone, principalSet://goog/public:all. `domain:D` is every account of domain D: for Google's consumer mail
+# domains that is every Gmail user (https://support.google.com/mail/answer/10313: gmail.com and googlemail.com
+# are one service), i.e. anyone who signs up. Cloud Storage ACL entities write the domain as domain-D
+# (https://cloud.google.com/storage/docs/access-control/lists#scopes).
+_PUBLIC = {"allusers": "anyone on the internet", "principalset://goog/public:all": "anyone on the internet",
+           "allauthenticatedusers": "anyone with a Google account"}
+CONSUMER_DOMAINS = ("gmail.com", "googlemail.com")
+
+
+def public_reach(member: str) -> str | None:
+    """Who a member stands for when it is the public (allUsers, allAuthenticatedUsers, principalSet://goog/public:all,
+    domain:gmail.com / domain-gmail.com), else None. Compared case-insensitively: a respelling is never narrower."""
+    text = member.strip().lower()
+    if text in _PUBLIC:
+        return _PUBLIC[text]
+    for prefix in ("domain:", "domain-"):
+        if text.startswith(prefix) and text[len(prefix):].strip().rstrip(".") in CONSUMER_DOMAINS:
+            return "anyone with a Gmail account (a consumer domain anyone signs up to)"
+    return None
+
+
 
 
 # --- Workload Identity Federation attribute conditions (CEL) -------------------------------------------------

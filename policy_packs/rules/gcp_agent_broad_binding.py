@@ -25,9 +25,9 @@ from .gcp_bindings import each_binding
 CUSTOM_ROLE_TYPES = ("gcp:projects/iAMCustomRole:IAMCustomRole", "gcp:organizations/iAMCustomRole:IAMCustomRole")
 
 
-def _custom_roles(resources: list[Resource]) -> dict[str, object]:
-    """Role name (projects/P/roles/ID, organizations/O/roles/ID) -> its permissions as declared in the stack."""
-    roles: dict[str, object] = {}
+def custom_role_resources(resources: list[Resource]) -> dict[str, Resource]:
+    """Role name (projects/P/roles/ID, organizations/O/roles/ID) -> the stack resource defining it."""
+    roles: dict[str, Resource] = {}
     for resource in resources:
         if resource.type not in CUSTOM_ROLE_TYPES:
             continue
@@ -35,8 +35,13 @@ def _custom_roles(resources: list[Resource]) -> dict[str, object]:
         parent = resource.props.get("project") if "projects/" in resource.type else resource.props.get("orgId")
         if isinstance(role_id, str) and isinstance(parent, str):
             kind = "projects" if "projects/" in resource.type else "organizations"
-            roles[f"{kind}/{parent}/roles/{role_id}"] = resource.props.get("permissions")
+            roles[f"{kind}/{parent}/roles/{role_id}"] = resource
     return roles
+
+
+def _custom_roles(resources: list[Resource]) -> dict[str, object]:
+    """Role name (projects/P/roles/ID, organizations/O/roles/ID) -> its permissions as declared in the stack."""
+    return {name: role.props.get("permissions") for name, role in custom_role_resources(resources).items()}
 
 
 def _too_broad(role: str, custom: dict[str, object]) -> str | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from agentid_policy_packs.analysis.gcp_acl import (ACL_TYPES, AclEntry, entries, predefined, predefined_kind)
-from agentid_policy_packs.analysis.gcp_iam import NotYetKnown, Unreadable, is_public
+from agentid_policy_packs.analysis.gcp_iam import NotYetKnown, Unreadable, public_reach
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -74,8 +74,7 @@ def check(resource: Resource, config):
         return
     for entry in found:
         identity = _identity(entry.entity)
-        if is_public(identity):
-            who = "anyone with a Google account" if "authenticated" in identity.lower() else "anyone on the internet"
+        if who := public_reach(identity):
             role = "a role known only at deployment" if is_unknown(entry.role) else entry.role
             yield Violation(f"{name} grants {role} to {identity} ({entry.where}): {who}")
             continue

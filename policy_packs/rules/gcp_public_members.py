@@ -1,7 +1,9 @@
 """AGID-GCP-003: no allUsers / allAuthenticatedUsers. allUsers is anyone on the internet; allAuthenticatedUsers is
-anyone with any Google account, inside or outside the organization."""
+anyone with any Google account, inside or outside the organization. Their other spellings count the same
+(red7a): principalSet://goog/public:all (IAM v2's everyone) and domain:gmail.com / domain:googlemail.com (every
+Gmail account). Which members are the public: analysis/gcp_iam.public_reach."""
 
-from agentid_policy_packs.analysis.gcp_iam import Binding, binding_types, is_public
+from agentid_policy_packs.analysis.gcp_iam import Binding, binding_types, public_reach
 
 from .base import Resource, Rule, Violation
 from .gcp_bindings import each_binding
@@ -13,9 +15,8 @@ def check(resource: Resource, config):
             yield outcome
             continue
         for member in outcome.members:
-            if is_public(member):
-                yield Violation(f"{resource.name} grants {outcome.role} to {member}: anyone"
-                                + (" with a Google account" if "authenticated" in member.lower() else " on the internet"))
+            if who := public_reach(member):
+                yield Violation(f"{resource.name} grants {outcome.role} to {member}: {who}")
 
 
 RULE = Rule(
@@ -23,7 +24,7 @@ RULE = Rule(
     title="gcp-no-public-members",
     severity="critical",
     category="public-access",
-    description="No IAM binding names allUsers or allAuthenticatedUsers.",
+    description="No IAM binding names allUsers, allAuthenticatedUsers or their other spellings (principalSet://goog/public:all, domain:gmail.com).",
     remediation="Name the principals (serviceAccount:, group:, principal://...) that need the role; serve public "
                 "content through a CDN or signed URLs instead.",
     url="https://cloud.google.com/iam/docs/principal-identifiers#allusers",

@@ -14,6 +14,10 @@ not list (`iam.workloadIdentityPoolProviders.update` for Google's
 `iam.googleapis.com/workloadIdentityPoolProviders.update`, a misspelt or new permission) is matched by no
 escalation entry, so the role could hold anything under that name: the binding is flagged "cannot check", at every
 level and for any member, as an unknown predefined role is (red5 finding 5).
+A binding is judged by the stack's custom role only when it depends on it (red7a finding 8): `role=role.name`
+(or depends_on). A binding naming `projects/P/roles/ID` as a literal, with a stack IAMCustomRole of that id
+beside it but no dependency, grants whatever role of that id the project already has: creating the stack's
+fails (the id is taken) while the binding, created in parallel, stays. So it is "cannot check" too.
 Role names: https://cloud.google.com/iam/docs/roles-overview#role-types.
 """
 
@@ -23,7 +27,7 @@ from agentid_components import gcp_catalog
 from agentid_policy_packs.analysis.gcp_iam import Binding, binding_types, level_of
 
 from .base import Resource, Rule, Violation
-from .gcp_agent_broad_binding import CUSTOM_ROLE_TYPES, _custom_roles
+from .gcp_agent_broad_binding import CUSTOM_ROLE_TYPES, _custom_roles, custom_role_resources
 from .gcp_bindings import each_binding
 
 
@@ -55,6 +59,7 @@ def _why_unknown_permissions(unknown: list[str]) -> str:
 
 def check(resources: list[Resource], config):
     defined = _custom_roles(resources)
+    definitions = custom_role_resources(resources)
     for resource in resources:
         if resource.type not in binding_types():
             continue
@@ -62,6 +67,14 @@ def check(resources: list[Resource], config):
             if not isinstance(outcome, Binding):
                 continue  # unknown / unreadable bindings are reported by AGID-GCP-002 and -005
             role = outcome.role.strip()
+            if role in defined and definitions[role].urn not in resource.dependencies:
+                yield Violation(f"{resource.name} grants custom role {role} at {level_of(resource.type)} level to "
+                                f"{', '.join(outcome.members) or 'nobody yet'}: cannot check what role {role} holds: "
+                                f"it names the role by a literal id and does not depend on this stack's "
+                                f"{definitions[role].name}, so a role of that id the {role.split('/')[0][:-1]} "
+                                f"already has is the one granted: bind {definitions[role].name}'s name output "
+                                f"(role=<role>.name)", resource.urn)
+                continue
             if role in defined:
                 if unknown := _unknown_permissions(defined[role]):
                     yield Violation(f"{resource.name} grants custom role {role} at {level_of(resource.type)} level to "

@@ -76,6 +76,7 @@ from . import (
     gcp_api_key_restrictions,
     gcp_basic_roles,
     gcp_custom_role_escalation,
+    gcp_group_membership,
     gcp_hmac_key,
     gcp_impersonation_escalation,
     gcp_public_acl,
@@ -117,7 +118,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_unseen_role_target,
     aws_hidden_identities, azure_hidden_identities, unjudgeable_resources, unknown_packages, gcp_role_known,
-    gcp_unseen_service_account,
+    gcp_unseen_service_account, gcp_group_membership,
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_permissions_management, aws_admin_managed_policy, aws_eks_cluster_admin,
     aws_data_service_grants, aws_opensearch_serverless_access,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from agentid.analyzer_client import StackResource
 from tests.policy.ruletools import UNKNOWN
 from tests.policy.pack_cases import stack_findings
 from tests.policy.test_pack_grpc import urn
@@ -49,17 +50,20 @@ def test_misspelt_predefined_role_names_the_near_one(pack):
 
 
 def test_look_alikes_pass(pack):
-    """The same custom role names defined in the stack, a catalogued predefined role, and a role known only at
-    deployment (cannot check until known, not this rule's) are not AGID-GCP-011 violations."""
+    """The same custom role names defined in the stack (bound through the role's output: the binding depends on
+    it), a catalogued predefined role, and a role known only at deployment (cannot check until known, not this
+    rule's) are not AGID-GCP-011 violations."""
     assert mandatory(pack, "AGID-GCP-011",
                      (ORG_ROLE, "super", {"orgId": "123456", "roleId": "superRole", "title": "s",
                                           "permissions": ["logging.logEntries.create"]}),
                      (PROJECT_ROLE, "tokens", {"project": "p1", "roleId": "tokens", "title": "t",
                                                "permissions": ["iam.serviceAccounts.get"]}),
-                     (PROJECT_MEMBER, "org-custom", {"project": "p1", "role": "organizations/123456/roles/superRole",
-                                                     "member": WORKER}),
-                     (SA_MEMBER, "sa-custom", {"serviceAccountId": "projects/p1/serviceAccounts/x@p1.iam.gserviceaccount.com",
-                                               "role": "projects/p1/roles/tokens", "member": WORKER}),
+                     StackResource(PROJECT_MEMBER, "org-custom", urn(PROJECT_MEMBER, "org-custom"), {
+                         "project": "p1", "role": "organizations/123456/roles/superRole", "member": WORKER},
+                         dependencies=[urn(ORG_ROLE, "super")]),
+                     StackResource(SA_MEMBER, "sa-custom", urn(SA_MEMBER, "sa-custom"), {
+                         "serviceAccountId": "projects/p1/serviceAccounts/x@p1.iam.gserviceaccount.com",
+                         "role": "projects/p1/roles/tokens", "member": WORKER}, dependencies=[urn(PROJECT_ROLE, "tokens")]),
                      (PROJECT_MEMBER, "predefined", {"project": "p1", "role": "roles/logging.logWriter", "member": WORKER}),
                      (PROJECT_MEMBER, "later", {"project": "p1", "role": UNKNOWN, "member": WORKER})) == {}
 
@@ -104,7 +108,9 @@ def test_custom_role_with_a_permission_the_catalogue_lacks_blocks_at_every_level
                       (PROJECT_ROLE, "cr", {"project": "p1", "roleId": "x", "title": "x",
                                             "permissions": ["logging.logEntries.create",
                                                             "iam.workloadIdentityPoolProviders.update"]}),
-                      (binding_type, "grant", {**where, "role": "projects/p1/roles/x", "member": WORKER}))
+                      StackResource(binding_type, "grant", urn(binding_type, "grant"),
+                                    {**where, "role": "projects/p1/roles/x", "member": WORKER},
+                                    dependencies=[urn(PROJECT_ROLE, "cr")]))
     assert list(found) == ["grant"]
     assert "cannot check what role projects/p1/roles/x holds" in found["grant"]
     assert ("iam.workloadIdentityPoolProviders.update (did you mean "
@@ -116,6 +122,8 @@ def test_custom_role_with_google_spelt_permissions_is_not_unknown(pack):
     resources = [(PROJECT_ROLE, "cr", {"project": "p1", "roleId": "x", "title": "x",
                                        "permissions": ["logging.logEntries.create",
                                                        "iam.googleapis.com/workloadIdentityPoolProviders.update"]}),
-                 (PROJECT_MEMBER, "grant", {"project": "p1", "role": "projects/p1/roles/x", "member": WORKER})]
+                 StackResource(PROJECT_MEMBER, "grant", urn(PROJECT_MEMBER, "grant"),
+                               {"project": "p1", "role": "projects/p1/roles/x", "member": WORKER},
+                               dependencies=[urn(PROJECT_ROLE, "cr")])]
     assert mandatory(pack, "AGID-GCP-011", *resources) == {}
     assert "workloadIdentityPoolProviders.update" in mandatory(pack, "AGID-GCP-007", *resources)["grant"]
