@@ -67,7 +67,8 @@ def revoke_agent(
     Offline: it writes one file and changes nothing in the clouds, so it prints, per cloud and server, what is still
     valid and the command that cuts it (for AWS: `agentid revoke aws`). Running it again keeps the first entry.
 
-    Exit codes: 0 the agent is on the list; 2 unknown agent, unreadable inventory or list (nothing changed).
+    Exit codes: 0 the agent is on the list; 2 unknown agent, unreadable inventory or list (nothing changed),
+    or a usage error.
     """
     from agentid.aws_audit.clients import LiveAwsError
     from agentid.revoke_agent import describe, now_utc
@@ -92,7 +93,8 @@ def undo_revoke_agent(
 ) -> None:
     """Take the agent off the revocation list: brokers serve it again from their next call.
 
-    Exit codes: 0 done, or the agent was not listed (said on stdout); 2 no list or an unreadable one.
+    Exit codes: 0 done, or the agent was not listed (said on stdout); 2 no list, an unreadable one, or a usage
+    error.
     """
     from agentid.runtime import revocation_list as revocations
 
