@@ -1,7 +1,8 @@
 """Kubernetes admission control as the pack reads it: which requests an admission webhook or a mutating admission
 policy intercepts, and where a webhook sends them.
 
-Shapes (admissionregistration.k8s.io v1, https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/):
+Shapes (admissionregistration.k8s.io v1,
+https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/):
   Mutating/ValidatingWebhookConfiguration  webhooks: [{name, clientConfig: {url | service: {namespace, name, path,
                                            port}, caBundle}, rules: [{operations, apiGroups, apiVersions, resources,
                                            scope}], failurePolicy, namespaceSelector, objectSelector, ...}]
@@ -23,13 +24,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from agentid_policy_packs.analysis.k8s_rbac import NotYetKnown, Unreadable
+from agentid_policy_packs.analysis.k8s_rbac import NotYetKnown, Unreadable, list_at, object_at
 from agentid_policy_packs.analysis.values import is_unknown
 
 GROUP = "kubernetes:admissionregistration.k8s.io"
 WEBHOOK_VERSIONS = ("v1", "v1beta1")
 POLICY_VERSIONS = ("v1", "v1beta1", "v1alpha1")
-MUTATING_WEBHOOK_TYPES = tuple(f"{GROUP}/{v}:MutatingWebhookConfiguration{p}" for v in WEBHOOK_VERSIONS for p in ("", "Patch"))
+MUTATING_WEBHOOK_TYPES = tuple(f"{GROUP}/{v}:MutatingWebhookConfiguration{p}" for v in WEBHOOK_VERSIONS
+                               for p in ("", "Patch"))
 VALIDATING_WEBHOOK_TYPES = tuple(f"{GROUP}/{v}:ValidatingWebhookConfiguration{p}" for v in WEBHOOK_VERSIONS
                                  for p in ("", "Patch"))
 MUTATING_POLICY_TYPES = tuple(f"{GROUP}/{v}:MutatingAdmissionPolicy{p}" for v in POLICY_VERSIONS for p in ("", "Patch"))
@@ -73,31 +75,8 @@ class Webhook:
             return self.url or ""
 
 
-def _object(value: Any, path: str, required: bool = False) -> dict[str, Any]:
-    if is_unknown(value):
-        raise NotYetKnown(path)
-    if value is None and not required:
-        return {}
-    if not isinstance(value, dict):
-        raise Unreadable(f"{path} is not an object")
-    return value
-
-
-def _list(value: Any, path: str) -> list[Any]:
-    if is_unknown(value):
-        raise NotYetKnown(path)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise Unreadable(f"{path} is not a list")
-    for index, item in enumerate(value):
-        if is_unknown(item):
-            raise NotYetKnown(f"{path}[{index}]")
-    return value
-
-
 def _strings(value: Any, path: str) -> tuple[str, ...]:
-    items = _list(value, path)
+    items = list_at(value, path)
     for index, item in enumerate(items):
         if not isinstance(item, str):
             raise Unreadable(f"{path}[{index}] is not a string")
@@ -107,8 +86,8 @@ def _strings(value: Any, path: str) -> tuple[str, ...]:
 def admission_rules(value: Any, path: str) -> tuple[AdmissionRule, ...]:
     """The rules at `path` (a list of RuleWithOperations / NamedRuleWithOperations); raises NotYetKnown / Unreadable."""
     found = []
-    for index, rule in enumerate(_list(value, path)):
-        rule = _object(rule, f"{path}[{index}]", required=True)
+    for index, rule in enumerate(list_at(value, path)):
+        rule = object_at(rule, f"{path}[{index}]", required=True)
         found.append(AdmissionRule(_strings(rule.get("operations"), f"{path}[{index}].operations"),
                                    _strings(rule.get("apiGroups"), f"{path}[{index}].apiGroups"),
                                    _strings(rule.get("resources"), f"{path}[{index}].resources")))
@@ -118,19 +97,19 @@ def admission_rules(value: Any, path: str) -> tuple[AdmissionRule, ...]:
 def webhooks(props: dict[str, Any]) -> list[Webhook]:
     """The webhooks of a Mutating/ValidatingWebhookConfiguration; raises NotYetKnown / Unreadable."""
     found = []
-    for index, hook in enumerate(_list(props.get("webhooks"), "webhooks")):
+    for index, hook in enumerate(list_at(props.get("webhooks"), "webhooks")):
         where = f"webhooks[{index}]"
-        hook = _object(hook, where, required=True)
+        hook = object_at(hook, where, required=True)
         name = hook.get("name")
         if is_unknown(name):
             raise NotYetKnown(f"{where}.name")
-        client = _object(hook.get("clientConfig"), f"{where}.clientConfig")
+        client = object_at(hook.get("clientConfig"), f"{where}.clientConfig")
         url = client.get("url")
         if is_unknown(url):
             raise NotYetKnown(f"{where}.clientConfig.url")
         if url is not None and not isinstance(url, str):
             raise Unreadable(f"{where}.clientConfig.url is not a string")
-        service = _object(client.get("service"), f"{where}.clientConfig.service")
+        service = object_at(client.get("service"), f"{where}.clientConfig.service")
         if any(is_unknown(service.get(key)) for key in ("namespace", "name")):
             raise NotYetKnown(f"{where}.clientConfig.service")
         found.append(Webhook(index, name if isinstance(name, str) else f"#{index}", url or None,
@@ -141,8 +120,8 @@ def webhooks(props: dict[str, Any]) -> list[Webhook]:
 
 def mutating_policy_rules(props: dict[str, Any]) -> tuple[AdmissionRule, ...]:
     """spec.matchConstraints.resourceRules of a MutatingAdmissionPolicy; raises NotYetKnown / Unreadable."""
-    spec = _object(props.get("spec"), "spec")
-    constraints = _object(spec.get("matchConstraints"), "spec.matchConstraints")
+    spec = object_at(props.get("spec"), "spec")
+    constraints = object_at(spec.get("matchConstraints"), "spec.matchConstraints")
     return admission_rules(constraints.get("resourceRules"), "spec.matchConstraints.resourceRules")
 
 

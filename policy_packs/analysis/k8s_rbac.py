@@ -85,6 +85,31 @@ def _strings(value: Any, path: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def object_at(value: Any, path: str, required: bool = False) -> dict[str, Any]:
+    """`value` as an object (absent: {} unless `required`); raises NotYetKnown / Unreadable naming `path`."""
+    if is_unknown(value):
+        raise NotYetKnown(path)
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict):
+        raise Unreadable(f"{path} is not an object")
+    return value
+
+
+def list_at(value: Any, path: str) -> list[Any]:
+    """`value` as a list (absent: []), none of its items unknown; raises NotYetKnown / Unreadable naming `path`."""
+    if is_unknown(value):
+        raise NotYetKnown(path)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Unreadable(f"{path} is not a list")
+    for index, item in enumerate(value):
+        if is_unknown(item):
+            raise NotYetKnown(f"{path}[{index}]")
+    return value
+
+
 def role_rules(props: dict[str, Any]) -> list[PolicyRule]:
     rules = props.get("rules")
     if rules is None:

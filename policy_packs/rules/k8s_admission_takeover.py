@@ -21,16 +21,14 @@ a shape the pack cannot read is a violation naming the path.
 from agentid_policy_packs.analysis.k8s_admission import (
     MUTATING_POLICY_TYPES, MUTATING_WEBHOOK_TYPES, VALIDATING_WEBHOOK_TYPES, WRITES, intercepted,
     mutating_policy_rules, webhooks)
-from agentid_policy_packs.analysis.k8s_rbac import NotYetKnown, Unreadable
 
-from .base import Resource, Rule, Unknown, Violation
+from .base import Resource, Rule, Violation
+from .k8s_roles import failing_closed
 
 EVERY_OPERATION = frozenset({"CREATE", "UPDATE", "DELETE", "CONNECT"})
 
-
 def _listed(objects: list[tuple[str, str]]) -> str:
     return "; ".join(f"{names} ({what})" for names, what in objects)
-
 
 def _judge_webhooks(resource: Resource, mutating: bool):
     for hook in webhooks(dict(resource.props)):
@@ -45,21 +43,16 @@ def _judge_webhooks(resource: Resource, mutating: bool):
                             "cluster's services): that server receives each object whole, secret data included, "
                             "and decides whether it is admitted")
 
+def _judge_policy(resource: Resource):
+    if rewritten := intercepted(mutating_policy_rules(dict(resource.props)), WRITES):
+        yield Violation(f"{resource.name} (MutatingAdmissionPolicy) rewrites {_listed(rewritten)} as they are "
+                        "created or updated: its mutations inject containers, mount service-account tokens or "
+                        "the node's files, swap images and add subjects wherever a binding applies it")
 
 def check(resource: Resource, config):
-    try:
-        if resource.type in MUTATING_POLICY_TYPES:
-            if rewritten := intercepted(mutating_policy_rules(dict(resource.props)), WRITES):
-                yield Violation(f"{resource.name} (MutatingAdmissionPolicy) rewrites {_listed(rewritten)} as they are "
-                                "created or updated: its mutations inject containers, mount service-account tokens or "
-                                "the node's files, swap images and add subjects wherever a binding applies it")
-            return
-        yield from _judge_webhooks(resource, resource.type in MUTATING_WEBHOOK_TYPES)
-    except NotYetKnown as unknown:
-        yield Unknown(unknown.path)
-    except Unreadable as error:
-        yield Violation(f"{resource.name}: cannot check: {error}")
-
+    judged = _judge_policy(resource) if resource.type in MUTATING_POLICY_TYPES else \
+        _judge_webhooks(resource, resource.type in MUTATING_WEBHOOK_TYPES)
+    yield from failing_closed(resource, judged)
 
 RULE = Rule(
     id="AGID-K8S-009",

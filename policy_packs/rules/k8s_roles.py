@@ -1,9 +1,9 @@
-"""Shared by the Kubernetes RBAC rules: read a Role's or ClusterRole's rules once, failing closed, and find the
-stack role a binding's roleRef names (StackRoles).
+"""Shared by the Kubernetes rules: read a resource's inputs failing closed, read a Role's or ClusterRole's rules
+once, and find the stack role a binding's roleRef names (StackRoles).
 
-A role whose rules are not known at preview is "cannot check until known"; rules the pack cannot
-read (not the list of PolicyRule objects rbac.authorization.k8s.io/v1 defines) are a violation that
-names the resource; each rule is then judged by the caller.
+A value not known at preview is "cannot check until known"; a shape the pack cannot read (for roles: not the list of
+PolicyRule objects rbac.authorization.k8s.io/v1 defines) is a violation that names the resource and the path; each
+role rule is then judged by the caller.
 """
 
 from __future__ import annotations
@@ -16,19 +16,24 @@ from agentid_policy_packs.analysis.k8s_rbac import (
 from .base import Outcome, Resource, Unknown, Violation
 
 
-def judge_role_rules(resource: Resource, judge: Callable[[PolicyRule], Iterable[str]]) -> Iterator[Outcome]:
-    """Each message `judge(rule)` yields, as a violation `<resource> rules[<index>] <message>`."""
+def failing_closed(resource: Resource, outcomes: Iterable[Outcome]) -> Iterator[Outcome]:
+    """`outcomes` (a generator reading `resource`'s inputs) until it raises: NotYetKnown ends in Unknown(path),
+    Unreadable in the violation `<resource>: cannot check: <what>`."""
     try:
-        rules = role_rules(dict(resource.props))
+        yield from outcomes
     except NotYetKnown as unknown:
         yield Unknown(unknown.path)
-        return
     except Unreadable as error:
         yield Violation(f"{resource.name}: cannot check: {error}")
-        return
-    for index, rule in enumerate(rules):
-        for message in judge(rule):
-            yield Violation(f"{resource.name} rules[{index}] {message}")
+
+
+def judge_role_rules(resource: Resource, judge: Callable[[PolicyRule], Iterable[str]]) -> Iterator[Outcome]:
+    """Each message `judge(rule)` yields, as a violation `<resource> rules[<index>] <message>`."""
+    def judged():
+        for index, rule in enumerate(role_rules(dict(resource.props))):
+            for message in judge(rule):
+                yield Violation(f"{resource.name} rules[{index}] {message}")
+    yield from failing_closed(resource, judged())
 
 
 # --- which role a binding's roleRef names (red7a finding 8) ------------------------------------------------------

@@ -98,6 +98,7 @@ from . import (
     k8s_rbac_wildcards,
     k8s_secret_literal,
     k8s_service_account_token_secret,
+    k8s_workload_node_access,
     policy_actions_known,
     policy_unparseable,
     provider_static_credentials,
@@ -131,7 +132,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_foreign_assume_role, aws_deploy_time_exec, aws_api_identity_proxy, entra_graph_app_role, gcp_impersonation_escalation, gcp_custom_role_escalation,
     azure_deploy_time_code,
     gcp_service_account_impersonation, gcp_resource_iam_admin, k8s_rbac_escalation, k8s_rbac_escalation_paths, k8s_admission_takeover,
-    entra_custom_directory_role,
+    k8s_workload_node_access, entra_custom_directory_role,
     entra_privileged_app_owner, entra_pim_group_privileged,
     # weak trust
     aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential, entra_app_flows,
