@@ -8,7 +8,9 @@ Where each kind keeps its pod spec (core/v1, apps/v1, batch/v1: https://kubernet
   CronJob                                                     spec.jobTemplate.spec.template.spec
 PodSpec fields read (camelCase, as the engine sends them): hostPID, hostIPC, hostNetwork, volumes[].hostPath.path,
 securityContext.windowsOptions.hostProcess, and of each of containers / initContainers / ephemeralContainers:
-securityContext.privileged, .capabilities.add, .windowsOptions.hostProcess.
+securityContext.privileged, .capabilities.add, .windowsOptions.hostProcess. A PersistentVolume's spec.hostPath /
+spec.local path is the same node directory, reached through a claim (RBAC good practices, "Persistent volume
+creation").
 What counts is data (k8s_pod_facts.yaml, after the Pod Security Standards' Baseline profile; sources there).
 
 Pure: no Pulumi.
@@ -62,7 +64,10 @@ def _kind(type_token: str) -> str:
 def pod_spec(type_token: str, props: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     """(path, PodSpec) of a workload's inputs; None when the inputs hold no pod spec (a patch that leaves it alone).
     Raises NotYetKnown / Unreadable for a step that is unknown or not an object."""
-    path = WORKLOAD_KINDS[_kind(type_token)][1]
+    kind = _kind(type_token)
+    if kind not in WORKLOAD_KINDS:
+        raise Unreadable(f"{kind} is no workload kind whose pod spec the pack knows")
+    path = WORKLOAD_KINDS[kind][1]
     value: Any = props
     for depth, key in enumerate(path):
         value = value.get(key)
@@ -98,6 +103,28 @@ def node_path(path: str) -> str | None:
         if sensitive.startswith(normal + "/"):
             return f"{sensitive} inside it: {why}"
     return None
+
+
+PERSISTENT_VOLUME_TYPES = ("kubernetes:core/v1:PersistentVolume", "kubernetes:core/v1:PersistentVolumePatch")
+
+
+def persistent_volume_node_paths(props: dict[str, Any]) -> list[str]:
+    """What node path a PersistentVolume hands the pods that claim it (spec.hostPath.path, spec.local.path: a
+    hostPath or local volume is a directory of the node), one line each. Raises NotYetKnown / Unreadable."""
+    spec = object_at(props.get("spec"), "spec")
+    found = []
+    for source in ("hostPath", "local"):
+        volume = object_at(spec.get(source), f"spec.{source}")
+        if not volume:
+            continue
+        path = volume.get("path")
+        if is_unknown(path):
+            raise NotYetKnown(f"spec.{source}.path")
+        if not isinstance(path, str):
+            raise Unreadable(f"spec.{source}.path is not a string")
+        if why := node_path(path):
+            found.append(f"spec.{source} is the node's {path}, mounted by every pod that claims the volume: {why}")
+    return found
 
 
 def node_access(spec: dict[str, Any], where: str) -> list[str]:

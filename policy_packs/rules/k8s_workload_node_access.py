@@ -6,18 +6,25 @@ Security Standards' Baseline, runs as a Windows HostProcess, or mounts a node pa
 `/`, /var/lib/kubelet, /etc, the container runtime's socket, ...) gives whoever controls its image root on the node:
 the kubelet's credentials, every service-account token of the pods scheduled there, and on clouds the node's own
 identity (https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline). A DaemonSet does so on
-every node. The fields and paths are data (analysis/k8s_pod_facts.yaml); the pod spec is read where each kind keeps
+every node. A PersistentVolume whose hostPath or local path is such a node path hands it to any pod that claims
+it ("Persistent volume creation", https://kubernetes.io/docs/concepts/security/rbac-good-practices/). The fields and
+paths are data (analysis/k8s_pod_facts.yaml); the pod spec is read where each kind keeps
 it (analysis/k8s_pods.py). A value unknown at preview is "cannot check until known"; a shape the pack cannot read
 (a hostPath that is not absolute, a flag that is not a boolean) is a violation naming the path.
 """
 
-from agentid_policy_packs.analysis.k8s_pods import WORKLOAD_TYPES, node_access, pod_spec
+from agentid_policy_packs.analysis.k8s_pods import (
+    PERSISTENT_VOLUME_TYPES, WORKLOAD_TYPES, node_access, persistent_volume_node_paths, pod_spec)
 
 from .base import Resource, Rule, Violation
 from .k8s_roles import failing_closed
 
 
 def _node_access(resource: Resource):
+    if resource.type in PERSISTENT_VOLUME_TYPES:
+        for line in persistent_volume_node_paths(dict(resource.props)):
+            yield Violation(f"{resource.name}: {line}")
+        return
     found = pod_spec(resource.type, dict(resource.props))
     if found is not None:
         for line in node_access(found[1], found[0]):
@@ -34,11 +41,12 @@ RULE = Rule(
     severity="critical",
     category="escalation",
     description="Pods and workload pod templates are not privileged, share no host namespace (PID, IPC, network), add "
-                "no capability beyond the Baseline set, and mount no node path holding credentials.",
+                "no capability beyond the Baseline set, and mount no node path holding credentials (directly or "
+                "through a hostPath/local PersistentVolume).",
     remediation="Drop privileged, hostPID/hostIPC/hostNetwork and the extra capabilities; give the workload its data "
                 "through a PersistentVolumeClaim, ConfigMap or projected volume, and its identity through a projected "
                 "service-account token (the kit's annotations), never the node's files.",
     url="https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline",
     check=check,
-    resource_types=WORKLOAD_TYPES,
+    resource_types=(*WORKLOAD_TYPES, *PERSISTENT_VOLUME_TYPES),
 )

@@ -118,3 +118,22 @@ def test_unknown_parts_are_not_yet_checkable(pack, type_, props, path):
 ])
 def test_unreadable_shapes_are_violations(pack, type_, props, what):
     assert findings(pack, type_, props) == [f"w: cannot check: {what}"]
+
+
+PV = "kubernetes:core/v1:PersistentVolume"
+
+
+def test_a_persistent_volume_on_a_node_path_is_flagged_and_a_data_one_passes(pack):
+    """RBAC good practices, "Persistent volume creation": a hostPath or local PV hands the node's directory to any pod
+    that claims it, with no hostPath in the pod."""
+    def volume(source, path):
+        return {"metadata": {"name": "pv"}, "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
+                                                     source: {"path": path}}}
+    [root] = findings(pack, PV, volume("hostPath", "/"))
+    assert root == "w: spec.hostPath is the node's /, mounted by every pod that claims the volume: the node's whole filesystem"
+    [kubelet] = findings(pack, PV, volume("local", "/var/lib/kubelet"))
+    assert kubelet.startswith("w: spec.local is the node's /var/lib/kubelet")
+    assert findings(pack, PV, volume("local", "/mnt/disks/ssd0")) == []
+    assert findings(pack, PV, {"spec": {"csi": {"driver": "ebs.csi.aws.com", "volumeHandle": "vol-1"}}}) == []
+    [later] = findings(pack, PV, volume("hostPath", UNKNOWN))
+    assert later.endswith("cannot check until known: spec.hostPath.path is computed during preview"), later
