@@ -114,17 +114,23 @@ def persistent_volume_node_paths(props: dict[str, Any]) -> list[str]:
     spec = object_at(props.get("spec"), "spec")
     found = []
     for source in ("hostPath", "local"):
-        volume = object_at(spec.get(source), f"spec.{source}")
-        if not volume:
-            continue
-        path = volume.get("path")
-        if is_unknown(path):
-            raise NotYetKnown(f"spec.{source}.path")
-        if not isinstance(path, str):
-            raise Unreadable(f"spec.{source}.path is not a string")
-        if why := node_path(path):
-            found.append(f"spec.{source} is the node's {path}, mounted by every pod that claims the volume: {why}")
+        if hit := _node_directory(spec.get(source), f"spec.{source}"):
+            found.append(f"spec.{source} is the node's {hit[0]}, mounted by every pod that claims the volume: {hit[1]}")
     return found
+
+
+def _node_directory(volume: Any, at: str) -> tuple[str, str] | None:
+    """(path, why) when the {path: ...} volume source at `at` (absent: None) is a node path holding credentials."""
+    source = object_at(volume, at)
+    if not source:
+        return None
+    path = source.get("path")
+    if is_unknown(path):
+        raise NotYetKnown(f"{at}.path")
+    if not isinstance(path, str):
+        raise Unreadable(f"{at}.path is not a string")
+    why = node_path(path)
+    return (path, why) if why else None
 
 
 def node_access(spec: dict[str, Any], where: str) -> list[str]:
@@ -141,16 +147,8 @@ def node_access(spec: dict[str, Any], where: str) -> list[str]:
                      "process on the Windows node, with its access")
     for index, volume in enumerate(list_at(spec.get("volumes"), f"{where}.volumes")):
         at = f"{where}.volumes[{index}]"
-        host_path = object_at(object_at(volume, at, required=True).get("hostPath"), f"{at}.hostPath")
-        if not host_path:
-            continue
-        path = host_path.get("path")
-        if is_unknown(path):
-            raise NotYetKnown(f"{at}.hostPath.path")
-        if not isinstance(path, str):
-            raise Unreadable(f"{at}.hostPath.path is not a string")
-        if why := node_path(path):
-            found.append(f"{at} mounts the node's {path}: {why}")
+        if hit := _node_directory(object_at(volume, at, required=True).get("hostPath"), f"{at}.hostPath"):
+            found.append(f"{at} mounts the node's {hit[0]}: {hit[1]}")
     for list_name in CONTAINER_LISTS:
         for index, container in enumerate(list_at(spec.get(list_name), f"{where}.{list_name}")):
             found.extend(_container(object_at(container, f"{where}.{list_name}[{index}]", required=True),
