@@ -3,7 +3,8 @@
 YAML is composed with libyaml (fast, and every node keeps its line), turned
 into plain Python while remembering the line of every key and list item, and
 validated by `agentid_components.spec`. Nothing here raises for bad input: a file that
-is not UTF-8, not YAML, empty, or of the wrong shape gives one clear error.
+is not UTF-8, not YAML, empty, or of the wrong shape gives one clear error. A key or value holding an invisible
+character (`text_safety.invisible`) is one problem among the file's others: the document is still validated.
 """
 
 from __future__ import annotations
@@ -110,24 +111,36 @@ def check_text(
     must not fail on another agent's missing file. `today` is unused since an overdue review became a
     finding (`agentid_components.review`); kept for callers.
     """
-    document, lines, problem = _parse(data, name)
+    document, lines, problem, unsafe = _parse(data, name)
     if problem:
         return None, {}, [problem]
+    inventory, errors = _validate(document, name, lines, files_root, base_dir, check_files)
+    if not unsafe:
+        return inventory, lines, errors
+    # An invisible character is one problem among the others (red7a item 14: it used to hide all of them); an
+    # error the validator found in the same value adds nothing to it.
+    hidden = {error.path for error in unsafe}
+    errors = [error for error in errors if error.path not in hidden or error.path == ""]
+    return None, lines, sorted(unsafe + errors, key=lambda e: e.line)
+
+
+def _validate(document: Any, name: str, lines: dict[Path_, int], files_root: Path | None, base_dir: Path | None,
+              check_files: bool) -> tuple[Inventory | None, list[SpecError]]:
     context = {"base_dir": str(base_dir or Path(".")), "check_files": check_files,
                "files_root": str(files_root) if files_root is not None else None}
     document = strip_derived(document)
     try:
         document = _agents_one_by_one(document, context)
-        return Inventory.model_validate(document, context=context), lines, []
+        return Inventory.model_validate(document, context=context), []
     except _TooManyProblems as stopped:
         errors = [_to_spec_error(entry, name, lines) for entry in stopped.entries]
         errors = sorted(errors, key=lambda e: e.line)
         errors.append(SpecError(name, errors[-1].line, "", f"stopped after {len(errors)} problems in a file of "
                                                           f"{stopped.agents:,} agents: fix these and run again"))
-        return None, lines, errors
+        return None, errors
     except ValidationError as error:
         errors = [_to_spec_error(entry, name, lines) for entry in _one_per_union(error.errors(include_url=False))]
-        return None, lines, sorted(errors, key=lambda e: e.line)
+        return None, sorted(errors, key=lambda e: e.line)
 
 
 # A file of many agents is validated agent by agent, stopping once this many problems are known:
@@ -169,7 +182,8 @@ def _agents_one_by_one(document: Any, context: dict[str, Any]) -> Any:
 _SHAPE_HINT = "an agent file is a mapping with the key 'agents:' holding a list of agents"
 
 
-def _parse(data: bytes | str, name: str) -> tuple[Any, dict[Path_, int], SpecError | None]:
+def _parse(data: bytes | str, name: str) -> tuple[Any, dict[Path_, int], SpecError | None, list[SpecError]]:
+    """(document, line map, the one problem that stops reading, invisible characters found in keys and values)."""
     try:
         if isinstance(data, bytes):
             data = input_limits.decode_utf8(data, name, "file")
@@ -177,26 +191,26 @@ def _parse(data: bytes | str, name: str) -> tuple[Any, dict[Path_, int], SpecErr
             raise input_limits.InputRefused(name, 1, f"the agent file is over {input_limits.AGENT_FILE.max_bytes:,} bytes, the limit")
         root = input_limits.yaml_tree(data, name, input_limits.AGENT_FILE)
     except input_limits.InputRefused as refused:
-        return None, {}, SpecError(name, refused.line, "", refused.message)
+        return None, {}, SpecError(name, refused.line, "", refused.message), []
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = mark.line + 1 if mark else 1
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        return None, {}, SpecError(name, line, "", f"invalid YAML: {problem}")
+        return None, {}, SpecError(name, line, "", f"invalid YAML: {problem}"), []
     except Exception as error:  # noqa: BLE001 - libyaml raises odd types on odd bytes; never a traceback
-        return None, {}, SpecError(name, 1, "", f"invalid YAML: {error}")
+        return None, {}, SpecError(name, 1, "", f"invalid YAML: {error}"), []
     if root is None:
-        return None, {}, SpecError(name, 1, "", f"the file is empty: {_SHAPE_HINT}")
+        return None, {}, SpecError(name, 1, "", f"the file is empty: {_SHAPE_HINT}"), []
     if not isinstance(root, yaml.MappingNode):
         found = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
-        return None, {}, SpecError(name, root.start_mark.line + 1, "", f"found {found} at the top: {_SHAPE_HINT}")
+        return None, {}, SpecError(name, root.start_mark.line + 1, "", f"found {found} at the top: {_SHAPE_HINT}"), []
     lines: dict[Path_, int] = {(): root.start_mark.line + 1}
+    unsafe: list[_Unsafe] = []
     try:
-        return _to_python(root, (), lines), lines, None
+        document = _to_python(root, (), lines, unsafe)
     except _DuplicateKey as duplicate:
-        return None, {}, SpecError(name, duplicate.line, _format_path(duplicate.path), f"key '{duplicate.path[-1]}' appears twice in this mapping: keep one")
-    except _Unsafe as unsafe:
-        return None, {}, SpecError(name, unsafe.line, _format_path(unsafe.path), unsafe.message)
+        return None, {}, SpecError(name, duplicate.line, _format_path(duplicate.path), f"key '{duplicate.path[-1]}' appears twice in this mapping: keep one"), []
+    return document, lines, None, [SpecError(name, u.line, _format_path(u.path), u.message) for u in unsafe]
 
 
 class _DuplicateKey(Exception):
@@ -204,8 +218,9 @@ class _DuplicateKey(Exception):
         self.path, self.line = path, line
 
 
-class _Unsafe(Exception):
-    """A key or value holds a character that hides or reorders what a reviewer sees."""
+class _Unsafe:
+    """A key or value holds a character that hides or reorders what a reviewer sees: reported with the file's
+    other problems (the value is kept, so the rest of the file is still checked)."""
 
     def __init__(self, path: Path_, line: int, char: str):
         self.path, self.line = path, line
@@ -213,10 +228,13 @@ class _Unsafe(Exception):
                         "what a reviewer sees (bidi controls, zero-width and control characters are refused)")
 
 
-def _check_visible(text: str, path: Path_, node: yaml.Node) -> str:
+_MAX_UNSAFE = 200  # like the validator's cap: a file full of invisible characters costs no more to report
+
+
+def _check_visible(text: str, path: Path_, node: yaml.Node, unsafe: list[_Unsafe]) -> str:
     found = text_safety.invisible(text)
-    if found:
-        raise _Unsafe(path, node.start_mark.line + 1 + text.count("\n", 0, found.start()), found.group())
+    if found and len(unsafe) < _MAX_UNSAFE:
+        unsafe.append(_Unsafe(path, node.start_mark.line + 1 + text.count("\n", 0, found.start()), found.group()))
     return text
 
 
@@ -225,35 +243,35 @@ _INTEGER = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
 
 
-def _to_python(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> Any:
-    """Plain Python from a YAML node, recording the line of every key and item."""
+def _to_python(node: yaml.Node, path: Path_, lines: dict[Path_, int], unsafe: list[_Unsafe]) -> Any:
+    """Plain Python from a YAML node, recording the line of every key and item and every invisible character."""
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "<complex key>"
             child = path + (key,)
-            _check_visible(key, path, key_node)
+            _check_visible(key, child, key_node, unsafe)
             if key in result:
                 raise _DuplicateKey(child, key_node.start_mark.line + 1)
             lines[child] = key_node.start_mark.line + 1
-            result[key] = _to_python(value_node, child, lines)
+            result[key] = _to_python(value_node, child, lines, unsafe)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             lines[path + (index,)] = item.start_mark.line + 1
-            items.append(_to_python(item, path + (index,), lines))
+            items.append(_to_python(item, path + (index,), lines, unsafe))
         return items
-    return _scalar(node, path)
+    return _scalar(node, path, unsafe)
 
 
-def _scalar(node: yaml.ScalarNode, path: Path_ = ()) -> Any:
+def _scalar(node: yaml.ScalarNode, path: Path_, unsafe: list[_Unsafe]) -> Any:
     """Plain (unquoted) nulls and numbers become None, int and float; everything else stays text.
 
     Booleans and dates stay text: pydantic parses them where a field wants them,
     and IAM condition values are strings anyway.
     """
-    value = _check_visible(node.value, path, node)
+    value = _check_visible(node.value, path, node, unsafe)
     if node.style:  # quoted or block scalars are always text (plain ones have style None: input_limits.yaml_tree)
         return value
     if value in _NULLS:

@@ -94,9 +94,72 @@ def test_look_alike_owners_are_refused_as_names_are(owner, shown):
 def test_invisible_characters_are_refused_anywhere_with_their_name(char):
     written = char if char.isprintable() or char in "\u202e\u2066\u200b\u200d\ufeff" else f"\\U{ord(char):08x}"
     found = errors(f'agents:\n  - name: a\n    purpose: "pay {written}out"\n')  # YAML escapes reach every character
-    assert found == [f"agents.yaml:3: agents[0].purpose: holds the invisible character "
-                     f"{text_safety.describe_character(char)}: it hides or reorders what a reviewer sees "
-                     "(bidi controls, zero-width and control characters are refused)"]
+    expected = (f"agents.yaml:3: agents[0].purpose: holds the invisible character "
+                f"{text_safety.describe_character(char)}: it hides or reorders what a reviewer sees "
+                "(bidi controls, zero-width and control characters are refused)")
+    assert expected in found, found
+    # the agent's other problems (the keys it lacks) are still reported, by line
+    assert all("required key" in line for line in found if line != expected) and len(found) > 1, found
+
+
+AGENT = """\
+  - name: {name}
+    owner: team@example.com
+    purpose: {purpose}
+    environment: dev
+    review_by: 2031-06-30
+    tools:
+      - name: t
+        oauth: {{provider: oidc, issuer: "https://as.acme.example", audience: "{audience}", scopes: [read]}}
+    trust:
+      - github_actions: {{repository: acme/{name}, branch: main}}
+"""
+
+
+def test_an_invisible_character_is_one_problem_among_the_others(tmp_path):
+    """red7a item 14: one U+202E in the last agent hid every other problem of the file (1 reported instead of 4).
+    Now `agentid validate` reports each problem at its own FILE:LINE: PATH, the invisible character included,
+    and a value's own check adds no second line for the same key."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    text = "agents:\n" + "".join([
+        AGENT.format(name="a0", purpose="p", audience="https://mcp.acme.example:0"),
+        AGENT.format(name="a1", purpose="p", audience="https://169.254.169.254/latest"),
+        AGENT.format(name="a2", purpose="p", audience="https://mcp.acme.example/../admin"),
+        AGENT.format(name="a3", purpose="p\u200bp", audience="https://mcp.acme.example/\u202egro.live"),
+    ])
+    spec = tmp_path / "agents.yaml"
+    spec.write_text(text, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "agentid.cli", "validate", str(spec)],
+                            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stdout
+    lines = [line.removeprefix(f"{spec}:") for line in result.stderr.strip().splitlines()]
+    assert [line.split(": ", 2)[:2] for line in lines[:-1]] == [
+        ["9", "agents[0].tools[0].oauth.audience"], ["19", "agents[1].tools[0].oauth.audience"],
+        ["29", "agents[2].tools[0].oauth.audience"], ["34", "agents[3].purpose"],
+        ["39", "agents[3].tools[0].oauth.audience"]]
+    assert "has port '0'" in lines[0] and "link-local" in lines[1] and "'..' path segment" in lines[2]
+    assert lines[3].endswith("holds the invisible character U+200B ZERO WIDTH SPACE: it hides or reorders what a "
+                             "reviewer sees (bidi controls, zero-width and control characters are refused)")
+    assert "holds the invisible character U+202E RIGHT-TO-LEFT OVERRIDE" in lines[4]
+    assert lines[-1] == " 5 problems"
+
+
+def test_an_invisible_character_in_a_key_is_reported_with_the_key_and_the_rest():
+    found = errors("agents:\n  - name: a\n    ow\u200bner: team@example.com\n")
+    assert found[-1] == ("agents.yaml:3: agents[0].ow\\u200bner: holds the invisible character U+200B ZERO WIDTH "
+                        "SPACE: it hides or reorders what a reviewer sees (bidi controls, zero-width and control "
+                        "characters are refused)")
+    assert any("required key 'owner' is missing" in line for line in found), found
+
+
+def test_a_file_whose_only_problem_is_an_invisible_character_reports_just_it():
+    text = "agents:\n" + AGENT.format(name="a", purpose="pay\u202eout", audience="https://mcp.acme.example")
+    assert errors(text) == ["agents.yaml:4: agents[0].purpose: holds the invisible character U+202E RIGHT-TO-LEFT "
+                            "OVERRIDE: it hides or reorders what a reviewer sees (bidi controls, zero-width and "
+                            "control characters are refused)"]
 
 
 def test_ordinary_non_ascii_text_in_a_purpose_is_fine():
