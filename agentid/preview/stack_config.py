@@ -28,7 +28,9 @@ from typing import Any
 
 from agentid_components import input_limits
 
-PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
+# Pulumi's own order (sdk/go/common/encoding: .json, .yaml, .yml); the stack files take the project file's extension
+# (sdk/go/common/workspace/paths.go: "Pulumi.<stack>" + the project file's extension)
+PROJECT_FILES = ("Pulumi.json", "Pulumi.yaml", "Pulumi.yml")
 POLICY_PACK_CONFIG_KEY = "agentid:policyPackConfig"
 KIT_NAMESPACE = "agent-identity-kit"  # agentid_components.settings.NAMESPACE (not imported: it loads pulumi)
 SECRET_PLACEHOLDER = "[secret: not decrypted by agentid preview]"
@@ -61,7 +63,9 @@ class Project:
             return path.as_posix()
 
     def stack_file(self, stack: str) -> Path:
-        return self.config_dir / f"Pulumi.{stack}.yaml"
+        """Pulumi.<stack> with the project file's extension, as `pulumi up` reads it (a Pulumi.yml project's
+        stack file is Pulumi.dev.yml: a Pulumi.dev.yaml beside it is not the stack's config)."""
+        return self.config_dir / f"Pulumi.{stack}{self.file.suffix}"
 
 
 @dataclass(frozen=True)
@@ -92,9 +96,14 @@ def find_project(start: str | Path | None = None) -> Project:
     """The project holding `start` (default: the working directory), found by walking up to Pulumi.yaml."""
     here = Path(start or Path.cwd()).resolve()
     for directory in (here, *here.parents):
-        for name in PROJECT_FILES:
-            if (directory / name).is_file():
-                return load_project(directory / name)
+        found = [directory / name for name in PROJECT_FILES if (directory / name).is_file()]
+        if len(found) > 1:
+            # Pulumi takes the first; a second beside it (a harmless Pulumi.yaml next to a Pulumi.json naming
+            # another `main`) would show a reviewer, or another tool, a different program than the one deployed
+            raise ConfigError(f"{directory}: {' and '.join(f.name for f in found)} are both project files: Pulumi "
+                              f"reads {found[0].name} only; keep one")
+        if found:
+            return load_project(found[0])
     raise ConfigError(f"no Pulumi.yaml in {here} or any parent directory: run agentid preview from the project")
 
 
@@ -123,6 +132,7 @@ def require_python_runtime(project: Project) -> None:
     runtime = project.runtime
     name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if name == "python":
+        _require_no_committed_interpreter(project, runtime.get("options") if isinstance(runtime, dict) else None)
         return
     shown = "missing" if runtime is None else repr(name if isinstance(name, str) else runtime)
     raise ConfigError(f"{project.relative(project.file)}: runtime: {shown}: agentid preview runs Python programs only (runtime: python); "
@@ -130,11 +140,50 @@ def require_python_runtime(project: Project) -> None:
                       "project's own language")
 
 
+_TOOLCHAINS = ("pip", "poetry", "uv")  # https://www.pulumi.com/docs/iac/languages-sdks/python/#toolchains
+
+
+def _require_no_committed_interpreter(project: Project, options: Any) -> None:
+    """`pulumi up` runs the program with `options.virtualenv`'s bin/python. A virtualenv's interpreter is a Python
+    binary (or a link to one); a script there is something the change itself provides (one that runs another
+    program than `main`), and the gate, which runs its own interpreter, would judge a different program: no
+    verdict. An unknown toolchain is refused too (https://www.pulumi.com/docs/iac/languages-sdks/python/)."""
+    if options is None:
+        return
+    if not isinstance(options, dict):
+        raise ConfigError(f"{project.relative(project.file)}: runtime.options must be a mapping")
+    toolchain = options.get("toolchain", "pip")
+    if toolchain not in _TOOLCHAINS:
+        raise ConfigError(f"{project.relative(project.file)}: runtime.options.toolchain: {toolchain!r} is not one of "
+                          f"{', '.join(_TOOLCHAINS)}")
+    virtualenv = options.get("virtualenv")
+    if virtualenv is None:
+        return
+    if not isinstance(virtualenv, str):
+        raise ConfigError(f"{project.relative(project.file)}: runtime.options.virtualenv must be a path")
+    for interpreter in ("bin/python", "bin/python3", "Scripts/python.exe"):
+        path = project.root / virtualenv / interpreter
+        if (path.is_symlink() or path.exists()) and not _is_python_binary(path.resolve()):
+            raise ConfigError(f"{project.relative(project.file)}: runtime.options.virtualenv {virtualenv!r}: "
+                              f"{virtualenv}/{interpreter} is not a Python interpreter (a script?), so `pulumi up` "
+                              "would run what the repository provides there, not the program the gate judges")
+
+
+def _is_python_binary(path: Path) -> bool:
+    """An executable file starting with ELF or Mach-O magic (a real interpreter), not a script."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4) in (b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"MZ\x90\x00")
+    except OSError:
+        return False
+
+
 def load_stack_config(project: Project, stack: str) -> StackConfig:
     """The config a `pulumi preview --stack <stack>` would hand the program."""
     file = project.stack_file(stack)
     if not file.is_file():
-        found = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in project.config_dir.glob("Pulumi.*.yaml"))
+        ext = project.file.suffix
+        found = sorted(p.name.removeprefix("Pulumi.").removesuffix(ext) for p in project.config_dir.glob(f"Pulumi.*{ext}"))
         hint = f"stacks found: {', '.join(found)}" if found else "no stack files found"
         raise ConfigError(f"no stack {stack!r}: {project.relative(file)} does not exist ({hint})")
     document = _read_yaml(file) or {}

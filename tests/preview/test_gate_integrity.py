@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -550,3 +551,51 @@ aws.iam.AccessKey("ci-key", user="ci-deployer")
     document = run.json("out.json")
     assert [v["resourceName"] for v in by_policy(document, "AGID-AWS-001")] == ["ci-key"]
     assert "portal" in {r["name"] for r in document["resources"]}
+
+
+def _tiny_project(root: Path, key_when: str) -> None:
+    (root / "__main__.py").write_text("import pulumi, pulumi_aws as aws\n"
+                                      f"if pulumi.Config().get_bool({key_when!r}):\n"
+                                      "    aws.iam.AccessKey('leak', user='ci')\n"
+                                      "aws.s3.Bucket('logs')\n")
+
+
+def test_the_gate_reads_the_project_and_stack_files_pulumi_reads(tmp_path: Path) -> None:
+    """red8 1 and 2: a Pulumi.yml project's stack file is Pulumi.dev.yml (Pulumi names it after the project file's
+    extension), and Pulumi.json comes before Pulumi.yaml; the gate read Pulumi.dev.yaml and only .yaml/.yml, so
+    the config or program `pulumi up` would use was never judged."""
+    yml = tmp_path / "yml"
+    yml.mkdir()
+    (yml / "Pulumi.yml").write_text("name: acme\nruntime: python\n")
+    (yml / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    (yml / "Pulumi.dev.yml").write_text("config:\n  aws:region: eu-west-1\n  acme:makeKey: true\n")
+    _tiny_project(yml, "makeKey")
+    run = run_cli(yml, *GUARD, "--json", "out.json")
+    assert run.code == 1 and [v["resourceName"] for v in by_policy(run.json("out.json"), "AGID-AWS-001")] == ["leak"]
+
+    both = tmp_path / "both"
+    both.mkdir()
+    (both / "Pulumi.json").write_text('{"name": "acme", "runtime": "python", "main": "evil"}')
+    (both / "Pulumi.yaml").write_text("name: acme\nruntime: python\n")
+    (both / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    _tiny_project(both, "never")
+    run = run_cli(both, *GUARD)
+    assert run.code == 2 and "Pulumi.json and Pulumi.yaml are both project files: Pulumi reads Pulumi.json only" \
+        in run.stdout, run.stdout
+
+
+def test_a_virtualenv_whose_python_is_a_script_gets_no_verdict(tmp_path: Path) -> None:
+    """red8 3: runtime.options.virtualenv named a folder whose bin/python was a committed script running another
+    program; `pulumi up` would run it, the gate ran its own interpreter on __main__.py and said PASS."""
+    (tmp_path / "Pulumi.yaml").write_text("name: acme\nruntime:\n  name: python\n  options:\n    virtualenv: penv\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    _tiny_project(tmp_path, "never")
+    script = tmp_path / "penv" / "bin" / "python"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\nexec python3 evil_main.py\n")
+    script.chmod(0o755)
+    run = run_cli(tmp_path, *GUARD)
+    assert run.code == 2 and "penv/bin/python is not a Python interpreter" in run.stdout, run.stdout
+    script.unlink()
+    script.symlink_to(Path(sys.executable).resolve())  # a real virtualenv's link to a Python install
+    assert run_cli(tmp_path, *GUARD).code == 0
