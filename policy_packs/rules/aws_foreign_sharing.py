@@ -99,19 +99,24 @@ def _ebs(resource: Resource, config):
     yield from _accounts(resource, what, "accountId", [resource.props.get("accountId")], config)
 
 
-def _rds(resource: Resource, config):
-    shared = resource.props.get("sharedAccounts")
-    if shared is None:
+def _account_list(resource: Resource, field: str, what: str, config):
+    """Outcomes for an optional input listing the accounts (or principal ARNs) that get `what`."""
+    values = resource.props.get(field)
+    if values is None:
         return
-    if is_unknown(shared):
-        yield Unknown("sharedAccounts")
-    elif not isinstance(shared, list):
-        yield Violation(f"{resource.name}: sharedAccounts is {type(shared).__name__}, not a list of account ids, so "
-                        "who may restore the snapshot cannot be judged")
+    if is_unknown(values):
+        yield Unknown(field)
+    elif not isinstance(values, list):
+        yield Violation(f"{resource.name}: {field} is {type(values).__name__}, not a list of account ids or principal "
+                        f"ARNs, so who gets {what} cannot be judged")
     else:
-        name = resource.props.get("dbSnapshotIdentifier") or resource.props.get("dbClusterSnapshotIdentifier") \
-            or resource.props.get("targetDbSnapshotIdentifier") or resource.props.get("targetDbClusterSnapshotIdentifier")
-        yield from _accounts(resource, f"RDS snapshot {name or '?'}", "sharedAccounts", shared, config)
+        yield from _accounts(resource, what, field, values, config)
+
+
+def _rds(resource: Resource, config):
+    name = resource.props.get("dbSnapshotIdentifier") or resource.props.get("dbClusterSnapshotIdentifier") \
+        or resource.props.get("targetDbSnapshotIdentifier") or resource.props.get("targetDbClusterSnapshotIdentifier")
+    yield from _account_list(resource, "sharedAccounts", f"RDS snapshot {name or '?'}", config)
 
 
 def _signer(resource: Resource, config):
@@ -154,18 +159,9 @@ def _delegated_administrator(resource: Resource, config):
 
 
 def _data_lake_settings(resource: Resource, config):
-    for field, what in (("admins", "administration of every Lake Formation database and table"),
-                        ("readOnlyAdmins", "read access to every Lake Formation database and table")):
-        principals = resource.props.get(field)
-        if principals is None:
-            continue
-        if is_unknown(principals):
-            yield Unknown(field)
-        elif not isinstance(principals, list):
-            yield Violation(f"{resource.name}: {field} is not a list of principal ARNs, so who administers the data "
-                            "lake cannot be judged")
-        else:
-            yield from _accounts(resource, what, field, principals, config)
+    yield from _account_list(resource, "admins", "administration of every Lake Formation database and table", config)
+    yield from _account_list(resource, "readOnlyAdmins", "read access to every Lake Formation database and table",
+                             config)
 
 
 _JUDGES = {RAM_SHARE: _ram_share, SSM_DOCUMENT: _ssm_document, DELEGATED_ADMINISTRATOR: _delegated_administrator,

@@ -35,18 +35,23 @@ def test_true_and_false_pass(value):
     assert agent_errors(azure_identity_per_tool=value) == []
 
 
+def _spec_fields():
+    """(model, field name, field, the annotation's parts) of every model of the agent and platform specs."""
+    for module in (spec, platform_spec):
+        for model in vars(module).values():
+            if isinstance(model, type) and issubclass(model, BaseModel) and model.__module__ == module.__name__:
+                for name, field in model.model_fields.items():
+                    yield model, name, field, typing.get_args(field.annotation) or (field.annotation,)
+
+
 def test_every_number_and_switch_of_the_spec_is_strict():
     """The whole kind: no int or bool field anywhere in the agent or platform spec is read in lax mode."""
     loose = []
-    models = [m for module in (spec, platform_spec) for m in vars(module).values()
-              if isinstance(m, type) and issubclass(m, BaseModel) and m.__module__ == module.__name__]
-    for model in models:
-        for name, field in model.model_fields.items():
-            base = typing.get_args(field.annotation) or (field.annotation,)
-            if field.annotation in (int, bool) or int in base or bool in base:
-                strict = any(type(m).__name__ in ("Strict", "BeforeValidator") for m in field.metadata)
-                if not strict:
-                    loose.append(f"{model.__name__}.{name}")
+    for model, name, field, base in _spec_fields():
+        if field.annotation in (int, bool) or int in base or bool in base:
+            strict = any(type(m).__name__ in ("Strict", "BeforeValidator") for m in field.metadata)
+            if not strict:
+                loose.append(f"{model.__name__}.{name}")
     assert loose == []
 
 
@@ -122,12 +127,8 @@ def test_every_date_field_of_the_spec_is_a_calendar_date():
     """The whole kind: no date field of the agent or platform spec accepts a timestamp in lax mode."""
     import datetime as dt
     loose = []
-    models = [m for module in (spec, platform_spec) for m in vars(module).values()
-              if isinstance(m, type) and issubclass(m, BaseModel) and m.__module__ == module.__name__]
-    for model in models:
-        for name, field in model.model_fields.items():
-            base = typing.get_args(field.annotation) or (field.annotation,)
-            if field.annotation is dt.date or dt.date in base:
-                if not any(type(m).__name__ == "BeforeValidator" for m in field.metadata):
-                    loose.append(f"{model.__name__}.{name}")
+    for model, name, field, base in _spec_fields():
+        if field.annotation is dt.date or dt.date in base:
+            if not any(type(m).__name__ == "BeforeValidator" for m in field.metadata):
+                loose.append(f"{model.__name__}.{name}")
     assert loose == []
