@@ -57,7 +57,7 @@ def test_token_is_bound_to_the_tools_resource_and_carries_only_its_scopes(server
     assert token.kind == "oauth"
     assert token.audience == (TICKETS,)
     assert token.scopes == ("tickets.read",)  # registered for tickets.write too: not asked, not granted
-    assert 295 <= token.seconds_left(broker.clock()) <= 300
+    assert 280 <= token.seconds_left(broker.clock()) <= 300  # slack for a loaded machine
     assert token.headers()["Authorization"].startswith("Bearer ey")
     [claims] = server.issued
     assert claims["aud"] == TICKETS and claims["scope"] == "tickets.read" and claims["sub"] == "support-triage"
@@ -79,9 +79,11 @@ def test_a_longer_lived_server_token_is_handed_out_only_up_to_max_credential_min
     broker = make_broker(server, agent_key, cap_seconds=600)
     token = broker.credential("read-tickets")
     assert token.lifetime_seconds == 600
-    assert 595 <= token.seconds_left(broker.clock()) <= 600
+    assert 580 <= token.seconds_left(broker.clock()) <= 600
     [record] = [r for r in records(caplog) if r["outcome"] == "issued"]
-    assert record["server_lifetime_seconds"] >= 3599
+    # exp is whole seconds and the broker reads the clock after the token request: a loaded CI machine can take a
+    # few seconds between the server's iat and that read, so allow slack but stay far above the 600 s cap.
+    assert 3500 <= record["server_lifetime_seconds"] <= 3600
     assert "above max_credential_minutes (600 s)" in record["lifetime_note"]
 
 
