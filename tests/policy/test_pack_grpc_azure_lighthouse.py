@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from agentid.analyzer_client import StackResource
+from agentid.preview.property_values import UNKNOWN
+from tests.policy.pack_cases import stack_findings
 from tests.policy.test_pack_grpc import urn
 
 DEFINITION = "azure-native:managedservices:RegistrationDefinition"
@@ -58,3 +61,67 @@ def test_the_red7b_definition_names_owner_for_the_foreign_principal(pack):
     assert [message.split(":", 1)[0] for _, message in found] == [
         f"[admin] Lighthouse definition msp gives 33333333-3333-3333-3333-333333333333 of tenant {TENANT} (authorizations) "
         "a privileged role over the scope it is assigned to"]
+
+
+# AGID-AZ-043: an assignment of a definition the stack does not define (an existing one, made outside the stack,
+# possibly giving Owner to another tenant) cannot be checked; one of the stack's own is judged by AGID-AZ-041.
+ASSIGNMENT = "azure-native:managedservices:RegistrationAssignment"
+SUB = "/subscriptions/00000000-0000-0000-0000-000000000001"
+OWN_GUID = "5c6a3d1e-0b1f-4b6e-9d2a-7f0e8c4b1a01"
+FOREIGN_GUID = "0e6f2a4c-8b3d-4c1e-a7f5-9d2b6c8e4f10"
+
+
+def definition_id(guid: str, scope: str = SUB) -> str:
+    return f"{scope}/providers/Microsoft.ManagedServices/registrationDefinitions/{guid}"
+
+
+def assignment(name: str, definition: object, *depends_on: str) -> StackResource:
+    return StackResource(ASSIGNMENT, name, urn(ASSIGNMENT, name),
+                         {"scope": SUB, "properties": {"registrationDefinitionId": definition}}, dependencies=list(depends_on))
+
+
+def own_definition(name: str = "msp", guid: str | None = OWN_GUID) -> StackResource:
+    props = definition({"principalId": "p1", "roleDefinitionId": READER})
+    if guid:
+        props["registrationDefinitionId"] = guid
+    return StackResource(DEFINITION, name, urn(DEFINITION, name), props)
+
+
+def test_assigning_a_definition_the_stack_does_not_define_fails_closed(pack):
+    found = stack_findings(pack, "AGID-AZ-043", [
+        own_definition(),
+        assignment("foreign", definition_id(FOREIGN_GUID)),
+        # a dependency on the stack's definition does not make another GUID its own
+        assignment("decoy", definition_id(FOREIGN_GUID), urn(DEFINITION, "msp")),
+        # the stack's GUID under another subscription is another subscription's definition
+        assignment("other-sub", definition_id(OWN_GUID, "/subscriptions/00000000-0000-0000-0000-000000000002")),
+        assignment("not-a-string", {"id": definition_id(OWN_GUID)}),
+        # the look-alikes: the stack's definition by its GUID (any case), and by its id computed at deployment
+        assignment("own", definition_id(OWN_GUID.upper()).lower()),
+        assignment("own-unknown", UNKNOWN, urn(DEFINITION, "msp")),
+    ], level="mandatory")
+    assert [(name, message.rsplit("\n", 1)[-1]) for name, message in found] == [
+        ("decoy", f"[unparseable] Lighthouse assignment decoy assigns registration definition "
+                  f"'{definition_id(FOREIGN_GUID)}', which this stack does not define: cannot check which roles it gives "
+                  "which tenant over the scope"),
+        ("foreign", f"[unparseable] Lighthouse assignment foreign assigns registration definition "
+                    f"'{definition_id(FOREIGN_GUID)}', which this stack does not define: cannot check which roles it "
+                    "gives which tenant over the scope"),
+        ("not-a-string", "[unparseable] Lighthouse assignment not-a-string: properties.registrationDefinitionId is "
+                         "missing or not a string, so which definition it assigns cannot be judged"),
+        ("other-sub", f"[unparseable] Lighthouse assignment other-sub assigns registration definition "
+                      f"'{definition_id(OWN_GUID, '/subscriptions/00000000-0000-0000-0000-000000000002')}', which this "
+                      "stack does not define: cannot check which roles it gives which tenant over the scope"),
+    ]
+
+
+def test_an_unknown_definition_id_with_no_stack_definition_behind_it_cannot_be_checked_until_known(pack):
+    found = stack_findings(pack, "AGID-AZ-043", [assignment("later", UNKNOWN)])
+    # unknowns of a stack policy are reported for the stack, naming the resource's property
+    assert len(found) == 1 and "cannot check until known: later.properties.registrationDefinitionId" in found[0][1]
+    # the stack's definition without a declared GUID, assigned by the id the gate's mocks give it
+    mocked = "/subscriptions/1c7d/providers/managedservices/RegistrationDefinition/msp"
+    assert stack_findings(pack, "AGID-AZ-043", [own_definition(guid=None),
+                                                assignment("own", mocked, urn(DEFINITION, "msp"))]) == []
+    # ... and the same id without the dependency is no stack definition's
+    assert [n for n, _ in stack_findings(pack, "AGID-AZ-043", [own_definition(guid=None), assignment("own", mocked)])] == ["own"]

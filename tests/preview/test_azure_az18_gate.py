@@ -1,0 +1,33 @@
+"""issue 11 (az18): Azure / Entra classes the last round left open, end to end: `agentid preview` with the shipped CI
+flags blocks each one, and the look-alike in the same program passes. Pack-level shapes are in tests/policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import AGENT_GUARD
+from .test_azure_red7b_gate import failed_report, mandatory
+
+pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
+
+LIGHTHOUSE_ASSIGNMENTS = '''
+import pulumi_azure_native as az
+SUB = "/subscriptions/00000000-0000-0000-0000-000000000001"
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+# an existing definition in the subscription, made outside the stack (it may give Owner to any tenant)
+EXISTING = SUB + "/providers/Microsoft.ManagedServices/registrationDefinitions/0e6f2a4c-8b3d-4c1e-a7f5-9d2b6c8e4f10"
+own = az.managedservices.RegistrationDefinition("msp-reader", scope=SUB, properties={
+    "registration_definition_name": "msp-reader", "managed_by_tenant_id": "99999999-9999-9999-9999-999999999999",
+    "authorizations": [{"principal_id": "33333333-3333-3333-3333-333333333335", "role_definition_id": READER}]})
+az.managedservices.RegistrationAssignment("assign-existing", scope=SUB, properties={"registration_definition_id": EXISTING})
+# depending on the stack's Reader definition does not make the existing one the stack's
+az.managedservices.RegistrationAssignment("assign-decoy", scope=SUB, properties={
+    "registration_definition_id": own.id.apply(lambda _: EXISTING)})
+az.managedservices.RegistrationAssignment("assign-own", scope=SUB, properties={"registration_definition_id": own.id})
+'''
+
+
+def test_a_lighthouse_assignment_of_a_definition_the_stack_does_not_define_blocks(project) -> None:
+    report = failed_report(project, LIGHTHOUSE_ASSIGNMENTS)
+    assert mandatory(report, "AGID-AZ-043") == ["assign-decoy", "assign-existing"]
+    assert mandatory(report, "AGID-AZ-041") == []  # the stack's own definition delegates Reader only
