@@ -16,6 +16,17 @@ one and loaded under neutral names), and when the program fails this script
 writes why to `result.json` beside itself (spec problems, config errors, a traceback's tail) for the
 gate to show. That note can only turn a run into a failure: the gate's verdict rests on what the
 monitor recorded and on the program having finished through the SDK.
+
+The end of the run, as Pulumi's runs it (facts from pulumi 3.272's sources): the SDK's `run_pulumi_func`
+(pulumi/runtime/stack.py) runs the program's body, awaits `wait_for_rpcs` (every outstanding RPC and
+Output) and then sends `SignalAndWaitForShutdown`; Pulumi's exec script then ends with `sys.exit`, so the
+interpreter's normal shutdown joins the non-daemon threads and runs the atexit hooks while the engine still
+serves the monitor. The engine ends its source of registrations at that signal (pulumi/pulumi
+pkg/resource/deploy/source_eval.go, `resmon.SignalAndWaitForShutdown`: `finChan <- nil`, "no more events");
+a registration after it is never read (it waits until the monitor is cancelled). Here the gate's monitor
+refuses a registration after the signal, and this script runs the atexit hooks (and sends what the batching
+monitor still holds) before its `os._exit`, so such a registration reaches the gate and gets no verdict
+instead of vanishing with the process.
 """
 
 import argparse
@@ -70,9 +81,26 @@ def main() -> None:
         loop.run_until_complete(pulumi.runtime.run_in_stack(lambda: _run(program, speedups, warnings)))
     except BaseException as error:  # noqa: BLE001 - everything the program raises is a failed preview
         status = _write(_failure(error))
+    _after_the_program(monitor)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)  # no interpreter teardown: everything the gate needs is already in its own process
+
+
+def _after_the_program(monitor) -> None:
+    """What Pulumi's exec script does after the program while the engine still listens: run the atexit hooks
+    (the program's, and its libraries'); then send the registrations the batching monitor still holds. Whatever
+    registers here reaches the gate, which refuses it (after the shutdown signal) or, when the program never
+    signalled, still gives no verdict: it is never dropped unseen."""
+    import atexit
+
+    atexit._run_exitfuncs()  # the interpreter's own shutdown step; exceptions are printed, as at exit
+    flush = getattr(monitor, "flush", None)
+    if flush is not None:
+        try:
+            flush()
+        except Exception:  # noqa: BLE001 - a refusal is already recorded by the gate, which fails the run
+            pass
 
 
 def _run(program: str, speedups, warnings: list) -> None:

@@ -203,6 +203,8 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         with self._lock:
             if self._closed:
                 context.abort(grpc.StatusCode.UNAVAILABLE, "the gate has stopped listening")
+            if self.shutdown_signalled:
+                self._refuse_locked(context, self._after_shutdown(request.sourcePosition, request.type, request.name))
             # As the engine: one resource a URN, and a parent is a resource it already knows.
             if urn in self._registered_urns:
                 self._refuse_locked(context, f"{self._where(request.sourcePosition)}duplicate resource URN {urn!r}; "
@@ -232,6 +234,8 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
     def ReadResource(self, request, context):  # noqa: N802
         urn = self._urn(request.parent, request.type, request.name)
         with self._lock:
+            if self.shutdown_signalled:
+                self._refuse_locked(context, self._after_shutdown(request.sourcePosition, request.type, request.name))
             self._read_urns.add(urn)
         inputs = decode(request.properties)
         if request.type == STACK_REFERENCE_TYPE:
@@ -339,6 +343,20 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         if self.root and os.path.isabs(file) and os.path.commonpath([self.root, file]) == os.path.normpath(self.root):
             file = os.path.relpath(file, self.root)
         return f"{file}:{source['source_line']}: "
+
+    def _after_shutdown(self, position: Any, type_: str, name: str) -> str:
+        """Why a registration or read after the SDK's `SignalAndWaitForShutdown` gets no verdict.
+
+        The engine's resource monitor (pulumi/pulumi pkg/resource/deploy/source_eval.go, `resmon`) ends its
+        source iterator when that call arrives (`finChan <- nil`: "no more events"); a `RegisterResource` after it
+        waits on an event channel nobody reads until the monitor is cancelled (codes.Unavailable). So `pulumi up`
+        would hang on, or drop, what the gate is asked to judge here: refused, never silently recorded or lost.
+        The SDK sends the signal after the program's body, its outstanding RPCs and outputs; what still registers
+        then comes from an atexit hook, a thread, a signal handler or a forked process."""
+        return (f"{self._where(position)}{type_} {name!r} was registered after the program told the engine it had "
+                "finished (SignalAndWaitForShutdown), e.g. from an atexit hook, a thread, a signal handler or a "
+                "forked process: Pulumi's engine takes no registration then (`pulumi up` would hang on it or drop "
+                "it), so there is no verdict; register every resource before the program returns")
 
     def _is_stack(self, urn: str) -> bool:
         return not urn or urn == self.stack_urn or urn.split("::")[2:3] == [STACK_TYPE]
