@@ -12,7 +12,9 @@ a self-managed cluster) are listed in this rule's `trustedIssuers` config by the
 shorten the list, strictness "subset"), never in the judged stack. Mandatory (high): an unknown issuer blocks.
 Caveat: a cluster-issuer pattern proves the platform holds the keys, not that the cluster is yours.
 An Entra ID tenant's issuer (`https://login.microsoftonline.com/TENANT/v2.0`, `https://sts.windows.net/TENANT/`, an
-AKS cluster's issuer naming its TENANT) is Microsoft's word that a principal of THAT tenant asked: any application
+AKS cluster's issuer naming its TENANT, and their national-cloud twins: login.microsoftonline.us, login.chinacloudapi.cn,
+login.partner.microsoftonline.cn, sts.chinacloudapi.cn, the retired login.microsoftonline.de, oic.prod-aks.azure.us/.cn;
+compared without case or trailing '/') is Microsoft's word that a principal of THAT tenant asked: any application
 or managed identity of another tenant then signs in as this identity (red7b f08). It passes only for the stack's own
 tenants: this rule's `ownTenantIds` (set by the gate, strictness "subset"), the stack config's `azure-native:tenantId`
 / `azuread:tenantId` / `azure:tenantId` (the tenant the stack deploys into), and under `agentid preview` the tenant
@@ -59,7 +61,9 @@ MOCK_TENANTS_ENV = "AGENTID_MOCK_TENANTS"  # set by the gate for its packs only:
 
 @lru_cache(maxsize=1)
 def _known() -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(entry["pattern"]) for entry in yaml.safe_load(DATA.read_text())["issuers"])
+    # without case: every host is a platform's (DNS ignores case) and a tenant id is a GUID in any case, so
+    # `HTTPS://LOGIN.MICROSOFTONLINE.US/TENANT/V2.0` is that tenant's issuer too, never an unknown one to waive
+    return tuple(re.compile(entry["pattern"], re.IGNORECASE) for entry in yaml.safe_load(DATA.read_text())["issuers"])
 
 
 def own_tenants(config) -> frozenset[str]:

@@ -103,7 +103,16 @@ def test_operator_listed_issuer_passes_only_where_listed(pack):
 # from the gate's ownTenantIds and the stack config's azure-native / azuread tenantId (PULUMI_CONFIG).
 FOREIGN = "99999999-9999-9999-9999-999999999999"
 TENANT_ISSUERS = ("https://login.microsoftonline.com/{}/v2.0", "https://sts.windows.net/{}/",
-                  "https://westeurope.oic.prod-aks.azure.com/{}/0b5c1a7e-3f2d-4c1b-9a8e-7d6f5e4c3b2a/")
+                  "https://westeurope.oic.prod-aks.azure.com/{}/0b5c1a7e-3f2d-4c1b-9a8e-7d6f5e4c3b2a/",
+                  # national clouds (az18): each is its own Entra, where another tenant is as foreign as in the global
+                  # one. https://learn.microsoft.com/en-us/entra/identity-platform/authentication-national-cloud
+                  "https://login.microsoftonline.us/{}/v2.0", "https://login.chinacloudapi.cn/{}/v2.0",
+                  "https://login.partner.microsoftonline.cn/{}/v2.0", "https://sts.chinacloudapi.cn/{}/",
+                  "https://login.microsoftonline.de/{}/v2.0", "https://sts.microsoftonline.de/{}",  # Azure Germany (closed)
+                  "https://usgovvirginia.oic.prod-aks.azure.us/{}/0b5c1a7e-3f2d-4c1b-9a8e-7d6f5e4c3b2a/",
+                  "https://chinanorth3.oic.prod-aks.azure.cn/{}/0b5c1a7e-3f2d-4c1b-9a8e-7d6f5e4c3b2a",
+                  # other spellings of the same issuer: case of host, path and GUID, trailing slashes
+                  "HTTPS://Login.MicrosoftOnline.US/{}/V2.0/", "https://STS.windows.net/{}//")
 
 
 @pytest.mark.parametrize("issuer", TENANT_ISSUERS)
@@ -125,6 +134,25 @@ def test_another_tenants_issuer_blocks_and_an_own_tenants_passes(pack, issuer, t
                             "if it is yours")
     # without any own tenant, even ours is another tenant to the pack
     assert len(issuer_findings(pack, type_, props(issuer.format(TENANT)))) == 1
+
+
+@pytest.mark.parametrize("issuer", [
+    "https://login.microsoftonline.com/{tenant}/v2.0", "https://login.microsoftonline.us/{tenantid}/v2.0",
+    "https://sts.chinacloudapi.cn/{tenantid}/", "https://login.microsoftonline.com/common/v2.0",
+    "https://login.partner.microsoftonline.cn/organizations/v2.0", "https://login.microsoftonline.us/consumers/v2.0",
+    f"https://login.microsoftonline.us/{TENANT}/v2.0/.well-known/openid-configuration",
+    f"https://login.microsoftonline.us.evil.example.net/{TENANT}/v2.0", f"https://login.chinacloudapi.cn.cn/{TENANT}/v2.0",
+    f"https://evil.oic.prod-aks.azure.us.example.net/{TENANT}/0b5c1a7e-3f2d-4c1b-9a8e-7d6f5e4c3b2a",
+])
+def test_entra_issuers_naming_no_tenant_and_look_alike_hosts_block_even_for_own_tenants(pack, issuer):
+    """A template (`{tenantid}`, as Entra's common metadata spells its issuer), a multi-tenant alias or a path beyond
+    the issuer names no tenant the stack owns: no Entra token carries it as its issuer, so it is an unknown issuer."""
+    pack.configure({"AGID-GEN-003": {"ownTenantIds": [TENANT]}})
+    try:
+        [(level, message)] = issuer_findings(pack, FIC, fic(issuer))
+    finally:
+        pack.configure({})
+    assert level == "mandatory" and "neither a platform's issuer" in message
 
 
 def test_the_stack_configs_tenant_is_own_and_workforce_providers_are_not_judged_by_tenant():
