@@ -22,12 +22,12 @@ import datetime as dt
 import json
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import requests
 from google.auth.transport.requests import Request
 
-from tests.runtime.moto_process import free_port
+from tests.runtime.loopback import LoopbackServer
 
 JWT_TYPE = "urn:ietf:params:oauth:token-type:jwt"
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
@@ -63,15 +63,12 @@ class FakeGoogle:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.port = free_port()
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._server = LoopbackServer().start(Handler)  # a port of its own, bound at once
+        self.port = self._server.port
         return self
 
     def __exit__(self, *exc):
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def transport(self) -> Request:
         """google-auth's requests transport, with Google's token hosts answered by this server."""

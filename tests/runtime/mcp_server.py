@@ -13,14 +13,15 @@ import threading
 import time
 from typing import Any
 
-from tests.runtime.moto_process import free_port
+from tests.runtime.loopback import listening_socket
 
 TOOL_SCOPES = {"search_tickets": ["tickets.search"], "close_ticket": ["tickets.close"]}
 
 
 class McpServer:
     def __init__(self, issuer: str):
-        self.port = free_port()
+        self._socket = listening_socket()  # the port is this server's from now on (uvicorn serves on it)
+        self.port = self._socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}/mcp"
         self.issuer = issuer
         self.calls: list[tuple[str, str]] = []  # (tool, client_id) of every call that ran
@@ -54,9 +55,9 @@ class McpServer:
 
         app = server.streamable_http_app(json_response=True, stateless_http=True)
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120  # importing and starting the app takes seconds on a loaded machine
         while not self._server.started:
             if time.monotonic() > deadline or not self._thread.is_alive():
                 raise RuntimeError("the MCP server did not start")
@@ -65,7 +66,8 @@ class McpServer:
 
     def __exit__(self, *exc: Any) -> None:
         self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=30)
+        self._socket.close()
 
 
 def call_tool(url: str, auth: Any, tool: str, arguments: dict) -> Any:

@@ -1,11 +1,9 @@
-"""Start a real `moto_server` process on 127.0.0.1 and a free port (used by the tests and the benchmark)."""
+"""Start a real moto server process on 127.0.0.1 and a port of its own (used by the tests and the benchmark)."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
+import selectors
 import subprocess
 import sys
 import time
@@ -14,6 +12,12 @@ from contextlib import contextmanager
 from typing import Iterator
 
 MOTO_ACCOUNT_ID = "123456789012"  # moto's default account
+# Seconds a credential's remaining life, read back in a test, may fall short of what was asked. The server's
+# times are whole seconds (STS's Expiration and Date header, a JWT's iat/exp), taken at moments a loaded machine
+# (2 cores shared by several test runs) can push seconds apart, and the broker reads its clock after the answer.
+# A minute is far below every difference the tests tell apart (900 s vs the 600 declared, 1800 vs 900, 300 vs
+# 600, a full life vs "already expired"); the upper bounds stay exact.
+LOADED_MACHINE_SLACK = 60
 DUMMY_CREDENTIALS = {  # moto accepts anything; never real-looking keys
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -22,27 +26,48 @@ DUMMY_CREDENTIALS = {  # moto accepts anything; never real-looking keys
 }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+# The server binds port 0 itself and prints the port the kernel gave it. Picking a "free" port here and
+# passing it to the child raced every other test process on the machine: another server (another engineer's
+# moto!) could take the port in between, and the readiness probe below then talked to THAT server.
+# ThreadedMotoServer is moto's documented in-process server; run in its own interpreter, it keeps moto's state
+# out of the test process.
+_SERVE_ON_PORT_ZERO = """
+import os, sys, threading
+from moto.server import ThreadedMotoServer
+server = ThreadedMotoServer("127.0.0.1", 0, verbose=False)
+server.start()
+port = server.get_host_and_port()[1]
+os.environ["MOTO_PORT"] = str(port)  # what moto_server sets: moto builds its own URLs from it
+print(port, flush=True)
+threading.Event().wait()  # until SIGTERM
+"""
 
 
-def _command(port: int) -> list[str]:
-    installed = shutil.which("moto_server", path=os.path.dirname(sys.executable))
-    if installed:
-        return [installed, "-H", "127.0.0.1", "-p", str(port)]
-    return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+def _announced_port(process: subprocess.Popen, deadline: float) -> int:
+    """The port the child printed on its first stdout line (or an error once it exits or `deadline` passes)."""
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        if not selector.select(max(0.0, deadline - time.monotonic())):
+            raise RuntimeError("moto_server did not say its port in time")
+    line = process.stdout.readline().strip()
+    if not line.isdigit():
+        process.wait(timeout=10)
+        raise RuntimeError(f"moto_server exited with {process.returncode} before it was ready")
+    return int(line)
 
 
 @contextmanager
-def moto_server(timeout: float = 30.0) -> Iterator[str]:
-    """Yield the endpoint URL of a fresh moto server; terminate it afterwards."""
-    port = free_port()
-    process = subprocess.Popen(_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+def moto_server(timeout: float = 120.0) -> Iterator[str]:
+    """Yield the endpoint URL of a fresh moto server on 127.0.0.1 (a port of its own); terminate it afterwards.
+
+    `timeout`: seconds for it to start (an import of moto takes seconds on a loaded 2-core machine).
+    """
+    process = subprocess.Popen([sys.executable, "-c", _SERVE_ON_PORT_ZERO], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{_announced_port(process, deadline)}"
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"moto_server exited with {process.returncode} before it was ready")
@@ -57,15 +82,16 @@ def moto_server(timeout: float = 30.0) -> Iterator[str]:
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        process.stdout.close()  # type: ignore[union-attr]
 
 
 def reset(url: str) -> None:
     """Forget every resource (moto's own reset endpoint)."""
-    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=10).read()
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=60).read()  # a hang guard, not a speed bound
 
 
 def assumed_roles(url: str) -> dict[str, dict]:

@@ -28,14 +28,14 @@ import time
 import urllib.parse
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from authlib.oauth2.rfc6749 import InvalidClientError
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from joserfc import jwk, jwt
 
-from tests.runtime.moto_process import free_port
+from tests.runtime.loopback import LoopbackServer
 
 
 @dataclass
@@ -102,7 +102,8 @@ class AuthorizationServer:
         self.key = jwk.ECKey.generate_key("P-256", auto_kid=True)
         self.foreign_key = jwk.ECKey.generate_key("P-256", auto_kid=True)
         self.random = random.Random(self.seed)
-        self.port = free_port()
+        self._http = LoopbackServer()  # listening now: the issuer URL below is its own port, nobody else's
+        self.port = self._http.port
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.token_endpoint = f"{self.issuer}/token"
         self.client_auth = PrivateKeyJwtAssertion(self)
@@ -334,11 +335,11 @@ class AuthorizationServer:
                     return
                 self._send(*server.token(form, self.headers.get("Authorization")))
 
-        self._http = _serve("127.0.0.1", self.port, Handler)
+        self._http.start(Handler)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        _stop(self._http)
+        self._http.stop()
 
 
 class RecordingServer:
@@ -349,7 +350,8 @@ class RecordingServer:
 
     def __init__(self, host: str = "127.0.0.2", forward_to: str | None = None):
         self.host, self.forward_to = host, forward_to
-        self.port = free_port()
+        self._http = LoopbackServer(host)
+        self.port = self._http.port
         self.url = f"http://{host}:{self.port}"
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
 
@@ -383,22 +385,8 @@ class RecordingServer:
 
             do_GET = do_POST = do_CONNECT = _handle
 
-        self._http = _serve(self.host, self.port, Handler)
+        self._http.start(Handler)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        _stop(self._http)
-
-
-def _serve(host: str, port: int, handler: type) -> ThreadingHTTPServer:
-    """A threading HTTP server on (host, port), serving from a daemon thread until `_stop`."""
-    server = ThreadingHTTPServer((host, port), handler)
-    server.thread = threading.Thread(target=server.serve_forever, daemon=True)  # type: ignore[attr-defined]
-    server.thread.start()  # type: ignore[attr-defined]
-    return server
-
-
-def _stop(server: ThreadingHTTPServer) -> None:
-    server.shutdown()
-    server.server_close()
-    server.thread.join(timeout=5)  # type: ignore[attr-defined]
+        self._http.stop()

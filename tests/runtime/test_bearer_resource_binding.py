@@ -29,8 +29,8 @@ from agentid.runtime.mcp_auth import broker_auth
 from agentid.runtime.oauth import OAuthTool, PrivateKeyJWT
 from agentid.runtime.resource_binding import path_problem, within
 from agentid_components.loader import load_inventory
-from tests.runtime.moto_process import free_port
-from tests.runtime.oauth_server import AuthorizationServer, _serve, _stop
+from tests.runtime.loopback import LoopbackServer
+from tests.runtime.oauth_server import AuthorizationServer
 
 DEV = Path(__file__).resolve().parents[2] / "stacks" / "agents" / "dev.yaml"
 INVENTORY = load_inventory(DEV).inventory
@@ -70,7 +70,8 @@ class _Api:
     path and whether it carried an Authorization header."""
 
     def __init__(self, redirect_to: str):
-        self.redirect_to, self.port = redirect_to, free_port()
+        self.redirect_to, self._http = redirect_to, LoopbackServer()
+        self.port = self._http.port
         self.url = f"http://127.0.0.1:{self.port}"
         self.seen: list[tuple[str, bool]] = []
 
@@ -94,11 +95,11 @@ class _Api:
                 self.end_headers()
                 self.wfile.write(b"ok")
 
-        self._http = _serve("127.0.0.1", self.port, Handler)
+        self._http.start(Handler)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        _stop(self._http)
+        self._http.stop()
 
 
 @pytest.fixture
