@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import random
 import threading
-import time
 
 import boto3
 
@@ -63,14 +62,14 @@ def test_thousand_requests_fifty_threads_ten_percent_faults(aws):
                     with lock:
                         errors.append(error)
 
-        started = time.perf_counter()
         threads = [threading.Thread(target=worker, args=(requests[n::THREADS],)) for n in range(THREADS)]
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(timeout=60)
-        elapsed = time.perf_counter() - started
+            thread.join(timeout=600)  # a hang guard only: the speed of this load is bench/bench_broker.py's
+        stuck = sum(thread.is_alive() for thread in threads)
 
+    assert stuck == 0, f"{stuck} of {THREADS} threads still waiting for credentials after 10 minutes"
     assert not errors, errors[:3]
     assert len(results) == 1000
     # one issuance per (agent, tool) despite 50 threads and the faults; every fault cost exactly one retry
@@ -98,4 +97,3 @@ def test_thousand_requests_fifty_threads_ten_percent_faults(aws):
         )
         arn = sts.get_caller_identity()["Arn"]
         assert arn.startswith(f"arn:aws:sts::{MOTO_ACCOUNT_ID}:assumed-role/agent-{agent}/{tool}.")
-    assert elapsed < 30, f"took {elapsed:.1f} s"
