@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,22 +194,26 @@ class BoundedRun:
     code: int
     stdout: str
     stderr: str
-    seconds: float
+    seconds: float  # wall time: reported, never asserted (a loaded machine stretches it many times over)
+    cpu_seconds: float  # CPU time of the command and of every process it started and waited for
     max_rss_mb: float  # peak resident memory of the command or of any process it started
 
 
-WORST: dict[str, dict[str, tuple[float, str]]] = {}  # command -> "seconds"/"rss_mb" -> (worst value, case)
+WORST: dict[str, dict[str, tuple[float, str]]] = {}  # command -> "seconds"/"cpu_seconds"/"rss_mb" -> (worst, case)
 
 # The CLI, with its peak memory written out at exit. Its own high-water mark comes from /proc (VmHWM belongs to
 # the memory map made by exec): wait4's ru_maxrss would also count the pytest process the child was forked from.
 # Children it started and waited for (the preview's program and packs) count through RUSAGE_CHILDREN.
+# Its CPU time (own + waited-for children) is the time bound the tests assert: unlike wall time, it does not
+# grow with the other work on a shared machine, yet a loop or an expansion that should not happen still shows.
 _MEASURED_CLI = """
 import atexit, resource, sys
 report, sys.argv = sys.argv[1], ["agentid", *sys.argv[2:]]
 def peak():
     own = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    open(report, "w").write(str(max(own, children)))
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    cpu = sum(u.ru_utime + u.ru_stime for u in usage)
+    open(report, "w").write(f"{max(own, usage[1].ru_maxrss)} {cpu}")
 atexit.register(peak)
 from agentid.cli import main
 main()
@@ -216,7 +221,8 @@ main()
 
 
 def run_bounded(args: list[str], cwd: Path, timeout: float, case: str) -> BoundedRun:
-    """Run `agentid ARGS` in a fresh interpreter; kill it at `timeout` (then fail); measure wall time and peak memory."""
+    """Run `agentid ARGS` in a fresh interpreter; kill it at `timeout` wall seconds (then fail, a hang guard);
+    measure wall time, CPU time and peak memory."""
     stem = cwd / f".run-{os.getpid()}-{time.monotonic_ns()}"
     out, err, peak = stem.with_suffix(".out"), stem.with_suffix(".err"), stem.with_suffix(".peak")
     with out.open("wb") as stdout, err.open("wb") as stderr:
@@ -230,12 +236,39 @@ def run_bounded(args: list[str], cwd: Path, timeout: float, case: str) -> Bounde
             process.wait()
             raise AssertionError(f"{case}: agentid {' '.join(args)[:200]} still running after {timeout} s") from None
         seconds = time.perf_counter() - start
+    peak_kb, cpu_seconds = peak.read_text().split()
     run = BoundedRun(process.returncode, out.read_text(encoding="utf-8", errors="replace"),
-                     err.read_text(encoding="utf-8", errors="replace"), seconds, int(peak.read_text()) / 1024)
+                     err.read_text(encoding="utf-8", errors="replace"), seconds, float(cpu_seconds), int(peak_kb) / 1024)
     for file in (out, err, peak):
         file.unlink()
     worst = WORST.setdefault(args[0], {})
-    for key, value in (("seconds", run.seconds), ("rss_mb", run.max_rss_mb)):
+    for key, value in (("seconds", run.seconds), ("cpu_seconds", run.cpu_seconds), ("rss_mb", run.max_rss_mb)):
         if value > worst.get(key, (0.0, ""))[0]:
             worst[key] = (value, case)
     return run
+
+
+# --- a call that must return, not hang ---------------------------------------------------------------------------
+
+
+def finishes(call, seconds: float = 60.0) -> dict[str, object]:
+    """`call()`'s result ("value") or exception ("error"), and the CPU seconds its thread used ("cpu_seconds");
+    the test fails if it has not returned within `seconds` of wall time (a hang: a blocking open of a FIFO, a
+    read of /dev/zero). The wall bound is generous on purpose: the first call may import modules, which takes
+    seconds on a loaded machine; a hang never ends, so it still fails. Assert speed on "cpu_seconds", which the
+    machine's other work does not stretch."""
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        started = time.thread_time()
+        try:
+            outcome["value"] = call()
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            outcome["error"] = error
+        outcome["cpu_seconds"] = time.thread_time() - started
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still blocked after {seconds} s"
+    return outcome

@@ -9,13 +9,12 @@
   two different objects) still reads.
 * Files the kit reads after a program or a person could have replaced them (the preview
   program's result file, the broker's token files, Cedar files, `credential --key`): a FIFO
-  or /dev/zero in their place is one error within a second, never a hang.
+  or /dev/zero in their place is one error, never a hang (`finishes` fails a call still blocked after a minute).
 """
 
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -23,26 +22,10 @@ import pytest
 
 from agentid_components import input_limits
 from agentid_components.loader import check_text
+from tests.hostile.corpus import finishes
 
 POLICY_TWICE = ('{"Version": "2012-10-17",\n "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],\n'
                 ' "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/k"}]}')
-
-
-def finishes(call, seconds: float = 2.0):
-    """`call()`'s result or exception, failing the test if it has not returned within `seconds` (a hang)."""
-    outcome: dict[str, object] = {}
-
-    def run():
-        try:
-            outcome["value"] = call()
-        except BaseException as error:  # noqa: BLE001 - handed to the test
-            outcome["error"] = error
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), f"still blocked after {seconds} s"
-    return outcome
 
 
 # --- YAML ---------------------------------------------------------------------------------------

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import time
 import unicodedata
 
 import pytest
 
 from agentid_components import input_limits, text_safety
 from agentid_components.loader import check_file, check_text
+from tests.hostile.corpus import finishes
 
 
 def errors(text: str) -> list[str]:
@@ -19,10 +19,12 @@ def errors(text: str) -> list[str]:
 def test_a_billion_laughs_alias_bomb_is_refused_at_its_first_costly_alias():
     bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8))
-    start = time.perf_counter()
-    assert errors(bomb) == [
-        "agents.yaml:5: aliases expand to over 100,000 values (an alias bomb?): write the values out or use fewer aliases"]
-    assert time.perf_counter() - start < 0.5
+    outcome = finishes(lambda: errors(bomb))
+    assert outcome.get("value") == [
+        "agents.yaml:5: aliases expand to over 100,000 values (an alias bomb?): write the values out or use fewer aliases"], outcome
+    # CPU time of the reading thread (load does not stretch it): the refusal reads about 10^5 values, expanding
+    # the bomb would be 10^9
+    assert outcome["cpu_seconds"] < 2.0, outcome
 
 
 def test_a_few_aliases_still_work():
@@ -48,14 +50,15 @@ def test_a_hundred_thousand_brackets_are_refused_not_a_crash():
 def test_devices_fifos_and_directories_are_refused_without_reading(tmp_path):
     fifo = tmp_path / "agents.yaml"
     os.mkfifo(fifo)  # opening it blocking would wait for a writer forever
-    start = time.perf_counter()
-    assert [str(e) for e in check_file(fifo)[2]] == [
-        f"{fifo}:1: the file is a FIFO (named pipe), not a regular file: name a file"]
-    assert [str(e) for e in check_file("/dev/zero")[2]] == [
-        "/dev/zero:1: the file is a character device, not a regular file: name a file"]
+    # each check must return (a blocking open of the FIFO or a read of /dev/zero never would) using little CPU
+    outcome = finishes(lambda: [str(e) for e in check_file(fifo)[2]])
+    assert outcome.get("value") == [f"{fifo}:1: the file is a FIFO (named pipe), not a regular file: name a file"], outcome
+    assert outcome["cpu_seconds"] < 0.5, outcome
+    outcome = finishes(lambda: [str(e) for e in check_file("/dev/zero")[2]])
+    assert outcome.get("value") == ["/dev/zero:1: the file is a character device, not a regular file: name a file"], outcome
+    assert outcome["cpu_seconds"] < 0.5, outcome
     assert [str(e) for e in check_file(tmp_path)[2]] == [
         f"{tmp_path}:1: the file is a directory, not a regular file: name a file"]
-    assert time.perf_counter() - start < 0.5
 
 
 def test_a_file_over_the_size_cap_is_refused_before_it_is_read(tmp_path):
