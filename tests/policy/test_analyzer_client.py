@@ -66,13 +66,13 @@ def _pack(tmp_path: Path, main: str) -> Path:
 def test_pack_printing_before_port_is_a_clear_error(tmp_path):
     pack_dir = _pack(tmp_path, 'print("hello")\nimport time\ntime.sleep(30)\n')
     with pytest.raises(PackError, match="where its port should be"):
-        PackProcess.start(pack_dir, timeout=30)
+        PackProcess.start(pack_dir, timeout=120)  # long enough to import pulumi_policy on a loaded machine
 
 
 def test_pack_crashing_at_start_is_a_clear_error(tmp_path):
     pack_dir = _pack(tmp_path, 'raise SystemExit("boom: rules failed to load")\n')
     with pytest.raises(PackError, match="before printing its port") as caught:
-        PackProcess.start(pack_dir, timeout=30)
+        PackProcess.start(pack_dir, timeout=120)  # long enough to import pulumi_policy on a loaded machine
     assert "boom" in str(caught.value)
 
 
@@ -89,7 +89,7 @@ def test_rule_that_hangs_times_out_the_call(tmp_path):
         PolicyPack(name="slow", policies=[ResourceValidationPolicy(
             name="slow", description="sleeps", validate=lambda args, report: time.sleep(30))])
     """)
-    with PackProcess.start(pack_dir, timeout=30, call_timeout=1) as pack:
+    with PackProcess.start(pack_dir, timeout=120, call_timeout=1) as pack:
         with pytest.raises(PackError, match="did not answer Analyze within 1 s"):
             pack.analyze("aws:s3/bucket:Bucket", "b", URN.format("b"), {})
 

@@ -170,7 +170,7 @@ def test_a_pack_still_starting_when_the_preview_ends_is_stopped(monkeypatch) -> 
     session = PackSession(REPO / "policy_packs" / "trivial_pack", env={}, timeout=60,
                           config_for=lambda info: ({}, "test"))
     session.close()  # at once: the pack is still starting in the background
-    wait([session._ready], timeout=60)
+    wait([session._ready], timeout=300)  # a hang guard: a loaded machine can take a minute to start a pack
     assert len(started) == 1
     assert started[0].process.wait(timeout=10) is not None  # stopped, not orphaned
 
