@@ -225,12 +225,40 @@ def test_gives_up_after_bounded_attempts_with_a_clear_error(aws, caplog):
     assert record["outcome"] == "failed" and record["attempts"] == 4 and record["error_code"] in ("Throttling", "InternalFailure")
 
 
+class ReadersOfFailures(dict):
+    """The broker's record of failed issuances, noting which threads have read it.
+
+    A caller reads it once before queueing on the tool's lock: that reading is what lets it share the issuance's
+    failure instead of starting its own. `wait_for(n)` returns once n threads have read it (or after a minute).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.readers: set[int] = set()
+        self.changed = threading.Condition()
+
+    def get(self, *args):
+        with self.changed:
+            self.readers.add(threading.get_ident())
+            self.changed.notify_all()
+        return super().get(*args)
+
+    def wait_for(self, threads: int) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: len(self.readers) >= threads, timeout=60)
+
+
 def test_waiters_share_a_failed_issuance_instead_of_retrying_in_turn(aws):
     with FaultProxy(aws, fault_rate=1.0) as proxy:
+        # The retry pause is where the other callers queue. It was a 0.2 s sleep, and a caller descheduled for
+        # longer on a loaded machine came after the failure and started an issuance of its own; the pause now
+        # lasts until all 20 callers have queued, so exactly one issuance runs.
+        failures = ReadersOfFailures()
         broker = CredentialBroker(
             grants("report-builder"), AmbientCredentials(), endpoint_url=proxy.url,
-            sleep=lambda _: time.sleep(0.2), retry=RetryPolicy(max_attempts=3),
+            sleep=lambda _: failures.wait_for(20), retry=RetryPolicy(max_attempts=3),
         )
+        broker._failures = failures
         barrier = threading.Barrier(20)
         errors: list[BrokerError] = []
 
@@ -247,10 +275,9 @@ def test_waiters_share_a_failed_issuance_instead_of_retrying_in_turn(aws):
         for thread in threads:
             thread.join()
         assert len(errors) == 20
-        # one issuance (3 attempts) for 20 callers; a descheduled straggler may start a second one at most
-        assert proxy.stats.sts_requests in (3, 6)
+        assert proxy.stats.sts_requests == 3  # one issuance (3 attempts) for 20 callers
         shared = [e for e in errors if "shared with concurrent callers" in str(e)]
-        assert len(shared) >= 18 and all(e.code in ("Throttling", "InternalFailure") for e in errors)
+        assert len(shared) == 19 and all(e.code in ("Throttling", "InternalFailure") for e in errors)
         # once STS recovers, the next call issues again
         proxy.fault_rate = 0.0
         assert broker.credentials("read-sales-exports").tool == "read-sales-exports"
