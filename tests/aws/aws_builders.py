@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from agentid.today import today
 from agentid_components.spec import Agent
 
 REPO = Path(__file__).resolve().parents[2]
@@ -18,7 +19,7 @@ def make_agent(tools: list[dict], trust: list[dict] | None = None, **fields) -> 
         "owner": "team-x",
         "purpose": "test agent",
         "environment": "dev",
-        "review_by": dt.date.today() + dt.timedelta(days=30),
+        "review_by": today() + dt.timedelta(days=30),  # the suite's pinned date (tests/conftest.py), not the host's
         "tools": tools,
         "trust": trust or [{"github_actions": {"repository": "acme/probe", "branch": "main"}}],
     }
