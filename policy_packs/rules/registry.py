@@ -82,6 +82,7 @@ from . import (
     gcp_impersonation_escalation,
     gcp_public_acl,
     gcp_public_members,
+    gcp_registry_write,
     gcp_resource_iam_admin,
     gcp_role_known,
     gcp_service_account_impersonation,
@@ -132,7 +133,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_privilege_escalation, aws_role_escalation, aws_passrole_unseen_role, aws_takeover_unseen_target,
     aws_foreign_assume_role, aws_deploy_time_exec, aws_api_identity_proxy, entra_graph_app_role, gcp_impersonation_escalation, gcp_custom_role_escalation,
     azure_deploy_time_code,
-    gcp_service_account_impersonation, gcp_resource_iam_admin, k8s_rbac_escalation, k8s_rbac_escalation_paths, k8s_admission_takeover,
+    gcp_service_account_impersonation, gcp_resource_iam_admin, gcp_registry_write, k8s_rbac_escalation, k8s_rbac_escalation_paths, k8s_admission_takeover,
     k8s_workload_node_access, entra_custom_directory_role,
     entra_privileged_app_owner, entra_pim_group_privileged,
     # weak trust
