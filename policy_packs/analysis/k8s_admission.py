@@ -35,6 +35,13 @@ MUTATING_WEBHOOK_TYPES = tuple(f"{GROUP}/{v}:MutatingWebhookConfiguration{p}" fo
 VALIDATING_WEBHOOK_TYPES = tuple(f"{GROUP}/{v}:ValidatingWebhookConfiguration{p}" for v in WEBHOOK_VERSIONS
                                  for p in ("", "Patch"))
 MUTATING_POLICY_TYPES = tuple(f"{GROUP}/{v}:MutatingAdmissionPolicy{p}" for v in POLICY_VERSIONS for p in ("", "Patch"))
+MUTATING_BINDING_TYPES = tuple(f"{GROUP}/{v}:MutatingAdmissionPolicyBinding{p}" for v in POLICY_VERSIONS
+                               for p in ("", "Patch"))
+# Patches of existing validating guards (a created ValidatingAdmissionPolicy / Binding only adds a check)
+VALIDATING_POLICY_PATCH_TYPES = tuple(f"{GROUP}/{v}:ValidatingAdmissionPolicy{k}Patch" for v in POLICY_VERSIONS
+                                      for k in ("", "Binding"))
+CRD_GROUP = "kubernetes:apiextensions.k8s.io"
+CRD_TYPES = tuple(f"{CRD_GROUP}/{v}:CustomResourceDefinition{p}" for v in ("v1", "v1beta1") for p in ("", "Patch"))
 WRITES = frozenset({"CREATE", "UPDATE"})  # the operations whose objects a mutating interceptor can rewrite
 
 
@@ -66,6 +73,7 @@ class Webhook:
     url: str | None  # clientConfig.url: a server the API server reaches directly (outside the cluster's services)
     service: str | None  # clientConfig.service as namespace/name
     rules: tuple[AdmissionRule, ...]
+    fields: dict[str, Any]  # the entry as written (a patch changes only the fields it sets)
 
     @property
     def url_host(self) -> str:
@@ -94,6 +102,20 @@ def admission_rules(value: Any, path: str) -> tuple[AdmissionRule, ...]:
     return tuple(found)
 
 
+def client_config(client: dict[str, Any], where: str) -> tuple[str | None, str | None]:
+    """(url, service as namespace/name) of a WebhookClientConfig read at `where` (admission and CRD conversion
+    webhooks share the shape); raises NotYetKnown / Unreadable."""
+    url = client.get("url")
+    if is_unknown(url):
+        raise NotYetKnown(f"{where}.url")
+    if url is not None and not isinstance(url, str):
+        raise Unreadable(f"{where}.url is not a string")
+    service = object_at(client.get("service"), f"{where}.service")
+    if any(is_unknown(service.get(key)) for key in ("namespace", "name")):
+        raise NotYetKnown(f"{where}.service")
+    return url or None, f"{service.get('namespace', '?')}/{service.get('name', '?')}" if service else None
+
+
 def webhooks(props: dict[str, Any]) -> list[Webhook]:
     """The webhooks of a Mutating/ValidatingWebhookConfiguration; raises NotYetKnown / Unreadable."""
     found = []
@@ -103,18 +125,10 @@ def webhooks(props: dict[str, Any]) -> list[Webhook]:
         name = hook.get("name")
         if is_unknown(name):
             raise NotYetKnown(f"{where}.name")
-        client = object_at(hook.get("clientConfig"), f"{where}.clientConfig")
-        url = client.get("url")
-        if is_unknown(url):
-            raise NotYetKnown(f"{where}.clientConfig.url")
-        if url is not None and not isinstance(url, str):
-            raise Unreadable(f"{where}.clientConfig.url is not a string")
-        service = object_at(client.get("service"), f"{where}.clientConfig.service")
-        if any(is_unknown(service.get(key)) for key in ("namespace", "name")):
-            raise NotYetKnown(f"{where}.clientConfig.service")
-        found.append(Webhook(index, name if isinstance(name, str) else f"#{index}", url or None,
-                             f"{service.get('namespace', '?')}/{service.get('name', '?')}" if service else None,
-                             admission_rules(hook.get("rules"), f"{where}.rules")))
+        url, service = client_config(object_at(hook.get("clientConfig"), f"{where}.clientConfig"),
+                                     f"{where}.clientConfig")
+        found.append(Webhook(index, name if isinstance(name, str) else f"#{index}", url, service,
+                             admission_rules(hook.get("rules"), f"{where}.rules"), dict(hook)))
     return found
 
 
@@ -125,16 +139,75 @@ def mutating_policy_rules(props: dict[str, Any]) -> tuple[AdmissionRule, ...]:
     return admission_rules(constraints.get("resourceRules"), "spec.matchConstraints.resourceRules")
 
 
-def _facts() -> list[tuple[str, tuple[str, ...], str]]:
-    import yaml  # noqa: PLC0415 - only the admission rule needs it
+def _facts() -> dict[str, Any]:
+    import yaml  # noqa: PLC0415 - only the admission rules need it
     from pathlib import Path  # noqa: PLC0415
 
     with open(Path(__file__).with_name("k8s_admission_facts.yaml"), encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
-    return [(str(entry["group"]), tuple(entry["resources"]), str(entry["what"])) for entry in data["identity_objects"]]
+        return yaml.safe_load(handle)
 
 
-IDENTITY_OBJECTS = _facts()
+_FACTS = _facts()
+IDENTITY_OBJECTS = [(str(entry["group"]), tuple(entry["resources"]), str(entry["what"]))
+                    for entry in _FACTS["identity_objects"]]
+GUARD_PATCH_KEEPS = {kind: frozenset(keys) for kind, keys in _FACTS["guard_patch_keeps"].items()}
+
+
+def _failure_policy_fail(value: Any, path: str) -> bool:
+    if is_unknown(value):
+        raise NotYetKnown(path)
+    return value == "Fail"
+
+
+def weakening_fields(entry: dict[str, Any], keeps: str, path: str) -> list[str]:
+    """The fields a patch of an existing admission guard sets beyond GUARD_PATCH_KEEPS[keeps] (sorted, as
+    `path.field`): each changes what the guard intercepts, where it sends requests or whether it refuses."""
+    changed = []
+    for key, value in entry.items():
+        if key in GUARD_PATCH_KEEPS[keeps] or value is None:
+            continue
+        if key == "failurePolicy" and _failure_policy_fail(value, f"{path}.failurePolicy"):
+            continue
+        if key == "validationActions" and "Deny" in _strings(value, f"{path}.validationActions"):
+            continue
+        changed.append(f"{path}.{key}" + (f" {value}" if isinstance(value, str) else ""))
+    return sorted(changed)
+
+
+def validating_policy_patch_changes(props: dict[str, Any], binding: bool) -> list[str]:
+    """What a ValidatingAdmissionPolicy(Binding)Patch changes in the existing object's spec (weakening_fields)."""
+    spec = object_at(props.get("spec"), "spec")
+    return weakening_fields(spec, "binding_spec" if binding else "policy_spec", "spec")
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """A CRD's conversion webhook: every stored or requested object of the CRD's kind goes through it."""
+
+    url: str | None
+    service: str | None
+
+
+def crd_conversion(props: dict[str, Any]) -> Conversion | None:
+    """The conversion webhook of a CustomResourceDefinition (v1 spec.conversion.webhook.clientConfig, v1beta1
+    spec.conversion.webhookClientConfig), or None (strategy None / not set); raises NotYetKnown / Unreadable.
+    Shape: https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definition-versioning/"""
+    spec = object_at(props.get("spec"), "spec")
+    conversion = object_at(spec.get("conversion"), "spec.conversion")
+    if not conversion:
+        return None
+    strategy = conversion.get("strategy")
+    if is_unknown(strategy):
+        raise NotYetKnown("spec.conversion.strategy")
+    webhook = object_at(conversion.get("webhook"), "spec.conversion.webhook")
+    where, client = "spec.conversion.webhook.clientConfig", object_at(webhook.get("clientConfig"),
+                                                                        "spec.conversion.webhook.clientConfig")
+    if not client and "webhookClientConfig" in conversion:
+        where = "spec.conversion.webhookClientConfig"
+        client = object_at(conversion.get("webhookClientConfig"), where)
+    if strategy in (None, "None") and not client:
+        return None
+    return Conversion(*client_config(client, where))
 
 
 def intercepted(rules: tuple[AdmissionRule, ...], operations: frozenset[str]) -> list[tuple[str, str]]:

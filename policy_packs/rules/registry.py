@@ -91,6 +91,7 @@ from . import (
     gcp_unseen_service_account,
     gcp_wif_provider_pinned,
     inventory_tags,
+    k8s_admission_binding_unseen,
     k8s_admission_takeover,
     k8s_agent_cluster_secrets,
     k8s_powerful_binding,
@@ -134,6 +135,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_foreign_assume_role, aws_deploy_time_exec, aws_api_identity_proxy, entra_graph_app_role, gcp_impersonation_escalation, gcp_custom_role_escalation,
     azure_deploy_time_code,
     gcp_service_account_impersonation, gcp_resource_iam_admin, gcp_registry_write, k8s_rbac_escalation, k8s_rbac_escalation_paths, k8s_admission_takeover,
+    k8s_admission_binding_unseen,
     k8s_workload_node_access, entra_custom_directory_role,
     entra_privileged_app_owner, entra_pim_group_privileged,
     # weak trust
