@@ -76,9 +76,10 @@ def main() -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # as Pulumi's script: unobserved futures are expected
+    settle = _Settle(loop)
     status = 0
     try:
-        loop.run_until_complete(pulumi.runtime.run_in_stack(lambda: _run(program, speedups, warnings)))
+        loop.run_until_complete(pulumi.runtime.run_in_stack(lambda: _run(program, speedups, warnings, settle)))
     except BaseException as error:  # noqa: BLE001 - everything the program raises is a failed preview
         status = _write(_failure(error))
     _after_the_program(monitor)
@@ -103,14 +104,161 @@ def _after_the_program(monitor) -> None:
             pass
 
 
-def _run(program: str, speedups, warnings: list) -> None:
+def _run(program: str, speedups, warnings: list, settle: "_Settle") -> None:
     import runpy
 
     import pulumi
 
     for warning in [*warnings, *(speedups.apply() if speedups is not None else [])]:
         pulumi.log.warn(warning)  # reaches the gate through the Engine service, shown with the verdict
+    settle.install()  # what runs from here on is the program's
     runpy.run_path(program, run_name="__main__")
+
+
+# How long what the program left running when its body returned may take to end before the shutdown signal.
+SETTLE_SECONDS = 10.0
+
+
+class StillRunning(Exception):
+    """The program's body returned while some of its work still ran, and it did not end in SETTLE_SECONDS."""
+
+
+class _Settle:
+    """Before the SDK's shutdown signal, wait for what the program left running; no verdict if it does not end.
+
+    At `pulumi up`, `wait_for_rpcs` lasts as long as the deployment (each RegisterResource answers once the
+    resource exists), so a thread, a forked process, an asyncio task or timer, or an interval-timer signal
+    handler the program left running can still register before the signal, and the engine creates what it
+    registers. The gate's mocks answer at once: the signal came milliseconds after the body and the host's
+    `os._exit` took such work away unseen. The SDK's `_wait_for_shutdown` (pulumi/runtime/stack.py) is wrapped
+    so that, first, everything the program started ends (what it registers meanwhile is recorded and judged),
+    then outstanding RPCs are awaited again; what is still running after SETTLE_SECONDS is named and the run
+    gets no verdict. Daemon threads count too: only the interpreter's exit, after the signal, stops them.
+    The SDK's own blocking calls run on the loop's default executor, which this class supplies to tell its
+    workers from the program's threads."""
+
+    def __init__(self, loop) -> None:
+        import concurrent.futures
+        import threading
+
+        self.loop = loop
+        self.workers: set = set()  # the default executor's threads: the SDK's calls run there
+        self.busy = 0  # calls submitted to it and not done
+        self._lock = threading.Lock()
+        self.before: set = set()
+        settle = self
+
+        class CountingExecutor(concurrent.futures.ThreadPoolExecutor):
+            def submit(self, fn, /, *args, **kwargs):
+                future = super().submit(fn, *args, **kwargs)
+                with settle._lock:
+                    settle.busy += 1
+                future.add_done_callback(settle._done)
+                return future
+
+        loop.set_default_executor(CountingExecutor(thread_name_prefix="asyncio",
+                                                   initializer=lambda: self.workers.add(threading.current_thread())))
+
+    def _done(self, _future) -> None:
+        with self._lock:
+            self.busy -= 1
+
+    def install(self) -> None:
+        import threading
+
+        from pulumi.runtime import stack
+
+        self.before = set(threading.enumerate())
+        signal_shutdown = getattr(stack, "_wait_for_shutdown", None)
+        if signal_shutdown is None or not hasattr(stack, "wait_for_rpcs"):
+            return  # an SDK without the shutdown signal: the gate gives no verdict without it anyway
+
+        async def settled_then_signal() -> None:
+            await self.wait()
+            await stack.wait_for_rpcs()
+            await signal_shutdown()
+
+        stack._wait_for_shutdown = settled_then_signal
+
+    async def wait(self) -> None:
+        import asyncio
+        import time
+
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while True:
+            left = self.running()
+            if not left:
+                return
+            if time.monotonic() >= deadline:
+                raise StillRunning(
+                    f"the program's body returned while {'; '.join(left[:5])} still ran after {SETTLE_SECONDS:g} s: "
+                    "at `pulumi up` it could register resources while the engine deploys, unseen by the gate; "
+                    "join threads, wait for processes and tasks, cancel timers before the program returns")
+            await asyncio.sleep(0.05)  # the loop runs the program's callbacks and signal handlers meanwhile
+
+    def running(self) -> list[str]:
+        """What the program left running, each named: threads, busy executor calls, tasks, timers, processes."""
+        import asyncio
+        import signal
+        import threading
+
+        left = [_thread_name(thread) for thread in threading.enumerate()
+                if thread.is_alive() and thread not in self.before and thread not in self.workers]
+        with self._lock:
+            if self.busy > 0:
+                left.append(f"{self.busy} call(s) run with loop.run_in_executor")
+        current = asyncio.current_task(self.loop)
+        left += [f"asyncio task {task.get_name()} ({task.get_coro()!r:.80})"
+                 for task in asyncio.all_tasks(self.loop) if task is not current and not task.done()]
+        timers = [handle for handle in getattr(self.loop, "_scheduled", ()) if not handle.cancelled()]
+        left += [f"a callback scheduled on the event loop ({handle!r:.100})" for handle in timers]
+        for which, name in ((signal.ITIMER_REAL, "ITIMER_REAL"), (signal.ITIMER_VIRTUAL, "ITIMER_VIRTUAL"),
+                            (signal.ITIMER_PROF, "ITIMER_PROF")):
+            if signal.getitimer(which)[0] > 0:
+                left.append(f"an interval timer ({name}: signal.alarm/setitimer)")
+        left += [f"process {pid} ({command})" for pid, command in _child_processes()]
+        return left
+
+
+def _thread_name(thread) -> str:
+    target = getattr(thread, "_target", None)  # where the thread's code is, when it has a plain target
+    code = getattr(target, "__code__", None)
+    where = f" running {code.co_filename}:{code.co_firstlineno}" if code is not None else ""
+    return f"{'daemon ' if thread.daemon else ''}thread {thread.name!r}{where}"
+
+
+def _child_processes() -> list[tuple[int, str]]:
+    """Processes this one started (directly or not) that still run: every live process of /proc whose parent
+    chain leads here. Zombies (exited, not yet waited for) have ended."""
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read().decode(errors="replace")
+        except OSError:
+            continue  # it ended meanwhile
+        command, _, rest = stat[stat.find("(") + 1:].rpartition(")")
+        fields = rest.split()
+        if len(fields) < 2 or fields[0] in ("Z", "X"):
+            continue
+        parents[int(entry)] = int(fields[1])
+        commands[int(entry)] = command
+    me = os.getpid()
+    found = []
+    for pid in parents:
+        ancestor, hops = parents.get(pid), 0
+        while ancestor not in (None, 0, me) and hops < 64:
+            ancestor, hops = parents.get(ancestor), hops + 1
+        if ancestor == me and pid != me:
+            found.append((pid, commands[pid]))
+    return sorted(found)
 
 
 def _speedups():
@@ -133,6 +281,8 @@ def _failure(error: BaseException) -> dict:
     if "agentid_components.loader.SpecLoadError" in kinds:
         return {"status": "spec_error", "errors": [
             {"file": e.file, "line": e.line, "path": e.path, "message": e.message} for e in error.errors]}
+    if type(error).__name__ == "StillRunning":
+        return {"status": "program_error", "error": str(error), "traceback": ""}
     if kinds & {"pulumi.errors.RunError", "agentid_components.aws.permissions.PolicyCompileError",
                 "agentid_components.azure.plan.AzureCompileError"}:
         # `pulumi.RunError` is Pulumi's "report without a stack trace"; the compilers refuse config or specs.

@@ -67,3 +67,92 @@ def test_a_harmless_atexit_hook_still_passes(project: Path) -> None:
     run = run_cli(project, *mandatory_trivial(project))
     assert run.code == 0, run.stdout
     assert "PASS" in run.stdout
+
+
+# --- work the program leaves running when its body returns -------------------------------------------------------
+# At `pulumi up` the SDK's wait for outstanding RPCs lasts as long as the deployment, so such work can still register
+# before the shutdown signal, and the engine creates it. The gate waits for it (and judges what it registers).
+
+
+def assert_flagged(run) -> None:
+    assert run.code == 1, run.stdout
+    violations = run.json("out.json")["violations"]
+    assert [(v["policy"], v["resourceName"], v["resourceType"]) for v in violations] == [
+        ("trivial-name", "forbidden", "aws:iam/user:User")]
+
+
+def test_a_thread_that_registers_through_the_event_loop_after_the_body_is_judged(project: Path) -> None:
+    write_program(project, extra='''
+        import asyncio, threading, time
+        loop = asyncio.get_event_loop()
+        def later():
+            time.sleep(1.0)
+            loop.call_soon_threadsafe(lambda: aws.iam.User("forbidden"))
+        threading.Thread(target=later).start()
+    ''')
+    assert_flagged(run_cli(project, *mandatory_trivial(project), "--json", "out.json"))
+
+
+def test_a_daemon_thread_that_registers_on_the_raw_monitor_after_the_body_is_judged(project: Path) -> None:
+    write_program(project, extra=RAW_REGISTRATION + textwrap.dedent('''
+        import threading, time
+        def later():
+            time.sleep(1.0)
+            register_forbidden()
+        threading.Thread(target=later, daemon=True).start()
+    '''))
+    assert_flagged(run_cli(project, *mandatory_trivial(project), "--json", "out.json"))
+
+
+def test_an_event_loop_timer_and_a_task_that_register_later_are_judged(project: Path) -> None:
+    write_program(project, extra='''
+        import asyncio
+        asyncio.get_event_loop().call_later(1.0, lambda: aws.iam.User("forbidden"))
+        async def other():
+            await asyncio.sleep(1.0)
+            aws.iam.User("forbidden-too", name="fine")
+        asyncio.ensure_future(other())
+    ''')
+    run = run_cli(project, *mandatory_trivial(project), "--json", "out.json")
+    assert_flagged(run)
+    assert "forbidden-too" in {r["name"] for r in run.json("out.json")["resources"]}
+
+
+def test_an_alarm_signal_handler_that_registers_later_is_judged(project: Path) -> None:
+    write_program(project, extra='''
+        import signal
+        signal.signal(signal.SIGALRM, lambda *_: aws.iam.User("forbidden"))
+        signal.setitimer(signal.ITIMER_REAL, 1.0)
+    ''')
+    assert_flagged(run_cli(project, *mandatory_trivial(project), "--json", "out.json"))
+
+
+def test_a_thread_that_never_ends_gets_no_verdict_naming_it(project: Path) -> None:
+    write_program(project, extra='''
+        import threading, time
+        def forever():
+            while True:
+                time.sleep(0.2)
+        threading.Thread(target=forever, name="watcher", daemon=True).start()
+    ''')
+    run = run_cli(project, *mandatory_trivial(project), "--json", "out.json")
+    assert run.code == 2, run.stdout
+    assert "daemon thread 'watcher' running" in run.stdout and "still ran after 10 s" in run.stdout
+    assert run.json("out.json")["verdict"] == "error"
+
+
+def test_threads_timers_and_processes_that_end_without_registering_still_pass(project: Path) -> None:
+    write_program(project, extra='''
+        import asyncio, concurrent.futures, subprocess, sys, threading, time
+        threading.Thread(target=time.sleep, args=(0.5,)).start()
+        threading.Thread(target=time.sleep, args=(0.3,), daemon=True).start()
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            pool.submit(time.sleep, 0.1)
+        asyncio.get_event_loop().call_later(0.3, lambda: None)
+        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.5)"])
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+    ''')
+    run = run_cli(project, *mandatory_trivial(project))
+    assert run.code == 0, run.stdout
+    assert "PASS" in run.stdout
+

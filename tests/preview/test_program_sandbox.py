@@ -16,6 +16,7 @@ configured mandatory, flags a resource named `forbidden`: every attack registers
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -225,7 +226,11 @@ def test_no_process_of_the_program_outlives_the_run(tmp_path: Path, mode: str) -
         run = run_gate(project, mode)
         left = survivors(marker)
         assert left == [], f"processes of the program outlived the run: {left}"
-        assert_judged_forbidden(run)
+        # A process still running when the program's body returns could register at `pulumi up` while the engine
+        # deploys (language_host._Settle): no verdict, naming it (tests/preview/test_late_registration.py).
+        assert run.returncode == 2, run.stdout + run.stderr
+        assert re.search(r"process \d+ \(python[^)]*\) still ran after 10 s", run.stdout), run.stdout
+        assert "PASS" not in run.stdout
     finally:
         for pid in survivors(marker):
             os.kill(pid, 9)
