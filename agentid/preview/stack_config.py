@@ -6,8 +6,8 @@
 * Config values reach the program as strings, as the language host passes them:
   booleans and numbers as their YAML text (`true`, `3`), lists and mappings as
   JSON (Pulumi's structured config), bare keys in the project's namespace.
-  Project-level `config:` in `Pulumi.yaml` (plain values, or `default`/`value`
-  of a typed entry) applies to every stack; the stack file overrides it.
+  Project-level `config:` in `Pulumi.yaml` (plain values, or the `default`/`value`
+  of a declaration, typed or not) applies to every stack; the stack file overrides it.
 * `secure:` values cannot be decrypted offline: the program gets a fixed
   placeholder and the key is listed in `StackConfig.secret_keys`.
 * Only `runtime: python` projects are judged, and a stack importing Pulumi ESC
@@ -206,7 +206,7 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
 
     raw: dict[str, Any] = {}
     for key, entry in project.config.items():
-        value = entry.get("value", entry.get("default")) if isinstance(entry, dict) and "type" in entry else entry
+        value = _project_config_value(project, str(key), entry)
         if value is not None:
             raw[_qualify(project.name, str(key))] = value
     for key, value in stack_values.items():
@@ -221,6 +221,42 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
         else:
             values[key] = _as_config_string(value)
     return StackConfig(stack=stack, file=file, values=values, secret_keys=tuple(secrets), raw=raw)
+
+
+# The attributes of a project config declaration (Pulumi's ProjectConfigType, sdk/go/common/workspace/project.go;
+# the project schema allows no others).
+_DECLARATION_KEYS = frozenset({"type", "description", "items", "default", "value", "secret"})
+
+
+def _project_config_value(project: Project, key: str, entry: Any) -> Any:
+    """The value `pulumi up` gives the program for one entry of the project's `config:` block, or None.
+
+    As Pulumi reads it (workspace.RewriteShorthandConfigValues and Project.Validate): a string, integer, boolean or
+    list is shorthand (`default` for a key of the project's namespace, `value` for another namespace's); a mapping
+    is ALWAYS a declaration, typed or not, whose `value` or `default` the program gets. So `mode: {default: x}`
+    gives the program `x` even with no `type:`; reading such a mapping as the value itself would judge the program
+    on config it never gets. What Pulumi refuses (unknown attributes, both `default` and `value`, a default on
+    another namespace's key, a float) gets no verdict (ConfigError)."""
+    where = f"{project.relative(project.file)}: config: {key}"
+    own = ":" not in key or key.startswith(f"{project.name}:")
+    if entry is None:
+        return None
+    if isinstance(entry, (str, bool, int, list)):
+        return entry
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: {type(entry).__name__} is not a config value Pulumi accepts (a string, integer, "
+                          "boolean, list, or a mapping with type/description/items/default/value/secret)")
+    unknown = sorted(str(name) for name in entry if name not in _DECLARATION_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: {', '.join(unknown)} not allowed: a mapping in a project's config is a declaration "
+                          "with type, description, items, default, value or secret (an object value goes under "
+                          "`value:` or `default:`)")
+    if entry.get("default") is not None and entry.get("value") is not None:
+        raise ConfigError(f"{where}: cannot have both a 'default' and a 'value' attribute (Pulumi refuses the project)")
+    if not own and ("type" in entry or entry.get("default") is not None):
+        raise ConfigError(f"{where}: a key outside the project's namespace takes only `value:` (Pulumi refuses "
+                          "`type:` and `default:` there)")
+    return entry["value"] if entry.get("value") is not None else entry.get("default")
 
 
 def stack_agents_file(project: Project, config: StackConfig) -> Path:

@@ -599,3 +599,15 @@ def test_a_virtualenv_whose_python_is_a_script_gets_no_verdict(tmp_path: Path) -
     script.unlink()
     script.symlink_to(Path(sys.executable).resolve())  # a real virtualenv's link to a Python install
     assert run_cli(tmp_path, *GUARD).code == 0
+
+
+def test_an_untyped_project_config_declaration_reaches_the_program_as_pulumi_gives_it(tmp_path: Path) -> None:
+    """red9b 1: `makeKey: {default: true}` in Pulumi.yaml (no `type:`) gives the program `true` at `pulumi up`;
+    the gate handed it the JSON text of the mapping, so the branch creating the key was never judged."""
+    (tmp_path / "Pulumi.yaml").write_text("name: acme\nruntime: python\nconfig:\n  makeKey:\n    default: true\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    _tiny_project(tmp_path, "makeKey")
+    run = run_cli(tmp_path, *GUARD, "--json", "out.json")
+    assert run.code == 1 and [v["resourceName"] for v in by_policy(run.json("out.json"), "AGID-AWS-001")] == ["leak"]
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n  makeKey: false\n")
+    assert run_cli(tmp_path, *GUARD).code == 0  # the stack file overrides the declaration's default

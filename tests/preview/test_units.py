@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,35 @@ def test_the_pack_preloads_its_data_unless_the_program_is_sandboxed(monkeypatch:
     assert not preload_wanted()
     monkeypatch.delenv(PRELOAD_ENV)
     assert preload_wanted()  # the engine's own start (`pulumi preview --policy-pack`) preloads
+
+
+@pytest.mark.parametrize("declaration", ["{default: legacy-keys}", "{value: legacy-keys}",
+                                         "{description: how keys are made, default: legacy-keys}",
+                                         "{type: string, default: legacy-keys}", "legacy-keys"])
+def test_a_project_config_declaration_gives_its_value_typed_or_not(tmp_path: Path, declaration: str) -> None:
+    # Pulumi reads every mapping in a project's config as a declaration (red9b 1: an untyped one reached the program
+    # as the JSON text '{"default":"legacy-keys"}', so a branch `pulumi up` takes was never judged)
+    (tmp_path / "Pulumi.yaml").write_text(f"name: demo\nruntime: python\nconfig:\n  deployMode: {declaration}\n"
+                                          "  aws:region: {value: eu-west-1}\n")
+    (tmp_path / "Pulumi.ci.yaml").write_text("config: {}\n")
+    config = load_stack_config(find_project(tmp_path), "ci")
+    assert config.values == {"demo:deployMode": "legacy-keys", "aws:region": "eu-west-1"}
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ("{mode: legacy-keys}", "config: deployMode: mode not allowed"),
+    ("{default: a, value: b}", "config: deployMode: cannot have both a 'default' and a 'value'"),
+    ("2.5", "config: deployMode: float is not a config value Pulumi accepts"),
+])
+def test_a_project_config_pulumi_refuses_gets_no_verdict(tmp_path: Path, entry: str, message: str) -> None:
+    (tmp_path / "Pulumi.yaml").write_text(f"name: demo\nruntime: python\nconfig:\n  deployMode: {entry}\n")
+    (tmp_path / "Pulumi.ci.yaml").write_text("config: {}\n")
+    with pytest.raises(ConfigError, match="Pulumi.yaml: " + re.escape(message)):
+        load_stack_config(find_project(tmp_path), "ci")
+
+
+def test_another_namespace_takes_only_a_value(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\nconfig:\n  aws:region: {default: eu-west-1}\n")
+    (tmp_path / "Pulumi.ci.yaml").write_text("config: {}\n")
+    with pytest.raises(ConfigError, match="config: aws:region: a key outside the project's namespace takes only `value:`"):
+        load_stack_config(find_project(tmp_path), "ci")
