@@ -22,11 +22,32 @@ from typing import Any
 import jsonschema
 
 from agentid.analyzer_client import AnalyzerInfo
-from agentid_components import input_limits
+from agentid_components import https_url, input_limits
 from agentid_policy_packs.rules.pack_settings import ALL, PACK_WIDE, fanned_out, pack_wide
 from agentid.preview.stack_config import ConfigError
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+# Config values a policy declares as URLs (schema `"format": "https-url"`, e.g. AGID-GEN-003's trustedIssuers) obey
+# the agent file's URL rules (agentid_components.https_url): an issuer one parser reads as another host, port or
+# path than the exact comparison does is refused, wherever the list comes from (waiver file, stack file, JSON file).
+# The Pulumi engine ignores formats it does not know, so the schema stays valid for `pulumi preview`.
+URL_FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@URL_FORMATS.checks("https-url", raises=ValueError)
+def _https_url(value: object) -> bool:
+    why = https_url.problem(value.rstrip("/") or value) if isinstance(value, str) else None
+    if why:
+        raise ValueError(why)
+    return True
+
+
+def _schema_problem(policy: str, error: jsonschema.ValidationError) -> str:
+    """One line for a schema error; a URL format error names the entry and the rule it breaks."""
+    if error.validator == "format" and error.cause is not None:
+        where = ".".join(str(part) for part in error.absolute_path)
+        return f"{policy}.{where}: {str(error.instance)[:200]!r} {error.cause}"
+    return f"{policy}: {error.message}"
 
 
 def read_config_file(file: str | Path) -> dict[str, Any]:
@@ -106,8 +127,8 @@ def reconcile(info: AnalyzerInfo, given: dict[str, dict[str, Any]], origin: str)
         properties.update(entry)
         properties = fanned_out(schema, properties, wide)
         if schema:
-            validator = jsonschema.Draft7Validator({"type": "object", "properties": schema})
-            problems += [f"{policy.name}: {error.message}" for error in validator.iter_errors(properties)]
+            validator = jsonschema.Draft7Validator({"type": "object", "properties": schema}, format_checker=URL_FORMATS)
+            problems += [_schema_problem(policy.name, error) for error in validator.iter_errors(properties)]
         result[policy.name] = {"enforcementLevel": level, **properties}
     if problems:
         raise ConfigError(f"{origin}: invalid config for policy pack {info.name}: " + "; ".join(problems))

@@ -8,15 +8,17 @@ waivers.yaml `policyPackConfig` (read like waivers, with --waivers-from-ref). Bo
 every policy whose config schema has `trustedIssuers`; a pull request's own config (stack file,
 --policy-pack-config) may only shorten that list (strictness "subset", runner.enforce_floor).
 
-An issuer is an https URL (OpenID Connect Discovery 1.0 section 4, RFC 8414 section 2): anything else is a
-ConfigError naming the value.
+An issuer is an https URL (OpenID Connect Discovery 1.0 section 4, RFC 8414 section 2) meaning one host, port and path
+to every parser: the rules the agent file's issuers obey (agentid_components.https_url, e.g. no backslash, userinfo,
+dot segment, '%' in the host, loopback or metadata address). Anything else is a ConfigError naming the flag, the
+value and the rule it breaks, as for the same list in the waiver file (pack_config, format "https-url").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from agentid_components import https_url
 
 from agentid.preview.stack_config import ConfigError
 
@@ -28,11 +30,10 @@ def checked(issuers: Sequence[str]) -> tuple[str, ...]:
     """The issuers without a trailing '/', in order, once each; ConfigError for a value that is not an https URL."""
     kept: list[str] = []
     for issuer in issuers:
-        parts = urlsplit(issuer) if isinstance(issuer, str) and len(issuer) <= MAX_LENGTH else None
-        if parts is None or parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment \
-                or any(c.isspace() for c in issuer) or parts.username is not None:
-            raise ConfigError(f"--trusted-issuer {str(issuer)[:200]!r}: an OIDC issuer is an https URL with a host "
-                              "and no query or fragment, e.g. https://oidc.example.org")
+        why = ("is not a string of at most 2048 characters" if not isinstance(issuer, str) or len(issuer) > MAX_LENGTH
+               else https_url.problem(issuer.rstrip("/") or issuer))
+        if why:
+            raise ConfigError(f"--trusted-issuer {str(issuer)[:200]!r} {why} (an OIDC issuer such as https://oidc.example.org)")
         normal = issuer.rstrip("/")
         if normal not in kept:
             kept.append(normal)

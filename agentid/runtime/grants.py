@@ -244,9 +244,26 @@ def _oauth_tools(agent: str, declared: Any, cognito: Any, azure: Mapping[str, An
                     f"agent '{agent}', tool '{name}': an Entra tool needs azure.tenant_id and azure.oauth.client_id in the "
                     "stack outputs (deploy the agent with this version of the kit)")
             fields = {"issuer": entra_issuer(agent, tenant, client_id), "client_id": client_id}
+        _check_urls(agent, name, {"audience": grant["audience"], "issuer": fields.get("issuer"),
+                                  "token_endpoint": fields.get("token_endpoint")})
         tools[name] = OAuthTool(tool=name, audience=grant["audience"], scopes=tuple(scopes), provider=provider,
                                 mcp=bool(grant.get("mcp")), **fields)
     return tools
+
+
+def _check_urls(agent: str, tool: str, urls: Mapping[str, Any]) -> None:
+    """GrantsError unless each URL the stack outputs give a tool (audience, issuer, token endpoint; None: not given)
+    obeys the agent file's URL rules (agentid_components.https_url): the outputs file comes from outside the agent
+    file, and one string that parsers read as two hosts or paths, or a loopback or metadata address, would decide
+    where the agent's client credential and tokens go."""
+    from agentid_components import https_url
+
+    for key, url in urls.items():
+        if url is None:
+            continue
+        why = https_url.problem(url) if isinstance(url, str) else "is not a string"
+        if why:
+            raise GrantsError(f"agent '{agent}', tool '{tool}': the stack outputs' {key} {str(url)[:200]!r} {why}")
 
 
 def _azure_tools(agent: str, azure: Any) -> dict[str, Any]:

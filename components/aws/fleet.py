@@ -20,7 +20,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from agentid_components import naming
+from agentid_components import https_url, naming
 from agentid_components import settings as kit_settings
 from agentid_components.aws import shared as aws_shared, trust
 from agentid_components.aws.identity import AwsAgentIdentity, SharedAws
@@ -75,6 +75,10 @@ _MAP_CHECKS = {  # field -> (config key, example of one value)
     "cognito_resource_servers": ("awsCognitoResourceServers", _RESOURCE_SERVER_ID, "https://mcp.example.com (the audience)"),
 }
 
+# Map settings keyed by an agent file URL (an issuer, an audience): a key obeys the agent file's URL rules
+# (https_url), so a key that parsers read as another host is refused by name instead of silently matching nothing
+_URL_KEYED_MAPS = {"kubernetes_oidc_provider_arns": "issuer", "cognito_resource_servers": "audience"}
+
 StrMap = Mapping[str, "pulumi.Input[str]"] | pulumi.Output
 
 
@@ -121,6 +125,10 @@ class AwsSettings:
                 raise AwsComponentError(f"config {key} must be an object, got {type(value).__name__}")
             elif isinstance(value, Mapping):
                 for item in value:  # plain entries checked now (Output entries when known)
+                    why = https_url.problem(item.rstrip("/") or item) if name in _URL_KEYED_MAPS else None
+                    if why:
+                        raise AwsComponentError(f"config {kit_settings.NAMESPACE}:{key}: key {item[:200]!r} {why} "
+                                                f"(its keys are the agent file's {_URL_KEYED_MAPS[name]} URLs)")
                     self.reference(name, item)
         if self.cognito_user_pool_id is not None and self.cognito_domain is None:
             raise AwsComponentError(

@@ -28,7 +28,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from agentid_components import naming
+from agentid_components import https_url, naming
+from agentid_components.settings import SettingError
 from agentid_components.spec import Agent
 
 LABEL_AGENT = naming.TAG_AGENT
@@ -39,8 +40,12 @@ AZURE_USE_LABEL = "azure.workload.identity/use"
 GKE_ANNOTATION = "iam.gke.io/gcp-service-account"
 
 
-class WorkloadCompileError(ValueError):
-    """The workload side cannot be generated as configured; every problem, one a line."""
+_ISSUER_KEY = "agent-identity-kit:kubernetesIssuer"
+
+
+class WorkloadCompileError(SettingError, ValueError):
+    """The workload side cannot be generated as configured; every problem, one a line. A RunError: Pulumi (and
+    `agentid preview`) print the message without a traceback, as for the other components."""
 
 
 @dataclass(frozen=True)
@@ -98,8 +103,14 @@ class WorkloadPlan:
 
 def plan_workloads(agents: list[Agent], issuer: str | None, trust_domain: str | None,
                    class_name: str | None = None) -> WorkloadPlan:
-    """What to generate in the stack's cluster; raise `WorkloadCompileError` listing every problem."""
+    """What to generate in the stack's cluster; raise `WorkloadCompileError` listing every problem.
+
+    `issuer` (config `kubernetesIssuer`) obeys the agent file's issuer rules (https_url): it is matched against the
+    spec's issuers, and one that parsers read as another host or path than written is refused, not left unmatched.
+    """
     problems: list[str] = []
+    if issuer is not None and (why := https_url.problem(issuer.rstrip("/") or issuer)):
+        problems.append(f"config {_ISSUER_KEY} {issuer[:200]!r} {why}")
     accounts: dict[tuple[str, str], ServiceAccountPlan] = {}
     registrations = []
     for agent in agents:

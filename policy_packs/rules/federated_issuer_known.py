@@ -34,6 +34,7 @@ from pathlib import Path
 
 import yaml
 
+from agentid_components import https_url
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -122,6 +123,11 @@ def check(resource: Resource, config):
     listed = {_normal(item) for item in config["trustedIssuers"] if isinstance(item, str)}
     normal = _normal(issuer)
     if normal in listed:
+        # The gate refuses such an entry (pack_config, format https-url); `pulumi preview` does not check formats
+        why = https_url.problem(normal)
+        if why:
+            yield Violation(f"{resource.name} trusts issuer {issuer[:200]!r}, listed in trustedIssuers, but the entry "
+                            f"{why}: an issuer trusted by exact comparison must name one host, port and path")
         return
     match = next((found for pattern in _known() if (found := pattern.fullmatch(normal))), None)
     if match and (resource.type == GCP_WORKFORCE_PROVIDER or "tenant" not in match.re.groupindex):
@@ -157,7 +163,7 @@ RULE = Rule(
     check=check,
     resource_types=AZURE_TYPES + GCP_PROVIDERS + (AWS_PROVIDER, *AGENTCORE),
     config={"trustedIssuers": [], "ownTenantIds": []},
-    config_schema={"trustedIssuers": {"type": "array", "items": {"type": "string"}, "default": [],
+    config_schema={"trustedIssuers": {"type": "array", "items": {"type": "string", "format": "https-url"}, "default": [],
                                       "description": "OIDC issuer URLs the gate operator runs (set by the gate)"},
                    "ownTenantIds": {"type": "array", "items": {"type": "string"}, "default": [],
                                     "description": "Entra tenant ids whose issuers federated credentials may trust, besides "

@@ -502,6 +502,11 @@ def test_settings_from_config(dev_agents):
         ({"permissions_boundary_arn": "agent-boundary"}, "awsPermissionsBoundaryArn"),
         ({"cognito_user_pool_id": "eu-west-1_AbC123"}, "awsCognitoDomain is not"),
         ({"cognito_domain": "Bad_Domain"}, "awsCognitoDomain"),
+        # keys that are issuer / audience URLs obey the agent file's URL rules (components/https_url.py; az18 item 3)
+        ({"kubernetes_oidc_provider_arns": {"https://k.example.com\\@evil.example.net": f"arn:aws:iam::{MOCK_ACCOUNT}:oidc-provider/k"}},
+         r"config agent-identity-kit:awsKubernetesOidcProviderArns: key 'https://k.example.com\\\\@evil.example.net' holds a backslash"),
+        ({"cognito_resource_servers": {"https://mcp.example.com/a/../b": "https://mcp.example.com/b"}},
+         r"awsCognitoResourceServers: key 'https://mcp.example.com/a/../b' has a '.' or '..' path segment"),
     ],
 )
 def test_bad_settings_are_refused(fields, message):

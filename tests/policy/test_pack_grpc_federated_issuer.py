@@ -169,3 +169,19 @@ def test_the_stack_configs_tenant_is_own_and_workforce_providers_are_not_judged_
                      "oidc": {"issuerUri": f"https://login.microsoftonline.com/{FOREIGN}/v2.0", "clientId": "c"}}
         workforce_type = "gcp:iam/workforcePoolProvider:WorkforcePoolProvider"
         assert issuer_findings(running, workforce_type, workforce) == []
+
+
+def test_a_trusted_issuer_entry_that_breaks_the_url_rules_trusts_nothing(pack):
+    """`pulumi preview --policy-pack-config` does not check the https-url format the gate checks (az18 item 3): an entry
+    that parsers read as two hosts trusts no credential naming it, and the finding says which rule it breaks."""
+    ambiguous = "https://oidc.dev.example.org\\@evil.example.net"
+    pack.configure({"AGID-GEN-003": {"trustedIssuers": [ambiguous, "https://oidc.dev.example.org"]}})
+    try:
+        [(level, message)] = issuer_findings(pack, FIC, fic(ambiguous))
+        assert issuer_findings(pack, FIC, fic("https://oidc.dev.example.org")) == []
+    finally:
+        pack.configure({})
+    assert level == "mandatory" and message.endswith(
+        f"fed trusts issuer {ambiguous!r}, listed in trustedIssuers, but the entry holds a backslash: URL parsers disagree "
+        "on it (WHATWG reads it as '/', RFC 3986 does not), so one string would name two hosts or paths; write "
+        "https://HOST[/PATH] with '/' only: an issuer trusted by exact comparison must name one host, port and path")

@@ -76,8 +76,34 @@ def test_the_stack_file_cannot_trust_an_issuer_but_the_base_branchs_waiver_file_
     assert run_cli(project, *GUARD, "--waivers-from-ref", "main").code == 0
 
 
-def test_a_trusted_issuer_that_is_not_an_https_url_is_a_config_error(project) -> None:
+# A trusted issuer obeys the agent file's URL rules (components/https_url.py), wherever it comes from (az18 item 3): one
+# string that parsers read as two hosts or paths, or an address no credential may go to, is refused with the rule.
+BAD_ISSUERS = {
+    "http://oidc.example.org": "is not an https URL",
+    "oidc.example.org": "is not an https URL",
+    "https://oidc.example.org?x=1": "query or fragment",
+    "https://oidc.example.org\\@evil.example.net": "holds a backslash",
+    "https://oidc.example.org@evil.example.net": "holds userinfo",
+    "https://oidc.example.org/a/../b": "'.' or '..' path segment",
+    "https://oidc%2eexample.org": "",  # '%' in the host (whatever words the rule uses)
+    "https://169.254.169.254": "link-local",
+    "https://oidc.example.org:443": "default",
+}
+
+
+@pytest.mark.parametrize("bad", list(BAD_ISSUERS))
+def test_a_trusted_issuer_that_is_not_a_plain_https_url_is_a_config_error(project, bad) -> None:
     program(project, GITHUB)
-    for bad in ("http://oidc.example.org", "oidc.example.org", "https://oidc.example.org?x=1"):
-        run = run_cli(project, *GUARD, "--trusted-issuer", bad)
-        assert run.code == 2 and f"--trusted-issuer {bad!r}: an OIDC issuer is an https URL" in run.stdout, run.stdout
+    run = run_cli(project, *GUARD, "--trusted-issuer", bad)
+    assert run.code == 2 and f"--trusted-issuer {bad!r} " in run.stdout and BAD_ISSUERS[bad] in run.stdout, run.stdout
+
+
+def test_the_waiver_files_trusted_issuers_obey_the_same_rules(project) -> None:
+    program(project, OURS)
+    write_settings(project, {"agent-guard": {"AGID-GEN-003": {"trustedIssuers": [OURS, "https://oidc.example.org\\@evil.example.net"]}}})
+    run = run_cli(project, *GUARD)
+    assert run.code == 2, run.stdout
+    assert ("AGID-GEN-003.trustedIssuers.1: 'https://oidc.example.org\\\\@evil.example.net' holds a backslash"
+            in " ".join(run.stdout.split())), run.stdout
+    write_settings(project, {"agent-guard": {"AGID-GEN-003": {"trustedIssuers": [OURS + "/"]}}})  # a trailing '/' is fine
+    assert run_cli(project, *GUARD).code == 0

@@ -93,3 +93,20 @@ def test_an_entra_tool_without_its_deployed_application_is_a_clear_error(stack_o
     del stripped["inventory"]["data-ingest"]["azure"]["tenant_id"]
     with pytest.raises(GrantsError, match="tool 'catalog-api': an Entra tool needs azure.tenant_id and azure.oauth.client_id"):
         AgentGrants.from_stack_outputs(stripped, "data-ingest")
+
+
+@pytest.mark.parametrize("key, value, why", [
+    ("issuer", "https://cognito-idp.eu-west-1.amazonaws.com\\@evil.example.net/pool", "holds a backslash"),
+    ("token_endpoint", "https://auth.example.com/oauth2/../token", "'.' or '..' path segment"),
+    ("token_endpoint", "https://169.254.169.254/latest", "link-local"),
+    ("issuer", "https://a.example@evil.example.net", "holds userinfo"),
+])
+def test_urls_in_the_stack_outputs_obey_the_agent_files_url_rules(stack_outputs, key, value, why):
+    """The outputs file comes from outside the agent file (az18 item 3): an issuer or token endpoint in it decides where
+    the agent's client secret goes, so it obeys the same rules (components/https_url.py) or nothing is issued."""
+    tampered = json.loads(json.dumps(stack_outputs))
+    tampered["inventory"]["support-triage"]["aws"]["oauth"][key] = value
+    with pytest.raises(GrantsError) as error:
+        AgentGrants.from_stack_outputs(tampered, "support-triage")
+    assert str(error.value).startswith(f"agent 'support-triage', tool 'ticket-mcp': the stack outputs' {key} {value!r} ")
+    assert why in str(error.value)

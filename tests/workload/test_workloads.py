@@ -84,3 +84,19 @@ def test_shared_service_account_and_unselectable_spiffe_path_are_errors():
                          "acm_pca_arn": "arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/1234abcd-12ab"}}
     with pytest.raises(WorkloadCompileError, match="is not /ns/NAMESPACE/sa/SERVICE_ACCOUNT"):
         plan_workloads([_agent([spiffe])], None, "td.example.org")
+
+
+@pytest.mark.parametrize("issuer, why", [
+    ("https://k.example.com\\@evil.example.net", "holds a backslash"),
+    ("https://k.example.com/a/../b", "'.' or '..' path segment"),
+    ("http://k.example.com", "is not an https URL"),
+    ("https://127.0.0.1:6443", "loopback"),
+])
+def test_the_stacks_kubernetes_issuer_obeys_the_spec_issuer_rules(issuer, why):
+    """config kubernetesIssuer comes from the stack file, not the agent file, and is refused for what the agent file's
+    issuers are refused for (components/https_url.py), naming the key, rather than silently matching no binding."""
+    binding = {"kubernetes": {"issuer": "https://k.example.com", "namespace": "n", "service_account": "s"}}
+    with pytest.raises(WorkloadCompileError) as error:
+        plan_workloads([_agent([binding])], issuer, None)
+    assert str(error.value).startswith(f"config agent-identity-kit:kubernetesIssuer {issuer!r} ") and why in str(error.value)
+    assert len(plan_workloads([_agent([binding])], "https://k.example.com/", None).service_accounts) == 1
