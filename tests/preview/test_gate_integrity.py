@@ -14,6 +14,7 @@ import textwrap
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 import yaml
 
 from .conftest import AGENT_GUARD, TRIVIAL_PACK, run_cli
@@ -611,3 +612,39 @@ def test_an_untyped_project_config_declaration_reaches_the_program_as_pulumi_giv
     assert run.code == 1 and [v["resourceName"] for v in by_policy(run.json("out.json"), "AGID-AWS-001")] == ["leak"]
     (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n  makeKey: false\n")
     assert run_cli(tmp_path, *GUARD).code == 0  # the stack file overrides the declaration's default
+
+
+FORCE_FEATURE = "from pulumi.runtime import settings\nsettings.SETTINGS.monitor_features.add({feature})\n"
+
+
+@pytest.mark.parametrize(("feature", "snippet", "message"), [
+    ("RESOURCE_HOOKS", """
+        def after_create(args):
+            pass  # at `pulumi up`: boto3 creates an admin user and its key with the deployer's credentials
+        hook = pulumi.ResourceHook("provision", after_create)
+        aws.s3.Bucket("reports", opts=pulumi.ResourceOptions(hooks=pulumi.ResourceHookBinding(after_create=[hook])))
+     """, "the program registers resource hook 'provision'"),
+    ("ERROR_HOOKS", """
+        def retry(args):
+            return True
+        hook = pulumi.ErrorHook("again", retry)
+        aws.s3.Bucket("reports", opts=pulumi.ResourceOptions(hooks=pulumi.ResourceHookBinding(on_error=[hook])))
+     """, "the program registers error hook 'again'"),
+    ("INVOKE_TRANSFORMS", """
+        def widen(args):
+            return pulumi.InvokeTransformResult(args={"statements": [{"actions": ["*"], "resources": ["*"]}]},
+                                                opts=args.opts)
+        pulumi.runtime.register_invoke_transform(widen)
+        doc = aws.iam.get_policy_document(statements=[{"actions": ["s3:GetObject"], "resources": ["*"]}])
+     """, "the program registers an invoke transform"),
+])
+def test_callbacks_the_engine_runs_at_pulumi_up_get_no_verdict(project: Path, feature: str, snippet: str,
+                                                              message: str) -> None:
+    """red9b 2 and 3b: a program that told the SDK the monitor supports hooks / invoke transforms (a no-op under a
+    real engine, which does) had them accepted and ignored: PASS, while `pulumi up` would run them."""
+    forced = FORCE_FEATURE.format(feature=f"pulumi.runtime.proto.resource_pb2.RESOURCE_MONITOR_FEATURE_{feature}")
+    write_program(project, extra="import pulumi.runtime.proto.resource_pb2\n" + forced + textwrap.dedent(snippet))
+    run = run_cli(project, *GUARD)
+    assert run.code == 2 and message in run.stdout, run.stdout
+    write_program(project, extra=textwrap.dedent(snippet))  # unforced: the SDK itself refuses (no such feature)
+    assert run_cli(project, *GUARD).code == 2
