@@ -327,9 +327,16 @@ def batching_monitor(address: str, project: str, stack: str) -> tuple[Any, str |
         provider = _load(os.path.join(here, "mock_provider.py"), "pulumi_language_python_mock_provider")
     except (OSError, ImportError, SyntaxError) as error:
         return address, f"the gate's answer helpers are not beside the language host ({error})"
-    channel = grpc.insecure_channel(address, options=getattr(settings, "_GRPC_CHANNEL_OPTIONS", None))
-    return BatchingMonitor(channel, resource_pb2_grpc.ResourceMonitorStub(channel), resource_pb2, values, provider,
-                           project, stack), None
+    options = getattr(settings, "_GRPC_CHANNEL_OPTIONS", None)
+    channel = grpc.insecure_channel(address, options=options)
+    monitor = BatchingMonitor(channel, resource_pb2_grpc.ResourceMonitorStub(channel), resource_pb2, values, provider,
+                              project, stack)
+    # A forked process (os.fork, multiprocessing's fork start method) inherits this monitor: its calls go to the
+    # gate one by one on a channel of its own, so what it registers is recorded or refused there, never kept in a
+    # copy of the batch that nobody sends (the engine's monitor would have taken it).
+    os.register_at_fork(after_in_child=lambda: monitor.forked(
+        lambda: resource_pb2_grpc.ResourceMonitorStub(grpc.insecure_channel(address, options=options))))
+    return monitor, None
 
 
 def _load(path: str, name: str) -> Any:
@@ -360,8 +367,19 @@ class BatchingMonitor:
         self._pending: list[tuple[bytes, str, bytes]] = []
         self._qualified: dict[str, str] = {}  # URN -> qualified type, as the gate keeps it for children's URNs
         self._lock = threading.Lock()
+        self._direct: Any = None  # in a forked process: the gate's own stub, every call sent as it is made
+
+    def forked(self, new_stub: Any) -> None:
+        """In a process forked from the program's (`os.register_at_fork`): the inherited batch is the parent's (it
+        sends it), the inherited channel and lock are not this process's to use; from now on every call goes to the
+        gate at once on a new channel (`new_stub()`, opened on first use)."""
+        self._pending = []
+        self._lock = threading.Lock()
+        self._direct = _Lazy(new_stub)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        if self._direct is not None:
+            return self._direct.RegisterResource(request)
         if request.type == STACK_TYPE and not request.parent:
             self.flush()
             return self._stub.RegisterResource(request)
@@ -374,6 +392,8 @@ class BatchingMonitor:
         return response
 
     def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+        if self._direct is not None:
+            return self._direct.RegisterResourceOutputs(request)
         if self._is_stack(request.urn):
             # the stack's outputs: the program is finishing, so the gate must have every registration first
             self.flush()
@@ -384,6 +404,8 @@ class BatchingMonitor:
         return empty_pb2.Empty()
 
     def __getattr__(self, name: str) -> Any:
+        if self._direct is not None:
+            return getattr(self._direct, name)
         method = getattr(self._stub, name)
 
         def after_pending(*args: Any, **kwargs: Any) -> Any:
@@ -420,3 +442,16 @@ class BatchingMonitor:
     @staticmethod
     def _is_stack(urn: str) -> bool:
         return not urn or urn.split("::")[2:3] == [STACK_TYPE]
+
+
+class _Lazy:
+    """The object `make()` returns, made on first attribute access (a forked process that never calls the monitor
+    opens no channel)."""
+
+    def __init__(self, make: Any) -> None:
+        self._make, self._made = make, None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._made is None:
+            self._made = self._make()
+        return getattr(self._made, name)

@@ -156,3 +156,41 @@ def test_threads_timers_and_processes_that_end_without_registering_still_pass(pr
     assert run.code == 0, run.stdout
     assert "PASS" in run.stdout
 
+
+# --- forked processes -------------------------------------------------------------------------------------------
+# A forked process inherits the program's monitor. The gate's batching monitor used to keep what the child
+# registered in the child's copy of the batch, which nobody sent: the engine would have taken it.
+
+
+def test_a_forked_process_that_registers_is_judged(project: Path) -> None:
+    write_program(project, extra=RAW_REGISTRATION + textwrap.dedent('''
+        import os
+        child = os.fork()
+        if child == 0:
+            register_forbidden()
+            os._exit(0)
+        os.waitpid(child, 0)
+    '''))
+    assert_flagged(run_cli(project, *mandatory_trivial(project), "--json", "out.json"))
+
+
+def test_a_forked_process_that_registers_after_the_body_returned_is_judged(project: Path) -> None:
+    write_program(project, extra=RAW_REGISTRATION + textwrap.dedent('''
+        import os, time
+        if os.fork() == 0:
+            time.sleep(1.0)
+            register_forbidden()
+            os._exit(0)
+    '''))
+    assert_flagged(run_cli(project, *mandatory_trivial(project), "--json", "out.json"))
+
+
+def test_forked_workers_that_register_nothing_still_pass(project: Path) -> None:
+    write_program(project, extra='''
+        import multiprocessing
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            assert pool.map(abs, [-1, -2, 3]) == [1, 2, 3]
+    ''')
+    run = run_cli(project, *mandatory_trivial(project))
+    assert run.code == 0, run.stdout
+    assert "PASS" in run.stdout
