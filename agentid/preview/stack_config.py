@@ -157,16 +157,24 @@ def _require_no_committed_interpreter(project: Project, options: Any) -> None:
         raise ConfigError(f"{project.relative(project.file)}: runtime.options.toolchain: {toolchain!r} is not one of "
                           f"{', '.join(_TOOLCHAINS)}")
     virtualenv = options.get("virtualenv")
-    if virtualenv is None:
-        return
-    if not isinstance(virtualenv, str):
+    if virtualenv is not None and not isinstance(virtualenv, str):
         raise ConfigError(f"{project.relative(project.file)}: runtime.options.virtualenv must be a path")
-    for interpreter in ("bin/python", "bin/python3", "Scripts/python.exe"):
-        path = project.root / virtualenv / interpreter
-        if (path.is_symlink() or path.exists()) and not _is_python_binary(path.resolve()):
-            raise ConfigError(f"{project.relative(project.file)}: runtime.options.virtualenv {virtualenv!r}: "
-                              f"{virtualenv}/{interpreter} is not a Python interpreter (a script?), so `pulumi up` "
-                              "would run what the repository provides there, not the program the gate judges")
+    # Without `virtualenv`, pip runs the python on PATH, but uv and poetry use the project's `.venv` when one is
+    # there (uv: https://docs.astral.sh/uv/concepts/projects/layout/#the-project-environment; poetry:
+    # virtualenvs.in-project, default "use an existing .venv"), in the program's folder or the project's.
+    if virtualenv is not None:
+        candidates = [(virtualenv, project.root / virtualenv)]
+    elif toolchain in ("uv", "poetry"):
+        candidates = [(".venv", folder / ".venv") for folder in dict.fromkeys((project.main_dir, project.root))]
+    else:
+        return
+    for shown, folder in candidates:
+        for interpreter in ("bin/python", "bin/python3", "Scripts/python.exe"):
+            path = folder / interpreter
+            if (path.is_symlink() or path.exists()) and not _is_python_binary(path.resolve()):
+                raise ConfigError(f"{project.relative(project.file)}: runtime.options ({toolchain}): {shown}/"
+                                  f"{interpreter} is not a Python interpreter (a script?), so `pulumi up` would run "
+                                  "what the repository provides there, not the program the gate judges")
 
 
 def _is_python_binary(path: Path) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -255,3 +256,23 @@ def test_another_namespace_takes_only_a_value(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.ci.yaml").write_text("config: {}\n")
     with pytest.raises(ConfigError, match="config: aws:region: a key outside the project's namespace takes only `value:`"):
         load_stack_config(find_project(tmp_path), "ci")
+
+
+@pytest.mark.parametrize("toolchain", ["uv", "poetry"])
+def test_uv_and_poetry_use_the_projects_venv_whose_python_must_be_an_interpreter(tmp_path: Path, toolchain: str) -> None:
+    # red9b (suspicion): with toolchain uv/poetry and no `virtualenv`, `pulumi up` runs the project's .venv python;
+    # a committed script there runs another program than the one the gate judges
+    from agentid.preview.stack_config import require_python_runtime
+
+    (tmp_path / "Pulumi.yaml").write_text(f"name: demo\nruntime:\n  name: python\n  options:\n    toolchain: {toolchain}\n")
+    require_python_runtime(find_project(tmp_path))  # no .venv: nothing the repository provides runs
+    script = tmp_path / ".venv" / "bin" / "python"
+    script.parent.mkdir(parents=True)
+    script.symlink_to(Path(sys.executable).resolve())
+    require_python_runtime(find_project(tmp_path))  # a real environment's interpreter
+    script.unlink()
+    script.write_text("#!/bin/sh\nexec python3 other.py\n")
+    with pytest.raises(ConfigError, match=rf"runtime.options \({toolchain}\): .venv/bin/python is not a Python interpreter"):
+        require_python_runtime(find_project(tmp_path))
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")  # pip: the python on PATH, not .venv
+    require_python_runtime(find_project(tmp_path))
