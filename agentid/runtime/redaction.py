@@ -25,6 +25,9 @@ arguments, redacted, and stored without arguments.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 import re
 import threading
@@ -41,10 +44,18 @@ _MAX_REMEMBERED = 20_000  # oldest first out: a long-running broker issues a few
 _SECRET_FIELDS = (
     "SecretAccessKey|SessionToken|WebIdentityToken|SecretString|SecretBinary|"
     "access_token|refresh_token|id_token|client_secret|client_assertion|assertion|subject_token|actor_token|"
-    "aws_secret_access_key|aws_session_token|password"
+    "aws_secret_access_key|aws_session_token|password|"
+    # the camelCase spellings of Google's IAM Credentials / STS responses (generateAccessToken: accessToken,
+    # signJwt: signedJwt, signBlob: signedBlob) and of JSON APIs that follow them
+    "accessToken|refreshToken|idToken|clientSecret|clientAssertion|subjectToken|actorToken|signedJwt|signedBlob|"
+    "privateKey|private_key"
 )
+# JWS/JWT compact serialisation (RFC 7515 §7.1): three base64url parts, the first a JSON object. A header "{" is
+# base64url "e" followed by "y" ('"' or a space next) or "w" (a newline or tab next): "eyJ..." is only the common
+# spelling, so any such first part counts when it decodes to a JSON object (a word like "eyewitness" does not).
+_JWT = re.compile(r"\be[wy][A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
 _PATTERNS = (
-    # JWS/JWT compact serialisation: three base64url parts, the first a JSON header ("eyJ")
+    # the common spelling ('{"' first) even when the header is cut or not JSON: "eyJ" then base64url parts
     re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"),
     re.compile(rf"(<(?:{_SECRET_FIELDS})>)[^<]*(</)", re.IGNORECASE),  # XML (STS, Query APIs)
     re.compile(rf"""(["'](?:{_SECRET_FIELDS})["']\s*:\s*["']?)[^"'&\s,}}]+""", re.IGNORECASE),  # JSON, Python repr
@@ -91,9 +102,19 @@ def redact(text: str) -> str:
     for secret in _by_length:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    text = _JWT.sub(_unless_not_a_jws_header, text)
     for pattern in _PATTERNS:
         text = pattern.sub(_keep_label, text)
     return hide_url_userinfo(text)
+
+
+def _unless_not_a_jws_header(match: re.Match) -> str:
+    header = match.group(0).split(".", 1)[0]
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+    except (ValueError, binascii.Error):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return match.group(0)
+    return REDACTED if isinstance(decoded, dict) else match.group(0)
 
 
 def _keep_label(match: re.Match) -> str:

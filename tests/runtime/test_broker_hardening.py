@@ -171,3 +171,23 @@ def test_a_server_claiming_a_longer_life_than_asked_is_not_believed(aws, monkeyp
     monkeypatch.setattr(client, "assume_role", longer)
     issued = broker.credentials("read-sales-exports")
     assert issued.seconds_left(broker.clock()) <= 900
+
+
+def test_redaction_catches_every_jws_header_spelling_and_camel_case_token_fields():
+    # red9b (suspicion): only "eyJ..." headers and snake_case fields were caught
+    import base64
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    spaced = b64(b'{ "alg": "RS256" }') + "." + b64(b'{"sub": "agent"}') + ".c2lnbmF0dXJl"
+    newline = b64(b'{\n  "alg": "ES256"\n}') + "." + b64(b"{}") + ".c2ln"
+    body = (f"token {spaced} and {newline} "
+            '{"accessToken": "ya29.opaque-google-token", "expireTime": "2030-01-01T00:00:00Z"} '
+            '{"keyId": "k1", "signedJwt": "opaque-signed-value-123"}')
+    redacted = redaction.redact(body)
+    for secret in (spaced, newline, "ya29.opaque-google-token", "opaque-signed-value-123"):
+        assert secret not in redacted, secret
+    # words shaped like a first part that is not a JSON header stay readable
+    for kept in ("eyewitness.example.org", "ewan.smith.example", '"expireTime": "2030-01-01T00:00:00Z"', '"keyId": "k1"'):
+        assert kept in redaction.redact(kept), kept
