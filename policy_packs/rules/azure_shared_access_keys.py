@@ -8,7 +8,11 @@ turns them off (LOCAL_AUTH: the input path, and whether Azure's default when it 
   partner namespaces: `disableLocalAuth` true; IoT Hub: `properties.disableLocalAuth` true (its iothubowner SAS
   policy); Azure Cache for Redis: `disableAccessKeyAuthentication` true; AKS: `disableLocalAccounts` true (the
   clusterAdmin kubeconfig); Container Registry: `adminUserEnabled` not true (the admin user's passwords); Batch:
-  `allowedAuthenticationModes` without SharedKey (omitted allows it).
+  `allowedAuthenticationModes` without SharedKey (omitted allows it); Log Analytics workspaces:
+  `features.disableLocalAuth` true; Azure Maps: `properties.disableLocalAuth` true; Communication Services and
+  Automation accounts: `disableLocalAuth` true; App Service FTP / SCM basic publishing credentials
+  (`web:WebAppFtpAllowed`, `WebAppScmAllowed` and their slots): `allow` false.
+  Not here: Application Insights' instrumentation key (ingestion only: it writes telemetry, reads nothing).
 Sources: https://learn.microsoft.com/en-us/azure/service-bus-messaging/disable-local-authentication,
 https://learn.microsoft.com/en-us/azure/event-grid/authenticate-with-access-keys-shared-access-signatures,
 https://learn.microsoft.com/en-us/azure/iot-hub/authenticate-authorize-azure-ad,
@@ -16,7 +20,12 @@ https://learn.microsoft.com/en-us/azure/azure-cache-for-redis/cache-azure-active
 https://learn.microsoft.com/en-us/azure/aks/manage-local-accounts-managed-azure-ad,
 https://learn.microsoft.com/en-us/azure/container-registry/container-registry-authentication#admin-account,
 https://learn.microsoft.com/en-us/azure/container-registry/container-registry-repository-scoped-permissions,
-https://learn.microsoft.com/en-us/azure/batch/batch-aad-auth.
+https://learn.microsoft.com/en-us/azure/batch/batch-aad-auth,
+https://learn.microsoft.com/en-us/azure/azure-monitor/logs/azure-ad-authentication-logs,
+https://learn.microsoft.com/en-us/azure/azure-maps/azure-maps-authentication,
+https://learn.microsoft.com/en-us/azure/communication-services/concepts/authentication,
+https://learn.microsoft.com/en-us/azure/automation/disable-local-authentication,
+https://learn.microsoft.com/en-us/azure/app-service/configure-basic-auth-disable.
 """
 
 from __future__ import annotations
@@ -59,6 +68,19 @@ LOCAL_AUTH = {
     "azure-native:batch:BatchAccount": ("allowedAuthenticationModes",
                                         lambda value: isinstance(value, list) and "SharedKey" not in value,
                                         "SharedKey authentication with the account keys"),
+    "azure-native:operationalinsights:Workspace": ("features.disableLocalAuth", True,
+                                                   "its workspace keys (writing and, with the API, reading logs)"),
+    "azure-native:maps:Account": ("properties.disableLocalAuth", True, "its shared keys and SAS tokens"),
+    "azure-native:communication:CommunicationService": _DISABLE_LOCAL_AUTH,
+    "azure-native:automation:AutomationAccount": ("disableLocalAuth", True,
+                                                  "its webhooks' URLs and DSC registration keys (start runbooks as the "
+                                                  "account's identity)"),
+    # App Service basic publishing credentials: a user name and password for FTP / Kudu (deploy code that runs as
+    # the app's managed identity). The resources exist to set `allow`; only false turns them off.
+    **{f"azure-native:web:{name}": ("allow", lambda value: value is False,
+                                    "its basic-auth publishing credentials (FTP / Kudu user name and password, which "
+                                    "deploy code running as the app's identity)")
+       for name in ("WebAppFtpAllowed", "WebAppFtpAllowedSlot", "WebAppScmAllowed", "WebAppScmAllowedSlot")},
 }
 
 
@@ -98,7 +120,8 @@ RULE = Rule(
     severity="critical",  # a static key is mandatory (issue 11): it bypasses the identity
     category="static-credential",
     description="No SAS authorization rules or registry tokens; Service Bus, Event Hubs, Event Grid, IoT Hub, Cosmos DB, App "
-                "Configuration, SignalR, Web PubSub, Redis, AKS, Container Registry and Batch turn keys / local accounts off.",
+                "Configuration, SignalR, Web PubSub, Redis, AKS, Container Registry, Batch, Log Analytics, Maps, "
+                "Communication Services, Automation and App Service publishing turn keys / local accounts off.",
     remediation="Delete the authorization rule and set disableLocalAuth: true; grant the agent's identity a data role "
                 "(e.g. Azure Service Bus Data Sender) on the entity it uses.",
     url="https://learn.microsoft.com/en-us/azure/service-bus-messaging/disable-local-authentication",

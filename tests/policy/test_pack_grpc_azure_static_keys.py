@@ -20,6 +20,12 @@ COGNITIVE = "azure-native:cognitiveservices:Account"
 SEARCH = "azure-native:search:Service"
 SERVICE_BUS = "azure-native:servicebus:Namespace"
 QUEUE_RULE = "azure-native:servicebus:QueueAuthorizationRule"
+WORKSPACE = "azure-native:operationalinsights:Workspace"
+MAPS = "azure-native:maps:Account"
+COMMUNICATION = "azure-native:communication:CommunicationService"
+AUTOMATION = "azure-native:automation:AutomationAccount"
+FTP = "azure-native:web:WebAppFtpAllowed"
+SCM_SLOT = "azure-native:web:WebAppScmAllowedSlot"
 
 
 def levels(pack, type_, props, rule):
@@ -36,6 +42,14 @@ def levels(pack, type_, props, rule):
     (SEARCH, {"searchServiceName": "s"}, "AGID-AZ-023"),
     (SERVICE_BUS, {"sku": {"name": "Standard"}}, "AGID-AZ-024"),
     (QUEUE_RULE, {"rights": ["Listen"], "queueName": "q"}, "AGID-AZ-024"),
+    # red9a 1 and 12: more services whose keys stay on unless turned off
+    (WORKSPACE, {"sku": {"name": "PerGB2018"}, "features": {"disableLocalAuth": False}}, "AGID-AZ-024"),
+    (WORKSPACE, {"sku": {"name": "PerGB2018"}}, "AGID-AZ-024"),
+    (MAPS, {"sku": {"name": "G2"}, "properties": {"disableLocalAuth": False}}, "AGID-AZ-024"),
+    (COMMUNICATION, {"dataLocation": "Europe"}, "AGID-AZ-024"),
+    (AUTOMATION, {"sku": {"name": "Basic"}}, "AGID-AZ-024"),
+    (FTP, {"allow": True, "name": "app", "resourceGroupName": "rg"}, "AGID-AZ-024"),
+    (SCM_SLOT, {"allow": True, "name": "app", "slot": "staging", "resourceGroupName": "rg"}, "AGID-AZ-024"),
 ])
 def test_a_static_key_left_on_blocks(pack, type_, props, rule):
     assert levels(pack, type_, props, rule) == ["mandatory"]
@@ -47,6 +61,12 @@ def test_a_static_key_left_on_blocks(pack, type_, props, rule):
     (COGNITIVE, {"kind": "OpenAI", "properties": {"disableLocalAuth": True}}, "AGID-AZ-023"),
     (SEARCH, {"disableLocalAuth": True}, "AGID-AZ-023"),
     (SERVICE_BUS, {"disableLocalAuth": True}, "AGID-AZ-024"),
+    (WORKSPACE, {"features": {"disableLocalAuth": True}}, "AGID-AZ-024"),
+    (MAPS, {"properties": {"disableLocalAuth": True}}, "AGID-AZ-024"),
+    (COMMUNICATION, {"dataLocation": "Europe", "disableLocalAuth": True}, "AGID-AZ-024"),
+    (AUTOMATION, {"disableLocalAuth": True}, "AGID-AZ-024"),
+    (FTP, {"allow": False, "name": "app", "resourceGroupName": "rg"}, "AGID-AZ-024"),
+    (SCM_SLOT, {"allow": False, "name": "app", "slot": "staging", "resourceGroupName": "rg"}, "AGID-AZ-024"),
 ])
 def test_keys_off_passes(pack, type_, props, rule):
     assert levels(pack, type_, props, rule) == []
