@@ -9,7 +9,8 @@ iam.serviceAccounts.actAs on any of them (sources in analysis/gcp_registries.yam
     repository of that id without the dependency grants on the existing one (the stack's creation then fails, the
     binding stays), as AGID-GCP-011 treats a literal custom role id;
   - a legacy Container Registry bucket (artifacts.PROJECT.appspot.com, us. / eu. / asia.artifacts...): never passes
-    (Container Registry creates those buckets, a stack cannot).
+    (Container Registry creates those buckets, a stack cannot); nor does a WRITER / OWNER ACL entry on one
+    (BucketAccessControl, BucketACL) for anyone but the project's owners and editors, who write already.
 The same permissions bound at project, folder or organization level are AGID-GCP-005's / -007's (gcp_iam.yaml);
 project-wide Cloud Storage object writes, which also reach a Container Registry bucket, are not flagged here (they
 reach every bucket; AGID-GCP-006 judges agents' project-wide grants). A role is judged by its permissions (the
@@ -27,7 +28,8 @@ from typing import Any
 import yaml
 
 from agentid_components import gcp_catalog
-from agentid_policy_packs.analysis.gcp_iam import Binding
+from agentid_policy_packs.analysis import gcp_acl
+from agentid_policy_packs.analysis.gcp_iam import Binding, NotYetKnown, Unreadable
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -90,6 +92,26 @@ def _judge(resource: Resource, custom: dict[str, object], permissions: list[str]
                             "and VMs deploying from it run as their service accounts", resource.urn)
 
 
+def _judge_acl(resource: Resource, bucket: str, legacy: dict[str, Any]):
+    """WRITER / OWNER ACL entries on a Container Registry bucket (gcp_acl reads the entries, fail closed)."""
+    try:
+        found = gcp_acl.entries(resource.type, dict(resource.props))
+    except NotYetKnown as unknown:
+        yield Unknown(unknown.path, resource.urn)
+        return
+    except Unreadable as error:
+        yield Violation(f"{resource.name}: cannot check: {error}", resource.urn)
+        return
+    for entry in found:
+        if is_unknown(entry.role):
+            yield Unknown(f"{entry.where} role", resource.urn)
+        elif str(entry.role).strip().upper() in legacy["acl_write_roles"] and \
+                not entry.entity.lower().startswith(tuple(legacy["acl_entities_already_writing"])):
+            yield Violation(f"{resource.name} gives {entry.entity} {str(entry.role).strip().upper()} on Container "
+                            f"Registry bucket {bucket} (gcr.io images, {entry.where}): it writes images that "
+                            "workloads deploying from it run as their service accounts", resource.urn)
+
+
 def check(resources: list[Resource], config):
     data = _data()
     registry, legacy = data["artifact_registry"], data["container_registry"]
@@ -105,9 +127,13 @@ def check(resources: list[Resource], config):
                       "it), so who deploys from it is not visible") if not is_unknown(wanted) else \
                 "a repository known only at deployment that this stack does not create"
             yield from _judge(resource, custom, registry["write_permissions"], target)
-        elif resource.type in legacy["bucket_binding_types"]:
+        elif resource.type in (*legacy["bucket_binding_types"], *legacy["acl_types"]):
             bucket = resource.props.get("bucket")
-            if isinstance(bucket, str) and bucket_pattern.match(bucket.strip()):
+            if not (isinstance(bucket, str) and bucket_pattern.match(bucket.strip())):
+                continue
+            if resource.type in legacy["acl_types"]:
+                yield from _judge_acl(resource, bucket.strip(), legacy)
+            else:
                 yield from _judge(resource, custom, legacy["write_permissions"],
                                   f"Container Registry bucket {bucket.strip()} (gcr.io images)")
 
@@ -119,7 +145,7 @@ RULE = Rule(
     severity="critical",
     category="escalation",
     description="No role that pushes images or packages is bound on an Artifact Registry repository the stack does "
-                "not create, or on a Container Registry (artifacts.*.appspot.com) bucket.",
+                "not create, and no role or ACL writes a Container Registry (artifacts.*.appspot.com) bucket.",
     remediation="Create the repository the agent publishes to in this stack (gcp.artifactregistry.Repository) and bind "
                 "roles/artifactregistry.writer on it through repo.name; leave repositories that workloads deploy from "
                 "to their release pipeline.",
@@ -127,5 +153,6 @@ RULE = Rule(
     check=check,
     stack=True,
     reads=(*_DATA["artifact_registry"]["binding_types"], _DATA["artifact_registry"]["repository_type"],
-           *_DATA["container_registry"]["bucket_binding_types"], *CUSTOM_ROLE_TYPES),
+           *_DATA["container_registry"]["bucket_binding_types"], *_DATA["container_registry"]["acl_types"],
+           *CUSTOM_ROLE_TYPES),
 )

@@ -15,16 +15,9 @@ import pytest
 import yaml
 
 from agentid_components import gcp_catalog
-from tests.policy.test_pack_grpc import urn
+from tests.policy.test_pack_grpc_red7a_gcp import ORG_MEMBER, PROJECT_MEMBER, gcp005  # mandatory AGID-GCP-005 messages
 
-PROJECT_MEMBER = "gcp:projects/iAMMember:IAMMember"
-ORG_MEMBER = "gcp:organizations/iAMMember:IAMMember"
 GROUP = "group:platform@acme.example"
-
-
-def gcp005(pack, type_: str, props: dict) -> list[str]:
-    return [d.message for d in pack.analyze(type_, "m", urn(type_, "m"), props)
-            if d.policy_name == "AGID-GCP-005" and d.enforcement_level == "mandatory"]
 
 
 @pytest.mark.parametrize("type_, where, role, permission", [

@@ -146,3 +146,33 @@ def test_custom_role_not_known_yet_cannot_be_checked(pack):
     # the SDK reports a stack rule's unknowns as one stack-level "cannot check until known"
     [(_, message)] = found
     assert "cannot check until known: permissions of custom role projects/acme-dev/roles/r" in message
+
+
+BUCKET_ACCESS = "gcp:storage/bucketAccessControl:BucketAccessControl"
+BUCKET_ACL = "gcp:storage/bucketACL:BucketACL"
+
+
+def test_writer_or_owner_acl_on_a_container_registry_bucket_blocks(pack):
+    """Legacy ACLs write beside IAM while the bucket has no uniform bucket-level access."""
+    found = stack_findings(pack, "AGID-GCP-017", [
+        StackResource(BUCKET_ACCESS, "entry", urn(BUCKET_ACCESS, "entry"), {
+            "bucket": "artifacts.acme-dev.appspot.com", "entity": "user-ci@acme.example", "role": "WRITER"}),
+        StackResource(BUCKET_ACL, "list", urn(BUCKET_ACL, "list"), {
+            "bucket": "asia.artifacts.acme-dev.appspot.com",
+            "roleEntities": ["OWNER:project-owners-123", "owner:group-ci@acme.example"]}),
+    ], "mandatory")
+    assert [name for name, _ in found] == ["entry", "list"]
+    assert "gives group-ci@acme.example OWNER on Container Registry bucket asia.artifacts.acme-dev.appspot.com" \
+        in found[1][1] and "roleEntities[1]" in found[1][1]
+
+
+def test_container_registry_acl_look_alikes_pass(pack):
+    assert stack_findings(pack, "AGID-GCP-017", [
+        StackResource(BUCKET_ACCESS, "reader", urn(BUCKET_ACCESS, "reader"), {
+            "bucket": "artifacts.acme-dev.appspot.com", "entity": "user-ci@acme.example", "role": "READER"}),
+        StackResource(BUCKET_ACL, "owners", urn(BUCKET_ACL, "owners"), {
+            "bucket": "artifacts.acme-dev.appspot.com",
+            "roleEntities": ["OWNER:project-owners-123", "OWNER:project-editors-123", "READER:project-viewers-123"]}),
+        StackResource(BUCKET_ACCESS, "other", urn(BUCKET_ACCESS, "other"), {
+            "bucket": "acme-releases", "entity": "user-ci@acme.example", "role": "WRITER"}),
+    ]) == []
