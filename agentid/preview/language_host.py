@@ -82,19 +82,29 @@ def main() -> None:
         loop.run_until_complete(pulumi.runtime.run_in_stack(lambda: _run(program, speedups, warnings, settle)))
     except BaseException as error:  # noqa: BLE001 - everything the program raises is a failed preview
         status = _write(_failure(error))
-    _after_the_program(monitor)
+    if status == 0:
+        status = _after_the_program(monitor, settle)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)  # no interpreter teardown: everything the gate needs is already in its own process
 
 
-def _after_the_program(monitor) -> None:
-    """What Pulumi's exec script does after the program while the engine still listens: run the atexit hooks
-    (the program's, and its libraries'); then send the registrations the batching monitor still holds. Whatever
-    registers here reaches the gate, which refuses it (after the shutdown signal) or, when the program never
-    signalled, still gives no verdict: it is never dropped unseen."""
+def _after_the_program(monitor, settle: "_Settle") -> int:
+    """What Pulumi's exec script does after the program while the engine still listens, as the interpreter's
+    exit does it: wait for the threads (and here, processes and interval timers too) still running, run the
+    atexit hooks (the program's, and its libraries'); then send the registrations the batching monitor still
+    holds. Whatever registers here reaches the gate, which refuses it (after the shutdown signal) or, when the
+    program never signalled, still gives no verdict: it is never dropped unseen. Work still running after
+    SETTLE_SECONDS (the SDK's signal was sent without `_Settle.wait`, e.g. the program replaced it) fails the
+    run: the exit status (1), which no file the program can touch overrides. Returns the exit status."""
     import atexit
+    import time
 
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while (left := settle.running(loop=False)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if left:
+        return _write({"status": "program_error", "traceback": "", "error": settle.still_running(left)})
     atexit._run_exitfuncs()  # the interpreter's own shutdown step; exceptions are printed, as at exit
     flush = getattr(monitor, "flush", None)
     if flush is not None:
@@ -102,6 +112,7 @@ def _after_the_program(monitor) -> None:
             flush()
         except Exception:  # noqa: BLE001 - a refusal is already recorded by the gate, which fails the run
             pass
+    return 0
 
 
 def _run(program: str, speedups, warnings: list, settle: "_Settle") -> None:
@@ -190,14 +201,18 @@ class _Settle:
             if not left:
                 return
             if time.monotonic() >= deadline:
-                raise StillRunning(
-                    f"the program's body returned while {'; '.join(left[:5])} still ran after {SETTLE_SECONDS:g} s: "
-                    "at `pulumi up` it could register resources while the engine deploys, unseen by the gate; "
-                    "join threads, wait for processes and tasks, cancel timers before the program returns")
+                raise StillRunning(self.still_running(left))
             await asyncio.sleep(0.05)  # the loop runs the program's callbacks and signal handlers meanwhile
 
-    def running(self) -> list[str]:
-        """What the program left running, each named: threads, busy executor calls, tasks, timers, processes."""
+    @staticmethod
+    def still_running(left: list[str]) -> str:
+        return (f"the program's body returned while {'; '.join(left[:5])} still ran after {SETTLE_SECONDS:g} s: at "
+                "`pulumi up` it could register resources while the engine deploys, unseen by the gate; join "
+                "threads, wait for processes and tasks, cancel timers before the program returns")
+
+    def running(self, loop: bool = True) -> list[str]:
+        """What the program left running, each named: threads, busy executor calls, processes, interval timers,
+        and with `loop`, the event loop's pending tasks and scheduled callbacks."""
         import asyncio
         import signal
         import threading
@@ -207,11 +222,12 @@ class _Settle:
         with self._lock:
             if self.busy > 0:
                 left.append(f"{self.busy} call(s) run with loop.run_in_executor")
-        current = asyncio.current_task(self.loop)
-        left += [f"asyncio task {task.get_name()} ({task.get_coro()!r:.80})"
-                 for task in asyncio.all_tasks(self.loop) if task is not current and not task.done()]
-        timers = [handle for handle in getattr(self.loop, "_scheduled", ()) if not handle.cancelled()]
-        left += [f"a callback scheduled on the event loop ({handle!r:.100})" for handle in timers]
+        if loop:
+            current = asyncio.current_task(self.loop)
+            left += [f"asyncio task {task.get_name()} ({task.get_coro()!r:.80})"
+                     for task in asyncio.all_tasks(self.loop) if task is not current and not task.done()]
+            timers = [handle for handle in getattr(self.loop, "_scheduled", ()) if not handle.cancelled()]
+            left += [f"a callback scheduled on the event loop ({handle!r:.100})" for handle in timers]
         for which, name in ((signal.ITIMER_REAL, "ITIMER_REAL"), (signal.ITIMER_VIRTUAL, "ITIMER_VIRTUAL"),
                             (signal.ITIMER_PROF, "ITIMER_PROF")):
             if signal.getitimer(which)[0] > 0:

@@ -157,6 +157,43 @@ def test_threads_timers_and_processes_that_end_without_registering_still_pass(pr
     assert "PASS" in run.stdout
 
 
+# A program that replaces the SDK's shutdown step (so the gate's wait before the signal never runs) and signals at
+# once: what its thread registers later reaches the gate after the signal (refused), and what still runs after the
+# bound fails the run; either way, no verdict instead of a PASS.
+SIGNAL_AT_ONCE = '''
+import asyncio
+from google.protobuf import empty_pb2
+from pulumi.runtime import settings, stack
+async def signal_at_once():
+    monitor = settings.get_monitor()
+    await asyncio.get_running_loop().run_in_executor(None, lambda: monitor.SignalAndWaitForShutdown(empty_pb2.Empty()))
+stack._wait_for_shutdown = signal_at_once
+'''
+
+
+def test_a_program_that_signals_before_its_thread_registers_gets_no_verdict(project: Path) -> None:
+    write_program(project, extra=RAW_REGISTRATION + SIGNAL_AT_ONCE + textwrap.dedent('''
+        import threading, time
+        def later():
+            time.sleep(1.0)
+            register_forbidden()
+        threading.Thread(target=later, daemon=True).start()
+    '''))
+    run = run_cli(project, *mandatory_trivial(project))
+    assert run.code == 2, run.stdout
+    assert f"aws:iam/user:User 'forbidden' {AFTER_SHUTDOWN}" in run.stdout
+
+
+def test_a_program_that_signals_while_its_thread_still_runs_gets_no_verdict(project: Path) -> None:
+    write_program(project, extra=SIGNAL_AT_ONCE + textwrap.dedent('''
+        import threading, time
+        threading.Thread(target=time.sleep, args=(3600,), name="sleeper", daemon=True).start()
+    '''))
+    run = run_cli(project, *mandatory_trivial(project))
+    assert run.code == 2, run.stdout
+    assert "daemon thread 'sleeper'" in run.stdout and "still ran after 10 s" in run.stdout
+
+
 # --- forked processes -------------------------------------------------------------------------------------------
 # A forked process inherits the program's monitor. The gate's batching monitor used to keep what the child
 # registered in the child's copy of the batch, which nobody sent: the engine would have taken it.
