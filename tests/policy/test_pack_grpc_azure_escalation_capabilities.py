@@ -83,3 +83,57 @@ def test_aks_and_compute_read_look_alikes_pass(pack):
                             "Microsoft.Compute/virtualMachines/runCommands/read",
                             "Microsoft.App/containerApps/read", "Microsoft.Web/sites/config/Read"],
                      ["Microsoft.ContainerService/managedClusters/pods/read"]) == []
+
+
+# az18 Azure catalogue audit (AzureHound edges, Stratus Red Team Azure techniques, hacktricks "Azure privesc"): each
+# of these passed `agentid preview` in a custom role; sources per capability in components/data/azure_capabilities.yaml
+@pytest.mark.parametrize("action, words", [
+    # PIM: a schedule request (AdminAssign) makes an active or eligible assignment, as roleAssignments/write does
+    ("Microsoft.Authorization/roleAssignmentScheduleRequests/write", "assign roles at its scope"),
+    ("Microsoft.Authorization/roleEligibilityScheduleRequests/write", "assign roles at its scope"),
+    # the same keys through a deployment slot, an account SAS, a regenerated key; other services' shared keys
+    ("Microsoft.Web/sites/slots/publishxml/Action", "account keys or admin credentials"),
+    ("Microsoft.Web/sites/slots/config/list/action", "account keys or admin credentials"),
+    ("Microsoft.Storage/storageAccounts/ListAccountSas/action", "account keys or admin credentials"),
+    ("Microsoft.Storage/storageAccounts/ListServiceSas/action", "account keys or admin credentials"),
+    ("Microsoft.Storage/storageAccounts/regeneratekey/action", "account keys or admin credentials"),
+    ("Microsoft.ContainerRegistry/registries/listCredentials/action", "account keys or admin credentials"),
+    ("Microsoft.EventHub/namespaces/authorizationRules/listkeys/action", "account keys or admin credentials"),
+    ("Microsoft.ServiceBus/namespaces/queues/authorizationRules/listkeys/action", "account keys or admin credentials"),
+    ("Microsoft.Cache/redis/listKeys/action", "account keys or admin credentials"),
+    ("Microsoft.Search/searchServices/listAdminKeys/action", "account keys or admin credentials"),
+    ("Microsoft.DocumentDB/databaseAccounts/listConnectionStrings/action", "account keys or admin credentials"),
+    ("Microsoft.ApiManagement/service/subscriptions/listSecrets/action", "account keys or admin credentials"),
+    # a signed callback URL runs the workflow; a draft's test job or a webhook runs a runbook
+    ("Microsoft.Logic/workflows/triggers/listCallbackUrl/action", "Logic Apps workflows"),
+    ("Microsoft.Automation/automationAccounts/runbooks/draft/testJob/write", "Automation runbooks"),
+    ("Microsoft.Automation/automationAccounts/webhooks/write", "Automation runbooks"),
+    ("Microsoft.Compute/disks/beginGetAccess/action", "download managed disks"),
+    ("Microsoft.Compute/snapshots/beginGetAccess/action", "download managed disks"),
+])
+def test_the_catalogue_audits_control_plane_methods_block(pack, action, words):
+    messages = mandatory(pack, [action])
+    assert any(words in m and action in m for m in messages), messages
+
+
+@pytest.mark.parametrize("data_action", ["Microsoft.Compute/virtualMachines/loginAsAdmin/action",
+                                         "Microsoft.Compute/virtualMachines/login/action",
+                                         "Microsoft.HybridCompute/machines/login/action"])
+def test_signing_in_to_a_vm_is_acting_as_its_managed_identity(pack, data_action):
+    messages = mandatory(pack, [], [data_action])
+    assert any("instance metadata service" in m and data_action in m for m in messages), messages
+
+
+@pytest.mark.parametrize("pattern", ["Microsoft.Authorization/role*/write", "*/write", "Microsoft.Authorization/*/write",
+                                     "Microsoft.ManagedIdentity/*/write", "Microsoft.Storage/storageAccounts/list*"])
+def test_wildcard_spellings_of_those_methods_block(pack, pattern):
+    assert mandatory(pack, [pattern]), pattern
+
+
+def test_the_catalogue_audits_look_alikes_pass(pack):
+    """Reading schedules, listing query keys (read-only search), reading disks and listing triggers is no method."""
+    assert mandatory(pack, ["Microsoft.Authorization/roleAssignmentScheduleRequests/read",
+                            "Microsoft.Authorization/roleEligibilitySchedules/read",
+                            "Microsoft.Search/searchServices/listQueryKeys/action",
+                            "Microsoft.Compute/disks/read", "Microsoft.Logic/workflows/triggers/read",
+                            "Microsoft.ContainerRegistry/registries/read"]) == []

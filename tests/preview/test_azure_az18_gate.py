@@ -31,3 +31,22 @@ def test_a_lighthouse_assignment_of_a_definition_the_stack_does_not_define_block
     report = failed_report(project, LIGHTHOUSE_ASSIGNMENTS)
     assert mandatory(report, "AGID-AZ-043") == ["assign-decoy", "assign-existing"]
     assert mandatory(report, "AGID-AZ-041") == []  # the stack's own definition delegates Reader only
+
+
+CATALOGUE_METHODS = '''
+import pulumi_azure_native as az
+RG = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg"
+def role(name, actions=(), data_actions=()):
+    az.authorization.RoleDefinition(name, role_name=name, scope=RG, assignable_scopes=[RG], permissions=[{
+        "actions": list(actions), "not_actions": [], "data_actions": list(data_actions), "not_data_actions": []}])
+role("pim-assigner", ["Microsoft.Authorization/roleEligibilityScheduleRequests/write"])
+role("vm-signin", data_actions=["Microsoft.Compute/virtualMachines/loginAsAdmin/action"])
+role("disk-exporter", ["Microsoft.Compute/snapshots/beginGetAccess/action"])
+role("sas-minter", ["Microsoft.Storage/storageAccounts/ListAccountSas/action"])
+role("disk-reader", ["Microsoft.Compute/disks/read", "Microsoft.Authorization/roleEligibilitySchedules/read"])
+'''
+
+
+def test_methods_the_azure_catalogue_audit_found_block(project) -> None:
+    assert mandatory(failed_report(project, CATALOGUE_METHODS), "AGID-AZ-012") == [
+        "disk-exporter", "pim-assigner", "sas-minter", "vm-signin"]
