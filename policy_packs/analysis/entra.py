@@ -7,6 +7,7 @@ Pure: no Pulumi, no cloud SDK.
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -38,9 +39,21 @@ def is_guid(value: str) -> bool:
     return bool(_GUID.match(value.strip().lower()))
 
 
+def canonical_id(value: str) -> str:
+    """`value` as a lower-case dashed GUID when it is a GUID in any spelling Microsoft Graph's .NET parser takes
+    (braces, no dashes, upper case, `urn:uuid:`), else `value` stripped and lower-cased. Without this,
+    `{e8611ab8-...}` or `e8611ab8c189...` named Privileged Role Administrator unrecognised (red9a 26)."""
+    text = value.strip().lower()
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return text
+
+
 def privileged_directory_role(template_id_or_name: str) -> Privileged | None:
-    """A privileged built-in directory role by template id or display name (case-insensitive); else None."""
-    wanted = template_id_or_name.strip().lower()
+    """A privileged built-in directory role by template id (any GUID spelling) or display name (case-insensitive);
+    else None."""
+    wanted = canonical_id(template_id_or_name)
     for template_id, entry in _data()["directory_roles"].items():
         if wanted in (template_id, entry["name"].lower()):
             return Privileged(template_id, entry["name"], entry["why"])
@@ -55,10 +68,11 @@ def privileged_api_ids() -> frozenset[str]:
 
 def privileged_graph_app_role(app_role_id: str, api: str | None = None) -> Privileged | None:
     """A tenant-wide write permission by its app role id (of the resource app `api`, when given); else None."""
-    entry = _data()["graph_app_roles"].get(app_role_id.strip().lower())
-    if entry is None or (api is not None and api.strip().lower() != entry.get("api", graph_app_id())):
+    role_id = canonical_id(app_role_id)
+    entry = _data()["graph_app_roles"].get(role_id)
+    if entry is None or (api is not None and canonical_id(api) != entry.get("api", graph_app_id())):
         return None
-    return Privileged(app_role_id.strip().lower(), entry["value"], entry["why"])
+    return Privileged(role_id, entry["value"], entry["why"])
 
 
 def privileged_graph_scope(value: str) -> Privileged | None:

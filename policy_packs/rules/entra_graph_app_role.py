@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentid_policy_packs.analysis.entra import privileged_api_ids, privileged_graph_app_role, privileged_graph_scope
+from agentid_policy_packs.analysis.entra import (canonical_id, privileged_api_ids, privileged_graph_app_role,
+                                                 privileged_graph_scope)
 from agentid_policy_packs.analysis.values import is_unknown, unknown_path
 
 from .base import Resource, Rule, Unknown, Violation
@@ -31,7 +32,7 @@ def _items(value) -> list:
 
 def _api(value) -> str | None:
     """The resource app id when it is one whose app roles are listed (Graph, Exchange, SharePoint); None otherwise."""
-    return value.strip().lower() if isinstance(value, str) and value.strip().lower() in privileged_api_ids() else None
+    return canonical_id(value) if isinstance(value, str) and canonical_id(value) in privileged_api_ids() else None
 
 
 def requested_graph_app_roles(resource: Resource) -> Iterator[tuple[str, object, str | None]]:

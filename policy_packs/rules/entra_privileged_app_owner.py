@@ -26,7 +26,8 @@ AGID-AZ-034's.
 
 from __future__ import annotations
 
-from agentid_policy_packs.analysis.entra import graph_app_id, privileged_directory_role, privileged_graph_app_role
+from agentid_policy_packs.analysis.entra import (canonical_id, graph_app_id, privileged_directory_role,
+                                                 privileged_graph_app_role)
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -73,7 +74,7 @@ def _owner_of_unseen_app(resource: Resource, apps: dict[str, Resource], sp_app: 
         if not owners:
             return None
         client = resource.props.get("clientId")
-        target = "Microsoft Graph's service principal" if client == graph_app_id() else \
+        target = "Microsoft Graph's service principal" if _is_graph(client) else \
             f"the service principal of application {client!s:.200}"
     else:
         return None
@@ -81,12 +82,16 @@ def _owner_of_unseen_app(resource: Resource, apps: dict[str, Resource], sp_app: 
                      "a credential to it and acts with whatever it holds, which the pack cannot see", resource.urn)
 
 
+def _is_graph(client) -> bool:
+    return isinstance(client, str) and canonical_id(client) == graph_app_id()
+
+
 def check(resources: list[Resource], config):
     by_urn = {resource.urn: resource for resource in resources}
     apps = {resource.urn: resource for resource in resources if resource.type == APPLICATION}
     # service principal urn -> application urn (an app's own SP, not Microsoft Graph's)
     sp_app = {sp.urn: next(dep for dep in sp.dependencies if dep in apps) for sp in resources
-              if sp.type == SERVICE_PRINCIPAL and sp.props.get("clientId") != graph_app_id()
+              if sp.type == SERVICE_PRINCIPAL and not _is_graph(sp.props.get("clientId"))
               and any(dep in apps for dep in sp.dependencies)}
     privileged: dict[str, list[str]] = {urn: _graph_permissions(app) for urn, app in apps.items()}
     for resource in resources:

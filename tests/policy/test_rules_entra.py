@@ -240,3 +240,23 @@ def test_shared_access_keys_over_grpc(pack):
     bad = {d.policy_name for d in pack.analyze(namespace, "hub", urn(namespace, "hub"), {"disableLocalAuth": False})}
     good = {d.policy_name for d in pack.analyze(namespace, "hub2", urn(namespace, "hub2"), {"disableLocalAuth": True})}
     assert "AGID-AZ-024" in bad and "AGID-AZ-024" not in good
+
+
+@pytest.mark.parametrize("spelling", ["{e8611ab8-c189-46e8-94e1-60213ab1f814}", "e8611ab8c18946e894e160213ab1f814",
+                                      "E8611AB8-C189-46E8-94E1-60213AB1F814", "urn:uuid:e8611ab8-c189-46e8-94e1-60213ab1f814",
+                                      " {E8611AB8C18946E894E160213AB1F814} "])
+def test_a_role_or_permission_id_is_recognised_in_every_guid_spelling(pack, spelling):
+    # red9a 26: braces and the dash-less form of Privileged Role Administrator's template id passed (Graph's .NET
+    # parser takes them); look-alike: another GUID in the same spellings passes
+    flagged = StackResource(ASSIGNMENT, "pra", urn(ASSIGNMENT, "pra"), {"roleId": spelling, "principalObjectId": "p"})
+    reader = StackResource(ASSIGNMENT, "gr", urn(ASSIGNMENT, "gr"), {"roleId": "{" + GLOBAL_READER + "}",
+                                                                     "principalObjectId": "p"})
+    diags = [d for d in pack.analyze_stack([flagged, reader]) if d.policy_name == "AGID-AZ-020"]
+    assert [(d.urn, d.enforcement_level) for d in diags] == [(flagged.urn, "mandatory")]
+    assert "Privileged Role Administrator (e8611ab8-c189-46e8-94e1-60213ab1f814)" in diags[0].message
+    app_role = spelling.replace("e8611ab8-c189-46e8-94e1-60213ab1f814", ROLE_MANAGEMENT_RW).replace(
+        "e8611ab8c18946e894e160213ab1f814", ROLE_MANAGEMENT_RW.replace("-", "")).replace(
+        "E8611AB8-C189-46E8-94E1-60213AB1F814", ROLE_MANAGEMENT_RW.upper()).replace(
+        "E8611AB8C18946E894E160213AB1F814", ROLE_MANAGEMENT_RW.replace("-", "").upper())
+    assert len(violations("AGID-AZ-021", APP_ROLE_ASSIGNMENT, {"appRoleId": app_role, "principalObjectId": "a",
+                                                               "resourceObjectId": "g"})) == 1
