@@ -13,11 +13,18 @@ import datetime as dt
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from agentid.today import ENV_VAR
 
 PINNED_TODAY = dt.date(2026, 11, 28)  # the date the suite was written against; any date works
 SHIFT_ENV = "AGENTID_TEST_SHIFT_DAYS"
+
+# Hypothesis times every example on the wall clock: its default 200 ms deadline and its "too slow" health check
+# fail a property test on a loaded shared machine for the load, not the code (a re-run that is fast then makes
+# it report the test as Flaky). Speed is bench/'s; the property tests check properties.
+settings.register_profile("agentid", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("agentid")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
