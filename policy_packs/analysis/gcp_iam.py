@@ -209,11 +209,23 @@ def _unwrap(expression: str) -> str:
     return expression
 
 
+def _top_level_conditional(expression: str) -> bool:
+    """Does `expression` hold a `?` outside strings and brackets that is not CEL's optional selection `.?`?
+
+    CEL's conditional `c ? a : b` binds looser than `||` and `&&`
+    (https://github.com/google/cel-spec/blob/master/doc/langdef.md#syntax: Expr = ConditionalOr ["?" ConditionalOr
+    ":" Expr]), so `c ? true : false && pin` is `c ? true : (false && pin)`: the `&&` split would find the pin in
+    a term that does not bind the whole condition (red9b finding 6, wif_ternary).
+    """
+    parts = _top_level_split(expression, "?")
+    return parts is None or any(not part.endswith(".") for part in parts[:-1])
+
+
 def condition_pins_subject(condition: str, subject_mapping: str | None = "assertion.sub") -> bool:
     """Does this CEL attribute condition admit only tokens whose subject is one of a literal list?
 
-    It must be a conjunction (`&&`) one of whose terms is `assertion.sub == 'LITERAL'` or
-    `assertion.sub in ['A', 'B']`, or the same on google.subject when the provider maps google.subject from
+    It must be a conjunction (`&&`; nothing that binds looser at its top: no `||`, no conditional `?:`) one of
+    whose terms is `assertion.sub == 'LITERAL'` or `assertion.sub in ['A', 'B']`, or the same on google.subject when the provider maps google.subject from
     assertion.sub (`subject_mapping`: the attributeMapping's google.subject expression). A disjunction anywhere
     at the top, a negation, a `startsWith` / `matches` / `contains`, a pin only on other claims
     (repository_owner, namespace) or on a google.subject mapped from anything else (assertion.iss, a constant)
@@ -230,7 +242,7 @@ def condition_pins_subject(condition: str, subject_mapping: str | None = "assert
         subjects.append("google.subject")
     pin_equals, pin_in = _pin_patterns(subjects)
     expression = _unwrap(expression)
-    if not expression or _top_level_split(expression, "||") != [expression]:
+    if not expression or _top_level_split(expression, "||") != [expression] or _top_level_conditional(expression):
         return False
     terms = _top_level_split(expression, "&&")
     if terms is None:

@@ -42,6 +42,9 @@ SUB = {"google.subject": "assertion.sub"}
     provider(f"google.subject == {P}", {"google.subject": "assertion.repository_owner"}),
     provider(f"google.subject == {P}", None, oidc=False),  # AWS/SAML default mapping is not assertion.sub
     provider(f"assertion.sub == '''repo:acme/x'''", SUB),
+    # red9b finding 6: CEL's conditional binds loosest: `c ? true : (false && pin)` admits every token with c
+    provider(f"assertion.repository_owner != '' ? true : false && assertion.sub == {P}", SUB),
+    provider(f"assertion.sub == {P} && assertion.aud != '' ? true : assertion.ref == 'main'", SUB),
 ])
 def test_conditions_that_only_look_pinned_block(pack, props):
     [message] = mandatory(pack, props)
@@ -54,6 +57,7 @@ def test_conditions_that_only_look_pinned_block(pack, props):
     provider(f"google.subject == {P}", SUB),
     provider(f"google.subject == {P}", {"google.subject": " assertion.sub "}),
     provider(f"google.subject == {P}", None),  # OIDC default mapping: google.subject=assertion.sub
+    provider(f"assertion.sub == {P} && (assertion.ref == 'main' ? true : false)", SUB),  # a conditional inside one term
 ])
 def test_real_pins_pass(pack, props):
     assert mandatory(pack, props) == []

@@ -188,6 +188,13 @@ def test_an_unknown_account_is_named_as_such(pack):
     ("(assertion.sub == 'a' || true)", False),
     ("assertion.sub == 'a' && (", False),
     ("", False),
+    # red9b finding 6: CEL's conditional binds loosest, so the pin below is inside `false && ...` only
+    ("assertion.repository_owner != '' ? true : false && assertion.sub == 'a'", False),
+    ("(true ? true : false && assertion.sub == 'a')", False),
+    ("assertion.sub == 'a' && assertion.x == 'b' ? true : true", False),
+    ("assertion.sub == 'a' && (assertion.ref == 'main' ? true : false)", True),  # the conditional is one term
+    ("assertion.sub == 'a' && assertion.aud == 'x?y:z'", True),  # `?` and `:` inside a string literal
+    ("assertion.sub == 'a' && assertion.x.?y.orValue('') == ''", True),  # optional selection, not a conditional
 ])
 def test_condition_pins_subject(condition, pinned):
     assert condition_pins_subject(condition) is pinned

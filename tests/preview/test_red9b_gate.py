@@ -1,0 +1,68 @@
+"""End to end (`agentid preview`): outside review red9b's findings 3-6 (/work/tools/red9brepro: b_aws, c_k8s, c_gcp)
+block, and their look-alikes pass. Each bypass below exited 0 with "Violations: none" before.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import AGENT_GUARD, run_cli
+from .test_gate_integrity import GUARD, write_small
+
+pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
+
+
+def mandatory(project: Path, program: str) -> tuple[int, set[tuple[str, str]]]:
+    write_small(project, program)
+    run = run_cli(project, *GUARD, "--json", "out.json")
+    assert run.code in (0, 1), run.stdout
+    return run.code, {(v["resourceName"], v["policy"]) for v in run.json("out.json")["violations"] if v["mandatory"]}
+
+
+# --- 5, 6: GCP permissions that run code as someone else; a WIF condition whose pin a conditional unbinds -------
+
+GCP_BYPASSES = '''
+import pulumi_gcp as gcp
+def custom(name, permissions):
+    role = gcp.projects.IAMCustomRole(name, project="acme-dev", role_id=name.replace("-", "_"), title=name,
+                                      permissions=permissions)
+    gcp.projects.IAMMember(name + "-m", project="acme-dev", role=role.name, member="group:devs@acme.example")
+custom("gke-daemonsets", ["container.daemonSets.create", "container.daemonSets.update"])
+custom("gke-csr", ["container.certificateSigningRequests.approve"])
+custom("dm-update", ["deploymentmanager.deployments.update"])
+gcp.projects.IAMMember("patch-exec", project="acme-dev", role="roles/osconfig.patchJobExecutor",
+                       member="group:devs@acme.example")
+pool = gcp.iam.WorkloadIdentityPool("pool", workload_identity_pool_id="github", project="acme-dev")
+gcp.iam.WorkloadIdentityPoolProvider("gh", project="acme-dev", workload_identity_pool_id=pool.workload_identity_pool_id,
+    workload_identity_pool_provider_id="github",
+    attribute_mapping={"google.subject": "assertion.sub"},
+    attribute_condition=("assertion.repository_owner != '' ? true : false && "
+                         "assertion.sub == 'repo:acme/app:ref:refs/heads/main'"),
+    oidc={"issuer_uri": "https://token.actions.githubusercontent.com"})
+'''
+GCP_LOOK_ALIKES = '''
+import pulumi_gcp as gcp
+role = gcp.projects.IAMCustomRole("gke-read", project="acme-dev", role_id="gke_read", title="gke read",
+                                  permissions=["container.daemonSets.get", "container.certificateSigningRequests.get",
+                                               "deploymentmanager.deployments.get"])
+gcp.projects.IAMMember("gke-read-m", project="acme-dev", role=role.name, member="group:devs@acme.example")
+gcp.projects.IAMMember("patch-view", project="acme-dev", role="roles/osconfig.patchJobViewer",
+                       member="group:devs@acme.example")
+pool = gcp.iam.WorkloadIdentityPool("pool", workload_identity_pool_id="github", project="acme-dev")
+gcp.iam.WorkloadIdentityPoolProvider("gh", project="acme-dev", workload_identity_pool_id=pool.workload_identity_pool_id,
+    workload_identity_pool_provider_id="github",
+    attribute_mapping={"google.subject": "assertion.sub"},
+    attribute_condition="assertion.sub == 'repo:acme/app:ref:refs/heads/main' && assertion.repository_owner == 'acme'",
+    oidc={"issuer_uri": "https://token.actions.githubusercontent.com"})
+'''
+
+
+def test_gcp_code_as_others_and_unbound_pins_block_look_alikes_pass(project: Path) -> None:
+    code, found = mandatory(project, GCP_BYPASSES)
+    assert code == 1
+    assert {("gke-daemonsets-m", "AGID-GCP-007"), ("gke-csr-m", "AGID-GCP-007"), ("dm-update-m", "AGID-GCP-007"),
+            ("patch-exec", "AGID-GCP-005"), ("gh", "AGID-GCP-004")} <= found, found
+    code, found = mandatory(project, GCP_LOOK_ALIKES)
+    assert (code, found) == (0, set())
