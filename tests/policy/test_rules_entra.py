@@ -260,3 +260,20 @@ def test_a_role_or_permission_id_is_recognised_in_every_guid_spelling(pack, spel
         "E8611AB8C18946E894E160213AB1F814", ROLE_MANAGEMENT_RW.replace("-", "").upper())
     assert len(violations("AGID-AZ-021", APP_ROLE_ASSIGNMENT, {"appRoleId": app_role, "principalObjectId": "a",
                                                                "resourceObjectId": "g"})) == 1
+
+
+@pytest.mark.parametrize(("role_id", "value"), [
+    ("e2a3a72e-5f79-4c64-b1b1-878b674786c9", "Mail.ReadWrite"),
+    ("b633e1c5-b582-4048-a93e-9f11b44c7e96", "Mail.Send"),
+    ("75359482-378d-4052-8f01-80520e7db3cd", "Files.ReadWrite.All"),
+    ("9492366f-7969-46a4-8d15-ed1a20078fff", "Sites.ReadWrite.All"),
+    ("741f803b-c850-494e-b5df-cde7c675a1ca", "User.ReadWrite.All"),
+    ("78145de6-330d-4800-a6ce-494ff2d33d07", "DeviceManagementApps.ReadWrite.All"),
+])
+def test_tenant_wide_data_and_device_writes_are_graph_permissions_that_block(role_id, value):
+    # red9a 27: every mailbox, every file, every user, apps on every device passed as "not privileged"
+    [message] = violations("AGID-AZ-021", APP_ROLE_ASSIGNMENT, {"appRoleId": role_id, "principalObjectId": "a",
+                                                                "resourceObjectId": "g"})
+    assert f"application permission {value} ({role_id}, appRoleId)" in message
+    # look-alike: the read-only user profile permission (User.Read.All) passes
+    assert violations("AGID-AZ-021", APP_ROLE_ASSIGNMENT, {"appRoleId": "df021288-bdef-4463-88db-98f22de89214"}) == []
