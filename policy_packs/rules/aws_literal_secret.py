@@ -14,7 +14,14 @@ Where secrets are stored or handed to agents:
   - EC2 `Instance` / `LaunchTemplate` / `LaunchConfiguration` user data (`userData`, `userDataBase64`; a launch
     template's is base64), readable by anyone with ec2:DescribeInstanceAttribute and from the instance's
     metadata service (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/user-data.html: "do not store
-    sensitive data"). red7b f21 found keys in both passing.
+    sensitive data"). red7b f21 found keys in both passing;
+  - every other AWS input that holds a credential (analysis/aws_secret_inputs.yaml, after the pulumi-aws schema's
+    secret inputs and the AWS API reference): database and directory admin passwords (RDS, Aurora, Redshift,
+    DocumentDB, Directory Service, OpenSearch master user, MQ users, DMS, FSx, ...), private keys (IAM server
+    certificates, ACM imports, Transfer host keys), API keys and tokens (EventBridge connections, API Gateway keys,
+    Amplify, Firehose, push channels) and Glue/MWAA/App Runner/CodePipeline settings scanned member by member.
+    A field that is a secret by type is a literal whatever its content (red9a n28: `Winter2026!Secret#9`);
+    manageMasterUserPassword or a Secrets Manager reference leaves no value there, so nothing to flag.
 A value is a literal secret when it is known at preview and detect-secrets' detectors find a secret
 in it (secret_scan.py). A value unknown at preview (generated, or read from another resource) is
 not a literal; nor is the placeholder `agentid preview` sends for an encrypted stack-config secret.
@@ -32,11 +39,12 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from agentid_policy_packs.analysis import aws_secret_inputs
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule
 from .engine_secrets import SecretText, is_engine_secret
-from .secret_scan import Unreadable, literal_secret_findings
+from .secret_scan import SecretByType, Unreadable, literal_secret_findings
 
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 PARAMETER = "aws:ssm/parameter:Parameter"
@@ -121,6 +129,10 @@ def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
         if plain:
             yield plain, "user_data", props.get(plain)
         yield encoded, "user_data", _base64_text(props.get(encoded))
+    else:
+        for found in aws_secret_inputs.found(resource.type, props):
+            value = Unreadable(found.shape) if found.shape else found.value
+            yield found.path, found.key, SecretByType(value) if found.by_type and not found.shape else value
 
 
 def _base64_text(value: Any) -> Any:
@@ -173,12 +185,13 @@ RULE = Rule(
     severity="critical",
     category="static-credential",
     description="No literal secret in Secrets Manager versions, SSM parameters, Lambda, ECS and CodeBuild "
-                "environments, EC2 user data, AgentCore credential providers or CodeBuild source credentials "
-                "(detect-secrets).",
+                "environments, EC2 user data, AgentCore credential providers, CodeBuild source credentials or any "
+                "other AWS input that holds a password, key or token (database, directory and broker admin "
+                "passwords, private keys, API keys; detect-secrets, and fields that are secrets by type).",
     remediation="Generate the value at deployment (random.RandomPassword, manageMasterUserPassword) or store it "
                 "out of band and pass its ARN; Lambda reads secrets from Secrets Manager at run time.",
     url="https://docs.aws.amazon.com/secretsmanager/latest/userguide/security_cli-exposure-risks.html",
     check=check,
     resource_types=(SECRET_VERSION, PARAMETER, FUNCTION, TASK_DEFINITION, API_KEY_PROVIDER, OAUTH2_PROVIDER,
-                    SOURCE_CREDENTIAL, CODEBUILD_PROJECT, *USER_DATA),
+                    SOURCE_CREDENTIAL, CODEBUILD_PROJECT, *USER_DATA, *aws_secret_inputs.resource_types()),
 )

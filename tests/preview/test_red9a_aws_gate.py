@@ -1,0 +1,32 @@
+"""red9a's AWS bypasses end to end: `agentid preview` with the shipped CI flags blocks each of them, and the
+look-alike in the same program passes. One program a test; the pack-level shapes are in tests/policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import AGENT_GUARD
+from .test_azure_red7b_gate import blocked
+
+pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
+
+LITERAL_CREDENTIALS = '''
+import pulumi_aws as aws
+PW = "Winter2026!" + "Secret#9"
+aws.directoryservice.Directory("ad", name="corp.example.com", password=PW, size="Small", type="MicrosoftAD",
+                               vpc_settings={"vpc_id": "vpc-1", "subnet_ids": ["subnet-1", "subnet-2"]})
+aws.mq.Broker("mq", broker_name="b", engine_type="ActiveMQ", engine_version="5.17.6", host_instance_type="mq.t3.micro",
+              users=[{"username": "admin", "password": PW, "console_access": True}])
+aws.cloudwatch.EventConnection("conn", authorization_type="BASIC",
+                               auth_parameters={"basic": {"username": "admin", "password": PW}})
+# look-alikes: RDS manages the password in Secrets Manager; Glue reads it from a secret
+aws.rds.Instance("db", instance_class="db.t3.micro", engine="postgres", username="app", allocated_storage=20,
+                 manage_master_user_password=True)
+aws.glue.Connection("gconn", name="c", connection_properties={"JDBC_CONNECTION_URL": "jdbc:postgresql://db:5432/x",
+                                                              "SECRET_ID": "prod/glue/db"})
+'''
+
+
+def test_literal_passwords_in_credential_inputs_block(project) -> None:
+    assert blocked(project, LITERAL_CREDENTIALS, "AGID-AWS-007") == ["ad", "conn", "mq"]
+
