@@ -30,3 +30,24 @@ aws.glue.Connection("gconn", name="c", connection_properties={"JDBC_CONNECTION_U
 def test_literal_passwords_in_credential_inputs_block(project) -> None:
     assert blocked(project, LITERAL_CREDENTIALS, "AGID-AWS-007") == ["ad", "conn", "mq"]
 
+
+
+SSH_KEYS = '''
+import json, pulumi_aws as aws
+trust = lambda service: json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
+glue = aws.iam.Role("glue-role", assume_role_policy=trust("glue.amazonaws.com"))
+aws.glue.DevEndpoint("dev", role_arn=glue.arn, public_keys=["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAItest contractor"])
+ec2 = aws.iam.Role("ec2-role", assume_role_policy=trust("ec2.amazonaws.com"))
+profile = aws.iam.InstanceProfile("prof", role=ec2.name)
+kp = aws.ec2.KeyPair("kp", public_key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAItest contractor")
+aws.ec2.Instance("vm", ami="ami-12345678", instance_type="t3.micro", key_name=kp.key_name, iam_instance_profile=profile.name)
+# look-alikes: the same instance reached by Session Manager (no key); a dev endpoint without keys
+aws.ec2.Instance("vm-ssm", ami="ami-12345678", instance_type="t3.micro", iam_instance_profile=profile.name)
+aws.glue.DevEndpoint("dev-nokey", role_arn=glue.arn)
+'''
+
+
+def test_ssh_keys_into_hosts_holding_a_role_block(project) -> None:
+    assert blocked(project, SSH_KEYS, "AGID-AWS-045") == ["dev", "kp", "vm"]
+
