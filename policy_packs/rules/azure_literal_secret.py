@@ -16,7 +16,10 @@ Where secret values are written through the providers:
     `WebAppConnectionStrings(Slot)` properties (NAME -> {value}), `WebApp(Slot)` siteConfig.appSettings /
     connectionStrings, Container Instances containers[].environmentVariables (`value` scanned under its
     name, `secureValue` a secret by type), Container Apps configuration.secrets[].value (by type) and
-    template.containers[].env[].value.
+    template.containers[].env[].value;
+  - administrator passwords (ADMIN_PASSWORDS, secrets by type): VM and scale-set osProfile.adminPassword, AKS
+    windowsProfile.adminPassword, SQL / PostgreSQL / MySQL servers' administratorLoginPassword, Synapse's
+    sqlAdministratorLoginPassword.
 A value is a literal secret when it is known at preview and detect-secrets' detectors find a secret
 in it (secret_scan.py), as for AWS (AGID-AWS-007). A value unknown at preview (generated with
 random.RandomPassword, or read from another resource), the placeholder `agentid preview` sends for an
@@ -48,6 +51,19 @@ CONNECTION_STRINGS = ("azure-native:web:WebAppConnectionStrings", "azure-native:
 WEB_APPS = ("azure-native:web:WebApp", "azure-native:web:WebAppSlot")
 CONTAINER_GROUP = "azure-native:containerinstance:ContainerGroup"
 CONTAINER_APP = "azure-native:app:ContainerApp"
+# Administrator passwords the resource takes as an input (a secret by type: whoever reads the program, its state
+# or a preview logs in as the administrator; a VM's also gets its managed identity's tokens from IMDS) (red9a 15):
+# type -> dotted input paths.
+ADMIN_PASSWORDS = {
+    "azure-native:compute:VirtualMachine": ("osProfile.adminPassword",),
+    "azure-native:compute:VirtualMachineScaleSet": ("virtualMachineProfile.osProfile.adminPassword",),
+    "azure-native:containerservice:ManagedCluster": ("windowsProfile.adminPassword",),
+    "azure-native:sql:Server": ("administratorLoginPassword",),
+    "azure-native:sql:ManagedInstance": ("administratorLoginPassword",),
+    "azure-native:dbforpostgresql:Server": ("administratorLoginPassword",),
+    "azure-native:dbformysql:Server": ("administratorLoginPassword",),
+    "azure-native:synapse:Workspace": ("sqlAdministratorLoginPassword",),
+}
 _NOT_READABLE = Unreadable("not the input shape the provider takes")
 _MAX_DEPTH = 12  # a linked service's properties nest a few levels (typeProperties, nested credentials)
 
@@ -130,6 +146,20 @@ def _settings(resource: Resource) -> Iterator[tuple[str, str, Any]]:
                 yield from _named(container.get("env"), f"template.containers[{index}].env", "name", "value")
 
 
+def _by_type_at(props: Mapping, path: str) -> Iterator[tuple[str, str, Any]]:
+    """The value at dotted `path` as a secret by type; nothing when a level is missing or unknown (unknown at
+    preview is not a literal); Unreadable when a level is not a mapping."""
+    value: Any = props
+    for part in path.split("."):
+        if value is None or is_unknown(value):
+            return
+        if not isinstance(value, Mapping):
+            yield path, "", _NOT_READABLE
+            return
+        value = value.get(part)
+    yield path, "password", SecretByType(value)
+
+
 def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
     """(path, key it is stored under, value) for every input that holds a secret value."""
     props = resource.props
@@ -141,6 +171,9 @@ def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
             yield "properties", "", _NOT_READABLE
     elif resource.type in (DEVTEST_SECRET, MESH_SECRET_VALUE):
         yield "value", "secret", props.get("value")
+    elif resource.type in ADMIN_PASSWORDS:
+        for path in ADMIN_PASSWORDS[resource.type]:
+            yield from _by_type_at(props, path)
     elif resource.type in (AUTOMATION_CREDENTIAL, SQL_JOB_CREDENTIAL):
         yield "password", "password", SecretByType(props.get("password"))
     elif resource.type in APP_SETTINGS + CONNECTION_STRINGS + WEB_APPS + (CONTAINER_GROUP, CONTAINER_APP):
@@ -165,13 +198,14 @@ RULE = Rule(
     category="static-credential",
     description="No literal secret in Key Vault secrets, DevTest Labs or Service Fabric Mesh secret values, Entra "
                 "provisioning (synchronization) secrets, Automation and Elastic Jobs credentials, Data Factory "
-                "linked services, App Service settings and connection strings, or container environments (ACI, "
-                "Container Apps) (detect-secrets, and fields that are secrets by type).",
+                "linked services, App Service settings and connection strings, container environments (ACI, "
+                "Container Apps), or administrator passwords (VMs, scale sets, AKS Windows nodes, SQL, PostgreSQL, "
+                "MySQL, Synapse) (detect-secrets, and fields that are secrets by type).",
     remediation="Generate the value at deployment (random.RandomPassword) or pass it as a Pulumi config secret "
                 "(`pulumi config set --secret`); never type it into the program.",
     url="https://learn.microsoft.com/azure/key-vault/secrets/secrets-best-practices",
     check=check,
     resource_types=(KEY_VAULT_SECRET, DEVTEST_SECRET, MESH_SECRET_VALUE, SYNCHRONIZATION_SECRET, AUTOMATION_CREDENTIAL,
                     SQL_JOB_CREDENTIAL, DATA_FACTORY_LINKED_SERVICE, *APP_SETTINGS, *CONNECTION_STRINGS, *WEB_APPS,
-                    CONTAINER_GROUP, CONTAINER_APP),
+                    CONTAINER_GROUP, CONTAINER_APP, *ADMIN_PASSWORDS),
 )

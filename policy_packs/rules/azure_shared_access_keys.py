@@ -12,6 +12,7 @@ turns them off (LOCAL_AUTH: the input path, and whether Azure's default when it 
   `features.disableLocalAuth` true; Azure Maps: `properties.disableLocalAuth` true; Communication Services and
   Automation accounts: `disableLocalAuth` true; App Service FTP / SCM basic publishing credentials
   (`web:WebAppFtpAllowed`, `WebAppScmAllowed` and their slots): `allow` false.
+  Storage SFTP local users (`storage:LocalUser`) with an SSH password, SSH keys or the shared key.
   Not here: Application Insights' instrumentation key (ingestion only: it writes telemetry, reads nothing).
 Sources: https://learn.microsoft.com/en-us/azure/service-bus-messaging/disable-local-authentication,
 https://learn.microsoft.com/en-us/azure/event-grid/authenticate-with-access-keys-shared-access-signatures,
@@ -92,7 +93,32 @@ def _value(props, path: str):
     return props
 
 
+# A storage account's SFTP local user is not an Entra identity: it signs in with a password Azure generates, an
+# SSH key pair or the account's shared key, and holds the permission scopes it is given (red9a 10).
+# https://learn.microsoft.com/en-us/azure/storage/blobs/secure-file-transfer-protocol-support-authorize-access
+STORAGE_LOCAL_USER = "azure-native:storage:LocalUser"
+_LOCAL_USER_CREDENTIALS = (("hasSshPassword", "an SSH password"), ("hasSharedKey", "the account's shared key"),
+                           ("sshAuthorizedKeys", "SSH keys"))
+
+
+def _local_user(resource: Resource):
+    held = []
+    for path, what in _LOCAL_USER_CREDENTIALS:
+        value = resource.props.get(path)
+        if is_unknown(value):
+            yield Unknown(path)
+            return
+        if value is True or (isinstance(value, list) and value):
+            held.append(what)
+    if held:
+        yield Violation(f"storage local user {resource.name} signs in with {', '.join(held)}: a static credential "
+                        "outside Entra ID and RBAC")
+
+
 def check(resource: Resource, config):
+    if resource.type == STORAGE_LOCAL_USER:
+        yield from _local_user(resource)
+        return
     if resource.type in AUTHORIZATION_RULES:
         rights = resource.props.get("rights")
         if is_unknown(rights):
@@ -121,10 +147,11 @@ RULE = Rule(
     category="static-credential",
     description="No SAS authorization rules or registry tokens; Service Bus, Event Hubs, Event Grid, IoT Hub, Cosmos DB, App "
                 "Configuration, SignalR, Web PubSub, Redis, AKS, Container Registry, Batch, Log Analytics, Maps, "
-                "Communication Services, Automation and App Service publishing turn keys / local accounts off.",
+                "Communication Services, Automation and App Service publishing turn keys / local accounts off; no "
+                "storage SFTP local users.",
     remediation="Delete the authorization rule and set disableLocalAuth: true; grant the agent's identity a data role "
                 "(e.g. Azure Service Bus Data Sender) on the entity it uses.",
     url="https://learn.microsoft.com/en-us/azure/service-bus-messaging/disable-local-authentication",
     check=check,
-    resource_types=(*AUTHORIZATION_RULES, *LOCAL_AUTH),
+    resource_types=(*AUTHORIZATION_RULES, *LOCAL_AUTH, STORAGE_LOCAL_USER),
 )

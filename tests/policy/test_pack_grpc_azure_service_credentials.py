@@ -45,6 +45,22 @@ CASES = [
 ]
 
 
+VM, SQL = "azure-native:compute:VirtualMachine", "azure-native:sql:Server"
+VMSS = "azure-native:compute:VirtualMachineScaleSet"
+CASES += [  # red9a 15: administrator passwords typed into the program
+    ("vm", VM, {**RG, "osProfile": {"computerName": "vm", "adminUsername": "azureuser", "adminPassword": "Vm" + "Admin!2026"},
+                "identity": {"type": "SystemAssigned"}}, "osProfile.adminPassword holds a literal secret",
+     {**RG, "osProfile": {"computerName": "vm", "adminUsername": "azureuser", "adminPassword": UNKNOWN,
+                          "linuxConfiguration": {"disablePasswordAuthentication": False}}}),
+    ("vmss", VMSS, {**RG, "virtualMachineProfile": {"osProfile": {"adminUsername": "u", "adminPassword": "p" + "w"}}},
+     "virtualMachineProfile.osProfile.adminPassword holds a literal secret",
+     {**RG, "virtualMachineProfile": {"osProfile": {"adminUsername": "u", "adminPassword": PLACEHOLDER}}}),
+    ("sql", SQL, {**RG, "administratorLogin": "sqladmin", "administratorLoginPassword": "Sq" + "lAdmin#1"},
+     "administratorLoginPassword holds a literal secret",
+     {**RG, "administrators": {"azureADOnlyAuthentication": True, "login": "agents", "sid": "s"}}),
+]
+
+
 @pytest.mark.parametrize("case,type_,flagged,fragment,look_alike", CASES, ids=[c[0] for c in CASES])
 def test_flagged_case_and_look_alike(pack, case, type_, flagged, fragment, look_alike):
     diags = pack.analyze(type_, case, urn(type_, case), flagged)
@@ -58,6 +74,7 @@ def test_flagged_case_and_look_alike(pack, case, type_, flagged, fragment, look_
     (LINKED, {**RG, "properties": "Server=tcp:db"}, "properties is not the input shape"),
     (LINKED, linked({"password": {"type": "SecureString", "value": 42.0}}), "password.value is float"),
     (AUTOMATION, {**RG, "password": ["a"]}, "password is list"),
+    (VM, {**RG, "osProfile": "admin:pw"}, "osProfile.adminPassword is not the input shape"),
 ])
 def test_unreadable_shapes_fail_closed(pack, type_, props, fragment):
     diags = pack.analyze(type_, "bad", urn(type_, "bad"), props)

@@ -26,6 +26,7 @@ COMMUNICATION = "azure-native:communication:CommunicationService"
 AUTOMATION = "azure-native:automation:AutomationAccount"
 FTP = "azure-native:web:WebAppFtpAllowed"
 SCM_SLOT = "azure-native:web:WebAppScmAllowedSlot"
+LOCAL_USER = "azure-native:storage:LocalUser"
 
 
 def levels(pack, type_, props, rule):
@@ -50,6 +51,11 @@ def levels(pack, type_, props, rule):
     (AUTOMATION, {"sku": {"name": "Basic"}}, "AGID-AZ-024"),
     (FTP, {"allow": True, "name": "app", "resourceGroupName": "rg"}, "AGID-AZ-024"),
     (SCM_SLOT, {"allow": True, "name": "app", "slot": "staging", "resourceGroupName": "rg"}, "AGID-AZ-024"),
+    (LOCAL_USER, {"accountName": "st", "hasSshPassword": True, "permissionScopes": [
+        {"permissions": "rwdlc", "resourceName": "data", "service": "blob"}]}, "AGID-AZ-024"),
+    (LOCAL_USER, {"accountName": "st", "hasSharedKey": True}, "AGID-AZ-024"),
+    (LOCAL_USER, {"accountName": "st", "sshAuthorizedKeys": [{"key": "ssh-ed25519 AAAA", "description": "ci"}]},
+     "AGID-AZ-024"),
 ])
 def test_a_static_key_left_on_blocks(pack, type_, props, rule):
     assert levels(pack, type_, props, rule) == ["mandatory"]
@@ -67,6 +73,8 @@ def test_a_static_key_left_on_blocks(pack, type_, props, rule):
     (AUTOMATION, {"disableLocalAuth": True}, "AGID-AZ-024"),
     (FTP, {"allow": False, "name": "app", "resourceGroupName": "rg"}, "AGID-AZ-024"),
     (SCM_SLOT, {"allow": False, "name": "app", "slot": "staging", "resourceGroupName": "rg"}, "AGID-AZ-024"),
+    (LOCAL_USER, {"accountName": "st", "hasSshPassword": False, "hasSharedKey": False, "sshAuthorizedKeys": []},
+     "AGID-AZ-024"),
 ])
 def test_keys_off_passes(pack, type_, props, rule):
     assert levels(pack, type_, props, rule) == []
