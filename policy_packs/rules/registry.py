@@ -51,6 +51,7 @@ from . import (
     azure_cosmos_data_plane,
     azure_deploy_time_code,
     azure_federated_credential,
+    azure_federated_unseen_identity,
     azure_hidden_identities,
     azure_key_vault_access_policy,
     azure_lighthouse_assignment,
@@ -121,7 +122,8 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     k8s_secret_literal, k8s_service_account_token_secret,
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_unseen_role_target,
-    aws_hidden_identities, azure_hidden_identities, azure_lighthouse_assignment, unjudgeable_resources, unknown_packages, gcp_role_known,
+    aws_hidden_identities, azure_hidden_identities, azure_lighthouse_assignment, azure_federated_unseen_identity,
+    unjudgeable_resources, unknown_packages, gcp_role_known,
     gcp_unseen_service_account, gcp_group_membership,
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_permissions_management, aws_admin_managed_policy, aws_eks_cluster_admin,

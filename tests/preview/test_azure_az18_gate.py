@@ -50,3 +50,27 @@ role("disk-reader", ["Microsoft.Compute/disks/read", "Microsoft.Authorization/ro
 def test_methods_the_azure_catalogue_audit_found_block(project) -> None:
     assert mandatory(failed_report(project, CATALOGUE_METHODS), "AGID-AZ-012") == [
         "disk-exporter", "pim-assigner", "sas-minter", "vm-signin"]
+
+
+FEDERATING_EXISTING_IDENTITIES = '''
+import pulumi_azuread as ad, pulumi_azure_native as az
+GH = "https://token.actions.githubusercontent.com"
+SUBJECT = "repo:acme/agent:environment:prod"
+# an existing production identity and an existing application, federated with the pull request's repository
+az.managedidentity.FederatedIdentityCredential("fic-existing-mi", resource_group_name="rg-prod",
+    resource_name_="prod-deployer", issuer=GH, subject=SUBJECT, audiences=["api://AzureADTokenExchange"])
+ad.ApplicationFederatedIdentityCredential("fic-existing-app", application_id="/applications/11111111-2222-3333-4444-555555555555",
+    display_name="gh", issuer=GH, subject=SUBJECT, audiences=["api://AzureADTokenExchange"])
+# the look-alikes: the stack's own identity and application
+mi = az.managedidentity.UserAssignedIdentity("agent-mi", resource_group_name="rg-agents")
+az.managedidentity.FederatedIdentityCredential("fic-own-mi", resource_group_name="rg-agents", resource_name_=mi.name,
+    issuer=GH, subject=SUBJECT + "-mi", audiences=["api://AzureADTokenExchange"])
+app = ad.Application("agent-app", display_name="agent-app")
+ad.ApplicationFederatedIdentityCredential("fic-own-app", application_id=app.id, display_name="gh", issuer=GH,
+    subject=SUBJECT + "-app", audiences=["api://AzureADTokenExchange"])
+'''
+
+
+def test_federating_an_identity_the_stack_does_not_define_blocks(project) -> None:
+    assert mandatory(failed_report(project, FEDERATING_EXISTING_IDENTITIES), "AGID-AZ-044") == [
+        "fic-existing-app", "fic-existing-mi"]

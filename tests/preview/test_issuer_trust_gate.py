@@ -17,10 +17,14 @@ pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(
 
 EVIL = "https://evil.example.net"
 OURS = "https://spire-oidc.example.org"
-FEDERATED = '''
+# the stack's own identity (a credential on one it does not define is AGID-AZ-044's)
+IDENTITY = '''
 import pulumi_azure_native as azure_native
+identity = azure_native.managedidentity.UserAssignedIdentity("id1", resource_group_name="rg")
+'''
+FEDERATED = '''
 azure_native.managedidentity.FederatedIdentityCredential(
-    "trusts-{name}", resource_group_name="rg", resource_name_="id1", issuer="{issuer}", subject="agent",
+    "trusts-{name}", resource_group_name="rg", resource_name_=identity.name, issuer="{issuer}", subject="agent-{name}",
     audiences=["api://AzureADTokenExchange"])
 '''
 GITHUB = "https://token.actions.githubusercontent.com"
@@ -28,7 +32,7 @@ GITHUB = "https://token.actions.githubusercontent.com"
 
 def program(project, *issuers: str) -> None:
     """Federated credentials trusting `issuers`, in a project whose gate trusts no self-run issuer yet."""
-    write_small(project, "\n".join(FEDERATED.format(name=i, issuer=issuer) for i, issuer in enumerate(issuers)))
+    write_small(project, IDENTITY + "\n".join(FEDERATED.format(name=i, issuer=issuer) for i, issuer in enumerate(issuers)))
 
 
 def issuer_findings(run) -> list[tuple[str, bool]]:

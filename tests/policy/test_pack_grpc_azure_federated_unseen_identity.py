@@ -1,0 +1,77 @@
+"""AGID-AZ-044 over gRPC: a federated identity credential added to a managed identity or Entra application the stack
+does not define (az18 catalogue audit: a program federating an existing production identity with its own GitHub
+repository passed every rule, the issuer being a platform's and the subject pinned)."""
+
+from __future__ import annotations
+
+from agentid.analyzer_client import StackResource
+from tests.policy.pack_cases import stack_findings
+from tests.policy.ruletools import UNKNOWN
+from tests.policy.test_pack_grpc import urn
+
+MI_FIC = "azure-native:managedidentity:FederatedIdentityCredential"
+APP_FIC = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
+FLEX_FIC = "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential"
+IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+APPLICATION = "azuread:index/application:Application"
+GITHUB = "https://token.actions.githubusercontent.com"
+SUBJECT = "repo:acme/agent:environment:prod"
+
+
+def resource(type_: str, name: str, props: dict, *depends_on: str) -> StackResource:
+    return StackResource(type_, name, urn(type_, name), props, dependencies=list(depends_on))
+
+
+def mi_fic(name: str, identity: object, group: object = "rg-agents", *depends_on: str) -> StackResource:
+    return resource(MI_FIC, name, {"resourceGroupName": group, "resourceName": identity, "issuer": GITHUB,
+                                   "subject": SUBJECT, "audiences": ["api://AzureADTokenExchange"]}, *depends_on)
+
+
+def app_fic(name: str, application: object, *depends_on: str, type_: str = APP_FIC) -> StackResource:
+    return resource(type_, name, {"applicationId": application, "displayName": name, "issuer": GITHUB, "subject": SUBJECT,
+                                  "audiences": ["api://AzureADTokenExchange"]}, *depends_on)
+
+
+def messages(pack, *resources) -> list[tuple[str, str]]:
+    return [(name, message.rsplit("\n", 1)[-1]) for name, message in
+            stack_findings(pack, "AGID-AZ-044", resources, level="mandatory")]
+
+
+def test_credentials_on_identities_the_stack_does_not_define_fail_closed(pack):
+    identity = resource(IDENTITY, "agent-mi", {"resourceGroupName": "rg-agents", "resourceName": "agent-mi"})
+    found = messages(pack, identity,
+                     mi_fic("prod-admin", "prod-admin-identity", "rg-prod"),
+                     # the stack's identity name, but no dependency: an existing identity of that name
+                     mi_fic("same-name", "agent-mi"),
+                     # depending on the stack's identity does not make another name its own
+                     mi_fic("decoy", "prod-admin-identity", "rg-agents", identity.urn),
+                     mi_fic("other-group", "agent-mi", "rg-prod", identity.urn),
+                     app_fic("graph-app", "/applications/11111111-2222-3333-4444-555555555555"),
+                     app_fic("flex", "/applications/11111111-2222-3333-4444-555555555555", type_=FLEX_FIC))
+    assert [name for name, _ in found] == ["decoy", "flex", "graph-app", "other-group", "prod-admin", "same-name"]
+    assert dict(found)["prod-admin"] == (
+        "[unparseable] prod-admin adds a federated credential to managed identity rg-prod/prod-admin-identity, which this "
+        "stack does not define: whoever its issuer signs the subject for becomes that identity, whose roles and "
+        "permissions cannot be checked here")
+    assert dict(found)["graph-app"].startswith(
+        "[unparseable] graph-app adds a federated credential to application '/applications/11111111-2222-3333-4444-555555555555'")
+
+
+def test_credentials_on_the_stacks_own_identities_pass(pack):
+    """The kit's shape: the first credential depends on the identity, each next one on the previous (Azure refuses
+    concurrent writes); names in any case; an autonamed identity by its Pulumi name; applications by dependency."""
+    identity = resource(IDENTITY, "agent-mi", {"resourceGroupName": "rg-agents", "resourceName": "agent-mi"})
+    autonamed = resource(IDENTITY, "tool-mi", {"resourceGroupName": "rg-agents"})
+    application = resource(APPLICATION, "agent-app", {"displayName": "agent-app"})
+    first = mi_fic("first", "agent-mi", "rg-agents", identity.urn)
+    second = mi_fic("second", "AGENT-MI", "RG-Agents", first.urn)
+    assert messages(pack, identity, autonamed, application, first, second,
+                    mi_fic("later", UNKNOWN, UNKNOWN, identity.urn),
+                    mi_fic("tool", "tool-mi", "rg-agents", autonamed.urn),
+                    app_fic("app", "/applications/mock-object-id", application.urn),
+                    app_fic("app-later", UNKNOWN, application.urn)) == []
+
+
+def test_a_name_known_only_at_deployment_with_no_stack_identity_behind_it_waits(pack):
+    found = stack_findings(pack, "AGID-AZ-044", [mi_fic("later", UNKNOWN)])
+    assert len(found) == 1 and "cannot check until known: later.resourceName" in found[0][1]
