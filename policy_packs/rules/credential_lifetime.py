@@ -1,8 +1,9 @@
 """AGID-LIFE-001: credentials an agent receives live no longer than the cap (default 60 minutes).
 
 Checked: role `maxSessionDuration` (seconds, AWS default 3600), Roles Anywhere
-profile `durationSeconds` (default 3600), Cognito app-client access and ID
-token validity (in `tokenValidityUnits`, hours by default; AWS default 60 min).
+profile `durationSeconds` (default 3600), IoT role alias `credentialDuration` (seconds, default 3600, up to
+43200: the STS credentials a device certificate gets, red9a #4; https://docs.aws.amazon.com/iot/latest/apireference/API_CreateRoleAlias.html),
+Cognito app-client access and ID token validity (in `tokenValidityUnits`, hours by default; AWS default 60 min).
 """
 
 from agentid_policy_packs.analysis.values import is_unknown
@@ -11,6 +12,8 @@ from .base import Resource, Rule, Unknown, Violation, number
 
 ROLE = "aws:iam/role:Role"
 PROFILE = "aws:rolesanywhere/profile:Profile"
+ROLE_ALIAS = "aws:iot/roleAlias:RoleAlias"
+_SECONDS_FIELD = {ROLE: "maxSessionDuration", PROFILE: "durationSeconds", ROLE_ALIAS: "credentialDuration"}
 CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
 _UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 
@@ -18,8 +21,8 @@ _UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 def _lifetimes(resource: Resource):
     """(field, seconds or an Unknown) for each lifetime the resource sets."""
     props = resource.props
-    if resource.type in (ROLE, PROFILE):
-        field = "maxSessionDuration" if resource.type == ROLE else "durationSeconds"
+    if resource.type in _SECONDS_FIELD:
+        field = _SECONDS_FIELD[resource.type]
         value = props.get(field)
         if value is not None:
             yield field, Unknown(field) if is_unknown(value) else number(value)
@@ -59,12 +62,14 @@ RULE = Rule(
     title="credential-lifetime-cap",
     severity="medium",
     category="lifetime",
-    description="Role sessions, Roles Anywhere sessions and OAuth tokens live at most maxLifetimeMinutes (default 60).",
-    remediation="Lower maxSessionDuration / durationSeconds / accessTokenValidity to the cap; agents refresh "
+    description="Role sessions, Roles Anywhere and IoT credential-provider sessions and OAuth tokens live at most "
+                "maxLifetimeMinutes (default 60).",
+    remediation="Lower maxSessionDuration / durationSeconds / credentialDuration / accessTokenValidity to the cap; "
+                "agents refresh "
                 "credentials instead of holding long ones.",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-settings.html#id_roles_update-session-duration",
     check=check,
-    resource_types=(ROLE, PROFILE, CLIENT),
+    resource_types=(ROLE, PROFILE, ROLE_ALIAS, CLIENT),
     config={"maxLifetimeMinutes": 60},
     config_strictness={"maxLifetimeMinutes": "lower"},  # a shorter cap is stricter
     config_schema={"maxLifetimeMinutes": {"type": "number", "minimum": 15, "default": 60,

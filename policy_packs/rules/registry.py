@@ -22,6 +22,7 @@ from . import (
     aws_foreign_assume_role,
     aws_foreign_sharing,
     aws_iam_user_grants,
+    aws_iot_credential_provider,
     aws_kms_foreign_admin,
     aws_kms_grant,
     aws_lambda_public,
@@ -141,7 +142,8 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     k8s_workload_node_access, entra_custom_directory_role,
     entra_privileged_app_owner, entra_pim_group_privileged,
     # weak trust
-    aws_public_principal, aws_oidc_trust, aws_cross_account_trust, azure_federated_credential, entra_app_flows,
+    aws_public_principal, aws_oidc_trust, aws_iot_credential_provider, aws_cross_account_trust, azure_federated_credential,
+    entra_app_flows,
     gcp_wif_provider_pinned, federated_issuer_known,
     # public or cross-account access
     aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_lambda_public, aws_public_sharing, aws_foreign_sharing,

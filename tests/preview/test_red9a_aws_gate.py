@@ -51,3 +51,24 @@ aws.glue.DevEndpoint("dev-nokey", role_arn=glue.arn)
 def test_ssh_keys_into_hosts_holding_a_role_block(project) -> None:
     assert blocked(project, SSH_KEYS, "AGID-AWS-045") == ["dev", "kp", "vm"]
 
+
+
+IOT_CREDENTIALS = '''
+import json, pulumi_aws as aws
+role = aws.iam.Role("iot-role", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    "Principal": {"Service": "credentials.iot.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+alias = aws.iot.RoleAlias("ra", alias="agent", role_arn=role.arn)
+cert = aws.iot.Certificate("cert", active=True)
+def policy(resource):
+    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                       "Action": "iot:AssumeRoleWithCertificate", "Resource": resource}]})
+anyalias = aws.iot.Policy("any-alias", policy=policy("*"))
+aws.iot.PolicyAttachment("any-att", policy=anyalias.name, target=cert.arn)
+# look-alike: the one alias by ARN
+one = aws.iot.Policy("one-alias", policy=alias.arn.apply(policy))
+aws.iot.PolicyAttachment("one-att", policy=one.name, target=cert.arn)
+'''
+
+
+def test_an_iot_policy_handing_certificates_any_role_alias_blocks(project) -> None:
+    assert blocked(project, IOT_CREDENTIALS, "AGID-AWS-059") == ["any-alias"]
