@@ -5,7 +5,9 @@ listing) to anyone on the internet without credentials, when its storage account
 with `allowBlobPublicAccess: true` lets any container of it be made public later, from outside the stack. A
 container registry with `anonymousPullEnabled: true` serves every image to unauthenticated clients. The S3
 counterpart is AGID-AWS-038. A Compute Gallery whose `sharingProfile.permissions` is `Community` publishes its
-images to every Azure subscription (red7b f23; the AWS twin, a public AMI, is AGID-AWS-047).
+images to every Azure subscription (red7b f23; the AWS twin, a public AMI, is AGID-AWS-047). A storage account
+with `allowCrossTenantReplication: true` lets an object replication policy copy its blobs to an account in another
+tenant (https://learn.microsoft.com/en-us/azure/storage/blobs/object-replication-prevent-cross-tenant-policies).
 Sources: https://learn.microsoft.com/en-us/azure/virtual-machines/share-gallery-community, https://learn.microsoft.com/en-us/azure/storage/blobs/anonymous-read-access-prevent,
 https://learn.microsoft.com/en-us/azure/container-registry/anonymous-pull-access
 """
@@ -22,8 +24,11 @@ REGISTRY = "azure-native:containerregistry:Registry"
 GALLERY = "azure-native:compute:Gallery"
 # (input, the value that opens anonymous access, what it opens)
 _SWITCHES = {
-    STORAGE_ACCOUNT: ("allowBlobPublicAccess", "lets any of its blob containers be made readable by anyone"),
-    REGISTRY: ("anonymousPullEnabled", "serves every image to unauthenticated clients"),
+    STORAGE_ACCOUNT: (("allowBlobPublicAccess", "lets any of its blob containers be made readable by anyone"),
+                      # red9a 19: object replication to an account of another tenant (default false since 2023)
+                      ("allowCrossTenantReplication", "lets object replication copy its blobs to a storage account "
+                                                      "in any other Entra tenant")),
+    REGISTRY: (("anonymousPullEnabled", "serves every image to unauthenticated clients"),),
 }
 
 
@@ -51,13 +56,13 @@ def check(resource: Resource, config):
             yield Violation(f"compute gallery {resource.name}: sharingProfile.permissions {permissions!r} is not "
                             "Private, Groups or Community")
         return
-    key, opens = _SWITCHES[resource.type]
-    value = resource.props.get(key)
-    if is_unknown(value):
-        yield Unknown(key)
-    elif value is not None and value is not False:
-        kind = "storage account" if resource.type == STORAGE_ACCOUNT else "container registry"
-        yield Violation(f"{kind} {resource.name}: {key} is {value!r}, which {opens}")
+    for key, opens in _SWITCHES[resource.type]:
+        value = resource.props.get(key)
+        if is_unknown(value):
+            yield Unknown(key)
+        elif value is not None and value is not False:
+            kind = "storage account" if resource.type == STORAGE_ACCOUNT else "container registry"
+            yield Violation(f"{kind} {resource.name}: {key} is {value!r}, which {opens}")
 
 
 RULE = Rule(

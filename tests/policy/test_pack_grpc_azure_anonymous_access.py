@@ -24,6 +24,7 @@ def mandatory(pack, type_, props) -> list[str]:
 
 @pytest.mark.parametrize("type_, props, words", [
     (ACCOUNT, {**BASE, "allowBlobPublicAccess": True}, "allowBlobPublicAccess is True"),
+    (ACCOUNT, {**BASE, "allowCrossTenantReplication": True}, "copy its blobs to a storage account in any other Entra tenant"),
     (CONTAINER, {"accountName": "sa", "resourceGroupName": "rg", "publicAccess": "Container"}, "its blobs and their listing"),
     (CONTAINER, {"accountName": "sa", "resourceGroupName": "rg", "publicAccess": "blob"}, "serves its blobs to anyone"),
     (CONTAINER, {"accountName": "sa", "resourceGroupName": "rg", "publicAccess": 1}, "is not None, Blob or Container"),
@@ -38,6 +39,7 @@ def test_anonymous_access_is_mandatory(pack, type_, props, words):
 @pytest.mark.parametrize("type_, props", [
     (ACCOUNT, BASE),  # not set: Azure's default for new accounts is false (API 2023-01-01 and later)
     (ACCOUNT, {**BASE, "allowBlobPublicAccess": False}),
+    (ACCOUNT, {**BASE, "allowCrossTenantReplication": False}),
     (CONTAINER, {"accountName": "sa", "resourceGroupName": "rg"}),
     (CONTAINER, {"accountName": "sa", "resourceGroupName": "rg", "publicAccess": "None"}),
     (REGISTRY, {"resourceGroupName": "rg", "sku": {"name": "Standard"}, "anonymousPullEnabled": False}),
