@@ -12,7 +12,8 @@ turns them off (LOCAL_AUTH: the input path, and whether Azure's default when it 
   `features.disableLocalAuth` true; Azure Maps: `properties.disableLocalAuth` true; Communication Services and
   Automation accounts: `disableLocalAuth` true; App Service FTP / SCM basic publishing credentials
   (`web:WebAppFtpAllowed`, `WebAppScmAllowed` and their slots): `allow` false.
-  Storage SFTP local users (`storage:LocalUser`) with an SSH password, SSH keys or the shared key.
+  Storage SFTP local users (`storage:LocalUser`) with an SSH password, SSH keys or the shared key; API Management
+  subscriptions scoped to all APIs.
   Not here: Application Insights' instrumentation key (ingestion only: it writes telemetry, reads nothing).
 Sources: https://learn.microsoft.com/en-us/azure/service-bus-messaging/disable-local-authentication,
 https://learn.microsoft.com/en-us/azure/event-grid/authenticate-with-access-keys-shared-access-signatures,
@@ -115,9 +116,30 @@ def _local_user(resource: Resource):
                         "outside Entra ID and RBAC")
 
 
+# An API Management subscription is a key pair by design (APIM's model); one scoped to every API of the service
+# (`/apis`, rather than one API or a product) is a static key to all of them (red9a 2). Source: Defender for
+# Cloud "API Management subscriptions should not be scoped to all APIs",
+# https://learn.microsoft.com/en-us/azure/api-management/api-management-subscriptions#scope-of-subscriptions
+APIM_SUBSCRIPTION = "azure-native:apimanagement:Subscription"
+
+
+def _apim_subscription(resource: Resource):
+    scope = resource.props.get("scope")
+    if is_unknown(scope):
+        yield Unknown("scope")
+    elif not isinstance(scope, str):
+        yield Violation(f"API Management subscription {resource.name}: scope {scope!r} is not a scope path")
+    elif scope.strip().rstrip("/").lower().endswith("/apis") or scope.strip().strip("/").lower() == "apis":
+        yield Violation(f"API Management subscription {resource.name} is scoped to all APIs ({scope[:200]}): its keys "
+                        "are a static credential to every API of the service")
+
+
 def check(resource: Resource, config):
     if resource.type == STORAGE_LOCAL_USER:
         yield from _local_user(resource)
+        return
+    if resource.type == APIM_SUBSCRIPTION:
+        yield from _apim_subscription(resource)
         return
     if resource.type in AUTHORIZATION_RULES:
         rights = resource.props.get("rights")
@@ -148,10 +170,10 @@ RULE = Rule(
     description="No SAS authorization rules or registry tokens; Service Bus, Event Hubs, Event Grid, IoT Hub, Cosmos DB, App "
                 "Configuration, SignalR, Web PubSub, Redis, AKS, Container Registry, Batch, Log Analytics, Maps, "
                 "Communication Services, Automation and App Service publishing turn keys / local accounts off; no "
-                "storage SFTP local users.",
+                "storage SFTP local users or API Management subscriptions to all APIs.",
     remediation="Delete the authorization rule and set disableLocalAuth: true; grant the agent's identity a data role "
                 "(e.g. Azure Service Bus Data Sender) on the entity it uses.",
     url="https://learn.microsoft.com/en-us/azure/service-bus-messaging/disable-local-authentication",
     check=check,
-    resource_types=(*AUTHORIZATION_RULES, *LOCAL_AUTH, STORAGE_LOCAL_USER),
+    resource_types=(*AUTHORIZATION_RULES, *LOCAL_AUTH, STORAGE_LOCAL_USER, APIM_SUBSCRIPTION),
 )

@@ -27,6 +27,7 @@ AUTOMATION = "azure-native:automation:AutomationAccount"
 FTP = "azure-native:web:WebAppFtpAllowed"
 SCM_SLOT = "azure-native:web:WebAppScmAllowedSlot"
 LOCAL_USER = "azure-native:storage:LocalUser"
+APIM_SUB = "azure-native:apimanagement:Subscription"
 
 
 def levels(pack, type_, props, rule):
@@ -54,6 +55,9 @@ def levels(pack, type_, props, rule):
     (LOCAL_USER, {"accountName": "st", "hasSshPassword": True, "permissionScopes": [
         {"permissions": "rwdlc", "resourceName": "data", "service": "blob"}]}, "AGID-AZ-024"),
     (LOCAL_USER, {"accountName": "st", "hasSharedKey": True}, "AGID-AZ-024"),
+    (APIM_SUB, {"serviceName": "apim", "displayName": "all", "scope": "/apis"}, "AGID-AZ-024"),
+    (APIM_SUB, {"serviceName": "apim", "displayName": "all", "scope": "/subscriptions/0/resourceGroups/rg/providers/"
+                "Microsoft.ApiManagement/service/apim/apis/"}, "AGID-AZ-024"),
     (LOCAL_USER, {"accountName": "st", "sshAuthorizedKeys": [{"key": "ssh-ed25519 AAAA", "description": "ci"}]},
      "AGID-AZ-024"),
 ])
@@ -75,6 +79,8 @@ def test_a_static_key_left_on_blocks(pack, type_, props, rule):
     (SCM_SLOT, {"allow": False, "name": "app", "slot": "staging", "resourceGroupName": "rg"}, "AGID-AZ-024"),
     (LOCAL_USER, {"accountName": "st", "hasSshPassword": False, "hasSharedKey": False, "sshAuthorizedKeys": []},
      "AGID-AZ-024"),
+    (APIM_SUB, {"serviceName": "apim", "displayName": "one", "scope": "/apis/tickets"}, "AGID-AZ-024"),
+    (APIM_SUB, {"serviceName": "apim", "displayName": "product", "scope": "/products/starter"}, "AGID-AZ-024"),
 ])
 def test_keys_off_passes(pack, type_, props, rule):
     assert levels(pack, type_, props, rule) == []
