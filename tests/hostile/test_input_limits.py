@@ -136,7 +136,7 @@ def test_an_invisible_character_is_one_problem_among_the_others(tmp_path):
     spec = tmp_path / "agents.yaml"
     spec.write_text(text, encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "agentid.cli", "validate", str(spec)],
-                            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=60)
+                            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=300)
     assert result.returncode == 2, result.stdout
     lines = [line.removeprefix(f"{spec}:") for line in result.stderr.strip().splitlines()]
     assert [line.split(": ", 2)[:2] for line in lines[:-1]] == [

@@ -114,12 +114,12 @@ def test_the_matrix_is_computed_from_the_stack_files(tmp_path: Path) -> None:
         (tmp_path / "stacks" / name).write_text("config: {}\n")
     output = tmp_path / "github_output"
     run = subprocess.run(["bash", "-c", script], cwd=tmp_path, env={**os.environ, "GITHUB_OUTPUT": str(output)},
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert output.read_text() == 'stacks=["platform", "dev", "prod-eu"]\n'  # deployed first: agent stacks read it
     (tmp_path / "stacks" / "Pulumi.$(id).yaml").write_text("config: {}\n")  # a file name is not a shell command
     run = subprocess.run(["bash", "-c", script], cwd=tmp_path, env={**os.environ, "GITHUB_OUTPUT": str(output)},
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=300)
     assert run.returncode != 0 and "stack names must match" in run.stderr
 
 

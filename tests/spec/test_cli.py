@@ -20,7 +20,7 @@ DEV = ROOT / "stacks" / "agents" / "dev.yaml"
 
 
 def agentid(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "agentid.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    return subprocess.run([sys.executable, "-m", "agentid.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def test_validate_example_stack_exits_0():

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def agentid(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "agentid.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    return subprocess.run([sys.executable, "-m", "agentid.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 def _command_paths(command=None, prefix=()) -> list[tuple[str, ...]]:
@@ -64,7 +64,7 @@ def test_validate_expands_directories_and_skips_pulumi_files(tmp_path):
     (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
     (tmp_path / "notes.txt").write_text("not an agent file\n")
     run = subprocess.run([sys.executable, "-m", "agentid.cli", "validate", "--allow-outside-files", str(tmp_path)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert run.stdout == f"{tmp_path / 'nested' / 'one.yaml'}: ok (5 agents)\n"
     empty = tmp_path / "empty"

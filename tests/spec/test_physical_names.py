@@ -37,7 +37,7 @@ def _validate(tmp_path: Path, agents: list[dict]) -> subprocess.CompletedProcess
     spec = tmp_path / "agents.yaml"
     spec.write_text(yaml.safe_dump({"agents": agents}, sort_keys=False))
     return subprocess.run([sys.executable, "-m", "agentid.cli", "validate", str(spec)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=300)
 
 
 def _k8s(namespace: str, issuer: str = ISSUER) -> dict:
