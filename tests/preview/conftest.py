@@ -38,7 +38,9 @@ def copy_project(target: Path) -> Path:
     return target
 
 
-def run_cli(directory: Path, *args: str, timeout: float = 120) -> CliRun:
+# A hang guard longer than the gate's own --timeout (300 s): a preview of the dev stack took 29 s of wall time for
+# 3.7 s of CPU at load 14, so 120 s came within reach on a busier machine; the gate reports its own timeouts.
+def run_cli(directory: Path, *args: str, timeout: float = 600) -> CliRun:
     completed = subprocess.run(
         [sys.executable, "-m", "agentid.cli", "preview", *args],
         cwd=directory, capture_output=True, text=True, timeout=timeout,

@@ -58,12 +58,12 @@ def test_the_speed_ups_register_exactly_what_the_plain_sdk_registers(tmp_path: P
 
     monkeypatch.setattr(GateMonitor, "RegisterResource", counted("single", single))
     monkeypatch.setattr(GateMonitor, "RegisterResources", counted("batches", batches))
-    fast = run_isolated(project, "dev", config.values, timeout=120)
+    fast = run_isolated(project, "dev", config.values, timeout=300)
     fast_debug, debug_messages[:] = sum(debug_messages), []
     fast_calls = dict(calls)
     calls.update(single=0, batches=0)
     monkeypatch.setenv(sdk_speedups.PLAIN_SDK_ENV, "1")
-    plain = run_isolated(project, "dev", config.values, timeout=120)
+    plain = run_isolated(project, "dev", config.values, timeout=300)
     # The two runs really took the two paths (the stack itself registers before the speed-ups apply, and
     # directly: every other registration went in batches).
     assert fast_debug <= 1 and sum(debug_messages) > 100
@@ -185,9 +185,9 @@ def test_warnings_still_reach_the_gate_when_debug_messages_are_dropped(tmp_path:
         """))
     project = find_project(root)
     config = load_stack_config(project, "dev")
-    fast = run_isolated(project, "dev", config.values, timeout=120)
+    fast = run_isolated(project, "dev", config.values, timeout=300)
     monkeypatch.setenv(sdk_speedups.PLAIN_SDK_ENV, "1")
-    plain = run_isolated(project, "dev", config.values, timeout=120)
+    plain = run_isolated(project, "dev", config.values, timeout=300)
     assert fast.warnings == plain.warnings == ["the program's own warning"]
 
 

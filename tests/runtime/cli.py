@@ -35,4 +35,4 @@ def agentid(*args: str) -> Run:
 
 def agentid_process(*args: str) -> subprocess.CompletedProcess:
     """The real command line, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "agentid.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "agentid.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
