@@ -17,6 +17,9 @@ MOCK_REGION = "eu-west-1"
 MOCK_TENANT = "00000000-0000-4000-8000-000000000001"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's sentinel for a value unknown at preview
 MOCK_GCP_PROJECT_NUMBER = "123456789012"
+# Pulumi IAM resource kind -> the resource type its ARN names, where the two differ
+_IAM_ARN_TYPES = {"Role": "role", "InstanceProfile": "instance-profile", "SamlProvider": "saml-provider",
+                  "ServerCertificate": "server-certificate", "VirtualMfaDevice": "mfa"}
 
 
 def name_uuid(*parts: str) -> str:
@@ -34,7 +37,9 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
     if package == "aws":
         service = module.split("/")[0]
         if service == "iam":
-            path = "role" if kind == "Role" else kind[0].lower() + kind[1:]
+            # IAM's ARN resource types (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html):
+            # a trust naming `samlProvider/x` instead of `saml-provider/x` was judged as no SAML trust at all
+            path = _IAM_ARN_TYPES.get(kind, kind[0].lower() + kind[1:])
             arn = f"arn:aws:iam::{MOCK_ACCOUNT}:{path}/{physical}"
             if kind == "OpenIdConnectProvider":
                 host = str(inputs.get("url", "")).removeprefix("https://")

@@ -20,7 +20,13 @@ tenants: this rule's `ownTenantIds` (set by the gate, strictness "subset"), the 
 / `azuread:tenantId` / `azure:tenantId` (the tenant the stack deploys into), and under `agentid preview` the tenant
 the gate's mocks give the stack's identities (AGENTID_MOCK_TENANTS). Workforce pool providers sign in PEOPLE of a
 company's (or a partner's) IdP, so their tenant is not judged.
+An IAM SAML provider is judged the same way by its IdP's entityID (the issuer of its assertions, from
+samlMetadataDocument; red9a #7: a provider built from any metadata, trusted by a role, passed): Entra's
+`https://sts.windows.net/TENANT/` passes for the stack's own tenants, any other IdP (ADFS, a stranger's) only when the
+gate lists its https entityID in trustedIssuers (an http or URN entityID, e.g. Okta's `http://www.okta.com/ID`, cannot
+be listed there: waive the provider). Metadata without a readable entityID cannot be judged.
 Sources: https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation,
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml.html,
 https://cloud.google.com/iam/docs/workload-identity-federation.
 """
 
@@ -52,6 +58,13 @@ GCP_PROVIDERS = (GCP_PROVIDER, GCP_WORKFORCE_PROVIDER)
 # An IAM OIDC identity provider: every role trusting `oidc-provider/HOST` trusts what that issuer signs (`url`,
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html)
 AWS_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+# An IAM SAML provider: every role trusting `saml-provider/NAME` takes the assertions its IdP signs
+SAML_PROVIDER = "aws:iam/samlProvider:SamlProvider"
+# The IdP's EntityDescriptor entityID in SAML 2.0 metadata (OASIS saml-metadata-2.0-os section 2.3.2), read without
+# an XML parser (no entity expansion) from the first 256 KiB: IAM takes metadata documents up to 10,000,000 characters
+# but the root element comes first
+_ENTITY_ID = re.compile(r"<(?:[\w.-]+:)?EntityDescriptor\b[^>]{0,2048}?\bentityID\s*=\s*(['\"])([^'\"<>]{1,1024})\1", re.DOTALL)
+_METADATA_SCANNED = 256 * 1024
 # AgentCore gateways and runtimes take callers' JWTs from the issuer of their customJwtAuthorizer.discoveryUrl
 AGENTCORE = ("aws:bedrock/agentcoreGateway:AgentcoreGateway", "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime")
 _DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
@@ -101,6 +114,12 @@ def _issuer(resource: Resource):
             return jwt if is_unknown(jwt) else None  # no JWT authorizer: AWS_IAM or NONE (AGID-AWS-037)
         url = jwt.get("discoveryUrl")
         return url.strip().removesuffix(_DISCOVERY_SUFFIX) if isinstance(url, str) else url
+    if resource.type == SAML_PROVIDER:
+        metadata = resource.props.get("samlMetadataDocument")
+        if not isinstance(metadata, str):
+            return metadata
+        found = _ENTITY_ID.search(metadata[:_METADATA_SCANNED])
+        return found.group(2) if found else ""
     if resource.type == AWS_PROVIDER:
         url = resource.props.get("url")
         # IAM takes the URL with or without its scheme; the issuer is https://HOST[/PATH] either way
@@ -112,13 +131,15 @@ def check(resource: Resource, config):
     issuer = _issuer(resource)
     if is_unknown(issuer):
         yield Unknown("oidc.issuerUri" if resource.type in GCP_PROVIDERS else "url" if resource.type == AWS_PROVIDER
+                      else "samlMetadataDocument" if resource.type == SAML_PROVIDER
                       else "authorizerConfiguration.customJwtAuthorizer.discoveryUrl" if resource.type in AGENTCORE
                       else "issuer")
         return
     if issuer is None and resource.type in GCP_PROVIDERS + AGENTCORE:
         return  # a GCP AWS/SAML provider (AGID-GCP-004), an AgentCore resource without a JWT authorizer
     if not isinstance(issuer, str) or not issuer.strip():
-        yield Violation(f"{resource.name}: cannot check: the issuer is not a URL")
+        what = "its SAML metadata names no IdP entityID" if resource.type == SAML_PROVIDER else "the issuer is not a URL"
+        yield Violation(f"{resource.name}: cannot check: {what}")
         return
     listed = {_normal(item) for item in config["trustedIssuers"] if isinstance(item, str)}
     normal = _normal(issuer)
@@ -153,7 +174,7 @@ RULE = Rule(
     severity="high",
     category="weak-trust",
     enforcement="mandatory",
-    description="Federated identity credentials, Workload / Workforce Identity Federation providers and IAM OIDC providers "
+    description="Federated identity credentials, Workload / Workforce Identity Federation providers and IAM OIDC and SAML providers "
                 "trust a platform's OIDC issuer (an Entra tenant's only for the stack's own tenants) or one the gate "
                 "operator lists in trustedIssuers.",
     remediation="Trust the platform's issuer (token.actions.githubusercontent.com, the cluster's OIDC issuer URL), or "
@@ -161,7 +182,7 @@ RULE = Rule(
                 "--trusted-issuer URL`, or trustedIssuers in the base branch's waivers.yaml policyPackConfig.",
     url="https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation-considerations",
     check=check,
-    resource_types=AZURE_TYPES + GCP_PROVIDERS + (AWS_PROVIDER, *AGENTCORE),
+    resource_types=AZURE_TYPES + GCP_PROVIDERS + (AWS_PROVIDER, SAML_PROVIDER, *AGENTCORE),
     config={"trustedIssuers": [], "ownTenantIds": []},
     config_schema={"trustedIssuers": {"type": "array", "items": {"type": "string", "format": "https-url"}, "default": [],
                                       "description": "OIDC issuer URLs the gate operator runs (set by the gate)"},

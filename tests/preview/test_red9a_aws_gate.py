@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from .conftest import AGENT_GUARD
-from .test_azure_red7b_gate import blocked
+from agentid.mock_provider import MOCK_TENANT
+
+from .test_azure_red7b_gate import blocked, failed_report, mandatory
 
 pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
 
@@ -72,3 +74,30 @@ aws.iot.PolicyAttachment("one-att", policy=one.name, target=cert.arn)
 
 def test_an_iot_policy_handing_certificates_any_role_alias_blocks(project) -> None:
     assert blocked(project, IOT_CREDENTIALS, "AGID-AWS-059") == ["any-alias"]
+
+
+def saml_program(entity_id: str) -> str:
+    return f'''
+import json, pulumi_aws as aws
+sp = aws.iam.SamlProvider("saml", saml_metadata_document="<EntityDescriptor xmlns='urn:oasis:names:tc:SAML:2.0:metadata' "
+                          "entityID='{entity_id}'/>")
+def trust(arn, audience=None):
+    statement = {{"Effect": "Allow", "Principal": {{"Federated": arn}}, "Action": ["sts:AssumeRoleWithSAML", "sts:TagSession"]}}
+    if audience:
+        statement["Condition"] = {{"StringEquals": {{"SAML:aud": audience}}}}
+    return json.dumps({{"Version": "2012-10-17", "Statement": [statement]}})
+aws.iam.Role("saml-role", assume_role_policy=sp.arn.apply(trust))
+aws.iam.Role("saml-role-pinned", assume_role_policy=sp.arn.apply(lambda a: trust(a, "https://signin.aws.amazon.com/saml")))
+'''
+
+
+def test_a_saml_provider_for_an_unvetted_idp_and_a_role_trusting_it_without_audience_block(project) -> None:
+    report = failed_report(project, saml_program("https://idp.evil.example.net"))
+    assert mandatory(report, "AGID-GEN-003") == ["saml"]
+    assert mandatory(report, "AGID-AWS-031") == ["saml-role"]  # the pinned role passes
+
+
+def test_a_saml_provider_of_the_stack_s_own_entra_tenant_passes(project) -> None:
+    report = failed_report(project, saml_program(f"https://sts.windows.net/{MOCK_TENANT}/"))
+    assert mandatory(report, "AGID-GEN-003") == []
+    assert mandatory(report, "AGID-AWS-031") == ["saml-role"]
