@@ -272,3 +272,85 @@ def escalation_grants(rules: list[PolicyRule], cluster_role: bool) -> list[tuple
                         resource = f"{resource} (resourceNames {named}: naming them does not bound this)"
                     found.append((index, resource, ", ".join(verbs), path.why))
     return found
+
+
+# --- aggregated ClusterRoles (red9b finding 4; facts: aggregating_builtin_roles, builtin_role_labels) ------------
+
+def _label_map(value: Any, path: str) -> dict[str, str]:
+    labels = object_at(value, path)
+    for key, item in labels.items():
+        if is_unknown(item):
+            raise NotYetKnown(f"{path}.{key}")
+        if not isinstance(item, str):
+            raise Unreadable(f"{path}.{key} is not a string")
+    return labels
+
+
+def role_labels(props: dict[str, Any]) -> dict[str, str]:
+    """metadata.labels of a role ({} when absent); raises NotYetKnown / Unreadable naming the path."""
+    return _label_map(object_at(props.get("metadata"), "metadata").get("labels"), "metadata.labels")
+
+
+def selector_matches(selector: dict[str, Any], labels: dict[str, str], path: str) -> bool:
+    """Does the metav1.LabelSelector `selector` match an object carrying `labels`?
+
+    Every matchLabels pair and every matchExpressions requirement must hold (operators In, NotIn, Exists,
+    DoesNotExist); an empty selector {} matches every object
+    (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors). An operator the
+    API does not define raises Unreadable.
+    """
+    if any(labels.get(key) != value for key, value in _label_map(selector.get("matchLabels"), f"{path}.matchLabels").items()):
+        return False
+    for index, requirement in enumerate(list_at(selector.get("matchExpressions"), f"{path}.matchExpressions")):
+        where = f"{path}.matchExpressions[{index}]"
+        requirement = object_at(requirement, where, required=True)
+        key, operator = requirement.get("key"), requirement.get("operator")
+        values = _strings(requirement.get("values"), f"{where}.values")
+        if is_unknown(key) or is_unknown(operator):
+            raise NotYetKnown(where)
+        if operator == "In" and labels.get(key) not in values or operator == "NotIn" and labels.get(key) in values \
+                or operator == "Exists" and key not in labels or operator == "DoesNotExist" and key in labels:
+            return False
+        if operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
+            raise Unreadable(f"{where}.operator is not In, NotIn, Exists or DoesNotExist")
+    return True
+
+
+def _powerful_builtins() -> list[tuple[str, dict[str, str], str]]:
+    """(name, labels Kubernetes gives it, why) for each powerful built-in ClusterRole of the facts, cluster-admin
+    first (a controller's role stands for its prefix: `system:controller:*`)."""
+    found = [(name, FACTS["builtin_role_labels"].get(name, FACTS["default_labels"]), why)
+             for name, why in FACTS["powerful_cluster_roles"].items()]
+    return found + [(f"{prefix}:*", FACTS["default_labels"], why)
+                    for prefix, why in FACTS["powerful_cluster_role_prefixes"].items()]
+
+
+def aggregation_collects(props: dict[str, Any]) -> list[tuple[int, str, str]]:
+    """(selector index, built-in ClusterRole, why) for each selector of a ClusterRole's aggregationRule that matches
+    a powerful built-in: the aggregation controller copies that built-in's rules into the role. Raises NotYetKnown /
+    Unreadable naming the path."""
+    rule = object_at(props.get("aggregationRule"), "aggregationRule")
+    found = []
+    selectors = list_at(rule.get("clusterRoleSelectors"), "aggregationRule.clusterRoleSelectors")
+    for index, selector in enumerate(selectors):
+        path = f"aggregationRule.clusterRoleSelectors[{index}]"
+        selector = object_at(selector, path, required=True)
+        for name, labels, why in _powerful_builtins():
+            if selector_matches(selector, labels, path):
+                found.append((index, name, why))
+                break  # one built-in a selector is enough to name
+    return found
+
+
+def aggregating_builtins_fed(labels: dict[str, str]) -> list[str]:
+    """The built-in aggregated ClusterRoles (admin, edit, view) whose selectors match `labels`: a ClusterRole
+    carrying them has its rules copied into those built-ins."""
+    return [name for name, selector in FACTS["aggregating_builtin_roles"].items()
+            if all(labels.get(key) == value for key, value in selector.items())]
+
+
+def default_builtin_labels(name: str) -> dict[str, str]:
+    """The labels Kubernetes itself gives the built-in ClusterRole `name` ({} for a name it does not create)."""
+    if builtin_cluster_role(name) is None and name not in FACTS["everyone_cluster_roles"]:
+        return {}
+    return FACTS["builtin_role_labels"].get(name, FACTS["default_labels"])

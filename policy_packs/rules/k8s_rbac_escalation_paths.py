@@ -20,16 +20,71 @@ the same data file) is judged like a ClusterRole (red5 finding 6): the service a
 roles, so reading its secrets or running a pod there as one of them is cluster-wide power. A Role whose namespace
 is not set lands in the provider's default namespace, which the pack cannot see: if it holds such a path it is
 "cannot check" (fail closed); a namespace known only at deployment is reported as not yet known.
+
+Aggregated ClusterRoles (red9b finding 4; https://kubernetes.io/docs/reference/access-authn-authz/rbac/#aggregated-clusterroles):
+the aggregation controller copies into a ClusterRole with an aggregationRule the rules of every ClusterRole its
+selectors match, and into the built-in admin / edit / view the rules of every ClusterRole labelled
+rbac.authorization.k8s.io/aggregate-to-{admin,edit,view}. So, bound or not in this stack:
+  - an aggregationRule selecting a powerful built-in (kubernetes.io/bootstrapping=rbac-defaults, {}, the labels edit
+    carries...) holds that built-in's rules (cluster-admin's */*/*);
+  - a label feeding admin/edit/view on a powerful built-in (cluster-admin, edit, system:*) hands its rules to every
+    holder of the built-in it feeds; on an aggregated role whose selectors the pack cannot resolve, or on an existing
+    role the stack patches without seeing its rules: cannot check;
+  - rules or an aggregationRule written onto a built-in Kubernetes binds to every user (system:basic-user,
+    system:discovery, system:public-info-viewer, ...) reach every user.
+Built-in labels, the aggregating built-ins and the everyone-bound roles are data (same file).
 """
 
 from agentid_policy_packs.analysis.k8s_rbac import (
-    ROLE_TYPES, NotYetKnown, Unreadable, escalation_grants, role_rules, system_namespace)
+    ROLE_TYPES, NotYetKnown, Unreadable, aggregating_builtins_fed, aggregation_collects, builtin_cluster_role,
+    default_builtin_labels, escalation_grants, granted_to_everyone_by_default, metadata_name, role_labels, role_rules,
+    system_namespace)
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 
 
+def _aggregation(resource: Resource):
+    """Violations of a ClusterRole(Patch) whose aggregation reaches a built-in role (red9b finding 4)."""
+    props = dict(resource.props)
+    aggregated = props.get("aggregationRule") not in (None, {})
+    collected = aggregation_collects(props)
+    for index, builtin, why in collected:
+        yield Violation(f"{resource.name} aggregationRule.clusterRoleSelectors[{index}] selects built-in ClusterRole "
+                        f"{builtin}: the aggregation controller copies its rules into this role, whose holder {why}")
+    name = metadata_name(props)
+    fed = aggregating_builtins_fed(role_labels(props))
+    if fed and is_unknown((props.get("metadata") or {}).get("name")):
+        raise NotYetKnown("metadata.name")  # which role the labels are on decides what flows
+    own = aggregating_builtins_fed(default_builtin_labels(name)) if name else []
+    fed = [target for target in fed if target not in own and target != name]
+    builtin = builtin_cluster_role(name) if name else None
+    into = ", ".join(fed)
+    if fed and builtin and builtin[0]:
+        yield Violation(f"{resource.name} labels built-in ClusterRole {name} so the aggregation controller copies its "
+                        f"rules into built-in {into} (held across the cluster): every holder then {builtin[1]}")
+    elif fed and aggregated and not collected:
+        yield Violation(f"{resource.name}: cannot check: its rules come from whatever ClusterRoles its aggregationRule "
+                        f"selects, and its labels copy them into built-in {into} (held across the cluster)")
+    elif fed and resource.type.endswith("Patch") and "rules" not in props and builtin is None:
+        yield Violation(f"{resource.name}: cannot check: it labels ClusterRole {name}, which this stack does not define, "
+                        f"so the aggregation controller copies rules the pack cannot see into built-in {into}")
+    if name and granted_to_everyone_by_default(name) and (props.get("rules") or aggregated):
+        yield Violation(f"{resource.name} changes the rules of built-in ClusterRole {name}, which Kubernetes binds to "
+                        "every user by default (system:authenticated, some also system:unauthenticated): every "
+                        "user and service account gets what it adds")
+
+
 def check(resource: Resource, config):
+    if ":ClusterRole" in resource.type:
+        try:
+            yield from list(_aggregation(resource))
+        except NotYetKnown as unknown:
+            yield Unknown(unknown.path)
+            return
+        except Unreadable as error:
+            yield Violation(f"{resource.name}: cannot check: {error}")
+            return
     try:
         rules = role_rules(dict(resource.props))
     except NotYetKnown as unknown:
@@ -71,9 +126,11 @@ RULE = Rule(
     description="Kubernetes roles do not allow pods/exec or attach, nodes/proxy, certificate approval, admission "
                 "webhooks or policies, or namespace relabelling, and ClusterRoles (or Roles in system namespaces such "
                 "as kube-system) do not read every secret, create workloads or token Secrets, patch nodes, or write "
-                "CRDs or APIServices.",
+                "CRDs or APIServices; no ClusterRole aggregates a powerful built-in, feeds one into admin/edit/view, "
+                "or rewrites a built-in bound to every user.",
     remediation="Grant these in a namespaced Role of the workload's own namespace (secrets with resourceNames), "
-                "and leave exec, node proxy, certificate approval and webhooks to cluster administrators.",
+                "and leave exec, node proxy, certificate approval and webhooks to cluster administrators; aggregate "
+                "only the stack's own labelled roles, and leave built-in roles' labels and rules alone.",
     url="https://kubernetes.io/docs/concepts/security/rbac-good-practices/#privilege-escalation-risks",
     check=check,
     resource_types=ROLE_TYPES,

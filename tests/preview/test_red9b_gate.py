@@ -66,3 +66,33 @@ def test_gcp_code_as_others_and_unbound_pins_block_look_alikes_pass(project: Pat
             ("patch-exec", "AGID-GCP-005"), ("gh", "AGID-GCP-004")} <= found, found
     code, found = mandatory(project, GCP_LOOK_ALIKES)
     assert (code, found) == (0, set())
+
+
+# --- 4: Kubernetes ClusterRole aggregation into or from built-in roles ----------------------------------------
+
+K8S_HEADER = '''
+import pulumi_kubernetes as k8s
+from pulumi_kubernetes.meta.v1 import ObjectMetaArgs as Meta, ObjectMetaPatchArgs as MetaP, LabelSelectorArgs as Sel
+from pulumi_kubernetes.rbac.v1 import ClusterRole, ClusterRolePatch, AggregationRuleArgs as Agg, PolicyRuleArgs as R
+TO_VIEW = {"rbac.authorization.k8s.io/aggregate-to-view": "true"}
+'''
+K8S_BYPASSES = K8S_HEADER + '''
+ALL_DEFAULTS = Agg(cluster_role_selectors=[Sel(match_labels={"kubernetes.io/bootstrapping": "rbac-defaults"})])
+ClusterRolePatch("ca-label", metadata=MetaP(name="cluster-admin", labels=TO_VIEW))
+ClusterRole("helper", metadata=Meta(name="metrics-helper", labels=TO_VIEW), aggregation_rule=ALL_DEFAULTS)
+ClusterRolePatch("basic", metadata=MetaP(name="system:basic-user"), aggregation_rule=ALL_DEFAULTS)
+'''
+K8S_LOOK_ALIKES = K8S_HEADER + '''
+ClusterRole("widgets-view", metadata=Meta(name="widgets-view", labels=TO_VIEW),
+            rules=[R(api_groups=["example.com"], resources=["widgets"], verbs=["get", "list", "watch"])])
+ClusterRole("monitoring", metadata=Meta(name="monitoring"), aggregation_rule=Agg(cluster_role_selectors=[
+    Sel(match_labels={"acme.example/aggregate-to-monitoring": "true"})]))
+'''
+
+
+def test_k8s_aggregation_into_built_in_roles_blocks_look_alikes_pass(project: Path) -> None:
+    code, found = mandatory(project, K8S_BYPASSES)
+    assert code == 1
+    assert {("ca-label", "AGID-K8S-005"), ("helper", "AGID-K8S-005"), ("basic", "AGID-K8S-005")} <= found, found
+    code, found = mandatory(project, K8S_LOOK_ALIKES)
+    assert (code, found) == (0, set())
