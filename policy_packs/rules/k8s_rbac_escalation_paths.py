@@ -42,6 +42,7 @@ from agentid_policy_packs.analysis.k8s_rbac import (
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
+from .k8s_roles import failing_closed
 
 
 def _aggregation(resource: Resource):
@@ -77,14 +78,7 @@ def _aggregation(resource: Resource):
 
 def check(resource: Resource, config):
     if ":ClusterRole" in resource.type:
-        try:
-            yield from list(_aggregation(resource))
-        except NotYetKnown as unknown:
-            yield Unknown(unknown.path)
-            return
-        except Unreadable as error:
-            yield Violation(f"{resource.name}: cannot check: {error}")
-            return
+        yield from failing_closed(resource, _aggregation(resource))
     try:
         rules = role_rules(dict(resource.props))
     except NotYetKnown as unknown:
