@@ -34,7 +34,7 @@ APPLICATIONS = ("azuread:index/application:Application", "azuread:index/applicat
 _MAX_DEPTH = 64  # a chain of credentials is at most 20 long (Azure's limit per identity); deeper is no link
 
 
-def _depended(resource: Resource, by_urn: dict[str, Resource], types: tuple[str, ...]) -> list[Resource]:
+def depended_on(resource: Resource, by_urn: dict[str, Resource], types: tuple[str, ...]) -> list[Resource]:
     """The stack resources of `types` that `resource` depends on, directly or through other resources' dependencies."""
     found, seen, frontier = [], set(), list(resource.dependencies)
     for _ in range(_MAX_DEPTH):
@@ -70,14 +70,14 @@ def check(resources: list[Resource], config):
     for resource in resources:
         if resource.type == MANAGED_IDENTITY_CREDENTIAL:
             name, group = resource.props.get("resourceName"), resource.props.get("resourceGroupName")
-            if any(_names_identity(resource, identity) for identity in _depended(resource, by_urn, (MANAGED_IDENTITY,))):
+            if any(_names_identity(resource, identity) for identity in depended_on(resource, by_urn, (MANAGED_IDENTITY,))):
                 continue
             if is_unknown(name) or is_unknown(group):
                 yield Unknown(f"{resource.name}.resourceName", resource.urn)
                 continue
             target = f"managed identity {str(group)[:90]}/{str(name)[:90]}"
         elif resource.type in APPLICATION_CREDENTIALS:
-            if _depended(resource, by_urn, APPLICATIONS):
+            if depended_on(resource, by_urn, APPLICATIONS):
                 continue
             application = resource.props.get("applicationId")
             if is_unknown(application):

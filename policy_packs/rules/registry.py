@@ -54,6 +54,7 @@ from . import (
     azure_federated_credential,
     azure_federated_unseen_identity,
     azure_foreign_tenant_principal,
+    azure_unseen_identity_attached,
     azure_hidden_identities,
     azure_key_vault_access_policy,
     azure_lighthouse_assignment,
@@ -127,7 +128,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_unseen_role_target,
     aws_hidden_identities, azure_hidden_identities, azure_lighthouse_assignment, azure_federated_unseen_identity,
-    unjudgeable_resources, unknown_packages, gcp_role_known,
+    azure_unseen_identity_attached, unjudgeable_resources, unknown_packages, gcp_role_known,
     gcp_unseen_service_account, gcp_group_membership,
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_permissions_management, aws_admin_managed_policy, aws_eks_cluster_admin,

@@ -74,3 +74,20 @@ ad.ApplicationFederatedIdentityCredential("fic-own-app", application_id=app.id, 
 def test_federating_an_identity_the_stack_does_not_define_blocks(project) -> None:
     assert mandatory(failed_report(project, FEDERATING_EXISTING_IDENTITIES), "AGID-AZ-044") == [
         "fic-existing-app", "fic-existing-mi"]
+
+
+EXISTING_IDENTITY_ON_COMPUTE = '''
+import pulumi_azure_native as az
+EXISTING = ("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-prod/providers/"
+            "Microsoft.ManagedIdentity/userAssignedIdentities/prod-deployer")
+az.logic.Workflow("wf-existing", resource_group_name="rg-agents", definition={"actions": {}},
+                  identity={"type": "UserAssigned", "user_assigned_identities": [EXISTING]})
+# the look-alike: the stack's own identity, attached by reference
+mi = az.managedidentity.UserAssignedIdentity("agent-mi", resource_group_name="rg-agents")
+az.logic.Workflow("wf-own", resource_group_name="rg-agents", definition={"actions": {}},
+                  identity={"type": "UserAssigned", "user_assigned_identities": [mi.id]})
+'''
+
+
+def test_compute_running_as_an_identity_the_stack_does_not_define_blocks(project) -> None:
+    assert mandatory(failed_report(project, EXISTING_IDENTITY_ON_COMPUTE), "AGID-AZ-048") == ["wf-existing"]
