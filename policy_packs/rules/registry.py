@@ -65,6 +65,7 @@ from . import (
     azure_shared_access_keys,
     azure_unknown_role,
     cognito_implicit_flow,
+    cognito_open_signup_identities,
     cognito_unauthenticated_identities,
     cognitive_local_auth,
     credential_lifetime,
@@ -151,7 +152,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     gcp_wif_provider_pinned, federated_issuer_known, entra_trusted_location,
     # public or cross-account access
     aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_lambda_public, aws_public_sharing, aws_foreign_sharing,
-    cognito_unauthenticated_identities, aws_oidc_provider_audience,
+    cognito_unauthenticated_identities, cognito_open_signup_identities, aws_oidc_provider_audience,
     agentcore_gateway_authorizer, aws_api_route_auth, aws_s3_public_acl, aws_block_public_access, gcp_public_members, gcp_public_acl,
     azure_anonymous_data_access, azure_foreign_tenant_principal,
     # lifetimes and inventory

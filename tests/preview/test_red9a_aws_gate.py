@@ -101,3 +101,19 @@ def test_a_saml_provider_of_the_stack_s_own_entra_tenant_passes(project) -> None
     report = failed_report(project, saml_program(f"https://sts.windows.net/{MOCK_TENANT}/"))
     assert mandatory(report, "AGID-GEN-003") == []
     assert mandatory(report, "AGID-AWS-031") == ["saml-role"]
+
+
+COGNITO_SIGN_UP = '''
+import pulumi_aws as aws
+def identity_pool(name, admin_only):
+    up = aws.cognito.UserPool(f"{name}-up", admin_create_user_config={"allow_admin_create_user_only": admin_only})
+    upc = aws.cognito.UserPoolClient(f"{name}-upc", user_pool_id=up.id, explicit_auth_flows=["ALLOW_USER_SRP_AUTH"])
+    aws.cognito.IdentityPool(f"{name}-ip", identity_pool_name=name, allow_unauthenticated_identities=False,
+                             cognito_identity_providers=[{"client_id": upc.id, "provider_name": up.endpoint}])
+identity_pool("open", False)
+identity_pool("closed", True)  # look-alike: users are created by an administrator
+'''
+
+
+def test_an_identity_pool_over_a_self_sign_up_user_pool_blocks(project) -> None:
+    assert blocked(project, COGNITO_SIGN_UP, "AGID-AWS-060") == ["open-ip"]
