@@ -50,6 +50,17 @@ PERMISSIONS = {
                                                                   ("layerName",)),
     "aws:cloudwatch/eventPermission:EventPermission": ("principal", "may put events on the bus", ()),
     "aws:ec2/amiLaunchPermission:AmiLaunchPermission": ("accountId", "may launch and copy the image", ()),
+    # red9a #14: https://docs.aws.amazon.com/redshift/latest/mgmt/managing-cluster-cross-vpc.html (the account
+    # creates Redshift-managed VPC endpoints into the cluster), datashare consumers read its tables, and endpoint
+    # service principals connect to the service from their own VPCs (PrivateLink)
+    "aws:redshift/endpointAuthorization:EndpointAuthorization": (
+        "account", "may create endpoints into the Redshift cluster and connect to it", ()),
+    "aws:redshift/dataShareAuthorization:DataShareAuthorization": (
+        "consumerIdentifier", "may read the datashare's tables", ("dataShareArn",)),
+    "aws:ec2/vpcEndpointServiceAllowedPrinciple:VpcEndpointServiceAllowedPrinciple": (
+        "principalArn", "may connect to the endpoint service from its own VPCs", ()),
+    "aws:ec2/vpcEndpointService:VpcEndpointService": (
+        "allowedPrincipals", "may connect to the endpoint service from its own VPCs", ()),
 }
 def _policies(resource: Resource, config):
     own = own_accounts(resource, config)
@@ -110,18 +121,19 @@ def _condition_accounts(statement, keys: frozenset[str]) -> list[tuple[str, str]
 
 def _permission(resource: Resource, config):
     field, gives, inputs = PERMISSIONS[resource.type]
-    grantee = resource.props.get(field)
-    if is_unknown(grantee):
-        yield Unknown(field)
-        return
-    account = principal_account(grantee) if isinstance(grantee, str) else None
-    if account is None:
-        return  # "*", a service principal or an organization: other rules' (AGID-AWS-034, AGID-AWS-041)
-    problem = own_accounts(resource, config, inputs).problem(account, grantee)
-    if problem:
-        action = resource.props.get("action")
-        what = gives.format(action=action if isinstance(action, str) else "its action")
-        yield Violation(f"{resource.name}: {field} {grantee} {what}: {problem}")
+    value = resource.props.get(field)
+    for grantee in value if isinstance(value, list) else [value]:  # a list: each grantee (allowedPrincipals)
+        if is_unknown(grantee):
+            yield Unknown(field)
+            continue
+        account = principal_account(grantee) if isinstance(grantee, str) else None
+        if account is None:
+            continue  # "*", a service principal or an organization: other rules' (AGID-AWS-034, AGID-AWS-041)
+        problem = own_accounts(resource, config, inputs).problem(account, grantee)
+        if problem:
+            action = resource.props.get("action")
+            what = gives.format(action=action if isinstance(action, str) else "its action")
+            yield Violation(f"{resource.name}: {field} {grantee} {what}: {problem}")
 
 
 def _lambda_source(resource: Resource, config):
@@ -151,7 +163,8 @@ RULE = Rule(
     severity="critical",
     category="public-access",
     description="Resource policies (S3, SQS, SNS, Secrets Manager, ECR, KMS, ...) and permission resources (Lambda, "
-                "layers, event buses, AMIs) grant only accounts known to be the stack's own.",
+                "layers, event buses, AMIs, Redshift endpoints and datashares, VPC endpoint services) grant only accounts "
+                "known to be the stack's own.",
     remediation="Remove the other account, or list your own accounts in the rule's ownAccountIds config (set by the "
                 "gate: the CI's --policy-pack-config or the base branch's waivers.yaml policyPackConfig); a reviewed "
                 "partner grant needs a waiver.",

@@ -1,6 +1,6 @@
 """AGID-AWS-041: no artifact is shared with every AWS account.
 
-Three permission resources share one artifact and can name everyone instead of an account:
+Four permission resources share one artifact and can name everyone instead of an account:
   - `lambda.LayerVersionPermission` with principal `*` and no `organizationId`: every AWS account may
     read the layer's code and configuration (lambda:GetLayerVersion), secrets baked into it included
     (https://docs.aws.amazon.com/lambda/latest/api/API_AddLayerVersionPermission.html: "specify * to grant
@@ -11,6 +11,9 @@ Three permission resources share one artifact and can name everyone instead of a
     bus, so its rules run their targets (with the targets' roles) on a stranger's input
     (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutPermission.html; a condition on
     aws:PrincipalOrgID keeps it inside the organization).
+  - `ec2.VpcEndpointServiceAllowedPrinciple` principalArn `*` / `ec2.VpcEndpointService` allowedPrincipals holding
+    `*`: every AWS account may create an interface endpoint to the service and reach whatever sits behind its load
+    balancer (https://docs.aws.amazon.com/vpc/latest/privatelink/configure-endpoint-service.html, red9a #14).
 An account id, an organization or a computed value (another resource's output) is not everyone.
 Critical (mandatory): a public artifact is public data access, as a public S3 policy is (AGID-AWS-030).
 """
@@ -26,6 +29,8 @@ from .base import Resource, Rule, Unknown, Violation
 LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
 AMI_LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
 EVENT_PERMISSION = "aws:cloudwatch/eventPermission:EventPermission"
+ENDPOINT_SERVICE_PRINCIPAL = "aws:ec2/vpcEndpointServiceAllowedPrinciple:VpcEndpointServiceAllowedPrinciple"
+ENDPOINT_SERVICE = "aws:ec2/vpcEndpointService:VpcEndpointService"
 
 
 def _set(value) -> bool:
@@ -80,8 +85,21 @@ def _event_bus(resource: Resource):
                         "(principal \"*\", no condition): its rules run their targets on a stranger's input")
 
 
+def _endpoint_service(resource: Resource):
+    field = "principalArn" if resource.type == ENDPOINT_SERVICE_PRINCIPAL else "allowedPrincipals"
+    value = resource.props.get(field)
+    values = value if isinstance(value, list) else [value]
+    if any(is_unknown(item) for item in values):
+        yield Unknown(field)
+    elif any(isinstance(item, str) and item.strip() == "*" for item in values):
+        yield Violation(f"{resource.name} lets every AWS account connect to endpoint service "
+                        f"{resource.props.get('vpcEndpointServiceId', resource.name)} ({field} \"*\"): anyone can "
+                        "create an interface endpoint to it from their own VPC")
+
+
 def check(resource: Resource, config):
-    judge = {LAYER_PERMISSION: _layer, AMI_LAUNCH_PERMISSION: _ami, EVENT_PERMISSION: _event_bus}[resource.type]
+    judge = {LAYER_PERMISSION: _layer, AMI_LAUNCH_PERMISSION: _ami, EVENT_PERMISSION: _event_bus,
+             ENDPOINT_SERVICE_PRINCIPAL: _endpoint_service, ENDPOINT_SERVICE: _endpoint_service}[resource.type]
     yield from judge(resource)
 
 
@@ -90,11 +108,12 @@ RULE = Rule(
     title="aws-no-public-sharing",
     severity="critical",
     category="public-access",
-    description='Lambda layers, AMIs and event buses are not shared with every AWS account (principal "*" without '
-                'an organization, launch group "all").',
+    description='Lambda layers, AMIs, event buses and VPC endpoint services are not shared with every AWS account '
+                '(principal "*" without an organization, launch group "all").',
     remediation="Share with named account ids, or with your organization (organizationId on layer permissions, "
                 "organizationArn on AMI launch permissions, an aws:PrincipalOrgID condition on event bus permissions).",
     url="https://docs.aws.amazon.com/lambda/latest/api/API_AddLayerVersionPermission.html",
     check=check,
-    resource_types=(LAYER_PERMISSION, AMI_LAUNCH_PERMISSION, EVENT_PERMISSION),
+    resource_types=(LAYER_PERMISSION, AMI_LAUNCH_PERMISSION, EVENT_PERMISSION, ENDPOINT_SERVICE_PRINCIPAL,
+                    ENDPOINT_SERVICE),
 )

@@ -117,3 +117,19 @@ identity_pool("closed", True)  # look-alike: users are created by an administrat
 
 def test_an_identity_pool_over_a_self_sign_up_user_pool_blocks(project) -> None:
     assert blocked(project, COGNITO_SIGN_UP, "AGID-AWS-060") == ["open-ip"]
+
+
+ENDPOINT_SHARING = '''
+import pulumi_aws as aws
+aws.redshift.EndpointAuthorization("rsauth", account="999999999999", cluster_identifier="c1")
+aws.ec2.VpcEndpointServiceAllowedPrinciple("vpces-all", vpc_endpoint_service_id="vpce-svc-1", principal_arn="*")
+# look-alike: an endpoint service naming no principal (nobody may connect until allowed)
+aws.ec2.VpcEndpointService("svc", acceptance_required=True,
+                           network_load_balancer_arns=["arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/n/1"])
+'''
+
+
+def test_redshift_endpoint_authorization_to_another_account_and_a_public_endpoint_service_block(project) -> None:
+    report = failed_report(project, ENDPOINT_SHARING)
+    assert mandatory(report, "AGID-AWS-050") == ["rsauth"]
+    assert mandatory(report, "AGID-AWS-041") == ["vpces-all"]
