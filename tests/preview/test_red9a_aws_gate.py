@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import AGENT_GUARD
 from agentid.mock_provider import MOCK_TENANT
 
+from .conftest import AGENT_GUARD, run_cli
 from .test_azure_red7b_gate import blocked, failed_report, mandatory
+from .test_gate_integrity import GUARD, by_policy, write_small
 
 pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
 
@@ -133,3 +134,25 @@ def test_redshift_endpoint_authorization_to_another_account_and_a_public_endpoin
     report = failed_report(project, ENDPOINT_SHARING)
     assert mandatory(report, "AGID-AWS-050") == ["rsauth"]
     assert mandatory(report, "AGID-AWS-041") == ["vpces-all"]
+
+
+SSO_ASSIGNMENTS = '''
+import pulumi_aws as aws
+INST = "arn:aws:sso:::instance/ssoins-1111111111111111"
+EXISTING = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-aaaaaaaaaaaaaaaa"
+def assign(name, arn):
+    aws.ssoadmin.AccountAssignment(name, instance_arn=INST, permission_set_arn=arn, principal_id="u-1234",
+                                   principal_type="USER", target_id="123456789012", target_type="AWS_ACCOUNT")
+assign("adm", EXISTING)
+ps = aws.ssoadmin.PermissionSet("ps", instance_arn=INST, name="AgentOps", session_duration="PT1H")
+aws.ssoadmin.CustomerManagedPolicyAttachment("cmp", instance_arn=INST, permission_set_arn=ps.arn,
+                                             customer_managed_policy_reference={"name": "OrgAdmin", "path": "/"})
+assign("ops", ps.arn)  # look-alike: the stack's own permission set
+'''
+
+
+def test_sso_assignments_of_unseen_permission_sets_and_policies_cannot_be_checked(project) -> None:
+    write_small(project, SSO_ASSIGNMENTS)
+    run = run_cli(project, *GUARD, "--strict-unknowns", "--require-sandbox", "--json", "out.json")
+    found = sorted(v["resourceName"] for v in by_policy(run.json("out.json"), "AGID-AWS-015"))
+    assert found == ["adm", "cmp"], run.stdout  # advisory "cannot check", as every unseen customer policy
