@@ -15,6 +15,7 @@ from . import (
     aws_agent_iam_user,
     aws_api_route_auth,
     aws_broad_actions,
+    aws_codebuild_untrusted_builds,
     aws_cross_account_trust,
     aws_data_service_grants,
     aws_eks_cluster_admin,
@@ -147,7 +148,8 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     k8s_workload_node_access, entra_custom_directory_role,
     entra_privileged_app_owner, entra_pim_group_privileged, entra_access_package_open,
     # weak trust
-    aws_public_principal, aws_oidc_trust, aws_iot_credential_provider, aws_cross_account_trust, azure_federated_credential,
+    aws_public_principal, aws_oidc_trust, aws_iot_credential_provider, aws_codebuild_untrusted_builds,
+    aws_cross_account_trust, azure_federated_credential,
     entra_app_flows,
     gcp_wif_provider_pinned, federated_issuer_known, entra_trusted_location,
     # public or cross-account access

@@ -156,3 +156,22 @@ def test_sso_assignments_of_unseen_permission_sets_and_policies_cannot_be_checke
     run = run_cli(project, *GUARD, "--strict-unknowns", "--require-sandbox", "--json", "out.json")
     found = sorted(v["resourceName"] for v in by_policy(run.json("out.json"), "AGID-AWS-015"))
     assert found == ["adm", "cmp"], run.stdout  # advisory "cannot check", as every unseen customer policy
+
+
+CODEBUILD_PULL_REQUESTS = '''
+import json, pulumi_aws as aws
+role = aws.iam.Role("cb-role", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    "Principal": {"Service": "codebuild.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+project = aws.codebuild.Project("cb", service_role=role.arn, artifacts={"type": "NO_ARTIFACTS"},
+    environment={"compute_type": "BUILD_GENERAL1_SMALL", "image": "aws/codebuild/standard:7.0", "type": "LINUX_CONTAINER"},
+    source={"type": "GITHUB", "location": "https://github.com/acme/public-repo.git"})
+PRS = {"type": "EVENT", "pattern": "PULL_REQUEST_CREATED,PULL_REQUEST_UPDATED,PULL_REQUEST_REOPENED"}
+aws.codebuild.Webhook("anyone", project_name=project.name, filter_groups=[{"filters": [PRS]}])
+# look-alike: only the team's GitHub accounts
+aws.codebuild.Webhook("team", project_name=project.name, filter_groups=[{"filters": [
+    PRS, {"type": "ACTOR_ACCOUNT_ID", "pattern": "^(1234567|7654321)$"}]}])
+'''
+
+
+def test_a_codebuild_webhook_building_anyone_s_pull_requests_blocks(project) -> None:
+    assert blocked(project, CODEBUILD_PULL_REQUESTS, "AGID-AWS-061") == ["anyone"]
