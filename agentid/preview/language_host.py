@@ -120,6 +120,11 @@ def _run(program: str, speedups, warnings: list, settle: "_Settle") -> None:
 
     import pulumi
 
+    if speedups is not None:
+        problem = speedups.lazy_provider_imports()
+        if problem:
+            warnings.append(f"agentid preview: importing provider packages whole ({problem}); the run is correct "
+                            "but slower")
     for warning in [*warnings, *(speedups.apply() if speedups is not None else [])]:
         pulumi.log.warn(warning)  # reaches the gate through the Engine service, shown with the verdict
     settle.install()  # what runs from here on is the program's

@@ -187,6 +187,7 @@ def _install_language_host(run_dir: Path) -> Path:
         # what it answers registrations with in the child: the gate's own decoding and mock provider
         shutil.copyfile(here / "property_values.py", run_dir / "property_values.py")
         shutil.copyfile(here.parent / "mock_provider.py", run_dir / "mock_provider.py")
+        shutil.copyfile(here / "lazy_provider_imports.py", run_dir / "lazy_provider_imports.py")
     return script
 
 
