@@ -243,7 +243,11 @@ def no_collections():
     The gate keeps every registration and every pack answer until the verdict and makes no cycles
     worth collecting meanwhile (issue 17: at 1,000 agents the gate's peak was 245 MB with the collector
     off, 249 MB with `few_collections`, which still spent 13 collections, 2.2 s, re-scanning them).
-    Freezing what exists keeps the one collection after the run off the imports; both are undone after.
+    Freezing what exists keeps collections off the imports; both are undone after. What the run
+    allocated is frozen too before the collector is back on: re-enabled with everything since in the
+    youngest generation, the next allocation started a collection over all of it (0.13-0.17 s of the
+    gate's CPU at 200 agents, the one collection the benchmark counted). Unfrozen, it joins the oldest
+    generation, which is collected in the normal course.
     """
     enabled = gc.isenabled()
     gc.freeze()
@@ -251,6 +255,7 @@ def no_collections():
     try:
         yield
     finally:
+        gc.freeze()  # the run's objects leave the young generations (and their counts reset) before enabling
         if enabled:
             gc.enable()
         gc.unfreeze()
