@@ -123,8 +123,37 @@ def test_an_sdk_without_the_shape_relied_on_falls_back_with_a_warning(monkeypatc
     monkeypatch.delattr("pulumi.log.debug")
     monkeypatch.setattr("pulumi.runtime.stack.asyncio", None)
     monkeypatch.delattr(sdk, "create_urn")
+    monkeypatch.delattr("pulumi.runtime.rpc.contains_unknowns")
     warnings = sdk_speedups.apply()
-    assert len(warnings) == 5 and all("the run is correct but slower" in w for w in warnings)
+    assert len(warnings) == 6 and all("the run is correct but slower" in w for w in warnings)
+
+
+def test_the_unknowns_check_answers_as_the_sdks_and_leaves_no_cycle(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from pulumi.output import UNKNOWN
+    from pulumi.runtime import rpc
+
+    sdk_check = rpc.contains_unknowns
+    monkeypatch.setattr(rpc, "contains_unknowns", sdk_check)  # restored after the test
+    assert sdk_speedups._acyclic_unknowns_check() is None and rpc.contains_unknowns is not sdk_check
+    looped: list = [1]
+    looped.append(looped)
+    shared = {"x": [1, 2]}
+    values = [UNKNOWN, None, 1, "s", [], {}, {"a": [1, {"b": UNKNOWN}]}, {"a": [1, 2], "b": {"c": "d"}}, looped,
+              [looped, UNKNOWN], {"one": shared, "two": shared}, [[[[UNKNOWN]]]], ({"in": UNKNOWN},), {"k": (UNKNOWN,)}]
+    assert [rpc.contains_unknowns(v) for v in values] == [sdk_check(v) for v in values]
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        before = len(gc.get_objects())
+        for _ in range(100):
+            rpc.contains_unknowns({"a": [1, {"b": 2}]})
+        assert len(gc.get_objects()) - before < 10  # the SDK's own leaves 100 functions and cells behind here
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def test_the_plain_mock_urn_is_the_sdks_urn(monkeypatch: pytest.MonkeyPatch) -> None:
