@@ -185,6 +185,7 @@ class _Settle:
         from pulumi.runtime import stack
 
         self.before = set(threading.enumerate())
+        _adopt_orphans()
         signal_shutdown = getattr(stack, "_wait_for_shutdown", None)
         if signal_shutdown is None or not hasattr(stack, "wait_for_rpcs"):
             return  # an SDK without the shutdown signal: the gate gives no verdict without it anyway
@@ -246,6 +247,19 @@ def _thread_name(thread) -> str:
     code = getattr(target, "__code__", None)
     where = f" running {code.co_filename}:{code.co_firstlineno}" if code is not None else ""
     return f"{'daemon ' if thread.daemon else ''}thread {thread.name!r}{where}"
+
+
+def _adopt_orphans() -> None:
+    """Make this process the child subreaper of what the program starts (prctl(2) PR_SET_CHILD_SUBREAPER), so a
+    process that detaches itself (double fork, setsid) is reparented here, not to the sandbox's init, and
+    `_child_processes` still finds it. Without prctl (not Linux) the parent chain alone is followed."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER (linux/prctl.h)
+    except (OSError, AttributeError):
+        pass
 
 
 def _child_processes() -> list[tuple[int, str]]:

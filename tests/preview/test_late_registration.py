@@ -12,6 +12,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from agentid.preview import sandbox
+
 from .conftest import run_cli
 from .test_gate_integrity import mandatory_trivial
 from .test_preview_cli import write_program
@@ -199,7 +203,14 @@ def test_a_program_that_signals_while_its_thread_still_runs_gets_no_verdict(proj
 # registered in the child's copy of the batch, which nobody sent: the engine would have taken it.
 
 
-def test_a_forked_process_that_registers_is_judged(project: Path) -> None:
+@pytest.fixture(params=["sandboxed", "unsandboxed"])
+def either_way(request, monkeypatch) -> None:
+    """Processes are found differently in and out of the sandbox (its own pid namespace, or the host's)."""
+    if request.param == "unsandboxed":
+        monkeypatch.setenv(sandbox.SANDBOX_ENV, "off")
+
+
+def test_a_forked_process_that_registers_is_judged(project: Path, either_way: None) -> None:
     write_program(project, extra=RAW_REGISTRATION + textwrap.dedent('''
         import os
         child = os.fork()
@@ -211,13 +222,29 @@ def test_a_forked_process_that_registers_is_judged(project: Path) -> None:
     assert_flagged(run_cli(project, *mandatory_trivial(project), "--json", "out.json"))
 
 
-def test_a_forked_process_that_registers_after_the_body_returned_is_judged(project: Path) -> None:
+def test_a_forked_process_that_registers_after_the_body_returned_is_judged(project: Path, either_way: None) -> None:
     write_program(project, extra=RAW_REGISTRATION + textwrap.dedent('''
         import os, time
         if os.fork() == 0:
             time.sleep(1.0)
             register_forbidden()
             os._exit(0)
+    '''))
+    assert_flagged(run_cli(project, *mandatory_trivial(project), "--json", "out.json"))
+
+
+def test_a_detached_daemon_that_registers_after_the_body_returned_is_judged(project: Path, either_way: None) -> None:
+    # Double fork and a session of its own: the daemon's parent is gone before the body returns.
+    write_program(project, extra=RAW_REGISTRATION + textwrap.dedent('''
+        import os, time
+        first = os.fork()
+        if first == 0:
+            os.setsid()
+            if os.fork() == 0:
+                time.sleep(1.0)
+                register_forbidden()
+            os._exit(0)
+        os.waitpid(first, 0)
     '''))
     assert_flagged(run_cli(project, *mandatory_trivial(project), "--json", "out.json"))
 
