@@ -181,9 +181,11 @@ def test_a_consumer_gets_a_working_agentid_preview_hook(tmp_path: Path) -> None:
     subprocess.run([*git, "add", "-A"], cwd=consumer, check=True)
     subprocess.run([*git, "commit", "-qm", "consumer"], cwd=consumer, check=True)
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    # A hang guard: the hook's virtualenv installs the kit and about 1 GB of dependencies, which took 10 minutes on
+    # this 2-core machine while other installs ran, half of the 1,200 s this allowed before.
     run = subprocess.run([str(TOOLS / "pre-commit"), "try-repo", str(REPO), "agentid-preview", "--all-files",
                           "--hook-stage", "pre-push", "--verbose"],
-                         cwd=consumer, env=env, capture_output=True, text=True, timeout=1200)
+                         cwd=consumer, env=env, capture_output=True, text=True, timeout=2400)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert re.search(r"agentid preview\.+Passed", run.stdout)
     assert "PASS" in run.stdout  # the gate's own verdict, printed by the hook
