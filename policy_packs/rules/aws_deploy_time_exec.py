@@ -11,19 +11,41 @@ Two resources run code the moment they are created, with an identity the stack's
     a function the stack defines runs with its own role, which the pack judges; a function the stack does not
     define (`org-admin-automation`) runs with a role nobody here can read, on input the pull request chose
     (https://www.pulumi.com/registry/packages/aws/api-docs/lambda/invocation/).
+  - red9b finding 3: any resource that makes AWS run code as an IAM role named in its inputs, at deploy or on a
+    schedule, is "cannot check" when that role is not one the stack defines (a literal ARN such as
+    OrganizationAccountAccessRole, an instance profile made elsewhere): an EC2 instance / launch template booting
+    with an existing instance profile, an ECS task definition, Lambda function, CodeBuild project, Step Functions
+    state machine or Glue job with an existing role that a starter of the stack runs (an Invocation, a Service,
+    a schedule, an EventBridge target, an event source mapping, a webhook, a Glue trigger, a pipe). Which
+    resources run code as which input, and what starts them, is data: analysis/aws_code_runners.yaml (sources
+    there). A role the stack defines is judged by the other rules, so such a runner passes here.
+  - an EventBridge Scheduler universal target (arn:aws:scheduler:::aws-sdk:SERVICE:ACTION) calls the API as the
+    schedule's role: a role the stack does not define is "cannot check"; a write to IAM, STS, Organizations or
+    IAM Identity Center is escalation with any role (it mints users, keys, roles, accounts).
 Critical (mandatory): a deploy that runs unjudged code as another identity is the escalation the gate exists to
 stop. A waiver names the association or invocation when the code is reviewed elsewhere.
 """
 
 from __future__ import annotations
 
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
 from agentid_policy_packs.analysis.values import is_unknown
 
-from .base import Rule, Unknown, Violation
+from .base import Resource, Rule, Unknown, Violation
+from .iam_links import ROLE, NameIndex
 
 ASSOCIATION = "aws:ssm/association:Association"
 INVOCATION = "aws:lambda/invocation:Invocation"
 FUNCTION = "aws:lambda/function:Function"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
+INSTANCE_PROFILE = "aws:iam/instanceProfile:InstanceProfile"
+RUNNERS_FILE = Path(__file__).resolve().parents[1] / "analysis" / "aws_code_runners.yaml"
 # AWS-owned documents that inventory, patch or update agents: they run no command the caller supplies
 # (https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-command-ssm-plugin-reference.html)
 _NO_CALLER_CODE = frozenset({
@@ -66,13 +88,137 @@ def _invocation(resource, names: set[str], urns: set[str]):
                         "define: it runs with a role the gate cannot read, on input this change chose", resource.urn)
 
 
+@cache
+def _runners_data() -> dict[str, Any]:
+    with open(RUNNERS_FILE, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _at(value: Any, path: str) -> list[tuple[str, Any]]:
+    """(path, value) of each value at a dotted input path (`a[].b` walks the list at a); absent ones left out."""
+    found = [("", value)]
+    for part in path.split("."):
+        walk, part = part.endswith("[]"), part.removesuffix("[]")
+        step = []
+        for where, item in found:
+            if is_unknown(item):
+                step.append((where, item))  # an object not known at preview: what it holds is not known either
+                continue
+            item = item.get(part) if isinstance(item, dict) else None
+            where = f"{where}.{part}" if where else part
+            if walk and isinstance(item, list):
+                step += [(f"{where}[{index}]", element) for index, element in enumerate(item)]
+            elif item is not None:
+                step.append((where, item))
+        found = step
+    return found
+
+
+def _names_of(resource: Resource) -> set[str]:
+    """The names a runner answers to: its physical name (name/family input) and its Pulumi name."""
+    names = {resource.name}
+    for key in ("name", "family"):
+        value = resource.props.get(key)
+        if isinstance(value, str) and not is_unknown(value):
+            names.add(value)
+    return names
+
+
+def _started(runner: Resource, starters: list[Resource]) -> bool:
+    """Does a starter of the stack depend on `runner` or name it (name or ARN, `:` / `/` separated)?"""
+    names = _names_of(runner)
+    for starter in starters:
+        if runner.urn in starter.dependencies:
+            return True
+        for path in _runners_data()["starters"][starter.type]:
+            for _, reference in _at(dict(starter.props), path):
+                if isinstance(reference, str) and names & set(re.split(r"[:/]", reference.strip())):
+                    return True
+    return False
+
+
+class _Identities:
+    """The stack's roles and instance profiles, as a runner's input finds them (name, ARN or an Output of one)."""
+
+    def __init__(self, resources: list[Resource]) -> None:
+        self.roles = NameIndex(r for r in resources if r.type == ROLE)
+        self.profiles = NameIndex(r for r in resources if r.type == INSTANCE_PROFILE)
+
+    def unseen_role(self, reference: Any, dependencies: tuple[str, ...]) -> str | None:
+        """None when `reference` is a role of the stack; else what it is (raises LookupError when unknown)."""
+        found = self.roles.resolve(reference, dependencies)
+        if found is None:
+            raise LookupError
+        return None if found else f"role {str(reference).strip()[:200]}"
+
+    def unseen_profile_role(self, reference: Any, dependencies: tuple[str, ...]) -> str | None:
+        profiles = self.profiles.resolve(reference, dependencies)
+        if profiles is None:
+            raise LookupError
+        if not profiles:
+            return f"instance profile {str(reference).strip()[:200]}"
+        for profile in profiles:
+            role = profile.props.get("role")
+            if role is None:
+                continue  # a profile without a role hands out no credentials
+            if (why := self.unseen_role(role, profile.dependencies)) is not None:
+                return f"instance profile {profile.name} with {why}"
+        return None
+
+
+def _runner(resource: Resource, spec: dict[str, Any], identities: _Identities):
+    """A runner whose role (or instance profile's role) is not one of the stack's: cannot check."""
+    for kind, unseen in (("role", identities.unseen_role), ("profile", identities.unseen_profile_role)):
+        for path in spec.get(kind, ()):
+            for where, reference in _at(dict(resource.props), path):
+                try:
+                    why = unseen(reference, resource.dependencies)
+                except LookupError:
+                    yield Unknown(where, resource.urn)
+                    continue
+                if why is not None:
+                    yield Violation(f"{resource.name} {spec['what']} as {why} ({where}), which this stack does not "
+                                    "define: cannot check what that identity may do, and AWS runs this code with its "
+                                    "credentials at deploy time or on a schedule; define the role in this stack (its "
+                                    "policies are then judged) or waive this resource", resource.urn)
+
+
+def _universal_target(resource: Resource, identities: _Identities):
+    """An EventBridge Scheduler universal target: one API call, made as the schedule's role."""
+    target = resource.props.get("target")
+    arn = target.get("arn") if isinstance(target, dict) else None
+    if is_unknown(target) or is_unknown(arn):
+        # an ARN known only at deployment may be a universal target: judged by its role, as one would be
+        yield from _runner(resource, {"role": ["target.roleArn"], "what": "calls its target"}, identities)
+        return
+    data = _runners_data()
+    match = re.match(data["universal_target"], arn.strip()) if isinstance(arn, str) else None
+    if match is None:
+        return  # a templated target (Lambda, SQS, ...) runs with its own identity, judged where it is defined
+    service, action = match["service"], match["action"]
+    if service in data["identity_services"] and not action.lower().startswith(tuple(data["read_action_prefixes"])):
+        yield Violation(f"{resource.name} calls {service}:{action} through a Scheduler universal target: a write to "
+                        "an identity service (users, keys, roles, accounts) made by AWS on a schedule, outside any "
+                        "reviewed identity: escalation whatever the role", resource.urn)
+        return
+    yield from _runner(resource, {"role": ["target.roleArn"], "what": f"calls {service}:{action}"}, identities)
+
+
 def check(resources, config):
     names, urns = _functions(resources)
+    data = _runners_data()
+    identities = _Identities(resources)
+    starters = [r for r in resources if r.type in data["starters"]]
     for resource in resources:
         if resource.type == ASSOCIATION:
             yield from _association(resource)
         elif resource.type == INVOCATION:
             yield from _invocation(resource, names, urns)
+        if resource.type == SCHEDULE:
+            yield from _universal_target(resource, identities)
+        spec = data["runners"].get(resource.type)
+        if spec is not None and (spec["runs"] == "deploy" or _started(resource, starters)):
+            yield from _runner(resource, spec, identities)
 
 
 RULE = Rule(
@@ -80,12 +226,16 @@ RULE = Rule(
     title="aws-no-deploy-time-exec",
     severity="critical",
     category="escalation",
-    description="No SSM association runs caller code on instances, and no deploy-time Lambda invocation calls a "
-                "function the stack does not define.",
+    description="No SSM association runs caller code on instances, no deploy-time Lambda invocation calls a "
+                "function the stack does not define, no instance, task, function, build, state machine or job the "
+                "stack runs does so as a role the stack does not define, and no Scheduler universal target writes "
+                "to IAM, STS or Organizations.",
     remediation="Run commands through a reviewed pipeline or a document that takes no caller code; invoke only "
-                "functions this stack defines (their roles are judged); waive a reviewed association by URN.",
+                "functions this stack defines; run code only as roles and instance profiles this stack defines "
+                "(their policies are judged); waive a reviewed association or runner by URN.",
     url="https://docs.aws.amazon.com/systems-manager/latest/userguide/state-manager-associations.html",
     check=check,
     stack=True,
-    reads=(ASSOCIATION, INVOCATION, FUNCTION),
+    reads=tuple(dict.fromkeys((ASSOCIATION, INVOCATION, FUNCTION, SCHEDULE, ROLE, INSTANCE_PROFILE,
+                               *_runners_data()["runners"], *_runners_data()["starters"]))),
 )

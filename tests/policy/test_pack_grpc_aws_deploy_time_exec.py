@@ -32,11 +32,12 @@ def test_inventory_and_patching_associations_pass(pack) -> None:
 
 
 def test_invoking_a_function_the_stack_does_not_define_blocks_its_own_passes(pack) -> None:
+    role = ("aws:iam/role:Role", "r", {"name": "r", "assumeRolePolicy": "{}"})  # judged by the other rules
     own = StackResource(FUNCTION, "seed", urn(FUNCTION, "seed"), {"name": "seed-data", "role": "r"})
     by_name = (INVOCATION, "seed-now", {"functionName": "seed-data", "input": "{}"})
     by_arn = (INVOCATION, "seed-arn", {"functionName": "arn:aws:lambda:eu-west-1:111122223333:function:seed-data:1",
                                        "input": "{}"})
     foreign = (INVOCATION, "call-admin", {"functionName": "org-admin-automation", "input": "{}"})
-    findings = stack_findings(pack, "AGID-AWS-057", [own, by_name, by_arn, foreign], "mandatory")
+    findings = stack_findings(pack, "AGID-AWS-057", [role, own, by_name, by_arn, foreign], "mandatory")
     assert [name for name, _ in findings] == ["call-admin"]
     assert "org-admin-automation" in findings[0][1]

@@ -96,3 +96,35 @@ def test_k8s_aggregation_into_built_in_roles_blocks_look_alikes_pass(project: Pa
     assert {("ca-label", "AGID-K8S-005"), ("helper", "AGID-K8S-005"), ("basic", "AGID-K8S-005")} <= found, found
     code, found = mandatory(project, K8S_LOOK_ALIKES)
     assert (code, found) == (0, set())
+
+
+# --- 3: AWS code run at deploy time as a role the stack does not define ---------------------------------------
+
+AWS_ADMIN = '"arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"'
+AWS_BYPASSES = f'''
+fn = aws.lambda_.Function("f", role={AWS_ADMIN}, runtime="python3.12", handler="index.handler",
+    code=pulumi.AssetArchive({{"index.py": pulumi.StringAsset("def handler(e, c):\\n    return 1\\n")}}))
+aws.lambda_.Invocation("go", function_name=fn.name, input=json.dumps({{}}))
+aws.ec2.Instance("worker", ami="ami-0123456789abcdef0", instance_type="t3.micro",
+                 iam_instance_profile="OrganizationAccountAccessProfile", user_data="#!/bin/sh\\necho hi\\n")
+aws.scheduler.Schedule("s", schedule_expression="rate(1 minute)", flexible_time_window={{"mode": "OFF"}},
+    target={{"arn": "arn:aws:scheduler:::aws-sdk:iam:createAccessKey", "role_arn": {AWS_ADMIN},
+             "input": json.dumps({{"UserName": "breakglass"}})}})
+'''
+AWS_LOOK_ALIKES = '''
+trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                    "Principal": {"Service": "lambda.amazonaws.com"}}]})
+role = aws.iam.Role("fn-role", assume_role_policy=trust)
+fn = aws.lambda_.Function("f", role=role.arn, runtime="python3.12", handler="index.handler",
+    code=pulumi.AssetArchive({"index.py": pulumi.StringAsset("def handler(e, c):\\n    return 1\\n")}))
+aws.lambda_.Invocation("go", function_name=fn.name, input=json.dumps({}))
+aws.ec2.Instance("worker", ami="ami-0123456789abcdef0", instance_type="t3.micro", user_data="#!/bin/sh\\necho hi\\n")
+'''
+
+
+def test_aws_code_run_as_an_unseen_role_blocks_look_alikes_pass(project: Path) -> None:
+    code, found = mandatory(project, AWS_BYPASSES)
+    assert code == 1
+    assert {("f", "AGID-AWS-057"), ("worker", "AGID-AWS-057"), ("s", "AGID-AWS-057")} <= found, found
+    code, found = mandatory(project, AWS_LOOK_ALIKES)
+    assert (code, found) == (0, set()), found

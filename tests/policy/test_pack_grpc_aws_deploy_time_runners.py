@@ -1,0 +1,144 @@
+"""AGID-AWS-057 over gRPC (red9b finding 3): code AWS runs at deploy time or on a schedule as a role the stack does
+not define is "cannot check"; the same runner with a role (or instance profile) of the stack passes, and so does
+a function nothing starts. A Scheduler universal target writing to IAM/STS/Organizations blocks with any role.
+
+Before: each of these passed `agentid preview` (red9b b_aws): a Lambda function with the literal
+OrganizationAccountAccessRole ARN plus an Invocation of it, an instance booting with an existing instance profile,
+an ECS task definition with an existing task role run by a Service, a schedule calling iam:createAccessKey.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agentid.analyzer_client import StackResource
+from tests.policy.pack_cases import stack_findings
+from tests.policy.ruletools import UNKNOWN
+from tests.policy.test_pack_grpc import urn
+
+RULE = "AGID-AWS-057"
+ADMIN = "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                            "Principal": {"Service": "lambda.amazonaws.com"}}]})
+ROLE_T = "aws:iam/role:Role"
+PROFILE_T = "aws:iam/instanceProfile:InstanceProfile"
+FUNCTION = "aws:lambda/function:Function"
+
+
+def res(type_: str, name: str, props: dict, depends: tuple[str, ...] = ()) -> StackResource:
+    return StackResource(type_, name, urn(type_, name), props, dependencies=list(depends))
+
+
+OWN_ROLE = res(ROLE_T, "worker-role", {"name": "worker-role", "assumeRolePolicy": TRUST})
+OWN_PROFILE = res(PROFILE_T, "worker-profile", {"name": "worker-profile", "role": "worker-role"})
+
+
+def findings(pack, *resources) -> dict[str, str]:
+    return dict(stack_findings(pack, RULE, resources, "mandatory"))
+
+
+def _lambda(role, started: bool, role_depends: tuple[str, ...] = ()):
+    fn = res(FUNCTION, "f", {"name": "f", "role": role, "runtime": "python3.12", "handler": "index.handler"},
+             role_depends)
+    found = [fn]
+    if started:
+        found.append(res("aws:lambda/invocation:Invocation", "go", {"functionName": UNKNOWN, "input": "{}"}, (fn.urn,)))
+    return found
+
+
+RUNNERS = {
+    "lambda_existing_role": _lambda(ADMIN, started=True),
+    "lambda_scheduled_literal": [
+        res(FUNCTION, "nightly", {"name": "nightly", "role": ADMIN}),
+        res("aws:cloudwatch/eventTarget:EventTarget", "nightly-t",
+            {"rule": "every-night", "arn": "arn:aws:lambda:eu-west-1:123456789012:function:nightly"})],
+    "ec2_userdata": [res("aws:ec2/instance:Instance", "worker", {
+        "ami": "ami-0123456789abcdef0", "instanceType": "t3.micro",
+        "iamInstanceProfile": "OrganizationAccountAccessProfile", "userData": "#!/bin/sh\naws iam create-access-key"})],
+    "launch_template": [res("aws:ec2/launchTemplate:LaunchTemplate", "lt", {
+        "iamInstanceProfile": {"arn": "arn:aws:iam::123456789012:instance-profile/admin"}})],
+    "ecs_service": [
+        res("aws:ecs/taskDefinition:TaskDefinition", "td", {"family": "x", "taskRoleArn": ADMIN, "containerDefinitions": "[]"}),
+        res("aws:ecs/service:Service", "svc", {"cluster": "default", "taskDefinition": UNKNOWN, "desiredCount": 1},
+            (urn("aws:ecs/taskDefinition:TaskDefinition", "td"),))],
+    "codebuild_webhook": [
+        res("aws:codebuild/project:Project", "build", {"name": "build", "serviceRole": ADMIN}),
+        res("aws:codebuild/webhook:Webhook", "hook", {"projectName": "build"})],
+    "stepfunctions_scheduled": [
+        res("aws:sfn/stateMachine:StateMachine", "sm", {"name": "sm", "roleArn": ADMIN, "definition": "{}"}),
+        res("aws:scheduler/schedule:Schedule", "every-minute", {
+            "scheduleExpression": "rate(1 minute)", "flexibleTimeWindow": {"mode": "OFF"},
+            "target": {"arn": "arn:aws:states:eu-west-1:123456789012:stateMachine:sm",
+                       "roleArn": "arn:aws:iam::123456789012:role/scheduler-invoke"}})],
+    "glue_trigger": [
+        res("aws:glue/job:Job", "etl", {"name": "etl", "roleArn": ADMIN, "command": {"scriptLocation": "s3://b/x.py"}}),
+        res("aws:glue/trigger:Trigger", "now", {"type": "ON_DEMAND", "startOnCreation": True,
+                                                "actions": [{"jobName": "etl"}]})],
+    "scheduler_universal": [res("aws:scheduler/schedule:Schedule", "s", {
+        "scheduleExpression": "rate(1 minute)", "flexibleTimeWindow": {"mode": "OFF"},
+        "target": {"arn": "arn:aws:scheduler:::aws-sdk:s3:deleteBucket", "roleArn": ADMIN, "input": "{}"}})],
+}
+FLAGGED = {"lambda_existing_role": "f", "lambda_scheduled_literal": "nightly", "ec2_userdata": "worker",
+           "launch_template": "lt", "ecs_service": "td", "codebuild_webhook": "build", "stepfunctions_scheduled": "sm",
+           "glue_trigger": "etl", "scheduler_universal": "s"}
+
+
+@pytest.mark.parametrize("case", sorted(RUNNERS))
+def test_code_run_as_a_role_the_stack_does_not_define_blocks(pack, case):
+    found = findings(pack, *RUNNERS[case])
+    assert list(found) == [FLAGGED[case]], found
+    assert "which this stack does not define: cannot check what that identity may do" in found[FLAGGED[case]]
+
+
+def test_the_same_runners_with_the_stacks_own_role_pass(pack):
+    role_by_output = (OWN_ROLE.urn,)
+    assert findings(pack, OWN_ROLE, *_lambda(UNKNOWN, started=True, role_depends=role_by_output)) == {}
+    assert findings(pack, OWN_ROLE, *_lambda("arn:aws:iam::123456789012:role/worker-role", started=True)) == {}
+    assert findings(pack, OWN_ROLE, OWN_PROFILE, res("aws:ec2/instance:Instance", "worker", {
+        "ami": "ami-0123456789abcdef0", "instanceType": "t3.micro", "iamInstanceProfile": "worker-profile",
+        "userData": "#!/bin/sh\necho hi"})) == {}
+    assert findings(pack, OWN_ROLE, res("aws:ecs/taskDefinition:TaskDefinition", "td", {
+        "family": "x", "taskRoleArn": UNKNOWN, "containerDefinitions": "[]"}, (OWN_ROLE.urn,)),
+        res("aws:ecs/service:Service", "svc", {"taskDefinition": "x", "desiredCount": 1})) == {}
+    # an instance without a profile, a task without a task role: no AWS credentials at all
+    assert findings(pack, res("aws:ec2/instance:Instance", "bare", {"ami": "ami-0123456789abcdef0", "userData": "x"}),
+                    res("aws:ecs/taskDefinition:TaskDefinition", "plain", {"family": "p", "containerDefinitions": "[]"}),
+                    res("aws:ecs/service:Service", "svc", {"taskDefinition": "p"})) == {}
+
+
+def test_a_function_nothing_starts_is_not_run_by_the_deploy(pack):
+    assert findings(pack, *_lambda(ADMIN, started=False)) == {}
+
+
+def test_an_instance_profile_of_the_stack_holding_an_existing_role_is_cannot_check(pack):
+    profile = res(PROFILE_T, "p", {"name": "p", "role": "OrganizationAccountAccessRole"})
+    found = findings(pack, profile, res("aws:ec2/instance:Instance", "worker", {"ami": "ami-1", "iamInstanceProfile": "p"}))
+    assert list(found) == ["worker"] and "instance profile p with role OrganizationAccountAccessRole" in found["worker"]
+
+
+def test_a_role_known_only_at_deployment_that_no_dependency_explains_is_not_yet_known(pack):
+    # reported as the engine reports a policy it cannot run during preview (not a pass, not a violation yet)
+    found = [message for _, message in stack_findings(pack, RULE, _lambda(UNKNOWN, started=True))]
+    assert len(found) == 1 and "cannot check until known: role is computed during preview" in found[0], found
+
+
+@pytest.mark.parametrize("action", ["iam:createAccessKey", "iam:attachUserPolicy", "sts:assumeRole",
+                                    "organizations:createAccount", "ssoadmin:createAccountAssignment"])
+def test_a_universal_target_writing_to_identity_services_blocks_with_the_stacks_own_role(pack, action):
+    schedule = res("aws:scheduler/schedule:Schedule", "s", {
+        "scheduleExpression": "rate(1 minute)", "flexibleTimeWindow": {"mode": "OFF"},
+        "target": {"arn": f"arn:aws:scheduler:::aws-sdk:{action}", "roleArn": "worker-role", "input": "{}"}})
+    found = findings(pack, OWN_ROLE, schedule)
+    assert list(found) == ["s"] and f"calls {action} through a Scheduler universal target" in found["s"]
+
+
+def test_universal_reads_and_templated_targets_with_the_stacks_role_pass(pack):
+    def schedule(name, arn):
+        return res("aws:scheduler/schedule:Schedule", name, {
+            "scheduleExpression": "rate(1 hour)", "flexibleTimeWindow": {"mode": "OFF"},
+            "target": {"arn": arn, "roleArn": "worker-role"}})
+    assert findings(pack, OWN_ROLE, schedule("read", "arn:aws:scheduler:::aws-sdk:iam:listUsers"),
+                    schedule("queue", "arn:aws:sqs:eu-west-1:123456789012:jobs"),
+                    schedule("s3", "arn:aws:scheduler:::aws-sdk:s3:listBuckets")) == {}
