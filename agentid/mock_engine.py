@@ -46,6 +46,9 @@ class RegisteredResource:
     outputs: dict[str, Any] = field(default_factory=dict)
     dependencies: list[str] = field(default_factory=list)  # URNs it waits for: explicit depends_on and input dependencies
     source_position: tuple[str, int] | None = None  # (file URI, line) of the code that declared it, as the SDK reports
+    provider: str | None = None  # the provider reference ("URN::ID") a custom resource is managed by; None: the default
+    aliases: list[str] = field(default_factory=list)  # each alias as its URN, or as the old name an alias spec gives
+    protect: bool = False
 
 
 @dataclass
@@ -54,6 +57,7 @@ class ProgramRun:
     stack: str
     resources: list[RegisteredResource]
     outputs: dict[str, Any]
+    calls: list[tuple[str, str | None]] = field(default_factory=list)  # (invoke token, provider reference) in order
 
     def of_type(self, type_token: str) -> list[RegisteredResource]:
         return [r for r in self.resources if r.type == type_token]
@@ -130,6 +134,7 @@ def _sentinel_unknowns(value: Any) -> Any:
 class _RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.local = threading.local()
+        self.calls: list[tuple[str, str | None]] = []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         inputs = _sentinel_unknowns(args.inputs)
@@ -138,6 +143,7 @@ class _RecordingMocks(pulumi.runtime.Mocks):
         return resource_id, state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
+        self.calls.append((args.token, args.provider or None))
         return mock_call(args.token, args.args), []  # the failures must be a list: MockMonitor.Invoke iterates it
 
 
@@ -168,6 +174,9 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             dependencies=list(request.dependencies),
             source_position=(request.sourcePosition.uri, request.sourcePosition.line)
             if request.sourcePosition.uri else None,
+            provider=request.provider or None,
+            aliases=[alias.urn or alias.spec.name for alias in request.aliases if alias.urn or alias.spec.name],
+            protect=bool(request.protect),
         )
         with self.lock:
             self.registered.append(record)
@@ -209,7 +218,7 @@ def run_program(
         _sync_await(run_pulumi_func(program))
         outputs = _sync_await(resolve_outputs())
         _sync_await(run_pulumi_func(lambda: None))  # settle anything the outputs started
-    return ProgramRun(project, stack, list(monitor.registered), outputs)
+    return ProgramRun(project, stack, list(monitor.registered), outputs, list(mocks.calls))
 
 
 # Objects a run may allocate between two young-generation collections (CPython's default: 700).

@@ -5,6 +5,12 @@ that cloud's fleet component (`agentid_components.aws.fleet.AwsAgents`,
 `agentid_components.azure.fleet.AzureAgents`) and merges their inventories with the
 spec's own facts (owner, purpose, review date, lifetimes). Both clouds' agents
 are checked before the fleet registers itself, so bad input registers nothing.
+
+A stack may hold several fleets, nested in the program's own components and
+with explicit providers (a second account, region or subscription): children
+are named `<fleet>-aws`, `<fleet>-aws-<agent>`, ... (`child_names`), and
+objects two fleets would both create are refused before anything registers
+(`_claim_names`).
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from typing import Any
 
 import pulumi
 
+from agentid_components import naming, physical_names
 from agentid_components.aws.fleet import AwsAgents, AwsSettings
+from agentid_components.child_names import ChildNames, first_of_type
 from agentid_components.azure.fleet import AzureAgents, AzureSettings
 from agentid_components.gcp.fleet import GcpAgents, GcpSettings
 from agentid_components.workload.fleet import Workloads, WorkloadSettings
@@ -26,32 +34,71 @@ TYPE_TOKEN = "agentid:index:AgentFleet"
 
 
 class FleetError(pulumi.RunError):
-    """A second AgentFleet in one stack (Pulumi prints the one-line message without a traceback)."""
+    """Two AgentFleets of one program would create the same cloud object (Pulumi prints the message, no traceback)."""
 
 
-# The fleets of the running program, per resource monitor (one a deployment; the mocks make one per test run).
-_fleets: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
+# Objects claimed by the fleets of the running program, per resource monitor (one a deployment; the mocks and the
+# gate make one per run): (kind, name as deployed) -> (fleet, agent, owner).
+_claims: "weakref.WeakKeyDictionary[Any, dict[tuple[str, str], tuple[str, str, str]]]" = weakref.WeakKeyDictionary()
 
 
-def _claim_stack(name: str) -> None:
-    """Refuse a second AgentFleet in the running program, naming both.
+def _claim_names(fleet: str, agents: list[Agent], aws: AwsSettings, azure: AzureSettings, gcp: GcpSettings,
+                 gcp_pools: list[str]) -> None:
+    """Refuse a fleet whose objects another fleet of the program already names, naming both fleets and owners.
 
-    The fleet's children have fixed names ("aws", "azure", "<agent>-role", ...) and a child's URN holds its
-    parent's type, not its name, so two fleets in one stack would register the same URNs (and, for the same
-    agent, the same physical names). Scoping the names by fleet would rename every child of every deployed
-    single-fleet stack (a replacement unless each child got an alias), so one fleet a stack it is.
+    Several fleets may share a stack when each cloud object keeps one owner: an IAM role name is unique in its
+    account whatever the region, a managed identity in its resource group, a service account and a workload
+    identity pool in their project, a Cognito domain prefix in its region across all accounts. The kit cannot
+    tell from a provider which account it reaches, so two fleets' names must differ: give one its own name
+    suffix (AwsSettings / AzureSettings / GcpSettings `name_suffix`). An agent is known by its name (inventory,
+    revocation, the broker's decisions): one agent (one name, one owner) may be deployed by several fleets, e.g.
+    one per account, keeping its workload trust; two agents of one name with different owners, or two agents
+    trusting one workload (it would act as both), are refused.
     """
+    suffixes = {"aws": aws.suffix, "azure": azure.suffix, "gcp": gcp.suffix}
+    wanted = list(physical_names.deployed_names(agents, suffixes))
+    domain = _created_cognito_domain(agents, aws)
+    if domain is not None:
+        wanted.append(("Cognito domain", domain, "", "its Cognito user pool"))
+    wanted += [("GCP workload identity pool", pool, "", "its agents' pool") for pool in gcp_pools]
+    # The same name must mean the same agent: "agent" entries carry the owner where the others carry the agent.
+    wanted += [("agent", agent.name, agent.owner, f"agent '{agent.name}' (owner {agent.owner})") for agent in agents]
     monitor = pulumi.runtime.settings.get_monitor()
     try:
-        first = _fleets.get(monitor) if monitor is not None else None
-    except TypeError:  # a monitor that cannot be weakly referenced: nothing to remember the fleet by
-        return
-    if first is not None:
-        raise FleetError(f"AgentFleet '{name}': this stack already has AgentFleet '{first}'; their resources would "
-                         "get the same URNs (children are named by agent, not by fleet): put every agent of the "
-                         "stack in one AgentFleet")
-    if monitor is not None:
-        _fleets[monitor] = name
+        claimed = _claims.setdefault(monitor, {}) if monitor is not None else {}
+    except TypeError:  # a monitor that cannot be weakly referenced: nothing to compare with
+        claimed = {}
+    for kind, name, agent, owner in wanted:
+        earlier = claimed.get((kind, name))
+        if earlier is None or earlier[0] == fleet or (kind in _SAME_AGENT_MAY_SHARE and earlier[1] == agent):
+            continue
+        if kind == "agent":
+            raise FleetError(f"AgentFleet '{fleet}': {owner} and {earlier[2]} of AgentFleet '{earlier[0]}' are two "
+                             "agents with one name (the inventory, revocation and the broker know an agent by its "
+                             "name): rename one, or give both one owner if they are one agent")
+        remedy = ("give each agent its own workload" if kind in physical_names.WORKLOAD_KINDS else
+                  "set awsCognitoDomain (AwsSettings cognito_domain) on one, or reference one pool from both"
+                  if kind == "Cognito domain" else
+                  "give one fleet its own name suffix (AwsSettings / AzureSettings / GcpSettings name_suffix)")
+        raise FleetError(f"AgentFleet '{fleet}': {owner} would get {kind} '{name}', which {earlier[2]} of AgentFleet "
+                         f"'{earlier[0]}' gets too: {remedy}")
+    for kind, name, agent, owner in wanted:
+        claimed.setdefault((kind, name), (fleet, agent, owner))
+
+
+# What one agent deployed by two fleets keeps: its workloads' trust, and its name ("agent" entries hold the owner).
+_SAME_AGENT_MAY_SHARE = physical_names.WORKLOAD_KINDS | {"agent"}
+
+
+def _created_cognito_domain(agents: list[Agent], aws: AwsSettings) -> str | None:
+    """The Cognito domain prefix the fleet's AWS side creates a pool under (None: it creates none, or the domain is
+    an Output, known only at deployment)."""
+    uses_cognito = any(tool.oauth and tool.oauth.provider == "cognito" for agent in agents if "aws" in agent.clouds
+                       for tool in agent.tools)
+    if not uses_cognito or aws.cognito_user_pool_id is not None:
+        return None
+    domain = aws.cognito_domain or naming.cognito_domain_prefix(pulumi.get_project(), pulumi.get_stack())
+    return domain if isinstance(domain, str) else None
 
 
 def _spec_facts(agent: Agent) -> dict[str, Any]:
@@ -89,7 +136,13 @@ def _spec_facts(agent: Agent) -> dict[str, Any]:
 
 
 class AgentFleet(pulumi.ComponentResource):
-    """Every agent of the stack. Output `inventory`: agent -> spec facts + `aws` + `azure` + `gcp` entries."""
+    """Agents of the stack. Output `inventory`: agent -> spec facts + `aws` + `azure` + `gcp` entries.
+
+    `opts` reach every child: `provider=` / `providers=` (the clouds' resources and data-source calls, e.g. the
+    account id a trust policy names, go through them), `parent=`, `protect`, `aliases` (children follow through
+    Pulumi's name-prefix convention), `depends_on`. Raises FleetError, before anything registers, when another
+    AgentFleet of the program creates one of its objects (IAM role, managed identity, service account, Cognito
+    domain, workload identity pool) or holds another agent (other owner) of one of its agents' names."""
 
     def __init__(
         self,
@@ -112,16 +165,20 @@ class AgentFleet(pulumi.ComponentResource):
         gcp_plans = GcpAgents.check(on_gcp, gcp_settings) if on_gcp else None
         workload_settings = workload_settings or WorkloadSettings()
         workload_plan = Workloads.check(agents, workload_settings) if workload_settings.enabled else None
-        _claim_stack(name)
+        _claim_names(name, agents, aws_settings, azure_settings, gcp_settings, list(gcp_plans.pools) if gcp_plans else [])
         super().__init__(TYPE_TOKEN, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        self.aws = AwsAgents("aws", on_aws, aws_settings, child, plans=aws_plans) if on_aws else None
-        self.azure = AzureAgents("azure", on_azure, azure_settings, child, plans=azure_plans) if on_azure else None
-        self.gcp = GcpAgents("gcp", on_gcp, gcp_settings, child, plans=gcp_plans) if on_gcp else None
+        names = ChildNames(self, name, legacy=first_of_type(TYPE_TOKEN))
+        self.aws = AwsAgents(names.name("aws"), on_aws, aws_settings, names.options("aws"), plans=aws_plans,
+                             legacy=names.legacy) if on_aws else None
+        self.azure = (AzureAgents(names.name("azure"), on_azure, azure_settings, names.options("azure"),
+                                  plans=azure_plans, legacy=names.legacy)
+                      if on_azure else None)
+        self.gcp = GcpAgents(names.name("gcp"), on_gcp, gcp_settings, names.options("gcp"), plans=gcp_plans,
+                             legacy=names.legacy) if on_gcp else None
         self.workloads = None
         if workload_plan is not None:
-            self.workloads = Workloads("kubernetes", agents, workload_settings, self._cloud_identities(agents), child,
-                                       plan=workload_plan)
+            self.workloads = Workloads(names.name("kubernetes"), agents, workload_settings, self._cloud_identities(agents),
+                                       names.options("kubernetes"), plan=workload_plan, legacy=names.legacy)
         self.inventory = self._inventory(agents)
         # The inventory is the stack's to export; registering it here too would serialize it a second time.
         self.register_outputs({"agents": [agent.name for agent in agents]})

@@ -16,6 +16,7 @@ without it (`naming.fit` keeps a hash of the whole name when it cuts).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from agentid_components import naming
@@ -27,33 +28,38 @@ if TYPE_CHECKING:
 Loc = tuple[int | str, ...]
 
 
-def _owned_names(index: int, agent: "Agent") -> list[tuple[str, str, Loc, str]]:
-    """(kind, physical name, loc, owner) for every cloud object this agent compiles to, by name."""
+def _owned_names(index: int, agent: "Agent", suffixes: "Mapping[str, str] | None" = None) -> list[tuple[str, str, Loc, str]]:
+    """(kind, physical name, loc, owner) for every cloud object this agent compiles to, by name.
+
+    `suffixes`: cloud ("aws", "azure", "gcp") -> the name suffix its objects get; None: one file's names, compared
+    without the suffix (every object of a stack gets the same one), display names included."""
+    aws, azure, gcp = ((suffixes or {}).get(cloud, "") for cloud in ("aws", "azure", "gcp"))
     here: Loc = (index, "name")
     who = f"agent '{agent.name}'"
     names: list[tuple[str, str, Loc, str]] = []
     clouds = agent.clouds
     if "aws" in clouds:
         names += [
-            ("AWS IAM role", naming.aws_role_name(agent.name), here, who),
-            ("AWS IAM boundary policy", naming.aws_boundary_policy_name(agent.name), here, who),
-            ("AWS Roles Anywhere profile", naming.aws_roles_anywhere_profile_name(agent.name), here, who),
+            ("AWS IAM role", naming.aws_role_name(agent.name, aws), here, who),
+            ("AWS IAM boundary policy", naming.aws_boundary_policy_name(agent.name, aws), here, who),
+            ("AWS Roles Anywhere profile", naming.aws_roles_anywhere_profile_name(agent.name, aws), here, who),
         ]
     if "azure" in clouds:
-        names.append(("Azure managed identity", naming.azure_identity_name(agent.name), here, who))
-    if any(tool.oauth for tool in agent.tools) or "azure" in clouds:
+        names.append(("Azure managed identity", naming.azure_identity_name(agent.name, azure), here, who))
+    # Display names, which neither Cognito nor Entra keeps unique: compared within one file only (no `suffixes`).
+    if suffixes is None and (any(tool.oauth for tool in agent.tools) or "azure" in clouds):
         names.append(("Cognito app client / Entra application", naming.oauth_client_name(agent.name), here, who))
     if "gcp" in clouds:
-        names.append(("GCP service account", naming.gcp_service_account_id(agent.name), here, who))
+        names.append(("GCP service account", naming.gcp_service_account_id(agent.name, gcp), here, who))
     for tool_index, tool in enumerate(agent.tools):
         at: Loc = (index, "tools", tool_index, "name")
         owner = f"tool '{tool.name}' of agent '{agent.name}'"
         if tool.azure:
-            names.append(("Azure role definition", naming.azure_role_name(agent.name, tool.name), at, owner))
+            names.append(("Azure role definition", naming.azure_role_name(agent.name, tool.name, azure), at, owner))
             if agent.azure_identity_per_tool:
-                names.append(("Azure managed identity", naming.azure_tool_identity_name(agent.name, tool.name), at, owner))
+                names.append(("Azure managed identity", naming.azure_tool_identity_name(agent.name, tool.name, azure), at, owner))
         if tool.gcp and tool.gcp.permissions:
-            names.append(("GCP custom role", naming.gcp_custom_role_id(agent.name, tool.name), at, owner))
+            names.append(("GCP custom role", naming.gcp_custom_role_id(agent.name, tool.name, gcp), at, owner))
     for binding_index, binding in enumerate(agent.trust):
         if binding.kubernetes:  # one ServiceAccount per cluster (issuer), annotated with one agent's identities
             k8s = binding.kubernetes
@@ -166,3 +172,17 @@ def clashes(agents: list["Agent"]) -> list[tuple[Loc, str]]:
                 found.append((loc, f"{owner} and {earlier[0]} (agents[{earlier[1][0]}]) would both get {kind} "
                                    f"'{name}': {_REMEDY.get(kind, _RENAME)}"))
     return found + _shared_workloads(agents)
+
+
+# What proves an agent's identity rather than names a cloud object: one agent in two fleets (e.g. two accounts) may be
+# trusted by the same workload; two different agents may not (`clashes` refuses it within one file).
+WORKLOAD_KINDS = frozenset({"Kubernetes service account", "SPIFFE ID", "GitHub Actions subject"})
+
+
+def deployed_names(agents: list["Agent"], suffixes: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
+    """(kind, name as deployed, agent, owner) of every object of `agents` that one account, subscription or project
+    holds once, with each cloud's name suffix (`suffixes`: "aws" / "azure" / "gcp" -> suffix), and every workload
+    that proves an agent's identity (`WORKLOAD_KINDS`). Two fleets of one program compare these (`AgentFleet`)."""
+    return [(kind, name, agent.name, owner)
+            for index, agent in enumerate(agents)
+            for kind, name, _loc, owner in _owned_names(index, agent, suffixes)]

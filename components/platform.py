@@ -26,6 +26,7 @@ import pulumi
 
 from agentid_components import naming
 from agentid_components import platform_spec as outputs_
+from agentid_components.child_names import ChildNames, first_of_type
 from agentid_components.platform_spec import PlatformSpec, PlatformSpecError, parse_platform
 from agentid_components.spec import Agent
 
@@ -58,18 +59,19 @@ class Platform(pulumi.ComponentResource):
                                     f"server name '{label}': spell each API's audience one way")
         super().__init__(TYPE_TOKEN, name, None, opts)
 
-        child = pulumi.ResourceOptions(parent=self)
+        children = ChildNames(self, name, legacy=first_of_type(TYPE_TOKEN))
         tags = {naming.TAG_MANAGED_BY: naming.MANAGED_BY}
         self.outputs: dict[str, Any] = {}
         if spec.github_actions:
             provider = aws.iam.OpenIdConnectProvider(
-                "github-actions", url=trust.GITHUB_ISSUER, client_id_lists=[trust.STS_AUDIENCE], tags=tags, opts=child)
+                children.name("github-actions"), url=trust.GITHUB_ISSUER, client_id_lists=[trust.STS_AUDIENCE], tags=tags,
+                opts=children.options("github-actions"))
             self.outputs[outputs_.GITHUB_OIDC_PROVIDER_ARN] = provider.arn
 
         if cognito_apis:
             domain = spec.cognito_domain or naming.cognito_domain_prefix(pulumi.get_project(), pulumi.get_stack())
-            pool_id = shared.cognito_user_pool(domain, tags, child)
-            servers = shared.resource_servers(names, pool_id, child)
+            pool_id = shared.cognito_user_pool(domain, tags, children)
+            servers = shared.resource_servers(names, pool_id, children)
             self.outputs[outputs_.COGNITO_USER_POOL_ID] = pool_id
             self.outputs[outputs_.COGNITO_DOMAIN] = domain
             self.outputs[outputs_.COGNITO_RESOURCE_SERVERS] = {
@@ -78,12 +80,12 @@ class Platform(pulumi.ComponentResource):
         if spec.spiffe_trust_domains:
             self.outputs[outputs_.ROLES_ANYWHERE_TRUST_ANCHOR_ARNS] = {
                 domain.trust_domain: aws.rolesanywhere.TrustAnchor(
-                    naming.aws_platform_trust_anchor_name(domain.trust_domain),
+                    children.name(naming.aws_platform_trust_anchor_name(domain.trust_domain)),
                     name=naming.aws_platform_trust_anchor_name(domain.trust_domain),
                     enabled=True,
                     source=shared.trust_anchor_source(domain.ca_bundle, domain.acm_pca_arn),
                     tags={**tags, "spiffe-trust-domain": domain.trust_domain},
-                    opts=child,
+                    opts=children.options(naming.aws_platform_trust_anchor_name(domain.trust_domain)),
                 ).arn
                 for domain in spec.spiffe_trust_domains
             }
@@ -97,7 +99,7 @@ class Platform(pulumi.ComponentResource):
             for api in entra_apis:
                 roles = {scope: app_role_id(api.audience, scope) for scope in api.scopes}
                 app = create_resource_app(ResourceApp(api.audience, naming.entra_resource_app_name(api.audience), roles),
-                                          parent=self)
+                                          children)
                 applications[api.audience] = {"clientId": app.client_id,
                                               "servicePrincipalObjectId": app.service_principal_object_id,
                                               "appRoleIds": roles}

@@ -23,14 +23,15 @@ def test_fleet_tree(dev_run):
     assert fleet.parent is None
     assert {r.type for r in dev_run.children_of(fleet)} == {
         "agentid:aws:AgentFleet", "agentid:azure:AgentFleet", "agentid:gcp:AgentFleet", "agentid:kubernetes:Workloads"}
-    aws_fleet = dev_run.named("aws", "agentid:aws:AgentFleet")
-    azure_fleet = dev_run.named("azure", "agentid:azure:AgentFleet")
+    aws_fleet = dev_run.named("agents-aws", "agentid:aws:AgentFleet")
+    azure_fleet = dev_run.named("agents-azure", "agentid:azure:AgentFleet")
     aws_agents = sorted(r.name for r in dev_run.children_of(aws_fleet) if r.type == "agentid:aws:AgentIdentity")
     azure_agents = sorted(r.name for r in dev_run.children_of(azure_fleet) if r.type == "agentid:azure:AgentIdentity")
-    assert aws_agents == ["data-ingest", "deploy-reviewer", "report-builder", "support-triage"]
-    assert azure_agents == ["data-ingest", "deploy-reviewer", "report-builder"]
-    gcp_fleet = dev_run.named("gcp", "agentid:gcp:AgentFleet")
-    assert [r.name for r in dev_run.children_of(gcp_fleet) if r.type == "agentid:gcp:AgentIdentity"] == ["bq-analyst"]
+    assert aws_agents == ["agents-aws-data-ingest", "agents-aws-deploy-reviewer", "agents-aws-report-builder",
+                          "agents-aws-support-triage"]
+    assert azure_agents == ["agents-azure-data-ingest", "agents-azure-deploy-reviewer", "agents-azure-report-builder"]
+    gcp_fleet = dev_run.named("agents-gcp", "agentid:gcp:AgentFleet")
+    assert [r.name for r in dev_run.children_of(gcp_fleet) if r.type == "agentid:gcp:AgentIdentity"] == ["agents-gcp-bq-analyst"]
 
 
 def test_one_role_per_aws_agent_and_one_identity_per_azure_agent(dev_run):

@@ -24,6 +24,7 @@ from agentid_components import https_url, naming
 from agentid_components import settings as kit_settings
 from agentid_components.aws import shared as aws_shared, trust
 from agentid_components.aws.identity import AwsAgentIdentity, SharedAws
+from agentid_components.child_names import ChildNames, first_of_type
 from agentid_components.outputs import resolve_nested
 from agentid_components.aws.plan import AgentPlan, PolicyCompileError, plan_fleet, resource_servers, trust_anchor_sources
 from agentid_components.settings import SettingError
@@ -193,15 +194,20 @@ class AwsAgents(pulumi.ComponentResource):
         settings: AwsSettings,
         opts: pulumi.ResourceOptions | None = None,
         plans: tuple[list[AgentPlan], dict[str, tuple[str, list[str]]]] | None = None,
+        legacy: bool | None = None,
     ):
-        """`plans`: what `AwsAgents.check(agents, settings)` returned, if the caller already checked them."""
+        """`plans`: what `AwsAgents.check(agents, settings)` returned, if the caller already checked them.
+        `legacy`: give the children their names from before Pulumi's naming convention as aliases (`child_names`); default:
+        only the first component of this type in the program does."""
         plans, servers = plans if plans is not None else self.check(agents, settings)
         super().__init__(FLEET_TYPE, name, None, opts)
         self.settings = settings
+        self.names = ChildNames(self, name, legacy=first_of_type(FLEET_TYPE) if legacy is None else legacy)
         self.session_policies = {plan.agent.name: plan.session_policies for plan in plans if plan.needs_role}
         shared = self._shared(plans, servers)
         self.identities = {
-            plan.agent.name: AwsAgentIdentity(plan.agent.name, plan, shared, pulumi.ResourceOptions(parent=self))
+            plan.agent.name: AwsAgentIdentity(self.names.name(plan.agent.name), plan, shared,
+                                              self.names.options(plan.agent.name))
             for plan in plans
         }
         # The inventory is the caller's to export; registering it here would serialize it a second time.
@@ -227,7 +233,6 @@ class AwsAgents(pulumi.ComponentResource):
 
     def _shared(self, plans: list[AgentPlan], servers: dict[str, tuple[str, list[str]]]) -> SharedAws:
         settings = self.settings
-        child = pulumi.ResourceOptions(parent=self)
         tags = {naming.TAG_MANAGED_BY: naming.MANAGED_BY}
         bindings = [b for plan in plans if plan.needs_role for b in trust.aws_bindings(plan.agent)]
         shared = SharedAws(permissions_boundary_arn=settings.checked("permissions_boundary_arn"))
@@ -259,7 +264,7 @@ class AwsAgents(pulumi.ComponentResource):
             )
 
         if cognito_plans:
-            self._cognito(servers, shared, tags, child, region)
+            self._cognito(servers, shared, tags, region)
         return shared
 
     def _oidc_provider(self, name: str, issuer: str, tags: dict) -> pulumi.Output[str]:
@@ -267,7 +272,7 @@ class AwsAgents(pulumi.ComponentResource):
         # An account holds one provider per URL: a second stack in the account references it instead
         # (awsGithubOidcProviderArn / awsKubernetesOidcProviderArns, or the platform stack).
         provider = aws.iam.OpenIdConnectProvider(
-            name, url=issuer, client_id_lists=[trust.STS_AUDIENCE], tags=tags, opts=pulumi.ResourceOptions(parent=self)
+            self.names.name(name), url=issuer, client_id_lists=[trust.STS_AUDIENCE], tags=tags, opts=self.names.options(name)
         )
         return provider.arn
 
@@ -275,17 +280,17 @@ class AwsAgents(pulumi.ComponentResource):
         """The one Roles Anywhere trust anchor of a SPIFFE trust domain in this stack (named with the suffix)."""
         name = naming.aws_trust_anchor_name(trust_domain, self.settings.suffix)
         anchor = aws.rolesanywhere.TrustAnchor(
-            name, name=name, enabled=True, source=source, tags=tags, opts=pulumi.ResourceOptions(parent=self)
+            self.names.name(name), name=name, enabled=True, source=source, tags=tags, opts=self.names.options(name)
         )
         return anchor.arn
 
-    def _cognito(self, servers: dict, shared: SharedAws, tags: dict, child: pulumi.ResourceOptions, region) -> None:
+    def _cognito(self, servers: dict, shared: SharedAws, tags: dict, region) -> None:
         settings = self.settings
         domain = settings.checked("cognito_domain") or naming.cognito_domain_prefix(pulumi.get_project(), pulumi.get_stack())
         if settings.cognito_user_pool_id is not None:
             shared.user_pool_id = settings.checked("cognito_user_pool_id")
         else:
-            shared.user_pool_id = aws_shared.cognito_user_pool(domain, tags, child)
+            shared.user_pool_id = aws_shared.cognito_user_pool(domain, tags, self.names)
         shared.cognito_issuer = pulumi.Output.concat("https://cognito-idp.", region, ".amazonaws.com/", shared.user_pool_id)
         # The deployer reads the secret version back (provider read, refresh): the secret's policy names it.
         caller = aws.get_caller_identity_output()
@@ -300,7 +305,7 @@ class AwsAgents(pulumi.ComponentResource):
                 shared.resource_server_ids[audience] = audience  # created with identifier = the audience
             else:  # the platform's (or another stack's) server: identifiers are unique per pool
                 shared.resource_server_ids[audience] = existing
-        shared.resource_servers.update(aws_shared.resource_servers(create, shared.user_pool_id, child))
+        shared.resource_servers.update(aws_shared.resource_servers(create, shared.user_pool_id, self.names))
 
 
 def _token_endpoint(domain: str, region: str | None) -> str:

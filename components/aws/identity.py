@@ -59,6 +59,8 @@ class AwsAgentIdentity(pulumi.ComponentResource):
     """An agent's AWS principal. Outputs: `role_arn`, `client_id`, `client_secret_arn`, `inventory` (never a secret's value)."""
 
     def __init__(self, name: str, plan: AgentPlan, shared: SharedAws, opts: pulumi.ResourceOptions | None = None):
+        """`name`: this component's logical name; its children are named `<name>-role`, `<name>-<tool>`, ...
+        (Pulumi's convention: the AWS fleet names it `<fleet>-<agent>`, so two fleets' agents never share a URN)."""
         super().__init__(IDENTITY_TYPE, name, None, opts)
         self.plan = plan
         self.role: aws.iam.Role | None = None
@@ -98,7 +100,7 @@ class AwsAgentIdentity(pulumi.ComponentResource):
             if b.spiffe
         }
         role = aws.iam.Role(
-            f"{agent.name}-role",
+            f"{self.pulumi_resource_name}-role",
             name=plan.role_name,
             description=_description(f"AI agent {agent.name}: {agent.purpose}"),
             assume_role_policy=_trust_json(plan, shared, anchors),
@@ -113,14 +115,14 @@ class AwsAgentIdentity(pulumi.ComponentResource):
         # `pulumi up` would delete the revocation deny that `agentid revoke` writes out of band.
         for tool_name, document in plan.tool_policies.items():
             aws.iam.RolePolicy(
-                f"{agent.name}-{tool_name}",
+                f"{self.pulumi_resource_name}-{tool_name}",
                 name=naming.aws_tool_policy_name(tool_name),
                 role=role.name,
                 policy=json.dumps(document),
                 opts=child,
             )
         # The broker, running as this role, reads the revocation record on it (revocation_read.py).
-        _read_grant(f"{agent.name}-revocation-read", revocation_read.INLINE_POLICY_NAME, role, role.arn, revocation_read.read_policy, child)
+        _read_grant(f"{self.pulumi_resource_name}-revocation-read", revocation_read.INLINE_POLICY_NAME, role, role.arn, revocation_read.read_policy, child)
         if secret is not None:
             self._secret_readable_by_role_only(plan, shared, role, secret)
         profile_arn = self._profile(plan, role, tags).arn if anchors else None
@@ -148,7 +150,7 @@ class AwsAgentIdentity(pulumi.ComponentResource):
             return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
         return aws.iam.Policy(
-            f"{name}-boundary",
+            f"{self.pulumi_resource_name}-boundary",
             name=naming.aws_boundary_policy_name(name, plan.suffix),
             description=f"Permissions boundary of agent {name}: the union of its declared tools",
             policy=pulumi.Output.all(own_arn, secret_arn).apply(document),
@@ -158,7 +160,7 @@ class AwsAgentIdentity(pulumi.ComponentResource):
 
     def _profile(self, plan: AgentPlan, role: aws.iam.Role, tags: dict) -> aws.rolesanywhere.Profile:
         return aws.rolesanywhere.Profile(
-            f"{plan.agent.name}-roles-anywhere",
+            f"{self.pulumi_resource_name}-roles-anywhere",
             name=naming.aws_roles_anywhere_profile_name(plan.agent.name, plan.suffix),
             enabled=True,
             duration_seconds=plan.session_seconds,
@@ -190,7 +192,7 @@ class AwsAgentIdentity(pulumi.ComponentResource):
     def _pod_identity(self, plan: AgentPlan, binding, role: aws.iam.Role, tags: dict) -> dict:
         k8s = binding.kubernetes
         association = aws.eks.PodIdentityAssociation(
-            f"{plan.agent.name}-{k8s.cluster}-{k8s.namespace}-{k8s.service_account}",
+            f"{self.pulumi_resource_name}-{k8s.cluster}-{k8s.namespace}-{k8s.service_account}",
             cluster_name=k8s.cluster,
             namespace=k8s.namespace,
             service_account=k8s.service_account,
@@ -222,7 +224,7 @@ class AwsAgentIdentity(pulumi.ComponentResource):
             for scope in names
         ]
         client = aws.cognito.UserPoolClient(
-            f"{agent.name}-oauth-client",
+            f"{self.pulumi_resource_name}-oauth-client",
             name=naming.oauth_client_name(agent.name, plan.suffix),
             user_pool_id=shared.user_pool_id,
             allowed_oauth_flows=["client_credentials"],
@@ -243,14 +245,14 @@ class AwsAgentIdentity(pulumi.ComponentResource):
         self.client_id = client.id
         # Cognito offers client secrets only: the secret goes to Secrets Manager (client_secret.py), never to an output.
         secret = aws.secretsmanager.Secret(
-            f"{agent.name}-oauth-client-secret",
+            f"{self.pulumi_resource_name}-oauth-client-secret",
             name=client_secret.secret_name(agent.name, plan.suffix),
             description=f"Cognito client secret of agent {agent.name}: readable only by its role {plan.role_name}",
             tags=tags_of(plan),
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.secretsmanager.SecretVersion(
-            f"{agent.name}-oauth-client-secret",
+            f"{self.pulumi_resource_name}-oauth-client-secret",
             secret_id=secret.id,
             secret_string=pulumi.Output.secret(client.client_secret),
             opts=pulumi.ResourceOptions(parent=self),
@@ -271,9 +273,9 @@ class AwsAgentIdentity(pulumi.ComponentResource):
         """The role's grant on the secret, and the secret's policy that admits the role alone (and the deployer)."""
         name = plan.agent.name
         child = pulumi.ResourceOptions(parent=self)
-        _read_grant(f"{name}-oauth-client-secret", client_secret.INLINE_POLICY_NAME, role, secret.arn, client_secret.read_policy, child)
+        _read_grant(f"{self.pulumi_resource_name}-oauth-client-secret", client_secret.INLINE_POLICY_NAME, role, secret.arn, client_secret.read_policy, child)
         aws.secretsmanager.SecretPolicy(
-            f"{name}-oauth-client-secret",
+            f"{self.pulumi_resource_name}-oauth-client-secret",
             secret_arn=secret.arn,
             policy=pulumi.Output.all(role.arn, shared.deployer_arn).apply(
                 lambda arns: json.dumps(client_secret.resource_policy(arns[0], arns[1]))

@@ -11,34 +11,35 @@ import pulumi
 import pulumi_aws as aws
 
 from agentid_components import naming
+from agentid_components.child_names import ChildNames
 from agentid_components.aws.plan import trust_anchor_source  # noqa: F401 - the platform builds its anchors with it
 
 
-def cognito_user_pool(domain: str, tags: dict[str, str], opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
+def cognito_user_pool(domain: str, tags: dict[str, str], names: ChildNames) -> pulumi.Output[str]:
     """A user pool for machine clients only, with its hosted domain (`domain`: the prefix); returns the pool id."""
     pool = aws.cognito.UserPool(
-        "oauth",
+        names.name("oauth"),
         name=naming.cognito_user_pool_name(pulumi.get_project(), pulumi.get_stack()),
         # Nobody signs up or is invited as a user: the clients authenticate as themselves.
         admin_create_user_config={"allow_admin_create_user_only": True},
         tags=tags,
-        opts=opts,
+        opts=names.options("oauth"),
     )
-    aws.cognito.UserPoolDomain("oauth", domain=domain, user_pool_id=pool.id, opts=opts)
+    aws.cognito.UserPoolDomain(names.name("oauth"), domain=domain, user_pool_id=pool.id, opts=names.options("oauth"))
     return pool.id
 
 
 def resource_servers(servers: dict[str, tuple[str, list[str]]], user_pool_id: pulumi.Input[str],
-                     opts: pulumi.ResourceOptions) -> dict[str, aws.cognito.ResourceServer]:
+                     children: ChildNames) -> dict[str, aws.cognito.ResourceServer]:
     """One resource server per audience (`servers`: audience -> (name, scopes), see `plan.resource_servers`)."""
     return {
         audience: aws.cognito.ResourceServer(
-            f"oauth-{label}",
+            children.name(f"oauth-{label}"),
             identifier=audience,  # the scopes clients ask for are AUDIENCE/SCOPE
             name=label,
             scopes=[{"scope_name": s, "scope_description": f"{s} on {audience}"[:256]} for s in names],
             user_pool_id=user_pool_id,
-            opts=opts,
+            opts=children.options(f"oauth-{label}"),
         )
         for audience, (label, names) in servers.items()
     }

@@ -16,6 +16,7 @@ import pulumi
 import pulumi_azuread as azuread
 
 from agentid_components import naming
+from agentid_components.child_names import ChildNames
 from agentid_components.azure.plan import ENTRA_ISSUER, TOKEN_EXCHANGE_AUDIENCE, AgentPlan, ResourceApp
 
 ONLY_THIS_TENANT = "AzureADMyOrg"
@@ -40,15 +41,15 @@ class ResourceAppRef:
     app_role_ids: dict[str, pulumi.Input[str]]  # scope -> app role id
 
 
-def create_resource_app(plan: ResourceApp, parent: pulumi.Resource) -> ResourceAppRef:
+def create_resource_app(plan: ResourceApp, names: ChildNames) -> ResourceAppRef:
     """The application and service principal standing for one API / MCP server, shared by every agent.
 
     Its identifier URI (the audience) is unique per tenant: a second stack with this audience in the same
     tenant must reference it (`azureApiApplications`, or the platform stack) rather than create it.
     """
-    options = pulumi.ResourceOptions(parent=parent)
+    options = names.options(plan.display_name)
     application = azuread.Application(
-        plan.display_name,
+        names.name(plan.display_name),
         display_name=plan.display_name,
         identifier_uris=[plan.audience],
         sign_in_audience=ONLY_THIS_TENANT,
@@ -70,7 +71,7 @@ def create_resource_app(plan: ResourceApp, parent: pulumi.Resource) -> ResourceA
         opts=options,
     )
     service_principal = azuread.ServicePrincipal(
-        plan.display_name,
+        names.name(plan.display_name),
         client_id=application.client_id,
         # Entra issues tokens for this API only to principals assigned one of its app roles.
         app_role_assignment_required=True,
@@ -92,15 +93,17 @@ def create_agent_client(
     resource_apps: dict[str, ResourceAppRef],
     parent: pulumi.Resource,
 ) -> EntraClientResources:
-    """The agent's own Entra application, its keyless credentials and its app role assignments."""
+    """The agent's own Entra application, its keyless credentials and its app role assignments, children of
+    `parent` (the agent's Azure component) named `<parent's name>-entra-app`, ..."""
     client = plan.entra
     agent = plan.agent
+    prefix = parent.pulumi_resource_name
     options = pulumi.ResourceOptions(parent=parent)
     roles_by_audience: dict[str, list[pulumi.Input[str]]] = {}
     for grant in client.grants:
         roles_by_audience.setdefault(grant.audience, []).append(resource_apps[grant.audience].app_role_ids[grant.scope])
     application = azuread.Application(
-        f"{agent.name}-entra-app",
+        f"{prefix}-entra-app",
         display_name=client.display_name,
         sign_in_audience=ONLY_THIS_TENANT,
         fallback_public_client_enabled=False,
@@ -122,7 +125,7 @@ def create_agent_client(
         opts=options,
     )
     service_principal = azuread.ServicePrincipal(
-        f"{agent.name}-entra-sp",
+        f"{prefix}-entra-sp",
         client_id=application.client_id,
         account_enabled=True,  # revocation sets this to false
         app_role_assignment_required=True,  # nobody may obtain a token *for* the agent's app
@@ -149,7 +152,7 @@ def create_agent_client(
     if client.certificate:
         certificate = client.certificate
         azuread.ApplicationCertificate(
-            f"{agent.name}-entra-certificate",
+            f"{prefix}-entra-certificate",
             application_id=application.id,
             type="AsymmetricX509Cert",
             encoding="pem",
@@ -160,7 +163,7 @@ def create_agent_client(
         )
     for grant in client.grants:
         azuread.AppRoleAssignment(
-            f"{agent.name}-{grant.tool}-{grant.app_role_id[:8]}",
+            f"{prefix}-{grant.tool}-{grant.app_role_id[:8]}",
             app_role_id=resource_apps[grant.audience].app_role_ids[grant.scope],
             principal_object_id=service_principal.object_id,
             resource_object_id=resource_apps[grant.audience].service_principal_object_id,
@@ -180,7 +183,7 @@ def _app_federated_credential(
     parent: pulumi.Resource,
 ) -> azuread.ApplicationFederatedIdentityCredential:
     return azuread.ApplicationFederatedIdentityCredential(
-        f"{agent}-app-{name}",
+        f"{parent.pulumi_resource_name}-app-{name}",
         application_id=application.id,
         display_name=name,
         description=f"{kind} of agent {agent}",

@@ -23,6 +23,7 @@ import pulumi
 
 from agentid_components import naming
 from agentid_components import settings as kit_settings
+from agentid_components.child_names import ChildNames, first_of_type
 from agentid_components.azure.entra import ResourceAppRef, create_resource_app
 from agentid_components.azure.identity import AzureAgentIdentity
 from agentid_components.azure.plan import AzureCompileError, FleetPlan, ResourceApp, check_resource_group_name, plan_fleet
@@ -157,16 +158,21 @@ class AzureAgents(pulumi.ComponentResource):
         settings: AzureSettings,
         opts: pulumi.ResourceOptions | None = None,
         plans: FleetPlan | None = None,
+        legacy: bool | None = None,
     ) -> None:
-        """`plans`: what `AzureAgents.check(agents, settings)` returned, if the caller already checked them."""
+        """`plans`: what `AzureAgents.check(agents, settings)` returned, if the caller already checked them.
+        `legacy`: give the children their names from before Pulumi's naming convention as aliases (`child_names`); default:
+        only the first component of this type in the program does."""
         plan = plans if plans is not None else self.check(agents, settings)
         super().__init__(TYPE_TOKEN, name, None, opts)
+        names = ChildNames(self, name, legacy=first_of_type(TYPE_TOKEN) if legacy is None else legacy)
         resource_apps = {
-            audience: settings.api_application(app) or create_resource_app(app, parent=self)
+            audience: settings.api_application(app) or create_resource_app(app, names)
             for audience, app in plan.resource_apps.items()
         }
         self.identities = {
-            agent_plan.agent.name: AzureAgentIdentity(agent_plan, resource_apps, pulumi.ResourceOptions(parent=self))
+            agent_plan.agent.name: AzureAgentIdentity(agent_plan, resource_apps, names.options(agent_plan.agent.name),
+                                                      name=names.name(agent_plan.agent.name), legacy=names.legacy)
             for agent_plan in plan.agents
         }
         # The inventory is the caller's to export; registering it here would serialize it a second time.

@@ -19,6 +19,7 @@ from typing import Any
 import pulumi
 from pulumi_azure_native import authorization, managedidentity
 
+from agentid_components.child_names import ChildNames
 from agentid_components.azure.entra import EntraClientResources, ResourceAppRef, create_agent_client
 from agentid_components.azure.inventory import agent_inventory
 from agentid_components.azure.plan import AgentPlan, RoleGrant
@@ -38,34 +39,40 @@ class AzureAgentIdentity(pulumi.ComponentResource):
         plan: AgentPlan,
         resource_apps: dict[str, ResourceAppRef],
         opts: pulumi.ResourceOptions | None = None,
+        name: str | None = None,
+        legacy: bool = False,
     ) -> None:
-        super().__init__(TYPE_TOKEN, plan.agent.name, None, opts)
+        """`name`: the logical name (default: the agent's), prefix of every child's; `legacy`: alias the children
+        named by their Azure names before that convention (see `child_names`)."""
+        name = name or plan.agent.name
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        names = ChildNames(self, name, legacy)
         for warning in plan.warnings:
             pulumi.log.warn(warning, resource=self)
         agent = plan.agent.name
         self.identity = managedidentity.UserAssignedIdentity(
-            plan.identity_name,
+            names.name("identity"),
             resource_name_=plan.identity_name,
             resource_group_name=plan.resource_group,
             location=plan.location,
             tags=plan.tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=names.options(plan.identity_name),  # named by its Azure name before the convention
         )
-        self._federate(plan, plan.identity_name, self.identity, agent)
+        self._federate(plan, plan.identity_name, self.identity, name)
         # azure_identity_per_tool: each Azure tool's role goes to an identity of its own, trusted the same way.
         self.tool_identities: dict[str, managedidentity.UserAssignedIdentity] = {}
         for role in plan.roles:
             holder = self.identity
             if role.identity_name is not None:
                 holder = managedidentity.UserAssignedIdentity(
-                    role.identity_name,
+                    names.name(f"{role.tool}-identity"),
                     resource_name_=role.identity_name,
                     resource_group_name=plan.resource_group,
                     location=plan.location,
                     tags={**plan.tags, "tool": role.tool},
-                    opts=pulumi.ResourceOptions(parent=self),
+                    opts=names.options(role.identity_name),
                 )
-                self._federate(plan, role.identity_name, holder, f"{agent}-{role.tool}")
+                self._federate(plan, role.identity_name, holder, f"{name}-{role.tool}")
                 self.tool_identities[role.tool] = holder
             self._grant(agent, role, holder)
         self.entra = None
@@ -106,7 +113,7 @@ class AzureAgentIdentity(pulumi.ComponentResource):
     def _grant(self, agent: str, role: RoleGrant, holder: managedidentity.UserAssignedIdentity) -> None:
         # Both names are fixed GUIDs: a replacement must delete the old object before creating its twin.
         definition = authorization.RoleDefinition(
-            f"{agent}-{role.tool}-role",
+            f"{self.pulumi_resource_name}-{role.tool}-role",
             role_definition_id=role.definition_guid,
             role_name=role.role_name,
             role_type="CustomRole",
@@ -124,7 +131,7 @@ class AzureAgentIdentity(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         authorization.RoleAssignment(
-            f"{agent}-{role.tool}-assignment",
+            f"{self.pulumi_resource_name}-{role.tool}-assignment",
             role_assignment_name=role.assignment_guid,
             scope=role.scope,
             role_definition_id=role.role_definition_id,

@@ -26,6 +26,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from agentid_components import settings as kit_settings
+from agentid_components.child_names import ChildNames, first_of_type
 from agentid_components.gcp.plan import WORKLOAD_IDENTITY_USER, AgentPlan, FleetPlan, ToolGrant, plan_fleet
 from agentid_components.gcp.inventory import agent_inventory
 from agentid_components.outputs import resolve_nested
@@ -99,13 +100,15 @@ class GcpAgentIdentity(pulumi.ComponentResource):
     """One agent on Google Cloud: its service account, who may impersonate it, and its tools' grants."""
 
     def __init__(self, plan: AgentPlan, pools: dict[str, gcp.iam.WorkloadIdentityPool],
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(AGENT_TYPE_TOKEN, plan.agent.name, None, opts)
+                 opts: pulumi.ResourceOptions | None = None, name: str | None = None) -> None:
+        """`name`: the logical name (default: the agent's); children are named `<name>-sa`, `<name>-<tool>-...`."""
+        name = name or plan.agent.name
+        super().__init__(AGENT_TYPE_TOKEN, name, None, opts)
         agent = plan.agent
         child = pulumi.ResourceOptions(parent=self)
         self.plan = plan
         self.account = gcp.serviceaccount.Account(
-            f"{agent.name}-sa",
+            f"{name}-sa",
             account_id=plan.account_id,
             project=plan.project,
             display_name=f"agent {agent.name}"[:100],
@@ -117,7 +120,7 @@ class GcpAgentIdentity(pulumi.ComponentResource):
             member = pools[binding.pool].name.apply(
                 lambda pool_name, subject=binding.subject: f"principal://iam.googleapis.com/{pool_name}/subject/{subject}")
             gcp.serviceaccount.IAMMember(
-                f"{agent.name}-wi-{binding.provider}-{_digest(binding.subject)}",
+                f"{name}-wi-{binding.provider}-{_digest(binding.subject)}",
                 service_account_id=self.account.name,
                 role=WORKLOAD_IDENTITY_USER,
                 member=member,
@@ -128,7 +131,7 @@ class GcpAgentIdentity(pulumi.ComponentResource):
             roles: list[pulumi.Input[str]] = list(grant.roles)
             if grant.permissions:
                 custom = gcp.projects.IAMCustomRole(
-                    f"{agent.name}-{grant.tool}-role",
+                    f"{name}-{grant.tool}-role",
                     project=plan.project,
                     role_id=grant.custom_role_id,
                     title=f"agent {agent.name} tool {grant.tool}"[:100],
@@ -140,7 +143,7 @@ class GcpAgentIdentity(pulumi.ComponentResource):
                 roles.insert(0, custom.name)
             for index, role in enumerate(roles):
                 suffix = "custom" if grant.permissions and index == 0 else str(role).rsplit("/", 1)[-1].replace(".", "-")
-                _member_binding(f"{agent.name}-{grant.tool}-{suffix}", grant, role, member, child)
+                _member_binding(f"{name}-{grant.tool}-{suffix}", grant, role, member, child)
         self.ids = {"email": self.account.email, "unique_id": self.account.unique_id,
                     "pools": {pool: resource.name for pool, resource in pools.items()}}
         self.register_outputs({"email": self.account.email})
@@ -161,19 +164,22 @@ class GcpAgents(pulumi.ComponentResource):
     identities: dict[str, GcpAgentIdentity]
 
     def __init__(self, name: str, agents: list[Agent], settings: GcpSettings,
-                 opts: pulumi.ResourceOptions | None = None, plans: FleetPlan | None = None) -> None:
+                 opts: pulumi.ResourceOptions | None = None, plans: FleetPlan | None = None,
+                 legacy: bool | None = None) -> None:
+        """`legacy`: give the children their names from before Pulumi's naming convention as aliases (`child_names`); default:
+        only the first component of this type in the program does."""
         plan = plans if plans is not None else self.check(agents, settings)
         super().__init__(TYPE_TOKEN, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        names = ChildNames(self, name, legacy=first_of_type(TYPE_TOKEN) if legacy is None else legacy)
         self.pools = {
             pool: gcp.iam.WorkloadIdentityPool(
-                pool, project=plan.project, workload_identity_pool_id=pool, display_name=pool,
-                description="Agent workloads (agent-identity-kit)", disabled=False, opts=child)
+                names.name(pool), project=plan.project, workload_identity_pool_id=pool, display_name=pool,
+                description="Agent workloads (agent-identity-kit)", disabled=False, opts=names.options(pool))
             for pool in plan.pools
         }
         for provider in plan.providers:
             gcp.iam.WorkloadIdentityPoolProvider(
-                f"{provider.pool}-{provider.provider}",
+                names.name(f"{provider.pool}-{provider.provider}"),
                 project=plan.project,
                 workload_identity_pool_id=self.pools[provider.pool].workload_identity_pool_id,
                 workload_identity_pool_provider_id=provider.provider,
@@ -183,10 +189,12 @@ class GcpAgents(pulumi.ComponentResource):
                 attribute_condition=provider.attribute_condition,
                 oidc=gcp.iam.WorkloadIdentityPoolProviderOidcArgs(issuer_uri=provider.issuer),
                 disabled=False,
-                opts=child,
+                opts=names.options(f"{provider.pool}-{provider.provider}"),
             )
         self.identities = {
-            agent_plan.agent.name: GcpAgentIdentity(agent_plan, self.pools, child) for agent_plan in plan.agents
+            agent_plan.agent.name: GcpAgentIdentity(agent_plan, self.pools, names.options(agent_plan.agent.name),
+                                                    name=names.name(agent_plan.agent.name))
+            for agent_plan in plan.agents
         }
         self.register_outputs({"agents": list(self.identities)})
 

@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from agentid_components.child_names import ChildNames, first_of_type
 from agentid_components.spec import Agent
 from agentid_components.workload.plan import (
     AZURE_CLIENT_ID_ANNOTATION, GKE_ANNOTATION, IRSA_ANNOTATION, WorkloadPlan, plan_workloads)
@@ -60,12 +61,15 @@ class Workloads(pulumi.ComponentResource):
 
     def __init__(self, name: str, agents: list[Agent], settings: WorkloadSettings,
                  identities: dict[str, dict[str, pulumi.Output[str]]], opts: pulumi.ResourceOptions | None = None,
-                 plan: WorkloadPlan | None = None) -> None:
+                 plan: WorkloadPlan | None = None, legacy: bool | None = None) -> None:
+        """`legacy`: give the children their names from before Pulumi's naming convention as aliases (`child_names`); default:
+        only the first component of this type in the program does."""
         plan = plan if plan is not None else self.check(agents, settings)
         super().__init__(TYPE_TOKEN, name, None, opts)
-        provider = k8s.Provider(f"{name}-cluster", context=settings.context, opts=pulumi.ResourceOptions(parent=self)) \
+        names = ChildNames(self, name, legacy=first_of_type(TYPE_TOKEN) if legacy is None else legacy)
+        # Named `<name>-cluster` before the convention too: its alias comes with this component's.
+        provider = k8s.Provider(names.name("cluster"), context=settings.context, opts=names.options()) \
             if settings.context else None
-        child = pulumi.ResourceOptions(parent=self, provider=provider)
         self.service_accounts = {}
         for account in plan.service_accounts:
             ids = identities.get(account.agent, {})
@@ -76,21 +80,22 @@ class Workloads(pulumi.ComponentResource):
                 annotations[AZURE_CLIENT_ID_ANNOTATION] = ids["azure_client_id"]
             if account.gcp and "gcp_email" in ids:
                 annotations[GKE_ANNOTATION] = ids["gcp_email"]
+            local = f"{account.agent}-{account.namespace}-{account.name}"
             self.service_accounts[(account.namespace, account.name)] = k8s.core.v1.ServiceAccount(
-                f"{account.agent}-{account.namespace}-{account.name}",
+                names.name(local),
                 metadata=k8s.meta.v1.ObjectMetaArgs(name=account.name, namespace=account.namespace,
                                                     labels=account.labels, annotations=annotations),
                 automount_service_account_token=False,  # pods mount the projected, audience-bound token they need
-                opts=child,
+                opts=names.options(local, provider=provider),
             )
         self.registrations = [
             k8s.apiextensions.CustomResource(
-                registration.name,
+                names.name(registration.name),
                 api_version="spire.spiffe.io/v1alpha1",
                 kind="ClusterSPIFFEID",
                 metadata={"name": registration.name, "labels": {"agent": registration.agent}},
                 spec=registration.spec,
-                opts=child,
+                opts=names.options(registration.name, provider=provider),
             )
             for registration in plan.registrations
         ]

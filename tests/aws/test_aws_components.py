@@ -45,7 +45,7 @@ class FleetRun:
     errors: list[Exception] = field(default_factory=list)
 
     def role(self, agent: str):
-        return self.run.named(f"{agent}-role", ROLE)
+        return self.run.named(f"aws-{agent}-role", ROLE)
 
     def trust(self, agent: str) -> dict:
         return json.loads(self.role(agent).inputs["assumeRolePolicy"])
@@ -84,31 +84,31 @@ def test_dev_registers_exactly_these_resources(dev):
     assert registered == sorted(
         [
             (FLEET, "aws"),
-            (OIDC, "github-actions"),
-            (OIDC, "k8s-aks-dev.oidc.example.net-00000000-0000-0000-0000-000000000000"),
-            (USER_POOL, "oauth"),
-            (DOMAIN, "oauth"),
-            (RESOURCE_SERVER, "oauth-mcp.tickets.example.com"),
-            *[(IDENTITY, a) for a in ("support-triage", "report-builder", "deploy-reviewer", "data-ingest")],
-            *[(ROLE, f"{a}-role") for a in ("support-triage", "report-builder", "deploy-reviewer", "data-ingest")],
-            *[(POLICY, f"{a}-boundary") for a in ("support-triage", "report-builder", "deploy-reviewer", "data-ingest")],
-            (ROLE_POLICY, "support-triage-read-tickets"),
-            (ROLE_POLICY, "report-builder-read-sales-exports"),
-            (ROLE_POLICY, "report-builder-list-sales-exports"),
-            (ROLE_POLICY, "deploy-reviewer-read-deploy-plans"),
-            (ROLE_POLICY, "deploy-reviewer-whoami"),
-            (ROLE_POLICY, "data-ingest-write-landing-zone"),
-            (ROLE_POLICY, "data-ingest-enqueue-batches"),
-            (ROLE_POLICY, "data-ingest-use-lake-key"),
-            *[(ROLE_POLICY, f"{a}-revocation-read") for a in ("support-triage", "report-builder", "deploy-reviewer", "data-ingest")],
-            (POD_IDENTITY, "support-triage-dev-agents-support-triage-agent"),
-            (TRUST_ANCHOR, naming.aws_trust_anchor_name("data.example.org", "dev")),
-            (PROFILE, "data-ingest-roles-anywhere"),
-            (CLIENT, "support-triage-oauth-client"),
-            (SECRET, "support-triage-oauth-client-secret"),
-            (SECRET_VERSION, "support-triage-oauth-client-secret"),
-            (SECRET_POLICY, "support-triage-oauth-client-secret"),
-            (ROLE_POLICY, "support-triage-oauth-client-secret"),
+            (OIDC, "aws-github-actions"),
+            (OIDC, "aws-k8s-aks-dev.oidc.example.net-00000000-0000-0000-0000-000000000000"),
+            (USER_POOL, "aws-oauth"),
+            (DOMAIN, "aws-oauth"),
+            (RESOURCE_SERVER, "aws-oauth-mcp.tickets.example.com"),
+            *[(IDENTITY, f"aws-{a}") for a in ("support-triage", "report-builder", "deploy-reviewer", "data-ingest")],
+            *[(ROLE, f"aws-{a}-role") for a in ("support-triage", "report-builder", "deploy-reviewer", "data-ingest")],
+            *[(POLICY, f"aws-{a}-boundary") for a in ("support-triage", "report-builder", "deploy-reviewer", "data-ingest")],
+            (ROLE_POLICY, "aws-support-triage-read-tickets"),
+            (ROLE_POLICY, "aws-report-builder-read-sales-exports"),
+            (ROLE_POLICY, "aws-report-builder-list-sales-exports"),
+            (ROLE_POLICY, "aws-deploy-reviewer-read-deploy-plans"),
+            (ROLE_POLICY, "aws-deploy-reviewer-whoami"),
+            (ROLE_POLICY, "aws-data-ingest-write-landing-zone"),
+            (ROLE_POLICY, "aws-data-ingest-enqueue-batches"),
+            (ROLE_POLICY, "aws-data-ingest-use-lake-key"),
+            *[(ROLE_POLICY, f"aws-{a}-revocation-read") for a in ("support-triage", "report-builder", "deploy-reviewer", "data-ingest")],
+            (POD_IDENTITY, "aws-support-triage-dev-agents-support-triage-agent"),
+            (TRUST_ANCHOR, "aws-" + naming.aws_trust_anchor_name("data.example.org", "dev")),
+            (PROFILE, "aws-data-ingest-roles-anywhere"),
+            (CLIENT, "aws-support-triage-oauth-client"),
+            (SECRET, "aws-support-triage-oauth-client-secret"),
+            (SECRET_VERSION, "aws-support-triage-oauth-client-secret"),
+            (SECRET_POLICY, "aws-support-triage-oauth-client-secret"),
+            (ROLE_POLICY, "aws-support-triage-oauth-client-secret"),
         ]
     )
     assert not {r.type for r in dev.run.resources} & FORBIDDEN
@@ -121,11 +121,13 @@ def test_everything_is_parented_to_its_component(dev):
         if resource.type in (IDENTITY, OIDC, USER_POOL, DOMAIN, RESOURCE_SERVER, TRUST_ANCHOR):  # shared per stack
             assert resource.parent == fleet.urn, resource.name
         elif resource.type != FLEET:
-            agent = resource.name.split("-role")[0] if resource.type == ROLE else None
+            agent = resource.name.removeprefix("aws-").split("-role")[0] if resource.type == ROLE else None
             parent_name = resource.parent.split("::")[-1]
-            assert parent_name in dev.fleet.identities, resource.name
+            assert parent_name in {f"aws-{name}" for name in dev.fleet.identities}, resource.name
             if agent:
-                assert parent_name == agent
+                assert parent_name == f"aws-{agent}"
+        if resource.parent:  # Pulumi's convention: a child's name starts with its parent's name
+            assert resource.name.startswith(resource.parent.split("::")[-1] + "-"), resource.name
 
 
 @pytest.mark.parametrize("agent", ["support-triage", "report-builder", "deploy-reviewer", "data-ingest"])
@@ -149,7 +151,7 @@ def test_role_inputs(dev, dev_agents, agent):
 def test_inline_policies_hold_only_the_declared_grants(dev, dev_agents, agent):
     spec = dev_agents[agent]
     aws_tools = [t for t in spec.tools if t.aws]
-    policies = {r.inputs["name"]: r for r in dev.run.of_type(ROLE_POLICY) if r.name.startswith(f"{agent}-")}
+    policies = {r.inputs["name"]: r for r in dev.run.of_type(ROLE_POLICY) if r.name.startswith(f"aws-{agent}-")}
     cognito = {"agentid-oauth-client-secret"} if any(t.oauth and t.oauth.provider == "cognito" for t in spec.tools) else set()
     # the secret's read and the revocation record's read: tested below
     assert set(policies) == {f"tool-{t.name}" for t in aws_tools} | cognito | {"agentid-read-revocation-record"}
@@ -168,7 +170,7 @@ def test_inline_policies_hold_only_the_declared_grants(dev, dev_agents, agent):
 
 @pytest.mark.parametrize("agent", ["support-triage", "report-builder", "deploy-reviewer", "data-ingest"])
 def test_boundary_is_created_from_the_tools(dev, dev_agents, agent):
-    boundary = dev.run.named(f"{agent}-boundary", POLICY).inputs
+    boundary = dev.run.named(f"aws-{agent}-boundary", POLICY).inputs
     assert boundary["name"] == f"agent-{agent}-dev-boundary"
     document = json.loads(boundary["policy"])
     assert document["Statement"].pop() == own_read(agent)  # the read of its own revocation record
@@ -187,12 +189,12 @@ def own_read(agent: str) -> dict:
 def test_the_role_may_read_its_own_revocation_record_and_nothing_else_of_iam(dev, agent):
     """The broker running as the role reads `agentid-revoke-sessions` on it: the role's inline policy and its
     boundary allow GetRolePolicy on the role's own ARN, with GitHub, IRSA, Pod Identity and Roles Anywhere trust alike."""
-    grant = dev.run.named(f"{agent}-revocation-read", ROLE_POLICY)
+    grant = dev.run.named(f"aws-{agent}-revocation-read", ROLE_POLICY)
     assert grant.inputs["name"] == "agentid-read-revocation-record" and grant.inputs["role"] == f"agent-{agent}-dev"
     assert json.loads(grant.inputs["policy"]) == {"Version": "2012-10-17", "Statement": [own_read(agent)]}
     assert dev.role(agent).urn in grant.dependencies
     assert own_read(agent)["Resource"] == dev.inventory(agent)["role_arn"]
-    boundary = json.loads(dev.run.named(f"{agent}-boundary", POLICY).inputs["policy"])
+    boundary = json.loads(dev.run.named(f"aws-{agent}-boundary", POLICY).inputs["policy"])
     iam_statements = [s for s in boundary["Statement"] if any(str(a).startswith("iam:") for a in _listed(s["Action"]))]
     assert iam_statements == [own_read(agent)]  # no dev agent declares an IAM tool: this is the only IAM grant
     assert "agentid-read-revocation-record" in dev.inventory(agent)["inline_policies"]
@@ -230,7 +232,7 @@ def test_github_environment_trust(dev):
 
 
 def test_github_provider_created_once(dev):
-    (provider,) = [r for r in dev.run.of_type(OIDC) if r.name == "github-actions"]
+    (provider,) = [r for r in dev.run.of_type(OIDC) if r.name == "aws-github-actions"]
     assert provider.inputs == {
         "url": "https://token.actions.githubusercontent.com",
         "clientIdLists": ["sts.amazonaws.com"],
@@ -239,7 +241,7 @@ def test_github_provider_created_once(dev):
 
 
 def test_pod_identity_association_and_trust(dev):
-    association = dev.run.named("support-triage-dev-agents-support-triage-agent", POD_IDENTITY).inputs
+    association = dev.run.named("aws-support-triage-dev-agents-support-triage-agent", POD_IDENTITY).inputs
     assert association == {
         "clusterName": "dev-agents",
         "namespace": "support",
@@ -264,11 +266,11 @@ def test_pod_identity_association_and_trust(dev):
 
 def test_roles_anywhere_anchor_profile_and_trust(dev):
     spiffe_id = "spiffe://data.example.org/ns/ingest/sa/partner-loader"
-    anchor = dev.run.named(naming.aws_trust_anchor_name("data.example.org", "dev"), TRUST_ANCHOR)
+    anchor = dev.run.named("aws-" + naming.aws_trust_anchor_name("data.example.org", "dev"), TRUST_ANCHOR)
     pem = (REPO / "stacks/agents/certs/data-example-org-ca.pem").read_text()
     assert anchor.inputs["enabled"] is True
     assert anchor.inputs["source"] == {"sourceType": "CERTIFICATE_BUNDLE", "sourceData": {"x509CertificateData": pem}}
-    profile = dev.run.named("data-ingest-roles-anywhere", PROFILE).inputs
+    profile = dev.run.named("aws-data-ingest-roles-anywhere", PROFILE).inputs
     assert profile["durationSeconds"] == 1800  # 30 minutes, as declared
     assert profile["roleArns"] == [f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-data-ingest-dev"]
     assert profile["enabled"] is True
@@ -285,7 +287,7 @@ def test_roles_anywhere_anchor_profile_and_trust(dev):
 
 def test_irsa_trust_pins_service_account_and_audience(dev):
     issuer_host = "aks-dev.oidc.example.net/00000000-0000-0000-0000-000000000000/"
-    provider = dev.run.named("k8s-aks-dev.oidc.example.net-00000000-0000-0000-0000-000000000000", OIDC)
+    provider = dev.run.named("aws-k8s-aks-dev.oidc.example.net-00000000-0000-0000-0000-000000000000", OIDC)
     assert provider.inputs["url"] == f"https://{issuer_host}"
     assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
     (irsa,) = [s for s in dev.trust("data-ingest")["Statement"] if "Federated" in s["Principal"]]
@@ -325,24 +327,24 @@ def test_only_agents_holding_role_sessions_may_self_assume(dev):
 
 
 def test_cognito_pool_domain_and_resource_server(dev):
-    pool = dev.run.named("oauth", USER_POOL).inputs
+    pool = dev.run.named("aws-oauth", USER_POOL).inputs
     assert pool["name"] == "agentid-agent-identity-kit-dev"
     assert pool["adminCreateUserConfig"] == {"allowAdminCreateUserOnly": True}
-    domain = dev.run.named("oauth", DOMAIN).inputs
+    domain = dev.run.named("aws-oauth", DOMAIN).inputs
     assert domain["domain"] == "agentid-agent-identity-kit-dev"
-    pool_id = dev.run.named("oauth", USER_POOL).id
+    pool_id = dev.run.named("aws-oauth", USER_POOL).id
     assert domain["userPoolId"] == pool_id
-    server = dev.run.named("oauth-mcp.tickets.example.com", RESOURCE_SERVER).inputs
+    server = dev.run.named("aws-oauth-mcp.tickets.example.com", RESOURCE_SERVER).inputs
     assert server["identifier"] == "https://mcp.tickets.example.com"
     assert server["userPoolId"] == pool_id
     assert [s["scopeName"] for s in server["scopes"]] == ["tickets.read", "tickets.comment"]
 
 
 def test_cognito_client_is_client_credentials_only(dev):
-    client = dev.run.named("support-triage-oauth-client", CLIENT)
+    client = dev.run.named("aws-support-triage-oauth-client", CLIENT)
     assert client.inputs == {
         "name": "agent-support-triage-dev",
-        "userPoolId": dev.run.named("oauth", USER_POOL).id,
+        "userPoolId": dev.run.named("aws-oauth", USER_POOL).id,
         "allowedOauthFlows": ["client_credentials"],
         "allowedOauthFlowsUserPoolClient": True,
         "allowedOauthScopes": ["https://mcp.tickets.example.com/tickets.read", "https://mcp.tickets.example.com/tickets.comment"],
@@ -360,7 +362,7 @@ def test_inventory_per_agent(dev, dev_agents):
     assert set(dev.run.outputs["inventory"]) == set(dev_agents)
     triage = dev.inventory("support-triage")
     assert triage["role_arn"] == f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-support-triage-dev"
-    assert triage["oauth"]["client_id"] == dev.run.named("support-triage-oauth-client", CLIENT).id
+    assert triage["oauth"]["client_id"] == dev.run.named("aws-support-triage-oauth-client", CLIENT).id
     assert triage["oauth"]["scopes"] == ["https://mcp.tickets.example.com/tickets.read", "https://mcp.tickets.example.com/tickets.comment"]
     assert triage["oauth"]["token_endpoint"] == (
         f"https://agentid-agent-identity-kit-dev.auth.{MOCK_REGION}.amazoncognito.com/oauth2/token"
@@ -386,13 +388,13 @@ def test_inventory_per_agent(dev, dev_agents):
 
 def test_the_client_secret_is_in_secrets_manager_readable_only_by_the_agents_role(dev):
     """Cognito offers client secrets only: the secret goes to Secrets Manager, its ARN (never the value) to the inventory."""
-    client = dev.run.named("support-triage-oauth-client", CLIENT)
-    secret = dev.run.named("support-triage-oauth-client-secret", SECRET)
+    client = dev.run.named("aws-support-triage-oauth-client", CLIENT)
+    secret = dev.run.named("aws-support-triage-oauth-client-secret", SECRET)
     secret_arn = secret.outputs["arn"]
     role_arn = f"arn:aws:iam::{MOCK_ACCOUNT}:role/agent-support-triage-dev"
     assert secret.inputs["name"] == "agentid/support-triage-dev/oauth-client-secret"
     assert secret.inputs["tags"]["agent"] == "support-triage"
-    version = dev.run.named("support-triage-oauth-client-secret", SECRET_VERSION)
+    version = dev.run.named("aws-support-triage-oauth-client-secret", SECRET_VERSION)
     # the client's generated secret (unknown until Cognito creates it), written as a Pulumi secret (the engine's
     # secret signature wraps it), so the state encrypts it
     assert client.outputs["clientSecret"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -401,15 +403,15 @@ def test_the_client_secret_is_in_secrets_manager_readable_only_by_the_agents_rol
     assert wrapped["value"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9" and client.urn in version.dependencies
     assert version.inputs["secretId"] == secret.id
     # the role may read exactly this secret, and its boundary lets it
-    grant = dev.run.named("support-triage-oauth-client-secret", ROLE_POLICY).inputs
+    grant = dev.run.named("aws-support-triage-oauth-client-secret", ROLE_POLICY).inputs
     assert grant["name"] == "agentid-oauth-client-secret" and grant["role"] == "agent-support-triage-dev"
     read = {"Sid": "ReadOwnOAuthClientSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn}
     assert json.loads(grant["policy"]) == {"Version": "2012-10-17", "Statement": [read]}
-    boundary = json.loads(dev.run.named("support-triage-boundary", POLICY).inputs["policy"])
+    boundary = json.loads(dev.run.named("aws-support-triage-boundary", POLICY).inputs["policy"])
     assert boundary["Statement"][-2:] == [read, own_read("support-triage")]
     assert boundary["Statement"][:-2] == permissions.boundary_document(load_inventory(DEV_AGENTS).inventory.agent("support-triage"))["Statement"]
     # the secret's own policy: the role reads it, every other principal is denied (the deployer excepted: the provider reads back)
-    policy = dev.run.named("support-triage-oauth-client-secret", SECRET_POLICY).inputs
+    policy = dev.run.named("aws-support-triage-oauth-client-secret", SECRET_POLICY).inputs
     assert policy["secretArn"] == secret_arn and policy["blockPublicPolicy"] is True
     allow, deny = json.loads(policy["policy"])["Statement"]
     assert allow == {"Sid": "AgentRoleReads", "Effect": "Allow", "Principal": {"AWS": role_arn},
@@ -419,7 +421,7 @@ def test_the_client_secret_is_in_secrets_manager_readable_only_by_the_agents_rol
     # the inventory names the secret and the issuer, never the value; no stack output holds the value
     oauth = dev.inventory("support-triage")["oauth"]
     assert oauth["client_secret_arn"] == secret_arn
-    assert oauth["issuer"] == f"https://cognito-idp.{MOCK_REGION}.amazonaws.com/" + dev.run.named("oauth", USER_POOL).id
+    assert oauth["issuer"] == f"https://cognito-idp.{MOCK_REGION}.amazonaws.com/" + dev.run.named("aws-oauth", USER_POOL).id
     assert "clientSecret" not in json.dumps(dev.run.outputs) and "secretString" not in json.dumps(dev.run.outputs)
     assert not hasattr(dev.fleet, "client_secrets")
 
@@ -430,12 +432,12 @@ def test_a_cognito_only_agent_gets_a_role_that_can_only_read_its_client_secret(d
     )
     result = run_fleet([agent])
     assert not result.errors
-    boundary = json.loads(result.run.named("ticket-reader-boundary", POLICY).inputs["policy"])
-    secret_arn = result.run.named("ticket-reader-oauth-client-secret", SECRET).outputs["arn"]
+    boundary = json.loads(result.run.named("aws-ticket-reader-boundary", POLICY).inputs["policy"])
+    secret_arn = result.run.named("aws-ticket-reader-oauth-client-secret", SECRET).outputs["arn"]
     assert boundary == {"Version": "2012-10-17", "Statement": [
         {"Sid": "ReadOwnOAuthClientSecret", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn},
         own_read("ticket-reader")]}
-    assert sorted(r.name for r in result.run.of_type(ROLE_POLICY)) == ["ticket-reader-oauth-client-secret", "ticket-reader-revocation-read"]
+    assert sorted(r.name for r in result.run.of_type(ROLE_POLICY)) == ["aws-ticket-reader-oauth-client-secret", "aws-ticket-reader-revocation-read"]
     assert result.inventory("ticket-reader")["session_policies"] == {}
 
 
@@ -462,8 +464,8 @@ def test_referenced_objects_are_not_created(dev_agents):
     }
     irsa = [s for s in result.trust("data-ingest")["Statement"] if "Federated" in s["Principal"]]
     assert irsa[0]["Principal"]["Federated"] == "arn:aws:iam::111122223333:oidc-provider/aks"
-    assert result.run.named("support-triage-oauth-client", CLIENT).inputs["userPoolId"] == "eu-west-1_AbC123"
-    assert result.run.named("oauth-mcp.tickets.example.com", RESOURCE_SERVER).inputs["userPoolId"] == "eu-west-1_AbC123"
+    assert result.run.named("aws-support-triage-oauth-client", CLIENT).inputs["userPoolId"] == "eu-west-1_AbC123"
+    assert result.run.named("aws-oauth-mcp.tickets.example.com", RESOURCE_SERVER).inputs["userPoolId"] == "eu-west-1_AbC123"
     assert result.inventory("support-triage")["oauth"]["token_endpoint"] == "https://auth.example.com/oauth2/token"
 
 
@@ -543,7 +545,7 @@ def test_cognito_only_agent_gets_a_client_and_a_role_only_to_read_its_secret():
     assert client.inputs["allowedOauthScopes"] == ["https://mcp.example.com/v1/a.read"]
     assert client.inputs["accessTokenValidity"] == 5
     (server,) = result.run.of_type(RESOURCE_SERVER)
-    assert server.name == "oauth-mcp.example.com-v1" and server.inputs["name"] == "mcp.example.com-v1"
+    assert server.name == "aws-oauth-mcp.example.com-v1" and server.inputs["name"] == "mcp.example.com-v1"
 
 
 def test_resource_server_unions_scopes_of_all_agents():

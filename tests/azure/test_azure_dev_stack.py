@@ -58,7 +58,7 @@ def certified(tmp_path_factory):
 
 
 def children(run, agent: str, type_token: str):
-    component = run.named(agent, "agentid:azure:AgentIdentity")
+    component = run.named(f"azure-{agent}", "agentid:azure:AgentIdentity")
     return [r for r in run.children_of(component) if r.type == type_token]
 
 
@@ -66,7 +66,7 @@ def test_one_identity_component_per_agent_with_azure_tools(dev):
     fleet = dev.named("azure", "agentid:azure:AgentFleet")
     identities = dev.of_type("agentid:azure:AgentIdentity")
     # support-triage has AWS tools and a Cognito client only: nothing on Azure
-    assert sorted(r.name for r in identities) == ["data-ingest", "deploy-reviewer", "report-builder"]
+    assert sorted(r.name for r in identities) == ["azure-data-ingest", "azure-deploy-reviewer", "azure-report-builder"]
     assert all(r.parent == fleet.urn for r in identities)
     # every resource sits under the fleet: the fleet itself is the only child of the stack
     assert [r.name for r in dev.resources if r.parent is None] == ["azure"]
@@ -74,7 +74,7 @@ def test_one_identity_component_per_agent_with_azure_tools(dev):
 
 def test_managed_identity_inputs(dev):
     (identity,) = children(dev, "report-builder", MI)
-    assert identity.name == "id-agent-report-builder-dev"
+    assert identity.name == "azure-report-builder-identity"
     assert identity.inputs == {
         "resourceName": "id-agent-report-builder-dev",
         "resourceGroupName": "rg-agents",
@@ -180,7 +180,7 @@ def test_agent_entra_application_is_client_credentials_only(dev):
     assert app.inputs["web"] == {"implicitGrant": {"accessTokenIssuanceEnabled": False, "idTokenIssuanceEnabled": False}}
     assert "password" not in app.inputs and "redirectUris" not in app.inputs.get("web", {})
     assert "identifierUris" not in app.inputs  # the agent is a client, not an API
-    (resource_app,) = [r for r in dev.of_type(APP) if r.name.startswith("agentid-api-")]
+    (resource_app,) = [r for r in dev.of_type(APP) if r.name.startswith("azure-agentid-api-")]
     assert app.inputs["requiredResourceAccesses"] == [
         {
             "resourceAppId": resource_app.outputs["clientId"],
@@ -225,7 +225,7 @@ def test_certificate_credential_is_the_public_pem_only(certified):
     (certificate,) = children(run, "data-ingest", CERT)
     (app,) = children(run, "data-ingest", APP)
     pem = (agents_dir / "certs" / "data-ingest-client.pem").read_text()
-    assert certificate.name == "data-ingest-entra-certificate"
+    assert certificate.name == "azure-data-ingest-entra-certificate"
     assert certificate.inputs["applicationId"] == app.id
     assert certificate.inputs["type"] == "AsymmetricX509Cert"
     assert certificate.inputs["encoding"] == "pem"
@@ -239,7 +239,7 @@ def test_certificate_credential_is_the_public_pem_only(certified):
 
 
 def test_resource_application_has_one_app_role_per_scope_assigned_to_the_agent(dev):
-    (resource_app,) = [r for r in dev.of_type(APP) if r.name.startswith("agentid-api-")]
+    (resource_app,) = [r for r in dev.of_type(APP) if r.name.startswith("azure-agentid-api-")]
     fleet = dev.named("azure", "agentid:azure:AgentFleet")
     assert resource_app.parent == fleet.urn  # shared, once per stack
     assert resource_app.inputs["identifierUris"] == ["https://catalog.data.example.com"]
@@ -261,7 +261,7 @@ def test_resource_application_has_one_app_role_per_scope_assigned_to_the_agent(d
 
 def test_resources_per_agent(dev):
     def kinds(agent):
-        component = dev.named(agent, "agentid:azure:AgentIdentity")
+        component = dev.named(f"azure-{agent}", "agentid:azure:AgentIdentity")
         return sorted(r.type.split(":")[-1] for r in dev.children_of(component))
 
     assert kinds("report-builder") == [

@@ -70,7 +70,7 @@ def test_azure_hosted_agent_signs_in_to_its_entra_app_with_the_managed_identity(
     )
     run, errors = run_fleet([hosted])
     assert errors == []
-    identity = run.named("id-agent-vm-agent-dev")
+    identity = run.named("azure-vm-agent-identity")
     github_credential, managed_identity = run.of_type(APP_FIC)
     assert github_credential.inputs["issuer"] == "https://token.actions.githubusercontent.com"
     assert managed_identity.inputs["issuer"] == f"https://login.microsoftonline.com/{MOCK_TENANT}/v2.0"
@@ -99,7 +99,7 @@ def test_twenty_federated_credentials_form_one_chain():
     assert [c.inputs["subject"] for c in credentials] == [
         f"repo:example-org/agent:ref:refs/heads/release-{index}" for index in range(20)
     ]
-    identity = run.named("id-agent-busy-dev")
+    identity = run.named("azure-busy-identity")
     assert credentials[0].dependencies == [identity.urn]
     for previous, current in zip(credentials, credentials[1:]):
         assert current.dependencies == [previous.urn]
@@ -208,7 +208,7 @@ def test_no_azure_agents_needs_no_azure_config():
 
 def test_location_defaults_to_the_provider():
     run, _ = run_fleet([agent()], config={"azureResourceGroup": "rg-agents"})
-    assert "location" not in run.named("id-agent-blob-reader-dev").inputs
+    assert "location" not in run.named("azure-blob-reader-identity").inputs
 
 
 # --- Entra OAuth -------------------------------------------------------------------
@@ -219,7 +219,7 @@ def test_agents_sharing_an_api_share_its_resource_application():
     writer = agent("writer", tools=[entra_tool(scopes=["tickets.read", "tickets.write"])], trust=[github("example-org/w")])
     run, errors = run_fleet([reader, writer])
     assert errors == []
-    (resource_app,) = [r for r in run.of_type("azuread:index/application:Application") if r.name.startswith("agentid-api-")]
+    (resource_app,) = [r for r in run.of_type("azuread:index/application:Application") if r.name.startswith("azure-agentid-api-")]
     roles = {role["value"]: role["id"] for role in resource_app.inputs["appRoles"]}
     assert sorted(roles) == ["tickets.read", "tickets.write"]
     grants = run.of_type("azuread:index/appRoleAssignment:AppRoleAssignment")
@@ -228,8 +228,8 @@ def test_agents_sharing_an_api_share_its_resource_application():
         by_principal.setdefault(grant.inputs["principalObjectId"], set()).add(grant.inputs["appRoleId"])
     sps = {r.name: r.outputs["objectId"] for r in run.of_type("azuread:index/servicePrincipal:ServicePrincipal")}
     assert by_principal == {
-        sps["reader-entra-sp"]: {roles["tickets.read"]},
-        sps["writer-entra-sp"]: {roles["tickets.read"], roles["tickets.write"]},
+        sps["azure-reader-entra-sp"]: {roles["tickets.read"]},
+        sps["azure-writer-entra-sp"]: {roles["tickets.read"], roles["tickets.write"]},
     }
 
 

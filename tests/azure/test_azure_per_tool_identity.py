@@ -30,7 +30,7 @@ def per_tool_agent(**overrides):
 def test_each_azure_tool_gets_its_own_identity_holding_only_its_role():
     run, errors = run_fleet([per_tool_agent()])
     assert errors == []
-    identities = {r.name: r for r in run.of_type(IDENTITY)}
+    identities = {r.inputs["resourceName"]: r for r in run.of_type(IDENTITY)}
     assert set(identities) == {"id-agent-splitter-dev", "id-agent-splitter-read-inbox-dev", "id-agent-splitter-read-secret-dev"}
     assert identities["id-agent-splitter-read-inbox-dev"].inputs["tags"]["tool"] == "read-inbox"
     # each tool identity is trusted by exactly the agent's bindings, in a chain (Azure rejects parallel writes)
@@ -42,11 +42,11 @@ def test_each_azure_tool_gets_its_own_identity_holding_only_its_role():
     subjects = {name: sorted(c.inputs["subject"] for c in chain) for name, chain in by_identity.items()}
     assert len({tuple(s) for s in subjects.values()}) == 1 and len(subjects["id-agent-splitter-dev"]) == 2
     # each role is assigned to its tool's identity, none to the agent-wide identity
-    principals = {r.name: r.outputs["principalId"] for r in run.of_type(IDENTITY)}
+    principals = {r.inputs["resourceName"]: r.outputs["principalId"] for r in run.of_type(IDENTITY)}
     assignments = {r.name: r.inputs["principalId"] for r in run.of_type(ASSIGNMENT)}
     assert assignments == {
-        "splitter-read-inbox-assignment": principals["id-agent-splitter-read-inbox-dev"],
-        "splitter-read-secret-assignment": principals["id-agent-splitter-read-secret-dev"],
+        "azure-splitter-read-inbox-assignment": principals["id-agent-splitter-read-inbox-dev"],
+        "azure-splitter-read-secret-assignment": principals["id-agent-splitter-read-secret-dev"],
     }
     roles = {role["tool"]: role for role in run.outputs["inventory"]["splitter"]["roles"]}
     assert roles["read-inbox"]["identity"]["name"] == "id-agent-splitter-read-inbox-dev"
@@ -57,7 +57,7 @@ def test_each_azure_tool_gets_its_own_identity_holding_only_its_role():
 
 def test_without_the_flag_one_identity_holds_every_role():
     run, errors = run_fleet([agent("shared", tools=TOOLS)])
-    assert errors == [] and [r.name for r in run.of_type(IDENTITY)] == ["id-agent-shared-dev"]
+    assert errors == [] and [r.name for r in run.of_type(IDENTITY)] == ["azure-shared-identity"]
     assert "identity" not in run.outputs["inventory"]["shared"]["roles"][0]
     assert not any("read-inbox's managed identity" in step for step in azure_revocation_steps(agent("shared", tools=TOOLS)))
 

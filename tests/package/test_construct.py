@@ -12,6 +12,7 @@ import yaml
 from google.protobuf import json_format
 from pulumi.runtime.proto import errors_pb2, status_pb2  # Pulumi's copies (google.rpc's own would clash)
 
+from agentid.mock_provider import name_uuid
 from agentid.mock_engine import run_program
 from agentid.preview.monitor import _whole_numbers, plain
 from agentid_components.aws.fleet import AwsSettings
@@ -45,16 +46,29 @@ def _relative_parent(resource: Any, root_urn: str) -> str:
     return "<fleet>" if resource.parent == root_urn else (resource.parent or "").split("::")[-1]
 
 
+def _relative(name: str, root_urn: str) -> str:
+    """A name without the fleet's name it starts with (children are named `<parent>-<child>`, Pulumi's convention)."""
+    return name.removeprefix(root_urn.split("::")[-1] + "-")
+
+
 def _comparable(resources: list, root_urn: str) -> list[tuple[str, str, str, str]]:
     """(type, name, parent's name, inputs as canonical JSON): what a deployment would create, wherever declared.
 
     Inputs as an analyzer sees them (`plain`: secrets unwrapped), as the gate's monitor records them.
     """
+    # The mocks derive ids and ARNs from logical names (agentid.mock_provider.name_uuid), which start with the
+    # fleet's: a reference to a sibling's id or UUID is compared as the sibling's relative name.
+    ids = {r.id: f"<id of {_relative(r.name, root_urn)}>" for r in resources if r.id and len(r.id) > 8}
+    ids.update({name_uuid(*kind, r.name): f"<uuid {'/'.join(kind)} of {_relative(r.name, root_urn)}>"
+                for r in resources for kind in ((), ("client",), ("principal",), ("object",), ("association",))})
     rows = []
     for resource in resources:
         inputs = {key: value for key, value in resource.inputs.items() if not key.startswith("__")}
-        rows.append((resource.type, resource.name, _relative_parent(resource, root_urn),
-                     json.dumps(_whole_numbers(plain(inputs)), sort_keys=True)))
+        text = json.dumps(_whole_numbers(plain(inputs)), sort_keys=True)
+        for resource_id in sorted(ids, key=len, reverse=True):
+            text = text.replace(resource_id, ids[resource_id])
+        rows.append((resource.type, _relative(resource.name, root_urn),
+                     _relative(_relative_parent(resource, root_urn), root_urn), text))
     return sorted(rows)
 
 
@@ -129,16 +143,17 @@ def test_one_agent_registers_exactly_these_resources(provider):
     response = provider.construct("labeler", {"agents": [agent]}, config=CONFIG)
     tree = _tree(provider.registered(), response.urn)
     assert sorted((r.type, r.name, _relative_parent(r, response.urn)) for r in tree) == [
-        ("agentid:aws:AgentFleet", "aws", "<fleet>"),
-        ("agentid:aws:AgentIdentity", "pr-labeler", "aws"),
+        ("agentid:aws:AgentFleet", "labeler-aws", "<fleet>"),
+        ("agentid:aws:AgentIdentity", "labeler-aws-pr-labeler", "labeler-aws"),
         ("agentid:index:AgentFleet", "labeler", ""),
-        ("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "github-actions", "aws"),
-        ("aws:iam/policy:Policy", "pr-labeler-boundary", "pr-labeler"),
-        ("aws:iam/role:Role", "pr-labeler-role", "pr-labeler"),
-        ("aws:iam/rolePolicy:RolePolicy", "pr-labeler-read-rules", "pr-labeler"),
-        ("aws:iam/rolePolicy:RolePolicy", "pr-labeler-revocation-read", "pr-labeler"),  # its own revocation record
+        ("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "labeler-aws-github-actions", "labeler-aws"),
+        ("aws:iam/policy:Policy", "labeler-aws-pr-labeler-boundary", "labeler-aws-pr-labeler"),
+        ("aws:iam/role:Role", "labeler-aws-pr-labeler-role", "labeler-aws-pr-labeler"),
+        ("aws:iam/rolePolicy:RolePolicy", "labeler-aws-pr-labeler-read-rules", "labeler-aws-pr-labeler"),
+        # its own revocation record
+        ("aws:iam/rolePolicy:RolePolicy", "labeler-aws-pr-labeler-revocation-read", "labeler-aws-pr-labeler"),
     ]
-    by_type = {r.type: r for r in tree if r.name != "pr-labeler-revocation-read"}
+    by_type = {r.type: r for r in tree if r.name != "labeler-aws-pr-labeler-revocation-read"}
     role = by_type["aws:iam/role:Role"].inputs
     assert role["name"] == "agent-pr-labeler-dev"  # the stack's name suffix
     assert role["maxSessionDuration"] == 3600  # a role's floor (1 h); sessions get 20 minutes (inventory below)

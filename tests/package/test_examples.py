@@ -127,22 +127,22 @@ def test_typescript_example_constructs_exactly_these_resources(provider, tmp_pat
     response = provider.construct("agents-ts", args, config=CONFIG)
     tree = _tree(provider.registered(), response.urn)
     assert sorted((r.type, r.name, _relative_parent(r, response.urn)) for r in tree) == [
-        ("agentid:aws:AgentFleet", "aws", "<fleet>"),
-        ("agentid:aws:AgentIdentity", "pr-labeler", "aws"),
+        ("agentid:aws:AgentFleet", "agents-ts-aws", "<fleet>"),
+        ("agentid:aws:AgentIdentity", "agents-ts-aws-pr-labeler", "agents-ts-aws"),
         ("agentid:index:AgentFleet", "agents-ts", ""),
-        ("aws:cognito/resourceServer:ResourceServer", "oauth-mcp.tickets.example.com", "aws"),
-        ("aws:cognito/userPool:UserPool", "oauth", "aws"),
-        ("aws:cognito/userPoolClient:UserPoolClient", "pr-labeler-oauth-client", "pr-labeler"),
-        ("aws:cognito/userPoolDomain:UserPoolDomain", "oauth", "aws"),
-        ("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "github-actions", "aws"),
-        ("aws:iam/policy:Policy", "pr-labeler-boundary", "pr-labeler"),
-        ("aws:iam/role:Role", "pr-labeler-role", "pr-labeler"),
-        ("aws:iam/rolePolicy:RolePolicy", "pr-labeler-oauth-client-secret", "pr-labeler"),
-        ("aws:iam/rolePolicy:RolePolicy", "pr-labeler-read-rules", "pr-labeler"),
-        ("aws:iam/rolePolicy:RolePolicy", "pr-labeler-revocation-read", "pr-labeler"),
-        ("aws:secretsmanager/secret:Secret", "pr-labeler-oauth-client-secret", "pr-labeler"),
-        ("aws:secretsmanager/secretPolicy:SecretPolicy", "pr-labeler-oauth-client-secret", "pr-labeler"),
-        ("aws:secretsmanager/secretVersion:SecretVersion", "pr-labeler-oauth-client-secret", "pr-labeler"),
+        ("aws:cognito/resourceServer:ResourceServer", "agents-ts-aws-oauth-mcp.tickets.example.com", "agents-ts-aws"),
+        ("aws:cognito/userPool:UserPool", "agents-ts-aws-oauth", "agents-ts-aws"),
+        ("aws:cognito/userPoolClient:UserPoolClient", "agents-ts-aws-pr-labeler-oauth-client", "agents-ts-aws-pr-labeler"),
+        ("aws:cognito/userPoolDomain:UserPoolDomain", "agents-ts-aws-oauth", "agents-ts-aws"),
+        ("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "agents-ts-aws-github-actions", "agents-ts-aws"),
+        ("aws:iam/policy:Policy", "agents-ts-aws-pr-labeler-boundary", "agents-ts-aws-pr-labeler"),
+        ("aws:iam/role:Role", "agents-ts-aws-pr-labeler-role", "agents-ts-aws-pr-labeler"),
+        ("aws:iam/rolePolicy:RolePolicy", "agents-ts-aws-pr-labeler-oauth-client-secret", "agents-ts-aws-pr-labeler"),
+        ("aws:iam/rolePolicy:RolePolicy", "agents-ts-aws-pr-labeler-read-rules", "agents-ts-aws-pr-labeler"),
+        ("aws:iam/rolePolicy:RolePolicy", "agents-ts-aws-pr-labeler-revocation-read", "agents-ts-aws-pr-labeler"),
+        ("aws:secretsmanager/secret:Secret", "agents-ts-aws-pr-labeler-oauth-client-secret", "agents-ts-aws-pr-labeler"),
+        ("aws:secretsmanager/secretPolicy:SecretPolicy", "agents-ts-aws-pr-labeler-oauth-client-secret", "agents-ts-aws-pr-labeler"),
+        ("aws:secretsmanager/secretVersion:SecretVersion", "agents-ts-aws-pr-labeler-oauth-client-secret", "agents-ts-aws-pr-labeler"),
     ]
     state = json_format.MessageToDict(response.state)
     assert state["inventory"]["pr-labeler"]["tools"] == ["read-rules", "ticket-mcp"]

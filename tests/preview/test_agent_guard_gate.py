@@ -116,14 +116,14 @@ def test_a_bound_client_certificate_blocks_until_waived(project: Path, today) ->
     assert run.code == 1, run.stdout + run.stderr
     blocking = [(v["policy"], v["resourceName"], v["resourceType"]) for v in run.json("blocked.json")["violations"]
                 if v["mandatory"]]
-    assert blocking == [("AGID-AZ-001", "data-ingest-entra-certificate",
+    assert blocking == [("AGID-AZ-001", "agents-azure-data-ingest-entra-certificate",
                          "azuread:index/applicationCertificate:ApplicationCertificate")]
 
     expires = (today + dt.timedelta(days=90)).isoformat()
     waivers = project / "waivers.yaml"
     document = yaml.safe_load(waivers.read_text())  # keeps the trusted issuers (policyPackConfig)
     document["waivers"] = [{
-        "rule": "AGID-AZ-001", "resource": "data-ingest-entra-certificate",
+        "rule": "AGID-AZ-001", "resource": "agents-azure-data-ingest-entra-certificate",
         "type": "azuread:index/applicationCertificate:ApplicationCertificate",
         "reason": "the private key is non-exportable in the partner's HSM", "approver": "security@example.com",
         "expires": expires}]
@@ -134,7 +134,7 @@ def test_a_bound_client_certificate_blocks_until_waived(project: Path, today) ->
     validate_sarif(sarif)
     errors = [r for r in sarif["runs"][0]["results"] if r["level"] == "error"]
     assert [(r["ruleId"], r["properties"]["resourceName"]) for r in errors] == [
-        ("AGID-AZ-001", "data-ingest-entra-certificate")]
+        ("AGID-AZ-001", "agents-azure-data-ingest-entra-certificate")]
     assert errors[0]["suppressions"] == [{
         "kind": "external", "status": "accepted",
         "justification": f"the private key is non-exportable in the partner's HSM (approved by security@example.com, "

@@ -41,11 +41,11 @@ def components_documents() -> dict:
         AwsAgents("aws", [AGENT], AwsSettings.from_config())
 
     run = run_program(program, config={"agentsFile": str(DEV)})
-    role = run.named("data-ingest-role", ROLE).inputs
+    role = run.named("aws-data-ingest-role", ROLE).inputs
     return {
         "role_name": role["name"],
         "trust": role["assumeRolePolicy"],
-        "boundary": run.named("data-ingest-boundary", "aws:iam/policy:Policy").inputs["policy"],
+        "boundary": run.named("aws-data-ingest-boundary", "aws:iam/policy:Policy").inputs["policy"],
         "inline": {p.inputs["name"]: p.inputs["policy"] for p in run.of_type("aws:iam/rolePolicy:RolePolicy")},
     }
 
