@@ -63,3 +63,10 @@ class ChildNames:
         aliases = [pulumi.Alias(name=old_name)] if self.legacy and old_name is not None else None
         return pulumi.ResourceOptions(parent=self.component, aliases=aliases, **options)
 
+
+def invoke_options(component: pulumi.Resource) -> pulumi.InvokeOptions:
+    """Options of a data-source call made for `component`: through the provider the component got (explicit
+    `provider=` / `providers=`, or inherited), so `get_caller_identity` answers for the fleet's own account and
+    region, not the default provider's."""
+    return pulumi.InvokeOptions(parent=component)
+

@@ -24,7 +24,7 @@ from agentid_components import https_url, naming
 from agentid_components import settings as kit_settings
 from agentid_components.aws import shared as aws_shared, trust
 from agentid_components.aws.identity import AwsAgentIdentity, SharedAws
-from agentid_components.child_names import ChildNames, first_of_type
+from agentid_components.child_names import ChildNames, first_of_type, invoke_options
 from agentid_components.outputs import resolve_nested
 from agentid_components.aws.plan import AgentPlan, PolicyCompileError, plan_fleet, resource_servers, trust_anchor_sources
 from agentid_components.settings import SettingError
@@ -252,12 +252,12 @@ class AwsAgents(pulumi.ComponentResource):
         needs_pod_identity = any(trust.uses_pod_identity(b) for b in bindings)
         region = None
         if needs_pod_identity or cognito_plans:  # the issuer names the region whatever the domain
-            region = aws.get_region_output().region
+            region = aws.get_region_output(opts=invoke_options(self)).region
         # Pod Identity, Roles Anywhere: self-assume; every role the kit's boundary names (its own revocation read)
         if any(trust.hands_out_role_sessions(b) for b in bindings) or (
             not shared.permissions_boundary_arn and any(plan.needs_role for plan in plans)):
-            shared.account_id = aws.get_caller_identity_output().account_id
-            shared.partition = aws.get_partition_output().partition
+            shared.account_id = aws.get_caller_identity_output(opts=invoke_options(self)).account_id
+            shared.partition = aws.get_partition_output(opts=invoke_options(self)).partition
         if needs_pod_identity:
             shared.cluster_arn_prefix = pulumi.Output.concat(
                 "arn:", shared.partition, ":eks:", region, ":", shared.account_id, ":cluster/"
@@ -293,8 +293,8 @@ class AwsAgents(pulumi.ComponentResource):
             shared.user_pool_id = aws_shared.cognito_user_pool(domain, tags, self.names)
         shared.cognito_issuer = pulumi.Output.concat("https://cognito-idp.", region, ".amazonaws.com/", shared.user_pool_id)
         # The deployer reads the secret version back (provider read, refresh): the secret's policy names it.
-        caller = aws.get_caller_identity_output()
-        shared.deployer_arn = aws.iam.get_session_context_output(arn=caller.arn).issuer_arn
+        caller = aws.get_caller_identity_output(opts=invoke_options(self))
+        shared.deployer_arn = aws.iam.get_session_context_output(arn=caller.arn, opts=invoke_options(self)).issuer_arn
         shared.token_endpoint = pulumi.Output.all(domain, region).apply(lambda known: _token_endpoint(*known))
 
         create = {}
