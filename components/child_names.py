@@ -70,3 +70,21 @@ def invoke_options(component: pulumi.Resource) -> pulumi.InvokeOptions:
     region, not the default provider's."""
     return pulumi.InvokeOptions(parent=component)
 
+
+def passing_depends_on(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions | None:
+    """`opts` for a component whose `depends_on` must hold for every descendant, not just the component.
+
+    Pulumi waits for a component's `depends_on` before registering the component itself, but its children are
+    registered independently (a child's own options say what it waits for): a fleet declared after the user's
+    OIDC provider or network would create its roles at once. A transformation (inherited by every descendant,
+    https://www.pulumi.com/docs/iac/concepts/options/transformations/) adds the dependencies to each.
+    """
+    if opts is None or not opts.depends_on:
+        return opts
+    depends_on = opts.depends_on
+
+    def wait_too(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult:
+        return pulumi.ResourceTransformationResult(
+            args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(depends_on=depends_on)))
+
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[wait_too]))

@@ -22,7 +22,7 @@ import pulumi
 
 from agentid_components import naming, physical_names
 from agentid_components.aws.fleet import AwsAgents, AwsSettings
-from agentid_components.child_names import ChildNames, first_of_type
+from agentid_components.child_names import ChildNames, first_of_type, passing_depends_on
 from agentid_components.azure.fleet import AzureAgents, AzureSettings
 from agentid_components.gcp.fleet import GcpAgents, GcpSettings
 from agentid_components.workload.fleet import Workloads, WorkloadSettings
@@ -166,7 +166,7 @@ class AgentFleet(pulumi.ComponentResource):
         workload_settings = workload_settings or WorkloadSettings()
         workload_plan = Workloads.check(agents, workload_settings) if workload_settings.enabled else None
         _claim_names(name, agents, aws_settings, azure_settings, gcp_settings, list(gcp_plans.pools) if gcp_plans else [])
-        super().__init__(TYPE_TOKEN, name, None, opts)
+        super().__init__(TYPE_TOKEN, name, None, passing_depends_on(opts))
         names = ChildNames(self, name, legacy=first_of_type(TYPE_TOKEN))
         self.aws = AwsAgents(names.name("aws"), on_aws, aws_settings, names.options("aws"), plans=aws_plans,
                              legacy=names.legacy) if on_aws else None

@@ -26,7 +26,7 @@ import pulumi
 
 from agentid_components import naming
 from agentid_components import platform_spec as outputs_
-from agentid_components.child_names import ChildNames, first_of_type
+from agentid_components.child_names import ChildNames, first_of_type, passing_depends_on
 from agentid_components.platform_spec import PlatformSpec, PlatformSpecError, parse_platform
 from agentid_components.spec import Agent
 
@@ -57,7 +57,7 @@ class Platform(pulumi.ComponentResource):
             if by_name.setdefault(label, audience) != audience:
                 raise PlatformError(f"apis: audiences {by_name[label]} and {audience} both map to Cognito resource "
                                     f"server name '{label}': spell each API's audience one way")
-        super().__init__(TYPE_TOKEN, name, None, opts)
+        super().__init__(TYPE_TOKEN, name, None, passing_depends_on(opts))
 
         children = ChildNames(self, name, legacy=first_of_type(TYPE_TOKEN))
         tags = {naming.TAG_MANAGED_BY: naming.MANAGED_BY}

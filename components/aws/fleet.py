@@ -24,7 +24,7 @@ from agentid_components import https_url, naming
 from agentid_components import settings as kit_settings
 from agentid_components.aws import shared as aws_shared, trust
 from agentid_components.aws.identity import AwsAgentIdentity, SharedAws
-from agentid_components.child_names import ChildNames, first_of_type, invoke_options
+from agentid_components.child_names import ChildNames, first_of_type, invoke_options, passing_depends_on
 from agentid_components.outputs import resolve_nested
 from agentid_components.aws.plan import AgentPlan, PolicyCompileError, plan_fleet, resource_servers, trust_anchor_sources
 from agentid_components.settings import SettingError
@@ -200,7 +200,7 @@ class AwsAgents(pulumi.ComponentResource):
         `legacy`: give the children their names from before Pulumi's naming convention as aliases (`child_names`); default:
         only the first component of this type in the program does."""
         plans, servers = plans if plans is not None else self.check(agents, settings)
-        super().__init__(FLEET_TYPE, name, None, opts)
+        super().__init__(FLEET_TYPE, name, None, passing_depends_on(opts))
         self.settings = settings
         self.names = ChildNames(self, name, legacy=first_of_type(FLEET_TYPE) if legacy is None else legacy)
         self.session_policies = {plan.agent.name: plan.session_policies for plan in plans if plan.needs_role}

@@ -23,7 +23,7 @@ import pulumi
 
 from agentid_components import naming
 from agentid_components import settings as kit_settings
-from agentid_components.child_names import ChildNames, first_of_type
+from agentid_components.child_names import ChildNames, first_of_type, passing_depends_on
 from agentid_components.azure.entra import ResourceAppRef, create_resource_app
 from agentid_components.azure.identity import AzureAgentIdentity
 from agentid_components.azure.plan import AzureCompileError, FleetPlan, ResourceApp, check_resource_group_name, plan_fleet
@@ -164,7 +164,7 @@ class AzureAgents(pulumi.ComponentResource):
         `legacy`: give the children their names from before Pulumi's naming convention as aliases (`child_names`); default:
         only the first component of this type in the program does."""
         plan = plans if plans is not None else self.check(agents, settings)
-        super().__init__(TYPE_TOKEN, name, None, opts)
+        super().__init__(TYPE_TOKEN, name, None, passing_depends_on(opts))
         names = ChildNames(self, name, legacy=first_of_type(TYPE_TOKEN) if legacy is None else legacy)
         resource_apps = {
             audience: settings.api_application(app) or create_resource_app(app, names)

@@ -26,7 +26,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from agentid_components import settings as kit_settings
-from agentid_components.child_names import ChildNames, first_of_type
+from agentid_components.child_names import ChildNames, first_of_type, passing_depends_on
 from agentid_components.gcp.plan import WORKLOAD_IDENTITY_USER, AgentPlan, FleetPlan, ToolGrant, plan_fleet
 from agentid_components.gcp.inventory import agent_inventory
 from agentid_components.outputs import resolve_nested
@@ -169,7 +169,7 @@ class GcpAgents(pulumi.ComponentResource):
         """`legacy`: give the children their names from before Pulumi's naming convention as aliases (`child_names`); default:
         only the first component of this type in the program does."""
         plan = plans if plans is not None else self.check(agents, settings)
-        super().__init__(TYPE_TOKEN, name, None, opts)
+        super().__init__(TYPE_TOKEN, name, None, passing_depends_on(opts))
         names = ChildNames(self, name, legacy=first_of_type(TYPE_TOKEN) if legacy is None else legacy)
         self.pools = {
             pool: gcp.iam.WorkloadIdentityPool(

@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from agentid_components.child_names import ChildNames, first_of_type
+from agentid_components.child_names import ChildNames, first_of_type, passing_depends_on
 from agentid_components.spec import Agent
 from agentid_components.workload.plan import (
     AZURE_CLIENT_ID_ANNOTATION, GKE_ANNOTATION, IRSA_ANNOTATION, WorkloadPlan, plan_workloads)
@@ -65,7 +65,7 @@ class Workloads(pulumi.ComponentResource):
         """`legacy`: give the children their names from before Pulumi's naming convention as aliases (`child_names`); default:
         only the first component of this type in the program does."""
         plan = plan if plan is not None else self.check(agents, settings)
-        super().__init__(TYPE_TOKEN, name, None, opts)
+        super().__init__(TYPE_TOKEN, name, None, passing_depends_on(opts))
         names = ChildNames(self, name, legacy=first_of_type(TYPE_TOKEN) if legacy is None else legacy)
         # Named `<name>-cluster` before the convention too: its alias comes with this component's.
         provider = k8s.Provider(names.name("cluster"), context=settings.context, opts=names.options()) \

@@ -27,6 +27,27 @@ def fleet_program(opts_of):
     return program
 
 
+def test_depends_on_holds_for_every_descendant():
+
+    def opts() -> pulumi.ResourceOptions:
+        bucket = aws.s3.Bucket("landing", bucket="acme-landing")
+        return pulumi.ResourceOptions(depends_on=[bucket])
+
+    run = run_program(fleet_program(opts))
+    [bucket] = run.of_type("aws:s3/bucket:Bucket")
+    fleet_resources = [r for r in run.resources if r.name.startswith("agents")]
+    assert len(fleet_resources) == 8  # fleet, AWS fleet, OIDC provider, identity, role, boundary, 2 inline policies
+    assert [r.name for r in fleet_resources if bucket.urn not in r.dependencies] == []
+
+
+def test_without_depends_on_nothing_waits_for_an_unrelated_resource():
+    def opts() -> pulumi.ResourceOptions:
+        aws.s3.Bucket("landing", bucket="acme-landing")
+        return pulumi.ResourceOptions()
+
+    run = run_program(fleet_program(opts))
+    [bucket] = run.of_type("aws:s3/bucket:Bucket")
+    assert all(bucket.urn not in r.dependencies for r in run.resources)
 
 
 def test_data_source_calls_go_through_the_fleets_provider():
