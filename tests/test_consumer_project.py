@@ -162,9 +162,10 @@ def _consumer_project(root: Path) -> Path:
 
 
 def readme_section() -> str:
+    """The section up to its first subsection (### Several fleets in one stack: tests/test_composing_fleets.py)."""
     text = (REPO / "README.md").read_text()
     start = text.index("\n## Use it from your own project\n")
-    return text[start:text.index("\n## ", start + 1)]
+    return text[start:min(text.index("\n## ", start + 1), text.index("\n### ", start + 1))]
 
 
 def readme_files() -> dict[str, str]:
