@@ -136,14 +136,14 @@ def test_the_shipped_platform_stack_exports_what_agent_stacks_read(tmp_path: Pat
     assert run.code == 0, run.stdout + run.stderr
     result = run.json("out.json")
     assert sorted((r["type"], r["name"]) for r in result["resources"]) == [
-        ("agentid:index:Platform", "platform"),
-        ("aws:cognito/resourceServer:ResourceServer", "oauth-mcp.tickets.example.com"),
-        ("aws:cognito/userPool:UserPool", "oauth"),
-        ("aws:cognito/userPoolDomain:UserPoolDomain", "oauth"),
-        ("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "github-actions"),
-        ("aws:rolesanywhere/trustAnchor:TrustAnchor", "spiffe-data-example-org"),
-        ("azuread:index/application:Application", "agentid-api-catalog.data.example.com"),
-        ("azuread:index/servicePrincipal:ServicePrincipal", "agentid-api-catalog.data.example.com"),
+        ("agentid:index:Platform", "platform"),  # its children are named after it (Pulumi's convention)
+        ("aws:cognito/resourceServer:ResourceServer", "platform-oauth-mcp.tickets.example.com"),
+        ("aws:cognito/userPool:UserPool", "platform-oauth"),
+        ("aws:cognito/userPoolDomain:UserPoolDomain", "platform-oauth"),
+        ("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "platform-github-actions"),
+        ("aws:rolesanywhere/trustAnchor:TrustAnchor", "platform-spiffe-data-example-org"),
+        ("azuread:index/application:Application", "platform-agentid-api-catalog.data.example.com"),
+        ("azuread:index/servicePrincipal:ServicePrincipal", "platform-agentid-api-catalog.data.example.com"),
     ]
     outputs = result["outputs"]
     assert outputs["githubOidcProviderArn"].endswith(":oidc-provider/token.actions.githubusercontent.com")
