@@ -21,13 +21,18 @@ Two resources run code the moment they are created, with an identity the stack's
     there). A role the stack defines is judged by the other rules, so such a runner passes here.
   - an EventBridge Scheduler universal target (arn:aws:scheduler:::aws-sdk:SERVICE:ACTION) calls the API as the
     schedule's role: a role the stack does not define is "cannot check"; a write to IAM, STS, Organizations or
-    IAM Identity Center is escalation with any role (it mints users, keys, roles, accounts).
+    IAM Identity Center is escalation with any role (it mints users, keys, roles, accounts); ssm:SendCommand /
+    StartAutomationExecution there runs commands on instances like an association.
+  - red9a 18, 19: an EventBridge target that is an SSM document (Run Command on instances, or an automation) is
+    judged like an association; a Service Catalog LAUNCH constraint whose RoleArn the stack does not define
+    launches its product's template as a role nobody here can read ("cannot check").
 Critical (mandatory): a deploy that runs unjudged code as another identity is the escalation the gate exists to
 stop. A waiver names the association or invocation when the code is reviewed elsewhere.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -63,6 +68,60 @@ def _association(resource):
         yield Violation(f"{resource.name} applies SSM document {shown[:200]} to instances at deploy time: its "
                         "commands run as root with each targeted instance's role, and the gate cannot judge them; "
                         "run such code through a reviewed pipeline (or waive this association)", resource.urn)
+
+
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+LAUNCH_CONSTRAINT = "aws:servicecatalog/constraint:Constraint"
+# An EventBridge rule's target that is an SSM document sends its commands to instances (Run Command) or starts an
+# automation with the target's role (red9a 19): the same as an association, on every event or schedule tick.
+# https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-ssm-run-command-target.html
+_SSM_DOCUMENT_ARN = re.compile(r"^arn:aws[a-z-]*:ssm:[^:]*:[^:]*:(?:document|automation-definition)/(?P<name>[^:$]+)",
+                               re.IGNORECASE)
+
+
+def _event_target(resource):
+    arn = resource.props.get("arn")
+    if is_unknown(arn):
+        if resource.props.get("runCommandTargets"):
+            yield Unknown("arn", resource.urn)
+        return
+    match = _SSM_DOCUMENT_ARN.match(arn.strip()) if isinstance(arn, str) else None
+    if match is None and not resource.props.get("runCommandTargets"):
+        return
+    document = match["name"] if match else str(arn)
+    if document.strip().lower() in _NO_CALLER_CODE:
+        return
+    yield Violation(f"{resource.name} runs SSM document {document[:200]} on instances on every event of its rule: its "
+                    "commands run as root with each targeted instance's role, and the gate cannot judge them; run "
+                    "such code through a reviewed pipeline (or waive this target)", resource.urn)
+
+
+def _launch_constraint(resource, identities):
+    """A Service Catalog LAUNCH constraint: every launch of the product (the stack's ProvisionedProduct, or any
+    portfolio user later) runs its CloudFormation template as `parameters.RoleArn` (red9a 18).
+    https://docs.aws.amazon.com/servicecatalog/latest/adminguide/constraints-launch.html"""
+    kind = resource.props.get("type")
+    if not isinstance(kind, str) or kind.strip().upper() != "LAUNCH":
+        if is_unknown(kind):
+            yield Unknown("type", resource.urn)
+        return
+    parameters = resource.props.get("parameters")
+    if is_unknown(parameters):
+        yield Unknown("parameters", resource.urn)
+        return
+    try:
+        document = json.loads(parameters) if isinstance(parameters, str) else parameters
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        yield Violation(f"{resource.name}: parameters is not the JSON object a LAUNCH constraint takes: cannot tell "
+                        "which role launches the product", resource.urn)
+        return
+    role = document.get("RoleArn", document.get("LocalRoleName"))
+    if role is None:
+        return
+    yield from _runner(resource, {"role": ["role"], "what": "launches its product's template"},
+                       identities, props={"role": role})
 
 
 def _functions(resources) -> tuple[set[str], set[str]]:
@@ -166,11 +225,12 @@ class _Identities:
         return None
 
 
-def _runner(resource: Resource, spec: dict[str, Any], identities: _Identities):
-    """A runner whose role (or instance profile's role) is not one of the stack's: cannot check."""
+def _runner(resource: Resource, spec: dict[str, Any], identities: _Identities, props: dict | None = None):
+    """A runner whose role (or instance profile's role) is not one of the stack's: cannot check. `props`: where the
+    paths are read (default the resource's inputs)."""
     for kind, unseen in (("role", identities.unseen_role), ("profile", identities.unseen_profile_role)):
         for path in spec.get(kind, ()):
-            for where, reference in _at(dict(resource.props), path):
+            for where, reference in _at(dict(resource.props if props is None else props), path):
                 try:
                     why = unseen(reference, resource.dependencies)
                 except LookupError:
@@ -196,6 +256,11 @@ def _universal_target(resource: Resource, identities: _Identities):
     if match is None:
         return  # a templated target (Lambda, SQS, ...) runs with its own identity, judged where it is defined
     service, action = match["service"], match["action"]
+    if service == "ssm" and action.lower() in ("sendcommand", "startautomationexecution"):
+        yield Violation(f"{resource.name} calls ssm:{action} through a Scheduler universal target: commands run as "
+                        "root with each targeted instance's role on every tick, and the gate cannot judge them",
+                        resource.urn)
+        return
     if service in data["identity_services"] and not action.lower().startswith(tuple(data["read_action_prefixes"])):
         yield Violation(f"{resource.name} calls {service}:{action} through a Scheduler universal target: a write to "
                         "an identity service (users, keys, roles, accounts) made by AWS on a schedule, outside any "
@@ -214,6 +279,10 @@ def check(resources, config):
             yield from _association(resource)
         elif resource.type == INVOCATION:
             yield from _invocation(resource, names, urns)
+        elif resource.type == EVENT_TARGET:
+            yield from _event_target(resource)
+        elif resource.type == LAUNCH_CONSTRAINT:
+            yield from _launch_constraint(resource, identities)
         if resource.type == SCHEDULE:
             yield from _universal_target(resource, identities)
         spec = data["runners"].get(resource.type)
@@ -236,6 +305,7 @@ RULE = Rule(
     url="https://docs.aws.amazon.com/systems-manager/latest/userguide/state-manager-associations.html",
     check=check,
     stack=True,
-    reads=tuple(dict.fromkeys((ASSOCIATION, INVOCATION, FUNCTION, SCHEDULE, ROLE, INSTANCE_PROFILE,
+    reads=tuple(dict.fromkeys((ASSOCIATION, INVOCATION, FUNCTION, SCHEDULE, ROLE, INSTANCE_PROFILE, EVENT_TARGET,
+                               LAUNCH_CONSTRAINT,
                                *_runners_data()["runners"], *_runners_data()["starters"]))),
 )

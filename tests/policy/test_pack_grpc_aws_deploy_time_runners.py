@@ -142,3 +142,45 @@ def test_universal_reads_and_templated_targets_with_the_stacks_role_pass(pack):
     assert findings(pack, OWN_ROLE, schedule("read", "arn:aws:scheduler:::aws-sdk:iam:listUsers"),
                     schedule("queue", "arn:aws:sqs:eu-west-1:123456789012:jobs"),
                     schedule("s3", "arn:aws:scheduler:::aws-sdk:s3:listBuckets")) == {}
+
+
+def _event_target(name, arn, **extra):
+    return res("aws:cloudwatch/eventTarget:EventTarget", name, {"rule": "every", "arn": arn, **extra})
+
+
+def test_an_eventbridge_target_running_an_ssm_document_on_instances_blocks(pack):
+    """red9a 19: a rule every 5 minutes sending AWS-RunShellScript to every prod instance passed."""
+    runcmd = _event_target("runcmd", "arn:aws:ssm:eu-west-1::document/AWS-RunShellScript", roleArn=ADMIN,
+                           input=json.dumps({"commands": ["id"]}), runCommandTargets=[{"key": "tag:Env", "values": ["prod"]}])
+    automation = _event_target("auto", "arn:aws:ssm:eu-west-1:123456789012:automation-definition/Custom-Doc:$DEFAULT",
+                               roleArn="worker-role")
+    found = findings(pack, OWN_ROLE, runcmd, automation)
+    assert sorted(found) == ["auto", "runcmd"]
+    assert "runs SSM document AWS-RunShellScript on instances on every event of its rule" in found["runcmd"]
+    # look-alikes: AWS's inventory document, a Lambda or SQS target
+    assert findings(pack, _event_target("inv", "arn:aws:ssm:eu-west-1::document/AWS-GatherSoftwareInventory"),
+                    _event_target("q", "arn:aws:sqs:eu-west-1:123456789012:jobs")) == {}
+
+
+def test_a_universal_target_sending_commands_blocks(pack):
+    schedule = res("aws:scheduler/schedule:Schedule", "s", {
+        "scheduleExpression": "rate(5 minutes)", "flexibleTimeWindow": {"mode": "OFF"},
+        "target": {"arn": "arn:aws:scheduler:::aws-sdk:ssm:sendCommand", "roleArn": "worker-role", "input": "{}"}})
+    found = findings(pack, OWN_ROLE, schedule)
+    assert list(found) == ["s"] and "calls ssm:sendCommand through a Scheduler universal target" in found["s"]
+
+
+def _launch(name, parameters, kind="LAUNCH", depends=()):
+    return res("aws:servicecatalog/constraint:Constraint", name, {"portfolioId": "port-1", "productId": "prod-1",
+                                                                  "type": kind, "parameters": parameters}, depends)
+
+
+def test_a_service_catalog_launch_role_the_stack_does_not_define_is_cannot_check(pack):
+    """red9a 18: a product launched as OrganizationAccountAccessRole passed."""
+    found = findings(pack, _launch("launch", json.dumps({"RoleArn": ADMIN})))
+    assert list(found) == ["launch"] and "launches its product's template as role " + ADMIN in found["launch"]
+    assert "not the JSON object a LAUNCH constraint takes" in findings(pack, _launch("bad", "RoleArn=x"))["bad"]
+    # look-alikes: the stack's own launch role, a TEMPLATE constraint, a LAUNCH constraint without a role
+    assert findings(pack, OWN_ROLE, _launch("own", json.dumps({"RoleArn": "arn:aws:iam::123456789012:role/worker-role"})),
+                    _launch("rules", json.dumps({"Rules": {}}), kind="TEMPLATE"),
+                    _launch("none", json.dumps({}))) == {}
