@@ -26,7 +26,7 @@ The other ways manifests reach a cluster, and what the pack sees of them:
     to the pack's Analyze, so the children are judged as such under `pulumi preview`; `agentid preview`
     refuses remote components (agentid/preview/monitor.py), so they cannot pass the gate unseen.
   - `kubernetes:helm.sh/v3:Release` installs a chart through Helm inside the provider: its objects are
-    never registered as Pulumi resources and the pack cannot judge them (docs/coverage.md).
+    never registered as Pulumi resources, so AGID-GEN-001 blocks the Release itself (unjudgeable_resources.py).
 Pure: no Pulumi.
 """
 

@@ -9,7 +9,8 @@ such resources reach exactly what the pack guards, so they must block (fail clos
     `aws iam create-access-key` (https://www.pulumi.com/registry/packages/command/);
   - identity and authorization modules (IDENTITY_MODULES) of a package no rule covers: `aws-native:iam:Role`,
     `aws-native:sso:PermissionSet`, classic `azure:authorization/assignment:Assignment`,
-    `google-native:iam/v1:...`. A package is covered when some registered rule names one of its tokens.
+    `google-native:iam/v1:...`. A package is covered when some registered rule names one of its tokens;
+  - a Helm v3 `Release` (UNREGISTERED_CONTENTS): the chart's objects never reach a rule.
 A component resource (the program's own `acme:iam:AgentRole`) is not flagged whatever its module is called:
 it creates nothing itself, and its children are registered and judged one by one. The engine tells the
 two apart: it sends a custom resource with its provider and a component with none
@@ -31,6 +32,15 @@ IDENTITY_MODULES = frozenset({
     "iam", "sso", "ssoadmin", "identitystore", "sts", "organizations", "rolesanywhere", "cognito",
     "authorization", "managedidentity", "role", "ad", "aad", "iamcredentials", "rbac", "identity",
 })
+# Custom resources of covered packages whose provider installs objects it never registers, so no rule sees them
+# (red10 1: a helm.v3.Release of a local chart holding a cluster-admin ClusterRoleBinding passed). The component
+# Charts (helm.sh/v3, kustomize) are refused by `agentid preview` (agentid/preview/monitor.py); helm.sh/v4 Chart
+# registers its objects and they are judged one by one.
+UNREGISTERED_CONTENTS = {
+    "kubernetes:helm.sh/v3:Release": "installs a Helm chart inside the kubernetes provider; the chart's objects "
+                                     "(RBAC, workloads, webhooks) are never registered, so no rule judges them "
+                                     "(use kubernetes.helm.v4.Chart, whose objects are judged)",
+}
 ENGINE_PACKAGES = ("pulumi",)  # pulumi:pulumi:Stack, pulumi:providers:* (judged by AGID-PRV-001)
 
 
@@ -46,6 +56,8 @@ def why_unjudgeable(type_token: str, covered: frozenset[str]) -> str | None:
     """The reason a resource of `type_token` must block, or None."""
     if type_token.startswith(CODE_RUNNING_PREFIXES):
         return "runs arbitrary code at deployment (dynamic provider or command provider)"
+    if type_token in UNREGISTERED_CONTENTS:
+        return UNREGISTERED_CONTENTS[type_token]
     package, _, rest = type_token.partition(":")
     if package in covered or package in ENGINE_PACKAGES or not rest:
         return None
@@ -71,7 +83,7 @@ RULE = Rule(
     severity="high",
     category="unparseable",
     description="No resource the pack cannot judge that can create identities or run code: dynamic providers, "
-                "the command provider, identity modules of uncovered packages.",
+                "the command provider, identity modules of uncovered packages, Helm v3 releases.",
     remediation="Declare the identity with a covered provider (aws, azure-native, azuread, gcp, kubernetes) so the "
                 "pack judges it; replace commands and dynamic providers that call cloud IAM APIs.",
     url="https://www.pulumi.com/docs/concepts/resources/dynamic-providers/",
