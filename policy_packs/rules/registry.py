@@ -52,6 +52,7 @@ from . import (
     azure_broad_custom_role,
     azure_cosmos_data_plane,
     azure_deploy_time_code,
+    azure_disk_export_network,
     azure_federated_credential,
     azure_federated_unseen_identity,
     azure_foreign_tenant_principal,
@@ -77,6 +78,7 @@ from . import (
     entra_password_credential,
     entra_user_password,
     entra_pim_group_privileged,
+    entra_pim_group_policy,
     entra_privileged_app_owner,
     entra_privileged_directory_role,
     entra_trusted_location,
@@ -148,7 +150,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     gcp_service_account_impersonation, gcp_resource_iam_admin, gcp_registry_write, k8s_rbac_escalation, k8s_rbac_escalation_paths, k8s_admission_takeover,
     k8s_admission_binding_unseen,
     k8s_workload_node_access, entra_custom_directory_role,
-    entra_privileged_app_owner, entra_pim_group_privileged, entra_access_package_open,
+    entra_privileged_app_owner, entra_pim_group_privileged, entra_pim_group_policy, entra_access_package_open,
     # weak trust
     aws_public_principal, aws_oidc_trust, aws_iot_credential_provider, aws_codebuild_untrusted_builds,
     aws_cross_account_trust, azure_federated_credential,
@@ -158,7 +160,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_lambda_public, aws_public_sharing, aws_foreign_sharing,
     cognito_unauthenticated_identities, cognito_open_signup_identities, aws_oidc_provider_audience,
     agentcore_gateway_authorizer, aws_api_route_auth, aws_s3_public_acl, aws_block_public_access, gcp_public_members, gcp_public_acl,
-    azure_anonymous_data_access, azure_foreign_tenant_principal,
+    azure_anonymous_data_access, azure_foreign_tenant_principal, azure_disk_export_network,
     # lifetimes and inventory
     credential_lifetime, inventory_tags, agent_ownership,
 ))
