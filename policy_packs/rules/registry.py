@@ -112,6 +112,7 @@ from . import (
     k8s_rbac_wildcards,
     k8s_secret_literal,
     k8s_service_account_token_secret,
+    k8s_system_service_account,
     k8s_workload_node_access,
     policy_actions_known,
     policy_unparseable,
@@ -149,7 +150,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     azure_deploy_time_code,
     gcp_service_account_impersonation, gcp_resource_iam_admin, gcp_registry_write, k8s_rbac_escalation, k8s_rbac_escalation_paths, k8s_admission_takeover,
     k8s_admission_binding_unseen,
-    k8s_workload_node_access, entra_custom_directory_role,
+    k8s_workload_node_access, k8s_system_service_account, entra_custom_directory_role,
     entra_privileged_app_owner, entra_pim_group_privileged, entra_pim_group_policy, entra_access_package_open,
     # weak trust
     aws_public_principal, aws_oidc_trust, aws_iot_credential_provider, aws_codebuild_untrusted_builds,
