@@ -47,3 +47,14 @@ def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def value_at(props: Any, dotted_path: str) -> Any:
+    """The input at `dotted_path` (`features.disableLocalAuth`): the unknown sentinel when a level is unknown at
+    preview, None when a level is missing or not an object."""
+    value = props
+    for part in dotted_path.split("."):
+        if is_unknown(value) or not isinstance(value, dict):
+            return value if is_unknown(value) else None
+        value = value.get(part)
+    return value

@@ -18,7 +18,7 @@ https://learn.microsoft.com/en-us/rest/api/kusto/cluster-principal-assignments/c
 from __future__ import annotations
 
 from agentid_policy_packs.analysis.entra import canonical_id
-from agentid_policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown, value_at
 
 from .base import Resource, Rule, Unknown, Violation
 from .federated_issuer_known import own_tenants
@@ -38,18 +38,9 @@ TENANT_PATHS = {
 }
 
 
-def _at(props, path: str):
-    value = props
-    for part in path.split("."):
-        if is_unknown(value) or not isinstance(value, dict):
-            return value if is_unknown(value) else None
-        value = value.get(part)
-    return value
-
-
 def check(resource: Resource, config):
     path = TENANT_PATHS[resource.type]
-    tenant = _at(resource.props, path)
+    tenant = value_at(resource.props, path)
     if tenant is None:
         return
     if is_unknown(tenant):

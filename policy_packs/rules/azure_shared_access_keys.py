@@ -32,7 +32,7 @@ https://learn.microsoft.com/en-us/azure/app-service/configure-basic-auth-disable
 
 from __future__ import annotations
 
-from agentid_policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown, value_at
 
 from .base import Resource, Rule, Unknown, Violation
 
@@ -84,14 +84,6 @@ LOCAL_AUTH = {
                                     "deploy code running as the app's identity)")
        for name in ("WebAppFtpAllowed", "WebAppFtpAllowedSlot", "WebAppScmAllowed", "WebAppScmAllowedSlot")},
 }
-
-
-def _value(props, path: str):
-    for part in path.split("."):
-        if is_unknown(props) or not isinstance(props, dict):
-            return props if is_unknown(props) else None
-        props = props.get(part)
-    return props
 
 
 # A storage account's SFTP local user is not an Entra identity: it signs in with a password Azure generates, an
@@ -153,7 +145,7 @@ def check(resource: Resource, config):
                         "and RBAC")
         return
     path, safe, what = LOCAL_AUTH[resource.type]
-    value = _value(resource.props, path)
+    value = value_at(resource.props, path)
     if is_unknown(value):
         yield Unknown(path)
     elif not (safe(value) if callable(safe) else value is safe):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from agentid_policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown, value_at
 
 from .base import Resource, Rule, Unknown, Violation
 
@@ -38,18 +38,9 @@ WORKLOADS = {
 }
 
 
-def _at(props, path: str):
-    value = props
-    for part in path.split("."):
-        if is_unknown(value) or not isinstance(value, dict):
-            return value if is_unknown(value) else None
-        value = value.get(part)
-    return value
-
-
 def check(resource: Resource, config):
     path, email_key, omitted = WORKLOADS[resource.type]
-    value = _at(resource.props, path)
+    value = value_at(resource.props, path)
     if is_unknown(value):
         yield Unknown(path)
         return
