@@ -99,10 +99,11 @@ def test_a_consumer_project_gates_its_platform_and_agent_stacks(installed_kit: I
     assert agents.returncode == 0, agents.stdout + agents.stderr
     result = json.loads((project / "dev.json").read_text())
     resources = {(r["type"], r["name"]) for r in result["resources"]}
-    assert ("aws:iam/role:Role", "triage-role") in resources  # from agents.yaml
-    assert ("aws:iam/role:Role", "reporter-role") in resources  # built in code
+    # the fleet "agents" names its children after itself (agents-aws-...), as Pulumi documents child names
+    assert ("aws:iam/role:Role", "agents-aws-triage-role") in resources  # from agents.yaml
+    assert ("aws:iam/role:Role", "agents-aws-reporter-role") in resources  # built in code
     assert ("aws:s3/bucketV2:BucketV2", "reports") in resources  # the project's own components package
-    assert ("aws:cognito/userPoolClient:UserPoolClient", "triage-oauth-client") in resources
+    assert ("aws:cognito/userPoolClient:UserPoolClient", "agents-aws-triage-oauth-client") in resources
     # The platform's shared objects are referenced, not created a second time in the agent stack.
     created = {t for t, _ in resources}
     assert not created & {"aws:iam/openIdConnectProvider:OpenIdConnectProvider", "aws:cognito/userPool:UserPool",
