@@ -19,6 +19,7 @@ from agentid_policy_packs.analysis.k8s_rbac import NotYetKnown, Unreadable, obje
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
+from .k8s_roles import failing_closed
 
 
 def _stack_policies(resources: list[Resource]) -> dict[str, object]:
@@ -54,12 +55,7 @@ def check(resources: list[Resource], config):
     for resource in resources:
         if resource.type not in MUTATING_BINDING_TYPES:
             continue
-        try:
-            yield from _judge(resource, policies)
-        except NotYetKnown as unknown:
-            yield Unknown(unknown.path, resource.urn)
-        except Unreadable as error:
-            yield Violation(f"{resource.name}: cannot check: {error}", resource.urn)
+        yield from failing_closed(resource, _judge(resource, policies), stack=True)
 
 
 RULE = Rule(

@@ -16,15 +16,18 @@ from agentid_policy_packs.analysis.k8s_rbac import (
 from .base import Outcome, Resource, Unknown, Violation
 
 
-def failing_closed(resource: Resource, outcomes: Iterable[Outcome]) -> Iterator[Outcome]:
+def failing_closed(resource: Resource, outcomes: Iterable[Outcome], *, stack: bool = False) -> Iterator[Outcome]:
     """`outcomes` (a generator reading `resource`'s inputs) until it raises: NotYetKnown ends in Unknown(path),
-    Unreadable in the violation `<resource>: cannot check: <what>`."""
+    Unreadable in the violation `<resource>: cannot check: <what>`; in a stack rule (`stack`) both name the
+    resource's URN."""
+    urn = resource.urn if stack else None
     try:
         yield from outcomes
     except NotYetKnown as unknown:
-        yield Unknown(unknown.path)
+        yield Unknown(unknown.path, urn) if stack else Unknown(unknown.path)
     except Unreadable as error:
-        yield Violation(f"{resource.name}: cannot check: {error}")
+        yield Violation(f"{resource.name}: cannot check: {error}", urn) if stack else \
+            Violation(f"{resource.name}: cannot check: {error}")
 
 
 def judge_role_rules(resource: Resource, judge: Callable[[PolicyRule], Iterable[str]]) -> Iterator[Outcome]:

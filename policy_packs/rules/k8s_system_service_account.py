@@ -23,7 +23,8 @@ from agentid_policy_packs.analysis.k8s_pods import WORKLOAD_TYPES, pod_spec
 from agentid_policy_packs.analysis.k8s_rbac import NotYetKnown, Unreadable
 from agentid_policy_packs.analysis.values import is_unknown
 
-from .base import Resource, Rule, Unknown, Violation
+from .base import Resource, Rule, Violation
+from .k8s_roles import failing_closed
 
 SYSTEM_NAMESPACE = "kube-system"
 SERVICE_ACCOUNT_TYPES = ("kubernetes:core/v1:ServiceAccount",)
@@ -83,12 +84,7 @@ def check(resources: list[Resource], config):
     for resource in resources:
         if resource.type not in WORKLOAD_TYPES:
             continue
-        try:
-            yield from _judge(resource, own)
-        except NotYetKnown as unknown:
-            yield Unknown(unknown.path, resource.urn)
-        except Unreadable as error:
-            yield Violation(f"{resource.name}: cannot check: {error}", resource.urn)
+        yield from failing_closed(resource, _judge(resource, own), stack=True)
 
 
 RULE = Rule(
