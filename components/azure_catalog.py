@@ -244,9 +244,8 @@ def privileged_operations() -> dict[str, str]:
     """Lower-cased exact operation -> what its holder can do, for every capability of azure_capabilities.yaml that
     an exact operation grants (those marked `wildcard: true` count only as wildcards: one exact vault data action is
     what a tool needs)."""
-    import yaml  # noqa: PLC0415 - only the spec compiler needs it
+    from agentid_components import data_yaml  # noqa: PLC0415 - only the spec compiler needs it
 
-    with open(CAPABILITIES_FILE, encoding="utf-8") as handle:
-        listed = yaml.safe_load(handle)["capabilities"]
+    listed = data_yaml.load(CAPABILITIES_FILE)["capabilities"]
     return {operation.lower(): capability["effect"] for capability in listed if not capability.get("wildcard")
             for operation in capability["operations"]}

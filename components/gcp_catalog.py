@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
+from agentid_components import data_yaml
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "gcp_iam.yaml"
 ROLES_FILE = Path(__file__).resolve().parent / "data" / "gcp_roles.json.gz"
@@ -76,8 +76,7 @@ class GcpResource:
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
-    with DATA_FILE.open("rb") as handle:
-        return yaml.safe_load(handle)
+    return data_yaml.load(DATA_FILE)
 
 
 @lru_cache(maxsize=1)

@@ -36,7 +36,7 @@ import re
 import urllib.parse
 from pathlib import Path
 
-import yaml
+from agentid_components import data_yaml
 
 DATA_FILE = Path(__file__).parent / "data" / "metadata_endpoints.yaml"
 DEFAULT_PORT = 443
@@ -54,7 +54,7 @@ _ALLOWED_MIXES = ({"LATIN", "HAN", "HIRAGANA", "KATAKANA"}, {"LATIN", "HAN", "BO
 @functools.cache
 def _metadata_endpoints() -> tuple[frozenset[str], tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]]:
     """(host names, networks) of cloud metadata services, from data/metadata_endpoints.yaml."""
-    data = yaml.safe_load(DATA_FILE.read_text())
+    data = data_yaml.load(DATA_FILE)
     names = frozenset(entry["host"] for entry in data["names"])
     networks = tuple(ipaddress.ip_network(entry["address"]) for entry in data["addresses"])
     return names, networks

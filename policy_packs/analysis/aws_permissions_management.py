@@ -29,9 +29,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from agentid_components import iam_catalog
+from agentid_components import data_yaml, iam_catalog
 
 from .aws_conditions import RESTRICTS, today_utc
 from .aws_grants import live_allows
@@ -51,7 +49,7 @@ SHARING_ACTIONS_FILE = Path(__file__).resolve().parent / "aws_sharing_actions.ya
 @lru_cache(maxsize=1)
 def sharing_actions() -> frozenset[str]:
     """The Write-level sharing actions of aws_sharing_actions.yaml, lower-cased."""
-    return frozenset(entry["action"].lower() for entry in yaml.safe_load(SHARING_ACTIONS_FILE.read_text()))
+    return frozenset(entry["action"].lower() for entry in data_yaml.load(SHARING_ACTIONS_FILE))
 
 
 def is_permissions_management(action: str) -> bool:

@@ -37,10 +37,9 @@ class Found(NamedTuple):
 @lru_cache(maxsize=1)
 def table() -> dict[str, dict[str, tuple[str, ...]]]:
     """type token -> {"secret": paths, "scan": paths} (aws_secret_inputs.yaml)."""
-    import yaml  # noqa: PLC0415 - only the literal-secret rule needs it
+    from agentid_components import data_yaml  # noqa: PLC0415 - only the literal-secret rule needs it
 
-    with open(Path(__file__).with_name("aws_secret_inputs.yaml"), encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+    raw = data_yaml.load(Path(__file__).with_name("aws_secret_inputs.yaml"))
     return {token: {kind: tuple(entry.get(kind) or ()) for kind in ("secret", "scan")} for token, entry in raw.items()}
 
 

@@ -24,9 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from agentid_components import azure_catalog
+from agentid_components import azure_catalog, data_yaml
 
 from .azure_conditions import ANY_ROLE, ConditionError, RoleSet, assignable_roles
 from .findings import Finding
@@ -131,8 +129,7 @@ class Capability:
 
 @lru_cache(maxsize=1)
 def capabilities() -> tuple[Capability, ...]:
-    with open(azure_catalog.CAPABILITIES_FILE) as handle:  # shared with the components' spec compiler
-        raw = yaml.safe_load(handle)["capabilities"]
+    raw = data_yaml.load(azure_catalog.CAPABILITIES_FILE)["capabilities"]
     return tuple(Capability(c["id"], c["plane"], tuple(c["operations"]), c["category"], c["effect"], c["source"],
                             bool(c.get("wildcard", False))) for c in raw)
 

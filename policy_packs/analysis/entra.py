@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from agentid_components import data_yaml
 
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -26,8 +26,7 @@ class Privileged:
 
 @lru_cache(maxsize=1)
 def _data() -> dict:
-    with open(Path(__file__).with_name("entra_privileged.yaml")) as handle:
-        return yaml.safe_load(handle)
+    return data_yaml.load(Path(__file__).with_name("entra_privileged.yaml"))
 
 
 def graph_app_id() -> str:

@@ -23,9 +23,7 @@ from datetime import date
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-import yaml
-
-from agentid_components import iam_catalog
+from agentid_components import data_yaml, iam_catalog
 from agentid_components.iam_catalog import ActionInfo
 
 from .aws_boundaries import PRIVILEGED, boundary_verdict
@@ -120,7 +118,7 @@ def _requirement(raw: dict) -> Requirement:
 @lru_cache(maxsize=1)
 def escalation_methods() -> tuple[EscalationMethod, ...]:
     """Every known method, as listed in escalation_methods.yaml."""
-    raw = yaml.safe_load(_METHODS_FILE.read_text())
+    raw = data_yaml.load(_METHODS_FILE)
     return tuple(
         EscalationMethod(id=entry["id"], summary=entry["summary"], source=entry.get("source", ""),
                          requires=tuple(_requirement(r) for r in entry["requires"]))

@@ -140,11 +140,10 @@ def mutating_policy_rules(props: dict[str, Any]) -> tuple[AdmissionRule, ...]:
 
 
 def _facts() -> dict[str, Any]:
-    import yaml  # noqa: PLC0415 - only the admission rules need it
+    from agentid_components import data_yaml  # noqa: PLC0415 - only the admission rules need it
     from pathlib import Path  # noqa: PLC0415
 
-    with open(Path(__file__).with_name("k8s_admission_facts.yaml"), encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return data_yaml.load(Path(__file__).with_name("k8s_admission_facts.yaml"))
 
 
 _FACTS = _facts()

@@ -43,11 +43,10 @@ CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 
 
 def _facts() -> dict[str, Any]:
-    import yaml  # noqa: PLC0415 - only the workload rule needs it
+    from agentid_components import data_yaml  # noqa: PLC0415 - only the workload rule needs it
     from pathlib import Path  # noqa: PLC0415
 
-    with open(Path(__file__).with_name("k8s_pod_facts.yaml"), encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return data_yaml.load(Path(__file__).with_name("k8s_pod_facts.yaml"))
 
 
 FACTS = _facts()

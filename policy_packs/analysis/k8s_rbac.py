@@ -148,11 +148,10 @@ def metadata_name(props: dict[str, Any]) -> str | None:
 # --- built-in roles, broad subjects and escalation paths (data: k8s_rbac_facts.yaml, its sources there) ---
 
 def _facts() -> dict[str, Any]:
-    import yaml  # noqa: PLC0415 - only the rules that judge RBAC need it
+    from agentid_components import data_yaml  # noqa: PLC0415 - only the rules that judge RBAC need it
     from pathlib import Path  # noqa: PLC0415
 
-    with open(Path(__file__).with_name("k8s_rbac_facts.yaml"), encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return data_yaml.load(Path(__file__).with_name("k8s_rbac_facts.yaml"))
 
 
 FACTS = _facts()

@@ -38,8 +38,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from agentid_components import data_yaml
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -149,8 +148,7 @@ def _invocation(resource, names: set[str], urns: set[str]):
 
 @cache
 def _runners_data() -> dict[str, Any]:
-    with open(RUNNERS_FILE, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return data_yaml.load(RUNNERS_FILE)
 
 
 def _at(value: Any, path: str) -> list[tuple[str, Any]]:

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from agentid_components import data_yaml
 
 from .registry import RULES
 
@@ -112,7 +112,7 @@ def covering_rules() -> dict[str, tuple[str, ...]]:
 @lru_cache(maxsize=1)
 def reasons() -> tuple[tuple[re.Pattern[str], str], ...]:
     """(pattern, reason) from coverage_reasons.yaml, in file order (the first match wins)."""
-    entries = yaml.safe_load(REASONS_FILE.read_text(encoding="utf-8"))
+    entries = data_yaml.load(REASONS_FILE)
     return tuple((re.compile(entry["match"]), entry["reason"]) for entry in entries)
 
 

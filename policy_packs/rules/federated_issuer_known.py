@@ -38,9 +38,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from agentid_components import https_url
+from agentid_components import data_yaml, https_url
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -77,7 +75,7 @@ MOCK_TENANTS_ENV = "AGENTID_MOCK_TENANTS"  # set by the gate for its packs only:
 def _known() -> tuple[re.Pattern[str], ...]:
     # without case: every host is a platform's (DNS ignores case) and a tenant id is a GUID in any case, so
     # `HTTPS://LOGIN.MICROSOFTONLINE.US/TENANT/V2.0` is that tenant's issuer too, never an unknown one to waive
-    return tuple(re.compile(entry["pattern"], re.IGNORECASE) for entry in yaml.safe_load(DATA.read_text())["issuers"])
+    return tuple(re.compile(entry["pattern"], re.IGNORECASE) for entry in data_yaml.load(DATA)["issuers"])
 
 
 def own_tenants(config) -> frozenset[str]:

@@ -25,9 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from agentid_components import gcp_catalog
+from agentid_components import data_yaml, gcp_catalog
 from agentid_policy_packs.analysis import gcp_acl
 from agentid_policy_packs.analysis.gcp_iam import Binding, NotYetKnown, Unreadable
 from agentid_policy_packs.analysis.values import is_unknown
@@ -41,8 +39,7 @@ DATA = Path(__file__).resolve().parent.parent / "analysis" / "gcp_registries.yam
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
-    with DATA.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return data_yaml.load(DATA)
 
 
 def _writes(role: str, custom: dict[str, object], permissions: list[str]) -> str | Unknown | None:
