@@ -12,7 +12,9 @@ no gate environment variables.
 What differs from Pulumi's script, for the gate: the garbage collector is off (the program keeps
 almost all it allocates; issue 17), the SDK costs `sdk_speedups.py` removes are removed and registrations
 are answered here and sent to the gate in batches (that file and the two it loads are copied next to this
-one and loaded under neutral names), and when the program fails this script
+one and loaded under neutral names), the stack's agent file as the gate validated it is handed to the kit's
+loader before the program runs (`_take_validated_spec`: it imports `agentid_components`, which the program
+imports anyway, only when the program would find that same package), and when the program fails this script
 writes why to `result.json` beside itself (spec problems, config errors, a traceback's tail) for the
 gate to show. That note can only turn a run into a failure: the gate's verdict rests on what the
 monitor recorded and on the program having finished through the SDK.
@@ -73,6 +75,7 @@ def main() -> None:
         os.chdir(args.pwd)
     program = os.path.abspath(args.PROGRAM)
     sys.path.insert(0, program if os.path.isdir(program) else os.path.dirname(program))
+    _take_validated_spec()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # as Pulumi's script: unobserved futures are expected
@@ -113,6 +116,31 @@ def _after_the_program(monitor, settle: "_Settle") -> int:
         except Exception:  # noqa: BLE001 - a refusal is already recorded by the gate, which fails the run
             pass
     return 0
+
+
+def _take_validated_spec() -> None:
+    """Hand the agent file the gate validated (`agentid.preview.program.hand_over_spec`) to the kit's loader, so
+    the program's `load_inventory` does not validate it again: only when the program would import the very
+    `agentid_components` the gate validated with. Anything unexpected, and the program validates the file itself."""
+    import importlib.util
+    import pickle
+
+    path = os.path.join(HERE, HANDED_OVER_SPEC)
+    try:
+        with open(path, "rb") as handle:
+            payload = pickle.load(handle)  # noqa: S301 - written by the gate before this process started
+        found = importlib.util.find_spec("agentid_components")  # where the program's import would find it
+        locations = list(found.submodule_search_locations or []) if found is not None else []
+        if [os.path.realpath(location) for location in locations] != [payload["kit"]]:
+            return
+        from agentid_components import loader
+
+        loader.hand_over(pickle.loads(payload["spec"]))  # noqa: S301 - as above
+    except Exception:  # noqa: BLE001 - no file (no agent file, a plain run) or another kit: validate as before
+        return
+
+
+HANDED_OVER_SPEC = "validated_spec.pickle"  # agentid.preview.program.HANDED_OVER_SPEC
 
 
 def _run(program: str, speedups, warnings: list, settle: "_Settle") -> None:

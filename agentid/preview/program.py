@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -33,7 +34,7 @@ from typing import Any
 from agentid.preview import sandbox, sdk_speedups
 from agentid.preview.stack_config import ConfigError, Project
 from agentid_components import input_limits
-from agentid_components.loader import SpecError
+from agentid_components.loader import LoadedInventory, SpecError
 
 # What the child writes when the program fails: a status, spec problems or an error and a traceback's tail.
 RESULT_FILE = input_limits.Limits(max_bytes=4 * input_limits.MiB, max_scalar_chars=4 * input_limits.MiB)
@@ -86,7 +87,8 @@ class ProgramError(Exception):
 def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeout: float,
                  on_resource: Callable[[Resource], None] | None = None, python: str | None = None,
                  stack_references: Callable[[str], Any] | None = None,
-                 isolation: sandbox.Isolation | None = None, dry_run: bool = True) -> ProgramOutcome:
+                 isolation: sandbox.Isolation | None = None, dry_run: bool = True,
+                 validated_spec: LoadedInventory | None = None) -> ProgramOutcome:
     """Run the project's program for `stack` against the gate's monitor; raise ProgramError on any failure.
 
     `on_resource` sees each resource as the program registers it (one call at a time, in the
@@ -94,6 +96,8 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
     answers the program's StackReference reads (`agentid.preview.references.StackReferences`). `isolation`
     (default: what `sandbox.isolation()` finds) says whether the program runs in the sandbox.
     `dry_run`: the SDK's `is_dry_run()` (True as at a preview; False runs the program as `pulumi up` would).
+    `validated_spec`: the stack's agent file as the gate validated it, handed to the program's process
+    (`hand_over_spec`) so the program does not validate it again.
     When this returns or raises, no process of the run is left: the sandbox's pid namespace is gone,
     or (unsandboxed) the program's process group and every orphan it left were killed.
     """
@@ -120,6 +124,8 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
         socket = run_dir / "monitor.sock"
         with MonitorServer(monitor, f"unix:{socket}") as server:
             exec_script = _install_language_host(run_dir)
+            if validated_spec is not None and not sdk_speedups.plain_sdk_requested():
+                hand_over_spec(validated_spec, run_dir)
             argv = [python or sys.executable, "-u", str(exec_script), *_language_host_args(project, stack, server.address, dry_run)]
             command = (sandbox.command(argv, run_dir.resolve(), _program_needs(project, argv[0])) if isolation.sandboxed
                        else sandbox.unsandboxed(argv))
@@ -189,6 +195,26 @@ def _install_language_host(run_dir: Path) -> Path:
         shutil.copyfile(here.parent / "mock_provider.py", run_dir / "mock_provider.py")
         shutil.copyfile(here / "lazy_provider_imports.py", run_dir / "lazy_provider_imports.py")
     return script
+
+
+HANDED_OVER_SPEC = "validated_spec.pickle"  # in the run directory; language_host.py reads it (same name there)
+
+
+def hand_over_spec(loaded: LoadedInventory, run_dir: Path) -> None:
+    """Write the agent file the gate validated into the run directory, for the language host to hand to the kit's
+    loader in the program's process (`agentid_components.loader.hand_over`): validated once, not twice (issue 17).
+
+    Only the gate writes the file and only the program's process reads it, before the program runs: nothing flows
+    back, so the program cannot use it to change the verdict (that rests on what the monitor records). The host
+    hands it over only when the program's `agentid_components` is the package the gate validated with (the
+    directory is named in the file), and the loader uses it only while the agent file holds the validated bytes
+    (`loaded.sha256`); anything else, and the program validates the file itself, as before.
+    """
+    import agentid_components
+
+    payload = {"kit": str(Path(agentid_components.__file__).resolve().parent),
+               "spec": pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL)}
+    (run_dir / HANDED_OVER_SPEC).write_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _language_host_args(project: Project, stack: str, address: str, dry_run: bool = True) -> list[str]:

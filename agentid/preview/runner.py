@@ -253,7 +253,8 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
             try:
                 outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout,
                                        on_resource=judge if isolation.sandboxed else None,
-                                       stack_references=references, isolation=isolation)
+                                       stack_references=references, isolation=isolation,
+                                       validated_spec=result.inventory)
             except (ProgramError, ConfigError):
                 for session in sessions:  # a pack that could not start is reported first, as when it was awaited
                     session.wait_ready()
@@ -263,7 +264,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
                 # what only that run registers, so the branch hides nothing the mocks can answer.
                 update = run_isolated(project, request.stack, config.values, timeout=request.timeout,
                                       on_resource=judge if isolation.sandboxed else None, stack_references=references,
-                                      isolation=isolation, dry_run=False)
+                                      isolation=isolation, dry_run=False, validated_spec=result.inventory)
                 outcome, note = cloaking.with_update_run(outcome, update)
                 result.cloaking.append(note)
         finally:
