@@ -61,6 +61,12 @@ nothing for a verdict:
   (copied beside this file, loaded by `lazy_provider_imports()`) binds each name on first use instead
   (0.95 -> 0.5 s CPU for the example fleet's provider imports). A package of another shape imports as published.
 
+* **An Output for every unset property.** A generated resource class passes every declared property to the SDK,
+  None when unset (every output-only property, every optional input left out), and the SDK builds an Output, four
+  futures and a resolver for each at registration: 59% of the properties of the Azure components' resources.
+  `_lazy_unset_outputs` builds such an Output when `pulumi.get` first reads it (from its recorded resolution);
+  a property never read costs one small record.
+
 None of these changes a registered resource, input, URN, parent, dependency or source
 position (tests/preview/test_speedups.py runs stacks both ways and compares). Each
 is applied only when the SDK still has the shape relied on; otherwise the plain
@@ -100,7 +106,8 @@ def apply() -> list[str]:
                           ("debug log messages", _drop_debug_logs),
                           ("per-task output waits", _wait_for_outputs_in_batches),
                           ("mock URNs as Outputs", _plain_mock_urns),
-                          ("a closure per unknowns check", _acyclic_unknowns_check)):
+                          ("a closure per unknowns check", _acyclic_unknowns_check),
+                          ("Outputs of unset properties", _lazy_unset_outputs)):
         problem = install()
         if problem:
             warnings.append(f"agentid preview: not skipping {name} ({problem}); the run is correct but slower")
@@ -254,6 +261,104 @@ def _contains_unknowns(val: Any, seen_ids: set[int], is_unknown: Any) -> bool:
     if isinstance(val, list):
         return any(_contains_unknowns(x, seen_ids, is_unknown) for x in val)
     return False
+
+
+def _lazy_unset_outputs() -> str | None:
+    """Make the Output of a resource property left unset (None) when it is first read, not at registration.
+
+    `transfer_properties` (pulumi/runtime/rpc.py) gives every declared property of a resource an Output, four
+    futures and a resolver, though a generated class declares each output-only property (`principal_id`,
+    `system_data`, ...) and every optional input as None: 59% of the properties of the Azure components' resources,
+    most never read by the program. Here such a property gets a resolver that only records its resolution, and
+    its Output is built (from that record, or pending until it arrives) when `pulumi.get` first reads it, which is
+    how a generated class's property reads it (`pulumi.get(self, "principal_id")`; the SDK's `get` reads the
+    resource's `__dict__`). Inputs are serialized from the property values before this (`serialize_properties`),
+    so nothing registered changes; only a program that reads `resource.__dict__` itself sees the property absent.
+    """
+    import pulumi
+    from pulumi import _types, output
+    from pulumi.runtime import rpc
+    from pulumi.runtime import resource as sdk_resource
+
+    transfer, sdk_get = getattr(rpc, "transfer_properties", None), getattr(_types, "get", None)
+    if transfer is None or sdk_get is None or getattr(pulumi, "get", None) is not sdk_get:
+        return "pulumi.runtime.rpc.transfer_properties / pulumi.get are not there"
+    try:
+        parameters = list(inspect.signature(transfer).parameters)
+        transfer_source, get_source = inspect.getsource(transfer), inspect.getsource(sdk_get)
+        callers = inspect.getsource(sdk_resource)
+    except (OSError, TypeError, ValueError):
+        return "the sources of pulumi.runtime.rpc.transfer_properties / pulumi.get are not readable"
+    # the SDK's per-property Outputs and its reads of a resource's properties, as reproduced here
+    if parameters != ["res", "props", "custom"] or "res.__dict__[name] = Output(" not in transfer_source \
+            or 'if name == "urn" or (name == "id" and custom):' not in transfer_source \
+            or "if isinstance(self, Resource):\n        return self.__dict__.get(name)" not in get_source \
+            or "rpc.transfer_properties(res, props, custom)" not in callers:
+        return "pulumi.runtime.rpc.transfer_properties or pulumi.get no longer has the shape this speed-up relies on"
+    unset: dict[int, tuple[Any, dict[str, _UnsetOutput]]] = {}  # id(resource) -> (resource, its unread properties)
+
+    def transfer_properties(res: Any, props: Any, custom: bool) -> dict[str, Any]:
+        cells = {name: _UnsetOutput(res, output.Output) for name in props if props[name] is None
+                 and not (name == "urn" or (name == "id" and custom))}
+        if not cells:
+            return transfer(res, props, custom)
+        resolvers = transfer(res, {name: props[name] for name in props if name not in cells}, custom)
+        unset[id(res)] = (res, cells)  # the resource is kept with its entry: its id is not reused meanwhile
+        # in the order of the properties, as the SDK's own resolvers are: outputs resolve in the same order
+        return {name: cells[name].resolve if name in cells else resolvers[name]
+                for name in props if name in cells or name in resolvers}
+
+    def get(self: Any, name: str) -> Any:
+        value = sdk_get(self, name)
+        if value is None:
+            entry = unset.get(id(self))
+            cell = entry[1].pop(name, None) if entry is not None and entry[0] is self else None
+            if cell is not None:
+                value = self.__dict__[name] = cell.output()
+        return value
+
+    rpc.transfer_properties = transfer_properties
+    _types.get = pulumi.get = get
+    return None
+
+
+class _UnsetOutput:
+    """One unset property's Output-to-be: what the SDK's resolver (`transfer_properties.do_resolve`) would have set
+    on its four futures, kept until the Output is first read, or set on them then if they already exist."""
+
+    __slots__ = ("resource", "make_output", "resolution", "futures")
+
+    def __init__(self, resource: Any, make_output: Any) -> None:
+        self.resource, self.make_output = resource, make_output
+        self.resolution: tuple | None = None
+        self.futures: tuple | None = None
+
+    def resolve(self, value: Any, is_known: bool, is_secret: bool, deps: Any, failed: Exception | None) -> None:
+        self.resolution = (value, is_known, is_secret, deps, failed)
+        if self.futures is not None:
+            self._settle()
+
+    def output(self) -> Any:
+        self.futures = (asyncio.Future(), asyncio.Future(), asyncio.Future(), asyncio.Future())
+        if self.resolution is not None:
+            self._settle()
+        deps, value, known, secret = self.futures
+        return self.make_output(deps, value, known, secret)
+
+    def _settle(self) -> None:
+        value, is_known, is_secret, deps, failed = self.resolution
+        deps_future, value_future, known_future, secret_future = self.futures
+        dependencies = set(deps) if deps else set()
+        dependencies.add(self.resource)
+        deps_future.set_result(dependencies)
+        if failed is not None:
+            value_future.set_exception(failed)
+            known_future.set_exception(failed)
+            secret_future.set_exception(failed)
+        else:
+            value_future.set_result(value)
+            known_future.set_result(is_known)
+            secret_future.set_result(is_secret)
 
 
 def _drop_debug_logs() -> str | None:

@@ -124,8 +124,87 @@ def test_an_sdk_without_the_shape_relied_on_falls_back_with_a_warning(monkeypatc
     monkeypatch.setattr("pulumi.runtime.stack.asyncio", None)
     monkeypatch.delattr(sdk, "create_urn")
     monkeypatch.delattr("pulumi.runtime.rpc.contains_unknowns")
+    monkeypatch.delattr("pulumi.runtime.rpc.transfer_properties")
     warnings = sdk_speedups.apply()
-    assert len(warnings) == 6 and all("the run is correct but slower" in w for w in warnings)
+    assert len(warnings) == 7 and all("the run is correct but slower" in w for w in warnings)
+
+
+def test_unset_properties_read_before_and_after_registration_resolve_as_on_the_plain_sdk(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output-only and left-out properties get their Output when first read (`_lazy_unset_outputs`): read at once
+    (pending until the registration answers), read after it, read never; as inputs of further resources."""
+    project = find_project(copy_project(tmp_path))
+    program = project.root / "stacks" / "__main__.py"
+    program.write_text(program.read_text() + textwrap.dedent("""
+        import pulumi as _pulumi
+        import pulumi_azure_native as _azure
+        _SCOPE = '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg'
+        _READER = '/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7'
+        _early = _azure.managedidentity.UserAssignedIdentity('early', resource_group_name='rg', location='westeurope')
+        _azure.authorization.RoleAssignment('early-reader', principal_id=_early.principal_id, scope=_SCOPE,
+                                            principal_type='ServicePrincipal', role_definition_id=_READER)
+        def _after(values):
+            client_id, tenant_id = values
+            _azure.authorization.RoleAssignment('late-reader', principal_id=_early.principal_id, scope=_SCOPE,
+                                                principal_type='ServicePrincipal', role_definition_id=_READER,
+                                                description=f'{client_id} {tenant_id}')
+            return client_id
+        _early.urn.apply(lambda _: _pulumi.Output.all(  # the id is unknown at preview: the URN is not
+            _early.client_id, _early.tenant_id).apply(_after))
+        _azure.managedidentity.UserAssignedIdentity('never-read', resource_group_name='rg', location='westeurope')
+        _pulumi.export('unset', {'tenant': _early.tenant_id, 'tags': _early.tags, 'system': _early.system_data,
+                                 'name': _early.name,
+                                 'dependsOnIdentity': _early.principal_id.apply(lambda v: v is not None)})
+        """))
+    config = load_stack_config(project, "dev")
+    fast = run_isolated(project, "dev", config.values, timeout=300)
+    monkeypatch.setenv(sdk_speedups.PLAIN_SDK_ENV, "1")
+    plain = run_isolated(project, "dev", config.values, timeout=300)
+    assert _record(fast.resources) == _record(plain.resources)
+    assert fast.outputs == plain.outputs and fast.outputs["unset"]["dependsOnIdentity"] is True
+    late = next(r for r in fast.resources if r.name == "late-reader")
+    assert late.inputs["principalId"] and late.inputs["description"]
+    assert any(r.name == "early-reader" and r.inputs["principalId"] == late.inputs["principalId"]
+               for r in fast.resources)
+
+
+def test_an_unset_property_read_through_pulumi_get_is_one_output_resolved_as_the_sdk_resolves_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    import pulumi
+    from pulumi import _types
+    from pulumi.runtime import rpc
+
+    for module, name in ((rpc, "transfer_properties"), (_types, "get"), (pulumi, "get")):
+        monkeypatch.setattr(module, name, getattr(module, name))  # restored after the test
+    assert sdk_speedups._lazy_unset_outputs() is None
+
+    class Thing(pulumi.Resource):
+        def __init__(self) -> None:  # no registration: only the property plumbing
+            self._name = "thing"
+
+    async def run() -> list:
+        thing = Thing()
+        resolvers = rpc.transfer_properties(thing, {"given": 1, "unset": None, "failing": None, "never": None}, True)
+        assert list(resolvers) == ["given", "unset", "failing", "never"]  # the SDK's order
+        assert "unset" not in thing.__dict__ and isinstance(thing.__dict__["given"], pulumi.Output)
+        early = pulumi.get(thing, "unset")  # read before it resolves
+        assert pulumi.get(thing, "unset") is early  # one Output a property
+        resolvers["unset"]("value", True, False, set(), None)
+        resolvers["failing"](None, False, False, None, RuntimeError("registration failed"))
+        failing = pulumi.get(thing, "failing")  # read after it resolved (exceptionally)
+        resolvers["given"](1, True, False, set(), None)
+        with pytest.raises(RuntimeError, match="registration failed"):
+            await failing.future()
+        return [await early.future(), await early.is_known(), await early.is_secret(), thing in await early.resources(),
+                pulumi.get(thing, "missing")]
+
+    loop = asyncio.new_event_loop()
+    try:
+        assert loop.run_until_complete(run()) == ["value", True, False, True, None]
+    finally:
+        loop.close()
 
 
 def test_the_unknowns_check_answers_as_the_sdks_and_leaves_no_cycle(monkeypatch: pytest.MonkeyPatch) -> None:
