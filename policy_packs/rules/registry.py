@@ -90,6 +90,7 @@ from . import (
     gcp_default_service_account,
     gcp_group_membership,
     gcp_hmac_key,
+    gcp_pam_entitlement,
     gcp_impersonation_escalation,
     gcp_public_acl,
     gcp_public_members,
@@ -148,7 +149,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # privilege escalation
     aws_privilege_escalation, aws_role_escalation, aws_passrole_unseen_role, aws_takeover_unseen_target,
     aws_foreign_assume_role, aws_deploy_time_exec, aws_api_identity_proxy, entra_graph_app_role, gcp_impersonation_escalation, gcp_custom_role_escalation,
-    gcp_default_service_account, gcp_vm_code_elsewhere,
+    gcp_default_service_account, gcp_vm_code_elsewhere, gcp_pam_entitlement,
     azure_deploy_time_code,
     gcp_service_account_impersonation, gcp_resource_iam_admin, gcp_registry_write, k8s_rbac_escalation, k8s_rbac_escalation_paths, k8s_admission_takeover,
     k8s_apiservice_takeover,
