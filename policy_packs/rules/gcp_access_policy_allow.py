@@ -28,6 +28,7 @@ from agentid_policy_packs.analysis.gcp_iam import public_reach
 from agentid_policy_packs.analysis.values import is_unknown, value_at
 
 from .base import Resource, Rule, Unknown, Violation
+from .stack_inputs import Stop, judged, strings
 
 ACCESS_POLICIES = ("gcp:iam/organizationAccessPolicy:OrganizationAccessPolicy",
                    "gcp:iam/folderAccessPolicy:FolderAccessPolicy",
@@ -37,12 +38,6 @@ POLICY_BINDINGS = ("gcp:iam/organizationsPolicyBinding:OrganizationsPolicyBindin
                    "gcp:iam/projectsPolicyBinding:ProjectsPolicyBinding")
 # service FQDN prefixes whose IAM v1 permission prefix differs from the FQDN's first label
 _V1_SERVICE = {"cloudresourcemanager": "resourcemanager"}
-
-
-class _Stop(Exception):
-    def __init__(self, outcome):
-        super().__init__(outcome)
-        self.outcome = outcome
 
 
 def v1_permission(permission: str) -> str:
@@ -56,33 +51,20 @@ def v1_permission(permission: str) -> str:
     return f"{_V1_SERVICE.get(label, label)}.{rest}"
 
 
-def _strings(resource: Resource, path: str, value: Any) -> list[str]:
-    if value is None:
-        return []
-    if is_unknown(value):
-        raise _Stop(Unknown(path, resource.urn))
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise _Stop(Violation(f"{resource.name}: cannot check: {path} is not a list of strings", resource.urn))
-    for index, item in enumerate(value):
-        if is_unknown(item):
-            raise _Stop(Unknown(f"{path}[{index}]", resource.urn))
-    return value
-
-
 def _rule_findings(resource: Resource, path: str, rule: Any) -> list[str]:
     if not isinstance(rule, dict):
-        raise _Stop(Violation(f"{resource.name}: cannot check: {path} is not an object", resource.urn))
+        raise Stop(Violation(f"{resource.name}: cannot check: {path} is not an object", resource.urn))
     effect = rule.get("effect")
     if is_unknown(effect):
-        raise _Stop(Unknown(f"{path}.effect", resource.urn))
+        raise Stop(Unknown(f"{path}.effect", resource.urn))
     if isinstance(effect, str) and effect.strip().upper() == "DENY":
         return []
     if not (isinstance(effect, str) and effect.strip().upper() == "ALLOW"):
-        raise _Stop(Violation(f"{resource.name}: cannot check: {path}.effect is {effect!r}, not ALLOW or DENY",
+        raise Stop(Violation(f"{resource.name}: cannot check: {path}.effect is {effect!r}, not ALLOW or DENY",
                               resource.urn))
-    principals = _strings(resource, f"{path}.principals", rule.get("principals"))
-    permissions = _strings(resource, f"{path}.operation.permissions", value_at(rule, "operation.permissions"))
-    excluded = {v1_permission(p) for p in _strings(resource, f"{path}.operation.excludedPermissions",
+    principals = strings(resource, f"{path}.principals", rule.get("principals"))
+    permissions = strings(resource, f"{path}.operation.permissions", value_at(rule, "operation.permissions"))
+    excluded = {v1_permission(p) for p in strings(resource, f"{path}.operation.excludedPermissions",
                                                     value_at(rule, "operation.excludedPermissions"))}
     found = []
     for permission in permissions:
@@ -101,9 +83,9 @@ def _rule_findings(resource: Resource, path: str, rule: Any) -> list[str]:
 def _access_policy(resource: Resource):
     rules = value_at(resource.props, "details.rules")
     if is_unknown(rules):
-        raise _Stop(Unknown("details.rules", resource.urn))
+        raise Stop(Unknown("details.rules", resource.urn))
     if rules is not None and not isinstance(rules, list):
-        raise _Stop(Violation(f"{resource.name}: cannot check: details.rules is not a list", resource.urn))
+        raise Stop(Violation(f"{resource.name}: cannot check: details.rules is not a list", resource.urn))
     for index, rule in enumerate(rules or []):
         for finding in _rule_findings(resource, f"details.rules[{index}]", rule):
             yield Violation(f"{resource.name}: access policy {finding}; bound by a policy binding it is a grant "
@@ -118,11 +100,11 @@ def _policy_ids(resources: list[Resource]) -> set[str]:
 def _binding(resource: Resource, own: set[str]):
     kind, policy = resource.props.get("policyKind"), resource.props.get("policy")
     if is_unknown(kind):
-        raise _Stop(Unknown("policyKind", resource.urn))
+        raise Stop(Unknown("policyKind", resource.urn))
     if is_unknown(policy):
         return  # the name output of an access policy of this stack: judged on that policy
     if not isinstance(policy, str):
-        raise _Stop(Violation(f"{resource.name}: cannot check: policy is not a policy name", resource.urn))
+        raise Stop(Violation(f"{resource.name}: cannot check: policy is not a policy name", resource.urn))
     access = (isinstance(kind, str) and kind.strip().upper() == "ACCESS") or "/accesspolicies/" in policy.lower()
     if access and policy.strip().rstrip("/").rsplit("/", 1)[-1].lower() not in own:
         yield Violation(f"{resource.name} binds access policy {policy}, which the stack does not define: cannot check "
@@ -132,14 +114,11 @@ def _binding(resource: Resource, own: set[str]):
 def check(resources: list[Resource], config):
     own = None
     for resource in resources:
-        try:
-            if resource.type in ACCESS_POLICIES:
-                yield from _access_policy(resource)
-            elif resource.type in POLICY_BINDINGS:
-                own = _policy_ids(resources) if own is None else own
-                yield from _binding(resource, own)
-        except _Stop as stop:
-            yield stop.outcome
+        if resource.type in ACCESS_POLICIES:
+            yield from judged(_access_policy(resource))
+        elif resource.type in POLICY_BINDINGS:
+            own = _policy_ids(resources) if own is None else own
+            yield from judged(_binding(resource, own))
 
 
 RULE = Rule(

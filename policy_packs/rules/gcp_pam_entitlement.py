@@ -22,48 +22,16 @@ twin is AGID-AZ-049. Values unknown at preview are "cannot check until known"; a
 
 from __future__ import annotations
 
-from typing import Any
-
 from agentid_components import gcp_catalog
 from agentid_policy_packs.analysis.gcp_iam import public_reach
 from agentid_policy_packs.analysis.values import is_unknown, value_at
 
 from .base import Resource, Rule, Unknown, Violation
 from .gcp_agent_broad_binding import CUSTOM_ROLE_TYPES, _custom_roles
+from .stack_inputs import Stop, judged, objects, strings
 
 # pulumi-gcp registers the type with a lower-case resource name (privilegedaccessmanager/entitlement.py)
 ENTITLEMENT_TYPES = ("gcp:privilegedaccessmanager/entitlement:entitlement",)
-
-
-class _Stop(Exception):
-    def __init__(self, outcome):
-        super().__init__(outcome)
-        self.outcome = outcome
-
-
-def _strings(resource: Resource, path: str, value: Any) -> list[str]:
-    if value is None:
-        return []
-    if is_unknown(value):
-        raise _Stop(Unknown(path, resource.urn))
-    if not isinstance(value, list):
-        raise _Stop(Violation(f"{resource.name}: cannot check: {path} is not a list", resource.urn))
-    for index, item in enumerate(value):
-        if is_unknown(item):
-            raise _Stop(Unknown(f"{path}[{index}]", resource.urn))
-        if not isinstance(item, str):
-            raise _Stop(Violation(f"{resource.name}: cannot check: {path}[{index}] is not a string", resource.urn))
-    return value
-
-
-def _objects(resource: Resource, path: str, value: Any) -> list[dict[str, Any]]:
-    if value is None:
-        return []
-    if is_unknown(value):
-        raise _Stop(Unknown(path, resource.urn))
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise _Stop(Violation(f"{resource.name}: cannot check: {path} is not a list of objects", resource.urn))
-    return value
 
 
 def role_power(role: str, custom: dict[str, object]) -> str | None:
@@ -95,16 +63,16 @@ def _approval_bound(resource: Resource) -> bool:
     if approvals is None:
         return False
     if is_unknown(approvals):
-        raise _Stop(Unknown("approvalWorkflow.manualApprovals", resource.urn))
-    steps = _objects(resource, "approvalWorkflow.manualApprovals.steps", value_at(approvals, "steps"))
+        raise Stop(Unknown("approvalWorkflow.manualApprovals", resource.urn))
+    steps = objects(resource, "approvalWorkflow.manualApprovals.steps", value_at(approvals, "steps"))
     if not steps:
         return False
     for index, step in enumerate(steps):
         path = f"approvalWorkflow.manualApprovals.steps[{index}]"
-        approvers = _strings(resource, f"{path}.approvers.principals", value_at(step, "approvers.principals"))
+        approvers = strings(resource, f"{path}.approvers.principals", value_at(step, "approvers.principals"))
         needed = step.get("approvalsNeeded", 1)
         if is_unknown(needed):
-            raise _Stop(Unknown(f"{path}.approvalsNeeded", resource.urn))
+            raise Stop(Unknown(f"{path}.approvalsNeeded", resource.urn))
         if not approvers or any(public_reach(a) for a in approvers):
             return False
         if not isinstance(needed, (int, float)) or isinstance(needed, bool) or needed < 1:
@@ -114,9 +82,9 @@ def _approval_bound(resource: Resource) -> bool:
 
 def _judge(resource: Resource, custom: dict[str, object]):
     eligible = [principal for index, entry in enumerate(
-                    _objects(resource, "eligibleUsers", resource.props.get("eligibleUsers")))
-                for principal in _strings(resource, f"eligibleUsers[{index}].principals", entry.get("principals"))]
-    bindings = _objects(resource, "privilegedAccess.gcpIamAccess.roleBindings",
+                    objects(resource, "eligibleUsers", resource.props.get("eligibleUsers")))
+                for principal in strings(resource, f"eligibleUsers[{index}].principals", entry.get("principals"))]
+    bindings = objects(resource, "privilegedAccess.gcpIamAccess.roleBindings",
                         value_at(resource.props, "privilegedAccess.gcpIamAccess.roleBindings"))
     target = value_at(resource.props, "privilegedAccess.gcpIamAccess.resource")
     where = target if isinstance(target, str) and not is_unknown(target) else resource.props.get("parent", "?")
@@ -124,9 +92,9 @@ def _judge(resource: Resource, custom: dict[str, object]):
     for index, binding in enumerate(bindings):
         role = binding.get("role")
         if is_unknown(role):
-            raise _Stop(Unknown(f"privilegedAccess.gcpIamAccess.roleBindings[{index}].role", resource.urn))
+            raise Stop(Unknown(f"privilegedAccess.gcpIamAccess.roleBindings[{index}].role", resource.urn))
         if not isinstance(role, str):
-            raise _Stop(Violation(f"{resource.name}: cannot check: privilegedAccess.gcpIamAccess.roleBindings"
+            raise Stop(Violation(f"{resource.name}: cannot check: privilegedAccess.gcpIamAccess.roleBindings"
                                   f"[{index}].role is not a role name", resource.urn))
         power = role_power(role, custom)
         if power:
@@ -147,10 +115,7 @@ def check(resources: list[Resource], config):
             continue
         if custom is None:
             custom = _custom_roles(resources)
-        try:
-            yield from _judge(resource, custom)
-        except _Stop as stop:
-            yield stop.outcome
+        yield from judged(_judge(resource, custom))
 
 
 RULE = Rule(

@@ -29,7 +29,8 @@ from typing import Any
 
 from agentid_policy_packs.analysis.values import is_unknown, value_at
 
-from .base import Outcome, Resource, Rule, Unknown, Violation
+from .base import Resource, Rule, Unknown, Violation
+from .stack_inputs import Stop, judged, objects, stop
 
 _DATA_FILE = Path(__file__).resolve().parent.parent / "analysis" / "gcp_vm_code.yaml"
 
@@ -44,20 +45,6 @@ def _data() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def _code_keys() -> list[tuple[re.Pattern[str], str]]:
     return [(re.compile(pattern, re.IGNORECASE), why) for pattern, why in _data()["code_keys"].items()]
-
-
-class _Stop(Exception):
-    """Ends judging one resource with this outcome (a value unknown at preview or unreadable)."""
-
-    def __init__(self, outcome: Outcome):
-        super().__init__(outcome)
-        self.outcome = outcome
-
-
-def _problem(resource: Resource, path: str, value: Any, what: str) -> _Stop:
-    if is_unknown(value):
-        return _Stop(Unknown(path, resource.urn))
-    return _Stop(Violation(f"{resource.name}: cannot check: {path} is not {what}", resource.urn))
 
 
 def metadata_findings(key: str, value: Any) -> str | None:
@@ -82,12 +69,12 @@ def _judge_map(resource: Resource, path: str, metadata: Any, reach: str) -> Iter
     if metadata is None:
         return
     if not isinstance(metadata, dict):
-        raise _problem(resource, path, metadata, "a map of metadata keys")
+        raise stop(resource, path, metadata, "a map of metadata keys")
     for key, value in metadata.items():
         try:
             found = metadata_findings(str(key), value)
         except LookupError:
-            raise _Stop(Unknown(f"{path}.{key}", resource.urn)) from None
+            raise Stop(Unknown(f"{path}.{key}", resource.urn)) from None
         if found:
             yield Violation(f"{resource.name} sets metadata {key!r} on {reach}: {found}; the VMs run as service "
                             "accounts the stack does not define (the default compute account is Editor), whose "
@@ -103,21 +90,21 @@ def _metadata(resource: Resource, carrier: dict[str, Any], managers: set[str]) -
         if is_unknown(manager):
             return  # named by an output: a group of this stack
         if not isinstance(manager, str):
-            raise _problem(resource, manager_input, manager, "an instance group manager name")
+            raise stop(resource, manager_input, manager, "an instance group manager name")
         if manager.strip().rsplit("/", 1)[-1].lower() in managers:
             return
         reach = f"{reach} the stack does not define ({manager})"
     if "key" in carrier:
         key = props.get(carrier["key"])
         if is_unknown(key) or not isinstance(key, str):
-            raise _problem(resource, carrier["key"], key, "a metadata key")
+            raise stop(resource, carrier["key"], key, "a metadata key")
         yield from _judge_map(resource, "value", {key: props.get(carrier["value"])}, reach)
         return
     holders: list[tuple[str, Any]] = [("", props)]
     if "each" in carrier:
         items = props.get(carrier["each"])
         if items is not None and not isinstance(items, list):
-            raise _problem(resource, carrier["each"], items, "a list")
+            raise stop(resource, carrier["each"], items, "a list")
         holders = [(f"{carrier['each']}[{index}].", item) for index, item in enumerate(items or [])]
     for prefix, holder in holders:
         metadata = value_at(holder, carrier["map"])
@@ -126,24 +113,15 @@ def _metadata(resource: Resource, carrier: dict[str, Any], managers: set[str]) -
 
 def _os_policy_resources(resource: Resource, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """(path, OS policy resource) of each osPolicies[].resourceGroups[].resources[] under `path`."""
-    for policy_path, policy in _items(resource, path, value_at(resource.props, path)):
+    for policy_path, policy in objects_at(resource, path, value_at(resource.props, path)):
         groups = f"{policy_path}.resourceGroups"
-        for group_path, group in _items(resource, groups, policy.get("resourceGroups")):
-            yield from _items(resource, f"{group_path}.resources", group.get("resources"))
+        for group_path, group in objects_at(resource, groups, policy.get("resourceGroups")):
+            yield from objects_at(resource, f"{group_path}.resources", group.get("resources"))
 
 
-def _items(resource: Resource, path: str, value: Any) -> list[tuple[str, dict[str, Any]]]:
+def objects_at(resource: Resource, path: str, value: Any) -> list[tuple[str, dict[str, Any]]]:
     """(path, object) of each item of the list `value` at `path` (absent: none)."""
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise _problem(resource, path, value, "a list")
-    found = []
-    for index, item in enumerate(value):
-        if not isinstance(item, dict):
-            raise _problem(resource, f"{path}[{index}]", item, "an object")
-        found.append((f"{path}[{index}]", item))
-    return found
+    return [(f"{path}[{index}]", item) for index, item in enumerate(objects(resource, path, value))]
 
 
 def _set(value: Any) -> bool:
@@ -182,13 +160,7 @@ def check(resources: list[Resource], config):
         carrier = data["metadata_carriers"].get(resource.type)
         if carrier is None and resource.type not in _os_config_types():
             continue
-        try:
-            if carrier is not None:
-                yield from _metadata(resource, carrier, managers)
-            else:
-                yield from _os_config(resource)
-        except _Stop as stop:
-            yield stop.outcome
+        yield from judged(_metadata(resource, carrier, managers) if carrier is not None else _os_config(resource))
 
 
 @lru_cache(maxsize=1)
