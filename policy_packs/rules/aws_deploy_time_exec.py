@@ -19,6 +19,17 @@ Two resources run code the moment they are created, with an identity the stack's
     a schedule, an EventBridge target, an event source mapping, a webhook, a Glue trigger, a pipe). Which
     resources run code as which input, and what starts them, is data: analysis/aws_code_runners.yaml (sources
     there). A role the stack defines is judged by the other rules, so such a runner passes here.
+    The data also covers Batch (compute environments; job definitions, whose JSON-text properties name the job
+    role, run by a queue of the stack), EKS (clusters, node groups, Fargate profiles, pod identities, add-ons, and an
+    access policy making a role the stack does not define cluster administrator), Lambda functions started by S3
+    notifications, SNS subscriptions, resource-policy permissions, log subscriptions, Cognito triggers, IoT rules,
+    API Gateway and AppSync; API Gateway AWS integrations and AppSync data sources (any AWS API as their role),
+    CodePipeline, Amplify, App Runner, CloudFormation, Bedrock agents and AgentCore runtimes, gateways, code
+    interpreters; and lists, with a reason, every other pulumi-aws resource that takes a role (`not_runners`,
+    kept true against the installed SDK by tests/policy/test_aws_code_runners_data.py).
+  - a literal role ARN names the stack's role of that name only at its path and in its account (_Identities):
+    another account's `role/worker-role` is "cannot check"; while the stack's account is unknown (a real preview
+    computes the role's ARN) the ARN's account must be in ownAccountIds.
   - an EventBridge Scheduler universal target (arn:aws:scheduler:::aws-sdk:SERVICE:ACTION) calls the API as the
     schedule's role: a role the stack does not define is "cannot check"; a write to IAM, STS, Organizations or
     IAM Identity Center is escalation with any role (it mints users, keys, roles, accounts); ssm:SendCommand /
@@ -39,10 +50,12 @@ from pathlib import Path
 from typing import Any
 
 from agentid_components import data_yaml
+from agentid_policy_packs.analysis.aws_accounts import OwnAccounts, invented_accounts
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
-from .iam_links import ROLE, NameIndex
+from .iam_links import ROLE, NameIndex, iam_arn_parts, known_account
+from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
 
 ASSOCIATION = "aws:ssm/association:Association"
 INVOCATION = "aws:lambda/invocation:Invocation"
@@ -151,18 +164,36 @@ def _runners_data() -> dict[str, Any]:
     return data_yaml.load(RUNNERS_FILE)
 
 
+class _Unreadable(str):
+    """A JSON-text input (Batch containerProperties, ...) that does not parse: what it names cannot be read."""
+
+
+def _step_into(item: Any) -> Any:
+    """A JSON-text input (the provider takes Batch job properties as JSON strings) read as the object it holds."""
+    if isinstance(item, str) and not is_unknown(item):
+        try:
+            return json.loads(item)
+        except ValueError:
+            return _Unreadable(item[:80])
+    return item
+
+
 def _at(value: Any, path: str) -> list[tuple[str, Any]]:
-    """(path, value) of each value at a dotted input path (`a[].b` walks the list at a); absent ones left out."""
+    """(path, value) of each value at a dotted input path (`a[].b` walks the list at a; a JSON-text step is
+    parsed); absent ones left out, a step through JSON text that does not parse gives an _Unreadable value."""
     found = [("", value)]
     for part in path.split("."):
         walk, part = part.endswith("[]"), part.removesuffix("[]")
         step = []
         for where, item in found:
-            if is_unknown(item):
+            item = _step_into(item) if where else item
+            if is_unknown(item) or isinstance(item, _Unreadable):
                 step.append((where, item))  # an object not known at preview: what it holds is not known either
                 continue
             item = item.get(part) if isinstance(item, dict) else None
             where = f"{where}.{part}" if where else part
+            if walk:
+                item = _step_into(item)
             if walk and isinstance(item, list):
                 step += [(f"{where}[{index}]", element) for index, element in enumerate(item)]
             elif item is not None:
@@ -182,31 +213,67 @@ def _names_of(resource: Resource) -> set[str]:
 
 
 def _started(runner: Resource, starters: list[Resource]) -> bool:
-    """Does a starter of the stack depend on `runner` or name it (name or ARN, `:` / `/` separated)?"""
+    """Does a starter of the stack start `runner`: depend on it, name it (name or ARN, `:` / `/` separated), or
+    start every runner of its type (a Batch job queue runs whatever job definition a SubmitJob names)?"""
     names = _names_of(runner)
     for starter in starters:
-        if runner.urn in starter.dependencies:
+        spec = _runners_data()["starters"][starter.type]
+        if runner.type in spec.get("every", ()) or runner.urn in starter.dependencies:
             return True
-        for path in _runners_data()["starters"][starter.type]:
+        for path in spec.get("names", ()):
             for _, reference in _at(dict(starter.props), path):
                 if isinstance(reference, str) and names & set(re.split(r"[:/]", reference.strip())):
                     return True
     return False
 
 
-class _Identities:
-    """The stack's roles and instance profiles, as a runner's input finds them (name, ARN or an Output of one)."""
+def _applies(resource: Resource, spec: dict[str, Any]):
+    """Does the runner's `when` hold (each input path: a value fully matching one of the patterns)? Yields
+    Unknown for a value not known at preview; returns whether to judge the runner."""
+    for path, patterns in spec.get("when", {}).items():
+        values = _at(dict(resource.props), path)
+        if any(is_unknown(value) for _, value in values):
+            yield Unknown(path, resource.urn)
+            return False
+        if not any(isinstance(value, str) and re.fullmatch(pattern, value.strip(), re.IGNORECASE)
+                   for _, value in values for pattern in patterns):
+            return False
+    return True
 
-    def __init__(self, resources: list[Resource]) -> None:
+
+class _Identities:
+    """The stack's roles and instance profiles, as a runner's input finds them (name, ARN or an Output of one).
+
+    A literal ARN names a stack role only in the stack's account: its kind and path must be the role's
+    (iam_links.NameIndex), and its account the role's real one, or, while that is not known (at preview the
+    role's ARN is computed; the gate's mocks invent one), an account known to be the stack's own (ownAccountIds,
+    analysis.aws_accounts). Otherwise `arn:aws:iam::999988887777:role/worker-role` would inherit the verdict of
+    this stack's `worker-role` while AWS runs the code as another account's role of that name: it is "cannot
+    check" like any role the stack does not define.
+    """
+
+    def __init__(self, resources: list[Resource], own: OwnAccounts) -> None:
         self.roles = NameIndex(r for r in resources if r.type == ROLE)
         self.profiles = NameIndex(r for r in resources if r.type == INSTANCE_PROFILE)
+        self.own = own.including(invented_accounts())
+
+    def _foreign(self, reference: Any, found: list[Resource]) -> str | None:
+        """Why a literal ARN naming `found` by name may still be another account's (None when it is not)."""
+        parts = iam_arn_parts(reference)
+        if parts is None or any(known_account(r) for r in found):
+            return None  # a name, or an ARN whose account is the resource's real one (NameIndex checked it)
+        problem = self.own.problem(parts[0], reference.strip())
+        return None if problem is None else f"named like {found[0].name} of this stack, but {problem}"
 
     def unseen_role(self, reference: Any, dependencies: tuple[str, ...]) -> str | None:
         """None when `reference` is a role of the stack; else what it is (raises LookupError when unknown)."""
         found = self.roles.resolve(reference, dependencies)
         if found is None:
             raise LookupError
-        return None if found else f"role {str(reference).strip()[:200]}"
+        if not found:
+            return f"role {str(reference).strip()[:200]}"
+        foreign = self._foreign(reference, found)
+        return None if foreign is None else f"role {reference.strip()[:200]} ({foreign})"
 
     def unseen_profile_role(self, reference: Any, dependencies: tuple[str, ...]) -> str | None:
         profiles = self.profiles.resolve(reference, dependencies)
@@ -214,6 +281,8 @@ class _Identities:
             raise LookupError
         if not profiles:
             return f"instance profile {str(reference).strip()[:200]}"
+        if (foreign := self._foreign(reference, profiles)) is not None:
+            return f"instance profile {reference.strip()[:200]} ({foreign})"
         for profile in profiles:
             role = profile.props.get("role")
             if role is None:
@@ -229,6 +298,13 @@ def _runner(resource: Resource, spec: dict[str, Any], identities: _Identities, p
     for kind, unseen in (("role", identities.unseen_role), ("profile", identities.unseen_profile_role)):
         for path in spec.get(kind, ()):
             for where, reference in _at(dict(resource.props if props is None else props), path):
+                if isinstance(reference, _Unreadable):
+                    yield Violation(f"{resource.name}: {where} is not the JSON AWS takes ({reference!r}...): cannot "
+                                    "tell which role it runs as", resource.urn)
+                    continue
+                if isinstance(reference, str) and any(re.fullmatch(p, reference.strip())
+                                                      for p in spec.get("not_roles", ())):
+                    continue
                 try:
                     why = unseen(reference, resource.dependencies)
                 except LookupError:
@@ -270,7 +346,7 @@ def _universal_target(resource: Resource, identities: _Identities):
 def check(resources, config):
     names, urns = _functions(resources)
     data = _runners_data()
-    identities = _Identities(resources)
+    identities = _Identities(resources, OwnAccounts.from_config(config))
     starters = [r for r in resources if r.type in data["starters"]]
     for resource in resources:
         if resource.type == ASSOCIATION:
@@ -285,7 +361,8 @@ def check(resources, config):
             yield from _universal_target(resource, identities)
         spec = data["runners"].get(resource.type)
         if spec is not None and (spec["runs"] == "deploy" or _started(resource, starters)):
-            yield from _runner(resource, spec, identities)
+            if (yield from _applies(resource, spec)):
+                yield from _runner(resource, spec, identities)
 
 
 RULE = Rule(
@@ -303,6 +380,9 @@ RULE = Rule(
     url="https://docs.aws.amazon.com/systems-manager/latest/userguide/state-manager-associations.html",
     check=check,
     stack=True,
+    config=OWN_ACCOUNTS_CONFIG,
+    config_schema=OWN_ACCOUNTS_SCHEMA,
+    config_strictness=OWN_ACCOUNTS_STRICTNESS,
     reads=tuple(dict.fromkeys((ASSOCIATION, INVOCATION, FUNCTION, SCHEDULE, ROLE, INSTANCE_PROFILE, EVENT_TARGET,
                                LAUNCH_CONSTRAINT,
                                *_runners_data()["runners"], *_runners_data()["starters"]))),

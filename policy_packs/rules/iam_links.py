@@ -22,11 +22,13 @@ split across spellings must meet here too.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentid_policy_packs.analysis.aws_accounts import invented_accounts
 from agentid_policy_packs.analysis.managed_policies import is_aws_managed_arn, managed_policy_document
 from agentid_policy_packs.analysis.values import is_unknown
 
@@ -95,6 +97,44 @@ def _last_segment(reference: str) -> str:
     return reference.rsplit("/", 1)[-1] if reference.startswith("arn:") else reference
 
 
+# An IAM ARN: arn:PARTITION:iam::ACCOUNT:KIND/PATH/NAME (PATH "/" when absent; AWS "IAM identifiers",
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns)
+_IAM_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>[^:/]*):(?P<kind>[a-z-]+)/(?P<rest>.*)$", re.IGNORECASE)
+# the ARN kind of each IAM resource type a NameIndex may hold
+_ARN_KINDS = {ROLE: "role", USER: "user", GROUP: "group", POLICY: "policy",
+              "aws:iam/instanceProfile:InstanceProfile": "instance-profile"}
+
+
+def iam_arn_parts(reference: Any) -> tuple[str, str, str, str] | None:
+    """(account, kind, path, name) of a literal IAM ARN (`arn:aws:iam::1:role/ops/x` -> ('1', 'role', '/ops/', 'x'));
+    None for anything else."""
+    match = _IAM_ARN.match(reference.strip()) if isinstance(reference, str) and not is_unknown(reference) else None
+    if match is None:
+        return None
+    path, _, name = match["rest"].rpartition("/")
+    return match["account"], match["kind"].lower(), f"/{path}/" if path else "/", name
+
+
+def known_account(resource: Resource) -> str | None:
+    """The account of the resource's own ARN when it is a real one (known, and not one the gate's mocks invent)."""
+    parts = iam_arn_parts(resource.props.get("arn"))
+    return parts[0] if parts and parts[0] not in invented_accounts() else None
+
+
+def _may_be(resource: Resource, parts: tuple[str, str, str, str]) -> bool:
+    """Can the IAM ARN `parts` name `resource`? Its kind, its path (an IAM ARN carries the path: `role/ops/x` is not
+    the role `x` of path `/`) and, when the resource's real ARN is known, its account must agree; an account not
+    known yet stays possible (callers then ask whether the ARN's account is the stack's own: analysis.aws_accounts)."""
+    account, kind, path, _ = parts
+    if _ARN_KINDS.get(resource.type, kind) != kind:
+        return False
+    own_path = resource.props.get("path", "/")
+    if isinstance(own_path, str) and not is_unknown(own_path) and own_path != path:
+        return False
+    own_account = known_account(resource)
+    return own_account is None or own_account == account
+
+
 class NameIndex:
     """Every name a resource of some types answers to -> the resources answering to it."""
 
@@ -106,10 +146,18 @@ class NameIndex:
                 self.names[name].append(resource)
 
     def resolve(self, reference: Any, dependencies: tuple[str, ...]) -> list[Resource] | None:
-        """The resources one reference names; None when it is unknown and no dependency explains it."""
+        """The resources one reference names; None when it is unknown and no dependency explains it.
+
+        A literal IAM ARN names a resource of the index only when its kind, path and (where the resource's real ARN
+        is known) account agree; whether an account not yet known is the stack's own is the caller's question."""
         if isinstance(reference, str) and not is_unknown(reference):
             reference = reference.strip()
-            return self.names.get(reference.casefold(), []) or self.names.get(_last_segment(reference).casefold(), [])
+            exact = self.names.get(reference.casefold(), [])
+            if exact:
+                return exact
+            by_name = self.names.get(_last_segment(reference).casefold(), [])
+            parts = iam_arn_parts(reference)
+            return [r for r in by_name if _may_be(r, parts)] if parts else by_name
         found = [self.by_urn[urn] for urn in dependencies if urn in self.by_urn]
         return found or None
 

@@ -95,7 +95,12 @@ def test_code_run_as_a_role_the_stack_does_not_define_blocks(pack, case):
 def test_the_same_runners_with_the_stacks_own_role_pass(pack):
     role_by_output = (OWN_ROLE.urn,)
     assert findings(pack, OWN_ROLE, *_lambda(UNKNOWN, started=True, role_depends=role_by_output)) == {}
-    assert findings(pack, OWN_ROLE, *_lambda("arn:aws:iam::123456789012:role/worker-role", started=True)) == {}
+    # a literal ARN is the stack's role only in an account known to be the stack's (test_..._role_arn_account.py)
+    pack.configure({RULE: {"ownAccountIds": ["123456789012"]}})
+    try:
+        assert findings(pack, OWN_ROLE, *_lambda("arn:aws:iam::123456789012:role/worker-role", started=True)) == {}
+    finally:
+        pack.configure({})
     assert findings(pack, OWN_ROLE, OWN_PROFILE, res("aws:ec2/instance:Instance", "worker", {
         "ami": "ami-0123456789abcdef0", "instanceType": "t3.micro", "iamInstanceProfile": "worker-profile",
         "userData": "#!/bin/sh\necho hi"})) == {}
@@ -181,6 +186,7 @@ def test_a_service_catalog_launch_role_the_stack_does_not_define_is_cannot_check
     assert list(found) == ["launch"] and "launches its product's template as role " + ADMIN in found["launch"]
     assert "not the JSON object a LAUNCH constraint takes" in findings(pack, _launch("bad", "RoleArn=x"))["bad"]
     # look-alikes: the stack's own launch role, a TEMPLATE constraint, a LAUNCH constraint without a role
-    assert findings(pack, OWN_ROLE, _launch("own", json.dumps({"RoleArn": "arn:aws:iam::123456789012:role/worker-role"})),
+    own_role = res(ROLE_T, "worker-role", {**OWN_ROLE.properties, "arn": "arn:aws:iam::123456789012:role/worker-role"})
+    assert findings(pack, own_role, _launch("own", json.dumps({"RoleArn": "arn:aws:iam::123456789012:role/worker-role"})),
                     _launch("rules", json.dumps({"Rules": {}}), kind="TEMPLATE"),
                     _launch("none", json.dumps({}))) == {}

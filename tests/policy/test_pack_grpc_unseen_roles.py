@@ -82,7 +82,7 @@ def role_with(props: dict, name: str = "worker-logical") -> StackResource:
     ("name", "arn:aws:iam::123456789012:role/Team-Worker", []),
     # a role whose `name` is unknown is known by its logical name (its physical name starts with it)
     ("logical name", "arn:aws:iam::123456789012:role/worker-logical", []),
-    # a role path before the name
+    # a role path before the name, of a role with that path (another path names another role: see below)
     ("path", "arn:aws:iam::123456789012:role/agents/team-worker", []),
 ])
 def test_each_way_a_program_names_a_stack_role_joins(pack, spelling, target, dependencies):
@@ -90,6 +90,8 @@ def test_each_way_a_program_names_a_stack_role_joins(pack, spelling, target, dep
 
     target = UNKNOWN if target == "UNKNOWN" else target
     name = {"name": UNKNOWN} if spelling in ("arn Output", "logical name") else {"name": "team-worker"}
+    if spelling == "path":
+        name["path"] = "/agents/"
     holder = StackResource(RP, "c1", urn(RP, "c1"), {"role": "agent-c", "policy": policy(allow("iam:PassRole", target))},
                            dependencies=dependencies)
     resources = [*stack()[:2], role_with(name), holder]
@@ -97,3 +99,13 @@ def test_each_way_a_program_names_a_stack_role_joins(pack, spelling, target, dep
     # the same spelling with no such role in the stack is reported
     [diag] = found(pack, [*stack()[:2], holder], OWN)
     assert diag.enforcement_level == "advisory"
+
+
+def test_an_arn_with_another_path_is_not_the_stack_role(pack):
+    """IAM ARNs carry the path: `role/agents/team-worker` is not the role `team-worker` of path `/`, so the grant
+    stays reported (before, any path joined the stack's role of that name)."""
+    for target in ("arn:aws:iam::123456789012:role/agents/team-worker",):
+        holder = StackResource(RP, "c1", urn(RP, "c1"), {"role": "agent-c",
+                                                         "policy": policy(allow("iam:PassRole", target))})
+        [diag] = found(pack, [*stack()[:2], role_with({"name": "team-worker"}), holder], OWN)
+        assert target in diag.message, diag.message
