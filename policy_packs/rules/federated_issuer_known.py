@@ -20,13 +20,26 @@ tenants: this rule's `ownTenantIds` (set by the gate, strictness "subset"), the 
 / `azuread:tenantId` / `azure:tenantId` (the tenant the stack deploys into), and under `agentid preview` the tenant
 the gate's mocks give the stack's identities (AGENTID_MOCK_TENANTS). Workforce pool providers sign in PEOPLE of a
 company's (or a partner's) IdP, so their tenant is not judged.
-An IAM SAML provider is judged the same way by its IdP's entityID (the issuer of its assertions, from
-samlMetadataDocument; red9a #7: a provider built from any metadata, trusted by a role, passed): Entra's
-`https://sts.windows.net/TENANT/` passes for the stack's own tenants, any other IdP (ADFS, a stranger's) only when the
-gate lists its https entityID in trustedIssuers (an http or URN entityID, e.g. Okta's `http://www.okta.com/ID`, cannot
-be listed there: waive the provider). Metadata without a readable entityID cannot be judged.
+SAML IdPs (an IAM SAML provider's samlMetadataDocument, a Cognito SAML identity provider's MetadataFile;
+red9a #7: a provider built from any metadata, trusted by a role, passed) are judged by what their metadata says
+(analysis.saml_metadata). The entityID is an IDENTIFIER of the IdP (`http://www.okta.com/exk...`, `urn:acme.auth0.com`,
+an AD FS `http://HOST/adfs/services/trust`, Entra's `https://sts.windows.net/TENANT/`), never fetched: its scheme says
+nothing about trust. The trust is the metadata's signing certificates, which the same pull request writes. What is
+judgeable offline, then:
+  - the metadata names an entityID and at least one signing certificate, each a parseable X.509 certificate with an
+    RSA key of 2048+ bits or an elliptic-curve key (else "cannot check" / weak);
+  - the IdP is one the gate vouches for: its entityID, in any URI form, in this rule's `trustedSamlEntityIds` (set by
+    the gate, strictness "subset"), optionally followed by ` sha256:HEX` pins of its signing certificates, which every
+    signing certificate must then match; or an Entra tenant of the stack's own (as for OIDC above); an https entityID
+    listed in trustedIssuers counts too. A well-known IdP's entityID (analysis/saml_idps.yaml) is named in the finding
+    with its tenant; an entityID the IdP gives EVERY customer (JumpCloud's default `JumpCloud`) passes only pinned.
+    Without a pin the pass rests on the metadata's certificate being the IdP's: pin it where the IdP lets you.
+A Cognito identity provider whose metadata Cognito fetches (MetadataURL) trusts whoever serves that URL: it must be
+https and listed in trustedIssuers (or the stack's own Entra tenant's federation metadata URL); a Cognito OIDC identity
+provider's oidc_issuer is judged like any issuer above.
 Sources: https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation,
 https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml.html,
+https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-saml-idp.html,
 https://cloud.google.com/iam/docs/workload-identity-federation.
 """
 
@@ -39,6 +52,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from agentid_components import data_yaml, https_url
+from agentid_policy_packs.analysis import saml_metadata
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -58,11 +72,15 @@ GCP_PROVIDERS = (GCP_PROVIDER, GCP_WORKFORCE_PROVIDER)
 AWS_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 # An IAM SAML provider: every role trusting `saml-provider/NAME` takes the assertions its IdP signs
 SAML_PROVIDER = "aws:iam/samlProvider:SamlProvider"
-# The IdP's EntityDescriptor entityID in SAML 2.0 metadata (OASIS saml-metadata-2.0-os section 2.3.2), read without
-# an XML parser (no entity expansion) from the first 256 KiB: IAM takes metadata documents up to 10,000,000 characters
-# but the root element comes first
-_ENTITY_ID = re.compile(r"<(?:[\w.-]+:)?EntityDescriptor\b[^>]{0,2048}?\bentityID\s*=\s*(['\"])([^'\"<>]{1,1024})\1", re.DOTALL)
-_METADATA_SCANNED = 256 * 1024
+# A Cognito user pool's external IdP: SAML (providerDetails MetadataFile / MetadataURL) or OIDC (oidc_issuer)
+COGNITO_IDP = "aws:cognito/identityProvider:IdentityProvider"
+SAML_IDPS = Path(__file__).resolve().parent.parent / "analysis" / "saml_idps.yaml"
+# Entra's federation metadata URL for one tenant (and its national clouds), which Cognito may fetch
+_ENTRA_METADATA_URL = re.compile(
+    r"https://login\.(microsoftonline\.(com|us)|chinacloudapi\.cn|partner\.microsoftonline\.cn)/(?P<tenant>[0-9a-f-]{36})"
+    r"/federationmetadata/2007-06/federationmetadata\.xml(\?appid=[0-9a-f-]{36})?", re.IGNORECASE)
+# a trustedSamlEntityIds entry: the entityID (any URI, no whitespace, <= 1024 characters) and optional certificate pins
+_PIN = re.compile(r"^sha256:([0-9a-fA-F]{64})$")
 # AgentCore gateways and runtimes take callers' JWTs from the issuer of their customJwtAuthorizer.discoveryUrl
 AGENTCORE = ("aws:bedrock/agentcoreGateway:AgentcoreGateway", "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime")
 _DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
@@ -112,12 +130,9 @@ def _issuer(resource: Resource):
             return jwt if is_unknown(jwt) else None  # no JWT authorizer: AWS_IAM or NONE (AGID-AWS-037)
         url = jwt.get("discoveryUrl")
         return url.strip().removesuffix(_DISCOVERY_SUFFIX) if isinstance(url, str) else url
-    if resource.type == SAML_PROVIDER:
-        metadata = resource.props.get("samlMetadataDocument")
-        if not isinstance(metadata, str):
-            return metadata
-        found = _ENTITY_ID.search(metadata[:_METADATA_SCANNED])
-        return found.group(2) if found else ""
+    if resource.type == COGNITO_IDP:
+        details = resource.props.get("providerDetails")
+        return details.get("oidc_issuer") if isinstance(details, dict) else details
     if resource.type == AWS_PROVIDER:
         url = resource.props.get("url")
         # IAM takes the URL with or without its scheme; the issuer is https://HOST[/PATH] either way
@@ -125,19 +140,136 @@ def _issuer(resource: Resource):
     return resource.props.get("issuer")
 
 
+@lru_cache(maxsize=1)
+def _saml_idps() -> tuple[tuple[re.Pattern[str], dict], ...]:
+    return tuple((re.compile(entry["pattern"], re.IGNORECASE), entry)
+                 for entry in data_yaml.load(SAML_IDPS)["idps"])
+
+
+def _trusted_entity_ids(config) -> dict[str, frozenset[str]]:
+    """entityID -> the SHA-256 pins of its signing certificates (empty: not pinned), from trustedSamlEntityIds and
+    the https entries of trustedIssuers. An entry whose pins do not parse trusts nothing (the gate refuses it)."""
+    found: dict[str, frozenset[str]] = {}
+    for item in config.get("trustedIssuers", []):
+        if isinstance(item, str):
+            found[item.strip()] = frozenset()
+    for item in config.get("trustedSamlEntityIds", []):
+        if not isinstance(item, str) or not item.split():
+            continue
+        entity, *pins = item.split()
+        matched = [_PIN.match(pin) for pin in pins]
+        if all(matched):
+            found[entity] = frozenset(m.group(1).lower() for m in matched)
+    return found
+
+
+def _saml(resource: Resource, text: str, config, where: str):
+    """A SAML IdP's metadata: see the module docstring."""
+    metadata = saml_metadata.read(text)
+    if not metadata.entity_id:
+        yield Violation(f"{resource.name}: cannot check: its SAML metadata ({where}) names no IdP entityID")
+        return
+    entity = metadata.entity_id
+    if not metadata.signing:
+        yield Violation(f"{resource.name}: cannot check: the SAML metadata of {entity[:200]!r} carries no signing "
+                        "certificate (KeyDescriptor use=\"signing\" with an X509Certificate in its IDPSSODescriptor), "
+                        "and the signing certificate is what decides who may sign its assertions")
+        return
+    problems = [certificate.problem for certificate in metadata.signing if certificate.problem]
+    if problems:
+        yield Violation(f"{resource.name} trusts SAML IdP {entity[:200]!r}, but {problems[0]}: whoever can sign with "
+                        "it signs anyone in; use the IdP's current RSA 2048+ or EC signing certificate")
+        return
+    known = next(((found, entry) for pattern, entry in _saml_idps() if (found := pattern.fullmatch(entity.rstrip("/")))),
+                 None)
+    trusted = _trusted_entity_ids(config)
+    pins = trusted.get(entity, trusted.get(_normal(entity)))
+    if pins is not None:
+        unpinned = [c.sha256 for c in metadata.signing if pins and c.sha256 not in pins]
+        if unpinned:
+            yield Violation(f"{resource.name} trusts SAML IdP {entity[:200]!r} with signing certificate SHA-256 "
+                            f"{unpinned[0]}, which is not one the gate pinned for that IdP (trustedSamlEntityIds): "
+                            "whoever holds its key signs anyone in")
+        elif known and known[1].get("shared") and not pins:
+            yield Violation(f"{resource.name} trusts SAML IdP {entity[:200]!r}, the entityID {known[1]['name']} gives "
+                            "every customer: listing it binds nothing; pin its signing certificate in "
+                            "trustedSamlEntityIds (`ENTITYID sha256:HEX`)")
+        return
+    if known and known[1].get("entra"):
+        tenant = known[0].group("tenant")
+        if tenant.lower() in own_tenants(config):
+            return
+        yield Violation(f"{resource.name} trusts SAML assertions of Entra tenant {tenant} ({entity[:200]!r}), which is "
+                        "not one of the stack's own tenants (ownTenantIds, the stack's azure-native/azuread tenantId): "
+                        "list the tenant in the base branch's waivers.yaml policyPackConfig AGID-GEN-003 ownTenantIds "
+                        "if it is yours")
+        return
+    if known:
+        groups = known[0].groupdict()
+        which = f" (tenant {groups['tenant']})" if groups.get("tenant") else f" (app {groups['app']})" \
+            if groups.get("app") else ""
+        named = f"the {known[1]['name']} IdP{which}"
+    else:
+        named = "an IdP nobody here vouches for"
+    yield Violation(f"{resource.name} trusts SAML assertions from {entity[:200]!r}, {named}, which the gate does not "
+                    "list: whoever holds the metadata's signing key signs anyone in; list the entityID (any URI form, "
+                    "e.g. Okta's http://www.okta.com/ID) with its certificate pin in the base branch's waivers.yaml "
+                    "policyPackConfig AGID-GEN-003 trustedSamlEntityIds")
+
+
+def _cognito_saml(resource: Resource, details, config):
+    """A Cognito SAML identity provider: metadata inline (MetadataFile) or fetched by Cognito (MetadataURL)."""
+    metadata, url = details.get("MetadataFile"), details.get("MetadataURL")
+    if is_unknown(metadata) or (metadata is None and is_unknown(url)):
+        yield Unknown("providerDetails.MetadataFile" if is_unknown(metadata) else "providerDetails.MetadataURL")
+        return
+    if isinstance(metadata, str) and metadata.strip():
+        yield from _saml(resource, metadata, config, "providerDetails.MetadataFile")
+        return
+    if not isinstance(url, str) or not url.strip():
+        yield Violation(f"{resource.name}: cannot check: a SAML identity provider needs providerDetails MetadataFile "
+                        "or MetadataURL")
+        return
+    listed = {_normal(item) for item in config["trustedIssuers"] if isinstance(item, str)}
+    entra = _ENTRA_METADATA_URL.fullmatch(url.strip())
+    if _normal(url) in listed and not https_url.problem(_normal(url)):
+        return
+    if entra and entra.group("tenant").lower() in own_tenants(config):
+        return
+    yield Violation(f"{resource.name} trusts SAML metadata fetched from {url[:200]!r}: whoever serves that URL chooses "
+                    "the signing certificate Cognito accepts; use the metadata of your own Entra tenant, or have the "
+                    "gate list the https URL in trustedIssuers")
+
+
 def check(resource: Resource, config):
+    if resource.type == SAML_PROVIDER:
+        metadata = resource.props.get("samlMetadataDocument")
+        if is_unknown(metadata):
+            yield Unknown("samlMetadataDocument")
+        else:
+            yield from _saml(resource, metadata if isinstance(metadata, str) else "", config, "samlMetadataDocument")
+        return
+    if resource.type == COGNITO_IDP:
+        kind, details = resource.props.get("providerType"), resource.props.get("providerDetails")
+        if is_unknown(kind) or is_unknown(details):
+            yield Unknown("providerType" if is_unknown(kind) else "providerDetails")
+            return
+        if not isinstance(details, dict) or kind not in ("SAML", "OIDC"):
+            return  # social providers (Google, Facebook, Login with Amazon, Apple) sign in with the platform's own keys
+        if kind == "SAML":
+            yield from _cognito_saml(resource, details, config)
+            return
     issuer = _issuer(resource)
     if is_unknown(issuer):
         yield Unknown("oidc.issuerUri" if resource.type in GCP_PROVIDERS else "url" if resource.type == AWS_PROVIDER
-                      else "samlMetadataDocument" if resource.type == SAML_PROVIDER
+                      else "providerDetails.oidc_issuer" if resource.type == COGNITO_IDP
                       else "authorizerConfiguration.customJwtAuthorizer.discoveryUrl" if resource.type in AGENTCORE
                       else "issuer")
         return
     if issuer is None and resource.type in GCP_PROVIDERS + AGENTCORE:
         return  # a GCP AWS/SAML provider (AGID-GCP-004), an AgentCore resource without a JWT authorizer
     if not isinstance(issuer, str) or not issuer.strip():
-        what = "its SAML metadata names no IdP entityID" if resource.type == SAML_PROVIDER else "the issuer is not a URL"
-        yield Violation(f"{resource.name}: cannot check: {what}")
+        yield Violation(f"{resource.name}: cannot check: the issuer is not a URL")
         return
     listed = {_normal(item) for item in config["trustedIssuers"] if isinstance(item, str)}
     normal = _normal(issuer)
@@ -172,20 +304,26 @@ RULE = Rule(
     severity="high",
     category="weak-trust",
     enforcement="mandatory",
-    description="Federated identity credentials, Workload / Workforce Identity Federation providers and IAM OIDC and SAML providers "
-                "trust a platform's OIDC issuer (an Entra tenant's only for the stack's own tenants) or one the gate "
-                "operator lists in trustedIssuers.",
+    description="Federated identity credentials, Workload / Workforce Identity Federation providers and IAM and Cognito OIDC "
+                "providers trust a platform's OIDC issuer (an Entra tenant's only for the stack's own tenants) or one the "
+                "gate operator lists in trustedIssuers; SAML IdPs carry a sound signing certificate and are an own Entra "
+                "tenant or an entityID (any URI form) listed, and pinned where given, in trustedSamlEntityIds.",
     remediation="Trust the platform's issuer (token.actions.githubusercontent.com, the cluster's OIDC issuer URL), or "
                 "have the gate operator trust the issuer you run (e.g. your SPIRE OIDC discovery provider): `agentid preview "
                 "--trusted-issuer URL`, or trustedIssuers in the base branch's waivers.yaml policyPackConfig.",
     url="https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation-considerations",
     check=check,
-    resource_types=AZURE_TYPES + GCP_PROVIDERS + (AWS_PROVIDER, SAML_PROVIDER, *AGENTCORE),
-    config={"trustedIssuers": [], "ownTenantIds": []},
+    resource_types=AZURE_TYPES + GCP_PROVIDERS + (AWS_PROVIDER, SAML_PROVIDER, COGNITO_IDP, *AGENTCORE),
+    config={"trustedIssuers": [], "ownTenantIds": [], "trustedSamlEntityIds": []},
     config_schema={"trustedIssuers": {"type": "array", "items": {"type": "string", "format": "https-url"}, "default": [],
                                       "description": "OIDC issuer URLs the gate operator runs (set by the gate)"},
                    "ownTenantIds": {"type": "array", "items": {"type": "string"}, "default": [],
                                     "description": "Entra tenant ids whose issuers federated credentials may trust, besides "
-                                                   "the stack's azure-native/azuread tenantId (set by the gate)"}},
-    config_strictness={"trustedIssuers": "subset", "ownTenantIds": "subset"},
+                                                   "the stack's azure-native/azuread tenantId (set by the gate)"},
+                   "trustedSamlEntityIds": {"type": "array", "default": [], "items": {
+                       "type": "string", "pattern": "^[^\\s]{1,1024}( sha256:[0-9a-fA-F]{64})*$"},
+                       "description": "SAML IdP entityIDs the gate operator runs (any URI form, e.g. "
+                                      "http://www.okta.com/ID), each optionally followed by ' sha256:HEX' pins of its "
+                                      "signing certificates (set by the gate)"}},
+    config_strictness={"trustedIssuers": "subset", "ownTenantIds": "subset", "trustedSamlEntityIds": "subset"},
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agentid.mock_provider import MOCK_TENANT
+from tests.policy.saml_fixtures import certificate, metadata
 
 from .conftest import AGENT_GUARD, run_cli
 from .test_azure_red7b_gate import blocked, failed_report, mandatory
@@ -80,8 +81,7 @@ def test_an_iot_policy_handing_certificates_any_role_alias_blocks(project) -> No
 def saml_program(entity_id: str) -> str:
     return f'''
 import json, pulumi_aws as aws
-sp = aws.iam.SamlProvider("saml", saml_metadata_document="<EntityDescriptor xmlns='urn:oasis:names:tc:SAML:2.0:metadata' "
-                          "entityID='{entity_id}'/>")
+sp = aws.iam.SamlProvider("saml", saml_metadata_document={metadata(entity_id, certificate())!r})
 def trust(arn, audience=None):
     statement = {{"Effect": "Allow", "Principal": {{"Federated": arn}}, "Action": ["sts:AssumeRoleWithSAML", "sts:TagSession"]}}
     if audience:
