@@ -253,8 +253,8 @@ class _Identities:
     """
 
     def __init__(self, resources: list[Resource], own: OwnAccounts) -> None:
-        self.roles = NameIndex(r for r in resources if r.type == ROLE)
-        self.profiles = NameIndex(r for r in resources if r.type == INSTANCE_PROFILE)
+        self.roles = NameIndex((r for r in resources if r.type == ROLE), exact_arns=True)
+        self.profiles = NameIndex((r for r in resources if r.type == INSTANCE_PROFILE), exact_arns=True)
         self.own = own.including(invented_accounts())
 
     def _foreign(self, reference: Any, found: list[Resource]) -> str | None:

@@ -83,8 +83,8 @@ class _Stack:
     def __init__(self, resources) -> None:
         self.links = link(resources)
         self.by_urn = {p.resource.urn: p for p in self.links.principals.values()}
-        self.users = NameIndex(r for r in resources if r.type == USER)
-        self.roles = NameIndex(r for r in resources if r.type == ROLE)
+        self.users = NameIndex((r for r in resources if r.type == USER), exact_arns=True)
+        self.roles = NameIndex((r for r in resources if r.type == ROLE), exact_arns=True)
         self.functions = NameIndex(r for r in resources if r.type == FUNCTION)
 
     def problem(self, target: str) -> str | None:
@@ -96,7 +96,9 @@ class _Stack:
             return f"{target} is not defined in this stack: cannot check what it holds or runs as"
         match, type_ = kind
         index = self.users if type_ == USER else self.functions
-        found = index.resolve(target, ()) or index.resolve(match["name"], ())
+        # a function ARN may carry a version or alias after the name; a user ARN names the user exactly (its path and
+        # kind must be the stack user's: another path's `user/x` is another user)
+        found = index.resolve(target, ()) or (index.resolve(match["name"], ()) if type_ != USER else [])
         if not found:
             return f"{target} is not defined in this stack: cannot check what it holds or runs as"
         principal_urn = found[0].urn

@@ -51,7 +51,7 @@ def _target_problem(target: str, roles: NameIndex, own: OwnAccounts) -> str | No
 
 def check(resources, config):
     own = OwnAccounts.from_config(config)
-    roles = NameIndex(r for r in resources if r.type == ROLE)
+    roles = NameIndex((r for r in resources if r.type == ROLE), exact_arns=True)
     for resource in resources:
         for document in identity_policies(resource):
             if not isinstance(document, Document):

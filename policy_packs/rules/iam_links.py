@@ -138,7 +138,12 @@ def _may_be(resource: Resource, parts: tuple[str, str, str, str]) -> bool:
 class NameIndex:
     """Every name a resource of some types answers to -> the resources answering to it."""
 
-    def __init__(self, resources: Iterable[Resource]) -> None:
+    def __init__(self, resources: Iterable[Resource], *, exact_arns: bool = False) -> None:
+        """`exact_arns`: a literal IAM ARN names a resource only when its kind, path and known account agree (for
+        rules where being the stack's resource makes a grant safe: another account's `role/x` must not pass as the
+        stack's `x`); without it the ARN's last segment joins by name (for rules where joining more is the cautious
+        side: the policies that reach a principal, AGID-AWS-021)."""
+        self.exact_arns = exact_arns
         self.by_urn = {r.urn: r for r in resources}
         self.names: dict[str, list[Resource]] = defaultdict(list)
         for resource in self.by_urn.values():
@@ -148,15 +153,16 @@ class NameIndex:
     def resolve(self, reference: Any, dependencies: tuple[str, ...]) -> list[Resource] | None:
         """The resources one reference names; None when it is unknown and no dependency explains it.
 
-        A literal IAM ARN names a resource of the index only when its kind, path and (where the resource's real ARN
-        is known) account agree; whether an account not yet known is the stack's own is the caller's question."""
+        With `exact_arns`, a literal IAM ARN names a resource of the index only when its kind, path and (where the
+        resource's real ARN is known) account agree; whether an account not yet known is the stack's own is the
+        caller's question."""
         if isinstance(reference, str) and not is_unknown(reference):
             reference = reference.strip()
             exact = self.names.get(reference.casefold(), [])
             if exact:
                 return exact
             by_name = self.names.get(_last_segment(reference).casefold(), [])
-            parts = iam_arn_parts(reference)
+            parts = iam_arn_parts(reference) if self.exact_arns else None
             return [r for r in by_name if _may_be(r, parts)] if parts else by_name
         found = [self.by_urn[urn] for urn in dependencies if urn in self.by_urn]
         return found or None
