@@ -88,6 +88,8 @@ def mock_call(token: str, args: dict[str, Any]) -> dict[str, Any]:
                 "subscriptionId": name_uuid("subscription"), "tenantId": MOCK_TENANT}
     if token == "aws:iam/getPolicy:getPolicy":
         return _aws_managed_policy(args)
+    if token == "gcp:serviceaccount/getAccount:getAccount":
+        return _gcp_service_account(args)
     if token == "aws:iam/getPolicyDocument:getPolicyDocument":  # rendered in the provider, no AWS call: known
         from agentid.aws_policy_document import render  # imports this module's UNKNOWN
         return render(_sentinel_unknowns(args)) or {}  # {} = unknown outputs, as when it cannot be rendered
@@ -118,6 +120,28 @@ def _aws_managed_policy(args: dict[str, Any]) -> dict[str, Any]:
     path = "/" + path_and_name.rsplit("/", 1)[0] + "/" if "/" in path_and_name else "/"
     return {"arn": canonical, "id": canonical, "name": path_and_name.rsplit("/", 1)[-1], "path": path,
             "policy": json.dumps(document), "description": "", "policyId": "", "attachmentCount": 0, "tags": {}}
+
+
+def _gcp_service_account(args: dict[str, Any]) -> dict[str, Any]:
+    """gcp.serviceaccount.get_account(account_id=...) of an existing account, as the provider answers it at preview:
+    its e-mail, `name` and member. `accountId` is an account id (in `project`, else the provider's), an e-mail or
+    `projects/P/serviceAccounts/EMAIL` (pulumi-gcp getAccount docs). Answering nothing left `email` None, so a
+    workflow naming the looked-up account looked like one naming no account and passed (AGID-GCP-019); a numeric
+    unique id cannot be turned into an e-mail without the account: its e-mail is unknown."""
+    reference = args.get("accountId")
+    if not isinstance(reference, str) or not reference.strip():
+        return {}
+    project = args.get("project") or "mock-project"
+    path_project, _, email = reference.strip().rpartition("/serviceAccounts/")
+    if path_project.startswith("projects/") and path_project != "projects/-":
+        project = path_project.removeprefix("projects/")
+    if email.isdigit():
+        return {"uniqueId": email, "email": UNKNOWN, "name": UNKNOWN, "member": UNKNOWN}
+    if "@" not in email:
+        email = f"{email}@{project}.iam.gserviceaccount.com"
+    return {"accountId": email.partition("@")[0], "email": email, "name": f"projects/{project}/serviceAccounts/{email}",
+            "member": f"serviceAccount:{email}", "uniqueId": str(int(name_uuid("sa", email).replace("-", "")[:15], 16)),
+            "displayName": "", "disabled": False}
 
 
 def _sentinel_unknowns(value: Any) -> Any:

@@ -58,3 +58,25 @@ def value_at(props: Any, dotted_path: str) -> Any:
             return value if is_unknown(value) else None
         value = value.get(part)
     return value
+
+
+def values_at(props: Any, dotted_path: str) -> list[tuple[str, Any]]:
+    """(path, value) of each value at a dotted input path where `a[].b` walks the list at `a`
+    (`[("a[0].b", 1), ("a[1].b", 2)]`); absent values are left out, and a level unknown at preview is returned as
+    the unknown sentinel at the path reached so far (what it holds is not known either)."""
+    found = [("", props)]
+    for part in dotted_path.split("."):
+        walk, part = part.endswith("[]"), part.removesuffix("[]")
+        step = []
+        for where, item in found:
+            if is_unknown(item):
+                step.append((where, item))
+                continue
+            item = item.get(part) if isinstance(item, dict) else None
+            where = f"{where}.{part}" if where else part
+            if walk and isinstance(item, list):
+                step += [(f"{where}[{index}]", element) for index, element in enumerate(item)]
+            elif item is not None:
+                step.append((where, item))
+        found = step
+    return found

@@ -6,12 +6,20 @@ enabled (unless the organization policy `iam.automaticIamGrantsForDefaultService
 pack cannot see). Code that runs as one of them (a VM's startup script, a Cloud Run job, a function) acts as
 Editor on the project: a stack creating such compute hands its code the project (red10 3: a VM whose startup
 script granted roles/owner passed). Where the email is omitted, Google runs the workload as the default:
-Cloud Run services and jobs and Cloud Functions (2nd gen) as the Compute Engine default, 1st-gen functions as the
-App Engine default; a VM or template with a `serviceAccount` block and no email as the Compute Engine default (a
-VM without the block has no service account at all).
+Cloud Run services (v1 and v2), jobs and worker pools, Cloud Functions (2nd gen), GKE node pools, Dataproc
+clusters and serverless batches, Dataflow jobs (classic and flex template), Composer environments and Workflows as
+the Compute Engine default, 1st-gen functions as the App Engine default; a VM or template with a `serviceAccount`
+block and no email as the Compute Engine default (a VM without the block has no service account at all). Another
+account the stack does not define is AGID-GCP-019's.
 Sources: https://cloud.google.com/compute/docs/access/service-accounts#default_service_account,
 https://cloud.google.com/run/docs/securing/service-identity, https://cloud.google.com/functions/docs/securing/function-identity,
-https://cloud.google.com/resource-manager/docs/organization-policy/restricting-service-accounts#disable_service_account_default_grants.
+https://cloud.google.com/resource-manager/docs/organization-policy/restricting-service-accounts#disable_service_account_default_grants,
+https://cloud.google.com/kubernetes-engine/docs/how-to/service-accounts#default-gke-service-agent,
+https://cloud.google.com/dataproc/docs/concepts/configuring-clusters/service-accounts,
+https://cloud.google.com/dataproc-serverless/docs/concepts/service-account,
+https://cloud.google.com/dataflow/docs/concepts/security-and-permissions#worker-service-account,
+https://cloud.google.com/composer/docs/composer-2/access-control#service-account,
+https://cloud.google.com/workflows/docs/authentication#deploy_a_workflow_with_a_custom_service_account.
 """
 
 from __future__ import annotations
@@ -35,6 +43,18 @@ WORKLOADS = {
     "gcp:cloudfunctionsv2/function:Function": ("serviceConfig.serviceAccountEmail", None,
                                                "the Compute Engine default service account"),
     "gcp:cloudfunctions/function:Function": ("serviceAccountEmail", None, "the App Engine default service account"),
+    "gcp:cloudrun/service:Service": ("template.spec.serviceAccountName", None, "the Compute Engine default service account"),
+    "gcp:cloudrunv2/workerPool:WorkerPool": ("template.serviceAccount", None, "the Compute Engine default service account"),
+    "gcp:container/nodePool:NodePool": ("nodeConfig.serviceAccount", None, "the Compute Engine default service account"),
+    "gcp:dataproc/cluster:Cluster": ("clusterConfig.gceClusterConfig.serviceAccount", None,
+                                     "the Compute Engine default service account"),
+    "gcp:dataproc/batch:Batch": ("environmentConfig.executionConfig.serviceAccount", None,
+                                 "the Compute Engine default service account"),
+    "gcp:dataflow/job:Job": ("serviceAccountEmail", None, "the Compute Engine default service account"),
+    "gcp:dataflow/flexTemplateJob:FlexTemplateJob": ("serviceAccountEmail", None, "the Compute Engine default service account"),
+    "gcp:composer/environment:Environment": ("config.nodeConfig.serviceAccount", None,
+                                             "the Compute Engine default service account"),
+    "gcp:workflows/workflow:Workflow": ("serviceAccount", None, "the Compute Engine default service account"),
 }
 
 
@@ -70,8 +90,10 @@ RULE = Rule(
     title="gcp-no-default-service-account",
     severity="critical",
     category="escalation",
-    description="VMs, instance templates, Cloud Run services and jobs and Cloud Functions the stack creates run as a "
-                "service account other than the project's Compute Engine or App Engine default (Editor by default).",
+    description="VMs, instance templates, Cloud Run services, jobs and worker pools, Cloud Functions, GKE node pools, "
+                "Dataproc clusters and batches, Dataflow jobs, Composer environments and Workflows the stack creates "
+                "run as a service account other than the project's Compute Engine or App Engine default (Editor by "
+                "default).",
     remediation="Create a service account for the workload (gcp.serviceaccount.Account), grant it only what the code "
                 "needs, and set it as the workload's service account.",
     url="https://cloud.google.com/compute/docs/access/service-accounts#default_service_account",

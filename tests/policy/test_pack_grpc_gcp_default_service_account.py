@@ -35,6 +35,17 @@ FLAGGED = [
     ("gcp:cloudfunctions/function:Function", {"runtime": "python312"}, "the App Engine default service account"),
     ("gcp:cloudfunctionsv2/function:Function", {"location": "europe-west1", "serviceConfig": {"availableMemory": "256M"}},
      "serviceConfig.serviceAccountEmail"),
+    # the Compute Engine default where the account is omitted (kg20: only the non-default class was asked, the
+    # omitted default on these runners passed too)
+    ("gcp:container/nodePool:NodePool", {"cluster": "c", "nodeConfig": {"machineType": "e2-medium"}},
+     "sets no nodeConfig.serviceAccount, so Google runs it as the Compute Engine default service account"),
+    ("gcp:dataproc/cluster:Cluster", {"clusterConfig": {"gceClusterConfig": {"serviceAccount": COMPUTE_DEFAULT}}},
+     "runs as the default service account " + COMPUTE_DEFAULT),
+    ("gcp:dataflow/job:Job", {"templateGcsPath": "gs://b/t"}, "sets no serviceAccountEmail"),
+    ("gcp:composer/environment:Environment", {"config": {}}, "sets no config.nodeConfig.serviceAccount"),
+    ("gcp:workflows/workflow:Workflow", {"sourceContents": "main: {}"}, "sets no serviceAccount"),
+    ("gcp:cloudrun/service:Service", {"template": {"spec": {"containers": [{"image": "x"}]}}},
+     "sets no template.spec.serviceAccountName"),
 ]
 
 
@@ -50,6 +61,9 @@ def test_compute_running_as_a_default_account_blocks(pack, type_, props, fragmen
     ("gcp:cloudrunv2/job:Job", {"template": {"template": {"serviceAccount": OWN}}}),
     ("gcp:cloudrunv2/service:Service", {"template": {"serviceAccount": OWN}}),
     ("gcp:cloudfunctionsv2/function:Function", {"serviceConfig": {"serviceAccountEmail": OWN}}),
+    ("gcp:container/nodePool:NodePool", {"nodeConfig": {"serviceAccount": OWN}}),
+    ("gcp:dataproc/batch:Batch", {"environmentConfig": {"executionConfig": {"serviceAccount": OWN}}}),
+    ("gcp:workflows/workflow:Workflow", {"serviceAccount": OWN}),
     # look-alike host: not Google's default account domain
     ("gcp:cloudfunctions/function:Function", {"serviceAccountEmail": "123-compute@developer.gserviceaccount.com.evil.example"}),
 ])

@@ -1,0 +1,99 @@
+"""AGID-GCP-019 (stack): Google runs no code, and mints no token, for the stack as a service account the stack does
+not define.
+
+A VM, GKE node pool, Cloud Run service or job, function, Composer environment, Dataflow or Dataproc job, Vertex AI
+workbench or agent, build trigger, Cloud Deploy target, Infrastructure Manager deployment, workflow, ... runs its
+code as the service account named in its inputs; a Cloud Scheduler job, Cloud Tasks queue, Pub/Sub push
+subscription, Eventarc trigger or API gateway mints that account's OIDC or OAuth tokens to call its target. Only a
+caller with iam.serviceAccounts.actAs on the account may create them, but the gate judges the pull request, not
+the deployer: an account the stack defines (gcp.serviceaccount.Account) is judged by the grants the stack gives it
+(the other GCP rules); an account it does not define (`deployer@prod.iam.gserviceaccount.com`, another project's
+account, a service agent) holds what nobody here can read: "cannot check", mandatory, as AGID-AWS-057 treats an
+AWS runner's role (red10: code run as an identity the stack does not define). Which resources run code as which
+input is data: analysis/gcp_code_runners.yaml (each with Google's page).
+Spellings read alike: `EMAIL`, `projects/P/serviceAccounts/EMAIL`, `projects/-/serviceAccounts/EMAIL`, any case.
+A value known only during deployment is the stack's account when the runner depends on an Account of the stack
+(its `email`/`name` output), otherwise "cannot check until known"; a numeric unique id is the stack's only when the
+runner depends on a stack Account. A project's Compute Engine / App Engine default account on a runner AGID-GCP-018
+judges is left to that rule (one finding, not two); on any other runner it is an account the stack does not define.
+Sources: https://cloud.google.com/iam/docs/service-account-overview#attaching,
+https://cloud.google.com/iam/docs/attach-service-accounts.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from agentid_components import data_yaml
+from agentid_policy_packs.analysis.values import is_unknown, values_at
+
+from .base import Resource, Rule, Unknown, Violation
+from .gcp_default_service_account import DEFAULT_ACCOUNT, WORKLOADS as DEFAULT_ACCOUNT_RULE_TYPES
+from .gcp_unseen_service_account import ACCOUNT_TYPE, _defined_accounts, _is_defined, _target
+
+RUNNERS_FILE = Path(__file__).resolve().parents[1] / "analysis" / "gcp_code_runners.yaml"
+
+
+@cache
+def runners() -> dict[str, dict[str, Any]]:
+    """Resource type token -> {accounts: [input path], what, source} (analysis/gcp_code_runners.yaml)."""
+    return data_yaml.load(RUNNERS_FILE)["runners"]
+
+
+def _email(reference: str) -> str:
+    """The e-mail (or unique id) inside `projects/P/serviceAccounts/EMAIL`, else the reference itself."""
+    return reference.strip().rpartition("/")[2]
+
+
+def _judge(resource: Resource, spec: dict[str, Any], defined, account_urns: set[str]):
+    depends_on_account = bool(account_urns & set(resource.dependencies))
+    for path in spec["accounts"]:
+        for where, reference in values_at(dict(resource.props), path):
+            if is_unknown(reference):
+                if not depends_on_account:
+                    yield Unknown(where, resource.urn)
+                continue  # an output of the stack's Account: judged by its grants
+            if not isinstance(reference, str):
+                yield Violation(f"{resource.name}: cannot check: {where} is {type(reference).__name__}, not a service "
+                                "account e-mail", resource.urn, category="unparseable")
+                continue
+            email = _email(reference)
+            if not email:
+                continue  # empty: Google's default for the product (AGID-GCP-018 for the runners it judges)
+            if DEFAULT_ACCOUNT.match(email) and resource.type in DEFAULT_ACCOUNT_RULE_TYPES:
+                continue  # AGID-GCP-018's finding
+            if _is_defined(_target(reference), defined) or (email.isdigit() and depends_on_account):
+                continue
+            yield Violation(f"{resource.name} {spec['what']}: service account {reference.strip()[:200]} ({where}), "
+                            "which this stack does not define: cannot check what that account may do; define it in "
+                            "this stack (gcp.serviceaccount.Account, its grants are then judged) or waive this "
+                            "resource", resource.urn)
+
+
+def check(resources: list[Resource], config):
+    defined = _defined_accounts(resources)
+    account_urns = {resource.urn for resource in resources if resource.type == ACCOUNT_TYPE}
+    for resource in resources:
+        spec = runners().get(resource.type)
+        if spec is not None:
+            yield from _judge(resource, spec, defined, account_urns)
+
+
+RULE = Rule(
+    id="AGID-GCP-019",
+    title="gcp-runner-account-known",
+    severity="critical",
+    category="escalation",
+    description="Resources that make Google run code or mint tokens as a service account (VMs, GKE nodes, Cloud Run, "
+                "functions, Composer, Dataflow, Dataproc, Vertex AI, builds, deploys, workflows, schedulers, queues, "
+                "push subscriptions, ...) name an account the stack defines, so what it holds is judged.",
+    remediation="Create the service account in this stack (gcp.serviceaccount.Account), grant it only what the code "
+                "needs, and name it on the resource; or waive the resource with the reason the existing account is "
+                "safe.",
+    url="https://cloud.google.com/iam/docs/attach-service-accounts",
+    check=check,
+    stack=True,
+    reads=(*runners(), ACCOUNT_TYPE),
+)
