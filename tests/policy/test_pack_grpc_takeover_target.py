@@ -119,3 +119,15 @@ def test_new_code_for_a_stack_function_whose_role_is_admin_is_flagged(pack):
 ])
 def test_look_alikes_pass(pack, statement, extra):
     assert flagged(pack, *agent(statement, extra=extra)) == []
+
+
+def test_a_user_arn_at_another_path_or_account_is_not_the_stacks_harmless_user(pack):
+    """IAM ARNs carry the user's path and account: `user/ops/admin` (another user) and another account's `user/admin`
+    are not this stack's harmless `admin`; their keys are "not defined in this stack" (before, any ARN ending in
+    /admin passed as it)."""
+    known = (res(USER, "u", {"name": "admin", "arn": f"arn:aws:iam::{ACCOUNT}:user/admin"}),
+             res(USER_POLICY, "up", {"user": "admin", "policy": HARMLESS}))
+    for target in (f"arn:aws:iam::{ACCOUNT}:user/ops/admin", "arn:aws:iam::999988887777:user/admin"):
+        [(name, message)] = flagged(pack, *agent(allow("iam:CreateAccessKey", target), extra=known))
+        assert name == "agent" and f"{target} is not defined in this stack" in message, message
+    assert flagged(pack, *agent(allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/admin"), extra=known)) == []
