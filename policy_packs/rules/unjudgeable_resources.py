@@ -7,6 +7,10 @@ such resources reach exactly what the pack guards, so they must block (fail clos
     (https://www.pulumi.com/docs/concepts/resources/dynamic-providers/);
   - the command provider (`command:local:Command`, `command:remote:Command`, ...): shell commands such as
     `aws iam create-access-key` (https://www.pulumi.com/registry/packages/command/);
+  - the same code by other packages (analysis/deploy_runner_code.yaml, red11b 9): every docker Container,
+    swarm Service, Plugin and image build (docker Image, RemoteImage with `build`, BuildxBuilder, docker-build
+    Image), wherever the docker host is: the program chooses the image, entrypoint, environment and mounts and,
+    at `pulumi up`, holds the deployer's credentials to hand them; a RemoteImage without `build` is a pull and passes;
   - identity and authorization modules (IDENTITY_MODULES) of a package no rule covers: `aws-native:iam:Role`,
     `aws-native:sso:PermissionSet`, classic `azure:authorization/assignment:Assignment`,
     `google-native:iam/v1:...`. A package is covered when some registered rule names one of its tokens;
@@ -21,6 +25,15 @@ Resources of a package the pack does not know at all, outside identity modules, 
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Rule, Violation
 
@@ -41,7 +54,30 @@ UNREGISTERED_CONTENTS = {
                                      "(RBAC, workloads, webhooks) are never registered, so no rule judges them "
                                      "(use kubernetes.helm.v4.Chart, whose objects are judged)",
 }
-ENGINE_PACKAGES = ("pulumi",)  # pulumi:pulumi:Stack, pulumi:providers:* (judged by AGID-PRV-001)
+ENGINE_PACKAGES = ("pulumi",)
+DEPLOY_RUNNER_CODE = Path(__file__).resolve().parent.parent / "analysis" / "deploy_runner_code.yaml"
+
+
+@lru_cache(maxsize=1)
+def _runner_code() -> dict[str, Any]:
+    """analysis/deploy_runner_code.yaml: {"always": {token: what it runs}, "when_set": {token: {input, runs}}}."""
+    with DEPLOY_RUNNER_CODE.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def runs_code(type_token: str, inputs: Mapping[str, Any]) -> str | None:
+    """What a resource of another package runs on the deploy runner or its docker host (deploy_runner_code.yaml),
+    or None. An input that decides it and is unknown at preview counts as set: it may be (fail closed)."""
+    data = _runner_code()
+    if type_token in data["always"]:
+        return data["always"][type_token]
+    conditional = data["when_set"].get(type_token)
+    if conditional is None:
+        return None
+    value = inputs.get(conditional["input"]) if isinstance(inputs, Mapping) else None
+    if value is None:
+        return None
+    return conditional["runs"] + (" (unknown at preview: it may)" if is_unknown(value) else "")  # pulumi:pulumi:Stack, pulumi:providers:* (judged by AGID-PRV-001)
 
 
 def covered_packages() -> frozenset[str]:
@@ -52,10 +88,14 @@ def covered_packages() -> frozenset[str]:
                      if not token.startswith("pulumi:"))
 
 
-def why_unjudgeable(type_token: str, covered: frozenset[str]) -> str | None:
-    """The reason a resource of `type_token` must block, or None."""
+def why_unjudgeable(type_token: str, covered: frozenset[str], inputs: Mapping[str, Any] | None = None) -> str | None:
+    """The reason a resource of `type_token` (with `inputs`) must block, or None."""
     if type_token.startswith(CODE_RUNNING_PREFIXES):
         return "runs arbitrary code at deployment (dynamic provider or command provider)"
+    code = runs_code(type_token, inputs or {})
+    if code:
+        return (f"{code}: code run at `pulumi up` on the deploy runner or its docker host, where the program can "
+                "hand it the deployer's credentials")
     if type_token in UNREGISTERED_CONTENTS:
         return UNREGISTERED_CONTENTS[type_token]
     package, _, rest = type_token.partition(":")
@@ -70,7 +110,7 @@ def why_unjudgeable(type_token: str, covered: frozenset[str]) -> str | None:
 def check(resources, config):
     covered = covered_packages()
     for resource in resources:
-        reason = why_unjudgeable(resource.type, covered) if resource.custom else None
+        reason = why_unjudgeable(resource.type, covered, resource.props) if resource.custom else None
         if reason:
             yield Violation(f"{resource.type} {resource.name} {reason}: it can create identities or credentials "
                             "the gate cannot see; use a covered provider's resource, or waive it with a reason",
@@ -83,9 +123,11 @@ RULE = Rule(
     severity="high",
     category="unparseable",
     description="No resource the pack cannot judge that can create identities or run code: dynamic providers, "
-                "the command provider, identity modules of uncovered packages, Helm v3 releases.",
+                "the command provider, docker containers, services, plugins and image builds, identity modules of "
+                "uncovered packages, Helm v3 releases.",
     remediation="Declare the identity with a covered provider (aws, azure-native, azuread, gcp, kubernetes) so the "
-                "pack judges it; replace commands and dynamic providers that call cloud IAM APIs.",
+                "pack judges it; replace commands and dynamic providers that call cloud IAM APIs; build and run "
+                "containers outside the deployment (CI job, cloud runtime) and pull the built image by digest.",
     url="https://www.pulumi.com/docs/concepts/resources/dynamic-providers/",
     check=check,
     stack=True,

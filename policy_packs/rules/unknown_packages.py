@@ -28,7 +28,7 @@ def check(resources, config):
     for resource in resources:
         package = resource.type.split(":", 1)[0]
         if (not resource.custom or package in covered or package in ENGINE_PACKAGES
-                or package in IDENTITY_FREE_PACKAGES or why_unjudgeable(resource.type, covered)):
+                or package in IDENTITY_FREE_PACKAGES or why_unjudgeable(resource.type, covered, resource.props)):
             continue  # judged, not a cloud resource, known to hold no identity, or AGID-GEN-001's
         unseen[package].append(resource)
     for package, found in sorted(unseen.items()):

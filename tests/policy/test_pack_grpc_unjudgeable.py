@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from agentid.analyzer_client import StackResource
+from tests.policy.ruletools import UNKNOWN
 from tests.policy.test_pack_grpc import urn
 
 
@@ -75,3 +76,43 @@ def test_resources_of_a_package_no_rule_knows_get_an_advisory_once_per_package(p
     resources.append(StackResource("cloudflare:index/zone:Zone", "c", urn("cloudflare:index/zone:Zone", "c"), {},
                                    custom=False))
     assert findings(pack, resources, "AGID-GEN-002") == []
+
+
+# red11b 9: docker containers, services, plugins and image builds run code at `pulumi up` on the deploy runner (or the
+# docker host it reaches) with inputs the program chooses, like the command provider (analysis/deploy_runner_code.yaml)
+PRIVILEGED_HOST_CONTAINER = {  # the red team's shape: privileged, host pid, host `/` mounted, reads /proc/*/environ
+    "name": "c", "image": "amazon/aws-cli:latest", "privileged": True, "pidMode": "host", "mustRun": True,
+    "volumes": [{"hostPath": "/", "containerPath": "/host"}], "entrypoints": ["sh", "-c"],
+    "command": ["for p in /proc/[0-9]*; do cat $p/environ; done"]}
+PLAIN_CONTAINER = {"name": "web", "image": "nginx:1.27", "ports": [{"internal": 80.0, "external": 8080.0}]}
+
+
+@pytest.mark.parametrize(("type_", "props"), [
+    ("docker:index/container:Container", PRIVILEGED_HOST_CONTAINER),
+    # not privileged, nothing mounted: the program can still pass it the deployer's keys in `envs` at `pulumi up`
+    ("docker:index/container:Container", PLAIN_CONTAINER),
+    ("docker:index/service:Service", {"taskSpec": {"containerSpec": {"image": "alpine:3"}}}),
+    ("docker:index/plugin:Plugin", {"name": "vieux/sshfs:latest", "grantAllPermissions": True}),
+    ("docker:index/image:Image", {"imageName": "acme/app:1", "build": {"context": "./app"}, "skipPush": True}),
+    ("docker:index/buildxBuilder:BuildxBuilder", {"driver": "docker-container"}),
+    ("docker-build:index:Image", {"tags": ["acme/app:1"], "context": {"location": "./app"}, "push": False}),
+    ("docker:index/remoteImage:RemoteImage", {"name": "acme/app:1", "build": {"context": "./app"}}),
+    ("docker:index/remoteImage:RemoteImage", {"name": "acme/app:1", "build": UNKNOWN}),  # may build: fail closed
+])
+def test_docker_code_on_the_deploy_runner_blocks(pack, type_, props):
+    [diag] = findings(pack, [StackResource(type_, "c", urn(type_, "c"), props)], "AGID-GEN-001")
+    assert diag.enforcement_level == "mandatory" and type_ in diag.message and "deployer's credentials" in diag.message
+    # not also an "unknown package" advisory: GEN-001 owns it
+    assert findings(pack, [StackResource(type_, "c", urn(type_, "c"), props)], "AGID-GEN-002") == []
+
+
+def test_docker_resources_that_run_no_code_pass(pack):
+    """Look-alikes: pulling a registry image (no `build`), pushing / tagging what exists, networks and volumes."""
+    quiet = [("docker:index/remoteImage:RemoteImage", {"name": "public.ecr.aws/docker/library/nginx:1.27"}),
+             ("docker:index/remoteImage:RemoteImage", {"name": "nginx:1.27", "build": None}),
+             ("docker:index/registryImage:RegistryImage", {"name": "acme/app:1"}),
+             ("docker:index/tag:Tag", {"sourceImage": "acme/app:1", "targetImage": "acme/app:stable"}),
+             ("docker:index/network:Network", {"name": "n"}), ("docker:index/volume:Volume", {"name": "v"}),
+             ("docker-build:index:Index", {"tag": "acme/app:1", "sources": ["acme/app:amd64"]})]
+    resources = [StackResource(t, f"q{i}", urn(t, f"q{i}"), p) for i, (t, p) in enumerate(quiet)]
+    assert findings(pack, resources, "AGID-GEN-001") == []
