@@ -5,8 +5,9 @@ For a resource with no explicit provider the Pulumi engine registers a default p
 (https://www.pulumi.com/docs/concepts/resources/providers/#default-providers). The gate's monitor only
 sees what the program registers, so a static key in Pulumi.<stack>.yaml (`aws:accessKey`) would never
 reach the pack. This builds those provider resources for packages whose config holds a credential key
-(agentid_policy_packs.rules.provider_static_credentials names them), so AGID-PRV-001 judges them the
-same way under `agentid preview` and under `pulumi up --policy-pack`.
+(agentid_policy_packs.rules.provider_static_credentials names them) or a key that makes the provider run a command
+(`aws:sharedConfigFiles`, `kubernetes:kubeconfig`, `gcp:credentials`: provider_command_credentials), so AGID-PRV-001
+and AGID-PRV-002 judge them the same way under `agentid preview` and under `pulumi up --policy-pack`.
 
 The key lives in a file, not in the program: each provider's source position is the line of its first
 credential key (`aws:accessKey`) in the stack file, else in the project file (project-level `config:`),
@@ -21,27 +22,32 @@ from pathlib import Path
 
 from agentid.preview.program import Resource
 from agentid_components import input_limits
+from agentid_policy_packs.rules.provider_command_credentials import COMMAND_CONFIG_KEYS
 from agentid_policy_packs.rules.provider_static_credentials import CREDENTIAL_CONFIG_KEYS
 
 NAME = "default"
+# package -> the config keys whose presence makes the gate build its default provider (first one = its position)
+JUDGED_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
+    package: tuple(dict.fromkeys((*CREDENTIAL_CONFIG_KEYS.get(package, ()), *COMMAND_CONFIG_KEYS.get(package, ()))))
+    for package in (*CREDENTIAL_CONFIG_KEYS, *COMMAND_CONFIG_KEYS)}
 
 
 def default_providers(project: str, stack: str, config: dict[str, str],
                       config_files: Sequence[Path] = ()) -> list[Resource]:
     """One `pulumi:providers:<package>` Resource (inputs: that package's config keys, unqualified) per package
-    whose stack config sets one of its credential inputs (or a kubeconfig); [] when none does. `config_files`
+    whose stack config sets one of its credential inputs, a kubeconfig or a shared config file; [] when none does. `config_files`
     (the stack file, then the project file) are searched for the key's line, the resource's source position."""
     by_package: dict[str, dict[str, str]] = {}
     for qualified, value in config.items():
         package, sep, key = qualified.partition(":")
-        if sep and package in CREDENTIAL_CONFIG_KEYS:
+        if sep and package in JUDGED_CONFIG_KEYS:
             by_package.setdefault(package, {})[key] = value
     resources = []
     for package, inputs in sorted(by_package.items()):
-        if not any(inputs.get(key) not in (None, "") for key in CREDENTIAL_CONFIG_KEYS[package]):
+        if not any(inputs.get(key) not in (None, "") for key in JUDGED_CONFIG_KEYS[package]):
             continue
         type_ = f"pulumi:providers:{package}"
-        keys = [f"{package}:{key}" for key in CREDENTIAL_CONFIG_KEYS[package] if inputs.get(key) not in (None, "")]
+        keys = [f"{package}:{key}" for key in JUDGED_CONFIG_KEYS[package] if inputs.get(key) not in (None, "")]
         source_file, source_line = _key_position(keys, config_files)
         resources.append(Resource(urn=f"urn:pulumi:{stack}::{project}::{type_}::{NAME}", type=type_, name=NAME,
                                   inputs=inputs, parent=None, custom=True, source_file=source_file,

@@ -23,6 +23,7 @@ A value unknown at preview cannot be judged ("cannot check until known").
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from agentid_components import input_limits
 
@@ -52,12 +53,12 @@ AUTH_PROVIDER_SECRET_FIELDS = ("client-secret", "refresh-token", "id-token")
 KUBECONFIG_LIMITS = input_limits.Limits(max_bytes=1024 * 1024, max_depth=32, max_nodes=100_000)
 
 
-def _kubeconfig_credentials(text: str) -> list[str]:
-    """`users[i].user.<field>` paths holding a credential; raises ValueError when the document cannot be read.
-    A single-line text without ':' is a file path (the provider reads that file): nothing to judge here."""
+def kubeconfig_document(text: str) -> dict[str, Any] | None:
+    """The kubeconfig document `text` holds, or None when `text` is a file path (the provider reads that file);
+    raises ValueError when it cannot be read. A single-line text without ':' is a path."""
     single_line = "\n" not in text.strip()
     if single_line and ":" not in text and "{" not in text:
-        return []
+        return None
     if len(text) > KUBECONFIG_LIMITS.max_bytes:
         raise ValueError(f"kubeconfig is over {KUBECONFIG_LIMITS.max_bytes:,} characters")
     try:
@@ -65,14 +66,30 @@ def _kubeconfig_credentials(text: str) -> list[str]:
     except input_limits.InputRefused as refused:
         raise ValueError(str(refused)) from None
     if single_line and isinstance(document, str):
-        return []  # a path such as C:\\Users\\me\\.kube\\config
+        return None  # a path such as C:\\Users\\me\\.kube\\config
     if not isinstance(document, dict) or not isinstance(document.get("users") or [], list):
         raise ValueError("kubeconfig is not a kubeconfig document (a mapping with a users list)")
-    found = []
+    return document
+
+
+def kubeconfig_users(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each `users[i].user` mapping of a kubeconfig document; raises ValueError for one that is not a mapping."""
+    users = []
     for index, entry in enumerate(document.get("users") or []):
         user = entry.get("user") if isinstance(entry, dict) else None
         if not isinstance(user, dict):
             raise ValueError(f"kubeconfig users[{index}].user is not a mapping")
+        users.append(user)
+    return users
+
+
+def _kubeconfig_credentials(text: str) -> list[str]:
+    """`users[i].user.<field>` paths holding a credential; raises ValueError when the document cannot be read."""
+    document = kubeconfig_document(text)
+    if document is None:
+        return []
+    found = []
+    for index, user in enumerate(kubeconfig_users(document)):
         found += [f"users[{index}].user.{key}" for key in KUBECONFIG_SECRET_FIELDS if user.get(key)]
         provider = user.get("auth-provider")
         settings = provider.get("config") if isinstance(provider, dict) else None

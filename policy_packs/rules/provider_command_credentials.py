@@ -1,0 +1,211 @@
+"""AGID-PRV-002: no provider configuration that makes the provider run a command on the deploy runner.
+
+A provider (`pulumi:providers:<package>`: an explicit `aws.Provider(...)`, or the default provider the engine
+registers from the stack's `<package>:*` config) configures itself at `pulumi preview` and `pulumi up` on the
+machine that runs them, with that machine's environment: the deployer's credentials. Some credential sources are
+a command it runs there (red11b 10), the same as `command:local:Command` (AGID-GEN-001):
+  - aws: `sharedConfigFiles` / `sharedCredentialsFiles` naming files other than the SDK's default ones: a profile
+    in a file the change brings can hold a `credential_process`, and the gate cannot read the file (cannot check);
+  - kubernetes: a kubeconfig whose `users[].user.exec` runs anything but a vendor's token plugin called as a bare
+    command with its token subcommand (`aws eks get-token`, `aws-iam-authenticator token`,
+    `gke-gcloud-auth-plugin`, `kubelogin get-token`, ...), or sets an environment variable beyond the documented
+    ones (PATH, AWS_CONFIG_FILE, LD_PRELOAD turn a plugin into the change's code); a legacy auth-provider
+    `cmd-path`; a kubeconfig FILE named by a relative path (the change's file: cannot check);
+  - gcp: `credentials` holding external account credentials whose `credential_source.executable` runs a command,
+    or naming a credentials file by a relative path (cannot check).
+Which plugins and variables pass, and the sources, are data: analysis/provider_command_credentials.yaml.
+A value unknown at preview cannot be judged ("cannot check until known").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agentid_components import input_limits
+from agentid_policy_packs.analysis.values import is_unknown
+
+from .base import Resource, Rule, Unknown, Violation
+from .provider_static_credentials import KUBECONFIG_LIMITS, kubeconfig_document, kubeconfig_users
+
+DATA = Path(__file__).resolve().parent.parent / "analysis" / "provider_command_credentials.yaml"
+# what a default provider built from stack config must carry for this rule to judge it (agentid/preview/default_providers.py)
+COMMAND_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
+    "aws": ("sharedConfigFiles", "sharedCredentialsFiles"),
+    "kubernetes": ("kubeconfig",),
+    "gcp": ("credentials",),
+}
+PROVIDER_TYPES = tuple(f"pulumi:providers:{package}" for package in COMMAND_CONFIG_KEYS)
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict[str, Any]:
+    with DATA.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _is_change_path(path: str) -> bool:
+    """A path relative to the deployment's working directory (the change's own files), not the runner's
+    (absolute, home-relative or a Windows drive path)."""
+    path = path.strip()
+    return not (path.startswith(("/", "~", "$HOME", "\\")) or (len(path) > 2 and path[1] == ":" and path[2] in "/\\"))
+
+
+def _paths(value: Any) -> list[str] | None:
+    """A list-of-paths input: a list, or (stack config) its JSON text, or one path; None when unreadable."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.lstrip().startswith("[") else [value]
+        except ValueError:
+            return None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        return None
+    return value
+
+
+def _aws(props: Mapping[str, Any]):
+    defaults = set(_data()["aws_default_files"])
+    for key in _data()["aws_config_file_inputs"]:
+        value = props.get(key)
+        if is_unknown(value):
+            yield Unknown(key)
+            continue
+        if value in (None, "", []):
+            continue
+        paths = _paths(value)
+        if paths is None:
+            yield f"{key} cannot be read as a list of file paths (cannot check)"
+            continue
+        named = [path for path in paths if path.strip() not in defaults]
+        if named:
+            yield (f"{key} names {', '.join(named)}: the provider's AWS SDK runs a profile's `credential_process` from "
+                   "such a file, and the gate cannot read it (cannot check)")
+
+
+def _words(args: list[str]) -> list[str]:
+    """The positional words of a command line: an option (`--region`) is skipped with its value, unless written
+    `--region=eu-west-1`; a flag before a subcommand is then taken for an option with a value (fail closed)."""
+    words, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg.startswith("-"):
+            skip = "=" not in arg
+        else:
+            words.append(arg)
+    return words
+
+
+def _exec_problem(exec_config: Any) -> str | None:
+    """Why a kubeconfig `exec` runs code the gate cannot vouch for, or None for a vendor plugin's token call."""
+    if not isinstance(exec_config, dict):
+        return "is not a mapping (cannot check)"
+    command, args, env = exec_config.get("command"), exec_config.get("args") or [], exec_config.get("env") or []
+    if not isinstance(command, str) or not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        return "has no readable command and args (cannot check)"
+    plugin = _data()["kubeconfig_exec_plugins"].get(command)
+    if plugin is None:
+        return (f"runs {command!r}, not a vendor's token plugin called by its bare name "
+                f"({', '.join(sorted(_data()['kubeconfig_exec_plugins']))})")
+    subcommand = plugin["subcommand"]
+    if subcommand and _words(args)[:len(subcommand)] != subcommand:
+        return f"runs {command} {' '.join(args)!r}, not `{command} {' '.join(subcommand)}`"
+    allowed = set(_data()["kubeconfig_exec_env_allowed"])
+    names = [entry.get("name") if isinstance(entry, dict) else None for entry in env] if isinstance(env, list) else [None]
+    other = [str(name) for name in names if name not in allowed]
+    if other:
+        return f"sets environment variable(s) {', '.join(other)} for {command}, which can make it run other code"
+    return None
+
+
+def _kubernetes(props: Mapping[str, Any]):
+    kubeconfig = props.get("kubeconfig")
+    if is_unknown(kubeconfig):
+        yield Unknown("kubeconfig")
+        return
+    if not isinstance(kubeconfig, str) or not kubeconfig.strip():
+        return
+    try:
+        document = kubeconfig_document(kubeconfig)
+        users = kubeconfig_users(document) if document is not None else []
+    except ValueError as error:
+        yield f"kubeconfig cannot be read (cannot check): {error}"
+        return
+    if document is None:
+        if _is_change_path(kubeconfig):
+            yield (f"kubeconfig names the file {kubeconfig.strip()!r} beside the program: its users' exec plugins "
+                   "run on the runner and the gate cannot read it (cannot check)")
+        return
+    for index, user in enumerate(users):
+        if "exec" in user:
+            problem = _exec_problem(user["exec"])
+            if problem:
+                yield f"kubeconfig users[{index}].user.exec {problem}"
+        provider = user.get("auth-provider")
+        settings = provider.get("config") if isinstance(provider, dict) else None
+        if isinstance(settings, dict) and settings.get("cmd-path"):
+            yield f"kubeconfig users[{index}].user.auth-provider.config.cmd-path runs {settings['cmd-path']!r}"
+
+
+def _gcp(props: Mapping[str, Any]):
+    credentials = props.get("credentials")
+    if is_unknown(credentials):
+        yield Unknown("credentials")
+        return
+    if not isinstance(credentials, str) or not credentials.strip():
+        return
+    text = credentials.strip()
+    if not text.startswith("{"):
+        if _is_change_path(text):
+            yield (f"credentials names the file {text!r} beside the program: external account credentials in it "
+                   "can run a command (credential_source.executable) and the gate cannot read it (cannot check)")
+        return
+    try:
+        document = input_limits.json_document(text, "gcp credentials", KUBECONFIG_LIMITS)
+    except (input_limits.InputRefused, ValueError) as error:
+        yield f"credentials cannot be read (cannot check): {error}"
+        return
+    source = document.get("credential_source") if isinstance(document, dict) else None
+    executable = source.get("executable") if isinstance(source, dict) else None
+    if executable is not None:
+        command = executable.get("command") if isinstance(executable, dict) else executable
+        yield f"credentials' credential_source.executable runs {command!r}"
+
+
+_JUDGES = {"aws": _aws, "kubernetes": _kubernetes, "gcp": _gcp}
+
+
+def check(resource: Resource, config):
+    package = resource.type.removeprefix("pulumi:providers:")
+    problems = []
+    for problem in _JUDGES[package](resource.props):
+        if isinstance(problem, Unknown):
+            yield problem
+        else:
+            problems.append(problem)
+    if problems:
+        yield Violation(f"{resource.type} {resource.name}: {'; '.join(problems)}: the provider runs it on the deploy "
+                        "runner with the deployer's credentials when it configures, like `command:local:Command`")
+
+
+RULE = Rule(
+    id="AGID-PRV-002",
+    title="provider-config-runs-no-command",
+    severity="high",
+    category="escalation",
+    description="No provider configuration (explicit or from stack config) that makes the provider run a command "
+                "on the deploy runner: AWS shared config files from the change (credential_process), kubeconfig exec "
+                "plugins other than a vendor's token plugin, external account credentials with an executable source.",
+    remediation="Sign in from the runner's environment (OIDC: aws assumeRoleWithWebIdentity, gcp workload identity "
+                "federation with a file or URL source); in a kubeconfig call the vendor's plugin by its bare name "
+                "(aws eks get-token, gke-gcloud-auth-plugin, kubelogin get-token); keep config files out of the change.",
+    url="https://kubernetes.io/docs/reference/access-authn-authz/authentication/#client-go-credential-plugins",
+    check=check,
+    resource_types=PROVIDER_TYPES,
+    enforcement="mandatory",
+)
