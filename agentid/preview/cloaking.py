@@ -106,4 +106,5 @@ def with_update_run(preview: Any, update: Any) -> tuple[Any, str]:
     note = ("the program also ran as at `pulumi up` (is_dry_run() false): "
             + (f"{len(added)} resource(s) registered only there were judged too: {shown}" if added
                else "it registered the same resources"))
-    return replace(preview, resources=sorted([*preview.resources, *added], key=lambda r: r.urn)), note
+    return replace(preview, resources=sorted([*preview.resources, *added], key=lambda r: r.urn),
+                   invokes=[*preview.invokes, *(t for t in update.invokes if t not in preview.invokes)]), note

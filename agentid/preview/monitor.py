@@ -122,6 +122,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         self.errors: list[str] = []  # error diagnostics the program logged, and what the gate refused
         self.refusals: list[str] = []  # what the gate refused: the run's cause, whatever the program then raised
         self.warnings: list[str] = []
+        self.invokes: list[str] = []  # every invoke's token, in call order: some mint credentials (credential_invokes)
         self._qualified: dict[str, str] = {}  # URN -> qualified type, for children's URNs
         self._registered_urns: set[str] = set()
         self._read_urns: set[str] = set()  # ReadResource's: a read resource may parent others
@@ -253,6 +254,8 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_struct(state))
 
     def Invoke(self, request, context):  # noqa: N802
+        with self._lock:
+            self.invokes.append(request.tok)
         if request.tok == kubernetes_manifests.DECODE:
             try:
                 result = kubernetes_manifests.decode(decode(request.args))

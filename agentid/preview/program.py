@@ -73,6 +73,8 @@ class ProgramOutcome:
     warnings: list[str] = field(default_factory=list)  # what the program (or the SDK) logged as warnings
     stack_output_values: dict[str, Any] = field(default_factory=dict)  # secrets' values too: for StackReference reads
     secret_output_names: tuple[str, ...] = ()
+    invokes: list[str] = field(default_factory=list)  # the token of every invoke the program called, in order
+    stack_urn: str = ""  # the URN of the stack resource the program registered
 
 
 class ProgramError(Exception):
@@ -166,7 +168,8 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
                                        + _tail(stderr))
     return ProgramOutcome(resources=sorted([*providers, *(_resource(r) for r in records)], key=lambda r: r.urn),
                           outputs=monitor.outputs, warnings=list(monitor.warnings),
-                          stack_output_values=monitor.output_values, secret_output_names=monitor.secret_output_names)
+                          stack_output_values=monitor.output_values, secret_output_names=monitor.secret_output_names,
+                          invokes=list(monitor.invokes), stack_urn=monitor.stack_urn or "")
 
 
 def _short_temp_dir() -> str | None:

@@ -4,7 +4,8 @@
 2. Run the program under mocks in a child process (`program.run_isolated`).
 3. Load the stack's agent file for the inventory summary and SARIF locations.
 4. Run each policy pack over every resource (`analysis.PackSession`), streaming
-   resources to the packs while the program still runs.
+   resources to the packs while the program still runs; add the gate's own findings on the invokes
+   the program called (`credential_invokes`: credentials minted with the deployer's identity), which no pack sees.
 
 5. Hold the pull request to the gate's floor (issue 11, "Integrity"): a critical
    policy stays mandatory and no policy drops below its pack's default level,
@@ -33,7 +34,7 @@ from typing import Any, Protocol
 
 from agentid.analyzer_client import AnalyzerInfo, PackError
 from agentid.mock_engine import MOCK_ACCOUNT, MOCK_TENANT, no_collections
-from agentid.preview import cloaking, sandbox, trusted_issuers, waivers
+from agentid.preview import cloaking, credential_invokes, sandbox, trusted_issuers, waivers
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
 from agentid.preview.pack_config import parse_config, read_config_file, reconcile
@@ -55,6 +56,7 @@ from agentid.preview.stack_config import (POLICY_PACK_CONFIG_KEY, ConfigError, P
 DEFAULT_PACK_NAME = "agent_guard"  # the pack installed with the kit: never a copy from the judged project's tree
 DEFAULT_PACK = DEFAULT_PACK_NAME
 EXIT_PASS, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+GATE_VERSION = "0.1.0"  # the version the gate's own findings (credential_invokes) are reported under, as SARIF's tool
 
 
 class Progress(Protocol):
@@ -282,6 +284,10 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
             started_at = time.perf_counter()
             result.packs.append(session.finish(result.resources))
             result.timings[f"pack:{result.packs[-1].name}"] = time.perf_counter() - started_at
+        # The invokes the program called, which no pack sees (the engine sends packs resources only).
+        gate = credential_invokes.findings(outcome.invokes, outcome.stack_urn, GATE_VERSION)
+        if gate is not None:
+            result.packs.append(gate)
     _judge(request, result, today)
 
 
