@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from agentid_components import data_yaml
 
 from agentid.analyzer_client import PolicyInfo
 from agentid.preview.analysis import PackRun, Violation
@@ -46,8 +46,7 @@ POLICY = PolicyInfo(
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
-    with DATA.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return data_yaml.load(DATA)
 
 
 def what_it_does(token: str) -> str | None:

@@ -25,9 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from agentid_components import input_limits
+from agentid_components import data_yaml, input_limits
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -45,8 +43,7 @@ PROVIDER_TYPES = tuple(f"pulumi:providers:{package}" for package in COMMAND_CONF
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
-    with DATA.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return data_yaml.load(DATA)
 
 
 def _is_change_path(path: str) -> bool:

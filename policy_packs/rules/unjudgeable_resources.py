@@ -26,13 +26,12 @@ Resources of a package the pack does not know at all, outside identity modules, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
+from agentid_components import data_yaml
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Rule, Violation
@@ -61,8 +60,7 @@ DEPLOY_RUNNER_CODE = Path(__file__).resolve().parent.parent / "analysis" / "depl
 @lru_cache(maxsize=1)
 def _runner_code() -> dict[str, Any]:
     """analysis/deploy_runner_code.yaml: {"always": {token: what it runs}, "when_set": {token: {input, runs}}}."""
-    with DEPLOY_RUNNER_CODE.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return data_yaml.load(DEPLOY_RUNNER_CODE)
 
 
 def runs_code(type_token: str, inputs: Mapping[str, Any]) -> str | None:
