@@ -41,7 +41,10 @@ def to_junit(result: PreviewResult) -> str:
             case = ET.SubElement(suite, "testcase", classname=agent or "stack", name=f"{resource.name} ({resource.type})")
             suite_failures += _judge(case, by_urn.get(resource.urn, []), result)
         stack_case = ET.SubElement(suite, "testcase", classname="stack", name=f"stack policies ({result.stack})")
-        suite_failures += _judge(stack_case, by_urn.get("", []), result)
+        # stack policies name no resource; the gate's own findings (credential_invokes) name the stack's URN
+        known = {resource.urn for resource in result.resources}
+        suite_failures += _judge(stack_case, [v for urn, found in by_urn.items() if urn not in known for v in found],
+                                 result)
         count = len(result.resources) + 1
         suite.set("tests", str(count))
         suite.set("failures", str(suite_failures))

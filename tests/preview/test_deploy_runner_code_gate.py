@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -27,7 +28,7 @@ def preview(directory: Path, program: str, stack_config: str = "", *extra: str) 
     (directory / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n" + stack_config)
     (directory / "__main__.py").write_text(program)
     run = run_cli(directory, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--json", "out.json",
-                  "--sarif", "out.sarif", *extra)
+                  "--sarif", "out.sarif", "--junit", "out.xml", *extra)
     assert run.code in (0, 1), run.stdout + run.stderr
     return run.code, json.loads((directory / "out.json").read_text())["violations"], \
         json.loads((directory / "out.sarif").read_text())
@@ -50,6 +51,10 @@ def test_an_invoke_minting_the_deployers_cluster_token_fails_in_the_report_and_s
     [result] = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "AGID-GATE-001"]
     assert result["level"] == "error" and "getClusterAuth" in result["message"]["text"]
     assert "AGID-GATE-001" in [rule["id"] for rule in sarif["runs"][0]["tool"]["driver"]["rules"]]
+    # and in JUnit: a failure of the gate's suite, on its stack case
+    suite = ElementTree.parse(tmp_path / "eks" / "out.xml").getroot().find("testsuite[@name='agentid-preview']")
+    [failure] = suite.findall("testcase[@classname='stack']/failure")
+    assert failure.get("message").startswith("AGID-GATE-001: [escalation] the program invokes aws:eks/getClusterAuth")
 
 
 def test_a_service_account_token_invoke_fails_and_a_lookup_invoke_passes(tmp_path):
