@@ -10,9 +10,11 @@ a command it runs there (red11b 10), the same as `command:local:Command` (AGID-G
     command with its token subcommand (`aws eks get-token`, `aws-iam-authenticator token`,
     `gke-gcloud-auth-plugin`, `kubelogin get-token`, ...), or sets an environment variable beyond the documented
     ones (PATH, AWS_CONFIG_FILE, LD_PRELOAD turn a plugin into the change's code); a legacy auth-provider
-    `cmd-path`; a kubeconfig FILE named by a relative path (the change's file: cannot check);
-  - gcp: `credentials` holding external account credentials whose `credential_source.executable` runs a command,
-    or naming a credentials file by a relative path (cannot check).
+    `cmd-path`; a kubeconfig FILE named by a relative path (the change's file: cannot check); a
+    `helmReleaseSettings.pluginsPath` beside the program (Helm runs the plugins in it);
+  - gcp: `credentials` holding external account credentials whose `credential_source.executable` runs a command
+    (nested ones too: an impersonated account's `source_credentials`), or naming a credentials file by a relative
+    path (cannot check).
 Which plugins and variables pass, and the sources, are data: analysis/provider_command_credentials.yaml.
 A value unknown at preview cannot be judged ("cannot check until known").
 """
@@ -35,7 +37,7 @@ DATA = Path(__file__).resolve().parent.parent / "analysis" / "provider_command_c
 # what a default provider built from stack config must carry for this rule to judge it (agentid/preview/default_providers.py)
 COMMAND_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
     "aws": ("sharedConfigFiles", "sharedCredentialsFiles"),
-    "kubernetes": ("kubeconfig",),
+    "kubernetes": ("kubeconfig", "helmReleaseSettings"),
     "gcp": ("credentials",),
 }
 PROVIDER_TYPES = tuple(f"pulumi:providers:{package}" for package in COMMAND_CONFIG_KEYS)
@@ -121,6 +123,7 @@ def _exec_problem(exec_config: Any) -> str | None:
 
 
 def _kubernetes(props: Mapping[str, Any]):
+    yield from _helm_plugins(props.get("helmReleaseSettings"))
     kubeconfig = props.get("kubeconfig")
     if is_unknown(kubeconfig):
         yield Unknown("kubeconfig")
@@ -167,11 +170,45 @@ def _gcp(props: Mapping[str, Any]):
     except (input_limits.InputRefused, ValueError) as error:
         yield f"credentials cannot be read (cannot check): {error}"
         return
-    source = document.get("credential_source") if isinstance(document, dict) else None
-    executable = source.get("executable") if isinstance(source, dict) else None
-    if executable is not None:
+    for path, executable in _executable_sources(document, "credentials"):
         command = executable.get("command") if isinstance(executable, dict) else executable
-        yield f"credentials' credential_source.executable runs {command!r}"
+        yield f"{path} runs {command!r}"
+
+
+def _executable_sources(value: Any, path: str) -> list[tuple[str, Any]]:
+    """(path, executable) of every `credential_source.executable` in a credentials document, nested ones too
+    (impersonated_service_account's `source_credentials` can be external account credentials)."""
+    found = []
+    if isinstance(value, dict):
+        source = value.get("credential_source")
+        if isinstance(source, dict) and source.get("executable") is not None:
+            found.append((f"{path}.credential_source.executable", source["executable"]))
+        for key, item in value.items():
+            found += _executable_sources(item, f"{path}.{key}") if key != "credential_source" else []
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _executable_sources(item, f"{path}[{index}]")
+    return found
+
+
+def _helm_plugins(settings: Any):
+    """The kubernetes provider's helmReleaseSettings.pluginsPath: Helm runs the plugins found there (a downloader
+    plugin for a chart URL's scheme, post-renderers) on the runner; the change's own folder cannot be checked."""
+    if is_unknown(settings):
+        yield Unknown("helmReleaseSettings")
+        return
+    if isinstance(settings, str) and settings.strip().startswith("{"):
+        try:
+            settings = input_limits.json_document(settings, "helmReleaseSettings", KUBECONFIG_LIMITS)
+        except (input_limits.InputRefused, ValueError) as error:
+            yield f"helmReleaseSettings cannot be read (cannot check): {error}"
+            return
+    path = settings.get("pluginsPath") if isinstance(settings, dict) else None
+    if is_unknown(path):
+        yield Unknown("helmReleaseSettings.pluginsPath")
+    elif isinstance(path, str) and path.strip() and _is_change_path(path):
+        yield (f"helmReleaseSettings.pluginsPath names {path.strip()!r} beside the program: Helm runs the plugins "
+               "in it (cannot check)")
 
 
 _JUDGES = {"aws": _aws, "kubernetes": _kubernetes, "gcp": _gcp}

@@ -64,6 +64,15 @@ FLAGGED = [
         "credential_source": {"executable": {"command": "/bin/sh -c ./steal.sh", "timeout_millis": 5000}}})},
      "executable runs '/bin/sh -c ./steal.sh'"),
     ("pulumi:providers:gcp", {"credentials": "creds/external.json"}, "names the file 'creds/external.json'"),
+    # nested: impersonation whose source credentials are external account credentials running a command
+    ("pulumi:providers:gcp", {"credentials": json.dumps({
+        "type": "impersonated_service_account",
+        "service_account_impersonation_url": "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/a@p.iam.gserviceaccount.com:generateAccessToken",
+        "source_credentials": {"type": "external_account", "credential_source": {"executable": {"command": "./x.sh"}}}})},
+     "credentials.source_credentials.credential_source.executable runs './x.sh'"),
+    ("pulumi:providers:kubernetes", {"kubeconfig": "~/.kube/config", "helmReleaseSettings": {"pluginsPath": "./helm-plugins"}},
+     "pluginsPath names './helm-plugins'"),
+    ("pulumi:providers:kubernetes", {"helmReleaseSettings": '{"pluginsPath": "plugins"}'}, "pluginsPath names 'plugins'"),
 ]
 
 
@@ -87,6 +96,8 @@ PASSING = [
         "kubelogin", ["get-token", "--login", "workloadidentity", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"]))}),
     ("pulumi:providers:kubernetes", {"kubeconfig": "~/.kube/config"}),
     ("pulumi:providers:kubernetes", {"kubeconfig": "/home/runner/.kube/config"}),
+    ("pulumi:providers:kubernetes", {"helmReleaseSettings": {"pluginsPath": "/home/runner/.local/share/helm/plugins",
+                                                             "driver": "secret"}}),
     # workload identity federation reading a file token: no command
     ("pulumi:providers:gcp", {"credentials": json.dumps({
         "type": "external_account", "audience": "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q",
