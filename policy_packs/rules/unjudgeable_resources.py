@@ -11,6 +11,7 @@ such resources reach exactly what the pack guards, so they must block (fail clos
     swarm Service, Plugin and image build (docker Image, RemoteImage with `build`, BuildxBuilder, docker-build
     Image), wherever the docker host is: the program chooses the image, entrypoint, environment and mounts and,
     at `pulumi up`, holds the deployer's credentials to hand them; a RemoteImage without `build` is a pull and passes;
+    a Helm v4 Chart with a `postRenderer` (an executable the kubernetes provider runs on the runner);
   - identity and authorization modules (IDENTITY_MODULES) of a package no rule covers: `aws-native:iam:Role`,
     `aws-native:sso:PermissionSet`, classic `azure:authorization/assignment:Assignment`,
     `google-native:iam/v1:...`. A package is covered when some registered rule names one of its tokens;

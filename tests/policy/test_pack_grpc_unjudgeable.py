@@ -98,6 +98,8 @@ PLAIN_CONTAINER = {"name": "web", "image": "nginx:1.27", "ports": [{"internal": 
     ("docker-build:index:Image", {"tags": ["acme/app:1"], "context": {"location": "./app"}, "push": False}),
     ("docker:index/remoteImage:RemoteImage", {"name": "acme/app:1", "build": {"context": "./app"}}),
     ("docker:index/remoteImage:RemoteImage", {"name": "acme/app:1", "build": UNKNOWN}),  # may build: fail closed
+    # the same code in the kubernetes provider: a Helm v4 chart's post-renderer is an executable it runs
+    ("kubernetes:helm.sh/v4:Chart", {"chart": "oci://registry.example/app", "postRenderer": {"command": "./render.sh"}}),
 ])
 def test_docker_code_on_the_deploy_runner_blocks(pack, type_, props):
     [diag] = findings(pack, [StackResource(type_, "c", urn(type_, "c"), props)], "AGID-GEN-001")
@@ -113,6 +115,7 @@ def test_docker_resources_that_run_no_code_pass(pack):
              ("docker:index/registryImage:RegistryImage", {"name": "acme/app:1"}),
              ("docker:index/tag:Tag", {"sourceImage": "acme/app:1", "targetImage": "acme/app:stable"}),
              ("docker:index/network:Network", {"name": "n"}), ("docker:index/volume:Volume", {"name": "v"}),
-             ("docker-build:index:Index", {"tag": "acme/app:1", "sources": ["acme/app:amd64"]})]
+             ("docker-build:index:Index", {"tag": "acme/app:1", "sources": ["acme/app:amd64"]}),
+             ("kubernetes:helm.sh/v4:Chart", {"chart": "oci://registry.example/app", "postRenderer": None})]
     resources = [StackResource(t, f"q{i}", urn(t, f"q{i}"), p) for i, (t, p) in enumerate(quiet)]
     assert findings(pack, resources, "AGID-GEN-001") == []
