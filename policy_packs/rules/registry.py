@@ -62,6 +62,8 @@ from . import (
     azure_lighthouse_assignment,
     azure_lighthouse_delegation,
     azure_literal_secret,
+    azure_pim_policy_assignment,
+    azure_pim_role_policy,
     azure_privileged_role,
     azure_read_everything,
     azure_shared_access_keys,
@@ -160,7 +162,8 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     k8s_apiservice_takeover,
     k8s_admission_binding_unseen,
     k8s_workload_node_access, k8s_system_service_account, k8s_unseen_workload_account, entra_custom_directory_role,
-    entra_privileged_app_owner, entra_pim_group_privileged, entra_pim_group_policy, entra_access_package_open,
+    entra_privileged_app_owner, entra_pim_group_privileged, entra_pim_group_policy, azure_pim_role_policy, azure_pim_policy_assignment,
+    entra_access_package_open,
     # weak trust
     aws_public_principal, aws_oidc_trust, aws_iot_credential_provider, aws_codebuild_untrusted_builds,
     aws_cross_account_trust, azure_federated_credential,
