@@ -74,6 +74,16 @@ def privileged_graph_app_role(app_role_id: str, api: str | None = None) -> Privi
     return Privileged(role_id, entry["value"], entry["why"])
 
 
+def known_graph_app_role(app_role_id: str) -> str | None:
+    """The permission value (`User.Read.All`) of a Microsoft Graph app role id the kit knows, privileged or reviewed
+    as not (entra_privileged.yaml `graph_app_roles` of Graph, `graph_reviewed_app_roles`); None for any other id."""
+    role_id = canonical_id(app_role_id)
+    entry = _data()["graph_app_roles"].get(role_id)
+    if entry is not None and entry.get("api", graph_app_id()) == graph_app_id():
+        return entry["value"]
+    return _data()["graph_reviewed_app_roles"].get(role_id)
+
+
 def privileged_graph_scope(value: str) -> Privileged | None:
     """A tenant-wide write permission by its value (`Directory.ReadWrite.All`): delegated scopes carry the same
     names as the application permissions. Case-insensitive."""

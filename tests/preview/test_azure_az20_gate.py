@@ -50,3 +50,27 @@ def test_loosened_pim_policy_and_pim_policy_writers_block(project) -> None:
     assert mandatory(report, "AGID-AZ-012") == ["pim-editor"]
     blocked = {v["resourceName"] for v in report["violations"] if v["mandatory"]}
     assert not blocked & {"owner-pim-mfa", "owner-link-own", "template-deployer"}, blocked
+
+
+GRAPH_PERMISSIONS = '''
+import pulumi_azuread as ad
+GRAPH = "00000003-0000-0000-c000-000000000000"
+def app(name, role_id):
+    return ad.Application(name, display_name=name, required_resource_accesses=[
+        {"resource_app_id": GRAPH, "resource_accesses": [{"id": role_id, "type": "Role"}]}])
+app("reads-users", "df021288-bdef-4463-88db-98f22de89214")
+app("unknown-graph-permission", "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9")
+ad.AppRoleAssignment("unnamed-role", app_role_id="1f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9",
+    principal_object_id="2c9a6f4e-8d1b-4f7a-9e3c-5b2d7a1f0e48", resource_object_id="7d3b1e5c-2a4f-4c8e-b6d9-0f1a3e5c7b29")
+'''
+
+
+def test_graph_permission_ids_the_kit_does_not_know_are_not_passed(project) -> None:
+    """An unknown Graph application permission blocks (AGID-AZ-053); an app role of an API the pack cannot name is
+    reported as advisory (AGID-AZ-054); User.Read.All passes."""
+    report = failed_report(project, GRAPH_PERMISSIONS)
+    assert mandatory(report, "AGID-AZ-053") == ["unknown-graph-permission"]
+    advisory = [v["resourceName"] for v in report["violations"] if v["policy"] == "AGID-AZ-054"]
+    assert advisory == ["unnamed-role"] and not any(v["mandatory"] for v in report["violations"]
+                                                    if v["policy"] == "AGID-AZ-054")
+    assert "reads-users" not in {v["resourceName"] for v in report["violations"] if v["mandatory"]}
