@@ -82,8 +82,12 @@ def _slot(rule: dict, path: str) -> tuple[str, str]:
 def _value(rule: dict, path: str, *keys: str):
     """rule[keys...]; an Unknown is raised through as a path."""
     value = rule
-    for key in keys:
-        value = value.get(key) if isinstance(value, dict) else None
+    for depth, key in enumerate(keys):
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise Unreadable(f"{path}.{'.'.join(keys[:depth])} is {type(value).__name__}, not an object")
+        value = value.get(key)
         if is_unknown(value):
             raise _Pending(f"{path}.{'.'.join(keys)}")
     return value

@@ -115,9 +115,11 @@ def test_values_unknown_at_preview_cannot_be_checked(pack, rules):
     [{"ruleType": "RoleManagementPolicyMagicRule", "id": "Magic_EndUser_Assignment"}],
     [{"ruleType": "RoleManagementPolicyApprovalRule", "id": "Approval", "setting": {"isApprovalRequired": False}}],
     [{**approval(False), "setting": {"isApprovalRequired": "false"}}, enablement()],
+    [{**approval(False), "setting": "NoApproval"}, enablement()],
     [expiration("Expiration_EndUser_Assignment", duration="P1M")],
     [expiration("Expiration_EndUser_Assignment", duration=28800)],
-], ids=["not-a-list", "not-an-object", "unknown-type", "no-slot", "string-flag", "month-duration", "number-duration"])
+], ids=["not-a-list", "not-an-object", "unknown-type", "no-slot", "string-flag", "string-setting", "month-duration",
+        "number-duration"])
 def test_unreadable_rules_block(pack, rules):
     assert judged(pack, rules, "mandatory") == ["pim"]
 
