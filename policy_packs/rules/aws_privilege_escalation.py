@@ -1,6 +1,6 @@
 """AGID-AWS-020: no policy allows a known privilege-escalation method on its own.
 
-The ~60 methods are data (policy_packs/analysis/escalation_methods.yaml), judged
+The methods (about 120: escalation and credential access) are data (policy_packs/analysis/escalation_methods.yaml), judged
 against resource constraints, denies and conditions such as iam:PassedToService.
 Combinations split across several policies of one role are AGID-AWS-021's; a
 policy granting `*` on everything is AGID-AWS-010's alone (same root cause).
