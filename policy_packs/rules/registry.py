@@ -27,6 +27,7 @@ from . import (
     aws_kms_foreign_admin,
     aws_kms_grant,
     aws_lambda_public,
+    aws_service_principal_confused_deputy,
     aws_literal_secret,
     aws_notaction_allow,
     aws_oidc_provider_audience,
@@ -173,7 +174,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     entra_app_flows,
     gcp_wif_provider_pinned, federated_issuer_known, entra_trusted_location,
     # public or cross-account access
-    aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_lambda_public, aws_public_sharing, aws_foreign_sharing,
+    aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_lambda_public, aws_service_principal_confused_deputy, aws_public_sharing, aws_foreign_sharing,
     cognito_unauthenticated_identities, cognito_open_signup_identities, aws_oidc_provider_audience,
     agentcore_gateway_authorizer, aws_api_route_auth, aws_s3_public_acl, aws_block_public_access, gcp_public_members, gcp_public_acl,
     azure_anonymous_data_access, azure_foreign_tenant_principal, azure_disk_export_network,
