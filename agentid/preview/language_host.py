@@ -73,9 +73,10 @@ def main() -> None:
     sys.argv = [args.PROGRAM, *args.ARGS]
     if args.pwd:
         os.chdir(args.pwd)
-    program = os.path.abspath(args.PROGRAM)
-    sys.path.insert(0, program if os.path.isdir(program) else os.path.dirname(program))
-    _take_validated_spec()
+    # As Pulumi's script: run_path(PROGRAM) relative to --pwd puts a program folder first on sys.path while the
+    # program's body runs (a program file: nothing), and nothing else adds the project to the path.
+    program = args.PROGRAM
+    _take_validated_spec(program)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # as Pulumi's script: unobserved futures are expected
@@ -118,7 +119,7 @@ def _after_the_program(monitor, settle: "_Settle") -> int:
     return 0
 
 
-def _take_validated_spec() -> None:
+def _take_validated_spec(program: str) -> None:
     """Hand the agent file the gate validated (`agentid.preview.program.hand_over_spec`) to the kit's loader, so
     the program's `load_inventory` does not validate it again: only when the program would import the very
     `agentid_components` the gate validated with. Anything unexpected, and the program validates the file itself."""
@@ -129,7 +130,7 @@ def _take_validated_spec() -> None:
     try:
         with open(path, "rb") as handle:
             payload = pickle.load(handle)  # noqa: S301 - written by the gate before this process started
-        found = importlib.util.find_spec("agentid_components")  # where the program's import would find it
+        found = _find_as_the_program_would("agentid_components", program)
         locations = list(found.submodule_search_locations or []) if found is not None else []
         if [os.path.realpath(location) for location in locations] != [payload["kit"]]:
             return
@@ -141,6 +142,22 @@ def _take_validated_spec() -> None:
 
 
 HANDED_OVER_SPEC = "validated_spec.pickle"  # agentid.preview.program.HANDED_OVER_SPEC
+
+
+def _find_as_the_program_would(name: str, program: str):
+    """Where the program's `import NAME` will find it: with a program folder first on sys.path, as run_path puts
+    it there while the body runs (the folder is taken off again here: nothing else adds it at start-up)."""
+    import importlib.util
+
+    folder = os.path.abspath(program) if os.path.isdir(program) else None
+    if folder is not None:
+        sys.path.insert(0, folder)
+    try:
+        return importlib.util.find_spec(name)
+    finally:
+        if folder is not None:
+            sys.path.remove(folder)
+            sys.path_importer_cache.pop(folder, None)
 
 
 def _run(program: str, speedups, warnings: list, settle: "_Settle") -> None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentid.preview import sandbox, sdk_speedups
+from agentid.preview import project_runtime, sandbox, sdk_speedups
 from agentid.preview.stack_config import ConfigError, Project
 from agentid_components import input_limits
 from agentid_components.loader import LoadedInventory, SpecError
@@ -107,6 +107,9 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
     from agentid.preview.monitor import GateMonitor, MonitorServer, Registration
 
     isolation = isolation or sandbox.isolation()
+    # the project's virtualenv, when it has one, as `pulumi up` runs the program with it (project_runtime)
+    project_python = project_runtime.interpreter(project)
+    python = python or project_python or sys.executable
     # what the engine would register from stack config, located at the key's line in the stack (or project) file
     providers = default_providers(project.name, stack, config, (project.stack_file(stack), project.file))
     if on_resource is not None:
@@ -128,16 +131,16 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
             exec_script = _install_language_host(run_dir)
             if validated_spec is not None and not sdk_speedups.plain_sdk_requested():
                 hand_over_spec(validated_spec, run_dir)
-            argv = [python or sys.executable, "-u", str(exec_script), *_language_host_args(project, stack, server.address, dry_run)]
+            argv = [python, "-u", str(exec_script), *_language_host_args(project, stack, server.address, dry_run)]
             command = (sandbox.command(argv, run_dir.resolve(), _program_needs(project, argv[0])) if isolation.sandboxed
                        else sandbox.unsandboxed(argv))
+            env = _program_env(project, config, python if python == project_python else None)
             with open(Path(private, "stdout"), "w+b") as stdout, open(Path(private, "stderr"), "w+b") as stderr:
                 started_at = sandbox.clock_ticks_now()
                 if not isolation.sandboxed:
                     sandbox.adopt_orphans()
                 process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                                           cwd=project.main_dir, env=_program_env(project, config),
-                                           start_new_session=True)
+                                           cwd=project.main_dir, env=env, start_new_session=True)
                 try:
                     returncode = process.wait(timeout=timeout)
                 except subprocess.TimeoutExpired:
@@ -179,7 +182,8 @@ def _short_temp_dir() -> str | None:
 
 def _program_needs(project: Project, python: str) -> list[Path]:
     """What the program must be able to read: its project, its interpreter and everything on its import path."""
-    paths = [project.root, Path(python), Path(python).resolve(), Path(sys.prefix), Path(sys.base_prefix)]
+    interpreter = Path(python).resolve()  # a virtualenv's link to an installed Python: its prefix holds the stdlib
+    paths = [project.root, Path(python), interpreter, interpreter.parent.parent, Path(sys.prefix), Path(sys.base_prefix)]
     paths += [Path(entry) for entry in sys.path if entry and Path(entry).is_absolute()]
     paths += [Path(entry) for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
     return [path for path in paths if path.exists()]
@@ -224,7 +228,7 @@ def _language_host_args(project: Project, stack: str, address: str, dry_run: boo
     """The arguments Pulumi's language host passes its exec script (pulumi-language-python, main.go)."""
     return ["--monitor", address, "--engine", address, "--project", project.name, "--stack", stack,
             "--pwd", str(project.main_dir), "--dry_run", "true" if dry_run else "false", "--parallel", str(os.cpu_count() or 1),
-            "--organization", "organization", "--root_directory", str(project.root), str(project.main_dir)]
+            "--organization", "organization", "--root_directory", str(project.root), project.program_argument]
 
 
 def _resource(record: Any) -> Resource:
@@ -259,14 +263,21 @@ def _read_failure(file: Path, project: Project) -> ProgramError | ConfigError | 
     return None
 
 
-def _program_env(project: Project, config: dict[str, str]) -> dict[str, str]:
-    """The environment Pulumi's language host gives a program: the caller's, the stack config as `PULUMI_CONFIG`
-    (keys `project:key`). The gate's own variables (AGENTID_*) are not the program's business."""
-    # The project root first on the path: the program imports the project's own packages.
-    paths = [str(project.root), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+def _program_env(project: Project, config: dict[str, str], virtualenv_python: str | None = None) -> dict[str, str]:
+    """The environment Pulumi's language host gives a program: the caller's as it is (PYTHONPATH too: the project
+    is not put on it, so a project's sitecustomize.py or usercustomize.py is not imported at start-up, as under
+    Pulumi, where only runpy.run_path puts the program's folder on sys.path, after start-up), activated for the
+    project's virtualenv when the program runs with one (Pulumi's toolchain.ActivateVirtualEnv: its bin first on
+    PATH, VIRTUAL_ENV set, PYTHONHOME unset), the stack config as `PULUMI_CONFIG` (keys `project:key`). The
+    gate's own variables (AGENTID_*) are not the program's business."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AGENTID_", "PULUMI_"))}
+    if virtualenv_python is not None:
+        venv = Path(virtualenv_python).parent.parent
+        env = {key: value for key, value in env.items() if key not in ("PYTHONHOME", "VIRTUAL_ENV")}
+        env["PATH"] = os.pathsep.join(filter(None, (str(venv / "bin"), env.get("PATH"))))
+        env["VIRTUAL_ENV"] = str(venv)
     qualified = {key if ":" in key else f"{project.name}:{key}": value for key, value in config.items()}
-    return {**env, "PYTHONPATH": os.pathsep.join(paths), "PYTHONUNBUFFERED": "1", "PULUMI_CONFIG": json.dumps(qualified)}
+    return {**env, "PYTHONUNBUFFERED": "1", "PULUMI_CONFIG": json.dumps(qualified)}
 
 
 def _tail(stream: Any, limit: int = 2000) -> str:

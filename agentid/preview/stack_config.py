@@ -1,8 +1,9 @@
 """Read a Pulumi project and one stack's config the way the Pulumi CLI does, without the CLI.
 
 * The project is the nearest directory holding `Pulumi.yaml` (or `Pulumi.yml`);
-  `main` names the program directory and `stackConfigDir` the directory of the
-  `Pulumi.<stack>.yaml` files (both default to the project root).
+  `main` names the program directory or file and `stackConfigDir` the directory of the
+  `Pulumi.<stack>.yaml` files (both default to the project root). Project-file keys that
+  change what `pulumi up` runs are checked by `project_runtime`.
 * Config values reach the program as strings, as the language host passes them:
   booleans and numbers as their YAML text (`true`, `3`), lists and mappings as
   JSON (Pulumi's structured config), bare keys in the project's namespace.
@@ -45,14 +46,22 @@ class Project:
     root: Path  # the directory holding Pulumi.yaml
     file: Path
     name: str
-    main_dir: Path  # the program directory (`main`)
+    main_dir: Path  # the program's directory, Pulumi's `pwd`: `main` when it is a folder, else the folder holding it
     config_dir: Path  # where Pulumi.<stack>.yaml live (`stackConfigDir`)
     config: dict[str, Any] = field(default_factory=dict)  # project-level `config:` block
     runtime: Any = None  # `runtime:` as written: "python", or {name: python, options: {...}}
+    main_file: Path | None = None  # `main` when it names a file (Pulumi runs that file); None: main_dir/__main__.py
 
     @property
     def program_file(self) -> Path:
-        return self.main_dir / "__main__.py" if self.main_dir.is_dir() else self.main_dir
+        return self.main_file or self.main_dir / "__main__.py"
+
+    @property
+    def program_argument(self) -> str:
+        """The PROGRAM Pulumi hands its exec script, relative to `main_dir` (pulumi/pulumi pkg/engine/project.go
+        getPwdMain): `.` for a folder (runpy.run_path puts it first on sys.path and runs its __main__.py), the
+        file's name for a file (run_path runs it and leaves sys.path alone)."""
+        return "." if self.main_file is None else self.main_file.name
 
     def relative(self, path: str | Path) -> str:
         """A path as the repository sees it (POSIX, relative to the project root when inside it)."""
@@ -112,15 +121,22 @@ def load_project(file: Path) -> Project:
     if not isinstance(document, dict) or not isinstance(document.get("name"), str):
         raise ConfigError(f"{file}: a Pulumi project file needs a 'name'")
     root = file.parent
-    main_dir = root / str(document.get("main") or ".")
+    main = root / str(document.get("main") or ".")
     config_dir = root / str(document.get("stackConfigDir") or ".")
-    if not main_dir.exists():
+    if not main.exists():
         raise ConfigError(f"{file}: main: {document.get('main')} does not exist")
+    if not main.is_dir() and not main.is_file():
+        raise ConfigError(f"{file}: main: {document.get('main')} is neither a folder nor a file")
+    main_dir, main_file = (main, None) if main.is_dir() else (main.parent, main)
     project_config = document.get("config") or {}
     if not isinstance(project_config, dict):
         raise ConfigError(f"{file}: config must be a mapping")
-    return Project(root=root, file=file, name=document["name"], main_dir=main_dir, config_dir=config_dir,
-                   config=project_config, runtime=document.get("runtime"))
+    project = Project(root=root, file=file, name=document["name"], main_dir=main_dir, config_dir=config_dir,
+                      config=project_config, runtime=document.get("runtime"), main_file=main_file)
+    from agentid.preview import project_runtime  # it reads Project: imported here, not at the top
+
+    project_runtime.check_project_file(project, document)
+    return project
 
 
 def require_python_runtime(project: Project) -> None:
@@ -132,58 +148,15 @@ def require_python_runtime(project: Project) -> None:
     runtime = project.runtime
     name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if name == "python":
-        _require_no_committed_interpreter(project, runtime.get("options") if isinstance(runtime, dict) else None)
+        from agentid.preview import project_runtime
+
+        project_runtime.interpreter(project)  # a virtualenv the gate cannot run as `pulumi up` would: ConfigError
+        project_runtime.require_no_shadowing_modules(project)
         return
     shown = "missing" if runtime is None else repr(name if isinstance(name, str) else runtime)
     raise ConfigError(f"{project.relative(project.file)}: runtime: {shown}: agentid preview runs Python programs only (runtime: python); "
                       "it cannot judge what `pulumi up` would run here: use `pulumi preview --policy-pack` with the "
                       "project's own language")
-
-
-_TOOLCHAINS = ("pip", "poetry", "uv")  # https://www.pulumi.com/docs/iac/languages-sdks/python/#toolchains
-
-
-def _require_no_committed_interpreter(project: Project, options: Any) -> None:
-    """`pulumi up` runs the program with `options.virtualenv`'s bin/python. A virtualenv's interpreter is a Python
-    binary (or a link to one); a script there is something the change itself provides (one that runs another
-    program than `main`), and the gate, which runs its own interpreter, would judge a different program: no
-    verdict. An unknown toolchain is refused too (https://www.pulumi.com/docs/iac/languages-sdks/python/)."""
-    if options is None:
-        return
-    if not isinstance(options, dict):
-        raise ConfigError(f"{project.relative(project.file)}: runtime.options must be a mapping")
-    toolchain = options.get("toolchain", "pip")
-    if toolchain not in _TOOLCHAINS:
-        raise ConfigError(f"{project.relative(project.file)}: runtime.options.toolchain: {toolchain!r} is not one of "
-                          f"{', '.join(_TOOLCHAINS)}")
-    virtualenv = options.get("virtualenv")
-    if virtualenv is not None and not isinstance(virtualenv, str):
-        raise ConfigError(f"{project.relative(project.file)}: runtime.options.virtualenv must be a path")
-    # Without `virtualenv`, pip runs the python on PATH, but uv and poetry use the project's `.venv` when one is
-    # there (uv: https://docs.astral.sh/uv/concepts/projects/layout/#the-project-environment; poetry:
-    # virtualenvs.in-project, default "use an existing .venv"), in the program's folder or the project's.
-    if virtualenv is not None:
-        candidates = [(virtualenv, project.root / virtualenv)]
-    elif toolchain in ("uv", "poetry"):
-        candidates = [(".venv", folder / ".venv") for folder in dict.fromkeys((project.main_dir, project.root))]
-    else:
-        return
-    for shown, folder in candidates:
-        for interpreter in ("bin/python", "bin/python3", "Scripts/python.exe"):
-            path = folder / interpreter
-            if (path.is_symlink() or path.exists()) and not _is_python_binary(path.resolve()):
-                raise ConfigError(f"{project.relative(project.file)}: runtime.options ({toolchain}): {shown}/"
-                                  f"{interpreter} is not a Python interpreter (a script?), so `pulumi up` would run "
-                                  "what the repository provides there, not the program the gate judges")
-
-
-def _is_python_binary(path: Path) -> bool:
-    """An executable file starting with ELF or Mach-O magic (a real interpreter), not a script."""
-    try:
-        with path.open("rb") as handle:
-            return handle.read(4) in (b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"MZ\x90\x00")
-    except OSError:
-        return False
 
 
 def load_stack_config(project: Project, stack: str) -> StackConfig:

@@ -8,6 +8,7 @@ named `forbidden`, so a test can tell whether the gate saw a resource at all.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -19,6 +20,7 @@ import yaml
 
 from .conftest import AGENT_GUARD, TRIVIAL_PACK, run_cli
 from .test_preview_cli import assert_valid_sarif, mandatory_config, write_program
+from .test_project_runtime import make_virtualenv
 
 TRIVIAL = ("--policy-pack", str(TRIVIAL_PACK))
 
@@ -597,8 +599,8 @@ def test_a_virtualenv_whose_python_is_a_script_gets_no_verdict(tmp_path: Path) -
     script.chmod(0o755)
     run = run_cli(tmp_path, *GUARD)
     assert run.code == 2 and "penv/bin/python is not a Python interpreter" in run.stdout, run.stdout
-    script.unlink()
-    script.symlink_to(Path(sys.executable).resolve())  # a real virtualenv's link to a Python install
+    shutil.rmtree(tmp_path / "penv")
+    make_virtualenv(tmp_path / "penv")  # a real virtualenv: a link to a Python install, pyvenv.cfg
     assert run_cli(tmp_path, *GUARD).code == 0
 
 

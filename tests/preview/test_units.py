@@ -269,6 +269,9 @@ def test_uv_and_poetry_use_the_projects_venv_whose_python_must_be_an_interpreter
     script = tmp_path / ".venv" / "bin" / "python"
     script.parent.mkdir(parents=True)
     script.symlink_to(Path(sys.executable).resolve())
+    with pytest.raises(ConfigError, match=r"\.venv has no pyvenv.cfg"):  # not a virtualenv to Python's start-up
+        require_python_runtime(find_project(tmp_path))
+    (tmp_path / ".venv" / "pyvenv.cfg").write_text(f"home = {Path(sys.executable).resolve().parent}\n")
     require_python_runtime(find_project(tmp_path))  # a real environment's interpreter
     script.unlink()
     script.write_text("#!/bin/sh\nexec python3 other.py\n")
