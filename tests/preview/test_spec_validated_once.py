@@ -10,6 +10,7 @@ test_speedups.py runs the dev stack with and without the speed-ups, this one inc
 from __future__ import annotations
 
 import pickle
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,18 +108,29 @@ def test_the_language_host_hands_over_only_for_the_kit_the_gate_validated_with(t
                                                                                  monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(language_host, "HERE", str(tmp_path))
     _payload(tmp_path)
-    language_host._take_validated_spec()  # noqa: SLF001
+    language_host._take_validated_spec(".")  # noqa: SLF001
     assert list(loader._HANDED_OVER) == [str((tmp_path / "agents.yaml").resolve())]  # noqa: SLF001
 
     loader._HANDED_OVER.clear()  # noqa: SLF001
     _payload(tmp_path, kit=str(tmp_path / "vendored" / "agentid_components"))  # the program imports another copy
-    language_host._take_validated_spec()  # noqa: SLF001
+    language_host._take_validated_spec(".")  # noqa: SLF001
     assert loader._HANDED_OVER == {}  # noqa: SLF001
 
+    # the program's folder holds its own copy: run_path puts that folder first on sys.path, so the program imports it
+    _payload(tmp_path)
+    vendored = tmp_path / "program" / "agentid_components"
+    vendored.mkdir(parents=True)
+    (vendored / "__init__.py").write_text("")
+    with monkeypatch.context() as fresh:  # in the program's process nothing has imported the kit yet
+        fresh.delitem(sys.modules, "agentid_components")
+        language_host._take_validated_spec(str(tmp_path / "program"))  # noqa: SLF001
+    assert loader._HANDED_OVER == {}  # noqa: SLF001
+    assert str(tmp_path / "program") not in sys.path  # the folder is on the path only while the body runs
+
     (tmp_path / HANDED_OVER_SPEC).write_bytes(b"not a pickle")
-    language_host._take_validated_spec()  # noqa: SLF001 - validates as before, no error
+    language_host._take_validated_spec(".")  # noqa: SLF001 - validates as before, no error
     (tmp_path / HANDED_OVER_SPEC).unlink()
-    language_host._take_validated_spec()  # noqa: SLF001
+    language_host._take_validated_spec(".")  # noqa: SLF001
     assert loader._HANDED_OVER == {}  # noqa: SLF001
 
 
