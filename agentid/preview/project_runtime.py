@@ -144,7 +144,9 @@ def interpreter(project: Project) -> str | None:
     python = folder / "bin" / "python"
     if not os.path.lexists(python):
         python = folder / ("bin/python3" if os.path.lexists(folder / "bin/python3") else "Scripts/python.exe")
-    where = f"{project.relative(project.file)}: runtime.options: {shown}/{python.relative_to(folder).as_posix()}"
+    toolchain = project.runtime["options"].get("toolchain", "pip")  # virtualenv() found one: options are read
+    where = (f"{project.relative(project.file)}: runtime.options ({toolchain}): "
+             f"{shown}/{python.relative_to(folder).as_posix()}")
     target = python.resolve()
     if not _is_python_binary(target):
         raise ConfigError(f"{where} is not a Python interpreter (a script?), so `pulumi up` would run what the "
