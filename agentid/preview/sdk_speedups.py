@@ -299,7 +299,7 @@ def _lazy_unset_outputs() -> str | None:
 
     def transfer_properties(res: Any, props: Any, custom: bool) -> dict[str, Any]:
         cells = {name: _UnsetOutput(res, output.Output) for name in props if props[name] is None
-                 and not (name == "urn" or (name == "id" and custom))}
+                 and not (name == "urn" or (name == "id" and custom)) and _read_through_get(type(res), name)}
         if not cells:
             return transfer(res, props, custom)
         resolvers = transfer(res, {name: props[name] for name in props if name not in cells}, custom)
@@ -320,6 +320,15 @@ def _lazy_unset_outputs() -> str | None:
     rpc.transfer_properties = transfer_properties
     _types.get = pulumi.get = get
     return None
+
+
+def _read_through_get(cls: type, name: str) -> bool:
+    """Whether `cls` reads property `name` only through `pulumi.get`, as generated resource classes do
+    (`return pulumi.get(self, "name")`). A class that reads the attribute itself (`StackReference.outputs`) keeps
+    the SDK's eager Output."""
+    prop = getattr(cls, name, None)
+    code = getattr(getattr(prop, "fget", None), "__code__", None)
+    return isinstance(prop, property) and code is not None and "get" in code.co_names and "__dict__" not in code.co_names
 
 
 class _UnsetOutput:

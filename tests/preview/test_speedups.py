@@ -184,11 +184,18 @@ def test_an_unset_property_read_through_pulumi_get_is_one_output_resolved_as_the
         def __init__(self) -> None:  # no registration: only the property plumbing
             self._name = "thing"
 
+        # read as generated classes read them; `direct` is read as an attribute (as StackReference.outputs is)
+        unset = property(lambda self: pulumi.get(self, "unset"))
+        failing = property(lambda self: pulumi.get(self, "failing"))
+        never = property(lambda self: pulumi.get(self, "never"))
+
     async def run() -> list:
         thing = Thing()
-        resolvers = rpc.transfer_properties(thing, {"given": 1, "unset": None, "failing": None, "never": None}, True)
-        assert list(resolvers) == ["given", "unset", "failing", "never"]  # the SDK's order
+        resolvers = rpc.transfer_properties(thing, {"given": 1, "unset": None, "failing": None, "never": None,
+                                                    "direct": None}, True)
+        assert list(resolvers) == ["given", "unset", "failing", "never", "direct"]  # the SDK's order
         assert "unset" not in thing.__dict__ and isinstance(thing.__dict__["given"], pulumi.Output)
+        assert isinstance(thing.direct, pulumi.Output)  # no property reading it through pulumi.get: made at once
         early = pulumi.get(thing, "unset")  # read before it resolves
         assert pulumi.get(thing, "unset") is early  # one Output a property
         resolvers["unset"]("value", True, False, set(), None)
