@@ -8,6 +8,7 @@ from . import (
     aws_hidden_identities,
     aws_deploy_time_exec,
     aws_api_identity_proxy,
+    aws_public_api_service_proxy,
     aws_access_key,
     aws_admin_managed_policy,
     aws_unknown_managed_policy,
@@ -157,7 +158,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     k8s_agent_cluster_secrets, k8s_powerful_binding, k8s_rbac_bypass_group,
     # privilege escalation
     aws_privilege_escalation, aws_role_escalation, aws_passrole_unseen_role, aws_takeover_unseen_target,
-    aws_foreign_assume_role, aws_deploy_time_exec, aws_api_identity_proxy, entra_graph_app_role, entra_graph_unknown_permission,
+    aws_foreign_assume_role, aws_deploy_time_exec, aws_api_identity_proxy, aws_public_api_service_proxy, entra_graph_app_role, entra_graph_unknown_permission,
     entra_unknown_app_role_assignment, gcp_impersonation_escalation, gcp_custom_role_escalation,
     gcp_default_service_account, gcp_unseen_runner_account, gcp_vm_code_elsewhere, gcp_pam_entitlement,
     gcp_access_policy_allow,
