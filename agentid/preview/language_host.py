@@ -172,8 +172,35 @@ def _run(program: str, speedups, warnings: list, settle: "_Settle") -> None:
                             "but slower")
     for warning in [*warnings, *(speedups.apply() if speedups is not None else [])]:
         pulumi.log.warn(warning)  # reaches the gate through the Engine service, shown with the verdict
+    _watch_secret_reads()
     settle.install()  # what runs from here on is the program's
     runpy.run_path(program, run_name="__main__")
+
+
+# The gate reads these warnings back (runner.secret_reads); keep the text in step with SECRET_READ_PREFIX there.
+SECRET_READ_PREFIX = "agentid preview: secure config read as plain text: "
+
+
+def _watch_secret_reads() -> None:
+    """Tell the gate when the program reads a `secure:` stack value as plain text (Config.get, get_bool, require...).
+
+    Offline the gate cannot decrypt it: the program gets a placeholder, and a branch on the real value (an admin key
+    only when it says "legacy") would never be judged. `get_secret`/`require_secret` give an Output, which the
+    program passes to resources; the SDK's plain getters pass `use=<the secret getter>` to Config._get, which is
+    what tells the two apart (pulumi/config.py; the SDK's own warning for this is commented out, pulumi#7127)."""
+    import pulumi
+    import pulumi.config
+
+    original, reported = pulumi.config.Config._get, set()
+
+    def _get(self, key, use=None, instead_of=None):
+        full_key = self.full_key(key)
+        if use is not None and full_key not in reported and pulumi.runtime.is_config_secret(full_key):
+            reported.add(full_key)
+            pulumi.log.warn(f"{SECRET_READ_PREFIX}{full_key} ({getattr(instead_of, '__name__', 'get')})")
+        return original(self, key, use, instead_of)
+
+    pulumi.config.Config._get = _get
 
 
 # How long what the program left running when its body returned may take to end before the shutdown signal.

@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,7 +90,8 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
                  on_resource: Callable[[Resource], None] | None = None, python: str | None = None,
                  stack_references: Callable[[str], Any] | None = None,
                  isolation: sandbox.Isolation | None = None, dry_run: bool = True,
-                 validated_spec: LoadedInventory | None = None) -> ProgramOutcome:
+                 validated_spec: LoadedInventory | None = None,
+                 secret_keys: Sequence[str] = ()) -> ProgramOutcome:
     """Run the project's program for `stack` against the gate's monitor; raise ProgramError on any failure.
 
     `on_resource` sees each resource as the program registers it (one call at a time, in the
@@ -134,7 +135,7 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
             argv = [python, "-u", str(exec_script), *_language_host_args(project, stack, server.address, dry_run)]
             command = (sandbox.command(argv, run_dir.resolve(), _program_needs(project, argv[0])) if isolation.sandboxed
                        else sandbox.unsandboxed(argv))
-            env = _program_env(project, config, python if python == project_python else None)
+            env = _program_env(project, config, python if python == project_python else None, secret_keys)
             with open(Path(private, "stdout"), "w+b") as stdout, open(Path(private, "stderr"), "w+b") as stderr:
                 started_at = sandbox.clock_ticks_now()
                 if not isolation.sandboxed:
@@ -263,13 +264,15 @@ def _read_failure(file: Path, project: Project) -> ProgramError | ConfigError | 
     return None
 
 
-def _program_env(project: Project, config: dict[str, str], virtualenv_python: str | None = None) -> dict[str, str]:
+def _program_env(project: Project, config: dict[str, str], virtualenv_python: str | None = None,
+                 secret_keys: Sequence[str] = ()) -> dict[str, str]:
     """The environment Pulumi's language host gives a program: the caller's as it is (PYTHONPATH too: the project
     is not put on it, so a project's sitecustomize.py or usercustomize.py is not imported at start-up, as under
     Pulumi, where only runpy.run_path puts the program's folder on sys.path, after start-up), activated for the
     project's virtualenv when the program runs with one (Pulumi's toolchain.ActivateVirtualEnv: its bin first on
-    PATH, VIRTUAL_ENV set, PYTHONHOME unset), the stack config as `PULUMI_CONFIG` (keys `project:key`). The
-    gate's own variables (AGENTID_*) are not the program's business."""
+    PATH, VIRTUAL_ENV set, PYTHONHOME unset), the stack config as `PULUMI_CONFIG` (keys `project:key`) and
+    the keys of its `secure:` values as `PULUMI_CONFIG_SECRET_KEYS` (a JSON list, as the Python SDK's
+    get_config_secret_keys_env reads it). The gate's own variables (AGENTID_*) are not the program's business."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AGENTID_", "PULUMI_"))}
     if virtualenv_python is not None:
         venv = Path(virtualenv_python).parent.parent
@@ -277,7 +280,8 @@ def _program_env(project: Project, config: dict[str, str], virtualenv_python: st
         env["PATH"] = os.pathsep.join(filter(None, (str(venv / "bin"), env.get("PATH"))))
         env["VIRTUAL_ENV"] = str(venv)
     qualified = {key if ":" in key else f"{project.name}:{key}": value for key, value in config.items()}
-    return {**env, "PYTHONUNBUFFERED": "1", "PULUMI_CONFIG": json.dumps(qualified)}
+    return {**env, "PYTHONUNBUFFERED": "1", "PULUMI_CONFIG": json.dumps(qualified),
+            "PULUMI_CONFIG_SECRET_KEYS": json.dumps(sorted(secret_keys))}
 
 
 def _tail(stream: Any, limit: int = 2000) -> str:

@@ -236,6 +236,11 @@ def _configured_lists(result: PreviewResult, key: str, empty: str) -> list[str]:
     return lines
 
 
+def secret_read_lines(result: PreviewResult) -> list[str]:
+    """One line per `secure:` stack value the program read as plain text (`key (getter)`)."""
+    return [f"{note}: the program got a placeholder, not the value `pulumi up` decrypts" for note in result.secret_reads]
+
+
 def _render_gate(result: PreviewResult, console: Console) -> None:
     """What the gate itself decided, apart from the packs: levels it kept, waivers it applied or flags."""
     _render_section(console, "Own accounts", " (ownAccountIds the packs judged with):", own_accounts(result))
@@ -245,6 +250,11 @@ def _render_gate(result: PreviewResult, console: Console) -> None:
                     "packs not installed with the kit)", notes)
     _render_section(console, "Cloaking", " (advisory): where the program asks whether it runs at preview",
                     result.cloaking)
+    _render_section(console, "Secure config read as plain text",
+                    f" ({'blocking: --strict-unknowns' if result.strict_unknowns else 'cannot check'}): agentid "
+                    "preview cannot decrypt these, so what the program does with their values is not judged; read "
+                    "them with get_secret/require_secret (an Output) or judge with `pulumi preview --policy-pack`",
+                    secret_read_lines(result))
     source = result.waivers
     if source is None or not (source.waivers or source.proposed):
         return
@@ -280,6 +290,9 @@ def _render_verdict(result: PreviewResult, console: Console) -> None:
         text = f"[red]FAIL[/red]: {len(result.mandatory)} mandatory violation{'s' * (len(result.mandatory) != 1)}"
         if expired:
             text += f", {expired} expired waiver{'s' * (expired != 1)}"
+        if result.strict_unknowns and result.secret_reads:
+            reads = len(result.secret_reads)
+            text += f", {reads} secure value{'s' * (reads != 1)} read as plain text (--strict-unknowns)"
     else:
         text = "[red]ERROR[/red]: no verdict (the gate fails closed)"
     console.print(f"\n{text} (exit {code})")
@@ -326,6 +339,7 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
         "enforcementFloor": list(result.floor_notes),
         "programWarnings": list(result.program_warnings),
         "cloaking": list(result.cloaking),
+        "secretReads": list(result.secret_reads),
         "stackReferences": dict(result.stack_references),  # name -> how the gate answered it (a preview, a file)
         "sandbox": None if result.isolation is None else {"sandboxed": result.isolation.sandboxed,
                                                           "reason": result.isolation.reason or None},

@@ -114,6 +114,8 @@ class PreviewResult:
     waiver_findings: list[WaiverFinding] = field(default_factory=list)
     program_warnings: list[str] = field(default_factory=list)  # warnings the program logged to the engine
     cloaking: list[str] = field(default_factory=list)  # where the program's source asks if it runs at preview (advisory)
+    secret_reads: list[str] = field(default_factory=list)  # `secure:` keys the program read as plain text (see below)
+    strict_unknowns: bool = False  # the request's --strict-unknowns: a secure value read as plain text blocks
     stack_references: dict[str, str] = field(default_factory=dict)  # reference name -> how it was answered
     isolation: Isolation | None = None  # whether the program ran in the sandbox, or why not
     _by_urn: dict[str, Resource] = field(default_factory=dict, repr=False)
@@ -134,7 +136,8 @@ class PreviewResult:
     def exit_code(self) -> int:
         if self.error:
             return EXIT_ERROR
-        blocking = self.mandatory or any(f.blocking for f in self.waiver_findings)
+        blocking = (self.mandatory or any(f.blocking for f in self.waiver_findings)
+                    or (self.strict_unknowns and bool(self.secret_reads)))
         return EXIT_VIOLATIONS if blocking else EXIT_PASS
 
     @property
@@ -149,7 +152,7 @@ class PreviewResult:
 
 def run_preview(request: PreviewRequest, progress: Progress | None = None) -> PreviewResult:
     progress = progress or _Silent()
-    result = PreviewResult(stack=request.stack)
+    result = PreviewResult(stack=request.stack, strict_unknowns=request.strict_unknowns)
     try:
         _run(request, result, progress)
     except ConfigError as error:
@@ -256,7 +259,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
                 outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout,
                                        on_resource=judge if isolation.sandboxed else None,
                                        stack_references=references, isolation=isolation,
-                                       validated_spec=result.inventory)
+                                       validated_spec=result.inventory, secret_keys=config.secret_keys)
             except (ProgramError, ConfigError):
                 for session in sessions:  # a pack that could not start is reported first, as when it was awaited
                     session.wait_ready()
@@ -266,7 +269,8 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
                 # what only that run registers, so the branch hides nothing the mocks can answer.
                 update = run_isolated(project, request.stack, config.values, timeout=request.timeout,
                                       on_resource=judge if isolation.sandboxed else None, stack_references=references,
-                                      isolation=isolation, dry_run=False, validated_spec=result.inventory)
+                                      isolation=isolation, dry_run=False, validated_spec=result.inventory,
+                                      secret_keys=config.secret_keys)
                 outcome, note = cloaking.with_update_run(outcome, update)
                 result.cloaking.append(note)
         finally:
@@ -276,7 +280,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
                 session.reconfigure()
         result.timings["program"] = time.perf_counter() - started_at
         result.resources, result.outputs = outcome.resources, outcome.outputs
-        result.program_warnings = outcome.warnings
+        result.program_warnings, result.secret_reads = secret_reads(outcome.warnings, config.secret_keys)
         result.agent_of, result.cloud_of = attribute(result.resources)
 
         progress.step(f"finishing the analysis of {len(result.resources)} resources", total=None)
@@ -289,6 +293,20 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
         if gate is not None:
             result.packs.append(gate)
     _judge(request, result, today)
+
+
+# agentid.preview.language_host.SECRET_READ_PREFIX (not imported: that module is the program's process's)
+SECRET_READ_PREFIX = "agentid preview: secure config read as plain text: "
+
+
+def secret_reads(warnings: list[str], secret_keys: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The program's warnings without the language host's notes of `secure:` values read as plain text, and those
+    notes (`key (getter)`), sorted. Offline the gate cannot decrypt a secure value: the program got a placeholder,
+    so what it does with the real value (a branch creating an admin key) is not judged. Reading it with
+    get_secret/require_secret keeps it an Output passed to resources. A note naming a key that is not secure (the
+    program can log anything) is kept: it only makes the gate stricter."""
+    notes = sorted({w.removeprefix(SECRET_READ_PREFIX) for w in warnings if w.startswith(SECRET_READ_PREFIX)})
+    return [w for w in warnings if not w.startswith(SECRET_READ_PREFIX)], notes
 
 
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")

@@ -191,6 +191,7 @@ def _invocation(result: PreviewResult) -> dict[str, Any]:
     invocation: dict[str, Any] = {"executionSuccessful": result.error is None, "exitCode": result.exit_code}
     notes = [*(f"enforcement floor: {note}" for note in result.floor_notes),
              *(f"cloaking: {line}" for line in result.cloaking),
+             *(f"secure config read as plain text (cannot check): {key}" for key in result.secret_reads),
              *(f.message for f in result.waiver_findings if not f.blocking)]
     if notes and not result.error:
         invocation["toolConfigurationNotifications"] = [{"level": "warning", "message": {"text": n}} for n in notes]

@@ -4,9 +4,10 @@
   `main` names the program directory or file and `stackConfigDir` the directory of the
   `Pulumi.<stack>.yaml` files (both default to the project root). Project-file keys that
   change what `pulumi up` runs are checked by `project_runtime`.
-* Config values reach the program as strings, as the language host passes them:
-  booleans and numbers as their YAML text (`true`, `3`), lists and mappings as
-  JSON (Pulumi's structured config), bare keys in the project's namespace.
+* Config values reach the program as strings, exactly as `pulumi up` passes them
+  (`config_values`): a stack file's scalar as its source text (`on`, `0x1F`,
+  `1.50` stay so), lists and mappings as JSON of the values Pulumi's YAML reader
+  types; bare keys in the project's namespace, `ns:config:key` is `ns:key`.
   Project-level `config:` in `Pulumi.yaml` (plain values, or the `default`/`value`
   of a declaration, typed or not) applies to every stack; the stack file overrides it.
 * `secure:` values cannot be decrypted offline: the program gets a fixed
@@ -27,6 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from agentid.preview import config_values
 from agentid_components import input_limits
 
 # Pulumi's own order (sdk/go/common/encoding: .json, .yaml, .yml); the stack files take the project file's extension
@@ -117,7 +121,8 @@ def find_project(start: str | Path | None = None) -> Project:
 
 
 def load_project(file: Path) -> Project:
-    document = _read_yaml(file)
+    tree = _read_tree(file)
+    document = _plain(tree, file)
     if not isinstance(document, dict) or not isinstance(document.get("name"), str):
         raise ConfigError(f"{file}: a Pulumi project file needs a 'name'")
     root = file.parent
@@ -131,6 +136,9 @@ def load_project(file: Path) -> Project:
     project_config = document.get("config") or {}
     if not isinstance(project_config, dict):
         raise ConfigError(f"{file}: config must be a mapping")
+    config_node = _mapping_entry(tree, "config")
+    if config_node is not None:  # typed as Pulumi's YAML reader types it (`on` is text there, not a boolean)
+        project_config = _go_typed(config_node, file)
     project = Project(root=root, file=file, name=document["name"], main_dir=main_dir, config_dir=config_dir,
                       config=project_config, runtime=document.get("runtime"), main_file=main_file)
     from agentid.preview import project_runtime  # it reads Project: imported here, not at the top
@@ -167,7 +175,8 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
         found = sorted(p.name.removeprefix("Pulumi.").removesuffix(ext) for p in project.config_dir.glob(f"Pulumi.*{ext}"))
         hint = f"stacks found: {', '.join(found)}" if found else "no stack files found"
         raise ConfigError(f"no stack {stack!r}: {project.relative(file)} does not exist ({hint})")
-    document = _read_yaml(file) or {}
+    tree = _read_tree(file)
+    document = _plain(tree, file) or {}
     if not isinstance(document, dict):
         raise ConfigError(f"{file}: a stack file is a mapping with a 'config:' key")
     if document.get("environment"):
@@ -186,22 +195,66 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
         raise ConfigError(f"{file}: config must be a mapping")
 
     raw: dict[str, Any] = {}
+    values: dict[str, str] = {}
     for key, entry in project.config.items():
         value = _project_config_value(project, str(key), entry)
         if value is not None:
-            raw[_qualify(project.name, str(key))] = value
-    for key, value in stack_values.items():
-        raw[_qualify(project.name, str(key))] = value
+            qualified = _parse_key(project, project.file, str(key), None)
+            raw[qualified], values[qualified] = value, _as_config_string(value)
 
-    values: dict[str, str] = {}
     secrets: list[str] = []
-    for key, value in raw.items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            values[key] = SECRET_PLACEHOLDER
-            secrets.append(key)
-        else:
-            values[key] = _as_config_string(value)
+    seen: dict[str, int] = {}
+    for key_node, value_node in _mapping_entry(tree, "config").value if stack_values else ():
+        line = key_node.start_mark.line + 1
+        qualified = _parse_key(project, file, key_node.value if isinstance(key_node, yaml.ScalarNode) else "", line)
+        if qualified in seen:  # `ns:x` and the old spelling `ns:config:x` are one key for Pulumi
+            raise ConfigError(f"{project.relative(file)}:{line}: config key {key_node.value!r} is the key "
+                              f"{qualified!r} again (line {seen[qualified]}): keep one")
+        seen[qualified] = line
+        try:
+            if _is_secure(value_node):
+                raw[qualified], values[qualified] = _plain(value_node, file), SECRET_PLACEHOLDER
+                secrets.append(qualified)
+            elif isinstance(value_node, yaml.ScalarNode):
+                raw[qualified] = _plain(value_node, file)
+                values[qualified] = (config_values.go_string(config_values.go_scalar(value_node))
+                                     if file.suffix == ".json" else config_values.scalar_text(value_node))
+            else:
+                raw[qualified] = config_values.go_value(value_node)
+                values[qualified] = config_values.object_json(value_node)
+        except ValueError as problem:
+            raise ConfigError(f"{project.relative(file)}:{line}: config {key_node.value}: {problem}") from None
     return StackConfig(stack=stack, file=file, values=values, secret_keys=tuple(secrets), raw=raw)
+
+
+def _parse_key(project: Project, file: Path, key: str, line: int | None) -> str:
+    try:
+        return config_values.parse_key(key, project.name)
+    except ValueError as problem:
+        where = f"{project.relative(file)}:{line}" if line else project.relative(file)
+        raise ConfigError(f"{where}: config: {problem}") from None
+
+
+def _is_secure(node: yaml.Node) -> bool:
+    """`{secure: <ciphertext>}`: Pulumi's secure value (config/value.go tries it right after a plain string)."""
+    return (isinstance(node, yaml.MappingNode) and len(node.value) == 1
+            and isinstance(node.value[0][0], yaml.ScalarNode) and node.value[0][0].value == "secure")
+
+
+def _mapping_entry(tree: yaml.Node | None, key: str) -> yaml.Node | None:
+    if not isinstance(tree, yaml.MappingNode):
+        return None
+    for key_node, value_node in tree.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+            return value_node
+    return None
+
+
+def _go_typed(node: yaml.Node, file: Path) -> Any:
+    try:
+        return config_values.go_value(node)
+    except ValueError as problem:
+        raise ConfigError(f"{file}:{node.start_mark.line + 1}: config: {problem}") from None
 
 
 # The attributes of a project config declaration (Pulumi's ProjectConfigType, sdk/go/common/workspace/project.go;
@@ -260,22 +313,29 @@ def stack_name_suffix(config: StackConfig) -> str:
         raise ConfigError(f"{config.file}: {KIT_NAMESPACE}:{problem}") from None
 
 
-def _qualify(project_name: str, key: str) -> str:
-    return key if ":" in key else f"{project_name}:{key}"
-
-
 def _as_config_string(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
+    """A project-config value (typed as Pulumi's YAML reader types it) as the program gets it."""
     if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"), default=str)
-    return "" if value is None else str(value)
+        return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return config_values.go_string(value)
 
 
-def _read_yaml(file: Path) -> Any:
-    """A project or stack file as plain data, within `input_limits.STACK_FILE` (size, nesting, aliases)."""
+def _read_tree(file: Path) -> yaml.Node | None:
+    """A project or stack file as YAML nodes, within `input_limits.STACK_FILE` (size, nesting, aliases)."""
     try:
-        return input_limits.plain_yaml(input_limits.read_text(file, input_limits.STACK_FILE.max_bytes, "Pulumi file"),
-                                       str(file), input_limits.STACK_FILE)
+        text = input_limits.read_text(file, input_limits.STACK_FILE.max_bytes, "Pulumi file")
+        return input_limits.yaml_tree(text, str(file), input_limits.STACK_FILE)
+    except input_limits.InputRefused as refused:
+        raise ConfigError(str(refused)) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError(str(input_limits.InputRefused(str(file), mark.line + 1 if mark else 1,
+                                                        f"invalid YAML: {problem}"))) from None
+
+
+def _plain(node: yaml.Node | None, file: Path) -> Any:
+    try:
+        return None if node is None else input_limits.plain(node, str(file))
     except input_limits.InputRefused as refused:
         raise ConfigError(str(refused)) from None
