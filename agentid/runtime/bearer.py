@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from agentid.runtime.oauth import IssuedToken, OAuthClient, OAuthError, OAuthTool, PrivateKeyJWT, WorkloadTokenAssertion
@@ -32,6 +32,11 @@ class BearerToken:
     Use `headers()` for an HTTP call, `httpx_auth()` for an httpx client, or
     pass it where azure-core wants a `TokenCredential` (`get_token`). The
     token's value is never in repr, logs or spans.
+
+    `resources`: the URLs the token may be sent to (resource_binding.tool_resources; set by the broker). A
+    TokenCredential never sees the request's URL, so `get_token` binds only the scope (another resource's scope
+    is refused); bind the host by adding `azure_policy()` to the client's pipeline. `google_credentials()` sees
+    each request's URL (google-auth's before_request) and refuses one outside `resources`.
     """
 
     kind: str
@@ -46,6 +51,7 @@ class BearerToken:
     lifetime_seconds: float
     trace_id: str
     token_id: str | None = None  # the JWT's jti: joins the record with the server's logs
+    resources: tuple[str, ...] = ()  # where it may be sent (resource_binding); () = nowhere known: refused
 
     def seconds_left(self, now: float) -> float:
         return self.expiration - now
@@ -54,26 +60,90 @@ class BearerToken:
         return {"Authorization": f"Bearer {self.access_token}"}
 
     def get_token(self, *scopes: str, **_options: Any) -> Any:
-        """azure-core's TokenCredential protocol: an AccessToken(token, expires_on) for this tool's resource."""
+        """azure-core's TokenCredential protocol: an AccessToken(token, expires_on) for this tool's resource.
+
+        Raises azure.core.exceptions.ClientAuthenticationError when a scope asked for is not this token's (a Key
+        Vault client given a storage tool's token): a token is for one resource (RFC 8707; Entra `RESOURCE/.default`)."""
         from azure.core.credentials import AccessToken
 
+        self._check_scopes(scopes)
         return AccessToken(self.access_token, self.expires_on)
+
+    def get_token_info(self, *scopes: str, options: Any = None) -> Any:
+        """azure-core's SupportsTokenInfo protocol (azure-core >= 1.31); scopes checked as `get_token` does."""
+        from azure.core.credentials import AccessTokenInfo
+
+        self._check_scopes(scopes)
+        return AccessTokenInfo(self.access_token, self.expires_on)
+
+    def _check_scopes(self, scopes: tuple[str, ...]) -> None:
+        allowed = {*self.scopes, *self.audience, *(f"{audience.rstrip('/')}/.default" for audience in self.audience)}
+        foreign = [scope for scope in scopes if scope not in allowed]
+        if foreign:
+            from azure.core.exceptions import ClientAuthenticationError
+
+            raise ClientAuthenticationError(
+                f"agent '{self.agent}', tool '{self.tool}': this token is for {', '.join(self.audience) or 'no resource'}"
+                f", not for scope {foreign[0][:200]!r}: ask the broker for the tool that holds that resource")
+
+    def allows(self, url: str) -> bool:
+        """May this token be sent with a request to `url`? (resource_binding.within any of `resources`)."""
+        from agentid.runtime.resource_binding import within
+
+        return any(within(resource, url) for resource in self.resources)
+
+    def azure_policy(self) -> Any:
+        """An azure-core pipeline policy refusing (ClientAuthenticationError, before anything is sent) a request
+        outside the tool's resources: `BlobServiceClient(URL, credential=token, per_retry_policies=[token.
+        azure_policy()])`, or in a Pipeline's policies. Judged on every try, so a redirect hop is judged too."""
+        from azure.core.exceptions import ClientAuthenticationError
+        from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+        token = self
+
+        class _BoundToToolResources(SansIOHTTPPolicy):
+            def on_request(self, request: Any) -> None:
+                url = request.http_request.url
+                if not token.allows(url):
+                    raise ClientAuthenticationError(
+                        f"agent '{token.agent}', tool '{token.tool}': {_shown_url(url)} is not the tool's resource "
+                        f"({', '.join(token.resources) or 'none known'}): the token is not sent")
+
+        return _BoundToToolResources()
 
     def google_credentials(self) -> Any:
         """For a "gcp" token: google.oauth2 Credentials holding it (pass as `credentials=` to a Google Cloud client);
-        they cannot refresh themselves: ask the broker again for a new one."""
+        they cannot refresh themselves: ask the broker again for a new one. A request outside the tool's
+        resources (another API endpoint, a look-alike host) raises google.auth.exceptions.RefreshError before the
+        token is attached (google-auth calls before_request with each request's URL)."""
         import datetime as dt
 
+        from google.auth import exceptions
         from google.oauth2.credentials import Credentials
 
+        token = self
+
+        class _BoundCredentials(Credentials):
+            def before_request(self, request: Any, method: str, url: str, headers: Any) -> None:
+                if not token.allows(url):
+                    raise exceptions.RefreshError(
+                        f"agent '{token.agent}', tool '{token.tool}': {_shown_url(url)} is not the tool's resource "
+                        f"({', '.join(token.resources) or 'none known'}): the token is not sent")
+                super().before_request(request, method, url, headers)
+
         expiry = dt.datetime.fromtimestamp(self.expires_on, dt.timezone.utc).replace(tzinfo=None)  # google-auth: naive UTC
-        return Credentials(token=self.access_token, expiry=expiry)
+        return _BoundCredentials(token=self.access_token, expiry=expiry)
 
-    def get_token_info(self, *scopes: str, options: Any = None) -> Any:
-        """azure-core's SupportsTokenInfo protocol (azure-core >= 1.31)."""
-        from azure.core.credentials import AccessTokenInfo
 
-        return AccessTokenInfo(self.access_token, self.expires_on)
+def _shown_url(url: Any) -> str:
+    """A request URL for an error: scheme, host and path only (a query may carry a SAS or other secret)."""
+    import urllib.parse
+
+    try:
+        parts = urllib.parse.urlsplit(str(url))
+        return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"[:300]
+    except ValueError:
+        return "an unparsable URL"
 
 
 @dataclass
@@ -137,7 +207,7 @@ class BearerHop:
 
     def token(
         self, agent: str, tool: str, cap_seconds: int, trace_id: str, record: dict[str, Any], kind: str,
-        fetch: Callable[[dict[str, Any]], "IssuedToken"],
+        fetch: Callable[[dict[str, Any]], "IssuedToken"], resources: tuple[str, ...] = (),
     ) -> BearerToken:
         """A cached token with more than its margin left, or a new one from `fetch` (one fetch per key at a time)."""
         cached = self.cached(agent, tool)
@@ -151,7 +221,8 @@ class BearerHop:
                 record["cache"] = "hit"
                 return cached
             record["cache"] = "miss"
-            entry.token = self._bearer(agent, tool, cap_seconds, trace_id, record, kind, fetch(record))
+            entry.token = replace(self._bearer(agent, tool, cap_seconds, trace_id, record, kind, fetch(record)),
+                                  resources=resources)
             return entry.token
 
     def oauth_fetch(self, agent: str, tool: OAuthTool) -> Callable[[dict[str, Any]], "IssuedToken"]:

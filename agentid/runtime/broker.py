@@ -42,6 +42,7 @@ from agentid.runtime import redaction
 from agentid.runtime.audit_log import AuditLog, current_trace_id
 from agentid.runtime.grants import STS_MIN_SESSION_SECONDS, AgentGrants
 from agentid.runtime.retry import RetryPolicy, error_code, is_retryable
+from agentid.runtime.resource_binding import tool_resources
 
 if TYPE_CHECKING:
     from agentid.runtime.bearer import BearerHop, BearerToken
@@ -488,7 +489,8 @@ class CredentialBroker:
             return cached
         with self.audit.issuance(agent=grants.agent, tool=tool, kind=kind, hop=kind, trace_id=trace, decision=decision) as record:
             try:
-                token = hop.token(grants.agent, tool, grants.lifetime_cap_seconds, trace, record, kind, fetch)
+                token = hop.token(grants.agent, tool, grants.lifetime_cap_seconds, trace, record, kind, fetch,
+                                  resources=tool_resources(grants, tool) or ())
             except OAuthError as error:
                 self._count(failures=1)
                 record["error_code"] = error.code
