@@ -133,6 +133,7 @@ from . import (
     storage_shared_key,
     unjudgeable_resources,
     unknown_packages,
+    literal_credential_anywhere,
 )
 from .base import Rule
 
@@ -143,7 +144,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     cognito_implicit_flow, storage_shared_key,
     cognitive_local_auth,
     azure_shared_access_keys, azure_literal_secret, gcp_service_account_key, gcp_hmac_key, gcp_static_credentials, provider_static_credentials,
-    k8s_secret_literal, k8s_service_account_token_secret,
+    k8s_secret_literal, k8s_service_account_token_secret, literal_credential_anywhere,
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_unseen_role_target,
     aws_hidden_identities, azure_hidden_identities, azure_lighthouse_assignment, azure_federated_unseen_identity,
