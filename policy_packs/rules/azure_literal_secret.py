@@ -160,7 +160,7 @@ def _by_type_at(props: Mapping, path: str) -> Iterator[tuple[str, str, Any]]:
     yield path, "password", SecretByType(value)
 
 
-def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
+def candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
     """(path, key it is stored under, value) for every input that holds a secret value."""
     props = resource.props
     if resource.type == KEY_VAULT_SECRET:
@@ -188,7 +188,7 @@ def _candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
 
 
 def check(resource: Resource, config):
-    yield from literal_secret_findings(resource, _candidates(resource), "generate it (random.RandomPassword) or pass "
+    yield from literal_secret_findings(resource, candidates(resource), "generate it (random.RandomPassword) or pass "
                                        "it as a config secret", PLACEHOLDER)
 
 RULE = Rule(

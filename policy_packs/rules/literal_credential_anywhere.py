@@ -20,6 +20,7 @@ placeholder `agentid preview` sends for a `secure:` stack value, and references 
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -33,9 +34,12 @@ from .engine_secrets import is_engine_secret
 from .secret_scan import secret_kinds
 
 PLACEHOLDER = aws_literal_secret.PLACEHOLDER
-# Judged whole by their own literal-secret rule: one finding per secret, not two.
-OWN_RULE_TYPES = frozenset({*aws_literal_secret.RULE.resource_types, *azure_literal_secret.RULE.resource_types,
-                            *k8s_secret_literal.RULE.resource_types})
+# Kubernetes Secrets are judged whole by AGID-K8S-004. For the types of AGID-AWS-007 and AGID-AZ-025, the values
+# those rules read (their candidates) are left to them, every other string of the resource is judged here:
+# one finding per secret, and no field of theirs unread.
+OWN_RULE_TYPES = frozenset(k8s_secret_literal.RULE.resource_types)
+_OWN_CANDIDATES = {**{type_: aws_literal_secret.candidates for type_ in aws_literal_secret.RULE.resource_types},
+                   **{type_: azure_literal_secret.candidates for type_ in azure_literal_secret.RULE.resource_types}}
 # Only strings that could match one of detect-secrets' pattern detectors are asked (cost: the pack judges every
 # string of every resource). Each alternative is a fixed prefix or marker of a detector's format
 # (detect_secrets/plugins/*.py): AWS key ids, private key armour, GitHub, GitLab, Slack, Stripe, OpenAI, npm, PyPI,
@@ -52,39 +56,79 @@ _SECRET_NAME = re.compile(
 _REFERENCE = re.compile(
     r"^(?:arn:aws[a-z-]*:|\{\{resolve:|\$\{|@Microsoft\.KeyVault\(|https://[a-z0-9-]+\.vault\.azure\.net/|"
     r"projects/[^/]+/secrets/|secretsmanager:|ssm:)", re.IGNORECASE)
-# detect-secrets types that judge a value by the name it is stored under or by its entropy alone: asked only under
-# a secret's name (a digest, a public key or a base64 blob elsewhere is not a credential)
-NAME_DEPENDENT_KINDS = frozenset({"Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String"})
+# detect-secrets types that judge a value by the name it is stored under or by its entropy alone. Entropy counts
+# under a secret's name, the member's own or an enclosing one (`credentials: {key: <hex>}`); a digest, a public key
+# or a base64 blob elsewhere is not a credential. The keyword detector takes any text under a secret's name
+# (`secret: "db-password"` is Cloud Run's reference to a Secret Manager secret), so it counts only under the
+# member's own secret name and for a value shaped like a password (`_password_like`).
+KEYWORD_KIND = "Secret Keyword"
+ENTROPY_KINDS = frozenset({"Base64 High Entropy String", "Hex High Entropy String"})
+NAME_DEPENDENT_KINDS = frozenset({KEYWORD_KIND, *ENTROPY_KINDS})
 _VALUE_MEMBERS = frozenset({"value", "defaultValue", "secureValue"})
 MAX_DEPTH = 32
 MAX_JSON_CHARS = 256 * 1024  # a JSON document in a string input is walked up to this size, else scanned as text
 MAX_STRINGS = 20_000  # per resource: a resource with more strings is judged on its first ones, and says so
 
 
-def _strings(value: Any, key: str, path: str, depth: int = 0) -> Iterator[tuple[str, str, str]]:
-    """(path, member name it is stored under, string) for every string in `value`."""
+def _strings(value: Any, key: str, path: str, depth: int = 0,
+             secret: bool = False) -> Iterator[tuple[str, str, str, bool]]:
+    """(path, member name it is stored under, string, whether it sits under a secret's name) for every string in
+    `value`. Under a secret's name: the member's own name says so (`DB_PASSWORD`), or an enclosing member's does
+    (`credentials: {key: ...}`), or its mapping declares it (`secret: true`, as APIM named values do)."""
     if depth > MAX_DEPTH:
         return
     if isinstance(value, str):
         decoded = _json_document(value)
-        if decoded is None:
-            yield path, key, value
-        else:  # a JSON document in a string input (container properties, a state machine, a template): its members
-            yield from _strings(decoded, key, path, depth + 1)
+        text = _base64_text(value) if decoded is None else None
+        if decoded is not None:  # a JSON document in a string input (container properties, a state machine): members
+            yield from _strings(decoded, key, path, depth + 1, secret)
+        elif text is not None:  # base64 text (custom data, user data): its lines, under the same name
+            yield f"{path} (base64)", key, text, secret
+        else:
+            yield path, key, value, secret
     elif isinstance(value, Mapping):
         # an environment list's {name: X, value: "..."} stores the value under X; a parameter's {value: "..."}
         # (ARM, CloudFormation-like shapes) under the parameter's own name
         named = value.get("name") if isinstance(value.get("name"), str) else None
+        declared = value.get("secret") is True or value.get("isSecret") is True
         for member, item in value.items():
             member = str(member)
-            if member in _VALUE_MEMBERS:
-                stored_under = named or key or member
-            else:
-                stored_under = member
-            yield from _strings(item, stored_under, f"{path}.{member}" if path else member, depth + 1)
+            stored_under = (named or key or member) if member in _VALUE_MEMBERS else member
+            yield from _strings(item, stored_under, f"{path}.{member}" if path else member, depth + 1,
+                                secret or declared or _secret_named(member))
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            yield from _strings(item, key, f"{path}[{index}]", depth + 1)
+            yield from _strings(item, key, f"{path}[{index}]", depth + 1, secret)
+
+
+_NAMED_IN_VALUE = re.compile(r"(?i)(?:^|[;&?\s])(?:accountkey|sharedaccesskey|password|pwd|clientsecret)=[^;&\s]{8,}")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+
+
+def _base64_text(value: str) -> str | None:
+    """The text a base64 string input holds (VM custom data, launch user data), when it decodes to UTF-8 text."""
+    if len(value) > MAX_JSON_CHARS or len(value) % 4 or not _BASE64.fullmatch(value):
+        return None
+    try:
+        text = base64.b64decode(value, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text)
+    return text if text and printable >= 0.95 * len(text) else None
+
+
+def _password_like(value: str) -> bool:
+    """At least 8 characters, no spaces, and three of: lower case, upper case, digits, symbols (a name or a slug such
+    as `db-password` or `ManagedIdentity` is not)."""
+    if len(value) < 8 or any(ch.isspace() for ch in value):
+        return False
+    classes = (any(ch.islower() for ch in value), any(ch.isupper() for ch in value), any(ch.isdigit() for ch in value),
+               any(not ch.isalnum() for ch in value))
+    return sum(classes) >= 3
+
+
+def _secret_named(name: str) -> bool:
+    return bool(_SECRET_NAME.search(_normalized(name)))
 
 
 def _json_document(value: str) -> Any:
@@ -103,28 +147,47 @@ def _normalized(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def _asked(key: str, value: str) -> bool:
+def _asked(key: str, value: str, under_secret: bool) -> bool:
     if len(value) < 6 or _REFERENCE.match(value.strip()):
         return False
-    return bool(_PATTERN_PREFILTER.search(value) or _SECRET_NAME.search(_normalized(key)))
+    return bool(under_secret or _PATTERN_PREFILTER.search(value) or _secret_named(key))
+
+
+def _judged_elsewhere(resource) -> set[str]:
+    """The string values AGID-AWS-007 / AGID-AZ-025 read on this resource (they judge those)."""
+    reader = _OWN_CANDIDATES.get(resource.type)
+    if reader is None:
+        return set()
+    values: set[str] = set()
+    for _path, _key, value in reader(resource):
+        value = getattr(value, "value", value)  # SecretByType
+        if isinstance(value, str):
+            values.add(value)
+    return values
 
 
 def check(resources, config):
     for resource in resources:
         if not resource.custom or resource.type in OWN_RULE_TYPES or resource.type.startswith("pulumi:"):
             continue
+        elsewhere = _judged_elsewhere(resource)
         seen = 0
-        for path, key, value in _strings(resource.props, "", ""):
+        for path, key, value, under_secret in _strings(resource.props, "", ""):
             seen += 1
             if seen > MAX_STRINGS:
                 yield Violation(f"{resource.name}: holds over {MAX_STRINGS:,} strings; only the first were checked for "
                                 "literal credentials: split it or waive with a reason", resource.urn)
                 break
-            if is_unknown(value) or is_engine_secret(value) or value == PLACEHOLDER or not _asked(key, value):
+            if (is_unknown(value) or is_engine_secret(value) or value == PLACEHOLDER or value in elsewhere
+                    or not _asked(key, value, under_secret)):
                 continue
-            kinds = secret_kinds(key, value)
-            if not _SECRET_NAME.search(_normalized(key)):  # no secret's name: the value's format alone must say so
-                kinds = tuple(kind for kind in kinds if kind not in NAME_DEPENDENT_KINDS)
+            # a connection string names its own secret: `...;AccountKey=<base64>;...`, `Password=...`
+            under_secret = under_secret or bool(_NAMED_IN_VALUE.search(value))
+            own_name = _secret_named(key)
+            kinds = secret_kinds(key if own_name or not under_secret else "secret", value)
+            kinds = tuple(kind for kind in kinds if kind not in NAME_DEPENDENT_KINDS
+                          or (kind in ENTROPY_KINDS and (own_name or under_secret))
+                          or (kind == KEYWORD_KIND and own_name and _password_like(value)))
             if kinds:
                 yield Violation(f"{resource.name}: {path} holds a literal credential (detect-secrets: {', '.join(kinds)})"
                                 ": it is in the program's source, the state file and every preview; keep it in a "

@@ -5,6 +5,7 @@ were read). detect-secrets decides; values are built here, never real credential
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -45,6 +46,23 @@ def flagged(pack, type_: str, props: dict) -> list[str]:
      {"serviceConfig": {"environmentVariables": {"HOOK": "https://deploy:pa55w0rd-x@hooks.example.com/run"}}},
      "serviceConfig.environmentVariables.HOOK"),
     ("acme:index:Anything", {"notes": f"rotate {AWS_KEY_ID} soon"}, "notes"),  # a package no rule knows
+    # red11a 18: a key under an enclosing secret's name, a value its mapping declares secret, base64 custom data,
+    # an ARM deployment parameter holding a storage connection string
+    ("azure-native:machinelearningservices:WorkspaceConnection",
+     {"properties": {"authType": "ApiKey", "credentials": {"key": "3f9c2a7e8b1d4c6f9a0b2c4d6e8f0a1b"}}},
+     "properties.credentials.key"),
+    ("azure-native:apimanagement:NamedValue", {"displayName": "k", "secret": True, "value": "3f9c2a7e8b1d4c6f9a0b2c4d6e8f0a1b"},
+     "value"),
+    ("azure-native:compute:VirtualMachine",
+     {"osProfile": {"customData": base64.b64encode(f"#!/bin/sh\nexport GH={GITHUB_TOKEN}\n".encode()).decode()}},
+     "osProfile.customData (base64)"),
+    ("azure-native:resources:Deployment",
+     {"properties": {"parameters": {"k": {"value": "DefaultEndpointsProtocol=https;AccountName=prodst;AccountKey="
+                                                   + "q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c2v3b4n5m6q7w8e9r0t1y2u3i4o5p6a7s8d9f0g1h2=="
+                                                   + ";EndpointSuffix=core.windows.net"}}}},
+     "properties.parameters.k.value"),
+    # a field AGID-AWS-007 does not read on a type it judges
+    ("aws:lambda/function:Function", {"description": f"deploys with {AWS_KEY_ID}"}, "description"),
 ])
 def test_a_literal_credential_anywhere_blocks(pack, type_, props, path):
     [message] = flagged(pack, type_, props)[:1]
@@ -66,6 +84,15 @@ def test_a_literal_credential_anywhere_blocks(pack, type_, props, path):
     ("aws:ecs/taskDefinition:TaskDefinition", {"family": "sha256:9b2a7c1e0f3d4b5a6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"}),
     ("aws:secretsmanager/secret:Secret", {"name": "db-password", "description": "the token for the reports API"}),
     ("azure-native:storage:StorageAccount", {"accountName": "streports", "kind": "StorageV2"}),
+    # references and names under a secret's name: Cloud Run's Secret Manager reference, an auth type, a slug
+    ("gcp:cloudrunv2/service:Service", {"template": {"containers": [{"envs": [
+        {"name": "DB_PASSWORD", "valueSource": {"secretKeyRef": {"secret": "db-password", "version": "latest"}}}]}]}}),
+    ("azure-native:machinelearningservices:WorkspaceConnection",
+     {"properties": {"authType": "ManagedIdentity", "credentials": {"clientId": "11111111-2222-3333-4444-555555555555",
+                                                                    "resourceId": "ManagedIdentity"}}}),
+    ("azure-native:compute:VirtualMachine",
+     {"osProfile": {"customData": base64.b64encode(b"#!/bin/sh\napt-get install -y nginx\n").decode()}}),
+    ("aws:ec2/instance:Instance", {"tags": [{"key": "Environment", "value": "production"}]}),
     # the placeholder agentid preview sends for a `secure:` stack value
     ("aws:glue/job:Job", {"defaultArguments": {"--password": "[secret: not decrypted by agentid preview]"}}),
 ])
