@@ -7,6 +7,7 @@ it were the value: they say "cannot check until known" instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -60,20 +61,27 @@ def value_at(props: Any, dotted_path: str) -> Any:
     return value
 
 
-def values_at(props: Any, dotted_path: str) -> list[tuple[str, Any]]:
+def values_at(props: Any, dotted_path: str, step_into: Callable[[Any], Any] | None = None,
+              opaque: Callable[[Any], bool] | None = None) -> list[tuple[str, Any]]:
     """(path, value) of each value at a dotted input path where `a[].b` walks the list at `a`
     (`[("a[0].b", 1), ("a[1].b", 2)]`); absent values are left out, and a level unknown at preview is returned as
-    the unknown sentinel at the path reached so far (what it holds is not known either)."""
+    the unknown sentinel at the path reached so far (what it holds is not known either).
+
+    `step_into` reads each value below the top before stepping into it (e.g. JSON text as the object it holds);
+    a value `opaque` says cannot be read is returned like an unknown one, at the path reached so far."""
     found = [("", props)]
     for part in dotted_path.split("."):
         walk, part = part.endswith("[]"), part.removesuffix("[]")
         step = []
         for where, item in found:
-            if is_unknown(item):
+            item = step_into(item) if step_into is not None and where else item
+            if is_unknown(item) or (opaque is not None and opaque(item)):
                 step.append((where, item))
                 continue
             item = item.get(part) if isinstance(item, dict) else None
             where = f"{where}.{part}" if where else part
+            if walk and step_into is not None:
+                item = step_into(item)
             if walk and isinstance(item, list):
                 step += [(f"{where}[{index}]", element) for index, element in enumerate(item)]
             elif item is not None:

@@ -51,7 +51,7 @@ from typing import Any
 
 from agentid_components import data_yaml
 from agentid_policy_packs.analysis.aws_accounts import OwnAccounts, invented_accounts
-from agentid_policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown, values_at
 
 from .base import Resource, Rule, Unknown, Violation
 from .iam_links import ROLE, NameIndex, iam_arn_parts, known_account
@@ -181,25 +181,7 @@ def _step_into(item: Any) -> Any:
 def _at(value: Any, path: str) -> list[tuple[str, Any]]:
     """(path, value) of each value at a dotted input path (`a[].b` walks the list at a; a JSON-text step is
     parsed); absent ones left out, a step through JSON text that does not parse gives an _Unreadable value."""
-    found = [("", value)]
-    for part in path.split("."):
-        walk, part = part.endswith("[]"), part.removesuffix("[]")
-        step = []
-        for where, item in found:
-            item = _step_into(item) if where else item
-            if is_unknown(item) or isinstance(item, _Unreadable):
-                step.append((where, item))  # an object not known at preview: what it holds is not known either
-                continue
-            item = item.get(part) if isinstance(item, dict) else None
-            where = f"{where}.{part}" if where else part
-            if walk:
-                item = _step_into(item)
-            if walk and isinstance(item, list):
-                step += [(f"{where}[{index}]", element) for index, element in enumerate(item)]
-            elif item is not None:
-                step.append((where, item))
-        found = step
-    return found
+    return values_at(value, path, step_into=_step_into, opaque=lambda item: isinstance(item, _Unreadable))
 
 
 def _names_of(resource: Resource) -> set[str]:
