@@ -18,7 +18,8 @@ RULE = "AGID-GEN-004"
 AWS_KEY_ID = "AKIA" + "IOSFODNN7EXAMPLE"
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "EXAMPLEKEY"
 GITHUB_TOKEN = "ghp_" + "0123456789abcdefghijABCDEFGHIJ012345"
-PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow" + "IBAAKCAQEA\n-----END RSA PRIVATE KEY-----"
+ARMOUR = "RSA " + "PRIVATE KEY"  # built in place: the tree holds no private-key armour (and no key at all)
+PRIVATE_KEY = f"-----BEGIN {ARMOUR}-----\nMIIEow" + f"IBAAKCAQEA\n-----END {ARMOUR}-----"
 
 
 def flagged(pack, type_: str, props: dict) -> list[str]:
