@@ -11,7 +11,10 @@ turns them off (LOCAL_AUTH: the input path, and whether Azure's default when it 
   `allowedAuthenticationModes` without SharedKey (omitted allows it); Log Analytics workspaces:
   `features.disableLocalAuth` true; Azure Maps: `properties.disableLocalAuth` true; Communication Services and
   Automation accounts: `disableLocalAuth` true; App Service FTP / SCM basic publishing credentials
-  (`web:WebAppFtpAllowed`, `WebAppScmAllowed` and their slots): `allow` false.
+  (`web:WebAppFtpAllowed`, `WebAppScmAllowed` and their slots): `allow` false; Bot Service bots:
+  `properties.disableLocalAuth` true (channel secrets); Machine Learning computes: `properties.disableLocalAuth` true;
+  Playwright workspaces (`azureplaywrightservice:Account`, `loadtestservice:PlaywrightWorkspace`): `localAuth` not
+  Enabled.
   Storage SFTP local users (`storage:LocalUser`) with an SSH password, SSH keys or the shared key; API Management
   subscriptions scoped to all APIs.
   Not here: Application Insights' instrumentation key (ingestion only: it writes telemetry, reads nothing).
@@ -27,7 +30,11 @@ https://learn.microsoft.com/en-us/azure/azure-monitor/logs/azure-ad-authenticati
 https://learn.microsoft.com/en-us/azure/azure-maps/azure-maps-authentication,
 https://learn.microsoft.com/en-us/azure/communication-services/concepts/authentication,
 https://learn.microsoft.com/en-us/azure/automation/disable-local-authentication,
-https://learn.microsoft.com/en-us/azure/app-service/configure-basic-auth-disable.
+https://learn.microsoft.com/en-us/azure/app-service/configure-basic-auth-disable,
+https://learn.microsoft.com/en-us/azure/bot-service/policy-reference ("Bot Service should have local authentication
+methods disabled"), https://learn.microsoft.com/en-us/azure/machine-learning/policy-reference ("Azure Machine Learning
+Computes should have local authentication methods disabled"),
+https://learn.microsoft.com/en-us/azure/playwright-testing/how-to-manage-authentication.
 """
 
 from __future__ import annotations
@@ -79,6 +86,18 @@ LOCAL_AUTH = {
                                                   "account's identity)"),
     # App Service basic publishing credentials: a user name and password for FTP / Kudu (deploy code that runs as
     # the app's managed identity). The resources exist to set `allow`; only false turns them off.
+    # red11a r09 and its siblings in azure-native 3.29 (every input named disableLocalAuth / localAuth): a bot's
+    # local authentication is its channel secrets (Direct Line / Web Chat keys: whoever holds one talks to the bot
+    # as any user); a Machine Learning compute's (every compute type carries it) is its key authentication; a
+    # Playwright workspace's are service access tokens (Azure's default when omitted: Disabled).
+    "azure-native:botservice:Bot": ("properties.disableLocalAuth", True,
+                                    "its channel secrets (Direct Line / Web Chat keys, each one talks to the bot as "
+                                    "any user)"),
+    "azure-native:machinelearningservices:Compute": ("properties.disableLocalAuth", True,
+                                                     "its local (key) authentication"),
+    **{type_: ("localAuth", lambda value: value is None or (isinstance(value, str) and value.lower() == "disabled"),
+               "its service access tokens")
+       for type_ in ("azure-native:azureplaywrightservice:Account", "azure-native:loadtestservice:PlaywrightWorkspace")},
     **{f"azure-native:web:{name}": ("allow", lambda value: value is False,
                                     "its basic-auth publishing credentials (FTP / Kudu user name and password, which "
                                     "deploy code running as the app's identity)")
@@ -161,7 +180,8 @@ RULE = Rule(
     category="static-credential",
     description="No SAS authorization rules or registry tokens; Service Bus, Event Hubs, Event Grid, IoT Hub, Cosmos DB, App "
                 "Configuration, SignalR, Web PubSub, Redis, AKS, Container Registry, Batch, Log Analytics, Maps, "
-                "Communication Services, Automation and App Service publishing turn keys / local accounts off; no "
+                "Communication Services, Automation, App Service publishing, Bot Service, Machine Learning computes "
+                "and Playwright workspaces turn keys / local accounts off; no "
                 "storage SFTP local users or API Management subscriptions to all APIs.",
     remediation="Delete the authorization rule and set disableLocalAuth: true; grant the agent's identity a data role "
                 "(e.g. Azure Service Bus Data Sender) on the entity it uses.",

@@ -17,6 +17,10 @@ def findings(pack, type_, props) -> list[tuple[str, str]]:
 AKS = {"resourceGroupName": "rg", "dnsPrefix": "x", "identity": {"type": "SystemAssigned"},
        "agentPoolProfiles": [{"name": "p", "count": 1, "vmSize": "Standard_B2s", "mode": "System"}]}
 
+BOT = {"resourceGroupName": "rg", "location": "global", "kind": "azurebot", "sku": {"name": "S1"},
+       "properties": {"displayName": "b", "endpoint": "https://bot.example.net/api/messages",
+                      "msaAppId": "11111111-2222-3333-4444-555555555555", "msaAppType": "MultiTenant"}}
+
 
 @pytest.mark.parametrize("type_,keys_on,keys_off,message", [
     ("azure-native:containerregistry:Registry", {"sku": {"name": "Basic"}, "adminUserEnabled": True},
@@ -42,6 +46,22 @@ AKS = {"resourceGroupName": "rg", "dnsPrefix": "x", "identity": {"type": "System
      "batch svc: allowedAuthenticationModes is ['SharedKey', 'AAD'], so SharedKey authentication with the account keys"),
     ("azure-native:batch:BatchAccount", {"resourceGroupName": "rg"}, {"resourceGroupName": "rg", "allowedAuthenticationModes": ["AAD"]},
      "batch svc: allowedAuthenticationModes is not set"),
+    # red11a r09: a bot with local authentication (its Direct Line / Web Chat secrets), and the other azure-native
+    # types carrying disableLocalAuth / localAuth (Machine Learning computes, Playwright workspaces)
+    ("azure-native:botservice:Bot", {**BOT, "properties": {**BOT["properties"], "disableLocalAuth": False}},
+     {**BOT, "properties": {**BOT["properties"], "disableLocalAuth": True}},
+     "botservice svc: properties.disableLocalAuth is False, so its channel secrets (Direct Line / Web Chat keys"),
+    ("azure-native:botservice:Bot", BOT, {**BOT, "properties": {**BOT["properties"], "disableLocalAuth": True}},
+     "botservice svc: properties.disableLocalAuth is not set (Azure's default allows keys)"),
+    ("azure-native:machinelearningservices:Compute",
+     {"resourceGroupName": "rg", "workspaceName": "ws", "properties": {"computeType": "AmlCompute"}},
+     {"resourceGroupName": "rg", "workspaceName": "ws", "properties": {"computeType": "AmlCompute", "disableLocalAuth": True}},
+     "machinelearningservices svc: properties.disableLocalAuth is not set"),
+    ("azure-native:azureplaywrightservice:Account", {"resourceGroupName": "rg", "localAuth": "Enabled"},
+     {"resourceGroupName": "rg", "localAuth": "Disabled"},
+     "azureplaywrightservice svc: localAuth is 'Enabled', so its service access tokens bypass"),
+    ("azure-native:loadtestservice:PlaywrightWorkspace", {"resourceGroupName": "rg", "localAuth": "Enabled"},
+     {"resourceGroupName": "rg"}, "loadtestservice svc: localAuth is 'Enabled'"),
 ])
 def test_keys_on_block_and_keys_off_pass(pack, type_, keys_on, keys_off, message):
     [(level, found)] = findings(pack, type_, keys_on)
