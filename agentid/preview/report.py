@@ -245,6 +245,8 @@ def _render_gate(result: PreviewResult, console: Console) -> None:
     """What the gate itself decided, apart from the packs: levels it kept, waivers it applied or flags."""
     _render_section(console, "Own accounts", " (ownAccountIds the packs judged with):", own_accounts(result))
     _render_section(console, "Trusted issuers", " (trustedIssuers the packs judged with):", trusted_issuers(result))
+    _render_section(console, "Nothing else judged", " (the verdict stands on the findings above):",
+                    [result.nothing_judged] if result.nothing_judged else [])
     notes = result.floor_notes
     _render_section(console, "Enforcement floor", f": {len(notes)} note{'s' * (len(notes) != 1)} (settings refused, "
                     "packs not installed with the kit)", notes)
@@ -339,6 +341,7 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
         "enforcementFloor": list(result.floor_notes),
         "programWarnings": list(result.program_warnings),
         "cloaking": list(result.cloaking),
+        "nothingJudged": result.nothing_judged,
         "secretReads": list(result.secret_reads),
         "stackReferences": dict(result.stack_references),  # name -> how the gate answered it (a preview, a file)
         "sandbox": None if result.isolation is None else {"sandboxed": result.isolation.sandboxed,

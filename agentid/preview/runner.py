@@ -117,6 +117,8 @@ class PreviewResult:
     secret_reads: list[str] = field(default_factory=list)  # `secure:` keys the program read as plain text (see below)
     strict_unknowns: bool = False  # the request's --strict-unknowns: a secure value read as plain text blocks
     stack_references: dict[str, str] = field(default_factory=dict)  # reference name -> how it was answered
+    # why no pack had anything to judge, when a blocking finding (a credential invoke) decides the verdict anyway
+    nothing_judged: str | None = None
     isolation: Isolation | None = None  # whether the program ran in the sandbox, or why not
     _by_urn: dict[str, Resource] = field(default_factory=dict, repr=False)
 
@@ -346,7 +348,11 @@ def _judge(request: PreviewRequest, result: PreviewResult, today: Any) -> None:
     result.packs = [replace(pack, violations=tuple(replace(v, waiver=waived[v]) if v in waived else v
                                                    for v in pack.violations)) for pack in packs]
     emptiness = nothing_judged(result.resources)
-    if emptiness:
+    if emptiness and (result.mandatory or any(f.blocking for f in result.waiver_findings)):
+        # A blocking finding needs no resource to stand (an invoke minting the deployer's token in a stack that
+        # registers nothing): the verdict is FAIL, with what was not judged said beside it, not "no verdict".
+        result.nothing_judged = emptiness
+    elif emptiness:
         result.error, result.error_kind = emptiness, "nothing-judged"
 
 

@@ -140,3 +140,22 @@ def test_a_docker_container_fails_and_a_registry_pull_passes(tmp_path):
             "pulumi.CustomResource('docker:index/remoteImage:RemoteImage', 'img', {'name': 'nginx:1.27'})\n")
     code, violations, _ = preview(tmp_path / "pull", pull)
     assert (code, mandatory(violations)) == (0, [])
+
+
+def test_a_stack_of_only_a_credential_invoke_fails_instead_of_no_verdict(tmp_path):
+    """prov20's gap: an invoke-only program (no resource at all) got exit 2 "nothing to judge", although the
+    gate had a blocking finding that needs no resource: the verdict is FAIL, and what was not judged is said."""
+    program = ("import pulumi, pulumi_aws as aws\nt = aws.eks.get_cluster_auth_output(name='prod')\n"
+               "pulumi.export('eks', t.token)\n")
+    directory = tmp_path / "only"
+    code, violations, _ = preview(directory, program)
+    assert (code, mandatory(violations)) == (1, [("AGID-GATE-001", None)])
+    report = json.loads((directory / "out.json").read_text())
+    assert (report["verdict"], report["error"]) == ("fail", None)
+    assert report["nothingJudged"].startswith("the stack registered no resources to judge")
+    # look-alike: the same empty stack with a harmless lookup invoke stays "no verdict" (exit 2)
+    (directory / "__main__.py").write_text("import pulumi, pulumi_aws as aws\nme = aws.get_caller_identity_output()\n"
+                                           "pulumi.export('account', me.account_id)\n")
+    run = run_cli(directory, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--json", "out.json")
+    assert run.code == 2, run.stdout + run.stderr
+    assert json.loads((directory / "out.json").read_text())["error"]["kind"] == "nothing-judged"
