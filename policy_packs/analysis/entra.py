@@ -97,10 +97,68 @@ def privileged_graph_scope(value: str) -> Privileged | None:
     return None
 
 
-def privileged_directory_action(action: str) -> str | None:
-    """What a custom directory role's resource action lets its holder do, when it is privileged; else None.
+def _entity_without_subtype(segments: list[str]) -> list[str]:
+    """`applications.myOrganization` / `groups.security.assignedMembership` judged as their entity (`applications`,
+    `groups`): a subtype narrows which objects the task reaches, not what it lets the holder do to them."""
+    return [segments[0], segments[1].split(".", 1)[0], *segments[2:]] if len(segments) > 1 else segments
 
-    Case-insensitive; `applications.myOrganization/...` is judged as `applications/...` (the same task on the
-    tenant's own applications). Actions not in entra_privileged.yaml are not privileged here."""
-    wanted = action.strip().lower().replace(".myorganization/", "/")
-    return next((why for name, why in _data()["directory_actions"].items() if name.lower() == wanted), None)
+
+def _held_pattern(action: str) -> re.Pattern[str] | None:
+    """The resource actions a held action grants, as a regex over lower-case action names. Entra reads
+    `namespace/entity/propertySet/task`: `allEntities` stands for any entity, `allProperties` for any (or no) property
+    set, `allTasks` for any task (https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/custom-overview,
+    "Permissions")."""
+    segments = _entity_without_subtype(action.strip().lower().split("/"))
+    if len(segments) < 3 or not all(segments):
+        return None
+    namespace, entity, rest = segments[0], segments[1], segments[2:]
+    parts = [re.escape(namespace), "/", "[^/]+" if entity == "allentities" else re.escape(entity), "/"]
+    for index, segment in enumerate(rest):
+        last = index == len(rest) - 1
+        if segment == "allproperties":
+            parts.append(".*" if last else "(?:[^/]+/)*")
+        elif last and segment == "alltasks":  # right after the entity (`allEntities/allTasks`): every action
+            parts.append("[^/]+" if index else "(?:[^/]+/)*[^/]+")
+        elif last:
+            parts.append(re.escape(segment))
+        else:
+            parts.append(re.escape(segment) + "/")
+    return re.compile("".join(parts))
+
+
+@lru_cache(maxsize=1)
+def _privileged_actions() -> tuple[tuple[str, str], ...]:
+    """(lower-case action without entity subtype, why) of every privileged resource action entra_privileged.yaml lists."""
+    listed = {**_data()["microsoft_privileged_actions"], **_data()["directory_actions"]}
+    return tuple(("/".join(_entity_without_subtype(name.lower().split("/"))), why) for name, why in listed.items())
+
+
+def _consent_action(action: str) -> str | None:
+    """What `servicePrincipals/managePermissionGrantsForAll.{policy}` lets its holder do, unless the app consent policy
+    is one of Microsoft's low-risk built-ins (entra_privileged.yaml `consent_for_all`)."""
+    consent = _data()["consent_for_all"]
+    text = action.strip()
+    if not text.lower().startswith(consent["prefix"].lower()):
+        return None
+    policy = text[len(consent["prefix"]):]
+    if policy.lower() in {name.lower() for name in consent["bounded_policies"]}:
+        return None
+    return consent["why"].format(policy=policy)
+
+
+def privileged_directory_action(action: str) -> str | None:
+    """What a custom directory role's resource action lets its holder do, when it grants a privileged action (itself,
+    or through `allEntities` / `allProperties` / `allTasks` wildcards); else None.
+
+    Case-insensitive; entity subtypes (`applications.myOrganization/...`, `groups.security/...`) are judged as their
+    entity. Privileged: Microsoft's "privileged" label and the escalation paths entra_privileged.yaml lists
+    (`microsoft_privileged_actions`, `directory_actions`), and tenant-wide consent under any app consent policy but
+    Microsoft's low-risk ones (`consent_for_all`)."""
+    consent = _consent_action(action)
+    if consent:
+        return consent
+    held = _held_pattern(action)
+    if held is None:
+        return None
+    return next((why for name, why in _privileged_actions() if held.fullmatch(name)), None)
+

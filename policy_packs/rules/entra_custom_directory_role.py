@@ -2,8 +2,12 @@
 
 An `azuread.CustomDirectoryRole` lists `permissions[].allowedResourceActions`. Actions that let the holder take
 another identity's permissions (add credentials or owners to applications and service principals), grant roles
-or app permissions, reset users' sign-in, or manage group membership make the role as strong as the built-in
-roles AGID-AZ-020 flags; they are data (policy_packs/analysis/entra_privileged.yaml, `directory_actions`).
+or app permissions, consent for the whole tenant, reset users' sign-in, redirect apps' tokens or provisioning, or
+manage group membership make the role as strong as the built-in roles AGID-AZ-020 flags; they are data
+(policy_packs/analysis/entra_privileged.yaml: Microsoft's "privileged" label, `microsoft_privileged_actions`, our
+escalation list, `directory_actions`, and `consent_for_all`). An action counts for every action its `allEntities` /
+`allProperties` / `allTasks` wildcards grant as Entra reads them (`servicePrincipals/allProperties/update` holds
+`servicePrincipals/credentials/update`), an entity subtype (`groups.security`) as its entity (red11a r08).
 A custom role that is disabled (`enabled: false`) cannot be assigned and is not flagged. Whoever is assigned the
 role, at tenant scope or in an administrative unit, holds those actions (AGID-AZ-020 judges the assignments of
 built-in roles).
@@ -53,8 +57,9 @@ RULE = Rule(
     title="entra-custom-role-not-privileged",
     severity="critical",
     category="escalation",
-    description="Custom Entra directory roles hold no privileged resource action (application or service-principal "
-                "credentials and owners, role assignments, app-role grants, user passwords, group membership).",
+    description="Custom Entra directory roles hold no privileged resource action, wildcards included (application or "
+                "service-principal credentials and owners, role assignments, app-role grants, tenant-wide consent, "
+                "reply URLs, provisioning secrets, user passwords, group membership).",
     remediation="Keep the custom role to read and basic-update actions of the objects the agent manages; credentials, "
                 "owners and role assignments stay with people through PIM.",
     url="https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/privileged-roles-permissions",

@@ -4,16 +4,20 @@ Application Administrator, ...) is assigned or made eligible, at tenant scope or
 The role is recognised by its template id in `roleId` / `roleDefinitionId`, or, when that is the output of an
 `azuread.DirectoryRole` in the stack (unknown at preview), by that resource's `displayName` or `templateId`,
 found through the assignment's dependencies. Privileged roles are data (policy_packs/analysis/entra_privileged.yaml).
+A custom role the stack defines (`azuread.CustomDirectoryRole`, found the same way) is judged exactly as a built-in
+one: privileged when one of its resource actions grants a privileged action (the judgement AGID-AZ-032 makes of the
+definition, wildcards included), so assigning it tenant-wide is flagged here too (red11a r08).
 """
 
 from __future__ import annotations
 
-from agentid_policy_packs.analysis.entra import privileged_directory_role
+from agentid_policy_packs.analysis.entra import Privileged, privileged_directory_action, privileged_directory_role
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 
 DIRECTORY_ROLE = "azuread:index/directoryRole:DirectoryRole"
+CUSTOM_DIRECTORY_ROLE = "azuread:index/customDirectoryRole:CustomDirectoryRole"
 # grant type -> input naming the role
 GRANTS = {
     "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment": "roleId",
@@ -26,14 +30,39 @@ GRANTS = {
 }
 
 
+def _custom_role(role: Resource) -> Privileged | None:
+    """A stack custom directory role as a Privileged entry when one of its resource actions is privileged or cannot
+    be read (fail closed), else None."""
+    display = role.props.get("displayName")
+    name = f"{display if isinstance(display, str) and not is_unknown(display) else role.name} (custom role)"
+    permissions = role.props.get("permissions")
+    unreadable = Privileged(role.name, name, "holds resource actions that cannot be read at preview")
+    if not isinstance(permissions, list):
+        return unreadable
+    for permission in permissions:
+        actions = permission.get("allowedResourceActions") if isinstance(permission, dict) else None
+        if not isinstance(actions, list) or not all(isinstance(a, str) and not is_unknown(a) for a in actions):
+            return unreadable
+        for action in actions:
+            why = privileged_directory_action(action)
+            if why:
+                return Privileged(role.name, name, f"{why} ({action})")
+    return None
+
+
 def _activated_role(resource: Resource, by_urn: dict[str, Resource]):
-    """The privileged role of a DirectoryRole this grant depends on, or (None, found-any)."""
+    """The privileged role of a DirectoryRole or CustomDirectoryRole this grant depends on, or (None, found-any)."""
     found = False
     for urn in resource.dependencies:
         role = by_urn.get(urn)
-        if role is None or role.type != DIRECTORY_ROLE:
+        if role is None or role.type not in (DIRECTORY_ROLE, CUSTOM_DIRECTORY_ROLE):
             continue
         found = True
+        if role.type == CUSTOM_DIRECTORY_ROLE:
+            privileged = _custom_role(role)
+            if privileged:
+                return privileged, True
+            continue
         for field in ("templateId", "displayName"):
             value = role.props.get(field)
             if isinstance(value, str) and not is_unknown(value) and privileged_directory_role(value):
@@ -69,11 +98,12 @@ RULE = Rule(
     severity="critical",
     category="admin",
     description="No Entra directory role Microsoft marks privileged (Global Administrator, Privileged Role "
-                "Administrator, Application Administrator, ...) is assigned or made eligible.",
+                "Administrator, Application Administrator, ...), nor a stack custom role holding a privileged action, "
+                "is assigned or made eligible.",
     remediation="Give the agent Microsoft Graph or Azure permissions scoped to what its tools use; tenant "
                 "administration stays with people, through PIM with approval.",
     url="https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/privileged-roles-permissions",
     check=check,
     stack=True,
-    reads=(DIRECTORY_ROLE, *GRANTS),
+    reads=(DIRECTORY_ROLE, CUSTOM_DIRECTORY_ROLE, *GRANTS),
 )
