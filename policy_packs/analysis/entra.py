@@ -162,3 +162,21 @@ def privileged_directory_action(action: str) -> str | None:
         return None
     return next((why for name, why in _privileged_actions() if held.fullmatch(name)), None)
 
+
+def first_party_delegated_scope(app_id: str, scope: str) -> Privileged | None:
+    """The first-party API (entra_privileged.yaml `first_party_delegated_apis`) whose delegated `scope` acts as the
+    signed-in user on a whole service, when `app_id` names one and lists `scope` (case-insensitive); else None."""
+    entry = _data()["first_party_delegated_apis"].get(canonical_id(app_id))
+    if entry is None:
+        return None
+    scopes = entry["scopes"]
+    if scopes != "any" and scope.strip().lower() not in {listed.lower() for listed in scopes}:
+        return None
+    return Privileged(canonical_id(app_id), entry["name"], entry["why"])
+
+
+def first_party_delegated_scope_names() -> frozenset[str]:
+    """Lower-case names of the scopes first-party APIs expose that act as the user (user_impersonation, ...)."""
+    named = {scope.lower() for entry in _data()["first_party_delegated_apis"].values() if entry["scopes"] != "any"
+             for scope in entry["scopes"]}
+    return frozenset({"user_impersonation", *named})

@@ -78,6 +78,7 @@ from . import (
     entra_access_package_open,
     entra_app_flows,
     entra_custom_directory_role,
+    entra_first_party_delegated_consent,
     entra_graph_app_role,
     entra_graph_unknown_permission,
     entra_password_credential,
@@ -160,6 +161,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # privilege escalation
     aws_privilege_escalation, aws_role_escalation, aws_passrole_unseen_role, aws_takeover_unseen_target,
     aws_foreign_assume_role, aws_deploy_time_exec, aws_api_identity_proxy, aws_public_api_service_proxy, entra_graph_app_role, entra_graph_unknown_permission,
+    entra_first_party_delegated_consent,
     entra_unknown_app_role_assignment, gcp_impersonation_escalation, gcp_custom_role_escalation,
     gcp_default_service_account, gcp_unseen_runner_account, gcp_vm_code_elsewhere, gcp_pam_entitlement,
     gcp_access_policy_allow,
