@@ -62,6 +62,7 @@ from . import (
     azure_hidden_identities,
     azure_key_vault_access_policy,
     azure_lighthouse_assignment,
+    azure_link_vm_access,
     azure_lighthouse_delegation,
     azure_literal_secret,
     azure_pim_policy_assignment,
@@ -182,7 +183,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_lambda_public, aws_service_principal_confused_deputy, aws_public_sharing, aws_foreign_sharing,
     cognito_unauthenticated_identities, cognito_open_signup_identities, aws_oidc_provider_audience,
     agentcore_gateway_authorizer, aws_api_route_auth, aws_s3_public_acl, aws_block_public_access, gcp_public_members, gcp_public_acl,
-    azure_anonymous_data_access, azure_foreign_tenant_principal, azure_disk_export_network,
+    azure_anonymous_data_access, azure_foreign_tenant_principal, azure_disk_export_network, azure_link_vm_access,
     # lifetimes and inventory
     credential_lifetime, inventory_tags, agent_ownership,
 ))
