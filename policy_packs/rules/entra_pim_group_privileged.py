@@ -6,7 +6,8 @@ Membership paths: `azuread.GroupMember` (`groupObjectId`, `memberObjectId`), a G
 `azuread.PrivilegedAccessGroupEligibilitySchedule` / `...AssignmentSchedule` make `principalId` a member or owner
 of `groupId` (eligible: it activates membership itself, without approval unless the group's policy demands it).
 A group holds directory roles when it is role-assignable (`assignableToRole: true`, the only groups Entra lets
-hold directory roles) or a DirectoryRoleAssignment of a privileged role names it; membership then is the role,
+hold directory roles) or a DirectoryRoleAssignment of a privileged role (built-in, or a stack custom role holding a
+privileged action, as AGID-AZ-020 judges it) names it; membership then is the role,
 and an owner manages membership, so either path reaches the role. Links follow dependencies (`groupId` is the
 group's object id, an output). A schedule whose group is not in the stack cannot be judged: reported (fail closed).
 Sources: https://learn.microsoft.com/en-us/entra/id-governance/privileged-identity-management/concept-pim-for-groups,
@@ -15,10 +16,10 @@ https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/group
 
 from __future__ import annotations
 
-from agentid_policy_packs.analysis.entra import privileged_directory_role
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
+from .entra_privileged_directory_role import granted_privileged_role
 
 GROUP = "azuread:index/group:Group"
 DIRECTORY_ROLE_ASSIGNMENT = "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment"
@@ -37,11 +38,11 @@ def _role_holding_groups(resources: list[Resource], groups: dict[str, Resource])
     """group urn -> why its membership is a directory role."""
     why = {urn: "is role-assignable (it exists to hold directory roles)" for urn, group in groups.items()
            if group.props.get("assignableToRole") is True}
+    by_urn = {resource.urn: resource for resource in resources}
     for resource in resources:
         if resource.type != DIRECTORY_ROLE_ASSIGNMENT:
             continue
-        role_id = resource.props.get("roleId")
-        role = privileged_directory_role(role_id) if isinstance(role_id, str) and not is_unknown(role_id) else None
+        role = granted_privileged_role(resource, by_urn)  # built-in, or a privileged custom role of the stack
         for dep in resource.dependencies:
             if role and dep in groups:
                 why[dep] = f"holds the privileged directory role {role.name}"

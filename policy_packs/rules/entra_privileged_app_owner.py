@@ -9,8 +9,9 @@ waived for an admin tool) must have no owner the gate lets through, an agent's i
 An application in the stack is privileged when
   - it asks for a tenant-write Graph application permission (requiredResourceAccesses, or an
     ApplicationApiAccess that depends on it), or
-  - an AppRoleAssignment of such a permission, or a DirectoryRoleAssignment of a privileged directory role,
-    depends on its service principal (the principal of the grant; a service principal of Microsoft Graph
+  - an AppRoleAssignment of such a permission, or a DirectoryRoleAssignment of a privileged directory role (a
+    stack custom role holding a privileged action counts, judged as AGID-AZ-020 judges it), depends on its service
+    principal (the principal of the grant; a service principal of Microsoft Graph
     itself is the grant's resource side and is skipped).
 Owners: an `ApplicationOwner` that depends on the application, the application's `owners`, and the `owners` of a
 service principal that depends on it. Links follow the resources' dependencies, as the program wires them (the
@@ -26,12 +27,12 @@ AGID-AZ-034's.
 
 from __future__ import annotations
 
-from agentid_policy_packs.analysis.entra import (canonical_id, graph_app_id, privileged_directory_role,
-                                                 privileged_graph_app_role)
+from agentid_policy_packs.analysis.entra import canonical_id, graph_app_id, privileged_graph_app_role
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 from .entra_graph_app_role import API_ACCESS, APP_ROLE_ASSIGNMENT, APPLICATION, requested_graph_app_roles
+from .entra_privileged_directory_role import granted_privileged_role
 
 SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
 APPLICATION_OWNER = "azuread:index/applicationOwner:ApplicationOwner"
@@ -47,13 +48,12 @@ def _graph_permissions(resource: Resource) -> list[str]:
     return found
 
 
-def _privileges(resource: Resource) -> list[str]:
+def _privileges(resource: Resource, by_urn: dict[str, Resource]) -> list[str]:
     """The privileged permissions or roles a grant resource gives (empty for others)."""
     if resource.type in (APPLICATION, API_ACCESS, APP_ROLE_ASSIGNMENT):
         return _graph_permissions(resource)
     if resource.type == DIRECTORY_ROLE_ASSIGNMENT:
-        role_id = resource.props.get("roleId")
-        role = privileged_directory_role(role_id) if isinstance(role_id, str) and not is_unknown(role_id) else None
+        role = granted_privileged_role(resource, by_urn)  # built-in, or a privileged custom role of the stack
         return [f"directory role {role.name}"] if role else []
     return []
 
@@ -97,7 +97,7 @@ def check(resources: list[Resource], config):
     for resource in resources:
         if resource.type not in (API_ACCESS, APP_ROLE_ASSIGNMENT, DIRECTORY_ROLE_ASSIGNMENT):
             continue
-        gained = _privileges(resource)
+        gained = _privileges(resource, by_urn)
         if not gained:
             continue
         for dep in resource.dependencies:

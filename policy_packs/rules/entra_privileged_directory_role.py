@@ -70,6 +70,16 @@ def _activated_role(resource: Resource, by_urn: dict[str, Resource]):
     return None, found
 
 
+def granted_privileged_role(grant: Resource, by_urn: dict[str, Resource]) -> Privileged | None:
+    """The privileged directory role a grant (GRANTS) gives: a built-in one by template id, or the stack
+    DirectoryRole / CustomDirectoryRole it depends on (a custom role judged by its resource actions). The one
+    judgement AGID-AZ-033 and AGID-AZ-034 share with this rule; None for any other grant or role."""
+    field = GRANTS.get(grant.type)
+    value = grant.props.get(field) if field else None
+    role = privileged_directory_role(value) if isinstance(value, str) and not is_unknown(value) else None
+    return role or (_activated_role(grant, by_urn)[0] if field else None)
+
+
 def check(resources: list[Resource], config):
     by_urn = {resource.urn: resource for resource in resources}
     for resource in resources:

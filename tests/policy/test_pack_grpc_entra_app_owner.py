@@ -116,3 +116,25 @@ def test_owners_of_an_outside_service_principal_unknown_at_preview_are_reported(
     sp = res(SP, "vendor-sp", {"clientId": OUTSIDE_CLIENT, "owners": UNKNOWN})
     diags = [d for d in pack.analyze_stack([sp]) if d.policy_name == "AGID-AZ-033"]
     assert len(diags) == 1 and "cannot check until known: vendor-sp.owners" in diags[0].message
+
+
+CUSTOM = "azuread:index/customDirectoryRole:CustomDirectoryRole"
+
+
+def test_owner_of_an_app_holding_a_privileged_custom_directory_role_is_flagged_like_a_built_in_one(pack):
+    """red11a r08: a stack custom role is judged by its resource actions, as AGID-AZ-020 judges its assignment."""
+    def custom(name, action):
+        return res(CUSTOM, name, {"displayName": name, "version": "1.0", "enabled": True,
+                                  "permissions": [{"allowedResourceActions": [action]}]})
+
+    sync_creds = custom("synccreds", "microsoft.directory/servicePrincipals/synchronizationCredentials/manage")
+    reader = custom("appreader", "microsoft.directory/applications/allProperties/read")
+    found = []
+    for role in (sync_creds, reader):
+        owned = app(f"tool-{role.name}", owners=[AGENT_SP])
+        sp = res(SP, f"sp-{role.name}", {"clientId": UNKNOWN}, owned)
+        assignment = res(DRA, f"dra-{role.name}", {"roleId": UNKNOWN, "principalObjectId": UNKNOWN,
+                                                   "directoryScopeId": "/"}, role, sp)
+        found += flagged(pack, role, owned, sp, assignment)
+    assert [name for name, _ in found] == ["tool-synccreds"]
+    assert "directory role synccreds (custom role)" in found[0][1]
