@@ -1,0 +1,58 @@
+"""AGID-AZ-058 over gRPC (red11a r09's class: local authentication beside Entra ID). A database server whose local
+administrator login keeps working blocks; the same server with Entra-only authentication, set on it or by the
+separate resource the stack links to it, passes."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentid.analyzer_client import StackResource
+from tests.policy.pack_cases import stack_findings
+from tests.policy.ruletools import UNKNOWN
+from tests.policy.test_pack_grpc import urn
+
+RG = {"resourceGroupName": "rg1"}
+ADMINS = {"login": "dba-group", "sid": "11111111-2222-3333-4444-555555555555", "principalType": "Group"}
+
+
+def res(type_, name, props, *deps):
+    return StackResource(type_, name, urn(type_, name), props, dependencies=[d.urn for d in deps])
+
+
+def findings(pack, *resources):
+    return stack_findings(pack, "AGID-AZ-058", resources, "mandatory")
+
+
+@pytest.mark.parametrize("type_,local,entra_only,fragment", [
+    ("azure-native:sql:Server", {**RG, "administratorLogin": "sqladmin", "administratorLoginPassword": UNKNOWN},
+     {**RG, "administrators": {**ADMINS, "azureADOnlyAuthentication": True}},
+     "sql db: administrators.azureADOnlyAuthentication is not set, so its local administrator login"),
+    ("azure-native:sql:ManagedInstance", {**RG, "administrators": {**ADMINS, "azureADOnlyAuthentication": False}},
+     {**RG, "administrators": {**ADMINS, "azureADOnlyAuthentication": True}},
+     "sql db: administrators.azureADOnlyAuthentication is False"),
+    ("azure-native:synapse:Workspace", {**RG, "identity": {"type": "SystemAssigned"}},
+     {**RG, "identity": {"type": "SystemAssigned"}, "azureADOnlyAuthentication": True},
+     "synapse db: azureADOnlyAuthentication is not set"),
+    ("azure-native:dbforpostgresql:Server", {**RG, "authConfig": {"activeDirectoryAuth": "Enabled"}},
+     {**RG, "authConfig": {"activeDirectoryAuth": "Enabled", "passwordAuth": "Disabled"}},
+     "dbforpostgresql db: authConfig.passwordAuth is not set"),
+])
+def test_local_administrator_login_blocks_and_entra_only_passes(pack, type_, local, entra_only, fragment):
+    [(name, message)] = findings(pack, res(type_, "db", local))
+    assert name == "db" and fragment in message and "a password outside Entra ID" in message
+    assert findings(pack, res(type_, "db", entra_only)) == []
+
+
+def test_entra_only_set_by_a_separate_resource_counts_and_one_turning_it_off_blocks(pack):
+    server = res("azure-native:sql:Server", "db", {**RG, "serverName": "orders"})
+    on = res("azure-native:sql:ServerAzureADOnlyAuthentication", "entra-only",
+             {**RG, "serverName": UNKNOWN, "azureADOnlyAuthentication": True}, server)
+    assert findings(pack, server, on) == []
+    off = res("azure-native:sql:ServerAzureADOnlyAuthentication", "entra-only",
+              {**RG, "serverName": "orders", "azureADOnlyAuthentication": False})
+    assert [name for name, _ in findings(pack, server, off)] == ["db", "entra-only"]
+    mysql = res("azure-native:dbformysql:Server", "my", {**RG, "serverName": "orders-mysql"})
+    assert [name for name, _ in findings(pack, mysql)] == ["my"]
+    aad_only = res("azure-native:dbformysql:Configuration", "aad-only",
+                   {**RG, "serverName": "orders-mysql", "configurationName": "aad_auth_only", "value": "ON"})
+    assert findings(pack, mysql, aad_only) == []
