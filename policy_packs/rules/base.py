@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentid_policy_packs.analysis.values import is_unknown
-from agentid_policy_packs.rules import k8s_lists
+from agentid_policy_packs.rules import generic_resources, k8s_lists
 from agentid_policy_packs.rules.strictness import KEYWORD, check_declaration
 from agentid_policy_packs.rules.type_tokens import canonical_type
 
@@ -118,9 +118,13 @@ class Rule:
             raise ValueError(f"{self.id}: category {self.category!r} is not one of {', '.join(CATEGORIES)}")
         if not self.enforcement:
             object.__setattr__(self, "enforcement", "mandatory" if self.severity == "critical" else "advisory")
-        # a rule for a Kubernetes kind judges the items of that kind's typed list too (k8s_lists.py)
-        object.__setattr__(self, "resource_types", k8s_lists.with_lists(self.resource_types))
-        object.__setattr__(self, "reads", k8s_lists.with_lists(self.reads))
+        # the tokens the rule itself judges; a generic resource of another token is judged as what it creates
+        object.__setattr__(self, "declared_types", frozenset(k8s_lists.with_lists(self.resource_types)))
+        # a rule for a Kubernetes kind judges the items of that kind's typed list too (k8s_lists.py), and a rule for
+        # a type a generic resource may create (Cloud Control, CloudFormation, ARM) judges those (generic_resources.py)
+        object.__setattr__(self, "resource_types",
+                           generic_resources.with_generics(k8s_lists.with_lists(self.resource_types)))
+        object.__setattr__(self, "reads", generic_resources.with_generics(k8s_lists.with_lists(self.reads)))
         check_declaration(self.id, self.config, self.config_strictness)
 
     @property
@@ -156,6 +160,8 @@ def run_resource_rule(rule: Rule, resource: Resource, config: Mapping[str, Any] 
     if not rule.applies_to(resource.type):
         return []
     settings = rule.settings(config)
+    if generic_resources.is_generic(resource.type) and resource.type not in rule.declared_types:
+        return list(_judge_inner(rule, resource, settings))
     kind = k8s_lists.item_type(resource.type)
     if kind is not None and kind in rule.resource_types:
         return list(_judge_items(rule, resource, kind, settings))
@@ -177,6 +183,42 @@ def _judge_items(rule: Rule, listed: Resource, kind: str, settings: Mapping[str,
         yield Unknown(problem.path) if problem.unknown else Violation(
             f"{listed.name}: cannot check: {problem.path} is {problem.what}, so the {kind.rsplit(':', 1)[-1]} "
             "objects this list creates cannot be judged")
+
+
+def inner_typed(resource: Resource) -> list[tuple[Resource, generic_resources.Inner]]:
+    """The typed resources a generic resource creates (generic_resources.py), each with the generic's URN and a name
+    saying where it is; [] for any other resource or one whose contents cannot be read (AGID-AWS-040 / AZ-040 say
+    so)."""
+    if not generic_resources.is_generic(resource.type):
+        return []
+    inner = generic_resources.inner_resources(resource.type, resource.props)
+    if isinstance(inner, str):
+        return []
+    return [(Resource(item.token, f"{resource.name} {item.where}" if item.where else resource.name, resource.urn,
+                      item.props, resource.parent, resource.dependencies), item)
+            for item in inner if item.token is not None]
+
+
+def _deploy_time(outcome: Outcome, item: generic_resources.Inner, name: str) -> Outcome:
+    """An Unknown on a value a template resolves only at deployment is "cannot check" (it never becomes known to
+    the pack, even at `pulumi up`); other outcomes as they are."""
+    if isinstance(outcome, Unknown) and item.deploy_time:
+        return Violation(f"{name}: cannot check: {outcome.path} of {item.kind} is a template expression resolved "
+                         "only at deployment; declare the resource in Pulumi, or write the value", outcome.urn)
+    return outcome
+
+
+def _judge_inner(rule: Rule, generic: Resource, settings: Mapping[str, Any]) -> Iterable[Outcome]:
+    """`rule` on each typed resource `generic` creates whose token the rule judges, each finding naming where."""
+    for typed, item in inner_typed(generic):
+        if typed.type not in rule.declared_types:
+            continue
+        for outcome in rule.check(typed, settings):
+            if isinstance(outcome, Violation):
+                yield Violation(f"{typed.name} ({item.kind}, judged as {typed.type}): {outcome.message}",
+                                outcome.urn, outcome.category)
+            else:
+                yield _deploy_time(outcome, item, typed.name)
 
 
 def _expand_lists(resources: list[Resource]) -> tuple[list[Resource], list[Outcome]]:
@@ -210,7 +252,15 @@ def run_stack_rule(rule: Rule, resources: list[Resource], config: Mapping[str, A
     if problems:
         kinds = {r.urn: k8s_lists.item_type(r.type) for r in resources if k8s_lists.item_type(r.type)}
         outcomes = [problem for problem in problems if kinds.get(problem.urn) in reads]
-    return outcomes + list(rule.check(expanded, rule.settings(config)))
+    # what generic resources create joins the stack (the generic kept: rules of its own token read it)
+    inner = [pair for resource in expanded if generic_resources.is_generic(resource.type)
+             for pair in inner_typed(resource)]
+    if not inner:
+        return outcomes + list(rule.check(expanded, rule.settings(config)))
+    deploy_time = {typed.urn: (item, typed.name) for typed, item in inner if item.deploy_time}
+    found = rule.check(expanded + [typed for typed, _ in inner], rule.settings(config))
+    return outcomes + [_deploy_time(outcome, *deploy_time[outcome.urn]) if outcome.urn in deploy_time else outcome
+                       for outcome in found]
 
 
 # --- helpers for reading inputs ------------------------------------------------

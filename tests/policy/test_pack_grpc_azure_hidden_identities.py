@@ -64,8 +64,10 @@ def test_a_role_assignment_inside_any_deployment_blocks_and_other_resources_pass
     kind = "deployment stack" if "Stack" in type_ else "ARM deployment"
     assert stack_findings(pack, RULE, [(type_, "owner", props(template(STORAGE, ROLE_ASSIGNMENT))),
                                        (type_, "plain", props(template(STORAGE, VNET)))], "mandatory") == [
-        ("owner", f"[unparseable] {kind} owner creates Microsoft.Authorization/roleAssignments inside its template, "
-                  "where the gate cannot judge them: declare them as Pulumi resources")]
+        ("owner", f"[unparseable] {kind} owner: cannot check what it creates (resources[1]: "
+                  "Microsoft.Authorization/roleAssignments is neither mapped to a Pulumi type the pack judges nor reviewed "
+                  "harmless (analysis/generic_resource_types.yaml)): declare it as its own Pulumi resource, whose rules "
+                  "judge it")]
 
 
 @pytest.mark.parametrize("hidden,shown", [
@@ -90,22 +92,25 @@ def test_a_role_assignment_inside_any_deployment_blocks_and_other_resources_pass
 def test_what_a_template_hides_is_named(pack, hidden, shown):
     [(name, message)] = stack_findings(pack, RULE, [("azure-native:resources:Deployment", "d",
                                                      DEPLOYMENTS["azure-native:resources:Deployment"](hidden))])
-    assert f"creates {shown} inside its template" in message
+    assert f"{shown} is neither mapped to a Pulumi type the pack judges" in message
 
 
 @pytest.mark.parametrize("props,reason", [
     ({"resourceGroupName": "rg", "properties": {"mode": "Incremental", "templateLink": {"uri": "https://x.example/t.json"}}},
-     "ARM deployment d reads its template from templateLink ({'uri': 'https://x.example/t.json'}), which the gate cannot read"),
+     "ARM deployment d: it reads its template from templateLink ({'uri': 'https://x.example/t.json'}), which the gate "
+     "cannot read"),
     ({"resourceGroupName": "rg", "properties": {"mode": "Incremental", "template": template(
         {"type": "[parameters('kind')]", "name": "x"})}},
-     "ARM deployment d: resources[0] has its type from the expression \"[parameters('kind')]\", so what it creates cannot be judged"),
+     "ARM deployment d: cannot check what it creates (resources[0]: its type comes from the expression "
+     "\"[parameters('kind')]\")"),
     ({"resourceGroupName": "rg", "properties": {"mode": "Incremental", "template": template(
         {"type": "Microsoft.Resources/deployments", "name": "linked", "properties": {"templateLink": {"id": "/x"}}})}},
-     "ARM deployment d: the nested deployment linked links its template by URL, so what it creates cannot be judged"),
+     "ARM deployment d: cannot check what it creates (resources[0]: the nested deployment linked links its template "
+     "by URL)"),
     ({"resourceGroupName": "rg", "properties": {"mode": "Incremental", "template": "{not json"}},
-     "ARM deployment d: the template is not JSON, so what it creates cannot be judged"),
+     "ARM deployment d: cannot check what it creates (template: the template is not JSON)"),
     ({"resourceGroupName": "rg", "properties": {"mode": "Incremental", "template": {"resources": "all"}}},
-     "ARM deployment d: its resources are neither a list nor a mapping, so what it creates cannot be judged"),
+     "ARM deployment d: cannot check what it creates (template: its resources are neither a list nor a mapping)"),
 ])
 def test_templates_the_gate_cannot_read_fail_closed(pack, props, reason):
     [(name, message)] = stack_findings(pack, RULE, [("azure-native:resources:Deployment", "d", props)], "mandatory")
@@ -133,9 +138,10 @@ def test_a_generic_resource_of_an_identity_type_blocks_and_others_pass(pack):
         (GENERIC, "vnet", generic("Microsoft.Network", "virtualNetworks")),
         (GENERIC, "blob", generic("Microsoft.Storage", "blobServices", "storageAccounts/logs")),
     ], "mandatory") == [
-        ("owner", "[unparseable] generic resource owner creates Microsoft.Authorization/roleAssignments, which the gate "
-                  "cannot judge through resources.Resource: declare it as its own Pulumi resource (authorization.RoleAssignment, ...)"),
-        ("vm-run", "[unparseable] generic resource vm-run creates Microsoft.Compute/virtualMachines/runCommands, which the "
-                   "gate cannot judge through resources.Resource: declare it as its own Pulumi resource "
-                   "(authorization.RoleAssignment, ...)"),
+        ("owner", "[unparseable] generic resource owner: cannot check what it creates (Microsoft.Authorization/"
+                  "roleAssignments is neither mapped to a Pulumi type the pack judges nor reviewed harmless (analysis/"
+                  "generic_resource_types.yaml)): declare it as its own Pulumi resource, whose rules judge it"),
+        ("vm-run", "[unparseable] generic resource vm-run: cannot check what it creates (Microsoft.Compute/virtualMachines/"
+                   "runCommands is neither mapped to a Pulumi type the pack judges nor reviewed harmless (analysis/"
+                   "generic_resource_types.yaml)): declare it as its own Pulumi resource, whose rules judge it"),
     ]

@@ -1,4 +1,4 @@
-"""AGID-AWS-040 over gRPC: identities created inside CloudFormation templates or through Cloud Control.
+"""AGID-AWS-040 over gRPC: what CloudFormation templates and Cloud Control create is judged as typed, or cannot be checked.
 
 Before this rule, `aws.cloudformation.Stack` with an `AWS::IAM::Role` trusting `{"AWS": "*"}` and holding
 AdministratorAccess, and `aws.cloudcontrol.Resource(type_name="AWS::IAM::Role")`, passed `agentid preview`.
@@ -44,12 +44,14 @@ def template(**resources) -> str:
 
 
 @pytest.mark.parametrize("type_", [STACK, STACK_SET])
-def test_identity_resources_inside_a_template_block(pack, type_):
-    [message] = messages(pack, type_, {"name": "s", "templateBody": template(Admin=ADMIN_ROLE)})
-    assert "creates AWS::IAM::Role inside its template" in message
+def test_identity_resources_inside_a_template_are_judged_as_typed_resources(pack, type_):
+    diags = pack.analyze(type_, "t", urn(type_, "t"), {"name": "s", "templateBody": template(Admin=ADMIN_ROLE)})
+    found = {d.policy_name: d.message for d in diags if d.enforcement_level == "mandatory"}
+    assert set(found) == {"AGID-AWS-013", "AGID-AWS-030"}
+    assert "t Resources.Admin (AWS::IAM::Role, judged as aws:iam/role:Role): " in found["AGID-AWS-030"]
     [message] = messages(pack, type_, {"name": "s", "templateBody": BUCKET_YAML.replace(
-        "  Queue:\n    Type: AWS::SQS::Queue\n", "  Perm:\n    Type: AWS::Lambda::Permission\n")})
-    assert "AWS::Lambda::Permission" in message
+        "  Queue:\n    Type: AWS::SQS::Queue\n", "  Perm:\n    Type: AWS::ECR::RepositoryCreationTemplate\n")})
+    assert "Resources.Perm: AWS::ECR::RepositoryCreationTemplate is neither mapped" in message
 
 
 @pytest.mark.parametrize("resources,shown", [
@@ -75,11 +77,15 @@ def test_macros_unreadable_and_remote_templates_fail_closed(pack):
 def test_a_template_of_other_resources_passes(pack):
     assert pack.analyze(STACK, "t", urn(STACK, "t"), {"name": "s", "templateBody": BUCKET_YAML}) == []
     assert pack.analyze(STACK_SET, "t", urn(STACK_SET, "t"), {"name": "s", "templateBody": BUCKET_YAML}) == []
+    # look-alike: the bucket made public by a canned ACL is not judged through the template
+    [message] = messages(pack, STACK, {"name": "s", "templateBody": BUCKET_YAML.replace(
+        "      BucketName:", "      AccessControl: PublicReadWrite\n      BucketName:")})
+    assert "AWS::S3::Bucket sets AccessControl" in message
 
 
-def test_cloud_control_resources_that_are_identities_block_and_others_pass(pack):
-    [message] = messages(pack, CLOUD_CONTROL, {"typeName": "AWS::IAM::Role", "desiredState": "{}"})
-    assert "creates AWS::IAM::Role" in message
-    assert messages(pack, CLOUD_CONTROL, {"typeName": "AWS::S3::BucketPolicy", "desiredState": "{}"})
+def test_cloud_control_resources_are_judged_as_typed_or_fail_closed(pack):
+    [message] = messages(pack, CLOUD_CONTROL, {"typeName": "AWS::IAM::User", "desiredState": "{}"})
+    assert "AWS::IAM::User is neither mapped" in message
+    assert "is not JSON" in messages(pack, CLOUD_CONTROL, {"typeName": "AWS::SQS::Queue", "desiredState": "{"})[0]
     assert pack.analyze(CLOUD_CONTROL, "t", urn(CLOUD_CONTROL, "t"),
                         {"typeName": "AWS::DynamoDB::Table", "desiredState": "{}"}) == []

@@ -1,0 +1,140 @@
+"""Generic ("any type") resources over gRPC: what they create is judged as the typed resource, or cannot be checked.
+
+red11a 33: aws.cloudcontrol.Resource of AWS::S3::AccessPoint (Principal "*" s3:*), AWS::SSM::MaintenanceWindowTask
+(Run Command as an existing admin role), AWS::ECR::RepositoryCreationTemplate, AWS::SecurityLake::Subscriber and
+AWS::GuardDuty::Master, and azure-native resources.Resource of a public blob container and of a PostgreSQL Entra
+admin of another tenant passed `agentid preview`: only a short list of identity-looking type names was flagged.
+Now each is judged by the rules of the typed token analysis/generic_resource_types.yaml maps it to, and any type
+neither mapped nor reviewed harmless is AGID-AWS-040 / AGID-AZ-040 (mandatory).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agentid.analyzer_client import StackResource
+from tests.policy.test_pack_grpc import urn
+
+CLOUD_CONTROL = "aws:cloudcontrol/resource:Resource"
+STACK = "aws:cloudformation/stack:Stack"
+GENERIC = "azure-native:resources:Resource"
+DEPLOYMENT = "azure-native:resources:Deployment"
+PUBLIC = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}
+
+
+def mandatory(pack, type_: str, name: str, props: dict) -> list[tuple[str, str]]:
+    """(rule, message) of every mandatory finding the pack gives the one resource, resource and stack policies."""
+    diags = [*pack.analyze(type_, name, urn(type_, name), props),
+             *pack.analyze_stack([StackResource(type_, name, urn(type_, name), props)])]
+    return sorted((d.policy_name, d.message.rsplit("\n", 1)[-1]) for d in diags if d.enforcement_level == "mandatory")
+
+
+def cc(type_name: str, state: dict) -> dict:
+    return {"typeName": type_name, "desiredState": json.dumps(state)}
+
+
+def arm(namespace: str, parent: str, kind: str, name: str, properties: dict) -> dict:
+    return {"resourceGroupName": "rg1", "resourceProviderNamespace": namespace, "parentResourcePath": parent,
+            "resourceType": kind, "resourceName": name, "apiVersion": "2023-01-01", "properties": properties,
+            "location": "westeurope"}
+
+
+def test_a_cloud_control_access_point_open_to_anyone_is_judged_as_an_access_point(pack):
+    [(rule, message)] = mandatory(pack, CLOUD_CONTROL, "ap", cc("AWS::S3::AccessPoint", {"Bucket": "prod-data",
+                                                                                       "Policy": PUBLIC}))
+    assert rule == "AGID-AWS-030"
+    assert message.startswith("[public-access] ap (AWS::S3::AccessPoint, judged as aws:s3/accessPoint:AccessPoint): ")
+    assert 'Principal "*"' in message
+
+
+def test_a_cloud_control_maintenance_task_running_as_a_role_the_stack_does_not_define_is_a_runner(pack):
+    state = {"WindowId": "mw-1", "TaskType": "RUN_COMMAND", "TaskArn": "AWS-RunShellScript", "Priority": 1,
+             "ServiceRoleArn": "arn:aws:iam::111122223333:role/OrganizationAccountAccessRole",
+             "Targets": [{"Key": "InstanceIds", "Values": ["*"]}]}
+    [(rule, message)] = mandatory(pack, CLOUD_CONTROL, "task", cc("AWS::SSM::MaintenanceWindowTask", state))
+    assert rule == "AGID-AWS-057" and "OrganizationAccountAccessRole (serviceRoleArn)" in message
+    # TaskInvocationParameters' nested names are not Pulumi's: not translated, so the task cannot be checked
+    state["TaskInvocationParameters"] = {"MaintenanceWindowRunCommandParameters": {"ServiceRoleArn": "arn:x"}}
+    assert [rule for rule, _ in mandatory(pack, CLOUD_CONTROL, "task", cc("AWS::SSM::MaintenanceWindowTask", state))] \
+        == ["AGID-AWS-040"]
+
+
+@pytest.mark.parametrize("type_name,state", [
+    ("AWS::ECR::RepositoryCreationTemplate", {"Prefix": "ROOT", "AppliedFor": ["PULL_THROUGH_CACHE"],
+                                              "RepositoryPolicy": json.dumps(PUBLIC)}),
+    ("AWS::SecurityLake::Subscriber", {"AccessTypes": ["S3"], "SubscriberName": "p",
+                                       "SubscriberIdentity": {"ExternalId": "x", "Principal": "999999999999"}}),
+    ("AWS::GuardDuty::Master", {"DetectorId": "d", "MasterId": "999999999999"}),
+    ("AWS::IAM::ManagedPolicy", {"PolicyDocument": PUBLIC, "Roles": ["admin"]}),
+])
+def test_a_type_neither_mapped_nor_reviewed_cannot_be_checked(pack, type_name, state):
+    assert mandatory(pack, CLOUD_CONTROL, "x", cc(type_name, state)) == [(
+        "AGID-AWS-040", f"[unparseable] Cloud Control resource x: cannot check what it creates ({type_name} is neither "
+                        "mapped to a Pulumi type the pack judges nor reviewed harmless (analysis/generic_resource_types"
+                        ".yaml)): declare it as its own Pulumi resource, whose rules judge it")]
+
+
+def test_mapped_and_harmless_look_alikes_pass(pack):
+    # a function URL that needs IAM auth, a queue, a DynamoDB table without a resource policy
+    for type_name, state in [("AWS::Lambda::Url", {"TargetFunctionArn": "f", "AuthType": "AWS_IAM"}),
+                             ("AWS::SQS::Queue", {"QueueName": "q"}), ("AWS::DynamoDB::Table", {"TableName": "t"})]:
+        assert mandatory(pack, CLOUD_CONTROL, "ok", cc(type_name, state)) == [], type_name
+    # ... and its look-alikes that do not: anyone may call the URL; the table carries a resource policy
+    assert [r for r, _ in mandatory(pack, CLOUD_CONTROL, "u", cc("AWS::Lambda::Url", {"TargetFunctionArn": "f",
+                                                                                     "AuthType": "NONE"}))] == ["AGID-AWS-034"]
+    [(rule, message)] = mandatory(pack, CLOUD_CONTROL, "t", cc("AWS::DynamoDB::Table", {"ResourcePolicy": {}}))
+    assert rule == "AGID-AWS-040" and "AWS::DynamoDB::Table sets ResourcePolicy" in message
+
+
+def test_a_property_the_mapping_does_not_translate_fails_closed(pack):
+    [(rule, message)] = mandatory(pack, CLOUD_CONTROL, "ap", cc("AWS::S3::AccessPoint", {"Bucket": "b", "Grants": []}))
+    assert rule == "AGID-AWS-040" and "AWS::S3::AccessPoint property 'Grants' is not one the gate translates" in message
+
+
+def test_cloudformation_resources_are_judged_as_typed_and_intrinsics_in_documents_fail_closed(pack):
+    template = {"Resources": {
+        "Open": {"Type": "AWS::S3::AccessPoint", "Properties": {"Bucket": {"Ref": "B"}, "Policy": PUBLIC}},
+        "Who": {"Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "B"}, "PolicyDocument": {
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": {"Ref": "Trusted"}}, "Action": "s3:GetObject",
+                           "Resource": "*"}]}}},
+        "Queue": {"Type": "AWS::SQS::Queue"}}}
+    found = mandatory(pack, STACK, "s", {"name": "s", "templateBody": json.dumps(template)})
+    assert [rule for rule, _ in found] == ["AGID-AWS-030", "AGID-AWS-040"]
+    assert "s Resources.Open (AWS::S3::AccessPoint, judged as aws:s3/accessPoint:AccessPoint)" in found[0][1]
+    assert "Resources.Who: AWS::S3::BucketPolicy property 'PolicyDocument' holds a template expression" in found[1][1]
+
+
+def test_an_azure_generic_public_container_and_a_foreign_postgres_admin_are_judged_as_typed(pack):
+    blob = arm("Microsoft.Storage", "storageAccounts/st1/blobServices/default", "containers", "pub",
+               {"publicAccess": "Container"})
+    [(rule, message)] = mandatory(pack, GENERIC, "blob", blob)
+    assert rule == "AGID-AZ-035" and message.startswith(
+        "[public-access] blob (Microsoft.Storage/storageAccounts/blobServices/containers, judged as "
+        "azure-native:storage:BlobContainer): ")
+    admin = arm("Microsoft.DBforPostgreSQL", "flexibleServers/pg1", "administrators",
+                "11111111-2222-3333-4444-555555555555",
+                {"principalType": "User", "principalName": "mallory", "tenantId": "99999999-0000-0000-0000-000000000009"})
+    assert [rule for rule, _ in mandatory(pack, GENERIC, "pg", admin)] == ["AGID-AZ-045"]
+    # look-alikes: a private container, a network; an unreviewed type cannot be checked
+    assert mandatory(pack, GENERIC, "blob", {**blob, "properties": {"publicAccess": "None"}}) == []
+    assert mandatory(pack, GENERIC, "vnet", arm("Microsoft.Network", "", "virtualNetworks", "v",
+                                                {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}})) == []
+    [(rule, message)] = mandatory(pack, GENERIC, "site", arm("Microsoft.Web", "", "sites", "app", {}))
+    assert rule == "AGID-AZ-040" and "Microsoft.Web/sites is neither mapped" in message
+
+
+def test_an_arm_template_child_container_is_judged_and_an_expression_fails_closed(pack):
+    account = {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01", "name": "st1",
+               "location": "westeurope", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2",
+               "properties": {"allowSharedKeyAccess": False, "allowBlobPublicAccess": False}, "resources": [
+                   {"type": "blobServices/containers", "apiVersion": "2023-01-01", "name": "default/pub",
+                    "properties": {"publicAccess": "[parameters('access')]"}}]}
+    props = {"resourceGroupName": "rg", "properties": {"mode": "Incremental", "template": {"resources": [account]}}}
+    [(rule, message)] = mandatory(pack, DEPLOYMENT, "dep", props)
+    assert rule == "AGID-AZ-035" and message.startswith(
+        "[public-access] dep resources[0].resources[0]: cannot check: publicAccess of "
+        "Microsoft.Storage/storageAccounts/blobServices/containers is a template expression resolved only at deployment")
+    account["resources"][0]["properties"]["publicAccess"] = "None"
+    assert mandatory(pack, DEPLOYMENT, "dep", props) == []
