@@ -170,6 +170,19 @@ def _translate(how: str, value: Any) -> Any:
     return value
 
 
+def _unmapped(kind: str, where: str, harmless: Mapping[str, Any] | None, properties: Any) -> Inner:
+    """The Inner of a type no mapping covers: fine when reviewed `harmless` and setting none of its `unless`
+    properties, else a problem."""
+    if harmless is None:
+        return Inner(kind, where, problem=f"{kind} is neither mapped to a Pulumi type the pack judges nor reviewed "
+                                          "harmless (analysis/generic_resource_types.yaml)")
+    present = sorted(set(harmless.get("unless", ())) & set(properties)) if isinstance(properties, dict) else []
+    if present:
+        return Inner(kind, where, problem=f"{kind} sets {', '.join(present)}, which the gate does not judge through "
+                                          "a generic resource")
+    return Inner(kind, where)
+
+
 def cloudformation_resource(kind: str, properties: Any, where: str, deploy_time: bool) -> Inner:
     """The Inner for one CloudFormation / Cloud Control resource of type `kind` with `properties`."""
     data = _data()["cloudformation"]
@@ -196,15 +209,7 @@ def cloudformation_resource(kind: str, properties: Any, where: str, deploy_time:
                                                   "only at deployment, so the document cannot be judged")
             props[target["input"]] = _translate(how, value)
         return Inner(kind, where, mapped["token"], props, deploy_time=deploy_time)
-    harmless = data["harmless"].get(kind)
-    if harmless is not None:
-        present = sorted(set(harmless.get("unless", ())) & set(properties or {}) if isinstance(properties, dict) else ())
-        if present:
-            return Inner(kind, where, problem=f"{kind} sets {', '.join(present)}, which the gate does not judge "
-                                              "through a generic resource")
-        return Inner(kind, where)
-    return Inner(kind, where, problem=f"{kind} is neither mapped to a Pulumi type the pack judges nor reviewed "
-                                      "harmless (analysis/generic_resource_types.yaml)")
+    return _unmapped(kind, where, data["harmless"].get(kind), properties)
 
 
 def cloud_control(props: Mapping[str, Any]) -> list[Inner] | str:
@@ -298,16 +303,7 @@ def arm_resource(kind: str, names: list[Any], body: Mapping[str, Any], where: st
             if target:
                 props[target] = name
         return Inner(kind, where, mapped["token"], props, deploy_time=deploy_time)
-    harmless = data["harmless"].get(key)
-    if harmless is not None:
-        present = sorted(set(harmless.get("unless", ())) & set(body.get("properties") or {})
-                         if isinstance(body.get("properties"), dict) else ())
-        if present:
-            return Inner(kind, where, problem=f"{kind} sets {', '.join(present)}, which the gate does not judge "
-                                              "through a generic resource")
-        return Inner(kind, where)
-    return Inner(kind, where, problem=f"{kind} is neither mapped to a Pulumi type the pack judges nor reviewed "
-                                      "harmless (analysis/generic_resource_types.yaml)")
+    return _unmapped(kind, where, data["harmless"].get(key), body.get("properties"))
 
 
 def arm_generic(props: Mapping[str, Any]) -> list[Inner] | str:
