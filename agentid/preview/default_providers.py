@@ -6,8 +6,10 @@ For a resource with no explicit provider the Pulumi engine registers a default p
 sees what the program registers, so a static key in Pulumi.<stack>.yaml (`aws:accessKey`) would never
 reach the pack. This builds those provider resources for packages whose config holds a credential key
 (agentid_policy_packs.rules.provider_static_credentials names them) or a key that makes the provider run a command
-(`aws:sharedConfigFiles`, `kubernetes:kubeconfig`, `gcp:credentials`: provider_command_credentials), so AGID-PRV-001
-and AGID-PRV-002 judge them the same way under `agentid preview` and under `pulumi up --policy-pack`.
+(`aws:sharedConfigFiles`, `kubernetes:kubeconfig`, `gcp:credentials`: provider_command_credentials), or an endpoint
+the provider sends its credentials to (`aws:endpoints`, `azure-native:metadataHost`, `gcp:<service>CustomEndpoint`:
+provider_endpoints), so AGID-PRV-001/002/003 judge them the same way under `agentid preview` and under
+`pulumi up --policy-pack`.
 
 The key lives in a file, not in the program: each provider's source position is the line of its first
 credential key (`aws:accessKey`) in the stack file, else in the project file (project-level `config:`),
@@ -23,13 +25,20 @@ from pathlib import Path
 from agentid.preview.program import Resource
 from agentid_components import input_limits
 from agentid_policy_packs.rules.provider_command_credentials import COMMAND_CONFIG_KEYS
+from agentid_policy_packs.rules.provider_endpoints import ENDPOINT_CONFIG_KEYS, endpoint_key
 from agentid_policy_packs.rules.provider_static_credentials import CREDENTIAL_CONFIG_KEYS
 
 NAME = "default"
 # package -> the config keys whose presence makes the gate build its default provider (first one = its position)
 JUDGED_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
-    package: tuple(dict.fromkeys((*CREDENTIAL_CONFIG_KEYS.get(package, ()), *COMMAND_CONFIG_KEYS.get(package, ()))))
-    for package in (*CREDENTIAL_CONFIG_KEYS, *COMMAND_CONFIG_KEYS)}
+    package: tuple(dict.fromkeys((*CREDENTIAL_CONFIG_KEYS.get(package, ()), *COMMAND_CONFIG_KEYS.get(package, ()),
+                                  *ENDPOINT_CONFIG_KEYS.get(package, ()))))
+    for package in (*CREDENTIAL_CONFIG_KEYS, *COMMAND_CONFIG_KEYS, *ENDPOINT_CONFIG_KEYS)}
+
+
+def _judged(package: str, key: str) -> bool:
+    """Whether the `<package>:<key>` config makes the gate build (and AGID-PRV-* judge) the default provider."""
+    return key in JUDGED_CONFIG_KEYS[package] or endpoint_key(package, key)
 
 
 def default_providers(project: str, stack: str, config: dict[str, str],
@@ -44,10 +53,10 @@ def default_providers(project: str, stack: str, config: dict[str, str],
             by_package.setdefault(package, {})[key] = value
     resources = []
     for package, inputs in sorted(by_package.items()):
-        if not any(inputs.get(key) not in (None, "") for key in JUDGED_CONFIG_KEYS[package]):
+        keys = [f"{package}:{key}" for key, value in inputs.items() if _judged(package, key) and value not in (None, "")]
+        if not keys:
             continue
         type_ = f"pulumi:providers:{package}"
-        keys = [f"{package}:{key}" for key in JUDGED_CONFIG_KEYS[package] if inputs.get(key) not in (None, "")]
         source_file, source_line = _key_position(keys, config_files)
         resources.append(Resource(urn=f"urn:pulumi:{stack}::{project}::{type_}::{NAME}", type=type_, name=NAME,
                                   inputs=inputs, parent=None, custom=True, source_file=source_file,

