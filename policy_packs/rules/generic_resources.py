@@ -411,6 +411,53 @@ def arm_deployment(type_token: str, props: Mapping[str, Any]) -> list[Inner] | s
     return list(arm_template(template))
 
 
+# --- Google Cloud Deployment Manager ---------------------------------------------------------------------------------
+
+DEPLOYMENT_MANAGER = "gcp:deploymentmanager/deployment:Deployment"
+
+
+def deployment_manager(props: Mapping[str, Any]) -> list[Inner] | str:
+    """The resources a Deployment Manager deployment's `target.config.content` (YAML) declares, `"?<input>"` when
+    unknown at preview, or a reason it cannot be read. No type is mapped: reviewed harmless types pass."""
+    target = props.get("target")
+    if is_unknown(target):
+        return "?target"
+    config = target.get("config") if isinstance(target, dict) else None
+    if is_unknown(config):
+        return "?target.config"
+    content = config.get("content") if isinstance(config, dict) else None
+    if is_unknown(content):
+        return "?target.config.content"
+    if not isinstance(content, str):
+        return "its target.config.content is not a string"
+    if len(content) > _MAX_CFN_TEMPLATE:
+        return f"its configuration is {len(content):,} characters (cannot check)"
+    try:
+        document = yaml.safe_load(content)
+    except yaml.YAMLError as error:
+        return f"its configuration is not YAML ({str(error).splitlines()[0]})"
+    resources = document.get("resources") if isinstance(document, dict) else None
+    if not isinstance(resources, list):
+        return "its configuration has no resources list"
+    harmless = _data()["deployment_manager"]["harmless"]
+    inner = []
+    for index, resource in enumerate(resources):
+        where = f"resources[{index}]"
+        kind = resource.get("type") if isinstance(resource, dict) else None
+        if isinstance(resource, dict) and "action" in resource:
+            inner.append(Inner(str(resource["action"])[:80], where, problem=f"the action {str(resource['action'])[:80]!r} "
+                                                                              "calls an API method"))
+        elif not isinstance(kind, str):
+            inner.append(Inner("?", where, problem="it has no type string"))
+        elif "accessControl" in resource:
+            inner.append(Inner(kind, where, problem=f"{kind} sets its IAM policy (accessControl)"))
+        elif kind.endswith((".jinja", ".py")):
+            inner.append(Inner(kind, where, problem=f"{kind} is a template Deployment Manager runs to expand"))
+        else:
+            inner.append(_unmapped(kind, where, harmless.get(kind), resource.get("properties")))
+    return inner
+
+
 # --- any generic resource -------------------------------------------------------------------------------------------
 
 _LAST: list[tuple[Any, Any]] = []  # the last (props object, result): every rule of a resource reads the same props
@@ -431,6 +478,8 @@ def inner_resources(type_token: str, props: Mapping[str, Any]) -> list[Inner] | 
         result = arm_generic(props)
     elif type_token in ARM_DEPLOYMENTS + ARM_STACKS:
         result = arm_deployment(type_token, props)
+    elif type_token == DEPLOYMENT_MANAGER:
+        result = deployment_manager(props)
     else:
         result = []
     _LAST[:] = [(props, (type_token, result))]

@@ -98,6 +98,7 @@ from . import (
     gcp_api_key_restrictions,
     gcp_basic_roles,
     gcp_custom_role_escalation,
+    gcp_deployment_manager,
     gcp_default_service_account,
     gcp_group_membership,
     gcp_hmac_key,
@@ -152,7 +153,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     k8s_secret_literal, k8s_service_account_token_secret, literal_credential_anywhere,
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_unseen_role_target,
-    aws_hidden_identities, azure_hidden_identities, azure_lighthouse_assignment, azure_federated_unseen_identity,
+    aws_hidden_identities, azure_hidden_identities, gcp_deployment_manager, azure_lighthouse_assignment, azure_federated_unseen_identity,
     azure_unseen_identity_attached, unjudgeable_resources, unknown_packages, gcp_role_known,
     gcp_unseen_service_account, gcp_group_membership,
     # broad grants

@@ -57,3 +57,5 @@ def test_every_entry_names_its_source_and_every_harmless_type_its_reason():
         assert all(entry.get("reason") for entry in DATA[section]["harmless"].values())
         assert not set(DATA[section]["mapped"]) & set(DATA[section]["harmless"])
     assert all(kind == kind.lower() for kind in (*DATA["arm"]["mapped"], *DATA["arm"]["harmless"]))
+    assert all(str(entry.get("source", "")).startswith("https://") and entry.get("reason")
+               for entry in DATA["deployment_manager"]["harmless"].values())

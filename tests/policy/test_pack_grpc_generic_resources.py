@@ -138,3 +138,38 @@ def test_an_arm_template_child_container_is_judged_and_an_expression_fails_close
         "Microsoft.Storage/storageAccounts/blobServices/containers is a template expression resolved only at deployment")
     account["resources"][0]["properties"]["publicAccess"] = "None"
     assert mandatory(pack, DEPLOYMENT, "dep", props) == []
+
+
+DEPLOYMENT_MANAGER = "gcp:deploymentmanager/deployment:Deployment"
+
+
+def dm(content: str) -> dict:
+    return {"name": "infra", "project": "acme-prod", "target": {"config": {"content": content}}}
+
+
+@pytest.mark.parametrize("content,shown", [
+    ("resources:\n- name: deployer-key\n  type: iam.v1.serviceAccounts.key\n  properties: {parent: projects/p/serviceAccounts/a}\n",
+     "resources[0]: iam.v1.serviceAccounts.key is neither mapped"),
+    ("resources:\n- name: owner\n  type: gcp-types/cloudresourcemanager-v1:virtual.projects.iamMemberBinding\n"
+     "  properties: {resource: acme-prod, role: roles/owner, member: 'user:mallory@example.com'}\n",
+     "gcp-types/cloudresourcemanager-v1:virtual.projects.iamMemberBinding is neither mapped"),
+    ("resources:\n- name: net\n  type: compute.v1.network\n  accessControl:\n    gcpIamPolicy:\n      bindings:\n"
+     "      - {role: roles/compute.networkAdmin, members: ['allUsers']}\n",
+     "resources[0]: compute.v1.network sets its IAM policy (accessControl)"),
+    ("imports: [{path: vm.jinja}]\nresources:\n- {name: vm, type: vm.jinja}\n", "vm.jinja is a template"),
+    ("resources:\n- name: grant\n  action: gcp-types/cloudresourcemanager-v1:cloudresourcemanager.projects.setIamPolicy\n",
+     "calls an API method"),
+    ("resources: {not: a list}\n", "has no resources list"),
+])
+def test_deployment_manager_resources_not_reviewed_cannot_be_checked(pack, content, shown):
+    [(rule, message)] = mandatory(pack, DEPLOYMENT_MANAGER, "dm", dm(content))
+    assert rule == "AGID-GCP-023" and shown in message, message
+
+
+def test_deployment_manager_reviewed_types_pass_and_a_public_bucket_acl_does_not(pack):
+    content = ("resources:\n- {name: net, type: compute.v1.network, properties: {autoCreateSubnetworks: false}}\n"
+               "- {name: logs, type: storage.v1.bucket, properties: {location: EU}}\n")
+    assert mandatory(pack, DEPLOYMENT_MANAGER, "dm", dm(content)) == []
+    content += "  # made public\n- {name: pub, type: storage.v1.bucket, properties: {acl: [{entity: allUsers, role: READER}]}}\n"
+    [(rule, message)] = mandatory(pack, DEPLOYMENT_MANAGER, "dm", dm(content))
+    assert rule == "AGID-GCP-023" and "resources[2]: storage.v1.bucket sets acl" in message
