@@ -12,6 +12,7 @@ from pulumi_policy import EnforcementLevel, PolicyPack
 from agentid_policy_packs.rules.crossguard import (
     index_analyze_by_type,
     keep_secret_marks,
+    one_request_at_a_time,
     policies,
     read_pack_wide_settings,
     share_property_decoding,
@@ -25,6 +26,7 @@ keep_secret_marks()  # rules can tell the engine's secret values (config secrets
 share_property_decoding()  # decode each resource's properties once, not once per rule
 index_analyze_by_type()  # run only the policies that judge the resource's type
 read_pack_wide_settings()  # `all: {ownAccountIds: [...]}` reaches every rule that takes it
+one_request_at_a_time()  # data the rules read on first use is read once, not once per gRPC worker thread
 PolicyPack(
     name="agent-guard",
     description="Blocks static credentials, broad grants, privilege escalation and weak trust for AI-agent "

