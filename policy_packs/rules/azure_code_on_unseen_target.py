@@ -1,0 +1,110 @@
+"""AGID-AZ-059 (stack): code the stack puts on a machine, app or cluster goes only to targets the stack defines.
+
+A hybrid runbook worker (`automation.HybridRunbookWorker`: the Automation account's runbooks then run on the machine
+as Local System / root), an App Service or Container Apps source control (the repository's code runs in the app),
+function files, update-deployment pre/post runbooks, a namespace-scoped GitOps configuration, a guest configuration
+package, a VM / Arc extension: each runs code ON a target with the target's managed identities, its app settings and
+secrets and, for a domain controller or a jump box, everything it is logged on to. When the stack defines the
+target, the pack judges what those identities hold; when it names an existing one (`dc01`, a production web app)
+it cannot: "cannot check", fail closed (red11a r16: a hybrid worker on an existing dc01 and a source control from a
+foreign repository on an existing app passed). Code no gate can judge whatever the target (run commands, script
+extensions, custom guest configuration packages, cluster-scope Flux) is AGID-AZ-042's and not repeated here.
+
+A target is the stack's when a resource of one of the runner's target kinds (analysis/azure_code_runners.yaml) has
+that name: its name input (`vmName`, `name`, `resourceName`, ...) or its Pulumi name when autonamed, compared
+without case with the runner's input or the last segment of an ARM id, and, when both are known strings, in the same
+resource group. A target unknown at preview is the deployment's to fill when the runner depends on a stack resource
+of a target kind; otherwise "cannot check until known".
+Sources: see analysis/azure_code_runners.yaml; https://learn.microsoft.com/en-us/azure/automation/automation-hybrid-runbook-worker,
+https://learn.microsoft.com/en-us/azure/app-service/deploy-continuous-deployment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from agentid_policy_packs.analysis import azure_code_runners as code
+from agentid_policy_packs.analysis.values import is_unknown
+
+from .azure_federated_unseen_identity import depended_on
+from .base import Outcome, Resource, Rule, Unknown, Violation
+
+# /subscriptions/S/resourceGroups/RG/providers/NS/TYPE/NAME[/...]
+_ARM_ID = re.compile(r"^/subscriptions/[^/]+/resourcegroups/(?P<group>[^/]+)/providers/[^/]+/[^/]+/(?P<name>[^/]+)",
+                     re.IGNORECASE)
+
+
+def _own_name(target: Resource) -> str:
+    name = target.props.get(code.targets().get(target.type, ""))
+    return name if isinstance(name, str) else target.name
+
+
+def _is_stack_target(value: str, group: object, candidates: list[Resource]) -> bool:
+    match = _ARM_ID.match(value.strip())
+    name, group = (match["name"], match["group"]) if match else (value.strip().rstrip("/").rsplit("/", 1)[-1], group)
+    for target in candidates:
+        own_group = target.props.get("resourceGroupName")
+        if name.lower() != _own_name(target).lower():
+            continue
+        if isinstance(group, str) and isinstance(own_group, str) and not is_unknown(group) \
+                and not is_unknown(own_group) and group.lower() != own_group.lower():
+            continue
+        return True
+    return False
+
+
+def _judge(resource: Resource, stack: list[Resource], by_urn: dict[str, Resource]) -> Iterator[Outcome]:
+    if code.unjudged(resource.type, resource.props) is not False or not code.runners()[resource.type].get("by_target", True):
+        return  # AGID-AZ-042's (flagged or waiting for an unknown input there), or no code of the stack's
+    carries = code.puts_code(resource.type, resource.props)
+    if carries is code.UNKNOWN_INPUT:
+        yield Unknown("code inputs", resource.urn)
+        return
+    if not carries:
+        return
+    kinds = code.target_kinds(resource.type)
+    candidates = [other for other in stack if other.type in kinds]
+    entry = code.runners()[resource.type]
+    named = code.target_values(resource.type, resource.props)
+    if not named:
+        yield Violation(f"{resource.name} runs {entry['what']} on a target it does not name in a form the pack reads "
+                        "(cannot check)", resource.urn)
+        return
+    for path, value in named:
+        if is_unknown(value):
+            if not depended_on(resource, by_urn, kinds):
+                yield Unknown(f"{resource.name}.{path}", resource.urn)
+        elif not isinstance(value, str) or not _is_stack_target(value, resource.props.get("resourceGroupName"),
+                                                                 candidates):
+            yield Violation(f"{resource.name} runs {entry['what']} on {str(value)[:200]!r} ({path}), which this stack "
+                            "does not define: the code acts with that target's managed identities and secrets, which "
+                            "cannot be checked here", resource.urn)
+
+
+def check(resources: list[Resource], config):
+    by_urn = {resource.urn: resource for resource in resources}
+    runners = code.runners()
+    for resource in resources:
+        if resource.type in runners and "target" in runners[resource.type]:
+            yield from _judge(resource, resources, by_urn)
+
+
+RULE = Rule(
+    id="AGID-AZ-059",
+    title="azure-code-on-own-targets",
+    severity="critical",
+    category="escalation",
+    description="Code the stack puts on machines, apps or clusters (hybrid runbook workers, source control, function "
+                "files, update runbooks, GitOps, guest configuration, extensions) goes only to targets the stack "
+                "defines, so the identities it runs with are judged.",
+    remediation="Define the machine, app or cluster in this stack (its identity and roles are then judged) or run the "
+                "code on a target the stack creates for it; do not turn existing machines (domain controllers, jump "
+                "boxes) or apps into runners.",
+    url="https://learn.microsoft.com/en-us/azure/automation/automation-hybrid-runbook-worker",
+    check=check,
+    stack=True,
+    reads=tuple(t for t, entry in code.runners().items()
+                if "target" in entry and entry.get("by_target", True) and entry.get("unjudged") != "always")
+          + tuple(code.targets()),
+)

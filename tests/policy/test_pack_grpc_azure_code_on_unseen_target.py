@@ -1,0 +1,88 @@
+"""AGID-AZ-059 over gRPC (stack): code the stack puts on machines, apps and clusters goes only to targets it defines
+(red11a r12/r16: an Automation hybrid runbook worker on an existing domain controller dc01, an App Service source
+control from a foreign repository on an existing app, a Flux configuration on an existing cluster passed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentid.analyzer_client import StackResource
+from tests.policy.pack_cases import stack_findings
+from tests.policy.ruletools import UNKNOWN
+from tests.policy.test_pack_grpc import urn
+
+RULE = "AGID-AZ-059"
+SUB = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg1/providers"
+DC01 = f"{SUB}/Microsoft.Compute/virtualMachines/dc01"
+WORKER = ("azure-native:automation:HybridRunbookWorker", "hrw",
+          {"resourceGroupName": "rg1", "automationAccountName": "auto1", "hybridRunbookWorkerGroupName": "g",
+           "hybridRunbookWorkerId": "00000000-0000-0000-0000-000000000111", "vmResourceId": DC01})
+SOURCE = ("azure-native:web:WebAppSourceControl", "sc",
+          {"resourceGroupName": "rg1", "name": "app1", "repoUrl": "https://github.com/evil-org/app", "branch": "main",
+           "isManualIntegration": True})
+FLUX = ("azure-native:kubernetesconfiguration:FluxConfiguration", "flux",
+        {"resourceGroupName": "rg1", "clusterName": "aks1", "clusterResourceName": "managedClusters",
+         "clusterRp": "Microsoft.ContainerService", "namespace": "apps", "scope": "namespace",
+         "sourceKind": "GitRepository", "gitRepository": {"url": "https://github.com/evil-org/manifests"}})
+VM = ("azure-native:compute:VirtualMachine", "dc", {"resourceGroupName": "rg1", "vmName": "dc01"})
+APP = ("azure-native:web:WebApp", "app", {"resourceGroupName": "rg1", "name": "app1"})
+AKS = ("azure-native:containerservice:ManagedCluster", "aks", {"resourceGroupName": "rg1", "resourceName": "aks1"})
+
+
+@pytest.mark.parametrize("runner,target,message", [
+    (WORKER, VM, f"hrw runs the Automation account's runbooks (a hybrid runbook worker, run as Local System / root) on "
+                 f"'{DC01}' (vmResourceId), which this stack does not define"),
+    (SOURCE, APP, "sc runs code from a source repository (deployed into the app) on 'app1' (name), which this stack "
+                  "does not define"),
+    (FLUX, AKS, "flux runs every manifest of a GitOps source (applied by the Flux controllers) on 'aks1' (clusterName)"),
+])
+def test_code_on_an_existing_target_blocks_and_on_a_stack_target_passes(pack, runner, target, message):
+    [(name, found)] = stack_findings(pack, RULE, [runner], level="mandatory")
+    assert name == runner[1] and message in found, found
+    assert stack_findings(pack, RULE, [runner, target]) == []
+    # the same name in another resource group is another machine / app / cluster
+    elsewhere = (target[0], target[1], {**target[2], "resourceGroupName": "rg2"})
+    assert [n for n, _ in stack_findings(pack, RULE, [runner, elsewhere], level="mandatory")] == [runner[1]]
+
+
+def test_a_target_named_in_capitals_or_autonamed_is_the_stacks(pack):
+    upper = (WORKER[0], WORKER[1], {**WORKER[2], "vmResourceId": DC01.upper()})
+    assert stack_findings(pack, RULE, [upper, VM]) == []
+    autonamed = ("azure-native:compute:VirtualMachine", "dc01", {"resourceGroupName": "rg1"})  # no vmName: Pulumi's name
+    assert stack_findings(pack, RULE, [WORKER, autonamed]) == []
+
+
+def test_an_unknown_target_waits_unless_it_comes_from_a_stack_target(pack):
+    runner = (SOURCE[0], SOURCE[1], {**SOURCE[2], "name": UNKNOWN})
+    [(_, found)] = stack_findings(pack, RULE, [runner], level="advisory")
+    assert "cannot check until known: sc.name is computed during preview" in found
+    app = StackResource(*APP[:2], urn(*APP[:2]), APP[2])
+    depending = StackResource(*runner[:2], urn(*runner[:2]), runner[2], dependencies=[app.urn])
+    assert stack_findings(pack, RULE, [app, depending]) == []
+
+
+def test_runners_that_carry_no_code_of_the_stacks_pass(pack):
+    """A monitoring extension or a built-in guest configuration package on an existing VM, an update deployment
+    without pre/post tasks, a function without files: no code of the stack's runs there."""
+    resources = [
+        ("azure-native:compute:VirtualMachineExtension", "ama",
+         {"resourceGroupName": "rg1", "vmName": "dc01", "publisher": "Microsoft.Azure.Monitor", "type": "AzureMonitorWindowsAgent"}),
+        ("azure-native:guestconfiguration:GuestConfigurationAssignment", "baseline",
+         {"resourceGroupName": "rg1", "vmName": "dc01", "properties": {"guestConfiguration": {"name": "AzureWindowsBaseline",
+                                                                                              "assignmentType": "Audit"}}}),
+        ("azure-native:automation:SoftwareUpdateConfigurationByName", "patch",
+         {"resourceGroupName": "rg1", "automationAccountName": "auto1",
+          "updateConfiguration": {"operatingSystem": "Windows", "azureVirtualMachines": [DC01]}}),
+        ("azure-native:web:WebAppFunction", "fn", {"resourceGroupName": "rg1", "name": "app1", "functionName": "f"}),
+    ]
+    assert stack_findings(pack, RULE, resources) == []
+    with_tasks = ("azure-native:automation:SoftwareUpdateConfigurationByName", "patch",
+                  {**resources[2][2], "tasks": {"preTask": {"source": "Invoke-Anything"}}})
+    with_files = ("azure-native:web:WebAppFunction", "fn", {**resources[3][2], "files": {"run.csx": "code"}})
+    assert [n for n, _ in stack_findings(pack, RULE, [with_tasks, with_files], level="mandatory")] == ["fn", "patch"]
+
+
+def test_code_agid_az_042_blocks_is_not_reported_twice(pack):
+    run_command = ("azure-native:compute:VirtualMachineRunCommandByVirtualMachine", "rc",
+                   {"resourceGroupName": "rg1", "vmName": "dc01", "source": {"script": "whoami"}})
+    assert stack_findings(pack, RULE, [run_command]) == []
