@@ -30,8 +30,8 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 # The mock provider's constants and answers live in their own module (the gate's program child loads it by path).
-from agentid.mock_provider import (MOCK_ACCOUNT, MOCK_GCP_PROJECT_NUMBER, MOCK_REGION, MOCK_TENANT, UNKNOWN,  # noqa: F401
-                                   mock_outputs, name_uuid)
+from agentid.mock_provider import (MOCK_ACCOUNT, MOCK_GCP_PROJECT_NUMBER, MOCK_REGION,  # noqa: F401
+                                   MOCK_SUBSCRIPTION, MOCK_TENANT, UNKNOWN, mock_outputs, name_uuid)
 
 
 @dataclass
@@ -85,7 +85,7 @@ def mock_call(token: str, args: dict[str, Any]) -> dict[str, Any]:
         return {"partition": "aws", "dnsSuffix": "amazonaws.com"}
     if token == "azure-native:authorization:getClientConfig":
         return {"clientId": name_uuid("deployer"), "objectId": name_uuid("deployer-object"),
-                "subscriptionId": name_uuid("subscription"), "tenantId": MOCK_TENANT}
+                "subscriptionId": MOCK_SUBSCRIPTION, "tenantId": MOCK_TENANT}
     if token == "aws:iam/getPolicy:getPolicy":
         return _aws_managed_policy(args)
     if token == "gcp:serviceaccount/getAccount:getAccount":

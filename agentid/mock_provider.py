@@ -27,6 +27,9 @@ def name_uuid(*parts: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
 
 
+MOCK_SUBSCRIPTION = name_uuid("subscription")  # the subscription get_client_config() answers (the stack's own)
+
+
 def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The id and output state a mock provider returns for a new resource."""
     package, _, rest = type_token.partition(":")

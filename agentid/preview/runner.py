@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from agentid.analyzer_client import AnalyzerInfo, PackError
-from agentid.mock_engine import MOCK_ACCOUNT, MOCK_TENANT, no_collections
+from agentid.mock_engine import MOCK_ACCOUNT, MOCK_SUBSCRIPTION, MOCK_TENANT, no_collections
 from agentid.preview import cloaking, credential_invokes, sandbox, trusted_issuers, waivers
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
@@ -45,6 +45,7 @@ from agentid.preview.waivers import WaiverFinding, WaiverSource
 from agentid.today import today as today_of
 from agentid_components.loader import SpecError
 from agentid_policy_packs.analysis.aws_accounts import MOCK_ACCOUNTS_ENV
+from agentid_policy_packs.rules.azure_foreign_subscription import MOCK_SUBSCRIPTIONS_ENV
 from agentid_policy_packs.rules.federated_issuer_known import MOCK_TENANTS_ENV
 from agentid_policy_packs.analysis.values import is_unknown
 from agentid_policy_packs.rules import strictness
@@ -518,6 +519,8 @@ def _engine_env(project: Project, config: StackConfig, isolation: Isolation) -> 
         # the Entra tenant the mocks give the stack's identities and get_client_config(): the stack's own tenant
         # (agentid_policy_packs.rules.federated_issuer_known)
         MOCK_TENANTS_ENV: MOCK_TENANT,
+        # the subscription get_client_config() answers: the stack's own (agentid_policy_packs.rules.azure_foreign_subscription)
+        MOCK_SUBSCRIPTIONS_ENV: MOCK_SUBSCRIPTION,
     }
 
 

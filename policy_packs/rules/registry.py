@@ -58,6 +58,7 @@ from . import (
     azure_deploy_time_code,
     azure_disk_export_network,
     azure_federated_credential,
+    azure_foreign_subscription,
     azure_federated_unseen_identity,
     azure_foreign_tenant_principal,
     azure_unseen_identity_attached,
@@ -189,7 +190,8 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_lambda_public, aws_service_principal_confused_deputy, aws_public_sharing, aws_foreign_sharing,
     cognito_unauthenticated_identities, cognito_open_signup_identities, aws_oidc_provider_audience,
     agentcore_gateway_authorizer, aws_api_route_auth, aws_s3_public_acl, aws_block_public_access, gcp_public_members, gcp_public_acl,
-    azure_anonymous_data_access, azure_foreign_tenant_principal, azure_disk_export_network, azure_link_vm_access,
+    azure_anonymous_data_access, azure_foreign_tenant_principal, azure_foreign_subscription, azure_disk_export_network,
+    azure_link_vm_access,
     # lifetimes and inventory
     credential_lifetime, inventory_tags, agent_ownership,
 ))
