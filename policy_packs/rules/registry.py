@@ -50,6 +50,7 @@ from . import (
     aws_unseen_role_target,
     aws_user_static_credential,
     azure_anonymous_data_access,
+    azure_apim_open_identity_proxy,
     azure_broad_assignment_scope,
     azure_broad_custom_role,
     azure_code_on_unseen_target,
@@ -170,7 +171,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # privilege escalation
     aws_privilege_escalation, aws_role_escalation, aws_passrole_unseen_role, aws_takeover_unseen_target,
     aws_foreign_assume_role, aws_deploy_time_exec, aws_api_identity_proxy, aws_public_api_service_proxy, entra_graph_app_role, entra_graph_unknown_permission,
-    entra_first_party_delegated_consent,
+    entra_first_party_delegated_consent, azure_apim_open_identity_proxy,
     entra_unknown_app_role_assignment, gcp_impersonation_escalation, gcp_custom_role_escalation,
     gcp_default_service_account, gcp_unseen_runner_account, gcp_vm_code_elsewhere, gcp_pam_entitlement,
     gcp_access_policy_allow,
