@@ -20,8 +20,6 @@ Monitor diagnostic settings).
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import uuid
 from typing import Any
@@ -30,6 +28,7 @@ from agentid_policy_packs.analysis.values import is_unknown, values_at
 
 from .azure_foreign_tenant_principal import data
 from .base import Resource, Rule, Unknown, Violation
+from .federated_issuer_known import own_ids
 
 MOCK_SUBSCRIPTIONS_ENV = "AGENTID_MOCK_SUBSCRIPTIONS"  # set by the gate: the subscription its mocks deploy to
 SUBSCRIPTION_CONFIG_KEYS = ("azure-native:subscriptionId", "azure-native:config:subscriptionId")
@@ -48,14 +47,9 @@ def _subscription(value: str) -> str | None:
 
 
 def own_subscriptions(resource: Resource, config, own_paths: list[str]) -> frozenset[str]:
-    found = {item for item in config.get("ownSubscriptionIds", []) if isinstance(item, str)}
-    try:
-        stack_config = json.loads(os.environ.get("PULUMI_CONFIG") or "{}")
-    except ValueError:
-        stack_config = {}
-    if isinstance(stack_config, dict):
-        found.update(value for key in SUBSCRIPTION_CONFIG_KEYS if isinstance(value := stack_config.get(key), str))
-    found.update(os.environ.get(MOCK_SUBSCRIPTIONS_ENV, "").split(","))
+    """Subscription ids (lower case) of the stack's own: ownSubscriptionIds, azure-native:subscriptionId, the gate's
+    mock subscription, and the subscriptions the resource's `own_paths` inputs name by ARM id."""
+    found = own_ids(config, "ownSubscriptionIds", SUBSCRIPTION_CONFIG_KEYS, MOCK_SUBSCRIPTIONS_ENV)
     for path in own_paths:
         found.update(value for _, value in values_at(resource.props, path)
                      if isinstance(value, str) and not is_unknown(value))

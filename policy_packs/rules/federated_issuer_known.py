@@ -96,17 +96,25 @@ def _known() -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(entry["pattern"], re.IGNORECASE) for entry in data_yaml.load(DATA)["issuers"])
 
 
-def own_tenants(config) -> frozenset[str]:
-    """Entra tenant ids (lower case) the stack's identities belong to: the gate's ownTenantIds, the stack config's
-    tenantId of the Azure providers (PULUMI_CONFIG, which the engine gives policy packs), the gate's mock tenant."""
-    found = {item for item in config.get("ownTenantIds", []) if isinstance(item, str)}
+def own_ids(config, setting: str, stack_keys: tuple[str, ...], mock_env: str) -> set[str]:
+    """The ids a stack calls its own, unnormalised: the rule's list setting (set by the gate), the values of
+    `stack_keys` in the stack config (PULUMI_CONFIG, which the engine gives policy packs), and the gate's mock ids
+    (comma-separated in `mock_env`, set for its packs only). Shared by own tenants and own subscriptions."""
+    found = {item for item in config.get(setting, []) if isinstance(item, str)}
     try:
         stack_config = json.loads(os.environ.get("PULUMI_CONFIG") or "{}")
     except ValueError:
         stack_config = {}
     if isinstance(stack_config, dict):
-        found.update(value for key in TENANT_CONFIG_KEYS if isinstance(value := stack_config.get(key), str))
-    found.update(os.environ.get(MOCK_TENANTS_ENV, "").split(","))
+        found.update(value for key in stack_keys if isinstance(value := stack_config.get(key), str))
+    found.update(os.environ.get(mock_env, "").split(","))
+    return found
+
+
+def own_tenants(config) -> frozenset[str]:
+    """Entra tenant ids (lower case) the stack's identities belong to: the gate's ownTenantIds, the stack config's
+    tenantId of the Azure providers (PULUMI_CONFIG, which the engine gives policy packs), the gate's mock tenant."""
+    found = own_ids(config, "ownTenantIds", TENANT_CONFIG_KEYS, MOCK_TENANTS_ENV)
     return frozenset(tenant.strip().lower() for tenant in found if tenant.strip())
 
 
