@@ -14,6 +14,7 @@ from typing import Any
 
 MOCK_ACCOUNT = "123456789012"
 MOCK_REGION = "eu-west-1"
+_S3_BUCKETS = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 MOCK_TENANT = "00000000-0000-4000-8000-000000000001"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's sentinel for a value unknown at preview
 MOCK_GCP_PROJECT_NUMBER = "123456789012"
@@ -53,6 +54,14 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
                 resource_id = physical
             elif kind == "Policy":
                 resource_id = arn
+        elif type_token in _S3_BUCKETS:
+            # An S3 bucket's id and `bucket` are its (global) name and its ARN has no region or account
+            # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html): `trail.s3BucketName =
+            # bucket.id` must name the stack's bucket (AGID-AWS-064), as it does in AWS
+            physical = str(inputs.get("bucket") or name)
+            resource_id = physical
+            state.setdefault("bucket", physical)
+            arn = f"arn:aws:s3:::{physical}"
         else:
             arn = f"arn:aws:{service}:{MOCK_REGION}:{MOCK_ACCOUNT}:{kind[0].lower() + kind[1:]}/{physical}"
         state.setdefault("arn", arn)

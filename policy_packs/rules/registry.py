@@ -21,6 +21,7 @@ from . import (
     aws_data_service_grants,
     aws_eks_cluster_admin,
     aws_foreign_account_access,
+    aws_foreign_account_inputs,
     aws_foreign_assume_role,
     aws_foreign_sharing,
     aws_iam_user_grants,
@@ -188,7 +189,8 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     entra_app_flows,
     gcp_wif_provider_pinned, federated_issuer_known, entra_trusted_location, provider_endpoints,
     # public or cross-account access
-    aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_lambda_public, aws_service_principal_confused_deputy, aws_public_sharing, aws_foreign_sharing,
+    aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_foreign_account_inputs,
+    aws_lambda_public, aws_service_principal_confused_deputy, aws_public_sharing, aws_foreign_sharing,
     cognito_unauthenticated_identities, cognito_open_signup_identities, aws_oidc_provider_audience,
     agentcore_gateway_authorizer, aws_api_route_auth, aws_s3_public_acl, aws_block_public_access, gcp_public_members, gcp_public_acl,
     azure_anonymous_data_access, azure_foreign_tenant_principal, azure_foreign_subscription, azure_disk_export_network,

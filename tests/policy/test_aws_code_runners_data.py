@@ -12,7 +12,6 @@ every pulumi-aws resource that takes an IAM role.
 
 from __future__ import annotations
 
-import importlib
 import re
 from functools import lru_cache
 
@@ -21,8 +20,8 @@ import yaml
 
 from agentid_policy_packs.rules.aws_deploy_time_exec import RUNNERS_FILE
 from agentid_policy_packs.rules.coverage import provider_tokens
+from tests.policy.aws_sdk_inputs import args_class, matching_inputs, missing_step
 
-_ARGS = re.compile(r"'(\w+Args)'")
 _ROLE_INPUT = re.compile(r"(^role|Role|RoleArns?|roleArns?|RoleName)$")
 
 
@@ -30,53 +29,8 @@ def _data() -> dict:
     return yaml.safe_load(RUNNERS_FILE.read_text(encoding="utf-8"))
 
 
-def _args_class(token: str):
-    _, module, kind = token.split(":")
-    package = module.split("/")[0]
-    try:
-        found = importlib.import_module(f"pulumi_aws.{package}")
-    except ImportError:
-        found = importlib.import_module(f"pulumi_aws.{package}_")  # lambda -> lambda_
-    return getattr(found, f"{kind}Args", None)
-
-
-def _inputs(cls) -> dict[str, property]:
-    return {getattr(member.fget, "_pulumi_name", name): member
-            for name, member in vars(cls).items() if isinstance(member, property)}
-
-
-def _nested(cls, member: property):
-    names = _ARGS.findall(str(member.fget.__annotations__.get("return")))
-    if not names:
-        return None
-    return getattr(importlib.import_module(cls.__module__.rsplit(".", 1)[0] + "._inputs"), names[0], None)
-
-
-def _missing_step(token: str, path: str) -> str | None:
-    cls = _args_class(token)
-    for step in path.split("."):
-        if cls is None:
-            return None  # inside JSON text (a string input): AWS's own member names
-        name = step.removesuffix("[]")
-        members = _inputs(cls)
-        if name not in members:
-            return f"{name} (in {cls.__name__})"
-        cls = _nested(cls, members[name])
-    return None
-
-
-def _role_inputs(cls, prefix: str = "", depth: int = 0) -> list[str]:
-    found: list[str] = []
-    if cls is None or depth > 6:
-        return found
-    for name, member in _inputs(cls).items():
-        path = f"{prefix}.{name}" if prefix else name
-        nested = _nested(cls, member)
-        if nested is not None:
-            found += _role_inputs(nested, path, depth + 1)
-        elif _ROLE_INPUT.search(name):
-            found.append(path)
-    return found
+def _role_inputs(cls) -> list[str]:
+    return matching_inputs(cls, lambda name: bool(_ROLE_INPUT.search(name)))
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +38,7 @@ def _sdk_role_inputs() -> dict[str, list[str]]:
     """type token -> its role input paths, for every resource of the installed pulumi_aws that has one."""
     found = {}
     for token in sorted(provider_tokens("pulumi_aws")):
-        paths = _role_inputs(_args_class(token))
+        paths = _role_inputs(args_class(token))
         if paths:
             found[token] = paths
     return found
@@ -102,12 +56,12 @@ def _paths():
 
 @pytest.mark.parametrize(("token", "path"), sorted(set(_paths())))
 def test_every_runner_and_starter_path_is_an_input_of_the_installed_sdk(token: str, path: str) -> None:
-    assert _missing_step(token, path) is None, (token, path, _missing_step(token, path))
+    assert missing_step(token, path) is None, (token, path, missing_step(token, path))
 
 
 def test_a_misspelt_path_is_caught() -> None:  # the check above can fail
-    assert _missing_step("aws:eks/nodeGroup:NodeGroup", "nodeRole") == "nodeRole (in NodeGroupArgs)"
-    assert _missing_step("aws:batch/jobDefinition:JobDefinition", "containerProperties.jobRoleArn") is None
+    assert missing_step("aws:eks/nodeGroup:NodeGroup", "nodeRole") == "nodeRole (in NodeGroupArgs)"
+    assert missing_step("aws:batch/jobDefinition:JobDefinition", "containerProperties.jobRoleArn") is None
 
 
 def test_every_sdk_resource_taking_a_role_is_a_runner_or_says_why_not() -> None:

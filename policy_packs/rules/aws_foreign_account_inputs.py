@@ -1,0 +1,187 @@
+"""AGID-AWS-064 (stack): no plain input hands administration, data, network paths or code execution to an account
+not known to be the stack's own.
+
+AGID-AWS-050 judges the accounts named in resource POLICIES. Many AWS resources hand the same things to another
+account through a plain input, with no policy in sight (issue 11; red11a r02 r03 r14 r25 r26 r31 r34 r36):
+  - administration: a service's delegated / organization administrator (GuardDuty, Security Hub, Macie, Detective,
+    Inspector, Firewall Manager, Audit Manager, CloudTrail, IPAM), an accepted administrator invitation, an
+    OpenSearch master user, a shared directory, a License Manager grant, a role handed to the Shield Response Team;
+  - data: S3 Access Grants, Security Lake subscribers, Backup copy actions, S3 / ECR / S3 Tables replication, log
+    subscriptions, deliveries and account policies, CloudTrail's bucket, EventBridge targets, SNS subscriptions,
+    Bedrock invocation logging, GuardDuty finding exports, AMIs / snapshots shared by Image Builder and DLM;
+  - network: VPC endpoint access to a domain, ENI attach permissions, peering, Direct Connect associations;
+  - code: Lambda layers, images and code bundles of another account run with the function's role.
+Which input of which type names what, and what it hands over, is data: analysis/aws_foreign_account_inputs.yaml
+(sources there; tests/policy/test_aws_foreign_account_inputs_data.py walks the installed SDK so an input of the same
+shape a provider upgrade adds fails until classified).
+
+Each named value is judged as AGID-AWS-050 / -057 judge accounts (analysis.aws_accounts): own only when listed in
+`ownAccountIds` (or, under `agentid preview`, a resource ARN the gate's mocks invented for a resource of this
+stack); otherwise "foreign account", or "cannot tell whether account X is yours" while no own account is listed.
+Values are parsed as AWS writes them (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html): an
+account id, an IAM/STS principal ARN, any ARN's account field (an ARN without one, such as an SSM document of AWS,
+is AWS's own; an S3 ARN names a bucket), an ECR image URI's registry account. A bucket name carries no account: only
+a bucket this stack defines is known to be own. A value computed from another resource of this stack (unknown at
+preview, the resource depends on a stack resource) is that resource's, so own; unknown without such a link is
+"cannot check". A public value (`all`) blocks. Critical (mandatory), as AGID-AWS-050: public or cross-account
+access blocks; waive a reviewed partner account by URN or list the account in ownAccountIds.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from agentid_components import data_yaml
+from agentid_policy_packs.analysis.aws_accounts import OwnAccounts, invented_accounts, principal_account
+from agentid_policy_packs.analysis.values import is_unknown, value_at
+
+from .aws_deploy_time_exec import _at as json_values_at  # dotted reader stepping into JSON text (one reader)
+from .aws_deploy_time_exec import _Unreadable
+from .base import Resource, Rule, Unknown, Violation
+from .iam_links import ROLE, NameIndex
+from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
+
+DATA_FILE = Path(__file__).resolve().parents[1] / "analysis" / "aws_foreign_account_inputs.yaml"
+BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+# arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE (AWS "Amazon Resource Names"); ACCOUNT empty for AWS-owned and S3
+_ARN = re.compile(r"^arn:aws[a-z-]*:(?P<service>[a-z0-9-]+):[a-z0-9-]*:(?P<account>\d{12})?:(?P<resource>.+)$")
+# ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn]/REPO (Amazon ECR "private registry" URIs)
+_ECR_IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/\S+$")
+
+
+@cache
+def foreign_account_inputs() -> dict[str, Any]:
+    """The data file: `judged` (type -> hands, access, source, inputs) and `not_judged` (reason -> type -> paths)."""
+    return data_yaml.load(DATA_FILE)
+
+
+class _Owner:
+    """Who a value names: an account (judged against the own accounts), a bucket, or nothing readable."""
+
+    def __init__(self, resources: list[Resource], config) -> None:
+        self.own = OwnAccounts.from_config(config).including(invented_accounts())
+        self.urns = {r.urn for r in resources if r.custom}
+        # bucket name -> the stack bucket's URN, and whether the program wrote that name (`bucket` input); a bucket
+        # without one is named by the provider (`<resource name>-<random>`; the gate's mocks: the resource name),
+        # so that name is the stack's only where the value comes from the bucket (a dependency)
+        self.buckets: dict[str, tuple[str, bool]] = {}
+        for bucket in (r for r in resources if r.type in BUCKET_TYPES):
+            written = bucket.props.get("bucket")
+            if isinstance(written, str) and not is_unknown(written):
+                self.buckets[written.strip()] = (bucket.urn, True)
+            elif written is None and bucket.props.get("bucketPrefix") is None:
+                self.buckets.setdefault(bucket.name, (bucket.urn, False))
+        self.roles = NameIndex([r for r in resources if r.type == ROLE], exact_arns=True)
+
+    def linked(self, resource: Resource) -> bool:
+        """Does `resource` take inputs from a resource of this stack (so a value unknown at preview is one of its)?"""
+        return any(urn in self.urns for urn in resource.dependencies)
+
+    def problem(self, kind: str, value: str, resource: Resource) -> str | None:
+        """None when `value` (of data kind `kind`) is known to be the stack's own; else why it is flagged."""
+        value = value.strip()
+        if kind == "role":
+            found = self.roles.resolve(value, resource.dependencies)
+            return None if found else f"role {value[:200]} is not one this stack defines: cannot check what it may do"
+        if kind == "bucket" or (kind == "arn" and value.startswith("arn:") and _bucket_arn(value)):
+            name = _bucket_name(value)
+            urn, written = self.buckets.get(name, (None, False))
+            if urn is not None and (written or urn in resource.dependencies):
+                return None
+            return f"bucket {name[:100]} is not one this stack defines, and a bucket name does not say whose it is"
+        if kind == "image":
+            match = _ECR_IMAGE.match(value)
+            if match is None:
+                return f"{value[:200]!r} is not an Amazon ECR image URI: cannot tell whose image it is"
+            return self.own.problem(match["account"], value)
+        if kind == "arn":
+            match = _ARN.match(value)
+            if match is None:
+                return f"{value[:200]!r} is not an ARN: cannot tell whose it is"
+            return None if match["account"] is None else self.own.problem(match["account"], value)
+        account = principal_account(value)
+        if account is None:
+            what = "an account id" if kind == "account" else "an account id or IAM principal ARN"
+            return f"{value[:200]!r} is not {what}: cannot tell whose it is"
+        return self.own.problem(account, value)
+
+
+def _bucket_arn(value: str) -> bool:
+    match = _ARN.match(value)
+    return match is not None and match["service"] == "s3" and match["account"] is None
+
+
+def _bucket_name(value: str) -> str:
+    """`arn:aws:s3:::b/key` or `b` -> `b`."""
+    value = value.strip()
+    if value.startswith("arn:"):
+        value = value.split(":", 5)[-1]
+    return value.split("/", 1)[0]
+
+
+def _applies(resource: Resource, when: dict[str, list[str]]):
+    """True when every `when` input has one of its values; None (after yielding Unknown) when one is unknown."""
+    for path, values in when.items():
+        value = value_at(dict(resource.props), path)
+        if is_unknown(value):
+            yield Unknown(path, resource.urn)
+            return None
+        if not isinstance(value, str) or value.strip().lower() not in {v.lower() for v in values}:
+            return False
+    return True
+
+
+def _judge(resource: Resource, spec: dict[str, Any], owner: _Owner):
+    for entry in spec["inputs"]:
+        if not (yield from _applies(resource, entry.get("when", {}))):
+            continue
+        public = {v.lower() for v in entry.get("public", ())}
+        for where, value in json_values_at(dict(resource.props), entry["path"]):
+            if isinstance(value, _Unreadable):
+                yield Violation(f"{resource.name}: cannot check: {where} is not the JSON AWS takes ({value!r}...)",
+                                resource.urn)
+            elif is_unknown(value):
+                if not owner.linked(resource):
+                    yield Unknown(where, resource.urn)
+            elif not isinstance(value, str):
+                yield Violation(f"{resource.name}: cannot check: {where} is {type(value).__name__}, not a string "
+                                f"naming who gets {spec['hands']}", resource.urn)
+            elif value.strip().lower() in public:
+                yield Violation(f"{resource.name} makes {spec['hands']} public ({where}: {value.strip()!r}): every "
+                                "AWS account gets it", resource.urn)
+            elif (problem := owner.problem(entry["kind"], value, resource)) is not None:
+                yield Violation(f"{resource.name} hands {spec['hands']} to {value.strip()[:200]} ({where}): "
+                                f"{problem}", resource.urn)
+
+
+def check(resources, config):
+    judged = foreign_account_inputs()["judged"]
+    owner = _Owner(list(resources), config)
+    for resource in resources:
+        spec = judged.get(resource.type)
+        if spec is not None:
+            yield from _judge(resource, spec, owner)
+
+
+RULE = Rule(
+    id="AGID-AWS-064",
+    title="aws-no-foreign-account-inputs",
+    severity="critical",
+    category="public-access",
+    description="No delegated administrator, master user, data copy, log or event delivery, share, network path or "
+                "function code names an account (principal, destination, bucket, image) not known to be the "
+                "stack's own.",
+    remediation="Name accounts you own (list them in ownAccountIds), buckets and roles this stack defines, or "
+                "resources of this stack by their outputs; never share with \"all\"; waive a reviewed partner "
+                "account by URN.",
+    url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies-cross-account-resource-access.html",
+    check=check,
+    stack=True,
+    config=OWN_ACCOUNTS_CONFIG,
+    config_schema=OWN_ACCOUNTS_SCHEMA,
+    config_strictness=OWN_ACCOUNTS_STRICTNESS,
+    reads=tuple(dict.fromkeys((*foreign_account_inputs()["judged"], *BUCKET_TYPES, ROLE))),
+)

@@ -1,0 +1,175 @@
+"""AGID-AWS-064 over gRPC (issue 11; red11a r02 r03 r14 r25 r26 r31 r34 r36): a plain input handing administration,
+data, a network path or code execution to an account not known to be the stack's own blocks; the same resource
+naming an account in ownAccountIds, or a bucket / role / resource of the stack, passes.
+
+Before: each flagged case below passed `agentid preview` (AGID-AWS-050 reads only policy documents): S3 Access Grants
+to arn:aws:iam::999999999999:root, GuardDuty / Security Hub / Macie / Detective / Inspector / Firewall Manager
+administered by 999999999999, an OpenSearch master user of that account, Backup copies, S3 / ECR replication, log
+subscriptions, CloudTrail and Bedrock logs to it, Lambda layers and images of it, AMIs shared with "all" by Image
+Builder.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agentid.analyzer_client import StackResource
+from tests.policy.pack_cases import stack_findings
+from tests.policy.ruletools import UNKNOWN
+from tests.policy.test_pack_grpc import urn
+
+RULE = "AGID-AWS-064"
+OWN, OTHER = "111122223333", "999999999999"
+OWN_CONFIG = {RULE: {"ownAccountIds": [OWN]}}
+
+
+def res(type_: str, name: str, props: dict, depends: tuple[str, ...] = ()) -> StackResource:
+    return StackResource(type_, name, urn(type_, name), props, dependencies=list(depends))
+
+
+def findings(pack, *resources) -> list[tuple[str, str]]:
+    """(name, the rule's own message, without the rule description the pack puts before it) of each finding."""
+    return [(name, message.rsplit("\n[public-access] ", 1)[-1])
+            for name, message in stack_findings(pack, RULE, resources, "mandatory")]
+
+
+def _accounts(account: str) -> dict[str, tuple[str, dict]]:
+    """case -> (type, inputs) naming `account` where the data file says the input hands something over."""
+    a = account
+    logs = f"arn:aws:logs:eu-west-1:{a}:destination:central"
+    return {
+        "access_grant": ("aws:s3control/accessGrant:AccessGrant", {
+            "accessGrantsLocationId": "default", "permission": "READWRITE",
+            "grantee": {"granteeType": "IAM", "granteeIdentifier": f"arn:aws:iam::{a}:root"}}),
+        "security_lake_subscriber": ("aws:securitylake/subscriber:Subscriber", {
+            "accessType": "S3", "subscriberIdentity": {"externalId": "x", "principal": a}}),
+        "guardduty_admin": ("aws:guardduty/organizationAdminAccount:OrganizationAdminAccount", {"adminAccountId": a}),
+        "securityhub_admin": ("aws:securityhub/organizationAdminAccount:OrganizationAdminAccount",
+                              {"adminAccountId": a}),
+        "macie_admin": ("aws:macie2/organizationAdminAccount:OrganizationAdminAccount", {"adminAccountId": a}),
+        "detective_admin": ("aws:detective/organizationAdminAccount:OrganizationAdminAccount", {"accountId": a}),
+        "inspector_admin": ("aws:inspector2/delegatedAdminAccount:DelegatedAdminAccount", {"accountId": a}),
+        "fms_admin": ("aws:fms/adminAccount:AdminAccount", {"accountId": a}),
+        "opensearch_master": ("aws:opensearch/domain:Domain", {"domainName": "logs", "advancedSecurityOptions": {
+            "enabled": True, "masterUserOptions": {"masterUserArn": f"arn:aws:iam::{a}:role/admin"}}}),
+        "shared_directory": ("aws:directoryservice/sharedDirectory:SharedDirectory", {
+            "directoryId": "d-1234567890", "method": "HANDSHAKE", "target": {"id": a, "type": "ACCOUNT"}}),
+        "opensearch_vpc_endpoint": ("aws:opensearch/authorizeVpcEndpointAccess:AuthorizeVpcEndpointAccess",
+                                    {"domainName": "logs", "account": a}),
+        "eni_permission": ("aws:ec2/networkInterfacePermission:NetworkInterfacePermission", {
+            "networkInterfaceId": "eni-1", "awsAccountId": a, "permission": "INSTANCE-ATTACH"}),
+        "license_grant": ("aws:licensemanager/licenseGrant:LicenseGrant", {
+            "name": "g", "allowedOperations": ["CreateGrant"], "principal": f"arn:aws:iam::{a}:root",
+            "licenseArn": f"arn:aws:license-manager::{OWN}:license:l-1"}),
+        "lambda_layer": ("aws:lambda/function:Function", {
+            "role": f"arn:aws:iam::{OWN}:role/fn", "layers": [f"arn:aws:lambda:eu-west-1:{a}:layer:telemetry:1"]}),
+        "lambda_image": ("aws:lambda/function:Function", {
+            "role": f"arn:aws:iam::{OWN}:role/fn", "packageType": "Image",
+            "imageUri": f"{a}.dkr.ecr.eu-west-1.amazonaws.com/fn:latest"}),
+        "backup_copy": ("aws:backup/plan:Plan", {"name": "all", "rules": [{
+            "ruleName": "r", "targetVaultName": "Default",
+            "copyActions": [{"destinationVaultArn": f"arn:aws:backup:eu-west-1:{a}:backup-vault:copy"}]}]}),
+        "s3_replication": ("aws:s3/bucketReplicationConfig:BucketReplicationConfig", {
+            "bucket": "data", "role": f"arn:aws:iam::{OWN}:role/r", "rules": [{
+                "id": "all", "status": "Enabled", "destination": {"bucket": "arn:aws:s3:::replica", "account": a}}]}),
+        "ecr_replication": ("aws:ecr/replicationConfiguration:ReplicationConfiguration", {"replicationConfiguration": {
+            "rules": [{"destinations": [{"region": "eu-west-1", "registryId": a}]}]}}),
+        "log_subscription": ("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter", {
+            "logGroup": "/aws/lambda/prod", "filterPattern": "", "destinationArn": logs}),
+        "log_account_policy": ("aws:cloudwatch/logAccountPolicy:LogAccountPolicy", {
+            "policyName": "all", "policyType": "SUBSCRIPTION_FILTER_POLICY", "scope": "ALL",
+            "policyDocument": json.dumps({"DestinationArn": logs, "FilterPattern": ""})}),
+        "event_target": ("aws:cloudwatch/eventTarget:EventTarget", {
+            "rule": "all", "arn": f"arn:aws:events:eu-west-1:{a}:event-bus/default"}),
+        "imagebuilder_share": ("aws:imagebuilder/distributionConfiguration:DistributionConfiguration", {
+            "name": "d", "distributions": [{"region": "eu-west-1",
+                                            "amiDistributionConfiguration": {"launchPermission": {"userIds": [a]}}}]}),
+        "dlm_share": ("aws:dlm/lifecyclePolicy:LifecyclePolicy", {"description": "d", "policyDetails": {
+            "resourceTypes": ["VOLUME"], "schedules": [{"name": "s", "shareRule": {"targetAccounts": [a]}}]}}),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_accounts(OTHER)))
+def test_an_input_naming_a_foreign_account_blocks_and_the_own_account_passes(pack, case: str) -> None:
+    pack.configure(OWN_CONFIG)
+    replica = res("aws:s3/bucketV2:BucketV2", "replica", {"bucket": "replica"})  # the stack's own bucket
+    type_, foreign = _accounts(OTHER)[case]
+    found = findings(pack, replica, (type_, case, foreign))
+    assert [name for name, _ in found] == [case], found
+    assert f"account {OTHER} is a foreign account (the stack's own: {OWN})" in found[0][1]
+    type_, own = _accounts(OWN)[case]
+    assert findings(pack, replica, (type_, case, own)) == []
+
+
+def test_without_own_accounts_a_named_account_is_cannot_tell(pack) -> None:
+    pack.configure({})
+    type_, props = _accounts(OTHER)["guardduty_admin"]
+    assert findings(pack, (type_, "gd", props)) == [
+        ("gd", f"gd hands administration of GuardDuty (findings, detectors, suppression rules) for every member "
+               f"account to {OTHER} (adminAccountId): cannot tell whether account {OTHER} is yours: list it in "
+               "ownAccountIds")]
+
+
+def test_public_sharing_blocks_whoever_the_own_accounts_are(pack) -> None:
+    pack.configure(OWN_CONFIG)
+    found = findings(pack, ("aws:imagebuilder/distributionConfiguration:DistributionConfiguration", "ib", {
+        "distributions": [{"region": "eu-west-1", "amiDistributionConfiguration": {
+            "launchPermission": {"userGroups": ["all"], "userIds": [OWN]}}}]}))
+    assert len(found) == 1 and "makes every image the pipeline builds" in found[0][1] and "public" in found[0][1]
+
+
+def test_buckets_and_roles_must_be_the_stacks_own(pack) -> None:
+    pack.configure(OWN_CONFIG)
+    bucket = res("aws:s3/bucketV2:BucketV2", "trail-logs", {"bucket": "org-trail-logs"})
+    role = res("aws:iam/role:Role", "srt", {"name": "srt", "assumeRolePolicy": "{}"})
+    trail = ("aws:cloudtrail/trail:Trail", "trail", {"s3BucketName": "org-trail-logs"})
+    assert findings(pack, bucket, trail) == []
+    assert [n for n, _ in findings(pack, trail)] == ["trail"]  # the same name, no such bucket in the stack
+    code = ("aws:lambda/function:Function", "fn", {"role": f"arn:aws:iam::{OWN}:role/fn", "s3Bucket": "org-trail-logs",
+                                                   "s3Key": "x.zip"})
+    assert findings(pack, bucket, code) == []
+    assert "bucket org-trail-logs is not one this stack defines" in findings(pack, code)[0][1]
+    logging = ("aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration", "bil", {
+        "loggingConfig": {"s3Config": {"bucketName": f"loot-{OTHER}"}, "textDataDeliveryEnabled": True}})
+    assert [n for n, _ in findings(pack, bucket, logging)] == ["bil"]
+    drt = ("aws:shield/drtAccessRoleArnAssociation:DrtAccessRoleArnAssociation", "drt",
+           {"roleArn": f"arn:aws:iam::{OWN}:role/OrganizationAccountAccessRole"})
+    assert [n for n, _ in findings(pack, role, drt)] == ["drt"]
+    assert findings(pack, role, (drt[0], drt[1], {"roleArn": f"arn:aws:iam::{OWN}:role/srt"})) == []
+
+
+def test_a_value_computed_from_a_stack_resource_is_its_own(pack) -> None:
+    pack.configure(OWN_CONFIG)
+    vault = res("aws:backup/vault:Vault", "copy-vault", {"name": "copy"})
+    linked = res("aws:backup/plan:Plan", "bp", {"rules": [{"copyActions": [{"destinationVaultArn": UNKNOWN}]}]},
+                 (vault.urn,))
+    assert findings(pack, vault, linked) == []
+    unlinked = res("aws:backup/plan:Plan", "bp", {"rules": [{"copyActions": [{"destinationVaultArn": UNKNOWN}]}]})
+    # reported as the engine reports a policy it cannot run during preview (not a pass, not a violation yet)
+    found = [message for _, message in stack_findings(pack, RULE, [unlinked])]
+    assert len(found) == 1 and "cannot check until known: rules[0].copyActions[0].destinationVaultArn" in found[0]
+
+
+def test_values_that_name_no_account_are_cannot_tell_and_aws_owned_arns_pass(pack) -> None:
+    pack.configure(OWN_CONFIG)
+    found = findings(pack, ("aws:guardduty/organizationAdminAccount:OrganizationAdminAccount", "gd",
+                            {"adminAccountId": "security-team"}))
+    assert found == [("gd", "gd hands administration of GuardDuty (findings, detectors, suppression rules) for every "
+                            "member account to security-team (adminAccountId): 'security-team' is not an account id: "
+                            "cannot tell whose it is")]
+    image = ("aws:lambda/function:Function", "fn", {"imageUri": "docker.io/library/python:3.12"})
+    assert "is not an Amazon ECR image URI" in findings(pack, image)[0][1]
+    # an SSM document of AWS (no account field) is AWS's own: AGID-AWS-057 judges what it runs
+    ssm = ("aws:cloudwatch/eventTarget:EventTarget", "run",
+           {"rule": "r", "arn": "arn:aws:ssm:eu-west-1::document/AWS-RunPatchBaseline"})
+    assert findings(pack, ssm) == []
+    # conditions: an Identity Center grantee of an access grant is no account; an SNS email endpoint no ARN
+    assert findings(pack, ("aws:s3control/accessGrant:AccessGrant", "ag", {"grantee": {
+        "granteeType": "DIRECTORY_USER", "granteeIdentifier": "83d43802-00b1-7054-db02-f1d683aacba5"}})) == []
+    assert findings(pack, ("aws:sns/topicSubscription:TopicSubscription", "mail",
+                           {"protocol": "email", "endpoint": "ops@example.com"})) == []
+    sqs = ("aws:sns/topicSubscription:TopicSubscription", "q",
+           {"protocol": "sqs", "endpoint": f"arn:aws:sqs:eu-west-1:{OTHER}:loot"})
+    assert [n for n, _ in findings(pack, sqs)] == ["q"]

@@ -1,0 +1,70 @@
+"""End to end (`agentid preview`): AGID-AWS-064 judges the accounts, buckets and destinations plain inputs hand data
+or code to (issue 11, red11a r26 / r34). The stack's own bucket named by its Output (`trail.s3BucketName =
+bucket.id`) and the stack's own vault, queue, log destination and layer pass: the gate's mocks give an S3 bucket
+its name as id and `arn:aws:s3:::name` as ARN, as AWS does (before, its id was `<name>-id`, which named no bucket of
+the stack). The same resources pointed at a foreign account or a bucket the stack does not define block.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import AGENT_GUARD, run_cli
+from .test_gate_integrity import GUARD, write_small
+
+pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
+
+FOREIGN = "999999999999"
+OWN_TARGETS = '''
+logs = aws.s3.BucketV2("trail-logs")
+code_bucket = aws.s3.BucketV2("code", bucket="my-code-bucket")
+layer = aws.lambda_.LayerVersion("layer", layer_name="telemetry", s3_bucket=code_bucket.bucket, s3_key="l.zip")
+vault = aws.backup.Vault("copies")
+queue = aws.sqs.Queue("events")
+trail_bucket, code_from, layer_arn = logs.id, code_bucket.id, layer.arn
+vault_arn, target_arn = vault.arn, queue.arn
+'''
+FOREIGN_TARGETS = f'''
+aws.s3.BucketV2("trail-logs")
+trail_bucket, code_from = "trail-logs", "bucket-of-{FOREIGN}"
+layer_arn = "arn:aws:lambda:eu-west-1:{FOREIGN}:layer:telemetry:1"
+vault_arn = "arn:aws:backup:eu-west-1:{FOREIGN}:backup-vault:loot"
+target_arn = "arn:aws:events:eu-west-1:{FOREIGN}:event-bus/default"
+'''
+USES = '''
+aws.cloudtrail.Trail("trail", s3_bucket_name=trail_bucket, is_multi_region_trail=True)
+fn_role = aws.iam.Role("fn-role", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+aws.lambda_.Function("fn", role=fn_role.arn, runtime="python3.12", handler="i.h", s3_bucket=code_from, s3_key="x.zip",
+                     layers=[layer_arn])
+aws.backup.Plan("plan", rules=[{"rule_name": "r", "target_vault_name": "Default",
+                                "copy_actions": [{"destination_vault_arn": vault_arn}]}])
+rule = aws.cloudwatch.EventRule("all-ec2", event_pattern=json.dumps({"source": ["aws.ec2"]}))
+aws.cloudwatch.EventTarget("forward", rule=rule.name, arn=target_arn)
+'''
+
+
+def mandatory_064(project: Path, source: str) -> tuple[int, dict[str, list[str]]]:
+    write_small(project, source)
+    run = run_cli(project, *GUARD, "--json", "out.json")
+    assert run.code in (0, 1), run.stdout
+    found: dict[str, list[str]] = {}
+    for v in run.json("out.json")["violations"]:
+        if v["mandatory"] and v["policy"] == "AGID-AWS-064":
+            found.setdefault(v["resourceName"], []).append(v["message"])
+    return run.code, found
+
+
+def test_the_stacks_own_destinations_pass_and_foreign_ones_block(project: Path) -> None:
+    code, found = mandatory_064(project, OWN_TARGETS + USES)
+    assert found == {}, found
+    code, found = mandatory_064(project, FOREIGN_TARGETS + USES)
+    assert code == 1
+    assert sorted(found) == ["fn", "forward", "plan", "trail"], found
+    assert len(found["fn"]) == 2  # the layer's account and the code bucket
+    # a bucket named like the stack's auto-named bucket, but not taken from it, is not the stack's: AWS names that
+    # bucket trail-logs-<random>, so the literal name is someone else's
+    assert "bucket trail-logs is not one this stack defines" in found["trail"][0]
+    assert f"account {FOREIGN}" in found["plan"][0] and f"account {FOREIGN}" in found["forward"][0]
