@@ -10,7 +10,8 @@ account through a plain input, with no policy in sight (issue 11; red11a r02 r03
     subscriptions, deliveries and account policies, CloudTrail's bucket, EventBridge targets, SNS subscriptions,
     Bedrock invocation logging, GuardDuty finding exports, AMIs / snapshots shared by Image Builder and DLM;
   - network: VPC endpoint access to a domain, ENI attach permissions, peering, Direct Connect associations;
-  - code: Lambda layers, images and code bundles of another account run with the function's role.
+  - code: Lambda layers, images and code bundles, ECS / Batch / SageMaker / App Runner / AgentCore images of another
+    account run with the resource's role.
 Which input of which type names what, and what it hands over, is data: analysis/aws_foreign_account_inputs.yaml
 (sources there; tests/policy/test_aws_foreign_account_inputs_data.py walks the installed SDK so an input of the same
 shape a provider upgrade adds fails until classified).
@@ -20,7 +21,8 @@ Each named value is judged as AGID-AWS-050 / -057 judge accounts (analysis.aws_a
 stack); otherwise "foreign account", or "cannot tell whether account X is yours" while no own account is listed.
 Values are parsed as AWS writes them (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html): an
 account id, an IAM/STS principal ARN, any ARN's account field (an ARN without one, such as an SSM document of AWS,
-is AWS's own; an S3 ARN names a bucket), an ECR image URI's registry account. A bucket name carries no account: only
+is AWS's own; an S3 ARN names a bucket), an ECR image URI's registry account (an image of another registry names
+none and is left to other reviews). A bucket name carries no account: only
 a bucket this stack defines is known to be own. A value computed from another resource of this stack (unknown at
 preview, the resource depends on a stack resource) is that resource's, so own; unknown without such a link is
 "cannot check". A public value (`all`) blocks. Critical (mandatory), as AGID-AWS-050: public or cross-account
@@ -93,10 +95,9 @@ class _Owner:
                 return None
             return f"bucket {name[:100]} is not one this stack defines, and a bucket name does not say whose it is"
         if kind == "image":
+            # an image of another registry names no account (third-party code is not this rule's question)
             match = _ECR_IMAGE.match(value)
-            if match is None:
-                return f"{value[:200]!r} is not an Amazon ECR image URI: cannot tell whose image it is"
-            return self.own.problem(match["account"], value)
+            return None if match is None else self.own.problem(match["account"], value)
         if kind == "arn":
             match = _ARN.match(value)
             if match is None:

@@ -86,6 +86,15 @@ def _accounts(account: str) -> dict[str, tuple[str, dict]]:
         "imagebuilder_share": ("aws:imagebuilder/distributionConfiguration:DistributionConfiguration", {
             "name": "d", "distributions": [{"region": "eu-west-1",
                                             "amiDistributionConfiguration": {"launchPermission": {"userIds": [a]}}}]}),
+        "ecs_image": ("aws:ecs/taskDefinition:TaskDefinition", {"family": "x", "containerDefinitions": json.dumps(
+            [{"name": "app", "image": f"{a}.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:{'0' * 64}"}])}),
+        "flow_log": ("aws:ec2/flowLog:FlowLog", {"vpcId": "vpc-1", "logDestinationType": "cloud-watch-logs",
+                                                 "logDestination": f"arn:aws:logs:eu-west-1:{a}:log-group:flows"}),
+        "waf_logging": ("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", {
+            "resourceArn": f"arn:aws:wafv2:eu-west-1:{OWN}:regional/webacl/w/1",
+            "logDestinationConfigs": [f"arn:aws:firehose:eu-west-1:{a}:deliverystream/aws-waf-logs-x"]}),
+        "s3_notification": ("aws:s3/bucketNotification:BucketNotification", {
+            "bucket": "replica", "queues": [{"queueArn": f"arn:aws:sqs:eu-west-1:{a}:uploads", "events": ["s3:*"]}]}),
         "dlm_share": ("aws:dlm/lifecyclePolicy:LifecyclePolicy", {"description": "d", "policyDetails": {
             "resourceTypes": ["VOLUME"], "schedules": [{"name": "s", "shareRule": {"targetAccounts": [a]}}]}}),
     }
@@ -159,8 +168,9 @@ def test_values_that_name_no_account_are_cannot_tell_and_aws_owned_arns_pass(pac
     assert found == [("gd", "gd hands administration of GuardDuty (findings, detectors, suppression rules) for every "
                             "member account to security-team (adminAccountId): 'security-team' is not an account id: "
                             "cannot tell whose it is")]
-    image = ("aws:lambda/function:Function", "fn", {"imageUri": "docker.io/library/python:3.12"})
-    assert "is not an Amazon ECR image URI" in findings(pack, image)[0][1]
+    # an image of a registry other than ECR names no account: not this rule's question
+    assert findings(pack, ("aws:ecs/taskDefinition:TaskDefinition", "td", {"family": "x", "containerDefinitions":
+                                                                         json.dumps([{"image": "nginx:1.27"}])})) == []
     # an SSM document of AWS (no account field) is AWS's own: AGID-AWS-057 judges what it runs
     ssm = ("aws:cloudwatch/eventTarget:EventTarget", "run",
            {"rule": "r", "arn": "arn:aws:ssm:eu-west-1::document/AWS-RunPatchBaseline"})
