@@ -21,11 +21,12 @@ Each named value is judged as AGID-AWS-050 / -057 judge accounts (analysis.aws_a
 stack); otherwise "foreign account", or "cannot tell whether account X is yours" while no own account is listed.
 Values are parsed as AWS writes them (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html): an
 account id, an IAM/STS principal ARN, any ARN's account field (an ARN without one, such as an SSM document of AWS,
-is AWS's own; an S3 ARN names a bucket), an ECR image URI's registry account (an image of another registry names
+is AWS's own; an S3 ARN or s3:// URI names a bucket), an ECR image URI's registry account (an image of another registry names
 none and is left to other reviews). A bucket name carries no account: only
-a bucket this stack defines is known to be own. A value computed from another resource of this stack (unknown at
-preview, the resource depends on a stack resource) is that resource's, so own; unknown without such a link is
-"cannot check". A public value (`all`) blocks. Critical (mandatory), as AGID-AWS-050: public or cross-account
+a bucket this stack creates under that name (its `bucket` input) is known to be own; a bucket the provider names
+matches no name. A value taken from another resource of this stack is judged by the value the gate's mocks give it
+(an ARN in the mock account, a bucket's name); a value unknown at preview is "cannot check until known" whatever the
+resource depends on (a depends_on proves nothing about a constant behind an Output). A public value (`all`) blocks. Critical (mandatory), as AGID-AWS-050: public or cross-account
 access blocks; waive a reviewed partner account by URN or list the account in ownAccountIds.
 """
 
@@ -65,22 +66,12 @@ class _Owner:
 
     def __init__(self, resources: list[Resource], config) -> None:
         self.own = OwnAccounts.from_config(config).including(invented_accounts())
-        self.urns = {r.urn for r in resources if r.custom}
-        # bucket name -> the stack bucket's URN, and whether the program wrote that name (`bucket` input); a bucket
-        # without one is named by the provider (`<resource name>-<random>`; the gate's mocks: the resource name),
-        # so that name is the stack's only where the value comes from the bucket (a dependency)
-        self.buckets: dict[str, tuple[str, bool]] = {}
-        for bucket in (r for r in resources if r.type in BUCKET_TYPES):
-            written = bucket.props.get("bucket")
-            if isinstance(written, str) and not is_unknown(written):
-                self.buckets[written.strip()] = (bucket.urn, True)
-            elif written is None and bucket.props.get("bucketPrefix") is None:
-                self.buckets.setdefault(bucket.name, (bucket.urn, False))
+        # the names the program gave the stack's buckets (`bucket` input). A bucket the provider names
+        # (`<resource name>-<random>`) is not matched by any name: a literal equal to its resource name (or written
+        # behind an Output, with depends_on on it) would name another account's bucket, so only a written name counts
+        self.buckets = {b.props["bucket"].strip() for b in resources if b.type in BUCKET_TYPES
+                        and isinstance(b.props.get("bucket"), str) and not is_unknown(b.props["bucket"])}
         self.roles = NameIndex([r for r in resources if r.type == ROLE], exact_arns=True)
-
-    def linked(self, resource: Resource) -> bool:
-        """Does `resource` take inputs from a resource of this stack (so a value unknown at preview is one of its)?"""
-        return any(urn in self.urns for urn in resource.dependencies)
 
     def problem(self, kind: str, value: str, resource: Resource) -> str | None:
         """None when `value` (of data kind `kind`) is known to be the stack's own; else why it is flagged."""
@@ -90,10 +81,10 @@ class _Owner:
             return None if found else f"role {value[:200]} is not one this stack defines: cannot check what it may do"
         if kind == "bucket" or (kind == "arn" and value.startswith("arn:") and _bucket_arn(value)):
             name = _bucket_name(value)
-            urn, written = self.buckets.get(name, (None, False))
-            if urn is not None and (written or urn in resource.dependencies):
+            if name in self.buckets:
                 return None
-            return f"bucket {name[:100]} is not one this stack defines, and a bucket name does not say whose it is"
+            return f"bucket {name[:100]} is not one this stack names (its `bucket` input), and a bucket name does " \
+                   "not say whose it is"
         if kind == "image":
             # an image of another registry names no account (third-party code is not this rule's question)
             match = _ECR_IMAGE.match(value)
@@ -116,11 +107,11 @@ def _bucket_arn(value: str) -> bool:
 
 
 def _bucket_name(value: str) -> str:
-    """`arn:aws:s3:::b/key` or `b` -> `b`."""
+    """`arn:aws:s3:::b/key`, `s3://b/prefix/` or `b` -> `b`."""
     value = value.strip()
     if value.startswith("arn:"):
         value = value.split(":", 5)[-1]
-    return value.split("/", 1)[0]
+    return value.removeprefix("s3://").split("/", 1)[0]
 
 
 def _applies(resource: Resource, when: dict[str, list[str]]):
@@ -145,8 +136,9 @@ def _judge(resource: Resource, spec: dict[str, Any], owner: _Owner):
                 yield Violation(f"{resource.name}: cannot check: {where} is not the JSON AWS takes ({value!r}...)",
                                 resource.urn)
             elif is_unknown(value):
-                if not owner.linked(resource):
-                    yield Unknown(where, resource.urn)
+                # a dependency on a stack resource proves nothing: a constant behind an Output the gate leaves
+                # unknown, with depends_on, would pass (red12 #7's class); the gate's mocks give stack outputs values
+                yield Unknown(where, resource.urn)
             elif not isinstance(value, str):
                 yield Violation(f"{resource.name}: cannot check: {where} is {type(value).__name__}, not a string "
                                 f"naming who gets {spec['hands']}", resource.urn)

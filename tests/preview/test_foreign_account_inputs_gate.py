@@ -1,6 +1,6 @@
 """End to end (`agentid preview`): AGID-AWS-064 judges the accounts, buckets and destinations plain inputs hand data
-or code to (issue 11, red11a r26 / r34). The stack's own bucket named by its Output (`trail.s3BucketName =
-bucket.id`) and the stack's own vault, queue, log destination and layer pass: the gate's mocks give an S3 bucket
+or code to (issue 11, red11a r26 / r34). The stack's own bucket (created under a name the program gives it) named by its
+Output (`trail.s3BucketName = bucket.id`) and the stack's own vault, queue, log destination and layer pass: the gate's mocks give an S3 bucket
 its name as id and `arn:aws:s3:::name` as ARN, as AWS does (before, its id was `<name>-id`, which named no bucket of
 the stack). The same resources pointed at a foreign account or a bucket the stack does not define block.
 """
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(
 
 FOREIGN = "999999999999"
 OWN_TARGETS = '''
-logs = aws.s3.BucketV2("trail-logs")
+logs = aws.s3.BucketV2("trail-logs", bucket="acme-org-trail-logs")
 code_bucket = aws.s3.BucketV2("code", bucket="my-code-bucket")
 layer = aws.lambda_.LayerVersion("layer", layer_name="telemetry", s3_bucket=code_bucket.bucket, s3_key="l.zip")
 vault = aws.backup.Vault("copies")
@@ -64,7 +64,7 @@ def test_the_stacks_own_destinations_pass_and_foreign_ones_block(project: Path) 
     assert code == 1
     assert sorted(found) == ["fn", "forward", "plan", "trail"], found
     assert len(found["fn"]) == 2  # the layer's account and the code bucket
-    # a bucket named like the stack's auto-named bucket, but not taken from it, is not the stack's: AWS names that
-    # bucket trail-logs-<random>, so the literal name is someone else's
-    assert "bucket trail-logs is not one this stack defines" in found["trail"][0]
+    # a bucket named like the stack's provider-named bucket is not the stack's: AWS names that bucket
+    # trail-logs-<random>, so the literal name is someone else's
+    assert "bucket trail-logs is not one this stack names" in found["trail"][0]
     assert f"account {FOREIGN}" in found["plan"][0] and f"account {FOREIGN}" in found["forward"][0]
