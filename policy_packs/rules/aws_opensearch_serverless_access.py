@@ -4,12 +4,10 @@ A data access policy (`opensearch.ServerlessAccessPolicy`, `type: data`) is not 
 of rule sets, `[{"Rules": [{"ResourceType": "collection"|"index", "Resource": [...], "Permission": [...]}],
 "Principal": [...], "Description": ...}]` (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-data-access.html).
 Principals are IAM user/role ARNs, or people from a security configuration (`saml/...`, `iamidentitycenter/...`,
-`iamfederation/...`). Flagged:
-  - a principal with `*` in it: everyone (or every role of an account) reads and writes the collections;
-  - an IAM principal of an account outside `ownAccountIds` (when configured): a cross-account grant;
-  - `aoss:*` on every collection (`collection/*`) or every index of every collection (`index/*/*`);
-  - a document that is not that grammar (unreadable: it cannot be judged safe).
-`aoss:*` on one named collection is the provider's own example and passes.
+`iamfederation/...`). Flagged here: `aoss:*` on every collection (`collection/*`) or every index of every collection
+(`index/*/*`); `aoss:*` on one named collection is the provider's own example and passes. Whom a policy grants
+(`*`, another account) and a document that is not that grammar are AGID-AWS-069's (mandatory), which reads the
+document with `rule_sets`.
 """
 
 from __future__ import annotations
@@ -17,19 +15,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from agentid_policy_packs.analysis.aws_accounts import principal_account
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
-from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
 
 ACCESS_POLICY = "aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy"
-PEOPLE_PREFIXES = ("saml/", "iamidentitycenter/", "iamfederation/")
 MAX_POLICY_CHARS = 30_000  # AWS quota for a data access policy document is 20 KB; anything longer is not one
 EVERYTHING = {"collection": "collection/*", "index": "index/*/*"}
 
 
-def _strings(value) -> list[str] | None:
+def strings_of(value) -> list[str] | None:
     if isinstance(value, str):
         return [value]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -37,7 +32,8 @@ def _strings(value) -> list[str] | None:
     return None
 
 
-def _rule_sets(resource: Resource):
+def rule_sets(resource: Resource):
+    """(the policy's list of {Rules, Principal} objects, None) or (None, the Unknown / Violation saying why not)."""
     policy = resource.props.get("policy")
     if is_unknown(policy):
         return None, Unknown("policy")
@@ -59,28 +55,22 @@ def _rule_sets(resource: Resource):
     return policy, None
 
 
-def _entry(resource: Resource, index: int, entry: Mapping, config):
-    where = f"{resource.name} policy[{index}]"
-    principals, rules = _strings(entry.get("Principal")), entry.get("Rules")
+def readable_entry(entry: Mapping) -> tuple[list[str], list[Mapping]] | None:
+    """(principals, rules) of one rule set, None when it is not the grammar."""
+    principals, rules = strings_of(entry.get("Principal")), entry.get("Rules")
     if principals is None or not isinstance(rules, list) or not all(isinstance(r, Mapping) for r in rules):
-        yield Violation(f"{where}: Principal must be a list of strings and Rules a list of objects, so the grant "
-                        "cannot be judged")
-        return
-    own = set(config.get("ownAccountIds") or [])
-    for principal in principals:
-        if "*" in principal:
-            yield Violation(f"{where} grants to principal {principal!r}: a wildcard lets every matching identity read "
-                            "and write the collections", category="public-access")
-        elif principal.startswith(PEOPLE_PREFIXES):
-            continue
-        elif (account := principal_account(principal)) is None or principal.strip().isdigit():
-            yield Violation(f"{where}: principal {principal!r} is not an IAM user/role ARN or a saml/, "
-                            "iamidentitycenter/ or iamfederation/ principal, so who is granted cannot be judged")
-        elif own and account not in own:
-            yield Violation(f"{where} grants {principal} of account {account}, not one of ownAccountIds",
-                            category="public-access")
+        return None
+    return principals, rules
+
+
+def _entry(resource: Resource, index: int, entry: Mapping):
+    where = f"{resource.name} policy[{index}]"
+    readable = readable_entry(entry)
+    if readable is None:
+        return  # AGID-AWS-069
+    principals, rules = readable
     for rule in rules:
-        permissions, targets = _strings(rule.get("Permission")), _strings(rule.get("Resource"))
+        permissions, targets = strings_of(rule.get("Permission")), strings_of(rule.get("Resource"))
         kind = rule.get("ResourceType")
         if permissions is None or targets is None or kind not in EVERYTHING:
             yield Violation(f"{where}: a rule needs ResourceType collection|index and lists of Resource and "
@@ -93,18 +83,14 @@ def _entry(resource: Resource, index: int, entry: Mapping, config):
 def check(resource: Resource, config):
     kind = resource.props.get("type")
     if is_unknown(kind):
-        yield Unknown("type")
-        return
+        return  # AGID-AWS-069 says "cannot check" once
     if kind != "data":
-        yield Violation(f"{resource.name}: type {kind!r} is not \"data\" (the only access policy type AWS defines), "
-                        "so the policy cannot be judged")
-        return
-    rule_sets, problem = _rule_sets(resource)
+        return  # AGID-AWS-069: not a data access policy, so it cannot be judged
+    entries, problem = rule_sets(resource)
     if problem:
-        yield problem
-        return
-    for index, entry in enumerate(rule_sets):
-        yield from _entry(resource, index, entry, config)
+        return  # AGID-AWS-069 reports what cannot be read
+    for index, entry in enumerate(entries):
+        yield from _entry(resource, index, entry)
 
 
 RULE = Rule(
@@ -112,14 +98,10 @@ RULE = Rule(
     title="aws-opensearch-serverless-access-named",
     severity="high",
     category="broad-grant",
-    description="OpenSearch Serverless data access policies grant named principals of your accounts, never \"*\", "
-                "and never aoss:* on every collection or index.",
+    description="OpenSearch Serverless data access policies never grant aoss:* on every collection or index.",
     remediation="List the agent's role ARN as Principal and name its collection (collection/NAME, index/NAME/*) with "
                 "the permissions it needs (aoss:ReadDocument, aoss:DescribeIndex, ...).",
     url="https://docs.aws.amazon.com/opensearch-service/latest/developerguide/serverless-data-access.html",
     check=check,
     resource_types=(ACCESS_POLICY,),
-    config=OWN_ACCOUNTS_CONFIG,
-    config_schema=OWN_ACCOUNTS_SCHEMA,
-    config_strictness=OWN_ACCOUNTS_STRICTNESS,
 )

@@ -34,6 +34,10 @@ judgeable offline, then:
     listed in trustedIssuers counts too. A well-known IdP's entityID (analysis/saml_idps.yaml) is named in the finding
     with its tenant; an entityID the IdP gives EVERY customer (JumpCloud's default `JumpCloud`) passes only pinned.
     Without a pin the pass rests on the metadata's certificate being the IdP's: pin it where the IdP lets you.
+AgentCore gateways, runtimes, harnesses and registries (AgentCore registry, Agent Registry) take callers' JWTs from the
+issuer of their customJwtAuthorizer.discoveryUrl, judged like any issuer (where each type holds it: AGID-AWS-037).
+`issuer_problem` is the issuer judgement alone, for rules judging other token brokers (AGID-AWS-067: a Cognito
+identity pool's OIDC providers).
 A Cognito identity provider whose metadata Cognito fetches (MetadataURL) trusts whoever serves that URL: it must be
 https and listed in trustedIssuers (or the stack's own Entra tenant's federation metadata URL); a Cognito OIDC identity
 provider's oidc_issuer is judged like any issuer above.
@@ -53,8 +57,9 @@ from pathlib import Path
 
 from agentid_components import data_yaml, https_url
 from agentid_policy_packs.analysis import saml_metadata
-from agentid_policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import UNKNOWN_STRING, is_unknown, values_at
 
+from . import agentcore_gateway_authorizer
 from .base import Resource, Rule, Unknown, Violation
 
 DATA = Path(__file__).resolve().parent.parent / "analysis" / "oidc_issuers.yaml"
@@ -74,6 +79,20 @@ AWS_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
 SAML_PROVIDER = "aws:iam/samlProvider:SamlProvider"
 # A Cognito user pool's external IdP: SAML (providerDetails MetadataFile / MetadataURL) or OIDC (oidc_issuer)
 COGNITO_IDP = "aws:cognito/identityProvider:IdentityProvider"
+# Other AWS token brokers that take an OIDC issuer's tokens as a caller's identity (red11a r04, r35), with the input
+# paths naming the issuer (`a[].b` walks a list): IAM Identity Center trusted token issuers (tokens exchanged for
+# Identity Center users), Verified Access user trust providers (people let into applications), Verified Permissions
+# identity sources (tokens whose claims become the Cedar principal), API Gateway HTTP API JWT authorizers, AppSync
+# OIDC authorization, EKS OIDC identity provider configs (tokens become Kubernetes users and groups).
+ISSUER_PATHS = {
+    "aws:ssoadmin/trustedTokenIssuer:TrustedTokenIssuer": ("trustedTokenIssuerConfiguration.oidcJwtConfiguration.issuerUrl",),
+    "aws:verifiedaccess/trustProvider:TrustProvider": ("oidcOptions.issuer", "nativeApplicationOidcOptions.issuer"),
+    "aws:verifiedpermissions/identitySource:IdentitySource": ("configuration.openIdConnectConfiguration.issuer",),
+    "aws:apigatewayv2/authorizer:Authorizer": ("jwtConfiguration.issuer",),
+    "aws:appsync/graphQLApi:GraphQLApi": ("openidConnectConfig.issuer",
+                                          "additionalAuthenticationProviders[].openidConnectConfig.issuer"),
+    "aws:eks/identityProviderConfig:IdentityProviderConfig": ("oidc.issuerUrl",),
+}
 SAML_IDPS = Path(__file__).resolve().parent.parent / "analysis" / "saml_idps.yaml"
 # Entra's federation metadata URL for one tenant (and its national clouds), which Cognito may fetch
 _ENTRA_METADATA_URL = re.compile(
@@ -81,8 +100,9 @@ _ENTRA_METADATA_URL = re.compile(
     r"/federationmetadata/2007-06/federationmetadata\.xml(\?appid=[0-9a-f-]{36})?", re.IGNORECASE)
 # a trustedSamlEntityIds entry: the entityID (any URI, no whitespace, <= 1024 characters) and optional certificate pins
 _PIN = re.compile(r"^sha256:([0-9a-fA-F]{64})$")
-# AgentCore gateways and runtimes take callers' JWTs from the issuer of their customJwtAuthorizer.discoveryUrl
-AGENTCORE = ("aws:bedrock/agentcoreGateway:AgentcoreGateway", "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime")
+# AgentCore gateways, runtimes, harnesses and registries take callers' JWTs from the issuer of their
+# customJwtAuthorizer.discoveryUrl (AGID-AWS-037 knows where each type holds it)
+AGENTCORE = tuple(agentcore_gateway_authorizer.JWT_AUTHORIZED)
 _DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 # Stack config keys naming the Entra tenant the stack deploys into (Pulumi azure-native, azuread, classic azure providers)
 TENANT_CONFIG_KEYS = ("azure-native:tenantId", "azuread:tenantId", "azure:tenantId")
@@ -130,12 +150,11 @@ def _issuer(resource: Resource):
             return oidc
         return oidc.get("issuerUri") if isinstance(oidc, dict) else None
     if resource.type in AGENTCORE:
-        configuration = resource.props.get("authorizerConfiguration")
-        if is_unknown(configuration):
-            return configuration
-        jwt = configuration.get("customJwtAuthorizer") if isinstance(configuration, dict) else None
-        if is_unknown(jwt) or not isinstance(jwt, dict):
-            return jwt if is_unknown(jwt) else None  # no JWT authorizer: AWS_IAM or NONE (AGID-AWS-037)
+        jwt = agentcore_gateway_authorizer.custom_jwt(resource)
+        if isinstance(jwt, Unknown):
+            return UNKNOWN_STRING
+        if not isinstance(jwt, dict):
+            return None  # no JWT authorizer: AWS_IAM or NONE (AGID-AWS-037)
         url = jwt.get("discoveryUrl")
         return url.strip().removesuffix(_DISCOVERY_SUFFIX) if isinstance(url, str) else url
     if resource.type == COGNITO_IDP:
@@ -249,7 +268,20 @@ def _cognito_saml(resource: Resource, details, config):
                     "gate list the https URL in trustedIssuers")
 
 
+def _issuers_at(resource: Resource, config):
+    for path, issuer in (found for path in ISSUER_PATHS[resource.type] for found in values_at(resource.props, path)):
+        if is_unknown(issuer):
+            yield Unknown(path)
+        elif not isinstance(issuer, str) or not issuer.strip():
+            yield Violation(f"{resource.name}: cannot check: {path} is not an issuer URL")
+        elif problem := issuer_problem(issuer, config):
+            yield Violation(f"{resource.name} {problem}")
+
+
 def check(resource: Resource, config):
+    if resource.type in ISSUER_PATHS:
+        yield from _issuers_at(resource, config)
+        return
     if resource.type == SAML_PROVIDER:
         metadata = resource.props.get("samlMetadataDocument")
         if is_unknown(metadata):
@@ -271,7 +303,8 @@ def check(resource: Resource, config):
     if is_unknown(issuer):
         yield Unknown("oidc.issuerUri" if resource.type in GCP_PROVIDERS else "url" if resource.type == AWS_PROVIDER
                       else "providerDetails.oidc_issuer" if resource.type == COGNITO_IDP
-                      else "authorizerConfiguration.customJwtAuthorizer.discoveryUrl" if resource.type in AGENTCORE
+                      else agentcore_gateway_authorizer.authorizer_path(
+                          resource, "authorizerConfiguration.customJwtAuthorizer.discoveryUrl") if resource.type in AGENTCORE
                       else "issuer")
         return
     if issuer is None and resource.type in GCP_PROVIDERS + AGENTCORE:
@@ -279,31 +312,40 @@ def check(resource: Resource, config):
     if not isinstance(issuer, str) or not issuer.strip():
         yield Violation(f"{resource.name}: cannot check: the issuer is not a URL")
         return
-    listed = {_normal(item) for item in config["trustedIssuers"] if isinstance(item, str)}
+    problem = issuer_problem(issuer, config, workforce=resource.type == GCP_WORKFORCE_PROVIDER)
+    if problem:
+        yield Violation(f"{resource.name} {problem}")
+
+
+def issuer_problem(issuer: str, config, *, workforce: bool = False) -> str | None:
+    """Why trusting OIDC `issuer` (an https URL) is unsafe, as a phrase after the trusting resource's name
+    ("trusts tokens from issuer ..."); None when it is a platform's issuer, the stack's own Entra tenant's, or one
+    the gate lists in `config["trustedIssuers"]`. `workforce`: Entra tenants sign in people of a company, any tenant
+    passes. Shared with rules judging other token brokers (a Cognito identity pool's OIDC providers)."""
+    listed = {_normal(item) for item in config.get("trustedIssuers", []) if isinstance(item, str)}
     normal = _normal(issuer)
     if normal in listed:
         # The gate refuses such an entry (pack_config, format https-url); `pulumi preview` does not check formats
         why = https_url.problem(normal)
         if why:
-            yield Violation(f"{resource.name} trusts issuer {issuer[:200]!r}, listed in trustedIssuers, but the entry "
-                            f"{why}: an issuer trusted by exact comparison must name one host, port and path")
-        return
+            return (f"trusts issuer {issuer[:200]!r}, listed in trustedIssuers, but the entry {why}: an issuer "
+                    "trusted by exact comparison must name one host, port and path")
+        return None
     match = next((found for pattern in _known() if (found := pattern.fullmatch(normal))), None)
-    if match and (resource.type == GCP_WORKFORCE_PROVIDER or "tenant" not in match.re.groupindex):
-        return
+    if match and (workforce or "tenant" not in match.re.groupindex):
+        return None
     if match:
         tenant = match.group("tenant")
         if tenant.lower() in own_tenants(config):
-            return
-        yield Violation(f"{resource.name} trusts tokens from Entra tenant {tenant} ({issuer[:200]!r}), which is not one "
-                        "of the stack's own tenants (ownTenantIds, the stack's azure-native/azuread tenantId): any "
-                        "application or managed identity of that tenant can sign in as this identity; list the tenant "
-                        "in the base branch's waivers.yaml policyPackConfig AGID-GEN-003 ownTenantIds if it is yours")
-        return
-    yield Violation(f"{resource.name} trusts tokens from issuer {issuer[:200]!r}, which is neither a platform's issuer "
-                    "(GitHub Actions, GitLab.com, Google, Entra, AKS/EKS/GKE) nor listed in the gate's trustedIssuers: "
-                    "whoever serves its keys can sign the trusted subject; list an issuer you run with "
-                    "`agentid preview --trusted-issuer URL` or in the base branch's waivers.yaml")
+            return None
+        return (f"trusts tokens from Entra tenant {tenant} ({issuer[:200]!r}), which is not one of the stack's own "
+                "tenants (ownTenantIds, the stack's azure-native/azuread tenantId): any application or managed "
+                "identity of that tenant can sign in as this identity; list the tenant in the base branch's "
+                "waivers.yaml policyPackConfig AGID-GEN-003 ownTenantIds if it is yours")
+    return (f"trusts tokens from issuer {issuer[:200]!r}, which is neither a platform's issuer (GitHub Actions, "
+            "GitLab.com, Google, Entra, AKS/EKS/GKE) nor listed in the gate's trustedIssuers: whoever serves its keys "
+            "can sign the trusted subject; list an issuer you run with `agentid preview --trusted-issuer URL` or in "
+            "the base branch's waivers.yaml")
 
 
 RULE = Rule(
@@ -312,16 +354,18 @@ RULE = Rule(
     severity="high",
     category="weak-trust",
     enforcement="mandatory",
-    description="Federated identity credentials, Workload / Workforce Identity Federation providers and IAM and Cognito OIDC "
-                "providers trust a platform's OIDC issuer (an Entra tenant's only for the stack's own tenants) or one the "
-                "gate operator lists in trustedIssuers; SAML IdPs carry a sound signing certificate and are an own Entra "
+    description="Federated identity credentials, Workload / Workforce Identity Federation providers, IAM and Cognito OIDC "
+                "providers, AgentCore JWT authorizers (gateways, runtimes, harnesses, registries), Identity Center "
+                "trusted token issuers, Verified Access trust providers, Verified Permissions identity sources, API "
+                "Gateway JWT authorizers, AppSync OIDC and EKS OIDC identity providers trust a platform's OIDC issuer (an Entra tenant's only for the stack's own tenants) or one the gate "
+                "operator lists in trustedIssuers; SAML IdPs carry a sound signing certificate and are an own Entra "
                 "tenant or an entityID (any URI form) listed, and pinned where given, in trustedSamlEntityIds.",
     remediation="Trust the platform's issuer (token.actions.githubusercontent.com, the cluster's OIDC issuer URL), or "
                 "have the gate operator trust the issuer you run (e.g. your SPIRE OIDC discovery provider): `agentid preview "
                 "--trusted-issuer URL`, or trustedIssuers in the base branch's waivers.yaml policyPackConfig.",
     url="https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation-considerations",
     check=check,
-    resource_types=AZURE_TYPES + GCP_PROVIDERS + (AWS_PROVIDER, SAML_PROVIDER, COGNITO_IDP, *AGENTCORE),
+    resource_types=AZURE_TYPES + GCP_PROVIDERS + (AWS_PROVIDER, SAML_PROVIDER, COGNITO_IDP, *AGENTCORE, *ISSUER_PATHS),
     config={"trustedIssuers": [], "ownTenantIds": [], "trustedSamlEntityIds": []},
     config_schema={"trustedIssuers": {"type": "array", "items": {"type": "string", "format": "https-url"}, "default": [],
                                       "description": "OIDC issuer URLs the gate operator runs (set by the gate)"},

@@ -1,5 +1,5 @@
 """Sharing with other accounts (AGID-AWS-047), Lake Formation / S3 Access Grants (AGID-AWS-048) and OpenSearch
-Serverless data access policies (AGID-AWS-049), sent to agent_guard as the engine sends them.
+Serverless data access policies (AGID-AWS-049 broad, AGID-AWS-069 shared), sent to agent_guard as the engine sends them.
 
 Each case: the resource that must be flagged (exactly one diagnostic, of the rule, at its level) and the
 look-alike a careful program writes, which must pass with no diagnostic at all. The pack is configured with this
@@ -20,7 +20,7 @@ from tests.policy.test_pack_grpc import PACK, urn
 SIBLING = "111122223333"  # another account of the same organization, listed in ownAccountIds
 STRANGER = "210987654321"
 OWN = {"ownAccountIds": [ACCOUNT, SIBLING]}
-CONFIG = {rule: OWN for rule in ("AGID-AWS-047", "AGID-AWS-048", "AGID-AWS-049")}
+CONFIG = {rule: OWN for rule in ("AGID-AWS-047", "AGID-AWS-048", "AGID-AWS-069")}
 SHARE_ARN = f"arn:aws:ram:eu-west-1:{ACCOUNT}:resource-share/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 ORG = "arn:aws:organizations::111111111111:organization/o-a1b2c3d4e5"
 OU = "arn:aws:organizations::111111111111:ou/o-a1b2c3d4e5/ou-ab12-cd34ef56"
@@ -106,12 +106,15 @@ CASES = [
      {"portfolioId": "port-abc123", "principalType": "IAM_PATTERN", "principalArn": "arn:aws:iam:::user/?*"},
      "AGID-AWS-048", "mandatory", {"portfolioId": "port-abc123", "principalArn": ROLE}),
     # OpenSearch Serverless
-    ("aoss-star", AOSS, aoss(["*"]), "AGID-AWS-049", "advisory", aoss([ROLE])),
-    ("aoss-stranger", AOSS, aoss([f"arn:aws:iam::{STRANGER}:role/x"]), "AGID-AWS-049", "advisory",
+    ("aoss-star", AOSS, aoss(["*"]), "AGID-AWS-069", "mandatory", aoss([ROLE])),
+    ("aoss-role-wildcard", AOSS, aoss([f"arn:aws:iam::{ACCOUNT}:role/*"]), "AGID-AWS-069", "mandatory", aoss([ROLE])),
+    ("aoss-stranger", AOSS, aoss([f"arn:aws:iam::{STRANGER}:role/x"]), "AGID-AWS-069", "mandatory",
      aoss([f"arn:aws:iam::{SIBLING}:role/x", "saml/123456789012/okta/group/analysts"])),
     ("aoss-every-index", AOSS, aoss([ROLE], "index/*/*", kind="index"), "AGID-AWS-049", "advisory",
      aoss([ROLE], "index/orders/*", kind="index")),
-    ("aoss-not-json", AOSS, {"name": "p", "type": "data", "policy": "[{"}, "AGID-AWS-049", "advisory",
+    ("aoss-stranger-root", AOSS, aoss([f"arn:aws:iam::{STRANGER}:root"]), "AGID-AWS-069", "mandatory",
+     aoss([f"arn:aws:iam::{SIBLING}:root"])),
+    ("aoss-not-json", AOSS, {"name": "p", "type": "data", "policy": "[{"}, "AGID-AWS-069", "mandatory",
      aoss([ROLE], "collection/*", ("aoss:DescribeCollectionItems",))),
 ]
 
@@ -140,8 +143,10 @@ def test_without_own_accounts_every_named_account_is_reported(pack):
         [foreign] = pack.analyze(RAM_PRINCIPAL, "r", urn(RAM_PRINCIPAL, "r"),
                                  {"principal": STRANGER, "resourceShareArn": SHARE_ARN})
         assert f"account {STRANGER} is a foreign account (the stack's own: {ACCOUNT})" in foreign.message
-        # an IAM principal ARN on S3 Access Grants / OpenSearch Serverless cannot be told foreign without them
-        assert pack.analyze(AOSS, "a", urn(AOSS, "a"), aoss([f"arn:aws:iam::{STRANGER}:role/x"])) == []
+        # OpenSearch Serverless data access is mandatory: an account not known own is "cannot tell" (red11a r15)
+        [aoss_diag] = pack.analyze(AOSS, "a", urn(AOSS, "a"), aoss([f"arn:aws:iam::{STRANGER}:role/x"]))
+        assert (aoss_diag.policy_name, aoss_diag.enforcement_level) == ("AGID-AWS-069", "mandatory")
+        assert f"cannot tell whether account {STRANGER} is yours" in aoss_diag.message
     finally:
         pack.configure(CONFIG)
 
