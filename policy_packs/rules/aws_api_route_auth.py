@@ -16,6 +16,10 @@ An agent's tool is often an API behind API Gateway; a route nobody authenticates
     a `$default` route with no authorization (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-basic-concept.html#apigateway-definition-quick-create);
     an OpenAPI `body` of an `apigateway.RestApi` or `apigatewayv2.Api` defines routes whose authorization is
     judged by `analysis/openapi_auth.py`. An unreadable body is flagged (cannot be judged).
+  - AppSync GraphQL APIs (`appsync.GraphQLApi`, default and additional authentication providers): API_KEY lets
+    anyone holding the key (it ships in the client) call every operation, and OPENID_CONNECT without
+    `openidConnectConfig.clientId` accepts any token its issuer signs, for any client
+    (https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html).
 A private REST API whose resource policy admits only a VPC endpoint still has unauthenticated methods; the
 finding is advisory (high), so such an API takes a waiver with its reason.
 """
@@ -34,6 +38,7 @@ ROUTE = "aws:apigatewayv2/route:Route"
 AUTHORIZER = "aws:apigatewayv2/authorizer:Authorizer"
 REST_API = "aws:apigateway/restApi:RestApi"
 HTTP_API = "aws:apigatewayv2/api:Api"
+GRAPHQL_API = "aws:appsync/graphQLApi:GraphQLApi"
 SHOWN_OPERATIONS = 5  # operations named in one finding; the rest are counted
 REST_AUTHORIZATION = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
 ROUTE_AUTHORIZATION = ("NONE", "AWS_IAM", "CUSTOM", "JWT")
@@ -102,6 +107,41 @@ def _authorizer(resource: Resource):
                         category="weak-trust")
 
 
+def _graphql_mode(resource: Resource, where: str, provider: Mapping):
+    """One authentication mode: `where` is "" for the API's default, else "additionalAuthenticationProviders[i]"."""
+    path = f"{where}." if where else ""
+    kind = provider.get("authenticationType")
+    where = where or "its default mode"
+    if is_unknown(kind):
+        yield Unknown(f"{path}authenticationType")
+    elif kind == "API_KEY":
+        yield Violation(f"GraphQL API {resource.name} authenticates {where} with an API key: anyone holding the key "
+                        "(it ships in the client) calls every operation it allows")
+    elif kind == "OPENID_CONNECT":
+        config = provider.get("openidConnectConfig")
+        client = config.get("clientId") if isinstance(config, Mapping) else config
+        if is_unknown(client):
+            yield Unknown(f"{path}openidConnectConfig.clientId")
+        elif not isinstance(client, str) or not client.strip():
+            yield Violation(f"GraphQL API {resource.name}: {where} OPENID_CONNECT names no clientId: any token its "
+                            "issuer signs, for any client, is accepted", category="weak-trust")
+
+
+def _graphql(resource: Resource):
+    yield from _graphql_mode(resource, "", resource.props)
+    extra = resource.props.get("additionalAuthenticationProviders")
+    if is_unknown(extra):
+        yield Unknown("additionalAuthenticationProviders")
+        return
+    for index, provider in enumerate(extra if isinstance(extra, list) else []):
+        where = f"additionalAuthenticationProviders[{index}]"
+        if not isinstance(provider, Mapping):
+            yield Violation(f"GraphQL API {resource.name}: {where} is not an object, so how it authenticates cannot "
+                            "be judged")
+            continue
+        yield from _graphql_mode(resource, where, provider)
+
+
 def _definition(resource: Resource):
     body = resource.props.get("body")
     if body is None:
@@ -130,7 +170,8 @@ def _api(resource: Resource):
 
 
 def check(resource: Resource, config):
-    judge = {METHOD: _method, ROUTE: _route, AUTHORIZER: _authorizer, REST_API: _definition, HTTP_API: _api}[resource.type]
+    judge = {METHOD: _method, ROUTE: _route, AUTHORIZER: _authorizer, REST_API: _definition, HTTP_API: _api,
+             GRAPHQL_API: _graphql}[resource.type]
     yield from judge(resource)
 
 
@@ -139,11 +180,12 @@ RULE = Rule(
     title="aws-api-routes-authenticated",
     severity="high",
     category="public-access",
-    description="API Gateway methods, routes and OpenAPI-defined operations authenticate callers (no authorization "
-                "NONE except CORS preflights, no quick-create API), and JWT authorizers pin an audience.",
+    description="API Gateway methods, routes and OpenAPI-defined operations and AppSync GraphQL APIs authenticate "
+                "callers (no authorization NONE except CORS preflights, no quick-create API, no AppSync API key), and "
+                "JWT / OIDC authorizers pin an audience (client).",
     remediation="Set authorization AWS_IAM (SigV4 from the agent's role session), CUSTOM/JWT with an authorizer, or "
                 "COGNITO_USER_POOLS; give JWT authorizers the audiences (client ids) they accept.",
     url="https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-to-api.html",
     check=check,
-    resource_types=(METHOD, ROUTE, AUTHORIZER, REST_API, HTTP_API),
+    resource_types=(METHOD, ROUTE, AUTHORIZER, REST_API, HTTP_API, GRAPHQL_API),
 )

@@ -311,3 +311,21 @@ def test_a_session_tag_from_an_attribute_users_write_is_a_mandatory_violation(pa
     assert name == "tags" and "aws:PrincipalTag/team" in message
     for look_alike in (tags({"user": "sub", "app": "aud"}), tags(None)):
         assert stack_findings(pack, "AGID-AWS-067", [*stack, look_alike]) == []
+
+
+GRAPHQL = "aws:appsync/graphQLApi:GraphQLApi"
+
+
+def test_appsync_api_keys_and_oidc_without_a_client_are_flagged(pack) -> None:
+    oidc = {"authenticationType": "OPENID_CONNECT",
+            "openidConnectConfig": {"issuer": "https://accounts.google.com"}}
+    for props in ({"name": "g", "authenticationType": "API_KEY"},
+                  {"name": "g", **oidc},
+                  {"name": "g", "authenticationType": "AWS_IAM", "additionalAuthenticationProviders": [oidc]}):
+        assert flagged_names(pack, "AGID-AWS-046", (GRAPHQL, "gql", props), "advisory") == ["gql"], props
+    pinned = {"authenticationType": "OPENID_CONNECT",
+              "openidConnectConfig": {"issuer": "https://accounts.google.com", "clientId": "123.apps.googleusercontent.com"}}
+    for props in ({"name": "g", "authenticationType": "AWS_IAM"}, {"name": "g", **pinned},
+                  {"name": "g", "authenticationType": "AMAZON_COGNITO_USER_POOLS",
+                   "additionalAuthenticationProviders": [pinned, {"authenticationType": "AWS_IAM"}]}):
+        assert flagged_names(pack, "AGID-AWS-046", (GRAPHQL, "gql", props)) == [], props
