@@ -133,7 +133,11 @@ def _graphql(resource: Resource):
     if is_unknown(extra):
         yield Unknown("additionalAuthenticationProviders")
         return
-    for index, provider in enumerate(extra if isinstance(extra, list) else []):
+    if extra is not None and not isinstance(extra, list):
+        yield Violation(f"GraphQL API {resource.name}: additionalAuthenticationProviders is not a list, so how it "
+                        "authenticates cannot be judged")
+        return
+    for index, provider in enumerate(extra or []):
         where = f"additionalAuthenticationProviders[{index}]"
         if not isinstance(provider, Mapping):
             yield Violation(f"GraphQL API {resource.name}: {where} is not an object, so how it authenticates cannot "

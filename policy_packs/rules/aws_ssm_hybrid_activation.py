@@ -15,6 +15,8 @@ ExpirationDate up to 30 days).
 
 from __future__ import annotations
 
+import math
+
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Violation
@@ -26,7 +28,7 @@ def check(resource: Resource, config):
     role, limit = resource.props.get("iamRole"), resource.props.get("registrationLimit")
     role_text = "a role computed at deployment" if is_unknown(role) or not isinstance(role, str) else f"role {role[:200]}"
     machines = (f"up to {int(limit)} machines" if isinstance(limit, (int, float)) and not isinstance(limit, bool)
-                else "machines (registrationLimit, default 1)")
+                and math.isfinite(limit) else "machines (registrationLimit, default 1)")
     yield Violation(f"SSM activation {resource.name}: its activation id and code register {machines} anywhere as "
                     f"managed nodes that receive AWS credentials of {role_text} while they stay registered: a "
                     "bearer credential (kept in the stack's state as activationCode) turned into lasting role "

@@ -329,3 +329,16 @@ def test_appsync_api_keys_and_oidc_without_a_client_are_flagged(pack) -> None:
                   {"name": "g", "authenticationType": "AMAZON_COGNITO_USER_POOLS",
                    "additionalAuthenticationProviders": [pinned, {"authenticationType": "AWS_IAM"}]}):
         assert flagged_names(pack, "AGID-AWS-046", (GRAPHQL, "gql", props)) == [], props
+
+
+def test_an_activation_with_an_unreadable_limit_is_still_reported(pack) -> None:
+    diags = [d for d in pack.analyze(ACTIVATION, "a", urn(ACTIVATION, "a"), {"iamRole": "x", "registrationLimit": "1000"})
+             if d.policy_name == "AGID-AWS-068"]
+    assert len(diags) == 1 and "registrationLimit, default 1" in diags[0].message
+    # NaN and infinity cannot cross gRPC; a program's own pack run may still see them
+    from agentid_policy_packs.rules import aws_ssm_hybrid_activation
+    from agentid_policy_packs.rules.base import Resource
+    for limit in (float("nan"), float("inf")):
+        [finding] = aws_ssm_hybrid_activation.check(Resource(ACTIVATION, "a", urn(ACTIVATION, "a"),
+                                                             {"iamRole": "x", "registrationLimit": limit}), {})
+        assert "registrationLimit, default 1" in finding.message
