@@ -294,7 +294,7 @@ def arm_resource(kind: str, names: list[Any], body: Mapping[str, Any], where: st
         if not isinstance(properties, dict):
             return Inner(kind, where, problem=f"{kind}'s properties are not "
                                               f"{'known at deployment' if is_unknown(properties) else 'an object'}")
-        props: dict[str, Any] = dict(properties)
+        props: dict[str, Any] = dict(properties) if mapped.get("flatten", True) else {"properties": properties}
         props.update({name: body[name] for name in _ARM_TOP_LEVEL if name in body})
         props.update(extra or {})
         segments = key.split("/")[1:]

@@ -85,8 +85,8 @@ def test_a_role_assignment_inside_any_deployment_blocks_and_other_resources_pass
      "Microsoft.ManagedServices/registrationDefinitions"),
     (template({"type": "Microsoft.Resources/deploymentScripts", "name": "s", "kind": "AzureCLI"}),
      "Microsoft.Resources/deploymentScripts"),
-    (template({"type": "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials", "name": "i/f"}),
-     "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"),
+    (template({"type": "Microsoft.ManagedIdentity/userAssignedIdentities", "name": "i"}),
+     "Microsoft.ManagedIdentity/userAssignedIdentities"),
     (json.dumps(template(ROLE_ASSIGNMENT)), "Microsoft.Authorization/roleAssignments"),  # a template given as JSON text
 ])
 def test_what_a_template_hides_is_named(pack, hidden, shown):

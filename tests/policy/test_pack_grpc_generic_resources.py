@@ -173,3 +173,23 @@ def test_deployment_manager_reviewed_types_pass_and_a_public_bucket_acl_does_not
     content += "  # made public\n- {name: pub, type: storage.v1.bucket, properties: {acl: [{entity: allUsers, role: READER}]}}\n"
     [(rule, message)] = mandatory(pack, DEPLOYMENT_MANAGER, "dm", dm(content))
     assert rule == "AGID-GCP-023" and "resources[2]: storage.v1.bucket sets acl" in message
+
+
+def test_inline_iam_policies_kms_keys_and_azure_identity_resources_in_templates_are_judged_as_typed(pack):
+    admin = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    template = {"Resources": {"P": {"Type": "AWS::IAM::RolePolicy", "Properties": {
+        "RoleName": "deployer", "PolicyName": "all", "PolicyDocument": admin}}}}
+    found = {rule for rule, _ in mandatory(pack, STACK, "s", {"name": "s", "templateBody": json.dumps(template)})}
+    assert "AGID-AWS-010" in found and "AGID-AWS-040" not in found
+    open_key = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:*",
+                                                        "Resource": "*"}]}
+    assert "AGID-AWS-030" in {rule for rule, _ in mandatory(pack, CLOUD_CONTROL, "k", cc("AWS::KMS::Key",
+                                                                                         {"KeyPolicy": open_key}))}
+    # a federated credential trusting a self-run issuer, inside an ARM deployment: judged as the typed credential
+    fic = {"type": "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
+           "apiVersion": "2023-01-31", "name": "agent-id/ci",
+           "properties": {"issuer": "https://issuer.attacker.example", "subject": "repo:acme/app:ref:refs/heads/main",
+                          "audiences": ["api://AzureADTokenExchange"]}}
+    props = {"resourceGroupName": "rg", "properties": {"mode": "Incremental", "template": {"resources": [fic]}}}
+    found = {rule for rule, _ in mandatory(pack, DEPLOYMENT, "dep", props)}
+    assert "AGID-GEN-003" in found and "AGID-AZ-040" not in found, found
