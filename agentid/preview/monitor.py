@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
-from google.protobuf import empty_pb2, json_format, struct_pb2
+from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, resource_pb2, resource_pb2_grpc
 
 from agentid.mock_engine import mock_call
@@ -51,7 +51,8 @@ from agentid.mock_provider import mock_outputs
 from agentid.preview import kubernetes_manifests, sdk_speedups, type_tokens
 # The encoding and decoding of property values live in their own module (the program's child loads it by path).
 from agentid.preview.property_values import (OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG, SECRET_SIG,  # noqa: F401
-                                             SIGNATURE_KEY, UNKNOWN, decode, output_state, plain)
+                                             SIGNATURE_KEY, UNKNOWN, decode, output_state, plain, struct_to_dict,
+                                             value_json)
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
@@ -232,11 +233,12 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         with self._lock:
             if request.urn and request.urn == self.stack_urn:
                 # As `pulumi stack output --json` prints them: an output holding a secret is "[secret]".
-                outputs = sorted(json_format.MessageToDict(request.outputs).items())
-                self.outputs = {key: SECRET_OUTPUT if _holds_secret(value) else _whole_numbers(plain(value))
-                                for key, value in outputs}
-                self.output_values = {key: _whole_numbers(plain(value)) for key, value in outputs}
+                # Each output read and walked once: the kit's inventory output holds every agent (issue 17).
+                outputs = sorted(struct_to_dict(request.outputs).items())
                 self.secret_output_names = tuple(key for key, value in outputs if _holds_secret(value))
+                self.output_values = {key: _whole_numbers(plain(value)) for key, value in outputs}
+                self.outputs = {key: SECRET_OUTPUT if key in self.secret_output_names else self.output_values[key]
+                                for key, _ in outputs}
                 self.stack_outputs_registered = True
         return empty_pb2.Empty()
 
@@ -457,7 +459,7 @@ _OUTPUT_VALUE_BYTES = OUTPUT_VALUE_SIG.encode()
 
 def _value_raw(value: struct_pb2.Value) -> Any:
     """A `Value` as JSON-like data, signatures kept (secrets still wrapped)."""
-    return json_format.MessageToDict(value)
+    return value_json(value)
 
 
 def _shown(value: Any) -> Any:

@@ -67,6 +67,38 @@ def plain(value: Any) -> Any:
     return value
 
 
+def struct_to_dict(message: Any) -> dict[str, Any]:
+    """`json_format.MessageToDict(message)` for a `google.protobuf.Struct`, read with the message's own accessors.
+
+    The same values as json_format's Proto3 JSON mapping of Struct/Value/ListValue (protobuf 5: a number is
+    the double as it is, null and an unset Value are None, NaN and infinities raise ValueError), without its
+    Python walk over descriptors: 8% of the pack's CPU at 1,000 agents (the pack's `crossguard`); with each
+    output walked once, the gate reads the stack's outputs (the kit's inventory, every agent) in 0.05-0.06 s CPU
+    instead of 0.09-0.14 s at 200 agents (`monitor`). tests/policy/test_crossguard.py compares the two on
+    generated maps.
+    """
+    return {key: value_json(value) for key, value in message.fields.items()}
+
+
+def value_json(value: Any) -> Any:
+    """One `google.protobuf.Value` as `json_format.MessageToDict` gives it (see `struct_to_dict`)."""
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "struct_value":
+        return {key: value_json(item) for key, item in value.struct_value.fields.items()}
+    if kind == "list_value":
+        return [value_json(item) for item in value.list_value.values]
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "number_value":
+        number = value.number_value
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError("Fail to serialize a NaN or an infinite Value.number_value")  # as json_format does
+        return number
+    return None  # null_value, or no kind set
+
+
 def output_state(inputs_message: struct_pb2.Struct, inputs: dict[str, Any], state: dict[str, Any]) -> struct_pb2.Struct:
     """The output state: the inputs exactly as they came (a secret input stays a secret output), plus what the
     mock provider computed or changed. Copying the message is native code; only the few computed keys are converted."""

@@ -28,6 +28,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
+from agentid.preview.property_values import struct_to_dict  # json_format's Struct mapping, read natively
+
 from .base import Outcome, Resource, Rule, Unknown, Violation, run_resource_rule, run_stack_rule, tagged
 from .pack_settings import ALL, fanned_out, pack_wide
 from .base import category_of  # noqa: F401 - re-exported for readers of the pack's diagnostics
@@ -111,35 +113,6 @@ class _SharedJsonFormat:
 
 
 _STRUCT = "google.protobuf.Struct"
-
-
-def struct_to_dict(message: Any) -> dict[str, Any]:
-    """`json_format.MessageToDict(message)` for a `google.protobuf.Struct`, read with the message's own accessors.
-
-    The same values as json_format's Proto3 JSON mapping of Struct/Value/ListValue (protobuf 5: a number is
-    the double as it is, null and an unset Value are None, NaN and infinities raise ValueError), without its
-    Python walk over descriptors: 8% of the pack's CPU at 1,000 agents. tests/policy/test_crossguard.py
-    compares the two on generated maps.
-    """
-    return {key: _json_value(value) for key, value in message.fields.items()}
-
-
-def _json_value(value: Any) -> Any:
-    kind = value.WhichOneof("kind")
-    if kind == "string_value":
-        return value.string_value
-    if kind == "struct_value":
-        return {key: _json_value(item) for key, item in value.struct_value.fields.items()}
-    if kind == "list_value":
-        return [_json_value(item) for item in value.list_value.values]
-    if kind == "bool_value":
-        return value.bool_value
-    if kind == "number_value":
-        number = value.number_value
-        if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError("Fail to serialize a NaN or an infinite Value.number_value")  # as json_format does
-        return number
-    return None  # null_value, or no kind set
 
 
 def _structs_read_directly(message_to_dict: Callable[..., Any]) -> Callable[..., Any]:
