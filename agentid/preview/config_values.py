@@ -12,6 +12,10 @@ does not judge (a program that creates an admin key when `legacyKeys` is "off" b
 * A value that is a mapping or a list reaches the program as JSON (`object_json`), after yaml.v3 typed its
   scalars into Go values (`go_scalar`: yaml.v3's resolve.go, a YAML 1.2-like schema: `on`/`yes` are strings,
   `0777` is octal, `1_000` is 1000) and Go's encoding/json wrote them (sorted keys, no spaces).
+* A `{secure: <ciphertext>}` mapping anywhere in a value (`is_secure`, `holds_secure`; `pulumi config set --path
+  a.b --secret` writes one nested in an object) is decrypted by Pulumi before the program gets it, leaf by leaf
+  (pulumi/pulumi#3342), and the whole key is then a secret key. The gate cannot decrypt: `object_json` writes the
+  caller's placeholder in the leaf's place.
 * What yaml.v3 would turn into something this module does not reproduce exactly (timestamps, `.inf`/`.nan`,
   explicit tags other than `!!str`, merge keys `<<`) is refused with a clear `ValueError` (the caller adds file
   and line): a value read differently here would be a program run the gate never judged.
@@ -67,9 +71,29 @@ def scalar_text(node: yaml.ScalarNode) -> str:
     return node.value
 
 
-def object_json(node: yaml.Node) -> str:
-    """A mapping or list value as the program gets it: Go's encoding/json of yaml.v3's typed value."""
-    return json.dumps(_json_ready(_go_value(node)), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+def object_json(node: yaml.Node, secure_text: str | None = None) -> str:
+    """A mapping or list value as the program gets it: Go's encoding/json of yaml.v3's typed value; each nested
+    `{secure: ...}` leaf written as `secure_text` (Pulumi hands the decrypted text there)."""
+    return json.dumps(_json_ready(_go_value(node, secure_text)), separators=(",", ":"), sort_keys=True,
+                      ensure_ascii=False)
+
+
+def is_secure(node: yaml.Node) -> bool:
+    """`{secure: <ciphertext>}`: Pulumi's secure value (config/value.go tries it right after a plain string)."""
+    return (isinstance(node, yaml.MappingNode) and len(node.value) == 1
+            and isinstance(node.value[0][0], yaml.ScalarNode) and node.value[0][0].value == "secure")
+
+
+def holds_secure(node: yaml.Node) -> bool:
+    """Whether the value is a secure value or holds one at any depth (config.Value.Secure: an object value with a
+    secure leaf is a secret key as a whole)."""
+    if is_secure(node):
+        return True
+    if isinstance(node, yaml.MappingNode):
+        return any(holds_secure(value) for _, value in node.value)
+    if isinstance(node, yaml.SequenceNode):
+        return any(holds_secure(item) for item in node.value)
+    return False
 
 
 def go_value(node: yaml.Node) -> Any:
@@ -86,7 +110,9 @@ def go_string(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _go_value(node: yaml.Node) -> Any:
+def _go_value(node: yaml.Node, secure_text: str | None = None) -> Any:
+    if secure_text is not None and is_secure(node):
+        return secure_text
     if isinstance(node, yaml.MappingNode):
         mapping: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -95,10 +121,10 @@ def _go_value(node: yaml.Node) -> Any:
                                  "merged keys out")
             if not isinstance(key_node, yaml.ScalarNode):
                 raise ValueError("a mapping key that is itself a mapping or list: Pulumi config keys are strings")
-            mapping[key_node.value] = _go_value(value_node)
+            mapping[key_node.value] = _go_value(value_node, secure_text)
         return mapping
     if isinstance(node, yaml.SequenceNode):
-        return [_go_value(item) for item in node.value]
+        return [_go_value(item, secure_text) for item in node.value]
     return go_scalar(node)
 
 

@@ -177,30 +177,199 @@ def _run(program: str, speedups, warnings: list, settle: "_Settle") -> None:
     runpy.run_path(program, run_name="__main__")
 
 
-# The gate reads these warnings back (runner.secret_reads); keep the text in step with SECRET_READ_PREFIX there.
+# The gate reads these warnings back (runner.secret_reads); keep the text in step with
+# SECRET_READ_PREFIX there, and SECRET_PLACEHOLDER with stack_config's.
 SECRET_READ_PREFIX = "agentid preview: secure config read as plain text: "
+SECRET_PLACEHOLDER = "[secret: not decrypted by agentid preview]"
+PULUMI_CONFIG_VARIABLES = ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")
 
 
 def _watch_secret_reads() -> None:
-    """Tell the gate when the program reads a `secure:` stack value as plain text (Config.get, get_bool, require...).
+    """Tell the gate when the program gets the value of a `secure:` stack value, by whatever way it is handed over.
 
     Offline the gate cannot decrypt it: the program gets a placeholder, and a branch on the real value (an admin key
-    only when it says "legacy") would never be judged. `get_secret`/`require_secret` give an Output, which the
-    program passes to resources; the SDK's plain getters pass `use=<the secret getter>` to Config._get, which is
-    what tells the two apart (pulumi/config.py; the SDK's own warning for this is commented out, pulumi#7127)."""
+    only when it says "legacy") would never be judged. The accounting is where the value is handed over, not in one
+    SDK getter:
+    * the SDK's config store (pulumi.runtime.config.CONFIG): every read of a secret key's value (Config.get,
+      get_object, pulumi.runtime.get_config, the store's dict itself) except through the SDK's secret getters
+      (get_secret/require_secret..., which call Config._get without `use`, pulumi/config.py) that give an Output;
+    * the process environment the value came in (PULUMI_CONFIG, and PULUMI_CONFIG_SECRET_KEYS): os.environ /
+      os.environb reads by anything but the SDK's own fallback in get_config, and opening /proc/*/environ (an
+      audit hook, PEP 578, which the program cannot remove);
+    * an apply callback of the program handed a value that holds the placeholder (`require_secret(k).apply(fn)`):
+      what fn does with the real value is not judged. Passing the Output to a resource input is no read.
+    Only when the stack has secret keys."""
+    import contextvars
+    import re
+
     import pulumi
     import pulumi.config
+    import pulumi.runtime.config as runtime_config
 
-    original, reported = pulumi.config.Config._get, set()
+    secret_keys = frozenset(runtime_config._SECRET_KEYS.get())
+    warn, reported = pulumi.log.warn, set()  # taken now: the program replacing pulumi.log.warn silences nothing
+
+    def report(note: str) -> None:
+        if note not in reported:
+            reported.add(note)
+            warn(f"{SECRET_READ_PREFIX}{note}")
+
+    if secret_keys:
+        _watch_config_store(runtime_config, pulumi.config, secret_keys, report, contextvars)
+        _watch_environment(runtime_config, report)
+        environ_file = re.compile(r"/proc/(self|thread-self|[0-9]+)(/task/[0-9]+)?/environ")
+
+        def audit(event: str, args: tuple) -> None:
+            if event == "open" and args and isinstance(args[0], (str, bytes)):
+                path = os.fsdecode(args[0])
+                if environ_file.fullmatch(os.path.normpath(path)):
+                    report(f"PULUMI_CONFIG ({path})")
+
+        sys.addaudithook(audit)
+        _watch_applies(pulumi, report)
+
+
+def _watch_config_store(runtime_config, config_module, secret_keys: frozenset, report, contextvars) -> None:
+    """Replace the SDK's config dict by one that reports reads of secret keys' values (see _watch_secret_reads)."""
+    getter = contextvars.ContextVar("agentid_config_getter", default=None)  # the SDK getter reading, if any
+    original_get = config_module.Config._get
 
     def _get(self, key, use=None, instead_of=None):
-        full_key = self.full_key(key)
-        if use is not None and full_key not in reported and pulumi.runtime.is_config_secret(full_key):
-            reported.add(full_key)
-            pulumi.log.warn(f"{SECRET_READ_PREFIX}{full_key} ({getattr(instead_of, '__name__', 'get')})")
-        return original(self, key, use, instead_of)
+        token = getter.set("secret" if use is None else getattr(instead_of, "__name__", "get"))
+        try:
+            return original_get(self, key, use, instead_of)
+        finally:
+            getter.reset(token)
 
-    pulumi.config.Config._get = _get
+    class WatchedConfig(dict):
+        def _seen(self, key, how=None):
+            if key in secret_keys and getter.get() != "secret":
+                report(f"{key} ({how or getter.get() or 'pulumi.runtime.config'})")
+
+        def __getitem__(self, key):
+            self._seen(key)
+            return dict.__getitem__(self, key)
+
+        def get(self, key, default=None):
+            self._seen(key)
+            return dict.get(self, key, default)
+
+        def __iter__(self):  # not dict's: dict(store) / {**store} then read values through __getitem__
+            return iter(list(dict.keys(self)))
+
+        def values(self):
+            for key in dict.keys(self):
+                self._seen(key, "the config store's values")
+            return dict.values(self)
+
+        def items(self):
+            self.values()
+            return dict.items(self)
+
+        def copy(self):
+            return dict(self)
+
+        def pop(self, key, *default):
+            self._seen(key)
+            return dict.pop(self, key, *default)
+
+        def popitem(self):
+            self.values()
+            return dict.popitem(self)
+
+    runtime_config.CONFIG.set(WatchedConfig(runtime_config.CONFIG.get()))
+    config_module.Config._get = _get
+
+
+def _watch_environment(runtime_config, report) -> None:
+    """os.environ and os.environ that report reads of PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS, except the SDK's
+    own `get_config` fallback (it reads only a key the store lacks: never a secret one)."""
+    sdk_config_file = os.path.normcase(os.path.abspath(runtime_config.__file__))
+    plumbing = {os.path.normcase(os.path.abspath(module.__file__)) for module in (os, sys.modules["_collections_abc"])}
+
+    def from_sdk_fallback() -> bool:
+        frame = sys._getframe(2)
+        while frame is not None and os.path.normcase(os.path.abspath(frame.f_code.co_filename)) in plumbing:
+            frame = frame.f_back
+        if frame is None or os.path.normcase(os.path.abspath(frame.f_code.co_filename)) != sdk_config_file:
+            return False
+        if frame.f_code.co_name == "get_config_env":
+            frame = frame.f_back
+        return (frame is not None and frame.f_code.co_name == "get_config"
+                and os.path.normcase(os.path.abspath(frame.f_code.co_filename)) == sdk_config_file)
+
+    def watched(environ, names):
+        class WatchedEnviron(type(environ)):
+            def __getitem__(self, key):
+                value = super().__getitem__(key)
+                if key in names and not from_sdk_fallback():
+                    report(f"{os.fsdecode(key)} (the environment)")
+                return value
+
+            def __contains__(self, key):  # a presence test reads no value
+                try:
+                    return self.encodekey(key) in self._data
+                except TypeError:
+                    return False
+
+        return WatchedEnviron(environ._data, environ.encodekey, environ.decodekey, environ.encodevalue,
+                              environ.decodevalue)
+
+    os.environ = watched(os.environ, PULUMI_CONFIG_VARIABLES)
+    if hasattr(os, "environb"):
+        os.environb = watched(os.environb, tuple(os.fsencode(name) for name in PULUMI_CONFIG_VARIABLES))
+
+
+def _holds_placeholder(value, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return SECRET_PLACEHOLDER in value
+    if depth > 32:
+        return False
+    if isinstance(value, dict):
+        return any(_holds_placeholder(item, depth + 1) for item in (*value.keys(), *value.values()))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_holds_placeholder(item, depth + 1) for item in value)
+    return False
+
+
+def _watch_applies(pulumi, report_secret) -> None:
+    """Wrap Output.apply for the program's own calls (the caller's code is not the SDK's, a provider SDK's or this
+    gate's): a callback handed a value holding the secret placeholder is a secret read."""
+    original_apply = pulumi.Output.apply
+    trusted = _trusted_code_folders(pulumi)
+
+    def apply(self, func, run_with_unknowns=False):
+        caller = sys._getframe(1)
+        where = os.path.abspath(caller.f_code.co_filename)
+        if any(where.startswith(folder) for folder in trusted):
+            return original_apply(self, func, run_with_unknowns)
+        spot = f"{os.path.basename(where)}:{caller.f_lineno}"
+
+        def callback(value):
+            if _holds_placeholder(value):
+                report_secret(f"a secret value handed to an apply callback ({spot})")
+            return func(value)
+
+        return original_apply(self, callback, run_with_unknowns)
+
+    apply.__doc__ = original_apply.__doc__
+    pulumi.Output.apply = apply
+
+
+def _trusted_code_folders(pulumi) -> tuple:
+    """The folders of code that is not the program's: the Pulumi SDK, the provider SDKs installed beside it
+    (pulumi_*), this gate's scripts (this folder) and the kit's components."""
+    import importlib.util
+
+    site = os.path.dirname(os.path.abspath(pulumi.__path__[0]))
+    folders = [os.path.join(site, "pulumi") + os.sep, HERE + os.sep]
+    try:
+        folders += [os.path.join(site, name) + os.sep for name in os.listdir(site) if name.startswith("pulumi_")]
+    except OSError:
+        pass
+    kit = importlib.util.find_spec("agentid_components")
+    folders += [os.path.abspath(location) + os.sep for location in (kit.submodule_search_locations or [])] if kit else []
+    return tuple(folders)
 
 
 # How long what the program left running when its body returned may take to end before the shutdown signal.

@@ -212,8 +212,12 @@ def load_stack_config(project: Project, stack: str) -> StackConfig:
                               f"{qualified!r} again (line {seen[qualified]}): keep one")
         seen[qualified] = line
         try:
-            if _is_secure(value_node):
+            if config_values.is_secure(value_node):
                 raw[qualified], values[qualified] = _plain(value_node, file), SECRET_PLACEHOLDER
+                secrets.append(qualified)
+            elif config_values.holds_secure(value_node):  # an object with secure leaves: a secret key as a whole
+                raw[qualified] = _plain(value_node, file)
+                values[qualified] = config_values.object_json(value_node, SECRET_PLACEHOLDER)
                 secrets.append(qualified)
             elif isinstance(value_node, yaml.ScalarNode):
                 raw[qualified] = _plain(value_node, file)
@@ -233,12 +237,6 @@ def _parse_key(project: Project, file: Path, key: str, line: int | None) -> str:
     except ValueError as problem:
         where = f"{project.relative(file)}:{line}" if line else project.relative(file)
         raise ConfigError(f"{where}: config: {problem}") from None
-
-
-def _is_secure(node: yaml.Node) -> bool:
-    """`{secure: <ciphertext>}`: Pulumi's secure value (config/value.go tries it right after a plain string)."""
-    return (isinstance(node, yaml.MappingNode) and len(node.value) == 1
-            and isinstance(node.value[0][0], yaml.ScalarNode) and node.value[0][0].value == "secure")
 
 
 def _mapping_entry(tree: yaml.Node | None, key: str) -> yaml.Node | None:

@@ -198,3 +198,78 @@ def test_a_secure_value_read_with_get_secret_is_not_reported(tmp_path):
                   "--json", "out.json")
     assert run.json("out.json")["secretReads"] == []
     assert "Secure config read" not in run.stdout
+
+
+NESTED_SECURE_STACK = """\
+    config:
+      aws:region: eu-west-1
+      cfgtest:settings:
+        mode:
+          secure: v1:Yk1BcmNmQ0R5d2Z1:bm90LWEtcmVhbC1jaXBoZXJ0ZXh0
+        team: infra
+    """
+
+
+def test_a_nested_secure_value_makes_its_key_secret_and_hands_a_placeholder(tmp_path):
+    # `pulumi config set --path settings.mode --secret`: Pulumi decrypts the leaf and marks the key secret
+    # (pulumi/pulumi#3342); the gate cannot decrypt, so the leaf is the placeholder and the key is secret.
+    _project(tmp_path, NESTED_SECURE_STACK)
+    config = load_stack_config(load_project(tmp_path / "Pulumi.yaml"), "dev")
+    assert config.secret_keys == ("cfgtest:settings",)
+    assert json.loads(config.values["cfgtest:settings"]) == {"mode": "[secret: not decrypted by agentid preview]",
+                                                             "team": "infra"}
+
+
+# Every way the program can get a secure value's text, each a branch the gate cannot judge (red12 finding 1).
+@pytest.mark.parametrize(("stack", "program", "note"), [
+    (NESTED_SECURE_STACK, 'if (pulumi.Config().get_object("settings") or {}).get("mode") == "legacy":' + ADMIN_KEY,
+     "cfgtest:settings (get_object)"),
+    (SECURE_STACK, "from pulumi.runtime.config import get_config\n"
+                   'if get_config("cfgtest:keyMode") == "legacy":' + ADMIN_KEY, "cfgtest:keyMode (pulumi.runtime.config)"),
+    (SECURE_STACK, "import pulumi.runtime.config as rc\n"
+                   'if dict(rc.CONFIG.get()).get("cfgtest:keyMode") == "legacy":' + ADMIN_KEY,
+     "cfgtest:keyMode (pulumi.runtime.config)"),
+    (SECURE_STACK, "import json, os\n"
+                   'if json.loads(os.environ.get("PULUMI_CONFIG", "{}")).get("cfgtest:keyMode") == "legacy":' + ADMIN_KEY,
+     "PULUMI_CONFIG (the environment)"),
+    (SECURE_STACK, "if pulumi.runtime.get_config_env().get('cfgtest:keyMode') == 'legacy':" + ADMIN_KEY,
+     "PULUMI_CONFIG (the environment)"),
+    (SECURE_STACK, "if 'cfgtest:keyMode' in pulumi.runtime.get_config_secret_keys_env():" + ADMIN_KEY,
+     "PULUMI_CONFIG_SECRET_KEYS (the environment)"),
+    (SECURE_STACK, "import json\n"
+                   "if b'legacy' in open('/proc/self/environ', 'rb').read():" + ADMIN_KEY,
+     "PULUMI_CONFIG (/proc/self/environ)"),
+])
+def test_every_way_to_read_a_secure_value_as_text_is_reported(tmp_path, stack, program, note):
+    _project(tmp_path, stack, program)
+    run = run_cli(tmp_path, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--strict-unknowns",
+                  "--json", "out.json")
+    assert run.code == 1, run.stdout + run.stderr
+    assert note in run.json("out.json")["secretReads"]
+
+
+def test_a_branch_inside_an_apply_on_a_secret_is_a_secret_read(tmp_path):
+    _project(tmp_path, SECURE_STACK, "def admin(mode):\n    if mode == 'legacy':"
+             + textwrap.indent(ADMIN_KEY, "    ") + 'pulumi.Config().require_secret("keyMode").apply(admin)\n')
+    run = run_cli(tmp_path, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--strict-unknowns",
+                  "--json", "out.json")
+    assert run.code == 1, run.stdout + run.stderr
+    assert [note for note in run.json("out.json")["secretReads"]
+            if note.startswith("a secret value handed to an apply callback (__main__.py:")], run.stdout
+
+
+def test_a_secret_only_passed_to_resources_is_no_read(tmp_path):
+    # the look-alike: the secret Output (also turned into JSON by the SDK) goes into inputs; no value is branched on
+    _project(tmp_path, NESTED_SECURE_STACK, """\
+        config = pulumi.Config()
+        settings = config.require_secret_object("settings")
+        aws.ssm.Parameter("settings", name="/app/settings", type="SecureString",
+                          value=pulumi.Output.json_dumps(settings))
+        aws.ssm.Parameter("mode", name="/app/mode", type="SecureString", value=settings["mode"])
+        if "PULUMI_CONFIG" in __import__("os").environ:
+            pulumi.export("configured", True)
+        """)
+    run = run_cli(tmp_path, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--strict-unknowns",
+                  "--json", "out.json")
+    assert run.code == 0, run.stdout + run.stderr
+    assert run.json("out.json")["secretReads"] == []
