@@ -14,7 +14,8 @@ turns them off (LOCAL_AUTH: the input path, and whether Azure's default when it 
   (`web:WebAppFtpAllowed`, `WebAppScmAllowed` and their slots): `allow` false; Bot Service bots:
   `properties.disableLocalAuth` true (channel secrets); Machine Learning computes: `properties.disableLocalAuth` true;
   Playwright workspaces (`azureplaywrightservice:Account`, `loadtestservice:PlaywrightWorkspace`): `localAuth` not
-  Enabled.
+  Enabled; Machine Learning online / serverless endpoints: `properties.authMode` an Entra token mode (not Key /
+  KeyAndAAD).
   Storage SFTP local users (`storage:LocalUser`) with an SSH password, SSH keys or the shared key; API Management
   subscriptions scoped to all APIs.
   Not here: Application Insights' instrumentation key (ingestion only: it writes telemetry, reads nothing).
@@ -34,7 +35,8 @@ https://learn.microsoft.com/en-us/azure/app-service/configure-basic-auth-disable
 https://learn.microsoft.com/en-us/azure/bot-service/policy-reference ("Bot Service should have local authentication
 methods disabled"), https://learn.microsoft.com/en-us/azure/machine-learning/policy-reference ("Azure Machine Learning
 Computes should have local authentication methods disabled"),
-https://learn.microsoft.com/en-us/azure/playwright-testing/how-to-manage-authentication.
+https://learn.microsoft.com/en-us/azure/playwright-testing/how-to-manage-authentication,
+https://learn.microsoft.com/en-us/azure/machine-learning/how-to-authenticate-online-endpoint.
 """
 
 from __future__ import annotations
@@ -95,6 +97,15 @@ LOCAL_AUTH = {
                                     "any user)"),
     "azure-native:machinelearningservices:Compute": ("properties.disableLocalAuth", True,
                                                      "its local (key) authentication"),
+    # Machine Learning endpoints (red11a r30): authMode Key = two static keys, each invoking the model (and what its
+    # deployment's identity reaches) without Entra ID; AMLToken / AADToken are Entra tokens. A serverless endpoint's
+    # KeyAndAAD keeps the keys.
+    "azure-native:machinelearningservices:OnlineEndpoint": (
+        "properties.authMode", lambda value: isinstance(value, str) and value.lower() in ("amltoken", "aadtoken"),
+        "its endpoint keys (authMode Key)"),
+    "azure-native:machinelearningservices:ServerlessEndpoint": (
+        "properties.authMode", lambda value: isinstance(value, str) and value.lower() == "aad",
+        "its endpoint keys (authMode Key / KeyAndAAD)"),
     **{type_: ("localAuth", lambda value: value is None or (isinstance(value, str) and value.lower() == "disabled"),
                "its service access tokens")
        for type_ in ("azure-native:azureplaywrightservice:Account", "azure-native:loadtestservice:PlaywrightWorkspace")},

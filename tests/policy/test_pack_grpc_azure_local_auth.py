@@ -17,6 +17,8 @@ def findings(pack, type_, props) -> list[tuple[str, str]]:
 AKS = {"resourceGroupName": "rg", "dnsPrefix": "x", "identity": {"type": "SystemAssigned"},
        "agentPoolProfiles": [{"name": "p", "count": 1, "vmSize": "Standard_B2s", "mode": "System"}]}
 
+ENDPOINT = {"resourceGroupName": "rg", "workspaceName": "ws", "location": "westeurope"}
+
 BOT = {"resourceGroupName": "rg", "location": "global", "kind": "azurebot", "sku": {"name": "S1"},
        "properties": {"displayName": "b", "endpoint": "https://bot.example.net/api/messages",
                       "msaAppId": "11111111-2222-3333-4444-555555555555", "msaAppType": "MultiTenant"}}
@@ -62,6 +64,17 @@ BOT = {"resourceGroupName": "rg", "location": "global", "kind": "azurebot", "sku
      "azureplaywrightservice svc: localAuth is 'Enabled', so its service access tokens bypass"),
     ("azure-native:loadtestservice:PlaywrightWorkspace", {"resourceGroupName": "rg", "localAuth": "Enabled"},
      {"resourceGroupName": "rg"}, "loadtestservice svc: localAuth is 'Enabled'"),
+    # red11a r30: Machine Learning endpoints invoked with static keys
+    ("azure-native:machinelearningservices:OnlineEndpoint",
+     {**ENDPOINT, "properties": {"authMode": "Key", "publicNetworkAccess": "Enabled"}},
+     {**ENDPOINT, "properties": {"authMode": "AADToken", "publicNetworkAccess": "Enabled"}},
+     "machinelearningservices svc: properties.authMode is 'Key', so its endpoint keys (authMode Key) bypass"),
+    ("azure-native:machinelearningservices:OnlineEndpoint", {**ENDPOINT, "properties": {}},
+     {**ENDPOINT, "properties": {"authMode": "AMLToken"}}, "properties.authMode is not set"),
+    ("azure-native:machinelearningservices:ServerlessEndpoint",
+     {**ENDPOINT, "sku": {"name": "Consumption"}, "properties": {"authMode": "KeyAndAAD", "modelSettings": {"modelId": "m"}}},
+     {**ENDPOINT, "sku": {"name": "Consumption"}, "properties": {"authMode": "AAD", "modelSettings": {"modelId": "m"}}},
+     "properties.authMode is 'KeyAndAAD', so its endpoint keys (authMode Key / KeyAndAAD)"),
 ])
 def test_keys_on_block_and_keys_off_pass(pack, type_, keys_on, keys_off, message):
     [(level, found)] = findings(pack, type_, keys_on)
