@@ -177,9 +177,10 @@ def _run(program: str, speedups, warnings: list, settle: "_Settle") -> None:
     runpy.run_path(program, run_name="__main__")
 
 
-# The gate reads these warnings back (runner.secret_reads); keep the text in step with
-# SECRET_READ_PREFIX there, and SECRET_PLACEHOLDER with stack_config's.
+# The gate reads these warnings back (runner.secret_reads, runner.unknown_applies); keep the texts in step with
+# SECRET_READ_PREFIX and UNKNOWN_APPLY_PREFIX there, and SECRET_PLACEHOLDER with stack_config's.
 SECRET_READ_PREFIX = "agentid preview: secure config read as plain text: "
+UNKNOWN_APPLY_PREFIX = "agentid preview: apply callback not run on a value unknown at preview: "
 SECRET_PLACEHOLDER = "[secret: not decrypted by agentid preview]"
 PULUMI_CONFIG_VARIABLES = ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")
 
@@ -198,7 +199,7 @@ def _watch_secret_reads() -> None:
       audit hook, PEP 578, which the program cannot remove);
     * an apply callback of the program handed a value that holds the placeholder (`require_secret(k).apply(fn)`):
       what fn does with the real value is not judged. Passing the Output to a resource input is no read.
-    Only when the stack has secret keys."""
+    Only when the stack has secret keys (the apply watch always: see `_watch_applies`)."""
     import contextvars
     import re
 
@@ -226,7 +227,7 @@ def _watch_secret_reads() -> None:
                     report(f"PULUMI_CONFIG ({path})")
 
         sys.addaudithook(audit)
-        _watch_applies(pulumi, report)
+    _watch_applies(pulumi, report if secret_keys else None)
 
 
 def _watch_config_store(runtime_config, config_module, secret_keys: frozenset, report, contextvars) -> None:
@@ -333,8 +334,13 @@ def _holds_placeholder(value, depth: int = 0) -> bool:
 
 
 def _watch_applies(pulumi, report_secret) -> None:
-    """Wrap Output.apply for the program's own calls (the caller's code is not the SDK's, a provider SDK's or this
-    gate's): a callback handed a value holding the secret placeholder is a secret read."""
+    """Wrap Output.apply for the program's own calls (the caller's code is not the SDK's, a provider SDK's, the
+    kit's or this gate's): a callback handed a value holding the secret placeholder is a secret read (when
+    `report_secret`); a callback the SDK never runs because its value is unknown at preview (the mocks do not know
+    every output: pulumi/output.py returns an unknown result without calling it) is reported when its Output
+    settles, as work the gate cannot judge: at `pulumi up` it runs, and what it registers or invokes is unseen."""
+    warn = pulumi.log.warn
+    reported: set = set()
     original_apply = pulumi.Output.apply
     trusted = _trusted_code_folders(pulumi)
 
@@ -344,13 +350,25 @@ def _watch_applies(pulumi, report_secret) -> None:
         if any(where.startswith(folder) for folder in trusted):
             return original_apply(self, func, run_with_unknowns)
         spot = f"{os.path.basename(where)}:{caller.f_lineno}"
+        ran = []
 
         def callback(value):
-            if _holds_placeholder(value):
+            ran.append(True)
+            if report_secret is not None and _holds_placeholder(value):
                 report_secret(f"a secret value handed to an apply callback ({spot})")
             return func(value)
 
-        return original_apply(self, callback, run_with_unknowns)
+        result = original_apply(self, callback, run_with_unknowns)
+
+        def settled(future) -> None:
+            if ran or future.cancelled() or future.exception() is not None or spot in reported:
+                return
+            if not future.result().is_known:
+                reported.add(spot)
+                warn(f"{UNKNOWN_APPLY_PREFIX}{spot}")
+
+        result._data.add_done_callback(settled)
+        return result
 
     apply.__doc__ = original_apply.__doc__
     pulumi.Output.apply = apply

@@ -257,6 +257,12 @@ def _render_gate(result: PreviewResult, console: Console) -> None:
                     "preview cannot decrypt these, so what the program does with their values is not judged; read "
                     "them with get_secret/require_secret (an Output) or judge with `pulumi preview --policy-pack`",
                     secret_read_lines(result))
+    _render_section(console, "Apply callbacks not run",
+                    f" ({'blocking: --strict-unknowns' if result.strict_unknowns else 'cannot check'}): the program "
+                    "calls apply on a value unknown at preview, so the callback never ran here; what it registers or "
+                    "invokes at `pulumi up` is not judged",
+                    [f"{spot}: the program registers work inside an apply on a value unknown at preview"
+                     for spot in result.unknown_applies])
     source = result.waivers
     if source is None or not (source.waivers or source.proposed):
         return
@@ -295,6 +301,9 @@ def _render_verdict(result: PreviewResult, console: Console) -> None:
         if result.strict_unknowns and result.secret_reads:
             reads = len(result.secret_reads)
             text += f", {reads} secure value{'s' * (reads != 1)} read as plain text (--strict-unknowns)"
+        if result.strict_unknowns and result.unknown_applies:
+            skipped = len(result.unknown_applies)
+            text += f", {skipped} apply callback{'s' * (skipped != 1)} not run on unknown values (--strict-unknowns)"
     else:
         text = "[red]ERROR[/red]: no verdict (the gate fails closed)"
     console.print(f"\n{text} (exit {code})")
@@ -343,6 +352,7 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
         "cloaking": list(result.cloaking),
         "nothingJudged": result.nothing_judged,
         "secretReads": list(result.secret_reads),
+        "unknownApplies": list(result.unknown_applies),  # program file:line of apply callbacks that never ran
         "stackReferences": dict(result.stack_references),  # name -> how the gate answered it (a preview, a file)
         "sandbox": None if result.isolation is None else {"sandboxed": result.isolation.sandboxed,
                                                           "reason": result.isolation.reason or None},

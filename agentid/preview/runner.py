@@ -116,6 +116,8 @@ class PreviewResult:
     program_warnings: list[str] = field(default_factory=list)  # warnings the program logged to the engine
     cloaking: list[str] = field(default_factory=list)  # where the program's source asks if it runs at preview (advisory)
     secret_reads: list[str] = field(default_factory=list)  # `secure:` keys the program read as plain text (see below)
+    # program lines whose apply callback never ran: its value was unknown at preview (see unknown_applies below)
+    unknown_applies: list[str] = field(default_factory=list)
     strict_unknowns: bool = False  # the request's --strict-unknowns: a secure value read as plain text blocks
     stack_references: dict[str, str] = field(default_factory=dict)  # reference name -> how it was answered
     # why no pack had anything to judge, when a blocking finding (a credential invoke) decides the verdict anyway
@@ -140,7 +142,7 @@ class PreviewResult:
         if self.error:
             return EXIT_ERROR
         blocking = (self.mandatory or any(f.blocking for f in self.waiver_findings)
-                    or (self.strict_unknowns and bool(self.secret_reads)))
+                    or (self.strict_unknowns and bool(self.secret_reads or self.unknown_applies)))
         return EXIT_VIOLATIONS if blocking else EXIT_PASS
 
     @property
@@ -284,6 +286,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
         result.timings["program"] = time.perf_counter() - started_at
         result.resources, result.outputs = outcome.resources, outcome.outputs
         result.program_warnings, result.secret_reads = secret_reads(outcome.warnings, config.secret_keys)
+        result.program_warnings, result.unknown_applies = unknown_applies(result.program_warnings)
         result.agent_of, result.cloud_of = attribute(result.resources)
 
         progress.step(f"finishing the analysis of {len(result.resources)} resources", total=None)
@@ -310,6 +313,18 @@ def secret_reads(warnings: list[str], secret_keys: Sequence[str]) -> tuple[list[
     program can log anything) is kept: it only makes the gate stricter."""
     notes = sorted({w.removeprefix(SECRET_READ_PREFIX) for w in warnings if w.startswith(SECRET_READ_PREFIX)})
     return [w for w in warnings if not w.startswith(SECRET_READ_PREFIX)], notes
+
+
+# agentid.preview.language_host.UNKNOWN_APPLY_PREFIX
+UNKNOWN_APPLY_PREFIX = "agentid preview: apply callback not run on a value unknown at preview: "
+
+
+def unknown_applies(warnings: list[str]) -> tuple[list[str], list[str]]:
+    """The warnings without the language host's notes of program apply callbacks the SDK skipped because their
+    value was unknown at preview, and those notes (`file:line`), sorted. Whatever such a callback registers or
+    invokes at `pulumi up` is never judged here (cannot check)."""
+    notes = sorted({w.removeprefix(UNKNOWN_APPLY_PREFIX) for w in warnings if w.startswith(UNKNOWN_APPLY_PREFIX)})
+    return [w for w in warnings if not w.startswith(UNKNOWN_APPLY_PREFIX)], notes
 
 
 _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")

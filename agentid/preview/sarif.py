@@ -192,6 +192,8 @@ def _invocation(result: PreviewResult) -> dict[str, Any]:
     notes = [*(f"enforcement floor: {note}" for note in result.floor_notes),
              *(f"cloaking: {line}" for line in result.cloaking),
              *(f"secure config read as plain text (cannot check): {key}" for key in result.secret_reads),
+             *(f"cannot check: the program registers work inside an apply on a value unknown at preview: {spot}"
+               for spot in result.unknown_applies),
              *(f.message for f in result.waiver_findings if not f.blocking)]
     if notes and not result.error:
         invocation["toolConfigurationNotifications"] = [{"level": "warning", "message": {"text": n}} for n in notes]

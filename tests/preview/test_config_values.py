@@ -273,3 +273,38 @@ def test_a_secret_only_passed_to_resources_is_no_read(tmp_path):
                   "--json", "out.json")
     assert run.code == 0, run.stdout + run.stderr
     assert run.json("out.json")["secretReads"] == []
+
+
+# --- apply callbacks on values the mocks leave unknown (red12 finding 5) ----------------------
+
+
+def test_an_apply_on_a_value_unknown_at_preview_cannot_be_checked(tmp_path):
+    # bucket_domain_name is computed by the provider: unknown at preview, so the SDK never runs the callback here;
+    # at `pulumi up` it runs and registers the admin key
+    _project(tmp_path, "config:\n  aws:region: eu-west-1\n", "bucket = aws.s3.Bucket('drop')\n"
+             "def admin(_):" + ADMIN_KEY + "bucket.bucket_domain_name.apply(admin)\n")
+    relaxed = run_cli(tmp_path, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--json", "out.json")
+    assert relaxed.code == 0, relaxed.stdout + relaxed.stderr
+    assert relaxed.json("out.json")["unknownApplies"] == ["__main__.py:11"]
+    assert "Apply callbacks not run (cannot check)" in relaxed.stdout
+    strict = run_cli(tmp_path, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--strict-unknowns",
+                     "--sarif", "out.sarif")
+    assert strict.code == 1, strict.stdout + strict.stderr
+    assert "1 apply callback not run on unknown values (--strict-unknowns) (exit 1)" in strict.stdout
+    notes = json.loads((tmp_path / "out.sarif").read_text())["runs"][0]["invocations"][0]
+    assert any(n["message"]["text"].endswith("inside an apply on a value unknown at preview: __main__.py:11")
+               for n in notes["toolConfigurationNotifications"])
+
+
+def test_an_apply_on_a_known_value_runs_and_is_judged(tmp_path):
+    # the look-alike: the same callback on the ARN (the mocks know it) runs, and its resources are judged; the SDK's
+    # own applies (Output.concat/json_dumps) on unknown values are not the program's callbacks
+    _project(tmp_path, "config:\n  aws:region: eu-west-1\n", "bucket = aws.s3.Bucket('drop')\n"
+             "pulumi.export('site', pulumi.Output.concat('https://', bucket.bucket_domain_name))\n"
+             "pulumi.export('doc', pulumi.Output.json_dumps({'host': bucket.bucket_domain_name}))\n"
+             "def admin(_):" + ADMIN_KEY + "bucket.arn.apply(admin)\n")
+    run = run_cli(tmp_path, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--strict-unknowns",
+                  "--json", "out.json")
+    assert run.code == 1, run.stdout + run.stderr
+    assert run.json("out.json")["unknownApplies"] == []
+    assert "AGID-AWS-001" in run.stdout
