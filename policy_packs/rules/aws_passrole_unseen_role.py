@@ -7,7 +7,7 @@ method's other actions (lambda:CreateFunction + lambda:InvokeFunction, ec2:RunIn
 cloudformation:CreateStack, ... — every PassRole method of the escalation catalogue,
 analysis/escalation_methods.yaml, with its iam:PassedToService judged as there) lets the principal run code
 as that role: Rhino Security Labs' PassRole methods with a role whose power is unknown. AGID-AWS-044 reports
-the unreadable role (advisory); this rule reports the combination (mandatory). For each role, user and group
+the unreadable role itself; this rule names the escalation method the combination allows. For each role, user and group
 the policies that reach it (iam_links, as AGID-AWS-021) are judged with each PassRole of an unreadable role
 read as PassRole of any role; methods that hold only then are reported. A role of this stack (by its name
 or ARN, case-insensitively, or an Output of it) is judged by its own policies and passes here.

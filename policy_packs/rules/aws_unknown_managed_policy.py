@@ -40,7 +40,11 @@ def check(resource: Resource, config):
 RULE = Rule(
     id="AGID-AWS-014",
     title="aws-managed-policy-known",
-    severity="medium",
+    severity="high",
+    # mandatory: a grant whose content the pack cannot see may be anything (an administrator role, a
+    # policy or permission set of `*`), so it fails closed as the GCP and Kubernetes twins do (AGID-GCP-011,
+    # AGID-K8S-006); a reviewed outside grant passes with a waiver that names it
+    enforcement="mandatory",
     category="unparseable",
     description="Every attached AWS managed policy, and every permissions boundary that delegated role or user "
                 "creation is pinned to, is one whose document is known, so that it can be judged.",

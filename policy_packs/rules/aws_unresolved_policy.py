@@ -16,6 +16,14 @@ existing one's (`arn:aws:sso:::permissionSet/ssoins-.../ps-...`, the form AWS gi
 at deployment, so unknown at preview or the gate mocks' stand-in): depending on a stack permission set while naming
 an existing ARN (`ps.arn.apply(lambda _: EXISTING)`) is an existing one.
 Source: https://docs.aws.amazon.com/singlesignon/latest/userguide/customermanagedpolicies.html
+
+Groups the same (red7b f15): an IAM `UserGroupMembership` / `GroupMembership` naming a group this stack does not
+define gives the user that group's policies (`Administrators`, for all the pack can tell), and an Identity Center
+`identitystore.GroupMembership` in a group the stack does not define gives the member every permission set the group
+is assigned in any account. A group is the stack's by name, ARN or Output (iam_links), or, in the identity store, when
+the membership depends on a stack `identitystore.Group` and names it (its groupId, unknown at preview).
+Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html,
+https://docs.aws.amazon.com/singlesignon/latest/userguide/users-groups-provisioning.html
 """
 
 from __future__ import annotations
@@ -25,13 +33,15 @@ from collections.abc import Mapping
 
 from agentid_policy_packs.analysis.values import is_unknown
 
-from .base import Rule, Violation
-from .iam_links import ATTACHMENTS, ROLE, link
+from .base import Rule, Unknown, Violation
+from .iam_links import ATTACHMENTS, GROUP, MEMBERSHIPS, ROLE, link
 
 PERMISSION_SET = "aws:ssoadmin/permissionSet:PermissionSet"
 ACCOUNT_ASSIGNMENT = "aws:ssoadmin/accountAssignment:AccountAssignment"
 CUSTOMER_POLICY_ATTACHMENT = "aws:ssoadmin/customerManagedPolicyAttachment:CustomerManagedPolicyAttachment"
 IAM_POLICY = "aws:iam/policy:Policy"
+STORE_GROUP = "aws:identitystore/group:Group"
+STORE_MEMBERSHIP = "aws:identitystore/groupMembership:GroupMembership"
 _EXISTING_PERMISSION_SET = re.compile(r"^arn:aws[a-z-]*:sso:::permissionSet/ssoins-[0-9a-f]{16}/ps-[0-9a-f]{16}$",
                                       re.IGNORECASE)
 
@@ -69,10 +79,30 @@ def _unseen_customer_policies(resources):
                             attachment.urn)
 
 
+def _unseen_store_groups(resources):
+    own = {r.urn: r for r in resources if r.type == STORE_GROUP}
+    for membership in (r for r in resources if r.type == STORE_MEMBERSHIP):
+        group_id = membership.props.get("groupId")
+        groups = [own[urn] for urn in membership.dependencies if urn in own]
+        if groups and (is_unknown(group_id) or any(group_id == g.props.get("groupId") for g in groups)):
+            continue
+        if is_unknown(group_id):
+            yield Unknown(f"{membership.name}.groupId", membership.urn)
+            continue
+        yield Violation(f"{membership.name} adds {membership.props.get('memberId', 'a member')} to the Identity Center "
+                        f"group {str(group_id)[:200]!r}, which this stack does not define: cannot check which permission "
+                        "sets the group holds in which accounts", membership.urn)
+
+
 def check(resources, config):
-    for holder, arn, urn in dict.fromkeys(link(resources).unresolved):
+    links = link(resources)
+    for holder, arn, urn in dict.fromkeys(links.unresolved):
         yield Violation(f"{holder} attaches {arn}, a policy neither defined in this stack nor AWS managed: cannot "
                         "check what it grants (alone or with the principal's other policies)", urn)
+    for holder, group, urn in dict.fromkeys(links.unseen_groups):
+        yield Violation(f"{holder} adds IAM users to the group {group[:200]!r}, which this stack does not define: "
+                        "cannot check what the group's policies grant", urn)
+    yield from _unseen_store_groups(resources)
     yield from _unseen_permission_sets(resources)
     yield from _unseen_customer_policies(resources)
 
@@ -80,14 +110,20 @@ def check(resources, config):
 RULE = Rule(
     id="AGID-AWS-015",
     title="aws-attached-policy-readable",
-    severity="medium",
+    severity="high",
+    # mandatory: a grant whose content the pack cannot see may be anything (an administrator role, a
+    # policy or permission set of `*`), so it fails closed as the GCP and Kubernetes twins do (AGID-GCP-011,
+    # AGID-K8S-006); a reviewed outside grant passes with a waiver that names it
+    enforcement="mandatory",
     category="unparseable",
-    description="Every attached customer managed policy, and every IAM Identity Center permission set assigned or "
-                "customer policy referenced, is defined in the stack, so its document can be judged.",
+    description="Every attached customer managed policy, every group joined, and every IAM Identity Center "
+                "permission set assigned, customer policy referenced or group joined, is defined in the stack, so "
+                "what it grants can be judged.",
     remediation="Define the policy in this stack (aws.iam.Policy) or attach the stack's own policy by its ARN output; "
                 "a policy managed elsewhere is reviewed where it is defined.",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html",
     check=check,
     stack=True,
-    reads=(*ATTACHMENTS, ROLE, PERMISSION_SET, ACCOUNT_ASSIGNMENT, CUSTOMER_POLICY_ATTACHMENT, IAM_POLICY),
+    reads=(*ATTACHMENTS, *MEMBERSHIPS, ROLE, GROUP, PERMISSION_SET, ACCOUNT_ASSIGNMENT,
+           CUSTOMER_POLICY_ATTACHMENT, IAM_POLICY, STORE_GROUP, STORE_MEMBERSHIP),
 )

@@ -5,8 +5,8 @@ service (with lambda:CreateFunction, ec2:RunInstances, ...) lets the caller run 
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html). When the role is defined
 outside this stack (`arn:aws:iam::999988887777:role/OrganizationAccountAccessRole`, an administrator role
 of the own account created elsewhere) the pack never sees its policies: what the grant really gives
-cannot be checked, so it is reported (advisory), as AGID-AWS-015 reports customer policy ARNs the pack
-cannot read.
+cannot be checked, so it is reported (mandatory: fail closed), as AGID-AWS-015 reports customer policy ARNs
+the pack cannot read.
 
 A target is a role of this stack, judged with that role's own policies, when the policy reaches it the
 ways AGID-AWS-021 joins policies to principals (iam_links.NameIndex): an Output of the role unknown at
@@ -77,7 +77,11 @@ def check(resources, config):
 RULE = Rule(
     id="AGID-AWS-044",
     title="aws-assumed-role-readable",
-    severity="medium",
+    severity="high",
+    # mandatory: a grant whose content the pack cannot see may be anything (an administrator role, a
+    # policy or permission set of `*`), so it fails closed as the GCP and Kubernetes twins do (AGID-GCP-011,
+    # AGID-K8S-006); a reviewed outside grant passes with a waiver that names it
+    enforcement="mandatory",
     category="unparseable",
     description="Every role a policy lets its principal assume (sts:AssumeRole*) or pass (iam:PassRole) is defined "
                 "in the stack, so what it holds can be judged.",

@@ -47,7 +47,11 @@ def check(resources: list[Resource], config):
 RULE = Rule(
     id="AGID-AZ-013",
     title="azure-assigned-role-judgeable",
-    severity="medium",
+    severity="high",
+    # mandatory: a grant whose content the pack cannot see may be anything (an administrator role, a
+    # policy or permission set of `*`), so it fails closed as the GCP and Kubernetes twins do (AGID-GCP-011,
+    # AGID-K8S-006); a reviewed outside grant passes with a waiver that names it
+    enforcement="mandatory",
     category="unparseable",
     description="Every assigned role is a built-in role the snapshot knows or a custom role defined in the stack, "
                 "so its permissions can be judged.",

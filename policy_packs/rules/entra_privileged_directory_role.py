@@ -3,7 +3,9 @@ Application Administrator, ...) is assigned or made eligible, at tenant scope or
 
 The role is recognised by its template id in `roleId` / `roleDefinitionId`, or, when that is the output of an
 `azuread.DirectoryRole` in the stack (unknown at preview), by that resource's `displayName` or `templateId`,
-found through the assignment's dependencies. Privileged roles are data (policy_packs/analysis/entra_privileged.yaml).
+found through the assignment's dependencies. A literal `roleObjectId` (DirectoryRoleMember,
+AdministrativeUnitRoleMember) is a tenant's object id of an activated role, which names no role by itself: unless
+it is a stack DirectoryRole's, the grant is "cannot check". Privileged roles are data (policy_packs/analysis/entra_privileged.yaml).
 A custom role the stack defines (`azuread.CustomDirectoryRole`, found the same way) is judged exactly as a built-in
 one: privileged when one of its resource actions grants a privileged action (the judgement AGID-AZ-032 makes of the
 definition, wildcards included), so assigning it tenant-wide is flagged here too (red11a r08).
@@ -93,6 +95,13 @@ def check(resources: list[Resource], config):
             role, linked = _activated_role(resource, by_urn)
             if role is None and not known and not linked:
                 yield Unknown(f"{resource.name}.{field}", resource.urn)
+                continue
+            if role is None and known and not linked and field == "roleObjectId":
+                # the object id of a role activated outside the stack (a tenant's own id, never a template id):
+                # it may be Global Administrator's, so the grant cannot be judged (red7b f15)
+                yield Violation(f"{resource.name}: cannot check: roleObjectId {value[:80]!r} is the object id of a "
+                                "directory role this stack does not activate (azuread.DirectoryRole), so which role it "
+                                "grants cannot be judged", resource.urn)
                 continue
         if role:
             kind = "makes eligible for" if "Eligibility" in resource.type else "assigns"

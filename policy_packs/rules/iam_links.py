@@ -81,6 +81,7 @@ class Links:
     principals: dict[str, Principal]  # urn -> principal
     unknown: list[tuple[str, str]] = field(default_factory=list)  # (resource.path, urn): a reference nothing explains
     unresolved: list[tuple[str, str, str]] = field(default_factory=list)  # (holder name, ARN, urn): not in the stack
+    unseen_groups: list[tuple[str, str, str]] = field(default_factory=list)  # (holder name, group, urn): not in the stack
 
 
 def _names(resource: Resource) -> set[str]:
@@ -235,6 +236,10 @@ def link(resources: list[Resource]) -> Links:
             user_field, group_field = MEMBERSHIPS[resource.type]
             users = targets("user", resource.props.get(user_field), resource, user_field)
             groups = targets("group", resource.props.get(group_field), resource, group_field)
+            for reference in _references(resource.props.get(group_field)):
+                if (isinstance(reference, str) and not is_unknown(reference)
+                        and not indexes["group"].resolve(reference, resource.dependencies)):
+                    links.unseen_groups.append((resource.name, reference.strip(), resource.urn))
             for user in users:
                 for group in groups:
                     for label, document in group.documents.items():

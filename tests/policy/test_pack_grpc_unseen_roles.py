@@ -38,9 +38,9 @@ def found(pack, resources, config=None) -> list:
     (allow("sts:AssumeRole", "arn:aws:iam::999988887777:role/Org*"), "arn:aws:iam::999988887777:role/Org*"),
     (allow("sts:AssumeRole", "arn:aws:iam::*:role/agent-worker"), "arn:aws:iam::*:role/agent-worker"),
 ])
-def test_a_role_outside_the_stack_is_reported_advisory(pack, statement, target):
+def test_a_role_outside_the_stack_blocks(pack, statement, target):
     [diag] = found(pack, stack(statement))
-    assert diag.enforcement_level == "advisory" and diag.urn == urn(RP, "c1")
+    assert diag.enforcement_level == "mandatory" and diag.urn == urn(RP, "c1")
     assert target in diag.message and "cannot check what the role holds" in diag.message
 
 
@@ -98,7 +98,7 @@ def test_each_way_a_program_names_a_stack_role_joins(pack, spelling, target, dep
     assert found(pack, resources, OWN) == [], spelling
     # the same spelling with no such role in the stack is reported
     [diag] = found(pack, [*stack()[:2], holder], OWN)
-    assert diag.enforcement_level == "advisory"
+    assert diag.enforcement_level == "mandatory"
 
 
 def test_an_arn_with_another_path_is_not_the_stack_role(pack):

@@ -196,7 +196,7 @@ def test_unreadable_customer_policy_over_grpc(pack):
     stack = [StackResource(ROLE, "agent-x", role_urn, {"name": "agent-x", "assumeRolePolicy": good_trust()}),
              attachment]
     [diag] = [d for d in pack.analyze_stack(stack) if d.policy_name == "AGID-AWS-015"]
-    assert (diag.urn, diag.enforcement_level) == (attachment.urn, "advisory")
+    assert (diag.urn, diag.enforcement_level) == (attachment.urn, "mandatory")
     assert "neither defined in this stack nor AWS managed" in diag.message
     defined = [*stack, StackResource(POLICY, "elsewhere", f"urn:pulumi:dev::kit::{POLICY}::elsewhere",
                                      {"name": "elsewhere", "policy": policy(allow("s3:GetObject", "arn:aws:s3:::b/*"))})]

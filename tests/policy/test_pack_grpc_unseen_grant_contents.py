@@ -1,0 +1,113 @@
+"""Grants whose content lives outside the stack fail closed, over gRPC (red7b f15 and the lead's review of the
+"cannot check" rules): joining an IAM or Identity Center group the stack does not define, a legacy directory role
+membership by a role object id the stack does not activate, and every other "cannot read what it grants" rule
+(AGID-AWS-014, AGID-AWS-015, AGID-AWS-044, AGID-AZ-013) blocks (mandatory), as AGID-GCP-011 and AGID-K8S-006 do for
+GCP and Kubernetes roles the stack does not define. Look-alikes: the stack's own group (by name, ARN or Output), the
+stack's own Identity Center group, a directory role the stack activates that is not privileged.
+"""
+
+from __future__ import annotations
+
+import json
+
+from agentid.analyzer_client import StackResource
+from agentid.mock_engine import UNKNOWN
+from tests.policy.pack_cases import stack_findings
+from tests.policy.test_pack_grpc import urn
+
+GROUP = "aws:iam/group:Group"
+USER = "aws:iam/user:User"
+UGM = "aws:iam/userGroupMembership:UserGroupMembership"
+GM = "aws:iam/groupMembership:GroupMembership"
+STORE_GROUP = "aws:identitystore/group:Group"
+STORE_MEMBERSHIP = "aws:identitystore/groupMembership:GroupMembership"
+DIRECTORY_ROLE = "azuread:index/directoryRole:DirectoryRole"
+ROLE_MEMBER = "azuread:index/directoryRoleMember:DirectoryRoleMember"
+
+
+def own_messages(findings: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(name, the rule's own message) without the policy description the SDK puts first."""
+    return [(name, message.rsplit("\n", 1)[-1].split("] ", 1)[-1]) for name, message in findings]
+
+
+def resource(type_: str, name: str, props: dict, depends: tuple[str, ...] = ()) -> StackResource:
+    return StackResource(type_, name, urn(type_, name), props, dependencies=list(depends))
+
+
+def test_joining_an_iam_group_the_stack_does_not_define_blocks(pack) -> None:
+    user = resource(USER, "dev", {"name": "dev"})
+    group = resource(GROUP, "readers", {"name": "Readers", "path": "/"})
+    stack = [user, group,
+             resource(UGM, "admins", {"user": "dev", "groups": ["Readers", "Administrators"]}),
+             resource(GM, "ops", {"group": "arn:aws:iam::123456789012:group/Ops", "users": ["dev"]}),
+             resource(UGM, "own-by-name", {"user": "dev", "groups": ["readers"]}),  # IAM names ignore case
+             resource(UGM, "own-by-output", {"user": "dev", "groups": [UNKNOWN]}, (group.urn,)),
+             resource(GM, "own-by-arn", {"group": "arn:aws:iam::123456789012:group/Readers", "users": ["dev"]})]
+    findings = own_messages(stack_findings(pack, "AGID-AWS-015", stack, level="mandatory"))
+    assert findings == [
+        ("admins", "admins adds IAM users to the group 'Administrators', which this stack does not define: cannot "
+                   "check what the group's policies grant"),
+        ("ops", "ops adds IAM users to the group 'arn:aws:iam::123456789012:group/Ops', which this stack does not "
+                "define: cannot check what the group's policies grant")]
+
+
+def test_joining_an_identity_center_group_the_stack_does_not_define_blocks(pack) -> None:
+    group = resource(STORE_GROUP, "agents", {"identityStoreId": "d-1234567890", "displayName": "agents"})
+
+    def membership(name: str, group_id, depends=()) -> StackResource:
+        return resource(STORE_MEMBERSHIP, name, {"identityStoreId": "d-1234567890", "groupId": group_id,
+                                                 "memberId": "u-123"}, depends)
+    stack = [group, membership("admins", "g-admins"), membership("decoy", "g-admins", (group.urn,)),
+             membership("own", UNKNOWN, (group.urn,)), membership("computed", UNKNOWN)]
+    findings = own_messages(stack_findings(pack, "AGID-AWS-015", stack, level="mandatory"))
+    assert [name for name, _ in findings] == ["admins", "decoy"]
+    assert findings[0][1] == ("admins adds u-123 to the Identity Center group 'g-admins', which this stack does not "
+                              "define: cannot check which permission sets the group holds in which accounts")
+    # a group id nothing explains reaches the engine as the SDK's stack-wide "cannot check until known" (no URN)
+    assert any("cannot check until known: computed.groupId is computed during preview" in d.message
+               for d in pack.analyze_stack(stack) if d.policy_name == "AGID-AWS-015")
+
+
+def test_a_directory_role_member_by_an_object_id_the_stack_does_not_activate_blocks(pack) -> None:
+    readers = resource(DIRECTORY_ROLE, "readers", {"displayName": "Directory Readers"})
+    stack = [readers,
+             resource(ROLE_MEMBER, "literal", {"roleObjectId": "33333333-0000-0000-0000-000000000001",
+                                               "memberObjectId": "sp"}),
+             resource(ROLE_MEMBER, "own", {"roleObjectId": UNKNOWN, "memberObjectId": "sp"}, (readers.urn,))]
+    assert own_messages(stack_findings(pack, "AGID-AZ-020", stack, level="mandatory")) == [
+        ("literal", "literal: cannot check: roleObjectId '33333333-0000-0000-0000-000000000001' is the object id of a "
+                    "directory role this stack does not activate (azuread.DirectoryRole), so which role it grants "
+                    "cannot be judged")]
+
+
+POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::123456789012:role/CorpAdmin"}]})
+
+
+def test_every_cannot_read_the_grant_rule_blocks(pack) -> None:
+    pack.configure({"AGID-AWS-044": {"ownAccountIds": ["123456789012"]},
+                    "AGID-AWS-052": {"ownAccountIds": ["123456789012"]}})
+    role = resource("aws:iam/role:Role", "agent", {"name": "agent", "assumeRolePolicy": json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]})})
+    stack = [role,
+             resource("aws:iam/rolePolicy:RolePolicy", "hop", {"role": "agent", "policy": POLICY}),
+             resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "corp",
+                      {"role": "agent", "policyArn": "arn:aws:iam::123456789012:policy/CorpAdmin"}),
+             resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "new-managed",
+                      {"role": "agent", "policyArn": "arn:aws:iam::aws:policy/NotInTheSnapshotYet"}),
+             resource("azure-native:authorization:RoleAssignment", "custom", {
+                 "principalId": "11111111-2222-3333-4444-555555555555", "principalType": "ServicePrincipal",
+                 "roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/"
+                                     "99999999-aaaa-bbbb-cccc-dddddddddddd",
+                 "scope": "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa"})]
+    try:
+        mandatory = {(d.policy_name, d.urn.rsplit("::", 1)[-1]) for d in pack.analyze_stack(stack)
+                     if d.enforcement_level == "mandatory"}
+        for type_, name, props in [(r.type, r.name, r.properties) for r in stack]:
+            mandatory |= {(d.policy_name, name) for d in pack.analyze(type_, name, urn(type_, name), props)
+                          if d.enforcement_level == "mandatory"}
+    finally:
+        pack.configure({})
+    assert {("AGID-AWS-044", "hop"), ("AGID-AWS-015", "corp"), ("AGID-AWS-014", "new-managed"),
+            ("AGID-AZ-013", "custom")} <= mandatory
