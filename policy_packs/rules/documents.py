@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from agentid_components import input_limits
 from agentid_policy_packs.analysis import RESOURCE, PolicyParseError, parse_policy
 from agentid_policy_packs.analysis.openapi_auth import load_definition
 from agentid_policy_packs.analysis.values import is_unknown, unknown_path
@@ -68,6 +69,11 @@ RESOURCE_POLICY_FIELDS = {
     "aws:efs/fileSystemPolicy:FileSystemPolicy": "policy",
     "aws:backup/vaultPolicy:VaultPolicy": "policy",
     "aws:glacier/vault:Vault": "accessPolicy",
+    # a vault lock policy is IAM grammar too, and once locked it cannot be changed (S3 Glacier "Vault Lock")
+    "aws:glacier/vaultLock:VaultLock": "policy",
+    # the repository policy every repository a pull-through cache rule, replication or create-on-push makes gets
+    # (ECR "Repository creation templates"): public or foreign access here reaches each such repository (red11a r01)
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": "repositoryPolicy",
     "aws:dynamodb/resourcePolicy:ResourcePolicy": "policy",
     "aws:kinesis/resourcePolicy:ResourcePolicy": "policy",
     "aws:glue/resourcePolicy:ResourcePolicy": "policy",
@@ -109,6 +115,40 @@ RESOURCE_POLICY_FIELDS = {
     "aws:s3control/multiRegionAccessPointPolicy:MultiRegionAccessPointPolicy": "details.policy",
 }
 RESOURCE_POLICY_TYPES = tuple(RESOURCE_POLICY_FIELDS)
+
+# Repository policies of ECR leave the Resource element out: the repository the policy is set on is the resource
+# ("Amazon ECR repository policies are a subset of IAM policies that are scoped for ... individual Amazon ECR
+# repositories", https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html; the same for
+# ECR Public and for the policy a repository creation template gives each repository it creates). type -> (the
+# input naming the repository or prefix, the ARN pattern of the implied Resource); a statement without Resource
+# or NotResource is read with that Resource, so it parses and is judged like every other resource policy.
+IMPLIED_RESOURCE = {
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": ("repository", "arn:aws:ecr:*:*:repository/{}"),
+    "aws:ecrpublic/repositoryPolicy:RepositoryPolicy": ("repositoryName", "arn:aws:ecr-public::*:repository/{}"),
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": ("prefix", "arn:aws:ecr:*:*:repository/{}/*"),
+}
+
+
+def _with_implied_resource(resource: Resource, document: Any) -> Any:
+    """`document` with the implied Resource written into each statement that has neither Resource nor NotResource;
+    the document itself when it is not a readable policy (AGID-POL-001 then reports it as it is)."""
+    field, pattern = IMPLIED_RESOURCE[resource.type]
+    if isinstance(document, str):
+        try:
+            document = input_limits.strict_json(document)
+        except (ValueError, RecursionError):
+            return document
+    if not isinstance(document, Mapping) or not isinstance(document.get("Statement"), (list, Mapping)):
+        return document
+    name = resource.props.get(field)
+    if not isinstance(name, str) or is_unknown(name) or not name or name == "ROOT" or "*" in name:
+        arn = pattern.replace("{}/*", "*").replace("{}", "*")  # any repository (ROOT: the template for all of them)
+    else:
+        arn = pattern.format(name)
+    statements = document["Statement"]
+    implied = [{**s, "Resource": arn} if isinstance(s, Mapping) and "Resource" not in s and "NotResource" not in s
+               else s for s in (statements if isinstance(statements, list) else [statements])]
+    return {**document, "Statement": implied if isinstance(statements, list) else implied[0]}
 
 
 @dataclass(frozen=True)
@@ -183,6 +223,8 @@ def resource_policy(resource: Resource) -> Iterator[Document | Pending]:
             yield Document(".".join(field.split(".")[:depth]), value, label)
             return
         value = value.get(part)
+    if resource.type in IMPLIED_RESOURCE and value is not None and unknown_path(value) is None:
+        value = _with_implied_resource(resource, value)
     yield from _document(value, field, label, required=resource.type.endswith("Policy"))
     if resource.type == REST_API:
         yield from _openapi_policy(resource.props.get("body"))

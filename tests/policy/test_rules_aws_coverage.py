@@ -121,6 +121,8 @@ PUBLIC_READ = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "R
     ("aws:secretsmanager/secretPolicy:SecretPolicy", "policy"),
     ("aws:kms/keyPolicy:KeyPolicy", "policy"),
     ("aws:bedrock/agentcoreResourcePolicy:AgentcoreResourcePolicy", "policy"),
+    ("aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate", "repositoryPolicy"),
+    ("aws:glacier/vaultLock:VaultLock", "policy"),
 ])
 def test_public_resource_policies_are_flagged_and_pinned_ones_pass(type_, field):
     label = "key policy" if type_.startswith("aws:kms/") else "resource policy"
@@ -359,3 +361,24 @@ def test_eks_cluster_admin_access_entries():
         "principalArn": role, "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
         "accessScope": {"type": "cluster"}}) == []
     assert unknowns("AGID-AWS-039", association, {"policyArn": UNKNOWN}) == ["policyArn"]
+
+
+@pytest.mark.parametrize("type_,props", [
+    ("aws:ecr/repositoryPolicy:RepositoryPolicy", {"repository": "agent-images"}),
+    ("aws:ecrpublic/repositoryPolicy:RepositoryPolicy", {"repositoryName": "agent-images"}),
+    ("aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate", {"prefix": "ROOT"}),
+])
+def test_ecr_repository_policies_without_resource_are_judged(type_, props):
+    """ECR repository policies leave Resource out (the repository is implied): they parse, and are judged."""
+    field = "repositoryPolicy" if "CreationTemplate" in type_ else "policy"
+    pull = {"Effect": "Allow", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}
+    public = {**pull, "Principal": "*"}
+    [message] = violations("AGID-AWS-030", type_, {**props, field: resource_policy(public)})
+    assert 'allows any AWS principal (Principal "*")' in message
+    own = {**pull, "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/agent"}}
+    for rule in ("AGID-POL-001", "AGID-AWS-030", "AGID-AWS-050"):
+        assert violations(rule, type_, {**props, field: resource_policy(own)},
+                          config={"ownAccountIds": [ACCOUNT]}) == [], rule
+    # a statement that is no object stays unreadable: fail closed
+    assert violations("AGID-POL-001", type_, {**props, field: json.dumps({"Version": "2012-10-17",
+                                                                           "Statement": ["x"]})})
