@@ -467,8 +467,12 @@ def _shown(value: Any) -> Any:
         signature = value.get(SIGNATURE_KEY)
         if signature == SECRET_SIG or (signature == OUTPUT_VALUE_SIG and value.get("secret") is True):
             return SECRET_OUTPUT
-        if signature is not None:
-            return _shown(plain({**value, "value": _shown(value["value"])} if "value" in value else value))
+        if signature == OUTPUT_VALUE_SIG:
+            return _shown(value["value"]) if "value" in value else plain(value)
+        if signature == RESOURCE_REFERENCE_SIG:
+            return plain(value)
+        if signature is not None:  # an asset or archive: its fields shown, the signature kept (plain keeps it too)
+            return {key: item if key == SIGNATURE_KEY else _shown(item) for key, item in value.items()}
         return {key: _shown(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_shown(item) for item in value]

@@ -650,3 +650,22 @@ def test_callbacks_the_engine_runs_at_pulumi_up_get_no_verdict(project: Path, fe
     assert run.code == 2 and message in run.stdout, run.stdout
     write_program(project, extra=textwrap.dedent(snippet))  # unforced: the SDK itself refuses (no such feature)
     assert run_cli(project, *GUARD).code == 2
+
+
+def test_an_archive_beside_a_secret_is_judged_and_the_secret_stays_hidden(project: Path) -> None:
+    # red12 #13: a resource holding an Asset/Archive and a secret (a Lambda with code and a secret environment
+    # variable, the pattern Pulumi documents) sent the report's secret masking into endless recursion: no verdict
+    write_program(project, extra='''
+        import json
+        fn_role = aws.iam.Role("fn-role", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+        aws.lambda_.Function("fn", role=fn_role.arn, runtime="python3.12", handler="index.handler",
+            code=pulumi.AssetArchive({"index.py": pulumi.StringAsset("def handler(e, c): return 1"),
+                                      "lib": pulumi.AssetArchive({"x.txt": pulumi.StringAsset("x")})}),
+            environment={"variables": {"DB_PASSWORD": pulumi.Output.secret("s3cr3t-in-env")}})
+    ''')
+    run = run_cli(project, "--json", "out.json")
+    assert run.code in (0, 1), run.stdout
+    assert "s3cr3t-in-env" not in run.stdout + run.stderr + (project / "out.json").read_text()
+    [fn] = [r for r in run.json("out.json")["resources"] if r["name"] == "fn"]
+    assert fn["inputs"]["environment"] == {"variables": {"DB_PASSWORD": "[secret]"}}
