@@ -54,6 +54,8 @@ def what_it_does(token: str) -> str | None:
     data = _data()
     if token in data["mints"]:
         return f"mints {data['mints'][token]} with the deployer's credentials"
+    if token in data["reads"]:
+        return f"returns {data['reads'][token]} with the deployer's credentials"
     if token in data["runs_code"]:
         return f"{data['runs_code'][token]} with the deployer's credentials, at preview too"
     package, _, rest = token.partition(":")
