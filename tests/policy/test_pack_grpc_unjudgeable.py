@@ -60,12 +60,12 @@ def test_a_component_named_like_an_identity_module_is_not_a_cloud_resource(pack,
     assert diag.enforcement_level == "mandatory" and type_ in diag.message
 
 
-def test_resources_of_a_package_no_rule_knows_get_an_advisory_once_per_package(pack):
+def test_resources_of_a_package_no_rule_knows_block_once_per_package(pack):
     tokens = ["cloudflare:index/apiToken:ApiToken", "cloudflare:index/record:Record", "cloudflare:index/record:Record",
               "github:index/actionsSecret:ActionsSecret"]
     resources = [StackResource(t, f"r{i}", urn(t, f"r{i}"), {}) for i, t in enumerate(tokens)]
     diags = findings(pack, resources, "AGID-GEN-002")
-    assert [(d.enforcement_level, d.urn.split("::")[-1]) for d in diags] == [("advisory", "r0"), ("advisory", "r3")]
+    assert [(d.enforcement_level, d.urn.split("::")[-1]) for d in diags] == [("mandatory", "r0"), ("mandatory", "r3")]
     assert ("3 resource(s) of package 'cloudflare', which no rule of this pack knows, were not judged: "
             "cloudflare:index/apiToken:ApiToken, cloudflare:index/record:Record") in diags[0].message
     assert "package 'github'" in diags[1].message
@@ -119,3 +119,14 @@ def test_docker_resources_that_run_no_code_pass(pack):
              ("kubernetes:helm.sh/v4:Chart", {"chart": "oci://registry.example/app", "postRenderer": None})]
     resources = [StackResource(t, f"q{i}", urn(t, f"q{i}"), p) for i, (t, p) in enumerate(quiet)]
     assert findings(pack, resources, "AGID-GEN-001") == []
+
+
+def test_a_reviewed_package_is_not_reported(pack):
+    tokens = ["cloudflare:index/record:Record", "github:index/actionsSecret:ActionsSecret"]
+    resources = [StackResource(t, f"r{i}", urn(t, f"r{i}"), {}) for i, t in enumerate(tokens)]
+    pack.configure({"AGID-GEN-002": {"reviewedPackages": ["cloudflare"]}})
+    try:
+        diags = [d for d in pack.analyze_stack(resources) if d.policy_name == "AGID-GEN-002"]
+    finally:
+        pack.configure({})
+    assert [d.urn.split("::")[-1] for d in diags] == ["r1"] and "package 'github'" in diags[0].message
