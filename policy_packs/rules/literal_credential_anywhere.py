@@ -9,7 +9,7 @@ resource and asks Yelp's detect-secrets (secret_scan.py) about:
   - any string whose text looks like a known credential format (AWS access key ids, private keys, GitHub /
     GitLab / Slack / Stripe / OpenAI / npm / PyPI / SendGrid tokens, JWTs, Azure storage keys, URLs with a
     password): detect-secrets' pattern detectors decide, our prefilter only skips strings that cannot match;
-  - any string stored under a member whose name ENDS in a secret word (`DB_PASSWORD`, `smtpPassword`,
+  - any string stored under a member whose name ENDS in a secret word (`DB_PASSWORD`, `smtpPassword`, `SMTP_PW`,
     `githubToken`, `clientSecret`, `AccountKey`): detect-secrets' keyword detector decides (names like
     `passwordLength`, `tokenType` or `secretArn` are not asked).
 Not judged here: the types whose own rule reads them whole (AWS-007, AZ-025, K8S-004, to keep one finding per
@@ -21,8 +21,11 @@ placeholder `agentid preview` sends for a `secure:` stack value, and references 
 from __future__ import annotations
 
 import base64
+import gzip
+import io
 import json
 import re
+import zlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -50,8 +53,9 @@ _PATTERN_PREFILTER = re.compile(
     r"(?:sk|rk)_live_|sk-|npm_|pypi-|SG\.|eyJ|AccountKey=|://[^/\s:@]+:[^/\s@]+@")
 # A member whose name ends in one of these holds a secret by its name (camelCase, snake_case, kebab or upper).
 _SECRET_NAME = re.compile(
-    r"(?:password|passwd|pwd|secret|secretkey|secretaccesskey|apikey|accesskey|accesstoken|authtoken|token|"
-    r"clientsecret|privatekey|connectionstring|sharedkey|accountkey|sas|sastoken|credential|credentials)$")
+    r"(?:password|passwd|pwd|pass|pw|passphrase|secret|secretkey|secretaccesskey|apikey|accesskey|accesstoken|"
+    r"authtoken|token|clientsecret|privatekey|connectionstring|sharedkey|accountkey|sas|sastoken|credential|"
+    r"credentials)$")
 # References name where a secret is kept, not the secret.
 _REFERENCE = re.compile(
     r"^(?:arn:aws[a-z-]*:|\{\{resolve:|\$\{|@Microsoft\.KeyVault\(|https://[a-z0-9-]+\.vault\.azure\.net/|"
@@ -106,12 +110,24 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 
 
 def _base64_text(value: str) -> str | None:
-    """The text a base64 string input holds (VM custom data, launch user data), when it decodes to UTF-8 text."""
-    if len(value) > MAX_JSON_CHARS or len(value) % 4 or not _BASE64.fullmatch(value):
+    """The text a base64 string input holds (VM custom data, launch user data), when it decodes to UTF-8 text: line
+    breaks as the `base64` tool writes them (76 characters a line, RFC 2045) are dropped first, and gzip data
+    (cloud-init's compressed user data, https://cloudinit.readthedocs.io/en/latest/explanation/format.html) is
+    decompressed, up to MAX_JSON_CHARS of text (a larger or broken stream is not text here)."""
+    if len(value) > MAX_JSON_CHARS:
+        return None
+    value = value.replace("\r", "").replace("\n", "")
+    if len(value) % 4 or not _BASE64.fullmatch(value):
         return None
     try:
-        text = base64.b64decode(value, validate=True).decode("utf-8")
-    except (ValueError, UnicodeDecodeError):
+        data = base64.b64decode(value, validate=True)
+        if data[:2] == b"\x1f\x8b":
+            stream = gzip.GzipFile(fileobj=io.BytesIO(data))
+            data = stream.read(MAX_JSON_CHARS + 1)
+            if len(data) > MAX_JSON_CHARS:
+                return None
+        text = data.decode("utf-8")
+    except (ValueError, UnicodeDecodeError, OSError, EOFError, zlib.error):
         return None
     printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text)
     return text if text and printable >= 0.95 * len(text) else None
@@ -127,8 +143,13 @@ def _password_like(value: str) -> bool:
     return sum(classes) >= 3
 
 
+# words that end in a secret word without being one (`PROXY_BYPASS`)
+_NOT_SECRET_NAME = re.compile(r"(?:bypass|compass|overpass|underpass|surpass)$")
+
+
 def _secret_named(name: str) -> bool:
-    return bool(_SECRET_NAME.search(_normalized(name)))
+    normalized = _normalized(name)
+    return bool(_SECRET_NAME.search(normalized)) and not _NOT_SECRET_NAME.search(normalized)
 
 
 def _json_document(value: str) -> Any:
@@ -168,7 +189,8 @@ def _judged_elsewhere(resource) -> set[str]:
 
 def check(resources, config):
     for resource in resources:
-        if not resource.custom or resource.type in OWN_RULE_TYPES or resource.type.startswith("pulumi:"):
+        # components too: the properties a component registers are kept in the state like a resource's inputs
+        if resource.type in OWN_RULE_TYPES or resource.type.startswith("pulumi:"):
             continue
         elsewhere = _judged_elsewhere(resource)
         seen = 0
@@ -184,7 +206,8 @@ def check(resources, config):
             # a connection string names its own secret: `...;AccountKey=<base64>;...`, `Password=...`
             under_secret = under_secret or bool(_NAMED_IN_VALUE.search(value))
             own_name = _secret_named(key)
-            kinds = secret_kinds(key if own_name or not under_secret else "secret", value)
+            # a secret's name the keyword detector's own list lacks (`SMTP_PW`, `GPG_PASSPHRASE`) is asked as `secret`
+            kinds = secret_kinds("secret" if own_name or under_secret else key, value)
             kinds = tuple(kind for kind in kinds if kind not in NAME_DEPENDENT_KINDS
                           or (kind in ENTROPY_KINDS and (own_name or under_secret))
                           or (kind == KEYWORD_KIND and own_name and _password_like(value)))

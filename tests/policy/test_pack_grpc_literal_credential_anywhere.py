@@ -6,6 +6,7 @@ were read). detect-secrets decides; values are built here, never real credential
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 
 import pytest
@@ -64,6 +65,15 @@ def flagged(pack, type_: str, props: dict) -> list[str]:
      "properties.parameters.k.value"),
     # a field AGID-AWS-007 does not read on a type it judges
     ("aws:lambda/function:Function", {"description": f"deploys with {AWS_KEY_ID}"}, "description"),
+    # red12 #2: cloud-init's gzip user data, base64 in 76-character lines, secret names the keyword list lacks
+    ("aws:ec2/instance:Instance",
+     {"userDataBase64": base64.b64encode(gzip.compress(f"#!/bin/sh\nexport GH={GITHUB_TOKEN}\n".encode())).decode()},
+     "userDataBase64 (base64)"),
+    ("aws:batch/jobDefinition:JobDefinition", {"containerProperties": json.dumps({"environment": [{"name": "BOOT",
+     "value": base64.encodebytes(f"#!/bin/sh\n# {'padding ' * 12}\nexport GH={GITHUB_TOKEN}\n".encode()).decode()}]})},
+     "containerProperties.environment[0].value (base64)"),
+    ("aws:glue/job:Job", {"defaultArguments": {"SMTP_PW": "Wint3r-is-c0ming!"}}, "defaultArguments.SMTP_PW"),
+    ("aws:glue/job:Job", {"defaultArguments": {"GPG_PASSPHRASE": "Wint3r-is-c0ming!"}}, "defaultArguments.GPG_PASSPHRASE"),
 ])
 def test_a_literal_credential_anywhere_blocks(pack, type_, props, path):
     [message] = flagged(pack, type_, props)[:1]
@@ -94,6 +104,12 @@ def test_a_literal_credential_anywhere_blocks(pack, type_, props, path):
     ("azure-native:compute:VirtualMachine",
      {"osProfile": {"customData": base64.b64encode(b"#!/bin/sh\napt-get install -y nginx\n").decode()}}),
     ("aws:ec2/instance:Instance", {"tags": [{"key": "Environment", "value": "production"}]}),
+    # wrapped base64 and gzip without a credential; a name ending like a secret's word holding a plain setting
+    ("aws:ec2/instance:Instance",
+     {"userDataBase64": base64.b64encode(gzip.compress(b"#!/bin/sh\napt-get install -y nginx\n")).decode()}),
+    ("aws:batch/jobDefinition:JobDefinition", {"containerProperties": json.dumps({"environment": [{"name": "BOOT",
+     "value": base64.encodebytes(b"#!/bin/sh\n" + b"echo hello world\n" * 8).decode()}]})}),
+    ("aws:glue/job:Job", {"defaultArguments": {"PROXY_BYPASS": "localhost,169.254.169.254"}}),
     # the placeholder agentid preview sends for a `secure:` stack value
     ("aws:glue/job:Job", {"defaultArguments": {"--password": "[secret: not decrypted by agentid preview]"}}),
 ])
@@ -108,3 +124,11 @@ def test_a_type_with_its_own_literal_secret_rule_is_reported_once(pack):
     resource = StackResource(type_, "fn", urn(type_, "fn"), {"environment": {"variables": {"KEY": AWS_KEY_ID}}})
     stack = [d.policy_name for d in pack.analyze_stack([resource]) if d.policy_name == RULE]
     assert stack == []
+
+
+def test_a_components_registered_properties_are_judged(pack):
+    # red12 #2: a component's properties are kept in the state like a resource's inputs
+    pack.configure({})
+    type_ = "acme:ci:Settings"
+    component = StackResource(type_, "ci", urn(type_, "ci"), {"aws_access_key_id": AWS_KEY_ID}, custom=False)
+    assert [d.urn for d in pack.analyze_stack([component]) if d.policy_name == RULE] == [component.urn]
