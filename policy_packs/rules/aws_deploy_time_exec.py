@@ -247,9 +247,10 @@ class _Identities:
         problem = self.own.problem(parts[0], reference.strip())
         return None if problem is None else f"named like {found[0].name} of this stack, but {problem}"
 
-    def unseen_role(self, reference: Any, dependencies: tuple[str, ...]) -> str | None:
-        """None when `reference` is a role of the stack; else what it is (raises LookupError when unknown)."""
-        found = self.roles.resolve(reference, dependencies)
+    def unseen_role(self, reference: Any, holder: Resource) -> str | None:
+        """None when `reference` (an input of `holder`) is a role of the stack; else what it is (raises LookupError
+        when unknown and no stack role provably explains it: iam_links.output_sources)."""
+        found = self.roles.resolve_input(reference, holder)
         if found is None:
             raise LookupError
         if not found:
@@ -257,8 +258,8 @@ class _Identities:
         foreign = self._foreign(reference, found)
         return None if foreign is None else f"role {reference.strip()[:200]} ({foreign})"
 
-    def unseen_profile_role(self, reference: Any, dependencies: tuple[str, ...]) -> str | None:
-        profiles = self.profiles.resolve(reference, dependencies)
+    def unseen_profile_role(self, reference: Any, holder: Resource) -> str | None:
+        profiles = self.profiles.resolve_input(reference, holder)
         if profiles is None:
             raise LookupError
         if not profiles:
@@ -269,7 +270,7 @@ class _Identities:
             role = profile.props.get("role")
             if role is None:
                 continue  # a profile without a role hands out no credentials
-            if (why := self.unseen_role(role, profile.dependencies)) is not None:
+            if (why := self.unseen_role(role, profile)) is not None:
                 return f"instance profile {profile.name} with {why}"
         return None
 
@@ -288,7 +289,7 @@ def _runner(resource: Resource, spec: dict[str, Any], identities: _Identities, p
                                                       for p in spec.get("not_roles", ())):
                     continue
                 try:
-                    why = unseen(reference, resource.dependencies)
+                    why = unseen(reference, resource)
                 except LookupError:
                     yield Unknown(where, resource.urn)
                     continue

@@ -14,8 +14,11 @@ The identity is the stack's when the credential depends on it (directly or throu
 the kit writes one at a time: Azure refuses concurrent writes) and, where the name is known, names it: the managed
 identity's `resourceName` (its Pulumi name when autonamed) and resource group (case-insensitive, as Azure compares
 names). A literal name without that dependency is an existing identity: creating the stack's twin fails (the name is
-taken) while the credential, created in parallel, stays. An application id is an output (unknown at preview, a
-generated object id in the gate's mocks), so for applications the dependency decides.
+taken) while the credential, created in parallel, stays. A name unknown at preview is the stack's identity only as
+iam_links.output_sources proves it (the credential depends on stack identities and nothing else, red12 #7).
+An application id is an output: a literal is the stack's application only when it equals one's known id (after
+deployment, or the id the gate's mocks give it); a literal id of an existing application with `depends_on` a stack
+application is an existing one (red12 #7); an id unknown at preview as output_sources proves it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
+from .iam_links import known_state, output_sources
 
 MANAGED_IDENTITY_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
 APPLICATION_CREDENTIALS = (
@@ -65,23 +69,44 @@ def _names_identity(credential: Resource, identity: Resource) -> bool:
             and _same(credential.props.get("resourceGroupName"), identity.props.get("resourceGroupName")))
 
 
+def _application_ids(application: Resource) -> set[str]:
+    """The KNOWN ids an `applicationId` naming `application` holds (`/applications/OBJECT_ID`, azuread >= 3): its
+    `id` / `objectId` where the engine sends them (after deployment), and under the gate the id its mocks give it
+    (agentid.mock_provider: the object id derived from the Pulumi name). A new application's ids exist only once
+    Entra creates it, so a literal naming none of these is an existing application (red12 #7)."""
+    state = known_state(application)
+    known = {state.get("id")}
+    object_id = state.get("objectId")
+    if isinstance(object_id, str):
+        known.add(f"/applications/{object_id}")
+    return {value.strip().lower() for value in known if isinstance(value, str) and not is_unknown(value)}
+
+
 def check(resources: list[Resource], config):
     by_urn = {resource.urn: resource for resource in resources}
+    identities = [resource for resource in resources if resource.type == MANAGED_IDENTITY]
+    applications = [resource for resource in resources if resource.type in APPLICATIONS]
     for resource in resources:
         if resource.type == MANAGED_IDENTITY_CREDENTIAL:
             name, group = resource.props.get("resourceName"), resource.props.get("resourceGroupName")
+            if is_unknown(name):
+                if output_sources(resource, identities, ("resourceName",)) is None:
+                    yield Unknown(f"{resource.name}.resourceName", resource.urn)
+                continue
             if any(_names_identity(resource, identity) for identity in depended_on(resource, by_urn, (MANAGED_IDENTITY,))):
                 continue
-            if is_unknown(name) or is_unknown(group):
-                yield Unknown(f"{resource.name}.resourceName", resource.urn)
+            if is_unknown(group):
+                yield Unknown(f"{resource.name}.resourceGroupName", resource.urn)
                 continue
             target = f"managed identity {str(group)[:90]}/{str(name)[:90]}"
         elif resource.type in APPLICATION_CREDENTIALS:
-            if depended_on(resource, by_urn, APPLICATIONS):
-                continue
             application = resource.props.get("applicationId")
             if is_unknown(application):
-                yield Unknown(f"{resource.name}.applicationId", resource.urn)
+                if output_sources(resource, applications, ("id",)) is None:
+                    yield Unknown(f"{resource.name}.applicationId", resource.urn)
+                continue
+            if isinstance(application, str) and any(application.strip().lower() in _application_ids(app)
+                                                    for app in applications):
                 continue
             target = f"application {str(application)[:120]!r}"
         else:

@@ -10,10 +10,12 @@ assign-identity), the escalation Microsoft's managed identity guidance warns of
 
 An identity is the stack's when the resource depends on a stack `managedidentity.UserAssignedIdentity` it names:
 in Azure's id form (`/subscriptions/S/resourceGroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME`)
-by resource group and name (any case), its `resourceName` (or Pulumi name when autonamed); an id unknown at preview
-is the deployment's to fill; an id in no Azure form (the gate mocks' `.../UserAssignedIdentity/NAME`) by its last
-segment, since Azure accepts no such id for an existing identity. Ids are read from the list the provider takes and
-from the ARM map form (keys). System-assigned identities are the resource's own and pass.
+by resource group and name (any case), its `resourceName` (or Pulumi name when autonamed); an id in no Azure form
+(the gate mocks' `.../UserAssignedIdentity/NAME`) by its last segment, since Azure accepts no such id for an existing
+identity. An id unknown at preview is the stack's only when the resource depends on stack identities and nothing
+else and their id is not known either (iam_links.output_sources: `depends_on=[own]` + a constant behind another
+Output is "cannot check until known", red12 #7). Ids are read from the list the provider takes and from the ARM map
+form (keys). System-assigned identities are the resource's own and pass.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from agentid_policy_packs.analysis.values import is_unknown
 
 from .azure_federated_unseen_identity import MANAGED_IDENTITY, depended_on
 from .base import Resource, Rule, Unknown, Violation
+from .iam_links import output_sources
 
 _AZURE_IDENTITY_ID = re.compile(
     r"^/subscriptions/[^/]+/resourcegroups/(?P<group>[^/]+)/providers/microsoft\.managedidentity/"
@@ -63,6 +66,7 @@ def _is_stack_identity(value: str, identities: list[Resource]) -> bool:
 
 def check(resources: list[Resource], config):
     by_urn = {resource.urn: resource for resource in resources}
+    own = [resource for resource in resources if resource.type == MANAGED_IDENTITY]
     for resource in resources:
         if not resource.type.startswith("azure-native:") or resource.type == MANAGED_IDENTITY:
             continue
@@ -72,7 +76,7 @@ def check(resources: list[Resource], config):
         identities = depended_on(resource, by_urn, (MANAGED_IDENTITY,))
         for index, value in enumerate(attached):
             if is_unknown(value):
-                if not identities:
+                if output_sources(resource, own, ("id",)) is None:
                     yield Unknown(f"{resource.name}.identity.userAssignedIdentities[{index}]", resource.urn)
             elif not isinstance(value, str) or not _is_stack_identity(value, identities):
                 yield Violation(f"{resource.name} runs as user-assigned identity {str(value)[:200]!r}, which this stack "

@@ -12,10 +12,12 @@ account, a service agent) holds what nobody here can read: "cannot check", manda
 AWS runner's role (red10: code run as an identity the stack does not define). Which resources run code as which
 input is data: analysis/gcp_code_runners.yaml (each with Google's page).
 Spellings read alike: `EMAIL`, `projects/P/serviceAccounts/EMAIL`, `projects/-/serviceAccounts/EMAIL`, any case.
-A value known only during deployment is the stack's account when the runner depends on an Account of the stack
-(its `email`/`name` output), otherwise "cannot check until known"; a numeric unique id is the stack's only when the
-runner depends on a stack Account. A project's Compute Engine / App Engine default account on a runner AGID-GCP-018
-judges is left to that rule (one finding, not two); on any other runner it is an account the stack does not define.
+A value known only during deployment is the stack's account only when the runner depends on stack Accounts and
+nothing else and their e-mail/name/unique id is not known either (iam_links.output_sources: `depends_on=[own]` +
+a constant behind another Output is "cannot check until known", red12 #7); a numeric unique id is the stack's only
+when it equals a stack Account's known unique id. A project's Compute Engine / App Engine default account on a
+runner AGID-GCP-018 judges is left to that rule (one finding, not two); on any other runner it is an account the
+stack does not define.
 Sources: https://cloud.google.com/iam/docs/service-account-overview#attaching,
 https://cloud.google.com/iam/docs/attach-service-accounts.
 """
@@ -32,6 +34,7 @@ from agentid_policy_packs.analysis.values import is_unknown, values_at
 from .base import Resource, Rule, Unknown, Violation
 from .gcp_default_service_account import DEFAULT_ACCOUNT, WORKLOADS as DEFAULT_ACCOUNT_RULE_TYPES
 from .gcp_unseen_service_account import ACCOUNT_TYPE, _defined_accounts, _is_defined, _target
+from .iam_links import known_state, output_sources
 
 RUNNERS_FILE = Path(__file__).resolve().parents[1] / "analysis" / "gcp_code_runners.yaml"
 
@@ -47,12 +50,21 @@ def _email(reference: str) -> str:
     return reference.strip().rpartition("/")[2]
 
 
-def _judge(resource: Resource, spec: dict[str, Any], defined, account_urns: set[str]):
-    depends_on_account = bool(account_urns & set(resource.dependencies))
+# what an input naming a stack Account holds when it is one of its Outputs
+_ACCOUNT_OUTPUTS = ("email", "name", "uniqueId", "id")
+
+
+def _unique_id_of(email: str, accounts: list[Resource]) -> bool:
+    """Is the literal numeric `email` the KNOWN unique id of a stack Account? (Google gives the id at creation: a
+    literal can be a stack account's only where the gate's mocks or a deployed state know it.)"""
+    return any(known_state(account).get("uniqueId") == email for account in accounts)
+
+
+def _judge(resource: Resource, spec: dict[str, Any], defined, accounts: list[Resource]):
     for path in spec["accounts"]:
         for where, reference in values_at(dict(resource.props), path):
             if is_unknown(reference):
-                if not depends_on_account:
+                if output_sources(resource, accounts, _ACCOUNT_OUTPUTS) is None:
                     yield Unknown(where, resource.urn)
                 continue  # an output of the stack's Account: judged by its grants
             if not isinstance(reference, str):
@@ -64,7 +76,7 @@ def _judge(resource: Resource, spec: dict[str, Any], defined, account_urns: set[
                 continue  # empty: Google's default for the product (AGID-GCP-018 for the runners it judges)
             if DEFAULT_ACCOUNT.match(email) and resource.type in DEFAULT_ACCOUNT_RULE_TYPES:
                 continue  # AGID-GCP-018's finding
-            if _is_defined(_target(reference), defined) or (email.isdigit() and depends_on_account):
+            if _is_defined(_target(reference), defined) or (email.isdigit() and _unique_id_of(email, accounts)):
                 continue
             yield Violation(f"{resource.name} {spec['what']}: service account {reference.strip()[:200]} ({where}), "
                             "which this stack does not define: cannot check what that account may do; define it in "
@@ -74,11 +86,11 @@ def _judge(resource: Resource, spec: dict[str, Any], defined, account_urns: set[
 
 def check(resources: list[Resource], config):
     defined = _defined_accounts(resources)
-    account_urns = {resource.urn for resource in resources if resource.type == ACCOUNT_TYPE}
+    accounts = [resource for resource in resources if resource.type == ACCOUNT_TYPE]
     for resource in resources:
         spec = runners().get(resource.type)
         if spec is not None:
-            yield from _judge(resource, spec, defined, account_urns)
+            yield from _judge(resource, spec, defined, accounts)
 
 
 RULE = Rule(

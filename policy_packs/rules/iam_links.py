@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentid.mock_provider import mock_outputs
 from agentid_policy_packs.analysis.aws_accounts import invented_accounts
 from agentid_policy_packs.analysis.managed_policies import is_aws_managed_arn, managed_policy_document
-from agentid_policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown, value_at
 
 from .base import Resource
 from .documents import Document, identity_policies
@@ -136,6 +137,46 @@ def _may_be(resource: Resource, parts: tuple[str, str, str, str]) -> bool:
     return own_account is None or own_account == account
 
 
+IDENTIFIERS = ("name", "arn", "id")  # what an input naming an AWS resource holds when it is one of its Outputs
+
+
+def known_state(resource: Resource) -> Mapping[str, Any]:
+    """The resource's properties as far as the judge knows its outputs: what the engine sent, and under the gate
+    (`agentid preview`, which names its mock accounts to the pack) also the outputs its mocks derive from these
+    inputs (agentid.mock_provider.mock_outputs: ids, names, ARNs, e-mails, object and client ids). Outputs the mocks
+    do not compute (an S3 bucket's domain name, a role's unique id) stay absent: unknown."""
+    if not invented_accounts():
+        return resource.props
+    _, state = mock_outputs(resource.type, resource.name, dict(resource.props))
+    return {**state, **resource.props}
+
+
+def output_sources(holder: Resource, candidates: Iterable[Resource],
+                   outputs: Iterable[str] = IDENTIFIERS) -> list[Resource] | None:
+    """The stack `candidates` whose Output an input of `holder` unknown at preview can be; None ("cannot check until
+    known") when the dependency list does not prove it. `outputs`: the dotted paths of the candidate's outputs the
+    input would hold (`("metadata.name",)` for a K8s ServiceAccount's name).
+
+    The engine's dependency list says which resources an input MAY come from, not that it is their value: a constant
+    computed from any Output (`other.arn.apply(lambda _: "prod-admin")`) with `depends_on=[own]` arrives as the same
+    unknown sentinel (red12 #7). So a candidate explains the value only when
+      - `holder` depends on it directly and on nothing else (another dependency may be the Output a constant hides
+        behind; several candidates are fine: each is judged), and
+      - one of its `outputs` is itself not known (known_state: under the gate its mocks know most): where they are
+        all known, an Output of the candidate would have arrived known, so the unknown came from elsewhere
+        (`own.unique_id.apply(lambda _: "prod-admin")`, `depends_on=[own]`).
+    A constant behind the candidate's own unknown output stays undetectable at preview; the same rules see it as the
+    literal it is at `pulumi up`. A LITERAL never comes here: it names a stack resource only when it equals a known
+    name/id/ARN of it (a literal can never be an Output of the stack)."""
+    paths = tuple(outputs)
+    dependencies = set(holder.dependencies)
+    found = [c for c in candidates if c.urn in dependencies
+             and any(v is None or is_unknown(v) for v in (value_at(known_state(c), p) for p in paths))]
+    if not found or dependencies - {c.urn for c in found}:
+        return None
+    return found
+
+
 class NameIndex:
     """Every name a resource of some types answers to -> the resources answering to it."""
 
@@ -167,6 +208,16 @@ class NameIndex:
             return [r for r in by_name if _may_be(r, parts)] if parts else by_name
         found = [self.by_urn[urn] for urn in dependencies if urn in self.by_urn]
         return found or None
+
+    def resolve_input(self, reference: Any, holder: Resource,
+                      outputs: Iterable[str] = IDENTIFIERS) -> list[Resource] | None:
+        """As `resolve`, for an input whose being the stack's resource makes it safe: a literal names what it equals;
+        an unknown value only the candidates `output_sources` proves it can be the Output of (None: cannot check)."""
+        if isinstance(reference, str) and not is_unknown(reference):
+            return self.resolve(reference, ())
+        if not is_unknown(reference):
+            return []
+        return output_sources(holder, self.by_urn.values(), outputs)
 
 
 def _references(value: Any) -> list[Any]:

@@ -190,3 +190,19 @@ def test_a_service_catalog_launch_role_the_stack_does_not_define_is_cannot_check
     assert findings(pack, own_role, _launch("own", json.dumps({"RoleArn": "arn:aws:iam::123456789012:role/worker-role"})),
                     _launch("rules", json.dumps({"Rules": {}}), kind="TEMPLATE"),
                     _launch("none", json.dumps({}))) == {}
+
+
+def test_depending_on_a_stack_profile_does_not_explain_a_value_another_output_may_hide(pack):
+    """red12 #7 (x_unknown_identity): an instance whose profile is the EXISTING prod-admin as a constant behind a
+    bucket's Output, `depends_on=[harmless stack profile]`: cannot check until known. Look-alike: the same instance
+    depending on the stack profile alone (its ARN is computed at deployment) passes."""
+    bucket = res("aws:s3/bucketV2:BucketV2", "marker", {})
+    autonamed = res(PROFILE_T, "agent", {"role": "worker-role"})
+
+    def instance(*depends):
+        return res("aws:ec2/instance:Instance", "vm", {"ami": "ami-0123456789abcdef0", "instanceType": "t3.micro",
+                                                       "iamInstanceProfile": UNKNOWN, "userData": "#!/bin/sh\n"}, depends)
+
+    found = [m for _, m in stack_findings(pack, RULE, [OWN_ROLE, autonamed, bucket, instance(autonamed.urn, bucket.urn)])]
+    assert [m.endswith("cannot check until known: iamInstanceProfile is computed during preview") for m in found] == [True]
+    assert stack_findings(pack, RULE, [OWN_ROLE, autonamed, bucket, instance(autonamed.urn)]) == []

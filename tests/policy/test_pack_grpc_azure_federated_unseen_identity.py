@@ -62,14 +62,36 @@ def test_credentials_on_the_stacks_own_identities_pass(pack):
     concurrent writes); names in any case; an autonamed identity by its Pulumi name; applications by dependency."""
     identity = resource(IDENTITY, "agent-mi", {"resourceGroupName": "rg-agents", "resourceName": "agent-mi"})
     autonamed = resource(IDENTITY, "tool-mi", {"resourceGroupName": "rg-agents"})
-    application = resource(APPLICATION, "agent-app", {"displayName": "agent-app"})
+    # after deployment the engine sends the application's object id; at preview its id is unknown
+    object_id = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    deployed = resource(APPLICATION, "agent-app", {"displayName": "agent-app", "objectId": object_id})
+    application = resource(APPLICATION, "new-app", {"displayName": "new-app"})
     first = mi_fic("first", "agent-mi", "rg-agents", identity.urn)
     second = mi_fic("second", "AGENT-MI", "RG-Agents", first.urn)
-    assert messages(pack, identity, autonamed, application, first, second,
-                    mi_fic("later", UNKNOWN, UNKNOWN, identity.urn),
-                    mi_fic("tool", "tool-mi", "rg-agents", autonamed.urn),
-                    app_fic("app", "/applications/mock-object-id", application.urn),
-                    app_fic("app-later", UNKNOWN, application.urn)) == []
+    assert stack_findings(pack, "AGID-AZ-044", [identity, autonamed, deployed, application, first, second,
+                          mi_fic("later", UNKNOWN, UNKNOWN, autonamed.urn),
+                          mi_fic("tool", "tool-mi", "rg-agents", autonamed.urn),
+                          app_fic("app", f"/applications/{object_id.upper()}", first.urn),
+                          app_fic("app-later", UNKNOWN, application.urn)]) == []
+
+
+def test_depending_on_a_stack_identity_does_not_make_another_one_its_own(pack):
+    """red12 #7 (e_fic_literal_depends, e_fic_existing_app): a credential that depends on a harmless stack application
+    and names the EXISTING production app, as a literal object id (Entra gives an application its id at creation:
+    a literal is never a new application's) or as a constant behind another resource's Output."""
+    application = resource(APPLICATION, "agent", {"displayName": "agent"})
+    identity = resource(IDENTITY, "agent-mi", {"resourceGroupName": "rg-agents", "resourceName": "agent-mi"})
+    other = resource("aws:s3/bucketV2:BucketV2", "marker", {})
+    prod = "/applications/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    found = stack_findings(pack, "AGID-AZ-044", [application, identity, other,
+                                                 app_fic("literal", prod, application.urn),
+                                                 app_fic("hidden", UNKNOWN, application.urn, other.urn),
+                                                 mi_fic("mi-hidden", UNKNOWN, "rg-agents", identity.urn, other.urn),
+                                                 # the identity's name is known: its Output would have arrived known
+                                                 mi_fic("mi-own-output", UNKNOWN, "rg-agents", identity.urn)])
+    assert [(name or m.rsplit("cannot check until known: ", 1)[-1]) for name, m in found] == [
+        "hidden.applicationId, mi-hidden.resourceName, mi-own-output.resourceName is computed during preview",
+        "literal"], found
 
 
 def test_a_name_known_only_at_deployment_with_no_stack_identity_behind_it_waits(pack):

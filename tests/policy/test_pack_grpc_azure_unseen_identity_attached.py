@@ -62,3 +62,15 @@ def test_the_gate_mocks_id_of_a_stack_identity_passes_and_an_unknown_without_one
     assert stack_findings(pack, "AGID-AZ-048", [identity, compute("azure-native:web:WebApp", "app", [mocked], identity.urn)]) == []
     found = stack_findings(pack, "AGID-AZ-048", [compute("azure-native:web:WebApp", "later", [UNKNOWN])])
     assert len(found) == 1 and "cannot check until known: later.identity.userAssignedIdentities[0]" in found[0][1]
+
+
+def test_depending_on_a_stack_identity_does_not_explain_an_id_another_output_may_hide(pack):
+    """red12 #7 (z_unknown_uami): a container group running as the EXISTING prod-owner identity, its id a constant
+    behind a bucket's Output, `depends_on=[harmless stack identity]`: cannot check until known (the look-alike, the
+    same group depending on the stack identity alone, passes: test_running_as_an_identity_the_stack_does_not_define)."""
+    identity = own_identity()
+    other = StackResource("aws:s3/bucketV2:BucketV2", "marker", urn("aws:s3/bucketV2:BucketV2", "marker"), {})
+    found = stack_findings(pack, "AGID-AZ-048", [identity, other, compute(
+        "azure-native:containerinstance:ContainerGroup", "job", [UNKNOWN], identity.urn, other.urn)])
+    assert [m.endswith("cannot check until known: job.identity.userAssignedIdentities[0] is computed during preview")
+            for _, m in found] == [True], found

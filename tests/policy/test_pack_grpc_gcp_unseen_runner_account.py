@@ -123,11 +123,29 @@ def test_values_known_only_at_deployment(pack):
     # unknown and not the stack's account: not a pass
     found = [m for _, m in stack_findings(pack, RULE, [res("gcp:workflows/workflow:Workflow", "wf", {"serviceAccount": UNKNOWN})])]
     assert len(found) == 1 and "cannot check until known" in found[0]
-    # a numeric unique id is the stack's only through a dependency on its Account
-    assert findings(pack, account, res("gcp:eventarc/trigger:Trigger", "t", {"serviceAccount": "112233445566778899"},
-                                       dependencies=[account.urn])) == []
-    assert [n for n, _ in findings(pack, account, res("gcp:eventarc/trigger:Trigger", "t",
-                                                      {"serviceAccount": "112233445566778899"}))] == ["t"]
+    # a numeric unique id is Google's, given at creation: a literal is the stack's Account only when it equals its
+    # KNOWN unique id (after deployment the engine sends it); depending on a stack Account proves nothing (red12 #7)
+    deployed = res(ACCOUNT, "runner", {"accountId": "agent-runner", "project": "acme-dev", "uniqueId": "112233445566778899"})
+    assert findings(pack, deployed, res("gcp:eventarc/trigger:Trigger", "t", {"serviceAccount": "112233445566778899"},
+                                        dependencies=[deployed.urn])) == []
+    for dependencies in ([account.urn], []):
+        assert [n for n, _ in findings(pack, account, res("gcp:eventarc/trigger:Trigger", "t", {
+            "serviceAccount": "112233445566778899"}, dependencies=dependencies))] == ["t"]
+
+
+def test_depending_on_a_stack_account_does_not_explain_a_value_another_output_may_hide(pack):
+    """red12 #7 (x_unknown_gcp): a Cloud Scheduler job calling setIamPolicy with terraform-admin's token, the account a
+    constant behind a bucket's Output, `depends_on=[harmless stack Account]`: cannot check until known (not a pass)."""
+    account, other = own_account(), res("aws:s3/bucketV2:BucketV2", "marker", {})
+    job = res("gcp:cloudscheduler/job:Job", "sched", {"httpTarget": {
+        "uri": "https://cloudresourcemanager.googleapis.com/v1/projects/acme-prod:setIamPolicy",
+        "oauthToken": {"serviceAccountEmail": UNKNOWN}}}, dependencies=[account.urn, other.urn])
+    found = stack_findings(pack, RULE, [account, other, job])
+    assert [m.endswith("cannot check until known: httpTarget.oauthToken.serviceAccountEmail is computed during preview")
+            for _, m in found] == [True], found
+    # the same job depending on the stack Account alone (its e-mail is computed): the account's Output, judged by it
+    alone = res("gcp:cloudscheduler/job:Job", "sched", {**job.properties}, dependencies=[account.urn])
+    assert stack_findings(pack, RULE, [account, other, alone]) == []
 
 
 def test_a_shape_the_pack_cannot_read_is_a_violation_naming_the_path(pack):

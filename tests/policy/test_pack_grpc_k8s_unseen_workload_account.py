@@ -103,12 +103,32 @@ def test_a_patch_changing_an_existing_workloads_code_without_naming_an_account_b
 def test_names_known_only_at_deployment(pack):
     own = account()
     deploy = "kubernetes:apps/v1:Deployment"
-    assert findings(pack, own, res(deploy, "w", WORKLOADS[deploy](pod_spec(UNKNOWN)), dependencies=[own.urn])) == []
+    # an autonamed account's name is known only at deployment: the workload depending on it alone is its own
+    autonamed = res(SA, "sa-auto", {"metadata": {"namespace": "agents"}})
+    assert stack_findings(pack, RULE, [autonamed, res(deploy, "w", WORKLOADS[deploy](pod_spec(UNKNOWN)),
+                                                      dependencies=[autonamed.urn])]) == []
     found = [m for _, m in stack_findings(pack, RULE, [res(deploy, "w", WORKLOADS[deploy](pod_spec(UNKNOWN)))])]
     assert len(found) == 1 and "cannot check until known" in found[0]
     found = [m for _, m in stack_findings(pack, RULE, [res(deploy, "w", {"metadata": {"namespace": UNKNOWN},
                                                                          "spec": {"template": {"spec": pod_spec("x")}}})])]
     assert len(found) == 1 and "cannot check until known" in found[0]
+
+
+def test_depending_on_a_stack_account_does_not_make_an_unknown_name_its_own(pack):
+    """red12 #7 (k_unknown_sa_name): `depends_on=[harmless stack SA]` and the EXISTING argocd-application-controller
+    as a constant behind another resource's Output (`bucket.bucket_domain_name.apply(lambda _: NAME)`), or behind an
+    output of the stack SA whose name is known (so its own name would have arrived known): cannot check until known."""
+    own, other = account(), res("aws:s3/bucketV2:BucketV2", "marker", {})
+    deploy = "kubernetes:apps/v1:Deployment"
+    for dependencies in ([own.urn, other.urn], [other.urn]):
+        found = stack_findings(pack, RULE, [own, other, res(deploy, "w", WORKLOADS[deploy](pod_spec(UNKNOWN)),
+                                                            dependencies=dependencies)])
+        assert [m.endswith("cannot check until known: spec.template.spec.serviceAccountName is computed during preview")
+                for _, m in found] == [True], found
+    # the stack account's name is known ("agent"): an Output of it would have arrived known
+    found = stack_findings(pack, RULE, [own, res(deploy, "w", WORKLOADS[deploy](pod_spec(UNKNOWN)), dependencies=[own.urn])])
+    assert [m.endswith("cannot check until known: spec.template.spec.serviceAccountName is computed during preview")
+            for _, m in found] == [True], found
 
 
 def test_a_shape_the_pack_cannot_read_is_a_violation(pack):
@@ -203,11 +223,14 @@ def test_cloud_identities_the_stack_defines_pass(pack):
     assert findings(pack, gsa, annotated("iam.gke.io/gcp-service-account", "Agent@acme-dev.iam.gserviceaccount.com")) == []
     role = res("aws:iam/role:Role", "agent-role", {"name": "agent-role", "assumeRolePolicy": "{}"})
     assert findings(pack, role, annotated("eks.amazonaws.com/role-arn", "arn:aws:iam::123456789012:role/agent-role")) == []
-    identity = res("azure-native:managedidentity:UserAssignedIdentity", "id", {"resourceName": "agent"})
-    # a client id is only ever the identity's own output: the stack's when the account depends on it
-    assert findings(pack, identity, annotated("azure.workload.identity/client-id", "6f1c9e3a-0c57-4a8e-9d0e-3b1f2a4c5d6e",
+    # a client id is only ever the identity's own output: a literal is the stack's identity when it equals the known
+    # client id (after deployment the engine sends it), an unknown one when only the identity explains it
+    client_id = "6f1c9e3a-0c57-4a8e-9d0e-3b1f2a4c5d6e"
+    identity = res("azure-native:managedidentity:UserAssignedIdentity", "id", {"resourceName": "agent", "clientId": client_id})
+    assert findings(pack, identity, annotated("azure.workload.identity/client-id", client_id.upper(),
                                               dependencies=[identity.urn])) == []
-    assert findings(pack, identity, annotated("azure.workload.identity/client-id", UNKNOWN, dependencies=[identity.urn])) == []
+    autonamed = res("azure-native:managedidentity:UserAssignedIdentity", "id", {"resourceName": "agent"})
+    assert findings(pack, autonamed, annotated("azure.workload.identity/client-id", UNKNOWN, dependencies=[autonamed.urn])) == []
     # other annotations are not identities
     assert findings(pack, annotated("kubernetes.io/enforce-mountable-secrets", "true")) == []
 
@@ -215,6 +238,21 @@ def test_cloud_identities_the_stack_defines_pass(pack):
 def test_an_annotation_known_only_at_deployment_from_no_stack_identity_is_cannot_check(pack):
     found = [m for _, m in stack_findings(pack, RULE, [annotated("iam.gke.io/gcp-service-account", UNKNOWN)])]
     assert len(found) == 1 and "cannot check until known" in found[0]
+
+
+def test_depending_on_a_stack_identity_does_not_make_another_client_id_its_own(pack):
+    """red12 #7: `depends_on=[own identity]` and the client id of an EXISTING identity, as a literal (a client id is
+    Entra's, never knowable before the stack's identity exists) or behind another resource's Output."""
+    identity = res("azure-native:managedidentity:UserAssignedIdentity", "id", {"resourceName": "agent"})
+    other = res("aws:s3/bucketV2:BucketV2", "marker", {})
+    literal = annotated("azure.workload.identity/client-id", "6f1c9e3a-0c57-4a8e-9d0e-3b1f2a4c5d6e",
+                        dependencies=[identity.urn])
+    [(name, message)] = findings(pack, identity, literal)
+    assert name == "sa-agent" and "6f1c9e3a-0c57-4a8e-9d0e-3b1f2a4c5d6e" in message and "does not define" in message
+    hidden = annotated("azure.workload.identity/client-id", UNKNOWN, dependencies=[identity.urn, other.urn])
+    found = stack_findings(pack, RULE, [identity, other, hidden])
+    assert [m.endswith("cannot check until known: metadata.annotations['azure.workload.identity/client-id'] is "
+                       "computed during preview") for _, m in found] == [True], found
 
 
 def test_a_literal_identity_is_judged_by_what_it_names_not_by_other_dependencies(pack):
