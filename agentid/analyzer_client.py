@@ -116,6 +116,7 @@ class StackResource:
     parent: str | None = None
     dependencies: list[str] = field(default_factory=list)
     custom: bool = True  # False for a component resource: the engine sends it without a provider
+    provider: str | None = None  # URN of its explicit provider (a `pulumi:providers:*` resource of the same request)
 
 
 class _RecordingEngine(engine_pb2_grpc.EngineServicer):
@@ -158,11 +159,16 @@ def _options(parent: str | None) -> analyzer_pb2.AnalyzerResourceOptions:
     return analyzer_pb2.AnalyzerResourceOptions(parent=parent or "")
 
 
-def _provider(resource: Any) -> analyzer_pb2.AnalyzerProviderResource | None:
-    """The provider the engine sends with a custom resource (its package's default provider); None for a component
-    (`custom` False) and for a provider itself (pulumi/pkg/resource/deploy/step_generator.go, AnalyzeResources)."""
+def _provider(resource: Any, providers: Mapping[str, Any] | None = None) -> analyzer_pb2.AnalyzerProviderResource | None:
+    """The provider the engine sends with a custom resource: its explicit provider (`provider`, a URN of one of
+    `providers`, sent with its properties) or its package's default provider; None for a component (`custom`
+    False) and for a provider itself (pulumi/pkg/resource/deploy/step_generator.go, AnalyzeResources)."""
     if not getattr(resource, "custom", True) or resource.type.startswith("pulumi:providers:"):
         return None
+    explicit = (providers or {}).get(getattr(resource, "provider", None) or "")
+    if explicit is not None:
+        return analyzer_pb2.AnalyzerProviderResource(type=explicit.type, name=explicit.name, urn=explicit.urn,
+                                                     properties=to_struct(explicit.properties or {}))
     package = resource.type.split(":", 1)[0]
     stack_project = resource.urn.split("::", 2)[:2] if resource.urn.startswith("urn:pulumi:") else ["urn:pulumi:stack", "project"]
     type_ = f"pulumi:providers:{package}"
@@ -310,6 +316,8 @@ class PackProcess:
         `wire_inputs` (serialized Struct bytes, see `analyze`) is sent those.
         """
         request = analyzer_pb2.AnalyzeStackRequest()
+        resources = list(resources)
+        providers = {r.urn: r for r in resources if r.type.startswith("pulumi:providers:")}
         for resource in resources:
             properties = getattr(resource, "properties", None)
             if properties is None:
@@ -318,7 +326,7 @@ class PackProcess:
             analyzed = analyzer_pb2.AnalyzerResource(
                 type=resource.type, name=resource.name, urn=resource.urn,
                 options=_options(parent), parent=parent, dependencies=list(getattr(resource, "dependencies", []) or []),
-                provider=_provider(resource),
+                provider=_provider(resource, providers),
             )
             _set_properties(analyzed.properties, properties, getattr(resource, "wire_inputs", None))
             request.resources.append(analyzed)

@@ -90,6 +90,7 @@ class Registration:
     source_line: int = 0
     shown_inputs: dict[str, Any] | None = None  # the inputs with secrets as "[secret]"; None: no secret in them
     wire_inputs: bytes | None = None  # the inputs' Struct as sent, when it is already what an analyzer sees (`wire`)
+    provider: str | None = None  # URN of the explicit provider (`ResourceOptions(provider=...)`); None: the default
 
 
 class ProgramRefused(Exception):
@@ -208,6 +209,9 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
             wire_inputs=wire(serialized) if self.forward_wire else None,
             parent=None if self._is_stack(request.parent) else request.parent, custom=bool(request.custom),
             id=resource_id if request.custom else None, dependencies=list(request.dependencies),
+            # the engine's provider reference is "URN::ID"; the packs get the provider resource (its namespace,
+            # upsertExistingObjects, ... decide what a Kubernetes object is) as `pulumi up` sends it
+            provider=request.provider.rpartition("::")[0] or None if request.custom and request.provider else None,
             **_source(request.sourcePosition),
         )
         with self._lock:

@@ -64,6 +64,9 @@ class Resource:
     # (AnalyzerResource.provider) and none with a component, which creates nothing itself. True unless
     # known otherwise: only stack rules learn it (ResourceValidationArgs are judged per type anyway).
     custom: bool = True
+    # Its explicit or default provider as the engine sends it with the resource (stack rules only): a kubernetes
+    # Provider's namespace and upsertExistingObjects decide where an object lands and whether it is new
+    provider: Resource | None = None
 
     def __post_init__(self) -> None:
         # rules compare `type` with the default token: an API-versioned azure-native alias is the same resource

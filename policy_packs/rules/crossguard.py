@@ -423,7 +423,9 @@ def _our_resources(policy_resources: list) -> list[Resource]:
     """The stack's resources as our rules read them (plain props, parent and dependency URNs)."""
     return [
         Resource(r.resource_type, r.name, r.urn, _plain_props(r.props), r.parent.urn if r.parent else None,
-                 tuple(d.urn for d in (r.dependencies or [])), custom=r.provider is not None)
+                 tuple(d.urn for d in (r.dependencies or [])), custom=r.provider is not None,
+                 provider=Resource(r.provider.resource_type, r.provider.name, r.provider.urn,
+                                   _plain_props(r.provider.props)) if r.provider is not None else None)
         for r in policy_resources
     ]
 

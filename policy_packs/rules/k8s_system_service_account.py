@@ -12,7 +12,8 @@ ReplicaSet, ReplicationController, Job, CronJob, PodTemplate, in every version) 
 `serviceAccountName` (or the deprecated `serviceAccount`) names an account other than `default` that the stack
 does not create there; and a `*Patch` that sets the pod spec of an existing kube-system workload (its code then
 runs as that workload's account). Passes: workloads elsewhere, `default`, accounts the stack creates in
-kube-system (core/v1 ServiceAccount, by namespace and name).
+kube-system (core/v1 ServiceAccount, by namespace and name; not one its provider upserts over the existing account).
+The namespace of an object without metadata.namespace is its provider's (k8s_provider_scope; red12 #8).
 Sources: https://kubernetes.io/docs/reference/access-authn-authz/rbac/#controller-roles,
 https://kubernetes.io/docs/concepts/security/rbac-good-practices/#workload-creation.
 """
@@ -24,36 +25,31 @@ from agentid_policy_packs.analysis.k8s_rbac import NotYetKnown, Unreadable
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Violation
+from .k8s_provider_scope import adopts_existing, object_namespace
 from .k8s_roles import failing_closed
 
 SYSTEM_NAMESPACE = "kube-system"
 SERVICE_ACCOUNT_TYPES = ("kubernetes:core/v1:ServiceAccount",)
 
 
-def _metadata(resource: Resource) -> dict:
-    metadata = resource.props.get("metadata")
-    if is_unknown(metadata):
-        raise NotYetKnown("metadata")
-    return metadata if isinstance(metadata, dict) else {}
-
-
 def _stack_accounts(resources: list[Resource]) -> set[str]:
-    """Names of the service accounts the stack creates in kube-system (unknown names are skipped)."""
+    """Names of the service accounts the stack creates in kube-system (unknown names and namespaces are skipped, and
+    accounts its provider upserts: those take over the existing account, k8s_provider_scope)."""
     found = set()
     for resource in resources:
-        if resource.type in SERVICE_ACCOUNT_TYPES and not is_unknown(resource.props.get("metadata")):
+        if resource.type in SERVICE_ACCOUNT_TYPES and not adopts_existing(resource):
+            try:
+                namespace = object_namespace(resource)
+            except (NotYetKnown, Unreadable):
+                continue
             metadata = resource.props.get("metadata") or {}
-            if isinstance(metadata, dict) and metadata.get("namespace") == SYSTEM_NAMESPACE \
-                    and isinstance(metadata.get("name"), str):
+            if namespace == SYSTEM_NAMESPACE and isinstance(metadata.get("name"), str):
                 found.add(metadata["name"])
     return found
 
 
 def _judge(resource: Resource, own: set[str]):
-    namespace = _metadata(resource).get("namespace")
-    if is_unknown(namespace):
-        raise NotYetKnown("metadata.namespace")
-    if namespace != SYSTEM_NAMESPACE:
+    if object_namespace(resource) != SYSTEM_NAMESPACE:
         return
     found = pod_spec(resource.type, dict(resource.props))
     if found is None:

@@ -23,8 +23,9 @@ Passes: the namespace's `default` account, named or implied (Kubernetes creates 
 rights; a binding the stack gives it is judged by the RBAC rules; one the cluster already has is not visible to
 any rule, a known limit), and accounts the stack defines. `automountServiceAccountToken: false` does not pass an
 account: projected token volumes and cloud workload identity still hand the pod its identity.
-A metadata.namespace left unset is the provider's default namespace, taken as `default` for workloads and
-accounts alike. A name (or annotation) known only during deployment is the stack's only when the workload depends on
+A metadata.namespace left unset is the provider's namespace (its `namespace`, else its kubeconfig context's, else
+`default`: k8s_provider_scope), for workloads and accounts alike; a ServiceAccount on a provider with
+`upsertExistingObjects` takes over an existing account and is not one the stack defines (red12 #8). A name (or annotation) known only during deployment is the stack's only when the workload depends on
 stack ServiceAccounts (identities) and nothing else and their name (ARN, e-mail, client id) is not known either
 (iam_links.output_sources: `depends_on=[own]` + a constant behind another Output is "cannot check until known", red12
 #7); a literal client id is the stack's identity only when it equals one's known client id.
@@ -47,11 +48,11 @@ from agentid_policy_packs.analysis.values import is_unknown, values_at
 from .base import Resource, Rule, Violation
 from .gcp_unseen_service_account import ACCOUNT_TYPE, _defined_accounts, _is_defined, _target
 from .iam_links import ROLE, NameIndex, known_state, output_sources
+from .k8s_provider_scope import adopts_existing, object_namespace
 from .k8s_roles import failing_closed
 from .k8s_system_service_account import SERVICE_ACCOUNT_TYPES, SYSTEM_NAMESPACE
 
 ACCOUNTS_FILE = Path(__file__).resolve().parents[1] / "analysis" / "k8s_workload_accounts.yaml"
-DEFAULT_NAMESPACE = "default"  # the provider's namespace when metadata.namespace is unset (pulumi-kubernetes default)
 DEFAULT_ACCOUNT = "default"
 
 
@@ -123,16 +124,6 @@ def _annotations(resource: Resource, identities: _StackIdentities):
                             "resource", resource.urn)
 
 
-def _namespace(resource: Resource) -> str:
-    metadata = object_at(resource.props.get("metadata"), "metadata")
-    namespace = metadata.get("namespace")
-    if is_unknown(namespace):
-        raise NotYetKnown("metadata.namespace")
-    if namespace is not None and not isinstance(namespace, str):
-        raise Unreadable("metadata.namespace is not a string")
-    return namespace or DEFAULT_NAMESPACE
-
-
 class _StackAccounts:
     """The ServiceAccounts the stack creates, by (namespace, name), and the resources."""
 
@@ -142,12 +133,17 @@ class _StackAccounts:
         for resource in resources:
             if resource.type not in SERVICE_ACCOUNT_TYPES:
                 continue
+            if adopts_existing(resource):
+                continue  # an upsert takes over the existing account of that name: not one the stack creates
             self.resources.append(resource)
             metadata = resource.props.get("metadata")
             name = metadata.get("name") if isinstance(metadata, dict) else None
-            namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
-            if isinstance(name, str) and not is_unknown(name) and not is_unknown(namespace):
-                self.names.add((namespace if isinstance(namespace, str) and namespace else DEFAULT_NAMESPACE, name))
+            try:
+                namespace = object_namespace(resource)
+            except (NotYetKnown, Unreadable):
+                continue  # where it lands is not known: it names no account (the workload is judged cannot check)
+            if isinstance(name, str) and not is_unknown(name):
+                self.names.add((namespace, name))
 
     def defines(self, namespace: str | None, name: str) -> bool:
         """Is `name` the stack's account in `namespace` (None: a cluster-scoped resource, any namespace)?"""
@@ -172,7 +168,7 @@ def _judge_name(resource: Resource, where: str, account: Any, namespace: str | N
 
 
 def _workload(resource: Resource, accounts: _StackAccounts):
-    namespace = _namespace(resource)
+    namespace = object_namespace(resource)
     if namespace == SYSTEM_NAMESPACE:
         return  # AGID-K8S-012
     found = pod_spec(resource.type, dict(resource.props))
@@ -190,7 +186,7 @@ def _workload(resource: Resource, accounts: _StackAccounts):
 
 
 def _custom(resource: Resource, spec: dict[str, Any], accounts: _StackAccounts):
-    namespace = None if spec.get("cluster_scoped") else _namespace(resource)
+    namespace = None if spec.get("cluster_scoped") else object_namespace(resource)
     props = dict(resource.props)
     found = [(where, account) for path in spec["accounts"] for where, account in values_at(props, path)]
     for where, account in found:

@@ -261,3 +261,49 @@ def test_a_literal_identity_is_judged_by_what_it_names_not_by_other_dependencies
     sa = annotated("eks.amazonaws.com/role-arn", "arn:aws:iam::210987654321:role/OrganizationAccountAccessRole",
                    dependencies=[role.urn])
     assert [n for n, _ in findings(pack, role, sa)] == ["sa-agent"]
+
+
+PROVIDER = "pulumi:providers:kubernetes"
+KUBECTL_JOB = {"spec": {"template": {"spec": {**pod_spec("clusterrole-aggregation-controller"), "restartPolicy": "Never"}}}}
+
+
+def on(provider, type_, name, props):
+    return StackResource(type_, name, urn(type_, name), props, provider=provider.urn)
+
+
+def test_an_account_the_provider_upserts_is_the_existing_one_not_the_stacks(pack):
+    """red12 #8 (k_decoy_sa): a Deployment in argocd running as argocd-application-controller (cluster-admin in Argo
+    CD's default install), "defined" by re-declaring that ServiceAccount on a provider with upsertExistingObjects:
+    the upsert takes over the existing account, so it is not the stack's. Look-alike: the same on a provider that
+    creates (a name clash then fails the create) passes."""
+    deploy = "kubernetes:apps/v1:Deployment"
+    for upsert, expected in (("true", ["d"]), (True, ["d"]), ("false", []), (None, [])):
+        provider = res(PROVIDER, "k", {} if upsert is None else {"upsertExistingObjects": upsert})
+        sa = on(provider, SA, "sa", {"metadata": {"name": "argocd-application-controller", "namespace": "argocd"}})
+        workload = on(provider, deploy, "d", {"metadata": {"namespace": "argocd"}, "spec": {"template": {"spec": pod_spec(
+            "argocd-application-controller")}}})
+        assert [n for n, _ in findings(pack, provider, sa, workload)] == expected, upsert
+
+
+def test_an_object_without_a_namespace_lands_in_its_providers(pack):
+    """red12 #8 (k_decoy_sa_ns): a Job with no metadata.namespace on Provider(namespace="kube-system") runs in
+    kube-system as clusterrole-aggregation-controller: AGID-K8S-012's finding (mandatory), not a pass as `default`;
+    the namespace of the provider's kubeconfig context counts the same; an unknown provider namespace is cannot check.
+    Look-alike: the same Job on a provider whose namespace is `agents`, with the account defined there, passes."""
+    job = "kubernetes:batch/v1:Job"
+    kube_system = res(PROVIDER, "k", {"namespace": "kube-system", "upsertExistingObjects": "true"})
+    sa = on(kube_system, SA, "sa", {"metadata": {"name": "clusterrole-aggregation-controller"}})
+    found = stack_findings(pack, "AGID-K8S-012", [kube_system, sa, on(kube_system, job, "j", KUBECTL_JOB)], "mandatory")
+    assert [n for n, _ in found] == ["j"] and "clusterrole-aggregation-controller" in found[0][1]
+    kubeconfig = ("apiVersion: v1\nkind: Config\ncurrent-context: prod\ncontexts:\n- name: prod\n  context: "
+                  "{cluster: prod, user: me, namespace: kube-system}\n")
+    by_context = res(PROVIDER, "kc", {"kubeconfig": kubeconfig})
+    found = stack_findings(pack, "AGID-K8S-012", [by_context, on(by_context, job, "j", KUBECTL_JOB)], "mandatory")
+    assert [n for n, _ in found] == ["j"]
+    later = res(PROVIDER, "later", {"namespace": UNKNOWN})
+    found = stack_findings(pack, "AGID-K8S-012", [later, on(later, job, "j", KUBECTL_JOB)])
+    assert [m.endswith("cannot check until known: provider namespace is computed during preview") for _, m in found] == [True]
+    agents = res(PROVIDER, "a", {"namespace": "agents"})
+    own = on(agents, SA, "sa", {"metadata": {"name": "clusterrole-aggregation-controller"}})
+    assert stack_findings(pack, "AGID-K8S-012", [agents, own, on(agents, job, "j", KUBECTL_JOB)]) == []
+    assert findings(pack, agents, own, on(agents, job, "j", KUBECTL_JOB)) == []
