@@ -7,10 +7,9 @@ there until someone classifies it."""
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Callable
 
-_ARGS = re.compile(r"'(\w+Args)'")
+from tests.policy.sdk_args import inputs, nested
 
 
 def args_class(token: str):
@@ -22,20 +21,6 @@ def args_class(token: str):
     except ImportError:
         found = importlib.import_module(f"pulumi_aws.{package}_")  # lambda -> lambda_
     return getattr(found, f"{kind}Args", None)
-
-
-def inputs(cls) -> dict[str, property]:
-    """camelCase input name -> its property on an Args class."""
-    return {getattr(member.fget, "_pulumi_name", name): member
-            for name, member in vars(cls).items() if isinstance(member, property)}
-
-
-def nested(cls, member: property):
-    """The Args class an input holds (an object or a list of objects), or None for a scalar / list of scalars."""
-    names = _ARGS.findall(str(member.fget.__annotations__.get("return")))
-    if not names:
-        return None
-    return getattr(importlib.import_module(cls.__module__.rsplit(".", 1)[0] + "._inputs"), names[0], None)
 
 
 def missing_step(token: str, path: str) -> str | None:

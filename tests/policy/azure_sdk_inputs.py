@@ -4,10 +4,9 @@ tests that check an Azure data file names real inputs, or classifies every input
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Callable
 
-_ARGS = re.compile(r"'(\w+Args)'")
+from tests.policy.sdk_args import inputs, nested
 
 
 def args_class(token: str):
@@ -22,20 +21,6 @@ def args_class(token: str):
         return None
     own = importlib.import_module(resource.__module__)  # `<Type>InitArgs` where a nested type is `<Type>Args`
     return getattr(own, f"{kind}InitArgs", None) or getattr(own, f"{kind}Args", None)
-
-
-def inputs(cls) -> dict[str, property]:
-    """camelCase input name -> its property."""
-    return {getattr(member.fget, "_pulumi_name", name): member
-            for name, member in vars(cls).items() if isinstance(member, property)}
-
-
-def nested(cls, member: property):
-    """The `*Args` class an input holds (object or list of objects), else None."""
-    names = _ARGS.findall(str(member.fget.__annotations__.get("return")))
-    if not names:
-        return None
-    return getattr(importlib.import_module(cls.__module__.rsplit(".", 1)[0] + "._inputs"), names[0], None)
 
 
 def missing_step(token: str, path: str) -> str | None:
