@@ -64,6 +64,13 @@ def _runner_code() -> dict[str, Any]:
     return data_yaml.load(DEPLOY_RUNNER_CODE)
 
 
+def runner_data_packages() -> frozenset[str]:
+    """The packages deploy_runner_code.yaml reviews whole (docker, docker-build, ...): their code-running types block
+    (AGID-GEN-001), and what the file's header lets pass (a registry pull, networks, volumes) was reviewed there."""
+    data = _runner_code()
+    return frozenset(token.split(":", 1)[0] for token in (*data["always"], *data["when_set"]))
+
+
 def runs_code(type_token: str, inputs: Mapping[str, Any]) -> str | None:
     """What a resource of another package runs on the deploy runner or its docker host (deploy_runner_code.yaml),
     or None. An input that decides it and is unknown at preview counts as set: it may be (fail closed)."""

@@ -13,7 +13,9 @@ the trusted settings of the base branch's waivers.yaml (a pull request's stack f
 (`pulumi:`), components (they create nothing; their children are judged), and the packages in
 IDENTITY_FREE_PACKAGES, which create no identity, credential or grant anywhere:
   - random: values generated in the state (https://www.pulumi.com/registry/packages/random/);
-  - time: timestamps, offsets, sleeps and rotation schedules (https://www.pulumi.com/registry/packages/time/).
+  - time: timestamps, offsets, sleeps and rotation schedules (https://www.pulumi.com/registry/packages/time/);
+and the packages analysis/deploy_runner_code.yaml reviews whole (docker, docker-build): their code-running types are
+AGID-GEN-001's, the rest (a registry pull, networks, volumes) was reviewed there.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .base import Rule, Violation
-from .unjudgeable_resources import ENGINE_PACKAGES, covered_packages, why_unjudgeable
+from .unjudgeable_resources import ENGINE_PACKAGES, covered_packages, runner_data_packages, why_unjudgeable
 
 IDENTITY_FREE_PACKAGES = frozenset({"random", "time"})
 _SHOWN = 5  # type tokens named per package
@@ -29,7 +31,7 @@ _SHOWN = 5  # type tokens named per package
 
 def check(resources, config):
     covered = covered_packages()
-    reviewed = frozenset(p for p in config.get("reviewedPackages") or () if isinstance(p, str))
+    reviewed = frozenset(p for p in config.get("reviewedPackages") or () if isinstance(p, str)) | runner_data_packages()
     unseen: dict[str, list] = defaultdict(list)
     for resource in resources:
         package = resource.type.split(":", 1)[0]
