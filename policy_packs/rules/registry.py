@@ -6,6 +6,7 @@ from . import (
     agent_ownership,
     agentcore_gateway_authorizer,
     agentcore_return_urls,
+    agentcore_gateway_target_credentials,
     cedar_permit_everything,
     cognito_identity_pool_trust,
     aws_opensearch_serverless_public,
@@ -194,7 +195,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_cross_account_trust, azure_federated_credential,
     entra_app_flows,
     gcp_wif_provider_pinned, federated_issuer_known, entra_trusted_location, provider_endpoints, cognito_identity_pool_trust,
-    agentcore_return_urls,
+    agentcore_return_urls, agentcore_gateway_target_credentials,
     # public or cross-account access
     aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_foreign_account_inputs,
     aws_lambda_public, aws_service_principal_confused_deputy, aws_public_sharing, aws_foreign_sharing,

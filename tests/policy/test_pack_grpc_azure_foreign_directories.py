@@ -50,6 +50,15 @@ TENANT_CASES = {
         "targetActiveDirectoryId": t, "targetObjectId": P},
     "azure-native:subscription:SubscriptionTarDirectory": lambda t: {
         "subscriptionId": OWN_SUB, "properties": {"destinationTenantId": t}},
+    # who may fetch the OAuth token API Management's credential manager holds for an authorization
+    "azure-native:apimanagement:AuthorizationAccessPolicy": lambda t: {
+        "resourceGroupName": "rg1", "serviceName": "apim1", "authorizationProviderId": "github",
+        "authorizationId": "agent-github", "objectId": P, "tenantId": t},
+    # a Foundry agent application acting as an Entra agent identity of another tenant
+    "azure-native:cognitiveservices:AgentApplication": lambda t: {
+        "resourceGroupName": "rg1", "accountName": "foundry1", "projectName": "p1",
+        "properties": {"displayName": "crm agent", "agentIdentityBlueprint": {
+            "clientId": P, "principalId": P, "tenantId": t, "kind": "AgentBlueprint", "type": "Managed"}}},
     "azure-native:datalakestore:TrustedIdProvider": lambda t: {
         "resourceGroupName": "rg1", "accountName": "adls1", "trustedIdProviderName": "tip",
         "idProvider": f"https://sts.windows.net/{t}/"},

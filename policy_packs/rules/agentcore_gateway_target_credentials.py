@@ -1,0 +1,126 @@
+"""AGID-AWS-070: an AgentCore gateway target gets a credential of its own, sent only to an https URL on a named host.
+
+A gateway target is one hop of an agent's task: the gateway calls the target (an MCP server, an HTTP endpoint, an
+inference provider) on the agent's behalf with the credential its `credentialProviderConfiguration` names.
+* `jwtPassthrough` forwards the caller's inbound token (issued for the gateway: its audience is the gateway) to the
+  target. That is token passthrough, which the MCP authorization specification forbids (Security Best Practices,
+  "Token Passthrough": a server must not accept, and a client must not forward, a token not issued for the
+  server it calls): the target cannot tell which audience the token was for, any service that accepts it can
+  replay it to every other service of the same issuer, and the hop is not traceable to its own credential.
+  Give the target its own: an OAuth credential provider (a token for the target's audience, RFC 8707), an API
+  key provider, or the gateway's IAM role.
+* The endpoints a target sends requests (and with them its credential) to — `mcp.mcpServer.endpoint`,
+  `http.passthrough.endpoint`, `inference.provider.endpoint` — must be https URLs on one named host, read as
+  components/https_url reads any URL a credential goes to (no http, wildcard, userinfo, backslash, loopback or
+  instance-metadata address, one meaning to every parser); a query string is allowed. `http://tools.internal`
+  sends the credential in clear; `https://169.254.169.254/` or `https://user@evil.example` sends it elsewhere than
+  a reviewer reads.
+Sources: https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices#token-passthrough,
+https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-outbound-auth.html
+"""
+
+from __future__ import annotations
+
+from agentid_components import https_url
+from agentid_policy_packs.analysis.values import is_unknown
+
+from .base import Resource, Rule, Unknown, Violation
+
+GATEWAY_TARGET = "aws:bedrock/agentcoreGatewayTarget:AgentcoreGatewayTarget"
+CREDENTIALS = "credentialProviderConfiguration"
+TARGET = "targetConfiguration"
+# where a target's endpoint URL sits under targetConfiguration (pulumi-aws 7.51 AgentcoreGatewayTarget inputs)
+ENDPOINTS = (("mcp", "mcpServer", "endpoint"), ("http", "passthrough", "endpoint"), ("inference", "provider", "endpoint"))
+
+
+def endpoint_problem(url: str) -> str | None:
+    """Why `url` is not an https URL on one named host (its query aside), None when it is."""
+    text = url.strip()
+    if "#" in text:
+        return "has a fragment"
+    return https_url.problem(text.split("?", 1)[0])
+
+
+def _set(value) -> bool:
+    """Whether a block is present: an empty block (`jwt_passthrough={}`) is set, an absent or empty list is not."""
+    return value is not None and value != []
+
+
+def _block(value):
+    """A block as the engine sends it: an object, or (older bridged shapes) a list holding one object."""
+    if isinstance(value, list) and len(value) == 1:
+        return value[0]
+    return value
+
+
+def _credential_outcomes(resource: Resource):
+    credentials = _block(resource.props.get(CREDENTIALS))
+    if is_unknown(credentials):
+        yield Unknown(CREDENTIALS)
+        return
+    if credentials is None:
+        return
+    if not isinstance(credentials, dict):
+        yield Violation(f"{resource.name}: cannot check: {CREDENTIALS} is not an object")
+        return
+    passthrough = credentials.get("jwtPassthrough")
+    if is_unknown(passthrough):
+        yield Unknown(f"{CREDENTIALS}.jwtPassthrough")
+    elif _set(passthrough):
+        yield Violation(f"gateway target {resource.name} forwards the caller's token to its target "
+                        f"({CREDENTIALS}.jwtPassthrough): a token issued for the gateway reaches another service "
+                        "(token passthrough, forbidden by the MCP authorization specification); give the target a "
+                        "credential of its own (an OAuth credential provider for its audience, an API key provider "
+                        "or the gateway's IAM role)")
+
+
+def _endpoint_outcomes(resource: Resource):
+    target = _block(resource.props.get(TARGET))
+    if is_unknown(target):
+        yield Unknown(TARGET)
+        return
+    if target is None:
+        return
+    if not isinstance(target, dict):
+        yield Violation(f"{resource.name}: cannot check: {TARGET} is not an object")
+        return
+    for path in ENDPOINTS:
+        value, walked = target, [TARGET]
+        for key in path:
+            if not isinstance(value, dict):
+                value = None
+                break
+            value = _block(value.get(key))
+            walked.append(key)
+            if is_unknown(value):
+                break
+        where = ".".join(walked)
+        if value is None:
+            continue
+        if is_unknown(value):
+            yield Unknown(where)
+        elif not isinstance(value, str):
+            yield Violation(f"{resource.name}: cannot check: {where} is not a URL")
+        elif problem := endpoint_problem(value):
+            yield Violation(f"gateway target {resource.name} sends its requests and credential to {value[:200]!r} "
+                            f"({where}), which {problem}: name the target's exact https URL")
+
+
+def check(resource: Resource, config):
+    yield from _credential_outcomes(resource)
+    yield from _endpoint_outcomes(resource)
+
+
+RULE = Rule(
+    id="AGID-AWS-070",
+    title="agentcore-gateway-target-own-credential",
+    severity="critical",
+    category="weak-trust",
+    description="AgentCore gateway targets never forward the caller's token (JWT passthrough) and send their own "
+                "credential only to an https URL on a named host.",
+    remediation="Configure an OAuth credential provider (a token for the target's audience), an API key provider or "
+                "the gateway's IAM role instead of jwtPassthrough, and name the target's exact https endpoint.",
+    url="https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices#token-passthrough",
+    check=check,
+    resource_types=(GATEWAY_TARGET,),
+)
