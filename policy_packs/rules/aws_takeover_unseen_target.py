@@ -15,7 +15,8 @@ power gained is what that target holds or runs as:
 - an IAM user or Lambda function of this stack (by name, ARN or an Output of it): judged by its own power —
   the user's policies, or the function's role's (iam_links) — flagged when they allow admin, a service-wide
   write wildcard on unbounded resources or an escalation method, and passing when they do not; a function
-  whose role the stack cannot tell fails closed.
+  whose role the stack cannot tell fails closed. The function's role is what its `role` input names (a stack
+  role's ARN, or its Output as iam_links.output_sources proves it), never a role it merely depends on (issue 11).
 A target that is the caller itself (`user/${aws:username}`) gains it nothing and passes.
 Source: https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/ and
 https://pathfinding.cloud (paths iam-002/004/006, lambda-003, ssm-002, ec2-002, ec2instanceconnect-003, ...).
@@ -101,20 +102,25 @@ class _Stack:
         found = index.resolve(target, ()) or (index.resolve(match["name"], ()) if type_ != USER else [])
         if not found:
             return f"{target} is not defined in this stack: cannot check what it holds or runs as"
-        principal_urn = found[0].urn
+        principal_urns = [found[0].urn]
         if type_ == FUNCTION:
-            roles = self.roles.resolve(found[0].props.get("role"), found[0].dependencies)
+            # the function's `role` input names its role: a literal ARN of a stack role, or an Output of one as
+            # output_sources proves it; depends_on a harmless stack role beside another role's ARN proves nothing
+            roles = self.roles.resolve_input(found[0].props.get("role"), found[0], ("arn",))
             if not roles:
                 return f"{target} is this stack's function {found[0].name}, but its role cannot be told: " \
                        "cannot check what it runs as"
-            principal_urn = roles[0].urn
-        principal = self.by_urn.get(principal_urn)
-        if principal is None or principal.pending:
-            return f"{target} runs as {found[0].name}, whose policies are not known yet: cannot check what it holds"
-        power = _power(principal.documents)
-        if not power:
-            return None
-        return f"{target} is this stack's {principal.kind} {_name(principal.resource)}, which allows {'; '.join(power)}"
+            principal_urns = [role.urn for role in roles]
+        problems = []
+        for principal_urn in principal_urns:
+            principal = self.by_urn.get(principal_urn)
+            if principal is None or principal.pending:
+                return f"{target} runs as {found[0].name}, whose policies are not known yet: cannot check what it holds"
+            power = _power(principal.documents)
+            if power:
+                problems.append(f"{target} is this stack's {principal.kind} {_name(principal.resource)}, which "
+                                f"allows {'; '.join(power)}")
+        return "; ".join(problems) or None
 
 
 def check(resources, config):

@@ -10,7 +10,9 @@ the pack cannot read.
 
 A target is a role of this stack, judged with that role's own policies, when the policy reaches it the
 ways AGID-AWS-021 joins policies to principals (iam_links.NameIndex): an Output of the role unknown at
-preview (`role.arn`: the holder's dependencies name the role), or a literal ARN whose role name is a stack
+preview (`role.arn`) as iam_links.output_sources proves it (the holder depends on stack roles and nothing else, and
+their ARN is not known: `depends_on=[harmless role]` beside a constant behind another Output proves nothing, issue
+11), or a literal ARN whose role name is a stack
 role's name, `name` input or ARN, compared case-insensitively as IAM compares role names. A literal ARN
 also names an account, and a role of the same name in another account is not this stack's: the account
 must be known to be own (analysis.aws_accounts: `ownAccountIds`; nothing is presumed), else "cannot tell
@@ -66,7 +68,7 @@ def check(resources, config):
                     continue
                 for target in statement.resources:
                     if is_unknown(target):
-                        if not roles.resolve(target, resource.dependencies):  # an Output of a stack role passes
+                        if not roles.resolve_input(target, resource, ("arn",)):  # an Output of a stack role passes
                             yield Unknown(f"{document.path} Resource", resource.urn)
                         continue
                     problem = _target_problem(target, roles, own)

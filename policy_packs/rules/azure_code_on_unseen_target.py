@@ -13,8 +13,10 @@ extensions, custom guest configuration packages, cluster-scope Flux) is AGID-AZ-
 A target is the stack's when a resource of one of the runner's target kinds (analysis/azure_code_runners.yaml) has
 that name: its name input (`vmName`, `name`, `resourceName`, ...) or its Pulumi name when autonamed, compared
 without case with the runner's input or the last segment of an ARM id, and, when both are known strings, in the same
-resource group. A target unknown at preview is the deployment's to fill when the runner depends on a stack resource
-of a target kind; otherwise "cannot check until known".
+resource group. A target unknown at preview is the stack's only as iam_links.output_sources proves it: the runner
+depends on stack resources of its target kinds and on nothing else, and their name input or id is not known either.
+A `depends_on` a stack VM or app next to a constant behind another resource's Output (`bucket.arn.apply(lambda _:
+"dc01")`), or through a chain of other resources, proves nothing: "cannot check until known" (issue 11).
 Sources: see analysis/azure_code_runners.yaml; https://learn.microsoft.com/en-us/azure/automation/automation-hybrid-runbook-worker,
 https://learn.microsoft.com/en-us/azure/app-service/deploy-continuous-deployment.
 """
@@ -27,8 +29,8 @@ from collections.abc import Iterator
 from agentid_policy_packs.analysis import azure_code_runners as code
 from agentid_policy_packs.analysis.values import is_unknown
 
-from .azure_federated_unseen_identity import depended_on
 from .base import Outcome, Resource, Rule, Unknown, Violation
+from .iam_links import output_sources
 
 # /subscriptions/S/resourceGroups/RG/providers/NS/TYPE/NAME[/...]
 _ARM_ID = re.compile(r"^/subscriptions/[^/]+/resourcegroups/(?P<group>[^/]+)/providers/[^/]+/[^/]+/(?P<name>[^/]+)",
@@ -54,7 +56,12 @@ def _is_stack_target(value: str, group: object, candidates: list[Resource]) -> b
     return False
 
 
-def _judge(resource: Resource, stack: list[Resource], by_urn: dict[str, Resource]) -> Iterator[Outcome]:
+def _outputs(target: Resource) -> tuple[str, ...]:
+    """The outputs of a target an input naming it holds when it is one of its Outputs: its name input, its ARM id."""
+    return (code.targets().get(target.type, "name"), "id")
+
+
+def _judge(resource: Resource, stack: list[Resource]) -> Iterator[Outcome]:
     if code.unjudged(resource.type, resource.props) is not False or not code.runners()[resource.type].get("by_target", True):
         return  # AGID-AZ-042's (flagged or waiting for an unknown input there), or no code of the stack's
     carries = code.puts_code(resource.type, resource.props)
@@ -73,7 +80,7 @@ def _judge(resource: Resource, stack: list[Resource], by_urn: dict[str, Resource
         return
     for path, value in named:
         if is_unknown(value):
-            if not depended_on(resource, by_urn, kinds):
+            if output_sources(resource, candidates, _outputs) is None:
                 yield Unknown(f"{resource.name}.{path}", resource.urn)
         elif not isinstance(value, str) or not _is_stack_target(value, resource.props.get("resourceGroupName"),
                                                                  candidates):
@@ -83,11 +90,10 @@ def _judge(resource: Resource, stack: list[Resource], by_urn: dict[str, Resource
 
 
 def check(resources: list[Resource], config):
-    by_urn = {resource.urn: resource for resource in resources}
     runners = code.runners()
     for resource in resources:
         if resource.type in runners and "target" in runners[resource.type]:
-            yield from _judge(resource, resources, by_urn)
+            yield from _judge(resource, resources)
 
 
 RULE = Rule(

@@ -10,10 +10,12 @@ treats a role the stack does not define.
 
 The assignment is the stack's definition's when its GUID is one a stack `RegistrationDefinition` declares
 (`registrationDefinitionId`, the id Azure gives the definition; the provider fills it in before the pack sees the
-inputs), or when the assignment depends on a stack definition and the value is that definition's id as the
-deployment computes it: unknown at preview, or, under the gate's mocks, an id that is not in Azure's registration
-definition form at all (`.../RegistrationDefinition/NAME`), which no existing definition can have. A value in
-Azure's form naming another GUID is another definition whatever the assignment depends on.
+inputs), or when the value is that definition's id as the deployment computes it: unknown at preview and proven
+the definition's Output by iam_links.output_sources (the assignment depends on stack definitions and nothing else, and
+their id is not known: a constant behind another resource's Output with `depends_on` a stack definition is "cannot
+check until known", issue 11), or, under the gate's mocks, an id that is not in Azure's registration definition form
+at all (`.../RegistrationDefinition/NAME`, which no existing definition can have) of a definition it depends on. A
+value in Azure's form naming another GUID is another definition whatever the assignment depends on.
 Source: https://learn.microsoft.com/en-us/rest/api/managedservices/registration-assignments/create-or-update
 (properties.registrationDefinitionId), https://learn.microsoft.com/en-us/azure/lighthouse/how-to/onboard-customer.
 """
@@ -26,6 +28,7 @@ from agentid_policy_packs.analysis.values import is_unknown
 
 from .azure_lighthouse_delegation import REGISTRATION_DEFINITION
 from .base import Resource, Rule, Unknown, Violation
+from .iam_links import output_sources
 
 REGISTRATION_ASSIGNMENT = "azure-native:managedservices:RegistrationAssignment"
 # Azure's id of a registration definition: at a subscription (or any scope) + the provider path + the GUID
@@ -65,9 +68,9 @@ def check(resources: list[Resource], config):
         properties = resource.props.get("properties")
         value = properties.get("registrationDefinitionId") if isinstance(properties, dict) else properties
         if is_unknown(properties) or is_unknown(value):
-            if not any(urn in definitions for urn in resource.dependencies):
+            if output_sources(resource, definitions.values(), ("id",)) is None:
                 yield Unknown(f"{resource.name}.properties.registrationDefinitionId", resource.urn)
-            continue  # the id of a stack definition it depends on, known after deployment
+            continue  # the id of a stack definition, known after deployment
         if not isinstance(value, str) or not value.strip():
             yield Violation(f"Lighthouse assignment {resource.name}: properties.registrationDefinitionId is missing or not "
                             "a string, so which definition it assigns cannot be judged", resource.urn)

@@ -3,8 +3,12 @@
 `azure-native:authorization:RoleManagementPolicyAssignment` (`scope`, `roleDefinitionId`, `policyId`) makes the role
 at the scope follow the PIM policy `policyId`. Linking Owner at a subscription to an existing policy whose rules
 need no MFA or approval loosens every activation of it, and the pack cannot see that policy's rules: "cannot check"
-(fail closed). A policy the stack writes is judged by AGID-AZ-051, so the link passes when the assignment depends on
-a stack RoleManagementPolicy (a policy id is an output: unknown at preview, a generated id in the gate's mocks).
+(fail closed). A policy the stack writes is judged by AGID-AZ-051, so the link passes when `policyId` names a stack
+RoleManagementPolicy: its ARM id `SCOPE/providers/Microsoft.Authorization/roleManagementPolicies/NAME` from the
+policy's `scope` and `roleManagementPolicyName` (any case), its known id (after deployment, or the gate mocks'), or an
+id unknown at preview that iam_links.output_sources proves is the policy's Output (the assignment depends on stack
+policies and nothing else). A `depends_on` a stack policy beside a literal id of an existing one, or a constant behind
+another resource's Output, proves nothing (issue 11).
 Roles judged as AGID-AZ-010 judges an assignment: a built-in role holding every operation or a capability of
 azure_capabilities.yaml is privileged; a role id that is not built in (custom, another tenant's, a typo) cannot be
 told apart from one, so it counts too. A known built-in role without such capabilities (Reader) passes.
@@ -16,9 +20,9 @@ from __future__ import annotations
 from agentid_components import azure_catalog
 from agentid_policy_packs.analysis.values import is_unknown
 
-from .azure_federated_unseen_identity import depended_on
 from .azure_privileged_role import privileged_message
 from .base import Resource, Rule, Unknown, Violation
+from .iam_links import known_state, output_sources
 
 ASSIGNMENT = "azure-native:authorization:RoleManagementPolicyAssignment"
 POLICY = "azure-native:authorization:RoleManagementPolicy"
@@ -34,10 +38,32 @@ def _role_words(role: object) -> str | None:
     return found[0] if found else None
 
 
+def _policy_ids(policy: Resource) -> set[str]:
+    """The known ids of a stack RoleManagementPolicy, lower case: the ARM id its scope and name give it, and its `id`
+    where the engine (after deployment) or the gate's mocks know it."""
+    state = known_state(policy)
+    ids = {state.get("id")}
+    scope, name = policy.props.get("scope"), policy.props.get("roleManagementPolicyName")
+    if isinstance(scope, str) and isinstance(name, str) and not is_unknown(scope) and not is_unknown(name):
+        ids.add(f"{scope.strip().rstrip('/')}/providers/Microsoft.Authorization/roleManagementPolicies/{name.strip()}")
+    return {i.strip().lower() for i in ids if isinstance(i, str) and not is_unknown(i)}
+
+
+def _names_stack_policy(assignment: Resource, policies: list[Resource]) -> bool | None:
+    """Whether `policyId` names a stack policy; None when it is unknown and no stack policy is proven its source."""
+    value = assignment.props.get("policyId")
+    if is_unknown(value):
+        return True if output_sources(assignment, policies, ("id",)) else None
+    return isinstance(value, str) and any(value.strip().lower() in _policy_ids(p) for p in policies)
+
+
 def check(resources: list[Resource], config):
-    by_urn = {resource.urn: resource for resource in resources}
+    policies = [resource for resource in resources if resource.type == POLICY]
     for resource in resources:
-        if resource.type != ASSIGNMENT or depended_on(resource, by_urn, (POLICY,)):
+        if resource.type != ASSIGNMENT:
+            continue
+        linked = _names_stack_policy(resource, policies)
+        if linked:
             continue
         role = resource.props.get("roleDefinitionId")
         if role is None or is_unknown(role):
@@ -45,6 +71,9 @@ def check(resources: list[Resource], config):
             continue
         why = _role_words(role)
         if why is None:
+            continue
+        if linked is None:
+            yield Unknown(f"{resource.name}.policyId", resource.urn)
             continue
         policy, scope = resource.props.get("policyId"), resource.props.get("scope")
         yield Violation(f"{resource.name} links the role at {str(scope)[:160]} to PIM policy {str(policy)[:200]}, which "

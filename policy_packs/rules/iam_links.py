@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,10 +152,11 @@ def known_state(resource: Resource) -> Mapping[str, Any]:
 
 
 def output_sources(holder: Resource, candidates: Iterable[Resource],
-                   outputs: Iterable[str] = IDENTIFIERS) -> list[Resource] | None:
+                   outputs: Iterable[str] | Callable[[Resource], Iterable[str]] = IDENTIFIERS) -> list[Resource] | None:
     """The stack `candidates` whose Output an input of `holder` unknown at preview can be; None ("cannot check until
     known") when the dependency list does not prove it. `outputs`: the dotted paths of the candidate's outputs the
-    input would hold (`("metadata.name",)` for a K8s ServiceAccount's name).
+    input would hold (`("metadata.name",)` for a K8s ServiceAccount's name), or a function of the candidate giving them
+(candidates of several types: a VM's `vmName`, a web app's `name`).
 
     The engine's dependency list says which resources an input MAY come from, not that it is their value: a constant
     computed from any Output (`other.arn.apply(lambda _: "prod-admin")`) with `depends_on=[own]` arrives as the same
@@ -168,10 +169,10 @@ def output_sources(holder: Resource, candidates: Iterable[Resource],
     A constant behind the candidate's own unknown output stays undetectable at preview; the same rules see it as the
     literal it is at `pulumi up`. A LITERAL never comes here: it names a stack resource only when it equals a known
     name/id/ARN of it (a literal can never be an Output of the stack)."""
-    paths = tuple(outputs)
+    paths_of = outputs if callable(outputs) else (lambda _, paths=tuple(outputs): paths)
     dependencies = set(holder.dependencies)
     found = [c for c in candidates if c.urn in dependencies
-             and any(v is None or is_unknown(v) for v in (value_at(known_state(c), p) for p in paths))]
+             and any(v is None or is_unknown(v) for v in (value_at(known_state(c), p) for p in paths_of(c)))]
     if not found or dependencies - {c.urn for c in found}:
         return None
     return found

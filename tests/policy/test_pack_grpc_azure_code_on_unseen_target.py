@@ -92,3 +92,21 @@ def test_code_agid_az_042_blocks_is_not_reported_twice(pack):
     run_command = ("azure-native:compute:VirtualMachineRunCommandByVirtualMachine", "rc",
                    {"resourceGroupName": "rg1", "vmName": "dc01", "source": {"script": "whoami"}})
     assert stack_findings(pack, RULE, [run_command]) == []
+
+
+def test_depending_on_a_stack_target_does_not_explain_a_value_another_output_may_hide(pack):
+    """issue 11: a source control whose app name is a constant behind a bucket's Output (an existing production app),
+    `depends_on=[the stack's app]`, passed; so did one depending on the stack's app only through another resource.
+    Both cannot be checked until known; the look-alike (depending on the stack app alone: its name is computed at
+    deployment) passes (test_an_unknown_target_waits_unless_it_comes_from_a_stack_target)."""
+    runner = (SOURCE[0], SOURCE[1], {**SOURCE[2], "name": UNKNOWN})
+    app = StackResource(APP[0], APP[1], urn(*APP[:2]), {"resourceGroupName": "rg1"})  # autonamed: name unknown
+    bucket = StackResource("aws:s3/bucketV2:BucketV2", "marker", urn("aws:s3/bucketV2:BucketV2", "marker"), {})
+    via = StackResource("aws:s3/bucketV2:BucketV2", "via", urn("aws:s3/bucketV2:BucketV2", "via"), {},
+                        dependencies=[app.urn])
+    for dependencies in ([app.urn, bucket.urn], [via.urn]):
+        depending = StackResource(*runner[:2], urn(*runner[:2]), runner[2], dependencies=dependencies)
+        found = stack_findings(pack, RULE, [app, bucket, via, depending], level="advisory")
+        assert [m.endswith("cannot check until known: sc.name is computed during preview") for _, m in found] == [True]
+    depending = StackResource(*runner[:2], urn(*runner[:2]), runner[2], dependencies=[app.urn])
+    assert stack_findings(pack, RULE, [app, bucket, via, depending]) == []

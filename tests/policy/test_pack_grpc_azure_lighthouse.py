@@ -125,3 +125,15 @@ def test_an_unknown_definition_id_with_no_stack_definition_behind_it_cannot_be_c
                                                 assignment("own", mocked, urn(DEFINITION, "msp"))]) == []
     # ... and the same id without the dependency is no stack definition's
     assert [n for n, _ in stack_findings(pack, "AGID-AZ-043", [own_definition(guid=None), assignment("own", mocked)])] == ["own"]
+
+
+def test_depending_on_a_stack_definition_does_not_explain_an_id_another_output_may_hide(pack):
+    """issue 11: an assignment whose definition id is a constant behind a bucket's Output (an existing definition giving
+    Owner to another tenant), `depends_on=[the stack's definition]`, passed: cannot check until known. Look-alike: the
+    same assignment depending on the stack definition alone (its id computed at deployment) passes."""
+    bucket = StackResource("aws:s3/bucketV2:BucketV2", "marker", urn("aws:s3/bucketV2:BucketV2", "marker"), {})
+    own = own_definition(guid=None)
+    found = stack_findings(pack, "AGID-AZ-043", [own, bucket, assignment("hidden", UNKNOWN, own.urn, bucket.urn)])
+    assert [m.endswith("cannot check until known: hidden.properties.registrationDefinitionId is computed during preview")
+            for _, m in found] == [True], found
+    assert stack_findings(pack, "AGID-AZ-043", [own, bucket, assignment("own", UNKNOWN, own.urn)]) == []

@@ -141,13 +141,18 @@ READER = f"{SCOPE}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-33
 EXISTING = f"{SCOPE}/providers/Microsoft.Authorization/roleManagementPolicies/0b1f6a1e-3b7e-4a44-9d5e-6f0c9a7e2b11"
 
 
-def links_flagged(pack, role, depends_on_policy=False, level=None):
+OWN_NAME = "6a3f1bd4-2d7e-4e44-8b7a-1f1b7a0c9e11"
+OWN = f"{SCOPE}/providers/Microsoft.Authorization/roleManagementPolicies/{OWN_NAME}"
+
+
+def links_flagged(pack, role, depends_on_policy=False, level=None, policy_id=EXISTING, extra=()):
     policy = StackResource(POLICY, "policy", urn(POLICY, "policy"),
-                           {"scope": SCOPE, "rules": [enablement("MultiFactorAuthentication")]})
+                           {"scope": SCOPE, "roleManagementPolicyName": OWN_NAME,
+                            "rules": [enablement("MultiFactorAuthentication")]})
     link = StackResource(LINK, "link", urn(LINK, "link"), {"scope": SCOPE, "roleDefinitionId": role,
-                                                           "policyId": EXISTING},
-                         dependencies=[policy.urn] if depends_on_policy else [])
-    return [name for name, _ in stack_findings(pack, "AGID-AZ-052", [policy, link], level)]
+                                                           "policyId": policy_id},
+                         dependencies=([policy.urn] if depends_on_policy else []) + [r.urn for r in extra])
+    return [name for name, _ in stack_findings(pack, "AGID-AZ-052", [policy, *extra, link], level)]
 
 
 @pytest.mark.parametrize("role", [OWNER, "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
@@ -159,8 +164,29 @@ def test_privileged_or_unknown_role_linked_to_an_unseen_policy_blocks(pack, role
 
 
 def test_links_to_a_stack_policy_or_of_a_plain_role_pass(pack):
-    assert links_flagged(pack, OWNER, depends_on_policy=True) == []
+    # the stack policy named by its ARM id (scope + roleManagementPolicyName, any case), or by its id as an Output
+    assert links_flagged(pack, OWNER, policy_id=OWN.upper()) == []
+    assert links_flagged(pack, OWNER, depends_on_policy=True, policy_id=UNKNOWN) == []
     assert links_flagged(pack, READER) == []
+
+
+def test_depending_on_a_stack_policy_does_not_link_another(pack):
+    """issue 11: Owner linked to an EXISTING PIM policy (a literal id, or a constant behind another resource's Output)
+    with `depends_on=[the stack's harmless policy]` passed: the dependency is no link. The literal blocks, the unknown
+    cannot be checked until known (look-alikes above: the stack policy by id or as its own Output pass)."""
+    assert links_flagged(pack, OWNER, depends_on_policy=True, level="mandatory") == ["link"]
+    marker = StackResource("aws:s3/bucketV2:BucketV2", "marker", urn("aws:s3/bucketV2:BucketV2", "marker"), {})
+    policy = StackResource(POLICY, "policy", urn(POLICY, "policy"), {"scope": SCOPE, "roleManagementPolicyName": OWN_NAME})
+    link = StackResource(LINK, "link", urn(LINK, "link"), {"scope": SCOPE, "roleDefinitionId": OWNER,
+                                                           "policyId": UNKNOWN}, dependencies=[policy.urn, marker.urn])
+    found = stack_findings(pack, "AGID-AZ-052", [policy, marker, link])
+    # a stack rule's "cannot check" carries no URN: the message names the resource
+    assert [m.endswith("cannot check until known: link.policyId is computed during preview") for _, m in found] \
+        == [True], found
+    # with no stack policy at all the same unknown link cannot be checked either
+    alone = StackResource(LINK, "alone", urn(LINK, "alone"), {"scope": SCOPE, "roleDefinitionId": OWNER, "policyId": UNKNOWN})
+    assert [m.endswith("cannot check until known: alone.policyId is computed during preview")
+            for _, m in stack_findings(pack, "AGID-AZ-052", [alone])] == [True]
 
 
 def test_an_unknown_role_cannot_be_checked(pack):

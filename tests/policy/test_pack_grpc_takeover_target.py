@@ -131,3 +131,23 @@ def test_a_user_arn_at_another_path_or_account_is_not_the_stacks_harmless_user(p
         [(name, message)] = flagged(pack, *agent(allow("iam:CreateAccessKey", target), extra=known))
         assert name == "agent" and f"{target} is not defined in this stack" in message, message
     assert flagged(pack, *agent(allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/admin"), extra=known)) == []
+
+
+def test_a_function_runs_as_the_role_its_role_input_names_not_one_it_depends_on(pack):
+    """issue 11: UpdateFunctionCode on the stack's function whose `role` is a constant behind a bucket's Output (an
+    existing admin role) with `depends_on=[the stack's harmless role]` passed, judged as the harmless role: its role
+    cannot be told. Look-alikes: the role's own Output (the function depends on it alone), and its literal ARN, pass."""
+    from tests.policy.ruletools import UNKNOWN
+
+    role = res(ROLE, "fnrole", {"name": "fn-role", "assumeRolePolicy": TRUST})
+    bucket = res("aws:s3/bucketV2:BucketV2", "marker", {})
+    statement = allow("lambda:UpdateFunctionCode", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:f")
+
+    def function(*dependencies):
+        return res(FUNCTION, "fn", {"name": "f", "role": UNKNOWN}, dependencies)
+
+    harmless = (role, res(ROLE_POLICY, "fp", {"role": "fn-role", "policy": HARMLESS}), bucket)
+    [(name, message)] = flagged(pack, *agent(statement, extra=(*harmless, function(role.urn, bucket.urn))))
+    assert name == "agent" and message.endswith("is this stack's function fn, but its role cannot be told: cannot check "
+                                                "what it runs as"), message
+    assert flagged(pack, *agent(statement, extra=(*harmless, function(role.urn)))) == []

@@ -110,3 +110,21 @@ def test_an_arn_with_another_path_is_not_the_stack_role(pack):
                                                          "policy": policy(allow("iam:PassRole", target))})
         [diag] = found(pack, [*stack()[:2], role_with({"name": "team-worker"}), holder], OWN)
         assert target in diag.message, diag.message
+
+
+def test_depending_on_a_stack_role_does_not_explain_a_target_another_output_may_hide(pack):
+    """issue 11: PassRole on a role ARN unknown at preview that is a constant behind a bucket's Output (the existing
+    OrganizationAccountAccessRole), `depends_on=[the stack's harmless role]`, passed as that role: cannot check until
+    known. Look-alike: the same grant depending on the stack role alone (its ARN computed at deployment) passes."""
+    from tests.policy.ruletools import UNKNOWN
+
+    bucket = StackResource("aws:s3/bucketV2:BucketV2", "marker", urn("aws:s3/bucketV2:BucketV2", "marker"), {})
+    worker = role_with({"name": UNKNOWN})
+
+    def holder(*dependencies):
+        return StackResource(RP, "c1", urn(RP, "c1"), {"role": "agent-c", "policy": policy(allow("iam:PassRole", UNKNOWN))},
+                             dependencies=list(dependencies))
+
+    [diag] = found(pack, [*stack()[:2], worker, bucket, holder(worker.urn, bucket.urn)], OWN)
+    assert diag.enforcement_level == "advisory" and "cannot check until known" in diag.message, diag.message
+    assert found(pack, [*stack()[:2], worker, bucket, holder(worker.urn)], OWN) == []
