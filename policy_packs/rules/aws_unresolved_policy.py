@@ -9,8 +9,10 @@ ARNs missing from the snapshot are AGID-AWS-014's; references unknown at preview
 
 IAM Identity Center the same (red9a #9): an `ssoadmin.AccountAssignment` of a permission set this stack does not
 define gives the user or group whatever that permission set holds (AdministratorAccess, for all the pack can tell)
-in the target account; a `CustomerManagedPolicyAttachment` names a policy by name (and path) that lives in each
-assigned account, readable only when this stack defines an `aws:iam/policy:Policy` of that name and path. A
+in the target account; a `CustomerManagedPolicyAttachment` (or each reference of a
+`CustomerManagedPolicyAttachmentsExclusive`) names a policy by name (and path) that lives in each assigned account,
+readable only when this stack defines an `aws:iam/policy:Policy` with that explicit name and path (an autonamed
+policy is `<logical name>-<suffix>`, so a reference to its logical name is another policy). A
 permission set is the stack's when the assignment depends on a stack `PermissionSet` and its ARN is not an
 existing one's (`arn:aws:sso:::permissionSet/ssoins-.../ps-...`, the form AWS gives: the stack's own is computed
 at deployment, so unknown at preview or the gate mocks' stand-in): depending on a stack permission set while naming
@@ -39,6 +41,9 @@ from .iam_links import ATTACHMENTS, GROUP, MEMBERSHIPS, ROLE, link
 PERMISSION_SET = "aws:ssoadmin/permissionSet:PermissionSet"
 ACCOUNT_ASSIGNMENT = "aws:ssoadmin/accountAssignment:AccountAssignment"
 CUSTOMER_POLICY_ATTACHMENT = "aws:ssoadmin/customerManagedPolicyAttachment:CustomerManagedPolicyAttachment"
+CUSTOMER_POLICY_ATTACHMENTS_EXCLUSIVE = ("aws:ssoadmin/customerManagedPolicyAttachmentsExclusive:"
+                                         "CustomerManagedPolicyAttachmentsExclusive")
+CUSTOMER_POLICY_ATTACHMENTS = (CUSTOMER_POLICY_ATTACHMENT, CUSTOMER_POLICY_ATTACHMENTS_EXCLUSIVE)
 IAM_POLICY = "aws:iam/policy:Policy"
 STORE_GROUP = "aws:identitystore/group:Group"
 STORE_MEMBERSHIP = "aws:identitystore/groupMembership:GroupMembership"
@@ -61,22 +66,42 @@ def _unseen_permission_sets(resources):
                         "what it grants there", assignment.urn)
 
 
+def _customer_policy_references(attachment):
+    """(input path, reference) of each customer managed policy an attachment gives its permission set."""
+    if attachment.type == CUSTOMER_POLICY_ATTACHMENT:
+        yield "customerManagedPolicyReference", attachment.props.get("customerManagedPolicyReference")
+        return
+    references = attachment.props.get("customerManagedPolicyReferences")
+    if is_unknown(references) or references is None:
+        yield "customerManagedPolicyReferences", references
+        return
+    if not isinstance(references, list):
+        yield "customerManagedPolicyReferences", references  # not a list: unreadable below
+        return
+    for index, reference in enumerate(references):
+        yield f"customerManagedPolicyReferences[{index}]", reference
+
+
 def _unseen_customer_policies(resources):
-    defined = {(str(r.props.get("name", r.name)).lower(), str(r.props.get("path") or "/"))
-               for r in resources if r.type == IAM_POLICY}
-    for attachment in (r for r in resources if r.type == CUSTOMER_POLICY_ATTACHMENT):
-        reference = attachment.props.get("customerManagedPolicyReference")
-        if is_unknown(reference) or (isinstance(reference, Mapping) and is_unknown(reference.get("name"))):
-            continue  # AGID-AWS-021's "cannot check until known"
-        if not isinstance(reference, Mapping) or not isinstance(reference.get("name"), str):
-            yield Violation(f"{attachment.name}: customerManagedPolicyReference is not a {{name, path}} object, so "
-                            "which policy the permission set gets cannot be judged", attachment.urn)
-            continue
-        name, path = reference["name"], reference.get("path") or "/"
-        if (name.lower(), str(path)) not in defined:
-            yield Violation(f"{attachment.name} gives its permission set the customer managed policy {path}{name} of "
-                            "each assigned account, which this stack does not define: cannot check what it grants",
-                            attachment.urn)
+    # A policy is the stack's only under the name it gives explicitly: without `name` the engine autonames it
+    # (`<logical name>-<random suffix>`), so a reference to the bare logical name is some other account's policy.
+    defined = {(r.props["name"].lower(), str(r.props.get("path") or "/"))
+               for r in resources if r.type == IAM_POLICY and isinstance(r.props.get("name"), str)}
+    for attachment in (r for r in resources if r.type in CUSTOMER_POLICY_ATTACHMENTS):
+        for path_input, reference in _customer_policy_references(attachment):
+            if reference is None and path_input == "customerManagedPolicyReferences":
+                continue  # an exclusive attachment of no policy: it only removes
+            if is_unknown(reference) or (isinstance(reference, Mapping) and is_unknown(reference.get("name"))):
+                continue  # AGID-AWS-021's "cannot check until known"
+            if not isinstance(reference, Mapping) or not isinstance(reference.get("name"), str):
+                yield Violation(f"{attachment.name}: {path_input} is not a {{name, path}} object, so which policy the "
+                                "permission set gets cannot be judged", attachment.urn)
+                continue
+            name, path = reference["name"], reference.get("path") or "/"
+            if (name.lower(), str(path)) not in defined:
+                yield Violation(f"{attachment.name} gives its permission set the customer managed policy {path}{name} "
+                                "of each assigned account, which this stack does not define (with that name): cannot "
+                                "check what it grants", attachment.urn)
 
 
 def _unseen_store_groups(resources):
@@ -125,5 +150,5 @@ RULE = Rule(
     check=check,
     stack=True,
     reads=(*ATTACHMENTS, *MEMBERSHIPS, ROLE, GROUP, PERMISSION_SET, ACCOUNT_ASSIGNMENT,
-           CUSTOMER_POLICY_ATTACHMENT, IAM_POLICY, STORE_GROUP, STORE_MEMBERSHIP),
+           *CUSTOMER_POLICY_ATTACHMENTS, IAM_POLICY, STORE_GROUP, STORE_MEMBERSHIP),
 )

@@ -54,3 +54,28 @@ def test_a_customer_managed_policy_by_name_is_readable_only_when_the_stack_defin
              cmp("other-path", {"name": "AgentOps", "path": "/admin/"}), cmp("own", {"name": "AgentOps"}),
              cmp("bad", "OrgAdmin")]
     assert [name for name, _ in stack_findings(pack, "AGID-AWS-015", stack)] == ["bad", "org-admin", "other-path"]
+
+
+CMP_EXCLUSIVE = "aws:ssoadmin/customerManagedPolicyAttachmentsExclusive:CustomerManagedPolicyAttachmentsExclusive"
+
+
+def test_each_reference_of_an_exclusive_attachment_is_judged_and_an_autonamed_policy_is_not_its_logical_name(pack):
+    def exclusive(name: str, references) -> StackResource:
+        return resource(CMP_EXCLUSIVE, name, {"instanceArn": INSTANCE, "permissionSetArn": UNKNOWN,
+                                              "customerManagedPolicyReferences": references}, (OWN_SET.urn,))
+    named = resource("aws:iam/policy:Policy", "agent-ops", {"name": "AgentOps", "policy": (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", '
+        '"Resource": "arn:aws:s3:::data/*"}]}')})
+    # no `name`: the engine calls it OrgAdmin-<suffix>, so a reference to "OrgAdmin" is another account's policy
+    autonamed = resource("aws:iam/policy:Policy", "OrgAdmin", {"policy": (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", '
+        '"Resource": "arn:aws:s3:::data/*"}]}')})
+    stack = [OWN_SET, named, autonamed,
+             exclusive("mixed", [{"name": "AgentOps"}, {"name": "OrgAdmin", "path": "/"}]),
+             exclusive("own", [{"name": "AgentOps", "path": "/"}]),
+             exclusive("none", []), exclusive("bad", "AgentOps"),
+             resource(CMP, "autonamed", {"instanceArn": INSTANCE, "permissionSetArn": UNKNOWN,
+                                         "customerManagedPolicyReference": {"name": "OrgAdmin"}}, (OWN_SET.urn,))]
+    findings = stack_findings(pack, "AGID-AWS-015", stack)
+    assert [name for name, _ in findings] == ["autonamed", "bad", "mixed"]
+    assert "customer managed policy /OrgAdmin of each assigned account" in dict(findings)["mixed"]
