@@ -40,6 +40,14 @@ def preview(
         "--own-account", metavar="ID", help="An AWS account id of the stack's own (repeatable): every rule that tells "
         "own from foreign accounts (ownAccountIds) counts it as own. The gate's setting: the stack file cannot add "
         "to it.")] = [],  # noqa: B006
+    own_gcp_domains: Annotated[list[str], typer.Option(
+        "--own-gcp-domain", metavar="DOMAIN", help="A Google Workspace / Cloud Identity domain of your organisation "
+        "(repeatable): its users and groups count as own (ownGcpDomains, AGID-GCP-021). The gate's setting: the "
+        "stack file cannot add to it.")] = [],  # noqa: B006
+    own_gcp_projects: Annotated[list[str], typer.Option(
+        "--own-gcp-project", metavar="PROJECT", help="A Google Cloud project id or number of your organisation "
+        "(repeatable): its service accounts and pools count as own (ownGcpProjects, AGID-GCP-021). The gate's "
+        "setting: the stack file cannot add to it.")] = [],  # noqa: B006
     require_sandbox: Annotated[bool, typer.Option(
         "--require-sandbox", help="Refuse to run the program outside the sandbox (no Linux user/network/pid/mount "
                                   "namespaces here): exit 2 instead of a warning. Set it in CI.")] = False,
@@ -68,7 +76,8 @@ def preview(
                              timeout=timeout, strict_unknowns=strict_unknowns, waivers_file=waivers_file,
                              waivers_ref=waivers_ref, today=today, reference_projects=reference_projects,
                              stack_outputs=stack_outputs, require_sandbox=require_sandbox,
-                             own_accounts=own_accounts, trusted_issuers=trusted_issuers)
+                             own_accounts=own_accounts, trusted_issuers=trusted_issuers,
+                             own_gcp_domains=own_gcp_domains, own_gcp_projects=own_gcp_projects)
     progress = progress_for(sys.stderr)
     try:
         result = run_preview(request, progress)

@@ -92,6 +92,8 @@ class PreviewRequest:
     require_sandbox: bool = False  # no sandbox for the program (sandbox.py) is an error, not a warning
     own_accounts: Sequence[str] = ()  # --own-account: the stack's AWS accounts, a trusted pack-wide ownAccountIds
     trusted_issuers: Sequence[str] = ()  # OIDC issuers the gate operator runs (trusted_issuers.py): trusted baseline
+    own_gcp_domains: Sequence[str] = ()  # --own-gcp-domain: a trusted pack-wide ownGcpDomains
+    own_gcp_projects: Sequence[str] = ()  # --own-gcp-project: a trusted pack-wide ownGcpProjects
 
 
 @dataclass
@@ -186,6 +188,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
                           "policy packs: each config file goes with the --policy-pack at the same position")
     file_configs = [read_config_file(f) for f in request.pack_config_files]
     own_accounts = checked_accounts(request.own_accounts)
+    own_gcp = checked_gcp(request.own_gcp_domains, request.own_gcp_projects)
     try:
         today = today_of(request.today)
     except ValueError as error:  # --today / AGENTID_TODAY that is not a date
@@ -216,6 +219,8 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
                 origin = f"{result.waivers.origin} ({waivers.SETTINGS_KEY}.{info.name})"
                 base = parse_config(result.waivers.pack_settings(info.name, pack_dir.name), origin)
                 base = with_own_accounts(base, own_accounts)
+                for key, values in own_gcp.items():
+                    base = with_pack_wide(base, key, values)
                 return trusted_issuers.add_to(info.policies, base, operator_issuers), origin
 
             def config_for(info: AnalyzerInfo, index: int = index, pack_dir: Path = pack_dir) -> tuple[dict, str]:
@@ -341,12 +346,33 @@ def checked_accounts(accounts: Sequence[str]) -> list[str]:
 def with_own_accounts(trusted: dict[str, dict[str, Any]], accounts: list[str]) -> dict[str, dict[str, Any]]:
     """The trusted config with `accounts` joined to its pack-wide ownAccountIds (pack_settings: every rule that
     takes ownAccountIds gets them). The command line is the gate's side: the pull request cannot change it."""
-    if not accounts:
+    return with_pack_wide(trusted, "ownAccountIds", accounts)
+
+
+def with_pack_wide(trusted: dict[str, dict[str, Any]], key: str, values: list[str]) -> dict[str, dict[str, Any]]:
+    """The trusted config with `values` joined to its pack-wide list `key` (pack_settings.PACK_WIDE)."""
+    if not values:
         return trusted
     entry = dict(trusted.get(ALL, {}))
-    listed = entry.get("ownAccountIds") if isinstance(entry.get("ownAccountIds"), list) else []
-    entry["ownAccountIds"] = list(dict.fromkeys([*listed, *accounts]))
+    listed = entry.get(key) if isinstance(entry.get(key), list) else []
+    entry[key] = list(dict.fromkeys([*listed, *values]))
     return {**trusted, ALL: entry}
+
+
+_GCP_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+# a project id (6-30 lower-case letters, digits, hyphens; a domain-scoped one `example.com:p`) or a project number
+_GCP_PROJECT = re.compile(r"^(?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$|^[0-9]{1,20}$")
+
+
+def checked_gcp(domains: Sequence[str], projects: Sequence[str]) -> dict[str, list[str]]:
+    """`--own-gcp-domain` / `--own-gcp-project` values as pack-wide lists (ConfigError naming the first bad one)."""
+    for flag, values, pattern in (("--own-gcp-domain", domains, _GCP_DOMAIN),
+                                  ("--own-gcp-project", projects, _GCP_PROJECT)):
+        for value in values:
+            if not pattern.match(value.strip().lower()):
+                raise ConfigError(f"{flag} {value!r}: not a {'domain' if 'domain' in flag else 'project id or number'}")
+    return {"ownGcpDomains": list(dict.fromkeys(d.strip().lower() for d in domains)),
+            "ownGcpProjects": list(dict.fromkeys(p.strip().lower() for p in projects))}
 
 
 def _judge(request: PreviewRequest, result: PreviewResult, today: Any) -> None:

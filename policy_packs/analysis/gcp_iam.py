@@ -252,3 +252,134 @@ def condition_pins_subject(condition: str, subject_mapping: str | None = "assert
         if pin_equals.match(term) or pin_in.match(term):
             return True
     return False
+
+
+# --- Inside or outside the organisation ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OwnGcp:
+    """What the judge knows to be the organisation's own: the gate's lists (pack-wide `ownGcpDomains`,
+    `ownGcpProjects` (ids or numbers), `ownGcpOrganizations` (numbers); set in the base branch's waivers.yaml
+    policyPackConfig or on the gate's command line, never by the stack file) and what the stack itself defines
+    (service-account e-mails, workforce pool ids). Nothing is presumed: an empty set owns nothing."""
+
+    domains: frozenset[str] = frozenset()
+    projects: frozenset[str] = frozenset()
+    organizations: frozenset[str] = frozenset()
+    accounts: frozenset[str] = frozenset()  # service-account e-mails the stack defines
+    workforce_pools: frozenset[str] = frozenset()  # workforce pool ids the stack defines
+    # workload identity pools the stack defines: (pool id, project number or None while it is not known)
+    workload_pools: frozenset[tuple[str, str | None]] = frozenset()
+
+    @classmethod
+    def of(cls, config: Any, accounts: Any = (), workforce_pools: Any = (), workload_pools: Any = ()) -> OwnGcp:
+        def listed(key: str) -> frozenset[str]:
+            value = config.get(key) if hasattr(config, "get") else None
+            return frozenset(_fold(v).removeprefix("organizations/").removeprefix("projects/") for v in value
+                             if isinstance(v, str)) if isinstance(value, list) else frozenset()
+        # a domain-scoped project `example.com:p` writes its service accounts' domain as p.example.com
+        projects = {p for value in listed("ownGcpProjects") for p in
+                    (value, ".".join(reversed(value.split(":", 1))) if ":" in value else value)}
+        return cls(listed("ownGcpDomains"), frozenset(projects), listed("ownGcpOrganizations"),
+                   frozenset(_fold(a) for a in accounts), frozenset(_fold(p) for p in workforce_pools),
+                   frozenset((_fold(pool), _fold(number) if number else None) for pool, number in workload_pools))
+
+
+def _fold(text: str) -> str:
+    return text.strip().rstrip(".").lower()
+
+
+# Where a Google-managed or user-managed service account e-mail says its project is
+# (https://cloud.google.com/iam/docs/service-account-types, https://cloud.google.com/iam/docs/service-agents):
+# NAME@PROJECT.iam.gserviceaccount.com (a domain-scoped project `example.com:p` writes p.example.com), PROJECT@appspot
+# (App Engine default), NUMBER-compute@developer (Compute default), NUMBER@cloudservices, service-NUMBER@gcp-sa-*
+# and service-org-NUMBER@gcp-sa-* (service agents of a project or an organization).
+_SA_NUMBER = re.compile(r"^(?:service-)?(?P<number>[0-9]+)(?:-compute)?$")
+_SA_ORG = re.compile(r"^service-org-(?P<number>[0-9]+)$")
+_WORKFORCE = re.compile(r"^principal(?:set)?://iam\.googleapis\.com/locations/global/workforcepools/(?P<pool>[^/]+)(?:/|$)")
+_WORKLOAD = re.compile(r"^principal(?:set)?://iam\.googleapis\.com/projects/(?P<project>[^/]+)/locations/global/"
+                       r"workloadidentitypools/(?P<pool>[^/]+)(?:/|$)")
+_RESOURCE_SET = re.compile(r"^principalset://cloudresourcemanager\.googleapis\.com/(?P<kind>projects|folders|organizations)"
+                           r"/(?P<number>[^/]+)/type/")
+_V2_EMAIL = re.compile(r"^principal(?:set)?://goog/(?:subject|group)/(?P<email>.+)$")
+_V2_ACCOUNT = re.compile(r"^principal://iam\.googleapis\.com/projects/[^/]+/serviceaccounts/(?P<email>.+)$")
+_K8S = re.compile(r"^serviceaccount:(?P<project>[^\[\]@]+)\.svc\.id\.goog\[")
+
+
+def _account_projects(email: str) -> tuple[set[str], set[str]]:
+    """(projects, organizations) a service-account e-mail belongs to, as its address says (ids or numbers)."""
+    local, _, domain = email.partition("@")
+    projects, organizations = set(), set()
+    if domain.endswith(".iam.gserviceaccount.com") and not domain.startswith("gcp-sa-"):
+        projects.add(domain.removesuffix(".iam.gserviceaccount.com"))
+    if domain == "appspot.gserviceaccount.com":
+        projects.add(local)
+    if domain.endswith(".gserviceaccount.com"):
+        if (match := _SA_ORG.match(local)):
+            organizations.add(match["number"])
+        elif (match := _SA_NUMBER.match(local)):
+            projects.add(match["number"])
+    return projects, organizations
+
+
+def outside_org(member: str, own: OwnGcp) -> str | None:
+    """None when `member` (an IAM v1 / PAM principal identifier, https://cloud.google.com/iam/docs/principal-identifiers)
+    is known to be the organisation's own; otherwise why not, a phrase starting "outside" or "cannot tell".
+
+    Own: a user, group or domain of one of `own.domains` (the e-mail's exact domain: a Workspace's secondary domains
+    are listed one by one, and `acme.example.evil.com` is not `acme.example`); a service account the stack defines or
+    of an own project or organization (its e-mail says which); a Kubernetes service account of an own project's fleet
+    pool; a workforce or workload identity pool identity of a pool the stack defines (whose providers the pack judges:
+    AGID-GCP-004, AGID-GEN-003); a workload identity pool identity or a
+    `principalSet://cloudresourcemanager...` set of an own project or organization. The public is outside. Anything
+    else (a folder's set, a Cloud Identity customer id, a shape not listed) is "cannot tell" (fail closed)."""
+    text = _fold(member)
+    if public_reach(member):
+        return f"outside the organisation: {public_reach(member)}"
+    text = text.removeprefix("deleted:").split("?uid=", 1)[0]
+    kind, _, rest = text.partition(":")
+    email = None
+    if (match := _V2_EMAIL.match(text)) or (match := _V2_ACCOUNT.match(text)):
+        email, kind = match["email"], ("serviceaccount" if match.re is _V2_ACCOUNT else "user")
+    elif kind in ("user", "group", "serviceaccount", "domain") and not text.startswith("principal"):
+        email = rest
+    if (match := _K8S.match(text)):
+        project = match["project"]
+        return None if project in own.projects else \
+            f"outside the organisation as far as the gate knows: a Kubernetes service account of project {project}, " \
+            "not one of ownGcpProjects"
+    if email is not None:
+        if kind == "domain":
+            domain = email
+        else:
+            if "@" not in email:
+                return "cannot tell whose it is: not an e-mail address"
+            domain = email.rpartition("@")[2]
+        if kind == "serviceaccount" or domain.endswith(".gserviceaccount.com"):
+            if email in own.accounts:
+                return None
+            projects, organizations = _account_projects(email)
+            if projects & own.projects or organizations & own.organizations:
+                return None
+            where = ", ".join(sorted(projects | {f"organizations/{o}" for o in organizations})) or "no project"
+            return (f"outside the organisation as far as the gate knows: a service account the stack does not define, "
+                    f"of {where}, not one of ownGcpProjects / ownGcpOrganizations")
+        if domain in own.domains:
+            return None
+        if not own.domains:
+            return "cannot tell: the gate lists no own domain (ownGcpDomains)"
+        return f"outside the organisation: {domain} is not one of ownGcpDomains"
+    if (match := _WORKFORCE.match(text)):
+        return None if match["pool"] in own.workforce_pools else \
+            f"outside the organisation as far as the gate knows: workforce pool {match['pool']} is not defined in this stack"
+    if (match := _WORKLOAD.match(text)):
+        stack_pool = any(pool == match["pool"] and number in (None, match["project"]) for pool, number in own.workload_pools)
+        return None if match["project"] in own.projects or stack_pool else \
+            f"outside the organisation as far as the gate knows: a workload identity pool of project {match['project']}, " \
+            "not one of ownGcpProjects"
+    if (match := _RESOURCE_SET.match(text)):
+        owned = own.projects if match["kind"] == "projects" else own.organizations if match["kind"] == "organizations" \
+            else frozenset()
+        return None if match["number"] in owned else \
+            f"cannot tell: every principal of {match['kind']}/{match['number']}, not one the gate lists as own"
+    return "cannot tell whose it is: not a principal identifier the gate reads"

@@ -1,8 +1,11 @@
 """Pack-wide settings: one value given once, fanned out to every rule whose config takes it.
 
-Today one such setting: `ownAccountIds`, the stack's own AWS account ids, read by every rule that tells an
-own account from a foreign one (AGID-AWS-032, -033, -042, -044, -047 ... -050, -052). It can be given
-  - to `agentid preview` as `--own-account ID` (repeatable), which the gate puts in the trusted `all` entry;
+`ownAccountIds`, the stack's own AWS account ids, read by every rule that tells an own account from a foreign one
+(AGID-AWS-032, -033, -042, -044, -047 ... -050, -052); and `ownGcpDomains`, `ownGcpProjects`, `ownGcpOrganizations`,
+the Google Cloud domains, projects (ids or numbers) and organizations (numbers) whose principals are the
+organisation's (rules/gcp_own.py: AGID-GCP-021). Each can be given
+  - to `agentid preview` as `--own-account ID`, `--own-gcp-domain D`, `--own-gcp-project P` (repeatable), which
+    the gate puts in the trusted `all` entry;
   - once, pack-wide, under the `all` entry of the config `agentid preview` reads (waivers.yaml's policyPackConfig,
     --policy-pack-config): `{"all": {"ownAccountIds": ["111122223333"]}}`. The gate resolves it into every rule's
     entry (agentid.preview.pack_config.reconcile) and records that per-rule config in its JSON report
@@ -22,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 ALL = "all"  # the policy-pack config entry that applies to every policy (Pulumi's name)
-PACK_WIDE = ("ownAccountIds",)  # settings a rule may take from the `all` entry
+PACK_WIDE = ("ownAccountIds", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations")  # settings a rule may take from `all`
 
 
 def pack_wide(entry: Any) -> dict[str, list[str]]:

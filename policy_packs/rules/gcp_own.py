@@ -1,0 +1,67 @@
+"""The Google Cloud principals a rule may take to be the organisation's own (analysis.gcp_iam.OwnGcp).
+
+The gate's pack-wide lists (`ownGcpDomains`, `ownGcpProjects`, `ownGcpOrganizations`: pack_settings.py; given in
+the base branch's waivers.yaml policyPackConfig or as `agentid preview --own-gcp-domain / --own-gcp-project`, and a
+pull request may only shorten them) plus what the stack defines: its service accounts (their e-mail, known from
+the inputs or, under the gate, the mocks' outputs), its workforce pools (a pool id is globally unique) and its
+workload identity pools (by id, and project number once its name is known). A
+project or domain the stack merely names is not own: the stack file is the pull request's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from agentid_policy_packs.analysis.gcp_iam import OwnGcp
+from agentid_policy_packs.analysis.values import is_unknown
+
+from .base import Resource
+from .iam_links import known_state
+
+ACCOUNT_TYPE = "gcp:serviceaccount/account:Account"
+WORKFORCE_POOL_TYPE = "gcp:iam/workforcePool:WorkforcePool"
+WORKLOAD_POOL_TYPE = "gcp:iam/workloadIdentityPool:WorkloadIdentityPool"
+SETTINGS = ("ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations")
+CONFIG = {key: [] for key in SETTINGS}
+CONFIG_SCHEMA = {
+    "ownGcpDomains": {"type": "array", "items": {"type": "string"}, "default": [],
+                      "description": "Google Workspace / Cloud Identity domains whose users and groups are the "
+                                     "organisation's (set by the gate)"},
+    "ownGcpProjects": {"type": "array", "items": {"type": "string"}, "default": [],
+                       "description": "project ids or numbers whose service accounts and pools are the organisation's "
+                                      "(set by the gate)"},
+    "ownGcpOrganizations": {"type": "array", "items": {"type": "string"}, "default": [],
+                            "description": "organization numbers whose service accounts are the organisation's "
+                                           "(set by the gate)"},
+}
+STRICTNESS = {key: "subset" for key in SETTINGS}
+
+
+def _known(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and not is_unknown(value) and value.strip() else None
+
+
+def account_email(resource: Resource) -> str | None:
+    """A stack service account's e-mail: its known `email` output, else accountId@project.iam.gserviceaccount.com."""
+    state = known_state(resource)
+    email = _known(state.get("email"))
+    account, project = _known(resource.props.get("accountId")), _known(resource.props.get("project"))
+    return email or (f"{account}@{project}.iam.gserviceaccount.com" if account and project else None)
+
+
+def own_gcp(resources: Iterable[Resource], config: Mapping[str, Any]) -> OwnGcp:
+    resources = list(resources)
+    accounts = [e for r in resources if r.type == ACCOUNT_TYPE and (e := account_email(r))]
+    pools = [p for r in resources if r.type == WORKFORCE_POOL_TYPE and (p := _known(r.props.get("workforcePoolId")))]
+    return OwnGcp.of(config, accounts, pools, [workload for r in resources if r.type == WORKLOAD_POOL_TYPE
+                                               and (workload := _workload_pool(r))])
+
+
+def _workload_pool(resource: Resource) -> tuple[str, str | None] | None:
+    """(pool id, project number when its `name` output is known) of a stack WorkloadIdentityPool."""
+    pool = _known(resource.props.get("workloadIdentityPoolId"))
+    name = _known(known_state(resource).get("name")) or ""
+    parts = name.split("/")
+    number = parts[1] if len(parts) > 1 and parts[0] == "projects" else None
+    return (pool, number) if pool else None
