@@ -60,7 +60,9 @@ def is_permissions_management(action: str) -> bool:
                                  or info.full_name.lower() in sharing_actions())
 
 
-def _bounding(condition: Condition, today: date) -> bool:
+def bounds_targets(condition: Condition, today: date) -> bool:
+    """Does the condition restrict WHICH resources the statement reaches (a resource tag the target must carry,
+    calls only through an AWS service, kms:GrantIsForAWSResource), not merely who calls or when?"""
     if condition.verdict(today) != RESTRICTS or condition.is_negative:
         return False
     key = condition.key
@@ -93,7 +95,7 @@ def permissions_management_findings(document: PolicyDocument, today: date | None
     today = today or today_utc()
     findings = []
     for statement in live_allows(document.statements, today):
-        if statement.not_action or any(_bounding(c, today) for c in statement.conditions):
+        if statement.not_action or any(bounds_targets(c, today) for c in statement.conditions):
             continue  # NotAction Allow is AGID-AWS-011's
         grants = _unbounded_grants(statement)
         if not grants:

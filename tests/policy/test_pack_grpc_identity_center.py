@@ -44,12 +44,18 @@ def test_aws_managed_policies_on_a_permission_set_are_judged_by_their_documents(
     exclusive = {**SET, "managedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess",
                                               "arn:aws:iam::aws:policy/IAMFullAccess"]}
     assert ("AGID-AWS-013", "mandatory") in verdict(pack, MANAGED_EXCLUSIVE, exclusive)
-    # look-alikes: read-only (only AGID-AWS-012's advisory broad-read, as the same document inline)
+    # look-alikes: read-only (only AGID-AWS-012's advisory broad-read, as the same document inline) ...
     def mandatory(found):
         return {f for f in found if f[1] == "mandatory"}
-    assert mandatory(verdict(pack, MANAGED, {**SET, "managedPolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"})) == set()
+    assert mandatory(verdict(pack, MANAGED, {**SET, "managedPolicyArn": "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"})) == set()
     assert mandatory(verdict(pack, MANAGED_EXCLUSIVE,
-                             {**SET, "managedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]})) == set()
+                             {**SET, "managedPolicyArns": ["arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"]})) == set()
+    # ... but ReadOnlyAccess reads every parameter, function environment and task definition (issue 11: AGID-AWS-070)
+    assert mandatory(verdict(pack, MANAGED, {**SET, "managedPolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"})) == {
+        ("AGID-AWS-070", "mandatory")}
+    assert mandatory(verdict(pack, MANAGED_EXCLUSIVE,
+                             {**SET, "managedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]})) == {
+        ("AGID-AWS-070", "mandatory")}
 
 
 def test_a_permission_set_policy_not_known_at_preview_cannot_be_checked(pack):

