@@ -1,4 +1,4 @@
-"""AGID-AWS-070: an AgentCore gateway target gets a credential of its own, sent only to an https URL on a named host.
+"""AGID-AWS-071: an AgentCore gateway target gets a credential of its own, sent only to an https URL on a named host.
 
 A gateway target is one hop of an agent's task: the gateway calls the target (an MCP server, an HTTP endpoint, an
 inference provider) on the agent's behalf with the credential its `credentialProviderConfiguration` names.
@@ -112,7 +112,7 @@ def check(resource: Resource, config):
 
 
 RULE = Rule(
-    id="AGID-AWS-070",
+    id="AGID-AWS-071",
     title="agentcore-gateway-target-own-credential",
     severity="critical",
     category="weak-trust",

@@ -7,6 +7,7 @@ from . import (
     agentcore_gateway_authorizer,
     agentcore_return_urls,
     agentcore_gateway_target_credentials,
+    oauth_redirect_uris,
     cedar_permit_everything,
     cognito_identity_pool_trust,
     aws_opensearch_serverless_public,
@@ -196,7 +197,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_cross_account_trust, azure_federated_credential,
     entra_app_flows,
     gcp_wif_provider_pinned, federated_issuer_known, entra_trusted_location, provider_endpoints, cognito_identity_pool_trust,
-    agentcore_return_urls, agentcore_gateway_target_credentials,
+    agentcore_return_urls, agentcore_gateway_target_credentials, oauth_redirect_uris,
     # public or cross-account access
     aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_foreign_account_inputs,
     aws_lambda_public, aws_service_principal_confused_deputy, aws_public_sharing, aws_foreign_sharing,

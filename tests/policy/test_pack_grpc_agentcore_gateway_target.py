@@ -1,4 +1,4 @@
-"""AgentCore gateway targets' outbound credentials, over gRPC (AGID-AWS-070).
+"""AgentCore gateway targets' outbound credentials, over gRPC (AGID-AWS-071).
 
 A target that forwards the caller's token (`jwtPassthrough`) or sends its credential to a URL that is not https on
 one named host is flagged; a target with its own OAuth / API key / IAM credential on an https endpoint, and a
@@ -15,7 +15,7 @@ from tests.policy.ruletools import UNKNOWN
 from tests.policy.sdk_args import inputs, nested
 
 TARGET = "aws:bedrock/agentcoreGatewayTarget:AgentcoreGatewayTarget"
-RULE = "AGID-AWS-070"
+RULE = "AGID-AWS-071"
 OAUTH = {"oauth": {"providerArn": "arn:aws:bedrock-agentcore:eu-west-1:111122223333:token-vault/default/"
                                   "oauth2credentialprovider/crm", "scopes": ["crm.read"]}}
 
