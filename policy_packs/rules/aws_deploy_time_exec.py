@@ -37,6 +37,15 @@ Two resources run code the moment they are created, with an identity the stack's
   - red9a 18, 19: an EventBridge target that is an SSM document (Run Command on instances, or an automation) is
     judged like an association; a Service Catalog LAUNCH constraint whose RoleArn the stack does not define
     launches its product's template as a role nobody here can read ("cannot check").
+  - issue 11, inherited identities: a resource that runs code as the identity of ANOTHER object it names (an
+    instance, Auto Scaling group, EC2 Fleet, Spot request or Spot Fleet from a launch template or configuration; an
+    Image Builder image or pipeline on an infrastructure configuration; an ECS service, task set, schedule,
+    EventBridge target or pipe running a task definition; a schedule, target, pipe, event source mapping, S3
+    notification or SNS subscription invoking a function or state machine; a CodeBuild webhook, Glue trigger or Batch
+    target starting a project, job or job definition) is "cannot check: runs code as the identity of existing
+    <object>" when the stack does not define that object (a literal id, name or ARN, or a value no stack Output
+    explains); the stack's object is judged as the runner it is. The inputs are data (`inherits` in
+    analysis/aws_code_runners.yaml), followed by inherited_identity.py.
 Critical (mandatory): a deploy that runs unjudged code as another identity is the escalation the gate exists to
 stop. A waiver names the association or invocation when the code is reviewed elsewhere.
 """
@@ -53,6 +62,7 @@ from agentid_components import data_yaml
 from agentid_policy_packs.analysis.aws_accounts import OwnAccounts, invented_accounts
 from agentid_policy_packs.analysis.values import is_unknown, values_at
 
+from . import inherited_identity
 from .base import Resource, Rule, Unknown, Violation
 from .iam_links import ROLE, NameIndex, iam_arn_parts, known_account
 from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
@@ -342,6 +352,9 @@ def check(resources, config):
             yield from _launch_constraint(resource, identities)
         if resource.type == SCHEDULE:
             yield from _universal_target(resource, identities)
+        inherits = data["inherits"].get(resource.type)
+        if inherits and not any(entry.get("carrier") for entry in inherits):
+            yield from inherited_identity.judge(resource, inherits, resources, data["inherits"])
         spec = data["runners"].get(resource.type)
         if spec is not None and (spec["runs"] == "deploy" or _started(resource, starters)):
             if (yield from _applies(resource, spec)):
@@ -355,11 +368,12 @@ RULE = Rule(
     category="escalation",
     description="No SSM association runs caller code on instances, no deploy-time Lambda invocation calls a "
                 "function the stack does not define, no instance, task, function, build, state machine or job the "
-                "stack runs does so as a role the stack does not define, and no Scheduler universal target writes "
-                "to IAM, STS or Organizations.",
+                "stack runs does so as a role the stack does not define or as the identity of an existing launch template, "
+                "task definition, function or other object it names, and no Scheduler universal target writes to "
+                "IAM, STS or Organizations.",
     remediation="Run commands through a reviewed pipeline or a document that takes no caller code; invoke only "
                 "functions this stack defines; run code only as roles and instance profiles this stack defines "
-                "(their policies are judged); waive a reviewed association or runner by URN.",
+                "(their policies are judged), from launch templates, task definitions and functions it defines; waive a reviewed association or runner by URN.",
     url="https://docs.aws.amazon.com/systems-manager/latest/userguide/state-manager-associations.html",
     check=check,
     stack=True,
@@ -368,5 +382,8 @@ RULE = Rule(
     config_strictness=OWN_ACCOUNTS_STRICTNESS,
     reads=tuple(dict.fromkeys((ASSOCIATION, INVOCATION, FUNCTION, SCHEDULE, ROLE, INSTANCE_PROFILE, EVENT_TARGET,
                                LAUNCH_CONSTRAINT,
-                               *_runners_data()["runners"], *_runners_data()["starters"]))),
+                               *_runners_data()["runners"], *_runners_data()["starters"],
+                               *_runners_data()["inherits"],
+                               *(kind for entries in _runners_data()["inherits"].values() for entry in entries
+                                 for kind in entry["kinds"])))),
 )

@@ -18,6 +18,12 @@ a constant behind another Output is "cannot check until known", red12 #7); a num
 when it equals a stack Account's known unique id. A project's Compute Engine / App Engine default account on a
 runner AGID-GCP-018 judges is left to that rule (one finding, not two); on any other runner it is an account the
 stack does not define.
+Inherited identities (issue 11): a VM made from an instance template or a machine image, a managed instance group's
+versions, a Dataproc job submitted to a cluster run as the account of ANOTHER object they name; when the stack does
+not define that object (a name, a self link, another project's template of the same name, a data-source lookup) it
+is "cannot check: runs code as the identity of existing <object>", and a workflow template's cluster selector (any
+cluster with those labels) always is; the stack's object is judged as the runner it is. The inputs are data
+(`inherits` in analysis/gcp_code_runners.yaml), followed by inherited_identity.py.
 Sources: https://cloud.google.com/iam/docs/service-account-overview#attaching,
 https://cloud.google.com/iam/docs/attach-service-accounts.
 """
@@ -31,6 +37,7 @@ from typing import Any
 from agentid_components import data_yaml
 from agentid_policy_packs.analysis.values import is_unknown, values_at
 
+from . import inherited_identity
 from .base import Resource, Rule, Unknown, Violation
 from .gcp_default_service_account import DEFAULT_ACCOUNT, WORKLOADS as DEFAULT_ACCOUNT_RULE_TYPES
 from .gcp_unseen_service_account import ACCOUNT_TYPE, _defined_accounts, _is_defined, _target
@@ -84,6 +91,13 @@ def _judge(resource: Resource, spec: dict[str, Any], defined, accounts: list[Res
                             "resource", resource.urn)
 
 
+@cache
+def inherits() -> dict[str, list[dict[str, Any]]]:
+    """Resource type token -> the inputs by which it runs as another object's account (issue 11; the keys:
+    inherited_identity.py)."""
+    return data_yaml.load(RUNNERS_FILE)["inherits"]
+
+
 def check(resources: list[Resource], config):
     defined = _defined_accounts(resources)
     accounts = [resource for resource in resources if resource.type == ACCOUNT_TYPE]
@@ -91,6 +105,9 @@ def check(resources: list[Resource], config):
         spec = runners().get(resource.type)
         if spec is not None:
             yield from _judge(resource, spec, defined, accounts)
+        entries = inherits().get(resource.type)
+        if entries and not any(entry.get("carrier") for entry in entries):
+            yield from inherited_identity.judge(resource, entries, resources, inherits())
 
 
 RULE = Rule(
@@ -100,12 +117,14 @@ RULE = Rule(
     category="escalation",
     description="Resources that make Google run code or mint tokens as a service account (VMs, GKE nodes, Cloud Run, "
                 "functions, Composer, Dataflow, Dataproc, Vertex AI, builds, deploys, workflows, schedulers, queues, "
-                "push subscriptions, ...) name an account the stack defines, so what it holds is judged.",
+                "push subscriptions, ...) name an account the stack defines, and resources made from an instance "
+                "template, machine image or Dataproc cluster name one the stack defines, so what it holds is judged.",
     remediation="Create the service account in this stack (gcp.serviceaccount.Account), grant it only what the code "
                 "needs, and name it on the resource; or waive the resource with the reason the existing account is "
                 "safe.",
     url="https://cloud.google.com/iam/docs/attach-service-accounts",
     check=check,
     stack=True,
-    reads=(*runners(), ACCOUNT_TYPE),
+    reads=tuple(dict.fromkeys((*runners(), ACCOUNT_TYPE, *inherits(),
+                               *(kind for entries in inherits().values() for entry in entries for kind in entry["kinds"])))),
 )

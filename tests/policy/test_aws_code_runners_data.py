@@ -52,10 +52,30 @@ def _paths():
     for token, spec in data["starters"].items():
         for path in spec.get("names", ()):
             yield token, path
+    for token, entries in data["inherits"].items():  # issue 11: inputs naming an object whose identity is run as
+        for entry in entries:
+            for path in (*entry["paths"], *entry.get("unless", ())):
+                yield token, path
+            for kind in entry["kinds"]:
+                yield kind, None
 
 
-@pytest.mark.parametrize(("token", "path"), sorted(set(_paths())))
-def test_every_runner_and_starter_path_is_an_input_of_the_installed_sdk(token: str, path: str) -> None:
+def test_every_inherited_object_kind_is_a_runner_or_carries_its_identity_on() -> None:
+    """An object a resource inherits its identity from is judged where the stack defines it: a runner, or a carrier
+    that itself inherits (a Lambda alias runs its function)."""
+    data = _data()
+    for token, entries in data["inherits"].items():
+        for entry in entries:
+            assert entry["what"] and entry["object"] and entry["source"].startswith("https://docs.aws.amazon.com/"), token
+            for kind in entry["kinds"]:
+                assert kind in data["runners"] or kind in data["inherits"], (token, kind)
+
+
+@pytest.mark.parametrize(("token", "path"), sorted(set(_paths()), key=lambda pair: (pair[0], pair[1] or "")))
+def test_every_runner_and_starter_path_is_an_input_of_the_installed_sdk(token: str, path: str | None) -> None:
+    if path is None:  # a type an inherits entry names: a resource of the installed SDK
+        assert token in provider_tokens("pulumi_aws"), token
+        return
     assert missing_step(token, path) is None, (token, path, missing_step(token, path))
 
 

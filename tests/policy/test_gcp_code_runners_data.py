@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from agentid_policy_packs.rules.gcp_unseen_runner_account import runners
+from agentid_policy_packs.rules.gcp_unseen_runner_account import inherits, runners
 
 
 def _snake(name: str) -> str:
@@ -56,3 +56,21 @@ def test_every_runner_input_is_a_string_input_of_the_installed_sdk(token, path):
 def test_every_runner_names_what_runs_and_a_google_source():
     for token, spec in runners().items():
         assert spec["what"] and re.match(r"https://(cloud|firebase)\.google\.com/", spec["source"]), token
+
+
+INHERIT_CASES = [(token, path) for token, entries in inherits().items() for entry in entries
+                 for path in (*entry["paths"], *entry.get("unless", ()))]
+
+
+@pytest.mark.parametrize("token,path", INHERIT_CASES, ids=[f"{t.split(':')[1]}:{p}" for t, p in INHERIT_CASES])
+def test_every_inherited_identity_input_is_an_input_of_the_installed_sdk(token, path):
+    args_class, inputs_module = _args_class(token)
+    _walk(args_class, inputs_module, path)  # raises when a step is not an input
+
+
+def test_every_inherited_object_kind_is_a_resource_of_the_installed_sdk_with_a_google_source():
+    for token, entries in inherits().items():
+        for entry in entries:
+            assert entry["what"] and entry["object"] and re.match(r"https://cloud\.google\.com/", entry["source"]), token
+            for kind in entry["kinds"]:
+                _args_class(kind)

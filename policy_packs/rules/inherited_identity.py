@@ -1,0 +1,155 @@
+"""Identities a resource inherits from another object it names (issue 11): one helper for AGID-AWS-057 and AGID-GCP-019.
+
+A resource can run code with an identity that is not in its own inputs but in an object it takes by reference: an
+EC2 instance, Auto Scaling group, EC2 Fleet or Spot request launched from a launch template (the template's
+IamInstanceProfile), a Compute Engine instance created from an instance template or a machine image, or a managed
+instance group's versions (the template's service account and scopes), an ECS service running a task definition (its
+task role), a Dataproc job submitted to a cluster (the cluster's service account), an EventBridge target or schedule
+calling a Lambda function (its execution role), an Image Builder image built on an infrastructure configuration
+(its instance profile). When the stack creates that object its identity is judged where it is defined (it is a
+runner of the cloud's code-runner data); when it does not (a literal name, id, ARN or self link, a value no stack
+resource explains, a data-source lookup), the identity is one nobody here can read: "cannot check: runs code as the
+identity of existing <object>".
+
+Which inputs take which object is data: the `inherits` table of analysis/aws_code_runners.yaml and
+analysis/gcp_code_runners.yaml. An entry:
+  paths:   dotted input paths (`[]` walks a list) holding the reference
+  object:  what it names (message text)
+  kinds:   the stack resource types that can be that object
+  match:   optional regular expression (searched, without case): only a literal value matching it names such an
+           object (an EventBridge target's `arn` may be a queue as well as a function); an unknown value then only
+           needs to be an Output of some stack resource
+  unless:  input paths that, when set, replace the inherited identity with one of the resource's own (an instance's
+           own iamInstanceProfile or serviceAccount overrides its template's: that one is judged instead)
+  same:    inputs of holder and object that must agree when both are known strings (project, region)
+  always:  the reference is a selector, not a name (a Dataproc cluster selector picks any cluster with those labels,
+           existing ones included): every value is cannot check
+  what:    what the holder does with the identity (message text)
+  source:  the provider's page that says the identity is inherited
+
+Linking follows every spelling the engine shows: the object's name input (`name`, `family`, ...) or Pulumi name, its
+id, ARN or self link (as far as known_state knows them), the last segment of an ARN or a URL (`.../instanceTemplates/web`,
+`task-definition/web:3`, `function:web:live`), and an Output: an unknown value is the stack object's only when
+iam_links.output_sources proves it (the holder depends on those candidates and nothing else, red12 #7), else
+"cannot check until known". A stack object that itself inherits its identity (a machine image of an instance) is
+followed one step further, the finding staying on the holder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from agentid_policy_packs.analysis.values import is_unknown, values_at
+
+from .base import Outcome, Resource, Unknown, Violation
+from .iam_links import known_state, output_sources
+
+# what an input naming an object holds when it is one of its Outputs
+OUTPUTS = ("id", "name", "arn", "selfLink", "selfLinkUnique", "family")
+# the inputs that hold an object's own name, by convention of the providers
+_NAME_INPUTS = ("name", "family", "clusterName")
+_PROJECT = re.compile(r"(?:^|/)projects/(?P<project>[^/]+)/", re.IGNORECASE)
+_MAX_DEPTH = 4
+
+
+def _set(value: Any) -> bool:
+    return value not in (None, "", [], {})
+
+
+def tail(reference: str) -> str:
+    """The object's own name inside a reference: `arn:aws:ecs:r:a:task-definition/web:3` -> `web`,
+    `https://.../projects/p/global/instanceTemplates/web?uniqueId=1` -> `web`, `arn:...:function:f:live` -> `f`,
+    `arn:aws:states:r:a:stateMachine:sm` -> `sm`; a plain name stays itself."""
+    reference = reference.strip().split("?", 1)[0].rstrip("/")
+    if ":function:" in reference:
+        return reference.split(":function:", 1)[1].split(":", 1)[0]
+    last = reference.rsplit("/", 1)[-1]
+    if last.startswith("arn:"):
+        return last.rsplit(":", 1)[-1]
+    if re.fullmatch(r"[^:]+:\d+", last):  # family:revision
+        return last.split(":", 1)[0]
+    return last
+
+
+def _names(candidate: Resource) -> set[str]:
+    """Every spelling of the object's own name and ids, case folded."""
+    found = {candidate.name}
+    state = known_state(candidate)
+    for key in (*_NAME_INPUTS, *OUTPUTS):
+        value = state.get(key)
+        if isinstance(value, str) and value and not is_unknown(value):
+            found |= {value, tail(value)}
+    return {name.casefold() for name in found}
+
+
+def _agrees(holder: Resource, candidate: Resource, reference: str, same: tuple[str, ...]) -> bool:
+    """Do the holder's (or the reference's own `projects/P/`) and the candidate's `same` inputs agree where known?"""
+    for key in same:
+        mine = holder.props.get(key)
+        if key == "project" and (found := _PROJECT.search(reference)):
+            mine = found["project"]
+        theirs = candidate.props.get(key)
+        if (isinstance(mine, str) and isinstance(theirs, str) and not is_unknown(mine) and not is_unknown(theirs)
+                and mine.strip().casefold() != theirs.strip().casefold()):
+            return False
+    return True
+
+
+def resolve(holder: Resource, reference: str, candidates: list[Resource], same: tuple[str, ...] = ()) -> list[Resource]:
+    """The stack objects a literal reference names."""
+    wanted = {reference.strip().casefold(), tail(reference).casefold()}
+    return [c for c in candidates if wanted & _names(c) and _agrees(holder, c, reference, same)]
+
+
+def judge(holder: Resource, entries: list[Mapping[str, Any]], stack: list[Resource],
+          table: Mapping[str, list[Mapping[str, Any]]], depth: int = 0,
+          via: Resource | None = None) -> Iterator[Outcome]:
+    """Findings for the identities `holder` inherits through `entries` (its rows of `table`, type -> entries);
+    `via`: the resource the findings belong to when `holder` is an object it inherits from."""
+    reporter = (via or holder).name
+    urn = (via or holder).urn
+    for entry in entries:
+        if any(_set(value) for path in entry.get("unless", ()) for _, value in values_at(dict(holder.props), path)):
+            continue  # the holder brings its own identity, judged as a runner
+        kinds = tuple(entry["kinds"])
+        candidates = [r for r in stack if r.type in kinds]
+        pattern = entry.get("match")
+        for path in entry["paths"]:
+            for where, reference in values_at(dict(holder.props), path):
+                where = f"{holder.name}.{where}" if via else where
+                if entry.get("always") and _set(reference):
+                    yield Violation(f"{reporter} {entry['what']}: cannot check: runs code as the identity of an existing "
+                                    f"{entry['object']} ({where} selects one by {path.rsplit('.', 1)[-1]}, whichever "
+                                    "clusters match, existing ones included); name a cluster this stack defines, or "
+                                    "waive this resource", urn)
+                    continue
+                if not _set(reference):
+                    continue
+                if is_unknown(reference):
+                    pool = stack if pattern else candidates
+                    explained = output_sources(holder, pool, OUTPUTS)
+                    if explained is None:
+                        yield Unknown(where, urn)
+                        continue
+                    found = [r for r in explained if r.type in kinds]
+                elif not isinstance(reference, str):
+                    yield Violation(f"{reporter}: cannot check: {where} is {type(reference).__name__}, not a name of "
+                                    f"the {entry['object']} whose identity it runs as", urn,
+                                    category="unparseable")
+                    continue
+                else:
+                    if pattern and not re.search(pattern, reference.strip(), re.IGNORECASE):
+                        continue
+                    found = resolve(holder, reference, candidates, tuple(entry.get("same", ())))
+                    if not found:
+                        yield Violation(f"{reporter} {entry['what']}: cannot check: runs code as the identity of "
+                                        f"existing {entry['object']} {reference.strip()[:200]} ({where}), which this "
+                                        "stack does not define; define it in this stack (its identity is then "
+                                        "judged) or waive this resource", urn)
+                        continue
+                if depth < _MAX_DEPTH:
+                    for obj in found:  # an object that itself inherits (a machine image of an instance)
+                        if obj.type in table and obj.urn != holder.urn:
+                            yield from judge(obj, table[obj.type], stack, table, depth + 1, via or holder)

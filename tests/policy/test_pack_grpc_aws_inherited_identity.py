@@ -1,0 +1,214 @@
+"""AGID-AWS-057 over gRPC, inherited identities (issue 11): an instance, Auto Scaling group, EC2 Fleet, Spot request
+or Spot Fleet launched from a launch template (or configuration), an Image Builder image built on an infrastructure
+configuration, an ECS service or task set, a schedule, an EventBridge target, a pipe, an event source mapping, an S3
+notification, an SNS subscription, a CodeBuild webhook or a Glue trigger starting a task definition, function,
+state machine, project, job definition or job: each runs code as the identity of ANOTHER object it names. An object
+the stack does not define is "cannot check: runs code as the identity of existing <object>"; the same resources
+naming the stack's own object (name, id, ARN or Output) pass, and that object's own identity is judged where it is
+defined (a stack launch template with an existing profile is flagged on the template).
+
+Before: each flagged case passed `agentid preview`.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agentid.analyzer_client import StackResource
+from tests.policy.pack_cases import stack_findings
+from tests.policy.ruletools import UNKNOWN
+from tests.policy.test_pack_grpc import urn
+
+RULE = "AGID-AWS-057"
+INHERITED = "cannot check: runs code as the identity of existing"
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                            "Principal": {"Service": "ec2.amazonaws.com"}}]})
+ROLE_T = "aws:iam/role:Role"
+PROFILE_T = "aws:iam/instanceProfile:InstanceProfile"
+LT = "aws:ec2/launchTemplate:LaunchTemplate"
+LC = "aws:ec2/launchConfiguration:LaunchConfiguration"
+TASKDEF = "aws:ecs/taskDefinition:TaskDefinition"
+FUNCTION = "aws:lambda/function:Function"
+INFRA = "aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration"
+EXISTING_FN = "arn:aws:lambda:eu-west-1:123456789012:function:org-admin-automation"
+EXISTING_TD = "arn:aws:ecs:eu-west-1:123456789012:task-definition/prod-admin:7"
+
+
+def res(type_: str, name: str, props: dict, depends: tuple[str, ...] = ()) -> StackResource:
+    return StackResource(type_, name, urn(type_, name), props, dependencies=list(depends))
+
+
+OWN_ROLE = res(ROLE_T, "worker-role", {"name": "worker-role", "assumeRolePolicy": TRUST})
+OWN_PROFILE = res(PROFILE_T, "worker-profile", {"name": "worker-profile", "role": "worker-role"})
+OWN_LT = res(LT, "web-lt", {"name": "web-lt", "iamInstanceProfile": {"name": "worker-profile"}})
+BARE_LT = res(LT, "bare-lt", {"name": "bare-lt", "imageId": "ami-0123456789abcdef0"})  # no profile: no credentials
+OWN_LC = res(LC, "web-lc", {"name": "web-lc", "imageId": "ami-1", "instanceType": "t3.micro",
+                            "iamInstanceProfile": "worker-profile"})
+OWN_TD = res(TASKDEF, "web-td", {"family": "web", "taskRoleArn": UNKNOWN, "containerDefinitions": "[]"},
+             (OWN_ROLE.urn,))
+OWN_FN = res(FUNCTION, "web-fn", {"name": "web-fn", "role": UNKNOWN, "runtime": "python3.12", "handler": "i.h"},
+             (OWN_ROLE.urn,))
+OWN_INFRA = res(INFRA, "infra", {"name": "infra", "instanceProfileName": "worker-profile"})
+OWN = [OWN_ROLE, OWN_PROFILE, OWN_LT, BARE_LT, OWN_LC, OWN_TD, OWN_FN, OWN_INFRA]
+
+
+def findings(pack, *resources) -> dict[str, str]:
+    return dict(stack_findings(pack, RULE, [*OWN, *resources], "mandatory"))
+
+
+def lt_spec(**spec):
+    return spec
+
+
+FLAGGED = {
+    "instance_lt_id": (res("aws:ec2/instance:Instance", "x", {"launchTemplate": {"id": "lt-0abc1234def567890"}}),
+                       "launchTemplate.id"),
+    "spot_instance_lt_name": (res("aws:ec2/spotInstanceRequest:SpotInstanceRequest", "x", {
+        "launchTemplate": {"name": "prod-admin-lt"}}), "launchTemplate.name"),
+    "asg_lt": (res("aws:autoscaling/group:Group", "x", {"maxSize": 1, "minSize": 1, "launchTemplate": {
+        "id": "lt-0abc1234def567890", "version": "$Latest"}}), "launchTemplate.id"),
+    "asg_mixed_override": (res("aws:autoscaling/group:Group", "x", {"maxSize": 1, "minSize": 1, "mixedInstancesPolicy": {
+        "launchTemplate": {"launchTemplateSpecification": {"launchTemplateName": "web-lt"},
+                           "overrides": [{"instanceType": "c5.large", "launchTemplateSpecification": {
+                               "launchTemplateName": "prod-admin-lt"}}]}}}),
+        "mixedInstancesPolicy.launchTemplate.overrides[0].launchTemplateSpecification.launchTemplateName"),
+    "asg_launch_configuration": (res("aws:autoscaling/group:Group", "x", {"maxSize": 1, "minSize": 1,
+                                                                         "launchConfiguration": "prod-admin-lc"}),
+                                 "launchConfiguration"),
+    "ec2_fleet": (res("aws:ec2/fleet:Fleet", "x", {"launchTemplateConfigs": [{"launchTemplateSpecification": {
+        "launchTemplateId": "lt-0abc1234def567890", "version": "1"}}], "targetCapacitySpecification": {
+        "defaultTargetCapacityType": "spot", "totalTargetCapacity": 1}}),
+        "launchTemplateConfigs[0].launchTemplateSpecification.launchTemplateId"),
+    "spot_fleet_lt": (res("aws:ec2/spotFleetRequest:SpotFleetRequest", "x", {
+        "iamFleetRole": "arn:aws:iam::123456789012:role/aws-ec2-spot-fleet-tagging-role", "targetCapacity": 1,
+        "launchTemplateConfigs": [{"launchTemplateSpecification": {"name": "prod-admin-lt", "version": "1"}}]}),
+        "launchTemplateConfigs[0].launchTemplateSpecification.name"),
+    "imagebuilder_image": (res("aws:imagebuilder/image:Image", "x", {
+        "imageRecipeArn": "arn:aws:imagebuilder:eu-west-1:123456789012:image-recipe/r/1.0.0",
+        "infrastructureConfigurationArn":
+            "arn:aws:imagebuilder:eu-west-1:123456789012:infrastructure-configuration/prod-builders"}),
+        "infrastructureConfigurationArn"),
+    "imagebuilder_pipeline": (res("aws:imagebuilder/imagePipeline:ImagePipeline", "x", {
+        "imageRecipeArn": "arn:aws:imagebuilder:eu-west-1:123456789012:image-recipe/r/1.0.0",
+        "infrastructureConfigurationArn":
+            "arn:aws:imagebuilder:eu-west-1:123456789012:infrastructure-configuration/prod-builders"}),
+        "infrastructureConfigurationArn"),
+    "ecs_service": (res("aws:ecs/service:Service", "x", {"cluster": "default", "taskDefinition": EXISTING_TD}),
+                    "taskDefinition"),
+    "ecs_task_set": (res("aws:ecs/taskSet:TaskSet", "x", {"cluster": "c", "service": "s", "taskDefinition": "prod-admin"}),
+                     "taskDefinition"),
+    "schedule_ecs": (res("aws:scheduler/schedule:Schedule", "x", {
+        "scheduleExpression": "rate(1 hour)", "flexibleTimeWindow": {"mode": "OFF"}, "target": {
+            "arn": "arn:aws:ecs:eu-west-1:123456789012:cluster/default", "roleArn": "worker-role",
+            "ecsParameters": {"taskDefinitionArn": EXISTING_TD}}}), "target.ecsParameters.taskDefinitionArn"),
+    "schedule_lambda": (res("aws:scheduler/schedule:Schedule", "x", {
+        "scheduleExpression": "rate(1 hour)", "flexibleTimeWindow": {"mode": "OFF"},
+        "target": {"arn": EXISTING_FN, "roleArn": "worker-role"}}), "target.arn"),
+    "event_target_lambda": (res("aws:cloudwatch/eventTarget:EventTarget", "x", {"rule": "r", "arn": EXISTING_FN}), "arn"),
+    "event_target_ecs": (res("aws:cloudwatch/eventTarget:EventTarget", "x", {
+        "rule": "r", "arn": "arn:aws:ecs:eu-west-1:123456789012:cluster/default", "roleArn": "worker-role",
+        "ecsTarget": {"taskDefinitionArn": EXISTING_TD}}), "ecsTarget.taskDefinitionArn"),
+    "event_target_state_machine": (res("aws:cloudwatch/eventTarget:EventTarget", "x", {
+        "rule": "r", "arn": "arn:aws:states:eu-west-1:123456789012:stateMachine:prod-admin"}), "arn"),
+    "event_target_codebuild": (res("aws:cloudwatch/eventTarget:EventTarget", "x", {
+        "rule": "r", "arn": "arn:aws:codebuild:eu-west-1:123456789012:project/prod-deploy"}), "arn"),
+    "pipe_lambda": (res("aws:pipes/pipe:Pipe", "x", {"roleArn": "worker-role", "source": "arn:aws:sqs:eu-west-1:1:q",
+                                                    "target": EXISTING_FN}), "target"),
+    "event_source_mapping": (res("aws:lambda/eventSourceMapping:EventSourceMapping", "x", {
+        "functionName": "org-admin-automation", "eventSourceArn": "arn:aws:sqs:eu-west-1:1:q"}), "functionName"),
+    "bucket_notification": (res("aws:s3/bucketNotification:BucketNotification", "x", {
+        "bucket": "b", "lambdaFunctions": [{"lambdaFunctionArn": EXISTING_FN, "events": ["s3:ObjectCreated:*"]}]}),
+        "lambdaFunctions[0].lambdaFunctionArn"),
+    "sns_subscription": (res("aws:sns/topicSubscription:TopicSubscription", "x", {
+        "topic": "arn:aws:sns:eu-west-1:1:t", "protocol": "lambda", "endpoint": EXISTING_FN}), "endpoint"),
+    "codebuild_webhook": (res("aws:codebuild/webhook:Webhook", "x", {"projectName": "prod-deploy"}), "projectName"),
+    "glue_trigger": (res("aws:glue/trigger:Trigger", "x", {"type": "ON_DEMAND", "actions": [{"jobName": "prod-etl"}]}),
+                     "actions[0].jobName"),
+    # a stack alias of a function the stack does not define runs that function
+    "alias_of_existing_function": (res("aws:lambda/eventSourceMapping:EventSourceMapping", "x", {
+        "functionName": UNKNOWN, "eventSourceArn": "arn:aws:sqs:eu-west-1:1:q"},
+        (urn("aws:lambda/alias:Alias", "live"),)), "live.functionName"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FLAGGED))
+def test_code_run_as_an_existing_objects_identity_blocks(pack, case):
+    resource, where = FLAGGED[case]
+    extra = [res("aws:lambda/alias:Alias", "live", {"name": "live", "functionName": "org-admin-automation",
+                                                    "functionVersion": "1"})] if case.startswith("alias") else []
+    found = findings(pack, resource, *extra)
+    assert list(found) == ["x"], found
+    assert INHERITED in found["x"] and f"({where})" in found["x"], found["x"]
+
+
+def test_the_same_resources_naming_the_stacks_own_objects_pass(pack):
+    alias = res("aws:lambda/alias:Alias", "live", {"name": "live", "functionName": UNKNOWN, "functionVersion": "1"},
+                (OWN_FN.urn,))
+    resources = [
+        res("aws:ec2/instance:Instance", "i1", {"launchTemplate": {"id": UNKNOWN}}, (OWN_LT.urn,)),
+        res("aws:ec2/instance:Instance", "i2", {"launchTemplate": {"name": "bare-lt"}}),
+        # the instance's own (stack) profile replaces an existing template's
+        res("aws:ec2/instance:Instance", "i3", {"launchTemplate": {"id": "lt-0abc1234def567890"},
+                                                "iamInstanceProfile": "worker-profile"}),
+        res("aws:ec2/spotInstanceRequest:SpotInstanceRequest", "s1", {"launchTemplate": {"name": "web-lt"}}),
+        res("aws:autoscaling/group:Group", "g1", {"maxSize": 1, "minSize": 1, "mixedInstancesPolicy": {"launchTemplate": {
+            "launchTemplateSpecification": {"launchTemplateId": UNKNOWN}, "overrides": [{"instanceType": "c5.large"}]}}},
+            (OWN_LT.urn,)),
+        res("aws:autoscaling/group:Group", "g2", {"maxSize": 1, "minSize": 1, "launchConfiguration": "web-lc"}),
+        res("aws:ec2/fleet:Fleet", "f1", {"launchTemplateConfigs": [{"launchTemplateSpecification": {
+            "launchTemplateName": "web-lt", "version": "1"}}]}),
+        res("aws:ec2/spotFleetRequest:SpotFleetRequest", "sf1", {"iamFleetRole": "worker-role", "launchTemplateConfigs": [
+            {"launchTemplateSpecification": {"id": UNKNOWN, "version": "1"}}]}, (OWN_LT.urn,)),
+        res("aws:imagebuilder/image:Image", "img", {"infrastructureConfigurationArn":
+            "arn:aws:imagebuilder:eu-west-1:123456789012:infrastructure-configuration/infra"}),
+        res("aws:ecs/service:Service", "svc", {"taskDefinition": "web:3"}),
+        res("aws:ecs/taskSet:TaskSet", "ts", {"taskDefinition": UNKNOWN}, (OWN_TD.urn,)),
+        res("aws:cloudwatch/eventTarget:EventTarget", "t1", {"rule": "r", "arn":
+            "arn:aws:lambda:eu-west-1:123456789012:function:web-fn"}),
+        # targets that run no code of an identity: a queue, a log group (and an Output of the stack's queue)
+        res("aws:cloudwatch/eventTarget:EventTarget", "t2", {"rule": "r", "arn": "arn:aws:sqs:eu-west-1:1:jobs"}),
+        res("aws:sqs/queue:Queue", "q", {"name": "q"}),
+        res("aws:cloudwatch/eventTarget:EventTarget", "t3", {"rule": "r", "arn": UNKNOWN},
+            (urn("aws:sqs/queue:Queue", "q"),)),
+        res("aws:scheduler/schedule:Schedule", "sch", {"scheduleExpression": "rate(1 hour)", "flexibleTimeWindow": {
+            "mode": "OFF"}, "target": {"arn": "arn:aws:sqs:eu-west-1:1:jobs", "roleArn": "worker-role"}}),
+        res("aws:sns/topicSubscription:TopicSubscription", "sub", {"topic": "t", "protocol": "https",
+                                                                  "endpoint": "https://hooks.example.com/x"}),
+        alias,
+        res("aws:lambda/eventSourceMapping:EventSourceMapping", "esm", {"functionName": UNKNOWN}, (alias.urn,)),
+    ]
+    assert findings(pack, *resources) == {}
+
+
+def test_a_stack_launch_template_with_an_existing_profile_is_flagged_on_the_template(pack):
+    template = res(LT, "admin-lt", {"name": "admin-lt", "iamInstanceProfile": {"name": "OrganizationAdminProfile"}})
+    found = findings(pack, template, res("aws:ec2/instance:Instance", "i", {"launchTemplate": {"name": "admin-lt"}}))
+    assert list(found) == ["admin-lt"] and "instance profile OrganizationAdminProfile" in found["admin-lt"], found
+
+
+def test_a_stack_infrastructure_configuration_with_an_existing_profile_is_flagged_when_an_image_uses_it(pack):
+    infra = res(INFRA, "builders", {"name": "builders", "instanceProfileName": "OrganizationAdminProfile"})
+    image = res("aws:imagebuilder/image:Image", "img", {"infrastructureConfigurationArn": UNKNOWN}, (infra.urn,))
+    assert findings(pack, infra) == {}  # nothing builds on it
+    found = findings(pack, infra, image)
+    assert list(found) == ["builders"] and "instance profile OrganizationAdminProfile" in found["builders"], found
+
+
+def test_a_spot_fleet_launch_specification_with_an_existing_profile_blocks(pack):
+    fleet = res("aws:ec2/spotFleetRequest:SpotFleetRequest", "sf", {"iamFleetRole": "worker-role", "launchSpecifications": [
+        {"ami": "ami-1", "instanceType": "t3.micro", "iamInstanceProfileArn":
+            "arn:aws:iam::123456789012:instance-profile/OrganizationAdminProfile"}]})
+    found = findings(pack, fleet)
+    assert list(found) == ["sf"] and "launchSpecifications[0].iamInstanceProfileArn" in found["sf"], found
+    own = res("aws:ec2/spotFleetRequest:SpotFleetRequest", "sf", {"iamFleetRole": "worker-role", "launchSpecifications": [
+        {"ami": "ami-1", "instanceType": "t3.micro", "iamInstanceProfile": "worker-profile"}]})
+    assert findings(pack, own) == {}
+
+
+def test_a_reference_no_stack_output_explains_is_not_yet_known(pack):
+    found = stack_findings(pack, RULE, [res("aws:ecs/service:Service", "svc", {"taskDefinition": UNKNOWN})])
+    assert [message for _, message in found] == [
+        f"can't run policy '{RULE}' from policy pack 'agent-guard@v0.0.1' during preview: cannot check until known: "
+        "taskDefinition is computed during preview"], found

@@ -1,0 +1,85 @@
+"""`agentid preview` end to end on inherited identities (issue 11): resources that run code as the identity of an
+object they name but the stack does not create (a GCP instance template looked up with a data source or named by
+self link, an existing Dataproc cluster; an AWS launch template id, an existing task definition ARN) block with
+AGID-GCP-019 / AGID-AWS-057; the same resources linked to the stack's own template, cluster or task definition by
+Output (`.self_link`, `.id`, `.name`, `.arn`) pass those rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import AGENT_GUARD, run_cli
+from .test_k8s_admission_gate import project  # a one-file Python project in tmp_path
+
+pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
+
+RULES = {"AGID-GCP-019", "AGID-AWS-057"}
+GCP_INHERITED = """import pulumi_gcp as gcp
+gcp.compute.InstanceFromTemplate("vm", zone="europe-west1-b", project="acme-dev",
+    source_instance_template="https://www.googleapis.com/compute/v1/projects/acme-dev/global/instanceTemplates/prod-admin")
+gcp.compute.InstanceGroupManager("mig", zone="europe-west1-b", project="acme-dev", base_instance_name="w",
+    versions=[{"instance_template": "projects/acme-dev/global/instanceTemplates/prod-admin"}])
+gcp.dataproc.Job("job", region="europe-west1", project="acme-dev", placement={"cluster_name": "prod-etl"},
+    pyspark_config={"main_python_file_uri": "gs://b/x.py"})
+"""
+GCP_OWN = """import pulumi_gcp as gcp
+runner = gcp.serviceaccount.Account("runner", account_id="agent-runner", project="acme-dev")
+template = gcp.compute.InstanceTemplate("web", project="acme-dev", machine_type="e2-small",
+    disks=[{"source_image": "debian-cloud/debian-12"}], network_interfaces=[{"network": "default"}],
+    service_account={"email": runner.email, "scopes": ["cloud-platform"]})
+gcp.compute.InstanceFromTemplate("vm", zone="europe-west1-b", project="acme-dev", source_instance_template=template.self_link)
+gcp.compute.InstanceGroupManager("mig", zone="europe-west1-b", project="acme-dev", base_instance_name="w",
+    versions=[{"instance_template": template.id}])
+cluster = gcp.dataproc.Cluster("etl", region="europe-west1", project="acme-dev",
+    cluster_config={"gce_cluster_config": {"service_account": runner.email}})
+gcp.dataproc.Job("job", region="europe-west1", project="acme-dev", placement={"cluster_name": cluster.name},
+    pyspark_config={"main_python_file_uri": "gs://b/x.py"})
+"""
+AWS_INHERITED = """import pulumi_aws as aws
+aws.ec2.Instance("worker", instance_type="t3.micro", launch_template={"id": "lt-0abc1234def567890"})
+aws.autoscaling.Group("asg", max_size=1, min_size=1, availability_zones=["eu-west-1a"],
+    launch_template={"name": "prod-admin-lt"})
+aws.ecs.Service("svc", cluster="default",
+    task_definition="arn:aws:ecs:eu-west-1:123456789012:task-definition/prod-admin:7")
+"""
+AWS_OWN = """import json
+import pulumi_aws as aws
+role = aws.iam.Role("worker-role", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}]}))
+profile = aws.iam.InstanceProfile("worker-profile", role=role.name)
+lt = aws.ec2.LaunchTemplate("web-lt", iam_instance_profile={"arn": profile.arn})
+aws.ec2.Instance("worker", instance_type="t3.micro", launch_template={"id": lt.id})
+aws.autoscaling.Group("asg", max_size=1, min_size=1, availability_zones=["eu-west-1a"], launch_template={"name": lt.name})
+td = aws.ecs.TaskDefinition("td", family="web", container_definitions="[]", task_role_arn=role.arn)
+aws.ecs.Service("svc", cluster="default", task_definition=td.arn)
+"""
+
+
+def _findings(result):
+    return {(v["resourceName"], v["policy"], v["mandatory"]) for v in result.json("gate.json")["violations"]
+            if v["policy"] in RULES}
+
+
+def _preview(tmp_path, program):
+    tmp_path.mkdir()
+    return run_cli(project(tmp_path, program), "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--json", "gate.json")
+
+
+def test_resources_inheriting_an_existing_objects_identity_block(tmp_path):
+    gcp = _preview(tmp_path / "gcp", GCP_INHERITED)
+    assert gcp.code == 1, gcp.stdout + gcp.stderr
+    assert _findings(gcp) == {("vm", "AGID-GCP-019", True), ("mig", "AGID-GCP-019", True),
+                              ("job", "AGID-GCP-019", True)}
+    aws = _preview(tmp_path / "aws", AWS_INHERITED)
+    assert aws.code == 1, aws.stdout + aws.stderr
+    assert _findings(aws) == {("worker", "AGID-AWS-057", True), ("asg", "AGID-AWS-057", True),
+                              ("svc", "AGID-AWS-057", True)}
+    [message] = [v["message"] for v in aws.json("gate.json")["violations"] if v["resourceName"] == "svc"]
+    assert "cannot check: runs code as the identity of existing ECS task definition" in message
+
+
+def test_the_same_resources_on_the_stacks_own_objects_pass_those_rules(tmp_path):
+    for name, program in (("gcp", GCP_OWN), ("aws", AWS_OWN)):
+        result = _preview(tmp_path / name, program)
+        assert result.code in (0, 1), result.stdout + result.stderr
+        assert _findings(result) == set(), (name, result.json("gate.json")["violations"])
