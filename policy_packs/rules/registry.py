@@ -93,6 +93,7 @@ from . import (
     credential_lifetime,
     entra_access_package_open,
     entra_app_flows,
+    entra_preauthorized_client,
     entra_custom_directory_role,
     entra_first_party_delegated_consent,
     entra_graph_app_role,
@@ -195,7 +196,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # weak trust
     aws_public_principal, aws_oidc_trust, aws_iot_credential_provider, aws_codebuild_untrusted_builds,
     aws_cross_account_trust, azure_federated_credential,
-    entra_app_flows,
+    entra_app_flows, entra_preauthorized_client,
     gcp_wif_provider_pinned, federated_issuer_known, entra_trusted_location, provider_endpoints, cognito_identity_pool_trust,
     agentcore_return_urls, agentcore_gateway_target_credentials, oauth_redirect_uris,
     # public or cross-account access
