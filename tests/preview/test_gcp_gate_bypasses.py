@@ -49,13 +49,25 @@ EXPECTED = {("public-entity", "AGID-GCP-014"), ("public-list", "AGID-GCP-014"), 
             ("key", "AGID-GCP-015"), ("evil-idp", "AGID-GEN-003")}
 
 
+# dev@example.com is the organisation's: without the gate saying so, its privileged grants would also be "cannot tell
+# whether this user is the organisation's" (AGID-GCP-024)
+OWN_DOMAIN = ("--own-gcp-domain", "example.com")
+
+
 def test_gcp_bypasses_block_and_look_alikes_pass(project: Path) -> None:
     write_small(project, BYPASSES)
-    run = run_cli(project, *GUARD, "--json", "out.json")
+    run = run_cli(project, *GUARD, *OWN_DOMAIN, "--json", "out.json")
     assert run.code == 1, run.stdout
     found = {(v["resourceName"], v["policy"]) for v in run.json("out.json")["violations"] if v["mandatory"]}
     assert found == EXPECTED, found
     write_small(project, LOOK_ALIKES)
-    run = run_cli(project, *GUARD, "--json", "out.json")
+    run = run_cli(project, *GUARD, *OWN_DOMAIN, "--json", "out.json")
     assert run.code == 0, run.stdout
     assert [v for v in run.json("out.json")["violations"] if v["mandatory"]] == []
+
+
+def test_a_privileged_grant_to_an_unlisted_domain_cannot_be_told_inside(project: Path) -> None:
+    write_small(project, BYPASSES)
+    run = run_cli(project, *GUARD, "--json", "out.json")
+    found = {(v["resourceName"], v["policy"]) for v in run.json("out.json")["violations"] if v["mandatory"]}
+    assert found == EXPECTED | {("bucket-admin", "AGID-GCP-024"), ("functions-dev", "AGID-GCP-024")}, found

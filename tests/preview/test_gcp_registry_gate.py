@@ -29,8 +29,13 @@ gcp.projects.IAMMember("pull-anywhere", project="acme-dev", role="roles/artifact
 """
 
 
+# the CI account's project is the organisation's: without the gate saying so, a writer grant to it would also be
+# "outside the organisation as far as the gate knows" (AGID-GCP-024)
+OWN_PROJECT = ("--own-gcp-project", "acme-dev")
+
+
 def test_image_writers_outside_the_stacks_own_repository_block(tmp_path):
-    result = run_cli(project(tmp_path, WRITERS), "--stack", "dev", "--policy-pack", str(AGENT_GUARD),
+    result = run_cli(project(tmp_path, WRITERS), "--stack", "dev", "--policy-pack", str(AGENT_GUARD), *OWN_PROJECT,
                      "--json", "gate.json")
     assert result.code == 1, result.stdout + result.stderr
     found = {(v["resourceName"], v["policy"]) for v in result.json("gate.json")["violations"] if v["mandatory"]}
@@ -39,7 +44,7 @@ def test_image_writers_outside_the_stacks_own_repository_block(tmp_path):
 
 
 def test_writer_on_the_stacks_own_repository_passes(tmp_path):
-    result = run_cli(project(tmp_path, LOOK_ALIKE), "--stack", "dev", "--policy-pack", str(AGENT_GUARD),
+    result = run_cli(project(tmp_path, LOOK_ALIKE), "--stack", "dev", "--policy-pack", str(AGENT_GUARD), *OWN_PROJECT,
                      "--json", "gate.json")
     assert result.code == 0, result.stdout + result.stderr
     assert [v for v in result.json("gate.json")["violations"] if v["mandatory"]] == []
