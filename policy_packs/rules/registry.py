@@ -109,6 +109,7 @@ from . import (
     federated_issuer_known,
     gcp_access_policy_allow,
     gcp_agent_broad_binding,
+    gcp_agent_credential_reads,
     gcp_api_key_restrictions,
     gcp_basic_roles,
     gcp_custom_role_escalation,
@@ -178,7 +179,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_data_service_grants, aws_opensearch_serverless_access, cedar_permit_everything,
     azure_privileged_role, azure_lighthouse_delegation, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,
     azure_key_vault_access_policy, azure_read_everything, azure_cosmos_data_plane, azure_redis_data_owner,
-    entra_privileged_directory_role, gcp_basic_roles, gcp_agent_broad_binding, gcp_api_key_restrictions, k8s_rbac_wildcards,
+    entra_privileged_directory_role, gcp_basic_roles, gcp_agent_broad_binding, gcp_agent_credential_reads, gcp_api_key_restrictions, k8s_rbac_wildcards,
     k8s_agent_cluster_secrets, k8s_powerful_binding, k8s_rbac_bypass_group,
     # privilege escalation
     aws_privilege_escalation, aws_role_escalation, aws_passrole_unseen_role, aws_takeover_unseen_target,
