@@ -10,8 +10,8 @@ runs in a fresh interpreter so peak memory (ru_maxrss) belongs to it alone.
 It also registers the same provider resources flat (no components), to separate what the components add
 from the providers' own SDK cost, and runs the components and the bare program again as `agentid preview`
 runs every program: the collector off, provider packages imported lazily, and the SDK speed-ups on
-(`agentid/preview/sdk_speedups.py`: no alias URNs, one-frame stack capture, batched output waits, unset properties'
-Outputs built on first read): "components (gate SDK)" against "bare mocks (gate SDK)" is the ratio
+(`agentid/preview/sdk_speedups.py`: no alias URNs, one-frame stack capture, batched output waits, properties'
+Outputs built on first read, plain values serialized without their type hints): "components (gate SDK)" against "bare mocks (gate SDK)" is the ratio
 the offline gate pays (issue 17 goal: at most 2). `--measure components-without-aliases --agents N` is a diagnostic: the
 same run with azure-native's versioned type aliases dropped.
 """

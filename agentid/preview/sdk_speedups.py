@@ -61,11 +61,16 @@ nothing for a verdict:
   (copied beside this file, loaded by `lazy_provider_imports()`) binds each name on first use instead
   (0.95 -> 0.5 s CPU for the example fleet's provider imports). A package of another shape imports as published.
 
-* **An Output for every unset property.** A generated resource class passes every declared property to the SDK,
-  None when unset (every output-only property, every optional input left out), and the SDK builds an Output, four
-  futures and a resolver for each at registration: 59% of the properties of the Azure components' resources.
-  `_lazy_unset_outputs` builds such an Output when `pulumi.get` first reads it (from its recorded resolution);
-  a property never read costs one small record.
+* **An Output for every declared property.** A generated resource class passes every declared property to the
+  SDK (None when unset: every output-only property, every optional input left out), and the SDK builds an Output,
+  four futures and a resolver for each at registration, though a program reads few of them (the Azure components
+  read a principal id here, a client id there). `_lazy_property_outputs` builds a property's Output when
+  `pulumi.get` first reads it (from its recorded resolution); a property never read costs one small record.
+* **Typing introspection for every plain value.** `serialize_property` unwraps the property's type hint
+  (`unwrap_type`: `get_origin`, union checks) and walks a chain of isinstance checks before it returns a `str`,
+  `bool`, number or None unchanged; for a value of exactly those types (not a subclass: a `str` Enum goes the
+  SDK's way) the module's `serialize_property` returns it at once. Everything else (lists, whose element type
+  the SDK checks against the hint, mappings, input types, Outputs, awaitables, resources, assets) goes to the SDK's.
 
 None of these changes a registered resource, input, URN, parent, dependency or source
 position (tests/preview/test_speedups.py runs stacks both ways and compares). Each
@@ -107,7 +112,8 @@ def apply() -> list[str]:
                           ("per-task output waits", _wait_for_outputs_in_batches),
                           ("mock URNs as Outputs", _plain_mock_urns),
                           ("a closure per unknowns check", _acyclic_unknowns_check),
-                          ("Outputs of unset properties", _lazy_unset_outputs)):
+                          ("Outputs of unread properties", _lazy_property_outputs),
+                          ("type hints of plain values", _plain_values_serialized_at_once)):
         problem = install()
         if problem:
             warnings.append(f"agentid preview: not skipping {name} ({problem}); the run is correct but slower")
@@ -263,17 +269,20 @@ def _contains_unknowns(val: Any, seen_ids: set[int], is_unknown: Any) -> bool:
     return False
 
 
-def _lazy_unset_outputs() -> str | None:
-    """Make the Output of a resource property left unset (None) when it is first read, not at registration.
+def _lazy_property_outputs() -> str | None:
+    """Make the Output of a resource property when it is first read, not at registration.
 
     `transfer_properties` (pulumi/runtime/rpc.py) gives every declared property of a resource an Output, four
     futures and a resolver, though a generated class declares each output-only property (`principal_id`,
-    `system_data`, ...) and every optional input as None: 59% of the properties of the Azure components' resources,
-    most never read by the program. Here such a property gets a resolver that only records its resolution, and
+    `system_data`, ...) and every optional input (None when left out: 59% of the properties of the Azure
+    components' resources), and the program reads few of them, set or not. Here such a property gets a resolver
+    that only records its resolution, and
     its Output is built (from that record, or pending until it arrives) when `pulumi.get` first reads it, which is
     how a generated class's property reads it (`pulumi.get(self, "principal_id")`; the SDK's `get` reads the
     resource's `__dict__`). Inputs are serialized from the property values before this (`serialize_properties`),
     so nothing registered changes; only a program that reads `resource.__dict__` itself sees the property absent.
+    A property the program set is no different: its Output, too, resolves from the engine's answer, not from the
+    value the program gave (`resolve_outputs`), so building it late changes nothing but when its futures exist.
     """
     import pulumi
     from pulumi import _types, output
@@ -295,15 +304,15 @@ def _lazy_unset_outputs() -> str | None:
             or "if isinstance(self, Resource):\n        return self.__dict__.get(name)" not in get_source \
             or "rpc.transfer_properties(res, props, custom)" not in callers:
         return "pulumi.runtime.rpc.transfer_properties or pulumi.get no longer has the shape this speed-up relies on"
-    unset: dict[int, tuple[Any, dict[str, _UnsetOutput]]] = {}  # id(resource) -> (resource, its unread properties)
+    unread: dict[int, tuple[Any, dict[str, _LazyOutput]]] = {}  # id(resource) -> (resource, its unread properties)
 
     def transfer_properties(res: Any, props: Any, custom: bool) -> dict[str, Any]:
-        cells = {name: _UnsetOutput(res, output.Output) for name in props if props[name] is None
-                 and not (name == "urn" or (name == "id" and custom)) and _read_through_get(type(res), name)}
+        cells = {name: _LazyOutput(res, output.Output) for name in props
+                 if not (name == "urn" or (name == "id" and custom)) and _read_through_get(type(res), name)}
         if not cells:
             return transfer(res, props, custom)
         resolvers = transfer(res, {name: props[name] for name in props if name not in cells}, custom)
-        unset[id(res)] = (res, cells)  # the resource is kept with its entry: its id is not reused meanwhile
+        unread[id(res)] = (res, cells)  # the resource is kept with its entry: its id is not reused meanwhile
         # in the order of the properties, as the SDK's own resolvers are: outputs resolve in the same order
         return {name: cells[name].resolve if name in cells else resolvers[name]
                 for name in props if name in cells or name in resolvers}
@@ -311,7 +320,7 @@ def _lazy_unset_outputs() -> str | None:
     def get(self: Any, name: str) -> Any:
         value = sdk_get(self, name)
         if value is None:
-            entry = unset.get(id(self))
+            entry = unread.get(id(self))
             cell = entry[1].pop(name, None) if entry is not None and entry[0] is self else None
             if cell is not None:
                 value = self.__dict__[name] = cell.output()
@@ -319,6 +328,52 @@ def _lazy_unset_outputs() -> str | None:
 
     rpc.transfer_properties = transfer_properties
     _types.get = pulumi.get = get
+    return None
+
+
+_PLAIN_VALUE_TYPES = frozenset((str, bool, int, float, type(None)))
+
+
+def _plain_values_serialized_at_once() -> str | None:
+    """Give pulumi.runtime.rpc a `serialize_property` that returns a plain value (exactly `str`, `bool`, `int`,
+    `float` or None) as it is, without unwrapping its type hint, as the SDK's does after checking it is none of the
+    values it converts (pulumi 3.272 runtime/rpc.py: sequences other than `str`, unknowns, resources, assets,
+    archives, awaitables, Outputs, input types, mappings, protobuf Values), then that it is a legal protobuf value.
+    Every other value, and every call asking for a protobuf Value back, goes to the SDK's function (whose
+    recursive calls come back here through the module)."""
+    from pulumi.runtime import rpc
+
+    original = getattr(rpc, "serialize_property", None)
+    legal = getattr(rpc, "isLegalProtobufValue", None)
+    if original is None or legal is None or not inspect.iscoroutinefunction(original):
+        return "pulumi.runtime.rpc.serialize_property is not there"
+    try:
+        parameters = list(inspect.signature(original).parameters)
+        source, legal_source = inspect.getsource(original), inspect.getsource(legal)
+    except (OSError, TypeError, ValueError):
+        return "the source of pulumi.runtime.rpc.serialize_property is not readable"
+    # The SDK's walk for a plain value: its hint unwrapped (which cannot fail: `_types.unwrap_type` only asserts what
+    # every Output[...] and Union has), then branches none of which takes an exact str/bool/int/float/None, then
+    # the legality check that passes them all, and the value returned unchanged.
+    expected = ["value", "deps", "property_key", "resource_obj", "input_transformer", "typ", "keep_output_values",
+                "exclude_resource_refs_from_deps", "return_protobuf_value"]
+    if parameters != expected or "typ = _types.unwrap_type(typ) if typ else typ" not in source \
+            or "isinstance(value, abc.Sequence) and not isinstance(\n        value, (str," not in source \
+            or "if not isLegalProtobufValue(value):" not in source or not source.rstrip().endswith("return value") \
+            or "return value is None or isinstance(value, (bool, str, int, float, dict, list))" not in legal_source:
+        return "pulumi.runtime.rpc.serialize_property no longer has the shape this speed-up relies on"
+    plain = _PLAIN_VALUE_TYPES
+
+    async def serialize_property(value: Any, deps: Any, property_key: Any, resource_obj: Any = None,
+                                 input_transformer: Any = None, typ: Any = None, keep_output_values: bool = False,
+                                 exclude_resource_refs_from_deps: bool = False,
+                                 return_protobuf_value: bool = False) -> Any:
+        if type(value) in plain and not return_protobuf_value:
+            return value
+        return await original(value, deps, property_key, resource_obj, input_transformer, typ, keep_output_values,
+                              exclude_resource_refs_from_deps, return_protobuf_value)
+
+    rpc.serialize_property = serialize_property
     return None
 
 
@@ -331,8 +386,8 @@ def _read_through_get(cls: type, name: str) -> bool:
     return isinstance(prop, property) and code is not None and "get" in code.co_names and "__dict__" not in code.co_names
 
 
-class _UnsetOutput:
-    """One unset property's Output-to-be: what the SDK's resolver (`transfer_properties.do_resolve`) would have set
+class _LazyOutput:
+    """One property's Output-to-be: what the SDK's resolver (`transfer_properties.do_resolve`) would have set
     on its four futures, kept until the Output is first read, or set on them then if they already exist."""
 
     __slots__ = ("resource", "make_output", "resolution", "futures")

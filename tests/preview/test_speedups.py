@@ -125,14 +125,15 @@ def test_an_sdk_without_the_shape_relied_on_falls_back_with_a_warning(monkeypatc
     monkeypatch.delattr(sdk, "create_urn")
     monkeypatch.delattr("pulumi.runtime.rpc.contains_unknowns")
     monkeypatch.delattr("pulumi.runtime.rpc.transfer_properties")
+    monkeypatch.delattr("pulumi.runtime.rpc.serialize_property")
     warnings = sdk_speedups.apply()
-    assert len(warnings) == 7 and all("the run is correct but slower" in w for w in warnings)
+    assert len(warnings) == 8 and all("the run is correct but slower" in w for w in warnings)
 
 
-def test_unset_properties_read_before_and_after_registration_resolve_as_on_the_plain_sdk(
+def test_properties_read_before_and_after_registration_resolve_as_on_the_plain_sdk(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Output-only and left-out properties get their Output when first read (`_lazy_unset_outputs`): read at once
-    (pending until the registration answers), read after it, read never; as inputs of further resources."""
+    """Output-only, left-out and set properties get their Output when first read (`_lazy_property_outputs`): read at
+    once (pending until the registration answers), read after it, read never; as inputs of further resources."""
     project = find_project(copy_project(tmp_path))
     program = project.root / "stacks" / "__main__.py"
     program.write_text(program.read_text() + textwrap.dedent("""
@@ -153,7 +154,7 @@ def test_unset_properties_read_before_and_after_registration_resolve_as_on_the_p
             _early.client_id, _early.tenant_id).apply(_after))
         _azure.managedidentity.UserAssignedIdentity('never-read', resource_group_name='rg', location='westeurope')
         _pulumi.export('unset', {'tenant': _early.tenant_id, 'tags': _early.tags, 'system': _early.system_data,
-                                 'name': _early.name,
+                                 'name': _early.name, 'location': _early.location,
                                  'dependsOnIdentity': _early.principal_id.apply(lambda v: v is not None)})
         """))
     config = load_stack_config(project, "dev")
@@ -162,13 +163,14 @@ def test_unset_properties_read_before_and_after_registration_resolve_as_on_the_p
     plain = run_isolated(project, "dev", config.values, timeout=300)
     assert _record(fast.resources) == _record(plain.resources)
     assert fast.outputs == plain.outputs and fast.outputs["unset"]["dependsOnIdentity"] is True
+    assert fast.outputs["unset"]["location"] == "westeurope"  # a set property, its Output built when read
     late = next(r for r in fast.resources if r.name == "late-reader")
     assert late.inputs["principalId"] and late.inputs["description"]
     assert any(r.name == "early-reader" and r.inputs["principalId"] == late.inputs["principalId"]
                for r in fast.resources)
 
 
-def test_an_unset_property_read_through_pulumi_get_is_one_output_resolved_as_the_sdk_resolves_it(
+def test_a_property_read_through_pulumi_get_is_one_output_resolved_as_the_sdk_resolves_it(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import asyncio
 
@@ -178,7 +180,7 @@ def test_an_unset_property_read_through_pulumi_get_is_one_output_resolved_as_the
 
     for module, name in ((rpc, "transfer_properties"), (_types, "get"), (pulumi, "get")):
         monkeypatch.setattr(module, name, getattr(module, name))  # restored after the test
-    assert sdk_speedups._lazy_unset_outputs() is None
+    assert sdk_speedups._lazy_property_outputs() is None
 
     class Thing(pulumi.Resource):
         def __init__(self) -> None:  # no registration: only the property plumbing
@@ -188,28 +190,31 @@ def test_an_unset_property_read_through_pulumi_get_is_one_output_resolved_as_the
         unset = property(lambda self: pulumi.get(self, "unset"))
         failing = property(lambda self: pulumi.get(self, "failing"))
         never = property(lambda self: pulumi.get(self, "never"))
+        given = property(lambda self: pulumi.get(self, "given"))
 
     async def run() -> list:
         thing = Thing()
         resolvers = rpc.transfer_properties(thing, {"given": 1, "unset": None, "failing": None, "never": None,
                                                     "direct": None}, True)
         assert list(resolvers) == ["given", "unset", "failing", "never", "direct"]  # the SDK's order
-        assert "unset" not in thing.__dict__ and isinstance(thing.__dict__["given"], pulumi.Output)
+        # set or not, a property read through pulumi.get has no Output until it is read
+        assert "unset" not in thing.__dict__ and "given" not in thing.__dict__
         assert isinstance(thing.direct, pulumi.Output)  # no property reading it through pulumi.get: made at once
         early = pulumi.get(thing, "unset")  # read before it resolves
         assert pulumi.get(thing, "unset") is early  # one Output a property
         resolvers["unset"]("value", True, False, set(), None)
         resolvers["failing"](None, False, False, None, RuntimeError("registration failed"))
         failing = pulumi.get(thing, "failing")  # read after it resolved (exceptionally)
-        resolvers["given"](1, True, False, set(), None)
+        resolvers["given"](2, True, False, set(), None)  # the engine's answer, not the value given
+        given = thing.given
         with pytest.raises(RuntimeError, match="registration failed"):
             await failing.future()
         return [await early.future(), await early.is_known(), await early.is_secret(), thing in await early.resources(),
-                pulumi.get(thing, "missing")]
+                pulumi.get(thing, "missing"), await given.future(), thing in await given.resources()]
 
     loop = asyncio.new_event_loop()
     try:
-        assert loop.run_until_complete(run()) == ["value", True, False, True, None]
+        assert loop.run_until_complete(run()) == ["value", True, False, True, None, 2, True]
     finally:
         loop.close()
 
@@ -351,3 +356,48 @@ def test_a_forwarded_property_map_is_exactly_what_decoding_and_encoding_give(inp
         assert forwarded is None
     else:
         assert struct_pb2.Struct.FromString(forwarded) == to_struct(decode(message))
+
+
+def test_a_plain_value_serializes_as_the_sdk_serializes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_plain_values_serialized_at_once`: exactly str/bool/int/float/None come back as they are, whatever the hint;
+    a str Enum, a list (its element type checked against the hint) and everything else go the SDK's way."""
+    import asyncio
+    import enum
+    from typing import Any, Optional
+
+    import pulumi
+    from pulumi.runtime import rpc
+
+    sdk = rpc.serialize_property
+    monkeypatch.setattr(rpc, "serialize_property", sdk)  # restored after the test
+    assert sdk_speedups._plain_values_serialized_at_once() is None
+    fast = rpc.serialize_property
+    assert fast is not sdk
+
+    class Kind(str, enum.Enum):
+        USER = "User"
+
+    cases = [("text", str), ("text", Optional[pulumi.Input[str]]), (True, bool), (3, int), (2.5, float), (None, str),
+             ("text", None), ("text", Any), (7, Optional[str]), (Kind.USER, Kind), (["a", "b"], list[str]),
+             ({"k": "v"}, dict[str, str]), ([1, Kind.USER], None)]
+
+    async def both(value: Any, typ: Any) -> tuple:
+        results = []
+        for serialize in (fast, sdk):
+            monkeypatch.setattr(rpc, "serialize_property", serialize)  # the SDK's recursion goes through the module
+            try:
+                results.append(("ok", await serialize(value, [], "prop", None, None, typ)))
+            except (AssertionError, ValueError) as error:
+                results.append((type(error).__name__, str(error)))
+        return tuple(results)
+
+    loop = asyncio.new_event_loop()
+    try:
+        for value, typ in cases:
+            taken, plain = loop.run_until_complete(both(value, typ))
+            assert taken == plain and type(taken[1]) is type(plain[1]), (value, typ)
+        # a list given where the hint says str: the SDK's element-type check still raises
+        taken, plain = loop.run_until_complete(both(["a"], str))
+        assert taken == plain and taken[0] == "AssertionError"
+    finally:
+        loop.close()
