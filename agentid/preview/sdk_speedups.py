@@ -71,6 +71,10 @@ nothing for a verdict:
   `bool`, number or None unchanged; for a value of exactly those types (not a subclass: a `str` Enum goes the
   SDK's way) the module's `serialize_property` returns it at once. Everything else (lists, whose element type
   the SDK checks against the hint, mappings, input types, Outputs, awaitables, resources, assets) goes to the SDK's.
+  The other way, `resolve_outputs` deserializes each property of the engine's answer and translates it against its
+  output type (`translate_output_properties`: a secret check, the hint's Optional unwrapped, dict/list/Enum/int
+  checks); `_plain_outputs_translated_at_once` takes a known str, a bool or a number as it is when its hint is
+  neither an Enum nor `int` (what the SDK's translation returns unchanged), and everything else the SDK's way.
 
 None of these changes a registered resource, input, URN, parent, dependency or source
 position (tests/preview/test_speedups.py runs stacks both ways and compares). Each
@@ -113,7 +117,8 @@ def apply() -> list[str]:
                           ("mock URNs as Outputs", _plain_mock_urns),
                           ("a closure per unknowns check", _acyclic_unknowns_check),
                           ("Outputs of unread properties", _lazy_property_outputs),
-                          ("type hints of plain values", _plain_values_serialized_at_once)):
+                          ("type hints of plain values", _plain_values_serialized_at_once),
+                          ("type hints of plain outputs", _plain_outputs_translated_at_once)):
         problem = install()
         if problem:
             warnings.append(f"agentid preview: not skipping {name} ({problem}); the run is correct but slower")
@@ -374,6 +379,120 @@ def _plain_values_serialized_at_once() -> str | None:
                               exclude_resource_refs_from_deps, return_protobuf_value)
 
     rpc.serialize_property = serialize_property
+    return None
+
+
+def _plain_outputs_translated_at_once() -> str | None:
+    """Give pulumi.runtime.rpc a `resolve_outputs` that takes a known plain value of the engine's answer as it is.
+
+    The SDK's (pulumi 3.272 runtime/rpc.py) deserializes every property of the answer (`deserialize_properties`:
+    a str, bool or number comes back as it is unless it is the unknown sentinel), then translates each against its
+    output type (`translate_output_properties`: such a value comes back as it is unless the hint, Optional
+    unwrapped, is an Enum or `int`). This one does the same in the same two passes and the same order, with those
+    values taken at once; every other value goes through the SDK's two functions, and an answer that is itself a
+    special object, or a run with excessive debug output, through the SDK's `resolve_outputs` whole."""
+    from enum import Enum
+
+    from pulumi import _types
+    from pulumi.runtime import rpc, settings
+
+    original = getattr(rpc, "resolve_outputs", None)
+    deserialize, translate_value = getattr(rpc, "deserialize_property", None), getattr(rpc, "translate_output_properties", None)
+    names = ("deserialize_properties", "resolve_properties", "_Path", "_special_sig_key", "UNKNOWN", "is_rpc_secret")
+    if original is None or deserialize is None or translate_value is None or not all(hasattr(rpc, n) for n in names) \
+            or not hasattr(settings, "is_legacy_apply_enabled") or not hasattr(_types, "unwrap_optional_type"):
+        return "pulumi.runtime.rpc.resolve_outputs is not there"
+    try:
+        parameters = list(inspect.signature(original).parameters)
+        sources = {name: inspect.getsource(getattr(rpc, name)) for name in (
+            "resolve_outputs", "deserialize_properties", "deserialize_property", "translate_output_properties")}
+    except (OSError, TypeError, ValueError):
+        return "the source of pulumi.runtime.rpc.resolve_outputs is not readable"
+    # The SDK's steps, as reproduced below (the answer deserialized whole, then each property translated; a plain
+    # value left as it is by both).
+    expected = {
+        "resolve_outputs": ("for key, value in deserialize_properties(outputs, keep_unknowns).items():",
+                            "translated_key = translate(key)", "types.get(key),",
+                            "path=_Path(translated_key, resource=f\"{res._name}\"),",
+                            "all_properties[translated_key] = translated_value",
+                            "if not settings.is_dry_run() or settings.is_legacy_apply_enabled():",
+                            "return_none_on_dict_type_mismatch=True,",
+                            "resolvers, all_properties, translated_deps, custom, resolve_missing_as_unknown"),
+        "deserialize_properties": ("if _special_sig_key in props_struct:", "for k, v in list(props_struct.items()):",
+                                   "value = deserialize_property(v, keep_unknowns, keep_internal)",
+                                   "if value is not None:\n            output[k] = value"),
+        "deserialize_property": ("if value == UNKNOWN:", "if isinstance(value, struct_pb2.ListValue):",
+                                 "if isinstance(value, struct_pb2.Struct):", "return value"),
+        "translate_output_properties": ("if is_rpc_secret(output):", "typ = _types.unwrap_optional_type(typ) if typ else typ",
+                                        "if typ is Any:", "if isinstance(output, dict):", "if isinstance(output, list):",
+                                        "and issubclass(typ, Enum)", "if isinstance(output, float) and typ is int:",
+                                        "return output"),
+    }
+    if parameters != ["res", "serialized_props", "outputs", "deps", "resolvers", "custom",
+                      "transform_using_type_metadata", "keep_unknowns", "resolve_missing_as_unknown"] \
+            or any(part not in sources[name] for name, parts in expected.items() for part in parts):
+        return "pulumi.runtime.rpc.resolve_outputs no longer has the shape this speed-up relies on"
+    unknown, special = rpc.UNKNOWN, rpc._special_sig_key
+    plain_hints: dict[Any, bool] = {}
+
+    def left_as_is(typ: Any) -> bool:
+        """Whether `translate_output_properties` returns a str, bool or float unchanged under the hint `typ`."""
+        try:
+            return plain_hints[typ]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable hint: ask every time
+            return False
+        unwrapped = _types.unwrap_optional_type(typ) if typ else typ
+        plain = unwrapped is not int and not (inspect.isclass(unwrapped) and issubclass(unwrapped, Enum))
+        plain_hints[typ] = plain
+        return plain
+
+    def resolve_outputs(res: Any, serialized_props: Any, outputs: Any, deps: Any, resolvers: Any, custom: bool,
+                        transform_using_type_metadata: bool = False, keep_unknowns: bool = False,
+                        resolve_missing_as_unknown: bool = False) -> None:
+        if settings.excessive_debug_output or special in outputs:
+            return original(res, serialized_props, outputs, deps, resolvers, custom, transform_using_type_metadata,
+                            keep_unknowns, resolve_missing_as_unknown)
+        resource_cls = type(res)
+        types = _types.resource_types(resource_cls)
+        translate, translate_to_pass = res.translate_output_property, res.translate_output_property
+        if transform_using_type_metadata:
+            pulumi_to_py_names = _types.resource_pulumi_to_py_names(resource_cls)
+            translate = lambda prop: pulumi_to_py_names.get(prop) or prop  # noqa: E731 - as the SDK's
+            translate_to_pass = lambda prop: prop  # noqa: E731
+        deserialized, plain = {}, set()
+        for key, value in list(outputs.items()):
+            kind = type(value)
+            if (kind is str and value != unknown) or kind is bool or kind is float:
+                deserialized[key] = value
+                plain.add(key)
+                continue
+            value = rpc.deserialize_property(value, keep_unknowns, True)
+            if value is not None:
+                deserialized[key] = value
+        all_properties = {}
+        for key, value in deserialized.items():
+            translated_key = translate(key)
+            typ = types.get(key)
+            if key in plain and left_as_is(typ):
+                all_properties[translated_key] = value
+                continue
+            all_properties[translated_key] = rpc.translate_output_properties(
+                value, translate_to_pass, typ, transform_using_type_metadata,
+                path=rpc._Path(translated_key, resource=f"{res._name}"))
+        translated_deps = {translate(key): property_deps for key, property_deps in deps.items()}
+        if not settings.is_dry_run() or settings.is_legacy_apply_enabled():
+            for key, value in list(serialized_props.items()):
+                translated_key = translate(key)
+                if translated_key not in all_properties:
+                    all_properties[translated_key] = rpc.translate_output_properties(
+                        rpc.deserialize_property(value), translate_to_pass, types.get(key),
+                        transform_using_type_metadata, path=rpc._Path(translated_key, resource=f"{res._name}"),
+                        return_none_on_dict_type_mismatch=True)
+        rpc.resolve_properties(resolvers, all_properties, translated_deps, custom, resolve_missing_as_unknown)
+
+    rpc.resolve_outputs = resolve_outputs
     return None
 
 

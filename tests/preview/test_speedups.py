@@ -126,8 +126,9 @@ def test_an_sdk_without_the_shape_relied_on_falls_back_with_a_warning(monkeypatc
     monkeypatch.delattr("pulumi.runtime.rpc.contains_unknowns")
     monkeypatch.delattr("pulumi.runtime.rpc.transfer_properties")
     monkeypatch.delattr("pulumi.runtime.rpc.serialize_property")
+    monkeypatch.delattr("pulumi.runtime.rpc.resolve_outputs")
     warnings = sdk_speedups.apply()
-    assert len(warnings) == 8 and all("the run is correct but slower" in w for w in warnings)
+    assert len(warnings) == 9 and all("the run is correct but slower" in w for w in warnings)
 
 
 def test_properties_read_before_and_after_registration_resolve_as_on_the_plain_sdk(
@@ -401,3 +402,75 @@ def test_a_plain_value_serializes_as_the_sdk_serializes_it(monkeypatch: pytest.M
         assert taken == plain and taken[0] == "AssertionError"
     finally:
         loop.close()
+
+
+def test_an_answer_resolves_as_the_sdk_resolves_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_plain_outputs_translated_at_once`: every property of an engine answer (plain values under plain, Enum and
+    int hints, the unknown sentinel, null, lists, maps, output types, secrets, a special object) resolves with the
+    same value, knownness and secretness as through the SDK's `resolve_outputs`, in the same order, at preview and
+    not; a value the SDK cannot translate raises the same error."""
+    import enum
+    from typing import Any, Mapping, Optional, Sequence
+
+    from pulumi import _types
+    from pulumi.runtime import rpc, settings
+    from pulumi_azure_native.authorization import outputs as authorization_outputs
+
+    sdk = rpc.resolve_outputs
+    monkeypatch.setattr(rpc, "resolve_outputs", sdk)  # restored after the test
+    assert sdk_speedups._plain_outputs_translated_at_once() is None
+    fast = rpc.resolve_outputs
+    assert fast is not sdk
+
+    class Kind(str, enum.Enum):
+        USER = "User"
+
+    hints: dict[str, Any] = {"text": str, "optional": Optional[str], "kind": Kind, "count": int, "ratio": float,
+                             "flag": bool, "names": Sequence[str], "tags": Mapping[str, str], "nothing": str,
+                             "later": str, "permissions": Sequence[authorization_outputs.PermissionResponse],
+                             "badKind": Kind, "secretText": str}
+    monkeypatch.setattr(_types, "resource_types", lambda cls: hints)
+
+    class Res:
+        _name = "thing"
+
+        def translate_output_property(self, prop: str) -> str:
+            return prop
+
+    answer = to_struct({"text": "a", "optional": "b", "kind": "User", "count": 3.0, "ratio": 2.5, "flag": True,
+                        "names": ["x", "y"], "tags": {"k": "v"}, "nothing": None, "unhinted": "u",
+                        "later": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+                        "permissions": [{"actions": ["Microsoft.Web/sites/read"], "notActions": []}],
+                        "secretText": {SIGNATURE_KEY: SECRET_SIG, "value": "s"}})
+    inputs = to_struct({"text": "a", "extra": "from inputs"})
+
+    def resolutions(resolve: Any, message: Any, dry_run: bool) -> list:
+        monkeypatch.setattr(settings, "is_dry_run", lambda: dry_run)
+        calls: list = []
+        resolvers = {name: (lambda *args, name=name: calls.append((name, *args[:3])))
+                     for name in [*hints, "unhinted", "extra", "missing"]}
+        try:
+            resolve(Res(), inputs, message, {}, resolvers, True, True)
+        except (AssertionError, ValueError) as error:
+            return [type(error).__name__, str(error)]
+        return [(name, shown(value), type(value).__name__, known, secret) for name, value, known, secret in calls]
+
+    def shown(value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            return [shown(item) for item in value]
+        if isinstance(value, dict):
+            return {key: shown(item) for key, item in value.items()}
+        if isinstance(value, (str, int, float, bool, type(None))):
+            return repr(value)
+        return (type(value).__name__, shown(dict(vars(value))) if hasattr(value, "__dict__") else None)
+
+    for dry_run in (True, False):
+        plain = resolutions(sdk, answer, dry_run)
+        assert resolutions(fast, answer, dry_run) == plain
+        assert ("kind", "<Kind.USER: 'User'>", "Kind", True, False) in plain and ("count", "3", "int", True, False) in plain
+        assert ("secretText", "'s'", "str", True, True) in plain
+    bad = to_struct({"badKind": "Nobody", "text": {"nested": "dict"}})
+    assert resolutions(fast, bad, True) == resolutions(sdk, bad, True) and resolutions(sdk, bad, True)[0] in (
+        "AssertionError", "ValueError")
+    special = to_struct({SIGNATURE_KEY: SECRET_SIG, "value": {"text": "a"}})
+    assert resolutions(fast, special, True) == resolutions(sdk, special, True)
