@@ -7,7 +7,11 @@ package, a VM / Arc extension: each runs code ON a target with the target's mana
 secrets and, for a domain controller or a jump box, everything it is logged on to. When the stack defines the
 target, the pack judges what those identities hold; when it names an existing one (`dc01`, a production web app)
 it cannot: "cannot check", fail closed (red11a r16: a hybrid worker on an existing dc01 and a source control from a
-foreign repository on an existing app passed). Code no gate can judge whatever the target (run commands, script
+foreign repository on an existing app passed). Issue 11 (inherited identities): resources that START code with the
+identity of what they name are runners too: an Automation job schedule or webhook (a runbook, as the account's
+managed identities), a Data Factory pipeline or trigger (the factory's managed identity and linked services), a
+Machine Learning job or schedule (the workspace's compute identities): on an account, factory or workspace the stack
+does not define, "cannot check: runs code as the identity of existing <kind>". Code no gate can judge whatever the target (run commands, script
 extensions, custom guest configuration packages, cluster-scope Flux) is AGID-AZ-042's and not repeated here.
 
 A target is the stack's when a resource of one of the runner's target kinds (analysis/azure_code_runners.yaml) has
@@ -61,6 +65,11 @@ def _outputs(target: Resource) -> tuple[str, ...]:
     return (code.targets().get(target.type, "name"), "id")
 
 
+def _noun(kinds: tuple[str, ...]) -> str:
+    """`azure-native:automation:AutomationAccount` -> `AutomationAccount` (or a list of them) for messages."""
+    return " or ".join(dict.fromkeys(kind.rsplit(":", 1)[-1] for kind in kinds)) or "target"
+
+
 def _judge(resource: Resource, stack: list[Resource]) -> Iterator[Outcome]:
     if code.unjudged(resource.type, resource.props) is not False or not code.runners()[resource.type].get("by_target", True):
         return  # AGID-AZ-042's (flagged or waiting for an unknown input there), or no code of the stack's
@@ -85,8 +94,9 @@ def _judge(resource: Resource, stack: list[Resource]) -> Iterator[Outcome]:
         elif not isinstance(value, str) or not _is_stack_target(value, resource.props.get("resourceGroupName"),
                                                                  candidates):
             yield Violation(f"{resource.name} runs {entry['what']} on {str(value)[:200]!r} ({path}), which this stack "
-                            "does not define: the code acts with that target's managed identities and secrets, which "
-                            "cannot be checked here", resource.urn)
+                            "does not define: cannot check: runs code as the identity of existing "
+                            f"{_noun(kinds)} (the code acts with its managed identities and secrets, which cannot be "
+                            "read here)", resource.urn)
 
 
 def check(resources: list[Resource], config):
@@ -102,8 +112,9 @@ RULE = Rule(
     severity="critical",
     category="escalation",
     description="Code the stack puts on machines, apps or clusters (hybrid runbook workers, source control, function "
-                "files, update runbooks, GitOps, guest configuration, extensions) goes only to targets the stack "
-                "defines, so the identities it runs with are judged.",
+                "files, update runbooks, GitOps, guest configuration, extensions) or starts in Automation accounts, "
+                "data factories and ML workspaces (job schedules, webhooks, pipelines, triggers, jobs) goes only to "
+                "targets the stack defines, so the identities it runs with are judged.",
     remediation="Define the machine, app or cluster in this stack (its identity and roles are then judged) or run the "
                 "code on a target the stack creates for it; do not turn existing machines (domain controllers, jump "
                 "boxes) or apps into runners.",

@@ -1,7 +1,7 @@
 """`agentid preview` end to end on inherited identities (issue 11): resources that run code as the identity of an
 object they name but the stack does not create (a GCP instance template looked up with a data source or named by
 self link, an existing Dataproc cluster; an AWS launch template id, an existing task definition ARN) block with
-AGID-GCP-019 / AGID-AWS-057; the same resources linked to the stack's own template, cluster or task definition by
+AGID-GCP-019 / AGID-AWS-057, an Automation job schedule on an existing account with AGID-AZ-059; the same resources linked to the stack's own template, cluster or task definition by
 Output (`.self_link`, `.id`, `.name`, `.arn`) pass those rules."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from .test_k8s_admission_gate import project  # a one-file Python project in tmp
 
 pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
 
-RULES = {"AGID-GCP-019", "AGID-AWS-057"}
+RULES = {"AGID-GCP-019", "AGID-AWS-057", "AGID-AZ-059"}
 GCP_INHERITED = """import pulumi_gcp as gcp
 gcp.compute.InstanceFromTemplate("vm", zone="europe-west1-b", project="acme-dev",
     source_instance_template="https://www.googleapis.com/compute/v1/projects/acme-dev/global/instanceTemplates/prod-admin")
@@ -53,6 +53,16 @@ aws.autoscaling.Group("asg", max_size=1, min_size=1, availability_zones=["eu-wes
 td = aws.ecs.TaskDefinition("td", family="web", container_definitions="[]", task_role_arn=role.arn)
 aws.ecs.Service("svc", cluster="default", task_definition=td.arn)
 """
+AZURE_INHERITED = """import pulumi_azure_native as azure_native
+azure_native.automation.JobSchedule("tick", resource_group_name="ops", automation_account_name="prod-automation",
+    runbook={"name": "Reset-Passwords"}, schedule={"name": "hourly"})
+"""
+AZURE_OWN = """import pulumi_azure_native as azure_native
+account = azure_native.automation.AutomationAccount("auto", resource_group_name="ops", sku={"name": "Basic"},
+    identity={"type": "SystemAssigned"})
+azure_native.automation.JobSchedule("tick", resource_group_name="ops", automation_account_name=account.name,
+    runbook={"name": "Summarise"}, schedule={"name": "hourly"})
+"""
 
 
 def _findings(result):
@@ -76,10 +86,13 @@ def test_resources_inheriting_an_existing_objects_identity_block(tmp_path):
                               ("svc", "AGID-AWS-057", True)}
     [message] = [v["message"] for v in aws.json("gate.json")["violations"] if v["resourceName"] == "svc"]
     assert "cannot check: runs code as the identity of existing ECS task definition" in message
+    azure = _preview(tmp_path / "azure", AZURE_INHERITED)
+    assert azure.code == 1, azure.stdout + azure.stderr
+    assert _findings(azure) == {("tick", "AGID-AZ-059", True)}
 
 
 def test_the_same_resources_on_the_stacks_own_objects_pass_those_rules(tmp_path):
-    for name, program in (("gcp", GCP_OWN), ("aws", AWS_OWN)):
+    for name, program in (("gcp", GCP_OWN), ("aws", AWS_OWN), ("azure", AZURE_OWN)):
         result = _preview(tmp_path / name, program)
         assert result.code in (0, 1), result.stdout + result.stderr
         assert _findings(result) == set(), (name, result.json("gate.json")["violations"])
