@@ -118,8 +118,10 @@ class PackSession:
         self._on_resource_done()
         return found
 
-    def finish(self, resources: Sequence[Resource]) -> PackRun:
-        """Every resource's answer (analysing any that was not streamed), then `AnalyzeStack`; the verdict."""
+    def finish(self, resources: Sequence[Resource], stack: Sequence[Resource] | None = None) -> PackRun:
+        """Every resource's answer (analysing any that was not streamed), then `AnalyzeStack` on `stack` (the final
+        state the engine sends: ProgramOutcome.judged_stack; default `resources`); the verdict."""
+        stack = resources if stack is None else stack
         try:
             info, config = self._ready.result()
             for resource in resources:
@@ -127,10 +129,10 @@ class PackSession:
             diagnostics: list[tuple[Diagnostic, str]] = []
             for resource in resources:
                 diagnostics += [(d, resource.urn) for d in self._submitted[resource.urn].result()]
-            diagnostics += [(d, "") for d in self.pack.analyze_stack(resources)]
+            diagnostics += [(d, "") for d in self.pack.analyze_stack(stack)]
         except PackError as error:
             raise _explained(self.pack, error) if self.pack else error from None
-        known_urns = {r.urn for r in resources}
+        known_urns = {r.urn for r in stack}
         version = _pack_version(self.pack_dir, info)
         violations = tuple(sorted(  # by URN, then policy: reports and alerts do not move between runs
             (_to_violation(info, diagnostic, subject, known_urns, version)

@@ -118,6 +118,10 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         self.outputs: dict[str, Any] = {}
         self.output_values: dict[str, Any] = {}  # the outputs with secrets' values, for stacks that reference this one
         self.secret_output_names: tuple[str, ...] = ()
+        # The outputs as the program sent them (secrets still wrapped): what the engine gives AnalyzeStack as the
+        # stack resource's properties, and a component's registered outputs as its own (`register_outputs`)
+        self.stack_outputs_wire: bytes = b""
+        self.component_outputs: dict[str, bytes] = {}
         self.stack_urn: str | None = None
         self.stack_outputs_registered = False
         self.shutdown_signalled = False
@@ -244,6 +248,9 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
                 self.outputs = {key: SECRET_OUTPUT if key in self.secret_output_names else self.output_values[key]
                                 for key, _ in outputs}
                 self.stack_outputs_registered = True
+                self.stack_outputs_wire = request.outputs.SerializeToString()
+            elif request.urn in self._registered_urns:
+                self.component_outputs[request.urn] = request.outputs.SerializeToString()
         return empty_pb2.Empty()
 
     def ReadResource(self, request, context):  # noqa: N802

@@ -19,6 +19,7 @@ spec, a traceback): it can turn a run into a failure, never into a pass.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pickle
@@ -76,6 +77,46 @@ class ProgramOutcome:
     secret_output_names: tuple[str, ...] = ()
     invokes: list[str] = field(default_factory=list)  # the token of every invoke the program called, in order
     stack_urn: str = ""  # the URN of the stack resource the program registered
+    stack_outputs_wire: bytes = b""  # the stack's outputs as a serialized Struct, secrets still wrapped
+    component_outputs: dict[str, bytes] = field(default_factory=dict)  # URN -> its registered outputs, likewise
+
+    def judged_stack(self) -> list[Resource]:
+        """The resources as the engine sends them to AnalyzeStack (the final state of each): the registered ones,
+        a component with the outputs it registered over its properties, and the root `pulumi:pulumi:Stack` with the
+        stack's outputs as its properties (a stack output or a component output holding a literal credential is in
+        the state and the CI logs: AGID-GEN-004). Secrets stay wrapped, so the packs see them as secrets."""
+        from google.protobuf import struct_pb2
+
+        from agentid.preview.property_values import decode
+
+        judged = [_with_outputs(r, self.component_outputs[r.urn]) if r.urn in self.component_outputs else r
+                  for r in self.resources]
+        if self.stack_urn:
+            outputs = struct_pb2.Struct.FromString(self.stack_outputs_wire)
+            judged.append(Resource(urn=self.stack_urn, type="pulumi:pulumi:Stack",
+                                   name=self.stack_urn.rsplit("::", 1)[-1],
+                                   inputs=decode(outputs), parent=None, custom=False,
+                                   wire_inputs=self.stack_outputs_wire))
+        return judged
+
+
+def _with_outputs(resource: Resource, outputs_wire: bytes) -> Resource:
+    """`resource` with its registered outputs over its properties, as one serialized Struct (secrets kept wrapped)."""
+    from google.protobuf import struct_pb2
+
+    from agentid.analyzer_client import to_struct
+    from agentid.preview.property_values import decode
+
+    merged = struct_pb2.Struct()
+    if resource.wire_inputs is not None:
+        merged.MergeFromString(resource.wire_inputs)
+    else:
+        merged.CopyFrom(to_struct(resource.inputs))
+    outputs = struct_pb2.Struct.FromString(outputs_wire)
+    for key, value in outputs.fields.items():
+        merged.fields[key].CopyFrom(value)
+    return dataclasses.replace(resource, inputs={**resource.inputs, **decode(outputs)},
+                               wire_inputs=merged.SerializeToString())
 
 
 class ProgramError(Exception):
@@ -174,7 +215,9 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
     return ProgramOutcome(resources=sorted([*providers, *(_resource(r) for r in records)], key=lambda r: r.urn),
                           outputs=monitor.outputs, warnings=list(monitor.warnings),
                           stack_output_values=monitor.output_values, secret_output_names=monitor.secret_output_names,
-                          invokes=list(monitor.invokes), stack_urn=monitor.stack_urn or "")
+                          invokes=list(monitor.invokes), stack_urn=monitor.stack_urn or "",
+                          stack_outputs_wire=monitor.stack_outputs_wire,
+                          component_outputs=dict(monitor.component_outputs))
 
 
 def _short_temp_dir() -> str | None:

@@ -295,9 +295,10 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
         result.agent_of, result.cloud_of = attribute(result.resources)
 
         progress.step(f"finishing the analysis of {len(result.resources)} resources", total=None)
+        judged_stack = outcome.judged_stack()  # the stack's outputs and components' registered outputs too
         for session in sessions:
             started_at = time.perf_counter()
-            result.packs.append(session.finish(result.resources))
+            result.packs.append(session.finish(result.resources, judged_stack))
             result.timings[f"pack:{result.packs[-1].name}"] = time.perf_counter() - started_at
         # The invokes the program called, which no pack sees (the engine sends packs resources only).
         gate = credential_invokes.findings(outcome.invokes, outcome.stack_urn, GATE_VERSION)

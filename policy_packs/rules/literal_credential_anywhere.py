@@ -12,6 +12,12 @@ resource and asks Yelp's detect-secrets (secret_scan.py) about:
   - any string stored under a member whose name ENDS in a secret word (`DB_PASSWORD`, `smtpPassword`, `SMTP_PW`,
     `githubToken`, `clientSecret`, `AccountKey`): detect-secrets' keyword detector decides (names like
     `passwordLength`, `tokenType` or `secretArn` are not asked).
+The stack's outputs too (issue 11): `pulumi.export("key", "AKIA...")`, a credential nested in a dict or list
+output, or in a component's registered outputs, is written in plain text to the state and printed by `pulumi stack
+output` and `pulumi up` in CI logs. The engine sends the root `pulumi:pulumi:Stack` resource to AnalyzeStack with
+the stack's outputs as its properties, and a component with its registered outputs (`agentid preview` sends them
+the same way); an output the program marks secret (`pulumi.Output.secret(...)`, `additional_secret_outputs`)
+arrives wrapped as a secret and is encrypted in the state: it passes.
 Not judged here: the types whose own rule reads them whole (AWS-007, AZ-025, K8S-004, to keep one finding per
 secret), values unknown at preview, values the engine marked secret (a config secret, never a literal), the
 placeholder `agentid preview` sends for a `secure:` stack value, and references (ARNs, Key Vault references,
@@ -37,6 +43,7 @@ from .engine_secrets import is_engine_secret
 from .secret_scan import secret_kinds
 
 PLACEHOLDER = aws_literal_secret.PLACEHOLDER
+STACK = "pulumi:pulumi:Stack"  # the root resource: its properties are the stack's outputs
 # Kubernetes Secrets are judged whole by AGID-K8S-004. For the types of AGID-AWS-007 and AGID-AZ-025, the values
 # those rules read (their candidates) are left to them, every other string of the resource is judged here:
 # one finding per secret, and no field of theirs unread.
@@ -187,11 +194,18 @@ def _judged_elsewhere(resource) -> set[str]:
     return values
 
 
+def _where(resource) -> str:
+    """How a finding names what holds the value: a component's registered properties and outputs are its own."""
+    return f"{resource.name}: " if resource.custom else f"component {resource.name}: "
+
+
 def check(resources, config):
     for resource in resources:
-        # components too: the properties a component registers are kept in the state like a resource's inputs
-        if resource.type in OWN_RULE_TYPES or resource.type.startswith("pulumi:"):
+        # components too: the properties and outputs a component registers are kept in the state like a resource's
+        # inputs; the stack resource's properties are the stack's outputs; providers are AGID-PRV-001's
+        if resource.type in OWN_RULE_TYPES or (resource.type.startswith("pulumi:") and resource.type != STACK):
             continue
+        where = _where(resource)
         elsewhere = _judged_elsewhere(resource)
         seen = 0
         for path, key, value, under_secret in _strings(resource.props, "", ""):
@@ -211,8 +225,13 @@ def check(resources, config):
             kinds = tuple(kind for kind in kinds if kind not in NAME_DEPENDENT_KINDS
                           or (kind in ENTROPY_KINDS and (own_name or under_secret))
                           or (kind == KEYWORD_KIND and own_name and _password_like(value)))
-            if kinds:
-                yield Violation(f"{resource.name}: {path} holds a literal credential (detect-secrets: {', '.join(kinds)})"
+            if kinds and resource.type == STACK:
+                yield Violation(f"stack output {path} holds a literal credential (detect-secrets: {', '.join(kinds)}) "
+                                "not marked secret: it is written in plain text to the state and printed by `pulumi "
+                                "stack output` and in CI logs; export a reference, or wrap it in pulumi.Output.secret",
+                                resource.urn)
+            elif kinds:
+                yield Violation(f"{where}{path} holds a literal credential (detect-secrets: {', '.join(kinds)})"
                                 ": it is in the program's source, the state file and every preview; keep it in a "
                                 "secret store and pass a reference, or use the identity the resource runs as",
                                 resource.urn)
@@ -223,8 +242,9 @@ RULE = Rule(
     title="no-literal-credential-anywhere",
     severity="critical",
     category="static-credential",
-    description="No input of any resource holds a literal credential (access keys, private keys, tokens, passwords "
-                "under a secret's name), as detect-secrets recognises them.",
+    description="No input of any resource, component output or stack output holds a literal credential (access keys, "
+                "private keys, tokens, passwords under a secret's name) not marked secret, as detect-secrets "
+                "recognises them.",
     remediation="Keep the secret in a secret store (Secrets Manager, Key Vault, Secret Manager) and pass its reference, "
                 "or give the workload an identity instead of a key.",
     url="https://github.com/Yelp/detect-secrets",

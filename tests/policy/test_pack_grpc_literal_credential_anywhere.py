@@ -132,3 +132,57 @@ def test_a_components_registered_properties_are_judged(pack):
     type_ = "acme:ci:Settings"
     component = StackResource(type_, "ci", urn(type_, "ci"), {"aws_access_key_id": AWS_KEY_ID}, custom=False)
     assert [d.urn for d in pack.analyze_stack([component]) if d.policy_name == RULE] == [component.urn]
+
+
+# --- stack and component outputs (issue 11) --------------------------------------------------------------------
+STACK = "pulumi:pulumi:Stack"
+SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}  # Pulumi's secret signature
+
+
+def secret(value):
+    return {**SECRET, "value": value}
+
+
+def stack_messages(pack, outputs: dict, type_: str = STACK, name: str = "proj-dev") -> list[tuple[str, str, str]]:
+    """(level, URN, message) of each GEN-004 finding on a stack (or component) resource holding `outputs`."""
+    pack.configure({})
+    resource = StackResource(type_, name, urn(type_, name), outputs, custom=False)
+    return [(d.enforcement_level, d.urn, d.message.rsplit("\n", 1)[-1]) for d in pack.analyze_stack([resource])
+            if d.policy_name == RULE]
+
+
+@pytest.mark.parametrize(("outputs", "path", "kind"), [
+    ({"key": AWS_KEY_ID}, "key", "AWS Access Key"),  # pulumi.export("key", "AKIA...")
+    ({"deploy": {"user": "ci", "credentials": [{"token": GITHUB_TOKEN}]}}, "deploy.credentials[0].token", "GitHub Token"),
+    ({"db": {"admin_password": "Xk9#mQ2v!pLr"}}, "db.admin_password", "Secret Keyword"),
+    ({"settings": json.dumps({"AWS_SECRET_ACCESS_KEY": AWS_SECRET})}, "settings.AWS_SECRET_ACCESS_KEY", "Base64 High Entropy String"),
+])
+def test_a_literal_credential_in_a_stack_output_blocks(pack, outputs, path, kind):
+    [(level, urn_, message)] = stack_messages(pack, outputs)
+    assert level == "mandatory" and urn_ == urn(STACK, "proj-dev"), message
+    prefix = f"[static-credential] stack output {path} holds a literal credential (detect-secrets: "
+    assert message.startswith(prefix) and kind in message[len(prefix):].split(")")[0], message
+    assert message.endswith("not marked secret: it is written in plain text to the state and printed by `pulumi stack "
+                            "output` and in CI logs; export a reference, or wrap it in pulumi.Output.secret"), message
+
+
+def test_a_components_registered_outputs_are_judged(pack):
+    [(level, urn_, message)] = stack_messages(pack, {"outputs": {"keys": [AWS_KEY_ID]}}, "acme:ci:Deployer", "ci")
+    assert (level, urn_) == ("mandatory", urn("acme:ci:Deployer", "ci"))
+    assert message.startswith("[static-credential] component ci: outputs.keys[0] holds a literal credential"), message
+
+
+@pytest.mark.parametrize("outputs", [
+    # the same credentials marked secret (pulumi.Output.secret, additional_secret_outputs): encrypted in the state
+    {"key": secret(AWS_KEY_ID)},
+    {"deploy": secret({"user": "ci", "credentials": [{"token": GITHUB_TOKEN}]})},
+    {"db": {"admin_password": secret("Xk9#mQ2v!pLr")}},
+    # what stacks export: ARNs, ids, URLs, names, a key's id-less metadata
+    {"role_arn": "arn:aws:iam::123456789012:role/agent", "bucket": "reports-7f3a9c",
+     "client_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "token_url": "https://auth.example.com/oauth2/token",
+     "secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
+     "key_vault_secret": "https://kv-prod.vault.azure.net/secrets/db-password", "password_length": 24,
+     "apiToken": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"},
+])
+def test_secret_outputs_and_references_pass(pack, outputs):
+    assert stack_messages(pack, outputs) == []
