@@ -65,10 +65,20 @@ def _target_bounded(statement: Statement, action: str, today: date) -> bool:
                for c in statement.conditions)
 
 
-def _granted_by(statement: Statement, action: str) -> list[str]:
-    """The statement's action patterns (Action, not NotAction) that grant `action`, as sets of names."""
+def _by_service(statement: Statement) -> dict[str, list[str]]:
+    """The statement's action patterns by lower-cased service prefix; a wildcard in the prefix files it under "*"."""
+    found: dict[str, list[str]] = {}
+    for pattern in statement.actions:
+        service = pattern.partition(":")[0].lower()
+        found.setdefault("*" if "*" in service or "?" in service else service, []).append(pattern)
+    return found
+
+
+def _granted_by(patterns: dict[str, list[str]], action: str) -> list[str]:
+    """The patterns (of `_by_service`) that grant `action`, as sets of names."""
     lowered = action.lower()
-    return [p for p in statement.actions if _pattern_matches(p, lowered)]
+    service = lowered.partition(":")[0]
+    return [p for p in (*patterns.get(service, ()), *patterns.get("*", ())) if _pattern_matches(p, lowered)]
 
 
 @lru_cache(maxsize=8192)
@@ -96,8 +106,9 @@ def credential_read_findings(document: PolicyDocument, today: date | None = None
         resources = ("*",) if statement.not_resource else statement.resources
         unbounded = bool(unbounded_resources(statement))
         parts, returned = [], []
+        by_service = _by_service(statement)
         for action, returns in credential_reads().items():
-            patterns = _granted_by(statement, action)
+            patterns = _granted_by(by_service, action)
             if not patterns or _reported_elsewhere(patterns, unbounded):
                 continue
             hits = [r for r in resources if unbounded_for(action, r) and not is_denied(action, r, denies)]
