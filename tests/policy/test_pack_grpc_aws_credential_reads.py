@@ -53,6 +53,8 @@ UNBOUNDED = {
         "secretsmanager:SecretId": "arn:aws:secretsmanager:*:*:secret:*"}})),
     "secretsmanager:SecretId IfExists": inline(allow("secretsmanager:GetSecretValue", "*", {"StringEqualsIfExists": {
         "secretsmanager:SecretId": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:tool-db-AbCdEf"}})),
+    "App Runner environments": inline(allow("apprunner:DescribeService", "arn:aws:apprunner:*:*:service/*")),
+    "developer identity tokens": inline(allow("cognito-identity:GetOpenIdTokenForDeveloperIdentity")),
     "database tokens": inline(allow("rds-db:connect", "arn:aws:rds-db:*:*:dbuser:*/*")),
     "Deny of another service leaves it": inline(allow("secretsmanager:GetSecretValue"),
                                                 {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}),
