@@ -22,6 +22,9 @@ analysis/gcp_code_runners.yaml. An entry:
   unless:  input paths that, when set, replace the inherited identity with one of the resource's own (an instance's
            own iamInstanceProfile or serviceAccount overrides its template's: that one is judged instead)
   same:    inputs of holder and object that must agree when both are known strings (project, region)
+  each:    optional dotted path of a list of items (`stages[].actions[]`); `paths` are then read in each item, and
+           only in items whose `when` inputs (item-relative path -> regular expression, matched whole, without case)
+           hold: a CodePipeline action's configuration names a CodeBuild project only when its provider is CodeBuild
   always:  the reference is a selector, not a name (a Dataproc cluster selector picks any cluster with those labels,
            existing ones included): every value is cannot check
   what:    what the holder does with the identity (message text)
@@ -41,7 +44,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from agentid_policy_packs.analysis.values import is_unknown, values_at
+from agentid_policy_packs.analysis.values import is_unknown, value_at, values_at
 
 from .base import Outcome, Resource, Unknown, Violation
 from .iam_links import known_state, output_sources
@@ -103,6 +106,30 @@ def resolve(holder: Resource, reference: str, candidates: list[Resource], same: 
     return [c for c in candidates if wanted & _names(c) and _agrees(holder, c, reference, same)]
 
 
+def _references(holder: Resource, entry: Mapping[str, Any], urn: str) -> Iterator[tuple[str, Any] | Outcome]:
+    """(where, value) of each reference of `entry` in the holder's inputs (an Unknown for an unknown deciding input)."""
+    props = dict(holder.props)
+    if "each" not in entry:
+        for path in entry["paths"]:
+            yield from values_at(props, path)
+        return
+    for where, item in values_at(props, entry["each"]):
+        if is_unknown(item):
+            yield Unknown(where, urn)
+            continue
+        if not isinstance(item, dict):
+            continue
+        deciding = [(key, value_at(item, key)) for key in entry.get("when", {})]
+        if any(is_unknown(value) for _, value in deciding):
+            yield Unknown(where, urn)
+            continue
+        if not all(isinstance(value, str) and re.fullmatch(entry["when"][key], value.strip(), re.IGNORECASE)
+                   for key, value in deciding):
+            continue
+        for path in entry["paths"]:
+            yield from ((f"{where}.{inner}", value) for inner, value in values_at(item, path))
+
+
 def judge(holder: Resource, entries: list[Mapping[str, Any]], stack: list[Resource],
           table: Mapping[str, list[Mapping[str, Any]]], depth: int = 0,
           via: Resource | None = None) -> Iterator[Outcome]:
@@ -116,40 +143,43 @@ def judge(holder: Resource, entries: list[Mapping[str, Any]], stack: list[Resour
         kinds = tuple(entry["kinds"])
         candidates = [r for r in stack if r.type in kinds]
         pattern = entry.get("match")
-        for path in entry["paths"]:
-            for where, reference in values_at(dict(holder.props), path):
-                where = f"{holder.name}.{where}" if via else where
-                if entry.get("always") and _set(reference):
-                    yield Violation(f"{reporter} {entry['what']}: cannot check: runs code as the identity of an existing "
-                                    f"{entry['object']} ({where} selects one by {path.rsplit('.', 1)[-1]}, whichever "
-                                    "clusters match, existing ones included); name a cluster this stack defines, or "
-                                    "waive this resource", urn)
+        for found_reference in _references(holder, entry, urn):
+            if isinstance(found_reference, Unknown):
+                yield found_reference
+                continue
+            where, reference = found_reference
+            where = f"{holder.name}.{where}" if via else where
+            if entry.get("always") and _set(reference):
+                yield Violation(f"{reporter} {entry['what']}: cannot check: runs code as the identity of an existing "
+                                f"{entry['object']} ({where} selects one by {where.rsplit('.', 1)[-1]}, whichever "
+                                "match, existing ones included); name one this stack defines, or waive this "
+                                "resource", urn)
+                continue
+            if not _set(reference):
+                continue
+            if is_unknown(reference):
+                pool = stack if pattern else candidates
+                explained = output_sources(holder, pool, OUTPUTS)
+                if explained is None:
+                    yield Unknown(where, urn)
                     continue
-                if not _set(reference):
+                found = [r for r in explained if r.type in kinds]
+            elif not isinstance(reference, str):
+                yield Violation(f"{reporter}: cannot check: {where} is {type(reference).__name__}, not a name of "
+                                f"the {entry['object']} whose identity it runs as", urn,
+                                category="unparseable")
+                continue
+            else:
+                if pattern and not re.search(pattern, reference.strip(), re.IGNORECASE):
                     continue
-                if is_unknown(reference):
-                    pool = stack if pattern else candidates
-                    explained = output_sources(holder, pool, OUTPUTS)
-                    if explained is None:
-                        yield Unknown(where, urn)
-                        continue
-                    found = [r for r in explained if r.type in kinds]
-                elif not isinstance(reference, str):
-                    yield Violation(f"{reporter}: cannot check: {where} is {type(reference).__name__}, not a name of "
-                                    f"the {entry['object']} whose identity it runs as", urn,
-                                    category="unparseable")
+                found = resolve(holder, reference, candidates, tuple(entry.get("same", ())))
+                if not found:
+                    yield Violation(f"{reporter} {entry['what']}: cannot check: runs code as the identity of "
+                                    f"existing {entry['object']} {reference.strip()[:200]} ({where}), which this "
+                                    "stack does not define; define it in this stack (its identity is then "
+                                    "judged) or waive this resource", urn)
                     continue
-                else:
-                    if pattern and not re.search(pattern, reference.strip(), re.IGNORECASE):
-                        continue
-                    found = resolve(holder, reference, candidates, tuple(entry.get("same", ())))
-                    if not found:
-                        yield Violation(f"{reporter} {entry['what']}: cannot check: runs code as the identity of "
-                                        f"existing {entry['object']} {reference.strip()[:200]} ({where}), which this "
-                                        "stack does not define; define it in this stack (its identity is then "
-                                        "judged) or waive this resource", urn)
-                        continue
-                if depth < _MAX_DEPTH:
-                    for obj in found:  # an object that itself inherits (a machine image of an instance)
-                        if obj.type in table and obj.urn != holder.urn:
-                            yield from judge(obj, table[obj.type], stack, table, depth + 1, via or holder)
+            if depth < _MAX_DEPTH:
+                for obj in found:  # an object that itself inherits (a machine image of an instance)
+                    if obj.type in table and obj.urn != holder.urn:
+                        yield from judge(obj, table[obj.type], stack, table, depth + 1, via or holder)

@@ -54,7 +54,8 @@ def _paths():
             yield token, path
     for token, entries in data["inherits"].items():  # issue 11: inputs naming an object whose identity is run as
         for entry in entries:
-            for path in (*entry["paths"], *entry.get("unless", ())):
+            prefix = f"{entry['each']}." if "each" in entry else ""  # `paths` and `when` are inside each item
+            for path in (*(prefix + p for p in (*entry["paths"], *entry.get("when", {}))), *entry.get("unless", ())):
                 yield token, path
             for kind in entry["kinds"]:
                 yield kind, None

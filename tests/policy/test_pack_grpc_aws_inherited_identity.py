@@ -1,7 +1,8 @@
 """AGID-AWS-057 over gRPC, inherited identities (issue 11): an instance, Auto Scaling group, EC2 Fleet, Spot request
 or Spot Fleet launched from a launch template (or configuration), an Image Builder image built on an infrastructure
 configuration, an ECS service or task set, a schedule, an EventBridge target, a pipe, an event source mapping, an S3
-notification, an SNS subscription, a CodeBuild webhook or a Glue trigger starting a task definition, function,
+notification, an SNS subscription, a CodeBuild webhook, a CodePipeline action, a Glue trigger, a SageMaker endpoint or
+a Batch job queue starting or serving a task definition, function,
 state machine, project, job definition or job: each runs code as the identity of ANOTHER object it names. An object
 the stack does not define is "cannot check: runs code as the identity of existing <object>"; the same resources
 naming the stack's own object (name, id, ARN or Output) pass, and that object's own identity is judged where it is
@@ -126,6 +127,24 @@ FLAGGED = {
     "codebuild_webhook": (res("aws:codebuild/webhook:Webhook", "x", {"projectName": "prod-deploy"}), "projectName"),
     "glue_trigger": (res("aws:glue/trigger:Trigger", "x", {"type": "ON_DEMAND", "actions": [{"jobName": "prod-etl"}]}),
                      "actions[0].jobName"),
+    "codepipeline_codebuild_action": (res("aws:codepipeline/pipeline:Pipeline", "x", {"roleArn": "worker-role", "stages": [
+        {"name": "Source", "actions": [{"name": "s", "category": "Source", "owner": "AWS", "provider": "S3",
+                                        "version": "1", "configuration": {"S3Bucket": "b", "S3ObjectKey": "k"}}]},
+        {"name": "Build", "actions": [{"name": "b", "category": "Build", "owner": "AWS", "provider": "CodeBuild",
+                                       "version": "1", "configuration": {"ProjectName": "prod-deploy"}}]}]}),
+        "stages[1].actions[0].configuration.ProjectName"),
+    "codepipeline_lambda_action": (res("aws:codepipeline/pipeline:Pipeline", "x", {"roleArn": "worker-role", "stages": [
+        {"name": "Invoke", "actions": [{"name": "i", "category": "Invoke", "owner": "AWS", "provider": "Lambda",
+                                        "version": "1", "configuration": {"FunctionName": "org-admin-automation"}}]}]}),
+        "stages[0].actions[0].configuration.FunctionName"),
+    "sagemaker_endpoint": (res("aws:sagemaker/endpoint:Endpoint", "x", {"endpointConfigName": "prod-admin-config"}),
+                           "endpointConfigName"),
+    "sagemaker_endpoint_existing_model": (res("aws:sagemaker/endpoint:Endpoint", "x", {"endpointConfigName": "cfg"}),
+                                          "cfg.productionVariants[0].modelName"),
+    "batch_queue_existing_environment": (res("aws:batch/jobQueue:JobQueue", "x", {"priority": 1, "state": "ENABLED",
+        "computeEnvironmentOrders": [{"order": 1, "computeEnvironment":
+            "arn:aws:batch:eu-west-1:123456789012:compute-environment/prod-admin-ce"}]}),
+        "computeEnvironmentOrders[0].computeEnvironment"),
     # a stack alias of a function the stack does not define runs that function
     "alias_of_existing_function": (res("aws:lambda/eventSourceMapping:EventSourceMapping", "x", {
         "functionName": UNKNOWN, "eventSourceArn": "arn:aws:sqs:eu-west-1:1:q"},
@@ -136,8 +155,11 @@ FLAGGED = {
 @pytest.mark.parametrize("case", sorted(FLAGGED))
 def test_code_run_as_an_existing_objects_identity_blocks(pack, case):
     resource, where = FLAGGED[case]
-    extra = [res("aws:lambda/alias:Alias", "live", {"name": "live", "functionName": "org-admin-automation",
-                                                    "functionVersion": "1"})] if case.startswith("alias") else []
+    extra = {"alias_of_existing_function": [res("aws:lambda/alias:Alias", "live", {
+        "name": "live", "functionName": "org-admin-automation", "functionVersion": "1"})],
+        "sagemaker_endpoint_existing_model": [res("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "cfg", {
+            "name": "cfg", "productionVariants": [{"modelName": "prod-admin-model", "variantName": "a"}]})],
+    }.get(case, [])
     found = findings(pack, resource, *extra)
     assert list(found) == ["x"], found
     assert INHERITED in found["x"] and f"({where})" in found["x"], found["x"]
@@ -178,6 +200,25 @@ def test_the_same_resources_naming_the_stacks_own_objects_pass(pack):
                                                                   "endpoint": "https://hooks.example.com/x"}),
         alias,
         res("aws:lambda/eventSourceMapping:EventSourceMapping", "esm", {"functionName": UNKNOWN}, (alias.urn,)),
+        # a Jenkins action's ProjectName is a Jenkins job, not a CodeBuild project; the stack's project and function
+        res("aws:codepipeline/pipeline:Pipeline", "pipe", {"roleArn": "worker-role", "stages": [
+            {"name": "Build", "actions": [
+                {"name": "j", "category": "Build", "owner": "Custom", "provider": "Jenkins", "version": "1",
+                 "configuration": {"ProjectName": "prod-deploy"}},
+                {"name": "b", "category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1",
+                 "configuration": {"ProjectName": "web-build"}},
+                {"name": "i", "category": "Invoke", "owner": "AWS", "provider": "Lambda", "version": "1",
+                 "configuration": {"FunctionName": "web-fn"}}]}]}),
+        res("aws:codebuild/project:Project", "web-build", {"name": "web-build", "serviceRole": "worker-role"}),
+        res("aws:sagemaker/model:Model", "m", {"name": "m", "executionRoleArn": "worker-role"}),
+        res("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "cfg", {
+            "name": "cfg", "productionVariants": [{"modelName": "m", "variantName": "a"}]}),
+        res("aws:sagemaker/endpoint:Endpoint", "ep", {"endpointConfigName": UNKNOWN},
+            (urn("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "cfg"),)),
+        res("aws:batch/computeEnvironment:ComputeEnvironment", "ce", {"type": "MANAGED", "computeResources": {
+            "instanceRole": "worker-profile", "type": "EC2", "maxVcpus": 4, "subnets": ["s"], "instanceTypes": ["m5"]}}),
+        res("aws:batch/jobQueue:JobQueue", "jq", {"priority": 1, "state": "ENABLED", "computeEnvironmentOrders": [
+            {"order": 1, "computeEnvironment": UNKNOWN}]}, (urn("aws:batch/computeEnvironment:ComputeEnvironment", "ce"),)),
     ]
     assert findings(pack, *resources) == {}
 
@@ -205,6 +246,19 @@ def test_a_spot_fleet_launch_specification_with_an_existing_profile_blocks(pack)
     own = res("aws:ec2/spotFleetRequest:SpotFleetRequest", "sf", {"iamFleetRole": "worker-role", "launchSpecifications": [
         {"ami": "ami-1", "instanceType": "t3.micro", "iamInstanceProfile": "worker-profile"}]})
     assert findings(pack, own) == {}
+
+
+def test_a_stack_project_a_pipeline_runs_is_judged_by_its_role(pack):
+    # the pipeline starts the stack's project: an existing service role on it is the project's finding
+    project = res("aws:codebuild/project:Project", "admin-build", {"name": "admin-build", "serviceRole":
+                  "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"})
+    pipeline = res("aws:codepipeline/pipeline:Pipeline", "pipe", {"roleArn": "worker-role", "stages": [
+        {"name": "Build", "actions": [{"name": "b", "category": "Build", "owner": "AWS", "provider": "CodeBuild",
+                                       "version": "1", "configuration": {"ProjectName": "admin-build"}}]}]})
+    assert findings(pack, project) == {}  # nothing runs it
+    found = findings(pack, project, pipeline)
+    assert list(found) == ["admin-build"] and "role arn:aws:iam::123456789012:role/OrganizationAccountAccessRole" in \
+        found["admin-build"], found
 
 
 def test_a_reference_no_stack_output_explains_is_not_yet_known(pack):
