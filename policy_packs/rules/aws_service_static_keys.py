@@ -14,6 +14,8 @@ whoever reads it; none is bound to a workload's identity, and most live until de
   - MSK `ScramSecretAssociation` / `SingleScramSecretAssociation`: SASL/SCRAM user names and passwords from
     Secrets Manager, instead of IAM access control (https://docs.aws.amazon.com/msk/latest/developerguide/msk-password.html);
   - Chime `VoiceConnectorTerminationCredentials`: SIP user names and passwords;
+  - an OpenSearch / Elasticsearch `Domain` with an internal user database (a master user name and password with
+    all_access, generated or not) instead of an IAM master user;
   - SSH keys into hosts that hold a role's credentials (red9a #3): whoever holds the private key gets a shell on
     the host and, from its instance metadata service, the role's session credentials, for as long as the key is
     registered. An EC2 or Lightsail `KeyPair` is flagged on its own, exactly as a Transfer `SshKey` is (a static
@@ -33,7 +35,7 @@ from __future__ import annotations
 
 from agentid_policy_packs.analysis.values import is_unknown
 
-from .base import Resource, Rule, Violation
+from .base import Resource, Rule, Unknown, Violation
 
 _SESSIONS = "SSM Session Manager or EC2 Instance Connect (short-lived keys authorised by IAM per session)"
 # type token -> (what it is, input naming what it unlocks, what to use instead)
@@ -72,6 +74,14 @@ SSH_HOSTS = {
     "aws:ec2/launchConfiguration:LaunchConfiguration": ("instances of a launch configuration", ("keyName",), _PROFILE),
 }
 
+# Domains with their own user database (red13 r13-9): `advancedSecurityOptions.internalUserDatabaseEnabled` makes the
+# master user a name and password (all_access, beside IAM) instead of an IAM principal (masterUserOptions.masterUserArn).
+# Source: https://docs.aws.amazon.com/opensearch-service/latest/developerguide/fgac.html#fgac-master-user
+INTERNAL_USERS = {
+    "aws:opensearch/domain:Domain": "an OpenSearch domain",
+    "aws:elasticsearch/domain:Domain": "an Elasticsearch domain",
+}
+
 
 def _at(props, path: str):
     value = props
@@ -98,7 +108,21 @@ def _ssh_host(resource: Resource):
                     f"use {_SESSIONS}")
 
 
+def _internal_users(resource: Resource):
+    enabled = _at(resource.props, "advancedSecurityOptions.internalUserDatabaseEnabled")
+    if is_unknown(enabled) or is_unknown(resource.props.get("advancedSecurityOptions")):
+        yield Unknown("advancedSecurityOptions.internalUserDatabaseEnabled")
+    elif enabled is True or (isinstance(enabled, str) and enabled.strip().lower() == "true"):
+        yield Violation(f"{resource.name} gives {INTERNAL_USERS[resource.type]} an internal user database "
+                        "(advancedSecurityOptions.internalUserDatabaseEnabled): its master user is a name and a "
+                        "password with all_access, a static secret bound to no workload identity; set "
+                        "masterUserOptions.masterUserArn to an IAM role and leave the internal database off")
+
+
 def check(resource: Resource, config):
+    if resource.type in INTERNAL_USERS:
+        yield from _internal_users(resource)
+        return
     if resource.type in SSH_HOSTS:
         yield from _ssh_host(resource)
         return
@@ -118,11 +142,11 @@ RULE = Rule(
     severity="critical",
     category="static-credential",
     description="No service-specific static keys: API Gateway/AppSync/Grafana API keys, Lightsail bucket access "
-                "keys, Transfer SFTP keys, MSK SCRAM and Chime SIP passwords, EC2/Lightsail SSH key pairs, and SSH "
-                "keys on hosts that hold a role (Glue dev endpoints, EKS nodes, EMR, Batch, EC2 with a profile).",
+                "keys, Transfer SFTP keys, MSK SCRAM and Chime SIP passwords, EC2/Lightsail SSH key pairs, OpenSearch internal "
+                "master users, and SSH keys on hosts that hold a role (Glue dev endpoints, EKS nodes, EMR, Batch, EC2 with a profile).",
     remediation="Delete the key; authorize callers with their role session (AWS_IAM / SigV4, MSK IAM access "
                 "control) or an OAuth/OIDC authorizer; reach hosts with SSM Session Manager or EC2 Instance Connect.",
     url="https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html",
     check=check,
-    resource_types=(*KINDS, *SSH_HOSTS),
+    resource_types=(*KINDS, *SSH_HOSTS, *INTERNAL_USERS),
 )

@@ -27,6 +27,18 @@ CASES = [
     # static keys: the look-alike is the same service used without a static secret
     ("apigw-key", "aws:apigateway/apiKey:ApiKey", {"name": "partner"}, "AGID-AWS-045", "mandatory",
      "aws:apigateway/usagePlan:UsagePlan", {"name": "partner", "throttleSettings": {"rateLimit": 10.0}}),
+    # red13 r13-9: an internal user database makes the master user a name and password (all_access), generated or not
+    ("opensearch-internal-users", "aws:opensearch/domain:Domain",
+     {"domainName": "search", "advancedSecurityOptions": {"enabled": True, "internalUserDatabaseEnabled": True,
+                                                          "masterUserOptions": {"masterUserName": "admin",
+                                                                                "masterUserPassword": UNKNOWN}}},
+     "AGID-AWS-045", "mandatory", "aws:opensearch/domain:Domain",
+     {"domainName": "search", "advancedSecurityOptions": {"enabled": True, "internalUserDatabaseEnabled": False,
+                                                          "masterUserOptions": {"masterUserArn":
+                                                                                "arn:aws:iam::123456789012:role/search-admin"}}}),
+    ("elasticsearch-internal-users", "aws:elasticsearch/domain:Domain",
+     {"domainName": "logs", "advancedSecurityOptions": {"enabled": True, "internalUserDatabaseEnabled": True}},
+     "AGID-AWS-045", "mandatory", "aws:elasticsearch/domain:Domain", {"domainName": "logs"}),
     ("apigw-key-disabled", "aws:apigateway/apiKey:ApiKey", {"name": "partner", "enabled": False}, "AGID-AWS-045",
      "mandatory", "aws:apigateway/method:Method",
      {"restApi": "abc", "resourceId": "r1", "httpMethod": "GET", "authorization": "AWS_IAM", "apiKeyRequired": True}),
