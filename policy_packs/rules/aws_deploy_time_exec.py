@@ -45,7 +45,9 @@ Two resources run code the moment they are created, with an identity the stack's
     target starting a project, job or job definition) is "cannot check: runs code as the identity of existing
     <object>" when the stack does not define that object (a literal id, name or ARN, or a value no stack Output
     explains); the stack's object is judged as the runner it is. The inputs are data (`inherits` in
-    analysis/aws_code_runners.yaml), followed by inherited_identity.py.
+    analysis/aws_code_runners.yaml), followed by inherited_identity.py. A state machine the stack runs is read the
+    same way: its definition's task states (Lambda, ECS RunTask, CodeBuild, Batch, Glue, nested executions, in
+    Parallel branches and Map processors) name objects whose identity runs the code (`state_machine_tasks`).
 Critical (mandatory): a deploy that runs unjudged code as another identity is the escalation the gate exists to
 stop. A waiver names the association or invocation when the code is reviewed elsewhere.
 """
@@ -336,6 +338,72 @@ def _universal_target(resource: Resource, identities: _Identities):
     yield from _runner(resource, {"role": ["target.roleArn"], "what": f"calls {service}:{action}"}, identities)
 
 
+STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
+
+
+def _task_states(states: Any, where: str):
+    """(where, state) of every state of an Amazon States Language `States` map, into Parallel branches and Map
+    processors (Iterator, ItemProcessor)."""
+    if not isinstance(states, dict):
+        return
+    for name, state in states.items():
+        if not isinstance(state, dict):
+            continue
+        here = f"{where}.States.{str(name).replace('.', '_')}"
+        yield here, state
+        for index, branch in enumerate(state.get("Branches") or ()):
+            if isinstance(branch, dict):
+                yield from _task_states(branch.get("States"), f"{here}.Branches[{index}]")
+        for key in ("Iterator", "ItemProcessor"):
+            if isinstance(state.get(key), dict):
+                yield from _task_states(state[key].get("States"), f"{here}.{key}")
+
+
+def _state_machine_tasks(resource: Resource, resources: list[Resource]):
+    """Issue 11: the objects a state machine's task states run (a function, task definition, project, job, another
+    state machine), judged as inherited identities (analysis/aws_code_runners.yaml state_machine_tasks)."""
+    definition = resource.props.get("definition")
+    if definition is None or is_unknown(definition):
+        if is_unknown(definition):
+            yield Unknown("definition", resource.urn)
+        return
+    document = _step_into(definition)
+    if isinstance(document, _Unreadable) or not isinstance(document, dict):
+        yield Violation(f"{resource.name}: definition is not the Amazon States Language JSON Step Functions takes: "
+                        "cannot tell which functions, tasks or jobs it runs", resource.urn, category="unparseable")
+        return
+    tasks = _runners_data()["state_machine_tasks"]
+    for where, state in _task_states(document.get("States"), "definition"):
+        target = state.get("Resource")
+        if state.get("Type") != "Task" or not isinstance(target, str):
+            continue
+        for task in tasks:
+            if not re.match(task["resource"], target.strip(), re.IGNORECASE):
+                continue
+            if "parameter" not in task:
+                references = {f"{where}.Resource": target}
+            else:
+                references = {}
+                for block in ("Parameters", "Arguments"):
+                    value = state.get(block, {}).get(task["parameter"]) if isinstance(state.get(block), dict) else None
+                    if isinstance(value, str) and value.strip().startswith("{%"):
+                        continue  # JSONata: chosen at run time, bounded by the role
+                    if value is not None:
+                        references[f"{where}.{block}.{task['parameter']}"] = value
+            for path, value in references.items():
+                holder = Resource(resource.type, resource.name, resource.urn, {path.replace(".", "/"): value},
+                                  dependencies=resource.dependencies)
+                for outcome in inherited_identity.judge(holder, [{**task, "paths": [path.replace(".", "/")]}],
+                                                        resources, _runners_data()["inherits"]):
+                    if isinstance(outcome, Violation):
+                        outcome = Violation(outcome.message.replace(path.replace(".", "/"), path), outcome.urn,
+                                            outcome.category)
+                    else:
+                        outcome = Unknown(path, outcome.urn)
+                    yield outcome
+            break
+
+
 def check(resources, config):
     names, urns = _functions(resources)
     data = _runners_data()
@@ -359,6 +427,8 @@ def check(resources, config):
         if spec is not None and (spec["runs"] == "deploy" or _started(resource, starters)):
             if (yield from _applies(resource, spec)):
                 yield from _runner(resource, spec, identities)
+                if resource.type == STATE_MACHINE:
+                    yield from _state_machine_tasks(resource, resources)
 
 
 RULE = Rule(

@@ -70,6 +70,9 @@ def test_every_inherited_object_kind_is_a_runner_or_carries_its_identity_on() ->
             assert entry["what"] and entry["object"] and entry["source"].startswith("https://docs.aws.amazon.com/"), token
             for kind in entry["kinds"]:
                 assert kind in data["runners"] or kind in data["inherits"], (token, kind)
+    for task in data["state_machine_tasks"]:  # Step Functions task states: the objects they run are runners
+        assert task["what"] and task["object"] and task["source"].startswith("https://docs.aws.amazon.com/"), task
+        assert all(kind in data["runners"] or kind in data["inherits"] for kind in task["kinds"]), task
 
 
 @pytest.mark.parametrize(("token", "path"), sorted(set(_paths()), key=lambda pair: (pair[0], pair[1] or "")))

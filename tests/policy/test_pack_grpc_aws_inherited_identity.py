@@ -266,3 +266,45 @@ def test_a_reference_no_stack_output_explains_is_not_yet_known(pack):
     assert [message for _, message in found] == [
         f"can't run policy '{RULE}' from policy pack 'agent-guard@v0.0.1' during preview: cannot check until known: "
         "taskDefinition is computed during preview"], found
+
+
+def _state_machine(states: dict, name: str = "sm") -> StackResource:
+    return res("aws:sfn/stateMachine:StateMachine", name, {"name": name, "roleArn": "worker-role", "definition":
+                                                          json.dumps({"StartAt": next(iter(states)), "States": states})})
+
+
+def _started(machine: StackResource) -> StackResource:
+    return res("aws:scheduler/schedule:Schedule", "tick", {
+        "scheduleExpression": "rate(1 hour)", "flexibleTimeWindow": {"mode": "OFF"},
+        "target": {"arn": f"arn:aws:states:eu-west-1:123456789012:stateMachine:{machine.name}", "roleArn": "worker-role"}})
+
+
+@pytest.mark.parametrize(("state", "where"), [
+    ({"Type": "Task", "Resource": EXISTING_FN, "End": True}, "definition.States.Go.Resource"),
+    ({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {
+        "FunctionName": "org-admin-automation", "Payload.$": "$"}, "End": True}, "definition.States.Go.Parameters.FunctionName"),
+    ({"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask.sync", "Parameters": {
+        "Cluster": "default", "TaskDefinition": EXISTING_TD}, "End": True}, "definition.States.Go.Parameters.TaskDefinition"),
+    ({"Type": "Task", "Resource": "arn:aws:states:::codebuild:startBuild.sync", "Arguments": {
+        "ProjectName": "prod-deploy"}, "End": True}, "definition.States.Go.Arguments.ProjectName"),
+    ({"Type": "Parallel", "End": True, "Branches": [{"StartAt": "B", "States": {"B": {
+        "Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun", "Parameters": {"JobName": "prod-etl"},
+        "End": True}}}]}, "definition.States.Go.Branches[0].States.B.Parameters.JobName"),
+])
+def test_a_started_state_machine_running_an_existing_object_blocks(pack, state, where):
+    machine = _state_machine({"Go": state})
+    assert findings(pack, machine) == {}  # nothing starts it
+    found = findings(pack, machine, _started(machine))
+    assert list(found) == ["sm"] and INHERITED in found["sm"] and f"({where})" in found["sm"], found
+
+
+def test_a_state_machine_running_the_stacks_own_objects_or_choosing_at_run_time_passes(pack):
+    machine = _state_machine({
+        "A": {"Type": "Task", "Resource": "arn:aws:lambda:eu-west-1:123456789012:function:web-fn", "Next": "B"},
+        "B": {"Type": "Task", "Resource": "arn:aws:states:::ecs:runTask.sync", "Parameters": {
+            "TaskDefinition": "web:3"}, "Next": "C"},
+        "C": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {
+            "FunctionName.$": "$.fn"}, "Next": "D"},
+        "D": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "Parameters": {
+            "QueueUrl": "https://sqs.eu-west-1.amazonaws.com/1/q", "MessageBody": "x"}, "End": True}})
+    assert findings(pack, machine, _started(machine)) == {}
