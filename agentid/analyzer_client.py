@@ -117,6 +117,8 @@ class StackResource:
     dependencies: list[str] = field(default_factory=list)
     custom: bool = True  # False for a component resource: the engine sends it without a provider
     provider: str | None = None  # URN of its explicit provider (a `pulumi:providers:*` resource of the same request)
+    # input name -> URNs whose Outputs flowed into it (the engine's propertyDependencies); None: not sent
+    property_dependencies: Mapping[str, list[str]] | None = None
 
 
 class _RecordingEngine(engine_pb2_grpc.EngineServicer):
@@ -329,6 +331,8 @@ class PackProcess:
                 provider=_provider(resource, providers),
             )
             _set_properties(analyzed.properties, properties, getattr(resource, "wire_inputs", None))
+            for key, urns in (getattr(resource, "property_dependencies", None) or {}).items():
+                analyzed.propertyDependencies[key].urns.extend(urns)
             request.resources.append(analyzed)
         return self._diagnostics(self._call("AnalyzeStack", request))
 

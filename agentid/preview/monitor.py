@@ -91,6 +91,9 @@ class Registration:
     shown_inputs: dict[str, Any] | None = None  # the inputs with secrets as "[secret]"; None: no secret in them
     wire_inputs: bytes | None = None  # the inputs' Struct as sent, when it is already what an analyzer sees (`wire`)
     provider: str | None = None  # URN of the explicit provider (`ResourceOptions(provider=...)`); None: the default
+    # input name -> URNs whose Outputs flowed into it, as the SDK sent them (the engine forwards them to analyzers:
+    # a `depends_on` is in `dependencies` only, so packs tell an input's source from a bare dependency, issue 11)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
 
 class ProgramRefused(Exception):
@@ -213,6 +216,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
             wire_inputs=wire(serialized) if self.forward_wire else None,
             parent=None if self._is_stack(request.parent) else request.parent, custom=bool(request.custom),
             id=resource_id if request.custom else None, dependencies=list(request.dependencies),
+            property_dependencies={key: list(value.urns) for key, value in request.propertyDependencies.items()},
             # the engine's provider reference is "URN::ID"; the packs get the provider resource (its namespace,
             # upsertExistingObjects, ... decide what a Kubernetes object is) as `pulumi up` sends it
             provider=request.provider.rpartition("::")[0] or None if request.custom and request.provider else None,

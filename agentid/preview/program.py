@@ -57,6 +57,7 @@ class Resource:
     shown_inputs: dict[str, Any] | None = None  # `inputs` with secrets as "[secret]"; None: they hold no secret
     wire_inputs: bytes | None = None  # `inputs` as a serialized Struct, as sent to packs (monitor.wire); None: encode
     provider: str | None = None  # URN of its explicit provider resource; None: the package's default provider
+    property_dependencies: dict[str, list[str]] | None = None  # input -> URNs its Outputs came from, sent to packs
 
     @property
     def public_inputs(self) -> dict[str, Any]:
@@ -280,7 +281,8 @@ def _resource(record: Any) -> Resource:
     return Resource(urn=record.urn, type=record.type, name=record.name, inputs=record.inputs, parent=record.parent,
                     custom=record.custom, dependencies=record.dependencies, source_file=record.source_file,
                     source_line=record.source_line, shown_inputs=record.shown_inputs,
-                    wire_inputs=record.wire_inputs, provider=getattr(record, "provider", None))
+                    wire_inputs=record.wire_inputs, provider=getattr(record, "provider", None),
+                    property_dependencies=getattr(record, "property_dependencies", None) or None)
 
 
 def _read_failure(file: Path, project: Project) -> ProgramError | ConfigError | None:

@@ -106,7 +106,7 @@ class _Stack:
         if type_ == FUNCTION:
             # the function's `role` input names its role: a literal ARN of a stack role, or an Output of one as
             # output_sources proves it; depends_on a harmless stack role beside another role's ARN proves nothing
-            roles = self.roles.resolve_input(found[0].props.get("role"), found[0], ("arn",))
+            roles = self.roles.resolve_input(found[0].props.get("role"), found[0], ("arn",), "role")
             if not roles:
                 return f"{target} is this stack's function {found[0].name}, but its role cannot be told: " \
                        "cannot check what it runs as"

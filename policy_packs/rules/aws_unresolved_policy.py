@@ -13,17 +13,20 @@ in the target account; a `CustomerManagedPolicyAttachment` (or each reference of
 `CustomerManagedPolicyAttachmentsExclusive`) names a policy by name (and path) that lives in each assigned account,
 readable only when this stack defines an `aws:iam/policy:Policy` with that explicit name and path (an autonamed
 policy is `<logical name>-<suffix>`, so a reference to its logical name is another policy). A
-permission set is the stack's when the assignment depends on a stack `PermissionSet` and its ARN is not an
-existing one's (`arn:aws:sso:::permissionSet/ssoins-.../ps-...`, the form AWS gives: the stack's own is computed
-at deployment, so unknown at preview or the gate mocks' stand-in): depending on a stack permission set while naming
-an existing ARN (`ps.arn.apply(lambda _: EXISTING)`) is an existing one.
+permission set is the stack's when its ARN is unknown at preview and iam_links.output_sources proves it a stack
+`PermissionSet`'s Output (the assignment depends on stack permission sets and nothing else; otherwise "cannot check
+until known": `depends_on=[own]` beside a constant behind another Output proves nothing, issue 11), or when the
+assignment depends on a stack permission set and the ARN is not in the form AWS gives existing ones
+(`arn:aws:sso:::permissionSet/ssoins-.../ps-...`: the gate mocks' stand-in): depending on a stack permission set while
+naming an existing ARN (`ps.arn.apply(lambda _: EXISTING)`) is an existing one.
 Source: https://docs.aws.amazon.com/singlesignon/latest/userguide/customermanagedpolicies.html
 
 Groups the same (red7b f15): an IAM `UserGroupMembership` / `GroupMembership` naming a group this stack does not
 define gives the user that group's policies (`Administrators`, for all the pack can tell), and an Identity Center
 `identitystore.GroupMembership` in a group the stack does not define gives the member every permission set the group
 is assigned in any account. A group is the stack's by name, ARN or Output (iam_links), or, in the identity store, when
-the membership depends on a stack `identitystore.Group` and names it (its groupId, unknown at preview).
+the membership's groupId is a stack `identitystore.Group`'s known groupId, or unknown at preview and proven its Output
+by iam_links.output_sources (a dependency on a stack group alone proves nothing, issue 11).
 Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html,
 https://docs.aws.amazon.com/singlesignon/latest/userguide/users-groups-provisioning.html
 """
@@ -36,7 +39,7 @@ from collections.abc import Mapping
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Rule, Unknown, Violation
-from .iam_links import ATTACHMENTS, GROUP, MEMBERSHIPS, ROLE, link
+from .iam_links import ATTACHMENTS, GROUP, MEMBERSHIPS, ROLE, known_state, link, output_sources
 
 PERMISSION_SET = "aws:ssoadmin/permissionSet:PermissionSet"
 ACCOUNT_ASSIGNMENT = "aws:ssoadmin/accountAssignment:AccountAssignment"
@@ -52,14 +55,19 @@ _EXISTING_PERMISSION_SET = re.compile(r"^arn:aws[a-z-]*:sso:::permissionSet/ssoi
 
 
 def _unseen_permission_sets(resources):
-    own = {r.urn for r in resources if r.type == PERMISSION_SET}
+    own = [r for r in resources if r.type == PERMISSION_SET]
+    own_urns = {r.urn for r in own}
     for assignment in (r for r in resources if r.type == ACCOUNT_ASSIGNMENT):
         arn = assignment.props.get("permissionSetArn")
-        depends = any(urn in own for urn in assignment.dependencies)
-        if depends and (is_unknown(arn) or not (isinstance(arn, str) and _EXISTING_PERMISSION_SET.match(arn.strip()))):
-            continue
         if is_unknown(arn):
-            continue  # no stack permission set explains it: AGID-AWS-021's "cannot check until known"
+            # the stack's permission set only as output_sources proves it (depends on stack permission sets and
+            # nothing else, their ARN not known): depends_on=[own] beside a constant behind another Output is not
+            if output_sources(assignment, own, ("arn", "id"), "permissionSetArn") is None:
+                yield Unknown(f"{assignment.name}.permissionSetArn", assignment.urn)
+            continue
+        depends = any(urn in own_urns for urn in assignment.dependencies)
+        if depends and not (isinstance(arn, str) and _EXISTING_PERMISSION_SET.match(arn.strip())):
+            continue  # the gate mocks' stand-in for a stack permission set's ARN: no existing one has that form
         principal = f"{assignment.props.get('principalType', 'principal')} {assignment.props.get('principalId', '?')}"
         yield Violation(f"{assignment.name} assigns {principal} permission set {str(arn)[:200]!r} in "
                         f"{assignment.props.get('targetId', '?')}, which this stack does not define: cannot check "
@@ -108,12 +116,14 @@ def _unseen_store_groups(resources):
     own = {r.urn: r for r in resources if r.type == STORE_GROUP}
     for membership in (r for r in resources if r.type == STORE_MEMBERSHIP):
         group_id = membership.props.get("groupId")
-        groups = [own[urn] for urn in membership.dependencies if urn in own]
-        if groups and (is_unknown(group_id) or any(group_id == g.props.get("groupId") for g in groups)):
-            continue
         if is_unknown(group_id):
-            yield Unknown(f"{membership.name}.groupId", membership.urn)
+            # an Output of a stack group only as output_sources proves it (depends_on a stack group beside a constant
+            # behind another Output names an existing group)
+            if output_sources(membership, list(own.values()), ("groupId",), "groupId") is None:
+                yield Unknown(f"{membership.name}.groupId", membership.urn)
             continue
+        if isinstance(group_id, str) and any(group_id == known_state(g).get("groupId") for g in own.values()):
+            continue  # a stack group's known id (after deployment)
         yield Violation(f"{membership.name} adds {membership.props.get('memberId', 'a member')} to the Identity Center "
                         f"group {str(group_id)[:200]!r}, which this stack does not define: cannot check which permission "
                         "sets the group holds in which accounts", membership.urn)

@@ -68,7 +68,7 @@ def check(resources, config):
                     continue
                 for target in statement.resources:
                     if is_unknown(target):
-                        if not roles.resolve_input(target, resource, ("arn",)):  # an Output of a stack role passes
+                        if not roles.resolve_input(target, resource, ("arn",), document.path.split(".")[0].split("[")[0]):  # an Output of a stack role passes
                             yield Unknown(f"{document.path} Resource", resource.urn)
                         continue
                     problem = _target_problem(target, roles, own)

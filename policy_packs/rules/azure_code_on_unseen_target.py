@@ -89,7 +89,7 @@ def _judge(resource: Resource, stack: list[Resource]) -> Iterator[Outcome]:
         return
     for path, value in named:
         if is_unknown(value):
-            if output_sources(resource, candidates, _outputs) is None:
+            if output_sources(resource, candidates, _outputs, re.split(r"[.\[]", path, maxsplit=1)[0]) is None:
                 yield Unknown(f"{resource.name}.{path}", resource.urn)
         elif not isinstance(value, str) or not _is_stack_target(value, resource.props.get("resourceGroupName"),
                                                                  candidates):

@@ -68,7 +68,7 @@ def check(resources: list[Resource], config):
         properties = resource.props.get("properties")
         value = properties.get("registrationDefinitionId") if isinstance(properties, dict) else properties
         if is_unknown(properties) or is_unknown(value):
-            if output_sources(resource, definitions.values(), ("id",)) is None:
+            if output_sources(resource, definitions.values(), ("id",), "properties") is None:
                 yield Unknown(f"{resource.name}.properties.registrationDefinitionId", resource.urn)
             continue  # the id of a stack definition, known after deployment
         if not isinstance(value, str) or not value.strip():

@@ -53,7 +53,7 @@ def _names_stack_policy(assignment: Resource, policies: list[Resource]) -> bool 
     """Whether `policyId` names a stack policy; None when it is unknown and no stack policy is proven its source."""
     value = assignment.props.get("policyId")
     if is_unknown(value):
-        return True if output_sources(assignment, policies, ("id",)) else None
+        return True if output_sources(assignment, policies, ("id",), "policyId") else None
     return isinstance(value, str) and any(value.strip().lower() in _policy_ids(p) for p in policies)
 
 

@@ -67,6 +67,11 @@ class Resource:
     # Its explicit or default provider as the engine sends it with the resource (stack rules only): a kubernetes
     # Provider's namespace and upsertExistingObjects decide where an object lands and whether it is new
     provider: Resource | None = None
+    # Input name -> the URNs of the resources whose Outputs flowed into that input (the engine's
+    # propertyDependencies; stack rules only). `depends_on` adds to `dependencies` alone, so this, not the
+    # dependency list, says which resource an input unknown at preview can come from (iam_links.output_sources).
+    # None: not sent (then only `dependencies` is known).
+    property_dependencies: Mapping[str, tuple[str, ...]] | None = None
 
     def __post_init__(self) -> None:
         # rules compare `type` with the default token: an API-versioned azure-native alias is the same resource

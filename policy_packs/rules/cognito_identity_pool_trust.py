@@ -42,6 +42,7 @@ from agentid_policy_packs.analysis.values import is_unknown
 from . import federated_issuer_known
 from .base import Outcome, Resource, Rule, Violation
 from .cognito_open_signup_identities import IDENTITY_POOL, USER_POOL, USER_POOL_CLIENT, linked_pools
+from .iam_links import output_sources
 from .stack_inputs import judged, objects, stop, strings
 
 ROLE_ATTACHMENT = "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment"
@@ -67,8 +68,10 @@ def _oidc_providers(pool: Resource, stack_providers: dict[str, Resource]) -> lis
     found: list[tuple[str, bool]] = []
     arns = pool.props.get("openidConnectProviderArns")
     if is_unknown(arns) or (isinstance(arns, list) and any(is_unknown(a) for a in arns)):
-        # computed ARNs: the stack's providers the pool depends on (their url is what their ARN names)
-        linked = [stack_providers[urn] for urn in pool.dependencies if urn in stack_providers]
+        # computed ARNs: the stack's providers whose ARN Output they are, as iam_links.output_sources proves it (their
+        # url is what their ARN names); a depends_on a stack provider beside a constant behind another Output (an
+        # existing provider's ARN) proves nothing (issue 11)
+        linked = output_sources(pool, stack_providers.values(), ("arn",), "openidConnectProviderArns") or []
         if not linked:
             raise stop(pool, "openidConnectProviderArns", arns, "known")
         for provider in linked:

@@ -339,6 +339,9 @@ def _policy_resources(sdk: Any, servicer: Any, request: Any) -> list:
         resource.dependencies.extend(by_urn[d] for d in dependencies if d in by_urn)
         for key, urns in property_dependencies.items():
             resource.property_dependencies[key] = [by_urn[d] for d in urns if d in by_urn]
+        # as sent, with the URNs of resources outside the list (a read resource): an input that may come from one
+        # of them is not proven a stack resource's Output (iam_links.output_sources)
+        resource._agentid_dependency_urns = (tuple(dependencies), {k: tuple(v) for k, v in property_dependencies.items()})
     return [resource for resource, *_ in intermediates]
 
 
@@ -419,14 +422,26 @@ def _resource_validation(rule: Rule):
     return validate
 
 
+def _dependency_urns(r: Any) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]] | None]:
+    """(dependencies, property dependencies) of an SDK resource as URNs: as the request sent them where
+    _policy_resources kept them, else the SDK's links (which drop URNs outside the list)."""
+    kept = getattr(r, "_agentid_dependency_urns", None)
+    if kept is not None:
+        return kept[0], kept[1] or None
+    by_key = {key: tuple(d.urn for d in deps) for key, deps in (getattr(r, "property_dependencies", None) or {}).items()}
+    return tuple(d.urn for d in (r.dependencies or [])), by_key or None
+
+
 def _our_resources(policy_resources: list) -> list[Resource]:
     """The stack's resources as our rules read them (plain props, parent and dependency URNs)."""
     return [
         Resource(r.resource_type, r.name, r.urn, _plain_props(r.props), r.parent.urn if r.parent else None,
-                 tuple(d.urn for d in (r.dependencies or [])), custom=r.provider is not None,
+                 dependencies, custom=r.provider is not None,
                  provider=Resource(r.provider.resource_type, r.provider.name, r.provider.urn,
-                                   _plain_props(r.provider.props)) if r.provider is not None else None)
+                                   _plain_props(r.provider.props)) if r.provider is not None else None,
+                 property_dependencies=by_key)
         for r in policy_resources
+        for dependencies, by_key in (_dependency_urns(r),)
     ]
 
 

@@ -8,7 +8,9 @@ https://cloud.google.com/identity/docs/groups). A gcp.cloudidentity.GroupMembers
 the stack does not define gives the account whatever that group holds, which the pack cannot see: "cannot check
 what group G holds" (fail closed; red7a finding 11: the agent's account joined a group holding roles/owner on the
 organization and the stack passed). A group defined in the same stack (`group=<gcp.cloudidentity.Group>.id`: the
-membership depends on it; Cloud Identity assigns group ids, so a literal `groups/ID` is never the stack's) passes:
+membership's `group` is its id: a known one, or an Output unknown at preview as iam_links.output_sources proves it,
+never a bare depends_on the stack group, issue 11; Cloud Identity assigns group ids, so a literal `groups/ID` is
+never the stack's unless it is one the deployment or the gate's mocks gave it) passes:
 the bindings of its `group:` e-mail are judged by the other GCP rules. Users and other groups as members are not
 judged here.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
+from .iam_links import known_state, output_sources
 
 MEMBERSHIP_TYPE = "gcp:cloudidentity/groupMembership:GroupMembership"
 GROUP_TYPE = "gcp:cloudidentity/group:Group"
@@ -42,6 +45,7 @@ def _depends_on(resource: Resource, by_urn: dict[str, Resource], type_: str) -> 
 
 def check(resources: list[Resource], config):
     by_urn = {resource.urn: resource for resource in resources}
+    groups = [resource for resource in resources if resource.type == GROUP_TYPE]
     for resource in resources:
         if resource.type != MEMBERSHIP_TYPE:
             continue
@@ -58,12 +62,14 @@ def check(resources: list[Resource], config):
         elif not member.strip().lower().rstrip(".").endswith(_SERVICE_ACCOUNT_DOMAIN):
             continue  # a user or a group: not a workload identity
         group = resource.props.get("group")
-        stack_group = _depends_on(resource, by_urn, GROUP_TYPE)
-        if stack_group is not None and (is_unknown(group) or group == stack_group.props.get("name")):
-            continue
         if is_unknown(group):
-            yield Unknown(f"{resource.name}.group", resource.urn)
+            # the stack group's id only as output_sources proves it (a depends_on the stack group beside a constant
+            # behind another Output names an existing group: issue 11)
+            if output_sources(resource, groups, ("name", "id"), "group") is None:
+                yield Unknown(f"{resource.name}.group", resource.urn)
             continue
+        if isinstance(group, str) and any(group in (known_state(g).get("name"), known_state(g).get("id")) for g in groups):
+            continue  # the stack group's known id (after deployment, or the gate mocks')
         yield Violation(f"{resource.name} adds {member} to group {str(group)[:120]!r}, which this stack does not "
                         "define: cannot check what the group holds (every role granted to it at any level, and the "
                         "groups it belongs to), so the account gains unknown power", resource.urn)

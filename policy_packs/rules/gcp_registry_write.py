@@ -4,8 +4,9 @@ Cloud Run, GKE, Cloud Functions and VMs pull the image (or apt / yum package) a 
 own service account: pushing under a tag they deploy, or moving the tag, is code as those accounts, without
 iam.serviceAccounts.actAs on any of them (sources in analysis/gcp_registries.yaml). So a role that writes:
   - an Artifact Registry repository (RepositoryIamMember / Binding / Policy) passes only on a repository this
-    stack creates (gcp.artifactregistry.Repository) and that the binding depends on (`repository=repo.name` or
-    depends_on): whoever deploys from an existing repository is not visible to the pack. A literal id beside a stack
+    stack creates (gcp.artifactregistry.Repository) and that the binding names: its Output (`repository=repo.name`,
+    as iam_links.output_sources proves it: a bare depends_on beside a constant behind another Output is no link,
+    issue 11), or its literal id with a dependency on it: whoever deploys from an existing repository is not visible to the pack. A literal id beside a stack
     repository of that id without the dependency grants on the existing one (the stack's creation then fails, the
     binding stays), as AGID-GCP-011 treats a literal custom role id;
   - a legacy Container Registry bucket (artifacts.PROJECT.appspot.com, us. / eu. / asia.artifacts...): never passes
@@ -33,6 +34,7 @@ from agentid_policy_packs.analysis.values import is_unknown
 from .base import Resource, Rule, Unknown, Violation
 from .gcp_agent_broad_binding import CUSTOM_ROLE_TYPES, _custom_roles
 from .gcp_bindings import each_binding
+from .iam_links import output_sources
 
 DATA = Path(__file__).resolve().parent.parent / "analysis" / "gcp_registries.yaml"
 
@@ -63,13 +65,17 @@ def _repository_id(value: Any) -> str | None:
 
 
 def _own_repository(resource: Resource, repositories: dict[str, Resource]) -> Resource | None:
-    """The stack repository the binding depends on and names (by its id, or by an output not known yet)."""
+    """The stack repository the binding depends on and names (by its id, or by its output not known yet: only as
+    iam_links.output_sources proves it, a depends_on beside a constant behind another Output is not, issue 11)."""
     wanted = resource.props.get("repository")
+    if is_unknown(wanted):
+        found = output_sources(resource, repositories.values(), ("name", "id", "repositoryId"), "repository")
+        return found[0] if found else None
     for urn in resource.dependencies:
         repository = repositories.get(urn)
         if repository is None:
             continue
-        if is_unknown(wanted) or _repository_id(wanted) == repository.props.get("repositoryId"):
+        if _repository_id(wanted) == repository.props.get("repositoryId"):
             return repository
     return None
 

@@ -151,12 +151,24 @@ def known_state(resource: Resource) -> Mapping[str, Any]:
     return {**state, **resource.props}
 
 
+def input_dependencies(holder: Resource, name: str | None) -> set[str]:
+    """The URNs an input of `holder` may hold an Output of: the engine's propertyDependencies of the top-level input
+    `name` when it sent them (a `depends_on` never appears there), else every dependency of the resource."""
+    by_input = holder.property_dependencies
+    if name is not None and by_input is not None and name in by_input:
+        return set(by_input[name])
+    return set(holder.dependencies)
+
+
 def output_sources(holder: Resource, candidates: Iterable[Resource],
-                   outputs: Iterable[str] | Callable[[Resource], Iterable[str]] = IDENTIFIERS) -> list[Resource] | None:
+                   outputs: Iterable[str] | Callable[[Resource], Iterable[str]] = IDENTIFIERS,
+                   input: str | None = None) -> list[Resource] | None:
     """The stack `candidates` whose Output an input of `holder` unknown at preview can be; None ("cannot check until
     known") when the dependency list does not prove it. `outputs`: the dotted paths of the candidate's outputs the
     input would hold (`("metadata.name",)` for a K8s ServiceAccount's name), or a function of the candidate giving them
-(candidates of several types: a VM's `vmName`, a web app's `name`).
+(candidates of several types: a VM's `vmName`, a web app's `name`). `input`: the top-level input of `holder` the
+value is in; where the engine sent that input's propertyDependencies, they are the dependency list judged below
+(issue 11: an identity store membership's `groupId` from a stack group beside its `memberId` from a stack user).
 
     The engine's dependency list says which resources an input MAY come from, not that it is their value: a constant
     computed from any Output (`other.arn.apply(lambda _: "prod-admin")`) with `depends_on=[own]` arrives as the same
@@ -170,7 +182,7 @@ def output_sources(holder: Resource, candidates: Iterable[Resource],
     literal it is at `pulumi up`. A LITERAL never comes here: it names a stack resource only when it equals a known
     name/id/ARN of it (a literal can never be an Output of the stack)."""
     paths_of = outputs if callable(outputs) else (lambda _, paths=tuple(outputs): paths)
-    dependencies = set(holder.dependencies)
+    dependencies = input_dependencies(holder, input)
     found = [c for c in candidates if c.urn in dependencies
              and any(v is None or is_unknown(v) for v in (value_at(known_state(c), p) for p in paths_of(c)))]
     if not found or dependencies - {c.urn for c in found}:
@@ -211,14 +223,14 @@ class NameIndex:
         return found or None
 
     def resolve_input(self, reference: Any, holder: Resource,
-                      outputs: Iterable[str] = IDENTIFIERS) -> list[Resource] | None:
+                      outputs: Iterable[str] = IDENTIFIERS, input: str | None = None) -> list[Resource] | None:
         """As `resolve`, for an input whose being the stack's resource makes it safe: a literal names what it equals;
         an unknown value only the candidates `output_sources` proves it can be the Output of (None: cannot check)."""
         if isinstance(reference, str) and not is_unknown(reference):
             return self.resolve(reference, ())
         if not is_unknown(reference):
             return []
-        return output_sources(holder, self.by_urn.values(), outputs)
+        return output_sources(holder, self.by_urn.values(), outputs, input)
 
 
 def _references(value: Any) -> list[Any]:

@@ -14,6 +14,7 @@ import json
 from agentid.analyzer_client import StackResource
 from tests.policy.pack_cases import flagged_names, stack_findings
 from tests.policy.test_pack_grpc import urn
+from tests.policy.ruletools import UNKNOWN
 
 IDENTITY_POOL = "aws:cognito/identityPool:IdentityPool"
 ATTACHMENT = "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment"
@@ -342,3 +343,33 @@ def test_an_activation_with_an_unreadable_limit_is_still_reported(pack) -> None:
         [finding] = aws_ssm_hybrid_activation.check(Resource(ACTIVATION, "a", urn(ACTIVATION, "a"),
                                                              {"iamRole": "x", "registrationLimit": limit}), {})
         assert "registrationLimit, default 1" in finding.message
+
+
+def test_a_computed_provider_arn_is_the_stacks_provider_only_as_its_input_proves(pack) -> None:
+    """issue 11: a pool whose provider ARN is a constant behind a bucket's Output (the account's existing GitHub
+    provider) with `depends_on=[the stack's provider of a trusted issuer]` was judged as that trusted provider and
+    passed. It cannot be checked (mandatory); the stack provider's own ARN Output passes (the pool depends on it alone,
+    or the input's propertyDependencies name it)."""
+    provider = resource("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "idp",
+                        {"url": "https://idp.acme.example", "clientIdLists": ["sts.amazonaws.com"]})
+    bucket = resource("aws:s3/bucketV2:BucketV2", "marker", {})
+    pinned = deny_unless("idp.acme.example", "agent-1")
+
+    def pool(*depends_on, by_input=None):
+        found = oidc_pool([UNKNOWN], pinned)
+        found[0] = resource(IDENTITY_POOL, "ip", dict(found[0].properties), *depends_on)
+        found[0].property_dependencies = by_input
+        return [provider, bucket, *found]
+
+    pack.configure({"AGID-AWS-067": {"trustedIssuers": ["https://idp.acme.example"]}})
+    try:
+        for evading in (pool(provider, bucket), pool(provider, bucket, by_input={"openidConnectProviderArns": [bucket.urn]})):
+            found = stack_findings(pack, "AGID-AWS-067", evading)
+            # a list holding an unknown ARN is no list of known ARNs: cannot check (fails closed)
+            assert [(n, m.endswith("ip: cannot check: openidConnectProviderArns is not known")) for n, m in found] \
+                == [("ip", True)], found
+        assert stack_findings(pack, "AGID-AWS-067", pool(provider)) == []
+        assert stack_findings(pack, "AGID-AWS-067", pool(
+            provider, bucket, by_input={"openidConnectProviderArns": [provider.urn]})) == []
+    finally:
+        pack.configure({})

@@ -195,3 +195,18 @@ def test_an_unknown_role_cannot_be_checked(pack):
                                                            "policyId": EXISTING})
     [(_, message)] = stack_findings(pack, "AGID-AZ-052", [link])
     assert message.endswith("cannot check until known: link.roleDefinitionId is computed during preview")
+
+
+def test_the_policy_ids_own_property_dependencies_decide(pack):
+    """Where the engine sends propertyDependencies, policyId's decide (a `depends_on` never appears there): the stack
+    policy's id beside another dependency passes; a bucket's Output with depends_on the stack policy cannot be checked."""
+    marker = StackResource("aws:s3/bucketV2:BucketV2", "marker", urn("aws:s3/bucketV2:BucketV2", "marker"), {})
+    policy = StackResource(POLICY, "policy", urn(POLICY, "policy"), {"scope": SCOPE, "roleManagementPolicyName": OWN_NAME})
+
+    def link(source):
+        return StackResource(LINK, "link", urn(LINK, "link"), {"scope": SCOPE, "roleDefinitionId": OWNER, "policyId": UNKNOWN},
+                             dependencies=[policy.urn, marker.urn], property_dependencies={"policyId": [source.urn]})
+
+    assert stack_findings(pack, "AGID-AZ-052", [policy, marker, link(policy)]) == []
+    assert [m.endswith("cannot check until known: link.policyId is computed during preview")
+            for _, m in stack_findings(pack, "AGID-AZ-052", [policy, marker, link(marker)])] == [True]

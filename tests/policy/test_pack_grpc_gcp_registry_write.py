@@ -176,3 +176,20 @@ def test_container_registry_acl_look_alikes_pass(pack):
         StackResource(BUCKET_ACCESS, "other", urn(BUCKET_ACCESS, "other"), {
             "bucket": "acme-releases", "entity": "user-ci@acme.example", "role": "WRITER"}),
     ]) == []
+
+
+def test_depending_on_the_stacks_repository_does_not_explain_a_repository_another_output_may_hide(pack):
+    """issue 11: a writer whose repository is a constant behind a bucket's Output (the existing prod-images) with
+    `depends_on=[the stack's repository]` passed as the stack's. It is judged as a repository the stack does not
+    create; the input's own propertyDependencies, where the engine sends them, decide (the stack repository's Output
+    beside another dependency passes)."""
+    repo = _repo()
+    bucket = StackResource("gcp:storage/bucket:Bucket", "marker", urn("gcp:storage/bucket:Bucket", "marker"), {})
+    hidden = _member("hidden", UNKNOWN, deps=[repo.urn, bucket.urn])
+    by_input = _member("by-input", UNKNOWN, deps=[repo.urn, bucket.urn])
+    by_input.property_dependencies = {"repository": [bucket.urn]}
+    own = _member("own-by-input", UNKNOWN, deps=[repo.urn, bucket.urn])
+    own.property_dependencies = {"repository": [repo.urn], "member": [bucket.urn]}
+    found = stack_findings(pack, "AGID-GCP-017", [repo, bucket, hidden, by_input, own], "mandatory")
+    assert [(name, "a repository known only at deployment that this stack does not create" in message)
+            for name, message in found] == [("by-input", True), ("hidden", True)], found

@@ -156,11 +156,35 @@ def test_binding_of_a_policy_outside_the_stack_cannot_be_checked(pack):
     assert "the mutating admission policy of an existing binding" in dict(found)["repoint"]
 
 
+def autonamed_policy():
+    """A policy whose metadata.name the provider generates: its name output is unknown at preview."""
+    named = policy("agents-auto")
+    return StackResource(MAP, named.name, named.urn, {"metadata": {}, "spec": named.properties["spec"]})
+
+
 def test_binding_of_the_stacks_own_policy_passes(pack):
-    own = policy()
+    own, auto = policy(), autonamed_policy()
     assert stack_findings(pack, "AGID-K8S-011", [
-        own, binding("by-output", UNKNOWN, deps=[own.urn]), binding("by-name", "agents-defaults", deps=[own.urn])]) \
-        == []
+        own, auto, binding("by-output", UNKNOWN, deps=[auto.urn]),
+        binding("by-name", "agents-defaults", deps=[own.urn])]) == []
+
+
+def test_depending_on_the_stacks_policy_does_not_explain_a_name_another_output_may_hide(pack):
+    """issue 11: a binding whose policyName is a constant behind a ConfigMap's Output (an existing cluster-wide
+    injector) with `depends_on=[the stack's policy]` passed; so did one depending on a policy whose name is known (its
+    name Output would have been known too). Both cannot be checked until known; the propertyDependencies of `spec`
+    decide where the engine sends them."""
+    own, auto = policy(), autonamed_policy()
+    marker = StackResource("kubernetes:core/v1:ConfigMap", "marker", urn("kubernetes:core/v1:ConfigMap", "marker"), {})
+    by_input = binding("by-input", UNKNOWN, deps=[auto.urn, marker.urn])
+    by_input.property_dependencies = {"spec": [marker.urn]}
+    own_by_input = binding("own-by-input", UNKNOWN, deps=[auto.urn, marker.urn])
+    own_by_input.property_dependencies = {"spec": [auto.urn], "metadata": [marker.urn]}
+    found = [m for _, m in stack_findings(pack, "AGID-K8S-011", [
+        own, auto, marker, binding("hidden", UNKNOWN, deps=[auto.urn, marker.urn]), by_input, own_by_input,
+        binding("known-name", UNKNOWN, deps=[own.urn])])]
+    assert [sorted(m.rsplit("cannot check until known: ", 1)[-1].removesuffix(" is computed during preview").split(", "))
+            for m in found] == [["by-input.spec.policyName", "hidden.spec.policyName", "known-name.spec.policyName"]], found
 
 
 def test_a_policy_patch_replacing_mutations_of_an_existing_policy_is_flagged(pack):

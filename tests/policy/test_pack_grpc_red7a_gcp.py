@@ -130,3 +130,21 @@ def test_service_account_in_a_group_the_stack_does_not_define_cannot_be_checked(
     assert set(found) == {"literal", "output", "service-agent"}, found
     assert ("output adds the stack's service account agent to group 'groups/01abcdefgh', which this stack does not "
             "define: cannot check what the group holds") in found["output"]
+
+
+def test_depending_on_the_stacks_group_does_not_explain_a_group_another_output_may_hide(pack):
+    """issue 11: a service account put into a group whose id is a constant behind a bucket's Output (an existing group
+    holding roles/owner) with `depends_on=[the stack's group]` passed. It cannot be checked until known; the group
+    input's own propertyDependencies decide where the engine sends them (the stack group's Output passes)."""
+    group = StackResource(STACK_GROUP, "team", urn(STACK_GROUP, "team"), {"parent": "customers/C01",
+                                                                           "groupKey": {"id": "agents@acme.example"}})
+    bucket = StackResource("gcp:storage/bucket:Bucket", "marker", urn("gcp:storage/bucket:Bucket", "marker"), {})
+    sa = "agent-x@acme-dev.iam.gserviceaccount.com"
+    hidden = membership("hidden", UNKNOWN, sa, (group.urn, bucket.urn))
+    by_input = membership("by-input", UNKNOWN, sa, (group.urn, bucket.urn))
+    by_input.property_dependencies = {"group": [bucket.urn]}
+    own = membership("own", UNKNOWN, sa, (group.urn, bucket.urn))
+    own.property_dependencies = {"group": [group.urn]}
+    found = [m for _, m in stack_findings(pack, "AGID-GCP-016", [group, bucket, hidden, by_input, own])]
+    assert [m.rsplit("cannot check until known: ", 1)[-1] for m in found] == [
+        "by-input.group, hidden.group is computed during preview"], found

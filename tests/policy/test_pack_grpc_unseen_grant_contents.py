@@ -111,3 +111,57 @@ def test_every_cannot_read_the_grant_rule_blocks(pack) -> None:
         pack.configure({})
     assert {("AGID-AWS-044", "hop"), ("AGID-AWS-015", "corp"), ("AGID-AWS-014", "new-managed"),
             ("AGID-AZ-013", "custom")} <= mandatory
+
+
+def unknown_paths(pack, stack) -> list[str]:
+    """The inputs AGID-AWS-015's stack-wide "cannot check until known" names (the SDK joins them in one message)."""
+    found = [d.message.rsplit("cannot check until known: ", 1)[-1].removesuffix(" is computed during preview")
+             for d in pack.analyze_stack(stack) if d.policy_name == "AGID-AWS-015" and "cannot check until known" in d.message]
+    return sorted(path for message in found for path in message.split(", "))
+
+
+def test_an_identity_center_group_id_is_the_stacks_only_as_its_input_proves(pack) -> None:
+    """issue 11: a membership whose groupId is a constant behind a bucket's Output (an existing admin group) with
+    `depends_on=[the stack's group]` passed. It cannot be checked until known; where the engine sends the input's
+    propertyDependencies, they decide: groupId from the stack group beside memberId from a stack user (a dependency
+    on both) passes, groupId from the bucket with a bare depends_on the group cannot be checked."""
+    group = resource(STORE_GROUP, "agents", {"identityStoreId": "d-1234567890", "displayName": "agents"})
+    user = resource("aws:identitystore/user:User", "bot", {"identityStoreId": "d-1234567890", "userName": "bot"})
+    bucket = resource("aws:s3/bucketV2:BucketV2", "marker", {})
+
+    def membership(name: str, depends, by_input=None) -> StackResource:
+        member = resource(STORE_MEMBERSHIP, name, {"identityStoreId": "d-1234567890", "groupId": UNKNOWN,
+                                                   "memberId": UNKNOWN}, depends)
+        member.property_dependencies = by_input
+        return member
+
+    stack = [group, user, bucket,
+             membership("hidden", (group.urn, bucket.urn)),
+             membership("hidden-by-input", (group.urn, bucket.urn), {"groupId": [bucket.urn]}),
+             membership("own-by-input", (group.urn, user.urn), {"groupId": [group.urn], "memberId": [user.urn]}),
+             membership("own", (group.urn,))]
+    assert unknown_paths(pack, stack) == ["hidden-by-input.groupId", "hidden.groupId"]
+
+
+def test_a_permission_set_arn_is_the_stacks_only_as_its_input_proves(pack) -> None:
+    """issue 11: an AccountAssignment whose permissionSetArn is a constant behind another Output with `depends_on` the
+    stack's permission set passed silently; an ARN nothing explains passed too. Both cannot be checked until known;
+    the stack's permission set's own Output (by the input's propertyDependencies, or the only dependency) passes."""
+    ps = resource("aws:ssoadmin/permissionSet:PermissionSet", "ps", {"instanceArn": "arn:aws:sso:::instance/ssoins-1",
+                                                                     "name": "AgentOps"})
+    group = resource(STORE_GROUP, "agents", {"identityStoreId": "d-1234567890", "displayName": "agents"})
+    bucket = resource("aws:s3/bucketV2:BucketV2", "marker", {})
+
+    def assignment(name: str, depends, by_input=None) -> StackResource:
+        found = resource("aws:ssoadmin/accountAssignment:AccountAssignment", name, {
+            "instanceArn": "arn:aws:sso:::instance/ssoins-1", "permissionSetArn": UNKNOWN, "principalId": UNKNOWN,
+            "principalType": "GROUP", "targetId": "123456789012", "targetType": "AWS_ACCOUNT"}, depends)
+        found.property_dependencies = by_input
+        return found
+
+    stack = [ps, group, bucket, assignment("hidden", (ps.urn, bucket.urn)), assignment("nothing", ()),
+             assignment("hidden-by-input", (ps.urn, group.urn), {"permissionSetArn": [bucket.urn]}),
+             assignment("own", (ps.urn,)),
+             assignment("own-by-input", (ps.urn, group.urn), {"permissionSetArn": [ps.urn], "principalId": [group.urn]})]
+    assert unknown_paths(pack, stack) == ["hidden-by-input.permissionSetArn", "hidden.permissionSetArn",
+                                          "nothing.permissionSetArn"]
