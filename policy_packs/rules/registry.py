@@ -94,6 +94,7 @@ from . import (
     entra_access_package_open,
     entra_app_flows,
     entra_preauthorized_client,
+    azure_policy_exemption_own,
     entra_custom_directory_role,
     entra_first_party_delegated_consent,
     entra_graph_app_role,
@@ -119,6 +120,7 @@ from . import (
     gcp_hmac_key,
     gcp_pam_entitlement,
     gcp_org_policy_guardrails,
+    gcp_audit_logs_kept,
     gcp_foreign_privileged_member,
     gcp_impersonation_escalation,
     gcp_public_acl,
@@ -187,7 +189,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_foreign_assume_role, aws_deploy_time_exec, aws_api_identity_proxy, aws_public_api_service_proxy, entra_graph_app_role, entra_graph_unknown_permission,
     entra_first_party_delegated_consent, azure_apim_open_identity_proxy,
     entra_unknown_app_role_assignment, gcp_impersonation_escalation, gcp_custom_role_escalation,
-    gcp_default_service_account, gcp_unseen_runner_account, gcp_vm_code_elsewhere, gcp_pam_entitlement, gcp_org_policy_guardrails,
+    gcp_default_service_account, gcp_unseen_runner_account, gcp_vm_code_elsewhere, gcp_pam_entitlement, gcp_org_policy_guardrails, gcp_audit_logs_kept,
     gcp_foreign_privileged_member,
     gcp_access_policy_allow,
     azure_deploy_time_code, azure_code_on_unseen_target, provider_command_credentials,
@@ -200,7 +202,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # weak trust
     aws_public_principal, aws_oidc_trust, aws_iot_credential_provider, aws_codebuild_untrusted_builds,
     aws_cross_account_trust, azure_federated_credential,
-    entra_app_flows, entra_preauthorized_client,
+    entra_app_flows, entra_preauthorized_client, azure_policy_exemption_own,
     gcp_wif_provider_pinned, federated_issuer_known, entra_trusted_location, provider_endpoints, cognito_identity_pool_trust,
     agentcore_return_urls, agentcore_gateway_target_credentials, oauth_redirect_uris,
     # public or cross-account access
