@@ -35,11 +35,14 @@ from collections.abc import Iterable, Mapping
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
+
+if TYPE_CHECKING:
+    from agentid.pack_fork import PreforkedPack
 
 ENFORCEMENT_LEVELS = {
     analyzer_pb2.ADVISORY: "advisory",
@@ -196,23 +199,37 @@ class PackProcess:
 
     @classmethod
     def start(cls, pack_dir: str | Path, *, timeout: float = 30.0, call_timeout: float = 30.0,
-              python: str | None = None, env: Mapping[str, str] | None = None) -> PackProcess:
-        """Start the pack as the engine does and wait (at most `timeout` s) for its port."""
+              python: str | None = None, env: Mapping[str, str] | None = None,
+              prepared: PreforkedPack | None = None) -> PackProcess:
+        """Start the pack as the engine does and wait (at most `timeout` s) for its port.
+
+        `prepared`: a child forked from the gate before it read the project (`agentid.pack_fork.prefork`), made
+        that same process (`python -u -m pulumi.policy ADDR DIR`, same environment and directory) without a new
+        interpreter importing pulumi, gRPC and protobuf again; only for the gate's own interpreter."""
         pack_dir = Path(pack_dir).resolve()
+        if prepared is not None and python not in (None, sys.executable):
+            prepared.discard()
+            prepared = None
         if not (pack_dir / "PulumiPolicy.yaml").is_file():
+            if prepared is not None:
+                prepared.discard()
             raise PackError(f"{pack_dir} is not a policy pack (no PulumiPolicy.yaml)")
         engine = _RecordingEngine()
         engine_server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
         engine_pb2_grpc.add_EngineServicer_to_server(engine, engine_server)
         engine_port = engine_server.add_insecure_port("127.0.0.1:0")
         engine_server.start()
-        stderr_file = tempfile.TemporaryFile()
         command = [python or sys.executable, "-u", "-m", "pulumi.policy", f"127.0.0.1:{engine_port}", str(pack_dir)]
         try:
-            process = subprocess.Popen(
-                command, cwd=pack_dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr_file,
-                env={**os.environ, **(env or {})},
-            )
+            if prepared is not None:
+                stderr_file = prepared.stderr_file
+                process = prepared.launch(command[4:], cwd=pack_dir, env={**os.environ, **(env or {})})
+            else:
+                stderr_file = tempfile.TemporaryFile()
+                process = subprocess.Popen(
+                    command, cwd=pack_dir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr_file,
+                    env={**os.environ, **(env or {})},
+                )
         except OSError as error:
             engine_server.stop(0)
             raise PackError(f"cannot start {' '.join(command)}: {error}") from error

@@ -18,11 +18,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentid.analyzer_client import AnalyzerInfo, Diagnostic, PackError, PackProcess, PolicyInfo
 from agentid.preview.pack_config import reconcile
 from agentid.preview.program import Resource
+
+if TYPE_CHECKING:
+    from agentid.pack_fork import PreforkedPack
 
 MANDATORY_LEVELS = ("mandatory", "remediate")  # the SDK reports `remediate` as mandatory when it still fails
 IN_FLIGHT = 4  # pulumi_policy serves with 4 worker threads
@@ -71,8 +74,10 @@ class PackSession:
                  config_for: Callable[[AnalyzerInfo], tuple[dict[str, dict[str, Any]], str]],
                  on_ready: Callable[[AnalyzerInfo], None] = lambda info: None,
                  on_resource_done: Callable[[], None] = lambda: None,
-                 adjust_config: Callable[[AnalyzerInfo, dict], dict] = lambda info, config: config) -> None:
+                 adjust_config: Callable[[AnalyzerInfo, dict], dict] = lambda info, config: config,
+                 prepared: PreforkedPack | None = None) -> None:
         self.pack_dir = pack_dir
+        self._prepared = prepared  # a child forked before the project was read (agentid.pack_fork), or None
         self.pack: PackProcess | None = None
         self._on_resource_done = on_resource_done
         self._pool = ThreadPoolExecutor(IN_FLIGHT + 1, thread_name_prefix=f"pack-{pack_dir.name}")
@@ -83,7 +88,8 @@ class PackSession:
         self._lock = threading.Lock()
 
     def _prepare(self, env: dict[str, str], timeout: float, config_for: Callable, on_ready: Callable) -> tuple:
-        pack = PackProcess.start(self.pack_dir, timeout=timeout, call_timeout=timeout, env=env)
+        pack = PackProcess.start(self.pack_dir, timeout=timeout, call_timeout=timeout, env=env,
+                                 prepared=self._prepared)
         with self._lock:  # `close` may have run while the pack was starting: then nobody else will stop it
             if self._closed:
                 pack.close()

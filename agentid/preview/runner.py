@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from agentid import pack_fork
 from agentid.analyzer_client import AnalyzerInfo, PackError
 from agentid.mock_engine import MOCK_ACCOUNT, MOCK_SUBSCRIPTION, MOCK_TENANT, no_collections
 from agentid.preview import cloaking, credential_invokes, sandbox, trusted_issuers, waivers
@@ -160,8 +161,12 @@ class PreviewResult:
 def run_preview(request: PreviewRequest, progress: Progress | None = None) -> PreviewResult:
     progress = progress or _Silent()
     result = PreviewResult(stack=request.stack, strict_unknowns=request.strict_unknowns)
+    # Before anything of the judged project is read and before any gRPC channel or thread exists: the packs'
+    # processes, forked from this interpreter (which has imported pulumi, gRPC and protobuf), waiting for their
+    # command lines (agentid/pack_fork.py; none where that is not sound: packs then start as new interpreters).
+    prepared, _why_not = pack_fork.prefork(len(request.pack_dirs or [DEFAULT_PACK]))
     try:
-        _run(request, result, progress)
+        _run(request, result, progress, prepared)
     except ConfigError as error:
         result.error, result.error_kind = str(error), "config"
     except ProgramError as error:
@@ -174,10 +179,14 @@ def run_preview(request: PreviewRequest, progress: Progress | None = None) -> Pr
     except Exception as error:  # noqa: BLE001 - a bug of the gate itself is no verdict either, never a pass
         result.error, result.error_kind = f"{type(error).__name__}: {error}", "internal"
         result.packs = []
+    finally:
+        for child in prepared:  # those no pack session launched (a config error, fewer packs)
+            child.discard()
     return result
 
 
-def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> None:
+def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
+         prepared: Sequence[pack_fork.PreforkedPack] = ()) -> None:
     project = result.project = find_project(request.start_dir)
     require_python_runtime(project)
     config = result.config = load_stack_config(project, request.stack)
@@ -235,7 +244,8 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress) -> 
                 return raised
 
             session = PackSession(pack_dir, env=env, timeout=request.timeout, config_for=config_for,
-                                  on_resource_done=progress.advance, adjust_config=floor)
+                                  on_resource_done=progress.advance, adjust_config=floor,
+                                  prepared=prepared[index] if index < len(prepared) else None)
             cleanup.callback(session.close)
             sessions.append(session)
 
