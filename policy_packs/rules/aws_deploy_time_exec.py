@@ -66,7 +66,7 @@ from agentid_policy_packs.analysis.values import is_unknown, values_at
 
 from . import inherited_identity
 from .base import Resource, Rule, Unknown, Violation
-from .iam_links import ROLE, NameIndex, iam_arn_parts, known_account
+from .iam_links import ROLE, NameIndex, iam_arn_parts, known_account, output_sources
 from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
 
 ASSOCIATION = "aws:ssm/association:Association"
@@ -359,9 +359,9 @@ def _task_states(states: Any, where: str):
                 yield from _task_states(state[key].get("States"), f"{here}.{key}")
 
 
-def _state_machine_tasks(resource: Resource, resources: list[Resource]):
-    """Issue 11: the objects a state machine's task states run (a function, task definition, project, job, another
-    state machine), judged as inherited identities (analysis/aws_code_runners.yaml state_machine_tasks)."""
+def _task_references(resource: Resource):
+    """(path, value, task entry) of every object a state machine's task states name (state_machine_tasks), or an
+    Unknown / Violation when the definition cannot be read."""
     definition = resource.props.get("definition")
     if definition is None or is_unknown(definition):
         if is_unknown(definition):
@@ -377,31 +377,80 @@ def _state_machine_tasks(resource: Resource, resources: list[Resource]):
         target = state.get("Resource")
         if state.get("Type") != "Task" or not isinstance(target, str):
             continue
-        for task in tasks:
-            if not re.match(task["resource"], target.strip(), re.IGNORECASE):
-                continue
-            if "parameter" not in task:
-                references = {f"{where}.Resource": target}
+        task = next((t for t in tasks if re.match(t["resource"], target.strip(), re.IGNORECASE)), None)
+        if task is None:
+            continue
+        if "parameter" not in task:
+            yield f"{where}.Resource", target, task
+            continue
+        for block in ("Parameters", "Arguments"):
+            value = state.get(block, {}).get(task["parameter"]) if isinstance(state.get(block), dict) else None
+            if value is None or (isinstance(value, str) and value.strip().startswith("{%")):
+                continue  # absent, or JSONata chosen at run time (bounded by the role)
+            yield f"{where}.{block}.{task['parameter']}", value, task
+
+
+def _state_machine_tasks(resource: Resource, resources: list[Resource]):
+    """Issue 11: the objects a state machine's task states run (a function, task definition, project, job, another
+    state machine), judged as inherited identities (analysis/aws_code_runners.yaml state_machine_tasks)."""
+    for found in _task_references(resource):
+        if not isinstance(found, tuple):
+            yield found
+            continue
+        path, value, task = found
+        key = path.replace(".", "/")  # one input, not a dotted walk
+        holder = Resource(resource.type, resource.name, resource.urn, {key: value}, dependencies=resource.dependencies)
+        for outcome in inherited_identity.judge(holder, [{**task, "paths": [key]}], resources,
+                                                _runners_data()["inherits"]):
+            if isinstance(outcome, Violation):
+                yield Violation(outcome.message.replace(key, path), outcome.urn, outcome.category)
             else:
-                references = {}
-                for block in ("Parameters", "Arguments"):
-                    value = state.get(block, {}).get(task["parameter"]) if isinstance(state.get(block), dict) else None
-                    if isinstance(value, str) and value.strip().startswith("{%"):
-                        continue  # JSONata: chosen at run time, bounded by the role
-                    if value is not None:
-                        references[f"{where}.{block}.{task['parameter']}"] = value
-            for path, value in references.items():
-                holder = Resource(resource.type, resource.name, resource.urn, {path.replace(".", "/"): value},
-                                  dependencies=resource.dependencies)
-                for outcome in inherited_identity.judge(holder, [{**task, "paths": [path.replace(".", "/")]}],
-                                                        resources, _runners_data()["inherits"]):
-                    if isinstance(outcome, Violation):
-                        outcome = Violation(outcome.message.replace(path.replace(".", "/"), path), outcome.urn,
-                                            outcome.category)
-                    else:
-                        outcome = Unknown(path, outcome.urn)
-                    yield outcome
-            break
+                yield Unknown(path, outcome.urn)
+
+
+def _run_by_state_machines(resources: list[Resource], starters: list[Resource]) -> set[str]:
+    """URNs of the stack runners a started state machine's task states run (by name, ARN or Output), so that their
+    own identity is judged like that of a runner any other starter runs."""
+    started: set[str] = set()
+    seen: set[str] = set()
+    frontier = [r for r in resources if r.type == STATE_MACHINE and _started(r, starters)]
+    while frontier:
+        machine = frontier.pop()
+        if machine.urn in seen:
+            continue
+        seen.add(machine.urn)
+        for found in _task_references(machine):
+            if not isinstance(found, tuple):
+                continue
+            _, value, task = found
+            candidates = [r for r in resources if r.type in task["kinds"]]
+            if isinstance(value, str) and not is_unknown(value):
+                objects = inherited_identity.resolve(machine, value, candidates)
+            else:
+                objects = output_sources(machine, candidates, inherited_identity.OUTPUTS) or []
+            for obj in objects:
+                started.add(obj.urn)
+                if obj.type == STATE_MACHINE:
+                    frontier.append(obj)
+    return started
+
+
+ALIAS = "aws:lambda/alias:Alias"
+
+
+def _run_by_aliases(resources: list[Resource], starters: list[Resource]) -> set[str]:
+    """URNs of the stack functions a started Lambda alias runs (an event source mapping, schedule or permission
+    naming `fn:live` or depending on the alias starts the function behind it)."""
+    started: set[str] = set()
+    functions = [r for r in resources if r.type == FUNCTION]
+    for alias in (r for r in resources if r.type == ALIAS and _started(r, starters)):
+        target = alias.props.get("functionName")
+        if isinstance(target, str) and not is_unknown(target):
+            found = inherited_identity.resolve(alias, target, functions)
+        else:
+            found = output_sources(alias, functions, inherited_identity.OUTPUTS) or []
+        started |= {function.urn for function in found}
+    return started
 
 
 def check(resources, config):
@@ -409,6 +458,7 @@ def check(resources, config):
     data = _runners_data()
     identities = _Identities(resources, OwnAccounts.from_config(config))
     starters = [r for r in resources if r.type in data["starters"]]
+    by_machines = _run_by_state_machines(resources, starters) | _run_by_aliases(resources, starters)
     for resource in resources:
         if resource.type == ASSOCIATION:
             yield from _association(resource)
@@ -424,7 +474,8 @@ def check(resources, config):
         if inherits and not any(entry.get("carrier") for entry in inherits):
             yield from inherited_identity.judge(resource, inherits, resources, data["inherits"])
         spec = data["runners"].get(resource.type)
-        if spec is not None and (spec["runs"] == "deploy" or _started(resource, starters)):
+        if spec is not None and (spec["runs"] == "deploy" or resource.urn in by_machines
+                                 or _started(resource, starters)):
             if (yield from _applies(resource, spec)):
                 yield from _runner(resource, spec, identities)
                 if resource.type == STATE_MACHINE:

@@ -308,3 +308,37 @@ def test_a_state_machine_running_the_stacks_own_objects_or_choosing_at_run_time_
         "D": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "Parameters": {
             "QueueUrl": "https://sqs.eu-west-1.amazonaws.com/1/q", "MessageBody": "x"}, "End": True}})
     assert findings(pack, machine, _started(machine)) == {}
+
+
+def test_a_stack_function_a_started_state_machine_invokes_is_judged_by_its_role(pack):
+    # the machine runs the stack's function (by name or Output): an existing role on it is the function's finding
+    admin_fn = res(FUNCTION, "admin-fn", {"name": "admin-fn",
+                                          "role": "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"})
+    by_name = _state_machine({"Go": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {
+        "FunctionName": "admin-fn"}, "End": True}})
+    assert findings(pack, admin_fn, by_name) == {}  # nothing starts the machine
+    found = findings(pack, admin_fn, by_name, _started(by_name))
+    assert list(found) == ["admin-fn"] and "OrganizationAccountAccessRole" in found["admin-fn"], found
+    by_output = res("aws:sfn/stateMachine:StateMachine", "sm", {"name": "sm", "roleArn": "worker-role",
+                                                                "definition": UNKNOWN}, (admin_fn.urn,))
+    # a definition known only at deployment is not a pass: cannot check until known
+    found = stack_findings(pack, RULE, [*OWN, admin_fn, by_output, _started(by_output)])
+    assert [message for _, message in found] == [
+        f"can't run policy '{RULE}' from policy pack 'agent-guard@v0.0.1' during preview: cannot check until known: "
+        "definition is computed during preview"], found
+
+
+def test_a_stack_function_started_through_its_alias_is_judged_by_its_role(pack):
+    admin_fn = res(FUNCTION, "admin-fn", {"name": "admin-fn",
+                                          "role": "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"})
+    alias = res("aws:lambda/alias:Alias", "live", {"name": "live", "functionName": UNKNOWN, "functionVersion": "1"},
+                (admin_fn.urn,))
+    mapping = res("aws:lambda/eventSourceMapping:EventSourceMapping", "esm", {
+        "functionName": "arn:aws:lambda:eu-west-1:123456789012:function:admin-fn:live",
+        "eventSourceArn": "arn:aws:sqs:eu-west-1:1:q"})
+    assert findings(pack, admin_fn, alias) == {}  # nothing invokes the alias
+    by_output = res("aws:lambda/eventSourceMapping:EventSourceMapping", "esm", {
+        "functionName": UNKNOWN, "eventSourceArn": "arn:aws:sqs:eu-west-1:1:q"}, (alias.urn,))
+    for starter in (mapping, by_output):
+        found = findings(pack, admin_fn, alias, starter)
+        assert list(found) == ["admin-fn"] and "OrganizationAccountAccessRole" in found["admin-fn"], found
