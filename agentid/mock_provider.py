@@ -95,6 +95,12 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
         state.setdefault("objectId", name_uuid("object", name))
         if package == "azure-native":
             resource_id = f"/subscriptions/{name_uuid('subscription')}/providers/{module}/{kind}/{physical}"
+            if type_token == "azure-native:authorization:RoleDefinition":
+                # Azure answers a custom role's ARM id with its GUID (the roleDefinitionId input, else one it
+                # generates): an assignment naming `definition.id` must name a role, as it does in Azure
+                guid = str(inputs.get("roleDefinitionId") or name_uuid("roleDefinition", name))
+                resource_id = f"/subscriptions/{MOCK_SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+                state["name"] = guid
             if isinstance(inputs.get("identity"), dict):
                 state["identity"] = _managed_identity_state(inputs["identity"])
         else:

@@ -6,7 +6,8 @@ of components/data/azure_capabilities.yaml (assign roles, define roles, attach m
 run commands on VMs, read account keys, Key Vault data wildcards, ...). An assignment-writer such as Role
 Based Access Control Administrator passes when the assignment's ABAC `condition` lets it assign only known
 roles without such capabilities. Role ids that are not built in are AGID-AZ-013's (custom roles are judged by
-AGID-AZ-012 on their definition).
+AGID-AZ-012 on their definition, and by AGID-AZ-013 where assigned), and so is a roleDefinitionId unknown at preview:
+that stack rule can tell whether it is the Output of a role definition the stack creates.
 """
 
 from agentid_policy_packs.analysis import assigned_role
@@ -43,6 +44,8 @@ def privileged_message(role_definition_id: str, condition: str | None) -> tuple[
 def check(resource: Resource, config):
     role = resource.props.get("roleDefinitionId")
     condition = resource.props.get("condition")
+    if is_unknown(role):
+        return  # the Output of a role definition the stack creates, or not: AGID-AZ-013 follows the link
     for field, value in (("roleDefinitionId", role), ("condition", condition)):
         if (field == "roleDefinitionId" and value is None) or is_unknown(value):
             yield Unknown(field)

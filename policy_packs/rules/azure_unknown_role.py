@@ -3,37 +3,99 @@
 AGID-AZ-010 judges built-in roles by their definitions (snapshot of `az role definition list`) and AGID-AZ-012
 judges custom roles defined in the stack. An assignment of any other role id (a custom role made outside the
 stack, or a built-in role newer than the snapshot) cannot be judged here: it is reported, never passed silently.
+
+An assignment of a custom role the stack defines is judged here with THAT definition's permissions, as AGID-AZ-010
+judges a built-in one: every control-plane operation (`*`) or a privileged capability (components/data/
+azure_capabilities.yaml, the assignment's ABAC `condition` applied) is a violation at the assignment. The role is
+the stack's when the assignment's roleDefinitionId names its GUID (its roleDefinitionId input, or its known id), or,
+when roleDefinitionId is unknown at preview (`role_definition_id=definition.id` of a role created in the same run),
+when iam_links.output_sources proves it is that definition's Output: the assignment depends on stack role
+definitions and nothing else (another dependency may be the Output a constant hides behind:
+`vault.id.apply(lambda _: OWNER_ID)` with `depends_on=[narrow_role]`). An unknown roleDefinitionId with no such
+source is "cannot check until known" (AGID-AZ-010 leaves it to this rule, which can follow the link).
 """
 
 from __future__ import annotations
 
 from agentid_components import azure_catalog
-from agentid_policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis import RoleDefinitionError, parse_role_definition
+from agentid_policy_packs.analysis.azure_roles import role_effects
+from agentid_policy_packs.analysis.values import is_unknown, unknown_path
 
 from .azure_broad_custom_role import ROLE_DEFINITION
 from .azure_privileged_role import ROLE_GRANTS
-from .base import Resource, Rule, Violation
+from .base import Resource, Rule, Unknown, Violation
+from .iam_links import known_state, output_sources
 
 
-def _defined_ids(resources: list[Resource]) -> set[str]:
-    """GUIDs of the role definitions in the stack (their `roleDefinitionId` input)."""
-    ids = set()
+def _defined(resources: list[Resource]) -> dict[str, list[Resource]]:
+    """GUID -> the role definitions of the stack with it (their `roleDefinitionId` input, or their known id)."""
+    ids: dict[str, list[Resource]] = {}
     for resource in resources:
-        value = resource.props.get("roleDefinitionId") if resource.type == ROLE_DEFINITION else None
-        if isinstance(value, str) and not is_unknown(value) and azure_catalog.role_id_of(value):
-            ids.add(azure_catalog.role_id_of(value))
+        if resource.type != ROLE_DEFINITION:
+            continue
+        found = set()
+        for value in (resource.props.get("roleDefinitionId"), known_state(resource).get("id")):
+            if isinstance(value, str) and not is_unknown(value) and azure_catalog.role_id_of(value):
+                found.add(azure_catalog.role_id_of(value))
+        for role_id in found:
+            ids.setdefault(role_id, []).append(resource)
     return ids
 
 
+def _custom_grant(grant: Resource, definition: Resource, how: str):
+    """The outcome of `grant` giving the stack's custom role `definition`: judged by its permissions."""
+    permissions = definition.props.get("permissions")
+    label = definition.props.get("roleName")
+    label = label if isinstance(label, str) and not is_unknown(label) else definition.name
+    path = unknown_path(permissions)
+    if path is not None or permissions is None:
+        yield Unknown(f"{definition.name}.permissions{'.' + path if path else ''} (the role {grant.name} assigns)",
+                      grant.urn)
+        return
+    try:
+        parsed = parse_role_definition({"permissions": permissions, "assignableScopes": []})
+    except RoleDefinitionError as error:
+        yield Violation(f"{ROLE_GRANTS[grant.type]} {grant.name}: cannot check the custom role {label} it assigns "
+                        f"({how}): {error}", grant.urn)
+        return
+    condition = grant.props.get("condition")
+    effects = role_effects(parsed.permissions, condition if isinstance(condition, str) else None)
+    everything = any("*" in p.actions for p in parsed.permissions)
+    if not (everything or effects):
+        return
+    parts = (["perform every control-plane operation of every provider"] if everything else []) + \
+        [e.describe() for e in effects if not (everything and e.pattern == "*")]
+    scope = grant.props.get("scope")
+    at = f" at scope {scope}" if isinstance(scope, str) and not is_unknown(scope) else ""
+    categories = [e.capability.category for e in effects]
+    category = "admin" if everything or "admin" in categories else ("escalation" if "escalation" in categories
+                                                                     else categories[0])
+    yield Violation(f"{ROLE_GRANTS[grant.type]} {grant.name}{at} grants a privileged role: the custom role {label} "
+                    f"defined in this stack ({how}) can " + "; ".join(parts), grant.urn, category=category)
+
+
 def check(resources: list[Resource], config):
-    defined = _defined_ids(resources)
+    defined = _defined(resources)
+    definitions = [r for r in resources if r.type == ROLE_DEFINITION]
     for resource in resources:
         if resource.type not in ROLE_GRANTS:
             continue
         role = resource.props.get("roleDefinitionId")
-        if not isinstance(role, str) or is_unknown(role):
-            continue  # AGID-AZ-010 reports a missing, unknown or ill-typed roleDefinitionId
+        if is_unknown(role):
+            sources = output_sources(resource, definitions, ("id", "name"))
+            if sources is None:
+                yield Unknown("roleDefinitionId", resource.urn)
+            for definition in sources or ():
+                yield from _custom_grant(resource, definition, f"its id Output, {definition.name}")
+            continue
+        if not isinstance(role, str):
+            continue  # AGID-AZ-010 reports a missing or ill-typed roleDefinitionId
         role_id = azure_catalog.role_id_of(role)
+        if role_id in defined and azure_catalog.builtin_role(role_id) is None:
+            for definition in defined[role_id]:
+                yield from _custom_grant(resource, definition, f"role id {role_id}")
+            continue
         if role_id is None:
             yield Violation(f"{ROLE_GRANTS[resource.type]} {resource.name}: roleDefinitionId {role!r} does not name a role "
                             "(want /subscriptions/SUB/providers/Microsoft.Authorization/roleDefinitions/GUID)",
@@ -53,8 +115,9 @@ RULE = Rule(
     # AGID-K8S-006); a reviewed outside grant passes with a waiver that names it
     enforcement="mandatory",
     category="unparseable",
-    description="Every assigned role is a built-in role the snapshot knows or a custom role defined in the stack, "
-                "so its permissions can be judged.",
+    description="Every assigned role is a built-in role the snapshot knows or a custom role defined in the stack "
+                "(by its GUID or its id Output), so its permissions can be judged; a stack custom role that can do "
+                "everything or holds a privileged capability is not assigned.",
     remediation="Define the custom role in the same stack (agentid_components.azure does), or refresh the built-in role "
                 "snapshot with scripts/refresh_azure_catalog.py --az.",
     url="https://learn.microsoft.com/en-us/cli/azure/role/definition#az-role-definition-list",
