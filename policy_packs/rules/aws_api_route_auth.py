@@ -20,6 +20,7 @@ An agent's tool is often an API behind API Gateway; a route nobody authenticates
     anyone holding the key (it ships in the client) call every operation, and OPENID_CONNECT without
     `openidConnectConfig.clientId` accepts any token its issuer signs, for any client
     (https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html).
+IoT Core custom authorizers (`iot.Authorizer`) with `signingDisabled`: any caller's token reaches the Lambda unverified.
 A private REST API whose resource policy admits only a VPC endpoint still has unauthenticated methods; the
 finding is advisory (high), so such an API takes a waiver with its reason.
 """
@@ -39,6 +40,7 @@ AUTHORIZER = "aws:apigatewayv2/authorizer:Authorizer"
 REST_API = "aws:apigateway/restApi:RestApi"
 HTTP_API = "aws:apigatewayv2/api:Api"
 GRAPHQL_API = "aws:appsync/graphQLApi:GraphQLApi"
+IOT_AUTHORIZER = "aws:iot/authorizer:Authorizer"
 SHOWN_OPERATIONS = 5  # operations named in one finding; the rest are counted
 REST_AUTHORIZATION = ("NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS")
 ROUTE_AUTHORIZATION = ("NONE", "AWS_IAM", "CUSTOM", "JWT")
@@ -173,9 +175,22 @@ def _api(resource: Resource):
     yield from _definition(resource)
 
 
+def _iot_authorizer(resource: Resource):
+    """An IoT Core custom authorizer with token signing disabled lets anyone who reaches the endpoint call its Lambda
+    with any token (red13 r13-18); with signing, IoT verifies the token's signature first. Source:
+    https://docs.aws.amazon.com/iot/latest/developerguide/custom-auth.html ("we recommend that you ... enable signing")."""
+    disabled = resource.props.get("signingDisabled")
+    if is_unknown(disabled):
+        yield Unknown("signingDisabled")
+    elif disabled is True and resource.props.get("status") != "INACTIVE":
+        yield Violation(f"IoT custom authorizer {resource.name} has token signing disabled (signingDisabled): anyone "
+                        "who reaches the IoT endpoint calls its Lambda with any token, and whatever policy (and role "
+                        "alias credentials) the Lambda returns is theirs; enable signing with tokenSigningPublicKeys")
+
+
 def check(resource: Resource, config):
     judge = {METHOD: _method, ROUTE: _route, AUTHORIZER: _authorizer, REST_API: _definition, HTTP_API: _api,
-             GRAPHQL_API: _graphql}[resource.type]
+             GRAPHQL_API: _graphql, IOT_AUTHORIZER: _iot_authorizer}[resource.type]
     yield from judge(resource)
 
 
@@ -186,10 +201,10 @@ RULE = Rule(
     category="public-access",
     description="API Gateway methods, routes and OpenAPI-defined operations and AppSync GraphQL APIs authenticate "
                 "callers (no authorization NONE except CORS preflights, no quick-create API, no AppSync API key), and "
-                "JWT / OIDC authorizers pin an audience (client).",
+                "JWT / OIDC authorizers pin an audience (client); IoT custom authorizers verify token signatures.",
     remediation="Set authorization AWS_IAM (SigV4 from the agent's role session), CUSTOM/JWT with an authorizer, or "
                 "COGNITO_USER_POOLS; give JWT authorizers the audiences (client ids) they accept.",
     url="https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-to-api.html",
     check=check,
-    resource_types=(METHOD, ROUTE, AUTHORIZER, REST_API, HTTP_API, GRAPHQL_API),
+    resource_types=(METHOD, ROUTE, AUTHORIZER, REST_API, HTTP_API, GRAPHQL_API, IOT_AUTHORIZER),
 )

@@ -39,6 +39,12 @@ CASES = [
     ("elasticsearch-internal-users", "aws:elasticsearch/domain:Domain",
      {"domainName": "logs", "advancedSecurityOptions": {"enabled": True, "internalUserDatabaseEnabled": True}},
      "AGID-AWS-045", "mandatory", "aws:elasticsearch/domain:Domain", {"domainName": "logs"}),
+    # red13 r13-18: an IoT custom authorizer without token signing takes any caller's token to its Lambda
+    ("iot-authorizer-unsigned", "aws:iot/authorizer:Authorizer",
+     {"authorizerFunctionArn": "arn:aws:lambda:eu-west-1:123456789012:function:auth", "signingDisabled": True,
+      "status": "ACTIVE"}, "AGID-AWS-046", "advisory", "aws:iot/authorizer:Authorizer",
+     {"authorizerFunctionArn": "arn:aws:lambda:eu-west-1:123456789012:function:auth", "signingDisabled": False,
+      "tokenKeyName": "token", "tokenSigningPublicKeys": {"k1": "-----BEGIN PUBLIC KEY-----"}, "status": "ACTIVE"}),
     ("apigw-key-disabled", "aws:apigateway/apiKey:ApiKey", {"name": "partner", "enabled": False}, "AGID-AWS-045",
      "mandatory", "aws:apigateway/method:Method",
      {"restApi": "abc", "resourceId": "r1", "httpMethod": "GET", "authorization": "AWS_IAM", "apiKeyRequired": True}),
