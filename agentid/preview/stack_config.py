@@ -170,6 +170,9 @@ def require_python_runtime(project: Project) -> None:
 def load_stack_config(project: Project, stack: str) -> StackConfig:
     """The config a `pulumi preview --stack <stack>` would hand the program."""
     file = project.stack_file(stack)
+    if file.exists() and not file.is_file():
+        raise ConfigError(f"{project.relative(file)}: stack {stack!r}: not a regular file (a directory, FIFO or device "
+                          "cannot be a stack file)")
     if not file.is_file():
         ext = project.file.suffix
         found = sorted(p.name.removeprefix("Pulumi.").removesuffix(ext) for p in project.config_dir.glob(f"Pulumi.*{ext}"))

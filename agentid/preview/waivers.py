@@ -225,6 +225,9 @@ def load(root: Path, file: str | None, ref: str | None) -> WaiverSource:
             local, local_settings = parse_file(input_limits.read_text(path, MAX_BYTES, "waiver file"), relative)
         except input_limits.InputRefused as refused:
             raise ConfigError(str(refused)) from None
+    elif path.exists():
+        # a FIFO, device or directory: refused, not read as "no waivers" (its trusted settings would vanish unnoticed)
+        raise ConfigError(f"{relative}: not a regular file (a directory, FIFO or device cannot be the waiver file)")
     elif file is not None and ref is None:
         raise ConfigError(f"{relative}: no such waiver file")
     if ref is None:

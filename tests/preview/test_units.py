@@ -54,6 +54,22 @@ def test_no_project_and_no_stack_are_config_errors(tmp_path: Path) -> None:
         load_stack_config(find_project(tmp_path), "prod")
 
 
+def test_a_stack_or_waiver_file_that_is_not_a_regular_file_is_refused_by_name(tmp_path: Path) -> None:
+    """red13 r13-22: a FIFO stack file read "does not exist (stacks found: t)"; a waiver file symlinked to a device
+    was taken as no waivers, and the trusted settings it should carry vanished without a word."""
+    import os
+
+    from agentid.preview import waivers
+
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")
+    os.mkfifo(tmp_path / "Pulumi.t.yaml")  # reading it would block: the refusal must come from its type alone
+    with pytest.raises(ConfigError, match=r"Pulumi.t.yaml: stack 't': not a regular file"):
+        load_stack_config(find_project(tmp_path), "t")
+    (tmp_path / "waivers.yaml").symlink_to("/dev/zero")
+    with pytest.raises(ConfigError, match=r"waivers.yaml: not a regular file"):
+        waivers.load(tmp_path, None, None)
+
+
 def test_stack_carried_pack_config_is_found_by_pack_name_or_directory(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")
     (tmp_path / "Pulumi.dev.yaml").write_text(
