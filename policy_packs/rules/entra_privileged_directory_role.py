@@ -1,11 +1,14 @@
 """AGID-AZ-020 (stack): no privileged Entra directory role (Global Administrator, Privileged Role Administrator,
 Application Administrator, ...) is assigned or made eligible, at tenant scope or in an administrative unit.
 
-The role is recognised by its template id in `roleId` / `roleDefinitionId`, or, when that is the output of an
-`azuread.DirectoryRole` in the stack (unknown at preview), by that resource's `displayName` or `templateId`,
-found through the assignment's dependencies. A literal `roleObjectId` (DirectoryRoleMember,
-AdministrativeUnitRoleMember) is a tenant's object id of an activated role, which names no role by itself: unless
-it is a stack DirectoryRole's, the grant is "cannot check". Privileged roles are data (policy_packs/analysis/entra_privileged.yaml).
+The role is recognised by its template id in `roleId` / `roleDefinitionId`, or, when that names an
+`azuread.DirectoryRole` / `CustomDirectoryRole` of the stack, by that resource's `displayName` or `templateId` (a
+custom role by its actions): a literal names a stack role when it equals one of its known ids (templateId, and under
+the gate its mock objectId), a value unknown at preview when iam_links.output_sources proves it is that role's Output
+(`linked_roles`: merely depending on a harmless role proves nothing, red12 #7). A literal `roleObjectId`
+(DirectoryRoleMember, AdministrativeUnitRoleMember) is a tenant's object id of an activated role, which names no role
+by itself: unless it is a stack DirectoryRole's known object id, the grant is "cannot check". A stack DirectoryRole
+whose templateId and displayName are both unknown is "cannot check" too. Privileged roles are data (policy_packs/analysis/entra_privileged.yaml).
 A custom role the stack defines (`azuread.CustomDirectoryRole`, found the same way) is judged exactly as a built-in
 one: privileged when one of its resource actions grants a privileged action (the judgement AGID-AZ-032 makes of the
 definition, wildcards included), so assigning it tenant-wide is flagged here too (red11a r08).
@@ -13,10 +16,14 @@ definition, wildcards included), so assigning it tenant-wide is flagged here too
 
 from __future__ import annotations
 
-from agentid_policy_packs.analysis.entra import Privileged, privileged_directory_action, privileged_directory_role
+from collections.abc import Iterable
+
+from agentid_policy_packs.analysis.entra import (Privileged, canonical_id, privileged_directory_action,
+                                                 privileged_directory_role)
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
+from .iam_links import known_state, output_sources
 
 DIRECTORY_ROLE = "azuread:index/directoryRole:DirectoryRole"
 CUSTOM_DIRECTORY_ROLE = "azuread:index/customDirectoryRole:CustomDirectoryRole"
@@ -30,6 +37,13 @@ GRANTS = {
     # may be administrators or role-assignable groups (so still privileged); roleObjectId as for members
     "azuread:index/administrativeUnitRoleMember:AdministrativeUnitRoleMember": "roleObjectId",
 }
+ROLE_TYPES = (DIRECTORY_ROLE, CUSTOM_DIRECTORY_ROLE)
+# the grants' other inputs that may be a stack object's Output, and the stack objects they may come from
+OTHER_INPUTS = ("principalObjectId", "principalId", "memberObjectId", "administrativeUnitObjectId", "directoryScopeId",
+                "appScopeId")
+LINKED_OBJECTS = ("azuread:index/servicePrincipal:ServicePrincipal", "azuread:index/group:Group",
+                  "azuread:index/user:User", "azuread:index/application:Application",
+                  "azuread:index/administrativeUnit:AdministrativeUnit", "azure-native:managedidentity:UserAssignedIdentity")
 
 
 def _custom_role(role: Resource) -> Privileged | None:
@@ -52,57 +66,101 @@ def _custom_role(role: Resource) -> Privileged | None:
     return None
 
 
-def _activated_role(resource: Resource, by_urn: dict[str, Resource]):
-    """The privileged role of a DirectoryRole or CustomDirectoryRole this grant depends on, or (None, found-any)."""
-    found = False
-    for urn in resource.dependencies:
-        role = by_urn.get(urn)
-        if role is None or role.type not in (DIRECTORY_ROLE, CUSTOM_DIRECTORY_ROLE):
-            continue
-        found = True
-        if role.type == CUSTOM_DIRECTORY_ROLE:
-            privileged = _custom_role(role)
-            if privileged:
-                return privileged, True
-            continue
-        for field in ("templateId", "displayName"):
-            value = role.props.get(field)
-            if isinstance(value, str) and not is_unknown(value) and privileged_directory_role(value):
-                return privileged_directory_role(value), True
-    return None, found
+def _directory_role(role: Resource) -> Privileged | None:
+    """A stack DirectoryRole as a Privileged entry when its templateId or displayName names a privileged role, or
+    when neither can be read (fail closed); else None."""
+    values = [role.props.get(field) for field in ("templateId", "displayName")]
+    known = [v for v in values if isinstance(v, str) and not is_unknown(v)]
+    for value in known:
+        if privileged_directory_role(value):
+            return privileged_directory_role(value)
+    if not known:
+        return Privileged(role.name, f"{role.name} (activated role)", "holds a role whose templateId and displayName "
+                          "cannot be read at preview: cannot check")
+    return None
+
+
+def _judge_role(role: Resource) -> Privileged | None:
+    return _custom_role(role) if role.type == CUSTOM_DIRECTORY_ROLE else _directory_role(role)
+
+
+def _ids(role: Resource) -> set[str]:
+    """The known ids a literal may name a stack role by: its templateId, and its objectId / id once known
+    (known_state: under the gate, the mocks' outputs)."""
+    state = known_state(role)
+    return {canonical_id(v) for v in (state.get("templateId"), state.get("objectId"), state.get("id"))
+            if isinstance(v, str) and not is_unknown(v) and v.strip()}
+
+
+def linked_roles(grant: Resource, resources: Iterable[Resource], field: str) -> list[Resource] | None:
+    """The stack DirectoryRoles / CustomDirectoryRoles the grant's `field` names; None when that cannot be told.
+
+    A literal names a stack role only when it equals one of its known ids (templateId, objectId; an object id the
+    stack does not activate names no role this pack can see). A value unknown at preview is a role's Output only when
+    iam_links.output_sources proves it: the grant depends on stack roles and nothing else, except the stack
+    principals, administrative units and applications its OTHER unknown inputs (principalObjectId, memberObjectId,
+    administrativeUnitObjectId, directoryScopeId, ...) may come from. So `depends_on=[harmless_role]` beside
+    `role_id=vault.id.apply(lambda _: GLOBAL_ADMIN)` is no longer judged as the harmless role (red12 #7); a constant
+    hidden behind the principal's own Output (`sp.object_id.apply(...)` for both inputs) stays undetectable at
+    preview, and is the literal it is under `agentid preview` (its mocks know every object id) and at `pulumi up`."""
+    resources = list(resources)
+    roles = [r for r in resources if r.type in ROLE_TYPES]
+    value = grant.props.get(field)
+    if isinstance(value, str) and not is_unknown(value):
+        wanted = canonical_id(value)
+        return [r for r in roles if wanted in _ids(r)]
+    if not is_unknown(value):
+        return None
+    others = any(is_unknown(grant.props.get(f)) for f in OTHER_INPUTS)
+    candidates = roles + ([r for r in resources if r.type in LINKED_OBJECTS] if others else [])
+    sources = output_sources(grant, candidates, ("objectId", "templateId", "id", "principalId"))
+    found = [r for r in sources or () if r.type in ROLE_TYPES]
+    return found or None
+
+
+def granted_role(grant: Resource, resources: Iterable[Resource]) -> tuple[Privileged | None, bool]:
+    """(the privileged directory role the grant gives, or None; whether the role it gives could be told)."""
+    field = GRANTS.get(grant.type)
+    if field is None:
+        return None, True
+    value = grant.props.get(field)
+    if isinstance(value, str) and not is_unknown(value) and privileged_directory_role(value):
+        return privileged_directory_role(value), True
+    roles = linked_roles(grant, resources, field)
+    if roles is None:
+        return None, False
+    for role in roles:
+        privileged = _judge_role(role)
+        if privileged:
+            return privileged, True
+    # a literal roleObjectId is a tenant's object id of an activated role: one the stack does not activate cannot be
+    # told (it may be Global Administrator's, red7b f15); a literal roleId / roleDefinitionId is a role template id
+    return None, bool(roles) or field != "roleObjectId"
 
 
 def granted_privileged_role(grant: Resource, by_urn: dict[str, Resource]) -> Privileged | None:
     """The privileged directory role a grant (GRANTS) gives: a built-in one by template id, or the stack
-    DirectoryRole / CustomDirectoryRole it depends on (a custom role judged by its resource actions). The one
+    DirectoryRole / CustomDirectoryRole it names (linked_roles; a custom role judged by its resource actions). The one
     judgement AGID-AZ-033 and AGID-AZ-034 share with this rule; None for any other grant or role."""
-    field = GRANTS.get(grant.type)
-    value = grant.props.get(field) if field else None
-    role = privileged_directory_role(value) if isinstance(value, str) and not is_unknown(value) else None
-    return role or (_activated_role(grant, by_urn)[0] if field else None)
+    return granted_role(grant, by_urn.values())[0]
 
 
 def check(resources: list[Resource], config):
-    by_urn = {resource.urn: resource for resource in resources}
     for resource in resources:
         field = GRANTS.get(resource.type)
         if field is None:
             continue
         value = resource.props.get(field)
-        known = isinstance(value, str) and not is_unknown(value)
-        role = privileged_directory_role(value) if known else None
-        if role is None:  # maybe the object id or output of a DirectoryRole activated in the stack
-            role, linked = _activated_role(resource, by_urn)
-            if role is None and not known and not linked:
-                yield Unknown(f"{resource.name}.{field}", resource.urn)
-                continue
-            if role is None and known and not linked and field == "roleObjectId":
-                # the object id of a role activated outside the stack (a tenant's own id, never a template id):
-                # it may be Global Administrator's, so the grant cannot be judged (red7b f15)
-                yield Violation(f"{resource.name}: cannot check: roleObjectId {value[:80]!r} is the object id of a "
-                                "directory role this stack does not activate (azuread.DirectoryRole), so which role it "
-                                "grants cannot be judged", resource.urn)
-                continue
+        role, told = granted_role(resource, resources)
+        if not told and is_unknown(value):
+            yield Unknown(f"{resource.name}.{field}", resource.urn)
+            continue
+        if not told:
+            yield Violation(f"{resource.name}: cannot check: {field} {str(value)[:80]!r} is "
+                            + ("the object id of a directory role this stack does not activate (azuread.DirectoryRole)"
+                               if field == "roleObjectId" else "not a role id")
+                            + ", so which role it grants cannot be judged", resource.urn)
+            continue
         if role:
             kind = "makes eligible for" if "Eligibility" in resource.type else "assigns"
             if "administrativeUnit" in resource.type:
@@ -124,5 +182,5 @@ RULE = Rule(
     url="https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/privileged-roles-permissions",
     check=check,
     stack=True,
-    reads=(DIRECTORY_ROLE, CUSTOM_DIRECTORY_ROLE, *GRANTS),
+    reads=(DIRECTORY_ROLE, CUSTOM_DIRECTORY_ROLE, *GRANTS, *LINKED_OBJECTS),
 )
