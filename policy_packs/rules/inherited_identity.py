@@ -18,7 +18,10 @@ analysis/gcp_code_runners.yaml. An entry:
   kinds:   the stack resource types that can be that object
   match:   optional regular expression (searched, without case): only a literal value matching it names such an
            object (an EventBridge target's `arn` may be a queue as well as a function); an unknown value then only
-           needs to be an Output of some stack resource
+           needs to be an Output of some stack resource (so too with `capture`)
+  capture: optional regular expression (searched, without case) with a group `name`: only a literal it matches
+           names such an object, and `name` is the object's name inside it (a Cloud Scheduler job's URI
+           `https://run.googleapis.com/v2/projects/P/locations/L/jobs/NAME:run` runs the Cloud Run job NAME)
   unless:  input paths that, when set, replace the inherited identity with one of the resource's own (an instance's
            own iamInstanceProfile or serviceAccount overrides its template's: that one is judged instead)
   same:    inputs of holder and object that must agree when both are known strings (project, region)
@@ -158,7 +161,7 @@ def judge(holder: Resource, entries: list[Mapping[str, Any]], stack: list[Resour
             if not _set(reference):
                 continue
             if is_unknown(reference):
-                pool = stack if pattern else candidates
+                pool = stack if pattern or entry.get("capture") else candidates  # a URL or ARN of anything
                 explained = output_sources(holder, pool, OUTPUTS)
                 if explained is None:
                     yield Unknown(where, urn)
@@ -172,7 +175,13 @@ def judge(holder: Resource, entries: list[Mapping[str, Any]], stack: list[Resour
             else:
                 if pattern and not re.search(pattern, reference.strip(), re.IGNORECASE):
                     continue
-                found = resolve(holder, reference, candidates, tuple(entry.get("same", ())))
+                named = reference
+                if entry.get("capture"):
+                    captured = re.search(entry["capture"], reference.strip(), re.IGNORECASE)
+                    if captured is None:
+                        continue
+                    named = reference.strip()[:captured.end("name")]  # projects/P/.../NAME: project and name read
+                found = resolve(holder, named, candidates, tuple(entry.get("same", ())))
                 if not found:
                     yield Violation(f"{reporter} {entry['what']}: cannot check: runs code as the identity of "
                                     f"existing {entry['object']} {reference.strip()[:200]} ({where}), which this "

@@ -102,6 +102,48 @@ def test_code_run_as_an_existing_objects_identity_blocks(pack, case):
         assert INHERITED in message, message
 
 
+SCHEDULER = "gcp:cloudscheduler/job:Job"
+
+
+def _tick(uri, dependencies=()):
+    return res(SCHEDULER, "tick", {"region": "europe-west1", "schedule": "0 * * * *", "httpTarget": {
+        "uri": uri, "httpMethod": "POST", "oauthToken": {"serviceAccountEmail": OWN}}}, dependencies)
+
+
+@pytest.mark.parametrize(("uri", "object_"), [
+    ("https://run.googleapis.com/v2/projects/acme-dev/locations/europe-west1/jobs/prod-admin:run", "Cloud Run job"),
+    ("https://europe-west1-run.googleapis.com/apis/run.googleapis.com/v1/namespaces/acme-dev/jobs/prod-admin:run",
+     "Cloud Run job"),
+    ("https://workflowexecutions.googleapis.com/v1/projects/acme-dev/locations/europe-west1/workflows/grant-owner/"
+     "executions", "workflow"),
+    ("https://cloudbuild.googleapis.com/v1/projects/acme-dev/locations/global/triggers/deploy-prod:run",
+     "Cloud Build trigger"),
+    # the stack's job name in another project is another project's job
+    ("https://run.googleapis.com/v2/projects/prod-platform/locations/europe-west1/jobs/nightly:run", "Cloud Run job"),
+])
+def test_a_scheduler_job_running_an_existing_job_workflow_or_trigger_blocks(pack, uri, object_):
+    own_job = res("gcp:cloudrunv2/job:Job", "nightly", {"name": "nightly", "project": "acme-dev", "location":
+                  "europe-west1", "template": {"template": {"serviceAccount": OWN}}})
+    found = findings(pack, OWN_ACCOUNT, own_job, _tick(uri))
+    assert list(found) == ["tick"], found
+    assert f"{INHERITED} {object_}" in found["tick"] and "(httpTarget.uri)" in found["tick"], found
+
+
+def test_a_scheduler_job_running_the_stacks_own_job_or_calling_a_service_passes(pack):
+    own_job = res("gcp:cloudrunv2/job:Job", "nightly", {"name": "nightly", "project": "acme-dev", "location":
+                  "europe-west1", "template": {"template": {"serviceAccount": OWN}}})
+    service = res("gcp:cloudrunv2/service:Service", "api", {"location": "europe-west1", "template": {
+        "serviceAccount": OWN, "containers": [{"image": "x"}]}})
+    ticks = [
+        _tick("https://run.googleapis.com/v2/projects/acme-dev/locations/europe-west1/jobs/nightly:run"),
+        _tick(UNKNOWN, (own_job.urn,)),
+        _tick(UNKNOWN, (service.urn,)),  # service.uri: a call to the stack's service, not a run of another object
+        _tick("https://summarise.example/run"),
+    ]
+    for tick in ticks:
+        assert findings(pack, OWN_ACCOUNT, own_job, service, tick) == {}, tick
+
+
 def test_the_same_resources_naming_the_stacks_own_objects_pass(pack):
     by_output = res(FROM_TEMPLATE, "vm1", {"sourceInstanceTemplate": UNKNOWN}, (OWN_TEMPLATE.urn,))
     by_self_link = res(FROM_TEMPLATE, "vm2", {
