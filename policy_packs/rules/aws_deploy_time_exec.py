@@ -401,7 +401,7 @@ def _state_machine_tasks(resource: Resource, resources: list[Resource]):
         key = path.replace(".", "/")  # one input, not a dotted walk
         holder = Resource(resource.type, resource.name, resource.urn, {key: value}, dependencies=resource.dependencies)
         for outcome in inherited_identity.judge(holder, [{**task, "paths": [key]}], resources,
-                                                _runners_data()["inherits"]):
+                                                _runners_data()["inherits"], outputs=inherited_identity.AWS_OUTPUTS):
             if isinstance(outcome, Violation):
                 yield Violation(outcome.message.replace(key, path), outcome.urn, outcome.category)
             else:
@@ -427,7 +427,7 @@ def _run_by_state_machines(resources: list[Resource], starters: list[Resource]) 
             if isinstance(value, str) and not is_unknown(value):
                 objects = inherited_identity.resolve(machine, value, candidates)
             else:
-                objects = output_sources(machine, candidates, inherited_identity.OUTPUTS) or []
+                objects = output_sources(machine, candidates, inherited_identity.AWS_OUTPUTS) or []
             for obj in objects:
                 started.add(obj.urn)
                 if obj.type == STATE_MACHINE:
@@ -448,7 +448,7 @@ def _run_by_aliases(resources: list[Resource], starters: list[Resource]) -> set[
         if isinstance(target, str) and not is_unknown(target):
             found = inherited_identity.resolve(alias, target, functions)
         else:
-            found = output_sources(alias, functions, inherited_identity.OUTPUTS) or []
+            found = output_sources(alias, functions, inherited_identity.AWS_OUTPUTS) or []
         started |= {function.urn for function in found}
     return started
 
@@ -472,7 +472,8 @@ def check(resources, config):
             yield from _universal_target(resource, identities)
         inherits = data["inherits"].get(resource.type)
         if inherits and not any(entry.get("carrier") for entry in inherits):
-            yield from inherited_identity.judge(resource, inherits, resources, data["inherits"])
+            yield from inherited_identity.judge(resource, inherits, resources, data["inherits"],
+                                                outputs=inherited_identity.AWS_OUTPUTS)
         spec = data["runners"].get(resource.type)
         if spec is not None and (spec["runs"] == "deploy" or resource.urn in by_machines
                                  or _started(resource, starters)):

@@ -107,7 +107,8 @@ def check(resources: list[Resource], config):
             yield from _judge(resource, spec, defined, accounts)
         entries = inherits().get(resource.type)
         if entries and not any(entry.get("carrier") for entry in entries):
-            yield from inherited_identity.judge(resource, entries, resources, inherits())
+            yield from inherited_identity.judge(resource, entries, resources, inherits(),
+                                                outputs=inherited_identity.GCP_OUTPUTS)
 
 
 RULE = Rule(

@@ -52,8 +52,11 @@ from agentid_policy_packs.analysis.values import is_unknown, value_at, values_at
 from .base import Outcome, Resource, Unknown, Violation
 from .iam_links import known_state, output_sources
 
-# what an input naming an object holds when it is one of its Outputs
+# what an input naming an object holds when it is one of its Outputs (each cloud's rule passes its own: a key the
+# cloud never sets would count as "not known" and let any unknown value pass as the object's, red12 #7)
 OUTPUTS = ("id", "name", "arn", "selfLink", "selfLinkUnique", "family")
+AWS_OUTPUTS = ("id", "name", "arn")  # iam_links.IDENTIFIERS
+GCP_OUTPUTS = ("id", "name", "selfLink", "selfLinkUnique")
 # the inputs that hold an object's own name, by convention of the providers
 _NAME_INPUTS = ("name", "family", "clusterName")
 _PROJECT = re.compile(r"(?:^|/)projects/(?P<project>[^/]+)/", re.IGNORECASE)
@@ -135,7 +138,7 @@ def _references(holder: Resource, entry: Mapping[str, Any], urn: str) -> Iterato
 
 def judge(holder: Resource, entries: list[Mapping[str, Any]], stack: list[Resource],
           table: Mapping[str, list[Mapping[str, Any]]], depth: int = 0,
-          via: Resource | None = None) -> Iterator[Outcome]:
+          via: Resource | None = None, outputs: tuple[str, ...] = OUTPUTS) -> Iterator[Outcome]:
     """Findings for the identities `holder` inherits through `entries` (its rows of `table`, type -> entries);
     `via`: the resource the findings belong to when `holder` is an object it inherits from."""
     reporter = (via or holder).name
@@ -162,7 +165,7 @@ def judge(holder: Resource, entries: list[Mapping[str, Any]], stack: list[Resour
                 continue
             if is_unknown(reference):
                 pool = stack if pattern or entry.get("capture") else candidates  # a URL or ARN of anything
-                explained = output_sources(holder, pool, OUTPUTS)
+                explained = output_sources(holder, pool, outputs)
                 if explained is None:
                     yield Unknown(where, urn)
                     continue
@@ -191,4 +194,4 @@ def judge(holder: Resource, entries: list[Mapping[str, Any]], stack: list[Resour
             if depth < _MAX_DEPTH:
                 for obj in found:  # an object that itself inherits (a machine image of an instance)
                     if obj.type in table and obj.urn != holder.urn:
-                        yield from judge(obj, table[obj.type], stack, table, depth + 1, via or holder)
+                        yield from judge(obj, table[obj.type], stack, table, depth + 1, via or holder, outputs)
