@@ -66,6 +66,10 @@ nothing for a verdict:
   four futures and a resolver for each at registration, though a program reads few of them (the Azure components
   read a principal id here, a client id there). `_lazy_property_outputs` builds a property's Output when
   `pulumi.get` first reads it (from its recorded resolution); a property never read costs one small record.
+* **`copy.copy` of resource options.** `ResourceOptions.merge` copies both its operands and their hook bindings
+  (`_copy`: `copy.copy`, which goes through `__reduce_ex__`, `copyreg` and `_reconstruct`), and a generated class
+  merges its options two or three times: five copies a resource. `_plain_option_copies` makes the same shallow copy
+  (a new instance of the exact class, its `__dict__` copied) directly, for the two classes as the SDK defines them.
 * **Typing introspection for every plain value.** `serialize_property` unwraps the property's type hint
   (`unwrap_type`: `get_origin`, union checks) and walks a chain of isinstance checks before it returns a `str`,
   `bool`, number or None unchanged; for a value of exactly those types (not a subclass: a `str` Enum goes the
@@ -118,7 +122,8 @@ def apply() -> list[str]:
                           ("a closure per unknowns check", _acyclic_unknowns_check),
                           ("Outputs of unread properties", _lazy_property_outputs),
                           ("type hints of plain values", _plain_values_serialized_at_once),
-                          ("type hints of plain outputs", _plain_outputs_translated_at_once)):
+                          ("type hints of plain outputs", _plain_outputs_translated_at_once),
+                          ("copy.copy of resource options", _plain_option_copies)):
         problem = install()
         if problem:
             warnings.append(f"agentid preview: not skipping {name} ({problem}); the run is correct but slower")
@@ -252,7 +257,11 @@ def _acyclic_unknowns_check() -> str | None:
             "return impl(val, set())")) or source.count("return") != 6:
         return "pulumi.runtime.rpc.contains_unknowns no longer walks values the way this speed-up reproduces"
 
+    plain = _PLAIN_VALUE_TYPES
+
     def contains_unknowns(val: Any) -> bool:
+        if type(val) in plain:  # what the walk answers for a str, bool, number or None, without the set
+            return False
         return _contains_unknowns(val, set(), is_unknown)
 
     rpc.contains_unknowns = contains_unknowns
@@ -260,7 +269,10 @@ def _acyclic_unknowns_check() -> str | None:
 
 
 def _contains_unknowns(val: Any, seen_ids: set[int], is_unknown: Any) -> bool:
-    """The SDK's `contains_unknowns` walk (pulumi 3.272 runtime/rpc.py), as a module-level function."""
+    """The SDK's `contains_unknowns` walk (pulumi 3.272 runtime/rpc.py), as a module-level function. A str, bool,
+    number or None is no unknown and holds none (its id in `seen_ids` changes no answer: only containers recurse)."""
+    if type(val) in _PLAIN_VALUE_TYPES:
+        return False
     if is_unknown(val):
         return True
     val_id = id(val)
@@ -496,13 +508,79 @@ def _plain_outputs_translated_at_once() -> str | None:
     return None
 
 
+def _is_copy_copy_of_self(method: Any) -> bool:
+    """Whether `method` is `def _copy(self): out = copy.copy(self); return out` with `copy` the copy module: its only
+    names are `copy` (an attribute of the module global `copy`), its only locals `self` and `out`, and it does nothing
+    but load them, call and return."""
+    import copy
+    import dis
+
+    code = getattr(method, "__code__", None)
+    if code is None or code.co_names != ("copy",) or code.co_varnames != ("self", "out") or code.co_argcount != 1 \
+            or getattr(method, "__globals__", {}).get("copy") is not copy:
+        return False
+    allowed = {"RESUME", "LOAD_GLOBAL", "LOAD_ATTR", "LOAD_METHOD", "PUSH_NULL", "LOAD_FAST", "PRECALL", "CALL",
+               "STORE_FAST", "RETURN_VALUE", "CACHE", "NOP"}
+    operations = [instruction.opname for instruction in dis.get_instructions(code)]
+    return set(operations) <= allowed and operations.count("CALL") == 1
+
+
+def _plain_option_copies() -> str | None:
+    """Give `ResourceOptions._copy` and `ResourceHookBinding._copy` the shallow copy `copy.copy` makes of them.
+
+    For an instance of a class with no `__slots__`, `__copy__`, `__reduce__`/`__reduce_ex__`/`__getstate__` of its
+    own, no `__setstate__` and `object.__new__`, `copy.copy` is `cls.__new__(cls)` with the instance's `__dict__`
+    copied into it (copy.py `_reconstruct`); a subclass, or a class no longer of that shape, keeps `copy.copy`."""
+    import copy
+
+    import pulumi
+
+    try:
+        from pulumi.resource_hooks import ResourceHookBinding
+    except ImportError as error:
+        return str(error)
+    classes = (getattr(pulumi, "ResourceOptions", None), ResourceHookBinding)
+    for cls in classes:
+        method = getattr(cls, "_copy", None)
+        if method is None:
+            return "ResourceOptions._copy / ResourceHookBinding._copy are not there"
+        if not _is_copy_copy_of_self(method) \
+                or hasattr(cls, "__slots__") or hasattr(cls, "__copy__") \
+                or hasattr(cls, "__setstate__") or cls.__reduce_ex__ is not object.__reduce_ex__ \
+                or cls.__reduce__ is not object.__reduce__ or cls.__getstate__ is not object.__getstate__ \
+                or cls.__new__ is not object.__new__:
+            return f"{cls.__name__}._copy is no longer the plain copy.copy this speed-up reproduces"
+
+    def plain_copy(cls: type) -> Any:
+        def _copy(self: Any) -> Any:
+            if type(self) is not cls:
+                return copy.copy(self)
+            out = object.__new__(cls)
+            out.__dict__.update(self.__dict__)
+            return out
+        return _copy
+
+    for cls in classes:
+        cls._copy = plain_copy(cls)
+    return None
+
+
+_READ_THROUGH_GET: dict[tuple[type, str], bool] = {}
+
+
 def _read_through_get(cls: type, name: str) -> bool:
     """Whether `cls` reads property `name` only through `pulumi.get`, as generated resource classes do
     (`return pulumi.get(self, "name")`). A class that reads the attribute itself (`StackReference.outputs`) keeps
-    the SDK's eager Output."""
-    prop = getattr(cls, name, None)
-    code = getattr(getattr(prop, "fget", None), "__code__", None)
-    return isinstance(prop, property) and code is not None and "get" in code.co_names and "__dict__" not in code.co_names
+    the SDK's eager Output. Asked for every property of every resource: remembered per class and name (a class's
+    properties are fixed once it is defined)."""
+    key = (cls, name)
+    known = _READ_THROUGH_GET.get(key)
+    if known is None:
+        prop = getattr(cls, name, None)
+        code = getattr(getattr(prop, "fget", None), "__code__", None)
+        known = _READ_THROUGH_GET[key] = isinstance(prop, property) and code is not None and "get" in code.co_names \
+            and "__dict__" not in code.co_names
+    return known
 
 
 class _LazyOutput:

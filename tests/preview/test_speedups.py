@@ -127,8 +127,9 @@ def test_an_sdk_without_the_shape_relied_on_falls_back_with_a_warning(monkeypatc
     monkeypatch.delattr("pulumi.runtime.rpc.transfer_properties")
     monkeypatch.delattr("pulumi.runtime.rpc.serialize_property")
     monkeypatch.delattr("pulumi.runtime.rpc.resolve_outputs")
+    monkeypatch.delattr("pulumi.ResourceOptions._copy")
     warnings = sdk_speedups.apply()
-    assert len(warnings) == 9 and all("the run is correct but slower" in w for w in warnings)
+    assert len(warnings) == 10 and all("the run is correct but slower" in w for w in warnings)
 
 
 def test_properties_read_before_and_after_registration_resolve_as_on_the_plain_sdk(
@@ -474,3 +475,38 @@ def test_an_answer_resolves_as_the_sdk_resolves_it(monkeypatch: pytest.MonkeyPat
         "AssertionError", "ValueError")
     special = to_struct({SIGNATURE_KEY: SECRET_SIG, "value": {"text": "a"}})
     assert resolutions(fast, special, True) == resolutions(sdk, special, True)
+
+
+def test_resource_options_are_copied_as_copy_copy_copies_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_plain_option_copies`: the same attributes, a new object of the same class; a subclass keeps copy.copy;
+    merging gives what it gave."""
+    import copy
+
+    import pulumi
+    from pulumi.resource_hooks import ResourceHookBinding
+
+    for cls in (pulumi.ResourceOptions, ResourceHookBinding):
+        monkeypatch.setattr(cls, "_copy", cls._copy)  # restored after the test
+    parent = pulumi.ResourceOptions(protect=True)
+    options = pulumi.ResourceOptions(protect=True, aliases=["old"], depends_on=[], ignore_changes=["tags"],
+                                     hooks=ResourceHookBinding(), version="1.2.3")
+    before = {name: vars(copy.copy(value)) for name, value in (("options", options), ("hooks", options.hooks))}
+    merged_before = vars(pulumi.ResourceOptions.merge(parent, options))
+    assert sdk_speedups._plain_option_copies() is None
+    copied, hooks = options._copy(), options.hooks._copy()
+    assert copied is not options and type(copied) is pulumi.ResourceOptions and vars(copied) == before["options"]
+    assert hooks is not options.hooks and type(hooks) is ResourceHookBinding and vars(hooks) == before["hooks"]
+    merged = vars(pulumi.ResourceOptions.merge(parent, options))
+    assert merged.keys() == merged_before.keys() and merged["aliases"] == ["old"] and merged["version"] == "1.2.3"
+    def comparable(attributes: dict) -> dict:  # hook bindings have no __eq__: compare their attributes
+        return {k: vars(v) if isinstance(v, ResourceHookBinding) else v for k, v in attributes.items() if k != "merge"}
+
+    assert comparable(merged) == comparable(merged_before)
+
+    class Mine(pulumi.ResourceOptions):
+        def __copy__(self):
+            return "copied my way"
+
+    assert Mine()._copy() == "copied my way"
+    # applied again (the SDK's _copy is gone): the plain fallback with a reason
+    assert "no longer the plain copy.copy" in sdk_speedups._plain_option_copies()
