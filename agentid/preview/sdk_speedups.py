@@ -78,7 +78,8 @@ nothing for a verdict:
   The other way, `resolve_outputs` deserializes each property of the engine's answer and translates it against its
   output type (`translate_output_properties`: a secret check, the hint's Optional unwrapped, dict/list/Enum/int
   checks); `_plain_outputs_translated_at_once` takes a known str, a bool or a number as it is when its hint is
-  neither an Enum nor `int` (what the SDK's translation returns unchanged), and everything else the SDK's way.
+  neither an Enum nor `int` (what the SDK's translation returns unchanged), and everything else the SDK's way; a
+  resource class's output types are read once per class, not once per resource.
 
 None of these changes a registered resource, input, URN, parent, dependency or source
 position (tests/preview/test_speedups.py runs stacks both ways and compares). Each
@@ -402,7 +403,8 @@ def _plain_outputs_translated_at_once() -> str | None:
     output type (`translate_output_properties`: such a value comes back as it is unless the hint, Optional
     unwrapped, is an Enum or `int`). This one does the same in the same two passes and the same order, with those
     values taken at once; every other value goes through the SDK's two functions, and an answer that is itself a
-    special object, or a run with excessive debug output, through the SDK's `resolve_outputs` whole."""
+    special object, or a run with excessive debug output, through the SDK's `resolve_outputs` whole. The SDK's
+    `resolve_properties` follows inline, with `is_dry_run()` read once per answer instead of once per property."""
     from enum import Enum
 
     from pulumi import _types
@@ -410,14 +412,16 @@ def _plain_outputs_translated_at_once() -> str | None:
 
     original = getattr(rpc, "resolve_outputs", None)
     deserialize, translate_value = getattr(rpc, "deserialize_property", None), getattr(rpc, "translate_output_properties", None)
-    names = ("deserialize_properties", "resolve_properties", "_Path", "_special_sig_key", "UNKNOWN", "is_rpc_secret")
+    names = ("deserialize_properties", "resolve_properties", "_Path", "_special_sig_key", "UNKNOWN", "is_rpc_secret",
+             "unwrap_rpc_secret")
     if original is None or deserialize is None or translate_value is None or not all(hasattr(rpc, n) for n in names) \
             or not hasattr(settings, "is_legacy_apply_enabled") or not hasattr(_types, "unwrap_optional_type"):
         return "pulumi.runtime.rpc.resolve_outputs is not there"
     try:
         parameters = list(inspect.signature(original).parameters)
         sources = {name: inspect.getsource(getattr(rpc, name)) for name in (
-            "resolve_outputs", "deserialize_properties", "deserialize_property", "translate_output_properties")}
+            "resolve_outputs", "resolve_properties", "deserialize_properties", "deserialize_property",
+            "translate_output_properties")}
     except (OSError, TypeError, ValueError):
         return "the source of pulumi.runtime.rpc.resolve_outputs is not readable"
     # The SDK's steps, as reproduced below (the answer deserialized whole, then each property translated; a plain
@@ -430,6 +434,14 @@ def _plain_outputs_translated_at_once() -> str | None:
                             "if not settings.is_dry_run() or settings.is_legacy_apply_enabled():",
                             "return_none_on_dict_type_mismatch=True,",
                             "resolvers, all_properties, translated_deps, custom, resolve_missing_as_unknown"),
+        "resolve_properties": ('if key == "urn" or (key == "id" and custom):', "resolve = resolvers.get(key)",
+                               "if resolve is None:", "is_secret = is_rpc_secret(value)",
+                               "unwrapped_value = unwrap_rpc_secret(value)", "if not settings.is_dry_run():",
+                               "resolve(unwrapped_value, True, is_secret, deps.get(key), None)",
+                               "unwrapped_value is not None,", "for key, resolve in resolvers.items():",
+                               "if key not in all_properties:",
+                               "known = not settings.is_dry_run() and not resolve_missing_as_unknown",
+                               "resolve(None, known, False, deps.get(key), None)"),
         "deserialize_properties": ("if _special_sig_key in props_struct:", "for k, v in list(props_struct.items()):",
                                    "value = deserialize_property(v, keep_unknowns, keep_internal)",
                                    "if value is not None:\n            output[k] = value"),
@@ -446,6 +458,10 @@ def _plain_outputs_translated_at_once() -> str | None:
         return "pulumi.runtime.rpc.resolve_outputs no longer has the shape this speed-up relies on"
     unknown, special = rpc.UNKNOWN, rpc._special_sig_key
     plain_hints: dict[Any, bool] = {}
+    # A resource class's output types and names (its annotations and properties, read again for every resource by
+    # the SDK), once per class: only read here.
+    types_of: dict[type, dict[str, Any]] = {}
+    names_of: dict[type, dict[str, str]] = {}
 
     def left_as_is(typ: Any) -> bool:
         """Whether `translate_output_properties` returns a str, bool or float unchanged under the hint `typ`."""
@@ -467,29 +483,50 @@ def _plain_outputs_translated_at_once() -> str | None:
             return original(res, serialized_props, outputs, deps, resolvers, custom, transform_using_type_metadata,
                             keep_unknowns, resolve_missing_as_unknown)
         resource_cls = type(res)
-        types = _types.resource_types(resource_cls)
+        types = types_of.get(resource_cls)
+        if types is None:
+            types = types_of[resource_cls] = _types.resource_types(resource_cls)
         translate, translate_to_pass = res.translate_output_property, res.translate_output_property
         if transform_using_type_metadata:
-            pulumi_to_py_names = _types.resource_pulumi_to_py_names(resource_cls)
+            pulumi_to_py_names = names_of.get(resource_cls)
+            if pulumi_to_py_names is None:
+                pulumi_to_py_names = names_of[resource_cls] = _types.resource_pulumi_to_py_names(resource_cls)
             translate = lambda prop: pulumi_to_py_names.get(prop) or prop  # noqa: E731 - as the SDK's
             translate_to_pass = lambda prop: prop  # noqa: E731
         deserialized, plain = {}, set()
-        for key, value in list(outputs.items()):
-            kind = type(value)
-            if (kind is str and value != unknown) or kind is bool or kind is float:
-                deserialized[key] = value
+        for key, field in list(outputs.fields.items()):  # what Struct.items() gives, read from each Value itself
+            kind = field.WhichOneof("kind")
+            if kind == "string_value":
+                value = field.string_value
+                if value != unknown:
+                    deserialized[key] = value
+                    plain.add(key)
+                    continue
+            elif kind == "number_value" or kind == "bool_value":
+                deserialized[key] = field.number_value if kind == "number_value" else field.bool_value
                 plain.add(key)
                 continue
+            elif kind == "struct_value":
+                value = field.struct_value
+            elif kind == "list_value":
+                value = field.list_value
+            elif kind == "null_value":
+                continue  # deserialized as None: left out, as the SDK leaves it out
+            else:  # a Value with no kind: the SDK's Struct.items() raises
+                return original(res, serialized_props, outputs, deps, resolvers, custom, transform_using_type_metadata,
+                                keep_unknowns, resolve_missing_as_unknown)
             value = rpc.deserialize_property(value, keep_unknowns, True)
             if value is not None:
                 deserialized[key] = value
-        all_properties = {}
+        all_properties, plain_translated = {}, set()
         for key, value in deserialized.items():
             translated_key = translate(key)
             typ = types.get(key)
             if key in plain and left_as_is(typ):
                 all_properties[translated_key] = value
+                plain_translated.add(translated_key)
                 continue
+            plain_translated.discard(translated_key)
             all_properties[translated_key] = rpc.translate_output_properties(
                 value, translate_to_pass, typ, transform_using_type_metadata,
                 path=rpc._Path(translated_key, resource=f"{res._name}"))
@@ -498,11 +535,27 @@ def _plain_outputs_translated_at_once() -> str | None:
             for key, value in list(serialized_props.items()):
                 translated_key = translate(key)
                 if translated_key not in all_properties:
-                    all_properties[translated_key] = rpc.translate_output_properties(
+                    all_properties[translated_key] = rpc.translate_output_properties(  # (not in plain_translated)
                         rpc.deserialize_property(value), translate_to_pass, types.get(key),
                         transform_using_type_metadata, path=rpc._Path(translated_key, resource=f"{res._name}"),
                         return_none_on_dict_type_mismatch=True)
-        rpc.resolve_properties(resolvers, all_properties, translated_deps, custom, resolve_missing_as_unknown)
+        # The SDK's resolve_properties, with is_dry_run read once and a plain value known not to be a secret.
+        dry_run = settings.is_dry_run()
+        for key, value in all_properties.items():
+            if key == "urn" or (key == "id" and custom):
+                continue
+            resolve = resolvers.get(key)
+            if resolve is None:
+                continue
+            if key in plain_translated:
+                resolve(value, True, False, translated_deps.get(key), None)
+                continue
+            is_secret = rpc.is_rpc_secret(value)
+            unwrapped = rpc.unwrap_rpc_secret(value)
+            resolve(unwrapped, True if not dry_run else unwrapped is not None, is_secret, translated_deps.get(key), None)
+        for key, resolve in resolvers.items():
+            if key not in all_properties:
+                resolve(None, not dry_run and not resolve_missing_as_unknown, False, translated_deps.get(key), None)
 
     rpc.resolve_outputs = resolve_outputs
     return None

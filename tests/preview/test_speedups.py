@@ -442,14 +442,14 @@ def test_an_answer_resolves_as_the_sdk_resolves_it(monkeypatch: pytest.MonkeyPat
                         "names": ["x", "y"], "tags": {"k": "v"}, "nothing": None, "unhinted": "u",
                         "later": "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
                         "permissions": [{"actions": ["Microsoft.Web/sites/read"], "notActions": []}],
-                        "secretText": {SIGNATURE_KEY: SECRET_SIG, "value": "s"}})
+                        "secretText": {SIGNATURE_KEY: SECRET_SIG, "value": "s"}, "id": "given-id", "urn": "urn:x"})
     inputs = to_struct({"text": "a", "extra": "from inputs"})
 
     def resolutions(resolve: Any, message: Any, dry_run: bool) -> list:
         monkeypatch.setattr(settings, "is_dry_run", lambda: dry_run)
         calls: list = []
         resolvers = {name: (lambda *args, name=name: calls.append((name, *args[:3])))
-                     for name in [*hints, "unhinted", "extra", "missing"]}
+                     for name in [*hints, "unhinted", "extra", "missing", "id", "urn"]}
         try:
             resolve(Res(), inputs, message, {}, resolvers, True, True)
         except (AssertionError, ValueError) as error:
@@ -475,6 +475,19 @@ def test_an_answer_resolves_as_the_sdk_resolves_it(monkeypatch: pytest.MonkeyPat
         "AssertionError", "ValueError")
     special = to_struct({SIGNATURE_KEY: SECRET_SIG, "value": {"text": "a"}})
     assert resolutions(fast, special, True) == resolutions(sdk, special, True)
+    unset = to_struct({"text": "a"})
+    unset.fields["optional"].CopyFrom(struct_pb2.Value())  # a Value with no kind: Struct.items() raises
+    assert resolutions(fast, unset, True) == resolutions(sdk, unset, True) == ["ValueError", "Value not set"]
+    # resolve_missing_as_unknown and the id of a component resource (custom=False) resolve as the SDK resolves them
+    for custom, missing_unknown in ((False, True), (False, False)):
+        calls = {}
+        for name, resolve in (("fast", fast), ("sdk", sdk)):
+            got: list = []
+            resolve(Res(), inputs, answer, {}, {key: (lambda *args, key=key: got.append((key, shown(args[0]), *args[1:3])))
+                                                for key in ("id", "text", "missing")}, custom, True, False,
+                    missing_unknown)
+            calls[name] = got
+        assert calls["fast"] == calls["sdk"] and ("id", "'given-id'", True, False) in calls["sdk"]
 
 
 def test_resource_options_are_copied_as_copy_copy_copies_them(monkeypatch: pytest.MonkeyPatch) -> None:
