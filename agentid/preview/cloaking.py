@@ -107,4 +107,6 @@ def with_update_run(preview: Any, update: Any) -> tuple[Any, str]:
             + (f"{len(added)} resource(s) registered only there were judged too: {shown}" if added
                else "it registered the same resources"))
     return replace(preview, resources=sorted([*preview.resources, *added], key=lambda r: r.urn),
-                   invokes=[*preview.invokes, *(t for t in update.invokes if t not in preview.invokes)]), note
+                   invokes=[*preview.invokes, *(t for t in update.invokes if t not in preview.invokes)],
+                   out_of_band=[*preview.out_of_band, *update.out_of_band],
+                   out_of_band_dropped=preview.out_of_band_dropped + update.out_of_band_dropped), note

@@ -76,6 +76,7 @@ def main() -> None:
     # As Pulumi's script: run_path(PROGRAM) relative to --pwd puts a program folder first on sys.path while the
     # program's body runs (a program file: nothing), and nothing else adds the project to the path.
     program = args.PROGRAM
+    _ROOT[0] = os.path.abspath(args.root_directory or args.pwd or os.getcwd())
     _take_validated_spec(program)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -174,6 +175,7 @@ def _run(program: str, speedups, warnings: list, settle: "_Settle") -> None:
         pulumi.log.warn(warning)  # reaches the gate through the Engine service, shown with the verdict
     _watch_secret_reads()
     settle.install()  # what runs from here on is the program's
+    _watch_out_of_band(_ROOT[0])
     runpy.run_path(program, run_name="__main__")
 
 
@@ -287,6 +289,7 @@ def _watch_environment(runtime_config, report) -> None:
     own `get_config` fallback (it reads only a key the store lacks: never a secret one)."""
     sdk_config_file = os.path.normcase(os.path.abspath(runtime_config.__file__))
     plumbing = {os.path.normcase(os.path.abspath(module.__file__)) for module in (os, sys.modules["_collections_abc"])}
+    plumbing.add(os.path.normcase(os.path.abspath(__file__)))  # the out-of-band watch's wrapper (_watch_out_of_band)
 
     def from_sdk_fallback() -> bool:
         frame = sys._getframe(2)
@@ -388,6 +391,300 @@ def _trusted_code_folders(pulumi) -> tuple:
     kit = importlib.util.find_spec("agentid_components")
     folders += [os.path.abspath(location) + os.sep for location in (kit.submodule_search_locations or [])] if kit else []
     return tuple(folders)
+
+
+# The gate's out-of-band watch (AGID-GATE-002, agentid/preview/out_of_band.py): the run directory's settings file
+# (out_of_band.SETTINGS_FILE, written by the gate) and the project root the host was started for.
+AUDIT_SETTINGS = "audit.json"
+_ROOT = [""]
+
+
+def _watch_out_of_band(root: str) -> None:
+    """Report to the gate, and refuse, every way the program leaves the engine's channel (see out_of_band.py).
+
+    An audit hook (PEP 578: no Python code can remove it) sees every network connection and name lookup (the gate's
+    monitor socket excepted), process start, foreign-function call (ctypes), open of a credential file (resolved
+    here, symlink by symlink, with the os functions taken now), and tampering with this watch; a wrapper of
+    os.environ / os.environb sees reads of credential variables (their values were withheld by the gate). Each is
+    written at once as one line on the gate's unix socket, connected now, before the program runs, and only then
+    refused (PermissionError). The hook and its helpers keep everything they use in their default arguments
+    (immutable: ints, strings, tuples, frozensets, builtin functions); replacing a default or a code object of this
+    file's functions is itself an audited event that is reported and refused. Monkeypatching a module (os, json,
+    socket, sys.modules) changes nothing they use. A channel the program closed or replaced by another file
+    (os.close, dup2) is seen before the next record is written (the socket's inode): the process ends at once with
+    status 3, so the run has no verdict. What this cannot see (native code loaded some other way) is in
+    docs/preview.md."""
+    import _socket
+    import dis
+    import types
+
+    with open(os.path.join(HERE, AUDIT_SETTINGS), encoding="utf-8") as handle:
+        settings = json.load(handle)
+    channel = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    channel.connect(settings["socket"])
+    fd = channel.detach()
+    os.set_inheritable(fd, False)  # a started process is refused anyway; a forked one keeps it (and the hook)
+    status = os.fstat(fd)
+    identity = (status.st_dev, status.st_ino)
+    root = root.rstrip("/") + "/"
+    allowed_unix = frozenset(p for p in (settings["monitor"], settings["socket"]) if p)
+    credential_paths = tuple(settings["credential_paths"])
+    credential_names = frozenset(settings["credential_variables"])
+    location_names = frozenset(settings["credential_location_variables"])
+    endpoints = tuple(sorted(settings["endpoints"].items()))
+    own_code = os.path.abspath(__file__)
+    library_marks = ("/site-packages/", "/dist-packages/", "/lib/python3")
+
+    def to_hex(text, _str=str):
+        return _str(text).encode("utf-8", "replace").hex()
+
+    def where(_getframe=sys._getframe, _root=root, _marks=library_marks, _here=HERE + os.sep):
+        """`file:line` of the innermost frame in the judged project (not a library installed in it)."""
+        frame = _getframe(2)
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if name.startswith(_root) and not name.startswith(_here) and not any(m in name for m in _marks):
+                return name[len(_root):] + ":" + str(frame.f_lineno)
+            frame = frame.f_back
+        return ""
+
+    def send(kind, what, place, _fd=fd, _identity=identity, _write=os.write, _fstat=os.fstat, _exit=os._exit,
+             _hex=to_hex):
+        line = ("R " + _hex(kind) + " " + _hex(what) + " " + _hex(place) + "\n").encode("ascii")
+        try:
+            status = _fstat(_fd)
+            if (status.st_dev, status.st_ino) != _identity:
+                raise OSError("replaced")
+            while line:
+                line = line[_write(_fd, line):]
+        except BaseException:
+            try:
+                _write(2, b"agentid preview: the program closed or replaced the gate's audit channel: no verdict\n")
+            finally:
+                _exit(3)
+
+    def resolve(path, _getcwd=os.getcwd, _lstat=os.lstat, _readlink=os.readlink):
+        """The path with every symlink resolved as far as it exists (os.path.realpath, with functions taken now)."""
+        if not path.startswith("/"):
+            path = _getcwd() + "/" + path
+        parts, out, hops = [p for p in path.split("/") if p and p != "."], [], 0
+        while parts:
+            part = parts.pop(0)
+            if part == "..":
+                if out:
+                    out.pop()
+                continue
+            out.append(part)
+            try:
+                mode = _lstat("/" + "/".join(out)).st_mode
+            except OSError:
+                continue
+            if mode & 0o170000 == 0o120000 and hops < 40:
+                hops += 1
+                target = _readlink("/" + "/".join(out))
+                out.pop()
+                if target.startswith("/"):
+                    out = []
+                parts = [p for p in target.split("/") if p and p != "."] + parts
+        return "/" + "/".join(out)
+
+    def credential_file(raw, _paths=credential_paths, _resolve=resolve, _fsdecode=os.fsdecode, _getpid=os.getpid,
+                        _isinstance=isinstance, _str=str, _bytes=bytes, _int=int):
+        """What the opened path is, when it is a credential file, a directory above one, or another process's
+        environment; None for anything else."""
+        if _isinstance(raw, _int) or raw is None:
+            return None
+        try:
+            text = _fsdecode(raw)
+            path = _resolve(text)
+        except BaseException:
+            return None
+        for credential in _paths:
+            if path == credential or path.startswith(credential + "/"):
+                return "opens the credential file " + text + ("" if path == text else " (" + path + ")")
+            if credential.startswith(path + "/") and path not in ("/", "/var", "/run", "/proc") and path.count("/") > 1:
+                return "opens " + text + ", a directory holding the credential file " + credential
+        parts = path.split("/")
+        if len(parts) == 4 and parts[1] == "proc" and parts[3] == "environ" and parts[2] != _str(_getpid()):
+            return "opens another process's environment " + text
+        return None
+
+    def endpoint_note(host, _endpoints=endpoints, _str=str):
+        host = _str(host).strip("[]").lower()
+        for name, note in _endpoints:
+            if host == name:
+                return " (" + note + ")"
+        return ""
+
+    def describe(event, args, _allowed=allowed_unix, _note=endpoint_note, _str=str, _repr=repr, _len=len,
+                 _isinstance=isinstance, _tuple=tuple, _list=list, _bytes=bytes, _fsdecode=os.fsdecode,
+                 _credential_file=credential_file, _own=own_code, _type=type, _function=types.FunctionType):
+        """(kind, what) for an event the gate reports; None for the rest."""
+        if event in ("socket.connect", "socket.sendto", "socket.sendmsg", "socket.bind"):
+            address = args[1] if _len(args) > 1 else None
+            if address is None:
+                return None
+            if _isinstance(address, (_str, _bytes)):
+                path = _fsdecode(address)
+                if path in _allowed:
+                    return None
+                return ("network", {"socket.connect": "connects to", "socket.bind": "binds"}.get(event, "sends to")
+                        + " the unix socket " + _repr(path))
+            if _isinstance(address, _tuple) and _len(address) >= 2:
+                if event == "socket.bind" and _str(address[0]) in ("127.0.0.1", "::1", "localhost"):
+                    return None  # a loopback socket (urllib3's IPv6 probe binds ::1 port 0 at import) reaches no one
+                verb = {"socket.connect": "connects to", "socket.bind": "binds a socket on"}.get(event, "sends to")
+                return ("network", verb + " " + _str(address[0]) + " port " + _str(address[1]) + _note(address[0]))
+            return ("network", "uses a socket (" + event + " " + _repr(address)[:200] + ")")
+        if event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex", "socket.gethostbyaddr"):
+            host = args[0] if args else None
+            host = _fsdecode(host) if _isinstance(host, _bytes) else host
+            return ("network", "looks up the host " + _repr(host) + _note(host))
+        if event == "socket.getnameinfo":
+            return ("network", "looks up the name of " + _repr(args[0])[:200])
+        if event == "urllib.Request":
+            return ("network", "sends an HTTP request to " + _str(args[0])[:300] + _note(_str(args[0]).split("/")[2]
+                                                                                      if "//" in _str(args[0]) else ""))
+        if event == "http.client.connect":
+            return ("network", "connects over HTTP to " + _str(args[1]) + " port " + _str(args[2]) + _note(args[1]))
+        if event in ("ftplib.connect", "smtplib.connect", "imaplib.open", "poplib.connect", "nntplib.connect",
+                     "telnetlib.open", "webbrowser.open"):
+            return ("network", "opens a connection (" + event + " " + _repr(args[1:3] if _len(args) > 2 else args)[:200]
+                    + ")")
+        if event == "subprocess.Popen":
+            command = args[1]
+            shown = (_fsdecode(command) if _isinstance(command, _bytes) else command if _isinstance(command, _str)
+                     else " ".join(_fsdecode(a) if _isinstance(a, _bytes) else _str(a) for a in _list(command)))
+            return ("process", "starts the process " + _repr(shown)[:300])
+        if event == "os.system":
+            command = _fsdecode(args[0]) if _isinstance(args[0], _bytes) else args[0]
+            return ("process", "runs the shell command " + _repr(command)[:300])
+        if event in ("os.exec", "os.posix_spawn", "os.spawn"):  # (path, argv, env); os.spawn: (mode, path, argv, env)
+            argv = args[2 if event == "os.spawn" else 1]
+            shown = " ".join(_fsdecode(a) if _isinstance(a, _bytes) else _str(a) for a in _list(argv))
+            return ("process", "starts the process " + _repr(shown)[:300])
+        if event == "os.startfile":
+            return ("process", "starts " + _repr(args[0])[:200])
+        if event == "ctypes.dlopen":
+            return None if args[0] is None else ("native", "loads the native library " + _repr(args[0])[:200])
+        if event in ("ctypes.dlsym", "ctypes.dlsym/handle"):
+            return ("native", "looks up the native function " + _repr(args[1])[:200] + " (ctypes)")
+        if event == "ctypes.call_function":
+            return ("native", "calls a native function (ctypes)")
+        if event in ("ctypes.cdata", "ctypes.string_at", "ctypes.wstring_at"):
+            return ("native", "reads or writes memory by address (" + event + ")")
+        if event == "import" and args and args[0] == "_posixsubprocess":  # loaded before the watch: a fresh copy
+            return ("process", "loads a fresh copy of _posixsubprocess (its fork_exec starts processes unwatched)")
+        if event == "import" and args and args[0] == "cffi":  # _cffi_backend: cryptography loads it (see docs)
+            return ("native", "imports " + _str(args[0]) + " (native calls the gate cannot see)")
+        if event in ("object.__setattr__", "object.__delattr__") and args:
+            target = args[0]
+            if _type(target) is _function and target.__code__.co_filename == _own:
+                return ("tamper", "changes the gate's out-of-band watch (" + _str(args[1]) + " of "
+                        + target.__code__.co_name + ")")
+            if _isinstance(target, _type) and "_agentid_watch" in _type.__dict__["__dict__"].__get__(target):
+                return ("tamper", "changes the gate's environment watch (" + _str(args[1]) + ")")
+            return None
+        if event == "open" and args:
+            what = _credential_file(args[0])
+            return None if what is None else ("credential", what)
+        return None
+
+    watched = frozenset({
+        "socket.connect", "socket.sendto", "socket.sendmsg", "socket.bind", "socket.getaddrinfo",
+        "socket.gethostbyname", "socket.gethostbyname_ex", "socket.gethostbyaddr", "socket.getnameinfo",
+        "urllib.Request", "http.client.connect", "ftplib.connect", "smtplib.connect", "imaplib.open", "poplib.connect",
+        "nntplib.connect", "telnetlib.open", "webbrowser.open", "subprocess.Popen", "os.system", "os.exec",
+        "os.posix_spawn", "os.spawn", "os.startfile", "ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle",
+        "ctypes.call_function", "ctypes.cdata", "ctypes.string_at", "ctypes.wstring_at", "import",
+        "object.__setattr__", "object.__delattr__", "open"})
+
+    def hook(event, args, _watched=watched, _describe=describe, _send=send, _where=where,
+             _refused=PermissionError, _base=BaseException, _refuse=bool(settings.get("refuse", True))):
+        if event not in _watched:
+            return
+        try:
+            found = _describe(event, args)
+        except _base:
+            found = ("unreadable", "made an attempt the gate could not describe (" + event + ")")
+        if found is None:
+            return
+        _send(found[0], found[1], _where())
+        if _refuse or found[0] == "tamper":
+            raise _refused("agentid preview: refused: the program " + found[1] + " (AGID-GATE-002)")
+
+    def direct_read(_getframe=sys._getframe, _plumbing=frozenset({
+            os.path.abspath(os.__file__), os.path.abspath(sys.modules["_collections_abc"].__file__),
+            "<frozen os>", "<frozen _collections_abc>"}),  # 3.11 runs both frozen: co_filename is "<frozen os>"
+            _ops=frozenset({dis.opmap["BINARY_SUBSCR"], dis.opmap["CONTAINS_OP"]})):
+        """The file of the code that looked a variable up by name (environ[k], get, getenv, `in`); None for a copy
+        or an iteration (dict(os.environ), {**os.environ}, .copy(), .items()), which reach __getitem__ too."""
+        frame, passed = _getframe(3), False
+        while frame is not None and frame.f_code.co_filename in _plumbing:
+            if frame.f_code.co_name not in ("get", "getenv", "__getitem__", "__contains__", "getenvb"):
+                return None
+            frame, passed = frame.f_back, True
+        if frame is None:
+            return ""
+        if not passed and frame.f_code.co_code[frame.f_lasti] not in _ops:  # called from C: dict(environ)
+            return None
+        return frame.f_code.co_filename
+
+    def read_variable(name, _credential=credential_names, _locations=location_names, _send=send, _where=where,
+                      _fsdecode=os.fsdecode, _isinstance=isinstance, _bytes=bytes, _root=root, _marks=library_marks,
+                      _direct=direct_read):
+        """Report a lookup of a credential variable by name (not a copy or an iteration of the environment, which
+        holds placeholders only: where one lands, a request or a resource input, is seen there); of a credential
+        location variable, only when the project's own code looked it up (provider SDKs read KUBECONFIG as a
+        Provider default, the kubernetes client at import)."""
+        name = _fsdecode(name) if _isinstance(name, _bytes) else name
+        if name not in _credential and name not in _locations:
+            return
+        caller = _direct()
+        if caller is None:
+            return
+        if name in _credential:
+            _send("credential", "reads the credential variable " + name + " (its value was withheld by the gate)",
+                  _where())
+        elif caller.startswith(_root) and not any(m in caller for m in _marks):
+            _send("credential", "reads the credential location variable " + name, _where())
+
+    def environ_watch(environ, _read=read_variable):
+        base = type(environ)
+
+        class WatchedCredentials(base):
+            _agentid_watch = True
+
+            def __getitem__(self, key, _base=base, _read=_read):
+                _read(key)
+                return _base.__getitem__(self, key)
+
+            def __contains__(self, key, _base=base, _read=_read):
+                _read(key)
+                return _base.__contains__(self, key)
+
+        return WatchedCredentials(environ._data, environ.encodekey, environ.decodekey, environ.encodevalue,
+                                  environ.decodevalue)
+
+    def refuse_fork_exec(*args, _send=send, _where=where, _refused=PermissionError):
+        _send("process", "starts a process (_posixsubprocess.fork_exec)", _where())
+        raise _refused("agentid preview: refused: the program starts a process (AGID-GATE-002)")
+
+    os.environ = environ_watch(os.environ)
+    if hasattr(os, "environb"):
+        os.environb = environ_watch(os.environb)
+    import _posixsubprocess
+    import subprocess
+
+    if settings.get("refuse", True):  # else (the gate's observe mode, for its tests) subprocess.Popen is reported
+        _posixsubprocess.fork_exec = refuse_fork_exec
+        if hasattr(subprocess, "_fork_exec"):
+            subprocess._fork_exec = refuse_fork_exec
+    send(HELLO_RECORD, "", "")
+    sys.addaudithook(hook)
+
+
+HELLO_RECORD = "hello"  # out_of_band.HELLO
 
 
 # How long what the program left running when its body returned may take to end before the shutdown signal.

@@ -80,6 +80,9 @@ class ProgramOutcome:
     stack_urn: str = ""  # the URN of the stack resource the program registered
     stack_outputs_wire: bytes = b""  # the stack's outputs as a serialized Struct, secrets still wrapped
     component_outputs: dict[str, bytes] = field(default_factory=dict)  # URN -> its registered outputs, likewise
+    # what the program did outside the engine's channel (out_of_band: records of the language host's watch)
+    out_of_band: list[dict[str, str]] = field(default_factory=list)
+    out_of_band_dropped: int = 0
 
     def judged_stack(self) -> list[Resource]:
         """The resources as the engine sends them to AnalyzeStack (the final state of each): the registered ones,
@@ -147,6 +150,7 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
     When this returns or raises, no process of the run is left: the sandbox's pid namespace is gone,
     or (unsandboxed) the program's process group and every orphan it left were killed.
     """
+    from agentid.preview import out_of_band
     from agentid.preview.default_providers import default_providers
     from agentid.preview.monitor import GateMonitor, MonitorServer, Registration
 
@@ -171,8 +175,10 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
         run_dir = Path(private, "run")  # the program's only writable directory in the sandbox
         run_dir.mkdir()
         socket = run_dir / "monitor.sock"
+        channel = out_of_band.Channel(run_dir)  # the watch's records (AGID-GATE-002): read by the gate alone
         with MonitorServer(monitor, f"unix:{socket}") as server:
             exec_script = _install_language_host(run_dir)
+            out_of_band.write_settings(run_dir, server.address)
             if validated_spec is not None and not sdk_speedups.plain_sdk_requested():
                 hand_over_spec(validated_spec, run_dir)
             argv = [python, "-u", str(exec_script), *_language_host_args(project, stack, server.address, dry_run)]
@@ -195,30 +201,49 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
                 finally:
                     records = monitor.close()  # nothing registers after this point
                     left = [] if isolation.sandboxed else sandbox.kill_leftovers(process.pid, started_at, set())
-                if left:
-                    raise ProgramError(f"the program left {len(left)} processes the gate could not stop "
-                                       "(a fork bomb?): no verdict")
-                if isolation.sandboxed and returncode == sandbox.SETUP_FAILED:
-                    raise ProgramError("the sandbox for the program could not be set up" + _tail(stderr))
-                if monitor.refusals:
-                    # the gate's own refusal is the cause: the SDK's gRPC traceback after it says nothing more
-                    raise ProgramError("agentid preview: " + "\n".join(monitor.refusals[:20]))
-                failure = _read_failure(run_dir / "result.json", project)
-                if failure is not None:
-                    raise failure
-                if monitor.errors:
-                    raise ProgramError("the program reported errors to the engine:\n" + "\n".join(monitor.errors[:20])
-                                       + _tail(stderr))
-                if returncode != 0 or not (monitor.stack_outputs_registered and monitor.shutdown_signalled):
-                    raise ProgramError(f"the program process exited with code {returncode} before the Pulumi runtime "
-                                       "finished the stack (it crashed or called exit): no verdict on a partial run"
-                                       + _tail(stderr))
+                    attempts, dropped, watched = channel.close()  # every writer is gone: all it sent is here
+                try:
+                    if left:
+                        raise ProgramError(f"the program left {len(left)} processes the gate could not stop "
+                                           "(a fork bomb?): no verdict")
+                    if isolation.sandboxed and returncode == sandbox.SETUP_FAILED:
+                        raise ProgramError("the sandbox for the program could not be set up" + _tail(stderr))
+                    if monitor.refusals:
+                        # the gate's own refusal is the cause: the SDK's gRPC traceback after it says nothing more
+                        raise ProgramError("agentid preview: " + "\n".join(monitor.refusals[:20]))
+                    failure = _read_failure(run_dir / "result.json", project)
+                    if failure is not None:
+                        raise failure
+                    if monitor.errors:
+                        raise ProgramError("the program reported errors to the engine:\n"
+                                           + "\n".join(monitor.errors[:20]) + _tail(stderr))
+                    if not watched:
+                        raise ProgramError("the program ran without the gate's out-of-band watch (the language host "
+                                           "never reported it installed): no verdict" + _tail(stderr))
+                    if returncode != 0 or not (monitor.stack_outputs_registered and monitor.shutdown_signalled):
+                        raise ProgramError(f"the program process exited with code {returncode} before the Pulumi "
+                                           "runtime finished the stack (it crashed or called exit): no verdict on a "
+                                           "partial run" + _tail(stderr))
+                except ProgramError as error:
+                    raise _with_attempts(error, attempts) from None
     return ProgramOutcome(resources=sorted([*providers, *(_resource(r) for r in records)], key=lambda r: r.urn),
                           outputs=monitor.outputs, warnings=list(monitor.warnings),
                           stack_output_values=monitor.output_values, secret_output_names=monitor.secret_output_names,
                           invokes=list(monitor.invokes), stack_urn=monitor.stack_urn or "",
                           stack_outputs_wire=monitor.stack_outputs_wire,
-                          component_outputs=dict(monitor.component_outputs))
+                          component_outputs=dict(monitor.component_outputs),
+                          out_of_band=attempts, out_of_band_dropped=dropped)
+
+
+def _with_attempts(error: ProgramError, attempts: list[dict[str, str]]) -> ProgramError:
+    """A failed run's error, naming what the program tried outside the engine's channel first (AGID-GATE-002): the
+    refusal is often why it failed, and a failure is no verdict either way."""
+    if not attempts:
+        return error
+    shown = sorted({f"{a.get('what', '')} at {a.get('where') or '?'}" for a in attempts})
+    note = ("the program tried to reach outside the engine's channel (AGID-GATE-002, refused):\n  "
+            + "\n  ".join(shown[:10]) + ("\n  ..." if len(shown) > 10 else "") + "\n")
+    return ProgramError(note + error.reason, error.spec_problems)
 
 
 def _short_temp_dir() -> str | None:
@@ -326,6 +351,9 @@ def _program_env(project: Project, config: dict[str, str], virtualenv_python: st
         env["PATH"] = os.pathsep.join(filter(None, (str(venv / "bin"), env.get("PATH"))))
         env["VIRTUAL_ENV"] = str(venv)
     qualified = {key if ":" in key else f"{project.name}:{key}": value for key, value in config.items()}
+    from agentid.preview import out_of_band
+
+    env = out_of_band.withheld(env)  # no credential of the caller reaches the program: placeholders instead
     return {**env, "PYTHONUNBUFFERED": "1", "PULUMI_CONFIG": json.dumps(qualified),
             "PULUMI_CONFIG_SECRET_KEYS": json.dumps(sorted(secret_keys))}
 

@@ -1,0 +1,246 @@
+"""AGID-GATE-002 end to end through `agentid preview` (issue 11): the program calls the cloud itself.
+
+The judged program is pull-request code: at `pulumi up` it runs with the deployer's credentials and network. A
+boto3 call swallowed in try/except, a request to the instance metadata service, `aws` in a subprocess, a read of
+~/.aws/credentials or of AWS_SECRET_ACCESS_KEY, a native call through ctypes passed the gate (no network in the
+sandbox: the call failed quietly). Each is now a mandatory finding naming the attempt and the program's line; what
+only looks like it (boto3 imported, pure computation, the project's own files, pulumi.Config) passes; and the
+program cannot silence the record.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import AGENT_GUARD, run_cli
+
+pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
+
+HEAD = "import pulumi, pulumi_aws as aws\n"
+BUCKET = 'aws.s3.BucketV2("drop", bucket="acme-drop", tags={"owner": "data-team"})\n'
+
+
+def preview(directory: Path, program: str, codes: tuple[int, ...] = (0, 1)) -> tuple[int, list[dict], str]:
+    """(exit code, the JSON report's violations, the terminal output) of `agentid preview` over a one-file project."""
+    directory.mkdir(exist_ok=True)
+    (directory / "Pulumi.yaml").write_text("name: acme\nruntime: python\n")
+    (directory / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n  acme:team: data\n")
+    (directory / "__main__.py").write_text(program)
+    run = run_cli(directory, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--json", "out.json")
+    assert run.code in codes, run.stdout + run.stderr
+    return run.code, json.loads((directory / "out.json").read_text())["violations"], run.stdout + run.stderr
+
+
+def gate_002(violations: list[dict]) -> list[str]:
+    """The AGID-GATE-002 messages, after checking each is the gate's mandatory critical finding on the stack."""
+    found = [v for v in violations if v["policy"] == "AGID-GATE-002"]
+    for v in found:
+        assert (v["enforcementLevel"], v["mandatory"], v["severity"], v["policyPack"]) == (
+            "mandatory", True, "critical", "agentid-preview"), v
+        assert v["urn"] == "urn:pulumi:dev::acme::pulumi:pulumi:Stack::acme-dev"
+    return [v["message"] for v in found]
+
+
+def only_gate_002(violations: list[dict]) -> None:
+    assert sorted({(v["policy"], v["resourceName"]) for v in violations if v["mandatory"]}) == [("AGID-GATE-002", None)]
+
+
+def test_a_boto3_call_swallowed_in_try_except_fails(tmp_path):
+    program = (HEAD + "try:\n"
+               "    import boto3; iam = boto3.client('iam')\n"
+               "    iam.create_user(UserName='x')\n"
+               "    iam.attach_user_policy(UserName='x', PolicyArn='arn:aws:iam::aws:policy/AdministratorAccess')\n"
+               "    iam.create_access_key(UserName='x')\n"
+               "except Exception:\n    pass\n" + BUCKET)
+    code, violations, _ = preview(tmp_path / "boto3", program)
+    assert code == 1
+    only_gate_002(violations)
+    messages = gate_002(violations)
+    # the credential the SDK looked for (withheld: a placeholder) and the API it then tried, at the program's lines
+    assert any("reads the credential variable AWS_SECRET_ACCESS_KEY" in m and "at __main__.py:3" in m for m in messages)
+    assert any("looks up the host 'iam.amazonaws.com' at __main__.py:4" in m for m in messages), messages
+
+
+def test_a_request_to_the_instance_metadata_service_fails(tmp_path):
+    program = (HEAD + "import urllib.request\n" + BUCKET + "try:\n"
+               "    urllib.request.urlopen('http://169.254.169.254/latest/meta-data/iam/security-credentials/', "
+               "timeout=1)\n"
+               "except Exception:\n    pass\n")
+    code, violations, _ = preview(tmp_path / "imds", program)
+    assert code == 1
+    only_gate_002(violations)
+    assert gate_002(violations) == [
+        "[gate-integrity] the program sends an HTTP request to "
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/ (the instance metadata service "
+        "(AWS IMDS, Azure IMDS, GCP metadata server)) at __main__.py:5: outside the engine's channel, which at "
+        "`pulumi up` runs with the deployer's credentials and network and creates or reads what no resource shows "
+        "(the gate refused it)"]
+
+
+@pytest.mark.parametrize("call, shown", [
+    ("subprocess.run(['aws', 'iam', 'create-user', '--user-name', 'x'], capture_output=True)",
+     "starts the process 'aws iam create-user --user-name x'"),
+    ("os.system('az role assignment create --role Owner --assignee x')",
+     "runs the shell command 'az role assignment create --role Owner --assignee x'"),
+    ("os.execvp('kubectl', ['kubectl', 'apply', '-f', 'x.yaml'])", "starts the process 'kubectl apply -f x.yaml'"),
+    ("os.posix_spawnp('gcloud', ['gcloud', 'projects', 'list'], os.environ)", "starts the process 'gcloud projects list'"),
+])
+def test_starting_a_process_fails(tmp_path, call, shown):
+    program = HEAD + "import os, subprocess\n" + BUCKET + f"try:\n    {call}\nexcept Exception:\n    pass\n"
+    code, violations, _ = preview(tmp_path / "process", program)
+    assert code == 1
+    only_gate_002(violations)
+    [message] = gate_002(violations)
+    assert shown in message and "at __main__.py:5" in message, message
+
+
+def test_reading_the_deployers_credential_file_and_variables_fails(tmp_path):
+    program = (HEAD + "import os\n" + BUCKET + "try:\n"
+               "    open(os.path.expanduser('~/.aws/credentials')).read()\n"
+               "except Exception:\n    pass\n"
+               "secret = os.environ['AWS_SECRET_ACCESS_KEY']\n"
+               "token = os.getenv('ACTIONS_ID_TOKEN_REQUEST_TOKEN')\n"
+               "pulumi.export('n', len(secret) + len(token or ''))\n")
+    code, violations, _ = preview(tmp_path / "files", program)
+    assert code == 1
+    only_gate_002(violations)
+    messages = gate_002(violations)
+    home = str(Path("~").expanduser())
+    assert [m.split(": outside")[0] for m in messages] == [
+        f"[gate-integrity] the program opens the credential file {home}/.aws/credentials at __main__.py:5",
+        "[gate-integrity] the program reads the credential variable ACTIONS_ID_TOKEN_REQUEST_TOKEN (its value was "
+        "withheld by the gate) at __main__.py:9",
+        "[gate-integrity] the program reads the credential variable AWS_SECRET_ACCESS_KEY (its value was withheld by "
+        "the gate) at __main__.py:8"]
+
+
+def test_a_symlink_to_the_credential_file_is_the_credential_file(tmp_path):
+    program = (HEAD + "import os, tempfile\n" + BUCKET
+               + "link = os.path.join(tempfile.mkdtemp(), 'harmless')\n"
+               "os.symlink(os.path.expanduser('~/.aws'), link)\n"
+               "try:\n    open(os.path.join(link, 'credentials')).read()\nexcept Exception:\n    pass\n")
+    code, violations, _ = preview(tmp_path / "symlink", program)
+    assert code == 1
+    [message] = gate_002(violations)
+    assert "opens the credential file" in message and "/harmless/credentials" in message and "__main__.py:7" in message
+
+
+def test_a_native_call_through_ctypes_fails(tmp_path):
+    program = (HEAD + "import ctypes\n" + BUCKET
+               + "try:\n    ctypes.CDLL(None).system(b'aws iam create-user --user-name x')\nexcept Exception:\n"
+               "    pass\n")
+    code, violations, _ = preview(tmp_path / "ctypes", program)
+    assert code == 1
+    only_gate_002(violations)
+    [message] = gate_002(violations)
+    assert "looks up the native function 'system' (ctypes) at __main__.py:5" in message
+
+
+def test_look_alikes_pass(tmp_path):
+    """boto3 imported and never called, pure computation, the project's own files, pulumi.Config, settings read from
+    the environment (the region) and a copy of the environment: no out-of-band access."""
+    directory = tmp_path / "alike"
+    directory.mkdir()
+    (directory / "settings.json").write_text('{"owner": "data-team"}')
+    program = (HEAD + "import hashlib, json, os\nimport boto3\nimport botocore.session\n"
+               "settings = json.load(open(os.path.join(os.path.dirname(__file__), 'settings.json')))\n"
+               "digest = hashlib.sha256(b'acme').hexdigest()[:8]\n"
+               "region = os.environ.get('AWS_REGION', 'eu-west-1')\n"
+               "env = dict(os.environ)\n"
+               "team = pulumi.Config().require('team')\n"
+               "aws.s3.BucketV2('drop', bucket=f'acme-drop-{digest}', tags={'owner': settings['owner'], 'team': team})\n"
+               "pulumi.export('keys', len(env))\n")
+    code, violations, output = preview(directory, program)
+    assert (code, gate_002(violations)) == (0, []), output
+
+
+def test_the_program_cannot_silence_the_watch_by_patching_modules(tmp_path):
+    """Replacing what the watch might use (os, json, socket functions, builtins, the host module's globals, sys.modules
+    entries) while it makes the attempt changes nothing: the watch keeps its own references. (Everything is put back
+    after the attempt, so the SDK can finish the run: a broken run is no verdict, never a pass, anyway.)"""
+    program = (HEAD + "import builtins, json, os, socket, sys, urllib.request\n"
+               "saved, host = {}, []\n"
+               "frame = sys._getframe()\n"
+               "while frame is not None:\n"
+               "    if 'pulumi-language-python-exec' in frame.f_code.co_filename and frame.f_globals not in host:\n"
+               "        host.append(frame.f_globals)\n"
+               "    frame = frame.f_back\n"
+               "patches = [(os, 'write', lambda fd, data: len(data)), (os, 'fstat', None), (json, 'loads', None),\n"
+               "           (builtins, 'PermissionError', KeyError), (builtins, 'repr', lambda o: ''),\n"
+               "           (socket, 'getaddrinfo', None)]\n"
+               "patches += [(g, n, None) for g in host for n in ('os', 'sys', 'json', 'HERE')]\n"
+               "for owner, name, value in patches:\n"
+               "    if isinstance(owner, dict):\n"
+               "        saved[(id(owner), name)] = owner[name]; owner[name] = value\n"
+               "    else:\n"
+               "        saved[(id(owner), name)] = getattr(owner, name); setattr(owner, name, value)\n"
+               "modules = {name: sys.modules[name] for name in ('_socket', 'posix', 'os')}\n"
+               "sys.modules.update({'_socket': None, 'posix': None, 'os': None})\n"
+               "try:\n    urllib.request.urlopen('http://169.254.169.254/latest/api/token', timeout=1)\n"
+               "except BaseException:\n    pass\n"
+               "sys.modules.update(modules)\n"
+               "for owner, name, value in reversed(patches):\n"
+               "    if type(owner) is dict:\n"
+               "        owner[name] = saved[(id(owner), name)]\n"
+               "    else:\n"
+               "        setattr(owner, name, saved[(id(owner), name)])\n" + BUCKET)
+    code, violations, output = preview(tmp_path / "patched", program)
+    assert code == 1, output
+    [message] = gate_002(violations)
+    assert "sends an HTTP request to http://169.254.169.254/latest/api/token" in message and "__main__.py:21" in message
+
+
+def test_the_program_cannot_rewrite_the_watch(tmp_path):
+    """Found through the garbage collector, the hook's defaults and code cannot be replaced: that is reported and
+    refused, and the next attempt is still seen."""
+    program = (HEAD + "import gc, subprocess\n" + BUCKET
+               + "for thing in gc.get_objects():\n"
+               "    if callable(thing) and getattr(thing, '__name__', '') in ('hook', 'send', 'describe'):\n"
+               "        try:\n            thing.__defaults__ = tuple(None for _ in thing.__defaults__ or ())\n"
+               "        except Exception:\n            pass\n"
+               "        try:\n            thing.__code__ = (lambda *a: None).__code__\n"
+               "        except Exception:\n            pass\n"
+               "try:\n    subprocess.run(['aws', 'sts', 'get-caller-identity'])\nexcept Exception:\n    pass\n")
+    code, violations, _ = preview(tmp_path / "rewrite", program)
+    assert code == 1
+    messages = [m.split(": outside")[0] for m in gate_002(violations)]
+    assert "[gate-integrity] the program starts the process 'aws sts get-caller-identity' at __main__.py:15" in messages
+    assert any("changes the gate's out-of-band watch (__defaults__ of hook) at __main__.py:7" in m for m in messages)
+    assert any("changes the gate's out-of-band watch (__code__ of hook) at __main__.py:11" in m for m in messages)
+
+
+@pytest.mark.parametrize("how", ["os.close(fd)", "os.dup2(os.open('/dev/null', os.O_WRONLY), fd)"])
+def test_closing_or_replacing_the_channel_gives_no_pass(tmp_path, how):
+    """The program closes (or points at /dev/null) every socket it holds but the SDK's, then calls the cloud: the
+    watch sees its channel gone and ends the process; no verdict, never a pass."""
+    program = (HEAD + "import os, stat, urllib.request\n" + BUCKET
+               + "for fd in range(3, 256):\n"
+               "    try:\n        mode = os.fstat(fd).st_mode\n    except OSError:\n        continue\n"
+               "    if stat.S_ISSOCK(mode):\n"
+               f"        try:\n            {how}\n        except OSError:\n            pass\n"
+               "try:\n    urllib.request.urlopen('http://169.254.169.254/latest/api/token', timeout=1)\n"
+               "except BaseException:\n    pass\n")
+    code, violations, output = preview(tmp_path / "closed", program, codes=(1, 2))
+    assert code != 0
+    if code == 2:
+        assert "no verdict" in output
+
+
+def test_a_credential_read_around_the_watch_and_put_into_the_stack_fails(tmp_path):
+    """Read through the interpreter's start-up copy of the environment (no look-up the watch sees), the variable
+    holds the gate's placeholder: a resource input or a stack output holding it is the credential put in the stack."""
+    program = (HEAD + "import posix\n"
+               "key = posix.environ.get(b'AWS_SECRET_ACCESS_KEY', b'').decode()\n"
+               "aws.s3.BucketV2('drop', bucket='acme-drop', tags={'owner': 'data-team', 'k': key})\n"
+               "pulumi.export('token', posix.environ.get(b'ACTIONS_ID_TOKEN_REQUEST_URL', b'').decode())\n")
+    code, violations, _ = preview(tmp_path / "exfil", program)
+    assert code == 1
+    only_gate_002(violations)
+    assert [m.split(": outside")[0] for m in gate_002(violations)] == [
+        "[gate-integrity] the program exports the value of ACTIONS_ID_TOKEN_REQUEST_URL (withheld by the gate) as "
+        "stack output token (no line of the project on the stack)",
+        "[gate-integrity] the program puts the value of AWS_SECRET_ACCESS_KEY (withheld by the gate) into input "
+        "tags.k of aws:s3/bucketV2:BucketV2 'drop' at __main__.py:4"]
