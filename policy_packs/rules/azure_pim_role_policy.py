@@ -19,7 +19,15 @@ Assignment is ACTIVATION: what an eligible principal must pass to become active.
 - activations nobody hears of: the admin notification of activation (`Notification_Admin_EndUser_Assignment`)
   with `notificationLevel` None, or default recipients off and no other recipient.
 
-Not judged: permanent ELIGIBILITY (the activation checks still apply to it), admin-side enablement rules.
+- eligibility without an end, or longer than a year (PIM's longest bounded choice for Azure roles):
+  `Expiration_Admin_Eligibility` with `isExpirationRequired` false or a longer `maximumDuration` (issue 11: an
+  Owner / User Access Administrator eligibility held for good is never re-approved; the activation checks still
+  apply, but whoever holds the eligible identity keeps the path to the role forever).
+Two rules for one activation setting (the list is the stack's; which one Azure keeps is not documented) fail closed:
+any that drops MFA or approval drops it, and an authentication context counts only when none of its rules turns it
+off.
+
+Not judged: admin-side enablement rules.
 A rule the stack omits keeps the role's current setting (Azure PATCH semantics: "existing properties that aren't
 included maintain their previous values"), so it is not judged. The policy's inputs do not name its role (only
 `scope` and the policy GUID), so every loosening counts as one on a privileged role: cannot tell, flag.
@@ -47,6 +55,10 @@ RULE_TYPES = {"RoleManagementPolicyApprovalRule", "RoleManagementPolicyAuthentic
               "RoleManagementPolicyNotificationRule", "RoleManagementPolicyPimOnlyModeRule"}
 ACTIVATION = ("enduser", "assignment")
 ACTIVE_ASSIGNMENT = ("admin", "assignment")
+ELIGIBLE_ASSIGNMENT = ("admin", "eligibility")
+# eligible assignments: PIM's default and longest bounded choice for Azure roles is one year ("Expire eligible
+# assignments after: 15 days, 1, 3, 6 months, 1 year")
+MAX_ELIGIBILITY_SECONDS = 365 * 24 * 3600
 # ISO 8601 durations as ARM writes them (P365D, PT8H, PT30M, P1DT2H); weeks, months and years are not TimeSpans
 _DURATION = re.compile(r"^P(?:(\d{1,6})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,8})M)?(?:(\d{1,9})(?:\.\d+)?S)?)?$", re.IGNORECASE)
 
@@ -108,7 +120,7 @@ def _flag(value, path: str) -> bool | None:
 def loosenings(rules: list) -> Iterator[str]:
     """What the listed rules loosen, in words; raises Unreadable or _Pending."""
     mfa_dropped = approval_dropped = False
-    context_on = False
+    context_on = context_off = False
     for index, rule in enumerate(rules):
         path = f"rules[{index}]"
         if is_unknown(rule):
@@ -127,40 +139,48 @@ def loosenings(rules: list) -> Iterator[str]:
                 if isinstance(enabled, list):
                     raise _Pending(f"{path}.enabledRules")
                 raise Unreadable(f"{path}.enabledRules is not a list of rule names")
-            mfa_dropped = not any(isinstance(i, str) and i.strip().lower() == "multifactorauthentication" for i in enabled)
+            # two rules for one setting: whichever Azure applies, fail closed (any that drops MFA drops it)
+            mfa_dropped = mfa_dropped or not any(isinstance(i, str) and i.strip().lower() == "multifactorauthentication"
+                                                 for i in enabled)
         elif rule_type == "RoleManagementPolicyApprovalRule" and slot == ACTIVATION:
             required = _flag(_value(rule, path, "setting", "isApprovalRequired"), f"{path}.setting.isApprovalRequired")
-            approval_dropped = required is False
+            approval_dropped = approval_dropped or required is False
         elif rule_type == "RoleManagementPolicyAuthenticationContextRule" and slot == ACTIVATION:
             enabled = _flag(_value(rule, path, "isEnabled"), f"{path}.isEnabled")
             claim = _value(rule, path, "claimValue")
-            context_on = context_on or (enabled is True and isinstance(claim, str) and bool(claim.strip()))
-        elif rule_type == "RoleManagementPolicyExpirationRule" and slot in (ACTIVATION, ACTIVE_ASSIGNMENT):
+            on = enabled is True and isinstance(claim, str) and bool(claim.strip())
+            context_on, context_off = context_on or on, context_off or not on
+        elif rule_type == "RoleManagementPolicyExpirationRule" and slot in (ACTIVATION, ACTIVE_ASSIGNMENT,
+                                                                          ELIGIBLE_ASSIGNMENT):
             yield from _expiration(rule, path, slot)
         elif rule_type == "RoleManagementPolicyNotificationRule" and slot == ACTIVATION:
             yield from _silent_activation(rule, path)
-    if mfa_dropped and approval_dropped and not context_on:
+    if mfa_dropped and approval_dropped and (context_off or not context_on):
         yield ("activation requires neither MFA, approval nor an authentication context: eligible principals become "
                "active with no second check")
 
 
 def _expiration(rule: dict, path: str, slot: tuple[str, str]) -> Iterator[str]:
     required = _flag(_value(rule, path, "isExpirationRequired"), f"{path}.isExpirationRequired")
-    what = "activations" if slot == ACTIVATION else "active assignments"
+    what = {ACTIVATION: "activations", ACTIVE_ASSIGNMENT: "active assignments"}.get(slot, "eligible assignments")
     if required is False:
         yield (f"{what} need no end date ({path}.isExpirationRequired false)"
-               + ("" if slot == ACTIVATION else ": the role can be granted as standing access, skipping activation"))
+               + {ACTIVATION: "", ACTIVE_ASSIGNMENT: ": the role can be granted as standing access, skipping activation"}
+               .get(slot, ": eligibility for the role is held for good, never re-approved"))
         return
-    if slot != ACTIVATION:
+    if slot == ACTIVE_ASSIGNMENT:
         return  # a bounded active assignment: its length is an administrator's choice, not an activation's
     duration = _value(rule, path, "maximumDuration")
     if duration is None:
         return
     if not isinstance(duration, str):
         raise Unreadable(f"{path}.maximumDuration is {type(duration).__name__}, not an ISO 8601 duration")
-    if duration_seconds(duration) > MAX_ACTIVATION_SECONDS:
+    if slot == ACTIVATION and duration_seconds(duration) > MAX_ACTIVATION_SECONDS:
         yield (f"activations last up to {duration} ({path}.maximumDuration), longer than "
                f"{MAX_ACTIVATION_SECONDS // 3600} h")
+    elif slot == ELIGIBLE_ASSIGNMENT and duration_seconds(duration) > MAX_ELIGIBILITY_SECONDS:
+        yield (f"eligible assignments last up to {duration} ({path}.maximumDuration), longer than "
+               f"{MAX_ELIGIBILITY_SECONDS // 86400} days")
 
 
 def _silent_activation(rule: dict, path: str) -> Iterator[str]:
@@ -212,11 +232,12 @@ RULE = Rule(
     severity="critical",
     category="escalation",
     description="A PIM policy for an Azure role (RoleManagementPolicy) may not drop MFA, approval and the "
-                "authentication context together on activation, allow activations or active assignments without "
-                "an end, allow activations over 8 hours, or stop telling administrators of activations.",
+                "authentication context together on activation, allow activations, active or eligible assignments "
+                "without an end, allow activations over 8 hours or eligibility over a year, or stop telling "
+                "administrators of activations.",
     remediation="Keep MultiFactorAuthentication (or approval, or an authentication context) in the activation rules, "
-                "isExpirationRequired true and maximumDuration at most PT8H; manage PIM policies outside the "
-                "agent's stack.",
+                "isExpirationRequired true, activations at most PT8H and eligibility at most P365D; manage PIM "
+                "policies outside the agent's stack.",
     url="https://learn.microsoft.com/en-us/entra/id-governance/privileged-identity-management/pim-resource-roles-configure-role-settings",
     check=check,
     resource_types=(POLICY,),

@@ -68,9 +68,17 @@ def judged(pack, rules, level=None):
     [expiration("Expiration_Admin_Assignment", required=False)],
     [notification(level="None")],
     [notification(defaults=False)],
+    # issue 11: eligibility held for good (or over a year) is never re-approved
+    [expiration("Expiration_Admin_Eligibility", required=False)],
+    [expiration("Expiration_Admin_Eligibility", duration="P366D")],
+    # two rules for one setting fail closed, whichever comes last
+    [enablement("Justification"), enablement("MultiFactorAuthentication"), approval(False)],
+    [enablement(), approval(False), approval(True)],
+    [enablement(), approval(False), context(True), context(False)],
 ], ids=["no-mfa-no-approval", "empty-enablement-context-off", "context-without-claim", "slot-from-target",
         "mfa-only-for-admins", "activation-24h", "activation-1d1m", "activation-no-end", "permanent-active",
-        "admin-notice-none", "admin-notice-nobody"])
+        "admin-notice-none", "admin-notice-nobody", "permanent-eligibility", "eligibility-366d",
+        "mfa-dropped-then-kept", "approval-dropped-then-kept", "context-on-then-off"])
 def test_loosened_activation_blocks(pack, rules):
     assert judged(pack, rules, "mandatory") == ["pim"]
 
@@ -86,13 +94,13 @@ def test_loosened_activation_blocks(pack, rules):
     [enablement("Justification", rule_id="Enablement_Admin_Assignment"), approval(False)],
     [expiration("Expiration_EndUser_Assignment", duration="PT8H"), expiration("Expiration_EndUser_Assignment",
                                                                               duration="PT30M")],
-    [expiration("Expiration_Admin_Eligibility", required=False)],  # permanent eligibility still activates with checks
+    [expiration("Expiration_Admin_Eligibility", duration="P365D")],  # PIM's default: a year, then re-approved
     [expiration("Expiration_Admin_Assignment", duration="P365D")],
     [notification(recipient="Requestor", level="None"), notification(defaults=False, recipients=["sec@example.com"])],
     [{"ruleType": "RoleManagementPolicyPimOnlyModeRule", "id": "PIMOnlyMode_Admin_Assignment",
       "pimOnlyModeSettings": {"mode": "Enabled"}}],
 ], ids=["not-managed", "no-rules", "mfa-kept", "approval-kept", "context-kept", "approval-untouched",
-        "mfa-untouched", "admin-enablement", "short-activation", "permanent-eligibility", "bounded-active",
+        "mfa-untouched", "admin-enablement", "short-activation", "eligibility-one-year", "bounded-active",
         "other-notices", "pim-only-mode"])
 def test_policies_keeping_a_check_pass(pack, rules):
     assert judged(pack, rules) == []

@@ -10,11 +10,13 @@ from tests.policy.ruletools import UNKNOWN
 
 POLICY = "azuread:index/groupRoleManagementPolicy:GroupRoleManagementPolicy"
 GROUP = "44444444-4444-4444-4444-444444444444"
-NONE = {"requireApproval": False, "requireMultifactorAuthentication": False, "maximumDuration": "PT24H"}
+NONE = {"requireApproval": False, "requireMultifactorAuthentication": False, "maximumDuration": "PT8H"}
+CHECKED = {"requireApproval": True, "requireMultifactorAuthentication": True, "maximumDuration": "PT8H"}
 
 
-def judged(pack, activation, role="member", level=None):
-    props = {"groupId": GROUP, "roleId": role, **({"activationRules": activation} if activation is not None else {})}
+def judged(pack, activation, role="member", level=None, **extra):
+    props = {"groupId": GROUP, "roleId": role, **({"activationRules": activation} if activation is not None else {}),
+             **extra}
     return flagged_names(pack, "AGID-AZ-049", (POLICY, "grmp", props), level)
 
 
@@ -39,3 +41,33 @@ def test_settings_not_managed_here_keep_the_groups_policy(pack):
 def test_unknown_or_malformed_activation_rules_are_not_a_pass(pack):
     assert judged(pack, {**NONE, "requireMultifactorAuthentication": UNKNOWN}) == ["grmp"]
     assert judged(pack, ["requireApproval"], level="mandatory") == ["grmp"]
+
+
+# --- issue 11: long activations, and assignments with no end ------------------------------------------------------
+
+@pytest.mark.parametrize("extra", [
+    {"activationRules": {**CHECKED, "maximumDuration": "PT23H30M"}},
+    {"activationRules": {**CHECKED, "maximumDuration": "P1D"}},
+    {"activeAssignmentRules": {"expirationRequired": False}},  # standing membership, no activation at all
+    {"eligibleAssignmentRules": {"expirationRequired": False}},  # eligibility held for good
+], ids=["activation-23h30", "activation-1d", "permanent-active", "permanent-eligibility"])
+def test_long_activations_and_endless_assignments_block(pack, extra):
+    activation = extra.pop("activationRules", CHECKED)
+    assert judged(pack, activation, level="mandatory", **extra) == ["grmp"]
+
+
+@pytest.mark.parametrize("extra", [
+    {"activeAssignmentRules": {"expirationRequired": True, "expireAfter": "P90D"}},
+    {"eligibleAssignmentRules": {"expireAfter": "P365D"}},
+    {"eligibleAssignmentRules": {"expirationRequired": True}},
+], ids=["active-90d", "eligible-one-year", "eligible-must-expire"])
+def test_bounded_assignments_pass(pack, extra):
+    assert judged(pack, CHECKED, **extra) == []
+    assert judged(pack, None, **extra) == []
+
+
+def test_unknown_or_unreadable_assignment_rules_are_not_a_pass(pack):
+    assert judged(pack, CHECKED, eligibleAssignmentRules={"expirationRequired": UNKNOWN}) == ["grmp"]
+    assert judged(pack, {**CHECKED, "maximumDuration": UNKNOWN}) == ["grmp"]
+    assert judged(pack, {**CHECKED, "maximumDuration": "1 day"}, level="mandatory") == ["grmp"]
+    assert judged(pack, CHECKED, activeAssignmentRules=[{"expirationRequired": False}], level="mandatory") == ["grmp"]

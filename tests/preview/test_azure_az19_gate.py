@@ -15,7 +15,8 @@ pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(
 PIM_POLICIES_AND_DISKS = '''
 import pulumi_azuread as ad, pulumi_azure_native as az
 GROUP = "44444444-4444-4444-4444-444444444444"
-NONE = {"require_approval": False, "require_multifactor_authentication": False, "maximum_duration": "PT24H"}
+# PT8H: a longer activation is a loosening of its own (AGID-AZ-049)
+NONE = {"require_approval": False, "require_multifactor_authentication": False, "maximum_duration": "PT8H"}
 ad.GroupRoleManagementPolicy("member-nocheck", group_id=GROUP, role_id="member", activation_rules=NONE)
 ad.GroupRoleManagementPolicy("owner-nocheck", group_id=GROUP, role_id="owner", activation_rules=NONE)
 ad.GroupRoleManagementPolicy("member-mfa", group_id=GROUP, role_id="member",
