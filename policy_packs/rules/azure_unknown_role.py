@@ -11,8 +11,12 @@ the stack's when the assignment's roleDefinitionId names its GUID (its roleDefin
 when roleDefinitionId is unknown at preview (`role_definition_id=definition.id` of a role created in the same run),
 when iam_links.output_sources proves it is that definition's Output: the assignment depends on stack role
 definitions and nothing else (another dependency may be the Output a constant hides behind:
-`vault.id.apply(lambda _: OWNER_ID)` with `depends_on=[narrow_role]`). An unknown roleDefinitionId with no such
-source is "cannot check until known" (AGID-AZ-010 leaves it to this rule, which can follow the link).
+`vault.id.apply(lambda _: OWNER_ID)` with `depends_on=[narrow_role]`), except the stack identities an unknown
+`principalId` may come from (`principal_id=identity.principal_id`). An unknown roleDefinitionId with no such source
+is "cannot check until known" (AGID-AZ-010 leaves it to this rule, which can follow the link); so is one beside an
+unknown `scope` (`scope=account.id`: any dependency may be the scope's, or the Output an Owner id hides behind). A
+constant hidden behind the principal's own Output stays undetectable at preview; under `agentid preview` (its mocks
+know every id) and at `pulumi up` it is the literal it is.
 """
 
 from __future__ import annotations
@@ -41,6 +45,20 @@ def _defined(resources: list[Resource]) -> dict[str, list[Resource]]:
         for role_id in found:
             ids.setdefault(role_id, []).append(resource)
     return ids
+
+
+# identities whose principal id an assignment's principalId may be the Output of: user-assigned identities, Entra
+# principals, and any resource holding a system-assigned identity (`identity.principalId`)
+PRINCIPAL_TYPES = ("azure-native:managedidentity:UserAssignedIdentity", "azuread:index/servicePrincipal:ServicePrincipal",
+                   "azuread:index/group:Group", "azuread:index/user:User")
+
+
+def _principals(resources: list[Resource]) -> list[Resource]:
+    def system_assigned(resource: Resource) -> bool:
+        identity = resource.props.get("identity")
+        kind = identity.get("type") if isinstance(identity, dict) else None
+        return isinstance(kind, str) and "systemassigned" in kind.replace(" ", "").lower()
+    return [r for r in resources if r.type in PRINCIPAL_TYPES or system_assigned(r)]
 
 
 def _custom_grant(grant: Resource, definition: Resource, how: str):
@@ -83,10 +101,14 @@ def check(resources: list[Resource], config):
             continue
         role = resource.props.get("roleDefinitionId")
         if is_unknown(role):
-            sources = output_sources(resource, definitions, ("id", "name"))
-            if sources is None:
+            # a principalId unknown too may be the Output of a stack identity: that dependency is explained by it
+            holders = _principals(resources) if is_unknown(resource.props.get("principalId")) else []
+            sources = output_sources(resource, definitions + holders, ("id", "name", "principalId",
+                                                                        "identity.principalId"))
+            found = [s for s in sources or () if s.type == ROLE_DEFINITION]
+            if not found:
                 yield Unknown("roleDefinitionId", resource.urn)
-            for definition in sources or ():
+            for definition in found:
                 yield from _custom_grant(resource, definition, f"its id Output, {definition.name}")
             continue
         if not isinstance(role, str):

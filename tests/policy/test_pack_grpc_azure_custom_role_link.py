@@ -100,3 +100,36 @@ def test_an_abac_condition_bounds_a_custom_assignment_writer_as_it_does_a_builti
                  "(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals "
                  "{2a2b9908-6ea1-4ae2-8e65-a410df84e7d1}))")
     assert diagnostics(pack, role, assignment(UNKNOWN, role, condition=condition, conditionVersion="2.0")) == []
+
+
+IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+
+
+def test_an_unknown_principal_explains_its_own_identity_dependency(pack):
+    # role_definition_id=definition.id, principal_id=identity.principal_id: both Outputs of the stack
+    identity = StackResource(IDENTITY, "agent-id", urn(IDENTITY, "agent-id"), {"resourceName": "agent-id"})
+    broad, narrow = definition(*BROAD), definition(*NARROW)
+    [(policy, level, name, _)] = diagnostics(pack, broad, identity, assignment(UNKNOWN, broad, identity,
+                                                                               principalId=UNKNOWN))
+    assert (policy, level, name) == (RULE, "mandatory", "grant")
+    assert diagnostics(pack, narrow, identity, assignment(UNKNOWN, narrow, identity, principalId=UNKNOWN)) == []
+    # a literal principal needs no Output: the identity may be what an Owner id hides behind
+    found = diagnostics(pack, narrow, identity, assignment(UNKNOWN, narrow, identity))
+    assert [(p, n) for p, _, n, _ in found] == [(RULE, None)]
+    # an unknown scope explains nothing: any dependency may be the scope's
+    vault = StackResource(VAULT, "vault", urn(VAULT, "vault"), {"vaultName": "v"})
+    found = diagnostics(pack, narrow, identity, vault, assignment(UNKNOWN, narrow, identity, vault, principalId=UNKNOWN,
+                                                                  scope=UNKNOWN))
+    assert [(p, n) for p, _, n, _ in found] == [(RULE, None)]
+
+
+def test_a_system_assigned_identity_explains_its_holders_dependency(pack):
+    web = "azure-native:web:WebApp"
+    app = StackResource(web, "app", urn(web, "app"), {"name": "app", "identity": {"type": "SystemAssigned"}})
+    plain = StackResource(web, "app", urn(web, "app"), {"name": "app"})
+    broad = definition(*BROAD)
+    [(policy, _, name, _)] = diagnostics(pack, broad, app, assignment(UNKNOWN, broad, app, principalId=UNKNOWN))
+    assert (policy, name) == (RULE, "grant")
+    # a resource without an identity holds no principal id: its dependency is unexplained
+    found = diagnostics(pack, broad, plain, assignment(UNKNOWN, broad, plain, principalId=UNKNOWN))
+    assert [(p, n) for p, _, n, _ in found] == [(RULE, None)]
