@@ -159,10 +159,12 @@ def _functions(resources) -> tuple[set[str], set[str]]:
     return names, urns
 
 
-def _invocation(resource, names: set[str], urns: set[str]):
+def _invocation(resource, names: set[str], functions: list[Resource]):
     target = resource.props.get("functionName")
     if is_unknown(target):
-        if not urns & set(resource.dependencies):  # an Output of a stack function is that function
+        # an Output of a stack function is that function, as output_sources proves it: a depends_on a stack function
+        # beside a constant behind another Output (an existing function's name) is not (issue 11)
+        if output_sources(resource, functions, ("name", "arn", "id"), "functionName") is None:
             yield Unknown("functionName", resource.urn)
         return
     name = target.rsplit(":function:", 1)[-1].split(":", 1)[0] if isinstance(target, str) else None
@@ -463,7 +465,7 @@ def check(resources, config):
         if resource.type == ASSOCIATION:
             yield from _association(resource)
         elif resource.type == INVOCATION:
-            yield from _invocation(resource, names, urns)
+            yield from _invocation(resource, names, [r for r in resources if r.urn in urns])
         elif resource.type == EVENT_TARGET:
             yield from _event_target(resource)
         elif resource.type == LAUNCH_CONSTRAINT:

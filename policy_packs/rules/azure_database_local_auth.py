@@ -10,7 +10,8 @@ authentication is on:
   - `synapse:Workspace`: `azureADOnlyAuthentication` true;
   - `dbforpostgresql:Server` (flexible): `authConfig.passwordAuth` Disabled (Azure's default: Enabled);
   - `dbformysql:Server` (flexible): a stack `dbformysql:Configuration` `aad_auth_only` = ON for it.
-The separate resources are linked to their server through dependencies or the server's name.
+The separate resources are linked to their server by the server input: its name, or its Output (iam_links.output_sources;
+a bare depends_on is no link, issue 11).
 Sources: https://learn.microsoft.com/en-us/azure/azure-sql/database/authentication-azure-ad-only-authentication,
 https://learn.microsoft.com/en-us/azure/synapse-analytics/sql/active-directory-authentication,
 https://learn.microsoft.com/en-us/azure/postgresql/flexible-server/concepts-azure-ad-authentication,
@@ -22,6 +23,7 @@ from __future__ import annotations
 from agentid_policy_packs.analysis.values import is_unknown, value_at
 
 from .base import Resource, Rule, Unknown, Violation
+from .iam_links import output_sources
 
 SQL_SERVER, MANAGED_INSTANCE = "azure-native:sql:Server", "azure-native:sql:ManagedInstance"
 SYNAPSE, POSTGRES, MYSQL = ("azure-native:synapse:Workspace", "azure-native:dbforpostgresql:Server",
@@ -39,10 +41,14 @@ SERVERS = {SQL_SERVER: ("administrators.azureADOnlyAuthentication", True, "serve
 
 
 def _for_server(setting: Resource, server: Resource, name_input: str, own_name: str) -> bool:
+    """Whether the setting's server input names `server`: its name (or Pulumi name when autonamed), or its Output
+    unknown at preview as iam_links.output_sources proves it. A depends_on the server beside another server's name
+    is no link (issue 11: Entra-only turned on for another server made this one's password login pass)."""
     named = setting.props.get(name_input)
+    if is_unknown(named):
+        return bool(output_sources(setting, [server], (own_name, "name", "id"), name_input))
     server_name = server.props.get(own_name)
-    return server.urn in setting.dependencies or (isinstance(named, str) and not is_unknown(named)
-                                                  and named in (server_name, server.name))
+    return isinstance(named, str) and named in (server_name, server.name)
 
 
 def _turned_on_elsewhere(server: Resource, resources: list[Resource]) -> bool:

@@ -7,7 +7,8 @@ An `azuread.ServicePrincipalDelegatedPermissionGrant` without `userObjectId` is 
 rights, and an Owner or a Key Vault administrator signs in sooner or later (red11a r32: `user_impersonation` on
 Azure Service Management, Key Vault and Storage passed while Graph's Directory.AccessAsUser.All was blocked by
 AGID-AZ-021). The resource is the service principal `resourceServicePrincipalObjectId` names; its object id differs
-in every tenant, so it is read through the grant's dependencies: a stack `azuread.ServicePrincipal` whose `clientId`
+in every tenant, so it is read as a stack `azuread.ServicePrincipal` it names (its object id Output, as
+iam_links.output_sources proves it, or its known object id; a bare depends_on names none, issue 11) whose `clientId`
 is a first-party API of policy_packs/analysis/entra_privileged.yaml (`first_party_delegated_apis`, with sources).
 A grant of such a scope (`user_impersonation`, `EWS.AccessAsUser.All`, ...) whose resource the stack does not show
 cannot be checked (the object id may be any tenant's ARM principal); a stack service principal of the stack's own
@@ -23,6 +24,7 @@ from agentid_policy_packs.analysis.entra import first_party_delegated_scope, fir
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
+from .iam_links import known_state, output_sources
 from .stack_inputs import judged, strings
 
 DELEGATED_GRANT = "azuread:index/servicePrincipalDelegatedPermissionGrant:ServicePrincipalDelegatedPermissionGrant"
@@ -30,18 +32,33 @@ SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
 APPLICATION = "azuread:index/application:Application"
 
 
+def _resource_principals(grant: Resource, principals: list[Resource]) -> list[Resource]:
+    """The stack service principals `resourceServicePrincipalObjectId` names: a literal equal to one's known object id
+    (after deployment, or the gate mocks'), an Output unknown at preview as iam_links.output_sources proves it. A bare
+    dependency names none (issue 11: an existing ARM principal's object id with depends_on a harmless stack principal
+    passed as the harmless one)."""
+    value = grant.props.get("resourceServicePrincipalObjectId")
+    if is_unknown(value):
+        return output_sources(grant, principals, ("objectId", "id"), "resourceServicePrincipalObjectId") or []
+    if not isinstance(value, str):
+        return []
+    wanted = value.strip().lower()
+    return [p for p in principals
+            if wanted in {str(v).strip().lower() for v in (known_state(p).get("objectId"), known_state(p).get("id"))
+                          if isinstance(v, str) and not is_unknown(v)}]
+
+
 def _resource_apps(grant: Resource, by_urn: dict[str, Resource]) -> tuple[list[str], bool]:
-    """(client ids of the stack service principals the grant depends on, whether one of them is the stack's own
-    application's or not readable)."""
+    """(client ids of the stack service principals the grant's resource names, whether one of them is the stack's own
+    application's: its clientId the Application's Output as output_sources proves it)."""
     client_ids, own = [], False
-    for urn in grant.dependencies:
-        principal = by_urn.get(urn)
-        if principal is None or principal.type != SERVICE_PRINCIPAL:
-            continue
+    principals = [r for r in by_urn.values() if r.type == SERVICE_PRINCIPAL]
+    applications = [r for r in by_urn.values() if r.type == APPLICATION]
+    for principal in _resource_principals(grant, principals):
         client_id = principal.props.get("clientId")
         if isinstance(client_id, str) and not is_unknown(client_id):
             client_ids.append(client_id)
-        elif any(by_urn.get(dep) is not None and by_urn[dep].type == APPLICATION for dep in principal.dependencies):
+        elif is_unknown(client_id) and output_sources(principal, applications, ("clientId",), "clientId"):
             own = True  # the stack's own API: its client id is the Application's output
     return client_ids, own
 

@@ -8,8 +8,9 @@ of `groupId` (eligible: it activates membership itself, without approval unless 
 A group holds directory roles when it is role-assignable (`assignableToRole: true`, the only groups Entra lets
 hold directory roles) or a DirectoryRoleAssignment of a privileged role (built-in, or a stack custom role holding a
 privileged action, as AGID-AZ-020 judges it) names it; membership then is the role,
-and an owner manages membership, so either path reaches the role. Links follow dependencies (`groupId` is the
-group's object id, an output). A schedule whose group is not in the stack cannot be judged: reported (fail closed).
+and an owner manages membership, so either path reaches the role. A join's group is what its group input names
+(`groupId` is the group's object id, an output): a stack group's known object id, or its Output unknown at preview
+as iam_links.output_sources proves it; a bare depends_on a stack group names nothing (issue 11). A schedule whose group is not in the stack cannot be judged: reported (fail closed).
 Sources: https://learn.microsoft.com/en-us/entra/id-governance/privileged-identity-management/concept-pim-for-groups,
 https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/groups-concept
 """
@@ -20,6 +21,7 @@ from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 from .entra_privileged_directory_role import granted_privileged_role
+from .iam_links import known_state, output_sources
 
 GROUP = "azuread:index/group:Group"
 DIRECTORY_ROLE_ASSIGNMENT = "azuread:index/directoryRoleAssignment:DirectoryRoleAssignment"
@@ -49,6 +51,25 @@ def _role_holding_groups(resources: list[Resource], groups: dict[str, Resource])
     return why
 
 
+def _object_ids(group: Resource) -> set[str]:
+    """The known object ids of a stack group (after deployment, or the gate mocks'), lower case."""
+    state = known_state(group)
+    return {v.strip().lower() for v in (state.get("objectId"), state.get("id")) if isinstance(v, str) and not is_unknown(v)}
+
+
+def _named_groups(resource: Resource, group_key: str, groups: dict[str, Resource]) -> list[str] | None:
+    """The URNs of the stack groups the join's group input names: a literal by a known object id, an Output unknown at
+    preview as iam_links.output_sources proves it (None: cannot check until known). A dependency alone names none: a
+    literal id of an existing role-holding group with depends_on a harmless stack group passed (issue 11)."""
+    value = resource.props.get(group_key)
+    if is_unknown(value):
+        found = output_sources(resource, groups.values(), ("objectId", "id"), group_key)
+        return None if found is None else [group.urn for group in found]
+    if not isinstance(value, str):
+        return []
+    return [urn for urn, group in groups.items() if value.strip().lower() in _object_ids(group)]
+
+
 def check(resources: list[Resource], config):
     groups = {resource.urn: resource for resource in resources if resource.type == GROUP}
     privileged = _role_holding_groups(resources, groups)
@@ -63,14 +84,13 @@ def check(resources: list[Resource], config):
         if resource.type not in _JOINS:
             continue
         group_key, principal_key, kind = _JOINS[resource.type]
-        linked = [dep for dep in resource.dependencies if dep in groups]
+        linked = _named_groups(resource, group_key, groups)
+        if linked is None:
+            yield Unknown(f"{resource.name}.{group_key}", resource.urn)
+            continue
         if not linked:
-            group_id = resource.props.get(group_key)
-            if is_unknown(group_id):
-                yield Unknown(f"{resource.name}.{group_key}", resource.urn)
-            else:
-                yield Violation(f"{resource.name}: cannot check: group {group_id} is not in this stack, so whether its "
-                                "membership holds directory roles cannot be judged", resource.urn)
+            yield Violation(f"{resource.name}: cannot check: group {resource.props.get(group_key)} is not in this "
+                            "stack, so whether its membership holds directory roles cannot be judged", resource.urn)
             continue
         role = resource.props.get("assignmentType")
         joins = f"{kind} {role}" if role else kind

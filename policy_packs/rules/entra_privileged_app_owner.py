@@ -13,9 +13,10 @@ An application in the stack is privileged when
     stack custom role holding a privileged action counts, judged as AGID-AZ-020 judges it), depends on its service
     principal (the principal of the grant; a service principal of Microsoft Graph
     itself is the grant's resource side and is skipped).
-Owners: an `ApplicationOwner` that depends on the application, the application's `owners`, and the `owners` of a
-service principal that depends on it. Links follow the resources' dependencies, as the program wires them (the
-object ids are outputs, unknown at preview). Privileged permissions and roles are data
+Owners: an `ApplicationOwner` whose `applicationId` names the application, the application's `owners`, and the
+`owners` of a service principal whose `clientId` is the application's. A name is a known id (after deployment, or
+the gate mocks') or an Output unknown at preview as iam_links.output_sources proves it; a bare depends_on names
+nothing (issue 11: an owner of an existing privileged app with depends_on a harmless stack app passed). Privileged permissions and roles are data
 (policy_packs/analysis/entra_privileged.yaml).
 
 An owner given to an application or service principal the stack does not define (an `ApplicationOwner` whose
@@ -27,12 +28,15 @@ AGID-AZ-034's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from agentid_policy_packs.analysis.entra import canonical_id, graph_app_id, privileged_graph_app_role
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 from .entra_graph_app_role import API_ACCESS, APP_ROLE_ASSIGNMENT, APPLICATION, requested_graph_app_roles
 from .entra_privileged_directory_role import granted_privileged_role
+from .iam_links import known_state, output_sources
 
 SERVICE_PRINCIPAL = "azuread:index/servicePrincipal:ServicePrincipal"
 APPLICATION_OWNER = "azuread:index/applicationOwner:ApplicationOwner"
@@ -58,6 +62,35 @@ def _privileges(resource: Resource, by_urn: dict[str, Resource]) -> list[str]:
     return []
 
 
+def _application_ids(app: Resource) -> set[str]:
+    """The known ids an `applicationId` naming `app` holds (`/applications/OBJECT_ID`, azuread >= 3), lower case."""
+    state = known_state(app)
+    known = {state.get("id")}
+    if isinstance(state.get("objectId"), str):
+        known.add(f"/applications/{state['objectId']}")
+    return {v.strip().lower() for v in known if isinstance(v, str) and not is_unknown(v)}
+
+
+def _named_app(holder: Resource, key: str, apps: dict[str, Resource], outputs: tuple[str, ...],
+               known: Callable[[Resource], set[str]]) -> str | None:
+    """The URN of the stack application the input `key` of `holder` names: a literal equal to a known value of it, or
+    an Output unknown at preview as iam_links.output_sources proves it; None otherwise. A dependency alone names
+    nothing: an owner of an existing privileged app (or a service principal of its client id) with depends_on a
+    harmless stack application passed as the harmless one's (issue 11)."""
+    value = holder.props.get(key)
+    if is_unknown(value):
+        found = output_sources(holder, apps.values(), outputs, key)
+        return found[0].urn if found else None
+    if not isinstance(value, str):
+        return None
+    return next((urn for urn, app in apps.items() if value.strip().lower() in known(app)), None)
+
+
+def _client_ids(app: Resource) -> set[str]:
+    value = known_state(app).get("clientId")
+    return {value.strip().lower()} if isinstance(value, str) and not is_unknown(value) else set()
+
+
 def _owner_object(owner: Resource) -> str:
     value = owner.props.get("ownerObjectId")
     return "an object (its id unknown at preview)" if is_unknown(value) or value is None else str(value)
@@ -65,7 +98,8 @@ def _owner_object(owner: Resource) -> str:
 
 def _owner_of_unseen_app(resource: Resource, apps: dict[str, Resource], sp_app: dict[str, str]):
     """A violation (or Unknown) for an owner of an application or service principal the stack does not define."""
-    if resource.type == APPLICATION_OWNER and not any(dep in apps for dep in resource.dependencies):
+    if resource.type == APPLICATION_OWNER and _named_app(resource, "applicationId", apps, ("id", "objectId"),
+                                                         _application_ids) is None:
         target, owners = f"application {resource.props.get('applicationId')!s:.200}", _owner_object(resource)
     elif resource.type == SERVICE_PRINCIPAL and resource.urn not in sp_app:
         owners = resource.props.get("owners")
@@ -90,9 +124,9 @@ def check(resources: list[Resource], config):
     by_urn = {resource.urn: resource for resource in resources}
     apps = {resource.urn: resource for resource in resources if resource.type == APPLICATION}
     # service principal urn -> application urn (an app's own SP, not Microsoft Graph's)
-    sp_app = {sp.urn: next(dep for dep in sp.dependencies if dep in apps) for sp in resources
+    sp_app = {sp.urn: app for sp in resources
               if sp.type == SERVICE_PRINCIPAL and not _is_graph(sp.props.get("clientId"))
-              and any(dep in apps for dep in sp.dependencies)}
+              for app in (_named_app(sp, "clientId", apps, ("clientId",), _client_ids),) if app is not None}
     privileged: dict[str, list[str]] = {urn: _graph_permissions(app) for urn, app in apps.items()}
     for resource in resources:
         if resource.type not in (API_ACCESS, APP_ROLE_ASSIGNMENT, DIRECTORY_ROLE_ASSIGNMENT):
@@ -110,7 +144,8 @@ def check(resources: list[Resource], config):
             yield outside
             continue
         if resource.type == APPLICATION_OWNER:
-            owned = [dep for dep in resource.dependencies if privileged.get(dep)]
+            app = _named_app(resource, "applicationId", apps, ("id", "objectId"), _application_ids)
+            owned = [app] if app is not None and privileged.get(app) else []
             targets = [(urn, _owner_object(resource)) for urn in owned]
         elif resource.type == APPLICATION and privileged.get(resource.urn):
             targets = [(resource.urn, resource.props.get("owners"))]

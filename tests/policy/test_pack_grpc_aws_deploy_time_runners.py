@@ -206,3 +206,18 @@ def test_depending_on_a_stack_profile_does_not_explain_a_value_another_output_ma
     found = [m for _, m in stack_findings(pack, RULE, [OWN_ROLE, autonamed, bucket, instance(autonamed.urn, bucket.urn)])]
     assert [m.endswith("cannot check until known: iamInstanceProfile is computed during preview") for m in found] == [True]
     assert stack_findings(pack, RULE, [OWN_ROLE, autonamed, bucket, instance(autonamed.urn)]) == []
+
+
+def test_depending_on_a_stack_function_does_not_explain_an_invoked_name_another_output_may_hide(pack):
+    """issue 11: an Invocation whose functionName is a constant behind a bucket's Output (an existing admin function)
+    with `depends_on=[the stack's harmless function]` passed as an invocation of that function: cannot check until
+    known. Look-alike: the same Invocation depending on the stack function alone passes."""
+    fn = res(FUNCTION, "f", {"role": UNKNOWN, "runtime": "python3.12", "handler": "index.handler"}, (OWN_ROLE.urn,))
+    bucket = res("aws:s3/bucketV2:BucketV2", "marker", {})
+
+    def invocation(*depends):
+        return res("aws:lambda/invocation:Invocation", "go", {"functionName": UNKNOWN, "input": "{}"}, depends)
+
+    found = [m for _, m in stack_findings(pack, RULE, [OWN_ROLE, fn, bucket, invocation(fn.urn, bucket.urn)])]
+    assert [m.endswith("cannot check until known: functionName is computed during preview") for m in found] == [True], found
+    assert stack_findings(pack, RULE, [OWN_ROLE, fn, bucket, invocation(fn.urn)]) == []

@@ -56,3 +56,20 @@ def test_entra_only_set_by_a_separate_resource_counts_and_one_turning_it_off_blo
     aad_only = res("azure-native:dbformysql:Configuration", "aad-only",
                    {**RG, "serverName": "orders-mysql", "configurationName": "aad_auth_only", "value": "ON"})
     assert findings(pack, mysql, aad_only) == []
+
+
+def test_entra_only_for_another_server_with_depends_on_this_one_does_not_count(pack):
+    """issue 11: Entra-only turned on for ANOTHER server (its name literal, or a constant behind another Output) with
+    `depends_on=[this server]` counted for this one, whose password login then passed. It blocks; the look-alikes
+    (the server's own name, its Output) pass."""
+    server = res("azure-native:sql:Server", "db", {**RG, "serverName": "orders"})
+    bucket = res("aws:s3/bucketV2:BucketV2", "marker", {})
+    elsewhere = res("azure-native:sql:ServerAzureADOnlyAuthentication", "elsewhere",
+                    {**RG, "serverName": "scratch", "azureADOnlyAuthentication": True}, server)
+    hidden = res("azure-native:sql:ServerAzureADOnlyAuthentication", "hidden",
+                 {**RG, "serverName": UNKNOWN, "azureADOnlyAuthentication": True}, server, bucket)
+    for setting in (elsewhere, hidden):
+        assert [name for name, _ in findings(pack, server, bucket, setting)] == ["db"], setting.name
+    named = res("azure-native:sql:ServerAzureADOnlyAuthentication", "named",
+                {**RG, "serverName": "orders", "azureADOnlyAuthentication": True})
+    assert findings(pack, server, bucket, named) == []

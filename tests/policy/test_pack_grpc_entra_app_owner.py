@@ -138,3 +138,19 @@ def test_owner_of_an_app_holding_a_privileged_custom_directory_role_is_flagged_l
         found += flagged(pack, role, owned, sp, assignment)
     assert [name for name, _ in found] == ["tool-synccreds"]
     assert "directory role synccreds (custom role)" in found[0][1]
+
+
+def test_depending_on_a_harmless_stack_app_does_not_make_an_outside_app_the_stacks(pack):
+    """issue 11: an ApplicationOwner of an EXISTING privileged application (its literal id) and a ServicePrincipal of an
+    existing app's client id with owners, each with `depends_on=[a harmless stack app]`, passed as owners of the
+    harmless app. They are owners of apps the stack does not define; the look-alikes (the stack app's own Outputs)
+    pass."""
+    plain = app("plain")
+    owner = res(OWNER, "o-decoy", {"applicationId": OUTSIDE_APP, "ownerObjectId": AGENT_SP}, plain)
+    sp = res(SP, "sp-decoy", {"clientId": OUTSIDE_CLIENT, "owners": [AGENT_SP]}, plain)
+    own_owner = res(OWNER, "o-own", {"applicationId": UNKNOWN, "ownerObjectId": AGENT_SP}, plain)
+    own_sp = res(SP, "sp-own", {"clientId": UNKNOWN, "owners": [AGENT_SP]}, plain)
+    found = flagged(pack, plain, owner, sp, own_owner, own_sp)
+    assert [name for name, _ in found] == ["o-decoy", "sp-decoy"], found
+    assert f"owner of application {OUTSIDE_APP}, which the stack does not define" in found[0][1]
+    assert f"owner of the service principal of application {OUTSIDE_CLIENT}, which the stack does not define" in found[1][1]

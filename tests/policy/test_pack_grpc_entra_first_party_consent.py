@@ -65,3 +65,21 @@ def test_a_resource_the_stack_does_not_show_cannot_be_checked(pack):
         "servicePrincipalObjectId": UNKNOWN, "resourceServicePrincipalObjectId": "5f0c2d4e-0000-4000-8000-000000000001",
         "claimValues": ["openid", "profile"]})
     assert stack_findings(pack, "AGID-AZ-055", [benign]) == []
+
+
+def test_depending_on_the_orgs_own_api_does_not_make_another_resource_it(pack):
+    """issue 11: tenant-wide user_impersonation of an EXISTING service principal (Azure Resource Manager's object id
+    in this tenant, as a literal or a constant behind another Output) with `depends_on=[the stack's own API]` passed as
+    consent to the org's own API. Both cannot be checked (mandatory); the look-alike (the own API's object id as its
+    Output: test_look_alikes_pass) passes."""
+    own_app = resource(APP, "app", {"displayName": "orders-api"})
+    own_api = resource(SP, "own", {"clientId": UNKNOWN}, own_app)
+    bucket = resource("aws:s3/bucketV2:BucketV2", "marker", {})
+    literal = resource(GRANT, "literal", {"servicePrincipalObjectId": UNKNOWN, "claimValues": ["user_impersonation"],
+                                          "resourceServicePrincipalObjectId": "5f0c2d4e-0000-4000-8000-000000000001"},
+                       own_api)
+    hidden = resource(GRANT, "hidden", {"servicePrincipalObjectId": UNKNOWN, "claimValues": ["user_impersonation"],
+                                        "resourceServicePrincipalObjectId": UNKNOWN}, own_api, bucket)
+    found = stack_findings(pack, "AGID-AZ-055", [own_app, own_api, bucket, literal, hidden], "mandatory")
+    assert [name for name, _ in found] == ["hidden", "literal"], found
+    assert all("cannot check: consents for every user to user_impersonation of a service principal" in m for _, m in found)

@@ -92,3 +92,22 @@ def test_a_group_member_of_a_group_outside_the_stack_cannot_be_judged(pack):
         "groupObjectId": "44444444-4444-4444-4444-444444444444", "memberObjectId": AGENT})
     [(name, message)] = flagged(pack, outside)
     assert name == "m-outside" and "cannot check: group 44444444-4444-4444-4444-444444444444 is not in this stack" in message
+
+
+def test_depending_on_a_stack_group_does_not_make_another_group_the_stacks(pack):
+    """issue 11: a GroupMember / PIM schedule naming an EXISTING role-holding group (a literal object id, or a constant
+    behind another Output) with `depends_on=[a harmless stack group]` passed as a join of the harmless group. The
+    literal cannot be checked (mandatory), the unknown cannot be checked until known; the look-alikes (the stack
+    group's own Output, and its known object id under the gate's mocks) are judged as that group and pass."""
+    plain = res(GROUP, "plain", {"displayName": "plain", "securityEnabled": True})
+    bucket = res("aws:s3/bucketV2:BucketV2", "marker", {})
+    existing = "44444444-4444-4444-4444-444444444444"
+    literal = res(MEMBER, "m-literal", {"groupObjectId": existing, "memberObjectId": AGENT}, plain)
+    hidden = res(ELIGIBLE, "s-hidden", {"groupId": UNKNOWN, "principalId": AGENT, "assignmentType": "member",
+                                        "duration": "P30D"}, plain, bucket)
+    found = flagged(pack, plain, bucket, literal, hidden, member("m-own", plain), schedule("s-own", plain))
+    assert [(name, message.rsplit("\n", 1)[-1].split("] ", 1)[-1]) for name, message in found] == [
+        ("", "can't run policy 'AGID-AZ-034' from policy pack 'agent-guard@v0.0.1' during preview: cannot check until "
+             "known: s-hidden.groupId is computed during preview"),
+        ("m-literal", f"m-literal: cannot check: group {existing} is not in this stack, so whether its membership holds "
+                      "directory roles cannot be judged")], found

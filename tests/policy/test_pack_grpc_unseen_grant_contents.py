@@ -165,3 +165,20 @@ def test_a_permission_set_arn_is_the_stacks_only_as_its_input_proves(pack) -> No
              assignment("own-by-input", (ps.urn, group.urn), {"permissionSetArn": [ps.urn], "principalId": [group.urn]})]
     assert unknown_paths(pack, stack) == ["hidden-by-input.permissionSetArn", "hidden.permissionSetArn",
                                           "nothing.permissionSetArn"]
+
+
+def test_depending_on_a_harmless_directory_role_does_not_name_the_granted_one(pack) -> None:
+    """issue 11: a DirectoryRoleMember whose roleObjectId is Global Administrator's activated object id (a literal, or
+    a constant behind a bucket's Output) with `depends_on=[the stack's Directory Readers DirectoryRole]` passed as
+    Directory Readers. The literal cannot be checked (mandatory), the unknown cannot be checked until known; the
+    stack role's own Output (the member depends on it alone) passes."""
+    readers = resource(DIRECTORY_ROLE, "readers", {"displayName": "Directory Readers"})
+    bucket = resource("aws:s3/bucketV2:BucketV2", "marker", {})
+    stack = [readers, bucket,
+             resource(ROLE_MEMBER, "literal", {"roleObjectId": "33333333-0000-0000-0000-000000000001",
+                                               "memberObjectId": "sp"}, (readers.urn,)),
+             resource(ROLE_MEMBER, "hidden", {"roleObjectId": UNKNOWN, "memberObjectId": "sp"}, (readers.urn, bucket.urn)),
+             resource(ROLE_MEMBER, "own", {"roleObjectId": UNKNOWN, "memberObjectId": "sp"}, (readers.urn,))]
+    assert [name for name, _ in stack_findings(pack, "AGID-AZ-020", stack, level="mandatory")] == ["literal"]
+    assert [m.rsplit("cannot check until known: ", 1)[-1] for _, m in stack_findings(pack, "AGID-AZ-020", stack, "advisory")] \
+        == ["hidden.roleObjectId is computed during preview"]
