@@ -34,6 +34,7 @@ Two resources run code the moment they are created, with an identity the stack's
     schedule's role: a role the stack does not define is "cannot check"; a write to IAM, STS, Organizations or
     IAM Identity Center is escalation with any role (it mints users, keys, roles, accounts); ssm:SendCommand /
     StartAutomationExecution there runs commands on instances like an association.
+  - issue 11: a RUN_COMMAND maintenance window task runs its document on the window's targets like an association.
   - red9a 18, 19: an EventBridge target that is an SSM document (Run Command on instances, or an automation) is
     judged like an association; a Service Catalog LAUNCH constraint whose RoleArn the stack does not define
     launches its product's template as a role nobody here can read ("cannot check").
@@ -92,6 +93,31 @@ def _association(resource):
         yield Violation(f"{resource.name} applies SSM document {shown[:200]} to instances at deploy time: its "
                         "commands run as root with each targeted instance's role, and the gate cannot judge them; "
                         "run such code through a reviewed pipeline (or waive this association)", resource.urn)
+
+
+MAINTENANCE_TASK = "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask"
+
+
+def _maintenance_task(resource):
+    """A RUN_COMMAND maintenance window task sends its document's commands to the window's targets in every window,
+    as an association does (issue 11: code on instances the stack does not define, as their roles).
+    https://docs.aws.amazon.com/systems-manager/latest/userguide/maintenance-windows.html"""
+    kind = resource.props.get("taskType")
+    if is_unknown(kind):
+        yield Unknown("taskType", resource.urn)
+        return
+    if not isinstance(kind, str) or kind.strip().upper() != "RUN_COMMAND":
+        return
+    document = resource.props.get("taskArn")
+    if is_unknown(document):
+        yield Unknown("taskArn", resource.urn)
+        return
+    name = document.rsplit("/", 1)[-1] if isinstance(document, str) else document
+    if isinstance(name, str) and name.strip().lower() in _NO_CALLER_CODE:
+        return
+    yield Violation(f"{resource.name} runs SSM document {str(document)[:200]} on its maintenance window's targets in "
+                    "every window: its commands run as root with each targeted instance's role, and the gate cannot "
+                    "judge them; run such code through a reviewed pipeline (or waive this task)", resource.urn)
 
 
 EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
@@ -470,6 +496,8 @@ def check(resources, config):
             yield from _event_target(resource)
         elif resource.type == LAUNCH_CONSTRAINT:
             yield from _launch_constraint(resource, identities)
+        elif resource.type == MAINTENANCE_TASK:
+            yield from _maintenance_task(resource)
         if resource.type == SCHEDULE:
             yield from _universal_target(resource, identities)
         inherits = data["inherits"].get(resource.type)

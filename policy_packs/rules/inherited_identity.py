@@ -28,6 +28,8 @@ analysis/gcp_code_runners.yaml. An entry:
   each:    optional dotted path of a list of items (`stages[].actions[]`); `paths` are then read in each item, and
            only in items whose `when` inputs (item-relative path -> regular expression, matched whole, without case)
            hold: a CodePipeline action's configuration names a CodeBuild project only when its provider is CodeBuild
+  when:    without `each`, the same condition on the resource's own inputs (a maintenance window task's taskArn is a
+           function only when its taskType is LAMBDA)
   always:  the reference is a selector, not a name (a Dataproc cluster selector picks any cluster with those labels,
            existing ones included): every value is cannot check
   what:    what the holder does with the identity (message text)
@@ -115,11 +117,11 @@ def resolve(holder: Resource, reference: str, candidates: list[Resource], same: 
 def _references(holder: Resource, entry: Mapping[str, Any], urn: str) -> Iterator[tuple[str, Any] | Outcome]:
     """(where, value) of each reference of `entry` in the holder's inputs (an Unknown for an unknown deciding input)."""
     props = dict(holder.props)
-    if "each" not in entry:
+    if "each" not in entry and "when" not in entry:
         for path in entry["paths"]:
             yield from values_at(props, path)
         return
-    for where, item in values_at(props, entry["each"]):
+    for where, item in (values_at(props, entry["each"]) if "each" in entry else [("", props)]):
         if is_unknown(item):
             yield Unknown(where, urn)
             continue
@@ -133,7 +135,7 @@ def _references(holder: Resource, entry: Mapping[str, Any], urn: str) -> Iterato
                    for key, value in deciding):
             continue
         for path in entry["paths"]:
-            yield from ((f"{where}.{inner}", value) for inner, value in values_at(item, path))
+            yield from ((f"{where}.{inner}" if where else inner, value) for inner, value in values_at(item, path))
 
 
 def judge(holder: Resource, entries: list[Mapping[str, Any]], stack: list[Resource],

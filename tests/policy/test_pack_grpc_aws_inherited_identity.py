@@ -342,3 +342,31 @@ def test_a_stack_function_started_through_its_alias_is_judged_by_its_role(pack):
     for starter in (mapping, by_output):
         found = findings(pack, admin_fn, alias, starter)
         assert list(found) == ["admin-fn"] and "OrganizationAccountAccessRole" in found["admin-fn"], found
+
+
+def _window_task(name: str, task_type: str, task_arn: str) -> StackResource:
+    return res("aws:ssm/maintenanceWindowTask:MaintenanceWindowTask", name, {
+        "windowId": "mw-0123456789abcdef0", "taskType": task_type, "taskArn": task_arn, "serviceRoleArn": "worker-role",
+        "targets": [{"key": "WindowTargetIds", "values": ["t-1"]}]})
+
+
+@pytest.mark.parametrize(("task_type", "task_arn", "expected"), [
+    ("LAMBDA", "org-admin-automation", f"{INHERITED} Lambda function org-admin-automation (taskArn)"),
+    ("STEP_FUNCTIONS", "arn:aws:states:eu-west-1:123456789012:stateMachine:prod-admin",
+     f"{INHERITED} Step Functions state machine"),
+    ("RUN_COMMAND", "AWS-RunShellScript", "runs SSM document AWS-RunShellScript on its maintenance window's targets"),
+])
+def test_a_maintenance_window_task_running_existing_code_blocks(pack, task_type, task_arn, expected):
+    found = findings(pack, _window_task("x", task_type, task_arn))
+    assert list(found) == ["x"] and expected in found["x"], found
+
+
+def test_a_maintenance_window_task_running_the_stacks_function_or_a_patch_baseline_passes(pack):
+    assert findings(pack, _window_task("a", "LAMBDA", "web-fn"),
+                    _window_task("b", "RUN_COMMAND", "AWS-RunPatchBaseline"),
+                    _window_task("c", "LAMBDA", "arn:aws:lambda:eu-west-1:123456789012:function:web-fn:live")) == {}
+    # the window task starts the stack's function: an existing role on it is the function's finding
+    admin_fn = res(FUNCTION, "admin-fn", {"name": "admin-fn",
+                                          "role": "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"})
+    found = findings(pack, admin_fn, _window_task("d", "LAMBDA", "admin-fn"))
+    assert list(found) == ["admin-fn"], found

@@ -53,8 +53,12 @@ def test_a_cloud_control_maintenance_task_running_as_a_role_the_stack_does_not_d
     state = {"WindowId": "mw-1", "TaskType": "RUN_COMMAND", "TaskArn": "AWS-RunShellScript", "Priority": 1,
              "ServiceRoleArn": "arn:aws:iam::111122223333:role/OrganizationAccountAccessRole",
              "Targets": [{"Key": "InstanceIds", "Values": ["*"]}]}
-    [(rule, message)] = mandatory(pack, CLOUD_CONTROL, "task", cc("AWS::SSM::MaintenanceWindowTask", state))
-    assert rule == "AGID-AWS-057" and "OrganizationAccountAccessRole (serviceRoleArn)" in message
+    found = mandatory(pack, CLOUD_CONTROL, "task", cc("AWS::SSM::MaintenanceWindowTask", state))
+    assert [rule for rule, _ in found] == ["AGID-AWS-057", "AGID-AWS-057"], found
+    assert any("OrganizationAccountAccessRole (serviceRoleArn)" in message for _, message in found), found
+    # and a RUN_COMMAND task runs its shell script on the window's targets like an association (issue 11)
+    assert any("runs SSM document AWS-RunShellScript on its maintenance window's targets" in message
+               for _, message in found), found
     # TaskInvocationParameters' nested names are not Pulumi's: not translated, so the task cannot be checked
     state["TaskInvocationParameters"] = {"MaintenanceWindowRunCommandParameters": {"ServiceRoleArn": "arn:x"}}
     assert [rule for rule, _ in mandatory(pack, CLOUD_CONTROL, "task", cc("AWS::SSM::MaintenanceWindowTask", state))] \
