@@ -518,7 +518,8 @@ def _watch_out_of_band(root: str) -> None:
 
     def describe(event, args, _allowed=allowed_unix, _note=endpoint_note, _str=str, _repr=repr, _len=len,
                  _isinstance=isinstance, _tuple=tuple, _list=list, _bytes=bytes, _fsdecode=os.fsdecode,
-                 _credential_file=credential_file, _own=own_code, _type=type, _function=types.FunctionType):
+                 _credential_file=credential_file, _own=own_code, _type=type, _function=types.FunctionType,
+                 _root=root, _marks=library_marks):
         """(kind, what) for an event the gate reports; None for the rest."""
         if event in ("socket.connect", "socket.sendto", "socket.sendmsg", "socket.bind"):
             address = args[1] if _len(args) > 1 else None
@@ -575,6 +576,10 @@ def _watch_out_of_band(root: str) -> None:
             return ("native", "reads or writes memory by address (" + event + ")")
         if event == "import" and args and args[0] == "_posixsubprocess":  # loaded before the watch: a fresh copy
             return ("process", "loads a fresh copy of _posixsubprocess (its fork_exec starts processes unwatched)")
+        if (event == "import" and _len(args) > 1 and _isinstance(args[1], _str) and args[1].startswith(_root)
+                and args[1].endswith((".so", ".pyd")) and not any(m in args[1] for m in _marks)):
+            return ("native", "loads the native extension " + _str(args[0]) + " from the project (" + args[1][_len(_root):]
+                    + "): its code runs unwatched")
         if event == "import" and args and args[0] == "cffi":  # _cffi_backend: cryptography loads it (see docs)
             return ("native", "imports " + _str(args[0]) + " (native calls the gate cannot see)")
         if event in ("object.__setattr__", "object.__delattr__") and args:
@@ -680,8 +685,45 @@ def _watch_out_of_band(root: str) -> None:
         _posixsubprocess.fork_exec = refuse_fork_exec
         if hasattr(subprocess, "_fork_exec"):
             subprocess._fork_exec = refuse_fork_exec
+    _watch_grpc_channels(allowed_unix, send, where, bool(settings.get("refuse", True)))
     send(HELLO_RECORD, "", "")
     sys.addaudithook(hook)
+
+
+def _watch_grpc_channels(allowed_unix: frozenset, send, where, refuse: bool) -> None:
+    """gRPC's C core connects (and resolves names) below the interpreter's audit events, and the SDK already loaded
+    grpc: a channel to anything but the gate's monitor socket (google-cloud clients, a hand-made stub to a cloud's
+    gRPC API) is reported and refused where grpc creates it, the Cython classes `cygrpc.Channel` and
+    `cygrpc.AioChannel` that every grpc.*_channel and grpc.aio channel constructs. The SDK's own channels were made
+    before the program ran (pulumi.runtime.Settings) and go to the monitor socket."""
+    try:
+        from grpc._cython import cygrpc
+    except ImportError:  # no grpc: no gRPC channel either
+        return
+    allowed = frozenset(prefix + path.encode() for path in allowed_unix for prefix in (b"unix:", b"unix://"))
+
+    def checked(base):
+        def __new__(cls, target=b"", *args, _base=base, _allowed=allowed, _send=send, _where=where,
+                    _refuse=refuse, _refused=PermissionError, _isinstance=isinstance, _bytes=bytes, _str=str,
+                    _repr=repr, **kwargs):
+            shown = target.decode("utf-8", "replace") if _isinstance(target, _bytes) else _str(target)
+            if target not in _allowed and shown.encode() not in _allowed:
+                _send("network", "opens a gRPC channel to " + _repr(shown)[:300], _where())
+                if _refuse:
+                    raise _refused("agentid preview: refused: the program opens a gRPC channel to " + _repr(shown)
+                                   + " (AGID-GATE-002)")
+            return _base.__new__(cls, target, *args, **kwargs)
+
+        return type(base.__name__, (base,), {"__new__": __new__, "_agentid_watch": True,
+                                             "__module__": base.__module__})
+
+    for name in ("Channel", "AioChannel"):
+        base = getattr(cygrpc, name, None)
+        if isinstance(base, type):
+            try:
+                setattr(cygrpc, name, checked(base))
+            except TypeError:  # a class grpc made final: nothing to wrap, the limit is documented
+                pass
 
 
 HELLO_RECORD = "hello"  # out_of_band.HELLO

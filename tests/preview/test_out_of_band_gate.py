@@ -244,3 +244,39 @@ def test_a_credential_read_around_the_watch_and_put_into_the_stack_fails(tmp_pat
         "stack output token (no line of the project on the stack)",
         "[gate-integrity] the program puts the value of AWS_SECRET_ACCESS_KEY (withheld by the gate) into input "
         "tags.k of aws:s3/bucketV2:BucketV2 'drop' at __main__.py:4"]
+
+
+def test_a_grpc_channel_to_a_cloud_api_fails(tmp_path):
+    """gRPC's C core connects below the interpreter's audit events: a channel to a cloud's gRPC API (what the
+    google-cloud clients open) is seen where grpc creates it; the SDK's own channel to the gate is not reported."""
+    program = (HEAD + "import grpc, grpc.aio\n" + BUCKET
+               + "try:\n    grpc.insecure_channel('iamcredentials.googleapis.com:443')\nexcept Exception:\n    pass\n"
+               "try:\n    grpc.aio.secure_channel('iam.googleapis.com:443', grpc.ssl_channel_credentials())\n"
+               "except Exception:\n    pass\n")
+    code, violations, _ = preview(tmp_path / "grpc", program)
+    assert code == 1
+    only_gate_002(violations)
+    assert [m.split(": outside")[0] for m in gate_002(violations)] == [
+        "[gate-integrity] the program opens a gRPC channel to 'iam.googleapis.com:443' at __main__.py:9",
+        "[gate-integrity] the program opens a gRPC channel to 'iamcredentials.googleapis.com:443' at __main__.py:5"]
+
+
+def test_a_native_extension_the_project_brings_fails(tmp_path):
+    """A C extension module in the pull request runs code the watch cannot see: loading it is the finding."""
+    import importlib.util
+
+    found = importlib.util.find_spec("xxlimited")  # CPython's example extension module, shipped in lib-dynload
+    if found is None or not str(found.origin).endswith(".so"):
+        pytest.skip("no xxlimited extension in this Python")
+    extension = Path(found.origin)
+    directory = tmp_path / "native"
+    directory.mkdir()
+    (directory / extension.name).write_bytes(extension.read_bytes())
+    program = (HEAD + "import os, sys\n" + BUCKET + "sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
+               "try:\n    import xxlimited\nexcept Exception:\n    pass\n")
+    code, violations, _ = preview(directory, program)
+    assert code == 1
+    only_gate_002(violations)
+    assert [m.split(": outside")[0] for m in gate_002(violations)] == [
+        f"[gate-integrity] the program loads the native extension xxlimited from the project ({extension.name}): its "
+        "code runs unwatched at __main__.py:6"]
