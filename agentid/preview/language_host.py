@@ -574,6 +574,8 @@ def _watch_out_of_band(root: str) -> None:
             return ("native", "calls a native function (ctypes)")
         if event in ("ctypes.cdata", "ctypes.string_at", "ctypes.wstring_at"):
             return ("native", "reads or writes memory by address (" + event + ")")
+        if event == "cpython.PyInterpreterState_New":  # audit hooks are per interpreter: a new one has none of ours
+            return ("native", "creates a subinterpreter (its code runs without the gate's watch)")
         if event == "import" and args and args[0] == "_posixsubprocess":  # loaded before the watch: a fresh copy
             return ("process", "loads a fresh copy of _posixsubprocess (its fork_exec starts processes unwatched)")
         if (event == "import" and _len(args) > 1 and _isinstance(args[1], _str) and args[1].startswith(_root)
@@ -602,7 +604,7 @@ def _watch_out_of_band(root: str) -> None:
         "nntplib.connect", "telnetlib.open", "webbrowser.open", "subprocess.Popen", "os.system", "os.exec",
         "os.posix_spawn", "os.spawn", "os.startfile", "ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle",
         "ctypes.call_function", "ctypes.cdata", "ctypes.string_at", "ctypes.wstring_at", "import",
-        "object.__setattr__", "object.__delattr__", "open"})
+        "object.__setattr__", "object.__delattr__", "open", "cpython.PyInterpreterState_New"})
 
     def hook(event, args, _watched=watched, _describe=describe, _send=send, _where=where,
              _refused=PermissionError, _base=BaseException, _refuse=bool(settings.get("refuse", True))):

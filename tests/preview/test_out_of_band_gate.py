@@ -139,6 +139,19 @@ def test_a_native_call_through_ctypes_fails(tmp_path):
     assert "looks up the native function 'system' (ctypes) at __main__.py:5" in message
 
 
+def test_a_subinterpreter_without_the_watch_fails(tmp_path):
+    """Audit hooks belong to one interpreter: code run in a new one would be unwatched, so creating it is refused."""
+    program = (HEAD + "import _xxsubinterpreters as interpreters\n" + BUCKET
+               + "try:\n    interpreters.run_string(interpreters.create(), 'import boto3; boto3.client(\"iam\")')\n"
+               "except Exception:\n    pass\n")
+    code, violations, _ = preview(tmp_path / "subinterpreter", program)
+    assert code == 1
+    only_gate_002(violations)
+    assert [m.split(": outside")[0] for m in gate_002(violations)] == [
+        "[gate-integrity] the program creates a subinterpreter (its code runs without the gate's watch) at "
+        "__main__.py:5"]
+
+
 def test_look_alikes_pass(tmp_path):
     """boto3 imported and never called, pure computation, the project's own files, pulumi.Config, settings read from
     the environment (the region) and a copy of the environment: no out-of-band access."""
