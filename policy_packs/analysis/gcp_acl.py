@@ -7,7 +7,7 @@ Shapes (pulumi-gcp, https://www.pulumi.com/registry/packages/gcp/api-docs/storag
   storage BucketACL / ObjectACL        roleEntities ["ROLE:entity", ...], predefinedAcl; BucketACL also defaultAcl
   storage DefaultObjectACL             roleEntities
   bigquery DatasetAccess               role + one of userByEmail, groupByEmail, domain, specialGroup, iamMember
-                                       (view / routine / authorizedDataset entries grant a view's reads, no member)
+                                       (view / routine / authorizedDataset (Dataset.accesses: dataset) entries grant a view's reads, no member)
   bigquery Dataset                     accesses[]: the same fields as DatasetAccess
 Entities (https://cloud.google.com/storage/docs/json_api/v1/bucketAccessControls): user-EMAIL, group-EMAIL,
 domain-DOMAIN, project-{owners,editors,viewers}-NUMBER, allUsers, allAuthenticatedUsers. BigQuery members are
@@ -125,7 +125,7 @@ def _bigquery_entry(access: dict[str, Any], where: str) -> AclEntry | None:
     prefix = f"{where}." if where else ""
     members = [(key, kind) for key, kind in _BIGQUERY_MEMBER_FIELDS if access.get(key) is not None]
     if not members:
-        if any(access.get(key) is not None for key in ("view", "routine", "authorizedDataset")):
+        if any(access.get(key) is not None for key in ("view", "routine", "authorizedDataset", "dataset")):
             return None
         raise Unreadable(f"{prefix or 'the access entry '}names no member (userByEmail, groupByEmail, domain, "
                          "specialGroup, iamMember) and no view, routine or dataset")

@@ -55,6 +55,8 @@ def test_gcp_bypasses_block_and_look_alikes_pass(project: Path) -> None:
     [joins] = [v["message"] for v in run.json("out.json")["violations"] if v["policy"] == "AGID-GCP-016"]
     assert "joins adds agent-x@" in joins and "to group 'groups/01abcdefgh', which this stack does not define" in joins
     write_small(project, LOOK_ALIKES)
-    run = run_cli(project, *GUARD, "--json", "out.json")
+    # dev@acme.example joining a group is the organisation's own only when the gate says so (AGID-GCP-028: with no
+    # domain listed, "cannot tell")
+    run = run_cli(project, *GUARD, "--own-gcp-domain", "acme.example", "--json", "out.json")
     assert run.code == 0, run.stdout
     assert [v for v in run.json("out.json")["violations"] if v["mandatory"]] == []
