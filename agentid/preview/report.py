@@ -216,6 +216,14 @@ def own_accounts(result: PreviewResult) -> list[str]:
     return _configured_lists(result, "ownAccountIds", "none listed (a grant to any account is flagged: cannot tell)")
 
 
+def own_gcp(result: PreviewResult) -> list[str]:
+    """One line per pack, list and distinct value of the Google Cloud lists the gate configured (ownGcpDomains,
+    ownGcpProjects, ownGcpOrganizations): which users, groups, domains and service accounts count as the
+    organisation's (AGID-GCP-021, -024), whatever their source."""
+    return [f"{key}: {line}" for key in ("ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations")
+            for line in _configured_lists(result, key, "none listed (a user or group is flagged: cannot tell)")]
+
+
 def trusted_issuers(result: PreviewResult) -> list[str]:
     """One line per pack and distinct `trustedIssuers` the gate configured (--trusted-issuer, the base branch's
     waiver file): the self-run OIDC issuers federated credentials may trust (AGID-GEN-003)."""
@@ -244,6 +252,7 @@ def secret_read_lines(result: PreviewResult) -> list[str]:
 def _render_gate(result: PreviewResult, console: Console) -> None:
     """What the gate itself decided, apart from the packs: levels it kept, waivers it applied or flags."""
     _render_section(console, "Own accounts", " (ownAccountIds the packs judged with):", own_accounts(result))
+    _render_section(console, "Own Google Cloud principals", " (the lists the packs judged with):", own_gcp(result))
     _render_section(console, "Trusted issuers", " (trustedIssuers the packs judged with):", trusted_issuers(result))
     _render_section(console, "Nothing else judged", " (the verdict stands on the findings above):",
                     [result.nothing_judged] if result.nothing_judged else [])

@@ -40,6 +40,8 @@ def test_the_gates_own_domain_makes_an_approver_inside(project: Path) -> None:
     assert findings(run) == [], run.stdout + run.stderr
     config = run.json("out.json")["policyPacks"][0]["config"]
     assert config[RULE]["ownGcpDomains"] == ["acme.example"]
+    assert "Own Google Cloud principals (the lists the packs judged with):" in run.stdout
+    assert "ownGcpDomains: agent-guard: acme.example (AGID-GCP-021, AGID-GCP-024)" in run.stdout.replace("\n", " ")
 
 
 @pytest.mark.parametrize("approver", ["user:attacker@gmail.com", "group:x@evil.example",
