@@ -75,6 +75,9 @@ nothing for a verdict:
   `bool`, number or None unchanged; for a value of exactly those types (not a subclass: a `str` Enum goes the
   SDK's way) the module's `serialize_property` returns it at once. Everything else (lists, whose element type
   the SDK checks against the hint, mappings, input types, Outputs, awaitables, resources, assets) goes to the SDK's.
+  `serialize_properties` itself awaits that coroutine for each of a resource's properties and stores the result
+  through `Struct.__setitem__`'s Python wrapper; `_plain_inputs_serialized_inline` stores a plain value into its
+  `Value` field directly, as that wrapper does, and awaits the SDK's `serialize_property` for everything else.
   The other way, `resolve_outputs` deserializes each property of the engine's answer and translates it against its
   output type (`translate_output_properties`: a secret check, the hint's Optional unwrapped, dict/list/Enum/int
   checks); `_plain_outputs_translated_at_once` takes a known str, a bool or a number as it is when its hint is
@@ -123,6 +126,7 @@ def apply() -> list[str]:
                           ("a closure per unknowns check", _acyclic_unknowns_check),
                           ("Outputs of unread properties", _lazy_property_outputs),
                           ("type hints of plain values", _plain_values_serialized_at_once),
+                          ("a coroutine per plain input", _plain_inputs_serialized_inline),
                           ("type hints of plain outputs", _plain_outputs_translated_at_once),
                           ("copy.copy of resource options", _plain_option_copies)):
         problem = install()
@@ -392,6 +396,100 @@ def _plain_values_serialized_at_once() -> str | None:
                               exclude_resource_refs_from_deps, return_protobuf_value)
 
     rpc.serialize_property = serialize_property
+    return None
+
+
+def _plain_inputs_serialized_inline() -> str | None:
+    """Give pulumi.runtime.rpc a `serialize_properties` that stores a plain input without a coroutine.
+
+    The SDK's (pulumi 3.272 runtime/rpc.py) awaits `serialize_property` for every input (for a plain value: the
+    value itself, see `_plain_values_serialized_at_once`), drops a None result, and sets the rest with
+    `struct[name] = result` (protobuf's `_SetStructValue`: a bool into `bool_value`, a str into `string_value`, an
+    int or float into `number_value`). This one does the same for a value of exactly those types, with the same
+    name translation and the same (empty) dependency list, and awaits the SDK's `serialize_property` for every
+    other value, with the SDK's error wrapping; the loop, the order and the Struct built are the SDK's."""
+    from google.protobuf import struct_pb2
+
+    from pulumi import _types, log
+    from pulumi.runtime import rpc, settings
+
+    original = getattr(rpc, "serialize_properties", None)
+    if original is None or not inspect.iscoroutinefunction(original) or not hasattr(_types, "input_type_types") \
+            or not hasattr(_types, "input_type_py_to_pulumi_names"):
+        return "pulumi.runtime.rpc.serialize_properties is not there"
+    try:
+        from google.protobuf.internal import well_known_types
+        parameters = list(inspect.signature(original).parameters)
+        source = inspect.getsource(original)
+        set_source = inspect.getsource(well_known_types._SetStructValue)
+    except (ImportError, AttributeError, OSError, TypeError, ValueError):
+        return "the source of pulumi.runtime.rpc.serialize_properties is not readable"
+    parts = ("py_name_to_pulumi_name = _types.input_type_py_to_pulumi_names(typ)",
+             "types = _types.input_type_types(typ)", "translate = lambda k: py_name_to_pulumi_name.get(k) or k",
+             "get_type = lambda k: types.get(translate(k))", "for k in inputs:", "v = inputs[k]",
+             "deps: list[Resource] = []", "result = await serialize_property(", "if result is not None:",
+             "translated_name = translate(k)", "struct[translated_name] = result",
+             "property_deps[translated_name] = deps", "return struct",
+             'f"While processing input: {repr(k)}, type {type(k)}, value {repr(v)}\\n"',
+             'f"ValueError has risen: {e}"', 'f"AssertionError has risen: {e}"')
+    set_parts = ("elif isinstance(value, bool):\n    # Note", "struct_value.bool_value = value",
+                 "elif isinstance(value, str):\n    struct_value.string_value = value",
+                 "elif isinstance(value, (int, float)):\n    struct_value.number_value = value")
+    if parameters != ["inputs", "property_deps", "resource_obj", "input_transformer", "typ", "keep_output_values",
+                      "exclude_resource_refs_from_deps"] or any(part not in source for part in parts) \
+            or any(part not in set_source for part in set_parts) \
+            or struct_pb2.Struct.__setitem__ is not well_known_types.Struct.__setitem__:
+        return "pulumi.runtime.rpc.serialize_properties no longer has the shape this speed-up relies on"
+
+    async def serialize_properties(inputs: Any, property_deps: dict, resource_obj: Any = None,
+                                   input_transformer: Any = None, typ: Any = None, keep_output_values: bool = False,
+                                   exclude_resource_refs_from_deps: bool = False) -> Any:
+        get_type: Any = lambda k: None  # noqa: E731 - as the SDK's
+        translate = input_transformer
+        if typ is not None:
+            py_name_to_pulumi_name = _types.input_type_py_to_pulumi_names(typ)
+            types = _types.input_type_types(typ)
+            translate = lambda k: py_name_to_pulumi_name.get(k) or k  # noqa: E731
+            get_type = lambda k: types.get(translate(k))  # noqa: E731
+        struct = struct_pb2.Struct()
+        fields = struct.fields
+        for k in inputs:
+            v = inputs[k]
+            deps: list = []
+            kind = type(v)
+            if kind is str or kind is bool or kind is int or kind is float:
+                result = v
+            elif v is None:
+                continue  # serializes to None: left out
+            else:
+                try:
+                    result = await rpc.serialize_property(v, deps, k, resource_obj, input_transformer, get_type(k),
+                                                          keep_output_values, exclude_resource_refs_from_deps)
+                except ValueError as e:
+                    raise ValueError(f"While processing input: {repr(k)}, type {type(k)}, value {repr(v)}\n"
+                                     + f"ValueError has risen: {e}") from e
+                except AssertionError as e:
+                    raise AssertionError(f"While processing input: {repr(k)}, type {type(k)}, value {repr(v)}\n"
+                                         + f"AssertionError has risen: {e}") from e
+                if result is None:
+                    continue
+            translated_name = k
+            if translate is not None:
+                translated_name = translate(k)
+                if settings.excessive_debug_output:
+                    log.debug(f"top-level input property translated: {k} -> {translated_name}")
+            if kind is str:
+                fields[translated_name].string_value = result
+            elif kind is bool:
+                fields[translated_name].bool_value = result
+            elif kind is int or kind is float:
+                fields[translated_name].number_value = result
+            else:
+                struct[translated_name] = result
+            property_deps[translated_name] = deps
+        return struct
+
+    rpc.serialize_properties = serialize_properties
     return None
 
 

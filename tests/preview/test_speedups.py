@@ -128,8 +128,9 @@ def test_an_sdk_without_the_shape_relied_on_falls_back_with_a_warning(monkeypatc
     monkeypatch.delattr("pulumi.runtime.rpc.serialize_property")
     monkeypatch.delattr("pulumi.runtime.rpc.resolve_outputs")
     monkeypatch.delattr("pulumi.ResourceOptions._copy")
+    monkeypatch.delattr("pulumi.runtime.rpc.serialize_properties")
     warnings = sdk_speedups.apply()
-    assert len(warnings) == 10 and all("the run is correct but slower" in w for w in warnings)
+    assert len(warnings) == 11 and all("the run is correct but slower" in w for w in warnings)
 
 
 def test_properties_read_before_and_after_registration_resolve_as_on_the_plain_sdk(
@@ -523,3 +524,58 @@ def test_resource_options_are_copied_as_copy_copy_copies_them(monkeypatch: pytes
     assert Mine()._copy() == "copied my way"
     # applied again (the SDK's _copy is gone): the plain fallback with a reason
     assert "no longer the plain copy.copy" in sdk_speedups._plain_option_copies()
+
+
+def test_inputs_serialize_as_the_sdk_serializes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_plain_inputs_serialized_inline`: the same Struct (fields, kinds, order), the same dependency lists, the same
+    errors as the SDK's `serialize_properties`, with and without an input type."""
+    import asyncio
+
+    import pulumi
+    from pulumi.runtime import rpc
+    from pulumi_azure_native.authorization import PermissionArgs
+    from pulumi_azure_native.authorization import RoleDefinitionArgs
+
+    sdk = rpc.serialize_properties
+    monkeypatch.setattr(rpc, "serialize_properties", sdk)  # restored after the test
+    assert sdk_speedups._plain_inputs_serialized_inline() is None
+    fast = rpc.serialize_properties
+    assert fast is not sdk
+
+    async def both(inputs: dict, typ) -> tuple:
+        results = []
+        for serialize in (fast, sdk):
+            deps: dict = {}
+            try:
+                struct = await serialize(inputs, deps, None, None, typ)
+            except (AssertionError, ValueError) as error:
+                results.append((type(error).__name__, str(error)))
+                continue
+            results.append((struct.SerializeToString(deterministic=True), list(struct.fields),
+                            [(struct.fields[k].WhichOneof("kind")) for k in struct.fields],
+                            {k: len(v) for k, v in deps.items()}))
+        return tuple(results)
+
+    async def run() -> None:
+        known = pulumi.Output.from_input("from-an-output")
+        cases = [
+            ({"role_name": "r", "scope": "/s", "description": None, "role_type": "CustomRole",
+              "assignable_scopes": ["/s"], "permissions": [PermissionArgs(actions=["a/read"], data_actions=[])],
+              "role_definition_id": known}, RoleDefinitionArgs),
+            ({"text": "a", "flag": True, "count": 3, "ratio": 2.5, "nothing": None, "items": ["x", 1, False],
+              "mapping": {"k": "v", "n": None}, "output": known}, None),
+            ({"bad": object()}, None),
+            ({"scope": ["not", "a", "str"]}, RoleDefinitionArgs),
+        ]
+        for inputs, typ in cases:
+            taken, plain = await both(inputs, typ)
+            assert taken == plain, inputs
+        taken, _ = await both(cases[0][0], cases[0][1])
+        assert {"roleName", "scope", "roleDefinitionId", "permissions"} <= set(taken[1]) and "description" not in taken[1]
+        assert (await both(cases[2][0], None))[0][0] == "ValueError"
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(run())
+    finally:
+        loop.close()
