@@ -418,6 +418,11 @@ def _task_references(resource: Resource):
             yield f"{where}.{block}.{task['parameter']}", value, task
 
 
+def _renamed(by_input, name: str, key: str):
+    """The propertyDependencies of input `name` as those of `key` (None when the engine sent none for it)."""
+    return {key: by_input[name]} if by_input is not None and name in by_input else None
+
+
 def _state_machine_tasks(resource: Resource, resources: list[Resource]):
     """Issue 11: the objects a state machine's task states run (a function, task definition, project, job, another
     state machine), judged as inherited identities (analysis/aws_code_runners.yaml state_machine_tasks)."""
@@ -427,7 +432,8 @@ def _state_machine_tasks(resource: Resource, resources: list[Resource]):
             continue
         path, value, task = found
         key = path.replace(".", "/")  # one input, not a dotted walk
-        holder = Resource(resource.type, resource.name, resource.urn, {key: value}, dependencies=resource.dependencies)
+        holder = Resource(resource.type, resource.name, resource.urn, {key: value}, dependencies=resource.dependencies,
+                          property_dependencies=_renamed(resource.property_dependencies, "definition", key))
         for outcome in inherited_identity.judge(holder, [{**task, "paths": [key]}], resources,
                                                 _runners_data()["inherits"], outputs=inherited_identity.AWS_OUTPUTS):
             if isinstance(outcome, Violation):
@@ -455,7 +461,7 @@ def _run_by_state_machines(resources: list[Resource], starters: list[Resource]) 
             if isinstance(value, str) and not is_unknown(value):
                 objects = inherited_identity.resolve(machine, value, candidates)
             else:
-                objects = output_sources(machine, candidates, inherited_identity.AWS_OUTPUTS) or []
+                objects = output_sources(machine, candidates, inherited_identity.AWS_OUTPUTS, input="definition") or []
             for obj in objects:
                 started.add(obj.urn)
                 if obj.type == STATE_MACHINE:
@@ -476,7 +482,7 @@ def _run_by_aliases(resources: list[Resource], starters: list[Resource]) -> set[
         if isinstance(target, str) and not is_unknown(target):
             found = inherited_identity.resolve(alias, target, functions)
         else:
-            found = output_sources(alias, functions, inherited_identity.AWS_OUTPUTS) or []
+            found = output_sources(alias, functions, inherited_identity.AWS_OUTPUTS, input="functionName") or []
         started |= {function.urn for function in found}
     return started
 

@@ -35,12 +35,13 @@ analysis/gcp_code_runners.yaml. An entry:
   what:    what the holder does with the identity (message text)
   source:  the provider's page that says the identity is inherited
 
-Linking follows every spelling the engine shows: the object's name input (`name`, `family`, ...) or Pulumi name, its
-id, ARN or self link (as far as known_state knows them), the last segment of an ARN or a URL (`.../instanceTemplates/web`,
-`task-definition/web:3`, `function:web:live`), and an Output: an unknown value is the stack object's only when
-iam_links.output_sources proves it (the holder depends on those candidates and nothing else, red12 #7), else
-"cannot check until known". A stack object that itself inherits its identity (a machine image of an instance) is
-followed one step further, the finding staying on the holder.
+Linking follows every spelling the engine shows: the object's name input (`name`, `family`, ...) or Pulumi name,
+its id, ARN or self link (as far as known_state knows them), the last segment of an ARN or a URL
+(`.../instanceTemplates/web`, `task-definition/web:3`, `function:web:live`), and an Output: an unknown value is the
+stack object's only when iam_links.output_sources proves it (the holder's input depends on those candidates and
+nothing else, red12 #7), else "cannot check until known" (the dependencies are the engine's propertyDependencies of
+that input where it sent them, so a `depends_on` cannot vouch for it). A stack object that itself inherits its
+identity (a machine image of an instance) is followed one step further, the finding staying on the holder.
 """
 
 from __future__ import annotations
@@ -156,6 +157,7 @@ def judge(holder: Resource, entries: list[Mapping[str, Any]], stack: list[Resour
                 yield found_reference
                 continue
             where, reference = found_reference
+            top = re.split(r"[.\[]", where, maxsplit=1)[0]  # the top-level input: its propertyDependencies
             where = f"{holder.name}.{where}" if via else where
             if entry.get("always") and _set(reference):
                 yield Violation(f"{reporter} {entry['what']}: cannot check: runs code as the identity of an existing "
@@ -167,7 +169,7 @@ def judge(holder: Resource, entries: list[Mapping[str, Any]], stack: list[Resour
                 continue
             if is_unknown(reference):
                 pool = stack if pattern or entry.get("capture") else candidates  # a URL or ARN of anything
-                explained = output_sources(holder, pool, outputs)
+                explained = output_sources(holder, pool, outputs, input=top)
                 if explained is None:
                     yield Unknown(where, urn)
                     continue

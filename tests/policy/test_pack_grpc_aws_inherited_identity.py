@@ -370,3 +370,20 @@ def test_a_maintenance_window_task_running_the_stacks_function_or_a_patch_baseli
                                           "role": "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"})
     found = findings(pack, admin_fn, _window_task("d", "LAMBDA", "admin-fn"))
     assert list(found) == ["admin-fn"], found
+
+
+def test_the_linking_inputs_property_dependencies_decide_not_depends_on(pack):
+    # the engine's propertyDependencies say which Outputs flowed into taskDefinition: the stack's task definition
+    # beside an unrelated depends_on passes; depends_on=[td] with the value from another resource is not td's
+    queue = res("aws:sqs/queue:Queue", "q", {"name": "q"})
+    from_td = StackResource("aws:ecs/service:Service", "svc", urn("aws:ecs/service:Service", "svc"),
+                            {"taskDefinition": UNKNOWN}, dependencies=[OWN_TD.urn, queue.urn],
+                            property_dependencies={"taskDefinition": [OWN_TD.urn]})
+    assert findings(pack, queue, from_td) == {}
+    hidden = StackResource("aws:ecs/service:Service", "svc", urn("aws:ecs/service:Service", "svc"),
+                           {"taskDefinition": UNKNOWN}, dependencies=[OWN_TD.urn, queue.urn],
+                           property_dependencies={"taskDefinition": [queue.urn]})
+    found = stack_findings(pack, RULE, [*OWN, queue, hidden])
+    assert [message for _, message in found] == [
+        f"can't run policy '{RULE}' from policy pack 'agent-guard@v0.0.1' during preview: cannot check until known: "
+        "taskDefinition is computed during preview"], found
