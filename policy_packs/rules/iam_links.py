@@ -3,8 +3,9 @@
 A program links a policy to its role, user or group in many ways, and the engine shows each
 differently: by a literal name; by `role.name` or `role.id` (the name, for IAM roles, users and
 groups); by `role.arn` (`arn:aws:iam::ACCOUNT:role/PATH/NAME`); or by an Output the engine cannot
-resolve at preview (the unknown sentinel), where only the resource's dependency list says which
-resource it came from. Policies reach principals through every IAM shape: a role's inline
+resolve at preview (the unknown sentinel), where only the dependencies of that input (the engine's
+propertyDependencies when sent, a depends_on is not among them; else the resource's whole dependency list) say
+which resource it came from. Policies reach principals through every IAM shape: a role's inline
 policies and managed policy ARNs; RolePolicy / UserPolicy / GroupPolicy; Role/User/Group
 PolicyAttachment; PolicyAttachment (roles, users, groups); *PolicyAttachmentsExclusive; and a user
 gets the policies of every group it is a member of (UserGroupMembership, GroupMembership).
@@ -151,13 +152,14 @@ def known_state(resource: Resource) -> Mapping[str, Any]:
     return {**state, **resource.props}
 
 
-def input_dependencies(holder: Resource, name: str | None) -> set[str]:
-    """The URNs an input of `holder` may hold an Output of: the engine's propertyDependencies of the top-level input
-    `name` when it sent them (a `depends_on` never appears there), else every dependency of the resource."""
+def input_dependencies(holder: Resource, name: str | None) -> tuple[str, ...]:
+    """The URNs an input of `holder` may hold an Output of, in order: the engine's propertyDependencies of the
+    top-level input `name` when it sent them (a `depends_on` never appears there), else every dependency of the
+    resource."""
     by_input = holder.property_dependencies
     if name is not None and by_input is not None and name in by_input:
-        return set(by_input[name])
-    return set(holder.dependencies)
+        return tuple(by_input[name])
+    return tuple(holder.dependencies)
 
 
 def output_sources(holder: Resource, candidates: Iterable[Resource],
@@ -182,7 +184,7 @@ value is in; where the engine sent that input's propertyDependencies, they are t
     literal it is at `pulumi up`. A LITERAL never comes here: it names a stack resource only when it equals a known
     name/id/ARN of it (a literal can never be an Output of the stack)."""
     paths_of = outputs if callable(outputs) else (lambda _, paths=tuple(outputs): paths)
-    dependencies = input_dependencies(holder, input)
+    dependencies = set(input_dependencies(holder, input))
     found = [c for c in candidates if c.urn in dependencies
              and any(v is None or is_unknown(v) for v in (value_at(known_state(c), p) for p in paths_of(c)))]
     if not found or dependencies - {c.urn for c in found}:
@@ -257,7 +259,7 @@ def link(resources: list[Resource]) -> Links:
     def targets(kind: str, value: Any, holder: Resource, path: str) -> list[Principal]:
         found: list[Principal] = []
         for reference in _references(value):
-            resolved = indexes[kind].resolve(reference, holder.dependencies)
+            resolved = indexes[kind].resolve(reference, input_dependencies(holder, path))
             if resolved is None:
                 links.unknown.append((f"{holder.name}.{path}", holder.urn))
             else:
@@ -266,7 +268,7 @@ def link(resources: list[Resource]) -> Links:
 
     def attach(principal: Principal, arns: Any, holder: Resource, path: str) -> None:
         for arn in _references(arns):
-            policies = policy_index.resolve(arn, holder.dependencies)
+            policies = policy_index.resolve(arn, input_dependencies(holder, path))
             if policies:
                 for policy in policies:
                     add(principal, policy, f"policy {policy.name}")
@@ -302,7 +304,7 @@ def link(resources: list[Resource]) -> Links:
             groups = targets("group", resource.props.get(group_field), resource, group_field)
             for reference in _references(resource.props.get(group_field)):
                 if (isinstance(reference, str) and not is_unknown(reference)
-                        and not indexes["group"].resolve(reference, resource.dependencies)):
+                        and not indexes["group"].resolve(reference, input_dependencies(resource, group_field))):
                     links.unseen_groups.append((resource.name, reference.strip(), resource.urn))
             for user in users:
                 for group in groups:

@@ -128,3 +128,30 @@ def test_depending_on_a_stack_role_does_not_explain_a_target_another_output_may_
     [diag] = found(pack, [*stack()[:2], worker, bucket, holder(worker.urn, bucket.urn)], OWN)
     assert diag.enforcement_level == "advisory" and "cannot check until known" in diag.message, diag.message
     assert found(pack, [*stack()[:2], worker, bucket, holder(worker.urn)], OWN) == []
+
+
+def test_a_policy_arn_joins_the_stack_policy_its_own_input_depends_on(pack):
+    """issue 11: a RolePolicyAttachment whose policyArn is a constant behind a bucket's Output (AdministratorAccess, or
+    an existing customer policy) with `depends_on=[a harmless stack policy]` was joined to the harmless policy
+    (AGID-AWS-021 judged the role with it, and said nothing of the attachment). Where the engine sends the input's
+    propertyDependencies (it does, and so does the gate), the join follows them: cannot check until known; the stack
+    policy's own ARN Output joins and passes."""
+    from tests.policy.ruletools import UNKNOWN
+
+    harmless = StackResource("aws:iam/policy:Policy", "read", urn("aws:iam/policy:Policy", "read"),
+                             {"policy": policy(allow("s3:GetObject", "arn:aws:s3:::reports/*"))})
+    bucket = StackResource("aws:s3/bucketV2:BucketV2", "marker", urn("aws:s3/bucketV2:BucketV2", "marker"), {})
+    attachment_t = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+
+    def attachment(source):
+        return StackResource(attachment_t, "att", urn(attachment_t, "att"), {"role": "agent-c", "policyArn": UNKNOWN},
+                             dependencies=[harmless.urn, bucket.urn],
+                             property_dependencies={"role": [], "policyArn": [source.urn]})
+
+    def unknowns(resources):
+        pack.configure({})
+        return [d.message.rsplit("cannot check until known: ", 1)[-1] for d in pack.analyze_stack(resources)
+                if d.policy_name == "AGID-AWS-021" and "cannot check until known" in d.message]
+
+    assert unknowns([*stack()[:2], harmless, bucket, attachment(bucket)]) == ["att.policyArn is computed during preview"]
+    assert unknowns([*stack()[:2], harmless, bucket, attachment(harmless)]) == []
