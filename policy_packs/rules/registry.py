@@ -124,6 +124,7 @@ from . import (
     gcp_foreign_privileged_member,
     gcp_impersonation_escalation,
     gcp_non_iam_grants,
+    gcp_firebase_rules_public,
     gcp_public_acl,
     gcp_public_members,
     gcp_registry_write,
@@ -211,7 +212,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_lambda_public, aws_service_principal_confused_deputy, aws_public_sharing, aws_foreign_sharing,
     cognito_unauthenticated_identities, cognito_open_signup_identities, aws_oidc_provider_audience,
     aws_opensearch_serverless_public,
-    agentcore_gateway_authorizer, aws_api_route_auth, aws_s3_public_acl, aws_block_public_access, gcp_public_members, gcp_public_acl,
+    agentcore_gateway_authorizer, aws_api_route_auth, aws_s3_public_acl, aws_block_public_access, gcp_public_members, gcp_public_acl, gcp_firebase_rules_public,
     azure_anonymous_data_access, azure_foreign_tenant_principal, azure_foreign_subscription, azure_disk_export_network,
     azure_link_vm_access,
     # lifetimes and inventory
