@@ -15,8 +15,9 @@ definitions and nothing else (another dependency may be the Output a constant hi
 `principalId` may come from (`principal_id=identity.principal_id`). An unknown roleDefinitionId with no such source
 is "cannot check until known" (AGID-AZ-010 leaves it to this rule, which can follow the link); so is one beside an
 unknown `scope` (`scope=account.id`: any dependency may be the scope's, or the Output an Owner id hides behind). A
-constant hidden behind the principal's own Output stays undetectable at preview; under `agentid preview` (its mocks
-know every id) and at `pulumi up` it is the literal it is.
+constant hidden behind the principal's own Output stays undetectable at preview when the engine sends no
+propertyDependencies; where it sends them, roleDefinitionId's own are the dependency list judged (exact). Under
+`agentid preview` (its mocks know every id) and at `pulumi up` it is the literal it is.
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ def check(resources: list[Resource], config):
             # a principalId unknown too may be the Output of a stack identity: that dependency is explained by it
             holders = _principals(resources) if is_unknown(resource.props.get("principalId")) else []
             sources = output_sources(resource, definitions + holders, ("id", "name", "principalId",
-                                                                        "identity.principalId"))
+                                                                        "identity.principalId"),
+                                     input="roleDefinitionId")  # its own propertyDependencies, where the engine sent them
             found = [s for s in sources or () if s.type == ROLE_DEFINITION]
             if not found:
                 yield Unknown("roleDefinitionId", resource.urn)

@@ -77,7 +77,8 @@ def _principals(resource: Resource, path: str, value: Any, accounts: list[Resour
     found = []
     for index, item in enumerate(value):
         if is_unknown(item):
-            sources = output_sources(resource, accounts, ("email", "member"))
+            top = path.split(".", 1)[0].split("[", 1)[0]  # eligibleUsers / approvalWorkflow: its propertyDependencies
+            sources = output_sources(resource, accounts, ("email", "member"), input=top)
             if not sources:
                 raise Stop(Unknown(f"{path}[{index}]", resource.urn))
             found += [f"serviceAccount:{account_email(s) or s.name}" for s in sources]

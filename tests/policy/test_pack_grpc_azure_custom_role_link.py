@@ -133,3 +133,23 @@ def test_a_system_assigned_identity_explains_its_holders_dependency(pack):
     # a resource without an identity holds no principal id: its dependency is unexplained
     found = diagnostics(pack, broad, plain, assignment(UNKNOWN, broad, plain, principalId=UNKNOWN))
     assert [(p, n) for p, _, n, _ in found] == [(RULE, None)]
+
+
+def test_where_the_engine_sends_property_dependencies_the_role_ids_own_decide(pack):
+    identity = StackResource(IDENTITY, "agent-id", urn(IDENTITY, "agent-id"), {"resourceName": "agent-id"})
+    vault = StackResource(VAULT, "vault", urn(VAULT, "vault"), {"vaultName": "v"})
+    broad, narrow = definition(*BROAD), definition(*NARROW)
+
+    def grant(role, role_sources):
+        base = assignment(UNKNOWN, role, identity, vault, principalId=UNKNOWN, scope=UNKNOWN)
+        return StackResource(base.type, base.name, base.urn, base.properties, dependencies=base.dependencies,
+                             property_dependencies={"roleDefinitionId": [r.urn for r in role_sources],
+                                                    "principalId": [identity.urn], "scope": [vault.urn]})
+
+    # scope and principal from other resources no longer hide which role the id comes from
+    assert diagnostics(pack, narrow, identity, vault, grant(narrow, [narrow])) == []
+    assert [(p, n) for p, _, n, _ in diagnostics(pack, broad, identity, vault, grant(broad, [broad]))] == [
+        (RULE, "grant")]
+    # the role id computed from the vault's Output (a constant behind it), depends_on the narrow role: cannot check
+    found = diagnostics(pack, narrow, identity, vault, grant(narrow, [vault]))
+    assert [(p, n) for p, _, n, _ in found] == [(RULE, None)]

@@ -100,3 +100,16 @@ def test_a_linked_directory_role_that_cannot_be_read_does_not_pass(pack):
     unread = res(DIRECTORY_ROLE, "unread", {"displayName": UNKNOWN})
     [(name, level, message)] = findings(pack, unread, assign(UNKNOWN, unread))
     assert (name, level) == ("grant", "mandatory") and "cannot be read at preview: cannot check" in message
+
+
+def test_where_the_engine_sends_property_dependencies_the_role_inputs_own_decide(pack):
+    def grant(role_sources):
+        base = assign(UNKNOWN, NARROW, OTHER, SERVICE_PRINCIPAL)
+        return StackResource(base.type, base.name, base.urn, base.properties, dependencies=base.dependencies,
+                             property_dependencies={"roleId": [r.urn for r in role_sources]})
+
+    # the vault and the principal are other inputs' (or depends_on's): roleId's own name the narrow role
+    assert findings(pack, NARROW, OTHER, SERVICE_PRINCIPAL, grant([NARROW])) == []
+    # roleId from the vault's Output beside depends_on the narrow role: cannot check
+    found = findings(pack, NARROW, OTHER, SERVICE_PRINCIPAL, grant([OTHER]))
+    assert [(n, lvl) for n, lvl, _ in found] == [(None, "advisory")]

@@ -225,6 +225,15 @@ def test_an_unknown_approver_is_a_stack_account_only_when_it_provably_is_its_out
     # another dependency may be the Output a constant hides behind: cannot check until known
     [(_, message)] = stack_findings(pack, RULE, [account, bucket, ent(account, bucket)])
     assert "cannot check until known: approvalWorkflow.manualApprovals.steps[0].approvers.principals[0]" in message
+    # where the engine sends propertyDependencies, approvalWorkflow's own decide: the bucket is another input's
+    linked = ent(account, bucket)
+    linked = StackResource(linked.type, linked.name, linked.urn, linked.properties, dependencies=linked.dependencies,
+                           property_dependencies={"approvalWorkflow": [account.urn], "parent": [bucket.urn]})
+    assert stack_findings(pack, RULE, [account, bucket, linked]) == []
+    hidden = StackResource(linked.type, linked.name, linked.urn, linked.properties, dependencies=linked.dependencies,
+                           property_dependencies={"approvalWorkflow": [bucket.urn]})
+    [(_, message)] = stack_findings(pack, RULE, [account, bucket, hidden])
+    assert "cannot check until known: approvalWorkflow.manualApprovals.steps[0].approvers.principals[0]" in message
 
 
 def test_with_no_own_domain_listed_a_user_cannot_be_told_inside():
