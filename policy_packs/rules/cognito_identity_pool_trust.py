@@ -22,6 +22,10 @@ is the issuer one we trust, is the subject bounded, can the caller choose the cl
   - the same claim mapped to a session tag (`IdentityPoolProviderPrincipalTag.principalTags`, tag -> claim): a
     policy conditioned on `aws:PrincipalTag/TAG` (attribute-based access control) then lets every user choose the
     tag's value (https://docs.aws.amazon.com/cognito/latest/developerguide/attributes-for-access-control.html).
+A role attachment belongs to the pool its `identityPoolId` names (the pool's id Output, as iam_links.output_sources
+proves it, or its known id): one on an identity pool the stack does not define gives roles to whoever that pool's
+providers let in, which cannot be checked (issue 11: an attachment on an existing pool with depends_on the stack's
+pinned pool passed as the pinned pool's).
 Users who sign themselves up or come from a social IdP are AGID-AWS-060's; guests AGID-AWS-035's.
 Sources: https://docs.aws.amazon.com/cognito/latest/developerguide/role-based-access-control.html,
 https://docs.aws.amazon.com/cognito/latest/developerguide/open-id.html,
@@ -40,9 +44,9 @@ from agentid_policy_packs.analysis.github_oidc import pull_request_subject
 from agentid_policy_packs.analysis.values import is_unknown
 
 from . import federated_issuer_known
-from .base import Outcome, Resource, Rule, Violation
+from .base import Outcome, Resource, Rule, Unknown, Violation
 from .cognito_open_signup_identities import IDENTITY_POOL, USER_POOL, USER_POOL_CLIENT, linked_pools
-from .iam_links import output_sources
+from .iam_links import known_state, output_sources
 from .stack_inputs import judged, objects, stop, strings
 
 ROLE_ATTACHMENT = "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment"
@@ -90,8 +94,36 @@ def _oidc_providers(pool: Resource, stack_providers: dict[str, Resource]) -> lis
     return found
 
 
-def _attachments(pool: Resource, attachments: list[Resource]) -> list[Resource]:
-    return [a for a in attachments if pool.urn in a.dependencies]
+def _named_pools(attachment: Resource, pools: list[Resource]) -> list[Resource] | None:
+    """The stack identity pools an attachment's `identityPoolId` names: a literal equal to one's known id (after
+    deployment, or the gate mocks'), an Output unknown at preview as iam_links.output_sources proves it (None: cannot
+    check until known). A bare depends_on names none (issue 11: roles attached to an EXISTING pool with depends_on
+    the stack's pinned pool were judged as that pool's)."""
+    value = attachment.props.get("identityPoolId")
+    if is_unknown(value):
+        return output_sources(attachment, pools, ("id",), "identityPoolId")
+    if not isinstance(value, str):
+        return []
+    return [p for p in pools if isinstance(known_state(p).get("id"), str)
+            and known_state(p)["id"].strip() == value.strip()]
+
+
+def _attachments(pool: Resource, attachments: list[Resource], pools: list[Resource]) -> list[Resource]:
+    return [a for a in attachments if pool in (_named_pools(a, pools) or [])]
+
+
+def _outside_pools(attachments: list[Resource], pools: list[Resource]):
+    """An attachment giving roles on an identity pool the stack does not define: who its providers let in (any GitHub
+    workflow, any social account) cannot be judged (fail closed)."""
+    for attachment in attachments:
+        named = _named_pools(attachment, pools)
+        if named is None:
+            yield Unknown(f"{attachment.name}.identityPoolId", attachment.urn)
+        elif not named:
+            yield Violation(f"{attachment.name} gives roles on identity pool "
+                            f"{str(attachment.props.get('identityPoolId'))[:120]!r}, which this stack does not define: "
+                            "who that pool's providers let in, and with which role mappings, cannot be checked",
+                            attachment.urn)
 
 
 def _mappings(attachment: Resource) -> list[dict[str, Any]]:
@@ -227,8 +259,10 @@ def check(resources: list[Resource], config):
     stack_providers = by_type.get(OIDC_PROVIDER, {})
     user_pools, clients = by_type.get(USER_POOL, {}), by_type.get(USER_POOL_CLIENT, {})
     attachments = list(by_type.get(ROLE_ATTACHMENT, {}).values())
-    for pool in by_type.get(IDENTITY_POOL, {}).values():
-        mine = _attachments(pool, attachments)
+    pools = list(by_type.get(IDENTITY_POOL, {}).values())
+    yield from _outside_pools(attachments, pools)
+    for pool in pools:
+        mine = _attachments(pool, attachments, pools)
         yield from judged(_provider_findings(pool, stack_providers, mine, config))
         yield from judged(_claim_findings(pool, mine, user_pools, clients))
     for mapping in by_type.get(PRINCIPAL_TAG, {}).values():

@@ -34,7 +34,7 @@ def oidc_pool(arns: list[str], mappings: list[dict] | None = None, classic: bool
     pool = resource(IDENTITY_POOL, "ip", {"identityPoolName": "ip", "allowUnauthenticatedIdentities": False,
                                          "openidConnectProviderArns": arns,
                                          **({} if classic is None else {"allowClassicFlow": classic})})
-    attachment = resource(ATTACHMENT, "ipra", {"identityPoolId": "eu-west-1:0000", "roles": {"authenticated": ADMIN},
+    attachment = resource(ATTACHMENT, "ipra", {"identityPoolId": UNKNOWN, "roles": {"authenticated": ADMIN},
                                                **({"roleMappings": mappings} if mappings else {})}, pool)
     return [pool, attachment]
 
@@ -90,13 +90,15 @@ def user_pool_stack(write_attributes: list[str] | None, claim: str, *, schema: d
     identity = resource(IDENTITY_POOL, "ip", {"identityPoolName": "ip", "allowUnauthenticatedIdentities": False,
                                               "cognitoIdentityProviders": [{"clientId": "3abc", "providerName": ENDPOINT}]},
                         client)
-    attachment = resource(ATTACHMENT, "ipra", {"identityPoolId": "eu-west-1:0000",
+    attachment = resource(ATTACHMENT, "ipra", {"identityPoolId": UNKNOWN,
                                                "roles": {"authenticated": "arn:aws:iam::111122223333:role/basic"},
                                                "roleMappings": [{"identityProvider": f"{ENDPOINT}:3abc", "type": "Rules",
                                                                  "ambiguousRoleResolution": "AuthenticatedRole",
                                                                  "mappingRules": [{"claim": claim, "matchType": "Equals",
                                                                                    "value": "admins", "roleArn": ADMIN}]}]},
                           identity, pool, client)
+    # as the engine sends it: identity_pool_id=identity.id, the mapping's provider from the pool and the client
+    attachment.property_dependencies = {"identityPoolId": [identity.urn], "roleMappings": [pool.urn, client.urn]}
     return [pool, client, identity, attachment]
 
 
@@ -373,3 +375,25 @@ def test_a_computed_provider_arn_is_the_stacks_provider_only_as_its_input_proves
             provider, bucket, by_input={"openidConnectProviderArns": [provider.urn]})) == []
     finally:
         pack.configure({})
+
+
+def test_roles_attached_to_an_identity_pool_the_stack_does_not_define_cannot_be_checked(pack) -> None:
+    """issue 11: an IdentityPoolRoleAttachment giving ADMIN on an EXISTING identity pool (its literal id, or a constant
+    behind another Output) with `depends_on=[the stack's pinned pool]` was judged as the pinned pool's and passed;
+    without the dependency it was never judged. The literal blocks, the unknown cannot be checked until known; the
+    stack pool's own id Output passes."""
+    pinned = deny_unless("token.actions.githubusercontent.com", "repo:acme/app:environment:prod")
+    pool, own = oidc_pool([GITHUB], pinned)
+    bucket = resource("aws:s3/bucketV2:BucketV2", "marker", {})
+    roles = {"roles": {"authenticated": ADMIN}}
+    literal = resource(ATTACHMENT, "existing", {"identityPoolId": "eu-west-1:11111111-2222-3333-4444-555555555555",
+                                                **roles}, pool)
+    hidden = resource(ATTACHMENT, "hidden", {"identityPoolId": UNKNOWN, **roles}, pool, bucket)
+    found = stack_findings(pack, "AGID-AWS-067", [pool, own, bucket, literal, hidden])
+    assert [(name, message.rsplit("\n", 1)[-1].split("] ", 1)[-1]) for name, message in found] == [
+        ("", "can't run policy 'AGID-AWS-067' from policy pack 'agent-guard@v0.0.1' during preview: cannot check until "
+             "known: hidden.identityPoolId is computed during preview"),
+        ("existing", "existing gives roles on identity pool 'eu-west-1:11111111-2222-3333-4444-555555555555', which this "
+                     "stack does not define: who that pool's providers let in, and with which role mappings, cannot be "
+                     "checked")], found
+    assert stack_findings(pack, "AGID-AWS-067", [pool, own]) == []
