@@ -58,10 +58,15 @@ class BarProgress:
 
         self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TimeElapsedColumn(), console=console, transient=True)
-        self.progress.start()
+        # Started at the first step, not here: its refresh thread must not exist yet when the gate forks its packs'
+        # processes at the start of the run (agentid/pack_fork.py forks only a process with one thread).
+        self.started = False
         self.task: Any = None
 
     def step(self, text: str, total: int | None = None) -> None:
+        if not self.started:
+            self.progress.start()
+            self.started = True
         if self.task is not None:
             self.progress.update(self.task, completed=self.progress.tasks[-1].total or 0)
         self.task = self.progress.add_task(_markup_safe(text), total=total)  # the column renders markup
@@ -71,7 +76,8 @@ class BarProgress:
             self.progress.advance(self.task)
 
     def close(self) -> None:
-        self.progress.stop()
+        if self.started:
+            self.progress.stop()
 
 
 def progress_for(stream: TextIO) -> PlainProgress | BarProgress:

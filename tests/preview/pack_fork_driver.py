@@ -1,7 +1,7 @@
 """Run in a fresh interpreter by tests/preview/test_pack_fork.py: one pack started both ways, or a preview.
 
     python pack_fork_driver.py introspect PACK_DIR OUT_FORKED OUT_PLAIN   -> JSON: the two processes' answers
-    python pack_fork_driver.py preview PROJECT                             -> JSON: violations, pack process kinds
+    python pack_fork_driver.py preview PROJECT [terminal]                  -> JSON: violations, pack process kinds
     python pack_fork_driver.py discard                                     -> JSON: children left
 """
 
@@ -35,9 +35,19 @@ def introspect(pack_dir: str, forked_out: str, plain_out: str) -> dict:
     return answers
 
 
-def preview(project: str) -> dict:
+def preview(project: str, terminal: str = "") -> dict:
     from agentid.preview import analysis
     from agentid.preview.runner import PreviewRequest, run_preview
+
+    progress = None
+    if terminal:  # the CLI's progress bar on a terminal (report.progress_for), created before the run as the CLI does
+        import io
+
+        from rich.console import Console
+
+        from agentid.preview.report import BarProgress
+
+        progress = BarProgress(Console(file=io.StringIO(), force_terminal=True))
 
     kinds = []
     prepare = analysis.PackSession._prepare
@@ -48,7 +58,11 @@ def preview(project: str) -> dict:
         return answer
 
     analysis.PackSession._prepare = recording
-    result = run_preview(PreviewRequest(stack="dev", start_dir=project, timeout=300))
+    try:
+        result = run_preview(PreviewRequest(stack="dev", start_dir=project, timeout=300), progress)
+    finally:
+        if progress is not None:
+            progress.close()
     return {"error": result.error, "exit": result.exit_code, "kinds": kinds,
             "resources": [[r.urn, r.type, json.dumps(r.inputs, sort_keys=True)] for r in result.resources],
             "violations": sorted([v.policy, v.urn, v.message, v.enforcement_level] for v in result.violations),

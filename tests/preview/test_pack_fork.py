@@ -83,6 +83,14 @@ def test_the_forked_pack_gives_the_gate_the_same_resources_and_violations(tmp_pa
     assert forked["children"] == plain["children"] == []  # the pack (and the prepared child) reaped
 
 
+def test_the_progress_bar_of_a_terminal_leaves_the_gate_one_thread_to_fork(tmp_path: Path) -> None:
+    """The CLI creates its rich progress bar before the run: its refresh thread starts at the first step, after the
+    packs' processes were forked (before, a preview on a terminal always started packs as new interpreters)."""
+    answers = _driver("preview", str(copy_project(tmp_path)), "terminal")
+    assert answers["error"] is None, answers["error"]
+    assert answers["kinds"] == ["ForkedProcess"] and answers["children"] == []
+
+
 @pytest.mark.parametrize("variable, value", [(pack_fork.FORK_ENV, "0"), (pack_fork.PLAIN_SDK_ENV, "1")])
 def test_the_switches_start_packs_as_new_interpreters(monkeypatch: pytest.MonkeyPatch, variable: str,
                                                       value: str) -> None:
