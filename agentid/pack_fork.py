@@ -237,6 +237,7 @@ def _become_the_pack(args: list[str], cwd: str, env: dict[str, str], stdout: int
         delattr(sys.modules["pulumi"], "policy")
     sys.path[:] = _interpreter_path(cwd, env)
     sys.argv[:] = ["-m", *args]  # runpy puts the module's file first, as `-m` does
+    sys.orig_argv = [sys.executable, "-u", "-m", "pulumi.policy", *args]  # (sys.flags.unbuffered stays the gate's)
     gc.enable()
     gc.set_threshold(*_GC_DEFAULT_THRESHOLDS)
     gc.freeze()  # what the gate had imported stays shared with it, out of the collector's way

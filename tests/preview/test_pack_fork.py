@@ -39,7 +39,7 @@ def test_a_forked_pack_runs_in_the_process_the_engines_start_gives_it(tmp_path: 
     assert answers["forked"]["reaped"] and answers["plain"]["reaped"]  # stopped and waited for like a Popen
     seen = {kind: json.loads(path.read_text()) for kind, path in (("forked", forked), ("plain", plain))}
     for view in seen.values():
-        view["argv"][1] = "ENGINE"  # each start has its own engine port
+        view["argv"][1] = view["orig_argv"][-2] = "ENGINE"  # each start has its own engine port
         view["env"].pop("INTROSPECT_OUT")
     # argv, sys.path, directory, environment, unbuffered stdout, /dev/null stdin, no descriptor of the gate,
     # collector settings, signal dispositions, and the pack's code (no kit or pulumi_policy module left from the gate)
