@@ -41,7 +41,8 @@ def test_the_gates_own_domain_makes_an_approver_inside(project: Path) -> None:
     config = run.json("out.json")["policyPacks"][0]["config"]
     assert config[RULE]["ownGcpDomains"] == ["acme.example"]
     assert "Own Google Cloud principals (the lists the packs judged with):" in run.stdout
-    assert "ownGcpDomains: agent-guard: acme.example (AGID-GCP-021, AGID-GCP-024)" in run.stdout.replace("\n", " ")
+    [line] = [line for line in run.stdout.replace("\n", " ").split("  ") if "ownGcpDomains: agent-guard:" in line]
+    assert line.strip().startswith("ownGcpDomains: agent-guard: acme.example (AGID-GCP-021, AGID-GCP-024"), line
 
 
 @pytest.mark.parametrize("approver", ["user:attacker@gmail.com", "group:x@evil.example",
