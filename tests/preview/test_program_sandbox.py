@@ -35,9 +35,10 @@ SANDBOXED = pytest.param("sandbox", marks=pytest.mark.skipif(
     sandbox.probe() is not None, reason=f"no sandbox on this machine: {sandbox.probe()}"))
 UNSANDBOXED = "unsandboxed"
 
-# Finds the packs this gate started (processes running `pulumi.policy` whose parent is the program's parent or
-# grandparent: the gate), their listening sockets' ports, and disables every policy of each over its port. Only
-# this run's packs: other runs on the same machine are left alone.
+# Finds the packs this gate started (processes whose parent is the program's parent or grandparent: the gate,
+# whatever their command line says: a pack forked from the gate, agentid/pack_fork.py, shows the gate's), their
+# listening sockets' ports, and disables every policy of each over its port (a listener that is no analyzer refuses
+# the call). Only this run's packs: other runs on the same machine are left alone.
 DISABLE_PACKS = '''
 import os
 
@@ -63,7 +64,7 @@ def disable_packs(gates):
     inodes = set()
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            if int(stat(pid)[1]) in gates and b"pulumi.policy" in open(f"/proc/{pid}/cmdline", "rb").read():
+            if int(stat(pid)[1]) in gates and int(pid) != os.getpid():
                 for fd in os.listdir(f"/proc/{pid}/fd"):
                     link = os.readlink(f"/proc/{pid}/fd/{fd}")
                     if link.startswith("socket:["):
