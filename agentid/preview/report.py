@@ -23,6 +23,8 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from agentid.preview.analysis import MANDATORY_LEVELS
+from agentid.preview.waivers import finding_fingerprint
 from agentid.preview.locations import location_of
 from agentid.preview.runner import PreviewResult
 from agentid_components.text_safety import visible
@@ -201,6 +203,9 @@ def _render_violations(result: PreviewResult, console: Console) -> None:
             console.print(_indented("waiver", violation.waiver.justification), highlight=False)
         if violation.urn:
             console.print(Text(f"  urn: {visible(violation.urn)}"), highlight=False)  # one line, whatever the name holds
+        if violation.enforcement_level in MANDATORY_LEVELS:  # what a waiver pins to accept exactly this finding
+            console.print(Text(f"  finding: {finding_fingerprint(violation.policy, violation.urn, violation.message)}"),
+                          highlight=False)
         console.print(_indented("declared at", f"{file}:{line}"), highlight=False)
         if violation.remediation:
             console.print(_indented("remediation", violation.remediation), highlight=False)
@@ -340,6 +345,7 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
             "agent": result.agent_of.get(violation.urn) if violation.urn else None,
             "remediation": violation.remediation, "url": violation.url, "file": file, "line": line,
             "unknown": violation.unknown, "waiver": waiver_json(violation.waiver) if violation.waiver else None,
+            "finding": finding_fingerprint(violation.policy, violation.urn, violation.message),
         })
     return {
         "project": result.project.name if result.project else None,
@@ -382,7 +388,8 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
 
 def waiver_json(waiver: Any) -> dict[str, Any]:
     return {"rule": waiver.rule, "resource": waiver.resource, "reason": waiver.reason, "approver": waiver.approver,
-            "expires": waiver.expires.isoformat(), "stack": waiver.stack, "line": waiver.line}
+            "expires": waiver.expires.isoformat(), "stack": waiver.stack, "line": waiver.line,
+            "finding": waiver.finding}
 
 
 def _agents_json(result: PreviewResult) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from agentid.analyzer_client import PolicyInfo
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, Violation
 from agentid.preview.locations import location_of
 from agentid.preview.runner import PreviewResult
+from agentid.preview.waivers import finding_fingerprint
 from agentid_components.text_safety import markdown_text
 from agentid_policy_packs.rules.base import category_of
 
@@ -137,7 +138,9 @@ def _result(result: PreviewResult, violation: Violation, index: int, identifier:
         "message": {"text": text},
         "locations": [location],
         "partialFingerprints": {"agentidViolation/v1": hashlib.sha256(
-            f"{violation.pack}|{violation.policy}|{violation.urn}".encode("utf-8", "surrogatepass")).hexdigest()},
+            f"{violation.pack}|{violation.policy}|{violation.urn}".encode("utf-8", "surrogatepass")).hexdigest(),
+            # this finding's content too: what a waiver's `finding:` pins (waivers.finding_fingerprint)
+            "agentidFinding/v1": finding_fingerprint(violation.policy, violation.urn, violation.message)},
         "properties": {
             "urn": violation.urn, "resourceName": resource.name if resource else "",
             "resourceType": resource.type if resource else "", "agent": agent or "",
@@ -156,7 +159,9 @@ def _suppressions(violation: Violation) -> dict[str, Any]:
     return {"suppressions": [{"kind": "external", "status": "accepted",
                               "justification": violation.waiver.justification,
                               "properties": {"approver": violation.waiver.approver,
-                                             "expires": violation.waiver.expires.isoformat()}}]}
+                                             "expires": violation.waiver.expires.isoformat(),
+                                             **({"finding": violation.waiver.finding}
+                                                if violation.waiver.finding else {})}}]}
 
 
 WAIVER_EXPIRED_RULE = "agentid-waiver-expired"

@@ -49,6 +49,8 @@ settings are *proposed* until merged.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -63,9 +65,11 @@ from agentid_components import input_limits
 DEFAULT_FILE = "waivers.yaml"
 SETTINGS_KEY = "policyPackConfig"
 FIELDS = ("rule", "resource", "reason", "approver", "expires")
-OPTIONAL = ("type", "stack")
+OPTIONAL = ("type", "stack", "finding")
 URN_PREFIX = "urn:pulumi:"
 MAX_BYTES = 1024 * 1024
+FINGERPRINT_DIGITS = 16
+_FINGERPRINT = re.compile(r"^[0-9a-f]{16}$")
 
 
 @dataclass(frozen=True)
@@ -78,9 +82,12 @@ class Waiver:
     stack: str | None = None
     line: int = 0  # in the waiver file
     type: str | None = None  # Pulumi type token; required (by the parser) when `resource` is a name
+    finding: str | None = None  # the fingerprint of the one finding reviewed (finding_fingerprint); None: any
 
-    def covers(self, policy: str, urn: str, name: str | None, stack: str) -> bool:
+    def covers(self, policy: str, urn: str, name: str | None, stack: str, fingerprint: str | None = None) -> bool:
         if self.rule != policy or (self.stack is not None and self.stack != stack):
+            return False
+        if self.finding is not None and self.finding != fingerprint:
             return False
         if self.resource.startswith(URN_PREFIX):
             return self.resource == urn
@@ -94,6 +101,16 @@ class Waiver:
         return f"{self.reason} (approved by {self.approver}, expires {self.expires.isoformat()})"
 
 
+def finding_fingerprint(policy: str, urn: str, message: str) -> str:
+    """The stable id of one finding: 16 hex digits of SHA-256 over the rule, the resource's URN and the finding's
+    message (whitespace folded). The message names what is wrong (the policy ARN attached, the role granted, the
+    principal trusted), so the same rule on the same resource with WORSE content is another finding (red13 r13-15:
+    a waiver reviewed for PowerUserAccess accepted AdministratorAccess under the same name). It does not change
+    with the run, the resource's other inputs or the order of findings."""
+    text = f"{policy}\n{urn}\n{' '.join(message.split())}"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:FINGERPRINT_DIGITS]
+
+
 def urn_type(urn: str) -> str | None:
     """The resource's own type token from its URN (urn:pulumi:STACK::PROJECT::[PARENT_TYPE$...]TYPE::NAME), or None
     (https://www.pulumi.com/docs/iac/concepts/resources/names/#urns)."""
@@ -105,7 +122,9 @@ def urn_type(urn: str) -> str | None:
 class WaiverFinding:
     """Something about a waiver a reviewer must see: `expired` blocks; `unused` and `proposed` inform."""
 
-    kind: str  # expired | unused | proposed | ambiguous (a name matching several resources: see `apply`)
+    # expired | unused | proposed | ambiguous (a name matching several resources: see `apply`) | unpinned (a waiver
+    # without `finding:` that accepted a finding: any other finding of its rule there would be accepted too)
+    kind: str
     waiver: Waiver
     message: str
 
@@ -209,9 +228,13 @@ def _waiver(item: Any, origin: str, line: int) -> Waiver:
     if resource.startswith(URN_PREFIX) and urn_type(resource) is None:
         raise ConfigError(f"{where}: resource: {resource!r} is not a Pulumi URN "
                           "(urn:pulumi:STACK::PROJECT::TYPE::NAME)")
+    finding = item.get("finding")
+    if finding is not None and (not isinstance(finding, str) or not _FINGERPRINT.match(finding.strip().lower())):
+        raise ConfigError(f"{where}: finding: must be the 16 hex digits `agentid preview` shows beside the violation "
+                          "(`finding: 0123456789abcdef`)")
     return Waiver(rule=item["rule"].strip(), resource=resource, reason=item["reason"].strip(),
                   approver=item["approver"].strip(), expires=expires, stack=stack, line=line,
-                  type=type_.strip() if type_ else None)
+                  type=type_.strip() if type_ else None, finding=finding.strip().lower() if finding else None)
 
 
 def load(root: Path, file: str | None, ref: str | None) -> WaiverSource:
@@ -240,7 +263,8 @@ def load(root: Path, file: str | None, ref: str | None) -> WaiverSource:
 
 
 def _identity(waiver: Waiver) -> tuple:
-    return (waiver.rule, waiver.resource, waiver.type, waiver.reason, waiver.approver, waiver.expires, waiver.stack)
+    return (waiver.rule, waiver.resource, waiver.type, waiver.reason, waiver.approver, waiver.expires, waiver.stack,
+            waiver.finding)
 
 
 def _repository_path(root: Path, path: Path) -> str:
@@ -289,7 +313,9 @@ def apply(violations: Iterable[Any], source: WaiverSource, *, stack: str, today:
                                           f"{waiver.expires.isoformat()} (approved by {waiver.approver}): renew or remove it"))
     live = [waiver for waiver in source.waivers if not waiver.expired(today)]
     mandatory = [v for v in violations if v.mandatory]
-    matches = {waiver: [v for v in mandatory if waiver.covers(v.policy, v.urn, name_of(v.urn), stack)] for waiver in live}
+    matches = {waiver: [v for v in mandatory
+                        if waiver.covers(v.policy, v.urn, name_of(v.urn), stack,
+                                         finding_fingerprint(v.policy, v.urn, v.message))] for waiver in live}
     # A waiver was reviewed for ONE resource. A name that now matches several (a second key of that name and type
     # a change adds inside a component, say) accepts none of them: which one was reviewed cannot be told offline.
     ambiguous = {waiver for waiver, found in matches.items() if len({v.urn for v in found}) > 1}
@@ -303,6 +329,16 @@ def apply(violations: Iterable[Any], source: WaiverSource, *, stack: str, today:
             if waiver not in ambiguous and violation in matches[waiver]:
                 waived[violation] = waiver
                 used.add(waiver)
+                if waiver.finding is None:
+                    # What a waiver without a fingerprint accepted is shown for review: it would accept any other
+                    # finding of its rule on a resource of that name (another resource re-homed under the name, the
+                    # same resource with worse content) just as silently.
+                    fingerprint = finding_fingerprint(violation.policy, violation.urn, violation.message)
+                    findings.append(WaiverFinding(
+                        "unpinned", waiver, f"waiver of {waiver.rule} for {waiver.resource} (line {waiver.line}) "
+                        f"accepted {violation.urn or 'the stack'}: {' '.join(violation.message.split())[:200]!r}; "
+                        "it accepts any finding of that rule there, including a worse one: pin it to this one with "
+                        f"`finding: {fingerprint}`"))
                 break
     for waiver in source.waivers:
         if waiver not in used and waiver not in ambiguous and not waiver.expired(today) and (waiver.stack in (None, stack)):

@@ -126,7 +126,9 @@ def test_a_bound_client_certificate_blocks_until_waived(project: Path, today) ->
         "rule": "AGID-AZ-001", "resource": "agents-azure-data-ingest-entra-certificate",
         "type": "azuread:index/applicationCertificate:ApplicationCertificate",
         "reason": "the private key is non-exportable in the partner's HSM", "approver": "security@example.com",
-        "expires": expires}]
+        "expires": expires,
+        # pinned to the finding reviewed: the gate shows its fingerprint beside the violation
+        "finding": next(v["finding"] for v in run.json("blocked.json")["violations"] if v["mandatory"])}]
     waivers.write_text(yaml.safe_dump(document, sort_keys=False))
     run = run_cli(project, "--stack", "dev", "--sarif", "dev.sarif", "--json", "dev.json")
     assert run.code == 0, run.stdout + run.stderr
@@ -139,7 +141,8 @@ def test_a_bound_client_certificate_blocks_until_waived(project: Path, today) ->
         "kind": "external", "status": "accepted",
         "justification": f"the private key is non-exportable in the partner's HSM (approved by security@example.com, "
                          f"expires {expires})",
-        "properties": {"approver": "security@example.com", "expires": expires}}]
+        "properties": {"approver": "security@example.com", "expires": expires,
+                       "finding": document["waivers"][0]["finding"]}}]
     [violation] = run.json("dev.json")["violations"]
     assert (violation["mandatory"], violation["waiver"]["expires"]) == (False, expires)
     assert run.json("dev.json")["waivers"]["findings"] == []

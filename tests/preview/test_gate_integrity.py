@@ -215,8 +215,8 @@ def test_a_waiver_accepts_the_named_violation_and_shows_as_a_sarif_suppression(p
     keys = {v["resourceName"]: v for v in by_policy(document, "AGID-AWS-001")}
     assert keys["ci-key"]["mandatory"] is False and keys["ci-key"]["waiver"]["approver"] == "security@example.com"
     assert keys["other-key"]["mandatory"] is True and keys["other-key"]["waiver"] is None
-    assert [(f["kind"], f["waiver"]["resource"]) for f in document["waivers"]["findings"]] == [
-        ("unused", "no-such-resource")]
+    assert sorted((f["kind"], f["waiver"]["resource"]) for f in document["waivers"]["findings"]) == [
+        ("unpinned", "ci-key"), ("unused", "no-such-resource")]
     sarif = run.json("out.sarif")
     assert_valid_sarif(sarif)
     results = {r["properties"]["resourceName"]: r for r in sarif["runs"][0]["results"]
@@ -312,6 +312,49 @@ Vendor("new-vendor")
     assert "ambiguous" in run.stdout and "name the resource by its URN" in run.stdout
     junit = ET.parse(project / "out.xml").getroot()
     assert "ambiguous: waiver of AGID-AWS-001" in junit.find("testsuite[@name='waivers']/testcase/system-out").text
+
+
+ATTACH = """
+role = aws.iam.Role("legacy", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+aws.iam.RolePolicyAttachment("legacy-attach", role=role.name, policy_arn="arn:aws:iam::aws:policy/%s")
+"""
+ATTACH_WAIVER = {"rule": "AGID-AWS-013", "resource": "legacy-attach",
+                 "type": "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                 "reason": "legacy batch job, moves to its own role in Q1", "approver": "security@example.com",
+                 "expires": "2030-02-01"}
+
+
+def test_a_pinned_waiver_accepts_the_finding_reviewed_and_not_a_worse_one(project: Path) -> None:
+    """red13 r13-15: the base branch waived AGID-AWS-013 for `legacy-attach` (PowerUserAccess); the pull request
+    made `legacy-attach` attach AdministratorAccess and the name waiver accepted it. A waiver pinned to the finding's
+    fingerprint (`finding:`, shown beside each mandatory violation) accepts that finding only; one without is
+    reported with what it accepted and the fingerprint to pin."""
+    write_small(project, "import json\n" + ATTACH % "PowerUserAccess")
+    run = run_cli(project, *GUARD, "--today", TODAY, "--json", "out.json")
+    assert run.code == 1, run.stdout
+    [reviewed] = by_policy(run.json("out.json"), "AGID-AWS-013")
+    assert f"finding: {reviewed['finding']}" in run.stdout and len(reviewed["finding"]) == 16
+    write_waivers(project, ATTACH_WAIVER)
+    run = run_cli(project, *GUARD, "--today", TODAY, "--json", "out.json")
+    assert run.code == 0, run.stdout
+    [unpinned] = run.json("out.json")["waivers"]["findings"]
+    assert unpinned["kind"] == "unpinned" and f"`finding: {reviewed['finding']}`" in unpinned["message"]
+    write_waivers(project, {**ATTACH_WAIVER, "finding": reviewed["finding"]})
+    run = run_cli(project, *GUARD, "--today", TODAY, "--json", "out.json", "--sarif", "out.sarif")
+    assert run.code == 0 and run.json("out.json")["waivers"]["findings"] == [], run.stdout
+    [result] = [r for r in run.json("out.sarif")["runs"][0]["results"] if r["ruleId"] == "AGID-AWS-013"]
+    assert result["partialFingerprints"]["agentidFinding/v1"] == reviewed["finding"]
+    assert result["suppressions"][0]["properties"]["finding"] == reviewed["finding"]
+    write_small(project, "import json\n" + ATTACH % "AdministratorAccess")  # the same name, worse content
+    write_waivers(project, {**ATTACH_WAIVER, "finding": reviewed["finding"]})
+    run = run_cli(project, *GUARD, "--today", TODAY, "--json", "out.json")
+    assert run.code == 1, run.stdout
+    assert all(v["waiver"] is None for v in by_policy(run.json("out.json"), "AGID-AWS-013"))
+    assert [f["kind"] for f in run.json("out.json")["waivers"]["findings"]] == ["unused"]
+    write_waivers(project, {**ATTACH_WAIVER, "finding": "not-hex"})
+    run = run_cli(project, *GUARD, "--today", TODAY)
+    assert run.code == 2 and "waivers.yaml:2: finding: must be the 16 hex digits" in run.stdout
 
 
 def git(project: Path, *args: str) -> None:
