@@ -3,7 +3,9 @@
 A role that is basic (roles/owner, editor, viewer) or holds an escalation permission (impersonating or minting
 tokens of a service account, setIamPolicy, deploying code that runs as a service account: the judgement
 AGID-GCP-021 makes of an entitlement's roles, `gcp_pam_entitlement.role_power`) makes its holder as strong as what
-it reaches. Granted to `user:attacker@gmail.com`, `group:x@evil.example`, `domain:evil.example` (every account of
+it reaches; so does a role that reads credentials (secret payloads, KMS decryption: analysis/gcp_credential_reads.yaml,
+as AGID-GCP-025 reads it), even on one secret or key: the secret's holder is then outside (red13 follow-up:
+roles/secretmanager.secretAccessor on a secret for user:attacker@gmail.com passed with no finding). Granted to `user:attacker@gmail.com`, `group:x@evil.example`, `domain:evil.example` (every account of
 that Workspace), another project's service account or a foreign workforce / workload identity pool, it hands that
 power to whoever controls the other organisation (issue 11: `roles/iam.serviceAccountTokenCreator` on the stack's
 own service account for `user:attacker@gmail.com` passed every rule, as AGID-GCP-005 reads only project, folder and
@@ -20,8 +22,15 @@ from agentid_policy_packs.analysis.gcp_iam import NotYetKnown, Unreadable, bindi
 
 from .base import Resource, Rule, Violation
 from .gcp_agent_broad_binding import CUSTOM_ROLE_TYPES, _custom_roles
+from .gcp_agent_credential_reads import _reads, credential_reads
 from .gcp_own import ACCOUNT_TYPE, CONFIG, CONFIG_SCHEMA, STRICTNESS, WORKFORCE_POOL_TYPE, WORKLOAD_POOL_TYPE, own_gcp
 from .gcp_pam_entitlement import role_power
+
+
+def _credential_power(role: str, custom) -> str | None:
+    """Why `role` reads credentials (a permission of analysis/gcp_credential_reads.yaml), or None."""
+    reads = _reads(role.strip(), custom)
+    return f"it holds {reads[0]}, which returns {credential_reads()[reads[0]]}" if reads else None
 
 
 def check(resources: list[Resource], config):
@@ -37,7 +46,7 @@ def check(resources: list[Resource], config):
         except (NotYetKnown, Unreadable):
             continue
         for binding in found:
-            power = role_power(binding.role, custom)
+            power = role_power(binding.role, custom) or _credential_power(binding.role, custom)
             if not power or power.startswith("cannot check"):
                 continue
             outside = [f"{member} ({why})" for member in binding.members
@@ -52,8 +61,9 @@ RULE = Rule(
     title="gcp-no-foreign-privileged-members",
     severity="critical",
     category="escalation",
-    description="No IAM binding grants a basic role or a role with escalation permissions to a user, group, domain, "
-                "service account or pool outside the organisation.",
+    description="No IAM binding grants a basic role, a role with escalation permissions or a role that reads "
+                "credentials (secret payloads, KMS decryption) to a user, group, domain, service account or pool "
+                "outside the organisation.",
     remediation="Grant the role to a principal of your organisation (a group of your domain, a service account the "
                 "stack defines); list your domains and projects in the base branch's waivers.yaml policyPackConfig "
                 "(all: ownGcpDomains / ownGcpProjects) or with agentid preview --own-gcp-domain / --own-gcp-project.",

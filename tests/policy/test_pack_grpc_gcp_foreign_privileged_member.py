@@ -55,9 +55,9 @@ def test_impersonation_by_the_organisations_own_passes_here(pack, member):
 
 
 def test_look_alikes_pass(pack):
-    # a role without escalation permissions for an outsider is not this rule's
+    # a role without escalation or credential-read permissions for an outsider is not this rule's (secret metadata)
     assert stack_findings(pack, RULE, [(SECRET_MEMBER, "s", {"secretId": "projects/acme-prod/secrets/db",
-                                                               "role": "roles/secretmanager.secretAccessor",
+                                                               "role": "roles/secretmanager.viewer",
                                                                "member": "user:attacker@gmail.com"})]) == []
     # the public is AGID-GCP-003's, a role nobody defines AGID-GCP-011's
     assert stack_findings(pack, RULE, [sa_member("allUsers")]) == []
@@ -96,3 +96,19 @@ def test_with_no_own_domain_listed_a_user_cannot_be_told_inside():
         # the stack's own service account is inside whatever the gate lists
         assert stack_findings(running, RULE, [ACCOUNT, sa_member(
             "serviceAccount:agent@acme-prod.iam.gserviceaccount.com")]) == []
+
+
+KEY_MEMBER = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"
+
+
+@pytest.mark.parametrize("type_,props,permission", [
+    (SECRET_MEMBER, {"secretId": "projects/acme-prod/secrets/db", "role": "roles/secretmanager.secretAccessor"},
+     "secretmanager.versions.access"),
+    (KEY_MEMBER, {"cryptoKeyId": "projects/acme-prod/locations/global/keyRings/r/cryptoKeys/k",
+                  "role": "roles/cloudkms.cryptoKeyDecrypter"}, "cloudkms.cryptoKeyVersions.useToDecrypt"),
+])
+def test_a_credential_read_for_an_outsider_blocks_even_on_one_secret(pack, type_, props, permission):
+    [(name, message)] = stack_findings(pack, RULE, [(type_, "read", {**props, "member": "user:attacker@gmail.com"})],
+                                       "mandatory")
+    assert name == "read" and f"(it holds {permission}, which returns" in message, message
+    assert stack_findings(pack, RULE, [(type_, "read", {**props, "member": "user:alice@acme.example"})]) == []
