@@ -15,7 +15,8 @@ log handlers of the gate, and every module of the kit and of `pulumi_policy` for
 code (its `__main__`, the rules, their data) is imported afresh from the installed files exactly as the
 engine's start imports it. Only modules the gate imported from the interpreter's library (pulumi,
 grpc, protobuf, ...) are shared, as they were when the fork happened. Then it runs
-`runpy.run_module("pulumi.policy", run_name="__main__")`, as `-m` does. The pack is the gate's own child,
+`runpy.run_module("pulumi.policy", run_name="__main__")`, as `-m` does. What `ps` shows (`/proc/PID/cmdline`)
+stays the gate's command line: nothing unprivileged rewrites it. The pack is the gate's own child,
 stopped and reaped as before (`ForkedProcess` has the `subprocess.Popen` methods the client uses).
 
 Used only when that is sound, otherwise the pack is started as the engine starts it: on Linux, in a
