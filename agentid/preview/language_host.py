@@ -595,6 +595,9 @@ def _watch_out_of_band(root: str) -> None:
         if event == "open" and args:
             what = _credential_file(args[0])
             return None if what is None else ("credential", what)
+        if event in ("os.link", "os.rename") and args:  # a hard link or a move keeps the file but not its path
+            what = _credential_file(args[0])
+            return None if what is None else ("credential", what.replace("opens", event[3:] + "s", 1))
         return None
 
     watched = frozenset({
@@ -604,7 +607,8 @@ def _watch_out_of_band(root: str) -> None:
         "nntplib.connect", "telnetlib.open", "webbrowser.open", "subprocess.Popen", "os.system", "os.exec",
         "os.posix_spawn", "os.spawn", "os.startfile", "ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle",
         "ctypes.call_function", "ctypes.cdata", "ctypes.string_at", "ctypes.wstring_at", "import",
-        "object.__setattr__", "object.__delattr__", "open", "cpython.PyInterpreterState_New"})
+        "object.__setattr__", "object.__delattr__", "open", "cpython.PyInterpreterState_New", "os.link",
+        "os.rename"})
 
     def hook(event, args, _watched=watched, _describe=describe, _send=send, _where=where,
              _refused=PermissionError, _base=BaseException, _refuse=bool(settings.get("refuse", True))):

@@ -128,6 +128,18 @@ def test_a_symlink_to_the_credential_file_is_the_credential_file(tmp_path):
     assert "opens the credential file" in message and "/harmless/credentials" in message and "__main__.py:7" in message
 
 
+def test_a_hard_link_to_the_credential_file_is_refused(tmp_path):
+    """A hard link has no path to resolve back: making one (or moving the file) is the finding."""
+    program = (HEAD + "import os, tempfile\n" + BUCKET
+               + "try:\n    os.link(os.path.expanduser('~/.aws/credentials'), os.path.join(tempfile.mkdtemp(), 'x'))\n"
+               "except Exception:\n    pass\n")
+    code, violations, _ = preview(tmp_path / "hardlink", program)
+    assert code == 1
+    home = str(Path("~").expanduser())
+    assert [m.split(": outside")[0] for m in gate_002(violations)] == [
+        f"[gate-integrity] the program links the credential file {home}/.aws/credentials at __main__.py:5"]
+
+
 def test_a_native_call_through_ctypes_fails(tmp_path):
     program = (HEAD + "import ctypes\n" + BUCKET
                + "try:\n    ctypes.CDLL(None).system(b'aws iam create-user --user-name x')\nexcept Exception:\n"
