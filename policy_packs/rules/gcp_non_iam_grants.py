@@ -8,6 +8,7 @@ r13-5, r13-7, r13-12: each passed the gate):
     (`authorization.adminUsers`, `adminGroups`);
   - Cloud Identity group membership (`preferredMemberKey.id`): the member holds every role granted to the group, at
     every level, and an OWNER adds others;
+  - Cloud Storage ACL entries (user-EMAIL, group-EMAIL, domain-DOMAIN on buckets, objects, default object ACLs);
   - BigQuery dataset access entries (DatasetAccess, Dataset.accesses): a user / group / domain / iamMember, and an
     authorized view, routine or dataset, which reads the whole dataset with the dataset's rights whoever queries it:
     one of another project is a cross-project read of all its data decided by whoever owns that project.
@@ -38,7 +39,7 @@ from .iam_links import output_sources
 from .stack_inputs import Stop, judged, stop
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "analysis" / "gcp_non_iam_grants.yaml"
-KINDS = ("user", "group", "domain", "email", "iam", "project")
+KINDS = ("user", "group", "domain", "email", "iam", "project", "entity", "role_entity")
 
 
 @lru_cache(maxsize=1)
@@ -75,8 +76,24 @@ def _walk(resource: Resource, value: Any, segments: list[str], path: str) -> Ite
         yield from _walk(resource, item, rest, f"{here}[{index}]")
 
 
-def _member(kind: str, text: str) -> str:
-    """The IAM principal identifier a value of `kind` stands for."""
+_ENTITY_KINDS = {"user-": "user:", "group-": "group:", "domain-": "domain:"}
+
+
+def _member(kind: str, text: str) -> str | None:
+    """The IAM principal identifier a value of `kind` stands for; None for a Cloud Storage project-team entity (the
+    project's own role holders)."""
+    if kind == "role_entity":
+        text, kind = text.partition(":")[2].strip(), "entity"
+    if kind == "entity":
+        folded = text.strip().lower()
+        if folded in ("allusers", "allauthenticatedusers"):
+            return folded
+        if folded.startswith("project-"):
+            return None
+        for prefix, iam in _ENTITY_KINDS.items():
+            if folded.startswith(prefix):
+                return iam + text.strip()[len(prefix):]
+        return f"entity:{text}"  # userId-, groupId-: outside_org cannot tell whose
     if kind == "iam":
         return text
     if kind == "email":
@@ -134,7 +151,7 @@ def _judge(resource: Resource, spec: dict[str, Any], own: OwnGcp, accounts: list
                 who = f"project {value} ({where}, whose views / routines / datasets read the dataset)"
             else:
                 member = _member(kind, value)
-                if public_reach(member):
+                if member is None or public_reach(member):
                     continue  # the public: AGID-GCP-003 / AGID-GCP-014
                 why = outside_org(member, own)
                 who = f"{member} ({where})"
@@ -163,7 +180,7 @@ RULE = Rule(
     severity="critical",
     category="escalation",
     description="Grants made outside IAM (fleet and multi-cloud cluster Kubernetes RBAC and cluster admins, Cloud "
-                "Identity group memberships, BigQuery dataset access entries and authorized views / routines / "
+                "Identity group memberships, Cloud Storage ACL entries, BigQuery dataset access entries and authorized views / routines / "
                 "datasets) go only to principals and projects of the organisation.",
     remediation="Name users and groups of your own domains, service accounts the stack defines, and views / routines "
                 "/ datasets of the dataset's own project; list your domains and projects in the base branch's "

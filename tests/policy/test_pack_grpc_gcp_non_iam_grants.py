@@ -27,6 +27,9 @@ GROUP_MEMBERSHIP = "gcp:cloudidentity/groupMembership:GroupMembership"
 DATASET_ACCESS = "gcp:bigquery/datasetAccess:DatasetAccess"
 DATASET = "gcp:bigquery/dataset:Dataset"
 ACCOUNT = "gcp:serviceaccount/account:Account"
+BUCKET_ENTRY = "gcp:storage/bucketAccessControl:BucketAccessControl"
+DEFAULT_OBJECT_ENTRY = "gcp:storage/defaultObjectAccessControl:DefaultObjectAccessControl"
+BUCKET_ACL = "gcp:storage/bucketACL:BucketACL"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
@@ -158,6 +161,20 @@ CASES = {
                                 {"datasetId": "sales", "accesses": [{"role": "WRITER", "groupByEmail": "x@evil.example"}]},
                                 {"datasetId": "sales", "accesses": [{"role": "WRITER", "groupByEmail": "x@acme.example"}]},
                                 "(role WRITER) to group:x@evil.example (accesses[0].groupByEmail)"),
+    "storage-user": (BUCKET_ENTRY, {"bucket": "b1", "entity": "user-attacker@gmail.com", "role": "READER"},
+                     {"bucket": "b1", "entity": "user-alice@acme.example", "role": "READER"},
+                     "an ACL entry on the bucket (role READER) to user:attacker@gmail.com (entity)"),
+    "storage-default-object": (DEFAULT_OBJECT_ENTRY, {"bucket": "b1", "entity": "domain-evil.example", "role": "READER"},
+                               {"bucket": "b1", "entity": "project-viewers-123", "role": "READER"},
+                               "domain:evil.example"),
+    "storage-id-entity": (BUCKET_ENTRY, {"bucket": "b1", "entity": "userId-00b4903a97", "role": "WRITER"},
+                          {"bucket": "b1", "entity": "group-sre@acme.example", "role": "WRITER"},
+                          "cannot tell whose it is"),
+    "storage-role-entities": (BUCKET_ACL, {"bucket": "b1", "roleEntities": ["OWNER:project-owners-1",
+                                                                            "WRITER:group-x@evil.example"]},
+                              {"bucket": "b1", "roleEntities": ["OWNER:project-owners-1",
+                                                                "WRITER:group-x@acme.example"]},
+                              "group:x@evil.example (roleEntities[1])"),
 }
 
 
