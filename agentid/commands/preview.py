@@ -55,6 +55,19 @@ def preview(
         "--trusted-issuer", metavar="URL", help="An OIDC issuer you run (a SPIRE OIDC discovery provider, a "
         "self-managed cluster) that federated credentials and WIF providers may trust (AGID-GEN-003); repeatable. "
         "The gate's setting: the judged stack cannot add one.")] = [],  # noqa: B006
+    trusted_repository_owners: Annotated[list[str], typer.Option(
+        "--trusted-repository-owner", metavar="OWNER", help="A GitHub organization or user (login, or numeric "
+        "repository_owner_id) whose repositories' Actions tokens roles and federated credentials may trust "
+        "(trustedRepositoryOwners, AGID-GEN-006); repeatable. The gate's setting: the stack file cannot add one.")] = [],  # noqa: B006
+    trusted_gitlab_groups: Annotated[list[str], typer.Option(
+        "--trusted-gitlab-group", metavar="GROUP", help="A GitLab.com top-level group of yours "
+        "(trustedGitLabGroups, AGID-GEN-006); repeatable.")] = [],  # noqa: B006
+    trusted_terraform_organizations: Annotated[list[str], typer.Option(
+        "--trusted-terraform-organization", metavar="ORG", help="An HCP Terraform organization of yours "
+        "(trustedTerraformOrganizations, AGID-GEN-006); repeatable.")] = [],  # noqa: B006
+    trusted_azure_devops_organizations: Annotated[list[str], typer.Option(
+        "--trusted-azure-devops-organization", metavar="ORG", help="An Azure DevOps organization of yours "
+        "(trustedAzureDevOpsOrganizations, AGID-GEN-006); repeatable.")] = [],  # noqa: B006
 ) -> None:
     """Check the whole stack offline, as a pull-request gate.
 
@@ -77,7 +90,11 @@ def preview(
                              waivers_ref=waivers_ref, today=today, reference_projects=reference_projects,
                              stack_outputs=stack_outputs, require_sandbox=require_sandbox,
                              own_accounts=own_accounts, trusted_issuers=trusted_issuers,
-                             own_gcp_domains=own_gcp_domains, own_gcp_projects=own_gcp_projects)
+                             own_gcp_domains=own_gcp_domains, own_gcp_projects=own_gcp_projects,
+                             trusted_tenants={"trustedRepositoryOwners": trusted_repository_owners,
+                                              "trustedGitLabGroups": trusted_gitlab_groups,
+                                              "trustedTerraformOrganizations": trusted_terraform_organizations,
+                                              "trustedAzureDevOpsOrganizations": trusted_azure_devops_organizations})
     progress = progress_for(sys.stderr)
     try:
         result = run_preview(request, progress)

@@ -95,6 +95,9 @@ class PreviewRequest:
     trusted_issuers: Sequence[str] = ()  # OIDC issuers the gate operator runs (trusted_issuers.py): trusted baseline
     own_gcp_domains: Sequence[str] = ()  # --own-gcp-domain: a trusted pack-wide ownGcpDomains
     own_gcp_projects: Sequence[str] = ()  # --own-gcp-project: a trusted pack-wide ownGcpProjects
+    # --trusted-repository-owner, --trusted-gitlab-group, ...: own tenants of multi-tenant OIDC platforms, by
+    # pack-wide setting (trustedRepositoryOwners, ...; analysis/oidc_issuers.yaml `tenants`, AGID-GEN-006)
+    trusted_tenants: dict[str, Sequence[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -198,6 +201,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
     file_configs = [read_config_file(f) for f in request.pack_config_files]
     own_accounts = checked_accounts(request.own_accounts)
     own_gcp = checked_gcp(request.own_gcp_domains, request.own_gcp_projects)
+    own_gcp.update(checked_tenants(request.trusted_tenants))
     try:
         today = today_of(request.today)
     except ValueError as error:  # --today / AGENTID_TODAY that is not a date
@@ -387,6 +391,28 @@ def with_pack_wide(trusted: dict[str, dict[str, Any]], key: str, values: list[st
 _GCP_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 # a project id (6-30 lower-case letters, digits, hyphens; a domain-scoped one `example.com:p`) or a project number
 _GCP_PROJECT = re.compile(r"^(?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$|^[0-9]{1,20}$")
+
+
+# a tenant of a platform (a GitHub owner or owner id, a GitLab group path, an HCP Terraform or Azure DevOps
+# organization): one name, no pattern, no separator the subjects use (`:`, `/`)
+_TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+def checked_tenants(tenants: dict[str, Sequence[str]]) -> dict[str, list[str]]:
+    """`--trusted-repository-owner` etc. values by pack-wide setting (ConfigError naming the first bad one)."""
+    from agentid_policy_packs.rules.federated_subject_own_tenant import platforms
+
+    flags = {p.setting: p.flag.split()[0] for p in platforms()}
+    checked: dict[str, list[str]] = {}
+    for setting, values in tenants.items():
+        if setting not in flags:
+            raise ConfigError(f"{setting}: not a setting of own platform tenants ({', '.join(flags)})")
+        for value in values:
+            if not isinstance(value, str) or not _TENANT.match(value.strip()):
+                raise ConfigError(f"{flags[setting]} {str(value)[:200]!r}: not one owner / group / organization name "
+                                  "(letters, digits, '_', '.', '-'; no pattern)")
+        checked[setting] = list(dict.fromkeys(v.strip() for v in values))
+    return checked
 
 
 def checked_gcp(domains: Sequence[str], projects: Sequence[str]) -> dict[str, list[str]]:

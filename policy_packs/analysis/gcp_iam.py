@@ -383,3 +383,25 @@ def outside_org(member: str, own: OwnGcp) -> str | None:
         return None if match["number"] in owned else \
             f"cannot tell: every principal of {match['kind']}/{match['number']}, not one the gate lists as own"
     return "cannot tell whose it is: not a principal identifier the gate reads"
+
+
+_LITERAL = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
+
+
+def pinned_subject_values(condition: str, subject_mapping: str | None = "assertion.sub") -> list[list[str]]:
+    """The literal subject lists of each term of `condition` that pins the subject (see condition_pins_subject):
+    `assertion.sub == 'A' && assertion.sub in ['B', 'C']` gives [['A'], ['B', 'C']]. Empty when nothing pins it.
+    A literal with an escape is returned as written (it then matches no listed value: fail closed)."""
+    if not condition_pins_subject(condition, subject_mapping):
+        return []
+    expression = _unwrap(_strip_comments(condition) or "")
+    subjects = ["assertion.sub"]
+    if subject_mapping is not None and "".join(subject_mapping.split()) == "assertion.sub":
+        subjects.append("google.subject")
+    pin_equals, pin_in = _pin_patterns(subjects)
+    found = []
+    for term in _top_level_split(expression, "&&") or []:
+        term = _unwrap(term)
+        if pin_equals.match(term) or pin_in.match(term):
+            found.append([m.group(1) if m.group(1) is not None else m.group(2) for m in _LITERAL.finditer(term)])
+    return found

@@ -25,7 +25,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 ALL = "all"  # the policy-pack config entry that applies to every policy (Pulumi's name)
-PACK_WIDE = ("ownAccountIds", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations")  # settings a rule may take from `all`
+# settings a rule may take from `all`; the trusted* lists are the own tenants of multi-tenant OIDC platforms
+# (analysis/oidc_issuers.yaml `tenants`, AGID-GEN-006)
+PACK_WIDE = ("ownAccountIds", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations", "trustedRepositoryOwners",
+             "trustedGitLabGroups", "trustedTerraformOrganizations", "trustedAzureDevOpsOrganizations")
 
 
 def pack_wide(entry: Any) -> dict[str, list[str]]:

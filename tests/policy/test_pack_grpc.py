@@ -26,6 +26,10 @@ def good_trust() -> str:
                                        f"{GITHUB}:sub": "repo:acme/triage:environment:prod"}}}]})
 
 
+# good_trust's GitHub owner, listed as the gate lists its own (AGID-GEN-006: GitHub signs for every owner)
+OWNERS = {"AGID-GEN-006": {"trustedRepositoryOwners": ["acme"]}}
+
+
 def test_analyzer_info_lists_every_rule_with_metadata(pack):
     info = pack.info()
     assert info.name == "agent-guard" and info.supports_config
@@ -40,7 +44,7 @@ def test_analyzer_info_lists_every_rule_with_metadata(pack):
 
 
 def test_analyze_reports_violations_at_their_levels(pack):
-    pack.configure({})
+    pack.configure(OWNERS)
     type_ = "aws:iam/accessKey:AccessKey"
     [diag] = pack.analyze(type_, "key", urn(type_, "key"), {"user": "ci-bot"})
     assert (diag.policy_name, diag.enforcement_level, diag.policy_pack_name) == ("AGID-AWS-001", "mandatory", "agent-guard")
@@ -69,7 +73,7 @@ def test_unknown_values_give_an_advisory_cannot_check_until_known(pack):
 def test_configure_overrides_levels_and_settings(pack):
     role_type = "aws:iam/role:Role"
     role = {"assumeRolePolicy": good_trust(), "maxSessionDuration": 3600.0, "tags": GOOD_TAGS}
-    pack.configure({"AGID-LIFE-001": {"enforcementLevel": "mandatory", "maxLifetimeMinutes": 30}})
+    pack.configure({**OWNERS, "AGID-LIFE-001": {"enforcementLevel": "mandatory", "maxLifetimeMinutes": 30}})
     [diag] = pack.analyze(role_type, "r", urn(role_type, "r"), role)
     assert (diag.policy_name, diag.enforcement_level) == ("AGID-LIFE-001", "mandatory")
     assert "30-minute cap" in diag.message

@@ -39,6 +39,7 @@ def mandatory(pack, type_, props) -> list[tuple[str, str]]:
      "azure-native:managedidentity:FederatedIdentityCredential", FIC_ANY_REPO, FIC_ONE_BRANCH),
 ])
 def test_versioned_token_is_judged_as_the_default(pack, versioned, default, bad, good):
+    pack.configure({"AGID-GEN-006": {"trustedRepositoryOwners": ["acme"]}})  # FIC_ONE_BRANCH's owner is the gate's
     flagged = mandatory(pack, versioned, bad)
     assert flagged, f"{versioned} with {bad} passed"
     assert flagged == mandatory(pack, default, bad)
