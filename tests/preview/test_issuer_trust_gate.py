@@ -27,7 +27,9 @@ azure_native.managedidentity.FederatedIdentityCredential(
     "trusts-{name}", resource_group_name="rg", resource_name_=identity.name, issuer="{issuer}", subject="agent-{name}",
     audiences=["api://AzureADTokenExchange"])
 '''
-GITHUB = "https://token.actions.githubusercontent.com"
+# a platform's issuer naming no tenant in its subjects (GitHub's "agent-N" subjects would name no repository
+# owner: AGID-GEN-006)
+PLATFORM = "https://accounts.google.com"
 
 
 def program(project, *issuers: str) -> None:
@@ -40,7 +42,7 @@ def issuer_findings(run) -> list[tuple[str, bool]]:
 
 
 def test_an_unknown_issuer_blocks_and_a_platform_issuer_passes(project) -> None:
-    program(project, EVIL, GITHUB)
+    program(project, EVIL, PLATFORM)
     run = run_cli(project, *GUARD, "--json", "out.json")
     assert run.code == 1, run.stdout
     assert issuer_findings(run) == [("trusts-0", True)]
@@ -49,7 +51,7 @@ def test_an_unknown_issuer_blocks_and_a_platform_issuer_passes(project) -> None:
 
 
 def test_the_gate_operator_trusts_an_issuer_with_the_option_and_the_report_shows_it(project) -> None:
-    program(project, OURS, GITHUB)
+    program(project, OURS, PLATFORM)
     run = run_cli(project, *GUARD, "--trusted-issuer", OURS + "/", "--json", "out.json")
     assert run.code == 0, run.stdout
     assert issuer_findings(run) == []
@@ -98,7 +100,7 @@ BAD_ISSUERS = {
 
 @pytest.mark.parametrize("bad", list(BAD_ISSUERS))
 def test_a_trusted_issuer_that_is_not_a_plain_https_url_is_a_config_error(project, bad) -> None:
-    program(project, GITHUB)
+    program(project, PLATFORM)
     run = run_cli(project, *GUARD, "--trusted-issuer", bad)
     assert run.code == 2 and f"--trusted-issuer {bad!r} " in run.stdout and BAD_ISSUERS[bad] in run.stdout, run.stdout
 

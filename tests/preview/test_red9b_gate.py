@@ -14,9 +14,9 @@ from .test_gate_integrity import GUARD, write_small
 pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
 
 
-def mandatory(project: Path, program: str) -> tuple[int, set[tuple[str, str]]]:
+def mandatory(project: Path, program: str, *options: str) -> tuple[int, set[tuple[str, str]]]:
     write_small(project, program)
-    run = run_cli(project, *GUARD, "--json", "out.json")
+    run = run_cli(project, *GUARD, *options, "--json", "out.json")
     assert run.code in (0, 1), run.stdout
     return run.code, {(v["resourceName"], v["policy"]) for v in run.json("out.json")["violations"] if v["mandatory"]}
 
@@ -64,7 +64,7 @@ def test_gcp_code_as_others_and_unbound_pins_block_look_alikes_pass(project: Pat
     assert code == 1
     assert {("gke-daemonsets-m", "AGID-GCP-007"), ("gke-csr-m", "AGID-GCP-007"), ("dm-update-m", "AGID-GCP-007"),
             ("patch-exec", "AGID-GCP-005"), ("gh", "AGID-GCP-004")} <= found, found
-    code, found = mandatory(project, GCP_LOOK_ALIKES)
+    code, found = mandatory(project, GCP_LOOK_ALIKES, "--trusted-repository-owner", "acme")  # AGID-GEN-006
     assert (code, found) == (0, set())
 
 
