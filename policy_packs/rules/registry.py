@@ -146,6 +146,7 @@ from . import (
     k8s_admission_takeover,
     k8s_apiservice_takeover,
     k8s_cloud_controller_resources,
+    k8s_object_generators,
     k8s_agent_cluster_secrets,
     k8s_powerful_binding,
     k8s_rbac_bypass_group,
@@ -179,7 +180,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     k8s_secret_literal, k8s_service_account_token_secret, literal_credential_anywhere, aws_ssm_hybrid_activation,
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_unseen_role_target,
-    aws_hidden_identities, azure_hidden_identities, gcp_deployment_manager, k8s_cloud_controller_resources,
+    aws_hidden_identities, azure_hidden_identities, gcp_deployment_manager, k8s_cloud_controller_resources, k8s_object_generators,
     azure_lighthouse_assignment, azure_federated_unseen_identity,
     azure_unseen_identity_attached, unjudgeable_resources, unknown_packages, gcp_role_known,
     gcp_unseen_service_account, gcp_group_membership,
