@@ -25,6 +25,9 @@ names no tenant or an unlisted one; a GCP Workload Identity Pool provider none o
 tenants. Also flagged whatever the issuer (oidc_issuers.yaml `shared_subjects`): a subject naming a Kubernetes
 namespace's `default` service account (`system:serviceaccount:NS:default`, red13 r13-11), which every pod of the
 namespace that names no account runs as: not one workload.
+Inputs unknown at preview and subjects that pin nothing (no subject condition, a pattern, no attributeCondition pin)
+are the pinning rules' (AGID-AWS-031, AGID-AZ-030, AGID-GCP-004, which flag them "cannot check" / unpinned) and
+AGID-GEN-003's (the issuer): this rule judges the tenant of what they let through.
 Not judged here: whether a cluster issuer (EKS, GKE, AKS) or a Cognito pool is the organisation's (GEN-003 judges the
 AKS issuer's tenant; EKS and Cognito issuers name no account). Workforce pools sign in people, not workloads.
 """
@@ -149,6 +152,10 @@ def _shared_findings(name: str, subjects) -> list[Violation]:
     return found
 
 
+def _pattern(condition, value) -> bool:
+    return condition.base_operator == "StringLike" and ("*" in value or "?" in value)
+
+
 def _aws(resource: Resource, config):
     for document in trust_policy(resource):
         if not isinstance(document, Document):
@@ -175,20 +182,20 @@ def _aws(resource: Resource, config):
                 platform = platform_of(f"https://{provider}")
                 if platform is None:
                     continue
+                claims = [c for c in positive if c.key.split(":")[-1] in platform.claims]
+                if not claims or all(_pattern(c, v) for c in claims for v in c.values):
+                    continue  # no exact subject or owner condition: AGID-AWS-031 flags the trust unpinned
                 if any(confines(platform, c.key.split(":")[-1], c.values, config,
-                                ignore_case_operator=c.base_operator == "StringEqualsIgnoreCase") for c in positive):
+                                ignore_case_operator=c.base_operator == "StringEqualsIgnoreCase") for c in claims):
                     continue
-                named = [v for c in positive if c.key.split(":")[-1] in platform.claims for v in c.values]
-                yield Violation(_foreign_message(label, platform, named))
+                yield Violation(_foreign_message(label, platform, [v for c in claims for v in c.values]))
 
 
 def _azure(resource: Resource, config):
     issuer, subject = resource.props.get("issuer"), resource.props.get("subject")
     expression = resource.props.get("claimsMatchingExpression")
-    for key, value in (("issuer", issuer), ("subject", subject), ("claimsMatchingExpression", expression)):
-        if is_unknown(value):
-            yield Unknown(key)
-            return
+    if any(is_unknown(value) for value in (issuer, subject, expression)):
+        return  # AGID-AZ-030 (subject, expression) and AGID-GEN-003 (issuer) say "cannot check" for it
     if isinstance(expression, str) and expression.strip():
         subjects = [m.group(1) if m.group(1) is not None else m.group(2) for m in _QUOTED.finditer(expression)]
     else:
@@ -204,18 +211,17 @@ def _azure(resource: Resource, config):
             return
         yield Violation(_foreign_message(name, platform, named))
         return
+    if not subjects or any("*" in s or "?" in s for s in subjects):
+        return  # no subject or a pattern: AGID-AZ-030 flags it
     if not confines(platform, "sub", subjects, config):
         yield Violation(_foreign_message(name, platform, subjects))
 
 
 def _gcp(resource: Resource, config):
     oidc, condition, mapping = (resource.props.get(k) for k in ("oidc", "attributeCondition", "attributeMapping"))
-    if is_unknown(oidc) or (isinstance(oidc, dict) and is_unknown(oidc.get("issuerUri"))):
-        yield Unknown("oidc.issuerUri")
-        return
-    if is_unknown(condition) or is_unknown(mapping) or (isinstance(mapping, dict) and is_unknown(mapping.get("google.subject"))):
-        yield Unknown("attributeCondition" if is_unknown(condition) else "attributeMapping")
-        return
+    if is_unknown(oidc) or (isinstance(oidc, dict) and is_unknown(oidc.get("issuerUri"))) or is_unknown(condition) \
+            or is_unknown(mapping) or (isinstance(mapping, dict) and is_unknown(mapping.get("google.subject"))):
+        return  # AGID-GEN-003 (issuer) and AGID-GCP-004 (condition, mapping) say "cannot check" for it
     issuer = oidc.get("issuerUri") if isinstance(oidc, dict) else None
     if not isinstance(issuer, str):
         return  # an AWS or SAML provider (AGID-GCP-004)
@@ -227,8 +233,8 @@ def _gcp(resource: Resource, config):
     name = f"workload identity pool provider {resource.name}"
     yield from _shared_findings(name, [v for term in terms for v in term])
     platform = platform_of(issuer)
-    if platform is None or any(confines(platform, "sub", term, config) for term in terms):
-        return
+    if platform is None or not terms or any(confines(platform, "sub", term, config) for term in terms):
+        return  # no pin at all: AGID-GCP-004 flags it
     yield Violation(_foreign_message(name, platform, [v for term in terms for v in term]))
 
 

@@ -19,6 +19,9 @@ TRUST = {"Version": "2012-10-17", "Statement": [{
                                    "token.actions.githubusercontent.com:sub": "repo:acme/triage:ref:refs/heads/main"}}}]}
 
 
+OWNERS = {"AGID-GEN-006": {"trustedRepositoryOwners": ["acme"]}}  # TRUST's GitHub owner, as the gate would list it
+
+
 def stack(document: dict) -> list:
     boundary = {"Version": "2012-10-17", "Statement": document["Statement"]}
     return [
@@ -38,7 +41,7 @@ def findings_on_the_policies(document: dict) -> list[tuple[str, str]]:
     found = []
     for rule in RULES:
         outcomes = (run_stack_rule(rule, resources) if rule.stack else
-                    [o for r in resources for o in run_resource_rule(rule, r)])
+                    [o for r in resources for o in run_resource_rule(rule, r, OWNERS.get(rule.id))])
         found += [(rule.id, o.message) for o in outcomes if isinstance(o, Violation)]
     return found
 

@@ -75,8 +75,8 @@ CASES = {
                      gh_role("repository_owner_id:1234567:repository_id:1:ref:refs/heads/main")),
     "aws one foreign of two": (ROLE, gh_role(["repo:example-org/app:ref:refs/heads/main", "repo:evil/app:ref:refs/heads/main"]),
                                gh_role(["repo:example-org/app:ref:refs/heads/main", "repo:example-org/b:environment:prod"])),
-    "aws owner prefix pattern": (ROLE, gh_role("repo:example-org*/app:ref:refs/heads/main", "StringLike"),
-                                 gh_role("repo:example-org/app:ref:refs/heads/main", "StringLike")),
+    # an exact subject naming no owner at all (a customised template without one)
+    "aws no owner named": (ROLE, gh_role("workflow:deploy:environment:prod"), gh_role("repo:example-org/app:environment:prod")),
     "aws repository_owner key": (ROLE, role({"StringEquals": {f"{GH}:aud": "sts.amazonaws.com", f"{GH}:sub": "repo:evil/app:ref:refs/heads/main",
                                                               f"{GH}:repository_owner": "evil"}}),
                                  role({"StringEquals": {f"{GH}:aud": "sts.amazonaws.com", f"{GH}:sub": "repo:x/app:ref:refs/heads/main",
@@ -153,14 +153,27 @@ def test_case_is_kept_where_the_platform_tells_it_apart(pack):
     assert [lvl for lvl, _ in found(pack, ROLE, lowered)] == ["mandatory"]
 
 
-@pytest.mark.parametrize("type_, props, path", [
-    (FIC, {**fic(f"https://{GH}", "x"), "subject": UNKNOWN}, "subject"),
-    (FIC, {**fic(f"https://{GH}", "x"), "issuer": UNKNOWN}, "issuer"),
-    (PROVIDER, provider(f"https://{GH}", UNKNOWN), "attributeCondition"),
+@pytest.mark.parametrize("type_, props, pinning", [
+    (FIC, {**fic(f"https://{GH}", "x"), "subject": UNKNOWN}, "AGID-AZ-030"),
+    (FIC, {**fic(f"https://{GH}", "x"), "issuer": UNKNOWN}, "AGID-GEN-003"),
+    (PROVIDER, provider(f"https://{GH}", UNKNOWN), "AGID-GCP-004"),
 ])
-def test_unknown_inputs_cannot_be_checked(pack, type_, props, path):
-    result = found(pack, type_, props)
-    assert len(result) == 1 and path in result[0][1] and "cannot check" in result[0][1], result
+def test_unknown_inputs_are_the_pinning_rules_cannot_check(pack, type_, props, pinning):
+    assert found(pack, type_, props) == []
+    diags = pack.analyze(type_, "t", urn(type_, "t"), props)
+    assert any(d.policy_name == pinning and "cannot check" in d.message for d in diags), [d.message for d in diags]
+
+
+@pytest.mark.parametrize("type_, props, pinning", [
+    (ROLE, gh_role("repo:*/app:ref:refs/heads/main", "StringLike"), "AGID-AWS-031"),
+    (ROLE, role({"StringEquals": {f"{GH}:aud": "sts.amazonaws.com"}}), "AGID-AWS-031"),
+    (FIC, fic(f"https://{GH}", "repo:*"), "AGID-AZ-030"),
+    (PROVIDER, provider(f"https://{GH}", "assertion.repository_owner == 'evil'"), "AGID-GCP-004"),
+])
+def test_a_subject_pinning_no_owner_is_already_the_pinning_rules(pack, type_, props, pinning):
+    assert found(pack, type_, props) == []
+    diags = pack.analyze(type_, "t", urn(type_, "t"), props)
+    assert any(d.policy_name == pinning and d.enforcement_level == "mandatory" for d in diags), [d.message for d in diags]
 
 
 def test_other_issuers_and_other_actions_are_not_judged_here(pack):
