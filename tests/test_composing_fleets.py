@@ -72,7 +72,8 @@ def write_project(root: Path, replace: dict[str, tuple[str, str]] | None = None)
 
 
 def preview(project: Path) -> tuple[subprocess.CompletedProcess, dict]:
-    completed = subprocess.run([sys.executable, "-m", "agentid.cli", "preview", "--stack", "dev", "--json", "out.json"],
+    completed = subprocess.run([sys.executable, "-m", "agentid.cli", "preview", "--stack", "dev", "--json", "out.json",
+                                "--trusted-repository-owner", "acme"],  # README's agents are acme's (AGID-GEN-006)
                                cwd=project, capture_output=True, text=True, timeout=600)
     return completed, json.loads((project / "out.json").read_text())
 
