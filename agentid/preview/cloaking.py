@@ -17,7 +17,12 @@ the judged input steer the judge the other way. But when the program asks about 
 same mocks) and judges what only that run registers (`with_update_run`); a resource both runs register with
 different inputs is no verdict. Not caught (documented): computed spellings
 (`getattr(pulumi.runtime, "is_" + "dry_run")`, `os.environ` scanned in a loop), probing the network (the
-sandbox has none; `pulumi up` has), the clock, the mock ids, or code outside the project's tree.
+sandbox has none; `pulumi up` has), the mock ids, or code outside the project's tree.
+Clock and chance (issue 11.3): a line that reads the wall clock (time.time/time_ns/localtime/gmtime/ctime/asctime/
+strftime/clock_gettime, datetime/date now/utcnow/today, or imports those names) or draws randomness (random,
+secrets, uuid1/uuid4, os.urandom/getrandom) is reported too; the gate then seeds the program's randomness alike in
+every run and runs it again with the wall clock moved ahead (CLOCK_SHIFTS), judging what only a shifted run
+registers and refusing a verdict when one resource's inputs differ (`with_clock_run`).
 """
 
 from __future__ import annotations
@@ -36,6 +41,17 @@ _WHY = {
     "PULUMI_ACCESS_TOKEN": "reads PULUMI_ACCESS_TOKEN (the CLI's login: present at `pulumi up`, not in the gate)",
     "PULUMI_BACKEND_URL": "reads PULUMI_BACKEND_URL (the CLI's backend: present at `pulumi up`, not in the gate)",
 }
+# Reads of the wall clock or of chance that can steer what the program registers (issue 11.3, red13 r13-21: a
+# policy that turns to `Action: "*"` once `time.time()` passes a cut-off a week after review). Calls, and imports
+# of the clock's functions under another name; `random`, `secrets`, uuid1/uuid4 and os.urandom by name.
+_CLOCK = re.compile(r"\b(?:time\.time|time_ns|localtime|gmtime|ctime|asctime|clock_gettime(?:_ns)?)\s*\("
+                    r"|(?<![\w.])(?:time\.)?strftime\s*\(|\btime\.strftime\s*\(|\.(?:now|utcnow|today)\s*\("
+                    r"|\bfrom\s+time\s+import\b.*\b(?:time|time_ns|localtime|gmtime|ctime|asctime|strftime)\b"
+                    r"|\bfrom\s+datetime\s+import\b.*\b(?:datetime|date)\b")
+_CHANCE = re.compile(r"^\s*(?:from|import)\b.*\b(?:random|secrets)\b|\b(?:random|secrets)\.\w"
+                     r"|\b(?:uuid1|uuid4|urandom|getrandom|SystemRandom)\b")  # not "secrets" in prose
+_CLOCK_WHY = "reads the wall clock (time/datetime): what it registers may change with the date it runs"
+_CHANCE_WHY = "draws randomness (random/secrets/uuid/os.urandom): what it registers may change from run to run"
 _DRY_RUN_WHY = tuple(_WHY[name] for name in ("is_dry_run", "dry_run", "PULUMI_DRY_RUN"))
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".venv", "venv", "env", "node_modules", "__pycache__", "site-packages",
                            ".tox", ".nox", ".mypy_cache", ".pytest_cache", "build", "dist"})
@@ -68,6 +84,10 @@ def scan(root: Path, exclude: tuple[Path, ...] = ()) -> list[str]:
             for name in dict.fromkeys(_SPELLINGS.findall(line)):
                 findings.append(f"{relative}:{number}: {_WHY[name]}: resources registered at `pulumi up` may differ "
                                 "from what the gate judged; review the branch (the update's policy check judges it)")
+            for why, pattern in ((_CLOCK_WHY, _CLOCK), (_CHANCE_WHY, _CHANCE)):
+                if pattern.search(line):
+                    findings.append(f"{relative}:{number}: {why}: the gate also ran the program with the clock moved "
+                                    "ahead and randomness seeded alike; review the branch")
     return findings
 
 
@@ -84,6 +104,55 @@ def _python_files(root: Path, excluded: set[Path]):
 def asks_dry_run(findings: list[str]) -> bool:
     """Does a finding of `scan` say the program asks the SDK (or the engine's variable) whether it is a dry run?"""
     return any(why in finding for finding in findings for why in _DRY_RUN_WHY)
+
+
+def reads_clock_or_chance(findings: list[str]) -> bool:
+    """Does a finding of `scan` say the program reads the wall clock or draws randomness?"""
+    return any(why in finding for finding in findings for why in (_CLOCK_WHY, _CHANCE_WHY))
+
+
+# How far ahead the clock-shifted runs move the wall clock: past any "a week (or a quarter) after review" cut-off,
+# and past one years away. Positive only: the SDK's gRPC deadlines (time.time() + timeout) only get later.
+CLOCK_SHIFTS = (("+400 days", 400 * 86400.0), ("+10 years", 3653 * 86400.0))
+SEED = 20240611  # randomness of every run of a program that reads the clock or draws chance: the same draws
+
+
+def with_clock_run(base: Any, shifted: Any, label: str) -> tuple[Any, str]:
+    """The first run's outcome plus the resources only the clock-shifted run registered, and a report line.
+
+    A resource both runs register (same URN) with other inputs is program.ProgramError naming the resource and
+    the inputs that differ: the gate cannot say which one a later `pulumi up` creates, so no verdict.
+    """
+    from agentid.preview.program import ProgramError
+
+    seen = {resource.urn: resource for resource in base.resources}
+    changed = []
+    for resource in shifted.resources:
+        before = seen.get(resource.urn)
+        if before is not None and resource.inputs != before.inputs:
+            keys = sorted(k for k in {*resource.inputs, *before.inputs}
+                          if resource.inputs.get(k, _MISSING) != before.inputs.get(k, _MISSING))
+            changed.append(f"{resource.name} ({resource.type}) input(s) {', '.join(keys[:10])}")
+    if changed:
+        raise ProgramError(f"the program registers {len(changed)} resource(s) with other inputs when the wall clock "
+                           f"reads {label} from now (as at a later `pulumi up`) than today: {'; '.join(changed[:10])}; "
+                           "the gate cannot judge what a later update creates: no verdict")
+    added = [r for r in shifted.resources if r.urn not in seen]
+    shown = ", ".join(f"{r.name} ({r.type})" for r in added[:10]) + (" ..." if len(added) > 10 else "")
+    note = (f"the program also ran with the wall clock {label} ahead: "
+            + (f"{len(added)} resource(s) registered only there were judged too: {shown}" if added
+               else "it registered the same resources"))
+    return _merged(base, added, shifted), note
+
+
+_MISSING = object()
+
+
+def _merged(base: Any, added: list, other: Any) -> Any:
+    return replace(base, resources=sorted([*base.resources, *added], key=lambda r: r.urn),
+                   invokes=[*base.invokes, *(t for t in other.invokes if t not in base.invokes)],
+                   out_of_band=[*base.out_of_band, *other.out_of_band],
+                   out_of_band_dropped=base.out_of_band_dropped + other.out_of_band_dropped)
 
 
 def with_update_run(preview: Any, update: Any) -> tuple[Any, str]:
@@ -106,7 +175,4 @@ def with_update_run(preview: Any, update: Any) -> tuple[Any, str]:
     note = ("the program also ran as at `pulumi up` (is_dry_run() false): "
             + (f"{len(added)} resource(s) registered only there were judged too: {shown}" if added
                else "it registered the same resources"))
-    return replace(preview, resources=sorted([*preview.resources, *added], key=lambda r: r.urn),
-                   invokes=[*preview.invokes, *(t for t in update.invokes if t not in preview.invokes)],
-                   out_of_band=[*preview.out_of_band, *update.out_of_band],
-                   out_of_band_dropped=preview.out_of_band_dropped + update.out_of_band_dropped), note
+    return _merged(preview, added, update), note

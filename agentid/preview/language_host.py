@@ -78,6 +78,7 @@ def main() -> None:
     program = args.PROGRAM
     _ROOT[0] = os.path.abspath(args.root_directory or args.pwd or os.getcwd())
     _take_validated_spec(program)
+    _move_clock_and_seed_chance()  # after the SDK's imports, before the program's: only the program's reads move
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # as Pulumi's script: unobserved futures are expected
@@ -92,6 +93,89 @@ def main() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)  # no interpreter teardown: everything the gate needs is already in its own process
+
+
+CLOCK_SETTINGS = os.path.join(HERE, "clock.json")  # program.CLOCK_SETTINGS: written by the gate for this run
+
+
+def _move_clock_and_seed_chance() -> None:
+    """The gate's clock-shifted run (cloaking.py, issue 11.3): the wall clock reads `shift` seconds ahead and chance
+    draws from `seed`, as the gate asked in clock.json (removed once read: the program never sees it).
+
+    Moved: time.time/time_ns/localtime/gmtime/ctime/asctime/strftime, clock_gettime(_ns) of CLOCK_REALTIME, and
+    datetime.datetime/datetime.date now/utcnow/today (subclasses put in the datetime module). Never the monotonic
+    clocks (time.monotonic, perf_counter) that asyncio, threading and the SDK's waits use; gRPC's deadlines
+    (time.time() + timeout) only move later. Seeded: random's global generator, os.urandom/getrandom (so uuid4,
+    secrets and SystemRandom), and uuid1 (drawn, not from the clock and the MAC)."""
+    try:
+        with open(CLOCK_SETTINGS, encoding="utf-8") as handle:
+            settings = json.load(handle)
+        os.remove(CLOCK_SETTINGS)
+    except FileNotFoundError:
+        return
+    import datetime
+    import time
+
+    shift = float(settings.get("shift") or 0)
+    seed = settings.get("seed")
+    if seed is not None:
+        import random
+        import uuid
+
+        draws = random.Random(seed)
+
+        def urandom(size):
+            return draws.randbytes(size)
+
+        os.urandom = urandom
+        random._urandom = urandom  # SystemRandom, hence secrets
+        if hasattr(os, "getrandom"):
+            os.getrandom = lambda size, flags=0: draws.randbytes(size)
+        random.seed(seed)
+        uuid.uuid1 = lambda node=None, clock_seq=None: uuid.UUID(int=draws.getrandbits(128), version=1)
+    if not shift:
+        return
+    real_time, real_time_ns, nanoseconds = time.time, time.time_ns, int(shift * 1_000_000_000)
+    real_localtime, real_gmtime, real_ctime = time.localtime, time.gmtime, time.ctime
+    real_asctime, real_strftime = time.asctime, time.strftime
+    real_gettime, real_gettime_ns = time.clock_gettime, time.clock_gettime_ns
+    wall = {getattr(time, name) for name in ("CLOCK_REALTIME", "CLOCK_REALTIME_COARSE", "CLOCK_TAI") if hasattr(time, name)}
+
+    def now() -> float:
+        return real_time() + shift
+
+    time.time = now
+    time.time_ns = lambda: real_time_ns() + nanoseconds
+    time.localtime = lambda secs=None: real_localtime(now() if secs is None else secs)
+    time.gmtime = lambda secs=None: real_gmtime(now() if secs is None else secs)
+    time.ctime = lambda secs=None: real_ctime(now() if secs is None else secs)
+    time.asctime = lambda t=None: real_asctime(time.localtime() if t is None else t)
+    time.strftime = lambda fmt, t=None: real_strftime(fmt, time.localtime() if t is None else t)
+    time.clock_gettime = lambda clock: real_gettime(clock) + (shift if clock in wall else 0)
+    time.clock_gettime_ns = lambda clock: real_gettime_ns(clock) + (nanoseconds if clock in wall else 0)
+
+    class ShiftedDatetime(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls.fromtimestamp(now(), tz)
+
+        @classmethod
+        def utcnow(cls):
+            return cls.utcfromtimestamp(now())
+
+        @classmethod
+        def today(cls):
+            return cls.fromtimestamp(now())
+
+    class ShiftedDate(datetime.date):
+        @classmethod
+        def today(cls):
+            return cls.fromtimestamp(now())
+
+    for shifted, name in ((ShiftedDatetime, "datetime"), (ShiftedDate, "date")):
+        shifted.__name__ = shifted.__qualname__ = name
+        shifted.__module__ = "datetime"
+        setattr(datetime, name, shifted)
 
 
 def _after_the_program(monitor, settle: "_Settle") -> int:

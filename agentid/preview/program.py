@@ -137,7 +137,8 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
                  stack_references: Callable[[str], Any] | None = None,
                  isolation: sandbox.Isolation | None = None, dry_run: bool = True,
                  validated_spec: LoadedInventory | None = None,
-                 secret_keys: Sequence[str] = ()) -> ProgramOutcome:
+                 secret_keys: Sequence[str] = (), clock_shift: float = 0.0,
+                 seed: int | None = None) -> ProgramOutcome:
     """Run the project's program for `stack` against the gate's monitor; raise ProgramError on any failure.
 
     `on_resource` sees each resource as the program registers it (one call at a time, in the
@@ -145,6 +146,8 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
     answers the program's StackReference reads (`agentid.preview.references.StackReferences`). `isolation`
     (default: what `sandbox.isolation()` finds) says whether the program runs in the sandbox.
     `dry_run`: the SDK's `is_dry_run()` (True as at a preview; False runs the program as `pulumi up` would).
+    `clock_shift`: seconds the program's wall clock (time.time & co., datetime now/today) runs ahead; `seed`: the
+    program's randomness (random, secrets, uuid, os.urandom) drawn from this seed (cloaking.py, issue 11.3).
     `validated_spec`: the stack's agent file as the gate validated it, handed to the program's process
     (`hand_over_spec`) so the program does not validate it again.
     When this returns or raises, no process of the run is left: the sandbox's pid namespace is gone,
@@ -179,6 +182,8 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
         with MonitorServer(monitor, f"unix:{socket}") as server:
             exec_script = _install_language_host(run_dir)
             out_of_band.write_settings(run_dir, server.address)
+            if clock_shift or seed is not None:  # read and removed by the language host before the program runs
+                (run_dir / CLOCK_SETTINGS).write_text(json.dumps({"shift": clock_shift, "seed": seed}))
             if validated_spec is not None and not sdk_speedups.plain_sdk_requested():
                 hand_over_spec(validated_spec, run_dir)
             argv = [python, "-u", str(exec_script), *_language_host_args(project, stack, server.address, dry_run)]
@@ -275,6 +280,7 @@ def _install_language_host(run_dir: Path) -> Path:
     return script
 
 
+CLOCK_SETTINGS = "clock.json"  # in the run directory; language_host.py reads and removes it (same name there)
 HANDED_OVER_SPEC = "validated_spec.pickle"  # in the run directory; language_host.py reads it (same name there)
 
 

@@ -278,12 +278,16 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
                                      parse_outputs_options(request.stack_outputs), (f"{project.name}/{request.stack}",))
         # Unsandboxed, the program can reach the packs' loopback ports and send `Configure`: the packs then
         # judge only once every process of the run is gone (run_isolated), with the trusted config sent again.
+        # The program reads the clock or draws chance: every run draws the same randomness (uuid4 in a tag is no
+        # difference between runs), and after the first it runs again with the wall clock moved ahead.
+        by_the_clock = cloaking.reads_clock_or_chance(result.cloaking)
+        seed = cloaking.SEED if by_the_clock else None
         try:
             try:
                 outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout,
                                        on_resource=judge if isolation.sandboxed else None,
                                        stack_references=references, isolation=isolation,
-                                       validated_spec=result.inventory, secret_keys=config.secret_keys)
+                                       validated_spec=result.inventory, secret_keys=config.secret_keys, seed=seed)
             except (ProgramError, ConfigError):
                 for session in sessions:  # a pack that could not start is reported first, as when it was awaited
                     session.wait_ready()
@@ -294,9 +298,21 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
                 update = run_isolated(project, request.stack, config.values, timeout=request.timeout,
                                       on_resource=judge if isolation.sandboxed else None, stack_references=references,
                                       isolation=isolation, dry_run=False, validated_spec=result.inventory,
-                                      secret_keys=config.secret_keys)
+                                      secret_keys=config.secret_keys, seed=seed)
                 outcome, note = cloaking.with_update_run(outcome, update)
                 result.cloaking.append(note)
+            if by_the_clock:
+                # a time bomb (issue 11.3): run as a `pulumi up` after the cut-off would (is_dry_run() false too
+                # when the program asks), judge what only that run registers; other inputs: no verdict
+                for label, shift in cloaking.CLOCK_SHIFTS:
+                    later = run_isolated(project, request.stack, config.values, timeout=request.timeout,
+                                         on_resource=judge if isolation.sandboxed else None,
+                                         stack_references=references, isolation=isolation,
+                                         dry_run=not cloaking.asks_dry_run(result.cloaking),
+                                         validated_spec=result.inventory, secret_keys=config.secret_keys,
+                                         clock_shift=shift, seed=seed)
+                    outcome, note = cloaking.with_clock_run(outcome, later, label)
+                    result.cloaking.append(note)
         finally:
             result.stack_references = {name: answer.source for name, answer in sorted(references.answered.items())}
         if not isolation.sandboxed:
