@@ -118,6 +118,10 @@ class Rule:
     # property -> which way is stricter (strictness.py): the gate lets a pull request tighten, never loosen
     config_strictness: Mapping[str, Any] = field(default_factory=dict)
     enforcement: str = ""  # default level; "" means mandatory for critical, advisory otherwise
+    # stack rules over open-ended custom resources (`kubernetes:<group>/<version>:<Kind>` of any CRD), which `reads`
+    # cannot list: True for an item kind the rule judges, so a `<Kind>List` of it whose items cannot be read is
+    # reported by this rule (never passed because no rule `reads` the kind)
+    reads_custom: Callable[[str], bool] | None = None
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -259,7 +263,8 @@ def run_stack_rule(rule: Rule, resources: list[Resource], config: Mapping[str, A
     outcomes = []
     if problems:
         kinds = {r.urn: k8s_lists.item_type(r.type) for r in resources if k8s_lists.item_type(r.type)}
-        outcomes = [problem for problem in problems if kinds.get(problem.urn) in reads]
+        outcomes = [problem for problem in problems if kinds.get(problem.urn) in reads
+                    or (rule.reads_custom is not None and kinds.get(problem.urn) and rule.reads_custom(kinds[problem.urn]))]
     # what generic resources create joins the stack (the generic kept: rules of its own token read it)
     inner = [pair for resource in expanded if generic_resources.is_generic(resource.type)
              for pair in inner_typed(resource)]

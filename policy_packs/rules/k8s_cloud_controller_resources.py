@@ -68,4 +68,5 @@ RULE = Rule(
     url="https://aws-controllers-k8s.github.io/community/docs/community/overview/",
     check=check,
     stack=True,
+    reads_custom=lambda token: controller_object(token) is not None,  # a <Kind>List of it whose items cannot be read is reported here
 )

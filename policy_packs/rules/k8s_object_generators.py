@@ -123,4 +123,5 @@ RULE = Rule(
     url="https://kyverno.io/docs/policy-types/cluster-policy/generate/",
     check=check,
     stack=True,
+    reads_custom=lambda token: generator(token) is not None,  # a <Kind>List of it whose items cannot be read is reported here
 )

@@ -157,6 +157,7 @@ from . import (
     k8s_service_account_token_secret,
     k8s_system_service_account,
     k8s_unseen_workload_account,
+    k8s_unreviewed_custom_resources,
     k8s_workload_node_access,
     policy_actions_known,
     policy_unparseable,
@@ -181,6 +182,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_unseen_role_target,
     aws_hidden_identities, azure_hidden_identities, gcp_deployment_manager, k8s_cloud_controller_resources, k8s_object_generators,
+    k8s_unreviewed_custom_resources,
     azure_lighthouse_assignment, azure_federated_unseen_identity,
     azure_unseen_identity_attached, unjudgeable_resources, unknown_packages, gcp_role_known,
     gcp_unseen_service_account, gcp_group_membership,

@@ -47,16 +47,16 @@ def preview(tmp_path: Path, program: str):
     (tmp_path / "Pulumi.t.yaml").write_text("config: {}\n")
     (tmp_path / "__main__.py").write_text(program)
     result = run_cli(tmp_path, "--stack", "t", "--strict-unknowns", "--policy-pack", str(AGENT_GUARD))
-    return result, result.stdout + result.stderr
+    return result, " ".join((result.stdout + result.stderr).split())  # table columns: one space
 
 
 @pytest.mark.parametrize("program,line", [
     (KYVERNO % ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", CRB_DATA),
-     "MANDATORY critical  AGID-K8S-016  p (kubernetes:kyverno.io/v1:ClusterPolicy)"),
-    (ARGO, "MANDATORY critical  AGID-K8S-016  a (kubernetes:argoproj.io/v1alpha1:Application)"),
-    (KRO % CRB, "MANDATORY critical  AGID-K8S-016  r (kubernetes:kro.run/v1alpha1:ResourceGraphDefinition)"),
-    (PULUMI_OP, "MANDATORY critical  AGID-K8S-016  s (kubernetes:pulumi.com/v1:Stack)"),
-    (TF, "MANDATORY critical  AGID-K8S-016  t (kubernetes:infra.contrib.fluxcd.io/v1alpha2:Terraform)"),
+     "MANDATORY critical AGID-K8S-016 p (kubernetes:kyverno.io/v1:ClusterPolicy)"),
+    (ARGO, "MANDATORY critical AGID-K8S-016 a (kubernetes:argoproj.io/v1alpha1:Application)"),
+    (KRO % CRB, "MANDATORY critical AGID-K8S-016 r (kubernetes:kro.run/v1alpha1:ResourceGraphDefinition)"),
+    (PULUMI_OP, "MANDATORY critical AGID-K8S-016 s (kubernetes:pulumi.com/v1:Stack)"),
+    (TF, "MANDATORY critical AGID-K8S-016 t (kubernetes:infra.contrib.fluxcd.io/v1alpha2:Terraform)"),
 ], ids=["kyverno-generate", "argocd-app", "kro-rgd", "pulumi-operator", "tf-controller"])
 def test_red13_generators_block(tmp_path, program, line):
     result, output = preview(tmp_path, program)
@@ -72,3 +72,15 @@ def test_generators_of_reviewed_kinds_pass(tmp_path, program):
     result, output = preview(tmp_path, program)
     assert result.code == 0, output
     assert "AGID-K8S-016" not in output
+
+
+def test_an_unreviewed_custom_resource_blocks_a_reviewed_one_passes(tmp_path):
+    """red13's kro instance (`kro.run/v1alpha1 X`): a kind no rule judges is AGID-K8S-017's (mandatory, as an unknown
+    package's resource is AGID-GEN-002's); the kit's own ClusterSPIFFEID is reviewed and passes."""
+    result, output = preview(tmp_path, HEAD + 'CR("x", api_version="kro.run/v1alpha1", kind="X", metadata={"name": "x"}, spec={})\n')
+    assert result.code == 1, output
+    assert "MANDATORY high AGID-K8S-017 x (kubernetes:kro.run/v1alpha1:X)" in output
+    result, output = preview(tmp_path, HEAD + 'CR("s", api_version="spire.spiffe.io/v1alpha1", kind="ClusterSPIFFEID", '
+                                              'metadata={"name": "s"}, spec={"spiffeIDTemplate": "spiffe://td/ns/a"})\n')
+    assert result.code == 0, output
+    assert "AGID-K8S-017" not in output
