@@ -45,7 +45,8 @@ from agentid_policy_packs.analysis.values import is_unknown
 
 from . import federated_issuer_known
 from .base import Outcome, Resource, Rule, Unknown, Violation
-from .cognito_open_signup_identities import IDENTITY_POOL, USER_POOL, USER_POOL_CLIENT, linked_pools
+from .cognito_open_signup_identities import (IDENTITY_POOL, USER_POOL, USER_POOL_CLIENT, client_pools, linked_pools,
+                                             stack_pools)
 from .iam_links import known_state, output_sources
 from .stack_inputs import judged, objects, stop, strings
 
@@ -213,7 +214,10 @@ def writable_by_users(claim: str, pool: Resource, clients: list[Resource]) -> st
 def _claim_findings(pool: Resource, attachments: list[Resource], user_pools: dict[str, Resource],
                     clients: dict[str, Resource]) -> Iterator[Outcome]:
     for attachment in attachments:
-        pools = linked_pools(attachment, user_pools, clients) or linked_pools(pool, user_pools, clients)
+        # the user pools the identity pool's providers name (issue 11: not the ones it merely depends on), and, on
+        # the cautious side, any the attachment depends on
+        pools = {p.urn: p for p in (*stack_pools(pool, user_pools, clients),
+                                    *linked_pools(attachment, user_pools, clients))}.values()
         for mapping in _mappings(attachment):
             provider = mapping.get("identityProvider")
             if mapping.get("type") != "Rules" or (isinstance(provider, str) and not is_unknown(provider)
@@ -224,7 +228,8 @@ def _claim_findings(pool: Resource, attachments: list[Resource], user_pools: dic
                 if not isinstance(claim, str):
                     raise stop(attachment, "roleMappings[].mappingRules[].claim", claim, "a claim name")
                 for user_pool in pools:
-                    pool_clients = [c for c in clients.values() if user_pool.urn in c.dependencies]
+                    pool_clients = [c for c in clients.values()
+                                    if user_pool.urn in c.dependencies or user_pool in client_pools(c, user_pools)]
                     client = writable_by_users(claim, user_pool, pool_clients)
                     if client:
                         yield Violation(
@@ -243,7 +248,8 @@ def _tag_findings(mapping: Resource, user_pools: dict[str, Resource], clients: d
     if is_unknown(tags) or not isinstance(tags, dict):
         raise stop(mapping, "principalTags", tags, "a map of tag names to claims")
     for user_pool in linked_pools(mapping, user_pools, clients):
-        pool_clients = [c for c in clients.values() if user_pool.urn in c.dependencies]
+        pool_clients = [c for c in clients.values()
+                        if user_pool.urn in c.dependencies or user_pool in client_pools(c, user_pools)]
         for tag, claim in sorted(tags.items()):
             if isinstance(claim, str) and (client := writable_by_users(claim, user_pool, pool_clients)):
                 yield Violation(f"identity pool principal tag mapping {mapping.name} sets session tag {tag} from claim "

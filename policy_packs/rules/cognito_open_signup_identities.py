@@ -17,19 +17,27 @@ only as strong as who may authenticate (red9a #15):
     client is in the stack) (red11a r37;
     https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-social-idp.html). An OIDC or SAML
     IdP of the pool is judged by its issuer / metadata (AGID-GEN-003).
-The user pool is the stack's when the identity pool depends on it (directly, or through one of its UserPoolClients, as
-`provider_name=pool.endpoint, client_id=client.id` does). A pool's unknown sign-up setting cannot be judged (a
-violation). An identity pool trusting only user pools outside the stack is not judged here (their sign-up setting is
-not visible). Unauthenticated (guest) identities are AGID-AWS-035's.
+Each entry of cognitoIdentityProviders names its user pool by its own providerName, the pool's endpoint
+`cognito-idp.REGION.amazonaws.com/POOL_ID` (`provider_name=pool.endpoint`): a literal is the stack pool whose known
+endpoint or id it names (known_state: the gate's mocks give them), an Output unknown at preview the stack pool (or
+the pool of the stack app client) iam_links.output_sources proves it comes from on that input's propertyDependencies
+(unproven: cannot check until known). A bare depends_on names no pool (issue 11: an identity pool trusting an
+EXISTING open pool with depends_on the stack's closed pool was judged as the closed one). A provider naming a user
+pool the stack does not define cannot be checked (a violation: its sign-up settings are not the stack's, as
+AGID-AWS-015 does for unseen policies), nor can a pool's unknown sign-up setting. The app clients that restrict which
+IdPs sign in are the ones the entry's clientId names, likewise. Unauthenticated (guest) identities are AGID-AWS-035's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 
 from agentid_policy_packs.analysis.values import is_unknown
 
-from .base import Resource, Rule, Violation
+from .base import Outcome, Resource, Rule, Unknown, Violation
+from .iam_links import known_state, output_sources
+from .stack_inputs import Stop, judged, objects
 
 IDENTITY_POOL = "aws:cognito/identityPool:IdentityPool"
 USER_POOL = "aws:cognito/userPool:UserPool"
@@ -56,6 +64,101 @@ def _self_sign_up(pool: Resource) -> bool | None:
     return admin_only is not True
 
 
+# A user pool's provider name in an identity pool: its endpoint (CognitoIdentityProvider.ProviderName,
+# https://docs.aws.amazon.com/cognitoidentity/latest/APIReference/API_CognitoIdentityProvider.html)
+_PROVIDER = re.compile(r"^cognito-idp\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(?P<pool>[\w-]+_[0-9A-Za-z]+)$",
+                       re.IGNORECASE)
+
+
+def _provider_key(name: str) -> tuple[str, str] | None:
+    """`cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC` -> ('eu-west-1', 'eu-west-1_AbC'); None if not a pool's."""
+    match = _PROVIDER.match(name.strip())
+    return (match["region"].lower(), match["pool"]) if match else None
+
+
+def _pool_keys(pool: Resource) -> set[tuple[str, str]]:
+    """The provider names a stack user pool answers to, as far as its outputs are known (its endpoint, its id)."""
+    state = known_state(pool)
+    keys = set()
+    endpoint, pool_id = state.get("endpoint"), state.get("id")
+    if isinstance(endpoint, str) and not is_unknown(endpoint) and (key := _provider_key(endpoint)):
+        keys.add(key)
+    if isinstance(pool_id, str) and not is_unknown(pool_id) and "_" in pool_id:
+        keys.add((pool_id.split("_", 1)[0].lower(), pool_id.strip()))
+    return keys
+
+
+def client_pools(client: Resource, pools: dict[str, Resource]) -> list[Resource]:
+    """The stack user pools a stack app client's userPoolId names (its known id, or the Output it proves)."""
+    value = client.props.get("userPoolId")
+    if is_unknown(value):
+        return output_sources(client, pools.values(), ("id",), "userPoolId") or []
+    if not isinstance(value, str):
+        return []
+    return [p for p in pools.values() if known_state(p).get("id") == value.strip()]
+
+
+def _named_clients(identity_pool: Resource, value, pools: dict[str, Resource],
+                   clients: dict[str, Resource]) -> list[Resource] | None:
+    """The stack app clients an entry's clientId names; None when not proven (then any client may sign in)."""
+    if isinstance(value, str) and not is_unknown(value):
+        return [c for c in clients.values() if known_state(c).get("id") == value.strip()] or None
+    if is_unknown(value):
+        found = output_sources(identity_pool, [*pools.values(), *clients.values()],
+                               lambda c: ("endpoint", "id") if c.type == USER_POOL else ("id",),
+                               "cognitoIdentityProviders")
+        return [c for c in found or [] if c.type == USER_POOL_CLIENT] or None
+    return None
+
+
+def trusted_pools(identity_pool: Resource, pools: dict[str, Resource], clients: dict[str, Resource]
+                  ) -> Iterator[Outcome | tuple[Resource, list[Resource] | None]]:
+    """For each cognitoIdentityProviders entry: (stack user pool, the app clients its clientId names or None), or
+    the outcome when its pool cannot be judged (a pool outside the stack, an unproven Output); raises Stop."""
+    name = identity_pool.name
+    entries = objects(identity_pool, "cognitoIdentityProviders", identity_pool.props.get("cognitoIdentityProviders"))
+    for index, entry in enumerate(entries):
+        path = f"cognitoIdentityProviders[{index}].providerName"
+        provider = entry.get("providerName")
+        named = _named_clients(identity_pool, entry.get("clientId"), pools, clients)
+        if is_unknown(provider):
+            found = output_sources(identity_pool, [*pools.values(), *clients.values()],
+                                   lambda c: ("endpoint", "id") if c.type == USER_POOL else ("id",),
+                                   "cognitoIdentityProviders")
+            linked = [c for c in found or [] if c.type == USER_POOL]
+            if found and not linked:  # built from an app client's output: that client's pool
+                linked = [p for c in found for p in client_pools(c, pools)]
+            if not linked:
+                yield Unknown(f"{name}.{path}", identity_pool.urn)
+                continue
+        elif isinstance(provider, str):
+            key = _provider_key(provider)
+            linked = [p for p in pools.values() if key in _pool_keys(p)] if key else []
+            if not linked:
+                yield Violation(f"identity pool {name} trusts user pool {provider.strip()[:120]!r} ({path}), which this "
+                                "stack does not define: cannot check: the pool's sign-up settings are not the stack's "
+                                "(whether anyone can sign up and get the authenticated role's AWS credentials)",
+                                identity_pool.urn)
+                continue
+        else:
+            yield Violation(f"{name}: cannot check: {path} is not a user pool's provider name", identity_pool.urn)
+            continue
+        for pool in sorted({p.urn: p for p in linked}.values(), key=lambda p: p.urn):
+            yield pool, named
+
+
+def stack_pools(identity_pool: Resource, pools: dict[str, Resource], clients: dict[str, Resource]) -> list[Resource]:
+    """The stack user pools the identity pool's providers name (those it cannot judge are AGID-AWS-060's findings)."""
+    found: dict[str, Resource] = {}
+    try:
+        for item in trusted_pools(identity_pool, pools, clients):
+            if isinstance(item, tuple):
+                found[item[0].urn] = item[0]
+    except Stop:
+        pass
+    return [found[urn] for urn in sorted(found)]
+
+
 def linked_pools(identity_pool: Resource, pools: dict[str, Resource], clients: dict[str, Resource]) -> list[Resource]:
     linked = {urn: pools[urn] for urn in identity_pool.dependencies if urn in pools}
     for urn in identity_pool.dependencies:
@@ -64,11 +167,10 @@ def linked_pools(identity_pool: Resource, pools: dict[str, Resource], clients: d
     return [linked[urn] for urn in sorted(linked)]
 
 
-def _signs_in_through(identity_pool: Resource, pool: Resource, clients: dict[str, Resource], idp: Resource) -> bool:
-    """Can a user of `idp` get a token the identity pool takes? Only through an app client of the pool that the
-    identity pool names and that lists the IdP in supportedIdentityProviders (unknown, or no such client in the
-    stack: assume so)."""
-    named = [clients[urn] for urn in identity_pool.dependencies if urn in clients and pool.urn in clients[urn].dependencies]
+def _signs_in_through(named: list[Resource] | None, idp: Resource) -> bool:
+    """Can a user of `idp` get a token the identity pool takes? Only through the app client the identity pool's
+    provider entry names (its clientId) when it lists the IdP in supportedIdentityProviders (unknown, or no such
+    client proven in the stack: assume so)."""
     if not named:
         return True
     provider = idp.props.get("providerName")
@@ -82,9 +184,9 @@ def _signs_in_through(identity_pool: Resource, pool: Resource, clients: dict[str
     return False
 
 
-def _social_federation(identity_pool: Resource, pool: Resource, idps: list[Resource], clients: dict[str, Resource]):
+def _social_federation(identity_pool: Resource, pool: Resource, idps: list[Resource], named: list[Resource] | None):
     for idp in idps:
-        if pool.urn not in idp.dependencies or not _signs_in_through(identity_pool, pool, clients, idp):
+        if pool.urn not in idp.dependencies or not _signs_in_through(named, idp):
             continue
         kind = idp.props.get("providerType")
         if is_unknown(kind) or not isinstance(kind, str):
@@ -112,22 +214,33 @@ def check(resources: list[Resource], config):
             yield Violation(f"identity pool {name} signs in {', '.join(social)} accounts (supportedLoginProviders): "
                             "anyone who has one gets an authenticated identity and its role's AWS credentials",
                             identity_pool.urn)
-        providers = identity_pool.props.get("cognitoIdentityProviders")
-        if not providers:
+        yield from judged(_user_pool_findings(identity_pool, pools, clients, idps))
+
+
+def _user_pool_findings(identity_pool: Resource, pools: dict[str, Resource], clients: dict[str, Resource],
+                        idps: list[Resource]) -> Iterator[Outcome]:
+    name = identity_pool.name
+    judged_pools: set[str] = set()
+    for found in trusted_pools(identity_pool, pools, clients):
+        if not isinstance(found, tuple):
+            yield found
             continue
-        for pool in linked_pools(identity_pool, pools, clients):
-            yield from _social_federation(identity_pool, pool, idps, clients)
-            open_ = _self_sign_up(pool)
-            if open_ is None:
-                yield Violation(f"identity pool {name} trusts user pool {pool.name}, whose "
-                                "adminCreateUserConfig.allowAdminCreateUserOnly is not readable: whether anyone can "
-                                "sign up and get the authenticated role's AWS credentials cannot be judged",
-                                identity_pool.urn)
-            elif open_:
-                yield Violation(f"identity pool {name} trusts user pool {pool.name}, which lets anyone sign up "
-                                "(adminCreateUserConfig.allowAdminCreateUserOnly is not true): every internet sign-up "
-                                "gets an authenticated identity and the authenticated role's AWS credentials",
-                                identity_pool.urn)
+        pool, named = found
+        yield from _social_federation(identity_pool, pool, idps, named)
+        if pool.urn in judged_pools:
+            continue
+        judged_pools.add(pool.urn)
+        open_ = _self_sign_up(pool)
+        if open_ is None:
+            yield Violation(f"identity pool {name} trusts user pool {pool.name}, whose "
+                            "adminCreateUserConfig.allowAdminCreateUserOnly is not readable: whether anyone can "
+                            "sign up and get the authenticated role's AWS credentials cannot be judged",
+                            identity_pool.urn)
+        elif open_:
+            yield Violation(f"identity pool {name} trusts user pool {pool.name}, which lets anyone sign up "
+                            "(adminCreateUserConfig.allowAdminCreateUserOnly is not true): every internet sign-up "
+                            "gets an authenticated identity and the authenticated role's AWS credentials",
+                            identity_pool.urn)
 
 
 RULE = Rule(

@@ -87,9 +87,10 @@ def user_pool_stack(write_attributes: list[str] | None, claim: str, *, schema: d
                                       **({} if idps is None else {"supportedIdentityProviders": idps}),
                                       **({} if write_attributes is None else {"writeAttributes": write_attributes})},
                       pool)
+    # as a preview sends `provider_name=pool.endpoint, client_id=client.id`: unknown, from the pool and the client
     identity = resource(IDENTITY_POOL, "ip", {"identityPoolName": "ip", "allowUnauthenticatedIdentities": False,
-                                              "cognitoIdentityProviders": [{"clientId": "3abc", "providerName": ENDPOINT}]},
-                        client)
+                                              "cognitoIdentityProviders": [{"clientId": UNKNOWN, "providerName": UNKNOWN}]},
+                        pool, client)
     attachment = resource(ATTACHMENT, "ipra", {"identityPoolId": UNKNOWN,
                                                "roles": {"authenticated": "arn:aws:iam::111122223333:role/basic"},
                                                "roleMappings": [{"identityProvider": f"{ENDPOINT}:3abc", "type": "Rules",

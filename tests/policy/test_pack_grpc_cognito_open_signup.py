@@ -2,14 +2,16 @@
 
 A user pool with self sign-up (allowAdminCreateUserOnly false, or the AWS default: no adminCreateUserConfig) feeding an
 identity pool gives every internet sign-up the authenticated role's credentials; so does a social login provider.
-Look-alikes: the same identity pool over an admin-only user pool (as the kit's own OAuth pool is), and an identity pool
-over a pool outside the stack (not judged).
+Look-alike: the same identity pool over an admin-only user pool (as the kit's own OAuth pool is).
+Issue 11: each provider names its pool by its own providerName (the pool's endpoint); a bare depends_on names none, and
+a pool the stack does not define cannot be checked (mandatory).
 """
 
 from __future__ import annotations
 
 from agentid.analyzer_client import StackResource
 from tests.policy.pack_cases import stack_findings
+from tests.policy.ruletools import UNKNOWN
 from tests.policy.test_pack_grpc import urn
 
 USER_POOL = "aws:cognito/userPool:UserPool"
@@ -19,12 +21,14 @@ ENDPOINT = "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123"
 
 
 def stack(pool_props: dict, *, through_client: bool = True, logins: dict | None = None) -> list[StackResource]:
+    """As a preview sends `provider_name=up.endpoint, client_id=upc.id` (through_client: a provider name built from
+    the client's userPoolId Output instead): unknown values from the stack's pool and client."""
     pool = StackResource(USER_POOL, "up", urn(USER_POOL, "up"), pool_props)
-    client = StackResource(CLIENT, "upc", urn(CLIENT, "upc"), {"userPoolId": "eu-west-1_AbCdEf123"},
-                           dependencies=[pool.urn])
+    client = StackResource(CLIENT, "upc", urn(CLIENT, "upc"), {"userPoolId": UNKNOWN}, dependencies=[pool.urn],
+                           property_dependencies={"userPoolId": [pool.urn]})
     identity = StackResource(IDENTITY_POOL, "ip", urn(IDENTITY_POOL, "ip"), {
         "identityPoolName": "ip", "allowUnauthenticatedIdentities": False,
-        "cognitoIdentityProviders": [{"clientId": "3abc", "providerName": ENDPOINT}],
+        "cognitoIdentityProviders": [{"clientId": UNKNOWN, "providerName": UNKNOWN}],
         **({"supportedLoginProviders": logins} if logins else {})},
         dependencies=[client.urn] if through_client else [pool.urn, client.urn])
     return [pool, client, identity]
@@ -47,8 +51,61 @@ def test_social_login_providers_are_a_mandatory_violation(pack) -> None:
     assert [(name, "Google accounts" in message) for name, message in findings] == [("ip", True)]
 
 
-def test_an_admin_only_pool_or_a_pool_outside_the_stack_passes(pack) -> None:
-    admin_only = stack({"adminCreateUserConfig": {"allowAdminCreateUserOnly": True}})
-    assert stack_findings(pack, "AGID-AWS-060", admin_only) == []
-    outside = [r for r in stack({}) if r.type == IDENTITY_POOL]
-    assert stack_findings(pack, "AGID-AWS-060", [StackResource(r.type, r.name, r.urn, r.properties) for r in outside]) == []
+def test_an_admin_only_pool_passes(pack) -> None:
+    for through_client in (True, False):
+        admin_only = stack({"adminCreateUserConfig": {"allowAdminCreateUserOnly": True}}, through_client=through_client)
+        assert stack_findings(pack, "AGID-AWS-060", admin_only) == []
+
+
+CLOSED = {"adminCreateUserConfig": {"allowAdminCreateUserOnly": True}}
+OPEN_POOL = "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_OPEN"
+
+
+def existing_pool_stack(provider_name: str, *depends_on: str, by_input: dict | None = None,
+                        closed_props: dict | None = None) -> list[StackResource]:
+    closed = StackResource(USER_POOL, "closed", urn(USER_POOL, "closed"), closed_props or CLOSED)
+    marker = StackResource("aws:s3/bucketV2:BucketV2", "marker", urn("aws:s3/bucketV2:BucketV2", "marker"), {})
+    deps = {"closed": closed.urn, "marker": marker.urn}
+    identity = StackResource(IDENTITY_POOL, "ip", urn(IDENTITY_POOL, "ip"), {
+        "identityPoolName": "ip", "allowUnauthenticatedIdentities": False,
+        "cognitoIdentityProviders": [{"clientId": "x", "providerName": provider_name}]},
+        dependencies=[deps[d] for d in depends_on],
+        property_dependencies=None if by_input is None else {k: [deps[d] for d in v] for k, v in by_input.items()})
+    return [closed, marker, identity]
+
+
+def test_a_user_pool_the_stack_does_not_define_cannot_be_checked_whatever_the_identity_pool_depends_on(pack) -> None:
+    """issue 11: an identity pool trusting an EXISTING open user pool (its endpoint a literal) with
+    `depends_on=[the stack's closed pool]` was judged as the closed pool and passed; without depends_on it was not
+    judged at all. Both block; so does an unknown provider name no dependency proves (a constant behind another
+    Output)."""
+    for depends_on in ((), ("closed",)):
+        found = stack_findings(pack, "AGID-AWS-060", existing_pool_stack(OPEN_POOL, *depends_on), "mandatory")
+        assert [(n, m.rsplit("\n", 1)[-1].split("] ", 1)[-1]) for n, m in found] == [(
+            "ip", "identity pool ip trusts user pool 'cognito-idp.eu-west-1.amazonaws.com/eu-west-1_OPEN' "
+                  "(cognitoIdentityProviders[0].providerName), which this stack does not define: cannot check: the "
+                  "pool's sign-up settings are not the stack's (whether anyone can sign up and get the authenticated "
+                  "role's AWS credentials)")], (depends_on, found)
+    for hidden in (existing_pool_stack(UNKNOWN, "closed", "marker"),
+                   existing_pool_stack(UNKNOWN, "closed", "marker", by_input={"cognitoIdentityProviders": ["marker"]})):
+        found = stack_findings(pack, "AGID-AWS-060", hidden)
+        assert [(n, m.rsplit("\n", 1)[-1].split("] ", 1)[-1]) for n, m in found] == [(
+            "", "can't run policy 'AGID-AWS-060' from policy pack 'agent-guard@v0.0.1' during preview: cannot check "
+                "until known: ip.cognitoIdentityProviders[0].providerName is computed during preview")], found
+
+
+def test_a_provider_naming_the_stack_pool_by_its_known_endpoint_or_output_is_judged_as_that_pool(pack) -> None:
+    own = "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123"
+    deployed = {**CLOSED, "endpoint": own}  # the pool's known endpoint (after deployment, or the gate's mocks)
+    assert stack_findings(pack, "AGID-AWS-060", existing_pool_stack(own, closed_props=deployed)) == []
+    # the endpoint's host is case-insensitive: the same pool
+    assert stack_findings(pack, "AGID-AWS-060", existing_pool_stack(own.upper().replace("EU-WEST-1_ABCDEF123", "eu-west-1_AbCdEf123"),
+                                                                      closed_props=deployed)) == []
+    # the same pool, open: flagged as that pool
+    opened = {"endpoint": own}
+    [(name, message)] = stack_findings(pack, "AGID-AWS-060", existing_pool_stack(own, closed_props=opened), "mandatory")
+    assert name == "ip" and "user pool closed, which lets anyone sign up" in message
+    # the stack pool's own unknown endpoint Output, proven by the input's dependencies
+    assert stack_findings(pack, "AGID-AWS-060", existing_pool_stack(UNKNOWN, "closed")) == []
+    assert stack_findings(pack, "AGID-AWS-060", existing_pool_stack(
+        UNKNOWN, "closed", "marker", by_input={"cognitoIdentityProviders": ["closed"]})) == []

@@ -120,6 +120,29 @@ def test_an_identity_pool_over_a_self_sign_up_user_pool_blocks(project) -> None:
     assert blocked(project, COGNITO_SIGN_UP, "AGID-AWS-060") == ["open-ip"]
 
 
+
+EXISTING_USER_POOL = '''
+import pulumi, pulumi_aws as aws
+closed = aws.cognito.UserPool("closed", admin_create_user_config={"allow_admin_create_user_only": True})
+upc = aws.cognito.UserPoolClient("closed-upc", user_pool_id=closed.id)
+OPEN = "cognito-idp.eu-west-1.amazonaws.com/eu-west-1_OPEN"  # an existing pool anyone signs up to
+aws.cognito.IdentityPool("vouched", identity_pool_name="vouched", allow_unauthenticated_identities=False,
+                         cognito_identity_providers=[{"provider_name": OPEN, "client_id": "x"}],
+                         opts=pulumi.ResourceOptions(depends_on=[closed]))
+aws.cognito.IdentityPool("bare", identity_pool_name="bare", allow_unauthenticated_identities=False,
+                         cognito_identity_providers=[{"provider_name": OPEN, "client_id": "x"}])
+aws.cognito.IdentityPool("hidden", identity_pool_name="hidden", allow_unauthenticated_identities=False,
+                         cognito_identity_providers=[{"provider_name": closed.arn.apply(lambda _: OPEN), "client_id": "x"}])
+# look-alike: the stack's own closed pool, by its endpoint Output
+aws.cognito.IdentityPool("own", identity_pool_name="own", allow_unauthenticated_identities=False,
+                         cognito_identity_providers=[{"provider_name": closed.endpoint, "client_id": upc.id}])
+'''
+
+
+def test_an_identity_pool_over_a_user_pool_the_stack_does_not_define_blocks_whatever_it_depends_on(project) -> None:
+    """issue 11: the existing open pool passed as the stack's closed pool it depends on (or was never judged)."""
+    assert blocked(project, EXISTING_USER_POOL, "AGID-AWS-060") == ["bare", "hidden", "vouched"]
+
 ENDPOINT_SHARING = '''
 import pulumi_aws as aws
 aws.redshift.EndpointAuthorization("rsauth", account="999999999999", cluster_identifier="c1")
