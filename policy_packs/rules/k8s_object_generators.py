@@ -10,7 +10,8 @@ AGID-GCP-031 judge remote sources:
   - a kind marked `always` (a remote repository, a chart, an IaC program, a CUE template, a mutation) cannot be
     checked: mandatory, whatever it names;
   - inline templates (`templates` paths) are judged by the kind each creates: only the reviewed kinds
-    (`template_kinds_reviewed`: ConfigMap, LimitRange, ResourceQuota, NetworkPolicy) pass; an RBAC object, a
+    (`template_kinds_reviewed`: LimitRange, ResourceQuota, NetworkPolicy) pass; an RBAC object, a ConfigMap (EKS
+    `aws-auth`, Argo CD `argocd-rbac-cm` hold grants), a
     workload, a Secret, a webhook, another custom resource, or a kind that is not a literal string cannot be
     checked (the RBAC rules are not run on templates: a template may hold the controller's variables, so its
     subjects and role are not the ones the cluster gets);

@@ -123,20 +123,25 @@ def test_a_patch_and_a_list_item_of_a_generator_are_read_as_the_kind(pack):
     assert len(found) == 1 and "is a Application, whose controller applies" in found[0][1]
 
 
-def test_kro_template_of_a_binding_cannot_be_checked_a_configmap_passes(pack):
+def test_kro_template_of_a_binding_or_configmap_cannot_be_checked_a_networkpolicy_passes(pack):
     token = "kubernetes:kro.run/v1alpha1:ResourceGraphDefinition"
     schema = {"apiVersion": "v1alpha1", "kind": "X", "spec": {}}
-    bad = {"metadata": {"name": "r"}, "spec": {"schema": schema, "resources": [{"id": "crb", "template": CRB}]}}
-    assert stack_findings(pack, RULE, [(token, "rgd", bad)], "mandatory") == [
+
+    def graph(template):
+        return {"metadata": {"name": "r"}, "spec": {"schema": schema, "resources": [{"id": "o", "template": template}]}}
+
+    assert stack_findings(pack, RULE, [(token, "rgd", graph(CRB))], "mandatory") == [
         ("rgd", template("rgd", "spec.resources[0].template", "ClusterRoleBinding", "rbac.authorization.k8s.io"))]
-    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "b"}}
-    good = {"metadata": {"name": "r"}, "spec": {"schema": schema, "resources": [{"id": "cm", "template": cm}]}}
-    assert stack_findings(pack, RULE, [(token, "rgd", good)]) == []
-    # a look-alike kind in another group is not the reviewed ConfigMap
-    fake = {**cm, "apiVersion": "evil.example.com/v1"}
-    bad2 = {"metadata": {"name": "r"}, "spec": {"schema": schema, "resources": [{"id": "cm", "template": fake}]}}
-    assert stack_findings(pack, RULE, [(token, "rgd", bad2)], "mandatory") == [
-        ("rgd", template("rgd", "spec.resources[0].template", "ConfigMap", "evil.example.com"))]
+    # EKS reads its IAM-to-Kubernetes grants from this ConfigMap: a ConfigMap is not a reviewed template kind
+    aws_auth = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "aws-auth", "namespace": "kube-system"},
+                "data": {"mapRoles": "- rolearn: arn:aws:iam::999999999999:role/x\n  groups: [system:masters]"}}
+    assert stack_findings(pack, RULE, [(token, "rgd", graph(aws_auth))], "mandatory") == [
+        ("rgd", template("rgd", "spec.resources[0].template", "ConfigMap", "core"))]
+    assert stack_findings(pack, RULE, [(token, "rgd", graph(NETPOL))]) == []
+    # a look-alike kind in another group is not the reviewed NetworkPolicy
+    fake = {**NETPOL, "apiVersion": "evil.example.com/v1"}
+    assert stack_findings(pack, RULE, [(token, "rgd", graph(fake))], "mandatory") == [
+        ("rgd", template("rgd", "spec.resources[0].template", "NetworkPolicy", "evil.example.com"))]
 
 
 def test_tekton_trigger_template_creating_a_pod_cannot_be_checked(pack):

@@ -1,7 +1,7 @@
 """`agentid preview` end to end on red13 r13-16: Kubernetes custom resources whose controller creates RBAC objects,
 applies a remote repository or runs infrastructure code passed the gate (exit 0) as single CustomResources. Each
 red13 program now blocks with AGID-K8S-016; the look-alike (a Kyverno policy that generates a NetworkPolicy, a kro
-graph of a ConfigMap) passes."""
+graph of a NetworkPolicy) passes."""
 
 from __future__ import annotations
 
@@ -66,8 +66,8 @@ def test_red13_generators_block(tmp_path, program, line):
 
 @pytest.mark.parametrize("program", [
     KYVERNO % ("networking.k8s.io/v1", "NetworkPolicy", '{"spec": {"podSelector": {}, "policyTypes": ["Ingress"]}}'),
-    KRO % '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "b"}}',
-], ids=["kyverno-networkpolicy", "kro-configmap"])
+    KRO % '{"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "d"}, "spec": {"podSelector": {}}}',
+], ids=["kyverno-networkpolicy", "kro-networkpolicy"])
 def test_generators_of_reviewed_kinds_pass(tmp_path, program):
     result, output = preview(tmp_path, program)
     assert result.code == 0, output
