@@ -2,7 +2,8 @@
 
 Kyverno generate rules, Argo CD Applications and ApplicationSets, kro ResourceGraphDefinitions, the Pulumi Kubernetes
 Operator's Stack, Flux tf-controller's Terraform, k3s HelmChart, Rancher Fleet GitRepo, Carvel App, Config Sync,
-KubeVela, Capsule Tenants, Gatekeeper mutations, Tekton TriggerTemplates (analysis/k8s_object_generators.yaml, a
+KubeVela, Capsule Tenants, Gatekeeper mutations, Tekton TriggerTemplates, Kyverno CEL generating/mutating
+policies, Argo Events Sensors (analysis/k8s_object_generators.yaml, a
 named source per kind) make their controller, usually cluster-admin or holding cloud credentials, create objects
 the pack never sees: a ClusterRoleBinding of cluster-admin to `system:authenticated` in a Kyverno `generate` rule
 passed as one `kubernetes:kyverno.io/v1:ClusterPolicy` (red13 r13-16). The class is judged like AGID-K8S-013 and
