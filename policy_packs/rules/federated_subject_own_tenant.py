@@ -28,8 +28,12 @@ namespace that names no account runs as: not one workload.
 Inputs unknown at preview and subjects that pin nothing (no subject condition, a pattern, no attributeCondition pin)
 are the pinning rules' (AGID-AWS-031, AGID-AZ-030, AGID-GCP-004, which flag them "cannot check" / unpinned) and
 AGID-GEN-003's (the issuer): this rule judges the tenant of what they let through.
-Not judged here: whether a cluster issuer (EKS, GKE, AKS) or a Cognito pool is the organisation's (GEN-003 judges the
-AKS issuer's tenant; EKS and Cognito issuers name no account). Workforce pools sign in people, not workloads.
+An EKS cluster's issuer (`oidc.eks.REGION.amazonaws.com/id/ID`, `cluster: true` in the data) is one per cluster and
+names neither cluster nor account (red13 r13-11: a role trusting another account's cluster passed): a role trust,
+federated credential or WIF provider naming one literally passes only when the gate lists it in this rule's
+trustedIssuers (`agentid preview --trusted-issuer URL` adds to it); a stack's own cluster supplies it as an Output.
+Not judged here: whether a GKE cluster's project or a Cognito pool is the organisation's (GEN-003 judges the AKS
+issuer's tenant). Workforce pools sign in people, not workloads.
 """
 
 from __future__ import annotations
@@ -80,6 +84,27 @@ def platforms() -> tuple[Platform, ...]:
                               {claim: tuple(re.compile(p) for p in patterns)
                                for claim, patterns in tenants["claims"].items()}))
     return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def _clusters() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(entry["pattern"], re.IGNORECASE) for entry in data_yaml.load(DATA)["issuers"]
+                 if entry.get("cluster"))
+
+
+def cluster_problem(name: str, issuer: str, config) -> Violation | None:
+    """A per-cluster issuer that names no owner (EKS) is own only when the gate lists it in trustedIssuers."""
+    normal = issuer.strip().rstrip("/")
+    if not any(p.fullmatch(normal) for p in _clusters()):
+        return None
+    listed = {i.strip().rstrip("/").lower() for i in config.get("trustedIssuers", []) if isinstance(i, str)}
+    if normal.lower() in listed:
+        return None
+    return Violation(f"{name} trusts Kubernetes cluster issuer {normal[:200]!r}, which names neither the cluster nor its "
+                     "account: any account's cluster has such an issuer, so its service accounts could act as this "
+                     "identity; trust the issuer of a cluster the stack defines (its Output), or have the gate list "
+                     "yours with `agentid preview --trusted-issuer URL` or AGID-GEN-006 trustedIssuers in the base "
+                     "branch's waivers.yaml policyPackConfig")
 
 
 @lru_cache(maxsize=1)
@@ -179,6 +204,8 @@ def _aws(resource: Resource, config):
                             and not c.if_exists and not c.operator.startswith("ForAllValues:")
                             and c.base_operator in _CONFINING]
                 yield from _shared_findings(label, [v for c in positive if c.key == f"{provider}:sub" for v in c.values])
+                if problem := cluster_problem(label, f"https://{provider}", config):
+                    yield problem
                 platform = platform_of(f"https://{provider}")
                 if platform is None:
                     continue
@@ -202,6 +229,8 @@ def _azure(resource: Resource, config):
         subjects = [subject] if isinstance(subject, str) else []
     name = f"federated credential {resource.name}"
     yield from _shared_findings(name, subjects)
+    if isinstance(issuer, str) and (problem := cluster_problem(name, issuer, config)):
+        yield problem
     platform = platform_of(issuer) if isinstance(issuer, str) else None
     if platform is None:
         return  # another issuer: AGID-GEN-003; no subject: AGID-AZ-030
@@ -232,6 +261,8 @@ def _gcp(resource: Resource, config):
     terms = pinned_subject_values(condition, subject_mapping) if isinstance(condition, str) else []
     name = f"workload identity pool provider {resource.name}"
     yield from _shared_findings(name, [v for term in terms for v in term])
+    if problem := cluster_problem(name, issuer, config):
+        yield problem
     platform = platform_of(issuer)
     if platform is None or not terms or any(confines(platform, "sub", term, config) for term in terms):
         return  # no pin at all: AGID-GCP-004 flags it
@@ -256,7 +287,7 @@ RULE = Rule(
     description="An IAM role, Azure federated credential or GCP workload identity pool provider trusting a multi-tenant "
                 "platform issuer (GitHub Actions, GitLab.com, HCP Terraform, Azure DevOps) confines the subject to "
                 "an own tenant the gate lists (repository owner, top-level group, organization); no trusted subject "
-                "is a namespace's default Kubernetes service account.",
+                "is a namespace's default Kubernetes service account; a literal EKS cluster issuer is one the gate lists.",
     remediation="Trust a subject of your own repository / group / organization and have the gate list that owner: "
                 "`agentid preview --trusted-repository-owner OWNER` or `all: {trustedRepositoryOwners: [OWNER]}` in "
                 "the base branch's waivers.yaml policyPackConfig (trustedGitLabGroups, trustedTerraformOrganizations, "
@@ -264,9 +295,12 @@ RULE = Rule(
     url="https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#configuring-the-oidc-trust-with-the-cloud",
     check=check,
     resource_types=(ROLE, *AZURE_TYPES, GCP_PROVIDER),
-    config={setting: [] for setting in SETTINGS},
-    config_schema={setting: {"type": "array", "items": {"type": "string"}, "default": [],
-                             "description": "Own tenants of a multi-tenant OIDC platform (analysis/oidc_issuers.yaml "
-                                            "`tenants`), set by the gate"} for setting in SETTINGS},
-    config_strictness={setting: "subset" for setting in SETTINGS},
+    config={**{setting: [] for setting in SETTINGS}, "trustedIssuers": []},
+    config_schema={**{setting: {"type": "array", "items": {"type": "string"}, "default": [],
+                                "description": "Own tenants of a multi-tenant OIDC platform (analysis/oidc_issuers.yaml "
+                                               "`tenants`), set by the gate"} for setting in SETTINGS},
+                   "trustedIssuers": {"type": "array", "items": {"type": "string", "format": "https-url"}, "default": [],
+                                      "description": "Per-cluster OIDC issuers (EKS) of the organisation's clusters "
+                                                     "(set by the gate)"}},
+    config_strictness={**{setting: "subset" for setting in SETTINGS}, "trustedIssuers": "subset"},
 )

@@ -24,8 +24,10 @@ FLEX_FIC = "azuread:index/applicationFlexibleFederatedIdentityCredential:Applica
 PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
 GH = "token.actions.githubusercontent.com"
 EKS = "oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123456789ABCDEF0123456789"
+FOREIGN_EKS = "oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
 OWNERS = {RULE: {"trustedRepositoryOwners": ["Example-Org", "1234567"], "trustedGitLabGroups": ["acme-group"],
-                 "trustedTerraformOrganizations": ["acme"], "trustedAzureDevOpsOrganizations": ["acmeorg"]}}
+                 "trustedTerraformOrganizations": ["acme"], "trustedAzureDevOpsOrganizations": ["acmeorg"],
+                 "trustedIssuers": [f"https://{EKS}"]}}
 
 
 def role(conditions: dict, provider: str = GH, federated: str | None = None) -> dict:
@@ -94,6 +96,12 @@ CASES = {
                                              "app.terraform.io:sub": "organization:acme:project:p:workspace:w:run_phase:apply"}}, "app.terraform.io")),
     "aws eks default sa": (ROLE, role({"StringEquals": {f"{EKS}:aud": "sts.amazonaws.com", f"{EKS}:sub": "system:serviceaccount:default:default"}}, EKS),
                            role({"StringEquals": {f"{EKS}:aud": "sts.amazonaws.com", f"{EKS}:sub": "system:serviceaccount:default:agent"}}, EKS)),
+    # red13 r13-11: another account's cluster (its issuer not the gate's), also as an Azure credential's issuer
+    "aws eks foreign cluster": (ROLE, role({"StringEquals": {f"{FOREIGN_EKS}:aud": "sts.amazonaws.com",
+                                                             f"{FOREIGN_EKS}:sub": "system:serviceaccount:agents:triage"}}, FOREIGN_EKS),
+                                role({"StringEquals": {f"{EKS}:aud": "sts.amazonaws.com", f"{EKS}:sub": "system:serviceaccount:agents:triage"}}, EKS)),
+    "azure eks foreign cluster": (FIC, fic(f"https://{FOREIGN_EKS}", "system:serviceaccount:agents:triage"),
+                                  fic(f"https://{EKS}/", "system:serviceaccount:agents:triage")),
     "azure-native github": (FIC, fic(f"https://{GH}", "repo:attacker/evil:environment:prod"), fic(f"https://{GH}/", "repo:example-org/app:environment:prod")),
     "azuread github": (APP_FIC, app_fic(f"https://{GH}", "repo:attacker/evil:environment:prod"), app_fic(f"https://{GH}", "repo:example-org/app:environment:prod")),
     "azuread flexible": (FLEX_FIC, {"applicationId": "/applications/0", "displayName": "f", "issuer": f"https://{GH}", "audience": "api://AzureADTokenExchange",

@@ -55,8 +55,8 @@ def test_the_gate_operator_trusts_an_issuer_with_the_option_and_the_report_shows
     run = run_cli(project, *GUARD, "--trusted-issuer", OURS + "/", "--json", "out.json")
     assert run.code == 0, run.stdout
     assert issuer_findings(run) == []
-    # every rule that judges issuers reads the trusted list (GEN-003; AWS-067 for Cognito identity pools)
-    assert f"agent-guard: {OURS} (AGID-AWS-067, AGID-GEN-003)" in run.stdout
+    # every rule that judges issuers reads the trusted list (GEN-003; AWS-067 for Cognito identity pools; GEN-006 for EKS)
+    assert f"agent-guard: {OURS} (AGID-AWS-067, AGID-GEN-003, AGID-GEN-006)" in run.stdout
     assert run.json("out.json")["policyPacks"][0]["config"]["AGID-GEN-003"]["trustedIssuers"] == [OURS]
     # a look-alike host of the trusted issuer stays blocked
     program(project, OURS + ".evil.example.net")

@@ -66,11 +66,25 @@ def test_an_outside_repository_blocks_until_the_gate_lists_its_owner(project: Pa
     assert run.json("out.json")["policyPacks"][0]["config"][RULE]["trustedRepositoryOwners"] == ["Attacker"]
 
 
-def test_the_default_service_account_blocks(project: Path) -> None:
+def messages(run) -> list[str]:
+    return sorted(v["message"] for v in by_policy(run.json("out.json"), RULE) if v["mandatory"])
+
+
+def test_another_accounts_cluster_and_the_default_service_account_block(project: Path) -> None:
+    # red13 r13-11: an EKS issuer names neither cluster nor account; `default` is every pod of the namespace
     write_small(project, DEFAULT_SA)
     run = run_cli(project, *GUARD, "--json", "out.json")
     assert run.code == 1, run.stdout + run.stderr
-    assert findings(run) == [("r", True)], run.stdout
+    found = messages(run)
+    assert len(found) == 2 and f"trusts kubernetes cluster issuer 'https://{EKS}'".lower() in found[0].lower(), found
+    assert "trusts subject 'system:serviceaccount:default:default'" in found[1], found
+    # the gate lists its own cluster's issuer: the default service account still blocks
+    run = run_cli(project, *GUARD, "--trusted-issuer", f"https://{EKS}", "--json", "out.json")
+    assert run.code == 1, run.stdout + run.stderr
+    assert [("subject 'system:serviceaccount:default:default'" in m) for m in messages(run)] == [True], run.stdout
+    write_small(project, DEFAULT_SA.replace("default:default", "agents:triage"))
+    run = run_cli(project, *GUARD, "--trusted-issuer", f"https://{EKS}", "--json", "out.json")
+    assert findings(run) == [], run.stdout
 
 
 def test_the_stack_file_cannot_add_an_owner(project: Path) -> None:
