@@ -106,7 +106,8 @@ def _move_clock_and_seed_chance() -> None:
     datetime.datetime/datetime.date now/utcnow/today (subclasses put in the datetime module). Never the monotonic
     clocks (time.monotonic, perf_counter) that asyncio, threading and the SDK's waits use; gRPC's deadlines
     (time.time() + timeout) only move later. Seeded: random's global generator, os.urandom/getrandom (so uuid4,
-    secrets and SystemRandom), and uuid1 (drawn, not from the clock and the MAC)."""
+    secrets and SystemRandom), and uuid1 (drawn, not from the clock and the MAC); the gate also sets PYTHONHASHSEED
+    for these runs (program.HASH_SEED), so a set of strings iterates in the same order in each."""
     try:
         with open(CLOCK_SETTINGS, encoding="utf-8") as handle:
             settings = json.load(handle)
@@ -119,6 +120,7 @@ def _move_clock_and_seed_chance() -> None:
     shift = float(settings.get("shift") or 0)
     seed = settings.get("seed")
     if seed is not None:
+        os.environ.pop("PYTHONHASHSEED", None)  # the gate's, read at start-up: every run hashes strings alike
         import random
         import uuid
 

@@ -190,6 +190,8 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
             command = (sandbox.command(argv, run_dir.resolve(), _program_needs(project, argv[0])) if isolation.sandboxed
                        else sandbox.unsandboxed(argv))
             env = _program_env(project, config, python if python == project_python else None, secret_keys)
+            if seed is not None:  # str/bytes hash alike in every run of this gate: sets iterate in one order
+                env["PYTHONHASHSEED"] = HASH_SEED
             with open(Path(private, "stdout"), "w+b") as stdout, open(Path(private, "stderr"), "w+b") as stderr:
                 started_at = sandbox.clock_ticks_now()
                 if not isolation.sandboxed:
@@ -280,6 +282,9 @@ def _install_language_host(run_dir: Path) -> Path:
     return script
 
 
+# One hash seed for every run of one gate invocation that compares runs (cloaking.with_clock_run), drawn anew per
+# invocation so a program cannot recognise a fixed value; the language host removes it from os.environ.
+HASH_SEED = str(1 + int.from_bytes(os.urandom(4), "big") % 4294967295)
 CLOCK_SETTINGS = "clock.json"  # in the run directory; language_host.py reads and removes it (same name there)
 HANDED_OVER_SPEC = "validated_spec.pickle"  # in the run directory; language_host.py reads it (same name there)
 

@@ -278,10 +278,11 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
                                      parse_outputs_options(request.stack_outputs), (f"{project.name}/{request.stack}",))
         # Unsandboxed, the program can reach the packs' loopback ports and send `Configure`: the packs then
         # judge only once every process of the run is gone (run_isolated), with the trusted config sent again.
-        # The program reads the clock or draws chance: every run draws the same randomness (uuid4 in a tag is no
-        # difference between runs), and after the first it runs again with the wall clock moved ahead.
+        # The program reads the clock or draws chance: after the first run it runs again with the wall clock moved
+        # ahead. Whenever runs are compared (that, or a dry-run branch), every run draws the same randomness and
+        # hashes strings alike: a uuid4 in a tag or a set's order is no difference between runs.
         by_the_clock = cloaking.reads_clock_or_chance(result.cloaking)
-        seed = cloaking.SEED if by_the_clock else None
+        seed = cloaking.SEED if by_the_clock or cloaking.asks_dry_run(result.cloaking) else None
         try:
             try:
                 outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout,

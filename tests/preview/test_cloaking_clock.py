@@ -123,3 +123,47 @@ def test_prose_naming_secrets_or_random_is_not_chance(tmp_path):
                                    'NOTE = "a random name"\n')
     (tmp_path / "n.py").write_text("import os, random\n")
     assert [line.split(": ")[0] for line in cloaking.scan(tmp_path)] == ["n.py:1"]
+
+
+def test_set_order_is_the_same_in_every_run(tmp_path):
+    """Strings hash differently in every interpreter: a policy built from a set lists its actions in another order
+    in each run, a false "other inputs" unless every run of one gate invocation hashes alike (PYTHONHASHSEED)."""
+    actions = ", ".join(f'"s3:{verb}Object{n}"' for verb in ("Get", "Put", "Delete") for n in range(4))
+    result = run(tmp_path, f'''import json, time, pulumi, pulumi_aws as aws
+pulumi.log.info(f"at {{time.time()}}")
+aws.iam.UserPolicy("p", user="bob", policy=json.dumps({{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
+    "Action": list({{{actions}}}), "Resource": "arn:aws:s3:::acme-reports/*"}}]}}))
+''')
+    assert "no verdict" not in result.stdout, result.stdout
+    assert json.loads((tmp_path / "out.json").read_text())["cloaking"][-1] == \
+        "the program also ran with the wall clock +10 years ahead: it registered the same resources"
+
+
+def test_a_dry_run_branch_after_a_cut_off_is_judged(tmp_path):
+    """Both signals at once: the later runs are also `pulumi up`-like (is_dry_run() false)."""
+    result = run(tmp_path, '''import datetime, os, pulumi, pulumi_aws as aws
+aws.iam.User("bob")
+later = datetime.date.today() > datetime.date.fromtimestamp(os.stat(__file__).st_mtime) + datetime.timedelta(days=30)
+if later and not pulumi.runtime.is_dry_run():
+    aws.iam.AccessKey("k", user="bob")
+''')
+    assert result.code == 1, result.stdout
+    document = json.loads((tmp_path / "out.json").read_text())
+    assert sorted({(v["policy"], v["resourceName"]) for v in document["violations"] if v["mandatory"]}) == \
+        [("AGID-AWS-001", "k")]
+
+
+def test_a_dry_run_comparison_hashes_alike_too(tmp_path):
+    """The is_dry_run comparison had the same false alarm: a set's order differed between its two runs. No clock or
+    chance here: only the dry-run comparison runs, and it sets the one hash seed too."""
+    actions = ", ".join(f'"s3:{verb}Object{n}"' for verb in ("Get", "Put", "Delete") for n in range(4))
+    result = run(tmp_path, f'''import json, pulumi, pulumi_aws as aws
+if not pulumi.runtime.is_dry_run():
+    pulumi.log.info("updating")
+aws.iam.UserPolicy("p", user="bob", policy=json.dumps({{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
+    "Action": list({{{actions}}}), "Resource": "arn:aws:s3:::acme-reports/*"}}]}}))
+''')
+    assert "no verdict" not in result.stdout, result.stdout
+    assert result.code == 0, result.stdout
+    assert json.loads((tmp_path / "out.json").read_text())["cloaking"][-1] == \
+        "the program also ran as at `pulumi up` (is_dry_run() false): it registered the same resources"
