@@ -423,7 +423,7 @@ def _renamed(by_input, name: str, key: str):
     return {key: by_input[name]} if by_input is not None and name in by_input else None
 
 
-def _state_machine_tasks(resource: Resource, resources: list[Resource]):
+def _state_machine_tasks(resource: Resource, resources: list[Resource], own: OwnAccounts):
     """Issue 11: the objects a state machine's task states run (a function, task definition, project, job, another
     state machine), judged as inherited identities (analysis/aws_code_runners.yaml state_machine_tasks)."""
     for found in _task_references(resource):
@@ -435,7 +435,8 @@ def _state_machine_tasks(resource: Resource, resources: list[Resource]):
         holder = Resource(resource.type, resource.name, resource.urn, {key: value}, dependencies=resource.dependencies,
                           property_dependencies=_renamed(resource.property_dependencies, "definition", key))
         for outcome in inherited_identity.judge(holder, [{**task, "paths": [key]}], resources,
-                                                _runners_data()["inherits"], outputs=inherited_identity.AWS_OUTPUTS):
+                                                _runners_data()["inherits"], outputs=inherited_identity.AWS_OUTPUTS,
+                                                own=own):
             if isinstance(outcome, Violation):
                 yield Violation(outcome.message.replace(key, path), outcome.urn, outcome.category)
             else:
@@ -509,14 +510,14 @@ def check(resources, config):
         inherits = data["inherits"].get(resource.type)
         if inherits and not any(entry.get("carrier") for entry in inherits):
             yield from inherited_identity.judge(resource, inherits, resources, data["inherits"],
-                                                outputs=inherited_identity.AWS_OUTPUTS)
+                                                outputs=inherited_identity.AWS_OUTPUTS, own=identities.own)
         spec = data["runners"].get(resource.type)
         if spec is not None and (spec["runs"] == "deploy" or resource.urn in by_machines
                                  or _started(resource, starters)):
             if (yield from _applies(resource, spec)):
                 yield from _runner(resource, spec, identities)
                 if resource.type == STATE_MACHINE:
-                    yield from _state_machine_tasks(resource, resources)
+                    yield from _state_machine_tasks(resource, resources, identities.own)
 
 
 RULE = Rule(

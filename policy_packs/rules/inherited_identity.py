@@ -40,7 +40,12 @@ its id, ARN or self link (as far as known_state knows them), the last segment of
 (`.../instanceTemplates/web`, `task-definition/web:3`, `function:web:live`), and an Output: an unknown value is the
 stack object's only when iam_links.output_sources proves it (the holder's input depends on those candidates and
 nothing else, red12 #7), else "cannot check until known" (the dependencies are the engine's propertyDependencies of
-that input where it sent them, so a `depends_on` cannot vouch for it). A stack object that itself inherits its
+that input where it sent them, so a `depends_on` cannot vouch for it). A literal ARN carrying an account names the
+stack object only in the stack's account (issue 11: `arn:aws:lambda:R:999988887777:function:web-fn` is another
+account's function that happens to share the stack function's name): the object's real account where its ARN is
+known, else an account known to be the stack's own as AGID-AWS-050/052 decide it (ownAccountIds, or under the gate
+the accounts its mocks invent: analysis.aws_accounts.OwnAccounts); an account not known own is "cannot tell", so the
+reference is not the stack's object (fail closed). A stack object that itself inherits its
 identity (a machine image of an instance) is followed one step further, the finding staying on the holder.
 """
 
@@ -50,6 +55,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from agentid_policy_packs.analysis.aws_accounts import OwnAccounts, arn_account, invented_accounts
 from agentid_policy_packs.analysis.values import is_unknown, value_at, values_at
 
 from .base import Outcome, Resource, Unknown, Violation
@@ -115,6 +121,19 @@ def resolve(holder: Resource, reference: str, candidates: list[Resource], same: 
     return [c for c in candidates if wanted & _names(c) and _agrees(holder, c, reference, same)]
 
 
+def foreign(reference: str, candidate: Resource, own: OwnAccounts) -> str | None:
+    """Why a literal ARN naming `candidate` by name is still not it (another account's object); None when it may be.
+    The candidate's real account where its ARN is known (not one the gate's mocks invent), else the stack's own
+    accounts (`own`: ownAccountIds and, under the gate, the invented ones) decide."""
+    account = arn_account(reference)
+    if account is None:
+        return None  # a name, or an ARN without an account (S3)
+    theirs = arn_account(known_state(candidate).get("arn") or "")
+    if theirs is not None and theirs not in invented_accounts():
+        return None if theirs == account else f"account {account} is not {candidate.name}'s ({theirs})"
+    return own.problem(account, reference.strip())
+
+
 def _references(holder: Resource, entry: Mapping[str, Any], urn: str) -> Iterator[tuple[str, Any] | Outcome]:
     """(where, value) of each reference of `entry` in the holder's inputs (an Unknown for an unknown deciding input)."""
     props = dict(holder.props)
@@ -141,9 +160,11 @@ def _references(holder: Resource, entry: Mapping[str, Any], urn: str) -> Iterato
 
 def judge(holder: Resource, entries: list[Mapping[str, Any]], stack: list[Resource],
           table: Mapping[str, list[Mapping[str, Any]]], depth: int = 0,
-          via: Resource | None = None, outputs: tuple[str, ...] = OUTPUTS) -> Iterator[Outcome]:
+          via: Resource | None = None, outputs: tuple[str, ...] = OUTPUTS,
+          own: OwnAccounts | None = None) -> Iterator[Outcome]:
     """Findings for the identities `holder` inherits through `entries` (its rows of `table`, type -> entries);
-    `via`: the resource the findings belong to when `holder` is an object it inherits from."""
+    `via`: the resource the findings belong to when `holder` is an object it inherits from; `own`: the stack's own
+    AWS accounts, for a literal ARN's account (None: accounts are not judged, as for Google Cloud)."""
     reporter = (via or holder).name
     urn = (via or holder).urn
     for entry in entries:
@@ -189,13 +210,18 @@ def judge(holder: Resource, entries: list[Mapping[str, Any]], stack: list[Resour
                         continue
                     named = reference.strip()[:captured.end("name")]  # projects/P/.../NAME: project and name read
                 found = resolve(holder, named, candidates, tuple(entry.get("same", ())))
+                problems = [(c.name, problem) for c in found if own is not None
+                            and (problem := foreign(reference, c, own))]
+                if own is not None:
+                    found = [c for c in found if foreign(reference, c, own) is None]
                 if not found:
+                    why = f" (named like {problems[0][0]} of this stack, but {problems[0][1]})" if problems else ""
                     yield Violation(f"{reporter} {entry['what']}: cannot check: runs code as the identity of "
                                     f"existing {entry['object']} {reference.strip()[:200]} ({where}), which this "
-                                    "stack does not define; define it in this stack (its identity is then "
+                                    f"stack does not define{why}; define it in this stack (its identity is then "
                                     "judged) or waive this resource", urn)
                     continue
             if depth < _MAX_DEPTH:
                 for obj in found:  # an object that itself inherits (a machine image of an instance)
                     if obj.type in table and obj.urn != holder.urn:
-                        yield from judge(obj, table[obj.type], stack, table, depth + 1, via or holder, outputs)
+                        yield from judge(obj, table[obj.type], stack, table, depth + 1, via or holder, outputs, own)

@@ -23,6 +23,18 @@ from tests.policy.ruletools import UNKNOWN
 from tests.policy.test_pack_grpc import urn
 
 RULE = "AGID-AWS-057"
+
+
+@pytest.fixture(autouse=True)
+def own_account(pack):
+    """A literal ARN names a stack object only in an account known to be the stack's own (issue 11: another account's
+    `function:web-fn` is not the stack's web-fn). At a real preview the stack objects' ARNs are computed, so these
+    cases list the account their ARNs use in ownAccountIds, as a CI does (the gate names its mock account itself)."""
+    pack.configure({RULE: {"ownAccountIds": ["123456789012"]}})
+    yield
+    pack.configure({})
+
+
 INHERITED = "cannot check: runs code as the identity of existing"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                             "Principal": {"Service": "ec2.amazonaws.com"}}]})
@@ -387,3 +399,26 @@ def test_the_linking_inputs_property_dependencies_decide_not_depends_on(pack):
     assert [message for _, message in found] == [
         f"can't run policy '{RULE}' from policy pack 'agent-guard@v0.0.1' during preview: cannot check until known: "
         "taskDefinition is computed during preview"], found
+
+
+def test_an_arn_of_another_account_named_like_a_stack_object_is_not_that_object(pack) -> None:
+    """issue 11: `EventTarget(arn="arn:aws:lambda:eu-west-1:999988887777:function:web-fn")` beside the stack's web-fn
+    passed as the stack function: the name matched, the account is another. Not the stack's (blocks) when the account
+    is not known own; the same ARN in the stack's account passes, and so does one in the function's real account."""
+    foreign = "arn:aws:lambda:eu-west-1:999988887777:function:web-fn"
+    target = res("aws:cloudwatch/eventTarget:EventTarget", "t", {"rule": "r", "arn": foreign})
+    found = findings(pack, target)
+    assert list(found) == ["t"], found
+    assert (f"{INHERITED} Lambda function {foreign} (arn), which this stack does not define (named like web-fn of this "
+            "stack, but account 999988887777 is a foreign account (the stack's own: 123456789012))") in found["t"], found
+    pack.configure({})  # the stack's account not known at all: cannot tell, so not the stack's either
+    found = findings(pack, target)
+    assert list(found) == ["t"] and "cannot tell whether account 999988887777 is yours" in found["t"], found
+    # the function's real ARN known (deployed): its account decides, whatever ownAccountIds says
+    deployed = res(FUNCTION, "web-fn", {**OWN_FN.properties, "arn": foreign}, (OWN_ROLE.urn,))
+    stack = [deployed if r is OWN_FN else r for r in OWN]
+    assert dict(stack_findings(pack, RULE, [*stack, target], "mandatory")) == {}
+    other = res("aws:cloudwatch/eventTarget:EventTarget", "t", {"rule": "r", "arn": foreign.replace("9999", "1111")})
+    assert list(dict(stack_findings(pack, RULE, [*stack, other], "mandatory"))) == ["t"]
+    pack.configure({RULE: {"ownAccountIds": ["999988887777"]}})
+    assert findings(pack, target) == {}
