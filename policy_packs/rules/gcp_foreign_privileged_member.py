@@ -1,4 +1,10 @@
-"""AGID-GCP-024 (stack): no IAM binding gives a privileged role to a principal outside the organisation.
+"""AGID-GCP-024 (stack): no IAM binding gives any role to a principal outside the organisation.
+
+Any role: a reader's role (roles/storage.objectViewer on a bucket for group:x@evil.example, roles/bigquery.dataViewer
+on a dataset for domain:evil.example) hands the data to the other organisation just as the same grant spelled as a
+bucket ACL or a BigQuery access entry does, which AGID-GCP-028 blocks (issue 11: the attacker switched spellings), and
+as AWS blocks any action granted to another account in a resource policy (AGID-AWS-050). A privileged role is named
+so in the message; either way one finding a binding.
 
 A role that is basic (roles/owner, editor, viewer) or holds an escalation permission (impersonating or minting
 tokens of a service account, setIamPolicy, deploying code that runs as a service account: the judgement
@@ -12,8 +18,8 @@ own service account for `user:attacker@gmail.com` passed every rule, as AGID-GCP
 organization bindings and AGID-GCP-008 only pools and domains). Inside is what the gate knows (rules/gcp_own.py:
 ownGcpDomains / ownGcpProjects / ownGcpOrganizations, the stack's own service accounts and pools); with nothing
 listed a user or group "cannot tell" (fail closed). The public (allUsers, domain:gmail.com, ...) is AGID-GCP-003's,
-a role neither predefined nor defined in the stack AGID-GCP-011's, values unknown at preview and unreadable policies
-AGID-GCP-002's: this rule does not report them twice.
+values unknown at preview and unreadable policies AGID-GCP-002's: this rule does not report them twice. A role neither
+predefined nor defined in the stack is AGID-GCP-011's to name; granted to an outsider it is still an outside grant here.
 """
 
 from __future__ import annotations
@@ -46,24 +52,28 @@ def check(resources: list[Resource], config):
         except (NotYetKnown, Unreadable):
             continue
         for binding in found:
-            power = role_power(binding.role, custom) or _credential_power(binding.role, custom)
-            if not power or power.startswith("cannot check"):
-                continue
             outside = [f"{member} ({why})" for member in binding.members
                        if not public_reach(member) and (why := outside_org(member, own))]
-            if outside:
+            if not outside:
+                continue
+            power = role_power(binding.role, custom) or _credential_power(binding.role, custom)
+            if power and not power.startswith("cannot check"):
                 yield Violation(f"{resource.name} grants {binding.role.strip()} ({power}) to {', '.join(outside)}: a "
                                 "principal outside the organisation holds a privileged role", resource.urn)
+            else:
+                # Any role, even a reader's: what it reads or does leaves the organisation (issue 11: the same reader
+                # grant spelled as a bucket ACL or a BigQuery access entry is AGID-GCP-028's and blocks).
+                yield Violation(f"{resource.name} grants {binding.role.strip()} to {', '.join(outside)}: a principal "
+                                "outside the organisation holds a role on the organisation's resources", resource.urn)
 
 
 RULE = Rule(
     id="AGID-GCP-024",
-    title="gcp-no-foreign-privileged-members",
+    title="gcp-no-foreign-members",
     severity="critical",
     category="escalation",
-    description="No IAM binding grants a basic role, a role with escalation permissions or a role that reads "
-                "credentials (secret payloads, KMS decryption) to a user, group, domain, service account or pool "
-                "outside the organisation.",
+    description="No IAM binding grants any role (a reader's too; a basic, escalating or credential-reading role is "
+                "named as privileged) to a user, group, domain, service account or pool outside the organisation.",
     remediation="Grant the role to a principal of your organisation (a group of your domain, a service account the "
                 "stack defines); list your domains and projects in the base branch's waivers.yaml policyPackConfig "
                 "(all: ownGcpDomains / ownGcpProjects) or with agentid preview --own-gcp-domain / --own-gcp-project.",

@@ -55,13 +55,20 @@ def test_impersonation_by_the_organisations_own_passes_here(pack, member):
 
 
 def test_look_alikes_pass(pack):
-    # a role without escalation or credential-read permissions for an outsider is not this rule's (secret metadata)
+    # the public is AGID-GCP-003's (and AGID-GCP-013's), not this rule's
+    assert stack_findings(pack, RULE, [sa_member("allUsers")]) == []
+    assert stack_findings(pack, RULE, [sa_member("allAuthenticatedUsers", "roles/iam.serviceAccountUser")]) == []
+    # a reader's role for the organisation's own passes
     assert stack_findings(pack, RULE, [(SECRET_MEMBER, "s", {"secretId": "projects/acme-prod/secrets/db",
                                                                "role": "roles/secretmanager.viewer",
-                                                               "member": "user:attacker@gmail.com"})]) == []
-    # the public is AGID-GCP-003's, a role nobody defines AGID-GCP-011's
-    assert stack_findings(pack, RULE, [sa_member("allUsers")]) == []
-    assert stack_findings(pack, RULE, [sa_member("user:attacker@gmail.com", "projects/x/roles/unseen")]) == []
+                                                               "member": "group:sre@acme.example"})]) == []
+
+
+def test_a_role_nobody_defines_for_an_outsider_is_still_an_outside_grant(pack):
+    # before issue 11's widening this passed here (only AGID-GCP-011 judged the unknown role); the member is outside
+    [(name, message)] = stack_findings(pack, RULE, [sa_member("user:attacker@gmail.com", "projects/x/roles/unseen")],
+                                       "mandatory")
+    assert name == "grant" and message.endswith("holds a role on the organisation's resources"), message
 
 
 def test_every_binding_shape_is_read(pack):
@@ -85,7 +92,10 @@ def test_a_custom_role_is_judged_by_its_definition(pack):
     grant = (BUCKET_MEMBER, "grant", {"bucket": "b", "role": "projects/acme-prod/roles/r",
                                       "member": "user:x@evil.example"})
     assert [n for n, _ in stack_findings(pack, RULE, [role("storage.buckets.setIamPolicy"), grant])] == ["grant"]
-    assert stack_findings(pack, RULE, [role("storage.objects.get"), grant]) == []
+    [(name, message)] = stack_findings(pack, RULE, [role("storage.objects.get"), grant], "mandatory")
+    assert name == "grant" and message.endswith("holds a role on the organisation's resources"), message
+    own = (BUCKET_MEMBER, "grant", {"bucket": "b", "role": "projects/acme-prod/roles/r", "member": "user:a@acme.example"})
+    assert stack_findings(pack, RULE, [role("storage.buckets.setIamPolicy"), own]) == []
 
 
 def test_with_no_own_domain_listed_a_user_cannot_be_told_inside():
@@ -112,3 +122,50 @@ def test_a_credential_read_for_an_outsider_blocks_even_on_one_secret(pack, type_
                                        "mandatory")
     assert name == "read" and f"(it holds {permission}, which returns" in message, message
     assert stack_findings(pack, RULE, [(type_, "read", {**props, "member": "user:alice@acme.example"})]) == []
+
+
+# Issue 11: a reader's role for an outsider blocks on every resource, as the same grant spelled as a bucket ACL or a
+# BigQuery access entry does (AGID-GCP-028); one finding a binding, not one for "privileged" and one for "outside".
+DATASET_MEMBER = "gcp:bigquery/datasetIamMember:DatasetIamMember"
+PROJECT_MEMBER = "gcp:projects/iAMMember:IAMMember"
+READERS = [
+    (BUCKET_MEMBER, {"bucket": "b", "role": "roles/storage.objectViewer"}),
+    (DATASET_MEMBER, {"project": "acme-prod", "datasetId": "d", "role": "roles/bigquery.dataViewer"}),
+    (PROJECT_MEMBER, {"project": "acme-prod", "role": "roles/logging.viewer"}),
+    (SECRET_MEMBER, {"secretId": "projects/acme-prod/secrets/db", "role": "roles/secretmanager.viewer"}),
+]
+OUTSIDERS = ["user:attacker@gmail.com", "group:x@evil.example", "domain:evil.example",
+             "serviceAccount:x@other-project.iam.gserviceaccount.com",
+             "principalSet://iam.googleapis.com/locations/global/workforcePools/foreign-pool/*",
+             "principal://iam.googleapis.com/projects/999/locations/global/workloadIdentityPools/p/subject/s"]
+
+
+@pytest.mark.parametrize("type_,props", READERS, ids=lambda v: v if isinstance(v, str) else v["role"])
+@pytest.mark.parametrize("member", OUTSIDERS)
+def test_a_readers_role_for_an_outsider_blocks(pack, type_, props, member):
+    [(name, message)] = stack_findings(pack, RULE, [(type_, "read", {**props, "member": member})], "mandatory")
+    assert name == "read"
+    assert f"read grants {props['role']} to {member} (outside the organisation" in message, message
+    assert message.endswith("a principal outside the organisation holds a role on the organisation's resources")
+
+
+@pytest.mark.parametrize("type_,props", READERS, ids=lambda v: v if isinstance(v, str) else v["role"])
+@pytest.mark.parametrize("member", ["user:alice@acme.example", "group:sre@acme.example", "domain:acme.example",
+                                    "serviceAccount:ci@acme-prod.iam.gserviceaccount.com"])
+def test_a_readers_role_for_the_organisations_own_passes(pack, type_, props, member):
+    assert stack_findings(pack, RULE, [(type_, "read", {**props, "member": member})]) == []
+
+
+def test_a_privileged_outside_grant_gives_one_finding_not_two(pack):
+    grant = (BUCKET_MEMBER, "grant", {"bucket": "b", "role": "roles/storage.admin", "member": "group:x@evil.example"})
+    [(_, message)] = stack_findings(pack, RULE, [grant])
+    assert message.endswith("holds a privileged role")
+
+
+def test_a_readers_role_with_no_own_domain_listed_cannot_be_told_inside():
+    with PackProcess.start(PACK, timeout=60) as running:
+        running.configure({})
+        grant = (DATASET_MEMBER, "read", {"project": "p", "datasetId": "d", "role": "roles/bigquery.dataViewer",
+                                          "member": "group:sre@acme.example"})
+        [(_, message)] = stack_findings(running, RULE, [grant], "mandatory")
+        assert "cannot tell: the gate lists no own domain (ownGcpDomains)" in message
