@@ -156,7 +156,19 @@ def _move_clock_and_seed_chance() -> None:
     time.clock_gettime = lambda clock: real_gettime(clock) + (shift if clock in wall else 0)
     time.clock_gettime_ns = lambda clock: real_gettime_ns(clock) + (nanoseconds if clock in wall else 0)
 
-    class ShiftedDatetime(datetime.datetime):
+    real_date, real_datetime = datetime.date, datetime.datetime
+
+    class Original(type):
+        """isinstance/issubclass answer for the original class: a date a library built before (or in C, as
+        pydantic does) is still a `datetime.date` to the program."""
+
+        def __instancecheck__(cls, instance):
+            return isinstance(instance, real_datetime if cls.__name__ == "datetime" else real_date)
+
+        def __subclasscheck__(cls, subclass):
+            return issubclass(subclass, real_datetime if cls.__name__ == "datetime" else real_date)
+
+    class ShiftedDatetime(datetime.datetime, metaclass=Original):
         @classmethod
         def now(cls, tz=None):
             return cls.fromtimestamp(now(), tz)
@@ -169,7 +181,7 @@ def _move_clock_and_seed_chance() -> None:
         def today(cls):
             return cls.fromtimestamp(now())
 
-    class ShiftedDate(datetime.date):
+    class ShiftedDate(datetime.date, metaclass=Original):
         @classmethod
         def today(cls):
             return cls.fromtimestamp(now())

@@ -85,6 +85,12 @@ def test_reading_the_clock_to_log_or_name_and_random_tags_still_pass(tmp_path):
     result = run(tmp_path, '''import random, secrets, uuid, pulumi, pulumi_aws as aws
 from datetime import date, datetime
 pulumi.log.info(f"preview at {datetime.utcnow().isoformat()}")
+import pydantic  # dates built in C with the original classes are still `date`/`datetime` in the moved runs
+class Review(pydantic.BaseModel):
+    on: date
+    at: datetime
+review = Review(on="2030-01-01", at="2030-01-01T00:00:00")
+assert isinstance(review.on, date) and isinstance(review.at, datetime) and not isinstance(review.on, datetime)
 aws.s3.BucketV2(f"logs-{date.today():%Y}", tags={"run": str(uuid.uuid4()), "pick": random.choice("abc"),
                                                "nonce": secrets.token_hex(4), "u1": str(uuid.uuid1())})
 ''')
@@ -92,7 +98,7 @@ aws.s3.BucketV2(f"logs-{date.today():%Y}", tags={"run": str(uuid.uuid4()), "pick
     document = json.loads((tmp_path / "out.json").read_text())
     # the tags hold uuid4/uuid1/random/secrets draws: seeded alike in every run, they are no difference between runs
     assert document["cloaking"][:6] == ["__main__.py:1" + CHANCE, "__main__.py:2" + CLOCK, "__main__.py:3" + CLOCK,
-                                        "__main__.py:4" + CLOCK, "__main__.py:4" + CHANCE, "__main__.py:5" + CHANCE]
+                                        "__main__.py:10" + CLOCK, "__main__.py:10" + CHANCE, "__main__.py:11" + CHANCE]
     # a bucket named by the year: another one in each later run, judged too (and clean)
     assert document["cloaking"][6].startswith("the program also ran with the wall clock +400 days ahead: 1 resource(s) "
                                               "registered only there were judged too: logs-"), document
