@@ -169,3 +169,20 @@ def test_a_readers_role_with_no_own_domain_listed_cannot_be_told_inside():
                                           "member": "group:sre@acme.example"})
         [(_, message)] = stack_findings(running, RULE, [grant], "mandatory")
         assert "cannot tell: the gate lists no own domain (ownGcpDomains)" in message
+
+
+def test_a_service_agent_is_judged_by_its_project_as_before():
+    # Google-managed service agents (service-NUMBER@gcp-sa-*, service-NUMBER@gs-project-accounts) are the project
+    # NUMBER's: inside when the gate lists it, outside otherwise, now for a reader's role too (a CMEK or Pub/Sub
+    # notification grant to the own project's storage agent needs the number in ownGcpProjects)
+    with PackProcess.start(PACK, timeout=60) as running:
+        running.configure({"all": {"ownGcpDomains": ["acme.example"], "ownGcpProjects": ["acme-prod", "123456789012"]}})
+
+        def grant(agent):
+            return (PROJECT_MEMBER, "agent", {"project": "acme-prod", "role": "roles/pubsub.publisher",
+                                              "member": f"serviceAccount:{agent}"})
+        assert stack_findings(running, RULE, [grant("service-123456789012@gcp-sa-pubsub.iam.gserviceaccount.com")]) == []
+        assert stack_findings(running, RULE, [grant("service-123456789012@gs-project-accounts.iam.gserviceaccount.com")]) == []
+        [(name, message)] = stack_findings(running, RULE, [grant("service-999@gcp-sa-pubsub.iam.gserviceaccount.com")],
+                                           "mandatory")
+        assert name == "agent" and "outside the organisation as far as the gate knows" in message, message
