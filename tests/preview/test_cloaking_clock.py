@@ -105,6 +105,8 @@ aws.s3.BucketV2(f"logs-{date.today():%Y}", tags={"run": str(uuid.uuid4()), "pick
     assert document["cloaking"][7].startswith("the program also ran with the wall clock +10 years ahead: 1 resource(s) "
                                               "registered only there were judged too: logs-"), document
     assert len(document["cloaking"]) == 8
+    assert ("Cloaking (advisory): where the program asks whether it runs at preview, or reads the clock or chance"
+            in result.stdout), result.stdout
 
 
 def test_the_scan_names_clock_and_chance_spellings_and_not_look_alikes(tmp_path):
