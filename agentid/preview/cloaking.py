@@ -44,12 +44,16 @@ _WHY = {
 # Reads of the wall clock or of chance that can steer what the program registers (issue 11.3, red13 r13-21: a
 # policy that turns to `Action: "*"` once `time.time()` passes a cut-off a week after review). Calls, and imports
 # of the clock's functions under another name; `random`, `secrets`, uuid1/uuid4 and os.urandom by name.
-_CLOCK = re.compile(r"\b(?:time\.time|time_ns|localtime|gmtime|ctime|asctime|clock_gettime(?:_ns)?)\s*\("
+_CLOCK = re.compile(r"\.time\s*\(|\b(?:time_ns|localtime|gmtime|ctime|asctime|clock_gettime(?:_ns)?)\s*\("
                     r"|(?<![\w.])(?:time\.)?strftime\s*\(|\btime\.strftime\s*\(|\.(?:now|utcnow|today)\s*\("
                     r"|\bfrom\s+time\s+import\b.*\b(?:time|time_ns|localtime|gmtime|ctime|asctime|strftime)\b"
-                    r"|\bfrom\s+datetime\s+import\b.*\b(?:datetime|date)\b")
+                    r"|\bfrom\s+datetime\s+import\b.*\b(?:datetime|date)\b"
+                    # another name for the module (`import time as t; t.time()`), or all of it, or computed
+                    r"|^\s*import\b.*\b(?:time|datetime)\s+as\b|\bfrom\s+(?:time|datetime)\s+import\s+\*"
+                    r"|\b(?:__import__|import_module)\s*\(\s*[\"'](?:time|datetime)[\"']")
 _CHANCE = re.compile(r"^\s*(?:from|import)\b.*\b(?:random|secrets)\b|\b(?:random|secrets)\.\w"
-                     r"|\b(?:uuid1|uuid4|urandom|getrandom|SystemRandom)\b")  # not "secrets" in prose
+                     r"|\b(?:uuid1|uuid4|urandom|getrandom|SystemRandom)\b"
+                     r"|\b(?:__import__|import_module)\s*\(\s*[\"'](?:random|secrets|uuid)[\"']")  # not "secrets" in prose
 _CLOCK_WHY = "reads the wall clock (time/datetime): what it registers may change with the date it runs"
 _CHANCE_WHY = "draws randomness (random/secrets/uuid/os.urandom): what it registers may change from run to run"
 _DRY_RUN_WHY = tuple(_WHY[name] for name in ("is_dry_run", "dry_run", "PULUMI_DRY_RUN"))

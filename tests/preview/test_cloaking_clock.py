@@ -114,11 +114,14 @@ def test_the_scan_names_clock_and_chance_spellings_and_not_look_alikes(tmp_path)
                "y = time.localtime()\n", "y = gmtime()\n", "s = time.strftime('%Y')\n", "s = time.ctime()\n",
                "from datetime import datetime\n", "d = dt.datetime.now()\n", "d = datetime.datetime.utcnow()\n",
                "d = date.today()\n", "c = time.clock_gettime(time.CLOCK_REALTIME)\n",
-               "import random\n", "import secrets\n", "i = uuid.uuid4()\n", "i = uuid1()\n", "b = os.urandom(8)\n"]
+               "import random\n", "import secrets\n",
+               "import time as t\n", "import os, datetime as dt\n", "from time import *\n", "n = t.time()\n",
+               "c = __import__('time')\n", "m = importlib.import_module('random')\n", "i = uuid.uuid4()\n", "i = uuid1()\n", "b = os.urandom(8)\n"]
     for number, source in enumerate(flagged):
         (tmp_path / f"f{number}.py").write_text(source)
     same = ["when = d.strftime('%Y')\n", "# time.time() in a comment\n", "my_random_name = 'x'\n", "import os\n",
-            "runtime = 3\n", "i = uuid.uuid5(uuid.NAMESPACE_URL, 'x')\n", "from datetime import timedelta\n"]
+            "runtime = 3\n", "i = uuid.uuid5(uuid.NAMESPACE_URL, 'x')\n", "from datetime import timedelta\n",
+            "import time\n", "time.sleep(1)\n", "import datetime\n", "timeout = 3\n"]
     for number, source in enumerate(same):
         (tmp_path / f"same{number}.py").write_text(source)
     found = cloaking.scan(tmp_path)
