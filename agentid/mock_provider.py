@@ -9,6 +9,7 @@ loads this file by path: so it imports nothing but the standard library).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
@@ -23,6 +24,49 @@ _IAM_ARN_TYPES = {"Role": "role", "InstanceProfile": "instance-profile", "SamlPr
                   "ServerCertificate": "server-certificate", "VirtualMfaDevice": "mfa"}
 
 
+# Outputs a provider computes (issue 11, red14 r14-5): an input of that name must never become the output the link
+# proofs trust (a raw `pulumi.CustomResource("aws:lambda/function:Function", ..., {"arn": <existing function>})` made a
+# foreign function "the stack's"). `id` and `urn` are the engine's own; the others are taken from the inputs only
+# where the type's SDK `*Args` class accepts an input of that name (azuread ServicePrincipal's `clientId`).
+ENGINE_OUTPUTS = frozenset({"id", "urn"})  # never an input's value, even where an SDK has an input of that name
+COMPUTED_OUTPUTS = frozenset({"arn", "clientId", "objectId", "principalId", "selfLink", "email", "uniqueId",
+                              "applicationId", "tenantId", "member", "qualifiedArn", "invokeArn"})
+
+
+def forged_output(type_token: str, key: str) -> bool:
+    """Is input `key` of a `type_token` resource a provider-computed output the program cannot set? Fails closed:
+    a type whose SDK is not installed or not readable accepts none of them."""
+    if key not in COMPUTED_OUTPUTS and key not in ENGINE_OUTPUTS:
+        return False
+    return key not in _sdk_inputs(type_token)
+
+
+@functools.lru_cache(maxsize=None)
+def _sdk_inputs(type_token: str) -> frozenset[str]:
+    """The camelCase inputs of the type's SDK `*Args` class (via the SDK's own resource_modules register), or the
+    empty set when it cannot be read."""
+    import importlib
+    import importlib.util
+    import json
+    import re
+    try:
+        package = "pulumi_" + type_token.split(":", 1)[0].replace("-", "_")
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.origin is None:
+            return frozenset()
+        with open(spec.origin, encoding="utf-8") as handle:
+            found = re.search(r'resource_modules\s*=\s*"""(.*?)"""', handle.read(), re.S)
+        for entry in json.loads(found.group(1)) if found else ():
+            cls_name = entry.get("classes", {}).get(type_token)
+            if cls_name:
+                args = getattr(importlib.import_module(entry["fqn"]), cls_name + "Args")
+                return frozenset(getattr(member.fget, "_pulumi_name", name)
+                                 for name, member in vars(args).items() if isinstance(member, property))
+    except Exception:  # noqa: BLE001 - unreadable SDK: fail closed (no computed output taken from inputs)
+        pass
+    return frozenset()
+
+
 def name_uuid(*parts: str) -> str:
     """A UUID (version 5) derived from the parts: the same name always gets the same id."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
@@ -35,7 +79,9 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
     """The id and output state a mock provider returns for a new resource."""
     package, _, rest = type_token.partition(":")
     module, _, kind = rest.partition(":")
-    state = dict(inputs)
+    state = {key: value for key, value in inputs.items()
+             if key not in ENGINE_OUTPUTS and not forged_output(type_token, key)}
+    inputs = state
     physical = str(inputs.get("name") or inputs.get("roleName") or inputs.get("resourceName") or name)
     resource_id = f"{physical}-id"
     if package == "aws":
@@ -123,7 +169,7 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
         elif kind == "IAMCustomRole":
             state["name"] = f"projects/{project}/roles/{inputs.get('roleId')}"
         resource_id = str(state.get("name") or resource_id)
-    state.setdefault("id", resource_id)
+    state["id"] = resource_id  # the provider's id, never an input named `id`
     return resource_id, state
 
 

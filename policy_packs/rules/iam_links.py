@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentid.mock_provider import mock_outputs
+from agentid.mock_provider import ENGINE_OUTPUTS, forged_output, mock_outputs
 from agentid_policy_packs.analysis.aws_accounts import invented_accounts
 from agentid_policy_packs.analysis.managed_policies import is_aws_managed_arn, managed_policy_document
 from agentid_policy_packs.analysis.values import is_unknown, value_at
@@ -146,10 +146,14 @@ def known_state(resource: Resource) -> Mapping[str, Any]:
     (`agentid preview`, which names its mock accounts to the pack) also the outputs its mocks derive from these
     inputs (agentid.mock_provider.mock_outputs: ids, names, ARNs, e-mails, object and client ids). Outputs the mocks
     do not compute (an S3 bucket's domain name, a role's unique id) stay absent: unknown."""
+    # An input named like an output the provider computes (`id`, or `arn` on a raw CustomResource whose type has no
+    # such input) is never the output (red14 r14-5: it made a foreign object "the stack's")
+    props = {key: value for key, value in resource.props.items()
+             if key not in ENGINE_OUTPUTS and not forged_output(resource.type, key)}
     if not invented_accounts():
-        return resource.props
-    _, state = mock_outputs(resource.type, resource.name, dict(resource.props))
-    return {**state, **resource.props}
+        return props
+    _, state = mock_outputs(resource.type, resource.name, dict(props))
+    return {**state, **props}
 
 
 def input_dependencies(holder: Resource, name: str | None) -> tuple[str, ...]:
