@@ -82,7 +82,8 @@ def tail(reference: str) -> str:
     `arn:aws:states:r:a:stateMachine:sm` -> `sm`; a plain name stays itself."""
     reference = reference.strip().split("?", 1)[0].rstrip("/")
     if ":function:" in reference:
-        return reference.split(":function:", 1)[1].split(":", 1)[0]
+        # `.../functions/arn:...:function:f/invocations` (API Gateway): a function name holds no `/`
+        return re.split(r"[:/]", reference.split(":function:", 1)[1], maxsplit=1)[0]
     last = reference.rsplit("/", 1)[-1]
     if last.startswith("arn:"):
         return last.rsplit(":", 1)[-1]

@@ -116,3 +116,40 @@ def test_a_constant_hidden_behind_a_stack_output_is_not_the_stacks_object(tmp_pa
     found = [v for v in result.json("gate.json")["violations"] if v["policy"] == "AGID-AWS-057"]
     assert [(v["mandatory"], "cannot check until known: taskDefinition is computed during preview" in v["message"])
             for v in found] == [(False, True)], found
+
+
+# red14 r14-2: seven more services invoking an existing Lambda function (its execution role unknown to the gate)
+F = "arn:aws:lambda:us-east-1:111122223333:function:prod-admin-fn"
+AWS_INVOKERS = f"""import pulumi_aws as aws
+F = "{F}"
+aws.secretsmanager.SecretRotation("rot", secret_id="s", rotation_lambda_arn=F,
+    rotation_rules={{"automatically_after_days": 1}})
+aws.cognito.UserPool("up", name="up", lambda_config={{"pre_token_generation": F}})
+aws.apigatewayv2.Integration("ig", api_id="a", integration_type="AWS_PROXY", integration_uri=F)
+aws.iot.TopicRule("tr", name="tr", enabled=True, sql="SELECT * FROM 'x'", sql_version="2016-03-23",
+    lambdas=[{{"function_arn": F}}])
+aws.appsync.DataSource("ds", api_id="a", name="ds", type="AWS_LAMBDA", lambda_config={{"function_arn": F}})
+aws.lb.TargetGroupAttachment("tga", target_group_arn="arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/t/1",
+    target_id=F)
+aws.lambda_.FunctionUrl("fu", function_name="prod-admin-fn", authorization_type="AWS_IAM")
+"""
+AWS_INVOKERS_OWN = """import json
+import pulumi_aws as aws
+role = aws.iam.Role("fn-role", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}]}))
+fn = aws.lambda_.Function("fn", name="web-fn", role=role.arn, runtime="python3.12", handler="i.h",
+    code=None, s3_bucket="b", s3_key="k")
+aws.secretsmanager.SecretRotation("rot", secret_id="s", rotation_lambda_arn=fn.arn,
+    rotation_rules={"automatically_after_days": 1})
+aws.cognito.UserPool("up", name="up", lambda_config={"pre_token_generation": fn.arn})
+aws.lambda_.FunctionUrl("fu", function_name=fn.name, authorization_type="AWS_IAM")
+"""
+
+
+def test_invokers_of_an_existing_lambda_function_block(tmp_path):
+    result = _preview(tmp_path / "aws", AWS_INVOKERS)
+    assert result.code == 1, result.stdout + result.stderr
+    assert _findings(result) == {(name, "AGID-AWS-057", True) for name in ("rot", "up", "ig", "tr", "ds", "tga", "fu")}
+    own = _preview(tmp_path / "own", AWS_INVOKERS_OWN)
+    assert own.code in (0, 1), own.stdout + own.stderr
+    assert _findings(own) == set(), own.json("gate.json")["violations"]
