@@ -44,6 +44,7 @@ class Violation:
     url: str
     unknown: bool = False  # "cannot check until known": the policy could not read a value computed at preview
     waiver: Any = None  # waivers.Waiver that accepts this violation (then it no longer blocks)
+    finding: str = ""  # its fingerprint (waivers.finding_fingerprint), set by the gate's verdict; "" before
 
     @property
     def mandatory(self) -> bool:

@@ -24,7 +24,6 @@ from rich.text import Text
 from rich.tree import Tree
 
 from agentid.preview.analysis import MANDATORY_LEVELS
-from agentid.preview.waivers import finding_fingerprint
 from agentid.preview.locations import location_of
 from agentid.preview.runner import PreviewResult
 from agentid_components.text_safety import visible
@@ -204,8 +203,7 @@ def _render_violations(result: PreviewResult, console: Console) -> None:
         if violation.urn:
             console.print(Text(f"  urn: {visible(violation.urn)}"), highlight=False)  # one line, whatever the name holds
         if violation.enforcement_level in MANDATORY_LEVELS:  # what a waiver pins to accept exactly this finding
-            console.print(Text(f"  finding: {finding_fingerprint(violation.policy, violation.urn, violation.message)}"),
-                          highlight=False)
+            console.print(Text(f"  finding: {violation.finding}"), highlight=False)
         console.print(_indented("declared at", f"{file}:{line}"), highlight=False)
         if violation.remediation:
             console.print(_indented("remediation", violation.remediation), highlight=False)
@@ -346,7 +344,7 @@ def to_json(result: PreviewResult) -> dict[str, Any]:
             "agent": result.agent_of.get(violation.urn) if violation.urn else None,
             "remediation": violation.remediation, "url": violation.url, "file": file, "line": line,
             "unknown": violation.unknown, "waiver": waiver_json(violation.waiver) if violation.waiver else None,
-            "finding": finding_fingerprint(violation.policy, violation.urn, violation.message),
+            "finding": violation.finding,
         })
     return {
         "project": result.project.name if result.project else None,

@@ -446,8 +446,13 @@ def checked_gcp(domains: Sequence[str], projects: Sequence[str]) -> dict[str, li
 def _judge(request: PreviewRequest, result: PreviewResult, today: Any) -> None:
     """The gate's own verdict over the packs' answers: strict unknowns, waivers, and "nothing was judged"."""
     packs = []
+    def fingerprinted(violation: Violation) -> Violation:
+        resource = result.resource(violation.urn) if violation.urn else None
+        return replace(violation, finding=waivers.finding_fingerprint(
+            violation.policy, violation.urn, violation.message, resource.public_inputs if resource else None))
+
     for pack in result.packs:
-        violations = tuple(_strict(v, pack, request.strict_unknowns) for v in pack.violations)
+        violations = tuple(fingerprinted(_strict(v, pack, request.strict_unknowns)) for v in pack.violations)
         packs.append(replace(pack, violations=violations))
     all_violations = [v for pack in packs for v in pack.violations]
     waived, result.waiver_findings = waivers.apply(

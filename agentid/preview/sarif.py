@@ -25,7 +25,6 @@ from agentid.analyzer_client import PolicyInfo
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, Violation
 from agentid.preview.locations import location_of
 from agentid.preview.runner import PreviewResult
-from agentid.preview.waivers import finding_fingerprint
 from agentid_components.text_safety import markdown_text
 from agentid_policy_packs.rules.base import category_of
 
@@ -140,7 +139,7 @@ def _result(result: PreviewResult, violation: Violation, index: int, identifier:
         "partialFingerprints": {"agentidViolation/v1": hashlib.sha256(
             f"{violation.pack}|{violation.policy}|{violation.urn}".encode("utf-8", "surrogatepass")).hexdigest(),
             # this finding's content too: what a waiver's `finding:` pins (waivers.finding_fingerprint)
-            "agentidFinding/v1": finding_fingerprint(violation.policy, violation.urn, violation.message)},
+            "agentidFinding/v1": violation.finding},
         "properties": {
             "urn": violation.urn, "resourceName": resource.name if resource else "",
             "resourceType": resource.type if resource else "", "agent": agent or "",

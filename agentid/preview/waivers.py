@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -101,13 +102,15 @@ class Waiver:
         return f"{self.reason} (approved by {self.approver}, expires {self.expires.isoformat()})"
 
 
-def finding_fingerprint(policy: str, urn: str, message: str) -> str:
-    """The stable id of one finding: 16 hex digits of SHA-256 over the rule, the resource's URN and the finding's
-    message (whitespace folded). The message names what is wrong (the policy ARN attached, the role granted, the
-    principal trusted), so the same rule on the same resource with WORSE content is another finding (red13 r13-15:
-    a waiver reviewed for PowerUserAccess accepted AdministratorAccess under the same name). It does not change
-    with the run, the resource's other inputs or the order of findings."""
-    text = f"{policy}\n{urn}\n{' '.join(message.split())}"
+def finding_fingerprint(policy: str, urn: str, message: str, inputs: Any = None) -> str:
+    """The stable id of one finding: 16 hex digits of SHA-256 over the rule, the resource's URN, the finding's message
+    (whitespace folded) and the resource's inputs as the report shows them (secrets redacted, keys sorted). A waiver
+    pinned to it accepts exactly what was reviewed: the same rule on the same resource with ANY other input (a public
+    s3:* where s3:GetObject was reviewed, red14 r14-1; AdministratorAccess where PowerUserAccess was, red13 r13-15) is
+    another finding, whether or not the message names the difference. It does not change with the run or the order
+    of findings; it does change with every edit of the resource, which then needs its waiver re-pinned (reviewed)."""
+    shown = json.dumps(inputs, sort_keys=True, default=str, separators=(",", ":")) if inputs is not None else ""
+    text = f"{policy}\n{urn}\n{' '.join(message.split())}\n{shown}"
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:FINGERPRINT_DIGITS]
 
 
@@ -314,8 +317,7 @@ def apply(violations: Iterable[Any], source: WaiverSource, *, stack: str, today:
     live = [waiver for waiver in source.waivers if not waiver.expired(today)]
     mandatory = [v for v in violations if v.mandatory]
     matches = {waiver: [v for v in mandatory
-                        if waiver.covers(v.policy, v.urn, name_of(v.urn), stack,
-                                         finding_fingerprint(v.policy, v.urn, v.message))] for waiver in live}
+                        if waiver.covers(v.policy, v.urn, name_of(v.urn), stack, v.finding or None)] for waiver in live}
     # A waiver was reviewed for ONE resource. A name that now matches several (a second key of that name and type
     # a change adds inside a component, say) accepts none of them: which one was reviewed cannot be told offline.
     ambiguous = {waiver for waiver, found in matches.items() if len({v.urn for v in found}) > 1}
@@ -333,7 +335,7 @@ def apply(violations: Iterable[Any], source: WaiverSource, *, stack: str, today:
                     # What a waiver without a fingerprint accepted is shown for review: it would accept any other
                     # finding of its rule on a resource of that name (another resource re-homed under the name, the
                     # same resource with worse content) just as silently.
-                    fingerprint = finding_fingerprint(violation.policy, violation.urn, violation.message)
+                    fingerprint = violation.finding
                     findings.append(WaiverFinding(
                         "unpinned", waiver, f"waiver of {waiver.rule} for {waiver.resource} (line {waiver.line}) "
                         f"accepted {violation.urn or 'the stack'}: {' '.join(violation.message.split())[:200]!r}; "

@@ -295,3 +295,18 @@ def test_uv_and_poetry_use_the_projects_venv_whose_python_must_be_an_interpreter
         require_python_runtime(find_project(tmp_path))
     (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")  # pip: the python on PATH, not .venv
     require_python_runtime(find_project(tmp_path))
+
+
+def test_a_finding_fingerprint_covers_the_resources_inputs_not_only_the_message() -> None:
+    """red14 r14-1: a public s3:GetObject and a public s3:* bucket policy give AGID-AWS-030 the same message; a waiver
+    pinned to the reviewed one must not accept the other. Secrets are hashed as the report shows them (redacted)."""
+    from agentid.preview.waivers import finding_fingerprint
+
+    urn = "urn:pulumi:dev::p::aws:s3/bucketPolicy:BucketPolicy::site"
+    message = 'resource policy Statement[0]: allows any AWS principal (Principal "*") with no condition'
+    read = {"bucket": "site", "policy": '{"Statement": [{"Action": "s3:GetObject"}]}'}
+    everything = {"bucket": "site", "policy": '{"Statement": [{"Action": "s3:*"}]}'}
+    assert finding_fingerprint("AGID-AWS-030", urn, message, read) != finding_fingerprint("AGID-AWS-030", urn, message,
+                                                                                          everything)
+    assert finding_fingerprint("AGID-AWS-030", urn, message, read) == finding_fingerprint(
+        "AGID-AWS-030", urn, "  " + message.replace(" ", "  "), dict(reversed(list(read.items()))))
