@@ -10,6 +10,9 @@ and a log exclusion removes matching entries before the _Default sink stores the
     whose filter can match audit log entries: a logName / @type / protoPayload naming Cloud Audit Logs, or the IAM,
     STS or IAM Credentials services (https://cloud.google.com/logging/docs/exclusions). A filter that names no audit
     log (noise reduction by resource type and severity) passes; one that cannot be read cannot be checked.
+  - the `_Default` sink (project, folder, organization, billing account) disabled, or given a filter or exclusions
+    that drop Data Access audit or identity-service entries, and the `_Default` bucket kept shorter than its
+    30 days (red14 r14-8).
 A disabled exclusion (`disabled: true`) excludes nothing.
 """
 
@@ -29,9 +32,22 @@ IAM_POLICIES = ("gcp:projects/iAMPolicy:IAMPolicy", "gcp:folder/iAMPolicy:IAMPol
 EXCLUSIONS = ("gcp:logging/projectExclusion:ProjectExclusion", "gcp:logging/folderExclusion:FolderExclusion",
               "gcp:logging/organizationExclusion:OrganizationExclusion",
               "gcp:logging/billingAccountExclusion:BillingAccountExclusion")
+SINKS = ("gcp:logging/projectSink:ProjectSink", "gcp:logging/folderSink:FolderSink",
+         "gcp:logging/organizationSink:OrganizationSink", "gcp:logging/billingAccountSink:BillingAccountSink")
+BUCKETS = ("gcp:logging/projectBucketConfig:ProjectBucketConfig", "gcp:logging/folderBucketConfig:FolderBucketConfig",
+           "gcp:logging/organizationBucketConfig:OrganizationBucketConfig",
+           "gcp:logging/billingAccountBucketConfig:BillingAccountBucketConfig")
+# the sink and bucket every resource has, which store Data Access audit logs (_Required keeps only Admin Activity,
+# System Event and Access Transparency logs, and cannot be changed): https://cloud.google.com/logging/docs/routing/overview
+DEFAULT = "_Default"
+DEFAULT_RETENTION_DAYS = 30  # the _Default bucket's retention unless changed
 # what in a Logging query language filter names audit log entries or the identity services' entries
 _AUDIT = re.compile(r"cloudaudit|data_access|auditlog|protopayload|iam\.googleapis|sts\.googleapis|"
                     r"iamcredentials\.googleapis|serviceaccount|authenticationinfo|authorizationinfo", re.IGNORECASE)
+# in the _Default sink's own filter: what names data-access logs or the identities (its default filter names only the
+# activity / system-event logs _Required keeps)
+_DEFAULT_SINK_DROPS = re.compile(r"data_access|iam\.googleapis|sts\.googleapis|iamcredentials\.googleapis|"
+                                 r"serviceaccount|principalemail|authenticationinfo|authorizationinfo", re.IGNORECASE)
 
 
 def _exempted(configs, where: str, resource: Resource):
@@ -53,6 +69,44 @@ def _exempted(configs, where: str, resource: Resource):
                             "be traced")
 
 
+def _default_sink(resource: Resource):
+    """The _Default sink (red14 r14-8): disabled, or given a filter or exclusions that drop audit or identity entries,
+    it stops storing Data Access audit logs. Its own default filter only leaves out what _Required keeps
+    (`NOT LOG_ID("cloudaudit.googleapis.com/activity")` ...), which names no data_access log nor identity service."""
+    name = resource.props.get("name")
+    if is_unknown(name):
+        yield Unknown("name")
+        return
+    if name != DEFAULT:
+        return
+    disabled = resource.props.get("disabled")
+    if is_unknown(disabled):
+        yield Unknown("disabled")
+    elif disabled is True:
+        yield Violation(f"{resource.name} disables the _Default log sink: Data Access audit logs (who read what, "
+                        "which token was minted) are no longer stored")
+    text = resource.props.get("filter")
+    if is_unknown(text):
+        yield Unknown("filter")
+    elif isinstance(text, str) and _DEFAULT_SINK_DROPS.search(text):
+        yield Violation(f"{resource.name} gives the _Default log sink the filter {text[:160]!r}, which names Data "
+                        "Access audit logs or the identity services: what it leaves out is no longer stored")
+    exclusions = resource.props.get("exclusions")
+    if is_unknown(exclusions):
+        yield Unknown("exclusions")
+        return
+    for index, exclusion in enumerate(exclusions if isinstance(exclusions, list) else []):
+        if not isinstance(exclusion, dict) or exclusion.get("disabled") is True:
+            continue
+        text = exclusion.get("filter")
+        if is_unknown(text):
+            yield Unknown(f"exclusions[{index}].filter")
+        elif isinstance(text, str) and _AUDIT.search(text):
+            yield Violation(f"{resource.name} excludes from the _Default log sink the entries matching {text[:160]!r} "
+                            f"(exclusions[{index}]), which names audit logs or the identity services: they are no "
+                            "longer stored")
+
+
 def check(resource: Resource, config):
     if resource.type in AUDIT_CONFIGS:
         yield from _exempted(resource.props.get("auditLogConfigs"), "auditLogConfigs", resource)
@@ -70,6 +124,16 @@ def check(resource: Resource, config):
             if isinstance(entry, dict):
                 yield from _exempted(entry.get("auditLogConfigs"), f"policyData.auditConfigs[{index}].auditLogConfigs",
                                      resource)
+    elif resource.type in SINKS:
+        yield from _default_sink(resource)
+    elif resource.type in BUCKETS:
+        bucket, days = resource.props.get("bucketId"), resource.props.get("retentionDays")
+        if is_unknown(bucket) or (bucket == DEFAULT and is_unknown(days)):
+            yield Unknown("bucketId" if is_unknown(bucket) else "retentionDays")
+        elif bucket == DEFAULT and isinstance(days, (int, float)) and days < DEFAULT_RETENTION_DAYS:
+            yield Violation(f"{resource.name} keeps the _Default log bucket's entries {int(days)} day(s) (default "
+                            f"{DEFAULT_RETENTION_DAYS}): Data Access audit logs, who read what and minted which token, "
+                            "are gone before anyone looks")
     elif resource.type in EXCLUSIONS:
         disabled, text = resource.props.get("disabled"), resource.props.get("filter")
         if disabled is True:
@@ -98,5 +162,5 @@ RULE = Rule(
                 "severity, or route audit logs to a cheaper bucket instead of excluding them.",
     url="https://cloud.google.com/logging/docs/audit/configure-data-access#exempted-principals",
     check=check,
-    resource_types=(*AUDIT_CONFIGS, *IAM_POLICIES, *EXCLUSIONS),
+    resource_types=(*AUDIT_CONFIGS, *IAM_POLICIES, *EXCLUSIONS, *SINKS, *BUCKETS),
 )

@@ -36,11 +36,26 @@ LEGACY = ("gcp:projects/organizationPolicy:OrganizationPolicy", "gcp:folder/orga
 
 
 @lru_cache(maxsize=1)
-def constraints() -> dict[str, dict[str, str]]:
-    """analysis/gcp_guardrail_constraints.yaml: constraint name -> {kind: boolean|list, guards: text}."""
+def _data() -> dict[str, Any]:
     from agentid_components import data_yaml  # noqa: PLC0415 - read on first use
 
-    return data_yaml.load(DATA_FILE)["constraints"]
+    return data_yaml.load(DATA_FILE)
+
+
+def constraints() -> dict[str, dict[str, str]]:
+    """analysis/gcp_guardrail_constraints.yaml: constraint name -> {kind: boolean|list, guards: text}."""
+    return _data()["constraints"]
+
+
+def guard_of(name: str) -> dict[str, str] | None:
+    """The reviewed entry of a constraint; for an unreviewed one under an identity prefix (iam.*), an entry whose
+    kind `any` counts every relaxation (boolean or list) as lowering; None for other constraints."""
+    if name in constraints():
+        return constraints()[name]
+    if any(name.startswith(prefix) for prefix in _data().get("unreviewed_prefixes", ())):
+        return {"kind": "any", "guards": "the organization set on this identity constraint (not reviewed here: cannot "
+                                         "check what relaxing it allows)"}
+    return None
 
 
 def _true(value: Any) -> bool:
@@ -81,12 +96,12 @@ def _lowered_v2(spec: dict[str, Any], kind: str):
         for key in ("enforce", "allowAll"):
             if is_unknown(rule.get(key)):
                 yield Unknown(f"{where}.{key}")
-        if kind == "boolean" and _false(rule.get("enforce")):
+        if kind in ("boolean", "any") and _false(rule.get("enforce")):
             yield f"{where}.enforce", "does not enforce it" + (" where its condition holds" if rule.get("condition") else "")
-        if kind == "list" and _true(rule.get("allowAll")):
+        if kind in ("list", "any") and _true(rule.get("allowAll")):
             yield f"{where}.allowAll", "allows every value"
         allowed = (rule.get("values") or {}).get("allowedValues") if isinstance(rule.get("values"), dict) else None
-        if kind == "list" and allowed and _true(spec.get("inheritFromParent")):
+        if kind in ("list", "any") and allowed and _true(spec.get("inheritFromParent")):
             yield f"{where}.values.allowedValues", "adds allowed values to the parent's list (spec.inheritFromParent)"
 
 
@@ -99,13 +114,13 @@ def _lowered_legacy(props: dict[str, Any], kind: str):
     boolean = props.get("booleanPolicy")
     if is_unknown(boolean) or (isinstance(boolean, dict) and is_unknown(boolean.get("enforced"))):
         yield Unknown("booleanPolicy.enforced")
-    elif kind == "boolean" and isinstance(boolean, dict) and _false(boolean.get("enforced")):
+    elif kind in ("boolean", "any") and isinstance(boolean, dict) and _false(boolean.get("enforced")):
         yield "booleanPolicy.enforced", "does not enforce it"
     listed = props.get("listPolicy")
     if is_unknown(listed):
         yield Unknown("listPolicy")
         return
-    if kind != "list" or not isinstance(listed, dict):
+    if kind not in ("list", "any") or not isinstance(listed, dict):
         return
     allow = listed.get("allow")
     if is_unknown(allow):
@@ -122,7 +137,7 @@ def check(resource: Resource, config):
     if is_unknown(name):
         yield Unknown("name" if resource.type == ORG_POLICY else "constraint")
         return
-    entry = constraints().get(name) if isinstance(name, str) else None
+    entry = guard_of(name) if isinstance(name, str) else None
     if entry is None:
         return
     if resource.type == ORG_POLICY:

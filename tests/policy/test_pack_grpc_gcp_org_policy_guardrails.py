@@ -40,6 +40,12 @@ FLAGGED = {
     "v2-merged-values": v2("iam.workloadIdentityPoolProviders", {"inheritFromParent": True, "rules": [
         {"values": {"allowedValues": ["https://token.actions.githubusercontent.com"]}}]}),
     "v2-reset": v2("storage.publicAccessPrevention", {"reset": True}),
+    # red14 r14-6: guardrails the first list missed, and any iam.* constraint nobody reviewed
+    "v2-audit-exemption-guard": v2("iam.disableAuditLoggingExemption", {"rules": [{"enforce": "FALSE"}]}),
+    "v2-key-expiry": v2("iam.serviceAccountKeyExpiryHours", {"rules": [{"allowAll": "TRUE"}]}),
+    "v2-hmac": v2("storage.restrictAuthTypes", {"reset": True}),
+    "v2-unreviewed-iam": v2("iam.managed.someConstraintGoogleAddsLater", {"rules": [{"enforce": False}]}),
+    "legacy-unreviewed-iam": legacy(PROJECT, "constraints/iam.someListConstraint", listPolicy={"allow": {"all": True}}),
     "legacy-project-boolean": legacy(PROJECT, "constraints/iam.disableServiceAccountKeyCreation",
                                      booleanPolicy={"enforced": False}),
     "legacy-folder-allow-all": legacy(FOLDER, "iam.allowedPolicyMemberDomains", listPolicy={"allow": {"all": True}}),
@@ -53,6 +59,7 @@ PASSING = {
     "v2-own-domains": v2("iam.allowedPolicyMemberDomains", {"rules": [{"values": {"allowedValues": ["C03xgje4y"]}}]},
                          "organizations/123456"),
     "v2-other-constraint": v2("compute.vmExternalIpAccess", {"rules": [{"allowAll": "TRUE"}]}),
+    "v2-unreviewed-iam-enforced": v2("iam.managed.someConstraintGoogleAddsLater", {"rules": [{"enforce": True}]}),
     "v2-dry-run-only": (V2, "guardrail", {"name": "projects/p/policies/iam.disableServiceAccountKeyCreation",
                                           "parent": "projects/p", "dryRunSpec": {"rules": [{"enforce": "FALSE"}]}}),
     "legacy-enforced": legacy(PROJECT, "constraints/iam.disableServiceAccountKeyCreation",

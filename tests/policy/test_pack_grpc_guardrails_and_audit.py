@@ -83,8 +83,30 @@ AUDIT_FLAGGED = {
     "exclusion-data-access": ("gcp:logging/folderExclusion:FolderExclusion", {
         "name": "quiet", "folder": "folders/123",
         "filter": 'logName:"cloudaudit.googleapis.com%2Fdata_access"'}),
+    # red14 r14-8: the _Default sink and bucket
+    "default-sink-disabled": ("gcp:logging/projectSink:ProjectSink", {
+        "name": "_Default", "project": "agents-prod", "destination": "logging.googleapis.com/projects/agents-prod/"
+        "locations/global/buckets/_Default", "disabled": True}),
+    "default-sink-filter": ("gcp:logging/folderSink:FolderSink", {
+        "name": "_Default", "folder": "folders/123", "destination": "logging.googleapis.com/projects/p/locations/"
+        "global/buckets/_Default", "filter": f'NOT protoPayload.authenticationInfo.principalEmail="{SA[15:]}"'}),
+    "default-sink-exclusion": ("gcp:logging/projectSink:ProjectSink", {
+        "name": "_Default", "project": "agents-prod", "destination": "logging.googleapis.com/projects/agents-prod/"
+        "locations/global/buckets/_Default", "exclusions": [{"name": "quiet", "filter":
+                                                              'logName:"cloudaudit.googleapis.com%2Fdata_access"'}]}),
+    "default-bucket-retention": ("gcp:logging/projectBucketConfig:ProjectBucketConfig", {
+        "project": "agents-prod", "location": "global", "bucketId": "_Default", "retentionDays": 1}),
 }
 AUDIT_PASSING = {
+    "default-sink-as-google-sets-it": ("gcp:logging/projectSink:ProjectSink", {
+        "name": "_Default", "project": "agents-prod", "destination": "logging.googleapis.com/projects/agents-prod/"
+        "locations/global/buckets/_Default", "filter": 'NOT LOG_ID("cloudaudit.googleapis.com/activity") AND NOT '
+        'LOG_ID("externalaudit.googleapis.com/activity") AND NOT LOG_ID("cloudaudit.googleapis.com/system_event")'}),
+    "other-sink-disabled": ("gcp:logging/projectSink:ProjectSink", {
+        "name": "to-bigquery", "project": "agents-prod", "destination": "bigquery.googleapis.com/projects/p/datasets/d",
+        "disabled": True}),
+    "default-bucket-longer": ("gcp:logging/projectBucketConfig:ProjectBucketConfig", {
+        "project": "agents-prod", "location": "global", "bucketId": "_Default", "retentionDays": 400}),
     "project-config": ("gcp:projects/iAMAuditConfig:IAMAuditConfig", {
         "project": "agents-prod", "service": "allServices",
         "auditLogConfigs": [{"logType": "DATA_READ"}, {"logType": "DATA_WRITE", "exemptedMembers": []}]}),
