@@ -104,6 +104,8 @@ def _strings(value: Any, key: str, path: str, depth: int = 0,
         declared = value.get("secret") is True or value.get("isSecret") is True
         for member, item in value.items():
             member = str(member)
+            # a mapping's KEY can be the credential too (`{"AKIA...": "<secret key>"}`, red14 r14-4)
+            yield f"{path}.{member} (key)" if path else f"{member} (key)", "", member, secret or declared
             stored_under = (named or key or member) if member in _VALUE_MEMBERS else member
             yield from _strings(item, stored_under, f"{path}.{member}" if path else member, depth + 1,
                                 secret or declared or _secret_named(member))
@@ -214,6 +216,16 @@ def check(resources, config):
                 yield Violation(f"{resource.name}: holds over {MAX_STRINGS:,} strings; only the first were checked for "
                                 "literal credentials: split it or waive with a reason", resource.urn)
                 break
+            if resource.type == STACK and isinstance(value, str) and PLACEHOLDER in value and not is_engine_secret(value):
+                # `agentid preview` hands the program each encrypted stack-config secret as this placeholder, marked
+                # secret, and sends the stack's outputs with their secret marking kept; a stack output holding it
+                # unmarked took the secret out of its wrapper (`Output.unsecret`, red14 r14-15): at `pulumi up` the
+                # real value is written in plain text to the state and printed by `pulumi stack output`
+                yield Violation(f"{where}{path} holds a stack-config secret in plain text (its secret marking was "
+                                "removed): the real value lands unencrypted in the state, stack outputs and CI logs; "
+                                "keep it an Output marked secret (config.require_secret, pulumi.Output.secret)",
+                                resource.urn)
+                continue
             if (is_unknown(value) or is_engine_secret(value) or value == PLACEHOLDER or value in elsewhere
                     or not _asked(key, value, under_secret)):
                 continue

@@ -28,6 +28,28 @@ _ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:\S+$")
 MAX_SCANNED = 64 * 1024  # characters: a longer value is scanned in its first 64 KiB
 
 
+USERINFO_KIND = "URL userinfo password"
+_URL_WITH_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s@]+:[^/\s@]+@")
+_TEMPLATE = re.compile(r"^(?:\$\{.*\}|\{\{.*\}\}|\{[A-Za-z_]+\}|%[A-Za-z_(]+.*|\*+|<[^>]*>|x+)$", re.IGNORECASE)
+
+
+def _userinfo_password(value: str) -> bool:
+    """Whether a URL in `value` carries a literal password in its userinfo (`postgres://admin:S3cr3t!@db/app`,
+    RFC 3986 section 3.2.1 deprecates it: "the password ... is deprecated"): detect-secrets' Basic Auth detector
+    misses passwords with characters such as `!` (red14 r14-4). A template placeholder (`${DB_PASSWORD}`,
+    `{password}`, `<password>`, `***`) is not a password."""
+    import urllib.parse
+
+    for match in _URL_WITH_USERINFO.finditer(value[:MAX_SCANNED]):
+        try:
+            password = urllib.parse.urlsplit(value[match.start():].split()[0]).password
+        except ValueError:
+            continue
+        if password and not _TEMPLATE.match(urllib.parse.unquote(password)):
+            return True
+    return False
+
+
 @lru_cache(maxsize=1)
 def _plugins_by_type() -> dict[str, object]:
     from detect_secrets.settings import get_plugins
@@ -75,6 +97,8 @@ def secret_kinds(key: str, value: str) -> tuple[str, ...]:
     kinds = set()
     for line in value.splitlines() or [value]:
         kinds.update(_scan(f"{name} = {json.dumps(line)}"))
+    if "Basic Auth Credentials" not in kinds and _userinfo_password(value):
+        kinds.add(USERINFO_KIND)
     return tuple(sorted(kinds))
 
 

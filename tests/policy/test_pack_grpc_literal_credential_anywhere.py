@@ -156,6 +156,10 @@ def stack_messages(pack, outputs: dict, type_: str = STACK, name: str = "proj-de
     ({"deploy": {"user": "ci", "credentials": [{"token": GITHUB_TOKEN}]}}, "deploy.credentials[0].token", "GitHub Token"),
     ({"db": {"admin_password": "Xk9#mQ2v!pLr"}}, "db.admin_password", "Secret Keyword"),
     ({"settings": json.dumps({"AWS_SECRET_ACCESS_KEY": AWS_SECRET})}, "settings.AWS_SECRET_ACCESS_KEY", "Base64 High Entropy String"),
+    # red14 r14-4: the credential as a mapping KEY, and a password in a URL's userinfo (a character detect-secrets'
+    # Basic Auth pattern does not take)
+    ({"pair": {AWS_KEY_ID: "x"}}, f"pair.{AWS_KEY_ID} (key)", "AWS Access Key"),
+    ({"db_url": "postgres://admin:S3cr3tP4ssw0rd!@db.example.com:5432/app"}, "db_url", "URL userinfo password"),
 ])
 def test_a_literal_credential_in_a_stack_output_blocks(pack, outputs, path, kind):
     [(level, urn_, message)] = stack_messages(pack, outputs)
@@ -164,6 +168,17 @@ def test_a_literal_credential_in_a_stack_output_blocks(pack, outputs, path, kind
     assert message.startswith(prefix) and kind in message[len(prefix):].split(")")[0], message
     assert message.endswith("not marked secret: it is written in plain text to the state and printed by `pulumi stack "
                             "output` and in CI logs; export a reference, or wrap it in pulumi.Output.secret"), message
+
+
+def test_a_config_secret_taken_out_of_its_wrapper_blocks(pack):
+    """red14 r14-15: `pulumi.Output.unsecret(config.require_secret("db"))` exported (or put in a plain input): the gate
+    hands the program the placeholder, marked secret; unmarked, the real value would be plain in the state."""
+    from agentid.preview.stack_config import SECRET_PLACEHOLDER
+
+    [(level, _, message)] = stack_messages(pack, {"db_password": SECRET_PLACEHOLDER})
+    assert level == "mandatory", message
+    assert "db_password holds a stack-config secret in plain text" in message, message
+    assert stack_messages(pack, {"db_password": secret(SECRET_PLACEHOLDER)}) == []
 
 
 def test_a_components_registered_outputs_are_judged(pack):
@@ -183,6 +198,9 @@ def test_a_components_registered_outputs_are_judged(pack):
      "secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
      "key_vault_secret": "https://kv-prod.vault.azure.net/secrets/db-password", "password_length": 24,
      "apiToken": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"},
+    # URLs with a user and no password, or a template in the password's place
+    {"db_url": "postgres://admin@db.example.com:5432/app", "tpl": "postgres://admin:${DB_PASSWORD}@db:5432/app",
+     "doc": "https://user:<password>@host.example.com/"},
 ])
 def test_secret_outputs_and_references_pass(pack, outputs):
     assert stack_messages(pack, outputs) == []

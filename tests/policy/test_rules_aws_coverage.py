@@ -78,6 +78,13 @@ def test_literal_secrets_are_found_by_detect_secrets():
         "LOG_LEVEL": "debug", "AWS_ACCESS_KEY_ID": "AKIA" + "IOSFODNN7EXAMPLE", "TABLE": "tickets"}}}, name="fn") == [
         f"fn: environment.variables.AWS_ACCESS_KEY_ID holds a literal secret (detect-secrets: AWS Access Key): "
         f"{SECRET_TAIL}"]
+    # red14 r14-4: a connection string with a password detect-secrets' Basic Auth pattern misses (the `!`)
+    assert violations("AGID-AWS-007", function, {"environment": {"variables": {
+        "DATABASE_URL": "postgres://admin:S3cr3tP4ssw0rd!@db.example.com:5432/app"}}}, name="fn") == [
+        f"fn: environment.variables.DATABASE_URL holds a literal secret (detect-secrets: URL userinfo password): "
+        f"{SECRET_TAIL}"]
+    assert violations("AGID-AWS-007", function, {"environment": {"variables": {
+        "DATABASE_URL": "postgres://admin:${DB_PASSWORD}@db.example.com:5432/app"}}}, name="fn") == []
     assert violations("AGID-AWS-007", "aws:ssm/parameter:Parameter",
                       {"name": "/app/db", "type": "SecureString", "value": "hunter2-prod"}, name="p")
     assert violations("AGID-AWS-007", "aws:bedrock/agentcoreApiKeyCredentialProvider:AgentcoreApiKeyCredentialProvider",
