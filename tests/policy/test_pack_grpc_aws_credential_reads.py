@@ -56,6 +56,14 @@ UNBOUNDED = {
     "App Runner environments": inline(allow("apprunner:DescribeService", "arn:aws:apprunner:*:*:service/*")),
     "developer identity tokens": inline(allow("cognito-identity:GetOpenIdTokenForDeveloperIdentity")),
     "database tokens": inline(allow("rds-db:connect", "arn:aws:rds-db:*:*:dbuser:*/*")),
+    # red14 r14-9: app client secrets, exportable private keys, login tokens
+    "Cognito app client secrets": inline(allow("cognito-idp:DescribeUserPoolClient")),
+    "Cognito client secrets in every user pool by ARN": inline(allow(
+        "cognito-idp:DescribeUserPoolClient", "arn:aws:cognito-idp:*:111122223333:userpool/*")),
+    "ACM private keys": inline(allow("acm:ExportCertificate")),
+    "ACM private keys by ARN wildcard": inline(allow("acm:Export*", "arn:aws:acm:*:*:certificate/*")),
+    "MWAA CLI tokens": inline(allow("airflow:CreateCliToken")),
+    "Studio login URLs": inline(allow("sagemaker:CreatePresignedDomainUrl")),
     "Deny of another service leaves it": inline(allow("secretsmanager:GetSecretValue"),
                                                 {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}),
     "role inline policy": ("aws:iam/role:Role", "agent-policy", {"assumeRolePolicy": TRUST, "inlinePolicies": [
@@ -86,6 +94,13 @@ BOUNDED = {
                                           {"Effect": "Deny", "Action": "ssm:GetParameter*", "Resource": "*"}),
     "reads that return no secret": inline(allow(["secretsmanager:DescribeSecret", "ssm:DescribeParameters",
                                                  "lambda:ListFunctions", "kms:DescribeKey"])),
+    "one user pool's clients": inline(allow("cognito-idp:DescribeUserPoolClient",
+                                           "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_AbCdEf")),
+    "one certificate": inline(allow("acm:ExportCertificate", "arn:aws:acm:eu-west-1:111122223333:certificate/"
+                                                             "0b1c2d3e-1111-2222-3333-444455556666")),
+    "Cognito and ACM reads that return no secret": inline(allow(["cognito-idp:DescribeUserPool",
+                                                                 "cognito-idp:ListUserPoolClients",
+                                                                 "acm:DescribeCertificate", "acm:GetCertificate"])),
     "AmazonEC2ReadOnlyAccess by ARN": (ATTACHMENT, "agent-policy", {
         "role": "agent-role", "policyArn": "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"}),
     "AmazonRDSDataFullAccess by ARN": (ATTACHMENT, "agent-policy", {
