@@ -71,3 +71,38 @@ def test_under_the_engine_a_literal_client_id_is_never_a_new_application(pack):
     findings = stack_findings(pack, RULE, stack_of(name_uuid("client", CLIENT.name)))
     assert [name for name, _ in findings] == ["", "decoy", "foreign", "own"]
     assert "cannot check until known: unknown.authorizedClientId is computed" in findings[0][1]
+
+
+# red14 r14-7: known client applications bundle consent (consenting to the client consents to the API): the same
+# judgement, on an application's api.knownClientApplications and on an ApplicationKnownClients resource
+KNOWN_CLIENTS = "azuread:index/applicationKnownClients:ApplicationKnownClients"
+KNOWN = "names client application"
+
+
+def test_known_client_applications_naming_a_foreign_client_are_flagged_and_own_ones_pass(gate_pack):
+    own_client_id = name_uuid("client", CLIENT.name).upper()
+    stack = [API, CLIENT,
+             resource(APPLICATION, "bundled", {"displayName": "b", "api": {
+                 "knownClientApplications": [own_client_id, FOREIGN_CLIENT]}}, (CLIENT.urn,)),
+             resource(APPLICATION, "own-api", {"displayName": "o", "api": {
+                 "knownClientApplications": [own_client_id.lower()]}}),
+             resource(APPLICATION, "no-known", {"displayName": "n", "api": {"requestedAccessTokenVersion": 2}}),
+             resource(KNOWN_CLIENTS, "known-foreign", {"applicationId": API_ID,
+                                                       "knownClientIds": [FOREIGN_CLIENT]}),
+             resource(KNOWN_CLIENTS, "known-own", {"applicationId": API_ID, "knownClientIds": [own_client_id]}),
+             resource(KNOWN_CLIENTS, "known-output", {"applicationId": API_ID, "knownClientIds": [UNKNOWN]},
+                      (CLIENT.urn,)),
+             resource(KNOWN_CLIENTS, "known-unexplained", {"applicationId": API_ID, "knownClientIds": [UNKNOWN]})]
+    findings = dict(stack_findings(gate_pack, RULE, stack))
+    assert sorted(findings) == ["", "bundled", "known-foreign"], findings
+    assert KNOWN in findings["bundled"] and FOREIGN_CLIENT in findings["bundled"]
+    assert "(api.knownClientApplications[1])" in findings["bundled"]
+    assert KNOWN in findings["known-foreign"] and "(knownClientIds[0])" in findings["known-foreign"]
+
+
+def test_known_clients_over_the_default_pack_are_mandatory(pack):
+    stack = [API, CLIENT, resource(KNOWN_CLIENTS, "known-foreign", {"applicationId": API_ID,
+                                                                    "knownClientIds": [FOREIGN_CLIENT]}),
+             resource(APPLICATION, "bundled", {"displayName": "b", "api": {
+                 "knownClientApplications": [FOREIGN_CLIENT]}})]
+    assert [name for name, _ in stack_findings(pack, RULE, stack, "mandatory")] == ["bundled", "known-foreign"]
