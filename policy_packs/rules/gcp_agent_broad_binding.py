@@ -20,6 +20,7 @@ from agentid_policy_packs.analysis.gcp_iam import binding_types, level_of
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
+from .gcp_own import CONFIG as OWN_CONFIG, CONFIG_SCHEMA as OWN_SCHEMA, STRICTNESS as OWN_STRICTNESS, own_stack_account
 from .gcp_bindings import each_binding
 
 CUSTOM_ROLE_TYPES = ("gcp:projects/iAMCustomRole:IAMCustomRole", "gcp:organizations/iAMCustomRole:IAMCustomRole")
@@ -66,7 +67,8 @@ def _too_broad(role: str, custom: dict[str, object]) -> str | None:
 def check(resources: list[Resource], config):
     prefixes = tuple(p for p in config["agentServiceAccountPrefixes"] if isinstance(p, str) and p)
     custom = _custom_roles(resources)
-    principals = GcpPrincipals.from_stack(resources, prefixes)
+    # a stack service account of a project the gate does not list is not the stack's own (red14 r14-3)
+    principals = GcpPrincipals.from_stack([r for r in resources if own_stack_account(r, config)], prefixes)
     for resource in resources:
         if resource.type not in binding_types():
             continue
@@ -117,7 +119,7 @@ RULE = Rule(
     check=check,
     stack=True,
     reads=binding_types() + CUSTOM_ROLE_TYPES,
-    config={"agentServiceAccountPrefixes": ["agent-"]},
-    config_schema={"agentServiceAccountPrefixes": {"type": "array", "items": {"type": "string"}}},
-    config_strictness={"agentServiceAccountPrefixes": "superset"},
+    config={"agentServiceAccountPrefixes": ["agent-"], **OWN_CONFIG},
+    config_schema={"agentServiceAccountPrefixes": {"type": "array", "items": {"type": "string"}}, **OWN_SCHEMA},
+    config_strictness={"agentServiceAccountPrefixes": "superset", **OWN_STRICTNESS},
 )

@@ -5,7 +5,12 @@ the base branch's waivers.yaml policyPackConfig or as `agentid preview --own-gcp
 pull request may only shorten them) plus what the stack defines: its service accounts (their e-mail, known from
 the inputs or, under the gate, the mocks' outputs), its workforce pools (a pool id is globally unique) and its
 workload identity pools (by id, and project number once its name is known). A
-project or domain the stack merely names is not own: the stack file is the pull request's.
+project or domain the stack merely names is not own: the stack file is the pull request's. So a stack service
+account counts only when its project is one the gate lists (ownGcpProjects): its `project` input, else the
+`project` of the provider it is created with (the stack's default gcp:project config, or an explicit provider);
+`gcp.serviceaccount.Account(account_id="evil", project="attacker-proj")` does not make the attacker's account own
+(red14 r14-3: the grant naming it does not depend on the decoy, and applies even when creating the decoy fails or
+happens in a project the attacker holds). Such an account is judged by its e-mail as any other.
 """
 
 from __future__ import annotations
@@ -50,9 +55,26 @@ def account_email(resource: Resource) -> str | None:
     return email or (f"{account}@{project}.iam.gserviceaccount.com" if account and project else None)
 
 
+def account_project(resource: Resource) -> str | None:
+    """The project a stack service account is created in: its `project` input, else its provider's `project`
+    (None when neither is known: then it is not own)."""
+    project = _known(resource.props.get("project"))
+    if project is None and resource.provider is not None:
+        project = _known(resource.provider.props.get("project"))
+    return project
+
+
+def own_stack_account(resource: Resource, config: Mapping[str, Any]) -> bool:
+    """False for a stack service account whose project is not one the gate lists (it is judged as anyone's);
+    True for every other resource (a filter over a stack's resources)."""
+    if resource.type != ACCOUNT_TYPE:
+        return True
+    return (account_project(resource) or "").lower() in OwnGcp.of(config).projects
+
+
 def own_gcp(resources: Iterable[Resource], config: Mapping[str, Any]) -> OwnGcp:
     resources = list(resources)
-    accounts = [e for r in resources if r.type == ACCOUNT_TYPE and (e := account_email(r))]
+    accounts = [e for r in resources if r.type == ACCOUNT_TYPE and own_stack_account(r, config) and (e := account_email(r))]
     pools = [p for r in resources if r.type == WORKFORCE_POOL_TYPE and (p := _known(r.props.get("workforcePoolId")))]
     return OwnGcp.of(config, accounts, pools, [workload for r in resources if r.type == WORKLOAD_POOL_TYPE
                                                and (workload := _workload_pool(r))])

@@ -103,9 +103,11 @@ def test_with_no_own_domain_listed_a_user_cannot_be_told_inside():
         running.configure({})
         [(_, message)] = stack_findings(running, RULE, [ACCOUNT, sa_member("user:alice@acme.example")], "mandatory")
         assert "cannot tell: the gate lists no own domain (ownGcpDomains)" in message
-        # the stack's own service account is inside whatever the gate lists
-        assert stack_findings(running, RULE, [ACCOUNT, sa_member(
-            "serviceAccount:agent@acme-prod.iam.gserviceaccount.com")]) == []
+        # the stack's own service account is inside only when its project is one the gate lists (red14 r14-3):
+        # with no list, the stack naming acme-prod does not make it the organisation's
+        [(_, message)] = stack_findings(running, RULE, [ACCOUNT, sa_member(
+            "serviceAccount:agent@acme-prod.iam.gserviceaccount.com")], "mandatory")
+        assert "of acme-prod, not one of ownGcpProjects" in message
 
 
 KEY_MEMBER = "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember"

@@ -149,6 +149,7 @@ INSIDE = ["user:alice@acme.example", "group:sre@ACME.example", "domain:acme.exam
 POOL = ("gcp:iam/workforcePool:WorkforcePool", "pool", {"workforcePoolId": "acme-staff", "parent": "organizations/555",
                                                          "location": "global"})
 ACCOUNT = ("gcp:serviceaccount/account:Account", "sa", {"accountId": "pam-approver", "project": "elsewhere-1"})
+OWN_ACCOUNT = ("gcp:serviceaccount/account:Account", "sa", {"accountId": "pam-approver", "project": "acme-prod"})
 
 
 def approved_by(approver):
@@ -190,9 +191,14 @@ def test_a_requester_of_the_organisation_passes_for_a_harmless_role(pack, reques
 def test_the_stacks_own_workforce_pool_and_service_account_are_inside(pack):
     member = "principalSet://iam.googleapis.com/locations/global/workforcePools/acme-staff/group/admins"
     assert judged(pack, entitlement(principals=["user:m@acme.example"], approval=approved_by(member)), POOL) == []
+    # a stack service account is inside only in a project the gate lists (red14 r14-3): the stack naming
+    # elsewhere-1 does not make its account the organisation's
     account = "serviceAccount:pam-approver@elsewhere-1.iam.gserviceaccount.com"
     assert judged(pack, entitlement(principals=["user:m@acme.example"], approval=approved_by(account)),
-                  ACCOUNT) == []
+                  ACCOUNT, level="mandatory") == ["ent"]
+    own_account = "serviceAccount:pam-approver@acme-prod.iam.gserviceaccount.com"
+    assert judged(pack, entitlement(principals=["user:m@acme.example"], approval=approved_by(own_account)),
+                  OWN_ACCOUNT) == []
     workload = "principalSet://iam.googleapis.com/projects/42/locations/global/workloadIdentityPools/ci/group/admins"
     pool = ("gcp:iam/workloadIdentityPool:WorkloadIdentityPool", "wip", {"workloadIdentityPoolId": "ci",
                                                                         "name": "projects/42/locations/global/"
@@ -212,7 +218,7 @@ def test_an_unknown_approver_is_a_stack_account_only_when_it_provably_is_its_out
     from agentid.analyzer_client import StackResource
     from tests.policy.test_pack_grpc import urn
 
-    account = StackResource(ACCOUNT[0], "sa", urn(ACCOUNT[0], "sa"), ACCOUNT[2])
+    account = StackResource(OWN_ACCOUNT[0], "sa", urn(OWN_ACCOUNT[0], "sa"), OWN_ACCOUNT[2])
     bucket_type = "gcp:storage/bucket:Bucket"
     bucket = StackResource(bucket_type, "b", urn(bucket_type, "b"), {"name": "b", "location": "EU"})
 

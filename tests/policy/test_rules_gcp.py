@@ -69,7 +69,8 @@ BOUNDED = ("gcp:serviceaccount/iAMMember:IAMMember",
 @pytest.fixture(scope="module")
 def pack():
     with PackProcess.start(PACK, timeout=60) as running:
-        running.configure({"AGID-GEN-006": {"trustedRepositoryOwners": ["o"]}})  # the look-alikes' GitHub owner
+        # the look-alikes' GitHub owner; proj-one is the organisation's (a stack service account is own only there)
+        running.configure({"AGID-GEN-006": {"trustedRepositoryOwners": ["o"]}, "all": {"ownGcpProjects": ["proj-one"]}})
         yield running
 
 

@@ -42,7 +42,7 @@ def test_the_gates_own_domain_makes_an_approver_inside(project: Path) -> None:
     assert config[RULE]["ownGcpDomains"] == ["acme.example"]
     assert "Own Google Cloud principals (the lists the packs judged with):" in run.stdout
     [line] = [line for line in run.stdout.replace("\n", " ").split("  ") if "ownGcpDomains: agent-guard:" in line]
-    assert line.strip().startswith("ownGcpDomains: agent-guard: acme.example (AGID-GCP-021, AGID-GCP-024"), line
+    assert line.strip().startswith("ownGcpDomains: agent-guard: acme.example (AGID-GCP-006, AGID-GCP-021, AGID-GCP-024, AGID-GCP-025"), line
 
 
 @pytest.mark.parametrize("approver", ["user:attacker@gmail.com", "group:x@evil.example",
