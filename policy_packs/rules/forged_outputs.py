@@ -6,7 +6,9 @@ those come from the mocks' derivation; a raw `pulumi.CustomResource("aws:lambda/
 {"arn": <an existing admin function>})` put the output in an INPUT, and the mock used to echo it, so a foreign object
 "was the stack's" (red14 r14-5: AGID-AWS-057, AGID-AZ-063 and AGID-AZ-064 bypassed). The typed SDK classes refuse such
 an input; the generic CustomResource (or a transform editing props) does not. known_state no longer trusts such an
-input; this rule reports it, so a program that tries is refused rather than silently judged.
+input; this rule reports it, so a program that tries is refused rather than silently judged. Only under the gate
+(`agentid preview`, which names its mock accounts to the pack): there every resource is new and its props are the
+program's inputs; elsewhere the engine may send a deployed resource's outputs, which are the provider's.
 
 An input is forged when it is `id` or `urn` (the engine's), or one of agentid.mock_provider.COMPUTED_OUTPUTS that the
 type's SDK `*Args` class does not accept (source: the installed provider SDK, read through its resource_modules
@@ -17,11 +19,14 @@ register; a type whose SDK cannot be read accepts none: fail closed). `azuread.S
 from __future__ import annotations
 
 from agentid.mock_provider import forged_output
+from agentid_policy_packs.analysis.aws_accounts import invented_accounts
 
 from .base import Rule, Violation
 
 
 def check(resources, config):
+    if not invented_accounts():
+        return  # outside the gate the engine may send deployed outputs (`pulumi up`, an update's preview): not inputs
     for resource in resources:
         if not resource.custom or resource.type.startswith("pulumi:"):
             continue
