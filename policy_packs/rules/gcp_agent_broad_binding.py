@@ -24,6 +24,11 @@ from .gcp_own import CONFIG as OWN_CONFIG, CONFIG_SCHEMA as OWN_SCHEMA, STRICTNE
 from .gcp_bindings import each_binding
 
 CUSTOM_ROLE_TYPES = ("gcp:projects/iAMCustomRole:IAMCustomRole", "gcp:organizations/iAMCustomRole:IAMCustomRole")
+# The settings of every rule that judges agent principals' bindings (this one and AGID-GCP-025): which service
+# accounts are agents', and which principals are the organisation's own (gcp_own)
+AGENT_CONFIG = {"agentServiceAccountPrefixes": ["agent-"], **OWN_CONFIG}
+AGENT_SCHEMA = {"agentServiceAccountPrefixes": {"type": "array", "items": {"type": "string"}}, **OWN_SCHEMA}
+AGENT_STRICTNESS = {"agentServiceAccountPrefixes": "superset", **OWN_STRICTNESS}
 
 
 def custom_role_resources(resources: list[Resource]) -> dict[str, Resource]:
@@ -119,7 +124,7 @@ RULE = Rule(
     check=check,
     stack=True,
     reads=binding_types() + CUSTOM_ROLE_TYPES,
-    config={"agentServiceAccountPrefixes": ["agent-"], **OWN_CONFIG},
-    config_schema={"agentServiceAccountPrefixes": {"type": "array", "items": {"type": "string"}}, **OWN_SCHEMA},
-    config_strictness={"agentServiceAccountPrefixes": "superset", **OWN_STRICTNESS},
+    config=AGENT_CONFIG,
+    config_schema=AGENT_SCHEMA,
+    config_strictness=AGENT_STRICTNESS,
 )

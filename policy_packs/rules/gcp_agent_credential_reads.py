@@ -26,8 +26,8 @@ from agentid_policy_packs.analysis.gcp_iam import binding_types, level_of
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
-from .gcp_own import CONFIG as OWN_CONFIG, CONFIG_SCHEMA as OWN_SCHEMA, STRICTNESS as OWN_STRICTNESS, own_stack_account
-from .gcp_agent_broad_binding import CUSTOM_ROLE_TYPES, _custom_roles, _who
+from .gcp_own import own_stack_account
+from .gcp_agent_broad_binding import AGENT_CONFIG, AGENT_SCHEMA, AGENT_STRICTNESS, CUSTOM_ROLE_TYPES, _custom_roles, _who
 from .gcp_bindings import each_binding
 
 CREDENTIAL_READS_FILE = Path(__file__).resolve().parents[1] / "analysis" / "gcp_credential_reads.yaml"
@@ -104,8 +104,8 @@ RULE = Rule(
     check=check,
     stack=True,
     reads=binding_types() + CUSTOM_ROLE_TYPES,
-    config={"agentServiceAccountPrefixes": ["agent-"], **OWN_CONFIG},
-    config_schema={"agentServiceAccountPrefixes": {"type": "array", "items": {"type": "string"}}, **OWN_SCHEMA},
-    config_strictness={"agentServiceAccountPrefixes": "superset", **OWN_STRICTNESS},
+    config=AGENT_CONFIG,
+    config_schema=AGENT_SCHEMA,
+    config_strictness=AGENT_STRICTNESS,
     enforcement="mandatory",
 )
