@@ -91,16 +91,16 @@ class ProgramOutcome:
         the state and the CI logs: AGID-GEN-004). Secrets stay wrapped, so the packs see them as secrets."""
         from google.protobuf import struct_pb2
 
-        from agentid.preview.property_values import decode
+        from agentid.preview.property_values import decode, for_analyzer
 
         judged = [_with_outputs(r, self.component_outputs[r.urn]) if r.urn in self.component_outputs else r
                   for r in self.resources]
         if self.stack_urn:
-            outputs = struct_pb2.Struct.FromString(self.stack_outputs_wire)
+            outputs = for_analyzer(struct_pb2.Struct.FromString(self.stack_outputs_wire))
             judged.append(Resource(urn=self.stack_urn, type="pulumi:pulumi:Stack",
                                    name=self.stack_urn.rsplit("::", 1)[-1],
                                    inputs=decode(outputs), parent=None, custom=False,
-                                   wire_inputs=self.stack_outputs_wire))
+                                   wire_inputs=outputs.SerializeToString()))
         return judged
 
 
@@ -109,14 +109,14 @@ def _with_outputs(resource: Resource, outputs_wire: bytes) -> Resource:
     from google.protobuf import struct_pb2
 
     from agentid.analyzer_client import to_struct
-    from agentid.preview.property_values import decode
+    from agentid.preview.property_values import decode, for_analyzer
 
     merged = struct_pb2.Struct()
     if resource.wire_inputs is not None:
         merged.MergeFromString(resource.wire_inputs)
     else:
         merged.CopyFrom(to_struct(resource.inputs))
-    outputs = struct_pb2.Struct.FromString(outputs_wire)
+    outputs = for_analyzer(struct_pb2.Struct.FromString(outputs_wire))
     for key, value in outputs.fields.items():
         merged.fields[key].CopyFrom(value)
     return dataclasses.replace(resource, inputs={**resource.inputs, **decode(outputs)},

@@ -67,6 +67,46 @@ def plain(value: Any) -> Any:
     return value
 
 
+def for_analyzer(message: struct_pb2.Struct) -> struct_pb2.Struct:
+    """`message` as an analyzer can unmarshal it: resource references as their id (custom) or URN and output values
+    as their value (unknown: the sentinel), as `plain` reads them, secrets kept wrapped. The Python policy SDK
+    refuses the other signatures ("Unrecognized signature ... when unmarshaling resource property"); a component's
+    registered outputs (a kubernetes ConfigFile's `resources`) and stack outputs hold references."""
+    cleaned = struct_pb2.Struct()
+    for key, value in message.fields.items():
+        cleaned.fields[key].CopyFrom(_for_analyzer(value))
+    return cleaned
+
+
+def _for_analyzer(value: struct_pb2.Value) -> struct_pb2.Value:
+    kind = value.WhichOneof("kind")
+    if kind == "list_value":
+        out = struct_pb2.Value()
+        out.list_value.SetInParent()
+        for item in value.list_value.values:
+            out.list_value.values.add().CopyFrom(_for_analyzer(item))
+        return out
+    if kind != "struct_value":
+        return value
+    fields = value.struct_value.fields
+    signature = fields[SIGNATURE_KEY].string_value if SIGNATURE_KEY in fields else None
+    if signature == RESOURCE_REFERENCE_SIG:
+        return struct_pb2.Value(string_value=str(plain(_value(value))))
+    if signature == OUTPUT_VALUE_SIG:
+        inner = _for_analyzer(fields["value"]) if "value" in fields else struct_pb2.Value(string_value=UNKNOWN)
+        if "secret" in fields and fields["secret"].bool_value:
+            wrapped = struct_pb2.Value()
+            wrapped.struct_value.fields[SIGNATURE_KEY].string_value = SECRET_SIG
+            wrapped.struct_value.fields["value"].CopyFrom(inner)
+            return wrapped
+        return inner
+    out = struct_pb2.Value()
+    out.struct_value.SetInParent()
+    for key, item in fields.items():
+        out.struct_value.fields[key].CopyFrom(_for_analyzer(item))
+    return out
+
+
 def struct_to_dict(message: Any) -> dict[str, Any]:
     """`json_format.MessageToDict(message)` for a `google.protobuf.Struct`, read with the message's own accessors.
 

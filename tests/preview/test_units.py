@@ -310,3 +310,24 @@ def test_a_finding_fingerprint_covers_the_resources_inputs_not_only_the_message(
                                                                                           everything)
     assert finding_fingerprint("AGID-AWS-030", urn, message, read) == finding_fingerprint(
         "AGID-AWS-030", urn, "  " + message.replace(" ", "  "), dict(reversed(list(read.items()))))
+
+
+def test_outputs_sent_to_an_analyzer_hold_no_signature_the_policy_sdk_refuses() -> None:
+    """A component's registered outputs (a kubernetes ConfigFile's `resources`) hold resource references, which the
+    Python policy SDK cannot unmarshal (the pack failed AnalyzeStack, exit 2): they go as the id or URN, output values
+    as their value, and secrets stay wrapped."""
+    from google.protobuf import json_format, struct_pb2
+
+    from agentid.preview.property_values import (OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG, SECRET_SIG, SIGNATURE_KEY,
+                                                 UNKNOWN, for_analyzer)
+
+    ref = {SIGNATURE_KEY: RESOURCE_REFERENCE_SIG, "urn": "urn:pulumi:dev::p::kubernetes:core/v1:ServiceAccount::sa",
+           "id": ""}
+    message = json_format.ParseDict({
+        "resources": {"v1/ServiceAccount::sa": ref, "list": [ref, {SIGNATURE_KEY: OUTPUT_VALUE_SIG}]},
+        "token": {SIGNATURE_KEY: OUTPUT_VALUE_SIG, "value": "t", "secret": True},
+        "key": {SIGNATURE_KEY: SECRET_SIG, "value": "k"}}, struct_pb2.Struct())
+    assert json_format.MessageToDict(for_analyzer(message)) == {
+        "resources": {"v1/ServiceAccount::sa": ref["urn"], "list": [ref["urn"], UNKNOWN]},
+        "token": {SIGNATURE_KEY: SECRET_SIG, "value": "t"},
+        "key": {SIGNATURE_KEY: SECRET_SIG, "value": "k"}}
