@@ -34,7 +34,12 @@ PROD = {
 def make_project(directory: Path, prod_config: dict) -> Path:
     shutil.copytree(ROOT / "stacks", directory / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "Pulumi.yaml", directory)
-    shutil.copy(ROOT / "waivers.yaml", directory)  # the gate settings of the dev stack (trusted issuers, its waiver)
+    # the gate settings of the dev stack (trusted issuers, own projects), and the prod stack's project as the
+    # organisation's own too, as its operator lists it (the gate never takes a project from the stack file)
+    settings = yaml.safe_load((ROOT / "waivers.yaml").read_text())
+    own = settings["policyPackConfig"]["agent-guard"]["all"]["ownGcpProjects"]
+    own.append(prod_config["agent-identity-kit:gcpProject"])
+    (directory / "waivers.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
     (directory / "stacks" / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": prod_config}))
     return directory
 
