@@ -81,13 +81,16 @@ def test_a_type_neither_mapped_nor_reviewed_cannot_be_checked(pack, type_name, s
 
 
 def test_mapped_and_harmless_look_alikes_pass(pack):
-    # a function URL that needs IAM auth, a queue, a DynamoDB table without a resource policy
-    for type_name, state in [("AWS::Lambda::Url", {"TargetFunctionArn": "f", "AuthType": "AWS_IAM"}),
-                             ("AWS::SQS::Queue", {"QueueName": "q"}), ("AWS::DynamoDB::Table", {"TableName": "t"})]:
+    # a queue, a DynamoDB table without a resource policy
+    for type_name, state in [("AWS::SQS::Queue", {"QueueName": "q"}), ("AWS::DynamoDB::Table", {"TableName": "t"})]:
         assert mandatory(pack, CLOUD_CONTROL, "ok", cc(type_name, state)) == [], type_name
-    # ... and its look-alikes that do not: anyone may call the URL; the table carries a resource policy
-    assert [r for r, _ in mandatory(pack, CLOUD_CONTROL, "u", cc("AWS::Lambda::Url", {"TargetFunctionArn": "f",
-                                                                                     "AuthType": "NONE"}))] == ["AGID-AWS-034"]
+    # a function URL is judged as the typed FunctionUrl: on a function the stack does not define it invokes code that
+    # runs as that function's role (AGID-AWS-057, red14 r14-2), whatever its auth; with auth NONE anyone may call it
+    assert [r for r, _ in mandatory(pack, CLOUD_CONTROL, "ok", cc("AWS::Lambda::Url", {
+        "TargetFunctionArn": "f", "AuthType": "AWS_IAM"}))] == ["AGID-AWS-057"]
+    assert sorted(r for r, _ in mandatory(pack, CLOUD_CONTROL, "u", cc("AWS::Lambda::Url", {
+        "TargetFunctionArn": "f", "AuthType": "NONE"}))) == ["AGID-AWS-034", "AGID-AWS-057"]
+    # ... the table's look-alike that does not pass: it carries a resource policy
     [(rule, message)] = mandatory(pack, CLOUD_CONTROL, "t", cc("AWS::DynamoDB::Table", {"ResourcePolicy": {}}))
     assert rule == "AGID-AWS-040" and "AWS::DynamoDB::Table sets ResourcePolicy" in message
 
