@@ -19,14 +19,7 @@ from tests.policy.test_pack_grpc import urn
 RULE = "AGID-AWS-057"
 
 
-@pytest.fixture(autouse=True)
-def own_account(pack):
-    """A literal ARN names a stack object only in an account known to be the stack's own (issue 11: another account's
-    `function:web-fn` is not the stack's web-fn). At a real preview the stack objects' ARNs are computed, so these
-    cases list the account their ARNs use in ownAccountIds, as a CI does (the gate names its mock account itself)."""
-    pack.configure({RULE: {"ownAccountIds": ["123456789012"]}})
-    yield
-    pack.configure({})
+pytestmark = pytest.mark.usefixtures("aws_own_account")
 
 
 ADMIN = "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"

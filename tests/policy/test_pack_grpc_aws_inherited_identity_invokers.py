@@ -11,8 +11,9 @@ from __future__ import annotations
 import pytest
 
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc_aws_inherited_identity import (  # noqa: F401 (own_account: autouse fixture)
-    EXISTING_FN, INHERITED, OWN_FN, findings, own_account, res)
+from tests.policy.test_pack_grpc_aws_inherited_identity import EXISTING_FN, INHERITED, OWN_FN, findings, res
+
+pytestmark = pytest.mark.usefixtures("aws_own_account")
 
 OWN_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:web-fn"
 APIGW_URI = ("arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/{}/invocations")
