@@ -15,6 +15,12 @@ inference provider) on the agent's behalf with the credential its `credentialPro
   instance-metadata address, one meaning to every parser); a query string is allowed. `http://tools.internal`
   sends the credential in clear; `https://169.254.169.254/` or `https://user@evil.example` sends it elsewhere than
   a reviewer reads.
+* A target built from an OpenAPI definition (`mcp.openApiSchema`) calls the definition's servers: every URL of
+  `servers` (document, path item, operation; each server variable at its default and at every enum value) or, in
+  Swagger 2.0, every `schemes` entry on `host` + `basePath`, judged as the endpoints above
+  (analysis/openapi_servers.py). A definition that does not parse, or names no URL (no servers, an undeclared
+  variable, no scheme or host), cannot be checked; one read from S3 (`s3.uri`) is not in the stack and cannot be
+  checked either.
 Sources: https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices#token-passthrough,
 https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-outbound-auth.html
 """
@@ -22,6 +28,8 @@ https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-outbound-a
 from __future__ import annotations
 
 from agentid_components import https_url
+from agentid_policy_packs.analysis.openapi_auth import load_definition
+from agentid_policy_packs.analysis.openapi_servers import server_urls
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -31,6 +39,9 @@ CREDENTIALS = "credentialProviderConfiguration"
 TARGET = "targetConfiguration"
 # where a target's endpoint URL sits under targetConfiguration (pulumi-aws 7.51 AgentcoreGatewayTarget inputs)
 ENDPOINTS = (("mcp", "mcpServer", "endpoint"), ("http", "passthrough", "endpoint"), ("inference", "provider", "endpoint"))
+# where an OpenAPI definition whose servers the target calls sits under targetConfiguration: {inlinePayload: {payload}}
+# or {s3: {uri}}
+OPENAPI_SCHEMAS = (("mcp", "openApiSchema"),)
 
 
 def endpoint_problem(url: str) -> str | None:
@@ -106,9 +117,67 @@ def _endpoint_outcomes(resource: Resource):
                             f"({where}), which {problem}: name the target's exact https URL")
 
 
+def _walk(target: dict, path: tuple[str, ...]):
+    """(value, dotted path walked) at `path` under targetConfiguration: None when a level is absent, the unknown
+    sentinel where an unknown level stops the walk."""
+    value, walked = target, [TARGET]
+    for key in path:
+        if not isinstance(value, dict):
+            return None, ".".join(walked)
+        value = _block(value.get(key))
+        walked.append(key)
+        if is_unknown(value):
+            break
+    return value, ".".join(walked)
+
+
+def _openapi_outcomes(resource: Resource):
+    target = _block(resource.props.get(TARGET))
+    if not isinstance(target, dict):
+        return  # unknown or not an object: _endpoint_outcomes reports it
+    for path in OPENAPI_SCHEMAS:
+        schema, where = _walk(target, path)
+        if schema is None:
+            continue
+        if is_unknown(schema):
+            yield Unknown(where)
+            continue
+        if not isinstance(schema, dict):
+            yield Violation(f"{resource.name}: cannot check: {where} is not an object")
+            continue
+        inline, s3 = _block(schema.get("inlinePayload")), _block(schema.get("s3"))
+        if _set(s3):
+            yield Violation(f"gateway target {resource.name}: cannot check: the OpenAPI definition whose servers the "
+                            f"target calls is read from S3 ({where}.s3) at deployment, not from the stack; inline "
+                            f"it ({where}.inlinePayload) so the URLs its credential goes to can be judged")
+        if not _set(inline):
+            continue
+        payload = inline.get("payload") if isinstance(inline, dict) else inline
+        if is_unknown(inline) or is_unknown(payload):
+            yield Unknown(f"{where}.inlinePayload.payload")
+            continue
+        if not isinstance(payload, str):
+            yield Violation(f"gateway target {resource.name}: cannot check: {where}.inlinePayload.payload is not "
+                            "a string")
+            continue
+        try:
+            urls = server_urls(load_definition(payload))
+        except ValueError as error:
+            yield Violation(f"gateway target {resource.name}: cannot check: the OpenAPI definition in "
+                            f"{where}.inlinePayload.payload names no URL that can be judged ({error}): write an "
+                            "OpenAPI 3 definition whose servers name the target's https URL")
+            continue
+        for url, inside in urls:
+            if problem := endpoint_problem(url):
+                yield Violation(f"gateway target {resource.name} sends its requests and credential to {url[:200]!r} "
+                                f"({where}.inlinePayload.payload {inside}), which {problem}: name the target's "
+                                "exact https URL")
+
+
 def check(resource: Resource, config):
     yield from _credential_outcomes(resource)
     yield from _endpoint_outcomes(resource)
+    yield from _openapi_outcomes(resource)
 
 
 RULE = Rule(
@@ -117,9 +186,11 @@ RULE = Rule(
     severity="critical",
     category="weak-trust",
     description="AgentCore gateway targets never forward the caller's token (JWT passthrough) and send their own "
-                "credential only to an https URL on a named host.",
+                "credential only to an https URL on a named host (an endpoint, or every server of an inline OpenAPI "
+                "definition).",
     remediation="Configure an OAuth credential provider (a token for the target's audience), an API key provider or "
-                "the gateway's IAM role instead of jwtPassthrough, and name the target's exact https endpoint.",
+                "the gateway's IAM role instead of jwtPassthrough, and name the target's exact https endpoint (inline "
+                "the OpenAPI definition, its servers https URLs on named hosts).",
     url="https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices#token-passthrough",
     check=check,
     resource_types=(GATEWAY_TARGET,),

@@ -8,9 +8,12 @@ installed SDK's Args classes at the end).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.policy.pack_cases import flagged_names
+from tests.policy.test_pack_grpc import urn
 from tests.policy.ruletools import UNKNOWN
 from tests.policy.sdk_args import inputs, nested
 
@@ -73,6 +76,102 @@ def test_own_credential_to_https_passes(pack, credentials, configuration):
     assert flagged_names(pack, RULE, target(credentials, configuration)) == []
 
 
+APIKEY = {"apiKey": {"providerArn": "arn:aws:bedrock-agentcore:eu-west-1:111122223333:token-vault/default/"
+                                  "apikeycredentialprovider/k"}}
+PATHS = {"/x": {"get": {"operationId": "x", "responses": {"200": {"description": "ok"}}}}}
+
+
+def openapi(definition) -> dict:
+    payload = definition if isinstance(definition, str) else json.dumps(definition)
+    return {"mcp": {"openApiSchema": {"inlinePayload": {"payload": payload}}}}
+
+
+def oas3(servers, **extra) -> dict:
+    return {"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "servers": servers, "paths": PATHS, **extra}
+
+
+def swagger2(**fields) -> dict:
+    return {"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": PATHS, **fields}
+
+
+YAML_EVIL = """openapi: 3.0.1
+info: {title: t, version: '1'}
+servers:
+  - url: https://tools.example.com/v1
+  - url: http://evil.example.com
+paths:
+  /x:
+    get:
+      operationId: x
+      responses: {'200': {description: ok}}
+"""
+
+
+@pytest.mark.parametrize("definition,names", [
+    (oas3([{"url": "http://evil.example.com"}]), "'http://evil.example.com'"),
+    (oas3([{"url": "http://203.0.113.7/api"}]), "'http://203.0.113.7/api'"),
+    (oas3([{"url": "https://169.254.169.254/latest"}]), "'https://169.254.169.254/latest'"),
+    (oas3([{"url": "https://{host}/v1", "variables": {"host": {"default": "evil.example.com:80@x"}}}]),
+     "'https://evil.example.com:80@x/v1'"),
+    (oas3([{"url": "{scheme}://tools.example.com/v1",
+            "variables": {"scheme": {"default": "https", "enum": ["https", "http"]}}}]), "'http://tools.example.com/v1'"),
+    (oas3([{"url": "https://tools.example.com"}],
+          paths={"/x": {"servers": [{"url": "http://evil.example.com"}], **PATHS["/x"]}}), "paths[/x].servers[0].url"),
+    (oas3([{"url": "https://tools.example.com"}],
+          paths={"/x": {"get": {"servers": [{"url": "https://localhost/x"}], "responses": {}}}}),
+     "paths[/x].get.servers[0].url"),
+    (YAML_EVIL, "servers[1].url"),
+    (swagger2(host="evil.example.com", schemes=["https", "http"]), "'http://evil.example.com'"),
+], ids=["http", "http-ip", "metadata", "variable-default", "variable-enum", "path-servers", "operation-servers",
+        "yaml-second-server", "swagger2-http-scheme"])
+def test_openapi_server_not_https_on_a_named_host_is_flagged(pack, definition, names):
+    resource = target(APIKEY, openapi(definition))
+    diags = pack.analyze(TARGET, "crm-target", urn(TARGET, "crm-target"), resource[2])
+    assert [(d.policy_name, d.enforcement_level) for d in diags] == [(RULE, "mandatory")], [d.message for d in diags]
+    assert "crm-target" in diags[0].message and names in diags[0].message, diags[0].message
+
+
+@pytest.mark.parametrize("definition,why", [
+    ("{not json: [", "neither JSON nor YAML"),
+    (oas3([]), "empty servers list"),
+    ({"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": PATHS}, "names no servers"),
+    (oas3([{"url": "https://{tenant}.example.com"}]), "no variables"),
+    (swagger2(host="tools.example.com"), "names no schemes"),
+    (swagger2(schemes=["https"]), "names no host"),
+    ({"paths": PATHS, "servers": [{"url": "https://tools.example.com"}]}, "neither an OpenAPI 3"),
+], ids=["unparsable", "empty-servers", "no-servers", "undeclared-variable", "swagger2-no-scheme",
+        "swagger2-no-host", "not-openapi"])
+def test_openapi_definition_naming_no_judgeable_url_cannot_be_checked(pack, definition, why):
+    resource = target(APIKEY, openapi(definition))
+    diags = pack.analyze(TARGET, "crm-target", urn(TARGET, "crm-target"), resource[2])
+    assert [(d.policy_name, d.enforcement_level) for d in diags] == [(RULE, "mandatory")], [d.message for d in diags]
+    message = diags[0].message
+    assert "cannot check" in message and "inlinePayload.payload" in message and why in message, message
+
+
+def test_openapi_definition_in_s3_cannot_be_checked(pack):
+    configuration = {"mcp": {"openApiSchema": {"s3": {"uri": "s3://schemas/crm.json"}}}}
+    diags = pack.analyze(TARGET, "crm-target", urn(TARGET, "crm-target"), target(APIKEY, configuration)[2])
+    assert [(d.policy_name, d.enforcement_level) for d in diags] == [(RULE, "mandatory")]
+    assert "cannot check" in diags[0].message and "openApiSchema.s3" in diags[0].message
+
+
+@pytest.mark.parametrize("definition", [
+    oas3([{"url": "https://tools.example.com/v1"}]),
+    oas3([{"url": "https://{region}.tools.example.com/v1",
+           "variables": {"region": {"default": "eu", "enum": ["eu", "us"]}}}]),
+    YAML_EVIL.replace("http://evil.example.com", "https://backup.example.com"),
+    swagger2(host="tools.example.com", basePath="/v1", schemes=["https"]),
+], ids=["https", "https-variables", "yaml", "swagger2-https"])
+def test_openapi_server_https_on_a_named_host_passes(pack, definition):
+    assert flagged_names(pack, RULE, target(APIKEY, openapi(definition))) == []
+
+
+def test_unknown_openapi_payload_cannot_be_checked(pack):
+    names = flagged_names(pack, RULE, target(APIKEY, {"mcp": {"openApiSchema": {"inlinePayload": {"payload": UNKNOWN}}}}))
+    assert names == ["crm-target"]
+
+
 def test_unknown_endpoint_cannot_be_checked(pack):
     names = flagged_names(pack, RULE, target(OAUTH, {"mcp": {"mcpServer": {"endpoint": UNKNOWN}}}))
     assert names == ["crm-target"]
@@ -91,3 +190,8 @@ def test_the_rule_reads_the_sdk_input_names():
         holder = nested(AgentcoreGatewayTargetTargetConfigurationArgs, configuration[block])
         leaf = nested(holder, inputs(holder)[inner])
         assert "endpoint" in inputs(leaf), (block, inner)
+    mcp = nested(AgentcoreGatewayTargetTargetConfigurationArgs, configuration["mcp"])
+    schema = nested(mcp, inputs(mcp)["openApiSchema"])
+    assert {"inlinePayload", "s3"} <= set(inputs(schema))
+    assert "payload" in inputs(nested(schema, inputs(schema)["inlinePayload"]))
+    assert "uri" in inputs(nested(schema, inputs(schema)["s3"]))
