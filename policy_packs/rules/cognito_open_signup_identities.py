@@ -16,7 +16,11 @@ only as strong as who may authenticate (red9a #15):
     the role, when an app client the identity pool names lists the IdP in supportedIdentityProviders (or no such
     client is in the stack) (red11a r37;
     https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-social-idp.html). An OIDC or SAML
-    IdP of the pool is judged by its issuer / metadata (AGID-GEN-003).
+    IdP of the pool is judged by its issuer / metadata (AGID-GEN-003). The IdP's pool is the one its own userPoolId
+    input names (idp_pools; issue 11: never its depends_on): a literal the stack pool with that known id (an id no
+    stack pool has names a pool the stack does not define; where the judged pool's id is not known, cannot check), an
+    Output the stack pool, or the pool of the stack app client, output_sources proves on that input's
+    propertyDependencies (unproven: cannot check until known).
 Each entry of cognitoIdentityProviders names its user pool by its own providerName, the pool's endpoint
 `cognito-idp.REGION.amazonaws.com/POOL_ID` (`provider_name=pool.endpoint`): a literal is the stack pool whose known
 endpoint or id it names (known_state: the gate's mocks give them), an Output unknown at preview the stack pool (or
@@ -184,16 +188,58 @@ def _signs_in_through(named: list[Resource] | None, idp: Resource) -> bool:
     return False
 
 
-def _social_federation(identity_pool: Resource, pool: Resource, idps: list[Resource], named: list[Resource] | None):
+def idp_pools(idp: Resource, pools: dict[str, Resource], clients: dict[str, Resource]) -> list[Resource] | None:
+    """The stack user pools a `cognito.IdentityProvider` belongs to, from its own userPoolId input (issue 11: never
+    from its depends_on): a literal is the stack pool whose known id it is ([]: a pool the stack does not define); an
+    Output the stack pool (or the pool of the stack app client) iam_links.output_sources proves on that input's
+    propertyDependencies; None when not proven (cannot check until known)."""
+    value = idp.props.get("userPoolId")
+    if is_unknown(value):
+        found = output_sources(idp, [*pools.values(), *clients.values()], ("id",), "userPoolId")
+        if found is None:
+            return None
+        linked = {p.urn: p for p in found if p.type == USER_POOL}
+        for client in (c for c in found if c.type == USER_POOL_CLIENT):
+            owners = client_pools(client, pools)
+            if not owners:
+                return None  # the client's own pool is not proven: neither is the IdP's
+            linked.update({p.urn: p for p in owners})
+        return [linked[urn] for urn in sorted(linked)]
+    if isinstance(value, str):
+        return [p for p in pools.values() if known_state(p).get("id") == value.strip()]
+    return None
+
+
+def _social_federation(identity_pool: Resource, pool: Resource, idps: list[Resource], named: list[Resource] | None,
+                       pools: dict[str, Resource], clients: dict[str, Resource]) -> Iterator[Outcome]:
     for idp in idps:
-        if pool.urn not in idp.dependencies or not _signs_in_through(named, idp):
-            continue
         kind = idp.props.get("providerType")
+        social = is_unknown(kind) or not isinstance(kind, str) or kind.lower() in SOCIAL_IDP_TYPES
+        if not social:
+            continue  # an OIDC or SAML IdP is judged by its issuer / metadata (AGID-GEN-003)
+        on = idp_pools(idp, pools, clients)
+        if on is None:
+            if is_unknown(idp.props.get("userPoolId")):
+                yield Unknown(f"{idp.name}.userPoolId", identity_pool.urn)
+            else:
+                yield Violation(f"identity pool {identity_pool.name} trusts user pool {pool.name}: cannot check: "
+                                f"identity provider {idp.name}'s userPoolId is not a user pool id", identity_pool.urn)
+            continue
+        if not on:  # a literal id that is no known stack pool's: on this pool only if this pool's id is not known
+            pool_id = known_state(pool).get("id")
+            if isinstance(pool_id, str) and not is_unknown(pool_id):
+                continue
+            yield Violation(f"identity pool {identity_pool.name} trusts user pool {pool.name}, whose id is not known: "
+                            f"cannot check whether identity provider {idp.name} (userPoolId "
+                            f"{str(idp.props.get('userPoolId'))[:80]!r}) federates it", identity_pool.urn)
+            continue
+        if pool.urn not in {p.urn for p in on} or not _signs_in_through(named, idp):
+            continue
         if is_unknown(kind) or not isinstance(kind, str):
             yield Violation(f"identity pool {identity_pool.name} trusts user pool {pool.name}, whose identity provider "
                             f"{idp.name} has no readable providerType: whether anyone with a social account becomes a "
                             "pool user cannot be judged", identity_pool.urn)
-        elif kind.lower() in SOCIAL_IDP_TYPES:
+        else:
             yield Violation(f"identity pool {identity_pool.name} trusts user pool {pool.name}, federated to "
                             f"{SOCIAL_IDP_TYPES[kind.lower()]} (identity provider {idp.name}): every "
                             f"{SOCIAL_IDP_TYPES[kind.lower()]} account signs in as a pool user (allowAdminCreateUserOnly "
@@ -226,7 +272,7 @@ def _user_pool_findings(identity_pool: Resource, pools: dict[str, Resource], cli
             yield found
             continue
         pool, named = found
-        yield from _social_federation(identity_pool, pool, idps, named)
+        yield from _social_federation(identity_pool, pool, idps, named, pools, clients)
         if pool.urn in judged_pools:
             continue
         judged_pools.add(pool.urn)

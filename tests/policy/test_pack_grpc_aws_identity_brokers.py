@@ -124,8 +124,11 @@ def test_claims_users_cannot_write_pass(pack) -> None:
 def test_a_user_pool_federated_to_a_social_idp_is_open_to_every_account(pack) -> None:
     def with_idp(kind: str, details: dict, idps: list[str] | None) -> list[StackResource]:
         stack = user_pool_stack(["email"], "cognito:groups", idps=idps)
-        return [*stack, resource(IDP, "idp", {"userPoolId": "eu-west-1_AbCdEf123", "providerName": "ext",
-                                              "providerType": kind, "providerDetails": details}, stack[0])]
+        # as the engine sends `user_pool_id=pool.id`: unknown, from the pool (that input's propertyDependencies)
+        idp = resource(IDP, "idp", {"userPoolId": UNKNOWN, "providerName": "ext", "providerType": kind,
+                                    "providerDetails": details}, stack[0])
+        idp.property_dependencies = {"userPoolId": [stack[0].urn]}
+        return [*stack, idp]
 
     google = {"authorize_scopes": "openid"}
     [(name, message)] = stack_findings(pack, "AGID-AWS-060", with_idp("Google", google, ["COGNITO", "ext"]),

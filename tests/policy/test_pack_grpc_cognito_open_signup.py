@@ -109,3 +109,69 @@ def test_a_provider_naming_the_stack_pool_by_its_known_endpoint_or_output_is_jud
     assert stack_findings(pack, "AGID-AWS-060", existing_pool_stack(UNKNOWN, "closed")) == []
     assert stack_findings(pack, "AGID-AWS-060", existing_pool_stack(
         UNKNOWN, "closed", "marker", by_input={"cognitoIdentityProviders": ["closed"]})) == []
+
+
+IDP = "aws:cognito/identityProvider:IdentityProvider"
+CLOSED_ID = "eu-west-1_AbCdEf123"
+
+
+def federated_stack(user_pool_id, *depends_on: str, by_input: list[str] | None = None, kind: str = "Google",
+                    pool_id: str | None = CLOSED_ID) -> list[StackResource]:
+    """The stack's closed pool (its id known, as under the gate's mocks or once deployed: `pool_id`), an app client
+    and a decoy, an identity pool trusting the closed pool by its endpoint Output, and a social IdP whose
+    `user_pool_id` is `user_pool_id` (a literal, or UNKNOWN: an Output from `by_input`) with `depends_on`."""
+    closed = StackResource(USER_POOL, "closed", urn(USER_POOL, "closed"),
+                           {**CLOSED, **({"id": pool_id} if pool_id else {})})
+    client = StackResource(CLIENT, "upc", urn(CLIENT, "upc"), {"userPoolId": UNKNOWN}, dependencies=[closed.urn],
+                           property_dependencies={"userPoolId": [closed.urn]})
+    marker = StackResource("aws:s3/bucketV2:BucketV2", "marker", urn("aws:s3/bucketV2:BucketV2", "marker"), {})
+    urns = {"closed": closed.urn, "upc": client.urn, "marker": marker.urn}
+    identity = StackResource(IDENTITY_POOL, "ip", urn(IDENTITY_POOL, "ip"), {
+        "identityPoolName": "ip", "allowUnauthenticatedIdentities": False,
+        "cognitoIdentityProviders": [{"clientId": UNKNOWN, "providerName": UNKNOWN}]},
+        dependencies=[closed.urn], property_dependencies={"cognitoIdentityProviders": [closed.urn]})
+    deps = [urns[d] for d in (*depends_on, *(by_input or []))]
+    idp = StackResource(IDP, "social", urn(IDP, "social"), {
+        "userPoolId": user_pool_id, "providerName": kind, "providerType": kind,
+        "providerDetails": {"authorize_scopes": "openid"}}, dependencies=list(dict.fromkeys(deps)),
+        property_dependencies={"userPoolId": [urns[d] for d in by_input or []]})
+    return [closed, client, marker, identity, idp]
+
+
+def last_line(findings):
+    return [(n, m.rsplit("\n", 1)[-1].split("] ", 1)[-1]) for n, m in findings]
+
+
+def test_a_social_idp_is_judged_on_the_pool_its_user_pool_id_names_not_on_what_it_depends_on(pack) -> None:
+    """issue 11: an IdP of an EXISTING pool (user_pool_id a literal) with `depends_on=[the stack's closed pool]` was
+    judged as federating the closed pool; an IdP attached to the closed pool by Output through its app client (or
+    with the Output beside a decoy depends_on) was judged by its dependencies. Its own userPoolId decides."""
+    federated = ("ip", "identity pool ip trusts user pool closed, federated to Google (identity provider social): "
+                       "every Google account signs in as a pool user (allowAdminCreateUserOnly does not stop "
+                       "federated users) and gets the authenticated role's AWS credentials")
+    for stack in (federated_stack(UNKNOWN, by_input=["closed"], pool_id=None),    # user_pool_id=closed.id
+                  federated_stack(UNKNOWN, "marker", by_input=["closed"], pool_id=None),  # ... depends_on a decoy
+                  federated_stack(UNKNOWN, by_input=["upc"], pool_id=None),       # user_pool_id=upc.user_pool_id
+                  federated_stack(CLOSED_ID, "marker"),                           # the closed pool's known id
+                  federated_stack(f" {CLOSED_ID}")):
+        assert last_line(stack_findings(pack, "AGID-AWS-060", stack, "mandatory")) == [federated], stack[-1]
+    # the closed pool's id is not known (a real preview of a new pool): a literal may not be judged as another's
+    [(name, message)] = last_line(stack_findings(pack, "AGID-AWS-060", federated_stack("eu-west-1_OTHER", "closed",
+                                                                                        pool_id=None), "mandatory"))
+    assert (name, message) == ("ip", "identity pool ip trusts user pool closed, whose id is not known: cannot check "
+                                     "whether identity provider social (userPoolId 'eu-west-1_OTHER') federates it")
+    # an Output the input's dependencies do not prove (a constant behind the decoy's Output): cannot check until known
+    for hidden in (federated_stack(UNKNOWN, by_input=["marker"]), federated_stack(UNKNOWN, by_input=["closed", "marker"]),
+                   federated_stack(UNKNOWN, by_input=["closed"])):  # the pool's id is known: not its Output
+        assert last_line(stack_findings(pack, "AGID-AWS-060", hidden)) == [(
+            "", "can't run policy 'AGID-AWS-060' from policy pack 'agent-guard@v0.0.1' during preview: cannot check "
+                "until known: social.userPoolId is computed during preview")], hidden[-1]
+
+
+def test_look_alikes_an_idp_of_another_pool_and_a_corporate_oidc_idp_pass(pack) -> None:
+    for stack in (federated_stack("eu-west-1_OPEN", "closed"),       # an existing pool's IdP, depends_on the closed
+                  federated_stack("eu-west-1_OPEN", "closed", "upc"),
+                  federated_stack("eu-west-1_OPEN"),
+                  federated_stack(UNKNOWN, by_input=["closed"], kind="OIDC", pool_id=None),  # AGID-GEN-003's
+                  federated_stack(UNKNOWN, by_input=["closed"], kind="SAML", pool_id=None)):
+        assert stack_findings(pack, "AGID-AWS-060", stack) == [], stack[-1]

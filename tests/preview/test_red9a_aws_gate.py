@@ -143,6 +143,32 @@ def test_an_identity_pool_over_a_user_pool_the_stack_does_not_define_blocks_what
     """issue 11: the existing open pool passed as the stack's closed pool it depends on (or was never judged)."""
     assert blocked(project, EXISTING_USER_POOL, "AGID-AWS-060") == ["bare", "hidden", "vouched"]
 
+
+SOCIAL_IDP_LINKS = '''
+import pulumi, pulumi_aws as aws
+decoy = aws.s3.BucketV2("decoy")
+def identity_pool(name):
+    up = aws.cognito.UserPool(f"{name}-up", admin_create_user_config={"allow_admin_create_user_only": True})
+    upc = aws.cognito.UserPoolClient(f"{name}-upc", user_pool_id=up.id, supported_identity_providers=["COGNITO", "Google"])
+    aws.cognito.IdentityPool(f"{name}-ip", identity_pool_name=name, allow_unauthenticated_identities=False,
+                             cognito_identity_providers=[{"provider_name": up.endpoint, "client_id": upc.id}])
+    return up, upc
+google = {"client_id": "1.apps.googleusercontent.com", "client_secret": "x", "authorize_scopes": "openid"}
+_, upc = identity_pool("fed")
+# the stack pool's Google IdP, by its app client's user_pool_id Output, beside a decoy depends_on
+aws.cognito.IdentityProvider("fed-google", user_pool_id=upc.user_pool_id, provider_name="Google", provider_type="Google",
+                             provider_details=google, opts=pulumi.ResourceOptions(depends_on=[decoy]))
+# look-alike: a Google IdP of an EXISTING pool (its id a literal) that merely depends on the stack's closed pool
+up, _ = identity_pool("own")
+aws.cognito.IdentityProvider("other-google", user_pool_id="eu-west-1_EXISTING1", provider_name="Google",
+                             provider_type="Google", provider_details=google, opts=pulumi.ResourceOptions(depends_on=[up]))
+'''
+
+
+def test_a_social_idp_is_judged_on_the_user_pool_its_user_pool_id_names(project) -> None:
+    """issue 11: the IdP's pool was found through its dependencies (depends_on), not its user_pool_id."""
+    assert blocked(project, SOCIAL_IDP_LINKS, "AGID-AWS-060") == ["fed-ip"]
+
 ENDPOINT_SHARING = '''
 import pulumi_aws as aws
 aws.redshift.EndpointAuthorization("rsauth", account="999999999999", cluster_identifier="c1")
