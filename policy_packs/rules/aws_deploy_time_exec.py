@@ -234,15 +234,28 @@ def _names_of(resource: Resource) -> set[str]:
     return names
 
 
+def _start_paths(starter_type: str, runner_type: str) -> tuple[str, ...]:
+    """The input paths by which a resource of `starter_type` names a runner of `runner_type` it starts: its
+    `starters` names and the paths of its `inherits` entries whose kinds include the runner's type (an invoker of
+    a function, a service running a task definition: red14 r14-14, each of them starts the stack's object too)."""
+    data = _runners_data()
+    paths = list(data["starters"].get(starter_type, {}).get("names", ()))
+    for entry in data["inherits"].get(starter_type, ()):
+        if runner_type in entry["kinds"] and not entry.get("carrier"):
+            prefix = f"{entry['each']}." if "each" in entry else ""
+            paths += [prefix + path for path in entry["paths"]]
+    return tuple(dict.fromkeys(paths))
+
+
 def _started(runner: Resource, starters: list[Resource]) -> bool:
     """Does a starter of the stack start `runner`: depend on it, name it (name or ARN, `:` / `/` separated), or
     start every runner of its type (a Batch job queue runs whatever job definition a SubmitJob names)?"""
     names = _names_of(runner)
     for starter in starters:
-        spec = _runners_data()["starters"][starter.type]
+        spec = _runners_data()["starters"].get(starter.type, {})
         if runner.type in spec.get("every", ()) or runner.urn in starter.dependencies:
             return True
-        for path in spec.get("names", ()):
+        for path in _start_paths(starter.type, runner.type):
             for _, reference in _at(dict(starter.props), path):
                 if isinstance(reference, str) and names & set(re.split(r"[:/]", reference.strip())):
                     return True
@@ -492,7 +505,8 @@ def check(resources, config):
     names, urns = _functions(resources)
     data = _runners_data()
     identities = _Identities(resources, OwnAccounts.from_config(config))
-    starters = [r for r in resources if r.type in data["starters"]]
+    starters = [r for r in resources if r.type in data["starters"]
+                or any(not entry.get("carrier") for entry in data["inherits"].get(r.type, ()))]
     by_machines = _run_by_state_machines(resources, starters) | _run_by_aliases(resources, starters)
     for resource in resources:
         if resource.type == ASSOCIATION:

@@ -4,8 +4,8 @@ A resource can run code with an identity that is not in its own inputs but in an
 EC2 instance, Auto Scaling group, EC2 Fleet or Spot request launched from a launch template (the template's
 IamInstanceProfile), a Compute Engine instance created from an instance template or a machine image, or a managed
 instance group's versions (the template's service account and scopes), an ECS service running a task definition (its
-task role), a Dataproc job submitted to a cluster (the cluster's service account), an EventBridge target or schedule
-calling a Lambda function (its execution role), an Image Builder image built on an infrastructure configuration
+task role), a Dataproc job submitted to a cluster (the cluster's service account), an EventBridge target or schedule,
+an AgentCore gateway target or any other invoker calling a Lambda function (its execution role), an Image Builder image built on an infrastructure configuration
 (its instance profile). When the stack creates that object its identity is judged where it is defined (it is a
 runner of the cloud's code-runner data); when it does not (a literal name, id, ARN or self link, a value no stack
 resource explains, a data-source lookup), the identity is one nobody here can read: "cannot check: runs code as the

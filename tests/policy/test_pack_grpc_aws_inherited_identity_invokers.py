@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc_aws_inherited_identity import EXISTING_FN, INHERITED, OWN_FN, findings, res
+from tests.policy.pack_cases import stack_findings
+from tests.policy.test_pack_grpc_aws_inherited_identity import EXISTING_FN, INHERITED, OWN, OWN_FN, RULE, findings, res
 
 pytestmark = pytest.mark.usefixtures("aws_own_account")
 
@@ -75,14 +76,69 @@ INVOKERS = {
                             lambda f: {"instanceId": "i", "functionArn": f}, "functionArn"),
     "lex_intent": ("aws:lex/intent:Intent", lambda f: {"name": "i", "fulfillmentActivity": {
         "type": "CodeHook", "codeHook": {"uri": f, "messageVersion": "1.0"}}}, "fulfillmentActivity.codeHook.uri"),
+    # red14 r14-14: an AgentCore gateway target runs the agent's tool calls as the function's role, and the rest of
+    # the class (services that invoke a function named by ARN)
+    "agentcore_gateway_target": ("aws:bedrock/agentcoreGatewayTarget:AgentcoreGatewayTarget",
+                                 lambda f: {"gatewayIdentifier": "gw", "name": "t",
+                                            "credentialProviderConfiguration": {"gatewayIamRole": {}},
+                                            "targetConfiguration": {"mcp": {"lambda": {
+                                                "lambdaArn": f, "toolSchema": {"s3": {"uri": "s3://b/t.json"}}}}}},
+                                 "targetConfiguration.mcp.lambda.lambdaArn"),
+    "agentcore_gateway_interceptor": ("aws:bedrock/agentcoreGateway:AgentcoreGateway",
+                                      lambda f: {"name": "gw", "protocolType": "MCP", "authorizerType": "AWS_IAM",
+                                                 "roleArn": "arn:aws:iam::123456789012:role/worker-role",
+                                                 "interceptorConfigurations": [{"interceptionPoints": ["REQUEST"],
+                                                                                "interceptor": {"lambda": {"arn": f}}}]},
+                                      "interceptorConfigurations[0].interceptor.lambda.arn"),
+    "async_destination": ("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+                          lambda f: {"functionName": "web-fn", "destinationConfig": {"onFailure": {"destination": f}}},
+                          "destinationConfig.onFailure.destination"),
+    "log_subscription": ("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter",
+                         lambda f: {"logGroup": "lg", "filterPattern": "", "destinationArn": f}, "destinationArn"),
+    "metric_alarm": ("aws:cloudwatch/metricAlarm:MetricAlarm",
+                     lambda f: {"comparisonOperator": "GreaterThanThreshold", "evaluationPeriods": 1,
+                                "alarmActions": ["arn:aws:sns:eu-west-1:123456789012:ops", f]}, "alarmActions[1]"),
+    "composite_alarm": ("aws:cloudwatch/compositeAlarm:CompositeAlarm",
+                        lambda f: {"alarmName": "c", "alarmRule": "ALARM(a)", "okActions": [f]}, "okActions[0]"),
+    "iot_authorizer": ("aws:iot/authorizer:Authorizer", lambda f: {"authorizerFunctionArn": f},
+                       "authorizerFunctionArn"),
+    "transfer_idp": ("aws:transfer/server:Server", lambda f: {"identityProviderType": "AWS_LAMBDA", "function": f},
+                     "function"),
+    "transfer_workflow": ("aws:transfer/workflow:Workflow",
+                          lambda f: {"steps": [{"type": "CUSTOM", "customStepDetails": {"target": f}}]},
+                          "steps[0].customStepDetails.target"),
+    "object_lambda": ("aws:s3control/objectLambdaAccessPoint:ObjectLambdaAccessPoint",
+                      lambda f: {"name": "olap", "configuration": {
+                          "supportingAccessPoint": "arn:aws:s3:eu-west-1:123456789012:accesspoint/ap",
+                          "transformationConfigurations": [{"actions": ["GetObject"], "contentTransformation": {
+                              "awsLambda": {"functionArn": f}}}]}},
+                      "configuration.transformationConfigurations[0].contentTransformation.awsLambda.functionArn"),
+    "codecommit_trigger": ("aws:codecommit/trigger:Trigger",
+                           lambda f: {"repositoryName": "r", "triggers": [{"name": "t", "events": ["all"],
+                                                                           "destinationArn": f}]},
+                           "triggers[0].destinationArn"),
+    "appsync_lambda_authorizer": ("aws:appsync/graphQLApi:GraphQLApi",
+                                  lambda f: {"name": "api", "authenticationType": "API_KEY",
+                                             "additionalAuthenticationProviders": [{
+                                                 "authenticationType": "AWS_LAMBDA",
+                                                 "lambdaAuthorizerConfig": {"authorizerUri": f}}]},
+                                  "additionalAuthenticationProviders[0].lambdaAuthorizerConfig.authorizerUri"),
+    "vpclattice_target": ("aws:vpclattice/targetGroupAttachment:TargetGroupAttachment",
+                          lambda f: {"targetGroupIdentifier": "tg-1", "target": {"id": f}}, "target.id"),
+    "kinesis_analytics_preprocessor": ("aws:kinesis/analyticsApplication:AnalyticsApplication",
+                                       lambda f: {"name": "a", "inputs": {"namePrefix": "p", "processingConfiguration": {
+                                           "lambda": {"resourceArn": f, "roleArn": "arn:aws:iam::123456789012:role/k"}}}},
+                                       "inputs.processingConfiguration.lambda.resourceArn"),
 }
 
 
 @pytest.mark.parametrize("case", sorted(INVOKERS))
 def test_an_invoker_of_an_existing_function_blocks(pack, case):
     type_, props, where = INVOKERS[case]
-    found = findings(pack, res(type_, "x", props(EXISTING_FN)))
+    flagged = res(type_, "x", props(EXISTING_FN))
+    found = findings(pack, flagged)
     assert list(found) == ["x"], found
+    assert len(stack_findings(pack, RULE, [*OWN, flagged], "mandatory")) == 1  # reported once, not per rule path
     assert INHERITED in found["x"] and "Lambda function" in found["x"] and f"({where})" in found["x"], found["x"]
 
 
@@ -101,6 +157,14 @@ def test_an_output_of_the_stacks_function_passes(pack):
 
 def test_values_that_name_no_function_pass(pack):
     resources = [
+        res("aws:cloudwatch/metricAlarm:MetricAlarm", "sns-alarm", {
+            "comparisonOperator": "GreaterThanThreshold", "evaluationPeriods": 1,
+            "alarmActions": ["arn:aws:sns:eu-west-1:123456789012:ops"]}),
+        res("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "to-queue", {
+            "functionName": "web-fn", "destinationConfig": {
+                "onSuccess": {"destination": "arn:aws:sqs:eu-west-1:123456789012:done"}}}),
+        res("aws:vpclattice/targetGroupAttachment:TargetGroupAttachment", "ip", {
+            "targetGroupIdentifier": "tg-1", "target": {"id": "10.0.0.7"}}),
         res("aws:lb/targetGroupAttachment:TargetGroupAttachment", "ec2", {
             "targetGroupArn": "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/t/1", "targetId": "i-0abc"}),
         res("aws:apigatewayv2/integration:Integration", "http", {
@@ -109,3 +173,20 @@ def test_values_that_name_no_function_pass(pack):
             "owner": "AWS", "sourceIdentifier": "S3_BUCKET_VERSIONING_ENABLED"}}),
     ]
     assert findings(pack, *resources) == {}
+
+
+FOREIGN_ROLE_FN = res("aws:lambda/function:Function", "tools-fn", {
+    "name": "tools-fn", "role": "arn:aws:iam::123456789012:role/org-admin", "runtime": "python3.12", "handler": "i.h"})
+TOOLS_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:tools-fn"
+
+
+@pytest.mark.parametrize("case", sorted(INVOKERS))
+def test_every_invoker_starts_the_stacks_function_whose_role_is_then_judged(pack, case):
+    """A stack function runs only when something starts it; each invoker above does, so the function's own role
+    (here one the stack does not define) is judged; the same function started by nothing is not."""
+    type_, props, _ = INVOKERS[case]
+    invoker = res(type_, "x", props(TOOLS_ARN))
+    found = findings(pack, FOREIGN_ROLE_FN, invoker)
+    assert list(found) == ["tools-fn"], found
+    assert "org-admin" in found["tools-fn"], found["tools-fn"]
+    assert findings(pack, FOREIGN_ROLE_FN) == {}
