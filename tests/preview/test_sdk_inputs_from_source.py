@@ -1,0 +1,130 @@
+"""The SDK inputs that decide a forged output (agentid.mock_provider._sdk_inputs, AGID-GEN-007 and iam_links) are
+read from the generated resource file without importing the provider module (issue 17: the pack imported
+`pulumi_azure_native.authorization`, GCP and azuread modules at every run, ~0.7 s of its CPU for the mixed fleet).
+The source read must give exactly what importing the `*Args` class gives, for every class of the modules the kit's
+stacks use, and fall back to importing (never to a guess) when a file does not have the generated shape."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from agentid import mock_provider
+
+# modules of the five providers the kit's components and the red-team cases use; every class in them is compared
+MODULES = {
+    "pulumi_azure_native": ("pulumi_azure_native.authorization", "pulumi_azure_native.managedidentity"),
+    "pulumi_azuread": ("pulumi_azuread",),
+    "pulumi_aws": ("pulumi_aws.iam", "pulumi_aws.cognito", "pulumi_aws.lambda_"),
+    "pulumi_gcp": ("pulumi_gcp.projects", "pulumi_gcp.serviceaccount", "pulumi_gcp.storage", "pulumi_gcp.bigquery"),
+}
+# the types of the bench's mixed fleet that carry an input named like a computed output (the pack reads them at
+# every run): these must be answered from source
+FLEET_TYPES = (
+    "azure-native:authorization:RoleAssignment",
+    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
+    "azuread:index/servicePrincipal:ServicePrincipal",
+    "gcp:bigquery/datasetIamMember:DatasetIamMember",
+    "gcp:projects/iAMMember:IAMMember",
+    "gcp:serviceaccount/iAMMember:IAMMember",
+    "gcp:storage/bucketIAMMember:BucketIAMMember",
+)
+
+
+def _imported(origin: str, fqn: str, cls_name: str) -> frozenset[str]:
+    args = getattr(importlib.import_module(fqn), cls_name + "Args")
+    return frozenset(getattr(member.fget, "_pulumi_name", name)
+                     for name, member in vars(args).items() if isinstance(member, property))
+
+
+@pytest.mark.parametrize("package", sorted(MODULES))
+def test_source_read_equals_the_imported_args_class(package):
+    origin = importlib.util.find_spec(package).origin
+    register = mock_provider._sdk_register(origin)
+    compared = fell_back = 0
+    for token, (fqn, cls_name) in sorted(register.items()):
+        if fqn not in MODULES[package]:
+            continue
+        from_source = mock_provider._args_in_source(origin, fqn, cls_name)
+        if from_source is None:
+            fell_back += 1
+            continue
+        assert from_source == _imported(origin, fqn, cls_name), token
+        compared += 1
+    assert compared >= 20 and fell_back <= compared // 10, (compared, fell_back)
+
+
+@pytest.mark.parametrize("token", FLEET_TYPES)
+def test_fleet_types_are_read_from_source(token):
+    package = "pulumi_" + token.split(":", 1)[0].replace("-", "_")
+    origin = importlib.util.find_spec(package).origin
+    fqn, cls_name = mock_provider._sdk_register(origin)[token]
+    from_source = mock_provider._args_in_source(origin, fqn, cls_name)
+    assert from_source is not None and from_source == _imported(origin, fqn, cls_name)
+
+
+KEYS = ("arn", "clientId", "principalId", "member", "id")
+# the SDK inputs among KEYS: RoleAssignment's principalId, ServicePrincipal's clientId, the IAM members' member;
+# everything else is forged (`id` always)
+NOT_FORGED = {FLEET_TYPES[0]: {"principalId"}, FLEET_TYPES[2]: {"clientId"}, **{token: {"member"} for token in FLEET_TYPES[3:]}}
+
+
+def test_the_pack_imports_no_provider_module_to_judge_forged_outputs():
+    code = textwrap.dedent(f"""
+        import json, sys
+        from agentid.mock_provider import forged_output
+        verdicts = [[forged_output(token, key) for key in {KEYS!r}] for token in {FLEET_TYPES!r}]
+        print(json.dumps([sorted(name for name in sys.modules if name.startswith("pulumi_")), verdicts]))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    modules, verdicts = json.loads(out)
+    assert modules == []
+    assert verdicts == [[key not in NOT_FORGED.get(token, set()) for key in KEYS] for token in FLEET_TYPES]
+
+
+def _generated(tmp_path, body: str) -> tuple[str, str, str]:
+    package = tmp_path / "pulumi_fake"
+    (package / "mod").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "mod" / "__init__.py").write_text("")
+    (package / "mod" / "thing_role.py").write_text(textwrap.dedent(body))
+    return str(package / "__init__.py"), "pulumi_fake.mod", "ThingRole"
+
+
+def test_generated_shape_is_read(tmp_path):
+    origin, fqn, cls_name = _generated(tmp_path, '''
+        class ThingRoleArgs:
+            """Inputs."""
+            def __init__(__self__, *, role_arn=None): ...
+            @_builtins.property
+            @pulumi.getter(name="roleArn")
+            def role_arn(self): ...
+            @role_arn.setter
+            def role_arn(self, value): ...
+            @_builtins.property
+            @pulumi.getter
+            @_utilities.deprecated("""old""")
+            def email(self): ...
+        class ThingRole(pulumi.CustomResource):
+            pass
+    ''')
+    assert mock_provider._args_in_source(origin, fqn, cls_name) == frozenset({"roleArn", "email"})
+
+
+@pytest.mark.parametrize("body", [
+    "class ThingRoleArgs(Base):\n    @property\n    def arn(self): ...\n",  # a base class may add inputs
+    "class ThingRoleArgs:\n    @property\n    @custom\n    def arn(self): ...\n",  # an unknown decorator
+    "class ThingRoleArgs:\n    @property\n    @pulumi.getter(name=NAME)\n    def arn(self): ...\n",  # computed name
+    "class ThingRoleArgs:\n    @other.setter\n    def arn(self, value): ...\n",  # a setter of another property
+    "class ThingRoleArgs:\n    x = 1\nclass ThingRoleArgs:\n    pass\n",  # defined twice
+    "class Other:\n    pass\n",  # no such class
+])
+def test_other_shapes_are_imported_not_guessed(tmp_path, body):
+    origin, fqn, cls_name = _generated(tmp_path, body)
+    assert mock_provider._args_in_source(origin, fqn, cls_name) is None
