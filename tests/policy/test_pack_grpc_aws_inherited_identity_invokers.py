@@ -190,3 +190,27 @@ def test_every_invoker_starts_the_stacks_function_whose_role_is_then_judged(pack
     assert list(found) == ["tools-fn"], found
     assert "org-admin" in found["tools-fn"], found["tools-fn"]
     assert findings(pack, FOREIGN_ROLE_FN) == {}
+
+
+RUNTIME = "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime"
+GATEWAY_TARGET = "aws:bedrock/agentcoreGatewayTarget:AgentcoreGatewayTarget"
+OWN_RUNTIME = res(RUNTIME, "tools-rt", {"agentRuntimeName": "tools_rt", "roleArn": "arn:aws:iam::123456789012:role/worker-role",
+                                        "agentRuntimeArtifact": {"containerConfiguration": {
+                                            "containerUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/rt:1"}}})
+
+
+def runtime_target(arn: str, depends: tuple[str, ...] = ()):
+    return res(GATEWAY_TARGET, "rt-target", {"gatewayIdentifier": "gw", "name": "rt", "targetConfiguration": {
+        "http": {"agentcoreRuntime": {"arn": arn}}}}, depends)
+
+
+def test_a_gateway_target_routing_to_an_existing_runtime_blocks(pack):
+    existing = "arn:aws:bedrock-agentcore:eu-west-1:123456789012:runtime/prod_admin_agent-AbCdEf1234"
+    found = findings(pack, OWN_RUNTIME, runtime_target(existing))
+    assert list(found) == ["rt-target"], found
+    assert INHERITED in found["rt-target"] and "AgentCore runtime" in found["rt-target"], found
+    assert "(targetConfiguration.http.agentcoreRuntime.arn)" in found["rt-target"]
+
+
+def test_a_gateway_target_routing_to_the_stacks_runtime_passes(pack):
+    assert findings(pack, OWN_RUNTIME, runtime_target(UNKNOWN, (OWN_RUNTIME.urn,))) == {}
