@@ -177,7 +177,13 @@ def _provider(resource: Any, providers: Mapping[str, Any] | None = None) -> anal
     package = resource.type.split(":", 1)[0]
     stack_project = resource.urn.split("::", 2)[:2] if resource.urn.startswith("urn:pulumi:") else ["urn:pulumi:stack", "project"]
     type_ = f"pulumi:providers:{package}"
-    return analyzer_pb2.AnalyzerProviderResource(type=type_, name="default", urn="::".join([*stack_project, type_, "default"]))
+    urn = "::".join([*stack_project, type_, "default"])
+    # the default provider the stack's config made (agentid.preview.default_providers), with its inputs: the engine
+    # sends a default provider's properties (its package's config: a GCP resource with no `project` is created in
+    # the provider's), not an empty shell
+    default = (providers or {}).get(urn)
+    properties = to_struct(default.properties or {}) if default is not None else None
+    return analyzer_pb2.AnalyzerProviderResource(type=type_, name="default", urn=urn, properties=properties)
 
 
 class PackProcess:

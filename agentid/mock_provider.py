@@ -175,8 +175,36 @@ def name_uuid(*parts: str) -> str:
 MOCK_SUBSCRIPTION = name_uuid("subscription")  # the subscription get_client_config() answers (the stack's own)
 
 
-def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The id and output state a mock provider returns for a new resource."""
+# Inputs of a resource's provider that the provider uses when the resource leaves them out (the GCP provider
+# creates a resource with no `project` in its provider's `project`: the explicit provider's input, else the stack's
+# `gcp:project` config, https://www.pulumi.com/registry/packages/gcp/installation-configuration/). A GCP service
+# account's e-mail, member and name are derived from that project, as Google answers them.
+PROVIDER_DEFAULTS = {"gcp": ("project",)}
+
+
+def provider_reference_urn(reference: str) -> str:
+    """The URN of an engine provider reference "URN::ID" ('' for none)."""
+    return reference.rpartition("::")[0] if reference else ""
+
+
+def provider_defaults(type_token: str, provider_urn: str, providers: dict[str, dict[str, Any]],
+                      config: dict[str, Any]) -> dict[str, Any]:
+    """The provider inputs a `type_token` resource falls back on (PROVIDER_DEFAULTS): those of its explicit provider
+    (`provider_urn`, whose registered inputs are in `providers`; an explicit provider reads no stack config), else
+    the stack's `<package>:<key>` config (its default provider's). Values unknown at preview are left out."""
+    package = type_token.split(":", 1)[0]
+    keys = PROVIDER_DEFAULTS.get(package, ())
+    if not keys:
+        return {}
+    source = providers.get(provider_urn, {}) if provider_urn else {k: config.get(f"{package}:{k}") for k in keys}
+    return {key: value for key in keys
+            if isinstance(value := source.get(key), str) and value.strip() and value != UNKNOWN}
+
+
+def mock_outputs(type_token: str, name: str, inputs: dict[str, Any],
+                 defaults: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    """The id and output state a mock provider returns for a new resource. `defaults`: its provider's inputs the
+    provider uses where the resource has none (`provider_defaults`: a GCP resource's `project`)."""
     package, _, rest = type_token.partition(":")
     module, _, kind = rest.partition(":")
     state = {key: value for key, value in inputs.items()
@@ -254,7 +282,7 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
             if kind == "Application":  # azuread >= 3 ids applications as /applications/OBJECT_ID
                 resource_id = f"/applications/{state['objectId']}"
     elif package == "gcp":
-        project = str(inputs.get("project") or "mock-project")
+        project = str(inputs.get("project") or (defaults or {}).get("project") or "mock-project")
         if kind == "WorkloadIdentityPool":
             state["name"] = (f"projects/{MOCK_GCP_PROJECT_NUMBER}/locations/global/workloadIdentityPools/"
                              f"{inputs.get('workloadIdentityPoolId')}")
@@ -262,6 +290,8 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any]) -> tuple[st
             state["name"] = (f"projects/{MOCK_GCP_PROJECT_NUMBER}/locations/global/workloadIdentityPools/"
                              f"{inputs.get('workloadIdentityPoolId')}/providers/{inputs.get('workloadIdentityPoolProviderId')}")
         elif kind == "Account":
+            if (defaults or {}).get("project") and not inputs.get("project"):
+                state["project"] = project  # the provider's output: the project it created the account in
             state["email"] = f"{inputs.get('accountId')}@{project}.iam.gserviceaccount.com"
             state["name"] = f"projects/{project}/serviceAccounts/{state['email']}"
             state["uniqueId"] = str(int(name_uuid("sa", name).replace("-", "")[:15], 16))

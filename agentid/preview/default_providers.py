@@ -9,7 +9,9 @@ reach the pack. This builds those provider resources for packages whose config h
 (`aws:sharedConfigFiles`, `kubernetes:kubeconfig`, `gcp:credentials`: provider_command_credentials), or an endpoint
 the provider sends its credentials to (`aws:endpoints`, `azure-native:metadataHost`, `gcp:<service>CustomEndpoint`:
 provider_endpoints), so AGID-PRV-001/002/003 judge them the same way under `agentid preview` and under
-`pulumi up --policy-pack`.
+`pulumi up --policy-pack`; and for a key the provider creates resources with when they leave it out (`gcp:project`),
+sent with each resource that has no explicit provider as the engine sends its default provider
+(agentid.analyzer_client), so a service account with no `project` is judged in that project (gcp_own).
 
 The key lives in a file, not in the program: each provider's source position is the line of its first
 credential key (`aws:accessKey`) in the stack file, else in the project file (project-level `config:`),
@@ -22,6 +24,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from agentid.mock_provider import PROVIDER_DEFAULTS
 from agentid.preview.program import Resource
 from agentid_components import input_limits
 from agentid_policy_packs.rules.provider_command_credentials import COMMAND_CONFIG_KEYS
@@ -30,10 +33,13 @@ from agentid_policy_packs.rules.provider_static_credentials import CREDENTIAL_CO
 
 NAME = "default"
 # package -> the config keys whose presence makes the gate build its default provider (first one = its position)
+# Also a key the provider creates resources with when they leave it out (`gcp:project`: mock_provider.PROVIDER_DEFAULTS):
+# the packs judge such a resource by its provider's value (a GCP service account's project: gcp_own), which the
+# engine sends as the default provider's properties
 JUDGED_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
     package: tuple(dict.fromkeys((*CREDENTIAL_CONFIG_KEYS.get(package, ()), *COMMAND_CONFIG_KEYS.get(package, ()),
-                                  *ENDPOINT_CONFIG_KEYS.get(package, ()))))
-    for package in (*CREDENTIAL_CONFIG_KEYS, *COMMAND_CONFIG_KEYS, *ENDPOINT_CONFIG_KEYS)}
+                                  *ENDPOINT_CONFIG_KEYS.get(package, ()), *PROVIDER_DEFAULTS.get(package, ()))))
+    for package in (*CREDENTIAL_CONFIG_KEYS, *COMMAND_CONFIG_KEYS, *ENDPOINT_CONFIG_KEYS, *PROVIDER_DEFAULTS)}
 
 
 def _judged(package: str, key: str) -> bool:

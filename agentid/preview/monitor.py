@@ -47,7 +47,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, resource_pb2, resource_pb2_grpc
 
 from agentid.mock_engine import mock_call
-from agentid.mock_provider import mock_outputs
+from agentid.mock_provider import mock_outputs, provider_defaults, provider_reference_urn
 from agentid.preview import kubernetes_manifests, sdk_speedups, type_tokens
 # The encoding and decoding of property values live in their own module (the program's child loads it by path).
 from agentid.preview.property_values import (OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG, SECRET_SIG,  # noqa: F401
@@ -55,6 +55,7 @@ from agentid.preview.property_values import (OUTPUT_VALUE_SIG, RESOURCE_REFERENC
                                              value_json)
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+PROVIDER_PREFIX = "pulumi:providers:"
 STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 # The features the gate serves (resource.proto SupportsFeatureRequest ids); `outputValues` is not one:
 # the SDK then sends an unknown Output as the plain unknown sentinel, as to an engine at preview.
@@ -106,8 +107,9 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
     def __init__(self, project: str, stack: str, *,
                  on_register: Callable[[Registration], None] | None = None,
                  stack_references: Callable[[str], Any] | None = None, forward_wire: bool = True,
-                 root: str | None = None) -> None:
-        """`stack_references(name)` returns a `references.ReferencedStack` or raises `references.UnresolvedReference`.
+                 root: str | None = None, config: dict[str, Any] | None = None) -> None:
+        """`config`: the stack config (keys `package:key`): a default provider's inputs (`mock_provider.provider_defaults`).
+        `stack_references(name)` returns a `references.ReferencedStack` or raises `references.UnresolvedReference`.
         `forward_wire`: keep each registration's inputs as sent (`Registration.wire_inputs`) for the packs.
         `root`: the project's directory; refusals name the program's files relative to it."""
         self.project, self.stack = project, stack
@@ -135,6 +137,8 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         self._qualified: dict[str, str] = {}  # URN -> qualified type, for children's URNs
         self._registered_urns: set[str] = set()
         self._read_urns: set[str] = set()  # ReadResource's: a read resource may parent others
+        self.config = dict(config or {})
+        self._provider_inputs: dict[str, dict[str, Any]] = {}  # explicit provider URN -> its inputs
         self._lock = threading.Lock()
         self._closed = False
 
@@ -210,7 +214,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
             self._refuse(context, f"{self._where(request.sourcePosition)}resource {request.name}: {bogus}")
         inputs = decode(request.object)
         serialized = request.object.SerializeToString()
-        resource_id, state = mock_outputs(request.type, request.name, inputs)
+        resource_id, state = mock_outputs(request.type, request.name, inputs, self._defaults(request))
         record = Registration(
             urn=urn, type=request.type, name=request.name, inputs=inputs, shown_inputs=shown(request.object, serialized),
             wire_inputs=wire(serialized) if self.forward_wire else None,
@@ -236,10 +240,18 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
                 self._refuse_locked(context, f"{self._where(request.sourcePosition)}resource {request.name}: its parent "
                                              f"{record.parent!r} was never registered")
             self._registered_urns.add(urn)
+            if request.type.startswith(PROVIDER_PREFIX):
+                self._provider_inputs[urn] = inputs
             self.registered.append(record)
             if self.on_register is not None:
                 self.on_register(record)
         return urn, (resource_id, (inputs, state))
+
+    def _defaults(self, request) -> dict[str, Any]:
+        """The provider inputs the resource falls back on: its explicit provider's, else the stack config's."""
+        with self._lock:
+            return provider_defaults(request.type, provider_reference_urn(request.provider), self._provider_inputs,
+                                     self.config)
 
     def RegisterResourceOutputs(self, request, context):  # noqa: N802
         with self._lock:
@@ -267,7 +279,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         if request.type == STACK_REFERENCE_TYPE:
             state = self._stack_reference(str(inputs.get("name") or request.id), context)
         else:
-            _, state = mock_outputs(request.type, request.name, inputs)
+            _, state = mock_outputs(request.type, request.name, inputs, self._defaults(request))
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_struct(state))
 
     def Invoke(self, request, context):  # noqa: N802

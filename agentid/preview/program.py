@@ -173,7 +173,7 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
 
     monitor = GateMonitor(project.name, stack, on_register=registered if on_resource else None,
                           stack_references=stack_references, forward_wire=not sdk_speedups.plain_sdk_requested(),
-                          root=str(project.root))
+                          root=str(project.root), config=config)
     with tempfile.TemporaryDirectory(prefix="pulumi-", dir=_short_temp_dir()) as private:
         run_dir = Path(private, "run")  # the program's only writable directory in the sandbox
         run_dir.mkdir()

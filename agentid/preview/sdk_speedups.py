@@ -95,6 +95,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import inspect
+import json
 import os
 import struct
 import sys
@@ -951,6 +952,11 @@ class BatchingMonitor:
         self._qualified: dict[str, str] = {}  # URN -> qualified type, as the gate keeps it for children's URNs
         self._lock = threading.Lock()
         self._direct: Any = None  # in a forked process: the gate's own stub, every call sent as it is made
+        self._provider_inputs: dict[str, dict] = {}  # explicit provider URN -> its inputs (as the gate keeps them)
+        try:  # the stack config the language host was given: the default providers' inputs (GateMonitor.config)
+            self._config = dict(json.loads(os.environ.get("PULUMI_CONFIG") or "{}"))
+        except (ValueError, TypeError):
+            self._config = {}
 
     def forked(self, new_stub: Any) -> None:
         """In a process forked from the program's (`os.register_at_fork`): the inherited batch is the parent's (it
@@ -968,7 +974,12 @@ class BatchingMonitor:
             return self._stub.RegisterResource(request)
         urn = self._urn(request.parent, request.type, request.name)
         inputs = self._values.decode(request.object)
-        resource_id, state = self._provider.mock_outputs(request.type, request.name, inputs)
+        with self._lock:
+            defaults = self._provider.provider_defaults(request.type, self._provider.provider_reference_urn(
+                request.provider), self._provider_inputs, self._config)
+            if request.type.startswith("pulumi:providers:"):
+                self._provider_inputs[urn] = inputs
+        resource_id, state = self._provider.mock_outputs(request.type, request.name, inputs, defaults)
         response = self._response(urn=urn, id=resource_id if request.custom else "",
                                   object=self._values.output_state(request.object, inputs, state))
         self._add(REGISTER, urn, request.SerializeToString())

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Iterable
 
+from agentid_policy_packs.analysis.gcp_iam import resource_project
 from agentid_policy_packs.analysis.values import is_unknown
 
 GCP_ACCOUNT_TYPE = "gcp:serviceaccount/account:Account"
@@ -106,11 +107,12 @@ class GcpPrincipals:
         for resource in resources:
             props = resource.props
             if resource.type == GCP_ACCOUNT_TYPE:
-                account, project = props.get("accountId"), props.get("project")
+                # no `project`: the provider's (its explicit provider's, else the stack's gcp:project)
+                account, project = props.get("accountId"), resource_project(resource)
                 email = props.get("email")
                 if isinstance(email, str) and not is_unknown(email):
                     found.created.add(email.lower())
-                elif isinstance(account, str) and isinstance(project, str) and not is_unknown(project):
+                elif isinstance(account, str) and project is not None:
                     found.created.add(f"{account}@{project}.iam.gserviceaccount.com".lower())
             elif resource.type in GCP_ACCOUNT_BINDING_TYPES:
                 email = account_email(props.get("serviceAccountId"))

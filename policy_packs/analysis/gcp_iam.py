@@ -24,6 +24,21 @@ from agentid_policy_packs.analysis.values import is_unknown
 DATA = Path(__file__).resolve().parent / "data" / "gcp_iam_binding_types.txt"
 
 
+def resource_project(resource: Any) -> str | None:
+    """The project a stack GCP resource is created in: its `project` input, else its provider's `project` (an
+    explicit provider's input, or the stack's gcp:project config the engine sends as the default provider's;
+    https://www.pulumi.com/registry/packages/gcp/installation-configuration/); None when neither is known."""
+    project = _known_text(resource.props.get("project"))
+    provider = getattr(resource, "provider", None)
+    if project is None and provider is not None:
+        project = _known_text(provider.props.get("project"))
+    return project
+
+
+def _known_text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and not is_unknown(value) and value.strip() else None
+
+
 class Unreadable(ValueError):
     """A binding property the rules need is not of the documented shape: judged as a violation (fail closed)."""
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from agentid_policy_packs.analysis.gcp_iam import OwnGcp
+from agentid_policy_packs.analysis.gcp_iam import OwnGcp, resource_project
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource
@@ -51,17 +51,14 @@ def account_email(resource: Resource) -> str | None:
     """A stack service account's e-mail: its known `email` output, else accountId@project.iam.gserviceaccount.com."""
     state = known_state(resource)
     email = _known(state.get("email"))
-    account, project = _known(resource.props.get("accountId")), _known(resource.props.get("project"))
+    account, project = _known(resource.props.get("accountId")), account_project(resource)
     return email or (f"{account}@{project}.iam.gserviceaccount.com" if account and project else None)
 
 
 def account_project(resource: Resource) -> str | None:
     """The project a stack service account is created in: its `project` input, else its provider's `project`
     (None when neither is known: then it is not own)."""
-    project = _known(resource.props.get("project"))
-    if project is None and resource.provider is not None:
-        project = _known(resource.provider.props.get("project"))
-    return project
+    return resource_project(resource)
 
 
 def own_stack_account(resource: Resource, config: Mapping[str, Any]) -> bool:

@@ -15,7 +15,7 @@ an account of this stack (its `name` output) and is judged by its bindings.
 
 from __future__ import annotations
 
-from agentid_policy_packs.analysis.gcp_iam import NotYetKnown, Unreadable, bindings
+from agentid_policy_packs.analysis.gcp_iam import NotYetKnown, Unreadable, bindings, resource_project
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Violation
@@ -27,12 +27,12 @@ _USER_MANAGED = ".iam.gserviceaccount.com"
 
 
 def _defined_accounts(resources: list[Resource]) -> set[tuple[str, str | None]]:
-    """(account id, project or None when the provider's default project applies) of every Account in the stack."""
+    """(account id, project: its own or its provider's, None when unknown) of every Account in the stack."""
     found = set()
     for resource in resources:
         if resource.type != ACCOUNT_TYPE:
             continue
-        account_id, project = resource.props.get("accountId"), resource.props.get("project")
+        account_id, project = resource.props.get("accountId"), resource_project(resource)
         if isinstance(account_id, str):
             found.add((account_id.strip().lower(), project.strip().lower() if isinstance(project, str) else None))
     return found

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentid.mock_provider import ENGINE_OUTPUTS, forged_output, mock_outputs
+from agentid.mock_provider import ENGINE_OUTPUTS, PROVIDER_DEFAULTS, UNKNOWN, forged_output, mock_outputs
 from agentid_policy_packs.analysis.aws_accounts import invented_accounts
 from agentid_policy_packs.analysis.managed_policies import is_aws_managed_arn, managed_policy_document
 from agentid_policy_packs.analysis.values import is_unknown, value_at
@@ -154,8 +154,17 @@ def known_state(resource: Resource) -> Mapping[str, Any]:
         return resource.props
     props = {key: value for key, value in resource.props.items()
              if key not in ENGINE_OUTPUTS and not forged_output(resource.type, key)}
-    _, state = mock_outputs(resource.type, resource.name, dict(props))
+    _, state = mock_outputs(resource.type, resource.name, dict(props), _provider_defaults(resource))
     return {**state, **props}
+
+
+def _provider_defaults(resource: Resource) -> dict[str, Any]:
+    """The inputs of the resource's provider (explicit, or the default one the engine sends with the stack's
+    config) that the provider uses where the resource has none (mock_provider.PROVIDER_DEFAULTS: a GCP `project`)."""
+    provider = resource.provider.props if resource.provider is not None else {}
+    keys = PROVIDER_DEFAULTS.get(resource.type.split(":", 1)[0], ())
+    return {key: value for key in keys
+            if isinstance(value := provider.get(key), str) and value.strip() and value != UNKNOWN}
 
 
 def input_dependencies(holder: Resource, name: str | None) -> tuple[str, ...]:

@@ -85,3 +85,39 @@ def test_every_credential_permission_is_one_the_catalogue_knows_with_its_source(
     for entry in yaml.safe_load(CREDENTIAL_READS_FILE.read_text()):
         assert gcp_catalog.is_permission(entry["permission"]), entry
         assert entry["source"].startswith("https://cloud.google.com/") and entry["returns"], entry
+
+
+# Issue 11: a stack service account with no `project` input is created in its provider's project: the explicit
+# provider's `project`, else the stack's gcp:project (sent by the engine as the default provider's properties). It is
+# the stack's own account (not an agent by its name, so not flagged) only when that project is one the gate lists.
+PROVIDER = "pulumi:providers:gcp"
+ACCOUNT_TYPE = "gcp:serviceaccount/account:Account"
+READER = "serviceAccount:reader@acme-prod.iam.gserviceaccount.com"
+
+
+def _stack(default_project, explicit_project=None):
+    stack = [StackResource(PROVIDER, "default", urn(PROVIDER, "default"), {"project": default_project})]
+    if explicit_project is not None:
+        stack.append(StackResource(PROVIDER, "other", urn(PROVIDER, "other"), {"project": explicit_project}))
+    stack.append(StackResource(ACCOUNT_TYPE, "sa", urn(ACCOUNT_TYPE, "sa"), {"accountId": "reader"},
+                               provider=urn(PROVIDER, "other") if explicit_project is not None else None))
+    stack.append(StackResource(PROJECT_MEMBER, "grant", urn(PROJECT_MEMBER, "grant"),
+                               {"project": "acme-prod", "role": ACCESSOR, "member": READER}))
+    return stack
+
+
+@pytest.mark.parametrize("default_project, explicit_project, expected", [
+    ("acme-prod", None, []),  # the default provider's project, listed: the stack's own reader
+    ("attacker-proj", None, [("grant", "mandatory")]),  # not listed: reader@acme-prod is nobody the stack defines
+    ("acme-prod", "attacker-proj", [("grant", "mandatory")]),  # created in the explicit provider's project
+    ("attacker-proj", "acme-prod", []),
+])
+def test_an_account_with_no_project_is_in_its_providers_project(pack, default_project, explicit_project, expected):
+    pack.configure({"all": {"ownGcpDomains": ["acme.example"], "ownGcpProjects": ["acme-prod"]}})
+    try:
+        stack = _stack(default_project, explicit_project)
+        found = sorted((d.urn.rsplit("::", 1)[-1], d.enforcement_level) for d in pack.analyze_stack(stack)
+                       if d.policy_name == RULE)
+        assert found == expected
+    finally:
+        pack.configure({})

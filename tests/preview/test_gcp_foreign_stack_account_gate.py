@@ -50,11 +50,14 @@ gcp.projects.IAMMember("g2", project="acme-prod", role="roles/secretmanager.secr
 """
 
 
+FOREIGN = {("g2", "AGID-GCP-024", True), ("g2", "AGID-GCP-025", True), ("g2", "AGID-GCP-006", False)}
+
+
 @pytest.mark.parametrize("default_project, expected", [
-    # the stack file's default project is the pull request's: naming a foreign one makes nothing own. (Known gap:
-    # under the gate the mocks answer such an account's e-mail in mock-project, so even an own default project is
-    # judged outside today: fail closed; give service accounts an explicit `project`.)
-    ("attacker-proj", {("g2", "AGID-GCP-024", True), ("g2", "AGID-GCP-025", True), ("g2", "AGID-GCP-006", False)}),
+    # the stack file's default project is the pull request's: naming a foreign one makes nothing own
+    ("attacker-proj", FOREIGN),
+    # an account with no `project` is created in the provider's (gcp:project): own when the gate lists it (issue 11)
+    ("acme-prod", set()),
 ])
 def test_a_stack_account_in_the_providers_default_project_is_own_only_when_the_gate_lists_it(
         tmp_path, default_project, expected):
@@ -63,5 +66,25 @@ def test_a_stack_account_in_the_providers_default_project_is_own_only_when_the_g
     (root / "Pulumi.dev.yaml").write_text(f"config:\n  gcp:project: {default_project}\n")
     result = run_cli(root, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--own-gcp-domain", "acme.example",
                      "--own-gcp-project", "acme-prod", "--json", "gate.json")
-    assert result.code == 1, result.stdout + result.stderr
+    assert result.code in ((1,) if expected else (0, 1)), result.stdout + result.stderr  # a project-wide grant: GCP-0xx
+    assert _findings(result) == expected, result.json("gate.json")["violations"]
+
+
+EXPLICIT_PROVIDER = """import pulumi, pulumi_gcp as gcp
+other = gcp.Provider("other", project="{project}")
+sa = gcp.serviceaccount.Account("sa", account_id="reader", opts=pulumi.ResourceOptions(provider=other))
+gcp.projects.IAMMember("g2", project="acme-prod", role="roles/secretmanager.secretAccessor", member=sa.member)
+"""
+
+
+@pytest.mark.parametrize("provider_project, expected", [("attacker-proj", FOREIGN), ("acme-prod", set())])
+def test_a_stack_account_is_in_its_explicit_providers_project_not_the_stacks(tmp_path, provider_project, expected):
+    """An explicit provider reads no stack config: the account is created in its `project` (an outside one even
+    when the stack's gcp:project is own), and the gate judges it there."""
+    (tmp_path / "p").mkdir()
+    root = project(tmp_path / "p", EXPLICIT_PROVIDER.format(project=provider_project))
+    (root / "Pulumi.dev.yaml").write_text("config:\n  gcp:project: acme-prod\n")
+    result = run_cli(root, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--own-gcp-domain", "acme.example",
+                     "--own-gcp-project", "acme-prod", "--json", "gate.json")
+    assert result.code in ((1,) if expected else (0, 1)), result.stdout + result.stderr  # a project-wide grant: GCP-0xx
     assert _findings(result) == expected, result.json("gate.json")["violations"]
