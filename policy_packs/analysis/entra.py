@@ -49,14 +49,53 @@ def canonical_id(value: str) -> str:
         return text
 
 
+@lru_cache(maxsize=1)
+def _builtin_roles() -> dict[str, dict]:
+    """entra_builtin_roles.yaml's roles: every built-in directory role by template id (Microsoft Learn's list)."""
+    return data_yaml.load(Path(__file__).with_name("entra_builtin_roles.yaml"))["roles"]
+
+
+@dataclass(frozen=True)
+class BuiltinRole:
+    id: str  # template id (lower-case GUID)
+    name: str
+    privileged: bool  # Microsoft's PRIVILEGED label, or our tier-0 selection (entra_privileged.yaml directory_roles)
+
+
+def builtin_directory_role(template_id_or_name: str) -> BuiltinRole | None:
+    """The built-in directory role a template id (any GUID spelling) or display name (case-insensitive) names; None
+    for anything else: a custom role's id, an activated role's object id, an unknown GUID or name."""
+    wanted = canonical_id(template_id_or_name)
+    for template_id, entry in _builtin_roles().items():
+        if wanted in (template_id, str(entry["name"]).lower()):
+            return BuiltinRole(template_id, entry["name"],
+                               bool(entry["privileged"]) or template_id in _data()["directory_roles"])
+    for template_id, entry in _data()["directory_roles"].items():  # a tier-0 role the snapshot lacks
+        if wanted in (template_id, entry["name"].lower()):
+            return BuiltinRole(template_id, entry["name"], True)
+    return None
+
+
 def privileged_directory_role(template_id_or_name: str) -> Privileged | None:
-    """A privileged built-in directory role by template id (any GUID spelling) or display name (case-insensitive);
-    else None."""
+    """A privileged built-in directory role by template id (any GUID spelling) or display name (case-insensitive):
+    one of our tier-0 selection (entra_privileged.yaml, with what its holder can do) or one Microsoft labels
+    privileged (entra_builtin_roles.yaml); else None."""
     wanted = canonical_id(template_id_or_name)
     for template_id, entry in _data()["directory_roles"].items():
         if wanted in (template_id, entry["name"].lower()):
             return Privileged(template_id, entry["name"], entry["why"])
+    role = builtin_directory_role(template_id_or_name)
+    if role and role.privileged:
+        return Privileged(role.id, role.name, "holds permissions Microsoft labels privileged (Microsoft Entra "
+                                              "built-in roles: privileged-roles-permissions)")
     return None
+
+
+def low_privilege_directory_role(template_id_or_name: str) -> BuiltinRole | None:
+    """A built-in directory role known NOT to be privileged (neither labelled by Microsoft nor in our tier-0
+    selection); None for a privileged one and for anything the snapshot does not know."""
+    role = builtin_directory_role(template_id_or_name)
+    return role if role and not role.privileged else None
 
 
 def privileged_api_ids() -> frozenset[str]:

@@ -8,7 +8,12 @@ the gate its mock objectId), a value unknown at preview when iam_links.output_so
 (`linked_roles`: merely depending on a harmless role proves nothing, red12 #7). A literal `roleObjectId`
 (DirectoryRoleMember, AdministrativeUnitRoleMember) is a tenant's object id of an activated role, which names no role
 by itself: unless it is a stack DirectoryRole's known object id, the grant is "cannot check". A stack DirectoryRole
-whose templateId and displayName are both unknown is "cannot check" too. Privileged roles are data (policy_packs/analysis/entra_privileged.yaml).
+whose templateId and displayName are both unknown is "cannot check" too. Privileged roles are data
+(policy_packs/analysis/entra_privileged.yaml: our tier-0 selection; entra_builtin_roles.yaml: every built-in role
+with Microsoft's PRIVILEGED label, refreshed by scripts/refresh_entra_roles.py). A literal `roleId` /
+`roleDefinitionId` passes only as a built-in role known to be low-privilege; one that is neither a built-in template
+id nor a stack role's id (a CustomDirectoryRole outside the stack, an unknown GUID) is "cannot check" (issue 11), as
+is a stack DirectoryRole naming no known built-in role.
 A custom role the stack defines (`azuread.CustomDirectoryRole`, found the same way) is judged exactly as a built-in
 one: privileged when one of its resource actions grants a privileged action (the judgement AGID-AZ-032 makes of the
 definition, wildcards included), so assigning it tenant-wide is flagged here too (red11a r08).
@@ -18,8 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from agentid_policy_packs.analysis.entra import (Privileged, canonical_id, privileged_directory_action,
-                                                 privileged_directory_role)
+from agentid_policy_packs.analysis.entra import (Privileged, canonical_id, low_privilege_directory_role,
+                                                 privileged_directory_action, privileged_directory_role)
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -68,7 +73,8 @@ def _custom_role(role: Resource) -> Privileged | None:
 
 def _directory_role(role: Resource) -> Privileged | None:
     """A stack DirectoryRole as a Privileged entry when its templateId or displayName names a privileged role, or
-    when neither can be read (fail closed); else None."""
+    when it names no built-in role known to be low-privilege (unreadable, or not in entra_builtin_roles.yaml: fail
+    closed); else None."""
     values = [role.props.get(field) for field in ("templateId", "displayName")]
     known = [v for v in values if isinstance(v, str) and not is_unknown(v)]
     for value in known:
@@ -77,6 +83,9 @@ def _directory_role(role: Resource) -> Privileged | None:
     if not known:
         return Privileged(role.name, f"{role.name} (activated role)", "holds a role whose templateId and displayName "
                           "cannot be read at preview: cannot check")
+    if not any(low_privilege_directory_role(v) for v in known):
+        return Privileged(role.name, f"{role.name} (activated role)", "holds a role whose templateId / displayName "
+                          f"{known[0][:80]!r} is no built-in role the kit knows (entra_builtin_roles.yaml): cannot check")
     return None
 
 
@@ -127,6 +136,9 @@ def granted_role(grant: Resource, resources: Iterable[Resource]) -> tuple[Privil
     value = grant.props.get(field)
     if isinstance(value, str) and not is_unknown(value) and privileged_directory_role(value):
         return privileged_directory_role(value), True
+    if field != "roleObjectId" and isinstance(value, str) and not is_unknown(value) \
+            and low_privilege_directory_role(value):
+        return None, True
     roles = linked_roles(grant, resources, field)
     if roles is None:
         return None, False
@@ -135,8 +147,9 @@ def granted_role(grant: Resource, resources: Iterable[Resource]) -> tuple[Privil
         if privileged:
             return privileged, True
     # a literal roleObjectId is a tenant's object id of an activated role: one the stack does not activate cannot be
-    # told (it may be Global Administrator's, red7b f15); a literal roleId / roleDefinitionId is a role template id
-    return None, bool(roles) or field != "roleObjectId"
+    # told (it may be Global Administrator's, red7b f15); a literal roleId / roleDefinitionId that is no built-in
+    # role's template id and no stack role's id is a custom role outside the stack or an unknown GUID (issue 11)
+    return None, bool(roles)
 
 
 def granted_privileged_role(grant: Resource, by_urn: dict[str, Resource]) -> Privileged | None:
@@ -159,7 +172,10 @@ def check(resources: list[Resource], config):
         if not told:
             yield Violation(f"{resource.name}: cannot check: {field} {str(value)[:80]!r} is "
                             + ("the object id of a directory role this stack does not activate (azuread.DirectoryRole)"
-                               if field == "roleObjectId" else "not a role id")
+                               if field == "roleObjectId" else
+                               "no built-in directory role's template id (entra_builtin_roles.yaml) nor the id of a "
+                               "role this stack defines: a custom directory role outside the stack, or an unknown "
+                               "role")
                             + ", so which role it grants cannot be judged", resource.urn)
             continue
         if role:
@@ -177,7 +193,8 @@ RULE = Rule(
     category="admin",
     description="No Entra directory role Microsoft marks privileged (Global Administrator, Privileged Role "
                 "Administrator, Application Administrator, ...), nor a stack custom role holding a privileged action, "
-                "is assigned or made eligible.",
+                "is assigned or made eligible; a role id naming no built-in role (entra_builtin_roles.yaml) and no "
+                "role the stack defines cannot be checked.",
     remediation="Give the agent Microsoft Graph or Azure permissions scoped to what its tools use; tenant "
                 "administration stays with people, through PIM with approval.",
     url="https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/privileged-roles-permissions",

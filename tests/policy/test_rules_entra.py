@@ -20,7 +20,7 @@ from tests.policy.ruletools import UNKNOWN, resource, stack_outcomes, unknowns, 
 PACK = Path(__file__).resolve().parents[2] / "policy_packs" / "agent_guard"
 GRAPH = "00000003-0000-0000-c000-000000000000"
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
-GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+DIRECTORY_READERS = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"  # low-privilege (no PRIVILEGED label)
 ROLE_MANAGEMENT_RW = "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8"
 DIRECTORY_READ_ALL = "7ab1d382-f21e-4acd-a863-ba3e13f7da61"
 DIRECTORY_RW_DELEGATED = "c5366453-9fb0-48a5-a156-24f0c49a4b84"  # the delegated scope, not the app role
@@ -53,7 +53,7 @@ def test_privileged_directory_roles_by_template_id_and_by_display_name():
         role,
         resource(ASSIGNMENT, {"roleId": UNKNOWN, "principalObjectId": "x"}, "via-role", deps=(role.urn,)),
         # look-alikes that pass: a non-privileged built-in role, a role activated by a harmless name
-        resource(ASSIGNMENT, {"roleId": GLOBAL_READER, "principalObjectId": "x"}, "reader"),
+        resource(ASSIGNMENT, {"roleId": DIRECTORY_READERS, "principalObjectId": "x"}, "reader"),
     ]
     assert stack_violations("AGID-AZ-020", resources) == [
         ("ga", f"ga assigns the privileged directory role Global Administrator ({GLOBAL_ADMIN}): its holder controls "
@@ -68,7 +68,7 @@ def test_privileged_directory_roles_by_template_id_and_by_display_name():
 
 
 def test_directory_role_unknown_and_unlinked_cannot_be_checked():
-    harmless = resource(DIRECTORY_ROLE, {"displayName": "Global Reader"}, "gr")
+    harmless = resource(DIRECTORY_ROLE, {"displayName": "Directory Readers"}, "gr")
     outcomes = stack_outcomes("AGID-AZ-020", [
         harmless, resource(ASSIGNMENT, {"roleId": UNKNOWN}, "linked", deps=(harmless.urn,)),
         resource(ASSIGNMENT, {"roleId": UNKNOWN}, "unlinked")])
@@ -190,7 +190,7 @@ def test_directory_roles_over_grpc(pack):
     role = StackResource(DIRECTORY_ROLE, "ga-role", urn(DIRECTORY_ROLE, "ga-role"), {"displayName": "Global Administrator"})
     bad = StackResource(ASSIGNMENT, "bad", urn(ASSIGNMENT, "bad"), {"roleId": UNKNOWN, "principalObjectId": "p"},
                         dependencies=[role.urn])
-    good = StackResource(ASSIGNMENT, "good", urn(ASSIGNMENT, "good"), {"roleId": GLOBAL_READER, "principalObjectId": "p"})
+    good = StackResource(ASSIGNMENT, "good", urn(ASSIGNMENT, "good"), {"roleId": DIRECTORY_READERS, "principalObjectId": "p"})
     diags = [d for d in pack.analyze_stack([role, bad, good]) if d.policy_name == "AGID-AZ-020"]
     assert [(d.urn, d.enforcement_level) for d in diags] == [(bad.urn, "mandatory")]
     assert "Global Administrator (62e90394-69f5-4237-9190-012177145e10)" in diags[0].message
@@ -249,7 +249,7 @@ def test_a_role_or_permission_id_is_recognised_in_every_guid_spelling(pack, spel
     # red9a 26: braces and the dash-less form of Privileged Role Administrator's template id passed (Graph's .NET
     # parser takes them); look-alike: another GUID in the same spellings passes
     flagged = StackResource(ASSIGNMENT, "pra", urn(ASSIGNMENT, "pra"), {"roleId": spelling, "principalObjectId": "p"})
-    reader = StackResource(ASSIGNMENT, "gr", urn(ASSIGNMENT, "gr"), {"roleId": "{" + GLOBAL_READER + "}",
+    reader = StackResource(ASSIGNMENT, "gr", urn(ASSIGNMENT, "gr"), {"roleId": "{" + DIRECTORY_READERS + "}",
                                                                      "principalObjectId": "p"})
     diags = [d for d in pack.analyze_stack([flagged, reader]) if d.policy_name == "AGID-AZ-020"]
     assert [(d.urn, d.enforcement_level) for d in diags] == [(flagged.urn, "mandatory")]
