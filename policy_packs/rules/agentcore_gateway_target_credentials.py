@@ -21,6 +21,11 @@ inference provider) on the agent's behalf with the credential its `credentialPro
   (analysis/openapi_servers.py). A definition that does not parse, or names no URL (no servers, an undeclared
   variable, no scheme or host), cannot be checked; one read from S3 (`s3.uri`) is not in the stack and cannot be
   checked either.
+* A target built from a Smithy model (`mcp.smithyModel`) calls the endpoints of the model's endpoint rule set
+  (analysis/smithy_endpoints.py): each URL is judged the same way with the Region and AWS partition suffix filled
+  in; a URL whose scheme or host comes from any other value (a host parameter an operation's input may set, which
+  AgentCore's own guidance warns against) cannot be checked, nor can a model read from S3. An empty `smithyModel`
+  (the built-in DynamoDB model) names no endpoint.
 Sources: https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices#token-passthrough,
 https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-outbound-auth.html
 """
@@ -30,6 +35,7 @@ from __future__ import annotations
 from agentid_components import https_url
 from agentid_policy_packs.analysis.openapi_auth import load_definition
 from agentid_policy_packs.analysis.openapi_servers import server_urls
+from agentid_policy_packs.analysis.smithy_endpoints import endpoint_urls
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -39,9 +45,14 @@ CREDENTIALS = "credentialProviderConfiguration"
 TARGET = "targetConfiguration"
 # where a target's endpoint URL sits under targetConfiguration (pulumi-aws 7.51 AgentcoreGatewayTarget inputs)
 ENDPOINTS = (("mcp", "mcpServer", "endpoint"), ("http", "passthrough", "endpoint"), ("inference", "provider", "endpoint"))
-# where an OpenAPI definition whose servers the target calls sits under targetConfiguration: {inlinePayload: {payload}}
-# or {s3: {uri}}
-OPENAPI_SCHEMAS = (("mcp", "openApiSchema"),)
+# where a definition naming the URLs the target calls sits under targetConfiguration ({inlinePayload: {payload}} or
+# {s3: {uri}}), what it is and how its URLs are read
+SCHEMAS = (
+    (("mcp", "openApiSchema"), "OpenAPI definition", lambda text: server_urls(load_definition(text)),
+     "write an OpenAPI 3 definition whose servers name the target's https URL"),
+    (("mcp", "smithyModel"), "Smithy model", endpoint_urls,
+     "fix the endpoint rule set's URLs to the target's https URL (only Region and partition values may vary)"),
+)
 
 
 def endpoint_problem(url: str) -> str | None:
@@ -131,11 +142,11 @@ def _walk(target: dict, path: tuple[str, ...]):
     return value, ".".join(walked)
 
 
-def _openapi_outcomes(resource: Resource):
+def _schema_outcomes(resource: Resource):
     target = _block(resource.props.get(TARGET))
     if not isinstance(target, dict):
         return  # unknown or not an object: _endpoint_outcomes reports it
-    for path in OPENAPI_SCHEMAS:
+    for path, kind, read_urls, fix in SCHEMAS:
         schema, where = _walk(target, path)
         if schema is None:
             continue
@@ -147,9 +158,9 @@ def _openapi_outcomes(resource: Resource):
             continue
         inline, s3 = _block(schema.get("inlinePayload")), _block(schema.get("s3"))
         if _set(s3):
-            yield Violation(f"gateway target {resource.name}: cannot check: the OpenAPI definition whose servers the "
-                            f"target calls is read from S3 ({where}.s3) at deployment, not from the stack; inline "
-                            f"it ({where}.inlinePayload) so the URLs its credential goes to can be judged")
+            yield Violation(f"gateway target {resource.name}: cannot check: the {kind} naming the URLs the target "
+                            f"calls is read from S3 ({where}.s3) at deployment, not from the stack; inline it "
+                            f"({where}.inlinePayload) so the URLs its credential goes to can be judged")
         if not _set(inline):
             continue
         payload = inline.get("payload") if isinstance(inline, dict) else inline
@@ -161,11 +172,10 @@ def _openapi_outcomes(resource: Resource):
                             "a string")
             continue
         try:
-            urls = server_urls(load_definition(payload))
+            urls = read_urls(payload)
         except ValueError as error:
-            yield Violation(f"gateway target {resource.name}: cannot check: the OpenAPI definition in "
-                            f"{where}.inlinePayload.payload names no URL that can be judged ({error}): write an "
-                            "OpenAPI 3 definition whose servers name the target's https URL")
+            yield Violation(f"gateway target {resource.name}: cannot check: the {kind} in "
+                            f"{where}.inlinePayload.payload names no URL that can be judged ({error}): {fix}")
             continue
         for url, inside in urls:
             if problem := endpoint_problem(url):
@@ -177,7 +187,7 @@ def _openapi_outcomes(resource: Resource):
 def check(resource: Resource, config):
     yield from _credential_outcomes(resource)
     yield from _endpoint_outcomes(resource)
-    yield from _openapi_outcomes(resource)
+    yield from _schema_outcomes(resource)
 
 
 RULE = Rule(

@@ -167,6 +167,48 @@ def test_openapi_server_https_on_a_named_host_passes(pack, definition):
     assert flagged_names(pack, RULE, target(APIKEY, openapi(definition))) == []
 
 
+def smithy(url, parameters: dict | None = None) -> dict:
+    """A target built from a Smithy model whose endpoint rule set names `url` (with the SDK endpoint override and
+    the AWS partition function, as AWS's own models have them)."""
+    params = {"Region": {"builtIn": "AWS::Region", "required": True, "type": "String"},
+              "Endpoint": {"builtIn": "SDK::Endpoint", "required": False, "type": "String"}, **(parameters or {})}
+    rules = {"version": "1.0", "parameters": params, "rules": [
+        {"conditions": [{"fn": "isSet", "argv": [{"ref": "Endpoint"}]}], "type": "endpoint",
+         "endpoint": {"url": {"ref": "Endpoint"}}},
+        {"conditions": [{"fn": "aws.partition", "argv": [{"ref": "Region"}], "assign": "PartitionResult"}],
+         "type": "tree", "rules": [{"conditions": [], "type": "endpoint", "endpoint": {"url": url}}]}]}
+    model = {"smithy": "2.0", "shapes": {"example.tools#Tools": {"type": "service", "version": "2024-01-01", "traits": {
+        "aws.protocols#restJson1": {}, "smithy.rules#endpointRuleSet": rules}}}}
+    return {"mcp": {"smithyModel": {"inlinePayload": {"payload": json.dumps(model)}}}}
+
+
+HOST = {"Host": {"required": True, "type": "String"}}
+
+
+@pytest.mark.parametrize("configuration,names", [
+    (smithy("http://tools.example.com"), "'http://tools.example.com'"),
+    (smithy("https://169.254.169.254/latest"), "'https://169.254.169.254/latest'"),
+    (smithy("https://{Host}/v1", HOST), "cannot check"),
+    (smithy("https://tools.{Region}.{Host}.com", HOST), "cannot check"),
+    (smithy({"ref": "Host"}, HOST), "cannot check"),
+    ({"mcp": {"smithyModel": {"inlinePayload": {"payload": "namespace example.tools"}}}}, "cannot check"),
+    ({"mcp": {"smithyModel": {"s3": {"uri": "s3://models/tools.json"}}}}, "smithyModel.s3"),
+], ids=["http", "metadata", "host-parameter", "domain-parameter", "endpoint-parameter", "idl-not-json", "s3"])
+def test_smithy_endpoint_not_https_on_a_named_host_is_flagged(pack, configuration, names):
+    diags = pack.analyze(TARGET, "crm-target", urn(TARGET, "crm-target"), target(None, configuration)[2])
+    assert [(d.policy_name, d.enforcement_level) for d in diags] == [(RULE, "mandatory")], [d.message for d in diags]
+    assert "crm-target" in diags[0].message and names in diags[0].message, diags[0].message
+
+
+@pytest.mark.parametrize("configuration", [
+    smithy("https://tools.{Region}.{PartitionResult#dnsSuffix}/v1"),
+    smithy("https://tools.example.com/{Region}/v1"),
+    {"mcp": {"smithyModel": {}}},
+], ids=["aws-style", "https-region-path", "built-in-dynamodb"])
+def test_smithy_endpoint_https_on_a_named_host_passes(pack, configuration):
+    assert flagged_names(pack, RULE, target({"gatewayIamRole": {}}, configuration)) == []
+
+
 def test_unknown_openapi_payload_cannot_be_checked(pack):
     names = flagged_names(pack, RULE, target(APIKEY, {"mcp": {"openApiSchema": {"inlinePayload": {"payload": UNKNOWN}}}}))
     assert names == ["crm-target"]
@@ -195,3 +237,6 @@ def test_the_rule_reads_the_sdk_input_names():
     assert {"inlinePayload", "s3"} <= set(inputs(schema))
     assert "payload" in inputs(nested(schema, inputs(schema)["inlinePayload"]))
     assert "uri" in inputs(nested(schema, inputs(schema)["s3"]))
+    model = nested(mcp, inputs(mcp)["smithyModel"])
+    assert {"inlinePayload", "s3"} <= set(inputs(model))
+    assert "payload" in inputs(nested(model, inputs(model)["inlinePayload"]))
