@@ -11,7 +11,9 @@ from the definition) calls, with the credential it attaches.
   the scheme or host the definition was fetched from, which an inline definition has none of.
 
 `server_urls(definition)` lists (URL, where) pairs or raises ValueError with a one-line reason when the definition
-names no URL that can be judged. Parsing (JSON or YAML, size-limited) is openapi_auth.load_definition's.
+names no URL that can be judged. `load(text)` reads the definition (JSON, or YAML) with the kit's input limits
+(components/input_limits.py: size, nesting, alias expansion) and refuses a key named twice in one object, where
+parsers differ on which value wins (the gateway could call the server a reviewer does not read).
 """
 
 from __future__ import annotations
@@ -21,9 +23,36 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from agentid_components import input_limits
+
+# AgentCore reads inline schemas of up to a few MB; a deeply nested JSON schema stays far below 128 levels
+SCHEMA_LIMITS = input_limits.Limits(max_bytes=10 * input_limits.MiB, max_depth=128,
+                                    max_scalar_chars=1 * input_limits.MiB)
 OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MAX_COMBINATIONS = 1000  # server-variable values multiply; more than this is not a list a reviewer reads
 _VARIABLE = re.compile(r"\{([^{}]*)\}")
+
+
+def parse(text: str, what: str) -> Any:
+    """JSON (a text starting with `{`) or YAML, within SCHEMA_LIMITS, keys unique; ValueError otherwise."""
+    if len(text) > SCHEMA_LIMITS.max_bytes:
+        raise ValueError(f"{len(text)} characters, more than AgentCore reads")
+    try:
+        if text.lstrip().startswith("{"):
+            return input_limits.json_document(text, what, SCHEMA_LIMITS)
+        return input_limits.plain_yaml(text, what, SCHEMA_LIMITS)
+    except input_limits.InputRefused as refused:
+        raise ValueError(str(refused)) from None
+    except ValueError as error:
+        raise ValueError(f"not JSON ({str(error)[:120]})") from None
+
+
+def load(text: str) -> Mapping[str, Any]:
+    """An OpenAPI definition from its text (see parse)."""
+    definition = parse(text, "the definition")
+    if not isinstance(definition, Mapping) or not isinstance(definition.get("paths", {}), Mapping):
+        raise ValueError("not an OpenAPI object with a `paths` map")
+    return definition
 
 
 def _expand(url: str, variables: Any, where: str) -> list[str]:

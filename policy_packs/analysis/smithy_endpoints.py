@@ -18,12 +18,12 @@ practices for endpoint configuration"). So a URL is judged with:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-MAX_MODEL_CHARS = 10_000_000  # AgentCore's Smithy model limit (10 MB)
+from .openapi_servers import parse
+
 RULE_TRAITS = ("smithy.rules#endpointRuleSet", "smithy.rules#endpointBdd")
 _TEMPLATE = re.compile(r"\{([^{}]*)\}")
 # what a safe name stands for when the URL is judged (an AWS region, an AWS partition's DNS suffix)
@@ -31,14 +31,9 @@ _REGION, _SUFFIX = "us-east-1", "amazonaws.com"
 
 
 def _load(text: str) -> Mapping[str, Any]:
-    if len(text) > MAX_MODEL_CHARS:
-        raise ValueError(f"{len(text)} characters, more than AgentCore reads")
-    try:
-        model = json.loads(text)
-    except RecursionError:
-        raise ValueError("JSON nested deeper than can be read") from None
-    except ValueError as error:
-        raise ValueError(f"not a Smithy JSON AST model ({str(error)[:120]})") from None
+    if not text.lstrip().startswith("{"):
+        raise ValueError("not a Smithy JSON AST model (the IDL text form is not read)")
+    model = parse(text, "the model")  # input limits; a member named twice is refused
     if not isinstance(model, Mapping) or not isinstance(model.get("shapes", {}), Mapping):
         raise ValueError("not a Smithy JSON AST model with a `shapes` map")
     return model

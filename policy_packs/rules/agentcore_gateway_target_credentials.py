@@ -33,8 +33,7 @@ https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-outbound-a
 from __future__ import annotations
 
 from agentid_components import https_url
-from agentid_policy_packs.analysis.openapi_auth import load_definition
-from agentid_policy_packs.analysis.openapi_servers import server_urls
+from agentid_policy_packs.analysis.openapi_servers import load, server_urls
 from agentid_policy_packs.analysis.smithy_endpoints import endpoint_urls
 from agentid_policy_packs.analysis.values import is_unknown
 
@@ -48,7 +47,7 @@ ENDPOINTS = (("mcp", "mcpServer", "endpoint"), ("http", "passthrough", "endpoint
 # where a definition naming the URLs the target calls sits under targetConfiguration ({inlinePayload: {payload}} or
 # {s3: {uri}}), what it is and how its URLs are read
 SCHEMAS = (
-    (("mcp", "openApiSchema"), "OpenAPI definition", lambda text: server_urls(load_definition(text)),
+    (("mcp", "openApiSchema"), "OpenAPI definition", lambda text: server_urls(load(text)),
      "write an OpenAPI 3 definition whose servers name the target's https URL"),
     (("mcp", "smithyModel"), "Smithy model", endpoint_urls,
      "fix the endpoint rule set's URLs to the target's https URL (only Region and partition values may vary)"),

@@ -132,14 +132,23 @@ def test_openapi_server_not_https_on_a_named_host_is_flagged(pack, definition, n
 
 
 @pytest.mark.parametrize("definition,why", [
-    ("{not json: [", "neither JSON nor YAML"),
+    ("{not json: [", "not JSON"),
+    ("openapi: 3.0.0\npaths: {}\nservers: [{url: [unclosed\n", "invalid YAML"),
+    ('{"openapi": "3.0.0", "paths": {}, "servers": [{"url": "http://evil.example.com"}], '
+     '"servers": [{"url": "https://tools.example.com"}]}', "twice"),
+    ("openapi: 3.0.0\npaths: {}\nservers:\n  - url: http://evil.example.com\n    url: https://tools.example.com\n",
+     "twice"),
+    ("openapi: 3.0.0\npaths: {}\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+     "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+     "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+     "servers: [{url: 'https://tools.example.com'}]\n", "alias"),
     (oas3([]), "empty servers list"),
     ({"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": PATHS}, "names no servers"),
     (oas3([{"url": "https://{tenant}.example.com"}]), "no variables"),
     (swagger2(host="tools.example.com"), "names no schemes"),
     (swagger2(schemes=["https"]), "names no host"),
     ({"paths": PATHS, "servers": [{"url": "https://tools.example.com"}]}, "neither an OpenAPI 3"),
-], ids=["unparsable", "empty-servers", "no-servers", "undeclared-variable", "swagger2-no-scheme",
+], ids=["unparsable", "bad-yaml", "json-duplicate-key", "yaml-duplicate-key", "yaml-alias-bomb", "empty-servers", "no-servers", "undeclared-variable", "swagger2-no-scheme",
         "swagger2-no-host", "not-openapi"])
 def test_openapi_definition_naming_no_judgeable_url_cannot_be_checked(pack, definition, why):
     resource = target(APIKEY, openapi(definition))
@@ -193,7 +202,12 @@ HOST = {"Host": {"required": True, "type": "String"}}
     (smithy({"ref": "Host"}, HOST), "cannot check"),
     ({"mcp": {"smithyModel": {"inlinePayload": {"payload": "namespace example.tools"}}}}, "cannot check"),
     ({"mcp": {"smithyModel": {"s3": {"uri": "s3://models/tools.json"}}}}, "smithyModel.s3"),
-], ids=["http", "metadata", "host-parameter", "domain-parameter", "endpoint-parameter", "idl-not-json", "s3"])
+    ({"mcp": {"smithyModel": {"inlinePayload": {"payload": smithy("https://tools.example.com")["mcp"]["smithyModel"][
+        "inlinePayload"]["payload"].replace('"url": "https://tools.example.com"',
+                                            '"url": "http://evil.example.com", "url": "https://tools.example.com"')}}}},
+     "twice"),
+], ids=["http", "metadata", "host-parameter", "domain-parameter", "endpoint-parameter", "idl-not-json", "s3",
+        "duplicate-url"])
 def test_smithy_endpoint_not_https_on_a_named_host_is_flagged(pack, configuration, names):
     diags = pack.analyze(TARGET, "crm-target", urn(TARGET, "crm-target"), target(None, configuration)[2])
     assert [(d.policy_name, d.enforcement_level) for d in diags] == [(RULE, "mandatory")], [d.message for d in diags]
