@@ -603,8 +603,9 @@ def _watch_out_of_band(root: str) -> None:
             if credential.startswith(path + "/") and path not in ("/", "/var", "/run", "/proc") and path.count("/") > 1:
                 return "opens " + text + ", a directory holding the credential file " + credential
         parts = path.split("/")
-        if len(parts) == 4 and parts[1] == "proc" and parts[3] == "environ" and parts[2] != _str(_getpid()):
-            return "opens another process's environment " + text
+        if len(parts) >= 4 and parts[1] == "proc" and parts[-1] in ("environ", "mem"):  # /proc/self/environ too
+            return ("opens a process's " + ("environment" if parts[-1] == "environ" else "memory") + " " + text
+                    + ", every credential variable's value")
         return None
 
     def endpoint_note(host, _endpoints=endpoints, _str=str):
@@ -739,30 +740,75 @@ def _watch_out_of_band(root: str) -> None:
             return None
         return frame.f_code.co_filename
 
+    def iterator(_getframe=sys._getframe, _plumbing=frozenset({
+            os.path.abspath(os.__file__), os.path.abspath(sys.modules["_collections_abc"].__file__),
+            "<frozen os>", "<frozen _collections_abc>"}), _root=root, _marks=library_marks, _here=HERE + os.sep):
+        """" in FUNCTION (FILE)" of the library code that copied or iterated the environment (urllib's proxy
+        look-up, a settings class); "" when it is the project's own code."""
+        frame = _getframe(1)
+        while frame is not None and (frame.f_code.co_filename in _plumbing or frame.f_code.co_filename.startswith(_here)):
+            frame = frame.f_back
+        if frame is None:
+            return ""
+        name = frame.f_code.co_filename
+        if name.startswith(_root) and not any(m in name for m in _marks):
+            return ""
+        for mark in ("/site-packages/", "/dist-packages/", "/lib/python3"):
+            if mark in name:
+                name = name.split(mark, 1)[1].split("/", 1)[-1] if mark == "/lib/python3" else name.split(mark, 1)[1]
+                break
+        return " in " + frame.f_code.co_name + " (" + name + ")"
+
     def read_variable(name, _credential=credential_names, _locations=location_names, _send=send, _where=where,
                       _fsdecode=os.fsdecode, _isinstance=isinstance, _bytes=bytes, _root=root, _marks=library_marks,
-                      _direct=direct_read):
-        """Report a lookup of a credential variable by name (not a copy or an iteration of the environment, which
-        holds placeholders only: where one lands, a request or a resource input, is seen there); of a credential
-        location variable, only when the project's own code looked it up (provider SDKs read KUBECONFIG as a
-        Provider default, the kubernetes client at import)."""
+                      _direct=direct_read, _iterator=iterator):
+        """Report a read of a credential variable's value, by name (`environ[k]`, `get`, `getenv`, `in`) or by a
+        copy or an iteration of the environment (`dict(os.environ)`, `.items()`, `.values()`, `.copy()`,
+        `{**os.environ}`, `os.environ | {}`), which yields every value to the program: at `pulumi up` the
+        deployer's credentials; of a credential location variable, only when the project's own code looked it up
+        by name (provider SDKs read KUBECONFIG as a Provider default, the kubernetes client at import)."""
         name = _fsdecode(name) if _isinstance(name, _bytes) else name
         if name not in _credential and name not in _locations:
             return
         caller = _direct()
-        if caller is None:
-            return
         if name in _credential:
-            _send("credential", "reads the credential variable " + name + " (its value was withheld by the gate)",
-                  _where())
-        elif caller.startswith(_root) and not any(m in caller for m in _marks):
+            if caller is None:
+                _send("environment", "reads the credential variable " + name + " by copying or iterating the "
+                      "environment" + _iterator() + " (its value was withheld by the gate)", _where())
+            else:
+                _send("credential", "reads the credential variable " + name + " (its value was withheld by the "
+                      "gate)", _where())
+        elif caller is not None and caller.startswith(_root) and not any(m in caller for m in _marks):
             _send("credential", "reads the credential location variable " + name, _where())
 
-    def environ_watch(environ, _read=read_variable):
+    def read_whole(how, _send=send, _where=where):
+        """Report a read of the raw environment (every credential variable's value at `pulumi up`)."""
+        _send("environment", "reads every credential variable's value through " + how + " (the values were "
+              "withheld by the gate)", _where())
+
+    plumbing = frozenset({os.path.abspath(os.__file__), os.path.abspath(sys.modules["_collections_abc"].__file__),
+                          "<frozen os>", "<frozen _collections_abc>"})
+
+    def environ_watch(environ, label, _read=read_variable, _whole=read_whole, _getframe=sys._getframe,
+                      _plumbing=plumbing):
+        """os.environ (os.environb) as a subclass of its own class that reports credential reads. The raw dict
+        it wraps (shared with posix.environ) is held here, not in the instance's __dict__: `_data` read by
+        anything but os itself is a read of every value."""
         base = type(environ)
+        data = environ._data
 
         class WatchedCredentials(base):
             _agentid_watch = True
+
+            def __init__(self, encodekey, decodekey, encodevalue, decodevalue):
+                self.encodekey, self.decodekey = encodekey, decodekey
+                self.encodevalue, self.decodevalue = encodevalue, decodevalue
+
+            @property
+            def _data(self, _data=data, _getframe=_getframe, _plumbing=_plumbing, _whole=_whole, _label=label):
+                if _getframe(1).f_code.co_filename not in _plumbing:
+                    _whole(_label + "._data")
+                return _data
 
             def __getitem__(self, key, _base=base, _read=_read):
                 _read(key)
@@ -772,16 +818,38 @@ def _watch_out_of_band(root: str) -> None:
                 _read(key)
                 return _base.__contains__(self, key)
 
-        return WatchedCredentials(environ._data, environ.encodekey, environ.decodekey, environ.encodevalue,
-                                  environ.decodevalue)
+            def __repr__(self, _base=base, _whole=_whole, _label=label):
+                _whole("repr(" + _label + ")")
+                return _base.__repr__(self)
+
+        WatchedCredentials.__name__ = WatchedCredentials.__qualname__ = base.__name__
+        WatchedCredentials.__module__ = base.__module__
+        return WatchedCredentials(environ.encodekey, environ.decodekey, environ.encodevalue, environ.decodevalue)
+
+    def hide_startup_environ(module, _whole=read_whole):
+        """posix.environ (nt.environ): the interpreter's start-up copy of the environment, the dict os.environ
+        wraps. Served by the module's __getattr__ (PEP 562), which reports the read."""
+        data = module.__dict__.pop("environ", None)
+        if data is None:
+            return
+
+        def __getattr__(name, _data=data, _whole=_whole, _module=module.__name__):
+            if name == "environ":
+                _whole(_module + ".environ")
+                return _data
+            raise AttributeError("module " + repr(_module) + " has no attribute " + repr(name))
+
+        module.__getattr__ = __getattr__
 
     def refuse_fork_exec(*args, _send=send, _where=where, _refused=PermissionError):
         _send("process", "starts a process (_posixsubprocess.fork_exec)", _where())
         raise _refused("agentid preview: refused: the program starts a process (AGID-GATE-002)")
 
-    os.environ = environ_watch(os.environ)
+    environ = os.environ
+    os.environ = environ_watch(environ, "os.environ")
     if hasattr(os, "environb"):
-        os.environb = environ_watch(os.environb)
+        os.environb = environ_watch(os.environb, "os.environb")
+    hide_startup_environ(sys.modules.get(os.name) or __import__(os.name))
     import _posixsubprocess
     import subprocess
 

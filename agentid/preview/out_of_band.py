@@ -16,9 +16,14 @@ take back what was written; a channel it closed or replaced makes the hook end t
 is a mandatory finding of the gate itself naming what was attempted and the program's line (the innermost frame in
 the judged project); waivable, like AGID-GATE-001, for the stack's URN.
 
+A credential variable's value read by a copy or an iteration of the environment (`dict(os.environ)`, `.items()`,
+`/proc/self/environ`, `posix.environ`, `os.environ._data`) is a read of it too (red14 r14-10): the iteration hands
+the program the deployer's credentials at `pulumi up`, whatever it keeps.
+
 The gate also withholds the credential variables' values: the program gets a placeholder in each (`withheld`),
 so a program that reads one some way the watch does not see gets no credential, and what it does with the
-placeholder next is still seen: a request by the watch, a resource input or a stack output holding it by `in_stack`.
+placeholder next is still seen: a request by the watch, a resource input or a stack output holding it, or a piece
+of it (each placeholder ends in random Private Use Area characters, `mark`), by `in_stack`.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import re
 import socket
 import threading
 from collections.abc import Mapping, Sequence
@@ -77,14 +83,32 @@ def credential_variables() -> tuple[str, ...]:
 
 
 WITHHELD = "agentid-preview-withheld-"  # the text of every placeholder (what a scan of the stack looks for)
+# Each placeholder ends in a run of characters drawn at random, once per gate invocation, from Unicode's Private Use
+# Area (U+E000-U+F8FF): no program text, name, ARN or tag holds them, so a piece of a placeholder as short as
+# PIECE characters, cut out of it by slicing, splitting or joining, is still recognised in a resource input or a
+# stack output (`in_stack`). Encodings that change every character (hex, base64, a cipher) are not.
+PRIVATE_USE = (0xE000, 0xF8FF)
+MARK_LENGTH = 24
+PIECE = 3
+_MARKS: dict[str, str] = {}
+
+
+def mark(name: str) -> str:
+    """The random tail of `name`'s placeholder, the same for every run of this gate invocation."""
+    if name not in _MARKS:
+        import secrets
+
+        low, high = PRIVATE_USE
+        _MARKS[name] = "".join(chr(low + secrets.randbelow(high - low + 1)) for _ in range(MARK_LENGTH))
+    return _MARKS[name]
 
 
 def placeholder(name: str) -> str:
     """What the program gets in a credential variable's place: a URL variable a URL no one answers (a request to
-    it is a lookup the watch reports), any other a marker naming the variable."""
+    it is a lookup the watch reports), any other a marker naming the variable; each ends in its random mark."""
     if name.endswith(("_URL", "_URI")):
-        return f"http://{WITHHELD}{name.lower().replace('_', '-')}.invalid/"
-    return f"{WITHHELD}{name}"
+        return f"http://{WITHHELD}{name.lower().replace('_', '-')}.invalid/{mark(name)}"
+    return f"{WITHHELD}{name}-{mark(name)}"
 
 
 def withheld(env: Mapping[str, str]) -> dict[str, str]:
@@ -93,6 +117,22 @@ def withheld(env: Mapping[str, str]) -> dict[str, str]:
     resource input holding it) goes on at preview too, where the watch sees it."""
     return {**{key: value for key, value in env.items() if key not in set(credential_variables())},
             **{name: placeholder(name) for name in credential_variables()}}
+
+
+def pieces_of(text: str) -> list[str]:
+    """The credential variables a piece of whose placeholder `text` holds: the whole marker, or PIECE or more
+    consecutive characters of a mark (in the order the mark has them)."""
+    if WITHHELD in text:
+        found = [name for name in credential_variables()
+                 if placeholder(name) in text or placeholder(name).rstrip("/") in text or f"{WITHHELD}{name}" in text
+                 or f"{WITHHELD}{name.lower().replace('_', '-')}" in text]
+        if found:
+            return found
+    low, high = PRIVATE_USE
+    if not any(low <= ord(character) <= high for character in text):
+        return []
+    return [name for name in credential_variables()
+            if any(mark(name)[start:start + PIECE] in text for start in range(MARK_LENGTH - PIECE + 1))]
 
 
 def _homes() -> list[str]:
@@ -139,9 +179,10 @@ def in_stack(resources: Sequence[Any], output_values: Mapping[str, Any], root: P
             file = str(Path(file).relative_to(root))
         return f"{file}:{line}" if line else file
 
-    def walk(value: Any, path: str, depth: int = 0) -> list[tuple[str, str]]:
+    def walk(value: Any, path: str, depth: int = 0) -> list[tuple[str, list[str]]]:
         if isinstance(value, str):
-            return [(path, value)] if WITHHELD in value else []
+            names = pieces_of(value)
+            return [(path, names)] if names or WITHHELD in value else []
         if depth > 64:
             return []
         if isinstance(value, Mapping):
@@ -151,20 +192,18 @@ def in_stack(resources: Sequence[Any], output_values: Mapping[str, Any], root: P
             return [hit for index, item in enumerate(value) for hit in walk(item, f"{path}[{index}]", depth + 1)]
         return []
 
-    def named(text: str) -> str:
-        names = sorted({name for name in credential_variables() if placeholder(name) in text
-                        or placeholder(name).rstrip("/") in text})
-        return ", ".join(names) or "a credential variable"
+    def named(names: list[str]) -> str:
+        return ", ".join(sorted(set(names))) or "a credential variable"
 
     for resource in resources:
-        for path, text in walk(getattr(resource, "inputs", {}), ""):
+        for path, names in walk(getattr(resource, "inputs", {}), ""):
             found.append({"kind": "credential", "where": where(resource),
-                          "what": f"puts the value of {named(text)} (withheld by the gate) into input {path} of "
+                          "what": f"puts the value of {named(names)} (withheld by the gate) into input {path} of "
                                   f"{getattr(resource, 'type', '?')} {getattr(resource, 'name', '?')!r}"})
     for name, value in output_values.items():
-        for path, text in walk(value, name):
+        for path, names in walk(value, name):
             found.append({"kind": "credential", "where": "",
-                          "what": f"exports the value of {named(text)} (withheld by the gate) as stack output {path}"})
+                          "what": f"exports the value of {named(names)} (withheld by the gate) as stack output {path}"})
     return found
 
 
@@ -280,11 +319,36 @@ def parse_record(line: bytes) -> dict[str, str]:
     return {"kind": "unreadable", "what": "wrote an unreadable record on the gate's audit channel", "where": ""}
 
 
+ITERATED = re.compile(r"reads the credential variable (\S+) by copying or iterating the environment( in [^(]+\([^)]*\))? \(")
+
+
+def _merged(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The records with the one-a-variable reads of a copy or an iteration of the environment (`dict(os.environ)`
+    reads every credential variable's value) made one a line of the program, naming the variables."""
+    kept: list[Mapping[str, Any]] = []
+    iterated: dict[tuple[str, str], list[str]] = {}
+    for record in records:
+        match = ITERATED.match(str(record.get("what") or "")) if record.get("kind") == "environment" else None
+        if match is None:
+            kept.append(record)
+            continue
+        names = iterated.setdefault((str(record.get("where") or ""), match.group(2) or ""), [])
+        if match.group(1) not in names:
+            names.append(match.group(1))
+    for (where, by), names in iterated.items():
+        shown = ", ".join(sorted(names)[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        kept.append({"kind": "environment", "where": where,
+                     "what": f"reads the credential variable{'s' * (len(names) > 1)} {shown} by copying or "
+                             f"iterating the environment{by} (values withheld by the gate; read only the variables "
+                             "the program needs, by name, or use pulumi.Config)"})
+    return kept
+
+
 def findings(records: Sequence[Mapping[str, Any]], dropped: int, stack_urn: str, version: str) -> PackRun | None:
     """The gate's AGID-GATE-002 findings over the host's records (one per distinct attempt and line), as a PackRun
     of `PACK_NAME`; None when there is none."""
     seen: dict[tuple[str, str], int] = {}
-    for record in records:
+    for record in _merged(records):
         what = " ".join(str(record.get("what") or "did something the gate could not read").split())[:400]
         where = str(record.get("where") or "")[:300]
         seen[(what, where)] = seen.get((what, where), 0) + 1

@@ -72,7 +72,15 @@ def test_a_request_to_the_instance_metadata_service_fails(tmp_path):
     code, violations, _ = preview(tmp_path / "imds", program)
     assert code == 1
     only_gate_002(violations)
+    # urllib looks for proxies in every variable's value first (getproxies_environment): at `pulumi up` the
+    # deployer's credentials, in the program's process
     assert gate_002(violations) == [
+        "[gate-integrity] the program reads the credential variables ACTIONS_ID_TOKEN_REQUEST_TOKEN, "
+        "ACTIONS_ID_TOKEN_REQUEST_URL, ACTIONS_RUNTIME_TOKEN and 29 more by copying or iterating the environment in "
+        "getproxies_environment (urllib/request.py) (values withheld by the gate; read only the variables the "
+        "program needs, by name, or use pulumi.Config) at __main__.py:5: outside the engine's channel, which at "
+        "`pulumi up` runs with the deployer's credentials and network and creates or reads what no resource shows "
+        "(the gate refused it)",
         "[gate-integrity] the program sends an HTTP request to "
         "http://169.254.169.254/latest/meta-data/iam/security-credentials/ (the instance metadata service "
         "(AWS IMDS, Azure IMDS, GCP metadata server)) at __main__.py:5: outside the engine's channel, which at "
@@ -93,7 +101,11 @@ def test_starting_a_process_fails(tmp_path, call, shown):
     code, violations, _ = preview(tmp_path / "process", program)
     assert code == 1
     only_gate_002(violations)
-    [message] = gate_002(violations)
+    messages = gate_002(violations)
+    # an explicit environment (os.environ) hands the child every variable's value: at `pulumi up` the credentials
+    copied = [m for m in messages if "by copying or iterating the environment (values" in m]
+    assert len(copied) == (1 if call.endswith("os.environ)") else 0), messages
+    [message] = [m for m in messages if m not in copied]
     assert shown in message and "at __main__.py:5" in message, message
 
 
@@ -166,7 +178,8 @@ def test_a_subinterpreter_without_the_watch_fails(tmp_path):
 
 def test_look_alikes_pass(tmp_path):
     """boto3 imported and never called, pure computation, the project's own files, pulumi.Config, settings read from
-    the environment (the region) and a copy of the environment: no out-of-band access."""
+    the environment (the region) and the environment's variable names (a copy of its values reads the credential
+    variables: test_environment_reads_gate.py): no out-of-band access."""
     directory = tmp_path / "alike"
     directory.mkdir()
     (directory / "settings.json").write_text('{"owner": "data-team"}')
@@ -174,7 +187,7 @@ def test_look_alikes_pass(tmp_path):
                "settings = json.load(open(os.path.join(os.path.dirname(__file__), 'settings.json')))\n"
                "digest = hashlib.sha256(b'acme').hexdigest()[:8]\n"
                "region = os.environ.get('AWS_REGION', 'eu-west-1')\n"
-               "env = dict(os.environ)\n"
+               "env = sorted(os.environ)\n"
                "team = pulumi.Config().require('team')\n"
                "aws.s3.BucketV2('drop', bucket=f'acme-drop-{digest}', tags={'owner': settings['owner'], 'team': team})\n"
                "pulumi.export('keys', len(env))\n")
@@ -214,7 +227,8 @@ def test_the_program_cannot_silence_the_watch_by_patching_modules(tmp_path):
                "        setattr(owner, name, saved[(id(owner), name)])\n" + BUCKET)
     code, violations, output = preview(tmp_path / "patched", program)
     assert code == 1, output
-    [message] = gate_002(violations)
+    # (urllib's proxy look-up reads every variable's value first: test_a_request_to_the_instance_metadata_service_fails)
+    [message] = [m for m in gate_002(violations) if "getproxies_environment" not in m]
     assert "sends an HTTP request to http://169.254.169.254/latest/api/token" in message and "__main__.py:21" in message
 
 
@@ -255,12 +269,13 @@ def test_closing_or_replacing_the_channel_gives_no_pass(tmp_path, how):
 
 
 def test_a_credential_read_around_the_watch_and_put_into_the_stack_fails(tmp_path):
-    """Read through the interpreter's start-up copy of the environment (no look-up the watch sees), the variable
-    holds the gate's placeholder: a resource input or a stack output holding it is the credential put in the stack."""
-    program = (HEAD + "import posix\n"
-               "key = posix.environ.get(b'AWS_SECRET_ACCESS_KEY', b'').decode()\n"
+    """Read around the watch (the raw environment dict, found through the watch's own defaults: no look-up the
+    watch sees), the variable holds the gate's placeholder: a resource input or a stack output holding it is the
+    credential put in the stack. (posix.environ itself is a watched read now: test_environment_reads_gate.py.)"""
+    program = (HEAD + "import os\nraw = type(os.environ).__dict__['_data'].fget.__defaults__[0]\n"
+               "key = raw.get(b'AWS_SECRET_ACCESS_KEY', b'').decode()\n"
                "aws.s3.BucketV2('drop', bucket='acme-drop', tags={'owner': 'data-team', 'k': key})\n"
-               "pulumi.export('token', posix.environ.get(b'ACTIONS_ID_TOKEN_REQUEST_URL', b'').decode())\n")
+               "pulumi.export('token', raw.get(b'ACTIONS_ID_TOKEN_REQUEST_URL', b'').decode())\n")
     code, violations, _ = preview(tmp_path / "exfil", program)
     assert code == 1
     only_gate_002(violations)
@@ -268,7 +283,7 @@ def test_a_credential_read_around_the_watch_and_put_into_the_stack_fails(tmp_pat
         "[gate-integrity] the program exports the value of ACTIONS_ID_TOKEN_REQUEST_URL (withheld by the gate) as "
         "stack output token (no line of the project on the stack)",
         "[gate-integrity] the program puts the value of AWS_SECRET_ACCESS_KEY (withheld by the gate) into input "
-        "tags.k of aws:s3/bucketV2:BucketV2 'drop' at __main__.py:4"]
+        "tags.k of aws:s3/bucketV2:BucketV2 'drop' at __main__.py:5"]
 
 
 def test_a_grpc_channel_to_a_cloud_api_fails(tmp_path):
