@@ -76,6 +76,9 @@ UNBOUNDED = {
                                                 "sagemaker:DescribeTransformJob"])),
     "GameLift instance logins": inline(allow("gamelift:GetInstanceAccess")),
     "Lightsail database passwords": inline(allow("lightsail:GetRelationalDatabaseMasterUserPassword")),
+    "GameLift compute credentials": inline(allow("gamelift:GetComputeAccess", "arn:aws:gamelift:*:*:fleet/*")),
+    "IVS stream keys": inline(allow("ivs:GetStreamKey", "arn:aws:ivs:*:*:stream-key/*")),
+    "MediaPackage ingest passwords": inline(allow("mediapackage:ListChannels")),
     "Deny of another service leaves it": inline(allow("secretsmanager:GetSecretValue"),
                                                 {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}),
     "role inline policy": ("aws:iam/role:Role", "agent-policy", {"assumeRolePolicy": TRUST, "inlinePolicies": [
@@ -116,6 +119,7 @@ BOUNDED = {
     "API Gateway GET on one REST API": inline(allow("apigateway:GET", "arn:aws:apigateway:eu-west-1::/restapis/a1b2c3")),
     "API Gateway GET on every REST API": inline(allow("apigateway:GET", "arn:aws:apigateway:*::/restapis/*")),
     "API Gateway GET on one key": inline(allow("apigateway:GET", "arn:aws:apigateway:eu-west-1::/apikeys/k1a2b3")),
+    "one stream key": inline(allow("ivs:GetStreamKey", "arn:aws:ivs:eu-west-1:111122223333:stream-key/AbCdEf123456")),
     "one model's environment": inline(allow("sagemaker:DescribeModel",
                                             "arn:aws:sagemaker:eu-west-1:111122223333:model/tool-model")),
     "AmazonEC2ReadOnlyAccess by ARN": (ATTACHMENT, "agent-policy", {
