@@ -104,7 +104,12 @@ def _openapi3(definition: Mapping[str, Any]) -> list[tuple[str, str]]:
     if definition["servers"] == []:
         raise ValueError("has an empty servers list (an inline definition has no location a relative server is read "
                          "from)")
-    found = _servers(definition["servers"], "")
+    return _declared_servers(definition)
+
+
+def _declared_servers(definition: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The URLs of every `servers` list the definition declares (document, path items, operations)."""
+    found = _servers(definition["servers"], "") if "servers" in definition else []
     for path, item in (definition.get("paths") or {}).items():
         if not isinstance(item, Mapping):
             raise ValueError(f"path {str(path)[:80]} is not an object")
@@ -145,8 +150,11 @@ def _swagger2(definition: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def server_urls(definition: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(URL, where in the definition) for every base URL a client of `definition` may call."""
+    if "swagger" in definition and "openapi" in definition:
+        raise ValueError("declares both `swagger` and `openapi`: readers differ on which one's servers count")
     if "swagger" in definition:
-        return _swagger2(definition)
+        # a `servers` list has no meaning in Swagger 2.0, but a reader converting the definition may keep it
+        return _swagger2(definition) + _declared_servers(definition)
     if "openapi" in definition:
         return _openapi3(definition)
     raise ValueError("neither an OpenAPI 3 (`openapi`) nor a Swagger 2.0 (`swagger`) definition")

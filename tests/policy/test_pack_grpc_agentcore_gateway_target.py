@@ -122,8 +122,10 @@ paths:
      "paths[/x].get.servers[0].url"),
     (YAML_EVIL, "servers[1].url"),
     (swagger2(host="evil.example.com", schemes=["https", "http"]), "'http://evil.example.com'"),
+    (swagger2(host="tools.example.com", schemes=["https"], servers=[{"url": "http://evil.example.com"}]),
+     "'http://evil.example.com'"),
 ], ids=["http", "http-ip", "metadata", "variable-default", "variable-enum", "path-servers", "operation-servers",
-        "yaml-second-server", "swagger2-http-scheme"])
+        "yaml-second-server", "swagger2-http-scheme", "swagger2-with-servers"])
 def test_openapi_server_not_https_on_a_named_host_is_flagged(pack, definition, names):
     resource = target(APIKEY, openapi(definition))
     diags = pack.analyze(TARGET, "crm-target", urn(TARGET, "crm-target"), resource[2])
@@ -148,8 +150,10 @@ def test_openapi_server_not_https_on_a_named_host_is_flagged(pack, definition, n
     (swagger2(host="tools.example.com"), "names no schemes"),
     (swagger2(schemes=["https"]), "names no host"),
     ({"paths": PATHS, "servers": [{"url": "https://tools.example.com"}]}, "neither an OpenAPI 3"),
+    (swagger2(host="tools.example.com", schemes=["https"], openapi="3.0.0",
+              servers=[{"url": "https://tools.example.com"}]), "both"),
 ], ids=["unparsable", "bad-yaml", "json-duplicate-key", "yaml-duplicate-key", "yaml-alias-bomb", "empty-servers", "no-servers", "undeclared-variable", "swagger2-no-scheme",
-        "swagger2-no-host", "not-openapi"])
+        "swagger2-no-host", "not-openapi", "swagger-and-openapi"])
 def test_openapi_definition_naming_no_judgeable_url_cannot_be_checked(pack, definition, why):
     resource = target(APIKEY, openapi(definition))
     diags = pack.analyze(TARGET, "crm-target", urn(TARGET, "crm-target"), resource[2])
