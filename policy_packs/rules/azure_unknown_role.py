@@ -62,6 +62,30 @@ def _principals(resources: list[Resource]) -> list[Resource]:
     return [r for r in resources if r.type in PRINCIPAL_TYPES or system_assigned(r)]
 
 
+def linked_definitions(grant: Resource, resources: list[Resource], definitions: list[Resource]) -> list[Resource]:
+    """The stack role definitions an unknown roleDefinitionId of `grant` is proven the Output of (iam_links.
+    output_sources on that input, a principalId unknown too explained by the stack identities); [] when unproven."""
+    # a principalId unknown too may be the Output of a stack identity: that dependency is explained by it
+    holders = _principals(resources) if is_unknown(grant.props.get("principalId")) else []
+    sources = output_sources(grant, definitions + holders, ("id", "name", "principalId", "identity.principalId"),
+                             input="roleDefinitionId")  # its own propertyDependencies, where the engine sent them
+    return [s for s in sources or () if s.type == ROLE_DEFINITION]
+
+
+def assigned_custom_roles(grant: Resource, resources: list[Resource]) -> list[tuple[Resource, str]] | None:
+    """The stack custom role definitions `grant` assigns, each with how it names it (its GUID, its id Output); None
+    when it assigns no role of the stack as far as can be told (a built-in role, an unknown one: AGID-AZ-013's)."""
+    role = grant.props.get("roleDefinitionId")
+    if is_unknown(role):
+        found = linked_definitions(grant, resources, [r for r in resources if r.type == ROLE_DEFINITION])
+        return [(d, f"its id Output, {d.name}") for d in found] or None
+    role_id = azure_catalog.role_id_of(role) if isinstance(role, str) else None
+    defined = _defined(resources)
+    if role_id in defined and azure_catalog.builtin_role(role_id) is None:
+        return [(d, f"role id {role_id}") for d in defined[role_id]]
+    return None
+
+
 def _custom_grant(grant: Resource, definition: Resource, how: str):
     """The outcome of `grant` giving the stack's custom role `definition`: judged by its permissions."""
     permissions = definition.props.get("permissions")
@@ -102,12 +126,7 @@ def check(resources: list[Resource], config):
             continue
         role = resource.props.get("roleDefinitionId")
         if is_unknown(role):
-            # a principalId unknown too may be the Output of a stack identity: that dependency is explained by it
-            holders = _principals(resources) if is_unknown(resource.props.get("principalId")) else []
-            sources = output_sources(resource, definitions + holders, ("id", "name", "principalId",
-                                                                        "identity.principalId"),
-                                     input="roleDefinitionId")  # its own propertyDependencies, where the engine sent them
-            found = [s for s in sources or () if s.type == ROLE_DEFINITION]
+            found = linked_definitions(resource, resources, definitions)
             if not found:
                 yield Unknown("roleDefinitionId", resource.urn)
             for definition in found:
