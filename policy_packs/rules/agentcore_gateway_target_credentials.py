@@ -12,7 +12,7 @@ inference provider) on the agent's behalf with the credential its `credentialPro
 * The endpoints a target sends requests (and with them its credential) to — `mcp.mcpServer.endpoint`,
   `http.passthrough.endpoint`, `inference.provider.endpoint` — must be https URLs on one named host, read as
   components/https_url reads any URL a credential goes to (no http, wildcard, userinfo, backslash, loopback or
-  instance-metadata address, one meaning to every parser); a query string is allowed. `http://tools.internal`
+  instance-metadata address, no IP address at all, one meaning to every parser); a query string is allowed. `http://tools.internal`
   sends the credential in clear; `https://169.254.169.254/` or `https://user@evil.example` sends it elsewhere than
   a reviewer reads.
 * A target built from an OpenAPI definition (`mcp.openApiSchema`) calls the definition's servers: every URL of
@@ -31,6 +31,9 @@ https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-outbound-a
 """
 
 from __future__ import annotations
+
+import ipaddress
+import urllib.parse
 
 from agentid_components import https_url
 from agentid_policy_packs.analysis.openapi_servers import load, server_urls
@@ -59,7 +62,16 @@ def endpoint_problem(url: str) -> str | None:
     text = url.strip()
     if "#" in text:
         return "has a fragment"
-    return https_url.problem(text.split("?", 1)[0])
+    base = text.split("?", 1)[0]
+    if problem := https_url.problem(base):
+        return problem
+    host = urllib.parse.urlsplit(base).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return (f"names the IP address {host}, not a host name (a private address reaches into the gateway's network, "
+            "a public one whoever holds it next)")
 
 
 def _set(value) -> bool:

@@ -55,8 +55,10 @@ def test_token_passthrough_is_flagged(pack, credentials):
     mcp_server("https://tools.example.com@evil.example.net/mcp"),
     mcp_server("https://*.example.com/mcp"),
     passthrough("https://localhost:8443/mcp"),
+    mcp_server("https://10.0.12.7/mcp"),
+    mcp_server("https://[2001:db8::7]/mcp"),
     inference("http://llm.example.com/v1"),
-], ids=["http", "metadata", "userinfo", "wildcard", "loopback", "inference-http"])
+], ids=["http", "metadata", "userinfo", "wildcard", "loopback", "private-ip", "ipv6", "inference-http"])
 def test_credential_to_a_url_not_https_on_a_named_host_is_flagged(pack, configuration):
     assert flagged_names(pack, RULE, target({"apiKey": {"providerArn": "arn:aws:bedrock-agentcore:eu-west-1:"
                                                                           "111122223333:token-vault/default/"
@@ -111,6 +113,7 @@ paths:
     (oas3([{"url": "http://evil.example.com"}]), "'http://evil.example.com'"),
     (oas3([{"url": "http://203.0.113.7/api"}]), "'http://203.0.113.7/api'"),
     (oas3([{"url": "https://169.254.169.254/latest"}]), "'https://169.254.169.254/latest'"),
+    (oas3([{"url": "https://203.0.113.7/api"}]), "IP address 203.0.113.7"),
     (oas3([{"url": "https://{host}/v1", "variables": {"host": {"default": "evil.example.com:80@x"}}}]),
      "'https://evil.example.com:80@x/v1'"),
     (oas3([{"url": "{scheme}://tools.example.com/v1",
@@ -124,7 +127,7 @@ paths:
     (swagger2(host="evil.example.com", schemes=["https", "http"]), "'http://evil.example.com'"),
     (swagger2(host="tools.example.com", schemes=["https"], servers=[{"url": "http://evil.example.com"}]),
      "'http://evil.example.com'"),
-], ids=["http", "http-ip", "metadata", "variable-default", "variable-enum", "path-servers", "operation-servers",
+], ids=["http", "http-ip", "metadata", "https-ip", "variable-default", "variable-enum", "path-servers", "operation-servers",
         "yaml-second-server", "swagger2-http-scheme", "swagger2-with-servers"])
 def test_openapi_server_not_https_on_a_named_host_is_flagged(pack, definition, names):
     resource = target(APIKEY, openapi(definition))
