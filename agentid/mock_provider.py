@@ -275,6 +275,12 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any],
                 guid = str(inputs.get("roleDefinitionId") or name_uuid("roleDefinition", name))
                 resource_id = f"/subscriptions/{MOCK_SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
                 state["name"] = guid
+            if type_token == "azure-native:resources:ResourceGroup":
+                # a resource group's ARM id, as Azure answers it: `scope=group.id` must be a resource-group scope
+                # (AGID-AZ-065), not a provider resource's
+                group = str(inputs.get("resourceGroupName") or name)
+                resource_id = f"/subscriptions/{MOCK_SUBSCRIPTION}/resourceGroups/{group}"
+                state.setdefault("name", group)
             if isinstance(inputs.get("identity"), dict):
                 state["identity"] = _managed_identity_state(inputs["identity"])
         else:
