@@ -86,6 +86,7 @@ def check(resources: list[Resource], config):
     by_urn = {resource.urn: resource for resource in resources}
     identities = [resource for resource in resources if resource.type == MANAGED_IDENTITY]
     applications = [resource for resource in resources if resource.type in APPLICATIONS]
+    own_ids: set[str] | None = None
     for resource in resources:
         if resource.type == MANAGED_IDENTITY_CREDENTIAL:
             name, group = resource.props.get("resourceName"), resource.props.get("resourceGroupName")
@@ -105,8 +106,9 @@ def check(resources: list[Resource], config):
                 if output_sources(resource, applications, ("id",)) is None:
                     yield Unknown(f"{resource.name}.applicationId", resource.urn)
                 continue
-            if isinstance(application, str) and any(application.strip().lower() in _application_ids(app)
-                                                    for app in applications):
+            if own_ids is None:  # every application's known ids, once (a scan per credential was quadratic)
+                own_ids = set().union(*map(_application_ids, applications))
+            if isinstance(application, str) and application.strip().lower() in own_ids:
                 continue
             target = f"application {str(application)[:120]!r}"
         else:

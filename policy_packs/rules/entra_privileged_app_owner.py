@@ -72,18 +72,30 @@ def _application_ids(app: Resource) -> set[str]:
 
 
 def _named_app(holder: Resource, key: str, apps: dict[str, Resource], outputs: tuple[str, ...],
-               known: Callable[[Resource], set[str]]) -> str | None:
+               known: Callable[[Resource], set[str]], index: dict[str, str] | None = None) -> str | None:
     """The URN of the stack application the input `key` of `holder` names: a literal equal to a known value of it, or
     an Output unknown at preview as iam_links.output_sources proves it; None otherwise. A dependency alone names
     nothing: an owner of an existing privileged app (or a service principal of its client id) with depends_on a
-    harmless stack application passed as the harmless one's (issue 11)."""
+    harmless stack application passed as the harmless one's (issue 11). `index`: `_known_index(apps, known)`, built
+    once a check (a scan of every app per holder was quadratic in the fleet, issue 17)."""
     value = holder.props.get(key)
     if is_unknown(value):
         found = output_sources(holder, apps.values(), outputs, key)
         return found[0].urn if found else None
     if not isinstance(value, str):
         return None
-    return next((urn for urn, app in apps.items() if value.strip().lower() in known(app)), None)
+    if index is None:
+        index = _known_index(apps, known)
+    return index.get(value.strip().lower())
+
+
+def _known_index(apps: dict[str, Resource], known: Callable[[Resource], set[str]]) -> dict[str, str]:
+    """Each known value -> the first app (in `apps` order) that holds it: what a scan of `apps` in order finds."""
+    index: dict[str, str] = {}
+    for urn, app in apps.items():
+        for value in known(app):
+            index.setdefault(value, urn)
+    return index
 
 
 def _client_ids(app: Resource) -> set[str]:
@@ -96,10 +108,11 @@ def _owner_object(owner: Resource) -> str:
     return "an object (its id unknown at preview)" if is_unknown(value) or value is None else str(value)
 
 
-def _owner_of_unseen_app(resource: Resource, apps: dict[str, Resource], sp_app: dict[str, str]):
+def _owner_of_unseen_app(resource: Resource, apps: dict[str, Resource], sp_app: dict[str, str],
+                         app_ids: dict[str, str] | None = None):
     """A violation (or Unknown) for an owner of an application or service principal the stack does not define."""
     if resource.type == APPLICATION_OWNER and _named_app(resource, "applicationId", apps, ("id", "objectId"),
-                                                         _application_ids) is None:
+                                                         _application_ids, app_ids) is None:
         target, owners = f"application {resource.props.get('applicationId')!s:.200}", _owner_object(resource)
     elif resource.type == SERVICE_PRINCIPAL and resource.urn not in sp_app:
         owners = resource.props.get("owners")
@@ -123,10 +136,12 @@ def _is_graph(client) -> bool:
 def check(resources: list[Resource], config):
     by_urn = {resource.urn: resource for resource in resources}
     apps = {resource.urn: resource for resource in resources if resource.type == APPLICATION}
+    client_ids, app_ids = _known_index(apps, _client_ids), _known_index(apps, _application_ids)
     # service principal urn -> application urn (an app's own SP, not Microsoft Graph's)
     sp_app = {sp.urn: app for sp in resources
               if sp.type == SERVICE_PRINCIPAL and not _is_graph(sp.props.get("clientId"))
-              for app in (_named_app(sp, "clientId", apps, ("clientId",), _client_ids),) if app is not None}
+              for app in (_named_app(sp, "clientId", apps, ("clientId",), _client_ids, client_ids),)
+              if app is not None}
     privileged: dict[str, list[str]] = {urn: _graph_permissions(app) for urn, app in apps.items()}
     for resource in resources:
         if resource.type not in (API_ACCESS, APP_ROLE_ASSIGNMENT, DIRECTORY_ROLE_ASSIGNMENT):
@@ -139,12 +154,12 @@ def check(resources: list[Resource], config):
             if app is not None:
                 privileged[app] += gained
     for resource in resources:
-        outside = _owner_of_unseen_app(resource, apps, sp_app)
+        outside = _owner_of_unseen_app(resource, apps, sp_app, app_ids)
         if outside is not None:
             yield outside
             continue
         if resource.type == APPLICATION_OWNER:
-            app = _named_app(resource, "applicationId", apps, ("id", "objectId"), _application_ids)
+            app = _named_app(resource, "applicationId", apps, ("id", "objectId"), _application_ids, app_ids)
             owned = [app] if app is not None and privileged.get(app) else []
             targets = [(urn, _owner_object(resource)) for urn in owned]
         elif resource.type == APPLICATION and privileged.get(resource.urn):

@@ -152,10 +152,20 @@ def known_state(resource: Resource) -> Mapping[str, Any]:
     # up`, an update's preview) the engine sends the deployed outputs, `arn` included, and those are the provider's.
     if not invented_accounts():
         return resource.props
-    props = {key: value for key, value in resource.props.items()
-             if key not in ENGINE_OUTPUTS and not forged_output(resource.type, key)}
-    _, state = mock_outputs(resource.type, resource.name, dict(props), _provider_defaults(resource))
-    return {**state, **props}
+    # Derived once a resource (issue 17): rules that ask which stack resource a literal names called this for every
+    # candidate of every holder, the mocks' derivation (uuid5s, ARNs) n x m times. Kept on the (frozen) resource
+    # object itself, so it lives and dies with it; each caller gets its own copy of the mapping, as before.
+    cached = resource.__dict__.get(_KNOWN_STATE)
+    if cached is None:
+        props = {key: value for key, value in resource.props.items()
+                 if key not in ENGINE_OUTPUTS and not forged_output(resource.type, key)}
+        _, state = mock_outputs(resource.type, resource.name, dict(props), _provider_defaults(resource))
+        cached = {**state, **props}
+        object.__setattr__(resource, _KNOWN_STATE, cached)
+    return dict(cached)
+
+
+_KNOWN_STATE = "_agentid_known_state"  # the attribute known_state keeps its answer in (not a dataclass field)
 
 
 def _provider_defaults(resource: Resource) -> dict[str, Any]:
