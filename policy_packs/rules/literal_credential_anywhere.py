@@ -27,6 +27,7 @@ placeholder `agentid preview` sends for a `secure:` stack value, and references 
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import io
 import json
@@ -156,6 +157,7 @@ def _password_like(value: str) -> bool:
 _NOT_SECRET_NAME = re.compile(r"(?:bypass|compass|overpass|underpass|surpass)$")
 
 
+@functools.lru_cache(maxsize=8192)  # a pure function of the name; a fleet repeats a few hundred member names
 def _secret_named(name: str) -> bool:
     normalized = _normalized(name)
     return bool(_SECRET_NAME.search(normalized)) and not _NOT_SECRET_NAME.search(normalized)
@@ -173,8 +175,11 @@ def _json_document(value: str) -> Any:
     return decoded if isinstance(decoded, (dict, list)) else None
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+
+
 def _normalized(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    return _NOT_ALNUM.sub("", name.lower())
 
 
 def _asked(key: str, value: str, under_secret: bool) -> bool:
