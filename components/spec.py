@@ -449,6 +449,15 @@ class AzureGrant(_Strict):
             raise _error("no_operations", "an Azure grant needs at least one of actions or data_actions")
         _no_duplicates(self.actions, "actions")
         _no_duplicates(self.data_actions, "data_actions")
+        if azure_catalog.parse_scope(self.scope).level == "resource_group":
+            # the pack's AGID-AZ-065 data (one file): a secret read on a resource group reads every vault in it
+            from agentid_policy_packs.analysis.azure_credential_reads import credential_read
+            for operation in self.data_actions:
+                if credential_read(operation):
+                    raise _error("vault_wide_secret_reads", "'{operation}' at resource-group scope '{scope}' reads "
+                                 "{returns} of every vault in the group: assign it on the one vault, e.g. "
+                                 "/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.KeyVault/vaults/VAULT",
+                                 operation=operation, scope=self.scope, returns=credential_read(operation))
         return self
 
 

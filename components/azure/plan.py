@@ -316,6 +316,14 @@ def _role_grant(agent: Agent, tool: Tool, suffix: str = "") -> RoleGrant:
         )
     if not grant.actions and not grant.data_actions:
         raise AzureCompileError(f"{where}: the Azure grant names no actions or data_actions")
+    if scope.level == "resource_group":
+        from agentid_policy_packs.analysis.azure_credential_reads import credential_read  # AGID-AZ-065's data
+        for operation in grant.data_actions:
+            if returns := credential_read(operation):
+                raise AzureCompileError(
+                    f"{where}: '{operation}' at resource-group scope '{grant.scope}' reads {returns} of every vault "
+                    "in the group; assign it on the one vault (.../providers/Microsoft.KeyVault/vaults/VAULT)"
+                )
     for operation in [*grant.actions, *grant.data_actions]:
         if "*" in operation or not azure_catalog.is_operation(operation):
             raise AzureCompileError(

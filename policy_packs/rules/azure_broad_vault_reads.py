@@ -18,11 +18,9 @@ unproven: cannot check until known. An ABAC condition on the assignment is not r
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
-from agentid_components import azure_catalog, data_yaml
+from agentid_components import azure_catalog
 from agentid_policy_packs.analysis import RoleDefinitionError, parse_role_definition
+from agentid_policy_packs.analysis.azure_credential_reads import credential_reads
 from agentid_policy_packs.analysis.azure_roles import builtin_permissions, granting_pattern, role_effects
 from agentid_policy_packs.analysis.values import is_unknown, unknown_path
 
@@ -32,17 +30,10 @@ from .azure_unknown_role import _principals, assigned_custom_roles
 from .base import Resource, Rule, Unknown, Violation
 from .iam_links import output_sources
 
-CREDENTIAL_READS_FILE = Path(__file__).resolve().parents[1] / "analysis" / "azure_credential_reads.yaml"
 BROAD = ("root", "management_group", "subscription", "resource_group")
 VAULT_ITEMS = ("azure-native:keyvault:Vault", "azure-native:keyvault:Secret", "azure-native:keyvault:Key")
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 WILDCARD_CAPABILITY = "key-vault-data-wildcard"  # AGID-AZ-010 / AGID-AZ-013 report these at any scope
-
-
-@lru_cache(maxsize=1)
-def credential_reads() -> dict[str, str]:
-    """Data action -> what it returns (azure_credential_reads.yaml)."""
-    return {entry["operation"]: entry["returns"] for entry in data_yaml.load(CREDENTIAL_READS_FILE)}
 
 
 def secret_reads(permissions) -> list[tuple[str, str]]:

@@ -141,6 +141,20 @@ def test_bad_scope_rejected_by_spec_and_component(scope, fragment):
     assert_refused([constructed(grant=grant)], "agent 'bad-agent', tool 'bad-tool'", fragment)
 
 
+@pytest.mark.parametrize("operation", ["Microsoft.KeyVault/vaults/secrets/getSecret/action",
+                                       "microsoft.keyvault/vaults/keys/DECRYPT/action"])
+def test_key_vault_secret_reads_on_a_resource_group_are_rejected_by_spec_and_component(operation):
+    """AGID-AZ-065: a secret read at resource-group scope reads every vault in the group; the kit refuses to write
+    it (the spec, and the component behind it); on the one vault it compiles."""
+    rg = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg"
+    tool = {"name": "read-inbox", "azure": {"data_actions": [operation], "scope": rg}}
+    with pytest.raises(ValidationError, match="of every vault in the group"):
+        agent(tools=[tool])
+    grant = AzureGrant.model_construct(actions=[], data_actions=[operation], scope=rg)
+    assert_refused([constructed(grant=grant)], "agent 'bad-agent', tool 'bad-tool'", "of every vault in the group")
+    agent(tools=[{**tool, "azure": {**tool["azure"], "scope": rg + "/providers/Microsoft.KeyVault/vaults/kv"}}])
+
+
 @pytest.mark.parametrize(
     "operation",
     ["s3:GetObject", "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/fetch", "Microsoft.Storage/*/read", "read"],

@@ -12,7 +12,7 @@ import pytest
 
 from agentid.analyzer_client import StackResource
 from agentid_components import azure_catalog
-from agentid_policy_packs.rules.azure_broad_vault_reads import credential_reads
+from agentid_policy_packs.analysis.azure_credential_reads import credential_reads
 from tests.policy.ruletools import UNKNOWN
 from tests.policy.test_pack_grpc import urn
 
