@@ -44,7 +44,7 @@ from agentid_policy_packs.analysis.values import is_unknown, value_at
 from .aws_deploy_time_exec import _at as json_values_at  # dotted reader stepping into JSON text (one reader)
 from .aws_deploy_time_exec import _Unreadable
 from .base import Resource, Rule, Unknown, Violation
-from .iam_links import ROLE, NameIndex
+from .iam_links import ROLE, NameIndex, ordered_after
 from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
 
 DATA_FILE = Path(__file__).resolve().parents[1] / "analysis" / "aws_foreign_account_inputs.yaml"
@@ -68,21 +68,28 @@ class _Owner:
         self.own = OwnAccounts.from_config(config).including(invented_accounts())
         # the names the program gave the stack's buckets (`bucket` input). A bucket the provider names
         # (`<resource name>-<random>`) is not matched by any name: a literal equal to its resource name (or written
-        # behind an Output, with depends_on on it) would name another account's bucket, so only a written name counts
-        self.buckets = {b.props["bucket"].strip() for b in resources if b.type in BUCKET_TYPES
-                        and isinstance(b.props.get("bucket"), str) and not is_unknown(b.props["bucket"])}
+        # behind an Output, with depends_on on it) would name another account's bucket, so only a written name counts,
+        # and only for a resource created after that bucket (iam_links.ordered_after: were the bucket's create to fail,
+        # the name taken, a resource not waiting for it would name the existing bucket)
+        self.buckets = [b for b in resources if b.type in BUCKET_TYPES
+                        and isinstance(b.props.get("bucket"), str) and not is_unknown(b.props["bucket"])]
         self.roles = NameIndex([r for r in resources if r.type == ROLE], exact_arns=True)
 
     def problem(self, kind: str, value: str, resource: Resource) -> str | None:
         """None when `value` (of data kind `kind`) is known to be the stack's own; else why it is flagged."""
         value = value.strip()
         if kind == "role":
-            found = self.roles.resolve(value, resource.dependencies)
+            found = self.roles.resolve_ordered(value, resource)
             return None if found else f"role {value[:200]} is not one this stack defines: cannot check what it may do"
         if kind == "bucket" or (kind == "arn" and value.startswith("arn:") and _bucket_arn(value)):
             name = _bucket_name(value)
-            if name in self.buckets:
+            named_like = [b for b in self.buckets if b.props["bucket"].strip() == name]
+            if any(ordered_after(resource, b) for b in named_like):
                 return None
+            if named_like:
+                return f"bucket {name[:100]} is named like {named_like[0].name} of this stack, but {resource.name} " \
+                       "does not depend on it: were its create to fail (the name taken), this would name the " \
+                       "existing bucket"
             return f"bucket {name[:100]} is not one this stack names (its `bucket` input), and a bucket name does " \
                    "not say whose it is"
         if kind == "image":

@@ -30,7 +30,7 @@ from agentid_policy_packs.analysis.aws_accounts import OwnAccounts
 from agentid_policy_packs.analysis.aws_grants import live_allows
 from agentid_policy_packs.analysis.values import is_unknown
 
-from .base import Rule, Unknown, Violation
+from .base import Resource, Rule, Unknown, Violation
 from .documents import IDENTITY_POLICY_TYPES, Document, identity_policies
 from .iam_links import ROLE, NameIndex
 from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
@@ -40,13 +40,18 @@ ROLE_USING_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:As
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}|[*?0-9]*):role/(?:.*/)?(?P<name>[^/]*)$")
 
 
-def _target_problem(target: str, roles: NameIndex, own: OwnAccounts) -> str | None:
-    """Why a literal role ARN is not (known to be) a role of this stack; None when it is."""
+def _target_problem(target: str, roles: NameIndex, own: OwnAccounts, holder: Resource) -> str | None:
+    """Why a literal role ARN in a policy of `holder` is not (known to be) a role of this stack; None when it is.
+    A stack role of that name counts only when `holder` is created after it (iam_links.ordered_after)."""
     match = _ROLE_ARN.match(target)
     if not match:
         return None  # not a role ARN ("*" alone is AGID-AWS-012's / AGID-AWS-020's)
     if any(ch in target for ch in "*?") or not roles.resolve(target, ()):
         return "a role not defined in this stack: cannot check what the role holds"
+    if not roles.resolve_ordered(target, holder):
+        return (f"named like {roles.resolve(target, ())[0].name} of this stack, but {holder.name} does not depend on "
+                "it: were its create to fail (the name taken), this would name the existing role: cannot check what "
+                "the role holds")
     problem = own.problem(match["account"])
     return None if problem is None else f"named like a role of this stack, but {problem}"
 
@@ -71,7 +76,7 @@ def check(resources, config):
                         if not roles.resolve_input(target, resource, ("arn",), document.path.split(".")[0].split("[")[0]):  # an Output of a stack role passes
                             yield Unknown(f"{document.path} Resource", resource.urn)
                         continue
-                    problem = _target_problem(target, roles, own)
+                    problem = _target_problem(target, roles, own, resource)
                     if problem:
                         yield Violation(f"{document.label} ({statement.label}) allows {', '.join(actions)} on "
                                         f"{target}, {problem}", resource.urn)

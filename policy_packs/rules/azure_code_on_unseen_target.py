@@ -34,7 +34,7 @@ from agentid_policy_packs.analysis import azure_code_runners as code
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Outcome, Resource, Rule, Unknown, Violation
-from .iam_links import output_sources
+from .iam_links import ordered_after, output_sources
 
 # /subscriptions/S/resourceGroups/RG/providers/NS/TYPE/NAME[/...]
 _ARM_ID = re.compile(r"^/subscriptions/[^/]+/resourcegroups/(?P<group>[^/]+)/providers/[^/]+/[^/]+/(?P<name>[^/]+)",
@@ -46,12 +46,15 @@ def _own_name(target: Resource) -> str:
     return name if isinstance(name, str) else target.name
 
 
-def _is_stack_target(value: str, group: object, candidates: list[Resource]) -> bool:
+def _is_stack_target(value: str, group: object, candidates: list[Resource], holder: Resource) -> bool:
+    """Does the literal `value` name a stack target `holder` is created after? (ordered_after, issue 11: a stack
+    target of an existing one's name fails to create, and a holder that does not wait for it runs code on the
+    existing one.)"""
     match = _ARM_ID.match(value.strip())
     name, group = (match["name"], match["group"]) if match else (value.strip().rstrip("/").rsplit("/", 1)[-1], group)
     for target in candidates:
         own_group = target.props.get("resourceGroupName")
-        if name.lower() != _own_name(target).lower():
+        if name.lower() != _own_name(target).lower() or not ordered_after(holder, target):
             continue
         if isinstance(group, str) and isinstance(own_group, str) and not is_unknown(group) \
                 and not is_unknown(own_group) and group.lower() != own_group.lower():
@@ -92,7 +95,7 @@ def _judge(resource: Resource, stack: list[Resource]) -> Iterator[Outcome]:
             if output_sources(resource, candidates, _outputs, re.split(r"[.\[]", path, maxsplit=1)[0]) is None:
                 yield Unknown(f"{resource.name}.{path}", resource.urn)
         elif not isinstance(value, str) or not _is_stack_target(value, resource.props.get("resourceGroupName"),
-                                                                 candidates):
+                                                                 candidates, resource):
             yield Violation(f"{resource.name} runs {entry['what']} on {str(value)[:200]!r} ({path}), which this stack "
                             "does not define: cannot check: runs code as the identity of existing "
                             f"{_noun(kinds)} (the code acts with its managed identities and secrets, which cannot be "

@@ -177,6 +177,18 @@ def _provider_defaults(resource: Resource) -> dict[str, Any]:
             if isinstance(value := provider.get(key), str) and value.strip() and value != UNKNOWN}
 
 
+def ordered_after(holder: Resource, candidate: Resource) -> bool:
+    """Is `holder` created only after `candidate` (issue 11, a typed decoy)? A literal name or ARN equal to a stack
+    object's names that object only then: the stack's `aws.lambda_.Function("decoy", name="prod-admin-fn")` fails to
+    create when a function of that name exists, and a resource naming `...:function:prod-admin-fn` without waiting
+    for it is still created, pointing at the existing function. A dependency of the resource (a per-input
+    propertyDependency, or a `depends_on`: the engine lists both in `dependencies`) orders the two, so a failed
+    create of the object stops the holder."""
+    if candidate.urn == holder.urn or candidate.urn in holder.dependencies:
+        return True  # itself (a role's inline policy naming the role) is created with it
+    return any(candidate.urn in urns for urns in (holder.property_dependencies or {}).values())
+
+
 def input_dependencies(holder: Resource, name: str | None) -> tuple[str, ...]:
     """The URNs an input of `holder` may hold an Output of, in order: the engine's propertyDependencies of the
     top-level input `name` when it sent them (a `depends_on` never appears there), else every dependency of the
@@ -249,12 +261,18 @@ class NameIndex:
         found = [self.by_urn[urn] for urn in dependencies if urn in self.by_urn]
         return found or None
 
+    def resolve_ordered(self, reference: str, holder: Resource) -> list[Resource]:
+        """The stack resources a literal `reference` of `holder` names and that `holder` is created after
+        (ordered_after): for rules where being the stack's resource makes a grant safe."""
+        return [r for r in self.resolve(reference, ()) if ordered_after(holder, r)]
+
     def resolve_input(self, reference: Any, holder: Resource,
                       outputs: Iterable[str] = IDENTIFIERS, input: str | None = None) -> list[Resource] | None:
-        """As `resolve`, for an input whose being the stack's resource makes it safe: a literal names what it equals;
-        an unknown value only the candidates `output_sources` proves it can be the Output of (None: cannot check)."""
+        """As `resolve`, for an input whose being the stack's resource makes it safe: a literal names what it equals
+        and `holder` is created after (ordered_after); an unknown value only the candidates `output_sources` proves it
+        can be the Output of (None: cannot check)."""
         if isinstance(reference, str) and not is_unknown(reference):
-            return self.resolve(reference, ())
+            return self.resolve_ordered(reference, holder)
         if not is_unknown(reference):
             return []
         return output_sources(holder, self.by_urn.values(), outputs, input)

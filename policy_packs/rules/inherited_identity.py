@@ -45,7 +45,10 @@ stack object only in the stack's account (issue 11: `arn:aws:lambda:R:9999888877
 account's function that happens to share the stack function's name): the object's real account where its ARN is
 known, else an account known to be the stack's own as AGID-AWS-050/052 decide it (ownAccountIds, or under the gate
 the accounts its mocks invent: analysis.aws_accounts.OwnAccounts); an account not known own is "cannot tell", so the
-reference is not the stack's object (fail closed). A stack object that itself inherits its
+reference is not the stack's object (fail closed). A literal names a stack object only for a holder created after
+it (iam_links.ordered_after: an Output of it, or depends_on): a typed decoy `Function("decoy", name="prod-admin-fn")`
+fails to create when that function exists, and a holder that does not wait for it runs the existing one (issue 11).
+A stack object that itself inherits its
 identity (a machine image of an instance) is followed one step further, the finding staying on the holder.
 """
 
@@ -59,7 +62,7 @@ from agentid_policy_packs.analysis.aws_accounts import OwnAccounts, arn_account,
 from agentid_policy_packs.analysis.values import is_unknown, value_at, values_at
 
 from .base import Outcome, Resource, Unknown, Violation
-from .iam_links import known_state, output_sources
+from .iam_links import known_state, ordered_after, output_sources
 
 # what an input naming an object holds when it is one of its Outputs (each cloud's rule passes its own: a key the
 # cloud never sets would count as "not known" and let any unknown value pass as the object's, red12 #7)
@@ -116,10 +119,15 @@ def _agrees(holder: Resource, candidate: Resource, reference: str, same: tuple[s
     return True
 
 
-def resolve(holder: Resource, reference: str, candidates: list[Resource], same: tuple[str, ...] = ()) -> list[Resource]:
-    """The stack objects a literal reference names."""
+def resolve(holder: Resource, reference: str, candidates: list[Resource], same: tuple[str, ...] = (),
+            ordered: bool = True) -> list[Resource]:
+    """The stack objects a literal reference names. `ordered` (where being the stack's object makes it safe): only
+    objects `holder` is created after (iam_links.ordered_after: a typed decoy of an existing object's name fails to
+    create, and a holder that does not wait for it runs the existing one); without it (where joining more is the
+    cautious side: which stack functions a state machine starts) every object of that name."""
     wanted = {reference.strip().casefold(), tail(reference).casefold()}
-    return [c for c in candidates if wanted & _names(c) and _agrees(holder, c, reference, same)]
+    return [c for c in candidates if wanted & _names(c) and _agrees(holder, c, reference, same)
+            and (not ordered or ordered_after(holder, c))]
 
 
 def foreign(reference: str, candidate: Resource, own: OwnAccounts) -> str | None:
@@ -210,9 +218,12 @@ def judge(holder: Resource, entries: list[Mapping[str, Any]], stack: list[Resour
                     if captured is None:
                         continue
                     named = reference.strip()[:captured.end("name")]  # projects/P/.../NAME: project and name read
-                found = resolve(holder, named, candidates, tuple(entry.get("same", ())))
-                problems = [(c.name, problem) for c in found if own is not None
-                            and (problem := foreign(reference, c, own))]
+                named_like = resolve(holder, named, candidates, tuple(entry.get("same", ())), ordered=False)
+                found = [c for c in named_like if ordered_after(holder, c)]
+                problems = [(c.name, "it does not depend on it: were its create to fail (the name taken), "
+                                     "this would run the existing one") for c in named_like if c not in found]
+                problems += [(c.name, problem) for c in found if own is not None
+                             and (problem := foreign(reference, c, own))]
                 if own is not None:
                     found = [c for c in found if foreign(reference, c, own) is None]
                 if not found:

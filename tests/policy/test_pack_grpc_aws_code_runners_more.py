@@ -30,12 +30,21 @@ OWN_ROLE_ARN = "arn:aws:iam::123456789012:role/worker-role"
 FUNCTION_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:handler"
 
 
-def res(type_: str, name: str, props: dict, depends: tuple[str, ...] = ()) -> StackResource:
+# every resource here is created after the stack's role and the objects the cases name (depends_on them): a literal
+# names a stack object only for a resource created after it (issue 11, a typed decoy;
+# test_pack_grpc_aws_inherited_identity_invokers)
+AFTER_ROLE = (urn(ROLE_T, "worker-role"), urn("aws:lambda/function:Function", "handler"),
+              urn("aws:batch/jobDefinition:JobDefinition", "job"), urn("aws:sfn/stateMachine:StateMachine", "sm"),
+              urn("aws:batch/jobQueue:JobQueue", "queue"), urn("aws:eks/cluster:Cluster", "c"),
+              urn("aws:batch/computeEnvironment:ComputeEnvironment", "ce"))
+
+
+def res(type_: str, name: str, props: dict, depends: tuple[str, ...] = AFTER_ROLE) -> StackResource:
     return StackResource(type_, name, urn(type_, name), props, dependencies=list(depends))
 
 
 # the stack's role, its ARN known (as the gate's mocks or a refresh give it)
-OWN_ROLE = res(ROLE_T, "worker-role", {"name": "worker-role", "assumeRolePolicy": TRUST, "arn": OWN_ROLE_ARN})
+OWN_ROLE = res(ROLE_T, "worker-role", {"name": "worker-role", "assumeRolePolicy": TRUST, "arn": OWN_ROLE_ARN}, ())
 
 
 def findings(pack, *resources) -> dict[str, str]:
@@ -145,23 +154,24 @@ def test_the_same_resources_with_the_stacks_own_role_pass(pack, case):
 
 
 def test_runners_nothing_starts_and_harmless_look_alikes_pass(pack):
+    # (none depends on the function: a dependent starter would start it)
     # a job definition no queue, rule or pipe of the stack runs; a function nothing triggers
     job = res("aws:batch/jobDefinition:JobDefinition", "job", {"name": "job", "type": "container",
-                                                              "containerProperties": json.dumps({"jobRoleArn": ADMIN})})
+                                                              "containerProperties": json.dumps({"jobRoleArn": ADMIN})}, ())
     assert findings(pack, job, _function(ADMIN)) == {}
     # a subscription to a queue, a permission and a trigger for another function, a read-only EKS access policy,
     # API Gateway's "the caller's own identity"
     assert findings(pack, _function(ADMIN),
                     res("aws:sns/topicSubscription:TopicSubscription", "q", {
-                        "topic": "t", "protocol": "sqs", "endpoint": "arn:aws:sqs:eu-west-1:123456789012:jobs"}),
+                        "topic": "t", "protocol": "sqs", "endpoint": "arn:aws:sqs:eu-west-1:123456789012:jobs"}, ()),
                     res("aws:lambda/permission:Permission", "other", {"function": "other-fn", "principal": "s3.amazonaws.com",
-                                                                      "action": "lambda:InvokeFunction"}),
+                                                                      "action": "lambda:InvokeFunction"}, ()),
                     res("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "view", {
                         "clusterName": "c", "principalArn": ADMIN, "accessScope": {"type": "cluster"},
-                        "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"}),
+                        "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"}, ()),
                     res("aws:apigateway/integration:Integration", "passthrough", {
                         "restApi": "api", "resourceId": "r", "httpMethod": "GET", "type": "AWS",
-                        "uri": "arn:aws:apigateway:us-east-1:s3:path/b/k", "credentials": "arn:aws:iam::*:user/*"})) == {}
+                        "uri": "arn:aws:apigateway:us-east-1:s3:path/b/k", "credentials": "arn:aws:iam::*:user/*"}, ())) == {}
 
 
 def test_job_properties_that_are_not_json_cannot_be_read(pack):

@@ -33,11 +33,21 @@ def test_inventory_and_patching_associations_pass(pack) -> None:
 
 def test_invoking_a_function_the_stack_does_not_define_blocks_its_own_passes(pack) -> None:
     role = ("aws:iam/role:Role", "r", {"name": "r", "assumeRolePolicy": "{}"})  # judged by the other rules
-    own = StackResource(FUNCTION, "seed", urn(FUNCTION, "seed"), {"name": "seed-data", "role": "r"})
-    by_name = (INVOCATION, "seed-now", {"functionName": "seed-data", "input": "{}"})
-    by_arn = (INVOCATION, "seed-arn", {"functionName": "arn:aws:lambda:eu-west-1:111122223333:function:seed-data:1",
-                                       "input": "{}"})
+    # a literal names the stack's function (or role) only for a resource created after it (depends_on): issue 11
+    own = StackResource(FUNCTION, "seed", urn(FUNCTION, "seed"), {"name": "seed-data", "role": "r"},
+                        dependencies=[urn("aws:iam/role:Role", "r")])
+    by_name = StackResource(INVOCATION, "seed-now", urn(INVOCATION, "seed-now"),
+                            {"functionName": "seed-data", "input": "{}"}, dependencies=[own.urn])
+    by_arn = StackResource(INVOCATION, "seed-arn", urn(INVOCATION, "seed-arn"), {
+        "functionName": "arn:aws:lambda:eu-west-1:111122223333:function:seed-data:1", "input": "{}"},
+        dependencies=[own.urn])
     foreign = (INVOCATION, "call-admin", {"functionName": "org-admin-automation", "input": "{}"})
-    findings = stack_findings(pack, "AGID-AWS-057", [role, own, by_name, by_arn, foreign], "mandatory")
-    assert [name for name, _ in findings] == ["call-admin"]
+    # the stack's function named by a literal, the invocation not waiting for it: a typed decoy of an existing
+    # function fails to create and the invocation runs the existing one
+    unordered = (INVOCATION, "seed-early", {"functionName": "seed-data", "input": "{}"})
+    findings = stack_findings(pack, "AGID-AWS-057", [role, own, by_name, by_arn, foreign, unordered], "mandatory")
+    assert [name for name, _ in findings] == ["call-admin", "seed-early"]
     assert "org-admin-automation" in findings[0][1]
+    assert ("seed-early invokes function seed-data at deploy time, which this stack does not define (named like seed "
+            "of this stack, but it does not depend on it: were its create to fail (the name taken), this would invoke "
+            "the existing one)") in findings[1][1]

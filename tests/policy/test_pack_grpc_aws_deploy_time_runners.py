@@ -37,7 +37,8 @@ def res(type_: str, name: str, props: dict, depends: tuple[str, ...] = ()) -> St
 
 
 OWN_ROLE = res(ROLE_T, "worker-role", {"name": "worker-role", "assumeRolePolicy": TRUST})
-OWN_PROFILE = res(PROFILE_T, "worker-profile", {"name": "worker-profile", "role": "worker-role"})
+# a literal names a stack object only for a resource created after it (depends_on; issue 11, a typed decoy)
+OWN_PROFILE = res(PROFILE_T, "worker-profile", {"name": "worker-profile", "role": "worker-role"}, (OWN_ROLE.urn,))
 
 
 def findings(pack, *resources) -> dict[str, str]:
@@ -58,7 +59,8 @@ RUNNERS = {
     "lambda_scheduled_literal": [
         res(FUNCTION, "nightly", {"name": "nightly", "role": ADMIN}),
         res("aws:cloudwatch/eventTarget:EventTarget", "nightly-t",
-            {"rule": "every-night", "arn": "arn:aws:lambda:eu-west-1:123456789012:function:nightly"})],
+            {"rule": "every-night", "arn": "arn:aws:lambda:eu-west-1:123456789012:function:nightly"},
+            (urn(FUNCTION, "nightly"),))],
     "ec2_userdata": [res("aws:ec2/instance:Instance", "worker", {
         "ami": "ami-0123456789abcdef0", "instanceType": "t3.micro",
         "iamInstanceProfile": "OrganizationAccountAccessProfile", "userData": "#!/bin/sh\naws iam create-access-key"})],
@@ -70,17 +72,20 @@ RUNNERS = {
             (urn("aws:ecs/taskDefinition:TaskDefinition", "td"),))],
     "codebuild_webhook": [
         res("aws:codebuild/project:Project", "build", {"name": "build", "serviceRole": ADMIN}),
-        res("aws:codebuild/webhook:Webhook", "hook", {"projectName": "build"})],
+        res("aws:codebuild/webhook:Webhook", "hook", {"projectName": "build"},
+            (urn("aws:codebuild/project:Project", "build"),))],
     "stepfunctions_scheduled": [
         res("aws:sfn/stateMachine:StateMachine", "sm", {"name": "sm", "roleArn": ADMIN, "definition": "{}"}),
         res("aws:scheduler/schedule:Schedule", "every-minute", {
             "scheduleExpression": "rate(1 minute)", "flexibleTimeWindow": {"mode": "OFF"},
             "target": {"arn": "arn:aws:states:eu-west-1:123456789012:stateMachine:sm",
-                       "roleArn": "arn:aws:iam::123456789012:role/scheduler-invoke"}})],
+                       "roleArn": "arn:aws:iam::123456789012:role/scheduler-invoke"}},
+            (urn("aws:sfn/stateMachine:StateMachine", "sm"),))],
     "glue_trigger": [
         res("aws:glue/job:Job", "etl", {"name": "etl", "roleArn": ADMIN, "command": {"scriptLocation": "s3://b/x.py"}}),
         res("aws:glue/trigger:Trigger", "now", {"type": "ON_DEMAND", "startOnCreation": True,
-                                                "actions": [{"jobName": "etl"}]})],
+                                                "actions": [{"jobName": "etl"}]},
+            (urn("aws:glue/job:Job", "etl"),))],
     "scheduler_universal": [res("aws:scheduler/schedule:Schedule", "s", {
         "scheduleExpression": "rate(1 minute)", "flexibleTimeWindow": {"mode": "OFF"},
         "target": {"arn": "arn:aws:scheduler:::aws-sdk:s3:deleteBucket", "roleArn": ADMIN, "input": "{}"}})],
@@ -103,19 +108,22 @@ def test_the_same_runners_with_the_stacks_own_role_pass(pack):
     # a literal ARN is the stack's role only in an account known to be the stack's (test_..._role_arn_account.py)
     pack.configure({RULE: {"ownAccountIds": ["123456789012"]}})
     try:
-        assert findings(pack, OWN_ROLE, *_lambda("arn:aws:iam::123456789012:role/worker-role", started=True)) == {}
+        assert findings(pack, OWN_ROLE, *_lambda("arn:aws:iam::123456789012:role/worker-role", started=True,
+                                                 role_depends=(OWN_ROLE.urn,))) == {}
     finally:
         pack.configure({})
     assert findings(pack, OWN_ROLE, OWN_PROFILE, res("aws:ec2/instance:Instance", "worker", {
         "ami": "ami-0123456789abcdef0", "instanceType": "t3.micro", "iamInstanceProfile": "worker-profile",
-        "userData": "#!/bin/sh\necho hi"})) == {}
+        "userData": "#!/bin/sh\necho hi"}, (OWN_PROFILE.urn,))) == {}
     assert findings(pack, OWN_ROLE, res("aws:ecs/taskDefinition:TaskDefinition", "td", {
         "family": "x", "taskRoleArn": UNKNOWN, "containerDefinitions": "[]"}, (OWN_ROLE.urn,)),
-        res("aws:ecs/service:Service", "svc", {"taskDefinition": "x", "desiredCount": 1})) == {}
+        res("aws:ecs/service:Service", "svc", {"taskDefinition": "x", "desiredCount": 1},
+            (urn("aws:ecs/taskDefinition:TaskDefinition", "td"),))) == {}
     # an instance without a profile, a task without a task role: no AWS credentials at all
     assert findings(pack, res("aws:ec2/instance:Instance", "bare", {"ami": "ami-0123456789abcdef0", "userData": "x"}),
                     res("aws:ecs/taskDefinition:TaskDefinition", "plain", {"family": "p", "containerDefinitions": "[]"}),
-                    res("aws:ecs/service:Service", "svc", {"taskDefinition": "p"})) == {}
+                    res("aws:ecs/service:Service", "svc", {"taskDefinition": "p"},
+                        (urn("aws:ecs/taskDefinition:TaskDefinition", "plain"),))) == {}
 
 
 def test_a_function_nothing_starts_is_not_run_by_the_deploy(pack):
@@ -124,7 +132,8 @@ def test_a_function_nothing_starts_is_not_run_by_the_deploy(pack):
 
 def test_an_instance_profile_of_the_stack_holding_an_existing_role_is_cannot_check(pack):
     profile = res(PROFILE_T, "p", {"name": "p", "role": "OrganizationAccountAccessRole"})
-    found = findings(pack, profile, res("aws:ec2/instance:Instance", "worker", {"ami": "ami-1", "iamInstanceProfile": "p"}))
+    found = findings(pack, profile, res("aws:ec2/instance:Instance", "worker", {"ami": "ami-1", "iamInstanceProfile": "p"},
+                                        (profile.urn,)))
     assert list(found) == ["worker"] and "instance profile p with role OrganizationAccountAccessRole" in found["worker"]
 
 
@@ -148,7 +157,7 @@ def test_universal_reads_and_templated_targets_with_the_stacks_role_pass(pack):
     def schedule(name, arn):
         return res("aws:scheduler/schedule:Schedule", name, {
             "scheduleExpression": "rate(1 hour)", "flexibleTimeWindow": {"mode": "OFF"},
-            "target": {"arn": arn, "roleArn": "worker-role"}})
+            "target": {"arn": arn, "roleArn": "worker-role"}}, (OWN_ROLE.urn,))
     assert findings(pack, OWN_ROLE, schedule("read", "arn:aws:scheduler:::aws-sdk:iam:listUsers"),
                     schedule("queue", "arn:aws:sqs:eu-west-1:123456789012:jobs"),
                     schedule("s3", "arn:aws:scheduler:::aws-sdk:s3:listBuckets")) == {}
@@ -192,7 +201,8 @@ def test_a_service_catalog_launch_role_the_stack_does_not_define_is_cannot_check
     assert "not the JSON object a LAUNCH constraint takes" in findings(pack, _launch("bad", "RoleArn=x"))["bad"]
     # look-alikes: the stack's own launch role, a TEMPLATE constraint, a LAUNCH constraint without a role
     own_role = res(ROLE_T, "worker-role", {**OWN_ROLE.properties, "arn": "arn:aws:iam::123456789012:role/worker-role"})
-    assert findings(pack, own_role, _launch("own", json.dumps({"RoleArn": "arn:aws:iam::123456789012:role/worker-role"})),
+    assert findings(pack, own_role, _launch("own", json.dumps({"RoleArn": "arn:aws:iam::123456789012:role/worker-role"}),
+                                            depends=(own_role.urn,)),
                     _launch("rules", json.dumps({"Rules": {}}), kind="TEMPLATE"),
                     _launch("none", json.dumps({}))) == {}
 
@@ -202,7 +212,7 @@ def test_depending_on_a_stack_profile_does_not_explain_a_value_another_output_ma
     bucket's Output, `depends_on=[harmless stack profile]`: cannot check until known. Look-alike: the same instance
     depending on the stack profile alone (its ARN is computed at deployment) passes."""
     bucket = res("aws:s3/bucketV2:BucketV2", "marker", {})
-    autonamed = res(PROFILE_T, "agent", {"role": "worker-role"})
+    autonamed = res(PROFILE_T, "agent", {"role": "worker-role"}, (OWN_ROLE.urn,))
 
     def instance(*depends):
         return res("aws:ec2/instance:Instance", "vm", {"ami": "ami-0123456789abcdef0", "instanceType": "t3.micro",

@@ -105,11 +105,11 @@ def test_an_input_naming_a_foreign_account_blocks_and_the_own_account_passes(pac
     pack.configure(OWN_CONFIG)
     replica = res("aws:s3/bucketV2:BucketV2", "replica", {"bucket": "replica"})  # the stack's own bucket
     type_, foreign = _accounts(OTHER)[case]
-    found = findings(pack, replica, (type_, case, foreign))
+    found = findings(pack, replica, res(type_, case, foreign, (replica.urn,)))
     assert [name for name, _ in found] == [case], found
     assert f"account {OTHER} is a foreign account (the stack's own: {OWN})" in found[0][1]
     type_, own = _accounts(OWN)[case]
-    assert findings(pack, replica, (type_, case, own)) == []
+    assert findings(pack, replica, res(type_, case, own, (replica.urn,))) == []  # created after the replica bucket
 
 
 def test_without_own_accounts_a_named_account_is_cannot_tell(pack) -> None:
@@ -133,11 +133,19 @@ def test_buckets_and_roles_must_be_the_stacks_own(pack) -> None:
     pack.configure(OWN_CONFIG)
     bucket = res("aws:s3/bucketV2:BucketV2", "trail-logs", {"bucket": "org-trail-logs"})
     role = res("aws:iam/role:Role", "srt", {"name": "srt", "assumeRolePolicy": "{}"})
-    trail = ("aws:cloudtrail/trail:Trail", "trail", {"s3BucketName": "org-trail-logs"})
+    # a literal names the stack's bucket or role only for a resource created after it (depends_on, or an Output)
+    after = (bucket.urn, role.urn)
+    trail = res("aws:cloudtrail/trail:Trail", "trail", {"s3BucketName": "org-trail-logs"}, after)
     assert findings(pack, bucket, trail) == []
     assert [n for n, _ in findings(pack, trail)] == ["trail"]  # the same name, no such bucket in the stack
-    code = ("aws:lambda/function:Function", "fn", {"role": f"arn:aws:iam::{OWN}:role/fn", "s3Bucket": "org-trail-logs",
-                                                   "s3Key": "x.zip"})
+    # issue 11, a typed decoy: the stack's bucket of an existing bucket's name fails to create, and a trail that does
+    # not wait for it is still created, writing to the existing bucket
+    unordered = res("aws:cloudtrail/trail:Trail", "trail", {"s3BucketName": "org-trail-logs"})
+    assert findings(pack, bucket, unordered)[0][1].endswith(
+        "bucket org-trail-logs is named like trail-logs of this stack, but trail does not depend on it: were its create "
+        "to fail (the name taken), this would name the existing bucket")
+    code = res("aws:lambda/function:Function", "fn", {"role": f"arn:aws:iam::{OWN}:role/fn",
+                                                      "s3Bucket": "org-trail-logs", "s3Key": "x.zip"}, after)
     assert findings(pack, bucket, code) == []
     assert "bucket org-trail-logs is not one this stack names" in findings(pack, code)[0][1]
     # a bucket the provider names (`trail-logs-<random>`) is named by no literal, even with depends_on on it
@@ -148,16 +156,18 @@ def test_buckets_and_roles_must_be_the_stacks_own(pack) -> None:
         "loggingConfig": {"s3Config": {"bucketName": f"loot-{OTHER}"}, "textDataDeliveryEnabled": True}})
     assert [n for n, _ in findings(pack, bucket, logging)] == ["bil"]
     for place, name in (("s3://org-trail-logs/athena/", []), (f"s3://loot-{OTHER}/athena/", ["wg"])):
-        athena = ("aws:athena/workgroup:Workgroup", "wg", {"configuration": {"resultConfiguration": {
-            "outputLocation": place}}})
+        athena = res("aws:athena/workgroup:Workgroup", "wg", {"configuration": {"resultConfiguration": {
+            "outputLocation": place}}}, after)
         assert [n for n, _ in findings(pack, bucket, athena)] == name
-    firehose = ("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "fh", {
-        "destination": "extended_s3", "extendedS3Configuration": {"bucketArn": "arn:aws:s3:::org-trail-logs"}})
+    firehose = res("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "fh", {
+        "destination": "extended_s3", "extendedS3Configuration": {"bucketArn": "arn:aws:s3:::org-trail-logs"}}, after)
     assert findings(pack, bucket, firehose) == []
     drt = ("aws:shield/drtAccessRoleArnAssociation:DrtAccessRoleArnAssociation", "drt",
            {"roleArn": f"arn:aws:iam::{OWN}:role/OrganizationAccountAccessRole"})
     assert [n for n, _ in findings(pack, role, drt)] == ["drt"]
-    assert findings(pack, role, (drt[0], drt[1], {"roleArn": f"arn:aws:iam::{OWN}:role/srt"})) == []
+    assert findings(pack, role, res(drt[0], drt[1], {"roleArn": f"arn:aws:iam::{OWN}:role/srt"}, after)) == []
+    assert [n for n, _ in findings(pack, role, (drt[0], drt[1], {"roleArn": f"arn:aws:iam::{OWN}:role/srt"}))] == \
+        ["drt"]  # not waiting for the stack's role
 
 
 def test_a_value_known_only_at_deployment_is_cannot_check_whatever_it_depends_on(pack) -> None:

@@ -47,17 +47,20 @@ def res(type_: str, name: str, props: dict, depends: tuple[str, ...] = ()) -> St
 
 
 OWN_ROLE = res(ROLE_T, "worker-role", {"name": "worker-role", "assumeRolePolicy": TRUST})
-OWN_PROFILE = res(PROFILE_T, "worker-profile", {"name": "worker-profile", "role": "worker-role"})
-OWN_LT = res(LT, "web-lt", {"name": "web-lt", "iamInstanceProfile": {"name": "worker-profile"}})
+# A literal names a stack object only for a resource created after it (issue 11, a typed decoy): each one that names
+# another by a literal depends on it, as `depends_on` (or an Output) makes it
+OWN_PROFILE = res(PROFILE_T, "worker-profile", {"name": "worker-profile", "role": "worker-role"}, (OWN_ROLE.urn,))
+OWN_LT = res(LT, "web-lt", {"name": "web-lt", "iamInstanceProfile": {"name": "worker-profile"}}, (OWN_PROFILE.urn,))
 BARE_LT = res(LT, "bare-lt", {"name": "bare-lt", "imageId": "ami-0123456789abcdef0"})  # no profile: no credentials
 OWN_LC = res(LC, "web-lc", {"name": "web-lc", "imageId": "ami-1", "instanceType": "t3.micro",
-                            "iamInstanceProfile": "worker-profile"})
+                            "iamInstanceProfile": "worker-profile"}, (OWN_PROFILE.urn,))
 OWN_TD = res(TASKDEF, "web-td", {"family": "web", "taskRoleArn": UNKNOWN, "containerDefinitions": "[]"},
              (OWN_ROLE.urn,))
 OWN_FN = res(FUNCTION, "web-fn", {"name": "web-fn", "role": UNKNOWN, "runtime": "python3.12", "handler": "i.h"},
              (OWN_ROLE.urn,))
-OWN_INFRA = res(INFRA, "infra", {"name": "infra", "instanceProfileName": "worker-profile"})
+OWN_INFRA = res(INFRA, "infra", {"name": "infra", "instanceProfileName": "worker-profile"}, (OWN_PROFILE.urn,))
 OWN = [OWN_ROLE, OWN_PROFILE, OWN_LT, BARE_LT, OWN_LC, OWN_TD, OWN_FN, OWN_INFRA]
+AFTER_OWN = tuple(r.urn for r in OWN)  # depends_on every stack object above
 
 
 def findings(pack, *resources) -> dict[str, str]:
@@ -155,6 +158,11 @@ FLAGGED = {
         "functionName": UNKNOWN, "eventSourceArn": "arn:aws:sqs:eu-west-1:1:q"},
         (urn("aws:lambda/alias:Alias", "live"),)), "live.functionName"),
 }
+# each created after every stack object (depends_on them all, and on the endpoint configuration of its case): a
+# dependency does not make an existing object the stack's
+FLAGGED = {case: (res(r.type, r.name, dict(r.properties), tuple(r.dependencies) or (
+    *AFTER_OWN, urn("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "cfg"))), where)
+    for case, (r, where) in FLAGGED.items()}
 
 
 @pytest.mark.parametrize("case", sorted(FLAGGED))
@@ -178,7 +186,7 @@ def test_the_same_resources_naming_the_stacks_own_objects_pass(pack):
         res("aws:ec2/instance:Instance", "i2", {"launchTemplate": {"name": "bare-lt"}}),
         # the instance's own (stack) profile replaces an existing template's
         res("aws:ec2/instance:Instance", "i3", {"launchTemplate": {"id": "lt-0abc1234def567890"},
-                                                "iamInstanceProfile": "worker-profile"}),
+                                                "iamInstanceProfile": "worker-profile"}, (OWN_PROFILE.urn,)),
         res("aws:ec2/spotInstanceRequest:SpotInstanceRequest", "s1", {"launchTemplate": {"name": "web-lt"}}),
         res("aws:autoscaling/group:Group", "g1", {"maxSize": 1, "minSize": 1, "mixedInstancesPolicy": {"launchTemplate": {
             "launchTemplateSpecification": {"launchTemplateId": UNKNOWN}, "overrides": [{"instanceType": "c5.large"}]}}},
@@ -186,8 +194,11 @@ def test_the_same_resources_naming_the_stacks_own_objects_pass(pack):
         res("aws:autoscaling/group:Group", "g2", {"maxSize": 1, "minSize": 1, "launchConfiguration": "web-lc"}),
         res("aws:ec2/fleet:Fleet", "f1", {"launchTemplateConfigs": [{"launchTemplateSpecification": {
             "launchTemplateName": "web-lt", "version": "1"}}]}),
-        res("aws:ec2/spotFleetRequest:SpotFleetRequest", "sf1", {"iamFleetRole": "worker-role", "launchTemplateConfigs": [
-            {"launchTemplateSpecification": {"id": UNKNOWN, "version": "1"}}]}, (OWN_LT.urn,)),
+        StackResource("aws:ec2/spotFleetRequest:SpotFleetRequest", "sf1",
+                      urn("aws:ec2/spotFleetRequest:SpotFleetRequest", "sf1"), {"iamFleetRole": "worker-role",
+                      "launchTemplateConfigs": [{"launchTemplateSpecification": {"id": UNKNOWN, "version": "1"}}]},
+                      dependencies=[OWN_LT.urn, OWN_ROLE.urn], property_dependencies={
+                          "launchTemplateConfigs": [OWN_LT.urn], "iamFleetRole": []}),
         res("aws:imagebuilder/image:Image", "img", {"infrastructureConfigurationArn":
             "arn:aws:imagebuilder:eu-west-1:123456789012:infrastructure-configuration/infra"}),
         res("aws:ecs/service:Service", "svc", {"taskDefinition": "web:3"}),
@@ -225,12 +236,16 @@ def test_the_same_resources_naming_the_stacks_own_objects_pass(pack):
         res("aws:batch/jobQueue:JobQueue", "jq", {"priority": 1, "state": "ENABLED", "computeEnvironmentOrders": [
             {"order": 1, "computeEnvironment": UNKNOWN}]}, (urn("aws:batch/computeEnvironment:ComputeEnvironment", "ce"),)),
     ]
+    # each one naming a stack object by a literal is created after them all (depends_on)
+    every = (*AFTER_OWN, *(r.urn for r in resources))
+    resources = [r if r.dependencies else res(r.type, r.name, dict(r.properties), every) for r in resources]
     assert findings(pack, *resources) == {}
 
 
 def test_a_stack_launch_template_with_an_existing_profile_is_flagged_on_the_template(pack):
     template = res(LT, "admin-lt", {"name": "admin-lt", "iamInstanceProfile": {"name": "OrganizationAdminProfile"}})
-    found = findings(pack, template, res("aws:ec2/instance:Instance", "i", {"launchTemplate": {"name": "admin-lt"}}))
+    found = findings(pack, template, res("aws:ec2/instance:Instance", "i", {"launchTemplate": {"name": "admin-lt"}},
+                                         (template.urn,)))
     assert list(found) == ["admin-lt"] and "instance profile OrganizationAdminProfile" in found["admin-lt"], found
 
 
@@ -245,11 +260,11 @@ def test_a_stack_infrastructure_configuration_with_an_existing_profile_is_flagge
 def test_a_spot_fleet_launch_specification_with_an_existing_profile_blocks(pack):
     fleet = res("aws:ec2/spotFleetRequest:SpotFleetRequest", "sf", {"iamFleetRole": "worker-role", "launchSpecifications": [
         {"ami": "ami-1", "instanceType": "t3.micro", "iamInstanceProfileArn":
-            "arn:aws:iam::123456789012:instance-profile/OrganizationAdminProfile"}]})
+            "arn:aws:iam::123456789012:instance-profile/OrganizationAdminProfile"}]}, AFTER_OWN)
     found = findings(pack, fleet)
     assert list(found) == ["sf"] and "launchSpecifications[0].iamInstanceProfileArn" in found["sf"], found
     own = res("aws:ec2/spotFleetRequest:SpotFleetRequest", "sf", {"iamFleetRole": "worker-role", "launchSpecifications": [
-        {"ami": "ami-1", "instanceType": "t3.micro", "iamInstanceProfile": "worker-profile"}]})
+        {"ami": "ami-1", "instanceType": "t3.micro", "iamInstanceProfile": "worker-profile"}]}, AFTER_OWN)
     assert findings(pack, own) == {}
 
 
@@ -259,7 +274,8 @@ def test_a_stack_project_a_pipeline_runs_is_judged_by_its_role(pack):
                   "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"})
     pipeline = res("aws:codepipeline/pipeline:Pipeline", "pipe", {"roleArn": "worker-role", "stages": [
         {"name": "Build", "actions": [{"name": "b", "category": "Build", "owner": "AWS", "provider": "CodeBuild",
-                                       "version": "1", "configuration": {"ProjectName": "admin-build"}}]}]})
+                                       "version": "1", "configuration": {"ProjectName": "admin-build"}}]}]},
+                   (project.urn, OWN_ROLE.urn))
     assert findings(pack, project) == {}  # nothing runs it
     found = findings(pack, project, pipeline)
     assert list(found) == ["admin-build"] and "role arn:aws:iam::123456789012:role/OrganizationAccountAccessRole" in \
@@ -273,15 +289,17 @@ def test_a_reference_no_stack_output_explains_is_not_yet_known(pack):
         "taskDefinition is computed during preview"], found
 
 
-def _state_machine(states: dict, name: str = "sm") -> StackResource:
+def _state_machine(states: dict, name: str = "sm", after: tuple[str, ...] = ()) -> StackResource:
     return res("aws:sfn/stateMachine:StateMachine", name, {"name": name, "roleArn": "worker-role", "definition":
-                                                          json.dumps({"StartAt": next(iter(states)), "States": states})})
+                                                          json.dumps({"StartAt": next(iter(states)), "States": states})},
+               (*AFTER_OWN, *after))
 
 
 def _started(machine: StackResource) -> StackResource:
     return res("aws:scheduler/schedule:Schedule", "tick", {
         "scheduleExpression": "rate(1 hour)", "flexibleTimeWindow": {"mode": "OFF"},
-        "target": {"arn": f"arn:aws:states:eu-west-1:123456789012:stateMachine:{machine.name}", "roleArn": "worker-role"}})
+        "target": {"arn": f"arn:aws:states:eu-west-1:123456789012:stateMachine:{machine.name}", "roleArn": "worker-role"}},
+        (machine.urn, OWN_ROLE.urn))
 
 
 @pytest.mark.parametrize(("state", "where"), [
@@ -320,12 +338,15 @@ def test_a_stack_function_a_started_state_machine_invokes_is_judged_by_its_role(
     admin_fn = res(FUNCTION, "admin-fn", {"name": "admin-fn",
                                           "role": "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"})
     by_name = _state_machine({"Go": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {
-        "FunctionName": "admin-fn"}, "End": True}})
+        "FunctionName": "admin-fn"}, "End": True}}, after=(admin_fn.urn,))
     assert findings(pack, admin_fn, by_name) == {}  # nothing starts the machine
     found = findings(pack, admin_fn, by_name, _started(by_name))
     assert list(found) == ["admin-fn"] and "OrganizationAccountAccessRole" in found["admin-fn"], found
-    by_output = res("aws:sfn/stateMachine:StateMachine", "sm", {"name": "sm", "roleArn": "worker-role",
-                                                                "definition": UNKNOWN}, (admin_fn.urn,))
+    sm_type = "aws:sfn/stateMachine:StateMachine"
+    by_output = StackResource(sm_type, "sm", urn(sm_type, "sm"), {"name": "sm", "roleArn": "worker-role",
+                                                                 "definition": UNKNOWN},
+                              dependencies=[admin_fn.urn, OWN_ROLE.urn],
+                              property_dependencies={"definition": [admin_fn.urn], "roleArn": []})
     # a definition known only at deployment is not a pass: cannot check until known
     found = stack_findings(pack, RULE, [*OWN, admin_fn, by_output, _started(by_output)])
     assert [message for _, message in found] == [
@@ -340,7 +361,7 @@ def test_a_stack_function_started_through_its_alias_is_judged_by_its_role(pack):
                 (admin_fn.urn,))
     mapping = res("aws:lambda/eventSourceMapping:EventSourceMapping", "esm", {
         "functionName": "arn:aws:lambda:eu-west-1:123456789012:function:admin-fn:live",
-        "eventSourceArn": "arn:aws:sqs:eu-west-1:1:q"})
+        "eventSourceArn": "arn:aws:sqs:eu-west-1:1:q"}, (alias.urn, admin_fn.urn))
     assert findings(pack, admin_fn, alias) == {}  # nothing invokes the alias
     by_output = res("aws:lambda/eventSourceMapping:EventSourceMapping", "esm", {
         "functionName": UNKNOWN, "eventSourceArn": "arn:aws:sqs:eu-west-1:1:q"}, (alias.urn,))
@@ -349,10 +370,10 @@ def test_a_stack_function_started_through_its_alias_is_judged_by_its_role(pack):
         assert list(found) == ["admin-fn"] and "OrganizationAccountAccessRole" in found["admin-fn"], found
 
 
-def _window_task(name: str, task_type: str, task_arn: str) -> StackResource:
+def _window_task(name: str, task_type: str, task_arn: str, *after: str) -> StackResource:
     return res("aws:ssm/maintenanceWindowTask:MaintenanceWindowTask", name, {
         "windowId": "mw-0123456789abcdef0", "taskType": task_type, "taskArn": task_arn, "serviceRoleArn": "worker-role",
-        "targets": [{"key": "WindowTargetIds", "values": ["t-1"]}]})
+        "targets": [{"key": "WindowTargetIds", "values": ["t-1"]}]}, (*AFTER_OWN, *after))
 
 
 @pytest.mark.parametrize(("task_type", "task_arn", "expected"), [
@@ -373,7 +394,7 @@ def test_a_maintenance_window_task_running_the_stacks_function_or_a_patch_baseli
     # the window task starts the stack's function: an existing role on it is the function's finding
     admin_fn = res(FUNCTION, "admin-fn", {"name": "admin-fn",
                                           "role": "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole"})
-    found = findings(pack, admin_fn, _window_task("d", "LAMBDA", "admin-fn"))
+    found = findings(pack, admin_fn, _window_task("d", "LAMBDA", "admin-fn", admin_fn.urn))
     assert list(found) == ["admin-fn"], found
 
 
@@ -399,7 +420,7 @@ def test_an_arn_of_another_account_named_like_a_stack_object_is_not_that_object(
     passed as the stack function: the name matched, the account is another. Not the stack's (blocks) when the account
     is not known own; the same ARN in the stack's account passes, and so does one in the function's real account."""
     foreign = "arn:aws:lambda:eu-west-1:999988887777:function:web-fn"
-    target = res("aws:cloudwatch/eventTarget:EventTarget", "t", {"rule": "r", "arn": foreign})
+    target = res("aws:cloudwatch/eventTarget:EventTarget", "t", {"rule": "r", "arn": foreign}, AFTER_OWN)
     found = findings(pack, target)
     assert list(found) == ["t"], found
     assert (f"{INHERITED} Lambda function {foreign} (arn), which this stack does not define (named like web-fn of this "
@@ -411,7 +432,8 @@ def test_an_arn_of_another_account_named_like_a_stack_object_is_not_that_object(
     deployed = res(FUNCTION, "web-fn", {**OWN_FN.properties, "arn": foreign}, (OWN_ROLE.urn,))
     stack = [deployed if r is OWN_FN else r for r in OWN]
     assert dict(stack_findings(pack, RULE, [*stack, target], "mandatory")) == {}
-    other = res("aws:cloudwatch/eventTarget:EventTarget", "t", {"rule": "r", "arn": foreign.replace("9999", "1111")})
+    other = res("aws:cloudwatch/eventTarget:EventTarget", "t", {"rule": "r", "arn": foreign.replace("9999", "1111")},
+                AFTER_OWN)
     assert list(dict(stack_findings(pack, RULE, [*stack, other], "mandatory"))) == ["t"]
     pack.configure({RULE: {"ownAccountIds": ["999988887777"]}})
     assert findings(pack, target) == {}

@@ -12,7 +12,8 @@ import pytest
 
 from tests.policy.ruletools import UNKNOWN
 from tests.policy.pack_cases import stack_findings
-from tests.policy.test_pack_grpc_aws_inherited_identity import EXISTING_FN, INHERITED, OWN, OWN_FN, RULE, findings, res
+from tests.policy.test_pack_grpc_aws_inherited_identity import (AFTER_OWN, EXISTING_FN, INHERITED, OWN, OWN_FN, RULE,
+                                                                findings, res)
 
 pytestmark = pytest.mark.usefixtures("aws_own_account")
 
@@ -145,8 +146,20 @@ def test_an_invoker_of_an_existing_function_blocks(pack, case):
 @pytest.mark.parametrize("case", sorted(INVOKERS))
 def test_the_same_invoker_of_the_stacks_own_function_passes(pack, case):
     type_, props, _ = INVOKERS[case]
-    literal = res(type_, "own", props(OWN_ARN))
+    literal = res(type_, "own", props(OWN_ARN), AFTER_OWN)  # created after the function (depends_on)
     assert findings(pack, literal) == {}
+
+
+@pytest.mark.parametrize("case", sorted(INVOKERS))
+def test_a_literal_naming_the_stacks_function_without_waiting_for_it_blocks(pack, case):
+    """issue 11, a typed decoy: the stack's `Function("web-fn", name="web-fn")` fails to create when a function of
+    that name exists, and an invoker that does not depend on it is still created, invoking the existing one."""
+    type_, props, where = INVOKERS[case]
+    found = findings(pack, res(type_, "x", props(OWN_ARN), tuple(u for u in AFTER_OWN if u != OWN_FN.urn)))
+    assert list(found) == ["x"], found
+    assert INHERITED in found["x"] and f"({where})" in found["x"] and \
+        "(named like web-fn of this stack, but it does not depend on it: were its create to fail (the name taken), " \
+        "this would run the existing one)" in found["x"], found["x"]
 
 
 def test_an_output_of_the_stacks_function_passes(pack):

@@ -33,6 +33,13 @@ ACCOUNT = ("azure-native:automation:AutomationAccount", "auto", {"resourceGroupN
 AKS = ("azure-native:containerservice:ManagedCluster", "aks", {"resourceGroupName": "rg1", "resourceName": "aks1"})
 
 
+def after(runner: tuple, *targets: tuple) -> StackResource:
+    """`runner` created after `targets` (depends_on them): a literal names a stack target only then (issue 11, a typed
+    decoy: the stack's target of an existing one's name fails to create, and a runner not waiting for it runs code
+    on the existing one)."""
+    return StackResource(*runner[:2], urn(*runner[:2]), runner[2], dependencies=[urn(*t[:2]) for t in targets])
+
+
 @pytest.mark.parametrize("runner,target,message", [
     (WORKER, VM, f"hrw runs the Automation account's runbooks (a hybrid runbook worker, run as Local System / root) on "
                  f"'{DC01}' (vmResourceId), which this stack does not define"),
@@ -55,17 +62,21 @@ AKS = ("azure-native:containerservice:ManagedCluster", "aks", {"resourceGroupNam
 def test_code_on_an_existing_target_blocks_and_on_a_stack_target_passes(pack, runner, target, message):
     [(name, found)] = stack_findings(pack, RULE, [runner], level="mandatory")
     assert name == runner[1] and message in found, found
-    assert stack_findings(pack, RULE, [runner, target]) == []
+    assert stack_findings(pack, RULE, [after(runner, target), target]) == []
+    # the same target not waited for (no dependency): its create may fail, the name taken, and the code go to the
+    # existing one
+    assert [n for n, _ in stack_findings(pack, RULE, [runner, target], level="mandatory")] == [runner[1]]
     # the same name in another resource group is another machine / app / cluster
     elsewhere = (target[0], target[1], {**target[2], "resourceGroupName": "rg2"})
-    assert [n for n, _ in stack_findings(pack, RULE, [runner, elsewhere], level="mandatory")] == [runner[1]]
+    assert [n for n, _ in stack_findings(pack, RULE, [after(runner, elsewhere), elsewhere], level="mandatory")] == \
+        [runner[1]]
 
 
 def test_a_target_named_in_capitals_or_autonamed_is_the_stacks(pack):
     upper = (WORKER[0], WORKER[1], {**WORKER[2], "vmResourceId": DC01.upper()})
-    assert stack_findings(pack, RULE, [upper, VM]) == []
+    assert stack_findings(pack, RULE, [after(upper, VM), VM]) == []
     autonamed = ("azure-native:compute:VirtualMachine", "dc01", {"resourceGroupName": "rg1"})  # no vmName: Pulumi's name
-    assert stack_findings(pack, RULE, [WORKER, autonamed]) == []
+    assert stack_findings(pack, RULE, [after(WORKER, autonamed), autonamed]) == []
 
 
 def test_an_unknown_target_waits_unless_it_comes_from_a_stack_target(pack):

@@ -70,10 +70,13 @@ def test_starting_code_in_an_existing_account_factory_or_workspace_blocks(pack, 
 def test_the_same_resource_on_the_stacks_own_target_passes(pack, case):
     type_, props, path, kind = CASES[case]
     name, target = OWN[kind]
-    by_name = res(type_, "x", props(name))
-    arm_id = res(type_, "y", props(f"{SUB}/Microsoft.Things/things/{name}"))
+    # a literal names the stack's target only for a resource created after it (depends_on; issue 11, a typed decoy)
+    by_name = res(type_, "x", props(name), (target.urn,))
+    arm_id = res(type_, "y", props(f"{SUB}/Microsoft.Things/things/{name}"), (target.urn,))
     by_output = res(type_, "z", props(UNKNOWN), (target.urn,))
     assert stack_findings(pack, RULE, [target, by_name, arm_id, by_output]) == []
+    unordered = res(type_, "u", props(name))  # not waiting for it: were its create to fail, the existing one runs
+    assert [n for n, _ in stack_findings(pack, RULE, [target, unordered], "mandatory")] == ["u"]
     # the stack's name in another resource group is another account / factory / workspace
-    elsewhere = res(type_, "w", {**props(name), "resourceGroupName": "rg2"})
+    elsewhere = res(type_, "w", {**props(name), "resourceGroupName": "rg2"}, (target.urn,))
     assert [n for n, _ in stack_findings(pack, RULE, [target, elsewhere], "mandatory")] == ["w"]

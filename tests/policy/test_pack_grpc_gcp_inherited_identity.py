@@ -67,9 +67,9 @@ FLAGGED = {
     # the stack's machine image, of an instance the stack does not define: that instance's account
     "vm_from_image_of_existing_instance": [
         res(MACHINE_IMAGE, "img", {"name": "img", "sourceInstance": "projects/acme-dev/zones/europe-west1-b/instances/dc01"}),
-        res(FROM_IMAGE, "vm", {"sourceMachineImage": "img"})],
+        res(FROM_IMAGE, "vm", {"sourceMachineImage": "img"}, (urn(MACHINE_IMAGE, "img"),))],
     "mig_existing_template": [res(MIG, "vm", {"baseInstanceName": "w", "zone": "europe-west1-b", "versions": [
-        {"instanceTemplate": "web"}, {"instanceTemplate": EXISTING, "name": "canary"}]}),
+        {"instanceTemplate": "web"}, {"instanceTemplate": EXISTING, "name": "canary"}]}, (OWN_TEMPLATE.urn,)),
         OWN_TEMPLATE],
     "region_mig_existing_template": [res(REGION_MIG, "vm", {"baseInstanceName": "w", "region": "europe-west1",
                                                            "versions": [{"instanceTemplate": EXISTING}]})],
@@ -135,30 +135,39 @@ def test_a_scheduler_job_running_the_stacks_own_job_or_calling_a_service_passes(
     service = res("gcp:cloudrunv2/service:Service", "api", {"location": "europe-west1", "template": {
         "serviceAccount": OWN, "containers": [{"image": "x"}]}})
     ticks = [
-        _tick("https://run.googleapis.com/v2/projects/acme-dev/locations/europe-west1/jobs/nightly:run"),
+        _tick("https://run.googleapis.com/v2/projects/acme-dev/locations/europe-west1/jobs/nightly:run", (own_job.urn,)),
         _tick(UNKNOWN, (own_job.urn,)),
         _tick(UNKNOWN, (service.urn,)),  # service.uri: a call to the stack's service, not a run of another object
         _tick("https://summarise.example/run"),
     ]
     for tick in ticks:
         assert findings(pack, OWN_ACCOUNT, own_job, service, tick) == {}, tick
+    # the stack's job named by a literal, the scheduler job not waiting for it (issue 11, a typed decoy: were the
+    # job's create to fail, the name taken, the existing job would run)
+    unordered = _tick("https://run.googleapis.com/v2/projects/acme-dev/locations/europe-west1/jobs/nightly:run")
+    found = findings(pack, OWN_ACCOUNT, own_job, service, unordered)
+    assert list(found) == ["tick"] and "named like nightly of this stack, but it does not depend on it" in found["tick"]
 
 
 def test_the_same_resources_naming_the_stacks_own_objects_pass(pack):
     by_output = res(FROM_TEMPLATE, "vm1", {"sourceInstanceTemplate": UNKNOWN}, (OWN_TEMPLATE.urn,))
+    # a literal names the stack's object only for a resource created after it (depends_on; issue 11, a typed decoy)
     by_self_link = res(FROM_TEMPLATE, "vm2", {
-        "sourceInstanceTemplate": "https://www.googleapis.com/compute/v1/projects/acme-dev/global/instanceTemplates/web"})
+        "sourceInstanceTemplate": "https://www.googleapis.com/compute/v1/projects/acme-dev/global/instanceTemplates/web"},
+        (OWN_TEMPLATE.urn,))
     by_region_template = res(FROM_TEMPLATE, "vm3", {
-        "sourceInstanceTemplate": "projects/acme-dev/regions/europe-west1/instanceTemplates/rweb"})
-    bare = res(FROM_TEMPLATE, "vm4", {"sourceInstanceTemplate": "bare"})
+        "sourceInstanceTemplate": "projects/acme-dev/regions/europe-west1/instanceTemplates/rweb"},
+        (OWN_REGION_TEMPLATE.urn,))
+    bare = res(FROM_TEMPLATE, "vm4", {"sourceInstanceTemplate": "bare"}, (BARE_TEMPLATE.urn,))
     # an instance that brings its own (stack) account replaces the template's
     overridden = res(FROM_TEMPLATE, "vm5", {"sourceInstanceTemplate": EXISTING,
                                             "serviceAccount": {"email": OWN, "scopes": ["cloud-platform"]}})
     image = res(MACHINE_IMAGE, "img", {"name": "img", "sourceInstance": UNKNOWN}, (OWN_INSTANCE.urn,))
     from_image = res(FROM_IMAGE, "vm6", {"sourceMachineImage": UNKNOWN}, (image.urn,))
     mig = res(MIG, "mig", {"baseInstanceName": "w", "versions": [{"instanceTemplate": UNKNOWN}]}, (OWN_TEMPLATE.urn,))
-    rmig = res(REGION_MIG, "rmig", {"baseInstanceName": "w", "versions": [{"instanceTemplate": "rweb"}]})
-    job = res(JOB, "job", {"region": "europe-west1", "placement": {"clusterName": "etl"}})
+    rmig = res(REGION_MIG, "rmig", {"baseInstanceName": "w", "versions": [{"instanceTemplate": "rweb"}]},
+               (OWN_REGION_TEMPLATE.urn,))
+    job = res(JOB, "job", {"region": "europe-west1", "placement": {"clusterName": "etl"}}, (OWN_CLUSTER.urn,))
     job_by_output = res(JOB, "job2", {"region": "europe-west1", "placement": {"clusterName": UNKNOWN}},
                         (OWN_CLUSTER.urn,))
     managed = res(WORKFLOW, "wf", {"location": "europe-west1", "placement": {"managedCluster": {
@@ -171,7 +180,8 @@ def test_the_same_resources_naming_the_stacks_own_objects_pass(pack):
 def test_a_stack_template_with_a_foreign_account_is_flagged_on_the_template(pack):
     template = res(TEMPLATE, "admin-template", {"name": "admin-template", "serviceAccount": {
         "email": "deployer@prod-platform.iam.gserviceaccount.com", "scopes": ["cloud-platform"]}})
-    found = findings(pack, template, res(FROM_TEMPLATE, "vm", {"sourceInstanceTemplate": "admin-template"}))
+    found = findings(pack, template, res(FROM_TEMPLATE, "vm", {"sourceInstanceTemplate": "admin-template"},
+                                         (template.urn,)))
     assert list(found) == ["admin-template"], found
     assert "service account deployer@prod-platform.iam.gserviceaccount.com" in found["admin-template"]
 

@@ -21,7 +21,9 @@ def stack(*statements) -> list[StackResource]:
                          {"name": "agent-c", "assumeRolePolicy": good_trust(), "tags": GOOD_TAGS})
     worker = StackResource(ROLE, "agent-worker", urn(ROLE, "agent-worker"),
                            {"name": "agent-worker", "assumeRolePolicy": good_trust(), "tags": GOOD_TAGS})
-    grant = StackResource(RP, "c1", urn(RP, "c1"), {"role": "agent-c", "policy": policy(*statements)})
+    # created after the roles it names (depends_on): a literal names a stack role only then (issue 11, a typed decoy)
+    grant = StackResource(RP, "c1", urn(RP, "c1"), {"role": "agent-c", "policy": policy(*statements)},
+                          dependencies=[role.urn, worker.urn])
     return [role, worker, grant]
 
 
@@ -79,11 +81,12 @@ def role_with(props: dict, name: str = "worker-logical") -> StackResource:
     # role.arn / role.name Outputs unknown at preview: the holder's dependency list names the role
     ("arn Output", "UNKNOWN", [urn(ROLE, "worker-logical")]),
     # the literal ARN of a role given its physical name (`name`), in any case
-    ("name", "arn:aws:iam::123456789012:role/Team-Worker", []),
+    # (each literal from a holder created after the role: depends_on it)
+    ("name", "arn:aws:iam::123456789012:role/Team-Worker", [urn(ROLE, "worker-logical")]),
     # a role whose `name` is unknown is known by its logical name (its physical name starts with it)
-    ("logical name", "arn:aws:iam::123456789012:role/worker-logical", []),
+    ("logical name", "arn:aws:iam::123456789012:role/worker-logical", [urn(ROLE, "worker-logical")]),
     # a role path before the name, of a role with that path (another path names another role: see below)
-    ("path", "arn:aws:iam::123456789012:role/agents/team-worker", []),
+    ("path", "arn:aws:iam::123456789012:role/agents/team-worker", [urn(ROLE, "worker-logical")]),
 ])
 def test_each_way_a_program_names_a_stack_role_joins(pack, spelling, target, dependencies):
     from tests.policy.ruletools import UNKNOWN
@@ -100,6 +103,23 @@ def test_each_way_a_program_names_a_stack_role_joins(pack, spelling, target, dep
     [diag] = found(pack, [*stack()[:2], holder], OWN)
     # an Output nothing explains is the SDK's "cannot check until known" (advisory; blocks under --strict-unknowns)
     assert diag.enforcement_level == ("advisory" if target == UNKNOWN else "mandatory")
+
+
+def test_a_literal_naming_a_stack_role_its_holder_does_not_wait_for_is_not_that_role(pack):
+    """issue 11, a typed decoy: the stack's `Role("decoy", name="team-worker")` fails to create when a role of that name
+    exists, and a policy granting iam:PassRole on `role/team-worker` that does not depend on it is still created,
+    granting the existing role. Look-alike: the same grant with depends_on the role passes."""
+    target = "arn:aws:iam::123456789012:role/team-worker"
+    decoy = role_with({"name": "team-worker"}, "decoy")
+
+    def holder(*dependencies):
+        return StackResource(RP, "c1", urn(RP, "c1"), {"role": "agent-c", "policy": policy(allow("iam:PassRole", target))},
+                             dependencies=list(dependencies))
+    [diag] = found(pack, [*stack()[:2], decoy, holder(urn(ROLE, "agent-c"))], OWN)
+    assert diag.enforcement_level == "mandatory" and diag.message.endswith(
+        f"allows iam:PassRole on {target}, named like decoy of this stack, but c1 does not depend on it: were its "
+        "create to fail (the name taken), this would name the existing role: cannot check what the role holds")
+    assert found(pack, [*stack()[:2], decoy, holder(urn(ROLE, "agent-c"), decoy.urn)], OWN) == []
 
 
 def test_an_arn_with_another_path_is_not_the_stack_role(pack):

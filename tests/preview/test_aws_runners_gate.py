@@ -33,7 +33,8 @@ aws.batch.JobDefinition("job", type="container",
     container_properties=pulumi.Output.from_input({job_role}).apply(
         lambda arn: json.dumps({{"image": "busybox", "command": ["true"], "jobRoleArn": arn}})))
 aws.batch.JobQueue("queue", priority=1, state="ENABLED")
-fn = aws.lambda_.Function("handler", role={function_role}, runtime="python3.12", handler="index.handler", code=code)
+fn = aws.lambda_.Function("handler", role={function_role}, runtime="python3.12", handler="index.handler", code=code,
+                          opts=pulumi.ResourceOptions(depends_on=[role]))  # a literal names the stack's role only then
 aws.s3.BucketNotification("uploads", bucket="uploads",
     lambda_functions=[{{"lambda_function_arn": fn.arn, "events": ["s3:ObjectCreated:*"]}}])
 '''

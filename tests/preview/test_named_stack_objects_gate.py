@@ -1,0 +1,60 @@
+"""`agentid preview` end to end on a literal name taken as the stack's own object (issue 11).
+
+A typed decoy matched by name: the stack's `aws.lambda_.Function("decoy", name="prod-admin-fn", ...)` fails to create
+when a function `prod-admin-fn` exists, while an EventBridge target naming
+`arn:aws:lambda:eu-west-1:<own account>:function:prod-admin-fn` by a LITERAL, not waiting for the decoy, is created
+pointing at the existing function: it blocks (AGID-AWS-057). The same target linked by Output (`fn.arn`), or by the
+literal with `depends_on` the function (a failed create of the function then stops the target), passes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agentid.mock_provider import MOCK_ACCOUNT
+
+from .conftest import AGENT_GUARD, run_cli
+from .test_k8s_admission_gate import project  # a one-file Python project in tmp_path
+
+pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
+
+ROLE = f"""import json
+import pulumi
+import pulumi_aws as aws
+role = aws.iam.Role("fn-role", name="fn-role", assume_role_policy=json.dumps({{"Version": "2012-10-17", "Statement": [
+    {{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {{"Service": "lambda.amazonaws.com"}}}}]}}))
+fn = aws.lambda_.Function("decoy", name="prod-admin-fn", role=role.arn, package_type="Image",
+    image_uri="{MOCK_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/web:1")
+rule = aws.cloudwatch.EventRule("tick", schedule_expression="rate(1 hour)")
+"""
+LITERAL = f"arn:aws:lambda:eu-west-1:{MOCK_ACCOUNT}:function:prod-admin-fn"
+DECOY = ROLE + f'aws.cloudwatch.EventTarget("target", rule=rule.name, arn="{LITERAL}")\n'
+BY_OUTPUT = ROLE + 'aws.cloudwatch.EventTarget("target", rule=rule.name, arn=fn.arn)\n'
+ORDERED = ROLE + (f'aws.cloudwatch.EventTarget("target", rule=rule.name, arn="{LITERAL}",\n'
+                  '    opts=pulumi.ResourceOptions(depends_on=[fn]))\n')
+
+
+def _preview(tmp_path, program):
+    tmp_path.mkdir()
+    return run_cli(project(tmp_path, program), "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--json", "gate.json")
+
+
+def _violations(result):
+    """The mandatory findings (the role's inventory tags are advisory and beside the point)."""
+    return sorted((v["resourceName"], v["policy"], v["mandatory"]) for v in result.json("gate.json")["violations"]
+                  if v["mandatory"])
+
+
+def test_a_literal_naming_a_typed_decoy_it_does_not_wait_for_blocks(tmp_path):
+    result = _preview(tmp_path / "decoy", DECOY)
+    assert result.code == 1, result.stdout + result.stderr
+    assert _violations(result) == [("target", "AGID-AWS-057", True)]
+    message = next(v["message"] for v in result.json("gate.json")["violations"] if v["policy"] == "AGID-AWS-057")
+    assert "named like decoy of this stack, but it does not depend on it" in message
+
+
+@pytest.mark.parametrize("program", [BY_OUTPUT, ORDERED], ids=["output", "depends_on"])
+def test_the_same_target_linked_by_output_or_ordered_after_the_function_passes(tmp_path, program):
+    result = _preview(tmp_path / "own", program)
+    assert result.code == 0, result.stdout + result.stderr
+    assert _violations(result) == []
