@@ -136,7 +136,7 @@ INVOKERS = {
 @pytest.mark.parametrize("case", sorted(INVOKERS))
 def test_an_invoker_of_an_existing_function_blocks(pack, case):
     type_, props, where = INVOKERS[case]
-    flagged = res(type_, "x", props(EXISTING_FN))
+    flagged = res(type_, "x", props(EXISTING_FN), AFTER_OWN)  # created after the stack's role it may name
     found = findings(pack, flagged)
     assert list(found) == ["x"], found
     assert len(stack_findings(pack, RULE, [*OWN, flagged], "mandatory")) == 1  # reported once, not per rule path
@@ -198,7 +198,7 @@ def test_every_invoker_starts_the_stacks_function_whose_role_is_then_judged(pack
     """A stack function runs only when something starts it; each invoker above does, so the function's own role
     (here one the stack does not define) is judged; the same function started by nothing is not."""
     type_, props, _ = INVOKERS[case]
-    invoker = res(type_, "x", props(TOOLS_ARN))
+    invoker = res(type_, "x", props(TOOLS_ARN), (*AFTER_OWN, FOREIGN_ROLE_FN.urn))  # depends_on the function
     found = findings(pack, FOREIGN_ROLE_FN, invoker)
     assert list(found) == ["tools-fn"], found
     assert "org-admin" in found["tools-fn"], found["tools-fn"]
@@ -209,7 +209,8 @@ RUNTIME = "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime"
 GATEWAY_TARGET = "aws:bedrock/agentcoreGatewayTarget:AgentcoreGatewayTarget"
 OWN_RUNTIME = res(RUNTIME, "tools-rt", {"agentRuntimeName": "tools_rt", "roleArn": "arn:aws:iam::123456789012:role/worker-role",
                                         "agentRuntimeArtifact": {"containerConfiguration": {
-                                            "containerUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/rt:1"}}})
+                                            "containerUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/rt:1"}}},
+                 AFTER_OWN)
 
 
 def runtime_target(arn: str, depends: tuple[str, ...] = ()):
