@@ -1,0 +1,272 @@
+"""AGID-GEN-008: an inbound token authorizer trusting a multi-tenant issuer requires a claim naming an own tenant.
+
+An inbound authorizer takes a caller's JWT as who the caller is: an AgentCore runtime, gateway, harness or registry
+(customJwtAuthorizer), an API Gateway HTTP API JWT authorizer, AppSync OPENID_CONNECT (default or additional), a
+Verified Permissions identity source, a Verified Access OIDC trust provider, an EKS OIDC identity provider, Container
+Apps / App Service authentication (a custom OpenID Connect provider, or the Entra provider's openIdIssuer). Some
+issuers sign for ANYONE (red15 r15-9: a PUBLIC AgentCore runtime trusting GitHub Actions passed):
+  - the multi-tenant CI platforms of analysis/oidc_issuers.yaml `tenants` (GitHub Actions, GitLab.com, HCP Terraform,
+    Azure DevOps): every workflow of every repository gets a token, for ANY audience it asks
+    (`core.getIDToken(aud)`), so an allowed audience or client pins nothing;
+  - sign-in issuers open to whoever makes an account (analysis/inbound_token_issuers.yaml `open_issuers`: Google
+    accounts, Entra's common / organizations / consumers endpoints, Apple): the audience is a client id any account
+    reaches through a public client.
+AGID-GEN-003 (the issuer is known) and AGID-AWS-037 (an audience or client is named) are satisfied by both. Such an
+authorizer passes only when the service itself enforces a claim confining the caller (where each type names its
+issuers and its claim check is data: inbound_token_issuers.yaml `authorizers`):
+  - AgentCore `customClaims`: EQUALS on a tenant claim (GitHub repository_owner / repository_owner_id / repository /
+    sub; GitLab project_path / namespace_path / sub, ...) naming a tenant the gate lists (trustedRepositoryOwners,
+    trustedGitLabGroups, trustedTerraformOrganizations, trustedAzureDevOpsOrganizations, compared as AGID-GEN-006
+    does; CONTAINS_ANY on a list only when every value is own); for an open issuer EQUALS on a claim naming one
+    account (sub, email, oid) or an own organisation (Google `hd` in ownGcpDomains, Entra `tid` in the stack's own
+    tenants);
+  - EKS `oidc.requiredClaims`: the same claims, as exact key/value pairs;
+  - Easy Auth's Entra provider: `validation.defaultAuthorizationPolicy.allowedPrincipals.identities` (object ids);
+  - API Gateway JWT, AppSync, Verified Permissions, Verified Access and Easy Auth custom OpenID providers check no
+    caller claim: a multi-tenant issuer there cannot be pinned and blocks (confine the callers in the backend with
+    an authorizer that can, e.g. a Lambda authorizer, or use a single-tenant issuer: the stack's Cognito pool, an
+    own Entra tenant's issuer).
+A pin unknown at preview is "cannot check until known"; an issuer unknown at preview is AGID-GEN-003's.
+Not judged: REST API COGNITO authorizers (a user pool is single-tenant; AGID-AWS-046 judges open sign-up), GCP API
+Gateway / Endpoints `x-google-issuer` in OpenAPI documents, APIM validate-jwt policy XML.
+Sources: https://docs.github.com/en/actions/reference/security/oidc#oidc-token-claims,
+https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/inbound-jwt-authorizer.html
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from agentid_components import data_yaml
+from agentid_policy_packs.analysis.values import is_unknown
+
+from . import federated_subject_own_tenant as gen006
+from .base import Resource, Rule, Unknown, Violation
+from .federated_issuer_known import own_tenants
+
+DATA = Path(__file__).resolve().parent.parent / "analysis" / "inbound_token_issuers.yaml"
+_DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    return data_yaml.load(DATA)
+
+
+@lru_cache(maxsize=1)
+def _open_issuers() -> tuple[tuple[re.Pattern[str], str, dict[str, str]], ...]:
+    return tuple((re.compile(entry["pattern"], re.IGNORECASE), entry["what"], dict(entry["pins"]))
+                 for entry in _data()["open_issuers"])
+
+
+AUTHORIZERS: dict[str, dict] = dict(_data()["authorizers"])
+
+
+def _at(props, path: str) -> list[tuple[str, object]]:
+    """(path, value) at `path`: `a[]` walks a list, `a{}` a map's values; an unknown level is returned as it is."""
+    found: list[tuple[str, object]] = [("", props)]
+    for part in path.split("."):
+        kind = part[-2:] if part[-2:] in ("[]", "{}") else ""
+        key = part[:-2] if kind else part
+        step: list[tuple[str, object]] = []
+        for where, item in found:
+            if is_unknown(item):
+                step.append((where, item))
+                continue
+            item = item.get(key) if isinstance(item, dict) else None
+            where = f"{where}.{key}" if where else key
+            if item is None:
+                continue
+            if kind == "[]" and isinstance(item, list):
+                step += [(f"{where}[{i}]", v) for i, v in enumerate(item)]
+            elif kind == "{}" and isinstance(item, dict):
+                step += [(f"{where}.{k}", v) for k, v in item.items()]
+            elif not kind or is_unknown(item):
+                step.append((where, item))
+        found = step
+    return found
+
+
+def _issuer_of(value: str) -> str:
+    text = value.strip()
+    if text.lower().endswith(_DISCOVERY_SUFFIX):
+        text = text[: -len(_DISCOVERY_SUFFIX)]
+    return text.rstrip("/")
+
+
+def _open_issuer(issuer: str):
+    return next(((what, pins) for pattern, what, pins in _open_issuers() if pattern.fullmatch(issuer)), None)
+
+
+def _claim_confines(kind, claim: str, values: list[str], config) -> bool:
+    """Do these alternative values of `claim` (each a literal) all name own tenants / one account?"""
+    if not values or any(not isinstance(v, str) or not v.strip() for v in values):
+        return False
+    if isinstance(kind, gen006.Platform):
+        return claim in kind.claims and gen006.confines(kind, claim, values, config)
+    pin = kind.get(claim)
+    if pin == "one":
+        return all("*" not in v for v in values)
+    if pin == "ownTenantIds":
+        own = own_tenants(config)
+        return all(v.strip().lower() in own for v in values)
+    if isinstance(pin, str):
+        own = {x.strip().lower() for x in config.get(pin, []) if isinstance(x, str) and x.strip()}
+        return all(v.strip().lower() in own for v in values)
+    return False
+
+
+def _agentcore_pins(props, holder: str):
+    """(claim, [alternative literal values]) of each customClaims entry that requires values, or Unknown."""
+    base = f"{holder}authorizerConfiguration.customJwtAuthorizer"
+    found = _at(props, f"{base}.customClaims")
+    if not found:
+        return []
+    where, claims = found[0]
+    if is_unknown(claims):
+        return Unknown(where)
+    pins = []
+    for claim in claims if isinstance(claims, list) else []:
+        if not isinstance(claim, dict):
+            continue
+        name, match = claim.get("inboundTokenClaimName"), claim.get("authorizingClaimMatchValue")
+        if is_unknown(name) or is_unknown(match):
+            return Unknown(f"{base}.customClaims")
+        if not isinstance(name, str) or not isinstance(match, dict):
+            continue
+        operator, value = match.get("claimMatchOperator"), match.get("claimMatchValue")
+        if is_unknown(operator) or is_unknown(value):
+            return Unknown(f"{base}.customClaims")
+        operator = operator.upper() if isinstance(operator, str) else ""
+        value = value if isinstance(value, dict) else {}
+        if operator == "EQUALS":
+            literal = value.get("matchValueString")
+            values = [literal]
+        elif operator == "CONTAINS_ANY":
+            values = value.get("matchValueStringLists")
+            values = values if isinstance(values, list) else []
+        else:
+            continue  # CONTAINS: one element of an array claim, e.g. a group; names no tenant or account
+        if any(is_unknown(v) for v in values):
+            return Unknown(f"{base}.customClaims")
+        pins.append((name, values))
+    return pins
+
+
+def _eks_pins(props):
+    found = _at(props, "oidc.requiredClaims")
+    if not found:
+        return []
+    where, claims = found[0]
+    if is_unknown(claims):
+        return Unknown(where)
+    if not isinstance(claims, dict):
+        return []
+    if any(is_unknown(v) for v in claims.values()):
+        return Unknown(where)
+    return [(k, [v]) for k, v in claims.items() if isinstance(v, str)]
+
+
+def _easyauth_pinned(props, path: str):
+    """The Entra provider's allowedPrincipals.identities: one or more object ids (True), none (False), or Unknown."""
+    if not path.startswith("identityProviders.azureActiveDirectory."):
+        return False  # a custom OpenID Connect provider checks no caller claim
+    where = "identityProviders.azureActiveDirectory.validation.defaultAuthorizationPolicy.allowedPrincipals.identities"
+    found = _at(props, where)
+    if not found:
+        return False
+    value = found[0][1]
+    if is_unknown(value) or (isinstance(value, list) and any(is_unknown(v) for v in value)):
+        return Unknown(found[0][0])
+    return isinstance(value, list) and any(isinstance(v, str) and v.strip() for v in value)
+
+
+def _holder(resource: Resource, entry: dict) -> str:
+    first = entry["issuers"][0]
+    return first[: first.index("authorizerConfiguration")] if "authorizerConfiguration" in first else ""
+
+
+def check(resource: Resource, config):
+    entry = AUTHORIZERS[resource.type]
+    for path in entry["issuers"]:
+        for where, value in _at(resource.props, path):
+            if is_unknown(value) or not isinstance(value, str) or not value.strip():
+                continue  # AGID-GEN-003 judges an unknown or missing issuer
+            issuer = _issuer_of(value)
+            platform = gen006.platform_of(issuer)
+            opened = None if platform else _open_issuer(issuer)
+            if platform is None and opened is None:
+                continue
+            kind = platform if platform else opened[1]
+            who = (f"every {platform.what}'s workflows (tokens for any audience they ask)" if platform
+                   else f"every {opened[0]} (any account reaches a client id through a public client)")
+            pins_kind = entry["pins"]
+            if pins_kind == "easyauth":
+                pinned = _easyauth_pinned(resource.props, path)
+                if isinstance(pinned, Unknown):
+                    yield pinned
+                    continue
+                if pinned:
+                    continue
+                pins = []
+            elif pins_kind == "agentcore":
+                pins = _agentcore_pins(resource.props, _holder(resource, entry))
+            elif pins_kind == "eks":
+                pins = _eks_pins(resource.props)
+            else:
+                pins = []
+            if isinstance(pins, Unknown):
+                yield pins
+                continue
+            if any(_claim_confines(kind, claim, values, config) for claim, values in pins):
+                continue
+            if platform:
+                fix = (f"require a claim naming your {platform.what} (e.g. repository_owner EQUALS it) and have the "
+                       f"gate list it (`agentid preview {platform.flag}`, {platform.setting})")
+            else:
+                fix = f"require a claim naming one account or your organisation ({', '.join(kind)})"
+            where_pin = {"agentcore": "customClaims", "eks": "oidc.requiredClaims",
+                         "easyauth": "the Entra provider's allowedPrincipals"}.get(pins_kind)
+            if where_pin:
+                tail = (f"its {where_pin} confine no caller to an own tenant or one account: {fix}, or trust a "
+                        "single-tenant issuer (the stack's Cognito pool, an own Entra tenant)")
+            else:
+                tail = ("the service checks no caller claim beyond issuer and audience, so nothing can confine it: "
+                        "trust a single-tenant issuer (the stack's Cognito pool, an own Entra tenant) or authorize "
+                        "callers where a claim can be checked")
+            yield Violation(f"{entry['what']} {resource.name} takes tokens of {issuer[:200]!r} ({where}), signed for "
+                            f"{who}; {tail}")
+
+
+RULE = Rule(
+    id="AGID-GEN-008",
+    title="inbound-authorizer-tenant-pinned",
+    severity="critical",
+    category="weak-trust",
+    enforcement="mandatory",
+    description="An inbound token authorizer (AgentCore runtime/gateway, API Gateway JWT, AppSync OIDC, Verified "
+                "Permissions, Verified Access, EKS OIDC, Container Apps / App Service authentication) trusting a "
+                "multi-tenant issuer (GitHub Actions, GitLab.com, HCP Terraform, Azure DevOps, Google accounts, "
+                "Entra common) requires a claim naming an own tenant or one account.",
+    remediation="Require the owner claim the service can check (AgentCore customClaims repository_owner EQUALS your "
+                "organization, EKS requiredClaims) and list the owner with `agentid preview "
+                "--trusted-repository-owner OWNER`; or trust a single-tenant issuer (the stack's Cognito user pool, "
+                "your Entra tenant's issuer).",
+    url="https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/inbound-jwt-authorizer.html",
+    check=check,
+    resource_types=tuple(AUTHORIZERS),
+    config={**{setting: [] for setting in gen006.SETTINGS}, "ownGcpDomains": [], "ownTenantIds": []},
+    config_schema={**{setting: {"type": "array", "items": {"type": "string"}, "default": [],
+                                "description": "Own tenants of a multi-tenant OIDC platform (analysis/oidc_issuers.yaml "
+                                               "`tenants`), set by the gate"} for setting in gen006.SETTINGS},
+                   "ownGcpDomains": {"type": "array", "items": {"type": "string"}, "default": [],
+                                     "description": "Google Workspace domains whose accounts are the organisation's "
+                                                    "(a Google `hd` claim; set by the gate)"},
+                   "ownTenantIds": {"type": "array", "items": {"type": "string"}, "default": [],
+                                    "description": "Entra tenant ids that are the organisation's (an Entra `tid` "
+                                                   "claim; set by the gate)"}},
+    config_strictness={**{setting: "subset" for setting in gen006.SETTINGS}, "ownGcpDomains": "subset",
+                       "ownTenantIds": "subset"},
+)

@@ -1,0 +1,170 @@
+"""AGID-GEN-008 over gRPC: an inbound authorizer trusting a multi-tenant issuer pins an own tenant (red15 r15-9).
+
+Every GitHub workflow mints a token for ANY audience, every Google account signs in to a public client: an AgentCore
+runtime or gateway, an HTTP API JWT authorizer, AppSync, Verified Permissions, an EKS identity provider or Easy Auth
+trusting such an issuer with no claim naming an own tenant or one account let anyone in. Each case: the flagged
+resource and a look-alike that must pass (a pin on an own tenant the gate lists, or a single-tenant issuer).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agentid.analyzer_client import PackProcess
+from tests.policy.ruletools import UNKNOWN
+from tests.policy.test_pack_grpc import PACK, urn
+
+RULE = "AGID-GEN-008"
+RUNTIME = "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime"
+GATEWAY = "aws:bedrock/agentcoreGateway:AgentcoreGateway"
+HTTP_AUTHORIZER = "aws:apigatewayv2/authorizer:Authorizer"
+APPSYNC = "aws:appsync/graphQLApi:GraphQLApi"
+AVP = "aws:verifiedpermissions/identitySource:IdentitySource"
+EKS_IDP = "aws:eks/identityProviderConfig:IdentityProviderConfig"
+ACA_AUTH = "azure-native:app:ContainerAppsAuthConfig"
+WEB_AUTH = "azure-native:web:WebAppAuthSettingsV2"
+GH = "https://token.actions.githubusercontent.com"
+GH_DISCOVERY = f"{GH}/.well-known/openid-configuration"
+GOOGLE = "https://accounts.google.com/.well-known/openid-configuration"
+COGNITO = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123"
+TENANT = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+CONFIG = {RULE: {"trustedRepositoryOwners": ["Example-Org"], "trustedGitLabGroups": ["acme-group"],
+                 "ownGcpDomains": ["example.com"], "ownTenantIds": [TENANT]}}
+
+
+@pytest.fixture(scope="module")
+def pack():
+    with PackProcess.start(PACK, timeout=60) as running:
+        running.configure(CONFIG)
+        yield running
+
+
+def claim(name: str, value, operator: str = "EQUALS") -> dict:
+    match = {"matchValueString": value} if operator != "CONTAINS_ANY" else {"matchValueStringLists": value}
+    return {"inboundTokenClaimName": name, "inboundTokenClaimValueType": "STRING" if operator == "EQUALS" else "STRING_ARRAY",
+            "authorizingClaimMatchValue": {"claimMatchOperator": operator, "claimMatchValue": match}}
+
+
+def jwt(url: str, audiences=("sts.amazonaws.com",), claims=None, clients=None) -> dict:
+    block = {"discoveryUrl": url, "allowedAudiences": list(audiences)}
+    if claims is not None:
+        block["customClaims"] = claims
+    if clients is not None:
+        block["allowedClients"] = clients
+    return {"authorizerConfiguration": {"customJwtAuthorizer": block}}
+
+
+def runtime(**kw) -> dict:
+    return {"agentRuntimeName": "agent", "roleArn": "arn:aws:iam::111122223333:role/rt",
+            "networkConfiguration": {"networkMode": "PUBLIC"}, **jwt(**kw)}
+
+
+def gateway(**kw) -> dict:
+    return {"name": "tools", "roleArn": "arn:aws:iam::111122223333:role/gw", "protocolType": "MCP",
+            "authorizerType": "CUSTOM_JWT", **jwt(**kw)}
+
+
+def http(issuer: str) -> dict:
+    return {"apiId": "abc123", "authorizerType": "JWT", "identitySources": ["$request.header.Authorization"],
+            "jwtConfiguration": {"issuer": issuer, "audiences": ["api"]}}
+
+
+def aca(provider: dict) -> dict:
+    return {"authConfigName": "current", "containerAppName": "agent", "resourceGroupName": "rg",
+            "platform": {"enabled": True}, "identityProviders": provider}
+
+
+def custom_oidc(well_known: str) -> dict:
+    return {"customOpenIdConnectProviders": {"gh": {"enabled": True, "registration": {
+        "clientId": "agent", "openIdConnectConfiguration": {"wellKnownOpenIdConfiguration": well_known}}}}}
+
+
+def entra(issuer: str, principals=None) -> dict:
+    provider = {"enabled": True, "registration": {"clientId": "00000000-0000-0000-0000-000000000001",
+                                                  "openIdIssuer": issuer}}
+    if principals is not None:
+        provider["validation"] = {"defaultAuthorizationPolicy": {"allowedPrincipals": {"identities": principals}}}
+    return {"azureActiveDirectory": provider}
+
+
+def found(pack, type_: str, props: dict) -> list[tuple[str, str]]:
+    diags = pack.analyze(type_, "t", urn(type_, "t"), props)
+    return [(d.enforcement_level, d.message) for d in diags if d.policy_name == RULE]
+
+
+# case -> (type, flagged props, look-alike props that must pass)
+CASES = {
+    "runtime github, audience only": (
+        RUNTIME, runtime(url=GH_DISCOVERY),
+        runtime(url=GH_DISCOVERY, claims=[claim("repository_owner", "example-org")])),
+    "runtime github, foreign owner claim": (
+        RUNTIME, runtime(url=GH_DISCOVERY, claims=[claim("repository_owner", "attacker")]),
+        runtime(url=GH_DISCOVERY, claims=[claim("sub", "repo:Example-Org/app:ref:refs/heads/main")])),
+    "runtime github, allowed clients are no pin": (
+        RUNTIME, runtime(url=GH_DISCOVERY, clients=["my-client"], claims=[claim("repository", "evil/example-org")]),
+        runtime(url=GH_DISCOVERY, claims=[claim("repository", "example-org/app")])),
+    "runtime github, one foreign of CONTAINS_ANY": (
+        RUNTIME, runtime(url=GH_DISCOVERY, claims=[claim("repository_owner", ["example-org", "evil"], "CONTAINS_ANY")]),
+        runtime(url=GH_DISCOVERY, claims=[claim("repository_owner", ["example-org"], "CONTAINS_ANY")])),
+    "runtime google client id only": (
+        RUNTIME, runtime(url=GOOGLE, audiences=["32555940559.apps.googleusercontent.com"]),
+        runtime(url=GOOGLE, audiences=["32555940559.apps.googleusercontent.com"], claims=[claim("hd", "Example.com")])),
+    "runtime google foreign domain": (
+        RUNTIME, runtime(url=GOOGLE, claims=[claim("hd", "gmail.com")]),
+        runtime(url=GOOGLE, claims=[claim("email", "agent-caller@example.com")])),
+    "gateway github": (
+        GATEWAY, gateway(url=GH_DISCOVERY, audiences=["mcp"]),
+        gateway(url=f"{COGNITO}/.well-known/openid-configuration", audiences=["mcp"])),
+    "gateway issuer spelling": (
+        GATEWAY, gateway(url="HTTPS://Token.Actions.GitHubUserContent.com/.well-known/openid-configuration"),
+        gateway(url=GH_DISCOVERY, claims=[claim("repository_owner", "EXAMPLE-ORG")])),
+    "http api github": (HTTP_AUTHORIZER, http(GH), http(COGNITO)),
+    "http api gitlab": (HTTP_AUTHORIZER, http("https://gitlab.com/"), http(f"https://login.microsoftonline.com/{TENANT}/v2.0")),
+    "appsync additional github": (
+        APPSYNC, {"name": "g", "authenticationType": "AWS_IAM", "additionalAuthenticationProviders": [
+            {"authenticationType": "OPENID_CONNECT", "openidConnectConfig": {"issuer": GH, "clientId": "x"}}]},
+        {"name": "g", "authenticationType": "OPENID_CONNECT", "openidConnectConfig": {"issuer": COGNITO, "clientId": "x"}}),
+    "verified permissions github": (
+        AVP, {"policyStoreId": "ps", "configuration": {"openIdConnectConfiguration": {"issuer": GH}}},
+        {"policyStoreId": "ps", "configuration": {"openIdConnectConfiguration": {"issuer": COGNITO}}}),
+    "eks github": (
+        EKS_IDP, {"clusterName": "c", "oidc": {"clientId": "sts.amazonaws.com", "identityProviderConfigName": "gh",
+                                               "issuerUrl": GH, "usernameClaim": "repository_owner"}},
+        {"clusterName": "c", "oidc": {"clientId": "sts.amazonaws.com", "identityProviderConfigName": "gh",
+                                      "issuerUrl": GH, "requiredClaims": {"repository_owner": "example-org"}}}),
+    "container apps custom github": (
+        ACA_AUTH, aca(custom_oidc(GH_DISCOVERY)),
+        aca(custom_oidc(f"{COGNITO}/.well-known/openid-configuration"))),
+    "app service entra common": (
+        WEB_AUTH, {"name": "app", "resourceGroupName": "rg",
+                   "identityProviders": entra("https://login.microsoftonline.com/common/v2.0")},
+        {"name": "app", "resourceGroupName": "rg",
+         "identityProviders": entra("https://login.microsoftonline.com/common/v2.0",
+                                    ["11111111-2222-3333-4444-555555555555"])}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_multi_tenant_issuer_needs_an_own_tenant_pin(pack, case: str) -> None:
+    type_, flagged, look_alike = CASES[case]
+    findings = found(pack, type_, flagged)
+    assert [level for level, _ in findings] == ["mandatory"], findings
+    assert " t takes tokens of '" in findings[0][1], findings  # names the resource and the issuer
+    assert found(pack, type_, look_alike) == []
+
+
+def test_a_pin_unknown_at_preview_cannot_be_checked(pack) -> None:
+    findings = found(pack, RUNTIME, runtime(url=GH_DISCOVERY, claims=UNKNOWN))
+    assert findings == [("advisory", "can't run policy 'AGID-GEN-008' from policy pack 'agent-guard@v0.0.1' during "
+                                     "preview: cannot check until known: authorizerConfiguration.customJwtAuthorizer."
+                                     "customClaims is computed during preview")]
+
+
+def test_an_owner_the_gate_does_not_list_is_not_own(pack) -> None:
+    pack.configure({})
+    try:
+        assert [lvl for lvl, _ in found(pack, RUNTIME, runtime(url=GH_DISCOVERY, claims=[claim("repository_owner",
+                                                                                                 "example-org")]))] \
+            == ["mandatory"]
+    finally:
+        pack.configure(CONFIG)
