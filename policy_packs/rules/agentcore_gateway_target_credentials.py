@@ -26,16 +26,27 @@ inference provider) on the agent's behalf with the credential its `credentialPro
   in; a URL whose scheme or host comes from any other value (a host parameter an operation's input may set, which
   AgentCore's own guidance warns against) cannot be checked, nor can a model read from S3. An empty `smithyModel`
   (the built-in DynamoDB model) names no endpoint.
+* Forwarding the caller's credential header is the same passthrough (red15 r15-9): an agent runtime whose
+  `requestHeaderConfiguration.requestHeaderAllowlists`, or a gateway target whose
+  `metadataConfiguration.allowedRequestHeaders`, lists `Authorization` (any case; also `Proxy-Authorization`,
+  `Cookie`) hands the caller's inbound token to the agent's code or the target, which can replay it wherever it is
+  accepted. Which headers carry credentials and where each type lists the headers it forwards is data
+  (analysis/credential_headers.yaml); a list unknown at preview cannot be checked. Have the agent obtain its own
+  token for the next hop (AgentCore Identity's OAuth credential providers, token exchange), and read the caller's
+  identity from the claims the runtime validated.
 Sources: https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices#token-passthrough,
-https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-outbound-auth.html
+https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-outbound-auth.html,
+https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-header-allowlist.html
 """
 
 from __future__ import annotations
 
 import ipaddress
 import urllib.parse
+from functools import lru_cache
+from pathlib import Path
 
-from agentid_components import https_url
+from agentid_components import data_yaml, https_url
 from agentid_policy_packs.analysis.openapi_servers import load, server_urls
 from agentid_policy_packs.analysis.smithy_endpoints import endpoint_urls
 from agentid_policy_packs.analysis.values import is_unknown
@@ -43,6 +54,8 @@ from agentid_policy_packs.analysis.values import is_unknown
 from .base import Resource, Rule, Unknown, Violation
 
 GATEWAY_TARGET = "aws:bedrock/agentcoreGatewayTarget:AgentcoreGatewayTarget"
+RUNTIME = "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime"
+HEADERS = Path(__file__).resolve().parent.parent / "analysis" / "credential_headers.yaml"
 CREDENTIALS = "credentialProviderConfiguration"
 TARGET = "targetConfiguration"
 # where a target's endpoint URL sits under targetConfiguration (pulumi-aws 7.51 AgentcoreGatewayTarget inputs)
@@ -195,7 +208,46 @@ def _schema_outcomes(resource: Resource):
                                 "exact https URL")
 
 
+@lru_cache(maxsize=1)
+def _headers() -> tuple[frozenset[str], dict]:
+    data = data_yaml.load(HEADERS)
+    return frozenset(h["name"].lower() for h in data["headers"]), dict(data["forwarders"])
+
+
+def _header_outcomes(resource: Resource):
+    """The caller's credential header forwarded to the code or target behind the resource (token passthrough)."""
+    names, forwarders = _headers()
+    forwarder = forwarders.get(resource.type)
+    if forwarder is None:
+        return
+    value, where = resource.props, []
+    for key in forwarder["path"].split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+        where.append(key)
+        if is_unknown(value) or value is None:
+            break
+    path = ".".join(where)
+    if value is None:
+        return
+    if is_unknown(value) or (isinstance(value, list) and any(is_unknown(v) for v in value)):
+        yield Unknown(path)
+        return
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        yield Violation(f"{resource.name}: cannot check: {path} is not a list of header names")
+        return
+    forwarded = [v for v in value if v.strip().lower() in names]
+    if forwarded:
+        yield Violation(f"{resource.name} forwards the caller's {', '.join(repr(v[:100]) for v in forwarded)} header "
+                        f"to {forwarder['to']} ({path}): token passthrough, the caller's credential handed on to a "
+                        "hop it was not issued for, which can replay it wherever it is accepted; obtain the hop's own "
+                        "token (an OAuth credential provider, token exchange) and read the caller from the validated "
+                        "claims")
+
+
 def check(resource: Resource, config):
+    yield from _header_outcomes(resource)
+    if resource.type != GATEWAY_TARGET:
+        return
     yield from _credential_outcomes(resource)
     yield from _endpoint_outcomes(resource)
     yield from _schema_outcomes(resource)
@@ -206,13 +258,13 @@ RULE = Rule(
     title="agentcore-gateway-target-own-credential",
     severity="critical",
     category="weak-trust",
-    description="AgentCore gateway targets never forward the caller's token (JWT passthrough) and send their own "
-                "credential only to an https URL on a named host (an endpoint, or every server of an inline OpenAPI "
+    description="AgentCore gateway targets and runtimes never forward the caller's token (JWT passthrough, an "
+                "allow-listed Authorization header) and targets send their own credential only to an https URL on a named host (an endpoint, or every server of an inline OpenAPI "
                 "definition).",
     remediation="Configure an OAuth credential provider (a token for the target's audience), an API key provider or "
-                "the gateway's IAM role instead of jwtPassthrough, and name the target's exact https endpoint (inline "
+                "the gateway's IAM role instead of jwtPassthrough or a forwarded Authorization header, and name the target's exact https endpoint (inline "
                 "the OpenAPI definition, its servers https URLs on named hosts).",
     url="https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices#token-passthrough",
     check=check,
-    resource_types=(GATEWAY_TARGET,),
+    resource_types=(GATEWAY_TARGET, RUNTIME),
 )
