@@ -240,12 +240,31 @@ def _sorted_operations() -> list[str]:
 
 
 @lru_cache(maxsize=1)
+def capability_catalogue() -> tuple[dict[str, Any], ...]:
+    """The capabilities of azure_capabilities.yaml, each with its operations: the ones it lists, then every snapshot
+    operation of its plane that one of the file's `operation_patterns` assigns to it (slot, legacy, enterprise and
+    other-plane twins of a listed operation), unless the pattern's `except` names it with a reason or another
+    capability already lists it. A refreshed snapshot's new `*/listKeys/action` is privileged without an edit."""
+    from agentid_components import data_yaml  # noqa: PLC0415 - only the spec compiler and the pack need it
+
+    raw = data_yaml.load(CAPABILITIES_FILE)
+    catalogue = [dict(capability, operations=list(capability["operations"])) for capability in raw["capabilities"]]
+    by_id = {capability["id"]: capability for capability in catalogue}
+    listed = {operation.lower() for capability in catalogue for operation in capability["operations"]}
+    for entry in raw.get("operation_patterns", []):
+        capability = by_id[entry["capability"]]
+        excepted = {item["operation"].lower() for item in entry.get("except", [])}
+        for operation in expand(entry["pattern"], capability["plane"]):
+            if operation.lower() not in listed and operation.lower() not in excepted:
+                capability["operations"].append(operation)
+                listed.add(operation.lower())
+    return tuple(catalogue)
+
+
+@lru_cache(maxsize=1)
 def privileged_operations() -> dict[str, str]:
     """Lower-cased exact operation -> what its holder can do, for every capability of azure_capabilities.yaml that
     an exact operation grants (those marked `wildcard: true` count only as wildcards: one exact vault data action is
-    what a tool needs)."""
-    from agentid_components import data_yaml  # noqa: PLC0415 - only the spec compiler needs it
-
-    listed = data_yaml.load(CAPABILITIES_FILE)["capabilities"]
-    return {operation.lower(): capability["effect"] for capability in listed if not capability.get("wildcard")
-            for operation in capability["operations"]}
+    what a tool needs), operation patterns expanded (capability_catalogue)."""
+    return {operation.lower(): capability["effect"] for capability in capability_catalogue()
+            if not capability.get("wildcard") for operation in capability["operations"]}

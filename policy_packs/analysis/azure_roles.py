@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from agentid_components import azure_catalog, data_yaml
+from agentid_components import azure_catalog
 
 from .azure_conditions import ANY_ROLE, ConditionError, RoleSet, assignable_roles
 from .findings import Finding
@@ -129,7 +129,7 @@ class Capability:
 
 @lru_cache(maxsize=1)
 def capabilities() -> tuple[Capability, ...]:
-    raw = data_yaml.load(azure_catalog.CAPABILITIES_FILE)["capabilities"]
+    raw = azure_catalog.capability_catalogue()  # listed operations and the snapshot's matches of operation_patterns
     return tuple(Capability(c["id"], c["plane"], tuple(c["operations"]), c["category"], c["effect"], c["source"],
                             bool(c.get("wildcard", False))) for c in raw)
 
