@@ -32,8 +32,9 @@ An EKS cluster's issuer (`oidc.eks.REGION.amazonaws.com/id/ID`, `cluster: true` 
 names neither cluster nor account (red13 r13-11: a role trusting another account's cluster passed): a role trust,
 federated credential or WIF provider naming one literally passes only when the gate lists it in this rule's
 trustedIssuers (`agentid preview --trusted-issuer URL` adds to it); a stack's own cluster supplies it as an Output.
-Not judged here: whether a GKE cluster's project or a Cognito pool is the organisation's (GEN-003 judges the AKS
-issuer's tenant). Workforce pools sign in people, not workloads.
+Not judged here: whether a GKE cluster's project, a Cognito pool or a Google subject is the organisation's, nor a
+literal EKS issuer on the other resources trusting one (IAM OIDC providers, authorizers): AGID-GEN-009 (GEN-003 judges
+the AKS issuer's tenant). Workforce pools sign in people, not workloads.
 """
 
 from __future__ import annotations

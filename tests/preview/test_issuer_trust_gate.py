@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from agentid.mock_provider import MOCK_TENANT
+
 from .conftest import AGENT_GUARD, run_cli
 from .test_gate_integrity import GUARD, by_policy, carry_pack_config, git, write_settings, write_small
 
@@ -28,8 +30,9 @@ azure_native.managedidentity.FederatedIdentityCredential(
     audiences=["api://AzureADTokenExchange"])
 '''
 # a platform's issuer naming no tenant in its subjects (GitHub's "agent-N" subjects would name no repository
-# owner: AGID-GEN-006)
-PLATFORM = "https://accounts.google.com"
+# owner: AGID-GEN-006), nor a customer's own issuer (Google's with a subject that is no stack service account, a GKE
+# cluster's of another project: AGID-GEN-009): the stack's own Entra tenant (the tenant the gate's mocks give it)
+PLATFORM = f"https://login.microsoftonline.com/{MOCK_TENANT}/v2.0"
 
 
 def program(project, *issuers: str) -> None:
@@ -55,8 +58,9 @@ def test_the_gate_operator_trusts_an_issuer_with_the_option_and_the_report_shows
     run = run_cli(project, *GUARD, "--trusted-issuer", OURS + "/", "--json", "out.json")
     assert run.code == 0, run.stdout
     assert issuer_findings(run) == []
-    # every rule that judges issuers reads the trusted list (GEN-003; AWS-067 for Cognito identity pools; GEN-006 for EKS)
-    assert f"agent-guard: {OURS} (AGID-AWS-067, AGID-GEN-003, AGID-GEN-006)" in run.stdout
+    # every rule that judges issuers reads the trusted list (GEN-003; AWS-067 for Cognito identity pools; GEN-006 for EKS;
+    # GEN-009 for a customer's own cluster or pool)
+    assert f"agent-guard: {OURS} (AGID-AWS-067, AGID-GEN-003, AGID-GEN-006, AGID-GEN-009)" in run.stdout
     assert run.json("out.json")["policyPacks"][0]["config"]["AGID-GEN-003"]["trustedIssuers"] == [OURS]
     # a look-alike host of the trusted issuer stays blocked
     program(project, OURS + ".evil.example.net")
