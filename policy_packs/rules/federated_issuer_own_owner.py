@@ -14,6 +14,8 @@ customer has an issuer of their own, and whoever owns THAT one mints its tokens 
   - Google (`https://accounts.google.com`) signs an ID token for ANY Google account with the audience it asks for,
     its subject the account's unique id: a federated credential or WIF provider trusting it is own only when every
     subject it pins is the unique id of a service account the stack defines in an own project (gcp_own).
+IAM role trusts are judged the same way (a web-identity statement's `oidc-provider/HOST` or `accounts.google.com`
+principal, its subjects the positive `HOST:sub` conditions; a literal EKS host there is AGID-GEN-006's).
 Each of them also passes when the gate lists the exact issuer in this rule's trustedIssuers (`agentid preview
 --trusted-issuer URL`, or the base branch's waivers.yaml policyPackConfig). Which issuers are per-owner and where their
 URL names the owner is data (analysis/oidc_issuers.yaml `owner`, with sources). The settings are the gate's
@@ -37,13 +39,18 @@ from agentid_policy_packs.analysis.gcp_iam import OwnGcp, pinned_subject_values
 from agentid_policy_packs.analysis.github_oidc import _QUOTED
 from agentid_policy_packs.analysis.values import is_unknown, values_at
 
+from agentid_policy_packs.analysis import TRUST, PolicyParseError, parse_policy
+
 from .base import Resource, Rule, Violation
+from .documents import ROLE, Document, trust_policy
 from .federated_issuer_known import (AGENTCORE, AWS_PROVIDER, AZURE_TYPES, COGNITO_IDP, DATA, GCP_PROVIDER,
                                      ISSUER_PATHS, _issuer)
 from .gcp_own import ACCOUNT_TYPE, CONFIG_SCHEMA as GCP_OWN_SCHEMA, own_stack_account
 from .iam_links import known_state
 
 USER_POOL = "aws:cognito/userPool:UserPool"
+_WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
+_CONFINING = ("StringEquals", "StringEqualsIgnoreCase", "StringLike")
 # the types AGID-GEN-006 judges a literal EKS issuer on (not twice)
 _EKS_JUDGED_BY_GEN_006 = (*AZURE_TYPES, GCP_PROVIDER)
 
@@ -105,9 +112,35 @@ def _stack_account_ids(resources: list[Resource], config) -> set[str]:
             if isinstance(unique := known_state(r).get("uniqueId"), (str, int)) and not is_unknown(unique)}
 
 
+def _role_trusts(resource: Resource) -> list[tuple[str, str, list[list[str]] | None]]:
+    """(label, issuer, subject terms) of each web-identity provider an IAM role's trust statements name: the subjects
+    of the statement's positive exact `<provider>:sub` conditions (each condition a term; None: none pins it)."""
+    found = []
+    for document in trust_policy(resource):
+        if not isinstance(document, Document):
+            continue  # unknown at preview: the trust rules' "cannot check"
+        try:
+            parsed = parse_policy(document.value, TRUST)
+        except (PolicyParseError, RecursionError):
+            continue  # AGID-POL-001
+        for statement in parsed.statements:
+            if not statement.allows or not statement.matches_action(_WEB_IDENTITY):
+                continue
+            federated = [f for f in (statement.principals or {}).get("Federated", ()) if isinstance(f, str)]
+            providers = {f.split(":oidc-provider/", 1)[1] for f in federated if ":oidc-provider/" in f}
+            providers |= {f for f in federated if not f.startswith("arn:") and "." in f}  # accounts.google.com
+            for provider in sorted(providers):
+                terms = [[v for v in c.values if isinstance(v, str)] for c in statement.conditions
+                         if c.key.lower() == f"{provider.lower()}:sub" and not c.is_negative and not c.if_exists
+                         and not c.operator.startswith("ForAllValues:") and c.base_operator in _CONFINING]
+                found.append((f"{resource.name} ({document.label} {statement.label})", f"https://{provider}",
+                              terms or None))
+    return found
+
+
 def check(resources: list[Resource], config):
     judged = [r for r in resources if r.type in (*AZURE_TYPES, GCP_PROVIDER, AWS_PROVIDER, COGNITO_IDP, *AGENTCORE,
-                                                 *ISSUER_PATHS)]
+                                                 *ISSUER_PATHS, ROLE)]
     if not judged:
         return
     listed = {i.strip().rstrip("/").lower() for i in config.get("trustedIssuers", []) if isinstance(i, str)}
@@ -115,7 +148,11 @@ def check(resources: list[Resource], config):
     pools: set[str] | None = None
     accounts: set[str] | None = None
     for resource in judged:
-        for issuer in _issuers(resource):
+        if resource.type == ROLE:
+            trusts = _role_trusts(resource)
+        else:
+            trusts = [(resource.name, issuer, None) for issuer in _issuers(resource)]
+        for label, issuer, role_subjects in trusts:
             normal = issuer.strip().rstrip("/")
             owned = next(((o, m) for o in owned_issuers() if (m := o.pattern.fullmatch(normal))), None)
             if owned is None or normal.lower() in listed:
@@ -134,14 +171,14 @@ def check(resources: list[Resource], config):
                 why = (f"pool {owner} is not one the stack defines: any AWS account can create a user pool and mint "
                        "its tokens for the users and app clients it makes")
             elif entry.kind == "listed":
-                if resource.type in _EKS_JUDGED_BY_GEN_006:
+                if resource.type in (*_EKS_JUDGED_BY_GEN_006, ROLE):
                     continue  # AGID-GEN-006
                 why = ("it names neither the cluster nor its account: any account's cluster has such an issuer, and "
                        "its service accounts' tokens would be taken")
             elif entry.kind == "google-subject":
-                if resource.type not in (*AZURE_TYPES, GCP_PROVIDER):
+                if resource.type not in (*AZURE_TYPES, GCP_PROVIDER, ROLE):
                     continue  # an IAM OIDC provider or an authorizer pins no subject: the roles trusting it do
-                terms = _subjects(resource)
+                terms = role_subjects if resource.type == ROLE else _subjects(resource)
                 if terms is None:
                     continue  # pins no subject: AGID-AZ-030 / AGID-GCP-004
                 accounts = _stack_account_ids(resources, config) if accounts is None else accounts
@@ -153,7 +190,7 @@ def check(resources: list[Resource], config):
                        "project's service account or user, with the audience it asks for")
             else:  # an entry kind this rule does not know: fail closed
                 why = f"its owner kind {entry.kind!r} is unknown to this rule"
-            yield Violation(f"{resource.name} trusts tokens from {entry.what} issuer {normal[:200]!r}, but {why}; "
+            yield Violation(f"{label} trusts tokens from {entry.what} issuer {normal[:200]!r}, but {why}; "
                             "trust an issuer of your own, or have the gate list it with `agentid preview "
                             "--trusted-issuer URL` or AGID-GEN-009 trustedIssuers in the base branch's waivers.yaml "
                             "policyPackConfig", resource.urn)
@@ -165,7 +202,8 @@ RULE = Rule(
     severity="high",
     category="weak-trust",
     enforcement="mandatory",
-    description="A federated credential, WIF provider, IAM or Cognito OIDC provider or JWT authorizer trusting an "
+    description="An IAM role trust, federated credential, WIF provider, IAM or Cognito OIDC provider or JWT authorizer "
+                "trusting an "
                 "issuer every customer has one of (a GKE cluster's, a Cognito user pool's, an EKS cluster's, Google's "
                 "accounts.google.com) trusts one of the organisation's: a cluster of an own project, a pool the stack "
                 "defines, a subject that is a stack service account of an own project, or an issuer the gate lists.",
@@ -176,7 +214,8 @@ RULE = Rule(
     url="https://cloud.google.com/kubernetes-engine/docs/concepts/workload-identity",
     check=check,
     stack=True,
-    reads=(*AZURE_TYPES, GCP_PROVIDER, AWS_PROVIDER, COGNITO_IDP, *AGENTCORE, *ISSUER_PATHS, USER_POOL, ACCOUNT_TYPE),
+    reads=(*AZURE_TYPES, GCP_PROVIDER, AWS_PROVIDER, COGNITO_IDP, *AGENTCORE, *ISSUER_PATHS, ROLE, USER_POOL,
+           ACCOUNT_TYPE),
     config={"trustedIssuers": [], "ownGcpProjects": []},
     config_schema={"trustedIssuers": {"type": "array", "items": {"type": "string", "format": "https-url"}, "default": [],
                                       "description": "OIDC issuers of the organisation's own clusters and pools (set by "

@@ -131,3 +131,40 @@ def test_google_on_an_app_federated_credential(pack):
                                    "subject": "999999999999999999999", "audiences": ["api://AzureADTokenExchange"]})
     assert names(pack, app_fic) == [("appfic", "mandatory")]
     assert findings(pack, _account("999999999999999999999"), app_fic) == []
+
+
+ROLE = "aws:iam/role:Role"
+
+
+def role(provider, subjects=None):
+    import json
+
+    federated = provider if provider == "accounts.google.com" else f"arn:aws:iam::123456789012:oidc-provider/{provider}"
+    statement = {"Effect": "Allow", "Principal": {"Federated": federated}, "Action": "sts:AssumeRoleWithWebIdentity"}
+    if subjects is not None:
+        statement["Condition"] = {"StringEquals": {f"{provider}:sub": subjects}}
+    return (ROLE, "role", {"assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})})
+
+
+def test_an_iam_role_trusting_google_for_a_subject_that_is_no_stack_account(pack):
+    [(name, level, message)] = findings(pack, _account("111111111111111111111"),
+                                        role("accounts.google.com", "999999999999999999999"))
+    assert (name, level) == ("role", "mandatory") and "its subject '999999999999999999999'" in message, message
+    assert findings(pack, _account("111111111111111111111"), role("accounts.google.com", ["111111111111111111111"])) == []
+    assert findings(pack, role("accounts.google.com")) == []  # no subject condition: the pinning rule's (AGID-AWS-031)
+    # a pattern names no stack account: any Google account whose id it matches
+    import json
+
+    type_, name, props = role("accounts.google.com")
+    document = json.loads(props["assumeRolePolicy"])
+    document["Statement"][0]["Condition"] = {"StringLike": {"accounts.google.com:sub": "*"}}
+    assert names(pack, (type_, name, {"assumeRolePolicy": json.dumps(document)})) == [("role", "mandatory")]
+
+
+def test_an_iam_role_trusting_a_gke_cluster_of_a_project_the_gate_does_not_list(pack):
+    foreign = GKE.format("attacker-proj").removeprefix("https://")
+    [(name, level, message)] = findings(pack, role(foreign, "system:serviceaccount:agents:triage"))
+    assert (name, level) == ("role", "mandatory") and "project attacker-proj is not one the gate lists" in message
+    assert findings(pack, role(GKE.format("acme-prod").removeprefix("https://"), "system:serviceaccount:a:b")) == []
+    # a literal EKS issuer on a role trust is AGID-GEN-006's finding
+    assert findings(pack, role(EKS_ISSUER.removeprefix("https://"), "system:serviceaccount:a:b")) == []
