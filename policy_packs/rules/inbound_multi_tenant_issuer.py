@@ -22,6 +22,9 @@ issuers and its claim check is data: inbound_token_issuers.yaml `authorizers`):
     tenants);
   - EKS `oidc.requiredClaims`: the same claims, as exact key/value pairs;
   - Easy Auth's Entra provider: `validation.defaultAuthorizationPolicy.allowedPrincipals.identities` (object ids);
+  - Easy Auth's built-in sign-in providers (Google, GitHub, Facebook, X, Apple, Microsoft account: data
+    `open_providers`) sign in any account of their platform and check no claim: one present and not
+    `enabled: false` blocks, unless the authorizer is off (`platform.enabled: false`);
   - API Gateway JWT, AppSync, Verified Permissions, Verified Access and Easy Auth custom OpenID providers check no
     caller claim: a multi-tenant issuer there cannot be pinned and blocks (confine the callers in the backend with
     an authorizer that can, e.g. a Lambda authorizer, or use a single-tenant issuer: the stack's Cognito pool, an
@@ -188,8 +191,33 @@ def _holder(resource: Resource, entry: dict) -> str:
     return first[: first.index("authorizerConfiguration")] if "authorizerConfiguration" in first else ""
 
 
+def _open_providers(resource: Resource, entry: dict):
+    """Easy Auth built-in sign-in providers that let in any account of their platform, when on."""
+    unknown = set()
+    for path, what in (entry.get("open_providers") or {}).items():
+        for where, provider in _at(resource.props, path):
+            if is_unknown(provider):
+                unknown.add(where)
+                continue
+            enabled = provider.get("enabled") if isinstance(provider, dict) else None
+            if is_unknown(enabled):
+                unknown.add(f"{where}.enabled")
+            elif isinstance(provider, dict) and enabled is not False:
+                yield Violation(f"{entry['what']} {resource.name} signs in every {what} ({where}): the provider "
+                                "checks no caller claim, so anyone with such an account is let in; sign callers in "
+                                "through a single-tenant issuer (your Entra tenant with allowedPrincipals, the stack's "
+                                "own identity provider)")
+    for where in sorted(unknown):
+        yield Unknown(where)
+
+
 def check(resource: Resource, config):
     entry = AUTHORIZERS[resource.type]
+    if "disabled_by" in entry:
+        switch = _at(resource.props, entry["disabled_by"])
+        if switch and switch[0][1] is False:
+            return  # the authorizer is off: nothing is let in through it (nor kept out)
+    yield from _open_providers(resource, entry)
     for path in entry["issuers"]:
         for where, value in _at(resource.props, path):
             if is_unknown(value) or not isinstance(value, str) or not value.strip():

@@ -141,6 +141,15 @@ CASES = {
         {"name": "app", "resourceGroupName": "rg",
          "identityProviders": entra("https://login.microsoftonline.com/common/v2.0",
                                     ["11111111-2222-3333-4444-555555555555"])}),
+    "container apps google sign-in": (
+        ACA_AUTH, aca({"google": {"registration": {"clientId": "x.apps.googleusercontent.com"}}}),
+        aca({"google": {"enabled": False, "registration": {"clientId": "x.apps.googleusercontent.com"}},
+             **entra(f"https://login.microsoftonline.com/{TENANT}/v2.0")})),
+    "app service github sign-in": (
+        WEB_AUTH, {"name": "app", "resourceGroupName": "rg", "platform": {"enabled": True},
+                   "identityProviders": {"gitHub": {"enabled": True, "registration": {"clientId": "Iv1.x"}}}},
+        {"name": "app", "resourceGroupName": "rg", "platform": {"enabled": False},
+         "identityProviders": {"gitHub": {"enabled": True, "registration": {"clientId": "Iv1.x"}}}}),
 }
 
 
@@ -149,7 +158,8 @@ def test_multi_tenant_issuer_needs_an_own_tenant_pin(pack, case: str) -> None:
     type_, flagged, look_alike = CASES[case]
     findings = found(pack, type_, flagged)
     assert [level for level, _ in findings] == ["mandatory"], findings
-    assert " t takes tokens of '" in findings[0][1], findings  # names the resource and the issuer
+    # names the resource and the issuer (or the sign-in provider)
+    assert " t takes tokens of '" in findings[0][1] or " t signs in every " in findings[0][1], findings
     assert found(pack, type_, look_alike) == []
 
 
