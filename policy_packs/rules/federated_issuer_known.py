@@ -10,7 +10,9 @@ Known issuers (GitHub Actions, GitLab.com, Google, Entra tenants, AKS / EKS / GK
 a self-managed cluster) are listed in this rule's `trustedIssuers` config by the GATE: `agentid preview
 --trusted-issuer URL`, or the base branch's waivers.yaml `policyPackConfig` (a pull request's own config may only
 shorten the list, strictness "subset"), never in the judged stack. Mandatory (high): an unknown issuer blocks.
-Caveat: a cluster-issuer pattern proves the platform holds the keys, not that the cluster is yours.
+A cluster-issuer pattern proves the platform holds the keys, not that the cluster (or Cognito pool, or Google account)
+is yours: whose it is, is judged by AGID-GEN-006 (EKS on role trusts, federated credentials, WIF providers) and
+AGID-GEN-009 (GKE projects, Cognito pools, Google subjects, EKS elsewhere).
 An Entra ID tenant's issuer (`https://login.microsoftonline.com/TENANT/v2.0`, `https://sts.windows.net/TENANT/`, an
 AKS cluster's issuer naming its TENANT, and their national-cloud twins: login.microsoftonline.us, login.chinacloudapi.cn,
 login.partner.microsoftonline.cn, sts.chinacloudapi.cn, the retired login.microsoftonline.de, oic.prod-aks.azure.us/.cn;
