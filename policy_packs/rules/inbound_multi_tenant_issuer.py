@@ -3,7 +3,8 @@
 An inbound authorizer takes a caller's JWT as who the caller is: an AgentCore runtime, gateway, harness or registry
 (customJwtAuthorizer), an API Gateway HTTP API JWT authorizer, AppSync OPENID_CONNECT (default or additional), a
 Verified Permissions identity source, a Verified Access OIDC trust provider, an EKS OIDC identity provider, Container
-Apps / App Service authentication (a custom OpenID Connect provider, or the Entra provider's openIdIssuer). Some
+Apps / App Service authentication (a custom OpenID Connect provider, or the Entra provider's openIdIssuer; classic
+settings' issuer). Some
 issuers sign for ANYONE (red15 r15-9: a PUBLIC AgentCore runtime trusting GitHub Actions passed):
   - the multi-tenant CI platforms of analysis/oidc_issuers.yaml `tenants` (GitHub Actions, GitLab.com, HCP Terraform,
     Azure DevOps): every workflow of every repository gets a token, for ANY audience it asks
@@ -202,7 +203,8 @@ def _open_providers(resource: Resource, entry: dict):
             enabled = provider.get("enabled") if isinstance(provider, dict) else None
             if is_unknown(enabled):
                 unknown.add(f"{where}.enabled")
-            elif isinstance(provider, dict) and enabled is not False:
+            elif (isinstance(provider, dict) and enabled is not False) or (isinstance(provider, str) and provider.strip()):
+                # a provider block not turned off, or (classic settings) the provider's client id
                 yield Violation(f"{entry['what']} {resource.name} signs in every {what} ({where}): the provider "
                                 "checks no caller claim, so anyone with such an account is let in; sign callers in "
                                 "through a single-tenant issuer (your Entra tenant with allowedPrincipals, the stack's "

@@ -23,6 +23,8 @@ AVP = "aws:verifiedpermissions/identitySource:IdentitySource"
 EKS_IDP = "aws:eks/identityProviderConfig:IdentityProviderConfig"
 ACA_AUTH = "azure-native:app:ContainerAppsAuthConfig"
 WEB_AUTH = "azure-native:web:WebAppAuthSettingsV2"
+WEB_AUTH_NO_SECRETS_SLOT = "azure-native:web:WebAppAuthSettingsV2WithoutSecretsSlot"
+WEB_AUTH_CLASSIC = "azure-native:web:WebAppAuthSettings"
 GH = "https://token.actions.githubusercontent.com"
 GH_DISCOVERY = f"{GH}/.well-known/openid-configuration"
 GOOGLE = "https://accounts.google.com/.well-known/openid-configuration"
@@ -150,6 +152,19 @@ CASES = {
                    "identityProviders": {"gitHub": {"enabled": True, "registration": {"clientId": "Iv1.x"}}}},
         {"name": "app", "resourceGroupName": "rg", "platform": {"enabled": False},
          "identityProviders": {"gitHub": {"enabled": True, "registration": {"clientId": "Iv1.x"}}}}),
+    "app service slot (without secrets) custom github": (
+        WEB_AUTH_NO_SECRETS_SLOT, {"name": "app", "slot": "staging", "resourceGroupName": "rg",
+                                   "identityProviders": custom_oidc(GH_DISCOVERY)},
+        {"name": "app", "slot": "staging", "resourceGroupName": "rg",
+         "identityProviders": custom_oidc(f"{COGNITO}/.well-known/openid-configuration")}),
+    "app service classic google client id": (
+        WEB_AUTH_CLASSIC, {"name": "app", "resourceGroupName": "rg", "enabled": True, "googleClientId": "x.apps.googleusercontent.com"},
+        {"name": "app", "resourceGroupName": "rg", "enabled": False, "googleClientId": "x.apps.googleusercontent.com"}),
+    "app service classic entra common": (
+        WEB_AUTH_CLASSIC, {"name": "app", "resourceGroupName": "rg", "enabled": True, "clientId": "c",
+                           "issuer": "https://sts.windows.net/common/"},
+        {"name": "app", "resourceGroupName": "rg", "enabled": True, "clientId": "c",
+         "issuer": f"https://sts.windows.net/{TENANT}/"}),
 }
 
 
@@ -178,3 +193,41 @@ def test_an_owner_the_gate_does_not_list_is_not_own(pack) -> None:
             == ["mandatory"]
     finally:
         pack.configure(CONFIG)
+
+
+def _args_class(type_: str):
+    import importlib
+
+    package, module, name = type_.split(":")
+    root = {"aws": "pulumi_aws", "azure-native": "pulumi_azure_native"}[package]
+    return getattr(importlib.import_module(f"{root}.{module.split('/')[0]}"), f"{name}Args")
+
+
+def _resolves(cls, path: str) -> bool:
+    from tests.policy.sdk_args import inputs, nested
+
+    for part in path.split("."):
+        key = part.removesuffix("[]").removesuffix("{}")
+        members = inputs(cls)
+        if key not in members:
+            return False
+        cls = nested(cls, members[key])
+        if cls is None:
+            return part == path.split(".")[-1]
+    return True
+
+
+def test_the_data_names_the_sdks_inputs() -> None:
+    """Every issuer, pin and provider path of inbound_token_issuers.yaml is an input of the installed SDK's Args."""
+    from agentid_policy_packs.rules.inbound_multi_tenant_issuer import AUTHORIZERS
+
+    missing = []
+    for type_, entry in AUTHORIZERS.items():
+        cls = _args_class(type_)
+        paths = [*entry["issuers"], *(entry.get("open_providers") or {})]
+        paths += [entry["disabled_by"]] if "disabled_by" in entry else []
+        paths += {"eks": ["oidc.requiredClaims"], "easyauth": [
+            "identityProviders.azureActiveDirectory.validation.defaultAuthorizationPolicy.allowedPrincipals.identities"],
+            "agentcore": [entry["issuers"][0].replace("discoveryUrl", "customClaims")]}.get(entry["pins"], [])
+        missing += [(type_, p) for p in paths if not _resolves(cls, p)]
+    assert missing == []
