@@ -109,7 +109,7 @@ def test_json_and_sarif_formats(tmp_path):
 
 def test_every_finding_carries_its_category_in_json_and_sarif(tmp_path):
     admin = write(tmp_path, "admin.json", statement(Effect="Allow", Action="*", Resource="*"))
-    reads = write(tmp_path, "reads.json", statement(Effect="Allow", Action=["s3:Get*", "ec2:Describe*"], Resource="*"))
+    reads = write(tmp_path, "reads.json", statement(Effect="Allow", Action=["s3:Get*", "ec2:DescribeInstances"], Resource="*"))
     passrole = write(tmp_path, "put.json", statement(Effect="Allow", Action="iam:PutRolePolicy",
                                                      Resource="arn:aws:iam::123456789012:role/agent-x"))
     result = lint("--format", "json", admin, reads, passrole)

@@ -5,7 +5,7 @@ TaskDefinition, ... (analysis/aws_credential_reads.yaml) on every resource of th
 the target, were only AGID-AWS-012's advisory star-resource / broad-read line, and an attached AmazonSSMReadOnlyAccess
 or ReadOnlyAccess the same. Each flagged case has a look-alike that passes: a named secret, a parameter path, an
 aws:ResourceTag or kms:ViaService condition, a Deny taking the reads away, a managed policy without them
-(AmazonEC2ReadOnlyAccess; AmazonRDSDataFullAccess reads only secrets named rds-db-credentials/*).
+(AmazonS3ReadOnlyAccess; AmazonEC2ReadOnlyAccess reads every instance's user data, red15 r15-5; AmazonRDSDataFullAccess reads only secrets named rds-db-credentials/*).
 """
 
 from __future__ import annotations
@@ -79,6 +79,16 @@ UNBOUNDED = {
     "GameLift compute credentials": inline(allow("gamelift:GetComputeAccess", "arn:aws:gamelift:*:*:fleet/*")),
     "IVS stream keys": inline(allow("ivs:GetStreamKey", "arn:aws:ivs:*:*:stream-key/*")),
     "MediaPackage ingest passwords": inline(allow("mediapackage:ListChannels")),
+    # red15 r15-5: EC2 user data (bootstrap secrets) through every API that returns it
+    "instance user data": inline(allow("ec2:DescribeInstanceAttribute", "arn:aws:ec2:*:111122223333:instance/*")),
+    "launch template user data": inline(allow("ec2:DescribeLaunchTemplateVersions")),
+    "launch configuration user data": inline(allow("autoscaling:DescribeLaunchConfigurations")),
+    "user data as launch template data": inline(allow("ec2:GetLaunchTemplateData")),
+    "Spot request user data": inline(allow(["ec2:DescribeSpotInstanceRequests", "ec2:DescribeSpotFleetRequests"])),
+    "user data through ec2:Describe*": inline(allow(["ec2:Describe*"])),
+    "user data through autoscaling:Describe*": inline(allow("autoscaling:Describe*")),
+    "AmazonEC2ReadOnlyAccess by ARN (ec2:Describe* reads user data)": (ATTACHMENT, "agent-policy", {
+        "role": "agent-role", "policyArn": "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"}),
     "Deny of another service leaves it": inline(allow("secretsmanager:GetSecretValue"),
                                                 {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}),
     "role inline policy": ("aws:iam/role:Role", "agent-policy", {"assumeRolePolicy": TRUST, "inlinePolicies": [
@@ -122,8 +132,12 @@ BOUNDED = {
     "one stream key": inline(allow("ivs:GetStreamKey", "arn:aws:ivs:eu-west-1:111122223333:stream-key/AbCdEf123456")),
     "one model's environment": inline(allow("sagemaker:DescribeModel",
                                             "arn:aws:sagemaker:eu-west-1:111122223333:model/tool-model")),
-    "AmazonEC2ReadOnlyAccess by ARN": (ATTACHMENT, "agent-policy", {
-        "role": "agent-role", "policyArn": "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"}),
+    "one instance's user data": inline(allow("ec2:DescribeInstanceAttribute",
+                                             "arn:aws:ec2:eu-west-1:111122223333:instance/i-0123456789abcdef0")),
+    "EC2 reads that return no user data": inline(allow(["ec2:DescribeInstances", "ec2:DescribeLaunchTemplates",
+                                                        "autoscaling:DescribeAutoScalingGroups"])),
+    "AmazonS3ReadOnlyAccess by ARN": (ATTACHMENT, "agent-policy", {
+        "role": "agent-role", "policyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}),
     "AmazonRDSDataFullAccess by ARN": (ATTACHMENT, "agent-policy", {
         "role": "agent-role", "policyArn": "arn:aws:iam::aws:policy/AmazonRDSDataFullAccess"}),
 }

@@ -47,9 +47,9 @@ def test_aws_managed_policies_on_a_permission_set_are_judged_by_their_documents(
     # look-alikes: read-only (only AGID-AWS-012's advisory broad-read, as the same document inline) ...
     def mandatory(found):
         return {f for f in found if f[1] == "mandatory"}
-    assert mandatory(verdict(pack, MANAGED, {**SET, "managedPolicyArn": "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"})) == set()
+    assert mandatory(verdict(pack, MANAGED, {**SET, "managedPolicyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"})) == set()
     assert mandatory(verdict(pack, MANAGED_EXCLUSIVE,
-                             {**SET, "managedPolicyArns": ["arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"]})) == set()
+                             {**SET, "managedPolicyArns": ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]})) == set()
     # ... but ReadOnlyAccess reads every parameter, function environment and task definition (issue 11: AGID-AWS-070)
     assert mandatory(verdict(pack, MANAGED, {**SET, "managedPolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"})) == {
         ("AGID-AWS-070", "mandatory")}

@@ -45,7 +45,7 @@ az.compute.VirtualMachineExtension("chosen-later", resource_group_name="rg", vm_
                                    type=unknown(), type_handler_version="1.0")
 '''
 LOOK_ALIKE = COMMON + '''
-aws.iam.RolePolicyAttachment("ec2-ro", role=role.name, policy_arn="arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
+aws.iam.RolePolicyAttachment("s3-ro", role=role.name, policy_arn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
 aws.iam.RolePolicy("one-secret", role=role.id, policy=json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
      "Resource": "arn:aws:secretsmanager:eu-west-1:111122223333:secret:agent-token-AbCdEf"}]}))
@@ -71,5 +71,5 @@ def test_named_secrets_read_only_policies_and_reviewed_extensions_pass(project) 
     run = run_cli(project, *GUARD, *CI_FLAGS, timeout=300)
     assert run.code in (0, 1), run.stdout + run.stderr  # a verdict was reached
     document = run.json("out.json")
-    assert {"ec2-ro", "one-secret", "monitored"} <= {r["name"] for r in document["resources"]}
+    assert {"s3-ro", "one-secret", "monitored"} <= {r["name"] for r in document["resources"]}
     assert _found(document) == []
