@@ -1,8 +1,10 @@
 """AGID-GCP-025 (stack): no agent principal reads every secret of a project, folder or organization (mandatory).
 
 A role holding a permission that returns credential material (secretmanager.versions.access, cloudkms.
-cryptoKeyVersions.useToDecrypt, parametermanager.parameterVersions.render: analysis/gcp_credential_reads.yaml, each
-with its source) bound at project, folder or organization level is inherited by every secret and key below: the
+cryptoKeyVersions.useToDecrypt, parametermanager.parameterVersions.render, Memorystore AUTH strings, the environment
+variable values of Cloud Run, Cloud Functions, Composer and App Engine, OAuth client secrets, VMware Engine and
+Managed AD admin passwords, Git host tokens of build connections: analysis/gcp_credential_reads.yaml, each with its
+source) bound at project, folder or organization level is inherited by every secret and key below: the
 agent reads them all. AGID-GCP-006 reports every such broad binding of an agent, advisory; credential reads are
 credential access, so this one is mandatory (issue 11), as AWS-070 is for GetSecretValue on `*`. Agents are known as
 AGID-GCP-006 knows them (analysis/agent_principals.py), a service account the stack neither creates nor links
@@ -97,7 +99,8 @@ RULE = Rule(
     severity="high",
     category="unbounded-resource",
     description="Agent principals hold no role that reads secrets or decrypts (secretmanager.versions.access, "
-                "useToDecrypt) at project, folder or organization level without a condition naming the resource.",
+                "useToDecrypt, Redis AUTH strings, Cloud Run / Functions / Composer environment values, OAuth client "
+                "secrets) at project, folder or organization level without a condition naming the resource.",
     remediation="Bind roles/secretmanager.secretAccessor on the one secret (SecretIamMember) or the decrypter role on "
                 "the one key (CryptoKeyIAMMember) the tool reads, or add an IAM condition on resource.name.",
     url="https://cloud.google.com/secret-manager/docs/access-control",
