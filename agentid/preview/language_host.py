@@ -790,7 +790,7 @@ def _watch_out_of_band(root: str) -> None:
                           "<frozen os>", "<frozen _collections_abc>"})
 
     def environ_watch(environ, label, _read=read_variable, _whole=read_whole, _getframe=sys._getframe,
-                      _plumbing=plumbing):
+                      _plumbing=plumbing, _here=HERE + os.sep):
         """os.environ (os.environb) as a subclass of its own class that reports credential reads. The raw dict
         it wraps (shared with posix.environ) is held here, not in the instance's __dict__: `_data` read by
         anything but os itself is a read of every value."""
@@ -805,8 +805,10 @@ def _watch_out_of_band(root: str) -> None:
                 self.encodevalue, self.decodevalue = encodevalue, decodevalue
 
             @property
-            def _data(self, _data=data, _getframe=_getframe, _plumbing=_plumbing, _whole=_whole, _label=label):
-                if _getframe(1).f_code.co_filename not in _plumbing:
+            def _data(self, _data=data, _getframe=_getframe, _plumbing=_plumbing, _whole=_whole, _label=label,
+                      _here=_here):
+                caller = _getframe(1).f_code.co_filename  # os itself, or the gate's own watches (this folder)
+                if caller not in _plumbing and not caller.startswith(_here):
                     _whole(_label + "._data")
                 return _data
 

@@ -236,8 +236,9 @@ def test_a_nested_secure_value_makes_its_key_secret_and_hands_a_placeholder(tmp_
      "PULUMI_CONFIG (the environment)"),
     (SECURE_STACK, "if 'cfgtest:keyMode' in pulumi.runtime.get_config_secret_keys_env():" + ADMIN_KEY,
      "PULUMI_CONFIG_SECRET_KEYS (the environment)"),
-    (SECURE_STACK, "import json\n"
-                   "if b'legacy' in open('/proc/self/environ', 'rb').read():" + ADMIN_KEY,
+    # (the open is also AGID-GATE-002's and refused: the environment holds every credential variable at `pulumi up`)
+    (SECURE_STACK, "try:\n    environ = open('/proc/self/environ', 'rb').read()\nexcept PermissionError:\n"
+                   "    environ = b''\nif b'legacy' in environ:" + ADMIN_KEY,
      "PULUMI_CONFIG (/proc/self/environ)"),
 ])
 def test_every_way_to_read_a_secure_value_as_text_is_reported(tmp_path, stack, program, note):
