@@ -217,7 +217,9 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         resource_id, state = mock_outputs(request.type, request.name, inputs, self._defaults(request))
         record = Registration(
             urn=urn, type=request.type, name=request.name, inputs=inputs, shown_inputs=shown(request.object, serialized),
-            wire_inputs=wire(serialized) if self.forward_wire else None,
+            # secrets stay wrapped for the packs, as the engine sends them: a config secret whose marking the
+            # program removed (Output.unsecret) is then told from one kept secret (AGID-GEN-004, red14 r14-15)
+            wire_inputs=(wire(serialized) if self.forward_wire else None) or _with_secrets(request.object, serialized),
             parent=None if self._is_stack(request.parent) else request.parent, custom=bool(request.custom),
             id=resource_id if request.custom else None, dependencies=list(request.dependencies),
             property_dependencies={key: list(value.urns) for key, value in request.propertyDependencies.items()},
@@ -452,6 +454,55 @@ class MonitorServer:
     def __exit__(self, *exc: object) -> None:
         self.monitor.close()
         self.server.stop(grace=None)
+
+
+# stack_config.SECRET_PLACEHOLDER's text, found whatever its case (an apply may have upper-cased it)
+CONFIG_SECRET = b"not decrypted by agentid preview"
+
+
+def _with_secrets(message: struct_pb2.Struct, serialized: bytes) -> bytes | None:
+    """The inputs for the packs when a secret in them holds a `secure:` stack value's placeholder: that secret stays
+    wrapped, as the engine sends a config secret (marked), so the placeholder WITHOUT the mark (Output.unsecret) is
+    told from it (AGID-GEN-004); every other secret is unwrapped as `decode` reads it (the gate decrypts nothing,
+    so any other secret value is one the program wrote: judged as the literal it is). None: `decode`'s reading."""
+    if CONFIG_SECRET not in serialized.lower() or (_SECRET_BYTES not in serialized and _OUTPUT_VALUE_BYTES not in serialized):
+        return None
+    cleaned = struct_pb2.Struct()
+    for key, value in message.fields.items():
+        cleaned.fields[key].CopyFrom(_config_secrets_kept(value))
+    return cleaned.SerializeToString()
+
+
+def _config_secrets_kept(value: struct_pb2.Value) -> struct_pb2.Value:
+    kind = value.WhichOneof("kind")
+    if kind == "list_value":
+        out = struct_pb2.Value()
+        out.list_value.SetInParent()
+        for item in value.list_value.values:
+            out.list_value.values.add().CopyFrom(_config_secrets_kept(item))
+        return out
+    if kind != "struct_value":
+        return value
+    fields = value.struct_value.fields
+    signature = fields[SIGNATURE_KEY].string_value if SIGNATURE_KEY in fields else None
+    secret = signature == SECRET_SIG or (signature == OUTPUT_VALUE_SIG and "secret" in fields
+                                         and fields["secret"].bool_value)
+    if signature in (SECRET_SIG, OUTPUT_VALUE_SIG):
+        inner = fields["value"] if "value" in fields else struct_pb2.Value(string_value=UNKNOWN)
+        plain_inner = _config_secrets_kept(inner) if signature == SECRET_SIG or "value" in fields else inner
+        if secret and CONFIG_SECRET in inner.SerializeToString().lower():
+            wrapped = struct_pb2.Value()
+            wrapped.struct_value.fields[SIGNATURE_KEY].string_value = SECRET_SIG
+            wrapped.struct_value.fields["value"].CopyFrom(plain_inner)
+            return wrapped
+        return plain_inner
+    if signature is not None:  # a resource reference: as `plain` reads it
+        return struct_pb2.Value(string_value=str(plain(value_json(value))))
+    out = struct_pb2.Value()
+    out.struct_value.SetInParent()
+    for key, item in fields.items():
+        out.struct_value.fields[key].CopyFrom(_config_secrets_kept(item))
+    return out
 
 
 def wire(serialized: bytes) -> bytes | None:

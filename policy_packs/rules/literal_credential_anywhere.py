@@ -18,9 +18,12 @@ output` and `pulumi up` in CI logs. The engine sends the root `pulumi:pulumi:Sta
 the stack's outputs as its properties, and a component with its registered outputs (`agentid preview` sends them
 the same way); an output the program marks secret (`pulumi.Output.secret(...)`, `additional_secret_outputs`)
 arrives wrapped as a secret and is encrypted in the state: it passes.
+Under `agentid preview` a `secure:` stack value reaches the program as a placeholder marked secret: the placeholder
+in any input or output WITHOUT the mark (whole, case-changed, inside other text; red14 r14-15: `Output.unsecret`)
+is the secret in plain text at `pulumi up`, whatever the resource; an input the service stores encrypted for the
+purpose (AGID-AWS-007's candidates that are not plain text: a SecureString, a Secrets Manager version) passes.
 Not judged here: the types whose own rule reads them whole (AWS-007, AZ-025, K8S-004, to keep one finding per
-secret), values unknown at preview, values the engine marked secret (a config secret, never a literal), the
-placeholder `agentid preview` sends for a `secure:` stack value, and references (ARNs, Key Vault references,
+secret), values unknown at preview, values the engine marked secret (a config secret, never a literal), and references (ARNs, Key Vault references,
 `{{resolve:...}}`, `${...}` templates).
 """
 
@@ -40,7 +43,7 @@ from agentid_policy_packs.analysis.values import is_unknown
 
 from . import aws_literal_secret, azure_literal_secret, k8s_secret_literal
 from .base import Rule, Violation
-from .engine_secrets import is_engine_secret
+from .engine_secrets import SecretText, is_engine_secret, mark_secrets
 from .secret_scan import secret_kinds
 
 PLACEHOLDER = aws_literal_secret.PLACEHOLDER
@@ -92,6 +95,10 @@ def _strings(value: Any, key: str, path: str, depth: int = 0,
     if isinstance(value, str):
         decoded = _json_document(value)
         text = _base64_text(value) if decoded is None else None
+        if decoded is not None and is_engine_secret(value):  # a document the engine marked secret: its members too
+            decoded = mark_secrets(decoded, inside=True)
+        if text is not None and is_engine_secret(value):
+            text = SecretText(text)
         if decoded is not None:  # a JSON document in a string input (container properties, a state machine): members
             yield from _strings(decoded, key, path, depth + 1, secret)
         elif text is not None:  # base64 text (custom data, user data): its lines, under the same name
@@ -201,6 +208,28 @@ def _judged_elsewhere(resource) -> set[str]:
     return values
 
 
+def holds_placeholder(value: Any) -> bool:
+    """Does the string hold the placeholder `agentid preview` hands the program for a `secure:` stack value, as it
+    is or transformed by case or embedded in other text?"""
+    return isinstance(value, str) and _PLACEHOLDER_CORE in value.casefold()
+
+
+_PLACEHOLDER_CORE = PLACEHOLDER.strip("[]").split(":", 1)[1].strip().casefold()  # "not decrypted by agentid preview"
+
+
+def _stored_encrypted(resource) -> set[str]:
+    """The values of inputs the service stores encrypted for the purpose (an SSM SecureString's value, a Secrets
+    Manager version: AGID-AWS-007's candidates that are not plain text): a stack-config secret belongs there."""
+    if resource.type not in aws_literal_secret.RULE.resource_types:
+        return set()
+    values: set[str] = set()
+    for path, _key, value in aws_literal_secret.candidates(resource):
+        value = getattr(value, "value", value)
+        if isinstance(value, str) and not aws_literal_secret.plaintext(resource, path):
+            values.add(value)
+    return values
+
+
 def _where(resource) -> str:
     """How a finding names what holds the value: a component's registered properties and outputs are its own."""
     return f"{resource.name}: " if resource.custom else f"component {resource.name}: "
@@ -214,6 +243,7 @@ def check(resources, config):
             continue
         where = _where(resource)
         elsewhere = _judged_elsewhere(resource)
+        sealed = _stored_encrypted(resource)
         seen = 0
         for path, key, value, under_secret in _strings(resource.props, "", ""):
             seen += 1
@@ -221,15 +251,17 @@ def check(resources, config):
                 yield Violation(f"{resource.name}: holds over {MAX_STRINGS:,} strings; only the first were checked for "
                                 "literal credentials: split it or waive with a reason", resource.urn)
                 break
-            if resource.type == STACK and isinstance(value, str) and PLACEHOLDER in value and not is_engine_secret(value):
+            if holds_placeholder(value) and not is_engine_secret(value) and value not in sealed:
                 # `agentid preview` hands the program each encrypted stack-config secret as this placeholder, marked
-                # secret, and sends the stack's outputs with their secret marking kept; a stack output holding it
-                # unmarked took the secret out of its wrapper (`Output.unsecret`, red14 r14-15): at `pulumi up` the
-                # real value is written in plain text to the state and printed by `pulumi stack output`
+                # secret, and sends inputs and the stack's outputs with their secret marking kept; a string holding
+                # it unmarked (whole, upper-cased, inside other text, in JSON or base64) took the secret out of its
+                # wrapper (`Output.unsecret`, a plain `config.require` of a secure key, red14 r14-15): at `pulumi
+                # up` the real value is written in plain text to the state, the resource's settings, `pulumi stack
+                # output` and CI logs
                 yield Violation(f"{where}{path} holds a stack-config secret in plain text (its secret marking was "
-                                "removed): the real value lands unencrypted in the state, stack outputs and CI logs; "
-                                "keep it an Output marked secret (config.require_secret, pulumi.Output.secret)",
-                                resource.urn)
+                                "removed): the real value lands unencrypted in the state, the resource's settings, "
+                                "stack outputs and CI logs; keep it an Output marked secret (config.require_secret, "
+                                "pulumi.Output.secret, no Output.unsecret)", resource.urn)
                 continue
             if (is_unknown(value) or is_engine_secret(value) or value == PLACEHOLDER or value in elsewhere
                     or not _asked(key, value, under_secret)):
@@ -261,7 +293,7 @@ RULE = Rule(
     category="static-credential",
     description="No input of any resource, component output or stack output holds a literal credential (access keys, "
                 "private keys, tokens, passwords under a secret's name) not marked secret, as detect-secrets "
-                "recognises them.",
+                "recognises them, nor a stack-config secret whose secret marking was removed (Output.unsecret).",
     remediation="Keep the secret in a secret store (Secrets Manager, Key Vault, Secret Manager) and pass its reference, "
                 "or give the workload an identity instead of a key.",
     url="https://github.com/Yelp/detect-secrets",

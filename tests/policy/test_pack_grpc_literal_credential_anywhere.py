@@ -110,8 +110,10 @@ def test_a_literal_credential_anywhere_blocks(pack, type_, props, path):
     ("aws:batch/jobDefinition:JobDefinition", {"containerProperties": json.dumps({"environment": [{"name": "BOOT",
      "value": base64.encodebytes(b"#!/bin/sh\n" + b"echo hello world\n" * 8).decode()}]})}),
     ("aws:glue/job:Job", {"defaultArguments": {"PROXY_BYPASS": "localhost,169.254.169.254"}}),
-    # the placeholder agentid preview sends for a `secure:` stack value
-    ("aws:glue/job:Job", {"defaultArguments": {"--password": "[secret: not decrypted by agentid preview]"}}),
+    # the placeholder agentid preview sends for a `secure:` stack value, marked secret (config.require_secret)
+    ("aws:glue/job:Job", {"defaultArguments": {"--password": {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+        "value": "[secret: not decrypted by agentid preview]"}}}),
 ])
 def test_look_alikes_pass(pack, type_, props):
     assert flagged(pack, type_, props) == []
@@ -204,3 +206,50 @@ def test_a_components_registered_outputs_are_judged(pack):
 ])
 def test_secret_outputs_and_references_pass(pack, outputs):
     assert stack_messages(pack, outputs) == []
+
+
+# --- a stack-config secret with its secret marking removed, in a resource input (red14 r14-15) --------------------
+CONFIG_SECRET = "[secret: not decrypted by agentid preview]"  # agentid.preview.stack_config.SECRET_PLACEHOLDER
+
+
+@pytest.mark.parametrize(("type_", "props", "path"), [
+    # Output.unsecret(config.require_secret("dbpass")) into a String parameter (ssm:GetParameter reads it plain)
+    ("aws:ssm/parameter:Parameter", {"name": "/public/x", "type": "String", "value": CONFIG_SECRET}, "value"),
+    # a SecureString's insecureValue is stored plain
+    ("aws:ssm/parameter:Parameter", {"name": "/x", "type": "SecureString", "insecureValue": CONFIG_SECRET},
+     "insecureValue"),
+    # transformed: upper-cased in an apply, embedded in other text, in a JSON document, in a tag
+    ("aws:sqs/queue:Queue", {"tags": {"note": CONFIG_SECRET.upper()}}, "tags.note"),
+    ("aws:glue/job:Job", {"defaultArguments": {"--dsn": f"postgres://app:{CONFIG_SECRET}@db:5432/x"}},
+     "defaultArguments.--dsn"),
+    ("aws:lambda/function:Function", {"environment": {"variables": {"DB": "pw=" + CONFIG_SECRET}}},
+     "environment.variables.DB"),
+    ("aws:batch/jobDefinition:JobDefinition",
+     {"containerProperties": json.dumps({"environment": [{"name": "DB_PASSWORD", "value": CONFIG_SECRET}]})},
+     "containerProperties.environment[0].value"),
+    ("aws:ec2/instance:Instance", {"userDataBase64": base64.b64encode(f"PW={CONFIG_SECRET}\n".encode()).decode()},
+     "userDataBase64 (base64)"),
+    ("azure-native:web:WebAppApplicationSettings", {"name": "app", "properties": {"DB": CONFIG_SECRET}},
+     "properties.DB"),
+])
+def test_a_config_secret_unmarked_in_a_resource_input_blocks(pack, type_, props, path):
+    [message] = flagged(pack, type_, props)
+    assert message.rsplit("\n", 1)[-1] == (
+        f"[static-credential] r: {path} holds a stack-config secret in plain text (its secret marking was removed): "
+        "the real value lands unencrypted in the state, the resource's settings, stack outputs and CI logs; keep it "
+        "an Output marked secret (config.require_secret, pulumi.Output.secret, no Output.unsecret)")
+
+
+@pytest.mark.parametrize(("type_", "props"), [
+    # the same value marked secret, wherever it goes
+    ("aws:ssm/parameter:Parameter", {"name": "/public/x", "type": "String", "value": secret(CONFIG_SECRET)}),
+    ("aws:sqs/queue:Queue", {"tags": {"note": secret(CONFIG_SECRET.upper())}}),
+    ("aws:lambda/function:Function", {"environment": {"variables": {"DB": secret("pw=" + CONFIG_SECRET)}}}),
+    # unmarked, but where the service stores it encrypted for the purpose: a SecureString, a Secrets Manager version
+    ("aws:ssm/parameter:Parameter", {"name": "/x", "type": "SecureString", "value": CONFIG_SECRET}),
+    ("aws:secretsmanager/secretVersion:SecretVersion", {"secretId": "s", "secretString": CONFIG_SECRET}),
+    # text that only mentions the gate
+    ("aws:sqs/queue:Queue", {"tags": {"note": "secrets are not decrypted by the gate (agentid preview)"}}),
+])
+def test_a_config_secret_marked_or_stored_encrypted_passes(pack, type_, props):
+    assert flagged(pack, type_, props) == []
