@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from agentid_components import gcp_catalog
 from agentid_policy_packs.analysis.agent_principals import AGENT, UNKNOWN, GcpPrincipals
-from agentid_policy_packs.analysis.gcp_iam import binding_types, level_of
+from agentid_policy_packs.analysis.gcp_iam import binding_types, level_of, resource_project
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -38,7 +38,8 @@ def custom_role_resources(resources: list[Resource]) -> dict[str, Resource]:
         if resource.type not in CUSTOM_ROLE_TYPES:
             continue
         role_id = resource.props.get("roleId")
-        parent = resource.props.get("project") if "projects/" in resource.type else resource.props.get("orgId")
+        # a project role with no `project` is created in its provider's project (explicit provider, else gcp:project)
+        parent = resource_project(resource) if "projects/" in resource.type else resource.props.get("orgId")
         if isinstance(role_id, str) and isinstance(parent, str):
             kind = "projects" if "projects/" in resource.type else "organizations"
             roles[f"{kind}/{parent}/roles/{role_id}"] = resource

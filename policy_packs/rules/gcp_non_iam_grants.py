@@ -30,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from agentid_policy_packs.analysis.gcp_iam import OwnGcp, outside_org, public_reach
+from agentid_policy_packs.analysis.gcp_iam import OwnGcp, outside_org, public_reach, resource_project
 from agentid_policy_packs.analysis.values import is_unknown, value_at
 
 from .base import Resource, Rule, Unknown, Violation
@@ -103,7 +103,7 @@ def _member(kind: str, text: str) -> str | None:
 
 def _outside_project(resource: Resource, project: str, own: OwnGcp) -> str | None:
     folded = project.strip().lower().removeprefix("projects/")
-    home = resource.props.get("project")
+    home = resource_project(resource)  # its `project`, else its provider's (explicit provider, else gcp:project)
     if folded in own.projects or (isinstance(home, str) and not is_unknown(home)
                                   and folded == home.strip().lower().removeprefix("projects/")):
         return None

@@ -9,7 +9,9 @@ import pytest
 
 from agentid.analyzer_client import PackProcess
 from tests.policy.conftest import PACK
+from agentid.analyzer_client import StackResource
 from tests.policy.pack_cases import stack_findings
+from tests.policy.test_pack_grpc import urn
 
 RULE = "AGID-GCP-024"
 OWN = {"all": {"ownGcpDomains": ["acme.example"], "ownGcpProjects": ["acme-prod"]}}
@@ -19,6 +21,7 @@ SECRET_MEMBER = "gcp:secretmanager/secretIamMember:SecretIamMember"
 PROJECT_POLICY = "gcp:projects/iAMPolicy:IAMPolicy"
 BUCKET_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember"
 CUSTOM_ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
+GCP = "pulumi:providers:gcp"
 ACCOUNT = ("gcp:serviceaccount/account:Account", "agent", {"accountId": "agent", "project": "acme-prod"})
 AGENT = "projects/acme-prod/serviceAccounts/agent@acme-prod.iam.gserviceaccount.com"
 
@@ -85,17 +88,24 @@ def test_every_binding_shape_is_read(pack):
     assert [name for name, _ in stack_findings(pack, RULE, [bucket], "mandatory")] == ["grant"]
 
 
-def test_a_custom_role_is_judged_by_its_definition(pack):
+@pytest.mark.parametrize("in_provider", [False, True], ids=["project-input", "provider-project"])
+def test_a_custom_role_is_judged_by_its_definition(pack, in_provider):
+    # with no `project` input the role is created in the provider's (gcp:project, sent as the default provider's
+    # properties): the same role (issue 11)
     def role(*permissions):
-        return (CUSTOM_ROLE, "cr", {"project": "acme-prod", "roleId": "r", "title": "r",
-                                    "permissions": list(permissions)})
+        props = {"roleId": "r", "title": "r", "permissions": list(permissions)}
+        if in_provider:
+            return StackResource(CUSTOM_ROLE, "cr", urn(CUSTOM_ROLE, "cr"), props)
+        return (CUSTOM_ROLE, "cr", {"project": "acme-prod", **props})
+    provider = [StackResource(GCP, "default", urn(GCP, "default"), {"project": "acme-prod"})]
     grant = (BUCKET_MEMBER, "grant", {"bucket": "b", "role": "projects/acme-prod/roles/r",
                                       "member": "user:x@evil.example"})
-    assert [n for n, _ in stack_findings(pack, RULE, [role("storage.buckets.setIamPolicy"), grant])] == ["grant"]
-    [(name, message)] = stack_findings(pack, RULE, [role("storage.objects.get"), grant], "mandatory")
+    [(name, message)] = stack_findings(pack, RULE, [*provider, role("storage.buckets.setIamPolicy"), grant])
+    assert name == "grant" and message.endswith("holds a privileged role"), message  # judged by its definition
+    [(name, message)] = stack_findings(pack, RULE, [*provider, role("storage.objects.get"), grant], "mandatory")
     assert name == "grant" and message.endswith("holds a role on the organisation's resources"), message
     own = (BUCKET_MEMBER, "grant", {"bucket": "b", "role": "projects/acme-prod/roles/r", "member": "user:a@acme.example"})
-    assert stack_findings(pack, RULE, [role("storage.buckets.setIamPolicy"), own]) == []
+    assert stack_findings(pack, RULE, [*provider, role("storage.buckets.setIamPolicy"), own]) == []
 
 
 def test_with_no_own_domain_listed_a_user_cannot_be_told_inside():

@@ -226,3 +226,21 @@ def test_an_unreadable_shape_is_a_violation(pack, props, text):
 def test_the_public_is_left_to_the_public_access_rules(pack):
     assert stack_findings(pack, RULE, [(DATASET_ACCESS, "pub", {"datasetId": "s", "role": "READER",
                                                                  "iamMember": "allUsers"})]) == []
+
+
+# Issue 11: a dataset access entry with no `project` is in its provider's project (the default provider's gcp:project,
+# which the engine sends as its properties, or an explicit provider's): a view of that same project is the dataset's own.
+GCP_PROVIDER = "pulumi:providers:gcp"
+
+
+@pytest.mark.parametrize("provider_project, flagged", [("p9", []), (None, ["grant"]), ("attacker-proj", [])])
+def test_a_view_of_the_providers_project_is_the_datasets_own(pack, provider_project, flagged):
+    stack = [StackResource(GCP_PROVIDER, "default", urn(GCP_PROVIDER, "default"),
+                           {"project": provider_project} if provider_project else {}),
+             StackResource(DATASET_ACCESS, "grant", urn(DATASET_ACCESS, "grant"),
+                           {"datasetId": "sales", "view": view(provider_project or "p9")})]
+    assert [name for name, _ in stack_findings(pack, RULE, stack, "mandatory")] == flagged
+    if provider_project:  # a view of another project than the provider's stays outside
+        stack[1] = StackResource(DATASET_ACCESS, "grant", urn(DATASET_ACCESS, "grant"),
+                                 {"datasetId": "sales", "view": view("elsewhere-proj")})
+        assert [name for name, _ in stack_findings(pack, RULE, stack, "mandatory")] == ["grant"]
