@@ -211,13 +211,13 @@ def expand(pattern: str, plane: str) -> tuple[str, ...]:
         return (entry[0],) if entry and entry[1] == plane else ()
     regex = operation_pattern(lowered)
     prefix = lowered.split("*", 1)[0]  # only operations starting with the literal prefix can match
-    keys = _sorted_operations()
+    suffix = lowered.rsplit("*", 1)[1]  # ... and ending with the literal after the last `*` (a cheap filter first:
+    keys = _sorted_operations()         # `*/listKeys/action` patterns scan all 22,000 operations)
     start = bisect.bisect_left(keys, prefix)
+    end = bisect.bisect_left(keys, prefix + "\U0010ffff", start) if prefix else len(keys)
     table = _operations()
     found = []
-    for key in keys[start:]:
-        if not key.startswith(prefix):
-            break
+    for key in [k for k in keys[start:end] if k.endswith(suffix)]:
         canonical, p = table[key]
         if p == plane and regex.fullmatch(key):
             found.append(canonical)
