@@ -31,19 +31,25 @@ issuers and its claim check is data: inbound_token_issuers.yaml `authorizers`):
     an authorizer that can, e.g. a Lambda authorizer, or use a single-tenant issuer: the stack's Cognito pool, an
     own Entra tenant's issuer).
 A pin unknown at preview is "cannot check until known"; an issuer unknown at preview is AGID-GEN-003's.
-Not judged: REST API COGNITO authorizers (a user pool is single-tenant; AGID-AWS-046 judges open sign-up), GCP API
-Gateway / Endpoints `x-google-issuer` in OpenAPI documents, APIM validate-jwt policy XML.
+The same issuers named inside an OpenAPI definition are judged too (data `documents`): an HTTP API body's
+`x-amazon-apigateway-authorizer` of type jwt (`jwtConfiguration.issuer`), and Cloud Endpoints (`openapiConfig`) / GCP
+API Gateway config (`openapiDocuments[].document.contents`, base64) security schemes' `x-google-issuer`, which
+check issuer and audience only; a definition that cannot be read cannot be checked.
+Not judged: REST API COGNITO authorizers (a user pool is single-tenant; AGID-AWS-046 judges open sign-up), APIM
+validate-jwt policy XML, Cognito identity pools' login providers (AGID-AWS-067).
 Sources: https://docs.github.com/en/actions/reference/security/oidc#oidc-token-claims,
 https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/inbound-jwt-authorizer.html
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from functools import lru_cache
 from pathlib import Path
 
 from agentid_components import data_yaml
+from agentid_policy_packs.analysis.openapi_auth import load_definition
 from agentid_policy_packs.analysis.values import is_unknown
 
 from . import federated_subject_own_tenant as gen006
@@ -222,52 +228,96 @@ def check(resource: Resource, config):
     yield from _open_providers(resource, entry)
     for path in entry["issuers"]:
         for where, value in _at(resource.props, path):
-            if is_unknown(value) or not isinstance(value, str) or not value.strip():
-                continue  # AGID-GEN-003 judges an unknown or missing issuer
-            issuer = _issuer_of(value)
-            platform = gen006.platform_of(issuer)
-            opened = None if platform else _open_issuer(issuer)
-            if platform is None and opened is None:
-                continue
-            kind = platform if platform else opened[1]
-            who = (f"every {platform.what}'s workflows (tokens for any audience they ask)" if platform
-                   else f"every {opened[0]} (any account reaches a client id through a public client)")
-            pins_kind = entry["pins"]
-            if pins_kind == "easyauth":
-                pinned = _easyauth_pinned(resource.props, path)
-                if isinstance(pinned, Unknown):
-                    yield pinned
-                    continue
-                if pinned:
-                    continue
-                pins = []
-            elif pins_kind == "agentcore":
-                pins = _agentcore_pins(resource.props, _holder(resource, entry))
-            elif pins_kind == "eks":
-                pins = _eks_pins(resource.props)
-            else:
-                pins = []
-            if isinstance(pins, Unknown):
-                yield pins
-                continue
-            if any(_claim_confines(kind, claim, values, config) for claim, values in pins):
-                continue
-            if platform:
-                fix = (f"require a claim naming your {platform.what} (e.g. repository_owner EQUALS it) and have the "
-                       f"gate list it (`agentid preview {platform.flag}`, {platform.setting})")
-            else:
-                fix = f"require a claim naming one account or your organisation ({', '.join(kind)})"
-            where_pin = {"agentcore": "customClaims", "eks": "oidc.requiredClaims",
-                         "easyauth": "the Entra provider's allowedPrincipals"}.get(pins_kind)
-            if where_pin:
-                tail = (f"its {where_pin} confine no caller to an own tenant or one account: {fix}, or trust a "
-                        "single-tenant issuer (the stack's Cognito pool, an own Entra tenant)")
-            else:
-                tail = ("the service checks no caller claim beyond issuer and audience, so nothing can confine it: "
-                        "trust a single-tenant issuer (the stack's Cognito pool, an own Entra tenant) or authorize "
-                        "callers where a claim can be checked")
-            yield Violation(f"{entry['what']} {resource.name} takes tokens of {issuer[:200]!r} ({where}), signed for "
-                            f"{who}; {tail}")
+            yield from _judge(resource, entry, path, where, value, config)
+    for path in entry.get("documents") or ():
+        for where, text in _at(resource.props, path):
+            yield from _documents(resource, entry, where, text, config)
+
+
+def _documents(resource: Resource, entry: dict, where: str, text, config):
+    """The issuers an OpenAPI definition's security schemes take tokens from (x-google-issuer, an API Gateway JWT
+    authorizer's jwtConfiguration.issuer), each judged as an issuer input is."""
+    if is_unknown(text):
+        yield Unknown(where)
+        return
+    if entry.get("encoding") == "base64" and isinstance(text, str):
+        try:
+            text = base64.b64decode(text, validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            yield Violation(f"{entry['what']} {resource.name}: cannot check: {where} is not base64 UTF-8 text, so "
+                            "the issuers its callers' tokens come from cannot be read")
+            return
+    if not isinstance(text, str) or not text.strip():
+        return
+    try:
+        definition = load_definition(text)
+    except ValueError as error:
+        yield Violation(f"{entry['what']} {resource.name}: cannot check: {where} is not an OpenAPI definition "
+                        f"({error}), so the issuers its callers' tokens come from cannot be read")
+        return
+    components = definition.get("components")
+    schemes = {**(definition.get("securityDefinitions") if isinstance(definition.get("securityDefinitions"), dict) else {}),
+               **(components.get("securitySchemes") if isinstance(components, dict)
+                  and isinstance(components.get("securitySchemes"), dict) else {})}
+    for name, scheme in schemes.items():
+        if not isinstance(scheme, dict):
+            continue
+        authorizer = scheme.get("x-amazon-apigateway-authorizer")
+        jwt = authorizer.get("jwtConfiguration") if isinstance(authorizer, dict) else None
+        for key, issuer in (("x-google-issuer", scheme.get("x-google-issuer")),
+                            ("x-amazon-apigateway-authorizer.jwtConfiguration.issuer",
+                             jwt.get("issuer") if isinstance(jwt, dict) else None)):
+            if isinstance(issuer, str):
+                yield from _judge(resource, entry, "", f"{where} security scheme {str(name)[:80]} {key}", issuer, config)
+
+
+def _judge(resource: Resource, entry: dict, path: str, where: str, value, config):
+    if is_unknown(value) or not isinstance(value, str) or not value.strip():
+        return  # AGID-GEN-003 judges an unknown or missing issuer
+    issuer = _issuer_of(value)
+    platform = gen006.platform_of(issuer)
+    opened = None if platform else _open_issuer(issuer)
+    if platform is None and opened is None:
+        return
+    kind = platform if platform else opened[1]
+    who = (f"every {platform.what}'s workflows (tokens for any audience they ask)" if platform
+           else f"every {opened[0]} (any account reaches a client id through a public client)")
+    pins_kind = entry["pins"]
+    if pins_kind == "easyauth":
+        pinned = _easyauth_pinned(resource.props, path)
+        if isinstance(pinned, Unknown):
+            yield pinned
+            return
+        if pinned:
+            return
+        pins = []
+    elif pins_kind == "agentcore":
+        pins = _agentcore_pins(resource.props, _holder(resource, entry))
+    elif pins_kind == "eks":
+        pins = _eks_pins(resource.props)
+    else:
+        pins = []
+    if isinstance(pins, Unknown):
+        yield pins
+        return
+    if any(_claim_confines(kind, claim, values, config) for claim, values in pins):
+        return
+    if platform:
+        fix = (f"require a claim naming your {platform.what} (e.g. repository_owner EQUALS it) and have the "
+               f"gate list it (`agentid preview {platform.flag}`, {platform.setting})")
+    else:
+        fix = f"require a claim naming one account or your organisation ({', '.join(kind)})"
+    where_pin = {"agentcore": "customClaims", "eks": "oidc.requiredClaims",
+                 "easyauth": "the Entra provider's allowedPrincipals"}.get(pins_kind)
+    if where_pin:
+        tail = (f"its {where_pin} confine no caller to an own tenant or one account: {fix}, or trust a "
+                "single-tenant issuer (the stack's Cognito pool, an own Entra tenant)")
+    else:
+        tail = ("the service checks no caller claim beyond issuer and audience, so nothing can confine it: "
+                "trust a single-tenant issuer (the stack's Cognito pool, an own Entra tenant) or authorize "
+                "callers where a claim can be checked")
+    yield Violation(f"{entry['what']} {resource.name} takes tokens of {issuer[:200]!r} ({where}), signed for "
+                    f"{who}; {tail}")
 
 
 RULE = Rule(

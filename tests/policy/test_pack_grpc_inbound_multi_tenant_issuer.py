@@ -8,7 +8,11 @@ resource and a look-alike that must pass (a pin on an own tenant the gate lists,
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
+import yaml
 
 from agentid.analyzer_client import PackProcess
 from tests.policy.ruletools import UNKNOWN
@@ -25,6 +29,9 @@ ACA_AUTH = "azure-native:app:ContainerAppsAuthConfig"
 WEB_AUTH = "azure-native:web:WebAppAuthSettingsV2"
 WEB_AUTH_NO_SECRETS_SLOT = "azure-native:web:WebAppAuthSettingsV2WithoutSecretsSlot"
 WEB_AUTH_CLASSIC = "azure-native:web:WebAppAuthSettings"
+HTTP_API = "aws:apigatewayv2/api:Api"
+ENDPOINTS = "gcp:endpoints/service:Service"
+GCP_API_CONFIG = "gcp:apigateway/apiConfig:ApiConfig"
 GH = "https://token.actions.githubusercontent.com"
 GH_DISCOVERY = f"{GH}/.well-known/openid-configuration"
 GOOGLE = "https://accounts.google.com/.well-known/openid-configuration"
@@ -87,6 +94,27 @@ def entra(issuer: str, principals=None) -> dict:
     if principals is not None:
         provider["validation"] = {"defaultAuthorizationPolicy": {"allowedPrincipals": {"identities": principals}}}
     return {"azureActiveDirectory": provider}
+
+
+def openapi_jwt(issuer: str) -> str:
+    return json.dumps({"openapi": "3.0.1", "info": {"title": "a", "version": "1"},
+                       "components": {"securitySchemes": {"jwt": {"type": "oauth2", "flows": {},
+                           "x-amazon-apigateway-authorizer": {"type": "jwt", "identitySource": "$request.header.Authorization",
+                                                              "jwtConfiguration": {"issuer": issuer, "audience": ["api"]}}}}},
+                       "paths": {"/": {"get": {"security": [{"jwt": []}]}}}})
+
+
+def swagger_google(issuer: str) -> str:
+    return yaml.safe_dump({"swagger": "2.0", "info": {"title": "a", "version": "1"}, "host": "a.endpoints.p.cloud.goog",
+                           "securityDefinitions": {"caller": {"type": "oauth2", "flow": "implicit",
+                                                              "authorizationUrl": "", "x-google-issuer": issuer,
+                                                              "x-google-audiences": "agent"}},
+                           "paths": {"/": {"get": {"operationId": "g", "security": [{"caller": []}]}}}})
+
+
+def api_config(text: str) -> dict:
+    return {"api": "a", "openapiDocuments": [{"document": {"path": "spec.yaml",
+                                                           "contents": base64.b64encode(text.encode()).decode()}}]}
 
 
 def found(pack, type_: str, props: dict) -> list[tuple[str, str]]:
@@ -165,6 +193,15 @@ CASES = {
                            "issuer": "https://sts.windows.net/common/"},
         {"name": "app", "resourceGroupName": "rg", "enabled": True, "clientId": "c",
          "issuer": f"https://sts.windows.net/{TENANT}/"}),
+    "http api body github": (
+        HTTP_API, {"protocolType": "HTTP", "body": openapi_jwt(GH)}, {"protocolType": "HTTP", "body": openapi_jwt(COGNITO)}),
+    "endpoints google issuer": (
+        ENDPOINTS, {"serviceName": "a.endpoints.p.cloud.goog", "openapiConfig": swagger_google("https://accounts.google.com")},
+        {"serviceName": "a.endpoints.p.cloud.goog",
+         "openapiConfig": swagger_google("agent-caller@p.iam.gserviceaccount.com")}),
+    "api gateway config github": (
+        GCP_API_CONFIG, api_config(swagger_google(GH)),
+        api_config(swagger_google("https://securetoken.google.com/p"))),
 }
 
 
@@ -199,7 +236,7 @@ def _args_class(type_: str):
     import importlib
 
     package, module, name = type_.split(":")
-    root = {"aws": "pulumi_aws", "azure-native": "pulumi_azure_native"}[package]
+    root = {"aws": "pulumi_aws", "azure-native": "pulumi_azure_native", "gcp": "pulumi_gcp"}[package]
     return getattr(importlib.import_module(f"{root}.{module.split('/')[0]}"), f"{name}Args")
 
 
@@ -224,10 +261,21 @@ def test_the_data_names_the_sdks_inputs() -> None:
     missing = []
     for type_, entry in AUTHORIZERS.items():
         cls = _args_class(type_)
-        paths = [*entry["issuers"], *(entry.get("open_providers") or {})]
+        paths = [*entry["issuers"], *(entry.get("open_providers") or {}), *(entry.get("documents") or ())]
         paths += [entry["disabled_by"]] if "disabled_by" in entry else []
+        if entry["pins"] == "agentcore":
+            paths.append(entry["issuers"][0].replace("discoveryUrl", "customClaims"))
         paths += {"eks": ["oidc.requiredClaims"], "easyauth": [
             "identityProviders.azureActiveDirectory.validation.defaultAuthorizationPolicy.allowedPrincipals.identities"],
-            "agentcore": [entry["issuers"][0].replace("discoveryUrl", "customClaims")]}.get(entry["pins"], [])
+        }.get(entry["pins"], [])
         missing += [(type_, p) for p in paths if not _resolves(cls, p)]
     assert missing == []
+
+
+def test_a_definition_that_cannot_be_read_cannot_be_checked(pack) -> None:
+    bad = {"api": "a", "openapiDocuments": [{"document": {"path": "spec.yaml", "contents": "not base64!"}}]}
+    assert [(lvl, msg.endswith("[weak-trust] API Gateway config t: cannot check: openapiDocuments[0].document.contents "
+                               "is not base64 UTF-8 text, so the issuers its callers' tokens come from cannot be read"))
+            for lvl, msg in found(pack, GCP_API_CONFIG, bad)] == [("mandatory", True)]
+    assert [lvl for lvl, msg in found(pack, ENDPOINTS, {"serviceName": "s", "openapiConfig": "[1, 2"})
+            if "is not an OpenAPI definition" in msg] == ["mandatory"]
