@@ -89,7 +89,7 @@ def check(resources: list[Resource], config):
                 continue
             what = "; ".join(f"{p} ({credential_reads()[p]})" for p in reads)
             yield Violation(f"{resource.name} grants {outcome.role} to {_who(agents, unknown)} at {level} level, "
-                            f"unbounded by a resource condition: it reads credentials of every secret or key there: "
+                            f"unbounded by a resource condition: it reads the credentials of every resource there: "
                             f"{what}", resource.urn)
 
 
