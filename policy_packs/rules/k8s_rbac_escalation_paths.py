@@ -119,8 +119,9 @@ RULE = Rule(
     category="escalation",
     description="Kubernetes roles do not allow pods/exec or attach, nodes/proxy, certificate approval, admission "
                 "webhooks or policies, or namespace relabelling, and ClusterRoles (or Roles in system namespaces such "
-                "as kube-system) do not read every secret, create workloads or token Secrets, patch nodes, or write "
-                "CRDs or APIServices; no ClusterRole aggregates a powerful built-in, feeds one into admin/edit/view, "
+                "as kube-system) do not read every secret, create workloads or token Secrets, create or patch nodes, bind "
+                "pods, write Endpoints, EndpointSlices or Services (traffic interception), or write CRDs or "
+                "APIServices; no ClusterRole aggregates a powerful built-in, feeds one into admin/edit/view, "
                 "or rewrites a built-in bound to every user.",
     remediation="Grant these in a namespaced Role of the workload's own namespace (secrets with resourceNames), "
                 "and leave exec, node proxy, certificate approval and webhooks to cluster administrators; aggregate "
