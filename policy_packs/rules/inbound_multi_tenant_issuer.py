@@ -4,7 +4,7 @@ An inbound authorizer takes a caller's JWT as who the caller is: an AgentCore ru
 (customJwtAuthorizer), an API Gateway HTTP API JWT authorizer, AppSync OPENID_CONNECT (default or additional), a
 Verified Permissions identity source, a Verified Access OIDC trust provider, an EKS OIDC identity provider, Container
 Apps / App Service authentication (a custom OpenID Connect provider, or the Entra provider's openIdIssuer; classic
-settings' issuer). Some
+settings' issuer), an AppSync Events API, an Application Load Balancer `authenticate-oidc` action. Some
 issuers sign for ANYONE (red15 r15-9: a PUBLIC AgentCore runtime trusting GitHub Actions passed):
   - the multi-tenant CI platforms of analysis/oidc_issuers.yaml `tenants` (GitHub Actions, GitLab.com, HCP Terraform,
     Azure DevOps): every workflow of every repository gets a token, for ANY audience it asks
@@ -100,7 +100,7 @@ def _at(props, path: str) -> list[tuple[str, object]]:
 
 
 def _issuer_of(value: str) -> str:
-    text = value.strip()
+    text = value.strip().rstrip("/")
     if text.lower().endswith(_DISCOVERY_SUFFIX):
         text = text[: -len(_DISCOVERY_SUFFIX)]
     return text.rstrip("/")

@@ -202,6 +202,25 @@ CASES = {
     "api gateway config github": (
         GCP_API_CONFIG, api_config(swagger_google(GH)),
         api_config(swagger_google("https://securetoken.google.com/p"))),
+    "load balancer rule google sign-in": (
+        "aws:lb/listenerRule:ListenerRule",
+        {"listenerArn": "arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/a/1/2", "actions": [
+            {"type": "authenticate-oidc", "authenticateOidc": {"issuer": "https://accounts.google.com/", "clientId": "c",
+                                                               "clientSecret": "s", "authorizationEndpoint": "https://a",
+                                                               "tokenEndpoint": "https://t", "userInfoEndpoint": "https://u"}},
+            {"type": "forward", "targetGroupArn": "tg"}]},
+        {"listenerArn": "arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/a/1/2", "actions": [
+            {"type": "authenticate-oidc", "authenticateOidc": {"issuer": f"https://login.microsoftonline.com/{TENANT}/v2.0",
+                                                               "clientId": "c", "clientSecret": "s",
+                                                               "authorizationEndpoint": "https://a",
+                                                               "tokenEndpoint": "https://t", "userInfoEndpoint": "https://u"}},
+            {"type": "forward", "targetGroupArn": "tg"}]}),
+    "appsync events github": (
+        "aws:appsync/api:Api", {"name": "e", "eventConfig": {"authProviders": [
+            {"authType": "OPENID_CONNECT", "openidConnectConfig": {"issuer": GH}}]}},
+        {"name": "e", "eventConfig": {"authProviders": [{"authType": "AWS_IAM"}]}}),
+    "runtime discovery url with a trailing slash": (
+        RUNTIME, runtime(url=GH_DISCOVERY + "/"), runtime(url=COGNITO + "/.well-known/openid-configuration/")),
 }
 
 
