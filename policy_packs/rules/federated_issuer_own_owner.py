@@ -14,6 +14,8 @@ customer has an issuer of their own, and whoever owns THAT one mints its tokens 
   - Google (`https://accounts.google.com`) signs an ID token for ANY Google account with the audience it asks for,
     its subject the account's unique id: a federated credential or WIF provider trusting it is own only when every
     subject it pins is the unique id of a service account the stack defines in an own project (gcp_own).
+Cognito identity pools too (their user pools `cognitoIdentityProviders[].providerName` and the hosts of their
+`openidConnectProviderArns`: the users of a foreign pool would get the identity pool's AWS credentials).
 IAM role trusts are judged the same way (a web-identity statement's `oidc-provider/HOST` or `accounts.google.com`
 principal, its subjects the positive `HOST:sub` conditions; a literal EKS host there is AGID-GEN-006's).
 Each of them also passes when the gate lists the exact issuer in this rule's trustedIssuers (`agentid preview
@@ -49,6 +51,8 @@ from .gcp_own import ACCOUNT_TYPE, CONFIG_SCHEMA as GCP_OWN_SCHEMA, own_stack_ac
 from .iam_links import known_state
 
 USER_POOL = "aws:cognito/userPool:UserPool"
+# a Cognito identity pool hands AWS credentials to the users of its login providers (AGID-AWS-067 judges how)
+IDENTITY_POOL = "aws:cognito/identityPool:IdentityPool"
 _WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
 _CONFINING = ("StringEquals", "StringEqualsIgnoreCase", "StringLike")
 # the types AGID-GEN-006 judges a literal EKS issuer on (not twice)
@@ -70,9 +74,27 @@ def owned_issuers() -> tuple[Owned, ...]:
                  for entry in data_yaml.load(DATA)["issuers"] if entry.get("owner"))
 
 
+def _identity_pool_issuers(resource: Resource) -> list[str]:
+    """A Cognito identity pool's login providers as issuers: its user pools (`cognitoIdentityProviders[].providerName`,
+    `cognito-idp.REGION.amazonaws.com/POOL`) and the hosts of its IAM OIDC providers (`openidConnectProviderArns`)."""
+    found = []
+    providers = resource.props.get("cognitoIdentityProviders")
+    for provider in providers if isinstance(providers, list) else ():
+        name = provider.get("providerName") if isinstance(provider, dict) else None
+        if isinstance(name, str) and not is_unknown(name):
+            found.append(name if "://" in name else f"https://{name}")
+    arns = resource.props.get("openidConnectProviderArns")
+    for arn in arns if isinstance(arns, list) else ():
+        if isinstance(arn, str) and ":oidc-provider/" in arn and not is_unknown(arn):
+            found.append("https://" + arn.split(":oidc-provider/", 1)[1])
+    return found
+
+
 def _issuers(resource: Resource) -> list[str]:
     """The literal issuer URLs the resource trusts (unknown ones are AGID-GEN-003's)."""
-    if resource.type in ISSUER_PATHS:
+    if resource.type == IDENTITY_POOL:
+        found = _identity_pool_issuers(resource)
+    elif resource.type in ISSUER_PATHS:
         found = [issuer for path in ISSUER_PATHS[resource.type] for _, issuer in values_at(resource.props, path)]
     elif resource.type == COGNITO_IDP and resource.props.get("providerType") != "OIDC":
         found = []  # SAML (AGID-GEN-003) and social providers
@@ -140,7 +162,7 @@ def _role_trusts(resource: Resource) -> list[tuple[str, str, list[list[str]] | N
 
 def check(resources: list[Resource], config):
     judged = [r for r in resources if r.type in (*AZURE_TYPES, GCP_PROVIDER, AWS_PROVIDER, COGNITO_IDP, *AGENTCORE,
-                                                 *ISSUER_PATHS, ROLE)]
+                                                 *ISSUER_PATHS, ROLE, IDENTITY_POOL)]
     if not judged:
         return
     listed = {i.strip().rstrip("/").lower() for i in config.get("trustedIssuers", []) if isinstance(i, str)}
@@ -202,8 +224,8 @@ RULE = Rule(
     severity="high",
     category="weak-trust",
     enforcement="mandatory",
-    description="An IAM role trust, federated credential, WIF provider, IAM or Cognito OIDC provider or JWT authorizer "
-                "trusting an "
+    description="An IAM role trust, federated credential, WIF provider, IAM or Cognito OIDC provider, Cognito identity "
+                "pool or JWT authorizer trusting an "
                 "issuer every customer has one of (a GKE cluster's, a Cognito user pool's, an EKS cluster's, Google's "
                 "accounts.google.com) trusts one of the organisation's: a cluster of an own project, a pool the stack "
                 "defines, a subject that is a stack service account of an own project, or an issuer the gate lists.",
@@ -214,8 +236,8 @@ RULE = Rule(
     url="https://cloud.google.com/kubernetes-engine/docs/concepts/workload-identity",
     check=check,
     stack=True,
-    reads=(*AZURE_TYPES, GCP_PROVIDER, AWS_PROVIDER, COGNITO_IDP, *AGENTCORE, *ISSUER_PATHS, ROLE, USER_POOL,
-           ACCOUNT_TYPE),
+    reads=(*AZURE_TYPES, GCP_PROVIDER, AWS_PROVIDER, COGNITO_IDP, *AGENTCORE, *ISSUER_PATHS, ROLE, IDENTITY_POOL,
+           USER_POOL, ACCOUNT_TYPE),
     config={"trustedIssuers": [], "ownGcpProjects": []},
     config_schema={"trustedIssuers": {"type": "array", "items": {"type": "string", "format": "https-url"}, "default": [],
                                       "description": "OIDC issuers of the organisation's own clusters and pools (set by "

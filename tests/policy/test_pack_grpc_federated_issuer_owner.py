@@ -168,3 +168,36 @@ def test_an_iam_role_trusting_a_gke_cluster_of_a_project_the_gate_does_not_list(
     assert findings(pack, role(GKE.format("acme-prod").removeprefix("https://"), "system:serviceaccount:a:b")) == []
     # a literal EKS issuer on a role trust is AGID-GEN-006's finding
     assert findings(pack, role(EKS_ISSUER.removeprefix("https://"), "system:serviceaccount:a:b")) == []
+
+
+IDENTITY_POOL = "aws:cognito/identityPool:IdentityPool"
+
+
+def identity_pool(user_pool=None, oidc_arn=None):
+    props = {"identityPoolName": "agents", "allowUnauthenticatedIdentities": False}
+    if user_pool:
+        props["cognitoIdentityProviders"] = [{"providerName": f"cognito-idp.eu-west-1.amazonaws.com/{user_pool}",
+                                              "clientId": "abc"}]
+    if oidc_arn:
+        props["openidConnectProviderArns"] = [f"arn:aws:iam::123456789012:oidc-provider/{oidc_arn}"]
+    return (IDENTITY_POOL, "ids", props)
+
+
+def test_a_cognito_identity_pool_for_a_user_pool_or_cluster_of_someone_else(pack):
+    """The identity pool hands AWS credentials to the users its login providers sign in."""
+    [(name, level, message)] = findings(pack, identity_pool("eu-west-1_Attacker9"))
+    assert (name, level) == ("ids", "mandatory") and "pool eu-west-1_Attacker9 is not one the stack defines" in message
+    assert findings(pack, identity_pool("eu-west-1_Listed123")) == []
+    [(name, _, message)] = findings(pack, identity_pool(oidc_arn=GKE.format("attacker-proj").removeprefix("https://")))
+    assert name == "ids" and "project attacker-proj is not one the gate lists" in message, message
+    assert findings(pack, identity_pool(oidc_arn=GKE.format("acme-prod").removeprefix("https://"))) == []
+    assert names(pack, identity_pool(oidc_arn=EKS_ISSUER.removeprefix("https://"))) == [("ids", "mandatory")]
+
+
+def test_an_identity_pool_for_the_stacks_own_user_pool_under_the_gate():
+    _, state = mock_outputs(USER_POOL, "agents", {})
+    pool = (USER_POOL, "agents", {})
+    with PackProcess.start(PACK, timeout=60, env={MOCK_ACCOUNTS_ENV: MOCK_ACCOUNT}) as running:
+        running.configure(OWN)
+        assert findings(running, pool, identity_pool(state["id"])) == []
+        assert names(running, pool, identity_pool("eu-west-1_Attacker9")) == [("ids", "mandatory")]
