@@ -913,14 +913,27 @@ def batching_monitor(address: str, project: str, stack: str) -> tuple[Any, str |
         return address, f"the gate's answer helpers are not beside the language host ({error})"
     options = getattr(settings, "_GRPC_CHANNEL_OPTIONS", None)
     channel = grpc.insecure_channel(address, options=options)
-    monitor = BatchingMonitor(channel, resource_pb2_grpc.ResourceMonitorStub(channel), resource_pb2, values, provider,
-                              project, stack)
+    monitor = engine_like(BatchingMonitor, resource_pb2_grpc.ResourceMonitorStub)(
+        channel, resource_pb2_grpc.ResourceMonitorStub(channel), resource_pb2, values, provider, project, stack)
     # A forked process (os.fork, multiprocessing's fork start method) inherits this monitor: its calls go to the
     # gate one by one on a channel of its own, so what it registers is recorded or refused there, never kept in a
     # copy of the batch that nobody sends (the engine's monitor would have taken it).
     os.register_at_fork(after_in_child=lambda: monitor.forked(
         lambda: resource_pb2_grpc.ResourceMonitorStub(grpc.insecure_channel(address, options=options))))
     return monitor, None
+
+
+def engine_like(cls: type, stub: type) -> type:
+    """`cls` as the program sees the engine's monitor under `pulumi up` (red14 r14-11): a subclass of the SDK's
+    `ResourceMonitorStub` with its name, qualified name, module and doc, so `type(settings.SETTINGS.monitor)`
+    and `isinstance(..., ResourceMonitorStub)` answer as they do there. The stub's own __init__ is not run: it
+    would set the gRPC methods on the instance over `cls`'s (the calls go through `cls`, as before). What still
+    tells them apart (identity with the SDK class, its bases, the instance's attributes) is in docs/preview.md."""
+    try:
+        return type(stub.__name__, (cls, stub), {"__module__": stub.__module__, "__qualname__": stub.__qualname__,
+                                                 "__doc__": stub.__doc__})
+    except TypeError:  # a stub class that cannot be subclassed with ours: the gate's own class, as before
+        return cls
 
 
 def _load(path: str, name: str) -> Any:
