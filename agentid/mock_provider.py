@@ -201,6 +201,31 @@ def provider_defaults(type_token: str, provider_urn: str, providers: dict[str, d
             if isinstance(value := source.get(key), str) and value.strip() and value != UNKNOWN}
 
 
+# Providers whose bridged resources Pulumi autonames (issue 11): where the program gives no name input the provider
+# names the object `<logical name>-<7 random hex>` (https://www.pulumi.com/docs/iac/concepts/resources/names/#autonaming),
+# so a literal equal to the logical name names ANOTHER (existing) object. azure-native autonames its `*Name` inputs
+# too (not modelled here: its resources keep their logical name under the mocks).
+_AUTONAMING = frozenset({"aws", "gcp"})
+
+
+def autoname(type_token: str, name: str, inputs: dict[str, Any], key: str = "name") -> str | None:
+    """The physical name the provider gives a resource without a `key` input, as Pulumi autonames it: the logical
+    name, '-', 7 hex characters (a `namePrefix` input: the prefix and 26 characters, as pulumi-aws does), the same
+    for the same type and name so that every run (and known_state on the judge's side) agrees; None where the
+    program gave the name, or the type takes no such input (its SDK says: optional inputs of a bridged provider
+    are autonamed)."""
+    if type_token.split(":", 1)[0] not in _AUTONAMING or key not in _sdk_inputs(type_token):
+        return None
+    given = inputs.get(key)
+    if isinstance(given, str) and given:
+        return None
+    random = name_uuid("autoname", type_token, name).replace("-", "")
+    prefix = inputs.get("namePrefix") if key == "name" else inputs.get(key + "Prefix")
+    if isinstance(prefix, str) and prefix:
+        return prefix + (random * 2)[:26]
+    return f"{name}-{random[:7]}"
+
+
 def mock_outputs(type_token: str, name: str, inputs: dict[str, Any],
                  defaults: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
     """The id and output state a mock provider returns for a new resource. `defaults`: its provider's inputs the
@@ -210,7 +235,10 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any],
     state = {key: value for key, value in inputs.items()
              if key not in ENGINE_OUTPUTS and not forged_output(type_token, key)}
     inputs = state
-    physical = str(inputs.get("name") or inputs.get("roleName") or inputs.get("resourceName") or name)
+    autonamed = autoname(type_token, name, inputs)
+    if autonamed is not None:
+        state["name"] = autonamed
+    physical = str(autonamed or inputs.get("name") or inputs.get("roleName") or inputs.get("resourceName") or name)
     resource_id = f"{physical}-id"
     if package == "aws":
         service = module.split("/")[0]
@@ -232,7 +260,7 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any],
             # An S3 bucket's id and `bucket` are its (global) name and its ARN has no region or account
             # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html): `trail.s3BucketName =
             # bucket.id` must name the stack's bucket (AGID-AWS-064), as it does in AWS
-            physical = str(inputs.get("bucket") or name)
+            physical = str(inputs.get("bucket") or autoname(type_token, name, inputs, "bucket") or name)
             resource_id = physical
             state.setdefault("bucket", physical)
             arn = f"arn:aws:s3:::{physical}"

@@ -41,9 +41,11 @@ _ARM_ID = re.compile(r"^/subscriptions/[^/]+/resourcegroups/(?P<group>[^/]+)/pro
                      re.IGNORECASE)
 
 
-def _own_name(target: Resource) -> str:
+def _own_name(target: Resource) -> str | None:
+    """The target's name input; None without one (issue 11: azure-native autonames it `<logical name><random>`, so a
+    literal equal to the logical name names an EXISTING target)."""
     name = target.props.get(code.targets().get(target.type, ""))
-    return name if isinstance(name, str) else target.name
+    return name if isinstance(name, str) and name and not is_unknown(name) else None
 
 
 def _is_stack_target(value: str, group: object, candidates: list[Resource], holder: Resource) -> bool:
@@ -54,7 +56,8 @@ def _is_stack_target(value: str, group: object, candidates: list[Resource], hold
     name, group = (match["name"], match["group"]) if match else (value.strip().rstrip("/").rsplit("/", 1)[-1], group)
     for target in candidates:
         own_group = target.props.get("resourceGroupName")
-        if name.lower() != _own_name(target).lower() or not ordered_after(holder, target):
+        own_name = _own_name(target)
+        if own_name is None or name.lower() != own_name.lower() or not ordered_after(holder, target):
             continue
         if isinstance(group, str) and isinstance(own_group, str) and not is_unknown(group) \
                 and not is_unknown(own_group) and group.lower() != own_group.lower():

@@ -86,10 +86,19 @@ class Links:
     unseen_groups: list[tuple[str, str, str]] = field(default_factory=list)  # (holder name, group, urn): not in the stack
 
 
-def _names(resource: Resource) -> set[str]:
-    names = {resource.name, resource.urn}
+def _names(resource: Resource, logical: bool = True) -> set[str]:
+    """The names `resource` answers to: its URN, its `name` and `arn` inputs and, with `logical`, its Pulumi name
+    (where joining more is the cautious side: which policies reach a principal, AGID-AWS-021). Without it (where being
+    the stack's resource makes a grant safe) the logical name is no name of it (issue 11: Pulumi autonames a role
+    without a `name` input `deploy-admin-<7 random hex>`, so `role="deploy-admin"` names an EXISTING role), and the
+    name and ARN are what known_state knows: the inputs, and under the gate the outputs its mocks derive (an
+    autonamed resource's mock name, as an Output of it arrives)."""
+    names = {resource.urn}
+    if logical:
+        names.add(resource.name)
+    props = resource.props if logical else known_state(resource)
     for key in ("name", "arn"):
-        value = resource.props.get(key)
+        value = props.get(key)
         if isinstance(value, str) and not is_unknown(value):
             names.add(value)
     return names
@@ -235,13 +244,14 @@ class NameIndex:
     def __init__(self, resources: Iterable[Resource], *, exact_arns: bool = False) -> None:
         """`exact_arns`: a literal IAM ARN names a resource only when its kind, path and known account agree (for
         rules where being the stack's resource makes a grant safe: another account's `role/x` must not pass as the
-        stack's `x`); without it the ARN's last segment joins by name (for rules where joining more is the cautious
-        side: the policies that reach a principal, AGID-AWS-021)."""
+        stack's `x`) and a resource's logical name is none of its names (an autonamed resource is `<logical>-<random>`,
+        issue 11); without it the ARN's last segment joins by name, the logical name too (for rules where joining more
+        is the cautious side: the policies that reach a principal, AGID-AWS-021)."""
         self.exact_arns = exact_arns
         self.by_urn = {r.urn: r for r in resources}
         self.names: dict[str, list[Resource]] = defaultdict(list)
         for resource in self.by_urn.values():
-            for name in {n.casefold() for n in _names(resource)}:
+            for name in {n.casefold() for n in _names(resource, logical=not exact_arns)}:
                 self.names[name].append(resource)
 
     def resolve(self, reference: Any, dependencies: tuple[str, ...]) -> list[Resource] | None:

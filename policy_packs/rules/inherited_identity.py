@@ -96,8 +96,11 @@ def tail(reference: str) -> str:
 
 
 def _names(candidate: Resource) -> set[str]:
-    """Every spelling of the object's own name and ids, case folded."""
-    found = {candidate.name}
+    """Every spelling of the object's own name and ids, case folded. Not its Pulumi (logical) name (issue 11): an
+    object without a name input is autonamed `<logical>-<7 random hex>` by Pulumi, so a literal equal to the logical
+    name names an EXISTING object; under the gate the mocks' autonamed name (known_state) is how an Output of it
+    arrives."""
+    found: set[str] = set()
     state = known_state(candidate)
     for key in (*_NAME_INPUTS, *OUTPUTS):
         value = state.get(key)

@@ -58,3 +58,39 @@ def test_the_same_target_linked_by_output_or_ordered_after_the_function_passes(t
     result = _preview(tmp_path / "own", program)
     assert result.code == 0, result.stdout + result.stderr
     assert _violations(result) == []
+
+
+# A logical name taken as the physical name: Pulumi autonames a role without a `name` input
+# `deploy-admin-<7 random hex>`, so the literal `role/deploy-admin` names an EXISTING role of that name, even from a
+# function that depends on the stack's role. The gate's mocks autoname as Pulumi does (agentid.mock_provider.autoname).
+def _runner(role_args: str, function_role: str) -> str:
+    trust = ('json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", '
+             '"Principal": {"Service": "lambda.amazonaws.com"}}]})')
+    return f"""import json
+import pulumi
+import pulumi_aws as aws
+role = aws.iam.Role("deploy-admin", {role_args}assume_role_policy={trust})
+fn = aws.lambda_.Function("fn", name="deploy-fn", role={function_role}, package_type="Image",
+    image_uri="{MOCK_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/web:1", opts=pulumi.ResourceOptions(depends_on=[role]))
+aws.lambda_.Invocation("go", function_name=fn.name, input="{{}}")
+"""
+
+
+ROLE_LITERAL = f'"arn:aws:iam::{MOCK_ACCOUNT}:role/deploy-admin"'
+
+
+def test_a_literal_equal_to_an_autonamed_roles_logical_name_is_not_that_role(tmp_path):
+    result = _preview(tmp_path / "autonamed", _runner("", ROLE_LITERAL))
+    assert result.code == 1, result.stdout + result.stderr
+    assert _violations(result) == [("fn", "AGID-AWS-057", True)]
+    message = next(v["message"] for v in result.json("gate.json")["violations"] if v["policy"] == "AGID-AWS-057")
+    assert f"fn runs its code as role arn:aws:iam::{MOCK_ACCOUNT}:role/deploy-admin (role), which this stack does " \
+           "not define" in message
+
+
+@pytest.mark.parametrize(("role_args", "function_role"), [('name="deploy-admin", ', ROLE_LITERAL), ("", "role.arn")],
+                         ids=["explicit_name", "output"])
+def test_the_role_named_explicitly_or_linked_by_output_passes(tmp_path, role_args, function_role):
+    result = _preview(tmp_path / "own", _runner(role_args, function_role))
+    assert result.code == 0, result.stdout + result.stderr
+    assert _violations(result) == []
