@@ -228,3 +228,63 @@ def test_a_gateway_target_routing_to_an_existing_runtime_blocks(pack):
 
 def test_a_gateway_target_routing_to_the_stacks_runtime_passes(pack):
     assert findings(pack, OWN_RUNTIME, runtime_target(UNKNOWN, (OWN_RUNTIME.urn,))) == {}
+
+
+REST_API = "aws:apigateway/restApi:RestApi"
+OWN_REST_API = res(REST_API, "tools-api", {"name": "tools-api"}, AFTER_OWN)
+
+
+def rest_api_target(rest_api_id: str, depends: tuple[str, ...] = ()):
+    return res(GATEWAY_TARGET, "api-target", {"gatewayIdentifier": "gw", "name": "api", "targetConfiguration": {
+        "mcp": {"apiGateway": {"restApiId": rest_api_id, "stage": "prod",
+                               "apiGatewayToolConfiguration": {"toolFilters": [{"filterPath": "/*",
+                                                                                "methods": ["GET"]}]}}}}}, depends)
+
+
+def test_a_gateway_target_on_an_existing_rest_api_blocks(pack):
+    """Another engineer's report (issue 11): the API's integrations run the tool calls as identities nobody here
+    sees, as an existing Lambda target's function does."""
+    found = findings(pack, OWN_REST_API, rest_api_target("a1b2c3d4e5"))
+    assert list(found) == ["api-target"], found
+    assert INHERITED in found["api-target"] and "API Gateway REST API" in found["api-target"], found
+    assert "(targetConfiguration.mcp.apiGateway.restApiId)" in found["api-target"]
+
+
+def test_a_gateway_target_on_the_stacks_rest_api_passes(pack):
+    assert findings(pack, OWN_REST_API, rest_api_target(UNKNOWN, (OWN_REST_API.urn,))) == {}
+
+
+def test_a_rest_api_id_unknown_at_preview_from_no_stack_api_cannot_be_checked(pack):
+    found = stack_findings(pack, RULE, [rest_api_target(UNKNOWN)])
+    assert [message for _, message in found] == [
+        f"can't run policy '{RULE}' from policy pack 'agent-guard@v0.0.1' during preview: cannot check until known: "
+        "targetConfiguration.mcp.apiGateway.restApiId is computed during preview"], found
+
+
+def _openapi(integration: dict) -> str:
+    import json
+
+    return json.dumps({"openapi": "3.0.1", "info": {"title": "tools", "version": "1"}, "paths": {"/run": {"post": {
+        "x-amazon-apigateway-integration": integration}}}})
+
+
+@pytest.mark.parametrize("integration", [
+    {"type": "aws_proxy", "httpMethod": "POST", "uri": APIGW_URI.format(EXISTING_FN)},
+    {"type": "aws", "httpMethod": "POST", "uri": "arn:aws:apigateway:eu-west-1:sqs:path/123456789012/q",
+     "credentials": "arn:aws:iam::123456789012:role/org-admin"},
+])
+def test_a_rest_api_body_calling_a_function_or_role_cannot_be_checked(pack, integration):
+    """A stack REST API's integrations written in its OpenAPI body instead of Integration resources: the function or
+    role they name is not followed (the body is not parsed), so the API cannot be checked; it is then no safe
+    gateway target either."""
+    api = res(REST_API, "body-api", {"name": "body-api", "body": _openapi(integration)}, AFTER_OWN)
+    found = findings(pack, api)
+    assert list(found) == ["body-api"], found
+    assert INHERITED in found["body-api"] and "(body)" in found["body-api"], found
+
+
+def test_a_rest_api_body_of_mock_and_http_integrations_passes(pack):
+    body = _openapi({"type": "http_proxy", "httpMethod": "GET", "uri": "https://tools.example.com/run"})
+    api = res(REST_API, "http-api", {"name": "http-api", "body": body}, AFTER_OWN)
+    mock = res(REST_API, "mock-api", {"name": "mock-api", "body": _openapi({"type": "mock"})}, AFTER_OWN)
+    assert findings(pack, api, mock) == {}
