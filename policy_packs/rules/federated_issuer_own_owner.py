@@ -74,7 +74,7 @@ def owned_issuers() -> tuple[Owned, ...]:
                  for entry in data_yaml.load(DATA)["issuers"] if entry.get("owner"))
 
 
-def _identity_pool_issuers(resource: Resource) -> list[str]:
+def identity_pool_issuers(resource: Resource) -> list[str]:
     """A Cognito identity pool's login providers as issuers: its user pools (`cognitoIdentityProviders[].providerName`,
     `cognito-idp.REGION.amazonaws.com/POOL`) and the hosts of its IAM OIDC providers (`openidConnectProviderArns`)."""
     found = []
@@ -93,7 +93,7 @@ def _identity_pool_issuers(resource: Resource) -> list[str]:
 def _issuers(resource: Resource) -> list[str]:
     """The literal issuer URLs the resource trusts (unknown ones are AGID-GEN-003's)."""
     if resource.type == IDENTITY_POOL:
-        found = _identity_pool_issuers(resource)
+        found = identity_pool_issuers(resource)
     elif resource.type in ISSUER_PATHS:
         found = [issuer for path in ISSUER_PATHS[resource.type] for _, issuer in values_at(resource.props, path)]
     elif resource.type == COGNITO_IDP and resource.props.get("providerType") != "OIDC":
@@ -134,9 +134,11 @@ def _stack_account_ids(resources: list[Resource], config) -> set[str]:
             if isinstance(unique := known_state(r).get("uniqueId"), (str, int)) and not is_unknown(unique)}
 
 
-def _role_trusts(resource: Resource) -> list[tuple[str, str, list[list[str]] | None]]:
+def role_trusts(resource: Resource, *, iam_providers_only: bool = False) -> list[tuple[str, str, list[list[str]] | None]]:
     """(label, issuer, subject terms) of each web-identity provider an IAM role's trust statements name: the subjects
-    of the statement's positive exact `<provider>:sub` conditions (each condition a term; None: none pins it)."""
+    of the statement's positive exact `<provider>:sub` conditions (each condition a term; None: none pins it).
+    `iam_providers_only`: only IAM OIDC providers (`arn:...:oidc-provider/HOST`), not the providers AWS builds in
+    (accounts.google.com, cognito-identity.amazonaws.com, graph.facebook.com, www.amazon.com)."""
     found = []
     for document in trust_policy(resource):
         if not isinstance(document, Document):
@@ -150,7 +152,8 @@ def _role_trusts(resource: Resource) -> list[tuple[str, str, list[list[str]] | N
                 continue
             federated = [f for f in (statement.principals or {}).get("Federated", ()) if isinstance(f, str)]
             providers = {f.split(":oidc-provider/", 1)[1] for f in federated if ":oidc-provider/" in f}
-            providers |= {f for f in federated if not f.startswith("arn:") and "." in f}  # accounts.google.com
+            if not iam_providers_only:
+                providers |= {f for f in federated if not f.startswith("arn:") and "." in f}  # accounts.google.com
             for provider in sorted(providers):
                 terms = [[v for v in c.values if isinstance(v, str)] for c in statement.conditions
                          if c.key.lower() == f"{provider.lower()}:sub" and not c.is_negative and not c.if_exists
@@ -171,7 +174,7 @@ def check(resources: list[Resource], config):
     accounts: set[str] | None = None
     for resource in judged:
         if resource.type == ROLE:
-            trusts = _role_trusts(resource)
+            trusts = role_trusts(resource)
         else:
             trusts = [(resource.name, issuer, None) for issuer in _issuers(resource)]
         for label, issuer, role_subjects in trusts:

@@ -110,6 +110,7 @@ from . import (
     entra_unknown_app_role_assignment,
     federated_issuer_known,
     federated_issuer_own_owner,
+    federated_issuer_unseen_provider,
     federated_subject_own_tenant,
     gcp_access_policy_allow,
     gcp_agent_broad_binding,
@@ -216,7 +217,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_public_principal, aws_oidc_trust, aws_iot_credential_provider, aws_codebuild_untrusted_builds,
     aws_cross_account_trust, azure_federated_credential,
     entra_app_flows, entra_preauthorized_client, azure_policy_exemption_own,
-    gcp_wif_provider_pinned, federated_issuer_known, federated_issuer_own_owner, federated_subject_own_tenant, inbound_multi_tenant_issuer, entra_trusted_location, provider_endpoints, cognito_identity_pool_trust,
+    gcp_wif_provider_pinned, federated_issuer_known, federated_issuer_own_owner, federated_issuer_unseen_provider, federated_subject_own_tenant, inbound_multi_tenant_issuer, entra_trusted_location, provider_endpoints, cognito_identity_pool_trust,
     agentcore_return_urls, agentcore_gateway_target_credentials, oauth_redirect_uris,
     # public or cross-account access
     aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_foreign_account_inputs,
