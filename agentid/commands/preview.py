@@ -40,6 +40,17 @@ def preview(
         "--own-account", metavar="ID", help="An AWS account id of the stack's own (repeatable): every rule that tells "
         "own from foreign accounts (ownAccountIds) counts it as own. The gate's setting: the stack file cannot add "
         "to it.")] = [],  # noqa: B006
+    own_organizations: Annotated[list[str], typer.Option(
+        "--own-organization", metavar="O-ID", help="An AWS Organizations id of yours, o-... (repeatable): an "
+        "aws:PrincipalOrgID / PrincipalOrgPaths / SourceOrgID pin or a Lambda permission's principalOrgId counts as "
+        "confining a grant only to a listed one (ownOrganizationIds, AGID-AWS-030/032/034). The gate's setting: the "
+        "stack file cannot add to it.")] = [],  # noqa: B006
+    own_vpcs: Annotated[list[str], typer.Option(
+        "--own-vpc", metavar="VPC-ID", help="A VPC id of yours, vpc-... (repeatable): an aws:SourceVpc pin counts "
+        "only for a listed one (ownVpcIds, AGID-AWS-030).")] = [],  # noqa: B006
+    own_vpc_endpoints: Annotated[list[str], typer.Option(
+        "--own-vpc-endpoint", metavar="VPCE-ID", help="A VPC endpoint id of yours, vpce-... (repeatable): an "
+        "aws:SourceVpce pin counts only for a listed one (ownVpcEndpointIds, AGID-AWS-030).")] = [],  # noqa: B006
     own_gcp_domains: Annotated[list[str], typer.Option(
         "--own-gcp-domain", metavar="DOMAIN", help="A Google Workspace / Cloud Identity domain of your organisation "
         "(repeatable): its users and groups count as own (ownGcpDomains, AGID-GCP-021). The gate's setting: the "
@@ -90,6 +101,8 @@ def preview(
                              waivers_ref=waivers_ref, today=today, reference_projects=reference_projects,
                              stack_outputs=stack_outputs, require_sandbox=require_sandbox,
                              own_accounts=own_accounts, trusted_issuers=trusted_issuers,
+                             own_aws_ids={"ownOrganizationIds": own_organizations, "ownVpcIds": own_vpcs,
+                                          "ownVpcEndpointIds": own_vpc_endpoints},
                              own_gcp_domains=own_gcp_domains, own_gcp_projects=own_gcp_projects,
                              trusted_tenants={"trustedRepositoryOwners": trusted_repository_owners,
                                               "trustedGitLabGroups": trusted_gitlab_groups,

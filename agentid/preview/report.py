@@ -233,6 +233,14 @@ def own_gcp(result: PreviewResult) -> list[str]:
             for line in _configured_lists(result, key, "none listed (a user or group is flagged: cannot tell)")]
 
 
+def own_aws_ids(result: PreviewResult) -> list[str]:
+    """One line per pack, list and distinct value of the AWS organizations, VPCs and VPC endpoints the gate configured
+    (ownOrganizationIds, ownVpcIds, ownVpcEndpointIds): which aws:PrincipalOrgID / SourceVpc / SourceVpce pins
+    confine a grant (AGID-AWS-030, -032, -034), whatever their source."""
+    return [f"{key}: {line}" for key in ("ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds")
+            for line in _configured_lists(result, key, "none listed (a grant pinned to one is flagged: cannot tell)")]
+
+
 def trusted_issuers(result: PreviewResult) -> list[str]:
     """One line per pack and distinct `trustedIssuers` the gate configured (--trusted-issuer, the base branch's
     waiver file): the self-run OIDC issuers federated credentials may trust (AGID-GEN-003)."""
@@ -261,6 +269,8 @@ def secret_read_lines(result: PreviewResult) -> list[str]:
 def _render_gate(result: PreviewResult, console: Console) -> None:
     """What the gate itself decided, apart from the packs: levels it kept, waivers it applied or flags."""
     _render_section(console, "Own accounts", " (ownAccountIds the packs judged with):", own_accounts(result))
+    _render_section(console, "Own AWS organizations and networks", " (the lists the packs judged with):",
+                    own_aws_ids(result))
     _render_section(console, "Own Google Cloud principals", " (the lists the packs judged with):", own_gcp(result))
     _render_section(console, "Trusted issuers", " (trustedIssuers the packs judged with):", trusted_issuers(result))
     _render_section(console, "Nothing else judged", " (the verdict stands on the findings above):",

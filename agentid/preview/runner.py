@@ -92,6 +92,9 @@ class PreviewRequest:
     stack_outputs: Sequence[str] = ()  # NAME=FILE: a referenced stack's deployed outputs instead of its preview
     require_sandbox: bool = False  # no sandbox for the program (sandbox.py) is an error, not a warning
     own_accounts: Sequence[str] = ()  # --own-account: the stack's AWS accounts, a trusted pack-wide ownAccountIds
+    # --own-organization, --own-vpc, --own-vpc-endpoint: trusted pack-wide ownOrganizationIds, ownVpcIds,
+    # ownVpcEndpointIds (analysis.aws_trust.OWNED_ID_KEYS: which pins confine a Principal "*" grant)
+    own_aws_ids: dict[str, Sequence[str]] = field(default_factory=dict)
     trusted_issuers: Sequence[str] = ()  # OIDC issuers the gate operator runs (trusted_issuers.py): trusted baseline
     own_gcp_domains: Sequence[str] = ()  # --own-gcp-domain: a trusted pack-wide ownGcpDomains
     own_gcp_projects: Sequence[str] = ()  # --own-gcp-project: a trusted pack-wide ownGcpProjects
@@ -202,6 +205,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
     own_accounts = checked_accounts(request.own_accounts)
     own_gcp = checked_gcp(request.own_gcp_domains, request.own_gcp_projects)
     own_gcp.update(checked_tenants(request.trusted_tenants))
+    own_gcp.update(checked_aws_ids(request.own_aws_ids))
     try:
         today = today_of(request.today)
     except ValueError as error:  # --today / AGENTID_TODAY that is not a date
@@ -429,6 +433,26 @@ def checked_tenants(tenants: dict[str, Sequence[str]]) -> dict[str, list[str]]:
                 raise ConfigError(f"{flags[setting]} {str(value)[:200]!r}: not one owner / group / organization name "
                                   "(letters, digits, '_', '.', '-'; no pattern)")
         checked[setting] = list(dict.fromkeys(v.strip() for v in values))
+    return checked
+
+
+# AWS id shapes: an organization o- + 10-32 lower-case letters/digits, a VPC vpc- and an endpoint vpce- + 8 or 17 hex
+_AWS_IDS = {"ownOrganizationIds": ("--own-organization", re.compile(r"^o-[a-z0-9]{10,32}$")),
+            "ownVpcIds": ("--own-vpc", re.compile(r"^vpc-[0-9a-f]{8,17}$")),
+            "ownVpcEndpointIds": ("--own-vpc-endpoint", re.compile(r"^vpce-[0-9a-f]{8,17}$"))}
+
+
+def checked_aws_ids(ids: dict[str, Sequence[str]]) -> dict[str, list[str]]:
+    """`--own-organization` / `--own-vpc` / `--own-vpc-endpoint` values by pack-wide setting (ConfigError naming the
+    first that is not such an id)."""
+    checked: dict[str, list[str]] = {}
+    for setting, values in ids.items():
+        flag, pattern = _AWS_IDS[setting]
+        for value in values:
+            if not pattern.match(value.strip().lower()):
+                raise ConfigError(f"{flag} {value!r}: not an id of that kind (e.g. o-a1b2c3d4e5, vpc-0a1b2c3d, "
+                                  "vpce-0a1b2c3d4e5f60718)")
+        checked[setting] = list(dict.fromkeys(v.strip().lower() for v in values))
     return checked
 
 

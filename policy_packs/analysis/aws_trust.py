@@ -17,7 +17,8 @@ Findings (codes):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from .aws_accounts import principal_account
 from .aws_patterns import is_pattern, names_request_value
@@ -57,8 +58,74 @@ def _pins(condition: Condition) -> bool:
     return False
 
 
+# Keys whose value names an organization, an organization path, a VPC or a VPC endpoint: a pin by one keeps the
+# caller inside THAT organization / network, which is the stack's only if the gate says so (ownOrganizationIds,
+# ownVpcIds, ownVpcEndpointIds). The pull request writes the value: an attacker's organization holds any account its
+# owner creates, and a VPC endpoint id can be the attacker's (red15 r15-7, the account notion's own-list one type
+# further). Key -> (what the value names, the setting listing own ones, the prefix AWS gives such ids).
+# Sources: IAM user guide, "AWS global condition context keys" (aws:PrincipalOrgID, aws:PrincipalOrgPaths,
+# aws:SourceOrgID, aws:SourceOrgPaths, aws:SourceVpce, aws:SourceVpc).
+OWNED_ID_KEYS: Mapping[str, tuple[str, str, str]] = {
+    "aws:principalorgid": ("organization", "ownOrganizationIds", "o-"),
+    "aws:sourceorgid": ("organization", "ownOrganizationIds", "o-"),
+    "aws:principalorgpaths": ("organization path", "ownOrganizationIds", "o-"),
+    "aws:sourceorgpaths": ("organization path", "ownOrganizationIds", "o-"),
+    "aws:sourcevpce": ("VPC endpoint", "ownVpcEndpointIds", "vpce-"),
+    "aws:sourcevpc": ("VPC", "ownVpcIds", "vpc-"),
+}
+OWN_ID_SETTINGS = ("ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds")
+
+
+@dataclass(frozen=True)
+class OwnIds:
+    """The organizations, VPCs and VPC endpoints the gate lists as the stack's own (nothing is presumed)."""
+
+    lists: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, object]) -> "OwnIds":
+        return cls({key: frozenset(str(v).strip().lower() for v in config.get(key) or () if isinstance(v, str))
+                    for key in OWN_ID_SETTINGS})
+
+    def problem(self, key: str, value: str) -> str | None:
+        """None when `value` of condition `key` is own (or names nothing AWS issues); otherwise why it is flagged."""
+        what, setting, prefix = OWNED_ID_KEYS[key]
+        value = value.strip().lower()
+        if not value.startswith(prefix):
+            return None  # no organization / VPC / endpoint has that id (a mock id of a stack resource): no caller matches
+        own = self.lists.get(setting, frozenset())
+        # an organization path is `o-xxx/r-xxx/ou-xxx/...`: it lies in the organization it starts with
+        subject = value.split("/", 1)[0] if what == "organization path" else value
+        if subject in own:
+            return None
+        if not own:
+            return f"cannot tell whether {what} {value} is yours: list it in {setting}"
+        return f"{what} {value} is not one of yours ({setting}: {', '.join(sorted(own))})"
+
+
+NO_OWN_IDS = OwnIds({})
+
+
 def _restricted(statement: Statement, keys: frozenset[str]) -> bool:
     return any(c.key in keys and _pins(c) for c in statement.conditions)
+
+
+def unowned_pins(statement: Statement, keys: frozenset[str], own: OwnIds) -> list[str] | None:
+    """None when a pinning condition on `keys` confines the caller to something known own (conditions are ANDed:
+    one such pin suffices; a pin by a key other than an organization / VPC / endpoint one counts as today, its
+    value judged by the account rules); otherwise why each organization / VPC / endpoint pin does not ([] when
+    there is no pin at all)."""
+    problems = []
+    for condition in statement.conditions:
+        if condition.key not in keys or not _pins(condition):
+            continue
+        if condition.key not in OWNED_ID_KEYS:
+            return None
+        found = [p for p in (own.problem(condition.key, v) for v in condition.values) if p]  # values are ORed
+        if not found:
+            return None
+        problems.extend(f"{condition.key} ({p})" for p in found)
+    return problems
 
 
 def _is_public(statement: Statement) -> bool:
@@ -210,42 +277,52 @@ def _roles_anywhere_findings(statement: Statement) -> list[Finding]:
                     f"x509Subject/CN condition: {scope} could assume the role", statement.label, "weak-trust")]
 
 
-def _cross_account_findings(statement: Statement, own_accounts: frozenset[str]) -> list[Finding]:
+def _cross_account_findings(statement: Statement, own_accounts: frozenset[str], own_ids: OwnIds) -> list[Finding]:
     accounts = []
     for principal in (statement.principals or {}).get("AWS", ()):
         account = principal_account(principal)
         if account and account not in own_accounts:
             accounts.append(account)
-    if not accounts or _restricted(statement, _CROSS_ACCOUNT_KEYS):
+    problems = unowned_pins(statement, _CROSS_ACCOUNT_KEYS, own_ids) if accounts else None
+    if problems is None:
         return []
+    detail = f" (pinned only by {'; '.join(problems)})" if problems else ""
     return [Finding(
         "cross-account",
         f"trusts account(s) {', '.join(sorted(set(accounts)))} without an sts:ExternalId, aws:PrincipalOrgID "
-        "or exact aws:PrincipalArn condition (confused-deputy risk)", statement.label)]
+        f"of an own organization or exact aws:PrincipalArn condition (confused-deputy risk){detail}", statement.label)]
 
 
 def trust_findings(document: PolicyDocument, own_accounts: Iterable[str] = (), *,
-                   check_cross_account: bool = True) -> list[Finding]:
+                   check_cross_account: bool = True, own_ids: OwnIds = NO_OWN_IDS) -> list[Finding]:
     """Weak trust in a role's trust policy or a resource policy (key policy, bucket policy).
 
     `own_accounts` are the organisation's own account ids: trusting them needs no
     external id. Resource policies (key policies name their own account's root)
-    pass `check_cross_account=False`.
+    pass `check_cross_account=False`. `own_ids`: the organizations, VPCs and endpoints known own; a pin by any
+    other one restricts nothing the stack can vouch for (nothing listed: "cannot tell").
     """
     own = frozenset(own_accounts)
     findings = []
     for statement in document.statements:
         if not statement.allows:
             continue
-        if _is_public(statement) and not _restricted(statement, _RESTRICTING_KEYS):
+        problems = unowned_pins(statement, _RESTRICTING_KEYS, own_ids) if _is_public(statement) else None
+        if problems == []:
             findings.append(Finding(
                 "public-principal",
                 "allows any AWS principal (Principal \"*\") with no condition restricting the caller's "
                 "organization, account, ARN or source", statement.label))
             continue
+        if problems:
+            findings.append(Finding(
+                "public-principal",
+                f"allows any AWS principal (Principal \"*\") pinned only by {'; '.join(problems)}: every account of "
+                "that organization (its owner adds any) or caller of that network could be let in", statement.label))
+            continue
         findings.extend(_oidc_findings(statement))
         findings.extend(_saml_findings(statement))
         findings.extend(_roles_anywhere_findings(statement))
         if check_cross_account and statement.matches_action("sts:AssumeRole"):
-            findings.extend(_cross_account_findings(statement, own))
+            findings.extend(_cross_account_findings(statement, own, own_ids))
     return findings

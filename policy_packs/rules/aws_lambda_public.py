@@ -9,13 +9,18 @@ the function (the confused deputy; AWS: "use the SourceArn or SourceAccount cond
 accounts could configure resources to invoke your function"); Alexa skills are pinned by
 `eventSourceToken`. Source: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html and
 https://docs.aws.amazon.com/lambda/latest/dg/permissions-function-services.html
+A `principalOrgId` pins principal "*" only to an organization the gate lists (`ownOrganizationIds`): the pull
+request names it, and an attacker's organization holds any account its owner creates (red15 r15-7, as
+AGID-AWS-030 judges aws:PrincipalOrgID).
 """
 
 import re
 
+from agentid_policy_packs.analysis.aws_trust import OwnIds
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
+from .trust_policy import OWN_IDS_SCHEMA
 
 PERMISSION = "aws:lambda/permission:Permission"
 FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
@@ -31,7 +36,7 @@ def _function(resource: Resource) -> str:
     return name if isinstance(name, str) and not is_unknown(name) else resource.name
 
 
-def _permission(resource: Resource):
+def _permission(resource: Resource, config):
     principal = resource.props.get("principal")
     if is_unknown(principal):
         yield Unknown("principal")
@@ -45,7 +50,15 @@ def _permission(resource: Resource):
     if principal != "*" and not service:
         return
     pinning = _PINNING if principal == "*" else _SERVICE_PINNING
-    if any(resource.props.get(key) not in (None, "") for key in pinning):
+    pins = [key for key in pinning if resource.props.get(key) not in (None, "")]
+    org = resource.props.get("principalOrgId")
+    if pins == ["principalOrgId"] and isinstance(org, str) and not is_unknown(org):
+        problem = OwnIds.from_config(config).problem("aws:principalorgid", org)
+        if problem:
+            yield Violation(f"lambda permission {resource.name} lets any principal (\"*\") of organization "
+                            f"{org.strip()} invoke function {_function(resource)}: {problem}")
+        return
+    if pins:
         return  # a pin is set (a computed one too: it restricts the caller whatever it turns out to be)
     if principal == "*":
         auth = resource.props.get("functionUrlAuthType")
@@ -71,7 +84,7 @@ def _function_url(resource: Resource):
 
 
 def check(resource: Resource, config):
-    yield from (_permission if resource.type == PERMISSION else _function_url)(resource)
+    yield from _permission(resource, config) if resource.type == PERMISSION else _function_url(resource)
 
 
 RULE = Rule(
@@ -87,4 +100,7 @@ RULE = Rule(
     url="https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html",
     check=check,
     resource_types=(PERMISSION, FUNCTION_URL),
+    config={"ownOrganizationIds": []},
+    config_schema={"ownOrganizationIds": OWN_IDS_SCHEMA["ownOrganizationIds"]},
+    config_strictness={"ownOrganizationIds": "subset"},
 )

@@ -1,10 +1,12 @@
 """Pack-wide settings: one value given once, fanned out to every rule whose config takes it.
 
 `ownAccountIds`, the stack's own AWS account ids, read by every rule that tells an own account from a foreign one
-(AGID-AWS-032, -033, -042, -044, -047 ... -050, -052); and `ownGcpDomains`, `ownGcpProjects`, `ownGcpOrganizations`,
+(AGID-AWS-032, -033, -042, -044, -047 ... -050, -052); `ownOrganizationIds`, `ownVpcIds`, `ownVpcEndpointIds`,
+the AWS Organizations, VPCs and VPC endpoints an aws:PrincipalOrgID / PrincipalOrgPaths / SourceOrgID / SourceVpc /
+SourceVpce pin (or a Lambda permission's principalOrgId) may confine a grant to (AGID-AWS-030, -032, -034); and `ownGcpDomains`, `ownGcpProjects`, `ownGcpOrganizations`,
 the Google Cloud domains, projects (ids or numbers) and organizations (numbers) whose principals are the
 organisation's (rules/gcp_own.py: AGID-GCP-021). Each can be given
-  - to `agentid preview` as `--own-account ID`, `--own-gcp-domain D`, `--own-gcp-project P` (repeatable), which
+  - to `agentid preview` as `--own-account ID`, `--own-organization O`, `--own-vpc V`, `--own-vpc-endpoint E`, `--own-gcp-domain D`, `--own-gcp-project P` (repeatable), which
     the gate puts in the trusted `all` entry;
   - once, pack-wide, under the `all` entry of the config `agentid preview` reads (waivers.yaml's policyPackConfig,
     --policy-pack-config): `{"all": {"ownAccountIds": ["111122223333"]}}`. The gate resolves it into every rule's
@@ -27,7 +29,7 @@ from typing import Any
 ALL = "all"  # the policy-pack config entry that applies to every policy (Pulumi's name)
 # settings a rule may take from `all`; the trusted* lists are the own tenants of multi-tenant OIDC platforms
 # (analysis/oidc_issuers.yaml `tenants`, AGID-GEN-006)
-PACK_WIDE = ("ownAccountIds", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations", "trustedRepositoryOwners",
+PACK_WIDE = ("ownAccountIds", "ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations", "trustedRepositoryOwners",
              "trustedGitLabGroups", "trustedTerraformOrganizations", "trustedAzureDevOpsOrganizations")
 
 

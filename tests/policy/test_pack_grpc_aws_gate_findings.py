@@ -19,7 +19,7 @@ from tests.policy.test_pack_grpc import PACK, urn
 ACCOUNT = "123456789012"  # the stack's own account, as the gate configures it
 STRANGER = "999999999999"
 ROLE = "aws:iam/role:Role"
-OWN = {"ownAccountIds": [ACCOUNT]}
+OWN = {"ownAccountIds": [ACCOUNT], "ownOrganizationIds": ["o-a1b2c3d4e5"]}
 
 
 def document(*statements: dict[str, Any]) -> str:
@@ -62,6 +62,9 @@ def test_foreign_account_trust_without_external_id_blocks(pack):
                   "AGID-AWS-032") == []
     assert judged(pack, ROLE, "xacct", trust(root, condition={"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}),
                   "AGID-AWS-032") == []
+    # an organization the gate does not list is the pull request's word (r15-7): the stranger's own, say
+    assert_mandatory(pack, ROLE, "xacct", trust(root, condition={"StringEquals": {"aws:PrincipalOrgID": "o-stranger000"}}),
+                     "AGID-AWS-032", STRANGER, "organization o-stranger000 is not one of yours")
     assert judged(pack, ROLE, "own", trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}), "AGID-AWS-032") == []
 
 

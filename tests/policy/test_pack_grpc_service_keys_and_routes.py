@@ -264,4 +264,12 @@ def test_rest_api_resource_policy_inside_its_openapi_body_is_judged(pack):
 
     diags = pack.analyze(REST_API, "p", urn(REST_API, "p"), {"name": "tools", "body": with_policy(open_policy)})
     assert [(d.policy_name, d.enforcement_level) for d in diags] == [("AGID-AWS-030", "mandatory")]
-    assert pack.analyze(REST_API, "p", urn(REST_API, "p"), {"name": "tools", "body": with_policy(pinned)}) == []
+    # a VPC endpoint pin confines the API to that endpoint: one the gate lists as own (red15 r15-7)
+    diags = pack.analyze(REST_API, "p", urn(REST_API, "p"), {"name": "tools", "body": with_policy(pinned)})
+    assert [(d.policy_name, d.enforcement_level) for d in diags] == [("AGID-AWS-030", "mandatory")]
+    assert "cannot tell whether VPC endpoint vpce-0a1b2c3d4e5f67890 is yours" in diags[0].message
+    pack.configure({"AGID-AWS-030": {"ownVpcEndpointIds": ["vpce-0a1b2c3d4e5f67890"]}})
+    try:
+        assert pack.analyze(REST_API, "p", urn(REST_API, "p"), {"name": "tools", "body": with_policy(pinned)}) == []
+    finally:
+        pack.configure({})

@@ -137,7 +137,7 @@ def test_public_resource_policies_are_flagged_and_pinned_ones_pass(type_, field)
         f'{label} Statement[0]: allows any AWS principal (Principal "*") with no condition restricting the '
         "caller's organization, account, ARN or source"]
     pinned = {**PUBLIC_READ, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}}
-    assert violations("AGID-AWS-030", type_, {field: resource_policy(pinned)}) == []
+    assert violations("AGID-AWS-030", type_, {field: resource_policy(pinned)}, {"ownOrganizationIds": ["o-abc123"]}) == []
     assert violations("AGID-AWS-030", type_, {field: resource_policy({**PUBLIC_READ, "Effect": "Deny"})}) == []
     assert violations("AGID-POL-001", type_, {field: "{not json"})
     assert unknowns("AGID-AWS-030", type_, {field: UNKNOWN}) == [field]

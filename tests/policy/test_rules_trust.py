@@ -32,10 +32,16 @@ def test_public_principal_without_condition_is_flagged(principal):
     assert violations("AGID-AWS-030", "aws:kms/key:Key", {"policy": key_policy})
 
 
-def test_public_principal_pinned_to_the_organization_is_not_flagged():
+def test_public_principal_pinned_to_an_own_organization_is_not_flagged():
     statement = {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole",
                  "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}}
-    assert violations("AGID-AWS-030", ROLE, trust(statement)) == []
+    assert violations("AGID-AWS-030", ROLE, trust(statement), {"ownOrganizationIds": ["o-abc123"]}) == []
+    # the pull request names the organization: with none listed, or another one listed, it proves nothing (r15-7)
+    assert violations("AGID-AWS-030", ROLE, trust(statement)) == [
+        'assumeRolePolicy Statement[0]: allows any AWS principal (Principal "*") pinned only by aws:principalorgid '
+        "(cannot tell whether organization o-abc123 is yours: list it in ownOrganizationIds): every account of that "
+        "organization (its owner adds any) or caller of that network could be let in"]
+    assert violations("AGID-AWS-030", ROLE, trust(statement), {"ownOrganizationIds": ["o-own0000000"]})
     wildcard_org = {**statement, "Condition": {"StringLike": {"aws:PrincipalOrgID": "*"}}}
     assert violations("AGID-AWS-030", ROLE, trust(wildcard_org))
 
