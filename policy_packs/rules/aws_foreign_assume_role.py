@@ -7,7 +7,8 @@ every member account. On `arn:aws:iam::999988887777:role/x` it reaches another a
 `ownAccountIds`; nothing is presumed, so with none listed every literal account is "cannot tell": fail closed,
 as AGID-AWS-050). `${aws:PrincipalAccount}` is the caller's own account. A statement is bounded when a positive,
 exact condition names the target's account or organization: `aws:ResourceAccount` (own accounts only),
-`aws:ResourceOrgID` / `aws:ResourceOrgPaths` (IAM global condition keys, which STS sets to the role's account:
+`aws:ResourceOrgID` / `aws:ResourceOrgPaths` naming an organization the gate lists (`ownOrganizationIds`; the pull
+request names the organization, red15 r15-7) (IAM global condition keys, which STS sets to the role's account:
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount).
 A bare `*` (every role of every account) is AGID-AWS-020's AssumeAnyRole; a role of the stack's own account
 defined elsewhere is AGID-AWS-044's (advisory: what it holds cannot be read).
@@ -20,11 +21,12 @@ from agentid_policy_packs.analysis.aws_accounts import OwnAccounts
 from agentid_policy_packs.analysis.aws_grants import live_allows
 from agentid_policy_packs.analysis.aws_patterns import is_everything, is_pattern, overlaps
 from agentid_policy_packs.analysis.aws_policy import Statement
+from agentid_policy_packs.analysis.aws_trust import OwnIds
 
 from .base import Resource, Rule
 from .documents import IDENTITY_POLICY_TYPES
 from .identity_policy import judge_identity_policies
-from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
+from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS, OWN_IDS_SCHEMA
 
 ASSUME_ROLE = "sts:AssumeRole"
 _ANY_ROLE = "arn:*:iam::*:role/*"
@@ -40,8 +42,10 @@ def _exact_values(statement: Statement, keys: frozenset[str]) -> list[tuple[str,
             and not c.operator.startswith("ForAllValues:") and c.values and not any(map(is_pattern, c.values))]
 
 
-def _bounded(statement: Statement, own: OwnAccounts) -> bool:
-    if _exact_values(statement, _ORG_KEYS):
+def _bounded(statement: Statement, own: OwnAccounts, orgs: OwnIds) -> bool:
+    # an organization bounds the roles to it only when the gate lists it (red15 r15-7: the pull request names it)
+    if any(all(orgs.problem("aws:principalorgpaths", v) is None for v in values)
+           for values in _exact_values(statement, _ORG_KEYS)):
         return True
     return any(all(own.is_own(v) for v in values) for values in _exact_values(statement, frozenset({"aws:resourceaccount"})))
 
@@ -63,10 +67,10 @@ def _problem(pattern: str, own: OwnAccounts) -> str | None:
     return own.problem(account) or None
 
 
-def _findings(document: PolicyDocument, own: OwnAccounts) -> list[Finding]:
+def _findings(document: PolicyDocument, own: OwnAccounts, orgs: OwnIds) -> list[Finding]:
     findings = []
     for statement in live_allows(document.statements):
-        if not statement.matches_action(ASSUME_ROLE) or statement.not_resource or _bounded(statement, own):
+        if not statement.matches_action(ASSUME_ROLE) or statement.not_resource or _bounded(statement, own, orgs):
             continue
         for pattern in statement.resources:
             problem = _problem(pattern, own)
@@ -77,8 +81,9 @@ def _findings(document: PolicyDocument, own: OwnAccounts) -> list[Finding]:
 
 
 def check(resource: Resource, config):
-    own = OwnAccounts.from_config(config)
-    yield from judge_identity_policies(resource, lambda document, _: _findings(document, own), ("foreign-assume-role",))
+    own, orgs = OwnAccounts.from_config(config), OwnIds.from_config(config)
+    yield from judge_identity_policies(resource, lambda document, _: _findings(document, own, orgs),
+                                       ("foreign-assume-role",))
 
 
 RULE = Rule(
@@ -89,11 +94,11 @@ RULE = Rule(
     description="sts:AssumeRole is allowed only on roles of accounts known to be the stack's own (never "
                 "arn:aws:iam::*:role/NAME).",
     remediation="Name the role ARN in your own account (list the account in ownAccountIds), or bound the statement "
-                'with "StringEquals": {"aws:ResourceOrgID": "o-..."}; a reviewed partner role needs a waiver.',
+                'with "StringEquals": {"aws:ResourceOrgID": "o-..."} of an organization listed in ownOrganizationIds; a reviewed partner role needs a waiver.',
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_aws-accounts.html",
     check=check,
     resource_types=IDENTITY_POLICY_TYPES,
-    config=OWN_ACCOUNTS_CONFIG,
-    config_schema=OWN_ACCOUNTS_SCHEMA,
-    config_strictness=OWN_ACCOUNTS_STRICTNESS,
+    config={**OWN_ACCOUNTS_CONFIG, "ownOrganizationIds": []},
+    config_schema={**OWN_ACCOUNTS_SCHEMA, "ownOrganizationIds": OWN_IDS_SCHEMA["ownOrganizationIds"]},
+    config_strictness={**OWN_ACCOUNTS_STRICTNESS, "ownOrganizationIds": "subset"},
 )

@@ -14,7 +14,7 @@ from tests.policy.test_pack_grpc import PACK
 from tests.policy.test_pack_grpc_aws_gate_findings import ACCOUNT, STRANGER, assert_mandatory, document, judged
 
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-OWN = {"AGID-AWS-052": {"ownAccountIds": [ACCOUNT]}}
+OWN = {"AGID-AWS-052": {"ownAccountIds": [ACCOUNT], "ownOrganizationIds": ["o-a1b2c3d4e5"]}}
 
 
 def assume(resource, action="sts:AssumeRole", condition=None) -> dict:
@@ -63,6 +63,9 @@ def test_other_actions_and_bounds_that_bound_nothing(pack):
         "StringEquals": {"aws:ResourceAccount": STRANGER}}), "AGID-AWS-052")
     assert_mandatory(pack, ROLE_POLICY, "ops", assume("arn:aws:iam::*:role/x", condition={
         "StringLike": {"aws:ResourceOrgID": "*"}}), "AGID-AWS-052")
+    # an organization the gate does not list is the pull request's word (red15 r15-7): any account its owner adds
+    assert_mandatory(pack, ROLE_POLICY, "ops", assume("arn:aws:iam::*:role/OrganizationAccountAccessRole", condition={
+        "StringEquals": {"aws:ResourceOrgID": "o-attacker000"}}), "AGID-AWS-052", "roles of any account")
 
 
 def test_without_own_accounts_a_literal_account_cannot_be_told_own(pack):
