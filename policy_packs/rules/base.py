@@ -255,23 +255,46 @@ def _expand_lists(resources: list[Resource]) -> tuple[list[Resource], list[Outco
     return expanded, problems
 
 
-def run_stack_rule(rule: Rule, resources: list[Resource], config: Mapping[str, Any] | None = None) -> list[Outcome]:
-    """Run a stack rule; Kubernetes lists reach it as their items (k8s_lists.py). A list whose items cannot be
-    read is reported by the stack rules that read its kind."""
+@dataclass(frozen=True)
+class StackExpansion:
+    """What every stack rule of one request is handed besides the resources themselves, derived once
+    (`expand_stack`): Kubernetes lists replaced by their items, the lists whose items cannot be read (each with
+    its item kind), and the typed resources generic resources create (those resolved only at deployment by URN).
+    Read only: `run_stack_rule` gives each rule its own list."""
+
+    expanded: tuple[Resource, ...]
+    problems: tuple[tuple[Outcome, str], ...]
+    inner: tuple[Resource, ...]
+    deploy_time: Mapping[str, tuple[generic_resources.Inner, str]]
+
+
+def expand_stack(resources: list[Resource]) -> StackExpansion:
+    """The stack's expansion for its stack rules (k8s_lists.py, generic_resources.py), the same for every rule: the
+    pack derives it once per AnalyzeStack request (crossguard._stack_validation) instead of once per rule."""
     expanded, problems = _expand_lists(resources)
-    reads = set(rule.reads)
-    outcomes = []
-    if problems:
-        kinds = {r.urn: k8s_lists.item_type(r.type) for r in resources if k8s_lists.item_type(r.type)}
-        outcomes = [problem for problem in problems if kinds.get(problem.urn) in reads
-                    or (rule.reads_custom is not None and kinds.get(problem.urn) and rule.reads_custom(kinds[problem.urn]))]
+    kinds = {r.urn: kind for r in resources if (kind := k8s_lists.item_type(r.type))} if problems else {}
     # what generic resources create joins the stack (the generic kept: rules of its own token read it)
     inner = [pair for resource in expanded if generic_resources.is_generic(resource.type)
              for pair in inner_typed(resource)]
-    if not inner:
-        return outcomes + list(rule.check(expanded, rule.settings(config)))
-    deploy_time = {typed.urn: (item, typed.name) for typed, item in inner if item.deploy_time}
-    found = rule.check(expanded + [typed for typed, _ in inner], rule.settings(config))
+    return StackExpansion(tuple(expanded), tuple((problem, kinds.get(problem.urn)) for problem in problems),
+                          tuple(typed for typed, _ in inner),
+                          {typed.urn: (item, typed.name) for typed, item in inner if item.deploy_time})
+
+
+def run_stack_rule(rule: Rule, resources: list[Resource], config: Mapping[str, Any] | None = None,
+                   expansion: StackExpansion | None = None) -> list[Outcome]:
+    """Run a stack rule; Kubernetes lists reach it as their items (k8s_lists.py). A list whose items cannot be
+    read is reported by the stack rules that read its kind. `expansion`: `expand_stack(resources)` when the
+    caller has it already (one per request for all stack rules); the rule gets a list of its own either way."""
+    if expansion is None:
+        expansion = expand_stack(resources)
+    reads = set(rule.reads)
+    outcomes = [problem for problem, kind in expansion.problems
+                if kind in reads or (rule.reads_custom is not None and kind and rule.reads_custom(kind))]
+    if not expansion.inner:
+        return outcomes + list(rule.check(list(expansion.expanded), rule.settings(config)))
+    deploy_time = expansion.deploy_time
+    found = rule.check([*expansion.expanded, *expansion.inner], rule.settings(config))
     return outcomes + [_deploy_time(outcome, *deploy_time[outcome.urn]) if outcome.urn in deploy_time else outcome
                        for outcome in found]
 

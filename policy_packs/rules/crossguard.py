@@ -30,7 +30,8 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from agentid.preview.property_values import struct_to_dict  # json_format's Struct mapping, read natively
 
-from .base import Outcome, Resource, Rule, Unknown, Violation, run_resource_rule, run_stack_rule, tagged
+from .base import (Outcome, Resource, Rule, Unknown, Violation, expand_stack, run_resource_rule, run_stack_rule,
+                   tagged)
 from .pack_settings import ALL, fanned_out, pack_wide
 from .base import category_of  # noqa: F401 - re-exported for readers of the pack's diagnostics
 from .type_tokens import canonical_type
@@ -448,13 +449,18 @@ def _our_resources(policy_resources: list) -> list[Resource]:
 # Within one AnalyzeStack request every stack policy gets the same list when `_stack_resources_once` built it:
 # converted once. Each rule gets its own copy of the list (rules only read the Resource objects).
 _shared_resources = _last_result(_our_resources, "our_resources")
+# ... and the Kubernetes lists' items and generic resources' typed contents derived from it once too (issue 17:
+# `_expand_lists` and `k8s_lists.item_type` ran once per stack rule, ~150k calls at 200 agents); each rule still
+# gets a list of its own from run_stack_rule.
+_shared_expansion = _last_result(expand_stack, "stack_expansion")
 
 
 def _stack_validation(rule: Rule):
     def validate(args, report_violation) -> None:
-        resources = list(_shared_resources(args.resources))
+        shared = _shared_resources(args.resources)
+        resources = list(shared)
         try:
-            outcomes = run_stack_rule(rule, resources, _config(rule, args))
+            outcomes = run_stack_rule(rule, resources, _config(rule, args), _shared_expansion(shared))
         except Exception as error:  # noqa: BLE001
             outcomes = [_internal_error(rule, error)]
         _report(outcomes, report_violation, stack=True, category=rule.category)
