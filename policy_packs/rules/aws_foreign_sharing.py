@@ -6,7 +6,9 @@ Each resource below hands one artifact to another account, outside any policy th
     the organization (https://docs.aws.amazon.com/ram/latest/APIReference/API_CreateResourceShare.html);
   - `ram.PrincipalAssociation`: an account id (or IAM role/user) outside `ownAccountIds` gets the shared resources;
     a whole organization's ARN gets them for every account, including accounts created later (an OU ARN, a
-    narrower and deliberate scope, and service principals pass);
+    narrower and deliberate scope, and service principals pass; an OU only of an organization the gate lists in
+    `ownOrganizationIds` or whose management account, the ARN's, is in `ownAccountIds`: the pull request names
+    the OU, and another organization's OU is that organization's accounts, red15 r15-7);
   - `ec2.SnapshotCreateVolumePermission`: the account may create volumes from (so read) the EBS snapshot;
     `all` makes it public (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-modifying-snapshot-permissions.html);
   - `rds.Snapshot` / `rds.ClusterSnapshot` (and their `*Copy`) `sharedAccounts`: the accounts may restore the
@@ -31,12 +33,17 @@ preview cannot be checked until known.
 
 from __future__ import annotations
 
+import re
+
 from agentid_policy_packs.analysis.aws_accounts import organization_id, organizational_unit, principal_account
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 from .own_accounts import own_accounts
-from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
+from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS, OWN_IDS_SCHEMA
+
+# arn:aws:organizations::<management account>:ou/<organization>/<ou>
+_OU_ARN = re.compile(r"^arn:aws[a-z-]*:organizations::(\d{12}):ou/(o-[a-z0-9]+)/ou-[a-z0-9-]+$")
 
 RAM_SHARE = "aws:ram/resourceShare:ResourceShare"
 RAM_PRINCIPAL = "aws:ram/principalAssociation:PrincipalAssociation"
@@ -87,8 +94,14 @@ def _ram_principal(resource: Resource, config):
     elif isinstance(principal, str) and (org := organization_id(principal)):
         yield Violation(f"{resource.name} shares {what} with every account of organization {org}, including "
                         "accounts added later; name the accounts or an organizational unit")
-    elif isinstance(principal, str) and (organizational_unit(principal)
-                                         or principal.strip().endswith(".amazonaws.com")):
+    elif isinstance(principal, str) and organizational_unit(principal):
+        account, org = _OU_ARN.match(principal.strip()).groups()
+        orgs = [str(o).lower() for o in config.get("ownOrganizationIds") or ()]
+        if org.lower() not in orgs and account not in (config.get("ownAccountIds") or ()):
+            yield Violation(f"{resource.name} shares {what} with organizational unit {principal.strip()} of "
+                            f"organization {org}: neither it (ownOrganizationIds) nor its management account "
+                            f"{account} (ownAccountIds) is known to be yours")
+    elif isinstance(principal, str) and principal.strip().endswith(".amazonaws.com"):
         return
     else:
         yield from _accounts(resource, what, "principal", [principal], config)
@@ -186,7 +199,7 @@ RULE = Rule(
     url="https://docs.aws.amazon.com/ram/latest/userguide/working-with-sharing.html",
     check=check,
     resource_types=tuple(_JUDGES),
-    config=OWN_ACCOUNTS_CONFIG,
-    config_schema=OWN_ACCOUNTS_SCHEMA,
-    config_strictness=OWN_ACCOUNTS_STRICTNESS,
+    config={**OWN_ACCOUNTS_CONFIG, "ownOrganizationIds": []},
+    config_schema={**OWN_ACCOUNTS_SCHEMA, "ownOrganizationIds": OWN_IDS_SCHEMA["ownOrganizationIds"]},
+    config_strictness={**OWN_ACCOUNTS_STRICTNESS, "ownOrganizationIds": "subset"},
 )

@@ -20,7 +20,8 @@ from tests.policy.test_pack_grpc import PACK, urn
 SIBLING = "111122223333"  # another account of the same organization, listed in ownAccountIds
 STRANGER = "210987654321"
 OWN = {"ownAccountIds": [ACCOUNT, SIBLING]}
-CONFIG = {rule: OWN for rule in ("AGID-AWS-047", "AGID-AWS-048", "AGID-AWS-069")}
+CONFIG = {**{rule: OWN for rule in ("AGID-AWS-048", "AGID-AWS-069")},
+          "AGID-AWS-047": {**OWN, "ownOrganizationIds": ["o-a1b2c3d4e5"]}}
 SHARE_ARN = f"arn:aws:ram:eu-west-1:{ACCOUNT}:resource-share/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 ORG = "arn:aws:organizations::111111111111:organization/o-a1b2c3d4e5"
 OU = "arn:aws:organizations::111111111111:ou/o-a1b2c3d4e5/ou-ab12-cd34ef56"
@@ -54,6 +55,10 @@ CASES = [
      "mandatory", {"principal": SIBLING, "resourceShareArn": SHARE_ARN}),
     ("ram-org-wide", RAM_PRINCIPAL, {"principal": ORG, "resourceShareArn": SHARE_ARN}, "AGID-AWS-047", "mandatory",
      {"principal": OU, "resourceShareArn": SHARE_ARN}),
+    # an OU of an organization neither listed nor managed by an own account is a stranger's accounts (red15 r15-7)
+    ("ram-foreign-ou", RAM_PRINCIPAL,
+     {"principal": "arn:aws:organizations::999988887777:ou/o-attacker000/ou-ab12-cd34ef56", "resourceShareArn": SHARE_ARN},
+     "AGID-AWS-047", "mandatory", {"principal": OU, "resourceShareArn": SHARE_ARN}),
     ("ram-foreign-role", RAM_PRINCIPAL,
      {"principal": f"arn:aws:iam::{STRANGER}:role/x", "resourceShareArn": SHARE_ARN}, "AGID-AWS-047", "mandatory",
      {"principal": f"arn:aws:iam::{SIBLING}:role/x", "resourceShareArn": SHARE_ARN}),
@@ -221,3 +226,14 @@ def test_multi_region_access_point_policy_nested_in_details_is_judged(pack):
     assert (diag.policy_name, diag.enforcement_level) == ("AGID-POL-001", "mandatory")
     assert all("details.policy" in d.message for d in pack.analyze(MRAP, "m", urn(MRAP, "m"),
                                                                   {"details": {"name": "reports"}}))
+
+
+def test_an_ou_of_an_organization_an_own_account_manages_passes(pack):
+    # the OU ARN names the organization's management account: one listed in ownAccountIds makes it the stack's own
+    own_managed = f"arn:aws:organizations::{SIBLING}:ou/o-zz99yy88xx/ou-ab12-cd34ef56"
+    assert pack.analyze(RAM_PRINCIPAL, "r", urn(RAM_PRINCIPAL, "r"),
+                        {"principal": own_managed, "resourceShareArn": SHARE_ARN}) == []
+    [diag] = pack.analyze(RAM_PRINCIPAL, "r", urn(RAM_PRINCIPAL, "r"),
+                          {"principal": own_managed.replace(SIBLING, STRANGER), "resourceShareArn": SHARE_ARN})
+    assert (diag.policy_name, diag.enforcement_level) == ("AGID-AWS-047", "mandatory")
+    assert f"organization o-zz99yy88xx: neither it (ownOrganizationIds) nor its management account {STRANGER}" in diag.message
