@@ -7,7 +7,7 @@ These services grant access outside IAM policies, so a reviewer of the roles' po
       `permissionsWithGrantOptions`: the principal may grant what it holds to any principal, outside the gate's sight;
       principal `IAM_ALLOWED_PRINCIPALS`: Lake Formation stops deciding; every IAM principal whose IAM policy allows
       the Glue/S3 calls gets the resource;
-      an organization's ARN (every account, present and future; an OU is a deliberate scope and passes), an account id or IAM principal of an account outside `ownAccountIds`
+      an organization's ARN (every account, present and future; an OU is a deliberate scope and passes when of an organization in `ownOrganizationIds` or managed by an own account, red15 r15-7), an account id or IAM principal of an account outside `ownAccountIds`
       (or outside the grant's `catalogId`): a cross-account grant.
   - S3 Access Grants (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-grants-location.html):
       an `AccessGrantsLocation` with the default scope `s3://` covers every bucket of the account in the region,
@@ -28,7 +28,8 @@ from agentid_policy_packs.analysis.aws_accounts import organization_id, principa
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
-from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
+from .own_accounts import other_ou_problem
+from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS, OWN_IDS_SCHEMA
 
 LF_PERMISSIONS = "aws:lakeformation/permissions:Permissions"
 ACCESS_GRANT = "aws:s3control/accessGrant:AccessGrant"
@@ -83,6 +84,8 @@ def _lake_formation(resource: Resource, config):
         yield Violation(f"Lake Formation grant {resource.name} to IAM_ALLOWED_PRINCIPALS turns Lake Formation's access "
                         "control off for the resource: every IAM principal whose policy allows the Glue/S3 calls "
                         "gets it")
+    elif problem := other_ou_problem(principal, config):
+        yield Violation(f"Lake Formation grant {resource.name} gives {problem}", category="public-access")
     elif org := organization_id(principal):
         yield Violation(f"Lake Formation grant {resource.name} gives every account of organization {org} access, "
                         "including accounts added later; name the accounts or an organizational unit",
@@ -173,7 +176,7 @@ RULE = Rule(
     url="https://docs.aws.amazon.com/lake-formation/latest/dg/lf-permissions-reference.html",
     check=check,
     resource_types=tuple(_JUDGES),
-    config=OWN_ACCOUNTS_CONFIG,
-    config_schema=OWN_ACCOUNTS_SCHEMA,
-    config_strictness=OWN_ACCOUNTS_STRICTNESS,
+    config={**OWN_ACCOUNTS_CONFIG, "ownOrganizationIds": []},
+    config_schema={**OWN_ACCOUNTS_SCHEMA, "ownOrganizationIds": OWN_IDS_SCHEMA["ownOrganizationIds"]},
+    config_strictness={**OWN_ACCOUNTS_STRICTNESS, "ownOrganizationIds": "subset"},
 )

@@ -33,17 +33,13 @@ preview cannot be checked until known.
 
 from __future__ import annotations
 
-import re
-
 from agentid_policy_packs.analysis.aws_accounts import organization_id, organizational_unit, principal_account
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
-from .own_accounts import own_accounts
+from .own_accounts import other_ou_problem, own_accounts
 from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS, OWN_IDS_SCHEMA
 
-# arn:aws:organizations::<management account>:ou/<organization>/<ou>
-_OU_ARN = re.compile(r"^arn:aws[a-z-]*:organizations::(\d{12}):ou/(o-[a-z0-9]+)/ou-[a-z0-9-]+$")
 
 RAM_SHARE = "aws:ram/resourceShare:ResourceShare"
 RAM_PRINCIPAL = "aws:ram/principalAssociation:PrincipalAssociation"
@@ -95,12 +91,8 @@ def _ram_principal(resource: Resource, config):
         yield Violation(f"{resource.name} shares {what} with every account of organization {org}, including "
                         "accounts added later; name the accounts or an organizational unit")
     elif isinstance(principal, str) and organizational_unit(principal):
-        account, org = _OU_ARN.match(principal.strip()).groups()
-        orgs = [str(o).lower() for o in config.get("ownOrganizationIds") or ()]
-        if org.lower() not in orgs and account not in (config.get("ownAccountIds") or ()):
-            yield Violation(f"{resource.name} shares {what} with organizational unit {principal.strip()} of "
-                            f"organization {org}: neither it (ownOrganizationIds) nor its management account "
-                            f"{account} (ownAccountIds) is known to be yours")
+        if problem := other_ou_problem(principal, config):
+            yield Violation(f"{resource.name} shares {what} with {problem}")
     elif isinstance(principal, str) and principal.strip().endswith(".amazonaws.com"):
         return
     else:

@@ -40,3 +40,22 @@ def own_accounts(resource: Resource, config: Mapping[str, Any], inputs: tuple[st
     """ownAccountIds, plus the account of each of `inputs` (default: the ARN inputs naming the resource itself)."""
     names = inputs if inputs is not None else (*OWNER_ARN_INPUTS, *_BY_TYPE.get(resource.type, ()))
     return OwnAccounts.from_config(config).including(owner_account(resource.props.get(i)) for i in names)
+
+
+# arn:aws:organizations::<management account>:ou/<organization>/<ou> (AWS Organizations ARN formats)
+_OU_ARN = re.compile(r"^arn:aws[a-z-]*:organizations::(\d{12}):ou/(o-[a-z0-9]+)/ou-[a-z0-9-]+$")
+
+
+def other_ou_problem(principal: str, config: Mapping[str, Any]) -> str | None:
+    """Why an organizational unit ARN is not known to be the stack's own; None when it is (its organization listed in
+    ownOrganizationIds, or its management account, the ARN's, in ownAccountIds) or it is no OU ARN. The pull request
+    names the OU: another organization's OU is that organization's accounts, any its owner adds (red15 r15-7)."""
+    match = _OU_ARN.match(principal.strip())
+    if match is None:
+        return None
+    account, org = match.groups()
+    orgs = [str(o).strip().lower() for o in config.get("ownOrganizationIds") or ()]
+    if org.lower() in orgs or account in (config.get("ownAccountIds") or ()):
+        return None
+    return (f"organizational unit {principal.strip()} of organization {org}: neither it (ownOrganizationIds) nor its "
+            f"management account {account} (ownAccountIds) is known to be yours")

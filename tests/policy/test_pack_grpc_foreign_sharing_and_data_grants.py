@@ -20,8 +20,8 @@ from tests.policy.test_pack_grpc import PACK, urn
 SIBLING = "111122223333"  # another account of the same organization, listed in ownAccountIds
 STRANGER = "210987654321"
 OWN = {"ownAccountIds": [ACCOUNT, SIBLING]}
-CONFIG = {**{rule: OWN for rule in ("AGID-AWS-048", "AGID-AWS-069")},
-          "AGID-AWS-047": {**OWN, "ownOrganizationIds": ["o-a1b2c3d4e5"]}}
+CONFIG = {"AGID-AWS-069": OWN,
+          **{rule: {**OWN, "ownOrganizationIds": ["o-a1b2c3d4e5"]} for rule in ("AGID-AWS-047", "AGID-AWS-048")}}
 SHARE_ARN = f"arn:aws:ram:eu-west-1:{ACCOUNT}:resource-share/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 ORG = "arn:aws:organizations::111111111111:organization/o-a1b2c3d4e5"
 OU = "arn:aws:organizations::111111111111:ou/o-a1b2c3d4e5/ou-ab12-cd34ef56"
@@ -237,3 +237,12 @@ def test_an_ou_of_an_organization_an_own_account_manages_passes(pack):
                           {"principal": own_managed.replace(SIBLING, STRANGER), "resourceShareArn": SHARE_ARN})
     assert (diag.policy_name, diag.enforcement_level) == ("AGID-AWS-047", "mandatory")
     assert f"organization o-zz99yy88xx: neither it (ownOrganizationIds) nor its management account {STRANGER}" in diag.message
+
+
+def test_lake_formation_grant_to_a_foreign_ou(pack):
+    foreign_ou = "arn:aws:organizations::999988887777:ou/o-attacker000/ou-ab12-cd34ef56"
+    [diag] = [d for d in pack.analyze(LF, "lf", urn(LF, "lf"), {"principal": foreign_ou, "permissions": ["SELECT"], **TABLE})
+              if d.policy_name == "AGID-AWS-048"]
+    assert diag.enforcement_level == "mandatory" and "of organization o-attacker000: neither it" in diag.message
+    assert [d for d in pack.analyze(LF, "lf", urn(LF, "lf"), {"principal": OU, "permissions": ["SELECT"], **TABLE})
+            if d.policy_name == "AGID-AWS-048"] == []
