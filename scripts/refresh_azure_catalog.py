@@ -29,6 +29,7 @@ import argparse
 import gzip
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -106,6 +107,8 @@ def main() -> None:
     count = sum(len(p["actions"]) + len(p["dataActions"]) for p in operations.values())
     print(f"{len(roles)} built-in roles -> {ROLES_FILE.name}; {count} operations of {len(operations)} providers "
           f"-> {OPERATIONS_FILE.name}")
+    # the capability patterns' matches, precomputed for the new snapshot (azure_catalog.EXPANSION_FILE)
+    subprocess.run([sys.executable, "-m", "agentid_components.azure_catalog"], check=True)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ refreshed snapshot brings a matching operation no capability covers.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
@@ -137,3 +139,35 @@ def test_read_only_look_alikes_pass(pack):
              "Microsoft.PortalServices/extensions/write"]
     role = definition("rd", reads)
     assert azure_role_diagnostics(pack, role, assignment("ra", "04da6b54-80e4-46f7-96ec-b56ff0331ba9", role)) == []
+
+
+def test_the_precomputed_pattern_expansion_is_current_and_used():
+    """Issue 17: capability_catalogue reads the patterns' operations from azure_capability_expansion.json (generated
+    by `python -m agentid_components.azure_catalog`) instead of scanning the snapshot in every process. The file
+    must be what expanding the patterns gives now, keyed by the two files' hashes; regenerate it when this fails."""
+    from agentid_components import data_yaml
+
+    stored = json.loads(azure_catalog.EXPANSION_FILE.read_text(encoding="utf-8"))
+    assert stored["sha256"] == azure_catalog._expansion_key()
+    assert stored["added"] == azure_catalog.expand_patterns(data_yaml.load(azure_catalog.CAPABILITIES_FILE))
+    assert "Microsoft.KubernetesConfiguration/extensions/write" in stored["added"]["aks-run-command"]
+
+
+def test_a_stale_or_broken_expansion_file_is_ignored_and_a_current_one_is_read(monkeypatch, tmp_path):
+    from agentid_components import data_yaml
+
+    raw = data_yaml.load(azure_catalog.CAPABILITIES_FILE)
+    expected = azure_catalog.expand_patterns(raw)
+    forged = {"aks-run-command": ["Microsoft.Forged/everything/write"]}
+    path = tmp_path / "expansion.json"
+    monkeypatch.setattr(azure_catalog, "EXPANSION_FILE", path)
+    for content in ('{"sha256": {"azure_capabilities.yaml": "0"}, "added": %s}' % json.dumps(forged),
+                    "not json", '["a list"]'):
+        path.write_text(content, encoding="utf-8")
+        assert azure_catalog._expanded_operations(raw) == expected
+    path.unlink()
+    assert azure_catalog._expanded_operations(raw) == expected
+    # a current key: the file is read, the snapshot not scanned
+    path.write_text(json.dumps({"sha256": azure_catalog._expansion_key(), "added": forged}), encoding="utf-8")
+    monkeypatch.setattr(azure_catalog, "expand", lambda *args: pytest.fail("expanded although the file is current"))
+    assert azure_catalog._expanded_operations(raw) == forged
