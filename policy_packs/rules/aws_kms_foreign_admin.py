@@ -3,7 +3,8 @@
 Full control is `kms:*`, or any grant that includes `kms:PutKeyPolicy` (whoever may rewrite the key
 policy may grant themselves every other KMS action). AWS's default key policy gives `kms:*` to the
 key's own account root, which is fine; another account's principal, or `*` not pinned to one
-account (kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalOrgID), is not.
+account (kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalOrgID), is not. An organization pin counts only for
+one the gate lists (`ownOrganizationIds`; the pull request names it, red15 r15-7).
 
 The pack cannot know the stack's own account (analysis.aws_accounts): an account holding full control
 passes only when known to be the key's own: listed in `ownAccountIds`, or derived from the resource
@@ -15,11 +16,12 @@ https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-exter
 """
 
 from agentid_policy_packs.analysis.aws_accounts import principal_account, statement_account
+from agentid_policy_packs.analysis.aws_trust import OWNED_ID_KEYS, OwnIds
 
 from .base import Resource, Rule, Violation
 from .documents import Document, judge_resource_policies
 from .own_accounts import own_accounts
-from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
+from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS, OWN_IDS_SCHEMA
 
 KMS_TYPES = ("aws:kms/key:Key", "aws:kms/keyPolicy:KeyPolicy", "aws:kms/replicaKey:ReplicaKey",
              "aws:kms/externalKey:ExternalKey", "aws:kms/replicaExternalKey:ReplicaExternalKey")
@@ -28,8 +30,16 @@ _PINNING_KEYS = frozenset({"kms:calleraccount", "aws:principalaccount", "aws:pri
                            "aws:principalorgpaths"})
 
 
+def _org_problems(condition, orgs: OwnIds) -> list[str]:
+    """Why an organization pin does not keep `*` inside an own organization ([] when it does, or is no org pin)."""
+    if condition.key not in OWNED_ID_KEYS:
+        return []
+    return [p for p in (orgs.problem(condition.key, v) for v in condition.values) if p]
+
+
 def check(resource: Resource, config):
     own = own_accounts(resource, config)
+    orgs = OwnIds.from_config(config)
 
     def judge(document: Document, parsed):
         holders: dict[str, tuple[str, str | None]] = {}  # account or "*" -> (statement label, why flagged)
@@ -40,9 +50,10 @@ def check(resource: Resource, config):
                 continue
             for principal in statement.principals.get("AWS", ()) + statement.principals.get("*", ()):
                 if principal == "*":
-                    pinned = any(c.key in _PINNING_KEYS and not c.is_negative for c in statement.conditions)
-                    if not pinned:
-                        holders.setdefault("*", (statement.label, None))
+                    pins = [c for c in statement.conditions if c.key in _PINNING_KEYS and not c.is_negative]
+                    unowned = [f"{c.key} {p}" for c in pins for p in _org_problems(c, orgs)]
+                    if not any(not _org_problems(c, orgs) for c in pins):
+                        holders.setdefault("*", (statement.label, "; ".join(unowned) or None))
                 elif (account := principal_account(principal)) is not None:
                     problem = own.including([statement_account(statement)]).problem(account, principal)
                     if problem:
@@ -66,7 +77,7 @@ RULE = Rule(
     url="https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html",
     check=check,
     resource_types=KMS_TYPES,
-    config=OWN_ACCOUNTS_CONFIG,
-    config_schema=OWN_ACCOUNTS_SCHEMA,
-    config_strictness=OWN_ACCOUNTS_STRICTNESS,
+    config={**OWN_ACCOUNTS_CONFIG, "ownOrganizationIds": []},
+    config_schema={**OWN_ACCOUNTS_SCHEMA, "ownOrganizationIds": OWN_IDS_SCHEMA["ownOrganizationIds"]},
+    config_strictness={**OWN_ACCOUNTS_STRICTNESS, "ownOrganizationIds": "subset"},
 )

@@ -146,3 +146,19 @@ def test_lambda_permission_for_everyone_of_an_organization(pack) -> None:
         assert judged(pack, PERMISSION, {**props, "sourceAccount": "111122223333"}, "AGID-AWS-034") == []
     finally:
         pack.configure({})
+
+
+def test_key_full_control_for_everyone_of_an_organization(pack) -> None:
+    key_policy = "aws:kms/keyPolicy:KeyPolicy"
+    props = {"keyId": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+             "policy": document({"Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*",
+                                 "Condition": {"StringEquals": {"aws:PrincipalOrgID": ATTACKER_ORG}}})}
+    pack.configure({"AGID-AWS-033": {"ownOrganizationIds": [ORG]}})
+    try:
+        [(_, level, message)] = judged(pack, key_policy, props, "AGID-AWS-033")
+        assert level == "mandatory" and "gives any AWS principal full control" in message
+        assert f"organization {ATTACKER_ORG} is not one of yours" in message
+        own = {**props, "policy": props["policy"].replace(ATTACKER_ORG, ORG)}
+        assert judged(pack, key_policy, own, "AGID-AWS-033") == []
+    finally:
+        pack.configure({})
