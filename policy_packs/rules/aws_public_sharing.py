@@ -14,7 +14,11 @@ Four permission resources share one artifact and can name everyone instead of an
   - `ec2.VpcEndpointServiceAllowedPrinciple` principalArn `*` / `ec2.VpcEndpointService` allowedPrincipals holding
     `*`: every AWS account may create an interface endpoint to the service and reach whatever sits behind its load
     balancer (https://docs.aws.amazon.com/vpc/latest/privatelink/configure-endpoint-service.html, red9a #14).
-An account id, an organization or a computed value (another resource's output) is not everyone.
+An account id, an organization or a computed value (another resource's output) is not everyone; but an organization
+(a layer's `organizationId`, an event bus condition's aws:PrincipalOrgID value, an AMI's `organizationArn` /
+`organizationalUnitArn`) is the pull request's word: it counts only for one the gate lists (`ownOrganizationIds`; an
+organization or OU ARN also when its management account is in `ownAccountIds`), since a stranger's organization holds
+any account its owner creates (red15 r15-7). A computed one (the stack's organization's id) is not judged.
 Critical (mandatory): a public artifact is public data access, as a public S3 policy is (AGID-AWS-030).
 """
 
@@ -24,7 +28,12 @@ from collections.abc import Mapping
 
 from agentid_policy_packs.analysis.values import is_unknown
 
+from agentid_policy_packs.analysis.aws_accounts import organization_id
+from agentid_policy_packs.analysis.aws_trust import OwnIds
+
 from .base import Resource, Rule, Unknown, Violation
+from .own_accounts import other_ou_problem
+from .trust_policy import OWN_ACCOUNTS_SCHEMA, OWN_IDS_SCHEMA
 
 LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
 AMI_LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
@@ -47,10 +56,30 @@ def _principal(resource: Resource):
     return principal.strip(), None
 
 
-def _layer(resource: Resource):
+def _org_problem(value, config) -> str | None:
+    """Why an organization id, organization ARN or OU ARN is not known own; None when it is, or is not literal."""
+    if not isinstance(value, str) or is_unknown(value) or not value.strip():
+        return None
+    value = value.strip()
+    if problem := other_ou_problem(value, config):
+        return problem
+    org = organization_id(value)
+    if org is not None:
+        account = value.split(":")[4]
+        if account in (config.get("ownAccountIds") or ()):
+            return None
+        value = org
+    problem = OwnIds.from_config(config).problem("aws:principalorgid", value)
+    return problem
+
+
+def _layer(resource: Resource, config):
     principal, problem = _principal(resource)
     if problem:
         yield problem
+    elif principal == "*" and (org_problem := _org_problem(resource.props.get("organizationId"), config)):
+        yield Violation(f"layer permission {resource.name} shares its layer with every account of organization "
+                        f"{str(resource.props.get('organizationId')).strip()}: {org_problem}")
     elif principal == "*" and not _set(resource.props.get("organizationId")):
         layer = resource.props.get("layerName")
         version = resource.props.get("versionNumber")
@@ -60,7 +89,11 @@ def _layer(resource: Resource):
                         "organizationId): anyone can download its code")
 
 
-def _ami(resource: Resource):
+def _ami(resource: Resource, config):
+    for field in ("organizationArn", "organizationalUnitArn"):
+        if org_problem := _org_problem(resource.props.get(field), config):
+            yield Violation(f"launch permission {resource.name} shares image {resource.props.get('imageId', '?')} "
+                            f"with every account of {field} {resource.props[field].strip()}: {org_problem}")
     group = resource.props.get("group")
     if is_unknown(group):
         yield Unknown("group")
@@ -69,7 +102,7 @@ def _ami(resource: Resource):
                         "(group \"all\"): every AWS account can launch and copy it, with whatever it holds")
 
 
-def _event_bus(resource: Resource):
+def _event_bus(resource: Resource, config):
     principal, problem = _principal(resource)
     if problem:
         yield problem
@@ -79,13 +112,18 @@ def _event_bus(resource: Resource):
     condition = resource.props.get("condition")
     if is_unknown(condition):
         yield Unknown("condition")
+    elif (isinstance(condition, Mapping) and str(condition.get("key", "")).lower() == "aws:principalorgid"
+          and (org_problem := _org_problem(condition.get("value"), config))):
+        bus = resource.props.get("eventBusName") or "default"
+        yield Violation(f"event bus permission {resource.name} lets every account of organization "
+                        f"{str(condition.get('value')).strip()} put events on bus {bus}: {org_problem}")
     elif not isinstance(condition, Mapping) or not _set(condition.get("value")):
         bus = resource.props.get("eventBusName") or "default"
         yield Violation(f"event bus permission {resource.name} lets every AWS account put events on bus {bus} "
                         "(principal \"*\", no condition): its rules run their targets on a stranger's input")
 
 
-def _endpoint_service(resource: Resource):
+def _endpoint_service(resource: Resource, config):
     field = "principalArn" if resource.type == ENDPOINT_SERVICE_PRINCIPAL else "allowedPrincipals"
     value = resource.props.get(field)
     values = value if isinstance(value, list) else [value]
@@ -100,7 +138,7 @@ def _endpoint_service(resource: Resource):
 def check(resource: Resource, config):
     judge = {LAYER_PERMISSION: _layer, AMI_LAUNCH_PERMISSION: _ami, EVENT_PERMISSION: _event_bus,
              ENDPOINT_SERVICE_PRINCIPAL: _endpoint_service, ENDPOINT_SERVICE: _endpoint_service}[resource.type]
-    yield from judge(resource)
+    yield from judge(resource, config)
 
 
 RULE = Rule(
@@ -116,4 +154,7 @@ RULE = Rule(
     check=check,
     resource_types=(LAYER_PERMISSION, AMI_LAUNCH_PERMISSION, EVENT_PERMISSION, ENDPOINT_SERVICE_PRINCIPAL,
                     ENDPOINT_SERVICE),
+    config={"ownAccountIds": [], "ownOrganizationIds": []},
+    config_schema={**OWN_ACCOUNTS_SCHEMA, "ownOrganizationIds": OWN_IDS_SCHEMA["ownOrganizationIds"]},
+    config_strictness={"ownAccountIds": "subset", "ownOrganizationIds": "subset"},
 )

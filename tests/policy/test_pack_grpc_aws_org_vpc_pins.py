@@ -162,3 +162,27 @@ def test_key_full_control_for_everyone_of_an_organization(pack) -> None:
         assert judged(pack, key_policy, own, "AGID-AWS-033") == []
     finally:
         pack.configure({})
+
+
+@pytest.mark.parametrize("type_, props, field", [
+    ("aws:lambda/layerVersionPermission:LayerVersionPermission",
+     {"layerName": "tools", "versionNumber": 3, "action": "lambda:GetLayerVersion", "principal": "*",
+      "statementId": "org", "organizationId": "{org}"}, "organizationId"),
+    ("aws:cloudwatch/eventPermission:EventPermission",
+     {"principal": "*", "statementId": "org", "condition": {"key": "aws:PrincipalOrgID", "type": "StringEquals",
+                                                            "value": "{org}"}}, "condition"),
+    ("aws:ec2/amiLaunchPermission:AmiLaunchPermission",
+     {"imageId": "ami-0123456789abcdef0", "organizationArn": "arn:aws:organizations::999988887777:organization/{org}"},
+     "organizationArn"),
+], ids=["layer", "event-bus", "ami"])
+def test_sharing_with_everyone_of_an_organization(pack, type_, props, field) -> None:
+    def with_org(org: str) -> dict:
+        return json.loads(json.dumps(props).replace("{org}", org))
+
+    pack.configure({"AGID-AWS-041": {"ownOrganizationIds": [ORG]}})
+    try:
+        [(_, level, message)] = judged(pack, type_, with_org(ATTACKER_ORG), "AGID-AWS-041")
+        assert level == "mandatory" and f"organization {ATTACKER_ORG} is not one of yours" in message
+        assert judged(pack, type_, with_org(ORG), "AGID-AWS-041") == []
+    finally:
+        pack.configure({})

@@ -74,7 +74,9 @@ CASES = [
 def pack():
     with PackProcess.start(PACK, timeout=60) as running:
         # the look-alikes share with a named account: one of ours (else AGID-AWS-050: "cannot tell whether ...")
-        running.configure({"AGID-AWS-050": {"ownAccountIds": [OTHER]}})
+        # and an organization the gate lists (red15 r15-7: an unlisted one is the pull request's word)
+        running.configure({"AGID-AWS-050": {"ownAccountIds": [OTHER]},
+                           "AGID-AWS-041": {"ownOrganizationIds": ["o-a1b2c3d4e5"]}})
         yield running
 
 
