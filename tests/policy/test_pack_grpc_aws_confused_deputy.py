@@ -9,10 +9,20 @@ import json
 
 import pytest
 
+from agentid.analyzer_client import PackProcess
 from tests.policy.pack_cases import flagged_names
+from tests.policy.test_pack_grpc import PACK
 
 RULE = "AGID-AWS-062"
 ACCOUNT = "111122223333"
+
+
+@pytest.fixture(scope="module")
+def pack():
+    """The gate lists the organization the look-alikes pin (red15 r15-7: an unlisted one proves nothing)."""
+    with PackProcess.start(PACK, timeout=60) as running:
+        running.configure({RULE: {"ownOrganizationIds": ["o-abc123def4"]}})
+        yield running
 
 
 def policy(service, actions, resource, condition=None) -> str:
@@ -57,6 +67,7 @@ def test_the_same_grant_pinned_to_a_source_passes(pack, type_, inputs, service, 
 @pytest.mark.parametrize("condition", [
     {"StringLike": {"aws:SourceAccount": "*"}},                       # bounds nothing
     {"StringNotEquals": {"aws:SourceAccount": "999999999999"}},       # every account but one
+    {"StringEquals": {"aws:SourceOrgID": "o-attacker000"}},           # an organization the gate does not list
 ])
 def test_a_pin_that_bounds_nothing_still_blocks(pack, condition):
     flagged = ("aws:s3/bucketPolicy:BucketPolicy", "p",
