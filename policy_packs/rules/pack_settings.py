@@ -3,7 +3,8 @@
 `ownAccountIds`, the stack's own AWS account ids, read by every rule that tells an own account from a foreign one
 (AGID-AWS-032, -033, -042, -044, -047 ... -050, -052); `ownOrganizationIds`, `ownVpcIds`, `ownVpcEndpointIds`,
 the AWS Organizations, VPCs and VPC endpoints an aws:PrincipalOrgID / PrincipalOrgPaths / SourceOrgID / SourceVpc /
-SourceVpce pin (or a Lambda permission's principalOrgId) may confine a grant to (AGID-AWS-030, -032, -034); and `ownGcpDomains`, `ownGcpProjects`, `ownGcpOrganizations`,
+SourceVpce pin (or a Lambda permission's principalOrgId, an organization / OU share) may confine a grant to
+(AGID-AWS-030, -032, -033, -034, -041, -047, -048, -052, -062, -072); and `ownGcpDomains`, `ownGcpProjects`, `ownGcpOrganizations`,
 the Google Cloud domains, projects (ids or numbers) and organizations (numbers) whose principals are the
 organisation's (rules/gcp_own.py: AGID-GCP-021). Each can be given
   - to `agentid preview` as `--own-account ID`, `--own-organization O`, `--own-vpc V`, `--own-vpc-endpoint E`, `--own-gcp-domain D`, `--own-gcp-project P` (repeatable), which
