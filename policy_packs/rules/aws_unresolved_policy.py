@@ -5,7 +5,10 @@ An attachment (RolePolicyAttachment, UserPolicyAttachment, GroupPolicyAttachment
 `aws:iam/policy:Policy` of this stack nor an AWS managed policy names a document the pack never
 sees: what it grants, alone or with the principal's other policies, cannot be checked. AWS managed
 ARNs missing from the snapshot are AGID-AWS-014's; references unknown at preview are AGID-AWS-021's
-"cannot check until known".
+"cannot check until known". A literal ARN is the stack's policy only when it names it exactly (an explicit name, or
+the known ARN; never the logical name of an autonamed policy) and the attaching resource is created after it
+(iam_links.ordered_after, issue 11): the stack's `Policy("decoy", name="prod-admin-policy")` fails to create when that
+policy exists, and an attachment of `...:policy/prod-admin-policy` that does not wait for it attaches the existing one.
 
 IAM Identity Center the same (red9a #9): an `ssoadmin.AccountAssignment` of a permission set this stack does not
 define gives the user or group whatever that permission set holds (AdministratorAccess, for all the pack can tell)

@@ -14,7 +14,8 @@ import pulumi_aws as aws
 import pytest
 
 from agentid.analyzer_client import PackProcess
-from agentid.mock_engine import run_program
+from agentid.mock_engine import MOCK_ACCOUNT, run_program
+from agentid_policy_packs.analysis.aws_accounts import MOCK_ACCOUNTS_ENV
 from agentid_policy_packs.rules.base import Unknown, Violation
 from tests.policy.ruletools import ACCOUNT, UNKNOWN, allow, policy, resource, stack_outcomes
 from tests.policy.test_pack_grpc import PACK, good_trust
@@ -120,8 +121,14 @@ def test_customer_policy_not_in_the_stack_is_unreadable_not_silent():
     assert [o.message for o in stack_outcomes("AGID-AWS-015", stack)] == [
         f"att attaches arn:aws:iam::{ACCOUNT}:policy/elsewhere, a policy neither defined in this stack nor AWS "
         "managed: cannot check what it grants (alone or with the principal's other policies)"]
-    defined = stack + [resource(POLICY, {"name": "elsewhere", "policy": PASS}, "elsewhere")]
-    assert stack_outcomes("AGID-AWS-015", defined) == []
+    # the stack's policy of that name is the one attached only when the attachment is created after it (issue 11, a
+    # typed decoy): without the dependency its create fails when `elsewhere` exists, and the attachment is still made
+    own = resource(POLICY, {"name": "elsewhere", "policy": PASS}, "elsewhere")
+    ordered = [stack[0], own, resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                                       {"role": "agent-x", "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/elsewhere"},
+                                       "att", deps=(own.urn,))]
+    assert stack_outcomes("AGID-AWS-015", ordered) == []
+    assert [o.urn.rsplit("::", 1)[-1] for o in stack_outcomes("AGID-AWS-015", stack + [own])] == ["att"]
     aws_managed = [role(managedPolicyArns=["arn:aws:iam::aws:policy/ReadOnlyAccess"])]
     assert stack_outcomes("AGID-AWS-015", aws_managed) == []
 
@@ -152,7 +159,9 @@ def _program(split: bool):
 
 @pytest.fixture(scope="module")
 def pack():
-    with PackProcess.start(PACK, timeout=60) as running:
+    # told the mocks' account as `agentid preview` tells it: a program run under the mocks carries their autonamed
+    # names and ARNs (`compute.arn` is `.../policy/compute-<7 hex>`), which the pack knows only as the gate's
+    with PackProcess.start(PACK, timeout=60, env={MOCK_ACCOUNTS_ENV: MOCK_ACCOUNT}) as running:
         running.configure({})
         yield running
 
@@ -198,9 +207,15 @@ def test_unreadable_customer_policy_over_grpc(pack):
     [diag] = [d for d in pack.analyze_stack(stack) if d.policy_name == "AGID-AWS-015"]
     assert (diag.urn, diag.enforcement_level) == (attachment.urn, "mandatory")
     assert "neither defined in this stack nor AWS managed" in diag.message
-    defined = [*stack, StackResource(POLICY, "elsewhere", f"urn:pulumi:dev::kit::{POLICY}::elsewhere",
-                                     {"name": "elsewhere", "policy": policy(allow("s3:GetObject", "arn:aws:s3:::b/*"))})]
-    assert [d for d in pack.analyze_stack(defined) if d.policy_name == "AGID-AWS-015"] == []
+    own = StackResource(POLICY, "elsewhere", f"urn:pulumi:dev::kit::{POLICY}::elsewhere",
+                        {"name": "elsewhere", "policy": policy(allow("s3:GetObject", "arn:aws:s3:::b/*"))})
+    # a decoy (issue 11): the stack's policy of that name, but the attachment does not wait for it, so when
+    # `elsewhere` exists the decoy's create fails and the existing policy is attached
+    [diag] = [d for d in pack.analyze_stack([*stack, own]) if d.policy_name == "AGID-AWS-015"]
+    assert (diag.urn, diag.enforcement_level) == (attachment.urn, "mandatory")
+    ordered = [stack[0], own, StackResource(attachment_type, "att", attachment.urn, attachment.properties,
+                                            dependencies=[own.urn])]
+    assert [d for d in pack.analyze_stack(ordered) if d.policy_name == "AGID-AWS-015"] == []
 
 
 def test_names_join_case_insensitively_as_iam_does():
