@@ -375,6 +375,9 @@ class Takeover:
     method: EscalationMethod
     targets: tuple[str, ...]
     evidence: str
+    # target -> the sources (documents) of the statements granting a requirement on it (which policy names it: the caller asks
+    # whether that policy is created after the target it names, issue 11)
+    sources: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def takeovers(statements: Sequence[LabelledStatement], today: date | None = None) -> list[Takeover]:
@@ -403,7 +406,10 @@ def takeovers(statements: Sequence[LabelledStatement], today: date | None = None
             targets = tuple(dict.fromkeys(g.pattern for r, grants in met if r.target for g in grants if g.named))
             if targets:
                 evidence = "; ".join(f"{r.action} by {grants[0].labelled.label}" for r, grants in met)
-                found.append(Takeover(method, targets, evidence))
+                sources = tuple((t, tuple(dict.fromkeys(g.labelled.source for r, grants in met if r.target
+                                                        for g in grants if g.named and g.pattern == t)))
+                                for t in targets)
+                found.append(Takeover(method, targets, evidence, sources))
     return found
 
 

@@ -18,6 +18,11 @@ power gained is what that target holds or runs as:
   whose role the stack cannot tell fails closed. The function's role is what its `role` input names (a stack
   role's ARN, or its Output as iam_links.output_sources proves it), never a role it merely depends on (issue 11).
 A target that is the caller itself (`user/${aws:username}`) gains it nothing and passes.
+A literal target is the stack's user or function only by its explicit name or known ARN (never the logical name of an
+autonamed one: `<logical>-<7 hex>`) and only when every resource whose policy names it (the principal, a RolePolicy, an
+attached Policy) is created after it (iam_links.ordered_after, issue 11): the stack's `Function("decoy",
+name="prod-fn")` fails to create when `prod-fn` exists, and a policy naming `function:prod-fn` that does not wait for
+it grants the EXISTING function, which runs as whatever role it has.
 Source: https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/ and
 https://pathfinding.cloud (paths iam-002/004/006, lambda-003, ssm-002, ec2-002, ec2instanceconnect-003, ...).
 """
@@ -31,7 +36,7 @@ from agentid_policy_packs.analysis.escalation import escalation_findings, labell
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Rule, Violation
-from .iam_links import LINKED_TYPES, ROLE, USER, NameIndex, link
+from .iam_links import LINKED_TYPES, ROLE, USER, NameIndex, link, ordered_after
 
 FUNCTION = "aws:lambda/function:Function"
 # the kinds of target whose principal the stack can tell: ARN shape -> (resource type, name group)
@@ -86,10 +91,12 @@ class _Stack:
         self.by_urn = {p.resource.urn: p for p in self.links.principals.values()}
         self.users = NameIndex((r for r in resources if r.type == USER), exact_arns=True)
         self.roles = NameIndex((r for r in resources if r.type == ROLE), exact_arns=True)
-        self.functions = NameIndex(r for r in resources if r.type == FUNCTION)
+        self.functions = NameIndex((r for r in resources if r.type == FUNCTION), exact_arns=True)
 
-    def problem(self, target: str) -> str | None:
-        """Why taking over `target` may gain power; None when it is a stack resource whose power is harmless."""
+    def problem(self, target: str, holders=()) -> str | None:
+        """Why taking over `target` may gain power; None when it is a stack resource whose power is harmless.
+        `holders`: the stack resources whose policy documents name `target`; a literal names a stack user or function
+        only when each of them is created after it (iam_links.ordered_after, issue 11: a typed decoy)."""
         if any(variable in target.lower() for variable in _CALLER):
             return None  # the caller itself: nothing new
         kind = next(((pattern.match(target), type_) for pattern, type_ in _TARGETS if pattern.match(target)), None)
@@ -100,6 +107,9 @@ class _Stack:
         # a function ARN may carry a version or alias after the name; a user ARN names the user exactly (its path and
         # kind must be the stack user's: another path's `user/x` is another user)
         found = index.resolve(target, ()) or (index.resolve(match["name"], ()) if type_ != USER else [])
+        # the stack's `Function("decoy", name="prod-fn")` fails to create when `prod-fn` exists, and a policy naming
+        # `function:prod-fn` that does not wait for it is still created: it grants the EXISTING function
+        found = [r for r in found if holders and all(h is not None and ordered_after(h, r) for h in holders)]
         if not found:
             return f"{target} is not defined in this stack: cannot check what it holds or runs as"
         principal_urns = [found[0].urn]
@@ -133,7 +143,10 @@ def check(resources, config):
         for takeover in takeovers(statements):
             if f"escalation:{takeover.method.id}" in as_written:
                 continue  # met on unbounded targets: AGID-AWS-020/021's
-            problems = [p for p in map(stack.problem, takeover.targets) if p]
+            sources = dict(takeover.sources)
+            holders = principal.holders
+            problems = [p for p in (stack.problem(t, [holders.get(label) for label in sources.get(t, ())])
+                                    for t in takeover.targets) if p]
             if not problems:
                 continue
             yield Violation(f"{principal.kind} {_name(principal.resource)} can {takeover.method.summary} ({takeover.method.id}: "

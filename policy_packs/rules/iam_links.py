@@ -78,6 +78,9 @@ class Principal:
     kind: str  # role | user | group
     documents: dict[str, Any] = field(default_factory=dict)  # label -> policy document (JSON text or object)
     pending: list[str] = field(default_factory=list)  # documents not known yet, as "resource.path"
+    # label -> the stack resource whose input holds that document (the principal, a RolePolicy, a Policy): whether a
+    # literal target the document names is the stack's depends on that resource's ordering (ordered_after)
+    holders: dict[str, Resource] = field(default_factory=dict)
 
 
 @dataclass
@@ -315,6 +318,7 @@ def link(resources: list[Resource]) -> Links:
             if isinstance(document, Document):
                 label = f"{prefix} ({document.label})" if prefix else document.label
                 principal.documents[label] = document.value
+                principal.holders[label] = holder
             else:
                 principal.pending.append(f"{holder.name}.{document.path}")
 
@@ -377,5 +381,7 @@ def link(resources: list[Resource]) -> Links:
                 for group in groups:
                     for label, document in group.documents.items():
                         user.documents[f"group {group.resource.name}: {label}"] = document
+                        if label in group.holders:
+                            user.holders[f"group {group.resource.name}: {label}"] = group.holders[label]
                     user.pending += group.pending
     return links

@@ -49,9 +49,13 @@ def flagged(pack, *resources):
             if d.policy_name == "AGID-AWS-056" and d.enforcement_level == "mandatory"]
 
 
-def agent(statement, extra=()):
+def agent(statement, extra=(), after=None):
+    """The agent role and its policy `statement`, the policy created after `after` (default: every resource of `extra`
+    but policies, as a program that names them by Output or depends_on them does; () for a decoy it does not wait for)."""
+    if after is None:
+        after = [r.urn for r in extra if r.type in (USER, FUNCTION)]
     return [res(ROLE, "agent", {"name": "agent-a", "assumeRolePolicy": TRUST}),
-            res(ROLE_POLICY, "p", {"role": "agent-a", "policy": policy(statement)}), *extra]
+            res(ROLE_POLICY, "p", {"role": "agent-a", "policy": policy(statement)}, after), *extra]
 
 
 @pytest.mark.parametrize("statement, method", [
@@ -88,7 +92,7 @@ def stack_user(document):
 def stack_function(document):
     role = res(ROLE, "fnrole", {"name": "fn-role", "assumeRolePolicy": TRUST})
     return (role, res(ROLE_POLICY, "fp", {"role": "fn-role", "policy": document}),
-            res(FUNCTION, "fn", {"name": "f", "role": f"arn:aws:iam::{ACCOUNT}:role/fn-role"}))
+            res(FUNCTION, "fn", {"name": "f", "role": f"arn:aws:iam::{ACCOUNT}:role/fn-role"}, [role.urn]))
 
 
 def test_keys_for_a_stack_user_holding_admin_are_flagged_with_its_power(pack):
@@ -151,3 +155,43 @@ def test_a_function_runs_as_the_role_its_role_input_names_not_one_it_depends_on(
     assert name == "agent" and message.endswith("is this stack's function fn, but its role cannot be told: cannot check "
                                                 "what it runs as"), message
     assert flagged(pack, *agent(statement, extra=(*harmless, function(role.urn)))) == []
+
+
+@pytest.mark.parametrize("statement, extra", [
+    (allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/admin"), stack_user(HARMLESS)),
+    (allow("lambda:UpdateFunctionCode", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:f"), stack_function(HARMLESS)),
+], ids=["user", "function"])
+def test_a_literal_naming_a_typed_decoy_the_policy_does_not_wait_for_fails_closed(pack, statement, extra):
+    """issue 11: the stack's harmless user `admin` / function `f` fails to create when one of that name exists, and the
+    agent's policy naming it by a literal, not created after it, grants the EXISTING one: "not defined in this stack".
+    The look-alike (the policy depends on it) is test_look_alikes_pass."""
+    [(name, message)] = flagged(pack, *agent(statement, extra=extra, after=()))
+    assert name == "agent" and message.endswith("is not defined in this stack: cannot check what it holds or runs as")
+
+
+def test_a_literal_equal_to_an_autonamed_functions_logical_name_is_another_function(pack):
+    """issue 11: a function without a `name` input is autonamed `f-<7 hex>`, so `function:f` is an existing function
+    even from a policy ordered after the stack's `f`; with the explicit name it passes (test_look_alikes_pass)."""
+    role = res(ROLE, "fnrole", {"name": "fn-role", "assumeRolePolicy": TRUST})
+    autonamed = (role, res(ROLE_POLICY, "fp", {"role": "fn-role", "policy": HARMLESS}),
+                 res(FUNCTION, "f", {"role": f"arn:aws:iam::{ACCOUNT}:role/fn-role"}, [role.urn]))
+    statement = allow("lambda:UpdateFunctionCode", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:f")
+    [(name, message)] = flagged(pack, *agent(statement, extra=autonamed))
+    assert name == "agent" and message.endswith("is not defined in this stack: cannot check what it holds or runs as")
+
+
+def test_a_decoy_named_in_an_attached_policy_is_judged_by_that_policys_ordering(pack):
+    """The document naming the target may be an attached aws.iam.Policy: it, not the attachment, must be created after
+    the target (a Policy created before the function names whatever `function:f` exists then)."""
+    statement = allow("lambda:UpdateFunctionCode", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:f")
+    fn = stack_function(HARMLESS)
+
+    def stack(*after):
+        managed = res("aws:iam/policy:Policy", "mp", {"name": "mp", "policy": policy(statement)}, after)
+        return [res(ROLE, "agent", {"name": "agent-a", "assumeRolePolicy": TRUST}), managed, *fn,
+                res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "att",
+                    {"role": "agent-a", "policyArn": f"arn:aws:iam::{ACCOUNT}:policy/mp"}, [managed.urn, fn[2].urn])]
+
+    [(name, message)] = flagged(pack, *stack())
+    assert name == "agent" and message.endswith("is not defined in this stack: cannot check what it holds or runs as")
+    assert flagged(pack, *stack(fn[2].urn)) == []

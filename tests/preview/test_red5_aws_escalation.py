@@ -3,7 +3,8 @@
 Each passed (exit 0) before: PassRole of a role pattern + ec2:RunInstances, CreateAccessKey on a user the
 stack does not define, UpdateFunctionCode on function:prod-*, SendCommand + AWS-RunShellScript on one
 instance, AWSOrganizationsFullAccess attached by ARN. The look-alike program takes over only a user and a
-function of its own whose policies are harmless, and reads named targets: no AGID-AWS-055/056/013.
+function of its own whose policies are harmless (its policy created after them: a literal names a stack object only
+then, issue 11), and reads named targets: no AGID-AWS-055/056/013.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ _TRUST = _json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
                       "Principal": {"Service": "lambda.amazonaws.com"}}]})
 
 
-def agent_role(name, *statements):
+def agent_role(name, *statements, after=()):
     role = aws.iam.Role(name, name=name, assume_role_policy=_TRUST, tags={"owner": "t"})
     aws.iam.RolePolicy(f"{name}-p", role=role.name, policy=_json.dumps({"Version": "2012-10-17",
-                                                                        "Statement": list(statements)}))
+                                                                        "Statement": list(statements)}),
+                       opts=pulumi.ResourceOptions(depends_on=list(after)))
     return role
 '''
 A = "arn:aws:{}:eu-west-1:111122223333:{}"
@@ -42,13 +44,14 @@ _READ = _json.dumps({{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow"
 user = aws.iam.User("ops", name="ops")
 aws.iam.UserPolicy("ops-p", user=user.name, policy=_READ)
 fn_role = agent_role("fn-role", {{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}})
-aws.lambda_.Function("f", name="f", role=fn_role.arn, runtime="python3.12", handler="h.h",
-                     code=pulumi.AssetArchive({{}}))
+fn = aws.lambda_.Function("f", name="f", role=fn_role.arn, runtime="python3.12", handler="h.h",
+                          code=pulumi.AssetArchive({{}}))
 agent_role("own", {{"Effect": "Allow", "Action": ["iam:CreateAccessKey", "iam:UpdateLoginProfile"],
                     "Resource": "arn:aws:iam::111122223333:user/ops"}},
            {{"Effect": "Allow", "Action": "lambda:UpdateFunctionCode", "Resource": "{A.format("lambda", "function:f")}"}},
            {{"Effect": "Allow", "Action": ["iam:GetUser", "lambda:GetFunction", "ec2:DescribeInstances"],
-             "Resource": ["arn:aws:iam::111122223333:user/admin", "{A.format("lambda", "function:prod-*")}"]}})
+             "Resource": ["arn:aws:iam::111122223333:user/admin", "{A.format("lambda", "function:prod-*")}"]}},
+           after=[user, fn])  # names them by literal: created after them, else a decoy (issue 11)
 ro = aws.iam.Role("ro", name="ro", assume_role_policy=_TRUST, tags={{"owner": "t"}})
 aws.iam.RolePolicyAttachment("ro-a", role=ro.name, policy_arn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
 '''
