@@ -7,7 +7,8 @@ the attacker owns: red13 r13-10, an IAM role trusting `repo:attacker/evil:ref:re
 credentials trusting `repo:attacker/evil:environment:prod` passed. Where each platform's token names its tenant, and
 which gate setting lists the own ones, is data (analysis/oidc_issuers.yaml `tenants`, with sources):
   - GitHub: the repository owner, `repo:OWNER/...` or a customised subject's `repository_owner:` /
-    `repository_owner_id:` / `repository:OWNER/...` (and those claims as AWS condition keys): trustedRepositoryOwners,
+    `repository_owner_id:` / `repository:OWNER/...` as its FIRST claim only (a later one follows claims the
+    repository writes, e.g. its workflow's name: red16 r16-1) (and those claims as AWS condition keys): trustedRepositoryOwners,
     logins compared without case (GitHub's own rule), owner ids listed as digits and matched only against id claims;
   - GitLab.com: the project's top-level group, `project_path:GROUP/...`: trustedGitLabGroups;
   - HCP Terraform: `organization:ORG:...`: trustedTerraformOrganizations;

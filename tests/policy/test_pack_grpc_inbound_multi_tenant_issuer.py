@@ -130,6 +130,13 @@ CASES = {
     "runtime github, foreign owner claim": (
         RUNTIME, runtime(url=GH_DISCOVERY, claims=[claim("repository_owner", "attacker")]),
         runtime(url=GH_DISCOVERY, claims=[claim("sub", "repo:Example-Org/app:ref:refs/heads/main")])),
+    # red16 r16-1: a sub naming the owner after a claim the caller writes (workflow name) names no owner
+    "runtime github, owner forged in a customised sub": (
+        RUNTIME, runtime(url=GH_DISCOVERY, claims=[claim("sub", "workflow:deploy:repository_owner:example-org")]),
+        runtime(url=GH_DISCOVERY, claims=[claim("sub", "repository_owner:example-org:workflow:deploy")])),
+    "runtime github, repository forged in a customised sub": (
+        RUNTIME, runtime(url=GH_DISCOVERY, claims=[claim("sub", "environment:x:repository:example-org/app")]),
+        runtime(url=GH_DISCOVERY, claims=[claim("sub", "repository:example-org/app:environment:x")])),
     "runtime github, allowed clients are no pin": (
         RUNTIME, runtime(url=GH_DISCOVERY, clients=["my-client"], claims=[claim("repository", "evil/example-org")]),
         runtime(url=GH_DISCOVERY, claims=[claim("repository", "example-org/app")])),
