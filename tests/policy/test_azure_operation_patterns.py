@@ -84,7 +84,37 @@ TWINS = {
     "Microsoft.Cache/redisEnterprise/databases/listKeys/action": "admin credentials",
     "Microsoft.Web/sites/functions/keys/write": "function and host keys",
     "Microsoft.DataFactory/factories/pipelines/createRun/action": "Data Factory pipelines",
+    # r16-5: the same capabilities through other verbs
+    "Microsoft.ManagedServices/registrationDefinitions/write": "ANY other tenant",
+    "Microsoft.ManagedServices/registrationAssignments/write": "ANY other tenant",
+    "Microsoft.KeyVault/vaults/deploy/action": "Key Vault references",
+    "Microsoft.Cache/redis/accessPolicyAssignments/write": "Redis data access policies",
+    "Microsoft.Web/connections/accessPolicies/Write": "Logic Apps API connection access",
+    "Microsoft.DocumentDB/mongoClusters/users/write": "Mongo vCore database users",
+    "Microsoft.Sql/servers/write": "SQL administrator password",
+    "Microsoft.DBforPostgreSQL/flexibleServers/write": "SQL administrator password",
+    "Microsoft.DBforMySQL/flexibleServers/write": "SQL administrator password",
 }
+
+# r16-5 look-alikes: reading the same resources (or defining, not assigning, a Redis policy) grants nothing
+READ_ALIKES = [
+    "Microsoft.ManagedServices/registrationDefinitions/read",
+    "Microsoft.ManagedServices/registrationAssignments/read",
+    "Microsoft.KeyVault/vaults/read",
+    "Microsoft.Cache/redis/accessPolicyAssignments/read",
+    "Microsoft.Web/connections/accessPolicies/Read",
+    "Microsoft.DocumentDB/mongoClusters/users/read",
+    "Microsoft.Sql/servers/read",
+    "Microsoft.Sql/servers/databases/write",
+    "Microsoft.DBforPostgreSQL/flexibleServers/read",
+    "Microsoft.DBforMySQL/flexibleServers/read",
+]
+
+
+@pytest.mark.parametrize("operation", READ_ALIKES)
+def test_a_custom_role_holding_only_a_read_look_alike_passes(pack, operation):
+    role = definition("rd", [operation])
+    assert azure_role_diagnostics(pack, role, assignment("ra", "04da6b54-80e4-46f7-96ec-b56ff0331ba9", role)) == []
 
 
 def definition(name, actions, data_actions=()):

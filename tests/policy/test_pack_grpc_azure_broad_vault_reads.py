@@ -128,3 +128,22 @@ def test_a_scope_output_is_the_stack_vault_or_resource_group_it_comes_from(pack)
     assert [(n, level) for n, level, _ in result] == [("", "advisory"), ("decoy", "mandatory"), ("on-group", "mandatory")]
     assert "cannot check until known: hidden.scope is computed during preview" in result[0][2]
     assert "at resource-group scope resource group agents (its id Output) grants" in result[2][2]
+
+
+@pytest.mark.parametrize("operation", ["Microsoft.KeyVault/vaults/secrets/backup/action",
+                                       "Microsoft.KeyVault/vaults/keys/backup/action",
+                                       "Microsoft.KeyVault/vaults/certificates/backup/action"])
+def test_backups_export_the_material_so_a_custom_role_holding_one_above_a_vault_is_flagged(pack, operation) -> None:
+    # r16-5: a backup blob is the secret's (key's, certificate's) material, restorable into a vault the holder controls
+    role = definition("backup", operation)
+    resources = [role, grant("by-output", UNKNOWN, RG, role, by_input={"roleDefinitionId": [role.urn]}),
+                 grant("on-vault", UNKNOWN, VAULT, role, by_input={"roleDefinitionId": [role.urn]})]
+    result = found(pack, *resources)
+    assert [(n, level) for n, level, _ in result] == [("by-output", "mandatory")]
+    assert f"whose dataActions read Key Vault secret material ({operation})" in result[0][2]
+
+
+def test_restore_and_metadata_look_alikes_of_a_backup_pass(pack) -> None:
+    role = definition("restore", "Microsoft.KeyVault/vaults/secrets/restore/action",
+                      "Microsoft.KeyVault/vaults/secrets/readMetadata/action")
+    assert found(pack, role, grant("ra", UNKNOWN, RG, role, by_input={"roleDefinitionId": [role.urn]})) == []
