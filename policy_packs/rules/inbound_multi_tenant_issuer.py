@@ -4,7 +4,10 @@ An inbound authorizer takes a caller's JWT as who the caller is: an AgentCore ru
 (customJwtAuthorizer), an API Gateway HTTP API JWT authorizer, AppSync OPENID_CONNECT (default or additional), a
 Verified Permissions identity source, a Verified Access OIDC trust provider, an EKS OIDC identity provider, Container
 Apps / App Service authentication (a custom OpenID Connect provider, or the Entra provider's openIdIssuer; classic
-settings' issuer), an AppSync Events API, an Application Load Balancer `authenticate-oidc` action. Some
+settings' issuer), an AppSync Events API, an Application Load Balancer `authenticate-oidc` action, an IAM Identity
+Center trusted token issuer (its tokens exchanged for the user a caller-chosen claim maps to: red16 r16-2), a GCP
+Identity Platform (tenant) OIDC provider. Every type AGID-GEN-003 reads an issuer from is one of these or listed,
+with why not, in the data's `not_authorizers` (a test keeps the two in step). Some
 issuers sign for ANYONE (red15 r15-9: a PUBLIC AgentCore runtime trusting GitHub Actions passed):
   - the multi-tenant CI platforms of analysis/oidc_issuers.yaml `tenants` (GitHub Actions, GitLab.com, HCP Terraform,
     Azure DevOps): every workflow of every repository gets a token, for ANY audience it asks
@@ -26,7 +29,8 @@ issuers and its claim check is data: inbound_token_issuers.yaml `authorizers`):
   - Easy Auth's built-in sign-in providers (Google, GitHub, Facebook, X, Apple, Microsoft account: data
     `open_providers`) sign in any account of their platform and check no claim: one present and not
     `enabled: false` blocks, unless the authorizer is off (`platform.enabled: false`);
-  - API Gateway JWT, AppSync, Verified Permissions, Verified Access and Easy Auth custom OpenID providers check no
+  - API Gateway JWT, AppSync, Verified Permissions, Verified Access, Identity Center trusted token issuers, Identity
+    Platform OIDC providers and Easy Auth custom OpenID providers check no
     caller claim: a multi-tenant issuer there cannot be pinned and blocks (confine the callers in the backend with
     an authorizer that can, e.g. a Lambda authorizer, or use a single-tenant issuer: the stack's Cognito pool, an
     own Entra tenant's issuer).

@@ -117,6 +117,13 @@ def api_config(text: str) -> dict:
                                                            "contents": base64.b64encode(text.encode()).decode()}}]}
 
 
+def tti(issuer: str, claim: str) -> dict:
+    return {"instanceArn": "arn:aws:sso:::instance/ssoins-1", "name": "t", "trustedTokenIssuerType": "OIDC_JWT",
+            "trustedTokenIssuerConfiguration": {"oidcJwtConfiguration": {
+                "issuerUrl": issuer, "claimAttributePath": claim, "identityStoreAttributePath": "userName",
+                "jwksRetrievalOption": "OPEN_ID_DISCOVERY"}}}
+
+
 def found(pack, type_: str, props: dict) -> list[tuple[str, str]]:
     diags = pack.analyze(type_, "t", urn(type_, "t"), props)
     return [(d.enforcement_level, d.message) for d in diags if d.policy_name == RULE]
@@ -226,6 +233,21 @@ CASES = {
         "aws:appsync/api:Api", {"name": "e", "eventConfig": {"authProviders": [
             {"authType": "OPENID_CONNECT", "openidConnectConfig": {"issuer": GH}}]}},
         {"name": "e", "eventConfig": {"authProviders": [{"authType": "AWS_IAM"}]}}),
+    # red16 r16-2: Identity Center exchanges any token of the issuer for the user its (caller-chosen) claim maps to
+    "identity center trusted token issuer on github": (
+        "aws:ssoadmin/trustedTokenIssuer:TrustedTokenIssuer", tti(GH, "repository_owner"), tti(COGNITO, "sub")),
+    "identity center trusted token issuer on google": (
+        "aws:ssoadmin/trustedTokenIssuer:TrustedTokenIssuer", tti("https://accounts.google.com/", "email"), tti(COGNITO, "email")),
+    "identity platform oidc provider on google": (
+        "gcp:identityplatform/oauthIdpConfig:OauthIdpConfig",
+        {"name": "oidc.g", "clientId": "c", "issuer": "https://accounts.google.com", "enabled": True},
+        {"name": "oidc.g", "clientId": "c", "issuer": "https://accounts.google.com", "enabled": False}),
+    "identity platform tenant oidc provider on entra common": (
+        "gcp:identityplatform/tenantOauthIdpConfig:TenantOauthIdpConfig",
+        {"tenant": "t1", "name": "oidc.e", "clientId": "c", "issuer": "https://login.microsoftonline.com/common/v2.0",
+         "displayName": "e"},
+        {"tenant": "t1", "name": "oidc.e", "clientId": "c", "issuer": f"https://login.microsoftonline.com/{TENANT}/v2.0",
+         "displayName": "e"}),
     "runtime discovery url with a trailing slash": (
         RUNTIME, runtime(url=GH_DISCOVERY + "/"), runtime(url=COGNITO + "/.well-known/openid-configuration/")),
 }
@@ -305,3 +327,16 @@ def test_a_definition_that_cannot_be_read_cannot_be_checked(pack) -> None:
             for lvl, msg in found(pack, GCP_API_CONFIG, bad)] == [("mandatory", True)]
     assert [lvl for lvl, msg in found(pack, ENDPOINTS, {"serviceName": "s", "openapiConfig": "[1, 2"})
             if "is not an OpenAPI definition" in msg] == ["mandatory"]
+
+
+def test_every_issuer_consumer_gen003_reads_is_judged_or_listed_with_a_reason() -> None:
+    """red16 r16-2 class: a type GEN-003 knows as taking an issuer's tokens but GEN-008 silently skips."""
+    from agentid_policy_packs.rules import federated_issuer_known as gen003
+    from agentid_policy_packs.rules.inbound_multi_tenant_issuer import AUTHORIZERS, _data
+
+    consumers = {*gen003.ISSUER_PATHS, *gen003.AZURE_TYPES, *gen003.GCP_PROVIDERS, gen003.AWS_PROVIDER,
+                 gen003.SAML_PROVIDER, gen003.COGNITO_IDP, *gen003.AGENTCORE}
+    reasons = _data().get("not_authorizers") or {}
+    assert not set(reasons) & set(AUTHORIZERS)
+    assert all(isinstance(why, str) and why.strip() for why in reasons.values())
+    assert sorted(consumers - set(AUTHORIZERS) - set(reasons)) == []
