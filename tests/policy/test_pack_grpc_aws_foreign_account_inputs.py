@@ -45,6 +45,11 @@ def _accounts(account: str) -> dict[str, tuple[str, dict]]:
             "grantee": {"granteeType": "IAM", "granteeIdentifier": f"arn:aws:iam::{a}:root"}}),
         "security_lake_subscriber": ("aws:securitylake/subscriber:Subscriber", {
             "accessType": "S3", "subscriberIdentity": {"externalId": "x", "principal": a}}),
+        # r16-8: groups (bound by the cluster's RBAC, outside the program) instead of an access policy
+        "eks_access_entry_groups": ("aws:eks/accessEntry:AccessEntry", {
+            "clusterName": "prod", "principalArn": f"arn:aws:iam::{a}:root", "kubernetesGroups": ["ops-admins"]}),
+        "eks_access_entry_role": ("aws:eks/accessEntry:AccessEntry", {
+            "clusterName": "prod", "principalArn": f"arn:aws:iam::{a}:role/anything", "type": "STANDARD"}),
         "guardduty_admin": ("aws:guardduty/organizationAdminAccount:OrganizationAdminAccount", {"adminAccountId": a}),
         "securityhub_admin": ("aws:securityhub/organizationAdminAccount:OrganizationAdminAccount",
                               {"adminAccountId": a}),
