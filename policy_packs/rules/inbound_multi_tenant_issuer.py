@@ -29,6 +29,8 @@ issuers and its claim check is data: inbound_token_issuers.yaml `authorizers`):
   - Easy Auth's built-in sign-in providers (Google, GitHub, Facebook, X, Apple, Microsoft account: data
     `open_providers`) sign in any account of their platform and check no claim: one present and not
     `enabled: false` blocks, unless the authorizer is off (`platform.enabled: false`);
+  - API Management developer-portal identity providers: google / facebook / microsoft / twitter sign in any
+    account and block; `aad` passes only when every allowedTenants entry is an own tenant id (red16 r16-2);
   - API Gateway JWT, AppSync, Verified Permissions, Verified Access, Identity Center trusted token issuers, Identity
     Platform OIDC providers and Easy Auth custom OpenID providers check no
     caller claim: a multi-tenant issuer there cannot be pinned and blocks (confine the callers in the backend with
@@ -223,8 +225,45 @@ def _open_providers(resource: Resource, entry: dict):
         yield Unknown(where)
 
 
+def _apim(resource: Resource, entry: dict, config):
+    """An API Management developer-portal identity provider (red16 r16-2): the social types sign in every account
+    of their platform; `aad` signs in users of the tenants in allowedTenants (any tenant for common / organizations
+    / consumers), so each must be an own tenant id (a domain name cannot be checked: fail closed)."""
+    kind = resource.props.get(entry["type_input"])
+    if kind is None:
+        kind = resource.props.get(entry["name_input"])
+    if is_unknown(kind):
+        yield Unknown(entry["type_input"])
+        return
+    kind = kind.strip().lower() if isinstance(kind, str) else ""
+    opened = {k.lower(): v for k, v in (entry.get("open_types") or {}).items()}
+    if kind in opened:
+        yield Violation(f"{entry['what']} {resource.name} signs in every {opened[kind]} (type {kind}): the provider "
+                        "checks no caller claim, so anyone with such an account signs in; use `aad` with "
+                        "allowedTenants naming your own tenant ids")
+        return
+    if kind != "aad":
+        return  # aadB2C: the stack's own B2C tenant (AGID-GEN-003 judges its authority)
+    tenants = resource.props.get(entry["tenants_input"])
+    if is_unknown(tenants) or (isinstance(tenants, list) and any(is_unknown(t) for t in tenants)):
+        yield Unknown(entry["tenants_input"])
+        return
+    own = own_tenants(config)
+    values = [t for t in tenants if isinstance(t, str)] if isinstance(tenants, list) else []
+    foreign = [t for t in values if t.strip().lower() not in own]
+    if not values or foreign or len(values) != len(tenants):
+        shown = ", ".join(repr(t[:80]) for t in foreign[:3]) or "none listed"
+        yield Violation(f"{entry['what']} {resource.name} (type aad) lets in users of tenants that are not the "
+                        f"stack's own ({entry['tenants_input']}: {shown}); common / organizations / consumers or "
+                        "another tenant is anyone with such an account: list only your own tenant ids (the gate's "
+                        "ownTenantIds, the stack's azure-native tenantId)")
+
+
 def check(resource: Resource, config):
     entry = AUTHORIZERS[resource.type]
+    if entry["pins"] == "apim":
+        yield from _apim(resource, entry, config)
+        return
     if "disabled_by" in entry:
         switch = _at(resource.props, entry["disabled_by"])
         if switch and switch[0][1] is False:

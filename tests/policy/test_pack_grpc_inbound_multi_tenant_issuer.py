@@ -124,6 +124,18 @@ def tti(issuer: str, claim: str) -> dict:
                 "jwksRetrievalOption": "OPEN_ID_DISCOVERY"}}}
 
 
+APIM = "azure-native:apimanagement:IdentityProvider"
+
+
+def apim(type_, tenants) -> dict:
+    props = {"resourceGroupName": "rg", "serviceName": "api", "clientId": "c", "clientSecret": "s"}
+    if type_ is not None:
+        props["type"] = type_
+    if tenants is not None:
+        props["allowedTenants"] = tenants
+    return props
+
+
 def found(pack, type_: str, props: dict) -> list[tuple[str, str]]:
     diags = pack.analyze(type_, "t", urn(type_, "t"), props)
     return [(d.enforcement_level, d.message) for d in diags if d.policy_name == RULE]
@@ -248,6 +260,14 @@ CASES = {
          "displayName": "e"},
         {"tenant": "t1", "name": "oidc.e", "clientId": "c", "issuer": f"https://login.microsoftonline.com/{TENANT}/v2.0",
          "displayName": "e"}),
+    "api management aad with common": (
+        APIM, apim("aad", ["common"]), apim("aad", [TENANT.upper()])),
+    "api management aad with a foreign tenant among own": (
+        APIM, apim("aad", [TENANT, "11111111-2222-3333-4444-555555555555"]), apim("aad", [TENANT])),
+    "api management aad with no allowed tenants": (APIM, apim("aad", None), apim("aadB2C", None)),
+    "api management google sign-in": (APIM, apim("google", None), apim("aad", [TENANT])),
+    "api management type from the provider name": (
+        APIM, {**apim(None, None), "identityProviderName": "facebook"}, {**apim(None, [TENANT]), "identityProviderName": "aad"}),
     "runtime discovery url with a trailing slash": (
         RUNTIME, runtime(url=GH_DISCOVERY + "/"), runtime(url=COGNITO + "/.well-known/openid-configuration/")),
 }
@@ -259,7 +279,8 @@ def test_multi_tenant_issuer_needs_an_own_tenant_pin(pack, case: str) -> None:
     findings = found(pack, type_, flagged)
     assert [level for level, _ in findings] == ["mandatory"], findings
     # names the resource and the issuer (or the sign-in provider)
-    assert " t takes tokens of '" in findings[0][1] or " t signs in every " in findings[0][1], findings
+    assert " t takes tokens of '" in findings[0][1] or " t signs in every " in findings[0][1] \
+        or " t (type aad) lets in users of tenants" in findings[0][1], findings
     assert found(pack, type_, look_alike) == []
 
 
@@ -311,6 +332,7 @@ def test_the_data_names_the_sdks_inputs() -> None:
         cls = _args_class(type_)
         paths = [*entry["issuers"], *(entry.get("open_providers") or {}), *(entry.get("documents") or ())]
         paths += [entry["disabled_by"]] if "disabled_by" in entry else []
+        paths += [entry[k] for k in ("type_input", "name_input", "tenants_input") if k in entry]
         if entry["pins"] == "agentcore":
             paths.append(entry["issuers"][0].replace("discoveryUrl", "customClaims"))
         paths += {"eks": ["oidc.requiredClaims"], "easyauth": [
@@ -340,3 +362,9 @@ def test_every_issuer_consumer_gen003_reads_is_judged_or_listed_with_a_reason() 
     assert not set(reasons) & set(AUTHORIZERS)
     assert all(isinstance(why, str) and why.strip() for why in reasons.values())
     assert sorted(consumers - set(AUTHORIZERS) - set(reasons)) == []
+
+
+def test_api_management_allowed_tenants_unknown_at_preview_cannot_be_checked(pack) -> None:
+    assert found(pack, APIM, apim("aad", UNKNOWN)) == [
+        ("advisory", "can't run policy 'AGID-GEN-008' from policy pack 'agent-guard@v0.0.1' during preview: cannot "
+                     "check until known: allowedTenants is computed during preview")]
