@@ -39,6 +39,7 @@ from collections.abc import Iterator, Mapping
 
 from agentid_policy_packs.analysis.values import is_unknown
 
+from . import cognito_inbound_pools as inbound
 from .base import Outcome, Resource, Rule, Unknown, Violation
 from .iam_links import known_state, output_sources
 from .stack_inputs import Stop, judged, objects
@@ -210,41 +211,78 @@ def idp_pools(idp: Resource, pools: dict[str, Resource], clients: dict[str, Reso
     return None
 
 
-def _social_federation(identity_pool: Resource, pool: Resource, idps: list[Resource], named: list[Resource] | None,
-                       pools: dict[str, Resource], clients: dict[str, Resource]) -> Iterator[Outcome]:
+def _oidc_open(idp: Resource) -> str | None:
+    """What an OIDC `cognito.IdentityProvider` lets in when its issuer signs people in from anywhere (AGID-GEN-008's
+    `open_issuers`: Google accounts, Entra common / consumers, Apple): federation makes each of them a pool user;
+    None otherwise. A CI platform's issuer (GitHub Actions) runs no interactive sign-in a pool can federate."""
+    from . import inbound_multi_tenant_issuer as gen008
+    details = idp.props.get("providerDetails")
+    issuer = details.get("oidc_issuer") if isinstance(details, Mapping) else None
+    if not isinstance(issuer, str) or is_unknown(issuer) or not issuer.strip():
+        return None  # unknown: AGID-GEN-003's cannot check
+    issuer = gen008._issuer_of(issuer)
+    opened = gen008._open_issuer(issuer)
+    return f"the OIDC issuer {issuer[:100]}, which signs in every {opened[0]}," if opened else None
+
+
+def _social_federation(who: str, urn: str, pool: Resource, idps: list[Resource], named: list[Resource] | None,
+                       pools: dict[str, Resource], clients: dict[str, Resource], gets: str) -> Iterator[Outcome]:
     for idp in idps:
         kind = idp.props.get("providerType")
-        social = is_unknown(kind) or not isinstance(kind, str) or kind.lower() in SOCIAL_IDP_TYPES
+        oidc = _oidc_open(idp) if isinstance(kind, str) and kind.lower() == "oidc" else None
+        social = is_unknown(kind) or not isinstance(kind, str) or kind.lower() in SOCIAL_IDP_TYPES or oidc
         if not social:
-            continue  # an OIDC or SAML IdP is judged by its issuer / metadata (AGID-GEN-003)
+            continue  # an OIDC IdP of a single-tenant issuer or a SAML IdP: judged by its issuer (AGID-GEN-003)
         on = idp_pools(idp, pools, clients)
         if on is None:
             if is_unknown(idp.props.get("userPoolId")):
-                yield Unknown(f"{idp.name}.userPoolId", identity_pool.urn)
+                yield Unknown(f"{idp.name}.userPoolId", urn)
             else:
-                yield Violation(f"identity pool {identity_pool.name} trusts user pool {pool.name}: cannot check: "
-                                f"identity provider {idp.name}'s userPoolId is not a user pool id", identity_pool.urn)
+                yield Violation(f"{who} trusts user pool {pool.name}: cannot check: "
+                                f"identity provider {idp.name}'s userPoolId is not a user pool id", urn)
             continue
         if not on:  # a literal id that is no known stack pool's: on this pool only if this pool's id is not known
             pool_id = known_state(pool).get("id")
             if isinstance(pool_id, str) and not is_unknown(pool_id):
                 continue
-            yield Violation(f"identity pool {identity_pool.name} trusts user pool {pool.name}, whose id is not known: "
+            yield Violation(f"{who} trusts user pool {pool.name}, whose id is not known: "
                             f"cannot check whether identity provider {idp.name} (userPoolId "
-                            f"{str(idp.props.get('userPoolId'))[:80]!r}) federates it", identity_pool.urn)
+                            f"{str(idp.props.get('userPoolId'))[:80]!r}) federates it", urn)
             continue
         if pool.urn not in {p.urn for p in on} or not _signs_in_through(named, idp):
             continue
         if is_unknown(kind) or not isinstance(kind, str):
-            yield Violation(f"identity pool {identity_pool.name} trusts user pool {pool.name}, whose identity provider "
+            yield Violation(f"{who} trusts user pool {pool.name}, whose identity provider "
                             f"{idp.name} has no readable providerType: whether anyone with a social account becomes a "
-                            "pool user cannot be judged", identity_pool.urn)
+                            "pool user cannot be judged", urn)
         else:
-            yield Violation(f"identity pool {identity_pool.name} trusts user pool {pool.name}, federated to "
-                            f"{SOCIAL_IDP_TYPES[kind.lower()]} (identity provider {idp.name}): every "
-                            f"{SOCIAL_IDP_TYPES[kind.lower()]} account signs in as a pool user (allowAdminCreateUserOnly "
-                            "does not stop federated users) and gets the authenticated role's AWS credentials",
-                            identity_pool.urn)
+            what = oidc or SOCIAL_IDP_TYPES[kind.lower()]
+            anyone = "each of them" if oidc else f"every {what} account"
+            yield Violation(f"{who} trusts user pool {pool.name}, federated to "
+                            f"{what} (identity provider {idp.name}): "
+                            f"{anyone} signs in as a pool user (allowAdminCreateUserOnly "
+                            f"does not stop federated users) and gets {gets}", urn)
+
+
+def pool_findings(who: str, urn: str, pool: Resource, idps: list[Resource], named: list[Resource] | None,
+                  pools: dict[str, Resource], clients: dict[str, Resource], gets: str, *,
+                  sign_up: bool = True) -> Iterator[Outcome]:
+    """Whether anyone can become a user of the stack user `pool` trusted by `who` (and so get `gets`): self sign-up
+    (unless `sign_up` is False: already judged), federation with a social IdP or an open OIDC issuer that the
+    app clients `named` (None: any) sign in; an unreadable setting cannot be checked. The one judgement of pool
+    openness, for identity pools and inbound authorizers alike."""
+    yield from _social_federation(who, urn, pool, idps, named, pools, clients, gets)
+    if not sign_up:
+        return
+    open_ = _self_sign_up(pool)
+    if open_ is None:
+        yield Violation(f"{who} trusts user pool {pool.name}, whose "
+                        "adminCreateUserConfig.allowAdminCreateUserOnly is not readable: whether anyone can "
+                        f"sign up and get {gets} cannot be judged", urn)
+    elif open_:
+        yield Violation(f"{who} trusts user pool {pool.name}, which lets anyone sign up "
+                        "(adminCreateUserConfig.allowAdminCreateUserOnly is not true): every internet sign-up "
+                        f"gets {gets}", urn)
 
 
 def check(resources: list[Resource], config):
@@ -261,32 +299,24 @@ def check(resources: list[Resource], config):
                             "anyone who has one gets an authenticated identity and its role's AWS credentials",
                             identity_pool.urn)
         yield from judged(_user_pool_findings(identity_pool, pools, clients, idps))
+    for resource in resources:
+        if resource.type in inbound.INBOUND:
+            yield from judged(inbound.findings(resource, pools, clients, idps))
 
 
 def _user_pool_findings(identity_pool: Resource, pools: dict[str, Resource], clients: dict[str, Resource],
                         idps: list[Resource]) -> Iterator[Outcome]:
-    name = identity_pool.name
+    who = f"identity pool {identity_pool.name}"
+    gets = "the authenticated role's AWS credentials"
     judged_pools: set[str] = set()
     for found in trusted_pools(identity_pool, pools, clients):
         if not isinstance(found, tuple):
             yield found
             continue
         pool, named = found
-        yield from _social_federation(identity_pool, pool, idps, named, pools, clients)
-        if pool.urn in judged_pools:
-            continue
+        yield from pool_findings(who, identity_pool.urn, pool, idps, named, pools, clients, gets,
+                                 sign_up=pool.urn not in judged_pools)
         judged_pools.add(pool.urn)
-        open_ = _self_sign_up(pool)
-        if open_ is None:
-            yield Violation(f"identity pool {name} trusts user pool {pool.name}, whose "
-                            "adminCreateUserConfig.allowAdminCreateUserOnly is not readable: whether anyone can "
-                            "sign up and get the authenticated role's AWS credentials cannot be judged",
-                            identity_pool.urn)
-        elif open_:
-            yield Violation(f"identity pool {name} trusts user pool {pool.name}, which lets anyone sign up "
-                            "(adminCreateUserConfig.allowAdminCreateUserOnly is not true): every internet sign-up "
-                            "gets an authenticated identity and the authenticated role's AWS credentials",
-                            identity_pool.urn)
 
 
 RULE = Rule(
@@ -296,12 +326,15 @@ RULE = Rule(
     category="public-access",
     description="Cognito identity pools do not hand AWS credentials to self-registered users (a user pool with self "
                 "sign-up) or to public social accounts (Google, Facebook, Amazon, Apple, Twitter), directly or through "
-                "a user pool federated to them.",
+                "a user pool federated to them; no inbound authorizer (AgentCore JWT, HTTP API JWT, REST API Cognito, "
+                "AppSync user pool, ALB authenticate-cognito) trusts a user pool anyone can join that way, or one "
+                "the stack does not define.",
     remediation="Set the user pool's adminCreateUserConfig.allowAdminCreateUserOnly: true (users are created by an "
-                "administrator), drop social login providers from the identity pool and its user pools, or give "
+                "administrator), drop social and open-issuer (Google) identity providers from the identity pool and "
+                "its user pools, trust only user pools the stack defines, or give "
                 "agents their own IAM role through OIDC instead of Cognito identities.",
     url="https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html",
     check=check,
     stack=True,
-    reads=(IDENTITY_POOL, USER_POOL, USER_POOL_CLIENT, USER_POOL_IDP),
+    reads=(IDENTITY_POOL, USER_POOL, USER_POOL_CLIENT, USER_POOL_IDP, *inbound.INBOUND),
 )

@@ -34,14 +34,16 @@ issuers and its claim check is data: inbound_token_issuers.yaml `authorizers`):
   - API Gateway JWT, AppSync, Verified Permissions, Verified Access, Identity Center trusted token issuers, Identity
     Platform OIDC providers and Easy Auth custom OpenID providers check no
     caller claim: a multi-tenant issuer there cannot be pinned and blocks (confine the callers in the backend with
-    an authorizer that can, e.g. a Lambda authorizer, or use a single-tenant issuer: the stack's Cognito pool, an
+    an authorizer that can, e.g. a Lambda authorizer, or use a single-tenant issuer: the stack's admin-only Cognito pool, an
     own Entra tenant's issuer).
 A pin unknown at preview is "cannot check until known"; an issuer unknown at preview is AGID-GEN-003's.
 The same issuers named inside an OpenAPI definition are judged too (data `documents`): an HTTP API body's
 `x-amazon-apigateway-authorizer` of type jwt (`jwtConfiguration.issuer`), and Cloud Endpoints (`openapiConfig`) / GCP
 API Gateway config (`openapiDocuments[].document.contents`, base64) security schemes' `x-google-issuer`, which
 check issuer and audience only; a definition that cannot be read cannot be checked.
-Not judged: REST API COGNITO authorizers (a user pool is single-tenant; AGID-AWS-046 judges open sign-up), APIM
+A Cognito user pool's issuer is single-tenant only when nobody can join the pool: a stack pool with self sign-up or a
+social / open-issuer IdP is AGID-AWS-060's (for every inbound authorizer, REST API COGNITO authorizers too), a pool the
+stack does not define AGID-GEN-009's (issuer) or AGID-AWS-060's (ARN / id). Not judged here: APIM
 validate-jwt policy XML, Cognito identity pools' login providers (AGID-AWS-067).
 Sources: https://docs.github.com/en/actions/reference/security/oidc#oidc-token-claims,
 https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/inbound-jwt-authorizer.html
@@ -354,10 +356,10 @@ def _judge(resource: Resource, entry: dict, path: str, where: str, value, config
                  "easyauth": "the Entra provider's allowedPrincipals"}.get(pins_kind)
     if where_pin:
         tail = (f"its {where_pin} confine no caller to an own tenant or one account: {fix}, or trust a "
-                "single-tenant issuer (the stack's Cognito pool, an own Entra tenant)")
+                "single-tenant issuer (the stack's admin-only Cognito pool, an own Entra tenant)")
     else:
         tail = ("the service checks no caller claim beyond issuer and audience, so nothing can confine it: "
-                "trust a single-tenant issuer (the stack's Cognito pool, an own Entra tenant) or authorize "
+                "trust a single-tenant issuer (the stack's admin-only Cognito pool, an own Entra tenant) or authorize "
                 "callers where a claim can be checked")
     yield Violation(f"{entry['what']} {resource.name} takes tokens of {issuer[:200]!r} ({where}), signed for "
                     f"{who}; {tail}")
@@ -375,7 +377,7 @@ RULE = Rule(
                 "Entra common) requires a claim naming an own tenant or one account.",
     remediation="Require the owner claim the service can check (AgentCore customClaims repository_owner EQUALS your "
                 "organization, EKS requiredClaims) and list the owner with `agentid preview "
-                "--trusted-repository-owner OWNER`; or trust a single-tenant issuer (the stack's Cognito user pool, "
+                "--trusted-repository-owner OWNER`; or trust a single-tenant issuer (the stack's admin-only Cognito user pool with no social IdP, "
                 "your Entra tenant's issuer).",
     url="https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/inbound-jwt-authorizer.html",
     check=check,
