@@ -10,7 +10,8 @@ a pool, and where they name it:
     AGID-GEN-003's;
   - by ARN: a REST API `apigateway.Authorizer` (COGNITO_USER_POOLS) providerArns, an ALB listener / listener rule
     `authenticate-cognito` action's userPoolArn;
-  - by id: AppSync `userPoolConfig.userPoolId` (default or additional AMAZON_COGNITO_USER_POOLS provider).
+  - by id: AppSync `userPoolConfig.userPoolId` (default or additional AMAZON_COGNITO_USER_POOLS provider), an AppSync
+    Events API's `eventConfig.authProviders[].cognitoConfig.userPoolId`.
 A literal ARN / id names the stack pool whose known id / ARN it is (under the gate the mocks give them); one naming a
 pool the stack does not define cannot be checked (its sign-up settings are not the stack's); an Output the stack pool
 iam_links.output_sources proves on that input (else cannot check until known).
@@ -32,6 +33,7 @@ from .iam_links import known_state, output_sources
 
 REST_AUTHORIZER = "aws:apigateway/authorizer:Authorizer"
 APPSYNC = "aws:appsync/graphQLApi:GraphQLApi"
+EVENTS_API = "aws:appsync/api:Api"
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 LISTENER_RULES = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
 # type -> (paths of the pool reference, how it names the pool: "arn" | "id")
@@ -39,10 +41,11 @@ BY_REFERENCE: dict[str, tuple[tuple[str, str], ...]] = {
     REST_AUTHORIZER: (("providerArns[]", "arn"),),
     APPSYNC: (("userPoolConfig.userPoolId", "id"),
               ("additionalAuthenticationProviders[].userPoolConfig.userPoolId", "id")),
+    EVENTS_API: (("eventConfig.authProviders[].cognitoConfig.userPoolId", "id"),),
     **{t: (("defaultActions[].authenticateCognito.userPoolArn", "arn"),) for t in LISTENERS},
     **{t: (("actions[].authenticateCognito.userPoolArn", "arn"),) for t in LISTENER_RULES},
 }
-INBOUND = (*gen008.AUTHORIZERS, *BY_REFERENCE)
+INBOUND = tuple(dict.fromkeys((*gen008.AUTHORIZERS, *BY_REFERENCE)))
 _POOL_ARN = re.compile(r"^arn:aws[\w-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool/(?P<pool>[\w-]+_[0-9A-Za-z]+)$",
                        re.IGNORECASE)
 _ISSUER = re.compile(r"^https://cognito-idp\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/(?P<pool>[\w-]+_[0-9A-Za-z]+)$",

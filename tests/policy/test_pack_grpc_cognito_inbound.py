@@ -21,6 +21,7 @@ HTTP_JWT = "aws:apigatewayv2/authorizer:Authorizer"
 REST = "aws:apigateway/authorizer:Authorizer"
 APPSYNC = "aws:appsync/graphQLApi:GraphQLApi"
 LISTENER = "aws:lb/listener:Listener"
+EVENTS = "aws:appsync/api:Api"
 CLOSED = {"adminCreateUserConfig": {"allowAdminCreateUserOnly": True}}
 FOREIGN = "arn:aws:cognito-idp:us-east-1:999988887777:userpool/us-east-1_Evil12345"
 
@@ -45,10 +46,12 @@ def authorizers(pool: StackResource) -> list[StackResource]:
         linked(LISTENER, "alb", {"loadBalancerArn": "lb", "defaultActions": [{"type": "authenticate-cognito",
                "authenticateCognito": {"userPoolArn": UNKNOWN, "userPoolClientId": "c", "userPoolDomain": "d"}}]},
                pool, "defaultActions"),
+        linked(EVENTS, "events", {"name": "e", "eventConfig": {"authProviders": [{"authType": "AMAZON_COGNITO_USER_POOLS",
+               "cognitoConfig": {"awsRegion": "us-east-1", "userPoolId": UNKNOWN}}]}}, pool, "eventConfig"),
     ]
 
 
-NAMES = ["alb", "gql", "jwt", "rest", "rt"]
+NAMES = ["alb", "events", "gql", "jwt", "rest", "rt"]
 
 
 
