@@ -84,6 +84,12 @@ def type_glob(service: str, resource_type: str) -> str | None:
     return _VARIABLE.sub("*", template) if template else None
 
 
+def _covers_every_name(resource: str, glob: str) -> bool:
+    """Does the pattern's resource part cover the type's whole resource glob? A wildcard cutting a keyword
+    (`/usage*` over `/usageplans/*/keys`, red16 r16-7) names nothing as surely as removing whole keywords does."""
+    return glob.count(":") >= 5 and is_pattern(resource) and covers((resource,), (glob.split(":", 5)[5],))
+
+
 def _caller_names_top_level(resource: str, template: str) -> bool:
     """For a creating action: does a wildcard fall in the type's first name (so the caller picks any top-level
     resource), rather than under a named parent (`log-group:app:*` creates streams only in log group app)?"""
@@ -130,7 +136,7 @@ def unbounded_for(action: str, pattern: str, resource_type: str | None = None) -
         resource = pattern.split(":", 5)[5]
         keywords = tuple(sorted(_template_keywords(iam_catalog.arn_template(info.service, type_) or ""),
                                 key=len, reverse=True))
-        if _names_nothing(resource, keywords) or (
+        if _names_nothing(resource, keywords) or _covers_every_name(resource, glob) or (
                 creates(info) and _caller_names_top_level(resource, iam_catalog.arn_template(info.service, type_) or "")):
             return True
     return False
