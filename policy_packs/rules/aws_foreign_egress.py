@@ -11,8 +11,8 @@ data where the resource's owner reads it), matched as IAM matches (`sqs:*`, `sqs
 A Resource ARN (or pattern) of the action's service is judged by its account field: one of `ownAccountIds` (the
 gate's setting, `--own-account`), `${aws:PrincipalAccount}`, or an account the gate's mocks invent for the stack's own
 resources passes; another literal account is "sends data to account X", and a wildcard account "to any account".
-The rule judges only once the gate names the stack's accounts (nothing listed: an account cannot be KNOWN foreign,
-and AGID-AWS-011/012 judge broad resources). A statement bounded by a positive exact `aws:ResourceAccount` /
+With nothing listed, a literal account other than the mocks' is "cannot tell whether it is yours" (as AGID-AWS-050
+has it): an empty list is the strictest setting, never a switch that turns the rule off. A statement bounded by a positive exact `aws:ResourceAccount` /
 `s3:ResourceAccount` condition naming own accounts, or `aws:ResourceOrgID` naming an organization the gate lists
 (ownOrganizationIds), passes. `*` (every resource) is AGID-AWS-011's; NotResource is AGID-AWS-011's too. Reads of
 foreign resources are not this rule's. S3 bucket ARNs carry no account: whose bucket `arn:aws:s3:::attacker-drop` is
@@ -83,6 +83,9 @@ def _problem(pattern: str, service: str, own: OwnAccounts) -> str | None:
         return "any account"
     if account in own.listed or account in invented_accounts():
         return None
+    if not own.listed:
+        return (f"account {account}, and the gate lists no own accounts, so it cannot tell whether it is yours "
+                "(ownAccountIds, agentid preview --own-account)")
     return f"account {account}, not one of the stack's own ({', '.join(sorted(own.listed))})"
 
 
@@ -108,9 +111,9 @@ def _findings(document: PolicyDocument, own: OwnAccounts, orgs: OwnIds) -> list[
 
 
 def check(resource: Resource, config):
+    # Nothing listed is "cannot tell", never "off": the list's strictness is "fewer entries is stricter", so a pull
+    # request may shorten the gate's list to nothing, and that must not switch the rule off.
     own = OwnAccounts.from_config(config)
-    if not own.listed:
-        return  # nothing known own: no account is known foreign (see the docstring)
     orgs = OwnIds.from_config(config)
     yield from judge_identity_policies(resource, lambda document, _: _findings(document, own, orgs),
                                        ("foreign-egress",))

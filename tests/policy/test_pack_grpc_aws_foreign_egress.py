@@ -85,10 +85,16 @@ def test_a_resource_account_condition_naming_an_own_account_bounds_it(pack) -> N
     assert judged(pack, policy("sqs:SendMessage", arn, {"StringEquals": {"aws:ResourceOrgID": "o-attacker000"}}))
 
 
-def test_nothing_known_own_judges_nothing(pack) -> None:
+def test_nothing_listed_is_cannot_tell_never_off(pack) -> None:
+    """An empty ownAccountIds is the strictest setting (a pull request may shorten the gate's list to nothing:
+    strictness "subset"), so it must not switch the rule off: a literal account is "cannot tell"."""
     pack.configure({})
     try:
-        assert judged(pack, policy("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{FOREIGN}:drop")) == []
+        [(_, level, _, message)] = judged(pack, policy("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{FOREIGN}:drop"))
+        assert level == "mandatory" and f"account {FOREIGN}, and the gate lists no own accounts, so it cannot tell " \
+                                       "whether it is yours" in message, message
+        # the mocks' own account and the caller's own account are still own
+        assert judged(pack, policy("sqs:SendMessage", "arn:aws:sqs:us-east-1:${aws:PrincipalAccount}:q")) == []
     finally:
         pack.configure({"all": {"ownAccountIds": [OWN]}})
 
