@@ -59,8 +59,8 @@ def test_the_gate_operator_trusts_an_issuer_with_the_option_and_the_report_shows
     assert run.code == 0, run.stdout
     assert issuer_findings(run) == []
     # every rule that judges issuers reads the trusted list (GEN-003; AWS-067 for Cognito identity pools; GEN-006 for EKS;
-    # GEN-009 for a customer's own cluster or pool)
-    assert f"agent-guard: {OURS} (AGID-AWS-067, AGID-GEN-003, AGID-GEN-006, AGID-GEN-009)" in run.stdout
+    # GEN-009 for a customer's own cluster or pool; GEN-010 for a provider the stack does not define)
+    assert f"agent-guard: {OURS} (AGID-AWS-067, AGID-GEN-003, AGID-GEN-006, AGID-GEN-009, AGID-GEN-010)" in run.stdout
     assert run.json("out.json")["policyPacks"][0]["config"]["AGID-GEN-003"]["trustedIssuers"] == [OURS]
     # a look-alike host of the trusted issuer stays blocked
     program(project, OURS + ".evil.example.net")
