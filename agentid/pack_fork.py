@@ -38,6 +38,12 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+# Signals this process inherited as ignored (nohup's SIGHUP, a background shell's SIGINT): exec keeps an ignored
+# disposition, so a pack the engine starts with Popen inherits them ignored, and Python leaves SIGINT ignored too.
+# Read when the gate imports this module, before it installs handlers of its own.
+_INHERITED_IGNORED = frozenset(int(number) for number in signal.valid_signals()
+                               if signal.getsignal(number) == signal.SIG_IGN)
 from typing import Any
 
 FORK_ENV = "AGENTID_PACK_FORK"  # "0": start every pack as a new interpreter
@@ -211,12 +217,13 @@ def _become_the_pack(args: list[str], cwd: str, env: dict[str, str], stdout: int
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding=encoding, errors="backslashreplace",
                                   write_through=True)
     sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
-    for number in range(1, signal.NSIG):  # as a new interpreter starts: defaults, SIGINT raising, SIGPIPE/XFSZ ignored
-        try:
-            signal.signal(number, signal.SIG_DFL)
+    for number in range(1, signal.NSIG):  # as a new interpreter starts: defaults (inherited ignores kept), SIGINT
+        try:                               # raising unless inherited ignored, SIGPIPE/XFSZ ignored
+            signal.signal(number, signal.SIG_IGN if number in _INHERITED_IGNORED else signal.SIG_DFL)
         except (OSError, ValueError):
             pass
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.SIGINT not in _INHERITED_IGNORED:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     atexit._clear()
