@@ -52,7 +52,7 @@ from agentid.preview import kubernetes_manifests, sdk_speedups, type_tokens
 # The encoding and decoding of property values live in their own module (the program's child loads it by path).
 from agentid.preview.property_values import (OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG, SECRET_SIG,  # noqa: F401
                                              SIGNATURE_KEY, UNKNOWN, decode, output_state, plain, struct_to_dict,
-                                             value_json)
+                                             rewritten, rewritten_value, secret_value, value_json)
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 PROVIDER_PREFIX = "pulumi:providers:"
@@ -467,42 +467,18 @@ def _with_secrets(message: struct_pb2.Struct, serialized: bytes) -> bytes | None
     so any other secret value is one the program wrote: judged as the literal it is). None: `decode`'s reading."""
     if CONFIG_SECRET not in serialized.lower() or (_SECRET_BYTES not in serialized and _OUTPUT_VALUE_BYTES not in serialized):
         return None
-    cleaned = struct_pb2.Struct()
-    for key, value in message.fields.items():
-        cleaned.fields[key].CopyFrom(_config_secrets_kept(value))
-    return cleaned.SerializeToString()
+    return rewritten(message, _config_secrets_kept).SerializeToString()
 
 
-def _config_secrets_kept(value: struct_pb2.Value) -> struct_pb2.Value:
-    kind = value.WhichOneof("kind")
-    if kind == "list_value":
-        out = struct_pb2.Value()
-        out.list_value.SetInParent()
-        for item in value.list_value.values:
-            out.list_value.values.add().CopyFrom(_config_secrets_kept(item))
-        return out
-    if kind != "struct_value":
-        return value
-    fields = value.struct_value.fields
-    signature = fields[SIGNATURE_KEY].string_value if SIGNATURE_KEY in fields else None
-    secret = signature == SECRET_SIG or (signature == OUTPUT_VALUE_SIG and "secret" in fields
-                                         and fields["secret"].bool_value)
-    if signature in (SECRET_SIG, OUTPUT_VALUE_SIG):
-        inner = fields["value"] if "value" in fields else struct_pb2.Value(string_value=UNKNOWN)
-        plain_inner = _config_secrets_kept(inner) if signature == SECRET_SIG or "value" in fields else inner
-        if secret and CONFIG_SECRET in inner.SerializeToString().lower():
-            wrapped = struct_pb2.Value()
-            wrapped.struct_value.fields[SIGNATURE_KEY].string_value = SECRET_SIG
-            wrapped.struct_value.fields["value"].CopyFrom(plain_inner)
-            return wrapped
-        return plain_inner
-    if signature is not None:  # a resource reference: as `plain` reads it
+def _config_secrets_kept(value: struct_pb2.Value, fields: Any, signature: str) -> struct_pb2.Value:
+    if signature not in (SECRET_SIG, OUTPUT_VALUE_SIG):  # a resource reference: as `plain` reads it
         return struct_pb2.Value(string_value=str(plain(value_json(value))))
-    out = struct_pb2.Value()
-    out.struct_value.SetInParent()
-    for key, item in fields.items():
-        out.struct_value.fields[key].CopyFrom(_config_secrets_kept(item))
-    return out
+    secret = signature == SECRET_SIG or ("secret" in fields and fields["secret"].bool_value)
+    inner = fields["value"] if "value" in fields else struct_pb2.Value(string_value=UNKNOWN)
+    plain_inner = rewritten_value(inner, _config_secrets_kept) if signature == SECRET_SIG or "value" in fields else inner
+    if secret and CONFIG_SECRET in inner.SerializeToString().lower():
+        return secret_value(plain_inner)
+    return plain_inner
 
 
 def wire(serialized: bytes) -> bytes | None:

@@ -12,7 +12,7 @@ path to answer registrations itself (`sdk_speedups`): it imports only protobuf.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from google.protobuf import struct_pb2
 
@@ -22,6 +22,9 @@ SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 RESOURCE_REFERENCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+# (the signed object, its fields, its signature) -> its replacement: see `rewritten`
+SignedRewrite = Callable[[struct_pb2.Value, Any, str], struct_pb2.Value]
 
 
 def decode(message: struct_pb2.Struct) -> dict[str, Any]:
@@ -67,44 +70,67 @@ def plain(value: Any) -> Any:
     return value
 
 
-def for_analyzer(message: struct_pb2.Struct) -> struct_pb2.Struct:
-    """`message` as an analyzer can unmarshal it: resource references as their id (custom) or URN and output values
-    as their value (unknown: the sentinel), as `plain` reads them, secrets kept wrapped. The Python policy SDK
-    refuses the other signatures ("Unrecognized signature ... when unmarshaling resource property"); a component's
-    registered outputs (a kubernetes ConfigFile's `resources`) and stack outputs hold references."""
+def rewritten(message: struct_pb2.Struct, signed: SignedRewrite) -> struct_pb2.Struct:
+    """A copy of `message` in which every signed object (secret, resource reference, output value), however deep
+    in lists and maps, is replaced by `signed(value, fields, signature)`; a callback that needs the object's inner
+    value rewritten too calls `rewritten_value(inner, signed)`. The one walk shared by `for_analyzer` and the
+    monitor's config-secret marking."""
     cleaned = struct_pb2.Struct()
     for key, value in message.fields.items():
-        cleaned.fields[key].CopyFrom(_for_analyzer(value))
+        cleaned.fields[key].CopyFrom(rewritten_value(value, signed))
     return cleaned
 
 
-def _for_analyzer(value: struct_pb2.Value) -> struct_pb2.Value:
+def rewritten_value(value: struct_pb2.Value, signed: SignedRewrite) -> struct_pb2.Value:
+    """One `Value` rewritten as `rewritten` rewrites a map's."""
     kind = value.WhichOneof("kind")
     if kind == "list_value":
         out = struct_pb2.Value()
         out.list_value.SetInParent()
         for item in value.list_value.values:
-            out.list_value.values.add().CopyFrom(_for_analyzer(item))
+            out.list_value.values.add().CopyFrom(rewritten_value(item, signed))
         return out
     if kind != "struct_value":
         return value
     fields = value.struct_value.fields
-    signature = fields[SIGNATURE_KEY].string_value if SIGNATURE_KEY in fields else None
-    if signature == RESOURCE_REFERENCE_SIG:
-        return struct_pb2.Value(string_value=str(plain(_value(value))))
-    if signature == OUTPUT_VALUE_SIG:
-        inner = _for_analyzer(fields["value"]) if "value" in fields else struct_pb2.Value(string_value=UNKNOWN)
-        if "secret" in fields and fields["secret"].bool_value:
-            wrapped = struct_pb2.Value()
-            wrapped.struct_value.fields[SIGNATURE_KEY].string_value = SECRET_SIG
-            wrapped.struct_value.fields["value"].CopyFrom(inner)
-            return wrapped
-        return inner
+    if SIGNATURE_KEY in fields:
+        return signed(value, fields, fields[SIGNATURE_KEY].string_value)
+    return map_value(fields, signed)
+
+
+def map_value(fields: Any, signed: SignedRewrite) -> struct_pb2.Value:
+    """A map `Value` of `fields`, each rewritten (see `rewritten`)."""
     out = struct_pb2.Value()
     out.struct_value.SetInParent()
     for key, item in fields.items():
-        out.struct_value.fields[key].CopyFrom(_for_analyzer(item))
+        out.struct_value.fields[key].CopyFrom(rewritten_value(item, signed))
     return out
+
+
+def secret_value(inner: struct_pb2.Value) -> struct_pb2.Value:
+    """`inner` wrapped as a secret, in the encoding an analyzer unmarshals."""
+    wrapped = struct_pb2.Value()
+    wrapped.struct_value.fields[SIGNATURE_KEY].string_value = SECRET_SIG
+    wrapped.struct_value.fields["value"].CopyFrom(inner)
+    return wrapped
+
+
+def for_analyzer(message: struct_pb2.Struct) -> struct_pb2.Struct:
+    """`message` as an analyzer can unmarshal it: resource references as their id (custom) or URN and output values
+    as their value (unknown: the sentinel), as `plain` reads them, secrets kept wrapped. The Python policy SDK
+    refuses the other signatures ("Unrecognized signature ... when unmarshaling resource property"); a component's
+    registered outputs (a kubernetes ConfigFile's `resources`) and stack outputs hold references."""
+    return rewritten(message, _for_analyzer)
+
+
+def _for_analyzer(value: struct_pb2.Value, fields: Any, signature: str) -> struct_pb2.Value:
+    if signature == RESOURCE_REFERENCE_SIG:
+        return struct_pb2.Value(string_value=str(plain(_value(value))))
+    if signature == OUTPUT_VALUE_SIG:
+        inner = (rewritten_value(fields["value"], _for_analyzer) if "value" in fields
+                 else struct_pb2.Value(string_value=UNKNOWN))
+        return secret_value(inner) if "secret" in fields and fields["secret"].bool_value else inner
+    return map_value(fields, _for_analyzer)  # a secret (or an unknown signature): kept, its value rewritten
 
 
 def struct_to_dict(message: Any) -> dict[str, Any]:

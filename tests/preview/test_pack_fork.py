@@ -10,14 +10,13 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from agentid import pack_fork
 
-from .conftest import FIXTURES, copy_project
+from .conftest import FIXTURES, copy_project, project_with_every_rule_kind
 
 DRIVER = Path(__file__).parent / "pack_fork_driver.py"
 
@@ -55,24 +54,7 @@ def test_a_prepared_pack_never_launched_is_ended_and_reaped() -> None:
 
 
 def test_the_forked_pack_gives_the_gate_the_same_resources_and_violations(tmp_path: Path) -> None:
-    root = copy_project(tmp_path)
-    program = root / "stacks" / "__main__.py"
-    # A resource rule (the access key), stack rules (AGID-AWS-021 across two policies of one role, AGID-INV-002 for an
-    # identity no agent owns) and the rules' data (escalation methods) read in the forked pack
-    program.write_text(program.read_text() + textwrap.dedent("""
-        import json as _json
-        import pulumi_aws as _aws
-        import pulumi_azure_native as _azure
-        _aws.iam.AccessKey('ci-key', user='ci')
-        _role = _aws.iam.Role('ops', name='ops', assume_role_policy=_json.dumps({'Version': '2012-10-17', 'Statement': [
-            {'Effect': 'Allow', 'Principal': {'Service': 'lambda.amazonaws.com'}, 'Action': 'sts:AssumeRole'}]}))
-        def _allow(actions):
-            return _json.dumps({'Version': '2012-10-17', 'Statement': [
-                {'Effect': 'Allow', 'Action': actions, 'Resource': '*'}]})
-        _aws.iam.RolePolicy('ops-pass', role='ops', policy=_allow('iam:PassRole'))
-        _aws.iam.RolePolicy('ops-lambda', role='ops', policy=_allow(['lambda:CreateFunction', 'lambda:InvokeFunction']))
-        _azure.managedidentity.UserAssignedIdentity('orphan', resource_group_name='rg', location='westeurope')
-        """))
+    root = project_with_every_rule_kind(tmp_path)
     forked = _driver("preview", str(root))
     plain = _driver("preview", str(root), env={pack_fork.FORK_ENV: "0"})
     assert forked["error"] is None and plain["error"] is None, (forked["error"], plain["error"])

@@ -27,7 +27,7 @@ from agentid.preview.program import run_isolated
 from agentid.preview.runner import PreviewRequest, run_preview
 from agentid.preview.stack_config import find_project, load_stack_config
 
-from .conftest import AGENT_GUARD, copy_project, run_cli
+from .conftest import AGENT_GUARD, copy_project, project_with_every_rule_kind, run_cli
 
 
 def _record(resources):
@@ -82,24 +82,7 @@ def test_the_speed_ups_register_exactly_what_the_plain_sdk_registers(tmp_path: P
 
 
 def test_the_speed_ups_give_the_same_violations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = copy_project(tmp_path)
-    program = root / "stacks" / "__main__.py"
-    # Resource rules (the access key) and stack rules (AGID-AWS-021 across two policies of one role, AGID-INV-002 for
-    # an identity no agent owns): the pack's shared decoding (crossguard.share_property_decoding) is switched too.
-    program.write_text(program.read_text() + textwrap.dedent("""
-        import json as _json
-        import pulumi_aws as _aws
-        import pulumi_azure_native as _azure
-        _aws.iam.AccessKey('ci-key', user='ci')
-        _role = _aws.iam.Role('ops', name='ops', assume_role_policy=_json.dumps({'Version': '2012-10-17', 'Statement': [
-            {'Effect': 'Allow', 'Principal': {'Service': 'lambda.amazonaws.com'}, 'Action': 'sts:AssumeRole'}]}))
-        def _allow(actions):
-            return _json.dumps({'Version': '2012-10-17', 'Statement': [
-                {'Effect': 'Allow', 'Action': actions, 'Resource': '*'}]})
-        _aws.iam.RolePolicy('ops-pass', role='ops', policy=_allow('iam:PassRole'))
-        _aws.iam.RolePolicy('ops-lambda', role='ops', policy=_allow(['lambda:CreateFunction', 'lambda:InvokeFunction']))
-        _azure.managedidentity.UserAssignedIdentity('orphan', resource_group_name='rg', location='westeurope')
-        """))
+    root = project_with_every_rule_kind(tmp_path)
     request = PreviewRequest(stack="dev", pack_dirs=[str(AGENT_GUARD)], start_dir=str(root))
 
     def verdict():
