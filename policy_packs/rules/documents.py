@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from agentid_components import input_limits
-from agentid_policy_packs.analysis import RESOURCE, PolicyParseError, parse_policy
+from agentid_policy_packs.analysis import RESOURCE, TRUST, PolicyParseError, parse_policy
 from agentid_policy_packs.analysis.openapi_auth import load_definition
 from agentid_policy_packs.analysis.values import is_unknown, unknown_path
 
@@ -201,6 +201,23 @@ def trust_policy(resource: Resource) -> Iterator[Document | Pending]:
     if resource.type == ROLE:
         yield from _document(resource.props.get("assumeRolePolicy"), "assumeRolePolicy", "assumeRolePolicy",
                              required=True)
+
+
+def trust_statements(resource: Resource, action: str) -> Iterator[Pending | tuple[str, Any]]:
+    """Each allowing statement of a role's trust that matches `action`, as (label, statement): the label names the
+    role, document and statement ("ops (assumeRolePolicy Statement[0])"). A trust unknown at preview: its `Pending`
+    (the caller's "cannot check" or skip); an unparseable one: nothing (AGID-POL-001 names it)."""
+    for document in trust_policy(resource):
+        if not isinstance(document, Document):
+            yield document
+            continue
+        try:
+            parsed = parse_policy(document.value, TRUST)
+        except (PolicyParseError, RecursionError):
+            continue
+        for statement in parsed.statements:
+            if statement.allows and statement.matches_action(action):
+                yield f"{resource.name} ({document.label} {statement.label})", statement
 
 
 def resource_policy(resource: Resource) -> Iterator[Document | Pending]:

@@ -41,10 +41,9 @@ from agentid_policy_packs.analysis.gcp_iam import OwnGcp, pinned_subject_values
 from agentid_policy_packs.analysis.github_oidc import _QUOTED
 from agentid_policy_packs.analysis.values import is_unknown, values_at
 
-from agentid_policy_packs.analysis import TRUST, PolicyParseError, parse_policy
 
 from .base import Resource, Rule, Violation
-from .documents import ROLE, Document, trust_policy
+from .documents import ROLE, trust_statements
 from .federated_issuer_known import (AGENTCORE, AWS_PROVIDER, AZURE_TYPES, COGNITO_IDP, DATA, GCP_PROVIDER,
                                      ISSUER_PATHS, _issuer)
 from .gcp_own import ACCOUNT_TYPE, CONFIG_SCHEMA as GCP_OWN_SCHEMA, own_stack_account
@@ -140,26 +139,19 @@ def role_trusts(resource: Resource, *, iam_providers_only: bool = False) -> list
     `iam_providers_only`: only IAM OIDC providers (`arn:...:oidc-provider/HOST`), not the providers AWS builds in
     (accounts.google.com, cognito-identity.amazonaws.com, graph.facebook.com, www.amazon.com)."""
     found = []
-    for document in trust_policy(resource):
-        if not isinstance(document, Document):
+    for trust in trust_statements(resource, _WEB_IDENTITY):
+        if not isinstance(trust, tuple):
             continue  # unknown at preview: the trust rules' "cannot check"
-        try:
-            parsed = parse_policy(document.value, TRUST)
-        except (PolicyParseError, RecursionError):
-            continue  # AGID-POL-001
-        for statement in parsed.statements:
-            if not statement.allows or not statement.matches_action(_WEB_IDENTITY):
-                continue
-            federated = [f for f in (statement.principals or {}).get("Federated", ()) if isinstance(f, str)]
-            providers = {f.split(":oidc-provider/", 1)[1] for f in federated if ":oidc-provider/" in f}
-            if not iam_providers_only:
-                providers |= {f for f in federated if not f.startswith("arn:") and "." in f}  # accounts.google.com
-            for provider in sorted(providers):
-                terms = [[v for v in c.values if isinstance(v, str)] for c in statement.conditions
-                         if c.key.lower() == f"{provider.lower()}:sub" and not c.is_negative and not c.if_exists
-                         and not c.operator.startswith("ForAllValues:") and c.base_operator in _CONFINING]
-                found.append((f"{resource.name} ({document.label} {statement.label})", f"https://{provider}",
-                              terms or None))
+        label, statement = trust
+        federated = [f for f in (statement.principals or {}).get("Federated", ()) if isinstance(f, str)]
+        providers = {f.split(":oidc-provider/", 1)[1] for f in federated if ":oidc-provider/" in f}
+        if not iam_providers_only:
+            providers |= {f for f in federated if not f.startswith("arn:") and "." in f}  # accounts.google.com
+        for provider in sorted(providers):
+            terms = [[v for v in c.values if isinstance(v, str)] for c in statement.conditions
+                     if c.key.lower() == f"{provider.lower()}:sub" and not c.is_negative and not c.if_exists
+                     and not c.operator.startswith("ForAllValues:") and c.base_operator in _CONFINING]
+            found.append((label, f"https://{provider}", terms or None))
     return found
 
 

@@ -45,13 +45,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from agentid_components import data_yaml
-from agentid_policy_packs.analysis import TRUST, PolicyParseError, parse_policy
 from agentid_policy_packs.analysis.gcp_iam import pinned_subject_values
 from agentid_policy_packs.analysis.github_oidc import _QUOTED
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
-from .documents import ROLE, Document, trust_policy
+from .documents import ROLE, trust_statements
 from .federated_issuer_known import DATA
 
 AZURE_TYPES = (
@@ -184,40 +183,32 @@ def _pattern(condition, value) -> bool:
 
 
 def _aws(resource: Resource, config):
-    for document in trust_policy(resource):
-        if not isinstance(document, Document):
-            yield Unknown(document.path)
+    for trust in trust_statements(resource, _WEB_IDENTITY):
+        if not isinstance(trust, tuple):
+            yield Unknown(trust.path)
             continue
-        try:
-            parsed = parse_policy(document.value, TRUST)
-        except (PolicyParseError, RecursionError):
-            continue  # AGID-POL-001
-        for statement in parsed.statements:
-            if not statement.allows or not statement.matches_action(_WEB_IDENTITY):
+        label, statement = trust
+        federated = [f for f in (statement.principals or {}).get("Federated", ()) if isinstance(f, str)]
+        providers = {f.split(":oidc-provider/", 1)[1].lower() for f in federated if ":oidc-provider/" in f}
+        providers |= {f.lower() for f in federated if not f.startswith("arn:") and "." in f}
+        providers |= {c.key.rsplit(":", 1)[0] for c in statement.conditions if ":" in c.key}
+        for provider in sorted(providers):
+            positive = [c for c in statement.conditions if c.key.startswith(f"{provider}:") and not c.is_negative
+                        and not c.if_exists and not c.operator.startswith("ForAllValues:")
+                        and c.base_operator in _CONFINING]
+            yield from _shared_findings(label, [v for c in positive if c.key == f"{provider}:sub" for v in c.values])
+            if problem := cluster_problem(label, f"https://{provider}", config):
+                yield problem
+            platform = platform_of(f"https://{provider}")
+            if platform is None:
                 continue
-            providers = {f.split(":oidc-provider/", 1)[1].lower() for f in (statement.principals or {}).get("Federated", ())
-                         if isinstance(f, str) and ":oidc-provider/" in f}
-            providers |= {f.lower() for f in (statement.principals or {}).get("Federated", ())
-                          if isinstance(f, str) and not f.startswith("arn:") and "." in f}
-            providers |= {c.key.rsplit(":", 1)[0] for c in statement.conditions if ":" in c.key}
-            label = f"{resource.name} ({document.label} {statement.label})"
-            for provider in sorted(providers):
-                positive = [c for c in statement.conditions if c.key.startswith(f"{provider}:") and not c.is_negative
-                            and not c.if_exists and not c.operator.startswith("ForAllValues:")
-                            and c.base_operator in _CONFINING]
-                yield from _shared_findings(label, [v for c in positive if c.key == f"{provider}:sub" for v in c.values])
-                if problem := cluster_problem(label, f"https://{provider}", config):
-                    yield problem
-                platform = platform_of(f"https://{provider}")
-                if platform is None:
-                    continue
-                claims = [c for c in positive if c.key.split(":")[-1] in platform.claims]
-                if not claims or all(_pattern(c, v) for c in claims for v in c.values):
-                    continue  # no exact subject or owner condition: AGID-AWS-031 flags the trust unpinned
-                if any(confines(platform, c.key.split(":")[-1], c.values, config,
-                                ignore_case_operator=c.base_operator == "StringEqualsIgnoreCase") for c in claims):
-                    continue
-                yield Violation(_foreign_message(label, platform, [v for c in claims for v in c.values]))
+            claims = [c for c in positive if c.key.split(":")[-1] in platform.claims]
+            if not claims or all(_pattern(c, v) for c in claims for v in c.values):
+                continue  # no exact subject or owner condition: AGID-AWS-031 flags the trust unpinned
+            if any(confines(platform, c.key.split(":")[-1], c.values, config,
+                            ignore_case_operator=c.base_operator == "StringEqualsIgnoreCase") for c in claims):
+                continue
+            yield Violation(_foreign_message(label, platform, [v for c in claims for v in c.values]))
 
 
 def _azure(resource: Resource, config):
