@@ -6,7 +6,8 @@ the AWS Organizations, VPCs and VPC endpoints an aws:PrincipalOrgID / PrincipalO
 SourceVpce pin (or a Lambda permission's principalOrgId, an organization / OU share) may confine a grant to
 (AGID-AWS-030, -032, -033, -034, -041, -047, -048, -052, -062, -072); and `ownGcpDomains`, `ownGcpProjects`, `ownGcpOrganizations`,
 the Google Cloud domains, projects (ids or numbers) and organizations (numbers) whose principals are the
-organisation's (rules/gcp_own.py: AGID-GCP-021). Each can be given
+organisation's (rules/gcp_own.py: AGID-GCP-021); and `trustedIssuers`, the OIDC issuers the organisation runs
+(AGID-GEN-003, -006, -009, -010: one list, as `--trusted-issuer` fills all of them). Each can be given
   - to `agentid preview` as `--own-account ID`, `--own-organization O`, `--own-vpc V`, `--own-vpc-endpoint E`, `--own-gcp-domain D`, `--own-gcp-project P` (repeatable), which
     the gate puts in the trusted `all` entry;
   - once, pack-wide, under the `all` entry of the config `agentid preview` reads (waivers.yaml's policyPackConfig,
@@ -31,7 +32,8 @@ ALL = "all"  # the policy-pack config entry that applies to every policy (Pulumi
 # settings a rule may take from `all`; the trusted* lists are the own tenants of multi-tenant OIDC platforms
 # (analysis/oidc_issuers.yaml `tenants`, AGID-GEN-006)
 PACK_WIDE = ("ownAccountIds", "ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations", "trustedRepositoryOwners",
-             "trustedGitLabGroups", "trustedTerraformOrganizations", "trustedAzureDevOpsOrganizations")
+             "trustedGitLabGroups", "trustedTerraformOrganizations", "trustedAzureDevOpsOrganizations",
+             "trustedIssuers")
 
 
 def pack_wide(entry: Any) -> dict[str, list[str]]:

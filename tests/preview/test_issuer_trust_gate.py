@@ -87,6 +87,24 @@ def test_the_stack_file_cannot_trust_an_issuer_but_the_base_branchs_waiver_file_
     assert run_cli(project, *GUARD, "--waivers-from-ref", "main").code == 0
 
 
+def test_the_base_branchs_waiver_file_trusts_an_issuer_once_for_every_rule_and_the_stack_file_cannot(project) -> None:
+    """`all: {trustedIssuers}` reaches every rule that judges issuers, as --trusted-issuer does (one list instead of
+    one per rule); the pull request's own `all` entry still cannot lengthen it."""
+    program(project, EVIL, OURS)
+    git(project, "init", "-q", "-b", "main")
+    write_settings(project, {"agent-guard": {"all": {"trustedIssuers": [OURS]}}})
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "base")
+    carry_pack_config(project, f'all: {{trustedIssuers: ["{EVIL}"]}}\n')
+    run = run_cli(project, *GUARD, "--waivers-from-ref", "main", "--json", "out.json")
+    assert run.code == 1, run.stdout
+    assert issuer_findings(run) == [("trusts-0", True)]
+    config = run.json("out.json")["policyPacks"][0]["config"]
+    assert {name: entry["trustedIssuers"] for name, entry in config.items() if "trustedIssuers" in entry} == {
+        name: [OURS] for name in ("AGID-AWS-067", "AGID-GEN-003", "AGID-GEN-006", "AGID-GEN-009", "AGID-GEN-010")}
+    assert f"agent-guard: {OURS} (AGID-AWS-067, AGID-GEN-003, AGID-GEN-006, AGID-GEN-009, AGID-GEN-010)" in run.stdout
+
+
 # A trusted issuer obeys the agent file's URL rules (components/https_url.py), wherever it comes from (az18 item 3): one
 # string that parsers read as two hosts or paths, or an address no credential may go to, is refused with the rule.
 BAD_ISSUERS = {
