@@ -188,9 +188,21 @@ def _path_names(entry: dict[str, Any]) -> frozenset[str] | str | None:
                      f"'{UNBOUNDED}' or a list of object names, not {names!r}")
 
 
-ESCALATION_PATHS = tuple(EscalationPath(str(p["group"]), tuple(p["resources"]), frozenset(p["verbs"]),
-                                        p["scope"] == "cluster", str(p["why"]), _path_names(p))
-                         for p in FACTS["escalation_paths"])
+def _paths(section: str) -> tuple[EscalationPath, ...]:
+    return tuple(EscalationPath(str(p["group"]), tuple(p["resources"]), frozenset(p["verbs"]),
+                                p["scope"] == "cluster", str(p["why"]), _path_names(p))
+                 for p in FACTS[section])
+
+
+ESCALATION_PATHS = _paths("escalation_paths")
+# Grants that stop or take over the cluster's control components (leader-election leases): AGID-K8S-018.
+DISRUPTION_PATHS = _paths("disruption_paths")
+# The objects those paths write, when the stack writes them itself (a Lease in kube-system): AGID-K8S-018.
+LEASE_TYPES = tuple(f"kubernetes:coordination.k8s.io/{v}:{k}" for v, kinds in (
+    ("v1", ("Lease", "LeasePatch")),
+    ("v1beta1", ("Lease", "LeasePatch", "LeaseCandidate", "LeaseCandidatePatch")),
+    ("v1alpha1", ("LeaseCandidate", "LeaseCandidatePatch")),
+    ("v1alpha2", ("LeaseCandidate", "LeaseCandidatePatch"))) for k in kinds)
 
 
 def builtin_cluster_role(name: str) -> tuple[bool, str] | None:
@@ -255,13 +267,14 @@ def _reached_verbs(rule: PolicyRule, path: EscalationPath, resource: str) -> lis
     return verbs
 
 
-def escalation_grants(rules: list[PolicyRule], cluster_role: bool) -> list[tuple[int, str, str, str]]:
+def escalation_grants(rules: list[PolicyRule], cluster_role: bool,
+                      paths: tuple[EscalationPath, ...] = ESCALATION_PATHS) -> list[tuple[int, str, str, str]]:
     """(rule index, resource, verbs, why) for each escalation path the rules allow. A rule bounded by
     resourceNames reaches a path only where the facts say naming does not bound it (`names`, red7a finding 7:
     the signer kubernetes.io/kube-apiserver-client, a CSR the holder names, a named node's kubelet, aws-auth)."""
     found = []
     for index, rule in enumerate(rules):
-        for path in ESCALATION_PATHS:
+        for path in paths:
             if path.cluster_only and not cluster_role:
                 continue
             for resource in path.resources:

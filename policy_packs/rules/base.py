@@ -30,6 +30,7 @@ CATEGORIES = (
     "weak-trust",          # who may assume the identity is not pinned to one workload
     "public-access",       # anyone, or another account, may use the resource
     "lifetime",            # credentials or tokens that live too long
+    "availability",        # stops or takes over the platform's control components (denial of service)
     "inventory",           # owner, purpose, review date and tags that make an agent accountable
     "unparseable",         # a document or value that cannot be read, so cannot be judged safe
 )

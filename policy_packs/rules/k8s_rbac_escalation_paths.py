@@ -36,13 +36,12 @@ Built-in labels, the aggregating built-ins and the everyone-bound roles are data
 """
 
 from agentid_policy_packs.analysis.k8s_rbac import (
-    ROLE_TYPES, NotYetKnown, Unreadable, aggregating_builtins_fed, aggregation_collects, builtin_cluster_role,
-    default_builtin_labels, escalation_grants, granted_to_everyone_by_default, metadata_name, role_labels, role_rules,
-    system_namespace)
+    ESCALATION_PATHS, ROLE_TYPES, NotYetKnown, aggregating_builtins_fed, aggregation_collects, builtin_cluster_role,
+    default_builtin_labels, granted_to_everyone_by_default, metadata_name, role_labels)
 from agentid_policy_packs.analysis.values import is_unknown
 
-from .base import Resource, Rule, Unknown, Violation
-from .k8s_roles import failing_closed
+from .base import Resource, Rule, Violation
+from .k8s_roles import failing_closed, judge_paths
 
 
 def _aggregation(resource: Resource):
@@ -79,37 +78,7 @@ def _aggregation(resource: Resource):
 def check(resource: Resource, config):
     if ":ClusterRole" in resource.type:
         yield from failing_closed(resource, _aggregation(resource))
-    try:
-        rules = role_rules(dict(resource.props))
-    except NotYetKnown as unknown:
-        yield Unknown(unknown.path)
-        return
-    except Unreadable as error:
-        yield Violation(f"{resource.name}: cannot check: {error}")
-        return
-    cluster_role = ":ClusterRole" in resource.type
-    where = " in every namespace" if cluster_role else ""
-    if not cluster_role and len(escalation_grants(rules, True)) > len(escalation_grants(rules, False)):
-        # it holds a path that is cluster-wide power in a system namespace: where the Role lives decides
-        metadata = resource.props.get("metadata")
-        namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
-        if is_unknown(metadata) or is_unknown(namespace):
-            yield Unknown("metadata.namespace")
-            return
-        if not isinstance(namespace, str) or not namespace:
-            yield Violation(f"{resource.name}: cannot check: metadata.namespace is not set, so the Role lands in the "
-                            "provider's default namespace (kube-system possible) and it runs workloads or reads "
-                            "secrets there: set metadata.namespace to the workload's own namespace")
-            return
-        if why_system := system_namespace(namespace):
-            cluster_role, where = True, f" in {namespace} ({why_system})"
-    by_rule: dict[int, list[tuple[str, str, str]]] = {}
-    for index, what, verbs, why in escalation_grants(rules, cluster_role):
-        by_rule.setdefault(index, []).append((what, verbs, why))
-    for index, grants in by_rule.items():  # one violation a rule: a '*' rule reaches every path at once
-        allowed = "; ".join(f"{verbs} on {what}" for what, verbs, _ in grants)
-        whys = "; ".join(dict.fromkeys(why for _, _, why in grants))
-        yield Violation(f"{resource.name} rules[{index}] allows {allowed}{where}: the holder {whys}")
+    yield from judge_paths(resource, ESCALATION_PATHS, "runs workloads or reads secrets there")
 
 
 RULE = Rule(

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from agentid_policy_packs.analysis.k8s_rbac import (
-    ROLE_TYPES, NotYetKnown, PolicyRule, Unreadable, builtin_cluster_role, metadata_name, role_rules)
+    ROLE_TYPES, EscalationPath, NotYetKnown, PolicyRule, Unreadable, builtin_cluster_role, escalation_grants,
+    metadata_name, role_rules, system_namespace)
+from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Outcome, Resource, Unknown, Violation
 
@@ -37,6 +39,46 @@ def judge_role_rules(resource: Resource, judge: Callable[[PolicyRule], Iterable[
             for message in judge(rule):
                 yield Violation(f"{resource.name} rules[{index}] {message}")
     yield from failing_closed(resource, judged())
+
+
+def judge_paths(resource: Resource, paths: tuple[EscalationPath, ...], holding: str) -> Iterator[Outcome]:
+    """One violation a role rule that reaches any of `paths` (k8s_rbac_facts.yaml `escalation_paths` /
+    `disruption_paths`). A ClusterRole is judged as bound cluster-wide; a namespaced Role as a ClusterRole when its
+    namespace is a system one (kube-system, kube-node-lease, gke-*: `system_namespaces`), since what lives there
+    acts for the whole cluster. A Role that holds a `scope: cluster` path and whose namespace is not set lands in the
+    provider's default namespace, which the pack cannot see: "cannot check" (`holding` says what it does there);
+    a namespace not yet known is reported as such."""
+    try:
+        rules = role_rules(dict(resource.props))
+    except NotYetKnown as unknown:
+        yield Unknown(unknown.path)
+        return
+    except Unreadable as error:
+        yield Violation(f"{resource.name}: cannot check: {error}")
+        return
+    cluster_role = ":ClusterRole" in resource.type
+    where = " in every namespace" if cluster_role else ""
+    if not cluster_role and len(escalation_grants(rules, True, paths)) > len(escalation_grants(rules, False, paths)):
+        # it holds a path that is cluster-wide power in a system namespace: where the Role lives decides
+        metadata = resource.props.get("metadata")
+        namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+        if is_unknown(metadata) or is_unknown(namespace):
+            yield Unknown("metadata.namespace")
+            return
+        if not isinstance(namespace, str) or not namespace:
+            yield Violation(f"{resource.name}: cannot check: metadata.namespace is not set, so the Role lands in the "
+                            f"provider's default namespace (kube-system possible) and it {holding}: set "
+                            "metadata.namespace to the workload's own namespace")
+            return
+        if why_system := system_namespace(namespace):
+            cluster_role, where = True, f" in {namespace} ({why_system})"
+    by_rule: dict[int, list[tuple[str, str, str]]] = {}
+    for index, what, verbs, why in escalation_grants(rules, cluster_role, paths):
+        by_rule.setdefault(index, []).append((what, verbs, why))
+    for index, grants in by_rule.items():  # one violation a rule: a '*' rule reaches every path at once
+        allowed = "; ".join(f"{verbs} on {what}" for what, verbs, _ in grants)
+        whys = "; ".join(dict.fromkeys(why for _, _, why in grants))
+        yield Violation(f"{resource.name} rules[{index}] allows {allowed}{where}: the holder {whys}")
 
 
 # --- which role a binding's roleRef names (red7a finding 8) ------------------------------------------------------

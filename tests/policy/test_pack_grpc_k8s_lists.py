@@ -48,7 +48,7 @@ def test_unknown_items_and_unreadable_items_never_pass(pack):
         "rules": UNKNOWN}]})
     assert diags and all("items[0].rules" in d.message for d in diags)
     diags = pack.analyze(ROLE_LIST, "bad", urn(ROLE_LIST, "bad"), {"items": ["kind: Role"]})
-    assert {d.policy_name for d in diags} == {"AGID-K8S-001", "AGID-K8S-002", "AGID-K8S-005"}
+    assert {d.policy_name for d in diags} == {"AGID-K8S-001", "AGID-K8S-002", "AGID-K8S-005", "AGID-K8S-018"}
     assert all("bad: cannot check: items[0] is a str" in d.message for d in diags)
     diags = pack.analyze(ROLE_LIST, "bad2", urn(ROLE_LIST, "bad2"), {"items": {"0": role("r", READ_PODS)}})
     assert diags and all("items is a dict" in d.message for d in diags)

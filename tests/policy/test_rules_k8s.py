@@ -52,7 +52,7 @@ def test_flagged_case_and_look_alike(pack, case, type_, flagged, rule_ids, look_
 
 def test_unreadable_rules_fail_closed_and_unknown_is_reported(pack):
     diags = pack.analyze(ROLE, "bad", urn(ROLE, "bad"), {"rules": [{"verbs": "get"}]})
-    assert {d.policy_name for d in diags} == {"AGID-K8S-001", "AGID-K8S-002", "AGID-K8S-005"}
+    assert {d.policy_name for d in diags} == {"AGID-K8S-001", "AGID-K8S-002", "AGID-K8S-005", "AGID-K8S-018"}
     assert all("cannot check" in d.message for d in diags)
     diags = pack.analyze(ROLE, "later", urn(ROLE, "later"), {"rules": UNKNOWN})
     assert diags and all("cannot check until known" in d.message for d in diags)

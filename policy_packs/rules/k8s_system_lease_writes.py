@@ -1,0 +1,65 @@
+"""AGID-K8S-018: no Kubernetes role writes the Leases the cluster's control components elect leaders with.
+
+kube-controller-manager, kube-scheduler, cloud-controller-manager and kube-system's add-ons run only while they hold
+their Lease in kube-system; kube-node-lease holds every node's heartbeat. The API server does not check who writes a
+Lease, so a holder of create/update/patch/delete on coordination.k8s.io leases (or leasecandidates, coordinated
+leader election) there takes leadership and stops those controllers, or marks nodes alive or dead: a cluster-wide
+denial of service with none of the controllers' credentials (so high, not an escalation). Judged as AGID-K8S-005
+judges its paths (analysis/k8s_rbac_facts.yaml `disruption_paths`, sources there): a ClusterRole as bound in every
+namespace (a RoleBinding of it into kube-system, an aggregated role fed by its labels: the ClusterRole is judged),
+a Role in a system namespace (`system_namespaces`) as cluster-wide, a Role whose namespace is unset as "cannot
+check"; wildcard apiGroups, resources and verbs (and `*/...` subresource spellings) match as the API server's RBAC
+authorizer matches them. resourceNames bound nothing there (the system Leases carry component and node names), but a
+named rule never reaches create. Passes: a Role of an ordinary namespace (the agent's own leader election), reads.
+The stack writing such a Lease or LeaseCandidate itself (`kubernetes:coordination.k8s.io/v1:Lease` in kube-system)
+is the same takeover at deployment and is flagged too; its namespace unset is "cannot check".
+"""
+
+from __future__ import annotations
+
+from agentid_policy_packs.analysis.k8s_rbac import DISRUPTION_PATHS, LEASE_TYPES, ROLE_TYPES, system_namespace
+from agentid_policy_packs.analysis.values import is_unknown
+
+from .base import Resource, Rule, Unknown, Violation
+from .k8s_roles import judge_paths
+
+
+def _lease_object(resource: Resource):
+    metadata = resource.props.get("metadata")
+    namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+    kind = resource.type.rsplit(":", 1)[-1]
+    if is_unknown(metadata) or is_unknown(namespace):
+        yield Unknown("metadata.namespace")
+    elif not isinstance(namespace, str) or not namespace:
+        yield Violation(f"{kind} {resource.name}: cannot check: metadata.namespace is not set, so it lands in the "
+                        "provider's default namespace (kube-system possible), where it would take a control-plane "
+                        "component's leadership: set metadata.namespace")
+    elif why := system_namespace(namespace):
+        yield Violation(f"{kind} {resource.name} is written into {namespace} ({why}): the stack takes over the "
+                        "leader-election or heartbeat Lease of a control component there (a cluster-wide denial of "
+                        "service)")
+
+
+def check(resource: Resource, config):
+    if resource.type in LEASE_TYPES:
+        yield from _lease_object(resource)
+        return
+    yield from judge_paths(resource, DISRUPTION_PATHS, "writes the Leases there")
+
+
+RULE = Rule(
+    id="AGID-K8S-018",
+    title="k8s-no-system-lease-writes",
+    severity="high",
+    category="availability",
+    description="No ClusterRole, and no Role in a system namespace (kube-system, kube-node-lease, gke-*), creates, "
+                "updates, patches or deletes coordination.k8s.io Leases or LeaseCandidates, and the stack writes no "
+                "Lease there: whoever does takes leadership from kube-controller-manager, kube-scheduler and the "
+                "cloud controllers, or fakes node heartbeats (a cluster-wide denial of service).",
+    remediation="Grant lease writes in a namespaced Role of the workload's own namespace (create, plus get/update "
+                "on its own Lease by resourceNames), never in a ClusterRole or in kube-system.",
+    url="https://kubernetes.io/docs/concepts/architecture/leases/#leader-election",
+    check=check,
+    resource_types=ROLE_TYPES + LEASE_TYPES,
+    enforcement="mandatory",
+)

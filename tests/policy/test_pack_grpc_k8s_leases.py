@@ -1,0 +1,130 @@
+"""AGID-K8S-018 over gRPC (issue 11): writes of the Leases the control plane elects leaders with.
+
+Before, a ClusterRole (or a Role in kube-system) with create/update/patch/delete on coordination.k8s.io leases passed
+every rule: its holder takes leadership from kube-controller-manager / kube-scheduler / cloud-controller-manager, or
+fakes kube-node-lease heartbeats (a cluster-wide denial of service). Each flagged case has a look-alike that passes:
+the same write in a Role of the agent's own namespace (its own leader election), or reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentid.analyzer_client import StackResource
+from tests.policy.pack_cases import flagged_names
+from tests.policy.test_pack_grpc import urn
+
+RBAC = "kubernetes:rbac.authorization.k8s.io/v1"
+ROLE, CLUSTER_ROLE, BINDING = f"{RBAC}:Role", f"{RBAC}:ClusterRole", f"{RBAC}:RoleBinding"
+LEASE = "kubernetes:coordination.k8s.io/v1:Lease"
+RULE = "AGID-K8S-018"
+
+
+def _role(namespace, *rules, name="r", labels=None):
+    metadata = {"name": name, "namespace": namespace} if namespace else {"name": name}
+    if labels:
+        metadata["labels"] = labels
+    return {"metadata": metadata, "rules": list(rules)}
+
+
+def _diags(pack, type_, props, name="lease"):
+    return [(d.policy_name, d.enforcement_level, d.message) for d in pack.analyze(type_, name, urn(type_, name), props)]
+
+
+def _mine(pack, type_, props, name="lease"):
+    return [d for d in _diags(pack, type_, props, name) if d[0] == RULE]
+
+
+LEASE_RULE = {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["update"]}
+FLAGGED = {
+    "update": (LEASE_RULE, "update on leases"),
+    "create": ({"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]}, "create on leases"),
+    "delete": ({"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["delete"]}, "delete on leases"),
+    "deletecollection": ({"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["deletecollection"]},
+                         "deletecollection on leases"),
+    "group wildcard": ({"apiGroups": ["*"], "resources": ["leases"], "verbs": ["patch"]}, "patch on leases"),
+    "resource wildcard": ({"apiGroups": ["coordination.k8s.io"], "resources": ["*"], "verbs": ["update"]},
+                          "update on leases"),
+    "verb wildcard": ({"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["*"]}, "* on leases"),
+    "everything": ({"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}, "* on leases"),
+    "lease candidates": ({"apiGroups": ["coordination.k8s.io"], "resources": ["leasecandidates"], "verbs": ["create"]},
+                         "create on leasecandidates"),
+    # the API server does not bound update by a name it cannot list: the system Leases carry component/node names
+    "named update": ({"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "update"],
+                      "resourceNames": ["kube-controller-manager"]}, "update on leases (resourceNames kube-controller-manager"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FLAGGED))
+def test_cluster_role_lease_writes_are_flagged(pack, case) -> None:
+    rule, fragment = FLAGGED[case]
+    [(rule_id, level, message)] = _mine(pack, CLUSTER_ROLE, _role(None, rule))
+    assert (rule_id, level) == (RULE, "mandatory")
+    assert "lease rules[0] allows " in message and fragment in message and "in every namespace" in message
+
+
+@pytest.mark.parametrize("namespace", ["kube-system", "kube-node-lease", "gke-managed-system"])
+def test_a_role_in_a_system_namespace_is_flagged_and_in_the_agents_own_namespace_passes(pack, namespace) -> None:
+    [(rule_id, level, message)] = _diags(pack, ROLE, _role(namespace, LEASE_RULE))
+    assert (rule_id, level) == (RULE, "mandatory") and f"update on leases in {namespace}" in message
+    assert _diags(pack, ROLE, _role("agents", LEASE_RULE)) == []
+
+
+def test_the_agents_own_leader_election_role_passes(pack) -> None:
+    """client-go leader election: create (cannot be named), get/update on its own Lease, in its namespace."""
+    props = _role("agents", {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]},
+                  {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "update", "patch"],
+                   "resourceNames": ["agent-lock"]})
+    assert _diags(pack, ROLE, props) == []
+
+
+def test_a_role_with_no_namespace_cannot_be_checked(pack) -> None:
+    [(rule_id, level, message)] = _diags(pack, ROLE, _role(None, LEASE_RULE))
+    assert (rule_id, level) == (RULE, "mandatory")
+    assert "cannot check: metadata.namespace is not set" in message and "writes the Leases there" in message
+
+
+@pytest.mark.parametrize("rule", [
+    {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "list", "watch"]},
+    # leases have no subresources: `leases/*` is no RBAC wildcard (ResourceMatches knows only `*` and `*/sub`)
+    {"apiGroups": ["coordination.k8s.io"], "resources": ["leases/*"], "verbs": ["update"]},
+    {"apiGroups": [""], "resources": ["leases"], "verbs": ["update"]},  # not the core group
+    {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"], "resourceNames": ["x"]},
+])
+def test_reads_and_non_matching_spellings_pass(pack, rule) -> None:
+    assert _mine(pack, CLUSTER_ROLE, _role(None, rule)) == []
+
+
+def test_an_aggregated_piece_is_judged_as_a_cluster_role(pack) -> None:
+    """A ClusterRole labelled aggregate-to-edit hands its rules to every holder of edit: judged as itself."""
+    props = _role(None, LEASE_RULE, name="lease-bits", labels={"rbac.authorization.k8s.io/aggregate-to-edit": "true"})
+    assert [(r, level) for r, level, _ in _mine(pack, CLUSTER_ROLE, props)] == [(RULE, "mandatory")]
+
+
+def test_a_rolebinding_into_kube_system_of_a_stack_cluster_role_flags_the_role(pack) -> None:
+    """The ClusterRole is judged as bound everywhere, so binding it into kube-system is caught on the role (one
+    finding for one root cause); the binding itself adds none."""
+    role = (CLUSTER_ROLE, "lease-writer", _role(None, LEASE_RULE, name="lease-writer"))
+    binding = (BINDING, "into-kube-system", {
+        "metadata": {"name": "b", "namespace": "kube-system"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "lease-writer"},
+        "subjects": [{"kind": "ServiceAccount", "name": "agent", "namespace": "agents"}]})
+    assert flagged_names(pack, RULE, role, "mandatory") == ["lease-writer"]
+    stack = [StackResource(t, n, urn(t, n), p) for t, n, p in (role, binding)]
+    assert [d for d in pack.analyze_stack(stack) if d.policy_name == RULE] == []  # a resource rule, on the role
+
+
+@pytest.mark.parametrize("namespace", ["kube-system", "kube-node-lease"])
+def test_the_stack_writing_a_system_lease_is_flagged_and_its_own_passes(pack, namespace) -> None:
+    props = {"metadata": {"name": "kube-controller-manager", "namespace": namespace},
+             "spec": {"holderIdentity": "agent", "leaseDurationSeconds": 3600}}
+    [(rule_id, level, message)] = _diags(pack, LEASE, props)
+    assert (rule_id, level) == (RULE, "mandatory") and f"Lease lease is written into {namespace}" in message
+    props["metadata"]["namespace"] = "agents"
+    assert _diags(pack, LEASE, props) == []
+
+
+def test_a_lease_candidate_in_kube_system_is_flagged(pack) -> None:
+    type_ = "kubernetes:coordination.k8s.io/v1beta1:LeaseCandidate"
+    props = {"metadata": {"name": "kube-scheduler-x", "namespace": "kube-system"},
+             "spec": {"leaseName": "kube-scheduler", "binaryVersion": "9.99.0", "emulationVersion": "9.99.0"}}
+    assert [(r, level) for r, level, _ in _diags(pack, type_, props)] == [(RULE, "mandatory")]
