@@ -420,3 +420,42 @@ def pinned_subject_values(condition: str, subject_mapping: str | None = "asserti
         if pin_equals.match(term) or pin_in.match(term):
             found.append([m.group(1) if m.group(1) is not None else m.group(2) for m in _LITERAL.finditer(term)])
     return found
+
+
+_CLAIM = r"(?:assertion\.(?P<claim>[A-Za-z_][A-Za-z0-9_]*)|google\.subject)"
+_CLAIM_EQUALS = re.compile(rf"^{_CLAIM}\s*==\s*(?:{_STRING})$")
+_EQUALS_CLAIM = re.compile(rf"^(?:{_STRING})\s*==\s*{_CLAIM}$")
+_CLAIM_IN = re.compile(rf"^{_CLAIM}\s+in\s+\[\s*(?:{_STRING})(?:\s*,\s*(?:{_STRING}))*\s*,?\s*\]$")
+
+
+def pinned_claims(condition: str, subject_mapping: str | None = None) -> list[tuple[str, list[str]]]:
+    """(claim, its alternative literal values) of each term of a CEL attribute condition that requires a claim of the
+    token to equal a literal: `assertion.hd == 'example.com' && assertion.tid in ['A', 'B']` gives
+    [('hd', ['example.com']), ('tid', ['A', 'B'])]. As condition_pins_subject reads CEL: the condition must be a
+    conjunction (no `||` or conditional `?:` at its top; `//` comments as CEL reads them), each term exactly
+    `assertion.CLAIM == 'LITERAL'`, `'LITERAL' == assertion.CLAIM` or `assertion.CLAIM in ['A', ...]`;
+    google.subject counts as `sub` only when `subject_mapping` (the attributeMapping's google.subject expression) is
+    assertion.sub. A negation, `!=`, startsWith / matches / contains, an `attribute.*` or indexed claim pins nothing;
+    unparseable text (an unclosed string, a triple-quoted string) gives [] (fail closed). A literal with an escape is
+    returned as written (it then matches no listed value)."""
+    if "'''" in condition or '"""' in condition:
+        return []
+    expression = _strip_comments(condition)
+    if expression is None:
+        return []
+    expression = _unwrap(expression)
+    if not expression or _top_level_split(expression, "||") != [expression] or _top_level_conditional(expression):
+        return []
+    subject_mapped = subject_mapping is not None and "".join(subject_mapping.split()) == "assertion.sub"
+    found = []
+    for term in _top_level_split(expression, "&&") or []:
+        term = _unwrap(term)
+        match = _CLAIM_EQUALS.match(term) or _EQUALS_CLAIM.match(term) or _CLAIM_IN.match(term)
+        if not match:
+            continue
+        claim = match["claim"] or ("sub" if subject_mapped else None)
+        if claim is None:
+            continue
+        values = [m.group(1) if m.group(1) is not None else m.group(2) for m in _LITERAL.finditer(term)]
+        found.append((claim, values))
+    return found

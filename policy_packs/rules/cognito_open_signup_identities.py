@@ -15,8 +15,11 @@ only as strong as who may authenticate (red9a #15):
     sign-in whatever allowAdminCreateUserOnly says, so every holder of such an account becomes a pool user and gets
     the role, when an app client the identity pool names lists the IdP in supportedIdentityProviders (or no such
     client is in the stack) (red11a r37;
-    https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-social-idp.html). An OIDC or SAML
-    IdP of the pool is judged by its issuer / metadata (AGID-GEN-003). The IdP's pool is the one its own userPoolId
+    https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-social-idp.html). An OIDC IdP
+    whose oidc_issuer signs in anyone (AGID-GEN-008's `open_issuers`: Google, Entra common / organizations /
+    consumers, Apple, GitLab.com users) opens the pool likewise, and one whose issuer is unknown at preview cannot be
+    checked (issue 11); another OIDC or SAML IdP of the pool is judged by its issuer / metadata (AGID-GEN-003). The
+    IdP's pool is the one its own userPoolId
     input names (idp_pools; issue 11: never its depends_on): a literal the stack pool with that known id (an id no
     stack pool has names a pool the stack does not define; where the judged pool's id is not known, cannot check), an
     Output the stack pool, or the pool of the stack app client, output_sources proves on that input's
@@ -211,15 +214,20 @@ def idp_pools(idp: Resource, pools: dict[str, Resource], clients: dict[str, Reso
     return None
 
 
+_PENDING = "pending"  # _oidc_open: the OIDC IdP's issuer is unknown at preview
+
+
 def _oidc_open(idp: Resource) -> str | None:
     """What an OIDC `cognito.IdentityProvider` lets in when its issuer signs people in from anywhere (AGID-GEN-008's
     `open_issuers`: Google accounts, Entra common / consumers, Apple): federation makes each of them a pool user;
     None otherwise. A CI platform's issuer (GitHub Actions) runs no interactive sign-in a pool can federate."""
     from . import inbound_multi_tenant_issuer as gen008
     details = idp.props.get("providerDetails")
-    issuer = details.get("oidc_issuer") if isinstance(details, Mapping) else None
-    if not isinstance(issuer, str) or is_unknown(issuer) or not issuer.strip():
-        return None  # unknown: AGID-GEN-003's cannot check
+    issuer = details.get("oidc_issuer") if isinstance(details, Mapping) else details
+    if is_unknown(issuer):
+        return _PENDING  # on a trusted pool: cannot check until known (AGID-GEN-003 says so for the issuer too)
+    if not isinstance(issuer, str) or not issuer.strip():
+        return None  # no issuer: Cognito rejects the IdP (AGID-GEN-003 judges what it names)
     issuer = gen008._issuer_of(issuer)
     opened = gen008._open_issuer(issuer)
     return f"the OIDC issuer {issuer[:100]}, which signs in every {opened[0]}," if opened else None
@@ -250,6 +258,9 @@ def _social_federation(who: str, urn: str, pool: Resource, idps: list[Resource],
                             f"{str(idp.props.get('userPoolId'))[:80]!r}) federates it", urn)
             continue
         if pool.urn not in {p.urn for p in on} or not _signs_in_through(named, idp):
+            continue
+        if oidc is _PENDING:
+            yield Unknown(f"{idp.name}.providerDetails.oidc_issuer", urn)
             continue
         if is_unknown(kind) or not isinstance(kind, str):
             yield Violation(f"{who} trusts user pool {pool.name}, whose identity provider "

@@ -6,7 +6,8 @@ Verified Permissions identity source, a Verified Access OIDC trust provider, an 
 Apps / App Service authentication (a custom OpenID Connect provider, or the Entra provider's openIdIssuer; classic
 settings' issuer), an AppSync Events API, an Application Load Balancer `authenticate-oidc` action, an IAM Identity
 Center trusted token issuer (its tokens exchanged for the user a caller-chosen claim maps to: red16 r16-2), a GCP
-Identity Platform (tenant) OIDC provider. Every type AGID-GEN-003 reads an issuer from is one of these or listed,
+Identity Platform (tenant) OIDC provider, a GCP Workforce Identity Federation provider (people of the issuer sign in as
+workforce identities: issue 11). Every type AGID-GEN-003 reads an issuer from is one of these or listed,
 with why not, in the data's `not_authorizers` (a test keeps the two in step). Some
 issuers sign for ANYONE (red15 r15-9: a PUBLIC AgentCore runtime trusting GitHub Actions passed):
   - the multi-tenant CI platforms of analysis/oidc_issuers.yaml `tenants` (GitHub Actions, GitLab.com, HCP Terraform,
@@ -25,6 +26,10 @@ issuers and its claim check is data: inbound_token_issuers.yaml `authorizers`):
     account (sub, email, oid) or an own organisation (Google `hd` in ownGcpDomains, Entra `tid` in the stack's own
     tenants);
   - EKS `oidc.requiredClaims`: the same claims, as exact key/value pairs;
+  - a workforce pool provider's `attributeCondition` (CEL): the same claims, each as a term of a top-level
+    conjunction `assertion.CLAIM == 'V'`, `'V' == assertion.CLAIM` or `assertion.CLAIM in ['V', ...]` (google.subject
+    as `sub` only when mapped from assertion.sub); a `||` or conditional at the top, a negation, `!=`, startsWith /
+    endsWith / matches pins nothing (analysis/gcp_iam.pinned_claims); `disabled: true` turns the provider off;
   - Easy Auth's Entra provider: `validation.defaultAuthorizationPolicy.allowedPrincipals.identities` (object ids);
   - Easy Auth's built-in sign-in providers (Google, GitHub, Facebook, X, Apple, Microsoft account: data
     `open_providers`) sign in any account of their platform and check no claim: one present and not
@@ -57,6 +62,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from agentid_components import data_yaml
+from agentid_policy_packs.analysis.gcp_iam import pinned_claims
 from agentid_policy_packs.analysis.openapi_auth import load_definition
 from agentid_policy_packs.analysis.values import is_unknown
 
@@ -187,6 +193,22 @@ def _eks_pins(props):
     return [(k, [v]) for k, v in claims.items() if isinstance(v, str)]
 
 
+def _cel_pins(props, entry: dict):
+    """(claim, [alternative literal values]) of each term of a CEL attribute condition (a Workforce Identity
+    Federation provider's attributeCondition) requiring a claim to equal literals (gcp_iam.pinned_claims: a top-level
+    conjunction only; a disjunction, negation, prefix or pattern pins nothing), or Unknown."""
+    condition = props.get(entry["condition_input"])
+    if is_unknown(condition):
+        return Unknown(entry["condition_input"])
+    if not isinstance(condition, str) or not condition.strip():
+        return []
+    mapping = props.get(entry["mapping_input"])
+    subject = mapping.get("google.subject") if isinstance(mapping, dict) else None
+    if "google.subject" in condition and (is_unknown(mapping) or is_unknown(subject)):
+        return Unknown(entry["mapping_input"])
+    return pinned_claims(condition, subject if isinstance(subject, str) else None)
+
+
 def _easyauth_pinned(props, path: str):
     """The Entra provider's allowedPrincipals.identities: one or more object ids (True), none (False), or Unknown."""
     if not path.startswith("identityProviders.azureActiveDirectory."):
@@ -268,7 +290,7 @@ def check(resource: Resource, config):
         return
     if "disabled_by" in entry:
         switch = _at(resource.props, entry["disabled_by"])
-        if switch and switch[0][1] is False:
+        if switch and switch[0][1] is entry.get("disabled_value", False):
             return  # the authorizer is off: nothing is let in through it (nor kept out)
     yield from _open_providers(resource, entry)
     for path in entry["issuers"]:
@@ -340,6 +362,8 @@ def _judge(resource: Resource, entry: dict, path: str, where: str, value, config
         pins = _agentcore_pins(resource.props, _holder(resource, entry))
     elif pins_kind == "eks":
         pins = _eks_pins(resource.props)
+    elif pins_kind == "cel":
+        pins = _cel_pins(resource.props, entry)
     else:
         pins = []
     if isinstance(pins, Unknown):
@@ -352,7 +376,7 @@ def _judge(resource: Resource, entry: dict, path: str, where: str, value, config
                f"gate list it (`agentid preview {platform.flag}`, {platform.setting})")
     else:
         fix = f"require a claim naming one account or your organisation ({', '.join(kind)})"
-    where_pin = {"agentcore": "customClaims", "eks": "oidc.requiredClaims",
+    where_pin = {"agentcore": "customClaims", "eks": "oidc.requiredClaims", "cel": "attributeCondition terms",
                  "easyauth": "the Entra provider's allowedPrincipals"}.get(pins_kind)
     if where_pin:
         tail = (f"its {where_pin} confine no caller to an own tenant or one account: {fix}, or trust a "
@@ -372,11 +396,13 @@ RULE = Rule(
     category="weak-trust",
     enforcement="mandatory",
     description="An inbound token authorizer (AgentCore runtime/gateway, API Gateway JWT, AppSync OIDC, Verified "
-                "Permissions, Verified Access, EKS OIDC, Container Apps / App Service authentication) trusting a "
+                "Permissions, Verified Access, EKS OIDC, Container Apps / App Service authentication, GCP workforce "
+                "pool provider) trusting a "
                 "multi-tenant issuer (GitHub Actions, GitLab.com, HCP Terraform, Azure DevOps, Google accounts, "
                 "Entra common) requires a claim naming an own tenant or one account.",
     remediation="Require the owner claim the service can check (AgentCore customClaims repository_owner EQUALS your "
-                "organization, EKS requiredClaims) and list the owner with `agentid preview "
+                "organization, EKS requiredClaims, a workforce provider's attributeCondition assertion.hd == "
+                "'your-domain') and list the owner with `agentid preview "
                 "--trusted-repository-owner OWNER`; or trust a single-tenant issuer (the stack's admin-only Cognito user pool with no social IdP, "
                 "your Entra tenant's issuer).",
     url="https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/inbound-jwt-authorizer.html",

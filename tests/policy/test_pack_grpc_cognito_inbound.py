@@ -102,3 +102,48 @@ def test_admin_only_pool_without_social_idp_passes(pack) -> None:
     token = StackResource(REST, "lambda", urn(REST, "lambda"), {"restApi": "r", "type": "TOKEN",
                                                                 "providerArns": [FOREIGN]})
     assert stack_findings(pack, "AGID-AWS-060", [up, saml, oidc, *authorizers(up), token]) == []
+
+
+def _oidc(up: StackResource, issuer: str, name: str = "fed") -> StackResource:
+    return linked(IDP, name, {"userPoolId": UNKNOWN, "providerName": "Corp", "providerType": "OIDC",
+                              "providerDetails": {"oidc_issuer": issuer, "client_id": "x"}}, up, "userPoolId")
+
+
+def test_closed_pool_federated_to_any_multi_tenant_sign_in_issuer_blocks(pack) -> None:
+    """issue 11: an OIDC identity provider on an issuer that signs in anyone (GitLab.com users, every Entra tenant,
+    Apple) opens the pool for every authorizer trusting it, whatever allowAdminCreateUserOnly says."""
+    own = "https://login.microsoftonline.com/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0/v2.0"
+    for issuer, what in (("https://gitlab.com/", "signs in every GitLab.com user"),
+                         ("https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration",
+                          "signs in every Entra ID tenant or Microsoft account"),
+                         ("HTTPS://AppleID.Apple.com", "signs in every Apple Account")):
+        up = pool(CLOSED)
+        found = stack_findings(pack, "AGID-AWS-060", [up, _oidc(up, issuer), *authorizers(up)], "mandatory")
+        assert sorted(name for name, _ in found) == NAMES, issuer
+        assert all(what in message and "identity provider fed" in message for _, message in found), found
+        # look-alike: the same IdP on a single tenant's issuer
+        assert stack_findings(pack, "AGID-AWS-060", [up, _oidc(up, own), *authorizers(up)]) == []
+
+
+def test_an_open_oidc_idp_on_another_pool_is_linked_by_its_user_pool_id_not_depends_on(pack) -> None:
+    up, other = pool(CLOSED), StackResource(USER_POOL, "other", urn(USER_POOL, "other"), CLOSED)
+    # userPoolId from the other pool, depends_on the trusted one: the IdP federates the other pool only
+    decoy = StackResource(IDP, "fed", urn(IDP, "fed"), {
+        "userPoolId": UNKNOWN, "providerName": "Corp", "providerType": "OIDC",
+        "providerDetails": {"oidc_issuer": "https://gitlab.com", "client_id": "x"}},
+        dependencies=[up.urn, other.urn], property_dependencies={"userPoolId": [other.urn]})
+    assert stack_findings(pack, "AGID-AWS-060", [up, other, decoy, *authorizers(up)]) == []
+    # the same IdP whose userPoolId is the trusted pool's Output: flagged for every authorizer trusting it
+    found = stack_findings(pack, "AGID-AWS-060", [up, other, _oidc(up, "https://gitlab.com"), *authorizers(up)],
+                           "mandatory")
+    assert sorted(name for name, _ in found) == NAMES
+
+
+def test_an_oidc_idp_whose_issuer_is_unknown_cannot_be_checked(pack) -> None:
+    up = pool(CLOSED)
+    assert stack_findings(pack, "AGID-AWS-060", [up, _oidc(up, UNKNOWN), *authorizers(up)]) == [
+        ("", "can't run policy 'AGID-AWS-060' from policy pack 'agent-guard@v0.0.1' during preview: cannot check "
+             "until known: fed.providerDetails.oidc_issuer is computed during preview")]
+    # on a pool no authorizer trusts it is nobody's concern here
+    other = StackResource(USER_POOL, "other", urn(USER_POOL, "other"), CLOSED)
+    assert stack_findings(pack, "AGID-AWS-060", [up, other, _oidc(other, UNKNOWN), *authorizers(up)]) == []
