@@ -17,6 +17,11 @@ Usage (the Markdown file, from a clone of entra-docs or saved from the page's "E
 On a machine with Graph access the same facts come from
 `az rest --url https://graph.microsoft.com/v1.0/roleManagement/directory/roleDefinitions?$filter=isBuiltIn eq true`
 (templateId, displayName, isPrivileged); this script reads the documentation table.
+
+Our classification of each role (does assigning it to an agent escalate beyond its own scope?) is hand-kept beside the
+snapshot in policy_packs/analysis/entra_role_escalation.yaml; after a refresh this script lists the roles that file
+does not classify (AGID-AZ-020 treats them as privileged, and tests/policy/test_entra_role_escalation.py fails, until
+someone reads their actions on the page and classifies them) and the classified roles the snapshot no longer has.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import uuid
 from pathlib import Path
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "policy_packs" / "analysis" / "entra_builtin_roles.yaml"
+ESCALATION_FILE = DATA_FILE.with_name("entra_role_escalation.yaml")
 PAGE = "https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/permissions-reference"
 # `> | [Global Administrator](#global-administrator) | Can manage ...<br/>[![Privileged label icon.](...)](...) | GUID |`
 _ROW = re.compile(r"^>?\s*\|\s*\[(?P<name>[^\]]+)\]\(#[^)]*\)\s*\|(?P<description>.*)\|\s*(?P<id>[0-9a-fA-F-]{36})\s*\|\s*$")
@@ -77,6 +83,18 @@ def main() -> None:
     roles = parse(args.markdown.read_text(encoding="utf-8"))
     args.output.write_text(render(roles, f"{PAGE} via {args.source}"), encoding="utf-8")
     print(f"{len(roles)} roles ({sum(bool(r['privileged']) for r in roles.values())} privileged) -> {args.output}")
+    for line in unclassified(roles):
+        print(line)
+
+
+def unclassified(roles: dict[str, dict[str, object]]) -> list[str]:
+    """What entra_role_escalation.yaml lacks or keeps beyond `roles`: one line a role, to classify by hand."""
+    import yaml
+
+    classified = yaml.safe_load(ESCALATION_FILE.read_text(encoding="utf-8"))["roles"]
+    return ([f"not classified in {ESCALATION_FILE.name}: {tid} {roles[tid]['name']}" for tid in roles if tid not in classified]
+            + [f"classified but no longer built in: {tid} {entry['name']}" for tid, entry in classified.items()
+               if tid not in roles])
 
 
 if __name__ == "__main__":

@@ -55,11 +55,44 @@ def _builtin_roles() -> dict[str, dict]:
     return data_yaml.load(Path(__file__).with_name("entra_builtin_roles.yaml"))["roles"]
 
 
+@lru_cache(maxsize=1)
+def _role_escalation() -> dict[str, dict]:
+    """entra_role_escalation.yaml's roles: for every built-in role, whether assigning it escalates beyond its own scope
+    (our classification beside Microsoft's label), with why."""
+    return data_yaml.load(Path(__file__).with_name("entra_role_escalation.yaml"))["roles"]
+
+
+def role_escalation(template_id: str) -> tuple[bool, str] | None:
+    """(escalates, why) of a built-in role by template id (any GUID spelling); None when entra_role_escalation.yaml
+    does not classify it (a role a refresh of the snapshot added)."""
+    entry = _role_escalation().get(canonical_id(template_id))
+    return None if entry is None else (bool(entry["escalates"]), str(entry["why"]))
+
+
+UNCLASSIFIED = "holds a built-in role entra_role_escalation.yaml does not classify yet: cannot check"
+LABELLED = "holds permissions Microsoft labels privileged (Microsoft Entra built-in roles: privileged-roles-permissions)"
+
+
 @dataclass(frozen=True)
 class BuiltinRole:
     id: str  # template id (lower-case GUID)
     name: str
-    privileged: bool  # Microsoft's PRIVILEGED label, or our tier-0 selection (entra_privileged.yaml directory_roles)
+    # Microsoft's PRIVILEGED label, our tier-0 selection (entra_privileged.yaml directory_roles), our escalation
+    # classification (entra_role_escalation.yaml escalates), or no classification at all (fail closed)
+    privileged: bool
+    why: str = ""  # what the holder can do, for a privileged role
+
+
+def _builtin(template_id: str, name: str, labelled: bool) -> BuiltinRole:
+    tier0 = _data()["directory_roles"].get(template_id)
+    escalation = role_escalation(template_id)
+    if tier0:
+        return BuiltinRole(template_id, name, True, tier0["why"])
+    if escalation is None:
+        return BuiltinRole(template_id, name, True, UNCLASSIFIED)
+    if escalation[0]:
+        return BuiltinRole(template_id, name, True, escalation[1])
+    return BuiltinRole(template_id, name, labelled, LABELLED if labelled else "")
 
 
 def builtin_directory_role(template_id_or_name: str) -> BuiltinRole | None:
@@ -68,32 +101,27 @@ def builtin_directory_role(template_id_or_name: str) -> BuiltinRole | None:
     wanted = canonical_id(template_id_or_name)
     for template_id, entry in _builtin_roles().items():
         if wanted in (template_id, str(entry["name"]).lower()):
-            return BuiltinRole(template_id, entry["name"],
-                               bool(entry["privileged"]) or template_id in _data()["directory_roles"])
+            return _builtin(template_id, entry["name"], bool(entry["privileged"]))
     for template_id, entry in _data()["directory_roles"].items():  # a tier-0 role the snapshot lacks
         if wanted in (template_id, entry["name"].lower()):
-            return BuiltinRole(template_id, entry["name"], True)
+            return BuiltinRole(template_id, entry["name"], True, entry["why"])
     return None
 
 
 def privileged_directory_role(template_id_or_name: str) -> Privileged | None:
-    """A privileged built-in directory role by template id (any GUID spelling) or display name (case-insensitive):
-    one of our tier-0 selection (entra_privileged.yaml, with what its holder can do) or one Microsoft labels
-    privileged (entra_builtin_roles.yaml); else None."""
-    wanted = canonical_id(template_id_or_name)
-    for template_id, entry in _data()["directory_roles"].items():
-        if wanted in (template_id, entry["name"].lower()):
-            return Privileged(template_id, entry["name"], entry["why"])
+    """A privileged built-in directory role by template id (any GUID spelling) or display name (case-insensitive), with
+    what its holder can do: one of our tier-0 selection (entra_privileged.yaml), one whose assignment escalates beyond
+    its own scope (entra_role_escalation.yaml: credential resets of other users, group / app-role / access-package
+    writes, federation, tenant policy, code on others' devices, every user's data), one Microsoft labels privileged
+    (entra_builtin_roles.yaml), or a built-in role not classified yet (fail closed); else None."""
     role = builtin_directory_role(template_id_or_name)
-    if role and role.privileged:
-        return Privileged(role.id, role.name, "holds permissions Microsoft labels privileged (Microsoft Entra "
-                                              "built-in roles: privileged-roles-permissions)")
-    return None
+    return Privileged(role.id, role.name, role.why) if role and role.privileged else None
 
 
 def low_privilege_directory_role(template_id_or_name: str) -> BuiltinRole | None:
-    """A built-in directory role known NOT to be privileged (neither labelled by Microsoft nor in our tier-0
-    selection); None for a privileged one and for anything the snapshot does not know."""
+    """A built-in directory role known NOT to be privileged (neither labelled by Microsoft, nor in our tier-0 selection,
+    nor classified as escalating); None for a privileged or unclassified one and for anything the snapshot does not
+    know."""
     role = builtin_directory_role(template_id_or_name)
     return role if role and not role.privileged else None
 

@@ -1,5 +1,7 @@
 """AGID-AZ-020 (stack): no privileged Entra directory role (Global Administrator, Privileged Role Administrator,
-Application Administrator, ...) is assigned or made eligible, at tenant scope or in an administrative unit.
+Application Administrator, ...) and no role whose permissions escalate beyond its own scope (Identity Governance,
+Groups, User, Helpdesk, Intune, Exchange Administrator, ...) is assigned or made eligible, at tenant scope or in an
+administrative unit.
 
 The role is recognised by its template id in `roleId` / `roleDefinitionId`, or, when that names an
 `azuread.DirectoryRole` / `CustomDirectoryRole` of the stack, by that resource's `displayName` or `templateId` (a
@@ -10,7 +12,12 @@ the gate its mock objectId), a value unknown at preview when iam_links.output_so
 by itself: unless it is a stack DirectoryRole's known object id, the grant is "cannot check". A stack DirectoryRole
 whose templateId and displayName are both unknown is "cannot check" too. Privileged roles are data
 (policy_packs/analysis/entra_privileged.yaml: our tier-0 selection; entra_builtin_roles.yaml: every built-in role
-with Microsoft's PRIVILEGED label, refreshed by scripts/refresh_entra_roles.py). A literal `roleId` /
+with Microsoft's PRIVILEGED label, refreshed by scripts/refresh_entra_roles.py; entra_role_escalation.yaml: our
+classification of every built-in role, `escalates` with why, from its resource actions: credential resets of other
+users, group / app-role / access-package / role writes, federation, domain and certificate trust, tenant policy,
+code on others' devices or browsers, every user's data. Microsoft labels only 29 roles; issue 11). A built-in role
+that file does not classify yet is privileged (fail closed). Scoped to an administrative unit an escalating role
+still escalates (the unit's users may own apps or subscriptions, its groups may hold Azure roles or app roles). A literal `roleId` /
 `roleDefinitionId` passes only as a built-in role known to be low-privilege; one that is neither a built-in template
 id nor a stack role's id (a CustomDirectoryRole outside the stack, an unknown GUID) is "cannot check" (issue 11), as
 is a stack DirectoryRole naming no known built-in role.
@@ -192,9 +199,11 @@ RULE = Rule(
     severity="critical",
     category="admin",
     description="No Entra directory role Microsoft marks privileged (Global Administrator, Privileged Role "
-                "Administrator, Application Administrator, ...), nor a stack custom role holding a privileged action, "
-                "is assigned or made eligible; a role id naming no built-in role (entra_builtin_roles.yaml) and no "
-                "role the stack defines cannot be checked.",
+                "Administrator, Application Administrator, ...), no built-in role whose permissions escalate beyond "
+                "its own scope (entra_role_escalation.yaml: Identity Governance, Groups, Helpdesk, Intune, Exchange "
+                "Administrator, ...), nor a stack custom role holding a privileged action, is assigned or made "
+                "eligible, at tenant scope or in an administrative unit; a role id naming no built-in role "
+                "(entra_builtin_roles.yaml) and no role the stack defines cannot be checked.",
     remediation="Give the agent Microsoft Graph or Azure permissions scoped to what its tools use; tenant "
                 "administration stays with people, through PIM with approval.",
     url="https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/privileged-roles-permissions",
