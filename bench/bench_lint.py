@@ -106,8 +106,9 @@ def escalation_documents() -> list[tuple[str, str, dict]]:
                 resource = re.sub(r"\$\{([^}]+)\}", lambda m: {"Partition": "aws", "Region": "eu-west-1",
                                   "Account": ACCOUNT}.get(m.group(1), "agent-owned"), templates[0]) if templates else "*"
                 statement = {"Effect": "Allow", "Action": requirement.action, "Resource": resource}
-                if requirement.named_target_escalates:
-                    # a named IAM principal or policy may be the holder itself (issue 10, kind 4): only a
+                if requirement.named_target_escalates or not templates:
+                    # a named IAM principal or policy may be the holder itself (issue 10, kind 4), and an action
+                    # that takes no resource (rolesanywhere:CreateTrustAnchor) has no name to pin: only a
                     # condition that pins what may be written, or which targets, defuses the write
                     statement["Condition"] = _pinning_condition(requirement)
                 statements.append(statement)

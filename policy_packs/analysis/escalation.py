@@ -66,6 +66,9 @@ class Requirement:
     # The existing resource the method takes over (data, escalation_methods.yaml `target:`): True for every
     # resource type the action accepts, or one resource-type key (`instance|managed-instance`); None: none.
     target: bool | str | None = None
+    # condition key -> the values that leave the action harmless (data, escalation_methods.yaml `safe_values:`): a
+    # grant whose equality condition on the key allows only these values does not meet the requirement
+    safe_values: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def targets(self, resource_type: str | None) -> bool:
         """Is `resource_type` (None: any the action accepts) the resource this requirement takes over?"""
@@ -85,7 +88,9 @@ class Requirement:
     @cached_property
     def sent_keys(self) -> tuple[str, ...]:
         keys = {k.lower() for k in self.info.condition_keys} if self.info else set()
-        return tuple(k for k in _SENT_WITH_ACTION if k in keys or (k == "iam:passedtoservice" and self.passed_to))
+        sent = tuple(k for k in _SENT_WITH_ACTION if k in keys or (k == "iam:passedtoservice" and self.passed_to))
+        # a key whose safe values the data lists is a request parameter (or property of the target) AWS always sends
+        return sent + tuple(k for k, _ in self.safe_values if k not in sent)
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,7 @@ def _requirement(raw: dict) -> Requirement:
         defused_by=tuple(k.lower() for k in raw.get("defused_by", ())),
         resources=tuple((type_, tuple(useful or ())) for type_, useful in resources.items()),
         any_target=raw.get("any_target"), created_by=raw.get("created_by"), target=raw.get("target"),
+        safe_values=tuple((key.lower(), tuple(values)) for key, values in (raw.get("safe_values") or {}).items()),
     )
 
 
@@ -157,6 +163,9 @@ def _defusing_condition(statement: Statement, requirement: Requirement, today: d
         if key in _TRUE_BOOL_KEYS:
             if base == "Bool" and condition.values == ("true",):
                 return condition
+        elif key in dict(requirement.safe_values):
+            if _only_safe(condition, dict(requirement.safe_values)[key]):
+                return condition
         elif key == "iam:policyarn":
             if key in requirement.defused_by and _pins_policy_arns(condition):
                 return condition
@@ -167,6 +176,16 @@ def _defusing_condition(statement: Statement, requirement: Requirement, today: d
         elif key in requirement.defused_by or key in _CALLED_VIA_KEYS or _TAG_KEY.match(key):
             return condition
     return None
+
+
+def _only_safe(condition: Condition, safe: tuple[str, ...]) -> bool:
+    """An equality condition allowing only values the data calls safe (no pattern, no policy variable)."""
+    if condition.base_operator not in _EQUALITY or not condition.values:
+        return False
+    if any(map(is_pattern, condition.values)) or any(map(names_request_value, condition.values)):
+        return False  # `cluster-access-policy/*` includes AmazonEKSClusterAdminPolicy
+    allowed = {value.lower() for value in safe}
+    return all(value.lower() in allowed for value in condition.values)
 
 
 def _pins_policy_arns(condition: Condition) -> bool:

@@ -4,7 +4,7 @@ Many escalation methods act on a resource that already exists and runs as (or is
 iam:CreateAccessKey / CreateLoginProfile / UpdateLoginProfile on a user (its credentials), lambda:
 UpdateFunctionCode on a function (code run as its role), ssm:SendCommand + AWS-RunShellScript on an instance,
 ecs:ExecuteCommand, ec2-instance-connect:SendSSHPublicKey, ec2:ModifyInstanceAttribute (user data) + Stop/Start,
-eks:CreateAccessEntry + AssociateAccessPolicy on a cluster, cloudformation:UpdateStack on a stack that holds a
+eks:AssociateAccessPolicy on an access entry, ssm:UpdateDocument on a document an association runs, cloudformation:UpdateStack on a stack that holds a
 service role (Rhino Security Labs, pathfinding.cloud; the `target:` requirement of each method in
 analysis/escalation_methods.yaml). AGID-AWS-020/021 report them on `*`; on a NAMED target or a pattern the
 power gained is what that target holds or runs as:
@@ -140,9 +140,14 @@ def check(resources, config):
         if not statements:
             continue
         as_written = {f.code for f in escalation_findings(statements)}
-        for takeover in takeovers(statements):
+        found = takeovers(statements)
+        for takeover in found:
             if f"escalation:{takeover.method.id}" in as_written:
                 continue  # met on unbounded targets: AGID-AWS-020/021's
+            if any(other.method.required < takeover.method.required and set(other.targets) <= set(takeover.targets)
+                   for other in found):
+                continue  # a method needing fewer of the same actions on the same targets says it (EKS: the
+                #           association alone, without the entry): one root cause, one violation
             sources = dict(takeover.sources)
             holders = principal.holders
             problems = [p for p in (stack.problem(t, [holders.get(label) for label in sources.get(t, ())])

@@ -71,7 +71,10 @@ def agent(statement, extra=(), after=None):
     (allow(["ec2-instance-connect:SendSSHPublicKey"], INSTANCE), "Ec2InstanceConnect"),
     (allow(["eks:CreateAccessEntry", "eks:AssociateAccessPolicy"],
            [f"arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/prod", f"arn:aws:eks:eu-west-1:{ACCOUNT}:access-entry/prod/*"]),
-     "EksAccessEntry"),
+     "EksAssociateAccessPolicy"),  # the association alone is the method (issue 11): one violation, not two
+    (allow(["eks:AssociateAccessPolicy"], f"arn:aws:eks:eu-west-1:{ACCOUNT}:access-entry/prod/role/{ACCOUNT}/ci/*"),
+     "EksAssociateAccessPolicy"),
+    (allow(["ssm:UpdateDocument"], f"arn:aws:ssm:eu-west-1:{ACCOUNT}:document/ops-patch"), "SsmUpdateDocument"),
     (allow(["cloudformation:UpdateStack"], f"arn:aws:cloudformation:eu-west-1:{ACCOUNT}:stack/prod/*"),
      "CloudFormationUpdateStackExistingRole"),
 ])

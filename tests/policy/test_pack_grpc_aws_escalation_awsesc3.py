@@ -1,0 +1,139 @@
+"""issue 11 (awsesc3) over gRPC: escalation methods that passed the gate as an agent's or CI role's policy.
+
+* eks:AssociateAccessPolicy alone: cluster-admin on an EXISTING access entry (the holder's own or any principal's it can
+  use); harmless only with eks:policyArn pinned to AmazonEKSViewPolicy. Split from eks:CreateAccessEntry across two
+  policies of one role, AGID-AWS-021 names the pair.
+* ssm:UpdateDocument (a document run at $LATEST) and with ssm:UpdateDocumentDefaultVersion (at $DEFAULT): what an
+  existing association, maintenance-window task or rule runs; harmless with ssm:DocumentType pinned to ChangeCalendar.
+* events:PutTargets on an existing rule with a role passed to events.amazonaws.com (no PutRule needed); PutTargets
+  without a PassRole (targets that need no role: their input only) passes.
+* rolesanywhere:CreateTrustAnchor alone: a CA of the holder's for every existing profile's roles.
+Each: the exact rule id and level, the flagged resource's name, and a look-alike that passes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agentid.analyzer_client import StackResource
+from tests.policy.pack_cases import flagged_names, stack_findings
+from tests.policy.test_pack_grpc import urn
+
+POLICY = "aws:iam/policy:Policy"
+ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
+ACCOUNT = "111122223333"
+VIEW = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+CLUSTER_ADMIN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+
+
+def allow(actions, resource="*", condition=None) -> dict:
+    statement = {"Effect": "Allow", "Action": actions, "Resource": resource}
+    return {**statement, "Condition": condition} if condition else statement
+
+
+def document(*statements) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def policy(*statements) -> tuple:
+    return (POLICY, "tool", {"policy": document(*statements)})
+
+
+def aws020(pack, *statements) -> tuple[list[str], list[str]]:
+    """(names AGID-AWS-020 flags mandatory, the messages) for one managed policy of `statements`."""
+    type_, name, props = policy(*statements)
+    diags = [d for d in pack.analyze(type_, name, urn(type_, name), props) if d.policy_name == "AGID-AWS-020"]
+    assert all(d.enforcement_level == "mandatory" for d in diags)
+    return [name for _ in diags], [d.message for d in diags]
+
+
+FLAGGED = {
+    "EksAssociateAccessPolicy": [allow("eks:AssociateAccessPolicy")],
+    "EksAssociateAccessPolicy on cluster-admin": [allow("eks:AssociateAccessPolicy", condition={
+        "StringEquals": {"eks:policyArn": CLUSTER_ADMIN}})],
+    "EksAssociateAccessPolicy on a view pattern": [allow("eks:AssociateAccessPolicy", condition={
+        "StringLike": {"eks:policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKS*View*"}})],
+    "EksAssociateAccessPolicy IfExists": [allow("eks:AssociateAccessPolicy", condition={
+        "StringEqualsIfExists": {"eks:policyArn": [VIEW, CLUSTER_ADMIN]}})],
+    "SsmUpdateDocument": [allow("ssm:UpdateDocument")],
+    "SsmUpdateDocument on command documents": [allow("ssm:UpdateDocument", condition={
+        "StringEquals": {"ssm:DocumentType": "Command"}})],
+    "SsmUpdateDocumentDefaultVersion": [allow(["ssm:UpdateDocument", "ssm:UpdateDocumentDefaultVersion"])],
+    "PassRoleEventBridgeRuleTarget": [allow(["events:PutTargets", "iam:PassRole"])],
+    "PassRoleEventBridgeRuleTarget on a named rule": [
+        allow("events:PutTargets", f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/nightly"),
+        allow("iam:PassRole", condition={"StringEquals": {"iam:PassedToService": "events.amazonaws.com"}})],
+    "RolesAnywhereCreateTrustAnchor": [allow("rolesanywhere:CreateTrustAnchor")],
+    "RolesAnywhereCreateTrustAnchor by wildcard": [allow("rolesanywhere:Create*")],
+}
+METHOD = {case: case.split(" ", 1)[0] for case in FLAGGED}
+
+LOOK_ALIKE = {
+    "AssociateAccessPolicy pinned to the view policy": [allow("eks:AssociateAccessPolicy", condition={
+        "StringEquals": {"eks:policyArn": VIEW}})],
+    "CreateAccessEntry + AssociateAccessPolicy pinned to the view policy": [
+        allow("eks:CreateAccessEntry"),
+        allow("eks:AssociateAccessPolicy", condition={"ArnEquals": {"eks:policyArn": [VIEW]}})],
+    "EKS reads": [allow(["eks:DescribeAccessEntry", "eks:ListAssociatedAccessPolicies", "eks:ListAccessPolicies"])],
+    "UpdateDocument of change calendars": [allow(["ssm:UpdateDocument", "ssm:UpdateDocumentDefaultVersion"], condition={
+        "StringEquals": {"ssm:DocumentType": ["ChangeCalendar"]}})],
+    "SSM document reads": [allow(["ssm:GetDocument", "ssm:DescribeDocument", "ssm:ListDocumentVersions"])],
+    "UpdateDocumentDefaultVersion alone": [allow("ssm:UpdateDocumentDefaultVersion")],
+    "PutTargets without a role": [allow(["events:PutTargets", "events:PutRule"])],
+    "PutTargets with a role passed to another service": [
+        allow("events:PutTargets"),
+        allow("iam:PassRole", condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}})],
+    "Roles Anywhere reads": [allow(["rolesanywhere:ListTrustAnchors", "rolesanywhere:GetTrustAnchor"])],
+}
+
+
+@pytest.mark.parametrize("case", sorted(FLAGGED))
+def test_each_method_blocks_alone(pack, case) -> None:
+    names, messages = aws020(pack, *FLAGGED[case])
+    assert names == ["tool"], case
+    assert f"({METHOD[case]}): can " in messages[0] or f" {METHOD[case]}" in messages[0].split(". First:")[0]
+
+
+@pytest.mark.parametrize("case", sorted(LOOK_ALIKE))
+def test_each_look_alike_passes(pack, case) -> None:
+    assert aws020(pack, *LOOK_ALIKE[case]) == ([], [])
+    assert flagged_names(pack, "AGID-AWS-021", policy(*LOOK_ALIKE[case])) == []
+
+
+def role_with(*documents) -> list[StackResource]:
+    role = StackResource(ROLE, "ci", urn(ROLE, "ci"), {"name": "ci-deploy", "assumeRolePolicy": TRUST})
+    return [role, *(StackResource(ROLE_POLICY, f"p{i}", urn(ROLE_POLICY, f"p{i}"), {"role": "ci-deploy", "policy": d})
+                    for i, d in enumerate(documents))]
+
+
+def test_the_eks_pair_split_across_two_policies_of_one_role_is_found_by_aws021(pack) -> None:
+    entry, associate = document(allow("eks:CreateAccessEntry")), document(allow("eks:AssociateAccessPolicy"))
+    [(name, message)] = stack_findings(pack, "AGID-AWS-021", role_with(entry, associate), "mandatory")
+    assert name == "ci" and "(EksAccessEntry)" in message
+    # the association alone is AGID-AWS-020's, on its own policy; the entry alone is no method
+    assert flagged_names(pack, "AGID-AWS-020", (ROLE_POLICY, "p1", {"role": "ci-deploy", "policy": associate}),
+                         "mandatory") == ["p1"]
+    assert flagged_names(pack, "AGID-AWS-020", (ROLE_POLICY, "p0", {"role": "ci-deploy", "policy": entry})) == []
+    # look-alike: the association pinned to the view policy: nothing across the two
+    pinned = document(allow("eks:AssociateAccessPolicy", condition={"StringEquals": {"eks:policyArn": VIEW}}))
+    assert stack_findings(pack, "AGID-AWS-021", role_with(entry, pinned)) == []
+
+
+def test_the_passrole_and_put_targets_split_across_two_policies_is_found_by_aws021(pack) -> None:
+    targets, passrole = document(allow("events:PutTargets")), document(allow("iam:PassRole"))
+    [(name, message)] = stack_findings(pack, "AGID-AWS-021", role_with(targets, passrole), "mandatory")
+    assert name == "ci" and "(PassRoleEventBridgeRuleTarget)" in message
+    scoped = document(allow("iam:PassRole", condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}))
+    assert stack_findings(pack, "AGID-AWS-021", role_with(targets, scoped)) == []
+
+
+def test_the_ssm_pair_split_across_two_policies_is_found_by_aws021(pack) -> None:
+    """UpdateDocument alone is a method (a $LATEST runner); with the default-version switch in another policy the pair
+    (a $DEFAULT runner) is AGID-AWS-021's too."""
+    update, default = document(allow("ssm:UpdateDocument")), document(allow("ssm:UpdateDocumentDefaultVersion"))
+    [(name, message)] = stack_findings(pack, "AGID-AWS-021", role_with(update, default), "mandatory")
+    assert name == "ci" and "(SsmUpdateDocumentDefaultVersion)" in message
