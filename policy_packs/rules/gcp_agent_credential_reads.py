@@ -13,6 +13,13 @@ definition in the stack; basic roles (roles/owner) are AGID-GCP-002's and unknow
 A binding passes when its IAM condition pins the resource (`resource.name == / .startsWith(` a literal naming a
 secret, key ring, key or parameter, or `resource.matchTag(`) with no `||`; a time or request condition bounds nothing.
 Bound on one secret or key (SecretIamMember, CryptoKeyIAMMember) a role passes here.
+container.clusters.getCredentials (container.admin, container.editor, ...) returns a GKE cluster's static
+cluster-admin credentials (client certificate key, basic-auth password) where the cluster has them (issue 11). No
+IAM resource of one cluster exists, so it is always bound at project level or above: it passes only with a condition
+`resource.name == "projects/P/locations/L/clusters/C"` naming a cluster the stack defines with every credential
+setting of gcp_cluster_local_auth.yaml off (`returned_by_get_credentials`). Unpinned, or pinned to a cluster the stack
+does not define (an old cluster may hold a client certificate: cannot be ruled out), it is flagged; a setting not
+known at preview is "cannot check until known".
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from pathlib import Path
 from agentid_components import data_yaml, gcp_catalog
 from agentid_policy_packs.analysis.agent_principals import AGENT, UNKNOWN, GcpPrincipals
 from agentid_policy_packs.analysis.gcp_iam import binding_types, level_of
-from agentid_policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown, value_at
 
 from .base import Resource, Rule, Unknown, Violation
 from .gcp_own import own_stack_account
@@ -41,6 +48,65 @@ _PINNED = re.compile(r"""resource\.name\s*(?:==\s*|\.startsWith\(\s*)["'][^"']*/
 def credential_reads() -> dict[str, str]:
     """Permission -> what it returns (gcp_credential_reads.yaml)."""
     return {entry["permission"]: entry["returns"] for entry in data_yaml.load(CREDENTIAL_READS_FILE)}
+
+
+@lru_cache(maxsize=1)
+def cluster_credential_reads() -> frozenset[str]:
+    """The permissions that return a GKE cluster's static credentials (`bounded_by: cluster_local_auth`)."""
+    return frozenset(entry["permission"] for entry in data_yaml.load(CREDENTIAL_READS_FILE)
+                     if entry.get("bounded_by") == "cluster_local_auth")
+
+
+@lru_cache(maxsize=1)
+def _credential_settings() -> dict[str, tuple[str, ...]]:
+    """Cluster type -> the local-auth setting paths whose credential getCredentials returns (gcp_cluster_local_auth.yaml)."""
+    from .gcp_cluster_local_auth import settings  # noqa: PLC0415
+
+    return {type_: tuple(s["path"] for s in entries if s.get("returned_by_get_credentials"))
+            for type_, entries in settings().items()}
+
+
+# resource.name == "projects/P/locations/L/clusters/C" (zones/ for zonal clusters' older name), the whole condition
+# joined by && only (an || is refused before): the binding reaches that one cluster
+_CLUSTER_PIN = re.compile(r"""resource\.name\s*==\s*["']projects/([^/"']+)/(?:locations|zones)/([^/"']+)/clusters/"""
+                          r"""([^/"']+)["']""")
+
+
+def _pinned_cluster(condition) -> tuple[str, str, str] | None:
+    expression = condition.get("expression") if isinstance(condition, Mapping) else None
+    if not isinstance(expression, str) or "||" in expression:
+        return None
+    found = _CLUSTER_PIN.search(expression)
+    return found.groups() if found else None
+
+
+def _literal(value) -> str | None:
+    return value if isinstance(value, str) and not is_unknown(value) else None
+
+
+def _cluster_credentials(resources: list[Resource], pinned: tuple[str, str, str] | None):
+    """Why getCredentials on the binding's clusters may return a static credential; None when it cannot (pinned to one
+    stack cluster with every credential setting off). The string "unknown:<path>" when a setting is not yet known."""
+    if pinned is None:
+        return ("it reaches every cluster there, and any the stack does not define with client certificates off may "
+                "hold one (clusters created before GKE 1.12 issue one by default)")
+    project, location, name = pinned
+    for resource in resources:
+        paths = _credential_settings().get(resource.type)
+        if paths is None or _literal(resource.props.get("name")) != name:
+            continue
+        if (_literal(resource.props.get("location")) or location) != location \
+                or (_literal(resource.props.get("project")) or project) != project:
+            continue
+        for path in paths:
+            value = value_at(resource.props, path)
+            if is_unknown(value):
+                return f"unknown:{resource.name}.{path}"
+            if value is not None and value is not False and not (isinstance(value, str) and value.strip().lower() == "false"):
+                return f"cluster {name} sets {path}, so getCredentials returns its static cluster-admin credential"
+        return None
+    return (f"the condition pins cluster {name}, which this stack does not define, so whether it holds a static "
+            "credential (a client certificate) cannot be ruled out")
 
 
 def _pins_resource(condition) -> bool:
@@ -87,10 +153,25 @@ def check(resources: list[Resource], config):
                 yield Violation(f"{resource.name}: cannot check until known: the condition of {outcome.role} is "
                                 "computed during preview, and the role reads credentials", resource.urn)
                 continue
-            what = "; ".join(f"{p} ({credential_reads()[p]})" for p in reads)
+            pinned = _pinned_cluster(condition) if condition is not None else None
+            clusters = [p for p in reads if p in cluster_credential_reads()]
+            if pinned is not None:  # one cluster's name: every other credential read is bounded by it too
+                reads = clusters
+            why = _cluster_credentials(resources, pinned) if clusters else None
+            if isinstance(why, str) and why.startswith("unknown:"):
+                yield Violation(f"{resource.name}: cannot check until known: {why[len('unknown:'):]} decides whether "
+                                f"{outcome.role}'s container.clusters.getCredentials returns a static credential",
+                                resource.urn)
+                continue
+            if why is None:
+                reads = [p for p in reads if p not in clusters]
+            if not reads:
+                continue
+            what = "; ".join(f"{p} ({credential_reads()[p]}{': ' + why if p in clusters else ''})" for p in reads)
+            scope = (f"with a condition pinning cluster {pinned[2]}: it reads that cluster's credentials" if pinned
+                     else "unbounded by a resource condition: it reads the credentials of every resource there")
             yield Violation(f"{resource.name} grants {outcome.role} to {_who(agents, unknown)} at {level} level, "
-                            f"unbounded by a resource condition: it reads the credentials of every resource there: "
-                            f"{what}", resource.urn)
+                            f"{scope}: {what}", resource.urn)
 
 
 RULE = Rule(
@@ -100,13 +181,14 @@ RULE = Rule(
     category="unbounded-resource",
     description="Agent principals hold no role that reads secrets or decrypts (secretmanager.versions.access, "
                 "useToDecrypt, Redis AUTH strings, Cloud Run / Functions / Composer environment values, OAuth client "
-                "secrets) at project, folder or organization level without a condition naming the resource.",
+                "secrets, GKE cluster credentials) at project, folder or organization level without a condition naming "
+                "the resource (for getCredentials: one stack cluster that issues no client certificate).",
     remediation="Bind roles/secretmanager.secretAccessor on the one secret (SecretIamMember) or the decrypter role on "
                 "the one key (CryptoKeyIAMMember) the tool reads, or add an IAM condition on resource.name.",
     url="https://cloud.google.com/secret-manager/docs/access-control",
     check=check,
     stack=True,
-    reads=binding_types() + CUSTOM_ROLE_TYPES,
+    reads=binding_types() + CUSTOM_ROLE_TYPES + tuple(_credential_settings()),
     config=AGENT_CONFIG,
     config_schema=AGENT_SCHEMA,
     config_strictness=AGENT_STRICTNESS,
