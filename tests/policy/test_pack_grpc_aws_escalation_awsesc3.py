@@ -137,3 +137,48 @@ def test_the_ssm_pair_split_across_two_policies_is_found_by_aws021(pack) -> None
     update, default = document(allow("ssm:UpdateDocument")), document(allow("ssm:UpdateDocumentDefaultVersion"))
     [(name, message)] = stack_findings(pack, "AGID-AWS-021", role_with(update, default), "mandatory")
     assert name == "ci" and "(SsmUpdateDocumentDefaultVersion)" in message
+
+
+# --- item 6: an EKS access policy association without the access entry in the program -----------------------------
+ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+OWN, FOREIGN = "123456789012", "999988887777"
+ADMIN_VIEW = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"
+
+
+def association(principal: str, policy_arn: str) -> tuple:
+    return (ASSOCIATION, "assoc", {"clusterName": "prod", "principalArn": principal, "policyArn": policy_arn,
+                                   "accessScope": {"type": "cluster"}})
+
+
+def test_an_association_for_another_accounts_principal_blocks_whatever_the_policy(pack) -> None:
+    pack.configure({"all": {"ownAccountIds": [OWN]}})
+    try:
+        for policy_arn in (VIEW, CLUSTER_ADMIN):
+            found = stack_findings(pack, "AGID-AWS-064",
+                                   [association(f"arn:aws:iam::{FOREIGN}:role/partner-ci", policy_arn)], "mandatory")
+            assert [name for name, _ in found] == ["assoc"], found
+            assert f"account {FOREIGN} is a foreign account" in found[0][1]
+        # look-alike: the same association for a principal of an own account is not AGID-AWS-064's
+        assert stack_findings(pack, "AGID-AWS-064", [association(f"arn:aws:iam::{OWN}:role/partner-ci", VIEW)]) == []
+    finally:
+        pack.configure({})
+
+
+def test_an_association_beyond_view_for_a_principal_the_stack_does_not_define_blocks(pack) -> None:
+    """AGID-AWS-057 judged only admin / edit / auto-node policies: AmazonEKSAdminViewPolicy (reads Secrets) or a policy
+    AWS adds later for an outside principal passed. Every policy but the view-only one is judged now."""
+    pack.configure({"all": {"ownAccountIds": [OWN]}})
+    try:
+        outside = f"arn:aws:iam::{OWN}:role/ops-admin"
+        for policy_arn in (ADMIN_VIEW, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSFuturePolicy", CLUSTER_ADMIN):
+            found = stack_findings(pack, "AGID-AWS-057", [association(outside, policy_arn)], "mandatory")
+            assert [name for name, _ in found] == ["assoc"], (policy_arn, found)
+            assert "makes a principal more than a viewer of the cluster" in found[0][1]
+        # look-alikes: the view-only policy for it; admin-view for a role this stack defines (its policies are judged)
+        assert stack_findings(pack, "AGID-AWS-057", [association(outside, VIEW)]) == []
+        role = StackResource(ROLE, "reader", urn(ROLE, "reader"), {"name": "reader", "assumeRolePolicy": TRUST})
+        mine = StackResource(ASSOCIATION, "assoc", urn(ASSOCIATION, "assoc"), association(
+            f"arn:aws:iam::{OWN}:role/reader", ADMIN_VIEW)[2], dependencies=[role.urn])
+        assert stack_findings(pack, "AGID-AWS-057", [role, mine]) == []
+    finally:
+        pack.configure({})

@@ -50,6 +50,12 @@ def _accounts(account: str) -> dict[str, tuple[str, dict]]:
             "clusterName": "prod", "principalArn": f"arn:aws:iam::{a}:root", "kubernetesGroups": ["ops-admins"]}),
         "eks_access_entry_role": ("aws:eks/accessEntry:AccessEntry", {
             "clusterName": "prod", "principalArn": f"arn:aws:iam::{a}:role/anything", "type": "STANDARD"}),
+        # issue 11 (awsesc3): the association alone (no AccessEntry in the program: it may exist outside the stack),
+        # even of the view-only policy
+        "eks_access_policy_association": ("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", {
+            "clusterName": "prod", "principalArn": f"arn:aws:iam::{a}:role/anything",
+            "policyArn": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+            "accessScope": {"type": "namespace", "namespaces": ["agents"]}}),
         "guardduty_admin": ("aws:guardduty/organizationAdminAccount:OrganizationAdminAccount", {"adminAccountId": a}),
         "securityhub_admin": ("aws:securityhub/organizationAdminAccount:OrganizationAdminAccount",
                               {"adminAccountId": a}),
