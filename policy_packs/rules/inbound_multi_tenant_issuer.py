@@ -46,10 +46,20 @@ The same issuers named inside an OpenAPI definition are judged too (data `docume
 `x-amazon-apigateway-authorizer` of type jwt (`jwtConfiguration.issuer`), and Cloud Endpoints (`openapiConfig`) / GCP
 API Gateway config (`openapiDocuments[].document.contents`, base64) security schemes' `x-google-issuer`, which
 check issuer and audience only; a definition that cannot be read cannot be checked.
+API Management policy documents (Policy, ApiPolicy, ApiOperationPolicy, ProductPolicy, GraphQL resolver policies, policy
+fragments and their workspace twins; issue 11): each `<validate-jwt>` (the issuers of its `<openid-config url>`, or its
+`<issuers>`, or a required `iss` claim) and `<validate-azure-ad-token>` (`tenant-id` common / organizations / consumers)
+is judged with its `<required-claims>` as the pins (match="any": every value an alternative; "all", the default:
+every value required; a claim with a `separator` pins nothing), analysis/apim_policy.py. The XML is parsed by expat
+with no DTD (a DOCTYPE or entity declaration is refused, never expanded), policy expressions `@(...)` / `@{...}`
+masked first; a document that cannot be read, a policy loaded from a link (xml-link, rawxml-link), an issuer held in a
+`{{named value}}` or an expression is "cannot check" (a violation naming the resource); an unknown value or format
+cannot be checked until known. A validate-jwt with signing keys and no issuer is not judged (its keys name no issuer).
 A Cognito user pool's issuer is single-tenant only when nobody can join the pool: a stack pool with self sign-up or a
 social / open-issuer IdP is AGID-AWS-060's (for every inbound authorizer, REST API COGNITO authorizers too), a pool the
-stack does not define AGID-GEN-009's (issuer) or AGID-AWS-060's (ARN / id). Not judged here: APIM
-validate-jwt policy XML, Cognito identity pools' login providers (AGID-AWS-067).
+stack does not define AGID-GEN-009's (issuer) or AGID-AWS-060's (ARN / id). Not judged here: Cognito identity
+pools' login providers (AGID-AWS-067), an API Management policy fragment the stack does not define (its
+`<include-fragment>`).
 Sources: https://docs.github.com/en/actions/reference/security/oidc#oidc-token-claims,
 https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/inbound-jwt-authorizer.html
 """
@@ -62,6 +72,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from agentid_components import data_yaml
+from agentid_policy_packs.analysis.apim_policy import PolicyError, validations
 from agentid_policy_packs.analysis.gcp_iam import pinned_claims
 from agentid_policy_packs.analysis.openapi_auth import load_definition
 from agentid_policy_packs.analysis.values import is_unknown
@@ -114,7 +125,9 @@ def _at(props, path: str) -> list[tuple[str, object]]:
 
 
 def _issuer_of(value: str) -> str:
-    text = value.strip().rstrip("/")
+    """The issuer a value names: a discovery URL read as its issuer, without a query or fragment (an issuer has
+    neither, OpenID Connect Discovery 1.0 section 3; Entra's `...openid-configuration?appid=ID` is the same issuer)."""
+    text = value.strip().split("#", 1)[0].split("?", 1)[0].strip().rstrip("/")
     if text.lower().endswith(_DISCOVERY_SUFFIX):
         text = text[: -len(_DISCOVERY_SUFFIX)]
     return text.rstrip("/")
@@ -283,10 +296,55 @@ def _apim(resource: Resource, entry: dict, config):
                         "ownTenantIds, the stack's azure-native tenantId)")
 
 
+def _apim_policy(resource: Resource, entry: dict, config):
+    """The token validations (validate-jwt, validate-azure-ad-token) of an API Management policy document: each
+    issuer they accept judged with the claims they require (analysis/apim_policy.py)."""
+    what = f"{entry['what']} {resource.name}"
+    form = resource.props.get(entry["format_input"])
+    if is_unknown(form):
+        yield Unknown(entry["format_input"])
+        return
+    form = "xml" if form is None else form.strip().lower() if isinstance(form, str) else repr(form)
+    if form.endswith("-link"):
+        yield Violation(f"{what}: cannot check: its policy is loaded from a link ({entry['format_input']} {form}), "
+                        "so which issuers' tokens its validate-jwt / validate-azure-ad-token take cannot be read (the "
+                        "linked document can change at any time); inline the policy (format rawxml)")
+        return
+    if form not in ("xml", "rawxml"):
+        yield Violation(f"{what}: cannot check: {entry['format_input']} {form[:40]!r} is no policy format API "
+                        "Management reads inline, so its token validations cannot be read")
+        return
+    value = resource.props.get(entry["policy_input"])
+    if is_unknown(value):
+        yield Unknown(entry["policy_input"])
+        return
+    if value is None:
+        return
+    if not isinstance(value, str):
+        yield Violation(f"{what}: cannot check: {entry['policy_input']} is not text, so its token validations "
+                        "cannot be read")
+        return
+    try:
+        found = validations(value)
+    except PolicyError as error:
+        yield Violation(f"{what}: cannot check: its policy ({entry['policy_input']}) {error}, so which issuers' "
+                        "tokens its validate-jwt / validate-azure-ad-token take cannot be read")
+        return
+    for item in found:
+        for where in item.unreadable:
+            yield Violation(f"{what}: cannot check: {where} is a policy expression or named value (or missing), so "
+                            "which issuers' tokens the validation takes cannot be read; name the issuer literally")
+        for where, issuer in item.issuers:
+            yield from _judge(resource, entry, "", where, issuer, config, pins=item.pins)
+
+
 def check(resource: Resource, config):
     entry = AUTHORIZERS[resource.type]
     if entry["pins"] == "apim":
         yield from _apim(resource, entry, config)
+        return
+    if entry["pins"] == "apim_policy":
+        yield from _apim_policy(resource, entry, config)
         return
     if "disabled_by" in entry:
         switch = _at(resource.props, entry["disabled_by"])
@@ -338,7 +396,9 @@ def _documents(resource: Resource, entry: dict, where: str, text, config):
                 yield from _judge(resource, entry, "", f"{where} security scheme {str(name)[:80]} {key}", issuer, config)
 
 
-def _judge(resource: Resource, entry: dict, path: str, where: str, value, config):
+def _judge(resource: Resource, entry: dict, path: str, where: str, value, config, pins=None):
+    """`pins`: the (claim, values) the service requires, when the caller read them (an API Management validation's
+    required claims); else read from the resource as its entry's `pins` says."""
     if is_unknown(value) or not isinstance(value, str) or not value.strip():
         return  # AGID-GEN-003 judges an unknown or missing issuer
     issuer = _issuer_of(value)
@@ -350,7 +410,9 @@ def _judge(resource: Resource, entry: dict, path: str, where: str, value, config
     who = (f"every {platform.what}'s workflows (tokens for any audience they ask)" if platform
            else f"every {opened[0]} (any account reaches a client id through a public client)")
     pins_kind = entry["pins"]
-    if pins_kind == "easyauth":
+    if pins is not None:
+        pass
+    elif pins_kind == "easyauth":
         pinned = _easyauth_pinned(resource.props, path)
         if isinstance(pinned, Unknown):
             yield pinned
@@ -377,6 +439,7 @@ def _judge(resource: Resource, entry: dict, path: str, where: str, value, config
     else:
         fix = f"require a claim naming one account or your organisation ({', '.join(kind)})"
     where_pin = {"agentcore": "customClaims", "eks": "oidc.requiredClaims", "cel": "attributeCondition terms",
+                 "apim_policy": "<required-claims>",
                  "easyauth": "the Entra provider's allowedPrincipals"}.get(pins_kind)
     if where_pin:
         tail = (f"its {where_pin} confine no caller to an own tenant or one account: {fix}, or trust a "
@@ -397,7 +460,7 @@ RULE = Rule(
     enforcement="mandatory",
     description="An inbound token authorizer (AgentCore runtime/gateway, API Gateway JWT, AppSync OIDC, Verified "
                 "Permissions, Verified Access, EKS OIDC, Container Apps / App Service authentication, GCP workforce "
-                "pool provider) trusting a "
+                "pool provider, API Management validate-jwt / validate-azure-ad-token policy) trusting a "
                 "multi-tenant issuer (GitHub Actions, GitLab.com, HCP Terraform, Azure DevOps, Google accounts, "
                 "Entra common) requires a claim naming an own tenant or one account.",
     remediation="Require the owner claim the service can check (AgentCore customClaims repository_owner EQUALS your "

@@ -149,6 +149,28 @@ def workforce(issuer: str, condition: str | None = None, subject: str = "asserti
     return props
 
 
+APIM_PREFIX = "azure-native:apimanagement:"
+COMMON_DISCOVERY = "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+
+
+def apim_policy(inbound: str, form: str = "rawxml", **scope) -> dict:
+    """An API Management policy document as a policy resource's inputs (scope: apiId, productId, ... as the type takes)."""
+    return {"resourceGroupName": "rg", "serviceName": "apim", "policyId": "policy", "format": form, **scope,
+            "value": f"<policies><inbound><base />{inbound}</inbound><backend><base /></backend>"
+                     "<outbound><base /></outbound><on-error><base /></on-error></policies>"}
+
+
+def jwt_policy(url: str, claims: str = "", issuers: str = "", element: str = "validate-jwt") -> str:
+    return (f'<{element} header-name="Authorization" failed-validation-httpcode="401"><openid-config url="{url}" />'
+            f'<audiences><audience>api://agent</audience></audiences>{issuers}'
+            f'{f"<required-claims>{claims}</required-claims>" if claims else ""}</{element}>')
+
+
+def required(name: str, *values: str, **attrs: str) -> str:
+    extra = "".join(f' {k}="{v}"' for k, v in attrs.items())
+    return f'<claim name="{name}"{extra}>{"".join(f"<value>{v}</value>" for v in values)}</claim>'
+
+
 def found(pack, type_: str, props: dict) -> list[tuple[str, str]]:
     diags = pack.analyze(type_, "t", urn(type_, "t"), props)
     return [(d.enforcement_level, d.message) for d in diags if d.policy_name == RULE]
@@ -311,6 +333,54 @@ CASES = {
     "workforce provider github, pin under a conditional": (
         WORKFORCE, workforce(GH, "assertion.actor == 'x' ? true : assertion.repository_owner == 'example-org'"),
         workforce(GH, disabled=True)),
+    # issue 11: API Management policy XML (<validate-jwt>, <validate-azure-ad-token>) on an issuer anyone signs in to
+    "apim api policy entra common, audience only": (
+        f"{APIM_PREFIX}ApiPolicy", apim_policy(jwt_policy(COMMON_DISCOVERY), apiId="a"),
+        apim_policy(jwt_policy(COMMON_DISCOVERY, required("tid", TENANT, match="any")), apiId="a")),
+    "apim service policy, a foreign tenant among any": (
+        f"{APIM_PREFIX}Policy",
+        apim_policy(jwt_policy(COMMON_DISCOVERY, required("tid", TENANT, "11111111-2222-3333-4444-555555555555",
+                                                          match="any"))),
+        apim_policy(jwt_policy(COMMON_DISCOVERY, required("tid", TENANT)))),
+    "apim operation policy google, domain claim split by a separator": (
+        f"{APIM_PREFIX}ApiOperationPolicy",
+        apim_policy(jwt_policy(GOOGLE, required("hd", "example.com", separator=",")), apiId="a", operationId="o"),
+        apim_policy(jwt_policy(GOOGLE, required("hd", "example.com")), apiId="a", operationId="o")),
+    "apim product policy github actions": (
+        f"{APIM_PREFIX}ProductPolicy", apim_policy(jwt_policy(GH_DISCOVERY), productId="p"),
+        apim_policy(jwt_policy(GH_DISCOVERY, required("repository_owner", "example-org")), productId="p")),
+    "apim workspace policy validate-azure-ad-token organizations": (
+        f"{APIM_PREFIX}WorkspacePolicy",
+        apim_policy('<validate-azure-ad-token tenant-id="organizations"><client-application-ids><application-id>'
+                    'c</application-id></client-application-ids></validate-azure-ad-token>', workspaceId="w"),
+        apim_policy(f'<validate-azure-ad-token tenant-id="{TENANT}" />', workspaceId="w")),
+    "apim issuers list naming the common endpoint": (
+        f"{APIM_PREFIX}WorkspaceApiPolicy",
+        apim_policy(jwt_policy(COMMON_DISCOVERY, issuers="<issuers><issuer>https://sts.windows.net/common/</issuer>"
+                                                         "</issuers>"), apiId="a", workspaceId="w"),
+        apim_policy(jwt_policy(COMMON_DISCOVERY, issuers=f"<issuers><issuer>https://sts.windows.net/{TENANT}/"
+                                                         "</issuer></issuers>"), apiId="a", workspaceId="w")),
+    "apim policy fragment google": (
+        f"{APIM_PREFIX}PolicyFragment", {"resourceGroupName": "rg", "serviceName": "apim", "id": "auth",
+                                         "format": "rawxml", "value": f"<fragment>{jwt_policy(GOOGLE)}</fragment>"},
+        {"resourceGroupName": "rg", "serviceName": "apim", "id": "auth", "format": "rawxml",
+         "value": f"<fragment>{jwt_policy(GOOGLE, required('email', 'agent-caller@example.com'))}</fragment>"}),
+    "apim pin written as a policy expression": (
+        f"{APIM_PREFIX}ApiPolicy",
+        apim_policy('<set-variable name="d" value="@(context.Request.Headers.GetValueOrDefault("X-Domain", ""))" />'
+                    + jwt_policy(GOOGLE, required("hd", '@((string)context.Variables["d"])')), apiId="a"),
+        apim_policy('<set-variable name="d" value="@(context.Request.Headers.GetValueOrDefault("X-Domain", ""))" />'
+                    + jwt_policy(GOOGLE, required("hd", "example.com")), apiId="a")),
+    "apim element case: validations in any case, pins only as spelled": (
+        f"{APIM_PREFIX}ApiPolicy",
+        apim_policy(jwt_policy(COMMON_DISCOVERY, element="Validate-JWT").replace(
+            "</Validate-JWT>", f'<Required-Claims>{required("tid", TENANT)}</Required-Claims></Validate-JWT>'),
+            apiId="a"),
+        apim_policy(jwt_policy(COMMON_DISCOVERY, required("tid", TENANT), element="Validate-JWT"), apiId="a")),
+    "apim discovery url with a query": (
+        f"{APIM_PREFIX}ApiPolicy", apim_policy(jwt_policy(COMMON_DISCOVERY + "?appid=c"), apiId="a", ),
+        apim_policy(jwt_policy(f"https://login.microsoftonline.com/{TENANT}/v2.0/.well-known/openid-configuration"
+                               "?appid=c"), apiId="a")),
     "runtime discovery url with a trailing slash": (
         RUNTIME, runtime(url=GH_DISCOVERY + "/"), runtime(url=COGNITO + "/.well-known/openid-configuration/")),
 }
@@ -394,8 +464,8 @@ def test_the_data_names_the_sdks_inputs() -> None:
         cls = _args_class(type_)
         paths = [*entry["issuers"], *(entry.get("open_providers") or {}), *(entry.get("documents") or ())]
         paths += [entry["disabled_by"]] if "disabled_by" in entry else []
-        paths += [entry[k] for k in ("type_input", "name_input", "tenants_input", "condition_input", "mapping_input")
-                  if k in entry]
+        paths += [entry[k] for k in ("type_input", "name_input", "tenants_input", "condition_input", "mapping_input",
+                                     "policy_input", "format_input") if k in entry]
         if entry["pins"] == "agentcore":
             paths.append(entry["issuers"][0].replace("discoveryUrl", "customClaims"))
         paths += {"eks": ["oidc.requiredClaims"], "easyauth": [
@@ -433,3 +503,47 @@ def test_api_management_allowed_tenants_unknown_at_preview_cannot_be_checked(pac
     assert found(pack, APIM, apim("aad", UNKNOWN)) == [
         ("advisory", "can't run policy 'AGID-GEN-008' from policy pack 'agent-guard@v0.0.1' during preview: cannot "
                      "check until known: allowedTenants is computed during preview")]
+
+
+HOSTILE = {
+    "billion laughs": '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+                      ']><policies><inbound><validate-jwt header-name="Authorization">&b;</validate-jwt></inbound></policies>',
+    "external entity": '<!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><policies><inbound>'
+                       '<validate-jwt header-name="Authorization"><openid-config url="&x;" /></validate-jwt></inbound></policies>',
+    "not well-formed": f'<policies><inbound><validate-jwt><openid-config url="{GOOGLE}"></validate-jwt></inbound></policies>',
+    "markup hidden in an expression": '<policies><inbound><set-body>@{ return "<validate-jwt><openid-config url=\\"x\\" />'
+                                      '</validate-jwt>"; }</set-body></inbound></policies>',
+    "expression that does not close": '<policies><inbound><validate-jwt><openid-config url="@(x" /></validate-jwt></inbound>'
+                                      '</policies>',
+    "longer than API Management takes": f"<policies><inbound>{jwt_policy(GOOGLE)}<!-- {'x' * 300_000} --></inbound></policies>",
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_policy_that_cannot_be_read_safely_is_a_violation_naming_it(pack, case: str) -> None:
+    props = {"resourceGroupName": "rg", "serviceName": "apim", "apiId": "a", "format": "rawxml", "value": HOSTILE[case]}
+    findings = found(pack, f"{APIM_PREFIX}ApiPolicy", props)
+    assert [level for level, _ in findings] == ["mandatory"], findings
+    assert "[weak-trust] API Management policy t: cannot check: its policy (value) " in findings[0][1], findings
+
+
+def test_a_linked_unknown_or_unreadable_policy_cannot_be_checked(pack) -> None:
+    policy = f"{APIM_PREFIX}Policy"
+    # fetched from a URL: never readable here
+    findings = found(pack, policy, {**apim_policy(""), "value": "https://policies.example.com/p.xml", "format": "rawxml-link"})
+    assert [(level, "API Management policy t: cannot check: its policy is loaded from a link (format rawxml-link)" in m)
+            for level, m in findings] == [("mandatory", True)]
+    message = ("can't run policy 'AGID-GEN-008' from policy pack 'agent-guard@v0.0.1' during preview: cannot check "
+               "until known: {} is computed during preview")
+    assert found(pack, policy, {**apim_policy(""), "value": UNKNOWN}) == [("advisory", message.format("value"))]
+    assert found(pack, policy, {**apim_policy(jwt_policy(GOOGLE)), "format": UNKNOWN}) == [
+        ("advisory", message.format("format"))]
+    # an issuer held in a named value or an expression cannot be read
+    findings = found(pack, policy, apim_policy(jwt_policy("https://login.microsoftonline.com/{{tenant}}/v2.0/"
+                                                          ".well-known/openid-configuration")))
+    assert [(level, "<validate-jwt> #1 <openid-config url='https://login.microsoftonline.com/{{tenant}}" in m)
+            for level, m in findings] == [("mandatory", True)]
+    # look-alikes: an inline policy with no token validation, and the same policy as xml (the default format)
+    assert found(pack, policy, apim_policy('<set-header name="x" exists-action="override"><value>@(context.RequestId.'
+                                           'ToString())</value></set-header>')) == []
+    assert found(pack, policy, {**apim_policy(jwt_policy(GOOGLE, required("hd", "example.com"))), "format": None}) == []

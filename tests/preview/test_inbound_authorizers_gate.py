@@ -74,3 +74,37 @@ def test_the_owner_pin_counts_only_for_an_owner_the_gate_lists(project) -> None:
     assert run.code == 1, run.stdout
     assert flagged(run.json("out.json"), "AGID-GEN-008") == [("auth", True), ("gw", True), ("jwt", True), ("rt", True),
                                                             ("rt-google", True), ("rt-pinned", True)]
+
+
+# issue 11: a GCP workforce provider and an API Management policy taking tokens of an issuer anyone signs in to
+PEOPLE = '''
+import pulumi_gcp as gcp
+import pulumi_azure_native as az
+def oidc():
+    return {"issuer_uri": "https://accounts.google.com", "client_id": "c", "web_sso_config": {
+        "response_type": "CODE", "assertion_claims_behavior": "MERGE_USER_INFO_OVER_ID_TOKEN_CLAIMS"}}
+gcp.iam.WorkforcePoolProvider("wf-any", location="global", workforce_pool_id="people", provider_id="google",
+    attribute_mapping={"google.subject": "assertion.sub"}, attribute_condition="assertion.email_verified == true",
+    oidc=oidc())
+gcp.iam.WorkforcePoolProvider("wf-domain", location="global", workforce_pool_id="people", provider_id="domain",
+    attribute_mapping={"google.subject": "assertion.sub"}, attribute_condition="assertion.hd == 'example.com'",
+    oidc=oidc())
+def policy(claims):
+    return ('<policies><inbound><base /><validate-jwt header-name="Authorization"><openid-config '
+            'url="https://token.actions.githubusercontent.com/.well-known/openid-configuration" />'
+            '<audiences><audience>api</audience></audiences>' + claims + '</validate-jwt></inbound>'
+            '<backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>')
+az.apimanagement.ApiPolicy("apim-any", resource_group_name="rg", service_name="apim", api_id="a", policy_id="policy",
+    format="rawxml", value=policy(""))
+az.apimanagement.ApiPolicy("apim-owner", resource_group_name="rg", service_name="apim", api_id="b", policy_id="policy",
+    format="rawxml", value=policy('<required-claims><claim name="repository_owner"><value>Example-Org</value></claim>'
+                                  '</required-claims>'))
+'''
+
+
+def test_workforce_providers_and_api_management_policies_need_an_own_tenant_pin(project) -> None:
+    write_small(project, PEOPLE)
+    run = run_cli(project, *GUARD, "--trusted-repository-owner", "example-org", "--own-gcp-domain", "example.com",
+                  "--json", "out.json")
+    assert run.code == 1, run.stdout
+    assert flagged(run.json("out.json"), "AGID-GEN-008") == [("apim-any", True), ("wf-any", True)]
