@@ -9,6 +9,16 @@ inference provider) on the agent's behalf with the credential its `credentialPro
   replay it to every other service of the same issuer, and the hop is not traceable to its own credential.
   Give the target its own: an OAuth credential provider (a token for the target's audience, RFC 8707), an API
   key provider, or the gateway's IAM role.
+* `callerIamCredentials` (credentialProviderType CALLER_IAM_CREDENTIALS, issue 11): the gateway authenticates to the
+  target with the CALLER's IAM credentials (SigV4 for the block's `service` and `region`), not with a credential of
+  the hop: the target is reached as whoever called the gateway, with every permission that principal holds, and the
+  gateway holds that identity for the call. That is token passthrough in IAM form (the MCP rule above: a credential
+  not issued for this hop) and an inherited identity (AGID-AWS-057's class: what the call may do is whatever the
+  caller may do, which the stack cannot judge). The gateway's own role (`gatewayIamRole`, its policies judged with the
+  stack's roles), an OAuth provider for the target's audience or an API key provider are the hop's own credentials.
+  Sources: https://docs.aws.amazon.com/bedrock-agentcore-control/latest/APIReference/API_CredentialProviderConfiguration.html
+  (CALLER_IAM_CREDENTIALS), https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-building-adding-targets-authorization.html
+  ("Caller IAM credentials authorization").
 * The endpoints a target sends requests (and with them its credential) to — `mcp.mcpServer.endpoint`,
   `http.passthrough.endpoint`, `inference.provider.endpoint` — must be https URLs on one named host, read as
   components/https_url reads any URL a credential goes to (no http, wildcard, userinfo, backslash, loopback or
@@ -118,6 +128,17 @@ def _credential_outcomes(resource: Resource):
                         "(token passthrough, forbidden by the MCP authorization specification); give the target a "
                         "credential of its own (an OAuth credential provider for its audience, an API key provider "
                         "or the gateway's IAM role)")
+    caller = credentials.get("callerIamCredentials")
+    if is_unknown(caller):
+        yield Unknown(f"{CREDENTIALS}.callerIamCredentials")
+    elif _set(caller):
+        service = caller.get("service") if isinstance(caller, dict) else None
+        signed = f" (SigV4 for {service!r})" if isinstance(service, str) and not is_unknown(service) else ""
+        yield Violation(f"gateway target {resource.name} calls its target with the caller's IAM credentials{signed} "
+                        f"({CREDENTIALS}.callerIamCredentials): the target is reached as whoever called the gateway, "
+                        "with every permission that principal holds, not with a credential of this hop (token "
+                        "passthrough in IAM form); use the gateway's IAM role (gatewayIamRole, its policies judged), an "
+                        "OAuth credential provider for the target's audience or an API key provider")
 
 
 def _endpoint_outcomes(resource: Resource):
@@ -258,11 +279,11 @@ RULE = Rule(
     title="agentcore-gateway-target-own-credential",
     severity="critical",
     category="weak-trust",
-    description="AgentCore gateway targets and runtimes never forward the caller's token (JWT passthrough, an "
-                "allow-listed Authorization header) and targets send their own credential only to an https URL on a named host (an endpoint, or every server of an inline OpenAPI "
+    description="AgentCore gateway targets and runtimes never forward the caller's token or identity (JWT passthrough, "
+                "the caller's IAM credentials, an allow-listed Authorization header) and targets send their own credential only to an https URL on a named host (an endpoint, or every server of an inline OpenAPI "
                 "definition).",
     remediation="Configure an OAuth credential provider (a token for the target's audience), an API key provider or "
-                "the gateway's IAM role instead of jwtPassthrough or a forwarded Authorization header, and name the target's exact https endpoint (inline "
+                "the gateway's IAM role instead of jwtPassthrough, callerIamCredentials or a forwarded Authorization header, and name the target's exact https endpoint (inline "
                 "the OpenAPI definition, its servers https URLs on named hosts).",
     url="https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices#token-passthrough",
     check=check,

@@ -182,3 +182,44 @@ def test_an_association_beyond_view_for_a_principal_the_stack_does_not_define_bl
         assert stack_findings(pack, "AGID-AWS-057", [role, mine]) == []
     finally:
         pack.configure({})
+
+
+# --- item 5: an AgentCore gateway target calling its target with the caller's IAM credentials ----------------------
+GATEWAY_TARGET = "aws:bedrock/agentcoreGatewayTarget:AgentcoreGatewayTarget"
+
+
+def gateway_target(credentials: dict) -> tuple:
+    return (GATEWAY_TARGET, "runtime-target", {
+        "gatewayIdentifier": "gw-123", "name": "runtime",
+        "targetConfiguration": {"mcp": {"mcpServer": {
+            "endpoint": "https://bedrock-agentcore.eu-west-1.amazonaws.com/runtimes/tools/invocations"}}},
+        "credentialProviderConfiguration": credentials})
+
+
+@pytest.mark.parametrize("credentials", [
+    {"callerIamCredentials": {"service": "bedrock-agentcore"}},
+    {"callerIamCredentials": {"service": "execute-api", "region": "eu-west-1"}},
+    {"callerIamCredentials": {"service": "bedrock-agentcore"}, "gatewayIamRole": {"service": "bedrock-agentcore"}},
+])
+def test_a_target_reached_with_the_callers_iam_credentials_blocks(pack, credentials) -> None:
+    type_, name, props = gateway_target(credentials)
+    diags = [d for d in pack.analyze(type_, name, urn(type_, name), props) if d.policy_name == "AGID-AWS-071"]
+    assert [(d.enforcement_level, name in d.message) for d in diags] == [("mandatory", True)]
+    assert "with the caller's IAM credentials" in diags[0].message
+
+
+def test_a_target_reached_with_the_gateways_own_role_passes_and_an_unknown_block_cannot_be_checked(pack) -> None:
+    from tests.policy.ruletools import UNKNOWN
+
+    assert flagged_names(pack, "AGID-AWS-071", gateway_target({"gatewayIamRole": {"service": "bedrock-agentcore"}})) == []
+    type_, name, props = gateway_target({"callerIamCredentials": UNKNOWN})
+    diags = [d for d in pack.analyze(type_, name, urn(type_, name), props) if d.policy_name == "AGID-AWS-071"]
+    assert len(diags) == 1 and "callerIamCredentials" in diags[0].message and "cannot check" in diags[0].message
+
+
+def test_the_caller_iam_credentials_block_is_the_sdks_input() -> None:
+    from pulumi_aws.bedrock._inputs import AgentcoreGatewayTargetCredentialProviderConfigurationArgs
+
+    from tests.policy.sdk_args import inputs
+
+    assert "callerIamCredentials" in inputs(AgentcoreGatewayTargetCredentialProviderConfigurationArgs)
