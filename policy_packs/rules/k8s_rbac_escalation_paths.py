@@ -3,7 +3,8 @@
 Beyond the escalation verbs (AGID-K8S-002), these grants let the holder become someone more powerful
 (https://kubernetes.io/docs/concepts/security/rbac-good-practices/#privilege-escalation-risks):
 exec/attach into pods (their tokens and secrets), nodes/proxy (the kubelet API), approving certificate
-signing requests (any user or group), admission webhooks and admission policies (rewrite every object),
+signing requests (any user or group), attesting for a signer or writing ClusterTrustBundles (a CA in pods' trust
+stores), admission webhooks and admission policies (rewrite every object),
 patching namespaces (their pod-security labels), and in a ClusterRole, which may be bound cluster-wide, reading
 every secret or creating/patching workloads (a pod runs as any service account of any namespace), creating
 service-account-token Secrets, patching nodes (labels and taints steer workloads), and writing CRDs (conversion
@@ -86,9 +87,11 @@ RULE = Rule(
     title="k8s-rbac-no-escalation-paths",
     severity="critical",
     category="escalation",
-    description="Kubernetes roles do not allow pods/exec or attach, nodes/proxy, certificate approval, admission "
+    description="Kubernetes roles do not allow pods/exec or attach, nodes/proxy, certificate approval or trust-bundle "
+                "attestation, admission "
                 "webhooks or policies, or namespace relabelling, and ClusterRoles (or Roles in system namespaces such "
-                "as kube-system) do not read every secret, create workloads or token Secrets, create or patch nodes, bind "
+                "as kube-system) do not read every secret, create workloads or token Secrets, write ClusterTrustBundles, "
+                "create or patch nodes, bind "
                 "pods, write Endpoints, EndpointSlices or Services (traffic interception), or write CRDs or "
                 "APIServices; no ClusterRole aggregates a powerful built-in, feeds one into admin/edit/view, "
                 "or rewrites a built-in bound to every user.",
