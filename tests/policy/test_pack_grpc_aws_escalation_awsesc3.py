@@ -7,6 +7,9 @@
   existing association, maintenance-window task or rule runs; harmless with ssm:DocumentType pinned to ChangeCalendar.
 * events:PutTargets on an existing rule with a role passed to events.amazonaws.com (no PutRule needed); PutTargets
   without a PassRole (targets that need no role: their input only) passes.
+  The same kind: scheduler:UpdateSchedule and config:PutRemediationConfigurations with a passed role on an existing
+  schedule or Config rule, scheduler:CreateSchedule on a named schedule, and ssm:RegisterTaskWithMaintenanceWindow
+  alone (a task without ServiceRoleArn runs as SSM's service-linked role on the window's or any named instances).
 * rolesanywhere:CreateTrustAnchor alone: a CA of the holder's for every existing profile's roles.
 Each: the exact rule id and level, the flagged resource's name, and a look-alike that passes.
 """
@@ -67,6 +70,13 @@ FLAGGED = {
     "PassRoleEventBridgeRuleTarget on a named rule": [
         allow("events:PutTargets", f"arn:aws:events:eu-west-1:{ACCOUNT}:rule/nightly"),
         allow("iam:PassRole", condition={"StringEquals": {"iam:PassedToService": "events.amazonaws.com"}})],
+    # the same kind as PutTargets: a passed role (or SSM's own service-linked role) on an EXISTING schedule, rule, window
+    "PassRoleSchedulerUpdateSchedule": [allow(["scheduler:UpdateSchedule", "iam:PassRole"])],
+    "PassRoleScheduler on a named schedule": [
+        allow("scheduler:CreateSchedule", f"arn:aws:scheduler:eu-west-1:{ACCOUNT}:schedule/default/nightly"),
+        allow("iam:PassRole")],
+    "PassRoleConfigRemediationExistingRule": [allow(["config:PutRemediationConfigurations", "iam:PassRole"])],
+    "SsmRegisterMaintenanceWindowTask": [allow("ssm:RegisterTaskWithMaintenanceWindow")],
     "RolesAnywhereCreateTrustAnchor": [allow("rolesanywhere:CreateTrustAnchor")],
     "RolesAnywhereCreateTrustAnchor by wildcard": [allow("rolesanywhere:Create*")],
 }
@@ -87,6 +97,12 @@ LOOK_ALIKE = {
     "PutTargets with a role passed to another service": [
         allow("events:PutTargets"),
         allow("iam:PassRole", condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}})],
+    "UpdateSchedule without a PassRole": [allow("scheduler:UpdateSchedule")],
+    "UpdateSchedule with a role passed to ECS tasks": [
+        allow("scheduler:UpdateSchedule"),
+        allow("iam:PassRole", condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}})],
+    "PutRemediationConfigurations without a PassRole": [allow("config:PutRemediationConfigurations")],
+    "maintenance window reads": [allow(["ssm:GetMaintenanceWindowTask", "ssm:DescribeMaintenanceWindowTasks"])],
     "Roles Anywhere reads": [allow(["rolesanywhere:ListTrustAnchors", "rolesanywhere:GetTrustAnchor"])],
 }
 
