@@ -39,6 +39,8 @@ ESCALATING = {
     "58a13ea3-c632-46ae-9ee0-9c0d43cd7f3d": "Attribute Assignment Administrator",
     "3edaf663-341e-4475-9f94-5c398ef6c070": "B2C IEF Policy Administrator",
     "11648597-926c-4cf3-9c36-bcebb0ba8dcc": "Power Platform Administrator",
+    "99009c4a-3b3f-4957-82a9-9d35e12db77e": "SharePoint Advanced Management Administrator",
+    "e3973bdf-4987-49ae-837a-ba8e231c7286": "Azure DevOps Administrator",
 }
 # Look-alikes: reading, licences, own-product settings
 LOW = {
