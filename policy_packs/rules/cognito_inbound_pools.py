@@ -11,7 +11,11 @@ a pool, and where they name it:
   - by ARN: a REST API `apigateway.Authorizer` (COGNITO_USER_POOLS) providerArns, an ALB listener / listener rule
     `authenticate-cognito` action's userPoolArn;
   - by id: AppSync `userPoolConfig.userPoolId` (default or additional AMAZON_COGNITO_USER_POOLS provider), an AppSync
-    Events API's `eventConfig.authProviders[].cognitoConfig.userPoolId`.
+    Events API's `eventConfig.authProviders[].cognitoConfig.userPoolId`;
+  - inside an OpenAPI definition (issue 11): a REST API body's `x-amazon-apigateway-authorizer` of type
+    cognito_user_pools (`providerARNs`), an HTTP API body's of type jwt (`jwtConfiguration.issuer`), a Cloud Endpoints
+    / GCP API Gateway `x-google-issuer`; a definition unknown at preview cannot be checked until known (one that
+    cannot be read is AGID-AWS-046's / AGID-GEN-008's).
 A literal ARN / id names the stack pool whose known id / ARN it is (under the gate the mocks give them); one naming a
 pool the stack does not define cannot be checked (its sign-up settings are not the stack's); an Output the stack pool
 iam_links.output_sources proves on that input (else cannot check until known).
@@ -22,9 +26,11 @@ https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-aut
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 
+from agentid_policy_packs.analysis.openapi_auth import load_definition
 from agentid_policy_packs.analysis.values import is_unknown
 
 from . import inbound_multi_tenant_issuer as gen008
@@ -45,7 +51,15 @@ BY_REFERENCE: dict[str, tuple[tuple[str, str], ...]] = {
     **{t: (("defaultActions[].authenticateCognito.userPoolArn", "arn"),) for t in LISTENERS},
     **{t: (("actions[].authenticateCognito.userPoolArn", "arn"),) for t in LISTENER_RULES},
 }
-INBOUND = tuple(dict.fromkeys((*gen008.AUTHORIZERS, *BY_REFERENCE)))
+REST_API = "aws:apigateway/restApi:RestApi"
+# type -> (inputs holding an OpenAPI definition whose security schemes name pools, their encoding): a REST API body's
+# `x-amazon-apigateway-authorizer` of type cognito_user_pools (providerARNs), an HTTP API body's of type jwt
+# (jwtConfiguration.issuer), Cloud Endpoints / GCP API Gateway `x-google-issuer` (AGID-GEN-008's `documents`)
+DOCUMENTS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    REST_API: (("body",), None),
+    **{t: (tuple(e["documents"]), e.get("encoding")) for t, e in gen008.AUTHORIZERS.items() if e.get("documents")},
+}
+INBOUND = tuple(dict.fromkeys((*gen008.AUTHORIZERS, *BY_REFERENCE, *DOCUMENTS)))
 _POOL_ARN = re.compile(r"^arn:aws[\w-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool/(?P<pool>[\w-]+_[0-9A-Za-z]+)$",
                        re.IGNORECASE)
 _ISSUER = re.compile(r"^https://cognito-idp\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/(?P<pool>[\w-]+_[0-9A-Za-z]+)$",
@@ -56,7 +70,7 @@ def _what(resource: Resource) -> str:
     entry = gen008.AUTHORIZERS.get(resource.type)
     if entry:
         return f"{entry['what']} {resource.name}"
-    return {REST_AUTHORIZER: "REST API authorizer", APPSYNC: "AppSync API"}.get(
+    return {REST_AUTHORIZER: "REST API authorizer", APPSYNC: "AppSync API", REST_API: "REST API"}.get(
         resource.type, "load balancer listener") + f" {resource.name}"
 
 
@@ -79,6 +93,42 @@ def _by_literal(value: str, how: str, pools: dict[str, Resource]) -> tuple[str |
             return None, []
         return match["pool"], [p for p in pools.values() if known_state(p).get("id") == match["pool"]]
     return text, [p for p in pools.values() if known_state(p).get("id") == text]
+
+
+def _document_references(text, encoding: str | None) -> list[tuple[str, str, str]] | None:
+    """(where, how ("arn" | "issuer"), literal) of each pool reference in an OpenAPI definition's security schemes;
+    None when it cannot be read (AGID-AWS-046 / AGID-GEN-008 report that)."""
+    if encoding == "base64" and isinstance(text, str):
+        try:
+            text = base64.b64decode(text, validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return None
+    try:
+        definition = load_definition(text)
+    except ValueError:
+        return None
+    components = definition.get("components")
+    schemes = {**(definition.get("securityDefinitions") if isinstance(definition.get("securityDefinitions"), dict) else {}),
+               **(components.get("securitySchemes") if isinstance(components, dict)
+                  and isinstance(components.get("securitySchemes"), dict) else {})}
+    found = []
+    for name, scheme in schemes.items():
+        if not isinstance(scheme, dict):
+            continue
+        where = f"security scheme {str(name)[:80]}"
+        if isinstance(scheme.get("x-google-issuer"), str):
+            found.append((f"{where} x-google-issuer", "issuer", scheme["x-google-issuer"]))
+        authorizer = scheme.get("x-amazon-apigateway-authorizer")
+        if not isinstance(authorizer, dict):
+            continue
+        jwt = authorizer.get("jwtConfiguration")
+        if isinstance(jwt, dict) and isinstance(jwt.get("issuer"), str):
+            found.append((f"{where} jwtConfiguration.issuer", "issuer", jwt["issuer"]))
+        for key, arns in authorizer.items():  # providerARNs, in whatever case API Gateway's import may accept
+            if str(key).lower() == "providerarns":
+                for index, arn in enumerate(arns if isinstance(arns, list) else [arns]):
+                    found.append((f"{where} {key}[{index}]", "arn", arn))
+    return found
 
 
 def _trusted(resource: Resource, pools: dict[str, Resource]) -> Iterator[Outcome | Resource]:
@@ -111,6 +161,26 @@ def _trusted(resource: Resource, pools: dict[str, Resource]) -> Iterator[Outcome
                                 "not define: cannot check: the pool's sign-up settings and identity providers are not "
                                 "the stack's (whoever may become its user, or its owner, gets a token it accepts)",
                                 resource.urn)
+    inputs, encoding = DOCUMENTS.get(resource.type, ((), None))
+    for path in inputs:
+        for where, text in gen008._at(resource.props, path):
+            if is_unknown(text):
+                # the definition (and the authorizers and pools it names) is computed: issue 11, never silence
+                yield Unknown(f"{resource.name}.{where}", resource.urn)
+                continue
+            for inside, how, value in _document_references(text, encoding) or ():
+                if is_unknown(value) or not isinstance(value, str) or not value.strip():
+                    if how == "arn":
+                        yield Violation(f"{what}: cannot check: {where} {inside} is not a user pool ARN", resource.urn)
+                    continue
+                pool_id, linked = _by_literal(value, how, pools)
+                if linked:
+                    yield from linked
+                elif how == "arn":
+                    yield Violation(f"{what} trusts user pool {value.strip()[:160]!r} ({where} {inside}), which this "
+                                    "stack does not define: cannot check: the pool's sign-up settings and identity "
+                                    "providers are not the stack's (whoever may become its user, or its owner, gets a "
+                                    "token it accepts)", resource.urn)
 
 
 def findings(resource: Resource, pools: dict[str, Resource], clients: dict[str, Resource],

@@ -338,8 +338,8 @@ RULE = Rule(
     description="Cognito identity pools do not hand AWS credentials to self-registered users (a user pool with self "
                 "sign-up) or to public social accounts (Google, Facebook, Amazon, Apple, Twitter), directly or through "
                 "a user pool federated to them; no inbound authorizer (AgentCore JWT, HTTP API JWT, REST API Cognito, "
-                "AppSync user pool, ALB authenticate-cognito) trusts a user pool anyone can join that way, or one "
-                "the stack does not define.",
+                "AppSync user pool, ALB authenticate-cognito) trusts a user pool anyone can join that way (also "
+                "as an authorizer inside a REST or HTTP API body), or one the stack does not define.",
     remediation="Set the user pool's adminCreateUserConfig.allowAdminCreateUserOnly: true (users are created by an "
                 "administrator), drop social and open-issuer (Google) identity providers from the identity pool and "
                 "its user pools, trust only user pools the stack defines, or give "

@@ -147,3 +147,57 @@ def test_an_oidc_idp_whose_issuer_is_unknown_cannot_be_checked(pack) -> None:
     # on a pool no authorizer trusts it is nobody's concern here
     other = StackResource(USER_POOL, "other", urn(USER_POOL, "other"), CLOSED)
     assert stack_findings(pack, "AGID-AWS-060", [up, other, _oidc(other, UNKNOWN), *authorizers(up)]) == []
+
+
+POOL_ID = "us-east-1_AbCdEf123"
+POOL_ARN = f"arn:aws:cognito-idp:us-east-1:111122223333:userpool/{POOL_ID}"
+REST_API = "aws:apigateway/restApi:RestApi"
+HTTP_API = "aws:apigatewayv2/api:Api"
+
+
+def _body(authorizer: dict) -> str:
+    import json
+
+    return json.dumps({"openapi": "3.0.1", "info": {"title": "a", "version": "1"},
+                       "components": {"securitySchemes": {"pool": {"type": "apiKey", "name": "Authorization",
+                                                                   "in": "header",
+                                                                   "x-amazon-apigateway-authorizer": authorizer}}},
+                       "paths": {"/": {"get": {"security": [{"pool": []}]}}}})
+
+
+REST_BODY = {"type": "cognito_user_pools", "providerARNs": [POOL_ARN]}
+HTTP_BODY = {"type": "jwt", "identitySource": "$request.header.Authorization",
+             "jwtConfiguration": {"issuer": f"https://cognito-idp.us-east-1.amazonaws.com/{POOL_ID}", "audience": ["c"]}}
+
+
+def test_authorizers_inside_an_api_definition_trust_the_pools_they_name(pack) -> None:
+    """issue 11: a REST API body's cognito_user_pools authorizer, an HTTP API body's JWT authorizer on a pool anyone
+    can join passed (only the separate Authorizer resources were read)."""
+    for props, what in (({}, "lets anyone sign up"), ({**CLOSED}, None)):
+        up = StackResource(USER_POOL, "up", urn(USER_POOL, "up"), {**props, "id": POOL_ID, "arn": POOL_ARN})
+        apis = [StackResource(REST_API, "rest-body", urn(REST_API, "rest-body"), {"name": "r", "body": _body(REST_BODY)}),
+                StackResource(HTTP_API, "http-body", urn(HTTP_API, "http-body"),
+                              {"protocolType": "HTTP", "body": _body(HTTP_BODY)})]
+        found = stack_findings(pack, "AGID-AWS-060", [up, *apis], "mandatory")
+        if what is None:  # look-alike: the same APIs on an admin-only pool
+            assert found == []
+        else:
+            assert [(name, what in message) for name, message in found] == [("http-body", True), ("rest-body", True)]
+    # a pool the stack does not define, named by ARN inside the body, cannot be checked
+    foreign = {"type": "COGNITO_USER_POOLS", "providerARNs": [FOREIGN]}
+    found = stack_findings(pack, "AGID-AWS-060", [pool(CLOSED), (REST_API, "rest-body", {"name": "r", "body": _body(foreign)})],
+                           "mandatory")
+    assert [(name, "which this stack does not define: cannot check" in message) for name, message in found] == [
+        ("rest-body", True)]
+
+
+def test_an_api_definition_unknown_at_preview_cannot_be_checked(pack) -> None:
+    """issue 11: a body computed from Outputs (the pool's ARN) holds authorizers nobody can read yet: never silence."""
+    for type_ in (REST_API, HTTP_API):
+        up = pool({})
+        api = linked(type_, "api", {"name": "r", "protocolType": "HTTP", "body": UNKNOWN}, up, "body")
+        assert stack_findings(pack, "AGID-AWS-060", [up, api]) == [
+            ("", "can't run policy 'AGID-AWS-060' from policy pack 'agent-guard@v0.0.1' during preview: cannot check "
+                 "until known: api.body is computed during preview")], type_
+        # look-alike: an API with no definition names no pool
+        assert stack_findings(pack, "AGID-AWS-060", [up, (type_, "api", {"name": "r", "protocolType": "HTTP"})]) == []

@@ -547,3 +547,18 @@ def test_a_linked_unknown_or_unreadable_policy_cannot_be_checked(pack) -> None:
     assert found(pack, policy, apim_policy('<set-header name="x" exists-action="override"><value>@(context.RequestId.'
                                            'ToString())</value></set-header>')) == []
     assert found(pack, policy, {**apim_policy(jwt_policy(GOOGLE, required("hd", "example.com"))), "format": None}) == []
+
+
+def test_a_definition_unknown_at_preview_cannot_be_checked(pack) -> None:
+    """issue 11: a JWT authorizer inside an HTTP API body (or an x-google-issuer in a GCP definition) computed from
+    Outputs is 'cannot check until known', never silence."""
+    message = ("can't run policy 'AGID-GEN-008' from policy pack 'agent-guard@v0.0.1' during preview: cannot check "
+               "until known: {} is computed during preview")
+    assert found(pack, HTTP_API, {"protocolType": "HTTP", "body": UNKNOWN}) == [("advisory", message.format("body"))]
+    assert found(pack, ENDPOINTS, {"serviceName": "s", "openapiConfig": UNKNOWN}) == [
+        ("advisory", message.format("openapiConfig"))]
+    assert found(pack, GCP_API_CONFIG, {"api": "a", "openapiDocuments": [{"document": {"path": "s.yaml",
+                                                                                        "contents": UNKNOWN}}]}) == [
+        ("advisory", message.format("openapiDocuments[0].document.contents"))]
+    # look-alike: an HTTP API with no body (its routes' authorizers are Authorizer resources)
+    assert found(pack, HTTP_API, {"protocolType": "HTTP"}) == []

@@ -108,3 +108,32 @@ def test_workforce_providers_and_api_management_policies_need_an_own_tenant_pin(
                   "--json", "out.json")
     assert run.code == 1, run.stdout
     assert flagged(run.json("out.json"), "AGID-GEN-008") == [("apim-any", True), ("wf-any", True)]
+
+
+# issue 11: authorizers inside an API definition built from Outputs: the pool's ARN (known to the gate's mocks: the
+# definition is read) or an output nobody knows at preview (cannot check until known; blocks under --strict-unknowns)
+COMPUTED_BODY = '''
+def body(arn):
+    return json.dumps({"openapi": "3.0.1", "info": {"title": "a", "version": "1"}, "components": {"securitySchemes": {
+        "pool": {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authorizer": {
+            "type": "cognito_user_pools", "providerARNs": [arn]}}}},
+        "paths": {"/": {"get": {"security": [{"pool": []}]}}}})
+signup = aws.cognito.UserPool("signup", name="agents-signup")
+closed = aws.cognito.UserPool("closed", name="agents-closed", admin_create_user_config={"allow_admin_create_user_only": True})
+aws.apigateway.RestApi("rest-open", name="r1", body=signup.arn.apply(body))
+aws.apigateway.RestApi("rest-closed", name="r2", body=closed.arn.apply(body))
+api_logs = aws.s3.Bucket("api-logs", bucket="agent-api-logs")
+aws.apigateway.RestApi("rest-late", name="r3", body=api_logs.bucket_domain_name.apply(
+    lambda _: body("arn:aws:cognito-idp:us-east-1:999988887777:userpool/us-east-1_Evil12345")))
+'''
+
+
+def test_authorizers_inside_a_computed_api_definition_are_judged_or_cannot_be_checked(project) -> None:
+    write_small(project, COMPUTED_BODY)
+    run = run_cli(project, *GUARD, "--strict-unknowns", "--json", "out.json")
+    assert run.code == 1, run.stdout
+    found = sorted((v["mandatory"], v["message"]) for v in by_policy(run.json("out.json"), "AGID-AWS-060"))
+    # a stack policy's "cannot check until known" names no resource in the protocol: its message names it
+    assert [mandatory for mandatory, _ in found] == [True, True], found
+    assert "REST API rest-open trusts user pool signup, which lets anyone sign up" in found[0][1], found
+    assert found[1][1].endswith("cannot check until known: rest-late.body is computed during preview"), found
