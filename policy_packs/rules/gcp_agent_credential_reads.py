@@ -184,7 +184,10 @@ RULE = Rule(
                 "secrets, GKE cluster credentials) at project, folder or organization level without a condition naming "
                 "the resource (for getCredentials: one stack cluster that issues no client certificate).",
     remediation="Bind roles/secretmanager.secretAccessor on the one secret (SecretIamMember) or the decrypter role on "
-                "the one key (CryptoKeyIAMMember) the tool reads, or add an IAM condition on resource.name.",
+                "the one key (CryptoKeyIAMMember) the tool reads, or add an IAM condition on resource.name; for "
+                "container.clusters.getCredentials, a literal resource.name == \"projects/P/locations/L/clusters/C\" "
+                "naming a stack cluster with issue_client_certificate false (better: a role without getCredentials, "
+                "such as roles/container.developer, and Kubernetes RBAC).",
     url="https://cloud.google.com/secret-manager/docs/access-control",
     check=check,
     stack=True,
