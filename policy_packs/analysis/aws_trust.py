@@ -267,9 +267,17 @@ def _roles_anywhere_findings(statement: Statement) -> list[Finding]:
     services = (statement.principals or {}).get("Service", ())
     if not any(s.lower() == _ROLES_ANYWHERE for s in services) or not statement.matches_action("sts:AssumeRole"):
         return []
-    if any(c.key.startswith(_CERTIFICATE_SUBJECT_KEYS) and _pins(c) for c in statement.conditions):
-        return []
     anchors = [v for c in statement.conditions if c.key == "aws:sourcearn" and _pins(c) for v in c.values]
+    if any(c.key.startswith(_CERTIFICATE_SUBJECT_KEYS) and _pins(c) for c in statement.conditions):
+        if anchors:
+            return []
+        # issue 11 (awsesc3): CreateSession takes ANY trust anchor of the account; a subject pinned without the anchor
+        # is a subject any CA can sign, and whoever may call rolesanywhere:CreateTrustAnchor registers its own CA
+        return [Finding("certificate-unpinned",
+                        "trusts IAM Roles Anywhere for a pinned certificate subject but not one trust anchor (no exact "
+                        "aws:SourceArn): a certificate with that subject from any trust anchor in the account, "
+                        "including one registered later with another CA (rolesanywhere:CreateTrustAnchor), could "
+                        "assume the role", statement.label, "weak-trust")]
     scope = (f"any certificate the CA of trust anchor {', '.join(anchors)} signs" if anchors
              else "any certificate of any trust anchor in the account (no aws:SourceArn either)")
     return [Finding("certificate-unpinned",

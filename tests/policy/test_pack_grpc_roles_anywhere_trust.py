@@ -56,10 +56,25 @@ def test_action_wildcards_and_service_case_are_the_same_trust(pack):
     {"StringEquals": {"aws:PrincipalTag/x509SAN/URI": "spiffe://dev.example.org/agent/a"},
      "ArnEquals": {"aws:SourceArn": ANCHOR}},
     {"StringEquals": {"aws:PrincipalTag/x509Subject/CN": "agent-a"}, "ArnEquals": {"aws:SourceArn": ANCHOR}},
-    {"StringLike": {"aws:PrincipalTag/x509SAN/URI": "spiffe://dev.example.org/agent/a"}},  # StringLike without a wildcard
+    {"StringLike": {"aws:PrincipalTag/x509SAN/URI": "spiffe://dev.example.org/agent/a"},  # StringLike without a wildcard
+     "ArnLike": {"aws:SourceArn": ANCHOR}},
 ])
 def test_a_pinned_certificate_passes(pack, condition):
     assert messages(pack, condition) == []
+
+
+@pytest.mark.parametrize("condition", [
+    {"StringEquals": {"aws:PrincipalTag/x509SAN/URI": "spiffe://dev.example.org/agent/a"}},
+    {"StringLike": {"aws:PrincipalTag/x509SAN/URI": "spiffe://dev.example.org/agent/a"}},
+    {"StringEquals": {"aws:PrincipalTag/x509Subject/CN": "agent-a"},
+     "ArnLike": {"aws:SourceArn": "arn:aws:rolesanywhere:eu-west-1:111122223333:trust-anchor/*"}},
+    {"StringEquals": {"aws:PrincipalTag/x509Subject/CN": "agent-a"}, "ArnEqualsIfExists": {"aws:SourceArn": ANCHOR}},
+])
+def test_a_pinned_subject_of_any_trust_anchor_is_mandatory(pack, condition):
+    """issue 11 (awsesc3): CreateSession takes any trust anchor of the account, so a subject pinned without the anchor
+    is one a CA registered later (rolesanywhere:CreateTrustAnchor, AGID-AWS-020) signs too."""
+    [message] = messages(pack, condition)
+    assert "for a pinned certificate subject but not one trust anchor (no exact aws:SourceArn)" in message
 
 
 def test_other_service_principals_are_not_this_rule(pack):
