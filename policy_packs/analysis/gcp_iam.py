@@ -422,20 +422,22 @@ def pinned_subject_values(condition: str, subject_mapping: str | None = "asserti
     return found
 
 
-_CLAIM = r"(?:assertion\.(?P<claim>[A-Za-z_][A-Za-z0-9_]*)|google\.subject)"
+_CLAIM = r"(?:assertion\.(?P<claim>[A-Za-z_][A-Za-z0-9_]*)|(?P<attr>(?:google|attribute)\.[A-Za-z_][A-Za-z0-9_]*))"
 _CLAIM_EQUALS = re.compile(rf"^{_CLAIM}\s*==\s*(?:{_STRING})$")
 _EQUALS_CLAIM = re.compile(rf"^(?:{_STRING})\s*==\s*{_CLAIM}$")
 _CLAIM_IN = re.compile(rf"^{_CLAIM}\s+in\s+\[\s*(?:{_STRING})(?:\s*,\s*(?:{_STRING}))*\s*,?\s*\]$")
+_ASSERTION = re.compile(r"^assertion\.(?P<claim>[A-Za-z_][A-Za-z0-9_]*)$")
 
 
-def pinned_claims(condition: str, subject_mapping: str | None = None) -> list[tuple[str, list[str]]]:
+def pinned_claims(condition: str, mapping: Any = None) -> list[tuple[str, list[str]]]:
     """(claim, its alternative literal values) of each term of a CEL attribute condition that requires a claim of the
     token to equal a literal: `assertion.hd == 'example.com' && assertion.tid in ['A', 'B']` gives
     [('hd', ['example.com']), ('tid', ['A', 'B'])]. As condition_pins_subject reads CEL: the condition must be a
     conjunction (no `||` or conditional `?:` at its top; `//` comments as CEL reads them), each term exactly
-    `assertion.CLAIM == 'LITERAL'`, `'LITERAL' == assertion.CLAIM` or `assertion.CLAIM in ['A', ...]`;
-    google.subject counts as `sub` only when `subject_mapping` (the attributeMapping's google.subject expression) is
-    assertion.sub. A negation, `!=`, startsWith / matches / contains, an `attribute.*` or indexed claim pins nothing;
+    `assertion.CLAIM == 'LITERAL'`, `'LITERAL' == assertion.CLAIM` or `assertion.CLAIM in ['A', ...]`; a
+    `google.X` / `attribute.X` counts as the claim its `mapping` (the provider's attributeMapping) maps it from when
+    that expression is exactly `assertion.CLAIM` (google.subject from assertion.sub is `sub`). A negation, `!=`,
+    startsWith / matches / contains, an attribute mapped from anything else, an indexed claim pins nothing;
     unparseable text (an unclosed string, a triple-quoted string) gives [] (fail closed). A literal with an escape is
     returned as written (it then matches no listed value)."""
     if "'''" in condition or '"""' in condition:
@@ -446,16 +448,19 @@ def pinned_claims(condition: str, subject_mapping: str | None = None) -> list[tu
     expression = _unwrap(expression)
     if not expression or _top_level_split(expression, "||") != [expression] or _top_level_conditional(expression):
         return []
-    subject_mapped = subject_mapping is not None and "".join(subject_mapping.split()) == "assertion.sub"
     found = []
     for term in _top_level_split(expression, "&&") or []:
         term = _unwrap(term)
         match = _CLAIM_EQUALS.match(term) or _EQUALS_CLAIM.match(term) or _CLAIM_IN.match(term)
         if not match:
             continue
-        claim = match["claim"] or ("sub" if subject_mapped else None)
+        claim = match["claim"]
         if claim is None:
-            continue
+            source = mapping.get(match["attr"]) if isinstance(mapping, dict) else None
+            mapped = _ASSERTION.match("".join(source.split())) if isinstance(source, str) else None
+            if mapped is None:
+                continue
+            claim = mapped["claim"]
         values = [m.group(1) if m.group(1) is not None else m.group(2) for m in _LITERAL.finditer(term)]
         found.append((claim, values))
     return found

@@ -27,9 +27,10 @@ issuers and its claim check is data: inbound_token_issuers.yaml `authorizers`):
     tenants);
   - EKS `oidc.requiredClaims`: the same claims, as exact key/value pairs;
   - a workforce pool provider's `attributeCondition` (CEL): the same claims, each as a term of a top-level
-    conjunction `assertion.CLAIM == 'V'`, `'V' == assertion.CLAIM` or `assertion.CLAIM in ['V', ...]` (google.subject
-    as `sub` only when mapped from assertion.sub); a `||` or conditional at the top, a negation, `!=`, startsWith /
-    endsWith / matches pins nothing (analysis/gcp_iam.pinned_claims); `disabled: true` turns the provider off;
+    conjunction `assertion.CLAIM == 'V'`, `'V' == assertion.CLAIM` or `assertion.CLAIM in ['V', ...]` (google.X and
+    attribute.X as the claim attributeMapping maps them from, exactly); a `||` or conditional at the top, a negation,
+    `!=`, startsWith / endsWith / matches pins nothing (analysis/gcp_iam.pinned_claims); `disabled: true` turns the
+    provider off;
   - Easy Auth's Entra provider: `validation.defaultAuthorizationPolicy.allowedPrincipals.identities` (object ids);
   - Easy Auth's built-in sign-in providers (Google, GitHub, Facebook, X, Apple, Microsoft account: data
     `open_providers`) sign in any account of their platform and check no claim: one present and not
@@ -68,6 +69,7 @@ from __future__ import annotations
 
 import base64
 import re
+import urllib.parse
 from functools import lru_cache
 from pathlib import Path
 
@@ -125,9 +127,22 @@ def _at(props, path: str) -> list[tuple[str, object]]:
 
 
 def _issuer_of(value: str) -> str:
-    """The issuer a value names: a discovery URL read as its issuer, without a query or fragment (an issuer has
-    neither, OpenID Connect Discovery 1.0 section 3; Entra's `...openid-configuration?appid=ID` is the same issuer)."""
-    text = value.strip().split("#", 1)[0].split("?", 1)[0].strip().rstrip("/")
+    """The issuer a value names, in one spelling: a discovery URL read as its issuer, without a query or fragment (an
+    issuer has neither, OpenID Connect Discovery 1.0 section 3; Entra's `...openid-configuration?appid=ID` is the same
+    issuer), the host without user info, default port or trailing dot, the path percent-decoded with repeated
+    slashes folded, http read as https (`https://login.microsoftonline.com:443//%63ommon/` fetches the same
+    document as `.../common`: every spelling a client resolves to the same server and path is the same issuer)."""
+    text = value.strip().split("#", 1)[0].split("?", 1)[0].strip()
+    try:
+        parts = urllib.parse.urlsplit(text)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is not None and parts.scheme.lower() in ("http", "https") and parts.hostname:
+        host = parts.hostname.rstrip(".")
+        netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+        text = f"https://{netloc}{re.sub(r'/{2,}', '/', urllib.parse.unquote(parts.path))}"
+    text = text.rstrip("/")
     if text.lower().endswith(_DISCOVERY_SUFFIX):
         text = text[: -len(_DISCOVERY_SUFFIX)]
     return text.rstrip("/")
@@ -209,17 +224,18 @@ def _eks_pins(props):
 def _cel_pins(props, entry: dict):
     """(claim, [alternative literal values]) of each term of a CEL attribute condition (a Workforce Identity
     Federation provider's attributeCondition) requiring a claim to equal literals (gcp_iam.pinned_claims: a top-level
-    conjunction only; a disjunction, negation, prefix or pattern pins nothing), or Unknown."""
+    conjunction only; a disjunction, negation, prefix or pattern pins nothing; google.* / attribute.* as the claim the
+    attributeMapping maps them from), or Unknown."""
     condition = props.get(entry["condition_input"])
     if is_unknown(condition):
         return Unknown(entry["condition_input"])
     if not isinstance(condition, str) or not condition.strip():
         return []
     mapping = props.get(entry["mapping_input"])
-    subject = mapping.get("google.subject") if isinstance(mapping, dict) else None
-    if "google.subject" in condition and (is_unknown(mapping) or is_unknown(subject)):
-        return Unknown(entry["mapping_input"])
-    return pinned_claims(condition, subject if isinstance(subject, str) else None)
+    if re.search(r"\b(google|attribute)\.", condition) and (
+            is_unknown(mapping) or (isinstance(mapping, dict) and any(is_unknown(v) for v in mapping.values()))):
+        return Unknown(entry["mapping_input"])  # a condition on mapped attributes: what they are mapped from
+    return pinned_claims(condition, mapping if isinstance(mapping, dict) else None)
 
 
 def _easyauth_pinned(props, path: str):

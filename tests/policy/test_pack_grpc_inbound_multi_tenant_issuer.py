@@ -381,6 +381,29 @@ CASES = {
         f"{APIM_PREFIX}ApiPolicy", apim_policy(jwt_policy(COMMON_DISCOVERY + "?appid=c"), apiId="a", ),
         apim_policy(jwt_policy(f"https://login.microsoftonline.com/{TENANT}/v2.0/.well-known/openid-configuration"
                                "?appid=c"), apiId="a")),
+    "workforce provider entra, tenant pinned through a mapped attribute": (
+        WORKFORCE, {**workforce("https://login.microsoftonline.com/common/v2.0", f"attribute.tenant == '{TENANT}'"),
+                    "attributeMapping": {"google.subject": "assertion.sub", "attribute.tenant": "assertion.tid + ''"}},
+        {**workforce("https://login.microsoftonline.com/common/v2.0", f"attribute.tenant == '{TENANT}'"),
+         "attributeMapping": {"google.subject": "assertion.sub", "attribute.tenant": "assertion.tid"}}),
+    # one issuer, many spellings (issue 11): each resolves to the same multi-tenant discovery document
+    "http api entra common on an alias host": (
+        HTTP_AUTHORIZER, http("https://login.windows.net/common/v2.0"), http(f"https://login.windows.net/{TENANT}/v2.0")),
+    "http api entra organizations on login.microsoft.com": (
+        HTTP_AUTHORIZER, http("https://login.microsoft.com/organizations"),
+        http(f"https://login.microsoft.com/{TENANT}")),
+    "runtime google with a default port and percent-encoding": (
+        RUNTIME, runtime(url="https://accounts.google.com:443/.well-known/openid-configuration"),
+        runtime(url="https://accounts.google.com:443/.well-known/openid-configuration", claims=[claim("hd", "example.com")])),
+    "gateway entra common percent-encoded, folded slashes": (
+        GATEWAY, gateway(url="https://login.microsoftonline.com//%63ommon/v2.0/.well-known/openid-configuration"),
+        gateway(url=f"https://login.microsoftonline.com//{TENANT}/v2.0/.well-known/openid-configuration")),
+    "appsync google over http with user info and a trailing dot": (
+        APPSYNC, {"name": "g", "authenticationType": "OPENID_CONNECT",
+                  "openidConnectConfig": {"issuer": "http://x@accounts.google.com./", "clientId": "x"}},
+        {"name": "g", "authenticationType": "OPENID_CONNECT",
+         "openidConnectConfig": {"issuer": "http://x@cognito-idp.us-east-1.amazonaws.com./us-east-1_AbCdEf123",
+                                 "clientId": "x"}}),
     "runtime discovery url with a trailing slash": (
         RUNTIME, runtime(url=GH_DISCOVERY + "/"), runtime(url=COGNITO + "/.well-known/openid-configuration/")),
 }
