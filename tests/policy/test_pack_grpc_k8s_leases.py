@@ -1,4 +1,5 @@
-"""AGID-K8S-018 over gRPC (issue 11): writes of the Leases the control plane elects leaders with.
+"""AGID-K8S-018 over gRPC (issue 11): writes of the Leases the control plane elects leaders with (and of the API
+Priority and Fairness objects that decide whose requests the API server serves).
 
 Before, a ClusterRole (or a Role in kube-system) with create/update/patch/delete on coordination.k8s.io leases passed
 every rule: its holder takes leadership from kube-controller-manager / kube-scheduler / cloud-controller-manager, or
@@ -49,6 +50,12 @@ FLAGGED = {
     "lease candidates": ({"apiGroups": ["coordination.k8s.io"], "resources": ["leasecandidates"], "verbs": ["create"]},
                          "create on leasecandidates"),
     # the API server does not bound update by a name it cannot list: the system Leases carry component/node names
+    # API Priority and Fairness: a FlowSchema routing the controllers' requests to a starved level
+    "flow schemas": ({"apiGroups": ["flowcontrol.apiserver.k8s.io"], "resources": ["flowschemas"], "verbs": ["create"]},
+                     "create on flowschemas"),
+    "priority levels": ({"apiGroups": ["flowcontrol.apiserver.k8s.io"], "resources": ["prioritylevelconfigurations"],
+                         "verbs": ["patch"], "resourceNames": ["leader-election"]},
+                        "patch on prioritylevelconfigurations (resourceNames leader-election"),
     "named update": ({"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "update"],
                       "resourceNames": ["kube-controller-manager"]}, "update on leases (resourceNames kube-controller-manager"),
 }
@@ -89,9 +96,17 @@ def test_a_role_with_no_namespace_cannot_be_checked(pack) -> None:
     {"apiGroups": ["coordination.k8s.io"], "resources": ["leases/*"], "verbs": ["update"]},
     {"apiGroups": [""], "resources": ["leases"], "verbs": ["update"]},  # not the core group
     {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"], "resourceNames": ["x"]},
+    {"apiGroups": ["flowcontrol.apiserver.k8s.io"], "resources": ["flowschemas", "prioritylevelconfigurations",
+                                                                 "flowschemas/status"], "verbs": ["get", "list", "watch"]},
 ])
 def test_reads_and_non_matching_spellings_pass(pack, rule) -> None:
     assert _mine(pack, CLUSTER_ROLE, _role(None, rule)) == []
+
+
+def test_flow_control_in_a_namespaced_role_grants_nothing_and_passes(pack) -> None:
+    """FlowSchemas and PriorityLevelConfigurations are cluster-scoped: a Role of any namespace cannot reach them."""
+    rule = {"apiGroups": ["flowcontrol.apiserver.k8s.io"], "resources": ["flowschemas"], "verbs": ["create"]}
+    assert _diags(pack, ROLE, _role("agents", rule)) == []
 
 
 def test_an_aggregated_piece_is_judged_as_a_cluster_role(pack) -> None:

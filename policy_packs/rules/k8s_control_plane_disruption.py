@@ -1,10 +1,14 @@
-"""AGID-K8S-018: no Kubernetes role writes the Leases the cluster's control components elect leaders with.
+"""AGID-K8S-018: no Kubernetes role writes the Leases the cluster's control components elect leaders with, or the
+API Priority and Fairness configuration that decides whose API requests are served.
 
 kube-controller-manager, kube-scheduler, cloud-controller-manager and kube-system's add-ons run only while they hold
 their Lease in kube-system; kube-node-lease holds every node's heartbeat. The API server does not check who writes a
 Lease, so a holder of create/update/patch/delete on coordination.k8s.io leases (or leasecandidates, coordinated
 leader election) there takes leadership and stops those controllers, or marks nodes alive or dead: a cluster-wide
-denial of service with none of the controllers' credentials (so high, not an escalation). Judged as AGID-K8S-005
+denial of service with none of the controllers' credentials (so high, not an escalation). FlowSchemas and
+PriorityLevelConfigurations (flowcontrol.apiserver.k8s.io, cluster-scoped) do the same through the API server: a
+schema classifying the controllers', the scheduler's or the nodes' requests into a one-share level starves them.
+Judged as AGID-K8S-005
 judges its paths (analysis/k8s_rbac_facts.yaml `disruption_paths`, sources there): a ClusterRole as bound in every
 namespace (a RoleBinding of it into kube-system, an aggregated role fed by its labels: the ClusterRole is judged),
 a Role in a system namespace (`system_namespaces`) as cluster-wide, a Role whose namespace is unset as "cannot
@@ -49,15 +53,17 @@ def check(resource: Resource, config):
 
 RULE = Rule(
     id="AGID-K8S-018",
-    title="k8s-no-system-lease-writes",
+    title="k8s-no-control-plane-disruption",
     severity="high",
     category="availability",
     description="No ClusterRole, and no Role in a system namespace (kube-system, kube-node-lease, gke-*), creates, "
-                "updates, patches or deletes coordination.k8s.io Leases or LeaseCandidates, and the stack writes no "
-                "Lease there: whoever does takes leadership from kube-controller-manager, kube-scheduler and the "
-                "cloud controllers, or fakes node heartbeats (a cluster-wide denial of service).",
+                "updates, patches or deletes coordination.k8s.io Leases or LeaseCandidates or API Priority and Fairness "
+                "FlowSchemas / PriorityLevelConfigurations, and the stack writes no Lease there: whoever does takes "
+                "leadership from kube-controller-manager, kube-scheduler and the cloud controllers, fakes node "
+                "heartbeats or starves their API requests (a cluster-wide denial of service).",
     remediation="Grant lease writes in a namespaced Role of the workload's own namespace (create, plus get/update "
-                "on its own Lease by resourceNames), never in a ClusterRole or in kube-system.",
+                "on its own Lease by resourceNames), never in a ClusterRole or in kube-system; leave flow control "
+                "to cluster administrators.",
     url="https://kubernetes.io/docs/concepts/architecture/leases/#leader-election",
     check=check,
     resource_types=ROLE_TYPES + LEASE_TYPES,
