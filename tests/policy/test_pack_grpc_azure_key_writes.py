@@ -6,7 +6,9 @@ caller may choose), a Logic Apps access key, an Application Insights API key or 
 components/data/azure_capabilities.yaml `operation_patterns` now classifies every `*keys/write`, SAS rule write,
 key-creating and key-generating operation of the snapshot (test_azure_operation_patterns.py keeps every match
 classified or excepted with a reason); encryption keys, public keys and user delegation keys are the excepted
-look-alikes.
+look-alikes. The same sweep found credentials returned under other verbs than list*Keys / list*Secrets (Virtual
+Desktop registration tokens, managed-application identity tokens, bot channel keys, session-pool MCP credentials,
+ML environment secrets, Data Lake SAS tokens, API Center credentials): classified too.
 """
 
 from __future__ import annotations
@@ -40,6 +42,15 @@ KEY_WRITES = {
     "Microsoft.Sql/servers/syncAgents/generateKey/action": MINTED,
     "Microsoft.Datadog/monitors/listApiKeys/action": READ_KEYS,
     "Microsoft.Datadog/monitors/getDefaultApplicationKey/action": READ_KEYS,
+    # credentials returned under other verbs (registration tokens, managed-app tokens, bot channel keys, ...)
+    "Microsoft.DesktopVirtualization/hostpools/retrieveRegistrationToken/action": READ_KEYS,
+    "Microsoft.DesktopVirtualization/hostpools/sessionhosts/listSingleSessionHostRegistrationTokens/action": READ_KEYS,
+    "Microsoft.Solutions/applications/listTokens/action": READ_KEYS,
+    "Microsoft.BotService/botServices/channels/listchannelwithkeys/action": READ_KEYS,
+    "Microsoft.BotService/botServices/connections/listwithsecrets/write": READ_KEYS,
+    "microsoft.app/sessionpools/fetchmcpservercredentials/action": READ_KEYS,
+    "Microsoft.MachineLearningServices/workspaces/environments/readSecrets/action": READ_KEYS,
+    "Microsoft.DataLakeAnalytics/accounts/storageAccounts/Containers/listSasTokens/action": READ_KEYS,
     # wildcards reach them too
     "Microsoft.ServiceBus/namespaces/*/authorizationRules/write": MINTED,
     "Microsoft.ApiManagement/service/*/subscriptions/write": MINTED,
@@ -59,6 +70,10 @@ LOOK_ALIKES = [
     "Microsoft.Network/trafficManagerUserMetricsKeys/write",
     "Microsoft.Search/searchServices/createQueryKey/action",
     "Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action",
+    "Microsoft.DesktopVirtualization/hostpools/read",
+    "Microsoft.Solutions/applications/read",
+    "Microsoft.BotService/botServices/channels/read",
+    "microsoft.app/sessionpools/rotatemcpservercredentials/action",
 ]
 
 
@@ -71,8 +86,11 @@ def test_a_custom_role_writing_a_key_blocks_and_so_does_its_assignment(pack, ope
     assert all(KEY_WRITES[operation] in m for *_, m in found), found
 
 
-def test_a_data_action_generating_an_api_key_blocks(pack):
-    role = definition("rd", [], ["Microsoft.HealthBot/healthBots/Admin/Secrets/GenerateApiKey/Action"])
+@pytest.mark.parametrize("data_action", ["Microsoft.HealthBot/healthBots/Admin/Secrets/GenerateApiKey/Action",
+                                         "Microsoft.App/sandboxGroups/secrets/peek/action",
+                                         "Microsoft.ApiCenter/services/workspaces/apis/versions/securityRequirements/getCredentials/action"])
+def test_a_data_action_generating_or_returning_a_key_blocks(pack, data_action):
+    role = definition("rd", [], [data_action])
     found = azure_role_diagnostics(pack, role, assignment("ra", UNKNOWN, role))
     assert [(p, lvl, n) for p, lvl, n, _ in found] == [("AGID-AZ-012", "mandatory", "rd"),
                                                         ("AGID-AZ-013", "mandatory", "ra")], found
@@ -84,15 +102,17 @@ def test_look_alikes_pass(pack):
     assert azure_role_diagnostics(pack, role, assignment("ra", UNKNOWN, role)) == []
 
 
-@pytest.mark.parametrize("guid, name, operation", [
+@pytest.mark.parametrize("guid, name, operation, effect", [
     ("ae349356-3a1b-4a5e-921d-050484c6347e", "Application Insights Component Contributor",
-     "Microsoft.Insights/Components/ApiKeys/Action"),
+     "Microsoft.Insights/Components/ApiKeys/Action", MINTED),
+    ("e307426c-f9b6-4e81-87de-d99efb3c32bc", "Desktop Virtualization Host Pool Contributor",
+     "Microsoft.DesktopVirtualization/hostpools/listRegistrationTokens/action", READ_KEYS),
 ])
-def test_a_builtin_role_minting_keys_blocks(pack, guid, name, operation):
+def test_a_builtin_role_minting_or_reading_keys_blocks(pack, guid, name, operation, effect):
     [(policy, level, resource, message)] = azure_role_diagnostics(
         pack, assignment("ra", f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/{guid}"))
     assert (policy, level, resource) == ("AGID-AZ-010", "mandatory", "ra")
-    assert name in message and operation in message and MINTED in message, message
+    assert name in message and operation in message and effect in message, message
 
 
 def test_a_read_only_builtin_role_passes(pack):
