@@ -56,6 +56,7 @@ def aws020(pack, *statements) -> tuple[list[str], list[str]]:
 
 FLAGGED = {
     "EksAssociateAccessPolicy": [allow("eks:AssociateAccessPolicy")],
+    "EksCreateAccessEntry": [allow("eks:CreateAccessEntry")],  # groups the cluster's RBAC binds, as UpdateAccessEntry
     "EksAssociateAccessPolicy on cluster-admin": [allow("eks:AssociateAccessPolicy", condition={
         "StringEquals": {"eks:policyArn": CLUSTER_ADMIN}})],
     "EksAssociateAccessPolicy on a view pattern": [allow("eks:AssociateAccessPolicy", condition={
@@ -85,9 +86,6 @@ METHOD = {case: case.split(" ", 1)[0] for case in FLAGGED}
 LOOK_ALIKE = {
     "AssociateAccessPolicy pinned to the view policy": [allow("eks:AssociateAccessPolicy", condition={
         "StringEquals": {"eks:policyArn": VIEW}})],
-    "CreateAccessEntry + AssociateAccessPolicy pinned to the view policy": [
-        allow("eks:CreateAccessEntry"),
-        allow("eks:AssociateAccessPolicy", condition={"ArnEquals": {"eks:policyArn": [VIEW]}})],
     "EKS reads": [allow(["eks:DescribeAccessEntry", "eks:ListAssociatedAccessPolicies", "eks:ListAccessPolicies"])],
     "UpdateDocument of change calendars": [allow(["ssm:UpdateDocument", "ssm:UpdateDocumentDefaultVersion"], condition={
         "StringEquals": {"ssm:DocumentType": ["ChangeCalendar"]}})],
@@ -130,13 +128,16 @@ def test_the_eks_pair_split_across_two_policies_of_one_role_is_found_by_aws021(p
     entry, associate = document(allow("eks:CreateAccessEntry")), document(allow("eks:AssociateAccessPolicy"))
     [(name, message)] = stack_findings(pack, "AGID-AWS-021", role_with(entry, associate), "mandatory")
     assert name == "ci" and "(EksAccessEntry)" in message
-    # the association alone is AGID-AWS-020's, on its own policy; the entry alone is no method
-    assert flagged_names(pack, "AGID-AWS-020", (ROLE_POLICY, "p1", {"role": "ci-deploy", "policy": associate}),
-                         "mandatory") == ["p1"]
-    assert flagged_names(pack, "AGID-AWS-020", (ROLE_POLICY, "p0", {"role": "ci-deploy", "policy": entry})) == []
-    # look-alike: the association pinned to the view policy: nothing across the two
+    # each half is AGID-AWS-020's on its own policy (the association: cluster-admin on an existing entry; the entry:
+    # Kubernetes groups), the pair AGID-AWS-021's
+    for label, doc in (("p0", entry), ("p1", associate)):
+        assert flagged_names(pack, "AGID-AWS-020", (ROLE_POLICY, label, {"role": "ci-deploy", "policy": doc}),
+                             "mandatory") == [label]
+    # look-alike: the entry on one named cluster's entries only (AGID-AWS-056 judges the named target) and the
+    # association pinned to the view policy: no combination across the two
+    named = document(allow("eks:CreateAccessEntry", f"arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/prod"))
     pinned = document(allow("eks:AssociateAccessPolicy", condition={"StringEquals": {"eks:policyArn": VIEW}}))
-    assert stack_findings(pack, "AGID-AWS-021", role_with(entry, pinned)) == []
+    assert stack_findings(pack, "AGID-AWS-021", role_with(named, pinned)) == []
 
 
 def test_the_passrole_and_put_targets_split_across_two_policies_is_found_by_aws021(pack) -> None:

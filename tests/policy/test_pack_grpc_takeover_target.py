@@ -69,9 +69,10 @@ def agent(statement, extra=(), after=None):
     (allow(["ecs:ExecuteCommand"], f"arn:aws:ecs:eu-west-1:{ACCOUNT}:task/prod/*"), "EcsExecuteCommand"),
     (allow(["ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances"], INSTANCE), "Ec2UserDataRestart"),
     (allow(["ec2-instance-connect:SendSSHPublicKey"], INSTANCE), "Ec2InstanceConnect"),
-    (allow(["eks:CreateAccessEntry", "eks:AssociateAccessPolicy"],
-           [f"arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/prod", f"arn:aws:eks:eu-west-1:{ACCOUNT}:access-entry/prod/*"]),
-     "EksAssociateAccessPolicy"),  # the association alone is the method (issue 11): one violation, not two
+    # each half of the EKS pair is a method alone (issue 11): the entry on the cluster, the association on entries
+    (allow(["eks:CreateAccessEntry"], f"arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/prod"), "EksCreateAccessEntry"),
+    (allow(["eks:AssociateAccessPolicy"], f"arn:aws:eks:eu-west-1:{ACCOUNT}:access-entry/prod/*"),
+     "EksAssociateAccessPolicy"),
     (allow(["eks:AssociateAccessPolicy"], f"arn:aws:eks:eu-west-1:{ACCOUNT}:access-entry/prod/role/{ACCOUNT}/ci/*"),
      "EksAssociateAccessPolicy"),
     (allow(["ssm:UpdateDocument"], f"arn:aws:ssm:eu-west-1:{ACCOUNT}:document/ops-patch"), "SsmUpdateDocument"),
@@ -198,3 +199,13 @@ def test_a_decoy_named_in_an_attached_policy_is_judged_by_that_policys_ordering(
     [(name, message)] = flagged(pack, *stack())
     assert name == "agent" and message.endswith("is not defined in this stack: cannot check what it holds or runs as")
     assert flagged(pack, *stack(fn[2].urn)) == []
+
+
+def test_the_eks_pair_on_named_targets_is_one_violation_per_half_not_a_third_for_the_pair(pack):
+    """The pair's own method (EksAccessEntry) needs both halves, each a method alone: AGID-AWS-056 reports the halves
+    (their targets differ: a cluster, its entries) and not the pair again (one root cause, one violation)."""
+    found = flagged(pack, *agent(allow(["eks:CreateAccessEntry", "eks:AssociateAccessPolicy"], [
+        f"arn:aws:eks:eu-west-1:{ACCOUNT}:cluster/prod", f"arn:aws:eks:eu-west-1:{ACCOUNT}:access-entry/prod/*"])))
+    methods = sorted(m for _, message in found for m in ("EksAccessEntry", "EksAssociateAccessPolicy",
+                                                          "EksCreateAccessEntry") if f"({m}: " in message)
+    assert methods == ["EksAssociateAccessPolicy", "EksCreateAccessEntry"], found
