@@ -20,8 +20,9 @@ On a machine with Graph access the same facts come from
 
 Our classification of each role (does assigning it to an agent escalate beyond its own scope?) is hand-kept beside the
 snapshot in policy_packs/analysis/entra_role_escalation.yaml; after a refresh this script lists the roles that file
-does not classify (AGID-AZ-020 treats them as privileged, and tests/policy/test_entra_role_escalation.py fails, until
-someone reads their actions on the page and classifies them) and the classified roles the snapshot no longer has.
+does not classify (AGID-AZ-020 treats them as privileged, and tests/policy/test_pack_grpc_entra_role_escalation.py
+fails, until someone reads their actions on the page and classifies them) and the classified roles the snapshot no
+longer has.
 """
 
 from __future__ import annotations

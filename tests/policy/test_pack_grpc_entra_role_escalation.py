@@ -127,3 +127,20 @@ def test_activated_roles_scoped_to_an_administrative_unit(pack):
                            "Identity Governance Administrator (45d8d3c5-c802-45c6-b32a-1d70b5e1e86e): its holder "
                            + _role_escalation()["45d8d3c5-c802-45c6-b32a-1d70b5e1e86e"]["why"])
     assert "Teams Administrator (69091246-20e8-4a56-aa4d-066075b2a7a8)" in found[1][2]
+
+
+def test_the_refresh_script_lists_what_a_refresh_leaves_unclassified():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "refresh_entra_roles.py"
+    spec = importlib.util.spec_from_file_location("refresh_entra_roles", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    snapshot = {k: dict(v) for k, v in _builtin_roles().items()}
+    assert script.unclassified(snapshot) == []
+    snapshot["0b5a1f7e-3c2d-4e6f-8a9b-1c2d3e4f5a6b"] = {"name": "Brand New Administrator", "privileged": False}
+    del snapshot["4a5d8f65-41da-4de4-8968-e035b65339cf"]
+    assert script.unclassified(snapshot) == [
+        "not classified in entra_role_escalation.yaml: 0b5a1f7e-3c2d-4e6f-8a9b-1c2d3e4f5a6b Brand New Administrator",
+        "classified but no longer built in: 4a5d8f65-41da-4de4-8968-e035b65339cf Reports Reader"]
