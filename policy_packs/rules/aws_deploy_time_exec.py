@@ -6,7 +6,8 @@ Two resources run code the moment they are created, with an identity the stack's
     another account wrote) runs its commands on every targeted instance as root/SYSTEM with the instance's role
     (https://docs.aws.amazon.com/systems-manager/latest/userguide/state-manager-associations.html; Stratus Red
     Team aws.execution.ssm-send-command). AWS's inventory, patching and agent-update documents run no caller
-    code and pass (data below).
+    code and pass (data below); AWS-ConfigureAWSPackage passes only for AWS's own packages (issue 11: a customer's
+    Distributor package is a document whose install script runs as root, rewritable with ssm:UpdateDocument).
   - `lambda_.Invocation` / `lambda_.LifecycleInvocation`-style invocations call a function during the deploy:
     a function the stack defines runs with its own role, which the pack judges; a function the stack does not
     define (`org-admin-automation`) runs with a role nobody here can read, on input the pull request chose
@@ -80,14 +81,43 @@ RUNNERS_FILE = Path(__file__).resolve().parents[1] / "analysis" / "aws_code_runn
 # (https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-command-ssm-plugin-reference.html)
 _NO_CALLER_CODE = frozenset({
     "aws-gathersoftwareinventory", "aws-updatessmagent", "aws-runpatchbaseline", "aws-runpatchbaselineassociation",
-    "aws-configureawspackage", "aws-refreshassociation", "amazoncloudwatch-managedagent",
+    "aws-refreshassociation", "amazoncloudwatch-managedagent",
 })
+# AWS-ConfigureAWSPackage installs the Distributor package its `name` parameter names, running the package's own
+# install script as root (issue 11, awsesc3): AWS's packages only when the name carries a prefix AWS reserves for
+# its own documents (aws, amazon, amzn: API_CreateDocument, Name), any other is a customer's package whose scripts
+# anyone allowed ssm:UpdateDocument on it writes, and the gate cannot judge.
+# https://docs.aws.amazon.com/systems-manager/latest/userguide/distributor.html,
+# https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CreateDocument.html
+_PACKAGE_INSTALLER = "aws-configureawspackage"
+_AWS_PACKAGE_PREFIXES = ("aws", "amazon", "amzn")
+
+
+def _package_problem(parameters) -> str | None:
+    """Why an AWS-ConfigureAWSPackage run installs code the gate cannot judge (None: only AWS's own packages).
+    `parameters`: name -> value or list of values, as the association or task gives them."""
+    if is_unknown(parameters):
+        return "its parameters are computed during preview"
+    name = parameters.get("name") if isinstance(parameters, dict) else None
+    values = name if isinstance(name, list) else [name]
+    if not values or any(is_unknown(v) or not isinstance(v, str) or not v.strip() for v in values):
+        return "it names no package the gate can read (parameter `name`)"
+    custom = [v for v in values if not v.strip().lower().startswith(_AWS_PACKAGE_PREFIXES) or ":" in v or "/" in v]
+    if custom:
+        return f"it installs package {custom[0][:200]}, not one of AWS's own (aws/amazon/amzn names): its install " \
+               "script runs as root"
+    return None
 
 
 def _association(resource):
     document = resource.props.get("name")
     if is_unknown(document):
         yield Unknown("name", resource.urn)
+    elif isinstance(document, str) and document.strip().lower() == _PACKAGE_INSTALLER:
+        if problem := _package_problem(resource.props.get("parameters") or {}):
+            yield Violation(f"{resource.name} applies SSM document {document.strip()} to instances at deploy time and "
+                            f"{problem} with each targeted instance's role; the gate cannot judge the package's code "
+                            "(install AWS's packages only, or waive this association)", resource.urn)
     elif not isinstance(document, str) or document.strip().lower() not in _NO_CALLER_CODE:
         shown = document if isinstance(document, str) else repr(document)
         yield Violation(f"{resource.name} applies SSM document {shown[:200]} to instances at deploy time: its "
@@ -114,6 +144,21 @@ def _maintenance_task(resource):
         return
     name = document.rsplit("/", 1)[-1] if isinstance(document, str) else document
     if isinstance(name, str) and name.strip().lower() in _NO_CALLER_CODE:
+        return
+    if isinstance(name, str) and name.strip().lower() == _PACKAGE_INSTALLER:
+        invocation = resource.props.get("taskInvocationParameters")
+        run = invocation.get("runCommandParameters") if isinstance(invocation, dict) else None
+        listed = run.get("parameters") if isinstance(run, dict) else None
+        if is_unknown(invocation) or is_unknown(run) or is_unknown(listed):
+            yield Unknown("taskInvocationParameters.runCommandParameters.parameters", resource.urn)
+            return
+        parameters = {p.get("name"): p.get("values") for p in listed if isinstance(p, dict)} \
+            if isinstance(listed, list) else {}
+        if (problem := _package_problem(parameters)) is None:
+            return
+        yield Violation(f"{resource.name} runs SSM document {str(document)[:200]} on its maintenance window's targets "
+                        f"and {problem} with each targeted instance's role; the gate cannot judge the package's code "
+                        "(install AWS's packages only, or waive this task)", resource.urn)
         return
     yield Violation(f"{resource.name} runs SSM document {str(document)[:200]} on its maintenance window's targets in "
                     "every window: its commands run as root with each targeted instance's role, and the gate cannot "

@@ -240,3 +240,34 @@ def test_the_caller_iam_credentials_block_is_the_sdks_input() -> None:
     from tests.policy.sdk_args import inputs
 
     assert "callerIamCredentials" in inputs(AgentcoreGatewayTargetCredentialProviderConfigurationArgs)
+
+
+# --- item 2, the runner side: AWS-ConfigureAWSPackage installs whatever package document it names -----------------
+SSM_ASSOCIATION = "aws:ssm/association:Association"
+MAINTENANCE_TASK = "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask"
+
+
+def package_association(package) -> tuple:
+    return (SSM_ASSOCIATION, "install", {"name": "AWS-ConfigureAWSPackage", "parameters": {
+        "action": "Install", "name": package}, "targets": [{"key": "tag:Role", "values": ["web"]}]})
+
+
+def package_task(package) -> tuple:
+    return (MAINTENANCE_TASK, "install", {
+        "windowId": "mw-0123456789abcdef0", "taskType": "RUN_COMMAND", "taskArn": "AWS-ConfigureAWSPackage",
+        "targets": [{"key": "WindowTargetIds", "values": ["t-1"]}],
+        "taskInvocationParameters": {"runCommandParameters": {"parameters": [
+            {"name": "action", "values": ["Install"]}, {"name": "name", "values": [package]}]}}})
+
+
+@pytest.mark.parametrize("runner", [package_association, package_task])
+def test_installing_a_customer_package_at_deploy_time_blocks_and_an_aws_package_passes(pack, runner) -> None:
+    """A Distributor package is a document whose install script runs as root: a customer's (any name without AWS's
+    reserved aws/amazon/amzn prefix, or another account's by ARN) is code the gate cannot judge, rewritable by
+    ssm:UpdateDocument (SsmUpdateDocument); AWS-ConfigureAWSPackage was exempt whatever it installed."""
+    for package in ("AcmeMonitoringAgent", f"arn:aws:ssm:eu-west-1:{FOREIGN}:document/AWSLookalike"):
+        found = stack_findings(pack, "AGID-AWS-057", [runner(package)], "mandatory")
+        assert [name for name, _ in found] == ["install"], (package, found)
+        assert f"it installs package {package}" in found[0][1]
+    for package in ("AmazonCloudWatchAgent", "AWSPVDriver"):
+        assert stack_findings(pack, "AGID-AWS-057", [runner(package)]) == [], package
