@@ -51,6 +51,11 @@ def preview(
     own_vpc_endpoints: Annotated[list[str], typer.Option(
         "--own-vpc-endpoint", metavar="VPCE-ID", help="A VPC endpoint id of yours, vpce-... (repeatable): an "
         "aws:SourceVpce pin counts only for a listed one (ownVpcEndpointIds, AGID-AWS-030).")] = [],  # noqa: B006
+    own_s3_buckets: Annotated[list[str], typer.Option(
+        "--own-s3-bucket", metavar="BUCKET", help="An S3 bucket of yours outside the stack, by name (repeatable): a "
+        "bucket ARN names no account, so a policy writing into it (AGID-AWS-073) or an input delivering to it "
+        "(AGID-AWS-064) counts as own only for a bucket the stack creates or one listed here (ownS3Buckets). The "
+        "gate's setting: the stack file cannot add to it.")] = [],  # noqa: B006
     own_gcp_domains: Annotated[list[str], typer.Option(
         "--own-gcp-domain", metavar="DOMAIN", help="A Google Workspace / Cloud Identity domain of your organisation "
         "(repeatable): its users and groups count as own (ownGcpDomains, AGID-GCP-021). The gate's setting: the "
@@ -102,7 +107,7 @@ def preview(
                              stack_outputs=stack_outputs, require_sandbox=require_sandbox,
                              own_accounts=own_accounts, trusted_issuers=trusted_issuers,
                              own_aws_ids={"ownOrganizationIds": own_organizations, "ownVpcIds": own_vpcs,
-                                          "ownVpcEndpointIds": own_vpc_endpoints},
+                                          "ownVpcEndpointIds": own_vpc_endpoints, "ownS3Buckets": own_s3_buckets},
                              own_gcp_domains=own_gcp_domains, own_gcp_projects=own_gcp_projects,
                              trusted_tenants={"trustedRepositoryOwners": trusted_repository_owners,
                                               "trustedGitLabGroups": trusted_gitlab_groups,

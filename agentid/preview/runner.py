@@ -93,7 +93,8 @@ class PreviewRequest:
     require_sandbox: bool = False  # no sandbox for the program (sandbox.py) is an error, not a warning
     own_accounts: Sequence[str] = ()  # --own-account: the stack's AWS accounts, a trusted pack-wide ownAccountIds
     # --own-organization, --own-vpc, --own-vpc-endpoint: trusted pack-wide ownOrganizationIds, ownVpcIds,
-    # ownVpcEndpointIds (analysis.aws_trust.OWNED_ID_KEYS: which pins confine a Principal "*" grant)
+    # ownVpcEndpointIds (analysis.aws_trust.OWNED_ID_KEYS: which pins confine a Principal "*" grant); --own-s3-bucket:
+    # ownS3Buckets (whose a bucket named only by its name is: rules.aws_buckets)
     own_aws_ids: dict[str, Sequence[str]] = field(default_factory=dict)
     trusted_issuers: Sequence[str] = ()  # OIDC issuers the gate operator runs (trusted_issuers.py): trusted baseline
     own_gcp_domains: Sequence[str] = ()  # --own-gcp-domain: a trusted pack-wide ownGcpDomains
@@ -439,19 +440,21 @@ def checked_tenants(tenants: dict[str, Sequence[str]]) -> dict[str, list[str]]:
 # AWS id shapes: an organization o- + 10-32 lower-case letters/digits, a VPC vpc- and an endpoint vpce- + 8 or 17 hex
 _AWS_IDS = {"ownOrganizationIds": ("--own-organization", re.compile(r"^o-[a-z0-9]{10,32}$")),
             "ownVpcIds": ("--own-vpc", re.compile(r"^vpc-[0-9a-f]{8,17}$")),
-            "ownVpcEndpointIds": ("--own-vpc-endpoint", re.compile(r"^vpce-[0-9a-f]{8,17}$"))}
+            "ownVpcEndpointIds": ("--own-vpc-endpoint", re.compile(r"^vpce-[0-9a-f]{8,17}$")),
+            # a general purpose S3 bucket's name (its ARN names no account: aws_buckets.OwnBuckets, AGID-AWS-064/073)
+            "ownS3Buckets": ("--own-s3-bucket", re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"))}
 
 
 def checked_aws_ids(ids: dict[str, Sequence[str]]) -> dict[str, list[str]]:
-    """`--own-organization` / `--own-vpc` / `--own-vpc-endpoint` values by pack-wide setting (ConfigError naming the
-    first that is not such an id)."""
+    """`--own-organization` / `--own-vpc` / `--own-vpc-endpoint` / `--own-s3-bucket` values by pack-wide setting
+    (ConfigError naming the first that is not such an id or name)."""
     checked: dict[str, list[str]] = {}
     for setting, values in ids.items():
         flag, pattern = _AWS_IDS[setting]
         for value in values:
             if not pattern.match(value.strip().lower()):
                 raise ConfigError(f"{flag} {value!r}: not an id of that kind (e.g. o-a1b2c3d4e5, vpc-0a1b2c3d, "
-                                  "vpce-0a1b2c3d4e5f60718)")
+                                  "vpce-0a1b2c3d4e5f60718, or an S3 bucket name such as acme-reports-dev)")
         checked[setting] = list(dict.fromkeys(v.strip().lower() for v in values))
     return checked
 

@@ -23,8 +23,8 @@ Values are parsed as AWS writes them (https://docs.aws.amazon.com/IAM/latest/Use
 account id, an IAM/STS principal ARN, any ARN's account field (an ARN without one, such as an SSM document of AWS,
 is AWS's own; an S3 ARN or s3:// URI names a bucket), an ECR image URI's registry account (an image of another registry names
 none and is left to other reviews). A bucket name carries no account: only
-a bucket this stack creates under that name (its `bucket` input) is known to be own; a bucket the provider names
-matches no name. A value taken from another resource of this stack is judged by the value the gate's mocks give it
+a bucket this stack creates under that name (its `bucket` input), for a resource created after it, or one the gate
+lists in `ownS3Buckets` (aws_buckets.OwnBuckets), is known to be own; a bucket the provider names matches no name. A value taken from another resource of this stack is judged by the value the gate's mocks give it
 (an ARN in the mock account, a bucket's name); a value unknown at preview is "cannot check until known" whatever the
 resource depends on (a depends_on proves nothing about a constant behind an Output). A public value (`all`) blocks. Critical (mandatory), as AGID-AWS-050: public or cross-account
 access blocks; waive a reviewed partner account by URN or list the account in ownAccountIds.
@@ -44,11 +44,12 @@ from agentid_policy_packs.analysis.values import is_unknown, value_at
 from .aws_deploy_time_exec import _at as json_values_at  # dotted reader stepping into JSON text (one reader)
 from .aws_deploy_time_exec import _Unreadable
 from .base import Resource, Rule, Unknown, Violation
-from .iam_links import ROLE, NameIndex, ordered_after
+from .aws_buckets import (BUCKET_TYPES, OWN_BUCKETS_CONFIG, OWN_BUCKETS_SCHEMA, OWN_BUCKETS_STRICTNESS, OwnBuckets,
+                          bucket_name)
+from .iam_links import ROLE, NameIndex
 from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
 
 DATA_FILE = Path(__file__).resolve().parents[1] / "analysis" / "aws_foreign_account_inputs.yaml"
-BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 # arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE (AWS "Amazon Resource Names"); ACCOUNT empty for AWS-owned and S3
 _ARN = re.compile(r"^arn:aws[a-z-]*:(?P<service>[a-z0-9-]+):[a-z0-9-]*:(?P<account>\d{12})?:(?P<resource>.+)$")
 # ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn]/REPO (Amazon ECR "private registry" URIs)
@@ -66,13 +67,9 @@ class _Owner:
 
     def __init__(self, resources: list[Resource], config) -> None:
         self.own = OwnAccounts.from_config(config).including(invented_accounts())
-        # the names the program gave the stack's buckets (`bucket` input). A bucket the provider names
-        # (`<resource name>-<random>`) is not matched by any name: a literal equal to its resource name (or written
-        # behind an Output, with depends_on on it) would name another account's bucket, so only a written name counts,
-        # and only for a resource created after that bucket (iam_links.ordered_after: were the bucket's create to fail,
-        # the name taken, a resource not waiting for it would name the existing bucket)
-        self.buckets = [b for b in resources if b.type in BUCKET_TYPES
-                        and isinstance(b.props.get("bucket"), str) and not is_unknown(b.props["bucket"])]
+        # the buckets the program names (`bucket` input), for a resource created after them, and the gate's own
+        # (ownS3Buckets): aws_buckets.OwnBuckets
+        self.buckets = OwnBuckets(resources, config)
         self.roles = NameIndex([r for r in resources if r.type == ROLE], exact_arns=True)
 
     def problem(self, kind: str, value: str, resource: Resource) -> str | None:
@@ -82,16 +79,7 @@ class _Owner:
             found = self.roles.resolve_ordered(value, resource)
             return None if found else f"role {value[:200]} is not one this stack defines: cannot check what it may do"
         if kind == "bucket" or (kind == "arn" and value.startswith("arn:") and _bucket_arn(value)):
-            name = _bucket_name(value)
-            named_like = [b for b in self.buckets if b.props["bucket"].strip() == name]
-            if any(ordered_after(resource, b) for b in named_like):
-                return None
-            if named_like:
-                return f"bucket {name[:100]} is named like {named_like[0].name} of this stack, but {resource.name} " \
-                       "does not depend on it: were its create to fail (the name taken), this would name the " \
-                       "existing bucket"
-            return f"bucket {name[:100]} is not one this stack names (its `bucket` input), and a bucket name does " \
-                   "not say whose it is"
+            return self.buckets.problem(bucket_name(value), (resource,))
         if kind == "image":
             # an image of another registry names no account (third-party code is not this rule's question)
             match = _ECR_IMAGE.match(value)
@@ -111,14 +99,6 @@ class _Owner:
 def _bucket_arn(value: str) -> bool:
     match = _ARN.match(value)
     return match is not None and match["service"] == "s3" and match["account"] is None
-
-
-def _bucket_name(value: str) -> str:
-    """`arn:aws:s3:::b/key`, `s3://b/prefix/` or `b` -> `b`."""
-    value = value.strip()
-    if value.startswith("arn:"):
-        value = value.split(":", 5)[-1]
-    return value.removeprefix("s3://").split("/", 1)[0]
 
 
 def _applies(resource: Resource, when: dict[str, list[str]]):
@@ -180,8 +160,8 @@ RULE = Rule(
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies-cross-account-resource-access.html",
     check=check,
     stack=True,
-    config=OWN_ACCOUNTS_CONFIG,
-    config_schema=OWN_ACCOUNTS_SCHEMA,
-    config_strictness=OWN_ACCOUNTS_STRICTNESS,
+    config={**OWN_ACCOUNTS_CONFIG, **OWN_BUCKETS_CONFIG},
+    config_schema={**OWN_ACCOUNTS_SCHEMA, **OWN_BUCKETS_SCHEMA},
+    config_strictness={**OWN_ACCOUNTS_STRICTNESS, **OWN_BUCKETS_STRICTNESS},
     reads=tuple(dict.fromkeys((*foreign_account_inputs()["judged"], *BUCKET_TYPES, ROLE))),
 )

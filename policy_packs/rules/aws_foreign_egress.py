@@ -15,8 +15,9 @@ With nothing listed, a literal account other than the mocks' is "cannot tell whe
 has it): an empty list is the strictest setting, never a switch that turns the rule off. A statement bounded by a positive exact `aws:ResourceAccount` /
 `s3:ResourceAccount` condition naming own accounts, or `aws:ResourceOrgID` naming an organization the gate lists
 (ownOrganizationIds), passes. `*` (every resource) is AGID-AWS-011's; NotResource is AGID-AWS-011's too. Reads of
-foreign resources are not this rule's. S3 bucket ARNs carry no account: whose bucket `arn:aws:s3:::attacker-drop` is
-cannot be read from the ARN and is not judged here (see README "what is not judged").
+foreign resources are not this rule's. S3 access points, directory buckets (`s3express`), S3 Tables, Outposts and
+Glacier vaults name their account and are judged here; a general purpose bucket's ARN carries none (whose bucket
+`arn:aws:s3:::attacker-drop` is cannot be read from it): AGID-AWS-073 judges those by name (rules/aws_bucket_egress.py).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def _exact_values(statement: Statement, keys: frozenset[str]) -> list[tuple[str,
             and not c.operator.startswith("ForAllValues:") and c.values and not any(map(is_pattern, c.values))]
 
 
-def _bounded(statement: Statement, own: OwnAccounts, orgs: OwnIds) -> bool:
+def owner_pinned(statement: Statement, own: OwnAccounts, orgs: OwnIds) -> bool:
     """A condition confining the statement to resources of own accounts or an own organization (ANDed: one is enough)."""
     if any(all(own.is_own(v.strip()) for v in values) for values in _exact_values(statement, _ACCOUNT_KEYS)):
         return True
@@ -78,7 +79,7 @@ def _problem(pattern: str, service: str, own: OwnAccounts) -> str | None:
         return None
     account = fields[4]
     if account in ("", _SELF):
-        return None  # S3 names no account (not judged here); the caller's own account
+        return None  # a bucket ARN names no account (AGID-AWS-073's); the caller's own account
     if is_pattern(account):
         return "any account"
     if account in own.listed or account in invented_accounts():
@@ -92,7 +93,7 @@ def _problem(pattern: str, service: str, own: OwnAccounts) -> str | None:
 def _findings(document: PolicyDocument, own: OwnAccounts, orgs: OwnIds) -> list[Finding]:
     findings = []
     for statement in live_allows(document.statements):
-        if statement.not_resource or _bounded(statement, own, orgs):
+        if statement.not_resource or owner_pinned(statement, own, orgs):
             continue
         by_target: dict[tuple[str, str], list[str]] = {}
         reasons: dict[tuple[str, str], str] = {}

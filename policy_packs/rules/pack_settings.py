@@ -4,11 +4,12 @@
 (AGID-AWS-032, -033, -042, -044, -047 ... -050, -052); `ownOrganizationIds`, `ownVpcIds`, `ownVpcEndpointIds`,
 the AWS Organizations, VPCs and VPC endpoints an aws:PrincipalOrgID / PrincipalOrgPaths / SourceOrgID / SourceVpc /
 SourceVpce pin (or a Lambda permission's principalOrgId, an organization / OU share) may confine a grant to
-(AGID-AWS-030, -032, -033, -034, -041, -047, -048, -052, -062, -072); and `ownGcpDomains`, `ownGcpProjects`, `ownGcpOrganizations`,
+(AGID-AWS-030, -032, -033, -034, -041, -047, -048, -052, -062, -072); `ownS3Buckets`, the organisation's S3 buckets
+outside the stack by name (a bucket ARN names no account: rules/aws_buckets.py, AGID-AWS-064, -073); and `ownGcpDomains`, `ownGcpProjects`, `ownGcpOrganizations`,
 the Google Cloud domains, projects (ids or numbers) and organizations (numbers) whose principals are the
 organisation's (rules/gcp_own.py: AGID-GCP-021); and `trustedIssuers`, the OIDC issuers the organisation runs
 (AGID-GEN-003, -006, -009, -010: one list, as `--trusted-issuer` fills all of them). Each can be given
-  - to `agentid preview` as `--own-account ID`, `--own-organization O`, `--own-vpc V`, `--own-vpc-endpoint E`, `--own-gcp-domain D`, `--own-gcp-project P` (repeatable), which
+  - to `agentid preview` as `--own-account ID`, `--own-organization O`, `--own-vpc V`, `--own-vpc-endpoint E`, `--own-s3-bucket B`, `--own-gcp-domain D`, `--own-gcp-project P` (repeatable), which
     the gate puts in the trusted `all` entry;
   - once, pack-wide, under the `all` entry of the config `agentid preview` reads (waivers.yaml's policyPackConfig,
     --policy-pack-config): `{"all": {"ownAccountIds": ["111122223333"]}}`. The gate resolves it into every rule's
@@ -31,7 +32,7 @@ from typing import Any
 ALL = "all"  # the policy-pack config entry that applies to every policy (Pulumi's name)
 # settings a rule may take from `all`; the trusted* lists are the own tenants of multi-tenant OIDC platforms
 # (analysis/oidc_issuers.yaml `tenants`, AGID-GEN-006)
-PACK_WIDE = ("ownAccountIds", "ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations", "trustedRepositoryOwners",
+PACK_WIDE = ("ownAccountIds", "ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds", "ownS3Buckets", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations", "trustedRepositoryOwners",
              "trustedGitLabGroups", "trustedTerraformOrganizations", "trustedAzureDevOpsOrganizations",
              "trustedIssuers")
 

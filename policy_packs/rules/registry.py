@@ -23,6 +23,7 @@ from . import (
     aws_agent_iam_user,
     aws_api_route_auth,
     aws_broad_actions,
+    aws_bucket_egress,
     aws_codebuild_untrusted_builds,
     aws_credential_reads,
     aws_cross_account_trust,
@@ -202,7 +203,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     k8s_agent_cluster_secrets, k8s_powerful_binding, k8s_rbac_bypass_group,
     # privilege escalation
     aws_privilege_escalation, aws_role_escalation, aws_passrole_unseen_role, aws_takeover_unseen_target,
-    aws_foreign_assume_role, aws_foreign_egress, aws_deploy_time_exec, aws_api_identity_proxy, aws_public_api_service_proxy, entra_graph_app_role, entra_graph_unknown_permission,
+    aws_foreign_assume_role, aws_foreign_egress, aws_bucket_egress, aws_deploy_time_exec, aws_api_identity_proxy, aws_public_api_service_proxy, entra_graph_app_role, entra_graph_unknown_permission,
     entra_first_party_delegated_consent, azure_apim_open_identity_proxy,
     entra_unknown_app_role_assignment, gcp_impersonation_escalation, gcp_custom_role_escalation,
     gcp_default_service_account, gcp_unseen_runner_account, gcp_vm_code_elsewhere, gcp_pam_entitlement, gcp_org_policy_guardrails, gcp_audit_logs_kept,

@@ -33,6 +33,14 @@ CASES = [  # action, resource ARN in account {a}
     ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:{a}:table/t"),
     ("states:StartExecution", "arn:aws:states:us-east-1:{a}:stateMachine:m"),
     ("sqs:*", "arn:aws:sqs:us-east-1:{a}:drop"),  # a wildcard that includes SendMessage
+    # S3 data stores whose ARN names the owner's account (a general purpose bucket's does not: AGID-AWS-073)
+    ("s3:PutObject", "arn:aws:s3:us-east-1:{a}:accesspoint/drop/object/*"),
+    ("s3:PutObjectTagging", "arn:aws:s3::{a}:accesspoint/mfzwi23gnjvgw.mrap/object/*"),  # a Multi-Region AP
+    ("s3express:CreateSession", "arn:aws:s3express:us-east-1:{a}:bucket/drop--use1-az4--x-s3"),
+    ("s3tables:PutTableData", "arn:aws:s3tables:us-east-1:{a}:bucket/drop/table/t"),
+    ("s3-outposts:PutObject", "arn:aws:s3-outposts:us-east-1:{a}:outpost/op-01ac5d28a6a232904/bucket/drop/object/*"),
+    ("s3-object-lambda:PutObject", "arn:aws:s3-object-lambda:us-east-1:{a}:accesspoint/drop"),
+    ("glacier:UploadArchive", "arn:aws:glacier:us-east-1:{a}:vaults/drop"),
 ]
 
 
