@@ -42,7 +42,9 @@ issuers and its claim check is data: inbound_token_issuers.yaml `authorizers`):
     caller claim: a multi-tenant issuer there cannot be pinned and blocks (confine the callers in the backend with
     an authorizer that can, e.g. a Lambda authorizer, or use a single-tenant issuer: the stack's admin-only Cognito pool, an
     own Entra tenant's issuer).
-A pin unknown at preview is "cannot check until known"; an issuer unknown at preview is AGID-GEN-003's.
+A pin unknown at preview is "cannot check until known"; so is an issuer unknown at preview, here for the types
+AGID-GEN-003 does not read (load balancer actions, Easy Auth, Identity Platform, AppSync Events: issue 11, never
+silence), by AGID-GEN-003 for the others.
 The same issuers named inside an OpenAPI definition are judged too (data `documents`): an HTTP API body's
 `x-amazon-apigateway-authorizer` of type jwt (`jwtConfiguration.issuer`), and Cloud Endpoints (`openapiConfig`) / GCP
 API Gateway config (`openapiDocuments[].document.contents`, base64) security schemes' `x-google-issuer`, which
@@ -81,6 +83,7 @@ from agentid_policy_packs.analysis.values import is_unknown
 
 from . import federated_subject_own_tenant as gen006
 from .base import Resource, Rule, Unknown, Violation
+from . import federated_issuer_known
 from .federated_issuer_known import own_tenants
 
 DATA = Path(__file__).resolve().parent.parent / "analysis" / "inbound_token_issuers.yaml"
@@ -362,10 +365,8 @@ def check(resource: Resource, config):
     if entry["pins"] == "apim_policy":
         yield from _apim_policy(resource, entry, config)
         return
-    if "disabled_by" in entry:
-        switch = _at(resource.props, entry["disabled_by"])
-        if switch and switch[0][1] is entry.get("disabled_value", False):
-            return  # the authorizer is off: nothing is let in through it (nor kept out)
+    if _off(resource, entry):
+        return  # the authorizer is off: nothing is let in through it (nor kept out)
     yield from _open_providers(resource, entry)
     for path in entry["issuers"]:
         for where, value in _at(resource.props, path):
@@ -375,31 +376,29 @@ def check(resource: Resource, config):
             yield from _documents(resource, entry, where, text, config)
 
 
-def _documents(resource: Resource, entry: dict, where: str, text, config):
-    """The issuers an OpenAPI definition's security schemes take tokens from (x-google-issuer, an API Gateway JWT
-    authorizer's jwtConfiguration.issuer), each judged as an issuer input is."""
-    if is_unknown(text):
-        yield Unknown(where)
-        return
+class _Unreadable(ValueError):
+    """A definition or policy whose issuers cannot be read (the message says why, after "is")."""
+
+
+def _definition_issuers(entry: dict, text) -> list[tuple[str, str]]:
+    """(where inside, issuer) of each issuer an OpenAPI definition's security schemes take tokens from
+    (x-google-issuer, an API Gateway JWT authorizer's jwtConfiguration.issuer); raises _Unreadable."""
     if entry.get("encoding") == "base64" and isinstance(text, str):
         try:
             text = base64.b64decode(text, validate=True).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
-            yield Violation(f"{entry['what']} {resource.name}: cannot check: {where} is not base64 UTF-8 text, so "
-                            "the issuers its callers' tokens come from cannot be read")
-            return
+            raise _Unreadable("not base64 UTF-8 text") from None
     if not isinstance(text, str) or not text.strip():
-        return
+        return []
     try:
         definition = load_definition(text)
     except ValueError as error:
-        yield Violation(f"{entry['what']} {resource.name}: cannot check: {where} is not an OpenAPI definition "
-                        f"({error}), so the issuers its callers' tokens come from cannot be read")
-        return
+        raise _Unreadable(f"not an OpenAPI definition ({error})") from None
     components = definition.get("components")
     schemes = {**(definition.get("securityDefinitions") if isinstance(definition.get("securityDefinitions"), dict) else {}),
                **(components.get("securitySchemes") if isinstance(components, dict)
                   and isinstance(components.get("securitySchemes"), dict) else {})}
+    found = []
     for name, scheme in schemes.items():
         if not isinstance(scheme, dict):
             continue
@@ -409,14 +408,44 @@ def _documents(resource: Resource, entry: dict, where: str, text, config):
                             ("x-amazon-apigateway-authorizer.jwtConfiguration.issuer",
                              jwt.get("issuer") if isinstance(jwt, dict) else None)):
             if isinstance(issuer, str):
-                yield from _judge(resource, entry, "", f"{where} security scheme {str(name)[:80]} {key}", issuer, config)
+                found.append((f"security scheme {str(name)[:80]} {key}", issuer))
+    return found
+
+
+def _documents(resource: Resource, entry: dict, where: str, text, config):
+    """The issuers an OpenAPI definition's security schemes take tokens from, each judged as an issuer input is."""
+    if is_unknown(text):
+        yield Unknown(where)
+        return
+    try:
+        found = _definition_issuers(entry, text)
+    except _Unreadable as error:
+        yield Violation(f"{entry['what']} {resource.name}: cannot check: {where} is {error}, so the issuers its "
+                        "callers' tokens come from cannot be read")
+        return
+    for inside, issuer in found:
+        yield from _judge(resource, entry, "", f"{where} {inside}", issuer, config)
+
+
+def _off(resource: Resource, entry: dict) -> bool:
+    """Is the authorizer turned off (its `disabled_by` input literally the off value)?"""
+    if "disabled_by" not in entry:
+        return False
+    switch = _at(resource.props, entry["disabled_by"])
+    return bool(switch) and switch[0][1] is entry.get("disabled_value", False)
 
 
 def _judge(resource: Resource, entry: dict, path: str, where: str, value, config, pins=None):
     """`pins`: the (claim, values) the service requires, when the caller read them (an API Management validation's
     required claims); else read from the resource as its entry's `pins` says."""
-    if is_unknown(value) or not isinstance(value, str) or not value.strip():
-        return  # AGID-GEN-003 judges an unknown or missing issuer
+    if is_unknown(value):
+        if not federated_issuer_known.RULE.applies_to(resource.type):
+            # no other rule reads this type's issuer (a load balancer, Easy Auth, Identity Platform, AppSync Events
+            # API, a workforce provider is GEN-003's): an unknown one is never silence (issue 11)
+            yield Unknown(where)
+        return  # else AGID-GEN-003 says "cannot check until known" for it
+    if not isinstance(value, str) or not value.strip():
+        return  # a missing issuer: the provider rejects the authorizer
     issuer = _issuer_of(value)
     platform = gen006.platform_of(issuer)
     opened = None if platform else _open_issuer(issuer)

@@ -585,3 +585,26 @@ def test_a_definition_unknown_at_preview_cannot_be_checked(pack) -> None:
         ("advisory", message.format("openapiDocuments[0].document.contents"))]
     # look-alike: an HTTP API with no body (its routes' authorizers are Authorizer resources)
     assert found(pack, HTTP_API, {"protocolType": "HTTP"}) == []
+
+
+def test_an_issuer_unknown_at_preview_is_never_silence(pack) -> None:
+    """issue 11: GEN-008 left an unknown issuer to AGID-GEN-003, which does not read load balancers, Easy Auth,
+    Identity Platform or AppSync Events APIs: an Output issuer there passed both."""
+    message = ("can't run policy 'AGID-GEN-008' from policy pack 'agent-guard@v0.0.1' during preview: cannot check "
+               "until known: {} is computed during preview")
+    rule = {"listenerArn": "arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/a/1/2", "actions": [
+        {"type": "authenticate-oidc", "authenticateOidc": {"issuer": UNKNOWN, "clientId": "c", "clientSecret": "s",
+                                                           "authorizationEndpoint": "https://a",
+                                                           "tokenEndpoint": "https://t", "userInfoEndpoint": "https://u"}}]}
+    assert found(pack, "aws:lb/listenerRule:ListenerRule", rule) == [("advisory", message.format("actions[0].authenticateOidc.issuer"))]
+    assert found(pack, ACA_AUTH, aca(custom_oidc(UNKNOWN))) == [("advisory", message.format(
+        "identityProviders.customOpenIdConnectProviders.gh.registration.openIdConnectConfiguration.wellKnownOpenIdConfiguration"))]
+    assert found(pack, "gcp:identityplatform/oauthIdpConfig:OauthIdpConfig",
+                 {"name": "oidc.g", "clientId": "c", "issuer": UNKNOWN, "enabled": True}) == [
+        ("advisory", message.format("issuer"))]
+    # look-alikes: the same provider turned off; a type AGID-GEN-003 reads (it says "cannot check" for the issuer)
+    assert found(pack, "gcp:identityplatform/oauthIdpConfig:OauthIdpConfig",
+                 {"name": "oidc.g", "clientId": "c", "issuer": UNKNOWN, "enabled": False}) == []
+    assert found(pack, HTTP_AUTHORIZER, http(UNKNOWN)) == []
+    assert [d.policy_name for d in pack.analyze(HTTP_AUTHORIZER, "t", urn(HTTP_AUTHORIZER, "t"), http(UNKNOWN))
+            if d.policy_name == "AGID-GEN-003"] == ["AGID-GEN-003"]
