@@ -37,7 +37,8 @@ VALIDATIONS = ("validate-jwt", "validate-azure-ad-token")
 _MENTIONS = re.compile(r"validate-jwt|validate-azure-ad-token|<!doctype|<!entity", re.IGNORECASE)
 # text an expression must not swallow: the validation elements' own markup (hidden inside an "expression" the
 # scanner below may read differently from API Management)
-_HIDDEN = re.compile(r"validate-|openid-config|<\s*issuers?\b|required-claims|<\s*claim\b", re.IGNORECASE)
+_HIDDEN = re.compile(r"validate-jwt|validate-azure-ad-token|openid-config|<\s*issuers?\b|required-claims|<\s*claim\b",
+                     re.IGNORECASE)
 _ENTRA_AUTHORITY = "https://login.microsoftonline.com/"
 
 

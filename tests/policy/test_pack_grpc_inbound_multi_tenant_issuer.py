@@ -608,3 +608,15 @@ def test_an_issuer_unknown_at_preview_is_never_silence(pack) -> None:
     assert found(pack, HTTP_AUTHORIZER, http(UNKNOWN)) == []
     assert [d.policy_name for d in pack.analyze(HTTP_AUTHORIZER, "t", urn(HTTP_AUTHORIZER, "t"), http(UNKNOWN))
             if d.policy_name == "AGID-GEN-003"] == ["AGID-GEN-003"]
+
+
+def test_expressions_naming_other_things_do_not_hide_a_validation(pack) -> None:
+    """Look-alike of 'markup hidden in an expression': an expression reading a header named x-validate-token is
+    no validation markup, so the policy is read and judged (flagged on Google with no pin, passing with one)."""
+    header = ('<set-header name="x-validate-token" exists-action="override"><value>'
+              '@(context.Request.Headers.GetValueOrDefault("x-validate-token", ""))</value></set-header>')
+    assert [level for level, message in found(pack, f"{APIM_PREFIX}ApiPolicy",
+                                              apim_policy(header + jwt_policy(GOOGLE), apiId="a"))
+            if " t takes tokens of 'https://accounts.google.com'" in message] == ["mandatory"]
+    assert found(pack, f"{APIM_PREFIX}ApiPolicy",
+                 apim_policy(header + jwt_policy(GOOGLE, required("hd", "example.com")), apiId="a")) == []
