@@ -247,26 +247,28 @@ def condition_pins_subject(condition: str, subject_mapping: str | None = "assert
     is not a pin. `//` comments are read as CEL reads them. Unparseable text (an unclosed string, a
     triple-quoted or raw string) is not a pin (fail closed).
     """
-    if "'''" in condition or '"""' in condition:
-        return False
-    expression = _strip_comments(condition)
-    if expression is None:
-        return False
     subjects = ["assertion.sub"]
     if subject_mapping is not None and "".join(subject_mapping.split()) == "assertion.sub":
         subjects.append("google.subject")
     pin_equals, pin_in = _pin_patterns(subjects)
+    return any(pin_equals.match(term) or pin_in.match(term) for term in conjunction_terms(condition) or [])
+
+
+def conjunction_terms(condition: str) -> list[str] | None:
+    """The terms of a CEL condition that is a conjunction (`a && b && ...`, each unwrapped of its parentheses), so
+    every term binds the whole condition; None when it is not one: an `||` or a conditional `?:` at its top,
+    unclosed strings or brackets, triple-quoted or raw strings (fail closed). A negated or compared term
+    (`!(x)`, `x == false`) stays one term, which a caller matching whole terms does not take for `x`."""
+    if "'''" in condition or '"""' in condition:
+        return None
+    expression = _strip_comments(condition)
+    if expression is None:
+        return None
     expression = _unwrap(expression)
     if not expression or _top_level_split(expression, "||") != [expression] or _top_level_conditional(expression):
-        return False
+        return None
     terms = _top_level_split(expression, "&&")
-    if terms is None:
-        return False
-    for term in terms:
-        term = _unwrap(term)
-        if pin_equals.match(term) or pin_in.match(term):
-            return True
-    return False
+    return None if terms is None else [_unwrap(term) for term in terms]
 
 
 # --- Inside or outside the organisation ----------------------------------------------------------------------

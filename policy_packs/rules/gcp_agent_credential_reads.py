@@ -11,7 +11,9 @@ AGID-GCP-006 knows them (analysis/agent_principals.py), a service account the st
 included (cannot tell: flag). Predefined roles are judged by the kit's role catalogue, custom roles by their
 definition in the stack; basic roles (roles/owner) are AGID-GCP-002's and unknown roles AGID-GCP-006/011's.
 A binding passes when its IAM condition pins the resource (`resource.name == / .startsWith(` a literal naming a
-secret, key ring, key or parameter, or `resource.matchTag(`) with no `||`; a time or request condition bounds nothing.
+secret, key ring, key or parameter, or `resource.matchTag(`) as a whole term of its top-level `&&` conjunction (a pin
+negated, compared to false, or under `||` or `?:` reaches every other resource); a time or request condition bounds
+nothing.
 Bound on one secret or key (SecretIamMember, CryptoKeyIAMMember) a role passes here.
 container.clusters.getCredentials (container.admin, container.editor, ...) returns a GKE cluster's static
 cluster-admin credentials (client certificate key, basic-auth password) where the cluster has them (issue 11). No
@@ -31,7 +33,7 @@ from pathlib import Path
 
 from agentid_components import data_yaml, gcp_catalog
 from agentid_policy_packs.analysis.agent_principals import AGENT, UNKNOWN, GcpPrincipals
-from agentid_policy_packs.analysis.gcp_iam import binding_types, level_of
+from agentid_policy_packs.analysis.gcp_iam import binding_types, conjunction_terms, level_of
 from agentid_policy_packs.analysis.values import is_unknown, value_at
 
 from .base import Resource, Rule, Unknown, Violation
@@ -40,8 +42,14 @@ from .gcp_agent_broad_binding import AGENT_CONFIG, AGENT_SCHEMA, AGENT_STRICTNES
 from .gcp_bindings import each_binding
 
 CREDENTIAL_READS_FILE = Path(__file__).resolve().parents[1] / "analysis" / "gcp_credential_reads.yaml"
-_PINNED = re.compile(r"""resource\.name\s*(?:==\s*|\.startsWith\(\s*)["'][^"']*/(?:secrets|keyRings|cryptoKeys|parameters)/"""
-                     r"""[A-Za-z0-9_-][^"']*["']|resource\.matchTag(?:Id)?\(""")
+# A term of the condition's top-level conjunction (gcp_iam.conjunction_terms) that pins the resource: resource.name
+# equal to (or starting with) a literal naming a secret, key ring, key or parameter, or a tag match. Whole terms only:
+# `!resource.name.startsWith(...)`, `(... ) == false` or a pin under `||` / `?:` reach every other resource.
+_NAMED = r"""(?:"[^"\\]*/(?:secrets|keyRings|cryptoKeys|parameters)/[A-Za-z0-9_-][^"\\]*"|'[^'\\]*/(?:secrets|keyRings|cryptoKeys|parameters)/[A-Za-z0-9_-][^'\\]*')"""
+_STRING = r"""(?:"[^"\\]*"|'[^'\\]*')"""
+_PINNED = re.compile(rf"resource\.name\s*==\s*{_NAMED}|{_NAMED}\s*==\s*resource\.name"
+                     rf"|resource\.name\.startsWith\(\s*{_NAMED}\s*\)"
+                     rf"|resource\.matchTag(?:Id)?\(\s*{_STRING}\s*,\s*{_STRING}\s*\)")
 
 
 @lru_cache(maxsize=1)
@@ -66,18 +74,23 @@ def _credential_settings() -> dict[str, tuple[str, ...]]:
             for type_, entries in settings().items()}
 
 
-# resource.name == "projects/P/locations/L/clusters/C" (zones/ for zonal clusters' older name), the whole condition
-# joined by && only (an || is refused before): the binding reaches that one cluster
-_CLUSTER_PIN = re.compile(r"""resource\.name\s*==\s*["']projects/([^/"']+)/(?:locations|zones)/([^/"']+)/clusters/"""
-                          r"""([^/"']+)["']""")
+# resource.name == "projects/P/locations/L/clusters/C" (zones/ for zonal clusters' older name) as a whole term of the
+# condition's top-level conjunction: the binding reaches that one cluster
+_CLUSTER = r"""projects/([^/"']+)/(?:locations|zones)/([^/"']+)/clusters/([^/"']+)"""
+_CLUSTER_PIN = re.compile(rf"""resource\.name\s*==\s*["']{_CLUSTER}["']|["']{_CLUSTER}["']\s*==\s*resource\.name""")
+
+
+def _terms(condition) -> list[str]:
+    expression = condition.get("expression") if isinstance(condition, Mapping) else None
+    return (conjunction_terms(expression) or []) if isinstance(expression, str) else []
 
 
 def _pinned_cluster(condition) -> tuple[str, str, str] | None:
-    expression = condition.get("expression") if isinstance(condition, Mapping) else None
-    if not isinstance(expression, str) or "||" in expression:
-        return None
-    found = _CLUSTER_PIN.search(expression)
-    return found.groups() if found else None
+    for term in _terms(condition):
+        if found := _CLUSTER_PIN.fullmatch(term):
+            groups = found.groups()
+            return groups[:3] if groups[0] is not None else groups[3:]
+    return None
 
 
 def _literal(value) -> str | None:
@@ -110,8 +123,7 @@ def _cluster_credentials(resources: list[Resource], pinned: tuple[str, str, str]
 
 
 def _pins_resource(condition) -> bool:
-    expression = condition.get("expression") if isinstance(condition, Mapping) else None
-    return isinstance(expression, str) and "||" not in expression and _PINNED.search(expression) is not None
+    return any(_PINNED.fullmatch(term) for term in _terms(condition))
 
 
 def _reads(role: str, custom: dict[str, object]) -> list[str] | None:

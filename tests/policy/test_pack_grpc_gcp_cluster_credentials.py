@@ -95,3 +95,28 @@ def test_a_cluster_pin_bounds_the_roles_other_credential_reads(pack) -> None:
     assert _findings(pack, role, _grant("projects/proj-one/roles/both", PIN), _cluster(issue=False)) == []
     [(_, _, message)] = _findings(pack, role, _grant("projects/proj-one/roles/both"), _cluster(issue=False))
     assert "secretmanager.versions.access" in message and "container.clusters.getCredentials" in message
+
+
+SECRET_PIN = 'resource.name.startsWith("projects/proj-one/secrets/triage-token")'
+
+
+@pytest.mark.parametrize("expression", [
+    "!" + SECRET_PIN,                                   # every secret but that one
+    f"!({SECRET_PIN})",
+    f"({SECRET_PIN}) == false",
+    f"true ? true : {SECRET_PIN}",                      # the conditional binds looser than &&
+    f"!(true && {SECRET_PIN})",
+    f'{SECRET_PIN} // pinned\n || true',                # a comment does not hide the disjunction
+])
+def test_a_negated_or_dominated_secret_pin_pins_nothing(pack, expression) -> None:
+    """Before, any text holding a pin (and no `||`) passed: `!resource.name.startsWith(secret)` reads every other
+    secret. A pin counts only as a whole term of the condition's top-level conjunction."""
+    [(name, level, _)] = _findings(pack, _grant("roles/secretmanager.secretAccessor", expression))
+    assert (name, level) == ("grant", "mandatory")
+    assert _findings(pack, _grant("roles/secretmanager.secretAccessor", f"({SECRET_PIN}) && true")) == []
+
+
+@pytest.mark.parametrize("expression", [f"!({PIN})", f"({PIN}) == false", f"!(true && {PIN})"])
+def test_a_negated_cluster_pin_pins_nothing(pack, expression) -> None:
+    [(name, level, message)] = _findings(pack, _grant(expression=expression), _cluster(issue=False))
+    assert (name, level) == ("grant", "mandatory") and "every cluster there" in message
