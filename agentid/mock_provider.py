@@ -203,8 +203,8 @@ def provider_defaults(type_token: str, provider_urn: str, providers: dict[str, d
 
 # Providers whose bridged resources Pulumi autonames (issue 11): where the program gives no name input the provider
 # names the object `<logical name>-<7 random hex>` (https://www.pulumi.com/docs/iac/concepts/resources/names/#autonaming),
-# so a literal equal to the logical name names ANOTHER (existing) object. azure-native autonames its `*Name` inputs
-# too (not modelled here: its resources keep their logical name under the mocks).
+# so a literal equal to the logical name names ANOTHER (existing) object. azure-native autonames too, its own way
+# (azure_name_input below).
 _AUTONAMING = frozenset({"aws", "gcp"})
 
 
@@ -213,7 +213,15 @@ def autoname(type_token: str, name: str, inputs: dict[str, Any], key: str = "nam
     name, '-', 7 hex characters (a `namePrefix` input: the prefix and 26 characters, as pulumi-aws does), the same
     for the same type and name so that every run (and known_state on the judge's side) agrees; None where the
     program gave the name, or the type takes no such input (its SDK says: optional inputs of a bridged provider
-    are autonamed)."""
+    are autonamed). azure-native: its own name input (azure_name_input) as that provider autonames it."""
+    if type_token.startswith("azure-native:"):
+        found = azure_name_input(type_token)
+        if found is None or (key != "name" and key != found[0]):
+            return None
+        given = inputs.get(found[0])
+        if isinstance(given, str) and given:
+            return None
+        return _azure_autoname(type_token, name, found[1])
     if type_token.split(":", 1)[0] not in _AUTONAMING or key not in _sdk_inputs(type_token):
         return None
     given = inputs.get(key)
@@ -226,6 +234,81 @@ def autoname(type_token: str, name: str, inputs: dict[str, Any], key: str = "nam
     return f"{name}-{random[:7]}"
 
 
+# azure-native autonaming (issue 11), as pulumi-azure-native does it
+# (https://github.com/pulumi/pulumi-azure-native provider/pkg/resources `AutoNamer.AutoName`, applied in
+# provider/pkg/provider `getDefaultName`): the parameter ending the resource's ARM path (`.../{resourceName}`) is the
+# resource's own name; the code generator removes it, and only it, from the required inputs, so the SDK marks it:
+# the one argument of the type's generated getter (`get_<type>(...)`, whose arguments are the path parameters) that
+# the resource's constructor does not require. Left out, the provider names the object
+#   "uuid"   a random GUID: parameters in uuid format (the SDK's description says GUID) and, by name,
+#            roleAssignmentName / roleDefinitionId;
+#   "random" the logical name + 8 random hex characters, no separator (`agent-id` -> `agent-id1f0c9a2b`): a resource
+#            directly under its provider namespace (`.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/
+#            {resourceName}`: no parent name in the path after the scope), a resource group, and by name
+#            endpointName / customDomainName;
+#   "copy"   the logical name itself: a child resource (`.../userAssignedIdentities/{resourceName}/
+#            federatedIdentityCredentials/{federatedIdentityCredentialResourceName}`).
+# The path parameters that come before the resource's own `/providers/Microsoft.X/` segment (its scope, not a
+# parent) are these; any other required path parameter is a parent's name.
+_AZURE_SCOPE_PARAMETERS = frozenset({
+    "subscriptionId", "resourceGroupName", "scope", "resourceUri", "resourceId", "resourceScope", "managementGroupId",
+    "managementGroupName", "billingScope", "targetScope"})
+_AZURE_UUID_NAMES = frozenset({"roleAssignmentName", "roleDefinitionId"})
+_AZURE_RANDOM_NAMES = frozenset({"endpointName", "customDomainName"})
+
+
+def _azure_autoname(type_token: str, name: str, strategy: str) -> str:
+    """The name azure-native gives a `type_token` resource named `name` in the program (deterministic here: the
+    same type and name get the same suffix or GUID, in every run and in known_state)."""
+    if strategy == "uuid":
+        return name_uuid("autoname", type_token, name)
+    if strategy == "random":
+        return name + name_uuid("autoname", type_token, name).replace("-", "")[:8]
+    return name
+
+
+@functools.lru_cache(maxsize=None)
+def azure_name_input(type_token: str) -> tuple[str, str] | None:
+    """(the camelCase input holding an azure-native resource's own name, the provider's autonaming strategy:
+    "random" | "copy" | "uuid"), read from the generated SDK without importing it; None when it cannot be read
+    (no getter, or not one optional path parameter). See _AZURE_SCOPE_PARAMETERS."""
+    import os
+    import re
+    try:
+        import importlib.util
+        spec = importlib.util.find_spec("pulumi_azure_native")
+        if spec is None or spec.origin is None:
+            return None
+        entry = _sdk_register(spec.origin).get(type_token)
+        if entry is None:
+            return None
+        fqn, cls_name = entry
+        folder = os.path.join(os.path.dirname(spec.origin), *fqn.split(".")[1:])
+        snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls_name).lower()
+        with open(os.path.join(folder, snake + ".py"), encoding="utf-8") as handle:
+            source = handle.read()
+        with open(os.path.join(folder, "get_" + snake + ".py"), encoding="utf-8") as handle:
+            getter = handle.read()
+    except (OSError, ImportError, ValueError):
+        return None
+    parameters = dict(re.findall(r"^\s*__args__\['(\w+)'\] = (\w+)$", getter, re.M))  # camelCase -> snake_case
+    required = set(re.findall(r"raise TypeError\(\"Missing required property '(\w+?)_?'\"\)", source))
+    inputs = _sdk_inputs(type_token)
+    own = [camel for camel, snake_name in parameters.items()
+           if camel in inputs and snake_name.rstrip("_") not in required]
+    if len(own) != 1:
+        return None
+    key = own[0]
+    parents = [camel for camel, snake_name in parameters.items() if camel != key and camel in inputs
+               and snake_name.rstrip("_") in required and camel not in _AZURE_SCOPE_PARAMETERS]
+    described = re.search(rf":param [^\n]*\b{re.escape(parameters[key])}_?: ([^\n]*)", source)
+    if key in _AZURE_UUID_NAMES or (described and re.search(r"\b(GUID|UUID)\b", described.group(1))):
+        return key, "uuid"
+    if key in _AZURE_RANDOM_NAMES or not parents:
+        return key, "random"
+    return key, "copy"
+
+
 def mock_outputs(type_token: str, name: str, inputs: dict[str, Any],
                  defaults: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
     """The id and output state a mock provider returns for a new resource. `defaults`: its provider's inputs the
@@ -236,9 +319,14 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any],
              if key not in ENGINE_OUTPUTS and not forged_output(type_token, key)}
     inputs = state
     autonamed = autoname(type_token, name, inputs)
+    own_key = azure_name_input(type_token) if package == "azure-native" else None
     if autonamed is not None:
         state["name"] = autonamed
-    physical = str(autonamed or inputs.get("name") or inputs.get("roleName") or inputs.get("resourceName") or name)
+        if own_key is not None:
+            state[own_key[0]] = autonamed  # azure-native fills the name input in (its Check), as Azure names it
+    given = inputs.get(own_key[0]) if own_key is not None else None
+    physical = str(autonamed or (given if isinstance(given, str) and given else None) or inputs.get("name")
+                   or inputs.get("roleName") or inputs.get("resourceName") or name)
     resource_id = f"{physical}-id"
     if package == "aws":
         service = module.split("/")[0]
@@ -304,7 +392,10 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any],
         state.setdefault("tenantId", MOCK_TENANT)
         state.setdefault("objectId", name_uuid("object", name))
         if package == "azure-native":
+            # the id ends in the resource's Azure name (its name input, else the one azure-native autonames it)
             resource_id = f"/subscriptions/{name_uuid('subscription')}/providers/{module}/{kind}/{physical}"
+            if own_key is not None:
+                state.setdefault("name", physical)  # the provider's `name` output: the Azure name
             if type_token == "azure-native:authorization:RoleDefinition":
                 # Azure answers a custom role's ARM id with its GUID (the roleDefinitionId input, else one it
                 # generates): an assignment naming `definition.id` must name a role, as it does in Azure

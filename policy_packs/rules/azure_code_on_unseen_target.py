@@ -34,7 +34,7 @@ from agentid_policy_packs.analysis import azure_code_runners as code
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Outcome, Resource, Rule, Unknown, Violation
-from .iam_links import ordered_after, output_sources
+from .iam_links import azure_name, ordered_after, output_sources
 
 # /subscriptions/S/resourceGroups/RG/providers/NS/TYPE/NAME[/...]
 _ARM_ID = re.compile(r"^/subscriptions/[^/]+/resourcegroups/(?P<group>[^/]+)/providers/[^/]+/[^/]+/(?P<name>[^/]+)",
@@ -42,9 +42,10 @@ _ARM_ID = re.compile(r"^/subscriptions/[^/]+/resourcegroups/(?P<group>[^/]+)/pro
 
 
 def _own_name(target: Resource) -> str | None:
-    """The target's name input; None without one (issue 11: azure-native autonames it `<logical name><random>`, so a
-    literal equal to the logical name names an EXISTING target)."""
-    name = target.props.get(code.targets().get(target.type, ""))
+    """The target's Azure name (iam_links.azure_name of its name input); None without one known (issue 11:
+    azure-native autonames it `<logical name><8 random hex>`, so a literal equal to the logical name names an
+    EXISTING target; under the gate its mocks autoname it so, and an Output of its name arrives as that name)."""
+    name = azure_name(target, code.targets().get(target.type) or None)
     return name if isinstance(name, str) and name and not is_unknown(name) else None
 
 

@@ -10,8 +10,9 @@ authentication is on:
   - `synapse:Workspace`: `azureADOnlyAuthentication` true;
   - `dbforpostgresql:Server` (flexible): `authConfig.passwordAuth` Disabled (Azure's default: Enabled);
   - `dbformysql:Server` (flexible): a stack `dbformysql:Configuration` `aad_auth_only` = ON for it.
-The separate resources are linked to their server by the server input: its name, or its Output (iam_links.output_sources;
-a bare depends_on is no link, issue 11).
+The separate resources are linked to their server by the server input: its Output (iam_links.output_sources; a bare
+depends_on is no link, issue 11), or its Azure name when created after it (never its Pulumi name: an autonamed server
+is `<logical><8 hex>`; iam_links.names_azure_object).
 Sources: https://learn.microsoft.com/en-us/azure/azure-sql/database/authentication-azure-ad-only-authentication,
 https://learn.microsoft.com/en-us/azure/synapse-analytics/sql/active-directory-authentication,
 https://learn.microsoft.com/en-us/azure/postgresql/flexible-server/concepts-azure-ad-authentication,
@@ -23,7 +24,7 @@ from __future__ import annotations
 from agentid_policy_packs.analysis.values import is_unknown, value_at
 
 from .base import Resource, Rule, Unknown, Violation
-from .iam_links import output_sources
+from .iam_links import names_azure_object, output_sources
 
 SQL_SERVER, MANAGED_INSTANCE = "azure-native:sql:Server", "azure-native:sql:ManagedInstance"
 SYNAPSE, POSTGRES, MYSQL = ("azure-native:synapse:Workspace", "azure-native:dbforpostgresql:Server",
@@ -41,14 +42,18 @@ SERVERS = {SQL_SERVER: ("administrators.azureADOnlyAuthentication", True, "serve
 
 
 def _for_server(setting: Resource, server: Resource, name_input: str, own_name: str) -> bool:
-    """Whether the setting's server input names `server`: its name (or Pulumi name when autonamed), or its Output
-    unknown at preview as iam_links.output_sources proves it. A depends_on the server beside another server's name
-    is no link (issue 11: Entra-only turned on for another server made this one's password login pass)."""
+    """Whether the setting's server input names `server`: its Output unknown at preview as
+    iam_links.output_sources proves it, or a literal equal to its Azure name in its resource group when the setting is
+    created after it (iam_links.names_azure_object). Never the server's Pulumi name (issue 11: azure-native autonames
+    a server without its name input `<logical><8 random hex>`, so `serverName="<logical>"` turns Entra-only on for
+    an EXISTING server), and never a literal the setting does not wait for (a stack server of an existing one's name
+    fails to create; the setting, created in parallel, lands on the existing one). A depends_on the server beside
+    another server's name is no link (issue 11: Entra-only turned on for another server made this one's password
+    login pass)."""
     named = setting.props.get(name_input)
     if is_unknown(named):
         return bool(output_sources(setting, [server], (own_name, "name", "id"), name_input))
-    server_name = server.props.get(own_name)
-    return isinstance(named, str) and named in (server_name, server.name)
+    return names_azure_object(setting, named, server, own_name, setting.props.get("resourceGroupName"))
 
 
 def _turned_on_elsewhere(server: Resource, resources: list[Resource]) -> bool:

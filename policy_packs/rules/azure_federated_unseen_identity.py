@@ -12,9 +12,11 @@ is AGID-AZ-001's). Source: https://learn.microsoft.com/en-us/entra/workload-id/w
 
 The identity is the stack's when the credential depends on it (directly or through the chain of earlier credentials
 the kit writes one at a time: Azure refuses concurrent writes) and, where the name is known, names it: the managed
-identity's `resourceName` (its Pulumi name when autonamed) and resource group (case-insensitive, as Azure compares
-names). A literal name without that dependency is an existing identity: creating the stack's twin fails (the name is
-taken) while the credential, created in parallel, stays. A name unknown at preview is the stack's identity only as
+identity's `resourceName` and resource group (case-insensitive, as Azure compares names). Never its Pulumi name
+(issue 11): azure-native autonames an identity without `resourceName` `<logical name><8 random hex>`, so a literal
+equal to the logical name is an existing identity (under the gate its mocks autoname as the provider does, and an
+Output of the identity's name arrives as that name). A literal name without that dependency is an existing identity:
+creating the stack's twin fails (the name is taken) while the credential, created in parallel, stays. A name unknown at preview is the stack's identity only as
 iam_links.output_sources proves it (the credential depends on stack identities and nothing else, red12 #7).
 An application id is an output: a literal is the stack's application only when it equals one's known id (after
 deployment, or the id the gate's mocks give it); a literal id of an existing application with `depends_on` a stack
@@ -26,7 +28,7 @@ from __future__ import annotations
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
-from .iam_links import known_state, output_sources
+from .iam_links import azure_name, known_state, output_sources
 
 MANAGED_IDENTITY_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
 APPLICATION_CREDENTIALS = (
@@ -64,9 +66,12 @@ def _same(value: object, own: object) -> bool:
 
 
 def _names_identity(credential: Resource, identity: Resource) -> bool:
-    own_name = identity.props.get("resourceName")
-    return (_same(credential.props.get("resourceName"), own_name if own_name is not None else identity.name)
-            and _same(credential.props.get("resourceGroupName"), identity.props.get("resourceGroupName")))
+    """Whether the credential's names are the identity's: its Azure name (iam_links.azure_name: its `resourceName`,
+    or the name azure-native autonamed it `<logical><8 hex>` as known_state knows it; never its logical name, issue
+    11) and resource group."""
+    own_name = azure_name(identity, "resourceName")
+    return (own_name is not None and _same(credential.props.get("resourceName"), own_name)
+            and _same(credential.props.get("resourceGroupName"), known_state(identity).get("resourceGroupName")))
 
 
 def _application_ids(application: Resource) -> set[str]:

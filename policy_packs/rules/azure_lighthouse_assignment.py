@@ -28,7 +28,7 @@ from agentid_policy_packs.analysis.values import is_unknown
 
 from .azure_lighthouse_delegation import REGISTRATION_DEFINITION
 from .base import Resource, Rule, Unknown, Violation
-from .iam_links import output_sources
+from .iam_links import azure_name, output_sources
 
 REGISTRATION_ASSIGNMENT = "azure-native:managedservices:RegistrationAssignment"
 # Azure's id of a registration definition: at a subscription (or any scope) + the provider path + the GUID
@@ -57,7 +57,10 @@ def _names_stack_definition(value: str, assignment: Resource, definitions: dict[
                    for d in definitions.values())
     # Not an id Azure has given any definition: only the id computed for a stack definition it depends on
     depended = [definitions[urn] for urn in assignment.dependencies if urn in definitions]
-    return any(_declared_guid(d) is None and value.rstrip("/").rsplit("/", 1)[-1] == d.name for d in depended)
+    # (its mock id ends in the GUID the mocks autoname it, as azure-native does: iam_links.azure_name)
+    last = value.rstrip("/").rsplit("/", 1)[-1]
+    return any(_declared_guid(d) is None and (last == d.name or last.lower() == str(azure_name(d) or "").lower())
+               for d in depended)
 
 
 def check(resources: list[Resource], config):

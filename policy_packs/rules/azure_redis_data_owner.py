@@ -7,7 +7,9 @@ CLIENT, ...: red11a r30 gave it to an arbitrary principal and passed); "Data Con
 the dangerous commands. A custom policy the stack defines (`redis.AccessPolicy`, same cache) is read as Redis reads
 an ACL rule, left to right: `+@all` / `allcommands` / `+@dangerous` grant the dangerous category until a later
 `-@dangerous` / `-@all` / `nocommands` takes it away. A policy name that is neither built-in nor defined in the stack
-is "cannot check" (fail closed).
+is "cannot check" (fail closed); so is a stack policy the assignment is not created after (a dependency: an Output of
+it, or depends_on; iam_links.ordered_after, issue 11: a stack policy of an existing one's name fails to create and the
+assignment, created in parallel, grants the existing one).
 Sources: https://learn.microsoft.com/en-us/azure/azure-cache-for-redis/cache-configure-role-based-access-control
 (built-in policies, permission strings), https://redis.io/docs/latest/operate/oss_and_stack/management/security/acl/
 (ACL rules, the @dangerous category).
@@ -18,6 +20,7 @@ from __future__ import annotations
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
+from .iam_links import azure_name, ordered_after
 
 ASSIGNMENT = "azure-native:redis:AccessPolicyAssignment"
 POLICY = "azure-native:redis:AccessPolicy"
@@ -43,8 +46,9 @@ def _low(value: object) -> str | None:
 
 
 def _custom(policy: Resource) -> tuple[str | None, str | None]:
-    name = policy.props.get("accessPolicyName")
-    return _low(name if isinstance(name, str) else policy.name), _low(policy.props.get("cacheName"))
+    """(its Azure name, its cache's): `accessPolicyName`, or without it the name azure-native gives a child resource,
+    its logical name (iam_links.azure_name)."""
+    return _low(azure_name(policy, "accessPolicyName")), _low(policy.props.get("cacheName"))
 
 
 def check(resources: list[Resource], config):
@@ -66,7 +70,10 @@ def check(resources: list[Resource], config):
         if policy in BUILT_IN_LIMITED:
             continue
         cache = _low(assignment.props.get("cacheName"))
-        defined = [p for p in policies if _custom(p) == (policy, cache) or (_custom(p)[0] == policy and cache is None)]
+        # a stack policy is the one assigned only when the assignment is created after it (issue 11: a stack policy
+        # of an existing one's name fails to create, and an assignment not waiting for it grants the existing one)
+        defined = [p for p in policies if (_custom(p) == (policy, cache) or (_custom(p)[0] == policy and cache is None))
+                   and ordered_after(assignment, p)]
         if not defined:
             yield Violation(f"{assignment.name} assigns access policy {str(name)[:80]!r}, which is neither built-in nor "
                             "defined in this stack for that cache: cannot check what it grants", assignment.urn)

@@ -10,7 +10,8 @@ assign-identity), the escalation Microsoft's managed identity guidance warns of
 
 An identity is the stack's when the resource depends on a stack `managedidentity.UserAssignedIdentity` it names:
 in Azure's id form (`/subscriptions/S/resourceGroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME`)
-by resource group and name (any case), its `resourceName` (or Pulumi name when autonamed); an id in no Azure form
+by resource group and name (any case), its `resourceName` (never its Pulumi name: azure-native autonames an
+identity without one `<logical name><8 random hex>`, issue 11; under the gate as its mocks autoname it); an id in no Azure form
 (the gate mocks' `.../UserAssignedIdentity/NAME`) by its last segment, since Azure accepts no such id for an existing
 identity. An id unknown at preview is the stack's only when the resource depends on stack identities and nothing
 else and their id is not known either (iam_links.output_sources: `depends_on=[own]` + a constant behind another
@@ -26,7 +27,7 @@ from agentid_policy_packs.analysis.values import is_unknown
 
 from .azure_federated_unseen_identity import MANAGED_IDENTITY, depended_on
 from .base import Resource, Rule, Unknown, Violation
-from .iam_links import output_sources
+from .iam_links import azure_name, known_state, output_sources
 
 _AZURE_IDENTITY_ID = re.compile(
     r"^/subscriptions/[^/]+/resourcegroups/(?P<group>[^/]+)/providers/microsoft\.managedidentity/"
@@ -46,20 +47,19 @@ def _attached(resource: Resource) -> list[object] | None:
     return list(listed) if isinstance(listed, list) else None
 
 
-def _own_name(identity: Resource) -> str:
-    name = identity.props.get("resourceName")
-    return name if isinstance(name, str) else identity.name
-
-
 def _is_stack_identity(value: str, identities: list[Resource]) -> bool:
     match = _AZURE_IDENTITY_ID.match(value.strip())
     for identity in identities:
-        group = identity.props.get("resourceGroupName")
+        # its Azure name (resourceName, or as azure-native autonamed it), never its logical name (issue 11)
+        own = azure_name(identity, "resourceName")
+        if not isinstance(own, str) or is_unknown(own):
+            continue
+        group = known_state(identity).get("resourceGroupName")
         if match:
-            if match["name"].lower() == _own_name(identity).lower() and (
+            if match["name"].lower() == own.lower() and (
                     is_unknown(group) or (isinstance(group, str) and group.lower() == match["group"].lower())):
                 return True
-        elif value.rstrip("/").rsplit("/", 1)[-1].lower() == _own_name(identity).lower():
+        elif value.rstrip("/").rsplit("/", 1)[-1].lower() == own.lower():
             return True
     return False
 

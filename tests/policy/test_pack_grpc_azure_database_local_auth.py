@@ -54,7 +54,7 @@ def test_entra_only_set_by_a_separate_resource_counts_and_one_turning_it_off_blo
     mysql = res("azure-native:dbformysql:Server", "my", {**RG, "serverName": "orders-mysql"})
     assert [name for name, _ in findings(pack, mysql)] == ["my"]
     aad_only = res("azure-native:dbformysql:Configuration", "aad-only",
-                   {**RG, "serverName": "orders-mysql", "configurationName": "aad_auth_only", "value": "ON"})
+                   {**RG, "serverName": "orders-mysql", "configurationName": "aad_auth_only", "value": "ON"}, mysql)
     assert findings(pack, mysql, aad_only) == []
 
 
@@ -71,5 +71,29 @@ def test_entra_only_for_another_server_with_depends_on_this_one_does_not_count(p
     for setting in (elsewhere, hidden):
         assert [name for name, _ in findings(pack, server, bucket, setting)] == ["db"], setting.name
     named = res("azure-native:sql:ServerAzureADOnlyAuthentication", "named",
-                {**RG, "serverName": "orders", "azureADOnlyAuthentication": True})
+                {**RG, "serverName": "orders", "azureADOnlyAuthentication": True}, server)
     assert findings(pack, server, bucket, named) == []
+
+
+@pytest.mark.parametrize("server_props,setting_props,depends", [
+    # azure-native autonames a server without serverName `db<8 random hex>`: `db` is an existing server
+    ({**RG}, {**RG, "serverName": "db"}, True),
+    # the server's name, but the setting is not created after it: a stack server of an existing one's name fails to
+    # create and the setting lands on the existing one
+    ({**RG, "serverName": "orders"}, {**RG, "serverName": "orders"}, False),
+    # the server's name in another resource group is another server
+    ({**RG, "serverName": "orders"}, {"resourceGroupName": "rg-other", "serverName": "orders"}, True),
+], ids=["logical name of an autonamed server", "not ordered after", "another resource group"])
+def test_a_literal_server_name_is_the_stacks_server_only_as_azure_names_it_and_after_it(pack, server_props,
+                                                                                      setting_props, depends):
+    """issue 11 (Azure autonaming): Entra-only set for a server the literal does not name (the logical name of an
+    autonamed server, a server the setting does not wait for, another resource group's) leaves this server's password
+    login on. Look-alikes above: the explicit name with a dependency, the server's Output."""
+    server = res("azure-native:sql:Server", "db", server_props)
+    setting = res("azure-native:sql:ServerAzureADOnlyAuthentication", "entra-only",
+                  {**setting_props, "azureADOnlyAuthentication": True}, *([server] if depends else []))
+    assert [name for name, _ in findings(pack, server, setting)] == ["db"]
+    mysql = res("azure-native:dbformysql:Server", "my", {**RG})
+    config = res("azure-native:dbformysql:Configuration", "aad-only",
+                 {**RG, "serverName": "my", "configurationName": "aad_auth_only", "value": "ON"}, mysql)
+    assert [name for name, _ in findings(pack, mysql, config)] == ["my"]

@@ -4,10 +4,14 @@ repository passed every rule, the issuer being a platform's and the subject pinn
 
 from __future__ import annotations
 
-from agentid.analyzer_client import StackResource
+import pytest
+
+from agentid.analyzer_client import PackProcess, StackResource
+from agentid.mock_provider import MOCK_ACCOUNT, mock_outputs
+from agentid_policy_packs.analysis.aws_accounts import MOCK_ACCOUNTS_ENV
 from tests.policy.pack_cases import stack_findings
 from tests.policy.ruletools import UNKNOWN
-from tests.policy.test_pack_grpc import urn
+from tests.policy.test_pack_grpc import PACK, urn
 
 MI_FIC = "azure-native:managedidentity:FederatedIdentityCredential"
 APP_FIC = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
@@ -59,7 +63,7 @@ def test_credentials_on_identities_the_stack_does_not_define_fail_closed(pack):
 
 def test_credentials_on_the_stacks_own_identities_pass(pack):
     """The kit's shape: the first credential depends on the identity, each next one on the previous (Azure refuses
-    concurrent writes); names in any case; an autonamed identity by its Pulumi name; applications by dependency."""
+    concurrent writes); names in any case; an autonamed identity by its Output; applications by dependency."""
     identity = resource(IDENTITY, "agent-mi", {"resourceGroupName": "rg-agents", "resourceName": "agent-mi"})
     autonamed = resource(IDENTITY, "tool-mi", {"resourceGroupName": "rg-agents"})
     # after deployment the engine sends the application's object id; at preview its id is unknown
@@ -70,7 +74,6 @@ def test_credentials_on_the_stacks_own_identities_pass(pack):
     second = mi_fic("second", "AGENT-MI", "RG-Agents", first.urn)
     assert stack_findings(pack, "AGID-AZ-044", [identity, autonamed, deployed, application, first, second,
                           mi_fic("later", UNKNOWN, UNKNOWN, autonamed.urn),
-                          mi_fic("tool", "tool-mi", "rg-agents", autonamed.urn),
                           app_fic("app", f"/applications/{object_id.upper()}", first.urn),
                           app_fic("app-later", UNKNOWN, application.urn)]) == []
 
@@ -97,3 +100,45 @@ def test_depending_on_a_stack_identity_does_not_make_another_one_its_own(pack):
 def test_a_name_known_only_at_deployment_with_no_stack_identity_behind_it_waits(pack):
     found = stack_findings(pack, "AGID-AZ-044", [mi_fic("later", UNKNOWN)])
     assert len(found) == 1 and "cannot check until known: later.resourceName" in found[0][1]
+
+
+def test_a_literal_equal_to_an_autonamed_identitys_logical_name_is_another_identity(pack):
+    """issue 11: azure-native autonames a UserAssignedIdentity without `resourceName` `agent-id<8 random hex>`, so a
+    credential naming `agent-id` federates an EXISTING identity of that name, even depending on the stack's identity.
+    Look-alikes: the identity's name as an Output (unknown at preview, depending on it alone); an identity given that
+    name explicitly, the credential depending on it."""
+    autonamed = resource(IDENTITY, "agent-id", {"resourceGroupName": "rg"})
+    explicit = resource(IDENTITY, "named", {"resourceGroupName": "rg", "resourceName": "agent-named"})
+    found = messages(pack, autonamed, explicit,
+                     mi_fic("fic", "agent-id", "rg", autonamed.urn),
+                     mi_fic("output", UNKNOWN, "rg", autonamed.urn),
+                     mi_fic("explicit", "agent-named", "rg", explicit.urn),
+                     # the explicit name, but not created after it: an existing identity of that name
+                     mi_fic("unordered", "agent-named", "rg"))
+    assert found == [
+        ("fic", "[unparseable] fic adds a federated credential to managed identity rg/agent-id, which this stack does "
+                "not define: whoever its issuer signs the subject for becomes that identity, whose roles and "
+                "permissions cannot be checked here"),
+        ("unordered", "[unparseable] unordered adds a federated credential to managed identity rg/agent-named, which "
+                      "this stack does not define: whoever its issuer signs the subject for becomes that identity, "
+                      "whose roles and permissions cannot be checked here")]
+
+
+@pytest.fixture(scope="module")
+def gate_pack():
+    """The pack as `agentid preview` starts it: told the mocks' account, so it knows the outputs they derive."""
+    with PackProcess.start(PACK, timeout=60, env={MOCK_ACCOUNTS_ENV: MOCK_ACCOUNT}) as running:
+        yield running
+
+
+def test_under_the_gate_the_identitys_name_is_the_one_its_mocks_autoname_it(gate_pack):
+    """Under the gate an Output of the autonamed identity's name arrives as the name the mocks give it
+    (`agent-id<8 hex>`, as azure-native does): that is the stack's identity; its logical name still is not."""
+    autonamed = resource(IDENTITY, "agent-id", {"resourceGroupName": "rg"})
+    _, state = mock_outputs(IDENTITY, "agent-id", {"resourceGroupName": "rg"})
+    physical = state["resourceName"]
+    assert physical.startswith("agent-id") and len(physical) == len("agent-id") + 8 and state["name"] == physical
+    assert state["id"].endswith("/" + physical)
+    found = messages(gate_pack, autonamed, mi_fic("by-output", physical, "rg", autonamed.urn),
+                     mi_fic("by-logical", "agent-id", "rg", autonamed.urn))
+    assert [name for name, _ in found] == ["by-logical"]

@@ -6,23 +6,28 @@ from __future__ import annotations
 
 import pytest
 
+from agentid.analyzer_client import StackResource
 from agentid_policy_packs.rules.azure_redis_data_owner import grants_dangerous
 from tests.policy.pack_cases import stack_findings
 from tests.policy.ruletools import UNKNOWN
+from tests.policy.test_pack_grpc import urn
 
 RULE = "AGID-AZ-062"
 P = "11111111-2222-3333-4444-555555555555"
 
 
-def assignment(policy, cache="r1"):
-    return ("azure-native:redis:AccessPolicyAssignment", "redisap",
-            {"resourceGroupName": "rg1", "cacheName": cache, "accessPolicyAssignmentName": "a",
-             "accessPolicyName": policy, "objectId": P, "objectIdAlias": "mallory"})
+def assignment(policy, cache="r1", *depends_on):
+    type_ = "azure-native:redis:AccessPolicyAssignment"
+    return StackResource(type_, "redisap", urn(type_, "redisap"),
+                         {"resourceGroupName": "rg1", "cacheName": cache, "accessPolicyAssignmentName": "a",
+                          "accessPolicyName": policy, "objectId": P, "objectIdAlias": "mallory"},
+                         dependencies=[d.urn for d in depends_on])
 
 
-def custom(permissions, name="app-policy", cache="r1"):
-    return ("azure-native:redis:AccessPolicy", "policy",
-            {"resourceGroupName": "rg1", "cacheName": cache, "accessPolicyName": name, "permissions": permissions})
+def custom(permissions, name="app-policy", cache="r1", logical="policy"):
+    type_ = "azure-native:redis:AccessPolicy"
+    props = {"resourceGroupName": "rg1", "cacheName": cache, "permissions": permissions}
+    return StackResource(type_, logical, urn(type_, logical), {**props, "accessPolicyName": name} if name else props)
 
 
 def test_data_owner_blocks_and_the_limited_built_ins_pass(pack):
@@ -40,8 +45,22 @@ def test_data_owner_blocks_and_the_limited_built_ins_pass(pack):
 ])
 def test_custom_policies_are_read_as_acl_rules(pack, permissions, flagged):
     assert grants_dangerous(permissions) is flagged
-    found = stack_findings(pack, RULE, [custom(permissions), assignment("app-policy")], level="mandatory")
+    policy = custom(permissions)
+    found = stack_findings(pack, RULE, [policy, assignment("app-policy", "r1", policy)], level="mandatory")
     assert [name for name, _ in found] == (["redisap"] if flagged else [])
+
+
+def test_a_stack_policy_is_the_assigned_one_only_when_the_assignment_is_created_after_it(pack):
+    """issue 11: a stack policy of an existing policy's name fails to create (azure-native refuses to create over an
+    existing resource), and an assignment that does not wait for it assigns the EXISTING policy (Data Owner-like
+    `+@all`): cannot check. A policy without accessPolicyName is named as azure-native names a child resource, its
+    logical name; the assignment depending on it passes."""
+    policy = custom("+@read ~app:*")
+    [(name, message)] = stack_findings(pack, RULE, [policy, assignment("app-policy")], level="mandatory")
+    assert name == "redisap" and "assigns access policy 'app-policy', which is neither built-in nor defined" in message
+    logical = custom("+@read ~app:*", name=None, logical="reader")
+    assert stack_findings(pack, RULE, [logical, assignment("reader", "r1", logical)]) == []
+    assert [n for n, _ in stack_findings(pack, RULE, [logical, assignment("reader")], level="mandatory")] == ["redisap"]
 
 
 def test_a_policy_the_stack_does_not_define_cannot_be_checked(pack):

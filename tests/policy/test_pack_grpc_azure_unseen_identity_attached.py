@@ -74,3 +74,18 @@ def test_depending_on_a_stack_identity_does_not_explain_an_id_another_output_may
         "azure-native:containerinstance:ContainerGroup", "job", [UNKNOWN], identity.urn, other.urn)])
     assert [m.endswith("cannot check until known: job.identity.userAssignedIdentities[0] is computed during preview")
             for _, m in found] == [True], found
+
+
+def test_the_logical_name_of_an_autonamed_identity_is_another_identity(pack):
+    """issue 11: azure-native autonames an identity without `resourceName` `agent-mi<8 random hex>`, so an id ending in
+    `agent-mi` is an EXISTING identity, even from a resource depending on the stack's. Look-alikes: the identity's id
+    as an Output (unknown at preview), and an identity given that name explicitly."""
+    type_ = "azure-native:web:WebApp"
+    autonamed = StackResource(IDENTITY, "agent-mi", urn(IDENTITY, "agent-mi"), {"resourceGroupName": "rg-agents"})
+    found = stack_findings(pack, "AGID-AZ-048", [
+        autonamed,
+        compute(type_, "by-logical-name", [OWN], autonamed.urn),
+        compute(type_, "by-output", [UNKNOWN], autonamed.urn),
+    ], level="mandatory")
+    assert [name for name, _ in found] == ["by-logical-name"]
+    assert stack_findings(pack, "AGID-AZ-048", [own_identity(), compute(type_, "explicit", [OWN], urn(IDENTITY, "agent-mi"))]) == []
