@@ -122,6 +122,7 @@ class StackResource:
     provider: str | None = None  # URN of its explicit provider (a `pulumi:providers:*` resource of the same request)
     # input name -> URNs whose Outputs flowed into it (the engine's propertyDependencies); None: not sent
     property_dependencies: Mapping[str, list[str]] | None = None
+    ignore_changes: list[str] = field(default_factory=list)  # the resource options' ignoreChanges
 
 
 class _RecordingEngine(engine_pb2_grpc.EngineServicer):
@@ -160,8 +161,10 @@ def _set_properties(target: struct_pb2.Struct, properties: Mapping[str, Any], wi
         target.CopyFrom(to_struct(properties))
 
 
-def _options(parent: str | None) -> analyzer_pb2.AnalyzerResourceOptions:
-    return analyzer_pb2.AnalyzerResourceOptions(parent=parent or "")
+def _options(parent: str | None, ignore_changes: Iterable[str] = ()) -> analyzer_pb2.AnalyzerResourceOptions:
+    """The options the engine sends with a resource: its parent and `ignoreChanges` (the inputs whose declared
+    value is not applied to an existing object: AGID-GEN-011 reads them)."""
+    return analyzer_pb2.AnalyzerResourceOptions(parent=parent or "", ignoreChanges=list(ignore_changes))
 
 
 def _provider(resource: Any, providers: Mapping[str, Any] | None = None) -> analyzer_pb2.AnalyzerProviderResource | None:
@@ -323,13 +326,14 @@ class PackProcess:
         self._call("Configure", request)
 
     def analyze(self, type_: str, name: str, urn: str, properties: Mapping[str, Any],
-                *, parent: str | None = None, wire_properties: bytes | None = None) -> list[Diagnostic]:
+                *, parent: str | None = None, wire_properties: bytes | None = None,
+                ignore_changes: Iterable[str] = ()) -> list[Diagnostic]:
         """`Analyze`: run the resource policies on one resource.
 
         `wire_properties`: `properties` already serialized as a protobuf Struct (the gate forwards what the
         program sent, `agentid.preview.monitor.wire`); sent as they are instead of encoding `properties`.
         """
-        request = analyzer_pb2.AnalyzeRequest(type=type_, name=name, urn=urn, options=_options(parent))
+        request = analyzer_pb2.AnalyzeRequest(type=type_, name=name, urn=urn, options=_options(parent, ignore_changes))
         _set_properties(request.properties, properties, wire_properties)
         return self._diagnostics(self._call("Analyze", request))
 
@@ -350,7 +354,8 @@ class PackProcess:
             parent = getattr(resource, "parent", None) or ""
             analyzed = analyzer_pb2.AnalyzerResource(
                 type=resource.type, name=resource.name, urn=resource.urn,
-                options=_options(parent), parent=parent, dependencies=list(getattr(resource, "dependencies", []) or []),
+                options=_options(parent, getattr(resource, "ignore_changes", None) or ()), parent=parent,
+                dependencies=list(getattr(resource, "dependencies", []) or []),
                 provider=_provider(resource, providers),
             )
             _set_properties(analyzed.properties, properties, getattr(resource, "wire_inputs", None))

@@ -121,7 +121,7 @@ class PackSession:
     def _analyze(self, resource: Resource) -> list[Diagnostic]:
         self._ready.result()
         found = self.pack.analyze(resource.type, resource.name, resource.urn, resource.inputs, parent=resource.parent,
-                                  wire_properties=resource.wire_inputs)
+                                  wire_properties=resource.wire_inputs, ignore_changes=resource.ignore_changes)
         self._on_resource_done()
         return found
 

@@ -95,6 +95,12 @@ class Registration:
     # input name -> URNs whose Outputs flowed into it, as the SDK sent them (the engine forwards them to analyzers:
     # a `depends_on` is in `dependencies` only, so packs tell an input's source from a bare dependency, issue 11)
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    # `ResourceOptions(import_=ID)`: at `pulumi up` the engine adopts the existing object ID instead of creating one
+    # (AGID-GATE-003); None: not imported
+    import_id: str | None = None
+    # `ResourceOptions(ignore_changes=[...])`: inputs whose declared value the engine does not apply to an existing
+    # (or adopted) object; the engine sends them to analyzers in AnalyzerResourceOptions (AGID-GEN-011)
+    ignore_changes: list[str] = field(default_factory=list)
 
 
 class ProgramRefused(Exception):
@@ -223,6 +229,8 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
             parent=None if self._is_stack(request.parent) else request.parent, custom=bool(request.custom),
             id=resource_id if request.custom else None, dependencies=list(request.dependencies),
             property_dependencies={key: list(value.urns) for key, value in request.propertyDependencies.items()},
+            import_id=request.importId or None if request.custom else None,
+            ignore_changes=list(request.ignoreChanges),
             # the engine's provider reference is "URN::ID"; the packs get the provider resource (its namespace,
             # upsertExistingObjects, ... decide what a Kubernetes object is) as `pulumi up` sends it
             provider=request.provider.rpartition("::")[0] or None if request.custom and request.provider else None,

@@ -58,6 +58,8 @@ class Resource:
     wire_inputs: bytes | None = None  # `inputs` as a serialized Struct, as sent to packs (monitor.wire); None: encode
     provider: str | None = None  # URN of its explicit provider resource; None: the package's default provider
     property_dependencies: dict[str, list[str]] | None = None  # input -> URNs its Outputs came from, sent to packs
+    import_id: str | None = None  # the existing object `import_` adopts (AGID-GATE-003)
+    ignore_changes: list[str] = field(default_factory=list)  # `ignore_changes`, sent to packs in the options
 
     @property
     def public_inputs(self) -> dict[str, Any]:
@@ -318,7 +320,8 @@ def _resource(record: Any) -> Resource:
                     custom=record.custom, dependencies=record.dependencies, source_file=record.source_file,
                     source_line=record.source_line, shown_inputs=record.shown_inputs,
                     wire_inputs=record.wire_inputs, provider=getattr(record, "provider", None),
-                    property_dependencies=getattr(record, "property_dependencies", None) or None)
+                    property_dependencies=getattr(record, "property_dependencies", None) or None,
+                    import_id=getattr(record, "import_id", None), ignore_changes=list(getattr(record, "ignore_changes", ())))
 
 
 def _read_failure(file: Path, project: Project) -> ProgramError | ConfigError | None:

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from agentid import pack_fork
 from agentid.analyzer_client import AnalyzerInfo, PackError
 from agentid.mock_engine import MOCK_ACCOUNT, MOCK_SUBSCRIPTION, MOCK_TENANT, no_collections
-from agentid.preview import cloaking, credential_invokes, out_of_band, sandbox, trusted_issuers, waivers
+from agentid.preview import adopted_objects, cloaking, credential_invokes, out_of_band, sandbox, trusted_issuers, waivers
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
 from agentid.preview.pack_config import parse_config, read_config_file, reconcile
@@ -342,14 +342,16 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
         attempts = [*outcome.out_of_band,
                     *out_of_band.in_stack(result.resources, outcome.stack_output_values, project.root)]
         outside = out_of_band.findings(attempts, outcome.out_of_band_dropped, outcome.stack_urn, GATE_VERSION)
-        gate = _gate_findings(gate, outside)
+        # Existing objects the program adopts (import_), which no pack is told about (red17 r17-5).
+        adopted = adopted_objects.findings(result.resources, GATE_VERSION)
+        gate = _gate_findings(gate, outside, adopted)
         if gate is not None:
             result.packs.append(gate)
     _judge(request, result, today)
 
 
 def _gate_findings(*runs: PackRun | None) -> PackRun | None:
-    """The gate's own findings (AGID-GATE-001, AGID-GATE-002) as one "pack" run: one SARIF tool, one JUnit suite."""
+    """The gate's own findings (AGID-GATE-001, -002, -003) as one "pack" run: one SARIF tool, one JUnit suite."""
     present = [run for run in runs if run is not None]
     if not present:
         return None

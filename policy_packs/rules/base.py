@@ -73,6 +73,9 @@ class Resource:
     # dependency list, says which resource an input unknown at preview can come from (iam_links.output_sources).
     # None: not sent (then only `dependencies` is known).
     property_dependencies: Mapping[str, tuple[str, ...]] | None = None
+    # The engine's `ignoreChanges` (AnalyzerResourceOptions): input paths whose declared value is not applied to
+    # an existing or imported object, so what is judged is not what is deployed (AGID-GEN-011)
+    ignore_changes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # rules compare `type` with the default token: an API-versioned azure-native alias is the same resource

@@ -413,7 +413,7 @@ def _resource_validation(rule: Rule):
         if canonical_type(args.resource_type) not in types:
             return
         resource = Resource(args.resource_type, args.name, args.urn, _plain_props(args.props),
-                            getattr(args.opts, "parent", None))
+                            getattr(args.opts, "parent", None), ignore_changes=_ignored(args.opts))
         try:
             outcomes = run_resource_rule(rule, resource, _config(rule, args))
         except Exception as error:  # noqa: BLE001 - a rule bug must block, not crash the pack
@@ -421,6 +421,12 @@ def _resource_validation(rule: Rule):
         _report(outcomes, report_violation, stack=False, category=rule.category)
 
     return validate
+
+
+def _ignored(opts: Any) -> tuple[str, ...]:
+    """The resource options' `ignoreChanges` as the engine sent them (anything but strings is dropped: a path the
+    engine would refuse)."""
+    return tuple(path for path in (getattr(opts, "ignore_changes", None) or ()) if isinstance(path, str))
 
 
 def _dependency_urns(r: Any) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]] | None]:
@@ -440,7 +446,7 @@ def _our_resources(policy_resources: list) -> list[Resource]:
                  dependencies, custom=r.provider is not None,
                  provider=Resource(r.provider.resource_type, r.provider.name, r.provider.urn,
                                    _plain_props(r.provider.props)) if r.provider is not None else None,
-                 property_dependencies=by_key)
+                 property_dependencies=by_key, ignore_changes=_ignored(getattr(r, "opts", None)))
         for r in policy_resources
         for dependencies, by_key in (_dependency_urns(r),)
     ]
