@@ -215,3 +215,29 @@ def test_values_that_name_no_account_are_cannot_tell_and_aws_owned_arns_pass(pac
     sqs = ("aws:sns/topicSubscription:TopicSubscription", "q",
            {"protocol": "sqs", "endpoint": f"arn:aws:sqs:eu-west-1:{OTHER}:loot"})
     assert [n for n, _ in findings(pack, sqs)] == ["q"]
+
+
+def test_a_bucket_the_gate_lists_as_own_is_own_for_every_delivery(pack) -> None:
+    """A bucket name carries no account: outside the stack, only the gate's ownS3Buckets (rules/aws_buckets.py, shared
+    with AGID-AWS-073) says it is the organisation's. Inventory, replication and access-log deliveries to it pass; the
+    same deliveries to an unlisted bucket block."""
+    def deliveries(bucket: str) -> list[StackResource]:
+        return [
+            res("aws:s3/inventory:Inventory", "inventory", {"bucket": "data", "name": "all", "includedObjectVersions":
+                "Current", "schedule": {"frequency": "Daily"}, "destination": {"bucket": {
+                    "format": "CSV", "bucketArn": f"arn:aws:s3:::{bucket}", "accountId": OWN}}}),
+            res("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "replication", {
+                "bucket": "data", "role": f"arn:aws:iam::{OWN}:role/r", "rules": [{
+                    "id": "all", "status": "Enabled", "destination": {"bucket": f"arn:aws:s3:::{bucket}"}}]}),
+            res("aws:s3/bucketLogging:BucketLogging", "access-logs", {"bucket": "data", "targetBucket": bucket,
+                                                                       "targetPrefix": "data/"})]
+
+    pack.configure({RULE: {"ownAccountIds": [OWN], "ownS3Buckets": ["acme-central-logs"]}})
+    try:
+        assert findings(pack, *deliveries("acme-central-logs")) == []
+        flagged = findings(pack, *deliveries("attacker-drop"))
+        assert sorted(n for n, _ in flagged) == ["access-logs", "inventory", "replication"]
+        assert all("bucket attacker-drop is not one this stack names (its `bucket` input), nor one of the gate's own "
+                   "buckets (acme-central-logs)" in m for _, m in flagged), flagged
+    finally:
+        pack.configure(OWN_CONFIG)
