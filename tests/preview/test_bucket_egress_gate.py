@@ -38,6 +38,13 @@ aws.iam.Policy("listed", policy=put("arn:aws:s3:::acme-data-lake/landing/*"))
 aws.iam.Policy("pinned", policy=put("arn:aws:s3:::*-drop/*", {"StringEquals": {"s3:ResourceAccount": "111122223333"}}))
 # an access point names its account: AGID-AWS-072
 aws.iam.Policy("access-point", policy=put("arn:aws:s3:eu-west-1:999988887777:accesspoint/drop/object/*"))
+# S3 delivers the stack's own bucket's inventory wherever the request says: blocks; server access logs (same account
+# only) pass
+inventory = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutInventoryConfiguration",
+                                                               "Resource": "arn:aws:s3:::acme-reports-dev"}]})
+aws.iam.Policy("inventory", policy=inventory, opts=pulumi.ResourceOptions(depends_on=[reports]))
+aws.iam.Policy("logging", policy=inventory.replace("PutInventoryConfiguration", "PutBucketLogging"),
+               opts=pulumi.ResourceOptions(depends_on=[reports]))
 '''
 OWN = ("--own-account", OURS, "--own-s3-bucket", "acme-data-lake")
 
@@ -53,7 +60,8 @@ def test_writes_into_buckets_of_unknown_owner_block(project: Path) -> None:
     run = run_cli(project, *GUARD, *OWN, "--json", "out.json")
     assert run.code == 1, run.stdout + run.stderr
     assert egress(run) == [("AGID-AWS-072", "access-point", True), ("AGID-AWS-073", "decoy", True),
-                           ("AGID-AWS-073", "drop", True), ("AGID-AWS-073", "loose-pin", True)]
+                           ("AGID-AWS-073", "drop", True), ("AGID-AWS-073", "inventory", True),
+                           ("AGID-AWS-073", "loose-pin", True)]
     [decoy] = [v for v in by_policy(run.json("out.json"), "AGID-AWS-073") if v["resourceName"] == "decoy"]
     assert "named like reports of this stack, but decoy does not depend on it" in decoy["message"]
     assert "ownS3Buckets: agent-guard: acme-data-lake (AGID-AWS-064, AGID-AWS-073)" in run.stdout.replace("\n", " ")
@@ -65,7 +73,7 @@ def test_nothing_listed_blocks_and_the_stack_file_cannot_list_a_bucket(project: 
     run = run_cli(project, *GUARD, "--own-account", OURS, "--json", "out.json")
     assert run.code == 1, run.stdout + run.stderr
     assert [name for policy, name, _ in egress(run) if policy == "AGID-AWS-073"] == \
-        ["decoy", "drop", "listed", "loose-pin"]
+        ["decoy", "drop", "inventory", "listed", "loose-pin"]
     [listed] = [v for v in by_policy(run.json("out.json"), "AGID-AWS-073") if v["resourceName"] == "listed"]
     assert "the gate lists no own buckets (ownS3Buckets" in listed["message"]
 
