@@ -143,3 +143,39 @@ def test_a_lease_candidate_in_kube_system_is_flagged(pack) -> None:
     props = {"metadata": {"name": "kube-scheduler-x", "namespace": "kube-system"},
              "spec": {"leaseName": "kube-scheduler", "binaryVersion": "9.99.0", "emulationVersion": "9.99.0"}}
     assert [(r, level) for r, level, _ in _diags(pack, type_, props)] == [(RULE, "mandatory")]
+
+
+DELETES = {
+    "workloads": ({"apiGroups": ["apps"], "resources": ["deployments", "daemonsets"], "verbs": ["delete"]},
+                  "delete on deployments; delete on daemonsets"),
+    "workloads by collection": ({"apiGroups": ["apps"], "resources": ["*"], "verbs": ["deletecollection"]},
+                                "deletecollection on deployments"),
+    "nodes": ({"apiGroups": [""], "resources": ["nodes"], "verbs": ["delete"]}, "delete on nodes"),
+    "namespaces": ({"apiGroups": [""], "resources": ["namespaces"], "verbs": ["delete"],
+                    "resourceNames": ["gatekeeper-system"]}, "delete on namespaces (resourceNames gatekeeper-system"),
+    "CRDs": ({"apiGroups": ["apiextensions.k8s.io"], "resources": ["customresourcedefinitions"], "verbs": ["delete"]},
+             "delete on customresourcedefinitions"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DELETES))
+def test_cluster_wide_deletes_of_control_components_are_flagged(pack, case) -> None:
+    rule, fragment = DELETES[case]
+    [(rule_id, level, message)] = _mine(pack, CLUSTER_ROLE, _role(None, rule))
+    assert (rule_id, level) == (RULE, "mandatory") and fragment in message and "in every namespace" in message
+
+
+@pytest.mark.parametrize("case", ["workloads", "namespaces"])
+def test_the_same_deletes_in_kube_system_are_flagged_and_in_the_agents_namespace_pass(pack, case) -> None:
+    rule, fragment = DELETES[case]
+    assert [(r, level) for r, level, _ in _diags(pack, ROLE, _role("kube-system", rule))] == [(RULE, "mandatory")]
+    assert _diags(pack, ROLE, _role("agents", rule)) == []
+
+
+@pytest.mark.parametrize("rule", [
+    {"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]},  # re-created by their controllers
+    {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list", "watch"]},
+    {"apiGroups": [""], "resources": ["nodes", "namespaces"], "verbs": ["get", "list"]},
+])
+def test_pod_deletes_and_reads_pass(pack, rule) -> None:
+    assert _mine(pack, CLUSTER_ROLE, _role(None, rule)) == []
