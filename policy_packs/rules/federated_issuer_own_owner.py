@@ -14,7 +14,9 @@ customer has an issuer of their own, and whoever owns THAT one mints its tokens 
   - Google (`https://accounts.google.com`) signs an ID token for ANY Google account with the audience it asks for,
     its subject the account's unique id: a federated credential or WIF provider trusting it is own only when every
     subject it pins is the unique id of a service account the stack defines in an own project (gcp_own).
-Cognito identity pools too (their user pools `cognitoIdentityProviders[].providerName` and the hosts of their
+A role trusting Cognito identity (`cognito-identity.amazonaws.com`) takes the tokens of the identity pool its `aud`
+condition names: own only for an identity pool the stack defines (red17 r17-3; the pool's owner mints a token for
+any identity of its pool). Cognito identity pools too (their user pools `cognitoIdentityProviders[].providerName` and the hosts of their
 `openidConnectProviderArns`: the users of a foreign pool would get the identity pool's AWS credentials).
 IAM role trusts are judged the same way (a web-identity statement's `oidc-provider/HOST` or `accounts.google.com`
 principal, its subjects the positive `HOST:sub` conditions; a literal EKS host there is AGID-GEN-006's).
@@ -39,6 +41,7 @@ from functools import lru_cache
 from agentid_components import data_yaml
 from agentid_policy_packs.analysis.gcp_iam import OwnGcp, pinned_subject_values
 from agentid_policy_packs.analysis.github_oidc import _QUOTED
+from agentid_policy_packs.analysis.aws_patterns import is_pattern
 from agentid_policy_packs.analysis.values import is_unknown, values_at
 
 
@@ -53,6 +56,7 @@ USER_POOL = "aws:cognito/userPool:UserPool"
 # a Cognito identity pool hands AWS credentials to the users of its login providers (AGID-AWS-067 judges how)
 IDENTITY_POOL = "aws:cognito/identityPool:IdentityPool"
 _WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
+COGNITO_IDENTITY = "cognito-identity.amazonaws.com"  # Cognito identity pools' built-in web-identity issuer
 _CONFINING = ("StringEquals", "StringEqualsIgnoreCase", "StringLike")
 # the types AGID-GEN-006 judges a literal EKS issuer on (not twice)
 _EKS_JUDGED_BY_GEN_006 = (*AZURE_TYPES, GCP_PROVIDER)
@@ -155,7 +159,54 @@ def role_trusts(resource: Resource, *, iam_providers_only: bool = False) -> list
     return found
 
 
+def identity_pool_audiences(resource: Resource) -> list[tuple[str, list[str]]]:
+    """(label, audiences) of each web-identity statement of a role's trust whose principal is Cognito identity
+    (`cognito-identity.amazonaws.com`): the values of its positive exact `cognito-identity.amazonaws.com:aud`
+    conditions, each the id of the identity pool whose tokens it takes. A statement pinning no audience is
+    AGID-AWS-031's (any pool)."""
+    found = []
+    for trust in trust_statements(resource, _WEB_IDENTITY):
+        if not isinstance(trust, tuple):
+            continue  # unknown at preview: the trust rules' "cannot check"
+        label, statement = trust
+        federated = {f.lower() for f in (statement.principals or {}).get("Federated", ()) if isinstance(f, str)}
+        if COGNITO_IDENTITY not in federated:
+            continue
+        audiences = [v for c in statement.conditions
+                     if c.key.lower() == f"{COGNITO_IDENTITY}:aud" and not c.is_negative and not c.if_exists
+                     and not c.operator.startswith("ForAllValues:") and c.base_operator in _CONFINING
+                     for v in c.values if isinstance(v, str)]
+        if audiences:
+            found.append((label, audiences))
+    return found
+
+
+def _stack_identity_pools(resources: list[Resource]) -> set[str]:
+    return {pool for r in resources if r.type == IDENTITY_POOL
+            if isinstance(pool := known_state(r).get("id"), str) and not is_unknown(pool)}
+
+
+def _foreign_identity_pools(resources: list[Resource], roles: list[Resource]):
+    """r17-3: a role taking Cognito identity tokens of an identity pool the stack does not define. Pool ids name no
+    account, and in the classic flow (GetOpenIdToken, then AssumeRoleWithWebIdentity) the role may be in any
+    account: the pool's owner mints a token for any identity of its pool (developer-authenticated identities
+    included: GetOpenIdTokenForDeveloperIdentity), so it assumes the role. Source:
+    https://docs.aws.amazon.com/cognito/latest/developerguide/iam-roles.html (role trust and `aud`)."""
+    pools: set[str] | None = None
+    for role in roles:
+        for label, audiences in identity_pool_audiences(role):
+            pools = _stack_identity_pools(resources) if pools is None else pools
+            foreign = [a for a in audiences if is_pattern(a) or is_unknown(a) or a.strip() not in pools]
+            if not foreign:
+                continue
+            yield Violation(f"{label} trusts Cognito identity tokens of identity pool {foreign[0][:100]!r}, which is "
+                            "not one the stack defines: any AWS account can create an identity pool and mint its "
+                            "tokens for any identity it likes (GetOpenIdTokenForDeveloperIdentity); name the pool the "
+                            "stack defines (its id Output) in cognito-identity.amazonaws.com:aud", role.urn)
+
+
 def check(resources: list[Resource], config):
+    yield from _foreign_identity_pools(resources, [r for r in resources if r.type == ROLE])
     judged = [r for r in resources if r.type in (*AZURE_TYPES, GCP_PROVIDER, AWS_PROVIDER, COGNITO_IDP, *AGENTCORE,
                                                  *ISSUER_PATHS, ROLE, IDENTITY_POOL)]
     if not judged:
@@ -222,8 +273,8 @@ RULE = Rule(
     description="An IAM role trust, federated credential, WIF provider, IAM or Cognito OIDC provider, Cognito identity "
                 "pool or JWT authorizer trusting an "
                 "issuer every customer has one of (a GKE cluster's, a Cognito user pool's, an EKS cluster's, Google's "
-                "accounts.google.com) trusts one of the organisation's: a cluster of an own project, a pool the stack "
-                "defines, a subject that is a stack service account of an own project, or an issuer the gate lists.",
+                "accounts.google.com, a Cognito identity pool's) trusts one of the organisation's: a cluster of an own "
+                "project, a user or identity pool the stack defines, a subject that is a stack service account of an own project, or an issuer the gate lists.",
     remediation="Trust the issuer of a cluster or pool the stack defines or of an own project, and for Google a "
                 "subject that is the unique id of a stack service account; list your own in the base branch's "
                 "waivers.yaml policyPackConfig (all: ownGcpProjects; AGID-GEN-009 trustedIssuers) or with agentid "

@@ -201,3 +201,34 @@ def test_an_identity_pool_for_the_stacks_own_user_pool_under_the_gate():
         running.configure(OWN)
         assert findings(running, pool, identity_pool(state["id"])) == []
         assert names(running, pool, identity_pool("eu-west-1_Attacker9")) == [("ids", "mandatory")]
+
+
+def cognito_identity_role(*audiences: str, operator: str = "StringEquals"):
+    import json
+
+    condition = {"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}
+    if audiences:
+        condition[operator] = {"cognito-identity.amazonaws.com:aud": list(audiences)}
+    return ("aws:iam/role:Role", "role", {"assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+         "Action": "sts:AssumeRoleWithWebIdentity", "Condition": condition}]})})
+
+
+def test_a_role_trusting_an_identity_pool_the_stack_does_not_define(pack):
+    """red17 r17-3: identity pool ids name no account, and the pool's owner mints tokens for any identity."""
+    foreign = "us-east-1:11111111-2222-3333-4444-555555555555"
+    [(name, level, message)] = findings(pack, cognito_identity_role(foreign))
+    assert (name, level) == ("role", "mandatory"), message
+    assert f"identity pool '{foreign}', which is not one the stack defines" in message
+    assert names(pack, cognito_identity_role("us-east-1:*", operator="StringLike")) == [("role", "mandatory")]
+    assert findings(pack, cognito_identity_role()) == []  # no audience pinned: AGID-AWS-031's
+
+
+def test_a_role_trusting_the_stacks_own_identity_pool_under_the_gate():
+    pool = identity_pool()
+    _, state = mock_outputs(IDENTITY_POOL, "ids", pool[2])
+    with PackProcess.start(PACK, timeout=60, env={MOCK_ACCOUNTS_ENV: MOCK_ACCOUNT}) as running:
+        running.configure(OWN)
+        assert findings(running, pool, cognito_identity_role(state["id"])) == []
+        assert names(running, pool, cognito_identity_role(state["id"], "us-east-1:11111111-2222-3333-4444-555555555555")) \
+            == [("role", "mandatory")]
