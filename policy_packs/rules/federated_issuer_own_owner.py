@@ -24,8 +24,12 @@ Each of them also passes when the gate lists the exact issuer in this rule's tru
 --trusted-issuer URL`, or the base branch's waivers.yaml policyPackConfig). Which issuers are per-owner and where their
 URL names the owner is data (analysis/oidc_issuers.yaml `owner`, with sources). The settings are the gate's
 (strictness "subset"); the stack file's config makes nothing own (its gcp:project is the pull request's).
-An Entra tenant's issuer is AGID-GEN-003's (ownTenantIds); workforce pool providers sign in people, not workloads, and
-are not judged. An issuer or subject unknown at preview is AGID-GEN-003's / the pinning rules' "cannot check".
+The other inbound token authorizers AGID-GEN-008 knows are judged the same way (issue 11: a load balancer's
+authenticate-oidc, Easy Auth, Identity Platform, an AppSync Events API, a workforce pool provider, the JWT issuers of an
+API definition or an API Management policy trusting another account's Cognito pool or another project's cluster
+passed). An Entra tenant's issuer is AGID-GEN-003's (ownTenantIds); Google's subjects are judged only where a subject
+is pinned (federated credentials, WIF providers, role trusts). An issuer or subject unknown at preview is
+AGID-GEN-003's / the pinning rules' "cannot check".
 Sources: https://cloud.google.com/kubernetes-engine/docs/concepts/workload-identity,
 https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html,
 https://docs.aws.amazon.com/eks/latest/userguide/enable-iam-roles-for-service-accounts.html,
@@ -45,6 +49,7 @@ from agentid_policy_packs.analysis.aws_patterns import is_pattern
 from agentid_policy_packs.analysis.values import is_unknown, values_at
 
 
+from . import inbound_multi_tenant_issuer as gen008
 from .base import Resource, Rule, Violation
 from .documents import ROLE, trust_statements
 from .federated_issuer_known import (AGENTCORE, AWS_PROVIDER, AZURE_TYPES, COGNITO_IDP, DATA, GCP_PROVIDER,
@@ -58,6 +63,10 @@ IDENTITY_POOL = "aws:cognito/identityPool:IdentityPool"
 _WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"  # Cognito identity pools' built-in web-identity issuer
 _CONFINING = ("StringEquals", "StringEqualsIgnoreCase", "StringLike")
+# the other inbound token authorizers AGID-GEN-008 knows (load balancer authenticate-oidc, Easy Auth, Identity
+# Platform, AppSync Events, workforce pool providers, OpenAPI definitions, API Management policies: issue 11): their
+# issuers, wherever each names them (inbound_multi_tenant_issuer.literal_issuers)
+INBOUND = tuple(t for t in gen008.AUTHORIZERS if t not in (*ISSUER_PATHS, *AGENTCORE, GCP_PROVIDER))
 # the types AGID-GEN-006 judges a literal EKS issuer on (not twice)
 _EKS_JUDGED_BY_GEN_006 = (*AZURE_TYPES, GCP_PROVIDER)
 
@@ -101,6 +110,8 @@ def _issuers(resource: Resource) -> list[str]:
         found = [issuer for path in ISSUER_PATHS[resource.type] for _, issuer in values_at(resource.props, path)]
     elif resource.type == COGNITO_IDP and resource.props.get("providerType") != "OIDC":
         found = []  # SAML (AGID-GEN-003) and social providers
+    elif resource.type in INBOUND:
+        found = [issuer for _, issuer in gen008.literal_issuers(resource)]
     else:
         found = [_issuer(resource)]
     return [issuer for issuer in found if isinstance(issuer, str) and issuer.strip() and not is_unknown(issuer)]
@@ -208,7 +219,7 @@ def _foreign_identity_pools(resources: list[Resource], roles: list[Resource]):
 def check(resources: list[Resource], config):
     yield from _foreign_identity_pools(resources, [r for r in resources if r.type == ROLE])
     judged = [r for r in resources if r.type in (*AZURE_TYPES, GCP_PROVIDER, AWS_PROVIDER, COGNITO_IDP, *AGENTCORE,
-                                                 *ISSUER_PATHS, ROLE, IDENTITY_POOL)]
+                                                 *ISSUER_PATHS, ROLE, IDENTITY_POOL, *INBOUND)]
     if not judged:
         return
     listed = {i.strip().rstrip("/").lower() for i in config.get("trustedIssuers", []) if isinstance(i, str)}
@@ -271,7 +282,8 @@ RULE = Rule(
     category="weak-trust",
     enforcement="mandatory",
     description="An IAM role trust, federated credential, WIF provider, IAM or Cognito OIDC provider, Cognito identity "
-                "pool or JWT authorizer trusting an "
+                "pool or inbound token authorizer (JWT authorizers, load balancer OIDC, Easy Auth, API Management "
+                "validate-jwt, API definitions) trusting an "
                 "issuer every customer has one of (a GKE cluster's, a Cognito user pool's, an EKS cluster's, Google's "
                 "accounts.google.com, a Cognito identity pool's) trusts one of the organisation's: a cluster of an own "
                 "project, a user or identity pool the stack defines, a subject that is a stack service account of an own project, or an issuer the gate lists.",
@@ -283,7 +295,7 @@ RULE = Rule(
     check=check,
     stack=True,
     reads=(*AZURE_TYPES, GCP_PROVIDER, AWS_PROVIDER, COGNITO_IDP, *AGENTCORE, *ISSUER_PATHS, ROLE, IDENTITY_POOL,
-           USER_POOL, ACCOUNT_TYPE),
+           *INBOUND, USER_POOL, ACCOUNT_TYPE),
     config={"trustedIssuers": [], "ownGcpProjects": []},
     config_schema={"trustedIssuers": {"type": "array", "items": {"type": "string", "format": "https-url"}, "default": [],
                                       "description": "OIDC issuers of the organisation's own clusters and pools (set by "

@@ -435,6 +435,34 @@ def _off(resource: Resource, entry: dict) -> bool:
     return bool(switch) and switch[0][1] is entry.get("disabled_value", False)
 
 
+def literal_issuers(resource: Resource) -> list[tuple[str, str]]:
+    """(where, issuer) of every literal issuer an inbound authorizer of AUTHORIZERS takes callers' tokens from: its
+    issuer inputs, the issuers its OpenAPI definitions and API Management policies name (each read as its issuer:
+    _issuer_of); nothing when the authorizer is off. Unknown or unreadable ones are left out: AGID-GEN-008 /
+    AGID-GEN-003 say "cannot check" for them. For AGID-GEN-009, which judges whose a per-customer issuer is."""
+    entry = AUTHORIZERS.get(resource.type)
+    if entry is None or _off(resource, entry):
+        return []
+    found = [(where, value) for path in entry["issuers"] for where, value in _at(resource.props, path)]
+    for path in entry.get("documents") or ():
+        for where, text in _at(resource.props, path):
+            try:
+                found += [] if is_unknown(text) else [(f"{where} {inside}", issuer)
+                                                      for inside, issuer in _definition_issuers(entry, text)]
+            except _Unreadable:
+                pass
+    if entry["pins"] == "apim_policy":
+        form, value = resource.props.get(entry["format_input"]), resource.props.get(entry["policy_input"])
+        if (form is None or (isinstance(form, str) and form.strip().lower() in ("xml", "rawxml"))) \
+                and isinstance(value, str) and not is_unknown(value):
+            try:
+                found += [pair for item in validations(value) for pair in item.issuers]
+            except PolicyError:
+                pass
+    return [(where, _issuer_of(value)) for where, value in found
+            if isinstance(value, str) and value.strip() and not is_unknown(value)]
+
+
 def _judge(resource: Resource, entry: dict, path: str, where: str, value, config, pins=None):
     """`pins`: the (claim, values) the service requires, when the caller read them (an API Management validation's
     required claims); else read from the resource as its entry's `pins` says."""

@@ -59,6 +59,48 @@ def authorizer(issuer):
                                       "jwtConfiguration": {"issuer": issuer, "audiences": ["agents"]}})
 
 
+# issue 11: the other inbound authorizers AGID-GEN-008 knows, naming the issuer wherever each does
+def alb(issuer):
+    return ("aws:lb/listenerRule:ListenerRule", "alb", {
+        "listenerArn": "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/a/1/2", "actions": [
+            {"type": "authenticate-oidc", "authenticateOidc": {
+                "issuer": issuer, "clientId": "c", "clientSecret": "s", "authorizationEndpoint": "https://a",
+                "tokenEndpoint": "https://t", "userInfoEndpoint": "https://u"}}]})
+
+
+def easy_auth(issuer):
+    return ("azure-native:app:ContainerAppsAuthConfig", "auth", {
+        "authConfigName": "current", "containerAppName": "agent", "resourceGroupName": "rg", "identityProviders": {
+            "customOpenIdConnectProviders": {"idp": {"registration": {"clientId": "agent", "openIdConnectConfiguration": {
+                "wellKnownOpenIdConfiguration": f"{issuer}/.well-known/openid-configuration"}}}}}})
+
+
+def apim_policy(issuer):
+    return ("azure-native:apimanagement:ApiPolicy", "apim", {
+        "resourceGroupName": "rg", "serviceName": "apim", "apiId": "a", "format": "rawxml",
+        "value": f'<policies><inbound><validate-jwt header-name="Authorization"><openid-config url="{issuer}/.well-known/'
+                 'openid-configuration" /></validate-jwt></inbound></policies>'})
+
+
+def http_body(issuer):
+    import json
+
+    return ("aws:apigatewayv2/api:Api", "api", {"protocolType": "HTTP", "body": json.dumps({
+        "openapi": "3.0.1", "info": {"title": "a", "version": "1"}, "paths": {},
+        "components": {"securitySchemes": {"jwt": {"type": "oauth2", "x-amazon-apigateway-authorizer": {
+            "type": "jwt", "jwtConfiguration": {"issuer": issuer, "audience": ["a"]}}}}}})})
+
+
+def workforce(issuer):
+    return ("gcp:iam/workforcePoolProvider:WorkforcePoolProvider", "people", {
+        "location": "global", "workforcePoolId": "p", "providerId": "x", "attributeMapping": {"google.subject": "assertion.sub"},
+        "oidc": {"issuerUri": issuer, "clientId": "c"}})
+
+
+INBOUND = [alb, easy_auth, apim_policy, http_body, workforce]
+INBOUND_IDS = ["alb-authenticate-oidc", "easy-auth", "apim-validate-jwt", "http-api-body", "workforce-provider"]
+
+
 def findings(pack, *resources):
     stack = [r if isinstance(r, StackResource) else StackResource(r[0], r[1], urn(r[0], r[1]), r[2]) for r in resources]
     return sorted((d.urn.rsplit("::", 1)[-1], d.enforcement_level, d.message) for d in pack.analyze_stack(stack)
@@ -69,7 +111,8 @@ def names(pack, *resources):
     return [(name, level) for name, level, _ in findings(pack, *resources)]
 
 
-@pytest.mark.parametrize("make", [fic, wif, oidc, authorizer], ids=["fic", "wif", "oidc-provider", "jwt-authorizer"])
+@pytest.mark.parametrize("make", [fic, wif, oidc, authorizer, *INBOUND],
+                         ids=["fic", "wif", "oidc-provider", "jwt-authorizer", *INBOUND_IDS])
 def test_a_gke_cluster_issuer_of_a_project_the_gate_does_not_list(pack, make):
     [(name, level, message)] = findings(pack, make(GKE.format("attacker-proj")))
     assert level == "mandatory" and name == make("x")[1]
@@ -78,7 +121,8 @@ def test_a_gke_cluster_issuer_of_a_project_the_gate_does_not_list(pack, make):
     assert findings(pack, make(GKE.format("acme-prod"))) == []
 
 
-@pytest.mark.parametrize("make", [fic, wif, oidc, authorizer], ids=["fic", "wif", "oidc-provider", "jwt-authorizer"])
+@pytest.mark.parametrize("make", [fic, wif, oidc, authorizer, *INBOUND],
+                         ids=["fic", "wif", "oidc-provider", "jwt-authorizer", *INBOUND_IDS])
 def test_a_cognito_pool_the_stack_does_not_define(pack, make):
     [(name, level, message)] = findings(pack, make(COGNITO.format("eu-west-1_Attacker9")))
     assert level == "mandatory" and "pool eu-west-1_Attacker9 is not one the stack defines" in message, message
