@@ -179,3 +179,14 @@ def test_the_same_deletes_in_kube_system_are_flagged_and_in_the_agents_namespace
 ])
 def test_pod_deletes_and_reads_pass(pack, rule) -> None:
     assert _mine(pack, CLUSTER_ROLE, _role(None, rule)) == []
+
+
+@pytest.mark.parametrize("namespace", ["flux-system", "argocd", "kyverno", "cert-manager"])
+def test_operator_namespaces_holding_cluster_wide_accounts_and_leases_are_system_namespaces(pack, namespace) -> None:
+    """A cluster-wide operator's namespace: its Lease is the operator's leadership (AGID-K8S-018), and a pod there
+    runs as its cluster-admin account (AGID-K8S-005)."""
+    [(rule_id, level, message)] = _diags(pack, ROLE, _role(namespace, LEASE_RULE))
+    assert (rule_id, level) == (RULE, "mandatory") and f"in {namespace}" in message
+    pods = {"apiGroups": [""], "resources": ["pods"], "verbs": ["create"]}
+    assert [(r, level) for r, level, _ in _diags(pack, ROLE, _role(namespace, pods))] == [("AGID-K8S-005", "mandatory")]
+    assert _diags(pack, ROLE, _role(f"{namespace}-demo", LEASE_RULE)) == []
