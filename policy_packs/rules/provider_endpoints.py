@@ -5,7 +5,8 @@ registers from the stack's `<package>:*` config) signs in with the deployer's id
 runs, and its endpoint settings choose where that identity's requests go (prov20's gap):
   - aws: `endpoints` (any service: sts, iam, s3, ...) on a host outside every AWS partition's DNS suffixes (from
     botocore's partitions.json), or over plain http; `stsRegion` that is no region of a partition; `insecure`
-    (TLS not verified); `customCaBundle` naming a file of the change (whoever holds that CA reads the requests);
+    (TLS not verified); `customCaBundle` other than the operating system's trust store (whoever holds that CA
+    reads the requests), `httpProxy` / `httpsProxy` (the change's proxy carries every request);
   - azure-native, azuread, azure: `environment` other than Microsoft's clouds, `metadataHost` other than their
     ARM hosts (the provider takes its login and ARM endpoints from it), `oidcRequestUrl` outside the CI systems'
     token hosts (it receives the job's request token), `msiEndpoint` other than the machine's own identity endpoint;
@@ -41,7 +42,7 @@ DATA = Path(__file__).resolve().parent.parent / "analysis" / "provider_endpoints
 # what a default provider built from stack config must carry for this rule to judge it (default_providers.py);
 # gcp's `<service>CustomEndpoint` keys are matched by ENDPOINT_KEY_SUFFIX
 ENDPOINT_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
-    "aws": ("endpoints", "stsRegion", "customCaBundle", "insecure"),
+    "aws": ("endpoints", "stsRegion", "customCaBundle", "insecure", "httpProxy", "httpsProxy"),
     "azure-native": ("environment", "metadataHost", "oidcRequestUrl", "msiEndpoint"),
     "azuread": ("environment", "metadataHost", "oidcRequestUrl", "msiEndpoint"),
     "azure": ("environment", "metadataHost", "oidcRequestUrl", "msiEndpoint"),
@@ -146,9 +147,20 @@ def _aws(props: Mapping[str, Any]) -> Iterator[str | Unknown]:
     bundle = props.get("customCaBundle")
     if is_unknown(bundle):
         yield Unknown("customCaBundle")
-    elif isinstance(bundle, str) and bundle.strip() and _is_change_path(bundle):
-        yield (f"customCaBundle {bundle!r} is a file of the change: whoever holds that CA reads every AWS request "
-               "and the credentials STS returns")
+    elif isinstance(bundle, str) and bundle.strip() and bundle.strip() not in _data()["aws_system_ca_bundles"]:
+        where = "a file of the change" if _is_change_path(bundle) else "not the operating system's trust store"
+        yield (f"customCaBundle {bundle!r} is {where}: whoever holds one of its CAs and sits on the path reads every "
+               "AWS request and the credentials STS returns (a TLS-inspecting proxy's CA is the runner's setting, "
+               "AWS_CA_BUNDLE)")
+    # red17 r17-10: the change's proxy carries every request of the deployment; with a CA it trusts (above) it reads
+    # them, without one it still chooses where they go and sees every host (the runner's HTTPS_PROXY is not judged)
+    for key in ("httpProxy", "httpsProxy"):
+        proxy = props.get(key)
+        if is_unknown(proxy):
+            yield Unknown(key)
+        elif isinstance(proxy, str) and proxy.strip():
+            yield (f"{key} {proxy[:200]!r} sends every AWS request of the deployment through a proxy the change "
+                   "names (a proxy is the runner's setting: HTTPS_PROXY)")
 
 
 def _azure(props: Mapping[str, Any]) -> Iterator[str | Unknown]:
@@ -275,7 +287,7 @@ RULE = Rule(
     category="weak-trust",
     description="No provider endpoint setting (explicit or from stack config) that sends the deployer's credentials, "
                 "tokens or signed requests to a host other than the vendor's: aws endpoints / stsRegion / insecure / "
-                "customCaBundle, Azure environment / metadataHost / oidcRequestUrl / msiEndpoint, gcp universeDomain / "
+                "customCaBundle / proxies, Azure environment / metadataHost / oidcRequestUrl / msiEndpoint, gcp universeDomain / "
                 "*CustomEndpoint, a kubeconfig cluster behind a cloud token plugin.",
     remediation="Remove the endpoint override (the provider's defaults are the vendor's hosts); for a private "
                 "network use the vendor's VPC / private endpoint names (vpce-....amazonaws.com, "

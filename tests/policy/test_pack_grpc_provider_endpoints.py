@@ -30,6 +30,13 @@ RULE = "AGID-PRV-003"
     ("insecure", "aws", {"insecure": "true"}, {"insecure": False}),
     ("ca-of-the-change", "aws", {"customCaBundle": "certs/proxy-ca.pem"},
      {"customCaBundle": "/etc/ssl/certs/ca-certificates.crt"}),
+    # red17 r17-10: an absolute path is the change's file too (the plugin runs in the project directory), or one
+    # the program writes; a proxy the change names carries every request
+    ("ca-by-proc-cwd", "aws", {"customCaBundle": "/proc/self/cwd/evil-ca.pem"},
+     {"customCaBundle": "/etc/pki/tls/certs/ca-bundle.crt"}),
+    ("ca-in-tmp", "aws", {"customCaBundle": "/tmp/agent-ca.pem"}, {"region": "eu-west-1"}),
+    ("https-proxy", "aws", {"httpsProxy": "http://proxy.evil.example:8080"}, {"noProxy": "169.254.169.254"}),
+    ("http-proxy", "aws", {"httpProxy": "http://proxy.evil.example:8080"}, {"httpProxy": ""}),
     ("metadata-host", "azure-native", {"metadataHost": "management.attacker.example"},
      {"metadataHost": "management.azure.com"}),
     ("oidc-request", "azuread", {"useOidc": True, "oidcRequestUrl": "https://tokens.attacker.example/req"},

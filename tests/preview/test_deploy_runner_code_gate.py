@@ -181,6 +181,24 @@ def test_a_default_aws_provider_whose_sts_endpoint_is_another_host_fails_and_a_r
     assert (code, mandatory(violations)) == (0, [])
 
 
+def test_a_proxy_and_a_ca_bundle_of_the_change_fail_from_stack_config_and_an_explicit_provider(tmp_path):
+    """red17 r17-10: a CA bundle anywhere but the OS trust store, with the change's proxy, reads every AWS request."""
+    code, violations, _ = preview(tmp_path / "config", "import pulumi_aws as aws\n" + BUCKET,
+                                  "  aws:httpsProxy: http://proxy.evil.example:8080\n"
+                                  "  aws:customCaBundle: /proc/self/cwd/evil-ca.pem\n")
+    assert (code, mandatory(violations)) == (1, [("AGID-PRV-003", "default")])
+    [found] = [v for v in violations if v["policy"] == "AGID-PRV-003"]
+    assert "customCaBundle '/proc/self/cwd/evil-ca.pem' is not the operating system's trust store" in found["message"]
+    assert "httpsProxy 'http://proxy.evil.example:8080'" in found["message"]
+    program = ("import pulumi, pulumi_aws as aws\n"
+               "p = aws.Provider('mitm', region='eu-west-1', custom_ca_bundle='/tmp/agent-ca.pem')\n"
+               + BUCKET.replace('})', '}, opts=pulumi.ResourceOptions(provider=p))'))
+    code, violations, _ = preview(tmp_path / "explicit", program)
+    assert (code, mandatory(violations)) == (1, [("AGID-PRV-003", "mitm")])
+    code, violations, _ = preview(tmp_path / "system", program.replace("/tmp/agent-ca.pem", "/etc/ssl/certs/ca-certificates.crt"))
+    assert (code, mandatory(violations)) == (0, [])
+
+
 def test_an_explicit_gcp_provider_with_a_foreign_universe_fails(tmp_path):
     program = ("import pulumi, pulumi_gcp as gcp\n"
                "p = gcp.Provider('elsewhere', project='acme-prod', universe_domain='apis.attacker.example')\n"
