@@ -41,6 +41,13 @@ CASES = [  # action, resource ARN in account {a}
     ("s3-outposts:PutObject", "arn:aws:s3-outposts:us-east-1:{a}:outpost/op-01ac5d28a6a232904/bucket/drop/object/*"),
     ("s3-object-lambda:PutObject", "arn:aws:s3-object-lambda:us-east-1:{a}:accesspoint/drop"),
     ("glacier:UploadArchive", "arn:aws:glacier:us-east-1:{a}:vaults/drop"),
+    # calls carrying the agent's data into another account's API, GraphQL API, agent runtime or table
+    ("execute-api:Invoke", "arn:aws:execute-api:us-east-1:{a}:a1b2c3d4e5/prod/POST/ingest"),
+    ("execute-api:ManageConnections", "arn:aws:execute-api:us-east-1:{a}:a1b2c3d4e5/prod/POST/@connections/*"),
+    ("appsync:GraphQL", "arn:aws:appsync:us-east-1:{a}:apis/abcdefghijklmnopqrstuvwxyz/types/Mutation/fields/put"),
+    ("bedrock-agentcore:InvokeAgentRuntime", "arn:aws:bedrock-agentcore:us-east-1:{a}:runtime/drop-AbCdEf1234"),
+    ("dynamodb:PartiQLInsert", "arn:aws:dynamodb:us-east-1:{a}:table/t"),
+    ("kinesisvideo:PutMedia", "arn:aws:kinesisvideo:us-east-1:{a}:stream/s/1234567890123"),
 ]
 
 
