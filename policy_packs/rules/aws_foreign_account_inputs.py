@@ -9,6 +9,7 @@ account through a plain input, with no policy in sight (issue 11; red11a r02 r03
   - data: S3 Access Grants, Security Lake subscribers, Backup copy actions, S3 / ECR / S3 Tables replication, log
     subscriptions, deliveries and account policies, CloudTrail's bucket, EventBridge targets, SNS subscriptions,
     Bedrock invocation logging, GuardDuty finding exports, AMIs / snapshots shared by Image Builder and DLM;
+  - access: an EKS access entry's principal, and the aws-auth ConfigMap's mapRoles / mapUsers / mapAccounts;
   - network: VPC endpoint access to a domain, ENI attach permissions, peering, Direct Connect associations;
   - code: Lambda layers, images and code bundles, ECS / Batch / SageMaker / App Runner / AgentCore images of another
     account run with the resource's role.
@@ -47,6 +48,7 @@ from .base import Resource, Rule, Unknown, Violation
 from .aws_buckets import (BUCKET_TYPES, OWN_BUCKETS_CONFIG, OWN_BUCKETS_SCHEMA, OWN_BUCKETS_STRICTNESS, OwnBuckets,
                           bucket_name)
 from .iam_links import ROLE, NameIndex
+from .k8s_rbac_bypass_group import CONFIG_MAP_TYPES, aws_auth_lists
 from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
 
 DATA_FILE = Path(__file__).resolve().parents[1] / "analysis" / "aws_foreign_account_inputs.yaml"
@@ -137,6 +139,40 @@ def _judge(resource: Resource, spec: dict[str, Any], owner: _Owner):
                                 f"{problem}", resource.urn)
 
 
+_AWS_AUTH_HANDS = "access to the EKS cluster (an IAM identity of it authenticates and gets the mapped groups)"
+
+
+def _aws_auth(resource: Resource, owner: _Owner):
+    """red17 r17-11: the aws-auth ConfigMap admits IAM principals to an EKS cluster as an access entry does (the
+    pre-access-entry spelling of the same grant): a role or user of another account (mapRoles / mapUsers
+    rolearn / userarn) or a whole account (mapAccounts: every IAM user and role of it) is a cross-account admission
+    whatever the groups (https://docs.aws.amazon.com/eks/latest/userguide/auth-configmap.html). What cannot be
+    read is AGID-K8S-007's "cannot check" (mapRoles / mapUsers) or this rule's (mapAccounts)."""
+    for found in aws_auth_lists(resource, ("mapRoles", "mapUsers", "mapAccounts")):
+        if isinstance(found, Unknown):
+            yield Unknown(found.path, resource.urn)
+            continue
+        if isinstance(found, Violation):
+            if "data.mapAccounts" in found.message:
+                yield Violation(found.message, resource.urn)
+            continue
+        key, entries = found
+        for index, entry in enumerate(entries):
+            where = f"data.{key}[{index}]"
+            if key == "mapAccounts":
+                value, kind = (str(entry) if isinstance(entry, (str, int)) else None), "account"
+            else:
+                value = entry.get("rolearn" if key == "mapRoles" else "userarn") if isinstance(entry, dict) else None
+                kind = "principal"
+            if not isinstance(value, str) or not value.strip():
+                if key == "mapAccounts":
+                    yield Violation(f"{resource.name}: cannot check: {where} is not an account id", resource.urn)
+                continue  # not a mapping: AGID-K8S-007's "cannot check"
+            if (problem := owner.problem(kind, value, resource)) is not None:
+                yield Violation(f"{resource.name} hands {_AWS_AUTH_HANDS} to {value.strip()[:200]} ({where}): {problem}",
+                                resource.urn)
+
+
 def check(resources, config):
     judged = foreign_account_inputs()["judged"]
     owner = _Owner(list(resources), config)
@@ -144,6 +180,8 @@ def check(resources, config):
         spec = judged.get(resource.type)
         if spec is not None:
             yield from _judge(resource, spec, owner)
+        elif resource.type in CONFIG_MAP_TYPES:
+            yield from _aws_auth(resource, owner)
 
 
 RULE = Rule(
@@ -151,8 +189,8 @@ RULE = Rule(
     title="aws-no-foreign-account-inputs",
     severity="critical",
     category="public-access",
-    description="No delegated administrator, master user, data copy, log or event delivery, share, network path or "
-                "function code names an account (principal, destination, bucket, image) not known to be the "
+    description="No delegated administrator, master user, data copy, log or event delivery, share, network path, "
+                "EKS admission (access entry, aws-auth mapping) or function code names an account (principal, destination, bucket, image) not known to be the "
                 "stack's own.",
     remediation="Name accounts you own (list them in ownAccountIds), buckets and roles this stack defines, or "
                 "resources of this stack by their outputs; never share with \"all\"; waive a reviewed partner "
@@ -163,5 +201,5 @@ RULE = Rule(
     config={**OWN_ACCOUNTS_CONFIG, **OWN_BUCKETS_CONFIG},
     config_schema={**OWN_ACCOUNTS_SCHEMA, **OWN_BUCKETS_SCHEMA},
     config_strictness={**OWN_ACCOUNTS_STRICTNESS, **OWN_BUCKETS_STRICTNESS},
-    reads=tuple(dict.fromkeys((*foreign_account_inputs()["judged"], *BUCKET_TYPES, ROLE))),
+    reads=tuple(dict.fromkeys((*foreign_account_inputs()["judged"], *BUCKET_TYPES, ROLE, *CONFIG_MAP_TYPES))),
 )

@@ -54,7 +54,10 @@ def _access_entry(resource: Resource):
             yield Violation(f"EKS access entry {resource.name} puts {who} in Kubernetes group {name}: {why}")
 
 
-def _aws_auth(resource: Resource):
+def aws_auth_lists(resource: Resource, keys=AWS_AUTH_KEYS):
+    """For the kube-system/aws-auth ConfigMap (or patch): each of `keys` of its data parsed as the YAML list EKS reads,
+    as (key, list); Unknown for a value unknown at preview; a Violation (cannot check) for one that is not a YAML
+    list. Nothing for any other ConfigMap. Shared by AGID-K8S-007 (groups) and AGID-AWS-064 (whose principals)."""
     metadata = resource.props.get("metadata")
     if not isinstance(metadata, dict) or metadata.get("name") != "aws-auth" \
             or metadata.get("namespace") not in (None, "kube-system"):
@@ -63,7 +66,7 @@ def _aws_auth(resource: Resource):
     if is_unknown(data):
         yield Unknown("data")
         return
-    for key in AWS_AUTH_KEYS:
+    for key in keys:
         text = data.get(key) if isinstance(data, dict) else None
         if is_unknown(text):
             yield Unknown(f"data.{key}")
@@ -80,9 +83,18 @@ def _aws_auth(resource: Resource):
             yield Violation(f"aws-auth ConfigMap {resource.name}: cannot check: {refused}")
             continue
         if not isinstance(entries, list):
-            yield Violation(f"aws-auth ConfigMap {resource.name}: cannot check: data.{key} is not a YAML list of "
-                            "{rolearn | userarn, username, groups}")
+            shape = "account ids" if key == "mapAccounts" else "{rolearn | userarn, username, groups}"
+            yield Violation(f"aws-auth ConfigMap {resource.name}: cannot check: data.{key} is not a YAML list of {shape}")
             continue
+        yield key, entries
+
+
+def _aws_auth(resource: Resource):
+    for found in aws_auth_lists(resource):
+        if not isinstance(found, tuple):
+            yield found
+            continue
+        key, entries = found
         for index, entry in enumerate(entries):
             where = f"data.{key}[{index}]"
             if not isinstance(entry, dict):

@@ -241,3 +241,32 @@ def test_a_bucket_the_gate_lists_as_own_is_own_for_every_delivery(pack) -> None:
                    "buckets (acme-central-logs)" in m for _, m in flagged), flagged
     finally:
         pack.configure(OWN_CONFIG)
+
+
+def aws_auth(type_: str = "kubernetes:core/v1:ConfigMap", **data: str) -> tuple[str, str, dict]:
+    return (type_, "aws-auth", {"metadata": {"name": "aws-auth", "namespace": "kube-system"}, "data": data})
+
+
+def test_the_aws_auth_config_map_admitting_another_account_blocks_as_an_access_entry_does(pack) -> None:
+    """red17 r17-11: the aws-auth ConfigMap (or a patch of it) admits IAM principals to an EKS cluster, the spelling of
+    an access entry before access entries: another account's role or user, or a whole account, is a cross-account
+    admission whatever the groups."""
+    pack.configure(OWN_CONFIG)
+    roles = f"- rolearn: arn:aws:iam::{OTHER}:role/anything\n  username: ops\n  groups: [ops-admins]\n"
+    users = f"- userarn: arn:aws:iam::{OTHER}:user/alice\n  username: alice\n  groups: [ops-admins]\n"
+    accounts = f'- "{OTHER}"\n'
+    for type_ in ("kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:ConfigMapPatch"):
+        found = findings(pack, aws_auth(type_, mapRoles=roles, mapUsers=users, mapAccounts=accounts))
+        assert [message.split(": ", 1)[0] for _, message in found] == [
+            f"aws-auth hands access to the EKS cluster (an IAM identity of it authenticates and gets the mapped "
+            f"groups) to {where} (data.{key}[0])" for key, where in (  # sorted by message
+                ("mapAccounts", OTHER), ("mapRoles", f"arn:aws:iam::{OTHER}:role/anything"),
+                ("mapUsers", f"arn:aws:iam::{OTHER}:user/alice"))], found
+    own = aws_auth(mapRoles=roles.replace(OTHER, OWN), mapUsers=users.replace(OTHER, OWN), mapAccounts=f"- {OWN}\n")
+    assert findings(pack, own) == []
+    # another ConfigMap of the same name elsewhere maps nothing; an unreadable mapAccounts cannot be checked
+    elsewhere = ("kubernetes:core/v1:ConfigMap", "aws-auth", {"metadata": {"name": "aws-auth", "namespace": "apps"},
+                                                               "data": {"mapAccounts": accounts}})
+    assert findings(pack, elsewhere) == []
+    [(_, message)] = findings(pack, aws_auth(mapAccounts=f"{OTHER}: yes\n"))
+    assert "cannot check: data.mapAccounts is not a YAML list of account ids" in message
