@@ -14,8 +14,8 @@ a pool, and where they name it:
     Events API's `eventConfig.authProviders[].cognitoConfig.userPoolId`;
   - inside an OpenAPI definition (issue 11): a REST API body's `x-amazon-apigateway-authorizer` of type
     cognito_user_pools (`providerARNs`), an HTTP API body's of type jwt (`jwtConfiguration.issuer`), a Cloud Endpoints
-    / GCP API Gateway `x-google-issuer`; a definition unknown at preview cannot be checked until known (one that
-    cannot be read is AGID-AWS-046's / AGID-GEN-008's).
+    / GCP API Gateway `x-google-issuer`, an API Management policy's validate-jwt; a definition or policy unknown at
+    preview cannot be checked until known (one that cannot be read is AGID-AWS-046's / AGID-GEN-008's).
 A literal ARN / id names the stack pool whose known id / ARN it is (under the gate the mocks give them); one naming a
 pool the stack does not define cannot be checked (its sign-up settings are not the stack's); an Output the stack pool
 iam_links.output_sources proves on that input (else cannot check until known).
@@ -161,6 +161,12 @@ def _trusted(resource: Resource, pools: dict[str, Resource]) -> Iterator[Outcome
                                 "not define: cannot check: the pool's sign-up settings and identity providers are not "
                                 "the stack's (whoever may become its user, or its owner, gets a token it accepts)",
                                 resource.urn)
+    entry = gen008.AUTHORIZERS.get(resource.type) or {}
+    if entry.get("pins") == "apim_policy":  # an API Management policy's validate-jwt naming a pool's issuer
+        if is_unknown(resource.props.get(entry["policy_input"])):
+            yield Unknown(f"{resource.name}.{entry['policy_input']}", resource.urn)
+        for _, issuer in gen008.literal_issuers(resource):
+            yield from _by_literal(issuer, "issuer", pools)[1]
     inputs, encoding = DOCUMENTS.get(resource.type, ((), None))
     for path in inputs:
         for where, text in gen008._at(resource.props, path):

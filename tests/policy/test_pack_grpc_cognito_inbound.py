@@ -201,3 +201,24 @@ def test_an_api_definition_unknown_at_preview_cannot_be_checked(pack) -> None:
                  "until known: api.body is computed during preview")], type_
         # look-alike: an API with no definition names no pool
         assert stack_findings(pack, "AGID-AWS-060", [up, (type_, "api", {"name": "r", "protocolType": "HTTP"})]) == []
+
+
+def test_an_api_management_policy_validating_a_pool_s_tokens_trusts_that_pool(pack) -> None:
+    """issue 11: an API Management validate-jwt on the issuer of a stack pool anyone can sign up to passed."""
+    apim = "azure-native:apimanagement:ApiPolicy"
+
+    def policy(value):
+        return (apim, "apim", {"resourceGroupName": "rg", "serviceName": "apim", "apiId": "a", "format": "rawxml",
+                               "value": value})
+
+    jwt = ('<policies><inbound><validate-jwt header-name="Authorization"><openid-config url="https://cognito-idp.'
+           f'us-east-1.amazonaws.com/{POOL_ID}/.well-known/openid-configuration" /></validate-jwt></inbound></policies>')
+    for props, expected in (({}, [("apim", True)]), (CLOSED, [])):
+        up = StackResource(USER_POOL, "up", urn(USER_POOL, "up"), {**props, "id": POOL_ID, "arn": POOL_ARN})
+        found = stack_findings(pack, "AGID-AWS-060", [up, policy(jwt)], "mandatory")
+        assert [(name, "trusts user pool up, which lets anyone sign up" in message) for name, message in found] \
+            == expected, props
+    up = StackResource(USER_POOL, "up", urn(USER_POOL, "up"), {"id": POOL_ID, "arn": POOL_ARN})
+    assert stack_findings(pack, "AGID-AWS-060", [up, policy(UNKNOWN)]) == [
+        ("", "can't run policy 'AGID-AWS-060' from policy pack 'agent-guard@v0.0.1' during preview: cannot check "
+             "until known: apim.value is computed during preview")]
