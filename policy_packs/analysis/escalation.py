@@ -443,7 +443,10 @@ def _on_created(requirement: Requirement, method: EscalationMethod, statements: 
     created = tuple(grant.pattern for grant in granting_statements(replace(creator, any_target=True), statements, today))
     if not created:
         return []
-    return granting_statements(replace(requirement, resources=((None, created),), created_by=None), statements, today)
+    # each resource type the requirement reaches keeps its own test, the created names added to its useful patterns
+    # (SendCommand on a created document still needs its instances: a document alone runs nowhere)
+    resources = tuple((type_, (*useful, *created)) for type_, useful in requirement.resources) or ((None, created),)
+    return granting_statements(replace(requirement, resources=resources, created_by=None), statements, today)
 
 
 @lru_cache(maxsize=1)

@@ -29,6 +29,9 @@ ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
 ACCOUNT = "111122223333"
 VIEW = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 CLUSTER_ADMIN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+OPS_DOC = f"arn:aws:ssm:eu-west-1:{ACCOUNT}:document/ops-run"
+OTHER_DOC = f"arn:aws:ssm:eu-west-1:{ACCOUNT}:document/agent-notes"
+INSTANCES = f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/*"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
@@ -78,6 +81,11 @@ FLAGGED = {
         allow("iam:PassRole")],
     "PassRoleConfigRemediationExistingRule": [allow(["config:PutRemediationConfigurations", "iam:PassRole"])],
     "SsmRegisterMaintenanceWindowTask": [allow("ssm:RegisterTaskWithMaintenanceWindow")],
+    # SendCommand pinned to a customer document the holder may create or rewrite: any command on every instance
+    "SsmCreateDocumentSendCommand": [allow("ssm:SendCommand", [OPS_DOC, INSTANCES]), allow("ssm:CreateDocument")],
+    "SsmCreateDocumentSendCommand under the granted name": [allow("ssm:SendCommand", [OPS_DOC, INSTANCES]),
+                                                            allow("ssm:CreateDocument", OPS_DOC)],
+    "SsmUpdateDocumentSendCommand": [allow(["ssm:SendCommand", "ssm:UpdateDocument"], [OPS_DOC, INSTANCES])],
     "RolesAnywhereCreateTrustAnchor": [allow("rolesanywhere:CreateTrustAnchor")],
     "RolesAnywhereCreateTrustAnchor by wildcard": [allow("rolesanywhere:Create*")],
 }
@@ -101,6 +109,11 @@ LOOK_ALIKE = {
         allow("iam:PassRole", condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}})],
     "PutRemediationConfigurations without a PassRole": [allow("config:PutRemediationConfigurations")],
     "maintenance window reads": [allow(["ssm:GetMaintenanceWindowTask", "ssm:DescribeMaintenanceWindowTasks"])],
+    "SendCommand of a customer document the holder cannot write": [allow("ssm:SendCommand", [OPS_DOC, INSTANCES]),
+                                                                    allow("ssm:CreateDocument", OTHER_DOC)],
+    "SendCommand of a customer document, change calendars writable": [
+        allow("ssm:SendCommand", [OPS_DOC, INSTANCES]),
+        allow("ssm:UpdateDocument", OPS_DOC, {"StringEquals": {"ssm:DocumentType": "ChangeCalendar"}})],
     "Roles Anywhere reads": [allow(["rolesanywhere:ListTrustAnchors", "rolesanywhere:GetTrustAnchor"])],
 }
 
