@@ -203,6 +203,10 @@ LEASE_TYPES = tuple(f"kubernetes:coordination.k8s.io/{v}:{k}" for v, kinds in (
     ("v1beta1", ("Lease", "LeasePatch", "LeaseCandidate", "LeaseCandidatePatch")),
     ("v1alpha1", ("LeaseCandidate", "LeaseCandidatePatch")),
     ("v1alpha2", ("LeaseCandidate", "LeaseCandidatePatch"))) for k in kinds)
+# API Priority and Fairness objects the stack may write itself: AGID-K8S-018.
+FLOW_CONTROL_TYPES = tuple(f"kubernetes:flowcontrol.apiserver.k8s.io/{v}:{k}" for v in ("v1", "v1beta1", "v1beta2", "v1beta3")
+                           for k in ("FlowSchema", "FlowSchemaPatch", "PriorityLevelConfiguration",
+                                     "PriorityLevelConfigurationPatch"))
 
 
 def builtin_cluster_role(name: str) -> tuple[bool, str] | None:

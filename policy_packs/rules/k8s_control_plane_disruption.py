@@ -19,16 +19,22 @@ check"; wildcard apiGroups, resources and verbs (and `*/...` subresource spellin
 authorizer matches them. resourceNames bound nothing there (the system Leases carry component and node names), but a
 named rule never reaches create. Passes: a Role of an ordinary namespace (the agent's own leader election), reads.
 The stack writing such a Lease or LeaseCandidate itself (`kubernetes:coordination.k8s.io/v1:Lease` in kube-system)
-is the same takeover at deployment and is flagged too; its namespace unset is "cannot check".
+is the same takeover at deployment and is flagged too; its namespace unset is "cannot check". So is a FlowSchema or
+PriorityLevelConfiguration the stack writes that is one of the API server's own (a built-in name: data
+`flow_control_builtins`), a FlowSchema routing to the exempt level, or one matching requests beyond named service
+accounts of ordinary namespaces (users, groups, `*`, kube-system's accounts); a new level, and a schema for the
+stack's own service accounts, pass.
 """
 
 from __future__ import annotations
 
-from agentid_policy_packs.analysis.k8s_rbac import DISRUPTION_PATHS, LEASE_TYPES, ROLE_TYPES, system_namespace
+from agentid_policy_packs.analysis.k8s_rbac import (
+    DISRUPTION_PATHS, FACTS, FLOW_CONTROL_TYPES, LEASE_TYPES, ROLE_TYPES, NotYetKnown, Unreadable, list_at, object_at,
+    system_namespace)
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
-from .k8s_roles import judge_paths
+from .k8s_roles import failing_closed, judge_paths
 
 
 def _lease_object(resource: Resource):
@@ -47,9 +53,70 @@ def _lease_object(resource: Resource):
                         "service)")
 
 
+def _literal(value, path: str) -> str:
+    if is_unknown(value):
+        raise NotYetKnown(path)
+    if not isinstance(value, str) or not value:
+        raise Unreadable(f"{path} is not a name")
+    return value
+
+
+def _subject_problem(subject, path: str) -> str | None:
+    """Why a FlowSchema subject reaches requests beyond one service account of an ordinary namespace; None if not."""
+    subject = object_at(subject, path, required=True)
+    kind = _literal(subject.get("kind"), f"{path}.kind")
+    if kind != "ServiceAccount":
+        inner = object_at(subject.get(kind.lower()), f"{path}.{kind.lower()}")
+        return f"{kind} {inner.get('name') if isinstance(inner.get('name'), str) else '?'}"
+    account = object_at(subject.get("serviceAccount"), f"{path}.serviceAccount", required=True)
+    name = _literal(account.get("name"), f"{path}.serviceAccount.name")
+    namespace = _literal(account.get("namespace"), f"{path}.serviceAccount.namespace")
+    if name == "*" or namespace == "*" or system_namespace(namespace):
+        return f"service accounts {namespace}/{name}"
+    return None
+
+
+def _flow_object(resource: Resource):
+    """A FlowSchema / PriorityLevelConfiguration the stack writes: the API server's own (a built-in name), a schema
+    matching other clients' requests, or one exempting its clients from every limit."""
+    kind = resource.type.rsplit(":", 1)[-1].removesuffix("Patch")
+    builtins = FACTS["flow_control_builtins"]
+    metadata = object_at(resource.props.get("metadata"), "metadata")
+    name = metadata.get("name")
+    if is_unknown(name):
+        raise NotYetKnown("metadata.name")
+    if name in builtins[kind] or (resource.type.endswith("Patch") and not isinstance(name, str)):
+        yield Violation(f"{kind} {resource.name} rewrites the API server's own {kind} {name}: it decides how the "
+                        "control plane's and every client's requests are served (a cluster-wide denial of service)")
+        return
+    if kind != "FlowSchema":
+        return  # a new priority level serves only the schemas that name it
+    spec = object_at(resource.props.get("spec"), "spec")
+    level = object_at(spec.get("priorityLevelConfiguration"), "spec.priorityLevelConfiguration").get("name")
+    if is_unknown(level):
+        raise NotYetKnown("spec.priorityLevelConfiguration.name")
+    if level in builtins["exempt_levels"]:
+        yield Violation(f"FlowSchema {resource.name} routes its requests to the exempt priority level: its clients "
+                        "are exempt from every API limit and can starve the control plane's requests")
+        return
+    others = []
+    for index, rule in enumerate(list_at(spec.get("rules"), "spec.rules")):
+        rule = object_at(rule, f"spec.rules[{index}]", required=True)
+        for position, subject in enumerate(list_at(rule.get("subjects"), f"spec.rules[{index}].subjects")):
+            if why := _subject_problem(subject, f"spec.rules[{index}].subjects[{position}]"):
+                others.append(why)
+    if others:
+        yield Violation(f"FlowSchema {resource.name} reclassifies the API requests of {', '.join(dict.fromkeys(others))} "
+                        "(other clients: the controllers', scheduler's, kubelets' or every user's), so its priority "
+                        "level can starve them (a cluster-wide denial of service)")
+
+
 def check(resource: Resource, config):
     if resource.type in LEASE_TYPES:
         yield from _lease_object(resource)
+        return
+    if resource.type in FLOW_CONTROL_TYPES:
+        yield from failing_closed(resource, _flow_object(resource))
         return
     yield from judge_paths(resource, DISRUPTION_PATHS, "writes the Leases there")
 
@@ -62,7 +129,7 @@ RULE = Rule(
     description="No ClusterRole, and no Role in a system namespace (kube-system, kube-node-lease, gke-*), creates, "
                 "updates, patches or deletes coordination.k8s.io Leases or LeaseCandidates or API Priority and Fairness "
                 "FlowSchemas / PriorityLevelConfigurations, or deletes workloads, nodes, namespaces or CRDs, and the "
-                "stack writes no Lease there: whoever does takes leadership from kube-controller-manager, "
+                "stack writes no Lease there nor flow control over other clients' requests: whoever does takes leadership from kube-controller-manager, "
                 "kube-scheduler and the cloud controllers, fakes node heartbeats, starves their API requests or "
                 "removes the DNS, networking and policy-engine components (a cluster-wide denial of service).",
     remediation="Grant lease writes in a namespaced Role of the workload's own namespace (create, plus get/update "
@@ -70,6 +137,6 @@ RULE = Rule(
                 "or in kube-system; leave flow control to cluster administrators.",
     url="https://kubernetes.io/docs/concepts/architecture/leases/#leader-election",
     check=check,
-    resource_types=ROLE_TYPES + LEASE_TYPES,
+    resource_types=ROLE_TYPES + LEASE_TYPES + FLOW_CONTROL_TYPES,
     enforcement="mandatory",
 )

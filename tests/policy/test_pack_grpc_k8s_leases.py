@@ -190,3 +190,53 @@ def test_operator_namespaces_holding_cluster_wide_accounts_and_leases_are_system
     pods = {"apiGroups": [""], "resources": ["pods"], "verbs": ["create"]}
     assert [(r, level) for r, level, _ in _diags(pack, ROLE, _role(namespace, pods))] == [("AGID-K8S-005", "mandatory")]
     assert _diags(pack, ROLE, _role(f"{namespace}-demo", LEASE_RULE)) == []
+
+
+FLOW = "kubernetes:flowcontrol.apiserver.k8s.io/v1"
+
+
+def _schema(subjects, level="agent-level", name="agent-schema"):
+    return {"metadata": {"name": name}, "spec": {"matchingPrecedence": 500, "priorityLevelConfiguration": {"name": level},
+            "rules": [{"subjects": subjects, "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"],
+                                                                "namespaces": ["*"], "clusterScope": True}]}]}}
+
+
+OWN_SA = {"kind": "ServiceAccount", "serviceAccount": {"name": "agent", "namespace": "agents"}}
+
+
+@pytest.mark.parametrize("type_, props, fragment", [
+    (f"{FLOW}:FlowSchema", _schema([{"kind": "Group", "group": {"name": "system:authenticated"}}]),
+     "reclassifies the API requests of Group system:authenticated"),
+    (f"{FLOW}:FlowSchema", _schema([{"kind": "ServiceAccount", "serviceAccount": {"name": "*", "namespace": "agents"}}]),
+     "service accounts agents/*"),
+    (f"{FLOW}:FlowSchema", _schema([{"kind": "ServiceAccount",
+                                     "serviceAccount": {"name": "generic-garbage-collector", "namespace": "kube-system"}}]),
+     "service accounts kube-system/generic-garbage-collector"),
+    (f"{FLOW}:FlowSchema", _schema([OWN_SA], level="exempt"), "routes its requests to the exempt priority level"),
+    (f"{FLOW}:FlowSchemaPatch", {"metadata": {"name": "kube-controller-manager"}, "spec": {"matchingPrecedence": 9000}},
+     "rewrites the API server's own FlowSchema kube-controller-manager"),
+    (f"{FLOW}:PriorityLevelConfigurationPatch", {"metadata": {"name": "leader-election"}},
+     "rewrites the API server's own PriorityLevelConfiguration leader-election"),
+    ("kubernetes:flowcontrol.apiserver.k8s.io/v1beta3:FlowSchema", _schema([{"kind": "User", "user": {"name": "*"}}]),
+     "User *"),
+])
+def test_the_stack_writing_flow_control_over_other_clients_is_flagged(pack, type_, props, fragment) -> None:
+    [(rule_id, level, message)] = _diags(pack, type_, props)
+    assert (rule_id, level) == (RULE, "mandatory") and fragment in message, message
+
+
+@pytest.mark.parametrize("type_, props", [
+    (f"{FLOW}:FlowSchema", _schema([OWN_SA])),
+    (f"{FLOW}:PriorityLevelConfiguration", {"metadata": {"name": "agent-level"}, "spec": {"type": "Limited"}}),
+], ids=["schema of the stack's own account", "a new level"])
+def test_flow_control_for_the_stacks_own_accounts_passes(pack, type_, props) -> None:
+    assert _diags(pack, type_, props) == []
+
+
+def test_flow_control_unknown_or_unreadable_never_passes(pack) -> None:
+    from tests.policy.ruletools import UNKNOWN
+    [(rule_id, _, message)] = _diags(pack, f"{FLOW}:FlowSchema", _schema([{"kind": "ServiceAccount",
+                                                                         "serviceAccount": {"name": UNKNOWN, "namespace": "agents"}}]))
+    assert rule_id == RULE and "cannot check until known" in message
+    [(rule_id, _, message)] = _diags(pack, f"{FLOW}:FlowSchema", _schema(["system:authenticated"]))
+    assert rule_id == RULE and "cannot check" in message
