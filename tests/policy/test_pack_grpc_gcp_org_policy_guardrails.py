@@ -44,6 +44,8 @@ FLAGGED = {
     "v2-audit-exemption-guard": v2("iam.disableAuditLoggingExemption", {"rules": [{"enforce": "FALSE"}]}),
     "v2-key-expiry": v2("iam.serviceAccountKeyExpiryHours", {"rules": [{"allowAll": "TRUE"}]}),
     "v2-hmac": v2("storage.restrictAuthTypes", {"reset": True}),
+    # red17: the managed successor of domain-restricted sharing is enforced or not (its principals are parameters)
+    "v2-managed-allowed-members-off": v2("iam.managed.allowedPolicyMembers", {"rules": [{"enforce": "FALSE"}]}),
     "v2-unreviewed-iam": v2("iam.managed.someConstraintGoogleAddsLater", {"rules": [{"enforce": False}]}),
     "legacy-unreviewed-iam": legacy(PROJECT, "constraints/iam.someListConstraint", listPolicy={"allow": {"all": True}}),
     "legacy-project-boolean": legacy(PROJECT, "constraints/iam.disableServiceAccountKeyCreation",
@@ -59,6 +61,8 @@ PASSING = {
     "v2-own-domains": v2("iam.allowedPolicyMemberDomains", {"rules": [{"values": {"allowedValues": ["C03xgje4y"]}}]},
                          "organizations/123456"),
     "v2-other-constraint": v2("compute.vmExternalIpAccess", {"rules": [{"allowAll": "TRUE"}]}),
+    "v2-managed-allowed-members-on": v2("iam.managed.allowedPolicyMembers", {"rules": [
+        {"enforce": "TRUE", "parameters": '{"allowedMemberSubjects": ["principalSet://goog/cloudIdentityCustomerId/C03xgje4y"]}'}]}),
     "v2-unreviewed-iam-enforced": v2("iam.managed.someConstraintGoogleAddsLater", {"rules": [{"enforce": True}]}),
     "v2-dry-run-only": (V2, "guardrail", {"name": "projects/p/policies/iam.disableServiceAccountKeyCreation",
                                           "parent": "projects/p", "dryRunSpec": {"rules": [{"enforce": "FALSE"}]}}),
