@@ -8,7 +8,8 @@ account through a plain input, with no policy in sight (issue 11; red11a r02 r03
     OpenSearch master user, a shared directory, a License Manager grant, a role handed to the Shield Response Team;
   - data: S3 Access Grants, Security Lake subscribers, Backup copy actions, S3 / ECR / S3 Tables replication, log
     subscriptions, deliveries and account policies, CloudTrail's bucket, EventBridge targets, SNS subscriptions,
-    Bedrock invocation logging, GuardDuty finding exports, AMIs / snapshots shared by Image Builder and DLM;
+    Bedrock invocation logging, GuardDuty finding exports, AMIs / snapshots shared by Image Builder and DLM,
+    objects the stack uploads or copies into a bucket (an ObjectCopy pinned by expectedBucketOwner to an own account passes);
   - access: an EKS access entry's principal, and the aws-auth ConfigMap's mapRoles / mapUsers / mapAccounts;
   - network: VPC endpoint access to a domain, ENI attach permissions, peering, Direct Connect associations;
   - code: Lambda layers, images and code bundles, ECS / Batch / SageMaker / App Runner / AgentCore images of another
@@ -115,9 +116,21 @@ def _applies(resource: Resource, when: dict[str, list[str]]):
     return True
 
 
+def _owner_pinned(resource: Resource, path: str | None, owner: _Owner) -> bool:
+    """Does the input at `path` pin the named bucket's owner to an account listed as own? (S3 refuses the request
+    when the bucket's owner differs: x-amz-expected-bucket-owner,
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html)"""
+    if path is None:
+        return False
+    value = value_at(dict(resource.props), path)
+    return isinstance(value, str) and not is_unknown(value) and value.strip() in owner.own.listed
+
+
 def _judge(resource: Resource, spec: dict[str, Any], owner: _Owner):
     for entry in spec["inputs"]:
         if not (yield from _applies(resource, entry.get("when", {}))):
+            continue
+        if _owner_pinned(resource, entry.get("pinned_by"), owner):
             continue
         public = {v.lower() for v in entry.get("public", ())}
         for where, value in json_values_at(dict(resource.props), entry["path"]):

@@ -38,6 +38,8 @@ def _judged_paths():
         for entry in spec["inputs"]:
             yield token, entry["path"]
             yield from ((token, path) for path in entry.get("when", {}))
+            if "pinned_by" in entry:
+                yield token, entry["pinned_by"]
 
 
 @lru_cache(maxsize=1)

@@ -270,3 +270,32 @@ def test_the_aws_auth_config_map_admitting_another_account_blocks_as_an_access_e
     assert findings(pack, elsewhere) == []
     [(_, message)] = findings(pack, aws_auth(mapAccounts=f"{OTHER}: yes\n"))
     assert "cannot check: data.mapAccounts is not a YAML list of account ids" in message
+
+
+def test_objects_the_stack_writes_go_only_into_own_buckets(pack) -> None:
+    """A BucketObjectv2 / BucketObject / ObjectCopy uploads data at deploy time with the deployer's credentials: into a
+    bucket of unknown owner it ships that data out. The stack's bucket (by an Output of it), a bucket the gate lists,
+    or an ObjectCopy pinned with expectedBucketOwner (S3 refuses the copy when the owner differs) pass."""
+    bucket = res("aws:s3/bucketV2:BucketV2", "site", {"bucket": "acme-site"})
+
+    def writes(target: str, **extra) -> list[StackResource]:
+        after = (bucket.urn,)
+        return [res("aws:s3/bucketObjectv2:BucketObjectv2", "obj", {"bucket": target, "key": "k", "content": "x"}, after),
+                res("aws:s3/bucketObject:BucketObject", "legacy", {"bucket": target, "key": "k", "content": "x"}, after),
+                res("aws:s3/objectCopy:ObjectCopy", "copy", {"bucket": target, "key": "k", "source": "acme-site/k",
+                                                            **extra}, after)]
+
+    pack.configure({RULE: {"ownAccountIds": [OWN], "ownS3Buckets": ["acme-archive"]}})
+    try:
+        assert findings(pack, bucket, *writes("acme-site")) == []
+        assert findings(pack, bucket, *writes("acme-archive")) == []
+        flagged = findings(pack, bucket, *writes("attacker-drop"))
+        assert sorted(n for n, _ in flagged) == ["copy", "legacy", "obj"]
+        assert all("to attacker-drop (bucket): bucket attacker-drop is not one this stack names" in m for _, m in flagged)
+        # the copy pinned to an own account passes; pinned to another account (or to none) it does not
+        assert [n for n, _ in findings(pack, bucket, *writes("attacker-drop", expectedBucketOwner=OWN))] == \
+            ["legacy", "obj"]
+        assert [n for n, _ in findings(pack, bucket, *writes("attacker-drop", expectedBucketOwner=OTHER))] == \
+            ["copy", "legacy", "obj"]
+    finally:
+        pack.configure(OWN_CONFIG)
