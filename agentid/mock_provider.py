@@ -64,7 +64,10 @@ def _sdk_inputs(type_token: str) -> frozenset[str]:
         from_source = _args_in_source(spec.origin, fqn, cls_name)
         if from_source is not None:
             return from_source
-        args = getattr(importlib.import_module(fqn), cls_name + "Args")
+        module = importlib.import_module(fqn)
+        # a resource whose `<Name>Args` would collide with a type of its module takes `<Name>InitArgs` (Pulumi's
+        # Python codegen): `<Name>Args` is then that type (compute.SshPublicKeyArgs: keyData, path), not its inputs
+        args = getattr(module, cls_name + "InitArgs", None) or getattr(module, cls_name + "Args")
         return frozenset(getattr(member.fget, "_pulumi_name", name)
                          for name, member in vars(args).items() if isinstance(member, property))
     except Exception:  # noqa: BLE001 - unreadable SDK: fail closed (no computed output taken from inputs)
@@ -105,8 +108,12 @@ def _args_in_source(origin: str, fqn: str, cls_name: str) -> frozenset[str] | No
         return None
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
-    heads = list(re.finditer(rf"^class {re.escape(cls_name)}Args\b.*$", text, re.M))
-    if len(heads) != 1 or heads[0].group() != f"class {cls_name}Args:":
+    # the class the constructor reads its inputs from: `<Name>InitArgs` where `<Name>Args` names a type of the module
+    used = re.findall(r"get_resource_args_opts\((\w+), ", text)
+    args_name = used[0] if len(set(used)) == 1 and used[0] in (f"{cls_name}Args", f"{cls_name}InitArgs") \
+        else f"{cls_name}Args"
+    heads = list(re.finditer(rf"^class {re.escape(args_name)}\b.*$", text, re.M))
+    if len(heads) != 1 or heads[0].group() != f"class {args_name}:":
         return None
     rest = re.search(r"^\S", text[heads[0].end():], re.M)
     body = text[heads[0].start():heads[0].end() + rest.start() if rest else len(text)]

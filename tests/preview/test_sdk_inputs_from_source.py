@@ -38,7 +38,8 @@ FLEET_TYPES = (
 
 
 def _imported(origin: str, fqn: str, cls_name: str) -> frozenset[str]:
-    args = getattr(importlib.import_module(fqn), cls_name + "Args")
+    module = importlib.import_module(fqn)  # `<Name>InitArgs` where `<Name>Args` is a type of the module
+    args = getattr(module, cls_name + "InitArgs", None) or getattr(module, cls_name + "Args")
     return frozenset(getattr(member.fget, "_pulumi_name", name)
                      for name, member in vars(args).items() if isinstance(member, property))
 
@@ -128,3 +129,11 @@ def test_generated_shape_is_read(tmp_path):
 def test_other_shapes_are_imported_not_guessed(tmp_path, body):
     origin, fqn, cls_name = _generated(tmp_path, body)
     assert mock_provider._args_in_source(origin, fqn, cls_name) is None
+
+
+def test_a_resource_whose_args_name_is_a_type_reads_its_init_args():
+    """Pulumi's Python codegen names a resource's inputs class `<Name>InitArgs` where `<Name>Args` is a type of the
+    module (compute.SshPublicKeyArgs: keyData, path); the resource's own inputs were read from that type."""
+    inputs = mock_provider._sdk_inputs("azure-native:compute:SshPublicKey")
+    assert {"resourceGroupName", "sshPublicKeyName", "publicKey"} <= inputs and "keyData" not in inputs
+    assert mock_provider.azure_name_input("azure-native:compute:SshPublicKey") == ("sshPublicKeyName", "random")
