@@ -260,6 +260,10 @@ def autoname(type_token: str, name: str, inputs: dict[str, Any], key: str = "nam
 _AZURE_SCOPE_PARAMETERS = frozenset({
     "subscriptionId", "resourceGroupName", "scope", "resourceUri", "resourceId", "resourceScope", "managementGroupId",
     "managementGroupName", "billingScope", "targetScope"})
+# A resource addressed under any other resource (`.../providers/{resourceProviderNamespace}/{parentResourcePath}/
+# {resourceType}/{resourceName}/providers/Microsoft.Authorization/locks/{lockName}`, and the generic
+# `resources:Resource`): every parameter of that address is its scope, so it is named "random".
+_AZURE_GENERIC_NAMESPACE_PARAMETERS = frozenset({"resourceProviderNamespace", "providerName", "resourceNamespace"})
 _AZURE_UUID_NAMES = frozenset({"roleAssignmentName", "roleDefinitionId"})
 _AZURE_RANDOM_NAMES = frozenset({"endpointName", "customDomainName"})
 
@@ -311,7 +315,7 @@ def azure_name_input(type_token: str) -> tuple[str, str] | None:
     described = re.search(rf":param [^\n]*\b{re.escape(parameters[key])}_?: ([^\n]*)", source)
     if key in _AZURE_UUID_NAMES or (described and re.search(r"\b(GUID|UUID)\b", described.group(1))):
         return key, "uuid"
-    if key in _AZURE_RANDOM_NAMES or not parents:
+    if key in _AZURE_RANDOM_NAMES or not parents or _AZURE_GENERIC_NAMESPACE_PARAMETERS & set(parameters):
         return key, "random"
     return key, "copy"
 

@@ -137,3 +137,23 @@ def test_a_resource_whose_args_name_is_a_type_reads_its_init_args():
     inputs = mock_provider._sdk_inputs("azure-native:compute:SshPublicKey")
     assert {"resourceGroupName", "sshPublicKeyName", "publicKey"} <= inputs and "keyData" not in inputs
     assert mock_provider.azure_name_input("azure-native:compute:SshPublicKey") == ("sshPublicKeyName", "random")
+
+
+@pytest.mark.parametrize(("type_", "expected"), [
+    ("azure-native:managedidentity:UserAssignedIdentity", ("resourceName", "random")),  # .../userAssignedIdentities/{x}
+    ("azure-native:resources:ResourceGroup", ("resourceGroupName", "random")),
+    ("azure-native:managedidentity:FederatedIdentityCredential", ("federatedIdentityCredentialResourceName", "copy")),
+    ("azure-native:redis:AccessPolicy", ("accessPolicyName", "copy")),  # a child of the cache
+    ("azure-native:authorization:RoleAssignment", ("roleAssignmentName", "uuid")),
+    ("azure-native:authorization:PolicyAssignment", ("policyAssignmentName", "random")),  # {scope}/providers/...
+    ("azure-native:authorization:ManagementLockAtResourceLevel", ("lockName", "random")),  # under any resource
+    ("azure-native:resources:Resource", ("resourceName", "random")),
+])
+def test_azure_name_inputs_and_autonaming_strategies_follow_the_provider(type_, expected):
+    """pulumi-azure-native AutoNamer: the path's last parameter; a GUID where uuid-formatted, the logical name + 8 hex
+    directly under a provider namespace (or a resource group), the logical name for a child resource."""
+    assert mock_provider.azure_name_input(type_) == expected
+    name = mock_provider.autoname(type_, "agent-id", {})
+    assert {"random": len(name) == 16 and name.startswith("agent-id"), "copy": name == "agent-id",
+            "uuid": len(name) == 36}[expected[1]], name
+    assert mock_provider.autoname(type_, "agent-id", {expected[0]: "given"}) is None
