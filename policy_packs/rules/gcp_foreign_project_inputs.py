@@ -3,14 +3,16 @@ project, bucket or host not known to be the stack's own (red17 r17-7; the GCP co
 
 A log sink's destination, a Pub/Sub subscription's push endpoint, BigQuery table, Cloud Storage bucket or dead-letter
 topic, a transfer job's sink bucket, an Eventarc trigger's HTTP endpoint or workflow, a Datastream destination
-profile, an asset feed's topic, a Security Command Center or bucket notification topic: each sends data where a plain
+profile, an asset feed's topic, a Security Command Center, bucket, source repository or Healthcare store
+notification topic, a Healthcare store's BigQuery stream, a Dataflow job's temporary / staging bucket, a bucket's
+access-log bucket or inventory report bucket, a packet mirroring collector: each sends data where a plain
 input says, and the destination's owner admits the writer identity on THEIR side (a sink's writer identity, Pub/Sub's
 service agent), which the stack never sees; a push endpoint needs no token at all. Which input of which type names
 what, and what it sends, is data: analysis/gcp_foreign_project_inputs.yaml (a Google source per type;
 tests/policy/test_gcp_foreign_project_inputs_data.py walks the installed SDK).
 
 Each destination is judged by what it names:
-  - a project (`projects/P/...`, a sink's `pubsub.googleapis.com/projects/P/topics/T`,
+  - a project (`projects/P/...`, `bq://P.D[.T]`, a sink's `pubsub.googleapis.com/projects/P/topics/T`,
     `bigquery.googleapis.com/projects/P/datasets/D`, `logging.googleapis.com/projects/P/...`, a table `P.D.T`): own
     only when P is in the gate's `ownGcpProjects` (pack-wide); with none listed it is "cannot tell" and blocks, never
     off. A bare name (a topic `t`) is in the resource's own project. A value equal to the known id or name of a stack
@@ -62,7 +64,9 @@ CONFIG_SCHEMA = {**OWN_SCHEMA, OWN_HOSTS_KEY: {
                    "send to (set by the gate)"}}
 STRICTNESS = {**OWN_STRICTNESS, OWN_HOSTS_KEY: "subset"}
 
-_PROJECT = re.compile(r"^(?://[a-z0-9.-]+\.googleapis\.com/)?projects/(?P<project>[^/]+)(?:/|$)")
+_PROJECT = re.compile(r"^(?://[a-z0-9.-]+\.googleapis\.com/|https://(?:www|compute)\.googleapis\.com/compute/(?:v1|beta)/)?"
+                      r"projects/(?P<project>[^/]+)(?:/|$)")
+_BQ = re.compile(r"^bq://(?P<project>[^.:/]+(?::[^.:/]+)?)\.[^./]+(?:\.[^./]+)?$")
 _SINK = re.compile(r"^(?P<service>pubsub|bigquery|logging|storage)\.googleapis\.com/(?P<rest>.*)$")
 _TABLE = re.compile(r"^(?P<project>[^.:]+(?::[^.:]+)?)[.:](?P<dataset>[^.:]+)\.(?P<table>[^.:]+)$")
 
@@ -132,6 +136,10 @@ class _Owner:
             match = _TABLE.match(value)
             return self.project(match["project"]) if match else \
                 f"{value[:200]!r} is not a table PROJECT.DATASET.TABLE: cannot tell whose it is"
+        if kind == "bq":
+            match = _BQ.match(value)
+            return self.project(match["project"]) if match else \
+                f"{value[:200]!r} is not a BigQuery URI bq://PROJECT.DATASET[.TABLE]: cannot tell whose it is"
         if kind == "resource":
             return self.named(value, holder, bare_is_holders=True)
         if kind == "sink":
@@ -188,7 +196,8 @@ RULE = Rule(
     severity="critical",
     category="public-access",
     description="No log sink, Pub/Sub subscription (push endpoint, BigQuery table, Cloud Storage bucket, dead-letter "
-                "topic), transfer job, Eventarc trigger, Datastream stream, asset feed or notification sends data to a "
+                "topic), transfer job, Eventarc trigger, Datastream stream, asset feed, Healthcare stream, Dataflow "
+                "temporary bucket, access or inventory log, packet mirroring collector or notification sends data to a "
                 "project, bucket or host not known to be the stack's own.",
     remediation="Send to a project listed in ownGcpProjects, a bucket this stack names (and depend on it), or a Cloud "
                 "Run service / function of this stack by its Output (or a host listed in ownHosts); waive a reviewed "
