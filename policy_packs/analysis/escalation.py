@@ -188,6 +188,37 @@ def _only_safe(condition: Condition, safe: tuple[str, ...]) -> bool:
     return all(value.lower() in allowed for value in condition.values)
 
 
+_NEGATED_EQUALITY = frozenset({"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals",
+                               "ArnNotLike"})
+
+
+def _denies_all_but_safe(requirement: Requirement, statements: Sequence[LabelledStatement], today: date) -> bool:
+    """A Deny of the action on every resource whose one condition refuses every value of a `safe_values` key but safe
+    ones (`StringNotEquals eks:policyArn = AmazonEKSViewPolicy`): whatever the Allows say, only the safe values are
+    left, as with the Allow's own pin. A negated operator holds when the key is absent too, so the Deny covers a
+    request without it; a set qualifier (ForAnyValue:), a pattern, a policy variable or a second condition keeps the
+    requirement met (cannot tell: flag)."""
+    safe = dict(requirement.safe_values)
+    if not safe:
+        return False
+    for labelled_ in statements:
+        statement = labelled_.statement
+        if statement.allows or not statement.matches_action(requirement.action) or statement.inert(today):
+            continue
+        if statement.not_resource or "*" not in statement.resources or len(statement.conditions) != 1:
+            continue
+        condition = statement.conditions[0]
+        if condition.key not in safe or ":" in condition.operator or condition.base_operator not in _NEGATED_EQUALITY:
+            continue
+        if not condition.values or any(map(is_pattern, condition.values)) \
+                or any(map(names_request_value, condition.values)):
+            continue
+        allowed = {value.lower() for value in safe[condition.key]}
+        if all(value.lower() in allowed for value in condition.values):
+            return True
+    return False
+
+
 def _pins_policy_arns(condition: Condition) -> bool:
     """iam:PolicyARN pinned to named policies none of which grants admin or escalation."""
     if condition.base_operator not in _EQUALITY or any(map(is_pattern, condition.values)):
@@ -289,6 +320,8 @@ def granting_statements(requirement: Requirement, statements: Sequence[LabelledS
     (Grant.named), for `takeovers`.
     """
     today = today or today_utc()
+    if _denies_all_but_safe(requirement, statements, today):
+        return []
     denies = unconditional_denies((s.statement for s in statements), today)
     narrowing = any(d.not_action or d.not_resource for d in denies)
     types = requirement.resources or ((None, ()),)

@@ -4,6 +4,8 @@ Each new method of escalation_methods.yaml blocks alone as AGID-AWS-020 (mandato
 `*`, with its exact method id; each has a look-alike (the read-only twins of the same service, or the method without the
 part that makes it one) that AGID-AWS-020 and AGID-AWS-021 pass. The twins were found by
 tests/policy/test_escalation_twins.py; the r17-8 repro (tools/red17repro/r17-8) covers the gate end to end.
+Also: an Allow of eks:AssociateAccessPolicy with a Deny of every other eks:policyArn than the view policy is the same
+safe pin as the Allow's own condition, and passes.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from tests.policy.test_pack_grpc import urn
 
 POLICY = "aws:iam/policy:Policy"
 ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
+VIEW = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+CLUSTER_ADMIN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
@@ -25,6 +29,10 @@ TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
 def allow(actions, resource="*", condition=None) -> dict:
     statement = {"Effect": "Allow", "Action": actions, "Resource": resource}
     return {**statement, "Condition": condition} if condition else statement
+
+
+def deny(actions, condition, resource="*") -> dict:
+    return {"Effect": "Deny", "Action": actions, "Resource": resource, "Condition": condition}
 
 
 def document(*statements) -> str:
@@ -143,3 +151,31 @@ def test_a_named_agentcore_runtime_or_mwaa_environment_is_aws056s_target_not_aws
         found = stack_findings(pack, "AGID-AWS-056", [role, attached], "mandatory")
         assert found and all(arn in message for _, message in found), (action, found)
 
+
+EKS_ALLOW = allow("eks:AssociateAccessPolicy")
+
+
+@pytest.mark.parametrize("operator", ["StringNotEquals", "ArnNotEquals", "StringNotEqualsIgnoreCase"])
+def test_a_deny_of_every_access_policy_but_the_view_policy_is_the_safe_pin(pack, operator) -> None:
+    assert aws020(pack, EKS_ALLOW, deny("eks:AssociateAccessPolicy", {operator: {"eks:policyArn": VIEW}})) == ([], [])
+    assert aws020(pack, EKS_ALLOW, deny("eks:*", {operator: {"eks:policyArn": [VIEW]}})) == ([], [])
+
+
+@pytest.mark.parametrize(("case", "statement"), [
+    ("the deny leaves cluster-admin too", deny("eks:AssociateAccessPolicy", {
+        "StringNotEquals": {"eks:policyArn": [VIEW, CLUSTER_ADMIN]}})),
+    ("the deny's value is a pattern", deny("eks:AssociateAccessPolicy", {
+        "StringNotLike": {"eks:policyArn": "arn:aws:eks::aws:cluster-access-policy/*View*"}})),
+    ("the deny is on one cluster's entries only", deny("eks:AssociateAccessPolicy", {
+        "StringNotEquals": {"eks:policyArn": VIEW}}, "arn:aws:eks:eu-west-1:111122223333:access-entry/prod/*")),
+    ("the deny has a second condition", {**deny("eks:AssociateAccessPolicy", {
+        "StringNotEquals": {"eks:policyArn": VIEW}}), "Condition": {"StringNotEquals": {"eks:policyArn": VIEW},
+                                                                   "Bool": {"aws:ViaAWSService": "false"}}}),
+    ("the deny is a set qualifier", deny("eks:AssociateAccessPolicy", {
+        "ForAnyValue:StringNotEquals": {"eks:policyArn": VIEW}})),
+    ("the deny is of another action", deny("eks:CreateAccessEntry", {"StringNotEquals": {"eks:policyArn": VIEW}})),
+])
+def test_a_deny_that_leaves_more_than_the_view_policy_keeps_the_method(pack, case, statement) -> None:
+    names, messages = aws020(pack, EKS_ALLOW, statement)
+    assert names == ["tool"], case
+    assert "(EksAssociateAccessPolicy): can " in messages[0]
