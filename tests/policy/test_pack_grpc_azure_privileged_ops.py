@@ -99,3 +99,103 @@ def test_a_builtin_role_reading_a_credential_blocks(pack, guid, name, operation,
         pack, assignment("ra", f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/{guid}"))
     assert (policy, level, resource) == ("AGID-AZ-010", "mandatory", "ra")
     assert name in message and operation in message and effect in message, message
+
+
+# Code execution and identity binding under other names than run commands and extensions (r17-4 and its sweep)
+RUN_ON_VM = "run code on virtual machines, with the managed identities they hold"
+SERVICE_CODE = "write or start code a service runs as its own identity"
+DATA_CODE = "run code through a data plane on compute that holds managed identities"
+K8S = "impersonate any Kubernetes user, group or service account"
+TRUSTED = "bind another Azure resource, and so its managed identity, to an AKS cluster role"
+BASTION = "reaches virtual machines' RDP/SSH sign-in without Azure sign-in"
+
+CODE_AND_BINDING = {
+    "Microsoft.GuestConfiguration/guestConfigurationAssignments/write": RUN_ON_VM,
+    "Microsoft.Compute/virtualMachines/write": RUN_ON_VM,
+    "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/write": RUN_ON_VM,
+    "Microsoft.Compute/galleries/applications/versions/write": RUN_ON_VM,
+    "Microsoft.Compute/virtualMachines/diagnosticRunCommands/write": RUN_ON_VM,
+    "Microsoft.NetworkCloud/bareMetalMachines/runCommand/action": RUN_ON_VM,
+    "Microsoft.VirtualMachineImages/imageTemplates/run/action": SERVICE_CODE,
+    "Microsoft.HDInsight/clusters/executeScriptActions/action": SERVICE_CODE,
+    "Microsoft.AVS/privateClouds/scriptExecutions/write": SERVICE_CODE,
+    "Microsoft.Sql/servers/jobAgents/jobs/steps/write": SERVICE_CODE,
+    "Microsoft.ServiceFabric/managedclusters/applications/write": SERVICE_CODE,
+    "Microsoft.Batch/batchAccounts/applications/versions/write": SERVICE_CODE,
+    "Microsoft.ContainerService/nodeCustomizations/versions/write": SERVICE_CODE,
+    "Microsoft.Automation/automationAccounts/hybridRunbookWorkerGroups/hybridRunbookWorkers/write": "Automation runbooks",
+    "Microsoft.Automation/automationAccounts/jobSchedules/write": "Automation runbooks",
+    "Microsoft.DataFactory/factories/triggers/start/action": "Data Factory pipelines",
+    "Microsoft.Logic/workflows/run/action": "Logic Apps workflows",
+    "microsoft.web/sites/hostruntime/webhooks/api/workflows/triggers/run/action": "Logic Apps workflows",
+    "Microsoft.ContainerInstance/containerGroups/containers/attach/action": "container groups",
+    "Microsoft.ContainerService/managedClusters/trustedAccessRoleBindings/write": TRUSTED,
+    "Microsoft.Network/bastionHosts/createShareableLinks/action": BASTION,
+    # spellings: casing, and a wildcard that reaches the write
+    "microsoft.compute/VIRTUALMACHINES/write": RUN_ON_VM,
+    "Microsoft.GuestConfiguration/guestConfigurationAssignments/*": RUN_ON_VM,
+}
+
+DATA_CODE_AND_IMPERSONATION = {
+    "Microsoft.ContainerService/managedClusters/groups/impersonate/action": K8S,
+    "Microsoft.ContainerService/fleets/members/serviceaccounts/impersonate/action": K8S,
+    "Microsoft.Kubernetes/connectedClusters/users/impersonate/action": K8S,
+    "Microsoft.ContainerService/fleets/members/pods/exec/action": K8S,
+    "Microsoft.Batch/batchAccounts/jobs/write": DATA_CODE,
+    "Microsoft.App/sandboxGroups/sandboxes/executeShellCommand/action": DATA_CODE,
+    "Microsoft.App/sessionPools/executions/action": DATA_CODE,
+    "Microsoft.Discovery/tools/run/action": DATA_CODE,
+}
+
+CODE_LOOK_ALIKES = [
+    "Microsoft.GuestConfiguration/guestConfigurationAssignments/read",
+    "Microsoft.Compute/virtualMachines/read",
+    "Microsoft.Compute/virtualMachines/start/action",
+    "Microsoft.Compute/galleries/applications/write",
+    "Microsoft.VirtualMachineImages/imageTemplates/read",
+    "Microsoft.ContainerService/managedClusters/trustedAccessRoleBindings/read",
+    "Microsoft.Network/bastionHosts/getShareableLinks/action",
+    "Microsoft.Network/bastionHosts/deleteShareableLinks/action",
+    "Microsoft.HybridCompute/locations/notifyRunCommand/action",
+    "Microsoft.NetworkCloud/bareMetalMachines/runReadCommands/action",
+    "Microsoft.ManagedNetworkFabric/networkDevices/runRoCommand/action",
+    "Microsoft.CostManagement/exports/run/action",
+    "Microsoft.Automation/automationAccounts/schedules/write",
+]
+
+
+@pytest.mark.parametrize("operation", sorted(CODE_AND_BINDING))
+def test_a_custom_role_running_code_or_binding_an_identity_blocks_and_so_does_its_assignment(pack, operation):
+    role = definition("rd", [operation])
+    found = azure_role_diagnostics(pack, role, assignment("ra", UNKNOWN, role))
+    assert [(p, lvl, n) for p, lvl, n, _ in found] == [("AGID-AZ-012", "mandatory", "rd"),
+                                                        ("AGID-AZ-013", "mandatory", "ra")], found
+    assert all(CODE_AND_BINDING[operation] in m for *_, m in found), found
+
+
+@pytest.mark.parametrize("data_action", sorted(DATA_CODE_AND_IMPERSONATION))
+def test_a_data_action_running_code_or_impersonating_blocks(pack, data_action):
+    role = definition("rd", [], [data_action])
+    found = azure_role_diagnostics(pack, role, assignment("ra", UNKNOWN, role))
+    assert [(p, lvl, n) for p, lvl, n, _ in found] == [("AGID-AZ-012", "mandatory", "rd"),
+                                                        ("AGID-AZ-013", "mandatory", "ra")], found
+    assert all(DATA_CODE_AND_IMPERSONATION[data_action] in m for *_, m in found), found
+
+
+def test_code_look_alikes_pass(pack):
+    role = definition("rd", CODE_LOOK_ALIKES, ["Microsoft.Easm/workspaces/discoGroups/run/action",
+                                               "Microsoft.ContainerService/managedClusters/pods/read"])
+    assert azure_role_diagnostics(pack, role, assignment("ra", UNKNOWN, role)) == []
+
+
+@pytest.mark.parametrize("guid, name, operation, effect", [
+    ("088ab73d-1256-47ae-bea9-9de8e7131f31", "Guest Configuration Resource Contributor",
+     "Microsoft.GuestConfiguration/guestConfigurationAssignments/", RUN_ON_VM),
+    ("d5a2ae44-610b-4500-93be-660a0c5f5ca6", "Defender Kubernetes API Access",
+     "trustedAccessRoleBindings/write", TRUSTED),
+])
+def test_a_builtin_role_running_code_or_binding_an_identity_blocks(pack, guid, name, operation, effect):
+    [(policy, level, resource, message)] = azure_role_diagnostics(
+        pack, assignment("ra", f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/{guid}"))
+    assert (policy, level, resource) == ("AGID-AZ-010", "mandatory", "ra")
+    assert name in message and operation in message and effect in message, message
