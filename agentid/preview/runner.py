@@ -99,6 +99,7 @@ class PreviewRequest:
     trusted_issuers: Sequence[str] = ()  # OIDC issuers the gate operator runs (trusted_issuers.py): trusted baseline
     own_gcp_domains: Sequence[str] = ()  # --own-gcp-domain: a trusted pack-wide ownGcpDomains
     own_gcp_projects: Sequence[str] = ()  # --own-gcp-project: a trusted pack-wide ownGcpProjects
+    own_hosts: Sequence[str] = ()  # --own-host: a trusted pack-wide ownHosts (AGID-GCP-033's push / event endpoints)
     # --trusted-repository-owner, --trusted-gitlab-group, ...: own tenants of multi-tenant OIDC platforms, by
     # pack-wide setting (trustedRepositoryOwners, ...; analysis/oidc_issuers.yaml `tenants`, AGID-GEN-006)
     trusted_tenants: dict[str, Sequence[str]] = field(default_factory=dict)
@@ -207,6 +208,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
     own_gcp = checked_gcp(request.own_gcp_domains, request.own_gcp_projects)
     own_gcp.update(checked_tenants(request.trusted_tenants))
     own_gcp.update(checked_aws_ids(request.own_aws_ids))
+    own_gcp.update(checked_hosts(request.own_hosts))
     try:
         today = today_of(request.today)
     except ValueError as error:  # --today / AGENTID_TODAY that is not a date
@@ -470,6 +472,15 @@ def checked_gcp(domains: Sequence[str], projects: Sequence[str]) -> dict[str, li
                 raise ConfigError(f"{flag} {value!r}: not a {'domain' if 'domain' in flag else 'project id or number'}")
     return {"ownGcpDomains": list(dict.fromkeys(d.strip().lower() for d in domains)),
             "ownGcpProjects": list(dict.fromkeys(p.strip().lower() for p in projects))}
+
+
+def checked_hosts(hosts: Sequence[str]) -> dict[str, list[str]]:
+    """`--own-host` values as the pack-wide ownHosts: DNS host names, no scheme, port, path or pattern (ConfigError
+    naming the first that is not one)."""
+    for value in hosts:
+        if not _GCP_DOMAIN.match(value.strip().lower().rstrip(".")):
+            raise ConfigError(f"--own-host {value!r}: not a host name (e.g. hooks.acme.example; no scheme, port or path)")
+    return {"ownHosts": list(dict.fromkeys(h.strip().lower().rstrip(".") for h in hosts))}
 
 
 def _judge(request: PreviewRequest, result: PreviewResult, today: Any) -> None:

@@ -8,8 +8,8 @@ SourceVpce pin (or a Lambda permission's principalOrgId, an organization / OU sh
 outside the stack by name (a bucket ARN names no account: rules/aws_buckets.py, AGID-AWS-064, -073); and `ownGcpDomains`, `ownGcpProjects`, `ownGcpOrganizations`,
 the Google Cloud domains, projects (ids or numbers) and organizations (numbers) whose principals are the
 organisation's (rules/gcp_own.py: AGID-GCP-021); `ownHosts`, the host names of the organisation's own HTTP
-endpoints a Pub/Sub push subscription or an Eventarc trigger may send to (AGID-GCP-033; no command-line flag: the
-base branch's policyPackConfig `all` entry); and `trustedIssuers`, the OIDC issuers the organisation runs
+endpoints a Pub/Sub push subscription or an Eventarc trigger may send to (AGID-GCP-033; `agentid preview --own-host
+H`); and `trustedIssuers`, the OIDC issuers the organisation runs
 (AGID-GEN-003, -006, -009, -010: one list, as `--trusted-issuer` fills all of them). Each can be given
   - to `agentid preview` as `--own-account ID`, `--own-organization O`, `--own-vpc V`, `--own-vpc-endpoint E`, `--own-s3-bucket B`, `--own-gcp-domain D`, `--own-gcp-project P` (repeatable), which
     the gate puts in the trusted `all` entry;

@@ -59,3 +59,21 @@ def test_sinks_and_subscriptions_to_another_project_or_host_block(tmp_path):
 def test_own_project_stack_bucket_topic_and_service_pass(tmp_path):
     result, found = _findings(tmp_path / "own", OWN)
     assert found == set(), result.json("gate.json")["violations"]
+
+
+PUSH = """import pulumi_gcp as gcp
+topic = gcp.pubsub.Topic("agent-events", project="acme-dev")
+gcp.pubsub.Subscription("push", topic=topic.id, project="acme-dev", push_config={"push_endpoint": "https://hooks.acme.example/in"})
+"""
+
+
+def test_a_push_endpoint_passes_only_on_a_host_the_gate_lists(tmp_path):
+    (tmp_path / "listed").mkdir()
+    listed = run_cli(project(tmp_path / "listed", PUSH), "--stack", "dev", "--policy-pack", str(AGENT_GUARD),
+                     "--own-gcp-project", "acme-dev", "--own-host", "Hooks.Acme.Example", "--json", "gate.json")
+    assert [v for v in listed.json("gate.json")["violations"] if v["policy"] == "AGID-GCP-033"] == []
+    _, found = _findings(tmp_path / "unlisted", PUSH)
+    assert found == {("push", True)}
+    (tmp_path / "bad").mkdir()
+    bad = run_cli(project(tmp_path / "bad", PUSH), "--stack", "dev", "--own-host", "https://hooks.acme.example/")
+    assert bad.code == 2 and "--own-host" in bad.stdout + bad.stderr
