@@ -188,19 +188,22 @@ def _only_safe(condition: Condition, safe: tuple[str, ...]) -> bool:
     return all(value.lower() in allowed for value in condition.values)
 
 
-_NEGATED_EQUALITY = frozenset({"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals",
-                               "ArnNotLike"})
+# A negated equality in a Deny and the positive one an Allow would carry to leave the same requests.
+_POSITIVE_OF = {"StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+                "StringNotLike": "StringLike", "ArnNotEquals": "ArnEquals", "ArnNotLike": "ArnLike"}
 
 
-def _denies_all_but_safe(requirement: Requirement, statements: Sequence[LabelledStatement], today: date) -> bool:
-    """A Deny of the action on every resource whose one condition refuses every value of a `safe_values` key but safe
-    ones (`StringNotEquals eks:policyArn = AmazonEKSViewPolicy`): whatever the Allows say, only the safe values are
-    left, as with the Allow's own pin. A negated operator holds when the key is absent too, so the Deny covers a
-    request without it; a set qualifier (ForAnyValue:), a pattern, a policy variable or a second condition keeps the
-    requirement met (cannot tell: flag)."""
-    safe = dict(requirement.safe_values)
-    if not safe:
-        return False
+def _pins_by_deny(requirement: Requirement, statements: Sequence[LabelledStatement], today: date) -> tuple[Condition, ...]:
+    """The pins Denies put on every grant of the action, as the Allow conditions that would leave the same requests.
+
+    A Deny of the action on every resource whose one condition is a negated equality (`StringNotEquals eks:policyArn =
+    AmazonEKSViewPolicy`, `StringNotEquals iam:PassedToService = lambda.amazonaws.com`, `ArnNotEquals iam:PolicyARN =
+    ReadOnlyAccess`) refuses every request whose value is not listed, and a request without the key too (a negated
+    operator holds when the key is absent, IfExists or not): what the Allows keep is what `StringEquals` of the same
+    values would keep. The pin is then judged as any Allow's condition is (a pattern, a policy variable or a privileged
+    policy still pins nothing). A set qualifier (ForAnyValue:), a second condition or a Deny on named resources only
+    is not read as a pin (cannot tell: the requirement stays met)."""
+    pins = []
     for labelled_ in statements:
         statement = labelled_.statement
         if statement.allows or not statement.matches_action(requirement.action) or statement.inert(today):
@@ -208,15 +211,10 @@ def _denies_all_but_safe(requirement: Requirement, statements: Sequence[Labelled
         if statement.not_resource or "*" not in statement.resources or len(statement.conditions) != 1:
             continue
         condition = statement.conditions[0]
-        if condition.key not in safe or ":" in condition.operator or condition.base_operator not in _NEGATED_EQUALITY:
+        if ":" in condition.operator or condition.base_operator not in _POSITIVE_OF or not condition.values:
             continue
-        if not condition.values or any(map(is_pattern, condition.values)) \
-                or any(map(names_request_value, condition.values)):
-            continue
-        allowed = {value.lower() for value in safe[condition.key]}
-        if all(value.lower() in allowed for value in condition.values):
-            return True
-    return False
+        pins.append(Condition(_POSITIVE_OF[condition.base_operator], condition.key, condition.values))
+    return tuple(pins)
 
 
 def _pins_policy_arns(condition: Condition) -> bool:
@@ -320,8 +318,7 @@ def granting_statements(requirement: Requirement, statements: Sequence[LabelledS
     (Grant.named), for `takeovers`.
     """
     today = today or today_utc()
-    if _denies_all_but_safe(requirement, statements, today):
-        return []
+    pins = _pins_by_deny(requirement, statements, today)
     denies = unconditional_denies((s.statement for s in statements), today)
     narrowing = any(d.not_action or d.not_resource for d in denies)
     types = requirement.resources or ((None, ()),)
@@ -338,6 +335,8 @@ def granting_statements(requirement: Requirement, statements: Sequence[LabelledS
                 statement = narrowed(statement, denies)
                 if statement is None or not statement.matches_action(requirement.action):
                     continue
+            if pins:  # what conditional Denies of every other value leave of it: their pins, as its own conditions
+                statement = replace(statement, conditions=statement.conditions + pins)
             if _defusing_condition(statement, requirement, today) is not None:
                 continue
             if requirement.passed_to and not _passes_to(statement, requirement, today):

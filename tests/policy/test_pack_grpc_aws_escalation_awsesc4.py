@@ -179,3 +179,35 @@ def test_a_deny_that_leaves_more_than_the_view_policy_keeps_the_method(pack, cas
     names, messages = aws020(pack, EKS_ALLOW, statement)
     assert names == ["tool"], case
     assert "(EksAssociateAccessPolicy): can " in messages[0]
+
+
+# the same kind for every pinning key: a Deny of every other value is the Allow's own pin (iam:PassedToService,
+# iam:PolicyARN, a resource tag), judged as that pin would be
+READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+@pytest.mark.parametrize(("case", "statements"), [
+    ("PassRole to Lambda only, by a Deny", [allow(["iam:PassRole", "ec2:RunInstances"]), deny(
+        "iam:PassRole", {"StringNotEquals": {"iam:PassedToService": "lambda.amazonaws.com"}})]),
+    ("attachments of ReadOnlyAccess only, by a Deny", [allow("iam:AttachRolePolicy"), deny(
+        "iam:AttachRolePolicy", {"ArnNotEquals": {"iam:PolicyARN": READ_ONLY}})]),
+    ("code updates of tagged functions only, by a Deny", [allow("lambda:UpdateFunctionCode"), deny(
+        "lambda:*", {"StringNotEquals": {"aws:ResourceTag/team": "agents"}})]),
+])
+def test_a_deny_of_every_other_value_pins_as_the_allows_condition_does(pack, case, statements) -> None:
+    assert aws020(pack, *statements) == ([], []), case
+
+
+@pytest.mark.parametrize(("case", "statements", "method"), [
+    ("PassRole to EC2 only, by a Deny", [allow(["iam:PassRole", "ec2:RunInstances"]), deny(
+        "iam:PassRole", {"StringNotEquals": {"iam:PassedToService": "ec2.amazonaws.com"}})], "PassRoleEc2RunInstances"),
+    ("attachments of AdministratorAccess only, by a Deny", [allow("iam:AttachRolePolicy"), deny(
+        "iam:AttachRolePolicy", {"ArnNotEquals": {"iam:PolicyARN": ADMIN}})], "AttachRolePolicy"),
+    ("attachments of any AWS managed policy, by a Deny", [allow("iam:AttachRolePolicy"), deny(
+        "iam:AttachRolePolicy", {"ArnNotLike": {"iam:PolicyARN": "arn:aws:iam::aws:policy/*"}})], "AttachRolePolicy"),
+])
+def test_a_deny_that_leaves_a_privileged_value_keeps_the_method(pack, case, statements, method) -> None:
+    names, messages = aws020(pack, *statements)
+    assert names == ["tool"], case
+    assert f"({method}): can " in messages[0], messages
