@@ -92,6 +92,11 @@ FLAGGED = {
     "PassRoleImageBuilderUpdateInfrastructure": [allow(["imagebuilder:UpdateInfrastructureConfiguration",
                                                         "imagebuilder:CreateComponent", "imagebuilder:CreateImageRecipe",
                                                         "imagebuilder:CreateImage", "iam:PassRole"])],
+    "PassRoleImageBuilderImportComponent": [allow(["imagebuilder:CreateInfrastructureConfiguration",
+                                                   "imagebuilder:ImportComponent", "imagebuilder:CreateImageRecipe",
+                                                   "imagebuilder:CreateImage", "iam:PassRole"])],
+    "RolesAnywhereEnableTrustAnchor": [allow("rolesanywhere:EnableTrustAnchor")],
+    "RolesAnywhereEnableProfile": [allow("rolesanywhere:EnableProfile")],
 }
 
 PASS_LAMBDA = {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
@@ -119,6 +124,11 @@ LOOK_ALIKE = {
     "pipeline update without a PassRole": [allow(["codepipeline:UpdatePipeline", "codepipeline:StartPipelineExecution"])],
     "EMR Serverless job with a role passed to Glue": [allow("emr-serverless:StartJobRun"), allow(
         "iam:PassRole", condition={"StringEquals": {"iam:PassedToService": "glue.amazonaws.com"}})],
+    "Image Builder import without a passed role": [allow([
+        "imagebuilder:CreateInfrastructureConfiguration", "imagebuilder:ImportComponent",
+        "imagebuilder:CreateImageRecipe", "imagebuilder:CreateImage"])],
+    "Roles Anywhere disables": [allow(["rolesanywhere:DisableTrustAnchor", "rolesanywhere:DisableProfile"])],
+    "Cognito reset and EC2 attribute reset": [allow(["cognito-idp:AdminResetUserPassword", "ec2:ResetInstanceAttribute"])],
     "classified non-methods": [allow(["iam:UpdateRole", "lambda:UpdateFunctionUrlConfig", "ssm:UpdateMaintenanceWindow",
                                       "gamelift:UpdateBuild", "ssm:PutParameter"])],
 }
