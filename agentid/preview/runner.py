@@ -35,7 +35,8 @@ from typing import Any, Protocol
 from agentid import pack_fork
 from agentid.analyzer_client import AnalyzerInfo, PackError
 from agentid.mock_engine import MOCK_ACCOUNT, MOCK_SUBSCRIPTION, MOCK_TENANT, no_collections
-from agentid.preview import adopted_objects, cloaking, credential_invokes, out_of_band, sandbox, trusted_issuers, waivers
+from agentid.preview import (adopted_objects, cloaking, credential_invokes, out_of_band, program_fork, sandbox,
+                             trusted_issuers, waivers)
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
 from agentid.preview.pack_config import parse_config, read_config_file, reconcile
@@ -173,8 +174,10 @@ def run_preview(request: PreviewRequest, progress: Progress | None = None) -> Pr
     # processes, forked from this interpreter (which has imported pulumi, gRPC and protobuf), waiting for their
     # command lines (agentid/pack_fork.py; none where that is not sound: packs then start as new interpreters).
     prepared, _why_not = pack_fork.prefork(len(request.pack_dirs or [DEFAULT_PACK]))
+    # likewise the program's process, in the sandbox it builds itself (program_fork.py; None where not sound)
+    program, _why_not = program_fork.prefork()
     try:
-        _run(request, result, progress, prepared)
+        _run(request, result, progress, prepared, program)
     except ConfigError as error:
         result.error, result.error_kind = str(error), "config"
     except ProgramError as error:
@@ -190,11 +193,13 @@ def run_preview(request: PreviewRequest, progress: Progress | None = None) -> Pr
     finally:
         for child in prepared:  # those no pack session launched (a config error, fewer packs)
             child.discard()
+        if program is not None:  # not launched: an error before the program ran, or a run it does not fit
+            program.discard()
     return result
 
 
 def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
-         prepared: Sequence[pack_fork.PreforkedPack] = ()) -> None:
+         prepared: Sequence[pack_fork.PreforkedPack] = (), program: Any = None) -> None:
     project = result.project = find_project(request.start_dir)
     require_python_runtime(project)
     config = result.config = load_stack_config(project, request.stack)
@@ -295,7 +300,8 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
                 outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout,
                                        on_resource=judge if isolation.sandboxed else None,
                                        stack_references=references, isolation=isolation,
-                                       validated_spec=result.inventory, secret_keys=config.secret_keys, seed=seed)
+                                       validated_spec=result.inventory, secret_keys=config.secret_keys, seed=seed,
+                                       prepared=program)
             except (ProgramError, ConfigError):
                 for session in sessions:  # a pack that could not start is reported first, as when it was awaited
                     session.wait_ready()
