@@ -5,7 +5,8 @@ A log sink's destination, a Pub/Sub subscription's push endpoint, BigQuery table
 topic, a transfer job's sink bucket, an Eventarc trigger's HTTP endpoint or workflow, a Datastream destination
 profile, an asset feed's topic, a Security Command Center, bucket, source repository or Healthcare store
 notification topic, a Healthcare store's BigQuery stream, a Dataflow job's temporary / staging bucket, a bucket's
-access-log bucket or inventory report bucket, a packet mirroring collector: each sends data where a plain
+access-log bucket or inventory report bucket, a packet mirroring collector, an Eventarc pipeline's destinations, a
+Dataplex scan's results table: each sends data where a plain
 input says, and the destination's owner admits the writer identity on THEIR side (a sink's writer identity, Pub/Sub's
 service agent), which the stack never sees; a push endpoint needs no token at all. Which input of which type names
 what, and what it sends, is data: analysis/gcp_foreign_project_inputs.yaml (a Google source per type;
@@ -68,7 +69,7 @@ _PROJECT = re.compile(r"^(?://[a-z0-9.-]+\.googleapis\.com/|https://(?:www|compu
                       r"projects/(?P<project>[^/]+)(?:/|$)")
 _BQ = re.compile(r"^bq://(?P<project>[^.:/]+(?::[^.:/]+)?)\.[^./]+(?:\.[^./]+)?$")
 _SINK = re.compile(r"^(?P<service>pubsub|bigquery|logging|storage)\.googleapis\.com/(?P<rest>.*)$")
-_TABLE = re.compile(r"^(?P<project>[^.:]+(?::[^.:]+)?)[.:](?P<dataset>[^.:]+)\.(?P<table>[^.:]+)$")
+_TABLE = re.compile(r"^(?P<project>[^.:/]+(?::[^.:/]+)?)[.:](?P<dataset>[^.:/]+)\.(?P<table>[^.:/]+)$")
 
 
 @cache
@@ -134,8 +135,10 @@ class _Owner:
             return self.bucket(value, holder)
         if kind == "table":
             match = _TABLE.match(value)
-            return self.project(match["project"]) if match else \
-                f"{value[:200]!r} is not a table PROJECT.DATASET.TABLE: cannot tell whose it is"
+            if match:
+                return self.project(match["project"])
+            # `//bigquery.googleapis.com/projects/P/datasets/D/tables/T`, or a stack table's known id
+            return self.named(value, holder, bare_is_holders=False)
         if kind == "bq":
             match = _BQ.match(value)
             return self.project(match["project"]) if match else \

@@ -123,6 +123,18 @@ CASES = {
     "packet mirroring": ("gcp:compute/packetMirroring:PacketMirroring",
                          {"collectorIlb": {"url": "https://www.googleapis.com/compute/v1/projects/evil-project/regions/r/forwardingRules/c"}},
                          {"collectorIlb": {"url": "projects/acme-dev/regions/r/forwardingRules/c"}}),
+    "eventarc pipeline http": ("gcp:eventarc/pipeline:Pipeline",
+                               {"destinations": [{"httpEndpoint": {"uri": "https://collector.evil.example/e"}}]},
+                               {"destinations": [{"httpEndpoint": {"uri": "https://hooks.acme.example/e"}}]}),
+    "eventarc pipeline bus": ("gcp:eventarc/pipeline:Pipeline",
+                              {"destinations": [{"messageBus": "projects/evil-project/locations/us/messageBuses/b"}]},
+                              {"destinations": [{"topic": "projects/acme-dev/topics/t"},
+                                                {"messageBus": "projects/acme-dev/locations/us/messageBuses/b"}]}),
+    "dataplex profile export": ("gcp:dataplex/datascan:Datascan",
+                                {"dataProfileSpec": {"postScanActions": {"bigqueryExport": {
+                                    "resultsTable": "//bigquery.googleapis.com/projects/evil-project/datasets/d/tables/t"}}}},
+                                {"dataProfileSpec": {"postScanActions": {"bigqueryExport": {
+                                    "resultsTable": "//bigquery.googleapis.com/projects/acme-dev/datasets/d/tables/t"}}}}),
 }
 
 
