@@ -131,6 +131,16 @@ CODE_AND_BINDING = {
     "Microsoft.ContainerInstance/containerGroups/containers/attach/action": "container groups",
     "Microsoft.ContainerService/managedClusters/trustedAccessRoleBindings/write": TRUSTED,
     "Microsoft.Network/bastionHosts/createShareableLinks/action": BASTION,
+    "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments/write": "Machine Learning computes and jobs",
+    "Microsoft.MachineLearningServices/workspaces/batchEndpoints/jobs/write": "Machine Learning computes and jobs",
+    "Microsoft.MachineLearningServices/workspaces/schedules/write": "Machine Learning computes and jobs",
+    "microsoft.app/sessionpools/write": "container apps",
+    "microsoft.app/containerapps/sourcecontrols/write": "container apps",
+    "microsoft.web/sites/deployWorkflowArtifacts/action": "App Service or Functions app's code",
+    "microsoft.app/logicApps/deployWorkflowArtifacts/action": "App Service or Functions app's code",
+    "Microsoft.DataFactory/factories/integrationruntimes/createexpressshirinstalllink/action": READ_KEYS,
+    "Microsoft.Synapse/workspaces/integrationRuntimes/getConnectionInfo/action": READ_KEYS,
+    "Microsoft.Kusto/Clusters/Databases/AddPrincipals/action": "grant roles of another authorization system",
     # spellings: casing, and a wildcard that reaches the write
     "microsoft.compute/VIRTUALMACHINES/write": RUN_ON_VM,
     "Microsoft.GuestConfiguration/guestConfigurationAssignments/*": RUN_ON_VM,
@@ -145,6 +155,8 @@ DATA_CODE_AND_IMPERSONATION = {
     "Microsoft.App/sandboxGroups/sandboxes/executeShellCommand/action": DATA_CODE,
     "Microsoft.App/sessionPools/executions/action": DATA_CODE,
     "Microsoft.Discovery/tools/run/action": DATA_CODE,
+    "Microsoft.App/sandboxGroups/sandboxes/write": DATA_CODE,
+    "microsoft.app/containerApps/debug/action": K8S,
 }
 
 CODE_LOOK_ALIKES = [
@@ -161,6 +173,10 @@ CODE_LOOK_ALIKES = [
     "Microsoft.ManagedNetworkFabric/networkDevices/runRoCommand/action",
     "Microsoft.CostManagement/exports/run/action",
     "Microsoft.Automation/automationAccounts/schedules/write",
+    "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/read",
+    "Microsoft.MachineLearningServices/workspaces/endpoints/deployments/write",
+    "Microsoft.Kusto/Clusters/Databases/ListPrincipals/action",
+    "Microsoft.Synapse/workspaces/integrationRuntimes/getStatus/action",
 ]
 
 
