@@ -123,3 +123,22 @@ def test_the_switches_start_the_program_as_a_new_interpreter(monkeypatch: pytest
     monkeypatch.setenv(variable, value)
     assert program_fork.prefork() == (None, program_fork.fork_unavailable())
     assert program_fork.fork_unavailable() is not None
+
+
+def test_the_cli_forks_the_program(tmp_path: Path) -> None:
+    """`agentid preview` as CI runs it forks the program (the namespace's init is then the forked interpreter, not the
+    plain start's `sh`): nothing the CLI starts before the run (its progress output, a thread) stops it silently."""
+    root = copy_project(tmp_path)
+    program = root / "stacks" / "__main__.py"
+    program.write_text(program.read_text() + textwrap.dedent('''
+        import pulumi as _pulumi
+        with open("/proc/1/cmdline", "rb") as _handle:
+            _pulumi.export("init", _handle.read().split(b"\\0")[0].decode())
+    '''))
+    inits = []
+    for switch in ("1", "0"):
+        subprocess.run([sys.executable, "-m", "agentid.cli", "preview", "--stack", "dev", "--json", "out.json"],
+                       cwd=root, capture_output=True, text=True, timeout=600,
+                       env={**os.environ, program_fork.FORK_ENV: switch})
+        inits.append(json.loads((root / "out.json").read_text())["outputs"]["init"])
+    assert inits == [sys.executable, "sh"]
