@@ -13,7 +13,15 @@ account through a plain input, with no policy in sight (issue 11; red11a r02 r03
   - access: an EKS access entry's principal, and the aws-auth ConfigMap's mapRoles / mapUsers / mapAccounts;
   - network: VPC endpoint access to a domain, ENI attach permissions, peering, Direct Connect associations;
   - code: Lambda layers, images and code bundles, ECS / Batch / SageMaker / App Runner / AgentCore images of another
-    account run with the resource's role.
+    account run with the resource's role;
+  - destinations (red17 r17-2): Lambda async destinations and dead-letter targets, Pipes targets and enrichment, IoT
+    rule SQS / SNS / HTTPS / S3 actions, SES and SES v2 event destinations, receipt rule topics, Scheduler and
+    EventBridge dead-letter queues, event subscriptions' topics (RDS, Neptune, DocumentDB, Redshift, DMS, MemoryDB,
+    ElastiCache, DAX), Mail Manager actions, zero-ETL targets, and every other topic / queue / stream / bus / function
+    an input delivers the resource's data or events to. The SDK walk (inputs named *TopicArn, *QueueUrl, *QueueArn,
+    *TargetArn, target, *Destination, *DeliveryStreamArn, *EventBusArn, *FunctionArn, *StreamArn, url, arn ...)
+    keeps every such input judged or listed with a reason. A Lambda function or state machine such an input runs is
+    AGID-AWS-057's (entry `unless`: one finding per value).
 Which input of which type names what, and what it hands over, is data: analysis/aws_foreign_account_inputs.yaml
 (sources there; tests/policy/test_aws_foreign_account_inputs_data.py walks the installed SDK so an input of the same
 shape a provider upgrade adds fails until classified).
@@ -22,12 +30,14 @@ Each named value is judged as AGID-AWS-050 / -057 judge accounts (analysis.aws_a
 `ownAccountIds` (or, under `agentid preview`, a resource ARN the gate's mocks invented for a resource of this
 stack); otherwise "foreign account", or "cannot tell whether account X is yours" while no own account is listed.
 Values are parsed as AWS writes them (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html): an
-account id, an IAM/STS principal ARN, any ARN's account field (an ARN without one, such as an SSM document of AWS,
+account id, an IAM/STS principal ARN, an SQS queue URL's account (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME, the
+legacy REGION.queue.amazonaws.com form), any ARN's account field (an ARN without one, such as an SSM document of AWS,
 is AWS's own; an S3 ARN or s3:// URI names a bucket), an ECR image URI's registry account (an image of another registry names
 none and is left to other reviews). A bucket name carries no account: only
 a bucket this stack creates under that name (its `bucket` input), for a resource created after it, or one the gate
 lists in `ownS3Buckets` (aws_buckets.OwnBuckets), is known to be own; a bucket the provider names matches no name. A value taken from another resource of this stack is judged by the value the gate's mocks give it
-(an ARN in the mock account, a bucket's name); a value unknown at preview is "cannot check until known" whatever the
+(an ARN in the mock account, a bucket's name); a plain HTTP(S) URL an action posts the data to names a host and no
+account: "sends the data to host X" (no gate setting lists hosts: waive a reviewed endpoint by URN); a value unknown at preview is "cannot check until known" whatever the
 resource depends on (a depends_on proves nothing about a constant behind an Output). A public value (`all`) blocks. Critical (mandatory), as AGID-AWS-050: public or cross-account
 access blocks; waive a reviewed partner account by URN or list the account in ownAccountIds.
 """
@@ -57,6 +67,13 @@ DATA_FILE = Path(__file__).resolve().parents[1] / "analysis" / "aws_foreign_acco
 _ARN = re.compile(r"^arn:aws[a-z-]*:(?P<service>[a-z0-9-]+):[a-z0-9-]*:(?P<account>\d{12})?:(?P<resource>.+)$")
 # ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn]/REPO (Amazon ECR "private registry" URIs)
 _ECR_IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/\S+$")
+# SQS queue URLs (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-message-identifiers.html):
+# https://sqs.REGION.amazonaws.com/ACCOUNT/NAME (sqs-fips, .com.cn, api.aws dual-stack), the legacy
+# https://REGION.queue.amazonaws.com/ACCOUNT/NAME and https://queue.amazonaws.com/ACCOUNT/NAME (us-east-1)
+_QUEUE_URL = re.compile(r"^https?://(?:sqs(?:-fips)?\.[a-z0-9-]+\.(?:amazonaws\.com(?:\.cn)?|api\.aws)|"
+                        r"(?:[a-z0-9-]+\.)?queue\.amazonaws\.com(?:\.cn)?)(?::443)?/(?P<account>\d{12})/[^/?#]+/?$",
+                        re.IGNORECASE)
+_URL_HOST = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?:[^@/?#]*@)?(?P<host>\[[^\]]*\]|[^:/?#]*)", re.IGNORECASE)
 
 
 @cache
@@ -83,6 +100,20 @@ class _Owner:
             return None if found else f"role {value[:200]} is not one this stack defines: cannot check what it may do"
         if kind == "bucket" or (kind == "arn" and value.startswith("arn:") and _bucket_arn(value)):
             return self.buckets.problem(bucket_name(value), (resource,))
+        if kind == "url" and value.startswith("arn:"):
+            kind = "arn"  # an input taking either an ARN or a URL (an HTTP API's quick-create target)
+        if kind in ("url", "queue_url") and (match := _QUEUE_URL.match(value)) is not None:
+            return self.own.problem(match["account"], value)
+        if kind == "queue_url":
+            return (f"{value[:200]!r} is not an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME): cannot "
+                    "tell whose it is")
+        if kind == "url":
+            # a URL names a host, never an account: no setting or rule can tell it is yours, so the data it is sent
+            # is "sent to host X" (a reviewed endpoint is waived by URN)
+            match = _URL_HOST.match(value)
+            host = match["host"] if match else value[:200]
+            return (f"sends the data to host {host!r} (a URL carries no account the gate could know as yours: waive "
+                    "a reviewed endpoint by URN)")
         if kind == "image":
             # an image of another registry names no account (third-party code is not this rule's question)
             match = _ECR_IMAGE.match(value)
@@ -133,7 +164,13 @@ def _judge(resource: Resource, spec: dict[str, Any], owner: _Owner):
         if _owner_pinned(resource, entry.get("pinned_by"), owner):
             continue
         public = {v.lower() for v in entry.get("public", ())}
+        hands = entry.get("hands", spec["hands"])
+        # `unless`: values another rule judges (AGID-AWS-057 judges the function or state machine an input runs,
+        # another account's included), so that each value gets one finding
+        unless = re.compile(entry["unless"]) if "unless" in entry else None
         for where, value in json_values_at(dict(resource.props), entry["path"]):
+            if unless is not None and isinstance(value, str) and not is_unknown(value) and unless.search(value):
+                continue
             if isinstance(value, _Unreadable):
                 yield Violation(f"{resource.name}: cannot check: {where} is not the JSON AWS takes ({value!r}...)",
                                 resource.urn)
@@ -143,12 +180,12 @@ def _judge(resource: Resource, spec: dict[str, Any], owner: _Owner):
                 yield Unknown(where, resource.urn)
             elif not isinstance(value, str):
                 yield Violation(f"{resource.name}: cannot check: {where} is {type(value).__name__}, not a string "
-                                f"naming who gets {spec['hands']}", resource.urn)
+                                f"naming who gets {hands}", resource.urn)
             elif value.strip().lower() in public:
-                yield Violation(f"{resource.name} makes {spec['hands']} public ({where}: {value.strip()!r}): every "
+                yield Violation(f"{resource.name} makes {hands} public ({where}: {value.strip()!r}): every "
                                 "AWS account gets it", resource.urn)
             elif (problem := owner.problem(entry["kind"], value, resource)) is not None:
-                yield Violation(f"{resource.name} hands {spec['hands']} to {value.strip()[:200]} ({where}): "
+                yield Violation(f"{resource.name} hands {hands} to {value.strip()[:200]} ({where}): "
                                 f"{problem}", resource.urn)
 
 
@@ -203,7 +240,8 @@ RULE = Rule(
     severity="critical",
     category="public-access",
     description="No delegated administrator, master user, data copy, log or event delivery, share, network path, "
-                "EKS admission (access entry, aws-auth mapping) or function code names an account (principal, destination, bucket, image) not known to be the "
+                "EKS admission (access entry, aws-auth mapping), event or data destination (topic, queue, queue URL, stream, bus, "
+                "function, HTTP endpoint) or function code names an account (principal, destination, bucket, image) not known to be the "
                 "stack's own.",
     remediation="Name accounts you own (list them in ownAccountIds), buckets and roles this stack defines, or "
                 "resources of this stack by their outputs; never share with \"all\"; waive a reviewed partner "

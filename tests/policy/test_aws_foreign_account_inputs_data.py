@@ -24,8 +24,13 @@ from tests.policy.aws_sdk_inputs import args_class, matching_inputs, missing_ste
 
 SHAPE = re.compile(r"(AccountIds?$|^accountIds?$|^account$|Principals?$|^principal|[Dd]estination\w*Arn$|AdminAccount|"
                    r"[Ss]haredWith|^userIds$|^userGroups$|^targetAccounts$|[Rr]egistryId$|[Gg]rantee|[Mm]asterUserArn$|"
-                   r"[Oo]wnerAccount|^peer\w*(Account|Owner)Id$|[Cc]onsumer|[Ss]ubscriber)")
-KINDS = {"account", "principal", "arn", "bucket", "image", "role"}
+                   r"[Oo]wnerAccount|^peer\w*(Account|Owner)Id$|[Cc]onsumer|[Ss]ubscriber|"
+                   # red17 r17-2: destinations (topics, queues and queue URLs, streams, buses, functions, state
+                   # machines, HTTP(S) URLs, targets) and every input named `arn`
+                   r"[Tt]opicArns?$|[Qq]ueueUrl$|[Qq]ueueArn$|[Tt]argetArn$|^target$|[Dd]estination$|"
+                   r"[Dd]eliveryStreamArn$|[Ee]ventBusArn$|[Ff]unctionArn$|[Ss]treamArn$|[Ss]tateMachineArn$|^url$|"
+                   r"^arn$)")
+KINDS = {"account", "principal", "arn", "bucket", "image", "role", "queue_url", "url"}
 ACCESS = {"admin", "data", "code", "network"}
 
 
@@ -84,6 +89,9 @@ def test_every_sdk_input_of_the_shape_is_judged_or_says_why_not() -> None:
     # the walk finds the inputs the brief names (the check can fail)
     assert ("aws:s3control/accessGrant:AccessGrant", "grantee.granteeIdentifier") in sdk
     assert ("aws:guardduty/organizationAdminAccount:OrganizationAdminAccount", "adminAccountId") in sdk
+    assert ("aws:iot/topicRule:TopicRule", "sqs.queueUrl") in sdk  # red17 r17-2's destinations are walked
+    assert ("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+            "destinationConfig.onSuccess.destination") in sdk
     unexplained = sorted(sdk - judged - set(listed))
     assert unexplained == [], f"inputs naming an account that aws_foreign_account_inputs.yaml does not mention: " \
                               f"{unexplained}"

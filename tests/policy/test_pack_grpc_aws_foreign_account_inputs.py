@@ -108,6 +108,59 @@ def _accounts(account: str) -> dict[str, tuple[str, dict]]:
             "bucket": "replica", "queues": [{"queueArn": f"arn:aws:sqs:eu-west-1:{a}:uploads", "events": ["s3:*"]}]}),
         "dlm_share": ("aws:dlm/lifecyclePolicy:LifecyclePolicy", {"description": "d", "policyDetails": {
             "resourceTypes": ["VOLUME"], "schedules": [{"name": "s", "shareRule": {"targetAccounts": [a]}}]}}),
+        # red17 r17-2: destination inputs (no policy) of every type: ARNs, SQS queue URLs (both spellings)
+        "lambda_async_destination": ("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", {
+            "functionName": "fn", "destinationConfig": {"onSuccess": {"destination": f"arn:aws:sqs:us-east-1:{a}:drop"},
+                                                        "onFailure": {"destination": f"arn:aws:sqs:us-east-1:{OWN}:dlq"}}}),
+        "lambda_dead_letter": ("aws:lambda/function:Function", {
+            "role": f"arn:aws:iam::{OWN}:role/fn", "deadLetterConfig": {"targetArn": f"arn:aws:sns:us-east-1:{a}:dlq"}}),
+        "pipe_target": ("aws:pipes/pipe:Pipe", {"roleArn": f"arn:aws:iam::{OWN}:role/p",
+                                                "source": f"arn:aws:sqs:us-east-1:{OWN}:src",
+                                                "target": f"arn:aws:sqs:us-east-1:{a}:drop"}),
+        "iot_sqs_url": ("aws:iot/topicRule:TopicRule", {"enabled": True, "sql": "SELECT * FROM '#'", "sqlVersion":
+                        "2016-03-23", "sqs": [{"queueUrl": f"https://sqs.us-east-1.amazonaws.com/{a}/drop",
+                                               "roleArn": f"arn:aws:iam::{OWN}:role/r", "useBase64": False}]}),
+        "iot_error_sqs_legacy_url": ("aws:iot/topicRule:TopicRule", {
+            "enabled": True, "sql": "SELECT * FROM 'a'", "sqlVersion": "2016-03-23",
+            "errorAction": {"sqs": {"queueUrl": f"https://eu-west-1.queue.amazonaws.com/{a}/drop",
+                                    "roleArn": f"arn:aws:iam::{OWN}:role/r", "useBase64": False}}}),
+        "iot_sns": ("aws:iot/topicRule:TopicRule", {"enabled": True, "sql": "SELECT * FROM '#'", "sqlVersion":
+                    "2016-03-23", "sns": [{"targetArn": f"arn:aws:sns:us-east-1:{a}:drop",
+                                           "roleArn": f"arn:aws:iam::{OWN}:role/r"}]}),
+        "sesv2_event_destination": ("aws:sesv2/configurationSetEventDestination:ConfigurationSetEventDestination", {
+            "configurationSetName": "cs", "eventDestinationName": "d", "eventDestination": {
+                "matchingEventTypes": ["SEND"], "snsDestination": {"topicArn": f"arn:aws:sns:us-east-1:{a}:drop"}}}),
+        "ses_event_destination": ("aws:ses/eventDestination:EventDestination", {
+            "configurationSetName": "cs", "matchingTypes": ["send"],
+            "kinesisDestination": {"streamArn": f"arn:aws:kinesis:us-east-1:{a}:stream/drop",
+                                   "roleArn": f"arn:aws:iam::{OWN}:role/r"}}),
+        "ses_receipt_bounce_topic": ("aws:ses/receiptRule:ReceiptRule", {
+            "ruleSetName": "rs", "bounceActions": [{"message": "m", "sender": "a@b.c", "smtpReplyCode": "550",
+                                                     "position": 1, "topicArn": f"arn:aws:sns:us-east-1:{a}:mail"}]}),
+        "schedule_dead_letter": ("aws:scheduler/schedule:Schedule", {"scheduleExpression": "rate(1 hour)",
+            "flexibleTimeWindow": {"mode": "OFF"}, "target": {
+                "arn": f"arn:aws:sqs:us-east-1:{OWN}:work", "roleArn": f"arn:aws:iam::{OWN}:role/s",
+                "deadLetterConfig": {"arn": f"arn:aws:sqs:us-east-1:{a}:drop"}}}),
+        "rds_event_subscription": ("aws:rds/eventSubscription:EventSubscription", {
+            "snsTopic": f"arn:aws:sns:us-east-1:{a}:events"}),
+        "neptune_event_subscription": ("aws:neptune/eventSubscription:EventSubscription", {
+            "snsTopicArn": f"arn:aws:sns:us-east-1:{a}:events"}),
+        "sagemaker_workteam_topic": ("aws:sagemaker/workteam:Workteam", {
+            "workteamName": "w", "description": "d", "notificationConfiguration": {
+                "notificationTopicArn": f"arn:aws:sns:us-east-1:{a}:tasks"}}),
+        "mail_manager_lambda": ("aws:mailmanager/ruleSet:RuleSet", {"ruleSetName": "rs", "rules": [{"actions": [
+            {"invokeLambda": {"functionArn": f"arn:aws:lambda:us-east-1:{a}:function:mail",
+                              "invocationType": "EVENT", "roleArn": f"arn:aws:iam::{OWN}:role/m"}}]}]}),
+        "customer_profiles_dlq_url": ("aws:customerprofiles/domain:Domain", {
+            "domainName": "d", "defaultExpirationDays": 365,
+            "deadLetterQueueUrl": f"https://sqs.us-east-1.amazonaws.com/{a}/dlq"}),
+        "state_machine_logs": ("aws:sfn/stateMachine:StateMachine", {
+            "roleArn": f"arn:aws:iam::{OWN}:role/sm", "definition": json.dumps({"StartAt": "A", "States": {
+                "A": {"Type": "Pass", "End": True}}}), "loggingConfiguration": {
+                "level": "ALL", "includeExecutionData": True,
+                "logDestination": f"arn:aws:logs:us-east-1:{a}:log-group:sfn:*"}}),
+        "firehose_stream_from_route53": ("aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig", {
+            "destinationArn": f"arn:aws:firehose:us-east-1:{a}:deliverystream/dns"}),
     }
 
 
@@ -299,3 +352,61 @@ def test_objects_the_stack_writes_go_only_into_own_buckets(pack) -> None:
             ["copy", "legacy", "obj"]
     finally:
         pack.configure(OWN_CONFIG)
+
+
+def test_an_http_action_posts_to_a_host_no_account_can_be_read_from(pack) -> None:
+    """red17 r17-2: an IoT rule's HTTPS action, a Firehose HTTP endpoint or a Transfer connector sends the data to a
+    URL's host: no account is read from a host and the gate lists no hosts, so every literal host blocks (waive a
+    reviewed endpoint by URN); an SQS queue URL in that place names its account, an ARN (an HTTP API's quick-create
+    target takes either) its account."""
+    pack.configure(OWN_CONFIG)
+    iot = ("aws:iot/topicRule:TopicRule", "iot-https", {"enabled": True, "sql": "SELECT * FROM '#'", "sqlVersion":
+           "2016-03-23", "https": [{"url": "https://collector.evil.example/in?x=1"}]})
+    firehose = ("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "fh", {
+        "destination": "http_endpoint", "httpEndpointConfiguration": {"url": "https://user@10.0.0.7:8443/put"}})
+    assert findings(pack, iot, firehose) == [
+        ("fh", "fh hands every record of the stream to https://user@10.0.0.7:8443/put (httpEndpointConfiguration.url): "
+               "sends the data to host '10.0.0.7' (a URL carries no account the gate could know as yours: waive a "
+               "reviewed endpoint by URN)"),
+        ("iot-https", "iot-https hands every MQTT message the rule's SQL selects (and, for the error action, the failed "
+                      "ones) to https://collector.evil.example/in?x=1 (https[0].url): sends the data to host "
+                      "'collector.evil.example' (a URL carries no account the gate could know as yours: waive a "
+                      "reviewed endpoint by URN)")]
+    api = "aws:apigatewayv2/api:Api"
+    assert findings(pack, (api, "api", {"protocolType": "HTTP",
+                                        "target": f"arn:aws:lambda:us-east-1:{OWN}:function:fn"})) == []
+    assert [n for n, _ in findings(pack, (api, "api", {"protocolType": "HTTP",
+                                                       "target": f"arn:aws:lambda:us-east-1:{OTHER}:function:fn"}))] \
+        == ["api"]
+    assert [n for n, _ in findings(pack, (api, "api", {"protocolType": "HTTP", "target": "https://evil.example/"}))] \
+        == ["api"]
+
+
+def test_a_queue_url_that_is_not_one_cannot_be_checked(pack) -> None:
+    pack.configure(OWN_CONFIG)
+    dlq = "aws:customerprofiles/domain:Domain"
+    for url in ("https://sqs.us-east-1.amazonaws.com.evil.example/111122223333/dlq",
+                f"https://evil.example/{OWN}/dlq", "dlq"):
+        [(_, message)] = findings(pack, (dlq, "cp", {"deadLetterQueueUrl": url}))
+        assert message.endswith("is not an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME): cannot tell "
+                                "whose it is"), message
+    for url in (f"https://sqs.eu-west-1.amazonaws.com/{OWN}/dlq", f"https://queue.amazonaws.com/{OWN}/dlq",
+                f"https://sqs-fips.us-gov-west-1.amazonaws.com/{OWN}/dlq"):
+        assert findings(pack, (dlq, "cp", {"deadLetterQueueUrl": url})) == [], url
+
+
+def test_a_foreign_function_the_destination_runs_is_one_finding_of_aws_057(pack) -> None:
+    """A Lambda function (or state machine) named as an async destination, a pipe's target or a schedule's target
+    runs with the data: AGID-AWS-057 judges the object it runs, another account's included; AGID-AWS-064 leaves that
+    value to it (one finding per value) and judges every other destination (a queue, topic, bus, stream)."""
+    pack.configure(OWN_CONFIG)
+    foreign_fn = f"arn:aws:lambda:us-east-1:{OTHER}:function:x"
+    cases = [("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "dest", {
+                 "functionName": "fn", "destinationConfig": {"onSuccess": {"destination": foreign_fn}}}),
+             ("aws:pipes/pipe:Pipe", "pipe", {"roleArn": f"arn:aws:iam::{OWN}:role/p",
+                                              "source": f"arn:aws:sqs:us-east-1:{OWN}:src", "target": foreign_fn}),
+             ("aws:scheduler/schedule:Schedule", "sched", {"scheduleExpression": "rate(1 hour)", "flexibleTimeWindow":
+                 {"mode": "OFF"}, "target": {"arn": foreign_fn, "roleArn": f"arn:aws:iam::{OWN}:role/s"}})]
+    assert findings(pack, *cases) == []
+    resources = [res(t, n, p) for t, n, p in cases]
+    assert sorted(name for name, _ in stack_findings(pack, "AGID-AWS-057", resources)) == ["dest", "pipe", "sched"]

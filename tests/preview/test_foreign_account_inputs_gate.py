@@ -68,3 +68,39 @@ def test_the_stacks_own_destinations_pass_and_foreign_ones_block(project: Path) 
     # trail-logs-<random>, so the literal name is someone else's
     assert "bucket trail-logs is not one this stack names" in found["trail"][0]
     assert f"account {FOREIGN}" in found["plan"][0] and f"account {FOREIGN}" in found["forward"][0]
+
+
+DESTINATIONS = '''
+role = aws.iam.Role("runner", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    "Principal": {"Service": ["lambda.amazonaws.com", "pipes.amazonaws.com", "iot.amazonaws.com"]},
+    "Action": "sts:AssumeRole"}]}))
+fn = aws.lambda_.Function("fn", role=role.arn, runtime="python3.12", handler="a.b",
+                          code=pulumi.AssetArchive({"a.py": pulumi.StringAsset("def b(e, c): return e")}))
+src = aws.sqs.Queue("src")
+aws.lambda_.FunctionEventInvokeConfig("lambda-destination", function_name=fn.name,
+    destination_config={"on_success": {"destination": queue_arn}})
+aws.pipes.Pipe("pipe", role_arn=role.arn, source=src.arn, target=queue_arn)
+aws.iot.TopicRule("iot-rule", enabled=True, sql="SELECT * FROM '#'", sql_version="2016-03-23",
+    sqs=[{"queue_url": queue_url, "role_arn": role.arn, "use_base64": False}])
+aws.sesv2.ConfigurationSetEventDestination("ses-destination", configuration_set_name="cs", event_destination_name="d",
+    event_destination={"matching_event_types": ["SEND"], "enabled": True, "sns_destination": {"topic_arn": topic_arn}})
+'''
+OWN_DESTINATIONS = '''
+drop = aws.sqs.Queue("drop")
+queue_arn, queue_url, topic_arn = drop.arn, drop.url, aws.sns.Topic("events").arn
+'''
+FOREIGN_DESTINATIONS = f'''
+queue_arn, queue_url = "arn:aws:sqs:us-east-1:{FOREIGN}:drop", "https://sqs.us-east-1.amazonaws.com/{FOREIGN}/drop"
+topic_arn = "arn:aws:sns:us-east-1:{FOREIGN}:drop"
+'''
+
+
+def test_destinations_of_the_stacks_own_queue_and_topic_pass_and_foreign_ones_block(project: Path) -> None:
+    """red17 r17-2: Lambda async destinations, a pipe's target, an IoT rule's SQS queue URL and an SES event
+    destination's topic. The stack's queue and topic by their Outputs (the mocks' ARN and queue URL) pass."""
+    code, found = mandatory_064(project, "import pulumi\n" + OWN_DESTINATIONS + DESTINATIONS)
+    assert found == {}, found
+    code, found = mandatory_064(project, "import pulumi\n" + FOREIGN_DESTINATIONS + DESTINATIONS)
+    assert code == 1
+    assert sorted(found) == ["iot-rule", "lambda-destination", "pipe", "ses-destination"], found
+    assert all(f"account {FOREIGN}" in messages[0] for messages in found.values()), found
