@@ -33,6 +33,16 @@ def lint(
         help="IAM policy or Azure role-definition JSON files (AWS CLI output included), or directories holding them.",
         metavar="FILE_OR_DIR...", show_default=False)],
     format: Annotated[LintFormat, typer.Option("--format", "-f", help="Output format.")] = LintFormat.text,
+    own_accounts: Annotated[list[str], typer.Option(
+        "--own-account", metavar="ID", help="An AWS account id of yours (repeatable): a grant sending data to a "
+        "resource in it is not foreign egress (ownAccountIds, AGID-AWS-052/072/073). Without one, a literal account "
+        "is \"cannot tell whether it is yours\": a finding.")] = [],  # noqa: B006
+    own_organizations: Annotated[list[str], typer.Option(
+        "--own-organization", metavar="O-ID", help="An AWS Organizations id of yours, o-... (repeatable): an "
+        "aws:ResourceOrgID pin naming it confines a grant (ownOrganizationIds).")] = [],  # noqa: B006
+    own_s3_buckets: Annotated[list[str], typer.Option(
+        "--own-s3-bucket", metavar="BUCKET", help="An S3 bucket of yours, by name (repeatable): a bucket ARN names no "
+        "account, so writing into a bucket counts as own only for a listed one (ownS3Buckets, AGID-AWS-073).")] = [],  # noqa: B006
 ) -> None:
     """Judge IAM policies and Azure role definitions: broad grants, escalation, weak trust, unreadable documents.
 
@@ -47,6 +57,7 @@ def lint(
     from agentid_components.text_safety import visible
     from agentid_policy_packs.rules.files import AZURE_ROLE, NotADocument, documents_in, lint_document
 
+    settings = _settings(own_accounts, own_organizations, own_s3_buckets)
     results: list[dict] = []
     errors: list[dict] = []
     paths = expand(files, (".json",))
@@ -69,7 +80,7 @@ def lint(
         for where, kind, document in documents:
             if where == () and document is decoded and kind != AZURE_ROLE:
                 document = text  # the rules parse JSON text once and share it
-            for finding in lint_document(kind, document, file.name):
+            for finding in lint_document(kind, document, file.name, settings=settings):
                 lines = _line_map(text) if lines is None else lines
                 results.append({"file": str(file), "document": _format_path(where), "kind": kind,
                                 "rule": finding.rule.id, "title": finding.rule.title, "severity": finding.rule.severity,
@@ -78,6 +89,22 @@ def lint(
         typer.echo(visible(error["message"]), err=True)
     _print(results, errors, format, len(paths))
     raise typer.Exit(EXIT_INVALID if errors else EXIT_FINDINGS if results else EXIT_CLEAN)
+
+
+def _settings(accounts: list[str], organizations: list[str], buckets: list[str]) -> dict[str, list[str]]:
+    """The pack-wide own-id settings from the options, checked as `agentid preview` checks them (exit 2 naming
+    the first bad value)."""
+    if not (accounts or organizations or buckets):
+        return {}
+    from agentid.preview.runner import checked_accounts, checked_aws_ids
+    from agentid.preview.stack_config import ConfigError
+
+    try:
+        return {"ownAccountIds": checked_accounts([a.strip() for a in accounts]),
+                **checked_aws_ids({"ownOrganizationIds": organizations, "ownS3Buckets": buckets})}
+    except ConfigError as error:
+        typer.echo(f"agentid lint: {error}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
 
 
 def _format_path(path: tuple) -> str:

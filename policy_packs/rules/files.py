@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .base import Resource, Rule, Violation, run_resource_rule
+from .base import Resource, Rule, Violation, run_resource_rule, run_stack_rule
 from .registry import RULES_BY_ID
 
 IDENTITY_POLICY = "aws-identity-policy"
@@ -20,11 +20,22 @@ TRUST_POLICY = "aws-trust-policy"
 RESOURCE_POLICY = "aws-resource-policy"
 AZURE_ROLE = "azure-role-definition"
 
+# Stack rules that judge an identity policy document by itself: the stack only adds what makes a target own
+# (AGID-AWS-073: a bucket the stack creates; a standalone file has none, so only ownS3Buckets and owner pins count).
+_DOCUMENT_STACK_RULES = ("AGID-AWS-073",)
+
+
+def _identity_policy_rules() -> tuple[str, ...]:
+    """Every resource rule of the pack that judges an `aws:iam/policy:Policy` (read from the registry, so a rule
+    added later is run by lint too: AGID-AWS-016/052/070/072 were missing from a hand-written list), and the stack
+    rules that judge a document alone."""
+    return tuple(sorted(rule.id for rule in RULES_BY_ID.values()
+                        if not rule.stack and "aws:iam/policy:Policy" in rule.resource_types)) + _DOCUMENT_STACK_RULES
+
+
 # kind -> (stand-in resource type, input holding the document, rules that judge it)
 _TARGETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    IDENTITY_POLICY: ("aws:iam/policy:Policy", "policy",
-                      ("AGID-POL-001", "AGID-POL-002", "AGID-AWS-010", "AGID-AWS-011", "AGID-AWS-012", "AGID-AWS-014",
-                       "AGID-AWS-020")),
+    IDENTITY_POLICY: ("aws:iam/policy:Policy", "policy", _identity_policy_rules()),
     TRUST_POLICY: ("aws:iam/role:Role", "assumeRolePolicy",
                    ("AGID-POL-001", "AGID-POL-002", "AGID-AWS-030", "AGID-AWS-031", "AGID-AWS-032")),
     RESOURCE_POLICY: ("aws:kms/key:Key", "policy", ("AGID-POL-001", "AGID-POL-002", "AGID-AWS-030")),
@@ -135,15 +146,20 @@ def classify_policy(document: Any) -> tuple[str, Any]:
     return (RESOURCE_POLICY if with_resource else TRUST_POLICY), document
 
 
-def lint_document(kind: str, document: Any, name: str = "document", config: dict[str, dict] | None = None) -> list[LintFinding]:
-    """Run the rules for `kind` on the document; Unknowns cannot occur in a file."""
+def lint_document(kind: str, document: Any, name: str = "document", config: dict[str, dict] | None = None,
+                  settings: dict[str, Any] | None = None) -> list[LintFinding]:
+    """Run the rules for `kind` on the document; Unknowns cannot occur in a file. `config`: per rule id;
+    `settings`: pack-wide ones (ownAccountIds, ownS3Buckets, ...), given to every rule that declares them.
+    With none, a rule that tells own from foreign says "cannot tell" (the strictest setting), as at deploy time."""
     type_, field, rule_ids = _TARGETS[kind]
     props = _role_definition_props(document) if kind == AZURE_ROLE else {field: document}
     resource = Resource(type_, name, f"file:{name}", props)
     findings = []
     for rule_id in rule_ids:
         rule = RULES_BY_ID[rule_id]
-        for outcome in run_resource_rule(rule, resource, (config or {}).get(rule_id)):
+        rule_config = {**{k: v for k, v in (settings or {}).items() if k in rule.config}, **(config or {}).get(rule_id, {})}
+        run = run_stack_rule(rule, [resource], rule_config) if rule.stack else run_resource_rule(rule, resource, rule_config)
+        for outcome in run:
             if isinstance(outcome, Violation):
                 findings.append(LintFinding(rule, outcome.message, outcome.category or rule.category))
     return findings

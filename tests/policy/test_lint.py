@@ -198,3 +198,55 @@ def test_unreadable_input_makes_json_and_sarif_say_the_run_failed(tmp_path):
     assert invocation["toolExecutionNotifications"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("bad.json")
     clean = json.loads(lint("--format", "sarif", good).stdout)["runs"][0]["invocations"][0]
     assert clean["executionSuccessful"] is True
+
+
+EGRESS = statement(Effect="Allow", Action="s3:PutObject", Resource="arn:aws:s3:::attacker-drop/*")
+EGRESS["Statement"].append({"Effect": "Allow", "Action": "sqs:SendMessage",
+                            "Resource": "arn:aws:sqs:us-east-1:999988887777:drop"})
+OWN = statement(Effect="Allow", Action="s3:PutObject", Resource="arn:aws:s3:::acme-reports/*")
+OWN["Statement"].append({"Effect": "Allow", "Action": "sqs:SendMessage",
+                         "Resource": "arn:aws:sqs:us-east-1:111122223333:jobs"})
+OWN_FLAGS = ("--own-account", "111122223333", "--own-s3-bucket", "acme-reports")
+
+
+def _findings(result) -> list[tuple[str, str]]:
+    return sorted((f["rule"], f["severity"]) for f in json.loads(result.output)["findings"])
+
+
+def test_foreign_egress_is_reported_as_the_gate_does(tmp_path):
+    """Lint runs the pack's identity-policy rules, stack rules that judge a document alone included (AGID-AWS-073)."""
+    result = lint(write(tmp_path, "egress.json", EGRESS), *OWN_FLAGS, "-f", "json")
+    assert result.exit_code == 1, result.output
+    assert _findings(result) == [("AGID-AWS-072", "high"), ("AGID-AWS-073", "high")]
+    messages = " ".join(f["message"] for f in json.loads(result.output)["findings"])
+    assert "account 999988887777, not one of the stack's own" in messages and "attacker-drop" in messages
+
+
+def test_own_account_and_bucket_look_alike_passes(tmp_path):
+    result = lint(write(tmp_path, "own.json", OWN), *OWN_FLAGS, "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert _findings(result) == []
+
+
+def test_without_own_ids_lint_cannot_tell(tmp_path):
+    result = lint(write(tmp_path, "own.json", OWN), "-f", "json")
+    assert result.exit_code == 1, result.output
+    assert _findings(result) == [("AGID-AWS-072", "high"), ("AGID-AWS-073", "high")]
+    messages = [f["message"] for f in json.loads(result.output)["findings"]]
+    assert any("cannot tell whether it is yours" in m for m in messages)
+    assert any("the gate lists no own buckets" in m for m in messages)
+
+
+def test_bad_own_account_is_a_usage_error(tmp_path):
+    result = lint(write(tmp_path, "own.json", OWN), "--own-account", "12")
+    assert result.exit_code == 2
+    assert "not an AWS account id" in result.output
+
+
+def test_lint_runs_every_identity_policy_rule_of_the_pack():
+    from agentid_policy_packs.rules.files import IDENTITY_POLICY, _TARGETS
+    from agentid_policy_packs.rules.registry import RULES_BY_ID
+
+    judged = set(_TARGETS[IDENTITY_POLICY][2])
+    wanted = {r.id for r in RULES_BY_ID.values() if not r.stack and "aws:iam/policy:Policy" in r.resource_types}
+    assert wanted <= judged and {"AGID-AWS-072", "AGID-AWS-073", "AGID-AWS-052"} <= judged
