@@ -64,7 +64,10 @@ def _sdk_inputs(type_token: str) -> frozenset[str]:
         from_source = _args_in_source(spec.origin, fqn, cls_name)
         if from_source is not None:
             return from_source
-        args = getattr(importlib.import_module(fqn), cls_name + "Args")
+        module = importlib.import_module(fqn)
+        # a resource whose `<Name>Args` would collide with a type of its module takes `<Name>InitArgs` (Pulumi's
+        # Python codegen): `<Name>Args` is then that type (compute.SshPublicKeyArgs: keyData, path), not its inputs
+        args = getattr(module, cls_name + "InitArgs", None) or getattr(module, cls_name + "Args")
         return frozenset(getattr(member.fget, "_pulumi_name", name)
                          for name, member in vars(args).items() if isinstance(member, property))
     except Exception:  # noqa: BLE001 - unreadable SDK: fail closed (no computed output taken from inputs)
@@ -105,8 +108,12 @@ def _args_in_source(origin: str, fqn: str, cls_name: str) -> frozenset[str] | No
         return None
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
-    heads = list(re.finditer(rf"^class {re.escape(cls_name)}Args\b.*$", text, re.M))
-    if len(heads) != 1 or heads[0].group() != f"class {cls_name}Args:":
+    # the class the constructor reads its inputs from: `<Name>InitArgs` where `<Name>Args` names a type of the module
+    used = re.findall(r"get_resource_args_opts\((\w+), ", text)
+    args_name = used[0] if len(set(used)) == 1 and used[0] in (f"{cls_name}Args", f"{cls_name}InitArgs") \
+        else f"{cls_name}Args"
+    heads = list(re.finditer(rf"^class {re.escape(args_name)}\b.*$", text, re.M))
+    if len(heads) != 1 or heads[0].group() != f"class {args_name}:":
         return None
     rest = re.search(r"^\S", text[heads[0].end():], re.M)
     body = text[heads[0].start():heads[0].end() + rest.start() if rest else len(text)]
@@ -253,6 +260,10 @@ def autoname(type_token: str, name: str, inputs: dict[str, Any], key: str = "nam
 _AZURE_SCOPE_PARAMETERS = frozenset({
     "subscriptionId", "resourceGroupName", "scope", "resourceUri", "resourceId", "resourceScope", "managementGroupId",
     "managementGroupName", "billingScope", "targetScope"})
+# A resource addressed under any other resource (`.../providers/{resourceProviderNamespace}/{parentResourcePath}/
+# {resourceType}/{resourceName}/providers/Microsoft.Authorization/locks/{lockName}`, and the generic
+# `resources:Resource`): every parameter of that address is its scope, so it is named "random".
+_AZURE_GENERIC_NAMESPACE_PARAMETERS = frozenset({"resourceProviderNamespace", "providerName", "resourceNamespace"})
 _AZURE_UUID_NAMES = frozenset({"roleAssignmentName", "roleDefinitionId"})
 _AZURE_RANDOM_NAMES = frozenset({"endpointName", "customDomainName"})
 
@@ -304,7 +315,7 @@ def azure_name_input(type_token: str) -> tuple[str, str] | None:
     described = re.search(rf":param [^\n]*\b{re.escape(parameters[key])}_?: ([^\n]*)", source)
     if key in _AZURE_UUID_NAMES or (described and re.search(r"\b(GUID|UUID)\b", described.group(1))):
         return key, "uuid"
-    if key in _AZURE_RANDOM_NAMES or not parents:
+    if key in _AZURE_RANDOM_NAMES or not parents or _AZURE_GENERIC_NAMESPACE_PARAMETERS & set(parameters):
         return key, "random"
     return key, "copy"
 

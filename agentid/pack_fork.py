@@ -53,10 +53,11 @@ _FRESH_PACKAGES = ("agentid", "agentid_components", "agentid_policy_packs", "pul
 _GC_DEFAULT_THRESHOLDS = (700, 10, 10)  # CPython's
 
 
-def fork_unavailable() -> str | None:
-    """None when a pack may be forked from this process now, else why not."""
-    if os.environ.get(FORK_ENV, "") == "0":
-        return f"{FORK_ENV}=0"
+def fork_unavailable(switch: str = FORK_ENV) -> str | None:
+    """None when a pack (or, with `switch` agentid.preview.program_fork.FORK_ENV, the program) may be forked from
+    this process now, else why not."""
+    if os.environ.get(switch, "") == "0":
+        return f"{switch}=0"
     if os.environ.get(PLAIN_SDK_ENV, "") not in ("", "0"):
         return f"{PLAIN_SDK_ENV} is set"
     if not hasattr(os, "fork") or not Path("/proc/self/task").is_dir():
@@ -195,9 +196,7 @@ def _child(control: int, stdout: int, stderr: int) -> None:
 
 
 def _become_the_pack(args: list[str], cwd: str, env: dict[str, str], stdout: int, stderr: int) -> None:
-    import atexit
     import gc
-    import io
 
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -208,6 +207,21 @@ def _become_the_pack(args: list[str], cwd: str, env: dict[str, str], stdout: int
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
+    reset_interpreter(env)
+    sys.path[:] = _interpreter_path(cwd, env)
+    sys.argv[:] = ["-m", *args]  # runpy puts the module's file first, as `-m` does
+    sys.orig_argv = [sys.executable, "-u", "-m", "pulumi.policy", *args]  # (sys.flags.unbuffered stays the gate's)
+    gc.enable()
+    gc.set_threshold(*_GC_DEFAULT_THRESHOLDS)
+    gc.freeze()  # what the gate had imported stays shared with it, out of the collector's way
+
+
+def reset_interpreter(env: dict[str, str]) -> None:
+    """What a new `python -u` interpreter has that the forked gate's lacks, on fds 0-2 already in place: unbuffered
+    standard streams, default signal dispositions (inherited ignores kept), no exit or log handlers of the gate, no
+    module of the kit or of pulumi_policy (imported afresh from the installed files)."""
+    import atexit
+    import io
     # `-u`: unbuffered binary layer under the text streams (pulumi_policy writes the port to sys.stdout.buffer)
     import locale
 
@@ -243,12 +257,6 @@ def _become_the_pack(args: list[str], cwd: str, env: dict[str, str], stdout: int
             del sys.modules[name]
     if "pulumi" in sys.modules and hasattr(sys.modules["pulumi"], "policy"):
         delattr(sys.modules["pulumi"], "policy")
-    sys.path[:] = _interpreter_path(cwd, env)
-    sys.argv[:] = ["-m", *args]  # runpy puts the module's file first, as `-m` does
-    sys.orig_argv = [sys.executable, "-u", "-m", "pulumi.policy", *args]  # (sys.flags.unbuffered stays the gate's)
-    gc.enable()
-    gc.set_threshold(*_GC_DEFAULT_THRESHOLDS)
-    gc.freeze()  # what the gate had imported stays shared with it, out of the collector's way
 
 
 def _imported_afresh(name: str) -> bool:

@@ -64,6 +64,10 @@ def preview(
         "--own-gcp-project", metavar="PROJECT", help="A Google Cloud project id or number of your organisation "
         "(repeatable): its service accounts and pools count as own (ownGcpProjects, AGID-GCP-021). The gate's "
         "setting: the stack file cannot add to it.")] = [],  # noqa: B006
+    own_hosts: Annotated[list[str], typer.Option(
+        "--own-host", metavar="HOST", help="A host name of your organisation's own HTTP endpoints (repeatable): a "
+        "Pub/Sub push subscription or Eventarc trigger sending to it counts as own (ownHosts, AGID-GCP-033). The "
+        "gate's setting: the stack file cannot add to it.")] = [],  # noqa: B006
     require_sandbox: Annotated[bool, typer.Option(
         "--require-sandbox", help="Refuse to run the program outside the sandbox (no Linux user/network/pid/mount "
                                   "namespaces here): exit 2 instead of a warning. Set it in CI.")] = False,
@@ -108,7 +112,7 @@ def preview(
                              own_accounts=own_accounts, trusted_issuers=trusted_issuers,
                              own_aws_ids={"ownOrganizationIds": own_organizations, "ownVpcIds": own_vpcs,
                                           "ownVpcEndpointIds": own_vpc_endpoints, "ownS3Buckets": own_s3_buckets},
-                             own_gcp_domains=own_gcp_domains, own_gcp_projects=own_gcp_projects,
+                             own_gcp_domains=own_gcp_domains, own_gcp_projects=own_gcp_projects, own_hosts=own_hosts,
                              trusted_tenants={"trustedRepositoryOwners": trusted_repository_owners,
                                               "trustedGitLabGroups": trusted_gitlab_groups,
                                               "trustedTerraformOrganizations": trusted_terraform_organizations,

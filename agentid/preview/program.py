@@ -140,7 +140,7 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
                  isolation: sandbox.Isolation | None = None, dry_run: bool = True,
                  validated_spec: LoadedInventory | None = None,
                  secret_keys: Sequence[str] = (), clock_shift: float = 0.0,
-                 seed: int | None = None) -> ProgramOutcome:
+                 seed: int | None = None, prepared: Any = None) -> ProgramOutcome:
     """Run the project's program for `stack` against the gate's monitor; raise ProgramError on any failure.
 
     `on_resource` sees each resource as the program registers it (one call at a time, in the
@@ -152,6 +152,8 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
     program's randomness (random, secrets, uuid, os.urandom) drawn from this seed (cloaking.py, issue 11.3).
     `validated_spec`: the stack's agent file as the gate validated it, handed to the program's process
     (`hand_over_spec`) so the program does not validate it again.
+    `prepared`: a child forked from the gate before it read the project (`program_fork.prefork`): the program
+    runs in it, in the same sandbox, when that is sound here (see `program_fork`); it is discarded otherwise.
     When this returns or raises, no process of the run is left: the sandbox's pid namespace is gone,
     or (unsandboxed) the program's process group and every orphan it left were killed.
     """
@@ -194,12 +196,23 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
             env = _program_env(project, config, python if python == project_python else None, secret_keys)
             if seed is not None:  # str/bytes hash alike in every run of this gate: sets iterate in one order
                 env["PYTHONHASHSEED"] = HASH_SEED
+            forked = (prepared is not None and isolation.sandboxed and seed is None and project_python is None
+                      and python == sys.executable and not sdk_speedups.plain_sdk_requested())
+            if prepared is not None and not forked:
+                prepared.discard()
             with open(Path(private, "stdout"), "w+b") as stdout, open(Path(private, "stderr"), "w+b") as stderr:
                 started_at = sandbox.clock_ticks_now()
                 if not isolation.sandboxed:
                     sandbox.adopt_orphans()
-                process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                                           cwd=project.main_dir, env=env, start_new_session=True)
+                if forked:
+                    process = prepared.launch(argv=argv, env=env, cwd=str(project.main_dir),
+                                              view=sandbox.view_command(run_dir.resolve(),
+                                                                        _program_needs(project, argv[0])),
+                                              stdout=stdout.name, stderr=stderr.name,
+                                              file_limit=sandbox.MAX_FILE_BYTES // 512 * 512)
+                else:
+                    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
+                                               cwd=project.main_dir, env=env, start_new_session=True)
                 try:
                     returncode = process.wait(timeout=timeout)
                 except subprocess.TimeoutExpired:

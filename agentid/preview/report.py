@@ -228,9 +228,12 @@ def own_accounts(result: PreviewResult) -> list[str]:
 def own_gcp(result: PreviewResult) -> list[str]:
     """One line per pack, list and distinct value of the Google Cloud lists the gate configured (ownGcpDomains,
     ownGcpProjects, ownGcpOrganizations): which users, groups, domains and service accounts count as the
-    organisation's (AGID-GCP-021, -024), whatever their source."""
-    return [f"{key}: {line}" for key in ("ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations")
-            for line in _configured_lists(result, key, "none listed (a user or group is flagged: cannot tell)")]
+    organisation's (AGID-GCP-021, -024), whatever their source; and the own HTTP endpoint hosts (ownHosts,
+    AGID-GCP-033)."""
+    return [*(f"{key}: {line}" for key in ("ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations")
+              for line in _configured_lists(result, key, "none listed (a user or group is flagged: cannot tell)")),
+            *(f"ownHosts: {line}" for line in _configured_lists(
+                result, "ownHosts", "none listed (a push or event endpoint not of the stack is flagged)"))]
 
 
 def own_aws_ids(result: PreviewResult) -> list[str]:

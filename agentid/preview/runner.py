@@ -35,7 +35,8 @@ from typing import Any, Protocol
 from agentid import pack_fork
 from agentid.analyzer_client import AnalyzerInfo, PackError
 from agentid.mock_engine import MOCK_ACCOUNT, MOCK_SUBSCRIPTION, MOCK_TENANT, no_collections
-from agentid.preview import adopted_objects, cloaking, credential_invokes, out_of_band, sandbox, trusted_issuers, waivers
+from agentid.preview import (adopted_objects, cloaking, credential_invokes, out_of_band, program_fork, sandbox,
+                             trusted_issuers, waivers)
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
 from agentid.preview.pack_config import parse_config, read_config_file, reconcile
@@ -99,6 +100,7 @@ class PreviewRequest:
     trusted_issuers: Sequence[str] = ()  # OIDC issuers the gate operator runs (trusted_issuers.py): trusted baseline
     own_gcp_domains: Sequence[str] = ()  # --own-gcp-domain: a trusted pack-wide ownGcpDomains
     own_gcp_projects: Sequence[str] = ()  # --own-gcp-project: a trusted pack-wide ownGcpProjects
+    own_hosts: Sequence[str] = ()  # --own-host: a trusted pack-wide ownHosts (AGID-GCP-033's push / event endpoints)
     # --trusted-repository-owner, --trusted-gitlab-group, ...: own tenants of multi-tenant OIDC platforms, by
     # pack-wide setting (trustedRepositoryOwners, ...; analysis/oidc_issuers.yaml `tenants`, AGID-GEN-006)
     trusted_tenants: dict[str, Sequence[str]] = field(default_factory=dict)
@@ -172,8 +174,10 @@ def run_preview(request: PreviewRequest, progress: Progress | None = None) -> Pr
     # processes, forked from this interpreter (which has imported pulumi, gRPC and protobuf), waiting for their
     # command lines (agentid/pack_fork.py; none where that is not sound: packs then start as new interpreters).
     prepared, _why_not = pack_fork.prefork(len(request.pack_dirs or [DEFAULT_PACK]))
+    # likewise the program's process, in the sandbox it builds itself (program_fork.py; None where not sound)
+    program, _why_not = program_fork.prefork()
     try:
-        _run(request, result, progress, prepared)
+        _run(request, result, progress, prepared, program)
     except ConfigError as error:
         result.error, result.error_kind = str(error), "config"
     except ProgramError as error:
@@ -189,11 +193,13 @@ def run_preview(request: PreviewRequest, progress: Progress | None = None) -> Pr
     finally:
         for child in prepared:  # those no pack session launched (a config error, fewer packs)
             child.discard()
+        if program is not None:  # not launched: an error before the program ran, or a run it does not fit
+            program.discard()
     return result
 
 
 def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
-         prepared: Sequence[pack_fork.PreforkedPack] = ()) -> None:
+         prepared: Sequence[pack_fork.PreforkedPack] = (), program: Any = None) -> None:
     project = result.project = find_project(request.start_dir)
     require_python_runtime(project)
     config = result.config = load_stack_config(project, request.stack)
@@ -207,6 +213,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
     own_gcp = checked_gcp(request.own_gcp_domains, request.own_gcp_projects)
     own_gcp.update(checked_tenants(request.trusted_tenants))
     own_gcp.update(checked_aws_ids(request.own_aws_ids))
+    own_gcp.update(checked_hosts(request.own_hosts))
     try:
         today = today_of(request.today)
     except ValueError as error:  # --today / AGENTID_TODAY that is not a date
@@ -293,7 +300,8 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
                 outcome = run_isolated(project, request.stack, config.values, timeout=request.timeout,
                                        on_resource=judge if isolation.sandboxed else None,
                                        stack_references=references, isolation=isolation,
-                                       validated_spec=result.inventory, secret_keys=config.secret_keys, seed=seed)
+                                       validated_spec=result.inventory, secret_keys=config.secret_keys, seed=seed,
+                                       prepared=program)
             except (ProgramError, ConfigError):
                 for session in sessions:  # a pack that could not start is reported first, as when it was awaited
                     session.wait_ready()
@@ -470,6 +478,15 @@ def checked_gcp(domains: Sequence[str], projects: Sequence[str]) -> dict[str, li
                 raise ConfigError(f"{flag} {value!r}: not a {'domain' if 'domain' in flag else 'project id or number'}")
     return {"ownGcpDomains": list(dict.fromkeys(d.strip().lower() for d in domains)),
             "ownGcpProjects": list(dict.fromkeys(p.strip().lower() for p in projects))}
+
+
+def checked_hosts(hosts: Sequence[str]) -> dict[str, list[str]]:
+    """`--own-host` values as the pack-wide ownHosts: DNS host names, no scheme, port, path or pattern (ConfigError
+    naming the first that is not one)."""
+    for value in hosts:
+        if not _GCP_DOMAIN.match(value.strip().lower().rstrip(".")):
+            raise ConfigError(f"--own-host {value!r}: not a host name (e.g. hooks.acme.example; no scheme, port or path)")
+    return {"ownHosts": list(dict.fromkeys(h.strip().lower().rstrip(".") for h in hosts))}
 
 
 def _judge(request: PreviewRequest, result: PreviewResult, today: Any) -> None:

@@ -102,6 +102,15 @@ def command(argv: list[str], run_dir: Path, needs: list[Path]) -> list[str]:
             TMPFS_SIZE, str(os.getuid()), str(os.getgid()), unshare, str(len(kept)), *kept, *argv]
 
 
+def view_command(run_dir: Path, needs: list[Path]) -> list[str]:
+    """The `sh` that builds the program's view (everything `command` does in the namespaces but `ulimit -f` and the
+    program's own user and mount namespaces), run by the namespaces' init of a program forked from the gate
+    (`program_fork`): exits 0 when the view is built, SETUP_FAILED when not."""
+    full = command(["true"], run_dir, needs)
+    setup = full.index(_SETUP)
+    return ["sh", "-c", _SETUP_VIEW, *full[setup + 1:-1]]
+
+
 def unsandboxed(argv: list[str]) -> list[str]:
     """`argv` under a plain `sh` that waits for it: without a sandbox, the program's parent is still not the gate
     (whose command line names it)."""
@@ -156,10 +165,13 @@ while read -r point options; do
   case "$options" in ro|ro,*) ;; *) fail "$point is still writable" ;; esac
 done < /tmp/.mounts
 rm -f /tmp/.mounts
-ulimit -f "$blocks" || fail "cannot limit file sizes"
+"""
+_SETUP_RUN = r"""ulimit -f "$blocks" || fail "cannot limit file sizes"
 "$unshare" --user --map-user="$uid" --map-group="$gid" --mount -- "$@" </dev/null
 exit $?
 """
+_SETUP_VIEW = _SETUP  # the view alone, for a program forked from the gate (program_fork.py), which does the rest itself
+_SETUP = _SETUP_VIEW + _SETUP_RUN
 
 # --- the fallback: no namespaces ---------------------------------------------------------------
 

@@ -9,8 +9,12 @@ Google Cloud (`GcpPrincipals`):
     (`serviceAccount:PROJECT.svc.id.goog[NS/KSA]`) is an agent;
   - a service account created in the stack (`gcp:serviceaccount/account:Account`) is an agent's when a binding in
     the stack lets a federated principal or GKE workload act as it (roles/iam.workloadIdentityUser,
-    serviceAccountTokenCreator, any role: the link is the point), or when its id starts with a configured prefix
-    (`agent-`, the kit's naming: a superset, never the only sign);
+    serviceAccountTokenCreator, any role: the link is the point), or when a stack resource that runs code as a
+    service account runs as it (red17 r17-6: a Cloud Run service or job, a function, a VM or instance template, GKE
+    nodes, Vertex AI Agent Engine, Composer, Dataflow, Batch, Workflows, a build trigger, ...: every runner input of
+    analysis/gcp_code_runners.yaml, the data AGID-GCP-019 reads; the code there holds the account's tokens, so it is a
+    workload identity however the account is named), or when its id starts with a configured prefix (`agent-`, the
+    kit's naming: a superset, never the only sign);
   - a Google-managed service agent (`...@gcp-sa-*.iam.gserviceaccount.com`, `@cloudservices`, `@developer`,
     `@cloudbuild.gserviceaccount.com`, ...) is not; humans and groups (`user:`, `group:`, `domain:`) are not;
   - any other service account, not created in the stack, is unknown: the rules that are about agents fail closed.
@@ -33,11 +37,15 @@ import json
 import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable
 
+from agentid_components import data_yaml
 from agentid_policy_packs.analysis.gcp_iam import resource_project
-from agentid_policy_packs.analysis.values import is_unknown
+from agentid_policy_packs.analysis.values import is_unknown, values_at
 
+CODE_RUNNERS_FILE = Path(__file__).resolve().parent / "gcp_code_runners.yaml"
 GCP_ACCOUNT_TYPE = "gcp:serviceaccount/account:Account"
 GCP_ACCOUNT_BINDING_TYPES = ("gcp:serviceaccount/iAMMember:IAMMember", "gcp:serviceaccount/iAMBinding:IAMBinding",
                              "gcp:serviceaccount/iAMPolicy:IAMPolicy")
@@ -93,6 +101,42 @@ def account_email(reference: Any) -> str | None:
     return last.lower() if "@" in last else None
 
 
+def _stack_account_email(resource: Any) -> str | None:
+    email = resource.props.get("email")
+    if isinstance(email, str) and not is_unknown(email):
+        return email.lower()
+    account, project = resource.props.get("accountId"), resource_project(resource)
+    if isinstance(account, str) and not is_unknown(account) and project is not None:
+        return f"{account}@{project}.iam.gserviceaccount.com".lower()
+    return None
+
+
+@lru_cache(maxsize=1)
+def code_runners() -> dict[str, dict[str, Any]]:
+    """Resource type token -> {accounts: [input path], what, source} (gcp_code_runners.yaml `runners`, AGID-GCP-019's)."""
+    return data_yaml.load(CODE_RUNNERS_FILE)["runners"]
+
+
+def _run_as(resources: list[Any]) -> set[str]:
+    """The e-mails of the service accounts a stack resource runs code as (gcp_code_runners.yaml `runners`). A literal
+    names its account (`projects/P/serviceAccounts/EMAIL` or the e-mail). An input not known at preview is an Output
+    of a stack Account the runner depends on: every such Account is taken as run as (over-including makes more
+    principals agents, the strict side), none when the runner depends on no stack Account."""
+    accounts = {r.urn: e for r in resources if r.type == GCP_ACCOUNT_TYPE and (e := _stack_account_email(r))}
+    found: set[str] = set()
+    for resource in resources:
+        spec = code_runners().get(resource.type)
+        if spec is None:
+            continue
+        for path in spec["accounts"]:
+            for _, reference in values_at(dict(resource.props), path):
+                if is_unknown(reference):
+                    found.update(e for urn, e in accounts.items() if urn in resource.dependencies)
+                elif isinstance(reference, str) and "@" in reference:
+                    found.add(reference.strip().rsplit("/", 1)[-1].lower())
+    return found
+
+
 @dataclass
 class GcpPrincipals:
     """The stack's service accounts and which of them federated workloads can act as."""
@@ -100,6 +144,7 @@ class GcpPrincipals:
     prefixes: tuple[str, ...] = ()
     created: set[str] = field(default_factory=set)  # e-mails of accounts the stack creates
     linked: set[str] = field(default_factory=set)  # of those (or any), the ones a federated principal acts as
+    run_as: set[str] = field(default_factory=set)  # the ones a stack runner (gcp_code_runners.yaml) runs code as
 
     @classmethod
     def from_stack(cls, resources: Iterable[Any], prefixes: tuple[str, ...] = ()) -> "GcpPrincipals":
@@ -118,17 +163,20 @@ class GcpPrincipals:
                 email = account_email(props.get("serviceAccountId"))
                 if email and any(_federated(m) for m in _members(dict(props))):
                     found.linked.add(email)
+        found.run_as = _run_as(list(resources))
         return found
 
-    def classify(self, member: str) -> str:
-        """AGENT, NOT_AGENT or UNKNOWN (a service account the stack neither creates nor links)."""
+    def classify(self, member: str, run_as: bool = True) -> str:
+        """AGENT, NOT_AGENT or UNKNOWN (a service account the stack neither creates nor links). `run_as=False` leaves
+        the runner link out: for a rule where being an agent's account PASSES (AGID-GCP-008's impersonation target),
+        the link that makes more accounts agents must not be the attacker's way to a pass."""
         if _federated(member):
             return AGENT
         kind, _, identity = member.partition(":")
         if kind != "serviceAccount":
             return NOT_AGENT  # user:, group:, domain:, public sets (AGID-GCP-005's): people, not workloads
         email = identity.lower()
-        if email in self.linked or email.split("@", 1)[0].startswith(self.prefixes):
+        if email in self.linked or (run_as and email in self.run_as) or email.split("@", 1)[0].startswith(self.prefixes):
             return AGENT
         if email in self.created:
             return NOT_AGENT

@@ -188,6 +188,35 @@ def _only_safe(condition: Condition, safe: tuple[str, ...]) -> bool:
     return all(value.lower() in allowed for value in condition.values)
 
 
+# A negated equality in a Deny and the positive one an Allow would carry to leave the same requests.
+_POSITIVE_OF = {"StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
+                "StringNotLike": "StringLike", "ArnNotEquals": "ArnEquals", "ArnNotLike": "ArnLike"}
+
+
+def _pins_by_deny(requirement: Requirement, statements: Sequence[LabelledStatement], today: date) -> tuple[Condition, ...]:
+    """The pins Denies put on every grant of the action, as the Allow conditions that would leave the same requests.
+
+    A Deny of the action on every resource whose one condition is a negated equality (`StringNotEquals eks:policyArn =
+    AmazonEKSViewPolicy`, `StringNotEquals iam:PassedToService = lambda.amazonaws.com`, `ArnNotEquals iam:PolicyARN =
+    ReadOnlyAccess`) refuses every request whose value is not listed, and a request without the key too (a negated
+    operator holds when the key is absent, IfExists or not): what the Allows keep is what `StringEquals` of the same
+    values would keep. The pin is then judged as any Allow's condition is (a pattern, a policy variable or a privileged
+    policy still pins nothing). A set qualifier (ForAnyValue:), a second condition or a Deny on named resources only
+    is not read as a pin (cannot tell: the requirement stays met)."""
+    pins = []
+    for labelled_ in statements:
+        statement = labelled_.statement
+        if statement.allows or not statement.matches_action(requirement.action) or statement.inert(today):
+            continue
+        if statement.not_resource or "*" not in statement.resources or len(statement.conditions) != 1:
+            continue
+        condition = statement.conditions[0]
+        if ":" in condition.operator or condition.base_operator not in _POSITIVE_OF or not condition.values:
+            continue
+        pins.append(Condition(_POSITIVE_OF[condition.base_operator], condition.key, condition.values))
+    return tuple(pins)
+
+
 def _pins_policy_arns(condition: Condition) -> bool:
     """iam:PolicyARN pinned to named policies none of which grants admin or escalation."""
     if condition.base_operator not in _EQUALITY or any(map(is_pattern, condition.values)):
@@ -289,6 +318,7 @@ def granting_statements(requirement: Requirement, statements: Sequence[LabelledS
     (Grant.named), for `takeovers`.
     """
     today = today or today_utc()
+    pins = _pins_by_deny(requirement, statements, today)
     denies = unconditional_denies((s.statement for s in statements), today)
     narrowing = any(d.not_action or d.not_resource for d in denies)
     types = requirement.resources or ((None, ()),)
@@ -305,6 +335,8 @@ def granting_statements(requirement: Requirement, statements: Sequence[LabelledS
                 statement = narrowed(statement, denies)
                 if statement is None or not statement.matches_action(requirement.action):
                     continue
+            if pins:  # what conditional Denies of every other value leave of it: their pins, as its own conditions
+                statement = replace(statement, conditions=statement.conditions + pins)
             if _defusing_condition(statement, requirement, today) is not None:
                 continue
             if requirement.passed_to and not _passes_to(statement, requirement, today):

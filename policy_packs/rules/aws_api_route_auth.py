@@ -22,7 +22,8 @@ An agent's tool is often an API behind API Gateway; a route nobody authenticates
     (https://docs.aws.amazon.com/appsync/latest/devguide/security-authz.html).
 IoT Core custom authorizers (`iot.Authorizer`) with `signingDisabled`: any caller's token reaches the Lambda unverified.
 A private REST API whose resource policy admits only a VPC endpoint still has unauthenticated methods; the
-finding is advisory (high), so such an API takes a waiver with its reason.
+finding is advisory (high), so such an API takes a waiver with its reason. HTTP / WebSocket routes, authorizers and
+APIs and IoT authorizers are judged here but reported by AGID-AWS-074 (mandatory): they have no private form.
 """
 
 from __future__ import annotations
@@ -189,8 +190,7 @@ def _iot_authorizer(resource: Resource):
 
 
 def check(resource: Resource, config):
-    judge = {METHOD: _method, ROUTE: _route, AUTHORIZER: _authorizer, REST_API: _definition, HTTP_API: _api,
-             GRAPHQL_API: _graphql, IOT_AUTHORIZER: _iot_authorizer}[resource.type]
+    judge = {METHOD: _method, REST_API: _definition, GRAPHQL_API: _graphql}[resource.type]
     yield from judge(resource)
 
 
@@ -206,5 +206,7 @@ RULE = Rule(
                 "COGNITO_USER_POOLS; give JWT authorizers the audiences (client ids) they accept.",
     url="https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-control-access-to-api.html",
     check=check,
-    resource_types=(METHOD, ROUTE, AUTHORIZER, REST_API, HTTP_API, GRAPHQL_API, IOT_AUTHORIZER),
+    # HTTP / WebSocket APIs and IoT authorizers have no private form: judged by AGID-AWS-074 (mandatory), with the
+    # judgements above
+    resource_types=(METHOD, REST_API, GRAPHQL_API),
 )

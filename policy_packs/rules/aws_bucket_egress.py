@@ -17,7 +17,7 @@ A bucket is own when (rules.aws_buckets.OwnBuckets):
     `all: {ownS3Buckets: [...]}`); or
   - the statement carries a condition S3 enforces that pins the bucket's owner: `s3:ResourceAccount` or
     `aws:ResourceAccount` with StringEquals (not IfExists, not a pattern, not negated) naming only accounts listed in
-    `ownAccountIds` (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount;
+    `ownAccountIds` or the caller's own (`${aws:PrincipalAccount}`, the data perimeter idiom) (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount;
     https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html), or `aws:ResourceOrgID` naming
     an organization in `ownOrganizationIds` (as AGID-AWS-072 reads them).
 Otherwise mandatory: "not one this stack names, nor listed", or, with no own bucket listed, "the gate lists no own

@@ -61,8 +61,13 @@ def _exact_values(statement: Statement, keys: frozenset[str]) -> list[tuple[str,
 
 
 def owner_pinned(statement: Statement, own: OwnAccounts, orgs: OwnIds) -> bool:
-    """A condition confining the statement to resources of own accounts or an own organization (ANDed: one is enough)."""
-    if any(all(own.is_own(v.strip()) for v in values) for values in _exact_values(statement, _ACCOUNT_KEYS)):
+    """A condition confining the statement to resources of own accounts or an own organization (ANDed: one is enough).
+    `${aws:PrincipalAccount}` is the caller's own account (the data perimeter idiom `"aws:ResourceAccount":
+    "${aws:PrincipalAccount}"`, as a Resource ARN's account field is read above)."""
+    def is_own(value: str) -> bool:
+        return value.strip().lower() == _CALLER_ACCOUNT.lower() or own.is_own(value.strip())
+
+    if any(all(is_own(v) for v in values) for values in _exact_values(statement, _ACCOUNT_KEYS)):
         return True
     return any(all(orgs.problem("aws:principalorgpaths", v) is None for v in values)
                for values in _exact_values(statement, _ORG_KEYS))

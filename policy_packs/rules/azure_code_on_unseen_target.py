@@ -15,9 +15,10 @@ does not define, "cannot check: runs code as the identity of existing <kind>". C
 extensions, custom guest configuration packages, cluster-scope Flux) is AGID-AZ-042's and not repeated here.
 
 A target is the stack's when a resource of one of the runner's target kinds (analysis/azure_code_runners.yaml) has
-that name: its name input (`vmName`, `name`, `resourceName`, ...) or its Pulumi name when autonamed, compared
-without case with the runner's input or the last segment of an ARM id, and, when both are known strings, in the same
-resource group. A target unknown at preview is the stack's only as iam_links.output_sources proves it: the runner
+that name: its name input (`vmName`, `name`, `resourceName`, ...), never its Pulumi name where azure-native does not
+name it so (a top-level target without its name input is `<logical name><8 random hex>`: iam_links.azure_name; under
+the gate as its mocks autoname it), compared without case with the runner's input or the last segment of an ARM id,
+when both are known strings in the same resource group, and only for a runner created after it (ordered_after). A target unknown at preview is the stack's only as iam_links.output_sources proves it: the runner
 depends on stack resources of its target kinds and on nothing else, and their name input or id is not known either.
 A `depends_on` a stack VM or app next to a constant behind another resource's Output (`bucket.arn.apply(lambda _:
 "dc01")`), or through a chain of other resources, proves nothing: "cannot check until known" (issue 11).

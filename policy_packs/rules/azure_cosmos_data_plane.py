@@ -12,7 +12,10 @@ Findings:
   - a definition whose dataActions hold a wildcard (broad-grant);
   - an assignment at account scope (every database and container) of the Data Contributor or of a definition
     in the stack with wildcard dataActions;
-  - an assignment of a role that is neither built-in nor defined in the stack: cannot check (fail closed).
+  - an assignment of a role that is neither built-in nor defined in the stack: cannot check (fail closed); a stack
+    definition's GUID names it only for an assignment in its account created after it (iam_links.ordered_after,
+    issue 11: a stack definition given an existing role's GUID fails to create, and an assignment not waiting for it
+    assigns the existing role).
 Not flagged: the Data Reader anywhere, any role scoped to one database or container, and definitions listing
 exact operations. Classic MongoDB role definitions (privileges on db/collection) use another grammar and
 are not judged here (docs/coverage.md).
@@ -29,6 +32,7 @@ from typing import Any
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
+from .iam_links import azure_name, ordered_after
 
 APIS = ("Sql", "Table", "Cassandra", "Gremlin", "MongoMI")
 DEFINITIONS = tuple(f"azure-native:cosmosdb:{api}Resource{api}RoleDefinition" for api in APIS)
@@ -79,16 +83,23 @@ def _definitions(resources: list[Resource]) -> Iterator[Violation | Unknown | tu
         if wildcards:
             yield Violation(f"{resource.name} defines Cosmos DB data actions {wildcards}: every write, delete and "
                             "stored procedure of the containers it is assigned on", resource.urn)
-        guid = resource.props.get("roleDefinitionId")
+        guid = azure_name(resource, "roleDefinitionId")  # its input, or the GUID azure-native autonames it
         if isinstance(guid, str) and _GUID.search(guid):
             yield _GUID.search(guid).group(1).lower(), resource, wildcards
 
 
+def _same_account(assignment: Resource, definition: Resource) -> bool:
+    """A role definition's GUID names it only within its account (a definition is a child of the account)."""
+    mine, theirs = assignment.props.get("accountName"), definition.props.get("accountName")
+    return not (isinstance(mine, str) and isinstance(theirs, str) and not is_unknown(mine) and not is_unknown(theirs)
+                and mine.strip().lower() != theirs.strip().lower())
+
+
 def check(resources: list[Resource], config):
-    wildcard_roles: dict[str, list[str]] = {}
+    wildcard_roles: dict[str, list[tuple[Resource, list[str]]]] = {}
     for outcome in _definitions(resources):
         if isinstance(outcome, tuple):
-            wildcard_roles[outcome[0]] = outcome[2]
+            wildcard_roles.setdefault(outcome[0], []).append((outcome[1], outcome[2]))
         else:
             yield outcome
     for resource in resources:
@@ -108,9 +119,20 @@ def check(resources: list[Resource], config):
         if guid == CONTRIBUTOR:
             why = "the Built-in Data Contributor writes and deletes every item"
         elif guid in wildcard_roles:
-            if not wildcard_roles[guid]:
+            # the stack's definition only in its account and for an assignment created after it (issue 11, typed
+            # decoy: a stack definition given an existing role's GUID fails to create, and an assignment not waiting
+            # for it assigns the existing role)
+            own = [(d, w) for d, w in wildcard_roles[guid] if _same_account(resource, d) and ordered_after(resource, d)]
+            if not own:
+                names = ", ".join(d.name for d, _ in wildcard_roles[guid])
+                yield Violation(f"{resource.name}: cannot check: role {guid} is the id of this stack's {names}, but "
+                                f"{resource.name} is in another account or does not depend on it: were its create to "
+                                "fail (the id taken), this would assign the existing role", resource.urn)
                 continue
-            why = f"its role grants {wildcard_roles[guid]}"
+            wildcards = sorted({action for _, found in own for action in found})
+            if not wildcards:
+                continue
+            why = f"its role grants {wildcards}"
         else:
             yield Violation(f"{resource.name}: cannot check: role {guid} is neither a Cosmos DB built-in role nor "
                             "defined in this stack", resource.urn)

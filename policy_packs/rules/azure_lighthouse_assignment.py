@@ -10,7 +10,8 @@ treats a role the stack does not define.
 
 The assignment is the stack's definition's when its GUID is one a stack `RegistrationDefinition` declares
 (`registrationDefinitionId`, the id Azure gives the definition; the provider fills it in before the pack sees the
-inputs), or when the value is that definition's id as the deployment computes it: unknown at preview and proven
+inputs) and the assignment is created after that definition (iam_links.ordered_after, issue 11: a stack definition
+given an existing definition's GUID fails to create, and an assignment not waiting for it assigns the existing one), or when the value is that definition's id as the deployment computes it: unknown at preview and proven
 the definition's Output by iam_links.output_sources (the assignment depends on stack definitions and nothing else, and
 their id is not known: a constant behind another resource's Output with `depends_on` a stack definition is "cannot
 check until known", issue 11), or, under the gate's mocks, an id that is not in Azure's registration definition form
@@ -28,7 +29,7 @@ from agentid_policy_packs.analysis.values import is_unknown
 
 from .azure_lighthouse_delegation import REGISTRATION_DEFINITION
 from .base import Resource, Rule, Unknown, Violation
-from .iam_links import azure_name, output_sources
+from .iam_links import azure_name, ordered_after, output_sources
 
 REGISTRATION_ASSIGNMENT = "azure-native:managedservices:RegistrationAssignment"
 # Azure's id of a registration definition: at a subscription (or any scope) + the provider path + the GUID
@@ -53,8 +54,10 @@ def _names_stack_definition(value: str, assignment: Resource, definitions: dict[
     """Whether the known `value` is the id of one of the stack's `definitions` (by URN)."""
     match = _AZURE_DEFINITION_ID.match(value.strip())
     if match:
+        # only a definition the assignment is created after (issue 11, typed decoy: a stack definition given an
+        # EXISTING definition's GUID fails to create, and an assignment not waiting for it assigns the existing one)
         return any(_declared_guid(d) == match["guid"].lower() and _same_scope(match["scope"], d)
-                   for d in definitions.values())
+                   and ordered_after(assignment, d) for d in definitions.values())
     # Not an id Azure has given any definition: only the id computed for a stack definition it depends on
     depended = [definitions[urn] for urn in assignment.dependencies if urn in definitions]
     # (its mock id ends in the GUID the mocks autoname it, as azure-native does: iam_links.azure_name)

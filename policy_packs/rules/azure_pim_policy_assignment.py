@@ -5,7 +5,9 @@ at the scope follow the PIM policy `policyId`. Linking Owner at a subscription t
 need no MFA or approval loosens every activation of it, and the pack cannot see that policy's rules: "cannot check"
 (fail closed). A policy the stack writes is judged by AGID-AZ-051, so the link passes when `policyId` names a stack
 RoleManagementPolicy: its ARM id `SCOPE/providers/Microsoft.Authorization/roleManagementPolicies/NAME` from the
-policy's `scope` and `roleManagementPolicyName` (any case), its known id (after deployment, or the gate mocks'), or an
+policy's `scope` and `roleManagementPolicyName` (any case) or its known id (after deployment, or the gate mocks'), when
+the link is created after that policy (iam_links.ordered_after: a stack policy over an existing, edited one fails to
+create, "cannot create already existing subresource", and a link not waiting for it links the existing one), or an
 id unknown at preview that iam_links.output_sources proves is the policy's Output (the assignment depends on stack
 policies and nothing else). A `depends_on` a stack policy beside a literal id of an existing one, or a constant behind
 another resource's Output, proves nothing (issue 11).
@@ -22,7 +24,7 @@ from agentid_policy_packs.analysis.values import is_unknown
 
 from .azure_privileged_role import privileged_message
 from .base import Resource, Rule, Unknown, Violation
-from .iam_links import known_state, output_sources
+from .iam_links import known_state, ordered_after, output_sources
 
 ASSIGNMENT = "azure-native:authorization:RoleManagementPolicyAssignment"
 POLICY = "azure-native:authorization:RoleManagementPolicy"
@@ -54,7 +56,10 @@ def _names_stack_policy(assignment: Resource, policies: list[Resource]) -> bool 
     value = assignment.props.get("policyId")
     if is_unknown(value):
         return True if output_sources(assignment, policies, ("id",), "policyId") else None
-    return isinstance(value, str) and any(value.strip().lower() in _policy_ids(p) for p in policies)
+    # only a policy the link is created after (issue 11, typed decoy: azure-native refuses to create a policy over an
+    # existing one whose rules are not the defaults, and a link not waiting for it links the existing policy)
+    return isinstance(value, str) and any(value.strip().lower() in _policy_ids(p) and ordered_after(assignment, p)
+                                          for p in policies)
 
 
 def check(resources: list[Resource], config):

@@ -7,7 +7,10 @@ stack, or a built-in role newer than the snapshot) cannot be judged here: it is 
 An assignment of a custom role the stack defines is judged here with THAT definition's permissions, as AGID-AZ-010
 judges a built-in one: every control-plane operation (`*`) or a privileged capability (components/data/
 azure_capabilities.yaml, the assignment's ABAC `condition` applied) is a violation at the assignment. The role is
-the stack's when the assignment's roleDefinitionId names its GUID (its roleDefinitionId input, or its known id), or,
+the stack's when the assignment's roleDefinitionId names its GUID (its roleDefinitionId input, or its known id) and
+the assignment is created after it (iam_links.ordered_after, issue 11: a stack `RoleDefinition` given an EXISTING
+custom role's GUID fails to create, and an assignment naming that GUID without waiting for it assigns the existing
+role: "cannot check"), or,
 when roleDefinitionId is unknown at preview (`role_definition_id=definition.id` of a role created in the same run),
 when iam_links.output_sources proves it is that definition's Output: the assignment depends on stack role
 definitions and nothing else (another dependency may be the Output a constant hides behind:
@@ -30,7 +33,7 @@ from agentid_policy_packs.analysis.values import is_unknown, unknown_path
 from .azure_broad_custom_role import ROLE_DEFINITION
 from .azure_privileged_role import ROLE_GRANTS
 from .base import Resource, Rule, Unknown, Violation
-from .iam_links import known_state, output_sources
+from .iam_links import known_state, ordered_after, output_sources
 
 
 def _defined(resources: list[Resource]) -> dict[str, list[Resource]]:
@@ -82,7 +85,7 @@ def assigned_custom_roles(grant: Resource, resources: list[Resource]) -> list[tu
     role_id = azure_catalog.role_id_of(role) if isinstance(role, str) else None
     defined = _defined(resources)
     if role_id in defined and azure_catalog.builtin_role(role_id) is None:
-        return [(d, f"role id {role_id}") for d in defined[role_id]]
+        return [(d, f"role id {role_id}") for d in defined[role_id] if ordered_after(grant, d)] or None
     return None
 
 
@@ -136,7 +139,14 @@ def check(resources: list[Resource], config):
             continue  # AGID-AZ-010 reports a missing or ill-typed roleDefinitionId
         role_id = azure_catalog.role_id_of(role)
         if role_id in defined and azure_catalog.builtin_role(role_id) is None:
-            for definition in defined[role_id]:
+            ordered = [definition for definition in defined[role_id] if ordered_after(resource, definition)]
+            if not ordered:
+                names = ", ".join(definition.name for definition in defined[role_id])
+                yield Violation(f"{ROLE_GRANTS[resource.type]} {resource.name}: cannot check role {role_id}: the stack's "
+                                f"role {names} has that id, but {resource.name} does not depend on it: were its create "
+                                "to fail (the id taken by an existing role), this would assign the existing role",
+                                resource.urn)
+            for definition in ordered:
                 yield from _custom_grant(resource, definition, f"role id {role_id}")
             continue
         if role_id is None:

@@ -59,9 +59,11 @@ RULE = Rule(
     category="escalation",
     description="Custom Entra directory roles hold no privileged resource action, wildcards included (application or "
                 "service-principal credentials and owners, role assignments, app-role grants, tenant-wide consent, "
-                "reply URLs, provisioning secrets, user passwords, group membership).",
-    remediation="Keep the custom role to read and basic-update actions of the objects the agent manages; credentials, "
-                "owners and role assignments stay with people through PIM.",
+                "reply URLs, provisioning secrets, user passwords, group membership, user and device attributes "
+                "dynamic membership rules read).",
+    remediation="Keep the custom role to read actions and updates of the objects the agent manages that no dynamic "
+                "group rule reads; credentials, owners, role assignments and the attributes dynamic groups are built "
+                "on stay with people through PIM.",
     url="https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/privileged-roles-permissions",
     check=check,
     resource_types=(CUSTOM_DIRECTORY_ROLE,),

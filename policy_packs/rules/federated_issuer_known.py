@@ -47,6 +47,10 @@ Sources: https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-f
 https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_saml.html,
 https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-saml-idp.html,
 https://cloud.google.com/iam/docs/workload-identity-federation.
+The other inbound token authorizers AGID-GEN-008 knows (load balancer authenticate-oidc, Easy Auth, Identity Platform,
+AppSync Events, API definitions' JWT issuers, API Management validate-jwt) are judged on their literal issuers the same
+way (unknown ones are AGID-GEN-008's "cannot check"); a service-account e-mail as an Endpoints `x-google-issuer` is no
+issuer URL and is flagged (cannot be listed: waive it with a reason).
 """
 
 from __future__ import annotations
@@ -96,6 +100,12 @@ ISSUER_PATHS = {
     "aws:eks/identityProviderConfig:IdentityProviderConfig": ("oidc.issuerUrl",),
 }
 SAML_IDPS = Path(__file__).resolve().parent.parent / "analysis" / "saml_idps.yaml"
+# The other inbound token authorizers AGID-GEN-008 knows (analysis/inbound_token_issuers.yaml `authorizers`: load
+# balancer authenticate-oidc, Easy Auth, Identity Platform, AppSync Events, API definitions, API Management
+# policies): an arbitrary issuer there lets whoever serves its keys sign in as any caller, as on the types above
+# (inbound3: `aws.lb.ListenerRule` authenticate-oidc on https://evil.example.net passed GEN-003, -008 and -009). Read
+# from the data file, not from that rule's module, which imports this one.
+INBOUND_DATA = Path(__file__).resolve().parent.parent / "analysis" / "inbound_token_issuers.yaml"
 # Entra's federation metadata URL for one tenant (and its national clouds), which Cognito may fetch
 _ENTRA_METADATA_URL = re.compile(
     r"https://login\.(microsoftonline\.(com|us)|chinacloudapi\.cn|partner\.microsoftonline\.cn)/(?P<tenant>[0-9a-f-]{36})"
@@ -109,6 +119,24 @@ _DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 # Stack config keys naming the Entra tenant the stack deploys into (Pulumi azure-native, azuread, classic azure providers)
 TENANT_CONFIG_KEYS = ("azure-native:tenantId", "azuread:tenantId", "azure:tenantId")
 MOCK_TENANTS_ENV = "AGENTID_MOCK_TENANTS"  # set by the gate for its packs only: the tenant its mocks invent
+
+
+def _inbound_types() -> tuple[str, ...]:
+    from agentid_components import data_yaml as _yaml  # noqa: PLC0415
+
+    judged_here = {*AZURE_TYPES, *GCP_PROVIDERS, AWS_PROVIDER, SAML_PROVIDER, COGNITO_IDP, *AGENTCORE, *ISSUER_PATHS}
+    return tuple(t for t in _yaml.load(INBOUND_DATA)["authorizers"] if t not in judged_here)
+
+
+INBOUND = _inbound_types()
+
+
+def _inbound(resource: Resource, config):
+    from . import inbound_multi_tenant_issuer as gen008  # noqa: PLC0415 - it imports this module
+
+    for where, issuer in gen008.literal_issuers(resource):  # unknown ones: AGID-GEN-008's "cannot check"
+        if problem := issuer_problem(issuer, config):
+            yield Violation(f"{resource.name} ({where}) {problem}")
 
 
 @lru_cache(maxsize=1)
@@ -281,6 +309,9 @@ def _issuers_at(resource: Resource, config):
 
 
 def check(resource: Resource, config):
+    if resource.type in INBOUND:
+        yield from _inbound(resource, config)
+        return
     if resource.type in ISSUER_PATHS:
         yield from _issuers_at(resource, config)
         return
@@ -367,7 +398,8 @@ RULE = Rule(
                 "--trusted-issuer URL`, or trustedIssuers in the base branch's waivers.yaml policyPackConfig.",
     url="https://learn.microsoft.com/en-us/entra/workload-id/workload-identity-federation-considerations",
     check=check,
-    resource_types=AZURE_TYPES + GCP_PROVIDERS + (AWS_PROVIDER, SAML_PROVIDER, COGNITO_IDP, *AGENTCORE, *ISSUER_PATHS),
+    resource_types=AZURE_TYPES + GCP_PROVIDERS + (AWS_PROVIDER, SAML_PROVIDER, COGNITO_IDP, *AGENTCORE, *ISSUER_PATHS,
+                                                  *INBOUND),
     config={"trustedIssuers": [], "ownTenantIds": [], "trustedSamlEntityIds": []},
     config_schema={"trustedIssuers": {"type": "array", "items": {"type": "string", "format": "https-url"}, "default": [],
                                       "description": "OIDC issuer URLs the gate operator runs (set by the gate)"},

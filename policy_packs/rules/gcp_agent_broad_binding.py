@@ -4,7 +4,9 @@ only permissions that have no narrower resource (e.g. roles/bigquery.jobUser, lo
 A binding at a level is inherited by every resource below it: an agent with roles/storage.objectViewer on the
 project reads every bucket in it. Agent principals are judged by what the stack links, not by their names
 (analysis/agent_principals.py): federated principals (principal://, principalSet://, GKE workloads), service
-accounts of the stack that a federated principal can act as, and accounts whose id starts with one of
+accounts of the stack that a federated principal can act as or that a stack resource runs code as (Cloud Run,
+functions, VMs, GKE nodes, Vertex AI Agent Engine, ...: analysis/gcp_code_runners.yaml; red17 r17-6: renaming the
+account no longer hides it), and accounts whose id starts with one of
 `agentServiceAccountPrefixes` (default `agent-`, the kit's naming; a superset). A service account the stack
 neither creates nor links could be an agent named otherwise: bound with such a role it is reported (cannot
 tell: flag); Google's service agents, users and groups are not agents. Custom roles are judged by their
@@ -15,13 +17,16 @@ same judgement (spec.GcpGrant).
 from __future__ import annotations
 
 from agentid_components import gcp_catalog
-from agentid_policy_packs.analysis.agent_principals import AGENT, UNKNOWN, GcpPrincipals
+from agentid_policy_packs.analysis.agent_principals import AGENT, UNKNOWN, GcpPrincipals, code_runners
 from agentid_policy_packs.analysis.gcp_iam import binding_types, level_of, resource_project
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 from .gcp_own import CONFIG as OWN_CONFIG, CONFIG_SCHEMA as OWN_SCHEMA, STRICTNESS as OWN_STRICTNESS, own_stack_account
 from .gcp_bindings import each_binding
+
+# resources whose service-account input makes that account an agent's (analysis/agent_principals.py `_run_as`)
+RUNNER_LINK_TYPES = tuple(code_runners())
 
 CUSTOM_ROLE_TYPES = ("gcp:projects/iAMCustomRole:IAMCustomRole", "gcp:organizations/iAMCustomRole:IAMCustomRole")
 # The settings of every rule that judges agent principals' bindings (this one and AGID-GCP-025): which service
@@ -124,7 +129,7 @@ RULE = Rule(
     url="https://cloud.google.com/iam/docs/resource-hierarchy-access-control",
     check=check,
     stack=True,
-    reads=binding_types() + CUSTOM_ROLE_TYPES,
+    reads=binding_types() + CUSTOM_ROLE_TYPES + RUNNER_LINK_TYPES,
     config=AGENT_CONFIG,
     config_schema=AGENT_SCHEMA,
     config_strictness=AGENT_STRICTNESS,

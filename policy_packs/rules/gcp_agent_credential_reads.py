@@ -8,7 +8,16 @@ source) bound at project, folder or organization level is inherited by every sec
 agent reads them all. AGID-GCP-006 reports every such broad binding of an agent, advisory; credential reads are
 credential access, so this one is mandatory (issue 11), as AWS-070 is for GetSecretValue on `*`. Agents are known as
 AGID-GCP-006 knows them (analysis/agent_principals.py), a service account the stack neither creates nor links
-included (cannot tell: flag). Predefined roles are judged by the kit's role catalogue, custom roles by their
+included (cannot tell: flag). A stack service account that a stack resource runs code as (a Cloud Run service or
+job, a function, a VM, GKE nodes, Vertex AI Agent Engine, Composer, Dataflow, Batch, Workflows, a build trigger:
+every runner input of analysis/gcp_code_runners.yaml) is a workload identity, so an agent's (red17 r17-6).
+Why not judge every principal, as AWS-070 and AZ-065 do: people (user:, group:, domain:) are operators, not agents,
+in this rule and AGID-GCP-006 alike (a project-wide secretAccessor for an on-call group is the usual GCP set-up,
+and AWS has no group-binding twin of it), and a stack account that no workload here runs as,
+no federated principal acts as and no prefix names holds no credential anybody's code can use from this stack; the
+agents are the principals whose tokens code holds, and the runner link (the data AGID-GCP-019 already keeps
+complete against the SDK) now recognises every such account whatever its name. An account another stack's runner
+uses is outside what this stack can see; an account the stack does not create is judged as unknown (flagged). Predefined roles are judged by the kit's role catalogue, custom roles by their
 definition in the stack; basic roles (roles/owner) are AGID-GCP-002's and unknown roles AGID-GCP-006/011's.
 A binding passes when its IAM condition pins the resource (`resource.name == / .startsWith(` a literal naming a
 secret, key ring, key or parameter, or `resource.matchTag(`) as a whole term of its top-level `&&` conjunction (a pin
@@ -38,7 +47,7 @@ from agentid_policy_packs.analysis.values import is_unknown, value_at
 
 from .base import Resource, Rule, Unknown, Violation
 from .gcp_own import own_stack_account
-from .gcp_agent_broad_binding import AGENT_CONFIG, AGENT_SCHEMA, AGENT_STRICTNESS, CUSTOM_ROLE_TYPES, _custom_roles, _who
+from .gcp_agent_broad_binding import RUNNER_LINK_TYPES, AGENT_CONFIG, AGENT_SCHEMA, AGENT_STRICTNESS, CUSTOM_ROLE_TYPES, _custom_roles, _who
 from .gcp_bindings import each_binding
 
 CREDENTIAL_READS_FILE = Path(__file__).resolve().parents[1] / "analysis" / "gcp_credential_reads.yaml"
@@ -203,7 +212,7 @@ RULE = Rule(
     url="https://cloud.google.com/secret-manager/docs/access-control",
     check=check,
     stack=True,
-    reads=binding_types() + CUSTOM_ROLE_TYPES + tuple(_credential_settings()),
+    reads=binding_types() + CUSTOM_ROLE_TYPES + tuple(_credential_settings()) + RUNNER_LINK_TYPES,
     config=AGENT_CONFIG,
     config_schema=AGENT_SCHEMA,
     config_strictness=AGENT_STRICTNESS,

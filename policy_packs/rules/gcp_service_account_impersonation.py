@@ -8,8 +8,10 @@ account make the member that account. Two ways this escapes the agent's bounds:
   - an agent principal may become a service account that is not an agent's (e.g. the default compute account
     `PROJECT_NUMBER-compute@developer.gserviceaccount.com`, Editor on its project). Agents and their accounts
     are known by what the stack links (analysis/agent_principals.py, as AGID-GCP-006): federated principals,
-    GKE workloads, service accounts a federated principal can act as, ids with an `agentServiceAccountPrefixes`
-    prefix (a superset, never the only sign). A member service account the stack neither creates nor links
+    GKE workloads, service accounts a federated principal can act as or a stack resource runs code as
+    (analysis/gcp_code_runners.yaml), ids with an `agentServiceAccountPrefixes` prefix (a superset, never the only
+    sign). The runner link makes a MEMBER an agent, never the TARGET an agent's own: pointing a Cloud Run service
+    at an account is not how an agent comes to own it. A member service account the stack neither creates nor links
     could be an agent named otherwise: impersonating a non-agent account it is flagged (cannot tell);
   - the member is a set: `principalSet://.../workloadIdentityPools/POOL/*` (every identity of the pool),
     `.../attribute.repository_owner/OWNER` (every repository of an owner) or `domain:` (every user of a domain).
@@ -23,6 +25,7 @@ from __future__ import annotations
 import re
 
 from agentid_components import gcp_catalog
+from .gcp_agent_broad_binding import RUNNER_LINK_TYPES
 from agentid_policy_packs.analysis.agent_principals import (AGENT, GCP_ACCOUNT_TYPE, UNKNOWN, GcpPrincipals,
                                                           account_email)
 from agentid_policy_packs.analysis.gcp_iam import NotYetKnown, Unreadable, bindings
@@ -79,7 +82,7 @@ def check(resources: list[Resource], config):
         target_known = not is_unknown(resource.props.get("serviceAccountId"))
         # a target known only at deployment (service_account.name) is judged then: not flagged as foreign now
         own = not target_known or (account is not None and "@" in account
-                                   and principals.classify(f"serviceAccount:{account}") == AGENT)
+                                   and principals.classify(f"serviceAccount:{account}", run_as=False) == AGENT)
         try:
             found = bindings(dict(resource.props))
         except NotYetKnown as unknown:
@@ -127,7 +130,7 @@ RULE = Rule(
     check=check,
     stack=True,
     reads=SERVICE_ACCOUNT_TYPES + (GCP_ACCOUNT_TYPE, "gcp:projects/iAMCustomRole:IAMCustomRole",
-                                   "gcp:organizations/iAMCustomRole:IAMCustomRole"),
+                                   "gcp:organizations/iAMCustomRole:IAMCustomRole") + RUNNER_LINK_TYPES,
     config={"agentServiceAccountPrefixes": ["agent-"]},
     config_schema={"agentServiceAccountPrefixes": {"type": "array", "items": {"type": "string"}}},
     config_strictness={"agentServiceAccountPrefixes": "superset"},

@@ -220,8 +220,9 @@ def names_azure_object(holder: Resource, value: object, candidate: Resource, key
     """Does the literal Azure name `value` in `holder` name the stack resource `candidate`? Its Azure name
     (azure_name; any case, as Azure compares names), in resource group `group` where both it and the candidate's are
     known, and only when `holder` is created after it (ordered_after: a stack object of an existing one's name fails
-    to create, and a holder that does not wait for it acts on the existing one). An unknown candidate name is the
-    deployment's to fill (true, ordered after)."""
+    to create, as azure-native checks before its PUT: "cannot create already existing resource", pulumi-azure-native
+    provider/pkg/provider/crud CanCreate; and a holder that does not wait for it acts on the existing one). An unknown
+    candidate name is the deployment's to fill (true, ordered after)."""
     if not isinstance(value, str) or is_unknown(value) or not ordered_after(holder, candidate):
         return False
     own = azure_name(candidate, key)

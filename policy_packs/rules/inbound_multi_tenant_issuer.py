@@ -467,9 +467,10 @@ def _judge(resource: Resource, entry: dict, path: str, where: str, value, config
     """`pins`: the (claim, values) the service requires, when the caller read them (an API Management validation's
     required claims); else read from the resource as its entry's `pins` says."""
     if is_unknown(value):
-        if not federated_issuer_known.RULE.applies_to(resource.type):
-            # no other rule reads this type's issuer (a load balancer, Easy Auth, Identity Platform, AppSync Events
-            # API, a workforce provider is GEN-003's): an unknown one is never silence (issue 11)
+        if resource.type in federated_issuer_known.INBOUND or not federated_issuer_known.RULE.applies_to(resource.type):
+            # no other rule reads this type's unknown issuer (a load balancer, Easy Auth, Identity Platform, AppSync
+            # Events API: GEN-003 judges only their literal issuers; a workforce provider is GEN-003's): an unknown
+            # one is never silence (issue 11)
             yield Unknown(where)
         return  # else AGID-GEN-003 says "cannot check until known" for it
     if not isinstance(value, str) or not value.strip():

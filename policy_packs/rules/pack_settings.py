@@ -7,7 +7,9 @@ SourceVpce pin (or a Lambda permission's principalOrgId, an organization / OU sh
 (AGID-AWS-030, -032, -033, -034, -041, -047, -048, -052, -062, -072); `ownS3Buckets`, the organisation's S3 buckets
 outside the stack by name (a bucket ARN names no account: rules/aws_buckets.py, AGID-AWS-064, -073); and `ownGcpDomains`, `ownGcpProjects`, `ownGcpOrganizations`,
 the Google Cloud domains, projects (ids or numbers) and organizations (numbers) whose principals are the
-organisation's (rules/gcp_own.py: AGID-GCP-021); and `trustedIssuers`, the OIDC issuers the organisation runs
+organisation's (rules/gcp_own.py: AGID-GCP-021); `ownHosts`, the host names of the organisation's own HTTP
+endpoints a Pub/Sub push subscription or an Eventarc trigger may send to (AGID-GCP-033; `agentid preview --own-host
+H`); and `trustedIssuers`, the OIDC issuers the organisation runs
 (AGID-GEN-003, -006, -009, -010: one list, as `--trusted-issuer` fills all of them). Each can be given
   - to `agentid preview` as `--own-account ID`, `--own-organization O`, `--own-vpc V`, `--own-vpc-endpoint E`, `--own-s3-bucket B`, `--own-gcp-domain D`, `--own-gcp-project P` (repeatable), which
     the gate puts in the trusted `all` entry;
@@ -32,7 +34,7 @@ from typing import Any
 ALL = "all"  # the policy-pack config entry that applies to every policy (Pulumi's name)
 # settings a rule may take from `all`; the trusted* lists are the own tenants of multi-tenant OIDC platforms
 # (analysis/oidc_issuers.yaml `tenants`, AGID-GEN-006)
-PACK_WIDE = ("ownAccountIds", "ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds", "ownS3Buckets", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations", "trustedRepositoryOwners",
+PACK_WIDE = ("ownAccountIds", "ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds", "ownS3Buckets", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations", "ownHosts", "trustedRepositoryOwners",
              "trustedGitLabGroups", "trustedTerraformOrganizations", "trustedAzureDevOpsOrganizations",
              "trustedIssuers")
 

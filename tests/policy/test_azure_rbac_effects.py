@@ -133,7 +133,8 @@ def test_assignments_of_roles_the_gate_cannot_judge_are_reported():
     stranger = "12345678-1234-4234-8234-123456789abc"
     resources = [
         resource(DEFINITION, {"roleDefinitionId": custom, "permissions": []}, "def"),
-        resource(ASSIGNMENT, {"roleDefinitionId": role_id(custom), "scope": RG}, "mine"),
+        resource(ASSIGNMENT, {"roleDefinitionId": role_id(custom), "scope": RG}, "mine",
+                 (f"urn:pulumi:dev::kit::{DEFINITION}::def",)),
         resource(ASSIGNMENT, {"roleDefinitionId": role_id(BLOB_READER), "scope": RG}, "builtin"),
         resource(ASSIGNMENT, {"roleDefinitionId": role_id(stranger), "scope": RG}, "stranger"),
         resource(ASSIGNMENT, {"roleDefinitionId": "Owner", "scope": RG}, "by-name"),

@@ -105,9 +105,12 @@ def test_every_holder_of_the_document_is_judged(pack) -> None:
 def test_an_owner_pin_s3_enforces_bounds_it(pack, key) -> None:
     pattern = "arn:aws:s3:::*-drop/*"
     assert judged(pack, policy("pinned", "s3:PutObject", pattern, {"StringEquals": {key: OWN}})) == []
+    # the data perimeter idiom: the bucket's owner is the caller's own account
+    assert judged(pack, policy("pinned", "s3:PutObject", pattern, {"StringEquals": {key: "${aws:PrincipalAccount}"}})) == []
     # not a pin: another account, IfExists (absent key passes), a pattern, a negation
     for condition in ({"StringEquals": {key: FOREIGN}}, {"StringEqualsIfExists": {key: OWN}},
-                      {"StringLike": {key: "1111*"}}, {"StringNotEquals": {key: FOREIGN}}):
+                      {"StringLike": {key: "1111*"}}, {"StringNotEquals": {key: FOREIGN}},
+                      {"StringEquals": {key: "${aws:username}"}}, {"StringEquals": {key: [OWN, FOREIGN]}}):
         [(name, level, message)] = judged(pack, policy("pinned", "s3:PutObject", pattern, condition))
         assert (name, level) == ("pinned", "mandatory"), condition
         assert "writes data into buckets matching *-drop, which anyone may create in their own account" in message

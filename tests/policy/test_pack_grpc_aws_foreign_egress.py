@@ -94,6 +94,7 @@ def test_reads_and_other_services_on_foreign_arns_are_not_this_rules(pack) -> No
 def test_a_resource_account_condition_naming_an_own_account_bounds_it(pack) -> None:
     arn = "arn:aws:sqs:*:*:drop"
     assert judged(pack, policy("sqs:SendMessage", arn, {"StringEquals": {"aws:ResourceAccount": OWN}})) == []
+    assert judged(pack, policy("sqs:SendMessage", arn, {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}})) == []
     [(_, level, _, _)] = judged(pack, policy("sqs:SendMessage", arn, {"StringEquals": {"aws:ResourceAccount": FOREIGN}}))
     assert level == "mandatory"
     # an organization the gate does not list proves nothing (r15-7)

@@ -97,12 +97,12 @@ def test_stack_custom_roles_are_judged_by_their_data_actions(pack) -> None:
                           not_data_actions=["Microsoft.KeyVault/vaults/secrets/getSecret/action"])
     metadata = definition("metadata", "Microsoft.KeyVault/vaults/secrets/readMetadata/action")
     resources = [explicit, decrypt, pattern, excluded, metadata,
-                 grant("by-guid", guid, RG),
+                 grant("by-guid", guid, RG, explicit),
                  grant("by-output", UNKNOWN, RG, decrypt, by_input={"roleDefinitionId": [decrypt.urn]}),
                  grant("by-pattern", UNKNOWN, RG, pattern, by_input={"roleDefinitionId": [pattern.urn]}),
                  grant("excluded", UNKNOWN, RG, excluded, by_input={"roleDefinitionId": [excluded.urn]}),
                  grant("metadata", UNKNOWN, RG, metadata, by_input={"roleDefinitionId": [metadata.urn]}),
-                 grant("on-vault", guid, VAULT)]
+                 grant("on-vault", guid, VAULT, explicit)]
     result = found(pack, *resources)
     assert [(n, level) for n, level, _ in result] == [("by-guid", "mandatory"), ("by-output", "mandatory")]
     assert ("grants the custom role explicit-role defined in this stack (role id 0f0e0d0c-0b0a-4909-8807-060504030201), "

@@ -29,9 +29,10 @@ def definition(name, guid, actions):
                                                      "permissions": [{"dataActions": actions}]})
 
 
-def assignment(name, role, scope, type_=ASSIGN):
-    return StackResource(type_, name, urn(type_, name), {**BASE, "roleAssignmentId": name, "principalId": AGENT,
-                                                         "roleDefinitionId": role, "scope": scope})
+def assignment(name, role, scope, type_=ASSIGN, *depends_on, account="cosmos-agents"):
+    return StackResource(type_, name, urn(type_, name), {**BASE, "accountName": account, "roleAssignmentId": name,
+                                                         "principalId": AGENT, "roleDefinitionId": role, "scope": scope},
+                         dependencies=[d.urn for d in depends_on])
 
 
 WILD = definition("items-all", CUSTOM_WILD, [f"{SQL}/readMetadata", f"{SQL}/sqlDatabases/containers/*"])
@@ -54,11 +55,24 @@ def test_contributor_at_account_scope_is_flagged_and_at_a_container_passes(pack)
 
 
 def test_wildcard_custom_definitions_are_flagged_and_exact_ones_pass(pack):
-    found = flagged(pack, WILD, EXACT, assignment("a-wild", f"{DEFS}/{CUSTOM_WILD}", "/"),
-                    assignment("a-exact", f"{DEFS}/{CUSTOM_EXACT}", "/"),
-                    assignment("a-wild-coll", f"{DEFS}/{CUSTOM_WILD}", "/dbs/agents/colls/memory"))
+    found = flagged(pack, WILD, EXACT, assignment("a-wild", f"{DEFS}/{CUSTOM_WILD}", "/", ASSIGN, WILD),
+                    assignment("a-exact", f"{DEFS}/{CUSTOM_EXACT}", "/", ASSIGN, EXACT),
+                    assignment("a-wild-coll", f"{DEFS}/{CUSTOM_WILD}", "/dbs/agents/colls/memory", ASSIGN, WILD))
     assert [name for name, _ in found] == ["a-wild", "items-all"], found
     assert "containers/*" in found[1][1]
+
+
+def test_a_stack_definitions_guid_names_it_only_in_its_account_and_after_it(pack):
+    """issue 11 (typed decoy): the stack's exact definition given an EXISTING role's GUID fails to create, and an
+    assignment naming that GUID without depending on it assigns the existing role (a wildcard one, for all the pack
+    can tell); so does one in another account (a definition is a child of its account). Look-alike: the assignment
+    depending on it in its account passes (above)."""
+    found = flagged(pack, EXACT, assignment("a-unordered", f"{DEFS}/{CUSTOM_EXACT}", "/"),
+                    assignment("a-other-account", f"{DEFS}/{CUSTOM_EXACT}", "/", ASSIGN, EXACT, account="cosmos-prod"))
+    assert [(name, message.rsplit("\n", 1)[-1]) for name, message in found] == [
+        (name, f"[broad-grant] {name}: cannot check: role {CUSTOM_EXACT} is the id of this stack's items-read, but "
+                             f"{name} is in another account or does not depend on it: were its create to fail (the id "
+                             "taken), this would assign the existing role") for name in ("a-other-account", "a-unordered")]
 
 
 def test_unknown_roles_and_unreadable_shapes_never_pass(pack):

@@ -73,8 +73,22 @@ def test_a_narrow_custom_role_assigned_through_its_id_output_passes(pack):
 def test_a_custom_role_named_by_its_guid_is_judged_the_same(pack, actions, flagged):
     role = definition(*actions, guid=GUID)
     arm_id = f"/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Authorization/roleDefinitions/{GUID}"
-    found = diagnostics(pack, role, assignment(arm_id))
+    found = diagnostics(pack, role, assignment(arm_id, role))
     assert [(p, lvl, n) for p, lvl, n, _ in found] == ([(RULE, "mandatory", "grant")] if flagged else [])
+
+
+def test_a_guid_of_a_stack_role_the_assignment_does_not_wait_for_is_not_that_role(pack):
+    """issue 11 (typed decoy): the stack's narrow `RoleDefinition` given an EXISTING custom role's GUID fails to create
+    (the id is taken), and an assignment naming that GUID without depending on it assigns the existing role, whatever
+    it holds: cannot check. Look-alike above: the same assignment depending on the definition is judged by it."""
+    role = definition(*NARROW, guid=GUID)
+    arm_id = f"/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.Authorization/roleDefinitions/{GUID}"
+    [(policy, level, name, message)] = diagnostics(pack, role, assignment(arm_id))
+    assert (policy, level, name) == (RULE, "mandatory", "grant")
+    assert message.rsplit("\n", 1)[-1] == (
+        f"[unparseable] role assignment grant: cannot check role {GUID}: the stack's role role has that id, but grant "
+        "does not depend on it: were its create to fail (the id taken by an existing role), this would assign the "
+        "existing role")
 
 
 def test_an_unknown_role_with_no_stack_source_cannot_be_checked(pack):

@@ -97,3 +97,22 @@ def test_a_literal_server_name_is_the_stacks_server_only_as_azure_names_it_and_a
     config = res("azure-native:dbformysql:Configuration", "aad-only",
                  {**RG, "serverName": "my", "configurationName": "aad_auth_only", "value": "ON"}, mysql)
     assert [name for name, _ in findings(pack, mysql, config)] == ["my"]
+
+
+def test_under_the_gate_a_server_output_is_the_name_its_mocks_autoname_it():
+    """Under the gate (the pack told the mocks' account) an Output of an autonamed server's name arrives as the name
+    the mocks give it (`db<8 hex>`, as azure-native names it): Entra-only set through it counts; the logical name
+    still names an existing server."""
+    from agentid.analyzer_client import PackProcess
+    from agentid.mock_provider import MOCK_ACCOUNT, mock_outputs
+    from agentid_policy_packs.analysis.aws_accounts import MOCK_ACCOUNTS_ENV
+    from tests.policy.test_pack_grpc import PACK
+
+    server = res("azure-native:sql:Server", "db", {**RG})
+    physical = mock_outputs(server.type, "db", {**RG})[1]["serverName"]
+    assert physical.startswith("db") and len(physical) == 10
+    with PackProcess.start(PACK, timeout=60, env={MOCK_ACCOUNTS_ENV: MOCK_ACCOUNT}) as gate:
+        for named, flagged in ((physical, []), ("db", ["db"])):
+            setting = res("azure-native:sql:ServerAzureADOnlyAuthentication", "entra-only",
+                          {**RG, "serverName": named, "azureADOnlyAuthentication": True}, server)
+            assert [name for name, _ in findings(gate, server, setting)] == flagged, named

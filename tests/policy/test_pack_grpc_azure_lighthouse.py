@@ -96,8 +96,11 @@ def test_assigning_a_definition_the_stack_does_not_define_fails_closed(pack):
         # the stack's GUID under another subscription is another subscription's definition
         assignment("other-sub", definition_id(OWN_GUID, "/subscriptions/00000000-0000-0000-0000-000000000002")),
         assignment("not-a-string", {"id": definition_id(OWN_GUID)}),
+        # the stack's GUID, but not created after its definition (issue 11, typed decoy: a stack definition given an
+        # existing definition's GUID fails to create, and this assignment assigns the existing one)
+        assignment("unordered", definition_id(OWN_GUID)),
         # the look-alikes: the stack's definition by its GUID (any case), and by its id computed at deployment
-        assignment("own", definition_id(OWN_GUID.upper()).lower()),
+        assignment("own", definition_id(OWN_GUID.upper()).lower(), urn(DEFINITION, "msp")),
         assignment("own-unknown", UNKNOWN, urn(DEFINITION, "msp")),
     ], level="mandatory")
     assert [(name, message.rsplit("\n", 1)[-1]) for name, message in found] == [
@@ -112,6 +115,9 @@ def test_assigning_a_definition_the_stack_does_not_define_fails_closed(pack):
         ("other-sub", f"[unparseable] Lighthouse assignment other-sub assigns registration definition "
                       f"'{definition_id(OWN_GUID, '/subscriptions/00000000-0000-0000-0000-000000000002')}', which this "
                       "stack does not define: cannot check which roles it gives which tenant over the scope"),
+        ("unordered", f"[unparseable] Lighthouse assignment unordered assigns registration definition "
+                      f"'{definition_id(OWN_GUID)}', which this stack does not define: cannot check which roles it "
+                      "gives which tenant over the scope"),
     ]
 
 

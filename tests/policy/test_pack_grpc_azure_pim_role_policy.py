@@ -173,7 +173,7 @@ def test_privileged_or_unknown_role_linked_to_an_unseen_policy_blocks(pack, role
 
 def test_links_to_a_stack_policy_or_of_a_plain_role_pass(pack):
     # the stack policy named by its ARM id (scope + roleManagementPolicyName, any case), or by its id as an Output
-    assert links_flagged(pack, OWNER, policy_id=OWN.upper()) == []
+    assert links_flagged(pack, OWNER, depends_on_policy=True, policy_id=OWN.upper()) == []
     assert links_flagged(pack, OWNER, depends_on_policy=True, policy_id=UNKNOWN) == []
     assert links_flagged(pack, READER) == []
 
@@ -183,6 +183,13 @@ def test_depending_on_a_stack_policy_does_not_link_another(pack):
     with `depends_on=[the stack's harmless policy]` passed: the dependency is no link. The literal blocks, the unknown
     cannot be checked until known (look-alikes above: the stack policy by id or as its own Output pass)."""
     assert links_flagged(pack, OWNER, depends_on_policy=True, level="mandatory") == ["link"]
+
+
+def test_a_literal_id_of_the_stack_policy_links_it_only_when_created_after_it(pack):
+    """issue 11 (typed decoy): the stack's MFA policy under the name of an existing, edited policy fails to create
+    (azure-native: "cannot create already existing subresource"), and a link naming that id without waiting for it
+    links Owner to the existing policy. Look-alike: the same link depending on the policy passes (above)."""
+    assert links_flagged(pack, OWNER, policy_id=OWN, level="mandatory") == ["link"]
     marker = StackResource("aws:s3/bucketV2:BucketV2", "marker", urn("aws:s3/bucketV2:BucketV2", "marker"), {})
     policy = StackResource(POLICY, "policy", urn(POLICY, "policy"), {"scope": SCOPE, "roleManagementPolicyName": OWN_NAME})
     link = StackResource(LINK, "link", urn(LINK, "link"), {"scope": SCOPE, "roleDefinitionId": OWNER,

@@ -93,7 +93,8 @@ def test_every_action_granting_a_privileged_one_is_flagged(pack, action, why):
     "microsoft.directory/servicePrincipals/managePermissionGrantsForSelf.microsoft-user-default-legacy",
     "microsoft.directory/servicePrincipals/synchronizationJobs/manage",
     "microsoft.directory/applications/allProperties/read",
-    "microsoft.directory/users/basic/update",
+    # users/basic/update writes display names dynamic rules read (issue 11): privileged now, a read takes its place
+    "microsoft.directory/users/standard/read",
     "microsoft.directory/groups/create",
 ])
 def test_look_alike_actions_pass(pack, action):

@@ -185,3 +185,40 @@ def test_a_trusted_issuer_entry_that_breaks_the_url_rules_trusts_nothing(pack):
         f"fed trusts issuer {ambiguous!r}, listed in trustedIssuers, but the entry holds a backslash: URL parsers disagree "
         "on it (WHATWG reads it as '/', RFC 3986 does not), so one string would name two hosts or paths; write "
         "https://HOST[/PATH] with '/' only: an issuer trusted by exact comparison must name one host, port and path")
+
+
+LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
+WEB_AUTH = "azure-native:web:WebAppAuthSettingsV2"
+
+
+def oidc_rule(issuer: str) -> dict:
+    return {"listenerArn": "arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/a/1/2", "actions": [
+        {"type": "authenticate-oidc", "authenticateOidc": {
+            "issuer": issuer, "clientId": "c", "clientSecret": "s", "authorizationEndpoint": f"{issuer}/authorize",
+            "tokenEndpoint": f"{issuer}/token", "userInfoEndpoint": f"{issuer}/userinfo"}}]}
+
+
+def easy_auth(issuer: str) -> dict:
+    return {"name": "agent", "resourceGroupName": "rg", "platform": {"enabled": True}, "identityProviders": {
+        "azureActiveDirectory": {"enabled": True, "registration": {
+            "clientId": "00000000-0000-0000-0000-000000000001", "openIdIssuer": issuer}}}}
+
+
+def test_an_inbound_authorizer_of_gen_008_trusting_an_issuer_nobody_runs(pack) -> None:
+    """inbound3: a load balancer's authenticate-oidc (or Easy Auth, an API Management validate-jwt, an API body) on an
+    issuer no platform runs let whoever serves its keys sign in as any user: GEN-003 read only its own types."""
+    pack.configure({"AGID-GEN-003": {"ownTenantIds": [TENANT]}})
+    [(level, message)] = issuer_findings(pack, LISTENER_RULE, oidc_rule("https://evil.example.net"))
+    assert level == "mandatory" and "(actions[0].authenticateOidc.issuer) trusts tokens from issuer 'https://evil.example.net'" in message
+    [(level, message)] = issuer_findings(pack, WEB_AUTH, easy_auth(f"https://sts.windows.net/{'1' * 8}-1111-1111-1111-{'1' * 12}/v2.0"))
+    assert level == "mandatory" and "which is not one of the stack's own tenants" in message, message
+    # look-alikes: the stack's own tenant (v1 and App Service's v2.0 spelling), an issuer the gate lists, a platform's
+    # issuer (whether it is pinned is AGID-GEN-008's question)
+    assert issuer_findings(pack, WEB_AUTH, easy_auth(f"https://sts.windows.net/{TENANT}/v2.0")) == []
+    assert issuer_findings(pack, WEB_AUTH, easy_auth(f"https://login.microsoftonline.com/{TENANT}/v2.0")) == []
+    assert issuer_findings(pack, LISTENER_RULE, oidc_rule("https://accounts.google.com")) == []
+    pack.configure({"AGID-GEN-003": {"trustedIssuers": ["https://idp.acme.example"]}})
+    assert issuer_findings(pack, LISTENER_RULE, oidc_rule("https://idp.acme.example")) == []
+    # unknown: AGID-GEN-008's "cannot check" (one per issuer), not GEN-003's
+    assert issuer_findings(pack, LISTENER_RULE, oidc_rule(UNKNOWN)) == []
+    pack.configure({})

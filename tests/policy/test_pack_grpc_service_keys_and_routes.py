@@ -42,7 +42,7 @@ CASES = [
     # red13 r13-18: an IoT custom authorizer without token signing takes any caller's token to its Lambda
     ("iot-authorizer-unsigned", "aws:iot/authorizer:Authorizer",
      {"authorizerFunctionArn": "arn:aws:lambda:eu-west-1:123456789012:function:auth", "signingDisabled": True,
-      "status": "ACTIVE"}, "AGID-AWS-046", "advisory", "aws:iot/authorizer:Authorizer",
+      "status": "ACTIVE"}, "AGID-AWS-074", "mandatory", "aws:iot/authorizer:Authorizer",
      {"authorizerFunctionArn": "arn:aws:lambda:eu-west-1:123456789012:function:auth", "signingDisabled": False,
       "tokenKeyName": "token", "tokenSigningPublicKeys": {"k1": "-----BEGIN PUBLIC KEY-----"}, "status": "ACTIVE"}),
     ("apigw-key-disabled", "aws:apigateway/apiKey:ApiKey", {"name": "partner", "enabled": False}, "AGID-AWS-045",
@@ -95,25 +95,25 @@ CASES = [
       "authorizerId": "au1"}),
     # HTTP / WebSocket API routes
     ("route-default-absent", "aws:apigatewayv2/route:Route", {"apiId": "a1", "routeKey": "GET /items"},
-     "AGID-AWS-046", "advisory", "aws:apigatewayv2/route:Route",
+     "AGID-AWS-074", "mandatory", "aws:apigatewayv2/route:Route",
      {"apiId": "a1", "routeKey": "GET /items", "authorizationType": "JWT", "authorizerId": "au1"}),
     ("route-catch-all", "aws:apigatewayv2/route:Route",
-     {"apiId": "a1", "routeKey": "$default", "authorizationType": "NONE"}, "AGID-AWS-046", "advisory",
+     {"apiId": "a1", "routeKey": "$default", "authorizationType": "NONE"}, "AGID-AWS-074", "mandatory",
      "aws:apigatewayv2/route:Route", {"apiId": "a1", "routeKey": "OPTIONS /{proxy+}", "authorizationType": "NONE"}),
     ("route-ws-connect", "aws:apigatewayv2/route:Route",
-     {"apiId": "a1", "routeKey": "$connect", "authorizationType": "NONE"}, "AGID-AWS-046", "advisory",
+     {"apiId": "a1", "routeKey": "$connect", "authorizationType": "NONE"}, "AGID-AWS-074", "mandatory",
      "aws:apigatewayv2/route:Route", {"apiId": "a1", "routeKey": "sendmessage", "authorizationType": "NONE"}),
     ("route-proxy-any", "aws:apigatewayv2/route:Route",
-     {"apiId": "a1", "routeKey": "ANY /{proxy+}", "authorizationType": "NONE"}, "AGID-AWS-046", "advisory",
+     {"apiId": "a1", "routeKey": "ANY /{proxy+}", "authorizationType": "NONE"}, "AGID-AWS-074", "mandatory",
      "aws:apigatewayv2/route:Route", {"apiId": "a1", "routeKey": "ANY /{proxy+}", "authorizationType": "AWS_IAM"}),
     # JWT authorizers
     ("jwt-no-audience", "aws:apigatewayv2/authorizer:Authorizer",
-     {"apiId": "a1", "authorizerType": "JWT", "jwtConfiguration": {"issuer": ISSUER}}, "AGID-AWS-046", "advisory",
+     {"apiId": "a1", "authorizerType": "JWT", "jwtConfiguration": {"issuer": ISSUER}}, "AGID-AWS-074", "mandatory",
      "aws:apigatewayv2/authorizer:Authorizer",
      {"apiId": "a1", "authorizerType": "JWT", "jwtConfiguration": {"issuer": ISSUER, "audiences": ["4l1ent1d"]}}),
     ("jwt-empty-audience", "aws:apigatewayv2/authorizer:Authorizer",
      {"apiId": "a1", "authorizerType": "JWT", "jwtConfiguration": {"issuer": ISSUER, "audiences": [" "]}},
-     "AGID-AWS-046", "advisory", "aws:apigatewayv2/authorizer:Authorizer",
+     "AGID-AWS-074", "mandatory", "aws:apigatewayv2/authorizer:Authorizer",
      {"apiId": "a1", "authorizerType": "REQUEST", "authorizerUri": "arn:aws:apigateway:eu-west-1:lambda:path/x"}),
 ]
 
@@ -145,7 +145,8 @@ def test_messages_name_the_power_and_the_category(pack):
 ])
 def test_values_unknown_at_preview_cannot_be_checked(pack, type_, props, path):
     # (an unknown jwtConfiguration hides the issuer from AGID-GEN-003 as well, which says so too)
-    [diag] = [d for d in pack.analyze(type_, "u", urn(type_, "u"), props) if d.policy_name == "AGID-AWS-046"]
+    rule = "AGID-AWS-046" if type_ == "aws:apigateway/method:Method" else "AGID-AWS-074"
+    [diag] = [d for d in pack.analyze(type_, "u", urn(type_, "u"), props) if d.policy_name == rule]
     assert f"cannot check until known: {path}" in diag.message
 
 
@@ -157,7 +158,8 @@ def test_values_unknown_at_preview_cannot_be_checked(pack, type_, props, path):
 ])
 def test_unreadable_shapes_fail_closed(pack, type_, props):
     [diag] = pack.analyze(type_, "bad", urn(type_, "bad"), props)
-    assert diag.policy_name == "AGID-AWS-046" and "bad" in diag.message
+    rule = "AGID-AWS-046" if type_ == "aws:apigateway/method:Method" else "AGID-AWS-074"
+    assert diag.policy_name == rule and "bad" in diag.message
 
 
 # --- routes defined where no Method/Route resource shows them ------------------------------------------------
@@ -221,7 +223,9 @@ DEFINITION_CASES = [
 
 @pytest.mark.parametrize("case,type_,flagged,look_alike", DEFINITION_CASES, ids=[c[0] for c in DEFINITION_CASES])
 def test_routes_an_api_defines_itself(pack, case, type_, flagged, look_alike):
-    assert_flagged_and_look_alike(pack, case, type_, flagged, "AGID-AWS-046", "advisory", look_alike)
+    # an HTTP API has no private form (AGID-AWS-074, mandatory); a REST API may be private (AGID-AWS-046, advisory)
+    rule, level = ("AGID-AWS-074", "mandatory") if type_ == HTTP_API else ("AGID-AWS-046", "advisory")
+    assert_flagged_and_look_alike(pack, case, type_, flagged, rule, level, look_alike)
 
 
 def test_openapi_findings_name_the_operations(pack):

@@ -218,9 +218,11 @@ def test_broad_custom_roles_are_flagged(permissions, scopes, expected):
     {"actions": ["Microsoft.Authorization/locks/write", "Microsoft.Authorization/roleAssignments/delete"]},
     # one exact secret read is what a tool needs; only a wildcard over vault data is broad
     {"dataActions": ["Microsoft.KeyVault/vaults/secrets/getSecret/action"]},
-    # notActions remove the escalating operation from the block
+    # notActions remove the escalating operations from the block (a diagnostic run command takes the same script
+    # properties as a run command, issue 11)
     {"actions": ["Microsoft.Compute/virtualMachines/*/action"],
-     "notActions": ["Microsoft.Compute/virtualMachines/runCommand/action"]},
+     "notActions": ["Microsoft.Compute/virtualMachines/runCommand/action",
+                    "Microsoft.Compute/virtualMachines/diagnosticRunCommand/action"]},
     {"actions": ["Microsoft.ManagedIdentity/userAssignedIdentities/read"]},
 ])
 def test_look_alikes_of_privileged_operations_pass(permissions):

@@ -38,7 +38,8 @@ FLEET_TYPES = (
 
 
 def _imported(origin: str, fqn: str, cls_name: str) -> frozenset[str]:
-    args = getattr(importlib.import_module(fqn), cls_name + "Args")
+    module = importlib.import_module(fqn)  # `<Name>InitArgs` where `<Name>Args` is a type of the module
+    args = getattr(module, cls_name + "InitArgs", None) or getattr(module, cls_name + "Args")
     return frozenset(getattr(member.fget, "_pulumi_name", name)
                      for name, member in vars(args).items() if isinstance(member, property))
 
@@ -128,3 +129,31 @@ def test_generated_shape_is_read(tmp_path):
 def test_other_shapes_are_imported_not_guessed(tmp_path, body):
     origin, fqn, cls_name = _generated(tmp_path, body)
     assert mock_provider._args_in_source(origin, fqn, cls_name) is None
+
+
+def test_a_resource_whose_args_name_is_a_type_reads_its_init_args():
+    """Pulumi's Python codegen names a resource's inputs class `<Name>InitArgs` where `<Name>Args` is a type of the
+    module (compute.SshPublicKeyArgs: keyData, path); the resource's own inputs were read from that type."""
+    inputs = mock_provider._sdk_inputs("azure-native:compute:SshPublicKey")
+    assert {"resourceGroupName", "sshPublicKeyName", "publicKey"} <= inputs and "keyData" not in inputs
+    assert mock_provider.azure_name_input("azure-native:compute:SshPublicKey") == ("sshPublicKeyName", "random")
+
+
+@pytest.mark.parametrize(("type_", "expected"), [
+    ("azure-native:managedidentity:UserAssignedIdentity", ("resourceName", "random")),  # .../userAssignedIdentities/{x}
+    ("azure-native:resources:ResourceGroup", ("resourceGroupName", "random")),
+    ("azure-native:managedidentity:FederatedIdentityCredential", ("federatedIdentityCredentialResourceName", "copy")),
+    ("azure-native:redis:AccessPolicy", ("accessPolicyName", "copy")),  # a child of the cache
+    ("azure-native:authorization:RoleAssignment", ("roleAssignmentName", "uuid")),
+    ("azure-native:authorization:PolicyAssignment", ("policyAssignmentName", "random")),  # {scope}/providers/...
+    ("azure-native:authorization:ManagementLockAtResourceLevel", ("lockName", "random")),  # under any resource
+    ("azure-native:resources:Resource", ("resourceName", "random")),
+])
+def test_azure_name_inputs_and_autonaming_strategies_follow_the_provider(type_, expected):
+    """pulumi-azure-native AutoNamer: the path's last parameter; a GUID where uuid-formatted, the logical name + 8 hex
+    directly under a provider namespace (or a resource group), the logical name for a child resource."""
+    assert mock_provider.azure_name_input(type_) == expected
+    name = mock_provider.autoname(type_, "agent-id", {})
+    assert {"random": len(name) == 16 and name.startswith("agent-id"), "copy": name == "agent-id",
+            "uuid": len(name) == 36}[expected[1]], name
+    assert mock_provider.autoname(type_, "agent-id", {expected[0]: "given"}) is None
