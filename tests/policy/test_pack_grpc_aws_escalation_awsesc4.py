@@ -98,7 +98,12 @@ FLAGGED = {
                                                    "imagebuilder:CreateImage", "iam:PassRole"])],
     "RolesAnywhereEnableTrustAnchor": [allow("rolesanywhere:EnableTrustAnchor")],
     "RolesAnywhereEnableProfile": [allow("rolesanywhere:EnableProfile")],
+    # other spellings: wildcards IAM expands to the same actions
+    "MqCreateUser by wildcard": [allow("mq:CreateU*")],
+    "GrafanaApiKey by wildcard": [allow("grafana:*WorkspaceApiKey")],
+    "CognitoAdminUpdateUserAttributes by wildcard": [allow("cognito-idp:AdminUpdateUser?ttributes")],
 }
+METHOD = {case: case.split(" ", 1)[0] for case in FLAGGED}
 
 PASS_LAMBDA = {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
 LOOK_ALIKE = {
@@ -143,7 +148,7 @@ LOOK_ALIKE = {
 def test_each_method_blocks_alone(pack, case) -> None:
     names, messages = aws020(pack, *FLAGGED[case])
     assert names == ["tool"], case
-    assert f"({case}): can " in messages[0], messages
+    assert f"({METHOD[case]}): can " in messages[0], messages
 
 
 @pytest.mark.parametrize("case", sorted(LOOK_ALIKE))
@@ -226,3 +231,19 @@ def test_a_deny_that_leaves_a_privileged_value_keeps_the_method(pack, case, stat
     names, messages = aws020(pack, *statements)
     assert names == ["tool"], case
     assert f"({method}): can " in messages[0], messages
+
+
+def test_a_bedrock_agent_split_across_two_policies_of_one_role_is_found_by_aws021(pack) -> None:
+    """PassRole in one policy, the agent's create/prepare/invoke in another: neither is AGID-AWS-020's alone, the role is
+    AGID-AWS-021's; with the role passed to Lambda only, nothing."""
+    agent = document(allow(["bedrock:CreateAgent", "bedrock:PrepareAgent", "bedrock:InvokeAgent"]))
+    role = StackResource(ROLE, "ci", urn(ROLE, "ci"), {"name": "ci-deploy", "assumeRolePolicy": TRUST})
+
+    def attached(*documents):
+        return [role, *(StackResource(ROLE_POLICY, f"p{i}", urn(ROLE_POLICY, f"p{i}"), {"role": "ci-deploy", "policy": d})
+                        for i, d in enumerate(documents))]
+
+    [(name, message)] = stack_findings(pack, "AGID-AWS-021", attached(agent, document(allow("iam:PassRole"))), "mandatory")
+    assert name == "ci" and "(PassRoleBedrockAgent)" in message
+    lambda_only = document(allow("iam:PassRole", condition=PASS_LAMBDA))
+    assert stack_findings(pack, "AGID-AWS-021", attached(agent, lambda_only)) == []
