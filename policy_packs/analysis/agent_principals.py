@@ -134,7 +134,18 @@ def _run_as(resources: list[Any]) -> set[str]:
                     found.update(e for urn, e in accounts.items() if urn in resource.dependencies)
                 elif isinstance(reference, str) and "@" in reference:
                     found.add(reference.strip().rsplit("/", 1)[-1].lower())
+                elif isinstance(reference, str) and (unique := reference.strip().rsplit("/", 1)[-1]).isdigit():
+                    found.update(_by_unique_id(unique, resources))
     return found
+
+
+def _by_unique_id(unique: str, resources: list[Any]) -> set[str]:
+    """The e-mails of the stack Accounts whose KNOWN unique id (the gate's mocks, or a deployed state) is `unique`
+    (runner inputs take `projects/-/serviceAccounts/UNIQUE_ID` as well as the e-mail)."""
+    from agentid_policy_packs.rules.iam_links import known_state  # noqa: PLC0415 (rules import analysis)
+
+    return {e for r in resources if r.type == GCP_ACCOUNT_TYPE and known_state(r).get("uniqueId") == unique
+            and (e := _stack_account_email(r))}
 
 
 @dataclass

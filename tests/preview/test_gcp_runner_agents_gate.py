@@ -41,3 +41,20 @@ def test_secret_reads_of_an_account_code_runs_as_block(tmp_path):
     assert found == {("bot-every-secret", "AGID-GCP-025", True), ("bot-every-key", "AGID-GCP-025", True)}
     result, found = _findings(tmp_path / "other", "other")
     assert found == set(), result.json("gate.json")["violations"]
+
+
+BY_UNIQUE_ID = """import pulumi_gcp as gcp
+sa = gcp.serviceaccount.Account("support-bot", account_id="support-bot", project="acme-dev")
+gcp.dataflow.Job("etl", template_gcs_path="gs://dataflow-templates/latest/Word_Count", temp_gcs_location="gs://acme-dev-tmp/t",
+                 service_account_email=sa.unique_id.apply(lambda u: f"projects/-/serviceAccounts/{u}"), project="acme-dev")
+gcp.projects.IAMMember("bot-every-secret", project="acme-dev", role="roles/secretmanager.secretAccessor", member=sa.member)
+"""
+
+
+def test_an_account_run_as_by_its_unique_id_is_an_agent(tmp_path):
+    (tmp_path / "uid").mkdir()
+    result = run_cli(project(tmp_path / "uid", BY_UNIQUE_ID), "--stack", "dev", "--policy-pack", str(AGENT_GUARD),
+                     "--own-gcp-project", "acme-dev", "--json", "gate.json")
+    found = {(v["resourceName"], v["policy"], v["mandatory"]) for v in result.json("gate.json")["violations"]
+             if v["policy"] == "AGID-GCP-025"}
+    assert found == {("bot-every-secret", "AGID-GCP-025", True)}, result.stdout + result.stderr
