@@ -20,12 +20,12 @@ Each destination is judged by what it names:
     resource the holder is created after (the gate's mocks give a topic's id as its name) is in that resource's
     project;
   - a bucket (`storage.googleapis.com/B`, `gs://B`, a bucket input): a bucket name says nothing of its project, so
-    it is own only when the stack names it (a gcp.storage.Bucket `name` input) and the holder is created after that
+    it is own only when the stack names it (a gcp.storage.Bucket `name` input), the holder is created after that
     bucket (iam_links.ordered_after: were the bucket's create to fail, the name taken, the holder would send to the
-    existing one);
+    existing one) and the bucket is created in a project of ownGcpProjects (its `project`, else its provider's);
   - a URL: own only when its host is one the gate lists in `ownHosts` (pack-wide, the organisation's endpoints), or
-    the value is an Output of a Cloud Run service or Cloud Function of this stack (the engine's dependencies of that
-    input name only it: iam_links.output_sources).
+    the value is an Output of a Cloud Run service or Cloud Function of this stack in a project of ownGcpProjects
+    (the engine's dependencies of that input name only it: iam_links.output_sources).
 A value not known at preview that is none of those is "cannot check until known"; a value that is not a string, or
 a destination of another form, is "cannot tell" (flagged). Critical, mandatory, as AWS-064: waive a reviewed partner
 destination by URN, or list the project / host.
@@ -99,8 +99,13 @@ class _Owner:
     def bucket(self, name: str, holder: Resource) -> str | None:
         name = name.strip().removeprefix("gs://").split("/", 1)[0]
         named_like = [b for b in self.buckets if b.props["name"].strip() == name]
-        if any(ordered_after(holder, b) for b in named_like):
-            return None
+        ordered = [b for b in named_like if ordered_after(holder, b)]
+        if ordered:
+            # the stack's bucket is the destination: own only in an own project (a stack bucket created in the
+            # attacker's project is the attacker's: red14 r14-3's class)
+            project = resource_project(ordered[0])
+            return self.project(project) if project else \
+                f"bucket {name[:100]} is {ordered[0].name} of this stack, whose project is not known: cannot tell"
         if named_like:
             return (f"bucket {name[:100]} is named like {named_like[0].name} of this stack, but {holder.name} does not "
                     "depend on it: were its create to fail (the name taken), this would name the existing bucket")
@@ -162,8 +167,19 @@ class _Owner:
                     f"Output), {listed}")
         raise ValueError(f"unknown kind {kind}")
 
-    def own_service_url(self, holder: Resource, input_name: str) -> bool:
-        return bool(output_sources(holder, self.services, lambda c: SERVICE_URLS[c.type], input=input_name))
+    def service_url(self, holder: Resource, input_name: str) -> tuple[bool, str | None]:
+        """(is the unknown URL an Output of Cloud Run services / functions of this stack, why not own): each must be in
+        a project of ownGcpProjects (a stack service created in the attacker's project is the attacker's)."""
+        found = output_sources(holder, self.services, lambda c: SERVICE_URLS[c.type], input=input_name)
+        if not found:
+            return False, None
+        for service in found:
+            project = resource_project(service)
+            if project is None:
+                return True, f"it is the URL of {service.name} of this stack, whose project is not known: cannot tell"
+            if (problem := self.project(project)) is not None:
+                return True, f"it is the URL of {service.name} of this stack, in {problem}"
+        return True, None
 
 
 def _judge(resource: Resource, spec: dict[str, Any], owner: _Owner):
@@ -171,9 +187,12 @@ def _judge(resource: Resource, spec: dict[str, Any], owner: _Owner):
         input_name = entry["path"].split(".", 1)[0].removesuffix("[]")
         for where, value in values_at(dict(resource.props), entry["path"]):
             if is_unknown(value):
-                if entry["kind"] == "url" and owner.own_service_url(resource, input_name):
-                    continue
-                yield Unknown(where, resource.urn)
+                service, problem = owner.service_url(resource, input_name) if entry["kind"] == "url" else (False, None)
+                if service and problem is not None:
+                    yield Violation(f"{resource.name} sends {spec['sends']} to a stack service's URL ({where}): "
+                                    f"{problem}", resource.urn)
+                elif not service:
+                    yield Unknown(where, resource.urn)
             elif value is None or (isinstance(value, str) and not value.strip()):
                 continue  # not set: nothing is sent there
             elif not isinstance(value, str):

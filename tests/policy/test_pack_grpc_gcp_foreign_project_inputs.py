@@ -185,3 +185,18 @@ def test_a_stack_topic_by_its_known_id_is_in_its_project(own_pack):
     assert findings(own_pack, evil, sink) == [("out", "mandatory")]
     unordered = _r(SINKS[0], "out", {"destination": "pubsub.googleapis.com/events"})
     assert findings(own_pack, own, unordered) == [("out", "mandatory")]
+
+
+def test_a_stack_bucket_or_service_in_another_project_is_not_own(own_pack):
+    """A stack bucket or Cloud Run service created in a project the gate does not list is the attacker's."""
+    evil_bucket = _r(BUCKET, "archive", {"name": "acme-dev-archive", "location": "US", "project": "evil-project"})
+    sub = _r(SUB, "out", {"topic": "t", "cloudStorageConfig": {"bucket": "acme-dev-archive"}}, deps=[(BUCKET, "archive")])
+    assert findings(own_pack, evil_bucket, sub) == [("out", "mandatory")]
+    assert findings(own_pack, OWN_BUCKET, sub) == []
+    deps = {"pushConfig": [urn(RUN, "handler")]}
+    push = _r(SUB, "out", {"topic": "t", "pushConfig": {"pushEndpoint": UNKNOWN}}, deps=[(RUN, "handler")],
+              property_dependencies=deps)
+    evil_service = _r(RUN, "handler", {"location": "us-central1", "project": "evil-project"})
+    own_service = _r(RUN, "handler", {"location": "us-central1", "project": "acme-dev"})
+    assert findings(own_pack, evil_service, push) == [("out", "mandatory")]
+    assert findings(own_pack, own_service, push) == []
