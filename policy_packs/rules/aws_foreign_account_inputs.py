@@ -21,7 +21,12 @@ account through a plain input, with no policy in sight (issue 11; red11a r02 r03
     an input delivers the resource's data or events to. The SDK walk (inputs named *TopicArn, *QueueUrl, *QueueArn,
     *TargetArn, target, *Destination, *DeliveryStreamArn, *EventBusArn, *FunctionArn, *StreamArn, url, arn ...)
     keeps every such input judged or listed with a reason. A Lambda function or state machine such an input runs is
-    AGID-AWS-057's (entry `unless`: one finding per value).
+    AGID-AWS-057's (entry `unless`: one finding per value);
+  - Step Functions: a Task state's `Resource` ARN carrying an account (a function, an activity) or the named
+    parameter of its integration (QueueUrl, TopicArn, EventBusName, FunctionName, StateMachineArn, TableName,
+    Bucket, ApiEndpoint ...; data `state_machine`) anywhere in Parallel branches and Map processors hands the
+    workflow's data to that account; a definition that is not JSON, or deeper / larger than the data's bounds, is
+    "cannot check"; the tasks of a machine the stack starts that AGID-AWS-057 judges are left to it.
 Which input of which type names what, and what it hands over, is data: analysis/aws_foreign_account_inputs.yaml
 (sources there; tests/policy/test_aws_foreign_account_inputs_data.py walks the installed SDK so an input of the same
 shape a provider upgrade adds fails until classified).
@@ -44,6 +49,7 @@ access blocks; waive a reviewed partner account by URN or list the account in ow
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -223,15 +229,151 @@ def _aws_auth(resource: Resource, owner: _Owner):
                                 resource.urn)
 
 
+_LAMBDA_PARTIAL = re.compile(r"^(?P<account>\d{12}):function:[^:]+")
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _asl_tasks(document: Any, limits: dict[str, int]):
+    """(where, Task state) of every Task state of an Amazon States Language document, into Parallel branches and Map
+    processors (Iterator, ItemProcessor); raises _TooBig beyond the data's depth or state count."""
+    count = 0
+
+    def walk(states: Any, where: str, depth: int):
+        nonlocal count
+        if depth > limits["max_depth"]:
+            raise _TooBig(f"nested deeper than {limits['max_depth']} levels")
+        if not isinstance(states, dict):
+            return
+        for name, state in states.items():
+            count += 1
+            if count > limits["max_nodes"]:
+                raise _TooBig(f"more than {limits['max_nodes']} states")
+            if not isinstance(state, dict):
+                continue
+            here = f"{where}.States.{str(name).replace('.', '_')}"
+            if state.get("Type") == "Task":
+                yield here, state
+            for index, branch in enumerate(state.get("Branches") or ()):
+                if isinstance(branch, dict):
+                    yield from walk(branch.get("States"), f"{here}.Branches[{index}]", depth + 1)
+            for key in ("Iterator", "ItemProcessor"):
+                if isinstance(state.get(key), dict):
+                    yield from walk(state[key].get("States"), f"{here}.{key}", depth + 1)
+
+    yield from walk(document.get("States") if isinstance(document, dict) else None, "definition", 0)
+
+
+def _named_parameters(value: Any, where: str, keys: dict[str, str], limits: dict[str, int], depth: int = 0):
+    """(where, key, value) of every `keys` member at any depth of a task's Parameters / Arguments."""
+    if depth > limits["max_depth"]:
+        raise _TooBig(f"parameters nested deeper than {limits['max_depth']} levels")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and key in keys:
+                yield f"{where}.{key}", key, item
+            elif isinstance(item, (dict, list)):
+                yield from _named_parameters(item, f"{where}.{key}", keys, limits, depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _named_parameters(item, f"{where}[{index}]", keys, limits, depth + 1)
+
+
+def _state_machine(resource: Resource, owner: _Owner, left_to_057: set[str]):
+    """red17 r17-2: a Task state naming another account's function, activity, queue, topic, bus, table, stream,
+    state machine (or a bucket that is not the stack's, an HTTP endpoint) hands it the workflow's data."""
+    data = foreign_account_inputs()["state_machine"]
+    definition = resource.props.get("definition")
+    if definition is None:
+        return
+    if is_unknown(definition):
+        yield Unknown("definition", resource.urn)
+        return
+    document = definition
+    if isinstance(definition, str):
+        try:
+            document = json.loads(definition)
+        except (ValueError, RecursionError):
+            document = None
+    if not isinstance(document, dict):
+        yield Violation(f"{resource.name}: cannot check: definition is not the Amazon States Language JSON Step "
+                        f"Functions takes: cannot tell whom its tasks hand {data['hands']}", resource.urn)
+        return
+    found = []
+    try:
+        for where, state in _asl_tasks(document, data):
+            target = state.get("Resource")
+            if isinstance(target, str) and (match := _ARN.match(target.strip())) and match["account"]:
+                found.append((f"{where}.Resource", "arn", target))
+            for block in ("Parameters", "Arguments"):
+                for path, key, value in _named_parameters(state.get(block), f"{where}.{block}", data["parameters"],
+                                                          data):
+                    found.append((path, data["parameters"][key], value))
+    except (_TooBig, RecursionError) as error:
+        yield Violation(f"{resource.name}: cannot check: definition is {error}: cannot tell whom its tasks hand "
+                        f"{data['hands']}", resource.urn)
+        return
+    for where, kind, value in found:
+        if where in left_to_057:
+            continue
+        if is_unknown(value):
+            yield Unknown(where, resource.urn)
+            continue
+        if not isinstance(value, str):
+            yield Violation(f"{resource.name}: cannot check: {where} is {type(value).__name__}, not a string naming "
+                            f"who gets {data['hands']}", resource.urn)
+            continue
+        text = value.strip()
+        if text.startswith("{%"):
+            continue  # JSONata: chosen at run time, bounded by the state machine's role (AGID-AWS-072)
+        if kind in ("arn_or_name", "function"):
+            partial = _LAMBDA_PARTIAL.match(text) if kind == "function" else None
+            if partial is not None:
+                problem = owner.own.problem(partial["account"], f"arn:aws:lambda:::{text}")
+            elif text.startswith("arn:"):
+                problem = owner.problem("arn", text, resource)
+            else:
+                continue  # a name: a resource of the state machine's own account
+        else:
+            problem = owner.problem(kind, text, resource)
+        if problem is not None:
+            yield Violation(f"{resource.name} hands {data['hands']} to {text[:200]} ({where}): {problem}",
+                            resource.urn)
+
+
+def _left_to_057(resources: list[Resource]) -> dict[str, set[str]]:
+    """Per state machine URN, the task paths AGID-AWS-057 judges (those of a machine the stack starts)."""
+    from . import aws_deploy_time_exec as exec057  # its starters and task reader: one notion of "started"
+    machines = [r for r in resources if r.type == exec057.STATE_MACHINE]
+    if not machines:
+        return {}
+    runners = exec057._runners_data()
+    starters = [r for r in resources if r.type in runners["starters"]
+                or any(not entry.get("carrier") for entry in runners["inherits"].get(r.type, ()))]
+    by_machines = exec057._run_by_state_machines(resources, starters)
+    left: dict[str, set[str]] = {}
+    for machine in machines:
+        if machine.urn in by_machines or exec057._started(machine, starters):
+            left[machine.urn] = {found[0] for found in exec057._task_references(machine) if isinstance(found, tuple)}
+    return left
+
+
 def check(resources, config):
     judged = foreign_account_inputs()["judged"]
-    owner = _Owner(list(resources), config)
+    resources = list(resources)
+    owner = _Owner(resources, config)
+    machine_type = foreign_account_inputs()["state_machine"]["type"]
+    left = _left_to_057(resources)
     for resource in resources:
         spec = judged.get(resource.type)
         if spec is not None:
             yield from _judge(resource, spec, owner)
         elif resource.type in CONFIG_MAP_TYPES:
             yield from _aws_auth(resource, owner)
+        if resource.type == machine_type:
+            yield from _state_machine(resource, owner, left.get(resource.urn, set()))
 
 
 RULE = Rule(

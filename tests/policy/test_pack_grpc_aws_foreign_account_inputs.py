@@ -12,6 +12,7 @@ Builder.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -410,3 +411,83 @@ def test_a_foreign_function_the_destination_runs_is_one_finding_of_aws_057(pack)
     assert findings(pack, *cases) == []
     resources = [res(t, n, p) for t, n, p in cases]
     assert sorted(name for name, _ in stack_findings(pack, "AGID-AWS-057", resources)) == ["dest", "pipe", "sched"]
+
+
+def _machine(states: dict, name: str = "sm") -> tuple[str, str, dict]:
+    return ("aws:sfn/stateMachine:StateMachine", name, {"roleArn": f"arn:aws:iam::{OWN}:role/sm",
+                                                        "definition": json.dumps({"StartAt": "A", "States": states})})
+
+
+def _workflow(a: str) -> dict:
+    """Task states naming account `a`'s function, activity, queue URL, topic, bus and (partial ARN) function, in a
+    Parallel branch and a Map processor."""
+    return {
+        "A": {"Type": "Task", "Resource": f"arn:aws:lambda:us-east-1:{a}:function:x", "Next": "P"},
+        "P": {"Type": "Parallel", "Next": "M", "Branches": [{"StartAt": "Q", "States": {
+            "Q": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": True,
+                  "Parameters": {"QueueUrl": f"https://sqs.us-east-1.amazonaws.com/{a}/drop", "MessageBody.$": "$"}},
+        }}]},
+        "M": {"Type": "Map", "Next": "W", "ItemProcessor": {"StartAt": "T", "States": {
+            "T": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "End": True,
+                  "Arguments": {"TopicArn": f"arn:aws:sns:us-east-1:{a}:drop", "Message": "{% $states.input %}"}}}}},
+        "W": {"Type": "Task", "Resource": f"arn:aws:states:us-east-1:{a}:activity:worker", "Next": "E"},
+        "E": {"Type": "Task", "Resource": "arn:aws:states:::events:putEvents", "Next": "L", "Parameters": {
+            "Entries": [{"EventBusName": f"arn:aws:events:us-east-1:{a}:event-bus/default", "Detail.$": "$"}]}},
+        "L": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
+              "Parameters": {"FunctionName": f"{a}:function:x", "Payload.$": "$"}},
+    }
+
+
+def test_a_state_machine_task_naming_another_account_hands_it_the_workflows_data(pack) -> None:
+    """red17 r17-2: a Task state's Resource (a function, an activity) or its integration's named parameter (QueueUrl,
+    TopicArn, EventBusName, FunctionName, ...), in Parallel branches and Map processors too, hands the workflow's
+    data to that account. Own-account ARNs, plain names (the machine's own account) and run-time choices pass."""
+    pack.configure(OWN_CONFIG)
+    found = findings(pack, _machine(_workflow(OTHER)))
+    where = [re.search(r"\((definition\.[^)]*)\)", message)[1] for _, message in found]
+    assert sorted(where) == sorted([
+        "definition.States.A.Resource", "definition.States.P.Branches[0].States.Q.Parameters.QueueUrl",
+        "definition.States.M.ItemProcessor.States.T.Arguments.TopicArn", "definition.States.W.Resource",
+        "definition.States.E.Parameters.Entries[0].EventBusName", "definition.States.L.Parameters.FunctionName"]), found
+    assert all(f"account {OTHER} is a foreign account" in message for _, message in found), found
+    assert findings(pack, _machine(_workflow(OWN))) == []
+    names = {"A": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "Next": "B",
+                   "Parameters": {"QueueUrl.$": "$.queue", "MessageBody": "x"}},
+             "B": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "C",
+                   "Parameters": {"FunctionName": "my-function", "Payload.$": "$"}},
+             "C": {"Type": "Task", "Resource": "arn:aws:states:::events:putEvents", "End": True,
+                   "Parameters": {"Entries": [{"EventBusName": "default", "Detail": {}}]}}}
+    assert findings(pack, _machine(names)) == []
+
+
+def test_an_unreadable_or_oversized_definition_cannot_be_checked(pack) -> None:
+    pack.configure(OWN_CONFIG)
+    bad = ("aws:sfn/stateMachine:StateMachine", "bad", {"roleArn": f"arn:aws:iam::{OWN}:role/sm",
+                                                        "definition": "{not json"})
+    [(_, message)] = findings(pack, bad)
+    assert message.startswith("bad: cannot check: definition is not the Amazon States Language JSON"), message
+    states: dict = {"A": {"Type": "Pass", "End": True}}
+    for _ in range(30):
+        states = {"P": {"Type": "Parallel", "End": True, "Branches": [{"StartAt": "P", "States": states}]}}
+    [(_, message)] = findings(pack, _machine(states, "deep"))
+    assert message.startswith("deep: cannot check: definition is nested deeper than 24 levels"), message
+
+
+def test_a_started_machines_function_is_one_finding_of_aws_057(pack) -> None:
+    """A state machine the stack starts (a schedule naming it): AGID-AWS-057 judges the function its task runs,
+    another account's included; AGID-AWS-064 leaves that value to it and still judges the queue it writes to."""
+    pack.configure(OWN_CONFIG)
+    states = {"A": {"Type": "Task", "Resource": f"arn:aws:lambda:us-east-1:{OTHER}:function:x", "Next": "Q"},
+              "Q": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": True,
+                    "Parameters": {"QueueUrl": f"https://sqs.us-east-1.amazonaws.com/{OTHER}/drop"}}}
+    machine = res(*_machine(states, "flow"))
+    schedule = res("aws:scheduler/schedule:Schedule", "tick", {
+        "scheduleExpression": "rate(1 hour)", "flexibleTimeWindow": {"mode": "OFF"},
+        "target": {"arn": f"arn:aws:states:us-east-1:{OWN}:stateMachine:flow", "roleArn": f"arn:aws:iam::{OWN}:role/s"}},
+        (machine.urn,))
+    found = findings(pack, machine, schedule)
+    assert [(n, "Parameters.QueueUrl" in m) for n, m in found] == [("flow", True)], found
+    assert any(name == "flow" and f"{OTHER}:function:x" in message
+               for name, message in stack_findings(pack, "AGID-AWS-057", [machine, schedule]))
+    # not started: AGID-AWS-064 judges the function too
+    assert len(findings(pack, machine)) == 2

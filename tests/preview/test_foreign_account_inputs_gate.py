@@ -104,3 +104,37 @@ def test_destinations_of_the_stacks_own_queue_and_topic_pass_and_foreign_ones_bl
     assert code == 1
     assert sorted(found) == ["iot-rule", "lambda-destination", "pipe", "ses-destination"], found
     assert all(f"account {FOREIGN}" in messages[0] for messages in found.values()), found
+
+
+MACHINE = '''
+role = aws.iam.Role("sm-role", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+aws.sfn.StateMachine("state-machine", role_arn=role.arn, definition=pulumi.Output.all(fn_arn, queue_url).apply(
+    lambda v: json.dumps({"StartAt": "A", "States": {
+        "A": {"Type": "Task", "Resource": v[0], "Next": "B"},
+        "B": {"Type": "Parallel", "End": True, "Branches": [{"StartAt": "Q", "States": {"Q": {"Type": "Task",
+              "Resource": "arn:aws:states:::sqs:sendMessage", "End": True,
+              "Parameters": {"QueueUrl": v[1], "MessageBody.$": "$"}}}}]}}})))
+'''
+
+
+def test_a_state_machine_handing_the_workflow_to_the_stacks_own_function_and_queue_passes(project: Path) -> None:
+    """red17 r17-2: a Task state running another account's function, or a nested branch sending to another account's
+    queue URL, blocks; the stack's own function and queue by their Outputs pass."""
+    own = '''
+import pulumi
+fn_role = aws.iam.Role("fn-role", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+fn = aws.lambda_.Function("fn", role=fn_role.arn, runtime="python3.12", handler="a.b",
+                          code=pulumi.AssetArchive({"a.py": pulumi.StringAsset("def b(e, c): return e")}))
+fn_arn, queue_url = fn.arn, aws.sqs.Queue("drop").url
+'''
+    code, found = mandatory_064(project, own + MACHINE)
+    assert found == {}, found
+    foreign = f'''
+import pulumi
+fn_arn = pulumi.Output.from_input("arn:aws:lambda:us-east-1:{FOREIGN}:function:x")
+queue_url = "https://sqs.us-east-1.amazonaws.com/{FOREIGN}/drop"
+'''
+    code, found = mandatory_064(project, foreign + MACHINE)
+    assert code == 1 and sorted(found) == ["state-machine"] and len(found["state-machine"]) == 2, found
