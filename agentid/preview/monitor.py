@@ -103,6 +103,52 @@ class Registration:
     ignore_changes: list[str] = field(default_factory=list)
 
 
+# The request fields the gate has reviewed (pulumi/proto/pulumi/resource.proto), per request type: each is judged
+# (inputs, links, provider, import, ignoreChanges), refused below or elsewhere (hooks, transforms, remote, plugin
+# downloads, environment mappings, state migrations), or changes nothing a rule judges (protection, timeouts, secret
+# marking, replacement behaviour, source positions). A field a newer SDK sets that is not here stops the run until it
+# is reviewed: red18 r18-1 and r18-5 were fields nobody read (`envVarMappings` swapped the provider's credentials,
+# CA bundle and proxy from the deploy job's environment; `pluginDownloadURL` made `pulumi up` download and run a
+# provider binary from the pull request's URL).
+_COMMON_FIELDS = frozenset({"type", "name", "parent", "provider", "version", "acceptSecrets", "acceptResources",
+                            "additionalSecretOutputs", "sourcePosition", "stackTrace", "parentStackTraceHandle",
+                            "packageRef", "accepts_byte_string", "dependencies"})
+REVIEWED_FIELDS = {
+    "RegisterResourceRequest": _COMMON_FIELDS | {
+        "custom", "object", "protect", "propertyDependencies", "deleteBeforeReplace", "deleteBeforeReplaceDefined",
+        "ignoreChanges", "aliasURNs", "aliases", "aliasSpecs", "importId", "customTimeouts", "supportsPartialValues",
+        "remote", "providers", "replaceOnChanges", "retainOnDelete", "deletedWith", "replace_with",
+        "replacement_trigger", "transforms", "supportsResultReporting", "hooks", "hideDiffs", "snippetId"},
+    "ReadResourceRequest": _COMMON_FIELDS | {"id", "properties"},
+    "ResourceInvokeRequest": _COMMON_FIELDS | {"tok", "args", "dependsOn", "accept_output_values"},
+    "ResourceCallRequest": _COMMON_FIELDS | {"tok", "args", "argDependencies", "accept_output_values"},
+}
+# Fields the gate refuses when set, and why: what they make `pulumi up` run is no input any rule can judge
+REFUSED_FIELDS = {
+    "pluginDownloadURL": "names a plugin download URL: `pulumi up` would download a provider binary from it and run "
+                         "it with the deployer's credentials",
+    "pluginChecksums": "pins plugin checksums: a plugin the deployment downloads, which the gate cannot judge",
+    "envVarMappings": "maps environment variables into its provider (env_var_mappings): the provider would take its "
+                      "credentials, endpoints, CA bundle or proxy from variables of the deploy job that no input shows",
+    "state_migrations": "declares state migrations: code the engine calls back at `pulumi up`",
+}
+
+
+def unreviewed_fields(request) -> list[str]:
+    """Why `request` (a RegisterResource / ReadResource / Invoke / Call request) cannot be judged: each field it sets
+    that the gate refuses, or has not reviewed (fail closed on a newer SDK's field); [] when none."""
+    kind = type(request).__name__
+    reviewed = REVIEWED_FIELDS.get(kind, frozenset())
+    problems = []
+    for field, _ in request.ListFields():
+        if field.name in REFUSED_FIELDS:
+            problems.append(f"sets {field.name}: it {REFUSED_FIELDS[field.name]}")
+        elif field.name not in reviewed:
+            problems.append(f"sets {field.name}, a {kind} field this gate has not reviewed (what it changes at "
+                            "`pulumi up` cannot be judged)")
+    return problems
+
+
 class ProgramRefused(Exception):
     """The program asked for something the gate will not do (a transform it cannot judge)."""
 
@@ -191,6 +237,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         if claimed_urn is not None and urn != claimed_urn:
             self._refuse(context, f"resource {request.name}: the program answered its registration with URN "
                                   f"{claimed_urn!r}, the engine's is {urn!r}")
+        self._refuse_unreviewed(request, context, f"{request.type} {request.name!r}")
         if request.type == STACK_TYPE and not request.parent:
             with self._lock:
                 self.stack_urn = urn
@@ -280,6 +327,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         return empty_pb2.Empty()
 
     def ReadResource(self, request, context):  # noqa: N802
+        self._refuse_unreviewed(request, context, f"{request.type} {request.name!r} (read)")
         urn = self._urn(request.parent, request.type, request.name)
         with self._lock:
             if self.shutdown_signalled:
@@ -295,6 +343,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
     def Invoke(self, request, context):  # noqa: N802
         with self._lock:
             self.invokes.append(request.tok)
+        self._refuse_unreviewed(request, context, f"invoke {request.tok}")
         if request.tok == kubernetes_manifests.DECODE:
             try:
                 result = kubernetes_manifests.decode(decode(request.args))
@@ -305,6 +354,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         return resource_pb2.ResourceInvokeResponse(**{"return": _struct(result)})
 
     def Call(self, request, context):  # noqa: N802
+        self._refuse_unreviewed(request, context, f"call {request.tok}")
         return provider_pb2.CallResponse(**{"return": _struct({})})
 
     def RegisterStackTransform(self, request, context):  # noqa: N802
@@ -331,6 +381,14 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
                               "`pulumi up` with the deployer's credentials, which the gate cannot judge")
 
     def RegisterPackage(self, request, context):  # noqa: N802
+        # A package with its own download URL is a provider binary `pulumi up` fetches from there; a parameterized
+        # package (a bridged Terraform provider, ...) serves tokens that look like another package's: neither is
+        # the provider the rules judge (red18 r18-5: `register_package(..., download_url)` + packageRef passed)
+        if request.download_url or request.HasField("parameterization") or request.checksums:
+            what = "a download URL" if request.download_url else "a parameterization" \
+                if request.HasField("parameterization") else "plugin checksums"
+            self._refuse(context, f"the program registers package {request.name}@{request.version} with {what}: "
+                                  "`pulumi up` would run a provider the gate cannot judge")
         return resource_pb2.RegisterPackageResponse(ref=f"{request.name}@{request.version}")
 
     def SignalAndWaitForShutdown(self, request, context):  # noqa: N802
@@ -420,6 +478,11 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
 
     def _is_stack(self, urn: str) -> bool:
         return not urn or urn == self.stack_urn or urn.split("::")[2:3] == [STACK_TYPE]
+
+    def _refuse_unreviewed(self, request, context, what: str) -> None:
+        problems = unreviewed_fields(request)
+        if problems:
+            self._refuse(context, f"{what} " + "; ".join(problems))
 
     def _refuse(self, context, reason: str) -> None:
         with self._lock:

