@@ -86,7 +86,26 @@ def aws_auth_lists(resource: Resource, keys=AWS_AUTH_KEYS):
             shape = "account ids" if key == "mapAccounts" else "{rolearn | userarn, username, groups}"
             yield Violation(f"aws-auth ConfigMap {resource.name}: cannot check: data.{key} is not a YAML list of {shape}")
             continue
-        yield key, entries
+        yield key, [_folded(entry) for entry in entries]
+
+
+class CaseClash(dict):
+    """An aws-auth entry with two keys that are the same name in different case: which one EKS reads cannot be told."""
+
+
+def _folded(entry):
+    """An aws-auth entry as aws-iam-authenticator reads it: it converts the YAML to JSON and unmarshals it with Go's
+    encoding/json, which matches keys case-insensitively (`RoleArn`, `ROLEARN` and `Groups` are rolearn and groups;
+    red18 r18-3). Keys folded to lower case; an entry holding two spellings of one key is a CaseClash."""
+    if not isinstance(entry, dict):
+        return entry
+    folded: dict = {}
+    for key, value in entry.items():
+        name = key.lower() if isinstance(key, str) else key
+        if name in folded:
+            return CaseClash(entry)
+        folded[name] = value
+    return folded
 
 
 def _aws_auth(resource: Resource):
@@ -97,8 +116,9 @@ def _aws_auth(resource: Resource):
         key, entries = found
         for index, entry in enumerate(entries):
             where = f"data.{key}[{index}]"
-            if not isinstance(entry, dict):
-                yield Violation(f"aws-auth ConfigMap {resource.name}: cannot check: {where} is not a mapping")
+            if not isinstance(entry, dict) or isinstance(entry, CaseClash):
+                why = "holds one key in two spellings" if isinstance(entry, CaseClash) else "is not a mapping"
+                yield Violation(f"aws-auth ConfigMap {resource.name}: cannot check: {where} {why}")
                 continue
             names, problem = _groups(entry.get("groups"), f"{where}.groups")
             if problem:

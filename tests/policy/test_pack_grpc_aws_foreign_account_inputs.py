@@ -491,3 +491,21 @@ def test_a_started_machines_function_is_one_finding_of_aws_057(pack) -> None:
                for name, message in stack_findings(pack, "AGID-AWS-057", [machine, schedule]))
     # not started: AGID-AWS-064 judges the function too
     assert len(findings(pack, machine)) == 2
+
+
+def test_aws_auth_keys_are_read_as_eks_reads_them_whatever_their_case(pack) -> None:
+    """red18 r18-3: aws-iam-authenticator unmarshals mapRoles with Go's encoding/json, which matches `RoleArn`,
+    `ROLEARN` and `Groups` to rolearn and groups: the exact-key reading saw no principal and no group."""
+    pack.configure(OWN_CONFIG)
+    roles = f"- RoleArn: arn:aws:iam::{OTHER}:role/anything\n  Username: x\n  Groups: [system:masters]\n"
+    users = f"- USERARN: arn:aws:iam::{OTHER}:user/alice\n  groups: [ops]\n"
+    found = findings(pack, aws_auth(mapRoles=roles, mapUsers=users))
+    assert [message.split(" (data.", 1)[1].split(")", 1)[0] for _, message in found] == ["mapRoles[0]", "mapUsers[0]"]
+    k8s = [d for d in pack.analyze("kubernetes:core/v1:ConfigMap", "aws-auth", urn("kubernetes:core/v1:ConfigMap", "aws-auth"),
+                                   aws_auth(mapRoles=roles)[2]) if d.policy_name == "AGID-K8S-007"]
+    assert len(k8s) == 1 and "in Kubernetes group system:masters" in k8s[0].message
+    # one key in two spellings: which one EKS reads cannot be told
+    clash = f"- rolearn: arn:aws:iam::{OWN}:role/ok\n  RoleArn: arn:aws:iam::{OTHER}:role/x\n  groups: [ops]\n"
+    k8s = [d for d in pack.analyze("kubernetes:core/v1:ConfigMap", "aws-auth", urn("kubernetes:core/v1:ConfigMap", "aws-auth"),
+                                   aws_auth(mapRoles=clash)[2]) if d.policy_name == "AGID-K8S-007"]
+    assert len(k8s) == 1 and "holds one key in two spellings" in k8s[0].message
