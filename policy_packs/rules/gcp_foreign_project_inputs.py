@@ -6,7 +6,10 @@ topic, a transfer job's sink bucket, an Eventarc trigger's HTTP endpoint or work
 profile, an asset feed's topic, a Security Command Center, bucket, source repository or Healthcare store
 notification topic, a Healthcare store's BigQuery stream, a Dataflow job's temporary / staging bucket, a bucket's
 access-log bucket or inventory report bucket, a packet mirroring collector, an Eventarc pipeline's destinations, a
-Dataplex scan's results table: each sends data where a plain
+Dataplex scan's results table, a BigQuery extract job's buckets, Sensitive Data Protection findings and profiles, a
+database migration's destination, a Healthcare pipeline's FHIR store, a GKE cross-project backup channel, Dialogflow
+webhooks, audio exports and conversation notifications (an agent's conversations), SCC BigQuery exports, a
+transcoder job's output: each sends data where a plain
 input says, and the destination's owner admits the writer identity on THEIR side (a sink's writer identity, Pub/Sub's
 service agent), which the stack never sees; a push endpoint needs no token at all. Which input of which type names
 what, and what it sends, is data: analysis/gcp_foreign_project_inputs.yaml (a Google source per type;
@@ -144,6 +147,8 @@ class _Owner:
                 return self.project(match["project"])
             # `//bigquery.googleapis.com/projects/P/datasets/D/tables/T`, or a stack table's known id
             return self.named(value, holder, bare_is_holders=False)
+        if kind == "project":
+            return self.project(value)
         if kind == "bq":
             match = _BQ.match(value)
             return self.project(match["project"]) if match else \
@@ -219,7 +224,8 @@ RULE = Rule(
     category="public-access",
     description="No log sink, Pub/Sub subscription (push endpoint, BigQuery table, Cloud Storage bucket, dead-letter "
                 "topic), transfer job, Eventarc trigger, Datastream stream, asset feed, Healthcare stream, Dataflow "
-                "temporary bucket, access or inventory log, packet mirroring collector or notification sends data to a "
+                "temporary bucket, access or inventory log, packet mirroring collector, BigQuery extract, DLP findings "
+                "table, database migration, GKE backup channel, Dialogflow webhook or notification sends data to a "
                 "project, bucket or host not known to be the stack's own.",
     remediation="Send to a project listed in ownGcpProjects, a bucket this stack names (and depend on it), or a Cloud "
                 "Run service / function of this stack by its Output (or a host listed in ownHosts); waive a reviewed "

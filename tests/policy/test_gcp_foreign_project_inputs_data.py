@@ -24,4 +24,4 @@ def test_every_destination_input_is_a_string_input_of_the_installed_sdk(token, p
 def test_every_type_says_what_it_sends_with_a_google_source_and_known_kinds():
     for token, spec in JUDGED.items():
         assert spec["sends"] and all(re.match(r"https://cloud\.google\.com/", s.strip()) for s in spec["source"].split(";")), token
-        assert {e["kind"] for e in spec["inputs"]} <= {"sink", "resource", "table", "bq", "bucket", "url"}, token
+        assert {e["kind"] for e in spec["inputs"]} <= {"sink", "resource", "table", "bq", "project", "bucket", "url"}, token

@@ -39,6 +39,11 @@ def findings(pack, *stack) -> list[tuple[str, str]]:
                   if d.policy_name == RULE)
 
 
+def _at(path: str, value) -> dict:
+    head, _, rest = path.partition(".")
+    return {head: _at(rest, value) if rest else value}
+
+
 OWN_BUCKET = _r(BUCKET, "archive", {"name": "acme-dev-archive", "location": "US", "project": "acme-dev"})
 SINKS = ["gcp:logging/projectSink:ProjectSink", "gcp:logging/folderSink:FolderSink",
          "gcp:logging/organizationSink:OrganizationSink", "gcp:logging/billingAccountSink:BillingAccountSink"]
@@ -135,6 +140,50 @@ CASES = {
                                     "resultsTable": "//bigquery.googleapis.com/projects/evil-project/datasets/d/tables/t"}}}},
                                 {"dataProfileSpec": {"postScanActions": {"bigqueryExport": {
                                     "resultsTable": "//bigquery.googleapis.com/projects/acme-dev/datasets/d/tables/t"}}}}),
+    "bigquery extract job": ("gcp:bigquery/job:Job",
+                             {"extract": {"destinationUris": ["gs://acme-dev-archive/a-*.csv", "gs://evil-drop/x-*.csv"]}},
+                             {"extract": {"destinationUris": ["gs://acme-dev-archive/a-*.csv"]}}),
+    "analytics hub push": ("gcp:bigqueryanalyticshub/listingSubscription:ListingSubscription",
+                           {"destinationPubsubSubscription": {"pubsubSubscription": {
+                               "pushConfig": {"pushEndpoint": "https://collector.evil.example/"}}}},
+                           {"destinationPubsubSubscription": {"pubsubSubscription": {
+                               "deadLetterPolicy": {"deadLetterTopic": "projects/acme-dev/topics/dl"}}}}),
+    "dlp findings table": ("gcp:dataloss/preventionJobTrigger:PreventionJobTrigger",
+                           {"inspectJob": {"actions": [{"saveFindings": {"outputConfig": {"table": {
+                               "projectId": "evil-project", "datasetId": "d"}}}}]}},
+                           {"inspectJob": {"actions": [{"saveFindings": {"outputConfig": {"table": {
+                               "projectId": "acme-dev", "datasetId": "d"}}}}, {"pubSub": {"topic": "projects/acme-dev/topics/t"}}]}}),
+    "dlp discovery export": ("gcp:dataloss/preventionDiscoveryConfig:PreventionDiscoveryConfig",
+                             {"actions": [{"exportData": {"profileTable": {"projectId": "evil-project"}}}]},
+                             {"actions": [{"exportData": {"profileTable": {"projectId": "ACME-DEV"}}}]}),
+    "database migration": ("gcp:databasemigrationservice/migrationJob:MigrationJob",
+                           {"destination": "projects/evil-project/locations/us-central1/connectionProfiles/p"},
+                           {"destination": "projects/acme-dev/locations/us-central1/connectionProfiles/p"}),
+    "healthcare pipeline": ("gcp:healthcare/pipelineJob:PipelineJob",
+                            {"mappingPipelineJob": {"fhirStoreDestination": "projects/evil-project/locations/us/datasets/d/fhirStores/s"}},
+                            {"mappingPipelineJob": {"fhirStoreDestination": "projects/acme-dev/locations/us/datasets/d/fhirStores/s"}}),
+    "gke backup channel": ("gcp:gkebackup/backupChannel:BackupChannel", {"destinationProject": "projects/999999999999"},
+                           {"destinationProject": "projects/acme-dev"}),
+    **{f"{t.split(':')[1]}": (t, _at(path, "https://collector.evil.example/hook"), _at(path, "https://hooks.acme.example/hook"))
+       for t, path in (("gcp:diagflow/cxWebhook:CxWebhook", "genericWebService.uri"),
+                       ("gcp:diagflow/fulfillment:Fulfillment", "genericWebService.uri"),
+                       ("gcp:diagflow/environment:Environment", "fulfillment.genericWebService.uri"))},
+    **{f"{t.split(':')[1]}": (t, {"advancedSettings": {"audioExportGcsDestination": {"uri": "gs://evil-drop/audio"}}},
+                              {"advancedSettings": {"audioExportGcsDestination": {"uri": "gs://acme-dev-archive/audio"}}})
+       for t in ("gcp:diagflow/cxAgent:CxAgent", "gcp:diagflow/cxFlow:CxFlow")},
+    "conversation profile": ("gcp:diagflow/conversationProfile:ConversationProfile",
+                             {"newMessageEventNotificationConfig": {"topic": "projects/evil-project/topics/m"}},
+                             {"newMessageEventNotificationConfig": {"topic": "projects/acme-dev/topics/m"}}),
+    **{f"{t.split(':')[1]}": (t, {"dataset": "projects/evil-project/datasets/findings"},
+                              {"dataset": "projects/acme-dev/datasets/findings"})
+       for t in ("gcp:securitycenter/projectSccBigQueryExport:ProjectSccBigQueryExport",
+                 "gcp:securitycenter/folderSccBigQueryExport:FolderSccBigQueryExport",
+                 "gcp:securitycenter/organizationSccBigQueryExport:OrganizationSccBigQueryExport",
+                 "gcp:securitycenter/v2ProjectSccBigQueryExport:V2ProjectSccBigQueryExport",
+                 "gcp:securitycenter/v2FolderSccBigQueryExport:V2FolderSccBigQueryExport",
+                 "gcp:securitycenter/v2OrganizationSccBigQueryExport:V2OrganizationSccBigQueryExport")},
+    "transcoder output": ("gcp:transcoder/job:Job", {"config": {"output": {"uri": "gs://evil-drop/out/"}}},
+                          {"config": {"output": {"uri": "gs://acme-dev-archive/out/"}}}),
 }
 
 
