@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from agentid_policy_packs.analysis.go_json import GoFieldClash, go_fields
 from agentid_policy_packs.analysis.values import is_unknown
 
 DATA = Path(__file__).resolve().parent / "data" / "gcp_iam_binding_types.txt"
@@ -69,6 +70,12 @@ def level_of(type_token: str) -> str:
     return {"organizations": "organization", "folder": "folder", "projects": "project"}.get(module, "resource")
 
 
+# An IAM policy's fields (https://cloud.google.com/iam/docs/reference/rest/v1/Policy) and a binding's, as the Go
+# provider's struct names them
+POLICY_FIELDS = ("bindings", "auditConfigs", "etag", "version")
+BINDING_FIELDS = ("role", "members", "condition")
+
+
 def bindings(props: dict[str, Any]) -> list[Binding]:
     """The bindings of one IAM resource's inputs; raises NotYetKnown or Unreadable."""
     if "policyData" in props:
@@ -81,12 +88,20 @@ def bindings(props: dict[str, Any]) -> list[Binding]:
             document = strict_json(data) if isinstance(data, str) else None
         except Exception as error:  # noqa: BLE001 - any parse failure is an unreadable policy
             raise Unreadable(f"policyData is not JSON ({str(error)[:80]})") from None
+        try:  # the Google provider decodes the policy with Go's encoding/json: keys match in any case (red18 r18-7)
+            document = go_fields(document, POLICY_FIELDS) if isinstance(document, dict) else document
+        except GoFieldClash as clash:
+            raise Unreadable(f"policyData: {clash}") from None
         if not isinstance(document, dict) or not isinstance(document.get("bindings", []), list):
             raise Unreadable("policyData is not an IAM policy ({\"bindings\": [...]})")
         found = []
         for index, entry in enumerate(document.get("bindings", [])):
             if not isinstance(entry, dict):
                 raise Unreadable(f"policyData.bindings[{index}] is not an object")
+            try:
+                entry = go_fields(entry, BINDING_FIELDS)
+            except GoFieldClash as clash:
+                raise Unreadable(f"policyData.bindings[{index}]: {clash}") from None
             found.append(_binding(entry.get("role"), entry.get("members"), entry.get("condition"),
                                   f"policyData.bindings[{index}]"))
         return found

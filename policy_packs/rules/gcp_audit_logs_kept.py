@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 import re
 
+from agentid_policy_packs.analysis.gcp_iam import POLICY_FIELDS
+from agentid_policy_packs.analysis.go_json import GoFieldClash, go_fields
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -57,6 +59,11 @@ def _exempted(configs, where: str, resource: Resource):
     for index, config in enumerate(configs if isinstance(configs, list) else []):
         if is_unknown(config):
             yield Unknown(f"{where}[{index}]")
+            continue
+        try:
+            config = go_fields(config, ("logType", "exemptedMembers")) if isinstance(config, dict) else config
+        except GoFieldClash as clash:
+            yield Violation(f"{resource.name}: cannot check {where}[{index}]: {clash}")
             continue
         members = config.get("exemptedMembers") if isinstance(config, dict) else None
         if is_unknown(members):
@@ -119,8 +126,15 @@ def check(resource: Resource, config):
             policy = json.loads(data) if isinstance(data, str) else data
         except ValueError:
             return  # unreadable policyData is the IAM rules' (AGID-GCP-011) finding
-        audit = policy.get("auditConfigs") if isinstance(policy, dict) else None
-        for index, entry in enumerate(audit if isinstance(audit, list) else []):
+        try:  # read as the Go provider reads it: keys in any case (red18 r18-7: "AuditConfigs" passed)
+            policy = go_fields(policy, POLICY_FIELDS) if isinstance(policy, dict) else policy
+            audit = policy.get("auditConfigs") if isinstance(policy, dict) else None
+            entries = [go_fields(e, ("service", "auditLogConfigs")) if isinstance(e, dict) else e
+                       for e in (audit if isinstance(audit, list) else [])]
+        except GoFieldClash as clash:
+            yield Violation(f"{resource.name}: cannot check its audit configuration: policyData {clash}")
+            return
+        for index, entry in enumerate(entries):
             if isinstance(entry, dict):
                 yield from _exempted(entry.get("auditLogConfigs"), f"policyData.auditConfigs[{index}].auditLogConfigs",
                                      resource)
