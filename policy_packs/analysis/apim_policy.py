@@ -37,7 +37,8 @@ VALIDATIONS = ("validate-jwt", "validate-azure-ad-token")
 _MENTIONS = re.compile(r"validate-jwt|validate-azure-ad-token|<!doctype|<!entity", re.IGNORECASE)
 # text an expression must not swallow: the validation elements' own markup (hidden inside an "expression" the
 # scanner below may read differently from API Management)
-_HIDDEN = re.compile(r"validate-jwt|validate-azure-ad-token|openid-config|<\s*issuers?\b|required-claims|<\s*claim\b",
+_HIDDEN = re.compile(r"validate-jwt|validate-azure-ad-token|openid-config|<\s*issuers?\b|required-claims|<\s*claim\b"
+                     r"|issuer-signing-keys|include-fragment",
                      re.IGNORECASE)
 _ENTRA_AUTHORITY = "https://login.microsoftonline.com/"
 
@@ -53,6 +54,9 @@ class Validation:
     issuers: list[tuple[str, str]] = field(default_factory=list)  # (where, literal issuer or discovery URL)
     unreadable: list[str] = field(default_factory=list)  # where an issuer is an expression / named value / absent
     pins: list[tuple[str, list[str]]] = field(default_factory=list)  # (claim, alternative literal values)
+    # (where, "symmetric" | "asymmetric", the literal symmetric secret or None) of each <issuer-signing-keys> <key>:
+    # a token signed by that key passes whatever its issuer, so the key's holder is the issuer
+    keys: list[tuple[str, str, str | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -196,6 +200,22 @@ def _pins(validation: _Node) -> tuple[list[tuple[str, list[str]]], list[str] | N
     return pins, issuers
 
 
+def _signing_keys(validation: _Node, where: str) -> list[tuple[str, str, str | None]]:
+    """The validation's `<issuer-signing-keys>` keys (recognised in any case: they let callers in). A `<key>` with
+    `n`/`e` (an RSA public key) or `certificate-id` (an uploaded certificate) is asymmetric; a `<key>` with only text
+    is a base64 symmetric key (https://learn.microsoft.com/en-us/azure/api-management/validate-jwt-policy#key-attributes),
+    its literal text a shared secret (None when a policy expression or `{{named value}}` holds it)."""
+    found = []
+    blocks = [c for c in validation.children if c.tag.lower() == "issuer-signing-keys"]
+    for number, key in enumerate((k for block in blocks for k in block.children if k.tag.lower() == "key"), 1):
+        attrs = {k.lower() for k in key.attrs}
+        if attrs & {"n", "e", "certificate-id"}:
+            found.append((f"{where} <issuer-signing-keys> <key> #{number}", "asymmetric", None))
+        else:
+            found.append((f"{where} <issuer-signing-keys> <key> #{number}", "symmetric", _literal(key.text)))
+    return found
+
+
 def validations(text: str) -> list[Validation]:
     """The token validations of a policy document; raises PolicyError when it cannot be read."""
     if not _MENTIONS.search(text):
@@ -210,6 +230,7 @@ def validations(text: str) -> list[Validation]:
         item = Validation(element, len(found) + 1)
         where = f"<{element}> #{item.index}"
         item.pins, required_iss = _pins(node)
+        item.keys = _signing_keys(node, where)
         if required_iss:
             item.issuers = [(f"{where} required claim iss", v) for v in required_iss]
         elif element == "validate-jwt":

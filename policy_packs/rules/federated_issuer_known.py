@@ -49,8 +49,13 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pools-sam
 https://cloud.google.com/iam/docs/workload-identity-federation.
 The other inbound token authorizers AGID-GEN-008 knows (load balancer authenticate-oidc, Easy Auth, Identity Platform,
 AppSync Events, API definitions' JWT issuers, API Management validate-jwt) are judged on their literal issuers the same
-way (unknown ones are AGID-GEN-008's "cannot check"); a service-account e-mail as an Endpoints `x-google-issuer` is no
-issuer URL and is flagged (cannot be listed: waive it with a reason).
+way (unknown ones are AGID-GEN-008's "cannot check"). A service-account e-mail as an Endpoints / API Gateway
+`x-google-issuer` is Google's issuer for that account: own only when its project (SA@PROJECT.iam, PROJECT@appspot,
+NUMBER-compute@developer) is in the pack-wide ownGcpProjects AND `x-google-jwks_uri` is Google's robot metadata URL of
+that same account (.../robot/v1/metadata/x509/SA or .../jwk/SA); keys anywhere else (or none named) are whoever serves
+them. An API Management validate-jwt's `<issuer-signing-keys>` accept every token their holder signs, whatever its
+issuer: a symmetric `<key>` written in the program is a shared secret (category static-credential), any other key an
+issuer nobody runs (it cannot be listed in trustedIssuers: waive it with a reason).
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import urllib.parse
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,6 +72,7 @@ from agentid_policy_packs.analysis import saml_metadata
 from agentid_policy_packs.analysis.values import UNKNOWN_STRING, is_unknown, values_at
 
 from . import agentcore_gateway_authorizer
+from .gcp_own import CONFIG_SCHEMA as GCP_OWN_SCHEMA
 from .base import Resource, Rule, Unknown, Violation
 
 DATA = Path(__file__).resolve().parent.parent / "analysis" / "oidc_issuers.yaml"
@@ -134,9 +141,60 @@ INBOUND = _inbound_types()
 def _inbound(resource: Resource, config):
     from . import inbound_multi_tenant_issuer as gen008  # noqa: PLC0415 - it imports this module
 
+    accounts = gen008.service_account_issuers(resource)
     for where, issuer in gen008.literal_issuers(resource):  # unknown ones: AGID-GEN-008's "cannot check"
-        if problem := issuer_problem(issuer, config):
+        problem = (service_account_problem(issuer, accounts[where], config) if where in accounts
+                   else issuer_problem(issuer, config))
+        if problem:
             yield Violation(f"{resource.name} ({where}) {problem}")
+    for where, kind, secret in gen008.signing_keys(resource):
+        if kind == "symmetric" and secret is not None:
+            yield Violation(f"{resource.name} ({where}) validates tokens with a symmetric key written in the "
+                            "program: a shared secret anyone reading the program (or its state) can sign any token "
+                            "with; keep it out of the program (a Key Vault-backed named value) or, better, trust an "
+                            "issuer's openid-config", category="static-credential")
+        else:
+            held = ("a symmetric key (a named value or expression)" if kind == "symmetric" else "an asymmetric key")
+            yield Violation(f"{resource.name} ({where}) accepts every token signed by {held}, whatever its issuer: "
+                            "its holder is an issuer nobody runs for the gate and that cannot be listed in "
+                            "trustedIssuers; trust an issuer's <openid-config> instead, or waive it with a reason")
+
+
+# A Google service account's e-mail (https://cloud.google.com/iam/docs/service-account-overview#identifiers): a
+# user-managed account SA@PROJECT.iam.gserviceaccount.com, App Engine's PROJECT@appspot.gserviceaccount.com, Compute
+# Engine's PROJECT_NUMBER-compute@developer.gserviceaccount.com
+_SERVICE_ACCOUNT = re.compile(r"^(?:[a-z0-9-]+@(?P<project>[a-z0-9.:-]+)\.iam|(?P<appspot>[a-z0-9.:-]+)@appspot|"
+                              r"(?P<number>[0-9]+)-compute@developer)\.gserviceaccount\.com$")
+_ROBOT_KEYS = ("https://www.googleapis.com/robot/v1/metadata/x509/", "https://www.googleapis.com/robot/v1/metadata/jwk/")
+
+
+def service_account_problem(email: str, jwks_uri, config) -> str | None:
+    """Why trusting a Cloud Endpoints / API Gateway `x-google-issuer` that is a service-account e-mail is unsafe; None
+    when the account is in an own project (ownGcpProjects, pack-wide) AND `x-google-jwks_uri` is Google's robot
+    metadata URL for that same account (x509 or jwk form): then Google holds the keys and only that account's
+    holders sign (https://cloud.google.com/endpoints/docs/openapi/service-account-authentication). Keys anywhere else
+    are whoever serves them."""
+    address = email.strip().lower()
+    match = _SERVICE_ACCOUNT.fullmatch(address)
+    if match is None:
+        return (f"trusts tokens from issuer {email[:200]!r}, which is neither an issuer URL nor a Google service "
+                "account's e-mail: whoever serves its keys signs the callers' tokens")
+    project = match.group("project") or match.group("appspot") or match.group("number")
+    if not isinstance(jwks_uri, str) or not jwks_uri.strip():
+        keys = "names no x-google-jwks_uri, so which keys sign its tokens is not Google's robot metadata of the account"
+    elif urllib.parse.unquote(jwks_uri.strip()).lower() not in {prefix + address for prefix in _ROBOT_KEYS}:
+        keys = (f"takes its keys from x-google-jwks_uri {jwks_uri.strip()[:200]!r}, not Google's robot metadata of "
+                "that account: whoever serves that URL signs the callers' tokens")
+    else:
+        keys = ""
+    own = {str(p).strip().lower() for p in config.get("ownGcpProjects", []) or () if isinstance(p, str)}
+    if not keys and project in own:
+        return None
+    whose = "" if project in own else (f"; project {project} is not one the gate lists (ownGcpProjects), so whoever "
+                                       "holds that account's keys is nobody the gate knows" if own else
+                                       f"; the gate lists no own projects (ownGcpProjects), so it cannot tell whether "
+                                       f"project {project} is yours")
+    return f"trusts tokens of service account {address[:200]}{': it ' + keys if keys else ''}{whose}"
 
 
 @lru_cache(maxsize=1)
@@ -400,7 +458,7 @@ RULE = Rule(
     check=check,
     resource_types=AZURE_TYPES + GCP_PROVIDERS + (AWS_PROVIDER, SAML_PROVIDER, COGNITO_IDP, *AGENTCORE, *ISSUER_PATHS,
                                                   *INBOUND),
-    config={"trustedIssuers": [], "ownTenantIds": [], "trustedSamlEntityIds": []},
+    config={"trustedIssuers": [], "ownTenantIds": [], "trustedSamlEntityIds": [], "ownGcpProjects": []},
     config_schema={"trustedIssuers": {"type": "array", "items": {"type": "string", "format": "https-url"}, "default": [],
                                       "description": "OIDC issuer URLs the gate operator runs (set by the gate)"},
                    "ownTenantIds": {"type": "array", "items": {"type": "string"}, "default": [],
@@ -410,6 +468,8 @@ RULE = Rule(
                        "type": "string", "pattern": "^[^\\s]{1,1024}( sha256:[0-9a-fA-F]{64})*$"},
                        "description": "SAML IdP entityIDs the gate operator runs (any URI form, e.g. "
                                       "http://www.okta.com/ID), each optionally followed by ' sha256:HEX' pins of its "
-                                      "signing certificates (set by the gate)"}},
-    config_strictness={"trustedIssuers": "subset", "ownTenantIds": "subset", "trustedSamlEntityIds": "subset"},
+                                      "signing certificates (set by the gate)"},
+                   "ownGcpProjects": GCP_OWN_SCHEMA["ownGcpProjects"]},
+    config_strictness={"trustedIssuers": "subset", "ownTenantIds": "subset", "trustedSamlEntityIds": "subset",
+                       "ownGcpProjects": "subset"},
 )

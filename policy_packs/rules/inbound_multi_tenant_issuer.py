@@ -57,7 +57,8 @@ every value required; a claim with a `separator` pins nothing), analysis/apim_po
 with no DTD (a DOCTYPE or entity declaration is refused, never expanded), policy expressions `@(...)` / `@{...}`
 masked first; a document that cannot be read, a policy loaded from a link (xml-link, rawxml-link), an issuer held in a
 `{{named value}}` or an expression is "cannot check" (a violation naming the resource); an unknown value or format
-cannot be checked until known. A validate-jwt with signing keys and no issuer is not judged (its keys name no issuer).
+cannot be checked until known. A validate-jwt's `<issuer-signing-keys>` name no issuer: AGID-GEN-003 judges
+the keys' holder (a symmetric key written in the program is a static credential).
 A Cognito user pool's issuer is single-tenant only when nobody can join the pool: a stack pool with self sign-up or a
 social / open-issuer IdP is AGID-AWS-060's (for every inbound authorizer, REST API COGNITO authorizers too), a pool the
 stack does not define AGID-GEN-009's (issuer) or AGID-AWS-060's (ARN / id). Not judged here: Cognito identity
@@ -383,6 +384,12 @@ class _Unreadable(ValueError):
 def _definition_issuers(entry: dict, text) -> list[tuple[str, str]]:
     """(where inside, issuer) of each issuer an OpenAPI definition's security schemes take tokens from
     (x-google-issuer, an API Gateway JWT authorizer's jwtConfiguration.issuer); raises _Unreadable."""
+    return [(where, issuer) for where, issuer, _ in _definition_schemes(entry, text)]
+
+
+def _definition_schemes(entry: dict, text) -> list[tuple[str, str, object]]:
+    """(where inside, issuer, the scheme's x-google-jwks_uri or None) of each issuer of an OpenAPI definition's
+    security schemes; raises _Unreadable."""
     if entry.get("encoding") == "base64" and isinstance(text, str):
         try:
             text = base64.b64decode(text, validate=True).decode("utf-8")
@@ -404,12 +411,49 @@ def _definition_issuers(entry: dict, text) -> list[tuple[str, str]]:
             continue
         authorizer = scheme.get("x-amazon-apigateway-authorizer")
         jwt = authorizer.get("jwtConfiguration") if isinstance(authorizer, dict) else None
-        for key, issuer in (("x-google-issuer", scheme.get("x-google-issuer")),
-                            ("x-amazon-apigateway-authorizer.jwtConfiguration.issuer",
-                             jwt.get("issuer") if isinstance(jwt, dict) else None)):
+        for key, issuer, jwks in (("x-google-issuer", scheme.get("x-google-issuer"), scheme.get("x-google-jwks_uri")),
+                                  ("x-amazon-apigateway-authorizer.jwtConfiguration.issuer",
+                                   jwt.get("issuer") if isinstance(jwt, dict) else None, None)):
             if isinstance(issuer, str):
-                found.append((f"security scheme {str(name)[:80]} {key}", issuer))
+                found.append((f"security scheme {str(name)[:80]} {key}", issuer, jwks))
     return found
+
+
+def service_account_issuers(resource: Resource) -> dict[str, object]:
+    """{where: x-google-jwks_uri (None when absent)} of each Cloud Endpoints / API Gateway `x-google-issuer` that is
+    a service-account e-mail (as literal_issuers names its `where`): Google signs for that account, its keys at the
+    jwks_uri. For AGID-GEN-003, which judges whose account it is."""
+    entry = AUTHORIZERS.get(resource.type)
+    if entry is None or _off(resource, entry):
+        return {}
+    found: dict[str, object] = {}
+    for path in entry.get("documents") or ():
+        for where, text in _at(resource.props, path):
+            try:
+                schemes = [] if is_unknown(text) else _definition_schemes(entry, text)
+            except _Unreadable:
+                continue
+            for inside, issuer, jwks in schemes:
+                if inside.endswith(" x-google-issuer") and "@" in issuer and "://" not in issuer:
+                    found[f"{where} {inside}"] = jwks
+    return found
+
+
+def signing_keys(resource: Resource) -> list[tuple[str, str, str | None]]:
+    """(where, "symmetric" | "asymmetric", literal secret or None) of each `<issuer-signing-keys>` key of an API
+    Management policy's validate-jwt (a readable, inline policy; an unreadable one is AGID-GEN-008's "cannot
+    check"). For AGID-GEN-003: a token signed by such a key passes whatever its issuer."""
+    entry = AUTHORIZERS.get(resource.type)
+    if entry is None or entry["pins"] != "apim_policy":
+        return []
+    form, value = resource.props.get(entry["format_input"]), resource.props.get(entry["policy_input"])
+    if not ((form is None or (isinstance(form, str) and form.strip().lower() in ("xml", "rawxml")))
+            and isinstance(value, str) and not is_unknown(value)):
+        return []
+    try:
+        return [key for item in validations(value) for key in item.keys]
+    except PolicyError:
+        return []
 
 
 def _documents(resource: Resource, entry: dict, where: str, text, config):
