@@ -260,3 +260,19 @@ def validations(text: str) -> list[Validation]:
                 item.issuers.append((f"{where} tenant-id", authority))
         found.append(item)
     return found
+
+
+_INCLUDES = re.compile(r"include-fragment|<!doctype|<!entity", re.IGNORECASE)
+
+
+def included_fragments(text: str) -> list[str | None]:
+    """The fragment-id of each `<include-fragment>` of a policy document (element and attribute in any case), None
+    for one held in a policy expression or `{{named value}}` (or missing); raises PolicyError when the document
+    cannot be read (https://learn.microsoft.com/en-us/azure/api-management/include-fragment-policy). A fragment's
+    validate-jwt runs where it is included: one the stack does not define cannot be read."""
+    if not _INCLUDES.search(text):
+        return []
+    if len(text) > MAX_POLICY:
+        raise PolicyError(f"is longer than API Management's {MAX_POLICY // 1024} KiB")
+    return [_literal(_attr(node, "fragment-id", any_case=True)) for node in _walk(_parse(_strip_expressions(text)))
+            if node.tag.lower() == "include-fragment"]

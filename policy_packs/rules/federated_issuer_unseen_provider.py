@@ -10,6 +10,11 @@ pass with only the inventory notes (red15 follow-up). This rule judges the issue
 test (a platform's issuer, an own Entra tenant's, or one the gate lists in trustedIssuers); the same for a Cognito
 identity pool's `openidConnectProviderArns`, whose users get the pool's AWS credentials. A provider the stack defines
 (its URL, or under the gate the ARN its mocks give it) is left to AGID-GEN-003, so nothing is reported twice.
+The same holds for API Management: a policy's `<include-fragment fragment-id="x"/>` runs fragment x's token
+validations (validate-jwt, validate-azure-ad-token) in place, and AGID-GEN-003 / AGID-GEN-008 judge only a fragment
+(PolicyFragment, WorkspacePolicyFragment) the stack defines. A fragment id no fragment of the stack carries (its `id`
+input, or the name the gate's mocks give it) on the same API Management service, or one held in an expression or
+named value, is "cannot check" (issue 11): its validations cannot be read.
 """
 
 from __future__ import annotations
@@ -54,7 +59,69 @@ def _trusted(resource: Resource) -> list[tuple[str, str]]:
             if isinstance(arn, str) and not is_unknown(arn) and _MARK in arn]
 
 
+APIM = "azure-native:apimanagement:"
+FRAGMENTS = (f"{APIM}PolicyFragment", f"{APIM}WorkspacePolicyFragment")
+
+
+def _apim_policies() -> tuple[str, ...]:
+    from .inbound_multi_tenant_issuer import AUTHORIZERS  # noqa: PLC0415 - it imports federated_issuer_known
+
+    return tuple(t for t, entry in AUTHORIZERS.items() if t.startswith(APIM) and entry["pins"] == "apim_policy")
+
+
+def _literal(value) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() and not is_unknown(value) else None
+
+
+def _stack_fragments(resources: list[Resource]) -> set[tuple[str | None, str]]:
+    """(service name or None when not literal, fragment id lower case) of every policy fragment the stack defines."""
+    found = set()
+    for resource in resources:
+        if resource.type in FRAGMENTS:
+            service = _literal(resource.props.get("serviceName"))
+            for name in (resource.props.get("id"), known_state(resource).get("name")):
+                if _literal(name):
+                    found.add((service.lower() if service else None, _literal(name).lower()))
+    return found
+
+
+def _unseen_fragments(resources: list[Resource]):
+    from agentid_policy_packs.analysis.apim_policy import PolicyError, included_fragments  # noqa: PLC0415
+    from .inbound_multi_tenant_issuer import AUTHORIZERS  # noqa: PLC0415
+
+    policies = [r for r in resources if r.type in _apim_policies()]
+    if not policies:
+        return
+    defined = _stack_fragments(resources)
+    for resource in policies:
+        entry = AUTHORIZERS[resource.type]
+        form, value = resource.props.get(entry["format_input"]), resource.props.get(entry["policy_input"])
+        if is_unknown(value) or not isinstance(value, str) or is_unknown(form) or (
+                isinstance(form, str) and form.strip().lower().endswith("-link")):
+            continue  # unknown, not text, linked: AGID-GEN-008's "cannot check"
+        try:
+            fragments = included_fragments(value)
+        except PolicyError as error:
+            yield Violation(f"{resource.name}: cannot check: its policy {error}, so which policy fragments it "
+                            "includes (and the token validations they run) cannot be read", resource.urn)
+            continue
+        service = _literal(resource.props.get("serviceName"))
+        for fragment in fragments:
+            if fragment is None:
+                yield Violation(f"{resource.name}: cannot check: an <include-fragment> names its fragment by a policy "
+                                "expression or named value (or not at all), so the token validations it runs cannot "
+                                "be read; name a fragment the stack defines", resource.urn)
+            elif not ({(service.lower() if service else None, fragment.lower()), (None, fragment.lower())} & defined
+                      or (service is None and any(f == fragment.lower() for _, f in defined))):
+                yield Violation(f"{resource.name}: cannot check: it includes policy fragment {fragment[:100]!r}, which "
+                                "the stack does not define on this API Management service, so the token validations "
+                                "(validate-jwt, validate-azure-ad-token) it runs cannot be read; define the fragment "
+                                "in the stack", resource.urn)
+
+
 def check(resources: list[Resource], config):
+    resources = list(resources)
+    yield from _unseen_fragments(resources)
     judged = [r for r in resources if r.type in (ROLE, IDENTITY_POOL)]
     if not judged:
         return
@@ -77,14 +144,15 @@ RULE = Rule(
     enforcement="mandatory",
     description="An IAM role's web-identity trust or a Cognito identity pool naming an IAM OIDC provider the stack does "
                 "not define (`oidc-provider/HOST` in a literal ARN) trusts a platform's issuer, an own Entra tenant's, "
-                "or one the gate lists in trustedIssuers, as AGID-GEN-003 requires of the providers the stack defines.",
+                "or one the gate lists in trustedIssuers, as AGID-GEN-003 requires of the providers the stack defines; "
+                "an API Management policy includes only policy fragments the stack defines.",
     remediation="Trust a provider of a platform's issuer (GitHub Actions, an EKS/GKE/AKS cluster, an own Entra tenant), "
                 "define the provider in the stack so its issuer is reviewed, or have the gate list the issuer you run: "
                 "`agentid preview --trusted-issuer URL`, or trustedIssuers in the base branch's waivers.yaml.",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html",
     check=check,
     stack=True,
-    reads=(ROLE, IDENTITY_POOL, AWS_PROVIDER),
+    reads=(ROLE, IDENTITY_POOL, AWS_PROVIDER, *FRAGMENTS, *_apim_policies()),
     config={"trustedIssuers": [], "ownTenantIds": []},
     config_schema={key: GEN_003.config_schema[key] for key in ("trustedIssuers", "ownTenantIds")},
     config_strictness={"trustedIssuers": "subset", "ownTenantIds": "subset"},

@@ -62,8 +62,8 @@ the keys' holder (a symmetric key written in the program is a static credential)
 A Cognito user pool's issuer is single-tenant only when nobody can join the pool: a stack pool with self sign-up or a
 social / open-issuer IdP is AGID-AWS-060's (for every inbound authorizer, REST API COGNITO authorizers too), a pool the
 stack does not define AGID-GEN-009's (issuer) or AGID-AWS-060's (ARN / id). Not judged here: Cognito identity
-pools' login providers (AGID-AWS-067), an API Management policy fragment the stack does not define (its
-`<include-fragment>`).
+pools' login providers (AGID-AWS-067); an `<include-fragment>` of a policy fragment the stack does not define is
+AGID-GEN-010's "cannot check".
 Sources: https://docs.github.com/en/actions/reference/security/oidc#oidc-token-claims,
 https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/inbound-jwt-authorizer.html
 """
