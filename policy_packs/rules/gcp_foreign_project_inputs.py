@@ -9,11 +9,14 @@ access-log bucket or inventory report bucket, a packet mirroring collector, an E
 Dataplex scan's results table, a BigQuery extract job's buckets, Sensitive Data Protection findings and profiles, a
 database migration's destination, a Healthcare pipeline's FHIR store, a GKE cross-project backup channel, Dialogflow
 webhooks, audio exports and conversation notifications (an agent's conversations), SCC BigQuery exports, a
-transcoder job's output: each sends data where a plain
+transcoder job's output, an Eventarc enrollment or Google API source, a GKE restore channel, usage exports, an
+Apigee analytics datastore: each sends data where a plain
 input says, and the destination's owner admits the writer identity on THEIR side (a sink's writer identity, Pub/Sub's
 service agent), which the stack never sees; a push endpoint needs no token at all. Which input of which type names
 what, and what it sends, is data: analysis/gcp_foreign_project_inputs.yaml (a Google source per type;
-tests/policy/test_gcp_foreign_project_inputs_data.py walks the installed SDK).
+tests/policy/test_gcp_foreign_project_inputs_data.py walks the installed SDK: every judged path is an input, and
+every input whose name looks like a destination is judged or listed under `not_judged` with a reason, so a provider
+upgrade adding one fails until someone decides).
 
 Each destination is judged by what it names:
   - a project (`projects/P/...`, `bq://P.D[.T]`, a sink's `pubsub.googleapis.com/projects/P/topics/T`,

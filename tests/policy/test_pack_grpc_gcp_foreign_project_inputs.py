@@ -184,6 +184,19 @@ CASES = {
                  "gcp:securitycenter/v2OrganizationSccBigQueryExport:V2OrganizationSccBigQueryExport")},
     "transcoder output": ("gcp:transcoder/job:Job", {"config": {"output": {"uri": "gs://evil-drop/out/"}}},
                           {"config": {"output": {"uri": "gs://acme-dev-archive/out/"}}}),
+    "eventarc enrollment": ("gcp:eventarc/enrollment:Enrollment",
+                            {"destination": "projects/evil-project/locations/us-central1/pipelines/p"},
+                            {"destination": "projects/acme-dev/locations/us-central1/pipelines/p"}),
+    "eventarc google api source": ("gcp:eventarc/googleApiSource:GoogleApiSource",
+                                   {"destination": "projects/evil-project/locations/us-central1/messageBuses/b"},
+                                   {"destination": "projects/acme-dev/locations/us-central1/messageBuses/b"}),
+    "gke restore channel": ("gcp:gkebackup/restoreChannel:RestoreChannel", {"destinationProject": "projects/evil-project"},
+                            {"destinationProject": "projects/acme-dev"}),
+    "usage export": ("gcp:projects/usageExportBucket:UsageExportBucket", {"bucketName": "evil-drop"},
+                     {"bucketName": "acme-dev-archive"}),
+    "apigee datastore": ("gcp:apigee/datastore:Datastore",
+                         {"datastoreConfig": {"projectId": "evil-project", "bucketName": "acme-dev-archive"}},
+                         {"datastoreConfig": {"projectId": "acme-dev", "bucketName": "acme-dev-archive"}}),
 }
 
 
