@@ -42,6 +42,11 @@ def forged_output(type_token: str, key: str) -> bool:
 
 
 @functools.lru_cache(maxsize=None)
+def sdk_input_names(type_token: str) -> frozenset[str]:
+    """The camelCase inputs of the type's SDK `*Args` class (empty when it cannot be read): see `_sdk_inputs`."""
+    return _sdk_inputs(type_token)
+
+
 def _sdk_inputs(type_token: str) -> frozenset[str]:
     """The camelCase inputs of the type's SDK `*Args` class (via the SDK's own resource_modules register), or the
     empty set when it cannot be read.

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from agentid_policy_packs.analysis.go_json import GoFieldClash, go_fields
+from agentid_policy_packs.analysis.struct_keys import FieldClash, struct_fields
 from agentid_policy_packs.analysis.values import is_unknown
 
 DATA = Path(__file__).resolve().parent / "data" / "gcp_iam_binding_types.txt"
@@ -89,8 +89,8 @@ def bindings(props: dict[str, Any]) -> list[Binding]:
         except Exception as error:  # noqa: BLE001 - any parse failure is an unreadable policy
             raise Unreadable(f"policyData is not JSON ({str(error)[:80]})") from None
         try:  # the Google provider decodes the policy with Go's encoding/json: keys match in any case (red18 r18-7)
-            document = go_fields(document, POLICY_FIELDS) if isinstance(document, dict) else document
-        except GoFieldClash as clash:
+            document = struct_fields(document, POLICY_FIELDS) if isinstance(document, dict) else document
+        except FieldClash as clash:
             raise Unreadable(f"policyData: {clash}") from None
         if not isinstance(document, dict) or not isinstance(document.get("bindings", []), list):
             raise Unreadable("policyData is not an IAM policy ({\"bindings\": [...]})")
@@ -99,8 +99,8 @@ def bindings(props: dict[str, Any]) -> list[Binding]:
             if not isinstance(entry, dict):
                 raise Unreadable(f"policyData.bindings[{index}] is not an object")
             try:
-                entry = go_fields(entry, BINDING_FIELDS)
-            except GoFieldClash as clash:
+                entry = struct_fields(entry, BINDING_FIELDS)
+            except FieldClash as clash:
                 raise Unreadable(f"policyData.bindings[{index}]: {clash}") from None
             found.append(_binding(entry.get("role"), entry.get("members"), entry.get("condition"),
                                   f"policyData.bindings[{index}]"))

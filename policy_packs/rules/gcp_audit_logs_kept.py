@@ -22,7 +22,7 @@ import json
 import re
 
 from agentid_policy_packs.analysis.gcp_iam import POLICY_FIELDS
-from agentid_policy_packs.analysis.go_json import GoFieldClash, go_fields
+from agentid_policy_packs.analysis.struct_keys import FieldClash, struct_fields
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -61,8 +61,8 @@ def _exempted(configs, where: str, resource: Resource):
             yield Unknown(f"{where}[{index}]")
             continue
         try:
-            config = go_fields(config, ("logType", "exemptedMembers")) if isinstance(config, dict) else config
-        except GoFieldClash as clash:
+            config = struct_fields(config, ("logType", "exemptedMembers")) if isinstance(config, dict) else config
+        except FieldClash as clash:
             yield Violation(f"{resource.name}: cannot check {where}[{index}]: {clash}")
             continue
         members = config.get("exemptedMembers") if isinstance(config, dict) else None
@@ -127,11 +127,11 @@ def check(resource: Resource, config):
         except ValueError:
             return  # unreadable policyData is the IAM rules' (AGID-GCP-011) finding
         try:  # read as the Go provider reads it: keys in any case (red18 r18-7: "AuditConfigs" passed)
-            policy = go_fields(policy, POLICY_FIELDS) if isinstance(policy, dict) else policy
+            policy = struct_fields(policy, POLICY_FIELDS) if isinstance(policy, dict) else policy
             audit = policy.get("auditConfigs") if isinstance(policy, dict) else None
-            entries = [go_fields(e, ("service", "auditLogConfigs")) if isinstance(e, dict) else e
+            entries = [struct_fields(e, ("service", "auditLogConfigs")) if isinstance(e, dict) else e
                        for e in (audit if isinstance(audit, list) else [])]
-        except GoFieldClash as clash:
+        except FieldClash as clash:
             yield Violation(f"{resource.name}: cannot check its audit configuration: policyData {clash}")
             return
         for index, entry in enumerate(entries):

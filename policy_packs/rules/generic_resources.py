@@ -34,6 +34,8 @@ from typing import Any
 import yaml
 
 from agentid_components import data_yaml
+from agentid.mock_provider import sdk_input_names
+from agentid_policy_packs.analysis.struct_keys import FieldClash, struct_fields
 from agentid_policy_packs.analysis.values import UNKNOWN_STRING, is_unknown
 
 DATA = Path(__file__).resolve().parent.parent / "analysis" / "generic_resource_types.yaml"
@@ -297,6 +299,13 @@ def arm_resource(kind: str, names: list[Any], body: Mapping[str, Any], where: st
         props: dict[str, Any] = dict(properties) if mapped.get("flatten", True) else {"properties": properties}
         props.update({name: body[name] for name in _ARM_TOP_LEVEL if name in body})
         props.update(extra or {})
+        if mapped.get("flatten", True):
+            # ARM matches property names in any case (red18 r18-4: "PublicAccess" made a container public past
+            # AGID-AZ-035): the body's members are read under the mapped type's input names
+            try:
+                props = struct_fields(props, sdk_input_names(mapped["token"]))
+            except FieldClash as clash:
+                return Inner(kind, where, problem=f"{kind}'s properties: {clash}")
         segments = key.split("/")[1:]
         for segment, name in zip(segments, names):
             target = mapped.get("names", {}).get(segment)
@@ -322,6 +331,14 @@ def arm_generic(props: Mapping[str, Any]) -> list[Inner] | str:
     names = [*parent_parts[1::2], props.get("resourceName")]
     extra = {"resourceGroupName": props["resourceGroupName"]} if "resourceGroupName" in props else {}
     return [arm_resource("/".join(types), names, props, "", deploy_time=False, extra=extra)]
+
+
+# The template and resource properties ARM reads (https://learn.microsoft.com/en-us/azure/azure-resource-manager/templates/syntax),
+# matched in any case as ARM matches them
+_TEMPLATE_FIELDS = ("$schema", "languageVersion", "contentVersion", "apiProfile", "definitions", "parameters",
+                    "variables", "functions", "resources", "outputs", "imports", "extensions")
+_RESOURCE_FIELDS = ("condition", "type", "apiVersion", "name", "comments", "location", "dependsOn", "tags", "identity",
+                    "sku", "kind", "scope", "copy", "plan", "properties", "resources", "existing", "zones", "extendedLocation")
 
 
 def _arm_resources(template: Mapping[str, Any]) -> list | None:
@@ -352,12 +369,26 @@ def arm_template(template: Any, depth: int = 0, parent: tuple[str, list[Any]] | 
     if not isinstance(template, dict):
         yield Inner("?", prefix or "template", problem="the template is not a JSON object")
         return
+    try:  # ARM matches a template's property names in any case (red18 r18-4: "Resources" passed as creating nothing)
+        template = struct_fields(template, _TEMPLATE_FIELDS)
+    except FieldClash as clash:
+        yield Inner("?", prefix or "template", problem=f"the template {clash}")
+        return
     resources = _arm_resources(template)
     if resources is None:
         yield Inner("?", prefix or "template", problem="its resources are neither a list nor a mapping")
         return
+    symbolic = str(template.get("languageVersion", "")).strip().startswith("2")
     for index, resource in enumerate(resources):
         where = f"{prefix}resources[{index}]"
+        if isinstance(resource, dict):
+            try:
+                resource = struct_fields(resource, _RESOURCE_FIELDS)
+                if isinstance(resource.get("properties"), dict):
+                    resource["properties"] = struct_fields(resource["properties"], ("template", "templateLink"))
+            except FieldClash as clash:
+                yield Inner("?", where, problem=f"it {clash}")
+                continue
         kind = resource.get("type") if isinstance(resource, dict) else None
         if not isinstance(kind, str) or not kind.strip():
             yield Inner("?", where, problem="it has no type string")
@@ -365,8 +396,8 @@ def arm_template(template: Any, depth: int = 0, parent: tuple[str, list[Any]] | 
         if kind.lstrip().startswith("["):
             yield Inner(kind[:80], where, problem=f"its type comes from the expression {kind[:80]!r}")
             continue
-        if resource.get("existing") is True:
-            continue  # a reference to a resource that exists: the template creates nothing
+        if resource.get("existing") is True and symbolic:
+            continue  # a reference to a resource that exists (symbolic-name templates only): the template creates nothing
         raw_name = resource.get("name")
         own_names = raw_name.split("/") if isinstance(raw_name, str) and not raw_name.strip().startswith("[") \
             else [UNKNOWN_STRING]

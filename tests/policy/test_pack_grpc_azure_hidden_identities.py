@@ -118,7 +118,10 @@ def test_templates_the_gate_cannot_read_fail_closed(pack, props, reason):
 
 
 def test_existing_references_and_harmless_nested_deployments_pass(pack):
-    harmless = template({**ROLE_ASSIGNMENT, "existing": True}, nested(template(STORAGE, VNET)))
+    # `existing` references a resource only in a symbolic-name template (languageVersion 2.0, resources by name);
+    # in a 1.0 template it is no keyword (red18 r18-4): tests/policy/test_pack_grpc_case_insensitive_keys.py
+    harmless = {**template(), "languageVersion": "2.0",
+                "resources": {"ra": {**ROLE_ASSIGNMENT, "existing": True}, "inner": nested(template(STORAGE, VNET))}}
     assert stack_findings(pack, RULE, [("azure-native:resources:Deployment", "d",
                                         DEPLOYMENTS["azure-native:resources:Deployment"](harmless))]) == []
 
