@@ -33,7 +33,8 @@ shape a provider upgrade adds fails until classified).
 
 Each named value is judged as AGID-AWS-050 / -057 judge accounts (analysis.aws_accounts): own only when listed in
 `ownAccountIds` (or, under `agentid preview`, a resource ARN the gate's mocks invented for a resource of this
-stack); otherwise "foreign account", or "cannot tell whether account X is yours" while no own account is listed.
+stack: only when an Output of a stack resource flowed into the input, the engine's propertyDependencies; a literal
+written in the mocks' placeholder account is that account's at deployment, red17 r17-1); otherwise "foreign account", or "cannot tell whether account X is yours" while no own account is listed.
 Values are parsed as AWS writes them (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html): an
 account id, an IAM/STS principal ARN, an SQS queue URL's account (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME, the
 legacy REGION.queue.amazonaws.com form), any ARN's account field (an ARN without one, such as an SSM document of AWS,
@@ -98,8 +99,11 @@ class _Owner:
         self.buckets = OwnBuckets(resources, config)
         self.roles = NameIndex([r for r in resources if r.type == ROLE], exact_arns=True)
 
-    def problem(self, kind: str, value: str, resource: Resource) -> str | None:
-        """None when `value` (of data kind `kind`) is known to be the stack's own; else why it is flagged."""
+    def problem(self, kind: str, value: str, resource: Resource, literal: bool = False) -> str | None:
+        """None when `value` (of data kind `kind`) is known to be the stack's own; else why it is flagged. `literal`:
+        no Output of a stack resource flowed into the input, so an account the gate's mocks invent is not own."""
+        if literal and (found := self._literal(kind, value.strip())) is not None:
+            return found
         value = value.strip()
         if kind == "role":
             found = self.roles.resolve_ordered(value, resource)
@@ -134,6 +138,30 @@ class _Owner:
             what = "an account id" if kind == "account" else "an account id or IAM principal ARN"
             return f"{value[:200]!r} is not {what}: cannot tell whose it is"
         return self.own.problem(account, value)
+
+
+    def _literal(self, kind: str, value: str) -> str | None:
+        """red17 r17-1: the mocks invent ARNs of the stack's resources in one placeholder account, so a literal
+        written in that account (`arn:aws:sqs:us-east-1:123456789012:drop`) is not the stack's resource: at
+        deployment it names that account's. Judged against the listed accounts only; None when the value names no
+        invented account (judged as any other)."""
+        if kind not in ("arn", "principal", "queue_url", "url", "image", "account", "function"):
+            return None
+        match = (_ARN.match(value) or _QUEUE_URL.match(value) or _ECR_IMAGE.match(value)
+                 or _LAMBDA_PARTIAL.match(value))
+        account = match["account"] if match is not None else principal_account(value)
+        if account is None or account not in invented_accounts() or account in self.own.listed:
+            return None
+        problem = OwnAccounts(self.own.listed).problem(account, value)
+        return None if problem is None else (f"{problem}; it is the gate mocks' placeholder account, written as a "
+                                             "literal, not an Output of a resource of this stack")
+
+
+def _from_output(resource: Resource, where: str) -> bool:
+    """Did an Output of another resource flow into the top-level input holding `where` (the engine's
+    propertyDependencies; the gate sends none for a resource all of whose inputs are literals)?"""
+    top = re.split(r"[.\[]", where, maxsplit=1)[0]
+    return bool((resource.property_dependencies or {}).get(top))
 
 
 def _bucket_arn(value: str) -> bool:
@@ -190,7 +218,8 @@ def _judge(resource: Resource, spec: dict[str, Any], owner: _Owner):
             elif value.strip().lower() in public:
                 yield Violation(f"{resource.name} makes {hands} public ({where}: {value.strip()!r}): every "
                                 "AWS account gets it", resource.urn)
-            elif (problem := owner.problem(entry["kind"], value, resource)) is not None:
+            elif (problem := owner.problem(entry["kind"], value, resource,
+                                           literal=not _from_output(resource, where))) is not None:
                 yield Violation(f"{resource.name} hands {hands} to {value.strip()[:200]} ({where}): "
                                 f"{problem}", resource.urn)
 
@@ -315,6 +344,7 @@ def _state_machine(resource: Resource, owner: _Owner, left_to_057: set[str]):
         yield Violation(f"{resource.name}: cannot check: definition is {error}: cannot tell whom its tasks hand "
                         f"{data['hands']}", resource.urn)
         return
+    literal = not _from_output(resource, "definition")
     for where, kind, value in found:
         if where in left_to_057:
             continue
@@ -331,13 +361,14 @@ def _state_machine(resource: Resource, owner: _Owner, left_to_057: set[str]):
         if kind in ("arn_or_name", "function"):
             partial = _LAMBDA_PARTIAL.match(text) if kind == "function" else None
             if partial is not None:
-                problem = owner.own.problem(partial["account"], f"arn:aws:lambda:::{text}")
+                problem = ((owner._literal("function", text) if literal else None)
+                           or owner.own.problem(partial["account"], f"arn:aws:lambda:::{text}"))
             elif text.startswith("arn:"):
-                problem = owner.problem("arn", text, resource)
+                problem = owner.problem("arn", text, resource, literal=literal)
             else:
                 continue  # a name: a resource of the state machine's own account
         else:
-            problem = owner.problem(kind, text, resource)
+            problem = owner.problem(kind, text, resource, literal=literal)
         if problem is not None:
             yield Violation(f"{resource.name} hands {data['hands']} to {text[:200]} ({where}): {problem}",
                             resource.urn)

@@ -509,3 +509,56 @@ def test_aws_auth_keys_are_read_as_eks_reads_them_whatever_their_case(pack) -> N
     k8s = [d for d in pack.analyze("kubernetes:core/v1:ConfigMap", "aws-auth", urn("kubernetes:core/v1:ConfigMap", "aws-auth"),
                                    aws_auth(mapRoles=clash)[2]) if d.policy_name == "AGID-K8S-007"]
     assert len(k8s) == 1 and "holds one key in two spellings" in k8s[0].message
+
+
+@pytest.fixture(scope="module")
+def gate_pack():
+    """The pack as `agentid preview` starts it: it names the mocks' invented account."""
+    from agentid.analyzer_client import PackProcess
+    from agentid.mock_engine import MOCK_ACCOUNT
+    from agentid_policy_packs.analysis.aws_accounts import MOCK_ACCOUNTS_ENV
+    from tests.policy.test_pack_grpc import PACK
+    assert MOCK_ACCOUNT == "123456789012"
+    with PackProcess.start(PACK, timeout=60, env={MOCK_ACCOUNTS_ENV: MOCK_ACCOUNT}) as running:
+        yield running
+
+
+def test_a_literal_in_the_mocks_account_is_not_own_but_a_stack_output_is(gate_pack) -> None:
+    """red17 r17-1 (AGID-AWS-064's half): under the gate the mocks put every stack resource's ARN in 123456789012, so
+    an ARN of that account is own when an Output of a stack resource flowed into the input (propertyDependencies);
+    the same ARN written as a literal names that account's resource at deployment: foreign."""
+    gate_pack.configure(OWN_CONFIG)
+    queue = res("aws:sqs/queue:Queue", "drop", {})
+    mock_arn, mock_url = "arn:aws:sqs:us-east-1:123456789012:drop", "https://sqs.us-east-1.amazonaws.com/123456789012/drop"
+
+    def destination(output: bool | None) -> list[StackResource]:
+        """True: the queue's Output flowed into each input; False: the engine says none did; None: nothing sent."""
+        def deps(key: str) -> dict | None:
+            return None if output is None else {key: [queue.urn] if output else [], "roleArn": []}
+
+        return [queue,
+                StackResource("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "dest",
+                              urn("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "dest"),
+                              {"functionName": "fn", "destinationConfig": {"onSuccess": {"destination": mock_arn}}},
+                              dependencies=[queue.urn] if output else [],
+                              property_dependencies=deps("destinationConfig")),
+                StackResource("aws:iot/topicRule:TopicRule", "iot", urn("aws:iot/topicRule:TopicRule", "iot"),
+                              {"enabled": True, "sql": "SELECT * FROM '#'", "sqlVersion": "2016-03-23",
+                               "sqs": [{"queueUrl": mock_url, "roleArn": f"arn:aws:iam::{OWN}:role/r",
+                                        "useBase64": False}]},
+                              dependencies=[queue.urn] if output else [], property_dependencies=deps("sqs")),
+                StackResource("aws:sfn/stateMachine:StateMachine", "sm", urn("aws:sfn/stateMachine:StateMachine", "sm"),
+                              {"roleArn": f"arn:aws:iam::{OWN}:role/sm", "definition": json.dumps({
+                                  "StartAt": "A", "States": {"A": {"Type": "Task", "End": True,
+                                                                   "Resource": "arn:aws:states:::sqs:sendMessage",
+                                                                   "Parameters": {"QueueUrl": mock_url}}}})},
+                              dependencies=[queue.urn] if output else [],
+                              property_dependencies=deps("definition"))]
+
+    assert findings(gate_pack, *destination(True)) == []
+    for literal in (False, None):
+        found = findings(gate_pack, *destination(literal))
+        assert sorted(n for n, _ in found) == ["dest", "iot", "sm"], found
+        assert all(m.endswith(f"account 123456789012 is a foreign account (the stack's own: {OWN}); it is the gate "
+                              "mocks' placeholder account, written as a literal, not an Output of a resource of this "
+                              "stack") for _, m in found), found

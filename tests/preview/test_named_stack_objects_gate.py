@@ -24,7 +24,7 @@ import pulumi_aws as aws
 role = aws.iam.Role("fn-role", name="fn-role", assume_role_policy=json.dumps({{"Version": "2012-10-17", "Statement": [
     {{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {{"Service": "lambda.amazonaws.com"}}}}]}}))
 fn = aws.lambda_.Function("decoy", name="prod-admin-fn", role=role.arn, package_type="Image",
-    image_uri="{MOCK_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/web:1")
+    image_uri="public.ecr.aws/lambda/python:3.12")
 rule = aws.cloudwatch.EventRule("tick", schedule_expression="rate(1 hour)")
 """
 LITERAL = f"arn:aws:lambda:eu-west-1:{MOCK_ACCOUNT}:function:prod-admin-fn"
@@ -48,16 +48,26 @@ def _violations(result):
 def test_a_literal_naming_a_typed_decoy_it_does_not_wait_for_blocks(tmp_path):
     result = _preview(tmp_path / "decoy", DECOY)
     assert result.code == 1, result.stdout + result.stderr
-    assert _violations(result) == [("target", "AGID-AWS-057", True)]
+    # AGID-AWS-064 too (red17 r17-1): a literal in the mocks' placeholder account is that account's function
+    assert _violations(result) == [("target", "AGID-AWS-057", True), ("target", "AGID-AWS-064", True)]
     message = next(v["message"] for v in result.json("gate.json")["violations"] if v["policy"] == "AGID-AWS-057")
     assert "named like decoy of this stack, but it does not depend on it" in message
 
 
-@pytest.mark.parametrize("program", [BY_OUTPUT, ORDERED], ids=["output", "depends_on"])
-def test_the_same_target_linked_by_output_or_ordered_after_the_function_passes(tmp_path, program):
-    result = _preview(tmp_path / "own", program)
+def test_the_same_target_linked_by_output_passes(tmp_path):
+    result = _preview(tmp_path / "own", BY_OUTPUT)
     assert result.code == 0, result.stdout + result.stderr
     assert _violations(result) == []
+
+
+def test_ordered_after_the_function_the_literal_is_still_the_mocks_account(tmp_path):
+    """AGID-AWS-057 takes the literal ordered after the stack's function as that function; but the literal is written
+    in the gate mocks' placeholder account (123456789012), which at deployment is that account's function, not the
+    stack's: AGID-AWS-064 (red17 r17-1; a real `pulumi preview` cannot tell the account either)."""
+    result = _preview(tmp_path / "ordered", ORDERED)
+    assert _violations(result) == [("target", "AGID-AWS-064", True)], result.stdout
+    message = next(v["message"] for v in result.json("gate.json")["violations"] if v["policy"] == "AGID-AWS-064")
+    assert "it is the gate mocks' placeholder account, written as a literal" in message
 
 
 # A logical name taken as the physical name: Pulumi autonames a role without a `name` input
@@ -71,7 +81,7 @@ import pulumi
 import pulumi_aws as aws
 role = aws.iam.Role("deploy-admin", {role_args}assume_role_policy={trust})
 fn = aws.lambda_.Function("fn", name="deploy-fn", role={function_role}, package_type="Image",
-    image_uri="{MOCK_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/web:1", opts=pulumi.ResourceOptions(depends_on=[role]))
+    image_uri="public.ecr.aws/lambda/python:3.12", opts=pulumi.ResourceOptions(depends_on=[role]))
 aws.lambda_.Invocation("go", function_name=fn.name, input="{{}}")
 """
 
