@@ -53,7 +53,8 @@ way (unknown ones are AGID-GEN-008's "cannot check"). A service-account e-mail a
 `x-google-issuer` is Google's issuer for that account: own only when its project (SA@PROJECT.iam, PROJECT@appspot,
 NUMBER-compute@developer) is in the pack-wide ownGcpProjects AND `x-google-jwks_uri` is Google's robot metadata URL of
 that same account (.../robot/v1/metadata/x509/SA or .../jwk/SA); keys anywhere else (or none named) are whoever serves
-them. An API Management validate-jwt's `<issuer-signing-keys>` accept every token their holder signs, whatever its
+them; an issuer URL with an `x-google-jwks_uri` off its own host and not listed for it (inbound_token_issuers.yaml
+`issuer_keys`) trusts whoever serves that URL. An API Management validate-jwt's `<issuer-signing-keys>` accept every token their holder signs, whatever its
 issuer: a symmetric `<key>` written in the program is a shared secret (category static-credential), any other key an
 issuer nobody runs (it cannot be listed in trustedIssuers: waive it with a reason).
 """
@@ -141,10 +142,14 @@ INBOUND = _inbound_types()
 def _inbound(resource: Resource, config):
     from . import inbound_multi_tenant_issuer as gen008  # noqa: PLC0415 - it imports this module
 
-    accounts = gen008.service_account_issuers(resource)
+    key_urls = gen008.google_key_urls(resource)
     for where, issuer in gen008.literal_issuers(resource):  # unknown ones: AGID-GEN-008's "cannot check"
-        problem = (service_account_problem(issuer, accounts[where], config) if where in accounts
-                   else issuer_problem(issuer, config))
+        if where in key_urls and "@" in issuer and "://" not in issuer:
+            problem = service_account_problem(issuer, key_urls[where], config)
+        else:
+            problem = issuer_problem(issuer, config)
+            if where in key_urls and (keys := key_url_problem(issuer, key_urls[where])):
+                yield Violation(f"{resource.name} ({where}) {keys}")
         if problem:
             yield Violation(f"{resource.name} ({where}) {problem}")
     for where, kind, secret in gen008.signing_keys(resource):
@@ -158,6 +163,30 @@ def _inbound(resource: Resource, config):
             yield Violation(f"{resource.name} ({where}) accepts every token signed by {held}, whatever its issuer: "
                             "its holder is an issuer nobody runs for the gate and that cannot be listed in "
                             "trustedIssuers; trust an issuer's <openid-config> instead, or waive it with a reason")
+
+
+@lru_cache(maxsize=1)
+def _issuer_keys() -> tuple[tuple[re.Pattern[str], frozenset[str]], ...]:
+    return tuple((re.compile(entry["pattern"], re.IGNORECASE), frozenset(k.lower() for k in entry["keys"]))
+                 for entry in data_yaml.load(INBOUND_DATA)["issuer_keys"])
+
+
+def key_url_problem(issuer: str, url) -> str | None:
+    """Why a validator told to take `issuer`'s keys from `url` (x-google-jwks_uri) trusts someone else; None when the
+    URL is on the issuer's own host or listed for it (inbound_token_issuers.yaml `issuer_keys`)."""
+    if not isinstance(url, str) or not url.strip():
+        return "cannot check: its x-google-jwks_uri is not a URL, so which keys sign its tokens cannot be read"
+    normal, keys = _normal(issuer), urllib.parse.unquote(url.strip()).rstrip("/").lower()
+    try:
+        same_host = (urllib.parse.urlsplit(keys).scheme == "https" and urllib.parse.urlsplit(normal).hostname is not None
+                     and urllib.parse.urlsplit(keys).hostname == urllib.parse.urlsplit(normal).hostname
+                     and urllib.parse.urlsplit(keys).port == urllib.parse.urlsplit(normal).port)
+    except ValueError:
+        same_host = False
+    if same_host or any(pattern.fullmatch(normal) and keys in listed for pattern, listed in _issuer_keys()):
+        return None
+    return (f"takes the keys of issuer {issuer[:200]!r} from x-google-jwks_uri {url.strip()[:200]!r}, which is not "
+            "where that issuer serves them: whoever serves that URL signs tokens claiming the issuer")
 
 
 # A Google service account's e-mail (https://cloud.google.com/iam/docs/service-account-overview#identifiers): a

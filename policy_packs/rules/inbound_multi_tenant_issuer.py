@@ -419,10 +419,10 @@ def _definition_schemes(entry: dict, text) -> list[tuple[str, str, object]]:
     return found
 
 
-def service_account_issuers(resource: Resource) -> dict[str, object]:
+def google_key_urls(resource: Resource) -> dict[str, object]:
     """{where: x-google-jwks_uri (None when absent)} of each Cloud Endpoints / API Gateway `x-google-issuer` that is
-    a service-account e-mail (as literal_issuers names its `where`): Google signs for that account, its keys at the
-    jwks_uri. For AGID-GEN-003, which judges whose account it is."""
+    a service-account e-mail or names its keys URL (as literal_issuers names its `where`): the validator checks
+    signatures with the keys at that URL, whoever serves it. For AGID-GEN-003."""
     entry = AUTHORIZERS.get(resource.type)
     if entry is None or _off(resource, entry):
         return {}
@@ -434,7 +434,7 @@ def service_account_issuers(resource: Resource) -> dict[str, object]:
             except _Unreadable:
                 continue
             for inside, issuer, jwks in schemes:
-                if inside.endswith(" x-google-issuer") and "@" in issuer and "://" not in issuer:
+                if inside.endswith(" x-google-issuer") and (jwks is not None or ("@" in issuer and "://" not in issuer)):
                     found[f"{where} {inside}"] = jwks
     return found
 

@@ -114,3 +114,24 @@ def test_with_no_own_project_listed_it_cannot_tell(pack):
     found = issuer_diags(pack, ENDPOINTS, endpoints(SA, X509))
     assert [(rule, level) for rule, level, _ in found] == [("AGID-GEN-003", "mandatory")], found
     assert "the gate lists no own projects (ownGcpProjects)" in found[0][2]
+
+
+@pytest.mark.parametrize("issuer,jwks", [
+    ("https://accounts.google.com", "https://keys.attacker.example/certs"),
+    ("https://securetoken.google.com/acme-prod", "https://www.googleapis.com/oauth2/v3/certs.attacker.example"),
+    ("https://token.actions.githubusercontent.com", "https://token.actions.githubusercontent.com.attacker.example/jwks"),
+])
+def test_a_platform_issuer_with_keys_served_elsewhere_blocks(pack, issuer, jwks):
+    found = issuer_diags(pack, ENDPOINTS, endpoints(issuer, jwks))
+    assert ("AGID-GEN-003", "mandatory") in [(rule, level) for rule, level, _ in found], found
+    assert any("whoever serves that URL signs tokens claiming the issuer" in m for _, _, m in found)
+
+
+@pytest.mark.parametrize("issuer,jwks", [
+    ("https://accounts.google.com", "https://www.googleapis.com/oauth2/v3/certs"),
+    ("https://securetoken.google.com/acme-prod",
+     "https://www.googleapis.com/service_accounts/v1/metadata/x509/securetoken@system.gserviceaccount.com"),
+])
+def test_look_alike_a_platform_issuers_own_keys_pass(pack, issuer, jwks):
+    found = issuer_diags(pack, ENDPOINTS, endpoints(issuer, jwks))
+    assert not any("x-google-jwks_uri" in m for _, _, m in found), found
