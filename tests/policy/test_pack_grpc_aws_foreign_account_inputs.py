@@ -160,6 +160,15 @@ def _accounts(account: str) -> dict[str, tuple[str, dict]]:
                 "A": {"Type": "Pass", "End": True}}}), "loggingConfiguration": {
                 "level": "ALL", "includeExecutionData": True,
                 "logDestination": f"arn:aws:logs:us-east-1:{a}:log-group:sfn:*"}}),
+        "metric_alarm_topic": ("aws:cloudwatch/metricAlarm:MetricAlarm", {
+            "comparisonOperator": "GreaterThanThreshold", "evaluationPeriods": 1, "threshold": 1,
+            "alarmActions": ["arn:aws:automate:us-east-1:ec2:stop", f"arn:aws:sns:us-east-1:{a}:alarms"]}),
+        "notification_rule": ("aws:codestarnotifications/notificationRule:NotificationRule", {
+            "detailType": "FULL", "eventTypeIds": ["codepipeline-pipeline-pipeline-execution-failed"],
+            "resource": f"arn:aws:codepipeline:us-east-1:{OWN}:p", "targets": [
+                {"address": f"arn:aws:sns:us-east-1:{a}:events"}]}),
+        "cloudformation_stack_topic": ("aws:cloudformation/stack:Stack", {
+            "templateBody": "{}", "notificationArns": [f"arn:aws:sns:us-east-1:{a}:stack-events"]}),
         "firehose_stream_from_route53": ("aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig", {
             "destinationArn": f"arn:aws:firehose:us-east-1:{a}:deliverystream/dns"}),
     }
