@@ -43,7 +43,8 @@ none and is left to other reviews). A bucket name carries no account: only
 a bucket this stack creates under that name (its `bucket` input), for a resource created after it, or one the gate
 lists in `ownS3Buckets` (aws_buckets.OwnBuckets), is known to be own; a bucket the provider names matches no name. A value taken from another resource of this stack is judged by the value the gate's mocks give it
 (an ARN in the mock account, a bucket's name); a plain HTTP(S) URL an action posts the data to names a host and no
-account: "sends the data to host X" (no gate setting lists hosts: waive a reviewed endpoint by URN); a value unknown at preview is "cannot check until known" whatever the
+account: "sends the data to host X" (no gate setting lists hosts: waive a reviewed endpoint by URN), unless it is an
+AWS endpoint (`*.amazonaws.com`, `*.on.aws`) an Output of a stack resource flowed into; a value unknown at preview is "cannot check until known" whatever the
 resource depends on (a depends_on proves nothing about a constant behind an Output). A public value (`all`) blocks. Critical (mandatory), as AGID-AWS-050: public or cross-account
 access blocks; waive a reviewed partner account by URN or list the account in ownAccountIds.
 """
@@ -80,6 +81,7 @@ _ECR_IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.
 _QUEUE_URL = re.compile(r"^https?://(?:sqs(?:-fips)?\.[a-z0-9-]+\.(?:amazonaws\.com(?:\.cn)?|api\.aws)|"
                         r"(?:[a-z0-9-]+\.)?queue\.amazonaws\.com(?:\.cn)?)(?::443)?/(?P<account>\d{12})/[^/?#]+/?$",
                         re.IGNORECASE)
+_AWS_HOSTS = (".amazonaws.com", ".amazonaws.com.cn", ".on.aws", ".api.aws")  # endpoints of AWS resources
 _URL_HOST = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?:[^@/?#]*@)?(?P<host>\[[^\]]*\]|[^:/?#]*)", re.IGNORECASE)
 
 
@@ -119,9 +121,12 @@ class _Owner:
                     "tell whose it is")
         if kind == "url":
             # a URL names a host, never an account: no setting or rule can tell it is yours, so the data it is sent
-            # is "sent to host X" (a reviewed endpoint is waived by URN)
+            # is "sent to host X" (a reviewed endpoint is waived by URN); an AWS endpoint of a stack resource (its
+            # Output flowed into the input: an API stage's invoke URL, a function URL) is the stack's own
             match = _URL_HOST.match(value)
             host = match["host"] if match else value[:200]
+            if not literal and match and host.lower().endswith(_AWS_HOSTS):
+                return None
             return (f"sends the data to host {host!r} (a URL carries no account the gate could know as yours: waive "
                     "a reviewed endpoint by URN)")
         if kind == "image":

@@ -571,3 +571,23 @@ def test_a_literal_in_the_mocks_account_is_not_own_but_a_stack_output_is(gate_pa
         assert all(m.endswith(f"account 123456789012 is a foreign account (the stack's own: {OWN}); it is the gate "
                               "mocks' placeholder account, written as a literal, not an Output of a resource of this "
                               "stack") for _, m in found), found
+
+
+def test_an_aws_endpoint_url_of_a_stack_resource_passes_a_literal_one_does_not(pack) -> None:
+    """A Transfer server's identity provider URL (every user's credentials go there) that is the stack's API stage
+    invoke URL (its Output flowed into `url`) passes; the same host written as a literal (any account's API) or
+    another host, even from an Output, blocks."""
+    pack.configure(OWN_CONFIG)
+    stage = res("aws:apigateway/stage:Stage", "idp", {"stageName": "prod", "restApi": "abc", "deployment": "d"})
+    invoke = "https://abc123.execute-api.us-east-1.amazonaws.com/prod"
+
+    def server(url: str, output: bool) -> StackResource:
+        type_ = "aws:transfer/server:Server"
+        return StackResource(type_, "sftp", urn(type_, "sftp"), {"identityProviderType": "API_GATEWAY", "url": url},
+                             dependencies=[stage.urn] if output else [],
+                             property_dependencies={"url": [stage.urn] if output else []})
+
+    assert findings(pack, stage, server(invoke, True)) == []
+    [(_, literal)] = findings(pack, stage, server(invoke, False))
+    assert "sends the data to host 'abc123.execute-api.us-east-1.amazonaws.com'" in literal
+    assert [n for n, _ in findings(pack, stage, server("https://idp.evil.example/prod", True))] == ["sftp"]
