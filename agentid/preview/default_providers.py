@@ -30,6 +30,7 @@ from agentid_components import input_limits
 from agentid_policy_packs.rules.provider_command_credentials import COMMAND_CONFIG_KEYS
 from agentid_policy_packs.rules.provider_endpoints import ENDPOINT_CONFIG_KEYS, endpoint_key
 from agentid_policy_packs.rules.provider_static_credentials import CREDENTIAL_CONFIG_KEYS
+from agentid_policy_packs.rules.provider_target_identity import TARGET_CONFIG_KEYS
 
 NAME = "default"
 # package -> the config keys whose presence makes the gate build its default provider (first one = its position)
@@ -38,8 +39,10 @@ NAME = "default"
 # engine sends as the default provider's properties
 JUDGED_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
     package: tuple(dict.fromkeys((*CREDENTIAL_CONFIG_KEYS.get(package, ()), *COMMAND_CONFIG_KEYS.get(package, ()),
-                                  *ENDPOINT_CONFIG_KEYS.get(package, ()), *PROVIDER_DEFAULTS.get(package, ()))))
-    for package in (*CREDENTIAL_CONFIG_KEYS, *COMMAND_CONFIG_KEYS, *ENDPOINT_CONFIG_KEYS, *PROVIDER_DEFAULTS)}
+                                  *ENDPOINT_CONFIG_KEYS.get(package, ()), *TARGET_CONFIG_KEYS.get(package, ()),
+                                  *PROVIDER_DEFAULTS.get(package, ()))))
+    for package in (*CREDENTIAL_CONFIG_KEYS, *COMMAND_CONFIG_KEYS, *ENDPOINT_CONFIG_KEYS, *TARGET_CONFIG_KEYS,
+                    *PROVIDER_DEFAULTS)}
 
 
 def _judged(package: str, key: str) -> bool:
