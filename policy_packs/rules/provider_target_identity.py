@@ -4,10 +4,10 @@ A provider's settings can switch the identity it deploys with, and so the accoun
 of the stack (its secrets, its "own" buckets) lands in: the gate's rules judge each resource as the stack's, and
 nothing judged where that is. Judged, on explicit providers and on default providers built from stack config:
   - aws: `assumeRoles[].roleArn` and `assumeRoleWithWebIdentity.roleArn` in an account outside `ownAccountIds`
-    (with none listed, "cannot tell": an empty list is the strictest setting, as AGID-AWS-072 has it); `profile`,
-    which picks another named credential of the deploy job's config, and `sharedCredentialsFiles` are AGID-PRV-002's;
-    here `profile` is judged: the program chooses which of the job's credentials signs in
-    (https://www.pulumi.com/registry/packages/aws/api-docs/provider/);
+    (with none listed, "cannot tell": an empty list is the strictest setting, as AGID-AWS-072 has it)
+    (https://www.pulumi.com/registry/packages/aws/api-docs/provider/). Not judged: `profile`, which picks one of the
+    deploy job's own named credentials (the common `aws:profile` stack setting; a runner should hold one identity),
+    and the change's own config files, which are AGID-PRV-002's;
   - azure-native, azuread, azure: `auxiliaryTenantIds` and an explicit `tenantId` outside the stack's own tenants
     (ownTenantIds, the stack's tenantId): tokens of another tenant
     (https://www.pulumi.com/registry/packages/azure-native/api-docs/provider/);
@@ -33,7 +33,7 @@ from .trust_policy import OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
 
 # provider package -> the inputs this rule reads (default_providers.py carries them from stack config)
 TARGET_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
-    "aws": ("assumeRoles", "assumeRoleWithWebIdentity", "profile"),
+    "aws": ("assumeRoles", "assumeRoleWithWebIdentity"),
     "azure-native": ("auxiliaryTenantIds", "tenantId"),
     "azuread": ("auxiliaryTenantIds", "tenantId"),
     "azure": ("auxiliaryTenantIds", "tenantId"),
@@ -85,13 +85,6 @@ def _aws(resource: Resource, config):
             if problem:
                 yield Violation(f"{resource.name} deploys as role {arn.strip()[:200]} ({where}): {problem}; every "
                                 "resource of the stack that uses this provider lands in that account")
-    profile = resource.props.get("profile")
-    if is_unknown(profile):
-        yield Unknown("profile")
-    elif isinstance(profile, str) and profile.strip():
-        yield Violation(f"{resource.name} signs in with profile {profile.strip()[:100]!r} of the deploy job's "
-                        "credentials: the program, not the job, chooses which credential deploys (and into which "
-                        "account); give the job one identity (OIDC) and no profile")
 
 
 def _azure(resource: Resource, config):
@@ -153,7 +146,7 @@ RULE = Rule(
     category="public-access",
     enforcement="mandatory",
     description="No provider switches the deployment into another account, tenant or project: no aws assumeRoles / "
-                "web-identity role outside the own accounts nor a named profile, no Azure tenantId or "
+                "web-identity role outside the own accounts, no Azure tenantId or "
                 "auxiliaryTenantIds outside the own tenants, no gcp impersonated service account outside the own "
                 "projects nor a literal accessToken.",
     remediation="Deploy with the CI job's own identity (OIDC) into your own accounts; list them (ownAccountIds, "

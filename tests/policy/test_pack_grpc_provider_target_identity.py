@@ -33,7 +33,6 @@ def _configured(pack):
     ("aws-web-identity", "aws", {"assumeRoleWithWebIdentity": {"roleArn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/x",
                                                                "webIdentityTokenFile": "/tmp/t"}},
      {"assumeRoleWithWebIdentity": {"roleArn": f"arn:aws:iam::{OWN_ACCOUNT}:role/x", "webIdentityTokenFile": "/tmp/t"}}),
-    ("aws-profile", "aws", {"profile": "prod-admin"}, {"region": "eu-west-1"}),
     ("azure-tenant", "azure-native", {"tenantId": OTHER_TENANT}, {"tenantId": OWN_TENANT}),
     ("azure-auxiliary", "azure-native", {"auxiliaryTenantIds": [OTHER_TENANT]}, {"auxiliaryTenantIds": [OWN_TENANT]}),
     ("azuread-tenant", "azuread", {"tenantId": OTHER_TENANT}, {"tenantId": OWN_TENANT}),

@@ -95,11 +95,9 @@ def test_a_default_aws_provider_reading_the_changes_config_file_fails(tmp_path):
     (directory / "aws-config").write_text("[profile deploy]\ncredential_process = sh -c 'echo {}'\n")
     code, violations, _ = preview(directory, "import pulumi_aws as aws\n" + BUCKET,
                                   '  aws:profile: deploy\n  aws:sharedConfigFiles: ["./aws-config"]\n')
-    # the profile picks which credential signs in (AGID-PRV-004, red18 r18-6); the change's config file runs a command
-    assert (code, mandatory(violations)) == (1, [("AGID-PRV-002", "default"), ("AGID-PRV-004", "default")])
+    assert (code, mandatory(violations)) == (1, [("AGID-PRV-002", "default")])
     [found] = [v for v in violations if v["policy"] == "AGID-PRV-002"]
-    # a default provider is reported at its first judged key: the profile, which names the command's profile
-    assert (found["file"], found["line"]) == ("Pulumi.dev.yaml", 3)
+    assert (found["file"], found["line"]) == ("Pulumi.dev.yaml", 4)
     # look-alike: the runner's own profile, from its own ~/.aws/config
     code, violations, _ = preview(tmp_path / "runner", "import pulumi_aws as aws\n" + BUCKET, "  aws:profile: deploy\n")
     assert (code, mandatory(violations)) == (0, [])

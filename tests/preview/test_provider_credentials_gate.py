@@ -48,10 +48,9 @@ aws.s3.BucketV2("c", bucket="acme-c", opts=pulumi.ResourceOptions(provider=oidc)
     (tmp_path / "waivers.yaml").write_text("policyPackConfig:\n  agent-guard:\n    all:\n      ownAccountIds: ['123456789012']\n")
     code, found = preview(tmp_path, program, "")
     assert (code, found) == (1, [("AGID-PRV-001", "pulumi:providers:aws", "keys")])
-    # red18 r18-6: a profile in the stack file picks which of the deploy job's credentials signs in
-    code, found = preview(tmp_path, program, "  aws:profile: prod-admin\n")
-    assert (code, found) == (1, [("AGID-PRV-001", "pulumi:providers:aws", "keys"),
-                                 ("AGID-PRV-004", "pulumi:providers:aws", "default")])
+    # a profile of the deploy job's own config passes (the runner holds its identities)
+    code, found = preview(tmp_path, program, "  aws:profile: deployer\n")
+    assert (code, found) == (1, [("AGID-PRV-001", "pulumi:providers:aws", "keys")])
 
 
 KUBECONFIG_WITH_TOKEN = ("apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: https://192.0.2.10}}]\n"
@@ -80,7 +79,7 @@ k8s.core.v1.ConfigMap("cm2", data={{"a": "b"}}, opts=pulumi.ResourceOptions(prov
 def test_a_key_in_the_stack_file_is_reported_at_its_line_under_its_config_name(tmp_path):
     """Not at `__main__.py:1`: the key is in Pulumi.<stack>.yaml, under the name the stack file gives it."""
     preview(tmp_path, 'import pulumi_aws as aws\naws.s3.BucketV2("b", bucket="acme-b")\n',
-            f"  aws:skipCredentialsValidation: \"true\"\n  aws:secretKey: {SECRET_KEY}\n  aws:accessKey: {ACCESS_KEY}\n")
+            f"  aws:profile: deployer\n  aws:secretKey: {SECRET_KEY}\n  aws:accessKey: {ACCESS_KEY}\n")
     [violation] = [v for v in json.loads((tmp_path / "out.json").read_text())["violations"]
                    if v["policy"] == "AGID-PRV-001"]
     assert (violation["file"], violation["line"]) == ("Pulumi.dev.yaml", 4)  # the first credential key's line
