@@ -77,32 +77,31 @@ def fork_unavailable(switch: str = FORK_ENV) -> str | None:
     return None
 
 
-class PreforkedPack:
-    """A child forked from the gate that waits for its pack's command line (`launch`) or its end (`discard`)."""
+class PreparedChild:
+    """A child forked from the gate that waits on a control pipe for one launch request (`_send`) or for its end
+    (`discard`): the packs' and the program's (agentid.preview.program_fork) share this handshake."""
 
-    def __init__(self, pid: int, control: int, stdout: Any, stderr_file: Any) -> None:
+    what = "child"
+
+    def __init__(self, pid: int, control: int) -> None:
         self.pid = pid
         self._control = control  # write end: the launch request, then closed
-        self.stdout = stdout  # read end of the child's stdout
-        self.stderr_file = stderr_file  # the child's stderr (a temporary file)
         self._used = False
-        self._lock = threading.Lock()  # a session closing while its pack starts: launch or discard, once
+        self._lock = threading.Lock()  # a session closing while its child starts: launch or discard, once
 
-    def launch(self, args: Sequence[str], *, cwd: str | Path, env: Mapping[str, str]) -> ForkedProcess:
-        """Make the child `python -u -m pulumi.policy *args` (cwd, env); the process to talk to and stop."""
+    def _send(self, request: dict[str, Any]) -> None:
+        """Hand the child its launch request, once; the child is reaped when it is gone (the caller reports)."""
         with self._lock:
             if self._used:
-                raise OSError("the prepared pack process was discarded or launched already")
+                raise OSError(f"the prepared {self.what} process was discarded or launched already")
             self._used = True
-        request = json.dumps({"args": list(args), "cwd": str(cwd), "env": dict(env)}).encode()
         try:
-            _write_all(self._control, request)
+            _write_all(self._control, json.dumps(request).encode())
         except OSError:  # the child is gone: reap it, the caller reports the error
             os.waitpid(self.pid, 0)
             raise
         finally:
             os.close(self._control)
-        return ForkedProcess(self.pid, self.stdout, [sys.executable, "-u", "-m", "pulumi.policy", *args])
 
     def discard(self) -> None:
         """End a child that was never launched (it reads end of file and exits) and reap it."""
@@ -115,6 +114,28 @@ class PreforkedPack:
             os.waitpid(self.pid, 0)
         except ChildProcessError:
             pass
+        self._discarded()
+
+    def _discarded(self) -> None:
+        """What else a discarded child leaves to close."""
+
+
+class PreforkedPack(PreparedChild):
+    """A child forked from the gate that waits for its pack's command line (`launch`) or its end (`discard`)."""
+
+    what = "pack"
+
+    def __init__(self, pid: int, control: int, stdout: Any, stderr_file: Any) -> None:
+        super().__init__(pid, control)
+        self.stdout = stdout  # read end of the child's stdout
+        self.stderr_file = stderr_file  # the child's stderr (a temporary file)
+
+    def launch(self, args: Sequence[str], *, cwd: str | Path, env: Mapping[str, str]) -> ForkedProcess:
+        """Make the child `python -u -m pulumi.policy *args` (cwd, env); the process to talk to and stop."""
+        self._send({"args": list(args), "cwd": str(cwd), "env": dict(env)})
+        return ForkedProcess(self.pid, self.stdout, [sys.executable, "-u", "-m", "pulumi.policy", *args])
+
+    def _discarded(self) -> None:
         self.stdout.close()
         self.stderr_file.close()
 

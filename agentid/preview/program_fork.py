@@ -48,7 +48,6 @@ import json
 import os
 import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -73,45 +72,18 @@ def fork_unavailable() -> str | None:
     return None
 
 
-class PreforkedProgram:
+class PreforkedProgram(pack_fork.PreparedChild):
     """A child forked from the gate that waits for its program's launch (`launch`) or its end (`discard`)."""
 
-    def __init__(self, pid: int, control: int) -> None:
-        self.pid = pid
-        self._control = control
-        self._used = False
-        self._lock = threading.Lock()
+    what = "program"
 
     def launch(self, *, argv: list[str], env: dict[str, str], cwd: str, view: list[str], stdout: str,
                stderr: str, file_limit: int) -> pack_fork.ForkedProcess:
         """Make the child run `argv` (`python -u SCRIPT ARGS`) in the sandbox `view` builds; the process to wait
         for and kill (killing it takes the whole pid namespace with it)."""
-        with self._lock:
-            if self._used:
-                raise OSError("the prepared program process was discarded or launched already")
-            self._used = True
-        request = json.dumps({"argv": argv, "env": env, "cwd": cwd, "view": view, "stdout": stdout,
-                              "stderr": stderr, "file_limit": file_limit}).encode()
-        try:
-            pack_fork._write_all(self._control, request)
-        except OSError:
-            os.waitpid(self.pid, 0)
-            raise
-        finally:
-            os.close(self._control)
+        self._send({"argv": argv, "env": env, "cwd": cwd, "view": view, "stdout": stdout, "stderr": stderr,
+                    "file_limit": file_limit})
         return pack_fork.ForkedProcess(self.pid, None, list(argv))
-
-    def discard(self) -> None:
-        """End a child that was never launched (it reads end of file and exits) and reap it."""
-        with self._lock:
-            if self._used:
-                return
-            self._used = True
-        os.close(self._control)
-        try:
-            os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            pass
 
 
 def prefork() -> tuple[PreforkedProgram | None, str | None]:

@@ -10,45 +10,22 @@ safe pin as the Allow's own condition, and passes.
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from agentid.analyzer_client import StackResource
 from tests.policy.pack_cases import flagged_names, stack_findings
 from tests.policy.test_pack_grpc import urn
+from tests.policy.test_pack_grpc_aws_escalation_awsesc3 import TRUST, allow, aws020, document, policy  # noqa: F401 - one set of helpers
 
 POLICY = "aws:iam/policy:Policy"
 ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
 VIEW = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 CLUSTER_ADMIN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
-TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
-
-
-def allow(actions, resource="*", condition=None) -> dict:
-    statement = {"Effect": "Allow", "Action": actions, "Resource": resource}
-    return {**statement, "Condition": condition} if condition else statement
 
 
 def deny(actions, condition, resource="*") -> dict:
     return {"Effect": "Deny", "Action": actions, "Resource": resource, "Condition": condition}
-
-
-def document(*statements) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def policy(*statements) -> tuple:
-    return (POLICY, "tool", {"policy": document(*statements)})
-
-
-def aws020(pack, *statements) -> tuple[list[str], list[str]]:
-    """(names AGID-AWS-020 flags, the messages) for one managed policy of `statements`; every one mandatory."""
-    type_, name, props = policy(*statements)
-    diags = [d for d in pack.analyze(type_, name, urn(type_, name), props) if d.policy_name == "AGID-AWS-020"]
-    assert all(d.enforcement_level == "mandatory" for d in diags)
-    return [name for _ in diags], [d.message for d in diags]
 
 
 PASS_BEDROCK = {"StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}}
