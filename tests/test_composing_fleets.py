@@ -73,7 +73,9 @@ def write_project(root: Path, replace: dict[str, tuple[str, str]] | None = None)
 
 def preview(project: Path) -> tuple[subprocess.CompletedProcess, dict]:
     completed = subprocess.run([sys.executable, "-m", "agentid.cli", "preview", "--stack", "dev", "--json", "out.json",
-                                "--trusted-repository-owner", "acme"],  # README's agents are acme's (AGID-GEN-006)
+                                "--trusted-repository-owner", "acme",  # README's agents are acme's (AGID-GEN-006)
+                                # the us-account provider assumes a role there (AGID-PRV-004), as the README says
+                                "--own-account", "222222222222"],
                                cwd=project, capture_output=True, text=True, timeout=600)
     return completed, json.loads((project / "out.json").read_text())
 

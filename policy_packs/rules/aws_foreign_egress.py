@@ -34,7 +34,7 @@ from agentid_policy_packs.analysis.aws_patterns import is_everything, is_pattern
 from agentid_policy_packs.analysis.aws_policy import Statement
 from agentid_policy_packs.analysis.aws_trust import OwnIds
 
-from .base import Resource, Rule
+from .base import Resource, Rule, Unknown, Violation
 from .documents import IDENTITY_POLICY_TYPES
 from .identity_policy import judge_identity_policies
 from .trust_policy import OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS, OWN_IDS_SCHEMA
@@ -49,8 +49,9 @@ _EXACT = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike", "Arn
 
 @lru_cache(maxsize=1)
 def egress_actions() -> dict[str, tuple[str, str]]:
-    """action -> (service, reason), from aws_egress_actions.yaml."""
-    return {action: (entry["service"], entry["reason"]) for entry in data_yaml.load(EGRESS_FILE)
+    """action -> (the service field of its resources' ARNs, reason), from aws_egress_actions.yaml (`arn_service`
+    where it differs from the action's IAM prefix: kafka-cluster actions name `arn:aws:kafka:` ARNs)."""
+    return {action: (entry.get("arn_service", entry["service"]), entry["reason"]) for entry in data_yaml.load(EGRESS_FILE)
             for action in entry["actions"]}
 
 
@@ -73,7 +74,7 @@ def owner_pinned(statement: Statement, own: OwnAccounts, orgs: OwnIds) -> bool:
                for values in _exact_values(statement, _ORG_KEYS))
 
 
-def _problem(pattern: str, service: str, own: OwnAccounts) -> str | None:
+def _problem(pattern: str, service: str, own: OwnAccounts, literal: bool = False) -> str | None:
     """Where sending to the resources `pattern` names goes, when not known own; None when own or not that service."""
     if is_everything(pattern):
         return None  # every resource: AGID-AWS-011
@@ -87,15 +88,25 @@ def _problem(pattern: str, service: str, own: OwnAccounts) -> str | None:
         return None  # a bucket ARN names no account (AGID-AWS-073's); the caller's own account
     if is_pattern(account):
         return "any account"
-    if account in own.listed or account in invented_accounts():
+    if account in own.listed:
         return None
+    if account in invented_accounts():
+        if not literal:
+            return None  # an ARN of a stack resource, as the gate's mocks invent it (an Output flowed in)
+        # red17 r17-1: written as a literal, the mocks' placeholder account is that account's at deployment
+        if own.listed:
+            return (f"account {account}, not one of the stack's own ({', '.join(sorted(own.listed))}): the gate "
+                    "mocks' placeholder account, written as a literal, not an Output of a resource of this stack")
+        return (f"account {account}, and the gate lists no own accounts, so it cannot tell whether it is yours "
+                "(ownAccountIds, agentid preview --own-account); it is the gate mocks' placeholder account, written "
+                "as a literal")
     if not own.listed:
         return (f"account {account}, and the gate lists no own accounts, so it cannot tell whether it is yours "
                 "(ownAccountIds, agentid preview --own-account)")
     return f"account {account}, not one of the stack's own ({', '.join(sorted(own.listed))})"
 
 
-def _findings(document: PolicyDocument, own: OwnAccounts, orgs: OwnIds) -> list[Finding]:
+def _findings(document: PolicyDocument, own: OwnAccounts, orgs: OwnIds, literal: bool = False) -> list[Finding]:
     findings = []
     for statement in live_allows(document.statements):
         if statement.not_resource or owner_pinned(statement, own, orgs):
@@ -106,7 +117,7 @@ def _findings(document: PolicyDocument, own: OwnAccounts, orgs: OwnIds) -> list[
             if not statement.matches_action(action):
                 continue
             for pattern in statement.resources:
-                problem = _problem(pattern, service, own)
+                problem = _problem(pattern, service, own, literal)
                 if problem:
                     by_target.setdefault((pattern, problem), []).append(action)
                     reasons[(pattern, problem)] = reason
@@ -116,13 +127,30 @@ def _findings(document: PolicyDocument, own: OwnAccounts, orgs: OwnIds) -> list[
     return findings
 
 
-def check(resource: Resource, config):
+# the inputs identity documents are read from (documents.identity_policies)
+_DOCUMENT_INPUTS = ("policy", "inlinePolicies", "policyDocument", "inlinePolicy")
+
+
+def _literal(resource: Resource) -> bool:
+    """No Output of another resource flowed into the resource's policy document (the engine's propertyDependencies;
+    the gate sends none for a resource whose inputs are all literals)."""
+    deps = resource.property_dependencies or {}
+    return not any(deps.get(key) for key in _DOCUMENT_INPUTS)
+
+
+def check(resources, config):
     # Nothing listed is "cannot tell", never "off": the list's strictness is "fewer entries is stricter", so a pull
     # request may shorten the gate's list to nothing, and that must not switch the rule off.
     own = OwnAccounts.from_config(config)
     orgs = OwnIds.from_config(config)
-    yield from judge_identity_policies(resource, lambda document, _: _findings(document, own, orgs),
-                                       ("foreign-egress",))
+    for resource in resources:
+        if resource.type not in IDENTITY_POLICY_TYPES:
+            continue
+        literal = _literal(resource)
+        for outcome in judge_identity_policies(resource, lambda document, _: _findings(document, own, orgs, literal),
+                                               ("foreign-egress",)):
+            yield (Unknown(outcome.path, resource.urn) if isinstance(outcome, Unknown)
+                   else Violation(f"{resource.name}: {outcome.message}", resource.urn, category=outcome.category))
 
 
 RULE = Rule(
@@ -139,7 +167,8 @@ RULE = Rule(
                 "account>\"}; a reviewed partner channel needs a waiver.",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount",
     check=check,
-    resource_types=IDENTITY_POLICY_TYPES,
+    stack=True,  # a stack rule: whether an Output flowed into the document (propertyDependencies) decides the mocks' account
+    reads=IDENTITY_POLICY_TYPES,
     config={"ownAccountIds": [], "ownOrganizationIds": []},
     config_schema={**OWN_ACCOUNTS_SCHEMA, "ownOrganizationIds": OWN_IDS_SCHEMA["ownOrganizationIds"]},
     config_strictness={**OWN_ACCOUNTS_STRICTNESS, "ownOrganizationIds": "subset"},

