@@ -50,7 +50,9 @@ def load_definition(body: Any) -> Mapping[str, Any]:
     return body
 
 
-def _schemes(definition: Mapping[str, Any]) -> Mapping[str, Any]:
+def security_schemes(definition: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The definition's security schemes by name: Swagger 2 `securityDefinitions`, then OpenAPI 3
+    `components.securitySchemes` (the later wins on a shared name)."""
     components = definition.get("components")
     schemes = components.get("securitySchemes") if isinstance(components, Mapping) else None
     legacy = definition.get("securityDefinitions")
@@ -95,7 +97,7 @@ def unauthenticated_operations(definition: Mapping[str, Any]) -> list[str]:
     """`METHOD /path (why)` for each operation that admits callers without authentication.
 
     Raises ValueError when a path item or an operation is not an object (the definition cannot be judged)."""
-    schemes, default = _schemes(definition), definition.get("security")
+    schemes, default = security_schemes(definition), definition.get("security")
     found = []
     for path, item in (definition.get("paths") or {}).items():
         if not isinstance(item, Mapping):

@@ -30,7 +30,7 @@ import base64
 import re
 from collections.abc import Iterator
 
-from agentid_policy_packs.analysis.openapi_auth import load_definition
+from agentid_policy_packs.analysis.openapi_auth import load_definition, security_schemes
 from agentid_policy_packs.analysis.values import is_unknown
 
 from . import inbound_multi_tenant_issuer as gen008
@@ -107,10 +107,7 @@ def _document_references(text, encoding: str | None) -> list[tuple[str, str, str
         definition = load_definition(text)
     except ValueError:
         return None
-    components = definition.get("components")
-    schemes = {**(definition.get("securityDefinitions") if isinstance(definition.get("securityDefinitions"), dict) else {}),
-               **(components.get("securitySchemes") if isinstance(components, dict)
-                  and isinstance(components.get("securitySchemes"), dict) else {})}
+    schemes = security_schemes(definition)
     found = []
     for name, scheme in schemes.items():
         if not isinstance(scheme, dict):

@@ -79,7 +79,7 @@ from pathlib import Path
 from agentid_components import data_yaml
 from agentid_policy_packs.analysis.apim_policy import PolicyError, validations
 from agentid_policy_packs.analysis.gcp_iam import pinned_claims
-from agentid_policy_packs.analysis.openapi_auth import load_definition
+from agentid_policy_packs.analysis.openapi_auth import load_definition, security_schemes
 from agentid_policy_packs.analysis.values import is_unknown
 
 from . import federated_subject_own_tenant as gen006
@@ -401,10 +401,7 @@ def _definition_schemes(entry: dict, text) -> list[tuple[str, str, object]]:
         definition = load_definition(text)
     except ValueError as error:
         raise _Unreadable(f"not an OpenAPI definition ({error})") from None
-    components = definition.get("components")
-    schemes = {**(definition.get("securityDefinitions") if isinstance(definition.get("securityDefinitions"), dict) else {}),
-               **(components.get("securitySchemes") if isinstance(components, dict)
-                  and isinstance(components.get("securitySchemes"), dict) else {})}
+    schemes = security_schemes(definition)
     found = []
     for name, scheme in schemes.items():
         if not isinstance(scheme, dict):
