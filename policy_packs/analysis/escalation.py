@@ -447,9 +447,14 @@ def takeovers(statements: Sequence[LabelledStatement], today: date | None = None
             continue
         met: list[tuple[Requirement, list[Grant]]] = []
         for requirement in method.requires:
-            grants = granting_statements(requirement, statements, today, takeover=True)
-            if not grants and requirement.created_by:
+            if _recreates_target(requirement):
+                # delete-and-recreate (SsmReplaceDocument): a named target the holder cannot create again under its
+                # name is only lost, not taken over; one it can is met on the created names (escalation_findings')
                 grants = _on_created(requirement, method, statements, today)
+            else:
+                grants = granting_statements(requirement, statements, today, takeover=True)
+                if not grants and requirement.created_by:
+                    grants = _on_created(requirement, method, statements, today)
             if not grants:
                 break
             met.append((requirement, grants))
@@ -462,6 +467,13 @@ def takeovers(statements: Sequence[LabelledStatement], today: date | None = None
                                 for t in targets)
                 found.append(Takeover(method, targets, evidence, sources))
     return found
+
+
+def _recreates_target(requirement: Requirement) -> bool:
+    """Is the resource `requirement` takes over the very one its `created_by` action creates (no other resource type
+    listed): delete a document, then create the holder's under its name? Then the method is met only on the names
+    both grants reach (their patterns overlap as sets, aws_patterns.overlaps), never on a named target alone."""
+    return bool(requirement.target and requirement.created_by and not requirement.resources)
 
 
 def _on_created(requirement: Requirement, method: EscalationMethod, statements: Sequence[LabelledStatement],
