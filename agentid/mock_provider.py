@@ -41,12 +41,14 @@ def forged_output(type_token: str, key: str) -> bool:
     return key not in _sdk_inputs(type_token)
 
 
-@functools.lru_cache(maxsize=None)
 def sdk_input_names(type_token: str) -> frozenset[str]:
     """The camelCase inputs of the type's SDK `*Args` class (empty when it cannot be read): see `_sdk_inputs`."""
     return _sdk_inputs(type_token)
 
 
+# Once a type (issue 17): every registration asks it (forged_output, autoname), in the gate's monitor, the program
+# child and the packs; read afresh each time it re-parsed a generated file per input named like a computed output.
+@functools.lru_cache(maxsize=None)
 def _sdk_inputs(type_token: str) -> frozenset[str]:
     """The camelCase inputs of the type's SDK `*Args` class (via the SDK's own resource_modules register), or the
     empty set when it cannot be read.

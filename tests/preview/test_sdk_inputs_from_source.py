@@ -157,3 +157,30 @@ def test_azure_name_inputs_and_autonaming_strategies_follow_the_provider(type_, 
     assert {"random": len(name) == 16 and name.startswith("agent-id"), "copy": name == "agent-id",
             "uuid": len(name) == 36}[expected[1]], name
     assert mock_provider.autoname(type_, "agent-id", {expected[0]: "given"}) is None
+
+
+def test_the_sdk_file_is_read_once_a_type_however_many_resources_ask(monkeypatch):
+    """Every registration asks for its type's SDK inputs (forged outputs, autonaming), in the gate's monitor, the
+    program child and the packs. Read afresh each time (a531a3e moved the cache off `_sdk_inputs`), the generated
+    file was opened and parsed again per resource and per input named like a computed output: 500 Azure agents'
+    program child spent several seconds there (issue 17)."""
+    calls = []
+    read = mock_provider._args_in_source
+
+    def counting(origin, fqn, cls_name):
+        calls.append(cls_name)
+        return read(origin, fqn, cls_name)
+
+    getattr(mock_provider._sdk_inputs, "cache_clear", lambda: None)()
+    monkeypatch.setattr(mock_provider, "_args_in_source", counting)
+    types = {
+        "azure-native:authorization:RoleAssignment": {"principalId": "p", "roleAssignmentName": "g", "scope": "/s"},
+        "azuread:index/servicePrincipal:ServicePrincipal": {"clientId": "c"},
+        "azure-native:managedidentity:UserAssignedIdentity": {"resourceGroupName": "rg"},
+    }
+    for index in range(50):
+        for token, inputs in types.items():
+            _, state = mock_provider.mock_outputs(token, f"r{index}", dict(inputs))
+            assert mock_provider.forged_output(token, "arn") is True
+    assert sorted(calls) == ["RoleAssignment", "ServicePrincipal", "UserAssignedIdentity"]
+    assert state["tenantId"] == mock_provider.MOCK_TENANT
