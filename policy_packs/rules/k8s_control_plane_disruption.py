@@ -9,8 +9,9 @@ denial of service with none of the controllers' credentials (so high, not an esc
 PriorityLevelConfigurations (flowcontrol.apiserver.k8s.io, cluster-scoped) do the same through the API server: a
 schema classifying the controllers', the scheduler's or the nodes' requests into a one-share level starves them.
 Cluster-wide deletes are the same kind: other namespaces' workloads (kube-system's DNS and networking add-ons, the
-policy engine's webhook backend, which fails open), Node objects (their pods are garbage-collected), namespaces and
-CRDs (the policy engine's constraints with them).
+policy engine's webhook backend, which fails open), their pods (delete and deletecollection bypass PodDisruptionBudgets,
+pods/eviction evicts every pod no budget protects; the re-created pods are rescheduled, where the holder steers them
+too), Node objects (their pods are garbage-collected), namespaces and CRDs (the policy engine's constraints with them).
 Judged as AGID-K8S-005
 judges its paths (analysis/k8s_rbac_facts.yaml `disruption_paths`, sources there): a ClusterRole as bound in every
 namespace (a RoleBinding of it into kube-system, an aggregated role fed by its labels: the ClusterRole is judged),
@@ -128,12 +129,14 @@ RULE = Rule(
     category="availability",
     description="No ClusterRole, and no Role in a system namespace (kube-system, kube-node-lease, gke-*), creates, "
                 "updates, patches or deletes coordination.k8s.io Leases or LeaseCandidates or API Priority and Fairness "
-                "FlowSchemas / PriorityLevelConfigurations, or deletes workloads, nodes, namespaces or CRDs, and the "
+                "FlowSchemas / PriorityLevelConfigurations, or deletes workloads, pods, nodes, namespaces or CRDs or "
+                "evicts pods, and the "
                 "stack writes no Lease there nor flow control over other clients' requests: whoever does takes leadership from kube-controller-manager, "
                 "kube-scheduler and the cloud controllers, fakes node heartbeats, starves their API requests or "
-                "removes the DNS, networking and policy-engine components (a cluster-wide denial of service).",
+                "removes the DNS, networking and policy-engine components and other tenants' pods past their "
+                "PodDisruptionBudgets (a cluster-wide denial of service).",
     remediation="Grant lease writes in a namespaced Role of the workload's own namespace (create, plus get/update "
-                "on its own Lease by resourceNames) and deletes in a Role of that namespace, never in a ClusterRole "
+                "on its own Lease by resourceNames) and deletes or evictions in a Role of that namespace, never in a ClusterRole "
                 "or in kube-system; leave flow control to cluster administrators.",
     url="https://kubernetes.io/docs/concepts/architecture/leases/#leader-election",
     check=check,

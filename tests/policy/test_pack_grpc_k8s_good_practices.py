@@ -75,6 +75,10 @@ RISKS = {
                              ROLE, "agents", _rule([""], ["pods/log"], ["get"])),
     "leader-election leases": (ROLE, "kube-system", _rule(["coordination.k8s.io"], ["leases"], ["update"]),
                                [("AGID-K8S-018", M)], ROLE, "agents", _rule(["coordination.k8s.io"], ["leases"], ["update"])),
+    "deleting other namespaces' pods": (CLUSTER_ROLE, None, _rule([""], ["pods"], ["deletecollection"]),
+                                        [("AGID-K8S-018", M)], ROLE, "agents", _rule([""], ["pods"], ["deletecollection"])),
+    "evicting other namespaces' pods": (ROLE, "kube-system", _rule([""], ["pods/eviction"], ["create"]),
+                                        [("AGID-K8S-018", M)], CLUSTER_ROLE, None, _rule([""], ["pods/eviction"], ["get"])),
 }
 
 

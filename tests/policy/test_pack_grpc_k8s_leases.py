@@ -155,6 +155,19 @@ DELETES = {
                     "resourceNames": ["gatekeeper-system"]}, "delete on namespaces (resourceNames gatekeeper-system"),
     "CRDs": ({"apiGroups": ["apiextensions.k8s.io"], "resources": ["customresourcedefinitions"], "verbs": ["delete"]},
              "delete on customresourcedefinitions"),
+    # issue 11 (3): any pod of any namespace, past its PodDisruptionBudget (before, these passed as "transient")
+    "pods": ({"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "delete"]}, "delete on pods"),
+    "pods by collection": ({"apiGroups": [""], "resources": ["pods"], "verbs": ["deletecollection"]},
+                           "deletecollection on pods"),
+    "pods by verb wildcard": ({"apiGroups": [""], "resources": ["pods"], "verbs": ["*"]}, "* on pods"),
+    "pods by group and resource wildcard": ({"apiGroups": ["*"], "resources": ["*"], "verbs": ["delete"]},
+                                            "delete on pods"),
+    "named control-plane pod": ({"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"],
+                                 "resourceNames": ["kube-apiserver-node-1"]},
+                                "delete on pods (resourceNames kube-apiserver-node-1"),
+    "evictions": ({"apiGroups": [""], "resources": ["pods/eviction"], "verbs": ["create"]}, "create on pods/eviction"),
+    "evictions by subresource wildcard": ({"apiGroups": [""], "resources": ["*/eviction"], "verbs": ["create"]},
+                                          "create on pods/eviction"),
 }
 
 
@@ -165,7 +178,7 @@ def test_cluster_wide_deletes_of_control_components_are_flagged(pack, case) -> N
     assert (rule_id, level) == (RULE, "mandatory") and fragment in message and "in every namespace" in message
 
 
-@pytest.mark.parametrize("case", ["workloads", "namespaces"])
+@pytest.mark.parametrize("case", ["workloads", "namespaces", "pods", "pods by collection", "evictions"])
 def test_the_same_deletes_in_kube_system_are_flagged_and_in_the_agents_namespace_pass(pack, case) -> None:
     rule, fragment = DELETES[case]
     assert [(r, level) for r, level, _ in _diags(pack, ROLE, _role("kube-system", rule))] == [(RULE, "mandatory")]
@@ -173,12 +186,21 @@ def test_the_same_deletes_in_kube_system_are_flagged_and_in_the_agents_namespace
 
 
 @pytest.mark.parametrize("rule", [
-    {"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]},  # re-created by their controllers
+    {"apiGroups": [""], "resources": ["pods", "pods/log"], "verbs": ["get", "list", "watch"]},
+    {"apiGroups": [""], "resources": ["pods/eviction"], "verbs": ["get"]},  # only create evicts
+    {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": ["get", "list"]},
+    {"apiGroups": ["apps"], "resources": ["pods"], "verbs": ["delete"]},  # pods are in the core group only
     {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list", "watch"]},
     {"apiGroups": [""], "resources": ["nodes", "namespaces"], "verbs": ["get", "list"]},
 ])
-def test_pod_deletes_and_reads_pass(pack, rule) -> None:
+def test_pod_reads_and_non_matching_spellings_pass(pack, rule) -> None:
     assert _mine(pack, CLUSTER_ROLE, _role(None, rule)) == []
+
+
+def test_the_agent_deleting_and_evicting_its_own_pods_passes(pack) -> None:
+    """A Role of the agent's own namespace: its own pods are its own trust boundary."""
+    rule = {"apiGroups": [""], "resources": ["pods", "pods/eviction"], "verbs": ["create", "delete", "deletecollection"]}
+    assert _diags(pack, ROLE, _role("agents", rule)) == []
 
 
 @pytest.mark.parametrize("namespace", ["flux-system", "argocd", "kyverno", "cert-manager"])
