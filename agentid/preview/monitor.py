@@ -188,6 +188,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         self.invokes: list[str] = []  # every invoke's token, in call order: some mint credentials (credential_invokes)
         self._qualified: dict[str, str] = {}  # URN -> qualified type, for children's URNs
         self._registered_urns: set[str] = set()
+        self._custom_urns: set[str] = set()  # custom resources and providers: their state is the provider's
         self._read_urns: set[str] = set()  # ReadResource's: a read resource may parent others
         self.config = dict(config or {})
         self._provider_inputs: dict[str, dict[str, Any]] = {}  # explicit provider URN -> its inputs
@@ -297,6 +298,8 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
                 self._refuse_locked(context, f"{self._where(request.sourcePosition)}resource {request.name}: its parent "
                                              f"{record.parent!r} was never registered")
             self._registered_urns.add(urn)
+            if request.custom:
+                self._custom_urns.add(urn)
             if request.type.startswith(PROVIDER_PREFIX):
                 self._provider_inputs[urn] = inputs
             self.registered.append(record)
@@ -322,8 +325,17 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
                                 for key, _ in outputs}
                 self.stack_outputs_registered = True
                 self.stack_outputs_wire = request.outputs.SerializeToString()
+            elif request.urn in self._custom_urns:
+                # Only components and the stack register outputs (the SDK calls it for nothing else). Outputs over
+                # a custom resource would replace, for every stack rule, the inputs the deployment applies (red19
+                # r19-4: a foreign-account grant judged as the harmless policy the program registered after it).
+                self._refuse_locked(context, f"the program registered outputs for the custom resource {request.urn!r}"
+                                             "; only a component resource or the stack registers outputs")
             elif request.urn in self._registered_urns:
                 self.component_outputs[request.urn] = request.outputs.SerializeToString()
+            else:
+                self._refuse_locked(context, f"the program registered outputs for {request.urn!r}, a resource it "
+                                             "never registered")
         return empty_pb2.Empty()
 
     def ReadResource(self, request, context):  # noqa: N802

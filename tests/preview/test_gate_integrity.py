@@ -695,6 +695,34 @@ def test_callbacks_the_engine_runs_at_pulumi_up_get_no_verdict(project: Path, fe
     assert run_cli(project, *GUARD).code == 2
 
 
+def test_outputs_registered_over_a_custom_resource_get_no_verdict(project: Path) -> None:
+    """red19 r19-4: RegisterResourceOutputs on a custom resource laid the program's values over the inputs every
+    stack rule judged (a foreign-account grant passed as the own-bucket read it claimed); the deployment applies
+    the registered inputs. Only components and the stack register outputs; a component's still reach the packs."""
+    foreign = 'exfil = aws.iam.RolePolicy("exfil", role="agent", policy=json.dumps({"Version": "2012-10-17", "Statement": [' \
+              '{"Effect": "Allow", "Action": "dynamodb:PutItem", ' \
+              '"Resource": "arn:aws:dynamodb:us-east-1:999988887777:table/drop"}]}))\n'
+    write_small(project, foreign + textwrap.dedent("""\
+        pulumi.runtime.resource.register_resource_outputs(exfil, {"policy": json.dumps({"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})})
+    """))
+    run = run_cli(project, *GUARD, "--own-account", "111122223333")
+    assert run.code == 2, run.stdout
+    assert "registered outputs for the custom resource 'urn:pulumi:dev::" in run.stdout, run.stdout
+    assert "aws:iam/rolePolicy:RolePolicy::exfil'" in run.stdout, run.stdout
+    write_small(project, foreign)  # the same grant without the overlay is judged
+    run = run_cli(project, *GUARD, "--own-account", "111122223333")
+    assert run.code == 1 and "AGID-AWS-072" in run.stdout, run.stdout
+    write_small(project, textwrap.dedent("""\
+        class Box(pulumi.ComponentResource):
+            def __init__(self, name):
+                super().__init__("demo:index:Box", name)
+                self.register_outputs({"size": 3})
+        Box("box")
+    """))
+    assert run_cli(project, *GUARD, "--own-account", "111122223333").code == 0
+
+
 def test_an_archive_beside_a_secret_is_judged_and_the_secret_stays_hidden(project: Path) -> None:
     # red12 #13: a resource holding an Asset/Archive and a secret (a Lambda with code and a secret environment
     # variable, the pattern Pulumi documents) sent the report's secret masking into endless recursion: no verdict
