@@ -43,6 +43,26 @@ def lint(
     own_s3_buckets: Annotated[list[str], typer.Option(
         "--own-s3-bucket", metavar="BUCKET", help="An S3 bucket of yours, by name (repeatable): a bucket ARN names no "
         "account, so writing into a bucket counts as own only for a listed one (ownS3Buckets, AGID-AWS-073).")] = [],  # noqa: B006
+    trusted_repository_owners: Annotated[list[str], typer.Option(
+        "--trusted-repository-owner", metavar="OWNER", help="A GitHub organization or user (login, or numeric "
+        "repository_owner_id) of yours (repeatable): a trust policy pinning a subject of its repositories passes "
+        "(trustedRepositoryOwners, AGID-GEN-006). Without one, a pinned GitHub subject is \"cannot tell whether the "
+        "owner is yours\": a finding, as at the gate.")] = [],  # noqa: B006
+    trusted_gitlab_groups: Annotated[list[str], typer.Option(
+        "--trusted-gitlab-group", metavar="GROUP", help="A GitLab.com top-level group of yours "
+        "(trustedGitLabGroups, AGID-GEN-006); repeatable.")] = [],  # noqa: B006
+    trusted_terraform_organizations: Annotated[list[str], typer.Option(
+        "--trusted-terraform-organization", metavar="ORG", help="An HCP Terraform organization of yours "
+        "(trustedTerraformOrganizations, AGID-GEN-006); repeatable.")] = [],  # noqa: B006
+    trusted_azure_devops_organizations: Annotated[list[str], typer.Option(
+        "--trusted-azure-devops-organization", metavar="ORG", help="An Azure DevOps organization of yours "
+        "(trustedAzureDevOpsOrganizations, AGID-GEN-006); repeatable.")] = [],  # noqa: B006
+    trusted_issuers: Annotated[list[str], typer.Option(
+        "--trusted-issuer", metavar="URL", help="An OIDC issuer you run (an EKS cluster's, a self-managed one) that a "
+        "trust policy's oidc-provider/HOST may name (trustedIssuers, AGID-GEN-006/009/010); repeatable.")] = [],  # noqa: B006
+    own_gcp_projects: Annotated[list[str], typer.Option(
+        "--own-gcp-project", metavar="PROJECT", help="A Google Cloud project id or number of yours (repeatable): a "
+        "trusted GKE cluster issuer in it is own (ownGcpProjects, AGID-GEN-009).")] = [],  # noqa: B006
 ) -> None:
     """Judge IAM policies and Azure role definitions: broad grants, escalation, weak trust, unreadable documents.
 
@@ -57,7 +77,10 @@ def lint(
     from agentid_components.text_safety import visible
     from agentid_policy_packs.rules.files import AZURE_ROLE, NotADocument, documents_in, lint_document
 
-    settings = _settings(own_accounts, own_organizations, own_s3_buckets)
+    settings = _settings(own_accounts, own_organizations, own_s3_buckets) | _trust_settings(
+        {"trustedRepositoryOwners": trusted_repository_owners, "trustedGitLabGroups": trusted_gitlab_groups,
+         "trustedTerraformOrganizations": trusted_terraform_organizations,
+         "trustedAzureDevOpsOrganizations": trusted_azure_devops_organizations}, trusted_issuers, own_gcp_projects)
     results: list[dict] = []
     errors: list[dict] = []
     paths = expand(files, (".json",))
@@ -102,6 +125,28 @@ def _settings(accounts: list[str], organizations: list[str], buckets: list[str])
     try:
         return {"ownAccountIds": checked_accounts([a.strip() for a in accounts]),
                 **checked_aws_ids({"ownOrganizationIds": organizations, "ownS3Buckets": buckets})}
+    except ConfigError as error:
+        typer.echo(f"agentid lint: {error}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+def _trust_settings(tenants: dict[str, list[str]], issuers: list[str], projects: list[str]) -> dict[str, list[str]]:
+    """The own tenants, issuers and GCP projects a trust policy is judged with (the same pack-wide settings, checked
+    the same way, as `agentid preview --trusted-repository-owner / --trusted-issuer / --own-gcp-project`); exit 2
+    naming the first bad value. None given: a pinned platform subject or a cluster issuer is "cannot tell"."""
+    if not (any(tenants.values()) or issuers or projects):
+        return {}
+    from agentid.preview import trusted_issuers
+    from agentid.preview.runner import checked_gcp, checked_tenants
+    from agentid.preview.stack_config import ConfigError
+
+    try:
+        settings = {k: v for k, v in checked_tenants(tenants).items() if v}
+        if issuers:
+            settings["trustedIssuers"] = list(trusted_issuers.checked(issuers))
+        if projects:
+            settings["ownGcpProjects"] = checked_gcp([], projects)["ownGcpProjects"]
+        return settings
     except ConfigError as error:
         typer.echo(f"agentid lint: {error}", err=True)
         raise typer.Exit(EXIT_INVALID) from None

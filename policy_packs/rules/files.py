@@ -9,7 +9,9 @@ as the pack gives at deploy time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .base import Resource, Rule, Violation, run_resource_rule, run_stack_rule
@@ -34,11 +36,64 @@ def _identity_policy_rules() -> tuple[str, ...]:
                         if not rule.stack and "aws:iam/policy:Policy" in rule.resource_types)) + _DOCUMENT_STACK_RULES
 
 
-# kind -> (stand-in resource type, input holding the document, rules that judge it)
-_TARGETS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+ROLE = "aws:iam/role:Role"
+TRUST_FIELD = "assumeRolePolicy"
+# the trust the probe below hands each role rule: a web-identity trust (GitHub Actions), so a rule that reads the trust
+# only for federated principals reads it too
+_PROBE_TRUST = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": '
+                '"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"}, "Action": '
+                '"sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {'
+                '"token.actions.githubusercontent.com:sub": "repo:o/r:ref:refs/heads/main", '
+                '"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}}]}')
+
+
+class _ReadRecorder(dict):
+    """Resource inputs that note which keys a rule reads."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.read: set[str] = set()
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: Any) -> bool:
+        self.read.add(key)
+        return super().__contains__(key)
+
+
+@lru_cache(maxsize=1)
+def trust_policy_rules() -> tuple[str, ...]:
+    """Every rule of the pack that reads a role's trust policy: the resource rules judging `aws:iam/role:Role` and the
+    stack rules reading it, each run once on a stand-in role whose inputs record what it reads. Read from the registry,
+    not listed by hand: the hand-written list (AGID-AWS-030/031/032) missed AGID-GEN-006 (a GitHub subject of a
+    foreign owner), AGID-GEN-009 and AGID-GEN-010 (an IAM OIDC provider the file's trust names, which no stack
+    defines), so lint passed trusts the gate blocks (issue 11)."""
+    found = []
+    for rule in RULES_BY_ID.values():
+        if ROLE not in (rule.reads if rule.stack else rule.resource_types):
+            continue
+        props = _ReadRecorder({TRUST_FIELD: _PROBE_TRUST})
+        resource = Resource(ROLE, "probe", "file:probe", props)
+        try:
+            list(run_stack_rule(rule, [resource], rule.settings({})) if rule.stack
+                 else run_resource_rule(rule, resource, rule.settings({})))
+        except Exception:  # noqa: BLE001 - a rule that fails on the stand-in is judged by what it read before
+            pass
+        if TRUST_FIELD in props.read:
+            found.append(rule.id)
+    return tuple(sorted(found))
+
+
+# kind -> (stand-in resource type, input holding the document, rules that judge it: ids, or a function giving them)
+_TARGETS: dict[str, tuple[str, str, tuple[str, ...] | Callable[[], tuple[str, ...]]]] = {
     IDENTITY_POLICY: ("aws:iam/policy:Policy", "policy", _identity_policy_rules()),
-    TRUST_POLICY: ("aws:iam/role:Role", "assumeRolePolicy",
-                   ("AGID-POL-001", "AGID-POL-002", "AGID-AWS-030", "AGID-AWS-031", "AGID-AWS-032")),
+    TRUST_POLICY: (ROLE, TRUST_FIELD, trust_policy_rules),
     RESOURCE_POLICY: ("aws:kms/key:Key", "policy", ("AGID-POL-001", "AGID-POL-002", "AGID-AWS-030")),
     AZURE_ROLE: ("azure-native:authorization:RoleDefinition", "", ("AGID-POL-001", "AGID-POL-002", "AGID-AZ-012", "AGID-AZ-015")),
 }
@@ -153,6 +208,7 @@ def lint_document(kind: str, document: Any, name: str = "document", config: dict
     `settings`: pack-wide ones (ownAccountIds, ownS3Buckets, ...), given to every rule that declares them.
     With none, a rule that tells own from foreign says "cannot tell" (the strictest setting), as at deploy time."""
     type_, field, rule_ids = _TARGETS[kind]
+    rule_ids = rule_ids() if callable(rule_ids) else rule_ids
     props = _role_definition_props(document) if kind == AZURE_ROLE else {field: document}
     resource = Resource(type_, name, f"file:{name}", props)
     findings = []
