@@ -21,6 +21,8 @@ ROLE_TYPES = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:{k}" for v in VERS
                    for k in ("Role", "ClusterRole", "RolePatch", "ClusterRolePatch"))
 BINDING_TYPES = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:{k}" for v in VERSIONS
                       for k in ("RoleBinding", "ClusterRoleBinding", "RoleBindingPatch", "ClusterRoleBindingPatch"))
+# The bindings that can name a namespaced Role (a ClusterRoleBinding names ClusterRoles only)
+ROLE_BINDING_TYPES = tuple(t for t in BINDING_TYPES if t.endswith((":RoleBinding", ":RoleBindingPatch")))
 SERVICE_ACCOUNT_TYPE = "kubernetes:core/v1:ServiceAccount"
 # Built-in ClusterRoles that read secrets in every namespace they are bound cluster-wide
 # (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#user-facing-roles).
@@ -219,6 +221,25 @@ def builtin_cluster_role(name: str) -> tuple[bool, str] | None:
         if name.startswith(prefix + ":"):
             return True, why
     return None
+
+
+def _namespace_roles() -> dict[str, dict[str, list[PolicyRule]]]:
+    from agentid_components import data_yaml  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    data = data_yaml.load(Path(__file__).with_name("k8s_builtin_namespace_roles.yaml"))
+    return {namespace: {name: role_rules({"rules": rules}) for name, rules in roles.items()}
+            for namespace, roles in data["namespace_roles"].items()}
+
+
+NAMESPACE_ROLES = _namespace_roles()
+
+
+def builtin_namespace_role(namespace: str | None, name: str) -> list[PolicyRule] | None:
+    """The rules of the Role `name` Kubernetes creates itself in `namespace` (kube-system's
+    system::leader-locking-kube-controller-manager, extension-apiserver-authentication-reader, ...: data
+    k8s_builtin_namespace_roles.yaml, from the bootstrap policy); None for a Role it does not create there."""
+    return NAMESPACE_ROLES.get(namespace or "", {}).get(name)
 
 
 def broad_subject(name: str) -> str | None:

@@ -25,12 +25,16 @@ PriorityLevelConfiguration the stack writes that is one of the API server's own 
 `flow_control_builtins`), a FlowSchema routing to the exempt level, or one matching requests beyond named service
 accounts of ordinary namespaces (users, groups, `*`, kube-system's accounts); a new level, and a schema for the
 stack's own service accounts, pass.
+A RoleBinding of kube-system's built-in leader-election Roles (system::leader-locking-kube-controller-manager,
+system::leader-locking-kube-scheduler: lease and leasecandidate create/update there; data
+analysis/k8s_builtin_namespace_roles.yaml from the bootstrap policy) hands the holder those components' leadership:
+judged by the Role's rules in the binding's namespace, as the same Role written by the stack would be.
 """
 
 from __future__ import annotations
 
 from agentid_policy_packs.analysis.k8s_rbac import (
-    DISRUPTION_PATHS, FACTS, FLOW_CONTROL_TYPES, LEASE_TYPES, ROLE_TYPES, NotYetKnown, Unreadable, list_at, object_at,
+    DISRUPTION_PATHS, FACTS, FLOW_CONTROL_TYPES, LEASE_TYPES, ROLE_BINDING_TYPES, ROLE_TYPES, NotYetKnown, Unreadable, list_at, object_at,
     system_namespace)
 from agentid_policy_packs.analysis.values import is_unknown
 
@@ -140,6 +144,6 @@ RULE = Rule(
                 "or in kube-system; leave flow control to cluster administrators.",
     url="https://kubernetes.io/docs/concepts/architecture/leases/#leader-election",
     check=check,
-    resource_types=ROLE_TYPES + LEASE_TYPES + FLOW_CONTROL_TYPES,
+    resource_types=ROLE_TYPES + ROLE_BINDING_TYPES + LEASE_TYPES + FLOW_CONTROL_TYPES,
     enforcement="mandatory",
 )

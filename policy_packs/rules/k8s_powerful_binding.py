@@ -8,7 +8,10 @@ A binding is flagged when
     system:authenticated, system:serviceaccounts[:<ns>]), unless the role is a built-in Kubernetes binds
     to them itself (system:discovery, system:public-info-viewer, ...): `view` to everyone is flagged too;
   - its role is neither in this stack nor a known built-in, or is an aggregated ClusterRole of the stack
-    (its rules come from other roles): cannot check, reported (fail closed).
+    (its rules come from other roles): cannot check, reported (fail closed). The built-in namespaced Roles of
+    kube-system and kube-public (system::leader-locking-kube-scheduler, system:controller:token-cleaner, ...: data
+    analysis/k8s_builtin_namespace_roles.yaml, from the bootstrap policy) are known: a RoleBinding of one in its
+    namespace is judged by that Role's rules (AGID-K8S-005, -018), as a stack role is.
 A role defined in this stack is judged by its content (AGID-K8S-001, -002, -005), not here. The stack's role is
 the one the API server will find (red7a finding 8): a ClusterRole of the name, or a Role of the name in the
 binding's own namespace (a Role of that name elsewhere is another object); a stack role carrying a built-in
@@ -23,7 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from agentid_policy_packs.analysis.k8s_rbac import (
-    BINDING_TYPES, ROLE_TYPES, broad_subject, builtin_cluster_role, granted_to_everyone_by_default)
+    BINDING_TYPES, ROLE_TYPES, broad_subject, builtin_cluster_role, builtin_namespace_role,
+    granted_to_everyone_by_default)
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -77,6 +81,8 @@ def check(resources: list[Resource], config):
                                 "filled in from other ClusterRoles by label)", resource.urn)
             continue
         builtin = builtin_cluster_role(name) if kind == "ClusterRole" else None
+        if kind == "Role" and builtin_namespace_role(namespace_of(resource), name) is not None:
+            continue  # a built-in Role of the binding's namespace: judged by its rules (AGID-K8S-005, -018)
         if builtin is None:
             where = f" of namespace {namespace_of(resource) or '(the provider default)'}" if kind == "Role" else ""
             yield Violation(f"{resource.name}: cannot check: {kind} {name}{where} is neither in this stack nor a known "

@@ -34,10 +34,16 @@ rbac.authorization.k8s.io/aggregate-to-{admin,edit,view}. So, bound or not in th
   - rules or an aggregationRule written onto a built-in Kubernetes binds to every user (system:basic-user,
     system:discovery, system:public-info-viewer, ...) reach every user.
 Built-in labels, the aggregating built-ins and the everyone-bound roles are data (same file).
+
+A RoleBinding of a Role Kubernetes creates itself in kube-system or kube-public (system:controller:bootstrap-signer
+reads kube-system's secrets, system:controller:token-cleaner deletes them, system:controller:cloud-provider creates
+ConfigMaps there, kube-public's bootstrap-signer rewrites cluster-info; data analysis/k8s_builtin_namespace_roles.yaml
+from the bootstrap policy) is judged by that Role's rules in the binding's namespace, as the same Role written by the
+stack would be; extension-apiserver-authentication-reader (reads one named ConfigMap) passes.
 """
 
 from agentid_policy_packs.analysis.k8s_rbac import (
-    ESCALATION_PATHS, ROLE_TYPES, NotYetKnown, aggregating_builtins_fed, aggregation_collects, builtin_cluster_role,
+    ESCALATION_PATHS, ROLE_BINDING_TYPES, ROLE_TYPES, NotYetKnown, aggregating_builtins_fed, aggregation_collects, builtin_cluster_role,
     default_builtin_labels, granted_to_everyone_by_default, metadata_name, role_labels)
 from agentid_policy_packs.analysis.values import is_unknown
 
@@ -77,7 +83,7 @@ def _aggregation(resource: Resource):
 
 
 def check(resource: Resource, config):
-    if ":ClusterRole" in resource.type:
+    if resource.type in ROLE_TYPES and ":ClusterRole" in resource.type:
         yield from failing_closed(resource, _aggregation(resource))
     yield from judge_paths(resource, ESCALATION_PATHS, "runs workloads or reads secrets there")
 
@@ -100,5 +106,5 @@ RULE = Rule(
                 "only the stack's own labelled roles, and leave built-in roles' labels and rules alone.",
     url="https://kubernetes.io/docs/concepts/security/rbac-good-practices/#privilege-escalation-risks",
     check=check,
-    resource_types=ROLE_TYPES,
+    resource_types=ROLE_TYPES + ROLE_BINDING_TYPES,
 )

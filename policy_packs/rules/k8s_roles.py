@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from agentid_policy_packs.analysis.k8s_rbac import (
-    ROLE_TYPES, EscalationPath, NotYetKnown, PolicyRule, Unreadable, builtin_cluster_role, escalation_grants,
-    metadata_name, role_rules, system_namespace)
+    BINDING_TYPES, ROLE_TYPES, EscalationPath, NotYetKnown, PolicyRule, Unreadable, builtin_cluster_role,
+    builtin_namespace_role, escalation_grants, metadata_name, role_rules, system_namespace)
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Outcome, Resource, Unknown, Violation
@@ -47,7 +47,12 @@ def judge_paths(resource: Resource, paths: tuple[EscalationPath, ...], holding: 
     namespace is a system one (kube-system, kube-node-lease, gke-*: `system_namespaces`), since what lives there
     acts for the whole cluster. A Role that holds a `scope: cluster` path and whose namespace is not set lands in the
     provider's default namespace, which the pack cannot see: "cannot check" (`holding` says what it does there);
-    a namespace not yet known is reported as such."""
+    a namespace not yet known is reported as such. A RoleBinding naming a Role Kubernetes creates itself in the
+    binding's namespace (kube-system's system::leader-locking-kube-scheduler, ...: `builtin_namespace_role`) is
+    judged by that Role's rules, there."""
+    if resource.type in BINDING_TYPES:
+        yield from _builtin_role_binding(resource, paths)
+        return
     try:
         rules = role_rules(dict(resource.props))
     except NotYetKnown as unknown:
@@ -72,13 +77,49 @@ def judge_paths(resource: Resource, paths: tuple[EscalationPath, ...], holding: 
             return
         if why_system := system_namespace(namespace):
             cluster_role, where = True, f" in {namespace} ({why_system})"
+    for index, allowed, whys in _grants_by_rule(rules, cluster_role, paths):
+        yield Violation(f"{resource.name} rules[{index}] allows {allowed}{where}: the holder {whys}")
+
+
+def _grants_by_rule(rules: list[PolicyRule], cluster_role: bool,
+                    paths: tuple[EscalationPath, ...]) -> Iterator[tuple[int, str, str]]:
+    """(rule index, what it allows, why) once a rule: a '*' rule reaches every path at once."""
     by_rule: dict[int, list[tuple[str, str, str]]] = {}
     for index, what, verbs, why in escalation_grants(rules, cluster_role, paths):
         by_rule.setdefault(index, []).append((what, verbs, why))
-    for index, grants in by_rule.items():  # one violation a rule: a '*' rule reaches every path at once
+    for index, grants in by_rule.items():
         allowed = "; ".join(f"{verbs} on {what}" for what, verbs, _ in grants)
+        yield index, allowed, "; ".join(dict.fromkeys(why for _, _, why in grants))
+
+
+def builtin_role_bound(binding: Resource) -> tuple[str, str, list[PolicyRule]] | None:
+    """(namespace, name, rules) of the built-in namespaced Role a RoleBinding's roleRef names in the binding's own
+    namespace (a RoleBinding can name only a Role of its namespace); None for any other roleRef, and while the
+    roleRef or the namespace is not a literal (AGID-K8S-006 reports those)."""
+    ref = binding.props.get("roleRef")
+    if ":RoleBinding" not in binding.type or not isinstance(ref, dict) or ref.get("kind") != "Role" \
+            or not isinstance(ref.get("name"), str):
+        return None
+    namespace = namespace_of(binding)
+    rules = builtin_namespace_role(namespace, ref["name"]) if namespace else None
+    return None if rules is None else (namespace, ref["name"], rules)
+
+
+def _builtin_role_binding(binding: Resource, paths: tuple[EscalationPath, ...]) -> Iterator[Outcome]:
+    """A binding of a built-in namespaced Role, judged as that Role in its namespace (a system one: cluster-wide
+    power, every `scope: cluster` path)."""
+    found = builtin_role_bound(binding)
+    if found is None:
+        return
+    namespace, name, rules = found
+    why_system = system_namespace(namespace)
+    where = f" in {namespace} ({why_system})" if why_system else f" in {namespace}"
+    grants = list(_grants_by_rule(rules, bool(why_system), paths))
+    if grants:  # one violation a binding: the binding is the one root cause
+        allowed = "; ".join(f"rules[{index}] allows {allowed}" for index, allowed, _ in grants)
         whys = "; ".join(dict.fromkeys(why for _, _, why in grants))
-        yield Violation(f"{resource.name} rules[{index}] allows {allowed}{where}: the holder {whys}")
+        yield Violation(f"{binding.name} grants built-in Role {namespace}/{name}, whose {allowed}{where}: the holder "
+                        f"{whys}")
 
 
 # --- which role a binding's roleRef names (red7a finding 8) ------------------------------------------------------
@@ -114,6 +155,7 @@ class StackRoles:
 
     def find(self, kind: str, name: str, binding: Resource) -> Resource | None:
         """The stack role `binding`'s roleRef {kind, name} grants; None when it is not one of the stack's."""
-        if reserved_role_name(name):
-            return None
-        return self._roles.get((kind, namespace_of(binding) if kind == "Role" else None, name))
+        namespace = namespace_of(binding) if kind == "Role" else None
+        if reserved_role_name(name) or kind == "Role" and builtin_namespace_role(namespace, name) is not None:
+            return None  # the cluster's own role (a built-in Role of that namespace included) is the one bound
+        return self._roles.get((kind, namespace, name))

@@ -1,7 +1,7 @@
 """`agentid preview` end to end on red7a's Kubernetes RBAC cases (findings 7 and 8), each of which passed the gate
 with exit 0: escalation paths bounded by resourceNames that bound nothing (the kube-apiserver-client signer, a
 named node's kubelet API, kube-system's aws-auth), a RoleBinding in kube-system judged by a harmless Role of the
-same name in another namespace, and a stack ClusterRole named cluster-admin standing in for the real one. The
+same name in another namespace (now judged by kube-system's built-in Role of that name, which reads its secrets), and a stack ClusterRole named cluster-admin standing in for the real one. The
 look-alike program (names that do bound, the Role of the binding's own namespace) passes."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ RoleBinding("reader-b", metadata=Meta(name="agent-reader", namespace="agents"), 
             subjects=who)
 """
 EXPECTED = {("signer", "AGID-K8S-005"), ("kubelet", "AGID-K8S-005"), ("aws-auth", "AGID-K8S-005"),
-            ("bootstrap", "AGID-K8S-006"), ("ca", "AGID-K8S-006")}
+            ("bootstrap", "AGID-K8S-005"), ("ca", "AGID-K8S-006")}
 
 
 def test_rbac_bypasses_block_the_gate(tmp_path: Path) -> None:
@@ -57,7 +57,10 @@ def test_rbac_bypasses_block_the_gate(tmp_path: Path) -> None:
     assert EXPECTED <= found, found
     assert found - EXPECTED <= {("ca", "AGID-K8S-003")}, found - EXPECTED  # the agent SA reading every secret
     assert "ca grants built-in ClusterRole cluster-admin in every namespace" in output
-    assert "Role system:controller:bootstrap-signer of namespace kube-system is neither in this stack" in output
+    # kube-system's built-in bootstrap-signer Role (issue 11: data, no longer "cannot check"), not the decoy, is bound
+    messages = " ".join(v["message"] for v in result.json("gate.json")["violations"])
+    assert "bootstrap grants built-in Role kube-system/system:controller:bootstrap-signer, whose rules[0] allows get, " \
+        "list, watch on secrets in kube-system" in messages, messages
 
 
 def test_bounded_names_and_own_namespace_roles_pass(tmp_path: Path) -> None:
