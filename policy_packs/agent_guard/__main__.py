@@ -10,6 +10,7 @@ Nothing is printed: the first stdout line must be the port PolicyPack prints.
 from pulumi_policy import EnforcementLevel, PolicyPack
 
 from agentid_policy_packs.rules.crossguard import (
+    collect_rarely,
     index_analyze_by_type,
     keep_secret_marks,
     one_request_at_a_time,
@@ -27,6 +28,7 @@ share_property_decoding()  # decode each resource's properties once, not once pe
 index_analyze_by_type()  # run only the policies that judge the resource's type
 read_pack_wide_settings()  # `all: {ownAccountIds: [...]}` reaches every rule that takes it
 one_request_at_a_time()  # data the rules read on first use is read once, not once per gRPC worker thread
+collect_rarely()  # what is loaded by now stays out of the collector, which runs every 20,000 allocations, not 700
 PolicyPack(
     name="agent-guard",
     description="Blocks static credentials, broad grants, privilege escalation and weak trust for AI-agent "

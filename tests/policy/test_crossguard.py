@@ -402,3 +402,44 @@ def test_runtime_settings_of_another_sdk_version_are_read_every_time(monkeypatch
     original = sdk._PolicyAnalyzerServicer._configure_runtime_settings
     assert crossguard._runtime_settings_once(original) == \
         (original, "this pulumi_policy's _configure_runtime_settings is not the one the speed-up knows")
+
+
+_PACK_MAIN_GC = """
+import gc, json, runpy, sys
+import pulumi_policy
+
+class Stub:  # the pack's server would block: report the collector as the pack leaves it for serving instead
+    def __init__(self, **kwargs):
+        print(json.dumps({"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count(),
+                          "policies": len(kwargs["policies"])}))
+
+pulumi_policy.PolicyPack = Stub
+runpy.run_path(sys.argv[1], run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_agent_guard_serves_with_the_collector_tuned_unless_the_plain_sdk_is_asked(plain):
+    """issue 17: the pack's ~1,300 collections at 200 agents (0.4-0.6 s of its CPU) become a handful: the loaded
+    modules frozen, the youngest generation collected every 20,000 allocations; AGENTID_PREVIEW_PLAIN_SDK=1 keeps
+    CPython's thresholds (the gate's switch for all its speed-ups)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from agentid_policy_packs.rules import crossguard
+    from agentid_policy_packs.rules.registry import RULES
+
+    main = Path(crossguard.__file__).resolve().parents[1] / "agent_guard" / "__main__.py"
+    env = {**os.environ, "AGENTID_PREVIEW_PLAIN_SDK": "1" if plain else ""}
+    completed = subprocess.run([sys.executable, "-c", _PACK_MAIN_GC, str(main)], env=env, capture_output=True,
+                               text=True, timeout=120, check=True)
+    state = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert state["policies"] == len(RULES)
+    if plain:
+        assert state["threshold"] == [700, 10, 10] and state["frozen"] == 0
+    else:
+        assert state["threshold"] == [crossguard.COLLECT_EVERY, 10, 10]
+        assert state["frozen"] > 100_000  # pulumi_policy, gRPC, protobuf, the rules and their modules
