@@ -10,6 +10,7 @@ loads this file by path: so it imports nothing but the standard library).
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from typing import Any
 
@@ -325,6 +326,46 @@ def azure_name_input(type_token: str) -> tuple[str, str] | None:
     if key in _AZURE_RANDOM_NAMES or not parents or _AZURE_GENERIC_NAMESPACE_PARAMETERS & set(parameters):
         return key, "random"
     return key, "copy"
+
+
+# An AWS id that names its account: an ARN (`arn:aws:sqs:us-east-1:999988887777:q`) or an SQS queue URL
+# (`https://sqs.us-east-1.amazonaws.com/999988887777/q`, https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-message-identifiers.html)
+_ID_ARN = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$")
+_ID_QUEUE_URL = re.compile(r"^https://sqs[.-]([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(\d{12})/([A-Za-z0-9_.-]+)$")
+
+
+def read_outputs(type_token: str, name: str, resource_id: str, inputs: dict[str, Any],
+                 defaults: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The state a mock provider reads for an EXISTING object (`Resource.get(name, id)`, ReadResource): the object
+    the id names, never one the stack creates. An AWS id naming an account (an ARN, a queue URL) puts every
+    invented ARN of the state in that account, and an ARN id is the object's ARN: under the gate an ARN in the
+    mocks' account stands for a resource of the stack (aws_accounts.invented_accounts), so `Queue.get` of another
+    account's queue must not read as the stack's own (red19 r19-7). An id naming no account stays in the mocks'
+    account: the provider reads it in the deploying account."""
+    _, state = mock_outputs(type_token, name, inputs, defaults)
+    if not type_token.startswith("aws:") or not isinstance(resource_id, str):
+        return state
+    arn, queue = _ID_ARN.match(resource_id), _ID_QUEUE_URL.match(resource_id)
+    account = (arn.group(1) if arn else None) or (queue.group(2) if queue else None)
+    if queue:
+        region, _, queue_name = queue.groups()
+        state.update(url=resource_id, arn=f"arn:aws:sqs:{region}:{account}:{queue_name}")
+    elif arn:
+        state["arn"] = resource_id
+    if account and account != MOCK_ACCOUNT:
+        state = _in_account(state, account)
+    return state
+
+
+def _in_account(value: Any, account: str) -> Any:
+    """`value` with the mocks' account replaced by `account` in every ARN and URL it holds."""
+    if isinstance(value, str):
+        return value.replace(f":{MOCK_ACCOUNT}:", f":{account}:").replace(f"/{MOCK_ACCOUNT}/", f"/{account}/")
+    if isinstance(value, dict):
+        return {key: _in_account(item, account) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_in_account(item, account) for item in value]
+    return value
 
 
 def mock_outputs(type_token: str, name: str, inputs: dict[str, Any],

@@ -47,7 +47,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, resource_pb2, resource_pb2_grpc
 
 from agentid.mock_engine import mock_call
-from agentid.mock_provider import mock_outputs, provider_defaults, provider_reference_urn
+from agentid.mock_provider import mock_outputs, provider_defaults, provider_reference_urn, read_outputs
 from agentid.preview import kubernetes_manifests, sdk_speedups, type_tokens
 # The encoding and decoding of property values live in their own module (the program's child loads it by path).
 from agentid.preview.property_values import (OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG, SECRET_SIG,  # noqa: F401
@@ -349,7 +349,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         if request.type == STACK_REFERENCE_TYPE:
             state = self._stack_reference(str(inputs.get("name") or request.id), context)
         else:
-            _, state = mock_outputs(request.type, request.name, inputs, self._defaults(request))
+            state = read_outputs(request.type, request.name, request.id, inputs, self._defaults(request))
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_struct(state))
 
     def Invoke(self, request, context):  # noqa: N802

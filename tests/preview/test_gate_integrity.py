@@ -723,6 +723,27 @@ def test_outputs_registered_over_a_custom_resource_get_no_verdict(project: Path)
     assert run_cli(project, *GUARD, "--own-account", "111122223333").code == 0
 
 
+@pytest.mark.parametrize("account, code", [("999988887777", 1), ("111122223333", 0)])
+def test_an_object_the_program_reads_is_in_the_account_its_id_names(project: Path, account: str, code: int) -> None:
+    """red19 r19-7: `Queue.get` / `Table.get` / `Topic.get` of another account's object answered with an ARN in
+    the mocks' account, which an Output of a stack resource is judged by: the agent's role could ship data to
+    999988887777 (AGID-AWS-072). The id names the account; a listed own account's objects pass."""
+    write_small(project, f"""\
+role = aws.iam.Role("agent-role", assume_role_policy=json.dumps({{"Version": "2012-10-17", "Statement": [
+    {{"Effect": "Allow", "Principal": {{"Service": "lambda.amazonaws.com"}}, "Action": "sts:AssumeRole"}}]}}))
+def send(name, arn):
+    aws.iam.RolePolicy(name, role=role.name, policy=arn.apply(lambda a: json.dumps({{"Version": "2012-10-17",
+        "Statement": [{{"Effect": "Allow", "Action": ["sqs:SendMessage", "dynamodb:PutItem", "sns:Publish"],
+                        "Resource": [a]}}]}})))
+send("via-queue", aws.sqs.Queue.get("q", "https://sqs.us-east-1.amazonaws.com/{account}/drop").arn)
+send("via-table", aws.dynamodb.Table.get("t", "arn:aws:dynamodb:us-east-1:{account}:table/drop").arn)
+""")
+    run = run_cli(project, *GUARD, "--own-account", "111122223333")
+    assert run.code == code, run.stdout
+    flagged = {line.split()[3] for line in run.stdout.splitlines() if line.startswith("MANDATORY") and "AWS-072" in line}
+    assert flagged == ({"via-queue", "via-table"} if code else set()), run.stdout
+
+
 def test_an_archive_beside_a_secret_is_judged_and_the_secret_stays_hidden(project: Path) -> None:
     # red12 #13: a resource holding an Asset/Archive and a secret (a Lambda with code and a secret environment
     # variable, the pattern Pulumi documents) sent the report's secret masking into endless recursion: no verdict
