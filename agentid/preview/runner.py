@@ -492,10 +492,18 @@ def checked_hosts(hosts: Sequence[str]) -> dict[str, list[str]]:
 def _judge(request: PreviewRequest, result: PreviewResult, today: Any) -> None:
     """The gate's own verdict over the packs' answers: strict unknowns, waivers, and "nothing was judged"."""
     packs = []
+    secret_digests: dict[str, str] = {}  # URN -> its judged secrets' digest, computed once a resource
+
     def fingerprinted(violation: Violation) -> Violation:
         resource = result.resource(violation.urn) if violation.urn else None
+        if resource is None:
+            return replace(violation, finding=waivers.finding_fingerprint(violation.policy, violation.urn,
+                                                                          violation.message))
+        if resource.shown_inputs is not None and resource.urn not in secret_digests:
+            secret_digests[resource.urn] = waivers.judged_secrets_digest(resource.urn, resource.inputs)
         return replace(violation, finding=waivers.finding_fingerprint(
-            violation.policy, violation.urn, violation.message, resource.public_inputs if resource else None))
+            violation.policy, violation.urn, violation.message, resource.public_inputs,
+            secret_digests.get(resource.urn, "")))
 
     for pack in result.packs:
         violations = tuple(fingerprinted(_strict(v, pack, request.strict_unknowns)) for v in pack.violations)

@@ -102,16 +102,27 @@ class Waiver:
         return f"{self.reason} (approved by {self.approver}, expires {self.expires.isoformat()})"
 
 
-def finding_fingerprint(policy: str, urn: str, message: str, inputs: Any = None) -> str:
+def finding_fingerprint(policy: str, urn: str, message: str, inputs: Any = None, secret_digest: str = "") -> str:
     """The stable id of one finding: 16 hex digits of SHA-256 over the rule, the resource's URN, the finding's message
-    (whitespace folded) and the resource's inputs as the report shows them (secrets redacted, keys sorted). A waiver
-    pinned to it accepts exactly what was reviewed: the same rule on the same resource with ANY other input (a public
-    s3:* where s3:GetObject was reviewed, red14 r14-1; AdministratorAccess where PowerUserAccess was, red13 r13-15) is
-    another finding, whether or not the message names the difference. It does not change with the run or the order
-    of findings; it does change with every edit of the resource, which then needs its waiver re-pinned (reviewed)."""
+    (whitespace folded), the resource's inputs as the report shows them (secrets redacted, keys sorted) and, when
+    they hold secrets, `secret_digest` (judged_secrets_digest: the values the packs judged behind the redaction). A
+    waiver pinned to it accepts exactly what was reviewed: the same rule on the same resource with ANY other input (a
+    public s3:* where s3:GetObject was reviewed, red14 r14-1; AdministratorAccess where PowerUserAccess was, red13
+    r13-15; the same, marked secret so that both read `[secret]`, red19 r19-8) is another finding, whether or not the
+    message names the difference. It does not change with the run or the order of findings; it does change with
+    every edit of the resource, which then needs its waiver re-pinned (reviewed)."""
     shown = json.dumps(inputs, sort_keys=True, default=str, separators=(",", ":")) if inputs is not None else ""
-    text = f"{policy}\n{urn}\n{' '.join(message.split())}\n{shown}"
+    text = f"{policy}\n{urn}\n{' '.join(message.split())}\n{shown}\n{secret_digest}"
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:FINGERPRINT_DIGITS]
+
+
+def judged_secrets_digest(urn: str, inputs: Any) -> str:
+    """A digest of a resource's judged inputs, secrets included, for its findings' fingerprints: scrypt (RFC 7914;
+    N=2^14, r=8, p=1, salted with the URN) so that a fingerprint printed in a report costs ~16 MB and tens of
+    milliseconds per guess of a secret behind it, where a plain hash of a short secret would be cheap to invert."""
+    judged = json.dumps(inputs, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.scrypt(judged.encode("utf-8", "surrogatepass"), salt=urn.encode("utf-8", "surrogatepass"),
+                          n=2 ** 14, r=8, p=1, maxmem=64 * 2 ** 20, dklen=16).hex()
 
 
 def urn_type(urn: str) -> str | None:

@@ -357,6 +357,35 @@ def test_a_pinned_waiver_accepts_the_finding_reviewed_and_not_a_worse_one(projec
     assert run.code == 2 and "waivers.yaml:2: finding: must be the 16 hex digits" in run.stdout
 
 
+PUBLIC_READ = """
+doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "%s",
+                                               "Resource": "arn:aws:s3:::site/%s"}]}
+aws.s3.BucketPolicy("site-policy", bucket="site", policy=pulumi.Output.secret(json.dumps(doc)))
+"""
+PUBLIC_READ_WAIVER = {"rule": "AGID-AWS-030", "resource": "site-policy", "type": "aws:s3/bucketPolicy:BucketPolicy",
+                      "reason": "public downloads folder", "approver": "security@example.com", "expires": "2030-02-01"}
+
+
+def test_a_pinned_waiver_does_not_accept_a_worse_document_marked_secret(project: Path) -> None:
+    """red19 r19-8: the fingerprint hashed the inputs as the report shows them, so a document marked secret read
+    `[secret]` whatever it held: a waiver pinned to a public GetObject on public/* accepted a public s3:* on the
+    whole bucket. The judged values behind the redaction are part of the fingerprint (never shown)."""
+    write_small(project, PUBLIC_READ % ("s3:GetObject", "public/*"))
+    run = run_cli(project, *GUARD, "--today", TODAY, "--json", "out.json")
+    assert run.code == 1, run.stdout
+    [reviewed] = by_policy(run.json("out.json"), "AGID-AWS-030")
+    write_waivers(project, {**PUBLIC_READ_WAIVER, "finding": reviewed["finding"]})
+    run = run_cli(project, *GUARD, "--today", TODAY, "--json", "out.json")
+    assert run.code == 0, run.stdout
+    assert "s3:GetObject" not in run.stdout and "s3:GetObject" not in (project / "out.json").read_text()
+    write_small(project, PUBLIC_READ % ("s3:*", "*"))
+    write_waivers(project, {**PUBLIC_READ_WAIVER, "finding": reviewed["finding"]})
+    run = run_cli(project, *GUARD, "--today", TODAY, "--json", "out.json")
+    assert run.code == 1, run.stdout
+    [worse] = by_policy(run.json("out.json"), "AGID-AWS-030")
+    assert worse["waiver"] is None and worse["finding"] != reviewed["finding"]
+
+
 def git(project: Path, *args: str) -> None:
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=project, check=True,
                    capture_output=True)

@@ -312,6 +312,22 @@ def test_a_finding_fingerprint_covers_the_resources_inputs_not_only_the_message(
         "AGID-AWS-030", urn, "  " + message.replace(" ", "  "), dict(reversed(list(read.items()))))
 
 
+def test_a_finding_fingerprint_covers_the_judged_secrets_behind_the_redaction() -> None:
+    """red19 r19-8: two documents marked secret both show `[secret]`; their fingerprints must still differ, and the
+    digest of the secret values is stable from run to run and salted by the resource."""
+    from agentid.preview.waivers import finding_fingerprint, judged_secrets_digest
+
+    urn = "urn:pulumi:dev::p::aws:s3/bucketPolicy:BucketPolicy::site"
+    shown = {"bucket": "site", "policy": "[secret]"}
+    read = judged_secrets_digest(urn, {"bucket": "site", "policy": '{"Action": "s3:GetObject"}'})
+    everything = judged_secrets_digest(urn, {"bucket": "site", "policy": '{"Action": "s3:*"}'})
+    assert read != everything and len(read) == 32
+    assert read == judged_secrets_digest(urn, {"policy": '{"Action": "s3:GetObject"}', "bucket": "site"})
+    assert read != judged_secrets_digest(urn + "2", {"bucket": "site", "policy": '{"Action": "s3:GetObject"}'})
+    assert finding_fingerprint("AGID-AWS-030", urn, "m", shown, read) != finding_fingerprint(
+        "AGID-AWS-030", urn, "m", shown, everything)
+
+
 def test_outputs_sent_to_an_analyzer_hold_no_signature_the_policy_sdk_refuses() -> None:
     """A component's registered outputs (a kubernetes ConfigFile's `resources`) hold resource references, which the
     Python policy SDK cannot unmarshal (the pack failed AnalyzeStack, exit 2): they go as the id or URN, output values
