@@ -248,6 +248,50 @@ def _globs_meet(left: str, right: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=16384)
+def _meet_outside(left: str, right: str, excluded: tuple[str, ...]) -> bool:
+    """Is some string matched by both globs and by none of `excluded`? True when unsure (the step budget runs out).
+
+    A depth-first search over reachable (left state, right state, excluded states) triples, as `_included` does."""
+    symbols: list[str | None] = sorted({c for p in (left, right, *excluded) for c in p if c not in _WILDCARDS})
+    symbols.append(None)
+    start = (_start(left), _start(right), tuple(_start(e) for e in excluded))
+    seen, stack, steps = {start}, [start], 0
+    while stack:
+        left_state, right_state, excluded_states = stack.pop()
+        if any(_accepts_all_from(e, s) for e, s in zip(excluded, excluded_states)):
+            continue  # every string from here on is excluded
+        if len(left) in left_state and len(right) in right_state and \
+                not any(len(e) in s for e, s in zip(excluded, excluded_states)):
+            return True
+        for symbol in symbols:
+            steps += 2 + len(excluded)
+            if steps > _STEP_BUDGET:
+                return True  # unsure: they may meet
+            following_left = _step(left, left_state, symbol)
+            following_right = _step(right, right_state, symbol) if following_left else frozenset()
+            if not following_right:
+                continue
+            triple = (following_left, following_right,
+                      tuple(_step(e, s, symbol) if s else s for e, s in zip(excluded, excluded_states)))
+            if triple not in seen:
+                seen.add(triple)
+                stack.append(triple)
+    return False
+
+
+def overlaps_outside(left: Iterable[str], right: Iterable[str], excluded: Iterable[str] = (), *,
+                     ignore_case: bool = False) -> bool:
+    """Is there a string some `left` pattern and some `right` pattern match that no `excluded` pattern matches?
+    (A NotResource grant or a Deny taking names out of one side.) Bounded: a question too costly to settle answers
+    True (they may meet), the conservative answer for the escalation judgement."""
+    left_n, right_n = _normalise(left, ignore_case), _normalise(right, ignore_case)
+    excluded_n = _normalise(excluded, ignore_case)
+    if not excluded_n:
+        return _overlap(left_n, right_n)
+    return any(_meet_outside(a, b, excluded_n) for a in left_n for b in right_n)
+
+
 def overlaps(left: Iterable[str], right: Iterable[str], *, ignore_case: bool = False) -> bool:
     """Is there a string both some `left` pattern and some `right` pattern match?"""
     return _overlap(_normalise(left, ignore_case), _normalise(right, ignore_case))

@@ -29,7 +29,7 @@ from agentid_components.iam_catalog import ActionInfo
 from .aws_boundaries import PRIVILEGED, boundary_verdict
 from .aws_conditions import RESTRICTS, today_utc
 from .aws_grants import is_denied, narrowed, unconditional_denies
-from .aws_patterns import is_pattern, matches, names_request_value, overlaps
+from .aws_patterns import is_pattern, matches, names_request_value, overlaps, overlaps_outside
 from .aws_policy import Condition, Statement, action_pattern_regex
 from .aws_resources import reaches_type, unbounded_for
 from .findings import Finding
@@ -397,9 +397,12 @@ def escalation_findings(statements: Sequence[LabelledStatement], today: date | N
         granted = []
         for requirement in method.requires:
             if requirement not in memo:
-                memo[requirement] = granting_statements(requirement, statements, today)
-                if not memo[requirement] and requirement.created_by:
-                    memo[requirement] = _on_created(requirement, method, statements, today)
+                if _recreates_target(requirement):
+                    memo[requirement] = _recreated(requirement, method, statements, today)
+                else:
+                    memo[requirement] = granting_statements(requirement, statements, today)
+                    if not memo[requirement] and requirement.created_by:
+                        memo[requirement] = _on_created(requirement, method, statements, today)
             grants = memo[requirement]
             if not grants:
                 break
@@ -449,8 +452,8 @@ def takeovers(statements: Sequence[LabelledStatement], today: date | None = None
         for requirement in method.requires:
             if _recreates_target(requirement):
                 # delete-and-recreate (SsmReplaceDocument): a named target the holder cannot create again under its
-                # name is only lost, not taken over; one it can is met on the created names (escalation_findings')
-                grants = _on_created(requirement, method, statements, today)
+                # name is only lost, not taken over; one it can is met on the shared names (escalation_findings')
+                grants = _recreated(requirement, method, statements, today)
             else:
                 grants = granting_statements(requirement, statements, today, takeover=True)
                 if not grants and requirement.created_by:
@@ -474,6 +477,36 @@ def _recreates_target(requirement: Requirement) -> bool:
     listed): delete a document, then create the holder's under its name? Then the method is met only on the names
     both grants reach (their patterns overlap as sets, aws_patterns.overlaps), never on a named target alone."""
     return bool(requirement.target and requirement.created_by and not requirement.resources)
+
+
+def _recreated(requirement: Requirement, method: EscalationMethod, statements: Sequence[LabelledStatement],
+               today: date) -> list[Grant]:
+    """The grants of a target the method deletes and creates again (`_recreates_target`) on names the creating action
+    reaches too, decided on sets: each grant's pattern, less the names its own NotResource leaves out and the names an
+    unconditional Deny of either action takes away (aws_patterns.overlaps_outside). Delete `document/ops-run` with
+    create `document/*` meets; with create `document/agent-*`, a create NotResource `document/ops-*` or a Deny of
+    creating `document/ops-*` it does not."""
+    creator = next((r for r in method.requires if r.action == requirement.created_by), None)
+    if creator is None:
+        return []
+    deletes = granting_statements(replace(requirement, any_target=True, created_by=None), statements, today)
+    creates = granting_statements(replace(creator, any_target=True), statements, today) if deletes else []
+    if not creates:
+        return []
+    denies = unconditional_denies((s.statement for s in statements), today)
+    denied = tuple(pattern for deny in denies if not deny.not_resource for pattern in deny.resources
+                   if deny.matches_action(requirement.action) or deny.matches_action(creator.action))
+    # a Deny of one action takes its names out of that side only; out of the shared names either way
+    kept = [grant for grant in deletes
+            if any(overlaps_outside((grant.pattern,), (create.pattern,), (*denied, *_left_out(grant), *_left_out(create)))
+                   for create in creates)]
+    return [replace(grant, named=False) for grant in kept]
+
+
+def _left_out(grant: Grant) -> tuple[str, ...]:
+    """The names a NotResource grant leaves out of its `*`."""
+    statement = grant.labelled.statement
+    return tuple(statement.resources) if statement.not_resource else ()
 
 
 def _on_created(requirement: Requirement, method: EscalationMethod, statements: Sequence[LabelledStatement],

@@ -6,7 +6,8 @@ code execution as that runner's role. The method was met on any named DeleteDocu
 grant, and AGID-AWS-056 then said "cannot check" even when the holder could never create the deleted name again.
 Now: the grants' resource patterns must overlap as sets (a name, a prefix, `document/*`, `*`, a NotResource, an
 action wildcard); then AGID-AWS-020 blocks (mandatory, runners outside the stack cannot be seen: fail closed), alone or
-split across a role's policies (AGID-AWS-021). Disjoint names, prefixes or regions pass every escalation rule.
+split across a role's policies (AGID-AWS-021). Disjoint names, prefixes or regions pass every escalation rule, and so
+do names a NotResource or an unconditional Deny takes out of one side.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ACCOUNT = "111122223333"
 DOC = f"arn:aws:ssm:eu-west-1:{ACCOUNT}:document/"
 OPS = DOC + "ops-run"
+
+
+def deny(actions, resources) -> dict:
+    return {"Effect": "Deny", "Action": actions, "Resource": resources}
 
 
 def not_resource(actions, resources) -> dict:
@@ -40,6 +45,10 @@ FLAGGED = {
     "create by NotResource of another name": [allow("ssm:DeleteDocument", OPS),
                                               not_resource("ssm:CreateDocument", DOC + "agent-notes")],
     "action wildcards": [allow(["ssm:Delete*", "ssm:Create?ocument"], OPS)],
+    "delete by NotResource of another name": [not_resource("ssm:DeleteDocument", DOC + "agent-notes"),
+                                              allow("ssm:CreateDocument", OPS)],
+    "a Deny of creating other names only": [allow("ssm:DeleteDocument", OPS), allow("ssm:CreateDocument", DOC + "*"),
+                                            deny("ssm:CreateDocument", DOC + "agent-*")],
 }
 LOOK_ALIKE = {
     "disjoint names": [allow("ssm:DeleteDocument", OPS), allow("ssm:CreateDocument", DOC + "agent-notes")],
@@ -49,6 +58,15 @@ LOOK_ALIKE = {
     "the same name, change calendars only": [allow(["ssm:DeleteDocument", "ssm:CreateDocument"], OPS, {
         "StringEquals": {"ssm:DocumentType": "ChangeCalendar"}})],
     "delete alone": [allow("ssm:DeleteDocument", OPS)],
+    # the names a NotResource or a Deny takes out of one side are not shared
+    "create by NotResource of the deleted names": [allow("ssm:DeleteDocument", DOC + "ops-*"),
+                                                   not_resource("ssm:CreateDocument", DOC + "ops-*")],
+    "delete by NotResource of the created name": [not_resource("ssm:DeleteDocument", OPS),
+                                                  allow("ssm:CreateDocument", OPS)],
+    "a Deny of creating the deleted names": [allow("ssm:DeleteDocument", OPS), allow("ssm:CreateDocument", DOC + "*"),
+                                             deny("ssm:CreateDocument", DOC + "ops-*")],
+    "a Deny of deleting the created names": [allow("ssm:DeleteDocument", DOC + "*"), allow("ssm:CreateDocument", OPS),
+                                             deny("ssm:DeleteDocument", OPS)],
 }
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agentid_policy_packs.analysis import identity_policy_findings, is_allowed
-from agentid_policy_packs.analysis.aws_patterns import covers, covers_complement, matches, overlaps
+from agentid_policy_packs.analysis.aws_patterns import covers, covers_complement, matches, overlaps, overlaps_outside
 from tests.policy.ruletools import allow, policy, violations
 
 POLICY = "aws:iam/policy:Policy"
@@ -127,3 +127,26 @@ def test_a_function_the_holder_creates_under_the_name_it_may_invoke_completes_th
     assert "PassRoleLambdaInvoke" in " ".join(violations("AGID-AWS-020", POLICY, {"policy": same}))
     apart = policy(passrole, allow("lambda:CreateFunction", resource=fn + "new-*"), allow("lambda:InvokeFunction", resource=fn + "old-*"))
     assert not [v for v in violations("AGID-AWS-020", POLICY, {"policy": apart}) if "PassRoleLambdaInvoke" in v]
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(globs, globs, st.lists(globs, max_size=2))
+def test_a_shared_name_outside_the_excluded_ones_is_never_missed(left, right, excluded):
+    """overlaps_outside (SsmReplaceDocument: a name both the delete and the create reach, less the names a NotResource
+    or a Deny takes out) never answers "no shared name" when one exists; with nothing excluded it is `overlaps`."""
+    rx = [_regex(p) for p in (left, right)]
+    out = [_regex(p) for p in excluded]
+    witness = any(rx[0].fullmatch(s) and rx[1].fullmatch(s) and not any(r.fullmatch(s) for r in out) for s in _STRINGS)
+    if witness:
+        assert overlaps_outside([left], [right], excluded)
+    if not excluded:
+        assert overlaps_outside([left], [right]) == overlaps([left], [right])
+
+
+def test_shared_names_outside_exclusions_on_document_arns():
+    doc = "arn:aws:ssm:eu-west-1:111122223333:document/"
+    assert overlaps_outside([doc + "ops-run"], [doc + "*"], [doc + "agent-*"])
+    assert not overlaps_outside([doc + "ops-run"], [doc + "*"], [doc + "ops-*"])
+    assert not overlaps_outside(["*"], [doc + "ops-run"], [doc + "ops-run"])
+    assert not overlaps_outside([doc + "ops-?un"], [doc + "*run"], [doc + "ops-r*"])
+    assert overlaps_outside([doc + "ops-?un"], [doc + "*un"], [doc + "ops-r*"])
