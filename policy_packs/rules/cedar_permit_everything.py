@@ -4,9 +4,15 @@ Amazon Bedrock AgentCore Policy (`bedrock.AgentcorePolicy`, `definition.cedar.st
 which caller may call which tool; Amazon Verified Permissions (`verifiedpermissions.Policy`,
 `definition.static.statement`) decides an application's requests. Cedar denies by default, so a single permit with
 an unconstrained principal AND an unconstrained action (`permit(principal, action, resource);`, or `principal is
-T` / `resource is T` scopes, which only name a type) and no effective condition (none, or `when { true }` /
-`unless { false }`) undoes the policy store: every authenticated caller may call every tool, present and future
-(red11a r27: `validationMode IGNORE_ALL_FINDINGS` does not stop it either). The statement is read with cedarpy
+T` / `resource is T` scopes, which only name a type) and no effective condition undoes the policy store: every
+authenticated caller may call every tool, present and future (red11a r27: `validationMode IGNORE_ALL_FINDINGS` does
+not stop it either). A condition is no bound when a caller who has nothing satisfies it: the permit alone is
+evaluated by cedarpy (`is_authorized`) for a probe request (a principal and a resource of the scope's types, or
+made-up ones, with no attributes, tags or parents, an action of its own and an empty context); an Allow means the
+condition is a constant or a tautology (`when { true || false }`, `1 == 1`, `principal == principal`,
+`context has x || !(context has x)`, `unless { principal has id && principal.id == "bob" }`: red20 r20-5). A
+condition that reads an attribute, a tag or a membership the probe lacks errs or is false, so it denies and passes
+here: it names something about the caller. The statement is read with cedarpy
 (`policies_to_json_str`, the Cedar policy JSON format: scope `op` "All" / "is" / "==" / "in"); a statement cedarpy
 cannot parse cannot be judged (a violation). A forbid is never broad. Templates (verifiedpermissions.PolicyTemplate,
 template-linked policies) are bounded by the principal and resource each link names and are not judged here.
@@ -30,9 +36,44 @@ MAX_STATEMENT_CHARS = 10_000  # AgentCore and Verified Permissions policy size q
 _UNCONSTRAINED = ("All", "is")
 
 
-def _no_condition(conditions: list[dict[str, Any]]) -> bool:
-    """True when every condition is the literal `when { true }` / `unless { false }` (or there is none)."""
-    return all(isinstance(c, dict) and c.get("body") == {"Value": c.get("kind") == "when"} for c in conditions)
+_PROBE_ACTION = 'Action::"agentidProbe"'
+
+
+def _probe_entity(scope: dict[str, Any], made_up: str) -> str:
+    """The probe's principal or resource: of the type an `is` scope names, else a type no schema has."""
+    kind = scope.get("entity_type") if scope.get("op") == "is" else None
+    return f'{kind if isinstance(kind, str) and kind else made_up}::"agentid-probe"'
+
+
+def _match_all_true(node: Any) -> Any:
+    """`node` with every `x like "*"` (a pattern of wildcards only) as `true`: it holds for any string, and the
+    probe, which has no attributes, would only err on `x` (red20 r20-5's `principal.id like "*"`)."""
+    if isinstance(node, dict):
+        like = node.get("like")
+        if len(node) == 1 and isinstance(like, dict) and like.get("pattern") \
+                and all(part == "Wildcard" for part in like["pattern"]):
+            return {"Value": True}
+        return {key: _match_all_true(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_match_all_true(item) for item in node]
+    return node
+
+
+def _no_condition(policy: dict[str, Any]) -> bool:
+    """True when the permit's conditions (none, `when { true }`, or any constant or tautology) let a caller with no
+    attributes, tags or parents through: cedarpy evaluates the policy alone for such a probe request."""
+    import cedarpy  # only where a Cedar policy is judged
+
+    conditions = policy.get("conditions", [])
+    if all(isinstance(c, dict) and c.get("body") == {"Value": c.get("kind") == "when"} for c in conditions):
+        return True
+    probed = {**policy, "conditions": _match_all_true(conditions)}
+    text = cedarpy.policies_from_json_str(json.dumps({"staticPolicies": {"p": probed}, "templates": {},
+                                                      "templateLinks": []}))
+    request = {"principal": _probe_entity(policy.get("principal", {}), "AgentidProbe::Principal"),
+               "action": _PROBE_ACTION,
+               "resource": _probe_entity(policy.get("resource", {}), "AgentidProbe::Resource"), "context": {}}
+    return cedarpy.is_authorized(request, text, []).decision == cedarpy.Decision.Allow
 
 
 def broad_permits(text: str) -> list[str]:
@@ -46,7 +87,7 @@ def broad_permits(text: str) -> list[str]:
         raise ValueError(str(error).splitlines()[0][:200] if str(error) else "not Cedar") from None
     return [policy_id for policy_id, policy in sorted(policies.get("staticPolicies", {}).items())
             if policy.get("effect") == "permit" and policy.get("principal", {}).get("op") in _UNCONSTRAINED
-            and policy.get("action", {}).get("op") == "All" and _no_condition(policy.get("conditions", []))]
+            and policy.get("action", {}).get("op") == "All" and _no_condition(policy)]
 
 
 def check(resource: Resource, config):
@@ -68,7 +109,7 @@ def check(resource: Resource, config):
         return
     if broad:
         yield Violation(f"{resource.name}: its Cedar statement permits any principal every action with no condition "
-                        f"({', '.join(broad)}): every caller may do everything the policy store guards; name the "
+                        f"that bounds the caller ({', '.join(broad)}): every caller may do everything the policy store guards; name the "
                         "actions (tools) and bound the principal or add a `when` condition")
 
 

@@ -194,9 +194,26 @@ def test_a_cedar_permit_of_everything_is_a_mandatory_violation(pack) -> None:
             assert flagged_names(pack, "AGID-AWS-065", case, "mandatory") == [case[1]], statement
 
 
+def test_a_cedar_condition_every_caller_meets_is_no_condition(pack) -> None:
+    """red20 r20-5: only the literal `when { true }` / `unless { false }` counted as no condition; a constant or a
+    tautology lets every caller through just the same."""
+    for condition in ("when { true || false }", "when { 1 == 1 }", "unless { 1 == 2 }", "when { !false }",
+                      "when { principal == principal }", "when { context has x || !(context has x) }",
+                      "when { 2 > 1 }", 'unless { principal has id && principal.id == "bob" }',
+                      'when { principal.id like "*" }', "when { true } when { resource == resource }"):
+        statement = f"permit(principal, action, resource) {condition};"
+        for type_ in (AGENTCORE_POLICY, AVP_POLICY):
+            case = cedar(statement, type_)
+            assert flagged_names(pack, "AGID-AWS-065", case, "mandatory") == [case[1]], statement
+
+
 def test_a_cedar_permit_naming_the_action_or_with_a_condition_passes(pack) -> None:
     for statement in ('permit(principal, action == AgentCore::Action::"Crm___search", resource);',
                       'permit(principal, action, resource) when { principal.hasTag("admin") };',
+                      'permit(principal, action, resource) when { principal.id like "agent-*" };',
+                      'permit(principal, action, resource) when { principal in AgentCore::Group::"ops" };',
+                      'permit(principal, action, resource) when { context.input.amount < 100 };',
+                      'permit(principal, action, resource) when { 1 == 1 && principal.department == "ops" };',
                       "forbid(principal, action, resource);"):
         for type_ in (AGENTCORE_POLICY, AVP_POLICY):
             assert flagged_names(pack, "AGID-AWS-065", cedar(statement, type_)) == [], statement
