@@ -82,7 +82,7 @@ def main() -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # as Pulumi's script: unobserved futures are expected
-    settle = _Settle(loop)
+    settle = _Settle(loop, int(args.parallel or 0) or None)
     status = 0
     try:
         loop.run_until_complete(pulumi.runtime.run_in_stack(lambda: _run(program, speedups, warnings, settle)))
@@ -925,7 +925,7 @@ class _Settle:
     The SDK's own blocking calls run on the loop's default executor, which this class supplies to tell its
     workers from the program's threads."""
 
-    def __init__(self, loop) -> None:
+    def __init__(self, loop, parallel=None) -> None:
         import concurrent.futures
         import threading
 
@@ -944,7 +944,13 @@ class _Settle:
                 future.add_done_callback(settle._done)
                 return future
 
-        loop.set_default_executor(CountingExecutor(thread_name_prefix="asyncio",
+        # As Pulumi's script (_set_default_executor): 4 workers per --parallel, named as a plain ThreadPoolExecutor's
+        # (ThreadPoolExecutor-0_N), the class named as the standard library's; no --parallel: asyncio's own naming
+        CountingExecutor.__name__ = CountingExecutor.__qualname__ = "ThreadPoolExecutor"
+        CountingExecutor.__module__ = "concurrent.futures.thread"
+        workers = None if parallel is None else max(parallel, 1) * 4
+        named = {} if parallel else {"thread_name_prefix": "asyncio"}
+        loop.set_default_executor(CountingExecutor(max_workers=workers, **named,
                                                    initializer=lambda: self.workers.add(threading.current_thread())))
 
     def _done(self, _future) -> None:

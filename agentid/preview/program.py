@@ -190,7 +190,8 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
                 (run_dir / CLOCK_SETTINGS).write_text(json.dumps({"shift": clock_shift, "seed": seed}))
             if validated_spec is not None and not sdk_speedups.plain_sdk_requested():
                 hand_over_spec(validated_spec, run_dir)
-            argv = [python, "-u", str(exec_script), *_language_host_args(project, stack, server.address, dry_run)]
+            # as pulumi-language-python starts it (main.go: `python EXEC ARGS`, no `-u`): the program sees that command
+            argv = [python, str(exec_script), *_language_host_args(project, stack, server.address, dry_run)]
             command = (sandbox.command(argv, run_dir.resolve(), _program_needs(project, argv[0])) if isolation.sandboxed
                        else sandbox.unsandboxed(argv))
             env = _program_env(project, config, python if python == project_python else None, secret_keys)
@@ -322,10 +323,20 @@ def hand_over_spec(loaded: LoadedInventory, run_dir: Path) -> None:
 
 
 def _language_host_args(project: Project, stack: str, address: str, dry_run: bool = True) -> list[str]:
-    """The arguments Pulumi's language host passes its exec script (pulumi-language-python, main.go)."""
-    return ["--monitor", address, "--engine", address, "--project", project.name, "--stack", stack,
-            "--pwd", str(project.main_dir), "--dry_run", "true" if dry_run else "false", "--parallel", str(os.cpu_count() or 1),
-            "--organization", "organization", "--root_directory", str(project.root), project.program_argument]
+    """The arguments Pulumi's language host passes its exec script, in its order (pulumi-language-python, main.go
+    `constructArguments`: monitor, engine, project, root_directory, stack, pwd, dry_run, parallel, organization,
+    the entry point), `--parallel` the CLI's default (`pulumi preview`: 4 x GOMAXPROCS, i.e. the usable CPUs)."""
+    return ["--monitor", address, "--engine", address, "--project", project.name,
+            "--root_directory", str(project.root), "--stack", stack, "--pwd", str(project.main_dir),
+            "--dry_run", "true" if dry_run else "false", "--parallel", str(4 * _usable_cpus()),
+            "--organization", "organization", project.program_argument]
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _resource(record: Any) -> Resource:
@@ -381,7 +392,8 @@ def _program_env(project: Project, config: dict[str, str], virtualenv_python: st
     from agentid.preview import out_of_band
 
     env = out_of_band.withheld(env)  # no credential of the caller reaches the program: placeholders instead
-    return {**env, "PYTHONUNBUFFERED": "1", "PULUMI_CONFIG": json.dumps(qualified),
+    # PYTHONUNBUFFERED as the caller has it: Pulumi sets none (the language host's output is buffered as any pipe)
+    return {**env, "PULUMI_CONFIG": json.dumps(qualified),
             "PULUMI_CONFIG_SECRET_KEYS": json.dumps(sorted(secret_keys))}
 
 
