@@ -109,3 +109,21 @@ pulumi.CustomResource("cloudflare:index/apiToken:ApiToken", "cf", {"name": "t"})
 ])
 def test_which_tokens_the_gate_refuses(token, custom, expected):
     assert type_tokens.unknown_token(token, custom) == expected
+
+
+def test_the_kubernetes_api_groups_are_derived_once_for_every_crd_registration():
+    """issue 17: a CRD's group is looked up in the SDK's groups derived once, not rebuilt from every kubernetes token
+    at each registration (a ClusterSPIFFEID an agent); the answers are the same as derived anew each time."""
+    known = type_tokens.installed()
+    type_tokens._shipped_groups.cache_clear()
+    crds = ["kubernetes:spire.spiffe.io/v1alpha1:ClusterSPIFFEID", "kubernetes:stable.example.com/v1:CronTab"]
+    shipped = ["kubernetes:v1:Secret", "kubernetes:apps/v1:Deploymnt", "kubernetes:core/v1:ServiceAccount"]
+    answers = [type_tokens.unknown_token(token, True) for token in [*crds, *shipped] * 50]
+    assert type_tokens._shipped_groups.cache_info().misses == 1
+    tokens = known.tokens[type_tokens.KUBERNETES]
+    groups = {type_tokens._group(t.split(":")[1]) for t in tokens if t.count(":") == 2}
+    assert "spire.spiffe.io" not in groups and {"apps", "core", "rbac.authorization.k8s.io"} <= groups
+    assert answers[:2] == [None, None]  # CRDs of groups the SDK does not ship
+    assert answers[2] is not None and "did you mean kubernetes:core/v1:Secret?" in answers[2]
+    assert answers[3] is not None and answers[3].startswith("unknown type token kubernetes:apps/v1:Deploymnt")
+    assert answers[4] is None
