@@ -26,7 +26,7 @@ from agentid_policy_packs.analysis.values import is_unknown, unknown_path
 
 from .azure_broad_custom_role import ROLE_DEFINITION
 from .azure_privileged_role import ROLE_GRANTS
-from .azure_unknown_role import _principals, assigned_custom_roles
+from .azure_unknown_role import StackRoles, assigned_custom_roles, stack_roles
 from .base import Resource, Rule, Unknown, Violation
 from .iam_links import output_sources
 
@@ -48,13 +48,13 @@ def secret_reads(permissions) -> list[tuple[str, str]]:
     return found
 
 
-def _roles(grant: Resource, resources: list[Resource]):
+def _roles(grant: Resource, resources: list[Resource], stack: StackRoles):
     """(label, permission blocks) of each role the grant gives that can be read; [] otherwise (AGID-AZ-013's)."""
     role = grant.props.get("roleDefinitionId")
     if isinstance(role, str) and not is_unknown(role) and (builtin := azure_catalog.builtin_role(role)):
         return [(f"the built-in role {builtin.name} ({builtin.id})", builtin_permissions(builtin))]
     roles = []
-    for definition, how in assigned_custom_roles(grant, resources) or ():
+    for definition, how in assigned_custom_roles(grant, resources, stack) or ():
         permissions = definition.props.get("permissions")
         if permissions is None or unknown_path(permissions) is not None:
             continue
@@ -68,7 +68,7 @@ def _roles(grant: Resource, resources: list[Resource]):
     return roles
 
 
-def _scope(grant: Resource, resources: list[Resource]) -> tuple[str, str] | Unknown | None:
+def _scope(grant: Resource, resources: list[Resource], stack: StackRoles) -> tuple[str, str] | Unknown | None:
     """(level, scope) when the grant's scope is broader than one vault; None when it is one resource (a vault, a
     secret, a key) or not a scope (AGID-AZ-011's); Unknown when an unknown scope's source is not proven."""
     scope = grant.props.get("scope")
@@ -79,7 +79,7 @@ def _scope(grant: Resource, resources: list[Resource]) -> tuple[str, str] | Unkn
         return None
     candidates = [r for r in resources if r.type in (*VAULT_ITEMS, RESOURCE_GROUP, ROLE_DEFINITION)]
     if is_unknown(grant.props.get("principalId")):
-        candidates += _principals(resources)
+        candidates += stack.principals
     sources = [s for s in output_sources(grant, candidates, ("id",), input="scope") or ()
                if s.type in (*VAULT_ITEMS, RESOURCE_GROUP)]
     groups = [s for s in sources if s.type == RESOURCE_GROUP]
@@ -91,11 +91,12 @@ def _scope(grant: Resource, resources: list[Resource]) -> tuple[str, str] | Unkn
 
 
 def check(resources: list[Resource], config):
+    stack = stack_roles(resources)  # once, not once per grant
     for grant in resources:
         if grant.type not in ROLE_GRANTS:
             continue
         readers = []
-        for label, permissions in _roles(grant, resources):
+        for label, permissions in _roles(grant, resources, stack):
             if any(e.capability.id == WILDCARD_CAPABILITY for e in role_effects(permissions)):
                 continue
             reads = secret_reads(permissions)
@@ -103,7 +104,7 @@ def check(resources: list[Resource], config):
                 readers.append((label, reads))
         if not readers:
             continue
-        where = _scope(grant, resources)
+        where = _scope(grant, resources, stack)
         if where is None:
             continue
         if isinstance(where, Unknown):

@@ -25,6 +25,8 @@ propertyDependencies; where it sends them, roleDefinitionId's own are the depend
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from agentid_components import azure_catalog
 from agentid_policy_packs.analysis import RoleDefinitionError, parse_role_definition
 from agentid_policy_packs.analysis.azure_roles import role_effects
@@ -65,25 +67,46 @@ def _principals(resources: list[Resource]) -> list[Resource]:
     return [r for r in resources if r.type in PRINCIPAL_TYPES or system_assigned(r)]
 
 
-def linked_definitions(grant: Resource, resources: list[Resource], definitions: list[Resource]) -> list[Resource]:
+def linked_definitions(grant: Resource, resources: list[Resource], definitions: list[Resource],
+                       principals: list[Resource] | None = None) -> list[Resource]:
     """The stack role definitions an unknown roleDefinitionId of `grant` is proven the Output of (iam_links.
-    output_sources on that input, a principalId unknown too explained by the stack identities); [] when unproven."""
+    output_sources on that input, a principalId unknown too explained by the stack identities); [] when unproven.
+    `principals`: `_principals(resources)` when the caller has it (one per stack, not one per grant)."""
     # a principalId unknown too may be the Output of a stack identity: that dependency is explained by it
-    holders = _principals(resources) if is_unknown(grant.props.get("principalId")) else []
+    if is_unknown(grant.props.get("principalId")):
+        holders = _principals(resources) if principals is None else principals
+    else:
+        holders = []
     sources = output_sources(grant, definitions + holders, ("id", "name", "principalId", "identity.principalId"),
                              input="roleDefinitionId")  # its own propertyDependencies, where the engine sent them
     return [s for s in sources or () if s.type == ROLE_DEFINITION]
 
 
-def assigned_custom_roles(grant: Resource, resources: list[Resource]) -> list[tuple[Resource, str]] | None:
+class StackRoles(NamedTuple):
+    """What every role grant of one stack is judged against, derived once per stack (issue 17: derived again for each
+    grant, it made the Azure grant rules quadratic in the stack's size)."""
+
+    defined: dict[str, list[Resource]]  # `_defined`
+    definitions: list[Resource]  # the stack's role definitions
+    principals: list[Resource]  # `_principals`
+
+
+def stack_roles(resources: list[Resource]) -> StackRoles:
+    return StackRoles(_defined(resources), [r for r in resources if r.type == ROLE_DEFINITION], _principals(resources))
+
+
+def assigned_custom_roles(grant: Resource, resources: list[Resource], stack: StackRoles | None = None
+                          ) -> list[tuple[Resource, str]] | None:
     """The stack custom role definitions `grant` assigns, each with how it names it (its GUID, its id Output); None
-    when it assigns no role of the stack as far as can be told (a built-in role, an unknown one: AGID-AZ-013's)."""
+    when it assigns no role of the stack as far as can be told (a built-in role, an unknown one: AGID-AZ-013's).
+    `stack`: `stack_roles(resources)` when the caller judges several grants of the stack."""
+    stack = stack or stack_roles(resources)
     role = grant.props.get("roleDefinitionId")
     if is_unknown(role):
-        found = linked_definitions(grant, resources, [r for r in resources if r.type == ROLE_DEFINITION])
+        found = linked_definitions(grant, resources, stack.definitions, stack.principals)
         return [(d, f"its id Output, {d.name}") for d in found] or None
     role_id = azure_catalog.role_id_of(role) if isinstance(role, str) else None
-    defined = _defined(resources)
+    defined = stack.defined
     if role_id in defined and azure_catalog.builtin_role(role_id) is None:
         return [(d, f"role id {role_id}") for d in defined[role_id] if ordered_after(grant, d)] or None
     return None
@@ -122,14 +145,13 @@ def _custom_grant(grant: Resource, definition: Resource, how: str):
 
 
 def check(resources: list[Resource], config):
-    defined = _defined(resources)
-    definitions = [r for r in resources if r.type == ROLE_DEFINITION]
+    defined, definitions, principals = stack_roles(resources)
     for resource in resources:
         if resource.type not in ROLE_GRANTS:
             continue
         role = resource.props.get("roleDefinitionId")
         if is_unknown(role):
-            found = linked_definitions(resource, resources, definitions)
+            found = linked_definitions(resource, resources, definitions, principals)
             if not found:
                 yield Unknown("roleDefinitionId", resource.urn)
             for definition in found:
