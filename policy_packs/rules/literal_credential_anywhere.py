@@ -41,7 +41,7 @@ from typing import Any
 
 from agentid_policy_packs.analysis.values import is_unknown
 
-from . import aws_literal_secret, azure_literal_secret, k8s_secret_literal
+from . import aws_literal_secret, azure_literal_secret, k8s_secret_literal, secret_scan
 from .base import Rule, Violation
 from .engine_secrets import SecretText, is_engine_secret, mark_secrets
 from .secret_scan import secret_kinds
@@ -236,6 +236,12 @@ def _where(resource) -> str:
 
 
 def check(resources, config):
+    with secret_scan.scanning():  # detect-secrets' settings entered once for the stack, not once per string
+        outcomes = list(_check(resources, config))
+    yield from outcomes
+
+
+def _check(resources, config):
     for resource in resources:
         # components too: the properties and outputs a component registers are kept in the state like a resource's
         # inputs; the stack resource's properties are the stack's outputs; providers are AGID-PRV-001's
