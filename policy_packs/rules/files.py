@@ -37,6 +37,7 @@ def _identity_policy_rules() -> tuple[str, ...]:
 
 
 ROLE = "aws:iam/role:Role"
+KMS_KEY = "aws:kms/key:Key"
 TRUST_FIELD = "assumeRolePolicy"
 # the trust the probe below hands each role rule: a web-identity trust (GitHub Actions), so a rule that reads the trust
 # only for federated principals reads it too
@@ -67,34 +68,77 @@ class _ReadRecorder(dict):
         return super().__contains__(key)
 
 
-@lru_cache(maxsize=1)
-def trust_policy_rules() -> tuple[str, ...]:
-    """Every rule of the pack that reads a role's trust policy: the resource rules judging `aws:iam/role:Role` and the
-    stack rules reading it, each run once on a stand-in role whose inputs record what it reads. Read from the registry,
-    not listed by hand: the hand-written list (AGID-AWS-030/031/032) missed AGID-GEN-006 (a GitHub subject of a
-    foreign owner), AGID-GEN-009 and AGID-GEN-010 (an IAM OIDC provider the file's trust names, which no stack
-    defines), so lint passed trusts the gate blocks (issue 11)."""
+_PROBE_RESOURCE_POLICY = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": '
+                          '"arn:aws:iam::111122223333:root"}, "Action": "*", "Resource": "*"}]}')
+
+
+@lru_cache(maxsize=128)
+def rules_reading(type_: str, field: str, sample: str) -> tuple[str, ...]:
+    """Every rule of the pack that judges `type_` (resource rules by their types, stack rules by what they read) and
+    reads its input `field`: each is run once on a stand-in resource holding `sample` there, whose inputs record what
+    the rule reads. Read from the registry, not listed by hand, so a rule added later is run by lint too."""
     found = []
     for rule in RULES_BY_ID.values():
-        if ROLE not in (rule.reads if rule.stack else rule.resource_types):
+        if type_ not in (rule.reads if rule.stack else rule.resource_types):
             continue
-        props = _ReadRecorder({TRUST_FIELD: _PROBE_TRUST})
-        resource = Resource(ROLE, "probe", "file:probe", props)
+        props = _ReadRecorder({field: sample})
+        resource = Resource(type_, "probe", "file:probe", props)
         try:
             list(run_stack_rule(rule, [resource], rule.settings({})) if rule.stack
                  else run_resource_rule(rule, resource, rule.settings({})))
         except Exception:  # noqa: BLE001 - a rule that fails on the stand-in is judged by what it read before
             pass
-        if TRUST_FIELD in props.read:
+        if field in props.read:
             found.append(rule.id)
     return tuple(sorted(found))
+
+
+def trust_policy_rules() -> tuple[str, ...]:
+    """Every rule of the pack that reads a role's trust policy (rules_reading). The hand-written list
+    (AGID-AWS-030/031/032) missed AGID-GEN-006 (a GitHub subject of a foreign owner), AGID-GEN-009 and AGID-GEN-010 (an
+    IAM OIDC provider the file's trust names, which no stack defines), so lint passed trusts the gate blocks (issue 11)."""
+    return rules_reading(ROLE, TRUST_FIELD, _PROBE_TRUST)
+
+
+def resource_policy_target(document: Any) -> tuple[str, str]:
+    """(stand-in resource type, input) for a resource policy: the resource-policy type of the one service every statement's
+    actions name (`kms:*` a key, `s3:...` a bucket policy, `sqs:...` a queue policy; a `*Policy` resource preferred),
+    else a KMS key, whose rules are the ones every resource policy gets. The hand-written list (AGID-POL-001/002,
+    AGID-AWS-030) missed AGID-AWS-050 (another account's principal), AGID-AWS-062 (a service principal without a
+    source pin) and a key policy's AGID-AWS-033 (another account's key administration): lint passed what the gate
+    blocks (issue 11)."""
+    from .documents import RESOURCE_POLICY_FIELDS  # noqa: PLC0415
+
+    if isinstance(document, str):
+        import json  # noqa: PLC0415
+
+        try:
+            document = json.loads(document)
+        except (ValueError, RecursionError):
+            document = None
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    statements = statements if isinstance(statements, list) else [statements]
+    services = set()
+    for statement in statements:
+        for key in ("Action", "NotAction"):
+            actions = statement.get(key) if isinstance(statement, dict) else None
+            for action in actions if isinstance(actions, list) else [actions]:
+                if isinstance(action, str) and ":" in action:
+                    services.add(action.split(":", 1)[0].strip().lower())
+    if len(services) == 1:
+        service = services.pop()
+        candidates = [t for t in RESOURCE_POLICY_FIELDS if t.split(":")[1].split("/")[0].lower() == service]
+        candidates.sort(key=lambda t: (not t.endswith("Policy"), t))
+        if candidates:
+            return candidates[0], RESOURCE_POLICY_FIELDS[candidates[0]]
+    return KMS_KEY, "policy"
 
 
 # kind -> (stand-in resource type, input holding the document, rules that judge it: ids, or a function giving them)
 _TARGETS: dict[str, tuple[str, str, tuple[str, ...] | Callable[[], tuple[str, ...]]]] = {
     IDENTITY_POLICY: ("aws:iam/policy:Policy", "policy", _identity_policy_rules()),
     TRUST_POLICY: (ROLE, TRUST_FIELD, trust_policy_rules),
-    RESOURCE_POLICY: ("aws:kms/key:Key", "policy", ("AGID-POL-001", "AGID-POL-002", "AGID-AWS-030")),
+    RESOURCE_POLICY: (KMS_KEY, "policy", ()),  # type and rules by document: resource_policy_target, rules_reading
     AZURE_ROLE: ("azure-native:authorization:RoleDefinition", "", ("AGID-POL-001", "AGID-POL-002", "AGID-AZ-012", "AGID-AZ-015")),
 }
 # Wrappers the AWS CLI puts around documents (get-role, get-policy-version, get-account-authorization-details).
@@ -208,6 +252,9 @@ def lint_document(kind: str, document: Any, name: str = "document", config: dict
     `settings`: pack-wide ones (ownAccountIds, ownS3Buckets, ...), given to every rule that declares them.
     With none, a rule that tells own from foreign says "cannot tell" (the strictest setting), as at deploy time."""
     type_, field, rule_ids = _TARGETS[kind]
+    if kind == RESOURCE_POLICY:
+        type_, field = resource_policy_target(document)
+        rule_ids = rules_reading(type_, field, _PROBE_RESOURCE_POLICY)
     rule_ids = rule_ids() if callable(rule_ids) else rule_ids
     props = _role_definition_props(document) if kind == AZURE_ROLE else {field: document}
     resource = Resource(type_, name, f"file:{name}", props)
