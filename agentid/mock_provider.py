@@ -10,6 +10,8 @@ loads this file by path: so it imports nothing but the standard library).
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import re
 import uuid
 from typing import Any
@@ -223,12 +225,57 @@ def provider_defaults(type_token: str, provider_urn: str, providers: dict[str, d
 _AUTONAMING = frozenset({"aws", "gcp"})
 
 
-def autoname(type_token: str, name: str, inputs: dict[str, Any], key: str = "name") -> str | None:
+# The key the gate's autonames are drawn with (issue 11, autonamed buckets): None (the default) is the deterministic
+# scheme, uuid5 of type and logical name, the same in every run, which any program can compute. Under `agentid
+# preview` the gate draws a key per run after the judged program's process is forked (runner.run_preview), answers the
+# program's registrations with names keyed by it (monitor.GateMonitor) and hands it to its packs in their `Configure`
+# only (crossguard.read_pack_wide_settings -> set_autoname_key): a literal equal to an autoname can then only have come
+# from that resource's Output. Never in the environment, a file, an argument or a log; reports show the deterministic
+# form (autoname_pairs, runner.unsalted).
+_AUTONAME_KEY: bytes | None = None
+AUTONAME_KEY_CONFIG = "agentidAutonameKey"  # the key of the pack-wide `all` entry the gate sends it in (hex)
+_KEY_TEXT_LENGTH = 64
+
+
+def set_autoname_key(key: bytes | None) -> None:
+    """Make this process derive autonames with `key` (the pack's side: its Configure), or deterministically (None)."""
+    global _AUTONAME_KEY
+    _AUTONAME_KEY = key
+
+
+def autoname_key() -> bytes | None:
+    """The key this process derives autonames with (set_autoname_key); None: the predictable deterministic scheme."""
+    return _AUTONAME_KEY
+
+
+def key_from_text(text: object) -> bytes | None:
+    """The key a `Configure` carried (64 hex digits), None for anything else."""
+    if isinstance(text, str) and len(text) == _KEY_TEXT_LENGTH:
+        try:
+            return bytes.fromhex(text)
+        except ValueError:
+            return None
+    return None
+
+
+def _random_hex(key: bytes | None, *parts: str) -> str:
+    """32 hex digits standing for the provider's random suffix of an autoname: keyed (HMAC-SHA256 of the parts) when
+    `key` is given, else uuid5 of them (the deterministic scheme)."""
+    if key is None:
+        return name_uuid("autoname", *parts).replace("-", "")
+    return hmac.new(key, "/".join(("autoname", *parts)).encode("utf-8", "surrogatepass"),
+                    hashlib.sha256).hexdigest()[:32]
+
+
+def autoname(type_token: str, name: str, inputs: dict[str, Any], key: str = "name",
+             secret: bytes | None | object = ...) -> str | None:
     """The physical name the provider gives a resource without a `key` input, as Pulumi autonames it: the logical
-    name, '-', 7 hex characters (a `namePrefix` input: the prefix and 26 characters, as pulumi-aws does), the same
-    for the same type and name so that every run (and known_state on the judge's side) agrees; None where the
-    program gave the name, or the type takes no such input (its SDK says: optional inputs of a bridged provider
-    are autonamed). azure-native: its own name input (azure_name_input) as that provider autonames it."""
+    name, '-', 7 hex characters (a `namePrefix` input: the prefix and 26 characters, as pulumi-aws does); None where
+    the program gave the name, or the type takes no such input (its SDK says: optional inputs of a bridged provider
+    are autonamed). azure-native: its own name input (azure_name_input) as that provider autonames it.
+    The random part is drawn with `secret` (default: this process's autoname_key()): keyed, no program can predict
+    it; None, the deterministic scheme (the same for the same type and name in every run)."""
+    secret = _AUTONAME_KEY if secret is ... else secret
     if type_token.startswith("azure-native:"):
         found = azure_name_input(type_token)
         if found is None or (key != "name" and key != found[0]):
@@ -236,17 +283,37 @@ def autoname(type_token: str, name: str, inputs: dict[str, Any], key: str = "nam
         given = inputs.get(found[0])
         if isinstance(given, str) and given:
             return None
-        return _azure_autoname(type_token, name, found[1])
+        return _azure_autoname(type_token, name, found[1], secret)
     if type_token.split(":", 1)[0] not in _AUTONAMING or key not in _sdk_inputs(type_token):
         return None
     given = inputs.get(key)
     if isinstance(given, str) and given:
         return None
-    random = name_uuid("autoname", type_token, name).replace("-", "")
+    random = _random_hex(secret, type_token, name)
     prefix = inputs.get("namePrefix") if key == "name" else inputs.get(key + "Prefix")
     if isinstance(prefix, str) and prefix:
         return prefix + (random * 2)[:26]
     return f"{name}-{random[:7]}"
+
+
+def autoname_pairs(type_token: str, name: str, inputs: dict[str, Any], secret: bytes) -> dict[str, str]:
+    """{the name keyed by `secret`: the deterministic one} for each autoname the mocks give the resource (its name;
+    an S3 bucket's `bucket`): the gate writes its reports with the deterministic form, so two runs' reports are the
+    same (issue 17) while the program only ever sees the keyed one."""
+    pairs = {}
+    for key in ("name", "bucket") if type_token in _S3_BUCKETS else ("name",):
+        keyed = autoname(type_token, name, inputs, key, secret)
+        if keyed is not None and keyed != name:  # a child resource named by copy: nothing random to map
+            pairs[keyed] = str(autoname(type_token, name, inputs, key, None))
+    return pairs
+
+
+def is_autonamed(type_token: str, name: str, inputs: dict[str, Any]) -> bool:
+    """Would mock_outputs give the resource a name the provider draws at random (its `name`, a bucket's `bucket`)?
+    The program's child sends such a registration to the gate, which alone holds the key (sdk_speedups)."""
+    if type_token.split(":", 1)[0] not in _AUTONAMING and not type_token.startswith("azure-native:"):
+        return False
+    return bool(autoname_pairs(type_token, name, inputs, b"probe"))
 
 
 # azure-native autonaming (issue 11), as pulumi-azure-native does it
@@ -276,13 +343,15 @@ _AZURE_UUID_NAMES = frozenset({"roleAssignmentName", "roleDefinitionId"})
 _AZURE_RANDOM_NAMES = frozenset({"endpointName", "customDomainName"})
 
 
-def _azure_autoname(type_token: str, name: str, strategy: str) -> str:
-    """The name azure-native gives a `type_token` resource named `name` in the program (deterministic here: the
-    same type and name get the same suffix or GUID, in every run and in known_state)."""
+def _azure_autoname(type_token: str, name: str, strategy: str, secret: bytes | None = None) -> str:
+    """The name azure-native gives a `type_token` resource named `name` in the program: the random part drawn with
+    `secret` (autoname), deterministic without one (the same type and name get the same suffix or GUID)."""
     if strategy == "uuid":
-        return name_uuid("autoname", type_token, name)
+        if secret is None:
+            return name_uuid("autoname", type_token, name)
+        return str(uuid.UUID(hex=_random_hex(secret, type_token, name), version=4))
     if strategy == "random":
-        return name + name_uuid("autoname", type_token, name).replace("-", "")[:8]
+        return name + _random_hex(secret, type_token, name)[:8]
     return name
 
 
@@ -342,7 +411,8 @@ def read_outputs(type_token: str, name: str, resource_id: str, inputs: dict[str,
     mocks' account stands for a resource of the stack (aws_accounts.invented_accounts), so `Queue.get` of another
     account's queue must not read as the stack's own (red19 r19-7). An id naming no account stays in the mocks'
     account: the provider reads it in the deploying account."""
-    _, state = mock_outputs(type_token, name, inputs, defaults)
+    # an existing object: no autoname is drawn for it, so no key (its state is the same in every run and report)
+    _, state = mock_outputs(type_token, name, inputs, defaults, None)
     if not type_token.startswith("aws:") or not isinstance(resource_id, str):
         return state
     arn, queue = _ID_ARN.match(resource_id), _ID_QUEUE_URL.match(resource_id)
@@ -369,15 +439,17 @@ def _in_account(value: Any, account: str) -> Any:
 
 
 def mock_outputs(type_token: str, name: str, inputs: dict[str, Any],
-                 defaults: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+                 defaults: dict[str, Any] | None = None, secret: bytes | None | object = ...) -> tuple[str, dict[str, Any]]:
     """The id and output state a mock provider returns for a new resource. `defaults`: its provider's inputs the
-    provider uses where the resource has none (`provider_defaults`: a GCP resource's `project`)."""
+    provider uses where the resource has none (`provider_defaults`: a GCP resource's `project`). `secret`: the key
+    autonames are drawn with (autoname; default this process's autoname_key())."""
+    secret = _AUTONAME_KEY if secret is ... else secret
     package, _, rest = type_token.partition(":")
     module, _, kind = rest.partition(":")
     state = {key: value for key, value in inputs.items()
              if key not in ENGINE_OUTPUTS and not forged_output(type_token, key)}
     inputs = state
-    autonamed = autoname(type_token, name, inputs)
+    autonamed = autoname(type_token, name, inputs, "name", secret)
     own_key = azure_name_input(type_token) if package == "azure-native" else None
     if autonamed is not None:
         state["name"] = autonamed
@@ -407,7 +479,7 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any],
             # An S3 bucket's id and `bucket` are its (global) name and its ARN has no region or account
             # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-arn-format.html): `trail.s3BucketName =
             # bucket.id` must name the stack's bucket (AGID-AWS-064), as it does in AWS
-            physical = str(inputs.get("bucket") or autoname(type_token, name, inputs, "bucket") or name)
+            physical = str(inputs.get("bucket") or autoname(type_token, name, inputs, "bucket", secret) or name)
             resource_id = physical
             state.setdefault("bucket", physical)
             arn = f"arn:aws:s3:::{physical}"

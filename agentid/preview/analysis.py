@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentid.analyzer_client import AnalyzerInfo, Diagnostic, PackError, PackProcess, PolicyInfo
+from agentid.mock_provider import AUTONAME_KEY_CONFIG
 from agentid.preview.pack_config import reconcile
 from agentid.preview.program import Resource
+from agentid_policy_packs.rules.pack_settings import ALL
 
 if TYPE_CHECKING:
     from agentid.pack_fork import PreforkedPack
@@ -76,8 +78,11 @@ class PackSession:
                  on_ready: Callable[[AnalyzerInfo], None] = lambda info: None,
                  on_resource_done: Callable[[], None] = lambda: None,
                  adjust_config: Callable[[AnalyzerInfo, dict], dict] = lambda info, config: config,
-                 prepared: PreforkedPack | None = None) -> None:
+                 prepared: PreforkedPack | None = None, autoname_key: bytes | None = None) -> None:
+        """`autoname_key`: the gate's per-run key its mocks draw autonames with (mock_provider.autoname), sent in
+        every `Configure` (the pack-wide entry) and kept nowhere else: not in the run's config, which reports show."""
         self.pack_dir = pack_dir
+        self._autoname_key = autoname_key
         self._prepared = prepared  # a child forked before the project was read (agentid.pack_fork), or None
         self.pack: PackProcess | None = None
         self._on_resource_done = on_resource_done
@@ -100,7 +105,7 @@ class PackSession:
         if not info.policies:
             raise PackError(f"policy pack {info.name} ({self.pack_dir}) declares no policies: it cannot judge anything")
         config = self._adjust_config(info, reconcile(info, *config_for(info)))
-        self.pack.configure(config)
+        self.pack.configure(self._sent(config))
         on_ready(info)
         return info, config
 
@@ -112,7 +117,14 @@ class PackSession:
         """Send the trusted config again: `Configure` replaces the pack's whole config, so whatever another
         client of the pack's port set (an unsandboxed program can reach it) is gone. Before any `Analyze`."""
         _info, config = self._ready.result()
-        self.pack.configure(config)
+        self.pack.configure(self._sent(config))
+
+    def _sent(self, config: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The config as `Configure` carries it: with the gate's autoname key in the pack-wide entry, over whatever
+        the config said there (a pull request's stack file cannot choose it)."""
+        if self._autoname_key is None:
+            return config
+        return {**config, ALL: {**config.get(ALL, {}), AUTONAME_KEY_CONFIG: self._autoname_key.hex()}}
 
     def submit(self, resource: Resource) -> None:
         if resource.urn not in self._submitted:

@@ -47,7 +47,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, resource_pb2, resource_pb2_grpc
 
 from agentid.mock_engine import mock_call
-from agentid.mock_provider import mock_outputs, provider_defaults, provider_reference_urn, read_outputs
+from agentid.mock_provider import is_autonamed, mock_outputs, provider_defaults, provider_reference_urn, read_outputs
 from agentid.preview import kubernetes_manifests, sdk_speedups, type_tokens
 # The encoding and decoding of property values live in their own module (the program's child loads it by path).
 from agentid.preview.property_values import (OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG, SECRET_SIG,  # noqa: F401
@@ -159,16 +159,20 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
     def __init__(self, project: str, stack: str, *,
                  on_register: Callable[[Registration], None] | None = None,
                  stack_references: Callable[[str], Any] | None = None, forward_wire: bool = True,
-                 root: str | None = None, config: dict[str, Any] | None = None) -> None:
+                 root: str | None = None, config: dict[str, Any] | None = None,
+                 autoname_key: bytes | None = None) -> None:
         """`config`: the stack config (keys `package:key`): a default provider's inputs (`mock_provider.provider_defaults`).
         `stack_references(name)` returns a `references.ReferencedStack` or raises `references.UnresolvedReference`.
         `forward_wire`: keep each registration's inputs as sent (`Registration.wire_inputs`) for the packs.
-        `root`: the project's directory; refusals name the program's files relative to it."""
+        `root`: the project's directory; refusals name the program's files relative to it.
+        `autoname_key`: the key the mocks draw autonames with (mock_provider.autoname; the gate's per-run secret,
+        which only this process and the packs hold); None: the deterministic scheme."""
         self.project, self.stack = project, stack
         self.root = root
         # the providers' type tokens are read while the program starts, not on its first registration
         threading.Thread(target=type_tokens.installed, name="gate-type-tokens", daemon=True).start()
         self.forward_wire = forward_wire
+        self._autoname_key = autoname_key
         self.on_register = on_register
         self.stack_references = stack_references
         self.registered: list[Registration] = []
@@ -228,6 +232,11 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
             request = resource_pb2.RegisterResourceRequest.FromString(message)
             if request.type == STACK_TYPE and not request.parent:
                 self._refuse(context, "the program registered its stack inside a batch (the stack registers first)")
+            if self._autoname_key is not None and is_autonamed(request.type, request.name, decode(request.object)):
+                # its name is drawn with the gate's key, which the child does not hold (BatchingMonitor sends it
+                # alone): an answer the child gave itself would not be the name the packs judge against
+                self._refuse(context, f"resource {request.name}: an autonamed {request.type} answered inside a batch "
+                                      "(the gate names it)")
             self._register(request, context, claimed_urn)
         return b""
 
@@ -268,7 +277,8 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
             self._refuse(context, f"{self._where(request.sourcePosition)}resource {request.name}: {bogus}")
         inputs = decode(request.object)
         serialized = request.object.SerializeToString()
-        resource_id, state = mock_outputs(request.type, request.name, inputs, self._defaults(request))
+        resource_id, state = mock_outputs(request.type, request.name, inputs, self._defaults(request),
+                                          self._autoname_key)
         record = Registration(
             urn=urn, type=request.type, name=request.name, inputs=inputs, shown_inputs=shown(request.object, serialized),
             # secrets stay wrapped for the packs, as the engine sends them: a config secret whose marking the

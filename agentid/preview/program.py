@@ -140,7 +140,8 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
                  isolation: sandbox.Isolation | None = None, dry_run: bool = True,
                  validated_spec: LoadedInventory | None = None,
                  secret_keys: Sequence[str] = (), clock_shift: float = 0.0,
-                 seed: int | None = None, prepared: Any = None) -> ProgramOutcome:
+                 seed: int | None = None, prepared: Any = None,
+                 autoname_key: bytes | None = None) -> ProgramOutcome:
     """Run the project's program for `stack` against the gate's monitor; raise ProgramError on any failure.
 
     `on_resource` sees each resource as the program registers it (one call at a time, in the
@@ -154,6 +155,7 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
     (`hand_over_spec`) so the program does not validate it again.
     `prepared`: a child forked from the gate before it read the project (`program_fork.prefork`): the program
     runs in it, in the same sandbox, when that is sound here (see `program_fork`); it is discarded otherwise.
+    `autoname_key`: the gate's per-run key the mocks draw autonames with (GateMonitor; never handed to the program).
     When this returns or raises, no process of the run is left: the sandbox's pid namespace is gone,
     or (unsandboxed) the program's process group and every orphan it left were killed.
     """
@@ -177,7 +179,7 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
 
     monitor = GateMonitor(project.name, stack, on_register=registered if on_resource else None,
                           stack_references=stack_references, forward_wire=not sdk_speedups.plain_sdk_requested(),
-                          root=str(project.root), config=config)
+                          root=str(project.root), config=config, autoname_key=autoname_key)
     with tempfile.TemporaryDirectory(prefix="pulumi-", dir=_short_temp_dir()) as private:
         run_dir = Path(private, "run")  # the program's only writable directory in the sandbox
         run_dir.mkdir()

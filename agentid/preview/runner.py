@@ -39,6 +39,7 @@ from agentid.preview import (adopted_objects, cloaking, credential_invokes, out_
                              trusted_issuers, waivers)
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
+from agentid.preview.autonames import AutonameKey
 from agentid.preview.pack_config import parse_config, read_config_file, reconcile
 from agentid.preview.program import ProgramError, Resource, run_isolated
 from agentid.preview.references import StackReferences, parse_outputs_options
@@ -176,8 +177,10 @@ def run_preview(request: PreviewRequest, progress: Progress | None = None) -> Pr
     prepared, _why_not = pack_fork.prefork(len(request.pack_dirs or [DEFAULT_PACK]))
     # likewise the program's process, in the sandbox it builds itself (program_fork.py; None where not sound)
     program, _why_not = program_fork.prefork()
+    # Only now, both forks done: the key the mocks draw autonames with, in this process's heap alone (autonames.py)
+    key = AutonameKey()
     try:
-        _run(request, result, progress, prepared, program)
+        _run(request, result, progress, prepared, program, key)
     except ConfigError as error:
         result.error, result.error_kind = str(error), "config"
     except ProgramError as error:
@@ -195,11 +198,15 @@ def run_preview(request: PreviewRequest, progress: Progress | None = None) -> Pr
             child.discard()
         if program is not None:  # not launched: an error before the program ran, or a run it does not fit
             program.discard()
+    if result.error:  # a refusal or the program's own error may quote a keyed autoname
+        result.error = key.unkeyed(result.resources).text(result.error)
     return result
 
 
 def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
-         prepared: Sequence[pack_fork.PreforkedPack] = (), program: Any = None) -> None:
+         prepared: Sequence[pack_fork.PreforkedPack] = (), program: Any = None,
+         key: AutonameKey | None = None) -> None:
+    key = key or AutonameKey()
     project = result.project = find_project(request.start_dir)
     require_python_runtime(project)
     config = result.config = load_stack_config(project, request.stack)
@@ -261,7 +268,8 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
 
             session = PackSession(pack_dir, env=env, timeout=request.timeout, config_for=config_for,
                                   on_resource_done=progress.advance, adjust_config=floor,
-                                  prepared=prepared[index] if index < len(prepared) else None)
+                                  prepared=prepared[index] if index < len(prepared) else None,
+                                  autoname_key=key.key)
             cleanup.callback(session.close)
             sessions.append(session)
 
@@ -301,6 +309,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
                                        on_resource=judge if isolation.sandboxed else None,
                                        stack_references=references, isolation=isolation,
                                        validated_spec=result.inventory, secret_keys=config.secret_keys, seed=seed,
+                                       autoname_key=key.key,
                                        prepared=program)
             except (ProgramError, ConfigError):
                 for session in sessions:  # a pack that could not start is reported first, as when it was awaited
@@ -312,7 +321,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
                 update = run_isolated(project, request.stack, config.values, timeout=request.timeout,
                                       on_resource=judge if isolation.sandboxed else None, stack_references=references,
                                       isolation=isolation, dry_run=False, validated_spec=result.inventory,
-                                      secret_keys=config.secret_keys, seed=seed)
+                                      secret_keys=config.secret_keys, seed=seed, autoname_key=key.key)
                 outcome, note = cloaking.with_update_run(outcome, update)
                 result.cloaking.append(note)
             if by_the_clock:
@@ -324,7 +333,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
                                          stack_references=references, isolation=isolation,
                                          dry_run=not cloaking.asks_dry_run(result.cloaking),
                                          validated_spec=result.inventory, secret_keys=config.secret_keys,
-                                         clock_shift=shift, seed=seed)
+                                         clock_shift=shift, seed=seed, autoname_key=key.key)
                     outcome, note = cloaking.with_clock_run(outcome, later, label)
                     result.cloaking.append(note)
         finally:
@@ -355,7 +364,25 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
         gate = _gate_findings(gate, outside, adopted)
         if gate is not None:
             result.packs.append(gate)
+    _unkeyed(result, key)
     _judge(request, result, today)
+
+
+def _unkeyed(result: PreviewResult, key: AutonameKey) -> None:
+    """The run's results with every keyed autoname in its deterministic form (autonames.py): what the gate judges
+    itself from here on (waiver fingerprints) and writes is the same in every run."""
+    unkeyed = key.unkeyed(result.resources)
+    if not unkeyed.pairs:
+        return
+    result.resources = [unkeyed.resource(r) for r in result.resources]
+    result._by_urn = {}
+    result.outputs = unkeyed.value(result.outputs)
+    result.program_warnings = unkeyed.value(result.program_warnings)
+    result.secret_reads = unkeyed.value(result.secret_reads)
+    result.unknown_applies = unkeyed.value(result.unknown_applies)
+    result.packs = [replace(pack, violations=tuple(sorted(  # in the order PackSession.finish gives, now stable
+        (replace(v, message=unkeyed.text(v.message), description=unkeyed.text(v.description))
+         for v in pack.violations), key=lambda v: (v.urn, v.policy, v.message)))) for pack in result.packs]
 
 
 def _gate_findings(*runs: PackRun | None) -> PackRun | None:

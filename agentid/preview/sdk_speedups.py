@@ -985,8 +985,16 @@ class BatchingMonitor:
         if request.type == STACK_TYPE and not request.parent:
             self.flush()
             return self._stub.RegisterResource(request)
-        urn = self._urn(request.parent, request.type, request.name)
         inputs = self._values.decode(request.object)
+        if self._provider.is_autonamed(request.type, request.name, inputs):
+            # its name is drawn with the gate's per-run key, which this process never holds (mock_provider.autoname):
+            # the gate answers it, after what is pending (its parent among them)
+            self.flush()
+            answer = self._stub.RegisterResource(request)
+            with self._lock:
+                self._qualified[answer.urn] = self._qualified_type(request.parent, request.type)
+            return answer
+        urn = self._urn(request.parent, request.type, request.name)
         with self._lock:
             defaults = self._provider.provider_defaults(request.type, self._provider.provider_reference_urn(
                 request.provider), self._provider_inputs, self._config)
@@ -1039,12 +1047,15 @@ class BatchingMonitor:
 
     def _urn(self, parent: str, type_: str, name: str) -> str:
         """The URN the gate computes (`monitor.GateMonitor._urn`): the parent's type chain before ours."""
-        qualified = type_
-        if parent and not self._is_stack(parent):
-            qualified = f"{self._qualified.get(parent) or parent.split('::')[2]}${type_}"
+        qualified = self._qualified_type(parent, type_)
         urn = f"{self._prefix}{qualified}::{name}"
         self._qualified[urn] = qualified
         return urn
+
+    def _qualified_type(self, parent: str, type_: str) -> str:
+        if parent and not self._is_stack(parent):
+            return f"{self._qualified.get(parent) or parent.split('::')[2]}${type_}"
+        return type_
 
     @staticmethod
     def _is_stack(urn: str) -> bool:

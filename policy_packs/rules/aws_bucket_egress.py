@@ -167,7 +167,8 @@ RULE = Rule(
                 "known to be the stack's own: created by the stack before the policy, listed in ownS3Buckets, or "
                 "pinned by an s3:ResourceAccount condition (a bucket ARN names no account); and never let S3 deliver "
                 "a bucket's inventory, analytics or events to a destination the request names.",
-    remediation="Name a bucket this stack creates and make the policy depend on it (its Output, or depends_on), "
+    remediation="Write the bucket from an Output of one this stack creates (b.arn, b.bucket, b.id: an autonamed "
+                "bucket needs no name), or its `bucket` name with the policy depending on it (depends_on), "
                 "list your own bucket with agentid preview --own-s3-bucket (ownS3Buckets), or bound the statement "
                 "with \"StringEquals\": {\"s3:ResourceAccount\": \"<own account>\"}; configure inventory, analytics "
                 "and event deliveries in the stack rather than granting them.",

@@ -15,7 +15,8 @@ define gives the user or group whatever that permission set holds (Administrator
 in the target account; a `CustomerManagedPolicyAttachment` (or each reference of a
 `CustomerManagedPolicyAttachmentsExclusive`) names a policy by name (and path) that lives in each assigned account,
 readable only when this stack defines an `aws:iam/policy:Policy` with that explicit name and path (an autonamed
-policy is `<logical name>-<suffix>`, so a reference to its logical name is another policy). A
+policy is `<logical name>-<suffix>`, so a reference to its logical name is another policy; under `agentid preview` an
+autonamed policy's name as the gate's mocks drew it with their per-run key, which only its Output carries). A
 permission set is the stack's when its ARN is unknown at preview and iam_links.output_sources proves it a stack
 `PermissionSet`'s Output (the assignment depends on stack permission sets and nothing else; otherwise "cannot check
 until known": `depends_on=[own]` beside a constant behind another Output proves nothing, issue 11), or when the
@@ -42,7 +43,8 @@ from collections.abc import Mapping
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Rule, Unknown, Violation
-from .iam_links import ATTACHMENTS, GROUP, MEMBERSHIPS, ROLE, known_state, link, output_sources
+from .iam_links import (ATTACHMENTS, GROUP, MEMBERSHIPS, ROLE, autonames_unpredictable, known_state, link,
+                        output_sources)
 
 PERMISSION_SET = "aws:ssoadmin/permissionSet:PermissionSet"
 ACCOUNT_ASSIGNMENT = "aws:ssoadmin/accountAssignment:AccountAssignment"
@@ -96,8 +98,14 @@ def _customer_policy_references(attachment):
 def _unseen_customer_policies(resources):
     # A policy is the stack's only under the name it gives explicitly: without `name` the engine autonames it
     # (`<logical name>-<random suffix>`), so a reference to the bare logical name is some other account's policy.
-    defined = {(r.props["name"].lower(), str(r.props.get("path") or "/"))
-               for r in resources if r.type == IAM_POLICY and isinstance(r.props.get("name"), str)}
+    # Under the gate with its per-run key the autoname is one no program can write (iam_links.autonames_unpredictable):
+    # a reference equal to it is the policy's Output (`compute.name`), the stack's policy too.
+    keyed = autonames_unpredictable()
+    defined = {(name.lower(), str(r.props.get("path") or "/"))
+               for r in resources if r.type == IAM_POLICY
+               for name in [r.props.get("name") if isinstance(r.props.get("name"), str)
+                            else known_state(r).get("name") if keyed else None]
+               if isinstance(name, str) and not is_unknown(name)}
     for attachment in (r for r in resources if r.type in CUSTOMER_POLICY_ATTACHMENTS):
         for path_input, reference in _customer_policy_references(attachment):
             if reference is None and path_input == "customerManagedPolicyReferences":

@@ -29,6 +29,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from agentid.preview.property_values import struct_to_dict  # json_format's Struct mapping, read natively
+from agentid.mock_provider import AUTONAME_KEY_CONFIG, key_from_text, set_autoname_key
 
 from .base import (Outcome, Resource, Rule, Unknown, Violation, expand_stack, run_resource_rule, run_stack_rule,
                    tagged)
@@ -382,7 +383,7 @@ def _config(rule: Rule, args) -> dict:
 
 
 def read_pack_wide_settings() -> None:
-    """Keep the `all` entry's pack-wide settings (pack_settings.py) from each `Configure`.
+    """Keep the `all` entry's pack-wide settings (pack_settings.py) and the gate's autoname key from each `Configure`.
 
     The engine sends `all` like a policy's entry (Pulumi's reconciled config keeps every given key); the SDK
     stores it under that name where no policy reads it. Wraps `_PolicyAnalyzerServicer.Configure`; applied
@@ -398,8 +399,12 @@ def read_pack_wide_settings() -> None:
 
     def configuring(self, request, context):
         entry = request.policyConfig[ALL] if ALL in request.policyConfig else None
+        settings = json_format.MessageToDict(entry.properties) if entry is not None else {}
         _PACK_WIDE.clear()
-        _PACK_WIDE.update(pack_wide(json_format.MessageToDict(entry.properties)) if entry is not None else {})
+        _PACK_WIDE.update(pack_wide(settings))
+        # the key `agentid preview` drew its mocks' autonames with (mock_provider.autoname): known_state derives the
+        # names the program's Outputs carry; every Configure replaces it (none: the deterministic, predictable scheme)
+        set_autoname_key(key_from_text(settings.get(AUTONAME_KEY_CONFIG)))
         return configure(self, request, context)
 
     servicer.Configure = configuring

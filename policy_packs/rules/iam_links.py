@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentid.mock_provider import (ENGINE_OUTPUTS, PROVIDER_DEFAULTS, UNKNOWN, azure_name_input, forged_output,
-                                   mock_outputs)
+from agentid.mock_provider import (ENGINE_OUTPUTS, PROVIDER_DEFAULTS, UNKNOWN, autoname_key, azure_name_input,
+                                   forged_output, mock_outputs)
 from agentid_policy_packs.analysis.aws_accounts import invented_accounts
 from agentid_policy_packs.analysis.managed_policies import is_aws_managed_arn, managed_policy_document
 from agentid_policy_packs.analysis.values import is_unknown, value_at
@@ -184,6 +184,14 @@ def known_state(resource: Resource) -> Mapping[str, Any]:
 
 
 _KNOWN_STATE = "_agentid_known_state"  # the attribute known_state keeps its answer in (not a dataclass field)
+
+
+def autonames_unpredictable() -> bool:
+    """Is an autoname known_state derives one no program can write as a literal? Only under the gate with its per-run
+    key (its Configure; agentid/preview/autonames.py): then a value equal to a stack resource's autoname came from
+    that resource's Output. Without the key the mocks' autonames are deterministic (uuid5 of type and logical name):
+    a program can compute and write one, and at `pulumi up` the literal names whatever object bears that name."""
+    return bool(invented_accounts()) and autoname_key() is not None
 
 
 def _provider_defaults(resource: Resource) -> dict[str, Any]:

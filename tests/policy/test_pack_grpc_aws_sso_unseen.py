@@ -79,3 +79,34 @@ def test_each_reference_of_an_exclusive_attachment_is_judged_and_an_autonamed_po
     findings = stack_findings(pack, "AGID-AWS-015", stack)
     assert [name for name, _ in findings] == ["autonamed", "bad", "mixed"]
     assert "customer managed policy /OrgAdmin of each assigned account" in dict(findings)["mixed"]
+
+
+def test_an_autonamed_policy_is_the_stacks_under_the_name_the_gate_keyed_for_it() -> None:
+    """Under `agentid preview` the mocks draw an autonamed policy's suffix with the gate's per-run key, sent to the
+    pack in Configure (agentid/preview/autonames.py): a reference equal to that name came from the policy's Output
+    (`compute.name`) and passes; the name a deterministic scheme gives it (computable by any program) is another
+    account's policy, as is any guess. Without the key (a pack not configured by the gate) no autoname counts."""
+    from agentid.analyzer_client import PackProcess
+    from agentid.mock_provider import MOCK_ACCOUNT, autoname
+    from agentid_policy_packs.analysis.aws_accounts import MOCK_ACCOUNTS_ENV
+    from tests.policy.test_pack_grpc import PACK
+
+    key = bytes(range(1, 33))
+    policy = resource("aws:iam/policy:Policy", "compute", {"policy": (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", '
+        '"Resource": "arn:aws:s3:::data/*"}]}')})
+    keyed = autoname("aws:iam/policy:Policy", "compute", {}, "name", key)
+    predicted = autoname("aws:iam/policy:Policy", "compute", {}, "name", None)
+
+    def attachment(name: str, reference: str) -> StackResource:
+        return resource(CMP, name, {"instanceArn": INSTANCE, "permissionSetArn": UNKNOWN,
+                                    "customerManagedPolicyReference": {"name": reference}}, (OWN_SET.urn, policy.urn))
+
+    stack = [OWN_SET, policy, attachment("by-output", keyed), attachment("predicted", predicted)]
+    with PackProcess.start(PACK, timeout=60, env={MOCK_ACCOUNTS_ENV: MOCK_ACCOUNT}) as gate_pack:
+        gate_pack.configure({"all": {"agentidAutonameKey": key.hex()}})
+        findings = stack_findings(gate_pack, "AGID-AWS-015", stack)
+        assert [name for name, _ in findings] == ["predicted"]
+        assert f"customer managed policy /{predicted} of each assigned account" in dict(findings)["predicted"]
+        gate_pack.configure({})
+        assert [name for name, _ in stack_findings(gate_pack, "AGID-AWS-015", stack)] == ["by-output", "predicted"]

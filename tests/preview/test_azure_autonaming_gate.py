@@ -57,3 +57,19 @@ def test_the_identity_linked_by_output_or_named_explicitly_passes(tmp_path, iden
     result = _preview(tmp_path / "own", _program(identity_args, credential_name))
     assert result.code == 0, result.stdout + result.stderr
     assert _violations(result) == []
+
+
+def test_a_credential_naming_the_identitys_predictable_autoname_blocks(tmp_path):
+    """The gate's mocks draw the `<logical><8 hex>` suffix with a per-run key (agentid/preview/autonames.py): the name
+    a deterministic scheme gives `agent-id`, which any program can compute, written as a literal, is another
+    identity, even with `depends_on` the stack's; `identity.name` (above) passes."""
+    from agentid.mock_provider import autoname
+
+    predicted = autoname("azure-native:managedidentity:UserAssignedIdentity", "agent-id", {}, "name", None)
+    assert predicted.startswith("agent-id") and len(predicted) == len("agent-id") + 8
+    result = _preview(tmp_path / "predicted", _program("", f'"{predicted}"'))
+    assert result.code == 1, result.stdout + result.stderr
+    assert _violations(result) == [("fic", "AGID-AZ-044", True)]
+    message = next(v["message"] for v in result.json("gate.json")["violations"] if v["policy"] == "AGID-AZ-044")
+    assert f"fic adds a federated credential to managed identity rg/{predicted}, which this stack does not define" \
+        in message

@@ -104,3 +104,18 @@ def test_the_role_named_explicitly_or_linked_by_output_passes(tmp_path, role_arg
     result = _preview(tmp_path / "own", _runner(role_args, function_role))
     assert result.code == 0, result.stdout + result.stderr
     assert _violations(result) == []
+
+
+def test_a_literal_of_the_roles_predictable_autoname_is_not_that_role(tmp_path):
+    """The same class as autonamed buckets (agentid/preview/autonames.py): the gate's mocks draw the autoname's suffix
+    with a per-run key, so the name a deterministic scheme gives `deploy-admin` (which any program can compute),
+    written as a literal, is another role; `role.arn` (above) passes."""
+    from agentid.mock_provider import autoname
+
+    predicted = autoname("aws:iam/role:Role", "deploy-admin", {}, "name", None)
+    result = _preview(tmp_path / "predicted", _runner("", f'"arn:aws:iam::{MOCK_ACCOUNT}:role/{predicted}"'))
+    assert result.code == 1, result.stdout + result.stderr
+    assert _violations(result) == [("fn", "AGID-AWS-057", True)]
+    message = next(v["message"] for v in result.json("gate.json")["violations"] if v["policy"] == "AGID-AWS-057")
+    assert f"fn runs its code as role arn:aws:iam::{MOCK_ACCOUNT}:role/{predicted} (role), which this stack does " \
+           "not define" in message
