@@ -19,8 +19,9 @@ sandbox's parameters. The child then builds the same sandbox itself, in process,
   with it, PR_SET_PDEATHSIG, as `--kill-child=SIGKILL`);
 * I (PID 1 of the new pid namespace): /proc of the namespace mounted (`--mount-proc`), then the very same
   `sh` script builds the view (`sandbox.view_command`: every mount read-only and checked, fresh /tmp and
-  /dev/shm, the run directory the only writable one); it forks the program and exits with its status, so
-  the kernel kills whatever is left in the namespace;
+  /dev/shm, the run directory the only writable one); it forks the program's parent as the plain start's
+  (`_language_host_process`: named pulumi-language-python, a pid in the thousands), which forks the program, and
+  exits with its status, so the kernel kills whatever is left in the namespace;
 * P (the program): its own user and mount namespaces (the read-only mounts locked, as the script's inner
   `unshare --user --map-user --map-group --mount`), RLIMIT_FSIZE (`ulimit -f`), the interpreter made what a
   new `python SCRIPT` is (`pack_fork.reset_interpreter`, `_plain_streams`: streams buffered as a plain start's,
@@ -244,6 +245,9 @@ def _init(launch: dict[str, Any], uid: int, gid: int) -> int:
     built = subprocess.call(launch["view"], stdin=subprocess.DEVNULL)
     if built != 0:
         return built
+    host = _language_host_process(launch)
+    if host is not None:
+        return host
     program = os.fork()
     if program == 0:
         code = 1
@@ -266,6 +270,28 @@ def _init(launch: dict[str, Any], uid: int, gid: int) -> int:
             finally:
                 os._exit(code)
     return _wait(program)
+
+
+def _language_host_process(launch: dict[str, Any]) -> int | None:
+    """In I: the program's parent as the plain start's (sandbox._SETUP_RUN): a pid in the thousands (ns_last_pid),
+    named as pulumi-language-python (/proc/PPID/comm) with its command line (the engine's address), waiting for the
+    program and exiting with its status. Returns that status in I; None in the host process, which goes on to fork
+    the program."""
+    from agentid.preview import sandbox
+
+    try:
+        start = sandbox.PID_FLOOR + int.from_bytes(os.urandom(2), "big") % sandbox.PID_RANGE
+        Path("/proc/sys/kernel/ns_last_pid").write_text(str(start))
+    except OSError:
+        pass  # a small pid: a tell, not a failure
+    host = os.fork()
+    if host != 0:
+        return _wait(host)
+    script = launch["argv"][1]
+    engine = launch["argv"][launch["argv"].index("--engine") + 1] if "--engine" in launch["argv"] else ""
+    _process_name(sandbox.LANGUAGE_HOST)
+    _command_line_and_environment([os.path.join(os.path.dirname(script), sandbox.LANGUAGE_HOST), engine], {})
+    return None
 
 
 def _program(launch: dict[str, Any], uid: int, gid: int) -> None:

@@ -166,10 +166,17 @@ while read -r point options; do
 done < /tmp/.mounts
 rm -f /tmp/.mounts
 """
+PID_FLOOR, PID_RANGE = 2000, 28000  # the program's parent's pid, drawn in [PID_FLOOR, PID_FLOOR + PID_RANGE)
+LANGUAGE_HOST = "pulumi-language-python"  # the engine's Python language host: the program's parent's name
+# The program's pid and parent as under Pulumi's host (docs/preview.md, "Cloaking tells"): a pid in the thousands
+# (ns_last_pid of the new pid namespace, whose user namespace we own), and a parent named as pulumi-language-python
+# (/proc/PPID/comm): the inner unshare, forking the program, run through a link of that name beside the exec script.
 _SETUP_RUN = r"""ulimit -f "$blocks" || fail "cannot limit file sizes"
-"$unshare" --user --map-user="$uid" --map-group="$gid" --mount -- "$@" </dev/null
+last=$(od -An -N2 -tu2 /dev/urandom) && echo $((last % PID_RANGE + PID_FLOOR)) > /proc/sys/kernel/ns_last_pid || :
+ln -s "$unshare" "$run/pulumi-language-python" || fail "cannot link the language host's name"
+"$run/pulumi-language-python" --user --map-user="$uid" --map-group="$gid" --mount --fork -- "$@" </dev/null
 exit $?
-"""
+""".replace("PID_RANGE", str(PID_RANGE)).replace("PID_FLOOR", str(PID_FLOOR))
 _SETUP_VIEW = _SETUP  # the view alone, for a program forked from the gate (program_fork.py), which does the rest itself
 _SETUP = _SETUP_VIEW + _SETUP_RUN
 

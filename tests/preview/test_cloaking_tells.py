@@ -53,6 +53,9 @@ pulumi.export("tells", json.dumps({
     "new_thread": threading.Thread(target=print).name,
 }))
 stack = __import__("traceback").extract_stack()
+pulumi.export("process", json.dumps({"pid": os.getpid(), "ppid": os.getppid(),
+                                     "parent": read(f"/proc/{os.getppid()}/comm").strip(),
+                                     "parent_cmdline": read(f"/proc/{os.getppid()}/cmdline").split("\\0")[0]}))
 pulumi.export("frames", json.dumps([f"{os.path.basename(f.filename)}:{f.name}" for f in stack]))
 '''
 
@@ -61,7 +64,7 @@ CLOAKED = '''import sys
 GATE = any(name.startswith(("agentid", "pulumi_policy", "typer", "rich", "pydantic")) for name in sys.modules)
 import json, os, threading
 import pulumi, pulumi_aws as aws
-GATE = GATE or "-u" in sys.orig_argv \\
+GATE = GATE or "-u" in sys.orig_argv or os.getppid() == 1 \\
     or open("/proc/self/cmdline", "rb").read().split(b"\\0")[:-1] != [os.fsencode(a) for a in sys.orig_argv] \\
     or open("/proc/self/comm").read().strip() not in ("python", "python3", os.path.basename(sys.executable)) \\
     or any(t.name.startswith("asyncio_") for t in threading.enumerate()) \\
@@ -124,6 +127,10 @@ def test_the_program_reads_what_pulumis_host_gives_it(tmp_path, real, fork, monk
     frames = json.loads(run.json("out.json")["outputs"]["frames"])
     assert frames[0] == "pulumi-language-python-exec:<module>" and frames[-1] == "__main__.py:<module>", frames
     assert not [f for f in frames if f.split(":")[0] in ("program_fork.py", "runner.py", "cli.py")], frames
+    # the parent as under Pulumi: pulumi-language-python (the exec script's neighbour), a pid in the thousands
+    process = json.loads(run.json("out.json")["outputs"]["process"])
+    assert process["parent"] == "pulumi-language" and process["ppid"] >= sandbox.PID_FLOOR, process
+    assert process["parent_cmdline"].endswith("/run/pulumi-language-python"), process  # beside the exec script
     # the modules: not one of the gate's own (agentid.*, the packs' SDK, its CLI and gRPC server) at the first line
     assert not [m for m in gate["modules"] if m.startswith(("agentid", "pulumi_policy", "typer", "grpc._server"))]
 
