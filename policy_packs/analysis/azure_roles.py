@@ -184,7 +184,20 @@ def role_effects(permissions: tuple[Permission, ...], condition: str | None = No
     to that block too. An assignment-writer whose conditions allow only known roles without privileged
     capabilities of their own is not privileged; custom or unknown roles in the allowed set keep it privileged
     (cannot tell: flag).
+
+    A pure function of its arguments and the snapshot data: remembered per distinct (blocks, condition, depth), as
+    every grant of a role, and every agent whose tools compile to the same permissions, asks it again (issue 17:
+    the stack rules asked it once per grant per rule, ~1 s of the pack's AnalyzeStack at 200 agents).
     """
+    blocks = tuple(permissions)
+    try:
+        return list(_role_effects(blocks, condition, depth))
+    except TypeError:  # an unhashable block (not one parse_role_definition builds): judged without remembering
+        return list(_role_effects.__wrapped__(blocks, condition, depth))
+
+
+@lru_cache(maxsize=4096)
+def _role_effects(permissions: tuple[Permission, ...], condition: str | None, depth: int) -> tuple[Effect, ...]:
     effects = []
     for capability in capabilities():
         found = None
@@ -203,7 +216,7 @@ def role_effects(permissions: tuple[Permission, ...], condition: str | None = No
                 break
         if found:
             effects.append(found)
-    return effects
+    return tuple(effects)
 
 
 def _assignment_effect(capability: Capability, operation: str, pattern: str, conditions: tuple[str | None, ...],
