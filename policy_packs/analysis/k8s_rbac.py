@@ -292,17 +292,27 @@ def _reached_verbs(rule: PolicyRule, path: EscalationPath, resource: str) -> lis
     return verbs
 
 
+def cluster_scoped(group: str, resource: str) -> bool:
+    """Is `resource` (plural, or plural/subresource) of `group` cluster-scoped (facts `cluster_scoped_resources`)?"""
+    return resource.partition("/")[0] in FACTS["cluster_scoped_resources"].get(group, ())
+
+
 def escalation_grants(rules: list[PolicyRule], cluster_role: bool,
-                      paths: tuple[EscalationPath, ...] = ESCALATION_PATHS) -> list[tuple[int, str, str, str]]:
+                      paths: tuple[EscalationPath, ...] = ESCALATION_PATHS,
+                      namespaced: bool = False) -> list[tuple[int, str, str, str]]:
     """(rule index, resource, verbs, why) for each escalation path the rules allow. A rule bounded by
     resourceNames reaches a path only where the facts say naming does not bound it (`names`, red7a finding 7:
-    the signer kubernetes.io/kube-apiserver-client, a CSR the holder names, a named node's kubelet, aws-auth)."""
+    the signer kubernetes.io/kube-apiserver-client, a CSR the holder names, a named node's kubelet, aws-auth).
+    `namespaced`: the rules are granted in one namespace only (a ClusterRole bound by a RoleBinding), where the
+    cluster-scoped resources of the paths (nodes, CRDs, flow control, ...) grant nothing."""
     found = []
     for index, rule in enumerate(rules):
         for path in paths:
             if path.cluster_only and not cluster_role:
                 continue
             for resource in path.resources:
+                if namespaced and cluster_scoped(path.group, resource):
+                    continue
                 if verbs := _reached_verbs(rule, path, resource):
                     if rule.resource_names:
                         named = ", ".join(rule.resource_names)

@@ -13,9 +13,13 @@ policy engine's webhook backend, which fails open), their pods (delete and delet
 pods/eviction evicts every pod no budget protects; the re-created pods are rescheduled, where the holder steers them
 too), Node objects (their pods are garbage-collected), namespaces and CRDs (the policy engine's constraints with them).
 Judged as AGID-K8S-005
-judges its paths (analysis/k8s_rbac_facts.yaml `disruption_paths`, sources there): a ClusterRole as bound in every
-namespace (a RoleBinding of it into kube-system, an aggregated role fed by its labels: the ClusterRole is judged),
-a Role in a system namespace (`system_namespaces`) as cluster-wide, a Role whose namespace is unset as "cannot
+judges its paths (analysis/k8s_rbac_facts.yaml `disruption_paths`, sources there), a stack rule so that a ClusterRole
+is judged where the stack binds it (issue 11 (2), k8s_roles.ClusterRoleScopes): bound only by RoleBindings, as a Role
+of each of their namespaces (a RoleBinding of it into kube-system is flagged there, one in the agent's own namespace
+passes), where its cluster-scoped resources (flow control, nodes, CRDs) grant nothing; bound by a
+ClusterRoleBinding, nowhere in the stack, by a binding whose roleRef or namespace the pack cannot tie to it, patched
+(an existing role) or aggregated into another role (its labels feed admin/edit/view or a stack aggregationRule), as
+bound in every namespace (fail closed); a Role in a system namespace (`system_namespaces`) as cluster-wide, a Role whose namespace is unset as "cannot
 check"; wildcard apiGroups, resources and verbs (and `*/...` subresource spellings) match as the API server's RBAC
 authorizer matches them. resourceNames bound nothing there (the system Leases carry component and node names), but a
 named rule never reaches create. Passes: a Role of an ordinary namespace (the agent's own leader election), reads.
@@ -34,12 +38,12 @@ judged by the Role's rules in the binding's namespace, as the same Role written 
 from __future__ import annotations
 
 from agentid_policy_packs.analysis.k8s_rbac import (
-    DISRUPTION_PATHS, FACTS, FLOW_CONTROL_TYPES, LEASE_TYPES, ROLE_BINDING_TYPES, ROLE_TYPES, NotYetKnown, Unreadable, list_at, object_at,
+    BINDING_TYPES, DISRUPTION_PATHS, FACTS, FLOW_CONTROL_TYPES, LEASE_TYPES, ROLE_BINDING_TYPES, ROLE_TYPES, NotYetKnown, Unreadable, list_at, object_at,
     system_namespace)
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
-from .k8s_roles import failing_closed, judge_paths
+from .k8s_roles import ClusterRoleScopes, each_in_stack, failing_closed, judge_paths
 
 
 def _lease_object(resource: Resource):
@@ -116,14 +120,22 @@ def _flow_object(resource: Resource):
                         "level can starve them (a cluster-wide denial of service)")
 
 
-def check(resource: Resource, config):
+def _judge(resource: Resource, scopes: ClusterRoleScopes):
     if resource.type in LEASE_TYPES:
         yield from _lease_object(resource)
         return
     if resource.type in FLOW_CONTROL_TYPES:
         yield from failing_closed(resource, _flow_object(resource))
         return
-    yield from judge_paths(resource, DISRUPTION_PATHS, "writes the Leases there")
+    yield from judge_paths(resource, DISRUPTION_PATHS, "writes the Leases there", scopes)
+
+
+def check(resources: list[Resource], config):
+    scopes = ClusterRoleScopes(resources)
+    yield from each_in_stack(resources, JUDGED, lambda resource: _judge(resource, scopes))
+
+
+JUDGED = ROLE_TYPES + ROLE_BINDING_TYPES + LEASE_TYPES + FLOW_CONTROL_TYPES
 
 
 RULE = Rule(
@@ -131,7 +143,9 @@ RULE = Rule(
     title="k8s-no-control-plane-disruption",
     severity="high",
     category="availability",
-    description="No ClusterRole, and no Role in a system namespace (kube-system, kube-node-lease, gke-*), creates, "
+    description="No ClusterRole granted cluster-wide (bound by a ClusterRoleBinding, or by no binding the stack "
+                "shows), no ClusterRole bound into a system namespace, and no Role there (kube-system, "
+                "kube-node-lease, gke-*) creates, "
                 "updates, patches or deletes coordination.k8s.io Leases or LeaseCandidates or API Priority and Fairness "
                 "FlowSchemas / PriorityLevelConfigurations, or deletes workloads, pods, nodes, namespaces or CRDs or "
                 "evicts pods, and the "
@@ -144,6 +158,7 @@ RULE = Rule(
                 "or in kube-system; leave flow control to cluster administrators.",
     url="https://kubernetes.io/docs/concepts/architecture/leases/#leader-election",
     check=check,
-    resource_types=ROLE_TYPES + ROLE_BINDING_TYPES + LEASE_TYPES + FLOW_CONTROL_TYPES,
+    stack=True,
+    reads=JUDGED + BINDING_TYPES,
     enforcement="mandatory",
 )

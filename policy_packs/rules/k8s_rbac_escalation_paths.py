@@ -5,11 +5,16 @@ Beyond the escalation verbs (AGID-K8S-002), these grants let the holder become s
 exec/attach into pods (their tokens and secrets), nodes/proxy (the kubelet API), approving certificate
 signing requests (any user or group), attesting for a signer or writing ClusterTrustBundles (a CA in pods' trust
 stores), admission webhooks and admission policies (rewrite every object),
-patching namespaces (their pod-security labels), and in a ClusterRole, which may be bound cluster-wide, reading
+patching namespaces (their pod-security labels), and in a ClusterRole granted cluster-wide, reading
 every secret or creating/patching workloads (a pod runs as any service account of any namespace), creating
 service-account-token Secrets, patching nodes (labels and taints steer workloads), and writing CRDs (conversion
 webhooks) or APIServices (a built-in API group served by someone else). The paths are data:
 analysis/k8s_rbac_facts.yaml `escalation_paths`.
+A stack rule, so that a ClusterRole is judged where the stack binds it (issue 11 (2), k8s_roles.ClusterRoleScopes):
+bound only by RoleBindings, as a Role of each of their namespaces (a system namespace's: cluster-wide power), where
+its cluster-scoped resources (nodes, CRDs, webhooks, signers) grant nothing; bound by a ClusterRoleBinding, nowhere
+in the stack, by a binding whose roleRef or namespace the pack cannot tie to it, patched, or aggregated into another
+role, as granted cluster-wide (fail closed).
 Rules bounded by resourceNames are not flagged where the named objects bound the path (secrets the workload reads);
 they are where naming bounds nothing (red7a finding 7): the named object is the dangerous one (the signer
 kubernetes.io/kube-apiserver-client, an existing webhook configuration, kube-system's aws-auth), one named object
@@ -43,12 +48,12 @@ stack would be; extension-apiserver-authentication-reader (reads one named Confi
 """
 
 from agentid_policy_packs.analysis.k8s_rbac import (
-    ESCALATION_PATHS, ROLE_BINDING_TYPES, ROLE_TYPES, NotYetKnown, aggregating_builtins_fed, aggregation_collects, builtin_cluster_role,
+    BINDING_TYPES, ESCALATION_PATHS, ROLE_BINDING_TYPES, ROLE_TYPES, NotYetKnown, aggregating_builtins_fed, aggregation_collects, builtin_cluster_role,
     default_builtin_labels, granted_to_everyone_by_default, metadata_name, role_labels)
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Violation
-from .k8s_roles import failing_closed, judge_paths
+from .k8s_roles import ClusterRoleScopes, each_in_stack, failing_closed, judge_paths
 
 
 def _aggregation(resource: Resource):
@@ -82,10 +87,15 @@ def _aggregation(resource: Resource):
                         "user and service account gets what it adds")
 
 
-def check(resource: Resource, config):
+def _judge(resource: Resource, scopes: ClusterRoleScopes):
     if resource.type in ROLE_TYPES and ":ClusterRole" in resource.type:
         yield from failing_closed(resource, _aggregation(resource))
-    yield from judge_paths(resource, ESCALATION_PATHS, "runs workloads or reads secrets there")
+    yield from judge_paths(resource, ESCALATION_PATHS, "runs workloads or reads secrets there", scopes)
+
+
+def check(resources: list[Resource], config):
+    scopes = ClusterRoleScopes(resources)
+    yield from each_in_stack(resources, ROLE_TYPES + ROLE_BINDING_TYPES, lambda resource: _judge(resource, scopes))
 
 
 RULE = Rule(
@@ -95,8 +105,9 @@ RULE = Rule(
     category="escalation",
     description="Kubernetes roles do not allow pods/exec or attach, nodes/proxy, certificate approval or trust-bundle "
                 "attestation, admission "
-                "webhooks or policies, or namespace relabelling, and ClusterRoles (or Roles in system namespaces such "
-                "as kube-system) do not read every secret, create workloads or token Secrets, write ClusterTrustBundles, "
+                "webhooks or policies, or namespace relabelling, and ClusterRoles granted cluster-wide (bound by a "
+                "ClusterRoleBinding or by no binding the stack shows), or bound or defined in system namespaces such "
+                "as kube-system, do not read every secret, create workloads or token Secrets, write ClusterTrustBundles, "
                 "create or patch nodes, bind "
                 "pods, write Endpoints, EndpointSlices or Services (traffic interception), or write CRDs or "
                 "APIServices; no ClusterRole aggregates a powerful built-in, feeds one into admin/edit/view, "
@@ -106,5 +117,6 @@ RULE = Rule(
                 "only the stack's own labelled roles, and leave built-in roles' labels and rules alone.",
     url="https://kubernetes.io/docs/concepts/security/rbac-good-practices/#privilege-escalation-risks",
     check=check,
-    resource_types=ROLE_TYPES + ROLE_BINDING_TYPES,
+    stack=True,
+    reads=ROLE_TYPES + BINDING_TYPES,
 )

@@ -35,3 +35,11 @@ def flagged_names(pack, rule_id: str, resource, level: str | None = None) -> lis
              *pack.analyze_stack([StackResource(type_, name, urn(type_, name), props)])]
     return [d.urn.rsplit("::", 1)[-1] if d.urn else name for d in diags
             if d.policy_name == rule_id and (level is None or d.enforcement_level == level)]
+
+
+def analyzed(pack, type_: str, name: str, urn_: str, props: dict[str, Any]) -> list:
+    """Every diagnostic the pack gives the one resource as the engine asks: its resource policies (`Analyze`), then
+    the stack policies on a stack of that resource alone (`AnalyzeStack`): for rules that judge a resource by the
+    rest of the stack (the Kubernetes role rules read the bindings: a lone role is judged as bound cluster-wide)."""
+    return [*pack.analyze(type_, name, urn_, props),
+            *pack.analyze_stack([StackResource(type_, name, urn_, props)])]

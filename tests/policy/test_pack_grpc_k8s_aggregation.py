@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.policy.pack_cases import flagged_names
+from tests.policy.pack_cases import analyzed, flagged_names
 from tests.policy.ruletools import UNKNOWN
 from tests.policy.test_pack_grpc import urn
 
@@ -26,7 +26,7 @@ READ_CRDS = [{"apiGroups": ["example.com"], "resources": ["widgets"], "verbs": [
 
 
 def messages(pack, type_: str, props: dict) -> list[str]:
-    return [d.message for d in pack.analyze(type_, "r", urn(type_, "r"), props)
+    return [d.message for d in analyzed(pack, type_, "r", urn(type_, "r"), props)
             if d.policy_name == "AGID-K8S-005" and d.enforcement_level == "mandatory"]
 
 
@@ -90,7 +90,7 @@ def test_look_alikes_pass(pack, type_, props):
 
 def test_labels_known_only_at_deployment_are_not_yet_known(pack):
     props = {"metadata": {"name": "r", "labels": UNKNOWN}, "rules": READ_CRDS}
-    found = [(d.message, d.enforcement_level) for d in pack.analyze(CLUSTER_ROLE, "r", urn(CLUSTER_ROLE, "r"), props)
+    found = [(d.message, d.enforcement_level) for d in analyzed(pack, CLUSTER_ROLE, "r", urn(CLUSTER_ROLE, "r"), props)
              if d.policy_name == "AGID-K8S-005"]
     assert len(found) == 1 and "cannot check until known: metadata.labels" in found[0][0], found
 

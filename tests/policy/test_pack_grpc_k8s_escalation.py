@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from agentid.analyzer_client import StackResource
+from tests.policy.pack_cases import analyzed
 from tests.policy.ruletools import UNKNOWN
 from tests.policy.test_pack_grpc import urn
 
@@ -24,7 +25,7 @@ K8S_PROVIDER = "pulumi:providers:kubernetes"
 
 
 def messages(pack, type_, props, rule_id, name="r"):
-    return [d.message for d in pack.analyze(type_, name, urn(type_, name), props) if d.policy_name == rule_id]
+    return [d.message for d in analyzed(pack, type_, name, urn(type_, name), props) if d.policy_name == rule_id]
 
 
 def rules(*items):
@@ -112,7 +113,7 @@ def test_one_violation_a_rule_names_every_path_it_opens(pack):
                     "verbs": ["get", "list"]}),
 ])
 def test_look_alikes_pass(pack, type_, rule):
-    assert pack.analyze(type_, "r", urn(type_, "r"), rules(rule)) == []
+    assert analyzed(pack, type_, "r", urn(type_, "r"), rules(rule)) == []
 
 
 def test_unknown_and_unreadable_rules_never_pass(pack):
@@ -149,14 +150,14 @@ def test_role_in_a_system_namespace_is_judged_like_a_cluster_role(pack, namespac
 @pytest.mark.parametrize("namespace", ["agents", "kubesystem", "my-kube-system", "default"])
 def test_same_role_in_a_workload_namespace_passes(pack, namespace):
     """Look-alikes: the same grants in an ordinary namespace (even one whose name contains kube) stay inside it."""
-    assert pack.analyze(ROLE, "r", urn(ROLE, "r"), in_namespace(namespace, WORKLOADS, SECRET_READ)) == []
+    assert analyzed(pack, ROLE, "r", urn(ROLE, "r"), in_namespace(namespace, WORKLOADS, SECRET_READ)) == []
 
 
 def test_role_without_a_namespace_holding_workload_power_cannot_be_checked(pack):
     """The provider's default namespace may be kube-system; a harmless Role without a namespace still passes."""
     [found] = messages(pack, ROLE, {"metadata": {"name": "r"}, "rules": [WORKLOADS]}, "AGID-K8S-005")
     assert "cannot check: metadata.namespace is not set" in found
-    assert pack.analyze(ROLE, "r", urn(ROLE, "r"), {"metadata": {"name": "r"}, "rules": [
+    assert analyzed(pack, ROLE, "r", urn(ROLE, "r"), {"metadata": {"name": "r"}, "rules": [
         {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}]}) == []
     [later] = messages(pack, ROLE, {"metadata": {"name": "r", "namespace": UNKNOWN}, "rules": [SECRET_READ]},
                        "AGID-K8S-005")

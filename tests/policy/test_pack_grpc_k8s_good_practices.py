@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.policy.pack_cases import analyzed
 from tests.policy.test_pack_grpc import urn
 
 RBAC = "kubernetes:rbac.authorization.k8s.io/v1"
@@ -27,7 +28,7 @@ def _props(namespace, rule):
 
 def _judged(pack, type_, namespace, rule) -> list[tuple[str, str]]:
     return sorted((d.policy_name, d.enforcement_level)
-                  for d in pack.analyze(type_, "gp", urn(type_, "gp"), _props(namespace, rule)))
+                  for d in analyzed(pack, type_, "gp", urn(type_, "gp"), _props(namespace, rule)))
 
 
 M = "mandatory"

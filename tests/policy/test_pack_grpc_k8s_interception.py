@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.policy.pack_cases import analyzed
 from tests.policy.test_pack_grpc import urn
 
 RBAC = "kubernetes:rbac.authorization.k8s.io/v1"
@@ -21,7 +22,7 @@ def _role(namespace, *rules):
 
 
 def _violations(pack, type_, props):
-    return [(d.policy_name, d.enforcement_level, d.message) for d in pack.analyze(type_, "mitm", urn(type_, "mitm"), props)]
+    return [(d.policy_name, d.enforcement_level, d.message) for d in analyzed(pack, type_, "mitm", urn(type_, "mitm"), props)]
 
 
 FLAGGED = {

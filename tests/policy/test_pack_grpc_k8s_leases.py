@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from agentid.analyzer_client import StackResource
-from tests.policy.pack_cases import flagged_names
+from tests.policy.pack_cases import analyzed, flagged_names
 from tests.policy.test_pack_grpc import urn
 
 RBAC = "kubernetes:rbac.authorization.k8s.io/v1"
@@ -28,7 +28,7 @@ def _role(namespace, *rules, name="r", labels=None):
 
 
 def _diags(pack, type_, props, name="lease"):
-    return [(d.policy_name, d.enforcement_level, d.message) for d in pack.analyze(type_, name, urn(type_, name), props)]
+    return [(d.policy_name, d.enforcement_level, d.message) for d in analyzed(pack, type_, name, urn(type_, name), props)]
 
 
 def _mine(pack, type_, props, name="lease"):
@@ -116,16 +116,19 @@ def test_an_aggregated_piece_is_judged_as_a_cluster_role(pack) -> None:
 
 
 def test_a_rolebinding_into_kube_system_of_a_stack_cluster_role_flags_the_role(pack) -> None:
-    """The ClusterRole is judged as bound everywhere, so binding it into kube-system is caught on the role (one
-    finding for one root cause); the binding itself adds none."""
+    """The ClusterRole is judged where the stack binds it (issue 11 (2)): bound into kube-system by a RoleBinding, as a
+    Role of kube-system; the finding is on the role (one finding for one root cause), the binding itself adds none."""
     role = (CLUSTER_ROLE, "lease-writer", _role(None, LEASE_RULE, name="lease-writer"))
     binding = (BINDING, "into-kube-system", {
         "metadata": {"name": "b", "namespace": "kube-system"},
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "lease-writer"},
         "subjects": [{"kind": "ServiceAccount", "name": "agent", "namespace": "agents"}]})
-    assert flagged_names(pack, RULE, role, "mandatory") == ["lease-writer"]
+    assert flagged_names(pack, RULE, role, "mandatory") == ["lease-writer"]  # alone: as bound cluster-wide
     stack = [StackResource(t, n, urn(t, n), p) for t, n, p in (role, binding)]
-    assert [d for d in pack.analyze_stack(stack) if d.policy_name == RULE] == []  # a resource rule, on the role
+    [found] = [d for d in pack.analyze_stack(stack) if d.policy_name == RULE]
+    assert found.urn == urn(CLUSTER_ROLE, "lease-writer") and found.enforcement_level == "mandatory"
+    assert "lease-writer rules[0] allows update on leases in kube-system (kube-system is a system namespace" \
+        in found.message and "through RoleBinding into-kube-system)" in found.message, found.message
 
 
 @pytest.mark.parametrize("namespace", ["kube-system", "kube-node-lease"])

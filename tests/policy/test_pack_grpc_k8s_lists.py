@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from agentid.analyzer_client import StackResource
+from tests.policy.pack_cases import analyzed
 from tests.policy.ruletools import UNKNOWN
 from tests.policy.test_pack_grpc import urn
 
@@ -34,23 +35,25 @@ def role(name, *rules):
 ])
 def test_a_list_item_is_judged_as_its_kind(pack, type_, flagged_item, rule_id, fragment):
     props = {"items": [role("pods", READ_PODS), flagged_item]}
-    diags = pack.analyze(type_, "manifests", urn(type_, "manifests"), props)
+    diags = analyzed(pack, type_, "manifests", urn(type_, "manifests"), props)
     mine = [d for d in diags if d.policy_name == rule_id]
     assert len(mine) == 1 and f"manifests {fragment}" in mine[0].message, [d.message for d in diags]
-    assert pack.analyze(type_, "clean", urn(type_, "clean"), {"items": [role("pods", READ_PODS)]}) == []
-    assert pack.analyze(type_, "empty", urn(type_, "empty"), {"items": []}) == []
+    assert analyzed(pack, type_, "clean", urn(type_, "clean"), {"items": [role("pods", READ_PODS)]}) == []
+    assert analyzed(pack, type_, "empty", urn(type_, "empty"), {"items": []}) == []
 
 
 def test_unknown_items_and_unreadable_items_never_pass(pack):
-    diags = pack.analyze(ROLE_LIST, "later", urn(ROLE_LIST, "later"), {"items": UNKNOWN})
+    diags = analyzed(pack, ROLE_LIST, "later", urn(ROLE_LIST, "later"), {"items": UNKNOWN})
     assert diags and all("cannot check until known: items" in d.message for d in diags)
-    diags = pack.analyze(ROLE_LIST, "later2", urn(ROLE_LIST, "later2"), {"items": [role("r", READ_PODS) | {
+    diags = analyzed(pack, ROLE_LIST, "later2", urn(ROLE_LIST, "later2"), {"items": [role("r", READ_PODS) | {
         "rules": UNKNOWN}]})
     assert diags and all("items[0].rules" in d.message for d in diags)
-    diags = pack.analyze(ROLE_LIST, "bad", urn(ROLE_LIST, "bad"), {"items": ["kind: Role"]})
-    assert {d.policy_name for d in diags} == {"AGID-K8S-001", "AGID-K8S-002", "AGID-K8S-005", "AGID-K8S-018"}
+    diags = analyzed(pack, ROLE_LIST, "bad", urn(ROLE_LIST, "bad"), {"items": ["kind: Role"]})
+    # every rule that reads roles: the resource rules, and the stack rules (-003, -006 read them for bindings)
+    assert {d.policy_name for d in diags} == {"AGID-K8S-001", "AGID-K8S-002", "AGID-K8S-003", "AGID-K8S-005",
+                                              "AGID-K8S-006", "AGID-K8S-018"}
     assert all("bad: cannot check: items[0] is a str" in d.message for d in diags)
-    diags = pack.analyze(ROLE_LIST, "bad2", urn(ROLE_LIST, "bad2"), {"items": {"0": role("r", READ_PODS)}})
+    diags = analyzed(pack, ROLE_LIST, "bad2", urn(ROLE_LIST, "bad2"), {"items": {"0": role("r", READ_PODS)}})
     assert diags and all("items is a dict" in d.message for d in diags)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from agentid.analyzer_client import StackResource
-from tests.policy.pack_cases import stack_findings
+from tests.policy.pack_cases import analyzed, stack_findings
 from tests.policy.ruletools import UNKNOWN
 from tests.policy.test_pack_grpc import urn
 
@@ -25,7 +25,7 @@ AGENT_SA = {"kind": "ServiceAccount", "name": "agent", "namespace": "agents"}
 
 def k8s005(pack, type_: str, rule: dict, namespace: str | None = None) -> list[str]:
     metadata = {"name": "agent-x"} | ({"namespace": namespace} if namespace else {})
-    return [d.message for d in pack.analyze(type_, "x", urn(type_, "x"), {"metadata": metadata, "rules": [rule]})
+    return [d.message for d in analyzed(pack, type_, "x", urn(type_, "x"), {"metadata": metadata, "rules": [rule]})
             if d.policy_name == "AGID-K8S-005" and d.enforcement_level == "mandatory"]
 
 
@@ -74,7 +74,7 @@ def test_paths_resource_names_do_not_bound_are_flagged(pack, type_, rule, fragme
     (ROLE, {"apiGroups": [""], "resources": ["pods/portforward", "services/proxy"], "verbs": ["create", "get"]}),
 ])
 def test_look_alikes_bounded_by_name_or_namespace_pass(pack, type_, rule):
-    assert pack.analyze(type_, "x", urn(type_, "x"), {"metadata": {"name": "x", "namespace": "agents"},
+    assert analyzed(pack, type_, "x", urn(type_, "x"), {"metadata": {"name": "x", "namespace": "agents"},
                                                       "rules": [rule]}) == []
 
 

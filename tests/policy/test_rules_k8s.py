@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agentid.analyzer_client import PackProcess, StackResource
+from tests.policy.pack_cases import analyzed
 from tests.policy.ruletools import UNKNOWN
 from tests.policy.test_pack_grpc import PACK, urn
 
@@ -44,17 +45,17 @@ def pack():
 
 @pytest.mark.parametrize("case,type_,flagged,rule_ids,look_alike", CASES, ids=[c[0] for c in CASES])
 def test_flagged_case_and_look_alike(pack, case, type_, flagged, rule_ids, look_alike):
-    diags = pack.analyze(type_, case, urn(type_, case), flagged)
+    diags = analyzed(pack, type_, case, urn(type_, case), flagged)
     assert {d.policy_name for d in diags} == rule_ids, [d.message for d in diags]
     if look_alike is not None:
-        assert pack.analyze(type_, case, urn(type_, case), look_alike) == []
+        assert analyzed(pack, type_, case, urn(type_, case), look_alike) == []
 
 
 def test_unreadable_rules_fail_closed_and_unknown_is_reported(pack):
-    diags = pack.analyze(ROLE, "bad", urn(ROLE, "bad"), {"rules": [{"verbs": "get"}]})
+    diags = analyzed(pack, ROLE, "bad", urn(ROLE, "bad"), {"rules": [{"verbs": "get"}]})
     assert {d.policy_name for d in diags} == {"AGID-K8S-001", "AGID-K8S-002", "AGID-K8S-005", "AGID-K8S-018"}
     assert all("cannot check" in d.message for d in diags)
-    diags = pack.analyze(ROLE, "later", urn(ROLE, "later"), {"rules": UNKNOWN})
+    diags = analyzed(pack, ROLE, "later", urn(ROLE, "later"), {"rules": UNKNOWN})
     assert diags and all("cannot check until known" in d.message for d in diags)
 
 
