@@ -60,6 +60,10 @@ def preview(
         "--own-gcp-domain", metavar="DOMAIN", help="A Google Workspace / Cloud Identity domain of your organisation "
         "(repeatable): its users and groups count as own (ownGcpDomains, AGID-GCP-021). The gate's setting: the "
         "stack file cannot add to it.")] = [],  # noqa: B006
+    own_email_domains: Annotated[list[str], typer.Option(
+        "--own-email-domain", metavar="DOMAIN", help="A mail domain of your organisation (repeatable; a subdomain "
+        "counts too): an AWS Organizations member account the stack creates may have its root mailbox there "
+        "(ownEmailDomains, AGID-AWS-075). The gate's setting: the stack file cannot add to it.")] = [],  # noqa: B006
     own_gcp_projects: Annotated[list[str], typer.Option(
         "--own-gcp-project", metavar="PROJECT", help="A Google Cloud project id or number of your organisation "
         "(repeatable): its service accounts and pools count as own (ownGcpProjects, AGID-GCP-021). The gate's "
@@ -111,7 +115,8 @@ def preview(
                              stack_outputs=stack_outputs, require_sandbox=require_sandbox,
                              own_accounts=own_accounts, trusted_issuers=trusted_issuers,
                              own_aws_ids={"ownOrganizationIds": own_organizations, "ownVpcIds": own_vpcs,
-                                          "ownVpcEndpointIds": own_vpc_endpoints, "ownS3Buckets": own_s3_buckets},
+                                          "ownVpcEndpointIds": own_vpc_endpoints, "ownS3Buckets": own_s3_buckets,
+                                          "ownEmailDomains": own_email_domains},
                              own_gcp_domains=own_gcp_domains, own_gcp_projects=own_gcp_projects, own_hosts=own_hosts,
                              trusted_tenants={"trustedRepositoryOwners": trusted_repository_owners,
                                               "trustedGitLabGroups": trusted_gitlab_groups,

@@ -244,7 +244,9 @@ def own_aws_ids(result: PreviewResult) -> list[str]:
     return [*(f"{key}: {line}" for key in ("ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds")
               for line in _configured_lists(result, key, "none listed (a grant pinned to one is flagged: cannot tell)")),
             *(f"ownS3Buckets: {line}" for line in _configured_lists(
-                result, "ownS3Buckets", "none listed (a bucket the stack does not create is flagged: cannot tell)"))]
+                result, "ownS3Buckets", "none listed (a bucket the stack does not create is flagged: cannot tell)")),
+            *(f"ownEmailDomains: {line}" for line in _configured_lists(
+                result, "ownEmailDomains", "none listed (an account's root mailbox is flagged: cannot tell)"))]
 
 
 def trusted_issuers(result: PreviewResult) -> list[str]:

@@ -479,11 +479,15 @@ _AWS_IDS = {"ownOrganizationIds": ("--own-organization", re.compile(r"^o-[a-z0-9
             "ownVpcIds": ("--own-vpc", re.compile(r"^vpc-[0-9a-f]{8,17}$")),
             "ownVpcEndpointIds": ("--own-vpc-endpoint", re.compile(r"^vpce-[0-9a-f]{8,17}$")),
             # a general purpose S3 bucket's name (its ARN names no account: aws_buckets.OwnBuckets, AGID-AWS-064/073)
-            "ownS3Buckets": ("--own-s3-bucket", re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"))}
+            "ownS3Buckets": ("--own-s3-bucket", re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")),
+            # the mail domains of the organisation (an Organizations account's root mailbox: AGID-AWS-075)
+            "ownEmailDomains": ("--own-email-domain",
+                                re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"))}
 
 
 def checked_aws_ids(ids: dict[str, Sequence[str]]) -> dict[str, list[str]]:
-    """`--own-organization` / `--own-vpc` / `--own-vpc-endpoint` / `--own-s3-bucket` values by pack-wide setting
+    """`--own-organization` / `--own-vpc` / `--own-vpc-endpoint` / `--own-s3-bucket` / `--own-email-domain` values by
+    pack-wide setting
     (ConfigError naming the first that is not such an id or name)."""
     checked: dict[str, list[str]] = {}
     for setting, values in ids.items():
@@ -491,7 +495,8 @@ def checked_aws_ids(ids: dict[str, Sequence[str]]) -> dict[str, list[str]]:
         for value in values:
             if not pattern.match(value.strip().lower()):
                 raise ConfigError(f"{flag} {value!r}: not an id of that kind (e.g. o-a1b2c3d4e5, vpc-0a1b2c3d, "
-                                  "vpce-0a1b2c3d4e5f60718, or an S3 bucket name such as acme-reports-dev)")
+                                  "vpce-0a1b2c3d4e5f60718, an S3 bucket name such as acme-reports-dev, or a "
+                                  "mail domain such as acme.example)")
         checked[setting] = list(dict.fromkeys(v.strip().lower() for v in values))
     return checked
 

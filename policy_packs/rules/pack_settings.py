@@ -9,9 +9,10 @@ outside the stack by name (a bucket ARN names no account: rules/aws_buckets.py, 
 the Google Cloud domains, projects (ids or numbers) and organizations (numbers) whose principals are the
 organisation's (rules/gcp_own.py: AGID-GCP-021); `ownHosts`, the host names of the organisation's own HTTP
 endpoints a Pub/Sub push subscription or an Eventarc trigger may send to (AGID-GCP-033; `agentid preview --own-host
-H`); and `trustedIssuers`, the OIDC issuers the organisation runs
+H`); `ownEmailDomains`, the organisation's mail domains (an Organizations member account's root mailbox, AGID-AWS-075;
+`--own-email-domain D`); and `trustedIssuers`, the OIDC issuers the organisation runs
 (AGID-GEN-003, -006, -009, -010: one list, as `--trusted-issuer` fills all of them). Each can be given
-  - to `agentid preview` as `--own-account ID`, `--own-organization O`, `--own-vpc V`, `--own-vpc-endpoint E`, `--own-s3-bucket B`, `--own-gcp-domain D`, `--own-gcp-project P` (repeatable), which
+  - to `agentid preview` as `--own-account ID`, `--own-organization O`, `--own-vpc V`, `--own-vpc-endpoint E`, `--own-s3-bucket B`, `--own-gcp-domain D`, `--own-gcp-project P`, `--own-host H`, `--own-email-domain D` (repeatable), which
     the gate puts in the trusted `all` entry;
   - once, pack-wide, under the `all` entry of the config `agentid preview` reads (waivers.yaml's policyPackConfig,
     --policy-pack-config): `{"all": {"ownAccountIds": ["111122223333"]}}`. The gate resolves it into every rule's
@@ -34,7 +35,7 @@ from typing import Any
 ALL = "all"  # the policy-pack config entry that applies to every policy (Pulumi's name)
 # settings a rule may take from `all`; the trusted* lists are the own tenants of multi-tenant OIDC platforms
 # (analysis/oidc_issuers.yaml `tenants`, AGID-GEN-006)
-PACK_WIDE = ("ownAccountIds", "ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds", "ownS3Buckets", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations", "ownHosts", "trustedRepositoryOwners",
+PACK_WIDE = ("ownAccountIds", "ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds", "ownS3Buckets", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations", "ownHosts", "ownEmailDomains", "trustedRepositoryOwners",
              "trustedGitLabGroups", "trustedTerraformOrganizations", "trustedAzureDevOpsOrganizations",
              "trustedIssuers")
 

@@ -23,6 +23,7 @@ from . import (
     aws_agent_iam_user,
     aws_api_route_auth,
     aws_public_endpoint_auth,
+    aws_org_account_root_email,
     aws_broad_actions,
     aws_bucket_egress,
     aws_codebuild_untrusted_builds,
@@ -234,7 +235,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_lambda_public, aws_service_principal_confused_deputy, aws_public_sharing, aws_foreign_sharing,
     cognito_unauthenticated_identities, cognito_open_signup_identities, aws_oidc_provider_audience,
     aws_opensearch_serverless_public,
-    agentcore_gateway_authorizer, aws_api_route_auth, aws_public_endpoint_auth, aws_s3_public_acl, aws_block_public_access, gcp_public_members, gcp_public_acl, gcp_firebase_rules_public,
+    agentcore_gateway_authorizer, aws_api_route_auth, aws_public_endpoint_auth, aws_org_account_root_email, aws_s3_public_acl, aws_block_public_access, gcp_public_members, gcp_public_acl, gcp_firebase_rules_public,
     azure_anonymous_data_access, azure_foreign_tenant_principal, azure_foreign_subscription, azure_disk_export_network,
     azure_link_vm_access,
     # lifetimes and inventory

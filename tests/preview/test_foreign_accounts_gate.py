@@ -140,3 +140,23 @@ def test_the_mock_account_written_as_a_literal_principal_is_not_own(project: Pat
     assert (name, mandatory) == ("token", True)
     assert message.endswith("allows arn:aws:iam::123456789012:root secretsmanager:GetSecretValue: cannot tell whether "
                             "account 123456789012 is yours: list it in ownAccountIds")
+
+
+MEMBER_ACCOUNT = 'aws.organizations.Account("sandbox", name="agents-sandbox", email="{email}")'
+
+
+def test_a_member_accounts_root_mailbox_counts_as_own_only_at_a_domain_the_gate_lists(project: Path) -> None:
+    """red20 r20-7: a member account whose root e-mail is at an outside domain passed; that mailbox resets the root
+    password. `--own-email-domain` is the gate's list (AGID-AWS-075); the stack file cannot add to it."""
+    write_small(project, MEMBER_ACCOUNT.format(email="aws-root@evil.example"))
+    run = run_cli(project, *GUARD, "--own-email-domain", "acme.example", "--json", "out.json")
+    assert run.code == 1, run.stdout
+    [finding] = by_policy(run.json("out.json"), "AGID-AWS-075")
+    assert finding["mandatory"] and "at evil.example, not one of ownEmailDomains (acme.example)" in finding["message"]
+    carry_pack_config(project, "all:\n  ownEmailDomains: [evil.example]\n")
+    assert run_cli(project, *GUARD, "--own-email-domain", "acme.example").code == 1
+    write_small(project, MEMBER_ACCOUNT.format(email="aws-root+sandbox@aws.acme.example"))
+    run = run_cli(project, *GUARD, "--own-email-domain", "acme.example")
+    assert run.code == 0 and "ownEmailDomains: " in run.stdout, run.stdout
+    bad = run_cli(project, *GUARD, "--own-email-domain", "root@acme.example")
+    assert bad.code == 2 and "--own-email-domain 'root@acme.example'" in bad.stdout + bad.stderr
