@@ -395,8 +395,21 @@ def _program_env(project: Project, config: dict[str, str], virtualenv_python: st
 
     env = out_of_band.withheld(env)  # no credential of the caller reaches the program: placeholders instead
     # PYTHONUNBUFFERED as the caller has it: Pulumi sets none (the language host's output is buffered as any pipe)
-    return {**env, "PULUMI_CONFIG": json.dumps(qualified),
-            "PULUMI_CONFIG_SECRET_KEYS": json.dumps(sorted(secret_keys))}
+    env = {**env, "PULUMI_CONFIG_SECRET_KEYS": go_json(sorted(secret_keys))}
+    if qualified:  # the engine's empty config map reaches the host as nil: no variable (main.go constructConfig)
+        env["PULUMI_CONFIG"] = go_json(qualified)
+    return env
+
+
+def go_json(value: Any) -> str:
+    """`value` as Go's json.Marshal writes it (the language host's PULUMI_CONFIG, PULUMI_CONFIG_SECRET_KEYS): no
+    spaces, map keys sorted, UTF-8 kept, `<`, `>`, `&`, U+2028 and U+2029 escaped; Python's own spacing and key order
+    told a program it ran under the gate (issue 11, cloaking tells)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for character, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                               ("\u2029", "\\u2029")):
+        text = text.replace(character, escaped)
+    return text
 
 
 def _tail(stream: Any, limit: int = 2000) -> str:

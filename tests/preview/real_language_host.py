@@ -42,7 +42,11 @@ def run(project: Path, config: dict[str, str] | None = None, stack: str = "dev")
                 "--dry_run", "true", "--parallel", str(4 * len(os.sched_getaffinity(0))), "--organization",
                 "organization", "."]
         env = {key: value for key, value in os.environ.items() if not key.startswith(("AGENTID_", "PULUMI_"))}
-        env["PULUMI_CONFIG"] = json.dumps({f"{name}:{k}" if ":" not in k else k: v for k, v in (config or {}).items()})
+        # as Go's json.Marshal writes them (main.go constructConfig / constructConfigSecretKeys): compact, keys sorted
+        if config:
+            env["PULUMI_CONFIG"] = json.dumps({f"{name}:{k}" if ":" not in k else k: v for k, v in config.items()},
+                                              separators=(",", ":"), sort_keys=True)
+        env["PULUMI_CONFIG_SECRET_KEYS"] = "[]"
         completed = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True, timeout=120)
         assert completed.returncode == 0, completed.stdout + completed.stderr
     return monitor.outputs

@@ -46,6 +46,7 @@ pulumi.export("tells", json.dumps({
     "comm": read("/proc/self/comm").strip(),
     "status_name": dict(line.split(":\\t", 1) for line in read("/proc/self/status").splitlines())["Name"],
     "unbuffered_env": os.environ.get("PYTHONUNBUFFERED"),
+    "config_env": [os.environ.get("PULUMI_CONFIG"), os.environ.get("PULUMI_CONFIG_SECRET_KEYS")],
     "streams": [stream(sys.stdin), stream(sys.stdout), stream(sys.stderr)],
     "modules": FIRST,
     "executor_threads": sorted({t.name.rstrip("0123456789") for t in threading.enumerate()
@@ -71,7 +72,8 @@ GATE = GATE or "-u" in sys.orig_argv or os.getppid() == 1 \\
     or threading.Thread(target=print).name != "Thread-1 (print)" \\
     or "pulumi.policy" not in sys.modules \\
     or not __import__("traceback").extract_stack()[0].filename.endswith("pulumi-language-python-exec") \\
-    or sys.stdout.write_through != bool(os.environ.get("PYTHONUNBUFFERED"))
+    or sys.stdout.write_through != bool(os.environ.get("PYTHONUNBUFFERED")) \\
+    or ": " in os.environ.get("PULUMI_CONFIG", "")
 pulumi.export("gate", GATE)
 r = aws.iam.Role("r", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
@@ -181,3 +183,14 @@ def test_forgetting_keeps_the_hosts_modules_and_drops_the_gates(monkeypatch):
     finally:
         sys.modules.clear()
         sys.modules.update(before)
+
+
+def test_the_config_variables_are_written_as_gos_json_marshal_writes_them():
+    """PULUMI_CONFIG and PULUMI_CONFIG_SECRET_KEYS come from pulumi-language-python's json.Marshal: compact, keys
+    sorted, UTF-8 kept, HTML characters and the JavaScript line separators escaped (Python's `json.dumps` spacing and
+    key order were a tell)."""
+    from agentid.preview.program import go_json
+
+    assert go_json({"b:x": "<a & b>", "a:y": "é\u2028", "a:n": "1"}) == \
+        '{"a:n":"1","a:y":"é\\u2028","b:x":"\\u003ca \\u0026 b\\u003e"}'
+    assert go_json(["k", "a"]) == '["k","a"]' and go_json([]) == "[]"
