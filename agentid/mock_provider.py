@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 import re
 import uuid
 from typing import Any
@@ -263,6 +262,9 @@ def _random_hex(key: bytes | None, *parts: str) -> str:
     `key` is given, else uuid5 of them (the deterministic scheme)."""
     if key is None:
         return name_uuid("autoname", *parts).replace("-", "")
+    import hmac  # here, not at the top: the program's process loads this file before the program's first line, and
+    # `hmac` in sys.modules there is a module Pulumi's host never imports (a cloaking tell: test_cloaking_tells.py)
+
     return hmac.new(key, "/".join(("autoname", *parts)).encode("utf-8", "surrogatepass"),
                     hashlib.sha256).hexdigest()[:32]
 
