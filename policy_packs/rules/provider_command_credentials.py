@@ -10,11 +10,13 @@ a command it runs there (red11b 10), the same as `command:local:Command` (AGID-G
     command with its token subcommand (`aws eks get-token`, `aws-iam-authenticator token`,
     `gke-gcloud-auth-plugin`, `kubelogin get-token`, ...), or sets an environment variable beyond the documented
     ones (PATH, AWS_CONFIG_FILE, LD_PRELOAD turn a plugin into the change's code); a legacy auth-provider
-    `cmd-path`; a kubeconfig FILE named by a relative path (the change's file: cannot check); a
-    `helmReleaseSettings.pluginsPath` beside the program (Helm runs the plugins in it);
+    `cmd-path`; a kubeconfig FILE, or a `helmReleaseSettings` pluginsPath / registryConfigPath /
+    repositoryConfigPath / repositoryCache (Helm runs the plugins in it), named by any path that is not the
+    runner's own default location (analysis/runner_paths.yaml, an allow-list: `/proc/self/cwd/kc.yaml`, the CI
+    checkout's absolute path, `~/work/...` resolve to the change's files; red19 r19-1): cannot check;
   - gcp: `credentials` holding external account credentials whose `credential_source.executable` runs a command
-    (nested ones too: an impersonated account's `source_credentials`), or naming a credentials file by a relative
-    path (cannot check).
+    (nested ones too: an impersonated account's `source_credentials`), or naming a credentials file other than the
+    runner's application default credentials (cannot check).
 Which plugins and variables pass, and the sources, are data: analysis/provider_command_credentials.yaml.
 A value unknown at preview cannot be judged ("cannot check until known").
 """
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from agentid_components import data_yaml, input_limits
+from agentid_policy_packs.analysis.runner_paths import path_problem
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
@@ -46,6 +49,13 @@ PROVIDER_TYPES = tuple(f"pulumi:providers:{package}" for package in COMMAND_CONF
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
     return data_yaml.load(DATA)
+
+
+# helmReleaseSettings inputs naming a runner path (pulumi_kubernetes HelmReleaseSettingsArgs; Helm's own flags): the
+# plugins Helm runs (downloader plugins for a chart URL's scheme, post-renderers), the repositories and registry
+# logins it reads (a repository entry can carry a plugin protocol), and the cached repository indexes
+HELM_PATH_INPUTS = {"pluginsPath": "helm_plugins", "registryConfigPath": "helm_registry_config",
+                    "repositoryConfigPath": "helm_repository_config", "repositoryCache": "helm_repository_cache"}
 
 
 def _is_change_path(path: str) -> bool:
@@ -137,9 +147,9 @@ def _kubernetes(props: Mapping[str, Any]):
         yield f"kubeconfig cannot be read (cannot check): {error}"
         return
     if document is None:
-        if _is_change_path(kubeconfig):
-            yield (f"kubeconfig names the file {kubeconfig.strip()!r} beside the program: its users' exec plugins "
-                   "run on the runner and the gate cannot read it (cannot check)")
+        problem = path_problem("kubeconfig", "kubeconfig", kubeconfig)
+        if problem:
+            yield f"{problem}; its users' exec plugins run on the runner"
         return
     for index, user in enumerate(users):
         if "exec" in user:
@@ -161,9 +171,9 @@ def _gcp(props: Mapping[str, Any]):
         return
     text = credentials.strip()
     if not text.startswith("{"):
-        if _is_change_path(text):
-            yield (f"credentials names the file {text!r} beside the program: external account credentials in it "
-                   "can run a command (credential_source.executable) and the gate cannot read it (cannot check)")
+        problem = path_problem("gcp_credentials_file", "credentials", text)
+        if problem:
+            yield f"{problem}; external account credentials in it can run a command (credential_source.executable)"
         return
     try:
         document = input_limits.json_document(text, "gcp credentials", KUBECONFIG_LIMITS)
@@ -203,12 +213,22 @@ def _helm_plugins(settings: Any):
         except (input_limits.InputRefused, ValueError) as error:
             yield f"helmReleaseSettings cannot be read (cannot check): {error}"
             return
-    path = settings.get("pluginsPath") if isinstance(settings, dict) else None
-    if is_unknown(path):
-        yield Unknown("helmReleaseSettings.pluginsPath")
-    elif isinstance(path, str) and path.strip() and _is_change_path(path):
-        yield (f"helmReleaseSettings.pluginsPath names {path.strip()!r} beside the program: Helm runs the plugins "
-               "in it (cannot check)")
+    if settings in (None, ""):
+        return
+    if not isinstance(settings, dict):
+        yield "helmReleaseSettings cannot be read as a mapping (cannot check)"
+        return
+    for key, kind in HELM_PATH_INPUTS.items():
+        path = next((value for name, value in settings.items()
+                     if isinstance(name, str) and name.replace("_", "").lower() == key.lower()), None)
+        if is_unknown(path):
+            yield Unknown(f"helmReleaseSettings.{key}")
+        elif path is not None and not isinstance(path, str):
+            yield f"helmReleaseSettings.{key} is not a path (cannot check)"
+        elif isinstance(path, str) and path.strip():
+            problem = path_problem(kind, f"helmReleaseSettings.{key}", path)
+            if problem:
+                yield f"{problem}; Helm runs the plugins it finds, and takes chart sources and registry logins from it"
 
 
 _JUDGES = {"aws": _aws, "kubernetes": _kubernetes, "gcp": _gcp}

@@ -12,8 +12,11 @@ runs, and its endpoint settings choose where that identity's requests go (prov20
     token hosts (it receives the job's request token), `msiEndpoint` other than the machine's own identity endpoint;
   - gcp: `universeDomain` other than googleapis.com, any `*CustomEndpoint` outside googleapis.com or over http;
   - kubernetes: a kubeconfig document whose user runs a cloud's token plugin (`aws eks get-token`, kubelogin,
-    gke-gcloud-auth-plugin) against a cluster `server` outside that cloud's API-server hosts (an IP address cannot
-    be told: cannot check), or through a `proxy-url`, or with `insecure-skip-tls-verify`.
+    gke-gcloud-auth-plugin) against a cluster `server` outside that cloud's API-server hosts, or whose user sends
+    any other credential (a `token` or `tokenFile`: an in-cluster runner's own service-account token, red19 r19-11;
+    a client certificate and key, inline or files; basic auth; an auth-provider; another exec plugin) to a server
+    outside every cloud's API-server hosts and the gate's pack-wide `ownHosts` (an IP address cannot be told:
+    cannot check), or through a `proxy-url`, or with `insecure-skip-tls-verify`.
 A vendor-owned endpoint (sts.eu-west-1.amazonaws.com, a VPC endpoint's vpce-...amazonaws.com name,
 us-central1-aiplatform.googleapis.com) passes. Hosts are data: analysis/provider_endpoints.yaml (and botocore).
 A value unknown at preview cannot be judged ("cannot check until known").
@@ -35,6 +38,7 @@ from agentid_components import data_yaml
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
+from .gcp_foreign_project_inputs import CONFIG_SCHEMA as GCP_033_SCHEMA, OWN_HOSTS_KEY
 from .provider_command_credentials import _is_change_path
 from .provider_static_credentials import kubeconfig_document
 
@@ -211,7 +215,15 @@ def _gcp(props: Mapping[str, Any]) -> Iterator[str | Unknown]:
                 yield f"{key} {problem}"
 
 
-def _kubernetes(props: Mapping[str, Any]) -> Iterator[str | Unknown]:
+# kubeconfig user fields that make client-go send a credential to the context's cluster server
+# (https://kubernetes.io/docs/reference/config-api/kubeconfig.v1/#AuthInfo): a bearer token (inline or read from a
+# file on the runner: an in-cluster runner's service-account token, red19 r19-11), a client certificate and key
+# (inline or files), basic auth, an auth-provider's tokens, an exec plugin's output
+CREDENTIAL_USER_FIELDS = ("token", "tokenFile", "client-certificate", "client-certificate-data", "client-key",
+                          "client-key-data", "username", "password", "auth-provider", "exec")
+
+
+def _kubernetes(props: Mapping[str, Any], own_hosts: frozenset[str] = frozenset()) -> Iterator[str | Unknown]:
     text = props.get("kubeconfig")
     if is_unknown(text):
         yield Unknown("kubeconfig")
@@ -225,6 +237,7 @@ def _kubernetes(props: Mapping[str, Any]) -> Iterator[str | Unknown]:
     if document is None:
         return
     plugins = _data()["kubernetes"]["cloud_plugins"]
+    cloud_hosts = tuple(dict.fromkeys(host for hosts in plugins.values() for host in hosts))
     def named(key: str, field: str) -> dict[str, Any]:
         entries = document.get(key)
         return {entry["name"]: entry.get(field) for entry in (entries if isinstance(entries, list) else [])
@@ -236,9 +249,20 @@ def _kubernetes(props: Mapping[str, Any]) -> Iterator[str | Unknown]:
                 not isinstance(context.get("cluster"), str):
             continue
         user, cluster = users.get(context["user"]), clusters.get(context["cluster"])
-        exec_config = user.get("exec") if isinstance(user, dict) else None
+        if not isinstance(user, dict):
+            continue
+        sent = [field for field in CREDENTIAL_USER_FIELDS if user.get(field) not in (None, "", {}, [])]
+        if not sent:
+            continue  # an anonymous user sends nothing
+        exec_config = user.get("exec")
         command = exec_config.get("command") if isinstance(exec_config, dict) else None
-        if not isinstance(command, str) or command not in plugins or not isinstance(cluster, dict):
+        if isinstance(command, str) and command in plugins:
+            credential, hosts, who = f"{command}'s cloud token", plugins[command], f"{command} cluster"
+        else:
+            credential = f"the runner's credential ({', '.join(sent)})"
+            hosts, who = cloud_hosts, "a cloud's managed clusters (EKS, AKS, GKE) nor one of ownHosts"
+        if not isinstance(cluster, dict):
+            yield f"context {name!r} sends {credential} to a cluster the kubeconfig does not define (cannot check)"
             continue
         server = cluster.get("server")
         host = ""
@@ -246,22 +270,30 @@ def _kubernetes(props: Mapping[str, Any]) -> Iterator[str | Unknown]:
             host = urlsplit(server).hostname or "" if isinstance(server, str) else ""
         except ValueError:
             pass
-        try:
-            ipaddress.ip_address(host)
-            yield (f"context {name!r} sends {command}'s cloud token to the IP address {host}: whether it is the "
-                   "cloud's cluster cannot be told (cannot check)")
-        except ValueError:
-            problem = _url_problem(server, plugins[command], f"{command} cluster")
-            if problem:
-                yield f"context {name!r} sends {command}'s cloud token to server {problem}"
+        host = host.lower().rstrip(".")
+        if host and host in own_hosts and credential.startswith("the runner's"):
+            pass  # a server the gate lists as the organisation's own (ownHosts)
+        else:
+            try:
+                ipaddress.ip_address(host)
+                yield (f"context {name!r} sends {credential} to the IP address {host}: whether it is the "
+                       "cloud's or your cluster cannot be told (cannot check)")
+            except ValueError:
+                problem = _url_problem(server, hosts, who)
+                if problem:
+                    yield f"context {name!r} sends {credential} to server {problem}"
         if cluster.get("proxy-url"):
-            yield f"context {name!r} sends {command}'s cloud token through proxy-url {cluster['proxy-url']!r}"
+            yield f"context {name!r} sends {credential} through proxy-url {cluster['proxy-url']!r}"
         if _as_bool(cluster.get("insecure-skip-tls-verify")):
-            yield f"context {name!r} sends {command}'s cloud token with insecure-skip-tls-verify"
+            yield f"context {name!r} sends {credential} with insecure-skip-tls-verify"
 
 
 _READERS = {"aws": _aws, "azure-native": _azure, "azuread": _azure, "azure": _azure, "gcp": _gcp,
             "kubernetes": _kubernetes}
+
+
+def _own_hosts(config) -> frozenset[str]:
+    return frozenset(host.strip().lower().rstrip(".") for host in config.get(OWN_HOSTS_KEY, []) if isinstance(host, str))
 
 
 def check(resource: Resource, config):
@@ -270,7 +302,8 @@ def check(resource: Resource, config):
     if reader is None:
         return
     problems = []
-    for found in reader(resource.props):
+    found_all = reader(resource.props, _own_hosts(config)) if package == "kubernetes" else reader(resource.props)
+    for found in found_all:
         if isinstance(found, Unknown):
             yield found
         else:
@@ -288,11 +321,14 @@ RULE = Rule(
     description="No provider endpoint setting (explicit or from stack config) that sends the deployer's credentials, "
                 "tokens or signed requests to a host other than the vendor's: aws endpoints / stsRegion / insecure / "
                 "customCaBundle / proxies, Azure environment / metadataHost / oidcRequestUrl / msiEndpoint, gcp universeDomain / "
-                "*CustomEndpoint, a kubeconfig cluster behind a cloud token plugin.",
+                "*CustomEndpoint, a kubeconfig cluster any credential is sent to.",
     remediation="Remove the endpoint override (the provider's defaults are the vendor's hosts); for a private "
                 "network use the vendor's VPC / private endpoint names (vpce-....amazonaws.com, "
                 "*.privatelink / private.googleapis.com); if the host is yours, waive this provider with a reason.",
     url="https://www.pulumi.com/registry/packages/aws/api-docs/provider/",
     check=check,
     resource_types=PROVIDER_TYPES,
+    config={OWN_HOSTS_KEY: []},
+    config_schema={OWN_HOSTS_KEY: GCP_033_SCHEMA[OWN_HOSTS_KEY]},
+    config_strictness={OWN_HOSTS_KEY: "subset"},
 )

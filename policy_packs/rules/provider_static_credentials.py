@@ -5,7 +5,13 @@ provider the engine registers from the stack's `<package>:*` config) carries the
 deployment - and any agent that runs it - signs in with. These inputs hold long-lived secrets:
   - aws: accessKey + secretKey (an IAM user's access key; `token` alone is a session token and passes)
     https://www.pulumi.com/registry/packages/aws/api-docs/provider/
-  - azure-native, azure (classic), azuread: clientSecret, clientCertificate, clientCertificatePassword
+  - azure-native, azure (classic), azuread: clientSecret (or clientSecretFilePath), clientCertificate (or
+    clientCertificatePath: a certificate file is the same long-lived key wherever it lives),
+    clientCertificatePassword, a literal oidcToken / oidcRequestToken (a bearer token committed with the change,
+    red19 r19-2), an oidcTokenFilePath other than the runner's own token file (analysis/runner_paths.yaml: any other
+    path may be the change's committed token, "cannot check")
+  - aws: assumeRoleWithWebIdentity's literal webIdentityToken, and its webIdentityTokenFile outside the runner's
+    own token locations (EKS's projected service-account token)
     https://www.pulumi.com/registry/packages/azure-native/api-docs/provider/
     https://www.pulumi.com/registry/packages/azuread/api-docs/provider/
   - gcp: credentials (a service-account key, as JSON or a path to one; `accessToken` is short-lived)
@@ -22,16 +28,21 @@ A value unknown at preview cannot be judged ("cannot check until known").
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from agentid_components import input_limits
 
+from agentid_policy_packs.analysis.runner_paths import path_problem
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
 
-_AZURE_KEYS = ("clientSecret", "clientCertificate", "clientCertificatePassword")
+# a client secret or certificate (inline, or the certificate file: a long-lived key wherever it lives), its password,
+# and a literal OIDC token or OIDC request token (a bearer credential committed with the change: red19 r19-2)
+_AZURE_KEYS = ("clientSecret", "clientSecretFilePath", "clientCertificate", "clientCertificatePath",
+               "clientCertificatePassword", "oidcToken", "oidcRequestToken")
 # provider package -> the inputs that hold a long-lived credential
 STATIC_CREDENTIAL_INPUTS: dict[str, tuple[str, ...]] = {
     "aws": ("accessKey", "secretKey"),
@@ -43,7 +54,18 @@ STATIC_CREDENTIAL_INPUTS: dict[str, tuple[str, ...]] = {
 # provider package -> inputs holding a document that may embed a credential (judged by content, below)
 CREDENTIAL_DOCUMENT_INPUTS: dict[str, tuple[str, ...]] = {"kubernetes": ("kubeconfig",)}
 # what a default provider built from stack config must carry for this rule to judge it (default_providers.py)
-CREDENTIAL_CONFIG_KEYS: dict[str, tuple[str, ...]] = {**STATIC_CREDENTIAL_INPUTS, **CREDENTIAL_DOCUMENT_INPUTS}
+# provider package -> inputs naming a token FILE the provider signs in with, and the runner_paths.yaml kind of its
+# allowed (runner's own) locations: any other file may be the change's committed token (cannot check). AWS's web
+# identity token (file) is a member of assumeRoleWithWebIdentity, read below.
+TOKEN_FILE_INPUTS: dict[str, dict[str, str]] = {
+    "azure-native": {"oidcTokenFilePath": "azure_oidc_token_file"},
+    "azure": {"oidcTokenFilePath": "azure_oidc_token_file"},
+    "azuread": {"oidcTokenFilePath": "azure_oidc_token_file"},
+}
+CREDENTIAL_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
+    package: tuple(dict.fromkeys((*STATIC_CREDENTIAL_INPUTS.get(package, ()), *CREDENTIAL_DOCUMENT_INPUTS.get(package, ()),
+                                  *TOKEN_FILE_INPUTS.get(package, ()), *(("assumeRoleWithWebIdentity",) if package == "aws" else ()))))
+    for package in (*STATIC_CREDENTIAL_INPUTS, *CREDENTIAL_DOCUMENT_INPUTS)}
 PROVIDER_TYPES = tuple(f"pulumi:providers:{package}" for package in CREDENTIAL_CONFIG_KEYS)
 # the engine names default providers `default` or `default_<version>` (`default_7_51_0`)
 _DEFAULT_PROVIDER = re.compile(r"default(?:_[0-9]+(?:_[0-9A-Za-z.-]+)*)?")
@@ -99,6 +121,42 @@ def _kubeconfig_credentials(text: str) -> list[str]:
     return found
 
 
+def _aws_web_identity(resource: Resource):
+    """assumeRoleWithWebIdentity's literal `webIdentityToken` (a bearer token committed with the change) and its
+    `webIdentityTokenFile` outside the runner's own locations (the change's token file: cannot check)."""
+    web = resource.props.get("assumeRoleWithWebIdentity")
+    if is_unknown(web):
+        yield Unknown("assumeRoleWithWebIdentity")
+        return
+    if isinstance(web, str) and web.strip().startswith("{"):
+        try:
+            web = json.loads(web)
+        except ValueError:
+            yield Violation(f"{resource.type} {resource.name}: assumeRoleWithWebIdentity cannot be read (cannot check)")
+            return
+    if web in (None, ""):
+        return
+    if not isinstance(web, dict):
+        yield Violation(f"{resource.type} {resource.name}: assumeRoleWithWebIdentity is not a mapping (cannot check)")
+        return
+    members = {key.replace("_", "").lower(): value for key, value in web.items() if isinstance(key, str)}
+    token, token_file = members.get("webidentitytoken"), members.get("webidentitytokenfile")
+    if is_unknown(token) or is_unknown(token_file):
+        yield Unknown("assumeRoleWithWebIdentity.webIdentityToken" if is_unknown(token)
+                      else "assumeRoleWithWebIdentity.webIdentityTokenFile")
+        return
+    if token not in (None, ""):
+        yield Violation(f"{resource.type} {resource.name} signs in with a web identity token written into the program "
+                        "or its config (assumeRoleWithWebIdentity.webIdentityToken): a bearer credential anyone who "
+                        "reads the repository or the state uses; let the runner's environment supply it")
+    if token_file not in (None, ""):
+        problem = path_problem("aws_web_identity_token_file", "assumeRoleWithWebIdentity.webIdentityTokenFile",
+                               str(token_file))
+        if problem:
+            yield Violation(f"{resource.type} {resource.name} signs in with a token file: {problem}; a token "
+                            "committed with the change signs in as whoever issued it")
+
+
 def check(resource: Resource, config):
     package = resource.type.removeprefix("pulumi:providers:")
     present = []
@@ -108,6 +166,19 @@ def check(resource: Resource, config):
             yield Unknown(key)
         elif value not in (None, ""):
             present.append(key)
+    for key, kind in TOKEN_FILE_INPUTS.get(package, {}).items():
+        value = resource.props.get(key)
+        if is_unknown(value):
+            yield Unknown(key)
+        elif isinstance(value, str) and value.strip():
+            problem = path_problem(kind, key, value)
+            if problem:
+                yield Violation(f"{resource.type} {resource.name} signs in with a token file: {problem}; a token "
+                                "committed with the change signs in as whoever issued it")
+        elif value not in (None, ""):
+            yield Violation(f"{resource.type} {resource.name}: {key} is not a path (cannot check)")
+    if package == "aws":
+        yield from _aws_web_identity(resource)
     kubeconfig = resource.props.get("kubeconfig") if package == "kubernetes" else None
     if is_unknown(kubeconfig):
         yield Unknown("kubeconfig")

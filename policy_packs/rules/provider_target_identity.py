@@ -11,8 +11,9 @@ nothing judged where that is. Judged, on explicit providers and on default provi
   - azure-native, azuread, azure: `auxiliaryTenantIds` and an explicit `tenantId` outside the stack's own tenants
     (ownTenantIds, the stack's tenantId): tokens of another tenant
     (https://www.pulumi.com/registry/packages/azure-native/api-docs/provider/);
-  - gcp: `impersonateServiceAccount` (and its delegates) of a project outside `ownGcpProjects`, and a literal
-    `accessToken`: a bearer token committed with the program (short-lived, but whoever reads the repository or the
+  - gcp: `impersonateServiceAccount` (and its delegates) and `externalCredentials.serviceAccountEmail` of a project
+    outside `ownGcpProjects`, and a literal `accessToken` or `externalCredentials.identityToken` (red19 r19-3):
+    a bearer token committed with the program (short-lived, but whoever reads the repository or the
     state uses it until it expires) (https://www.pulumi.com/registry/packages/gcp/api-docs/provider/).
 A value unknown at preview cannot be judged ("cannot check until known").
 """
@@ -37,7 +38,7 @@ TARGET_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
     "azure-native": ("auxiliaryTenantIds", "tenantId"),
     "azuread": ("auxiliaryTenantIds", "tenantId"),
     "azure": ("auxiliaryTenantIds", "tenantId"),
-    "gcp": ("impersonateServiceAccount", "impersonateServiceAccountDelegates", "accessToken"),
+    "gcp": ("impersonateServiceAccount", "impersonateServiceAccountDelegates", "accessToken", "externalCredentials"),
 }
 PROVIDER_TYPES = tuple(f"pulumi:providers:{package}" for package in TARGET_CONFIG_KEYS)
 
@@ -113,6 +114,23 @@ def _gcp(resource: Resource, config):
     accounts = [("impersonateServiceAccount", target)]
     accounts += [(f"impersonateServiceAccountDelegates[{i}]", d) for i, d in enumerate(delegates)] \
         if isinstance(delegates, list) else []
+    # externalCredentials (pulumi-gcp 10.x): an identity token exchanged (workload identity federation) for the
+    # service account serviceAccountEmail names (red19 r19-3)
+    external = _value(resource.props, "externalCredentials")
+    if is_unknown(external):
+        yield Unknown("externalCredentials")
+    elif isinstance(external, dict):
+        accounts.append(("externalCredentials.serviceAccountEmail", _member(external, "serviceAccountEmail")))
+        token = _member(external, "identityToken")
+        if is_unknown(token):
+            yield Unknown("externalCredentials.identityToken")
+        elif isinstance(token, str) and token.strip():
+            yield Violation(f"{resource.name} signs in with an identity token written into the program or its config "
+                            "(externalCredentials.identityToken): a bearer credential anyone who reads the repository "
+                            "or the state exchanges for the service account's tokens until it expires; use the "
+                            "runner's workload identity federation")
+    elif external not in (None, ""):
+        yield Violation(f"{resource.name}: externalCredentials cannot be read as a mapping (cannot check)")
     for where, account in accounts:
         if is_unknown(account):
             yield Unknown(where)

@@ -57,13 +57,13 @@ FLAGGED = [
     ("pulumi:providers:kubernetes", {"kubeconfig": kubeconfig(
         {"auth-provider": {"name": "gcp", "config": {"cmd-path": "/bin/sh", "cmd-args": "-c id"}}})},
      "cmd-path runs '/bin/sh'"),
-    ("pulumi:providers:kubernetes", {"kubeconfig": "./kubeconfig-exec.yaml"}, "names the file './kubeconfig-exec.yaml'"),
+    ("pulumi:providers:kubernetes", {"kubeconfig": "./kubeconfig-exec.yaml"}, "kubeconfig names './kubeconfig-exec.yaml'"),
     ("pulumi:providers:gcp", {"credentials": json.dumps({
         "type": "external_account", "audience": "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q",
         "subject_token_type": "urn:ietf:params:oauth:token-type:jwt", "token_url": "https://sts.googleapis.com/v1/token",
         "credential_source": {"executable": {"command": "/bin/sh -c ./steal.sh", "timeout_millis": 5000}}})},
      "executable runs '/bin/sh -c ./steal.sh'"),
-    ("pulumi:providers:gcp", {"credentials": "creds/external.json"}, "names the file 'creds/external.json'"),
+    ("pulumi:providers:gcp", {"credentials": "creds/external.json"}, "credentials names 'creds/external.json'"),
     # nested: impersonation whose source credentials are external account credentials running a command
     ("pulumi:providers:gcp", {"credentials": json.dumps({
         "type": "impersonated_service_account",

@@ -12,6 +12,7 @@ from tests.policy.pack_cases import assert_flagged_and_look_alike
 RULE = "AGID-PRV-004"
 OWN_ACCOUNT, OTHER_ACCOUNT = "111122223333", "999988887777"
 OWN_TENANT, OTHER_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47", "11111111-2222-3333-4444-555555555555"
+EKS_TOKEN = "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"  # the runner's own (runner_paths.yaml)
 CONFIG = {"all": {"ownAccountIds": [OWN_ACCOUNT], "ownGcpProjects": ["acme-prod"]}, RULE: {"ownTenantIds": [OWN_TENANT]}}
 
 
@@ -31,8 +32,8 @@ def _configured(pack):
     ("aws-assume-snake", "aws", {"assumeRoles": json.dumps([{"role_arn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/x"}])},
      {"assumeRoles": json.dumps([{"role_arn": f"arn:aws:iam::{OWN_ACCOUNT}:role/x"}])}),
     ("aws-web-identity", "aws", {"assumeRoleWithWebIdentity": {"roleArn": f"arn:aws:iam::{OTHER_ACCOUNT}:role/x",
-                                                               "webIdentityTokenFile": "/tmp/t"}},
-     {"assumeRoleWithWebIdentity": {"roleArn": f"arn:aws:iam::{OWN_ACCOUNT}:role/x", "webIdentityTokenFile": "/tmp/t"}}),
+                                                               "webIdentityTokenFile": EKS_TOKEN}},
+     {"assumeRoleWithWebIdentity": {"roleArn": f"arn:aws:iam::{OWN_ACCOUNT}:role/x", "webIdentityTokenFile": EKS_TOKEN}}),
     ("azure-tenant", "azure-native", {"tenantId": OTHER_TENANT}, {"tenantId": OWN_TENANT}),
     ("azure-auxiliary", "azure-native", {"auxiliaryTenantIds": [OTHER_TENANT]}, {"auxiliaryTenantIds": [OWN_TENANT]}),
     ("azuread-tenant", "azuread", {"tenantId": OTHER_TENANT}, {"tenantId": OWN_TENANT}),

