@@ -158,6 +158,7 @@ from . import (
     k8s_object_generators,
     k8s_agent_cluster_secrets,
     k8s_powerful_binding,
+    k8s_foreign_subject,
     k8s_rbac_bypass_group,
     k8s_rbac_escalation,
     k8s_rbac_escalation_paths,
@@ -206,7 +207,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     azure_privileged_role, azure_lighthouse_delegation, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,
     azure_key_vault_access_policy, azure_read_everything, azure_cosmos_data_plane, azure_redis_data_owner, azure_broad_vault_reads,
     entra_privileged_directory_role, gcp_basic_roles, gcp_agent_broad_binding, gcp_agent_credential_reads, gcp_api_key_restrictions, k8s_rbac_wildcards,
-    k8s_agent_cluster_secrets, k8s_powerful_binding, k8s_rbac_bypass_group,
+    k8s_agent_cluster_secrets, k8s_powerful_binding, k8s_foreign_subject, k8s_rbac_bypass_group,
     # privilege escalation
     aws_privilege_escalation, aws_role_escalation, aws_passrole_unseen_role, aws_takeover_unseen_target,
     aws_foreign_assume_role, aws_foreign_egress, aws_bucket_egress, aws_deploy_time_exec, aws_api_identity_proxy, aws_public_api_service_proxy, entra_graph_app_role, entra_graph_unknown_permission,
