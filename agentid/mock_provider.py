@@ -262,11 +262,17 @@ def _random_hex(key: bytes | None, *parts: str) -> str:
     `key` is given, else uuid5 of them (the deterministic scheme)."""
     if key is None:
         return name_uuid("autoname", *parts).replace("-", "")
-    import hmac  # here, not at the top: the program's process loads this file before the program's first line, and
-    # `hmac` in sys.modules there is a module Pulumi's host never imports (a cloaking tell: test_cloaking_tells.py)
+    return _hmac_sha256(key, "/".join(("autoname", *parts)).encode("utf-8", "surrogatepass")).hex()[:32]
 
-    return hmac.new(key, "/".join(("autoname", *parts)).encode("utf-8", "surrogatepass"),
-                    hashlib.sha256).hexdigest()[:32]
+
+def _hmac_sha256(key: bytes, message: bytes) -> bytes:
+    """HMAC-SHA256 (RFC 2104) with hashlib alone: the program's process loads this file, and the `hmac` module in its
+    sys.modules is one Pulumi's host never imports (a cloaking tell: tests/preview/test_cloaking_tells.py)."""
+    block = 64
+    key = hashlib.sha256(key).digest() if len(key) > block else key
+    key = key.ljust(block, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key) + message).digest()
+    return hashlib.sha256(bytes(b ^ 0x5C for b in key) + inner).digest()
 
 
 def autoname(type_token: str, name: str, inputs: dict[str, Any], key: str = "name",

@@ -194,3 +194,39 @@ def test_the_config_variables_are_written_as_gos_json_marshal_writes_them():
     assert go_json({"b:x": "<a & b>", "a:y": "é\u2028", "a:n": "1"}) == \
         '{"a:n":"1","a:y":"é\\u2028","b:x":"\\u003ca \\u0026 b\\u003e"}'
     assert go_json(["k", "a"]) == '["k","a"]' and go_json([]) == "[]"
+
+
+LATE = '''import json, sys
+import pulumi, pulumi_aws as aws
+b = aws.s3.BucketV2("b")
+r = aws.iam.Role("r", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+pulumi.export("after", pulumi.Output.all(b.arn, r.arn).apply(lambda _: json.dumps(sorted(sys.modules))))
+'''
+
+
+@pytest.mark.parametrize("fork", ["1", "0"])
+def test_registering_imports_nothing_pulumis_host_would_not(tmp_path, fork, monkeypatch):
+    """After its resources are registered and answered, the program's process holds no module Pulumi's host would not
+    (the gate answers registrations in that process: its mock provider must not import `hmac`, say). The reverse is a
+    remaining tell: the gate imports a provider SDK's modules lazily (docs/preview.md)."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "gate").mkdir()
+    real = set(json.loads(real_language_host.run(_project(tmp_path / "real", LATE), {"aws:region": "eu-west-1"})["after"]))
+    monkeypatch.setenv(program_fork.FORK_ENV, fork)
+    run = run_cli(_project(tmp_path / "gate", LATE), "--stack", "dev", "--policy-pack", str(AGENT_GUARD),
+                  "--json", "out.json")
+    assert run.code in (0, 1), run.stdout + run.stderr
+    gate = set(json.loads(run.json("out.json")["outputs"]["after"]))
+    assert sorted(gate - real) == []
+
+
+def test_the_mock_providers_hmac_is_rfc_2104s():
+    import hashlib
+    import hmac
+
+    from agentid.mock_provider import _hmac_sha256
+
+    for size in (0, 1, 32, 64, 65, 200):
+        key, message = bytes(range(size)), bytes(reversed(range(256)))[: size * 3 % 256]
+        assert _hmac_sha256(key, message) == hmac.new(key, message, hashlib.sha256).digest()
