@@ -184,3 +184,41 @@ def test_the_sdk_file_is_read_once_a_type_however_many_resources_ask(monkeypatch
             assert mock_provider.forged_output(token, "arn") is True
     assert sorted(calls) == ["RoleAssignment", "ServicePrincipal", "UserAssignedIdentity"]
     assert state["tenantId"] == mock_provider.MOCK_TENANT
+
+
+def test_answering_registrations_reads_no_file_once_each_type_was_seen(monkeypatch):
+    """The kind of fault above, whatever function does it: once a type has been answered, answering more resources
+    of that type (the mock outputs, forged-output checks, autonaming of every provider the kit's fleets use) opens no
+    file: the SDK facts are read once a type and a package."""
+    import builtins
+
+    tokens = {
+        "azure-native:authorization:RoleDefinition": {"roleName": "r", "scope": "/s", "permissions": []},
+        "azure-native:authorization:RoleAssignment": {"principalId": "p", "scope": "/s"},
+        "azure-native:managedidentity:UserAssignedIdentity": {"resourceGroupName": "rg", "tenantId": "forged"},
+        "azure-native:managedidentity:FederatedIdentityCredential": {"resourceName": "id", "subject": "s"},
+        "azuread:index/application:Application": {"displayName": "a", "objectId": "forged"},
+        "azuread:index/servicePrincipal:ServicePrincipal": {"clientId": "c"},
+        "aws:iam/role:Role": {"assumeRolePolicy": "{}", "arn": "forged"},
+        "aws:s3/bucket:Bucket": {},
+        "gcp:serviceaccount/account:Account": {"accountId": "sa", "email": "forged"},
+        "gcp:projects/iAMMember:IAMMember": {"member": "user:a@example.com", "role": "roles/viewer"},
+    }
+
+    def answer_all(index: int) -> None:
+        for token, inputs in tokens.items():
+            for key in ("arn", "clientId", "objectId", "tenantId", "email", "member", "id"):
+                mock_provider.forged_output(token, key)
+            mock_provider.mock_outputs(token, f"r{index}", dict(inputs))
+
+    answer_all(0)  # each type seen once: its SDK facts read
+    opened = []
+
+    def counting_open(*args, **kwargs):
+        opened.append(args[0] if args else kwargs.get("file"))
+        return builtins.open(*args, **kwargs)
+
+    monkeypatch.setattr(mock_provider, "open", counting_open, raising=False)
+    for index in range(1, 30):
+        answer_all(index)
+    assert opened == []
