@@ -43,8 +43,10 @@ none and is left to other reviews). A bucket name carries no account: only
 a bucket this stack creates under that name (its `bucket` input), for a resource created after it, or one the gate
 lists in `ownS3Buckets` (aws_buckets.OwnBuckets), is known to be own; a bucket the provider names matches no name. A value taken from another resource of this stack is judged by the value the gate's mocks give it
 (an ARN in the mock account, a bucket's name); a plain HTTP(S) URL an action posts the data to names a host and no
-account: "sends the data to host X" (no gate setting lists hosts: waive a reviewed endpoint by URN), unless it is an
-AWS endpoint (`*.amazonaws.com`, `*.on.aws`) an Output of a stack resource flowed into; a value unknown at preview is "cannot check until known" whatever the
+account: "sends the data to host X", unless it is an AWS endpoint (`*.amazonaws.com`, `*.on.aws`) an Output of a stack
+resource flowed into or a host the gate lists in the pack-wide `ownHosts` (`--own-host`); an SNS e-mail subscription's
+mailbox is own only at a domain of the pack-wide `ownEmailDomains` (`--own-email-domain`), an SMS number never (red20
+r20-10: an https or e-mail subscription and an EventBridge API destination sent every message outside); a value unknown at preview is "cannot check until known" whatever the
 resource depends on (a depends_on proves nothing about a constant behind an Output). A public value (`all`) blocks. Critical (mandatory), as AGID-AWS-050: public or cross-account
 access blocks; waive a reviewed partner account by URN or list the account in ownAccountIds.
 """
@@ -64,8 +66,15 @@ from agentid_policy_packs.analysis.values import is_unknown, value_at
 from .aws_deploy_time_exec import _at as json_values_at  # dotted reader stepping into JSON text (one reader)
 from .aws_deploy_time_exec import _Unreadable
 from .base import Resource, Rule, Unknown, Violation
+from .gcp_foreign_project_inputs import CONFIG_SCHEMA as GCP_EGRESS_SCHEMA
+from .gcp_foreign_project_inputs import OWN_HOSTS_KEY
 from .aws_buckets import (BUCKET_TYPES, OWN_BUCKETS_CONFIG, OWN_BUCKETS_SCHEMA, OWN_BUCKETS_STRICTNESS, OwnBuckets,
                           bucket_name)
+from .aws_org_account_root_email import CONFIG as OWN_EMAIL_CONFIG
+from .aws_org_account_root_email import CONFIG_SCHEMA as OWN_EMAIL_SCHEMA
+from .aws_org_account_root_email import STRICTNESS as OWN_EMAIL_STRICTNESS
+from .aws_org_account_root_email import is_own as own_mail_domain
+from .aws_org_account_root_email import own_domains
 from .iam_links import ROLE, NameIndex
 from .k8s_rbac_bypass_group import CONFIG_MAP_TYPES, aws_auth_lists
 from .trust_policy import OWN_ACCOUNTS_CONFIG, OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS
@@ -100,6 +109,10 @@ class _Owner:
         # (ownS3Buckets): aws_buckets.OwnBuckets
         self.buckets = OwnBuckets(resources, config)
         self.roles = NameIndex([r for r in resources if r.type == ROLE], exact_arns=True)
+        # the gate's lists of the organisation's own HTTP hosts (ownHosts, GCP-033's) and mail domains (AWS-075's)
+        hosts = config.get(OWN_HOSTS_KEY) if hasattr(config, "get") else None
+        self.hosts = frozenset(h.strip().lower().rstrip(".") for h in hosts or () if isinstance(h, str))
+        self.mail_domains = own_domains(config)
 
     def problem(self, kind: str, value: str, resource: Resource, literal: bool = False) -> str | None:
         """None when `value` (of data kind `kind`) is known to be the stack's own; else why it is flagged. `literal`:
@@ -127,8 +140,18 @@ class _Owner:
             host = match["host"] if match else value[:200]
             if not literal and match and host.lower().endswith(_AWS_HOSTS):
                 return None
-            return (f"sends the data to host {host!r} (a URL carries no account the gate could know as yours: waive "
-                    "a reviewed endpoint by URN)")
+            if match and host.lower().rstrip(".") in self.hosts:
+                return None
+            return (f"sends the data to host {host!r}, not one of ownHosts (a URL carries no account: list your own "
+                    "endpoints' hosts with --own-host, or waive a reviewed endpoint by URN)")
+        if kind == "email":
+            domain = value.rpartition("@")[2] if "@" in value else ""
+            if domain and own_mail_domain(domain, self.mail_domains):
+                return None
+            return (f"sends the data to mailbox {value[:200]!r}, not at one of ownEmailDomains (list your mail "
+                    "domains with --own-email-domain, or waive a reviewed mailbox by URN)")
+        if kind == "phone":
+            return f"sends the data by SMS to {value[:40]!r} (a phone number is never known to be yours: waive by URN)"
         if kind == "image":
             # an image of another registry names no account (third-party code is not this rule's question)
             match = _ECR_IMAGE.match(value)
@@ -427,8 +450,10 @@ RULE = Rule(
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies-cross-account-resource-access.html",
     check=check,
     stack=True,
-    config={**OWN_ACCOUNTS_CONFIG, **OWN_BUCKETS_CONFIG},
-    config_schema={**OWN_ACCOUNTS_SCHEMA, **OWN_BUCKETS_SCHEMA},
-    config_strictness={**OWN_ACCOUNTS_STRICTNESS, **OWN_BUCKETS_STRICTNESS},
+    config={**OWN_ACCOUNTS_CONFIG, **OWN_BUCKETS_CONFIG, **OWN_EMAIL_CONFIG, OWN_HOSTS_KEY: []},
+    config_schema={**OWN_ACCOUNTS_SCHEMA, **OWN_BUCKETS_SCHEMA, **OWN_EMAIL_SCHEMA,
+                   OWN_HOSTS_KEY: GCP_EGRESS_SCHEMA[OWN_HOSTS_KEY]},
+    config_strictness={**OWN_ACCOUNTS_STRICTNESS, **OWN_BUCKETS_STRICTNESS, **OWN_EMAIL_STRICTNESS,
+                       OWN_HOSTS_KEY: "subset"},
     reads=tuple(dict.fromkeys((*foreign_account_inputs()["judged"], *BUCKET_TYPES, ROLE, *CONFIG_MAP_TYPES))),
 )

@@ -30,7 +30,7 @@ SHAPE = re.compile(r"(AccountIds?$|^accountIds?$|^account$|Principals?$|^princip
                    r"[Tt]opicArns?$|[Qq]ueueUrl$|[Qq]ueueArn$|[Tt]argetArn$|^target$|[Dd]estination$|"
                    r"[Dd]eliveryStreamArn$|[Ee]ventBusArn$|[Ff]unctionArn$|[Ss]treamArn$|[Ss]tateMachineArn$|^url$|"
                    r"^arn$)")
-KINDS = {"account", "principal", "arn", "bucket", "image", "role", "queue_url", "url"}
+KINDS = {"account", "principal", "arn", "bucket", "image", "role", "queue_url", "url", "email", "phone"}
 ACCESS = {"admin", "data", "code", "network"}
 
 

@@ -270,11 +270,9 @@ def test_values_that_name_no_account_are_cannot_tell_and_aws_owned_arns_pass(pac
     ssm = ("aws:cloudwatch/eventTarget:EventTarget", "run",
            {"rule": "r", "arn": "arn:aws:ssm:eu-west-1::document/AWS-RunPatchBaseline"})
     assert findings(pack, ssm) == []
-    # conditions: an Identity Center grantee of an access grant is no account; an SNS email endpoint no ARN
+    # conditions: an Identity Center grantee of an access grant is no account
     assert findings(pack, ("aws:s3control/accessGrant:AccessGrant", "ag", {"grantee": {
         "granteeType": "DIRECTORY_USER", "granteeIdentifier": "83d43802-00b1-7054-db02-f1d683aacba5"}})) == []
-    assert findings(pack, ("aws:sns/topicSubscription:TopicSubscription", "mail",
-                           {"protocol": "email", "endpoint": "ops@example.com"})) == []
     sqs = ("aws:sns/topicSubscription:TopicSubscription", "q",
            {"protocol": "sqs", "endpoint": f"arn:aws:sqs:eu-west-1:{OTHER}:loot"})
     assert [n for n, _ in findings(pack, sqs)] == ["q"]
@@ -376,12 +374,12 @@ def test_an_http_action_posts_to_a_host_no_account_can_be_read_from(pack) -> Non
         "destination": "http_endpoint", "httpEndpointConfiguration": {"url": "https://user@10.0.0.7:8443/put"}})
     assert findings(pack, iot, firehose) == [
         ("fh", "fh hands every record of the stream to https://user@10.0.0.7:8443/put (httpEndpointConfiguration.url): "
-               "sends the data to host '10.0.0.7' (a URL carries no account the gate could know as yours: waive a "
-               "reviewed endpoint by URN)"),
+               "sends the data to host '10.0.0.7', not one of ownHosts (a URL carries no account: list your own "
+               "endpoints' hosts with --own-host, or waive a reviewed endpoint by URN)"),
         ("iot-https", "iot-https hands every MQTT message the rule's SQL selects (and, for the error action, the failed "
                       "ones) to https://collector.evil.example/in?x=1 (https[0].url): sends the data to host "
-                      "'collector.evil.example' (a URL carries no account the gate could know as yours: waive a "
-                      "reviewed endpoint by URN)")]
+                      "'collector.evil.example', not one of ownHosts (a URL carries no account: list your own "
+                      "endpoints' hosts with --own-host, or waive a reviewed endpoint by URN)")]
     api = "aws:apigatewayv2/api:Api"
     assert findings(pack, (api, "api", {"protocolType": "HTTP",
                                         "target": f"arn:aws:lambda:us-east-1:{OWN}:function:fn"})) == []
@@ -591,3 +589,31 @@ def test_an_aws_endpoint_url_of_a_stack_resource_passes_a_literal_one_does_not(p
     [(_, literal)] = findings(pack, stage, server(invoke, False))
     assert "sends the data to host 'abc123.execute-api.us-east-1.amazonaws.com'" in literal
     assert [n for n, _ in findings(pack, stage, server("https://idp.evil.example/prod", True))] == ["sftp"]
+
+
+def test_messages_sent_to_outside_hosts_mailboxes_and_phones_block_unless_the_gate_lists_them(pack) -> None:
+    """red20 r20-10: an SNS https or e-mail subscription and an EventBridge API destination sent every message or
+    event outside and passed; a Firehose HTTP endpoint to the same host was already AGID-AWS-064."""
+    def subscription(name, protocol, endpoint):
+        return ("aws:sns/topicSubscription:TopicSubscription", name,
+                {"topic": "arn:aws:sns:eu-west-1:123456789012:t", "protocol": protocol, "endpoint": endpoint})
+    destination = ("aws:cloudwatch/eventApiDestination:EventApiDestination", "api",
+                   {"connectionArn": "arn:aws:events:eu-west-1:123456789012:connection/c/x",
+                    "httpMethod": "POST", "invocationEndpoint": "https://collector.evil.example/in"})
+    cases = [subscription("web", "https", "https://collector.evil.example/in"),
+             subscription("mail", "email", "loot@gmail.com"), subscription("json", "email-json", "x@evil.example"),
+             subscription("sms", "sms", "+15555550100"), destination]
+    for case in cases:
+        [(name, message)] = findings(pack, case)
+        assert name == case[1], message
+    pack.configure({"all": {"ownHosts": ["hooks.acme.example"], "ownEmailDomains": ["acme.example"]}})
+    try:
+        for case in cases:
+            assert [n for n, _ in findings(pack, case)] == [case[1]], case  # still outside
+        own = [subscription("web", "https", "https://Hooks.Acme.Example/in"),
+               subscription("mail", "email", "ops@acme.example"), subscription("json", "email-json", "x@eu.acme.example"),
+               (*destination[:2], {**destination[2], "invocationEndpoint": "https://hooks.acme.example/events"})]
+        for case in own:
+            assert findings(pack, case) == [], case
+    finally:
+        pack.configure({})
