@@ -1,10 +1,10 @@
 """The gate's `pulumi-language-python-exec`: runs the judged program as Pulumi's Python language host does.
 
-Pulumi's language host starts `python -u pulumi-language-python-exec --monitor ADDR --engine ADDR
+Pulumi's language host starts `python pulumi-language-python-exec --monitor ADDR --engine ADDR
 --project P --stack S --pwd DIR --dry_run true --parallel N ... PROGRAM`, with the stack's config in
 `PULUMI_CONFIG` (JSON, keys `project:key`); the script configures the SDK and runs PROGRAM with
 `runpy.run_path` inside `run_in_stack` (pulumi/pulumi sdk/python/cmd/pulumi-language-python-exec).
-The gate copies this file into the program's run directory under that name and starts it the same
+The gate copies this file into the program's run directory's `bin/` under that name (its helpers one folder up) and starts it the same
 way, so the program sees what it would see under the engine: no `agentid` module imported (this
 file imports none: it is run by path, never as `agentid.preview.language_host`), no gate arguments,
 no gate environment variables.
@@ -38,7 +38,7 @@ import os
 import sys
 import traceback
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the run directory: this script is in its bin/
 RESULT = os.path.join(HERE, "result.json")
 SPEEDUPS = os.path.join(HERE, "sdk_speedups.py")
 

@@ -286,9 +286,13 @@ def _program_needs(project: Project, python: str) -> list[Path]:
 
 
 def _install_language_host(run_dir: Path) -> Path:
-    """The language host script (and the SDK speed-ups it loads) in the run directory, as Pulumi names it."""
+    """The language host script, as Pulumi names it, alone in the run directory's `bin` (where the sandbox also links
+    the program's parent's name, pulumi-language-python): the script's folder is first on the program's sys.path and
+    beside Pulumi's script there is no `sdk_speedups` to import nor a `monitor.sock` to list (issue 11, cloaking
+    tells). The SDK speed-ups it loads and the files it reads stay in the run directory (its HERE)."""
     here = Path(__file__).parent
-    script = run_dir / "pulumi-language-python-exec"
+    (run_dir / "bin").mkdir()
+    script = run_dir / "bin" / "pulumi-language-python-exec"
     shutil.copyfile(here / "language_host.py", script)
     # The program's environment carries no AGENTID_* variable: the gate decides here (the host runs without them).
     if not sdk_speedups.plain_sdk_requested():

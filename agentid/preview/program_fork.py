@@ -290,7 +290,14 @@ def _language_host_process(launch: dict[str, Any]) -> int | None:
     script = launch["argv"][1]
     engine = launch["argv"][launch["argv"].index("--engine") + 1] if "--engine" in launch["argv"] else ""
     _process_name(sandbox.LANGUAGE_HOST)
-    _command_line_and_environment([os.path.join(os.path.dirname(script), sandbox.LANGUAGE_HOST), engine], {})
+    named = os.path.join(os.path.dirname(script), sandbox.LANGUAGE_HOST)
+    try:  # the same neighbour of the exec script as the plain start's (sandbox._SETUP_RUN links unshare there)
+        import shutil
+
+        os.symlink(shutil.which("unshare") or sys.executable, named)
+    except OSError:
+        pass
+    _command_line_and_environment([named, engine], {})
     return None
 
 

@@ -173,8 +173,8 @@ LANGUAGE_HOST = "pulumi-language-python"  # the engine's Python language host: t
 # (/proc/PPID/comm): the inner unshare, forking the program, run through a link of that name beside the exec script.
 _SETUP_RUN = r"""ulimit -f "$blocks" || fail "cannot limit file sizes"
 last=$(od -An -N2 -tu2 /dev/urandom) && echo $((last % PID_RANGE + PID_FLOOR)) > /proc/sys/kernel/ns_last_pid || :
-ln -s "$unshare" "$run/pulumi-language-python" || fail "cannot link the language host's name"
-"$run/pulumi-language-python" --user --map-user="$uid" --map-group="$gid" --mount --fork -- "$@" </dev/null
+ln -s "$unshare" "$run/bin/pulumi-language-python" || fail "cannot link the language host's name"
+"$run/bin/pulumi-language-python" --user --map-user="$uid" --map-group="$gid" --mount --fork -- "$@" </dev/null
 exit $?
 """.replace("PID_RANGE", str(PID_RANGE)).replace("PID_FLOOR", str(PID_FLOOR))
 _SETUP_VIEW = _SETUP  # the view alone, for a program forked from the gate (program_fork.py), which does the rest itself

@@ -54,6 +54,11 @@ pulumi.export("tells", json.dumps({
     "new_thread": threading.Thread(target=print).name,
 }))
 stack = __import__("traceback").extract_stack()
+import importlib.util
+pulumi.export("beside", json.dumps([
+    [m for m in ("sdk_speedups", "mock_provider", "property_values", "lazy_provider_imports", "language_host")
+     if importlib.util.find_spec(m) is not None],
+    sorted(os.listdir(os.path.dirname(sys.orig_argv[1])))]))
 pulumi.export("process", json.dumps({"pid": os.getpid(), "ppid": os.getppid(),
                                      "parent": read(f"/proc/{os.getppid()}/comm").strip(),
                                      "parent_cmdline": read(f"/proc/{os.getppid()}/cmdline").split("\\0")[0]}))
@@ -132,7 +137,10 @@ def test_the_program_reads_what_pulumis_host_gives_it(tmp_path, real, fork, monk
     # the parent as under Pulumi: pulumi-language-python (the exec script's neighbour), a pid in the thousands
     process = json.loads(run.json("out.json")["outputs"]["process"])
     assert process["parent"] == "pulumi-language" and process["ppid"] >= sandbox.PID_FLOOR, process
-    assert process["parent_cmdline"].endswith("/run/pulumi-language-python"), process  # beside the exec script
+    assert process["parent_cmdline"].endswith("/run/bin/pulumi-language-python"), process  # beside the exec script
+    # nothing of the gate beside the exec script, whose folder is on sys.path
+    assert json.loads(run.json("out.json")["outputs"]["beside"]) == [
+        [], ["pulumi-language-python", "pulumi-language-python-exec"]]
     # the modules: not one of the gate's own (agentid.*, the packs' SDK, its CLI and gRPC server) at the first line
     assert not [m for m in gate["modules"] if m.startswith(("agentid", "pulumi_policy", "typer", "grpc._server"))]
 
