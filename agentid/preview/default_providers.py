@@ -27,6 +27,7 @@ from pathlib import Path
 from agentid.mock_provider import PROVIDER_DEFAULTS
 from agentid.preview.program import Resource
 from agentid_components import input_limits
+from agentid_policy_packs.analysis import provider_inputs
 from agentid_policy_packs.rules.provider_command_credentials import COMMAND_CONFIG_KEYS
 from agentid_policy_packs.rules.provider_endpoints import ENDPOINT_CONFIG_KEYS, endpoint_key
 from agentid_policy_packs.rules.provider_static_credentials import CREDENTIAL_CONFIG_KEYS
@@ -46,8 +47,11 @@ JUDGED_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
 
 
 def _judged(package: str, key: str) -> bool:
-    """Whether the `<package>:<key>` config makes the gate build (and AGID-PRV-* judge) the default provider."""
-    return key in JUDGED_CONFIG_KEYS[package] or endpoint_key(package, key)
+    """Whether the `<package>:<key>` config makes the gate build (and AGID-PRV-* judge) the default provider: a key
+    AGID-PRV-001..004 read, or one AGID-PRV-005 must see (not classified in analysis/provider_inputs.yaml, unjudged,
+    or a struct whose members it checks)."""
+    return key in JUDGED_CONFIG_KEYS.get(package, ()) or endpoint_key(package, key) or \
+        provider_inputs.judges_default_provider(package, key)
 
 
 def default_providers(project: str, stack: str, config: dict[str, str],
@@ -58,7 +62,7 @@ def default_providers(project: str, stack: str, config: dict[str, str],
     by_package: dict[str, dict[str, str]] = {}
     for qualified, value in config.items():
         package, sep, key = qualified.partition(":")
-        if sep and package in JUDGED_CONFIG_KEYS:
+        if sep and (package in JUDGED_CONFIG_KEYS or package in provider_inputs.packages()):
             by_package.setdefault(package, {})[key] = value
     resources = []
     for package, inputs in sorted(by_package.items()):

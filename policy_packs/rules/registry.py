@@ -176,6 +176,7 @@ from . import (
     provider_command_credentials,
     provider_endpoints,
     provider_static_credentials,
+    provider_inputs_classified,
     provider_target_identity,
     storage_shared_key,
     unjudgeable_resources,
@@ -199,7 +200,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_hidden_identities, azure_hidden_identities, gcp_deployment_manager, k8s_cloud_controller_resources, k8s_object_generators,
     k8s_unreviewed_custom_resources,
     azure_lighthouse_assignment, azure_federated_unseen_identity,
-    azure_unseen_identity_attached, unjudgeable_resources, unknown_packages, forged_outputs, ignored_judged_inputs, gcp_role_known,
+    azure_unseen_identity_attached, unjudgeable_resources, unknown_packages, forged_outputs, ignored_judged_inputs, gcp_role_known, provider_inputs_classified,
     gcp_unseen_service_account, gcp_group_membership,
     # broad grants
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_permissions_management, aws_credential_reads, aws_admin_managed_policy, aws_eks_cluster_admin,

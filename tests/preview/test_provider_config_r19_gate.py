@@ -65,3 +65,31 @@ def test_changes_files_committed_sign_in_material_and_foreign_servers_block(tmp_
 
 def test_the_runners_own_files_and_an_own_server_pass(tmp_path):
     assert preview(tmp_path / "look-alike", LOOK_ALIKE) == (0, [])
+
+
+UNCLASSIFIED = '''import pulumi, pulumi_aws as aws
+# a provider resource registered with an input no installed provider has; and the stack file's IMDS endpoint
+raw = pulumi.ProviderResource("aws", "raw", {"region": "eu-west-1", "credentialProcess": "sh -c id"})
+aws.s3.BucketV2("b", bucket="acme-b", opts=pulumi.ResourceOptions(provider=raw))
+aws.s3.BucketV2("c", bucket="acme-c")
+'''
+
+
+def _stack(tmp_path: Path, program: str, config: str) -> tuple[int, list[tuple[str, str]]]:
+    tmp_path.mkdir()
+    (tmp_path / "Pulumi.yaml").write_text("name: acme\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n" + config)
+    (tmp_path / "__main__.py").write_text(program)
+    run = run_cli(tmp_path, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--json", "out.json")
+    assert run.code in (0, 1), run.stdout + run.stderr
+    violations = json.loads((tmp_path / "out.json").read_text())["violations"]
+    return run.code, sorted({(v["policy"], v["resourceName"]) for v in violations if v["mandatory"]})
+
+
+def test_an_unclassified_provider_setting_blocks_explicit_or_from_the_stack_file(tmp_path):
+    """AGID-PRV-005: `credentialProcess` on a raw provider resource, `aws:ec2MetadataServiceEndpoint` (the IMDS
+    host the default provider takes its credentials from) in the stack file; classified settings pass."""
+    code, found = _stack(tmp_path / "flagged", UNCLASSIFIED, "  aws:ec2MetadataServiceEndpoint: http://imds.evil.example\n")
+    assert (code, found) == (1, [("AGID-PRV-005", "default"), ("AGID-PRV-005", "raw")])
+    look_alike = UNCLASSIFIED.replace('"credentialProcess": "sh -c id"', '"maxRetries": "3"')
+    assert _stack(tmp_path / "look-alike", look_alike, "  aws:skipMetadataApiCheck: 'false'\n") == (0, [])
