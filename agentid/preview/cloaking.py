@@ -155,6 +155,7 @@ _MISSING = object()
 def _merged(base: Any, added: list, other: Any) -> Any:
     return replace(base, resources=sorted([*base.resources, *added], key=lambda r: r.urn),
                    invokes=[*base.invokes, *(t for t in other.invokes if t not in base.invokes)],
+                   reads=[*base.reads, *(r for r in other.reads if r not in base.reads)],
                    out_of_band=[*base.out_of_band, *other.out_of_band],
                    out_of_band_dropped=base.out_of_band_dropped + other.out_of_band_dropped)
 

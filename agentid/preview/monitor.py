@@ -48,7 +48,7 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, reso
 
 from agentid.mock_engine import mock_call
 from agentid.mock_provider import is_autonamed, mock_outputs, provider_defaults, provider_reference_urn, read_outputs
-from agentid.preview import kubernetes_manifests, sdk_speedups, type_tokens
+from agentid.preview import credential_invokes, kubernetes_manifests, sdk_speedups, type_tokens
 # The encoding and decoding of property values live in their own module (the program's child loads it by path).
 from agentid.preview.property_values import (OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG, SECRET_SIG,  # noqa: F401
                                              SIGNATURE_KEY, UNKNOWN, decode, output_state, plain, struct_to_dict,
@@ -190,6 +190,8 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         self.refusals: list[str] = []  # what the gate refused: the run's cause, whatever the program then raised
         self.warnings: list[str] = []
         self.invokes: list[str] = []  # every invoke's token, in call order: some mint credentials (credential_invokes)
+        # every ReadResource (Resource.get) as (type, name, URN): a read of a secret-holding type is AGID-GATE-001
+        self.reads: list[tuple[str, str, str]] = []
         self._qualified: dict[str, str] = {}  # URN -> qualified type, for children's URNs
         self._registered_urns: set[str] = set()
         self._custom_urns: set[str] = set()  # custom resources and providers: their state is the provider's
@@ -355,6 +357,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
             if self.shutdown_signalled:
                 self._refuse_locked(context, self._after_shutdown(request.sourcePosition, request.type, request.name))
             self._read_urns.add(urn)
+            self.reads.append((request.type, request.name, urn))
         inputs = decode(request.properties)
         if request.type == STACK_REFERENCE_TYPE:
             state = self._stack_reference(str(inputs.get("name") or request.id), context)
@@ -363,8 +366,10 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_struct(state))
 
     def Invoke(self, request, context):  # noqa: N802
+        # an invoke whose arguments make it a secret read (ssm getParameter withDecryption) is kept with them
+        argued = credential_invokes.argument_read(request.tok, decode(request.args))
         with self._lock:
-            self.invokes.append(request.tok)
+            self.invokes.append(argued or request.tok)
         self._refuse_unreviewed(request, context, f"invoke {request.tok}")
         if request.tok == kubernetes_manifests.DECODE:
             try:

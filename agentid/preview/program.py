@@ -79,6 +79,7 @@ class ProgramOutcome:
     stack_output_values: dict[str, Any] = field(default_factory=dict)  # secrets' values too: for StackReference reads
     secret_output_names: tuple[str, ...] = ()
     invokes: list[str] = field(default_factory=list)  # the token of every invoke the program called, in order
+    reads: list[tuple[str, str, str]] = field(default_factory=list)  # every Resource.get: (type, name, URN)
     stack_urn: str = ""  # the URN of the stack resource the program registered
     stack_outputs_wire: bytes = b""  # the stack's outputs as a serialized Struct, secrets still wrapped
     component_outputs: dict[str, bytes] = field(default_factory=dict)  # URN -> its registered outputs, likewise
@@ -254,7 +255,7 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
     return ProgramOutcome(resources=sorted([*providers, *(_resource(r) for r in records)], key=lambda r: r.urn),
                           outputs=monitor.outputs, warnings=list(monitor.warnings),
                           stack_output_values=monitor.output_values, secret_output_names=monitor.secret_output_names,
-                          invokes=list(monitor.invokes), stack_urn=monitor.stack_urn or "",
+                          invokes=list(monitor.invokes), reads=list(monitor.reads), stack_urn=monitor.stack_urn or "",
                           stack_outputs_wire=monitor.stack_outputs_wire,
                           component_outputs=dict(monitor.component_outputs),
                           out_of_band=attempts, out_of_band_dropped=dropped)

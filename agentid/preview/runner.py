@@ -354,7 +354,8 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
             result.packs.append(session.finish(result.resources, judged_stack))
             result.timings[f"pack:{result.packs[-1].name}"] = time.perf_counter() - started_at
         # The invokes the program called, which no pack sees (the engine sends packs resources only).
-        gate = credential_invokes.findings(outcome.invokes, outcome.stack_urn, GATE_VERSION)
+        # and the existing resources it read (Resource.get), likewise unseen by packs: secrets read (r19-9)
+        gate = credential_invokes.findings(outcome.invokes, outcome.stack_urn, GATE_VERSION, reads=outcome.reads)
         # What the program did outside the engine's channel: cloud calls, processes, credentials (issue 11).
         attempts = [*outcome.out_of_band,
                     *out_of_band.in_stack(result.resources, outcome.stack_output_values, project.root)]

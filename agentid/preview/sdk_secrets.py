@@ -1,0 +1,125 @@
+"""Which resource types and invokes of the installed provider SDKs hold secret material, derived from the SDKs.
+
+AGID-GATE-001 judges what the program reads with the deployer's credentials at `pulumi preview` (red19 r19-9): a
+`Resource.get()` (the engine's ReadResource) of an existing object and an invoke (data source). Neither list is kept
+by hand; this module derives both from the installed SDKs, and `python -m agentid.preview.sdk_secrets` writes them to
+agentid/preview/sdk_secrets.yaml (the gate reads that file; tests/preview/test_sdk_secrets.py checks it equals the
+derivation from the installed SDKs, so a provider upgrade that adds a secret-holding type fails until refreshed):
+
+- read_types: every resource class whose constructor declares `additional_secret_outputs` (Pulumi's code generator
+  emits it for each property the provider schema marks `secret: true`: `aws:ssm/parameter:Parameter` value,
+  `aws:secretsmanager/secretVersion:SecretVersion` secretString, `kubernetes:core/v1:Secret` data/stringData). A
+  read of such a type puts the existing object's secret into the program's hands (outputs marked secret for another
+  reason, pulumi-gcp's label maps, are credential_invokes.yaml's `not_secret_read_outputs`). pulumi-azure-native
+  declares none:
+  ARM's GET never returns a secret (keys and secrets come from POST `list*` actions, which are invokes).
+- invokes: every invoke whose result type has a property whose name matches `secret_field_pattern` of
+  credential_invokes.yaml (the SDKs do not mark invoke results secret: the schema's `secret` flag is not emitted for
+  function outputs, so the property's name is what tells). Tokens that match but return no secret are excluded, each
+  with a reason, in credential_invokes.yaml's `not_secret`.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import re
+from functools import lru_cache
+from pathlib import Path
+
+OUT = Path(__file__).with_name("sdk_secrets.yaml")
+PACKAGES = ("pulumi_aws", "pulumi_gcp", "pulumi_azure_native", "pulumi_azuread", "pulumi_kubernetes")
+
+_RESOURCE_TOKEN = re.compile(r"super\(\w+, __self__\).__init__\(\s*'([^']+)'")
+_SECRET_OUTPUTS = re.compile(r"additional_secret_outputs=\[([^\]]*)\]")
+_INVOKE = re.compile(r"invoke(?:_output)?\('([^']+)', __args__, opts=opts, typ=(\w+)\)")
+_GETTER = re.compile(r'@pulumi\.getter(?:\(name="\w+"\))?\s+def (\w+)\(self\)')
+
+
+def _root(package: str) -> Path | None:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _files(package: str):
+    root = _root(package)
+    if root is None:
+        return
+    for file in sorted(root.rglob("*.py")):
+        text = file.read_text(encoding="utf-8")
+        yield text
+
+
+def secret_read_types(package: str, not_secret: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+    """Resource type token -> the output properties its SDK class declares secret (additional_secret_outputs), but
+    those in `not_secret`; types with no other are left out."""
+    types: dict[str, list[str]] = {}
+    for text in _files(package):
+        if "additional_secret_outputs" not in text:
+            continue
+        secrets = _SECRET_OUTPUTS.search(text)
+        token = _RESOURCE_TOKEN.search(text)
+        if secrets and token and ":" in token.group(1):
+            names = [n for n in re.findall(r'"([^"]+)"', secrets.group(1)) if n not in not_secret]
+            if names:
+                types[token.group(1)] = sorted(set(names))
+    return types
+
+
+def _class(text: str, name: str) -> str:
+    match = re.search(rf"^class {name}\b.*?(?=^class |^def |\Z)", text, re.S | re.M)
+    return match.group(0) if match else ""
+
+
+def secret_invokes(package: str, field_pattern: str, not_secret_pattern: str = "^$") -> dict[str, list[str]]:
+    """Invoke token -> the properties of its result type whose (snake_case) name matches `field_pattern` and not
+    `not_secret_pattern`."""
+    pattern, not_secret = re.compile(field_pattern), re.compile(not_secret_pattern)
+    invokes: dict[str, list[str]] = {}
+    for text in _files(package):
+        if "invoke(" not in text:
+            continue
+        for token, result in set(_INVOKE.findall(text)):
+            fields = sorted({f for f in _GETTER.findall(_class(text, result)) if pattern.search(f) and not not_secret.search(f)})
+            if fields:
+                invokes[token] = fields
+    return invokes
+
+
+def versions() -> dict[str, str]:
+    found = {}
+    for package in PACKAGES:
+        try:
+            found[package.replace("_", "-")] = importlib.metadata.version(package.replace("_", "-"))
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+@lru_cache(maxsize=1)
+def derived() -> dict:
+    """What sdk_secrets.yaml holds, derived from the installed SDKs now."""
+    from agentid.preview import credential_invokes
+    data = credential_invokes._data()
+    pattern, not_secret = data["secret_field_pattern"], data["not_secret_field_pattern"]
+    read_types: dict[str, list[str]] = {}
+    invokes: dict[str, list[str]] = {}
+    for package in PACKAGES:
+        read_types.update(secret_read_types(package, frozenset(data["not_secret_read_outputs"])))
+        invokes.update(secret_invokes(package, pattern, not_secret))
+    return {"sdk_versions": versions(), "read_types": dict(sorted(read_types.items())),
+            "invokes": dict(sorted(invokes.items()))}
+
+
+def render(data: dict) -> str:
+    import yaml
+    header = ("# GENERATED by `python -m agentid.preview.sdk_secrets` from the installed provider SDKs (source: each\n"
+              "# SDK's resource classes' additional_secret_outputs, and its invokes' result types' property names\n"
+              "# matched with credential_invokes.yaml's secret_field_pattern). Do not edit: refresh.\n")
+    return header + yaml.safe_dump(data, sort_keys=False, width=120)
+
+
+if __name__ == "__main__":
+    OUT.write_text(render(derived()), encoding="utf-8")
