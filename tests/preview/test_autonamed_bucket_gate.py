@@ -99,3 +99,57 @@ def test_an_apply_that_ignores_its_input_and_returns_the_predicted_name_blocks(t
     run = _preview(tmp_path / "ignoring", IGNORING)
     assert run.code == 1, run.stdout + run.stderr
     assert _blocking(run) == [("ignoring", "AGID-AWS-073"), ("trail", "AGID-AWS-064")]
+
+
+# The program looks for the gate's key where it can read: its arguments and the files of its sandbox (its environment
+# it may only read by name, AGID-GATE-002, and the gate builds it from a fixed list; its memory it cannot open:
+# AGID-GATE-002 refuses /proc/self/mem, and the key is drawn after the program's fork).
+SEARCH = HEAD + '''
+import os, sys
+
+KEY = hashlib.sha256(b"the test's autoname key").digest()  # what the test's gate draws (in no source text)
+NEEDLES = [KEY, KEY.hex().encode()]
+
+def found():
+    where = ["argv"] if any(KEY.hex() in argument for argument in sys.argv) else []
+    for folder in (os.getcwd(),):  # the project (the sandbox's /tmp is its own, empty)
+        for root, _, files in os.walk(folder):
+            for name in files:
+                try:
+                    with open(os.path.join(root, name), "rb") as handle:
+                        if any(n in handle.read() for n in NEEDLES):
+                            where.append(os.path.join(root, name))
+                except OSError:
+                    pass
+    return where
+
+pulumi.export("keyFound", found())
+aws.iam.Policy("by-arn", policy=b.arn.apply(lambda arn: put(arn + "/*")))
+'''
+GATE_WITH_A_KNOWN_KEY = """
+import sys
+from agentid.preview import autonames
+import hashlib
+def drawn(self):
+    self._key = hashlib.sha256(b"the test's autoname key").digest()
+autonames.AutonameKey.__init__ = drawn
+sys.argv = ["agentid", "preview", *sys.argv[1:]]
+from agentid.cli import main
+main()
+"""
+
+
+def test_the_program_cannot_read_the_gates_key(tmp_path: Path) -> None:
+    """The gate with a key the test knows (its draw replaced, nothing else): the program finds it in no environment,
+    argument or file it can read, and its Output-built policy passes with that key."""
+    import subprocess
+    import sys
+
+    root = project(tmp_path / "project", SEARCH) if (tmp_path / "project").mkdir() is None else None
+    (tmp_path / "gate.py").write_text(GATE_WITH_A_KNOWN_KEY)
+    run = subprocess.run([sys.executable, str(tmp_path / "gate.py"), "--stack", "dev", "--policy-pack",
+                          str(AGENT_GUARD), "--json", "gate.json"], cwd=root, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    outputs = json.loads((root / "gate.json").read_text())["outputs"]
+    assert outputs["keyFound"] == [], outputs
