@@ -13,7 +13,8 @@ derivation from the installed SDKs, so a provider upgrade that adds a secret-hol
   reason, pulumi-gcp's label maps, are credential_invokes.yaml's `not_secret_read_outputs`). pulumi-azure-native
   declares none:
   ARM's GET never returns a secret (keys and secrets come from POST `list*` actions, which are invokes).
-- invokes: every invoke whose result type has a property whose name matches `secret_field_pattern` of
+- invokes: every invoke whose result type (or an output type it holds, NESTING levels deep; not in azure-native
+  `get*` functions, ARM GETs, see `nested_not_derived`) has a property whose name matches `secret_field_pattern` of
   credential_invokes.yaml (the SDKs do not mark invoke results secret: the schema's `secret` flag is not emitted for
   function outputs, so the property's name is what tells). Tokens that match but return no secret are excluded, each
   with a reason, in credential_invokes.yaml's `not_secret`.
@@ -73,16 +74,47 @@ def _class(text: str, name: str) -> str:
     return match.group(0) if match else ""
 
 
-def secret_invokes(package: str, field_pattern: str, not_secret_pattern: str = "^$") -> dict[str, list[str]]:
-    """Invoke token -> the properties of its result type whose (snake_case) name matches `field_pattern` and not
-    `not_secret_pattern`."""
-    pattern, not_secret = re.compile(field_pattern), re.compile(not_secret_pattern)
+_NESTED = re.compile(r'@pulumi\.getter(?:\(name="\w+"\))?\s+def (\w+)\(self\) -> ([^:]+):')
+_OUTPUT_CLASS = re.compile(r"^class (\w+)\(dict\):.*?(?=^class |^@pulumi\.output_type|\Z)", re.S | re.M)
+NESTING = 3  # how deep into a result's output types a secret property is looked for
+
+
+def secret_invokes(package: str, field_pattern: str, not_secret_pattern: str = "^$",
+                   flat_only: str = "^$") -> dict[str, list[str]]:
+    """Invoke token -> the properties of its result type, and of the output types it holds (`outputs.py` of its
+    module, down to NESTING levels, as dotted paths), whose (snake_case) name matches `field_pattern` and not
+    `not_secret_pattern`; tokens matching `flat_only` are judged by their result's own properties only."""
+    pattern, not_secret, flat = re.compile(field_pattern), re.compile(not_secret_pattern), re.compile(flat_only)
+    root = _root(package)
+    if root is None:
+        return {}
+    outputs: dict[tuple[Path, str], str] = {}
+    for file in root.rglob("outputs.py"):
+        for match in _OUTPUT_CLASS.finditer(file.read_text(encoding="utf-8")):
+            outputs[(file.parent, match.group(1))] = match.group(0)
+
+    def secret_fields(folder: Path, body: str, depth: int, seen: tuple[str, ...]) -> list[str]:
+        found = []
+        for name, annotation in _NESTED.findall(body):
+            if pattern.search(name):
+                if not not_secret.search(name):
+                    found.append(name)
+                continue
+            if depth < NESTING:
+                for ref in re.findall(r"outputs\.(\w+)", annotation):
+                    nested = outputs.get((folder, ref))
+                    if nested and ref not in seen:
+                        found += [f"{name}.{inner}" for inner in secret_fields(folder, nested, depth + 1, (*seen, ref))]
+        return found
+
     invokes: dict[str, list[str]] = {}
-    for text in _files(package):
+    for file in sorted(root.rglob("*.py")):
+        text = file.read_text(encoding="utf-8")
         if "invoke(" not in text:
             continue
         for token, result in set(_INVOKE.findall(text)):
-            fields = sorted({f for f in _GETTER.findall(_class(text, result)) if pattern.search(f) and not not_secret.search(f)})
+            depth = NESTING if flat.search(token) else 0
+            fields = sorted(set(secret_fields(file.parent, _class(text, result), depth, ())))
             if fields:
                 invokes[token] = fields
     return invokes
@@ -104,11 +136,12 @@ def derived() -> dict:
     from agentid.preview import credential_invokes
     data = credential_invokes._data()
     pattern, not_secret = data["secret_field_pattern"], data["not_secret_field_pattern"]
+    flat_only = "|".join(f"(?:{rule['token_pattern']})" for rule in data["nested_not_derived"]) or "^$"
     read_types: dict[str, list[str]] = {}
     invokes: dict[str, list[str]] = {}
     for package in PACKAGES:
         read_types.update(secret_read_types(package, frozenset(data["not_secret_read_outputs"])))
-        invokes.update(secret_invokes(package, pattern, not_secret))
+        invokes.update(secret_invokes(package, pattern, not_secret, flat_only))
     return {"sdk_versions": versions(), "read_types": dict(sorted(read_types.items())),
             "invokes": dict(sorted(invokes.items()))}
 

@@ -95,3 +95,18 @@ def test_findings_name_each_secret_read_on_its_urn():
     assert (violation.policy, violation.urn, violation.mandatory) == (
         "AGID-GATE-001", "urn:pulumi:dev::p::kubernetes:core/v1:Secret::t", True)
     assert credential_invokes.findings([], "urn", "0.1.0", reads=reads[:1]) is None
+
+
+@pytest.mark.parametrize(("token", "secret"), [
+    # a secret nested in the result's output types
+    ("gcp:storage/getBucketObjectContents:getBucketObjectContents", "bucket_objects.content"),
+    ("aws:lb/getListener:getListener", "default_actions.authenticate_oidcs.client_secret"),
+    ("aws:sesv2/getEmailIdentity:getEmailIdentity", "dkim_signing_attributes.domain_signing_private_key"),
+    ("azure-native:containerregistry:listTaskRunDetails", "run_result.update_trigger_token"),
+    # look-alikes: a CORS flag, references to Secret Manager secrets, an ARM GET
+    ("aws:apigatewayv2/getApi:getApi", None), ("gcp:cloudrunv2/getService:getService", None),
+    ("azuread:index/getApplication:getApplication", None), ("azure-native:network:getApplicationGateway", None),
+])
+def test_secrets_nested_in_an_invokes_result_are_derived(token, secret):
+    does = credential_invokes.what_it_does(token)
+    assert (secret in does) if secret else does is None, does

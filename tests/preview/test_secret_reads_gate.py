@@ -36,6 +36,8 @@ s = k8s.core.v1.Secret.get("admin-token", "kube-system/cluster-admin-token")
 pulumi.export("f", pulumi.Output.unsecret(s.data))
 d = aws.ssm.get_parameter_output(name="/prod/db-password")  # withDecryption defaults to true
 pulumi.export("g", pulumi.Output.unsecret(d.value))
+every = gcp.storage.get_bucket_object_contents_output(bucket="acme-prod-secrets", prefix="keys/")  # nested contents
+pulumi.export("h", every.bucket_objects)
 '''
 LOOK_ALIKES = '''
 import pulumi, pulumi_aws as aws, pulumi_gcp as gcp
@@ -47,7 +49,8 @@ plain = aws.ssm.get_parameter_output(name="/dev/feature-flag", with_decryption=F
 meta = gcp.secretmanager.get_secret_output(secret_id="db")
 i = aws.ec2.get_instance_output(instance_id="i-0123456789abcdef0")
 rds = aws.rds.get_instance_output(db_instance_identifier="reports")
-pulumi.export("ids", [r.arn, n.id, ami.value, plain.value, meta.name, i.private_ip, rds.endpoint])
+run = gcp.cloudrunv2.get_service_output(name="api", location="europe-west1")  # names Secret Manager secrets only
+pulumi.export("ids", [r.arn, n.id, ami.value, plain.value, meta.name, i.private_ip, rds.endpoint, run.uri])
 '''
 
 
@@ -64,7 +67,7 @@ def test_reads_of_existing_secrets_by_get_and_invoke_each_block(tmp_path: Path) 
         ("AGID-GATE-001", "urn:pulumi:dev::acme::aws:ssm/parameter:Parameter::prod-key", True),
         ("AGID-GATE-001", "urn:pulumi:dev::acme::gcp:secretmanager/secretVersion:SecretVersion::prod-sm", True),
         ("AGID-GATE-001", "urn:pulumi:dev::acme::kubernetes:core/v1:Secret::admin-token", True),
-        ("AGID-GATE-001", stack, True), ("AGID-GATE-001", stack, True)])
+        ("AGID-GATE-001", stack, True), ("AGID-GATE-001", stack, True), ("AGID-GATE-001", stack, True)])
     messages = sorted(v["message"] for v in violations if v["policy"] == "AGID-GATE-001")
     assert ("[escalation] the program reads the existing kubernetes:core/v1:Secret 'admin-token' (Resource.get), "
             "whose state holds secret material (data, stringData), with the deployer's credentials") in "\n".join(messages)
@@ -75,8 +78,10 @@ def test_reads_of_existing_secrets_by_get_and_invoke_each_block(tmp_path: Path) 
                "parameter's value, SecureStrings decrypted" in m for m in messages), messages
     assert any("invokes gcp:storage/getBucketObjectContent:getBucketObjectContent, which returns secret material "
                "(content, content_base64)" in m for m in messages), messages
+    assert any("invokes gcp:storage/getBucketObjectContents:getBucketObjectContents, which returns secret material "
+               "(bucket_objects.content, bucket_objects.content_base64)" in m for m in messages), messages
     results = [r for run in sarif["runs"] for r in run["results"] if r["ruleId"] == "AGID-GATE-001"]
-    assert len(results) == 6 and {r["level"] for r in results} == {"error"}
+    assert len(results) == 7 and {r["level"] for r in results} == {"error"}
 
 
 def test_reads_of_no_secret_pass(tmp_path: Path) -> None:
