@@ -194,7 +194,7 @@ def _render_violations(result: PreviewResult, console: Console) -> None:
         file, line = location_of(result, violation.urn)
         level = (("MANDATORY", "red") if violation.mandatory else ("WAIVED", "yellow") if violation.waiver
                  else visible(str(violation.enforcement_level)))
-        subject = f"{resource.name} ({resource.type})" if resource else f"stack {result.stack}"
+        subject = f"{resource.name} ({resource.type})" if resource else _unregistered(violation.urn, result.stack)
         console.print(Text.assemble("\n", level, f" {visible(str(violation.severity or 'unspecified'))}  ",
                                     (visible(str(violation.policy)), "bold"), f"  {visible(subject)}"), highlight=False)
         console.print(_indented("message", message), highlight=False)
@@ -347,6 +347,15 @@ def _render_verdict(result: PreviewResult, console: Console) -> None:
 
 
 # --- JSON ----------------------------------------------------------------------------------------
+
+
+def _unregistered(urn: str | None, stack: str) -> str:
+    """What a finding on no registered resource names: a resource the program read (Resource.get, AGID-GATE-001)
+    by its URN's name and type, else the stack."""
+    parts = (urn or "").split("::")
+    if len(parts) >= 4 and urn.startswith("urn:pulumi:") and not parts[2].endswith("pulumi:pulumi:Stack"):
+        return f"{parts[-1]} ({parts[2].rsplit('$', 1)[-1]})"
+    return f"stack {stack}"
 
 
 def to_json(result: PreviewResult) -> dict[str, Any]:

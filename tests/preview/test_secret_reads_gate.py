@@ -106,3 +106,13 @@ def test_a_read_is_waived_for_its_urn_with_a_reason(tmp_path: Path) -> None:
     code, violations, _ = preview(tmp_path / "unwaived", program)
     assert (code, _gate(violations)) == (
         1, [("AGID-GATE-001", "urn:pulumi:dev::acme::kubernetes:core/v1:Secret::ca", True)])
+
+
+def test_the_text_report_names_a_read_by_its_urn():
+    from agentid.preview.report import _unregistered
+    assert _unregistered("urn:pulumi:dev::acme::kubernetes:core/v1:Secret::admin-token", "dev") == (
+        "admin-token (kubernetes:core/v1:Secret)")
+    assert _unregistered("urn:pulumi:dev::acme::my:app:Parent$aws:ssm/parameter:Parameter::k", "dev") == (
+        "k (aws:ssm/parameter:Parameter)")
+    assert _unregistered("urn:pulumi:dev::acme::pulumi:pulumi:Stack::acme-dev", "dev") == "stack dev"
+    assert _unregistered(None, "dev") == "stack dev"
