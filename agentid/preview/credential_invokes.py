@@ -128,6 +128,17 @@ def findings(invokes: Sequence[str], stack_urn: str, version: str,
     violations = []
     for type_token, name, urn in sorted(set(reads), key=lambda read: read[2]):
         fields = secret_fields_of_read(type_token)
+        package = type_token.split(":", 1)[0]
+        if not fields and package not in _sdk()["packages"] and package != "pulumi":
+            # a package whose SDK the gate did not derive (Vault, 1Password, GitHub, random...): fail closed
+            violations.append(Violation(
+                pack=PACK_NAME, policy=POLICY.name, description=POLICY.description,
+                message=f"[escalation] cannot check: the program reads the existing {type_token} {name!r} "
+                        f"(Resource.get) of the package {package!r}, whose SDK the gate did not derive secret "
+                        "outputs from (agentid/preview/sdk_secrets.py); the read runs with the deployer's "
+                        "credentials at every preview and update",
+                enforcement_level="mandatory", severity=POLICY.severity, urn=urn,
+                remediation=POLICY.remediation, url=POLICY.url))
         if fields:
             violations.append(Violation(
                 pack=PACK_NAME, policy=POLICY.name, description=POLICY.description,

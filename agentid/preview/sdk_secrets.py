@@ -142,7 +142,8 @@ def derived() -> dict:
     for package in PACKAGES:
         read_types.update(secret_read_types(package, frozenset(data["not_secret_read_outputs"])))
         invokes.update(secret_invokes(package, pattern, not_secret, flat_only))
-    return {"sdk_versions": versions(), "read_types": dict(sorted(read_types.items())),
+    packages = sorted({token.split(":", 1)[0] for token in [*read_types, *invokes]})
+    return {"sdk_versions": versions(), "packages": packages, "read_types": dict(sorted(read_types.items())),
             "invokes": dict(sorted(invokes.items()))}
 
 

@@ -95,6 +95,12 @@ def test_findings_name_each_secret_read_on_its_urn():
     assert (violation.policy, violation.urn, violation.mandatory) == (
         "AGID-GATE-001", "urn:pulumi:dev::p::kubernetes:core/v1:Secret::t", True)
     assert credential_invokes.findings([], "urn", "0.1.0", reads=reads[:1]) is None
+    stack_reference = ("pulumi:pulumi:StackReference", "net", "urn:pulumi:dev::p::pulumi:pulumi:StackReference::net")
+    assert credential_invokes.findings([], "urn", "0.1.0", reads=[stack_reference]) is None
+    [unknown] = credential_invokes.findings(
+        [], "urn", "0.1.0", reads=[("onepassword:index/item:Item", "db", "urn:pulumi:dev::p::onepassword:index/item:Item::db")]
+    ).violations
+    assert "cannot check" in unknown.message and unknown.urn.endswith("::db")
 
 
 @pytest.mark.parametrize(("token", "secret"), [

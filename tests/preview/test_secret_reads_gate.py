@@ -116,3 +116,16 @@ def test_the_text_report_names_a_read_by_its_urn():
         "k (aws:ssm/parameter:Parameter)")
     assert _unregistered("urn:pulumi:dev::acme::pulumi:pulumi:Stack::acme-dev", "dev") == "stack dev"
     assert _unregistered(None, "dev") == "stack dev"
+
+
+def test_a_read_of_a_package_whose_sdk_was_not_derived_cannot_be_checked(tmp_path: Path) -> None:
+    """Vault, 1Password, GitHub secrets: no derivation says what their state holds, so the read fails closed."""
+    program = ('import pulumi, pulumi_aws as aws\naws.s3.Bucket("data", bucket="acme-dev-data")\n'
+               's = pulumi.CustomResource("vault:generic/secret:Secret", "prod", {"dataJson": None}, '
+               'opts=pulumi.ResourceOptions(id="secret/prod"))\npulumi.export("v", s.id)\n')
+    code, violations, _ = preview(tmp_path / "vault", program)
+    assert (code, _gate(violations)) == (
+        1, [("AGID-GATE-001", "urn:pulumi:dev::acme::vault:generic/secret:Secret::prod", True)])
+    [found] = [v for v in violations if v["policy"] == "AGID-GATE-001"]
+    assert found["message"].startswith("[escalation] cannot check: the program reads the existing "
+                                       "vault:generic/secret:Secret 'prod' (Resource.get) of the package 'vault'")
