@@ -27,6 +27,11 @@ FLAGGED = {
     "Microsoft.ServiceFabric/managedclusters/write": "admin client",
     "Microsoft.DevTestLab/labs/virtualmachines/applyArtifacts/action": "DevTest Labs artifacts",
     f"{RP}/provisionInstantItemRecovery/action": "backups",
+    # siblings: restoring the same recovery point's disks into a target the caller names reads them as well
+    f"{RP}/restore/action": "backups",
+    "Microsoft.RecoveryServices/Vaults/backupCrossTenantVaultMappings/backupFabrics/protectionContainers/protectedItems"
+    "/recoveryPoints/restore/action": "backups",
+    "Microsoft.DataProtection/backupVaults/backupInstances/restore/action": "backups",
     "Microsoft.Insights/actionGroups/write": "secure webhook",
     "Microsoft.Insights/tenantActionGroups/write": "secure webhook",
     "Microsoft.SecurityInsights/automationRules/write": "Sentinel automation rules",
@@ -49,6 +54,8 @@ LOOK_ALIKES = [
     "Microsoft.DevTestLab/labs/virtualMachines/read",
     f"{RP}/revokeInstantItemRecovery/action",
     f"{RP}/read",
+    "Microsoft.DataProtection/backupVaults/backupInstances/validateRestore/action",
+    "Microsoft.RecoveryServices/Vaults/backupFabrics/preCheckRestore/action",
     "Microsoft.Insights/actionGroups/read",
     "Microsoft.Insights/actionGroups/delete",
     "Microsoft.SecurityInsights/automationRules/read",
@@ -75,6 +82,7 @@ def test_a_custom_role_holding_a_look_alike_passes(pack, operation) -> None:
 @pytest.mark.parametrize(("guid", "name", "words"), [
     ("749f88d5-cbae-40b8-bcfc-e573ddc772fa", "Monitoring Contributor", "secure webhook"),
     ("3e150937-b8fe-4cfb-8069-0eaf05ecd056", "Microsoft Sentinel Responder", "Sentinel automation rules"),
+    ("00c29273-979b-4161-815c-10b084fb9324", "Backup Operator", "backups"),
 ])
 def test_builtin_roles_holding_them_block(pack, guid, name, words) -> None:
     role_id = f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
