@@ -1,6 +1,7 @@
 """AGID-GEN-004 (critical): no literal credential in ANY input of ANY resource.
 
-AGID-AWS-007, AGID-AZ-025 and AGID-K8S-004 read the inputs their providers document as secrets, type by type.
+AGID-AWS-007, AGID-AZ-025, AGID-GCP-034 and AGID-K8S-004 read the inputs their providers document as secrets, type
+by type.
 A credential pasted anywhere else (an AgentCore runtime's environment, a Batch job's env, CloudFormation or ARM
 deployment parameters, a Glue job's arguments, a Step Functions definition, an SSM document, a Container Apps
 job's env, a Logic App's parameters, a VM's custom data...) is the same static, long-lived secret in the
@@ -41,7 +42,7 @@ from typing import Any
 
 from agentid_policy_packs.analysis.values import is_unknown
 
-from . import aws_literal_secret, azure_literal_secret, k8s_secret_literal, secret_scan
+from . import aws_literal_secret, azure_literal_secret, gcp_literal_secret, k8s_secret_literal, secret_scan
 from .base import Rule, Violation
 from .engine_secrets import SecretText, is_engine_secret, mark_secrets
 from .secret_scan import secret_kinds
@@ -53,7 +54,8 @@ STACK = "pulumi:pulumi:Stack"  # the root resource: its properties are the stack
 # one finding per secret, and no field of theirs unread.
 OWN_RULE_TYPES = frozenset(k8s_secret_literal.RULE.resource_types)
 _OWN_CANDIDATES = {**{type_: aws_literal_secret.candidates for type_ in aws_literal_secret.RULE.resource_types},
-                   **{type_: azure_literal_secret.candidates for type_ in azure_literal_secret.RULE.resource_types}}
+                   **{type_: azure_literal_secret.candidates for type_ in azure_literal_secret.RULE.resource_types},
+                   **{type_: gcp_literal_secret.candidates for type_ in gcp_literal_secret.RULE.resource_types}}
 # Only strings that could match one of detect-secrets' pattern detectors are asked (cost: the pack judges every
 # string of every resource). Each alternative is a fixed prefix or marker of a detector's format
 # (detect_secrets/plugins/*.py): AWS key ids, private key armour, GitHub, GitLab, Slack, Stripe, OpenAI, npm, PyPI,

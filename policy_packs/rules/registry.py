@@ -145,6 +145,7 @@ from . import (
     gcp_service_account_impersonation,
     gcp_service_account_key,
     gcp_static_credentials,
+    gcp_literal_secret,
     gcp_unseen_runner_account,
     gcp_foreign_project_inputs,
     gcp_unseen_service_account,
@@ -194,7 +195,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_secret_in_plaintext, aws_agent_iam_user, aws_service_static_keys, entra_password_credential, entra_user_password,
     cognito_implicit_flow, storage_shared_key,
     cognitive_local_auth,
-    azure_shared_access_keys, azure_database_local_auth, azure_trigger_url, azure_literal_secret, gcp_service_account_key, gcp_hmac_key, gcp_static_credentials, gcp_cluster_local_auth, provider_static_credentials, provider_target_identity,
+    azure_shared_access_keys, azure_database_local_auth, azure_trigger_url, azure_literal_secret, gcp_service_account_key, gcp_hmac_key, gcp_static_credentials, gcp_literal_secret, gcp_cluster_local_auth, provider_static_credentials, provider_target_identity,
     k8s_secret_literal, k8s_service_account_token_secret, literal_credential_anywhere, aws_ssm_hybrid_activation,
     # unreadable policies fail closed
     policy_unparseable, policy_actions_known, aws_unknown_managed_policy, aws_unresolved_policy, aws_unseen_role_target,

@@ -1,0 +1,194 @@
+"""Inputs the provider SDKs mark secret (sdk_secret_inputs.yaml), derived from the installed SDKs, and the values there.
+
+Pulumi's code generator emits, for each resource input the provider schema marks `secret: true`, an
+`Output.secret(...)` around the input and its name in `additional_secret_outputs` (pulumi_gcp `sql.User.password`,
+`alloydb.User.password`, `compute.VPNTunnel.sharedSecret`, `redis.Instance.authString`, azuread `User.password`):
+the provider itself says the field holds a secret, so any value the program knows at preview is a literal secret,
+whatever it looks like (red20 r20-4: `gcp.sql.User(password="changeme")` passed GEN-004's value heuristic).
+`python -m agentid_policy_packs.analysis.sdk_secret_inputs` writes the derivation to sdk_secret_inputs.yaml
+(`secret_inputs`, kept as data; `not_read` and `members` are the hand-kept part: inputs the schema marks secret that
+hold no credential or that another rule judges whole, each with its reason, and the members of an object input that
+hold the credential); tests/policy/test_sdk_secret_inputs_data.py checks the file equals the derivation
+from the installed SDKs, so a provider upgrade that marks a new input fails until refreshed.
+
+pulumi-azure-native marks no input secret (its schema's `x-ms-secret` properties are not emitted as secret inputs);
+its password fields are read by AGID-AZ-025's `azure_secret_inputs` (by name, from the SDK's Args classes).
+pulumi-aws is aws_secret_inputs.yaml's (nested members, scanned maps). pulumi-kubernetes marks only Secret and
+SecretPatch data/stringData, judged whole by AGID-K8S-004.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .values import is_unknown
+
+OUT = Path(__file__).with_name("sdk_secret_inputs.yaml")
+PACKAGES = ("pulumi_gcp", "pulumi_azuread", "pulumi_azure_native", "pulumi_kubernetes")
+
+_RESOURCE_TOKEN = re.compile(r"super\(\w+, __self__\).__init__\(\s*'([^']+)'")
+_SECRET_OUTPUTS = re.compile(r"additional_secret_outputs=\[([^\]]*)\]")
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def derive(package: str) -> dict[str, list[str]]:
+    """Resource type token -> the INPUTS (camelCase) its SDK class wraps in Output.secret and lists in
+    additional_secret_outputs (outputs only, such as a generated key, are left out)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    root = Path(next(iter(spec.submodule_search_locations)))
+    types: dict[str, list[str]] = {}
+    for file in sorted(root.rglob("*.py")):
+        text = file.read_text(encoding="utf-8")
+        if "additional_secret_outputs" not in text:
+            continue
+        secrets, token = _SECRET_OUTPUTS.search(text), _RESOURCE_TOKEN.search(text)
+        if not secrets or not token or ":" not in token.group(1):
+            continue
+        names = sorted({name for name in re.findall(r'"([^"]+)"', secrets.group(1))
+                        if f"pulumi.Output.secret({_snake(name)})" in text})
+        if names:
+            types[token.group(1)] = names
+    return dict(sorted(types.items()))
+
+
+# pulumi-azure-native marks no input secret; a top-level string input of a resource's Args class whose name ENDS in
+# one of these words holds the credential itself (`password`, `administratorLoginPassword`, `sharedKey`,
+# `clientSecret`); names that merely contain one (`passwordAuthenticationType`, `secretName`, `keyVaultSecretId`)
+# name or configure it and do not end so.
+_AZURE_SECRET_NAME = re.compile(r"(?:[pP]assword|[sS]ecret|[sS]haredKey|[pP]assphrase)$")
+_ARGS_STRING_INPUT = re.compile(
+    r'@pulumi\.getter(?:\(name="(\w+)"\))?\n\s+def (\w+)\(self\) -> pulumi\.Input\[(?:Optional\[)?_builtins\.str\]')
+
+
+def derive_by_name(package: str = "pulumi_azure_native") -> dict[str, list[str]]:
+    """Resource type token -> its top-level string inputs (camelCase) whose name ends in a secret word (the SDK of
+    pulumi-azure-native marks none secret: the name is what tells)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    root = Path(next(iter(spec.submodule_search_locations)))
+    types: dict[str, list[str]] = {}
+    for file in sorted(root.rglob("*.py")):
+        if file.name.startswith(("_", "get_", "list_")):
+            continue
+        text = file.read_text(encoding="utf-8")
+        token = _RESOURCE_TOKEN.search(text)
+        if not token or ":" not in token.group(1):
+            continue
+        args = re.search(r"^class \w+Args:.*?(?=^class |\Z)", text, re.S | re.M)
+        if not args:
+            continue
+        names = sorted({camel or snake for camel, snake in _ARGS_STRING_INPUT.findall(args.group(0))
+                        if _AZURE_SECRET_NAME.search(camel or snake)})
+        if names:
+            types[token.group(1)] = names
+    return dict(sorted(types.items()))
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    from agentid_components import data_yaml  # noqa: PLC0415 - only the literal-secret rules need it
+
+    return data_yaml.load(OUT)
+
+
+@lru_cache(maxsize=1)
+def table() -> dict[str, tuple[str, ...]]:
+    """type token -> the inputs that hold a credential by the provider's word (secret_inputs but not_read)."""
+    data = _data()
+    not_read = data.get("not_read") or {}
+    out = {}
+    for token, names in (data.get("secret_inputs") or {}).items():
+        kept = tuple(n for n in names if f"{token}.{n}" not in not_read)
+        if kept:
+            out[token] = kept
+    return out
+
+
+def members(token: str, name: str) -> tuple[str, ...] | None:
+    """The members of object input `name` that hold the credential (the YAML's `members`), None when not an object."""
+    found = (_data().get("members") or {}).get(f"{token}.{name}")
+    return tuple(found) if found is not None else None
+
+
+def candidates(token: str, props: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """(path, name it is stored under, value) of every table input of `token` in `props`: a string input as it is,
+    an object input's credential members (`members`) each; a value of another shape as it is (the rule fails
+    closed on it). Absent and unknown values are skipped."""
+    for name in table().get(token, ()):
+        value = props.get(name)
+        if value is None or is_unknown(value):
+            continue
+        inner = members(token, name)
+        if inner is None:
+            yield name, name, value
+        elif not isinstance(value, Mapping):
+            yield name, name, value
+        elif inner == ("*",):  # a map of secrets: every member
+            for member, item in value.items():
+                if item is not None and not is_unknown(item):
+                    yield f"{name}.{member}", str(member), item
+        else:
+            for member in inner:
+                if value.get(member) is not None and not is_unknown(value.get(member)):
+                    yield f"{name}.{member}", member, value.get(member)
+
+
+def resource_types(prefix: str) -> tuple[str, ...]:
+    """The table's types of one provider (`gcp:`, `azuread:`)."""
+    return tuple(token for token in table() if token.startswith(prefix))
+
+
+def document() -> dict:
+    """The YAML's content from the installed SDKs, the hand-kept not_read kept."""
+    versions = {}
+    secret_inputs: dict[str, list[str]] = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = importlib.metadata.version(package.replace("_", "-"))
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        secret_inputs.update(derive_by_name(package) if package == "pulumi_azure_native" else derive(package))
+    return {"sdk_versions": versions, "secret_inputs": secret_inputs,
+            "not_read": (_data().get("not_read") if OUT.exists() else None) or {},
+            "members": (_data().get("members") if OUT.exists() else None) or {}}
+
+
+_HEADER = """\
+# Resource inputs the installed provider SDKs mark secret (Pulumi's code generator wraps each input the provider
+# schema marks `secret: true` in Output.secret and lists it in additional_secret_outputs); pulumi-azure-native marks
+# none, so its entries are the top-level string inputs whose name ends in password / secret / sharedKey / passphrase.
+# Read by AGID-GCP-034 (gcp) and AGID-AZ-025 (azure-native, azuread): a value known at preview in such an input is a
+# literal secret, whatever it looks like.
+# Source: the SDK packages named in sdk_versions (PyPI), derived by policy_packs/analysis/sdk_secret_inputs.py.
+# Refresh: python -m agentid_policy_packs.analysis.sdk_secret_inputs (rewrites secret_inputs; keeps not_read).
+# not_read (hand-kept, "<type token>.<input>": reason): inputs marked secret that hold no credential, or that another
+#   rule judges whole; members (hand-kept, "<type token>.<input>": [member]): an object input's credential members.
+"""
+
+
+def main() -> None:
+    import yaml  # noqa: PLC0415
+
+    data = document()
+    text = _HEADER + "".join(
+        yaml.safe_dump({key: data[key]}, sort_keys=False, width=200, default_flow_style=None if key != "not_read" else False)
+        for key in ("sdk_versions", "secret_inputs", "not_read", "members"))
+    OUT.write_text(text, encoding="utf-8")
+    print(f"wrote {OUT}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
