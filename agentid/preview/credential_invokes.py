@@ -118,6 +118,11 @@ def what_it_does(token: str) -> str | None:
     fields = _sdk()["invokes"].get(token) or _sdk()["invokes"].get(_base(token))
     if fields:
         return f"returns secret material ({', '.join(fields[:4])}) with the deployer's credentials"
+    if package not in _sdk()["packages"] and package != "pulumi":
+        # Vault, 1Password, GitHub...: no derivation says what it returns, and it runs with the deployer's
+        # credentials: fail closed
+        return (f"cannot be checked: the gate did not derive the secret results of the package {package!r}'s SDK "
+                "(agentid/preview/sdk_secrets.py), and it runs with the deployer's credentials")
     return None
 
 

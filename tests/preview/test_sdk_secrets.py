@@ -116,3 +116,15 @@ def test_findings_name_each_secret_read_on_its_urn():
 def test_secrets_nested_in_an_invokes_result_are_derived(token, secret):
     does = credential_invokes.what_it_does(token)
     assert (secret in does) if secret else does is None, does
+
+
+@pytest.mark.parametrize("token", ["vault:generic/getSecret:getSecret", "onepassword:index/getItem:getItem",
+                                   "github:index/getActionsSecrets:getActionsSecrets"])
+def test_an_invoke_of_a_package_whose_sdk_was_not_derived_cannot_be_checked(token):
+    assert credential_invokes.what_it_does(token).startswith("cannot be checked: the gate did not derive")
+
+
+def test_invokes_of_derived_packages_without_secrets_and_the_engines_own_pass():
+    for token in ("kubernetes:yaml:decode", "kubernetes:helm:template", "aws:index/getRegion:getRegion",
+                  "pulumi:pulumi:getResource"):
+        assert credential_invokes.what_it_does(token) is None, token

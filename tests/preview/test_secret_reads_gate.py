@@ -129,3 +129,15 @@ def test_a_read_of_a_package_whose_sdk_was_not_derived_cannot_be_checked(tmp_pat
     [found] = [v for v in violations if v["policy"] == "AGID-GATE-001"]
     assert found["message"].startswith("[escalation] cannot check: the program reads the existing "
                                        "vault:generic/secret:Secret 'prod' (Resource.get) of the package 'vault'")
+
+
+def test_an_invoke_of_a_package_whose_sdk_was_not_derived_cannot_be_checked(tmp_path: Path) -> None:
+    program = ('import pulumi, pulumi_aws as aws\naws.s3.Bucket("data", bucket="acme-dev-data")\n'
+               'r = pulumi.runtime.invoke("vault:generic/getSecret:getSecret", {"path": "secret/prod"})\n'
+               'pulumi.export("v", str(r.value))\n')
+    code, violations, _ = preview(tmp_path / "vault-invoke", program)
+    assert (code, _gate(violations)) == (1, [("AGID-GATE-001", "urn:pulumi:dev::acme::pulumi:pulumi:Stack::acme-dev", True)])
+    [found] = [v for v in violations if v["policy"] == "AGID-GATE-001"]
+    assert found["message"].startswith("[escalation] the program invokes vault:generic/getSecret:getSecret, which "
+                                       "cannot be checked: the gate did not derive the secret results of the "
+                                       "package 'vault'")
