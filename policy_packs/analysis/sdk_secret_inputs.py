@@ -11,8 +11,11 @@ hold no credential or that another rule judges whole, each with its reason, and 
 hold the credential); tests/policy/test_sdk_secret_inputs_data.py checks the file equals the derivation
 from the installed SDKs, so a provider upgrade that marks a new input fails until refreshed.
 
-pulumi-azure-native marks no input secret (its schema's `x-ms-secret` properties are not emitted as secret inputs);
-its password fields are read by AGID-AZ-025's `azure_secret_inputs` (by name, from the SDK's Args classes).
+pulumi-azure-native marks no input secret (no resource class wraps an input in Output.secret), so for it the
+derivation is by name (`derive_by_name`): each resource Args class's top-level string input whose camelCase name ends
+in password / secret / sharedKey / passphrase (Cosmos DB Mongo user `password`, `administratorLoginPassword`, VPN
+`sharedKey`, App Service auth `clientSecret`; `clientSecretSettingName`, `keyVaultSecretId` name a secret and do not
+end so). AGID-AZ-025 reads the azure-native and azuread entries.
 pulumi-aws is aws_secret_inputs.yaml's (nested members, scanned maps). pulumi-kubernetes marks only Secret and
 SecretPatch data/stringData, judged whole by AGID-K8S-004.
 """

@@ -19,7 +19,12 @@ Where secret values are written through the providers:
     template.containers[].env[].value;
   - administrator passwords (ADMIN_PASSWORDS, secrets by type): VM and scale-set osProfile.adminPassword, AKS
     windowsProfile.adminPassword, SQL / PostgreSQL / MySQL servers' administratorLoginPassword, Synapse's
-    sqlAdministratorLoginPassword.
+    sqlAdministratorLoginPassword;
+  - every other top-level password, secret, shared key or passphrase input of an azure-native resource, and every
+    azuread input its SDK marks secret (analysis/sdk_secret_inputs.yaml, derived from the installed SDKs: Cosmos DB
+    Mongo user definitions and Mongo clusters, PostgreSQL cluster roles, API Management users / identity providers
+    / authorization servers, VPN and ExpressRoute shared keys, App Service auth client secrets, run-command
+    passwords, ...), a secret by type whatever it looks like (red20 r20-4: a Cosmos Mongo root user's "admin123").
 A value is a literal secret when it is known at preview and detect-secrets' detectors find a secret
 in it (secret_scan.py), as for AWS (AGID-AWS-007). A value unknown at preview (generated with
 random.RandomPassword, or read from another resource), the placeholder `agentid preview` sends for an
@@ -33,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from agentid_policy_packs.analysis import sdk_secret_inputs
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .aws_literal_secret import PLACEHOLDER
@@ -161,7 +167,18 @@ def _by_type_at(props: Mapping, path: str) -> Iterator[tuple[str, str, Any]]:
 
 
 def candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
-    """(path, key it is stored under, value) for every input that holds a secret value."""
+    """(path, key it is stored under, value) for every input that holds a secret value: the typed readers below,
+    then every input analysis/sdk_secret_inputs.yaml names for the type that they did not read (by type)."""
+    seen = set()
+    for path, key, value in _typed_candidates(resource):
+        seen.add(path)
+        yield path, key, value
+    for path, key, value in sdk_secret_inputs.candidates(resource.type, resource.props):
+        if path not in seen:
+            yield path, key, SecretByType(value)
+
+
+def _typed_candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
     props = resource.props
     if resource.type == KEY_VAULT_SECRET:
         properties = props.get("properties")
@@ -183,7 +200,7 @@ def candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
         if properties is not None and not is_unknown(properties) and not isinstance(properties, Mapping):
             yield "properties", "", _NOT_READABLE
         yield from _linked_service(properties, "properties", "")
-    else:
+    elif resource.type == SYNCHRONIZATION_SECRET:
         yield from _named(props.get("credentials"), "credentials", "key", "value", default_name="secret")
 
 
@@ -199,13 +216,17 @@ RULE = Rule(
     description="No literal secret in Key Vault secrets, DevTest Labs or Service Fabric Mesh secret values, Entra "
                 "provisioning (synchronization) secrets, Automation and Elastic Jobs credentials, Data Factory "
                 "linked services, App Service settings and connection strings, container environments (ACI, "
-                "Container Apps), or administrator passwords (VMs, scale sets, AKS Windows nodes, SQL, PostgreSQL, "
-                "MySQL, Synapse) (detect-secrets, and fields that are secrets by type).",
+                "Container Apps), administrator passwords (VMs, scale sets, AKS Windows nodes, SQL, PostgreSQL, "
+                "MySQL, Synapse), or any other password, secret or shared-key input (Cosmos DB Mongo users, API "
+                "Management, VPN shared keys, App Service auth secrets; analysis/sdk_secret_inputs.yaml) "
+                "(detect-secrets, and fields that are secrets by type).",
     remediation="Generate the value at deployment (random.RandomPassword) or pass it as a Pulumi config secret "
                 "(`pulumi config set --secret`); never type it into the program.",
     url="https://learn.microsoft.com/azure/key-vault/secrets/secrets-best-practices",
     check=check,
     resource_types=(KEY_VAULT_SECRET, DEVTEST_SECRET, MESH_SECRET_VALUE, SYNCHRONIZATION_SECRET, AUTOMATION_CREDENTIAL,
                     SQL_JOB_CREDENTIAL, DATA_FACTORY_LINKED_SERVICE, *APP_SETTINGS, *CONNECTION_STRINGS, *WEB_APPS,
-                    CONTAINER_GROUP, CONTAINER_APP, *ADMIN_PASSWORDS),
+                    CONTAINER_GROUP, CONTAINER_APP,
+                    *dict.fromkeys((*ADMIN_PASSWORDS, *sdk_secret_inputs.resource_types("azure-native:"),
+                                    *sdk_secret_inputs.resource_types("azuread:")))),
 )

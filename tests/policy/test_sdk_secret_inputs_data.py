@@ -64,3 +64,17 @@ def test_members_are_inputs_of_the_object(key: str) -> None:
     cls = getattr(importlib.import_module(f"{package}.{module.split('/')[0]}._inputs"), cls_name.split("[")[-1])
     names = {getattr(p.fget, "_pulumi_name", n) for n, p in vars(cls).items() if isinstance(p, property)}
     assert set(members) <= names, (key, members, names)
+
+
+def test_every_azure_input_in_the_table_is_read_by_az_025() -> None:
+    from agentid_policy_packs.rules import azure_literal_secret  # noqa: PLC0415
+
+    azure = [t for t in sdk_secret_inputs.table() if t.startswith(("azure-native:", "azuread:"))]
+    assert "azure-native:cosmosdb:MongoDBResourceMongoUserDefinition" in azure  # red20 r20-4
+    assert sorted(set(azure) - set(azure_literal_secret.RULE.resource_types)) == []
+
+
+def test_azure_names_that_only_name_a_secret_are_not_derived() -> None:
+    derived = sdk_secret_inputs.derive_by_name()
+    assert "clientSecretSettingName" not in derived["azure-native:web:WebAppAuthSettings"]
+    assert "clientSecret" in derived["azure-native:web:WebAppAuthSettings"]

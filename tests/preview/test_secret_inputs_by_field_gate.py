@@ -1,5 +1,5 @@
 """red20 r20-4 end to end: `agentid preview` blocks a literal, however weak, in an input the provider marks secret
-(AGID-GCP-034: Cloud SQL and AlloyDB users), and passes the same inputs given a config secret, `Output.secret` of a
+(AGID-GCP-034: Cloud SQL and AlloyDB users; AGID-AZ-025: a Cosmos DB Mongo user), and passes the same inputs given a config secret, `Output.secret` of a
 config value, or a generated (unknown) value."""
 
 from __future__ import annotations
@@ -47,3 +47,27 @@ def test_gcp_database_user_passwords_block_by_field(tmp_path):
                    if v["policy"] in ("AGID-GCP-034", "AGID-GEN-004"))
     assert found == [("AGID-GCP-034", "alloydb-literal", "mandatory"),
                      ("AGID-GCP-034", "sql-literal", "mandatory")], output
+
+
+AZURE = '''
+import pulumi, pulumi_azure_native as az
+pw = pulumi.Config().require_secret("dbpass")
+BASE = dict(account_name="acc", resource_group_name="rg", database_name="admin", mechanisms="SCRAM-SHA-256",
+            roles=[az.cosmosdb.RoleArgs(db="admin", role="root")])
+az.cosmosdb.MongoDBResourceMongoUserDefinition("mongo-literal", user_name="root2", password="admin123", **BASE)
+az.cosmosdb.MongoDBResourceMongoUserDefinition("mongo-config-secret", user_name="root3", password=pw, **BASE)
+az.cosmosdb.MongoDBResourceMongoUserDefinition("mongo-output-secret", user_name="root4",
+                                               password=pulumi.Output.secret(pw), **BASE)
+acc = az.cosmosdb.DatabaseAccount("acc", resource_group_name="rg", database_account_offer_type="Standard",
+                                  locations=[az.cosmosdb.LocationArgs(location_name="westeurope")])
+az.cosmosdb.MongoDBResourceMongoUserDefinition("mongo-unknown", user_name="root5", password=acc.document_endpoint,
+                                               **BASE)
+'''
+
+
+def test_cosmos_mongo_user_password_blocks_by_field(tmp_path):
+    code, violations, output = preview(tmp_path / "azure", AZURE)
+    assert code == 1, output
+    found = sorted((v["policy"], v["resourceName"], v["enforcementLevel"]) for v in violations
+                   if v["policy"] in ("AGID-AZ-025", "AGID-GEN-004"))
+    assert found == [("AGID-AZ-025", "mongo-literal", "mandatory")], output
