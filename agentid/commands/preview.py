@@ -68,6 +68,10 @@ def preview(
         "--own-gcp-project", metavar="PROJECT", help="A Google Cloud project id or number of your organisation "
         "(repeatable): its service accounts and pools count as own (ownGcpProjects, AGID-GCP-021). The gate's "
         "setting: the stack file cannot add to it.")] = [],  # noqa: B006
+    own_tenants: Annotated[list[str], typer.Option(
+        "--own-tenant", metavar="TENANT", help="An Entra tenant id of your organisation (repeatable): its principals "
+        "and issuers count as own, and a provider may sign in to it (ownTenantIds, AGID-GEN-003, AGID-AZ-045, "
+        "AGID-PRV-004). The gate's setting: the stack file's tenantId never makes a tenant own.")] = [],  # noqa: B006
     own_hosts: Annotated[list[str], typer.Option(
         "--own-host", metavar="HOST", help="A host name of your organisation's own HTTP endpoints (repeatable): a "
         "Pub/Sub push subscription or Eventarc trigger sending to it counts as own (ownHosts, AGID-GCP-033). The "
@@ -118,6 +122,7 @@ def preview(
                                           "ownVpcEndpointIds": own_vpc_endpoints, "ownS3Buckets": own_s3_buckets,
                                           "ownEmailDomains": own_email_domains},
                              own_gcp_domains=own_gcp_domains, own_gcp_projects=own_gcp_projects, own_hosts=own_hosts,
+                             own_tenants=own_tenants,
                              trusted_tenants={"trustedRepositoryOwners": trusted_repository_owners,
                                               "trustedGitLabGroups": trusted_gitlab_groups,
                                               "trustedTerraformOrganizations": trusted_terraform_organizations,

@@ -101,6 +101,7 @@ class PreviewRequest:
     trusted_issuers: Sequence[str] = ()  # OIDC issuers the gate operator runs (trusted_issuers.py): trusted baseline
     own_gcp_domains: Sequence[str] = ()  # --own-gcp-domain: a trusted pack-wide ownGcpDomains
     own_gcp_projects: Sequence[str] = ()  # --own-gcp-project: a trusted pack-wide ownGcpProjects
+    own_tenants: Sequence[str] = ()  # --own-tenant: a trusted pack-wide ownTenantIds (Entra tenant GUIDs)
     own_hosts: Sequence[str] = ()  # --own-host: a trusted pack-wide ownHosts (AGID-GCP-033's push / event endpoints)
     # --trusted-repository-owner, --trusted-gitlab-group, ...: own tenants of multi-tenant OIDC platforms, by
     # pack-wide setting (trustedRepositoryOwners, ...; analysis/oidc_issuers.yaml `tenants`, AGID-GEN-006)
@@ -221,6 +222,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
     own_gcp.update(checked_tenants(request.trusted_tenants))
     own_gcp.update(checked_aws_ids(request.own_aws_ids))
     own_gcp.update(checked_hosts(request.own_hosts))
+    own_gcp.update(checked_entra_tenants(request.own_tenants))
     try:
         today = today_of(request.today)
     except ValueError as error:  # --today / AGENTID_TODAY that is not a date
@@ -511,6 +513,19 @@ def checked_gcp(domains: Sequence[str], projects: Sequence[str]) -> dict[str, li
                 raise ConfigError(f"{flag} {value!r}: not a {'domain' if 'domain' in flag else 'project id or number'}")
     return {"ownGcpDomains": list(dict.fromkeys(d.strip().lower() for d in domains)),
             "ownGcpProjects": list(dict.fromkeys(p.strip().lower() for p in projects))}
+
+
+_ENTRA_TENANT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def checked_entra_tenants(tenants: Sequence[str]) -> dict[str, list[str]]:
+    """`--own-tenant` values as the pack-wide ownTenantIds: Entra tenant ids (GUIDs; ConfigError naming the first
+    that is not one). The gate's setting: the stack file's tenantId is the pull request's, never an own tenant."""
+    for value in tenants:
+        if not _ENTRA_TENANT.match(value.strip().lower()):
+            raise ConfigError(f"--own-tenant {value!r}: not an Entra tenant id (a GUID, e.g. "
+                              "72f988bf-86f1-41af-91ab-2d7cd011db47)")
+    return {"ownTenantIds": list(dict.fromkeys(t.strip().lower() for t in tenants))} if tenants else {}
 
 
 def checked_hosts(hosts: Sequence[str]) -> dict[str, list[str]]:

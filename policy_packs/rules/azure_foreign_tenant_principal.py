@@ -10,8 +10,8 @@ AllDatabasesAdmin passed). The same holds for every input of analysis/azure_fore
 r30, r35, r39): a Managed HSM whose tenant (and so its initial administrators) is another one, a billing Owner of
 another tenant, a Data Share invitation to another tenant or to an e-mail address (anyone who signs in with it, in
 any tenant), a Data Lake Store trusting another tenant's issuer, a subscription moved to another directory. Own tenants are those of AGID-GEN-003 (`federated_issuer_known.own_tenants`): this
-rule's `ownTenantIds` (set by the gate; a pull request may only shorten it), the stack config's azure-native /
-azuread tenantId, and the gate's mock tenant. A tenant id unknown at preview is "cannot check"; an omitted one
+rule's or the pack-wide `ownTenantIds` (set by the gate; a pull request may only shorten it) and the gate's mock
+tenant, never the stack config's tenantId (red19 r19-2). A tenant id unknown at preview is "cannot check"; an omitted one
 is the resource's own tenant.
 Sources: https://learn.microsoft.com/en-us/azure/data-explorer/manage-cluster-permissions,
 https://learn.microsoft.com/en-us/azure/azure-sql/database/authentication-aad-configure,
@@ -57,7 +57,7 @@ def _foreign(resource: Resource, config, path: str, tenant: str, what: str) -> V
     if canonical_id(tenant) in own_tenants(config):
         return None
     return Violation(f"{resource.name} gives a principal of tenant {tenant[:64]}, which is not one of the stack's own "
-                     f"tenants (ownTenantIds, the stack's azure-native/azuread tenantId), {what} ({path}): whoever "
+                     f"tenants (ownTenantIds, set by the gate), {what} ({path}): whoever "
                      "controls that directory controls the principal")
 
 
@@ -111,6 +111,6 @@ RULE = Rule(
     config={"ownTenantIds": []},
     config_schema={"ownTenantIds": {"type": "array", "items": {"type": "string"}, "default": [],
                                     "description": "Entra tenant ids the stack's principals may belong to, besides the "
-                                                   "stack's azure-native/azuread tenantId (set by the gate)"}},
+                                                   "never the stack file's tenantId (set by the gate)"}},
     config_strictness={"ownTenantIds": "subset"},
 )

@@ -18,9 +18,9 @@ AKS cluster's issuer naming its TENANT, and their national-cloud twins: login.mi
 login.partner.microsoftonline.cn, sts.chinacloudapi.cn, the retired login.microsoftonline.de, oic.prod-aks.azure.us/.cn;
 compared without case or trailing '/') is Microsoft's word that a principal of THAT tenant asked: any application
 or managed identity of another tenant then signs in as this identity (red7b f08). It passes only for the stack's own
-tenants: this rule's `ownTenantIds` (set by the gate, strictness "subset"), the stack config's `azure-native:tenantId`
-/ `azuread:tenantId` / `azure:tenantId` (the tenant the stack deploys into), and under `agentid preview` the tenant
-the gate's mocks give the stack's identities (AGENTID_MOCK_TENANTS). Workforce pool providers sign in PEOPLE of a
+tenants: this rule's or the pack-wide `ownTenantIds` (set by the gate: `--own-tenant`, the base branch's waivers.yaml;
+strictness "subset"), and under `agentid preview` the tenant the gate's mocks give the stack's identities
+(AGENTID_MOCK_TENANTS); never the stack config's `<package>:tenantId`, which the pull request chooses (red19 r19-2). Workforce pool providers sign in PEOPLE of a
 company's (or a partner's) IdP, so their tenant is not judged.
 SAML IdPs (an IAM SAML provider's samlMetadataDocument, a Cognito SAML identity provider's MetadataFile;
 red9a #7: a provider built from any metadata, trusted by a role, passed) are judged by what their metadata says
@@ -125,7 +125,6 @@ _PIN = re.compile(r"^sha256:([0-9a-fA-F]{64})$")
 AGENTCORE = tuple(agentcore_gateway_authorizer.JWT_AUTHORIZED)
 _DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 # Stack config keys naming the Entra tenant the stack deploys into (Pulumi azure-native, azuread, classic azure providers)
-TENANT_CONFIG_KEYS = ("azure-native:tenantId", "azuread:tenantId", "azure:tenantId")
 MOCK_TENANTS_ENV = "AGENTID_MOCK_TENANTS"  # set by the gate for its packs only: the tenant its mocks invent
 
 
@@ -249,9 +248,11 @@ def own_ids(config, setting: str, stack_keys: tuple[str, ...], mock_env: str) ->
 
 
 def own_tenants(config) -> frozenset[str]:
-    """Entra tenant ids (lower case) the stack's identities belong to: the gate's ownTenantIds, the stack config's
-    tenantId of the Azure providers (PULUMI_CONFIG, which the engine gives policy packs), the gate's mock tenant."""
-    found = own_ids(config, "ownTenantIds", TENANT_CONFIG_KEYS, MOCK_TENANTS_ENV)
+    """Entra tenant ids (lower case) of the organisation: the gate's ownTenantIds (`--own-tenant`, the base branch's
+    waivers.yaml; a pull request's stack file may only shorten the list) and the gate's mock tenant. Never the stack
+    config's tenantId (red19 r19-2): the pull request chooses it, so it would vouch for the very tenant it moves the
+    stack into, and an unused `azure:tenantId` made any tenant own for every rule."""
+    found = own_ids(config, "ownTenantIds", (), MOCK_TENANTS_ENV)
     return frozenset(tenant.strip().lower() for tenant in found if tenant.strip())
 
 
@@ -344,7 +345,7 @@ def _saml(resource: Resource, text: str, config, where: str):
         if tenant.lower() in own_tenants(config):
             return
         yield Violation(f"{resource.name} trusts SAML assertions of Entra tenant {tenant} ({entity[:200]!r}), which is "
-                        "not one of the stack's own tenants (ownTenantIds, the stack's azure-native/azuread tenantId): "
+                        "not one of the organisation's own tenants (ownTenantIds, set by the gate): "
                         "list the tenant in the base branch's waivers.yaml policyPackConfig AGID-GEN-003 ownTenantIds "
                         "if it is yours")
         return
@@ -459,7 +460,7 @@ def issuer_problem(issuer: str, config, *, workforce: bool = False) -> str | Non
         if tenant.lower() in own_tenants(config):
             return None
         return (f"trusts tokens from Entra tenant {tenant} ({issuer[:200]!r}), which is not one of the stack's own "
-                "tenants (ownTenantIds, the stack's azure-native/azuread tenantId): any application or managed "
+                "tenants (ownTenantIds, set by the gate: --own-tenant): any application or managed "
                 "identity of that tenant can sign in as this identity; list the tenant in the base branch's "
                 "waivers.yaml policyPackConfig AGID-GEN-003 ownTenantIds if it is yours")
     return (f"trusts tokens from issuer {issuer[:200]!r}, which is neither a platform's issuer (GitHub Actions, "
@@ -492,7 +493,7 @@ RULE = Rule(
                                       "description": "OIDC issuer URLs the gate operator runs (set by the gate)"},
                    "ownTenantIds": {"type": "array", "items": {"type": "string"}, "default": [],
                                     "description": "Entra tenant ids whose issuers federated credentials may trust, besides "
-                                                   "the stack's azure-native/azuread tenantId (set by the gate)"},
+                                                   "never the stack file's tenantId (set by the gate)"},
                    "trustedSamlEntityIds": {"type": "array", "default": [], "items": {
                        "type": "string", "pattern": "^[^\\s]{1,1024}( sha256:[0-9a-fA-F]{64})*$"},
                        "description": "SAML IdP entityIDs the gate operator runs (any URI form, e.g. "

@@ -313,7 +313,7 @@ def _apim(resource: Resource, entry: dict, config):
         yield Violation(f"{entry['what']} {resource.name} (type aad) lets in users of tenants that are not the "
                         f"stack's own ({entry['tenants_input']}: {shown}); common / organizations / consumers or "
                         "another tenant is anyone with such an account: list only your own tenant ids (the gate's "
-                        "ownTenantIds, the stack's azure-native tenantId)")
+                        "ownTenantIds, set by the gate)")
 
 
 def _apim_policy(resource: Resource, entry: dict, config):

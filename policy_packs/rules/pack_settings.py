@@ -10,7 +10,8 @@ the Google Cloud domains, projects (ids or numbers) and organizations (numbers) 
 organisation's (rules/gcp_own.py: AGID-GCP-021); `ownHosts`, the host names of the organisation's own HTTP
 endpoints a Pub/Sub push subscription or an Eventarc trigger may send to (AGID-GCP-033; `agentid preview --own-host
 H`); `ownEmailDomains`, the organisation's mail domains (an Organizations member account's root mailbox, AGID-AWS-075;
-`--own-email-domain D`); and `trustedIssuers`, the OIDC issuers the organisation runs
+`--own-email-domain D`); `ownTenantIds`, the organisation's Entra tenant ids (AGID-GEN-003, -008, -010, AGID-AZ-045,
+AGID-PRV-004; `--own-tenant T`: never the stack file's tenantId, which a pull request may change, red19 r19-2); and `trustedIssuers`, the OIDC issuers the organisation runs
 (AGID-GEN-003, -006, -009, -010: one list, as `--trusted-issuer` fills all of them). Each can be given
   - to `agentid preview` as `--own-account ID`, `--own-organization O`, `--own-vpc V`, `--own-vpc-endpoint E`, `--own-s3-bucket B`, `--own-gcp-domain D`, `--own-gcp-project P`, `--own-host H`, `--own-email-domain D` (repeatable), which
     the gate puts in the trusted `all` entry;
@@ -35,7 +36,7 @@ from typing import Any
 ALL = "all"  # the policy-pack config entry that applies to every policy (Pulumi's name)
 # settings a rule may take from `all`; the trusted* lists are the own tenants of multi-tenant OIDC platforms
 # (analysis/oidc_issuers.yaml `tenants`, AGID-GEN-006)
-PACK_WIDE = ("ownAccountIds", "ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds", "ownS3Buckets", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations", "ownHosts", "ownEmailDomains", "trustedRepositoryOwners",
+PACK_WIDE = ("ownAccountIds", "ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds", "ownS3Buckets", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations", "ownHosts", "ownEmailDomains", "ownTenantIds", "trustedRepositoryOwners",
              "trustedGitLabGroups", "trustedTerraformOrganizations", "trustedAzureDevOpsOrganizations",
              "trustedIssuers")
 

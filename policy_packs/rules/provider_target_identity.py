@@ -8,8 +8,10 @@ nothing judged where that is. Judged, on explicit providers and on default provi
     (https://www.pulumi.com/registry/packages/aws/api-docs/provider/). Not judged: `profile`, which picks one of the
     deploy job's own named credentials (the common `aws:profile` stack setting; a runner should hold one identity),
     and the change's own config files, which are AGID-PRV-002's;
-  - azure-native, azuread, azure: `auxiliaryTenantIds` and an explicit `tenantId` outside the stack's own tenants
-    (ownTenantIds, the stack's tenantId): tokens of another tenant
+  - azure-native, azuread, azure: `auxiliaryTenantIds` and `tenantId` (explicit, or the stack file's `<package>:tenantId`
+    of the default provider) outside the organisation's own tenants: the gate's ownTenantIds (`--own-tenant`, the base
+    branch's waivers.yaml), never the stack file's tenantId, which the pull request chooses (red19 r19-2; with none
+    listed, "cannot tell"): tokens of another tenant
     (https://www.pulumi.com/registry/packages/azure-native/api-docs/provider/);
   - gcp: `impersonateServiceAccount` (and its delegates) and `externalCredentials.serviceAccountEmail` of a project
     outside `ownGcpProjects`, and a literal `accessToken` or `externalCredentials.identityToken` (red19 r19-3):
@@ -97,7 +99,7 @@ def _azure(resource: Resource, config):
         return
     if isinstance(tenant, str) and tenant.strip() and tenant.strip().lower() not in own:
         yield Violation(f"{resource.name} signs in to Entra tenant {tenant.strip()[:100]} (tenantId), not one of the "
-                        "stack's own tenants (ownTenantIds, the stack's tenantId): the stack deploys into another "
+                        f"organisation's own tenants ({'ownTenantIds: ' + ', '.join(sorted(own)) if own else 'the gate lists none: cannot tell'}): the stack deploys into another "
                         "organisation's directory and subscriptions")
     for index, extra in enumerate(auxiliary if isinstance(auxiliary, list) else [] if auxiliary in (None, "") else [auxiliary]):
         if is_unknown(extra):

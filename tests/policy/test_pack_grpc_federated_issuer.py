@@ -100,7 +100,8 @@ def test_operator_listed_issuer_passes_only_where_listed(pack):
 
 # red7b f08: an Entra tenant's issuer is Microsoft's word that a principal of THAT tenant asked, so a federated
 # credential trusting another tenant lets any app or managed identity there sign in as the agent. Own tenants come
-# from the gate's ownTenantIds and the stack config's azure-native / azuread tenantId (PULUMI_CONFIG).
+# from the gate's ownTenantIds, never from the stack config's tenantId (PULUMI_CONFIG), which the pull request chooses
+# (red19 r19-2).
 FOREIGN = "99999999-9999-9999-9999-999999999999"
 TENANT_ISSUERS = ("https://login.microsoftonline.com/{}/v2.0", "https://sts.windows.net/{}/",
                   "https://westeurope.oic.prod-aks.azure.com/{}/0b5c1a7e-3f2d-4c1b-9a8e-7d6f5e4c3b2a/",
@@ -128,8 +129,8 @@ def test_another_tenants_issuer_blocks_and_an_own_tenants_passes(pack, issuer, t
         pack.configure({})
     assert level == "mandatory"
     assert message.endswith(f"fed trusts tokens from Entra tenant {FOREIGN} ({issuer.format(FOREIGN)!r}), "
-                            "which is not one of the stack's own tenants (ownTenantIds, the stack's azure-native/azuread "
-                            "tenantId): any application or managed identity of that tenant can sign in as this identity; "
+                            "which is not one of the stack's own tenants (ownTenantIds, set by the gate: --own-tenant): "
+                            "any application or managed identity of that tenant can sign in as this identity; "
                             "list the tenant in the base branch's waivers.yaml policyPackConfig AGID-GEN-003 ownTenantIds "
                             "if it is yours")
     # without any own tenant, even ours is another tenant to the pack
@@ -155,14 +156,18 @@ def test_entra_issuers_naming_no_tenant_and_look_alike_hosts_block_even_for_own_
     assert level == "mandatory" and "neither a platform's issuer" in message
 
 
-def test_the_stack_configs_tenant_is_own_and_workforce_providers_are_not_judged_by_tenant():
-    """The engine gives the pack the stack config (PULUMI_CONFIG): azuread:tenantId names the tenant it deploys into."""
+def test_the_stack_configs_tenant_is_not_own_and_workforce_providers_are_not_judged_by_tenant():
+    """The engine gives the pack the stack config (PULUMI_CONFIG): its azuread / azure tenantId is the pull request's
+    choice, so it makes no tenant own (red19 r19-2); the gate's ownTenantIds (pack-wide, `--own-tenant`) does."""
     import json
     import os
 
-    env = {**os.environ, "PULUMI_CONFIG": json.dumps({"azuread:tenantId": TENANT, "proj:other": FOREIGN})}
+    env = {**os.environ, "PULUMI_CONFIG": json.dumps({"azuread:tenantId": TENANT, "azure:tenantId": TENANT,
+                                                      "proj:other": FOREIGN})}
     with PackProcess.start(PACK, timeout=60, env=env) as running:
         running.configure({})
+        assert len(issuer_findings(running, FIC, fic(f"https://login.microsoftonline.com/{TENANT}/v2.0"))) == 1
+        running.configure({"all": {"ownTenantIds": [TENANT]}})
         assert issuer_findings(running, FIC, fic(f"https://login.microsoftonline.com/{TENANT}/v2.0")) == []
         assert len(issuer_findings(running, FIC, fic(f"https://login.microsoftonline.com/{FOREIGN}/v2.0"))) == 1
         workforce = {"location": "global", "workforcePoolId": "partners", "providerId": "entra",

@@ -122,3 +122,33 @@ def test_gcp_external_credentials_block(pack):
 def test_a_kubeconfig_credential_to_a_server_the_gate_cannot_place_blocks(pack, case, flagged, look_alike):
     assert_flagged_and_look_alike(pack, case, "pulumi:providers:kubernetes", {"kubeconfig": flagged}, "AGID-PRV-003",
                                   "mandatory", {"kubeconfig": look_alike})
+
+
+# r19-2: own tenants are the gate's (ownTenantIds), never the stack config's tenantId the pull request chooses
+STACK_TENANT, OTHER_TENANT = "99999999-8888-7777-6666-555555555555", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+
+
+def test_the_stack_files_tenant_vouches_for_no_provider():
+    import os
+
+    from agentid.analyzer_client import PackProcess
+    from tests.policy.test_pack_grpc import PACK
+
+    type_ = "pulumi:providers:azure-native"
+    stack_config = {"azure-native:tenantId": STACK_TENANT, "azure:tenantId": OTHER_TENANT}
+    env = {**os.environ, "PULUMI_CONFIG": json.dumps(stack_config)}
+    with PackProcess.start(PACK, timeout=60, env=env) as running:
+        running.configure({})
+        def prv004(name, props):
+            return [(d.enforcement_level, d.message) for d in running.analyze(type_, name, f"urn:pulumi:t::p::{type_}::{name}", props)
+                    if d.policy_name == "AGID-PRV-004"]
+        # the default provider built from the stack file's tenantId, and a provider into the unused azure:tenantId
+        [(level, message)] = prv004("default", {"tenantId": STACK_TENANT, "location": "westeurope"})
+        assert level == "mandatory" and "the gate lists none: cannot tell" in message
+        [(level, message)] = prv004("other", {"tenantId": OTHER_TENANT})
+        assert level == "mandatory" and OTHER_TENANT in message
+        # the gate's own tenant (pack-wide, as --own-tenant sends it) passes; another still blocks
+        running.configure({"all": {"ownTenantIds": [STACK_TENANT]}})
+        assert prv004("default", {"tenantId": STACK_TENANT.upper()}) == []
+        [(level, message)] = prv004("other", {"tenantId": OTHER_TENANT})
+        assert f"ownTenantIds: {STACK_TENANT}" in message

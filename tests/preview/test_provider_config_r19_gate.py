@@ -75,12 +75,12 @@ aws.s3.BucketV2("c", bucket="acme-c")
 '''
 
 
-def _stack(tmp_path: Path, program: str, config: str) -> tuple[int, list[tuple[str, str]]]:
+def _stack(tmp_path: Path, program: str, config: str, *flags: str) -> tuple[int, list[tuple[str, str]]]:
     tmp_path.mkdir()
     (tmp_path / "Pulumi.yaml").write_text("name: acme\nruntime: python\n")
     (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n" + config)
     (tmp_path / "__main__.py").write_text(program)
-    run = run_cli(tmp_path, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--json", "out.json")
+    run = run_cli(tmp_path, "--stack", "dev", "--policy-pack", str(AGENT_GUARD), "--json", "out.json", *flags)
     assert run.code in (0, 1), run.stdout + run.stderr
     violations = json.loads((tmp_path / "out.json").read_text())["violations"]
     return run.code, sorted({(v["policy"], v["resourceName"]) for v in violations if v["mandatory"]})
@@ -93,3 +93,26 @@ def test_an_unclassified_provider_setting_blocks_explicit_or_from_the_stack_file
     assert (code, found) == (1, [("AGID-PRV-005", "default"), ("AGID-PRV-005", "raw")])
     look_alike = UNCLASSIFIED.replace('"credentialProcess": "sh -c id"', '"maxRetries": "3"')
     assert _stack(tmp_path / "look-alike", look_alike, "  aws:skipMetadataApiCheck: 'false'\n") == (0, [])
+
+
+TENANT_PROGRAM = '''import pulumi, pulumi_azure_native as az
+other = az.Provider("other-tenant", tenant_id="aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+                    subscription_id="11111111-2222-3333-4444-555555555555")
+az.resources.ResourceGroup("rg", opts=pulumi.ResourceOptions(provider=other))
+az.resources.ResourceGroup("rg2")
+'''
+TENANT_CONFIG = ("  azure-native:tenantId: 99999999-8888-7777-6666-555555555555\n"
+                 "  azure-native:subscriptionId: 11111111-2222-3333-4444-555555555555\n"
+                 "  azure:tenantId: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\n")
+
+
+def test_the_stack_file_chooses_no_own_tenant(tmp_path):
+    """red19 r19-2: the stack file's tenantId (the default provider's) and an unused azure:tenantId are not own; the
+    gate's --own-tenant is, and the stack's provider in it passes."""
+    code, found = _stack(tmp_path / "flagged", TENANT_PROGRAM, TENANT_CONFIG)
+    assert (code, found) == (1, [("AGID-PRV-004", "default"), ("AGID-PRV-004", "other-tenant")])
+    look_alike = TENANT_PROGRAM.replace("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", "99999999-8888-7777-6666-555555555555")
+    # (without the unused azure:tenantId, whose default provider would sign in to that tenant)
+    own_config = TENANT_CONFIG.replace("  azure:tenantId: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\n", "")
+    assert _stack(tmp_path / "own", look_alike, own_config, "--own-tenant", "99999999-8888-7777-6666-555555555555") \
+        == (0, [])
