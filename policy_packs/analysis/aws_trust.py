@@ -11,8 +11,10 @@ Findings (codes):
   certificate-unpinned  IAM Roles Anywhere trust without an exact certificate subject or SAN
                         (aws:PrincipalTag/x509Subject/... or x509SAN/...): any certificate the trust
                         anchor's CA signs (any SPIFFE ID of the trust domain) could assume the role
-  cross-account         another account trusted without sts:ExternalId, an organisation condition or an
-                        exact aws:PrincipalArn
+  cross-account         an account not known own (ownAccountIds) trusted, by Principal or by a Principal "*"
+                        pinned to it (aws:PrincipalAccount / aws:PrincipalArn), unless an own organization's
+                        aws:PrincipalOrgID pins it; sts:ExternalId / aws:PrincipalArn change the message, not the
+                        verdict (a vendor's trust is a waiver's)
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .aws_accounts import principal_account
+from .aws_accounts import arn_account, invented_accounts, principal_account
 from .aws_patterns import is_pattern, names_request_value
 from .aws_policy import Condition, PolicyDocument, Statement
 from .findings import Finding
@@ -32,9 +34,6 @@ _RESTRICTING_KEYS = frozenset({
     "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths", "aws:sourceowner",
     "aws:userid", "aws:sourcevpce", "aws:sourcevpc", "kms:calleraccount",
 })
-# Conditions that keep another account's trust from reaching anyone in it: an external id
-# (third parties), the organisation, or the exact principal ARNs allowed in.
-_CROSS_ACCOUNT_KEYS = frozenset({"sts:externalid", "aws:principalorgid", "aws:principalorgpaths", "aws:principalarn"})
 _WEB_IDENTITY_ACTIONS = ("sts:AssumeRoleWithWebIdentity",)
 
 
@@ -285,24 +284,84 @@ def _roles_anywhere_findings(statement: Statement) -> list[Finding]:
                     f"x509Subject/CN condition: {scope} could assume the role", statement.label, "weak-trust")]
 
 
-def _cross_account_findings(statement: Statement, own_accounts: frozenset[str], own_ids: OwnIds) -> list[Finding]:
+# An organization pin (of an own organization, ownOrganizationIds) keeps the trusted account's principals out unless the
+# account is in that organization: the account is then the stack's own in effect. sts:ExternalId is the confused-deputy
+# guard of a THIRD-PARTY vendor (a value the vendor's service sends) and aws:PrincipalArn narrows WHICH principal of the
+# account may assume the role: neither says whose account it is (red20 r20-9), so a trusted account outside
+# ownAccountIds stays a finding with them; the finding names the guard, and a reviewed vendor trust is a waiver naming it.
+_ORGANIZATION_KEYS = frozenset({"aws:principalorgid", "aws:principalorgpaths"})
+# Principal "*" pinned to an account by these keys is that account's principals (as AGID-AWS-050 reads a resource policy)
+_ACCOUNT_PIN_KEYS = frozenset({"aws:principalaccount", "aws:principalarn"})
+_CONFUSED_DEPUTY_KEYS = frozenset({"sts:externalid", "aws:principalarn"})
+
+
+def _pinned_accounts(statement: Statement) -> list[str]:
+    """The accounts a positive, exact aws:PrincipalAccount / aws:PrincipalArn condition confines Principal "*" to."""
+    found = []
+    for condition in statement.conditions:
+        if condition.key not in _ACCOUNT_PIN_KEYS or not _pins(condition):
+            continue
+        for value in condition.values:
+            account = arn_account(value) if condition.key == "aws:principalarn" else value.strip()
+            if account and account.isdigit() and len(account) == 12:
+                found.append(account)
+    return found
+
+
+def _own_organization_pin(statement: Statement, own_ids: OwnIds) -> bool:
+    return any(c.key in _ORGANIZATION_KEYS and _pins(c) and not any(own_ids.problem(c.key, v) for v in c.values)
+               for c in statement.conditions)
+
+
+def _self_pinned(statement: Statement, account: str, self_names: frozenset[str]) -> bool:
+    """The kit's self-assume shape in the gate's mock account: the account's root pinned by aws:PrincipalArn to this
+    role's own ARN there (components/aws/trust.self_assume_statement: IAM refuses the role's own ARN as a principal
+    while the role is created). Only for an account the gate's mocks answer `aws.get_caller_identity()` with
+    (invented_accounts): a real preview answers with the real account, which must be in ownAccountIds."""
+    if account not in invented_accounts() or not self_names:
+        return False
+    for condition in statement.conditions:
+        if condition.key == "aws:principalarn" and _pins(condition) and all(
+                arn_account(v) == account and f":iam::{account}:role/" in v
+                and v.rsplit("/", 1)[-1] in self_names for v in condition.values):
+            return True
+    return False
+
+
+def _cross_account_findings(statement: Statement, own_accounts: frozenset[str], own_ids: OwnIds,
+                            self_names: frozenset[str] = frozenset()) -> list[Finding]:
     accounts = []
     for principal in (statement.principals or {}).get("AWS", ()):
         account = principal_account(principal)
-        if account and account not in own_accounts:
+        if account and account not in own_accounts and not _self_pinned(statement, account, self_names):
             accounts.append(account)
-    problems = unowned_pins(statement, _CROSS_ACCOUNT_KEYS, own_ids) if accounts else None
-    if problems is None:
+    if _is_public(statement) and not statement.not_principal:
+        accounts.extend(a for a in _pinned_accounts(statement) if a not in own_accounts)
+    if not accounts or _own_organization_pin(statement, own_ids):
         return []
+    trusted = ", ".join(sorted(set(accounts)))
+    known = (f"not one of the stack's own ({', '.join(sorted(own_accounts))})" if own_accounts
+             else "not known to be the stack's own (list own accounts in ownAccountIds)")
+    guards = sorted({f"{c.key} {c.operator} {list(c.values)}" for c in statement.conditions
+                     if c.key in _CONFUSED_DEPUTY_KEYS and _pins(c)})
+    if guards:
+        return [Finding(
+            "cross-account",
+            f"trusts account(s) {trusted}, {known}, guarded only by {'; '.join(guards)}: an external id is a "
+            "vendor's confused-deputy guard and a principal ARN narrows which principal of that account, neither "
+            "makes the account yours; a reviewed vendor trust needs a waiver naming it", statement.label)]
+    problems = unowned_pins(statement, _ORGANIZATION_KEYS, own_ids)
     detail = f" (pinned only by {'; '.join(problems)})" if problems else ""
     return [Finding(
         "cross-account",
-        f"trusts account(s) {', '.join(sorted(set(accounts)))} without an sts:ExternalId, aws:PrincipalOrgID "
-        f"of an own organization or exact aws:PrincipalArn condition (confused-deputy risk){detail}", statement.label)]
+        f"trusts account(s) {trusted}, {known}, without an sts:ExternalId, aws:PrincipalOrgID of an own "
+        f"organization or exact aws:PrincipalArn condition (confused-deputy risk: any principal of it){detail}",
+        statement.label)]
 
 
 def trust_findings(document: PolicyDocument, own_accounts: Iterable[str] = (), *,
-                   check_cross_account: bool = True, own_ids: OwnIds = NO_OWN_IDS) -> list[Finding]:
+                   check_cross_account: bool = True, own_ids: OwnIds = NO_OWN_IDS,
+                   self_names: Iterable[str] = ()) -> list[Finding]:
     """Weak trust in a role's trust policy or a resource policy (key policy, bucket policy).
 
     `own_accounts` are the organisation's own account ids: trusting them needs no
@@ -332,5 +391,5 @@ def trust_findings(document: PolicyDocument, own_accounts: Iterable[str] = (), *
         findings.extend(_saml_findings(statement))
         findings.extend(_roles_anywhere_findings(statement))
         if check_cross_account and statement.matches_action("sts:AssumeRole"):
-            findings.extend(_cross_account_findings(statement, own, own_ids))
+            findings.extend(_cross_account_findings(statement, own, own_ids, frozenset(self_names)))
     return findings

@@ -46,6 +46,9 @@ def judge_trust(resource: Resource, codes: tuple[str, ...], own_accounts: list[s
             parsed = parse_policy(document.value, kind)
         except (PolicyParseError, RecursionError):
             continue  # AGID-POL-001
-        for finding in trust_findings(parsed, own_accounts, check_cross_account=kind == TRUST, own_ids=own_ids):
+        name = resource.props.get("name")
+        self_names = (name,) if kind == TRUST and isinstance(name, str) and name else ()
+        for finding in trust_findings(parsed, own_accounts, check_cross_account=kind == TRUST, own_ids=own_ids,
+                                      self_names=self_names):
             if finding.code in codes:
                 yield Violation(f"{document.label} {finding}")

@@ -57,15 +57,34 @@ def test_foreign_account_trust_without_external_id_blocks(pack):
     root = {"AWS": f"arn:aws:iam::{STRANGER}:root"}
     assert_mandatory(pack, ROLE, "xacct", trust(root), "AGID-AWS-032", STRANGER)
     assert_mandatory(pack, ROLE, "xacct-role", trust({"AWS": f"arn:aws:iam::{STRANGER}:role/ci"}), "AGID-AWS-032")
-    # look-alikes: the third party's external id, the organization, or the stack's own account
-    assert judged(pack, ROLE, "xacct", trust(root, condition={"StringEquals": {"sts:ExternalId": "tenant-42"}}),
-                  "AGID-AWS-032") == []
+    # an external id is a vendor's confused-deputy guard, not proof the account is ours (red20 r20-9): a waiver's
+    assert_mandatory(pack, ROLE, "xacct", trust(root, condition={"StringEquals": {"sts:ExternalId": "tenant-42"}}),
+                     "AGID-AWS-032", STRANGER, "sts:externalid", "waiver")
+    # look-alikes: the organization, or the stack's own account (with or without an external id)
+    assert judged(pack, ROLE, "own", trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, condition={
+        "StringEquals": {"sts:ExternalId": "tenant-42"}}), "AGID-AWS-032") == []
     assert judged(pack, ROLE, "xacct", trust(root, condition={"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}),
                   "AGID-AWS-032") == []
     # an organization the gate does not list is the pull request's word (r15-7): the stranger's own, say
     assert_mandatory(pack, ROLE, "xacct", trust(root, condition={"StringEquals": {"aws:PrincipalOrgID": "o-stranger000"}}),
                      "AGID-AWS-032", STRANGER, "organization o-stranger000 is not one of yours")
     assert judged(pack, ROLE, "own", trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}), "AGID-AWS-032") == []
+
+
+def test_foreign_account_trust_by_external_id_or_principal_arn_blocks(pack):
+    """red20 r20-9: the repro's two trusts of account 999988887777, each a mandatory AGID-AWS-032 on its role; the same
+    shapes naming the stack's own account pass."""
+    foreign = "999988887777"
+    assert_mandatory(pack, ROLE, "r9-foreign-extid", trust({"AWS": f"arn:aws:iam::{foreign}:root"}, condition={
+        "StringEquals": {"sts:ExternalId": "x"}}), "AGID-AWS-032", foreign, f"not one of the stack's own ({ACCOUNT})")
+    principal_arn = {"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{foreign}:role/anything"}}
+    assert_mandatory(pack, ROLE, "r9-foreign-principalarn", trust({"AWS": "*"}, ["sts:AssumeRole", "sts:TagSession"],
+                                                                  principal_arn), "AGID-AWS-032", foreign)
+    own_arn = {"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/ci"}}
+    assert judged(pack, ROLE, "own-principalarn", trust({"AWS": "*"}, ["sts:AssumeRole", "sts:TagSession"], own_arn),
+                  "AGID-AWS-032") == []
+    assert judged(pack, ROLE, "own-pinned", trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, condition=own_arn),
+                  "AGID-AWS-032") == []
 
 
 def test_foreign_account_trust_fails_closed_without_own_accounts(pack):

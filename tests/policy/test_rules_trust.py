@@ -87,20 +87,58 @@ def test_eks_oidc_provider_keys_include_the_path():
     assert violations("AGID-AWS-031", ROLE, trust(statement))
 
 
-def test_cross_account_trust_needs_external_id_or_org():
+def test_cross_account_trust_needs_an_own_account_whatever_its_guard():
+    """red20 r20-9: sts:ExternalId is a vendor's confused-deputy guard and aws:PrincipalArn narrows which principal of
+    the account: neither makes another account the stack's own; each is flagged, naming the guard."""
     other = "210987654321"
     statement = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{other}:root"}, "Action": "sts:AssumeRole"}
     [message] = violations("AGID-AWS-032", ROLE, trust(statement))
-    assert other in message
+    assert other in message and "confused-deputy" in message
     with_external_id = {**statement, "Condition": {"StringEquals": {"sts:ExternalId": "tenant-42"}}}
-    assert violations("AGID-AWS-032", ROLE, trust(with_external_id)) == []
+    [message] = violations("AGID-AWS-032", ROLE, trust(with_external_id))
+    assert other in message and "sts:externalid" in message and "waiver" in message
     assert violations("AGID-AWS-032", ROLE, trust(statement), config={"ownAccountIds": [other]}) == []
+    assert violations("AGID-AWS-032", ROLE, trust(with_external_id), config={"ownAccountIds": [other]}) == []
 
-    # Pinned to exact principal ARNs (the kit's self-assume statement): not the whole account.
     pinned = {**statement, "Condition": {"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{other}:role/agent-x"}}}
-    assert violations("AGID-AWS-032", ROLE, trust(pinned)) == []
+    [message] = violations("AGID-AWS-032", ROLE, trust(pinned), config={"ownAccountIds": [ACCOUNT]})
+    assert f"{other}, not one of the stack's own ({ACCOUNT})" in message and "aws:principalarn" in message
+    assert violations("AGID-AWS-032", ROLE, trust(pinned), config={"ownAccountIds": [other]}) == []
     wildcard = {**statement, "Condition": {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{other}:role/*"}}}
     assert violations("AGID-AWS-032", ROLE, trust(wildcard))
+
+
+def test_principal_star_pinned_to_another_account_is_that_accounts_trust():
+    """Principal "*" confined by aws:PrincipalArn / aws:PrincipalAccount to an account is that account's trust."""
+    other = "210987654321"
+    for condition in ({"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{other}:role/anything"}},
+                      {"StringEquals": {"aws:PrincipalAccount": other}}):
+        statement = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["sts:AssumeRole", "sts:TagSession"],
+                     "Condition": condition}
+        [message] = violations("AGID-AWS-032", ROLE, trust(statement), config={"ownAccountIds": [ACCOUNT]})
+        assert other in message, condition
+        own = {**statement, "Condition": {k: {key: v.replace(other, ACCOUNT) for key, v in c.items()}
+                                          for k, c in condition.items()}}
+        assert violations("AGID-AWS-032", ROLE, trust(own), config={"ownAccountIds": [ACCOUNT]}) == [], condition
+
+
+def test_the_kits_self_assume_statement_passes_only_in_the_gates_mock_account(monkeypatch):
+    """The account root pinned to the role's own ARN: self-trust in the account the gate's mocks answer
+    get_caller_identity with; the same shape in any other account not listed own is another account's role."""
+    from agentid_policy_packs.analysis.aws_accounts import MOCK_ACCOUNTS_ENV
+    mock = "123456789012"
+
+    def self_assume(account, name="agent-x"):
+        return {"name": "agent-x", **trust({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                                            "Action": "sts:AssumeRole", "Condition": {"ArnEquals": {
+                                                "aws:PrincipalArn": f"arn:aws:iam::{account}:role/{name}"}}})}
+    config = {"ownAccountIds": ["111122223333"]}  # the mock account is not listed, as under `agentid preview`
+    monkeypatch.setenv(MOCK_ACCOUNTS_ENV, mock)
+    assert violations("AGID-AWS-032", ROLE, self_assume(mock), config=config) == []
+    assert violations("AGID-AWS-032", ROLE, self_assume(mock, "agent-y"), config=config)  # another role of it
+    assert violations("AGID-AWS-032", ROLE, self_assume("210987654321"), config=config)
+    monkeypatch.delenv(MOCK_ACCOUNTS_ENV)
+    assert violations("AGID-AWS-032", ROLE, self_assume(mock), config=config)
 
 
 def test_trust_rules_wait_for_unknown_trust_policy():
