@@ -48,6 +48,12 @@ FLAGGED = {
     "PassRoleEc2SpotFleet": [allow("ec2:RequestSpotFleet"), passed_to(EC2)],
     "AthenaSparkCalculation": [allow(["athena:StartSession", "athena:StartCalculationExecution"])],
     "EmrStartNotebookExecution": [allow("elasticmapreduce:StartNotebookExecution")],
+    # the sweep of services whose API takes a role ARN
+    "PassRoleSyntheticsCanary": [allow("synthetics:CreateCanary"), passed_to("lambda.amazonaws.com")],
+    "SyntheticsUpdateCanary": [allow("synthetics:UpdateCanary")],
+    "PassRoleEmrContainersJob": [allow(["emr-containers:StartJobRun", "iam:PassRole"])],
+    "PassRoleKafkaConnectConnector": [allow(["kafkaconnect:CreateCustomPlugin", "kafkaconnect:CreateConnector",
+                                             "iam:PassRole"])],
     # r20-2: credentials of other principals
     "IamUploadSshPublicKey": [allow("iam:UploadSSHPublicKey", USERS)],
     "IamReactivateSshPublicKey": [allow("iam:UpdateSSHPublicKey", USERS)],
@@ -98,6 +104,12 @@ LOOK_ALIKE = {
     "Cognito client reads": [allow(["cognito-idp:DescribeUserPoolClient", "cognito-idp:ListUserPoolClients"])],
     "AgentCore workload identity reads": [allow(["bedrock-agentcore:GetWorkloadIdentity",
                                                  "bedrock-agentcore:ListWorkloadIdentities"])],
+    "Synthetics canary without a PassRole": [allow(["synthetics:CreateCanary", "synthetics:StartCanary"])],
+    "Synthetics canary with a role passed to ECS tasks": [allow("synthetics:CreateCanary"),
+                                                          passed_to("ecs-tasks.amazonaws.com")],
+    "EMR on EKS job without a PassRole": [allow(["emr-containers:StartJobRun", "emr-containers:DescribeJobRun"])],
+    "MSK Connect connector without a plugin upload": [allow(["kafkaconnect:CreateConnector", "kafkaconnect:UpdateConnector",
+                                                             "iam:PassRole"])],
     # decided: a new state machine with a passed role runs only when something starts it (each starter is a method)
     "state machine create with a PassRole and no starter": [allow("states:CreateStateMachine"),
                                                             passed_to("states.amazonaws.com")],
