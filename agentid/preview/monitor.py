@@ -48,7 +48,7 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, reso
 
 from agentid.mock_engine import mock_call
 from agentid.mock_provider import is_autonamed, mock_outputs, provider_defaults, provider_reference_urn, read_outputs
-from agentid.preview import credential_invokes, kubernetes_manifests, sdk_speedups, type_tokens
+from agentid.preview import credential_invokes, kubernetes_manifests, sdk_speedups, sdk_versions, type_tokens
 # The encoding and decoding of property values live in their own module (the program's child loads it by path).
 from agentid.preview.property_values import (OUTPUT_VALUE_SIG, RESOURCE_REFERENCE_SIG, SECRET_SIG,  # noqa: F401
                                              SIGNATURE_KEY, UNKNOWN, decode, output_state, plain, struct_to_dict,
@@ -160,14 +160,17 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
                  on_register: Callable[[Registration], None] | None = None,
                  stack_references: Callable[[str], Any] | None = None, forward_wire: bool = True,
                  root: str | None = None, config: dict[str, Any] | None = None,
-                 autoname_key: bytes | None = None) -> None:
+                 autoname_key: bytes | None = None, sdk_versions: Mapping[str, str] | None = None) -> None:
         """`config`: the stack config (keys `package:key`): a default provider's inputs (`mock_provider.provider_defaults`).
         `stack_references(name)` returns a `references.ReferencedStack` or raises `references.UnresolvedReference`.
         `forward_wire`: keep each registration's inputs as sent (`Registration.wire_inputs`) for the packs.
         `root`: the project's directory; refusals name the program's files relative to it.
         `autoname_key`: the key the mocks draw autonames with (mock_provider.autoname; the gate's per-run secret,
-        which only this process and the packs hold); None: the deterministic scheme."""
+        which only this process and the packs hold); None: the deterministic scheme.
+        `sdk_versions`: package -> the version its SDK installed in the program's environment sends
+        (`sdk_versions.installed`): a request asking for another provider release is refused; None: not checked."""
         self.project, self.stack = project, stack
+        self.sdk_versions = dict(sdk_versions) if sdk_versions is not None else None
         self.root = root
         # the providers' type tokens are read while the program starts, not on its first registration
         threading.Thread(target=type_tokens.installed, name="gate-type-tokens", daemon=True).start()
@@ -508,6 +511,13 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
 
     def _refuse_unreviewed(self, request, context, what: str) -> None:
         problems = unreviewed_fields(request)
+        # a component's version picks no plugin (a remote one is refused): only providers' requests are compared
+        if not problems and (not isinstance(request, resource_pb2.RegisterResourceRequest) or request.custom):
+            token = request.tok if isinstance(request, (resource_pb2.ResourceInvokeRequest,
+                                                        resource_pb2.ResourceCallRequest)) else request.type
+            other = sdk_versions.override(token, request.version, self.sdk_versions)
+            if other:
+                problems = [other]
         if problems:
             self._refuse(context, f"{what} " + "; ".join(problems))
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentid.preview import project_runtime, sandbox, sdk_speedups
+from agentid.preview import project_runtime, sandbox, sdk_speedups, sdk_versions
 from agentid.preview.stack_config import ConfigError, Project
 from agentid_components import input_limits
 from agentid_components.loader import LoadedInventory, SpecError
@@ -180,7 +180,9 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
 
     monitor = GateMonitor(project.name, stack, on_register=registered if on_resource else None,
                           stack_references=stack_references, forward_wire=not sdk_speedups.plain_sdk_requested(),
-                          root=str(project.root), config=config, autoname_key=autoname_key)
+                          root=str(project.root), config=config, autoname_key=autoname_key,
+                          # the SDK releases the program imports: a request asking for another is refused
+                          sdk_versions=sdk_versions.installed(python))
     with tempfile.TemporaryDirectory(prefix="pulumi-", dir=_short_temp_dir()) as private:
         run_dir = Path(private, "run")  # the program's only writable directory in the sandbox
         run_dir.mkdir()

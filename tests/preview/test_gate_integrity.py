@@ -819,6 +819,70 @@ def test_request_fields_that_change_what_pulumi_up_runs_get_no_verdict(project: 
     assert run.code == 2 and message in run.stdout, run.stdout
 
 
+AWS_SDK = __import__("pulumi_aws._utilities", fromlist=["get_version"]).get_version()  # what the SDK sends by default
+OLD_AWS = ("`pulumi up` would run the {asked} provider, whose defaults and semantics are not those the packs judge "
+           "with; pin the pulumi_aws release you need in requirements instead of the option")
+
+
+@pytest.mark.parametrize(("snippet", "what", "asked"), [
+    ('aws.s3.Bucket("pinned", opts=pulumi.ResourceOptions(version="5.0.0"))', "aws:s3/bucket:Bucket 'pinned'",
+     "5.0.0"),
+    ('old = aws.Provider("old", opts=pulumi.ResourceOptions(version="4.0.0"))\n'
+     'aws.s3.Bucket("through-old", opts=pulumi.ResourceOptions(provider=old))', "pulumi:providers:aws 'old'", "4.0.0"),
+    ('aws.s3.Bucket.get("seen", "seen", opts=pulumi.ResourceOptions(version="6.0.0"))',
+     "aws:s3/bucket:Bucket 'seen' (read)", "6.0.0"),
+    ('aws.get_caller_identity(opts=pulumi.InvokeOptions(version="5.0.0"))',
+     "invoke aws:index/getCallerIdentity:getCallerIdentity", "5.0.0"),
+    ('aws.s3.Bucket("pre", opts=pulumi.ResourceOptions(version=pulumi_aws_next))',
+     "aws:s3/bucket:Bucket 'pre'", AWS_SDK + "-alpha.1"),
+])
+def test_a_request_for_another_provider_release_gets_no_verdict(project: Path, snippet: str, what: str,
+                                                                 asked: str) -> None:
+    """red19 r19-10: `ResourceOptions(version=...)` makes `pulumi up` run that provider release, which the packs do
+    not judge with; `version` was a reviewed field nobody read (PASS)."""
+    write_small(project, f"pulumi_aws_next = {AWS_SDK + '-alpha.1'!r}\n" + snippet)
+    run = run_cli(project, *GUARD)
+    assert run.code == 2, run.stdout
+    assert (f"agentid preview: {what} asks for provider aws {asked} (ResourceOptions version) while the program's "
+            f"environment has pulumi_aws {AWS_SDK} installed: " + OLD_AWS.format(asked=asked)) in run.stdout, run.stdout
+
+
+def test_the_installed_release_asked_explicitly_is_judged(project: Path) -> None:
+    # the look-alike: the version every SDK request carries by default, written out, is the installed provider
+    write_small(project, f'aws.s3.Bucket("pinned", opts=pulumi.ResourceOptions(version={AWS_SDK!r}))\n'
+                         f'aws.get_caller_identity(opts=pulumi.InvokeOptions(version={AWS_SDK!r}))\n'
+                         'aws.iam.AccessKey("leak", user="ci", opts=pulumi.ResourceOptions(version='
+                         f'{AWS_SDK!r}))')
+    run = run_cli(project, *GUARD)
+    assert run.code == 1 and "ResourceOptions version" not in run.stdout, run.stdout
+    assert any(line.startswith("MANDATORY") and "AGID-AWS-001" in line and "leak" in line
+               for line in run.stdout.splitlines()), run.stdout
+
+
+def test_the_release_compared_is_the_one_the_projects_virtualenv_installs(tmp_path: Path) -> None:
+    """The program runs with the project's virtualenv (project_runtime): its pulumi_aws distribution is the release
+    the SDK sends by default and the one an explicit version is compared with, not the gate's own."""
+    from .test_project_runtime import VENV_PROJECT, small_project
+    program = ("import pulumi, pulumi_aws as aws\n"
+               "aws.iam.AccessKey('leak', user='ci')\n"
+               "if __import__('os').path.exists('ask-gate-release'):\n"
+               f"    aws.s3.Bucket('pinned', opts=pulumi.ResourceOptions(version={AWS_SDK!r}))\n")
+    project = small_project(tmp_path / "p", program, VENV_PROJECT)
+    make_virtualenv(project / "venv")
+    [packages] = (project / "venv" / "lib").glob("python*/site-packages")
+    # a pulumi_aws 6.66.0 distribution found before the kit's (its module files come from the kit's folder)
+    (packages / "pulumi_aws-6.66.0.dist-info").mkdir()
+    (packages / "pulumi_aws-6.66.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: pulumi_aws\nVersion: 6.66.0\n")
+    run = run_cli(project, *GUARD, "--stack", "dev")
+    assert run.code == 1 and "ResourceOptions version" not in run.stdout, run.stdout  # 6.66.0 sent and installed
+    (project / "ask-gate-release").write_text("")
+    run = run_cli(project, *GUARD, "--stack", "dev")
+    assert run.code == 2, run.stdout
+    assert (f"aws:s3/bucket:Bucket 'pinned' asks for provider aws {AWS_SDK} (ResourceOptions version) while the "
+            "program's environment has pulumi_aws 6.66.0 installed") in run.stdout, run.stdout
+
+
 def test_a_request_field_the_gate_has_not_reviewed_fails_closed() -> None:
     """A field a newer SDK sets that the gate has not reviewed stops the run instead of passing unread; every field
     the installed SDK's requests have is either reviewed or refused (so this SDK's programs are judged)."""

@@ -58,7 +58,10 @@ def make_virtualenv(folder: Path, **site_files: str) -> Path:
     packages = folder / "lib" / f"python{version}" / "site-packages"
     packages.mkdir(parents=True)
     ours = "; ".join(f"site.addsitedir({path!r})" for path in site.getsitepackages())
-    (packages / "00_kit.pth").write_text(f"import site; {ours}\n")
+    # the import line processes our folders' own .pth files (the kit's editable install); the path lines after it
+    # add nothing more, but name the folders where the gate reads which SDK releases the program imports
+    paths = "".join(f"{path}\n" for path in site.getsitepackages())
+    (packages / "00_kit.pth").write_text(f"import site; {ours}\n{paths}")
     for name, text in site_files.items():
         (packages / name).write_text(text)
     return folder
