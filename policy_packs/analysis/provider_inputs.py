@@ -14,8 +14,17 @@ KINDS = ("judged", "harmless", "unjudged")
 
 
 @lru_cache(maxsize=1)
+def _data() -> dict[str, Any]:
+    return data_yaml.load(DATA)
+
+
 def packages() -> dict[str, dict[str, Any]]:
-    return data_yaml.load(DATA)["packages"]
+    return _data()["packages"]
+
+
+def engine_inputs() -> dict[str, dict[str, Any]]:
+    """Inputs the engine adds to every provider resource (version, pluginDownloadURL, ...)."""
+    return _data()["engine"]
 
 
 def kind(entry: dict[str, Any]) -> str:
@@ -32,6 +41,8 @@ def classification(package: str, key: str) -> dict[str, Any] | None:
         return None
     if key in spec["inputs"]:
         return spec["inputs"][key]
+    if key in engine_inputs():
+        return engine_inputs()[key]
     for pattern in spec.get("patterns", ()):
         if key.endswith(pattern["suffix"]):
             return pattern

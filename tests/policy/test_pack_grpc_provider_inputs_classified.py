@@ -36,6 +36,9 @@ def _configured(pack):
      "externalCredentials.credentialSource is not an input the gate knows"),
     ("helm-member", "kubernetes", {"helmReleaseSettings": json.dumps({"pluginsDir": "./plugins"})},
      {"helmReleaseSettings": json.dumps({"driver": "secret"})}, "helmReleaseSettings.pluginsDir"),
+    # what the engine adds: the version it resolved passes, a download URL is a binary the gate never saw
+    ("download-url", "gcp", {"project": "acme-dev", "version": "9.0.0", "pluginDownloadURL": "https://evil.example/p"},
+     {"project": "acme-dev", "version": "10.2.0", "pluginChecksums": {"linux-amd64": "ab"}}, "pluginDownloadURL is not judged"),
     ("azure-new", "azure-native", {"clientAssertion": "eyJ"}, {"useOidc": "true", "location": "westeurope"},
      "clientAssertion"),
     ("azuread-new", "azuread", {"clientSecretFile": "/tmp/s"}, {"useCli": "true"}, "clientSecretFile"),

@@ -52,6 +52,8 @@ def test_every_member_of_a_struct_input_is_classified_and_none_is_stale(package,
 
 
 def test_every_entry_is_one_kind_with_a_reason_or_real_rules():
+    for key, entry in provider_inputs.engine_inputs().items():
+        assert [k for k in provider_inputs.KINDS if k in entry] in (["harmless"], ["unjudged"]), key
     for package, spec in PACKAGES.items():
         entries = [*spec["inputs"].items(), *((p["suffix"], p) for p in spec.get("patterns", ())),
                    *((f"{k}.{n}", e) for k, m in spec.get("members", {}).items() for n, e in m["inputs"].items())]
