@@ -31,6 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import aws_secret_inputs
 from .values import is_unknown
 
 OUT = Path(__file__).with_name("sdk_secret_inputs.yaml")
@@ -100,6 +101,63 @@ def derive_by_name(package: str = "pulumi_azure_native") -> dict[str, list[str]]
     return dict(sorted(types.items()))
 
 
+# A nested input (an object below the resource's Args, at any depth) holds a credential when its name is, or ends in,
+# password / clientSecret / passphrase / sharedKey (`initialUser.password`, `postgresqlProfile.password`,
+# `iap.oauth2ClientSecret`, `osProfile.adminPassword`); a name that starts with `secret` names a stored secret
+# (`secretManagerStoredPassword`, `secretVersionForClientSecret`) and a bare `secret` is mostly a Secret Manager
+# reference (`secretKeyRef.secret`): neither is taken. The SDKs do not mark nested inputs secret at all.
+_NESTED_SECRET_NAME = re.compile(r"(?:^|(?<=[a-z0-9]))(?:[pP]assword|[cC]lientSecret|[pP]assphrase|[sS]haredKey)$")
+_GETTER = re.compile(r'@pulumi\.getter(?:\(name="(\w+)"\))?\n\s+def (\w+)\(self\) -> ([^:\n]+):')
+_ARGS_CLASS = re.compile(r"^class (\w+Args):.*?(?=^class |\Z)", re.S | re.M)
+_NESTED_DEPTH = 6
+
+
+def _args_classes(text: str) -> dict[str, dict[str, tuple[str | None, bool]]]:
+    """Args class -> input (camelCase) -> (nested Args class, "str" or None; whether it is a list)."""
+    classes = {}
+    for match in _ARGS_CLASS.finditer(text):
+        inputs = {}
+        for camel, snake, annotation in _GETTER.findall(match.group(0)):
+            nested = re.search(r"'(\w+Args)'", annotation)
+            plain = "_builtins.str]" in annotation and "Mapping" not in annotation
+            inputs[camel or snake] = (nested.group(1) if nested else ("str" if plain else None), "Sequence" in annotation)
+        classes[match.group(1)] = inputs
+    return classes
+
+
+def derive_nested_by_name(package: str) -> dict[str, list[str]]:
+    """Resource type token -> dotted paths (`a.b`, `a[].b`) of its nested string inputs named as credentials."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    root = Path(next(iter(spec.submodule_search_locations)))
+    types: dict[str, list[str]] = {}
+    for module in sorted({path.parent for path in root.rglob("_inputs.py")}):
+        shared = _args_classes((module / "_inputs.py").read_text(encoding="utf-8"))
+        for file in sorted(module.glob("*.py")):
+            if file.name.startswith(("_", "get_", "list_")):
+                continue
+            text = file.read_text(encoding="utf-8")
+            token = _RESOURCE_TOKEN.search(text)
+            own = _args_classes(text) if token and ":" in token.group(1) else {}
+            if not own:
+                continue
+            paths: list[str] = []
+
+            def walk(inputs, prefix: str, depth: int, seen: frozenset) -> None:
+                for name, (kind, is_list) in inputs.items():
+                    path = f"{prefix}.{name}" if prefix else name
+                    if kind == "str" and prefix and _NESTED_SECRET_NAME.search(name) and not name.startswith("secret"):
+                        paths.append(path)
+                    elif kind in shared and depth < _NESTED_DEPTH and kind not in seen:
+                        walk(shared[kind], path + ("[]" if is_list else ""), depth + 1, seen | {kind})
+
+            walk(next(iter(own.values())), "", 0, frozenset())
+            if paths:
+                types[token.group(1)] = sorted(set(paths))
+    return dict(sorted(types.items()))
+
+
 @lru_cache(maxsize=1)
 def _data() -> dict:
     from agentid_components import data_yaml  # noqa: PLC0415 - only the literal-secret rules need it
@@ -113,11 +171,16 @@ def table() -> dict[str, tuple[str, ...]]:
     data = _data()
     not_read = data.get("not_read") or {}
     out = {}
-    for token, names in (data.get("secret_inputs") or {}).items():
-        kept = tuple(n for n in names if f"{token}.{n}" not in not_read)
-        if kept:
-            out[token] = kept
+    for section in ("secret_inputs", "nested_secret_inputs"):
+        for token, names in (data.get(section) or {}).items():
+            kept = tuple(n for n in names if f"{token}.{n}" not in not_read)
+            if kept:
+                out[token] = tuple(dict.fromkeys((*out.get(token, ()), *kept)))
     return out
+
+
+class NotTheShape(str):
+    """What a value on a nested path is instead of the object or list the provider takes there ("not a list")."""
 
 
 def members(token: str, name: str) -> tuple[str, ...] | None:
@@ -130,8 +193,20 @@ def candidates(token: str, props: Mapping[str, Any]) -> Iterator[tuple[str, str,
     """(path, name it is stored under, value) of every table input of `token` in `props`: a string input as it is,
     an object input's credential members (`members`) each; a value of another shape as it is (the rule fails
     closed on it). Absent and unknown values are skipped."""
+    seen: set[str] = set()
+    for path, key, value in _candidates(token, props):
+        if path not in seen:  # an object's `members` and a nested path may name the same value
+            seen.add(path)
+            yield path, key, value
+
+
+def _candidates(token: str, props: Mapping[str, Any]) -> Iterator[tuple[str, str, Any]]:
     for name in table().get(token, ()):
         value = props.get(name)
+        if "." in name or "[]" in name:  # a nested path: every value there
+            for found in aws_secret_inputs._walk(props, name.split("."), "", "", True):
+                yield found.path, found.key, found.value if found.shape is None else NotTheShape(found.shape)
+            continue
         if value is None or is_unknown(value):
             continue
         inner = members(token, name)
@@ -157,6 +232,7 @@ def resource_types(prefix: str) -> tuple[str, ...]:
 def document() -> dict:
     """The YAML's content from the installed SDKs, the hand-kept not_read kept."""
     versions = {}
+    nested: dict[str, list[str]] = {}
     secret_inputs: dict[str, list[str]] = {}
     for package in PACKAGES:
         try:
@@ -164,7 +240,9 @@ def document() -> dict:
         except importlib.metadata.PackageNotFoundError:
             continue
         secret_inputs.update(derive_by_name(package) if package == "pulumi_azure_native" else derive(package))
-    return {"sdk_versions": versions, "secret_inputs": secret_inputs,
+        if package in ("pulumi_gcp", "pulumi_azure_native"):
+            nested.update(derive_nested_by_name(package))
+    return {"sdk_versions": versions, "secret_inputs": secret_inputs, "nested_secret_inputs": nested,
             "not_read": (_data().get("not_read") if OUT.exists() else None) or {},
             "members": (_data().get("members") if OUT.exists() else None) or {}}
 
@@ -174,7 +252,8 @@ _HEADER = """\
 # schema marks `secret: true` in Output.secret and lists it in additional_secret_outputs); pulumi-azure-native marks
 # none, so its entries are the top-level string inputs whose name ends in password / secret / sharedKey / passphrase.
 # Read by AGID-GCP-034 (gcp) and AGID-AZ-025 (azure-native, azuread): a value known at preview in such an input is a
-# literal secret, whatever it looks like.
+# literal secret, whatever it looks like. nested_secret_inputs (gcp, azure-native): nested string inputs whose name is
+# or ends in password / clientSecret / passphrase / sharedKey (the SDKs mark no nested input), as dotted paths.
 # Source: the SDK packages named in sdk_versions (PyPI), derived by policy_packs/analysis/sdk_secret_inputs.py.
 # Refresh: python -m agentid_policy_packs.analysis.sdk_secret_inputs (rewrites secret_inputs; keeps not_read).
 # not_read (hand-kept, "<type token>.<input>": reason): inputs marked secret that hold no credential, or that another
@@ -188,7 +267,7 @@ def main() -> None:
     data = document()
     text = _HEADER + "".join(
         yaml.safe_dump({key: data[key]}, sort_keys=False, width=200, default_flow_style=None if key != "not_read" else False)
-        for key in ("sdk_versions", "secret_inputs", "not_read", "members"))
+        for key in ("sdk_versions", "secret_inputs", "nested_secret_inputs", "not_read", "members"))
     OUT.write_text(text, encoding="utf-8")
     print(f"wrote {OUT}", file=sys.stderr)
 

@@ -175,7 +175,8 @@ def candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
         yield path, key, value
     for path, key, value in sdk_secret_inputs.candidates(resource.type, resource.props):
         if path not in seen:
-            yield path, key, SecretByType(value)
+            yield path, key, SecretByType(Unreadable(value) if isinstance(value, sdk_secret_inputs.NotTheShape)
+                                          else value)
 
 
 def _typed_candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:

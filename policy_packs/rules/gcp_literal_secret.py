@@ -7,7 +7,10 @@ users' and instances' passwords (root, replication user and client key), Cloud S
 passwords, NetApp Active Directory and Managed AD trust secrets, VPN tunnel shared secrets, SSL certificates' private
 keys, Apigee consumer secrets and keystore keys, signed-URL key values, App Check tokens, reCAPTCHA site secrets and
 Apple private keys, Secret Manager versions' data, Composer workload secrets, KMS plaintexts, customer-supplied
-encryption keys, Secure Source Manager hook query strings. Inputs marked secret that hold no credential (public
+encryption keys, Secure Source Manager hook query strings; and every nested input named as a credential (the SDK
+marks none: `alloydb.Cluster` initialUser.password, Datastream and Database Migration connection profiles'
+passwords, BigQuery Cloud SQL connections, IAP OAuth client secrets, uptime-check and web-security-scanner
+passwords, ...; the YAML's nested_secret_inputs). Inputs marked secret that hold no credential (public
 certificates, object content, configuration payloads) are listed with their reasons in the YAML's `not_read`.
 The field holds a secret by the provider's word, so any value known at preview is a literal, whatever it looks like
 (red20 r20-4: `gcp.sql.User(password="changeme")`, `gcp.alloydb.User(password="password")` passed AGID-GEN-004's
@@ -27,13 +30,13 @@ from agentid_policy_packs.analysis import sdk_secret_inputs
 
 from .aws_literal_secret import PLACEHOLDER
 from .base import Resource, Rule
-from .secret_scan import SecretByType, literal_secret_findings
+from .secret_scan import SecretByType, Unreadable, literal_secret_findings
 
 
 def candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
     """(path, key it is stored under, SecretByType(value)) for every input the provider marks secret."""
     for path, key, value in sdk_secret_inputs.candidates(resource.type, resource.props):
-        yield path, key, SecretByType(value)
+        yield path, key, SecretByType(Unreadable(value) if isinstance(value, sdk_secret_inputs.NotTheShape) else value)
 
 
 def check(resource: Resource, config):

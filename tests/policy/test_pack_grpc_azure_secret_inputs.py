@@ -77,3 +77,13 @@ def test_typed_readers_keep_one_finding_a_field(pack) -> None:  # sql:Server is 
         "resourceGroupName": "rg", "administratorLogin": "a", "administratorLoginPassword": "changeme"})
         if d.policy_name == RULE]
     assert len(diags) == 1 and diags[0].message.count("administratorLoginPassword holds") == 1
+
+
+def test_a_nested_registry_password_is_flagged_and_an_unknown_one_passes(pack) -> None:
+    type_ = "azure-native:containerinstance:ContainerGroup"
+    def group(password):
+        return {"resourceGroupName": "rg", "osType": "Linux", "containers": [],
+                "imageRegistryCredentials": [{"server": "r.azurecr.io", "username": "u", "password": password}]}
+    diags = [d for d in pack.analyze(type_, "cg", urn(type_, "cg"), group("changeme")) if d.policy_name == RULE]
+    assert len(diags) == 1 and "cg: imageRegistryCredentials[0].password holds a literal secret" in diags[0].message
+    assert [d for d in pack.analyze(type_, "ok", urn(type_, "ok"), group(UNKNOWN)) if d.policy_name == RULE] == []

@@ -101,3 +101,38 @@ def test_look_alikes_pass(pack, case) -> None:
 def test_an_input_of_another_shape_cannot_be_judged(pack) -> None:
     props = {**SQL_USER_BASE, "password": ["changeme"]}
     assert flagged_names(pack, RULE, (SQL_USER, "odd", props), "mandatory") == ["odd"]
+
+
+NESTED = {
+    "alloydb-cluster-initial-user": ("gcp:alloydb/cluster:Cluster",
+                                     {"clusterId": "c", "location": "us-east1", "network": "n",
+                                      "initialUser": {"user": "postgres", "password": "changeme"}},
+                                     "initialUser.password"),
+    "datastream-postgres": ("gcp:datastream/connectionProfile:ConnectionProfile",
+                            {"connectionProfileId": "p", "displayName": "p", "location": "us-east1",
+                             "postgresqlProfile": {"hostname": "10.0.0.2", "username": "u", "database": "d",
+                                                   "password": "password"}}, "postgresqlProfile.password"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NESTED))
+def test_a_literal_in_a_nested_credential_input_is_flagged(pack, case) -> None:
+    type_, props, path = NESTED[case]
+    diags = [d for d in pack.analyze(type_, case, urn(type_, case), props) if d.policy_name in (RULE, "AGID-GEN-004")]
+    assert [(d.policy_name, d.enforcement_level) for d in diags] == [(RULE, "mandatory")], [d.message for d in diags]
+    assert f"{case}: {path} holds a literal secret (the field is a secret by type)" in diags[0].message
+
+
+def test_nested_look_alikes_pass(pack) -> None:
+    type_ = "gcp:datastream/connectionProfile:ConnectionProfile"
+    for name, profile in (("stored", {"hostname": "h", "username": "u", "database": "d",
+                                      "secretManagerStoredPassword": "projects/p/secrets/db/versions/1"}),
+                          ("unknown", {"hostname": "h", "username": "u", "database": "d", "password": UNKNOWN})):
+        props = {"connectionProfileId": "p", "displayName": "p", "location": "us-east1", "postgresqlProfile": profile}
+        assert flagged_names(pack, RULE, (type_, name, props)) == [], name
+
+
+def test_replica_password_is_one_finding(pack) -> None:  # named by `members` and by the nested derivation
+    type_, props, _ = FLAGGED["sql-replica-password"]
+    diags = [d for d in pack.analyze(type_, "r", urn(type_, "r"), props) if d.policy_name == RULE]
+    assert len(diags) == 1 and diags[0].message.count("replicaConfiguration.password holds") == 1

@@ -20,6 +20,7 @@ def test_the_file_is_the_derivation_from_the_installed_sdks() -> None:
     data = sdk_secret_inputs._data()
     derived = sdk_secret_inputs.document()
     assert data["secret_inputs"] == derived["secret_inputs"]
+    assert data["nested_secret_inputs"] == derived["nested_secret_inputs"]
     assert data["sdk_versions"] == derived["sdk_versions"]
 
 
@@ -32,7 +33,8 @@ def test_the_derivation_finds_the_r20_4_fields() -> None:  # the derivation can 
 
 def test_hand_kept_entries_name_derived_inputs_with_a_reason() -> None:
     data = sdk_secret_inputs._data()
-    marked = {f"{token}.{name}" for token, names in data["secret_inputs"].items() for name in names}
+    marked = {f"{token}.{name}" for section in ("secret_inputs", "nested_secret_inputs")
+              for token, names in data[section].items() for name in names}
     assert sorted(set(data["not_read"]) - marked) == []
     assert all(isinstance(reason, str) and len(reason) > 20 for reason in data["not_read"].values())
     assert sorted(set(data["members"]) - marked) == []
@@ -78,3 +80,13 @@ def test_azure_names_that_only_name_a_secret_are_not_derived() -> None:
     derived = sdk_secret_inputs.derive_by_name()
     assert "clientSecretSettingName" not in derived["azure-native:web:WebAppAuthSettings"]
     assert "clientSecret" in derived["azure-native:web:WebAppAuthSettings"]
+
+
+def test_nested_credentials_are_derived_and_references_are_not() -> None:
+    gcp = sdk_secret_inputs.derive_nested_by_name("pulumi_gcp")
+    assert gcp["gcp:alloydb/cluster:Cluster"] == ["initialUser.password"]
+    assert "postgresqlProfile.password" in gcp["gcp:datastream/connectionProfile:ConnectionProfile"]
+    assert "postgresqlProfile.secretManagerStoredPassword" not in gcp["gcp:datastream/connectionProfile:ConnectionProfile"]
+    assert "gcp:cloudrunv2/service:Service" not in gcp  # secretKeyRef.secret names a Secret Manager secret
+    azure = sdk_secret_inputs.derive_nested_by_name("pulumi_azure_native")
+    assert azure["azure-native:containerinstance:ContainerGroup"] == ["imageRegistryCredentials[].password"]
