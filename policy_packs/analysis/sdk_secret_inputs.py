@@ -76,7 +76,7 @@ _ARGS_STRING_INPUT = re.compile(
     r'@pulumi\.getter(?:\(name="(\w+)"\))?\n\s+def (\w+)\(self\) -> pulumi\.Input\[(?:Optional\[)?_builtins\.str\]')
 
 
-def derive_by_name(package: str = "pulumi_azure_native") -> dict[str, list[str]]:
+def derive_by_name(package: str = "pulumi_azure_native", pattern: re.Pattern | None = None) -> dict[str, list[str]]:
     """Resource type token -> its top-level string inputs (camelCase) whose name ends in a secret word (the SDK of
     pulumi-azure-native marks none secret: the name is what tells)."""
     spec = importlib.util.find_spec(package)
@@ -95,7 +95,7 @@ def derive_by_name(package: str = "pulumi_azure_native") -> dict[str, list[str]]
         if not args:
             continue
         names = sorted({camel or snake for camel, snake in _ARGS_STRING_INPUT.findall(args.group(0))
-                        if _AZURE_SECRET_NAME.search(camel or snake)})
+                        if (pattern or _AZURE_SECRET_NAME).search(camel or snake)})
         if names:
             types[token.group(1)] = names
     return dict(sorted(types.items()))
@@ -240,9 +240,12 @@ def document() -> dict:
         except importlib.metadata.PackageNotFoundError:
             continue
         secret_inputs.update(derive_by_name(package) if package == "pulumi_azure_native" else derive(package))
+        if package in ("pulumi_gcp", "pulumi_azuread"):  # credential-named inputs the schema forgot to mark
+            for token, names in derive_by_name(package, _NESTED_SECRET_NAME).items():
+                secret_inputs[token] = sorted({*secret_inputs.get(token, ()), *names})
         if package in ("pulumi_gcp", "pulumi_azure_native"):
             nested.update(derive_nested_by_name(package))
-    return {"sdk_versions": versions, "secret_inputs": secret_inputs, "nested_secret_inputs": nested,
+    return {"sdk_versions": versions, "secret_inputs": dict(sorted(secret_inputs.items())), "nested_secret_inputs": nested,
             "not_read": (_data().get("not_read") if OUT.exists() else None) or {},
             "members": (_data().get("members") if OUT.exists() else None) or {}}
 
@@ -252,7 +255,9 @@ _HEADER = """\
 # schema marks `secret: true` in Output.secret and lists it in additional_secret_outputs); pulumi-azure-native marks
 # none, so its entries are the top-level string inputs whose name ends in password / secret / sharedKey / passphrase.
 # Read by AGID-GCP-034 (gcp) and AGID-AZ-025 (azure-native, azuread): a value known at preview in such an input is a
-# literal secret, whatever it looks like. nested_secret_inputs (gcp, azure-native): nested string inputs whose name is
+# literal secret, whatever it looks like. For gcp and azuread secret_inputs also holds the top-level string inputs
+# named as credentials (password / clientSecret / passphrase / sharedKey) the schema does not mark (identityplatform
+# clientSecret, apigee keystore pkcs12 password, Oracle Autonomous Database adminPassword). nested_secret_inputs (gcp, azure-native): nested string inputs whose name is
 # or ends in password / clientSecret / passphrase / sharedKey (the SDKs mark no nested input), as dotted paths.
 # Source: the SDK packages named in sdk_versions (PyPI), derived by policy_packs/analysis/sdk_secret_inputs.py.
 # Refresh: python -m agentid_policy_packs.analysis.sdk_secret_inputs (rewrites secret_inputs; keeps not_read).

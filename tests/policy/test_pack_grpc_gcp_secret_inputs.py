@@ -108,6 +108,9 @@ NESTED = {
                                      {"clusterId": "c", "location": "us-east1", "network": "n",
                                       "initialUser": {"user": "postgres", "password": "changeme"}},
                                      "initialUser.password"),
+    "identity-platform-oidc": ("gcp:identityplatform/oauthIdpConfig:OauthIdpConfig",  # not marked by the schema
+                               {"name": "oidc.corp", "issuer": "https://login.corp.example", "clientId": "app",
+                                "clientSecret": "changeme"}, "clientSecret"),
     "datastream-postgres": ("gcp:datastream/connectionProfile:ConnectionProfile",
                             {"connectionProfileId": "p", "displayName": "p", "location": "us-east1",
                              "postgresqlProfile": {"hostname": "10.0.0.2", "username": "u", "database": "d",

@@ -90,3 +90,9 @@ def test_nested_credentials_are_derived_and_references_are_not() -> None:
     assert "gcp:cloudrunv2/service:Service" not in gcp  # secretKeyRef.secret names a Secret Manager secret
     azure = sdk_secret_inputs.derive_nested_by_name("pulumi_azure_native")
     assert azure["azure-native:containerinstance:ContainerGroup"] == ["imageRegistryCredentials[].password"]
+
+
+def test_top_level_credentials_the_gcp_schema_does_not_mark_are_in_the_table() -> None:
+    table = sdk_secret_inputs.table()
+    assert table["gcp:identityplatform/oauthIdpConfig:OauthIdpConfig"] == ("clientSecret",)
+    assert "secret" not in table["gcp:secretmanager/secretVersion:SecretVersion"]  # the secret's name, a reference
