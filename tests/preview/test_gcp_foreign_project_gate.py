@@ -72,7 +72,8 @@ def test_a_push_endpoint_passes_only_on_a_host_the_gate_lists(tmp_path):
     listed = run_cli(project(tmp_path / "listed", PUSH), "--stack", "dev", "--policy-pack", str(AGENT_GUARD),
                      "--own-gcp-project", "acme-dev", "--own-host", "Hooks.Acme.Example", "--json", "gate.json")
     assert [v for v in listed.json("gate.json")["violations"] if v["policy"] == "AGID-GCP-033"] == []
-    assert "ownHosts: agent-guard: hooks.acme.example (AGID-GCP-033)" in listed.stdout
+    [line] = [line for line in listed.stdout.splitlines() if line.strip().startswith("ownHosts: agent-guard:")]
+    assert "hooks.acme.example (" in line and "AGID-GCP-033" in line, line  # every rule taking ownHosts is named
     _, found = _findings(tmp_path / "unlisted", PUSH)
     assert found == {("push", True)}
     (tmp_path / "bad").mkdir()
