@@ -10,6 +10,12 @@ under a harmless document would pass as the harmless one. Analyzers are not told
 no import id in AnalyzerResourceOptions), so the gate judges them itself from its monitor's registrations: each
 imported resource is a mandatory finding naming it; a reviewed adoption is waived (rule AGID-GATE-003, resource:
 its URN) with a reason. The findings come as the gate's own "pack" (`agentid-preview`), as AGID-GATE-001's do.
+
+Aliases are the same adoption by another door (issue 11, red19 r19-10's class): `ResourceOptions(aliases=[...])`
+(https://www.pulumi.com/docs/iac/concepts/options/aliases/) makes the engine take the state of the resource the
+alias names as this one's. A rename or re-parent inside the stack with the same type keeps the stack's own object
+(the declared inputs are then applied to it, and judged); an alias naming another stack, another project or another
+type (or a URN the gate cannot read) takes over an object this stack never created: each is an AGID-GATE-003 finding.
 """
 
 from __future__ import annotations
@@ -23,8 +29,8 @@ from agentid.preview.analysis import PackRun, Violation
 PACK_NAME = "agentid-preview"  # credential_invokes.PACK_NAME: one "pack" for the gate's own findings
 POLICY = PolicyInfo(
     name="AGID-GATE-003",
-    description="No resource adopts an existing object with import_ unreviewed: the import checks only the declared "
-                "inputs, so what the object already has (attached policies, members, inputs under ignore_changes) "
+    description="No resource adopts an existing object with import_ or an alias (of another stack, project or type) "
+                "unreviewed: the import checks only the declared inputs, so what the object already has (attached policies, members, inputs under ignore_changes) "
                 "is never judged. [category: unparseable]",
     enforcement_level="mandatory",
     policy_type="stack",
@@ -46,7 +52,14 @@ def findings(resources: Iterable[Any], version: str) -> PackRun | None:
                           "import; what it already has beyond them is not what the rules judged",
                   enforcement_level="mandatory", severity=POLICY.severity, urn=resource.urn,
                   remediation=POLICY.remediation, url=POLICY.url)
-        for resource in resources if getattr(resource, "import_id", None))
+        for resource in resources if getattr(resource, "import_id", None)) + tuple(
+        Violation(pack=PACK_NAME, policy=POLICY.name, description=POLICY.description,
+                  message=f"[unparseable] {resource.type} {resource.name!r} takes over the state of {alias!r} "
+                          "(aliases: another stack, project or type): at `pulumi up` the engine treats that existing "
+                          "object as this resource; what it already has is not what the rules judged",
+                  enforcement_level="mandatory", severity=POLICY.severity, urn=resource.urn,
+                  remediation=POLICY.remediation, url=POLICY.url)
+        for resource in resources for alias in getattr(resource, "adopted_aliases", None) or ())
     if not violations:
         return None
     return PackRun(name=PACK_NAME, version=version, directory="", policies=(POLICY,), config={}, violations=violations)

@@ -101,6 +101,9 @@ class Registration:
     # `ResourceOptions(ignore_changes=[...])`: inputs whose declared value the engine does not apply to an existing
     # (or adopted) object; the engine sends them to analyzers in AnalyzerResourceOptions (AGID-GEN-011)
     ignore_changes: list[str] = field(default_factory=list)
+    # `ResourceOptions(aliases=[...])` naming another stack's, project's or type's resource: at `pulumi up` the engine
+    # takes that state over as this resource's (AGID-GATE-003); each as the alias's URN or spec
+    adopted_aliases: list[str] = field(default_factory=list)
 
 
 # The request fields the gate has reviewed (pulumi/proto/pulumi/resource.proto), per request type: each is judged
@@ -122,6 +125,64 @@ REVIEWED_FIELDS = {
     "ReadResourceRequest": _COMMON_FIELDS | {"id", "properties"},
     "ResourceInvokeRequest": _COMMON_FIELDS | {"tok", "args", "dependsOn", "accept_output_values"},
     "ResourceCallRequest": _COMMON_FIELDS | {"tok", "args", "argDependencies", "accept_output_values"},
+}
+REVIEWED_FIELDS["RegisterResourceOutputsRequest"] = frozenset({"urn", "outputs"})
+OPTIONS_DOCS = "https://www.pulumi.com/docs/iac/concepts/options/"
+# Why each reviewed field is safe to accept: what the gate does with it, or why it cannot change what `pulumi up`
+# deploys beyond what the packs judge (resource options: OPTIONS_DOCS; the fields: pulumi/proto/pulumi/resource.proto).
+# test_a_request_field_the_gate_has_not_reviewed_fails_closed requires one for every reviewed field.
+FIELD_REASONS = {
+    "type": "judged: the type token is checked against the installed SDKs (type_tokens) and sent to the packs",
+    "name": "judged: part of the URN the gate computes and the packs see",
+    "parent": "judged: must name a resource already registered or read (else refused); part of the URN; a parent's "
+              "provider is inherited by the SDK before the request is sent",
+    "custom": "judged: custom resources are sent to the packs as provider resources, components as components",
+    "object": "judged: the inputs the packs judge", "properties": "judged: a read's inputs (ReadResource), mocked",
+    "id": "judged: the object a read names (AGID-GATE-001 for secret-holding types, read outputs placed by it)",
+    "args": "judged: an invoke's or call's arguments (AGID-GATE-001, credential_invokes)",
+    "tok": "judged: an invoke's or call's token (AGID-GATE-001; an unknown package has no SDK)",
+    "provider": "judged: an explicit provider reference (URN::ID) is sent with the resource, its inputs are the "
+                "defaults the mocks and AGID-PRV-* read",
+    "providers": "a component's provider map: the SDK resolves each child's provider from it before the child's "
+                 "request, which carries its own `provider` (judged); a remote component is refused",
+    "version": "judged: a release other than the SDK installed in the program's environment is refused "
+               "(sdk_versions, red19 r19-10)",
+    "packageRef": "judged where registered: RegisterPackage refuses download URLs, parameterization and checksums",
+    "dependencies": "judged: sent to the packs as the resource's dependencies (depends_on)",
+    "propertyDependencies": "judged: sent to the packs (which Outputs flowed into which input)",
+    "dependsOn": "an invoke's dependencies: ordering only, no input", "argDependencies": "a call's argument "
+                 "dependencies: ordering only, no input",
+    "importId": "judged: AGID-GATE-003 (adopting an existing object)",
+    "ignoreChanges": "judged: AGID-GEN-011 (declared values the engine does not apply)",
+    "aliases": "judged: an alias naming another stack, project or type is AGID-GATE-003 (adopting that state)",
+    "aliasURNs": "judged: as aliases (the SDK's older form)", "aliasSpecs": "a flag: the SDK sends aliases as specs",
+    "remote": "judged: a remote (multi-language) component is refused", "transforms": "judged: refused when set",
+    "hooks": "judged: refused when any hook is bound",
+    "protect": "blocks deletion by the engine: deploys nothing more than the inputs judged",
+    "retainOnDelete": "the resource is declared and judged as it is now; its effect comes when a later change deletes "
+                      "it: the engine then leaves the object in the cloud. The gate judges programs, not state, so "
+                      "that later removal is not judged by any pack (documented limit, docs/preview.md)",
+    "deletedWith": "as retainOnDelete: only skips the engine's delete when the named resource is deleted too; the "
+                   "resource itself is judged as declared (documented limit, docs/preview.md)",
+    "deleteBeforeReplace": "the order of a replacement: the new object is the inputs judged",
+    "deleteBeforeReplaceDefined": "whether deleteBeforeReplace was given", "replaceOnChanges": "forces replacement "
+                                  "instead of update: the new object is the inputs judged",
+    "replace_with": "replaces this resource when the named ones are replaced: the new object is the inputs judged",
+    "replacement_trigger": "a value whose change forces replacement: the new object is the inputs judged",
+    "customTimeouts": "how long the engine waits on the provider: nothing deployed changes",
+    "additionalSecretOutputs": "marks outputs secret in state: nothing deployed changes (the packs see secrets "
+                               "unwrapped)",
+    "acceptSecrets": "a capability of the SDK (answers may hold secrets)", "acceptResources": "a capability of the "
+                     "SDK (answers may hold resource references)",
+    "accepts_byte_string": "a capability of the SDK (binary values)", "accept_output_values": "a capability of the "
+                           "SDK (answers as output values)",
+    "supportsPartialValues": "a capability of the SDK (partially known outputs)", "supportsResultReporting": "a "
+                             "capability of the SDK (result reporting)",
+    "sourcePosition": "where the program declared it: shown in findings only", "stackTrace": "diagnostics only",
+    "parentStackTraceHandle": "diagnostics only", "snippetId": "diagnostics only (the CLI's source snippets)",
+    "hideDiffs": "what `pulumi preview` prints of a diff: nothing deployed changes",
+    "urn": "judged: outputs only for the stack or a registered component (a custom resource is refused, r19-4)",
+    "outputs": "judged: the stack's outputs (AGID-GEN-004 ...) and a component's own outputs",
 }
 # Fields the gate refuses when set, and why: what they make `pulumi up` run is no input any rule can judge
 REFUSED_FIELDS = {
@@ -294,6 +355,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
             property_dependencies={key: list(value.urns) for key, value in request.propertyDependencies.items()},
             import_id=request.importId or None if request.custom else None,
             ignore_changes=list(request.ignoreChanges),
+            adopted_aliases=self._foreign_aliases(request),
             # the engine's provider reference is "URN::ID"; the packs get the provider resource (its namespace,
             # upsertExistingObjects, ... decide what a Kubernetes object is) as `pulumi up` sends it
             provider=request.provider.rpartition("::")[0] or None if request.custom and request.provider else None,
@@ -322,6 +384,36 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
                 self.on_register(record)
         return urn, (resource_id, (inputs, state))
 
+    def _foreign_aliases(self, request) -> list[str]:
+        """The aliases of `request` that name a resource of another stack, project or type (or that the gate cannot
+        read): at `pulumi up` the engine treats the existing state they name as this resource's
+        (https://www.pulumi.com/docs/iac/concepts/options/aliases/). A rename or re-parent within the stack, same
+        type, keeps the stack's own resource and is not listed."""
+        foreign = []
+        urns = list(request.aliasURNs) + [alias.urn for alias in request.aliases if alias.WhichOneof("alias") == "urn"]
+        for urn in urns:
+            parts = urn.split("::", 3)
+            if len(parts) != 4 or not parts[0].startswith("urn:pulumi:") or parts[0][len("urn:pulumi:"):] != self.stack \
+                    or parts[1] != self.project or parts[2].rsplit("$", 1)[-1] != request.type:
+                foreign.append(urn[:300])
+        for alias in request.aliases:
+            if alias.WhichOneof("alias") != "spec":
+                continue
+            spec = alias.spec
+            parent = spec.parentUrn.split("::", 2) if spec.parentUrn else None  # "": the resource's own parent
+            # a type-only alias is what the SDK classes declare for their own renamed tokens (every azure-native
+            # class has several): not judged here (docs/preview.md); a type change with anything else is the program's
+            own_fields = spec.name or spec.stack or spec.project or spec.parentUrn
+            if (spec.stack and spec.stack != self.stack) or (spec.project and spec.project != self.project) \
+                    or (spec.type and spec.type != request.type and own_fields) \
+                    or (parent is not None and (len(parent) < 3 or parent[0] != f"urn:pulumi:{self.stack}"
+                                                or parent[1] != self.project)):
+                described = ", ".join(f"{key}={value!r}" for key, value in (
+                    ("name", spec.name), ("type", spec.type), ("stack", spec.stack), ("project", spec.project),
+                    ("parent", spec.parentUrn)) if value)
+                foreign.append(f"alias({described})"[:300])
+        return foreign
+
     def _defaults(self, request) -> dict[str, Any]:
         """The provider inputs the resource falls back on: its explicit provider's, else the stack config's."""
         with self._lock:
@@ -329,6 +421,9 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
                                      self.config)
 
     def RegisterResourceOutputs(self, request, context):  # noqa: N802
+        problems = unreviewed_fields(request)
+        if problems:
+            self._refuse(context, f"outputs of {request.urn!r} " + "; ".join(problems))
         with self._lock:
             if request.urn and request.urn == self.stack_urn:
                 # As `pulumi stack output --json` prints them: an output holding a secret is "[secret]".

@@ -60,6 +60,7 @@ class Resource:
     property_dependencies: dict[str, list[str]] | None = None  # input -> URNs its Outputs came from, sent to packs
     import_id: str | None = None  # the existing object `import_` adopts (AGID-GATE-003)
     ignore_changes: list[str] = field(default_factory=list)  # `ignore_changes`, sent to packs in the options
+    adopted_aliases: list[str] = field(default_factory=list)  # aliases onto another stack/project/type (GATE-003)
 
     @property
     def public_inputs(self) -> dict[str, Any]:
@@ -354,7 +355,8 @@ def _resource(record: Any) -> Resource:
                     source_line=record.source_line, shown_inputs=record.shown_inputs,
                     wire_inputs=record.wire_inputs, provider=getattr(record, "provider", None),
                     property_dependencies=getattr(record, "property_dependencies", None) or None,
-                    import_id=getattr(record, "import_id", None), ignore_changes=list(getattr(record, "ignore_changes", ())))
+                    import_id=getattr(record, "import_id", None), ignore_changes=list(getattr(record, "ignore_changes", ())),
+                    adopted_aliases=list(getattr(record, "adopted_aliases", ())))
 
 
 def _read_failure(file: Path, project: Project) -> ProgramError | ConfigError | None:

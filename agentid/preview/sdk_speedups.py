@@ -9,7 +9,8 @@ nothing for a verdict:
   Output at once (`collapse_alias_to_urn`). Aliases let `pulumi up` match a renamed
   resource to its old state; a preview judged offline has no state to match. A
   *stack transformation* (public API: `pulumi.runtime.register_stack_transformation`,
-  run before the aliases are read) drops them. The components keep declaring them.
+  run before the aliases are read) drops them: the SDK classes' own (type-only) aliases; any alias the program
+  writes (a URN, a name, a stack, a project, a parent) is sent and judged (AGID-GATE-003).
 * **The call stack at every registration.** `pulumi.runtime.resource._get_stack_trace`
   calls `traceback.extract_stack()`, which formats every frame and reads its source
   line, only for the engine to take the first frame as the resource's source
@@ -160,11 +161,22 @@ def _skip_alias_urns() -> str | None:
             or not hasattr(options_type(), "aliases"):
         return "this pulumi SDK has no register_stack_transformation / ResourceOptions.aliases"
 
+    alias_type = getattr(pulumi, "Alias", None)
+
+    def sdk_declared(alias: Any) -> bool:
+        # the SDK classes' own aliases name another type token of the same resource and nothing else; any other
+        # alias (a URN, a name, a stack, a project, a parent) is the program's and the gate judges it (GATE-003)
+        return alias_type is not None and isinstance(alias, alias_type) and isinstance(alias.type_, str) and all(
+            getattr(alias, key, None) is ... for key in ("name", "stack", "project", "parent"))  # ...: not given
+
     def without_aliases(args: Any) -> Any:
         if not args.opts.aliases:
             return None  # nothing to drop: the resource goes on untouched
+        kept = [alias for alias in args.opts.aliases if not sdk_declared(alias)]
+        if len(kept) == len(args.opts.aliases):
+            return None
         opts = args.opts._copy()
-        opts.aliases = None
+        opts.aliases = kept or None
         return result_type(props=args.props, opts=opts)
 
     register(without_aliases)

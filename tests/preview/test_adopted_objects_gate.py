@@ -58,3 +58,39 @@ def test_an_import_alone_blocks_until_waived_and_the_declared_policy_alone_passe
     # the look-alike: a new policy, created with the document the program declares
     code, violations, _ = preview(tmp_path / "new", PROGRAM.format(options=""))
     assert (code, mandatory(violations)) == (0, [])
+
+
+# --- aliases: the same adoption through ResourceOptions(aliases=...) (issue 11, red19 r19-10's class) ---
+
+@pytest.mark.parametrize(("alias", "named"), [
+    ('"urn:pulumi:prod::acme::aws:iam/policy:Policy::ops-admin"',
+     "'urn:pulumi:prod::acme::aws:iam/policy:Policy::ops-admin'"),  # another stack's policy, by URN
+    ('"urn:pulumi:dev::platform::aws:iam/policy:Policy::admin"',
+     "'urn:pulumi:dev::platform::aws:iam/policy:Policy::admin'"),  # another project's
+    ('"urn:pulumi:dev::acme::aws:iam/role:Role::deployer"',
+     "'urn:pulumi:dev::acme::aws:iam/role:Role::deployer'"),  # another type's state
+    ('pulumi.Alias(name="admin", stack="prod")', "\"alias(name='admin', stack='prod')\""),
+    ('pulumi.Alias(project="platform")', "\"alias(project='platform')\""),
+    ('pulumi.Alias(type_="aws:iam/role:Role", name="deployer")',
+     "\"alias(name='deployer', type='aws:iam/role:Role')\""),  # another type's resource, by spec
+    ('pulumi.Alias(parent="urn:pulumi:prod::acme::pulumi:pulumi:Stack::acme-prod", name="ops-admin")',
+     "\"alias(name='ops-admin', parent='urn:pulumi:prod::acme::pulumi:pulumi:Stack::acme-prod')\""),
+])
+def test_an_alias_onto_another_stack_project_or_type_adopts_its_state(tmp_path: Path, alias: str, named: str) -> None:
+    code, violations, _ = preview(tmp_path / "p", PROGRAM.format(options=f"aliases=[{alias}]"))
+    assert (code, mandatory(violations)) == (1, [("AGID-GATE-003", "ops-admin")])
+    [adopted] = [v for v in violations if v["policy"] == "AGID-GATE-003"]
+    assert adopted["message"] == (
+        f"[unparseable] aws:iam/policy:Policy 'ops-admin' takes over the state of {named} (aliases: another stack, "
+        "project or type): at `pulumi up` the engine treats that existing object as this resource; what it already "
+        "has is not what the rules judged"), adopted["message"]
+
+
+@pytest.mark.parametrize("alias", [
+    '"urn:pulumi:dev::acme::aws:iam/policy:Policy::old-ops"',  # a rename inside the stack, by URN
+    'pulumi.Alias(name="old-ops")',
+    'pulumi.Alias(name="old-ops", stack="dev", project="acme", type_="aws:iam/policy:Policy")',
+])
+def test_a_rename_inside_the_stack_keeps_its_own_object_and_passes(tmp_path: Path, alias: str) -> None:
+    code, violations, _ = preview(tmp_path / "p", PROGRAM.format(options=f"aliases=[{alias}]"))
+    assert (code, mandatory(violations)) == (0, [])

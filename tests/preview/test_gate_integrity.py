@@ -819,7 +819,10 @@ def test_request_fields_that_change_what_pulumi_up_runs_get_no_verdict(project: 
     assert run.code == 2 and message in run.stdout, run.stdout
 
 
-AWS_SDK = __import__("pulumi_aws._utilities", fromlist=["get_version"]).get_version()  # what the SDK sends by default
+# what pulumi_aws sends by default (its _utilities.get_version()), without importing it into the gate's process: a
+# program forked from it would find pulumi_aws already registered
+AWS_SDK = __import__("agentid.preview.sdk_versions", fromlist=["semver"]).semver(
+    __import__("importlib.metadata", fromlist=["version"]).version("pulumi_aws"))
 OLD_AWS = ("`pulumi up` would run the {asked} provider, whose defaults and semantics are not those the packs judge "
            "with; pin the pulumi_aws release you need in requirements instead of the option")
 
@@ -888,11 +891,18 @@ def test_a_request_field_the_gate_has_not_reviewed_fails_closed() -> None:
     the installed SDK's requests have is either reviewed or refused (so this SDK's programs are judged)."""
     from pulumi.runtime.proto import resource_pb2
 
-    from agentid.preview.monitor import REFUSED_FIELDS, REVIEWED_FIELDS, unreviewed_fields
+    from agentid.preview.monitor import FIELD_REASONS, REFUSED_FIELDS, REVIEWED_FIELDS, unreviewed_fields
 
+    assert set(REVIEWED_FIELDS) == {"RegisterResourceRequest", "ReadResourceRequest", "ResourceInvokeRequest",
+                                    "ResourceCallRequest", "RegisterResourceOutputsRequest"}
     for kind, reviewed in REVIEWED_FIELDS.items():
         fields = {f.name for f in getattr(resource_pb2, kind).DESCRIPTOR.fields}
         assert fields <= reviewed | set(REFUSED_FIELDS), (kind, sorted(fields - reviewed - set(REFUSED_FIELDS)))
+        # "reviewed" says why: what the gate does with the field, or why it cannot change what is deployed beyond
+        # what the packs judge (red19 r19-10: `version` was reviewed and read by nothing)
+        assert all(len(FIELD_REASONS.get(name, "")) > 10 for name in reviewed), (
+            kind, sorted(name for name in reviewed if len(FIELD_REASONS.get(name, "")) <= 10))
+        assert not reviewed & set(REFUSED_FIELDS), kind
     request = resource_pb2.RegisterResourceRequest(type="aws:s3/bucket:Bucket", name="b", snippetId="x")
     assert unreviewed_fields(request) == []
     request.envVarMappings["A"] = "AWS_ACCESS_KEY_ID"
