@@ -514,6 +514,10 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
                 if request.HasField("parameterization") else "plugin checksums"
             self._refuse(context, f"the program registers package {request.name}@{request.version} with {what}: "
                                   "`pulumi up` would run a provider the gate cannot judge")
+        # a packageRef to it makes `pulumi up` run that release: as a request's `version` (red19 r19-10)
+        other = sdk_versions.override(f"{request.name}:index", request.version, self.sdk_versions)
+        if other:
+            self._refuse(context, f"the program registers package {request.name}@{request.version}: it {other}")
         return resource_pb2.RegisterPackageResponse(ref=f"{request.name}@{request.version}")
 
     def SignalAndWaitForShutdown(self, request, context):  # noqa: N802

@@ -838,6 +838,9 @@ OLD_AWS = ("`pulumi up` would run the {asked} provider, whose defaults and seman
      "invoke aws:index/getCallerIdentity:getCallerIdentity", "5.0.0"),
     ('aws.s3.Bucket("pre", opts=pulumi.ResourceOptions(version=pulumi_aws_next))',
      "aws:s3/bucket:Bucket 'pre'", AWS_SDK + "-alpha.1"),
+    ('from pulumi.runtime.proto import resource_pb2 as _pb\nfrom pulumi.runtime.settings import get_monitor as _m\n'
+     '_m().RegisterPackage(_pb.RegisterPackageRequest(name="aws", version="5.0.0"))',
+     "the program registers package aws@5.0.0: it", "5.0.0"),
 ])
 def test_a_request_for_another_provider_release_gets_no_verdict(project: Path, snippet: str, what: str,
                                                                  asked: str) -> None:
@@ -854,6 +857,9 @@ def test_the_installed_release_asked_explicitly_is_judged(project: Path) -> None
     # the look-alike: the version every SDK request carries by default, written out, is the installed provider
     write_small(project, f'aws.s3.Bucket("pinned", opts=pulumi.ResourceOptions(version={AWS_SDK!r}))\n'
                          f'aws.get_caller_identity(opts=pulumi.InvokeOptions(version={AWS_SDK!r}))\n'
+                         'from pulumi.runtime.proto import resource_pb2 as _pb\n'
+                         'from pulumi.runtime.settings import get_monitor as _m\n'
+                         f'_m().RegisterPackage(_pb.RegisterPackageRequest(name="aws", version={AWS_SDK!r}))\n'
                          'aws.iam.AccessKey("leak", user="ci", opts=pulumi.ResourceOptions(version='
                          f'{AWS_SDK!r}))')
     run = run_cli(project, *GUARD)
