@@ -384,7 +384,11 @@ def forget_gate_modules(started_with: set[str], kept: set[str] | None = None) ->
     modules, _problem = host_modules()
     kept = KEPT_FOR_THE_PROGRAM if kept is None else kept
     keep = started_with | modules | {"__main__"}
-    forgotten = sorted(name for name in sys.modules if name not in keep and name.partition(".")[0] not in kept)
+    # The standard library stays: a fresh interpreter may import any of it on first use, and forgetting a submodule
+    # the gate had loaded (`collections.abc`) left code that reaches it as its package's attribute failing in a
+    # consumer's project (AttributeError: module 'collections' has no attribute 'abc'); it is no gate's tell
+    forgotten = sorted(name for name in sys.modules if name not in keep and name.partition(".")[0] not in kept
+                       and name.partition(".")[0] not in sys.stdlib_module_names)
     gone = set(forgotten)
     for name in forgotten:
         module = sys.modules.pop(name, None)

@@ -174,7 +174,9 @@ def candidates(resource: Resource) -> Iterator[tuple[str, str, Any]]:
         seen.add(path)
         yield path, key, value
     for path, key, value in sdk_secret_inputs.candidates(resource.type, resource.props):
-        if path not in seen:
+        # one finding a field: a typed reader's path, or one on its way (an `osProfile` that is not an object is the
+        # typed reader's "osProfile.adminPassword is not the input shape")
+        if not any(path == done or done.startswith(path + ".") or path.startswith(done + ".") for done in seen):
             yield path, key, SecretByType(Unreadable(value) if isinstance(value, sdk_secret_inputs.NotTheShape)
                                           else value)
 

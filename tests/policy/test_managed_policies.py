@@ -48,7 +48,7 @@ def test_non_aws_managed_values_have_no_document(value):
     ("PowerUserAccess", "admin", "every action except a short list (NotAction)"),
     ("IAMFullAccess", "escalation", "privilege escalation (AddUserToGroup, AttachGroupPolicy"),
     ("AWSLambda_FullAccess", "escalation", "PassRoleLambdaAddPermission"),
-    ("job-function/SystemAdministrator", "escalation", "LambdaUpdateFunctionCode"),
+    ("job-function/SystemAdministrator", "escalation", "CodeDeployCreateDeployment"),
 ])
 def test_escalating_managed_policies_are_flagged_by_their_document_wherever_attached(name, category, says):
     from agentid_policy_packs.rules.base import Violation

@@ -22,8 +22,10 @@ from .conftest import AGENT_GUARD, run_cli
 
 pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
 
+# Modules are compared outside the standard library: the fork keeps the stdlib modules the gate had loaded (forgetting
+# a submodule such as collections.abc broke code reaching it as an attribute), a remaining tell (docs/preview.md)
 PROBE = '''import sys
-FIRST = sorted(sys.modules)
+FIRST = sorted(m for m in sys.modules if m.partition(".")[0] not in sys.stdlib_module_names)
 import json, os, threading
 import pulumi
 from pulumi.runtime import settings
@@ -209,7 +211,8 @@ import pulumi, pulumi_aws as aws
 b = aws.s3.BucketV2("b")
 r = aws.iam.Role("r", assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
-pulumi.export("after", pulumi.Output.all(b.arn, r.arn).apply(lambda _: json.dumps(sorted(sys.modules))))
+pulumi.export("after", pulumi.Output.all(b.arn, r.arn).apply(lambda _: json.dumps(sorted(
+    m for m in sys.modules if m.partition(".")[0] not in sys.stdlib_module_names))))
 '''
 
 
