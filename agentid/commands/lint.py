@@ -18,6 +18,19 @@ from urllib.parse import unquote
 
 import typer
 
+from agentid.commands.own_options import (
+    OwnAccounts,
+    OwnGcpProjects,
+    OwnOrganizations,
+    OwnS3Buckets,
+    TrustedAzureDevOpsOrganizations,
+    TrustedGitLabGroups,
+    TrustedIssuers,
+    TrustedRepositoryOwners,
+    TrustedTerraformOrganizations,
+    trusted_tenants,
+)
+
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_INVALID = 0, 1, 2
 _SARIF_LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 
@@ -33,36 +46,15 @@ def lint(
         help="IAM policy or Azure role-definition JSON files (AWS CLI output included), or directories holding them.",
         metavar="FILE_OR_DIR...", show_default=False)],
     format: Annotated[LintFormat, typer.Option("--format", "-f", help="Output format.")] = LintFormat.text,
-    own_accounts: Annotated[list[str], typer.Option(
-        "--own-account", metavar="ID", help="An AWS account id of yours (repeatable): a grant sending data to a "
-        "resource in it is not foreign egress (ownAccountIds, AGID-AWS-052/072/073). Without one, a literal account "
-        "is \"cannot tell whether it is yours\": a finding.")] = [],  # noqa: B006
-    own_organizations: Annotated[list[str], typer.Option(
-        "--own-organization", metavar="O-ID", help="An AWS Organizations id of yours, o-... (repeatable): an "
-        "aws:ResourceOrgID pin naming it confines a grant (ownOrganizationIds).")] = [],  # noqa: B006
-    own_s3_buckets: Annotated[list[str], typer.Option(
-        "--own-s3-bucket", metavar="BUCKET", help="An S3 bucket of yours, by name (repeatable): a bucket ARN names no "
-        "account, so writing into a bucket counts as own only for a listed one (ownS3Buckets, AGID-AWS-073).")] = [],  # noqa: B006
-    trusted_repository_owners: Annotated[list[str], typer.Option(
-        "--trusted-repository-owner", metavar="OWNER", help="A GitHub organization or user (login, or numeric "
-        "repository_owner_id) of yours (repeatable): a trust policy pinning a subject of its repositories passes "
-        "(trustedRepositoryOwners, AGID-GEN-006). Without one, a pinned GitHub subject is \"cannot tell whether the "
-        "owner is yours\": a finding, as at the gate.")] = [],  # noqa: B006
-    trusted_gitlab_groups: Annotated[list[str], typer.Option(
-        "--trusted-gitlab-group", metavar="GROUP", help="A GitLab.com top-level group of yours "
-        "(trustedGitLabGroups, AGID-GEN-006); repeatable.")] = [],  # noqa: B006
-    trusted_terraform_organizations: Annotated[list[str], typer.Option(
-        "--trusted-terraform-organization", metavar="ORG", help="An HCP Terraform organization of yours "
-        "(trustedTerraformOrganizations, AGID-GEN-006); repeatable.")] = [],  # noqa: B006
-    trusted_azure_devops_organizations: Annotated[list[str], typer.Option(
-        "--trusted-azure-devops-organization", metavar="ORG", help="An Azure DevOps organization of yours "
-        "(trustedAzureDevOpsOrganizations, AGID-GEN-006); repeatable.")] = [],  # noqa: B006
-    trusted_issuers: Annotated[list[str], typer.Option(
-        "--trusted-issuer", metavar="URL", help="An OIDC issuer you run (an EKS cluster's, a self-managed one) that a "
-        "trust policy's oidc-provider/HOST may name (trustedIssuers, AGID-GEN-006/009/010); repeatable.")] = [],  # noqa: B006
-    own_gcp_projects: Annotated[list[str], typer.Option(
-        "--own-gcp-project", metavar="PROJECT", help="A Google Cloud project id or number of yours (repeatable): a "
-        "trusted GKE cluster issuer in it is own (ownGcpProjects, AGID-GEN-009).")] = [],  # noqa: B006
+    own_accounts: OwnAccounts = [],  # noqa: B006
+    own_organizations: OwnOrganizations = [],  # noqa: B006
+    own_s3_buckets: OwnS3Buckets = [],  # noqa: B006
+    trusted_repository_owners: TrustedRepositoryOwners = [],  # noqa: B006
+    trusted_gitlab_groups: TrustedGitLabGroups = [],  # noqa: B006
+    trusted_terraform_organizations: TrustedTerraformOrganizations = [],  # noqa: B006
+    trusted_azure_devops_organizations: TrustedAzureDevOpsOrganizations = [],  # noqa: B006
+    trusted_issuers: TrustedIssuers = [],  # noqa: B006
+    own_gcp_projects: OwnGcpProjects = [],  # noqa: B006
 ) -> None:
     """Judge IAM policies and Azure role definitions: broad grants, escalation, weak trust, unreadable documents.
 
@@ -78,9 +70,8 @@ def lint(
     from agentid_policy_packs.rules.files import AZURE_ROLE, NotADocument, documents_in, lint_document
 
     settings = _settings(own_accounts, own_organizations, own_s3_buckets) | _trust_settings(
-        {"trustedRepositoryOwners": trusted_repository_owners, "trustedGitLabGroups": trusted_gitlab_groups,
-         "trustedTerraformOrganizations": trusted_terraform_organizations,
-         "trustedAzureDevOpsOrganizations": trusted_azure_devops_organizations}, trusted_issuers, own_gcp_projects)
+        trusted_tenants(trusted_repository_owners, trusted_gitlab_groups, trusted_terraform_organizations,
+                        trusted_azure_devops_organizations), trusted_issuers, own_gcp_projects)
     results: list[dict] = []
     errors: list[dict] = []
     paths = expand(files, (".json",))

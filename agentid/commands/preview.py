@@ -8,6 +8,25 @@ from typing import Annotated
 
 import typer
 
+from agentid.commands.own_options import (
+    OwnAccounts,
+    OwnEmailDomains,
+    OwnGcpDomains,
+    OwnGcpProjects,
+    OwnHosts,
+    OwnOrganizations,
+    OwnS3Buckets,
+    OwnTenants,
+    OwnVpcEndpoints,
+    OwnVpcs,
+    TrustedAzureDevOpsOrganizations,
+    TrustedGitLabGroups,
+    TrustedIssuers,
+    TrustedRepositoryOwners,
+    TrustedTerraformOrganizations,
+    trusted_tenants,
+)
+
 
 def preview(
     stack: Annotated[str, typer.Option("--stack", "-s", metavar="NAME", help="Stack to preview (reads stacks/Pulumi.<stack>.yaml).")] = "dev",
@@ -36,66 +55,24 @@ def preview(
     stack_outputs: Annotated[list[str], typer.Option(
         "--stack-outputs", metavar="NAME=FILE", help="Answer StackReference NAME with a deployed stack's outputs "
         "(pulumi stack output --json --show-secrets) instead of previewing it; repeatable.")] = [],  # noqa: B006
-    own_accounts: Annotated[list[str], typer.Option(
-        "--own-account", metavar="ID", help="An AWS account id of the stack's own (repeatable): every rule that tells "
-        "own from foreign accounts (ownAccountIds) counts it as own. The gate's setting: the stack file cannot add "
-        "to it.")] = [],  # noqa: B006
-    own_organizations: Annotated[list[str], typer.Option(
-        "--own-organization", metavar="O-ID", help="An AWS Organizations id of yours, o-... (repeatable): an "
-        "aws:PrincipalOrgID / PrincipalOrgPaths / SourceOrgID pin or a Lambda permission's principalOrgId counts as "
-        "confining a grant only to a listed one (ownOrganizationIds, AGID-AWS-030/032/034). The gate's setting: the "
-        "stack file cannot add to it.")] = [],  # noqa: B006
-    own_vpcs: Annotated[list[str], typer.Option(
-        "--own-vpc", metavar="VPC-ID", help="A VPC id of yours, vpc-... (repeatable): an aws:SourceVpc pin counts "
-        "only for a listed one (ownVpcIds, AGID-AWS-030).")] = [],  # noqa: B006
-    own_vpc_endpoints: Annotated[list[str], typer.Option(
-        "--own-vpc-endpoint", metavar="VPCE-ID", help="A VPC endpoint id of yours, vpce-... (repeatable): an "
-        "aws:SourceVpce pin counts only for a listed one (ownVpcEndpointIds, AGID-AWS-030).")] = [],  # noqa: B006
-    own_s3_buckets: Annotated[list[str], typer.Option(
-        "--own-s3-bucket", metavar="BUCKET", help="An S3 bucket of yours outside the stack, by name (repeatable): a "
-        "bucket ARN names no account, so a policy writing into it (AGID-AWS-073) or an input delivering to it "
-        "(AGID-AWS-064) counts as own only for a bucket the stack creates or one listed here (ownS3Buckets). The "
-        "gate's setting: the stack file cannot add to it.")] = [],  # noqa: B006
-    own_gcp_domains: Annotated[list[str], typer.Option(
-        "--own-gcp-domain", metavar="DOMAIN", help="A Google Workspace / Cloud Identity domain of your organisation "
-        "(repeatable): its users and groups count as own (ownGcpDomains, AGID-GCP-021). The gate's setting: the "
-        "stack file cannot add to it.")] = [],  # noqa: B006
-    own_email_domains: Annotated[list[str], typer.Option(
-        "--own-email-domain", metavar="DOMAIN", help="A mail domain of your organisation (repeatable; a subdomain "
-        "counts too): an AWS Organizations member account the stack creates may have its root mailbox there "
-        "(ownEmailDomains, AGID-AWS-075). The gate's setting: the stack file cannot add to it.")] = [],  # noqa: B006
-    own_gcp_projects: Annotated[list[str], typer.Option(
-        "--own-gcp-project", metavar="PROJECT", help="A Google Cloud project id or number of your organisation "
-        "(repeatable): its service accounts and pools count as own (ownGcpProjects, AGID-GCP-021). The gate's "
-        "setting: the stack file cannot add to it.")] = [],  # noqa: B006
-    own_tenants: Annotated[list[str], typer.Option(
-        "--own-tenant", metavar="TENANT", help="An Entra tenant id of your organisation (repeatable): its principals "
-        "and issuers count as own, and a provider may sign in to it (ownTenantIds, AGID-GEN-003, AGID-AZ-045, "
-        "AGID-PRV-004). The gate's setting: the stack file's tenantId never makes a tenant own.")] = [],  # noqa: B006
-    own_hosts: Annotated[list[str], typer.Option(
-        "--own-host", metavar="HOST", help="A host name of your organisation's own HTTP endpoints (repeatable): a "
-        "Pub/Sub push subscription or Eventarc trigger sending to it counts as own (ownHosts, AGID-GCP-033). The "
-        "gate's setting: the stack file cannot add to it.")] = [],  # noqa: B006
+    own_accounts: OwnAccounts = [],  # noqa: B006
+    own_organizations: OwnOrganizations = [],  # noqa: B006
+    own_vpcs: OwnVpcs = [],  # noqa: B006
+    own_vpc_endpoints: OwnVpcEndpoints = [],  # noqa: B006
+    own_s3_buckets: OwnS3Buckets = [],  # noqa: B006
+    own_gcp_domains: OwnGcpDomains = [],  # noqa: B006
+    own_email_domains: OwnEmailDomains = [],  # noqa: B006
+    own_gcp_projects: OwnGcpProjects = [],  # noqa: B006
+    own_tenants: OwnTenants = [],  # noqa: B006
+    own_hosts: OwnHosts = [],  # noqa: B006
     require_sandbox: Annotated[bool, typer.Option(
         "--require-sandbox", help="Refuse to run the program outside the sandbox (no Linux user/network/pid/mount "
                                   "namespaces here): exit 2 instead of a warning. Set it in CI.")] = False,
-    trusted_issuers: Annotated[list[str], typer.Option(
-        "--trusted-issuer", metavar="URL", help="An OIDC issuer you run (a SPIRE OIDC discovery provider, a "
-        "self-managed cluster) that federated credentials and WIF providers may trust (AGID-GEN-003); repeatable. "
-        "The gate's setting: the judged stack cannot add one.")] = [],  # noqa: B006
-    trusted_repository_owners: Annotated[list[str], typer.Option(
-        "--trusted-repository-owner", metavar="OWNER", help="A GitHub organization or user (login, or numeric "
-        "repository_owner_id) whose repositories' Actions tokens roles and federated credentials may trust "
-        "(trustedRepositoryOwners, AGID-GEN-006); repeatable. The gate's setting: the stack file cannot add one.")] = [],  # noqa: B006
-    trusted_gitlab_groups: Annotated[list[str], typer.Option(
-        "--trusted-gitlab-group", metavar="GROUP", help="A GitLab.com top-level group of yours "
-        "(trustedGitLabGroups, AGID-GEN-006); repeatable.")] = [],  # noqa: B006
-    trusted_terraform_organizations: Annotated[list[str], typer.Option(
-        "--trusted-terraform-organization", metavar="ORG", help="An HCP Terraform organization of yours "
-        "(trustedTerraformOrganizations, AGID-GEN-006); repeatable.")] = [],  # noqa: B006
-    trusted_azure_devops_organizations: Annotated[list[str], typer.Option(
-        "--trusted-azure-devops-organization", metavar="ORG", help="An Azure DevOps organization of yours "
-        "(trustedAzureDevOpsOrganizations, AGID-GEN-006); repeatable.")] = [],  # noqa: B006
+    trusted_issuers: TrustedIssuers = [],  # noqa: B006
+    trusted_repository_owners: TrustedRepositoryOwners = [],  # noqa: B006
+    trusted_gitlab_groups: TrustedGitLabGroups = [],  # noqa: B006
+    trusted_terraform_organizations: TrustedTerraformOrganizations = [],  # noqa: B006
+    trusted_azure_devops_organizations: TrustedAzureDevOpsOrganizations = [],  # noqa: B006
 ) -> None:
     """Check the whole stack offline, as a pull-request gate.
 
@@ -123,10 +100,9 @@ def preview(
                                           "ownEmailDomains": own_email_domains},
                              own_gcp_domains=own_gcp_domains, own_gcp_projects=own_gcp_projects, own_hosts=own_hosts,
                              own_tenants=own_tenants,
-                             trusted_tenants={"trustedRepositoryOwners": trusted_repository_owners,
-                                              "trustedGitLabGroups": trusted_gitlab_groups,
-                                              "trustedTerraformOrganizations": trusted_terraform_organizations,
-                                              "trustedAzureDevOpsOrganizations": trusted_azure_devops_organizations})
+                             trusted_tenants=trusted_tenants(trusted_repository_owners, trusted_gitlab_groups,
+                                                             trusted_terraform_organizations,
+                                                             trusted_azure_devops_organizations))
     progress = progress_for(sys.stderr)
     try:
         result = run_preview(request, progress)

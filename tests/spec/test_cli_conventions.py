@@ -71,3 +71,19 @@ def test_validate_expands_directories_and_skips_pulumi_files(tmp_path):
     empty.mkdir()
     run = agentid("validate", str(empty))
     assert run.returncode == 2 and run.stderr == f"{empty}: no agent file (*.yaml, *.yml, *.json) under this directory\n"
+
+
+def test_lint_and_preview_share_their_own_and_trusted_options():
+    """`agentid lint` takes the gate's own-*/trusted-* settings under the same flags as `agentid preview`
+    (agentid/commands/own_options.py): each flag it has, preview has too, with the same metavar, help and default."""
+    commands = cli.command().commands
+    options = {name: {p.opts[0]: p for p in commands[name].params if p.opts[0].startswith(("--own-", "--trusted-"))}
+               for name in ("lint", "preview")}
+    assert sorted(options["lint"]) == ["--own-account", "--own-gcp-project", "--own-organization", "--own-s3-bucket",
+                                       "--trusted-azure-devops-organization", "--trusted-gitlab-group",
+                                       "--trusted-issuer", "--trusted-repository-owner",
+                                       "--trusted-terraform-organization"]
+    for flag, lint_option in options["lint"].items():
+        gate_option = options["preview"][flag]
+        assert (lint_option.metavar, lint_option.help, lint_option.multiple, lint_option.default) == (
+            gate_option.metavar, gate_option.help, gate_option.multiple, gate_option.default), flag
