@@ -118,12 +118,24 @@ def what_it_does(token: str) -> str | None:
     fields = _sdk()["invokes"].get(token) or _sdk()["invokes"].get(_base(token))
     if fields:
         return f"returns secret material ({', '.join(fields[:4])}) with the deployer's credentials"
-    if package not in _sdk()["packages"] and package != "pulumi":
+    if _underived(package):
         # Vault, 1Password, GitHub...: no derivation says what it returns, and it runs with the deployer's
         # credentials: fail closed
         return (f"cannot be checked: the gate did not derive the secret results of the package {package!r}'s SDK "
                 "(agentid/preview/sdk_secrets.py), and it runs with the deployer's credentials")
     return None
+
+
+def _underived(package: str) -> bool:
+    """Whether the gate derived no secret outputs from `package`'s SDK (sdk_secrets.yaml `packages`)."""
+    return package not in _sdk()["packages"] and package != "pulumi"
+
+
+def _violation(message: str, urn: str) -> Violation:
+    """One AGID-GATE-001 finding (category escalation) on `urn`."""
+    return Violation(pack=PACK_NAME, policy=POLICY.name, description=POLICY.description,
+                     message=f"[escalation] {message}", enforcement_level="mandatory", severity=POLICY.severity,
+                     urn=urn, remediation=POLICY.remediation, url=POLICY.url)
 
 
 def findings(invokes: Sequence[str], stack_urn: str, version: str,
@@ -134,35 +146,27 @@ def findings(invokes: Sequence[str], stack_urn: str, version: str,
     for type_token, name, urn in sorted(set(reads), key=lambda read: read[2]):
         fields = secret_fields_of_read(type_token)
         package = type_token.split(":", 1)[0]
-        if not fields and package not in _sdk()["packages"] and package != "pulumi":
-            # a package whose SDK the gate did not derive (Vault, 1Password, GitHub, random...): fail closed
-            violations.append(Violation(
-                pack=PACK_NAME, policy=POLICY.name, description=POLICY.description,
-                message=f"[escalation] cannot check: the program reads the existing {type_token} {name!r} "
-                        f"(Resource.get) of the package {package!r}, whose SDK the gate did not derive secret "
-                        "outputs from (agentid/preview/sdk_secrets.py); the read runs with the deployer's "
-                        "credentials at every preview and update",
-                enforcement_level="mandatory", severity=POLICY.severity, urn=urn,
-                remediation=POLICY.remediation, url=POLICY.url))
         if fields:
-            violations.append(Violation(
-                pack=PACK_NAME, policy=POLICY.name, description=POLICY.description,
-                message=f"[escalation] the program reads the existing {type_token} {name!r} (Resource.get), whose "
-                        f"state holds secret material ({', '.join(fields)}), with the deployer's credentials at "
-                        "every preview and update; the gate cannot see where the value goes (a resource's input, a "
-                        "stack output, the preview's log)",
-                enforcement_level="mandatory", severity=POLICY.severity, urn=urn,
-                remediation=POLICY.remediation, url=POLICY.url))
+            message = (f"the program reads the existing {type_token} {name!r} (Resource.get), whose state holds "
+                       f"secret material ({', '.join(fields)}), with the deployer's credentials at every preview and "
+                       "update; the gate cannot see where the value goes (a resource's input, a stack output, the "
+                       "preview's log)")
+        elif _underived(package):
+            # a package whose SDK the gate did not derive (Vault, 1Password, GitHub, random...): fail closed
+            message = (f"cannot check: the program reads the existing {type_token} {name!r} (Resource.get) of the "
+                       f"package {package!r}, whose SDK the gate did not derive secret outputs from "
+                       "(agentid/preview/sdk_secrets.py); the read runs with the deployer's credentials at every "
+                       "preview and update")
+        else:
+            continue
+        violations.append(_violation(message, urn))
     for token, count in sorted(Counter(invokes).items()):
         does = what_it_does(token)
         if does:
             times = f" ({count} calls)" if count > 1 else ""
-            violations.append(Violation(
-                pack=PACK_NAME, policy=POLICY.name, description=POLICY.description,
-                message=f"[escalation] the program invokes {token}{times}, which {does}; the gate cannot see where "
-                        "the result goes (a resource's input, a stack output): no rule can judge it",
-                enforcement_level="mandatory", severity=POLICY.severity, urn=stack_urn,
-                remediation=POLICY.remediation, url=POLICY.url))
+            violations.append(_violation(
+                f"the program invokes {token}{times}, which {does}; the gate cannot see where the result goes (a "
+                "resource's input, a stack output): no rule can judge it", stack_urn))
     if not violations:
         return None
     return PackRun(name=PACK_NAME, version=version, directory="", policies=(POLICY,), config={},
