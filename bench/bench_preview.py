@@ -253,12 +253,17 @@ KIT_PACKAGES = ("agentid", "components", "policy_packs")  # the folders the kit 
 
 
 def compile_kit() -> None:
-    """The kit's bytecode in __pycache__, as `pip install` of its wheel writes it (compileall: only stale files)."""
+    """The kit's bytecode in __pycache__, as `pip install` of its wheel writes it (compileall: only stale files),
+    and its YAML tables' parsed values beside it (`data_yaml.compile_data`), as the first run of an installed kit
+    writes them."""
     import compileall
+
+    from agentid_components import data_yaml
 
     for folder in KIT_PACKAGES:
         if not compileall.compile_dir(REPO / folder, quiet=1):
             raise SystemExit(f"bench: {folder} does not compile")
+        data_yaml.compile_data(REPO / folder)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ escalation_methods.yaml, then attached AdministratorAccess and granted PassRole 
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from agentid.preview import sandbox
+from agentid_components import data_yaml
 
 from .conftest import REPO, copy_project
 
@@ -38,7 +40,18 @@ snapshot = pack_data / "data" / "aws_managed_policies.json.gz"
 with gzip.open(snapshot, "rt") as handle:
     text = handle.read()
 try:  # in the gate's sandbox the file system is read-only: the attack fails there before it starts
-    (pack_data / "escalation_methods.yaml").write_text("[]\\n")
+    methods = pack_data / "escalation_methods.yaml"
+    if ATTACK == "cache":  # the file as it is, but its parsed values kept in __pycache__ forged (data_yaml.load)
+        import hashlib
+        import marshal
+
+        from agentid_components import data_yaml
+
+        data_yaml.cache_path(methods).parent.mkdir(exist_ok=True)
+        data_yaml.cache_path(methods).write_bytes(
+            data_yaml._HEADER + hashlib.sha256(methods.read_bytes()).digest() + marshal.dumps([]))
+    else:
+        methods.write_text("[]\\n")
     with gzip.open(snapshot, "wt") as handle:
         handle.write(text.replace('"Action": "*"', '"Action": "s3:GetObject"').replace('"Action":"*"', '"Action":"s3:GetObject"'))
 except OSError:
@@ -53,18 +66,25 @@ aws.iam.RolePolicy("worker-launch", role=role.name, policy=json.dumps({"Version"
 '''
 
 
+@pytest.mark.parametrize("attack", ["file", "cache"])
 @pytest.mark.parametrize("mode", ["sandbox", "off"])
-def test_a_program_that_rewrites_the_packs_data_is_judged_with_the_data_as_it_was(tmp_path: Path, mode: str) -> None:
+def test_a_program_that_rewrites_the_packs_data_is_judged_with_the_data_as_it_was(tmp_path: Path, mode: str,
+                                                                                 attack: str) -> None:
     if mode == "sandbox" and sandbox.probe() is not None:
         pytest.skip(f"no sandbox on this machine: {sandbox.probe()}")
     project = copy_project(tmp_path)
     for folder in ("policy_packs", "components"):  # the program may only ever write to this copy (first on PYTHONPATH)
         shutil.copytree(REPO / folder, project / f"agentid_{folder}", ignore=shutil.ignore_patterns("__pycache__"))
-    (project / "stacks" / "__main__.py").write_text(textwrap.dedent(PROGRAM))
+    (project / "stacks" / "__main__.py").write_text(f"ATTACK = {attack!r}\n" + textwrap.dedent(PROGRAM))
     env = {**os.environ, "PYTHONPATH": str(project), sandbox.SANDBOX_ENV: mode}
     completed = subprocess.run([sys.executable, "-m", "agentid.cli", "preview", "--stack", "dev"], cwd=project,
                                env=env, capture_output=True, text=True, timeout=180)
-    written = (project / "agentid_policy_packs" / "analysis" / "escalation_methods.yaml").read_text() == "[]\n"
+    methods = project / "agentid_policy_packs" / "analysis" / "escalation_methods.yaml"
+    if attack == "cache":
+        cache = data_yaml.cache_path(methods)
+        written = cache.is_file() and cache.read_bytes().endswith(marshal.dumps([]))
+    else:
+        written = methods.read_text() == "[]\n"
     assert written == (mode == "off")  # unsandboxed it did write: the pack had loaded its data before
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert "MANDATORY critical  AGID-AWS-013  worker-admin" in completed.stdout
