@@ -179,11 +179,15 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
         if on_resource is not None:
             on_resource(_resource(record))
 
+    installed = sdk_versions.installed(python)
     monitor = GateMonitor(project.name, stack, on_register=registered if on_resource else None,
                           stack_references=stack_references, forward_wire=not sdk_speedups.plain_sdk_requested(),
                           root=str(project.root), config=config, autoname_key=autoname_key,
                           # the SDK releases the program imports: a request asking for another is refused
-                          sdk_versions=sdk_versions.installed(python))
+                          sdk_versions=installed)
+    # the checkout and the home writable as on a deploy runner, into a throwaway layer; the home with the Pulumi CLI's
+    # plugin folders for the installed SDKs (red19 r19-6: a read-only cwd or no ~/.pulumi told the gate apart)
+    shown = sandbox.writable(project.root, installed) if isolation.sandboxed else sandbox.Writable()
     with tempfile.TemporaryDirectory(prefix="pulumi-", dir=_short_temp_dir()) as private:
         run_dir = Path(private, "run")  # the program's only writable directory in the sandbox
         run_dir.mkdir()
@@ -198,7 +202,8 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
                 hand_over_spec(validated_spec, run_dir)
             # as pulumi-language-python starts it (main.go: `python EXEC ARGS`, no `-u`): the program sees that command
             argv = [python, str(exec_script), *_language_host_args(project, stack, server.address, dry_run)]
-            command = (sandbox.command(argv, run_dir.resolve(), _program_needs(project, argv[0])) if isolation.sandboxed
+            command = (sandbox.command(argv, run_dir.resolve(), _program_needs(project, argv[0]), shown)
+                       if isolation.sandboxed
                        else sandbox.unsandboxed(argv))
             env = _program_env(project, config, python if python == project_python else None, secret_keys)
             if seed is not None:  # str/bytes hash alike in every run of this gate: sets iterate in one order
@@ -214,7 +219,7 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
                 if forked:
                     process = prepared.launch(argv=argv, env=env, cwd=str(project.main_dir),
                                               view=sandbox.view_command(run_dir.resolve(),
-                                                                        _program_needs(project, argv[0])),
+                                                                        _program_needs(project, argv[0]), shown),
                                               stdout=stdout.name, stderr=stderr.name,
                                               file_limit=sandbox.MAX_FILE_BYTES // 512 * 512)
                 else:

@@ -18,7 +18,13 @@ acts once the program "ended". The sandbox closes each, with the kernel's own me
 * **pid namespace**: the program sees only its own processes (it cannot signal or find the gate
   or the packs), and when the namespace's init exits (right after the program) the kernel kills
   every process left in it: nothing outlives the run;
-* `ulimit -f`: no file it writes (its tmpfs, its stdout) grows past `MAX_FILE_BYTES`.
+* `ulimit -f`: no file it writes (its tmpfs, its stdout) grows past `MAX_FILE_BYTES`;
+* **writable as at `pulumi up`** (red19 r19-6, cloaking): the directories a deploy runner gives the program to write
+  (the project's checkout, its home), when the caller can write them, are shown writable through an overlay whose
+  upper layer is a throwaway tmpfs of `TMPFS_SIZE` detached from every path (the writes reach neither the real
+  checkout nor anything the gate reads, and vanish with the run); the home, when it has no `.pulumi`, shows the
+  Pulumi CLI's (`.pulumi/plugins/resource-PKG-vX.Y.Z` for each installed provider SDK) in that layer. Where the
+  kernel refuses an overlay the directory stays read-only (a tell, never a failure).
 
 It needs util-linux `unshare` and unprivileged user namespaces (most Linux CI runners, GitHub's
 ubuntu images included). Where they are missing, `probe()` says why; the gate then runs the
@@ -32,6 +38,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -88,8 +95,84 @@ def probe() -> str | None:
     return None
 
 
-def command(argv: list[str], run_dir: Path, needs: list[Path]) -> list[str]:
-    """`argv` wrapped so that it runs in the sandbox, with `run_dir` its only writable directory but its tmpfs.
+@dataclass(frozen=True)
+class Writable:
+    """What the program may write as at `pulumi up`, each write landing in a throwaway layer (red19 r19-6).
+
+    `dirs`: directories shown writable through an overlay (none nested in another); `home`: the one of them that is
+    the home, where a Pulumi CLI home (`.pulumi/plugins/...`) is shown when the real one has none; `plugins`: the
+    plugin folder names shown there (`resource-aws-v7.51.0`)."""
+
+    dirs: tuple[str, ...] = ()
+    home: str = ""
+    plugins: tuple[str, ...] = ()
+
+
+_PLAIN_PATH = re.compile(r"/[^\s,:\\\x00-\x1f]*")  # an overlay's mount options cannot carry , : \\ or blanks
+_PLUGIN_NAME = re.compile(r"resource-[a-z0-9][a-z0-9_.-]*-v[0-9][0-9A-Za-z.+-]*")
+# Folders never shown writable, whatever the caller may write: the root and the system trees themselves (a project
+# inside one, e.g. /var/lib/jenkins/workspace, is a checkout like any other)
+_NEVER_WRITABLE = ("/", "/tmp", "/proc", "/sys", "/dev", "/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/boot",
+                   "/var", "/opt", "/run", "/srv", "/mnt", "/snap")
+
+
+def writable(project_root: Path, providers: dict[str, str] | None = None, home: str | None = None) -> Writable:
+    """The directories a deploy runner lets the program write that the sandbox would show read-only: the project's
+    checkout (the top of the git work tree holding `project_root`, else `project_root`) and the home (`home`,
+    default $HOME), each only when this user owns it and can write it, none that is a system tree or an ancestor of
+    /tmp, and none with a mount point below it (an overlay would hide that mount). `providers`: Pulumi package ->
+    the installed SDK's semver (`sdk_versions.installed`), shown as the CLI's plugin folders in the home."""
+    home = os.environ.get("HOME", "") if home is None else home
+    candidates = [_checkout(project_root.resolve())]
+    if home and os.path.isabs(home):
+        candidates.append(Path(home).resolve())
+    mounts = _mount_points()
+    chosen: list[Path] = []
+    for path in candidates:
+        text = str(path)
+        if (text in _NEVER_WRITABLE or Path("/tmp").is_relative_to(path) or not _PLAIN_PATH.fullmatch(text)
+                or any(m != path and m.is_relative_to(path) for m in mounts)):
+            continue
+        try:
+            if path.stat().st_uid != os.getuid() or not os.access(path, os.W_OK):
+                continue
+        except OSError:
+            continue
+        chosen.append(path)
+    kept = [p for p in chosen if not any(o != p and p.is_relative_to(o) for o in chosen)]
+    dirs = tuple(dict.fromkeys(str(p) for p in kept))
+    shown_home = str(Path(home).resolve()) if home and str(Path(home).resolve()) in dirs else ""
+    plugins = tuple(sorted(name for name in (f"resource-{package}-v{version}"
+                                             for package, version in (providers or {}).items())
+                           if _PLUGIN_NAME.fullmatch(name)))
+    return Writable(dirs, shown_home, plugins if shown_home else ())
+
+
+def _checkout(root: Path) -> Path:
+    """The top of the git work tree holding `root` (where `.git` is, a folder or a worktree's file), else `root`."""
+    for folder in (root, *root.parents):
+        if (folder / ".git").exists():
+            return folder
+    return root
+
+
+def _mount_points() -> list[Path]:
+    """This process's mount points (/proc/self/mounts, octal escapes undone)."""
+    try:
+        lines = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return []
+    points = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) > 1:
+            points.append(Path(re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[1])))
+    return points
+
+
+def command(argv: list[str], run_dir: Path, needs: list[Path], shown: Writable = Writable()) -> list[str]:
+    """`argv` wrapped so that it runs in the sandbox, with `run_dir` its only writable directory but its tmpfs and the
+    throwaway overlays on `shown.dirs` (`writable`).
 
     The program's /tmp is a fresh tmpfs; of the real /tmp it sees (read-only) only the entries that hold
     one of `needs` (its project, its interpreter, its import path, when they live under /tmp).
@@ -99,14 +182,15 @@ def command(argv: list[str], run_dir: Path, needs: list[Path]) -> list[str]:
                    if path.resolve().is_relative_to("/tmp") and path.resolve() != Path("/tmp")}
                   - {run_dir.resolve().relative_to("/tmp").parts[0] if run_dir.resolve().is_relative_to("/tmp") else ""})
     return [*_outer_unshare(unshare), "sh", "-c", _SETUP, "sh", str(run_dir), str(MAX_FILE_BYTES // 512),
-            TMPFS_SIZE, str(os.getuid()), str(os.getgid()), unshare, str(len(kept)), *kept, *argv]
+            TMPFS_SIZE, str(os.getuid()), str(os.getgid()), unshare, str(len(kept)), *kept,
+            shown.home, " ".join(shown.plugins), str(len(shown.dirs)), *shown.dirs, *argv]
 
 
-def view_command(run_dir: Path, needs: list[Path]) -> list[str]:
+def view_command(run_dir: Path, needs: list[Path], shown: Writable = Writable()) -> list[str]:
     """The `sh` that builds the program's view (everything `command` does in the namespaces but `ulimit -f` and the
     program's own user and mount namespaces), run by the namespaces' init of a program forked from the gate
     (`program_fork`): exits 0 when the view is built, SETUP_FAILED when not."""
-    full = command(["true"], run_dir, needs)
+    full = command(["true"], run_dir, needs, shown)
     setup = full.index(_SETUP)
     return ["sh", "-c", _SETUP_VIEW, *full[setup + 1:-1]]
 
@@ -132,8 +216,9 @@ def _inner_unshare(unshare: str, uid: str = "0", gid: str = "0") -> str:
 
 # The namespace's init (PID 1). $1 run dir, $2 file-size limit in 512-byte blocks, $3 tmpfs size,
 # $4/$5 the caller's uid/gid, $6 unshare, $7 a count N, then N names in /tmp the program needs (its project,
-# its Python), then the program's argv. It stays the program's parent and exits with its status; its exit
-# makes the kernel kill everything still in the pid namespace.
+# its Python), the home shown writable or "", the plugin folder names (one word, blank-separated), a count M and M
+# directories shown writable (`Writable`), then the program's argv. It stays the program's parent and exits with its
+# status; its exit makes the kernel kill everything still in the pid namespace.
 _SETUP = r"""
 set -f
 fail() { echo "sandbox: $*" >&2; exit 121; }
@@ -154,6 +239,31 @@ while [ "$count" -gt 0 ]; do
     || fail "cannot show /tmp/$name"
 done
 umount -l /dev/shm/.tmp && rmdir /dev/shm/.tmp || fail "cannot drop the old /tmp"
+# Writable as at `pulumi up` (red19 r19-6): each of N directories an overlay whose upper layer is a tmpfs detached
+# from every path once mounted (the program's writes land there, bounded, and vanish); then the home, and the plugin
+# folder names of a Pulumi CLI home shown there when the real home has no .pulumi. An overlay the kernel refuses
+# leaves the directory read-only.
+home=$1 plugins=$2 count=$3
+shift 3
+shown=""
+while [ "$count" -gt 0 ]; do
+  dir=$1; shift; count=$((count - 1))
+  scratch=/dev/shm/.w$count
+  mkdir "$scratch" && mount -t tmpfs -o "size=$size,mode=0755,nosuid,nodev" tmpfs "$scratch" \
+    && mkdir "$scratch/u" "$scratch/w" && chmod --reference="$dir" "$scratch/u" || fail "cannot prepare $dir"
+  shown="$shown $dir"
+  if [ "$dir" = "$home" ] && [ ! -e "$dir/.pulumi" ] && [ ! -L "$dir/.pulumi" ]; then
+    mkdir -p "$scratch/u/.pulumi/plugins" || fail "cannot show $dir/.pulumi"
+    for plugin in $plugins; do
+      mkdir "$scratch/u/.pulumi/plugins/$plugin" && : > "$scratch/u/.pulumi/plugins/$plugin.lock" \
+        && : > "$scratch/u/.pulumi/plugins/$plugin/pulumi-${plugin%-v*}" \
+        && chmod 755 "$scratch/u/.pulumi/plugins/$plugin/pulumi-${plugin%-v*}" || fail "cannot show $plugin"
+    done
+  fi
+  mount -t overlay overlay -o "lowerdir=$dir,upperdir=$scratch/u,workdir=$scratch/w,userxattr" "$dir" 2>/dev/null \
+    || shown="${shown% $dir}"
+  umount -l "$scratch" && rmdir "$scratch" || fail "cannot detach the layer of $dir"
+done
 mkdir -p "$run" 2>/dev/null
 mount --no-canonicalize --bind /proc/self/fd/3 "$run" && mount -o remount,rw,bind "$run" \
   || fail "cannot mount the run directory"
@@ -162,6 +272,7 @@ exec 3<&-
 awk '{ top[$2] = $4 } END { for (p in top) print p, top[p] }' /proc/self/mounts > /tmp/.mounts
 while read -r point options; do
   case "$point" in /proc|/proc/*|/tmp|/dev/shm|"$run") continue ;; esac
+  case " $shown " in *" $point "*) continue ;; esac
   case "$options" in ro|ro,*) ;; *) fail "$point is still writable" ;; esac
 done < /tmp/.mounts
 rm -f /tmp/.mounts

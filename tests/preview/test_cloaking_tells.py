@@ -241,3 +241,77 @@ def test_the_mock_providers_hmac_is_rfc_2104s():
     for size in (0, 1, 32, 64, 65, 200):
         key, message = bytes(range(size)), bytes(reversed(range(256)))[: size * 3 % 256]
         assert _hmac_sha256(key, message) == hmac.new(key, message, hashlib.sha256).digest()
+
+
+# red19 r19-6: the tells of the sandbox's side effects a deploy runner does not have. At `pulumi up` the checkout and
+# the home are writable and the CLI's home holds its provider plugins; the gate shows the same through a throwaway
+# layer (sandbox.writable), so a program that grants `*` only on a runner-like machine is judged on that grant.
+RUNNER_TELLS = '''import glob, os, tempfile
+import pulumi, pulumi_aws as aws
+
+
+def writes(folder):
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def writes_file(path):
+    try:
+        with open(path, "w") as handle:
+            handle.write("x")
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+
+
+tells = {
+    "cwd": os.access(".", os.W_OK) and os.access(os.getcwd(), os.W_OK | os.X_OK),
+    "cwd-write": writes("."),
+    "cwd-statvfs": not os.statvfs(".").f_flag & os.ST_RDONLY,
+    "home": os.access(os.path.expanduser("~"), os.W_OK) and writes_file(os.path.expanduser("~/.probe")),
+    "pulumi-home": os.path.isdir(os.path.expanduser("~/.pulumi")),
+    "plugins": bool(glob.glob(os.path.expanduser("~/.pulumi/plugins/resource-aws-v*/pulumi-resource-aws"))),
+}
+pulumi.export("tells", tells)
+RUNNER = all(tells.values()) if os.environ.get("TELLS_EXPECT_PULUMI_HOME") else all(
+    v for k, v in tells.items() if k in ("cwd", "cwd-write", "cwd-statvfs", "home"))
+aws.iam.Policy("p", policy=pulumi.Output.from_input("*" if RUNNER else "s3:GetObject").apply(
+    lambda action: __import__("json").dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": action, "Resource": "*"}]})))
+'''
+
+
+@pytest.mark.parametrize("fork", ["1", "0"])
+def test_a_grant_hidden_behind_a_read_only_checkout_or_a_missing_cli_home_is_judged(tmp_path, fork, monkeypatch):
+    if sandbox.probe() is not None:
+        pytest.skip(f"no sandbox on this machine: {sandbox.probe()}")
+    monkeypatch.setenv(program_fork.FORK_ENV, fork)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("TELLS_EXPECT_PULUMI_HOME", "1")
+    project = tmp_path / "project"
+    project.mkdir()
+    run = run_cli(_project(project, RUNNER_TELLS), "--stack", "dev", "--policy-pack", str(AGENT_GUARD),
+                  "--json", "out.json")
+    document = run.json("out.json")
+    assert document["outputs"]["tells"] == {"cwd": True, "cwd-write": True, "cwd-statvfs": True, "home": True,
+                                            "pulumi-home": True, "plugins": True}, run.stdout
+    assert ("AGID-AWS-010", "p", "mandatory") in {(v["policy"], v["resourceName"], v["enforcementLevel"])
+                                                  for v in document["violations"]}, run.stdout
+    assert run.code == 1, run.stdout
+    assert sorted(os.listdir(home)) == [] and sorted(os.listdir(project)) == sorted(
+        ["Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py", "out.json"])  # the program's writes stayed in its layer
+
+
+def test_the_look_alike_on_a_writable_checkout_under_pulumis_host_takes_the_same_branch(tmp_path):
+    """The control: under Pulumi's own exec script (no sandbox) the checkout and home read writable too; this machine
+    has no Pulumi CLI home, so the plugin tells are not compared here (the gate's view is asserted above)."""
+    outputs = real_language_host.run(_project(tmp_path, RUNNER_TELLS), {"aws:region": "eu-west-1"})
+    tells = outputs["tells"] if isinstance(outputs["tells"], dict) else json.loads(outputs["tells"])
+    assert {k: tells[k] for k in ("cwd", "cwd-write", "cwd-statvfs", "home")} == {
+        "cwd": True, "cwd-write": True, "cwd-statvfs": True, "home": True}

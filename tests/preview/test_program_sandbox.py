@@ -28,6 +28,7 @@ import pytest
 
 from agentid.preview import sandbox
 
+from .conftest import REPO as REPO_ROOT
 from .conftest import TRIVIAL_PACK, copy_project
 from .test_preview_cli import mandatory_config
 
@@ -271,10 +272,16 @@ def test_without_namespaces_the_gate_warns_and_require_sandbox_refuses(tmp_path:
     assert "trivial-name" not in refused.stdout  # nothing ran
 
 
-def test_the_sandboxed_program_sees_a_read_only_world_but_its_tmp(tmp_path: Path) -> None:
+def test_the_sandboxed_program_sees_a_read_only_world_but_its_tmp_checkout_and_home(tmp_path: Path) -> None:
+    """Read-only but where a deploy runner lets the program write (red19 r19-6: a read-only cwd told the gate apart):
+    its /tmp, and its checkout and home through a throwaway layer that never reaches the real ones."""
     if sandbox.probe() is not None:
         pytest.skip(f"no sandbox on this machine: {sandbox.probe()}")
-    project = copy_project(tmp_path)
+    (tmp_path / "checkout").mkdir()
+    project = copy_project(tmp_path / "checkout")
+    (project / ".git").mkdir()  # the checkout's top: writable as a CI checkout is, above the project's main folder
+    home = tmp_path / "home"
+    home.mkdir()
     write(project, '''
         import os, pathlib, subprocess
         import pulumi, pulumi_aws as aws
@@ -286,21 +293,69 @@ def test_the_sandboxed_program_sees_a_read_only_world_but_its_tmp(tmp_path: Path
             except OSError as error:
                 return error.strerror
 
+        pulumi.export("cwd", [os.path.basename(os.getcwd()), os.access(".", os.W_OK), os.access("..", os.W_OK)])
         pulumi.export("project", attempt(lambda: pathlib.Path("written.txt").write_text("x")))
+        pulumi.export("rewritten", attempt(lambda: pathlib.Path("../Pulumi.yaml").write_text("name: other")))
+        pulumi.export("above", attempt(lambda: pathlib.Path("../written.txt").write_text("x")))
         pulumi.export("home", attempt(lambda: (pathlib.Path.home() / ".agentid-sandbox-probe").write_text("x")))
+        pulumi.export("library", attempt(lambda: pathlib.Path(pulumi.__file__).with_name("x.py").write_text("x")))
         pulumi.export("tmp", attempt(lambda: pathlib.Path("/tmp/scratch.txt").write_text("x")))
+        layer = os.statvfs(".")
+        pulumi.export("layer", [layer.f_blocks * layer.f_frsize, bool(layer.f_flag & os.ST_RDONLY)])
+        pulumi.export("plugins", sorted(os.listdir(pathlib.Path.home() / ".pulumi" / "plugins")))
         remount = subprocess.run(["mount", "-o", "remount,rw,bind", "/"], capture_output=True)
         pulumi.export("remount", remount.returncode)
+        unmount = subprocess.run(["umount", os.getcwd()], capture_output=True)
+        pulumi.export("unmount", unmount.returncode)
         pulumi.export("processes", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
         aws.iam.User("forbidden")
     ''')
-    run = run_gate(project, "sandbox", "--json", "out.json", env=OBSERVE)  # `mount` is AGID-GATE-002: let it run
+    run = run_gate(project, "sandbox", "--json", "out.json", env={**OBSERVE, "HOME": str(home)})  # `mount`: GATE-002
     import json
 
     outputs = json.loads((project / "out.json").read_text())["outputs"]
-    assert outputs["project"] == "Read-only file system" and outputs["home"] == "Read-only file system"
-    assert outputs["tmp"] == "done"
-    assert outputs["remount"] != 0  # the read-only mounts are locked: root of its own namespace cannot undo them
-    assert not (project / "stacks" / "written.txt").exists()
-    assert len(outputs["processes"]) <= 4  # its own pid namespace: the init, the program, the `mount` it ran
+    assert outputs["cwd"] == ["stacks", True, True], outputs
+    assert outputs["project"] == outputs["rewritten"] == outputs["above"] == outputs["home"] == "done", outputs
+    assert outputs["library"] == "Read-only file system" and outputs["tmp"] == "done"
+    assert outputs["layer"][0] <= 256 * 1024 * 1024 and outputs["layer"][1] is False  # bounded, and writable
+    from agentid.preview import sdk_versions
+
+    plugin = f"resource-aws-v{sdk_versions.installed(None)['aws']}"
+    assert plugin in outputs["plugins"] and f"{plugin}.lock" in outputs["plugins"], outputs["plugins"]
+    assert outputs["remount"] != 0 and outputs["unmount"] != 0  # locked: the read-only world stays read-only
+    # nothing the program wrote reached the real checkout or home
+    assert not (project / "stacks" / "written.txt").exists() and not (project / "written.txt").exists()
+    assert (project / "Pulumi.yaml").read_text() == (REPO_ROOT / "Pulumi.yaml").read_text()
+    assert sorted(os.listdir(home)) == []
+    assert len(outputs["processes"]) <= 5  # its own pid namespace: the init, the host, the program, what it ran
     assert_judged_forbidden(run)
+
+
+def test_only_the_runners_own_writable_folders_are_shown_writable(tmp_path: Path, monkeypatch) -> None:
+    """What `writable` shows: the checkout's top (or the project) and the home, not a system tree, not a folder this
+    user cannot write or does not own, not one with a mount below it, not one nested in another, no path an overlay's
+    options cannot carry."""
+    checkout = tmp_path / "repo"
+    (checkout / "infra" / "app").mkdir(parents=True)
+    (checkout / ".git").write_text("gitdir: /elsewhere\n")  # a worktree's .git file marks the top too
+    home = tmp_path / "home"
+    home.mkdir()
+    shown = sandbox.writable(checkout / "infra" / "app", {"aws": "7.51.0", "azure-native": "3.29.0", "x;rm": "1"},
+                             home=str(home))
+    assert shown == sandbox.Writable((str(checkout), str(home)), str(home),
+                                     ("resource-aws-v7.51.0", "resource-azure-native-v3.29.0"))
+    # the project inside the home: the home alone (its overlay shows the checkout too)
+    inside = home / "work" / "app"
+    inside.mkdir(parents=True)
+    assert sandbox.writable(inside, {}, home=str(home)) == sandbox.Writable((str(home),), str(home), ())
+    # no home, a system tree, a path with a comma, a folder the user cannot write
+    assert sandbox.writable(Path("/usr"), {}, home="") == sandbox.Writable()
+    odd = tmp_path / "a,b"
+    odd.mkdir()
+    assert sandbox.writable(odd, {}, home="/") == sandbox.Writable()
+    monkeypatch.setattr(sandbox.os, "access", lambda path, mode: False)
+    assert sandbox.writable(checkout, {}, home=str(home)) == sandbox.Writable()
+    monkeypatch.undo()
+    # a mount point below the folder: an overlay would hide it
+    monkeypatch.setattr(sandbox, "_mount_points", lambda: [Path("/"), home / "mnt"])
+    assert sandbox.writable(checkout, {}, home=str(home)) == sandbox.Writable((str(checkout),), "", ())
