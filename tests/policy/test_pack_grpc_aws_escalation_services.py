@@ -1,0 +1,64 @@
+"""issue 11 (the sweep of escalation_services.yaml) over gRPC: services whose API takes a role and makes the calls or
+runs the code the holder chooses as it — Cloud Control API resource operations, Budgets IAM-policy actions, Device Farm
+test hosts.
+
+Each method added for them blocks alone as AGID-AWS-020 (mandatory) on a managed policy granting it on `*`, with its
+exact method id in the message; each has a look-alike (the same verbs without PassRole, PassRole pinned to a service
+the method cannot use, the reads of the same service, one verb short) that AGID-AWS-020 and AGID-AWS-021 pass.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.policy.pack_cases import flagged_names
+from tests.policy.test_pack_grpc_aws_escalation_awsesc3 import allow, aws020, policy
+from tests.policy.test_pack_grpc_aws_escalation_awsesc5 import passed_to
+
+PROJECT = "arn:aws:devicefarm:us-west-2:111122223333:project:6ddfc7c3-0c8e-4f3c-9a45-0d2b1f5c4e11"
+FLAGGED = {
+    "PassRoleCloudControlCreateResource": [allow(["cloudformation:CreateResource", "iam:PassRole"])],
+    "PassRoleCloudControlUpdateResource": [allow("cloudformation:UpdateResource"),
+                                           passed_to("cloudformation.amazonaws.com")],
+    "PassRoleBudgetsIamAction": [allow("budgets:CreateBudgetAction"), passed_to("budgets.amazonaws.com")],
+    "BudgetsUpdateBudgetAction": [allow("budgets:UpdateBudgetAction")],
+    "PassRoleDeviceFarmRun": [allow(["devicefarm:CreateProject", "devicefarm:CreateUpload", "devicefarm:ScheduleRun"],
+                                    PROJECT), passed_to("devicefarm.amazonaws.com")],
+    "DeviceFarmScheduleRun": [allow(["devicefarm:CreateUpload", "devicefarm:ScheduleRun"])],
+}
+METHOD = {case: case.split(" ", 1)[0] for case in FLAGGED}
+
+LOOK_ALIKE = {
+    "Cloud Control create without a PassRole": [allow(["cloudformation:CreateResource", "cloudformation:GetResource",
+                                                       "cloudformation:GetResourceRequestStatus"])],
+    "Cloud Control reads with a PassRole": [allow(["cloudformation:GetResource", "cloudformation:ListResources",
+                                                   "iam:PassRole"])],
+    "budget action without a PassRole": [allow(["budgets:CreateBudgetAction", "budgets:ExecuteBudgetAction",
+                                                "budgets:ModifyBudget"])],
+    "budget action with a role passed to Lambda": [allow("budgets:CreateBudgetAction"),
+                                                   passed_to("lambda.amazonaws.com")],
+    "budget action reads": [allow(["budgets:DescribeBudgetAction", "budgets:DescribeBudgetActionsForBudget",
+                                   "budgets:ViewBudget"])],
+    "Device Farm run without an upload": [allow(["devicefarm:ScheduleRun", "devicefarm:GetRun",
+                                                 "devicefarm:ListRuns"]), passed_to("devicefarm.amazonaws.com")],
+    "Device Farm run with a role passed to EC2": [allow(["devicefarm:ScheduleRun", "devicefarm:CreateUpload"],
+                                                        PROJECT), passed_to("ec2.amazonaws.com")],
+}
+
+
+@pytest.mark.parametrize("case", sorted(FLAGGED))
+def test_each_method_blocks_alone(pack, case) -> None:
+    names, messages = aws020(pack, *FLAGGED[case])
+    assert names == ["tool"], case
+    assert f"({METHOD[case]}): can " in messages[0], messages
+
+
+@pytest.mark.parametrize("case", sorted(LOOK_ALIKE))
+def test_each_look_alike_passes(pack, case) -> None:
+    assert aws020(pack, *LOOK_ALIKE[case]) == ([], [])
+    assert flagged_names(pack, "AGID-AWS-021", policy(*LOOK_ALIKE[case])) == []
+
+
+def test_a_named_device_farm_project_is_what_it_runs_as_not_aws020s(pack) -> None:
+    """CreateUpload + ScheduleRun in one named project run as that project's role: AGID-AWS-056's, not AWS-020's."""
+    assert aws020(pack, allow(["devicefarm:CreateUpload", "devicefarm:ScheduleRun"], PROJECT)) == ([], [])
