@@ -204,5 +204,6 @@ def test_an_explicit_gcp_provider_with_a_foreign_universe_fails(tmp_path):
                "p = gcp.Provider('elsewhere', project='acme-prod', universe_domain='apis.attacker.example')\n"
                "gcp.storage.Bucket('drop', name='acme-drop', location='EU', uniform_bucket_level_access=True,\n"
                "                   labels={'owner': 'data-team'}, opts=pulumi.ResourceOptions(provider=p))\n")
-    code, violations, _ = preview(tmp_path / "universe", program)
+    # acme-prod is the organisation's project (AGID-GCP-035 judges where the provider deploys): only the universe fails
+    code, violations, _ = preview(tmp_path / "universe", program, "", "--own-gcp-project", "acme-prod")
     assert (code, mandatory(violations)) == (1, [("AGID-PRV-003", "elsewhere")])
