@@ -62,3 +62,37 @@ def test_each_look_alike_passes(pack, case) -> None:
 def test_a_named_device_farm_project_is_what_it_runs_as_not_aws020s(pack) -> None:
     """CreateUpload + ScheduleRun in one named project run as that project's role: AGID-AWS-056's, not AWS-020's."""
     assert aws020(pack, allow(["devicefarm:CreateUpload", "devicefarm:ScheduleRun"], PROJECT)) == ([], [])
+
+
+# second batch: Airflow Serverless workflows, Data Lifecycle Manager scripts, Neptune ML custom models
+BATCH2_FLAGGED = {
+    "PassRoleAirflowServerlessWorkflow": [allow(["airflow-serverless:CreateWorkflow", "iam:PassRole"])],
+    "AirflowServerlessUpdateWorkflow": [allow("airflow-serverless:UpdateWorkflow")],
+    "PassRoleDlmScripts": [allow("dlm:CreateLifecyclePolicy"), passed_to("dlm.amazonaws.com")],
+    "DlmUpdateLifecyclePolicy": [allow("dlm:UpdateLifecyclePolicy")],
+    "NeptuneMlCustomModelTraining": [allow("neptune-db:StartMLModelTrainingJob")],
+    "NeptuneMlCustomModelTransform": [allow("neptune-db:StartMLModelTransformJob")],
+}
+BATCH2_LOOK_ALIKE = {
+    "Airflow Serverless workflow without a PassRole": [allow(["airflow-serverless:CreateWorkflow",
+                                                              "airflow-serverless:StartWorkflowRun"])],
+    "Airflow Serverless reads": [allow(["airflow-serverless:GetWorkflow", "airflow-serverless:ListWorkflows",
+                                        "iam:PassRole"])],
+    "lifecycle policy without a PassRole": [allow(["dlm:CreateLifecyclePolicy", "dlm:GetLifecyclePolicy"])],
+    "lifecycle policy with a role passed to EC2": [allow("dlm:CreateLifecyclePolicy"), passed_to("ec2.amazonaws.com")],
+    "lifecycle policy reads": [allow(["dlm:GetLifecyclePolicy", "dlm:GetLifecyclePolicies"])],
+    "Neptune ML data processing only": [allow("neptune-db:StartMLDataProcessingJob")],
+}
+
+
+@pytest.mark.parametrize("case", sorted(BATCH2_FLAGGED))
+def test_each_second_batch_method_blocks_alone(pack, case) -> None:
+    names, messages = aws020(pack, *BATCH2_FLAGGED[case])
+    assert names == ["tool"], case
+    assert f"({case}): can " in messages[0], messages
+
+
+@pytest.mark.parametrize("case", sorted(BATCH2_LOOK_ALIKE))
+def test_each_second_batch_look_alike_passes(pack, case) -> None:
+    assert aws020(pack, *BATCH2_LOOK_ALIKE[case]) == ([], [])
+    assert flagged_names(pack, "AGID-AWS-021", policy(*BATCH2_LOOK_ALIKE[case])) == []
