@@ -17,7 +17,12 @@ the judged input steer the judge the other way. But when the program asks about 
 same mocks) and judges what only that run registers (`with_update_run`); a resource both runs register with
 different inputs is no verdict. Not caught (documented): computed spellings
 (`getattr(pulumi.runtime, "is_" + "dry_run")`, `os.environ` scanned in a loop), probing the network (the
-sandbox has none; `pulumi up` has), the mock ids, or code outside the project's tree.
+sandbox has none; `pulumi up` has), or code outside the project's tree.
+Environment probes (red19 r19-6): a line that makes one of the cheap probes of `cloaking_probes.yaml` (data with
+sources: /proc and the parent process, W_OK and statvfs, the Pulumi CLI's home and PATH, resource limits, network
+interfaces, host name and user, the CI job's context variables, interpreter introspection, the mock account, dates
+read from files) is reported too, advisory: the gate shows the checkout and home writable and a CLI home as a deploy
+runner does (sandbox.writable), but what these probes read it cannot make the runner's.
 Clock and chance (issue 11.3): a line that reads the wall clock (time.time/time_ns/localtime/gmtime/ctime/asctime/
 strftime/clock_gettime, datetime/date now/utcnow/today, or imports those names) or draws randomness (random,
 secrets, uuid1/uuid4, os.urandom/getrandom) is reported too; the gate then seeds the program's randomness alike in
@@ -27,6 +32,7 @@ registers and refusing a verdict when one resource's inputs differ (`with_clock_
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import replace
@@ -59,6 +65,9 @@ _CHANCE_WHY = "draws randomness (random/secrets/uuid/os.urandom): what it regist
 _DRY_RUN_WHY = tuple(_WHY[name] for name in ("is_dry_run", "dry_run", "PULUMI_DRY_RUN"))
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".venv", "venv", "env", "node_modules", "__pycache__", "site-packages",
                            ".tox", ".nox", ".mypy_cache", ".pytest_cache", "build", "dist"})
+PROBES = Path(__file__).with_name("cloaking_probes.yaml")  # probes of what the gate cannot show as a runner does
+_PROBE_ADVICE = ": what it reads may differ at `pulumi up`, and what the program registers with it; review the branch " \
+                "(the update's policy check judges it)"
 MAX_FILES = 5000  # a project's own Python files; beyond this the scan says it stopped
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a larger file is generated code or data, not read
 
@@ -85,6 +94,9 @@ def scan(root: Path, exclude: tuple[Path, ...] = ()) -> list[str]:
         for number, line in enumerate(text.splitlines(), 1):
             if line.lstrip().startswith("#"):
                 continue
+            for why, pattern in probes():
+                if pattern.search(line):
+                    findings.append(f"{relative}:{number}: {why}{_PROBE_ADVICE}")
             for name in dict.fromkeys(_SPELLINGS.findall(line)):
                 findings.append(f"{relative}:{number}: {_WHY[name]}: resources registered at `pulumi up` may differ "
                                 "from what the gate judged; review the branch (the update's policy check judges it)")
@@ -93,6 +105,14 @@ def scan(root: Path, exclude: tuple[Path, ...] = ()) -> list[str]:
                     findings.append(f"{relative}:{number}: {why}: the gate also ran the program with the clock moved "
                                     "ahead and randomness seeded alike; review the branch")
     return findings
+
+
+@functools.cache
+def probes() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(why, compiled pattern) of each probe in cloaking_probes.yaml."""
+    from agentid_components import data_yaml
+
+    return tuple((str(entry["why"]), re.compile(str(entry["pattern"]))) for entry in data_yaml.load(PROBES)["probes"])
 
 
 def _python_files(root: Path, excluded: set[Path]):

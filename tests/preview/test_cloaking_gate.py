@@ -118,3 +118,51 @@ def test_the_kits_own_checkout_reads_only_its_program(tmp_path):
     found = json.loads((tmp_path / "out.json").read_text())["cloaking"]
     assert any(line.startswith("stacks/__main__.py:") for line in found), found
     assert not any(line.startswith(("tests/", "bench/")) for line in found), found
+
+
+# red19 r19-6: probes of what the gate cannot show as a deploy runner does (cloaking_probes.yaml). Each probe: a line
+# that makes it (reported) and a look-alike line that does not (not reported).
+PROBE_ADVICE = (": what it reads may differ at `pulumi up`, and what the program registers with it; review the branch "
+                "(the update's policy check judges it)")
+PROBE_LINES = {
+    "proc": ('open("/proc/self/mountinfo").read()', 'PROC = "process/proc"'),
+    "parent": ("parent = os.getppid()", "parent = stack.parent_urn"),
+    "writable": ('os.access(".", os.W_OK)', 'access = "W_OKAY"'),
+    "file-system": ('os.statvfs(".").f_flag', 'stat = os.stat("requirements.txt")'),
+    "pulumi-home": ('os.path.isdir(os.path.expanduser("~/.pulumi/plugins"))', 'name = "pulumi_aws"'),
+    "cli-on-path": ('shutil.which("pulumi")', 'shutil.which("python3")'),
+    "limits": ("resource.getrlimit(resource.RLIMIT_FSIZE)", 'limit = "quota"'),
+    "network-interfaces": ("socket.if_nameindex()", 'index = "interfaces.md"'),
+    "machine": ("socket.gethostname()", 'host = "example.com"'),
+    "ci-context": ('os.environ.get("GITHUB_EVENT_NAME") == "push"', 'os.environ.get("GITHUB_SHA_PIN")'),
+    "interpreter": ('any(m.startswith("agentid") for m in sys.modules)', 'import sys as system'),
+    "mock-ids": ('"123456789012" in arn', 'account = "1234567890123"'),
+    "date-another-way": ('os.stat(__file__).st_mtime > 1.9e9', 'size = os.stat(__file__).st_size'),
+}
+
+
+def test_each_probe_of_a_tell_the_gate_cannot_hide_is_reported_and_its_look_alike_is_not(tmp_path):
+    names = [entry["name"] for entry in __import__("yaml").safe_load(cloaking.PROBES.read_text())["probes"]]
+    assert sorted(names) == sorted(PROBE_LINES)  # every probe of the data file has a case here
+    whys = dict(zip(names, (why for why, _pattern in cloaking.probes())))
+    for name, (probe, look_alike) in PROBE_LINES.items():
+        (tmp_path / "main.py").write_text(f"import os\n{probe}\n# {probe}\n{look_alike}\n")
+        assert cloaking.scan(tmp_path) == [f"main.py:2: {whys[name]}{PROBE_ADVICE}"], name
+
+
+def test_a_grant_behind_a_writable_working_directory_is_judged_and_the_probe_reported(tmp_path):
+    """red19 r19-6's repro: `*` only where the working directory is writable (the CI checkout at `pulumi up`; the
+    sandbox's read-only view before): the gate now shows it writable, judges the grant, and reports the probe."""
+    result = run(tmp_path, '''import json, os
+import pulumi_aws as aws
+action = "*" if os.access(".", os.W_OK) else "s3:GetObject"
+aws.iam.Policy("admin", policy=json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": action, "Resource": "*"}]}))
+''')
+    assert result.code == 1, result.stdout
+    document = json.loads((tmp_path / "out.json").read_text())
+    assert [(v["policy"], v["resourceName"], v["enforcementLevel"]) for v in document["violations"]
+            if v["mandatory"]] == [("AGID-AWS-010", "admin", "mandatory")]
+    why = dict(zip((e["name"] for e in __import__("yaml").safe_load(cloaking.PROBES.read_text())["probes"]),
+                   (w for w, _p in cloaking.probes())))["writable"]
+    assert document["cloaking"] == [f"__main__.py:3: {why}{PROBE_ADVICE}"]
