@@ -96,3 +96,46 @@ def test_each_second_batch_method_blocks_alone(pack, case) -> None:
 def test_each_second_batch_look_alike_passes(pack, case) -> None:
     assert aws020(pack, *BATCH2_LOOK_ALIKE[case]) == ([], [])
     assert flagged_names(pack, "AGID-AWS-021", policy(*BATCH2_LOOK_ALIKE[case])) == []
+
+
+# third batch: GameLift Streams applications handed the session role's credentials
+GAMELIFT = "gameliftstreams.amazonaws.com"
+BATCH3_FLAGGED = {
+    "PassRoleGameLiftStreamsSession": [allow(["gameliftstreams:CreateApplication", "gameliftstreams:AssociateApplications",
+                                              "gameliftstreams:StartStreamSession"]), passed_to(GAMELIFT)],
+    "PassRoleGameLiftStreamsNewGroup": [allow(["gameliftstreams:CreateApplication", "gameliftstreams:CreateStreamGroup",
+                                               "gameliftstreams:StartStreamSession"]), passed_to(GAMELIFT)],
+    "PassRoleGameLiftStreamsDefaultApplication": [allow(["gameliftstreams:CreateApplication",
+                                                         "gameliftstreams:UpdateStreamGroup",
+                                                         "gameliftstreams:StartStreamSession"]), passed_to(GAMELIFT)],
+}
+BATCH3_LOOK_ALIKE = {
+    "GameLift Streams session without a PassRole": [allow(["gameliftstreams:CreateApplication",
+                                                           "gameliftstreams:AssociateApplications",
+                                                           "gameliftstreams:CreateStreamGroup",
+                                                           "gameliftstreams:StartStreamSession"])],
+    "GameLift Streams session of an existing application": [allow(["gameliftstreams:StartStreamSession",
+                                                                   "gameliftstreams:GetStreamSession"]),
+                                                            passed_to(GAMELIFT)],
+    "GameLift Streams application update with a PassRole": [allow(["gameliftstreams:UpdateApplication",
+                                                                   "gameliftstreams:UpdateStreamGroup",
+                                                                   "gameliftstreams:StartStreamSession"]),
+                                                            passed_to(GAMELIFT)],
+    "GameLift Streams session with a role passed to EC2": [allow(["gameliftstreams:CreateApplication",
+                                                                  "gameliftstreams:AssociateApplications",
+                                                                  "gameliftstreams:StartStreamSession"]),
+                                                           passed_to("ec2.amazonaws.com")],
+}
+
+
+@pytest.mark.parametrize("case", sorted(BATCH3_FLAGGED))
+def test_each_third_batch_method_blocks_alone(pack, case) -> None:
+    names, messages = aws020(pack, *BATCH3_FLAGGED[case])
+    assert names == ["tool"], case
+    assert f"({case}): can " in messages[0], messages
+
+
+@pytest.mark.parametrize("case", sorted(BATCH3_LOOK_ALIKE))
+def test_each_third_batch_look_alike_passes(pack, case) -> None:
+    assert aws020(pack, *BATCH3_LOOK_ALIKE[case]) == ([], [])
+    assert flagged_names(pack, "AGID-AWS-021", policy(*BATCH3_LOOK_ALIKE[case])) == []
