@@ -132,11 +132,47 @@ def privileged_api_ids() -> frozenset[str]:
     return frozenset({graph_app_id(), *(entry["api"] for entry in _data()["graph_app_roles"].values() if "api" in entry)})
 
 
+@lru_cache(maxsize=1)
+def _tiers() -> dict:
+    """graph_app_role_tiers.yaml's app roles: Microsoft Graph application permissions of tier 0 and tier 1 in
+    azure-tiering (a snapshot with its source and commit; scripts/refresh_graph_app_role_tiers.py)."""
+    return data_yaml.load(Path(__file__).with_name("graph_app_role_tiers.yaml"))["app_roles"]
+
+
+# the verb of a Graph permission value that only reads (User.Read.All, Mail.ReadBasic): every other verb writes,
+# sends, manages or creates (ReadWrite, Send, Manage, Create, Export, ReadUpdate, RevokeSessions, ...)
+_READ_VERBS = frozenset({"read", "readbasic"})
+_TIER_WHY = {
+    0: "is tier 0 of azure-tiering's Microsoft Graph classification: a known direct or indirect path to Global "
+       "Administrator and full tenant takeover",
+    1: "is a tier-1 write of azure-tiering's Microsoft Graph classification: writes tenant-wide Microsoft Graph data "
+       "or settings (every user's, team's or device's, or a tenant policy) with no one signed in",
+}
+
+
+def _tiered_privileged(role_id: str) -> Privileged | None:
+    """A Graph app role the azure-tiering snapshot ranks tier 0, or tier 1 with a verb that is not a read; None for
+    other ids and for ids entra_privileged.yaml reviewed as not privileged (its judgement, with reasons, wins)."""
+    entry = _tiers().get(role_id)
+    if entry is None or role_id in _data()["graph_reviewed_app_roles"]:
+        return None
+    verb = entry["value"].split(".")[1].lower() if "." in entry["value"] else ""
+    if entry["tier"] == 0 or (entry["tier"] == 1 and verb not in _READ_VERBS):
+        return Privileged(role_id, entry["value"], _TIER_WHY[entry["tier"]])
+    return None
+
+
 def privileged_graph_app_role(app_role_id: str, api: str | None = None) -> Privileged | None:
-    """A tenant-wide write permission by its app role id (of the resource app `api`, when given); else None."""
+    """A tenant-wide write permission by its app role id (of the resource app `api`, when given): one
+    entra_privileged.yaml lists, else a Microsoft Graph tier-0 or tier-1 write of the azure-tiering snapshot; else
+    None."""
     role_id = canonical_id(app_role_id)
     entry = _data()["graph_app_roles"].get(role_id)
-    if entry is None or (api is not None and canonical_id(api) != entry.get("api", graph_app_id())):
+    if entry is None:
+        if api is not None and canonical_id(api) != graph_app_id():
+            return None
+        return _tiered_privileged(role_id)
+    if api is not None and canonical_id(api) != entry.get("api", graph_app_id()):
         return None
     return Privileged(role_id, entry["value"], entry["why"])
 
@@ -148,7 +184,8 @@ def known_graph_app_role(app_role_id: str) -> str | None:
     entry = _data()["graph_app_roles"].get(role_id)
     if entry is not None and entry.get("api", graph_app_id()) == graph_app_id():
         return entry["value"]
-    return _data()["graph_reviewed_app_roles"].get(role_id)
+    tiered = _tiered_privileged(role_id)
+    return tiered.name if tiered else _data()["graph_reviewed_app_roles"].get(role_id)
 
 
 def privileged_graph_scope(value: str) -> Privileged | None:

@@ -2,7 +2,10 @@
 identity state (RoleManagement.ReadWrite.Directory, AppRoleAssignment.ReadWrite.All, Application.ReadWrite.All,
 Directory.ReadWrite.All, the PIM schedules, UserAuthenticationMethod.ReadWrite.All, Domain.ReadWrite.All, ...) or
 takes over principals (Exchange full_access_as_app, SharePoint Sites.FullControl.All): each lets the app grant itself
-any role or sign in as anyone. The list is data with its sources (policy_packs/analysis/entra_privileged.yaml).
+any role or sign in as anyone. The list is data with its sources (policy_packs/analysis/entra_privileged.yaml), and
+every Graph app role azure-tiering ranks tier 0 (a path to Global Administrator) or tier 1 with a verb that is not a
+read (policy_packs/analysis/graph_app_role_tiers.yaml, a snapshot refreshed by scripts/refresh_graph_app_role_tiers.py;
+ids entra_privileged.yaml reviews as not privileged keep that judgement).
 
 Checked where azuread expresses it: an `AppRoleAssignment` of such an app role id, an `Application`'s
 `requiredResourceAccesses` (Microsoft Graph, type `Role`), an `ApplicationApiAccess`'s `roleIds`, and a
@@ -97,7 +100,8 @@ RULE = Rule(
     category="escalation",
     description="No application holds or requests a Microsoft Graph (or Exchange / SharePoint) application permission that "
                 "controls the tenant's identities: role and PIM writes, app and consent writes, authentication methods and "
-                "passwords, sign-in policies, domains, sync, groups, Intune, every mailbox or site (entra_privileged.yaml).",
+                "passwords, sign-in policies, domains, sync, groups, Intune, every mailbox or site (entra_privileged.yaml), "
+                "and every tier-0 or tier-1 write of azure-tiering's Graph classification (graph_app_role_tiers.yaml).",
     remediation="Request the narrowest Graph permission the tool needs (e.g. Application.ReadWrite.OwnedBy, "
                 "User.Read.All) or an app role of the agent's own API.",
     url="https://learn.microsoft.com/en-us/graph/permissions-overview#best-practices-for-using-microsoft-graph-permissions",

@@ -1,13 +1,14 @@
-"""AGID-AZ-054 (stack, advisory): an app role assignment names an app role the kit can identify.
+"""AGID-AZ-054 (stack, advisory): an app role assignment on another API's service principal names a role the kit knows.
 
 An `azuread.AppRoleAssignment` grants the app role `appRoleId` of the resource service principal `resourceObjectId`.
 That object id differs in every tenant, so unless the assignment depends on a stack service principal the pack cannot
 tell which API the role belongs to. It can still name the role when the id is a Microsoft Graph app role it knows
 (privileged ones are AGID-AZ-021's, entra_privileged.yaml), when an application of the stack defines it
 (`Application.appRoles[].id`, `ApplicationAppRole.roleId`), or when it is the default-access id (all zeros). Any other
-id is "cannot check": it may be a Graph, Exchange or SharePoint write permission granted through Graph's service
-principal looked up outside the stack. Advisory, not blocking: it is just as likely a role of the tenant's own API,
-and the pack has no catalogue of those; with Graph known as the resource the same id blocks (AGID-AZ-053).
+id is "cannot check". Advisory, not blocking, only where the resource is traced to stack service principals of APIs
+other than Graph, Exchange and SharePoint (a role of the tenant's own API, which the pack has no catalogue of); with
+Graph known as the resource the same id blocks (AGID-AZ-053), and on a resource the pack cannot read (an object id
+literal, an Output of other resources, Exchange / SharePoint) it blocks too (AGID-AZ-066, red20 r20-3).
 Source: https://learn.microsoft.com/en-us/graph/api/serviceprincipal-post-approleassignedto
 """
 
@@ -17,6 +18,7 @@ from agentid_policy_packs.analysis.entra import canonical_id, known_graph_app_ro
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
+from .entra_app_role_unreadable_resource import service_principals_by_id, unreadable_resource
 from .entra_graph_app_role import APP_ROLE_ASSIGNMENT, APPLICATION
 from .entra_graph_unknown_permission import DEFAULT_ACCESS, SERVICE_PRINCIPAL, assigned_by_graph
 
@@ -41,6 +43,7 @@ def stack_app_role_ids(resources: list[Resource]) -> set[str]:
 def check(resources: list[Resource], config):
     by_urn = {resource.urn: resource for resource in resources}
     defined = stack_app_role_ids(resources)
+    sp_index = service_principals_by_id(resources)
     for resource in resources:
         if resource.type != APP_ROLE_ASSIGNMENT or assigned_by_graph(resource, by_urn):
             continue  # Graph's own: AGID-AZ-053 judges its id
@@ -55,6 +58,8 @@ def check(resources: list[Resource], config):
         if (wanted == DEFAULT_ACCESS or wanted in defined or known_graph_app_role(wanted)
                 or privileged_graph_app_role(wanted)):
             continue
+        if unreadable_resource(resource, by_urn, sp_index):
+            continue  # a resource the pack cannot read: AGID-AZ-066 blocks it
         target = resource.props.get("resourceObjectId")
         yield Violation(f"{resource.name} grants app role {role_id[:80]!r} of service principal "
                         f"{str(target)[:80] if not is_unknown(target) else '(unknown at preview)'}, which is neither a "
@@ -67,8 +72,9 @@ RULE = Rule(
     title="entra-app-role-assignment-known",
     severity="medium",
     category="unparseable",
-    description="An app role assignment grants an app role the pack can name: a Microsoft Graph permission it knows, "
-                "an app role the stack defines, or default access; other ids are reported as cannot check.",
+    description="An app role assignment on a stack service principal of another API grants an app role the pack can "
+                "name: a Microsoft Graph permission it knows, an app role the stack defines, or default access; other "
+                "ids are reported as cannot check (on a resource the pack cannot read: AGID-AZ-066, mandatory).",
     remediation="Define the API's app roles in the stack, or look up Microsoft Graph's service principal in the stack "
                 "(azuread.ServicePrincipal(client_id=..., use_existing=True)) so the permission is judged.",
     url="https://learn.microsoft.com/en-us/graph/permissions-reference",

@@ -2,8 +2,8 @@
 
 AZ-053 (mandatory) when Graph is known to be the resource: an Application's requiredResourceAccesses for Graph, an
 ApplicationApiAccess of Graph, an AppRoleAssignment depending on the stack's lookup of Graph's service principal.
-AZ-054 (advisory) for an AppRoleAssignment whose resource the pack cannot name and whose role is neither a known Graph
-permission nor an app role of the stack. Ids: https://learn.microsoft.com/en-us/graph/permissions-reference.
+AZ-054 (advisory) for an AppRoleAssignment whose resource is a stack service principal of another API and whose role
+is neither a known Graph permission nor an app role of the stack (AGID-AZ-066 blocks it on a resource it cannot read). Ids: https://learn.microsoft.com/en-us/graph/permissions-reference.
 """
 
 from __future__ import annotations
@@ -79,10 +79,19 @@ def test_unknown_at_preview_is_cannot_check(pack):
     assert "cannot check until known: app.requiredResourceAccesses[0].resourceAccesses[0].id" in message
 
 
-def test_assignment_of_a_role_nobody_can_name_is_advisory(pack):
+def test_assignment_of_a_role_nobody_can_name_on_an_object_id_literal_blocks(pack):
+    """red20 r20-3: Graph's object id differs per tenant, so a literal resource may be Graph: AGID-AZ-066, mandatory
+    (it was AGID-AZ-054 advisory); on the stack's own API's service principal it stays advisory."""
     resources = [assignment(NOT_KNOWN, via_graph=False)]
-    assert names(pack, "AGID-AZ-054", resources, "advisory") == ["grant"]
+    assert names(pack, "AGID-AZ-066", resources, "mandatory") == ["grant"]
+    assert names(pack, "AGID-AZ-054", resources) == []
     assert names(pack, "AGID-AZ-053", resources) == []
+    own = resource(SERVICE_PRINCIPAL, "api", {"clientId": UNKNOWN})
+    traced = StackResource(ASSIGNMENT, "grant", urn(ASSIGNMENT, "grant"),
+                           {"appRoleId": NOT_KNOWN, "principalObjectId": "p", "resourceObjectId": UNKNOWN},
+                           dependencies=[own.urn], property_dependencies={"resourceObjectId": [own.urn]})
+    assert names(pack, "AGID-AZ-054", [own, traced], "advisory") == ["grant"]
+    assert names(pack, "AGID-AZ-066", [own, traced]) == []
 
 
 @pytest.mark.parametrize("resources", [
