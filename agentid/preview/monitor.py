@@ -458,7 +458,15 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
             self.reads.append((request.type, request.name, urn))
         inputs = decode(request.properties)
         if request.type == STACK_REFERENCE_TYPE:
-            state = self._stack_reference(str(inputs.get("name") or request.id), context)
+            read = str(inputs.get("name") or request.id)
+            if request.name != read:
+                # packs see a StackReference only as the URN in a resource's dependencies, whose name is the
+                # resource's: a trusted stack's name on a read of another (StackReference(OWN, stack_name=X))
+                # would pass X's outputs off as the trusted stack's (AGID-AZ-066 ownStacks)
+                self._refuse(context, f"the program reads stack {read[:200]!r} through a StackReference named "
+                                      f"{request.name[:200]!r}: name the StackReference after the stack it reads "
+                                      "(pulumi.StackReference(NAME)), as packs know it only by that name")
+            state = self._stack_reference(read, context)
         else:
             state = read_outputs(request.type, request.name, request.id, inputs, self._defaults(request))
         return resource_pb2.ReadResourceResponse(urn=urn, properties=_struct(state))

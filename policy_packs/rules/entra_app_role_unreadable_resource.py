@@ -13,8 +13,18 @@ the pull request spelled Graph's service principal. Now it blocks, mandatory "ca
   the engine's propertyDependencies of `resourceObjectId`, else the assignment's dependencies), or
 - a stack service principal of Exchange Online or SharePoint Online (their app roles are not catalogued).
 An assignment whose role a stack application defines, the default-access id, or a known Graph id is not this rule's.
-A resource traced to stack service principals of other APIs stays AGID-AZ-054's (advisory). A constant hidden behind
-a stack service principal's own Output (`sp.object_id.apply(lambda _: GRAPH_SP)`) still reads as that principal.
+A resource the gate vouches for is judged by what it grants (AGID-AZ-021 for a privileged id, else AGID-AZ-054
+advisory), as one traced to stack service principals of other APIs:
+- an object id the gate lists as the organisation's own API's (`ownServicePrincipalIds`, pack-wide: the base
+  branch's waivers.yaml, never the stack file, which a pull request writes), e.g. one a stack's
+  `azureApiApplications` names;
+- an output of a StackReference read of a stack the gate lists as own (`ownStacks`, e.g. the kit's platform stack
+  `org/agent-identity-kit/platform`: its own preview judged the service principal it exports). Packs know a read only
+  by the URN in the assignment's propertyDependencies, whose name is the StackReference resource's; `agentid preview`
+  refuses one named other than the stack it reads. A StackReference of any other stack (one the pull request chose),
+  a registered (not read) StackReference resource, or no propertyDependencies still fail closed.
+A constant hidden behind a vouched Output (`sp.object_id.apply(lambda _: GRAPH_SP)`, the same on a listed stack
+reference's output) still reads as that principal: the dependency list says where a value may come from, not what.
 Source: https://learn.microsoft.com/en-us/graph/api/serviceprincipal-post-approleassignedto
 """
 
@@ -30,6 +40,40 @@ from .entra_graph_unknown_permission import DEFAULT_ACCESS, SERVICE_PRINCIPAL, a
 from .iam_links import input_dependencies
 
 APP_ROLE = "azuread:index/applicationAppRole:ApplicationAppRole"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+OWN_STACKS_KEY = "ownStacks"
+OWN_SP_KEY = "ownServicePrincipalIds"
+# a stack reference's name: ORG/PROJECT/STACK, PROJECT/STACK or STACK (Pulumi's parts, agentid.preview.references)
+_STACK_NAME = r"^[A-Za-z0-9_.-]{1,100}(/[A-Za-z0-9_.-]{1,100}){0,2}$"
+_GUID = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+CONFIG = {OWN_STACKS_KEY: [], OWN_SP_KEY: []}
+STRICTNESS = {OWN_STACKS_KEY: "subset", OWN_SP_KEY: "subset"}  # listed ones are vouched for: fewer is stricter
+SCHEMA = {
+    OWN_STACKS_KEY: {"type": "array", "items": {"type": "string", "pattern": _STACK_NAME}, "default": [],
+                     "description": "Pulumi stacks (ORG/PROJECT/STACK as the program's StackReference names them) "
+                                    "whose outputs are the organisation's own: a service principal object id read "
+                                    "from one is judged by the app role it grants."},
+    OWN_SP_KEY: {"type": "array", "items": {"type": "string", "pattern": _GUID}, "default": [],
+                 "description": "Object ids of the organisation's own API service principals outside the stack: an "
+                                "object id names no API (Microsoft Graph's differs per tenant)."},
+}
+
+
+class Vouched:
+    """What the gate vouches for: its own stacks and own API service principals (the rule's config)."""
+
+    def __init__(self, config=None) -> None:
+        get = config.get if hasattr(config, "get") else (lambda key: None)
+        self.stacks = frozenset(v.strip() for v in get(OWN_STACKS_KEY) or () if isinstance(v, str) and v.strip())
+        self.principals = frozenset(canonical_id(v) for v in get(OWN_SP_KEY) or () if isinstance(v, str) and v.strip())
+
+
+def stack_reference_name(urn: str) -> str | None:
+    """The name of the StackReference a dependency URN is (its qualified type's last part), else None."""
+    parts = urn.split("::")
+    if len(parts) < 4 or parts[2].rsplit("$", 1)[-1] != STACK_REFERENCE:
+        return None
+    return parts[-1]
 
 
 def _sp_ids(sp: Resource) -> set[str]:
@@ -46,24 +90,56 @@ def service_principals_by_id(resources) -> dict[str, list[Resource]]:
     return index
 
 
+def _traced(assignment: Resource, by_urn: dict[str, Resource], vouched: Vouched,
+            ) -> tuple[list[Resource], list[str], list[str]]:
+    """The sources of `resourceObjectId`: (stack service principals, own stack references read, everything else
+    as a short description)."""
+    named: list[Resource] = []
+    own_refs: list[str] = []
+    others: list[str] = []
+    # a listed stack counts only where the engine said this input's sources (its propertyDependencies entry): the
+    # resource's dependency list also holds what `depends_on` names, so a literal beside depends_on=[ref] is no output
+    by_input = "resourceObjectId" in (assignment.property_dependencies or {})
+    for urn in input_dependencies(assignment, "resourceObjectId"):
+        source = by_urn.get(urn)
+        reference = stack_reference_name(urn)
+        if source is not None and source.type == SERVICE_PRINCIPAL:
+            named.append(source)
+        elif source is None and reference is not None and reference in vouched.stacks and by_input:
+            own_refs.append(reference)  # a read (reads are not sent to packs) of a stack the gate lists
+        elif reference is not None:
+            others.append(f"a registered (not read) StackReference {reference[:100]!r}" if source is not None else
+                          f"stack reference {reference[:100]!r}, a stack the gate does not list as own (ownStacks)"
+                          if reference not in vouched.stacks else
+                          f"stack reference {reference[:100]!r} by dependency only (no propertyDependencies for it)")
+        else:
+            others.append(f"{urn.rsplit('::', 1)[-1][:80]}" if source is None else f"{source.name} ({source.type})")
+    return named, own_refs, others
+
+
 def unreadable_resource(assignment: Resource, by_urn: dict[str, Resource],
-                        sp_index: dict[str, list[Resource]] | None = None) -> str | None:
+                        sp_index: dict[str, list[Resource]] | None = None, config=None) -> str | None:
     """Why the pack cannot tell which API the assignment's resource service principal is; None when it is one or
-    more stack service principals of APIs other than Exchange Online and SharePoint Online."""
+    more stack service principals of APIs other than Exchange Online and SharePoint Online, an own API's listed
+    object id, or an output of an own stack's StackReference (Vouched)."""
+    vouched = Vouched(config)
     target = assignment.props.get("resourceObjectId")
     if isinstance(target, str) and not is_unknown(target):
+        if canonical_id(target) in vouched.principals:
+            return None
         index = sp_index if sp_index is not None else service_principals_by_id(by_urn.values())
         named = list(index.get(canonical_id(target), ()))
         if not named:
-            sources = [by_urn.get(urn) for urn in input_dependencies(assignment, "resourceObjectId")]
-            named = [r for r in sources if r is not None and r.type == SERVICE_PRINCIPAL]
-            if not named or len(named) != len(sources) or assignment.property_dependencies is None:
-                return f"resource service principal {target[:80]!r} is an object id no stack service principal has"
+            named, own_refs, others = _traced(assignment, by_urn, vouched)
+            if not (named or own_refs) or others or assignment.property_dependencies is None:
+                why = f" (its value comes from {others[0]})" if others else ""
+                return (f"resource service principal {target[:80]!r} is an object id no stack service principal "
+                        f"has{why}")
     elif is_unknown(target):
-        sources = [by_urn.get(urn) for urn in input_dependencies(assignment, "resourceObjectId")]
-        named = [r for r in sources if r is not None and r.type == SERVICE_PRINCIPAL]
-        if not named or len(named) != len(sources):
-            return "resource service principal is an Output of resources that are not stack service principals"
+        named, own_refs, others = _traced(assignment, by_urn, vouched)
+        if not (named or own_refs) or others:
+            return "resource service principal is an Output of resources that are not stack service principals" + (
+                f" ({others[0]})" if others else "")
     else:
         return f"resourceObjectId is {type(target).__name__}, not an object id"
     client_ids = {canonical_id(v) for sp in named if isinstance(v := sp.props.get("clientId"), str)
@@ -96,7 +172,7 @@ def check(resources: list[Resource], config):
             continue  # Graph's own: AGID-AZ-053 judges its id
         if not unknown_role(resource, defined):
             continue
-        why = unreadable_resource(resource, by_urn, sp_index)
+        why = unreadable_resource(resource, by_urn, sp_index, config)
         if why:
             yield Violation(f"{resource.name} grants app role {str(resource.props.get('appRoleId'))[:80]!r}, which is "
                             f"no Microsoft Graph permission the kit knows nor an app role of this stack, and its {why}: "
@@ -110,13 +186,19 @@ RULE = Rule(
     severity="critical",
     category="unparseable",
     description="An app role assignment whose resource service principal the pack cannot read (an object id literal, "
-                "an Output of non-service-principal resources, Exchange / SharePoint) grants only app roles it can "
-                "name; any other role id is cannot check, as a known privileged one would block.",
+                "an Output of non-service-principal resources or of a stack reference the gate does not list as own, "
+                "Exchange / SharePoint) grants only app roles it can name; any other role id is cannot check, as a "
+                "known privileged one would block.",
     remediation="Look up the API's service principal in the stack (azuread.ServicePrincipal(client_id=<the API's "
-                "application id>, use_existing=True)) and pass its object_id, or use the app role id of a Graph "
-                "permission the kit knows or of an app role the stack defines.",
+                "application id>, use_existing=True)) and pass its object_id, use the app role id of a Graph "
+                "permission the kit knows or of an app role the stack defines, or have the gate list the API's "
+                "service principal (ownServicePrincipalIds) or the stack exporting it (ownStacks) in the base "
+                "branch's waivers.yaml policyPackConfig.",
     url="https://learn.microsoft.com/en-us/graph/api/serviceprincipal-post-approleassignedto",
     check=check,
     stack=True,
     reads=(APP_ROLE_ASSIGNMENT, APPLICATION, APP_ROLE, SERVICE_PRINCIPAL),
+    config=CONFIG,
+    config_schema=SCHEMA,
+    config_strictness=STRICTNESS,
 )

@@ -8,7 +8,9 @@ tell which API the role belongs to. It can still name the role when the id is a 
 id is "cannot check". Advisory, not blocking, only where the resource is traced to stack service principals of APIs
 other than Graph, Exchange and SharePoint (a role of the tenant's own API, which the pack has no catalogue of); with
 Graph known as the resource the same id blocks (AGID-AZ-053), and on a resource the pack cannot read (an object id
-literal, an Output of other resources, Exchange / SharePoint) it blocks too (AGID-AZ-066, red20 r20-3).
+literal, an Output of other resources, Exchange / SharePoint) it blocks too (AGID-AZ-066, red20 r20-3). A resource
+the gate vouches for (pack-wide `ownServicePrincipalIds`, or an output of a stack listed in `ownStacks`) is judged
+here like a stack service principal of another API.
 Source: https://learn.microsoft.com/en-us/graph/api/serviceprincipal-post-approleassignedto
 """
 
@@ -18,7 +20,8 @@ from agentid_policy_packs.analysis.entra import canonical_id, known_graph_app_ro
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
-from .entra_app_role_unreadable_resource import service_principals_by_id, unreadable_resource
+from .entra_app_role_unreadable_resource import (CONFIG, SCHEMA, STRICTNESS, service_principals_by_id,
+                                                 unreadable_resource)
 from .entra_graph_app_role import APP_ROLE_ASSIGNMENT, APPLICATION
 from .entra_graph_unknown_permission import DEFAULT_ACCESS, SERVICE_PRINCIPAL, assigned_by_graph
 
@@ -58,7 +61,7 @@ def check(resources: list[Resource], config):
         if (wanted == DEFAULT_ACCESS or wanted in defined or known_graph_app_role(wanted)
                 or privileged_graph_app_role(wanted)):
             continue
-        if unreadable_resource(resource, by_urn, sp_index):
+        if unreadable_resource(resource, by_urn, sp_index, config):
             continue  # a resource the pack cannot read: AGID-AZ-066 blocks it
         target = resource.props.get("resourceObjectId")
         yield Violation(f"{resource.name} grants app role {role_id[:80]!r} of service principal "
@@ -81,4 +84,8 @@ RULE = Rule(
     check=check,
     stack=True,
     reads=(APP_ROLE_ASSIGNMENT, APPLICATION, APP_ROLE, SERVICE_PRINCIPAL),
+    # the same lists as AGID-AZ-066 (give them pack-wide): what the gate vouches for is judged here, advisory
+    config=CONFIG,
+    config_schema=SCHEMA,
+    config_strictness=STRICTNESS,
 )

@@ -12,7 +12,10 @@ endpoints a Pub/Sub push subscription or an Eventarc trigger may send to (AGID-G
 H`); `ownEmailDomains`, the organisation's mail domains (an Organizations member account's root mailbox, AGID-AWS-075;
 `--own-email-domain D`); `ownTenantIds`, the organisation's Entra tenant ids (AGID-GEN-003, -008, -010, AGID-AZ-045,
 AGID-PRV-004; `--own-tenant T`: never the stack file's tenantId, which a pull request may change, red19 r19-2); and `trustedIssuers`, the OIDC issuers the organisation runs
-(AGID-GEN-003, -006, -009, -010: one list, as `--trusted-issuer` fills all of them). Each can be given
+(AGID-GEN-003, -006, -009, -010: one list, as `--trusted-issuer` fills all of them); `ownStacks`, the Pulumi
+stacks (ORG/PROJECT/STACK) whose StackReference outputs are the organisation's own, and `ownServicePrincipalIds`,
+its own API service principals' object ids (AGID-AZ-054, -066: an app role on one is judged by what it grants;
+trusted config only, no flag). Each can be given
   - to `agentid preview` as `--own-account ID`, `--own-organization O`, `--own-vpc V`, `--own-vpc-endpoint E`, `--own-s3-bucket B`, `--own-gcp-domain D`, `--own-gcp-project P`, `--own-host H`, `--own-email-domain D` (repeatable), which
     the gate puts in the trusted `all` entry;
   - once, pack-wide, under the `all` entry of the config `agentid preview` reads (waivers.yaml's policyPackConfig,
@@ -38,7 +41,7 @@ ALL = "all"  # the policy-pack config entry that applies to every policy (Pulumi
 # (analysis/oidc_issuers.yaml `tenants`, AGID-GEN-006)
 PACK_WIDE = ("ownAccountIds", "ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds", "ownS3Buckets", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations", "ownHosts", "ownEmailDomains", "ownTenantIds", "trustedRepositoryOwners",
              "trustedGitLabGroups", "trustedTerraformOrganizations", "trustedAzureDevOpsOrganizations",
-             "trustedIssuers")
+             "trustedIssuers", "ownStacks", "ownServicePrincipalIds")
 
 
 def pack_wide(entry: Any) -> dict[str, list[str]]:

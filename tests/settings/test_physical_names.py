@@ -131,7 +131,14 @@ def make_project(tmp_path: Path, extra: dict[str, str]) -> Path:
     project = tmp_path / "project"
     shutil.copytree(ROOT / "stacks", project / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "Pulumi.yaml", project)
-    shutil.copy(ROOT / "waivers.yaml", project)  # the gate settings of the dev stack (trusted issuers, its waiver)
+    # the gate settings of the dev stack (trusted issuers, its waiver); an API service principal `extra` names by
+    # object id is the organisation's own as the gate lists it (AGID-AZ-066: the stack file cannot vouch for it)
+    settings = yaml.safe_load((ROOT / "waivers.yaml").read_text())
+    apps = json.loads(extra.get("agent-identity-kit:azureApiApplications", "{}"))
+    if apps:
+        settings["policyPackConfig"]["agent-guard"]["all"]["ownServicePrincipalIds"] = sorted(
+            app["servicePrincipalObjectId"] for app in apps.values())
+    (project / "waivers.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
     shutil.copytree(ROOT / "policy_packs", project / "policy_packs", ignore=shutil.ignore_patterns("__pycache__"))
     dev = yaml.safe_load((project / "stacks" / "Pulumi.dev.yaml").read_text())
     dev["config"].update(extra)

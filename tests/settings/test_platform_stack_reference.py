@@ -39,6 +39,9 @@ def make_project(directory: Path, prod_config: dict) -> Path:
     settings = yaml.safe_load((ROOT / "waivers.yaml").read_text())
     own = settings["policyPackConfig"]["agent-guard"]["all"]["ownGcpProjects"]
     own.append(prod_config["agent-identity-kit:gcpProject"])
+    # and the platform stack as the organisation's own (AGID-AZ-066: the Entra API service principal prod's app role
+    # assignment reads from it is judged by the role it grants), as its operator lists it: never the stack file
+    settings["policyPackConfig"]["agent-guard"]["all"]["ownStacks"] = [PLATFORM]
     (directory / "waivers.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
     (directory / "stacks" / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": prod_config}))
     return directory
