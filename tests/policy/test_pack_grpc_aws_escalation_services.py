@@ -139,3 +139,32 @@ def test_each_third_batch_method_blocks_alone(pack, case) -> None:
 def test_each_third_batch_look_alike_passes(pack, case) -> None:
     assert aws020(pack, *BATCH3_LOOK_ALIKE[case]) == ([], [])
     assert flagged_names(pack, "AGID-AWS-021", policy(*BATCH3_LOOK_ALIKE[case])) == []
+
+
+# fourth batch: S3 Batch Operations with a passed role, Greengrass V2 deployments to existing core devices
+BATCH4_FLAGGED = {
+    "PassRoleS3BatchOperations": [allow("s3:CreateJob"), passed_to("batchoperations.s3.amazonaws.com")],
+    "GreengrassDeployComponent": [allow(["greengrass:CreateComponentVersion", "greengrass:CreateDeployment",
+                                         "iot:CreateJob"])],
+}
+BATCH4_LOOK_ALIKE = {
+    "S3 batch job without a PassRole": [allow(["s3:CreateJob", "s3:DescribeJob", "s3:ListJobs", "s3:UpdateJobStatus"])],
+    "S3 batch job with a role passed to Lambda": [allow("s3:CreateJob"), passed_to("lambda.amazonaws.com")],
+    "Greengrass deployment of existing components": [allow(["greengrass:CreateDeployment", "iot:CreateJob",
+                                                            "greengrass:GetDeployment"])],
+    "Greengrass component upload without a deployment": [allow(["greengrass:CreateComponentVersion",
+                                                                "greengrass:ListDeployments"])],
+}
+
+
+@pytest.mark.parametrize("case", sorted(BATCH4_FLAGGED))
+def test_each_fourth_batch_method_blocks_alone(pack, case) -> None:
+    names, messages = aws020(pack, *BATCH4_FLAGGED[case])
+    assert names == ["tool"], case
+    assert f"({case}): can " in messages[0], messages
+
+
+@pytest.mark.parametrize("case", sorted(BATCH4_LOOK_ALIKE))
+def test_each_fourth_batch_look_alike_passes(pack, case) -> None:
+    assert aws020(pack, *BATCH4_LOOK_ALIKE[case]) == ([], [])
+    assert flagged_names(pack, "AGID-AWS-021", policy(*BATCH4_LOOK_ALIKE[case])) == []
