@@ -168,3 +168,34 @@ def test_each_fourth_batch_method_blocks_alone(pack, case) -> None:
 def test_each_fourth_batch_look_alike_passes(pack, case) -> None:
     assert aws020(pack, *BATCH4_LOOK_ALIKE[case]) == ([], [])
     assert flagged_names(pack, "AGID-AWS-021", policy(*BATCH4_LOOK_ALIKE[case])) == []
+
+
+# fifth batch: CloudFormation Git sync with a passed sync role, or an existing sync pointed at the holder's branch
+GIT_SYNC = "cloudformation.sync.codeconnections.amazonaws.com"
+BATCH5_FLAGGED = {
+    "PassRoleGitSyncConfiguration": [allow("codeconnections:CreateSyncConfiguration"), passed_to(GIT_SYNC)],
+    "PassRoleGitSyncConfigurationCodeStar": [allow("codestar-connections:CreateSyncConfiguration"), passed_to(GIT_SYNC)],
+    "GitSyncUpdateConfiguration": [allow("codeconnections:UpdateSyncConfiguration")],
+    "GitSyncUpdateConfigurationCodeStar": [allow("codestar-connections:UpdateSyncConfiguration")],
+}
+BATCH5_LOOK_ALIKE = {
+    "Git sync configuration without a PassRole": [allow(["codeconnections:CreateSyncConfiguration",
+                                                         "codestar-connections:CreateSyncConfiguration"])],
+    "Git sync configuration with a role passed to CloudFormation": [allow("codeconnections:CreateSyncConfiguration"),
+                                                                    passed_to("cloudformation.amazonaws.com")],
+    "Git sync reads": [allow(["codeconnections:GetSyncConfiguration", "codeconnections:ListSyncConfigurations",
+                              "codestar-connections:GetSyncConfiguration", "iam:PassRole"])],
+}
+
+
+@pytest.mark.parametrize("case", sorted(BATCH5_FLAGGED))
+def test_each_fifth_batch_method_blocks_alone(pack, case) -> None:
+    names, messages = aws020(pack, *BATCH5_FLAGGED[case])
+    assert names == ["tool"], case
+    assert f"({case}): can " in messages[0], messages
+
+
+@pytest.mark.parametrize("case", sorted(BATCH5_LOOK_ALIKE))
+def test_each_fifth_batch_look_alike_passes(pack, case) -> None:
+    assert aws020(pack, *BATCH5_LOOK_ALIKE[case]) == ([], [])
+    assert flagged_names(pack, "AGID-AWS-021", policy(*BATCH5_LOOK_ALIKE[case])) == []
