@@ -206,6 +206,9 @@ def run_isolated(project: Project, stack: str, config: dict[str, str], *, timeou
                        if isolation.sandboxed
                        else sandbox.unsandboxed(argv))
             env = _program_env(project, config, python if python == project_python else None, secret_keys)
+            if shown.cli_bin is not None and shutil.which("pulumi", path=env.get("PATH", os.defpath)) is None:
+                # as the CLI's installer leaves a deploy runner: its folder on PATH (`shutil.which("pulumi")` told)
+                env["PATH"] = os.pathsep.join(filter(None, (env.get("PATH"), shown.cli_bin)))
             if seed is not None:  # str/bytes hash alike in every run of this gate: sets iterate in one order
                 env["PYTHONHASHSEED"] = HASH_SEED
             forked = (prepared is not None and isolation.sandboxed and seed is None and project_python is None

@@ -23,7 +23,8 @@ acts once the program "ended". The sandbox closes each, with the kernel's own me
   (the project's checkout, its home), when the caller can write them, are shown writable through an overlay whose
   upper layer is a throwaway tmpfs of `TMPFS_SIZE` detached from every path (the writes reach neither the real
   checkout nor anything the gate reads, and vanish with the run); the home, when it has no `.pulumi`, shows the
-  Pulumi CLI's (`.pulumi/plugins/resource-PKG-vX.Y.Z` for each installed provider SDK) in that layer. Where the
+  Pulumi CLI's (`.pulumi/plugins/resource-PKG-vX.Y.Z` for each installed provider SDK, `.pulumi/bin/pulumi`, that
+  folder then last on the program's PATH when no `pulumi` is on it) in that layer. Where the
   kernel refuses an overlay the directory stays read-only (a tell, never a failure).
 
 It needs util-linux `unshare` and unprivileged user namespaces (most Linux CI runners, GitHub's
@@ -106,6 +107,15 @@ class Writable:
     dirs: tuple[str, ...] = ()
     home: str = ""
     plugins: tuple[str, ...] = ()
+
+    @property
+    def cli_bin(self) -> str | None:
+        """The Pulumi CLI's folder shown in the home's layer (`~/.pulumi/bin`, with empty `pulumi` and
+        `pulumi-language-python` executables, as the CLI's installer leaves them), or None where the real home has a
+        `.pulumi` of its own (then nothing is shown there) or no home is shown."""
+        if not self.home or os.path.lexists(os.path.join(self.home, ".pulumi")):
+            return None
+        return os.path.join(self.home, ".pulumi", "bin")
 
 
 _PLAIN_PATH = re.compile(r"/[^\s,:\\\x00-\x1f]*")  # an overlay's mount options cannot carry , : \\ or blanks
@@ -253,7 +263,10 @@ while [ "$count" -gt 0 ]; do
     && mkdir "$scratch/u" "$scratch/w" && chmod --reference="$dir" "$scratch/u" || fail "cannot prepare $dir"
   shown="$shown $dir"
   if [ "$dir" = "$home" ] && [ ! -e "$dir/.pulumi" ] && [ ! -L "$dir/.pulumi" ]; then
-    mkdir -p "$scratch/u/.pulumi/plugins" || fail "cannot show $dir/.pulumi"
+    mkdir -p "$scratch/u/.pulumi/plugins" "$scratch/u/.pulumi/bin" || fail "cannot show $dir/.pulumi"
+    for binary in pulumi pulumi-language-python; do
+      : > "$scratch/u/.pulumi/bin/$binary" && chmod 755 "$scratch/u/.pulumi/bin/$binary" || fail "cannot show $binary"
+    done
     for plugin in $plugins; do
       mkdir "$scratch/u/.pulumi/plugins/$plugin" && : > "$scratch/u/.pulumi/plugins/$plugin.lock" \
         && : > "$scratch/u/.pulumi/plugins/$plugin/pulumi-${plugin%-v*}" \

@@ -275,6 +275,7 @@ tells = {
     "home": os.access(os.path.expanduser("~"), os.W_OK) and writes_file(os.path.expanduser("~/.probe")),
     "pulumi-home": os.path.isdir(os.path.expanduser("~/.pulumi")),
     "plugins": bool(glob.glob(os.path.expanduser("~/.pulumi/plugins/resource-aws-v*/pulumi-resource-aws"))),
+    "cli": __import__("shutil").which("pulumi") is not None,
 }
 pulumi.export("tells", tells)
 RUNNER = all(tells.values()) if os.environ.get("TELLS_EXPECT_PULUMI_HOME") else all(
@@ -300,7 +301,7 @@ def test_a_grant_hidden_behind_a_read_only_checkout_or_a_missing_cli_home_is_jud
                   "--json", "out.json")
     document = run.json("out.json")
     assert document["outputs"]["tells"] == {"cwd": True, "cwd-write": True, "cwd-statvfs": True, "home": True,
-                                            "pulumi-home": True, "plugins": True}, run.stdout
+                                            "pulumi-home": True, "plugins": True, "cli": True}, run.stdout
     assert ("AGID-AWS-010", "p", "mandatory") in {(v["policy"], v["resourceName"], v["enforcementLevel"])
                                                   for v in document["violations"]}, run.stdout
     assert run.code == 1, run.stdout

@@ -303,6 +303,7 @@ def test_the_sandboxed_program_sees_a_read_only_world_but_its_tmp_checkout_and_h
         layer = os.statvfs(".")
         pulumi.export("layer", [layer.f_blocks * layer.f_frsize, bool(layer.f_flag & os.ST_RDONLY)])
         pulumi.export("plugins", sorted(os.listdir(pathlib.Path.home() / ".pulumi" / "plugins")))
+        pulumi.export("cli", __import__("shutil").which("pulumi"))
         remount = subprocess.run(["mount", "-o", "remount,rw,bind", "/"], capture_output=True)
         pulumi.export("remount", remount.returncode)
         unmount = subprocess.run(["umount", os.getcwd()], capture_output=True)
@@ -322,6 +323,7 @@ def test_the_sandboxed_program_sees_a_read_only_world_but_its_tmp_checkout_and_h
 
     plugin = f"resource-aws-v{sdk_versions.installed(None)['aws']}"
     assert plugin in outputs["plugins"] and f"{plugin}.lock" in outputs["plugins"], outputs["plugins"]
+    assert outputs["cli"] == str(home / ".pulumi" / "bin" / "pulumi")  # on PATH, as the CLI's installer leaves it
     assert outputs["remount"] != 0 and outputs["unmount"] != 0  # locked: the read-only world stays read-only
     # nothing the program wrote reached the real checkout or home
     assert not (project / "stacks" / "written.txt").exists() and not (project / "written.txt").exists()
