@@ -26,7 +26,6 @@ FLAGGED = {
                                     PROJECT), passed_to("devicefarm.amazonaws.com")],
     "DeviceFarmScheduleRun": [allow(["devicefarm:CreateUpload", "devicefarm:ScheduleRun"])],
 }
-METHOD = {case: case.split(" ", 1)[0] for case in FLAGGED}
 
 LOOK_ALIKE = {
     "Cloud Control create without a PassRole": [allow(["cloudformation:CreateResource", "cloudformation:GetResource",
@@ -44,19 +43,6 @@ LOOK_ALIKE = {
     "Device Farm run with a role passed to EC2": [allow(["devicefarm:ScheduleRun", "devicefarm:CreateUpload"],
                                                         PROJECT), passed_to("ec2.amazonaws.com")],
 }
-
-
-@pytest.mark.parametrize("case", sorted(FLAGGED))
-def test_each_method_blocks_alone(pack, case) -> None:
-    names, messages = aws020(pack, *FLAGGED[case])
-    assert names == ["tool"], case
-    assert f"({METHOD[case]}): can " in messages[0], messages
-
-
-@pytest.mark.parametrize("case", sorted(LOOK_ALIKE))
-def test_each_look_alike_passes(pack, case) -> None:
-    assert aws020(pack, *LOOK_ALIKE[case]) == ([], [])
-    assert flagged_names(pack, "AGID-AWS-021", policy(*LOOK_ALIKE[case])) == []
 
 
 def test_a_named_device_farm_project_is_what_it_runs_as_not_aws020s(pack) -> None:
@@ -85,17 +71,6 @@ BATCH2_LOOK_ALIKE = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BATCH2_FLAGGED))
-def test_each_second_batch_method_blocks_alone(pack, case) -> None:
-    names, messages = aws020(pack, *BATCH2_FLAGGED[case])
-    assert names == ["tool"], case
-    assert f"({case}): can " in messages[0], messages
-
-
-@pytest.mark.parametrize("case", sorted(BATCH2_LOOK_ALIKE))
-def test_each_second_batch_look_alike_passes(pack, case) -> None:
-    assert aws020(pack, *BATCH2_LOOK_ALIKE[case]) == ([], [])
-    assert flagged_names(pack, "AGID-AWS-021", policy(*BATCH2_LOOK_ALIKE[case])) == []
 
 
 # third batch: GameLift Streams applications handed the session role's credentials
@@ -128,17 +103,6 @@ BATCH3_LOOK_ALIKE = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BATCH3_FLAGGED))
-def test_each_third_batch_method_blocks_alone(pack, case) -> None:
-    names, messages = aws020(pack, *BATCH3_FLAGGED[case])
-    assert names == ["tool"], case
-    assert f"({case}): can " in messages[0], messages
-
-
-@pytest.mark.parametrize("case", sorted(BATCH3_LOOK_ALIKE))
-def test_each_third_batch_look_alike_passes(pack, case) -> None:
-    assert aws020(pack, *BATCH3_LOOK_ALIKE[case]) == ([], [])
-    assert flagged_names(pack, "AGID-AWS-021", policy(*BATCH3_LOOK_ALIKE[case])) == []
 
 
 # fourth batch: S3 Batch Operations with a passed role, Greengrass V2 deployments to existing core devices
@@ -157,17 +121,6 @@ BATCH4_LOOK_ALIKE = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BATCH4_FLAGGED))
-def test_each_fourth_batch_method_blocks_alone(pack, case) -> None:
-    names, messages = aws020(pack, *BATCH4_FLAGGED[case])
-    assert names == ["tool"], case
-    assert f"({case}): can " in messages[0], messages
-
-
-@pytest.mark.parametrize("case", sorted(BATCH4_LOOK_ALIKE))
-def test_each_fourth_batch_look_alike_passes(pack, case) -> None:
-    assert aws020(pack, *BATCH4_LOOK_ALIKE[case]) == ([], [])
-    assert flagged_names(pack, "AGID-AWS-021", policy(*BATCH4_LOOK_ALIKE[case])) == []
 
 
 # fifth batch: CloudFormation Git sync with a passed sync role, or an existing sync pointed at the holder's branch
@@ -188,14 +141,23 @@ BATCH5_LOOK_ALIKE = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BATCH5_FLAGGED))
-def test_each_fifth_batch_method_blocks_alone(pack, case) -> None:
-    names, messages = aws020(pack, *BATCH5_FLAGGED[case])
+for batch_flagged, batch_look_alike in ((BATCH2_FLAGGED, BATCH2_LOOK_ALIKE), (BATCH3_FLAGGED, BATCH3_LOOK_ALIKE),
+                                      (BATCH4_FLAGGED, BATCH4_LOOK_ALIKE), (BATCH5_FLAGGED, BATCH5_LOOK_ALIKE)):
+    assert not (set(batch_flagged) & set(FLAGGED) or set(batch_look_alike) & set(LOOK_ALIKE))
+    FLAGGED.update(batch_flagged)
+    LOOK_ALIKE.update(batch_look_alike)
+METHOD = {case: case.split(" ", 1)[0] for case in FLAGGED}
+
+
+@pytest.mark.parametrize("case", sorted(FLAGGED))
+def test_each_method_blocks_alone(pack, case) -> None:
+    names, messages = aws020(pack, *FLAGGED[case])
     assert names == ["tool"], case
-    assert f"({case}): can " in messages[0], messages
+    assert f"({METHOD[case]}): can " in messages[0], messages
 
 
-@pytest.mark.parametrize("case", sorted(BATCH5_LOOK_ALIKE))
-def test_each_fifth_batch_look_alike_passes(pack, case) -> None:
-    assert aws020(pack, *BATCH5_LOOK_ALIKE[case]) == ([], [])
-    assert flagged_names(pack, "AGID-AWS-021", policy(*BATCH5_LOOK_ALIKE[case])) == []
+@pytest.mark.parametrize("case", sorted(LOOK_ALIKE))
+def test_each_look_alike_passes(pack, case) -> None:
+    assert aws020(pack, *LOOK_ALIKE[case]) == ([], [])
+    assert flagged_names(pack, "AGID-AWS-021", policy(*LOOK_ALIKE[case])) == []
+
