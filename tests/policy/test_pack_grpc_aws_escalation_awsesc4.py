@@ -14,9 +14,16 @@ from __future__ import annotations
 import pytest
 
 from agentid.analyzer_client import StackResource
-from tests.policy.pack_cases import flagged_names, stack_findings
+from tests.policy.pack_cases import stack_findings
 from tests.policy.test_pack_grpc import urn
-from tests.policy.test_pack_grpc_aws_escalation_awsesc3 import TRUST, allow, aws020, document, policy  # noqa: F401 - one set of helpers
+from tests.policy.test_pack_grpc_aws_escalation_awsesc3 import (  # noqa: F401 - one set of helpers
+    TRUST,
+    allow,
+    aws020,
+    blocks_alone,
+    document,
+    passes_aws020_and_021,
+)
 
 POLICY = "aws:iam/policy:Policy"
 ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
@@ -123,15 +130,12 @@ LOOK_ALIKE = {
 
 @pytest.mark.parametrize("case", sorted(FLAGGED))
 def test_each_method_blocks_alone(pack, case) -> None:
-    names, messages = aws020(pack, *FLAGGED[case])
-    assert names == ["tool"], case
-    assert f"({METHOD[case]}): can " in messages[0], messages
+    assert f"({METHOD[case]}): can " in blocks_alone(pack, *FLAGGED[case])
 
 
 @pytest.mark.parametrize("case", sorted(LOOK_ALIKE))
 def test_each_look_alike_passes(pack, case) -> None:
-    assert aws020(pack, *LOOK_ALIKE[case]) == ([], [])
-    assert flagged_names(pack, "AGID-AWS-021", policy(*LOOK_ALIKE[case])) == []
+    passes_aws020_and_021(pack, *LOOK_ALIKE[case])
 
 
 def test_a_named_agentcore_runtime_or_mwaa_environment_is_aws056s_target_not_aws020s(pack) -> None:
