@@ -75,7 +75,9 @@ def preview(project: Path) -> tuple[subprocess.CompletedProcess, dict]:
     completed = subprocess.run([sys.executable, "-m", "agentid.cli", "preview", "--stack", "dev", "--json", "out.json",
                                 "--trusted-repository-owner", "acme",  # README's agents are acme's (AGID-GEN-006)
                                 # the us-account provider assumes a role there (AGID-PRV-004), as the README says
-                                "--own-account", "222222222222"],
+                                "--own-account", "222222222222",
+                                # the data team's provider deploys into its subscription (AGID-AZ-067), likewise
+                                "--own-subscription", "00000000-0000-0000-0000-0000000000da"],
                                cwd=project, capture_output=True, text=True, timeout=600)
     return completed, json.loads((project / "out.json").read_text())
 

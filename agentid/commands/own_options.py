@@ -49,6 +49,10 @@ OwnTenants = Annotated[list[str], typer.Option(
     "--own-tenant", metavar="TENANT", help="An Entra tenant id of your organisation (repeatable): its principals "
     "and issuers count as own, and a provider may sign in to it (ownTenantIds, AGID-GEN-003, AGID-AZ-045, "
     "AGID-PRV-004). The gate's setting: the stack file's tenantId never makes a tenant own.")]
+OwnSubscriptions = Annotated[list[str], typer.Option(
+    "--own-subscription", metavar="SUBSCRIPTION", help="An Azure subscription id of your organisation (repeatable): "
+    "an azure-native provider may deploy into it and data may be sent to it (ownSubscriptionIds, AGID-AZ-060, "
+    "AGID-AZ-067). The gate's setting: the stack file's subscriptionId never makes a subscription own.")]
 OwnHosts = Annotated[list[str], typer.Option(
     "--own-host", metavar="HOST", help="A host name of your organisation's own HTTP endpoints (repeatable): a "
     "Pub/Sub push subscription or Eventarc trigger sending to it counts as own (ownHosts, AGID-GCP-033). " + _GATE)]

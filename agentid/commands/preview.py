@@ -16,6 +16,7 @@ from agentid.commands.own_options import (
     OwnHosts,
     OwnOrganizations,
     OwnS3Buckets,
+    OwnSubscriptions,
     OwnTenants,
     OwnVpcEndpoints,
     OwnVpcs,
@@ -64,6 +65,7 @@ def preview(
     own_email_domains: OwnEmailDomains = [],  # noqa: B006
     own_gcp_projects: OwnGcpProjects = [],  # noqa: B006
     own_tenants: OwnTenants = [],  # noqa: B006
+    own_subscriptions: OwnSubscriptions = [],  # noqa: B006
     own_hosts: OwnHosts = [],  # noqa: B006
     require_sandbox: Annotated[bool, typer.Option(
         "--require-sandbox", help="Refuse to run the program outside the sandbox (no Linux user/network/pid/mount "
@@ -99,7 +101,7 @@ def preview(
                                           "ownVpcEndpointIds": own_vpc_endpoints, "ownS3Buckets": own_s3_buckets,
                                           "ownEmailDomains": own_email_domains},
                              own_gcp_domains=own_gcp_domains, own_gcp_projects=own_gcp_projects, own_hosts=own_hosts,
-                             own_tenants=own_tenants,
+                             own_tenants=own_tenants, own_subscriptions=own_subscriptions,
                              trusted_tenants=trusted_tenants(trusted_repository_owners, trusted_gitlab_groups,
                                                              trusted_terraform_organizations,
                                                              trusted_azure_devops_organizations))

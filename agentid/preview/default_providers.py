@@ -12,6 +12,7 @@ provider_endpoints), so AGID-PRV-001/002/003 judge them the same way under `agen
 `pulumi up --policy-pack`; and for a key the provider creates resources with when they leave it out (`gcp:project`),
 sent with each resource that has no explicit provider as the engine sends its default provider
 (agentid.analyzer_client), so a service account with no `project` is judged in that project (gcp_own).
+Likewise `azure-native:subscriptionId`, the subscription the default provider deploys into (AGID-AZ-067).
 
 The key lives in a file, not in the program: each provider's source position is the line of its first
 credential key (`aws:accessKey`) in the stack file, else in the project file (project-level `config:`),
@@ -28,6 +29,7 @@ from agentid.mock_provider import PROVIDER_DEFAULTS
 from agentid.preview.program import Resource
 from agentid_components import input_limits
 from agentid_policy_packs.analysis import provider_inputs
+from agentid_policy_packs.rules.azure_deploy_subscription import DEPLOY_CONFIG_KEYS
 from agentid_policy_packs.rules.provider_command_credentials import COMMAND_CONFIG_KEYS
 from agentid_policy_packs.rules.provider_endpoints import ENDPOINT_CONFIG_KEYS, endpoint_key
 from agentid_policy_packs.rules.provider_static_credentials import CREDENTIAL_CONFIG_KEYS
@@ -41,9 +43,9 @@ NAME = "default"
 JUDGED_CONFIG_KEYS: dict[str, tuple[str, ...]] = {
     package: tuple(dict.fromkeys((*CREDENTIAL_CONFIG_KEYS.get(package, ()), *COMMAND_CONFIG_KEYS.get(package, ()),
                                   *ENDPOINT_CONFIG_KEYS.get(package, ()), *TARGET_CONFIG_KEYS.get(package, ()),
-                                  *PROVIDER_DEFAULTS.get(package, ()))))
+                                  *PROVIDER_DEFAULTS.get(package, ()), *DEPLOY_CONFIG_KEYS.get(package, ()))))
     for package in (*CREDENTIAL_CONFIG_KEYS, *COMMAND_CONFIG_KEYS, *ENDPOINT_CONFIG_KEYS, *TARGET_CONFIG_KEYS,
-                    *PROVIDER_DEFAULTS)}
+                    *PROVIDER_DEFAULTS, *DEPLOY_CONFIG_KEYS)}
 
 
 def _judged(package: str, key: str) -> bool:

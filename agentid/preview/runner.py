@@ -102,6 +102,7 @@ class PreviewRequest:
     own_gcp_domains: Sequence[str] = ()  # --own-gcp-domain: a trusted pack-wide ownGcpDomains
     own_gcp_projects: Sequence[str] = ()  # --own-gcp-project: a trusted pack-wide ownGcpProjects
     own_tenants: Sequence[str] = ()  # --own-tenant: a trusted pack-wide ownTenantIds (Entra tenant GUIDs)
+    own_subscriptions: Sequence[str] = ()  # --own-subscription: a trusted pack-wide ownSubscriptionIds (GUIDs)
     own_hosts: Sequence[str] = ()  # --own-host: a trusted pack-wide ownHosts (AGID-GCP-033's push / event endpoints)
     # --trusted-repository-owner, --trusted-gitlab-group, ...: own tenants of multi-tenant OIDC platforms, by
     # pack-wide setting (trustedRepositoryOwners, ...; analysis/oidc_issuers.yaml `tenants`, AGID-GEN-006)
@@ -223,6 +224,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
     own_gcp.update(checked_aws_ids(request.own_aws_ids))
     own_gcp.update(checked_hosts(request.own_hosts))
     own_gcp.update(checked_entra_tenants(request.own_tenants))
+    own_gcp.update(checked_subscriptions(request.own_subscriptions))
     try:
         today = today_of(request.today)
     except ValueError as error:  # --today / AGENTID_TODAY that is not a date
@@ -513,6 +515,16 @@ def checked_gcp(domains: Sequence[str], projects: Sequence[str]) -> dict[str, li
                 raise ConfigError(f"{flag} {value!r}: not a {'domain' if 'domain' in flag else 'project id or number'}")
     return {"ownGcpDomains": list(dict.fromkeys(d.strip().lower() for d in domains)),
             "ownGcpProjects": list(dict.fromkeys(p.strip().lower() for p in projects))}
+
+
+def checked_subscriptions(subscriptions: Sequence[str]) -> dict[str, list[str]]:
+    """`--own-subscription` values as the pack-wide ownSubscriptionIds: Azure subscription ids (GUIDs; ConfigError
+    naming the first that is not one). The gate's setting: the stack file's subscriptionId is the pull request's."""
+    for value in subscriptions:
+        if not _ENTRA_TENANT.match(value.strip().lower()):
+            raise ConfigError(f"--own-subscription {value!r}: not an Azure subscription id (a GUID, e.g. "
+                              "00000000-0000-0000-0000-0000000000da)")
+    return {"ownSubscriptionIds": list(dict.fromkeys(s.strip().lower() for s in subscriptions))} if subscriptions else {}
 
 
 _ENTRA_TENANT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

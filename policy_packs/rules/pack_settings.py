@@ -11,7 +11,9 @@ organisation's (rules/gcp_own.py: AGID-GCP-021); `ownHosts`, the host names of t
 endpoints a Pub/Sub push subscription or an Eventarc trigger may send to (AGID-GCP-033; `agentid preview --own-host
 H`); `ownEmailDomains`, the organisation's mail domains (an Organizations member account's root mailbox, AGID-AWS-075;
 `--own-email-domain D`); `ownTenantIds`, the organisation's Entra tenant ids (AGID-GEN-003, -008, -010, AGID-AZ-045,
-AGID-PRV-004; `--own-tenant T`: never the stack file's tenantId, which a pull request may change, red19 r19-2); and `trustedIssuers`, the OIDC issuers the organisation runs
+AGID-PRV-004; `--own-tenant T`: never the stack file's tenantId, which a pull request may change, red19 r19-2);
+`ownSubscriptionIds`, the organisation's Azure subscription ids (AGID-AZ-060, AGID-AZ-067; `--own-subscription S`: never
+the stack file's subscriptionId for AGID-AZ-067, red19 r19-5); and `trustedIssuers`, the OIDC issuers the organisation runs
 (AGID-GEN-003, -006, -009, -010: one list, as `--trusted-issuer` fills all of them); `ownStacks`, the Pulumi
 stacks (ORG/PROJECT/STACK) whose StackReference outputs are the organisation's own, and `ownServicePrincipalIds`,
 its own API service principals' object ids (AGID-AZ-054, -066: an app role on one is judged by what it grants;
@@ -39,7 +41,7 @@ from typing import Any
 ALL = "all"  # the policy-pack config entry that applies to every policy (Pulumi's name)
 # settings a rule may take from `all`; the trusted* lists are the own tenants of multi-tenant OIDC platforms
 # (analysis/oidc_issuers.yaml `tenants`, AGID-GEN-006)
-PACK_WIDE = ("ownAccountIds", "ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds", "ownS3Buckets", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations", "ownHosts", "ownEmailDomains", "ownTenantIds", "trustedRepositoryOwners",
+PACK_WIDE = ("ownAccountIds", "ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds", "ownS3Buckets", "ownGcpDomains", "ownGcpProjects", "ownGcpOrganizations", "ownHosts", "ownEmailDomains", "ownTenantIds", "ownSubscriptionIds", "trustedRepositoryOwners",
              "trustedGitLabGroups", "trustedTerraformOrganizations", "trustedAzureDevOpsOrganizations",
              "trustedIssuers", "ownStacks", "ownServicePrincipalIds")
 

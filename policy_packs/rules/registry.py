@@ -74,6 +74,7 @@ from . import (
     azure_disk_export_network,
     azure_federated_credential,
     azure_foreign_subscription,
+    azure_deploy_subscription,
     azure_federated_unseen_identity,
     azure_foreign_tenant_principal,
     azure_unseen_identity_attached,
@@ -241,7 +242,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     cognito_unauthenticated_identities, cognito_open_signup_identities, aws_oidc_provider_audience,
     aws_opensearch_serverless_public,
     agentcore_gateway_authorizer, aws_api_route_auth, aws_public_endpoint_auth, aws_org_account_root_email, aws_s3_public_acl, aws_block_public_access, gcp_public_members, gcp_public_acl, gcp_firebase_rules_public,
-    azure_anonymous_data_access, azure_foreign_tenant_principal, azure_foreign_subscription, azure_disk_export_network,
+    azure_anonymous_data_access, azure_foreign_tenant_principal, azure_foreign_subscription, azure_deploy_subscription, azure_disk_export_network,
     azure_link_vm_access,
     # lifetimes and inventory
     credential_lifetime, inventory_tags, agent_ownership,

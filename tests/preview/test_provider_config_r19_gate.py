@@ -101,6 +101,7 @@ other = az.Provider("other-tenant", tenant_id="aaaaaaaa-bbbb-cccc-dddd-eeeeeeeee
 az.resources.ResourceGroup("rg", opts=pulumi.ResourceOptions(provider=other))
 az.resources.ResourceGroup("rg2")
 '''
+OWN_SUBSCRIPTION = ("--own-subscription", "11111111-2222-3333-4444-555555555555")
 TENANT_CONFIG = ("  azure-native:tenantId: 99999999-8888-7777-6666-555555555555\n"
                  "  azure-native:subscriptionId: 11111111-2222-3333-4444-555555555555\n"
                  "  azure:tenantId: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\n")
@@ -109,10 +110,12 @@ TENANT_CONFIG = ("  azure-native:tenantId: 99999999-8888-7777-6666-555555555555\
 def test_the_stack_file_chooses_no_own_tenant(tmp_path):
     """red19 r19-2: the stack file's tenantId (the default provider's) and an unused azure:tenantId are not own; the
     gate's --own-tenant is, and the stack's provider in it passes."""
-    code, found = _stack(tmp_path / "flagged", TENANT_PROGRAM, TENANT_CONFIG)
+    # the subscription is the organisation's (AGID-AZ-067 judges it): only the tenants are in question here
+    code, found = _stack(tmp_path / "flagged", TENANT_PROGRAM, TENANT_CONFIG, *OWN_SUBSCRIPTION)
     assert (code, found) == (1, [("AGID-PRV-004", "default"), ("AGID-PRV-004", "other-tenant")])
     look_alike = TENANT_PROGRAM.replace("aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", "99999999-8888-7777-6666-555555555555")
     # (without the unused azure:tenantId, whose default provider would sign in to that tenant)
     own_config = TENANT_CONFIG.replace("  azure:tenantId: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\n", "")
-    assert _stack(tmp_path / "own", look_alike, own_config, "--own-tenant", "99999999-8888-7777-6666-555555555555") \
+    assert _stack(tmp_path / "own", look_alike, own_config, "--own-tenant", "99999999-8888-7777-6666-555555555555",
+                  *OWN_SUBSCRIPTION) \
         == (0, [])
