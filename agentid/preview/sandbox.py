@@ -21,7 +21,7 @@ acts once the program "ended". The sandbox closes each, with the kernel's own me
 * `ulimit -f`: no file it writes (its tmpfs, its stdout) grows past `MAX_FILE_BYTES`;
 * **writable as at `pulumi up`** (red19 r19-6, cloaking): the directories a deploy runner gives the program to write
   (the project's checkout, its home), when the caller can write them, are shown writable through an overlay whose
-  upper layer is a throwaway tmpfs of `TMPFS_SIZE` detached from every path (the writes reach neither the real
+  upper layer is on one throwaway tmpfs of `TMPFS_SIZE` detached from every path (the writes reach neither the real
   checkout nor anything the gate reads, and vanish with the run); the home, when it has no `.pulumi`, shows the
   Pulumi CLI's (`.pulumi/plugins/resource-PKG-vX.Y.Z` for each installed provider SDK, `.pulumi/bin/pulumi`, that
   folder then last on the program's PATH when no `pulumi` is on it) in that layer. Where the
@@ -249,34 +249,47 @@ while [ "$count" -gt 0 ]; do
     || fail "cannot show /tmp/$name"
 done
 umount -l /dev/shm/.tmp && rmdir /dev/shm/.tmp || fail "cannot drop the old /tmp"
-# Writable as at `pulumi up` (red19 r19-6): each of N directories an overlay whose upper layer is a tmpfs detached
-# from every path once mounted (the program's writes land there, bounded, and vanish); then the home, and the plugin
-# folder names of a Pulumi CLI home shown there when the real home has no .pulumi. An overlay the kernel refuses
-# leaves the directory read-only.
+# Writable as at `pulumi up` (red19 r19-6): each of N directories an overlay whose upper layer lives on one tmpfs
+# detached from every path once mounted (the program's writes land there, bounded, and vanish); the home shows the
+# plugin folders and binaries of a Pulumi CLI home when the real home has no .pulumi. An overlay the kernel refuses
+# leaves the directory read-only. Few commands (each one a process start): the layers made with one mkdir.
 home=$1 plugins=$2 count=$3
 shift 3
 shown=""
-while [ "$count" -gt 0 ]; do
-  dir=$1; shift; count=$((count - 1))
-  scratch=/dev/shm/.w$count
-  mkdir "$scratch" && mount -t tmpfs -o "size=$size,mode=0755,nosuid,nodev" tmpfs "$scratch" \
-    && mkdir "$scratch/u" "$scratch/w" && chmod --reference="$dir" "$scratch/u" || fail "cannot prepare $dir"
-  shown="$shown $dir"
-  if [ "$dir" = "$home" ] && [ ! -e "$dir/.pulumi" ] && [ ! -L "$dir/.pulumi" ]; then
-    mkdir -p "$scratch/u/.pulumi/plugins" "$scratch/u/.pulumi/bin" || fail "cannot show $dir/.pulumi"
-    for binary in pulumi pulumi-language-python; do
-      : > "$scratch/u/.pulumi/bin/$binary" && chmod 755 "$scratch/u/.pulumi/bin/$binary" || fail "cannot show $binary"
-    done
-    for plugin in $plugins; do
-      mkdir "$scratch/u/.pulumi/plugins/$plugin" && : > "$scratch/u/.pulumi/plugins/$plugin.lock" \
-        && : > "$scratch/u/.pulumi/plugins/$plugin/pulumi-${plugin%-v*}" \
-        && chmod 755 "$scratch/u/.pulumi/plugins/$plugin/pulumi-${plugin%-v*}" || fail "cannot show $plugin"
-    done
+if [ "$count" -gt 0 ]; then
+  layer=/dev/shm/.w
+  mkdir "$layer" && mount -t tmpfs -o "size=$size,mode=0755,nosuid,nodev" tmpfs "$layer" || fail "cannot mount a layer"
+  made="" files="" n=0 cli=""
+  for dir in "$@"; do
+    [ "$n" -lt "$count" ] || break
+    made="$made $layer/u$n $layer/w$n"
+    if [ "$dir" = "$home" ] && [ ! -e "$dir/.pulumi" ] && [ ! -L "$dir/.pulumi" ]; then
+      cli="$layer/u$n/.pulumi"
+      made="$made $cli/bin $cli/plugins"
+      files="$cli/bin/pulumi $cli/bin/pulumi-language-python"
+      for plugin in $plugins; do
+        made="$made $cli/plugins/$plugin"
+        files="$files $cli/plugins/$plugin/pulumi-${plugin%-v*}"
+      done
+    fi
+    n=$((n + 1))
+  done
+  mkdir -p $made || fail "cannot make the layers"
+  if [ -n "$cli" ]; then
+    for file in $files; do : > "$file" || fail "cannot show $file"; done
+    for plugin in $plugins; do : > "$cli/plugins/$plugin.lock" || fail "cannot show $plugin"; done
+    chmod 755 $files || fail "cannot show the CLI's binaries"
   fi
-  mount -t overlay overlay -o "lowerdir=$dir,upperdir=$scratch/u,workdir=$scratch/w,userxattr" "$dir" 2>/dev/null \
-    || shown="${shown% $dir}"
-  umount -l "$scratch" && rmdir "$scratch" || fail "cannot detach the layer of $dir"
-done
+  n=0
+  while [ "$n" -lt "$count" ]; do
+    dir=$1; shift
+    chmod --reference="$dir" "$layer/u$n" || fail "cannot prepare $dir"
+    mount -t overlay overlay -o "lowerdir=$dir,upperdir=$layer/u$n,workdir=$layer/w$n,userxattr" "$dir" 2>/dev/null \
+      && shown="$shown $dir"
+    n=$((n + 1))
+  done
+  umount -l "$layer" && rmdir "$layer" || fail "cannot detach the layers"
+fi
 mkdir -p "$run" 2>/dev/null
 mount --no-canonicalize --bind /proc/self/fd/3 "$run" && mount -o remount,rw,bind "$run" \
   || fail "cannot mount the run directory"
