@@ -320,3 +320,20 @@ def test_a_native_extension_the_project_brings_fails(tmp_path):
     assert [m.split(": outside")[0] for m in gate_002(violations)] == [
         f"[gate-integrity] the program loads the native extension xxlimited from the project ({extension.name}): its "
         "code runs unwatched at __main__.py:6"]
+
+
+def test_reading_the_pulumi_clis_login_fails_and_its_plugin_folders_pass(tmp_path):
+    """The deploy runner's ~/.pulumi/credentials.json holds the backend's access tokens (`pulumi login`); the gate shows
+    a ~/.pulumi (red19 r19-6) without it, so a read found nothing and passed. The look-alike lists the plugin folders."""
+    program = (HEAD + "import os\n" + BUCKET + "try:\n"
+               "    open(os.path.expanduser('~/.pulumi/credentials.json')).read()\n"
+               "except Exception:\n    pass\n")
+    code, violations, _ = preview(tmp_path / "login", program)
+    assert code == 1
+    only_gate_002(violations)
+    home = str(Path("~").expanduser())
+    assert [m.split(": outside")[0] for m in gate_002(violations)] == [
+        f"[gate-integrity] the program opens the credential file {home}/.pulumi/credentials.json at __main__.py:5"]
+    look_alike = HEAD + "import os\n" + BUCKET + "pulumi.export('n', len(os.listdir(os.path.expanduser('~/.pulumi/plugins'))))\n"
+    code, violations, _ = preview(tmp_path / "plugins", look_alike)
+    assert code == 0 and gate_002(violations) == []
