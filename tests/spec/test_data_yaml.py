@@ -63,8 +63,13 @@ def writing(monkeypatch):
 def test_every_data_file_read_from_its_cache_gives_what_parsing_gives(path: Path, tmp_path: Path, writing):
     copy = tmp_path / path.name
     copy.write_bytes(path.read_bytes())
-    parsed = data_yaml.load(copy)  # parses and keeps
-    assert data_yaml.cache_path(copy).is_file()
+    parsed = data_yaml.load(copy)  # parses and keeps (unless it holds what marshal cannot: a date)
+    try:
+        marshal.dumps(parsed)
+        keepable = True
+    except ValueError:
+        keepable = False
+    assert data_yaml.cache_path(copy).is_file() == keepable
     cached = data_yaml.load(copy)
     assert cached == parsed == yaml.safe_load(path.read_text(encoding="utf-8"))
     assert repr(cached) == repr(parsed)  # same types too
