@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import io
 import marshal
 import os
 import sys
@@ -53,8 +54,7 @@ def load(path: str | Path) -> Any:
     found = _cached(cache, digest)
     if found is not _MISSING:
         return found
-    # bytes: libyaml detects the encoding (UTF-8 and UTF-16 with BOM) itself
-    value = yaml.load(text, Loader=LOADER)  # noqa: S506 - LOADER is CSafeLoader or SafeLoader
+    value = _parse(text, path)
     if not sys.dont_write_bytecode:
         _write(cache, digest, value)
     return value
@@ -74,10 +74,18 @@ def compile_data(folder: str | Path) -> int:
             text = path.read_bytes()
             digest = hashlib.sha256(text).digest()
             if _cached(cache_path(path), digest) is _MISSING:
-                written += _write(cache_path(path), digest, yaml.load(text, Loader=LOADER))  # noqa: S506
+                written += _write(cache_path(path), digest, _parse(text, path))
         except (OSError, yaml.YAMLError):
             continue  # not one of the kit's tables (or unreadable): `load` reports it when it is read
     return written
+
+
+def _parse(text: bytes, path: str | Path) -> Any:
+    """The YAML document in `text` (the bytes of `path`: libyaml detects UTF-8 and UTF-16 with BOM itself); a
+    YAMLError's marks name the file, as they did when the parser read it from the open file."""
+    stream = io.BytesIO(text)
+    stream.name = str(path)
+    return yaml.load(stream, Loader=LOADER)  # noqa: S506 - LOADER is CSafeLoader or SafeLoader
 
 
 _MISSING = object()

@@ -45,7 +45,7 @@ def test_yaml_1_1_scalars_come_out_as_safe_load_types_them(tmp_path: Path):
 def test_a_file_that_is_not_yaml_raises_as_safe_load_does(tmp_path: Path):
     file = tmp_path / "broken.yaml"
     file.write_text("a: [1, 2\n", encoding="utf-8")
-    with pytest.raises(yaml.YAMLError):
+    with pytest.raises(yaml.YAMLError, match=r'in ".*broken\.yaml", line 1'):  # the marks name the file
         data_yaml.load(file)
     with pytest.raises(OSError):
         data_yaml.load(tmp_path / "missing.yaml")
