@@ -287,7 +287,8 @@ def _render_gate(result: PreviewResult, console: Console) -> None:
     _render_section(console, "Enforcement floor", f": {len(notes)} note{'s' * (len(notes) != 1)} (settings refused, "
                     "packs not installed with the kit)", notes)
     _render_section(console, "Cloaking",
-                    " (advisory): where the program asks whether it runs at preview, or reads the clock or chance",
+                    " (advisory): where the program asks whether it runs at preview, or reads the clock or chance, or "
+                    "probes what the gate cannot show as a deploy runner does",
                     result.cloaking)
     _render_section(console, "Secure config read as plain text",
                     f" ({'blocking: --strict-unknowns' if result.strict_unknowns else 'cannot check'}): agentid "

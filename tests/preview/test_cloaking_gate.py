@@ -166,3 +166,5 @@ aws.iam.Policy("admin", policy=json.dumps({"Version": "2012-10-17", "Statement":
     why = dict(zip((e["name"] for e in __import__("yaml").safe_load(cloaking.PROBES.read_text())["probes"]),
                    (w for w, _p in cloaking.probes())))["writable"]
     assert document["cloaking"] == [f"__main__.py:3: {why}{PROBE_ADVICE}"]
+    assert ("Cloaking (advisory): where the program asks whether it runs at preview, or reads the clock or chance, or "
+            "probes what the gate cannot show as a deploy runner does") in " ".join(result.stdout.split())
