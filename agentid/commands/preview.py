@@ -56,6 +56,9 @@ def preview(
     stack_outputs: Annotated[list[str], typer.Option(
         "--stack-outputs", metavar="NAME=FILE", help="Answer StackReference NAME with a deployed stack's outputs "
         "(pulumi stack output --json --show-secrets) instead of previewing it; repeatable.")] = [],  # noqa: B006
+    backend_urls: Annotated[list[str], typer.Option(
+        "--backend-url", metavar="URL", help="A state backend the project file may name (Pulumi.yaml `backend.url`, "
+        "where `pulumi up` sends the access token and keeps the state): any other gets no verdict; repeatable.")] = [],  # noqa: B006
     own_accounts: OwnAccounts = [],  # noqa: B006
     own_organizations: OwnOrganizations = [],  # noqa: B006
     own_vpcs: OwnVpcs = [],  # noqa: B006
@@ -95,7 +98,7 @@ def preview(
     request = PreviewRequest(stack=stack, pack_dirs=policy_packs, pack_config_files=[str(p) for p in policy_pack_configs],
                              timeout=timeout, strict_unknowns=strict_unknowns, waivers_file=waivers_file,
                              waivers_ref=waivers_ref, today=today, reference_projects=reference_projects,
-                             stack_outputs=stack_outputs, require_sandbox=require_sandbox,
+                             stack_outputs=stack_outputs, require_sandbox=require_sandbox, backend_urls=backend_urls,
                              own_accounts=own_accounts, trusted_issuers=trusted_issuers,
                              own_aws_ids={"ownOrganizationIds": own_organizations, "ownVpcIds": own_vpcs,
                                           "ownVpcEndpointIds": own_vpc_endpoints, "ownS3Buckets": own_s3_buckets,

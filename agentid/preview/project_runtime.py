@@ -12,16 +12,27 @@ exit 2: no verdict), never ignored:
 * `packages:` from a local path, a git or URL source, or with a `pluginDownloadURL`: the engine builds or
   downloads and runs that provider. Refused; a registry package (`name`, `name@version`) is a provider like any
   other, judged by its resources' type tokens.
-* `runtime.options`: the virtualenv Pulumi would run the program with (`virtualenv`, or uv's/poetry's `.venv`) is
-  the environment the gate runs the program with too (`interpreter`): its `bin/python`, so that the interpreter's
-  own start-up processes its site-packages (`*.pth` import lines, `sitecustomize`, `usercustomize`, every package
-  the program imports) exactly as at `pulumi up`, inside the gate's sandbox.
-* Top-level modules in the directories Pulumi runs `python -m pip|venv|mypy|...` in (the program's directory, and
-  the project root for uv/poetry): `-m` puts the working directory first on `sys.path`, so a project-root
-  `pip/` or `json.py` runs with the deployer's environment before the program (`shadowing_modules`). Refused.
+* `runtime:` holds `name` and `options` only, and `runtime.options` is an allow-list (`runtime_options`):
+  `toolchain: pip` and `virtualenv` are judged; `typechecker` (mypy or pyright run on the project before the
+  program, loading plugins and configuration from it), `toolchain: uv` (`uv run` syncs the nearest
+  pyproject.toml: builds the project, its path/git/URL sources, from its indexes) and `toolchain: poetry`
+  (poetry loads `.poetry/plugins` and the project's plugin and virtualenv settings) run code the pull request
+  chooses before the program: refused, as is any option the gate does not know.
+* The virtualenv Pulumi would run the program with (`virtualenv`) is the environment the gate runs the program
+  with too (`interpreter`): its `bin/python`, so that the interpreter's own start-up processes its site-packages
+  (`*.pth` import lines, `sitecustomize`, `usercustomize`, every package the program imports) exactly as at
+  `pulumi up`, inside the gate's sandbox. When the named virtualenv does not exist at gate time, `pulumi up`
+  creates it and runs `pip install -r requirements.txt` (sdk/python/toolchain/pip.go EnsureVenv,
+  InstallDependencies): every requirement must then be a registry one (`requirements_problem`), as `packages:`
+  sources must.
+* Top-level modules in the directories Pulumi runs `python -m pip|venv|...` in (the program's directory and the
+  project root): `-m` puts the working directory first on `sys.path`, so a project-root `pip/` or `json.py` runs
+  with the deployer's environment before the program (`shadowing_modules`). Refused.
 * `name`, `main`, `stackConfigDir`, `config`, `runtime` are read by `stack_config`; `description`, `author`,
-  `website`, `license`, `template` (used by `pulumi new` only), `backend` (where state is kept) and
-  `options.refresh` (refresh state first) change no code that runs and nothing the program registers: ignored.
+  `website`, `license`, `template` (used by `pulumi new` only) and `options.refresh` (refresh state first)
+  change no code that runs and nothing the program registers: ignored. `backend.url` chooses where `pulumi up`
+  sends the Pulumi access token and the deployer's cloud credentials read and write the state: accepted only
+  when it equals a URL the gate's operator passes (`--backend-url`), never on the pull request's word.
   Any other key is refused: the schema grows keys that change what runs (`packages:` arrived in Pulumi 3.157).
 """
 
@@ -33,17 +44,31 @@ import os
 import re
 import sys
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from agentid.preview.stack_config import ConfigError, Project
 
 # Keys Pulumi's project schema defines that change nothing the gate judges (see the module docstring).
-IGNORED_KEYS = frozenset({"description", "author", "website", "license", "template", "backend", "options"})
+IGNORED_KEYS = frozenset({"description", "author", "website", "license", "template", "options"})
 READ_KEYS = frozenset({"name", "main", "stackConfigDir", "config", "runtime"})
+JUDGED_KEYS = frozenset({"plugins", "packages", "backend"})  # check_project_file, require_trusted_backend
 _OPTIONS = {"refresh": "always"}  # project.json: options.refresh is the only option, const "always"
 _BACKEND = frozenset({"url"})
 
 TOOLCHAINS = ("pip", "poetry", "uv")  # https://www.pulumi.com/docs/iac/languages-sdks/python/#toolchains
+RUNTIME_KEYS = frozenset({"name", "options"})  # project.json: runtime {name, options}
+# The runtime options Pulumi's Python language host reads (sdk/python/cmd/pulumi-language-python/main.go): the gate
+# judges `toolchain` and `virtualenv` and refuses `typechecker`; any other key gets no verdict.
+RUNTIME_OPTIONS = ("toolchain", "virtualenv", "typechecker")
+# requirements.txt options that change no source: what may stand on an option line when `pulumi up` will run
+# `pip install -r requirements.txt` (https://pip.pypa.io/en/stable/reference/requirements-file-format/)
+_HARMLESS_PIP_OPTIONS = frozenset({"--require-hashes", "--only-binary", "--prefer-binary", "--pre"})
+_PIP_INCLUDES = frozenset({"-r", "--requirement", "-c", "--constraint"})
+_ARCHIVE = (".whl", ".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar.lz", ".tlz")
+# A registry requirement (PEP 508 without a URL): name, extras, version specifiers, markers.
+_REQUIREMENT = re.compile(r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[A-Za-z0-9._,\s-]*\])?\s*"
+                          r"(?P<spec>\(?\s*(?:(?:===|==|!=|~=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+\s*,?\s*)*\)?)\s*(;[^@]*)?")
 
 # Modules Pulumi's Python language host (or the toolchain it drives) runs with `python -m` in the project:
 # pip list/show/install, venv (EnsureVenv), ensurepip (venv's bootstrap), the typecheckers, debugpy
@@ -59,9 +84,10 @@ _REGISTRY_PACKAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*(@[A-Za-z0-9_.+-]+)?"
 def check_project_file(project: Project, document: dict[str, Any]) -> None:
     """Refuse a project file whose keys make `pulumi up` run something the gate does not; ConfigError."""
     where = project.relative(project.file)
-    unknown = sorted(str(key) for key in document if key not in READ_KEYS | IGNORED_KEYS | {"plugins", "packages"})
+    known = READ_KEYS | IGNORED_KEYS | JUDGED_KEYS
+    unknown = sorted(str(key) for key in document if key not in known)
     if unknown:
-        raise ConfigError(f"{where}: {', '.join(unknown)}: not a Pulumi project key the gate knows ({', '.join(sorted(READ_KEYS | IGNORED_KEYS))}); "
+        raise ConfigError(f"{where}: {', '.join(unknown)}: not a Pulumi project key the gate knows ({', '.join(sorted(known))}); "
                           "it cannot tell whether it changes what `pulumi up` runs: no verdict")
     plugins = document.get("plugins")
     if plugins:
@@ -76,15 +102,36 @@ def check_project_file(project: Project, document: dict[str, Any]) -> None:
         for name, spec in packages.items():
             problem = _package_problem(spec)
             if problem:
-                raise ConfigError(f"{where}: packages: {name}: {problem}: `pulumi up` would build or download and run "
-                                  "that provider, which the gate cannot see: no verdict (use a registry package, "
-                                  "`name` or `name@version`)")
+                raise ConfigError(f"{where}: packages: {name}: {problem}: {_not_from_registry('provider')} "
+                                  "(use a registry package, `name` or `name@version`)")
     options = document.get("options")
     if options is not None and (not isinstance(options, dict) or any(_OPTIONS.get(k) != v for k, v in options.items())):
         raise ConfigError(f"{where}: options: Pulumi knows only `refresh: always` there")
     backend = document.get("backend")
     if backend is not None and (not isinstance(backend, dict) or not set(backend) <= _BACKEND):
         raise ConfigError(f"{where}: backend: Pulumi knows only `url` there")
+
+
+def require_trusted_backend(project: Project, trusted: Sequence[str]) -> None:
+    """`backend.url` wins over `pulumi login`'s stored backend at `pulumi up` (only a non-empty PULUMI_BACKEND_URL
+    beats it: pulumi/pulumi pkg/workspace/creds.go GetCurrentCloudURLWithSource): the CLI sends PULUMI_ACCESS_TOKEN
+    to that host, or reads and writes the whole state (every output, the provider configuration) in that bucket
+    with the deployer's cloud credentials, and updates or deletes the resources an attacker-written state names.
+    Accepted only when it equals a URL the gate's operator passed (`--backend-url`); ConfigError otherwise."""
+    url = project.backend.get("url") if isinstance(project.backend, dict) else None
+    if url is None or url in trusted:
+        return
+    accepted = f"the operator passed {', '.join(map(repr, trusted))}" if trusted else "the operator passed none"
+    raise ConfigError(f"{project.relative(project.file)}: backend.url: {url!r}: `pulumi up` would send the Pulumi "
+                      "access token to that backend, or read and write the stack's state there with the deployer's "
+                      "credentials; the gate accepts only a backend its operator names with --backend-url "
+                      f"({accepted}): no verdict (remove the key, or pass --backend-url)")
+
+
+def _not_from_registry(what: str) -> str:
+    """Why a source other than the registry is refused (`packages:`, requirements.txt): one reason, one wording."""
+    return (f"`pulumi up` would build or download and run that {what} from a source the pull request chooses, "
+            "which the gate cannot see: no verdict")
 
 
 def _package_problem(spec: Any) -> str | None:
@@ -100,34 +147,129 @@ def _package_problem(spec: Any) -> str | None:
     return None
 
 
-def virtualenv(project: Project) -> Path | None:
-    """The virtualenv `pulumi up` runs the program with, when it exists in the project at gate time, else None
-    (Pulumi then runs the `python` on PATH, and the gate its own). As Pulumi's toolchains find it
-    (sdk/python/toolchain): `runtime.options.virtualenv` (relative to the project root), else for uv and poetry
-    the `.venv` in the program's folder or the project's (uv: https://docs.astral.sh/uv/concepts/projects/layout/;
-    poetry: virtualenvs.in-project). ConfigError for options Pulumi refuses."""
+def runtime_options(project: Project) -> dict[str, Any]:
+    """`runtime.options`, every key either judged or refused (ConfigError, exit 2: no verdict): an allow-list, so
+    that an option Pulumi adds, or one the gate has not reproduced, never passes unseen."""
     runtime = project.runtime
-    options = runtime.get("options") if isinstance(runtime, dict) else None
-    if options is None:
-        return None
+    if not isinstance(runtime, dict):
+        return {}
     where = project.relative(project.file)
+    extra = sorted(str(key) for key in runtime if key not in RUNTIME_KEYS)
+    if extra:
+        raise ConfigError(f"{where}: runtime: {', '.join(extra)}: Pulumi's `runtime:` holds only `name` and `options`; "
+                          "the gate cannot tell what it changes: no verdict")
+    options = runtime.get("options")
+    if options is None:
+        return {}
     if not isinstance(options, dict):
         raise ConfigError(f"{where}: runtime.options must be a mapping")
+    accepted = "it accepts `toolchain: pip` and `virtualenv: <folder>`"
+    unknown = sorted(str(key) for key in options if key not in RUNTIME_OPTIONS)
+    if unknown:
+        raise ConfigError(f"{where}: runtime.options: {', '.join(unknown)}: not an option the gate knows ({accepted}); "
+                          "it cannot tell what it makes `pulumi up` run: no verdict")
+    if "typechecker" in options:
+        raise ConfigError(f"{where}: runtime.options.typechecker: {options['typechecker']!r}: `pulumi preview`/`up` "
+                          "runs that type checker on the project before the program, with the deployer's environment, "
+                          "and mypy or pyright load plugins and configuration from the project (mypy.ini, .mypy.ini, "
+                          "setup.cfg, pyproject.toml, pyrightconfig.json): code the gate neither runs nor judges: no "
+                          f"verdict (remove it, and type-check in CI without deploy credentials; {accepted})")
     toolchain = options.get("toolchain", "pip")
+    if toolchain in ("uv", "poetry"):
+        runs = ("`uv run` syncs the nearest pyproject.toml first (it builds the project with its build backend or "
+                "setup.py, installs path, git and URL sources, reads the project's indexes, uv.toml and uv.lock)"
+                if toolchain == "uv" else
+                "poetry loads the project's `.poetry/plugins` (its `.pth` lines run), installs "
+                "`requires-plugins`, and reads poetry.toml's virtualenv settings whenever Pulumi asks it for the "
+                "environment")
+        raise ConfigError(f"{where}: runtime.options.toolchain: {toolchain}: at `pulumi preview`/`up` {runs}, with "
+                          "the deployer's environment, before the program: code the pull request chooses that the "
+                          f"gate does not reproduce: no verdict ({accepted})")
     if toolchain not in TOOLCHAINS:
         raise ConfigError(f"{where}: runtime.options.toolchain: {toolchain!r} is not one of {', '.join(TOOLCHAINS)}")
     named = options.get("virtualenv")
     if named is not None and not isinstance(named, str):
         raise ConfigError(f"{where}: runtime.options.virtualenv must be a path")
-    if named is not None:
-        candidates = [project.root / named]
-    elif toolchain in ("uv", "poetry"):
-        candidates = [folder / ".venv" for folder in dict.fromkeys((project.main_dir, project.root))]
-    else:
+    return options
+
+
+def virtualenv(project: Project) -> Path | None:
+    """The virtualenv `pulumi up` runs the program with (`runtime.options.virtualenv`, relative to the project
+    root) when it exists in the project at gate time, else None (Pulumi then runs the `python` on PATH, and the
+    gate its own). When the named virtualenv is missing, `pulumi up` creates it and installs requirements.txt
+    (sdk/python/toolchain/pip.go EnsureVenv): ConfigError unless every requirement there is a registry one.
+    ConfigError for options the gate refuses (`runtime_options`)."""
+    named = runtime_options(project).get("virtualenv")
+    if named is None:
         return None
-    for folder in candidates:
-        if any(os.path.lexists(folder / name) for name in ("bin/python", "bin/python3", "Scripts/python.exe")):
-            return folder
+    folder = project.root / named
+    if any(os.path.lexists(folder / name) for name in ("bin/python", "bin/python3", "Scripts/python.exe")):
+        return folder
+    require_registry_requirements(project)
+    return None
+
+
+def require_registry_requirements(project: Project) -> None:
+    """`pip install -r requirements.txt` in the folder Pulumi's host installs from (the project root, and the
+    program's folder when that differs) installs only registry requirements: ConfigError naming the file, the
+    line and the option or requirement otherwise."""
+    for folder in dict.fromkeys((project.root, project.main_dir)):
+        file = folder / "requirements.txt"
+        if file.is_file():
+            problem = requirements_problem(file, project.root)
+            if problem:
+                raise ConfigError(f"{problem}: the virtualenv {runtime_options(project)['virtualenv']!r} does not "
+                                  "exist, so `pulumi up` creates it and runs `pip install -r requirements.txt`, "
+                                  f"and {_not_from_registry('package')} (the gate accepts registry requirements, "
+                                  "`name[extras] <specifiers> ; <markers>` with `--hash`, and the options "
+                                  f"{', '.join(sorted(_HARMLESS_PIP_OPTIONS))}; or create the virtualenv before "
+                                  "the gate runs, so that it judges what is installed)")
+
+
+def requirements_problem(file: Path, root: Path, seen: frozenset[Path] = frozenset()) -> str | None:
+    """The first line of a pip requirements file (and the files it includes with -r/-c) that is not a registry
+    requirement or a harmless option, as `FILE:LINE: what`, or None. pip's format: `#` comments, `\\` line
+    continuations, option lines, and PEP 508 requirements, where `name @ URL`, a path, an archive file name or
+    an `-e`/`--editable` line builds or fetches code from where the file says."""
+    shown = file.relative_to(root).as_posix() if file.is_relative_to(root) else str(file)
+    if file in seen or len(seen) > 20:
+        return f"{shown}: included again (a loop or too deep)"
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as problem:
+        return f"{shown}: cannot be read ({problem})"
+    number, pending = 0, ""
+    for index, raw in enumerate(text.splitlines(), 1):
+        if not pending:
+            number = index
+        if raw.endswith("\\"):
+            pending += raw[:-1]
+            continue
+        line, pending = re.sub(r"(^|\s)#.*$", "", pending + raw).strip(), ""
+        if not line:
+            continue
+        where = f"{shown}:{number}"
+        words = line.split()
+        if line.startswith("-"):
+            option, _, value = words[0].partition("=")
+            value = value or (words[1] if len(words) > 1 else "")
+            if option in _PIP_INCLUDES:
+                included = (file.parent / value).resolve()
+                if "://" in value or not included.is_relative_to(root.resolve()) or not included.is_file():
+                    return f"{where}: {option} {value}: not a file in the project"
+                problem = requirements_problem(included, root, seen | {file})
+                if problem:
+                    return problem
+            elif option not in _HARMLESS_PIP_OPTIONS:
+                return f"{where}: {option}: an option that changes where packages come from or how they build"
+            continue
+        requirement, _, options = line.partition(" -")
+        extra = [word for word in ("-" + options).split() if options and not word.startswith("--hash")]
+        match = _REQUIREMENT.fullmatch(requirement.strip())
+        if extra:
+            return f"{where}: {extra[0]}: an option that changes where the package comes from or how it builds"
+        if match is None or match["name"].lower().endswith(_ARCHIVE) or "$" in requirement:
+            return f"{where}: {requirement.strip()!r} is not a registry requirement (a URL, path or archive)"
     return None
 
 
@@ -144,7 +286,7 @@ def interpreter(project: Project) -> str | None:
     python = folder / "bin" / "python"
     if not os.path.lexists(python):
         python = folder / ("bin/python3" if os.path.lexists(folder / "bin/python3") else "Scripts/python.exe")
-    toolchain = project.runtime["options"].get("toolchain", "pip")  # virtualenv() found one: options are read
+    toolchain = runtime_options(project).get("toolchain", "pip")
     where = (f"{project.relative(project.file)}: runtime.options ({toolchain}): "
              f"{shown}/{python.relative_to(folder).as_posix()}")
     target = python.resolve()

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from agentid import pack_fork
 from agentid.analyzer_client import AnalyzerInfo, PackError
 from agentid.mock_engine import MOCK_ACCOUNT, MOCK_SUBSCRIPTION, MOCK_TENANT, no_collections
-from agentid.preview import (adopted_objects, cloaking, credential_invokes, out_of_band, program_fork, sandbox,
+from agentid.preview import (adopted_objects, cloaking, credential_invokes, out_of_band, program_fork, project_runtime, sandbox,
                              trusted_issuers, waivers)
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
@@ -92,6 +92,7 @@ class PreviewRequest:
     today: str | None = None  # YYYY-MM-DD for waiver expiry (default $AGENTID_TODAY, else the UTC date)
     reference_projects: Sequence[str] = ()  # other projects' directories, for StackReferences to their stacks
     stack_outputs: Sequence[str] = ()  # NAME=FILE: a referenced stack's deployed outputs instead of its preview
+    backend_urls: Sequence[str] = ()  # the state backends the operator accepts in Pulumi.yaml `backend.url`
     require_sandbox: bool = False  # no sandbox for the program (sandbox.py) is an error, not a warning
     own_accounts: Sequence[str] = ()  # --own-account: the stack's AWS accounts, a trusted pack-wide ownAccountIds
     # --own-organization, --own-vpc, --own-vpc-endpoint: trusted pack-wide ownOrganizationIds, ownVpcIds,
@@ -211,6 +212,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
     key = key or AutonameKey()
     project = result.project = find_project(request.start_dir)
     require_python_runtime(project)
+    project_runtime.require_trusted_backend(project, request.backend_urls)
     config = result.config = load_stack_config(project, request.stack)
     pack_dirs = [_pack_dir(project, d) for d in (request.pack_dirs or [DEFAULT_PACK])]
     result.floor_notes.extend(_pack_origin_notes(project, pack_dirs))

