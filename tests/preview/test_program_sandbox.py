@@ -361,3 +361,25 @@ def test_only_the_runners_own_writable_folders_are_shown_writable(tmp_path: Path
     # a mount point below the folder: an overlay would hide it
     monkeypatch.setattr(sandbox, "_mount_points", lambda: [Path("/"), home / "mnt"])
     assert sandbox.writable(checkout, {}, home=str(home)) == sandbox.Writable((str(checkout),), "", ())
+
+
+def test_a_layer_the_kernel_or_chmod_refuses_leaves_the_folder_read_only_and_the_run_going(tmp_path: Path) -> None:
+    """sandbox.command with two folders to show writable: one that cannot be layered (it does not exist: chmod
+    fails, as busybox's without --reference or a kernel refusing the overlay would) stays as it was and the run goes
+    on; the other takes writes that never reach it."""
+    if sandbox.probe() is not None:
+        pytest.skip(f"no sandbox on this machine: {sandbox.probe()}")
+    import tempfile
+
+    private = tempfile.TemporaryDirectory(prefix="pulumi-", dir="/tmp")  # as the gate's: not under the folders shown
+    run = Path(private.name, "run")
+    (run / "bin").mkdir(parents=True)
+    folder = tmp_path / "checkout"
+    folder.mkdir()
+    shown = sandbox.Writable((str(tmp_path / "missing"), str(folder)), "", ())
+    script = f"touch {folder}/x && test -f {folder}/x && ! touch {tmp_path}/y 2>/dev/null && echo layered"
+    completed = subprocess.run(sandbox.command(["sh", "-c", script], run.resolve(), [tmp_path], shown),
+                               capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 0 and completed.stdout.strip() == "layered", completed.stderr
+    assert os.listdir(folder) == [] and not (tmp_path / "y").exists()
+    private.cleanup()
