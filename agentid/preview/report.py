@@ -240,7 +240,7 @@ def own_aws_ids(result: PreviewResult) -> list[str]:
     """One line per pack, list and distinct value of the AWS organizations, VPCs and VPC endpoints the gate configured
     (ownOrganizationIds, ownVpcIds, ownVpcEndpointIds): which aws:PrincipalOrgID / SourceVpc / SourceVpce pins
     confine a grant (AGID-AWS-030, -032, -034), whatever their source; and the S3 buckets outside the stack it lists
-    as own (ownS3Buckets, AGID-AWS-064/073)."""
+    as own (ownS3Buckets, AGID-AWS-064/073/076)."""
     return [*(f"{key}: {line}" for key in ("ownOrganizationIds", "ownVpcIds", "ownVpcEndpointIds")
               for line in _configured_lists(result, key, "none listed (a grant pinned to one is flagged: cannot tell)")),
             *(f"ownS3Buckets: {line}" for line in _configured_lists(

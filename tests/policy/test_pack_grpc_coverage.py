@@ -152,9 +152,9 @@ CASES = [
 @pytest.fixture(scope="module")
 def pack():
     with PackProcess.start(PACK, timeout=60) as running:
-        # the stack's own account, so the look-alikes' own principals pass AGID-AWS-033/-050 (fail closed without it)
+        # the stack's own account, so the look-alikes' own principals pass AGID-AWS-033/-034/-050 (fail closed without it)
         own = {"ownAccountIds": [ACCOUNT]}
-        running.configure({"AGID-AWS-033": own, "AGID-AWS-050": own})
+        running.configure({"AGID-AWS-033": own, "AGID-AWS-050": own, "AGID-AWS-034": own})
         yield running
 
 

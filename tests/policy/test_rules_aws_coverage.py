@@ -202,7 +202,13 @@ def test_lambda_permission_for_everyone_and_unauthenticated_function_urls():
         'lambda permission p lets any principal ("*") invoke function triage, with no sourceArn, sourceAccount or '
         "principalOrgId"]
     assert violations("AGID-AWS-034", permission, {"function": "triage", "principal": "*",
-                                                   "sourceAccount": ACCOUNT}) == []
+                                                   "sourceAccount": ACCOUNT}, {"ownAccountIds": [ACCOUNT]}) == []
+    # a sourceAccount not known own confines "*" to no account of yours (red22 r22-1: judged by value)
+    assert violations("AGID-AWS-034", permission, {"function": "triage", "principal": "*",
+                                                   "sourceAccount": ACCOUNT}, name="p") == [
+        'lambda permission p lets any principal ("*") invoke function triage for a source that is not confined to '
+        f"your own: sourceAccount account {ACCOUNT}: cannot tell whether account {ACCOUNT} is yours: list it in "
+        "ownAccountIds (a resource of another account can invoke it: confused deputy)"]
     assert violations("AGID-AWS-034", permission, {"function": "triage", "principal": "s3.amazonaws.com",
                                                    "sourceArn": "arn:aws:s3:::b"}) == []
     assert violations("AGID-AWS-034", permission, {"function": "f", "principal": ["*"]}, name="p") == [
