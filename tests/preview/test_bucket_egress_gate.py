@@ -64,7 +64,7 @@ def test_writes_into_buckets_of_unknown_owner_block(project: Path) -> None:
                            ("AGID-AWS-073", "loose-pin", True)]
     [decoy] = [v for v in by_policy(run.json("out.json"), "AGID-AWS-073") if v["resourceName"] == "decoy"]
     assert "named like reports of this stack, but decoy does not depend on it" in decoy["message"]
-    assert "ownS3Buckets: agent-guard: acme-data-lake (AGID-AWS-064, AGID-AWS-073)" in run.stdout.replace("\n", " ")
+    assert "ownS3Buckets: agent-guard: acme-data-lake (AGID-AWS-064, AGID-AWS-073, AGID-AWS-076)" in run.stdout.replace("\n", " ")
 
 
 def test_nothing_listed_blocks_and_the_stack_file_cannot_list_a_bucket(project: Path) -> None:
