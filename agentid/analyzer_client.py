@@ -44,6 +44,12 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, en
 if TYPE_CHECKING:
     from agentid.pack_fork import PreforkedPack
 
+# The engine dials an analyzer with a 400 MB message limit (pulumi sdk/go/common/util/rpcutil: maxRPCMessageSize), as
+# the policy SDK serves one; gRPC's 4 MB default refused a pack's answer of ~20,000 findings, which the engine takes.
+MAX_MESSAGE_BYTES = 400 * 1024 * 1024
+CHANNEL_OPTIONS = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                   ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)]
+
 ENFORCEMENT_LEVELS = {
     analyzer_pb2.ADVISORY: "advisory",
     analyzer_pb2.MANDATORY: "mandatory",
@@ -245,7 +251,7 @@ class PackProcess:
         pack = None
         try:
             port = _read_port(process, timeout, stderr_file)
-            channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=CHANNEL_OPTIONS)
             pack = cls(pack_dir, process, channel, engine_server, engine, stderr_file, call_timeout)
             threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
             try:

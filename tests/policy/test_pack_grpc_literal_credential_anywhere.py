@@ -253,3 +253,35 @@ def test_a_config_secret_unmarked_in_a_resource_input_blocks(pack, type_, props,
 ])
 def test_a_config_secret_marked_or_stored_encrypted_passes(pack, type_, props):
     assert flagged(pack, type_, props) == []
+
+
+def test_a_fleets_inventory_output_is_judged_whole(pack):
+    """Issue 17's 200-agent fleet: the stack's inventory output holds ~24,000 strings, none a credential. The cap
+    bounds the detectors' time, not plain strings, so it passes; a key after them is still found."""
+    inventory = {f"agent-{i}": {"owner": f"team-{i}@acme.example",
+                                "roleArn": f"arn:aws:iam::111122223333:role/agent-{i}",
+                                "tools": [{"name": f"tool-{j}", "resource": f"arn:aws:s3:::bucket-{i}-{j}/*"}
+                                          for j in range(40)]} for i in range(200)}
+    assert stack_messages(pack, {"inventory": inventory}) == []
+    [(level, _urn, message)] = stack_messages(pack, {"inventory": inventory, "zz": {"key": AWS_KEY_ID}})
+    assert level == "mandatory" and "stack output zz.key holds a literal credential" in message, message
+
+
+def test_past_the_detectors_budget_it_fails_closed(pack):
+    """More strings that look like secrets than the detectors are asked about (MAX_ASKED, a time bound): the
+    resource is judged on the first ones and says so, as a mandatory finding."""
+    from policy_packs.rules.literal_credential_anywhere import MAX_ASKED
+    # named as secrets, so each is asked; shaped as slugs, so none is a finding of its own
+    letters = str.maketrans("0123456789", "abcdefghij")
+    outputs = {"db": [{"password": f"dbpassword{i:06d}".translate(letters)} for i in range(MAX_ASKED + 1)]}
+    [found] = stack_messages(pack, outputs)
+    assert found == ("mandatory", urn(STACK, "proj-dev"),
+                         f"[static-credential] proj-dev: holds over {MAX_ASKED:,} strings that look like secrets; only "
+                         "the first were checked for literal credentials: split it or waive with a reason"), found[-1]
+
+
+def test_an_answer_of_thousands_of_findings_reaches_the_gate(pack):
+    """A pack's answer larger than gRPC's 4 MB default (here ~6,000 findings) is taken, as the engine takes it (400 MB)."""
+    outputs = {"db": [{"password": f"Pw-{i:06d}!x"} for i in range(6_000)]}
+    found = stack_messages(pack, outputs)
+    assert len(found) == 6_000 and all(level == "mandatory" for level, _urn, _message in found)
