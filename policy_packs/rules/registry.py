@@ -43,6 +43,7 @@ from . import (
     aws_lambda_public,
     aws_service_principal_confused_deputy,
     aws_source_bucket_pins,
+    aws_policy_write_existing,
     aws_literal_secret,
     aws_notaction_allow,
     aws_oidc_provider_audience,
@@ -239,7 +240,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     agentcore_return_urls, agentcore_gateway_target_credentials, oauth_redirect_uris,
     # public or cross-account access
     aws_kms_foreign_admin, aws_kms_grant, aws_foreign_account_access, aws_foreign_account_inputs,
-    aws_lambda_public, aws_service_principal_confused_deputy, aws_source_bucket_pins, aws_public_sharing, aws_foreign_sharing,
+    aws_lambda_public, aws_service_principal_confused_deputy, aws_source_bucket_pins, aws_policy_write_existing, aws_public_sharing, aws_foreign_sharing,
     cognito_unauthenticated_identities, cognito_open_signup_identities, aws_oidc_provider_audience,
     aws_opensearch_serverless_public,
     agentcore_gateway_authorizer, aws_api_route_auth, aws_public_endpoint_auth, aws_org_account_root_email, aws_s3_public_acl, aws_block_public_access, gcp_public_members, gcp_public_acl, gcp_firebase_rules_public,
