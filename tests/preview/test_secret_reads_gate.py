@@ -20,6 +20,8 @@ from .test_deploy_runner_code_gate import preview
 pytestmark = pytest.mark.skipif(not (AGENT_GUARD / "PulumiPolicy.yaml").is_file(), reason="agent_guard pack not present")
 
 GCP = "  gcp:project: acme-dev\n"
+# acme-dev is the organisation's project: where the stack deploys is AGID-GCP-035's, not in question here
+OWN_GCP = ("--own-gcp-project", "acme-dev")
 READS = '''
 import pulumi, pulumi_aws as aws, pulumi_gcp as gcp, pulumi_kubernetes as k8s
 v = aws.secretsmanager.SecretVersion.get("prod-db", "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf|AWSCURRENT")
@@ -59,7 +61,7 @@ def _gate(violations: list[dict]) -> list[tuple[str, str, bool]]:
 
 
 def test_reads_of_existing_secrets_by_get_and_invoke_each_block(tmp_path: Path) -> None:
-    code, violations, sarif = preview(tmp_path / "reads", READS, GCP)
+    code, violations, sarif = preview(tmp_path / "reads", READS, GCP, *OWN_GCP)
     assert code == 1
     stack = "urn:pulumi:dev::acme::pulumi:pulumi:Stack::acme-dev"
     assert _gate(violations) == sorted([
@@ -85,7 +87,7 @@ def test_reads_of_existing_secrets_by_get_and_invoke_each_block(tmp_path: Path) 
 
 
 def test_reads_of_no_secret_pass(tmp_path: Path) -> None:
-    code, violations, _ = preview(tmp_path / "plain", LOOK_ALIKES, GCP)
+    code, violations, _ = preview(tmp_path / "plain", LOOK_ALIKES, GCP, *OWN_GCP)
     assert (code, _gate(violations)) == (0, [])
 
 
