@@ -57,6 +57,7 @@ def test_gcp_bypasses_block_and_look_alikes_pass(project: Path) -> None:
     write_small(project, LOOK_ALIKES)
     # dev@acme.example joining a group is the organisation's own only when the gate says so (AGID-GCP-028: with no
     # domain listed, "cannot tell")
-    run = run_cli(project, *GUARD, "--own-gcp-domain", "acme.example", "--json", "out.json")
+    # acme-dev is the organisation's project (AGID-GCP-035 judges where the grants are made)
+    run = run_cli(project, *GUARD, "--own-gcp-domain", "acme.example", "--own-gcp-project", "acme-dev", "--json", "out.json")
     assert run.code == 0, run.stdout
     assert [v for v in run.json("out.json")["violations"] if v["mandatory"]] == []

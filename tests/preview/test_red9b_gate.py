@@ -65,8 +65,9 @@ def test_gcp_code_as_others_and_unbound_pins_block_look_alikes_pass(project: Pat
     assert {("gke-daemonsets-m", "AGID-GCP-007"), ("gke-csr-m", "AGID-GCP-007"), ("dm-update-m", "AGID-GCP-007"),
             ("patch-exec", "AGID-GCP-005"), ("gh", "AGID-GCP-004")} <= found, found
     # AGID-GEN-006 (the repository owner) and AGID-GCP-024 (a group of the organisation's own domain)
+    # and acme-dev, where the look-alikes are made, is the organisation's project (AGID-GCP-035)
     code, found = mandatory(project, GCP_LOOK_ALIKES, "--trusted-repository-owner", "acme",
-                            "--own-gcp-domain", "acme.example")
+                            "--own-gcp-domain", "acme.example", "--own-gcp-project", "acme-dev")
     assert (code, found) == (0, set())
 
 

@@ -85,8 +85,9 @@ def test_gcp_runners_as_an_existing_service_account_block(tmp_path):
 
 
 def test_gcp_runners_as_the_stacks_own_account_pass(tmp_path):
+    # acme-dev is the organisation's project: where the stack deploys is AGID-GCP-035's, not in question here
     result = run_cli(project(tmp_path, GCP_OWN), "--stack", "dev", "--policy-pack", str(AGENT_GUARD),
-                     "--json", "gate.json")
+                     "--own-gcp-project", "acme-dev", "--json", "gate.json")
     assert result.code == 0, result.stdout + result.stderr
     assert _mandatory(result) == set()
 
@@ -100,7 +101,8 @@ def test_k8s_workloads_as_an_existing_service_account_block(tmp_path):
 
 
 def test_k8s_workloads_as_the_stacks_own_account_pass(tmp_path):
+    # acme-dev is the organisation's project: where the stack deploys is AGID-GCP-035's, not in question here
     result = run_cli(project(tmp_path, K8S_OWN), "--stack", "dev", "--policy-pack", str(AGENT_GUARD),
-                     "--json", "gate.json")
+                     "--own-gcp-project", "acme-dev", "--json", "gate.json")
     assert result.code == 0, result.stdout + result.stderr
     assert _mandatory(result) == set()
