@@ -8,7 +8,9 @@ notification topic, a Healthcare store's BigQuery stream, a Dataflow job's tempo
 access-log bucket or inventory report bucket, a packet mirroring collector, an Eventarc pipeline's destinations, a
 Dataplex scan's results table, a BigQuery extract job's buckets, Sensitive Data Protection findings and profiles, a
 database migration's destination, a Healthcare pipeline's FHIR store, a GKE cross-project backup channel, Dialogflow
-webhooks, audio exports and conversation notifications (an agent's conversations), SCC BigQuery exports, a
+webhooks, audio exports and conversation notifications (an agent's conversations), SCC BigQuery exports, a bucket
+object's bucket and a secret version's secret (the stack's data written into another project's existing bucket or
+secret: red19 r19-5), a
 transcoder job's output, an Eventarc enrollment or Google API source, a GKE restore channel, usage exports, an
 Apigee analytics datastore: each sends data where a plain
 input says, and the destination's owner admits the writer identity on THEIR side (a sink's writer identity, Pub/Sub's
@@ -24,7 +26,7 @@ Each destination is judged by what it names:
     only when P is in the gate's `ownGcpProjects` (pack-wide); with none listed it is "cannot tell" and blocks, never
     off. A bare name (a topic `t`) is in the resource's own project. A value equal to the known id or name of a stack
     resource the holder is created after (the gate's mocks give a topic's id as its name) is in that resource's
-    project;
+    project, and an unknown one that is an Output (id / name) of GCP resources of this stack is in their projects;
   - a bucket (`storage.googleapis.com/B`, `gs://B`, a bucket input): a bucket name says nothing of its project, so
     it is own only when the stack names it (a gcp.storage.Bucket `name` input), the holder is created after that
     bucket (iam_links.ordered_after: were the bucket's create to fail, the name taken, the holder would send to the
@@ -93,6 +95,7 @@ class _Owner:
         self.buckets = [b for b in resources if b.type == BUCKET_TYPE
                         and isinstance(b.props.get("name"), str) and not is_unknown(b.props["name"])]
         self.services = [r for r in resources if r.type in SERVICE_URLS]
+        self.gcp_resources = [r for r in resources if r.type.startswith("gcp:")]
 
     def project(self, project: str) -> str | None:
         project = project.strip().lower()
@@ -190,15 +193,35 @@ class _Owner:
         return True, None
 
 
+    def stack_output(self, holder: Resource, input_name: str, kind: str) -> tuple[bool, str | None]:
+        """(is the unknown resource name an Output (id / name) of GCP resources of this stack, a bucket one of its
+        buckets, why not own):
+        each must be in a project of ownGcpProjects, as a known name of it must (red19 r19-5: a secret version of a
+        stack secret by `secret.id`)."""
+        candidates = [r for r in self.gcp_resources if r.type == BUCKET_TYPE] if kind == "bucket" else self.gcp_resources
+        found = output_sources(holder, candidates, ("id", "name"), input=input_name)
+        if not found:
+            return False, None
+        for source in found:
+            project = resource_project(source)
+            if project is None:
+                return True, f"it is an Output of {source.name} of this stack, whose project is not known: cannot tell"
+            if (problem := self.project(project)) is not None:
+                return True, f"it is an Output of {source.name} of this stack, in {problem}"
+        return True, None
+
+
 def _judge(resource: Resource, spec: dict[str, Any], owner: _Owner):
     for entry in spec["inputs"]:
         input_name = entry["path"].split(".", 1)[0].removesuffix("[]")
         for where, value in values_at(dict(resource.props), entry["path"]):
             if is_unknown(value):
-                service, problem = owner.service_url(resource, input_name) if entry["kind"] == "url" else (False, None)
+                service, problem = owner.service_url(resource, input_name) if entry["kind"] == "url" else \
+                    owner.stack_output(resource, input_name, entry["kind"]) if entry["kind"] in ("resource", "bucket") else (False, None)
                 if service and problem is not None:
-                    yield Violation(f"{resource.name} sends {spec['sends']} to a stack service's URL ({where}): "
-                                    f"{problem}", resource.urn)
+                    what = "a stack service's URL" if entry["kind"] == "url" else "a stack resource's Output"
+                    yield Violation(f"{resource.name} sends {spec['sends']} to {what} ({where}): {problem}",
+                                    resource.urn)
                 elif not service:
                     yield Unknown(where, resource.urn)
             elif value is None or (isinstance(value, str) and not value.strip()):
@@ -228,7 +251,8 @@ RULE = Rule(
     description="No log sink, Pub/Sub subscription (push endpoint, BigQuery table, Cloud Storage bucket, dead-letter "
                 "topic), transfer job, Eventarc trigger, Datastream stream, asset feed, Healthcare stream, Dataflow "
                 "temporary bucket, access or inventory log, packet mirroring collector, BigQuery extract, DLP findings "
-                "table, database migration, GKE backup channel, Dialogflow webhook or notification sends data to a "
+                "table, database migration, GKE backup channel, Dialogflow webhook, notification, bucket object or "
+                "secret version sends data to a "
                 "project, bucket or host not known to be the stack's own.",
     remediation="Send to a project listed in ownGcpProjects, a bucket this stack names (and depend on it), or a Cloud "
                 "Run service / function of this stack by its Output (or a host listed in ownHosts); waive a reviewed "

@@ -194,6 +194,15 @@ CASES = {
                             {"destinationProject": "projects/acme-dev"}),
     "usage export": ("gcp:projects/usageExportBucket:UsageExportBucket", {"bucketName": "evil-drop"},
                      {"bucketName": "acme-dev-archive"}),
+    # red19 r19-5: the stack's data written into an existing resource of another project
+    "bucket object": ("gcp:storage/bucketObject:BucketObject", {"bucket": "evil-drop", "name": "pw", "content": "x"},
+                      {"bucket": "acme-dev-archive", "name": "pw", "content": "x"}),
+    "secret version": ("gcp:secretmanager/secretVersion:SecretVersion",
+                       {"secret": "projects/evil-project/secrets/db", "secretData": "x"},
+                       {"secret": "projects/acme-dev/secrets/db", "secretData": "x"}),
+    "regional secret version": ("gcp:secretmanager/regionalSecretVersion:RegionalSecretVersion",
+                                {"secret": "projects/evil-project/locations/europe-west1/secrets/db", "secretData": "x"},
+                                {"secret": "projects/acme-dev/locations/europe-west1/secrets/db", "secretData": "x"}),
     "apigee datastore": ("gcp:apigee/datastore:Datastore",
                          {"datastoreConfig": {"projectId": "evil-project", "bucketName": "acme-dev-archive"}},
                          {"datastoreConfig": {"projectId": "acme-dev", "bucketName": "acme-dev-archive"}}),
@@ -262,3 +271,24 @@ def test_a_stack_bucket_or_service_in_another_project_is_not_own(own_pack):
     own_service = _r(RUN, "handler", {"location": "us-central1", "project": "acme-dev"})
     assert findings(own_pack, evil_service, push) == [("out", "mandatory")]
     assert findings(own_pack, own_service, push) == []
+
+
+def test_a_secret_version_of_a_stack_secret_by_its_output_is_in_that_secrets_project(own_pack):
+    """red19 r19-5: `SecretVersion(secret=secret.id)` arrives unknown at preview; it is in the stack secret's project,
+    own only when that is listed (a stack secret created in the attacker's project takes the payload there)."""
+    secret_type, version_type = "gcp:secretmanager/secret:Secret", "gcp:secretmanager/secretVersion:SecretVersion"
+    own = _r(secret_type, "db", {"secretId": "db", "project": "acme-dev"})
+    evil = _r(secret_type, "db", {"secretId": "db", "project": "evil-project"})
+    version = _r(version_type, "v", {"secret": UNKNOWN, "secretData": "x"}, deps=[(secret_type, "db")],
+                 property_dependencies={"secret": [urn(secret_type, "db")]})
+    assert findings(own_pack, own, version) == []
+    [diag] = [d for d in own_pack.analyze_stack([evil, version]) if d.policy_name == RULE]
+    assert (diag.enforcement_level, "it is an Output of db of this stack, in project evil-project" in diag.message) \
+        == ("mandatory", True)
+    # an unknown secret that also depends on a resource that is no GCP resource of the stack cannot be placed
+    aws_bucket = "aws:s3/bucketV2:BucketV2"
+    other = _r(version_type, "v", {"secret": UNKNOWN, "secretData": "x"}, deps=[(secret_type, "db"), (aws_bucket, "b")],
+               property_dependencies={"secret": [urn(secret_type, "db"), urn(aws_bucket, "b")]})
+    found = [d for d in own_pack.analyze_stack([own, _r(aws_bucket, "b", {"bucket": "b"}), other])
+             if d.policy_name == RULE]
+    assert len(found) == 1 and "cannot check until known: secret" in found[0].message
