@@ -50,6 +50,10 @@ from pathlib import Path
 SANDBOX_ENV = "AGENTID_PREVIEW_SANDBOX"  # "off": run unsandboxed (tests of the fallback); anything else: auto
 MAX_FILE_BYTES = 256 * 1024 * 1024  # any one file the program writes (RLIMIT_FSIZE), its stdout and stderr included
 TMPFS_SIZE = "256m"  # the program's /tmp and /dev/shm
+# Files and directories on each of them: a tmpfs counts inodes apart from its size, and each costs the kernel ~1 KiB
+# unbounded by `size` (tmpfs(5), nr_inodes: default half the RAM's pages), so a program making millions of empty files
+# would fill the machine's memory, not its tmpfs
+TMPFS_INODES = 65_536
 SETUP_FAILED = 121  # the namespace's init could not build the view: no run, never a fallback
 
 
@@ -192,7 +196,7 @@ def command(argv: list[str], run_dir: Path, needs: list[Path], shown: Writable =
                    if path.resolve().is_relative_to("/tmp") and path.resolve() != Path("/tmp")}
                   - {run_dir.resolve().relative_to("/tmp").parts[0] if run_dir.resolve().is_relative_to("/tmp") else ""})
     return [*_outer_unshare(unshare), "sh", "-c", _SETUP, "sh", str(run_dir), str(MAX_FILE_BYTES // 512),
-            TMPFS_SIZE, str(os.getuid()), str(os.getgid()), unshare, str(len(kept)), *kept,
+            f"size={TMPFS_SIZE},nr_inodes={TMPFS_INODES}", str(os.getuid()), str(os.getgid()), unshare, str(len(kept)), *kept,
             shown.home, " ".join(shown.plugins), str(len(shown.dirs)), *shown.dirs, *argv]
 
 
@@ -224,7 +228,7 @@ def _inner_unshare(unshare: str, uid: str = "0", gid: str = "0") -> str:
     return f"{unshare} --user --map-user={uid} --map-group={gid} --mount"
 
 
-# The namespace's init (PID 1). $1 run dir, $2 file-size limit in 512-byte blocks, $3 tmpfs size,
+# The namespace's init (PID 1). $1 run dir, $2 file-size limit in 512-byte blocks, $3 tmpfs size options,
 # $4/$5 the caller's uid/gid, $6 unshare, $7 a count N, then N names in /tmp the program needs (its project,
 # its Python), the home shown writable or "", the plugin folder names (one word, blank-separated), a count M and M
 # directories shown writable (`Writable`), then the program's argv. It stays the program's parent and exits with its
@@ -232,16 +236,16 @@ def _inner_unshare(unshare: str, uid: str = "0", gid: str = "0") -> str:
 _SETUP = r"""
 set -f
 fail() { echo "sandbox: $*" >&2; exit 121; }
-run=$1 blocks=$2 size=$3 uid=$4 gid=$5 unshare=$6 count=$7
+run=$1 blocks=$2 bound=$3 uid=$4 gid=$5 unshare=$6 count=$7
 shift 7
 exec 3<"$run" || fail "cannot open the run directory"
 while read -r _dev point _rest; do
   case "$point" in /proc|/proc/*) continue ;; esac
   mount -o remount,ro,bind "$point" 2>/dev/null || fail "cannot make $point read-only"
 done < /proc/self/mounts
-mount -t tmpfs -o "size=$size,mode=1777,nosuid,nodev" tmpfs /dev/shm || fail "cannot mount /dev/shm"
+mount -t tmpfs -o "$bound,mode=1777,nosuid,nodev" tmpfs /dev/shm || fail "cannot mount /dev/shm"
 mkdir /dev/shm/.tmp && mount --rbind /tmp /dev/shm/.tmp || fail "cannot keep /tmp aside"
-mount -t tmpfs -o "size=$size,mode=1777,nosuid,nodev" tmpfs /tmp || fail "cannot mount /tmp"
+mount -t tmpfs -o "$bound,mode=1777,nosuid,nodev" tmpfs /tmp || fail "cannot mount /tmp"
 while [ "$count" -gt 0 ]; do
   name=$1; shift; count=$((count - 1))
   if [ -d "/dev/shm/.tmp/$name" ]; then mkdir "/tmp/$name"; else : > "/tmp/$name"; fi
@@ -258,7 +262,7 @@ shift 3
 shown=""
 if [ "$count" -gt 0 ]; then
   layer=/dev/shm/.w
-  mkdir "$layer" && mount -t tmpfs -o "size=$size,mode=0755,nosuid,nodev" tmpfs "$layer" || fail "cannot mount a layer"
+  mkdir "$layer" && mount -t tmpfs -o "$bound,mode=0755,nosuid,nodev" tmpfs "$layer" || fail "cannot mount a layer"
   made="" files="" n=0 cli=""
   for dir in "$@"; do
     [ "$n" -lt "$count" ] || break

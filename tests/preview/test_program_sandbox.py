@@ -302,6 +302,7 @@ def test_the_sandboxed_program_sees_a_read_only_world_but_its_tmp_checkout_and_h
         pulumi.export("tmp", attempt(lambda: pathlib.Path("/tmp/scratch.txt").write_text("x")))
         layer = os.statvfs(".")
         pulumi.export("layer", [layer.f_blocks * layer.f_frsize, bool(layer.f_flag & os.ST_RDONLY)])
+        pulumi.export("inodes", [os.statvfs(path).f_files for path in (".", "/tmp", "/dev/shm")])
         pulumi.export("plugins", sorted(os.listdir(pathlib.Path.home() / ".pulumi" / "plugins")))
         pulumi.export("cli", __import__("shutil").which("pulumi"))
         remount = subprocess.run(["mount", "-o", "remount,rw,bind", "/"], capture_output=True)
@@ -319,6 +320,7 @@ def test_the_sandboxed_program_sees_a_read_only_world_but_its_tmp_checkout_and_h
     assert outputs["project"] == outputs["rewritten"] == outputs["above"] == outputs["home"] == "done", outputs
     assert outputs["library"] == "Read-only file system" and outputs["tmp"] == "done"
     assert outputs["layer"][0] <= 256 * 1024 * 1024 and outputs["layer"][1] is False  # bounded, and writable
+    assert outputs["inodes"] == [65_536] * 3, outputs["inodes"]  # files bounded too, not only bytes
     from agentid.preview import sdk_versions
 
     plugin = f"resource-aws-v{sdk_versions.installed(None)['aws']}"
