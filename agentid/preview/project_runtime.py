@@ -210,9 +210,10 @@ def virtualenv(project: Project) -> Path | None:
 
 
 def require_registry_requirements(project: Project) -> None:
-    """`pip install -r requirements.txt` in the folder Pulumi's host installs from (the project root, and the
-    program's folder when that differs) installs only registry requirements: ConfigError naming the file, the
-    line and the option or requirement otherwise."""
+    """`pip install -r requirements.txt` in the folder Pulumi's host installs from installs only registry
+    requirements: ConfigError naming the file, the line and the option or requirement otherwise. That folder is
+    the program's (GetRequiredPackages passes `ProgramDirectory` to EnsureVenv, whose InstallDependencies runs pip
+    there); the project root's requirements.txt is read too, for `pulumi install` and older hosts."""
     for folder in dict.fromkeys((project.root, project.main_dir)):
         file = folder / "requirements.txt"
         if file.is_file():

@@ -223,6 +223,13 @@ def test_the_kits_own_project_shadows_nothing() -> None:
     assert shadowing_modules(find_project(repo)) == []
 
 
+def test_the_kits_own_runtime_options_are_the_ones_the_gate_accepts() -> None:
+    from agentid.preview.project_runtime import runtime_options
+
+    repo = Path(__file__).resolve().parents[2]
+    assert runtime_options(find_project(repo)) == {"toolchain": "pip", "virtualenv": ".venv"}
+
+
 def test_a_missing_main_is_a_config_error(tmp_path: Path) -> None:
     small_project(tmp_path / "p", "", "name: acme\nruntime: python\nmain: deploy.py\n")
     with pytest.raises(ConfigError, match="main: deploy.py does not exist"):
