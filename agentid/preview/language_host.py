@@ -587,9 +587,11 @@ def _watch_out_of_band(root: str) -> None:
         return "/" + "/".join(out)
 
     def credential_file(raw, _paths=credential_paths, _resolve=resolve, _fsdecode=os.fsdecode, _getpid=os.getpid,
-                        _isinstance=isinstance, _str=str, _bytes=bytes, _int=int):
+                        _isinstance=isinstance, _str=str, _bytes=bytes, _int=int, unnamed_file=False):
         """What the opened path is, when it is a credential file, a directory above one, or another process's
-        environment; None for anything else."""
+        environment; None for anything else. `unnamed_file`: the open makes a new unnamed file in the directory
+        (O_TMPFILE, open(2)), as tempfile.TemporaryFile does: the descriptor is the new file, so a directory above a
+        credential file is not read."""
         if _isinstance(raw, _int) or raw is None:
             return None
         try:
@@ -600,7 +602,8 @@ def _watch_out_of_band(root: str) -> None:
         for credential in _paths:
             if path == credential or path.startswith(credential + "/"):
                 return "opens the credential file " + text + ("" if path == text else " (" + path + ")")
-            if credential.startswith(path + "/") and path not in ("/", "/var", "/run", "/proc") and path.count("/") > 1:
+            if credential.startswith(path + "/") and path not in ("/", "/var", "/run", "/proc") and path.count("/") > 1 \
+                    and not unnamed_file:
                 return "opens " + text + ", a directory holding the credential file " + credential
         parts = path.split("/")
         if len(parts) >= 4 and parts[1] == "proc" and parts[-1] in ("environ", "mem"):  # /proc/self/environ too
@@ -617,7 +620,8 @@ def _watch_out_of_band(root: str) -> None:
 
     def describe(event, args, _allowed=allowed_unix, _note=endpoint_note, _str=str, _repr=repr, _len=len,
                  _isinstance=isinstance, _tuple=tuple, _list=list, _bytes=bytes, _fsdecode=os.fsdecode,
-                 _credential_file=credential_file, _own=own_code, _type=type, _function=types.FunctionType,
+                 _credential_file=credential_file, _own=own_code, _int=int, _tmpfile=getattr(os, "O_TMPFILE", -1),
+                 _type=type, _function=types.FunctionType,
                  _root=root, _marks=library_marks):
         """(kind, what) for an event the gate reports; None for the rest."""
         if event in ("socket.connect", "socket.sendto", "socket.sendmsg", "socket.bind"):
@@ -692,7 +696,8 @@ def _watch_out_of_band(root: str) -> None:
                 return ("tamper", "changes the gate's environment watch (" + _str(args[1]) + ")")
             return None
         if event == "open" and args:
-            what = _credential_file(args[0])
+            flags = args[2] if _len(args) > 2 else None
+            what = _credential_file(args[0], unnamed_file=_isinstance(flags, _int) and flags & _tmpfile == _tmpfile)
             return None if what is None else ("credential", what)
         if event in ("os.link", "os.rename") and args:  # a hard link or a move keeps the file but not its path
             what = _credential_file(args[0])

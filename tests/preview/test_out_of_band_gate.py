@@ -337,3 +337,20 @@ def test_reading_the_pulumi_clis_login_fails_and_its_plugin_folders_pass(tmp_pat
     look_alike = HEAD + "import os\n" + BUCKET + "pulumi.export('n', len(os.listdir(os.path.expanduser('~/.pulumi/plugins'))))\n"
     code, violations, _ = preview(tmp_path / "plugins", look_alike)
     assert code == 0 and gate_002(violations) == []
+
+
+def test_an_unnamed_temporary_file_in_the_home_passes_and_opening_the_home_fails(tmp_path):
+    """tempfile.TemporaryFile(dir=HOME) opens the home with O_TMPFILE: the descriptor is a new unnamed file, nothing
+    of the directory is read (cloak3's report: it was blocked as opening a directory above a credential file). The
+    same directory opened for reading still is."""
+    program = (HEAD + "import os, tempfile\n" + BUCKET +
+               "with tempfile.TemporaryFile(dir=os.path.expanduser('~')) as scratch:\n"
+               "    scratch.write(b'x')\n")
+    code, violations, output = preview(tmp_path / "unnamed", program)
+    assert (code, gate_002(violations)) == (0, []), output
+    opened = (HEAD + "import os\n" + BUCKET +
+              "fd = os.open(os.path.expanduser('~/.aws'), os.O_RDONLY | os.O_DIRECTORY)\n"
+              "pulumi.export('n', len(os.listdir(fd)))\n")
+    code, _violations, output = preview(tmp_path / "opened", opened, codes=(2,))
+    home = str(Path("~").expanduser())
+    assert f"refused: the program opens {home}/.aws, a directory holding the credential file" in output, output
