@@ -39,13 +39,14 @@ DEFINITIONS = tuple(f"azure-native:cosmosdb:{api}Resource{api}RoleDefinition" fo
 ASSIGNMENTS = tuple(f"azure-native:cosmosdb:{api}Resource{api}RoleAssignment" for api in APIS)
 READER, CONTRIBUTOR = "00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"
 _GUID = re.compile(r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/?$", re.IGNORECASE)
-_ACCOUNT_PATH = re.compile(r"/databaseAccounts/[^/]+$", re.IGNORECASE)
+_NARROWED = re.compile(r"/dbs/[^/]+(?:/|$)", re.IGNORECASE)
 
 
 def account_wide(scope: str) -> bool:
-    """Is a Cosmos DB assignment scope the whole account (`/`, or the account's ARM id), not a db or container?"""
-    path = scope.strip().rstrip("/")
-    return path == "" or bool(_ACCOUNT_PATH.search(path))
+    """Is a Cosmos DB assignment scope the whole account, not a db or container? Only a path naming a database
+    (`/dbs/<db>`, `/dbs/<db>/colls/<container>`, relative or under the account's id) narrows it; anything else (`/`,
+    the account's id in whatever shape, an id of the account the gate's mocks give: red22 r22-6) is the account."""
+    return not _NARROWED.search(scope.strip())
 
 
 def _wildcards(props: Mapping[str, Any]) -> list[str] | None:
