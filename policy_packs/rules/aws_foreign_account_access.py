@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 
-from agentid_policy_packs.analysis.aws_accounts import arn_account, principal_account, statement_account
+from agentid_policy_packs.analysis.aws_accounts import arn_account, invented_accounts, principal_account, statement_account
 from agentid_policy_packs.analysis.aws_grants import live_allows
 from agentid_policy_packs.analysis.values import is_unknown
 
@@ -90,8 +90,8 @@ def _policies(resource: Resource, config):
             services = statement.principals.get("Service", ())
             keys = _PRINCIPAL_KEYS | _SOURCE_KEYS if everyone else _SOURCE_KEYS if services else frozenset()
             who = "any principal" if everyone else ", ".join(services)
-            for key, account in _condition_accounts(statement, keys):
-                problem = scoped.problem(account)
+            for key, account, named in _condition_accounts(statement, keys):
+                problem = _source_problem(scoped, account, named)
                 if problem:
                     yield Violation(f"{document.label} of {resource.name}: {statement.label} allows {who} "
                                     f"{granted} for account {account} ({key}): {problem}")
@@ -99,8 +99,24 @@ def _policies(resource: Resource, config):
     yield from judge_resource_policies(resource, judge)
 
 
-def _condition_accounts(statement, keys: frozenset[str]) -> list[tuple[str, str]]:
-    """(condition key, account) for each account a positive condition on one of `keys` names.
+def _one_resource(value: str) -> str | None:
+    """`value` when it is an ARN naming one resource (no wildcard), else None: OwnAccounts.is_own takes an account the
+    gate's mocks invent as own only for a string naming one resource of it (the stack's own topic's mock ARN)."""
+    return value if value.startswith("arn:") and not any(ch in value for ch in "*?") else None
+
+
+def _source_problem(own, account: str, value: str | None) -> str | None:
+    """own.problem for a source pin. Under `agentid preview` an ARN naming one resource of the account the mocks
+    invent is a resource this stack creates (`topic.arn`; at a real preview it is unknown and not judged), even when
+    nothing derives that account from the judged resource (a function named by its name)."""
+    if value is not None and account in invented_accounts():
+        return None
+    return own.problem(account, value)
+
+
+def _condition_accounts(statement, keys: frozenset[str]) -> list[tuple[str, str, str | None]]:
+    """(condition key, account, the ARN naming one resource of it or None) for each account a positive condition on
+    one of `keys` names.
 
     A service principal (`sns.amazonaws.com`) acts for whichever resource triggers it: aws:SourceAccount /
     SourceOwner / SourceArn say whose resources those are
@@ -115,7 +131,7 @@ def _condition_accounts(statement, keys: frozenset[str]) -> list[tuple[str, str]
         for value in condition.values:
             account = arn_account(value) if condition.key in _ARN_KEYS else value
             if isinstance(account, str) and re.fullmatch(r"\d{12}", account):
-                found.append((condition.key, account))
+                found.append((condition.key, account, _one_resource(value) if condition.key in _ARN_KEYS else None))
     return found
 
 
@@ -144,7 +160,8 @@ def _lambda_source(resource: Resource, config):
                          ("sourceArn", resource.props.get("sourceArn"))):
         account = value if field == "sourceAccount" else arn_account(value) if isinstance(value, str) else None
         if isinstance(account, str) and re.fullmatch(r"\d{12}", account.strip()):
-            problem = own.problem(account.strip())
+            problem = _source_problem(own, account.strip(),
+                                      _one_resource(value.strip()) if field == "sourceArn" else None)
             if problem:
                 yield Violation(f"{resource.name}: {principal} may call the function for resources of account "
                                 f"{account.strip()} ({field} {value}): {problem}")

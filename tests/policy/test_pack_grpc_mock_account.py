@@ -70,3 +70,32 @@ def test_a_service_pinned_to_the_mock_account_by_condition_is_not_own_under_the_
 def test_the_stacks_own_role_on_its_own_secret_stays_own_under_the_gate(gate_pack):
     # `role.arn` of a role the stack creates: a mock ARN naming one resource of the invented account
     assert foreign(gate_pack, secret_policy({"AWS": f"arn:aws:iam::{MOCK_ACCOUNT}:role/reader"})) == []
+
+
+def test_a_service_pinned_to_the_stacks_own_topic_stays_own_under_the_gate(gate_pack):
+    """`aws:SourceArn` = a topic the stack creates (`topic.arn`: a mock ARN naming one resource of the invented account)
+    is the stack's own source, as a principal naming its own role is (pins' report: AGID-AWS-050 called it foreign
+    when ownAccountIds was listed); the invented account's wildcard ARN is not."""
+    topic = f"arn:aws:sns:eu-west-1:{MOCK_ACCOUNT}:drop-1a2b3c"
+    own = {"AGID-AWS-050": {"ownAccountIds": ["111122223333"]}}
+    props = secret_policy({"Service": "sns.amazonaws.com"}, ArnEquals={"aws:SourceArn": topic})
+    assert foreign(gate_pack, props, own) == []
+    props = secret_policy({"Service": "sns.amazonaws.com"}, ArnLike={"aws:SourceArn": f"arn:aws:sns:eu-west-1:{MOCK_ACCOUNT}:*"})
+    [message] = foreign(gate_pack, props, own)
+    assert f"for account {MOCK_ACCOUNT} (aws:sourcearn): account {MOCK_ACCOUNT} is a foreign account" in message
+
+
+def test_a_lambda_permission_for_the_stacks_own_topic_stays_own_under_the_gate(gate_pack):
+    permission = "aws:lambda/permission:Permission"
+
+    def found(source_arn, function=f"arn:aws:lambda:eu-west-1:{MOCK_ACCOUNT}:function:fn-1a2b3c"):
+        gate_pack.configure({"AGID-AWS-050": {"ownAccountIds": ["111122223333"]}})
+        props = {"action": "lambda:InvokeFunction", "function": function, "principal": "sns.amazonaws.com",
+                 "sourceArn": source_arn}
+        return [d.message.splitlines()[-1] for d in gate_pack.analyze(permission, "p", urn(permission, "p"), props)
+                if d.policy_name == "AGID-AWS-050" and d.enforcement_level == "mandatory"]
+
+    assert found(f"arn:aws:sns:eu-west-1:{MOCK_ACCOUNT}:t-1a2b3c") == []
+    assert found(f"arn:aws:sns:eu-west-1:{MOCK_ACCOUNT}:t-1a2b3c", function="fn-1a2b3c") == []  # by name: no derivation
+    assert len(found(f"arn:aws:sns:eu-west-1:{MOCK_ACCOUNT}:*")) == 1
+    assert len(found(f"arn:aws:sns:eu-west-1:999988887777:t")) == 1
