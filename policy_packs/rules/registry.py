@@ -78,6 +78,7 @@ from . import (
     azure_foreign_subscription,
     azure_deploy_subscription,
     azure_service_admin_grants,
+    aws_service_admin_grants,
     azure_federated_unseen_identity,
     azure_foreign_tenant_principal,
     azure_unseen_identity_attached,
@@ -213,7 +214,7 @@ RULES: tuple[Rule, ...] = tuple(module.RULE for module in (
     aws_broad_actions, aws_notaction_allow, aws_star_resource, aws_permissions_management, aws_credential_reads, aws_admin_managed_policy, aws_eks_cluster_admin,
     aws_data_service_grants, aws_opensearch_serverless_access, cedar_permit_everything,
     azure_privileged_role, azure_lighthouse_delegation, azure_broad_assignment_scope, azure_broad_custom_role, azure_unknown_role,
-    azure_key_vault_access_policy, azure_read_everything, azure_cosmos_data_plane, azure_redis_data_owner, azure_broad_vault_reads, azure_service_admin_grants,
+    azure_key_vault_access_policy, azure_read_everything, azure_cosmos_data_plane, azure_redis_data_owner, azure_broad_vault_reads, azure_service_admin_grants, aws_service_admin_grants,
     entra_privileged_directory_role, gcp_basic_roles, gcp_agent_broad_binding, gcp_agent_credential_reads, gcp_api_key_restrictions, k8s_rbac_wildcards,
     k8s_agent_cluster_secrets, k8s_powerful_binding, k8s_foreign_subject, k8s_rbac_bypass_group,
     # privilege escalation

@@ -161,3 +161,32 @@ def test_r22_7_service_admin_settings_to_an_outsider_are_flagged_and_a_stack_gro
     assert [name for name, _ in found] == ["aks-outsider", "db-admin", "my-admin", "pg-admin", "sql"], found
     assert "aadProfile.adminGroupObjectIDs[1]" in found[0][1] and GROUP_ID not in found[0][1]
     assert "administrators.sid" in found[4][1]
+
+
+OPENSEARCH, ES, ROLE = "aws:opensearch/domain:Domain", "aws:elasticsearch/domain:Domain", "aws:iam/role:Role"
+OS_ADMIN = res(ROLE, "os-admin", {"name": "os-admin", "arn": "arn:aws:iam::111122223333:role/os-admin",
+                                  "assumeRolePolicy": "{}"})
+
+
+def domain(name, arn, type_=OPENSEARCH, *depends):
+    return res(type_, name, {"advancedSecurityOptions": {"enabled": True, "internalUserDatabaseEnabled": False,
+                                                         "masterUserOptions": {"masterUserArn": arn}}}, *depends)
+
+
+def test_r22_7_aws_opensearch_master_user_is_a_role_the_stack_creates(pack):
+    """AGID-AWS-078 (the r22-7 AWS twin, _c/n02): an own-account role the stack does not define is flagged; the
+    stack's role passes by its ARN (created after it) or as its Output; the same ARN not waiting for it does not."""
+    fresh = res(ROLE, "fresh", {"name": "fresh", "assumeRolePolicy": "{}"})  # arn not known yet
+    found = stack_findings(pack, "AGID-AWS-078", [
+        OS_ADMIN, fresh,
+        domain("os-foreign-role", "arn:aws:iam::111122223333:role/ci-runner"),
+        domain("es-foreign-user", "arn:aws:iam::111122223333:user/alice", ES),
+        domain("os-unordered", "arn:aws:iam::111122223333:role/os-admin"),
+        domain("os-own", "arn:aws:iam::111122223333:role/OS-ADMIN", OPENSEARCH, OS_ADMIN),
+        domain("os-output", UNKNOWN, OPENSEARCH, fresh),
+    ], level="mandatory")
+    assert [name for name, _ in found] == ["es-foreign-user", "os-foreign-role", "os-unordered"], found
+    assert "masterUserOptions.masterUserArn" in found[1][1] and "ci-runner" in found[1][1]
+    later = [d.message for d in pack.analyze_stack([OS_ADMIN, domain("os-hidden", UNKNOWN, OPENSEARCH, OS_ADMIN)])
+             if d.policy_name == "AGID-AWS-078"]
+    assert len(later) == 1 and "cannot check until known" in later[0], later
