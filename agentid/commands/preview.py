@@ -50,6 +50,9 @@ def preview(
         "--waivers-from-ref", help="Read the waivers from this git revision (CI: the base branch).")] = None,
     today: Annotated[str | None, typer.Option(
         "--today", help="Date for waiver expiry, YYYY-MM-DD (default: $AGENTID_TODAY, else today in UTC).")] = None,
+    max_waiver_days: Annotated[int, typer.Option(
+        "--max-waiver-days", min=1, metavar="DAYS", help="The longest a waiver may run: one whose `expires` is more "
+        "than DAYS after today is refused (exit 2). The gate operator's setting.")] = 90,
     reference_projects: Annotated[list[str], typer.Option(
         "--reference-project", metavar="DIR", help="Another Pulumi project whose stacks the program references "
         "(StackReference ORG/PROJECT/STACK): that stack is previewed to answer; repeatable.")] = [],  # noqa: B006
@@ -97,7 +100,8 @@ def preview(
 
     request = PreviewRequest(stack=stack, pack_dirs=policy_packs, pack_config_files=[str(p) for p in policy_pack_configs],
                              timeout=timeout, strict_unknowns=strict_unknowns, waivers_file=waivers_file,
-                             waivers_ref=waivers_ref, today=today, reference_projects=reference_projects,
+                             waivers_ref=waivers_ref, today=today, max_waiver_days=max_waiver_days,
+                             reference_projects=reference_projects,
                              stack_outputs=stack_outputs, require_sandbox=require_sandbox, backend_urls=backend_urls,
                              own_accounts=own_accounts, trusted_issuers=trusted_issuers,
                              own_aws_ids={"ownOrganizationIds": own_organizations, "ownVpcIds": own_vpcs,

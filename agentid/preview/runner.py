@@ -90,6 +90,7 @@ class PreviewRequest:
     waivers_file: str | None = None  # default: waivers.yaml at the project root, when it exists
     waivers_ref: str | None = None  # read the waivers from this git revision (CI: the base branch)
     today: str | None = None  # YYYY-MM-DD for waiver expiry (default $AGENTID_TODAY, else the UTC date)
+    max_waiver_days: int = waivers.DEFAULT_MAX_DAYS  # --max-waiver-days: the longest a waiver may run from today
     reference_projects: Sequence[str] = ()  # other projects' directories, for StackReferences to their stacks
     stack_outputs: Sequence[str] = ()  # NAME=FILE: a referenced stack's deployed outputs instead of its preview
     backend_urls: Sequence[str] = ()  # the state backends the operator accepts in Pulumi.yaml `backend.url`
@@ -232,6 +233,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
     except ValueError as error:  # --today / AGENTID_TODAY that is not a date
         raise ConfigError(str(error)) from None
     result.waivers = waivers.load(project.root, request.waivers_file, request.waivers_ref)
+    waivers.check_lifetimes(result.waivers, today, request.max_waiver_days)
     operator_issuers = trusted_issuers.checked(request.trusted_issuers)
     if result.waivers.settings and request.waivers_ref is None:  # like waivers without a ref: trusted, but said so
         result.floor_notes.append(f"{waivers.SETTINGS_KEY} in {result.waivers.origin} is read from the working tree "

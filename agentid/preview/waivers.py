@@ -69,6 +69,10 @@ FIELDS = ("rule", "resource", "reason", "approver", "expires")
 OPTIONAL = ("type", "stack", "finding")
 URN_PREFIX = "urn:pulumi:"
 MAX_BYTES = 1024 * 1024
+# The longest a waiver may run, in days from the gate's today (`--max-waiver-days`, the gate operator's setting: never
+# the pull request's). The expiry is what forces a waived finding to be reviewed again; `expires: 9999-12-31` would
+# make it permanent (red21 r21-1).
+DEFAULT_MAX_DAYS = 90
 FINGERPRINT_DIGITS = 16
 _FINGERPRINT = re.compile(r"^[0-9a-f]{16}$")
 
@@ -274,6 +278,25 @@ def load(root: Path, file: str | None, ref: str | None) -> WaiverSource:
     granted = {_identity(w) for w in trusted}
     return WaiverSource(f"{ref}:{relative}", trusted, tuple(w for w in local if _identity(w) not in granted),
                         settings=settings, proposed_settings=local_settings != settings)
+
+
+def check_lifetimes(source: WaiverSource, today: dt.date, max_days: int = DEFAULT_MAX_DAYS) -> None:
+    """ConfigError (no verdict) naming the first waiver, in force or proposed, that runs longer than `max_days` from
+    `today`. A waiver records no approval date the gate could trust (any `created:` would be written by the same pull
+    request), so its lifetime is counted from the gate's today: a waiver is renewed (re-reviewed) at least every
+    `max_days` days, and one written to expire in 9999 is refused, not accepted for ever."""
+    if max_days < 1:
+        raise ConfigError(f"--max-waiver-days {max_days}: must be at least 1")
+    limit = today + dt.timedelta(days=max_days)
+    for waiver in (*source.waivers, *source.proposed):
+        if waiver.expires > limit:
+            origin = source.origin if waiver in source.waivers else source.origin.split(":", 1)[-1]
+            raise ConfigError(
+                f"{origin}:{waiver.line}: expires: {waiver.expires.isoformat()} (waiver of {waiver.rule} for "
+                f"{waiver.resource}) is {(waiver.expires - today).days} days after today ({today.isoformat()}): the "
+                f"gate accepts waivers expiring at most {max_days} days ahead, by {limit.isoformat()} "
+                "(--max-waiver-days, the gate operator's setting): set an earlier `expires:` and renew the waiver "
+                "with a new review when it runs out")
 
 
 def _identity(waiver: Waiver) -> tuple:

@@ -8,6 +8,7 @@ imports), and a judged input in ignore_changes is the pack's AGID-GEN-011 (the e
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ IMPORTED = 'import_="arn:aws:iam::111122223333:policy/OpsAdmin"'
 IGNORED = 'ignore_changes=["policy", "tags"]'
 WAIVER = ("waivers:\n  - rule: AGID-GATE-003\n    resource: urn:pulumi:dev::acme::aws:iam/policy:Policy::ops-admin\n"
           "    reason: OpsAdmin was reviewed as it is in the account (one statement, s3:GetObject)\n"
-          "    approver: security@example.com\n    expires: 2099-03-31\n")
+          "    approver: security@example.com\n    expires: {expires}\n")
 
 
 def test_an_imported_policy_under_ignore_changes_blocks_twice(tmp_path: Path) -> None:
@@ -46,12 +47,12 @@ def test_an_imported_policy_under_ignore_changes_blocks_twice(tmp_path: Path) ->
     assert "AGID-GATE-003" in [rule["id"] for run in sarif["runs"] for rule in run["tool"]["driver"]["rules"]]
 
 
-def test_an_import_alone_blocks_until_waived_and_the_declared_policy_alone_passes(tmp_path: Path) -> None:
+def test_an_import_alone_blocks_until_waived_and_the_declared_policy_alone_passes(tmp_path: Path, today: dt.date) -> None:
     code, violations, _ = preview(tmp_path / "imported", PROGRAM.format(options=IMPORTED))
     assert (code, mandatory(violations)) == (1, [("AGID-GATE-003", "ops-admin")])
     waived = tmp_path / "waived"
     waived.mkdir()
-    (waived / "waivers.yaml").write_text(WAIVER)
+    (waived / "waivers.yaml").write_text(WAIVER.format(expires=today + dt.timedelta(days=30)))
     code, violations, _ = preview(waived, PROGRAM.format(options=IMPORTED))
     assert (code, mandatory(violations)) == (0, [])
     assert [v["policy"] for v in violations if v["waiver"]] == ["AGID-GATE-003"]

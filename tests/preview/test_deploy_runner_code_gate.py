@@ -8,6 +8,7 @@ deployer's identity (eks get_cluster_auth, serviceaccount get_account_access_tok
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from xml.etree import ElementTree
@@ -73,13 +74,13 @@ def test_a_service_account_token_invoke_fails_and_a_lookup_invoke_passes(tmp_pat
     assert (code, mandatory(violations)) == (0, [])
 
 
-def test_a_waiver_for_the_stack_accepts_the_invoke(tmp_path):
+def test_a_waiver_for_the_stack_accepts_the_invoke(tmp_path, today):
     directory = tmp_path / "waived"
     directory.mkdir()
     (directory / "waivers.yaml").write_text(
         "waivers:\n  - rule: AGID-GATE-001\n    resource: urn:pulumi:dev::acme::pulumi:pulumi:Stack::acme-dev\n"
         "    reason: the EKS provider of this stack needs the deployer's token\n    approver: security@example.com\n"
-        "    expires: 2099-03-31\n")
+        f"    expires: {today + dt.timedelta(days=30)}\n")
     program = ("import pulumi, pulumi_aws as aws\nt = aws.eks.get_cluster_auth_output(name='prod')\n" + BUCKET)
     code, violations, _ = preview(directory, program)
     assert code == 0

@@ -7,6 +7,7 @@ named `forbidden`, so a test can tell whether the gate saw a resource at all.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -253,6 +254,40 @@ def test_an_expired_waiver_blocks_even_when_the_violation_is_gone(project: Path)
     write_waivers(project, KEY_WAIVER)
     run = run_cli(project, *GUARD, "--today", "2031-01-01")
     assert run.code == 1 and "EXPIRED" in run.stdout and "1 expired waiver" in run.stdout
+
+
+def test_a_waiver_running_longer_than_the_gate_allows_is_no_verdict(project: Path) -> None:
+    """red21 r21-1: `expires: 9999-12-31` made a waiver permanent (the expiry is what forces a re-review). A waiver
+    may run at most --max-waiver-days (default 90) from the gate's today; the limit is the operator's option, never
+    the pull request's."""
+    write_small(project, ACCESS_KEY)
+    today = dt.date.fromisoformat(TODAY)
+    write_waivers(project, {**KEY_WAIVER, "expires": "9999-12-31"})
+    run = run_cli(project, *GUARD, "--today", TODAY)
+    assert run.code == 2, run.stdout
+    limit = (today + dt.timedelta(days=90)).isoformat()
+    assert (f"waivers.yaml:2: expires: 9999-12-31 (waiver of AGID-AWS-001 for ci-key) is "
+            f"{(dt.date(9999, 12, 31) - today).days} days after today ({TODAY}): the gate accepts waivers expiring at "
+            f"most 90 days ahead, by {limit}") in " ".join(run.stdout.split())
+    write_waivers(project, {**KEY_WAIVER, "expires": (today + dt.timedelta(days=91)).isoformat()})
+    assert run_cli(project, *GUARD, "--today", TODAY).code == 2
+    # the look-alikes: the longest lifetime allowed, and a longer one the gate operator allows
+    write_waivers(project, {**KEY_WAIVER, "expires": limit})
+    assert run_cli(project, *GUARD, "--today", TODAY).code == 0
+    write_waivers(project, {**KEY_WAIVER, "expires": (today + dt.timedelta(days=365)).isoformat()})
+    assert run_cli(project, *GUARD, "--today", TODAY, "--max-waiver-days", "365").code == 0
+    assert run_cli(project, *GUARD, "--today", TODAY, "--max-waiver-days", "364").code == 2
+
+
+def test_a_proposed_waiver_running_too_long_is_refused_too(project: Path) -> None:
+    write_small(project, ACCESS_KEY)
+    git(project, "init", "-q", "-b", "main")
+    write_waivers(project)
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "base")
+    write_waivers(project, {**KEY_WAIVER, "expires": "2999-01-01"})
+    run = run_cli(project, *GUARD, "--today", TODAY, "--waivers-from-ref", "main")
+    assert run.code == 2 and "expires: 2999-01-01 (waiver of AGID-AWS-001 for ci-key)" in " ".join(run.stdout.split())
 
 
 def test_environment_today_is_used_and_a_bad_date_is_a_config_error(project: Path) -> None:

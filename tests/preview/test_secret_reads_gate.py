@@ -10,6 +10,7 @@ decryption or of an AWS public parameter.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -91,13 +92,13 @@ def test_reads_of_no_secret_pass(tmp_path: Path) -> None:
     assert (code, _gate(violations)) == (0, [])
 
 
-def test_a_read_is_waived_for_its_urn_with_a_reason(tmp_path: Path) -> None:
+def test_a_read_is_waived_for_its_urn_with_a_reason(tmp_path: Path, today: dt.date) -> None:
     directory = tmp_path / "waived"
     directory.mkdir()
     (directory / "waivers.yaml").write_text(
         "waivers:\n  - rule: AGID-GATE-001\n    resource: urn:pulumi:dev::acme::kubernetes:core/v1:Secret::ca\n"
         "    reason: the cluster's public CA bundle, read to configure a client\n"
-        "    approver: security@example.com\n    expires: 2099-03-31\n")
+        f"    approver: security@example.com\n    expires: {today + dt.timedelta(days=30)}\n")
     program = ('import pulumi, pulumi_aws as aws, pulumi_kubernetes as k8s\n'
                'aws.s3.Bucket("data", bucket="acme-dev-data")\n'
                's = k8s.core.v1.Secret.get("ca", "kube-public/ca")\npulumi.export("ca", s.id)\n')
