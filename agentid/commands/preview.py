@@ -53,6 +53,9 @@ def preview(
     max_waiver_days: Annotated[int, typer.Option(
         "--max-waiver-days", min=1, metavar="DAYS", help="The longest a waiver may run: one whose `expires` is more "
         "than DAYS after today is refused (exit 2). The gate operator's setting.")] = 90,
+    allowed_secrets_providers: Annotated[list[str], typer.Option(
+        "--allow-secrets-provider", metavar="URL", help="A stack file `secretsprovider:` URL accepted as it is "
+        "(repeatable); others must name an own key with no endpoint/profile overrides, else exit 2.")] = [],  # noqa: B006
     reference_projects: Annotated[list[str], typer.Option(
         "--reference-project", metavar="DIR", help="Another Pulumi project whose stacks the program references "
         "(StackReference ORG/PROJECT/STACK): that stack is previewed to answer; repeatable.")] = [],  # noqa: B006
@@ -101,7 +104,7 @@ def preview(
     request = PreviewRequest(stack=stack, pack_dirs=policy_packs, pack_config_files=[str(p) for p in policy_pack_configs],
                              timeout=timeout, strict_unknowns=strict_unknowns, waivers_file=waivers_file,
                              waivers_ref=waivers_ref, today=today, max_waiver_days=max_waiver_days,
-                             reference_projects=reference_projects,
+                             allowed_secrets_providers=allowed_secrets_providers, reference_projects=reference_projects,
                              stack_outputs=stack_outputs, require_sandbox=require_sandbox, backend_urls=backend_urls,
                              own_accounts=own_accounts, trusted_issuers=trusted_issuers,
                              own_aws_ids={"ownOrganizationIds": own_organizations, "ownVpcIds": own_vpcs,

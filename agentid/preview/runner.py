@@ -36,7 +36,7 @@ from agentid import pack_fork
 from agentid.analyzer_client import AnalyzerInfo, PackError
 from agentid.mock_engine import MOCK_ACCOUNT, MOCK_SUBSCRIPTION, MOCK_TENANT, no_collections
 from agentid.preview import (adopted_objects, cloaking, credential_invokes, out_of_band, program_fork, project_runtime, sandbox,
-                             trusted_issuers, waivers)
+                             secrets_provider, trusted_issuers, waivers)
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
 from agentid.preview.autonames import AutonameKey
@@ -91,6 +91,7 @@ class PreviewRequest:
     waivers_ref: str | None = None  # read the waivers from this git revision (CI: the base branch)
     today: str | None = None  # YYYY-MM-DD for waiver expiry (default $AGENTID_TODAY, else the UTC date)
     max_waiver_days: int = waivers.DEFAULT_MAX_DAYS  # --max-waiver-days: the longest a waiver may run from today
+    allowed_secrets_providers: Sequence[str] = ()  # --allow-secrets-provider: exact stack `secretsprovider` URLs
     reference_projects: Sequence[str] = ()  # other projects' directories, for StackReferences to their stacks
     stack_outputs: Sequence[str] = ()  # NAME=FILE: a referenced stack's deployed outputs instead of its preview
     backend_urls: Sequence[str] = ()  # the state backends the operator accepts in Pulumi.yaml `backend.url`
@@ -234,6 +235,10 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
         raise ConfigError(str(error)) from None
     result.waivers = waivers.load(project.root, request.waivers_file, request.waivers_ref)
     waivers.check_lifetimes(result.waivers, today, request.max_waiver_days)
+    # the key service `pulumi up` hands the deployer's credentials to, named by the stack file (red21 r21-6)
+    secrets_provider.check(project, config.file, secrets_provider.Own.of(
+        own_accounts, own_gcp.get("ownGcpProjects", ()), own_gcp.get("ownHosts", ()),
+        request.allowed_secrets_providers, secrets_provider.trusted_configs(result.waivers.settings)))
     operator_issuers = trusted_issuers.checked(request.trusted_issuers)
     if result.waivers.settings and request.waivers_ref is None:  # like waivers without a ref: trusted, but said so
         result.floor_notes.append(f"{waivers.SETTINGS_KEY} in {result.waivers.origin} is read from the working tree "
