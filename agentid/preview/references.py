@@ -80,6 +80,9 @@ class StackReferences:
         from agentid.preview.program import ProgramError, run_isolated
 
         try:
+            from agentid.preview import startup_code
+
+            startup_code.check(project)  # its program runs too: a committed virtualenv's start-up code (r21-7)
             config = load_stack_config(project, stack)
         except ConfigError as error:
             raise UnresolvedReference(f"stack reference {name!r}: {error}") from None

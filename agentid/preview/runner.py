@@ -36,7 +36,7 @@ from agentid import pack_fork
 from agentid.analyzer_client import AnalyzerInfo, PackError
 from agentid.mock_engine import MOCK_ACCOUNT, MOCK_SUBSCRIPTION, MOCK_TENANT, no_collections
 from agentid.preview import (adopted_objects, cloaking, credential_invokes, out_of_band, program_fork, project_runtime, sandbox,
-                             secrets_provider, trusted_issuers, waivers)
+                             secrets_provider, startup_code, trusted_issuers, waivers)
 from agentid.preview.analysis import MANDATORY_LEVELS, PackRun, PackSession, Violation
 from agentid.preview.attribution import attribute
 from agentid.preview.autonames import AutonameKey
@@ -215,6 +215,7 @@ def _run(request: PreviewRequest, result: PreviewResult, progress: Progress,
     project = result.project = find_project(request.start_dir)
     require_python_runtime(project)
     project_runtime.require_trusted_backend(project, request.backend_urls)
+    startup_code.check(project)  # a virtualenv's start-up code the pull request provides (red21 r21-7)
     config = result.config = load_stack_config(project, request.stack)
     pack_dirs = [_pack_dir(project, d) for d in (request.pack_dirs or [DEFAULT_PACK])]
     result.floor_notes.extend(_pack_origin_notes(project, pack_dirs))

@@ -12,6 +12,7 @@ folder; `main:` may name a file, which run_path runs.
 from __future__ import annotations
 
 import site
+import subprocess
 import sys
 from pathlib import Path
 
@@ -64,6 +65,10 @@ def make_virtualenv(folder: Path, **site_files: str) -> Path:
     (packages / "00_kit.pth").write_text(f"import site; {ours}\n{paths}")
     for name, text in site_files.items():
         (packages / name).write_text(text)
+    # the project is a git checkout that does not track the virtualenv: one the deploy job made, as in CI (a
+    # committed one, or one outside any checkout with start-up code the gate lacks, is refused: startup_code.py)
+    if subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=folder.parent, capture_output=True).returncode:
+        subprocess.run(["git", "init", "-q"], cwd=folder.parent, check=True)
     return folder
 
 

@@ -13,12 +13,13 @@ hold is refused.
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from .conftest import AGENT_GUARD, run_cli
-from .test_project_runtime import small_project
+from .test_project_runtime import KEY_WHEN_BOOTED, VENV_PROJECT, make_virtualenv, small_project
 
 GUARD = ("--policy-pack", str(AGENT_GUARD))
 OWN = ("--own-account", "111122223333", "--own-gcp-project", "acme-dev", "--own-host", "acme-prod.vault.azure.net")
@@ -96,3 +97,54 @@ def test_own_lists_come_from_the_gate_not_the_stack_and_the_operator_may_allow_o
     with_provider(project, provider)
     assert run_cli(project, *GUARD).code == 2
     assert run_cli(project, *GUARD, "--allow-secrets-provider", provider).code == 0
+
+
+# --- r21-7: a committed virtualenv ----------------------------------------------------------------------------
+
+BOOT = {"zz_boot.pth": "import os; os.environ['ACME_BOOT'] = '1'\n"}
+
+
+def test_a_committed_virtualenv_is_no_verdict_and_the_runners_own_runs(tmp_path: Path) -> None:
+    project = small_project(tmp_path / "p", KEY_WHEN_BOOTED, VENV_PROJECT)
+    make_virtualenv(project / "venv", **BOOT)  # a git checkout; the venv untracked: made by the runner
+    run = run_cli(project, *GUARD, "--stack", "dev")
+    assert run.code == 1, run.stdout + run.stderr  # it runs, and what its start-up makes the program do is judged
+    git(project, "add", "-A", "--force")
+    git(project, "commit", "-qm", "the pull request commits its virtualenv")
+    run = run_cli(project, *GUARD, "--stack", "dev")
+    assert run.code == 2, run.stdout + run.stderr
+    shown = " ".join(run.stdout.split())
+    packages = f"venv/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
+    assert (f"error (config): venv/bin/python, {packages}/00_kit.pth, {packages}/zz_boot.pth and 1 more: tracked by "
+            "the checkout inside a virtualenv or site-packages folder") in shown, shown
+    assert "runs before the gate's watch of the program (AGID-GATE-002)" in shown
+
+
+def test_committed_site_packages_anywhere_in_the_project_is_no_verdict(tmp_path: Path) -> None:
+    """No pyvenv.cfg committed: site-packages content a later `python -m venv` on that folder would keep and load."""
+    project = small_project(tmp_path / "p", PROGRAM)
+    git(project, "init", "-q")
+    packages = project / ".venv" / "lib" / "python3.11" / "site-packages"
+    packages.mkdir(parents=True)
+    (packages / "aa_startup.pth").write_text("import subprocess; subprocess.run(['true'])\n")
+    git(project, "add", "-A", "--force")
+    git(project, "commit", "-qm", "x")
+    run = run_cli(project, *GUARD)
+    assert run.code == 2 and ".venv/lib/python3.11/site-packages/aa_startup.pth: tracked by the checkout" in run.stdout, run.stdout
+    # the look-alike: a tracked folder merely named like a virtualenv, holding no site-packages or pyvenv.cfg
+    git(project, "rm", "-rq", ".venv")
+    (project / "venv-notes").mkdir()
+    (project / "venv-notes" / "README.md").write_text("how we make the venv\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "y")
+    assert run_cli(project, *GUARD).code == 0
+
+
+def test_outside_a_checkout_start_up_code_the_gate_does_not_have_is_no_verdict(tmp_path: Path) -> None:
+    project = small_project(tmp_path / "p", KEY_WHEN_BOOTED, VENV_PROJECT)
+    make_virtualenv(project / "venv", **BOOT)
+    subprocess.run(["rm", "-rf", str(project / ".git")], check=True)
+    run = run_cli(project, *GUARD, "--stack", "dev")
+    assert run.code == 2, run.stdout + run.stderr
+    shown = " ".join(run.stdout.split())
+    assert "venv/lib/python" in shown and "zz_boot.pth" in shown and "the project is not a git checkout" in shown, shown
