@@ -154,11 +154,10 @@ def _consumer_project(root: Path) -> Path:
     """The project README.md's "Use it from your own project" writes, file by file (each block's first line names it)."""
     files = readme_files()
     assert set(files) == {"Pulumi.yaml", "Pulumi.platform.yaml", "Pulumi.dev.yaml", "components/storage.py",
-                          "agents.yaml", "__main__.py"}
+                          "components/__init__.py", "agents.yaml", "__main__.py"}
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
-    (root / "components" / "__init__.py").write_text("")
     return root
 
 
