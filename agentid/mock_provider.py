@@ -548,7 +548,7 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any],
                 resource_id = f"/subscriptions/{MOCK_SUBSCRIPTION}/resourceGroups/{group}"
                 state.setdefault("name", group)
             if isinstance(inputs.get("identity"), dict):
-                state["identity"] = _managed_identity_state(inputs["identity"])
+                state["identity"] = _managed_identity_state(inputs["identity"], name)
         else:
             resource_id = name_uuid("object", name)
             if kind == "Application":  # azuread >= 3 ids applications as /applications/OBJECT_ID
@@ -575,12 +575,18 @@ def mock_outputs(type_token: str, name: str, inputs: dict[str, Any],
     return resource_id, state
 
 
-def _managed_identity_state(identity: dict[str, Any]) -> dict[str, Any]:
+def _managed_identity_state(identity: dict[str, Any], name: str) -> dict[str, Any]:
     """A resource's `identity` as Azure answers it. The input lists the user-assigned identities' resource ids;
     the output maps each id to its principal and client ids (azure-native v3 `ManagedServiceIdentityResponse`,
     https://learn.microsoft.com/rest/api/managedidentity/): echoing the list made the SDK fail on every resource
-    with a user-assigned identity, so none of them could be judged."""
+    with a user-assigned identity, so none of them could be judged. A system-assigned identity answers with its
+    principalId and tenantId (without them `app.identity.principal_id` was None under the gate, and a grant to the
+    stack's own system identity could not be told from one to nobody: red22 AGID-AZ-068)."""
     state = dict(identity)
+    kind = identity.get("type")
+    if isinstance(kind, str) and "systemassigned" in kind.replace(" ", "").replace(",", "").lower():
+        state.setdefault("principalId", name_uuid("principal", name))  # the resource's mock principalId too
+        state.setdefault("tenantId", MOCK_TENANT)
     assigned = identity.get("userAssignedIdentities")
     if isinstance(assigned, list):
         state["userAssignedIdentities"] = {
