@@ -5,9 +5,9 @@ A service that keeps its own list of who may do what grants outside Azure RBAC, 
 Vault access policies, Cosmos DB data-plane role assignments, Data Explorer (Kusto) cluster and database principal
 assignments, the AKS Entra admin groups (`aadProfile.adminGroupObjectIDs`: every member is cluster-admin), and the
 Entra administrators of SQL servers and managed instances, PostgreSQL and MySQL servers and Synapse workspaces
-(administrator resources, `administrators` inputs, a workspace's initial admin). AGID-AZ-045 judges only whose tenant
-the principal is in; red22 r22-3, r22-6 and r22-7 gave every secret of a vault (permissions spelled out, not `all`),
-every item of a Cosmos DB account, AllDatabasesAdmin, cluster-admin and server admin to an object id of the own
+(administrator resources, `administrators` inputs, a workspace's initial admin), and a Managed HSM's initial
+administrators. AGID-AZ-045 judges only whose tenant the principal is in; red22 r22-3, r22-6 and r22-7 gave every
+secret of a vault (permissions spelled out, not `all`), every item of a Cosmos DB account, AllDatabasesAdmin, cluster-admin and server admin to an object id of the own
 tenant that the stack does not define, and passed, while the Azure RBAC twin of each is AGID-AZ-010's.
 
 Each grant is mapped onto the tier AGID-AZ-010 gives its RBAC twin, as data (analysis/azure_service_grants.yaml, with
@@ -181,7 +181,7 @@ RULE = Rule(
     category="admin",
     description="Admin and data-write grants made in a service's own authorization system (Key Vault access policies, "
                 "Cosmos DB data roles, Data Explorer principals, AKS admin groups, SQL / PostgreSQL / MySQL / Synapse "
-                "Entra administrators) go only to principals the stack creates.",
+                "Entra administrators, Managed HSM initial administrators) go only to principals the stack creates.",
     remediation="Give the service's admin or write access to an identity or group the stack defines (the agent's own "
                 "identity), or grant a limited tier (Key Vault get/list, Cosmos DB Data Reader, Data Explorer Viewer); "
                 "for Key Vault prefer enableRbacAuthorization with a role at the secret scope.",

@@ -154,13 +154,18 @@ def test_r22_7_service_admin_settings_to_an_outsider_are_flagged_and_a_stack_gro
         res("azure-native:dbforpostgresql:Administrator", "pg-agent", {
             "resourceGroupName": "rg", "serverName": "pg", "objectId": AGENT_ID, "principalType": "ServicePrincipal",
             "tenantId": TENANT}, AGENT),
+        res("azure-native:keyvault:ManagedHsm", "hsm-outsider", {"resourceGroupName": "rg", "properties": {
+            "tenantId": TENANT, "initialAdminObjectIds": [AGENT_ID, OUTSIDER]}}, AGENT),
+        res("azure-native:keyvault:ManagedHsm", "hsm-own", {"resourceGroupName": "rg", "properties": {
+            "tenantId": TENANT, "initialAdminObjectIds": [AGENT_ID]}}, AGENT),
         res("azure-native:kusto:DatabasePrincipalAssignment", "db-viewer", {
             "resourceGroupName": "rg", "clusterName": "c", "databaseName": "d", "principalId": OUTSIDER,
             "principalType": "User", "role": "Viewer"}),
     ], level="mandatory")
-    assert [name for name, _ in found] == ["aks-outsider", "db-admin", "my-admin", "pg-admin", "sql"], found
+    assert [name for name, _ in found] == ["aks-outsider", "db-admin", "hsm-outsider", "my-admin", "pg-admin", "sql"], found
     assert "aadProfile.adminGroupObjectIDs[1]" in found[0][1] and GROUP_ID not in found[0][1]
-    assert "administrators.sid" in found[4][1]
+    assert "properties.initialAdminObjectIds[1]" in found[2][1] and AGENT_ID not in found[2][1]
+    assert "administrators.sid" in found[5][1]
 
 
 OPENSEARCH, ES, ROLE = "aws:opensearch/domain:Domain", "aws:elasticsearch/domain:Domain", "aws:iam/role:Role"
