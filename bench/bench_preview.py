@@ -25,9 +25,8 @@ is only compared with the floor measured beside it):
 Before measuring, the kit's own packages are compiled to bytecode (`compile_kit`), as installing its
 wheel does: a source checkout run with PYTHONDONTWRITEBYTECODE=1 (this machine's setting) compiles every
 kit module from source in every process (the pack, the program, the gate), ~0.3 s CPU each, which an
-installed kit never pays and the floor (whose packages pip compiled) does not pay either. Its YAML tables'
-parsed values are written beside the bytecode too (`data_yaml.compile_data`), as an installed kit's first run
-writes them (~0.1 s CPU a pack otherwise).
+installed kit never pays and the floor (whose packages pip compiled) does not pay either. Its YAML tables are
+parsed in every process (~0.08 s CPU a pack): a parsed-values cache beside them was a forgery path (red23).
 
 Printed per run: resources, wall time, peak RSS (largest process), resources
 per second, and the ratio preview / floor (goal <= 1.0), with the preview's
@@ -255,17 +254,12 @@ KIT_PACKAGES = ("agentid", "components", "policy_packs")  # the folders the kit 
 
 
 def compile_kit() -> None:
-    """The kit's bytecode in __pycache__, as `pip install` of its wheel writes it (compileall: only stale files),
-    and its YAML tables' parsed values beside it (`data_yaml.compile_data`), as the first run of an installed kit
-    writes them."""
+    """The kit's bytecode in __pycache__, as `pip install` of its wheel writes it (compileall: only stale files)."""
     import compileall
-
-    from agentid_components import data_yaml
 
     for folder in KIT_PACKAGES:
         if not compileall.compile_dir(REPO / folder, quiet=1):
             raise SystemExit(f"bench: {folder} does not compile")
-        data_yaml.compile_data(REPO / folder)
 
 
 def main() -> None:

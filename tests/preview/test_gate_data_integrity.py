@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from agentid.preview import sandbox
-from agentid_components import data_yaml
 
 from .conftest import REPO, copy_project
 
@@ -43,13 +42,14 @@ try:  # in the gate's sandbox the file system is read-only: the attack fails the
     methods = pack_data / "escalation_methods.yaml"
     if ATTACK == "cache":  # the file as it is, but its parsed values kept in __pycache__ forged (data_yaml.load)
         import hashlib
+        import importlib.util
         import marshal
+        import sys
 
-        from agentid_components import data_yaml
-
-        data_yaml.cache_path(methods).parent.mkdir(exist_ok=True)
-        data_yaml.cache_path(methods).write_bytes(
-            data_yaml._HEADER + hashlib.sha256(methods.read_bytes()).digest() + marshal.dumps([]))
+        cache = methods.parent / "__pycache__" / f"{methods.name}.{sys.implementation.cache_tag}.marshal"
+        cache.parent.mkdir(exist_ok=True)
+        cache.write_bytes(b"agentid-data-yaml\\n" + importlib.util.MAGIC_NUMBER
+                          + hashlib.sha256(methods.read_bytes()).digest() + marshal.dumps([]))
     else:
         methods.write_text("[]\\n")
     with gzip.open(snapshot, "wt") as handle:
@@ -81,7 +81,7 @@ def test_a_program_that_rewrites_the_packs_data_is_judged_with_the_data_as_it_wa
                                env=env, capture_output=True, text=True, timeout=180)
     methods = project / "agentid_policy_packs" / "analysis" / "escalation_methods.yaml"
     if attack == "cache":
-        cache = data_yaml.cache_path(methods)
+        cache = methods.parent / "__pycache__" / f"{methods.name}.{sys.implementation.cache_tag}.marshal"
         written = cache.is_file() and cache.read_bytes().endswith(marshal.dumps([]))
     else:
         written = methods.read_text() == "[]\n"
