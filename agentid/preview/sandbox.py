@@ -24,7 +24,8 @@ acts once the program "ended". The sandbox closes each, with the kernel's own me
   upper layer is on one throwaway tmpfs of `TMPFS_SIZE` detached from every path (the writes reach neither the real
   checkout nor anything the gate reads, and vanish with the run); the home, when it has no `.pulumi`, shows the
   Pulumi CLI's (`.pulumi/plugins/resource-PKG-vX.Y.Z` for each installed provider SDK, `.pulumi/bin/pulumi`, that
-  folder then last on the program's PATH when no `pulumi` is on it) in that layer. Where the
+  folder then last on the program's PATH when no `pulumi` is on it) in that layer, each binary executable and of a
+  typical release size (cli_home_sizes.yaml), sparse: an ELF magic, then a hole that costs the tmpfs nothing. Where the
   kernel refuses an overlay the directory stays read-only (a tell, never a failure).
 
 It needs util-linux `unshare` and unprivileged user namespaces (most Linux CI runners, GitHub's
@@ -114,8 +115,8 @@ class Writable:
 
     @property
     def cli_bin(self) -> str | None:
-        """The Pulumi CLI's folder shown in the home's layer (`~/.pulumi/bin`, with empty `pulumi` and
-        `pulumi-language-python` executables, as the CLI's installer leaves them), or None where the real home has a
+        """The Pulumi CLI's folder shown in the home's layer (`~/.pulumi/bin`, with `pulumi` and
+        `pulumi-language-python` executables of a typical size, sparse (`cli_files`), as the CLI's installer leaves them), or None where the real home has a
         `.pulumi` of its own (then nothing is shown there) or no home is shown."""
         if not self.home or os.path.lexists(os.path.join(self.home, ".pulumi")):
             return None
@@ -162,6 +163,28 @@ def writable(project_root: Path, providers: dict[str, str] | None = None, home: 
     return Writable(dirs, shown_home, plugins if shown_home else ())
 
 
+CLI_HOME_SIZES = Path(__file__).with_name("cli_home_sizes.yaml")
+
+
+@functools.cache
+def _cli_home_sizes() -> dict:
+    from agentid_components import data_yaml  # noqa: PLC0415
+
+    return data_yaml.load(CLI_HOME_SIZES)
+
+
+def cli_files(plugins: tuple[str, ...]) -> list[tuple[str, int]]:
+    """The files of the Pulumi CLI home shown in the home's layer, relative to `.pulumi`, with their apparent sizes
+    (cli_home_sizes.yaml: the CLI, its Python language host, `pulumi-resource-PKG` in each plugin folder)."""
+    sizes = _cli_home_sizes()
+    files = [(str(path), int(size)) for path, size in sizes["cli"].items()]
+    for plugin in plugins:
+        package = plugin[len("resource-"):].rsplit("-v", 1)[0]
+        files.append((f"plugins/{plugin}/pulumi-resource-{package}",
+                      int(sizes["plugins"].get(package, sizes["default_plugin"]))))
+    return files
+
+
 def _checkout(root: Path) -> Path:
     """The top of the git work tree holding `root` (where `.git` is, a folder or a worktree's file), else `root`."""
     for folder in (root, *root.parents):
@@ -197,7 +220,8 @@ def command(argv: list[str], run_dir: Path, needs: list[Path], shown: Writable =
                   - {run_dir.resolve().relative_to("/tmp").parts[0] if run_dir.resolve().is_relative_to("/tmp") else ""})
     return [*_outer_unshare(unshare), "sh", "-c", _SETUP, "sh", str(run_dir), str(MAX_FILE_BYTES // 512),
             f"size={TMPFS_SIZE},nr_inodes={TMPFS_INODES}", str(os.getuid()), str(os.getgid()), unshare, str(len(kept)), *kept,
-            shown.home, " ".join(shown.plugins), str(len(shown.dirs)), *shown.dirs, *argv]
+            shown.home, " ".join(f"{path}:{size}" for path, size in cli_files(shown.plugins)) if shown.home else "",
+            str(len(shown.dirs)), *shown.dirs, *argv]
 
 
 def view_command(run_dir: Path, needs: list[Path], shown: Writable = Writable()) -> list[str]:
@@ -230,7 +254,8 @@ def _inner_unshare(unshare: str, uid: str = "0", gid: str = "0") -> str:
 
 # The namespace's init (PID 1). $1 run dir, $2 file-size limit in 512-byte blocks, $3 tmpfs size options,
 # $4/$5 the caller's uid/gid, $6 unshare, $7 a count N, then N names in /tmp the program needs (its project,
-# its Python), the home shown writable or "", the plugin folder names (one word, blank-separated), a count M and M
+# its Python), the home shown writable or "", the CLI home's files as PATH:SIZE relative to .pulumi (one word,
+# blank-separated; `cli_files`), a count M and M
 # directories shown writable (`Writable`), then the program's argv. It stays the program's parent and exits with its
 # status; its exit makes the kernel kill everything still in the pid namespace.
 _SETUP = r"""
@@ -270,18 +295,24 @@ if [ "$count" -gt 0 ]; then
     if [ "$dir" = "$home" ] && [ ! -e "$dir/.pulumi" ] && [ ! -L "$dir/.pulumi" ]; then
       cli="$layer/u$n/.pulumi"
       made="$made $cli/bin $cli/plugins"
-      files="$cli/bin/pulumi $cli/bin/pulumi-language-python"
-      for plugin in $plugins; do
-        made="$made $cli/plugins/$plugin"
-        files="$files $cli/plugins/$plugin/pulumi-${plugin%-v*}"
+      for entry in $plugins; do
+        file=${entry%:*}
+        case "$file" in plugins/*/*) made="$made $cli/${file%/*}" ;; esac
+        files="$files $cli/$file"
       done
     fi
     n=$((n + 1))
   done
   mkdir -p $made || fail "cannot make the layers"
   if [ -n "$cli" ]; then
-    for file in $files; do : > "$file" || fail "cannot show $file"; done
-    for plugin in $plugins; do : > "$cli/plugins/$plugin.lock" || fail "cannot show $plugin"; done
+    # each binary an ELF magic and then a hole up to its size (red23 r20-6: an empty file is a tell): one page of the
+    # tmpfs each, whatever the size (a sparse file may outgrow the tmpfs's size bound); no truncate: 7 bytes, a tell
+    for entry in $plugins; do
+      file=$cli/${entry%:*}
+      printf '\177ELF\002\001\001' > "$file" || fail "cannot show $file"
+      truncate -s "${entry##*:}" "$file" 2>/dev/null || :
+      case "${entry%:*}" in plugins/*/*) lock=${entry%:*}; : > "$cli/${lock%/*}.lock" || fail "cannot show $lock" ;; esac
+    done
     chmod 755 $files || fail "cannot show the CLI's binaries"
   fi
   n=0

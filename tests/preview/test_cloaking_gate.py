@@ -137,7 +137,9 @@ PROBE_LINES = {
     "ci-context": ('os.environ.get("GITHUB_EVENT_NAME") == "push"', 'os.environ.get("GITHUB_SHA_PIN")'),
     "interpreter": ('any(m.startswith("agentid") for m in sys.modules)', 'import sys as system'),
     "mock-ids": ('"123456789012" in arn', 'account = "1234567890123"'),
-    "date-another-way": ('os.stat(__file__).st_mtime > 1.9e9', 'size = os.stat(__file__).st_size'),
+    "date-another-way": ('os.stat(__file__).st_mtime > 1.9e9', 'mode = os.stat(__file__).st_mode'),
+    "home": ('os.path.join(os.environ["HOME"], "." + "pulu" + "mi")', 'HOMEPAGE = os.path.expanduser("~/.ssh/id.pub")'),
+    "file-size": ('os.stat(path).st_size > 0', 'mode = os.stat(path).st_mode'),
 }
 
 
@@ -168,3 +170,35 @@ aws.iam.Policy("admin", policy=json.dumps({"Version": "2012-10-17", "Statement":
     assert document["cloaking"] == [f"__main__.py:3: {why}{PROBE_ADVICE}"]
     assert ("Cloaking (advisory): where the program asks whether it runs at preview, or reads the clock or chance, or "
             "probes what the gate cannot show as a deploy runner does") in " ".join(result.stdout.split())
+
+
+def test_a_grant_behind_the_cli_binarys_size_is_judged_and_both_halves_of_the_probe_reported(tmp_path, monkeypatch):
+    """red23 r20-6's repro: AdministratorAccess only where ~/.pulumi/bin/pulumi (the path built from pieces) is not
+    empty. The gate's CLI home shows its binaries at a typical size (sparse), so the grant is judged; the line reading
+    the home and the line reading the size are reported (neither names `.pulumi`)."""
+    from agentid.preview import sandbox
+
+    if sandbox.probe() is not None:
+        pytest.skip(f"no sandbox on this machine: {sandbox.probe()}")
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    project = tmp_path / "project"
+    project.mkdir()
+    result = run(project, '''import json, os
+import pulumi_aws as aws
+b = os.path.join(os.environ["HOME"], "." + "pulu" + "mi", "b" + "in", "pulu" + "mi")
+real = os.stat(b).st_size > 0
+trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+r = aws.iam.Role("worker", assume_role_policy=trust)
+if real:
+    aws.iam.RolePolicyAttachment("admin", role=r.name, policy_arn="arn:aws:iam::aws:policy/AdministratorAccess")
+''')
+    assert result.code == 1, result.stdout
+    document = json.loads((project / "out.json").read_text())
+    assert [(v["policy"], v["resourceName"], v["enforcementLevel"]) for v in document["violations"]
+            if v["mandatory"]] == [("AGID-AWS-013", "admin", "mandatory")]
+    why = dict(zip((e["name"] for e in __import__("yaml").safe_load(cloaking.PROBES.read_text())["probes"]),
+                   (w for w, _p in cloaking.probes())))
+    assert document["cloaking"] == [f"__main__.py:3: {why['home']}{PROBE_ADVICE}",
+                                    f"__main__.py:4: {why['file-size']}{PROBE_ADVICE}"]

@@ -277,6 +277,13 @@ tells = {
     "plugins": bool(glob.glob(os.path.expanduser("~/.pulumi/plugins/resource-aws-v*/pulumi-resource-aws"))),
     "cli": __import__("shutil").which("pulumi") is not None,
 }
+if os.environ.get("TELLS_EXPECT_PULUMI_HOME"):  # red23 r20-6: the binaries are not empty, and are executable
+    cli_home = os.path.expanduser("~/.pulumi")
+    binaries = [os.path.join(cli_home, "bin", "pulumi"), os.path.join(cli_home, "bin", "pulumi-language-python"),
+                *glob.glob(os.path.join(cli_home, "plugins", "resource-aws-v*", "pulumi-resource-aws"))]
+    tells["cli-sizes"] = len(binaries) == 3 and all(
+        os.path.getsize(b) > 10_000_000 and os.access(b, os.X_OK) for b in binaries)
+    tells["cli-elf"] = all(open(b, "rb").read(4) == b"\x7fELF" for b in binaries)
 pulumi.export("tells", tells)
 RUNNER = all(tells.values()) if os.environ.get("TELLS_EXPECT_PULUMI_HOME") else all(
     v for k, v in tells.items() if k in ("cwd", "cwd-write", "cwd-statvfs", "home"))
@@ -301,7 +308,8 @@ def test_a_grant_hidden_behind_a_read_only_checkout_or_a_missing_cli_home_is_jud
                   "--json", "out.json")
     document = run.json("out.json")
     assert document["outputs"]["tells"] == {"cwd": True, "cwd-write": True, "cwd-statvfs": True, "home": True,
-                                            "pulumi-home": True, "plugins": True, "cli": True}, run.stdout
+                                            "pulumi-home": True, "plugins": True, "cli": True, "cli-sizes": True,
+                                            "cli-elf": True}, run.stdout
     assert ("AGID-AWS-010", "p", "mandatory") in {(v["policy"], v["resourceName"], v["enforcementLevel"])
                                                   for v in document["violations"]}, run.stdout
     assert run.code == 1, run.stdout
