@@ -30,7 +30,10 @@ language host, in batches the program's child answered itself with the same code
 (`RegisterResources`, `sdk_speedups.BatchingMonitor`: one round trip per ~128
 instead of one each). Both are checked and recorded alike, as the engine would:
 a URN the gate computes (a batch's claimed URN must be it), registered once, under
-a parent already registered or read.
+a parent already registered or read. Every URN a request names a resource by (parent,
+dependencies, propertyDependencies, provider, deletedWith, ...: `urn_references`) must
+be one this monitor issued earlier in the run, else no verdict: the packs trace inputs
+to their sources by these URNs, so a made-up one would be made-up provenance.
 """
 
 from __future__ import annotations
@@ -134,7 +137,7 @@ OPTIONS_DOCS = "https://www.pulumi.com/docs/iac/concepts/options/"
 FIELD_REASONS = {
     "type": "judged: the type token is checked against the installed SDKs (type_tokens) and sent to the packs",
     "name": "judged: part of the URN the gate computes and the packs see",
-    "parent": "judged: must name a resource already registered or read (else refused); part of the URN; a parent's "
+    "parent": "judged: must name the stack or a resource already registered or read (else refused); part of the URN; a parent's "
               "provider is inherited by the SDK before the request is sent",
     "custom": "judged: custom resources are sent to the packs as provider resources, components as components",
     "object": "judged: the inputs the packs judge", "properties": "judged: a read's inputs (ReadResource), mocked",
@@ -148,8 +151,10 @@ FIELD_REASONS = {
     "version": "judged: a release other than the SDK installed in the program's environment is refused "
                "(sdk_versions, red19 r19-10)",
     "packageRef": "judged where registered: RegisterPackage refuses download URLs, parameterization and checksums",
-    "dependencies": "judged: sent to the packs as the resource's dependencies (depends_on)",
-    "propertyDependencies": "judged: sent to the packs (which Outputs flowed into which input)",
+    "dependencies": "judged: sent to the packs as the resource's dependencies (depends_on); each URN must be one "
+                    "the gate issued in this run (else refused, red23 r20-3)",
+    "propertyDependencies": "judged: sent to the packs (which Outputs flowed into which input); each URN must be one "
+                            "the gate issued in this run (else refused, red23 r20-3)",
     "dependsOn": "an invoke's dependencies: ordering only, no input", "argDependencies": "a call's argument "
                  "dependencies: ordering only, no input",
     "importId": "judged: AGID-GATE-003 (adopting an existing object)",
@@ -193,6 +198,36 @@ REFUSED_FIELDS = {
                       "credentials, endpoints, CA bundle or proxy from variables of the deploy job that no input shows",
     "state_migrations": "declares state migrations: code the engine calls back at `pulumi up`",
 }
+
+
+def urn_references(request) -> list[tuple[str, str]]:
+    """Every (field, URN) a RegisterResource / ReadResource / Invoke / Call request names a resource by: parent,
+    dependencies, propertyDependencies, provider / providers (a reference's "URN::ID"), deletedWith, replace_with,
+    an invoke's dependsOn, a call's argDependencies. Aliases are not here: they name state of an earlier URN, which
+    need not be registered (judged in `_foreign_aliases`)."""
+    fields = {field.name for field in request.DESCRIPTOR.fields}
+    found: list[tuple[str, str]] = []
+
+    def add(name: str, urns: Any) -> None:
+        found.extend((name, urn) for urn in urns if urn)
+
+    if "parent" in fields:
+        add("parent", [request.parent])
+    for name in ("dependencies", "dependsOn", "replace_with"):
+        if name in fields:
+            add(name, list(getattr(request, name)))
+    for name in ("propertyDependencies", "argDependencies"):
+        if name in fields:
+            for key, value in sorted(getattr(request, name).items()):
+                add(f"{name}[{key!r}]", list(value.urns))
+    if "deletedWith" in fields:
+        add("deletedWith", [request.deletedWith])
+    if "provider" in fields:
+        add("provider", [provider_reference_urn(request.provider)])
+    if "providers" in fields:
+        for package, reference in sorted(request.providers.items()):
+            add(f"providers[{package!r}]", [provider_reference_urn(reference)])
+    return found
 
 
 def unreviewed_fields(request) -> list[str]:
@@ -370,10 +405,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
             if urn in self._registered_urns:
                 self._refuse_locked(context, f"{self._where(request.sourcePosition)}duplicate resource URN {urn!r}; "
                                              "give the resource a unique name")
-            if record.parent is not None and record.parent not in self._registered_urns \
-                    and record.parent not in self._read_urns:
-                self._refuse_locked(context, f"{self._where(request.sourcePosition)}resource {request.name}: its parent "
-                                             f"{record.parent!r} was never registered")
+            self._refuse_unissued_locked(request, context, f"resource {request.name} ({request.type})")
             self._registered_urns.add(urn)
             if request.custom:
                 self._custom_urns.add(urn)
@@ -454,6 +486,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         with self._lock:
             if self.shutdown_signalled:
                 self._refuse_locked(context, self._after_shutdown(request.sourcePosition, request.type, request.name))
+            self._refuse_unissued_locked(request, context, f"resource {request.name} ({request.type}, read)")
             self._read_urns.add(urn)
             self.reads.append((request.type, request.name, urn))
         inputs = decode(request.properties)
@@ -476,6 +509,7 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
         argued = credential_invokes.argument_read(request.tok, decode(request.args))
         with self._lock:
             self.invokes.append(argued or request.tok)
+            self._refuse_unissued_locked(request, context, f"invoke {request.tok}")
         self._refuse_unreviewed(request, context, f"invoke {request.tok}")
         if request.tok == kubernetes_manifests.DECODE:
             try:
@@ -488,6 +522,8 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
 
     def Call(self, request, context):  # noqa: N802
         self._refuse_unreviewed(request, context, f"call {request.tok}")
+        with self._lock:
+            self._refuse_unissued_locked(request, context, f"call {request.tok}")
         return provider_pb2.CallResponse(**{"return": _struct({})})
 
     def RegisterStackTransform(self, request, context):  # noqa: N802
@@ -627,6 +663,24 @@ class GateMonitor(resource_pb2_grpc.ResourceMonitorServicer, engine_pb2_grpc.Eng
                 problems = [other]
         if problems:
             self._refuse(context, f"{what} " + "; ".join(problems))
+
+    def _refuse_unissued_locked(self, request, context, what: str) -> None:
+        """Refuse `request` when a URN it names a resource by (`urn_references`) is none this monitor answered
+        earlier in the run: a registered resource (custom, component, provider), a read one (Resource.get, a
+        StackReference) or the stack. The SDK sends a URN only once the registration or read that issued it
+        returned (it awaits the resource's `urn` Output), and a batch is recorded in its order, so an honest
+        program never names one the gate has not recorded. A Resource object the program built without
+        registering it (its `urn` an Output of any string) would otherwise hand the packs made-up provenance: an
+        input "from" a StackReference of an own stack the run never read (AGID-AZ-066 ownStacks), an Output of a
+        project the stack creates (AGID-GCP-035), a link or an ordering the deployment does not have (red23
+        r20-3). Call with the lock held."""
+        issued = self._registered_urns | self._read_urns | ({self.stack_urn} if self.stack_urn else set())
+        unknown = [(name, urn) for name, urn in urn_references(request) if urn not in issued]
+        if unknown:
+            listed = "; ".join(f"{name} {urn[:300]!r}" for name, urn in unknown[:5])
+            self._refuse_locked(context, f"{self._where(request.sourcePosition)}{what} names a resource this run "
+                                         f"never registered or read ({listed}): a URN the program made up (a "
+                                         "Resource object it never registered) is no provenance the gate can judge")
 
     def _refuse(self, context, reason: str) -> None:
         with self._lock:

@@ -103,7 +103,8 @@ def test_the_gate_rechecks_what_the_child_claims() -> None:
     ghost = "urn:pulumi:dev::kit::agentid:index:AgentFleet::ghost"
     assert _refusal(monitor, _batch((f"urn:pulumi:dev::kit::agentid:index:AgentFleet$aws:iam/role:Role::c",
                                      _request("c", parent=ghost)))) == \
-        f"resource c: its parent {ghost!r} was never registered"
+        f"resource c (aws:iam/role:Role) names a resource this run never registered or read (parent {ghost!r}): a " \
+        "URN the program made up (a Resource object it never registered) is no provenance the gate can judge"
     assert "registered its stack inside a batch" in _refusal(monitor, _batch(
         (STACK_URN, resource_pb2.RegisterResourceRequest(type="pulumi:pulumi:Stack", name="kit-dev"))))
     assert "unreadable batch of registrations (truncated)" in _refusal(monitor, _batch((role_urn, _request("x")))[:-3])
@@ -124,11 +125,56 @@ def test_a_single_registration_gets_the_same_parent_and_duplicate_checks() -> No
         monitor.RegisterResource(_request("c", parent="urn:pulumi:dev::kit::agentid:index:AgentFleet::ghost"),
                                  Context())
     assert monitor.refusals[0].startswith("duplicate resource URN")
-    assert monitor.refusals[1].endswith("was never registered")
+    assert "never registered or read (parent 'urn:pulumi:dev::kit::agentid:index:AgentFleet::ghost')" \
+        in monitor.refusals[1]
     # a resource the program read (Resource.get) may parent others
     read = monitor.ReadResource(resource_pb2.ReadResourceRequest(type=ROLE, name="existing", id="existing"), Context())
     monitor.RegisterResource(_request("under-read", "aws:iam/rolePolicy:RolePolicy", parent=read.urn), Context())
     assert [r.name for r in monitor.registered] == ["r", "under-read"]
+
+
+def test_every_urn_a_request_names_must_be_one_the_monitor_issued() -> None:
+    """red23 r20-3: a URN in any resource-naming field (a Resource object the program never registered) is refused,
+    on registrations, reads, invokes and calls alike; the stack, registered, read and provider URNs are accepted."""
+    monitor = GateMonitor("kit", "dev")
+    _stack(monitor)
+    role = monitor.RegisterResource(_request("r"), Context()).urn
+    read = monitor.ReadResource(resource_pb2.ReadResourceRequest(type=ROLE, name="existing", id="existing"),
+                                Context()).urn
+    provider = monitor.RegisterResource(_request("p", "pulumi:providers:aws"), Context()).urn
+    ghost = "urn:pulumi:dev::kit::pulumi:pulumi:StackReference::organization/kit/platform"
+    honest = _request("ok", "aws:iam/rolePolicy:RolePolicy", parent=STACK_URN)
+    honest.dependencies.extend([role, read, STACK_URN])
+    honest.propertyDependencies["role"].urns.extend([role])
+    honest.provider = f"{provider}::some-id"
+    honest.deletedWith = read
+    monitor.RegisterResource(honest, Context())
+    forged = []
+    for field, forge in [
+        ("dependencies", lambda r: r.dependencies.append(ghost)),
+        ("propertyDependencies['role']", lambda r: r.propertyDependencies["role"].urns.extend([role, ghost])),
+        ("provider", lambda r: setattr(r, "provider", f"{ghost}::id")),
+        ("providers['aws']", lambda r: r.providers.__setitem__("aws", f"{ghost}::id")),
+        ("deletedWith", lambda r: setattr(r, "deletedWith", ghost)),
+        ("replace_with", lambda r: r.replace_with.append(ghost)),
+        ("parent", lambda r: setattr(r, "parent", "urn:pulumi:dev::kit::pulumi:pulumi:Stack::other")),
+    ]:
+        request = _request(f"x-{len(forged)}", "aws:iam/rolePolicy:RolePolicy")
+        forge(request)
+        with pytest.raises(Refused):
+            monitor.RegisterResource(request, Context())
+        forged.append(field)
+    with pytest.raises(Refused):
+        monitor.ReadResource(resource_pb2.ReadResourceRequest(type=ROLE, name="read-x", id="x", dependencies=[ghost]),
+                             Context())
+    with pytest.raises(Refused):
+        monitor.Invoke(resource_pb2.ResourceInvokeRequest(tok="aws:index/getCallerIdentity:getCallerIdentity",
+                                                          dependsOn=[ghost]), Context())
+    assert [r.name for r in monitor.registered] == ["r", "p", "ok"]
+    assert len(monitor.refusals) == len(forged) + 2
+    for field, refusal in zip([*forged, "dependencies", "dependsOn"], monitor.refusals):
+        assert "names a resource this run never registered or read (" in refusal, refusal
+        assert f"{field} 'urn:pulumi:dev::kit::pulumi:pulumi:" in refusal, (field, refusal)
 
 
 def test_batch_entries_round_trip_and_a_bad_one_is_refused() -> None:
