@@ -270,7 +270,7 @@ def test_a_fleets_inventory_output_is_judged_whole(pack):
 def test_past_the_detectors_budget_it_fails_closed(pack):
     """More strings that look like secrets than the detectors are asked about (MAX_ASKED, a time bound): the
     resource is judged on the first ones and says so, as a mandatory finding."""
-    from policy_packs.rules.literal_credential_anywhere import MAX_ASKED
+    from agentid_policy_packs.rules.literal_credential_anywhere import MAX_ASKED
     # named as secrets, so each is asked; shaped as slugs, so none is a finding of its own
     letters = str.maketrans("0123456789", "abcdefghij")
     outputs = {"db": [{"password": f"dbpassword{i:06d}".translate(letters)} for i in range(MAX_ASKED + 1)]}
