@@ -30,7 +30,7 @@ from agentid_policy_packs.analysis.gcp_parent_inputs import parent_inputs, proje
 from agentid_policy_packs.analysis.values import is_unknown
 
 from .base import Resource, Rule, Unknown, Violation
-from .gcp_own import CONFIG, CONFIG_SCHEMA, STRICTNESS
+from .gcp_own import CONFIG, CONFIG_SCHEMA, STRICTNESS, created_projects, vouched
 
 PROVIDER = "pulumi:providers:gcp"
 PROJECT = "gcp:organizations/project:Project"
@@ -49,21 +49,13 @@ def _listed(config, key: str) -> frozenset[str]:
 class _OwnProjects:
     def __init__(self, resources: list[Resource], config) -> None:
         self.listed = _listed(config, "ownGcpProjects")
-        organizations = _listed(config, "ownGcpOrganizations")
-        self.created: dict[str, str] = {}  # project id the stack creates under an own organization -> its URN
-        for resource in resources:
-            if resource.type != PROJECT:
-                continue
-            project, org = resource.props.get("projectId"), resource.props.get("orgId")
-            if isinstance(project, str) and not is_unknown(project) and isinstance(org, str) \
-                    and not is_unknown(org) and _folded(org).removeprefix("organizations/") in organizations:
-                self.created[_folded(project)] = resource.urn
+        self.created = created_projects(resources, config)  # project id -> URN of the Project creating it
 
     def problem(self, project: str, sources=()) -> str | None:
         """Why `project` is not own; `sources`: the URNs the value's input depends on (a created project vouches
         only for its own Output: red23 r20-8)."""
         folded = _folded(project)
-        if folded in self.listed or self.created.get(folded) in sources:
+        if folded in self.listed or vouched(self.created, folded, sources):
             return None
         if folded in self.created:
             return (f"project {project} is not one of ownGcpProjects, and it is not an Output of the Project this "
@@ -151,8 +143,9 @@ RULE = Rule(
     severity="high",
     category="public-access",
     enforcement="mandatory",
-    description="Google Cloud resources, and every gcp provider's default project, are in projects the gate lists as "
-                "the organisation's (ownGcpProjects) or the stack creates under an own organization.",
+    description="Google Cloud resources (by their `project` or their parent's id), and every gcp provider's default "
+                "project, are in projects the gate lists as the organisation's (ownGcpProjects) or, by its Output, a "
+                "project the stack creates under an own organization.",
     remediation="Deploy into your own projects and list them with agentid preview --own-gcp-project (or the base "
                 "branch's waivers.yaml policyPackConfig all: ownGcpProjects); a reviewed deployment into a partner "
                 "project needs a waiver naming the resource.",

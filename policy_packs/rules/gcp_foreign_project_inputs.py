@@ -55,7 +55,8 @@ from agentid_policy_packs.analysis.gcp_iam import OwnGcp, resource_project
 from agentid_policy_packs.analysis.values import is_unknown, values_at
 
 from .base import Resource, Rule, Unknown, Violation
-from .gcp_own import CONFIG as OWN_CONFIG, CONFIG_SCHEMA as OWN_SCHEMA, STRICTNESS as OWN_STRICTNESS
+from .gcp_own import CONFIG as OWN_CONFIG, CONFIG_SCHEMA as OWN_SCHEMA, STRICTNESS as OWN_STRICTNESS, \
+    created_project_of, created_projects, vouched
 from .iam_links import known_state, ordered_after, output_sources
 
 DATA_FILE = Path(__file__).resolve().parents[1] / "analysis" / "gcp_foreign_project_inputs.yaml"
@@ -96,10 +97,18 @@ class _Owner:
                         and isinstance(b.props.get("name"), str) and not is_unknown(b.props["name"])]
         self.services = [r for r in resources if r.type in SERVICE_URLS]
         self.gcp_resources = [r for r in resources if r.type.startswith("gcp:")]
+        # projects the stack creates under an own organization: own for a resource whose project is their Output
+        self.created = created_projects(resources, config)
 
-    def project(self, project: str) -> str | None:
+    def of_resource(self, resource: Resource, project: str) -> str | None:
+        """Why a stack resource's project is not own (None: listed, or an Output of an own project it creates)."""
+        return None if created_project_of(resource, self.created) else self.project(project)
+
+    def project(self, project: str, sources=()) -> str | None:
+        """Why `project` is not own; `sources`: the URNs the value's input depends on (a project the stack creates
+        under an own organization is own for its own Output only: red23 r20-8)."""
         project = project.strip().lower()
-        if project in self.projects:
+        if project in self.projects or vouched(self.created, project, sources):
             return None
         if not self.projects:
             return f"project {project[:100]}: cannot tell whether it is yours, the gate lists no own project (ownGcpProjects)"
@@ -113,7 +122,7 @@ class _Owner:
             # the stack's bucket is the destination: own only in an own project (a stack bucket created in the
             # attacker's project is the attacker's: red14 r14-3's class)
             project = resource_project(ordered[0])
-            return self.project(project) if project else \
+            return self.of_resource(ordered[0], project) if project else \
                 f"bucket {name[:100]} is {ordered[0].name} of this stack, whose project is not known: cannot tell"
         if named_like:
             return (f"bucket {name[:100]} is named like {named_like[0].name} of this stack, but {holder.name} does not "
@@ -129,45 +138,46 @@ class _Owner:
                 return candidate
         return None
 
-    def named(self, value: str, holder: Resource, bare_is_holders: bool) -> str | None:
+    def named(self, value: str, holder: Resource, bare_is_holders: bool, sources=()) -> str | None:
         """A resource name: `projects/P/...`, or a stack object's known id/name, or (bare) the holder's project."""
         if (match := _PROJECT.match(value)):
-            return self.project(match["project"])
+            return self.project(match["project"], sources)
         if (candidate := self.stack_object(value, holder)) is not None:
             project = resource_project(candidate)
-            return self.project(project) if project else \
+            return self.of_resource(candidate, project) if project else \
                 f"{value[:100]} is {candidate.name} of this stack, whose project is not known: cannot tell"
         if bare_is_holders and "/" not in value:
             project = resource_project(holder)
-            return self.project(project) if project else \
+            return self.of_resource(holder, project) if project else \
                 f"{value[:100]} is in {holder.name}'s project, which is not known: cannot tell"
         return f"{value[:200]!r} names no project: cannot tell whose it is"
 
     def problem(self, kind: str, value: str, holder: Resource, input_name: str) -> str | None:
         value = value.strip()
+        sources = tuple((holder.property_dependencies or {}).get(input_name, ()))
         if kind == "bucket":
             return self.bucket(value, holder)
         if kind == "table":
             match = _TABLE.match(value)
             if match:
-                return self.project(match["project"])
+                return self.project(match["project"], sources)
             # `//bigquery.googleapis.com/projects/P/datasets/D/tables/T`, or a stack table's known id
-            return self.named(value, holder, bare_is_holders=False)
+            return self.named(value, holder, bare_is_holders=False, sources=sources)
         if kind == "project":
-            return self.project(value)
+            return self.project(value, sources)
         if kind == "bq":
             match = _BQ.match(value)
-            return self.project(match["project"]) if match else \
+            return self.project(match["project"], sources) if match else \
                 f"{value[:200]!r} is not a BigQuery URI bq://PROJECT.DATASET[.TABLE]: cannot tell whose it is"
         if kind == "resource":
-            return self.named(value, holder, bare_is_holders=True)
+            return self.named(value, holder, bare_is_holders=True, sources=sources)
         if kind == "sink":
             match = _SINK.match(value)
             if match is None:
                 return f"{value[:200]!r} is not a log sink destination Google documents: cannot tell whose it is"
             if match["service"] == "storage":
                 return self.bucket(match["rest"], holder)
-            return self.named(match["rest"], holder, bare_is_holders=False)
+            return self.named(match["rest"], holder, bare_is_holders=False, sources=sources)
         if kind == "url":
             host = (urlsplit(value).hostname or "").lower().rstrip(".")
             if host and host in self.hosts:
@@ -188,7 +198,7 @@ class _Owner:
             project = resource_project(service)
             if project is None:
                 return True, f"it is the URL of {service.name} of this stack, whose project is not known: cannot tell"
-            if (problem := self.project(project)) is not None:
+            if (problem := self.of_resource(service, project)) is not None:
                 return True, f"it is the URL of {service.name} of this stack, in {problem}"
         return True, None
 
@@ -206,7 +216,7 @@ class _Owner:
             project = resource_project(source)
             if project is None:
                 return True, f"it is an Output of {source.name} of this stack, whose project is not known: cannot tell"
-            if (problem := self.project(project)) is not None:
+            if (problem := self.of_resource(source, project)) is not None:
                 return True, f"it is an Output of {source.name} of this stack, in {problem}"
         return True, None
 

@@ -84,3 +84,43 @@ def _workload_pool(resource: Resource) -> tuple[str, str | None] | None:
     parts = name.split("/")
     number = parts[1] if len(parts) > 1 and parts[0] == "projects" else None
     return (pool, number) if pool else None
+
+
+PROJECT_TYPE = "gcp:organizations/project:Project"
+
+
+def _folded_id(value: str) -> str:
+    return value.strip().lower().removeprefix("projects/").removeprefix("organizations/")
+
+
+def created_projects(resources: Iterable[Resource], config: Mapping[str, Any]) -> dict[str, str]:
+    """Project id -> URN of each gcp.organizations.Project the stack creates under one of ownGcpOrganizations. Such a
+    project is own only for a value that is an Output of that resource (`vouches`): project ids are global, so a
+    literal id equal to its `project_id` may name an existing project of anyone's (red23 r20-8)."""
+    value = config.get("ownGcpOrganizations") if hasattr(config, "get") else None
+    organizations = frozenset(_folded_id(v) for v in value or () if isinstance(v, str))
+    created: dict[str, str] = {}
+    for resource in resources:
+        if resource.type != PROJECT_TYPE:
+            continue
+        project, org = _known(resource.props.get("projectId")), _known(resource.props.get("orgId"))
+        if project and org and _folded_id(org) in organizations:
+            created[_folded_id(project)] = resource.urn
+    return created
+
+
+def vouched(created: Mapping[str, str], project: str, sources: Iterable[str]) -> bool:
+    """Whether `project` is a project the stack creates under an own organization AND the value came from that
+    Project resource (`sources`: the URNs the engine's propertyDependencies give for the input holding it)."""
+    urn = created.get(_folded_id(project))
+    return urn is not None and urn in tuple(sources)
+
+
+def created_project_of(resource: Resource, created: Mapping[str, str]) -> bool:
+    """Whether a stack GCP resource's project (its `project` input, else its provider's) is an Output of a project
+    the stack creates under an own organization."""
+    project = _known(resource.props.get("project"))
+    holder = resource
+    if project is None and (provider := getattr(resource, "provider", None)) is not None:
+        project, holder = _known(provider.props.get("project")), provider
+    return bool(project) and vouched(created, project, (holder.property_dependencies or {}).get("project", ()))
