@@ -89,13 +89,21 @@ def project_first() -> dict[str, dict[str, int]]:
     return {token: dict(inputs) for token, inputs in (data_yaml.load(OUT).get("project_first") or {}).items()}
 
 
+def also_parents() -> dict[str, list[str]]:
+    """Hand-kept: type -> parent inputs the SDK documents in other words (no import placeholder)."""
+    from agentid_components import data_yaml  # noqa: PLC0415
+
+    return {token: list(names) for token, names in (data_yaml.load(OUT).get("also_parents") or {}).items()}
+
+
 def document() -> dict:
     kept = project_first() if OUT.exists() else {}
+    also = also_parents() if OUT.exists() else {}
     derived = derive()
-    for token, inputs in kept.items():  # a hand-kept short form is a parent input too
+    for token, inputs in [*kept.items(), *also.items()]:  # hand-kept parents are parent inputs too
         derived[token] = sorted({*derived.get(token, ()), *inputs})
     return {"sdk_versions": {PACKAGE: importlib.metadata.version(PACKAGE.replace("_", "-"))},
-            "parent_inputs": dict(sorted(derived.items())), "project_first": kept}
+            "parent_inputs": dict(sorted(derived.items())), "project_first": kept, "also_parents": also}
 
 
 _HEADER = """\
@@ -110,6 +118,9 @@ _HEADER = """\
 # project_first (hand-kept): type -> {input: N}: the input also takes a short form of N `/`-separated segments whose
 #   first is the project (pulumi-gcp's kms CryptoKeyIAM* `crypto_key_id` doc: `{project_id}/{location_name}/
 #   {key_ring_name}/{crypto_key_name}`; KeyRingIAM* `key_ring_id`: `{project_id}/{location_name}/{key_ring_name}`).
+# also_parents (hand-kept): type -> parent inputs the SDK documents without an import placeholder (serviceaccount
+#   IAM*: `service_account_id`, "The fully-qualified name of the service account to apply policy to",
+#   `projects/{project}/serviceAccounts/{email}`).
 """
 
 
@@ -118,7 +129,7 @@ def main() -> None:
 
     data = document()
     text = _HEADER + "".join(yaml.safe_dump({key: data[key]}, sort_keys=False, width=200, default_flow_style=None)
-                             for key in ("sdk_versions", "parent_inputs", "project_first"))
+                             for key in ("sdk_versions", "parent_inputs", "project_first", "also_parents"))
     OUT.write_text(text, encoding="utf-8")
     print(f"wrote {OUT}", file=sys.stderr)
 

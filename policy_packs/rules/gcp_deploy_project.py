@@ -34,6 +34,7 @@ from .gcp_own import CONFIG, CONFIG_SCHEMA, STRICTNESS, created_projects, vouche
 
 PROVIDER = "pulumi:providers:gcp"
 PROJECT = "gcp:organizations/project:Project"
+_ACCOUNT_PROJECT = re.compile(r"/serviceAccounts/[^/@]+@(?P<project>[a-z0-9-]+)\.iam\.gserviceaccount\.com$")
 _PARENT_ID = re.compile(r"^(?://[a-z0-9.-]+\.googleapis\.com/)?projects/(?P<project>[^/]+)(?:/|$)")
 
 
@@ -90,6 +91,8 @@ def _parent_project(resource: Resource, key: str, value: str) -> str | None:
     name: the resource's own project)."""
     value = value.strip()
     if (match := _PARENT_ID.match(value)):
+        if match["project"] == "-" and (account := _ACCOUNT_PROJECT.search(value)):
+            return account["project"]  # projects/-/serviceAccounts/NAME@P.iam.gserviceaccount.com: the account's P
         return match["project"]
     segments = project_first().get(resource.type, {}).get(key)
     parts = value.split("/")

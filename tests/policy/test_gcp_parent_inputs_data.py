@@ -38,3 +38,18 @@ def test_hand_kept_short_forms_name_parent_inputs() -> None:
     for token, inputs in gcp_parent_inputs.project_first().items():
         assert set(inputs) <= set(table[token]), token
         assert all(isinstance(n, int) and n >= 2 for n in inputs.values())
+
+
+@pytest.mark.skipif(not INSTALLED, reason="pulumi_gcp is not installed")
+def test_hand_kept_parents_are_inputs_of_the_sdk() -> None:
+    import importlib
+    import re
+
+    table = gcp_parent_inputs.parent_inputs()
+    kept = {**gcp_parent_inputs.also_parents(), **{t: list(i) for t, i in gcp_parent_inputs.project_first().items()}}
+    for token, inputs in kept.items():
+        assert set(inputs) <= set(table[token]), token
+        module, name = token.split(":")[1].split("/")[0], token.rsplit(":", 1)[1]
+        args = getattr(importlib.import_module(f"pulumi_gcp.{module}"), f"{name}Args")
+        for camel in inputs:
+            assert isinstance(getattr(args, re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", camel).lower(), None), property), (token, camel)

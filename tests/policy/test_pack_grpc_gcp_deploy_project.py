@@ -117,3 +117,13 @@ def test_gcp_033_takes_a_created_project_as_own_for_its_output_only(own_pack) ->
     assert egress(res(VERSION, "v", {"secret": "projects/fresh-r20/secrets/x"}, {"secret": [created.urn]})) == []
     assert egress(literal, res(VERSION, "v", {"secret": UNKNOWN}, {"secret": [literal.urn]})) == ["v"]
     assert egress(res(VERSION, "v", {"secret": "projects/fresh-r20/secrets/x"})) == ["v"]
+
+
+def test_a_wildcard_project_in_a_service_account_name_is_the_accounts_project(own_pack) -> None:
+    member = "gcp:serviceaccount/iAMMember:IAMMember"
+    foreign = res(member, "m", {"serviceAccountId": "projects/-/serviceAccounts/ci@attacker-proj.iam.gserviceaccount.com",
+                                "role": "roles/iam.serviceAccountUser", "member": "user:ops@acme.example"})
+    assert flagged(own_pack, foreign) == ["m"]
+    own = res(member, "m", {"serviceAccountId": "projects/-/serviceAccounts/ci@acme-dev.iam.gserviceaccount.com",
+                            "role": "roles/iam.serviceAccountUser", "member": "user:ops@acme.example"})
+    assert flagged(own_pack, own, level=None) == []
