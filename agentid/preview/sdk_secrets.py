@@ -23,29 +23,22 @@ derivation from the installed SDKs, so a provider upgrade that adds a secret-hol
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import re
 from functools import lru_cache
 from pathlib import Path
 
+from agentid_policy_packs.analysis.sdk_sources import RESOURCE_TOKEN, package_root
+
 OUT = Path(__file__).with_name("sdk_secrets.yaml")
 PACKAGES = ("pulumi_aws", "pulumi_gcp", "pulumi_azure_native", "pulumi_azuread", "pulumi_kubernetes")
 
-_RESOURCE_TOKEN = re.compile(r"super\(\w+, __self__\).__init__\(\s*'([^']+)'")
 _SECRET_OUTPUTS = re.compile(r"additional_secret_outputs=\[([^\]]*)\]")
 _INVOKE = re.compile(r"invoke(?:_output)?\('([^']+)', __args__, opts=opts, typ=(\w+)\)")
 _GETTER = re.compile(r'@pulumi\.getter(?:\(name="\w+"\))?\s+def (\w+)\(self\)')
 
 
-def _root(package: str) -> Path | None:
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
 def _files(package: str):
-    root = _root(package)
+    root = package_root(package)
     if root is None:
         return
     for file in sorted(root.rglob("*.py")):
@@ -61,7 +54,7 @@ def secret_read_types(package: str, not_secret: frozenset[str] = frozenset()) ->
         if "additional_secret_outputs" not in text:
             continue
         secrets = _SECRET_OUTPUTS.search(text)
-        token = _RESOURCE_TOKEN.search(text)
+        token = RESOURCE_TOKEN.search(text)
         if secrets and token and ":" in token.group(1):
             names = [n for n in re.findall(r'"([^"]+)"', secrets.group(1)) if n not in not_secret]
             if names:
@@ -85,7 +78,7 @@ def secret_invokes(package: str, field_pattern: str, not_secret_pattern: str = "
     module, down to NESTING levels, as dotted paths), whose (snake_case) name matches `field_pattern` and not
     `not_secret_pattern`; tokens matching `flat_only` are judged by their result's own properties only."""
     pattern, not_secret, flat = re.compile(field_pattern), re.compile(not_secret_pattern), re.compile(flat_only)
-    root = _root(package)
+    root = package_root(package)
     if root is None:
         return {}
     outputs: dict[tuple[Path, str], str] = {}

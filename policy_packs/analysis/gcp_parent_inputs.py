@@ -20,21 +20,19 @@ provider upgrade fails there until refreshed. Read by AGID-GCP-035.
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import re
 import sys
 from functools import cache
 from pathlib import Path
+
+from .sdk_sources import STRING_INPUT, resource_modules
 
 OUT = Path(__file__).with_name("gcp_parent_inputs.yaml")
 PACKAGE = "pulumi_gcp"
 # `project` is the resource's own project input, judged as such by AGID-GCP-035
 NOT_PARENTS = frozenset({"project"})
 
-_RESOURCE_TOKEN = re.compile(r"super\(\w+, __self__\).__init__\(\s*'([^']+)'")
 _ARGS_CLASS = re.compile(r"@pulumi\.input_type\nclass (\w+)Args:\n(.*?)(?=\n@pulumi\.input_type|\nclass )", re.S)
-_STRING_INPUT = re.compile(
-    r'@pulumi\.getter(?:\(name="(\w+)"\))?\n\s+def (\w+)\(self\) -> pulumi\.Input\[(?:Optional\[)?_builtins\.str\]')
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 # the IAM resources' own words for their parent input (some IAM files have no import section)
 _IAM_PARENT = re.compile(r":param pulumi\.Input\[_builtins\.str\] (\w+): Used to find the parent resource")
@@ -51,23 +49,18 @@ def _import_sections(text: str) -> str:
 
 def derive(package: str = PACKAGE) -> dict[str, list[str]]:
     """Resource type token -> its string inputs (camelCase) that are placeholders of its import-id formats."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        return {}
-    root = Path(next(iter(spec.submodule_search_locations)))
     types: dict[str, list[str]] = {}
-    for file in sorted(root.rglob("*.py")):
-        text = file.read_text(encoding="utf-8")
-        if "## Import" not in text or (token := _RESOURCE_TOKEN.search(text)) is None or ":" not in token.group(1):
+    for token, text in resource_modules(package):
+        if "## Import" not in text:
             continue
         args = _ARGS_CLASS.search(text)
         if args is None:
             continue
-        inputs = {snake: camel or snake for camel, snake in _STRING_INPUT.findall(args.group(2))}
+        inputs = {snake: camel or snake for camel, snake in STRING_INPUT.findall(args.group(2))}
         holes = set(_PLACEHOLDER.findall(_import_sections(text))) | set(_IAM_PARENT.findall(text))
         names = sorted(inputs[h] for h in holes if h in inputs and h not in NOT_PARENTS)
         if names:
-            types[token.group(1)] = names
+            types[token] = names
     return dict(sorted(types.items()))
 
 

@@ -23,7 +23,6 @@ SecretPatch data/stringData, judged whole by AGID-K8S-004.
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -32,12 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from . import aws_secret_inputs
+from .sdk_sources import RESOURCE_TOKEN, STRING_INPUT, package_root, resource_modules
 from .values import is_unknown
 
 OUT = Path(__file__).with_name("sdk_secret_inputs.yaml")
 PACKAGES = ("pulumi_gcp", "pulumi_azuread", "pulumi_azure_native", "pulumi_kubernetes")
 
-_RESOURCE_TOKEN = re.compile(r"super\(\w+, __self__\).__init__\(\s*'([^']+)'")
 _SECRET_OUTPUTS = re.compile(r"additional_secret_outputs=\[([^\]]*)\]")
 
 
@@ -48,22 +47,15 @@ def _snake(name: str) -> str:
 def derive(package: str) -> dict[str, list[str]]:
     """Resource type token -> the INPUTS (camelCase) its SDK class wraps in Output.secret and lists in
     additional_secret_outputs (outputs only, such as a generated key, are left out)."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        return {}
-    root = Path(next(iter(spec.submodule_search_locations)))
     types: dict[str, list[str]] = {}
-    for file in sorted(root.rglob("*.py")):
-        text = file.read_text(encoding="utf-8")
-        if "additional_secret_outputs" not in text:
-            continue
-        secrets, token = _SECRET_OUTPUTS.search(text), _RESOURCE_TOKEN.search(text)
-        if not secrets or not token or ":" not in token.group(1):
+    for token, text in resource_modules(package):
+        secrets = _SECRET_OUTPUTS.search(text)
+        if not secrets:
             continue
         names = sorted({name for name in re.findall(r'"([^"]+)"', secrets.group(1))
                         if f"pulumi.Output.secret({_snake(name)})" in text})
         if names:
-            types[token.group(1)] = names
+            types[token] = names
     return dict(sorted(types.items()))
 
 
@@ -72,32 +64,20 @@ def derive(package: str) -> dict[str, list[str]]:
 # `clientSecret`); names that merely contain one (`passwordAuthenticationType`, `secretName`, `keyVaultSecretId`)
 # name or configure it and do not end so.
 _AZURE_SECRET_NAME = re.compile(r"(?:[pP]assword|[sS]ecret|[sS]haredKey|[pP]assphrase)$")
-_ARGS_STRING_INPUT = re.compile(
-    r'@pulumi\.getter(?:\(name="(\w+)"\))?\n\s+def (\w+)\(self\) -> pulumi\.Input\[(?:Optional\[)?_builtins\.str\]')
 
 
 def derive_by_name(package: str = "pulumi_azure_native", pattern: re.Pattern | None = None) -> dict[str, list[str]]:
     """Resource type token -> its top-level string inputs (camelCase) whose name ends in a secret word (the SDK of
     pulumi-azure-native marks none secret: the name is what tells)."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        return {}
-    root = Path(next(iter(spec.submodule_search_locations)))
     types: dict[str, list[str]] = {}
-    for file in sorted(root.rglob("*.py")):
-        if file.name.startswith(("_", "get_", "list_")):
-            continue
-        text = file.read_text(encoding="utf-8")
-        token = _RESOURCE_TOKEN.search(text)
-        if not token or ":" not in token.group(1):
-            continue
+    for token, text in resource_modules(package, skip=("_", "get_", "list_")):
         args = re.search(r"^class \w+Args:.*?(?=^class |\Z)", text, re.S | re.M)
         if not args:
             continue
-        names = sorted({camel or snake for camel, snake in _ARGS_STRING_INPUT.findall(args.group(0))
+        names = sorted({camel or snake for camel, snake in STRING_INPUT.findall(args.group(0))
                         if (pattern or _AZURE_SECRET_NAME).search(camel or snake)})
         if names:
-            types[token.group(1)] = names
+            types[token] = names
     return dict(sorted(types.items()))
 
 
@@ -127,10 +107,9 @@ def _args_classes(text: str) -> dict[str, dict[str, tuple[str | None, bool]]]:
 
 def derive_nested_by_name(package: str) -> dict[str, list[str]]:
     """Resource type token -> dotted paths (`a.b`, `a[].b`) of its nested string inputs named as credentials."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
+    root = package_root(package)
+    if root is None:
         return {}
-    root = Path(next(iter(spec.submodule_search_locations)))
     types: dict[str, list[str]] = {}
     for module in sorted({path.parent for path in root.rglob("_inputs.py")}):
         shared = _args_classes((module / "_inputs.py").read_text(encoding="utf-8"))
@@ -138,7 +117,7 @@ def derive_nested_by_name(package: str) -> dict[str, list[str]]:
             if file.name.startswith(("_", "get_", "list_")):
                 continue
             text = file.read_text(encoding="utf-8")
-            token = _RESOURCE_TOKEN.search(text)
+            token = RESOURCE_TOKEN.search(text)
             own = _args_classes(text) if token and ":" in token.group(1) else {}
             if not own:
                 continue
